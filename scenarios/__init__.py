@@ -1,0 +1,1 @@
+"""Bundled workshop and demand data; loaded and checked by scheduler.scenarios."""

@@ -1,0 +1,1 @@
+"""The workshop domain and planning service: contract, scenarios, baseline dispatcher, validator, CLI."""

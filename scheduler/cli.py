@@ -1,0 +1,135 @@
+"""The `bayplan` command line: plan a day, print the contract's JSON Schemas."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from scheduler.contract import Plan, PlanRequest
+from scheduler.errors import InputError, from_validation_error
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Workshop bay planning for dealership after-sales.",
+    pretty_exceptions_enable=False,
+)
+
+
+class Planner(str, Enum):
+    greedy = "greedy"
+    cpsat = "cpsat"
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class SchemaName(str, Enum):
+    plan_request = "plan-request"
+    plan = "plan"
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"bayplan: error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def _read_request(path: Path) -> PlanRequest:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError("--input", f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return PlanRequest.model_validate_json(text)
+    except ValidationError as exc:
+        raise from_validation_error(exc, source=str(path)) from None
+
+
+def _parse_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError("--date", f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+@app.command()
+def plan(
+    scenario: Annotated[str, typer.Argument(help="bundled scenario name or scenario directory")] = "dealer-2011",
+    date: Annotated[str | None, typer.Option(help="plan date YYYY-MM-DD (default: tomorrow)")] = None,
+    input: Annotated[Path | None, typer.Option("--input", help="v1 plan request JSON (stateless)")] = None,
+    planner: Annotated[Planner, typer.Option(help="greedy baseline or CP-SAT optimiser")] = Planner.greedy,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="solver time limit, seconds")] = None,
+    format: Annotated[Format, typer.Option("--format", help="table or v1 plan JSON")] = Format.table,
+    out: Annotated[Path | None, typer.Option("--out", help="write to this file instead of stdout")] = None,
+    seed: Annotated[int, typer.Option(help="seed of the scenario's bookings generator")] = 0,
+    scale: Annotated[float, typer.Option(help="demand factor for generated bookings (1.3 = peak)")] = 1.0,
+) -> None:
+    """Plan one day: tomorrow's bay plan for a scenario, or a v1 request from --input."""
+    from scheduler.planning import make_plan
+
+    try:
+        if input is not None:
+            request = _read_request(input)
+        else:
+            from scheduler.demand import day_request
+            from scheduler.scenarios import load_scenario
+
+            loaded = load_scenario(scenario)
+            if date is None:
+                plan_date = dt.datetime.now(loaded.workshop.tz).date() + dt.timedelta(days=1)
+            else:
+                plan_date = _parse_date(date)
+            if scale <= 0:
+                raise InputError("--scale", "must be positive")
+            request = day_request(loaded, plan_date, seed=seed, scale=scale)
+        if time_limit is not None:
+            if not 0 < time_limit <= 600:
+                raise InputError("--time-limit", "must be in (0, 600] seconds")
+            options = request.options.model_copy(update={"time_limit_seconds": time_limit})
+            request = request.model_copy(update={"options": options})
+        result = make_plan(request, planner.value)
+    except InputError as exc:
+        raise _fail(str(exc)) from None
+
+    if format is Format.json:
+        text = result.model_dump_json(indent=2)
+        if out is not None:
+            out.write_text(text + "\n", encoding="utf-8")
+        else:
+            typer.echo(text)
+        return
+    from scheduler.render import print_plan
+
+    if out is not None:
+        with out.open("w", encoding="utf-8") as handle:
+            print_plan(request, result, Console(file=handle, width=140, color_system=None))
+    else:
+        print_plan(request, result, Console(width=max(120, Console().width)))
+
+
+@app.command()
+def schema(which: Annotated[SchemaName, typer.Argument(help="plan-request or plan")]) -> None:
+    """Print the JSON Schema of the v1 plan request or plan."""
+    model = PlanRequest if which is SchemaName.plan_request else Plan
+    typer.echo(json.dumps(model.model_json_schema(), indent=2))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

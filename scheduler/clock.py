@@ -1,0 +1,45 @@
+"""The plan day's clock: aware datetimes and local wall-clock times to minutes after local midnight."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from zoneinfo import ZoneInfo
+
+from scheduler.contract import hhmm_minutes
+
+
+class DayClock:
+    """Minutes count real elapsed time from local midnight, so DST days are 23 or 25 h long."""
+
+    def __init__(self, timezone: str, date: dt.date) -> None:
+        self.tz = ZoneInfo(timezone)
+        self.date = date
+        self.day_start = dt.datetime.combine(date, dt.time(0, 0), tzinfo=self.tz)
+        next_start = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(0, 0), tzinfo=self.tz)
+        self.horizon = self._elapsed(next_start)
+
+    def _elapsed(self, moment: dt.datetime) -> int:
+        seconds = (moment.astimezone(dt.UTC) - self.day_start.astimezone(dt.UTC)).total_seconds()
+        return int(seconds // 60)
+
+    def minutes(self, moment: dt.datetime, *, round_up: bool = False) -> int:
+        seconds = (moment.astimezone(dt.UTC) - self.day_start.astimezone(dt.UTC)).total_seconds()
+        return math.ceil(seconds / 60) if round_up else math.floor(seconds / 60)
+
+    def wall(self, hhmm: str) -> int:
+        """Minutes of a local 'HH:MM' on the plan date."""
+        minutes = hhmm_minutes(hhmm)
+        local = dt.datetime.combine(self.date, dt.time(minutes // 60, minutes % 60), tzinfo=self.tz)
+        return self._elapsed(local)
+
+    def at(self, minutes: int) -> dt.datetime:
+        """The aware local datetime `minutes` after local midnight."""
+        utc = self.day_start.astimezone(dt.UTC) + dt.timedelta(minutes=minutes)
+        return utc.astimezone(self.tz)
+
+    def local_date(self, moment: dt.datetime) -> dt.date:
+        return moment.astimezone(self.tz).date()
+
+    def hhmm(self, minutes: int) -> str:
+        return self.at(minutes).strftime("%H:%M")

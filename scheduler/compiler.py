@@ -1,0 +1,222 @@
+"""Checks a plan request against its workshop and turns it into the solver's plain-data day problem."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from scheduler.clock import DayClock
+from scheduler.contract import Booking, PlanRequest, Service, Technician, Workshop
+from scheduler.errors import InputError
+from solver.problem import (
+    BayData,
+    DayProblem,
+    JobData,
+    ObjectiveWeights,
+    OperationData,
+    Pin,
+    TechnicianData,
+)
+
+
+def duration(minutes: int, efficiency: float) -> int:
+    """Worked minutes for `minutes` standard minutes; the tolerance keeps 60/1.2 at 50, not 51."""
+    return max(1, math.ceil(minutes / efficiency - 1e-9))
+
+
+@dataclass(frozen=True)
+class CompiledDay:
+    request: PlanRequest
+    clock: DayClock
+    problem: DayProblem
+    services: tuple[Service, ...]
+    """The service of each job, in job order."""
+
+    @property
+    def workshop(self) -> Workshop:
+        return self.request.workshop
+
+    @property
+    def bookings(self) -> list[Booking]:
+        return self.request.bookings
+
+
+def technician_data(tech: Technician, clock: DayClock) -> TechnicianData:
+    return TechnicianData(
+        grade=tech.grade,
+        shift_start=clock.wall(tech.shift.start),
+        shift_end=clock.wall(tech.shift.end),
+        max_overtime=tech.max_overtime_minutes,
+        breaks=tuple((clock.wall(b.start), clock.wall(b.end)) for b in tech.shift.breaks),
+    )
+
+
+def compile_request(request: PlanRequest) -> CompiledDay:
+    """Raise InputError naming the field for anything the contract's schema cannot catch."""
+    workshop = request.workshop
+    clock = DayClock(workshop.timezone, request.date)
+    open_hhmm, close_hhmm = workshop.opening_window()
+    opening, closing = clock.wall(open_hhmm), clock.wall(close_hhmm)
+
+    bay_index = {b.id: i for i, b in enumerate(workshop.bays)}
+    tech_index = {t.id: i for i, t in enumerate(workshop.technicians)}
+    partners_with_bays = {b.fleet_partner for b in workshop.bays if b.fleet_partner}
+    weights = request.options.weights
+    bays = tuple(BayData(b.kind, b.fleet_partner) for b in workshop.bays)
+    techs = tuple(technician_data(t, clock) for t in workshop.technicians)
+
+    seen: dict[str, int] = {}
+    jobs: list[JobData] = []
+    services: list[Service] = []
+    for i, booking in enumerate(request.bookings):
+        where = f"bookings[{i}]"
+        if booking.id in seen:
+            raise InputError(f"{where}.id", f"duplicate booking id {booking.id!r} (also bookings[{seen[booking.id]}])")
+        seen[booking.id] = i
+        service = workshop.service(booking.service)
+        if service is None:
+            known = ", ".join(s.code for s in workshop.services)
+            raise InputError(f"{where}.service", f"unknown service code {booking.service!r} (known: {known})")
+
+        drop_day = clock.local_date(booking.drop_off)
+        if drop_day > request.date:
+            raise InputError(f"{where}.drop_off", f"{booking.drop_off.isoformat()} is after the plan date {request.date}")
+        release = 0
+        if drop_day == request.date:
+            release = clock.minutes(booking.drop_off, round_up=True)
+            if not opening <= release <= closing:
+                raise InputError(
+                    f"{where}.drop_off",
+                    f"{booking.drop_off.isoformat()} is outside opening hours {open_hhmm}-{close_hhmm}",
+                )
+        due = None
+        if booking.promised is not None:
+            if booking.promised <= booking.drop_off:
+                raise InputError(f"{where}.promised", "promised pickup must be after drop_off")
+            due = clock.minutes(booking.promised)
+
+        pins = _pins(booking, service, where, clock, bay_index, tech_index, workshop)
+        operations = []
+        for k, op in enumerate(service.operations):
+            eligible: list[int] = []
+            costs: list[int] = []
+            for b, bay in enumerate(workshop.bays):
+                if bay.kind not in op.bay_kinds:
+                    continue
+                if bay.kind == "express" and not service.express:
+                    continue  # express lanes take only express services
+                if bay.fleet_partner is not None and bay.fleet_partner != booking.fleet_partner:
+                    continue  # a partner's bay takes only that partner's vehicles
+                cost = 0
+                own_bays = booking.fleet_partner in partners_with_bays
+                if own_bays and bay.fleet_partner != booking.fleet_partner:
+                    if not request.options.allow_fleet_overflow:
+                        continue
+                    cost += weights.fleet_overflow
+                if service.express and "express" in op.bay_kinds and bay.kind != "express":
+                    cost += weights.express_outside_lane
+                eligible.append(b)
+                costs.append(cost)
+            qualified = [
+                t
+                for t, tech in enumerate(workshop.technicians)
+                if op.skill in tech.skills and tech.grade >= op.min_grade
+            ]
+            operations.append(
+                OperationData(
+                    bays=tuple(eligible),
+                    bay_costs=tuple(costs),
+                    technicians=tuple(qualified),
+                    durations=tuple(duration(op.minutes, workshop.technicians[t].efficiency) for t in qualified),
+                    pin=pins.get(k),
+                )
+            )
+        jobs.append(
+            JobData(
+                release=release,
+                due=due,
+                waiter=booking.waiter,
+                priority=booking.priority,
+                operations=tuple(operations),
+            )
+        )
+        services.append(service)
+
+    problem = DayProblem(
+        horizon=clock.horizon,
+        bays=bays,
+        technicians=techs,
+        jobs=tuple(jobs),
+        weights=ObjectiveWeights(
+            unplaced=weights.unplaced,
+            lateness=weights.lateness,
+            waiter_lateness=weights.waiter_lateness,
+            overtime=weights.overtime,
+            technician_change=weights.technician_change,
+        ),
+    )
+    _check_pins_do_not_collide(problem, request)
+    return CompiledDay(request=request, clock=clock, problem=problem, services=tuple(services))
+
+
+def _pins(
+    booking: Booking,
+    service: Service,
+    where: str,
+    clock: DayClock,
+    bay_index: dict[str, int],
+    tech_index: dict[str, int],
+    workshop: Workshop,
+) -> dict[int, Pin]:
+    pins: dict[int, Pin] = {}
+    for p, pinned in enumerate(booking.pinned):
+        field = f"{where}.pinned[{p}]"
+        if pinned.operation >= len(service.operations):
+            raise InputError(
+                f"{field}.operation",
+                f"service {service.code} has {len(service.operations)} operations (0..{len(service.operations) - 1})",
+            )
+        if pinned.operation in pins:
+            raise InputError(f"{field}.operation", f"operation {pinned.operation} is pinned twice")
+        if pinned.bay not in bay_index:
+            raise InputError(f"{field}.bay", f"unknown bay {pinned.bay!r}")
+        if pinned.technician not in tech_index:
+            raise InputError(f"{field}.technician", f"unknown technician {pinned.technician!r}")
+        if clock.local_date(pinned.start) != clock.date:
+            raise InputError(f"{field}.start", f"{pinned.start.isoformat()} is not on the plan date {clock.date}")
+        start = clock.minutes(pinned.start)
+        tech = workshop.technicians[tech_index[pinned.technician]]
+        if pinned.end is not None:
+            if pinned.end <= pinned.start:
+                raise InputError(f"{field}.end", "must be after start")
+            end = clock.minutes(pinned.end, round_up=True)
+        else:
+            end = start + duration(service.operations[pinned.operation].minutes, tech.efficiency)
+        pins[pinned.operation] = Pin(bay_index[pinned.bay], tech_index[pinned.technician], start, end)
+    for k in sorted(pins):
+        if k > 0 and k - 1 not in pins:
+            raise InputError(
+                f"{where}.pinned",
+                f"operation {k} is pinned but operation {k - 1} is not: pin finished work too",
+            )
+        if k > 0 and pins[k].start < pins[k - 1].end:
+            raise InputError(f"{where}.pinned", f"operation {k} starts before operation {k - 1} ends")
+    return pins
+
+
+def _check_pins_do_not_collide(problem: DayProblem, request: PlanRequest) -> None:
+    by_resource: dict[tuple[str, int], list[tuple[int, int, int]]] = {}
+    for j, job in enumerate(problem.jobs):
+        for op in job.operations:
+            if op.pin is not None:
+                for resource in (("bay", op.pin.bay), ("technician", op.pin.technician)):
+                    by_resource.setdefault(resource, []).append((op.pin.start, op.pin.end, j))
+    for (kind, index), pins in by_resource.items():
+        pins.sort()
+        for (_, end_a, job_a), (start_b, _, job_b) in zip(pins, pins[1:], strict=False):
+            if start_b < end_a:
+                names = request.workshop.bays if kind == "bay" else request.workshop.technicians
+                raise InputError(
+                    f"bookings[{job_b}].pinned",
+                    f"overlaps pinned work of booking {request.bookings[job_a].id} on {kind} {names[index].id}",
+                )

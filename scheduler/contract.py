@@ -1,0 +1,271 @@
+"""The v1 plan contract: the pydantic models every part of bayplan speaks.
+
+A plan request carries a whole workshop, the plan date, the day's bookings and
+options; a plan carries placements (booking, operation, bay, technician, start,
+end), the bookings left unassigned with a reason, solver figures and KPIs.
+Times at this boundary are timezone-aware ISO 8601; durations are minutes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+CONTRACT_VERSION = "v1"
+
+BayKind = Literal["general", "express", "alignment", "body", "paint"]
+BAY_KINDS: tuple[str, ...] = ("general", "express", "alignment", "body", "paint")
+
+#: Technician grades, 1..5.
+GRADE_NAMES = {1: "apprentice", 2: "junior", 3: "intermediate", 4: "senior", 5: "master"}
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+Grade = Annotated[int, Field(ge=1, le=5, description="1 apprentice .. 5 master")]
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+
+
+def _hhmm(value: str) -> str:
+    if not isinstance(value, str) or not _HHMM.match(value):
+        raise ValueError(f"must be a local time 'HH:MM' (00:00-23:59), got {value!r}")
+    return value
+
+
+def hhmm_minutes(value: str) -> int:
+    """Minutes after local midnight of an 'HH:MM' wall-clock time."""
+    hours, minutes = value.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+class _Model(BaseModel):
+    # Unknown fields are refused: a typo in a scenario file must not pass silently.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TimeWindow(_Model):
+    """A local wall-clock window on the plan date, 'HH:MM' to 'HH:MM'."""
+
+    start: str = Field(description="local time HH:MM")
+    end: str = Field(description="local time HH:MM")
+
+    _check = field_validator("start", "end")(_hhmm)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeWindow:
+        if hhmm_minutes(self.end) <= hhmm_minutes(self.start):
+            raise ValueError(f"end {self.end} must be after start {self.start}")
+        return self
+
+
+class Shift(TimeWindow):
+    """A technician's working hours with the breaks (meeting, lunch) in them."""
+
+    breaks: list[TimeWindow] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _breaks_inside(self) -> Shift:
+        start, end = hhmm_minutes(self.start), hhmm_minutes(self.end)
+        previous_end = start
+        for brk in sorted(self.breaks, key=lambda b: hhmm_minutes(b.start)):
+            b_start, b_end = hhmm_minutes(brk.start), hhmm_minutes(brk.end)
+            if b_start < start or b_end > end:
+                raise ValueError(f"break {brk.start}-{brk.end} lies outside the shift {self.start}-{self.end}")
+            if b_start < previous_end:
+                raise ValueError(f"break {brk.start}-{brk.end} overlaps another break")
+            previous_end = b_end
+        return self
+
+
+class Bay(_Model):
+    """A working place with its equipment; a fleet-partner bay takes only that partner's vehicles."""
+
+    id: Identifier
+    kind: BayKind
+    fleet_partner: Identifier | None = None
+
+
+class Technician(_Model):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=120)
+    grade: Grade
+    skills: list[Identifier] = Field(min_length=1)
+    efficiency: float = Field(default=1.0, gt=0.1, le=3.0, description="standard minutes per worked minute")
+    max_overtime_minutes: int = Field(default=0, ge=0, le=360)
+    shift: Shift
+
+
+class Operation(_Model):
+    """One step of a service: done on one bay by one technician, in one piece."""
+
+    name: str = Field(min_length=1, max_length=80)
+    minutes: int = Field(gt=0, le=720, description="standard minutes at efficiency 1.0")
+    skill: Identifier
+    min_grade: Grade = 1
+    bay_kinds: list[BayKind] = Field(min_length=1)
+
+
+class Service(_Model):
+    code: Identifier
+    name: str = Field(min_length=1, max_length=120)
+    express: bool = Field(default=False, description="quick service that may use express lanes")
+    operations: list[Operation] = Field(min_length=1, max_length=20)
+
+
+class Workshop(_Model):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = Field(description="IANA time zone, e.g. Asia/Shanghai")
+    opening: TimeWindow | None = Field(
+        default=None,
+        description="reception hours for drop-offs; default: earliest shift start to latest shift end",
+    )
+    bays: list[Bay] = Field(min_length=1)
+    technicians: list[Technician] = Field(min_length=1)
+    services: list[Service] = Field(min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Workshop:
+        for field, ids in (
+            ("bays", [b.id for b in self.bays]),
+            ("technicians", [t.id for t in self.technicians]),
+            ("services", [s.code for s in self.services]),
+        ):
+            seen: set[str] = set()
+            for i, ident in enumerate(ids):
+                if ident in seen:
+                    raise ValueError(f"{field}[{i}]: duplicate id {ident!r}")
+                seen.add(ident)
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def opening_window(self) -> tuple[str, str]:
+        if self.opening is not None:
+            return self.opening.start, self.opening.end
+        starts = [t.shift.start for t in self.technicians]
+        ends = [t.shift.end for t in self.technicians]
+        return min(starts, key=hhmm_minutes), max(ends, key=hhmm_minutes)
+
+    def service(self, code: str) -> Service | None:
+        return next((s for s in self.services if s.code == code), None)
+
+
+class PinnedOperation(_Model):
+    """An operation already started (or fixed by the foreman): it stays exactly as given."""
+
+    operation: int = Field(ge=0, description="index into the service's operations")
+    bay: Identifier
+    technician: Identifier
+    start: AwareDatetime
+    end: AwareDatetime | None = Field(
+        default=None, description="expected end; default start + minutes / technician efficiency"
+    )
+
+
+class Booking(_Model):
+    id: Identifier
+    service: Identifier = Field(description="service code from the workshop's catalogue")
+    drop_off: AwareDatetime
+    promised: AwareDatetime | None = Field(default=None, description="promised pickup")
+    waiter: bool = Field(default=False, description="the customer waits in the lounge")
+    fleet_partner: Identifier | None = None
+    priority: int = Field(default=1, ge=1, le=100)
+    pinned: list[PinnedOperation] = Field(default_factory=list)
+    customer: str | None = Field(default=None, max_length=200)
+    vehicle: str | None = Field(default=None, max_length=200)
+
+
+class Weights(_Model):
+    """Objective weights, in lexicographic spirit: placing beats lateness beats overtime beats preferences."""
+
+    unplaced: int = Field(default=100_000, ge=0, description="per unplaced booking, times its priority")
+    lateness: int = Field(default=10, ge=0, description="per minute past promised pickup (drop-off customers)")
+    waiter_lateness: int = Field(default=30, ge=0, description="per minute past promised pickup (waiters)")
+    overtime: int = Field(default=5, ge=0, description="per overtime minute")
+    express_outside_lane: int = Field(default=2, ge=0, description="per express operation not in an express lane")
+    fleet_overflow: int = Field(default=20, ge=0, description="per fleet operation outside its partner's bays")
+    technician_change: int = Field(default=3, ge=0, description="per change of technician within a booking")
+
+
+class PlanOptions(_Model):
+    time_limit_seconds: float = Field(default=10.0, gt=0, le=600)
+    workers: int = Field(default=2, ge=1, le=16, description="CP-SAT search workers")
+    allow_fleet_overflow: bool = Field(
+        default=True, description="fleet vehicles may use general bays when their partner's bays are full"
+    )
+    weights: Weights = Field(default_factory=Weights)
+    seed: int = Field(default=0, ge=0)
+
+
+class PlanRequest(_Model):
+    workshop: Workshop
+    date: dt.date
+    bookings: list[Booking] = Field(default_factory=list, max_length=2000)
+    options: PlanOptions = Field(default_factory=PlanOptions)
+
+
+class Assignment(_Model):
+    booking: Identifier
+    operation: int = Field(ge=0)
+    bay: Identifier
+    technician: Identifier
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class Unassigned(_Model):
+    booking: Identifier
+    reason: str
+
+
+class Kpis(_Model):
+    bookings: int
+    placed: int
+    on_time: int = Field(description="placed bookings finished by their promised pickup (or with none)")
+    late: int
+    total_lateness_minutes: int
+    waiter_lateness_minutes: int
+    overtime_minutes: int
+    technician_utilisation: float = Field(description="worked minutes / shift minutes without breaks")
+    bay_utilisation: float = Field(description="occupied minutes / opening minutes over all bays")
+
+
+PlanStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
+
+
+class Plan(_Model):
+    contract: Literal["v1"] = CONTRACT_VERSION
+    workshop: Identifier
+    date: dt.date
+    planner: str = Field(description="greedy or cpsat")
+    status: PlanStatus
+    objective: float
+    best_bound: float | None = None
+    gap: float | None = Field(default=None, description="(objective - best_bound) / objective")
+    lower_bound: float | None = Field(default=None, description="bound computed by bayplan's own relaxation")
+    solve_seconds: float
+    assignments: list[Assignment]
+    unassigned: list[Unassigned]
+    kpis: Kpis

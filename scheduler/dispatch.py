@@ -1,0 +1,74 @@
+"""The baseline dispatcher: the foreman's rule, first come first served, earliest finish.
+
+It is a complete planner (the CLI's greedy option), the optimiser's warm start and
+fallback, and the baseline every benchmark compares against.
+"""
+
+from __future__ import annotations
+
+import time
+
+from scheduler.availability import Availability
+from solver.objective import objective
+from solver.problem import DayProblem, DaySolution, JobData, Placement
+
+
+def dispatch_order(problem: DayProblem) -> list[int]:
+    """Started work first, then by drop-off; higher priority first among equal drop-offs."""
+    return sorted(
+        range(len(problem.jobs)),
+        key=lambda j: (not problem.jobs[j].pinned, problem.jobs[j].release, -problem.jobs[j].priority, j),
+    )
+
+
+def place_job(availability: Availability, job: JobData, j: int) -> list[Placement] | None:
+    """Place the job's unpinned operations in order; undo everything if one does not fit."""
+    placed: list[Placement] = []
+    ready = job.release
+    for op in job.operations:
+        if op.pin is not None:
+            ready = max(ready, op.pin.end)
+            continue
+        p = availability.earliest(op, ready)
+        if p is None:
+            for q in placed:
+                availability.free(q)
+            return None
+        availability.reserve(p)
+        placed.append(p)
+        ready = p.end
+    return placed
+
+
+def pinned_placements(problem: DayProblem) -> dict[tuple[int, int], Placement]:
+    return {
+        (j, k): Placement(op.pin.bay, op.pin.technician, op.pin.start, op.pin.end)
+        for j, job in enumerate(problem.jobs)
+        for k, op in enumerate(job.operations)
+        if op.pin is not None
+    }
+
+
+def dispatch(problem: DayProblem, order: list[int] | None = None) -> DaySolution:
+    began = time.perf_counter()
+    availability = Availability(problem)
+    placements = pinned_placements(problem)
+    for p in placements.values():
+        availability.reserve(p)
+    unplaced: set[int] = set()
+    for j in order if order is not None else dispatch_order(problem):
+        job = problem.jobs[j]
+        placed = place_job(availability, job, j)
+        if placed is None:
+            unplaced.add(j)
+            for k in range(len(job.operations)):
+                placements.pop((j, k), None)
+            continue
+        unpinned = [k for k, op in enumerate(job.operations) if op.pin is None]
+        for k, p in zip(unpinned, placed, strict=True):
+            placements[(j, k)] = p
+    solution = DaySolution(placements=placements, unplaced=unplaced, status="feasible")
+    solution.objective = objective(problem, solution)
+    solution.solve_seconds = time.perf_counter() - began
+    solution.first_solution_seconds = solution.solve_seconds
+    return solution

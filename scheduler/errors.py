@@ -1,0 +1,41 @@
+"""Input errors that name the field and the reason (and the file, for scenario data)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+
+class InputError(ValueError):
+    """Bad input: `field` is a dotted path such as ``bookings[3].drop_off``."""
+
+    def __init__(self, field: str, reason: str, source: str | None = None) -> None:
+        self.field = field
+        self.reason = reason
+        self.source = source
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        return f"{where}{self.field}: {self.reason}"
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """Turn a pydantic location ('bookings', 3, 'drop_off') into 'bookings[3].drop_off'."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "(root)"
+
+
+def from_validation_error(error: ValidationError, source: str | None = None) -> InputError:
+    """The first problem of a pydantic ValidationError as one precise InputError."""
+    first = error.errors(include_url=False)[0]
+    reason = str(first["msg"])
+    if reason.startswith("Value error, "):
+        reason = reason[len("Value error, ") :]
+    return InputError(field_path(first["loc"]), reason, source)

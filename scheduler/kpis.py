@@ -1,0 +1,59 @@
+"""Plan KPIs, computed from the contract-level plan and request alone."""
+
+from __future__ import annotations
+
+from scheduler.clock import DayClock
+from scheduler.contract import Assignment, Kpis, PlanRequest
+
+
+def _minutes(a: Assignment) -> int:
+    return int((a.end - a.start).total_seconds() // 60)
+
+
+def compute_kpis(request: PlanRequest, assignments: list[Assignment], placed_ids: set[str]) -> Kpis:
+    workshop = request.workshop
+    clock = DayClock(workshop.timezone, request.date)
+    techs = {t.id: t for t in workshop.technicians}
+
+    last_end: dict[str, Assignment] = {}
+    overtime = 0
+    worked = 0
+    for a in assignments:
+        if a.booking not in last_end or a.end > last_end[a.booking].end:
+            last_end[a.booking] = a
+        shift_end = clock.at(clock.wall(techs[a.technician].shift.end))
+        overtime += max(0, int((a.end - max(a.start, shift_end)).total_seconds() // 60))
+        worked += _minutes(a)
+
+    on_time = late = lateness = waiter_lateness = 0
+    for booking in request.bookings:
+        if booking.id not in placed_ids:
+            continue
+        end = last_end[booking.id].end if booking.id in last_end else None
+        if booking.promised is None or end is None or end <= booking.promised:
+            on_time += 1
+            continue
+        late += 1
+        minutes = int((end - booking.promised).total_seconds() // 60)
+        lateness += minutes
+        if booking.waiter:
+            waiter_lateness += minutes
+
+    shift_minutes = 0
+    for t in workshop.technicians:
+        shift_minutes += clock.wall(t.shift.end) - clock.wall(t.shift.start)
+        shift_minutes -= sum(clock.wall(b.end) - clock.wall(b.start) for b in t.shift.breaks)
+    open_hhmm, close_hhmm = workshop.opening_window()
+    bay_minutes = len(workshop.bays) * (clock.wall(close_hhmm) - clock.wall(open_hhmm))
+
+    return Kpis(
+        bookings=len(request.bookings),
+        placed=len(placed_ids),
+        on_time=on_time,
+        late=late,
+        total_lateness_minutes=lateness,
+        waiter_lateness_minutes=waiter_lateness,
+        overtime_minutes=overtime,
+        technician_utilisation=round(worked / shift_minutes, 4) if shift_minutes else 0.0,
+        bay_utilisation=round(worked / bay_minutes, 4) if bay_minutes else 0.0,
+    )

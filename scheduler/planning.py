@@ -1,0 +1,87 @@
+"""The planning service: a v1 plan request in, a v1 plan out, with any of the planners."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from scheduler.compiler import CompiledDay, compile_request
+from scheduler.contract import Assignment, Plan, PlanRequest, Unassigned
+from scheduler.dispatch import dispatch
+from scheduler.kpis import compute_kpis
+from scheduler.reasons import unplaced_reasons
+from solver.problem import DayProblem, DaySolution
+
+PlannerName = Literal["greedy", "cpsat"]
+PLANNERS: tuple[str, ...] = ("greedy", "cpsat")
+DEFAULT_PLANNER: PlannerName = "greedy"
+
+
+def _greedy(compiled: CompiledDay) -> DaySolution:
+    return dispatch(compiled.problem)
+
+
+def _cpsat(compiled: CompiledDay) -> DaySolution:
+    from scheduler.optimise import optimise  # the optimiser loads OR-Tools: only when asked for
+
+    return optimise(compiled)
+
+
+_SOLVE: dict[str, Callable[[CompiledDay], DaySolution]] = {"greedy": _greedy, "cpsat": _cpsat}
+
+
+def to_plan(compiled: CompiledDay, solution: DaySolution, planner: str, lower_bound: float | None = None) -> Plan:
+    clock = compiled.clock
+    workshop = compiled.workshop
+    bookings = compiled.bookings
+    assignments = [
+        Assignment(
+            booking=bookings[j].id,
+            operation=k,
+            bay=workshop.bays[p.bay].id,
+            technician=workshop.technicians[p.technician].id,
+            start=clock.at(p.start),
+            end=clock.at(p.end),
+        )
+        for (j, k), p in sorted(solution.placements.items(), key=lambda item: (item[1].start, item[0]))
+        if j not in solution.unplaced
+    ]
+    reasons = unplaced_reasons(compiled, solution)
+    unassigned = [Unassigned(booking=bookings[j].id, reason=reasons[j]) for j in sorted(solution.unplaced)]
+    placed_ids = {bookings[j].id for j in range(len(bookings)) if j not in solution.unplaced}
+    gap = None
+    if solution.best_bound is not None and solution.objective > 0:
+        gap = round(max(0.0, (solution.objective - solution.best_bound) / solution.objective), 6)
+    elif solution.best_bound is not None:
+        gap = 0.0
+    return Plan(
+        workshop=workshop.id,
+        date=compiled.request.date,
+        planner=planner,
+        status=solution.status,  # type: ignore[arg-type]
+        objective=solution.objective,
+        best_bound=solution.best_bound,
+        gap=gap,
+        lower_bound=lower_bound,
+        solve_seconds=round(solution.solve_seconds, 3),
+        assignments=assignments,
+        unassigned=unassigned,
+        kpis=compute_kpis(compiled.request, assignments, placed_ids),
+    )
+
+
+def solve(compiled: CompiledDay, planner: str = DEFAULT_PLANNER) -> DaySolution:
+    if planner not in _SOLVE:
+        raise ValueError(f"unknown planner {planner!r} (choose from {', '.join(PLANNERS)})")
+    return _SOLVE[planner](compiled)
+
+
+def make_plan(request: PlanRequest, planner: str = DEFAULT_PLANNER) -> Plan:
+    """Check the request (InputError on bad input), plan it and return the v1 plan."""
+    compiled = compile_request(request)
+    solution = solve(compiled, planner)
+    return to_plan(compiled, solution, planner)
+
+
+def problem_of(request: PlanRequest) -> DayProblem:
+    return compile_request(request).problem

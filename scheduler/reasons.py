@@ -1,0 +1,117 @@
+"""Why a booking is not in the plan, computed from the workshop and the plan, in a foreman's words."""
+
+from __future__ import annotations
+
+from scheduler.availability import Availability, first_fit
+from scheduler.compiler import CompiledDay
+from scheduler.contract import GRADE_NAMES, Operation, Service
+from solver.problem import DaySolution, OperationData
+
+
+def _who(op: Operation) -> str:
+    return f"{op.skill} technician with grade >= {op.min_grade} ({GRADE_NAMES[op.min_grade]})"
+
+
+def _bays_wording(op: Operation) -> str:
+    return "/".join(op.bay_kinds) + " bays"
+
+
+def _no_bay(compiled: CompiledDay, j: int, op: Operation, service: Service) -> str:
+    booking = compiled.bookings[j]
+    kinds = [b for b in compiled.workshop.bays if b.kind in op.bay_kinds]
+    if not kinds:
+        return f"operation '{op.name}': the workshop has no {_bays_wording(op)}"
+    if all(b.kind == "express" for b in kinds) and not service.express:
+        return f"operation '{op.name}': only express lanes fit it, and {service.code} is not an express service"
+    if booking.fleet_partner and not compiled.request.options.allow_fleet_overflow:
+        return (
+            f"operation '{op.name}': fleet overflow is forbidden and partner {booking.fleet_partner} "
+            f"has no {_bays_wording(op)}"
+        )
+    return f"operation '{op.name}': every {_bays_wording(op)} is reserved for a fleet partner"
+
+
+def _static_reason(compiled: CompiledDay, j: int) -> str | None:
+    """Reasons that hold whatever else is planned: no bay, no technician, no time left."""
+    problem = compiled.problem
+    job = problem.jobs[j]
+    service = compiled.services[j]
+    ready = job.release
+    for op_data, op in zip(job.operations, service.operations, strict=True):
+        if op_data.pin is not None:
+            ready = max(ready, op_data.pin.end)
+            continue
+        if not op_data.bays:
+            return _no_bay(compiled, j, op, service)
+        if not op_data.technicians:
+            return f"operation '{op.name}': no {_who(op)} on shift"
+        ends = []
+        longest = 0
+        for t, d in zip(op_data.technicians, op_data.durations, strict=True):
+            gaps = [(max(s, ready), e) for s, e in problem.technicians[t].windows() if e > ready]
+            longest = max([longest, *(e - s for s, e in gaps)])
+            start = first_fit(gaps, d)
+            if start is not None:
+                ends.append(start + d)
+        if not ends:
+            need = min(op_data.durations)
+            return (
+                f"operation '{op.name}': needs {need} min of a {_who(op)} after "
+                f"{compiled.clock.hhmm(ready)}; the longest working block left is {longest} min"
+            )
+        ready = min(ends)
+    return None
+
+
+def _capacity_reason(compiled: CompiledDay, j: int, availability: Availability) -> str:
+    problem = compiled.problem
+    job = problem.jobs[j]
+    service = compiled.services[j]
+    ready = job.release
+    for op_data, op in zip(job.operations, service.operations, strict=True):
+        if op_data.pin is not None:
+            ready = max(ready, op_data.pin.end)
+            continue
+        placement = availability.earliest(op_data, ready)
+        if placement is None:
+            need = min(op_data.durations)
+            bay_gap = max((e - s for b in op_data.bays for s, e in availability.bay_gaps(b, ready)), default=0)
+            tech_gap = max(
+                (e - s for t in op_data.technicians for s, e in availability.tech_gaps(t, ready)), default=0
+            )
+            return (
+                f"day full: operation '{op.name}' needs {need} min after {compiled.clock.hhmm(ready)} on "
+                f"{_bays_wording(op)} with a {_who(op)}; longest free gap: bays {bay_gap} min, "
+                f"technicians {tech_gap} min{_displaced(compiled, j)}"
+            )
+        availability.reserve(placement)
+        ready = placement.end
+    return "not placed within the time limit (it would still fit: re-plan to place it)"
+
+
+def _displaced(compiled: CompiledDay, j: int) -> str:
+    priority = compiled.problem.jobs[j].priority
+    higher = sum(1 for job in compiled.problem.jobs if job.priority > priority)
+    return f" (taken by {higher} higher-priority bookings among others)" if higher else ""
+
+
+def unplaced_reasons(compiled: CompiledDay, solution: DaySolution) -> dict[int, str]:
+    reasons: dict[int, str] = {}
+    pending = []
+    for j in sorted(solution.unplaced):
+        static = _static_reason(compiled, j)
+        if static is not None:
+            reasons[j] = static
+        else:
+            pending.append(j)
+    if pending:
+        availability = Availability(compiled.problem)
+        for p in solution.placements.values():
+            availability.reserve(p)
+        for j in pending:
+            # A fresh copy per booking: one booking's trial must not block the next.
+            trial = Availability(compiled.problem)
+            trial.bay_busy = [list(b) for b in availability.bay_busy]
+            trial.tech_busy = [list(t) for t in availability.tech_busy]
+            reasons[j] = _capacity_reason(compiled, j, trial)
+    return reasons

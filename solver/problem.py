@@ -1,0 +1,127 @@
+"""Plain data for one day plan: integer minutes after local midnight, indices instead of ids.
+
+Eligibility (bay kinds, express lanes, fleet-partner bays, skill and grade) is decided by
+the caller; every planner only chooses among the bays and technicians listed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Interval = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class BayData:
+    kind: str
+    fleet_partner: str | None = None
+
+
+@dataclass(frozen=True)
+class TechnicianData:
+    grade: int
+    shift_start: int
+    shift_end: int
+    max_overtime: int = 0
+    breaks: tuple[Interval, ...] = ()
+
+    @property
+    def day_end(self) -> int:
+        """Latest minute work may end, overtime included."""
+        return self.shift_end + self.max_overtime
+
+    def windows(self) -> list[Interval]:
+        """Break-free working blocks; the last one runs on into allowed overtime."""
+        blocks: list[Interval] = []
+        cursor = self.shift_start
+        for start, end in sorted(self.breaks):
+            if start > cursor:
+                blocks.append((cursor, start))
+            cursor = max(cursor, end)
+        if self.day_end > cursor:
+            blocks.append((cursor, self.day_end))
+        return blocks
+
+    def shift_minutes(self) -> int:
+        """Regular working minutes: shift without breaks, no overtime."""
+        return self.shift_end - self.shift_start - sum(e - s for s, e in self.breaks)
+
+
+@dataclass(frozen=True)
+class Pin:
+    bay: int
+    technician: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class OperationData:
+    bays: tuple[int, ...]
+    bay_costs: tuple[int, ...]
+    """Preference penalty of each eligible bay (express work outside a lane, fleet overflow)."""
+    technicians: tuple[int, ...]
+    durations: tuple[int, ...]
+    """Minutes the operation takes with each qualified technician (efficiency applied)."""
+    pin: Pin | None = None
+
+    def duration_of(self, technician: int) -> int:
+        return self.durations[self.technicians.index(technician)]
+
+
+@dataclass(frozen=True)
+class JobData:
+    """One booking: its operations run in order, on or after the release minute."""
+
+    release: int
+    due: int | None
+    waiter: bool
+    priority: int
+    operations: tuple[OperationData, ...]
+
+    @property
+    def pinned(self) -> bool:
+        return any(op.pin is not None for op in self.operations)
+
+
+@dataclass(frozen=True)
+class ObjectiveWeights:
+    unplaced: int = 100_000
+    lateness: int = 10
+    waiter_lateness: int = 30
+    overtime: int = 5
+    technician_change: int = 3
+
+
+@dataclass(frozen=True)
+class DayProblem:
+    horizon: int
+    bays: tuple[BayData, ...]
+    technicians: tuple[TechnicianData, ...]
+    jobs: tuple[JobData, ...]
+    weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
+
+    def operation_count(self) -> int:
+        return sum(len(job.operations) for job in self.jobs)
+
+
+@dataclass(frozen=True)
+class Placement:
+    bay: int
+    technician: int
+    start: int
+    end: int
+
+
+@dataclass
+class DaySolution:
+    """Placements keyed by (job, operation); a job is either fully placed or in `unplaced`."""
+
+    placements: dict[tuple[int, int], Placement]
+    unplaced: set[int]
+    status: str = "feasible"
+    objective: float = 0.0
+    best_bound: float | None = None
+    solve_seconds: float = 0.0
+    first_solution_seconds: float | None = None
+    notes: list[str] = field(default_factory=list)
