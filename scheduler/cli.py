@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
+from rich.console import Console, RenderableType
 
 from scheduler.contract import Plan, PlanRequest
 from scheduler.errors import InputError, from_validation_error
@@ -24,17 +24,17 @@ app = typer.Typer(
 )
 
 
-class Planner(str, Enum):
+class Planner(StrEnum):
     greedy = "greedy"
     cpsat = "cpsat"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
 
 
-class SchemaName(str, Enum):
+class SchemaName(StrEnum):
     plan_request = "plan-request"
     plan = "plan"
 
@@ -64,11 +64,15 @@ def _parse_date(value: str) -> dt.date:
 
 @app.command()
 def plan(
-    scenario: Annotated[str, typer.Argument(help="bundled scenario name or scenario directory")] = "dealer-2011",
+    scenario: Annotated[
+        str, typer.Argument(help="bundled scenario name or scenario directory")
+    ] = "dealer-2011",
     date: Annotated[str | None, typer.Option(help="plan date YYYY-MM-DD (default: tomorrow)")] = None,
     input: Annotated[Path | None, typer.Option("--input", help="v1 plan request JSON (stateless)")] = None,
     planner: Annotated[Planner, typer.Option(help="greedy baseline or CP-SAT optimiser")] = Planner.greedy,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="solver time limit, seconds")] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="solver time limit, seconds")
+    ] = None,
     format: Annotated[Format, typer.Option("--format", help="table or v1 plan JSON")] = Format.table,
     out: Annotated[Path | None, typer.Option("--out", help="write to this file instead of stdout")] = None,
     seed: Annotated[int, typer.Option(help="seed of the scenario's bookings generator")] = 0,
@@ -102,19 +106,70 @@ def plan(
         raise _fail(str(exc)) from None
 
     if format is Format.json:
-        text = result.model_dump_json(indent=2)
-        if out is not None:
-            out.write_text(text + "\n", encoding="utf-8")
-        else:
-            typer.echo(text)
+        _emit(result.model_dump_json(indent=2), out)
         return
-    from scheduler.render import print_plan
+    from scheduler.render import render_plan
 
+    _print(out, render_plan(request, result))
+
+
+@app.command()
+def replan(
+    input: Annotated[Path, typer.Option("--input", help="re-plan request JSON: request, plan, now, events")],
+    planner: Annotated[Planner, typer.Option(help="greedy (keep + repair) or CP-SAT")] = Planner.cpsat,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="solver time limit, seconds")
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", help="table or JSON (plan + changes)")] = Format.table,
+    out: Annotated[Path | None, typer.Option("--out", help="write to this file instead of stdout")] = None,
+) -> None:
+    """Re-plan during the day: started work stays, overruns and walk-ins are fitted in."""
+    from scheduler.contract import ReplanRequest
+    from scheduler.replan import replan as run_replan
+
+    try:
+        try:
+            text = input.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError("--input", f"cannot read {input}: {exc.strerror}") from None
+        try:
+            rr = ReplanRequest.model_validate_json(text)
+        except ValidationError as exc:
+            raise from_validation_error(exc, source=str(input)) from None
+        if time_limit is not None:
+            if not 0 < time_limit <= 600:
+                raise InputError("--time-limit", "must be in (0, 600] seconds")
+            options = rr.request.options.model_copy(update={"time_limit_seconds": time_limit})
+            rr = rr.model_copy(update={"request": rr.request.model_copy(update={"options": options})})
+        result = run_replan(rr, planner.value)
+    except InputError as exc:
+        raise _fail(str(exc)) from None
+    if format is Format.json:
+        _emit(result.model_dump_json(indent=2), out)
+        return
+    from scheduler.render import render_changes, render_plan
+
+    request = rr.request.model_copy(update={"bookings": [*rr.request.bookings, *rr.walk_ins]})
+    _print(out, render_plan(request, result.plan), render_changes(result.changes))
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is not None:
+        out.write_text(text + "\n", encoding="utf-8")
+    else:
+        typer.echo(text)
+
+
+def _print(out: Path | None, *renderables: RenderableType) -> None:
     if out is not None:
         with out.open("w", encoding="utf-8") as handle:
-            print_plan(request, result, Console(file=handle, width=140, color_system=None))
+            console = Console(file=handle, width=140, color_system=None)
+            for r in renderables:
+                console.print(r)
     else:
-        print_plan(request, result, Console(width=max(120, Console().width)))
+        console = Console(width=max(120, Console().width))
+        for r in renderables:
+            console.print(r)
 
 
 @app.command()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
 from scheduler.clock import DayClock
-from scheduler.contract import Booking, PlanRequest, Service, Technician, Workshop
+from scheduler.contract import Booking, Plan, PlanRequest, Service, Technician, Workshop
 from scheduler.errors import InputError
 from solver.problem import (
     BayData,
@@ -15,6 +16,7 @@ from solver.problem import (
     ObjectiveWeights,
     OperationData,
     Pin,
+    Placement,
     TechnicianData,
 )
 
@@ -51,10 +53,19 @@ def technician_data(tech: Technician, clock: DayClock) -> TechnicianData:
     )
 
 
-def compile_request(request: PlanRequest) -> CompiledDay:
-    """Raise InputError naming the field for anything the contract's schema cannot catch."""
+def compile_request(request: PlanRequest, previous: Plan | None = None) -> CompiledDay:
+    """Raise InputError naming the field for anything the contract's schema cannot catch.
+
+    `previous` (re-planning) is the current plan: moving its operations costs stability.
+    """
     workshop = request.workshop
     clock = DayClock(workshop.timezone, request.date)
+    not_before = 0
+    if request.options.not_before is not None:
+        if clock.local_date(request.options.not_before) != request.date:
+            raise InputError("options.not_before", f"must be on the plan date {request.date}")
+        not_before = clock.minutes(request.options.not_before, round_up=True)
+    before = _previous_placements(previous, request) if previous is not None else {}
     open_hhmm, close_hhmm = workshop.opening_window()
     opening, closing = clock.wall(open_hhmm), clock.wall(close_hhmm)
 
@@ -71,7 +82,9 @@ def compile_request(request: PlanRequest) -> CompiledDay:
     for i, booking in enumerate(request.bookings):
         where = f"bookings[{i}]"
         if booking.id in seen:
-            raise InputError(f"{where}.id", f"duplicate booking id {booking.id!r} (also bookings[{seen[booking.id]}])")
+            raise InputError(
+                f"{where}.id", f"duplicate booking id {booking.id!r} (also bookings[{seen[booking.id]}])"
+            )
         seen[booking.id] = i
         service = workshop.service(booking.service)
         if service is None:
@@ -80,7 +93,9 @@ def compile_request(request: PlanRequest) -> CompiledDay:
 
         drop_day = clock.local_date(booking.drop_off)
         if drop_day > request.date:
-            raise InputError(f"{where}.drop_off", f"{booking.drop_off.isoformat()} is after the plan date {request.date}")
+            raise InputError(
+                f"{where}.drop_off", f"{booking.drop_off.isoformat()} is after the plan date {request.date}"
+            )
         release = 0
         if drop_day == request.date:
             release = clock.minutes(booking.drop_off, round_up=True)
@@ -95,6 +110,7 @@ def compile_request(request: PlanRequest) -> CompiledDay:
                 raise InputError(f"{where}.promised", "promised pickup must be after drop_off")
             due = clock.minutes(booking.promised)
 
+        release = max(release, not_before)
         pins = _pins(booking, service, where, clock, bay_index, tech_index, workshop)
         operations = []
         for k, op in enumerate(service.operations):
@@ -127,8 +143,11 @@ def compile_request(request: PlanRequest) -> CompiledDay:
                     bays=tuple(eligible),
                     bay_costs=tuple(costs),
                     technicians=tuple(qualified),
-                    durations=tuple(duration(op.minutes, workshop.technicians[t].efficiency) for t in qualified),
+                    durations=tuple(
+                        duration(op.minutes, workshop.technicians[t].efficiency) for t in qualified
+                    ),
                     pin=pins.get(k),
+                    previous=before.get((booking.id, k)),
                 )
             )
         jobs.append(
@@ -153,10 +172,25 @@ def compile_request(request: PlanRequest) -> CompiledDay:
             waiter_lateness=weights.waiter_lateness,
             overtime=weights.overtime,
             technician_change=weights.technician_change,
+            stability_reassign=weights.stability_reassign,
+            stability_minutes=weights.stability_minutes,
         ),
     )
     _check_pins_do_not_collide(problem, request)
     return CompiledDay(request=request, clock=clock, problem=problem, services=tuple(services))
+
+
+def _previous_placements(plan: Plan, request: PlanRequest) -> dict[tuple[str, int], Placement]:
+    clock = DayClock(request.workshop.timezone, request.date)
+    bay_index = {b.id: i for i, b in enumerate(request.workshop.bays)}
+    tech_index = {t.id: i for i, t in enumerate(request.workshop.technicians)}
+    return {
+        (a.booking, a.operation): Placement(
+            bay_index[a.bay], tech_index[a.technician], clock.minutes(a.start), clock.minutes(a.end)
+        )
+        for a in plan.assignments
+        if a.bay in bay_index and a.technician in tech_index
+    }
 
 
 def _pins(
@@ -174,7 +208,7 @@ def _pins(
         if pinned.operation >= len(service.operations):
             raise InputError(
                 f"{field}.operation",
-                f"service {service.code} has {len(service.operations)} operations (0..{len(service.operations) - 1})",
+                f"service {service.code} has operations 0..{len(service.operations) - 1} only",
             )
         if pinned.operation in pins:
             raise InputError(f"{field}.operation", f"operation {pinned.operation} is pinned twice")
@@ -183,7 +217,9 @@ def _pins(
         if pinned.technician not in tech_index:
             raise InputError(f"{field}.technician", f"unknown technician {pinned.technician!r}")
         if clock.local_date(pinned.start) != clock.date:
-            raise InputError(f"{field}.start", f"{pinned.start.isoformat()} is not on the plan date {clock.date}")
+            raise InputError(
+                f"{field}.start", f"{pinned.start.isoformat()} is not on the plan date {clock.date}"
+            )
         start = clock.minutes(pinned.start)
         tech = workshop.technicians[tech_index[pinned.technician]]
         if pinned.end is not None:
@@ -213,10 +249,10 @@ def _check_pins_do_not_collide(problem: DayProblem, request: PlanRequest) -> Non
                     by_resource.setdefault(resource, []).append((op.pin.start, op.pin.end, j))
     for (kind, index), pins in by_resource.items():
         pins.sort()
-        for (_, end_a, job_a), (start_b, _, job_b) in zip(pins, pins[1:], strict=False):
+        for (_, end_a, job_a), (start_b, _, job_b) in itertools.pairwise(pins):
             if start_b < end_a:
                 names = request.workshop.bays if kind == "bay" else request.workshop.technicians
                 raise InputError(
                     f"bookings[{job_b}].pinned",
-                    f"overlaps pinned work of booking {request.bookings[job_a].id} on {kind} {names[index].id}",
+                    f"overlaps pinned work of {request.bookings[job_a].id} on {kind} {names[index].id}",
                 )

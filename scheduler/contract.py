@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-CONTRACT_VERSION = "v1"
+CONTRACT_VERSION: Literal["v1"] = "v1"
 
 BayKind = Literal["general", "express", "alignment", "body", "paint"]
 BAY_KINDS: tuple[str, ...] = ("general", "express", "alignment", "body", "paint")
@@ -80,7 +80,9 @@ class Shift(TimeWindow):
         for brk in sorted(self.breaks, key=lambda b: hhmm_minutes(b.start)):
             b_start, b_end = hhmm_minutes(brk.start), hhmm_minutes(brk.end)
             if b_start < start or b_end > end:
-                raise ValueError(f"break {brk.start}-{brk.end} lies outside the shift {self.start}-{self.end}")
+                raise ValueError(
+                    f"break {brk.start}-{brk.end} lies outside the shift {self.start}-{self.end}"
+                )
             if b_start < previous_end:
                 raise ValueError(f"break {brk.start}-{brk.end} overlaps another break")
             previous_end = b_end
@@ -201,12 +203,24 @@ class Weights(_Model):
     """Objective weights, in lexicographic spirit: placing beats lateness beats overtime beats preferences."""
 
     unplaced: int = Field(default=100_000, ge=0, description="per unplaced booking, times its priority")
-    lateness: int = Field(default=10, ge=0, description="per minute past promised pickup (drop-off customers)")
+    lateness: int = Field(
+        default=10, ge=0, description="per minute past promised pickup (drop-off customers)"
+    )
     waiter_lateness: int = Field(default=30, ge=0, description="per minute past promised pickup (waiters)")
     overtime: int = Field(default=5, ge=0, description="per overtime minute")
-    express_outside_lane: int = Field(default=2, ge=0, description="per express operation not in an express lane")
-    fleet_overflow: int = Field(default=20, ge=0, description="per fleet operation outside its partner's bays")
+    express_outside_lane: int = Field(
+        default=2, ge=0, description="per express operation not in an express lane"
+    )
+    fleet_overflow: int = Field(
+        default=20, ge=0, description="per fleet operation outside its partner's bays"
+    )
     technician_change: int = Field(default=3, ge=0, description="per change of technician within a booking")
+    stability_reassign: int = Field(
+        default=40, ge=0, description="re-planning: per operation moved to another bay or technician"
+    )
+    stability_minutes: int = Field(
+        default=1, ge=0, description="re-planning: per minute an operation is moved"
+    )
 
 
 class PlanOptions(_Model):
@@ -217,6 +231,9 @@ class PlanOptions(_Model):
     )
     weights: Weights = Field(default_factory=Weights)
     seed: int = Field(default=0, ge=0)
+    not_before: AwareDatetime | None = Field(
+        default=None, description="re-planning: no operation that is not pinned starts before this time (now)"
+    )
 
 
 class PlanRequest(_Model):
@@ -269,3 +286,47 @@ class Plan(_Model):
     assignments: list[Assignment]
     unassigned: list[Unassigned]
     kpis: Kpis
+
+
+class OperationRef(_Model):
+    booking: Identifier
+    operation: int = Field(ge=0)
+
+
+class OperationEvent(OperationRef):
+    """An operation reported started or finished; times default to the current plan's."""
+
+    at: AwareDatetime | None = None
+
+
+class Overrun(OperationRef):
+    """A started operation that will end later (or earlier) than planned."""
+
+    expected_end: AwareDatetime
+
+
+class ReplanRequest(_Model):
+    request: PlanRequest = Field(description="the request the current plan was made from")
+    plan: Plan = Field(description="the current plan")
+    now: AwareDatetime
+    started: list[OperationEvent] = Field(default_factory=list)
+    finished: list[OperationEvent] = Field(default_factory=list)
+    overruns: list[Overrun] = Field(default_factory=list)
+    walk_ins: list[Booking] = Field(default_factory=list)
+    cancelled: list[Identifier] = Field(
+        default_factory=list, description="booking ids: no-shows, cancellations"
+    )
+
+
+class Change(_Model):
+    booking: Identifier
+    operation: int | None = None
+    kind: Literal["moved", "reassigned", "added", "dropped", "unassigned", "placed"]
+    before: Assignment | None = None
+    after: Assignment | None = None
+    summary: str
+
+
+class ReplanResult(_Model):
+    plan: Plan
+    changes: list[Change]

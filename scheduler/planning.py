@@ -15,6 +15,7 @@ from solver.problem import DayProblem, DaySolution
 PlannerName = Literal["greedy", "cpsat"]
 PLANNERS: tuple[str, ...] = ("greedy", "cpsat")
 DEFAULT_PLANNER: PlannerName = "greedy"
+_STATUSES = ("optimal", "feasible", "infeasible", "unknown")
 
 
 def _greedy(compiled: CompiledDay) -> DaySolution:
@@ -30,7 +31,9 @@ def _cpsat(compiled: CompiledDay) -> DaySolution:
 _SOLVE: dict[str, Callable[[CompiledDay], DaySolution]] = {"greedy": _greedy, "cpsat": _cpsat}
 
 
-def to_plan(compiled: CompiledDay, solution: DaySolution, planner: str, lower_bound: float | None = None) -> Plan:
+def to_plan(
+    compiled: CompiledDay, solution: DaySolution, planner: str, lower_bound: float | None = None
+) -> Plan:
     clock = compiled.clock
     workshop = compiled.workshop
     bookings = compiled.bookings
@@ -58,7 +61,7 @@ def to_plan(compiled: CompiledDay, solution: DaySolution, planner: str, lower_bo
         workshop=workshop.id,
         date=compiled.request.date,
         planner=planner,
-        status=solution.status,  # type: ignore[arg-type]
+        status=solution.status if solution.status in _STATUSES else "unknown",
         objective=solution.objective,
         best_bound=solution.best_bound,
         gap=gap,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from scheduler.availability import Availability, first_fit
 from scheduler.compiler import CompiledDay
 from scheduler.contract import GRADE_NAMES, Operation, Service
-from solver.problem import DaySolution, OperationData
+from solver.problem import DaySolution
 
 
 def _who(op: Operation) -> str:
@@ -22,7 +22,9 @@ def _no_bay(compiled: CompiledDay, j: int, op: Operation, service: Service) -> s
     if not kinds:
         return f"operation '{op.name}': the workshop has no {_bays_wording(op)}"
     if all(b.kind == "express" for b in kinds) and not service.express:
-        return f"operation '{op.name}': only express lanes fit it, and {service.code} is not an express service"
+        return (
+            f"operation '{op.name}': only express lanes fit it, and {service.code} is not an express service"
+        )
     if booking.fleet_partner and not compiled.request.options.allow_fleet_overflow:
         return (
             f"operation '{op.name}': fleet overflow is forbidden and partner {booking.fleet_partner} "
@@ -75,7 +77,9 @@ def _capacity_reason(compiled: CompiledDay, j: int, availability: Availability) 
         placement = availability.earliest(op_data, ready)
         if placement is None:
             need = min(op_data.durations)
-            bay_gap = max((e - s for b in op_data.bays for s, e in availability.bay_gaps(b, ready)), default=0)
+            bay_gap = max(
+                (e - s for b in op_data.bays for s, e in availability.bay_gaps(b, ready)), default=0
+            )
             tech_gap = max(
                 (e - s for t in op_data.technicians for s, e in availability.tech_gaps(t, ready)), default=0
             )

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 from rich import box
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from scheduler.contract import GRADE_NAMES, Assignment, Plan, PlanRequest
+from scheduler.contract import GRADE_NAMES, Assignment, Change, Plan, PlanRequest
 
 
 def _hhmm(moment: object) -> str:
@@ -35,7 +35,9 @@ def render_plan(request: PlanRequest, plan: Plan) -> RenderableType:
     )
     parts: list[RenderableType] = [header]
     for bay in workshop.bays:
-        title = f"{bay.id} · {bay.kind}" + (f" · fleet partner {bay.fleet_partner}" if bay.fleet_partner else "")
+        title = f"{bay.id} · {bay.kind}" + (
+            f" · fleet partner {bay.fleet_partner}" if bay.fleet_partner else ""
+        )
         jobs = sorted(by_bay.get(bay.id, []), key=lambda a: a.start)
         if not jobs:
             parts.append(Text(f"{title}: idle", style="dim"))
@@ -97,5 +99,14 @@ def render_plan(request: PlanRequest, plan: Plan) -> RenderableType:
     return Group(*parts)
 
 
-def print_plan(request: PlanRequest, plan: Plan, console: Console) -> None:
-    console.print(render_plan(request, plan))
+def render_changes(changes: list[Change]) -> RenderableType:
+    if not changes:
+        return Text("Changes: none", style="bold")
+    table = Table(
+        title=f"Changes ({len(changes)})", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False
+    )
+    table.add_column("kind")
+    table.add_column("what")
+    for c in changes:
+        table.add_row(c.kind, c.summary)
+    return table

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from solver.problem import DayProblem, DaySolution
@@ -15,6 +16,8 @@ class ObjectiveTerms:
     overtime: int
     bay_preference: int
     technician_changes: int
+    reassigned: int = 0
+    moved_minutes: int = 0
 
     def total(self, problem: DayProblem) -> int:
         w = problem.weights
@@ -25,11 +28,13 @@ class ObjectiveTerms:
             + w.overtime * self.overtime
             + self.bay_preference
             + w.technician_change * self.technician_changes
+            + w.stability_reassign * self.reassigned
+            + w.stability_minutes * self.moved_minutes
         )
 
 
 def terms(problem: DayProblem, solution: DaySolution) -> ObjectiveTerms:
-    unplaced = lateness = waiter_lateness = overtime = preference = changes = 0
+    unplaced = lateness = waiter_lateness = overtime = preference = changes = reassigned = moved = 0
     for j, job in enumerate(problem.jobs):
         if j in solution.unplaced:
             unplaced += problem.weights.unplaced * job.priority
@@ -45,8 +50,14 @@ def terms(problem: DayProblem, solution: DaySolution) -> ObjectiveTerms:
             overtime += max(0, p.end - max(p.start, problem.technicians[p.technician].shift_end))
             if p.bay in op.bays:
                 preference += op.bay_costs[op.bays.index(p.bay)]
-        changes += sum(1 for a, b in zip(placed, placed[1:], strict=False) if a.technician != b.technician)
-    return ObjectiveTerms(unplaced, lateness, waiter_lateness, overtime, preference, changes)
+            if op.previous is not None and op.pin is None:
+                before = op.previous
+                reassigned += int(before.bay != p.bay or before.technician != p.technician)
+                moved += abs(p.start - before.start)
+        changes += sum(1 for a, b in itertools.pairwise(placed) if a.technician != b.technician)
+    return ObjectiveTerms(
+        unplaced, lateness, waiter_lateness, overtime, preference, changes, reassigned, moved
+    )
 
 
 def objective(problem: DayProblem, solution: DaySolution) -> int:

@@ -48,6 +48,14 @@ class TechnicianData:
 
 
 @dataclass(frozen=True)
+class Placement:
+    bay: int
+    technician: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Pin:
     bay: int
     technician: int
@@ -64,6 +72,8 @@ class OperationData:
     durations: tuple[int, ...]
     """Minutes the operation takes with each qualified technician (efficiency applied)."""
     pin: Pin | None = None
+    previous: Placement | None = None
+    """Re-planning: where the current plan has it; moving it costs stability."""
 
     def duration_of(self, technician: int) -> int:
         return self.durations[self.technicians.index(technician)]
@@ -91,6 +101,8 @@ class ObjectiveWeights:
     waiter_lateness: int = 30
     overtime: int = 5
     technician_change: int = 3
+    stability_reassign: int = 40
+    stability_minutes: int = 1
 
 
 @dataclass(frozen=True)
@@ -103,14 +115,6 @@ class DayProblem:
 
     def operation_count(self) -> int:
         return sum(len(job.operations) for job in self.jobs)
-
-
-@dataclass(frozen=True)
-class Placement:
-    bay: int
-    technician: int
-    start: int
-    end: int
 
 
 @dataclass

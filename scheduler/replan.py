@@ -1,0 +1,199 @@
+"""Re-planning during the day: started work stays pinned, the rest changes as little as it can."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from scheduler.availability import Availability, first_common_fit
+from scheduler.compiler import CompiledDay, compile_request
+from scheduler.contract import (
+    Assignment,
+    Booking,
+    Change,
+    PinnedOperation,
+    Plan,
+    ReplanRequest,
+    ReplanResult,
+)
+from scheduler.dispatch import dispatch_order, pinned_placements
+from scheduler.errors import InputError
+from scheduler.planning import DEFAULT_PLANNER, to_plan
+from solver.objective import objective
+from solver.problem import DaySolution, Placement
+
+
+def _events_index(rr: ReplanRequest) -> None:
+    """Every event must name a booking and operation that exist."""
+    services = {s.code: s for s in rr.request.workshop.services}
+    bookings = {b.id: b for b in rr.request.bookings}
+    for name, events in (("started", rr.started), ("finished", rr.finished), ("overruns", rr.overruns)):
+        for i, event in enumerate(events):
+            booking = bookings.get(event.booking)
+            if booking is None:
+                raise InputError(f"{name}[{i}].booking", f"unknown booking {event.booking!r}")
+            if event.operation >= len(services[booking.service].operations):
+                raise InputError(
+                    f"{name}[{i}].operation", f"booking {event.booking} has no operation {event.operation}"
+                )
+    for i, ident in enumerate(rr.cancelled):
+        if ident not in bookings:
+            raise InputError(f"cancelled[{i}]", f"unknown booking {ident!r}")
+
+
+def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
+    """The day's bookings with everything started by `now` pinned (overruns and finishes applied)."""
+    request, plan, now = rr.request, rr.plan, rr.now
+    if plan.workshop != request.workshop.id or plan.date != request.date:
+        raise InputError("plan", "the current plan is for another workshop or date than the request")
+    _events_index(rr)
+    current = {(a.booking, a.operation): a for a in plan.assignments}
+    started = {(e.booking, e.operation): e for e in rr.started}
+    finished = {(e.booking, e.operation): e for e in rr.finished}
+    overruns = {(e.booking, e.operation): e for e in rr.overruns}
+    cancelled = set(rr.cancelled)
+
+    bookings: list[Booking] = []
+    for b in request.bookings:
+        pins = {p.operation: p for p in b.pinned}
+        operations = request.workshop.service(b.service).operations  # type: ignore[union-attr]
+        for k in range(len(operations)):
+            key = (b.id, k)
+            a = current.get(key)
+            reported = key in started or key in finished or key in overruns
+            if not reported and (a is None or a.start >= now):
+                continue  # not started: free to move
+            if b.id in cancelled:
+                raise InputError("cancelled", f"booking {b.id} has started work and cannot be cancelled")
+            base = pins.get(k)
+            if base is None:
+                if a is None:
+                    raise InputError(
+                        "started",
+                        f"booking {b.id} operation {k} is reported but has no bay and technician in the plan",
+                    )
+                base = PinnedOperation(
+                    operation=k, bay=a.bay, technician=a.technician, start=a.start, end=a.end
+                )
+            start = started[key].at if key in started and started[key].at else base.start
+            end = base.end
+            if key in finished and finished[key].at is not None:
+                end = finished[key].at
+            elif key in overruns:
+                end = overruns[key].expected_end
+            pins[k] = base.model_copy(update={"start": start, "end": end})
+        if b.id in cancelled:
+            continue
+        bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
+    known = {b.id for b in bookings}
+    for i, walk_in in enumerate(rr.walk_ins):
+        if walk_in.id in known or walk_in.id in cancelled:
+            raise InputError(f"walk_ins[{i}].id", f"booking id {walk_in.id!r} is already in the plan request")
+        known.add(walk_in.id)
+        bookings.append(walk_in)
+    return bookings, now
+
+
+def stable_hint(compiled: CompiledDay) -> DaySolution:
+    """The current plan kept where it still holds; the rest dispatched around it (warm start and fallback)."""
+    problem = compiled.problem
+    availability = Availability(problem)
+    placements = pinned_placements(problem)
+    for pinned in placements.values():
+        availability.reserve(pinned)
+    unplaced: set[int] = set()
+    order = sorted(
+        dispatch_order(problem),
+        key=lambda j: min(
+            (op.previous.start for op in problem.jobs[j].operations if op.previous and op.pin is None),
+            default=10**9,
+        ),
+    )
+    for j in order:
+        job = problem.jobs[j]
+        ready = job.release
+        placed: list[tuple[int, Placement]] = []
+        for k, op in enumerate(job.operations):
+            if op.pin is not None:
+                ready = max(ready, op.pin.end)
+                continue
+            p: Placement | None = None
+            before = op.previous
+            if before is not None and before.start >= ready and before.technician in op.technicians:
+                d = op.duration_of(before.technician)
+                if before.bay in op.bays:
+                    t_gaps = availability.tech_gaps(before.technician, before.start)
+                    b_gaps = availability.bay_gaps(before.bay, before.start)
+                    if first_common_fit(t_gaps, b_gaps, d) == before.start:
+                        p = Placement(before.bay, before.technician, before.start, before.start + d)
+            if p is None:
+                p = availability.earliest(op, ready)
+            if p is None:
+                for _, q in placed:
+                    availability.free(q)
+                placed = []
+                unplaced.add(j)
+                break
+            availability.reserve(p)
+            placed.append((k, p))
+            ready = p.end
+        if j not in unplaced:
+            placements.update({(j, k): p for k, p in placed})
+    for j in unplaced:
+        for k in range(len(problem.jobs[j].operations)):
+            placements.pop((j, k), None)
+    solution = DaySolution(placements=placements, unplaced=unplaced, status="feasible")
+    solution.objective = objective(problem, solution)
+    return solution
+
+
+def _where(a: Assignment, tz: dt.tzinfo) -> str:
+    return f"{a.bay}/{a.technician} {a.start.astimezone(tz):%H:%M}-{a.end.astimezone(tz):%H:%M}"
+
+
+def diff(before: Plan, after: Plan, rr: ReplanRequest) -> list[Change]:
+    tz = rr.request.workshop.tz
+    old = {(a.booking, a.operation): a for a in before.assignments}
+    new = {(a.booking, a.operation): a for a in after.assignments}
+    walk_ins = {b.id for b in rr.walk_ins}
+    cancelled = set(rr.cancelled)
+    changes: list[Change] = []
+    for key in sorted(old.keys() | new.keys()):
+        booking, k = key
+        a, b = old.get(key), new.get(key)
+        if a is not None and b is not None:
+            if (a.bay, a.technician) != (b.bay, b.technician):
+                kind = "reassigned"
+            elif (a.start, a.end) != (b.start, b.end):
+                kind = "moved"
+            else:
+                continue
+            summary = f"{booking} op {k}: {_where(a, tz)} -> {_where(b, tz)}"
+            changes.append(
+                Change(booking=booking, operation=k, kind=kind, before=a, after=b, summary=summary)
+            )
+        elif b is not None:
+            kind = "added" if booking in walk_ins else "placed"
+            summary = f"{booking} op {k}: new at {_where(b, tz)}"
+            changes.append(Change(booking=booking, operation=k, kind=kind, after=b, summary=summary))
+        elif a is not None:
+            kind = "dropped" if booking in cancelled else "unassigned"
+            why = "cancelled" if kind == "dropped" else "no room"
+            summary = f"{booking} op {k}: {_where(a, tz)} removed ({why})"
+            changes.append(Change(booking=booking, operation=k, kind=kind, before=a, summary=summary))
+    return changes
+
+
+def replan(rr: ReplanRequest, planner: str = DEFAULT_PLANNER) -> ReplanResult:
+    bookings, now = replan_request(rr)
+    options = rr.request.options.model_copy(update={"not_before": now})
+    request = rr.request.model_copy(update={"bookings": bookings, "options": options})
+    compiled = compile_request(request, previous=rr.plan)
+    hint = stable_hint(compiled)
+    if planner == "cpsat":
+        from scheduler.optimise import optimise
+
+        solution = optimise(compiled, hint=hint)
+    else:
+        solution = hint
+    plan = to_plan(compiled, solution, planner)
+    return ReplanResult(plan=plan, changes=diff(rr.plan, plan, rr))

@@ -1,0 +1,348 @@
+"""The CP-SAT day-plan model: a flexible job shop with two resources per operation.
+
+One master interval per operation; one optional interval per eligible bay and one per
+qualified technician, all sharing its start; bay literals and technician literals each sum
+to the booking's `placed` literal. The size comes from the chosen technician's efficiency.
+Breaks, shift edges and overtime limits are fixed intervals in each technician's NoOverlap.
+Redundant cumulatives per qualification group (technicians) and per eligible bay set prove
+overloads quickly. Every booking may stay unplaced at a priority-weighted penalty, so the
+model is always feasible.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from solver.objective import objective
+from solver.problem import DayProblem, DaySolution, Placement
+
+_STATUS = {
+    cp_model.OPTIMAL: "optimal",
+    cp_model.FEASIBLE: "feasible",
+    cp_model.INFEASIBLE: "infeasible",
+    cp_model.MODEL_INVALID: "invalid",
+    cp_model.UNKNOWN: "unknown",
+}
+
+
+@dataclass(frozen=True)
+class SolveParameters:
+    time_limit_seconds: float = 10.0
+    workers: int = 2
+    seed: int = 0
+    log: bool = False
+
+
+@dataclass
+class _OpVars:
+    start: cp_model.IntVar
+    end: cp_model.IntVar
+    size: cp_model.IntVar
+    interval: cp_model.IntervalVar
+    bays: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    techs: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    overtime: cp_model.IntVar | None = None
+    starts_in_overtime: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    moved: cp_model.IntVar | None = None
+    shift: cp_model.IntVar | None = None
+
+
+@dataclass
+class DayModel:
+    """The built model and its variables, kept for hinting and reading the solution back."""
+
+    problem: DayProblem
+    model: cp_model.CpModel
+    placed: list[cp_model.IntVar | int]
+    ops: dict[tuple[int, int], _OpVars]
+    lateness: dict[int, cp_model.IntVar]
+    changes: dict[tuple[int, int], cp_model.IntVar]
+
+
+def build(problem: DayProblem) -> DayModel:
+    m = cp_model.CpModel()
+    w = problem.weights
+    longest_job = max(
+        (sum(max(op.durations, default=0) for op in j.operations) for j in problem.jobs), default=0
+    )
+    horizon = problem.horizon + longest_job  # room for unplaced operations' free variables
+
+    placed: list[cp_model.IntVar | int] = []
+    ops: dict[tuple[int, int], _OpVars] = {}
+    bay_intervals: list[list[cp_model.IntervalVar]] = [[] for _ in problem.bays]
+    tech_intervals: list[list[cp_model.IntervalVar]] = [[] for _ in problem.technicians]
+    lateness: dict[int, cp_model.IntVar] = {}
+    changes: dict[tuple[int, int], cp_model.IntVar] = {}
+    terms: list[cp_model.LinearExprT] = []
+    groups_t: dict[frozenset[int], list[cp_model.IntervalVar]] = {}
+    groups_b: dict[frozenset[int], list[cp_model.IntervalVar]] = {}
+
+    for j, job in enumerate(problem.jobs):
+        if job.pinned:
+            present: cp_model.IntVar | int = 1  # started work stays in the plan
+        else:
+            present = m.new_bool_var(f"placed_{j}")
+            terms.append(w.unplaced * job.priority * (1 - present))
+        placed.append(present)
+        previous_end: cp_model.LinearExprT = job.release
+        for k, op in enumerate(job.operations):
+            if op.pin is not None:
+                pin = op.pin
+                fixed = m.new_fixed_size_interval_var(pin.start, pin.end - pin.start, f"pin_{j}_{k}")
+                bay_intervals[pin.bay].append(fixed)
+                tech_intervals[pin.technician].append(fixed)
+                start = m.new_constant(pin.start)
+                end = m.new_constant(pin.end)
+                size = m.new_constant(pin.end - pin.start)
+                ops[(j, k)] = _OpVars(start, end, size, fixed)
+                previous_end = end
+                continue
+            start = m.new_int_var(job.release, horizon, f"s_{j}_{k}")
+            size = m.new_int_var_from_domain(
+                cp_model.Domain.from_values(sorted(set(op.durations)) or [1]), f"d_{j}_{k}"
+            )
+            end = m.new_int_var(job.release, horizon, f"e_{j}_{k}")
+            literal = present if isinstance(present, cp_model.IntVar) else m.new_constant(1)
+            interval = m.new_optional_interval_var(start, size, end, literal, f"op_{j}_{k}")
+            v = _OpVars(start, end, size, interval)
+            m.add(start >= previous_end)
+            previous_end = end
+
+            for b, cost in zip(op.bays, op.bay_costs, strict=True):
+                x = m.new_bool_var(f"x_{j}_{k}_b{b}")
+                v.bays[b] = x
+                bay_intervals[b].append(m.new_optional_interval_var(start, size, end, x, f"ib_{j}_{k}_{b}"))
+                if cost:
+                    terms.append(cost * x)
+            m.add(sum(v.bays.values()) == present)
+
+            overtime_techs = []
+            for t, d in zip(op.technicians, op.durations, strict=True):
+                y = m.new_bool_var(f"y_{j}_{k}_t{t}")
+                v.techs[t] = y
+                tech_intervals[t].append(
+                    m.new_optional_fixed_size_interval_var(start, d, y, f"it_{j}_{k}_{t}")
+                )
+                m.add(size == d).only_enforce_if(y)
+                tech = problem.technicians[t]
+                if tech.max_overtime > 0:
+                    overtime_techs.append((t, d, y, tech.shift_end))
+            m.add(sum(v.techs.values()) == present)
+
+            if op.previous is not None:
+                # Re-planning: moving work the foreman already announced has a price.
+                before = op.previous
+                moved = m.new_bool_var(f"moved_{j}_{k}")
+                for same in (v.bays.get(before.bay), v.techs.get(before.technician)):
+                    m.add(moved >= present - (same if same is not None else 0))
+                shift = m.new_int_var(0, horizon, f"shift_{j}_{k}")
+                enforce = [present] if isinstance(present, cp_model.IntVar) else []
+                m.add(shift >= start - before.start).only_enforce_if(enforce)
+                m.add(shift >= before.start - start).only_enforce_if(enforce)
+                v.moved, v.shift = moved, shift
+                terms.append(w.stability_reassign * moved + w.stability_minutes * shift)
+
+            if overtime_techs:
+                ot = m.new_int_var(0, max(d for _, d, _, _ in overtime_techs), f"ot_{j}_{k}")
+                v.overtime = ot
+                for t, d, y, shift_end in overtime_techs:
+                    # Overtime of one piece of work: all of it if it starts after the shift end,
+                    # otherwise the part past the shift end.
+                    z = m.new_bool_var(f"z_{j}_{k}_t{t}")
+                    v.starts_in_overtime[t] = z
+                    m.add(start >= shift_end).only_enforce_if(z)
+                    m.add(start < shift_end).only_enforce_if(~z)
+                    m.add(ot >= d).only_enforce_if([z, y])
+                    m.add(ot >= end - shift_end).only_enforce_if([~z, y])
+                terms.append(w.overtime * ot)
+            ops[(j, k)] = v
+            groups_t.setdefault(frozenset(op.technicians), []).append(interval)
+            groups_b.setdefault(frozenset(op.bays), []).append(interval)
+
+        for k in range(1, len(job.operations)):
+            prev_op, this_op = ops[(j, k - 1)], ops[(j, k)]
+            if not prev_op.techs or not this_op.techs:
+                continue  # a pinned operation: its technician is a fact, not a choice
+            change = m.new_bool_var(f"chg_{j}_{k}")
+            for t, ya in prev_op.techs.items():
+                yb = this_op.techs.get(t)
+                m.add(change >= ya - (yb if yb is not None else 0))
+            changes[(j, k)] = change
+            terms.append(w.technician_change * change)
+
+        if job.due is not None:
+            last = ops[(j, len(job.operations) - 1)].end
+            late = m.new_int_var(0, horizon, f"late_{j}")
+            m.add(late >= last - job.due)
+            lateness[j] = late
+            terms.append((w.waiter_lateness if job.waiter else w.lateness) * late)
+
+    # Technicians: off-shift time, breaks and overtime limits are fixed intervals. Pinned
+    # work is a fact even where it runs into a break, so it is carved out of the fillers.
+    pinned_by_tech: list[list[tuple[int, int]]] = [[] for _ in problem.technicians]
+    for job in problem.jobs:
+        for op in job.operations:
+            if op.pin is not None:
+                pinned_by_tech[op.pin.technician].append((op.pin.start, op.pin.end))
+    off_time: list[list[cp_model.IntervalVar]] = []
+    for t, tech in enumerate(problem.technicians):
+        fillers = []
+        cursor = 0
+        for s, e in [*_union(tech.windows() + pinned_by_tech[t]), (horizon, horizon)]:
+            if s > cursor:
+                fillers.append(m.new_fixed_size_interval_var(cursor, s - cursor, f"off_{t}_{cursor}"))
+            cursor = e
+        off_time.append(fillers)
+        m.add_no_overlap(tech_intervals[t] + fillers)
+    for b in range(len(problem.bays)):
+        if len(bay_intervals[b]) > 1:
+            m.add_no_overlap(bay_intervals[b])
+
+    # Redundant cumulatives: operations that only technicians of group T can do never run
+    # on more of them at once than are on shift; likewise for sets of bays.
+    for group in groups_t:
+        if len(group) < 2:
+            continue
+        members = [iv for g, ivs in groups_t.items() if g <= group for iv in ivs]
+        fillers = [f for t in group for f in off_time[t]]
+        pinned_work = [
+            ops[(j, k)].interval
+            for j, job in enumerate(problem.jobs)
+            for k, op in enumerate(job.operations)
+            if op.pin is not None and op.pin.technician in group
+        ]
+        all_ivs = members + fillers + pinned_work
+        m.add_cumulative(all_ivs, [1] * len(all_ivs), len(group))
+    for bay_group in groups_b:
+        if len(bay_group) < 2:
+            continue
+        members = [iv for g, ivs in groups_b.items() if g <= bay_group for iv in ivs]
+        pinned_work = [
+            ops[(j, k)].interval
+            for j, job in enumerate(problem.jobs)
+            for k, op in enumerate(job.operations)
+            if op.pin is not None and op.pin.bay in bay_group
+        ]
+        m.add_cumulative(members + pinned_work, [1] * (len(members) + len(pinned_work)), len(bay_group))
+
+    m.minimize(sum(terms))
+    return DayModel(problem, m, placed, ops, lateness, changes)
+
+
+def add_hint(dm: DayModel, solution: DaySolution) -> None:
+    """A complete hint: every decision variable gets the baseline plan's value."""
+    problem, m = dm.problem, dm.model
+    for j, job in enumerate(problem.jobs):
+        is_placed = j not in solution.unplaced
+        present = dm.placed[j]
+        if isinstance(present, cp_model.IntVar):
+            m.add_hint(present, is_placed)
+        ready = job.release
+        for k, op in enumerate(job.operations):
+            v = dm.ops[(j, k)]
+            if op.pin is not None:
+                ready = op.pin.end
+                continue
+            p = solution.placements.get((j, k)) if is_placed else None
+            size = op.duration_of(p.technician) if p else min(op.durations or [1])
+            start = p.start if p else ready
+            m.add_hint(v.start, start)
+            m.add_hint(v.size, size)
+            m.add_hint(v.end, start + size)
+            for b, x in v.bays.items():
+                m.add_hint(x, bool(p and p.bay == b))
+            for t, y in v.techs.items():
+                m.add_hint(y, bool(p and p.technician == t))
+            shift_end = problem.technicians[p.technician].shift_end if p else 0
+            for t, z in v.starts_in_overtime.items():
+                m.add_hint(z, start >= problem.technicians[t].shift_end)
+            if v.moved is not None and v.shift is not None and op.previous is not None:
+                before = op.previous
+                m.add_hint(v.moved, bool(p and (p.bay != before.bay or p.technician != before.technician)))
+                m.add_hint(v.shift, abs(start - before.start))
+            if v.overtime is not None:
+                m.add_hint(v.overtime, max(0, start + size - max(start, shift_end)) if p else 0)
+            ready = start + size
+        if j in dm.lateness and job.due is not None:
+            last = solution.placements.get((j, len(job.operations) - 1)) if is_placed else None
+            m.add_hint(dm.lateness[j], max(0, last.end - job.due) if last else max(0, ready - job.due))
+    for (j, k), change in dm.changes.items():
+        before = solution.placements.get((j, k - 1))
+        after = solution.placements.get((j, k))
+        switched = before is not None and after is not None and before.technician != after.technician
+        m.add_hint(change, j not in solution.unplaced and switched)
+
+
+def read_solution(dm: DayModel, solver: cp_model.CpSolver) -> DaySolution:
+    problem = dm.problem
+    placements: dict[tuple[int, int], Placement] = {}
+    unplaced: set[int] = set()
+    for j, job in enumerate(problem.jobs):
+        present = dm.placed[j]
+        if isinstance(present, cp_model.IntVar) and not solver.boolean_value(present):
+            unplaced.add(j)
+            continue
+        for k, op in enumerate(job.operations):
+            if op.pin is not None:
+                placements[(j, k)] = Placement(op.pin.bay, op.pin.technician, op.pin.start, op.pin.end)
+                continue
+            v = dm.ops[(j, k)]
+            bay = next(b for b, x in v.bays.items() if solver.boolean_value(x))
+            tech = next(t for t, y in v.techs.items() if solver.boolean_value(y))
+            start = solver.value(v.start)
+            placements[(j, k)] = Placement(bay, tech, start, start + op.duration_of(tech))
+    return DaySolution(placements=placements, unplaced=unplaced)
+
+
+def _union(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(intervals):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+class _FirstSolution(cp_model.CpSolverSolutionCallback):
+    """Records when the first solution arrives; does nothing else, callbacks slow the search."""
+
+    def __init__(self, began: float) -> None:
+        super().__init__()
+        self.began = began
+        self.first: float | None = None
+
+    def on_solution_callback(self) -> None:
+        if self.first is None:
+            self.first = time.perf_counter() - self.began
+
+
+def solve(problem: DayProblem, hint: DaySolution | None, params: SolveParameters) -> DaySolution | None:
+    """Solve within the time limit (model building included); None if no solution came back."""
+    began = time.perf_counter()
+    dm = build(problem)
+    if hint is not None:
+        add_hint(dm, hint)
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.1, params.time_limit_seconds - (time.perf_counter() - began))
+    p.num_workers = params.workers
+    p.random_seed = params.seed
+    p.log_search_progress = params.log
+    if problem.operation_count() > 150:
+        p.cp_model_probing_level = 0  # default probing alone can eat the whole budget on 2 cores
+    callback = _FirstSolution(began)
+    status = solver.solve(dm.model, callback)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    solution = read_solution(dm, solver)
+    solution.status = _STATUS[status]
+    solution.objective = objective(problem, solution)
+    solution.best_bound = float(solver.best_objective_bound)
+    solution.solve_seconds = time.perf_counter() - began
+    solution.first_solution_seconds = callback.first
+    solution.notes.append(f"cp-sat objective {solver.objective_value:g}, {solver.num_branches} branches")
+    return solution
