@@ -231,6 +231,9 @@ class PlanOptions(_Model):
     )
     weights: Weights = Field(default_factory=Weights)
     seed: int = Field(default=0, ge=0)
+    lower_bound: bool = Field(
+        default=True, description="spend up to 15 % of the time limit on bayplan's own relaxation bound"
+    )
     not_before: AwareDatetime | None = Field(
         default=None, description="re-planning: no operation that is not pinned starts before this time (now)"
     )

@@ -7,6 +7,7 @@ import time
 from scheduler.availability import Availability
 from scheduler.compiler import CompiledDay
 from scheduler.dispatch import dispatch, dispatch_order, place_job
+from solver.bounds import relaxation_bound
 from solver.model import SolveParameters, solve
 from solver.objective import objective
 from solver.problem import DayProblem, DaySolution
@@ -72,7 +73,10 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
             start.best_bound = result.best_bound
             start.notes.append("cp-sat found nothing better than the warm start")
             chosen = start
-    chosen.solve_seconds = time.perf_counter() - began
     if chosen.best_bound is not None and chosen.objective <= chosen.best_bound + 1e-9:
         chosen.status = "optimal"
+    elif options.lower_bound:
+        left = options.time_limit_seconds - (time.perf_counter() - began)
+        chosen.lower_bound = relaxation_bound(problem, max(0.05, left - 0.05), options.workers)
+    chosen.solve_seconds = time.perf_counter() - began
     return chosen

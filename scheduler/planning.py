@@ -10,7 +10,7 @@ from scheduler.contract import Assignment, Plan, PlanRequest, Unassigned
 from scheduler.dispatch import dispatch
 from scheduler.kpis import compute_kpis
 from scheduler.reasons import unplaced_reasons
-from solver.problem import DayProblem, DaySolution
+from solver.problem import DaySolution
 
 PlannerName = Literal["greedy", "cpsat"]
 PLANNERS: tuple[str, ...] = ("greedy", "cpsat")
@@ -52,10 +52,12 @@ def to_plan(
     reasons = unplaced_reasons(compiled, solution)
     unassigned = [Unassigned(booking=bookings[j].id, reason=reasons[j]) for j in sorted(solution.unplaced)]
     placed_ids = {bookings[j].id for j in range(len(bookings)) if j not in solution.unplaced}
+    # The gap uses the better of CP-SAT's bound and our relaxation's.
+    bounds = [b for b in (solution.best_bound, solution.lower_bound) if b is not None]
     gap = None
-    if solution.best_bound is not None and solution.objective > 0:
-        gap = round(max(0.0, (solution.objective - solution.best_bound) / solution.objective), 6)
-    elif solution.best_bound is not None:
+    if bounds and solution.objective > 0:
+        gap = round(max(0.0, (solution.objective - max(bounds)) / solution.objective), 6)
+    elif bounds:
         gap = 0.0
     return Plan(
         workshop=workshop.id,
@@ -65,7 +67,7 @@ def to_plan(
         objective=solution.objective,
         best_bound=solution.best_bound,
         gap=gap,
-        lower_bound=lower_bound,
+        lower_bound=solution.lower_bound,
         solve_seconds=round(solution.solve_seconds, 3),
         assignments=assignments,
         unassigned=unassigned,
@@ -84,7 +86,3 @@ def make_plan(request: PlanRequest, planner: str = DEFAULT_PLANNER) -> Plan:
     compiled = compile_request(request)
     solution = solve(compiled, planner)
     return to_plan(compiled, solution, planner)
-
-
-def problem_of(request: PlanRequest) -> DayProblem:
-    return compile_request(request).problem

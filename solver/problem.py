@@ -128,4 +128,6 @@ class DaySolution:
     best_bound: float | None = None
     solve_seconds: float = 0.0
     first_solution_seconds: float | None = None
+    lower_bound: float | None = None
+    """Our own relaxation bound, where CP-SAT's is weak."""
     notes: list[str] = field(default_factory=list)

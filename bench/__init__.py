@@ -1,0 +1,1 @@
+"""Benchmarks: planners (bench.planners); run from the repository root."""

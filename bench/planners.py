@@ -1,0 +1,230 @@
+"""Planner benchmark: baseline dispatcher vs CP-SAT on bundled scenarios at 1.0x, 1.3x and 2x demand.
+
+Each solve runs in a fresh process so its peak memory (ru_maxrss) is its own. Speed and
+quality are reported against the baseline measured in the same run.
+
+    .venv/bin/python -m bench.planners            # full run, writes bench/RESULTS-planners.{md,json}
+    .venv/bin/python -m bench.planners --quick    # one date, 10 s only
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+from scheduler.contract import Bay, PlanRequest, Technician, Workshop
+from scheduler.demand import day_request
+from scheduler.scenarios import load_scenario
+
+HERE = Path(__file__).parent
+DATE = dt.date(2026, 11, 24)  # a Tuesday
+
+
+@dataclass(frozen=True)
+class Instance:
+    name: str
+    scenario: str
+    scale: float
+    seed: int
+    large: bool = False
+
+
+@dataclass
+class Row:
+    instance: str
+    bookings: int
+    operations: int
+    technicians: int
+    bays: int
+    planner: str
+    time_limit: float
+    status: str
+    placed: int
+    total_lateness: int
+    waiter_lateness: int
+    overtime: int
+    objective: float
+    best_bound: float | None
+    lower_bound: float | None
+    gap: float | None
+    first_feasible_s: float | None
+    solve_s: float
+    peak_mb: float
+    valid: bool
+
+
+def enlarge(workshop: Workshop, technicians: int, bays: int) -> Workshop:
+    """Copies of the workshop's technicians and bays (ids suffixed) up to the asked sizes."""
+    techs: list[Technician] = []
+    copy = 0
+    while len(techs) < technicians:
+        for t in workshop.technicians:
+            if len(techs) < technicians:
+                techs.append(t.model_copy(update={"id": f"{t.id}-{copy}" if copy else t.id}))
+        copy += 1
+    new_bays: list[Bay] = []
+    copy = 0
+    while len(new_bays) < bays:
+        for b in workshop.bays:
+            if len(new_bays) < bays:
+                new_bays.append(b.model_copy(update={"id": f"{b.id}-{copy}" if copy else b.id}))
+        copy += 1
+    return workshop.model_copy(update={"technicians": techs, "bays": new_bays})
+
+
+def build_request(instance: Instance, time_limit: float) -> PlanRequest:
+    scenario = load_scenario(instance.scenario)
+    request = day_request(scenario, DATE, seed=instance.seed, scale=instance.scale)
+    if instance.large:
+        workshop = enlarge(scenario.workshop, technicians=60, bays=50)
+        bookings = list(request.bookings)
+        extra_seed = instance.seed + 1
+        while len(bookings) < 300:
+            more = day_request(scenario, DATE, seed=extra_seed, scale=instance.scale).bookings
+            bookings += [b.model_copy(update={"id": f"{b.id}-s{extra_seed}"}) for b in more]
+            extra_seed += 1
+        bookings = sorted(bookings[:300], key=lambda b: b.drop_off)
+        request = request.model_copy(update={"workshop": workshop, "bookings": bookings})
+    options = request.options.model_copy(update={"time_limit_seconds": time_limit})
+    return request.model_copy(update={"options": options})
+
+
+def run_one(instance: Instance, planner: str, time_limit: float) -> Row:
+    from scheduler.compiler import compile_request
+    from scheduler.planning import solve, to_plan
+    from scheduler.validator import validate_plan
+
+    request = build_request(instance, time_limit)
+    compiled = compile_request(request)
+    began = time.perf_counter()
+    solution = solve(compiled, planner)
+    elapsed = time.perf_counter() - began
+    plan = to_plan(compiled, solution, planner)
+    k = plan.kpis
+    return Row(
+        instance=instance.name,
+        bookings=len(request.bookings),
+        operations=compiled.problem.operation_count(),
+        technicians=len(request.workshop.technicians),
+        bays=len(request.workshop.bays),
+        planner=planner,
+        time_limit=time_limit if planner == "cpsat" else 0.0,
+        status=plan.status,
+        placed=k.placed,
+        total_lateness=k.total_lateness_minutes,
+        waiter_lateness=k.waiter_lateness_minutes,
+        overtime=k.overtime_minutes,
+        objective=plan.objective,
+        best_bound=plan.best_bound,
+        lower_bound=plan.lower_bound,
+        gap=plan.gap,
+        first_feasible_s=solution.first_solution_seconds,
+        solve_s=round(elapsed, 3),
+        peak_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        valid=not validate_plan(request, plan),
+    )
+
+
+def instances(quick: bool) -> list[Instance]:
+    seeds = [1] if quick else [1, 2]
+    out = [
+        Instance(f"{scenario}@{scale}x#s{seed}", scenario, scale, seed)
+        for scenario in ("dealer-2011", "small-dealer")
+        for scale in (1.0, 1.3, 2.0)
+        for seed in seeds
+    ]
+    out.append(Instance("large-300x60x50#s1", "dealer-2011", 1.0, 1, large=True))
+    return out
+
+
+def fmt(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+    return str(value)
+
+
+def write_report(rows: list[Row], path: Path, seconds: float) -> None:
+    columns = [
+        "instance", "bookings", "operations", "planner", "time_limit", "status", "placed", "total_lateness",
+        "waiter_lateness", "overtime", "objective", "best_bound", "lower_bound", "gap", "first_feasible_s",
+        "solve_s", "peak_mb", "valid",
+    ]  # fmt: skip
+    lines = [
+        "# Planner benchmark",
+        "",
+        f"Run {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} on 2 cores, {seconds:.0f} s in all. "
+        "Reproduce: `make bench` (or `.venv/bin/python -m bench.planners`).",
+        "",
+        "| " + " | ".join(columns) + " |",
+        "|" + "---|" * len(columns),
+    ]
+    for r in rows:
+        d = asdict(r)
+        lines.append("| " + " | ".join(fmt(d[c]) for c in columns) + " |")
+    lines += ["", "## Against the baseline (same instance, same run)", ""]
+    lines.append(
+        "| instance | planner | placed Δ | lateness vs baseline | waiter lateness vs baseline | verdict |"
+    )
+    lines.append("|---|---|---|---|---|---|")
+    base = {r.instance: r for r in rows if r.planner == "greedy"}
+    for r in rows:
+        if r.planner == "greedy":
+            continue
+        b = base[r.instance]
+        late = f"{(1 - r.total_lateness / b.total_lateness):+.0%} less" if b.total_lateness else "baseline 0"
+        wlate = (
+            f"{(1 - r.waiter_lateness / b.waiter_lateness):+.0%} less" if b.waiter_lateness else "baseline 0"
+        )
+        not_worse = (r.placed, -r.total_lateness) >= (
+            b.placed,
+            -b.total_lateness,
+        ) or r.objective <= b.objective
+        lines.append(
+            f"| {r.instance} | cpsat {r.time_limit:g}s | {r.placed - b.placed:+d} | {late} | {wlate} | "
+            f"{'not worse' if not_worse else 'WORSE'} |"
+        )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one seed, 10 s limit only")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS-planners.md")
+    args = parser.parse_args()
+    limits = [10.0] if args.quick else [10.0, 30.0]
+    began = time.perf_counter()
+    rows: list[Row] = []
+    spawn = get_context("spawn")
+    for instance in instances(args.quick):
+        runs = [("greedy", 0.0)] + [("cpsat", limit) for limit in limits]
+        for planner, limit in runs:
+            # A fresh process per solve: its peak RSS is that solve's alone.
+            with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+                row = pool.submit(run_one, instance, planner, limit).result()
+            rows.append(row)
+            print(
+                f"{row.instance:28} {row.planner:6} {limit:4.0f}s status={row.status:8} "
+                f"placed={row.placed:3}/{row.bookings} late={row.total_lateness:6} "
+                f"waiter={row.waiter_lateness:5} ot={row.overtime:4} "
+                f"gap={fmt(row.gap)} first={fmt(row.first_feasible_s)} t={row.solve_s:.2f}s "
+                f"mem={row.peak_mb:.0f}MB valid={row.valid}",
+                flush=True,
+            )
+    write_report(rows, args.out, time.perf_counter() - began)
+    args.out.with_suffix(".json").write_text(
+        json.dumps([asdict(r) for r in rows], indent=1), encoding="utf-8"
+    )
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
