@@ -54,20 +54,41 @@ def workshop(**changes: object) -> Workshop:
                 "code": "LUBE",
                 "name": "Lube",
                 "express": True,
-                "operations": [{"name": "oil", "minutes": 40, "skill": "maintenance", "bay_kinds": ["express", "general"]}],
+                "operations": [
+                    {
+                        "name": "oil",
+                        "minutes": 40,
+                        "skill": "maintenance",
+                        "bay_kinds": ["express", "general"],
+                    }
+                ],
             },
             {
                 "code": "MINOR",
                 "name": "Minor repair",
                 "operations": [
-                    {"name": "diagnosis", "minutes": 30, "skill": "diagnosis", "min_grade": 3, "bay_kinds": ["general"]},
-                    {"name": "repair", "minutes": 90, "skill": "mechanical", "min_grade": 3, "bay_kinds": ["general"]},
+                    {
+                        "name": "diagnosis",
+                        "minutes": 30,
+                        "skill": "diagnosis",
+                        "min_grade": 3,
+                        "bay_kinds": ["general"],
+                    },
+                    {
+                        "name": "repair",
+                        "minutes": 90,
+                        "skill": "mechanical",
+                        "min_grade": 3,
+                        "bay_kinds": ["general"],
+                    },
                 ],
             },
             {
                 "code": "PAINT",
                 "name": "Paint",
-                "operations": [{"name": "paint", "minutes": 60, "skill": "paint", "min_grade": 3, "bay_kinds": ["paint"]}],
+                "operations": [
+                    {"name": "paint", "minutes": 60, "skill": "paint", "min_grade": 3, "bay_kinds": ["paint"]}
+                ],
             },
         ],
     }
@@ -125,7 +146,11 @@ def _brute_force(req: PlanRequest) -> float:
                     job = problem.jobs[j]
                     d = job.operations[0].durations[0]
                     start = next(
-                        (max(s, cursor, job.release) for s, e in windows if max(s, cursor, job.release) + d <= e),
+                        (
+                            max(s, cursor, job.release)
+                            for s, e in windows
+                            if max(s, cursor, job.release) + d <= e
+                        ),
                         None,
                     )
                     if start is None:
@@ -201,7 +226,9 @@ def test_fleet_overflow_can_be_forbidden() -> None:
         for i in range(4)
     ]
     allowed = request(busy, ws)
-    forbidden = allowed.model_copy(update={"options": PlanOptions(time_limit_seconds=5, allow_fleet_overflow=False)})
+    forbidden = allowed.model_copy(
+        update={"options": PlanOptions(time_limit_seconds=5, allow_fleet_overflow=False)}
+    )
     plan_allowed = make_plan(allowed, "cpsat")
     plan_forbidden = make_plan(forbidden, "cpsat")
     assert_valid(allowed, plan_allowed)
@@ -229,7 +256,10 @@ def test_reasons_are_computed_not_guessed() -> None:
 
 
 def test_an_overloaded_day_still_returns_a_plan_quickly() -> None:
-    bookings = [Booking(id=f"b{i:03d}", service="MINOR", drop_off=at("08:00"), promised=at("12:00")) for i in range(60)]
+    bookings = [
+        Booking(id=f"b{i:03d}", service="MINOR", drop_off=at("08:00"), promised=at("12:00"))
+        for i in range(60)
+    ]
     req = request(bookings, limit=2.0)
     began = time.perf_counter()
     plan = make_plan(req, "cpsat")

@@ -1,0 +1,119 @@
+"""Re-planning during the day: started work pinned, overruns and walk-ins fitted in, few changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from scheduler.contract import Booking, OperationEvent, Overrun, Plan, PlanRequest, ReplanRequest
+from scheduler.errors import InputError
+from scheduler.planning import make_plan
+from scheduler.replan import replan, replan_request
+from scheduler.validator import assert_valid
+from tests.test_optimiser import at, request
+
+MORNING = [
+    Booking(id="b1", service="MINOR", drop_off=at("08:00"), promised=at("11:00"), waiter=True),
+    Booking(id="b2", service="LUBE", drop_off=at("08:00"), promised=at("09:30"), waiter=True),
+    Booking(id="b3", service="MINOR", drop_off=at("09:00"), promised=at("15:00")),
+    Booking(id="b4", service="LUBE", drop_off=at("09:30"), promised=at("11:00")),
+    Booking(id="b5", service="MINOR", drop_off=at("10:00"), promised=at("17:00")),
+]
+
+
+def _day() -> tuple[PlanRequest, Plan]:
+    req = request(MORNING, limit=5)
+    plan = make_plan(req, "cpsat")
+    assert_valid(req, plan)
+    return req, plan
+
+
+def _effective_request(rr: ReplanRequest) -> PlanRequest:
+    bookings, now = replan_request(rr)
+    options = rr.request.options.model_copy(update={"not_before": now})
+    return rr.request.model_copy(update={"bookings": bookings, "options": options})
+
+
+def test_overrun_keeps_started_work_and_moves_the_rest() -> None:
+    req, plan = _day()
+    now = at("09:30")
+    running = [a for a in plan.assignments if a.start < now < a.end]
+    assert running, "the test day should have work in progress at 09:30"
+    victim = running[0]
+    later = victim.end + dt.timedelta(minutes=45)
+    rr = ReplanRequest(
+        request=req,
+        plan=plan,
+        now=now,
+        overruns=[Overrun(booking=victim.booking, operation=victim.operation, expected_end=later)],
+    )
+    result = replan(rr, "cpsat")
+    assert_valid(_effective_request(rr), result.plan)
+    new = {(a.booking, a.operation): a for a in result.plan.assignments}
+    extended = new[(victim.booking, victim.operation)]
+    assert (extended.bay, extended.technician, extended.start) == (
+        victim.bay,
+        victim.technician,
+        victim.start,
+    )
+    assert extended.end == victim.end + dt.timedelta(minutes=45)
+    for a in plan.assignments:
+        if a.start < now:  # started before now: pinned exactly (end aside for the overrun)
+            b = new[(a.booking, a.operation)]
+            assert (b.bay, b.technician, b.start) == (a.bay, a.technician, a.start)
+    for key, b in new.items():
+        old = next((a for a in plan.assignments if (a.booking, a.operation) == key), None)
+        if old is None or old.start >= now:
+            assert b.start >= now, "nothing that has not started may start in the past"
+    assert all(c.kind in ("moved", "reassigned") for c in result.changes)
+
+
+def test_walk_in_is_added_and_reported() -> None:
+    req, plan = _day()
+    walk_in = Booking(id="walkin", service="LUBE", drop_off=at("10:15"), waiter=True, promised=at("11:30"))
+    rr = ReplanRequest(request=req, plan=plan, now=at("10:15"), walk_ins=[walk_in])
+    result = replan(rr, "cpsat")
+    assert_valid(_effective_request(rr), result.plan)
+    assert any(c.kind == "added" and c.booking == "walkin" for c in result.changes)
+    assert "walkin" not in {u.booking for u in result.plan.unassigned}
+
+
+def test_nothing_happened_means_nothing_changes() -> None:
+    req, plan = _day()
+    rr = ReplanRequest(request=req, plan=plan, now=at("08:00"))
+    result = replan(rr, "cpsat")
+    assert_valid(_effective_request(rr), result.plan)
+    assert result.changes == []
+
+
+def test_cancelled_booking_is_dropped_and_finished_work_frees_time() -> None:
+    req, plan = _day()
+    first = min(plan.assignments, key=lambda a: a.start)
+    early = first.start + dt.timedelta(minutes=20)
+    rr = ReplanRequest(
+        request=req,
+        plan=plan,
+        now=at("09:00"),
+        cancelled=["b5"],
+        finished=[OperationEvent(booking=first.booking, operation=first.operation, at=early)],
+    )
+    result = replan(rr, "greedy")
+    assert_valid(_effective_request(rr), result.plan)
+    assert {c.booking for c in result.changes if c.kind == "dropped"} == {"b5"}
+    done = next(
+        a for a in result.plan.assignments if (a.booking, a.operation) == (first.booking, first.operation)
+    )
+    assert done.end == first.start + dt.timedelta(minutes=20)
+
+
+def test_bad_events_name_the_field() -> None:
+    req, plan = _day()
+    rr = ReplanRequest(request=req, plan=plan, now=at("09:00"), cancelled=["nope"])
+    with pytest.raises(InputError) as err:
+        replan(rr)
+    assert err.value.field == "cancelled[0]"
+    rr = ReplanRequest(request=req, plan=plan, now=at("09:00"), walk_ins=[MORNING[0]])
+    with pytest.raises(InputError) as err:
+        replan(rr)
+    assert err.value.field == "walk_ins[0].id"
