@@ -1,0 +1,159 @@
+"""The v1 contract: JSON round trip, JSON Schema, and precise errors for bad requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from scheduler.compiler import compile_request
+from scheduler.contract import Booking, PinnedOperation, Plan, PlanRequest
+from scheduler.errors import InputError, from_validation_error
+from scheduler.planning import make_plan
+from tests.workshops import at, request, workshop
+
+
+def _request() -> PlanRequest:
+    return request(
+        [
+            Booking(id="b1", service="MINOR", drop_off=at("08:10"), promised=at("11:00"), waiter=True),
+            Booking(id="b2", service="LUBE", drop_off=at("09:00"), fleet_partner="TAXI", priority=3),
+        ]
+    )
+
+
+def test_request_and_plan_round_trip_through_json() -> None:
+    req = _request()
+    again = PlanRequest.model_validate_json(req.model_dump_json())
+    assert again == req
+    plan = make_plan(req, "greedy")
+    assert Plan.model_validate_json(plan.model_dump_json()) == plan
+    data = json.loads(plan.model_dump_json())
+    assert data["contract"] == "v1"
+    assert set(data) >= {
+        "status",
+        "objective",
+        "best_bound",
+        "gap",
+        "solve_seconds",
+        "assignments",
+        "unassigned",
+        "kpis",
+    }
+    assert set(data["assignments"][0]) == {"booking", "operation", "bay", "technician", "start", "end"}
+    # Times leave as aware ISO 8601 in the workshop's zone.
+    assert data["assignments"][0]["start"].endswith("+08:00")
+
+
+def test_schemas_name_the_contract_fields() -> None:
+    req_schema = PlanRequest.model_json_schema()
+    assert set(req_schema["properties"]) == {"workshop", "date", "bookings", "options"}
+    booking = req_schema["$defs"]["Booking"]["properties"]
+    assert {"id", "service", "drop_off", "promised", "waiter", "fleet_partner", "priority", "pinned"} <= set(
+        booking
+    )
+    assert set(req_schema["$defs"]["Bay"]["properties"]) == {"id", "kind", "fleet_partner"}
+    assert set(req_schema["$defs"]["Bay"]["properties"]["kind"]["enum"]) >= {
+        "general",
+        "express",
+        "alignment",
+        "body",
+        "paint",
+    }
+    tech = req_schema["$defs"]["Technician"]["properties"]
+    assert {"id", "name", "grade", "skills", "efficiency", "max_overtime_minutes", "shift"} <= set(tech)
+    plan_schema = Plan.model_json_schema()
+    assert {
+        "status",
+        "objective",
+        "best_bound",
+        "gap",
+        "solve_seconds",
+        "assignments",
+        "unassigned",
+        "kpis",
+    } <= set(plan_schema["properties"])
+
+
+def _error(data: dict[str, object]) -> InputError:
+    try:
+        compile_request(PlanRequest.model_validate(data))
+    except ValidationError as exc:
+        return from_validation_error(exc)
+    except InputError as exc:
+        return exc
+    raise AssertionError("bad input was accepted")
+
+
+def _data() -> dict[str, object]:
+    return json.loads(_request().model_dump_json())  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        (lambda d: d["bookings"][1].update(service="NOPE"), "bookings[1].service", "unknown service code"),
+        (
+            lambda d: d["bookings"][0].update(drop_off="2026-11-24T08:10:00"),
+            "bookings[0].drop_off",
+            "timezone",
+        ),
+        (
+            lambda d: d["bookings"][0].update(drop_off="2026-11-24T05:00:00+08:00"),
+            "bookings[0].drop_off",
+            "opening",
+        ),
+        (
+            lambda d: d["bookings"][0].update(drop_off="2026-11-25T09:00:00+08:00"),
+            "bookings[0].drop_off",
+            "after",
+        ),
+        (lambda d: d["bookings"][1].update(id="b1"), "bookings[1].id", "duplicate"),
+        (lambda d: d["workshop"]["bays"][0].update(kind="lift"), "workshop.bays[0].kind", "general"),
+        (lambda d: d["workshop"]["bays"][1].update(id="E1"), "workshop", "duplicate id 'E1'"),
+        (lambda d: d["workshop"].update(timezone="Mars/Base"), "workshop.timezone", "IANA"),
+        (lambda d: d["workshop"]["technicians"][0].update(grade=6), "workshop.technicians[0].grade", "5"),
+        (
+            lambda d: d["workshop"]["technicians"][0]["shift"].update(end="07:00"),
+            "workshop.technicians[0].shift",
+            "after start",
+        ),
+        (
+            lambda d: d["bookings"][0].update(promised="2026-11-24T08:00:00+08:00"),
+            "bookings[0].promised",
+            "after",
+        ),
+        (lambda d: d["bookings"][0].update(extra=1), "bookings[0].extra", "not permitted"),
+    ],
+)
+def test_bad_input_names_the_field(change: object, field: str, words: str) -> None:
+    data = _data()
+    change(data)  # type: ignore[operator]
+    error = _error(data)
+    assert error.field == field
+    assert words in error.reason
+
+
+def test_pinned_work_is_checked() -> None:
+    req = _request()
+    b1 = req.bookings[0]
+    bad_bay = b1.model_copy(
+        update={"pinned": [PinnedOperation(operation=0, bay="XX", technician="sen", start=at("08:10"))]}
+    )
+    with pytest.raises(InputError) as err:
+        compile_request(req.model_copy(update={"bookings": [bad_bay]}))
+    assert err.value.field == "bookings[0].pinned[0].bay"
+    gap = b1.model_copy(
+        update={"pinned": [PinnedOperation(operation=1, bay="G1", technician="sen", start=at("09:00"))]}
+    )
+    with pytest.raises(InputError) as err:
+        compile_request(req.model_copy(update={"bookings": [gap]}))
+    assert "operation 0 is not" in err.value.reason
+
+
+def test_dst_day_has_the_right_length() -> None:
+    ws = workshop(timezone="Europe/Berlin")
+    req = PlanRequest(workshop=ws, date=dt.date(2026, 3, 29), bookings=[])
+    assert compile_request(req).clock.horizon == 23 * 60
