@@ -5,7 +5,7 @@ from __future__ import annotations
 from scheduler.availability import Availability, first_fit
 from scheduler.compiler import CompiledDay
 from scheduler.contract import GRADE_NAMES, Operation, Service
-from solver.problem import DaySolution
+from solver.problem import DaySolution, OperationData
 
 
 def _who(op: Operation) -> str:
@@ -76,21 +76,42 @@ def _capacity_reason(compiled: CompiledDay, j: int, availability: Availability) 
             continue
         placement = availability.earliest(op_data, ready)
         if placement is None:
-            need = min(op_data.durations)
-            bay_gap = max(
-                (e - s for b in op_data.bays for s, e in availability.bay_gaps(b, ready)), default=0
-            )
-            tech_gap = max(
-                (e - s for t in op_data.technicians for s, e in availability.tech_gaps(t, ready)), default=0
-            )
-            return (
-                f"day full: operation '{op.name}' needs {need} min after {compiled.clock.hhmm(ready)} on "
-                f"{_bays_wording(op)} with a {_who(op)}; longest free gap: bays {bay_gap} min, "
-                f"technicians {tech_gap} min{_displaced(compiled, j)}"
-            )
+            why = _bottleneck(compiled, op_data, op, ready, availability)
+            return f"day full: {why}{_displaced(compiled, j)}"
         availability.reserve(placement)
         ready = placement.end
     return "not placed within the time limit (it would still fit: re-plan to place it)"
+
+
+def _bottleneck(
+    compiled: CompiledDay, op_data: OperationData, op: Operation, ready: int, availability: Availability
+) -> str:
+    """Which resource runs out: technicians (each against its own duration), bays, or their overlap."""
+    after = compiled.clock.hhmm(ready)
+    need = min(op_data.durations)
+    tech_fits = [
+        t
+        for t, d in zip(op_data.technicians, op_data.durations, strict=True)
+        if first_fit(availability.tech_gaps(t, ready), d) is not None
+    ]
+    bay_gap = max((e - s for b in op_data.bays for s, e in availability.bay_gaps(b, ready)), default=0)
+    if not tech_fits:
+        longest = max(
+            (e - s for t in op_data.technicians for s, e in availability.tech_gaps(t, ready)), default=0
+        )
+        low, high = min(op_data.durations), max(op_data.durations)
+        takes = f"{low}" if low == high else f"{low}-{high}"
+        return (
+            f"operation '{op.name}': no {_who(op)} has the {takes} min it takes them in one piece "
+            f"after {after} (longest free stretch {longest} min)"
+        )
+    if bay_gap < need:
+        bays = _bays_wording(op)
+        return f"operation '{op.name}': no {bays} free for {need} min after {after} (longest {bay_gap} min)"
+    return (
+        f"operation '{op.name}': {_bays_wording(op)} and {_who(op)}s are never free together "
+        f"for {need} min after {after}"
+    )
 
 
 def _displaced(compiled: CompiledDay, j: int) -> str:

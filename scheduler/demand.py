@@ -1,0 +1,100 @@
+"""The seeded bookings generator: a day's work orders drawn from a scenario's historical demand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+
+from scheduler.contract import Booking, PlanRequest, Service, hhmm_minutes
+from scheduler.scenarios import MONTHS, Demand, Scenario
+
+
+def expected_daily_volume(demand: Demand, date: dt.date) -> float:
+    """Vehicles expected on `date`: the month's volume per working day times the weekday factor."""
+    monthly = demand.monthly_volume[MONTHS[date.month - 1]]
+    weekday = demand.arrivals.weekday[date.weekday()] / (sum(demand.arrivals.weekday) / 7)
+    return monthly / demand.days_per_month * weekday
+
+
+def _local(date: dt.date, minutes: int, scenario: Scenario) -> dt.datetime:
+    return dt.datetime.combine(date, dt.time(minutes // 60, minutes % 60), tzinfo=scenario.workshop.tz)
+
+
+def _round_up(minutes: int, step: int = 5) -> int:
+    return math.ceil(minutes / step) * step
+
+
+def _promised(scenario: Scenario, service: Service, date: dt.date, drop: int, waiter: bool) -> dt.datetime:
+    rules = scenario.demand.promise
+    standard = sum(op.minutes for op in service.operations)
+    if service.code in rules.multi_day:
+        day = date + dt.timedelta(days=rules.multi_day[service.code])
+        return _local(day, hhmm_minutes(rules.multi_day_pickup), scenario)
+    if waiter:
+        return _local(date, _round_up(drop + standard + rules.waiter_buffer_minutes), scenario)
+    handover = rules.morning_handover if drop < hhmm_minutes(rules.noon) else rules.afternoon_handover
+    at = max(hhmm_minutes(handover), _round_up(drop + standard + rules.margin_minutes))
+    if at >= 24 * 60:  # past midnight: the next morning's handover
+        return _local(date + dt.timedelta(days=1), hhmm_minutes(rules.morning_handover), scenario)
+    return _local(date, at, scenario)
+
+
+def generate_bookings(
+    scenario: Scenario, date: dt.date, *, seed: int = 0, scale: float = 1.0
+) -> list[Booking]:
+    """The day's work orders (kept bookings and walk-ins), in drop-off order; deterministic per seed."""
+    demand = scenario.demand
+    workshop = scenario.workshop
+    rng = np.random.default_rng([seed, date.toordinal()])
+    count = int(rng.poisson(expected_daily_volume(demand, date) * scale))
+
+    codes = list(demand.mix)
+    services = rng.choice(len(codes), size=count, p=np.array([demand.mix[c] for c in codes]))
+    hours = list(demand.arrivals.hourly)
+    weights = np.array([demand.arrivals.hourly[h] for h in hours])
+    hour_of = rng.choice(len(hours), size=count, p=weights / weights.sum())
+    minute_of = rng.integers(0, 12, size=count) * 5
+    fleet = rng.random(count) < demand.fleet.share
+    partners = list(demand.fleet.partners)
+    partner_p = np.array([demand.fleet.partners[p] for p in partners]) if partners else None
+    partner_of = (
+        rng.choice(len(partners), size=count, p=partner_p) if partners else np.zeros(count, dtype=int)
+    )
+    waiter_draw = rng.random(count)
+
+    open_at, close_at = (hhmm_minutes(t) for t in workshop.opening_window())
+    drafts = []
+    for i in range(count):
+        code = codes[int(services[i])]
+        drop = min(max(hhmm_minutes(hours[int(hour_of[i])]) + int(minute_of[i]), open_at), close_at)
+        is_fleet = bool(fleet[i]) and bool(partners)
+        # Fleet vehicles are left by a driver; private customers wait by the service's share.
+        waiter = not is_fleet and waiter_draw[i] < demand.waiter_share[code]
+        drafts.append((drop, code, waiter, partners[int(partner_of[i])] if is_fleet else None))
+    drafts.sort(key=lambda d: d[0])
+
+    bookings = []
+    for n, (drop, code, waiter, partner) in enumerate(drafts, start=1):
+        service = workshop.service(code)
+        assert service is not None  # the loader checked every mix code
+        bookings.append(
+            Booking(
+                id=f"D{date:%Y%m%d}-{n:03d}",
+                service=code,
+                drop_off=_local(date, drop, scenario),
+                promised=_promised(scenario, service, date, drop, waiter),
+                waiter=waiter,
+                fleet_partner=partner,
+            )
+        )
+    return bookings
+
+
+def day_request(scenario: Scenario, date: dt.date, *, seed: int = 0, scale: float = 1.0) -> PlanRequest:
+    return PlanRequest(
+        workshop=scenario.workshop,
+        date=date,
+        bookings=generate_bookings(scenario, date, seed=seed, scale=scale),
+    )
