@@ -46,7 +46,8 @@ def relaxation_bound(problem: DayProblem, time_limit_seconds: float, workers: in
                     m.add(present == 0)
                 continue
             size = min(op.durations)
-            start = m.new_int_var(job.release, horizon, f"s_{j}_{k}")
+            # Ends stay inside the horizon, where the off-shift fillers end.
+            start = m.new_int_var(job.release, max(job.release, horizon - size), f"s_{j}_{k}")
             interval = m.new_optional_fixed_size_interval_var(start, size, literal, f"op_{j}_{k}")
             m.add(start >= previous_end)
             previous_end = start + size
