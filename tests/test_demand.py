@@ -1,0 +1,82 @@
+"""The bookings generator reproduces the scenario's history: volume, mix, waiters, fleet, hours."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+
+from scheduler.demand import expected_daily_volume, generate_bookings
+from scheduler.scenarios import Scenario, load_scenario
+
+START = dt.date(2026, 11, 2)
+DAYS = [START + dt.timedelta(days=i) for i in range(30)]
+
+
+@pytest.fixture(scope="module")
+def dealer() -> Scenario:
+    return load_scenario("dealer-2011")
+
+
+@pytest.fixture(scope="module")
+def month(dealer: Scenario) -> list:  # type: ignore[type-arg]
+    return [b for day in DAYS for b in generate_bookings(dealer, day, seed=7)]
+
+
+def test_volume_over_30_days_matches_the_history(dealer: Scenario, month: list) -> None:  # type: ignore[type-arg]
+    expected = sum(expected_daily_volume(dealer.demand, day) for day in DAYS)
+    # The November month is the H1 mean, 3,518 vehicles / 30 days (CALIBRATION.md).
+    assert abs(expected - 3518) / 3518 < 0.02
+    assert abs(len(month) - expected) / expected < 0.10
+
+
+def test_service_mix_within_tolerance(dealer: Scenario, month: list) -> None:  # type: ignore[type-arg]
+    counts = Counter(b.service for b in month)
+    n = len(month)
+    for code, share in dealer.demand.mix.items():
+        # 3 standard deviations of a binomial share over ~3,500 draws is at most 2.5 points.
+        assert abs(counts[code] / n - share) < 0.025, code
+
+
+def test_waiters_and_fleet_shares(dealer: Scenario, month: list) -> None:  # type: ignore[type-arg]
+    n = len(month)
+    fleet = [b for b in month if b.fleet_partner]
+    assert abs(len(fleet) / n - dealer.demand.fleet.share) < 0.015
+    assert not any(b.waiter for b in fleet), "fleet vehicles are left by a driver"
+    mix = dealer.demand.mix
+    private = 1 - dealer.demand.fleet.share
+    expected_waiters = private * sum(mix[c] * dealer.demand.waiter_share[c] for c in mix)
+    assert abs(sum(b.waiter for b in month) / n - expected_waiters) < 0.03
+    partners = Counter(b.fleet_partner for b in fleet)
+    for partner, share in dealer.demand.fleet.partners.items():
+        assert abs(partners[partner] / len(fleet) - share) < 0.08
+
+
+def test_drop_offs_follow_the_morning_peak_inside_opening_hours(dealer: Scenario, month: list) -> None:  # type: ignore[type-arg]
+    hours = Counter(b.drop_off.hour for b in month)
+    for b in month:
+        assert b.drop_off.tzinfo is not None and b.drop_off.utcoffset() == dt.timedelta(hours=8)
+        assert dt.time(8, 0) <= b.drop_off.timetz().replace(tzinfo=None) <= dt.time(17, 0)
+        assert b.promised is not None and b.promised > b.drop_off
+    morning = sum(hours[h] for h in (8, 9, 10))
+    assert morning / len(month) > 0.5  # 58 % of the profile lies in 8-11 h
+    assert hours[8] > hours[15]
+
+
+def test_same_seed_same_day_different_seed_different_day(dealer: Scenario) -> None:
+    day = dt.date(2026, 11, 24)
+    assert generate_bookings(dealer, day, seed=3) == generate_bookings(dealer, day, seed=3)
+    assert generate_bookings(dealer, day, seed=3) != generate_bookings(dealer, day, seed=4)
+
+
+def test_scale_raises_the_volume(dealer: Scenario) -> None:
+    base = sum(len(generate_bookings(dealer, d, seed=1)) for d in DAYS[:10])
+    peak = sum(len(generate_bookings(dealer, d, seed=1, scale=1.3)) for d in DAYS[:10])
+    assert 1.2 < peak / base < 1.4
+
+
+def test_february_is_low(dealer: Scenario) -> None:
+    feb = expected_daily_volume(dealer.demand, dt.date(2027, 2, 10))
+    apr = expected_daily_volume(dealer.demand, dt.date(2027, 4, 14))
+    assert feb < 0.7 * apr  # Spring Festival (dealer H1-2011 report: 2,433 vs 4,233)
