@@ -81,13 +81,13 @@ def enlarge(workshop: Workshop, technicians: int, bays: int) -> Workshop:
 
 def build_request(instance: Instance, time_limit: float) -> PlanRequest:
     scenario = load_scenario(instance.scenario)
-    request = day_request(scenario, DATE, seed=instance.seed, scale=instance.scale)
+    request = day_request(scenario, DATE, seed=instance.seed, scale=instance.scale, exact=True)
     if instance.large:
         workshop = enlarge(scenario.workshop, technicians=60, bays=50)
         bookings = list(request.bookings)
         extra_seed = instance.seed + 1
         while len(bookings) < 300:
-            more = day_request(scenario, DATE, seed=extra_seed, scale=instance.scale).bookings
+            more = day_request(scenario, DATE, seed=extra_seed, scale=instance.scale, exact=True).bookings
             bookings += [b.model_copy(update={"id": f"{b.id}-s{extra_seed}"}) for b in more]
             extra_seed += 1
         bookings = sorted(bookings[:300], key=lambda b: b.drop_off)

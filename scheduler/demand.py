@@ -42,13 +42,19 @@ def _promised(scenario: Scenario, service: Service, date: dt.date, drop: int, wa
 
 
 def generate_bookings(
-    scenario: Scenario, date: dt.date, *, seed: int = 0, scale: float = 1.0
+    scenario: Scenario, date: dt.date, *, seed: int = 0, scale: float = 1.0, exact: bool = False
 ) -> list[Booking]:
-    """The day's work orders (kept bookings and walk-ins), in drop-off order; deterministic per seed."""
+    """The day's work orders (kept bookings and walk-ins), in drop-off order; deterministic per seed.
+
+    The count is Poisson around the expected volume, or exactly the expected volume with `exact`
+    (benchmarks: "1.3x demand" then means 1.3 times the average day, not a lucky draw).
+    """
     demand = scenario.demand
     workshop = scenario.workshop
     rng = np.random.default_rng([seed, date.toordinal()])
-    count = int(rng.poisson(expected_daily_volume(demand, date) * scale))
+    expected = expected_daily_volume(demand, date) * scale
+    drawn = int(rng.poisson(expected))  # drawn either way, so `exact` leaves the other draws alike
+    count = round(expected) if exact else drawn
 
     codes = list(demand.mix)
     services = rng.choice(len(codes), size=count, p=np.array([demand.mix[c] for c in codes]))
@@ -65,26 +71,31 @@ def generate_bookings(
     waiter_draw = rng.random(count)
 
     open_at, close_at = (hhmm_minutes(t) for t in workshop.opening_window())
+    carried_days = rng.integers(1, 3, size=count)
     drafts = []
     for i in range(count):
         code = codes[int(services[i])]
         drop = min(max(hhmm_minutes(hours[int(hour_of[i])]) + int(minute_of[i]), open_at), close_at)
+        # Multi-day work (a stage of an accident repair) is on a vehicle left 1-2 days ago.
+        drop_day = (
+            date - dt.timedelta(days=int(carried_days[i])) if code in demand.promise.multi_day else date
+        )
         is_fleet = bool(fleet[i]) and bool(partners)
         # Fleet vehicles are left by a driver; private customers wait by the service's share.
         waiter = not is_fleet and waiter_draw[i] < demand.waiter_share[code]
-        drafts.append((drop, code, waiter, partners[int(partner_of[i])] if is_fleet else None))
-    drafts.sort(key=lambda d: d[0])
+        drafts.append((drop_day, drop, code, waiter, partners[int(partner_of[i])] if is_fleet else None))
+    drafts.sort(key=lambda d: (d[0], d[1]))
 
     bookings = []
-    for n, (drop, code, waiter, partner) in enumerate(drafts, start=1):
+    for n, (drop_day, drop, code, waiter, partner) in enumerate(drafts, start=1):
         service = workshop.service(code)
         assert service is not None  # the loader checked every mix code
         bookings.append(
             Booking(
                 id=f"D{date:%Y%m%d}-{n:03d}",
                 service=code,
-                drop_off=_local(date, drop, scenario),
-                promised=_promised(scenario, service, date, drop, waiter),
+                drop_off=_local(drop_day, drop, scenario),
+                promised=_promised(scenario, service, drop_day, drop, waiter),
                 waiter=waiter,
                 fleet_partner=partner,
             )
@@ -92,9 +103,11 @@ def generate_bookings(
     return bookings
 
 
-def day_request(scenario: Scenario, date: dt.date, *, seed: int = 0, scale: float = 1.0) -> PlanRequest:
+def day_request(
+    scenario: Scenario, date: dt.date, *, seed: int = 0, scale: float = 1.0, exact: bool = False
+) -> PlanRequest:
     return PlanRequest(
         workshop=scenario.workshop,
         date=date,
-        bookings=generate_bookings(scenario, date, seed=seed, scale=scale),
+        bookings=generate_bookings(scenario, date, seed=seed, scale=scale, exact=exact),
     )

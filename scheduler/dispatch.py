@@ -6,6 +6,7 @@ fallback, and the baseline every benchmark compares against.
 
 from __future__ import annotations
 
+import random
 import time
 
 from scheduler.availability import Availability
@@ -72,3 +73,53 @@ def dispatch(problem: DayProblem, order: list[int] | None = None) -> DaySolution
     solution.solve_seconds = time.perf_counter() - began
     solution.first_solution_seconds = solution.solve_seconds
     return solution
+
+
+def _key_orders(problem: DayProblem) -> list[list[int]]:
+    """Classic priority rules: earliest due date, waiters first, least slack."""
+    jobs = problem.jobs
+    never = problem.horizon * 10
+
+    def slack(j: int) -> int:
+        job = jobs[j]
+        work = sum(min(op.durations, default=0) for op in job.operations if op.pin is None)
+        return (job.due if job.due is not None else never) - job.release - work
+
+    rules = [
+        lambda j: (jobs[j].due if jobs[j].due is not None else never, jobs[j].release),
+        lambda j: (not jobs[j].waiter, jobs[j].due if jobs[j].due is not None else never, jobs[j].release),
+        lambda j: (slack(j), jobs[j].release),
+    ]
+    return [
+        sorted(range(len(jobs)), key=lambda j, r=rule: (not jobs[j].pinned, -jobs[j].priority, r(j)))
+        for rule in rules
+    ]
+
+
+def multi_start(problem: DayProblem, seconds: float, seed: int = 0) -> DaySolution:
+    """The best of the baseline, the classic priority rules and random swaps of the best order.
+
+    Used only as the optimiser's warm start: the baseline itself stays the foreman's rule.
+    """
+    began = time.perf_counter()
+    best_order = dispatch_order(problem)
+    best = dispatch(problem, best_order)
+    for order in _key_orders(problem):
+        candidate = dispatch(problem, order)
+        if candidate.objective < best.objective:
+            best, best_order = candidate, order
+    rng = random.Random(seed)
+    movable = [i for i, j in enumerate(best_order) if not problem.jobs[j].pinned]
+    stale = 0  # small days converge fast: stop after a run of fruitless tries
+    while len(movable) > 1 and time.perf_counter() - began < seconds and stale < 20 * len(movable):
+        stale += 1
+        order = list(best_order)
+        for _ in range(rng.randint(1, 4)):
+            a = rng.choice(movable)
+            b = min(max(a + rng.randint(-8, 8), movable[0]), movable[-1])
+            order[a], order[b] = order[b], order[a]
+        candidate = dispatch(problem, order)
+        if candidate.objective < best.objective:
+            best, best_order, stale = candidate, order, 0
+    best.solve_seconds = time.perf_counter() - began
+    return best

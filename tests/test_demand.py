@@ -55,10 +55,14 @@ def test_waiters_and_fleet_shares(dealer: Scenario, month: list) -> None:  # typ
 
 def test_drop_offs_follow_the_morning_peak_inside_opening_hours(dealer: Scenario, month: list) -> None:  # type: ignore[type-arg]
     hours = Counter(b.drop_off.hour for b in month)
+    carried = set(dealer.demand.promise.multi_day)
     for b in month:
         assert b.drop_off.tzinfo is not None and b.drop_off.utcoffset() == dt.timedelta(hours=8)
         assert dt.time(8, 0) <= b.drop_off.timetz().replace(tzinfo=None) <= dt.time(17, 0)
         assert b.promised is not None and b.promised > b.drop_off
+        plan_day = dt.datetime.strptime(b.id[1:9], "%Y%m%d").date()  # ids are D<plan date>-<n>
+        # Multi-day work (accident stages) was left 1-2 days before; the rest arrives that day.
+        assert (b.drop_off.date() < plan_day) == (b.service in carried)
     morning = sum(hours[h] for h in (8, 9, 10))
     assert morning / len(month) > 0.5  # 58 % of the profile lies in 8-11 h
     assert hours[8] > hours[15]
