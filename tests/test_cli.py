@@ -1,0 +1,141 @@
+"""The `bayplan` command end to end, as a user runs it: tables, JSON, schemas, bad input, re-planning."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scheduler.contract import Plan, ReplanResult
+from scheduler.demand import day_request
+from scheduler.scenarios import load_scenario
+from scheduler.validator import assert_valid
+
+DATE = "2026-11-24"
+
+
+def bayplan(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scheduler.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_plan_prints_bay_blocks_unassigned_and_kpis() -> None:
+    run = bayplan("plan", "small-dealer", "--date", DATE)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert out.startswith("Bay plan · Small dealer")
+    for bay in ("E01 · express", "G01 · general", "B01 · body", "P01 · paint"):
+        assert bay in out
+    assert "Unassigned" in out and "KPIs" in out and "technician utilisation" in out
+
+
+@pytest.mark.parametrize("planner", ["greedy", "cpsat"])
+def test_plan_json_is_a_valid_v1_plan(tmp_path: Path, planner: str) -> None:
+    out = tmp_path / "plan.json"
+    run = bayplan("plan", "small-dealer", "--date", DATE, "--planner", planner, "--time-limit", "3",
+                  "--format", "json", "--out", str(out))  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    plan = Plan.model_validate_json(out.read_text())
+    request = day_request(load_scenario("small-dealer"), dt.date.fromisoformat(DATE))
+    assert_valid(request, plan)
+    assert plan.planner == planner and plan.kpis.bookings == len(request.bookings)
+
+
+def test_input_request_is_planned_statelessly(tmp_path: Path) -> None:
+    request = day_request(load_scenario("small-dealer"), dt.date.fromisoformat(DATE), seed=5)
+    path = tmp_path / "request.json"
+    path.write_text(request.model_dump_json())
+    run = bayplan("plan", "--input", str(path), "--format", "json")
+    assert run.returncode == 0, run.stderr
+    assert_valid(request, Plan.model_validate_json(run.stdout))
+
+
+def test_schemas_are_printed() -> None:
+    for name, fields in (
+        ("plan-request", {"workshop", "date", "bookings", "options"}),
+        ("plan", {"assignments"}),
+    ):
+        run = bayplan("schema", name)
+        assert run.returncode == 0
+        assert fields <= set(json.loads(run.stdout)["properties"])
+
+
+def _broken(tmp_path: Path, change: object) -> Path:
+    request = day_request(load_scenario("small-dealer"), dt.date.fromisoformat(DATE))
+    data = json.loads(request.model_dump_json())
+    change(data)  # type: ignore[operator]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda d: d["bookings"][0].update(service="TURBO"), "bookings[0].service"),
+        (lambda d: d["bookings"][0].update(drop_off="2026-11-24T09:00:00"), "bookings[0].drop_off"),
+        (lambda d: d["bookings"][-1].update(drop_off="2026-11-24T21:00:00+08:00"), "drop_off"),
+        (lambda d: d["bookings"][1].update(id=d["bookings"][0]["id"]), "bookings[1].id"),
+        (lambda d: d["workshop"]["bays"][0].update(kind="hoist"), "workshop.bays[0].kind"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_naming_the_field(tmp_path: Path, change: object, field: str) -> None:
+    run = bayplan("plan", "--input", str(_broken(tmp_path, change)))
+    assert run.returncode == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bayplan: error:"), run.stderr
+    assert field in lines[0]
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "no-such-dealer"],
+        ["plan", "small-dealer", "--date", "24.11.2026"],
+        ["plan", "--input", "/nonexistent/request.json"],
+        ["plan", "small-dealer", "--time-limit", "-1"],
+        ["plan", "small-dealer", "--planner", "magic"],
+    ],
+)
+def test_bad_arguments_exit_2_without_traceback(args: list[str]) -> None:
+    run = bayplan(*args)
+    assert run.returncode == 2, run.stdout
+    assert "Traceback" not in run.stderr
+
+
+def test_replan_command(tmp_path: Path) -> None:
+    request = day_request(load_scenario("small-dealer"), dt.date.fromisoformat(DATE), seed=2)
+    plan_path = tmp_path / "plan.json"
+    assert bayplan("plan", "small-dealer", "--date", DATE, "--seed", "2", "--format", "json",
+                   "--out", str(plan_path)).returncode == 0  # fmt: skip
+    plan = Plan.model_validate_json(plan_path.read_text())
+    running = min(plan.assignments, key=lambda a: a.start)
+    now = (running.start + dt.timedelta(minutes=10)).isoformat()
+    replan_request = {
+        "request": json.loads(request.model_dump_json()),
+        "plan": json.loads(plan.model_dump_json()),
+        "now": now,
+        "overruns": [{"booking": running.booking, "operation": running.operation,
+                      "expected_end": (running.end + dt.timedelta(minutes=30)).isoformat()}],
+        "walk_ins": [{"id": "W1", "service": "LUBE", "drop_off": now, "waiter": True}],
+    }  # fmt: skip
+    path = tmp_path / "replan.json"
+    path.write_text(json.dumps(replan_request))
+    run = bayplan("replan", "--input", str(path), "--time-limit", "3", "--format", "json")
+    assert run.returncode == 0, run.stderr
+    result = ReplanResult.model_validate_json(run.stdout)
+    moved = {(a.booking, a.operation): a for a in result.plan.assignments}
+    assert moved[(running.booking, running.operation)].end == running.end + dt.timedelta(minutes=30)
+    assert any(c.booking == "W1" for c in result.changes)
+    table = bayplan("replan", "--input", str(path), "--time-limit", "2")
+    assert table.returncode == 0 and "Changes" in table.stdout
