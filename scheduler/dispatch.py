@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 
 from scheduler.availability import Availability
 from solver.objective import objective
@@ -85,14 +86,17 @@ def _key_orders(problem: DayProblem) -> list[list[int]]:
         work = sum(min(op.durations, default=0) for op in job.operations if op.pin is None)
         return (job.due if job.due is not None else never) - job.release - work
 
-    rules = [
-        lambda j: (jobs[j].due if jobs[j].due is not None else never, jobs[j].release),
-        lambda j: (not jobs[j].waiter, jobs[j].due if jobs[j].due is not None else never, jobs[j].release),
+    def due(j: int) -> int:
+        return jobs[j].due if jobs[j].due is not None else never  # type: ignore[return-value]
+
+    keys: list[Callable[[int], tuple[int, ...]]] = [
+        lambda j: (due(j), jobs[j].release),
+        lambda j: (not jobs[j].waiter, due(j), jobs[j].release),
         lambda j: (slack(j), jobs[j].release),
     ]
     return [
-        sorted(range(len(jobs)), key=lambda j, r=rule: (not jobs[j].pinned, -jobs[j].priority, r(j)))
-        for rule in rules
+        sorted(range(len(jobs)), key=lambda j, key=key: (not jobs[j].pinned, -jobs[j].priority, *key(j)))  # type: ignore[misc]
+        for key in keys
     ]
 
 

@@ -80,7 +80,7 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
     if chosen.best_bound is not None and chosen.objective <= chosen.best_bound + 1e-9:
         chosen.status = "optimal"
     elif options.lower_bound:
-        left = options.time_limit_seconds - (time.perf_counter() - began)
-        chosen.lower_bound = relaxation_bound(problem, max(0.05, left - 0.05), options.workers)
+        deadline = began + options.time_limit_seconds - 0.05
+        chosen.lower_bound = relaxation_bound(problem, deadline, options.workers)
     chosen.solve_seconds = time.perf_counter() - began
     return chosen

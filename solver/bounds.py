@@ -9,12 +9,15 @@ higher cost, so the relaxation's proven bound bounds the real optimum.
 
 from __future__ import annotations
 
+import time
+
 from ortools.sat.python import cp_model
 
 from solver.problem import DayProblem
 
 
-def relaxation_bound(problem: DayProblem, time_limit_seconds: float, workers: int = 2) -> float | None:
+def relaxation_bound(problem: DayProblem, deadline: float, workers: int = 2) -> float | None:
+    """The relaxation's proven bound, or None; `deadline` is a time.perf_counter() instant."""
     m = cp_model.CpModel()
     w = problem.weights
     horizon = problem.horizon + max(
@@ -72,21 +75,24 @@ def relaxation_bound(problem: DayProblem, time_limit_seconds: float, workers: in
             m.add_no_overlap(ivs)
     for group in groups:
         members = [iv for g, ivs in groups.items() if g <= group for iv in ivs]
-        fixed: list[cp_model.IntervalVar] = []
+        fillers: list[cp_model.IntervalVar] = []
         for t in group:
             tech = problem.technicians[t]
-            fixed.extend(pinned_by_tech[t])
+            fillers.extend(pinned_by_tech[t])
             cursor = 0
             for s, e in [*tech.windows(), (horizon, horizon)]:
                 if s > cursor:
-                    fixed.append(m.new_fixed_size_interval_var(cursor, s - cursor, f"off_{t}_{cursor}"))
+                    fillers.append(m.new_fixed_size_interval_var(cursor, s - cursor, f"off_{t}_{cursor}"))
                 cursor = max(cursor, e)
-        ivs = members + fixed
+        ivs = members + fillers
         m.add_cumulative(ivs, [1] * len(ivs), len(group))
 
     m.minimize(sum(terms))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, time_limit_seconds)
+    left = deadline - time.perf_counter()  # model building counts against the caller's limit
+    if left < 0.05:
+        return None
+    solver.parameters.max_time_in_seconds = left
     solver.parameters.num_workers = workers
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -267,12 +267,12 @@ def add_hint(dm: DayModel, solution: DaySolution) -> None:
                 m.add_hint(v.overtime, max(0, start + size - max(start, shift_end)) if p else 0)
             ready = start + size
         if j in dm.lateness and job.due is not None:
-            last = solution.placements.get((j, len(job.operations) - 1)) if is_placed else None
-            m.add_hint(dm.lateness[j], max(0, last.end - job.due) if last else max(0, ready - job.due))
+            final = solution.placements.get((j, len(job.operations) - 1)) if is_placed else None
+            m.add_hint(dm.lateness[j], max(0, final.end - job.due) if final else max(0, ready - job.due))
     for (j, k), change in dm.changes.items():
-        before = solution.placements.get((j, k - 1))
-        after = solution.placements.get((j, k))
-        switched = before is not None and after is not None and before.technician != after.technician
+        first = solution.placements.get((j, k - 1))
+        second = solution.placements.get((j, k))
+        switched = first is not None and second is not None and first.technician != second.technician
         m.add_hint(change, j not in solution.unplaced and switched)
 
 
