@@ -69,7 +69,7 @@ def plan(
     ] = "dealer-2011",
     date: Annotated[str | None, typer.Option(help="plan date YYYY-MM-DD (default: tomorrow)")] = None,
     input: Annotated[Path | None, typer.Option("--input", help="v1 plan request JSON (stateless)")] = None,
-    planner: Annotated[Planner, typer.Option(help="greedy baseline or CP-SAT optimiser")] = Planner.greedy,
+    planner: Annotated[Planner, typer.Option(help="CP-SAT optimiser or the greedy baseline")] = Planner.cpsat,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="solver time limit, seconds")
     ] = None,

@@ -14,7 +14,7 @@ from solver.problem import DaySolution
 
 PlannerName = Literal["greedy", "cpsat"]
 PLANNERS: tuple[str, ...] = ("greedy", "cpsat")
-DEFAULT_PLANNER: PlannerName = "greedy"
+DEFAULT_PLANNER: PlannerName = "cpsat"
 _STATUSES = ("optimal", "feasible", "infeasible", "unknown")
 
 

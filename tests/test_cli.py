@@ -29,7 +29,7 @@ def bayplan(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_plan_prints_bay_blocks_unassigned_and_kpis() -> None:
-    run = bayplan("plan", "small-dealer", "--date", DATE)
+    run = bayplan("plan", "small-dealer", "--date", DATE, "--time-limit", "2")
     assert run.returncode == 0, run.stderr
     out = run.stdout
     assert out.startswith("Bay plan · Small dealer")
@@ -54,7 +54,7 @@ def test_input_request_is_planned_statelessly(tmp_path: Path) -> None:
     request = day_request(load_scenario("small-dealer"), dt.date.fromisoformat(DATE), seed=5)
     path = tmp_path / "request.json"
     path.write_text(request.model_dump_json())
-    run = bayplan("plan", "--input", str(path), "--format", "json")
+    run = bayplan("plan", "--input", str(path), "--format", "json", "--planner", "greedy")
     assert run.returncode == 0, run.stderr
     assert_valid(request, Plan.model_validate_json(run.stdout))
 
@@ -116,8 +116,8 @@ def test_bad_arguments_exit_2_without_traceback(args: list[str]) -> None:
 def test_replan_command(tmp_path: Path) -> None:
     request = day_request(load_scenario("small-dealer"), dt.date.fromisoformat(DATE), seed=2)
     plan_path = tmp_path / "plan.json"
-    assert bayplan("plan", "small-dealer", "--date", DATE, "--seed", "2", "--format", "json",
-                   "--out", str(plan_path)).returncode == 0  # fmt: skip
+    args = ["--date", DATE, "--seed", "2", "--format", "json", "--time-limit", "2", "--out", str(plan_path)]
+    assert bayplan("plan", "small-dealer", *args).returncode == 0
     plan = Plan.model_validate_json(plan_path.read_text())
     running = min(plan.assignments, key=lambda a: a.start)
     now = (running.start + dt.timedelta(minutes=10)).isoformat()
