@@ -3,7 +3,7 @@
 Each solve runs in a fresh process so its peak memory (ru_maxrss) is its own. Speed and
 quality are reported against the baseline measured in the same run.
 
-    .venv/bin/python -m bench.planners            # full run, writes bench/RESULTS-planners.{md,json}
+    .venv/bin/python -m bench.planners            # full run, writes bench/RESULTS.md and RESULTS.json
     .venv/bin/python -m bench.planners --quick    # one date, 10 s only
 """
 
@@ -198,7 +198,7 @@ def write_report(rows: list[Row], path: Path, seconds: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one seed, 10 s limit only")
-    parser.add_argument("--out", type=Path, default=HERE / "RESULTS-planners.md")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
     limits = [10.0] if args.quick else [10.0, 30.0]
     began = time.perf_counter()
