@@ -192,7 +192,48 @@ def write_report(rows: list[Row], path: Path, seconds: float) -> None:
             f"| {r.instance} | cpsat {r.time_limit:g}s | {r.placed - b.placed:+d} | {late} | {wlate} | "
             f"{'not worse' if not_worse else 'WORSE'} |"
         )
+    lines += ["", "## Targets (issue 3), checked on the rows above", "", *_targets(rows, base)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _less(value: int, baseline: int) -> str:
+    if not baseline:
+        return "baseline 0" if not value else f"{value} vs 0"
+    change = 1 - value / baseline
+    return f"{change:.0%} less" if change >= 0 else f"{-change:.0%} more"
+
+
+def _targets(rows: list[Row], base: dict[str, Row]) -> list[str]:
+    cpsat = [r for r in rows if r.planner == "cpsat"]
+    average = [r for r in cpsat if r.instance.startswith("dealer-2011@1.0x")]
+    first = max((r.first_feasible_s or 0.0) for r in average) if average else float("nan")
+    worse = [
+        r for r in cpsat
+        if (r.placed, -r.total_lateness) < (base[r.instance].placed, -base[r.instance].total_lateness)
+        and r.objective > base[r.instance].objective
+    ]  # fmt: skip
+    peak = [r for r in cpsat if "@1.3x" in r.instance]
+    cuts = [
+        1 - r.total_lateness / base[r.instance].total_lateness
+        for r in peak
+        if base[r.instance].total_lateness
+    ]
+    large = [r for r in cpsat if r.instance.startswith("large") and r.time_limit == 30]
+    return [
+        f"- dealer-2011 average day feasible in < 1 s: first plan after at most {first:.2f} s "
+        f"(the warm start is complete before CP-SAT starts) — {'met' if first < 1 else 'NOT met'}",
+        f"- never worse than the baseline (placed, then lateness; or lower objective): "
+        f"{len(cpsat) - len(worse)} of {len(cpsat)} runs — {'met' if not worse else 'NOT met'}",
+        f"- >= 30 % less lateness on peak (1.3x) days: {', '.join(f'{c:.0%}' for c in cuts)} — "
+        f"{'met' if cuts and min(cuts) >= 0.3 else 'NOT met'}",
+        *[
+            f"- 300 bookings / 60 technicians / 50 bays within 30 s and 2 GB: {r.solve_s:.1f} s, "
+            f"{r.peak_mb:.0f} MB, {r.placed} placed (baseline {base[r.instance].placed}) — "
+            f"{'met' if r.solve_s <= 31 and r.peak_mb <= 2048 else 'NOT met'}"
+            for r in large
+        ],
+        f"- every plan valid by the independent validator: {'yes' if all(r.valid for r in rows) else 'NO'}",
+    ]
 
 
 def main() -> None:
