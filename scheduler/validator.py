@@ -1,18 +1,18 @@
-"""An independent plan validator: every hard rule of the v1 contract, checked from the request alone.
+"""Independent plan validator: every hard rule of the v1 contract, recomputed from the request alone."""
 
-It reads only contract objects (PlanRequest, Plan) and the standard library; it shares no
-code with the planners, so a planner's bug cannot hide behind its own bookkeeping.
-"""
+# It reads only contract objects and the standard library and shares no code with the planners,
+# so a planner's bug cannot hide behind its own bookkeeping.
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from scheduler.contract import Assignment, Plan, PlanRequest, Technician
+from scheduler.contract import Assignment, Booking, Plan, PlanRequest, Service, Technician
 
 RULE_HEADER = "header"
 RULE_REFERENCE = "reference"
@@ -20,242 +20,381 @@ RULE_BAY_KIND = "bay_kind"
 RULE_QUALIFICATION = "qualification"
 RULE_DURATION = "duration"
 RULE_RELEASE = "release"
-RULE_PRECEDENCE = "precedence"
 RULE_NOT_BEFORE = "not_before"
+RULE_PRECEDENCE = "precedence"
 RULE_SHIFT = "shift"
 RULE_BREAK = "break"
 RULE_BAY_OVERLAP = "bay_overlap"
 RULE_TECHNICIAN_OVERLAP = "technician_overlap"
 RULE_FLEET_BAY = "fleet_bay"
+RULE_FLEET_OVERFLOW = "fleet_overflow"
 RULE_EXPRESS_BAY = "express_bay"
 RULE_PINNED = "pinned"
 RULE_COMPLETENESS = "completeness"
 
+RULES: tuple[str, ...] = (
+    RULE_HEADER,
+    RULE_REFERENCE,
+    RULE_BAY_KIND,
+    RULE_QUALIFICATION,
+    RULE_DURATION,
+    RULE_RELEASE,
+    RULE_NOT_BEFORE,
+    RULE_PRECEDENCE,
+    RULE_SHIFT,
+    RULE_BREAK,
+    RULE_BAY_OVERLAP,
+    RULE_TECHNICIAN_OVERLAP,
+    RULE_FLEET_BAY,
+    RULE_FLEET_OVERFLOW,
+    RULE_EXPRESS_BAY,
+    RULE_PINNED,
+    RULE_COMPLETENESS,
+)
+
 
 @dataclass(frozen=True)
 class Violation:
-    rule: str
+    """One broken rule; `booking` is None for plan-wide rules such as the header."""
+
+    rule: str  # one of RULES
     booking: str | None
     message: str
 
 
-def _local(date: dt.date, hhmm: str, tz: ZoneInfo) -> dt.datetime:
-    hours, minutes = map(int, hhmm.split(":"))
-    return dt.datetime.combine(date, dt.time(hours, minutes), tzinfo=tz)
-
-
-def _worked_minutes(minutes: int, efficiency: float) -> int:
+def worked_minutes(minutes: int, efficiency: float) -> int:
+    """Worked minutes of `minutes` standard minutes; the tolerance keeps 60 / 1.2 at 50, not 51."""
     return max(1, math.ceil(minutes / efficiency - 1e-9))
 
 
-def _label(a: Assignment) -> str:
-    return (
-        f"{a.booking} op {a.operation} on {a.bay}/{a.technician} {a.start.isoformat()}..{a.end.isoformat()}"
-    )
+def _utc(moment: dt.datetime) -> dt.datetime:
+    # Aware datetimes sharing one tzinfo object subtract and compare by wall clock, which is wrong
+    # across a DST change; in UTC every comparison and difference is between instants.
+    return moment.astimezone(dt.UTC)
 
 
-def _overlaps(items: list[Assignment], rule: str, what: str) -> list[Violation]:
-    found: list[Violation] = []
-    ordered = sorted(items, key=lambda a: a.start)
-    if not ordered:
-        return found
-    first = ordered[0]  # the one reaching furthest so far, so nested overlaps are caught too
-    for second in ordered[1:]:
-        if second.start < first.end:
-            found.append(
-                Violation(rule, second.booking, f"{what}: {_label(first)} overlaps {_label(second)}")
-            )
-        if second.end > first.end:
-            first = second
-    return found
+def _wall(date: dt.date, hhmm: str, tz: ZoneInfo) -> dt.datetime:
+    """The instant of a local 'HH:MM' on `date`, with the zone's offset of that very moment."""
+    hours, minutes = map(int, hhmm.split(":"))
+    return _utc(dt.datetime.combine(date, dt.time(hours, minutes), tzinfo=tz))
 
 
-def _shift_violations(a: Assignment, tech: Technician, date: dt.date, tz: ZoneInfo) -> list[Violation]:
-    found = []
-    start = _local(date, tech.shift.start, tz)
-    end = _local(date, tech.shift.end, tz) + dt.timedelta(minutes=tech.max_overtime_minutes)
-    if a.start < start or a.end > end:
-        found.append(
-            Violation(
-                RULE_SHIFT,
-                a.booking,
-                f"{_label(a)} lies outside {tech.id}'s shift {tech.shift.start}-{tech.shift.end} "
-                f"+{tech.max_overtime_minutes} min overtime",
-            )
+@dataclass(frozen=True)
+class _Placed:
+    """One assignment with its instants in UTC and a label for messages."""
+
+    a: Assignment
+    start: dt.datetime
+    end: dt.datetime
+    label: str
+
+
+class _Validator:
+    def __init__(self, request: PlanRequest, plan: Plan) -> None:
+        self.request = request
+        self.plan = plan
+        ws = request.workshop
+        self.tz = ZoneInfo(ws.timezone)
+        self.bays = {b.id: b for b in ws.bays}
+        self.techs = {t.id: t for t in ws.technicians}
+        self.services = {s.code: s for s in ws.services}
+        self.bookings: dict[str, Booking] = {}
+        for b in request.bookings:
+            self.bookings.setdefault(b.id, b)
+        self.partners_with_bays = {b.fleet_partner for b in ws.bays if b.fleet_partner is not None}
+        self.found: list[Violation] = []
+
+    def add(self, rule: str, booking: str | None, message: str) -> None:
+        self.found.append(Violation(rule, booking, message))
+
+    def when(self, moment: dt.datetime) -> str:
+        """A moment in the workshop's local time, seconds shown only when there are any."""
+        local = moment.astimezone(self.tz)
+        spec = "minutes" if local.second == 0 and local.microsecond == 0 else "auto"
+        return local.isoformat(sep=" ", timespec=spec)
+
+    def placed(self, a: Assignment) -> _Placed:
+        name = ""
+        booking = self.bookings.get(a.booking)
+        service = self.services.get(booking.service) if booking is not None else None
+        if service is not None and a.operation < len(service.operations):
+            name = f" ({service.operations[a.operation].name})"
+        label = (
+            f"booking {a.booking} op {a.operation}{name} on bay {a.bay} with {a.technician} "
+            f"{self.when(a.start)}..{self.when(a.end)}"
         )
-    for brk in tech.shift.breaks:
-        b_start, b_end = _local(date, brk.start, tz), _local(date, brk.end, tz)
-        if a.start < b_end and b_start < a.end:
-            found.append(
-                Violation(RULE_BREAK, a.booking, f"{_label(a)} overlaps the break {brk.start}-{brk.end}")
+        return _Placed(a, _utc(a.start), _utc(a.end), label)
+
+    def run(self) -> list[Violation]:
+        self.check_header()
+        self.check_request_ids()
+        placed = [self.placed(a) for a in self.plan.assignments]
+        by_op: dict[str, dict[int, list[_Placed]]] = defaultdict(lambda: defaultdict(list))
+        for p in placed:
+            if self.check_references(p):
+                by_op[p.a.booking][p.a.operation].append(p)
+        pinned_ok = self.check_pins(by_op)
+        for p in placed:
+            if p.a.booking in by_op and p.a.operation in by_op[p.a.booking]:
+                self.check_placement(p, exempt=id(p) in pinned_ok)
+        self.check_overlaps(placed, lambda p: p.a.bay, RULE_BAY_OVERLAP, "bay")
+        self.check_overlaps(placed, lambda p: p.a.technician, RULE_TECHNICIAN_OVERLAP, "technician")
+        self.check_precedence(by_op)
+        self.check_completeness(by_op)
+        return self.found
+
+    def check_header(self) -> None:
+        ws_id, date = self.request.workshop.id, self.request.date
+        if self.plan.workshop != ws_id:
+            self.add(RULE_HEADER, None, f"plan is for workshop {self.plan.workshop}, request for {ws_id}")
+        if self.plan.date != date:
+            self.add(RULE_HEADER, None, f"plan is for {self.plan.date}, request for {date}")
+
+    def check_request_ids(self) -> None:
+        # Duplicate booking ids make "each booking exactly once" meaningless, so say so.
+        counts: dict[str, int] = defaultdict(int)
+        for b in self.request.bookings:
+            counts[b.id] += 1
+        for booking_id, count in counts.items():
+            if count > 1:
+                self.add(
+                    RULE_COMPLETENESS,
+                    booking_id,
+                    f"booking id {booking_id} occurs {count} times in the request",
+                )
+
+    def check_references(self, p: _Placed) -> bool:
+        """Report unknown ids; True if the booking and its operation exist (bay and technician may not)."""
+        a = p.a
+        booking = self.bookings.get(a.booking)
+        if booking is None:
+            self.add(RULE_REFERENCE, a.booking, f"{p.label}: no booking {a.booking} in the request")
+            return False
+        if a.bay not in self.bays:
+            self.add(RULE_REFERENCE, a.booking, f"{p.label}: unknown bay {a.bay}")
+        if a.technician not in self.techs:
+            self.add(RULE_REFERENCE, a.booking, f"{p.label}: unknown technician {a.technician}")
+        service = self.services.get(booking.service)
+        if service is None:
+            self.add(RULE_REFERENCE, a.booking, f"{p.label}: booking names unknown service {booking.service}")
+            return False
+        if a.operation >= len(service.operations):
+            self.add(
+                RULE_REFERENCE,
+                a.booking,
+                f"{p.label}: service {service.code} has operations 0..{len(service.operations) - 1} only",
             )
-    return found
+            return False
+        return True
+
+    def check_pins(self, by_op: dict[str, dict[int, list[_Placed]]]) -> set[int]:
+        """Each pinned operation must be placed exactly as given; returns ids of the faithful placements."""
+        faithful: set[int] = set()
+        for booking in self.bookings.values():
+            service = self.services.get(booking.service)
+            if service is None:
+                continue
+            for pin in booking.pinned:
+                what = f"booking {booking.id} pinned op {pin.operation}"
+                if pin.operation >= len(service.operations):
+                    self.add(
+                        RULE_REFERENCE, booking.id, f"{what}: service {service.code} has no such operation"
+                    )
+                    continue
+                tech = self.techs.get(pin.technician)
+                if pin.end is not None:
+                    end = _utc(pin.end)
+                elif tech is not None:
+                    op = service.operations[pin.operation]
+                    end = _utc(pin.start) + dt.timedelta(minutes=worked_minutes(op.minutes, tech.efficiency))
+                else:
+                    self.add(RULE_REFERENCE, booking.id, f"{what}: unknown technician {pin.technician}")
+                    continue
+                want = (pin.bay, pin.technician, _utc(pin.start), end)
+                where = f"bay {pin.bay} with {pin.technician} {self.when(pin.start)}..{self.when(end)}"
+                placements = by_op.get(booking.id, {}).get(pin.operation, [])
+                if not placements:
+                    self.add(RULE_PINNED, booking.id, f"{what} ({where}) is missing from the plan")
+                for p in placements:
+                    if (p.a.bay, p.a.technician, p.start, p.end) == want:
+                        faithful.add(id(p))
+                    else:
+                        self.add(RULE_PINNED, booking.id, f"{p.label}: pinned as {where}")
+        return faithful
+
+    def check_placement(self, p: _Placed, *, exempt: bool) -> None:
+        """Rules of one placement; a faithful pinned one is a fact and keeps only the vehicle rules."""
+        a = p.a
+        booking = self.bookings[a.booking]
+        service = self.services[booking.service]
+        bay = self.bays.get(a.bay)
+        tech = self.techs.get(a.technician)
+        if bay is not None:
+            # Fleet and express bays are about the vehicle, so pinned work obeys them too.
+            if bay.fleet_partner is not None and bay.fleet_partner != booking.fleet_partner:
+                partner = booking.fleet_partner or "no fleet partner"
+                self.add(
+                    RULE_FLEET_BAY,
+                    a.booking,
+                    f"{p.label}: bay {bay.id} is {bay.fleet_partner}'s, vehicle has {partner}",
+                )
+            if bay.kind == "express" and not service.express:
+                self.add(
+                    RULE_EXPRESS_BAY,
+                    a.booking,
+                    f"{p.label}: service {service.code} is not an express service",
+                )
+        if exempt:
+            return
+        op = service.operations[a.operation]
+        if bay is not None:
+            if bay.kind not in op.bay_kinds:
+                self.add(
+                    RULE_BAY_KIND,
+                    a.booking,
+                    f"{p.label}: bay {bay.id} is {bay.kind}, {op.name} needs {' or '.join(op.bay_kinds)}",
+                )
+            overflow = (
+                not self.request.options.allow_fleet_overflow
+                and booking.fleet_partner in self.partners_with_bays
+                and bay.fleet_partner != booking.fleet_partner
+            )
+            if overflow:
+                self.add(
+                    RULE_FLEET_OVERFLOW,
+                    a.booking,
+                    f"{p.label}: fleet overflow is off, {booking.fleet_partner} uses only its own bays",
+                )
+        if p.start < _utc(booking.drop_off):
+            self.add(
+                RULE_RELEASE, a.booking, f"{p.label}: starts before drop-off {self.when(booking.drop_off)}"
+            )
+        not_before = self.request.options.not_before
+        if not_before is not None and p.start < _utc(not_before):
+            self.add(
+                RULE_NOT_BEFORE, a.booking, f"{p.label}: starts before not_before {self.when(not_before)}"
+            )
+        if tech is None:
+            return
+        if op.skill not in tech.skills or tech.grade < op.min_grade:
+            self.add(
+                RULE_QUALIFICATION,
+                a.booking,
+                f"{p.label}: {op.name} needs skill {op.skill} grade >= {op.min_grade}, "
+                f"{tech.id} has grade {tech.grade} and {', '.join(tech.skills)}",
+            )
+        expected = worked_minutes(op.minutes, tech.efficiency)
+        if p.end - p.start != dt.timedelta(minutes=expected):
+            actual = (p.end - p.start).total_seconds() / 60
+            self.add(
+                RULE_DURATION,
+                a.booking,
+                f"{p.label}: lasts {actual:g} min, {op.minutes} standard min at efficiency "
+                f"{tech.efficiency:g} take {expected} min",
+            )
+        self.check_shift(p, tech)
+
+    def check_shift(self, p: _Placed, tech: Technician) -> None:
+        date, shift = self.request.date, tech.shift
+        start = _wall(date, shift.start, self.tz)
+        # Overtime is elapsed time after the shift's end, so it is added to the instant.
+        end = _wall(date, shift.end, self.tz) + dt.timedelta(minutes=tech.max_overtime_minutes)
+        if p.start < start or p.end > end:
+            self.add(
+                RULE_SHIFT,
+                p.a.booking,
+                f"{p.label}: outside {tech.id}'s shift {date} {shift.start}-{shift.end} "
+                f"with {tech.max_overtime_minutes} min overtime allowed (until {self.when(end)})",
+            )
+        for brk in shift.breaks:
+            b_start, b_end = _wall(date, brk.start, self.tz), _wall(date, brk.end, self.tz)
+            if p.start < b_end and b_start < p.end:  # touching a break's edge is fine
+                self.add(
+                    RULE_BREAK, p.a.booking, f"{p.label}: overlaps {tech.id}'s break {brk.start}-{brk.end}"
+                )
+
+    def check_overlaps(
+        self, placed: list[_Placed], key: Callable[[_Placed], str], rule: str, what: str
+    ) -> None:
+        groups: dict[str, list[_Placed]] = defaultdict(list)
+        for p in placed:
+            groups[key(p)].append(p)
+        for resource, items in groups.items():
+            items.sort(key=lambda p: (p.start, p.end))
+            active: list[_Placed] = []
+            for p in items:
+                # Half-open intervals: one ending at p.start does not clash; every pair is reported.
+                active = [q for q in active if q.end > p.start]
+                for q in active:
+                    self.add(rule, p.a.booking, f"{what} {resource} double-booked: {q.label} and {p.label}")
+                active.append(p)
+
+    def check_precedence(self, by_op: dict[str, dict[int, list[_Placed]]]) -> None:
+        for booking_id, ops in by_op.items():
+            for k in sorted(ops):
+                before, after = ops.get(k - 1, []), ops[k]
+                if len(before) == 1 and len(after) == 1 and after[0].start < before[0].end:
+                    self.add(
+                        RULE_PRECEDENCE,
+                        booking_id,
+                        f"{after[0].label}: starts before op {k - 1} ends at {self.when(before[0].end)}",
+                    )
+
+    def check_completeness(self, by_op: dict[str, dict[int, list[_Placed]]]) -> None:
+        listed: dict[str, int] = defaultdict(int)
+        for u in self.plan.unassigned:
+            listed[u.booking] += 1
+            if u.booking not in self.bookings:
+                self.add(
+                    RULE_COMPLETENESS, u.booking, f"unassigned {u.booking} is not a booking of the request"
+                )
+            elif not u.reason.strip():
+                self.add(RULE_COMPLETENESS, u.booking, f"unassigned booking {u.booking} has no reason")
+        for booking_id, count in listed.items():
+            if count > 1:
+                self.add(
+                    RULE_COMPLETENESS, booking_id, f"booking {booking_id} is listed unassigned {count} times"
+                )
+
+        for booking in self.bookings.values():
+            ops = by_op.get(booking.id, {})
+            if booking.id in listed:
+                if ops:
+                    self.add(
+                        RULE_COMPLETENESS, booking.id, f"booking {booking.id} is both assigned and unassigned"
+                    )
+                elif booking.pinned:
+                    self.add(
+                        RULE_PINNED, booking.id, f"booking {booking.id} has pinned work but is unassigned"
+                    )
+                continue
+            service: Service | None = self.services.get(booking.service)
+            count = len(service.operations) if service is not None else 0
+            missing = [k for k in range(count) if not ops.get(k)]
+            doubled = [k for k in sorted(ops) if len(ops[k]) > 1]
+            if service is None or len(missing) == count:
+                self.add(
+                    RULE_COMPLETENESS,
+                    booking.id,
+                    f"booking {booking.id} is neither assigned nor listed unassigned",
+                )
+            elif missing:
+                self.add(
+                    RULE_COMPLETENESS,
+                    booking.id,
+                    f"booking {booking.id} is partly assigned: ops {missing} missing",
+                )
+            if doubled:
+                self.add(
+                    RULE_COMPLETENESS,
+                    booking.id,
+                    f"booking {booking.id}: ops {doubled} assigned more than once",
+                )
 
 
 def validate_plan(request: PlanRequest, plan: Plan) -> list[Violation]:
-    ws = request.workshop
-    tz = ZoneInfo(ws.timezone)
-    found: list[Violation] = []
-    if plan.workshop != ws.id or plan.date != request.date:
-        found.append(
-            Violation(
-                RULE_HEADER, None, f"plan is for {plan.workshop} {plan.date}, not {ws.id} {request.date}"
-            )
-        )
-
-    bays = {b.id: b for b in ws.bays}
-    techs = {t.id: t for t in ws.technicians}
-    services = {s.code: s for s in ws.services}
-    bookings = {b.id: b for b in request.bookings}
-    not_before = request.options.not_before
-
-    by_booking: dict[str, dict[int, list[Assignment]]] = defaultdict(lambda: defaultdict(list))
-    usable: list[Assignment] = []
-    for a in plan.assignments:
-        booking = bookings.get(a.booking)
-        if (
-            booking is None
-            or a.bay not in bays
-            or a.technician not in techs
-            or booking.service not in services
-        ):
-            found.append(
-                Violation(
-                    RULE_REFERENCE, a.booking, f"{_label(a)} names an unknown booking, bay or technician"
-                )
-            )
-            continue
-        service = services[booking.service]
-        if a.operation >= len(service.operations):
-            found.append(
-                Violation(RULE_REFERENCE, a.booking, f"{_label(a)}: {service.code} has no such operation")
-            )
-            continue
-        usable.append(a)
-        by_booking[a.booking][a.operation].append(a)
-
-        op = service.operations[a.operation]
-        bay, tech = bays[a.bay], techs[a.technician]
-        pinned = next((p for p in booking.pinned if p.operation == a.operation), None)
-        # Fleet and express bays are about the vehicle, so they hold for pinned work as well.
-        if bay.fleet_partner is not None and bay.fleet_partner != booking.fleet_partner:
-            found.append(
-                Violation(
-                    RULE_FLEET_BAY,
-                    a.booking,
-                    f"{_label(a)}: bay {bay.id} is reserved for {bay.fleet_partner}",
-                )
-            )
-        if bay.kind == "express" and not service.express:
-            found.append(
-                Violation(
-                    RULE_EXPRESS_BAY, a.booking, f"{_label(a)}: {service.code} is not an express service"
-                )
-            )
-        if pinned is not None:
-            continue  # started work is a fact: kind, skill, shift and timing are not re-judged
-        if bay.kind not in op.bay_kinds:
-            found.append(
-                Violation(RULE_BAY_KIND, a.booking, f"{_label(a)}: bay kind {bay.kind} not in {op.bay_kinds}")
-            )
-        if op.skill not in tech.skills or tech.grade < op.min_grade:
-            found.append(
-                Violation(
-                    RULE_QUALIFICATION,
-                    a.booking,
-                    f"{_label(a)}: {tech.id} (grade {tech.grade}) lacks {op.skill} grade >= {op.min_grade}",
-                )
-            )
-        expected = _worked_minutes(op.minutes, tech.efficiency)
-        if a.end - a.start != dt.timedelta(minutes=expected):
-            found.append(
-                Violation(
-                    RULE_DURATION, a.booking, f"{_label(a)}: must last {expected} min at {tech.efficiency}"
-                )
-            )
-        if a.start < booking.drop_off:
-            found.append(Violation(RULE_RELEASE, a.booking, f"{_label(a)} starts before drop-off"))
-        if not_before is not None and a.start < not_before:
-            found.append(
-                Violation(RULE_NOT_BEFORE, a.booking, f"{_label(a)} starts before {not_before.isoformat()}")
-            )
-        found.extend(_shift_violations(a, tech, request.date, tz))
-
-    by_bay: dict[str, list[Assignment]] = defaultdict(list)
-    by_tech: dict[str, list[Assignment]] = defaultdict(list)
-    for a in usable:
-        by_bay[a.bay].append(a)
-        by_tech[a.technician].append(a)
-    for bay_id, items in by_bay.items():
-        found.extend(_overlaps(items, RULE_BAY_OVERLAP, f"bay {bay_id}"))
-    for tech_id, items in by_tech.items():
-        found.extend(_overlaps(items, RULE_TECHNICIAN_OVERLAP, f"technician {tech_id}"))
-
-    unassigned: dict[str, int] = defaultdict(int)
-    for u in plan.unassigned:
-        unassigned[u.booking] += 1
-        if u.booking not in bookings:
-            found.append(
-                Violation(
-                    RULE_COMPLETENESS, u.booking, f"unassigned {u.booking} is not a booking of the request"
-                )
-            )
-        elif not u.reason.strip():
-            found.append(Violation(RULE_COMPLETENESS, u.booking, f"unassigned {u.booking} has no reason"))
-    for booking_id, count in unassigned.items():
-        if count > 1:
-            found.append(
-                Violation(RULE_COMPLETENESS, booking_id, f"{booking_id} is listed unassigned {count} times")
-            )
-
-    for booking in request.bookings:
-        if booking.service not in services:
-            continue
-        service = services[booking.service]
-        ops = by_booking.get(booking.id, {})
-        if booking.id in unassigned:
-            if ops:
-                found.append(
-                    Violation(RULE_COMPLETENESS, booking.id, f"{booking.id} is both assigned and unassigned")
-                )
-            if booking.pinned:
-                found.append(
-                    Violation(RULE_PINNED, booking.id, f"{booking.id} has started work but is unassigned")
-                )
-            continue
-        missing = [k for k in range(len(service.operations)) if not ops.get(k)]
-        doubled = [k for k, items in ops.items() if len(items) > 1]
-        if missing or doubled:
-            found.append(
-                Violation(
-                    RULE_COMPLETENESS,
-                    booking.id,
-                    f"{booking.id}: operations missing {missing}, assigned more than once {doubled}",
-                )
-            )
-            continue
-        for k in range(1, len(service.operations)):
-            before, after = ops[k - 1][0], ops[k][0]
-            if after.start < before.end:
-                found.append(
-                    Violation(RULE_PRECEDENCE, booking.id, f"{_label(after)} starts before op {k - 1} ends")
-                )
-        for pin in booking.pinned:
-            placed = ops.get(pin.operation)
-            if not placed:
-                continue
-            a = placed[0]
-            pin_tech = techs.get(pin.technician)
-            end = pin.end
-            if end is None and pin_tech is not None:
-                end = pin.start + dt.timedelta(
-                    minutes=_worked_minutes(service.operations[pin.operation].minutes, pin_tech.efficiency)
-                )
-            if (a.bay, a.technician, a.start, a.end) != (pin.bay, pin.technician, pin.start, end):
-                found.append(
-                    Violation(RULE_PINNED, booking.id, f"{_label(a)} differs from its pinned placement")
-                )
-    return found
+    """Every broken hard rule of `plan` for `request`; empty when the plan is valid."""
+    return _Validator(request, plan).run()
 
 
 def assert_valid(request: PlanRequest, plan: Plan) -> None:

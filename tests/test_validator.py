@@ -1,290 +1,464 @@
-"""The validator catches each hard rule broken on purpose in a hand-written valid plan."""
+"""The validator accepts a hand-written valid plan and reports each hard rule broken on purpose."""
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
-from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from scheduler import validator as v
-from scheduler.contract import (
-    Assignment,
-    Booking,
-    Kpis,
-    PinnedOperation,
-    Plan,
-    PlanOptions,
-    PlanRequest,
-    Unassigned,
-)
-from tests.workshops import DAY, at, workshop
-
-KPIS = Kpis(
-    bookings=0,
-    placed=0,
-    on_time=0,
-    late=0,
-    total_lateness_minutes=0,
-    waiter_lateness_minutes=0,
-    overtime_minutes=0,
-    technician_utilisation=0.0,
-    bay_utilisation=0.0,
+from scheduler.contract import Assignment, PinnedOperation, Plan, PlanRequest, Shift, Unassigned, Workshop
+from tests.builders import (
+    DAY,
+    assignment,
+    at,
+    booking,
+    plan,
+    request,
+    small_workshop,
+    with_service,
+    with_technician,
 )
 
+NOT_FREE = Unassigned(booking="b8", reason="no technician free before closing")
 
-def _request() -> PlanRequest:
-    return PlanRequest(
-        workshop=workshop(),
-        date=DAY,
-        bookings=[
-            Booking(id="b1", service="LUBE", drop_off=at("08:00")),
-            Booking(id="b2", service="MINOR", drop_off=at("08:00")),
-            Booking(id="b3", service="MINOR", drop_off=at("09:00"), fleet_partner="TAXI"),
-            Booking(
-                id="b4",
-                service="LUBE",
-                drop_off=at("09:00"),
-                pinned=[PinnedOperation(operation=0, bay="E1", technician="jun", start=at("09:00"))],
+
+def valid_request(**options: Any) -> PlanRequest:
+    return request(
+        [
+            booking("b1", "LUBE", "08:00"),
+            booking("b2", "MINOR", "08:00"),
+            booking("b3", "MINOR", "09:00", fleet_partner="TAXI"),
+            booking(
+                "b4",
+                "LUBE",
+                "09:00",
+                pinned=[PinnedOperation(operation=0, bay="E1", technician="li", start=at("09:00"))],
             ),
-            Booking(id="b5", service="PAINT", drop_off=at("08:00")),
-            Booking(id="b6", service="LUBE", drop_off=at("16:00"), waiter=True),
+            booking("b5", "ACCIDENT", "08:00"),
+            booking("b6", "MAINT", "13:00"),
+            booking("b7", "LUBE", "16:00", waiter=True),
+            booking("b8", "LUBE", "16:30"),
+            booking("b9", "LUBE", "08:00"),
         ],
+        **options,
     )
-
-
-def _a(booking: str, op: int, bay: str, tech: str, start: str, end: str) -> Assignment:
-    return Assignment(booking=booking, operation=op, bay=bay, technician=tech, start=at(start), end=at(end))
 
 
 VALID = [
-    _a("b1", 0, "E1", "jun", "08:00", "08:40"),
-    _a("b2", 0, "G1", "sen", "08:00", "08:24"),  # 30 min at efficiency 1.25
-    _a("b2", 1, "G1", "sen", "08:24", "09:36"),
-    _a("b4", 0, "E1", "jun", "09:00", "09:40"),  # pinned, end by default
-    _a("b3", 0, "F1", "sen", "09:36", "10:00"),
-    _a("b3", 1, "F1", "sen", "10:00", "11:12"),
-    _a("b6", 0, "G1", "sen", "16:50", "17:22"),  # in allowed overtime
+    assignment("b1", 0, "E1", "li", "08:00", "08:40"),
+    assignment("b2", 0, "G1", "wang", "08:00", "08:24"),  # 30 standard min at efficiency 1.25
+    assignment("b2", 1, "G1", "wang", "08:24", "09:36"),  # back to back: no overlap
+    assignment("b3", 0, "F1", "wang", "09:36", "10:00"),  # TAXI vehicle on TAXI's bay
+    assignment("b3", 1, "F1", "wang", "10:00", "11:12"),
+    assignment("b4", 0, "E1", "li", "09:00", "09:40"),  # pinned, end by default
+    assignment("b5", 0, "B1", "zhao", "08:00", "10:00"),
+    assignment("b5", 1, "P1", "zhou", "10:00", "11:30"),
+    assignment("b6", 0, "G2", "li", "13:00", "14:00"),  # starts on the lunch break's end
+    assignment("b7", 0, "G1", "wang", "16:40", "17:12"),  # 12 of wang's 30 overtime minutes
+    assignment("b9", 0, "G2", "chen", "08:00", "08:45"),  # 40 / 0.9 = 44.4, rounded up
 ]
 
 
-def _plan(assignments: list[Assignment], unassigned: list[Unassigned] | None = None, **kw: object) -> Plan:
-    return Plan(
-        workshop=str(kw.get("workshop", "w1")),
-        date=DAY,
-        planner="hand",
-        status="feasible",
-        objective=0,
-        solve_seconds=0,
-        assignments=assignments,
-        unassigned=unassigned if unassigned is not None else [Unassigned(booking="b5", reason="no painter")],
-        kpis=KPIS,
-    )
+def valid_plan(req: PlanRequest | None = None) -> Plan:
+    return plan(req or valid_request(), VALID, [NOT_FREE])
 
 
-def _replace(booking: str, op: int, new: Assignment | None) -> list[Assignment]:
-    out = [a for a in VALID if (a.booking, a.operation) != (booking, op)]
-    return [*out, new] if new is not None else out
+def changed(booking_id: str, operation: int, **changes: str) -> list[Assignment]:
+    """VALID with one assignment changed: start/end as local 'HH:MM', bay/technician as ids."""
+    update: dict[str, Any] = {k: at(x) if k in ("start", "end") else x for k, x in changes.items()}
+    return [
+        a.model_copy(update=update) if (a.booking, a.operation) == (booking_id, operation) else a
+        for a in VALID
+    ]
 
 
-def _rules(request: PlanRequest, plan: Plan) -> set[str]:
-    return {violation.rule for violation in v.validate_plan(request, plan)}
+def without(booking_id: str, operation: int | None = None) -> list[Assignment]:
+    return [
+        a for a in VALID if a.booking != booking_id or (operation is not None and a.operation != operation)
+    ]
+
+
+def rules(req: PlanRequest, p: Plan) -> set[str]:
+    return {violation.rule for violation in v.validate_plan(req, p)}
+
+
+def broken(assignments: list[Assignment], unassigned: list[Unassigned] | None = None) -> set[str]:
+    """The rules the valid request's plan with these assignments breaks."""
+    req = valid_request()
+    return rules(req, plan(req, assignments, [NOT_FREE] if unassigned is None else unassigned))
+
+
+# --- the valid plan and the API -----------------------------------------------------------------
 
 
 def test_the_hand_written_plan_is_valid() -> None:
-    assert v.validate_plan(_request(), _plan(VALID)) == []
+    assert v.validate_plan(valid_request(), valid_plan()) == []
+    v.assert_valid(valid_request(), valid_plan())
+
+
+def test_assert_valid_lists_every_violation() -> None:
+    req = valid_request()
+    bad = plan(req, changed("b1", 0, bay="G1"), [])  # bay overlap and b8 missing
+    with pytest.raises(AssertionError) as raised:
+        v.assert_valid(req, bad)
+    text = str(raised.value)
+    assert "[bay_overlap]" in text and "[completeness]" in text and "b8" in text
+
+
+def test_messages_name_booking_operation_bay_technician_and_times() -> None:
+    (violation,) = v.validate_plan(
+        valid_request(), plan(valid_request(), changed("b1", 0, bay="F1"), [NOT_FREE])
+    )
+    assert violation.rule == v.RULE_FLEET_BAY and violation.booking == "b1"
+    for part in ("b1", "op 0", "oil and filter", "F1", "li", "08:00", "08:40", "TAXI"):
+        assert part in violation.message
+
+
+def test_every_rule_constant_is_listed_once() -> None:
+    constants = {value for name, value in vars(v).items() if name.startswith("RULE_")}
+    assert sorted(constants) == sorted(v.RULES)
+
+
+def test_the_validator_imports_only_the_contract_and_the_standard_library() -> None:
+    tree = ast.parse(Path(v.__file__).read_text())
+    modules = {
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    allowed = {"__future__", "datetime", "math", "collections", "collections.abc", "dataclasses", "zoneinfo"}
+    assert modules <= allowed | {"scheduler.contract"}
+
+
+# --- one rule at a time -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("header", [{"workshop": "elsewhere"}, {"date": DAY + dt.timedelta(days=1)}])
+def test_header_must_match_the_request(header: dict[str, Any]) -> None:
+    assert rules(valid_request(), valid_plan().model_copy(update=header)) == {v.RULE_HEADER}
+
+
+@pytest.mark.parametrize(
+    "assignments",
+    [
+        changed("b1", 0, bay="ZZ"),
+        changed("b1", 0, technician="nobody"),
+        [*VALID, assignment("b99", 0, "G2", "chen", "09:00", "09:45")],
+        [*VALID, assignment("b1", 3, "G2", "chen", "09:00", "09:45")],
+    ],
+    ids=["unknown-bay", "unknown-technician", "unknown-booking", "no-such-operation"],
+)
+def test_unknown_references(assignments: list[Assignment]) -> None:
+    assert broken(assignments) == {v.RULE_REFERENCE}
+
+
+def test_bay_kind_must_be_one_the_operation_allows() -> None:
+    assert broken(changed("b2", 0, bay="P1")) == {v.RULE_BAY_KIND}  # diagnosis in the paint booth
+
+
+def test_qualification_needs_the_skill() -> None:
+    assert broken(changed("b6", 0, technician="zhao")) == {v.RULE_QUALIFICATION}  # body man on maintenance
+
+
+def test_qualification_needs_the_grade() -> None:
+    # The apprentice has the skill but grade 1 < 2; 60 / 0.9 = 66.7 -> 67 minutes keeps the duration right.
+    assert broken(changed("b6", 0, technician="chen", end="14:07")) == {v.RULE_QUALIFICATION}
+
+
+def test_duration_follows_the_efficiency_1_25_technician() -> None:
+    assert broken(changed("b3", 1, end="11:30")) == {v.RULE_DURATION}  # 90 standard minutes, not 72
+
+
+def test_duration_is_rounded_up() -> None:
+    assert broken(changed("b9", 0, end="08:44")) == {v.RULE_DURATION}  # 44.4 minutes round up to 45
+
+
+def test_duration_is_robust_to_float_division() -> None:
+    # 175 / 1.4 is 125.00000000000001 in floating point: it must be 125 minutes, not 126.
+    maint = small_workshop().service("MAINT")
+    assert maint is not None
+    op = maint.operations[0].model_copy(update={"minutes": 175})
+    ws = with_technician(with_service(small_workshop(), "MAINT", operations=[op]), "wang", efficiency=1.4)
+    req = request([booking("m", "MAINT", "08:00")], workshop=ws)
+    assert v.validate_plan(req, plan(req, [assignment("m", 0, "G1", "wang", "08:00", "10:05")])) == []
+    assert rules(req, plan(req, [assignment("m", 0, "G1", "wang", "08:00", "10:06")])) == {v.RULE_DURATION}
+
+
+def test_release_no_start_before_drop_off() -> None:
+    assert broken(changed("b7", 0, start="15:50", end="16:22")) == {v.RULE_RELEASE}
+
+
+def test_not_before_holds_for_work_that_is_not_pinned() -> None:
+    req = valid_request(not_before=at("08:30"))
+    found = v.validate_plan(req, valid_plan(req))
+    assert {x.rule for x in found} == {v.RULE_NOT_BEFORE}
+    assert {x.booking for x in found} == {"b1", "b2", "b5", "b9"}
+
+
+def test_precedence_paint_starts_before_body_ends() -> None:
+    assert broken(changed("b5", 1, start="09:30", end="11:00")) == {v.RULE_PRECEDENCE}
+
+
+def test_shift_no_work_before_the_shift_starts() -> None:
+    req = request([booking("e", "LUBE", "08:00")])
+    early = plan(req, [assignment("e", 0, "E1", "li", "07:50", "08:30")])
+    assert rules(req, early) == {v.RULE_SHIFT, v.RULE_RELEASE}
+
+
+def test_overtime_within_the_limit_is_valid_beyond_it_is_not() -> None:
+    assert broken(changed("b7", 0, start="16:58", end="17:30")) == set()  # exactly 30 minutes
+    assert broken(changed("b7", 0, start="16:59", end="17:31")) == {v.RULE_SHIFT}
+
+
+def test_no_overtime_for_a_technician_without_any() -> None:
+    assert broken(changed("b6", 0, start="16:01", end="17:01")) == {v.RULE_SHIFT}  # li has 0 minutes
+
+
+def test_break_overlap() -> None:
+    assert broken(changed("b3", 1, start="11:50", end="13:02")) == {v.RULE_BREAK}
+
+
+def test_touching_a_break_is_fine() -> None:
+    assert broken(changed("b3", 1, start="10:48", end="12:00")) == set()
+
+
+def test_overlap_on_a_bay() -> None:
+    # The lube goes on G1 at 08:00, where b2's diagnosis and repair already are: two clashes.
+    found = v.validate_plan(valid_request(), plan(valid_request(), changed("b1", 0, bay="G1"), [NOT_FREE]))
+    assert [x.rule for x in found] == [v.RULE_BAY_OVERLAP] * 2
+
+
+def test_overlap_on_a_technician() -> None:
+    assert broken(changed("b1", 0, technician="wang", end="08:32")) == {v.RULE_TECHNICIAN_OVERLAP}
+
+
+def test_a_long_operation_clashes_with_every_one_it_covers() -> None:
+    req = request(
+        [booking("x", "LUBE", "08:00"), booking("y", "LUBE", "08:00"), booking("z", "MAINT", "08:00")]
+    )
+    p = plan(
+        req,
+        [
+            assignment("z", 0, "G1", "li", "08:00", "09:00"),
+            assignment("x", 0, "G1", "chen", "08:05", "08:50"),
+            assignment("y", 0, "G1", "wang", "08:55", "09:27"),
+        ],
+    )
+    assert [x.rule for x in v.validate_plan(req, p)] == [v.RULE_BAY_OVERLAP] * 2
+
+
+def test_fleet_bay_taken_by_a_non_fleet_vehicle() -> None:
+    assert broken(changed("b1", 0, bay="F1")) == {v.RULE_FLEET_BAY}
+
+
+def test_fleet_overflow_only_when_allowed() -> None:
+    on_g2 = [*without("b3"), *(a.model_copy(update={"bay": "G2"}) for a in VALID if a.booking == "b3")]
+    allowed = valid_request()
+    assert v.validate_plan(allowed, plan(allowed, on_g2, [NOT_FREE])) == []
+    refused = valid_request(allow_fleet_overflow=False)
+    assert rules(refused, plan(refused, on_g2, [NOT_FREE])) == {v.RULE_FLEET_OVERFLOW}
+
+
+def test_express_lane_given_a_non_express_service() -> None:
+    # Lube declared non-express: b1 and the pinned b4 on the express lane both break the rule.
+    req = valid_request().model_copy(
+        update={"workshop": with_service(small_workshop(), "LUBE", express=False)}
+    )
+    found = v.validate_plan(req, valid_plan(req))
+    assert {x.rule for x in found} == {v.RULE_EXPRESS_BAY}
+    assert sorted(x.booking or "" for x in found) == ["b1", "b4"]
+
+
+# --- pinned operations --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("moved", "expected"),
+    [
+        (changed("b4", 0, start="09:05", end="09:45"), {v.RULE_PINNED}),
+        (changed("b4", 0, bay="G2"), {v.RULE_PINNED}),
+        # Not as pinned, so not a fact either: it is judged like planned work.
+        (changed("b4", 0, end="09:41"), {v.RULE_PINNED, v.RULE_DURATION}),
+    ],
+    ids=["later", "other-bay", "other-end"],
+)
+def test_pinned_operation_moved(moved: list[Assignment], expected: set[str]) -> None:
+    assert broken(moved) == expected
+
+
+def test_pinned_end_given_is_kept_instead_of_the_duration() -> None:
+    overrun = PinnedOperation(operation=0, bay="E1", technician="li", start=at("09:00"), end=at("09:55"))
+    req = valid_request()
+    req = req.model_copy(
+        update={
+            "bookings": [
+                b.model_copy(update={"pinned": [overrun]}) if b.id == "b4" else b for b in req.bookings
+            ]
+        }
+    )
+    assert v.validate_plan(req, plan(req, changed("b4", 0, end="09:55"), [NOT_FREE])) == []
+    assert rules(req, valid_plan(req)) == {v.RULE_PINNED}
+
+
+def test_pinned_work_is_a_fact_exempt_from_kind_skill_shift_release_and_duration() -> None:
+    # The painter started a lube in the paint booth at 07:45, before his shift and the drop-off,
+    # and expects 50 minutes: all facts. A plan keeping it as it is stays valid.
+    fact = PinnedOperation(operation=0, bay="P1", technician="zhou", start=at("07:45"), end=at("08:35"))
+    req = request([booking("p", "LUBE", "09:00", pinned=[fact])])
+    assert v.validate_plan(req, plan(req, [assignment("p", 0, "P1", "zhou", "07:45", "08:35")])) == []
+
+
+def test_pinned_work_still_may_not_overlap() -> None:
+    req = request(
+        [
+            booking("x", "LUBE", "08:00"),
+            booking(
+                "p",
+                "LUBE",
+                "08:00",
+                pinned=[PinnedOperation(operation=0, bay="E1", technician="li", start=at("08:20"))],
+            ),
+        ]
+    )
+    p = plan(
+        req,
+        [assignment("x", 0, "E1", "li", "08:00", "08:40"), assignment("p", 0, "E1", "li", "08:20", "09:00")],
+    )
+    assert rules(req, p) == {v.RULE_BAY_OVERLAP, v.RULE_TECHNICIAN_OVERLAP}
+
+
+def test_a_booking_with_pinned_work_may_not_be_unassigned() -> None:
+    assert broken(without("b4"), [NOT_FREE, Unassigned(booking="b4", reason="busy")]) == {v.RULE_PINNED}
+
+
+def test_a_pinned_operation_missing_from_the_plan() -> None:
+    assert broken(without("b4")) == {v.RULE_PINNED, v.RULE_COMPLETENESS}
+
+
+# --- completeness -------------------------------------------------------------------------------
+
+
+def test_partial_booking() -> None:
+    assert broken(without("b3", 1)) == {v.RULE_COMPLETENESS}
+
+
+def test_booking_both_assigned_and_unassigned() -> None:
+    assert broken(VALID, [NOT_FREE, Unassigned(booking="b1", reason="no slot")]) == {v.RULE_COMPLETENESS}
+
+
+def test_missing_booking() -> None:
+    assert broken(without("b1")) == {v.RULE_COMPLETENESS}
+    assert broken(VALID, []) == {v.RULE_COMPLETENESS}  # b8 neither placed nor listed
+
+
+@pytest.mark.parametrize(
+    "unassigned",
+    [
+        [Unassigned(booking="b8", reason="  ")],
+        [NOT_FREE, NOT_FREE],
+        [NOT_FREE, Unassigned(booking="b99", reason="no such car")],
+    ],
+    ids=["blank-reason", "listed-twice", "not-in-request"],
+)
+def test_unassigned_entries(unassigned: list[Unassigned]) -> None:
+    assert broken(VALID, unassigned) == {v.RULE_COMPLETENESS}
+
+
+def test_operation_assigned_twice() -> None:
+    twice = [*VALID, assignment("b9", 0, "G2", "chen", "09:00", "09:45")]
+    assert broken(twice) == {v.RULE_COMPLETENESS}
+
+
+def test_duplicate_booking_ids_in_the_request() -> None:
+    req = valid_request()
+    req = req.model_copy(update={"bookings": [*req.bookings, booking("b1", "LUBE", "10:00")]})
+    assert rules(req, valid_plan(req)) == {v.RULE_COMPLETENESS}
+
+
+# --- time zones ---------------------------------------------------------------------------------
 
 
 def test_instants_not_offsets_are_compared() -> None:
-    utc = [
-        a.model_copy(update={"start": a.start.astimezone(dt.UTC), "end": a.end.astimezone(dt.UTC)})
+    # The plan in a fixed +08:00 (as JSON would give it), the request's drop-offs in UTC.
+    plus8 = dt.timezone(dt.timedelta(hours=8))
+    req = valid_request()
+    req = req.model_copy(
+        update={
+            "bookings": [
+                b.model_copy(update={"drop_off": b.drop_off.astimezone(dt.UTC)}) for b in req.bookings
+            ]
+        }
+    )
+    in_plus8 = [
+        a.model_copy(update={"start": a.start.astimezone(plus8), "end": a.end.astimezone(plus8)})
         for a in VALID
     ]
-    assert v.validate_plan(_request(), _plan(utc)) == []
+    assert v.validate_plan(req, plan(req, in_plus8, [NOT_FREE])) == []
+    # b7's drop-off is 08:00 UTC; 15:50 +08:00 is 07:50 UTC, so still ten minutes early.
+    early = [
+        a.model_copy(update={"start": at("15:50"), "end": at("16:22")}) if a.booking == "b7" else a
+        for a in in_plus8
+    ]
+    assert rules(req, plan(req, early, [NOT_FREE])) == {v.RULE_RELEASE}
 
 
-Case = tuple[str, Callable[[], tuple[PlanRequest, Plan]], bool]
-
-CASES: list[Case] = [
-    (v.RULE_HEADER, lambda: (_request(), _plan(VALID, workshop="other")), True),
-    (
-        v.RULE_REFERENCE,
-        lambda: (_request(), _plan(_replace("b1", 0, _a("b1", 0, "ZZ", "jun", "08:00", "08:40")))),
-        False,  # the operation then also counts as missing
-    ),
-    (
-        v.RULE_BAY_KIND,
-        lambda: (_request(), _plan(_replace("b2", 0, _a("b2", 0, "P1", "sen", "08:00", "08:24")))),
-        True,
-    ),
-    (
-        v.RULE_QUALIFICATION,
-        lambda: (
-            _request().model_copy(
-                update={
-                    "workshop": workshop(
-                        services=[
-                            s.model_dump()
-                            if s.code != "MINOR"
-                            else {
-                                **s.model_dump(),
-                                "operations": [
-                                    {**s.operations[0].model_dump(), "min_grade": 5},
-                                    s.operations[1].model_dump(),
-                                ],
-                            }
-                            for s in workshop().services
-                        ]
-                    )
-                }
-            ),
-            _plan(VALID),
-        ),
-        True,
-    ),
-    (
-        v.RULE_DURATION,
-        lambda: (_request(), _plan(_replace("b3", 1, _a("b3", 1, "F1", "sen", "10:00", "11:20")))),
-        True,
-    ),
-    (
-        v.RULE_RELEASE,
-        lambda: (_request(), _plan(_replace("b6", 0, _a("b6", 0, "G1", "sen", "15:50", "16:22")))),
-        True,
-    ),
-    (
-        v.RULE_PRECEDENCE,
-        lambda: (_request(), _plan(_replace("b3", 1, _a("b3", 1, "F1", "sen", "09:50", "11:02")))),
-        False,  # with one senior, starting early also overlaps his own work
-    ),
-    (
-        v.RULE_NOT_BEFORE,
-        lambda: (
-            _request().model_copy(update={"options": PlanOptions(not_before=at("08:30"))}),
-            _plan(VALID),
-        ),
-        True,
-    ),
-    (
-        v.RULE_SHIFT,
-        lambda: (_request(), _plan(_replace("b6", 0, _a("b6", 0, "G1", "sen", "17:30", "18:02")))),
-        True,
-    ),
-    (
-        v.RULE_BREAK,
-        lambda: (_request(), _plan(_replace("b3", 1, _a("b3", 1, "F1", "sen", "11:50", "13:02")))),
-        True,
-    ),
-    (
-        v.RULE_BAY_OVERLAP,
-        lambda: (_request(), _plan(_replace("b1", 0, _a("b1", 0, "G1", "jun", "08:00", "08:40")))),
-        True,
-    ),
-    (
-        v.RULE_TECHNICIAN_OVERLAP,
-        lambda: (_request(), _plan(_replace("b1", 0, _a("b1", 0, "G1", "jun", "09:36", "10:16")))),
-        True,
-    ),
-    (
-        v.RULE_FLEET_BAY,
-        lambda: (_request(), _plan(_replace("b1", 0, _a("b1", 0, "F1", "jun", "08:00", "08:40")))),
-        True,
-    ),
-    (
-        v.RULE_EXPRESS_BAY,
-        lambda: (
-            _request().model_copy(
-                update={
-                    "workshop": workshop(
-                        services=[{**s.model_dump(), "express": False} for s in workshop().services]
-                    )
-                }
-            ),
-            _plan(VALID),
-        ),
-        True,
-    ),
-    (
-        v.RULE_PINNED,
-        lambda: (_request(), _plan(_replace("b4", 0, _a("b4", 0, "E1", "jun", "09:05", "09:45")))),
-        True,
-    ),
-    (v.RULE_COMPLETENESS, lambda: (_request(), _plan(_replace("b3", 1, None))), True),
-    (
-        v.RULE_COMPLETENESS,
-        lambda: (
-            _request(),
-            _plan(VALID, [Unassigned(booking="b5", reason="x"), Unassigned(booking="b1", reason="x")]),
-        ),
-        True,
-    ),
-    (v.RULE_COMPLETENESS, lambda: (_request(), _plan(_replace("b1", 0, None))), True),
-    (v.RULE_COMPLETENESS, lambda: (_request(), _plan(VALID, [Unassigned(booking="b5", reason=" ")])), True),
-    (v.RULE_COMPLETENESS, lambda: (_request(), _plan(VALID, [Unassigned(booking="zz", reason="x")])), False),
-    (
-        v.RULE_PINNED,
-        lambda: (
-            _request(),
-            _plan(
-                _replace("b4", 0, None),
-                [Unassigned(booking="b5", reason="x"), Unassigned(booking="b4", reason="x")],
-            ),
-        ),
-        True,
-    ),
-]
+BERLIN = "Europe/Berlin"
+SPRING = dt.date(2026, 3, 29)  # clocks go from 02:00 CET to 03:00 CEST
+AUTUMN = dt.date(2026, 10, 25)  # clocks go from 03:00 CEST back to 02:00 CET
 
 
-@pytest.mark.parametrize(("rule", "make", "only"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_each_broken_rule_is_reported(
-    rule: str, make: Callable[[], tuple[PlanRequest, Plan]], only: bool
-) -> None:
-    request, plan = make()
-    rules = _rules(request, plan)
-    assert rule in rules
-    if only:
-        assert rules == {rule}
+def utc(day: dt.date, hhmm: str) -> dt.datetime:
+    hours, minutes = map(int, hhmm.split(":"))
+    return dt.datetime.combine(day, dt.time(hours, minutes), tzinfo=dt.UTC)
 
 
-def test_overtime_within_the_limit_is_fine_and_beyond_is_not() -> None:
-    request = _request()
-    within = _plan(_replace("b6", 0, _a("b6", 0, "G1", "sen", "17:28", "18:00")))
-    beyond = _plan(_replace("b6", 0, _a("b6", 0, "G1", "sen", "17:29", "18:01")))
-    assert v.validate_plan(request, within) == []
-    assert _rules(request, beyond) == {v.RULE_SHIFT}
-
-
-def test_nested_overlaps_are_all_found() -> None:
-    request = _request()
-    long = _a("b1", 0, "G1", "jun", "08:00", "08:40")
-    plan = _plan(_replace("b1", 0, long))
-    messages = [x.message for x in v.validate_plan(request, plan) if x.rule == v.RULE_BAY_OVERLAP]
-    assert len(messages) == 2  # b1 on G1 overlaps both of b2's operations
-
-
-def test_dst_day_uses_the_zone_not_a_fixed_offset() -> None:
-    berlin = workshop(timezone="Europe/Berlin")
-    day = dt.date(2026, 3, 29)  # clocks go forward at 02:00: 08:00 local is +02:00
-    cest = dt.timezone(dt.timedelta(hours=2))
-
-    def when(hh: int, mm: int) -> dt.datetime:
-        return dt.datetime(2026, 3, 29, hh, mm, tzinfo=cest)
-
-    request = PlanRequest(
-        workshop=berlin, date=day, bookings=[Booking(id="b1", service="LUBE", drop_off=when(8, 0))]
+def berlin_lube(
+    day: dt.date, start: dt.datetime, end: dt.datetime, ws: Workshop | None = None
+) -> tuple[PlanRequest, Plan]:
+    req = request(
+        [booking("d", "LUBE", "00:00").model_copy(update={"drop_off": at("00:00", day, BERLIN)})],
+        date=day,
+        workshop=ws or small_workshop(timezone=BERLIN),
     )
+    a = Assignment(booking="d", operation=0, bay="E1", technician="li", start=start, end=end)
+    return req, plan(req, [a])
 
-    def plan(start: dt.datetime) -> Plan:
-        a = Assignment(
-            booking="b1",
-            operation=0,
-            bay="E1",
-            technician="jun",
-            start=start,
-            end=start + dt.timedelta(minutes=40),
-        )
-        return Plan(workshop="w1", date=day, planner="hand", status="feasible", objective=0, solve_seconds=0,
-                    assignments=[a], unassigned=[], kpis=KPIS)  # fmt: skip
 
-    assert v.validate_plan(request, plan(when(8, 30))) == []
-    assert _rules(request, plan(when(7, 30))) == {v.RULE_SHIFT, v.RULE_RELEASE}
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        ("06:00", "06:40", set()),  # 08:00-08:40 CEST: the shift starts at 06:00 UTC, not 07:00
+        ("05:50", "06:30", {v.RULE_SHIFT}),  # 07:50 CEST
+        ("14:20", "15:00", set()),  # ends 17:00 CEST
+        ("14:30", "15:10", {v.RULE_SHIFT}),  # ends 17:10 CEST; a fixed +01:00 would accept it
+        ("09:40", "10:20", {v.RULE_BREAK}),  # 11:40-12:20 CEST, into lunch
+        ("11:00", "11:40", set()),  # 13:00 CEST, lunch is over
+    ],
+)
+def test_dst_day_shift_08_to_17_in_berlin(start: str, end: str, expected: set[str]) -> None:
+    req, p = berlin_lube(SPRING, utc(SPRING, start), utc(SPRING, end))
+    assert rules(req, p) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "start", "end", "fold", "expected"),
+    [
+        (SPRING, "01:40", "03:20", 0, set()),  # 40 real minutes though 100 on the wall clock
+        (SPRING, "01:40", "04:20", 0, {v.RULE_DURATION}),  # 100 real minutes
+        (AUTUMN, "02:40", "02:20", 1, set()),  # from CEST 02:40 to CET 02:20: 40 real minutes
+        (AUTUMN, "02:00", "02:40", 0, set()),
+    ],
+)
+def test_durations_across_a_dst_change_are_elapsed_time(
+    day: dt.date, start: str, end: str, fold: int, expected: set[str]
+) -> None:
+    # A night technician; both ends carry the same ZoneInfo, as the planners emit them.
+    night = Shift(start="00:00", end="06:00")
+    ws = with_technician(small_workshop(timezone=BERLIN), "li", shift=night)
+    req, p = berlin_lube(day, at(start, day, BERLIN), at(end, day, BERLIN).replace(fold=fold), ws)
+    assert rules(req, p) == expected

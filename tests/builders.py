@@ -1,0 +1,216 @@
+"""Small hand-made workshops, requests and plans for tests, with every bay kind and grade that matters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from scheduler.contract import (
+    Assignment,
+    Booking,
+    Kpis,
+    Plan,
+    PlanOptions,
+    PlanRequest,
+    Unassigned,
+    Workshop,
+)
+
+TZ = "Asia/Shanghai"
+DAY = dt.date(2026, 11, 24)  # a Tuesday
+WORKSHOP_ID = "ws-small"
+SHIFT: dict[str, Any] = {"start": "08:00", "end": "17:00", "breaks": [{"start": "12:00", "end": "13:00"}]}
+
+ZERO_KPIS = Kpis(
+    bookings=0,
+    placed=0,
+    on_time=0,
+    late=0,
+    total_lateness_minutes=0,
+    waiter_lateness_minutes=0,
+    overtime_minutes=0,
+    technician_utilisation=0.0,
+    bay_utilisation=0.0,
+)
+
+
+def at(hhmm: str, day: dt.date = DAY, tz: str = TZ) -> dt.datetime:
+    """The aware datetime of local 'HH:MM' on `day` in `tz` (DST-correct: built, not offset)."""
+    hours, minutes = map(int, hhmm.split(":"))
+    return dt.datetime.combine(day, dt.time(hours, minutes), tzinfo=ZoneInfo(tz))
+
+
+def small_workshop(**overrides: Any) -> Workshop:
+    """Bays G1 G2 general, E1 express, B1 body, P1 paint, F1 general for fleet partner TAXI.
+
+    Technicians: li (junior, maintenance), wang (senior, efficiency 1.25, 30 min overtime),
+    chen (apprentice, efficiency 0.9), zhao (body) and zhou (paint), all 08:00-17:00 with lunch
+    12:00-13:00. Services: LUBE (express, 40 min), MAINT (60 min, grade >= 2), MINOR (diagnosis 30
+    then repair 90, grade >= 3) and ACCIDENT (body 120 then paint 90). Top-level fields in
+    `overrides` replace the defaults.
+    """
+    data: dict[str, Any] = {
+        "id": WORKSHOP_ID,
+        "name": "Small test workshop",
+        "timezone": TZ,
+        "bays": [
+            {"id": "G1", "kind": "general"},
+            {"id": "G2", "kind": "general"},
+            {"id": "E1", "kind": "express"},
+            {"id": "B1", "kind": "body"},
+            {"id": "P1", "kind": "paint"},
+            {"id": "F1", "kind": "general", "fleet_partner": "TAXI"},
+        ],
+        "technicians": [
+            {"id": "li", "name": "Li", "grade": 2, "skills": ["maintenance"], "shift": SHIFT},
+            {
+                "id": "wang",
+                "name": "Wang",
+                "grade": 4,
+                "skills": ["maintenance", "diagnosis", "mechanical"],
+                "efficiency": 1.25,
+                "max_overtime_minutes": 30,
+                "shift": SHIFT,
+            },
+            {
+                "id": "chen",
+                "name": "Chen",
+                "grade": 1,
+                "skills": ["maintenance"],
+                "efficiency": 0.9,
+                "shift": SHIFT,
+            },
+            {"id": "zhao", "name": "Zhao", "grade": 3, "skills": ["body"], "shift": SHIFT},
+            {"id": "zhou", "name": "Zhou", "grade": 3, "skills": ["paint"], "shift": SHIFT},
+        ],
+        "services": [
+            {
+                "code": "LUBE",
+                "name": "Lube service",
+                "express": True,
+                "operations": [
+                    {
+                        "name": "oil and filter",
+                        "minutes": 40,
+                        "skill": "maintenance",
+                        "bay_kinds": ["express", "general"],
+                    }
+                ],
+            },
+            {
+                "code": "MAINT",
+                "name": "Regular maintenance",
+                "operations": [
+                    {
+                        "name": "maintenance",
+                        "minutes": 60,
+                        "skill": "maintenance",
+                        "min_grade": 2,
+                        "bay_kinds": ["general"],
+                    }
+                ],
+            },
+            {
+                "code": "MINOR",
+                "name": "Minor repair",
+                "operations": [
+                    {
+                        "name": "diagnosis",
+                        "minutes": 30,
+                        "skill": "diagnosis",
+                        "min_grade": 3,
+                        "bay_kinds": ["general"],
+                    },
+                    {
+                        "name": "repair",
+                        "minutes": 90,
+                        "skill": "mechanical",
+                        "min_grade": 3,
+                        "bay_kinds": ["general"],
+                    },
+                ],
+            },
+            {
+                "code": "ACCIDENT",
+                "name": "Accident repair",
+                "operations": [
+                    {"name": "body", "minutes": 120, "skill": "body", "min_grade": 3, "bay_kinds": ["body"]},
+                    {
+                        "name": "paint",
+                        "minutes": 90,
+                        "skill": "paint",
+                        "min_grade": 3,
+                        "bay_kinds": ["paint"],
+                    },
+                ],
+            },
+        ],
+    }
+    data.update(overrides)
+    return Workshop.model_validate(data)
+
+
+def with_service(ws: Workshop, code: str, **changes: Any) -> Workshop:
+    """`ws` with the fields of service `code` changed."""
+    services = [s.model_copy(update=changes) if s.code == code else s for s in ws.services]
+    return ws.model_copy(update={"services": services})
+
+
+def with_technician(ws: Workshop, tech_id: str, **changes: Any) -> Workshop:
+    """`ws` with the fields of technician `tech_id` changed."""
+    techs = [t.model_copy(update=changes) if t.id == tech_id else t for t in ws.technicians]
+    return ws.model_copy(update={"technicians": techs})
+
+
+def booking(id: str, service: str, drop_off_hhmm: str, **kw: Any) -> Booking:
+    """A booking dropped off at local `drop_off_hhmm` on the default day; `kw` sets other fields."""
+    return Booking(id=id, service=service, drop_off=at(drop_off_hhmm), **kw)
+
+
+def request(
+    bookings: list[Booking],
+    date: dt.date = DAY,
+    workshop: Workshop | None = None,
+    **options: Any,
+) -> PlanRequest:
+    """A request on `date` for `workshop` (default the small one); `options` are PlanOptions fields."""
+    return PlanRequest(
+        workshop=workshop if workshop is not None else small_workshop(),
+        date=date,
+        bookings=bookings,
+        options=PlanOptions(**options),
+    )
+
+
+def assignment(
+    booking: str, operation: int, bay: str, technician: str, start: str, end: str, day: dt.date = DAY
+) -> Assignment:
+    """A placement from local 'HH:MM' start to end on `day`."""
+    return Assignment(
+        booking=booking,
+        operation=operation,
+        bay=bay,
+        technician=technician,
+        start=at(start, day),
+        end=at(end, day),
+    )
+
+
+def plan(
+    req: PlanRequest,
+    assignments: list[Assignment],
+    unassigned: list[Unassigned] | None = None,
+) -> Plan:
+    """A hand-made plan for `req` with zero KPIs (the validator ignores them)."""
+    return Plan(
+        workshop=req.workshop.id,
+        date=req.date,
+        planner="hand",
+        status="feasible",
+        objective=0.0,
+        solve_seconds=0.0,
+        assignments=assignments,
+        unassigned=unassigned or [],
+        kpis=ZERO_KPIS,
+    )
