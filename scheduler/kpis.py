@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from scheduler.clock import DayClock
 from scheduler.contract import Assignment, Kpis, PlanRequest
 
 
+def elapsed_minutes(start: dt.datetime, end: dt.datetime) -> int:
+    """Real minutes between two aware times; in UTC, because Python subtracts two datetimes of the
+    same zone by wall clock, which is an hour off across a DST change."""
+    return int((end.astimezone(dt.UTC) - start.astimezone(dt.UTC)).total_seconds() // 60)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC)
+
+
 def _minutes(a: Assignment) -> int:
-    return int((a.end - a.start).total_seconds() // 60)
+    return elapsed_minutes(a.start, a.end)
 
 
 def compute_kpis(request: PlanRequest, assignments: list[Assignment], placed_ids: set[str]) -> Kpis:
@@ -22,7 +34,9 @@ def compute_kpis(request: PlanRequest, assignments: list[Assignment], placed_ids
         if a.booking not in last_end or a.end > last_end[a.booking].end:
             last_end[a.booking] = a
         shift_end = clock.at(clock.wall(techs[a.technician].shift.end))
-        overtime += max(0, int((a.end - max(a.start, shift_end)).total_seconds() // 60))
+        overtime += max(
+            0, elapsed_minutes(max(a.start, shift_end, key=lambda t: t.astimezone(dt.UTC)), a.end)
+        )
         worked += _minutes(a)
 
     on_time = late = lateness = waiter_lateness = 0
@@ -30,11 +44,11 @@ def compute_kpis(request: PlanRequest, assignments: list[Assignment], placed_ids
         if booking.id not in placed_ids:
             continue
         end = last_end[booking.id].end if booking.id in last_end else None
-        if booking.promised is None or end is None or end <= booking.promised:
+        if booking.promised is None or end is None or _utc(end) <= _utc(booking.promised):
             on_time += 1
             continue
         late += 1
-        minutes = int((end - booking.promised).total_seconds() // 60)
+        minutes = elapsed_minutes(booking.promised, end)
         lateness += minutes
         if booking.waiter:
             waiter_lateness += minutes

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from scheduler.contract import GRADE_NAMES, Assignment, Change, Plan, PlanRequest
+from scheduler.kpis import elapsed_minutes
 
 
 def _hhmm(moment: object) -> str:
@@ -58,7 +59,7 @@ def render_plan(request: PlanRequest, plan: Plan) -> RenderableType:
                 notes.append(f"promised {_hhmm(booking.promised.astimezone(tz))}")
                 last = max((x.end for x in plan.assignments if x.booking == a.booking), default=a.end)
                 if a.end == last and a.end > booking.promised:
-                    notes.append(f"LATE {int((a.end - booking.promised).total_seconds() // 60)} min")
+                    notes.append(f"LATE {elapsed_minutes(booking.promised, a.end)} min")
             table.add_row(
                 f"{_hhmm(a.start.astimezone(tz))}-{_hhmm(a.end.astimezone(tz))}",
                 a.booking,
