@@ -173,6 +173,20 @@ def _print(out: Path | None, *renderables: RenderableType) -> None:
 
 
 @app.command()
+def serve(
+    db: Annotated[str, typer.Option("--db", help="database URL")] = "sqlite:///bayplan.db",
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+) -> None:
+    """Run the HTTP service (OpenAPI at /docs); SQLite file by default, PostgreSQL by URL."""
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(db), host=host, port=port, log_level="info")
+
+
+@app.command()
 def schema(which: Annotated[SchemaName, typer.Argument(help="plan-request or plan")]) -> None:
     """Print the JSON Schema of the v1 plan request or plan."""
     model = PlanRequest if which is SchemaName.plan_request else Plan

@@ -162,6 +162,7 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
         services.append(service)
 
     problem = DayProblem(
+        keep_promises=request.options.keep_promises,
         horizon=clock.horizon,
         bays=bays,
         technicians=techs,

@@ -231,6 +231,10 @@ class PlanOptions(_Model):
     )
     weights: Weights = Field(default_factory=Weights)
     seed: int = Field(default=0, ge=0)
+    keep_promises: bool = Field(
+        default=False,
+        description="bookings placed today must meet their promised pickup (the booking service)",
+    )
     lower_bound: bool = Field(
         default=True, description="spend up to 15 % of the time limit on bayplan's own relaxation bound"
     )

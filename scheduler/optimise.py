@@ -60,8 +60,10 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
     # A better warm start than the foreman's rule, for a small share of the budget.
     warm = multi_start(problem, min(0.1 * options.time_limit_seconds, 2.0), options.seed)
     start = warm if warm.objective < baseline.objective else baseline
-    if hint is not None and objective(problem, hint) < start.objective:
-        start = hint
+    if hint is not None:
+        hint.objective = objective(problem, hint)
+    if hint is not None and (problem.keep_promises or hint.objective < start.objective):
+        start = hint  # with promises kept, only the witness is a safe start
     remaining = options.time_limit_seconds - (time.perf_counter() - began)
     params = SolveParameters(
         time_limit_seconds=max(0.1, remaining), workers=options.workers, seed=options.seed

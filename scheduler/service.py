@@ -1,0 +1,187 @@
+"""The planning service over storage: workshops, slot offers, bookings that fit, and day plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from scheduler.compiler import compile_request
+from scheduler.contract import Assignment, Booking, Plan, PlanOptions, PlanRequest, Workshop
+from scheduler.errors import InputError
+from scheduler.optimise import optimise
+from scheduler.planning import to_plan
+from scheduler.slots import CapacityRules, DayBook, Offer
+from scheduler.storage import BookingRow, PlanRow, Store, WorkshopRow
+from solver.problem import DaySolution, Placement
+
+
+class NotFound(LookupError):
+    pass
+
+
+class Conflict(RuntimeError):
+    def __init__(self, message: str, alternatives: list[Offer]) -> None:
+        super().__init__(message)
+        self.alternatives = alternatives
+
+
+class PlanningService:
+    def __init__(self, store: Store, rules: CapacityRules | None = None) -> None:
+        self.store = store
+        self.rules = rules or CapacityRules()
+
+    # Workshops
+    def put_workshop(self, workshop: Workshop) -> Workshop:
+        now = dt.datetime.now(dt.UTC)
+        with self.store.transaction() as session:
+            row = session.get(WorkshopRow, workshop.id)
+            if row is None:
+                session.add(WorkshopRow(id=workshop.id, body=workshop.model_dump_json(), updated_at=now))
+            else:
+                row.body, row.updated_at = workshop.model_dump_json(), now
+        return workshop
+
+    def workshop(self, workshop_id: str, session: Session | None = None) -> Workshop:
+        if session is None:
+            with self.store.sessions() as fresh:
+                return self.workshop(workshop_id, fresh)
+        row = session.get(WorkshopRow, workshop_id)
+        if row is None:
+            raise NotFound(f"workshop {workshop_id!r}")
+        return Workshop.model_validate_json(row.body)
+
+    # Bookings
+    def _day(self, session: Session, workshop: Workshop, date: dt.date) -> DayBook:
+        rows = session.scalars(
+            select(BookingRow).where(BookingRow.workshop_id == workshop.id, BookingRow.date == date)
+        ).all()
+        accepted = [
+            (Booking.model_validate_json(r.body), [Assignment.model_validate(a) for a in r.witness])
+            for r in rows
+        ]
+        return DayBook(workshop, date, accepted, self.rules)
+
+    def slots(
+        self, workshop_id: str, service: str, date: dt.date, waiter: bool, fleet: str | None
+    ) -> list[Offer]:
+        with self.store.sessions() as session:
+            workshop = self.workshop(workshop_id, session)
+            if workshop.service(service) is None:
+                raise InputError("service", f"unknown service code {service!r}")
+            return self._day(session, workshop, date).offers(service, waiter, fleet)
+
+    def book(self, workshop_id: str, booking: Booking, idempotency_key: str | None) -> tuple[Booking, bool]:
+        """Accept `booking` if it fits; returns (stored booking, created). Replays return the first answer."""
+        try:
+            with self.store.transaction() as session:
+                if self.store.lock_workshop(session, workshop_id) is None:
+                    raise NotFound(f"workshop {workshop_id!r}")
+                if idempotency_key is not None:
+                    done = session.scalars(
+                        select(BookingRow).where(
+                            BookingRow.workshop_id == workshop_id,
+                            BookingRow.idempotency_key == idempotency_key,
+                        )
+                    ).first()
+                    if done is not None:
+                        return Booking.model_validate_json(done.body), False
+                workshop = self.workshop(workshop_id, session)
+                date = booking.drop_off.astimezone(workshop.tz).date()
+                day = self._day(session, workshop, date)
+                offer = day.try_insert(booking)
+                if offer is None:
+                    alternatives = day.offers(booking.service, booking.waiter, booking.fleet_partner)
+                    raise Conflict("the drop-off time no longer fits the day's plan", alternatives[:5])
+                stored = booking.model_copy(update={"promised": offer.promised})
+                session.add(
+                    BookingRow(
+                        id=stored.id,
+                        workshop_id=workshop_id,
+                        date=date,
+                        body=stored.model_dump_json(),
+                        witness=[json.loads(a.model_dump_json()) for a in offer.assignments],
+                        idempotency_key=idempotency_key,
+                        created_at=dt.datetime.now(dt.UTC),
+                    )
+                )
+                session.flush()  # a duplicate key or id fails here, inside the transaction
+                return stored, True
+        except IntegrityError:
+            raise Conflict(f"booking id {booking.id!r} exists already", []) from None
+
+    @staticmethod
+    def new_booking_id() -> str:
+        return f"BK-{uuid.uuid4().hex[:12]}"
+
+    def booking(self, workshop_id: str, booking_id: str) -> Booking:
+        with self.store.sessions() as session:
+            row = session.get(BookingRow, booking_id)
+            if row is None or row.workshop_id != workshop_id:
+                raise NotFound(f"booking {booking_id!r}")
+            return Booking.model_validate_json(row.body)
+
+    def bookings(self, workshop_id: str, date: dt.date) -> list[Booking]:
+        with self.store.sessions() as session:
+            self.workshop(workshop_id, session)
+            rows = session.scalars(
+                select(BookingRow)
+                .where(BookingRow.workshop_id == workshop_id, BookingRow.date == date)
+                .order_by(BookingRow.created_at)
+            ).all()
+            return [Booking.model_validate_json(r.body) for r in rows]
+
+    def cancel(self, workshop_id: str, booking_id: str) -> None:
+        with self.store.transaction() as session:
+            self.store.lock_workshop(session, workshop_id)
+            row = session.get(BookingRow, booking_id)
+            if row is None or row.workshop_id != workshop_id:
+                raise NotFound(f"booking {booking_id!r}")
+            session.delete(row)
+
+    # Plans
+    def plan_day(self, workshop_id: str, date: dt.date, time_limit_seconds: float) -> Plan:
+        with self.store.sessions() as session:
+            workshop = self.workshop(workshop_id, session)
+            day = self._day(session, workshop, date)
+        request = PlanRequest(
+            workshop=workshop,
+            date=date,
+            bookings=[b for b, _ in day.accepted],
+            options=PlanOptions(time_limit_seconds=time_limit_seconds, keep_promises=True),
+        )
+        compiled = compile_request(request)
+        # The witness of accepted bookings is the warm start: every booking placed on time.
+        index = {b.id: j for j, b in enumerate(request.bookings)}
+        bays = {b.id: i for i, b in enumerate(workshop.bays)}
+        techs = {t.id: i for i, t in enumerate(workshop.technicians)}
+        placements = {
+            (index[b.id], a.operation): Placement(
+                bays[a.bay],
+                techs[a.technician],
+                compiled.clock.minutes(a.start),
+                compiled.clock.minutes(a.end),
+            )
+            for b, witness in day.accepted
+            for a in witness
+        }
+        witness = DaySolution(placements=placements, unplaced=set())
+        plan = to_plan(compiled, optimise(compiled, hint=witness), "cpsat")
+        with self.store.transaction() as session:
+            row = session.get(PlanRow, (workshop_id, date))
+            if row is None:
+                session.add(PlanRow(workshop_id=workshop_id, date=date, body=plan.model_dump_json()))
+            else:
+                row.body = plan.model_dump_json()
+        return plan
+
+    def stored_plan(self, workshop_id: str, date: dt.date) -> Plan:
+        with self.store.sessions() as session:
+            row = session.get(PlanRow, (workshop_id, date))
+            if row is None:
+                raise NotFound(f"plan of {workshop_id!r} for {date}")
+            return Plan.model_validate_json(row.body)
