@@ -177,6 +177,8 @@ def build(problem: DayProblem) -> DayModel:
             last = ops[(j, len(job.operations) - 1)].end
             late = m.new_int_var(0, horizon, f"late_{j}")
             m.add(late >= last - job.due)
+            if problem.keep_promises:
+                m.add(late == 0).only_enforce_if(present if isinstance(present, cp_model.IntVar) else [])
             lateness[j] = late
             terms.append((w.waiter_lateness if job.waiter else w.lateness) * late)
 

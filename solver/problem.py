@@ -112,6 +112,8 @@ class DayProblem:
     technicians: tuple[TechnicianData, ...]
     jobs: tuple[JobData, ...]
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
+    keep_promises: bool = False
+    """A placed booking must end by its due minute (accepted bookings keep their promise)."""
 
     def operation_count(self) -> int:
         return sum(len(job.operations) for job in self.jobs)
