@@ -18,12 +18,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TypeVar
 
 from scheduler.contract import Bay, PlanRequest, Technician, Workshop
 from scheduler.demand import day_request
 from scheduler.scenarios import load_scenario
 
 HERE = Path(__file__).parent
+T = TypeVar("T", Bay, Technician)
 DATE = dt.date(2026, 11, 24)  # a Tuesday
 
 
@@ -60,23 +62,24 @@ class Row:
     valid: bool
 
 
+def _copies(items: list[T], count: int) -> list[T]:
+    """`count` items cycling through `items`, ids suffixed from the second round on."""
+    return [
+        items[i % len(items)].model_copy(
+            update={"id": f"{items[i % len(items)].id}-{i // len(items)}" if i >= len(items) else items[i].id}
+        )
+        for i in range(count)
+    ]
+
+
 def enlarge(workshop: Workshop, technicians: int, bays: int) -> Workshop:
-    """Copies of the workshop's technicians and bays (ids suffixed) up to the asked sizes."""
-    techs: list[Technician] = []
-    copy = 0
-    while len(techs) < technicians:
-        for t in workshop.technicians:
-            if len(techs) < technicians:
-                techs.append(t.model_copy(update={"id": f"{t.id}-{copy}" if copy else t.id}))
-        copy += 1
-    new_bays: list[Bay] = []
-    copy = 0
-    while len(new_bays) < bays:
-        for b in workshop.bays:
-            if len(new_bays) < bays:
-                new_bays.append(b.model_copy(update={"id": f"{b.id}-{copy}" if copy else b.id}))
-        copy += 1
-    return workshop.model_copy(update={"technicians": techs, "bays": new_bays})
+    """Copies of the workshop's technicians and bays up to the asked sizes."""
+    return workshop.model_copy(
+        update={
+            "technicians": _copies(workshop.technicians, technicians),
+            "bays": _copies(workshop.bays, bays),
+        }
+    )
 
 
 def build_request(instance: Instance, time_limit: float) -> PlanRequest:

@@ -62,6 +62,15 @@ def _parse_date(value: str) -> dt.date:
         raise InputError("--date", f"expected YYYY-MM-DD, got {value!r}") from None
 
 
+def _with_time_limit(request: PlanRequest, time_limit: float | None) -> PlanRequest:
+    if time_limit is None:
+        return request
+    if not 0 < time_limit <= 600:
+        raise InputError("--time-limit", "must be in (0, 600] seconds")
+    options = request.options.model_copy(update={"time_limit_seconds": time_limit})
+    return request.model_copy(update={"options": options})
+
+
 @app.command()
 def plan(
     scenario: Annotated[
@@ -96,11 +105,7 @@ def plan(
             if scale <= 0:
                 raise InputError("--scale", "must be positive")
             request = day_request(loaded, plan_date, seed=seed, scale=scale)
-        if time_limit is not None:
-            if not 0 < time_limit <= 600:
-                raise InputError("--time-limit", "must be in (0, 600] seconds")
-            options = request.options.model_copy(update={"time_limit_seconds": time_limit})
-            request = request.model_copy(update={"options": options})
+        request = _with_time_limit(request, time_limit)
         result = make_plan(request, planner.value)
     except InputError as exc:
         raise _fail(str(exc)) from None
@@ -136,11 +141,7 @@ def replan(
             rr = ReplanRequest.model_validate_json(text)
         except ValidationError as exc:
             raise from_validation_error(exc, source=str(input)) from None
-        if time_limit is not None:
-            if not 0 < time_limit <= 600:
-                raise InputError("--time-limit", "must be in (0, 600] seconds")
-            options = rr.request.options.model_copy(update={"time_limit_seconds": time_limit})
-            rr = rr.model_copy(update={"request": rr.request.model_copy(update={"options": options})})
+        rr = rr.model_copy(update={"request": _with_time_limit(rr.request, time_limit)})
         result = run_replan(rr, planner.value)
     except InputError as exc:
         raise _fail(str(exc)) from None
