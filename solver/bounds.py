@@ -9,6 +9,7 @@ higher cost, so the relaxation's proven bound bounds the real optimum.
 
 from __future__ import annotations
 
+import math
 import time
 
 from ortools.sat.python import cp_model
@@ -95,6 +96,8 @@ def relaxation_bound(problem: DayProblem, deadline: float, workers: int = 2) -> 
     solver.parameters.max_time_in_seconds = left
     solver.parameters.num_workers = workers
     status = solver.solve(m)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if status in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
         return None
-    return float(solver.best_objective_bound)
+    # A bound proven before any relaxed plan was found is still a bound.
+    bound = float(solver.best_objective_bound)
+    return bound if math.isfinite(bound) else None
