@@ -1,0 +1,140 @@
+"""A real `bayplan serve` process: bookings survive SIGKILL during a storm, exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from scheduler.scenarios import load_scenario
+
+DATE = "2026-11-24"
+SERVICES = ["LUBE", "FIRST", "MAINT", "MINOR", "WARRANTY", "INSPECT", "ALIGN"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "scheduler.cli",
+                "serve",
+                "--db",
+                f"sqlite:///{self.db}",
+                "--port",
+                str(self.port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    s = Server(tmp_path / "storm.db")
+    s.start()
+    yield s
+    if s.process is not None and s.process.poll() is None:
+        s.kill()
+
+
+def test_sigkill_during_a_booking_storm_loses_nothing_and_doubles_nothing(server: Server) -> None:
+    workshop = load_scenario("small-dealer").workshop
+    put = httpx.put(f"{server.url}/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
+                    headers={"content-type": "application/json"}, timeout=10)  # fmt: skip
+    assert put.status_code == 200
+    acknowledged: dict[str, str] = {}  # idempotency key -> booking id
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def client(worker: int) -> None:
+        with httpx.Client(base_url=server.url, timeout=5) as http:
+            for n in range(40):
+                if stop.is_set():
+                    return
+                key = f"w{worker}-{n}"
+                hour = 8 + (worker + n) % 8
+                drop_off = f"{DATE}T{hour:02d}:{(n % 2) * 30:02d}:00+08:00"
+                body = {
+                    "service": SERVICES[(worker + n) % len(SERVICES)],
+                    "drop_off": drop_off,
+                    "waiter": n % 3 == 0,
+                }
+                try:
+                    response = http.post(f"/v1/workshops/{workshop.id}/bookings", json=body,
+                                         headers={"Idempotency-Key": key})  # fmt: skip
+                except httpx.HTTPError:
+                    return  # the server died under us
+                if response.status_code == 201:
+                    with lock:
+                        acknowledged[key] = response.json()["id"]
+
+    threads = [threading.Thread(target=client, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(acknowledged) < 8:
+        time.sleep(0.02)
+    server.kill()  # mid-storm
+    stop.set()
+    for t in threads:
+        t.join(timeout=10)
+    assert acknowledged, "no booking was acknowledged before the kill"
+
+    integrity = sqlite3.connect(server.db).execute("PRAGMA integrity_check").fetchone()[0]
+    assert integrity == "ok"
+    server.start()
+    stored = httpx.get(
+        f"{server.url}/v1/workshops/{workshop.id}/bookings", params={"date": DATE}, timeout=10
+    ).json()
+    ids = [b["id"] for b in stored]
+    assert len(ids) == len(set(ids))
+    assert set(acknowledged.values()) <= set(ids), "an acknowledged booking was lost"
+    print(f"storm: {len(acknowledged)} acknowledged before SIGKILL, {len(ids)} stored after restart")
+    # Replaying every acknowledged request returns the same booking and creates nothing new.
+    with httpx.Client(base_url=server.url, timeout=5) as http:
+        for key, booking_id in list(acknowledged.items())[:10]:
+            replay = http.post(f"/v1/workshops/{workshop.id}/bookings",
+                               json={"service": "LUBE", "drop_off": f"{DATE}T08:00:00+08:00"},
+                               headers={"Idempotency-Key": key})  # fmt: skip
+            assert replay.status_code == 200 and replay.json()["id"] == booking_id
+    again = httpx.get(
+        f"{server.url}/v1/workshops/{workshop.id}/bookings", params={"date": DATE}, timeout=10
+    ).json()
+    assert len(again) == len(stored)
