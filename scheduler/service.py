@@ -98,6 +98,15 @@ class PlanningService:
                     alternatives = day.offers(booking.service, booking.waiter, booking.fleet_partner)
                     raise Conflict("the drop-off time no longer fits the day's plan", alternatives[:5])
                 stored = booking.model_copy(update={"promised": offer.promised})
+                if offer.rewitness is not None:
+                    # The day was reshuffled to fit this booking: every promise holds in the new witness.
+                    rows = session.scalars(
+                        select(BookingRow).where(
+                            BookingRow.workshop_id == workshop_id, BookingRow.date == date
+                        )
+                    ).all()
+                    for row in rows:
+                        row.witness = [json.loads(a.model_dump_json()) for a in offer.rewitness[row.id]]
                 session.add(
                     BookingRow(
                         id=stored.id,

@@ -18,7 +18,7 @@ from scheduler.clock import DayClock
 from scheduler.compiler import compile_request, technician_data
 from scheduler.contract import Assignment, Booking, PlanRequest, Workshop, hhmm_minutes
 from scheduler.dispatch import place_job
-from solver.problem import Placement
+from solver.problem import DayProblem, JobData, OperationData, Placement
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,13 @@ class CapacityRules:
     """Share of each technician pool's shift minutes kept off the booking system for walk-ins."""
     waiters_per_slot: int = 3
     promise_buffer_minutes: int = 15
+    morning_handover: str = "15:30"
+    """Drop-off customers are promised a handover time (dealer reports: handovers 13:00-15:30,
+    close 17:30); waiters get their work's end + the buffer."""
+    afternoon_handover: str = "17:30"
+    noon: str = "12:00"
+    repair_candidates: int = 12
+    """Accepted bookings nearest the drop-off that may be moved (promises kept) to fit a new one."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,8 @@ class Offer:
     promised: dt.datetime
     assignments: tuple[Assignment, ...]
     """Where the new booking sits in the witness."""
+    rewitness: dict[str, tuple[Assignment, ...]] | None = None
+    """When the day had to be reshuffled: the new witness of every accepted booking."""
 
 
 def _round_up(minutes: int, step: int) -> int:
@@ -64,16 +73,20 @@ class DayBook:
         self.shift_minutes = [technician_data(t, self.clock).shift_minutes() for t in workshop.technicians]
         self.worked = [0] * len(workshop.technicians)
         self.placements: list[Placement] = []
+        self.placements_of: list[list[Placement]] = []
         for _, assignments in accepted:
-            for a in assignments:
+            own = []
+            for a in sorted(assignments, key=lambda a: a.operation):
                 p = Placement(
                     self.bay_index[a.bay],
                     self.tech_index[a.technician],
                     self.clock.minutes(a.start),
                     self.clock.minutes(a.end),
                 )
+                own.append(p)
                 self.placements.append(p)
                 self.worked[p.technician] += p.end - p.start
+            self.placements_of.append(own)
 
     def _waiters_in_slot(self, start: int) -> int:
         slot = self.rules.slot_minutes
@@ -94,20 +107,15 @@ class DayBook:
             availability.reserve(p)
         placed = place_job(availability, job, 0)
         if placed is None:
+            return self._reshuffle(booking, job, compiled.problem) if self.rules.repair_candidates else None
+        if not self._within_holdback(job.operations, placed, self.worked):
             return None
-        # Walk-in holdback: the booking may not push any pool it uses past its online share.
-        extra = [0] * len(self.worked)
-        for p in placed:
-            extra[p.technician] += p.end - p.start
-        for op in job.operations:
-            pool = op.technicians
-            used = sum(self.worked[t] + extra[t] for t in pool)
-            if used > (1 - self.rules.walk_in_holdback) * sum(self.shift_minutes[t] for t in pool):
-                return None
-        promised = _round_up(placed[-1].end + self.rules.promise_buffer_minutes, 5)
-        assignments = tuple(
+        return self._offer(booking, placed)
+
+    def _assignments(self, booking_id: str, placed: list[Placement]) -> tuple[Assignment, ...]:
+        return tuple(
             Assignment(
-                booking=booking.id,
+                booking=booking_id,
                 operation=k,
                 bay=self.workshop.bays[p.bay].id,
                 technician=self.workshop.technicians[p.technician].id,
@@ -116,7 +124,76 @@ class DayBook:
             )
             for k, p in enumerate(placed)
         )
-        return Offer(drop_off=booking.drop_off, promised=self.clock.at(promised), assignments=assignments)
+
+    def _offer(
+        self,
+        booking: Booking,
+        placed: list[Placement],
+        rewitness: dict[str, tuple[Assignment, ...]] | None = None,
+    ) -> Offer:
+        promised = _round_up(placed[-1].end + self.rules.promise_buffer_minutes, 5)
+        if not booking.waiter:
+            noon = self.clock.wall(self.rules.noon)
+            drop = self.clock.minutes(booking.drop_off)
+            handover = self.rules.morning_handover if drop < noon else self.rules.afternoon_handover
+            promised = max(promised, self.clock.wall(handover))
+        return Offer(
+            drop_off=booking.drop_off,
+            promised=self.clock.at(promised),
+            assignments=self._assignments(booking.id, placed),
+            rewitness=rewitness,
+        )
+
+    def _within_holdback(
+        self, operations: tuple[OperationData, ...], placed: list[Placement], base: list[int]
+    ) -> bool:
+        """The booking may not push any technician pool it uses past its online share."""
+        extra = [0] * len(base)
+        for p in placed:
+            extra[p.technician] += p.end - p.start
+        for op in operations:
+            used = sum(base[t] + extra[t] for t in op.technicians)
+            if used > (1 - self.rules.walk_in_holdback) * sum(self.shift_minutes[t] for t in op.technicians):
+                return False
+        return True
+
+    def _reshuffle(self, booking: Booking, job: JobData, problem: DayProblem) -> Offer | None:
+        """Local repair: move one accepted booking out of the way, place the new one, put the moved
+        one back where it still keeps its promise. Tried on the bookings nearest the drop-off."""
+        others_problem = compile_request(
+            PlanRequest(workshop=self.workshop, date=self.date, bookings=[b for b, _ in self.accepted])
+        ).problem
+        spans = [
+            (i, [p for p in self.placements_of[i]])
+            for i in range(len(self.accepted))
+            if self.placements_of[i]
+        ]
+        spans.sort(key=lambda item: abs(item[1][0].start - job.release))
+        for i, moved in spans[: self.rules.repair_candidates]:
+            availability = Availability(problem)
+            for k, placements in enumerate(self.placements_of):
+                if k != i:
+                    for p in placements:
+                        availability.reserve(p)
+            placed = place_job(availability, job, 0)
+            if placed is None:
+                continue
+            back = place_job(availability, others_problem.jobs[i], i)
+            due = others_problem.jobs[i].due
+            if back is None or (due is not None and back[-1].end > due):
+                continue
+            base = list(self.worked)
+            for p in moved:
+                base[p.technician] -= p.end - p.start
+            for p in back:
+                base[p.technician] += p.end - p.start
+            if not self._within_holdback(job.operations, placed, base):
+                continue
+            moved_booking = self.accepted[i][0]
+            rewitness = {b.id: tuple(a) for b, a in self.accepted}
+            rewitness[moved_booking.id] = self._assignments(moved_booking.id, back)
+            return self._offer(booking, placed, rewitness)
+        return None
 
     def candidate_times(self) -> list[dt.datetime]:
         open_hhmm, close_hhmm = self.workshop.opening_window()
