@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,8 @@ class PlanningService:
     def __init__(self, store: Store, rules: CapacityRules | None = None) -> None:
         self.store = store
         self.rules = rules or CapacityRules()
+        # Slot offers per (workshop, date, service, waiter, fleet), valid while the day's version holds.
+        self._offers: dict[tuple[object, ...], tuple[tuple[object, ...], list[Offer]]] = {}
 
     # Workshops
     def put_workshop(self, workshop: Workshop) -> Workshop:
@@ -66,14 +68,33 @@ class PlanningService:
         ]
         return DayBook(workshop, date, accepted, self.rules)
 
+    def _version(self, session: Session, workshop_id: str, date: dt.date) -> tuple[object, ...]:
+        """Changes whenever the day's bookings or the workshop change (one indexed query)."""
+        count, latest = session.execute(
+            select(func.count(BookingRow.id), func.max(BookingRow.created_at)).where(
+                BookingRow.workshop_id == workshop_id, BookingRow.date == date
+            )
+        ).one()
+        updated = session.scalar(select(WorkshopRow.updated_at).where(WorkshopRow.id == workshop_id))
+        return (count, latest, updated)
+
     def slots(
         self, workshop_id: str, service: str, date: dt.date, waiter: bool, fleet: str | None
     ) -> list[Offer]:
         with self.store.sessions() as session:
+            key = (workshop_id, date, service, waiter, fleet)
+            version = self._version(session, workshop_id, date)
+            cached = self._offers.get(key)
+            if cached is not None and cached[0] == version:
+                return cached[1]
             workshop = self.workshop(workshop_id, session)
             if workshop.service(service) is None:
                 raise InputError("service", f"unknown service code {service!r}")
-            return self._day(session, workshop, date).offers(service, waiter, fleet)
+            offers = self._day(session, workshop, date).offers(service, waiter, fleet)
+            if len(self._offers) > 10_000:
+                self._offers.clear()  # a crude bound: entries of past days are never read again
+            self._offers[key] = (version, offers)
+            return offers
 
     def book(self, workshop_id: str, booking: Booking, idempotency_key: str | None) -> tuple[Booking, bool]:
         """Accept `booking` if it fits; returns (stored booking, created). Replays return the first answer."""
