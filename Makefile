@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/bayplan plan
 
+# The storage tests also run against a throwaway PostgreSQL server (skipped, and said so, if it cannot start).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	BAYPLAN_TEST_PG_URL="$$(scripts/postgres.sh || true)" $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,7 +6,6 @@ import datetime as dt
 import random
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -25,8 +24,8 @@ AT8 = "2026-11-24T08:00:00+08:00"
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> TestClient:
-    return TestClient(create_app(f"sqlite:///{tmp_path / 'bayplan.db'}"))
+def client(db_url: str) -> TestClient:
+    return TestClient(create_app(db_url))
 
 
 def _put(client: TestClient, workshop: Workshop) -> None:
@@ -88,12 +87,12 @@ def _tiny() -> Workshop:
     )  # fmt: skip
 
 
-def test_fifty_clients_race_for_the_last_slots(tmp_path: Path) -> None:
+def test_fifty_clients_race_for_the_last_slots(db_url: str) -> None:
     from scheduler.service import PlanningService
     from scheduler.slots import CapacityRules
     from scheduler.storage import Store
 
-    service = PlanningService(Store(f"sqlite:///{tmp_path / 'race.db'}"), CapacityRules(walk_in_holdback=0))
+    service = PlanningService(Store(db_url), CapacityRules(walk_in_holdback=0))
     service.put_workshop(_tiny())
     drop = dt.datetime(2026, 11, 24, 8, 0, tzinfo=_tiny().tz)
 
