@@ -37,6 +37,17 @@ class BookingIn(BaseModel):
     vehicle: str | None = Field(default=None, max_length=200)
 
 
+class BookingChange(BaseModel):
+    model_config = {"extra": "forbid"}
+    service: Identifier | None = None
+    drop_off: AwareDatetime | None = None
+    waiter: bool | None = None
+    fleet_partner: Identifier | None = None
+    priority: int | None = Field(default=None, ge=1, le=100)
+    customer: str | None = Field(default=None, max_length=200)
+    vehicle: str | None = Field(default=None, max_length=200)
+
+
 class PlanDay(BaseModel):
     model_config = {"extra": "forbid"}
     date: dt.date
@@ -110,6 +121,10 @@ def create_app(db_url: str) -> FastAPI:
     @app.get("/v1/workshops/{workshop_id}/bookings/{booking_id}")
     def get_booking(workshop_id: str, booking_id: str) -> Booking:
         return service.booking(workshop_id, booking_id)
+
+    @app.patch("/v1/workshops/{workshop_id}/bookings/{booking_id}")
+    def change_booking(workshop_id: str, booking_id: str, body: BookingChange) -> Booking:
+        return service.change(workshop_id, booking_id, body.model_dump(exclude_unset=True))
 
     @app.delete("/v1/workshops/{workshop_id}/bookings/{booking_id}", status_code=204)
     def cancel_booking(workshop_id: str, booking_id: str) -> Response:

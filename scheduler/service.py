@@ -119,15 +119,7 @@ class PlanningService:
                     alternatives = day.offers(booking.service, booking.waiter, booking.fleet_partner)
                     raise Conflict("the drop-off time no longer fits the day's plan", alternatives[:5])
                 stored = booking.model_copy(update={"promised": offer.promised})
-                if offer.rewitness is not None:
-                    # The day was reshuffled to fit this booking: every promise holds in the new witness.
-                    rows = session.scalars(
-                        select(BookingRow).where(
-                            BookingRow.workshop_id == workshop_id, BookingRow.date == date
-                        )
-                    ).all()
-                    for row in rows:
-                        row.witness = [json.loads(a.model_dump_json()) for a in offer.rewitness[row.id]]
+                self._apply_rewitness(session, workshop_id, date, offer)
                 session.add(
                     BookingRow(
                         id=stored.id,
@@ -164,6 +156,53 @@ class PlanningService:
                 .order_by(BookingRow.created_at)
             ).all()
             return [Booking.model_validate_json(r.body) for r in rows]
+
+    def change(self, workshop_id: str, booking_id: str, changes: dict[str, object]) -> Booking:
+        """Move or change a booking: it must fit the day without its old place, or nothing changes."""
+        with self.store.transaction() as session:
+            if self.store.lock_workshop(session, workshop_id) is None:
+                raise NotFound(f"workshop {workshop_id!r}")
+            row = session.get(BookingRow, booking_id)
+            if row is None or row.workshop_id != workshop_id:
+                raise NotFound(f"booking {booking_id!r}")
+            workshop = self.workshop(workshop_id, session)
+            old = Booking.model_validate_json(row.body)
+            try:
+                wanted = Booking.model_validate({**old.model_dump(), **changes, "promised": None})
+            except ValueError as exc:
+                raise InputError("body", str(exc)) from None
+            date = wanted.drop_off.astimezone(workshop.tz).date()
+            session.delete(row)
+            session.flush()
+            day = self._day(session, workshop, date)
+            offer = day.try_insert(wanted)
+            if offer is None:
+                alternatives = day.offers(wanted.service, wanted.waiter, wanted.fleet_partner)
+                raise Conflict("the changed booking does not fit the day's plan", alternatives[:5])
+            stored = wanted.model_copy(update={"promised": offer.promised})
+            self._apply_rewitness(session, workshop_id, date, offer)
+            session.add(
+                BookingRow(
+                    id=stored.id,
+                    workshop_id=workshop_id,
+                    date=date,
+                    body=stored.model_dump_json(),
+                    witness=[json.loads(a.model_dump_json()) for a in offer.assignments],
+                    idempotency_key=row.idempotency_key,
+                    created_at=dt.datetime.now(dt.UTC),
+                )
+            )
+            return stored
+
+    def _apply_rewitness(self, session: Session, workshop_id: str, date: dt.date, offer: Offer) -> None:
+        """The day was reshuffled to fit a booking: every promise holds in the new witness."""
+        if offer.rewitness is None:
+            return
+        rows = session.scalars(
+            select(BookingRow).where(BookingRow.workshop_id == workshop_id, BookingRow.date == date)
+        ).all()
+        for other in rows:
+            other.witness = [json.loads(a.model_dump_json()) for a in offer.rewitness[other.id]]
 
     def cancel(self, workshop_id: str, booking_id: str) -> None:
         with self.store.transaction() as session:

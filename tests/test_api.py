@@ -126,6 +126,13 @@ def test_idempotent_replay_and_conflict_with_alternatives(client: TestClient) ->
     assert "alternatives" in late.json()
     booking_id = first.json()["id"]
     assert client.get(f"{url}/{booking_id}").status_code == 200
+    # Moving the booking to 09:00 frees 08:00; a change that cannot fit leaves it as it was.
+    moved = client.patch(f"{url}/{booking_id}", json={"drop_off": "2026-11-24T09:00:00+08:00"})
+    assert moved.status_code == 200 and moved.json()["drop_off"] == "2026-11-24T09:00:00+08:00"
+    too_late = client.patch(f"{url}/{booking_id}", json={"drop_off": "2026-11-24T09:45:00+08:00"})
+    assert too_late.status_code == 409
+    assert client.get(f"{url}/{booking_id}").json() == moved.json()
+    assert client.patch(f"{url}/{booking_id}", json={"service": "NOPE"}).status_code == 422
     assert client.delete(f"{url}/{booking_id}").status_code == 204
     assert client.get(f"{url}/{booking_id}").status_code == 404
 
