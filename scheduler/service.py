@@ -112,24 +112,8 @@ class PlanningService:
                     if done is not None:
                         return Booking.model_validate_json(done.body), False
                 workshop = self.workshop(workshop_id, session)
-                date = booking.drop_off.astimezone(workshop.tz).date()
-                day = self._day(session, workshop, date)
-                offer = day.try_insert(booking)
-                if offer is None:
-                    alternatives = day.offers(booking.service, booking.waiter, booking.fleet_partner)
-                    raise Conflict("the drop-off time no longer fits the day's plan", alternatives[:5])
-                stored = booking.model_copy(update={"promised": offer.promised})
-                self._apply_rewitness(session, workshop_id, date, offer)
-                session.add(
-                    BookingRow(
-                        id=stored.id,
-                        workshop_id=workshop_id,
-                        date=date,
-                        body=stored.model_dump_json(),
-                        witness=[json.loads(a.model_dump_json()) for a in offer.assignments],
-                        idempotency_key=idempotency_key,
-                        created_at=dt.datetime.now(dt.UTC),
-                    )
+                stored = self._fit(
+                    session, workshop, booking, idempotency_key, "the drop-off time no longer fits"
                 )
                 session.flush()  # a duplicate key or id fails here, inside the transaction
                 return stored, True
@@ -171,28 +155,36 @@ class PlanningService:
                 wanted = Booking.model_validate({**old.model_dump(), **changes, "promised": None})
             except ValueError as exc:
                 raise InputError("body", str(exc)) from None
-            date = wanted.drop_off.astimezone(workshop.tz).date()
             session.delete(row)
             session.flush()
-            day = self._day(session, workshop, date)
-            offer = day.try_insert(wanted)
-            if offer is None:
-                alternatives = day.offers(wanted.service, wanted.waiter, wanted.fleet_partner)
-                raise Conflict("the changed booking does not fit the day's plan", alternatives[:5])
-            stored = wanted.model_copy(update={"promised": offer.promised})
-            self._apply_rewitness(session, workshop_id, date, offer)
-            session.add(
-                BookingRow(
-                    id=stored.id,
-                    workshop_id=workshop_id,
-                    date=date,
-                    body=stored.model_dump_json(),
-                    witness=[json.loads(a.model_dump_json()) for a in offer.assignments],
-                    idempotency_key=row.idempotency_key,
-                    created_at=dt.datetime.now(dt.UTC),
-                )
+            return self._fit(
+                session, workshop, wanted, row.idempotency_key, "the changed booking does not fit"
             )
-            return stored
+
+    def _fit(
+        self, session: Session, workshop: Workshop, booking: Booking, idempotency_key: str | None, why: str
+    ) -> Booking:
+        """Store `booking` where it fits the day (409 with alternatives if it does not)."""
+        date = booking.drop_off.astimezone(workshop.tz).date()
+        day = self._day(session, workshop, date)
+        offer = day.try_insert(booking)
+        if offer is None:
+            alternatives = day.offers(booking.service, booking.waiter, booking.fleet_partner)
+            raise Conflict(f"{why} the day's plan", alternatives[:5])
+        stored = booking.model_copy(update={"promised": offer.promised})
+        self._apply_rewitness(session, workshop.id, date, offer)
+        session.add(
+            BookingRow(
+                id=stored.id,
+                workshop_id=workshop.id,
+                date=date,
+                body=stored.model_dump_json(),
+                witness=[json.loads(a.model_dump_json()) for a in offer.assignments],
+                idempotency_key=idempotency_key,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        )
+        return stored
 
     def _apply_rewitness(self, session: Session, workshop_id: str, date: dt.date, offer: Offer) -> None:
         """The day was reshuffled to fit a booking: every promise holds in the new witness."""
