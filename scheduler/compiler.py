@@ -136,7 +136,9 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
             qualified = [
                 t
                 for t, tech in enumerate(workshop.technicians)
-                if op.skill in tech.skills and tech.grade >= op.min_grade
+                if op.skill in tech.skills
+                and tech.grade >= op.min_grade
+                and workshop.on_duty(tech, request.date)
             ]
             operations.append(
                 OperationData(

@@ -105,6 +105,13 @@ class Technician(_Model):
     efficiency: float = Field(default=1.0, gt=0.1, le=3.0, description="standard minutes per worked minute")
     max_overtime_minutes: int = Field(default=0, ge=0, le=360)
     shift: Shift
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        default_factory=lambda: list(range(7)),
+        description="weekly roster: days worked, 0 Monday .. 6 Sunday (default every day)",
+    )
+
+    def on_duty(self, date: dt.date) -> bool:
+        return date.weekday() in self.weekdays
 
 
 class Operation(_Model):
@@ -135,6 +142,7 @@ class Workshop(_Model):
     bays: list[Bay] = Field(min_length=1)
     technicians: list[Technician] = Field(min_length=1)
     services: list[Service] = Field(min_length=1)
+    closed_days: list[dt.date] = Field(default_factory=list, description="holidays: no work, no drop-offs")
 
     @field_validator("timezone")
     @classmethod
@@ -169,6 +177,13 @@ class Workshop(_Model):
         starts = [t.shift.start for t in self.technicians]
         ends = [t.shift.end for t in self.technicians]
         return min(starts, key=hhmm_minutes), max(ends, key=hhmm_minutes)
+
+    def is_closed(self, date: dt.date) -> bool:
+        return date in self.closed_days
+
+    def on_duty(self, tech: Technician, date: dt.date) -> bool:
+        """Rostered that weekday and the workshop open that day."""
+        return tech.on_duty(date) and not self.is_closed(date)
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)

@@ -55,6 +55,8 @@ def compute_kpis(request: PlanRequest, assignments: list[Assignment], placed_ids
 
     shift_minutes = 0
     for t in workshop.technicians:
+        if not workshop.on_duty(t, request.date):
+            continue
         shift_minutes += clock.wall(t.shift.end) - clock.wall(t.shift.start)
         shift_minutes -= sum(clock.wall(b.end) - clock.wall(b.start) for b in t.shift.breaks)
     open_hhmm, close_hhmm = workshop.opening_window()

@@ -46,7 +46,7 @@ def _static_reason(compiled: CompiledDay, j: int) -> str | None:
         if not op_data.bays:
             return _no_bay(compiled, j, op, service)
         if not op_data.technicians:
-            return f"operation '{op.name}': no {_who(op)} on shift"
+            return f"operation '{op.name}': no {_who(op)} on shift {compiled.request.date:%A}"
         ends = []
         longest = 0
         for t, d in zip(op_data.technicians, op_data.durations, strict=True):
@@ -121,6 +121,8 @@ def _displaced(compiled: CompiledDay, j: int) -> str:
 
 
 def unplaced_reasons(compiled: CompiledDay, solution: DaySolution) -> dict[int, str]:
+    if compiled.workshop.is_closed(compiled.request.date):
+        return {j: f"the workshop is closed on {compiled.request.date}" for j in solution.unplaced}
     reasons: dict[int, str] = {}
     pending = []
     for j in sorted(solution.unplaced):

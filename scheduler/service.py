@@ -166,6 +166,8 @@ class PlanningService:
     ) -> Booking:
         """Store `booking` where it fits the day (409 with alternatives if it does not)."""
         date = booking.drop_off.astimezone(workshop.tz).date()
+        if workshop.is_closed(date):
+            raise InputError("drop_off", f"the workshop is closed on {date}")
         day = self._day(session, workshop, date)
         offer = day.try_insert(booking)
         if offer is None:

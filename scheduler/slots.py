@@ -196,6 +196,8 @@ class DayBook:
         return None
 
     def candidate_times(self) -> list[dt.datetime]:
+        if self.workshop.is_closed(self.date):
+            return []
         open_hhmm, close_hhmm = self.workshop.opening_window()
         step = self.rules.slot_minutes
         first = _round_up(hhmm_minutes(open_hhmm), step)

@@ -296,6 +296,9 @@ class _Validator:
 
     def check_shift(self, p: _Placed, tech: Technician) -> None:
         date, shift = self.request.date, tech.shift
+        if date.weekday() not in tech.weekdays or date in self.request.workshop.closed_days:
+            self.add(RULE_SHIFT, p.a.booking, f"{p.label}: {tech.id} is not rostered on {date} ({date:%A})")
+            return
         start = _wall(date, shift.start, self.tz)
         # Overtime is elapsed time after the shift's end, so it is added to the instant.
         end = _wall(date, shift.end, self.tz) + dt.timedelta(minutes=tech.max_overtime_minutes)

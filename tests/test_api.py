@@ -173,3 +173,16 @@ def test_stateless_plan_and_health(client: TestClient) -> None:
         "/v1/plan", content=request.model_dump_json(), headers={"content-type": "application/json"}
     )
     assert response.status_code == 200 and response.json()["kpis"]["bookings"] == 0
+
+
+def test_closed_day_offers_nothing_and_refuses_bookings(client: TestClient) -> None:
+    closed = _tiny().model_copy(update={"closed_days": [dt.date.fromisoformat(DATE)]})
+    _put(client, closed)
+    slots = client.get("/v1/workshops/tiny/slots", params={"service": "MAINT", "date": DATE}).json()["slots"]
+    assert slots == []
+    response = client.post(TINY, json={"service": "MAINT", "drop_off": AT8})
+    assert response.status_code == 422
+    assert any("drop_off" in d["loc"] for d in response.json()["detail"])
+    assert client.get("/v1/workshops/tiny/slots", params={"service": "MAINT", "date": "2026-11-25"}).json()[
+        "slots"
+    ]
