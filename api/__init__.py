@@ -1,1 +1,1 @@
-"""The HTTP service on FastAPI: a thin layer over the planning service (issue 4; not built yet)."""
+"""The HTTP service on FastAPI: a thin layer of routes over scheduler.service."""

@@ -1,1 +1,1 @@
-"""Benchmarks: planners (bench.planners); run from the repository root."""
+"""Benchmarks: planners (bench.planners), slot offers (bench.slots), service latency (bench.service)."""

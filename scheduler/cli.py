@@ -1,4 +1,4 @@
-"""The `bayplan` command line: plan a day, print the contract's JSON Schemas."""
+"""The `bayplan` command line: plan a day, re-plan during it, serve the API, print the JSON Schemas."""
 
 from __future__ import annotations
 
