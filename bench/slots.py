@@ -27,7 +27,7 @@ from solver.problem import DaySolution, Placement
 
 HERE = Path(__file__).parent
 DATE = dt.date(2026, 11, 24)
-OPEN = CapacityRules(walk_in_holdback=0.0, waiters_per_slot=10_000)
+OPEN = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=10_000)
 
 
 @dataclass

@@ -27,7 +27,9 @@ class CapacityRules:
 
     slot_minutes: int = 30
     walk_in_holdback: float = 0.2
-    """Share of each technician pool's shift minutes kept off the booking system for walk-ins."""
+    """Main shop: share of each technician pool's shift minutes kept off the booking system for walk-ins."""
+    express_holdback: float = 0.35
+    """Express pool: more is kept back, express work being mostly walk-in (brief: vendor ballpark)."""
     waiters_per_slot: int = 3
     promise_buffer_minutes: int = 15
     morning_handover: str = "15:30"
@@ -108,7 +110,7 @@ class DayBook:
         placed = place_job(availability, job, 0)
         if placed is None:
             return self._reshuffle(booking, job, compiled.problem) if self.rules.repair_candidates else None
-        if not self._within_holdback(job.operations, placed, self.worked):
+        if not self._within_holdback(booking, job.operations, placed, self.worked):
             return None
         return self._offer(booking, placed)
 
@@ -145,15 +147,22 @@ class DayBook:
         )
 
     def _within_holdback(
-        self, operations: tuple[OperationData, ...], placed: list[Placement], base: list[int]
+        self,
+        booking: Booking,
+        operations: tuple[OperationData, ...],
+        placed: list[Placement],
+        base: list[int],
     ) -> bool:
         """The booking may not push any technician pool it uses past its online share."""
+        service = self.workshop.service(booking.service)
+        express = service is not None and service.express
+        holdback = self.rules.express_holdback if express else self.rules.walk_in_holdback
         extra = [0] * len(base)
         for p in placed:
             extra[p.technician] += p.end - p.start
         for op in operations:
             used = sum(base[t] + extra[t] for t in op.technicians)
-            if used > (1 - self.rules.walk_in_holdback) * sum(self.shift_minutes[t] for t in op.technicians):
+            if used > (1 - holdback) * sum(self.shift_minutes[t] for t in op.technicians):
                 return False
         return True
 
@@ -187,7 +196,7 @@ class DayBook:
                 base[p.technician] -= p.end - p.start
             for p in back:
                 base[p.technician] += p.end - p.start
-            if not self._within_holdback(job.operations, placed, base):
+            if not self._within_holdback(booking, job.operations, placed, base):
                 continue
             moved_booking = self.accepted[i][0]
             rewitness = {b.id: tuple(a) for b, a in self.accepted}

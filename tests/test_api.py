@@ -92,7 +92,7 @@ def test_fifty_clients_race_for_the_last_slots(db_url: str) -> None:
     from scheduler.slots import CapacityRules
     from scheduler.storage import Store
 
-    service = PlanningService(Store(db_url), CapacityRules(walk_in_holdback=0))
+    service = PlanningService(Store(db_url), CapacityRules(walk_in_holdback=0, express_holdback=0))
     service.put_workshop(_tiny())
     drop = dt.datetime(2026, 11, 24, 8, 0, tzinfo=_tiny().tz)
 
