@@ -7,14 +7,16 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from rich.console import Console, RenderableType
 
 from scheduler.contract import Plan, PlanRequest
 from scheduler.errors import InputError, from_validation_error
+
+M = TypeVar("M", bound=BaseModel)
 
 app = typer.Typer(
     add_completion=False,
@@ -44,13 +46,14 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _read_request(path: Path) -> PlanRequest:
+def _read_input(path: Path, model: type[M]) -> M:
+    """An --input file as `model`; unreadable files and bad JSON become InputError naming the field."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError("--input", f"cannot read {path}: {exc.strerror}") from None
     try:
-        return PlanRequest.model_validate_json(text)
+        return model.model_validate_json(text)
     except ValidationError as exc:
         raise from_validation_error(exc, source=str(path)) from None
 
@@ -92,7 +95,7 @@ def plan(
 
     try:
         if input is not None:
-            request = _read_request(input)
+            request = _read_input(input, PlanRequest)
         else:
             from scheduler.demand import day_request
             from scheduler.scenarios import load_scenario
@@ -133,14 +136,7 @@ def replan(
     from scheduler.replan import replan as run_replan
 
     try:
-        try:
-            text = input.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError("--input", f"cannot read {input}: {exc.strerror}") from None
-        try:
-            rr = ReplanRequest.model_validate_json(text)
-        except ValidationError as exc:
-            raise from_validation_error(exc, source=str(input)) from None
+        rr = _read_input(input, ReplanRequest)
         rr = rr.model_copy(update={"request": _with_time_limit(rr.request, time_limit)})
         result = run_replan(rr, planner.value)
     except InputError as exc:
