@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +17,7 @@ from scheduler.contract import Assignment, Booking, Plan, PlanOptions, PlanReque
 from scheduler.errors import InputError
 from scheduler.optimise import optimise
 from scheduler.planning import to_plan
-from scheduler.slots import CapacityRules, DayBook, Offer
+from scheduler.slots import CapacityRules, DayBook, Offer, offers_may_grow
 from scheduler.storage import BookingRow, PlanRow, Store, WorkshopRow
 from solver.problem import DaySolution, Placement
 
@@ -31,11 +33,37 @@ class Conflict(RuntimeError):
 
 
 class PlanningService:
-    def __init__(self, store: Store, rules: CapacityRules | None = None) -> None:
+    """Workshops, slots, bookings and plans over a store.
+
+    Slot offers are cached per (workshop, date, service, waiter, fleet partner) and day version.
+    A miss answers at once with the quick fit; with `exact_seconds` a background thread then
+    refines the entry with CP-SAT (times the quick fit refused but a reshuffled day can take).
+    A booking at a time the quick fit refuses is checked by CP-SAT itself, within the same limit.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        rules: CapacityRules | None = None,
+        exact_seconds: float = 1.0,
+        refine_in_background: bool = True,
+    ) -> None:
         self.store = store
         self.rules = rules or CapacityRules()
-        # Slot offers per (workshop, date, service, waiter, fleet), valid while the day's version holds.
+        self.exact_seconds = exact_seconds
         self._offers: dict[tuple[object, ...], tuple[tuple[object, ...], list[Offer]]] = {}
+        self._lock = threading.Lock()
+        self._refining: set[tuple[object, ...]] = set()
+        self._refiner = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="bayplan-offers")
+            if refine_in_background and exact_seconds > 0
+            else None
+        )
+
+    def refine_idle(self) -> None:
+        """Wait until background refinements submitted so far are done (tests, benchmarks)."""
+        if self._refiner is not None:
+            self._refiner.submit(lambda: None).result()
 
     # Workshops
     def put_workshop(self, workshop: Workshop) -> Workshop:
@@ -90,11 +118,56 @@ class PlanningService:
             workshop = self.workshop(workshop_id, session)
             if workshop.service(service) is None:
                 raise InputError("service", f"unknown service code {service!r}")
-            offers = self._day(session, workshop, date).offers(service, waiter, fleet)
+            day = self._day(session, workshop, date)
+            if self._refiner is None:
+                offers = day.offers(service, waiter, fleet, exact_seconds=self.exact_seconds)
+            else:
+                offers = day.offers(service, waiter, fleet)
+            self._remember(key, version, offers)
+            if self._refiner is not None and offers_may_grow(day, offers):
+                with self._lock:
+                    if (key, version) not in self._refining:
+                        self._refining.add((key, version))
+                        self._refiner.submit(self._refine, key, version, day, service, waiter, fleet)
+            return offers
+
+    def _remember(self, key: tuple[object, ...], version: tuple[object, ...], offers: list[Offer]) -> None:
+        with self._lock:
             if len(self._offers) > 10_000:
                 self._offers.clear()  # a crude bound: entries of past days are never read again
             self._offers[key] = (version, offers)
-            return offers
+
+    def _refine(
+        self,
+        key: tuple[object, ...],
+        version: tuple[object, ...],
+        day: DayBook,
+        service: str,
+        waiter: bool,
+        fleet: str | None,
+    ) -> None:
+        try:
+            cached = self._offers.get(key)
+            if cached is None or cached[0] == version:  # not overtaken by a newer version
+                offers = day.offers(service, waiter, fleet, exact_seconds=self.exact_seconds)
+                with self._lock:
+                    cached = self._offers.get(key)
+                    if cached is None or cached[0] == version:
+                        self._offers[key] = (version, offers)
+        finally:
+            with self._lock:
+                self._refining.discard((key, version))
+
+    def _cached_fit(self, session: Session, day: DayBook, booking: Booking) -> Offer | None:
+        """A cached offer of the same kind at this time or later carries a placement that fits now."""
+        key = (day.workshop.id, day.date, booking.service, booking.waiter, booking.fleet_partner)
+        cached = self._offers.get(key)
+        if cached is None or cached[0] != self._version(session, day.workshop.id, day.date):
+            return None
+        later = [o for o in cached[1] if o.drop_off >= booking.drop_off]
+        if not later:
+            return None
+        return day.reoffer(booking, min(later, key=lambda o: o.drop_off))
 
     def book(self, workshop_id: str, booking: Booking, idempotency_key: str | None) -> tuple[Booking, bool]:
         """Accept `booking` if it fits; returns (stored booking, created). Replays return the first answer."""
@@ -170,6 +243,11 @@ class PlanningService:
             raise InputError("drop_off", f"the workshop is closed on {date}")
         day = self._day(session, workshop, date)
         offer = day.try_insert(booking)
+        if offer is None:
+            offer = self._cached_fit(session, day, booking)
+        if offer is None and self.exact_seconds > 0 and day.allowed_before_fit(booking):
+            exact = day.fit_exactly(booking, self.exact_seconds)
+            offer = exact if exact is not None and day.allowed(booking, exact) else None
         if offer is None:
             alternatives = day.offers(booking.service, booking.waiter, booking.fleet_partner)
             raise Conflict(f"{why} the day's plan", alternatives[:5])

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scheduler.availability import Availability
 from scheduler.clock import DayClock
 from scheduler.compiler import compile_request, technician_data
-from scheduler.contract import Assignment, Booking, PlanRequest, Workshop, hhmm_minutes
+from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop, hhmm_minutes
 from scheduler.dispatch import place_job
-from solver.problem import DayProblem, JobData, OperationData, Placement
+from solver.model import SolveParameters, fit_all
+from solver.problem import DayProblem, DaySolution, JobData, Placement
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class Offer:
     """Where the new booking sits in the witness."""
     rewitness: dict[str, tuple[Assignment, ...]] | None = None
     """When the day had to be reshuffled: the new witness of every accepted booking."""
+    placements: tuple[Placement, ...] = ()
 
 
 def _round_up(minutes: int, step: int) -> int:
@@ -98,23 +101,79 @@ class DayBook:
             if booking.waiter and self.clock.minutes(booking.drop_off) // slot == start // slot
         )
 
-    def try_insert(self, booking: Booking) -> Offer | None:
-        """Where `booking` fits without moving anything, and the pickup that can then be promised."""
+    def _job(self, booking: Booking) -> tuple[JobData, DayProblem]:
         compiled = compile_request(PlanRequest(workshop=self.workshop, date=self.date, bookings=[booking]))
-        job = compiled.problem.jobs[0]
-        if booking.waiter and self._waiters_in_slot(job.release) >= self.rules.waiters_per_slot:
+        return compiled.problem.jobs[0], compiled.problem
+
+    def try_insert(self, booking: Booking) -> Offer | None:
+        """Where `booking` fits (nothing moved, or one nearby booking moved) within the capacity rules."""
+        if not self._waiter_room(booking):
             return None
-        availability = Availability(compiled.problem)
+        offer = self.fit_quickly(booking)
+        return offer if offer is not None and self._within_holdback(booking, offer) else None
+
+    def fit_quickly(self, booking: Booking) -> Offer | None:
+        """Capacity only: the foreman's rule in the witness's free time, then one-booking repair."""
+        job, problem = self._job(booking)
+        availability = Availability(problem)
         for p in self.placements:
             availability.reserve(p)
         placed = place_job(availability, job, 0)
-        if placed is None:
-            return self._reshuffle(booking, job, compiled.problem) if self.rules.repair_candidates else None
-        if not self._within_holdback(booking, job.operations, placed, self.worked):
-            return None
-        return self._offer(booking, placed)
+        if placed is not None:
+            return self._offer(booking, placed)
+        return self._reshuffle(booking, job, problem) if self.rules.repair_candidates else None
 
-    def _assignments(self, booking_id: str, placed: list[Placement]) -> tuple[Assignment, ...]:
+    def fit_exactly(self, booking: Booking, seconds: float, workers: int = 2) -> Offer | None:
+        """Capacity only, by CP-SAT: every accepted booking may move as long as its promise holds.
+        None when proven impossible or not found within `seconds` (so an offer is always sound)."""
+        bookings = [b for b, _ in self.accepted] + [booking]
+        compiled = compile_request(
+            PlanRequest(
+                workshop=self.workshop,
+                date=self.date,
+                bookings=bookings,
+                options=PlanOptions(keep_promises=True),
+            )
+        )
+        hint = DaySolution(
+            placements={(j, k): p for j, own in enumerate(self.placements_of) for k, p in enumerate(own)},
+            unplaced={len(self.accepted)},
+        )
+        _, solution = fit_all(
+            compiled.problem, hint, SolveParameters(time_limit_seconds=seconds, workers=workers)
+        )
+        if solution is None:
+            return None
+        new = len(self.accepted)
+        placed = [solution.placements[(new, k)] for k in range(len(compiled.problem.jobs[new].operations))]
+        rewitness = {
+            b.id: self._assignments(
+                b.id,
+                [solution.placements[(j, k)] for k in range(len(compiled.problem.jobs[j].operations))],
+            )
+            for j, (b, _) in enumerate(self.accepted)
+        }
+        return self._offer(booking, placed, rewitness)
+
+    def allowed(self, booking: Booking, offer: Offer) -> bool:
+        """The capacity rules (waiters per slot, walk-in holdback) on top of a fit."""
+        return self._waiter_room(booking) and self._within_holdback(booking, offer)
+
+    def allowed_before_fit(self, booking: Booking) -> bool:
+        """The rules that do not depend on where the booking sits (worth checking before a solve)."""
+        return self._waiter_room(booking)
+
+    def reoffer(self, booking: Booking, later: Offer) -> Offer | None:
+        """`later`'s placement, found for a later drop-off, also fits `booking` (if the rules allow)."""
+        offer = self._offer(booking, later.placements, later.rewitness)
+        return offer if self.allowed(booking, offer) else None
+
+    def _waiter_room(self, booking: Booking) -> bool:
+        if not booking.waiter:
+            return True
+        return self._waiters_in_slot(self.clock.minutes(booking.drop_off)) < self.rules.waiters_per_slot
+
+    def _assignments(self, booking_id: str, placed: Sequence[Placement]) -> tuple[Assignment, ...]:
         return tuple(
             Assignment(
                 booking=booking_id,
@@ -130,7 +189,7 @@ class DayBook:
     def _offer(
         self,
         booking: Booking,
-        placed: list[Placement],
+        placed: list[Placement] | tuple[Placement, ...],
         rewitness: dict[str, tuple[Assignment, ...]] | None = None,
     ) -> Offer:
         promised = _round_up(placed[-1].end + self.rules.promise_buffer_minutes, 5)
@@ -144,24 +203,30 @@ class DayBook:
             promised=self.clock.at(promised),
             assignments=self._assignments(booking.id, placed),
             rewitness=rewitness,
+            placements=tuple(placed),
         )
 
-    def _within_holdback(
-        self,
-        booking: Booking,
-        operations: tuple[OperationData, ...],
-        placed: list[Placement],
-        base: list[int],
-    ) -> bool:
+    def _within_holdback(self, booking: Booking, offer: Offer) -> bool:
         """The booking may not push any technician pool it uses past its online share."""
         service = self.workshop.service(booking.service)
         express = service is not None and service.express
         holdback = self.rules.express_holdback if express else self.rules.walk_in_holdback
-        extra = [0] * len(base)
-        for p in placed:
-            extra[p.technician] += p.end - p.start
-        for op in operations:
-            used = sum(base[t] + extra[t] for t in op.technicians)
+        if holdback <= 0:
+            return True
+        if offer.rewitness is None:
+            worked = list(self.worked)
+        else:
+            worked = [0] * len(self.worked)
+            for assignments in offer.rewitness.values():
+                for a in assignments:
+                    worked[self.tech_index[a.technician]] += self.clock.minutes(a.end) - self.clock.minutes(
+                        a.start
+                    )
+        for p in offer.placements:
+            worked[p.technician] += p.end - p.start
+        job, _ = self._job(booking)
+        for op in job.operations:
+            used = sum(worked[t] for t in op.technicians)
             if used > (1 - holdback) * sum(self.shift_minutes[t] for t in op.technicians):
                 return False
         return True
@@ -172,13 +237,9 @@ class DayBook:
         others_problem = compile_request(
             PlanRequest(workshop=self.workshop, date=self.date, bookings=[b for b, _ in self.accepted])
         ).problem
-        spans = [
-            (i, [p for p in self.placements_of[i]])
-            for i in range(len(self.accepted))
-            if self.placements_of[i]
-        ]
+        spans = [(i, self.placements_of[i]) for i in range(len(self.accepted)) if self.placements_of[i]]
         spans.sort(key=lambda item: abs(item[1][0].start - job.release))
-        for i, moved in spans[: self.rules.repair_candidates]:
+        for i, _ in spans[: self.rules.repair_candidates]:
             availability = Availability(problem)
             for k, placements in enumerate(self.placements_of):
                 if k != i:
@@ -190,13 +251,6 @@ class DayBook:
             back = place_job(availability, others_problem.jobs[i], i)
             due = others_problem.jobs[i].due
             if back is None or (due is not None and back[-1].end > due):
-                continue
-            base = list(self.worked)
-            for p in moved:
-                base[p.technician] -= p.end - p.start
-            for p in back:
-                base[p.technician] += p.end - p.start
-            if not self._within_holdback(booking, job.operations, placed, base):
                 continue
             moved_booking = self.accepted[i][0]
             rewitness = {b.id: tuple(a) for b, a in self.accepted}
@@ -215,13 +269,46 @@ class DayBook:
             for m in range(first, hhmm_minutes(close_hhmm) + 1, step)
         ]
 
-    def offers(self, service: str, waiter: bool, fleet_partner: str | None = None) -> list[Offer]:
-        found = []
-        for drop_off in self.candidate_times():
-            probe = Booking(
-                id="probe", service=service, drop_off=drop_off, waiter=waiter, fleet_partner=fleet_partner
-            )
-            offer = self.try_insert(probe)
-            if offer is not None:
-                found.append(offer)
-        return found
+    def offers(
+        self,
+        service: str,
+        waiter: bool,
+        fleet_partner: str | None = None,
+        exact_seconds: float = 0.0,
+        workers: int = 2,
+    ) -> list[Offer]:
+        """Every candidate drop-off time that fits, within the capacity rules.
+
+        Whether a booking fits at all is monotone in its drop-off: a placement found for a later
+        drop-off is valid for an earlier one (its promised pickup counts from where it sits). So
+        the feasible times are a prefix of the day: the quick fit finds most of it, and with
+        `exact_seconds` CP-SAT binary-searches the rest of the boundary (a few solves, not one
+        per time); an unproven time counts as not fitting.
+        """
+        probes = [
+            Booking(id="probe", service=service, drop_off=t, waiter=waiter, fleet_partner=fleet_partner)
+            for t in self.candidate_times()
+        ]
+        fits: list[Offer | None] = [self.fit_quickly(p) for p in probes]
+        last = max((i for i, f in enumerate(fits) if f is not None), default=-1)
+        if exact_seconds > 0:
+            bad = len(probes)
+            while bad - last > 1:
+                mid = (last + bad) // 2
+                found = self.fit_exactly(probes[mid], exact_seconds, workers)
+                if found is None:
+                    bad = mid
+                else:
+                    fits[mid], last = found, mid
+        later: Offer | None = None
+        for i in range(last, -1, -1):
+            if fits[i] is None and later is not None:
+                fits[i] = self._offer(probes[i], later.placements, later.rewitness)
+            later = fits[i] or later
+        return [f for p, f in zip(probes, fits, strict=True) if f is not None and self.allowed(p, f)]
+
+
+def offers_may_grow(day: DayBook, offers: list[Offer]) -> bool:
+    """Could an exact check add times? Not when the last candidate time is already offered."""
+    times = day.candidate_times()
+    return bool(times) and (not offers or offers[-1].drop_off != times[-1])

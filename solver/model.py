@@ -351,3 +351,36 @@ def solve(problem: DayProblem, hint: DaySolution | None, params: SolveParameters
     solution.first_solution_seconds = callback.first
     solution.notes.append(f"cp-sat objective {solver.objective_value:g}, {solver.num_branches} branches")
     return solution
+
+
+def fit_all(
+    problem: DayProblem, hint: DaySolution | None, params: SolveParameters
+) -> tuple[str, DaySolution | None]:
+    """Feasibility: can every booking be placed (promises kept where `keep_promises`)?
+
+    Returns ("feasible", a placement of all), ("infeasible", None) when proven impossible, or
+    ("unknown", None) when the time limit ran out first. Stops at the first placement found.
+    """
+    began = time.perf_counter()
+    dm = build(problem)
+    for present in dm.placed:
+        if isinstance(present, cp_model.IntVar):
+            dm.model.add(present == 1)
+    dm.model.clear_objective()  # type: ignore[no-untyped-call]
+    if hint is not None:
+        add_hint(dm, hint)
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.05, params.time_limit_seconds - (time.perf_counter() - began))
+    p.num_workers = params.workers
+    p.random_seed = params.seed
+    p.stop_after_first_solution = True
+    p.cp_model_probing_level = 0
+    p.symmetry_level = 0
+    status = solver.solve(dm.model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        solution = read_solution(dm, solver)
+        solution.status = "feasible"
+        solution.solve_seconds = time.perf_counter() - began
+        return "feasible", solution
+    return ("infeasible" if status == cp_model.INFEASIBLE else "unknown"), None

@@ -1,11 +1,19 @@
-"""Capacity rules of slot offers: express and main-shop pools keep different shares for walk-ins."""
+"""Slot offers: each comes with a valid whole-day plan keeping every promise; capacity rules per pool."""
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 
-from scheduler.contract import Booking, Workshop
-from scheduler.slots import CapacityRules, DayBook
+import pytest
+
+from scheduler.compiler import compile_request
+from scheduler.contract import Assignment, Booking, Plan, PlanRequest, Workshop
+from scheduler.planning import to_plan
+from scheduler.scenarios import load_scenario
+from scheduler.slots import CapacityRules, DayBook, Offer
+from scheduler.validator import validate_plan
+from solver.problem import DaySolution, Placement
 
 DAY = dt.date(2026, 11, 24)
 
@@ -49,3 +57,58 @@ def test_express_pool_keeps_more_back_for_walk_ins_than_the_main_shop() -> None:
     assert _fill("EXP", rules) == 4  # 50 % of 240 min online: four 30-minute jobs
     assert _fill("MAIN", rules) == 6  # 75 % of 240 min online: six
     assert _fill("MAIN", CapacityRules(walk_in_holdback=0.0)) == 8  # the whole shift
+
+
+def _witness_plan(day: DayBook, probe: Booking, offer: Offer) -> tuple[PlanRequest, Plan]:
+    """The day as the offer claims it: accepted bookings where the (re)witness puts them, plus the probe."""
+    booked = probe.model_copy(update={"promised": offer.promised})
+    bookings = [b for b, _ in day.accepted] + [booked]
+    request = PlanRequest(workshop=day.workshop, date=day.date, bookings=bookings)
+    compiled = compile_request(request)
+    bays = {b.id: i for i, b in enumerate(day.workshop.bays)}
+    techs = {t.id: i for i, t in enumerate(day.workshop.technicians)}
+    witness = {b.id: list(offer.rewitness[b.id]) if offer.rewitness else a for b, a in day.accepted}
+    witness[probe.id] = list(offer.assignments)
+    placements = {
+        (j, a.operation): Placement(
+            bays[a.bay], techs[a.technician], compiled.clock.minutes(a.start), compiled.clock.minutes(a.end)
+        )
+        for j, b in enumerate(bookings)
+        for a in witness[b.id]
+    }
+    return request, to_plan(compiled, DaySolution(placements=placements, unplaced=set()), "witness")
+
+
+@pytest.mark.parametrize(("exact_seconds", "requests"), [(0.0, 45), (0.5, 30)])
+def test_every_offer_carries_a_valid_plan_that_keeps_every_promise(
+    exact_seconds: float, requests: int
+) -> None:
+    """Soundness, checked by the independent validator: fill a small dealer's day through offers
+    (the quick fit, then with the CP-SAT fallback); at each step every offered time comes with a
+    whole-day plan in which every booking, the new one included, is placed by its promised pickup."""
+    workshop = load_scenario("small-dealer").workshop
+    rng = random.Random(7)
+    rules = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=100)
+    accepted: list[tuple[Booking, list[Assignment]]] = []
+    checked = 0
+    for i in range(requests):
+        day = DayBook(workshop, DAY, accepted, rules)
+        service = rng.choice(["LUBE", "MAINT", "MINOR", "WARRANTY", "ALIGN", "ACCIDENT"])
+        waiter = rng.random() < 0.4
+        offers = day.offers(service, waiter, exact_seconds=exact_seconds)
+        if not offers:
+            continue
+        for offer in offers if i % 5 == 0 else offers[-1:]:
+            probe = Booking(id=f"b{i}", service=service, drop_off=offer.drop_off, waiter=waiter)
+            request, plan = _witness_plan(day, probe, day.reoffer(probe, offer) or offer)
+            assert validate_plan(request, plan) == []
+            assert plan.kpis.placed == len(request.bookings) and plan.kpis.late == 0
+            checked += 1
+        pick = rng.choice(offers)
+        booking = Booking(id=f"b{i}", service=service, drop_off=pick.drop_off, waiter=waiter)
+        offer = day.reoffer(booking, pick)
+        assert offer is not None
+        witness = dict(offer.rewitness or {b.id: tuple(a) for b, a in accepted})
+        accepted = [(b, list(witness[b.id])) for b, _ in accepted]
+        accepted.append((booking.model_copy(update={"promised": offer.promised}), list(offer.assignments)))
+    assert len(accepted) >= 20 and checked >= 40
