@@ -32,13 +32,21 @@ class Conflict(RuntimeError):
         self.alternatives = alternatives
 
 
+def _touch(row: WorkshopRow) -> None:
+    """Bump the workshop's revision (strictly, even within one clock tick)."""
+    now = dt.datetime.now(dt.UTC)
+    previous = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=dt.UTC)
+    row.updated_at = max(now, previous + dt.timedelta(microseconds=1))
+
+
 class PlanningService:
     """Workshops, slots, bookings and plans over a store.
 
     Slot offers are cached per (workshop, date, service, waiter, fleet partner) and day version.
     A miss answers at once with the quick fit; with `exact_seconds` a background thread then
     refines the entry with CP-SAT (times the quick fit refused but a reshuffled day can take).
-    A booking at a time the quick fit refuses is checked by CP-SAT itself, within the same limit.
+    A booking at a time the quick fit refuses reuses a cached offer's placement, else CP-SAT
+    checks it within `booking_exact_seconds`.
     """
 
     def __init__(
@@ -47,11 +55,15 @@ class PlanningService:
         rules: CapacityRules | None = None,
         exact_seconds: float = 1.0,
         refine_in_background: bool = True,
+        booking_exact_seconds: float = 0.5,
     ) -> None:
         self.store = store
         self.rules = rules or CapacityRules()
         self.exact_seconds = exact_seconds
+        # Kept short: it runs under the workshop's lock, holding up every other booking.
+        self.booking_exact_seconds = booking_exact_seconds
         self._offers: dict[tuple[object, ...], tuple[tuple[object, ...], list[Offer]]] = {}
+        self._days: dict[tuple[str, dt.date], tuple[tuple[object, ...], DayBook]] = {}
         self._lock = threading.Lock()
         self._refining: set[tuple[object, ...]] = set()
         self._refiner = (
@@ -87,6 +99,19 @@ class PlanningService:
 
     # Bookings
     def _day(self, session: Session, workshop: Workshop, date: dt.date) -> DayBook:
+        """The day's accepted bookings and witness, reused while the day's version holds."""
+        version = self._version(session, workshop.id, date)
+        cached = self._days.get((workshop.id, date))
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        day = self._load_day(session, workshop, date)
+        with self._lock:
+            if len(self._days) > 1_000:
+                self._days.clear()
+            self._days[(workshop.id, date)] = (version, day)
+        return day
+
+    def _load_day(self, session: Session, workshop: Workshop, date: dt.date) -> DayBook:
         rows = session.scalars(
             select(BookingRow).where(BookingRow.workshop_id == workshop.id, BookingRow.date == date)
         ).all()
@@ -97,7 +122,8 @@ class PlanningService:
         return DayBook(workshop, date, accepted, self.rules)
 
     def _version(self, session: Session, workshop_id: str, date: dt.date) -> tuple[object, ...]:
-        """Changes whenever the day's bookings or the workshop change (one indexed query)."""
+        """Changes whenever the day's bookings or the workshop change: every booking change bumps
+        the workshop row's updated_at (under its lock), so it is the workshop's revision."""
         count, latest = session.execute(
             select(func.count(BookingRow.id), func.max(BookingRow.created_at)).where(
                 BookingRow.workshop_id == workshop_id, BookingRow.date == date
@@ -173,7 +199,8 @@ class PlanningService:
         """Accept `booking` if it fits; returns (stored booking, created). Replays return the first answer."""
         try:
             with self.store.transaction() as session:
-                if self.store.lock_workshop(session, workshop_id) is None:
+                locked = self.store.lock_workshop(session, workshop_id)
+                if locked is None:
                     raise NotFound(f"workshop {workshop_id!r}")
                 if idempotency_key is not None:
                     done = session.scalars(
@@ -188,6 +215,7 @@ class PlanningService:
                 stored = self._fit(
                     session, workshop, booking, idempotency_key, "the drop-off time no longer fits"
                 )
+                _touch(locked)
                 session.flush()  # a duplicate key or id fails here, inside the transaction
                 return stored, True
         except IntegrityError:
@@ -217,11 +245,13 @@ class PlanningService:
     def change(self, workshop_id: str, booking_id: str, changes: dict[str, object]) -> Booking:
         """Move or change a booking: it must fit the day without its old place, or nothing changes."""
         with self.store.transaction() as session:
-            if self.store.lock_workshop(session, workshop_id) is None:
+            locked = self.store.lock_workshop(session, workshop_id)
+            if locked is None:
                 raise NotFound(f"workshop {workshop_id!r}")
             row = session.get(BookingRow, booking_id)
             if row is None or row.workshop_id != workshop_id:
                 raise NotFound(f"booking {booking_id!r}")
+            _touch(locked)
             workshop = self.workshop(workshop_id, session)
             old = Booking.model_validate_json(row.body)
             try:
@@ -245,8 +275,8 @@ class PlanningService:
         offer = day.try_insert(booking)
         if offer is None:
             offer = self._cached_fit(session, day, booking)
-        if offer is None and self.exact_seconds > 0 and day.allowed_before_fit(booking):
-            exact = day.fit_exactly(booking, self.exact_seconds)
+        if offer is None and self.booking_exact_seconds > 0 and day.allowed_before_fit(booking):
+            exact = day.fit_exactly(booking, self.booking_exact_seconds)
             offer = exact if exact is not None and day.allowed(booking, exact) else None
         if offer is None:
             alternatives = day.offers(booking.service, booking.waiter, booking.fleet_partner)
@@ -278,10 +308,11 @@ class PlanningService:
 
     def cancel(self, workshop_id: str, booking_id: str) -> None:
         with self.store.transaction() as session:
-            self.store.lock_workshop(session, workshop_id)
+            locked = self.store.lock_workshop(session, workshop_id)
             row = session.get(BookingRow, booking_id)
-            if row is None or row.workshop_id != workshop_id:
+            if locked is None or row is None or row.workshop_id != workshop_id:
                 raise NotFound(f"booking {booking_id!r}")
+            _touch(locked)
             session.delete(row)
 
     # Plans

@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 from scheduler.availability import Availability
 from scheduler.clock import DayClock
@@ -79,6 +80,8 @@ class DayBook:
         self.worked = [0] * len(workshop.technicians)
         self.placements: list[Placement] = []
         self.placements_of: list[list[Placement]] = []
+        self._templates: dict[tuple[object, ...], tuple[JobData, DayProblem]] = {}
+        self._opening = tuple(self.clock.wall(hhmm) for hhmm in workshop.opening_window())
         for _, assignments in accepted:
             own = []
             for a in sorted(assignments, key=lambda a: a.operation):
@@ -101,9 +104,27 @@ class DayBook:
             if booking.waiter and self.clock.minutes(booking.drop_off) // slot == start // slot
         )
 
+    @cached_property
+    def accepted_problem(self) -> DayProblem:
+        """The accepted bookings as solver data (compiled once per day version)."""
+        return compile_request(
+            PlanRequest(workshop=self.workshop, date=self.date, bookings=[b for b, _ in self.accepted])
+        ).problem
+
     def _job(self, booking: Booking) -> tuple[JobData, DayProblem]:
+        """The booking as solver data; same-day probes of one kind share a compiled template
+        (only the release differs), anything else is compiled and checked in full."""
+        key = (booking.service, booking.waiter, booking.fleet_partner, booking.priority, booking.promised)
+        same_day = booking.drop_off.astimezone(self.workshop.tz).date() == self.date
+        template = self._templates.get(key) if same_day else None
+        release = self.clock.minutes(booking.drop_off, round_up=True)
+        if template is not None and self._opening[0] <= release <= self._opening[1]:
+            return replace(template[0], release=release), template[1]
         compiled = compile_request(PlanRequest(workshop=self.workshop, date=self.date, bookings=[booking]))
-        return compiled.problem.jobs[0], compiled.problem
+        job, problem = compiled.problem.jobs[0], compiled.problem
+        if same_day:
+            self._templates[key] = (job, problem)
+        return job, problem
 
     def try_insert(self, booking: Booking) -> Offer | None:
         """Where `booking` fits (nothing moved, or one nearby booking moved) within the capacity rules."""
@@ -112,16 +133,25 @@ class DayBook:
         offer = self.fit_quickly(booking)
         return offer if offer is not None and self._within_holdback(booking, offer) else None
 
-    def fit_quickly(self, booking: Booking) -> Offer | None:
-        """Capacity only: the foreman's rule in the witness's free time, then one-booking repair."""
-        job, problem = self._job(booking)
+    def _availability(self, problem: DayProblem) -> Availability:
+        """Free time around the witness (a fresh copy: callers try placements and undo them)."""
         availability = Availability(problem)
         for p in self.placements:
             availability.reserve(p)
+        return availability
+
+    def fit_quickly(self, booking: Booking, availability: Availability | None = None) -> Offer | None:
+        """Capacity only: the foreman's rule in the witness's free time, then one-booking repair.
+        `availability` (the witness's free time) is left as it was found."""
+        job, problem = self._job(booking)
+        if availability is None:
+            availability = self._availability(problem)
         placed = place_job(availability, job, 0)
         if placed is not None:
+            for p in placed:
+                availability.free(p)
             return self._offer(booking, placed)
-        return self._reshuffle(booking, job, problem) if self.rules.repair_candidates else None
+        return self._reshuffle(booking, job, availability) if self.rules.repair_candidates else None
 
     def fit_exactly(self, booking: Booking, seconds: float, workers: int = 2) -> Offer | None:
         """Capacity only, by CP-SAT: every accepted booking may move as long as its promise holds.
@@ -231,26 +261,23 @@ class DayBook:
                 return False
         return True
 
-    def _reshuffle(self, booking: Booking, job: JobData, problem: DayProblem) -> Offer | None:
+    def _reshuffle(self, booking: Booking, job: JobData, availability: Availability) -> Offer | None:
         """Local repair: move one accepted booking out of the way, place the new one, put the moved
         one back where it still keeps its promise. Tried on the bookings nearest the drop-off."""
-        others_problem = compile_request(
-            PlanRequest(workshop=self.workshop, date=self.date, bookings=[b for b, _ in self.accepted])
-        ).problem
+        others_problem = self.accepted_problem
         spans = [(i, self.placements_of[i]) for i in range(len(self.accepted)) if self.placements_of[i]]
         spans.sort(key=lambda item: abs(item[1][0].start - job.release))
-        for i, _ in spans[: self.rules.repair_candidates]:
-            availability = Availability(problem)
-            for k, placements in enumerate(self.placements_of):
-                if k != i:
-                    for p in placements:
-                        availability.reserve(p)
+        for i, moved in spans[: self.rules.repair_candidates]:
+            for p in moved:
+                availability.free(p)
             placed = place_job(availability, job, 0)
-            if placed is None:
-                continue
-            back = place_job(availability, others_problem.jobs[i], i)
+            back = place_job(availability, others_problem.jobs[i], i) if placed is not None else None
+            for p in (placed or []) + (back or []):
+                availability.free(p)
+            for p in moved:
+                availability.reserve(p)
             due = others_problem.jobs[i].due
-            if back is None or (due is not None and back[-1].end > due):
+            if placed is None or back is None or (due is not None and back[-1].end > due):
                 continue
             moved_booking = self.accepted[i][0]
             rewitness = {b.id: tuple(a) for b, a in self.accepted}
@@ -289,7 +316,8 @@ class DayBook:
             Booking(id="probe", service=service, drop_off=t, waiter=waiter, fleet_partner=fleet_partner)
             for t in self.candidate_times()
         ]
-        fits: list[Offer | None] = [self.fit_quickly(p) for p in probes]
+        availability = self._availability(self.accepted_problem)
+        fits: list[Offer | None] = [self.fit_quickly(p, availability) for p in probes]
         last = max((i for i, f in enumerate(fits) if f is not None), default=-1)
         if exact_seconds > 0:
             bad = len(probes)
