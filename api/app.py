@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import FastAPI, Header, Query, Request, Response
@@ -60,8 +62,17 @@ def _slots(offers: list[Offer]) -> list[Slot]:
 
 def create_app(db_url: str) -> FastAPI:
     service = PlanningService(Store(db_url))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        service.close()  # stops the background offer refinement
+
     app = FastAPI(
-        title="bayplan", version="1", description="Workshop bay planning: slots, bookings, day plans."
+        title="bayplan",
+        version="1",
+        description="Workshop bay planning: slots, bookings, day plans.",
+        lifespan=lifespan,
     )
 
     @app.exception_handler(InputError)

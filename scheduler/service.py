@@ -6,7 +6,9 @@ import datetime as dt
 import json
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +19,7 @@ from scheduler.contract import Assignment, Booking, Plan, PlanOptions, PlanReque
 from scheduler.errors import InputError
 from scheduler.optimise import optimise
 from scheduler.planning import to_plan
+from scheduler.refiner import OfferRefiner
 from scheduler.slots import CapacityRules, DayBook, Offer, offers_may_grow
 from scheduler.storage import BookingRow, PlanRow, Store, WorkshopRow
 from solver.problem import DaySolution, Placement
@@ -27,9 +30,11 @@ class NotFound(LookupError):
 
 
 class Conflict(RuntimeError):
-    def __init__(self, message: str, alternatives: list[Offer]) -> None:
+    def __init__(self, message: str, alternatives: list[Offer], refused: Booking | None = None) -> None:
         super().__init__(message)
         self.alternatives = alternatives
+        self.refused = refused
+        """The booking that did not fit: alternatives are found after the lock is released."""
 
 
 def _touch(row: WorkshopRow) -> None:
@@ -55,7 +60,7 @@ class PlanningService:
         rules: CapacityRules | None = None,
         exact_seconds: float = 1.0,
         refine_in_background: bool = True,
-        booking_exact_seconds: float = 0.5,
+        booking_exact_seconds: float = 0.0,
     ) -> None:
         self.store = store
         self.rules = rules or CapacityRules()
@@ -64,18 +69,28 @@ class PlanningService:
         self.booking_exact_seconds = booking_exact_seconds
         self._offers: dict[tuple[object, ...], tuple[tuple[object, ...], list[Offer]]] = {}
         self._days: dict[tuple[str, dt.date], tuple[tuple[object, ...], DayBook]] = {}
+        self._workshop_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
-        self._refining: set[tuple[object, ...]] = set()
-        self._refiner = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="bayplan-offers")
-            if refine_in_background and exact_seconds > 0
-            else None
-        )
+        self._refiner: OfferRefiner | None = None
+        if refine_in_background and exact_seconds > 0:
+            self._refiner = OfferRefiner(exact_seconds, partial(self._deliver, refined=True))
 
-    def refine_idle(self) -> None:
-        """Wait until background refinements submitted so far are done (tests, benchmarks)."""
+    def refine_idle(self, timeout: float | None = None) -> bool:
+        """Wait until the background refinements asked for so far are done (tests, benchmarks)."""
+        return self._refiner is None or self._refiner.wait_idle(timeout)
+
+    def close(self) -> None:
         if self._refiner is not None:
-            self._refiner.submit(lambda: None).result()
+            self._refiner.close()
+
+    @contextmanager
+    def _booking_transaction(self, workshop_id: str) -> Iterator[Session]:
+        """Booking changes of one workshop queue on a lock in this process first: a FIFO wait
+        instead of the database's busy retries (the database lock still guards other processes)."""
+        with self._lock:
+            lock = self._workshop_locks.setdefault(workshop_id, threading.Lock())
+        with lock, self.store.transaction() as session:
+            yield session
 
     # Workshops
     def put_workshop(self, workshop: Workshop) -> Workshop:
@@ -149,40 +164,22 @@ class PlanningService:
                 offers = day.offers(service, waiter, fleet, exact_seconds=self.exact_seconds)
             else:
                 offers = day.offers(service, waiter, fleet)
-            self._remember(key, version, offers)
+            self._deliver(key, version, offers)
             if self._refiner is not None and offers_may_grow(day, offers):
-                with self._lock:
-                    if (key, version) not in self._refining:
-                        self._refining.add((key, version))
-                        self._refiner.submit(self._refine, key, version, day, service, waiter, fleet)
+                self._refiner.request(key, version, day, service, waiter, fleet)
             return offers
 
-    def _remember(self, key: tuple[object, ...], version: tuple[object, ...], offers: list[Offer]) -> None:
+    def _deliver(
+        self, key: tuple[object, ...], version: tuple[object, ...], offers: list[Offer], refined: bool = False
+    ) -> None:
+        """Cache `offers`; a refinement only replaces the quick answer of its own version."""
         with self._lock:
+            cached = self._offers.get(key)
+            if refined and (cached is None or cached[0] != version):
+                return
             if len(self._offers) > 10_000:
                 self._offers.clear()  # a crude bound: entries of past days are never read again
             self._offers[key] = (version, offers)
-
-    def _refine(
-        self,
-        key: tuple[object, ...],
-        version: tuple[object, ...],
-        day: DayBook,
-        service: str,
-        waiter: bool,
-        fleet: str | None,
-    ) -> None:
-        try:
-            cached = self._offers.get(key)
-            if cached is None or cached[0] == version:  # not overtaken by a newer version
-                offers = day.offers(service, waiter, fleet, exact_seconds=self.exact_seconds)
-                with self._lock:
-                    cached = self._offers.get(key)
-                    if cached is None or cached[0] == version:
-                        self._offers[key] = (version, offers)
-        finally:
-            with self._lock:
-                self._refining.discard((key, version))
 
     def _cached_fit(self, session: Session, day: DayBook, booking: Booking) -> Offer | None:
         """A cached offer of the same kind at this time or later carries a placement that fits now."""
@@ -198,7 +195,7 @@ class PlanningService:
     def book(self, workshop_id: str, booking: Booking, idempotency_key: str | None) -> tuple[Booking, bool]:
         """Accept `booking` if it fits; returns (stored booking, created). Replays return the first answer."""
         try:
-            with self.store.transaction() as session:
+            with self._booking_transaction(workshop_id) as session:
                 locked = self.store.lock_workshop(session, workshop_id)
                 if locked is None:
                     raise NotFound(f"workshop {workshop_id!r}")
@@ -220,6 +217,19 @@ class PlanningService:
                 return stored, True
         except IntegrityError:
             raise Conflict(f"booking id {booking.id!r} exists already", []) from None
+        except Conflict as conflict:
+            self._suggest(workshop_id, conflict)
+            raise
+
+    def _suggest(self, workshop_id: str, conflict: Conflict) -> None:
+        """Alternatives for a refused booking: the day's offers of the same kind (cached)."""
+        refused = conflict.refused
+        if refused is None:
+            return
+        workshop = self.workshop(workshop_id)
+        date = refused.drop_off.astimezone(workshop.tz).date()
+        offers = self.slots(workshop_id, refused.service, date, refused.waiter, refused.fleet_partner)
+        conflict.alternatives = offers[:5]
 
     @staticmethod
     def new_booking_id() -> str:
@@ -244,25 +254,29 @@ class PlanningService:
 
     def change(self, workshop_id: str, booking_id: str, changes: dict[str, object]) -> Booking:
         """Move or change a booking: it must fit the day without its old place, or nothing changes."""
-        with self.store.transaction() as session:
-            locked = self.store.lock_workshop(session, workshop_id)
-            if locked is None:
-                raise NotFound(f"workshop {workshop_id!r}")
-            row = session.get(BookingRow, booking_id)
-            if row is None or row.workshop_id != workshop_id:
-                raise NotFound(f"booking {booking_id!r}")
-            _touch(locked)
-            workshop = self.workshop(workshop_id, session)
-            old = Booking.model_validate_json(row.body)
-            try:
-                wanted = Booking.model_validate({**old.model_dump(), **changes, "promised": None})
-            except ValueError as exc:
-                raise InputError("body", str(exc)) from None
-            session.delete(row)
-            session.flush()
-            return self._fit(
-                session, workshop, wanted, row.idempotency_key, "the changed booking does not fit"
-            )
+        try:
+            with self._booking_transaction(workshop_id) as session:
+                locked = self.store.lock_workshop(session, workshop_id)
+                if locked is None:
+                    raise NotFound(f"workshop {workshop_id!r}")
+                row = session.get(BookingRow, booking_id)
+                if row is None or row.workshop_id != workshop_id:
+                    raise NotFound(f"booking {booking_id!r}")
+                _touch(locked)
+                workshop = self.workshop(workshop_id, session)
+                old = Booking.model_validate_json(row.body)
+                try:
+                    wanted = Booking.model_validate({**old.model_dump(), **changes, "promised": None})
+                except ValueError as exc:
+                    raise InputError("body", str(exc)) from None
+                session.delete(row)
+                session.flush()
+                return self._fit(
+                    session, workshop, wanted, row.idempotency_key, "the changed booking does not fit"
+                )
+        except Conflict as conflict:
+            self._suggest(workshop_id, conflict)
+            raise
 
     def _fit(
         self, session: Session, workshop: Workshop, booking: Booking, idempotency_key: str | None, why: str
@@ -279,8 +293,7 @@ class PlanningService:
             exact = day.fit_exactly(booking, self.booking_exact_seconds)
             offer = exact if exact is not None and day.allowed(booking, exact) else None
         if offer is None:
-            alternatives = day.offers(booking.service, booking.waiter, booking.fleet_partner)
-            raise Conflict(f"{why} the day's plan", alternatives[:5])
+            raise Conflict(f"{why} the day's plan", [], booking)
         stored = booking.model_copy(update={"promised": offer.promised})
         self._apply_rewitness(session, workshop.id, date, offer)
         session.add(
@@ -307,7 +320,7 @@ class PlanningService:
             other.witness = [json.loads(a.model_dump_json()) for a in offer.rewitness[other.id]]
 
     def cancel(self, workshop_id: str, booking_id: str) -> None:
-        with self.store.transaction() as session:
+        with self._booking_transaction(workshop_id) as session:
             locked = self.store.lock_workshop(session, workshop_id)
             row = session.get(BookingRow, booking_id)
             if locked is None or row is None or row.workshop_id != workshop_id:

@@ -15,6 +15,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
     JSON,
+    Connection,
     Date,
     DateTime,
     Engine,
@@ -29,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_READ = "bayplan_read_only"
 
 
 class Base(DeclarativeBase):
@@ -73,9 +75,11 @@ def _sqlite_pragmas(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: object) -> None:
-        # IMMEDIATE takes the write lock at once: check-then-insert is serialised across processes.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+    def _on_begin(connection: Connection) -> None:
+        # Writes: IMMEDIATE takes the write lock at once, so check-then-insert is serialised across
+        # processes. Reads: a deferred BEGIN (a WAL snapshot) never waits for the write lock.
+        reading = connection.get_execution_options().get(_READ, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def migrate(url: str) -> None:
@@ -92,12 +96,14 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             _sqlite_pragmas(self.engine)
         migrate(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine.execution_options(**{_READ: True}), expire_on_commit=False)
+        """Read sessions: they never write (on SQLite they do not take the write lock)."""
+        self._writes = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One write transaction; on PostgreSQL the caller locks the workshop row."""
-        with self.sessions.begin() as session:
+        with self._writes.begin() as session:
             yield session
 
     def lock_workshop(self, session: Session, workshop_id: str) -> WorkshopRow | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from scheduler.contract import Booking, Workshop
 from scheduler.service import PlanningService
 from scheduler.slots import CapacityRules
@@ -55,3 +57,50 @@ def test_every_booking_change_gives_the_day_a_new_version(db_url: str) -> None:
     assert service.slots("w", "MAINT", date, False, None) is offers  # unchanged day: the cached answer
     service.cancel("w", "c")
     assert service.slots("w", "MAINT", date, False, None) is not offers
+
+
+def test_background_refinement_offers_more_times_and_they_can_be_booked(db_url: str) -> None:
+    """On a nearly full day the quick fit refuses times that CP-SAT can make room for; once the
+    background refinement is in, those times are offered, a booking at one is accepted, and the
+    day plan still places every booking by its promise (checked by the validator)."""
+    import random
+
+    from scheduler.contract import PlanRequest
+    from scheduler.scenarios import load_scenario
+    from scheduler.validator import assert_valid
+
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the refinement does not depend on the backend; once is enough")
+    workshop = load_scenario("small-dealer").workshop
+    rules = CapacityRules(walk_in_holdback=0, express_holdback=0, waiters_per_slot=100)
+    service = PlanningService(Store(db_url), rules, exact_seconds=1.0)
+    try:
+        service.put_workshop(workshop)
+        date = dt.date(2026, 11, 24)
+        rng = random.Random(3)
+        codes = ["LUBE", "MAINT", "MINOR", "WARRANTY", "ALIGN"]
+        for i in range(60):  # fill with quick answers only
+            code = rng.choice(codes)
+            offers = service.slots(workshop.id, code, date, False, None)
+            if offers:
+                pick = rng.choice(offers)
+                service.book(workshop.id, Booking(id=f"b{i}", service=code, drop_off=pick.drop_off), None)
+        grown = []
+        for code in codes:
+            quick = {o.drop_off for o in service.slots(workshop.id, code, date, False, None)}
+            assert service.refine_idle(timeout=120)
+            refined = service.slots(workshop.id, code, date, False, None)
+            assert quick <= {o.drop_off for o in refined}
+            grown += [(code, o) for o in refined if o.drop_off not in quick]
+        assert grown, "the refinement added no time on a nearly full day"
+        code, offer = grown[0]
+        stored, created = service.book(
+            workshop.id, Booking(id="late", service=code, drop_off=offer.drop_off), None
+        )
+        assert created and stored.promised == offer.promised
+        plan = service.plan_day(workshop.id, date, time_limit_seconds=3)
+        bookings = service.bookings(workshop.id, date)
+        assert_valid(PlanRequest(workshop=workshop, date=date, bookings=bookings), plan)
+        assert plan.kpis.placed == len(bookings) and plan.kpis.late == 0
+    finally:
+        service.close()
