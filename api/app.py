@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -159,3 +160,11 @@ def create_app(db_url: str) -> FastAPI:
         return make_plan(request)
 
     return app
+
+
+DB_ENVIRONMENT = "BAYPLAN_DB"
+
+
+def app_from_environment() -> FastAPI:
+    """The app for `uvicorn --factory` with several workers: the database URL comes from BAYPLAN_DB."""
+    return create_app(os.environ[DB_ENVIRONMENT])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -174,13 +175,29 @@ def serve(
     db: Annotated[str, typer.Option("--db", help="database URL")] = "sqlite:///bayplan.db",
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="worker processes sharing the database (PostgreSQL advised)")
+    ] = 1,
 ) -> None:
     """Run the HTTP service (OpenAPI at /docs); SQLite file by default, PostgreSQL by URL."""
     import uvicorn
 
-    from api.app import create_app
+    from api.app import DB_ENVIRONMENT, create_app
+    from scheduler.storage import migrate
 
-    uvicorn.run(create_app(db), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(db), host=host, port=port, log_level="info")
+        return
+    migrate(db)  # once, before the workers start, so they do not race to create the schema
+    os.environ[DB_ENVIRONMENT] = db
+    uvicorn.run(
+        "api.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+    )
 
 
 @app.command()
