@@ -209,11 +209,12 @@ class PlanningService:
                     if done is not None:
                         return Booking.model_validate_json(done.body), False
                 workshop = self.workshop(workshop_id, session)
-                stored = self._fit(
+                stored, after = self._fit(
                     session, workshop, booking, idempotency_key, "the drop-off time no longer fits"
                 )
                 _touch(locked)
-                session.flush()  # a duplicate key or id fails here, inside the transaction
+                session.flush()
+                self._remember_day(session, after)  # a duplicate key or id fails here, inside the transaction
                 return stored, True
         except IntegrityError:
             raise Conflict(f"booking id {booking.id!r} exists already", []) from None
@@ -271,17 +272,29 @@ class PlanningService:
                     raise InputError("body", str(exc)) from None
                 session.delete(row)
                 session.flush()
-                return self._fit(
+                stored, after = self._fit(
                     session, workshop, wanted, row.idempotency_key, "the changed booking does not fit"
                 )
+                session.flush()
+                self._remember_day(session, after)
+                return stored
         except Conflict as conflict:
             self._suggest(workshop_id, conflict)
             raise
 
+    def _remember_day(self, session: Session, day: DayBook) -> None:
+        """Cache the day as this transaction leaves it, under the version it will have once
+        committed (read inside the transaction, which holds the write lock; if it does not
+        commit, that version never appears)."""
+        version = self._version(session, day.workshop.id, day.date)
+        with self._lock:
+            self._days[(day.workshop.id, day.date)] = (version, day)
+
     def _fit(
         self, session: Session, workshop: Workshop, booking: Booking, idempotency_key: str | None, why: str
-    ) -> Booking:
-        """Store `booking` where it fits the day (409 with alternatives if it does not)."""
+    ) -> tuple[Booking, DayBook]:
+        """Store `booking` where it fits the day (409 with alternatives if it does not); returns it
+        with its promise, and the day after it."""
         date = booking.drop_off.astimezone(workshop.tz).date()
         if workshop.is_closed(date):
             raise InputError("drop_off", f"the workshop is closed on {date}")
@@ -307,7 +320,7 @@ class PlanningService:
                 created_at=dt.datetime.now(dt.UTC),
             )
         )
-        return stored
+        return stored, day.with_booking(stored, offer)
 
     def _apply_rewitness(self, session: Session, workshop_id: str, date: dt.date, offer: Offer) -> None:
         """The day was reshuffled to fit a booking: every promise holds in the new witness."""

@@ -96,6 +96,19 @@ class DayBook:
                 self.worked[p.technician] += p.end - p.start
             self.placements_of.append(own)
 
+    def with_booking(self, booking: Booking, offer: Offer) -> DayBook:
+        """The day after accepting `booking` (promise set) at `offer`: no reload, no recompile."""
+        witness = offer.rewitness or {b.id: tuple(a) for b, a in self.accepted}
+        accepted = [(b, list(witness[b.id])) for b, _ in self.accepted]
+        accepted.append((booking, list(offer.assignments)))
+        after = DayBook(self.workshop, self.date, accepted, self.rules)
+        after._templates = self._templates
+        if "accepted_problem" in self.__dict__:  # compiled already: add the one new job
+            single = compile_request(PlanRequest(workshop=self.workshop, date=self.date, bookings=[booking]))
+            jobs = self.accepted_problem.jobs + single.problem.jobs
+            after.__dict__["accepted_problem"] = replace(self.accepted_problem, jobs=jobs)
+        return after
+
     def _waiters_in_slot(self, start: int) -> int:
         slot = self.rules.slot_minutes
         return sum(
