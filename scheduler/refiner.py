@@ -39,9 +39,11 @@ def _refine(job: _Job, exact_seconds: float) -> list[Offer]:
 
 
 class OfferRefiner:
-    """One refinement at a time; `deliver(key, version, offers)` receives each result."""
+    """One refinement at a time; `deliver(key, version, offers, day)` receives each result."""
 
-    def __init__(self, exact_seconds: float, deliver: Callable[[Key, tuple[object, ...], list[Offer]], None]):
+    def __init__(
+        self, exact_seconds: float, deliver: Callable[[Key, tuple[object, ...], list[Offer], DayBook], None]
+    ):
         self.exact_seconds = exact_seconds
         self.deliver = deliver
         self._lock = threading.Lock()
@@ -78,13 +80,18 @@ class OfferRefiner:
             self._pool = ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
             )
-        future = self._pool.submit(_refine, job, self.exact_seconds)
+        try:
+            future = self._pool.submit(_refine, job, self.exact_seconds)
+        except RuntimeError:  # the interpreter is shutting down: nothing more to refine
+            self._wanted.clear()
+            self._idle.set()
+            return
         self._running = future
         future.add_done_callback(lambda done: self._finished(job, done))
 
     def _finished(self, job: _Job, done: Future[list[Offer]]) -> None:
         if not done.cancelled() and done.exception() is None:
-            self.deliver(job.key, job.version, done.result())
+            self.deliver(job.key, job.version, done.result(), job.day)
         with self._lock:
             self._running = None
             self._pump()

@@ -67,7 +67,8 @@ class PlanningService:
         self.exact_seconds = exact_seconds
         # Kept short: it runs under the workshop's lock, holding up every other booking.
         self.booking_exact_seconds = booking_exact_seconds
-        self._offers: dict[tuple[object, ...], tuple[tuple[object, ...], list[Offer]]] = {}
+        # Offers per (workshop, date, service, waiter, fleet): the version and day they were made for.
+        self._offers: dict[tuple[object, ...], tuple[tuple[object, ...], list[Offer], DayBook]] = {}
         self._days: dict[tuple[str, dt.date], tuple[tuple[object, ...], DayBook]] = {}
         self._workshop_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -162,15 +163,22 @@ class PlanningService:
             day = self._day(session, workshop, date)
             if self._refiner is None:
                 offers = day.offers(service, waiter, fleet, exact_seconds=self.exact_seconds)
+            elif cached is not None and day.parent is not None and cached[2] is day.parent:
+                offers = day.offers_after(cached[1], service, waiter, fleet)  # one booking later
             else:
                 offers = day.offers(service, waiter, fleet)
-            self._deliver(key, version, offers)
+            self._deliver(key, version, offers, day)
             if self._refiner is not None and offers_may_grow(day, offers):
                 self._refiner.request(key, version, day, service, waiter, fleet)
             return offers
 
     def _deliver(
-        self, key: tuple[object, ...], version: tuple[object, ...], offers: list[Offer], refined: bool = False
+        self,
+        key: tuple[object, ...],
+        version: tuple[object, ...],
+        offers: list[Offer],
+        day: DayBook,
+        refined: bool = False,
     ) -> None:
         """Cache `offers`; a refinement only replaces the quick answer of its own version."""
         with self._lock:
@@ -179,7 +187,7 @@ class PlanningService:
                 return
             if len(self._offers) > 10_000:
                 self._offers.clear()  # a crude bound: entries of past days are never read again
-            self._offers[key] = (version, offers)
+            self._offers[key] = (version, offers, day)
 
     def _cached_fit(self, session: Session, day: DayBook, booking: Booking) -> Offer | None:
         """A cached offer of the same kind at this time or later carries a placement that fits now."""

@@ -81,6 +81,9 @@ class DayBook:
         self.placements: list[Placement] = []
         self.placements_of: list[list[Placement]] = []
         self._templates: dict[tuple[object, ...], tuple[JobData, DayProblem]] = {}
+        self.parent: DayBook | None = None
+        """The day before its last booking, when that booking moved nothing (offers carry over)."""
+        self.added: tuple[Placement, ...] = ()
         self._opening = tuple(self.clock.wall(hhmm) for hhmm in workshop.opening_window())
         for _, assignments in accepted:
             own = []
@@ -96,6 +99,10 @@ class DayBook:
                 self.worked[p.technician] += p.end - p.start
             self.placements_of.append(own)
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled for the refinement process: without the day before (not needed there)."""
+        return {**self.__dict__, "parent": None}
+
     def with_booking(self, booking: Booking, offer: Offer) -> DayBook:
         """The day after accepting `booking` (promise set) at `offer`: no reload, no recompile."""
         witness = offer.rewitness or {b.id: tuple(a) for b, a in self.accepted}
@@ -103,6 +110,9 @@ class DayBook:
         accepted.append((booking, list(offer.assignments)))
         after = DayBook(self.workshop, self.date, accepted, self.rules)
         after._templates = self._templates
+        if offer.rewitness is None:  # only the new booking's placements changed
+            after.parent, after.added = self, offer.placements
+            self.parent = None  # one step back is all that is used: no chain through the day
         if "accepted_problem" in self.__dict__:  # compiled already: add the one new job
             single = compile_request(PlanRequest(workshop=self.workshop, date=self.date, bookings=[booking]))
             jobs = self.accepted_problem.jobs + single.problem.jobs
@@ -153,7 +163,9 @@ class DayBook:
             availability.reserve(p)
         return availability
 
-    def fit_quickly(self, booking: Booking, availability: Availability | None = None) -> Offer | None:
+    def fit_quickly(
+        self, booking: Booking, availability: Availability | None = None, repair: bool = True
+    ) -> Offer | None:
         """Capacity only: the foreman's rule in the witness's free time, then one-booking repair.
         `availability` (the witness's free time) is left as it was found."""
         job, problem = self._job(booking)
@@ -164,7 +176,7 @@ class DayBook:
             for p in placed:
                 availability.free(p)
             return self._offer(booking, placed)
-        return self._reshuffle(booking, job, availability) if self.rules.repair_candidates else None
+        return self._reshuffle(booking, job, availability) if repair else None
 
     def fit_exactly(self, booking: Booking, seconds: float, workers: int = 2) -> Offer | None:
         """Capacity only, by CP-SAT: every accepted booking may move as long as its promise holds.
@@ -277,8 +289,17 @@ class DayBook:
     def _reshuffle(self, booking: Booking, job: JobData, availability: Availability) -> Offer | None:
         """Local repair: move one accepted booking out of the way, place the new one, put the moved
         one back where it still keeps its promise. Tried on the bookings nearest the drop-off."""
+        if not self.rules.repair_candidates:
+            return None
         others_problem = self.accepted_problem
-        spans = [(i, self.placements_of[i]) for i in range(len(self.accepted)) if self.placements_of[i]]
+        # Only a booking on a bay or technician the new one could use can make room for it.
+        bays = {b for op in job.operations for b in op.bays}
+        techs = {t for op in job.operations for t in op.technicians}
+        spans = [
+            (i, own)
+            for i, own in enumerate(self.placements_of)
+            if own and any(p.bay in bays or p.technician in techs for p in own)
+        ]
         spans.sort(key=lambda item: abs(item[1][0].start - job.release))
         for i, moved in spans[: self.rules.repair_candidates]:
             for p in moved:
@@ -325,12 +346,54 @@ class DayBook:
         `exact_seconds` CP-SAT binary-searches the rest of the boundary (a few solves, not one
         per time); an unproven time counts as not fitting.
         """
-        probes = [
+        probes = self._probes(service, waiter, fleet_partner)
+        availability = self._availability(self.accepted_problem)
+        fits: list[Offer | None] = [self.fit_quickly(p, availability, repair=False) for p in probes]
+        # The repair (moving a booking) is the costly part. Before the last time that fits as it
+        # is, a drop-off customer gets that later placement anyway (the promise is mostly the
+        # handover time either way); a waiter's promise follows the placement, so he gets the repair.
+        # Repairs that keep failing mean a full day: after three in a row the rest is left to the
+        # exact search (CP-SAT), which is what decides a full day anyway.
+        last = max((i for i, f in enumerate(fits) if f is not None), default=-1)
+        failed = 0
+        for i, probe in enumerate(probes):
+            if fits[i] is None and (waiter or i > last) and failed < 3:
+                fits[i] = self._reshuffle(probe, self._job(probe)[0], availability)
+                failed = 0 if fits[i] is not None else failed + 1
+        return self._complete(probes, fits, exact_seconds, workers)
+
+    def offers_after(
+        self, previous: list[Offer], service: str, waiter: bool, fleet_partner: str | None = None
+    ) -> list[Offer]:
+        """The offers of the same kind on this day, from `previous` (the offers on the day before its
+        last booking, `self.added`): an offer whose placement the new booking does not touch still
+        fits; only the touched times are fitted again. A time refused before stays refused here
+        (a booking more takes room away; the background refinement looks again)."""
+        probes = self._probes(service, waiter, fleet_partner)
+        before = {o.drop_off: o for o in previous}
+        availability: Availability | None = None
+        fits: list[Offer | None] = []
+        for probe in probes:
+            old = before.get(probe.drop_off)
+            if old is None:
+                fits.append(None)
+            elif old.rewitness is None and not _touches(old.placements, self.added):
+                fits.append(old)
+            else:
+                availability = availability or self._availability(self.accepted_problem)
+                fits.append(self.fit_quickly(probe, availability))
+        return self._complete(probes, fits, 0.0, 1)
+
+    def _probes(self, service: str, waiter: bool, fleet_partner: str | None) -> list[Booking]:
+        return [
             Booking(id="probe", service=service, drop_off=t, waiter=waiter, fleet_partner=fleet_partner)
             for t in self.candidate_times()
         ]
-        availability = self._availability(self.accepted_problem)
-        fits: list[Offer | None] = [self.fit_quickly(p, availability) for p in probes]
+
+    def _complete(
+        self, probes: list[Booking], fits: list[Offer | None], exact_seconds: float, workers: int
+    ) -> list[Offer]:
+        """Extend the fitting prefix (CP-SAT), fill its gaps with later placements, apply the rules."""
         last = max((i for i, f in enumerate(fits) if f is not None), default=-1)
         if exact_seconds > 0:
             bad = len(probes)
@@ -347,6 +410,15 @@ class DayBook:
                 fits[i] = self._offer(probes[i], later.placements, later.rewitness)
             later = fits[i] or later
         return [f for p, f in zip(probes, fits, strict=True) if f is not None and self.allowed(p, f)]
+
+
+def _touches(placements: Sequence[Placement], added: Sequence[Placement]) -> bool:
+    """Do any two placements share a bay or a technician at overlapping times?"""
+    return any(
+        (p.bay == q.bay or p.technician == q.technician) and p.start < q.end and q.start < p.end
+        for p in placements
+        for q in added
+    )
 
 
 def offers_may_grow(day: DayBook, offers: list[Offer]) -> bool:

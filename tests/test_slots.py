@@ -112,3 +112,34 @@ def test_every_offer_carries_a_valid_plan_that_keeps_every_promise(
         accepted = [(b, list(witness[b.id])) for b, _ in accepted]
         accepted.append((booking.model_copy(update={"promised": offer.promised}), list(offer.assignments)))
     assert len(accepted) >= 20 and checked >= 40
+
+
+def test_offers_carried_over_a_booking_still_carry_valid_plans() -> None:
+    """After each booking the service carries the previous offers over instead of recomputing;
+    every carried or refitted offer must still come with a whole-day plan keeping every promise."""
+    workshop = load_scenario("small-dealer").workshop
+    rng = random.Random(11)
+    rules = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=100)
+    day = DayBook(workshop, DAY, [], rules)
+    kinds = [("MAINT", False), ("LUBE", True), ("MINOR", False)]
+    previous = {kind: day.offers(*kind) for kind in kinds}
+    carried = 0
+    for i in range(30):
+        service, waiter = rng.choice(kinds)
+        if not previous[(service, waiter)]:
+            continue
+        pick = rng.choice(previous[(service, waiter)])
+        booking = Booking(id=f"b{i}", service=service, drop_off=pick.drop_off, waiter=waiter)
+        offer = day.reoffer(booking, pick)
+        assert offer is not None
+        day = day.with_booking(booking.model_copy(update={"promised": offer.promised}), offer)
+        for kind in kinds:
+            before = previous[kind]
+            previous[kind] = day.offers_after(before, *kind) if day.parent is not None else day.offers(*kind)
+            carried += sum(1 for o in previous[kind] if o in before)
+            for o in previous[kind]:
+                probe = Booking(id="probe", service=kind[0], drop_off=o.drop_off, waiter=kind[1])
+                request, plan = _witness_plan(day, probe, o)
+                assert validate_plan(request, plan) == []
+                assert plan.kpis.placed == len(request.bookings) and plan.kpis.late == 0
+    assert len(day.accepted) >= 15 and carried > 50
