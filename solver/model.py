@@ -322,15 +322,11 @@ class _FirstSolution(cp_model.CpSolverSolutionCallback):
             self.first = time.perf_counter() - self.began
 
 
-def solve(problem: DayProblem, hint: DaySolution | None, params: SolveParameters) -> DaySolution | None:
-    """Solve within the time limit (model building included); None if no solution came back."""
-    began = time.perf_counter()
-    dm = build(problem)
-    if hint is not None:
-        add_hint(dm, hint)
+def _solver(params: SolveParameters, began: float) -> cp_model.CpSolver:
+    """A solver with what is left of the time limit after building the model."""
     solver = cp_model.CpSolver()
     p = solver.parameters
-    p.max_time_in_seconds = max(0.1, params.time_limit_seconds - (time.perf_counter() - began))
+    p.max_time_in_seconds = max(0.05, params.time_limit_seconds - (time.perf_counter() - began))
     p.num_workers = params.workers
     p.random_seed = params.seed
     p.log_search_progress = params.log
@@ -339,6 +335,16 @@ def solve(problem: DayProblem, hint: DaySolution | None, params: SolveParameters
     # hinted plan is accepted after 0.3 s.
     p.cp_model_probing_level = 0
     p.symmetry_level = 0
+    return solver
+
+
+def solve(problem: DayProblem, hint: DaySolution | None, params: SolveParameters) -> DaySolution | None:
+    """Solve within the time limit (model building included); None if no solution came back."""
+    began = time.perf_counter()
+    dm = build(problem)
+    if hint is not None:
+        add_hint(dm, hint)
+    solver = _solver(params, began)
     callback = _FirstSolution(began)
     status = solver.solve(dm.model, callback)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -369,14 +375,8 @@ def fit_all(
     dm.model.clear_objective()  # type: ignore[no-untyped-call]
     if hint is not None:
         add_hint(dm, hint)
-    solver = cp_model.CpSolver()
-    p = solver.parameters
-    p.max_time_in_seconds = max(0.05, params.time_limit_seconds - (time.perf_counter() - began))
-    p.num_workers = params.workers
-    p.random_seed = params.seed
-    p.stop_after_first_solution = True
-    p.cp_model_probing_level = 0
-    p.symmetry_level = 0
+    solver = _solver(params, began)
+    solver.parameters.stop_after_first_solution = True
     status = solver.solve(dm.model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         solution = read_solution(dm, solver)
