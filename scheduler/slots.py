@@ -352,12 +352,12 @@ class DayBook:
         # The repair (moving a booking) is the costly part. Before the last time that fits as it
         # is, a drop-off customer gets that later placement anyway (the promise is mostly the
         # handover time either way); a waiter's promise follows the placement, so he gets the repair.
-        # Repairs that keep failing mean a full day: after three in a row the rest is left to the
-        # exact search (CP-SAT), which is what decides a full day anyway.
+        # Repairs that keep failing mean a full day: after three in a row a quick answer leaves
+        # the rest to the exact search (CP-SAT, in the background), which decides full days.
         last = max((i for i, f in enumerate(fits) if f is not None), default=-1)
         failed = 0
         for i, probe in enumerate(probes):
-            if fits[i] is None and (waiter or i > last) and failed < 3:
+            if fits[i] is None and (waiter or i > last) and (failed < 3 or exact_seconds > 0):
                 fits[i] = self._reshuffle(probe, self._job(probe)[0], availability)
                 failed = 0 if fits[i] is not None else failed + 1
         return self._complete(probes, fits, exact_seconds, workers)
