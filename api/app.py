@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import FastAPI, Header, Query, Request, Response
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
+from api.auth import ensure_workshop, guard
 from scheduler.contract import Booking, Identifier, Plan, PlanRequest, Workshop
 from scheduler.errors import InputError
+from scheduler.keys import KeyInfo, KeyStore, Role
 from scheduler.planning import make_plan
 from scheduler.service import Conflict, NotFound, PlanningService
 from scheduler.slots import Offer
 from scheduler.storage import Store
+
+logger = logging.getLogger("bayplan")
 
 
 class Slot(BaseModel):
@@ -57,12 +62,66 @@ class PlanDay(BaseModel):
     time_limit_seconds: float = Field(default=10.0, gt=0, le=60)
 
 
+class KeyIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    role: Role
+    workshops: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=100)
+    label: str | None = Field(default=None, max_length=200)
+
+
+class KeyView(BaseModel):
+    id: str
+    role: Role
+    workshops: list[str]
+    label: str | None
+    created_at: AwareDatetime
+    revoked_at: AwareDatetime | None
+
+
+class KeyOut(KeyView):
+    key: str = Field(description="shown once; only its hash is stored")
+
+
+def _key_fields(info: KeyInfo) -> dict[str, object]:
+    def aware(moment: dt.datetime | None) -> dt.datetime | None:
+        return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+    return {
+        "id": info.id,
+        "role": info.role,
+        "workshops": list(info.workshops),
+        "label": info.label,
+        "created_at": aware(info.created_at),
+        "revoked_at": aware(info.revoked_at),
+    }
+
+
 def _slots(offers: list[Offer]) -> list[Slot]:
     return [Slot(drop_off=o.drop_off, promised=o.promised) for o in offers]
 
 
-def create_app(db_url: str) -> FastAPI:
-    service = PlanningService(Store(db_url))
+AUTH_ENVIRONMENT = "BAYPLAN_AUTH"
+
+
+def auth_from_environment() -> bool:
+    """The local-development switch: BAYPLAN_AUTH=off turns API keys off (on by default)."""
+    return os.environ.get(AUTH_ENVIRONMENT, "on").strip().lower() not in {"off", "0", "false", "no"}
+
+
+def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
+    """The app over the database at `db_url`. `auth` None: from BAYPLAN_AUTH (on unless "off")."""
+    store = Store(db_url)
+    service = PlanningService(store)
+    keys = KeyStore(store) if (auth_from_environment() if auth is None else auth) else None
+    if keys is None:
+        logger.warning("API keys are OFF (local development): anyone who reaches this port may do anything")
+    booking = Depends(guard(keys, Role.booking))
+    reading = Depends(guard(keys, Role.booking, Role.foreman, Role.manager))
+    bookings_read = Depends(guard(keys, Role.booking, Role.foreman))
+    foreman = Depends(guard(keys, Role.foreman))
+    plans_read = Depends(guard(keys, Role.foreman, Role.manager))
+    manager = Depends(guard(keys, Role.manager))
+    admin = Depends(guard(keys))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -94,17 +153,17 @@ def create_app(db_url: str) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.put("/v1/workshops/{workshop_id}")
+    @app.put("/v1/workshops/{workshop_id}", dependencies=[manager])
     def put_workshop(workshop_id: str, workshop: Workshop) -> Workshop:
         if workshop.id != workshop_id:
             raise InputError("id", f"body id {workshop.id!r} differs from the path's {workshop_id!r}")
         return service.put_workshop(workshop)
 
-    @app.get("/v1/workshops/{workshop_id}")
+    @app.get("/v1/workshops/{workshop_id}", dependencies=[reading])
     def get_workshop(workshop_id: str) -> Workshop:
         return service.workshop(workshop_id)
 
-    @app.get("/v1/workshops/{workshop_id}/slots")
+    @app.get("/v1/workshops/{workshop_id}/slots", dependencies=[booking])
     def slots(
         workshop_id: str,
         service_code: Annotated[str, Query(alias="service", min_length=1, max_length=64)],
@@ -114,7 +173,7 @@ def create_app(db_url: str) -> FastAPI:
     ) -> Slots:
         return Slots(slots=_slots(service.slots(workshop_id, service_code, date, waiter, fleet_partner)))
 
-    @app.post("/v1/workshops/{workshop_id}/bookings", status_code=201)
+    @app.post("/v1/workshops/{workshop_id}/bookings", status_code=201, dependencies=[booking])
     def book(
         workshop_id: str,
         body: BookingIn,
@@ -130,34 +189,55 @@ def create_app(db_url: str) -> FastAPI:
             response.status_code = 200  # a replay of an acknowledged booking
         return stored
 
-    @app.get("/v1/workshops/{workshop_id}/bookings/{booking_id}")
+    @app.get("/v1/workshops/{workshop_id}/bookings/{booking_id}", dependencies=[bookings_read])
     def get_booking(workshop_id: str, booking_id: str) -> Booking:
         return service.booking(workshop_id, booking_id)
 
-    @app.patch("/v1/workshops/{workshop_id}/bookings/{booking_id}")
+    @app.patch("/v1/workshops/{workshop_id}/bookings/{booking_id}", dependencies=[booking])
     def change_booking(workshop_id: str, booking_id: str, body: BookingChange) -> Booking:
         return service.change(workshop_id, booking_id, body.model_dump(exclude_unset=True))
 
-    @app.delete("/v1/workshops/{workshop_id}/bookings/{booking_id}", status_code=204)
+    @app.delete("/v1/workshops/{workshop_id}/bookings/{booking_id}", status_code=204, dependencies=[booking])
     def cancel_booking(workshop_id: str, booking_id: str) -> Response:
         service.cancel(workshop_id, booking_id)
         return Response(status_code=204)
 
-    @app.get("/v1/workshops/{workshop_id}/bookings")
+    @app.get("/v1/workshops/{workshop_id}/bookings", dependencies=[bookings_read])
     def list_bookings(workshop_id: str, date: dt.date) -> list[Booking]:
         return service.bookings(workshop_id, date)
 
-    @app.post("/v1/workshops/{workshop_id}/plans")
+    @app.post("/v1/workshops/{workshop_id}/plans", dependencies=[foreman])
     def plan_day(workshop_id: str, body: PlanDay) -> Plan:
         return service.plan_day(workshop_id, body.date, body.time_limit_seconds)
 
-    @app.get("/v1/workshops/{workshop_id}/plans/{date}")
+    @app.get("/v1/workshops/{workshop_id}/plans/{date}", dependencies=[plans_read])
     def get_plan(workshop_id: str, date: dt.date) -> Plan:
         return service.stored_plan(workshop_id, date)
 
     @app.post("/v1/plan")
-    def plan_stateless(request: PlanRequest) -> Plan:
+    def plan_stateless(request: PlanRequest, key: KeyInfo | None = foreman) -> Plan:
+        ensure_workshop(key, request.workshop.id)
         return make_plan(request)
+
+    @app.post("/v1/keys", status_code=201, dependencies=[admin])
+    def create_key(body: KeyIn) -> KeyOut:
+        key, info = keys_or_off().create(body.role, body.workshops, body.label)
+        return KeyOut(key=key, **_key_fields(info))
+
+    @app.get("/v1/keys", dependencies=[admin])
+    def list_keys() -> list[KeyView]:
+        return [KeyView(**_key_fields(info)) for info in keys_or_off().list()]
+
+    @app.delete("/v1/keys/{key_id}", status_code=204, dependencies=[admin])
+    def revoke_key(key_id: str) -> Response:
+        if not keys_or_off().revoke(key_id):
+            raise NotFound(f"key {key_id!r}")
+        return Response(status_code=204)
+
+    def keys_or_off() -> KeyStore:
+        if keys is None:
+            raise HTTPException(404, "API keys are off on this server (BAYPLAN_AUTH=off)")
+        return keys
 
     return app
 
@@ -167,4 +247,4 @@ DB_ENVIRONMENT = "BAYPLAN_DB"
 
 def app_from_environment() -> FastAPI:
     """The app for `uvicorn --factory` with several workers: the database URL comes from BAYPLAN_DB."""
-    return create_app(os.environ[DB_ENVIRONMENT])
+    return create_app(os.environ[DB_ENVIRONMENT])  # keys on unless BAYPLAN_AUTH=off

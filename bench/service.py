@@ -67,7 +67,7 @@ class Storm:
     seconds: float
 
 
-def storm(url: str, workshop: str, date: str, attempts: int, clients: int) -> Storm:
+def storm(url: str, headers: dict[str, str], workshop: str, date: str, attempts: int, clients: int) -> Storm:
     """Several booking desks at once on an empty day: query, pick an offered slot, book it; every
     booking changes the day, so slot queries after it miss the cache (the realistic case)."""
     slots: list[float] = []
@@ -79,7 +79,7 @@ def storm(url: str, workshop: str, date: str, attempts: int, clients: int) -> St
     def desk(seed: int) -> None:
         nonlocal accepted
         rng = random.Random(seed)
-        with httpx.Client(base_url=url, timeout=60) as http:
+        with httpx.Client(base_url=url, timeout=60, headers=headers) as http:
             for i in counter:
                 code, waiter = rng.choice(CODES), rng.random() < 0.5
                 params = {"service": code, "date": date, "waiter": str(waiter).lower()}
@@ -112,9 +112,9 @@ def storm(url: str, workshop: str, date: str, attempts: int, clients: int) -> St
 def measure(server: Server, workshop: Workshop, rng: random.Random) -> dict[str, object]:
     """Fill the day up to 200 bookings through the API, then time slot queries and bookings."""
     ms = 1000.0
-    with httpx.Client(base_url=server.url, timeout=30) as http:
+    with httpx.Client(base_url=server.url, timeout=30, headers=server.headers) as http:
         http.put(f"/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
-                 headers={"content-type": "application/json"})  # fmt: skip
+                 headers={"content-type": "application/json", **server.headers})  # fmt: skip
         on_day, fill_latency = fill(http, workshop.id, DAY, rng, 200)
         url = f"/v1/workshops/{workshop.id}/slots"
 
@@ -130,7 +130,7 @@ def measure(server: Server, workshop: Workshop, rng: random.Random) -> dict[str,
         lock = threading.Lock()
 
         def worker() -> None:
-            with httpx.Client(base_url=server.url, timeout=30) as own:
+            with httpx.Client(base_url=server.url, timeout=30, headers=server.headers) as own:
                 for _ in range(250):
                     spent = query(own)
                     with lock:
@@ -143,7 +143,7 @@ def measure(server: Server, workshop: Workshop, rng: random.Random) -> dict[str,
             t.join()
         throughput = len(parallel) / (time.perf_counter() - began)
         fresh_booked, booking_latency = fill(http, workshop.id, FRESH, rng, 100)
-    mixed = storm(server.url, workshop.id, MIXED, attempts=200, clients=4)
+    mixed = storm(server.url, server.headers, workshop.id, MIXED, attempts=200, clients=4)
     return {
         "workshop": f"{workshop.id} ({len(workshop.technicians)} technicians, {len(workshop.bays)} bays)",
         "bookings on the measured day": on_day,

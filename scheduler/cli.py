@@ -8,7 +8,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -16,6 +16,9 @@ from rich.console import Console, RenderableType
 
 from scheduler.contract import Plan, PlanRequest
 from scheduler.errors import InputError, from_validation_error
+
+if TYPE_CHECKING:
+    from scheduler.keys import KeyStore
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -178,13 +181,19 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="worker processes sharing the database (PostgreSQL advised)")
     ] = 1,
+    no_auth: Annotated[
+        bool,
+        typer.Option("--no-auth", help="local development only: no API keys needed (or BAYPLAN_AUTH=off)"),
+    ] = False,
 ) -> None:
     """Run the HTTP service (OpenAPI at /docs); SQLite file by default, PostgreSQL by URL."""
     import uvicorn
 
-    from api.app import DB_ENVIRONMENT, create_app
+    from api.app import AUTH_ENVIRONMENT, DB_ENVIRONMENT, create_app
     from scheduler.storage import migrate
 
+    if no_auth:
+        os.environ[AUTH_ENVIRONMENT] = "off"
     if workers == 1:
         uvicorn.run(create_app(db), host=host, port=port, log_level="info")
         return
@@ -198,6 +207,57 @@ def serve(
         port=port,
         log_level="info",
     )
+
+
+keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+DbOption = Annotated[str, typer.Option("--db", help="database URL")]
+
+
+def _keys(db: str) -> KeyStore:
+    from scheduler.keys import KeyStore
+    from scheduler.storage import Store
+
+    try:
+        return KeyStore(Store(db))
+    except Exception as exc:  # a bad URL or an unreachable server: one line, not a traceback
+        raise _fail(f"--db: cannot open {db!r}: {exc}") from None
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="booking, foreman, manager or admin")],
+    workshop: Annotated[list[str], typer.Option(help="workshop id the key may act on; repeat; '*' for all")],
+    label: Annotated[str | None, typer.Option(help="who or what the key is for")] = None,
+    db: DbOption = "sqlite:///bayplan.db",
+) -> None:
+    """Create a key and print it once (only its hash is stored)."""
+    try:
+        key, info = _keys(db).create(role, workshop, label)
+    except InputError as exc:
+        raise _fail(f"--{exc.field.rstrip('s')}: {exc.reason}") from None
+    typer.echo(key)
+    typer.echo(f"id {info.id} · role {info.role.value} · workshops {', '.join(info.workshops)}", err=True)
+
+
+@keys_app.command("list")
+def keys_list(db: DbOption = "sqlite:///bayplan.db") -> None:
+    """List keys (ids, roles, workshops; never the keys themselves)."""
+    for info in _keys(db).list():
+        state = f"revoked {info.revoked_at:%Y-%m-%d}" if info.revoked_at else "active"
+        typer.echo(
+            f"{info.id}  {info.role.value:8} {','.join(info.workshops):20} {state}  {info.label or ''}"
+        )
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="the key's id (from keys list)")],
+    db: DbOption = "sqlite:///bayplan.db",
+) -> None:
+    """Revoke a key: it stops working at once here, within 5 s in running servers."""
+    if not _keys(db).revoke(key_id):
+        raise _fail(f"key_id: no key {key_id!r}")
 
 
 @app.command()

@@ -25,7 +25,7 @@ AT8 = "2026-11-24T08:00:00+08:00"
 
 @pytest.fixture
 def client(db_url: str) -> TestClient:
-    return TestClient(create_app(db_url))
+    return TestClient(create_app(db_url, auth=False))  # keys: tests/test_auth.py
 
 
 def _put(client: TestClient, workshop: Workshop) -> None:

@@ -16,7 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from scheduler.keys import ALL_WORKSHOPS, KeyStore
 from scheduler.scenarios import load_scenario
+from scheduler.storage import Store
 
 DATE = "2026-11-24"
 SERVICES = ["LUBE", "FIRST", "MAINT", "MINOR", "WARRANTY", "INSPECT", "ALIGN"]
@@ -29,11 +31,15 @@ def _free_port() -> int:
 
 
 class Server:
+    """A real `bayplan serve` process on a free port, with an admin API key (`headers`)."""
+
     def __init__(self, db: Path) -> None:
         self.db = db
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
+        key, _ = KeyStore(Store(f"sqlite:///{db}")).create("admin", [ALL_WORKSHOPS], "tests")
+        self.headers = {"X-API-Key": key}
 
     def start(self) -> None:
         self.process = subprocess.Popen(
@@ -77,14 +83,14 @@ def server(tmp_path: Path) -> Iterator[Server]:
 def test_sigkill_during_a_booking_storm_loses_nothing_and_doubles_nothing(server: Server) -> None:
     workshop = load_scenario("small-dealer").workshop
     put = httpx.put(f"{server.url}/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
-                    headers={"content-type": "application/json"}, timeout=10)  # fmt: skip
+                    headers={"content-type": "application/json", **server.headers}, timeout=10)  # fmt: skip
     assert put.status_code == 200
     acknowledged: dict[str, str] = {}  # idempotency key -> booking id
     lock = threading.Lock()
     stop = threading.Event()
 
     def client(worker: int) -> None:
-        with httpx.Client(base_url=server.url, timeout=5) as http:
+        with httpx.Client(base_url=server.url, timeout=5, headers=server.headers) as http:
             for n in range(40):
                 if stop.is_set():
                     return
@@ -121,20 +127,26 @@ def test_sigkill_during_a_booking_storm_loses_nothing_and_doubles_nothing(server
     assert integrity == "ok"
     server.start()
     stored = httpx.get(
-        f"{server.url}/v1/workshops/{workshop.id}/bookings", params={"date": DATE}, timeout=10
+        f"{server.url}/v1/workshops/{workshop.id}/bookings",
+        params={"date": DATE},
+        timeout=10,
+        headers=server.headers,
     ).json()
     ids = [b["id"] for b in stored]
     assert len(ids) == len(set(ids))
     assert set(acknowledged.values()) <= set(ids), "an acknowledged booking was lost"
     print(f"storm: {len(acknowledged)} acknowledged before SIGKILL, {len(ids)} stored after restart")
     # Replaying every acknowledged request returns the same booking and creates nothing new.
-    with httpx.Client(base_url=server.url, timeout=5) as http:
+    with httpx.Client(base_url=server.url, timeout=5, headers=server.headers) as http:
         for key, booking_id in list(acknowledged.items())[:10]:
             replay = http.post(f"/v1/workshops/{workshop.id}/bookings",
                                json={"service": "LUBE", "drop_off": f"{DATE}T08:00:00+08:00"},
                                headers={"Idempotency-Key": key})  # fmt: skip
             assert replay.status_code == 200 and replay.json()["id"] == booking_id
     again = httpx.get(
-        f"{server.url}/v1/workshops/{workshop.id}/bookings", params={"date": DATE}, timeout=10
+        f"{server.url}/v1/workshops/{workshop.id}/bookings",
+        params={"date": DATE},
+        timeout=10,
+        headers=server.headers,
     ).json()
     assert len(again) == len(stored)

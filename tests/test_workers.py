@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from scheduler.keys import KeyStore
+from scheduler.storage import Store
 from tests.test_api import _tiny
 from tests.test_server import _free_port
 
@@ -19,6 +21,9 @@ from tests.test_server import _free_port
 def test_two_workers_racing_for_the_last_slots_book_each_once(db_url: str, tmp_path: Path) -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
+    key, _ = KeyStore(Store(db_url)).create("booking", ["tiny"])
+    headers = {"X-API-Key": key}
+    admin, _ = KeyStore(Store(db_url)).create("admin", ["*"])
     command = [sys.executable, "-m", "scheduler.cli", "serve", "--db", db_url, "--port", str(port)]
     process = subprocess.Popen(
         [*command, "--workers", "2"],
@@ -37,15 +42,20 @@ def test_two_workers_racing_for_the_last_slots_book_each_once(db_url: str, tmp_p
             assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
             time.sleep(0.2)
         workshop = _tiny()
-        put = httpx.put(f"{url}/v1/workshops/tiny", content=workshop.model_dump_json(),
-                        headers={"content-type": "application/json"}, timeout=10)  # fmt: skip
+        put = httpx.put(
+            f"{url}/v1/workshops/tiny",
+            content=workshop.model_dump_json(),
+            headers={"content-type": "application/json", "X-API-Key": admin},
+            timeout=10,
+        )
         assert put.status_code == 200
 
         def attempt(i: int) -> int:
             body = {"service": "MAINT", "drop_off": "2026-11-24T08:00:00+08:00"}
             with httpx.Client(base_url=url, timeout=30) as http:
-                headers = {"Idempotency-Key": f"k{i}"}
-                response = http.post("/v1/workshops/tiny/bookings", json=body, headers=headers)
+                response = http.post(
+                    "/v1/workshops/tiny/bookings", json=body, headers={**headers, "Idempotency-Key": f"k{i}"}
+                )
             return response.status_code
 
         with ThreadPoolExecutor(max_workers=30) as pool:
@@ -53,7 +63,9 @@ def test_two_workers_racing_for_the_last_slots_book_each_once(db_url: str, tmp_p
         assert sorted(set(codes)) == [201, 409], codes
         # Two 60-minute jobs fit the 2-hour shift; the 20 % walk-in holdback keeps one of them back.
         assert codes.count(201) == 1
-        stored = httpx.get(f"{url}/v1/workshops/tiny/bookings", params={"date": "2026-11-24"}, timeout=10)
+        stored = httpx.get(
+            f"{url}/v1/workshops/tiny/bookings", params={"date": "2026-11-24"}, timeout=10, headers=headers
+        )
         assert len(stored.json()) == 1
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -1,0 +1,117 @@
+"""API keys: roles, workshop scopes, keys shown once at creation and stored only as hashes.
+
+A key is 256 random bits, so a plain SHA-256 of it is a safe verifier (a slow KDF is for
+low-entropy passwords); verification looks the hash up and caches the answer for a few
+seconds, so a revoked key stops working within that time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+
+from scheduler.errors import InputError
+from scheduler.storage import ApiKeyRow, Store
+
+ALL_WORKSHOPS = "*"
+PREFIX = "bp_"
+
+
+class Role(StrEnum):
+    booking = "booking"  # the booking system: slots and bookings
+    foreman = "foreman"  # day plans and re-plans, reading bookings
+    manager = "manager"  # workshop set-up and simulations
+    admin = "admin"  # keys, and everything else
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    id: str
+    role: Role
+    workshops: tuple[str, ...]
+    label: str | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+
+    def may_act_on(self, workshop_id: str) -> bool:
+        return ALL_WORKSHOPS in self.workshops or workshop_id in self.workshops
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _info(row: ApiKeyRow) -> KeyInfo:
+    return KeyInfo(row.id, Role(row.role), tuple(row.workshops), row.label, row.created_at, row.revoked_at)
+
+
+class KeyStore:
+    def __init__(self, store: Store, cache_seconds: float = 5.0) -> None:
+        self.store = store
+        self.cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, KeyInfo | None]] = {}
+        self._lock = threading.Lock()
+
+    def create(self, role: str, workshops: list[str], label: str | None = None) -> tuple[str, KeyInfo]:
+        """A new key: the plaintext is returned here once and never stored."""
+        try:
+            chosen = Role(role)
+        except ValueError:
+            roles = ", ".join(r.value for r in Role)
+            raise InputError("role", f"unknown role {role!r}; one of {roles}") from None
+        if not workshops:
+            raise InputError("workshops", f"name at least one workshop, or {ALL_WORKSHOPS!r} for all")
+        for w in workshops:
+            if not w or len(w) > 64:
+                raise InputError("workshops", f"bad workshop id {w!r}")
+        key = PREFIX + secrets.token_urlsafe(32)
+        row = ApiKeyRow(
+            id=secrets.token_hex(6),
+            key_hash=_hash(key),
+            role=chosen.value,
+            workshops=sorted(set(workshops)),
+            label=label,
+            created_at=dt.datetime.now(dt.UTC),
+        )
+        with self.store.transaction() as session:
+            session.add(row)
+        return key, _info(row)
+
+    def verify(self, key: str) -> KeyInfo | None:
+        """The key's role and scope, or None for an unknown or revoked key."""
+        digest = _hash(key)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(digest)
+        if cached is not None and now - cached[0] < self.cache_seconds:
+            return cached[1]
+        with self.store.sessions() as session:
+            row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.key_hash == digest)).first()
+            info = _info(row) if row is not None and row.revoked_at is None else None
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[digest] = (now, info)
+        return info
+
+    def list(self) -> list[KeyInfo]:
+        with self.store.sessions() as session:
+            return [_info(r) for r in session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at))]
+
+    def revoke(self, key_id: str) -> bool:
+        with self.store.transaction() as session:
+            row = session.get(ApiKeyRow, key_id)
+            if row is None:
+                return False
+            if row.revoked_at is None:
+                row.revoked_at = dt.datetime.now(dt.UTC)
+        with self._lock:
+            self._cache.clear()  # this process forgets at once; others within cache_seconds
+        return True

@@ -1,0 +1,158 @@
+"""API keys: 401 without a valid key, 403 outside the key's role or workshops, keys stored hashed."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from api.app import create_app
+from scheduler.keys import KeyStore
+from scheduler.storage import Store
+from tests.test_api import _tiny
+
+DAY = "2026-11-24"
+AT8 = f"{DAY}T08:00:00+08:00"
+W = "/v1/workshops/tiny"
+
+# (method, path, json body, roles that may call it; admin always may)
+ROUTES: list[tuple[str, str, object, set[str]]] = [
+    ("GET", W, None, {"booking", "foreman", "manager"}),
+    ("PUT", W, "workshop", {"manager"}),
+    ("GET", f"{W}/slots?service=MAINT&date={DAY}", None, {"booking"}),
+    ("POST", f"{W}/bookings", {"service": "MAINT", "drop_off": AT8}, {"booking"}),
+    ("GET", f"{W}/bookings?date={DAY}", None, {"booking", "foreman"}),
+    ("GET", f"{W}/bookings/BK-unknown", None, {"booking", "foreman"}),
+    ("PATCH", f"{W}/bookings/BK-unknown", {"waiter": True}, {"booking"}),
+    ("DELETE", f"{W}/bookings/BK-unknown", None, {"booking"}),
+    ("POST", f"{W}/plans", {"date": DAY, "time_limit_seconds": 1}, {"foreman"}),
+    ("GET", f"{W}/plans/{DAY}", None, {"foreman", "manager"}),
+    ("POST", "/v1/plan", "plan-request", {"foreman"}),
+    ("GET", "/v1/keys", None, set()),
+    ("POST", "/v1/keys", {"role": "booking", "workshops": ["tiny"]}, set()),
+    ("DELETE", "/v1/keys/unknown", None, set()),
+]
+ROLES = ["booking", "foreman", "manager", "admin"]
+Setup = tuple[TestClient, dict[str, str], KeyStore, Path]
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Setup:
+    db = tmp_path / "auth.db"
+    url = f"sqlite:///{db}"
+    client = TestClient(create_app(url, auth=True))
+    keys = KeyStore(Store(url))
+    tokens = {role: keys.create(role, ["tiny"])[0] for role in ROLES}
+    headers = {"content-type": "application/json", "X-API-Key": tokens["admin"]}
+    response = client.put(W, content=_tiny().model_dump_json(), headers=headers)
+    assert response.status_code == 200
+    return client, tokens, keys, db
+
+
+def _call(client: TestClient, method: str, path: str, body: object, key: str | None) -> int:
+    headers = {"X-API-Key": key} if key else {}
+    if body == "workshop":
+        body = _tiny().model_dump(mode="json")
+    elif body == "plan-request":
+        body = {"workshop": _tiny().model_dump(mode="json"), "date": DAY, "bookings": []}
+    return client.request(method, path, json=body, headers=headers).status_code
+
+
+def test_every_v1_route_needs_a_key_and_health_does_not(
+    setup: Setup,
+) -> None:
+    client, _, _, _ = setup
+    for method, path, body, _roles in ROUTES:
+        assert _call(client, method, path, body, None) == 401, (method, path)
+        assert _call(client, method, path, body, "bp_not-a-key") == 401, (method, path)
+    assert client.get("/health").status_code == 200
+    paths = {p for p in client.get("/openapi.json").json()["paths"] if p.startswith("/v1")}
+    names = {"BK-unknown": "{booking_id}", "unknown": "{key_id}", DAY: "{date}", "tiny": "{workshop_id}"}
+    covered = set()
+    for _, path, _, _ in ROUTES:
+        template = path.split("?")[0]
+        for value, name in names.items():
+            template = template.replace(value, name)
+        covered.add(template)
+    assert paths <= covered, f"routes without an auth test: {paths - covered}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_may_do_its_work_and_nothing_else(setup: Setup, role: str) -> None:
+    client, tokens, _, _ = setup
+    for method, path, body, roles in ROUTES:
+        status = _call(client, method, path, body, tokens[role])
+        if role == "admin" or role in roles:
+            assert status not in (401, 403), (role, method, path, status)
+        else:
+            assert status == 403, (role, method, path, status)
+
+
+def test_a_key_for_one_workshop_is_refused_on_another(
+    setup: Setup,
+) -> None:
+    client, tokens, keys, _ = setup
+    other = _tiny().model_copy(update={"id": "other"})
+    admin = {"X-API-Key": tokens["admin"]}
+    all_admin, _ = keys.create("admin", ["*"])
+    response = client.put("/v1/workshops/other", json=other.model_dump(mode="json"), headers=admin)
+    assert response.status_code == 403  # the admin key is scoped to tiny
+    response = client.put("/v1/workshops/other", json=other.model_dump(mode="json"),
+                          headers={"X-API-Key": all_admin})  # fmt: skip
+    assert response.status_code == 200
+    for method, path, body, _roles in ROUTES:
+        if path.startswith(W):
+            status = _call(client, method, path.replace(W, "/v1/workshops/other"), body, tokens["booking"])
+            assert status == 403, (method, path, status)
+    plan_request = {"workshop": other.model_dump(mode="json"), "date": DAY, "bookings": []}
+    response = client.post("/v1/plan", json=plan_request, headers={"X-API-Key": tokens["foreman"]})
+    assert response.status_code == 403
+
+
+def test_keys_are_stored_hashed_shown_once_and_revocable(
+    setup: Setup,
+) -> None:
+    client, tokens, _, db = setup
+    admin = {"X-API-Key": tokens["admin"]}
+    created = client.post("/v1/keys", json={"role": "booking", "workshops": ["tiny"], "label": "desk"},
+                          headers=admin)  # fmt: skip
+    assert created.status_code == 201
+    new = created.json()
+    assert new["key"].startswith("bp_")
+    listed = client.get("/v1/keys", headers=admin).json()
+    assert all("key" not in k and "key_hash" not in k for k in listed)
+    assert new["id"] in {k["id"] for k in listed}
+    raw = Path(db).read_bytes() + (Path(f"{db}-wal").read_bytes() if Path(f"{db}-wal").exists() else b"")
+    for token in [*tokens.values(), new["key"]]:
+        assert token.encode() not in raw, "a plaintext key reached the database"
+    hashes = [row[0] for row in sqlite3.connect(db).execute("SELECT key_hash FROM api_keys")]
+    assert len(hashes) == len(tokens) + 1 and all(len(h) == 64 for h in hashes)
+    slots = f"{W}/slots?service=MAINT&date={DAY}"
+    assert client.get(slots, headers={"X-API-Key": new["key"]}).status_code == 200
+    assert client.delete(f"/v1/keys/{new['id']}", headers=admin).status_code == 204
+    assert client.get(slots, headers={"X-API-Key": new["key"]}).status_code == 401  # at once in this process
+    bad = client.post("/v1/keys", json={"role": "superuser", "workshops": ["tiny"]}, headers=admin)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "role"
+
+
+def test_cli_creates_a_key_once_and_says_what_is_wrong(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    command = [sys.executable, "-m", "scheduler.cli", "keys"]
+    made = subprocess.run([*command, "create", "--role", "foreman", "--workshop", "tiny", "--db", url],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip()
+    assert key.startswith("bp_") and KeyStore(Store(url)).verify(key) is not None
+    listed = subprocess.run([*command, "list", "--db", url], capture_output=True, text=True, timeout=60)
+    assert "foreman" in listed.stdout and key not in listed.stdout
+    bad = subprocess.run([*command, "create", "--role", "boss", "--workshop", "tiny", "--db", url],
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert bad.returncode == 2 and "role" in bad.stderr and "Traceback" not in bad.stderr
