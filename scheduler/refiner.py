@@ -8,21 +8,15 @@ refinement waited is refined once, at its latest version.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import multiprocessing
-import os
-import signal
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from scheduler.slots import DayBook, Offer
+from scheduler.workers import worker_pool
 
 Key = tuple[object, ...]
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -33,25 +27,6 @@ class _Job:
     service: str
     waiter: bool
     fleet: str | None
-
-
-def _start_worker() -> None:
-    """In the refinement process: a lower CPU priority, and gone when the server is (even after
-    SIGKILL, which runs no clean-up: the kernel's parent-death signal, else a watchdog)."""
-    os.nice(10)
-    parent = os.getppid()
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True).start()
 
 
 def _refine(job: _Job, exact_seconds: float) -> list[Offer]:
@@ -97,9 +72,7 @@ class OfferRefiner:
         key = next(reversed(self._wanted))
         job = self._wanted.pop(key)
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
-            )
+            self._pool = worker_pool(1)
         try:
             future = self._pool.submit(_refine, job, self.exact_seconds)
         except RuntimeError:  # the interpreter is shutting down: nothing more to refine
