@@ -32,6 +32,7 @@ from simulation.stats import mean_ci
 WAIT_EDGES = [float(x) for x in range(0, 190, 10)]
 
 METRIC_UNITS = {
+    "arrived_per_day": "vehicles",
     "served_per_day": "vehicles",
     "time_in_shop_p50": "min",
     "time_in_shop_p90": "min",
@@ -193,6 +194,7 @@ def measure(
                 # By hour: the whole shift, breaks included, so the chart shows the lunch dip.
                 _spread(duty_hour, t.periods[0][0], t.periods[-1][1])
     metrics: dict[str, float] = {
+        "arrived_per_day": len(arrived) / days,
         "served_per_day": served / days,
         "time_in_shop_p50": float(np.percentile(in_shop, 50)) if in_shop else float("nan"),
         "time_in_shop_p90": float(np.percentile(in_shop, 90)) if in_shop else float("nan"),

@@ -1,0 +1,220 @@
+"""The staffing simulator: validated against Erlang C and the dealer's report; seeds, CRN, rules files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scheduler.cli import app
+from scheduler.errors import InputError
+from scheduler.scenarios import MONTHS, load_scenario
+from simulation.arrivals import HistoryDemand, choose_period
+from simulation.experiment import ExperimentResult, run_experiment
+from simulation.mmc import run_mmc
+from simulation.rules import load_rules
+from simulation.stats import erlang_c, mean_ci
+
+RULES = Path(__file__).resolve().parents[1] / "scenarios" / "dealer-2011" / "rules"
+
+
+def _strip(result: ExperimentResult) -> dict[str, object]:
+    data = json.loads(result.model_dump_json())
+    for key in ("wall_seconds", "backend"):
+        data.pop(key)
+    return data
+
+
+@pytest.mark.parametrize(("arrival_rate", "service_rate", "servers"), [(0.25, 0.1, 3), (0.9, 0.1, 10)])
+def test_mmc_reproduces_erlang_c(arrival_rate: float, service_rate: float, servers: int) -> None:
+    """The model run as an M/M/c queue: P(wait) and mean wait of Erlang C lie in the 95 % CIs."""
+    p_wait, mean_wait = erlang_c(arrival_rate, service_rate, servers)
+    outcomes = [
+        run_mmc(arrival_rate, service_rate, servers, horizon=30_000, warmup=1_000, seed=11, replication=r)
+        for r in range(20)
+    ]
+    _, p_low, p_high = mean_ci([o.p_wait for o in outcomes])
+    _, w_low, w_high = mean_ci([o.mean_wait for o in outcomes])
+    assert p_low <= p_wait <= p_high
+    assert w_low <= mean_wait <= w_high
+    # And the intervals are tight enough to mean something (not a test that cannot fail).
+    assert p_high - p_low < 0.1
+    assert w_high - w_low < 0.3 * mean_wait
+
+
+def test_erlang_c_known_value() -> None:
+    # Textbook case: a = 2 Erlang on 3 servers -> P(wait) = 4/9.
+    p_wait, mean_wait = erlang_c(2.0, 1.0, 3)
+    assert p_wait == pytest.approx(4 / 9)
+    assert mean_wait == pytest.approx(4 / 9 / (3 - 2))
+
+
+@pytest.mark.parametrize("month", ["feb", "apr"])
+def test_dealer_2011_monthly_throughput_matches_the_report(month: str) -> None:
+    """The current staffing serves the report's monthly repairs within 5 % (low and peak month)."""
+    scenario = load_scenario("dealer-2011")
+    result = run_experiment(
+        scenario,
+        [load_rules(scenario, "current")],
+        choose_period(scenario, 30, month, None),
+        replications=3,
+        seed=5,
+        workers=1,
+    )
+    served = result.rule_sets[0].metrics["served_per_day"].mean * scenario.demand.days_per_month
+    reported = next(
+        h.repairs for h in scenario.demand.history if h.month == f"2011-{MONTHS.index(month) + 1:02d}"
+    )
+    assert abs(served / reported - 1) < 0.05, (served, reported)
+
+
+def _small(workers: int = 1, cluster: str | None = None, seed: int = 3) -> ExperimentResult:
+    scenario = load_scenario("dealer-2011")
+    rules = [load_rules(scenario, "current"), load_rules(scenario, "peak-plus2")]
+    return run_experiment(
+        scenario,
+        rules,
+        choose_period(scenario, 3, None, "peak"),
+        replications=3,
+        seed=seed,
+        workers=workers,
+        cluster=cluster,
+    )
+
+
+def test_same_seed_same_result_in_process_and_on_the_pool() -> None:
+    first = _small(workers=1)
+    assert _strip(first) == _strip(_small(workers=1))
+    assert _strip(first) == _strip(_small(workers=2))
+    assert _strip(first) != _strip(_small(workers=1, seed=4))
+
+
+def test_common_random_numbers_across_rule_sets() -> None:
+    """Both rule sets see the same vehicles: the arrivals agree replication by replication."""
+    result = _small()
+    current, plus2 = result.rule_sets
+    assert current.metrics["arrived_per_day"] == plus2.metrics["arrived_per_day"]
+    # ... while the staffing does make a difference.
+    assert current.metrics["cost_per_day"].mean < plus2.metrics["cost_per_day"].mean
+    assert current.metrics["utilisation_intermediate"] != plus2.metrics["utilisation_intermediate"]
+
+
+def test_booking_cap_moves_bookings_but_keeps_the_vehicles() -> None:
+    scenario = load_scenario("dealer-2011")
+    demand = HistoryDemand(scenario)
+    date = choose_period(scenario, 1, "apr", None).start
+    free = demand.day(1, 0, 1, date, 0.3, None)
+    capped = demand.day(1, 0, 1, date, 0.3, 1)
+    assert sorted(v.service for v in free) == sorted(v.service for v in capped)
+    assert [v.work for v in sorted(free, key=lambda v: v.work)] == [
+        v.work for v in sorted(capped, key=lambda v: v.work)
+    ]
+    assert sorted(v.arrival for v in free) != sorted(v.arrival for v in capped)
+
+
+def test_dask_local_cluster_gives_the_pool_result() -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        on_dask = _small(cluster=cluster.scheduler_address)
+    assert _strip(on_dask) == _strip(_small(workers=2))
+
+
+def _write_rules(tmp_path: Path, old: str, new: str) -> Path:
+    text = (RULES / "current.toml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "bad.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "reason"),
+    [
+        ("service_advisors = 7", "service_advisor = 7", "service_advisor", "Extra inputs are not permitted"),
+        ("general = 16", "general = -1", "bays.general", "greater than or equal to 0"),
+        ('shift = "main"', 'shift = "night"', "technicians[3].shift", "no shift 'night'"),
+        ('skills = ["body"]', 'skills = ["bodywork"]', "technicians[7].skills", "unknown skill 'bodywork'"),
+        ("FP-TAXI = 1", "FP-BUS = 1", "fleet_bays.FP-BUS", "no such fleet partner"),
+        ('start = "08:15"', 'start = "8:15"', "shifts.main.start", "HH:MM"),
+    ],
+)
+def test_bad_rules_file_names_file_field_and_reason(
+    tmp_path: Path, old: str, new: str, field: str, reason: str
+) -> None:
+    path = _write_rules(tmp_path, old, new)
+    with pytest.raises(InputError) as caught:
+        load_rules(load_scenario("dealer-2011"), str(path))
+    message = str(caught.value)
+    assert str(path) in message
+    assert field in message
+    assert reason in message
+
+
+def test_cli_bad_rules_exit_2_with_one_line(tmp_path: Path) -> None:
+    path = _write_rules(tmp_path, "count = 2", 'count = "two"')
+    result = CliRunner().invoke(app, ["simulate", "dealer-2011", "--rules", str(path), "--replications", "1"])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert "technicians[0].count" in lines[0]
+    assert str(path) in lines[0]
+
+
+def test_cli_simulate_json_and_report(tmp_path: Path) -> None:
+    report = tmp_path / "out.html"
+    result = CliRunner().invoke(
+        app,
+        [
+            "simulate",
+            "dealer-2011",
+            "--rules",
+            "current",
+            "--rules",
+            "peak-plus2",
+            "--days",
+            "2",
+            "--replications",
+            "2",
+            "--workers",
+            "1",
+            "--season",
+            "peak",
+            "--json",
+            "--report",
+            str(report),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = ExperimentResult.model_validate_json(result.stdout)
+    assert [rs.name for rs in data.rule_sets] == ["current", "peak-plus2"]
+    for rs in data.rule_sets:
+        for key in (
+            "served_per_day",
+            "time_in_shop_p90",
+            "waiter_wait_p90",
+            "on_time",
+            "overtime_hours_per_day",
+        ):
+            m = rs.metrics[key]
+            assert m.low <= m.mean <= m.high
+    page = report.read_text(encoding="utf-8")
+    assert page.count("<svg") == 3
+    assert "<script" not in page
+    assert "peak-plus2" in page
+
+
+def test_cli_rejects_bad_options() -> None:
+    runner = CliRunner()
+    for args, field in [
+        (["--month", "smarch"], "--month"),
+        (["--growth", "0"], "--growth"),
+        (["--month", "apr", "--season", "peak"], "--month"),
+        (["--cluster", "localhost:8786"], "--cluster"),
+    ]:
+        result = runner.invoke(app, ["simulate", "dealer-2011", "--replications", "1", *args])
+        assert result.exit_code == 2, args
+        assert field in result.output
