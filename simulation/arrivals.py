@@ -74,6 +74,7 @@ class HistoryDemand:
             raise InputError("--growth", "must be in (0, 10]")
         d = scenario.demand
         ws = scenario.workshop
+        self.scenario = scenario
         self.demand = d
         self.growth = growth
         catalogue = [s.code for s in ws.services]
@@ -104,8 +105,16 @@ class HistoryDemand:
         return expected_daily_volume(self.demand, date) * self.growth
 
     def day(
-        self, seed: int, replication: int, day: int, date: dt.date, cv: float, cap: int | None
+        self,
+        seed: int,
+        replication: int,
+        day: int,
+        date: dt.date,
+        cv: float,
+        cap: int | None,
+        no_shows: bool = False,
     ) -> list[Vehicle]:
+        """The day's vehicles in drop-off order; with `no_shows`, also the bookings that do not come."""
         rng = np.random.default_rng([seed, replication, day])
         volume = self.expected(date)
         booked_rate, kept_rate = self.demand.booking_rate, self.demand.kept_rate
@@ -145,7 +154,7 @@ class HistoryDemand:
 
         vehicles = []
         for j in range(n):
-            if is_booked[j] and not kept[j]:
+            if is_booked[j] and not kept[j] and not no_shows:
                 continue  # a no-show
             c = int(service[j])
             is_fleet = bool(fleet[j]) and bool(self.partners)
@@ -170,6 +179,8 @@ class HistoryDemand:
                     multi_day=bool(self.multi_day[c]),
                     work=factors[j, :MAX_OPS].tolist(),
                     reception=float(factors[j, MAX_OPS]),
+                    booked=bool(is_booked[j]),
+                    no_show=bool(is_booked[j] and not kept[j]),
                 )
             )
         vehicles.sort(key=lambda v: v.arrival)

@@ -23,6 +23,7 @@ class PolicyName(StrEnum):
     shortest = "shortest"
     waiters = "waiters"
     promise = "promise"
+    plan = "plan"
 
 
 class Season(StrEnum):
@@ -192,5 +193,119 @@ def results_table(result: ExperimentResult) -> Table:
     return table
 
 
+def staff(
+    scenario: Annotated[
+        str, typer.Argument(help="bundled scenario name or scenario directory")
+    ] = "dealer-2011",
+    target: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--target", help='service target, e.g. "on_time>=0.95" or "waiter_wait_p90<=30"; repeat'
+        ),
+    ] = None,
+    base: Annotated[str, typer.Option("--rules", help="base rules to start from")] = "current",
+    season: Annotated[Season | None, typer.Option(help="peak, low or average month")] = None,
+    month: Annotated[str | None, typer.Option(help="month of the history, jan..dec")] = None,
+    days: Annotated[int, typer.Option(help="simulated days per candidate")] = 14,
+    replications: Annotated[int, typer.Option(help="replications per candidate")] = 8,
+    seed: Annotated[int, typer.Option(help="seed")] = 1,
+    workers: Annotated[int, typer.Option(help="local worker processes")] = 2,
+    cluster: Annotated[str | None, typer.Option(help="Dask scheduler address tcp://HOST:PORT")] = None,
+    policy: Annotated[PolicyName, typer.Option(help="dispatch policy")] = PolicyName.fcfs,
+    growth: Annotated[float, typer.Option(help="demand growth factor")] = 1.0,
+    max_steps: Annotated[int, typer.Option(help="most technicians/lanes to add (and to take away)")] = 12,
+    json: Annotated[bool, typer.Option("--json", help="print the search result as JSON")] = False,
+) -> None:
+    """Search the cheapest staffing that meets the targets; print the cost/service frontier."""
+    from rich.console import Console
+
+    from scheduler.errors import InputError
+    from scheduler.scenarios import load_scenario
+    from simulation.arrivals import HistoryDemand, choose_period
+    from simulation.rules import load_rules
+    from simulation.staffing import parse_target, search
+
+    err = Console(stderr=True)
+    try:
+        targets = [parse_target(t) for t in (target or ["on_time>=0.95"])]
+        if not 1 <= replications <= 1000:
+            raise InputError("--replications", "must be 1..1000")
+        if not 0 <= max_steps <= 100:
+            raise InputError("--max-steps", "must be 0..100")
+        loaded = load_scenario(scenario)
+        rules = load_rules(loaded, base)
+        period = choose_period(loaded, days, month, season.value if season else None)
+        HistoryDemand(loaded, growth)
+        with err.status("searching staffing") as status:
+
+            def report_step(line: str) -> None:
+                err.log(line)
+                status.update(line)
+
+            result = search(
+                loaded,
+                rules,
+                period,
+                targets,
+                replications=replications,
+                seed=seed,
+                policy=policy.value,
+                growth=growth,
+                workers=workers,
+                max_steps=max_steps,
+                cluster=cluster,
+                progress=report_step,
+            )
+    except InputError as exc:
+        raise _fail(str(exc)) from None
+    if json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(
+        title=(
+            f"Cost/service frontier: {result.scenario}, {result.period}, targets {', '.join(result.targets)} "
+            f"({result.days} days x {result.replications} replications, seed {result.seed}, {result.policy})"
+        ),
+        caption="cost per day: technician days + overtime (CNY); metrics: mean [95 % CI]",
+    )
+    for col in (
+        "change from " + result.base,
+        "techs",
+        "general bays",
+        "lanes",
+        "cost/day",
+        "on time",
+        "waiter wait p90",
+        "meets",
+    ):
+        table.add_column(col, justify="left" if col.startswith("change") else "right")
+    for c in result.frontier:
+        on, wait = c.metrics["on_time"], c.metrics["waiter_wait_p90"]
+        table.add_row(
+            c.label,
+            str(c.technicians),
+            str(c.general_bays),
+            str(c.express_lanes),
+            f"{c.cost_per_day.mean:,.0f}",
+            f"{on.mean:.1%} [{on.low:.1%}, {on.high:.1%}]",
+            f"{wait.mean:.0f} [{wait.low:.0f}, {wait.high:.0f}]",
+            "yes" if c.meets_targets else "no",
+        )
+    out = Console()
+    out.print(table)
+    if result.recommendation is None:
+        out.print(f"No staffing within {max_steps} steps meets {', '.join(result.targets)}.")
+    else:
+        r = result.recommendation
+        out.print(
+            f"Recommendation: {r.label} ({r.technicians} technicians, {r.general_bays} general bays, "
+            f"{r.express_lanes} express lanes, "
+            f"{r.cost_per_day.mean:,.0f} CNY a day)."
+        )
+
+
 def register(app: typer.Typer) -> None:
     app.command()(simulate)
+    app.command()(staff)

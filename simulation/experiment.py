@@ -25,6 +25,7 @@ from simulation.arrivals import HistoryDemand, Period
 from simulation.layout import compile_layout
 from simulation.model import DAY, Layout, Vehicle, Workshop, tech_boundaries
 from simulation.policies import POLICIES
+from simulation.replay import plan_day, planning_workshop
 from simulation.rules import StaffingRules
 from simulation.stats import mean_ci
 
@@ -125,14 +126,24 @@ def simulate_days(
     start: dt.date,
     days: int,
     policy: str,
+    plan_seconds: float = 1.0,
 ) -> tuple[Workshop, list[Vehicle], float, float]:
     """One replication: a warm-up day (day 0, not measured), then `days` measured days."""
     vehicles: list[Vehicle] = []
     day_starts = []
+    following = policy == "plan"
+    planning = planning_workshop(demand.scenario, rules) if following else None
     for d in range(days + 1):
         date = start + dt.timedelta(days=d - 1)
         day_starts.append((d * DAY, date.weekday()))
-        vehicles += demand.day(seed, replication, d, date, rules.duration_cv, rules.booking_cap_per_hour)
+        today = demand.day(
+            seed, replication, d, date, rules.duration_cv, rules.booking_cap_per_hour, no_shows=following
+        )
+        if planning is not None:
+            known = [(len(vehicles) + n, v) for n, v in enumerate(today) if v.booked or v.multi_day]
+            plan_day(planning, known, date, d, layout.partners, plan_seconds)
+        vehicles += today
+    vehicles = [v for v in vehicles if not v.no_show]
     closes = [
         d * DAY + max((p[-1][1] for t in layout.techs for p in [t.periods]), default=0)
         for d in range(days + 1)

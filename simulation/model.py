@@ -20,6 +20,8 @@ import numpy as np
 import simpy
 
 DAY = 1440.0
+#: Following a plan: minutes an operation waits for its planned technician before another takes it.
+PLAN_SLACK = 15.0
 
 
 @dataclass(slots=True)
@@ -34,7 +36,12 @@ class Vehicle:
     multi_day: bool
     work: list[float]
     reception: float
+    booked: bool = False
+    no_show: bool = False  # a booking that does not come: only the plan sees it
+    plan_start: list[float] | None = None  # per operation, when the day's plan starts it (-1: unplanned)
+    plan_tech: list[int] | None = None  # per operation, the planned technician (-1: unplanned)
     first_start: float = -1.0
+    first_tech: int = -1
     done: float = -1.0
 
 
@@ -172,7 +179,8 @@ class Workshop:
 
     def _clock(self) -> simpy.events.ProcessGenerator:
         env = self.env
-        for at, kind, index, payload in self.timeline:
+        timeline = self.timeline
+        for n, (at, kind, index, payload) in enumerate(timeline):
             if at > env.now:
                 yield env.timeout(at - env.now)
             self.tally.events += 1
@@ -182,6 +190,10 @@ class Workshop:
                 self._arrive(index)
             else:
                 self._close()
+            # Everything that happens at this minute first (all technicians of a shift come on
+            # together), then one dispatch.
+            if n + 1 == len(timeline) or timeline[n + 1][0] > at:
+                self._dispatch()
 
     def _boundary(self, b: Boundary) -> None:
         t = b.tech
@@ -191,16 +203,15 @@ class Workshop:
             self.on[t], self.until[t], self.last[t] = True, b.until, b.last
             if not self.busy[t]:
                 self.idle.add(t)
-                self._dispatch()
         else:
             self.on[t] = False
             self.idle.discard(t)
 
     def _arrive(self, i: int) -> None:
         self.in_shop.add(i)
-        if self.layout.service_advisors <= 0:
+        # A stage of a multi-day job is on a vehicle already received on an earlier day.
+        if self.layout.service_advisors <= 0 or self.vehicles[i].multi_day:
             self._enqueue(i, 0)
-            self._dispatch()
         elif self.sa_free > 0:
             self.sa_free -= 1
             self._receive(i)
@@ -253,7 +264,17 @@ class Workshop:
             # The least qualified idle technician who can still make the promise; failing that the
             # fastest one; either only if the work fits before the break or the overtime limit.
             tech, fallback, fastest = -1, -1, 0.0
-            for t in op.techs:
+            planned = v.plan_tech[k] if v.plan_tech is not None else -1
+            if planned >= 0:  # following a plan: its technician when he is free
+                if planned in idle:
+                    limit = self.until[planned] + (self.ot_left[planned] if self.last[planned] else 0.0)
+                    if now + op.minutes / self.eff[planned] <= limit:
+                        tech = planned
+                # Repair: another technician only once the plan has slipped by PLAN_SLACK.
+                if tech < 0 and v.plan_start is not None and now < v.plan_start[k] + PLAN_SLACK:
+                    n += 1
+                    continue
+            for t in op.techs if tech < 0 else ():
                 if t in idle:
                     limit = self.until[t] + (self.ot_left[t] if self.last[t] else 0.0)
                     finish = now + op.minutes / self.eff[t]
@@ -275,7 +296,7 @@ class Workshop:
         v = self.vehicles[i]
         now = self.env.now
         if k == 0:
-            v.first_start = now
+            v.first_start, v.first_tech = now, t
         self.idle.discard(t)
         self.busy[t] = True
         self.free[pool] -= 1

@@ -29,9 +29,17 @@ def earliest_promise(vehicle: Vehicle, op: int, minutes: float) -> tuple[float, 
     return (vehicle.promised, vehicle.arrival)
 
 
+def follow_plan(vehicle: Vehicle, op: int, minutes: float) -> tuple[float, ...]:
+    """The day plan's start order; work the plan does not know (walk-ins, carry-over) by drop-off."""
+    if vehicle.plan_start is not None and vehicle.plan_start[op] >= 0:
+        return (vehicle.plan_start[op],)
+    return (vehicle.arrival,)
+
+
 POLICIES: dict[str, PolicyKey] = {
     "fcfs": fcfs,
     "shortest": shortest_first,
     "waiters": waiters_first,
     "promise": earliest_promise,
+    "plan": follow_plan,
 }

@@ -218,3 +218,68 @@ def test_cli_rejects_bad_options() -> None:
         result = runner.invoke(app, ["simulate", "dealer-2011", "--replications", "1", *args])
         assert result.exit_code == 2, args
         assert field in result.output
+
+
+def test_follow_the_plan_policy_executes_the_optimisers_plan() -> None:
+    """Bookings and multi-day stages get a planned start and technician; no-shows stay out of the shop."""
+    from simulation.experiment import simulate_days
+    from simulation.layout import compile_layout
+
+    scenario = load_scenario("dealer-2011")
+    rules = load_rules(scenario, "current")
+    layout = compile_layout(scenario, rules)
+    period = choose_period(scenario, 1, "jan", None)
+    _, vehicles, m0, m1 = simulate_days(
+        layout,
+        HistoryDemand(scenario),
+        rules,
+        seed=2,
+        replication=0,
+        start=period.start,
+        days=1,
+        policy="plan",
+    )
+    planned = [v for v in vehicles if v.plan_start is not None and v.plan_tech is not None]
+    assert planned and all(v.booked or v.multi_day for v in planned)
+    assert not any(v.no_show for v in vehicles)
+    # The repair rule gives most planned work to its planned technician (the rest shifts to others).
+    started = [v for v in planned if v.first_tech >= 0 and v.plan_tech[0] >= 0]  # type: ignore[index]
+    as_planned = sum(1 for v in started if v.first_tech == v.plan_tech[0])  # type: ignore[index]
+    assert started and as_planned >= 0.5 * len(started), (as_planned, len(started))
+    assert all(v.first_start >= v.arrival for v in vehicles if v.first_start >= 0)
+    walk_ins = [v for v in vehicles if not v.booked and not v.multi_day]
+    assert walk_ins and all(v.plan_start is None for v in walk_ins)
+    assert sum(1 for v in vehicles if m0 <= v.done < m1) > 0.8 * sum(
+        1 for v in vehicles if m0 <= v.arrival < m1
+    )
+
+
+def test_staffing_search_finds_a_cheaper_staffing_that_meets_an_easy_target() -> None:
+    from simulation.staffing import parse_target, search
+
+    scenario = load_scenario("dealer-2011")
+    base = load_rules(scenario, "current")
+    period = choose_period(scenario, 1, "feb", None)
+    kwargs = {"replications": 2, "seed": 1, "policy": "fcfs", "growth": 1.0, "workers": 1, "max_steps": 1}
+    easy = search(scenario, base, period, [parse_target("on_time>=0.3")], **kwargs)  # type: ignore[arg-type]
+    assert easy.recommendation is not None
+    assert easy.recommendation.meets_targets
+    assert easy.recommendation.cost_per_day.mean < easy.evaluated[-1].cost_per_day.mean
+    base_cost = next(c for c in easy.evaluated if c.label == "current").cost_per_day.mean
+    assert easy.recommendation.cost_per_day.mean < base_cost  # one technician or bay fewer still meets it
+    costs = [c.cost_per_day.mean for c in easy.frontier]
+    assert costs == sorted(costs)
+
+    hopeless = search(scenario, base, period, [parse_target("waiter_wait_p90<=0")], **kwargs)  # type: ignore[arg-type]
+    assert hopeless.recommendation is None
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("on_time>0.9", "expected METRIC"), ("speed>=3", "unknown metric 'speed'"), ("on_time>=x", "expected")],
+)
+def test_bad_targets(text: str, reason: str) -> None:
+    from simulation.staffing import parse_target
+
+    with pytest.raises(InputError, match=reason):
+        parse_target(text)
