@@ -190,7 +190,19 @@ def results_table(result: ExperimentResult) -> Table:
                 continue
             cells.append(f"{_format(m.mean, m.unit)} [{_format(m.low, m.unit)}, {_format(m.high, m.unit)}]")
         table.add_row(name.replace("_", " "), *cells)
+    first = result.rule_sets[0].name
+    for name in dict.fromkeys(k for rs in result.rule_sets for k in rs.versus_first):
+        cells = ["-"]
+        for rs in result.rule_sets[1:]:
+            m = rs.versus_first[name]
+            cells.append(f"{_signed(m.mean, m.unit)} [{_signed(m.low, m.unit)}, {_signed(m.high, m.unit)}]")
+        table.add_row(f"{name.replace('_', ' ')} vs {first}", *cells, style="cyan")
     return table
+
+
+def _signed(value: float, unit: str) -> str:
+    text = _format(value, unit)
+    return text if text.startswith("-") else "+" + text
 
 
 def staff(

@@ -46,6 +46,10 @@ METRIC_UNITS = {
 }
 
 
+#: Metrics compared pairwise with the first rule set.
+PAIRED = ("on_time", "waiter_wait_p90", "time_in_shop_p90", "overtime_hours_per_day", "cost_per_day")
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -67,6 +71,10 @@ class RuleSetResult(_Model):
     )
     waiter_wait_histogram: list[float] = Field(description="share of waiters per WAIT_EDGES bin")
     on_time_by_replication: list[float]
+    versus_first: dict[str, Metric] = Field(
+        default_factory=dict,
+        description="paired difference to the first rule set (same vehicles: common random numbers)",
+    )
 
 
 class ExperimentResult(_Model):
@@ -319,8 +327,15 @@ def aggregate(
 ) -> ExperimentResult:
     ordered = sorted(outcomes, key=lambda o: (o.rule_index, o.replication))
     results = []
+    first = [o for o in ordered if o.rule_index == 0]
     for r, rules in enumerate(rule_sets):
         mine = [o for o in ordered if o.rule_index == r]
+        versus = {}
+        if r > 0:
+            for name in PAIRED:
+                diffs = [a.metrics[name] - b.metrics[name] for a, b in zip(mine, first, strict=True)]
+                mean, low, high = mean_ci(diffs)
+                versus[name] = Metric(mean=mean, low=low, high=high, unit=METRIC_UNITS[name])
         names = list(dict.fromkeys(k for o in mine for k in o.metrics))
         metrics = {}
         for name in names:
@@ -341,6 +356,7 @@ def aggregate(
                 utilisation_by_hour=[float(x) for x in hourly],
                 waiter_wait_histogram=[float(x / total) if total else 0.0 for x in hist],
                 on_time_by_replication=[o.metrics["on_time"] for o in mine],
+                versus_first=versus,
             )
         )
     return ExperimentResult(

@@ -108,6 +108,17 @@ def _table(result: ExperimentResult) -> str:
                 f"{_fmt(m.high, m.unit)}]</span></td>"
             )
         rows.append(f"<tr><td>{html.escape(name.replace('_', ' '))}</td>{''.join(cells)}</tr>")
+    first = result.rule_sets[0].name
+    for name in dict.fromkeys(k for rs in result.rule_sets for k in rs.versus_first):
+        cells = ["<td>-</td>"]
+        for rs in result.rule_sets[1:]:
+            m = rs.versus_first[name]
+            cells.append(
+                f"<td>{_fmt(m.mean, m.unit)} <span class='ci'>[{_fmt(m.low, m.unit)}, "
+                f"{_fmt(m.high, m.unit)}]</span></td>"
+            )
+        label = f"{name.replace('_', ' ')}: difference to {first}"
+        rows.append(f"<tr><td><i>{html.escape(label)}</i></td>{''.join(cells)}</tr>")
     return f"<table><tr><th>metric</th>{head}</tr>{''.join(rows)}</table>"
 
 

@@ -99,6 +99,11 @@ def test_common_random_numbers_across_rule_sets() -> None:
     # ... while the staffing does make a difference.
     assert current.metrics["cost_per_day"].mean < plus2.metrics["cost_per_day"].mean
     assert current.metrics["utilisation_intermediate"] != plus2.metrics["utilisation_intermediate"]
+    # The paired difference is sharper than the two separate intervals: what CRN buys.
+    paired = plus2.versus_first["time_in_shop_p90"]
+    separate = [rs.metrics["time_in_shop_p90"] for rs in (current, plus2)]
+    assert paired.mean == pytest.approx(separate[1].mean - separate[0].mean)
+    assert paired.high - paired.low < sum(m.high - m.low for m in separate) / 2
 
 
 def test_booking_cap_moves_bookings_but_keeps_the_vehicles() -> None:
