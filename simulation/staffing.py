@@ -106,27 +106,33 @@ BAY_MOVES = ("general", "express")
 Config = tuple[int, ...]  # technicians per group, then bays per BAY_MOVES kind
 
 
+def change_label(base: StaffingRules, config: Config) -> str:
+    """What a configuration changes from the base, e.g. 'express g2 +1, general bays +2'."""
+    n = len(base.technicians)
+    changes = [
+        f"{g.team} g{g.grade} {c - g.count:+d}"
+        for g, c in zip(base.technicians, config[:n], strict=True)
+        if c != g.count
+    ]
+    base_bays = base.bays.model_dump()
+    changes += [
+        f"{kind} bays {count - base_bays[kind]:+d}"
+        for kind, count in zip(BAY_MOVES, config[n:], strict=True)
+        if count != base_bays[kind]
+    ]
+    return ", ".join(changes) if changes else base.name
+
+
 def variant(base: StaffingRules, config: Config) -> StaffingRules:
     n = len(base.technicians)
     counts, bays = config[:n], config[n:]
     groups = [g.model_copy(update={"count": c}) for g, c in zip(base.technicians, counts, strict=True)]
-    changes = []
-    for g, c in zip(base.technicians, counts, strict=True):
-        if c != g.count:
-            changes.append(f"{g.team} g{g.grade} {c - g.count:+d}")
-    base_bays = base.bays.model_dump()
-    for kind, count in zip(BAY_MOVES, bays, strict=True):
-        if count != base_bays[kind]:
-            changes.append(f"{kind} bays {count - base_bays[kind]:+d}")
-    name = ", ".join(changes) if changes else base.name
+    label = change_label(base, config)
     new_bays = base.bays.model_copy(update=dict(zip(BAY_MOVES, bays, strict=True)))
+    # Rule set names must differ within an experiment: the configuration itself names it.
+    name = "x".join(str(c) for c in config)
     return base.model_copy(
-        update={
-            "technicians": groups,
-            "bays": new_bays,
-            "name": name[:80],
-            "description": f"{base.name}: {name}",
-        }
+        update={"technicians": groups, "bays": new_bays, "name": name, "description": f"{base.name}: {label}"}
     )
 
 
@@ -164,7 +170,7 @@ def search(
             cluster=cluster,
         )
         for config, rules, rs in zip(todo, rule_sets, result.rule_sets, strict=True):
-            seen[config] = _candidate(rules, rs, targets)
+            seen[config] = _candidate(change_label(base, config), rules, rs, targets)
 
     base_bays = base.bays.model_dump()
     start: Config = (*(g.count for g in base.technicians), *(base_bays[k] for k in BAY_MOVES))
@@ -232,10 +238,10 @@ def _neighbours(config: Config, base: StaffingRules, step: int) -> list[Config]:
     return out
 
 
-def _candidate(rules: StaffingRules, rs: RuleSetResult, targets: list[Target]) -> Candidate:
+def _candidate(label: str, rules: StaffingRules, rs: RuleSetResult, targets: list[Target]) -> Candidate:
     shortfall = sum(t.shortfall(rs.metrics[t.metric]) for t in targets)
     return Candidate(
-        label=rules.name,
+        label=label,
         technicians=rules.technician_count(),
         general_bays=rules.bays.general,
         express_lanes=rules.bays.express,
