@@ -227,6 +227,9 @@ def staff(
     growth: Annotated[float, typer.Option(help="demand growth factor")] = 1.0,
     max_steps: Annotated[int, typer.Option(help="most technicians/lanes to add (and to take away)")] = 12,
     json: Annotated[bool, typer.Option("--json", help="print the search result as JSON")] = False,
+    write_rules: Annotated[
+        Path | None, typer.Option("--write-rules", help="write the recommended staffing as a rules file")
+    ] = None,
 ) -> None:
     """Search the cheapest staffing that meets the targets; print the cost/service frontier."""
     from rich.console import Console
@@ -270,6 +273,22 @@ def staff(
             )
     except InputError as exc:
         raise _fail(str(exc)) from None
+    if write_rules is not None and result.recommendation is not None:
+        from simulation.rules import dump_rules
+        from simulation.staffing import recommended_rules
+
+        recommended = recommended_rules(rules, result)
+        comment = (
+            f"Written by `bayplan staff` for {result.scenario}, {result.period}: the cheapest staffing\n"
+            f"found "
+            f"that meets {', '.join(result.targets)} (policy {result.policy}, {result.days} days x "
+            f"{result.replications} replications, seed {result.seed}).\nChange from {rules.name}: "
+            f"{result.recommendation.label}."
+        )
+        try:
+            write_rules.write_text(dump_rules(recommended, comment), encoding="utf-8")
+        except OSError as exc:
+            raise _fail(f"--write-rules: cannot write {write_rules}: {exc.strerror}") from None
     if json:
         typer.echo(result.model_dump_json(indent=2))
         return

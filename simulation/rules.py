@@ -6,6 +6,7 @@ bad value is an InputError naming the file, the field and the reason.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import Annotated
@@ -145,3 +146,40 @@ def load_rules(scenario: Scenario, name_or_path: str) -> StaffingRules:
     except tomllib.TOMLDecodeError as exc:
         raise InputError("(syntax)", str(exc), source=str(path)) from None
     return parse_rules(data, scenario, str(path))
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def dump_rules(rules: StaffingRules, comment: str = "") -> str:
+    """The rule set as a rules file that `load_rules` reads back to the same rules."""
+    data = rules.model_dump(mode="json", exclude_none=True)
+    lines = [f"# {line}" for line in comment.splitlines()]
+    for key in (
+        "name",
+        "description",
+        "service_advisors",
+        "reception_minutes",
+        "duration_cv",
+        "booking_cap_per_hour",
+    ):
+        if key in data:
+            lines.append(f"{key} = {_toml_value(data[key])}")
+    for table in ("bays", "fleet_bays", "costs"):
+        lines += ["", f"[{table}]", *(f"{k} = {_toml_value(v)}" for k, v in data[table].items())]
+    for name, shift in data["shifts"].items():
+        lines += ["", f"[shifts.{name}]", *(f"{k} = {_toml_value(v)}" for k, v in shift.items())]
+    for group in data["technicians"]:
+        lines += ["", "[[technicians]]", *(f"{k} = {_toml_value(v)}" for k, v in group.items())]
+    return "\n".join(lines) + "\n"

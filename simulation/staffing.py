@@ -226,6 +226,15 @@ def search(
     )
 
 
+def recommended_rules(base: StaffingRules, result: StaffingResult) -> StaffingRules:
+    """The recommendation as a rule set, named after the base."""
+    rec = result.recommendation
+    if rec is None:
+        raise ValueError("no recommendation")
+    rules = variant(base, (*rec.groups, rec.general_bays, rec.express_lanes))
+    return rules.model_copy(update={"name": f"{base.name}-recommended"[:80], "description": rec.label})
+
+
 def _neighbours(config: Config, base: StaffingRules, step: int) -> list[Config]:
     """One technician or bay more (step +1) or fewer (-1), up to twice the base plus 3."""
     base_bays = base.bays.model_dump()

@@ -27,12 +27,17 @@ def _strip(result: ExperimentResult) -> dict[str, object]:
     return data
 
 
-@pytest.mark.parametrize(("arrival_rate", "service_rate", "servers"), [(0.25, 0.1, 3), (0.9, 0.1, 10)])
-def test_mmc_reproduces_erlang_c(arrival_rate: float, service_rate: float, servers: int) -> None:
+@pytest.mark.parametrize(
+    ("arrival_rate", "service_rate", "servers", "horizon"),
+    [(0.25, 0.1, 3, 30_000), (0.9, 0.1, 10, 30_000)],
+)
+def test_mmc_reproduces_erlang_c(
+    arrival_rate: float, service_rate: float, servers: int, horizon: int
+) -> None:
     """The model run as an M/M/c queue: P(wait) and mean wait of Erlang C lie in the 95 % CIs."""
     p_wait, mean_wait = erlang_c(arrival_rate, service_rate, servers)
     outcomes = [
-        run_mmc(arrival_rate, service_rate, servers, horizon=30_000, warmup=1_000, seed=11, replication=r)
+        run_mmc(arrival_rate, service_rate, servers, horizon=horizon, warmup=1_000, seed=11, replication=r)
         for r in range(20)
     ]
     _, p_low, p_high = mean_ci([o.p_wait for o in outcomes])
@@ -307,3 +312,15 @@ def test_throughput_check_can_fail_half_the_technicians_miss_the_report() -> Non
     )
     served = result.rule_sets[0].metrics["served_per_day"].mean * scenario.demand.days_per_month
     assert served < 0.8 * 4233
+
+
+def test_rules_written_back_read_the_same() -> None:
+    import tomllib
+
+    from simulation.rules import dump_rules, parse_rules
+
+    scenario = load_scenario("dealer-2011")
+    for name in ("current", "peak-plus2", "stagger-lunch"):
+        rules = load_rules(scenario, name)
+        text = dump_rules(rules, "a comment")
+        assert parse_rules(tomllib.loads(text), scenario, "dumped") == rules
