@@ -215,6 +215,9 @@ def test_cli_simulate_json_and_report(tmp_path: Path) -> None:
             m = rs.metrics[key]
             assert m.low <= m.mean <= m.high
     page = report.read_text(encoding="utf-8")
+    from simulation.report import render_html
+
+    assert render_html(data) == page  # a pure function of the result (the web page embeds it)
     assert page.count("<svg") == 3
     assert "<script" not in page
     assert "peak-plus2" in page
