@@ -102,6 +102,14 @@ def bench_sweep(days: int, replications: int, workers: int) -> dict[str, Any]:
     result = run_experiment(
         scenario, [rules], period, replications=replications, seed=1, workers=workers, policy="fcfs"
     )
+    # The plan-following policy plans every day with CP-SAT (1 s limit): its cost per simulated day.
+    plan_days = 3
+    job = Job(
+        str(scenario.path), rules.model_dump(mode="json"), 0, 0, 1, period.start, plan_days, "plan", 1.0
+    )
+    began = time.perf_counter()
+    run_job(job)
+    plan_s = time.perf_counter() - began
     metrics = result.rule_sets[0].metrics
     return {
         "scenario": "dealer-2011",
@@ -119,6 +127,7 @@ def bench_sweep(days: int, replications: int, workers: int) -> dict[str, Any]:
             "events": outcome.events,
             "events_per_s": outcome.events / single_s,
         },
+        "plan_policy_seconds_per_day": plan_s / (plan_days + 1),
         "served_per_day": metrics["served_per_day"].model_dump(),
         "on_time": metrics["on_time"].model_dump(),
         "waiter_wait_p90": metrics["waiter_wait_p90"].model_dump(),
@@ -145,6 +154,7 @@ Command: `.venv/bin/python -m bench.simulation{" --quick" if data["quick"] else 
 | events simulated | {s["events"]:,} |
 | events per second (wall, whole sweep) | {s["events_per_s_wall"]:,.0f} |
 | events per second (one replication, one core) | {s["single_replication"]["events_per_s"]:,.0f} |
+| `--policy plan`: seconds per simulated day (CP-SAT + model) | {s["plan_policy_seconds_per_day"]:.2f} |
 | served per day | {_ci(tuple(s["served_per_day"][k] for k in ("mean", "low", "high")), 1)} |
 | on time | {_ci(tuple(s["on_time"][k] for k in ("mean", "low", "high")))} |
 | waiter wait p90 (min) | {_ci(tuple(s["waiter_wait_p90"][k] for k in ("mean", "low", "high")), 1)} |
