@@ -267,6 +267,16 @@ def schema(which: Annotated[SchemaName, typer.Argument(help="plan-request or pla
     typer.echo(json.dumps(model.model_json_schema(), indent=2))
 
 
+def _register_simulation() -> None:
+    """`bayplan simulate` and `bayplan staff` live in simulation/cli.py (heavy imports deferred there)."""
+    from simulation.cli import register
+
+    register(app)
+
+
+_register_simulation()
+
+
 def main() -> None:
     try:
         app()

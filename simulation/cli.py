@@ -1,0 +1,342 @@
+"""The `bayplan simulate` and `bayplan staff` commands (registered on the main app by scheduler.cli).
+
+Only typer and the standard library are imported here at module level: the simulation itself is
+imported when a command runs, so `bayplan plan` does not pay for SimPy, scipy or matplotlib.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from simulation.experiment import ExperimentResult
+
+
+class PolicyName(StrEnum):
+    fcfs = "fcfs"
+    shortest = "shortest"
+    waiters = "waiters"
+    promise = "promise"
+    plan = "plan"
+
+
+class Season(StrEnum):
+    peak = "peak"
+    low = "low"
+    average = "average"
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"bayplan: error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def simulate(
+    scenario: Annotated[
+        str, typer.Argument(help="bundled scenario name or scenario directory")
+    ] = "dealer-2011",
+    rules: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rules", help="rules name in scenarios/<scenario>/rules or a .toml path; repeat to compare"
+        ),
+    ] = None,
+    days: Annotated[int, typer.Option(help="simulated days (after one warm-up day)")] = 30,
+    replications: Annotated[int, typer.Option(help="independent replications per rule set")] = 30,
+    seed: Annotated[int, typer.Option(help="seed: the same seed gives the same result")] = 1,
+    workers: Annotated[int, typer.Option(help="local worker processes (1 = in this process)")] = 2,
+    cluster: Annotated[
+        str | None, typer.Option(help="Dask scheduler address tcp://HOST:PORT (extra bayplan[cluster])")
+    ] = None,
+    policy: Annotated[PolicyName, typer.Option(help="dispatch policy")] = PolicyName.fcfs,
+    month: Annotated[str | None, typer.Option(help="month of the history to replay, jan..dec")] = None,
+    season: Annotated[Season | None, typer.Option(help="peak, low or average month")] = None,
+    growth: Annotated[float, typer.Option(help="demand growth factor (1.1 = +10 %)")] = 1.0,
+    report: Annotated[Path | None, typer.Option(help="write a self-contained HTML report here")] = None,
+    json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+) -> None:
+    """Simulate staffing rules against historical demand: mean and 95 % CI of each metric."""
+    from scheduler.errors import InputError
+
+    try:
+        result = _run(
+            scenario,
+            rules or ["current"],
+            days,
+            replications,
+            seed,
+            workers,
+            cluster,
+            policy.value,
+            month,
+            season.value if season else None,
+            growth,
+        )
+    except InputError as exc:
+        raise _fail(str(exc)) from None
+    if report is not None:
+        from simulation.report import render_html
+
+        try:
+            report.write_text(render_html(result), encoding="utf-8")
+        except OSError as exc:
+            raise _fail(f"--report: cannot write {report}: {exc.strerror}") from None
+    if json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    from rich.console import Console
+
+    Console().print(results_table(result))
+
+
+def _run(
+    scenario_name: str,
+    rule_names: list[str],
+    days: int,
+    replications: int,
+    seed: int,
+    workers: int,
+    cluster: str | None,
+    policy: str,
+    month: str | None,
+    season: str | None,
+    growth: float,
+) -> ExperimentResult:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from scheduler.errors import InputError
+    from scheduler.scenarios import load_scenario
+    from simulation.arrivals import HistoryDemand, choose_period
+    from simulation.experiment import run_experiment
+    from simulation.rules import load_rules
+
+    if not 1 <= replications <= 10_000:
+        raise InputError("--replications", "must be 1..10000")
+    if not 1 <= workers <= 256:
+        raise InputError("--workers", "must be 1..256")
+    if seed < 0:
+        raise InputError("--seed", "must not be negative")
+    if cluster is not None and not cluster.startswith(("tcp://", "tls://", "inproc://")):
+        raise InputError("--cluster", f"expected tcp://HOST:PORT, got {cluster!r}")
+    loaded = load_scenario(scenario_name)
+    rule_sets = [load_rules(loaded, name) for name in rule_names]
+    names = [r.name for r in rule_sets]
+    if len(set(names)) != len(names):
+        raise InputError("--rules", f"rule set names must differ, got {names}")
+    period = choose_period(loaded, days, month, season)
+    HistoryDemand(loaded, growth)  # checks --growth before any work starts
+    total = len(rule_sets) * replications
+    with Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("replications", total=total)
+        return run_experiment(
+            loaded,
+            rule_sets,
+            period,
+            replications=replications,
+            seed=seed,
+            policy=policy,
+            growth=growth,
+            workers=workers,
+            cluster=cluster,
+            tick=lambda: progress.advance(task),
+        )
+
+
+def _format(value: float, unit: str) -> str:
+    if value != value:  # NaN
+        return "-"
+    if unit == "share":
+        return f"{value * 100:.1f} %"
+    if unit == "CNY":
+        return f"{value:,.0f}"
+    return f"{value:.1f}"
+
+
+def results_table(result: ExperimentResult) -> Table:
+    from rich.table import Table
+
+    table = Table(
+        title=(
+            f"{result.scenario}, {result.period} from {result.start}: {result.days} days x "
+            f"{result.replications} replications, seed {result.seed}, policy {result.policy}, "
+            f"growth {result.growth:g} ({result.wall_seconds:.1f} s, {result.backend})"
+        ),
+        caption="mean [95 % confidence interval]",
+    )
+    table.add_column("metric")
+    for rs in result.rule_sets:
+        table.add_column(rs.name, justify="right")
+    names = list(dict.fromkeys(k for rs in result.rule_sets for k in rs.metrics))
+    for name in names:
+        cells = []
+        for rs in result.rule_sets:
+            m = rs.metrics.get(name)
+            if m is None:
+                cells.append("-")
+                continue
+            cells.append(f"{_format(m.mean, m.unit)} [{_format(m.low, m.unit)}, {_format(m.high, m.unit)}]")
+        table.add_row(name.replace("_", " "), *cells)
+    first = result.rule_sets[0].name
+    for name in dict.fromkeys(k for rs in result.rule_sets for k in rs.versus_first):
+        cells = ["-"]
+        for rs in result.rule_sets[1:]:
+            m = rs.versus_first[name]
+            cells.append(f"{_signed(m.mean, m.unit)} [{_signed(m.low, m.unit)}, {_signed(m.high, m.unit)}]")
+        table.add_row(f"{name.replace('_', ' ')} vs {first}", *cells, style="cyan")
+    return table
+
+
+def _signed(value: float, unit: str) -> str:
+    text = _format(value, unit)
+    return text if text.startswith("-") else "+" + text
+
+
+def staff(
+    scenario: Annotated[
+        str, typer.Argument(help="bundled scenario name or scenario directory")
+    ] = "dealer-2011",
+    target: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--target", help='service target, e.g. "on_time>=0.95" or "waiter_wait_p90<=30"; repeat'
+        ),
+    ] = None,
+    base: Annotated[str, typer.Option("--rules", help="base rules to start from")] = "current",
+    season: Annotated[Season | None, typer.Option(help="peak, low or average month")] = None,
+    month: Annotated[str | None, typer.Option(help="month of the history, jan..dec")] = None,
+    days: Annotated[int, typer.Option(help="simulated days per candidate")] = 14,
+    replications: Annotated[int, typer.Option(help="replications per candidate")] = 8,
+    seed: Annotated[int, typer.Option(help="seed")] = 1,
+    workers: Annotated[int, typer.Option(help="local worker processes")] = 2,
+    cluster: Annotated[str | None, typer.Option(help="Dask scheduler address tcp://HOST:PORT")] = None,
+    policy: Annotated[PolicyName, typer.Option(help="dispatch policy")] = PolicyName.fcfs,
+    growth: Annotated[float, typer.Option(help="demand growth factor")] = 1.0,
+    max_steps: Annotated[int, typer.Option(help="most technicians/lanes to add (and to take away)")] = 12,
+    json: Annotated[bool, typer.Option("--json", help="print the search result as JSON")] = False,
+    write_rules: Annotated[
+        Path | None, typer.Option("--write-rules", help="write the recommended staffing as a rules file")
+    ] = None,
+) -> None:
+    """Search the cheapest staffing that meets the targets; print the cost/service frontier."""
+    from rich.console import Console
+
+    from scheduler.errors import InputError
+    from scheduler.scenarios import load_scenario
+    from simulation.arrivals import HistoryDemand, choose_period
+    from simulation.rules import load_rules
+    from simulation.staffing import parse_target, search
+
+    err = Console(stderr=True)
+    try:
+        targets = [parse_target(t) for t in (target or ["on_time>=0.95"])]
+        if not 1 <= replications <= 1000:
+            raise InputError("--replications", "must be 1..1000")
+        if not 0 <= max_steps <= 100:
+            raise InputError("--max-steps", "must be 0..100")
+        loaded = load_scenario(scenario)
+        rules = load_rules(loaded, base)
+        period = choose_period(loaded, days, month, season.value if season else None)
+        HistoryDemand(loaded, growth)
+        with err.status("searching staffing") as status:
+
+            def report_step(line: str) -> None:
+                err.log(line)
+                status.update(line)
+
+            result = search(
+                loaded,
+                rules,
+                period,
+                targets,
+                replications=replications,
+                seed=seed,
+                policy=policy.value,
+                growth=growth,
+                workers=workers,
+                max_steps=max_steps,
+                cluster=cluster,
+                progress=report_step,
+            )
+    except InputError as exc:
+        raise _fail(str(exc)) from None
+    if write_rules is not None and result.recommendation is not None:
+        from simulation.rules import dump_rules
+        from simulation.staffing import recommended_rules
+
+        recommended = recommended_rules(rules, result)
+        comment = (
+            f"Written by `bayplan staff` for {result.scenario}, {result.period}: the cheapest staffing\n"
+            f"found "
+            f"that meets {', '.join(result.targets)} (policy {result.policy}, {result.days} days x "
+            f"{result.replications} replications, seed {result.seed}).\nChange from {rules.name}: "
+            f"{result.recommendation.label}."
+        )
+        try:
+            write_rules.write_text(dump_rules(recommended, comment), encoding="utf-8")
+        except OSError as exc:
+            raise _fail(f"--write-rules: cannot write {write_rules}: {exc.strerror}") from None
+    if json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(
+        title=(
+            f"Cost/service frontier: {result.scenario}, {result.period}, targets {', '.join(result.targets)} "
+            f"({result.days} days x {result.replications} replications, seed {result.seed}, {result.policy})"
+        ),
+        caption="cost per day: technician days + overtime (CNY); metrics: mean [95 % CI]",
+    )
+    for col in (
+        "change from " + result.base,
+        "techs",
+        "general bays",
+        "lanes",
+        "cost/day",
+        "on time",
+        "waiter wait p90",
+        "meets",
+    ):
+        table.add_column(col, justify="left" if col.startswith("change") else "right")
+    for c in result.frontier:
+        on, wait = c.metrics["on_time"], c.metrics["waiter_wait_p90"]
+        table.add_row(
+            c.label,
+            str(c.technicians),
+            str(c.general_bays),
+            str(c.express_lanes),
+            f"{c.cost_per_day.mean:,.0f}",
+            f"{on.mean:.1%} [{on.low:.1%}, {on.high:.1%}]",
+            f"{wait.mean:.0f} [{wait.low:.0f}, {wait.high:.0f}]",
+            "yes" if c.meets_targets else "no",
+        )
+    out = Console()
+    out.print(table)
+    if result.recommendation is None:
+        out.print(f"No staffing within {max_steps} steps meets {', '.join(result.targets)}.")
+    else:
+        r = result.recommendation
+        out.print(
+            f"Recommendation: {r.label} ({r.technicians} technicians, {r.general_bays} general bays, "
+            f"{r.express_lanes} express lanes, "
+            f"{r.cost_per_day.mean:,.0f} CNY a day)."
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(simulate)
+    app.command()(staff)

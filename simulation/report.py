@@ -1,0 +1,149 @@
+"""The experiment report: one self-contained HTML page, charts as inline SVG drawn by matplotlib.
+
+`render_html(result)` is a pure function of the result (no files, no network, no JavaScript), so
+the web service can embed the same page.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: render to SVG only
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from simulation.experiment import ExperimentResult
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+.ci { color: #777; font-size: 0.85em; }
+figure { margin: 1em 0; }
+"""
+
+
+def _svg(fig: Figure) -> str:
+    buffer = io.StringIO()
+    # A fixed salt for the SVG's element ids: the same result gives the same page, byte for byte.
+    # No metadata: no date (the page is a pure function of the result), no external references.
+    with matplotlib.rc_context({"svg.hashsalt": "bayplan"}):
+        fig.savefig(
+            buffer,
+            format="svg",
+            bbox_inches="tight",
+            metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+        )
+    plt.close(fig)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]  # drop the XML prolog and doctype: inline SVG
+
+
+def _fmt(value: float, unit: str) -> str:
+    if value != value:
+        return "-"
+    if unit == "share":
+        return f"{value * 100:.1f} %"
+    if unit == "CNY":
+        return f"{value:,.0f}"
+    return f"{value:.1f}"
+
+
+def _utilisation_chart(result: ExperimentResult) -> str:
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    hours = list(range(24))
+    for rs in result.rule_sets:
+        ax.plot(hours, [u * 100 for u in rs.utilisation_by_hour], marker="o", label=rs.name)
+    ax.set_xlim(6, 20)
+    ax.set_xlabel("hour of the day")
+    ax.set_ylabel("technicians busy, % of those on shift")
+    ax.set_title("Technician utilisation by hour")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return _svg(fig)
+
+
+def _wait_chart(result: ExperimentResult) -> str:
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    edges = result.wait_edges
+    for rs in result.rule_sets:
+        ax.stairs([h * 100 for h in rs.waiter_wait_histogram], edges, label=rs.name)
+    ax.set_xlabel(f"minutes from drop-off to the start of work (last bin: {edges[-2]:.0f} min and more)")
+    ax.set_ylabel("% of waiters")
+    ax.set_title("Waiters' waiting time")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return _svg(fig)
+
+
+def _on_time_chart(result: ExperimentResult) -> str:
+    fig, ax = plt.subplots(figsize=(8, 0.6 + 0.6 * len(result.rule_sets)))
+    names = [rs.name for rs in result.rule_sets]
+    metrics = [rs.metrics["on_time"] for rs in result.rule_sets]
+    means = [m.mean * 100 for m in metrics]
+    errors = [[(m.mean - m.low) * 100 for m in metrics], [(m.high - m.mean) * 100 for m in metrics]]
+    ax.barh(names, means, xerr=errors, capsize=4, color="#4c78a8")
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("vehicles ready by the promised pickup, % (95 % CI)")
+    ax.set_title("On-time delivery per rule set")
+    ax.invert_yaxis()
+    return _svg(fig)
+
+
+def _table(result: ExperimentResult) -> str:
+    names = list(dict.fromkeys(k for rs in result.rule_sets for k in rs.metrics))
+    head = "".join(f"<th>{html.escape(rs.name)}</th>" for rs in result.rule_sets)
+    rows = []
+    for name in names:
+        cells = []
+        for rs in result.rule_sets:
+            m = rs.metrics.get(name)
+            if m is None:
+                cells.append("<td>-</td>")
+                continue
+            cells.append(
+                f"<td>{_fmt(m.mean, m.unit)} <span class='ci'>[{_fmt(m.low, m.unit)}, "
+                f"{_fmt(m.high, m.unit)}]</span></td>"
+            )
+        rows.append(f"<tr><td>{html.escape(name.replace('_', ' '))}</td>{''.join(cells)}</tr>")
+    first = result.rule_sets[0].name
+    for name in dict.fromkeys(k for rs in result.rule_sets for k in rs.versus_first):
+        cells = ["<td>-</td>"]
+        for rs in result.rule_sets[1:]:
+            m = rs.versus_first[name]
+            cells.append(
+                f"<td>{_fmt(m.mean, m.unit)} <span class='ci'>[{_fmt(m.low, m.unit)}, "
+                f"{_fmt(m.high, m.unit)}]</span></td>"
+            )
+        label = f"{name.replace('_', ' ')}: difference to {first}"
+        rows.append(f"<tr><td><i>{html.escape(label)}</i></td>{''.join(cells)}</tr>")
+    return f"<table><tr><th>metric</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def render_html(result: ExperimentResult) -> str:
+    r = result
+    title = f"Staffing simulation: {r.scenario}, {r.period}"
+    described = "".join(
+        f"<li><b>{html.escape(rs.name)}</b> ({rs.technicians} technicians): "
+        f"{html.escape(rs.description)}</li>"
+        for rs in r.rule_sets
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>{_STYLE}</style></head><body>
+<h1>{html.escape(title)}</h1>
+<p>{r.days} days from {r.start} after one warm-up day, {r.replications} replications, seed {r.seed},
+dispatch policy <b>{html.escape(r.policy)}</b>, demand growth {r.growth:g}. All rule sets see the same
+vehicles and work content (common random numbers). Figures are means with 95 % confidence intervals
+over the replications. Run: {r.wall_seconds:.1f} s, {r.events:,} events, {html.escape(r.backend)}.</p>
+<ul>{described}</ul>
+{_table(r)}
+<figure>{_on_time_chart(r)}</figure>
+<figure>{_utilisation_chart(r)}</figure>
+<figure>{_wait_chart(r)}</figure>
+</body></html>
+"""

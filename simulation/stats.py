@@ -1,0 +1,38 @@
+"""Statistics: means with Student-t 95 % confidence intervals, and Erlang C for the M/M/c check."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import stats
+
+
+def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
+    """(mean, low, high) of the replications' values; a single value has no interval."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return (math.nan, math.nan, math.nan)
+    mean = float(x.mean())
+    if x.size < 2:
+        return (mean, mean, mean)
+    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    return (mean, mean - half, mean + half)
+
+
+def erlang_c(arrival_rate: float, service_rate: float, servers: int) -> tuple[float, float]:
+    """(probability an arrival waits, mean wait in queue) of an M/M/c queue."""
+    a = arrival_rate / service_rate
+    rho = a / servers
+    if rho >= 1:
+        raise ValueError("unstable queue: utilisation >= 1")
+    term = 1.0
+    total = 1.0  # sum_{k<c} a^k / k!
+    for k in range(1, servers):
+        term *= a / k
+        total += term
+    last = term * a / servers / (1 - rho)  # a^c / c! / (1 - rho)
+    p_wait = last / (total + last)
+    return p_wait, p_wait / (servers * service_rate - arrival_rate)

@@ -1,0 +1,329 @@
+"""The staffing simulator: validated against Erlang C and the dealer's report; seeds, CRN, rules files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scheduler.cli import app
+from scheduler.errors import InputError
+from scheduler.scenarios import MONTHS, load_scenario
+from simulation.arrivals import HistoryDemand, choose_period
+from simulation.experiment import ExperimentResult, run_experiment
+from simulation.mmc import run_mmc
+from simulation.rules import load_rules
+from simulation.stats import erlang_c, mean_ci
+
+RULES = Path(__file__).resolve().parents[1] / "scenarios" / "dealer-2011" / "rules"
+
+
+def _strip(result: ExperimentResult) -> dict[str, object]:
+    data = json.loads(result.model_dump_json())
+    for key in ("wall_seconds", "backend"):
+        data.pop(key)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("arrival_rate", "service_rate", "servers", "horizon"),
+    [(0.25, 0.1, 3, 30_000), (0.9, 0.1, 10, 30_000)],
+)
+def test_mmc_reproduces_erlang_c(
+    arrival_rate: float, service_rate: float, servers: int, horizon: int
+) -> None:
+    """The model run as an M/M/c queue: P(wait) and mean wait of Erlang C lie in the 95 % CIs."""
+    p_wait, mean_wait = erlang_c(arrival_rate, service_rate, servers)
+    outcomes = [
+        run_mmc(arrival_rate, service_rate, servers, horizon=horizon, warmup=1_000, seed=11, replication=r)
+        for r in range(20)
+    ]
+    _, p_low, p_high = mean_ci([o.p_wait for o in outcomes])
+    _, w_low, w_high = mean_ci([o.mean_wait for o in outcomes])
+    assert p_low <= p_wait <= p_high
+    assert w_low <= mean_wait <= w_high
+    # And the intervals are tight enough to mean something (not a test that cannot fail).
+    assert p_high - p_low < 0.1
+    assert w_high - w_low < 0.3 * mean_wait
+
+
+def test_erlang_c_known_value() -> None:
+    # Textbook case: a = 2 Erlang on 3 servers -> P(wait) = 4/9.
+    p_wait, mean_wait = erlang_c(2.0, 1.0, 3)
+    assert p_wait == pytest.approx(4 / 9)
+    assert mean_wait == pytest.approx(4 / 9 / (3 - 2))
+
+
+@pytest.mark.parametrize(("month", "days"), [("feb", 28), ("apr", 30)])
+def test_dealer_2011_monthly_throughput_matches_the_report(month: str, days: int) -> None:
+    """The current staffing serves the report's monthly repairs within 5 % (low and peak month).
+
+    The report's month is 30 working days (days_per_month); February is run for its 28 days so
+    that no March day slips in, and compared per day."""
+    scenario = load_scenario("dealer-2011")
+    result = run_experiment(
+        scenario,
+        [load_rules(scenario, "current")],
+        choose_period(scenario, days, month, None),
+        replications=3,
+        seed=5,
+        workers=1,
+    )
+    served = result.rule_sets[0].metrics["served_per_day"].mean * scenario.demand.days_per_month
+    reported = next(
+        h.repairs for h in scenario.demand.history if h.month == f"2011-{MONTHS.index(month) + 1:02d}"
+    )
+    assert abs(served / reported - 1) < 0.05, (served, reported)
+
+
+def _small(workers: int = 1, cluster: str | None = None, seed: int = 3) -> ExperimentResult:
+    scenario = load_scenario("dealer-2011")
+    rules = [load_rules(scenario, "current"), load_rules(scenario, "peak-plus2")]
+    return run_experiment(
+        scenario,
+        rules,
+        choose_period(scenario, 3, None, "peak"),
+        replications=3,
+        seed=seed,
+        workers=workers,
+        cluster=cluster,
+    )
+
+
+def test_same_seed_same_result_in_process_and_on_the_pool() -> None:
+    first = _small(workers=1)
+    assert _strip(first) == _strip(_small(workers=1))
+    assert _strip(first) == _strip(_small(workers=2))
+    assert _strip(first) != _strip(_small(workers=1, seed=4))
+
+
+def test_common_random_numbers_across_rule_sets() -> None:
+    """Both rule sets see the same vehicles: the arrivals agree replication by replication."""
+    result = _small()
+    current, plus2 = result.rule_sets
+    assert current.metrics["arrived_per_day"] == plus2.metrics["arrived_per_day"]
+    # ... while the staffing does make a difference.
+    assert current.metrics["cost_per_day"].mean < plus2.metrics["cost_per_day"].mean
+    assert current.metrics["utilisation_intermediate"] != plus2.metrics["utilisation_intermediate"]
+    # The paired difference is sharper than the two separate intervals: what CRN buys.
+    paired = plus2.versus_first["time_in_shop_p90"]
+    separate = [rs.metrics["time_in_shop_p90"] for rs in (current, plus2)]
+    assert paired.mean == pytest.approx(separate[1].mean - separate[0].mean)
+    assert paired.high - paired.low < sum(m.high - m.low for m in separate) / 2
+
+
+def test_booking_cap_moves_bookings_but_keeps_the_vehicles() -> None:
+    scenario = load_scenario("dealer-2011")
+    demand = HistoryDemand(scenario)
+    date = choose_period(scenario, 1, "apr", None).start
+    free = demand.day(1, 0, 1, date, 0.3, None)
+    capped = demand.day(1, 0, 1, date, 0.3, 1)
+    assert sorted(v.service for v in free) == sorted(v.service for v in capped)
+    assert [v.work for v in sorted(free, key=lambda v: v.work)] == [
+        v.work for v in sorted(capped, key=lambda v: v.work)
+    ]
+    assert sorted(v.arrival for v in free) != sorted(v.arrival for v in capped)
+
+
+def test_dask_local_cluster_gives_the_pool_result() -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        on_dask = _small(cluster=cluster.scheduler_address)
+    assert _strip(on_dask) == _strip(_small(workers=2))
+
+
+def _write_rules(tmp_path: Path, old: str, new: str) -> Path:
+    text = (RULES / "current.toml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "bad.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "reason"),
+    [
+        ("service_advisors = 7", "service_advisor = 7", "service_advisor", "Extra inputs are not permitted"),
+        ("general = 16", "general = -1", "bays.general", "greater than or equal to 0"),
+        ('shift = "main"', 'shift = "night"', "technicians[3].shift", "no shift 'night'"),
+        ('skills = ["body"]', 'skills = ["bodywork"]', "technicians[7].skills", "unknown skill 'bodywork'"),
+        ("FP-TAXI = 1", "FP-BUS = 1", "fleet_bays.FP-BUS", "no such fleet partner"),
+        ('start = "08:15"', 'start = "8:15"', "shifts.main.start", "HH:MM"),
+    ],
+)
+def test_bad_rules_file_names_file_field_and_reason(
+    tmp_path: Path, old: str, new: str, field: str, reason: str
+) -> None:
+    path = _write_rules(tmp_path, old, new)
+    with pytest.raises(InputError) as caught:
+        load_rules(load_scenario("dealer-2011"), str(path))
+    message = str(caught.value)
+    assert str(path) in message
+    assert field in message
+    assert reason in message
+
+
+def test_cli_bad_rules_exit_2_with_one_line(tmp_path: Path) -> None:
+    path = _write_rules(tmp_path, "count = 2", 'count = "two"')
+    result = CliRunner().invoke(app, ["simulate", "dealer-2011", "--rules", str(path), "--replications", "1"])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert "technicians[0].count" in lines[0]
+    assert str(path) in lines[0]
+
+
+def test_cli_simulate_json_and_report(tmp_path: Path) -> None:
+    report = tmp_path / "out.html"
+    result = CliRunner().invoke(
+        app,
+        [
+            "simulate",
+            "dealer-2011",
+            "--rules",
+            "current",
+            "--rules",
+            "peak-plus2",
+            "--days",
+            "2",
+            "--replications",
+            "2",
+            "--workers",
+            "1",
+            "--season",
+            "peak",
+            "--json",
+            "--report",
+            str(report),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = ExperimentResult.model_validate_json(result.stdout)
+    assert [rs.name for rs in data.rule_sets] == ["current", "peak-plus2"]
+    for rs in data.rule_sets:
+        for key in (
+            "served_per_day",
+            "time_in_shop_p90",
+            "waiter_wait_p90",
+            "on_time",
+            "overtime_hours_per_day",
+        ):
+            m = rs.metrics[key]
+            assert m.low <= m.mean <= m.high
+    page = report.read_text(encoding="utf-8")
+    from simulation.report import render_html
+
+    assert render_html(data) == page  # a pure function of the result (the web page embeds it)
+    assert page.count("<svg") == 3
+    assert "<script" not in page
+    assert "peak-plus2" in page
+
+
+def test_cli_rejects_bad_options() -> None:
+    runner = CliRunner()
+    for args, field in [
+        (["--month", "smarch"], "--month"),
+        (["--growth", "0"], "--growth"),
+        (["--month", "apr", "--season", "peak"], "--month"),
+        (["--cluster", "localhost:8786"], "--cluster"),
+    ]:
+        result = runner.invoke(app, ["simulate", "dealer-2011", "--replications", "1", *args])
+        assert result.exit_code == 2, args
+        assert field in result.output
+
+
+def test_follow_the_plan_policy_executes_the_optimisers_plan() -> None:
+    """Bookings and multi-day stages get a planned start and technician; no-shows stay out of the shop."""
+    from simulation.experiment import simulate_days
+    from simulation.layout import compile_layout
+
+    scenario = load_scenario("dealer-2011")
+    rules = load_rules(scenario, "current")
+    layout = compile_layout(scenario, rules)
+    period = choose_period(scenario, 1, "jan", None)
+    _, vehicles, m0, m1 = simulate_days(
+        layout,
+        HistoryDemand(scenario),
+        rules,
+        seed=2,
+        replication=0,
+        start=period.start,
+        days=1,
+        policy="plan",
+    )
+    planned = [v for v in vehicles if v.plan_start is not None and v.plan_tech is not None]
+    assert planned and all(v.booked or v.multi_day for v in planned)
+    assert not any(v.no_show for v in vehicles)
+    # The repair rule gives most planned work to its planned technician (the rest shifts to others).
+    started = [v for v in planned if v.first_tech >= 0 and v.plan_tech[0] >= 0]  # type: ignore[index]
+    as_planned = sum(1 for v in started if v.first_tech == v.plan_tech[0])  # type: ignore[index]
+    assert started and as_planned >= 0.5 * len(started), (as_planned, len(started))
+    assert all(v.first_start >= v.arrival for v in vehicles if v.first_start >= 0)
+    walk_ins = [v for v in vehicles if not v.booked and not v.multi_day]
+    assert walk_ins and all(v.plan_start is None for v in walk_ins)
+    assert sum(1 for v in vehicles if m0 <= v.done < m1) > 0.8 * sum(
+        1 for v in vehicles if m0 <= v.arrival < m1
+    )
+
+
+def test_staffing_search_finds_a_cheaper_staffing_that_meets_an_easy_target() -> None:
+    from simulation.staffing import parse_target, search
+
+    scenario = load_scenario("dealer-2011")
+    base = load_rules(scenario, "current")
+    period = choose_period(scenario, 1, "feb", None)
+    kwargs = {"replications": 2, "seed": 1, "policy": "fcfs", "growth": 1.0, "workers": 1, "max_steps": 1}
+    easy = search(scenario, base, period, [parse_target("on_time>=0.3")], **kwargs)  # type: ignore[arg-type]
+    assert easy.recommendation is not None
+    assert easy.recommendation.meets_targets
+    assert easy.recommendation.cost_per_day.mean < easy.evaluated[-1].cost_per_day.mean
+    base_cost = next(c for c in easy.evaluated if c.label == "current").cost_per_day.mean
+    assert easy.recommendation.cost_per_day.mean < base_cost  # one technician or bay fewer still meets it
+    costs = [c.cost_per_day.mean for c in easy.frontier]
+    assert costs == sorted(costs)
+
+    hopeless = search(scenario, base, period, [parse_target("waiter_wait_p90<=0")], **kwargs)  # type: ignore[arg-type]
+    assert hopeless.recommendation is None
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("on_time>0.9", "expected METRIC"), ("speed>=3", "unknown metric 'speed'"), ("on_time>=x", "expected")],
+)
+def test_bad_targets(text: str, reason: str) -> None:
+    from simulation.staffing import parse_target
+
+    with pytest.raises(InputError, match=reason):
+        parse_target(text)
+
+
+def test_throughput_check_can_fail_half_the_technicians_miss_the_report() -> None:
+    scenario = load_scenario("dealer-2011")
+    current = load_rules(scenario, "current")
+    half = current.model_copy(
+        update={
+            "name": "half",
+            "technicians": [g.model_copy(update={"count": g.count // 2}) for g in current.technicians],
+        }
+    )
+    result = run_experiment(
+        scenario, [half], choose_period(scenario, 10, "apr", None), replications=1, seed=5, workers=1
+    )
+    served = result.rule_sets[0].metrics["served_per_day"].mean * scenario.demand.days_per_month
+    assert served < 0.8 * 4233
+
+
+def test_rules_written_back_read_the_same() -> None:
+    import tomllib
+
+    from simulation.rules import dump_rules, parse_rules
+
+    scenario = load_scenario("dealer-2011")
+    for name in ("current", "peak-plus2", "stagger-lunch"):
+        rules = load_rules(scenario, name)
+        text = dump_rules(rules, "a comment")
+        assert parse_rules(tomllib.loads(text), scenario, "dumped") == rules
