@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -16,9 +19,11 @@ from pydantic import AwareDatetime, BaseModel, Field
 from api.auth import ensure_workshop, guard
 from scheduler.contract import Booking, Identifier, Plan, PlanRequest, Workshop
 from scheduler.errors import InputError
+from scheduler.jobs import Busy, Job, JobRunner
 from scheduler.keys import KeyInfo, KeyStore, Role
 from scheduler.planning import make_plan
-from scheduler.service import Conflict, NotFound, PlanningService
+from scheduler.scenarios import load_scenario
+from scheduler.service import Conflict, NotFound, PlanningService, plan_from_witness
 from scheduler.slots import Offer
 from scheduler.storage import Store
 
@@ -56,10 +61,55 @@ class BookingChange(BaseModel):
     vehicle: str | None = Field(default=None, max_length=200)
 
 
+MAX_SOLVE_SECONDS = 60.0
+MAX_BOOKINGS = 1_000
+MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
 class PlanDay(BaseModel):
     model_config = {"extra": "forbid"}
     date: dt.date
-    time_limit_seconds: float = Field(default=10.0, gt=0, le=60)
+    time_limit_seconds: float = Field(default=10.0, gt=0, le=MAX_SOLVE_SECONDS)
+    background: bool = Field(default=False, description="202 with a job to poll instead of waiting")
+
+
+class JobView(BaseModel):
+    id: str
+    kind: str
+    status: str = Field(description="queued, running, done or failed")
+    submitted: AwareDatetime
+    finished: AwareDatetime | None
+    error: str | None
+    url: str
+    result: dict[str, object] | None = None
+
+
+class SimulationIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    scenario: Annotated[str, Field(min_length=1, max_length=64)] = "dealer-2011"
+    rules: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default=["current"], min_length=1, max_length=4
+    )
+    days: int = Field(default=30, ge=1, le=62)
+    replications: int = Field(default=10, ge=2, le=50)
+    seed: int = Field(default=1, ge=0, le=2**31)
+    policy: Literal["fcfs", "shortest", "waiters", "promise"] = "fcfs"
+    season: Literal["peak", "low", "average"] | None = None
+    month: str | None = Field(default=None, max_length=9)
+    growth: float = Field(default=1.0, gt=0, le=5)
+
+
+def _job_view(job: Job, url: str, result: BaseModel | None = None) -> JobView:
+    return JobView(
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        submitted=job.submitted,
+        finished=job.finished,
+        error=job.error,
+        url=url,
+        result=result.model_dump(mode="json") if result is not None else None,
+    )
 
 
 class KeyIn(BaseModel):
@@ -112,6 +162,7 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
     """The app over the database at `db_url`. `auth` None: from BAYPLAN_AUTH (on unless "off")."""
     store = Store(db_url)
     service = PlanningService(store)
+    runner = JobRunner(processes=1, capacity=2)
     keys = KeyStore(store) if (auth_from_environment() if auth is None else auth) else None
     if keys is None:
         logger.warning("API keys are OFF (local development): anyone who reaches this port may do anything")
@@ -121,12 +172,14 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
     foreman = Depends(guard(keys, Role.foreman))
     plans_read = Depends(guard(keys, Role.foreman, Role.manager))
     manager = Depends(guard(keys, Role.manager))
+    jobs_read = Depends(guard(keys, Role.foreman, Role.manager))
     admin = Depends(guard(keys))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         service.close()  # stops the background offer refinement
+        runner.close()
 
     app = FastAPI(
         title="bayplan",
@@ -143,6 +196,27 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
     @app.exception_handler(NotFound)
     async def _missing(_: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse(status_code=404, content={"detail": f"unknown {exc}"})
+
+    @app.exception_handler(Busy)
+    async def _busy(_: Request, exc: Busy) -> JSONResponse:
+        return JSONResponse(status_code=429, content={"detail": str(exc)}, headers={"Retry-After": "5"})
+
+    @app.middleware("http")
+    async def _body_limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        too_big = f"the body is over {MAX_BODY_BYTES} bytes"
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return JSONResponse(status_code=413, content={"detail": too_big})
+        if length is None and request.method in ("POST", "PUT", "PATCH"):
+            body = b""
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY_BYTES:
+                    return JSONResponse(
+                        status_code=413, content={"detail": f"body over {MAX_BODY_BYTES} bytes"}
+                    )
+            request._body = body  # read once here; the route reads it again from this copy
+        return await call_next(request)
 
     @app.exception_handler(Conflict)
     async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
@@ -206,9 +280,66 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
     def list_bookings(workshop_id: str, date: dt.date) -> list[Booking]:
         return service.bookings(workshop_id, date)
 
-    @app.post("/v1/workshops/{workshop_id}/plans", dependencies=[foreman])
-    def plan_day(workshop_id: str, body: PlanDay) -> Plan:
-        return service.plan_day(workshop_id, body.date, body.time_limit_seconds)
+    @app.post(
+        "/v1/workshops/{workshop_id}/plans",
+        dependencies=[foreman],
+        responses={202: {"model": JobView, "description": "background: poll the job"}},
+    )
+    def plan_day(workshop_id: str, body: PlanDay, response: Response) -> Plan | JobView:
+        request, witness, version = service.plan_inputs(workshop_id, body.date, body.time_limit_seconds)
+        if not body.background:
+            plan: Plan = runner.run("plan", workshop_id, plan_from_witness, request, witness)
+            return service.store_plan(workshop_id, body.date, plan, version)
+        job = runner.submit("plan", workshop_id, plan_from_witness, request, witness)
+
+        def keep(done: Future[Plan]) -> None:
+            if not done.cancelled() and done.exception() is None:
+                with contextlib.suppress(Conflict):  # the day changed meanwhile: the job shows the plan
+                    service.store_plan(workshop_id, body.date, done.result(), version)
+
+        job.future.add_done_callback(keep)
+        response.status_code = 202
+        return _job_view(job, f"/v1/jobs/{job.id}")
+
+    @app.get("/v1/jobs/{job_id}", dependencies=[jobs_read])
+    def get_job(job_id: str, key: KeyInfo | None = jobs_read) -> JobView:
+        job = runner.get(job_id)
+        if job is None:
+            raise NotFound(f"job {job_id!r}")
+        if job.workshop is not None:
+            ensure_workshop(key, job.workshop)
+        result = job.future.result() if job.status == "done" else None
+        return _job_view(job, f"/v1/jobs/{job.id}", result)
+
+    @app.post("/v1/simulations", status_code=202, dependencies=[manager])
+    def simulate(body: SimulationIn) -> JobView:
+        from simulation.arrivals import HistoryDemand, choose_period
+        from simulation.experiment import run_experiment
+        from simulation.rules import load_rules
+
+        try:
+            scenario = load_scenario(body.scenario)
+        except InputError as exc:
+            raise InputError("scenario", exc.reason) from None
+        rule_sets = [load_rules(scenario, name) for name in body.rules]
+        period = choose_period(scenario, body.days, body.month, body.season)
+        HistoryDemand(scenario, body.growth)  # checks the growth factor before any work starts
+        job = runner.submit(
+            "simulation",
+            None,
+            partial(
+                run_experiment,
+                replications=body.replications,
+                seed=body.seed,
+                policy=body.policy,
+                growth=body.growth,
+                workers=1,
+            ),
+            scenario,
+            rule_sets,
+            period,
+        )
+        return _job_view(job, f"/v1/jobs/{job.id}")
 
     @app.get("/v1/workshops/{workshop_id}/plans/{date}", dependencies=[plans_read])
     def get_plan(workshop_id: str, date: dt.date) -> Plan:
@@ -217,7 +348,12 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
     @app.post("/v1/plan")
     def plan_stateless(request: PlanRequest, key: KeyInfo | None = foreman) -> Plan:
         ensure_workshop(key, request.workshop.id)
-        return make_plan(request)
+        if len(request.bookings) > MAX_BOOKINGS:
+            raise InputError("bookings", f"at most {MAX_BOOKINGS} bookings per request")
+        if request.options.time_limit_seconds > MAX_SOLVE_SECONDS:
+            raise InputError("options.time_limit_seconds", f"at most {MAX_SOLVE_SECONDS:g} s per request")
+        plan: Plan = runner.run("plan", request.workshop.id, make_plan, request)
+        return plan
 
     @app.post("/v1/keys", status_code=201, dependencies=[admin])
     def create_key(body: KeyIn) -> KeyOut:

@@ -44,6 +44,23 @@ def _touch(row: WorkshopRow) -> None:
     row.updated_at = max(now, previous + dt.timedelta(microseconds=1))
 
 
+def plan_from_witness(request: PlanRequest, witness: list[Assignment]) -> Plan:
+    """CP-SAT warm-started from the accepted bookings' witness (every booking placed on time).
+    Module-level and pure so that it can run in a worker process."""
+    compiled = compile_request(request)
+    index = {b.id: j for j, b in enumerate(request.bookings)}
+    bays = {b.id: i for i, b in enumerate(request.workshop.bays)}
+    techs = {t.id: i for i, t in enumerate(request.workshop.technicians)}
+    placements = {
+        (index[a.booking], a.operation): Placement(
+            bays[a.bay], techs[a.technician], compiled.clock.minutes(a.start), compiled.clock.minutes(a.end)
+        )
+        for a in witness
+    }
+    hint = DaySolution(placements=placements, unplaced=set())
+    return to_plan(compiled, optimise(compiled, hint=hint), "cpsat")
+
+
 class PlanningService:
     """Workshops, slots, bookings and plans over a store.
 
@@ -350,40 +367,40 @@ class PlanningService:
             session.delete(row)
 
     # Plans
-    def plan_day(self, workshop_id: str, date: dt.date, time_limit_seconds: float) -> Plan:
+    def plan_inputs(
+        self, workshop_id: str, date: dt.date, time_limit_seconds: float
+    ) -> tuple[PlanRequest, list[Assignment], tuple[object, ...]]:
+        """What planning the day needs: its bookings, their witness (the warm start) and version."""
         with self.store.sessions() as session:
             workshop = self.workshop(workshop_id, session)
             day = self._day(session, workshop, date)
+            version = self._version(session, workshop_id, date)
         request = PlanRequest(
             workshop=workshop,
             date=date,
             bookings=[b for b, _ in day.accepted],
             options=PlanOptions(time_limit_seconds=time_limit_seconds, keep_promises=True),
         )
-        compiled = compile_request(request)
-        # The witness of accepted bookings is the warm start: every booking placed on time.
-        index = {b.id: j for j, b in enumerate(request.bookings)}
-        bays = {b.id: i for i, b in enumerate(workshop.bays)}
-        techs = {t.id: i for i, t in enumerate(workshop.technicians)}
-        placements = {
-            (index[b.id], a.operation): Placement(
-                bays[a.bay],
-                techs[a.technician],
-                compiled.clock.minutes(a.start),
-                compiled.clock.minutes(a.end),
-            )
-            for b, witness in day.accepted
-            for a in witness
-        }
-        witness = DaySolution(placements=placements, unplaced=set())
-        plan = to_plan(compiled, optimise(compiled, hint=witness), "cpsat")
-        with self.store.transaction() as session:
+        return request, [a for _, witness in day.accepted for a in witness], version
+
+    def store_plan(self, workshop_id: str, date: dt.date, plan: Plan, version: tuple[object, ...]) -> Plan:
+        """Keep `plan` as the day's plan if the day is still as it was planned; concurrent re-plans
+        of an unchanged day each store a valid plan, the last one stays."""
+        with self._booking_transaction(workshop_id) as session:
+            self.store.lock_workshop(session, workshop_id)
+            if self._version(session, workshop_id, date) != version:
+                raise Conflict("the day's bookings changed while it was planned: plan it again", [])
             row = session.get(PlanRow, (workshop_id, date))
             if row is None:
                 session.add(PlanRow(workshop_id=workshop_id, date=date, body=plan.model_dump_json()))
             else:
                 row.body = plan.model_dump_json()
         return plan
+
+    def plan_day(self, workshop_id: str, date: dt.date, time_limit_seconds: float) -> Plan:
+        """Plan the day here and now (the API runs `plan_from_witness` in its worker pool instead)."""
+        request, witness, version = self.plan_inputs(workshop_id, date, time_limit_seconds)
+        return self.store_plan(workshop_id, date, plan_from_witness(request, witness), version)
 
     def stored_plan(self, workshop_id: str, date: dt.date) -> Plan:
         with self.store.sessions() as session:

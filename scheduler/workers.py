@@ -1,31 +1,23 @@
 """Low-priority worker processes for CPU-heavy work (solves, refinements, simulations).
 
 They run at nice 10 so request handling keeps the cores, are started with `spawn` (no fork of
-a threaded server), and end with the server even after SIGKILL (parent-death signal, watchdog).
+a threaded server), and end within a second of the server, even after SIGKILL (a watchdog).
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import multiprocessing
 import os
-import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-_PR_SET_PDEATHSIG = 1
-
 
 def _start_worker() -> None:
+    # Not prctl(PR_SET_PDEATHSIG): it fires when the *thread* that started the process ends,
+    # and pools start processes from short-lived request threads.
     os.nice(10)
     parent = os.getppid()
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
 
     def watch() -> None:
         while os.getppid() == parent:

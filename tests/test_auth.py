@@ -36,6 +36,8 @@ ROUTES: list[tuple[str, str, object, set[str]]] = [
     ("POST", f"{W}/plans", {"date": DAY, "time_limit_seconds": 1}, {"foreman"}),
     ("GET", f"{W}/plans/{DAY}", None, {"foreman", "manager"}),
     ("POST", "/v1/plan", "plan-request", {"foreman"}),
+    ("GET", "/v1/jobs/J0", None, {"foreman", "manager"}),
+    ("POST", "/v1/simulations", {"scenario": "dealer-2011", "rules": ["no-such-rules"]}, {"manager"}),
     ("GET", "/v1/keys", None, set()),
     ("POST", "/v1/keys", {"role": "booking", "workshops": ["tiny"]}, set()),
     ("DELETE", "/v1/keys/unknown", None, set()),
@@ -75,7 +77,8 @@ def test_every_v1_route_needs_a_key_and_health_does_not(
         assert _call(client, method, path, body, "bp_not-a-key") == 401, (method, path)
     assert client.get("/health").status_code == 200
     paths = {p for p in client.get("/openapi.json").json()["paths"] if p.startswith("/v1")}
-    names = {"BK-unknown": "{booking_id}", "unknown": "{key_id}", DAY: "{date}", "tiny": "{workshop_id}"}
+    names = {"BK-unknown": "{booking_id}", "unknown": "{key_id}", "J0": "{job_id}", DAY: "{date}",
+             "tiny": "{workshop_id}"}  # fmt: skip
     covered = set()
     for _, path, _, _ in ROUTES:
         template = path.split("?")[0]

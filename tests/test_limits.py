@@ -1,0 +1,125 @@
+"""Limits: body size, bookings and solver time per request, a capped pool for plans and simulations
+(429 when full), background jobs with status, and concurrent re-plans leaving one consistent plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from api.app import MAX_BODY_BYTES, create_app
+from scheduler.contract import Booking, Plan, PlanRequest
+from scheduler.jobs import Busy, JobRunner
+from scheduler.scenarios import load_scenario
+from scheduler.validator import assert_valid
+from tests.test_api import _tiny
+
+DAY = "2026-11-24"
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    return TestClient(create_app(f"sqlite:///{tmp_path / 'limits.db'}", auth=False))
+
+
+def _poll(client: TestClient, url: str, seconds: float = 180) -> dict[str, object]:
+    deadline = time.monotonic() + seconds
+    while True:
+        job: dict[str, object] = client.get(url).json()
+        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.2)
+
+
+def test_oversized_bodies_get_413_and_store_nothing(client: TestClient) -> None:
+    big = b'{"id": "tiny", "name": "' + b"x" * (MAX_BODY_BYTES + 10) + b'"}'
+    response = client.put("/v1/workshops/tiny", content=big, headers={"content-type": "application/json"})
+    assert response.status_code == 413 and "body" in response.json()["detail"]
+    assert client.get("/v1/workshops/tiny").status_code == 404
+
+
+def test_too_many_bookings_or_too_long_a_solve_is_refused_with_the_field(client: TestClient) -> None:
+    workshop = _tiny()
+    drop = dt.datetime(2026, 11, 24, 8, tzinfo=workshop.tz)
+    many = [Booking(id=f"b{i}", service="MAINT", drop_off=drop).model_dump(mode="json") for i in range(1001)]
+    body = {"workshop": workshop.model_dump(mode="json"), "date": DAY, "bookings": many}
+    response = client.post("/v1/plan", json=body)
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["bookings"]
+    body = {"workshop": workshop.model_dump(mode="json"), "date": DAY, "bookings": many[:2],
+            "options": {"time_limit_seconds": 120}}  # fmt: skip
+    response = client.post("/v1/plan", json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-2:] == ["options", "time_limit_seconds"]
+    response = client.post("/v1/workshops/tiny/plans", json={"date": DAY, "time_limit_seconds": 61})
+    assert response.status_code == 422
+
+
+def _nap(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def test_the_job_pool_refuses_work_past_its_capacity() -> None:
+    runner = JobRunner(processes=1, capacity=2)
+    try:
+        first = runner.submit("test", None, _nap, 2.0)
+        second = runner.submit("test", None, _nap, 0.1)
+        with pytest.raises(Busy):
+            runner.submit("test", None, _nap, 0.1)
+        assert {first.status, second.status} <= {"queued", "running"}
+        assert first.future.result(timeout=60) == 2.0 and second.future.result(timeout=60) == 0.1
+        assert runner.submit("test", None, _nap, 0.0).future.result(timeout=60) == 0.0  # room again
+        assert runner.get(first.id) is first and first.status == "done"
+    finally:
+        runner.close()
+
+
+def test_background_plan_and_concurrent_replans_leave_one_consistent_plan(client: TestClient) -> None:
+    workshop = load_scenario("small-dealer").workshop
+    client.put(f"/v1/workshops/{workshop.id}", json=workshop.model_dump(mode="json"))
+    base = f"/v1/workshops/{workshop.id}"
+    booked = 0
+    for i, code in enumerate(["LUBE", "MAINT", "MINOR", "WARRANTY", "ALIGN"] * 3):
+        slots = client.get(f"{base}/slots", params={"service": code, "date": DAY}).json()["slots"]
+        if slots:
+            body = {"service": code, "drop_off": slots[i % len(slots)]["drop_off"]}
+            booked += client.post(f"{base}/bookings", json=body).status_code == 201
+    assert booked >= 8
+    started = client.post(f"{base}/plans", json={"date": DAY, "time_limit_seconds": 2, "background": True})
+    assert started.status_code == 202
+    job = _poll(client, started.json()["url"])
+    assert job["status"] == "done", job
+    assert Plan.model_validate(job["result"]).kpis.placed == booked
+
+    def replan(_: int) -> int:
+        return client.post(f"{base}/plans", json={"date": DAY, "time_limit_seconds": 1}).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        codes = list(pool.map(replan, range(4)))
+    assert set(codes) <= {200, 429} and 200 in codes, codes
+    stored = Plan.model_validate(client.get(f"{base}/plans/{DAY}").json())
+    bookings = [
+        Booking.model_validate(b) for b in client.get(f"{base}/bookings", params={"date": DAY}).json()
+    ]
+    assert_valid(PlanRequest(workshop=workshop, date=dt.date.fromisoformat(DAY), bookings=bookings), stored)
+    assert stored.kpis.placed == len(bookings) == booked and stored.kpis.late == 0
+
+
+def test_a_simulation_runs_as_a_background_job(client: TestClient) -> None:
+    bad = client.post("/v1/simulations", json={"scenario": "small-dealer", "rules": ["nope"]})
+    assert bad.status_code == 422, bad.text
+    spec = {"scenario": "small-dealer", "rules": ["current"], "days": 3, "replications": 2, "seed": 5}
+    started = client.post("/v1/simulations", json=spec)
+    assert started.status_code == 202, started.text
+    job = _poll(client, started.json()["url"])
+    assert job["status"] == "done", job
+    result = job["result"]
+    assert isinstance(result, dict) and result["rule_sets"][0]["name"] == "current"
