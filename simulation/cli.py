@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from simulation.units import format_value
+
 if TYPE_CHECKING:
     from rich.table import Table
 
@@ -156,16 +158,6 @@ def _run(
         )
 
 
-def _format(value: float, unit: str) -> str:
-    if value != value:  # NaN
-        return "-"
-    if unit == "share":
-        return f"{value * 100:.1f} %"
-    if unit == "CNY":
-        return f"{value:,.0f}"
-    return f"{value:.1f}"
-
-
 def results_table(result: ExperimentResult) -> Table:
     from rich.table import Table
 
@@ -188,7 +180,10 @@ def results_table(result: ExperimentResult) -> Table:
             if m is None:
                 cells.append("-")
                 continue
-            cells.append(f"{_format(m.mean, m.unit)} [{_format(m.low, m.unit)}, {_format(m.high, m.unit)}]")
+            cells.append(
+                f"{format_value(m.mean, m.unit)} "
+                f"[{format_value(m.low, m.unit)}, {format_value(m.high, m.unit)}]"
+            )
         table.add_row(name.replace("_", " "), *cells)
     first = result.rule_sets[0].name
     for name in dict.fromkeys(k for rs in result.rule_sets for k in rs.versus_first):
@@ -201,7 +196,7 @@ def results_table(result: ExperimentResult) -> Table:
 
 
 def _signed(value: float, unit: str) -> str:
-    text = _format(value, unit)
+    text = format_value(value, unit)
     return text if text.startswith("-") else "+" + text
 
 

@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from simulation.experiment import ExperimentResult
+from simulation.units import format_value
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px; }
@@ -41,16 +42,6 @@ def _svg(fig: Figure) -> str:
     plt.close(fig)
     text = buffer.getvalue()
     return text[text.index("<svg") :]  # drop the XML prolog and doctype: inline SVG
-
-
-def _fmt(value: float, unit: str) -> str:
-    if value != value:
-        return "-"
-    if unit == "share":
-        return f"{value * 100:.1f} %"
-    if unit == "CNY":
-        return f"{value:,.0f}"
-    return f"{value:.1f}"
 
 
 def _utilisation_chart(result: ExperimentResult) -> str:
@@ -106,8 +97,8 @@ def _table(result: ExperimentResult) -> str:
                 cells.append("<td>-</td>")
                 continue
             cells.append(
-                f"<td>{_fmt(m.mean, m.unit)} <span class='ci'>[{_fmt(m.low, m.unit)}, "
-                f"{_fmt(m.high, m.unit)}]</span></td>"
+                f"<td>{format_value(m.mean, m.unit)} <span class='ci'>[{format_value(m.low, m.unit)}, "
+                f"{format_value(m.high, m.unit)}]</span></td>"
             )
         rows.append(f"<tr><td>{html.escape(name.replace('_', ' '))}</td>{''.join(cells)}</tr>")
     first = result.rule_sets[0].name
@@ -116,8 +107,8 @@ def _table(result: ExperimentResult) -> str:
         for rs in result.rule_sets[1:]:
             m = rs.versus_first[name]
             cells.append(
-                f"<td>{_fmt(m.mean, m.unit)} <span class='ci'>[{_fmt(m.low, m.unit)}, "
-                f"{_fmt(m.high, m.unit)}]</span></td>"
+                f"<td>{format_value(m.mean, m.unit)} <span class='ci'>[{format_value(m.low, m.unit)}, "
+                f"{format_value(m.high, m.unit)}]</span></td>"
             )
         label = f"{name.replace('_', ' ')}: difference to {first}"
         rows.append(f"<tr><td><i>{html.escape(label)}</i></td>{''.join(cells)}</tr>")
