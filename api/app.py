@@ -16,6 +16,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Res
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
+from api import login
 from api.auth import ensure_workshop, guard
 from scheduler.contract import Booking, Identifier, Plan, PlanRequest, Workshop
 from scheduler.errors import InputError
@@ -222,6 +223,8 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
     async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
         alternatives = [s.model_dump(mode="json") for s in _slots(exc.alternatives)]
         return JSONResponse(status_code=409, content={"detail": str(exc), "alternatives": alternatives})
+
+    app.include_router(login.make_router(keys))
 
     @app.get("/health")
     def health() -> dict[str, str]:

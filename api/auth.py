@@ -7,6 +7,7 @@ from collections.abc import Callable
 from fastapi import HTTPException, Request, Security
 from fastapi.security import APIKeyHeader
 
+from api.login import COOKIE
 from scheduler.keys import KeyInfo, KeyStore, Role
 
 HEADER = APIKeyHeader(
@@ -22,6 +23,7 @@ def guard(keys: KeyStore | None, *roles: Role) -> Callable[..., KeyInfo | None]:
     def check(request: Request, key: str | None = Security(HEADER)) -> KeyInfo | None:
         if keys is None:
             return None
+        key = key or request.cookies.get(COOKIE)  # the web pages sign in with a cookie
         if not key:
             raise HTTPException(401, "an API key is required (header X-API-Key)", _CHALLENGE)
         info = keys.verify(key)

@@ -159,3 +159,22 @@ def test_cli_creates_a_key_once_and_says_what_is_wrong(tmp_path: Path) -> None:
     bad = subprocess.run([*command, "create", "--role", "boss", "--workshop", "tiny", "--db", url],
                          capture_output=True, text=True, timeout=60)  # fmt: skip
     assert bad.returncode == 2 and "role" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_web_sign_in_sets_a_cookie_that_the_api_honours(setup: Setup) -> None:
+    client, tokens, _, _ = setup
+    client.cookies.clear()
+    refused = client.post(
+        "/login", content="key=bp_wrong&next=/", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert refused.status_code == 401 and "bayplan_key" not in refused.cookies
+    body = f"key={tokens['booking']}&next=//evil.example/"
+    signed = client.post("/login", content=body, headers=form, follow_redirects=False)
+    assert signed.status_code == 303 and signed.headers["location"] == "/"  # no open redirect
+    cookie = signed.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    assert client.get(f"{W}/slots?service=MAINT&date={DAY}").status_code == 200  # the cookie alone
+    assert client.get(f"{W}/plans/{DAY}").status_code == 403  # still a booking key
+    client.post("/logout")
+    client.cookies.clear()
+    assert client.get(f"{W}/slots?service=MAINT&date={DAY}").status_code == 401
