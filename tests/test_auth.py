@@ -164,9 +164,8 @@ def test_cli_creates_a_key_once_and_says_what_is_wrong(tmp_path: Path) -> None:
 def test_web_sign_in_sets_a_cookie_that_the_api_honours(setup: Setup) -> None:
     client, tokens, _, _ = setup
     client.cookies.clear()
-    refused = client.post(
-        "/login", content="key=bp_wrong&next=/", headers={"content-type": "application/x-www-form-urlencoded"}
-    )
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    refused = client.post("/login", content="key=bp_wrong&next=/", headers=form)
     assert refused.status_code == 401 and "bayplan_key" not in refused.cookies
     body = f"key={tokens['booking']}&next=//evil.example/"
     signed = client.post("/login", content=body, headers=form, follow_redirects=False)
