@@ -133,6 +133,28 @@ class KeyOut(KeyView):
     key: str = Field(description="shown once; only its hash is stored")
 
 
+class Problem(BaseModel):
+    detail: str
+
+
+class ConflictProblem(Problem):
+    alternatives: list[Slot] = []
+
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": Problem, "description": "the body is not JSON"},
+    401: {"model": Problem, "description": "no API key, or an unknown or revoked one"},
+    403: {"model": Problem, "description": "the key's role or workshops do not cover this"},
+    404: {"model": Problem, "description": "unknown workshop, booking, plan, job or key"},
+    409: {
+        "model": ConflictProblem,
+        "description": "it no longer fits (with alternatives), or the day changed",
+    },
+    413: {"model": Problem, "description": "the body is too large"},
+    429: {"model": Problem, "description": "the solver pool is busy: retry later"},
+}
+
+
 def _key_fields(info: KeyInfo) -> dict[str, object]:
     def aware(moment: dt.datetime | None) -> dt.datetime | None:
         return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.UTC)
@@ -185,13 +207,15 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
     app = FastAPI(
         title="bayplan",
         version="1",
-        description="Workshop bay planning: slots, bookings, day plans.",
+        description="Workshop bay planning: slots, bookings, day plans, simulations.",
         lifespan=lifespan,
+        responses=ERRORS,
     )
 
     @app.exception_handler(InputError)
     async def _input(_: Request, exc: InputError) -> JSONResponse:
-        detail = [{"loc": exc.field.replace("]", "").replace("[", ".").split("."), "msg": exc.reason}]
+        loc = exc.field.replace("]", "").replace("[", ".").split(".")
+        detail = [{"loc": loc, "msg": exc.reason, "type": "value_error"}]
         return JSONResponse(status_code=422, content={"detail": detail})
 
     @app.exception_handler(NotFound)
