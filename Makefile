@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/bayplan plan
 
-# The storage tests also run against a throwaway PostgreSQL server (skipped, and said so, if it cannot start).
+# The storage tests also run against a throwaway PostgreSQL server, the page tests in Debian's
+# Chromium (each skipped, and said so, if it cannot be had).
 test: $(STAMP)
+	scripts/chromium.sh >/dev/null || true
 	BAYPLAN_TEST_PG_URL="$$(scripts/postgres.sh || true)" $(BIN)/python -m pytest -q
 
 lint: $(STAMP)

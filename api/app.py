@@ -10,13 +10,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from functools import partial
+from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api import login
+from api import login, pages
 from api.auth import ensure_workshop, guard
 from scheduler.contract import Booking, Identifier, Plan, PlanRequest, Workshop
 from scheduler.errors import InputError
@@ -249,6 +251,8 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
         return JSONResponse(status_code=409, content={"detail": str(exc), "alternatives": alternatives})
 
     app.include_router(login.make_router(keys))
+    app.include_router(pages.make_router(service, keys, runner))
+    app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
 
     @app.get("/health")
     def health() -> dict[str, str]:

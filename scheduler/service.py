@@ -121,6 +121,25 @@ class PlanningService:
                 row.body, row.updated_at = workshop.model_dump_json(), now
         return workshop
 
+    def workshops(self) -> list[Workshop]:
+        with self.store.sessions() as session:
+            rows = session.scalars(select(WorkshopRow).order_by(WorkshopRow.id)).all()
+            return [Workshop.model_validate_json(r.body) for r in rows]
+
+    def days(self, workshop_id: str) -> list[tuple[dt.date, int, bool]]:
+        """(date, bookings, has a stored plan) of every day with bookings or a plan, newest first."""
+        with self.store.sessions() as session:
+            counts = dict(
+                session.execute(
+                    select(BookingRow.date, func.count(BookingRow.id))
+                    .where(BookingRow.workshop_id == workshop_id)
+                    .group_by(BookingRow.date)
+                ).all()
+            )
+            planned = set(session.scalars(select(PlanRow.date).where(PlanRow.workshop_id == workshop_id)))
+        dates = sorted(set(counts) | planned, reverse=True)
+        return [(d, int(counts.get(d, 0)), d in planned) for d in dates]
+
     def workshop(self, workshop_id: str, session: Session | None = None) -> Workshop:
         if session is None:
             with self.store.sessions() as fresh:

@@ -1,0 +1,132 @@
+// bayplan pages: plan generation and the booking desk. Calls the /v1 API with the sign-in cookie.
+"use strict";
+
+async function api(method, path, body, extraHeaders) {
+  const headers = Object.assign({ "Accept": "application/json" }, extraHeaders || {});
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, {
+    method, headers, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let data = null;
+  try { data = await response.json(); } catch (e) { data = null; }
+  return { status: response.status, data };
+}
+
+function problem(result) {
+  const d = result.data && result.data.detail;
+  if (Array.isArray(d)) return d.map((e) => (e.loc || []).slice(1).join(".") + ": " + e.msg).join("; ");
+  if (typeof d === "string") return d;
+  return "HTTP " + result.status;
+}
+
+function timeOf(iso) {
+  return iso.slice(11, 16);
+}
+
+function setupPlan() {
+  const bar = document.querySelector(".toolbar[data-workshop]");
+  if (!bar) return;
+  const status = document.getElementById("status");
+  const run = async (button) => {
+    const limit = Math.max(1, Math.min(60, Number(document.getElementById("limit").value) || 10));
+    document.querySelectorAll(".toolbar button").forEach((b) => (b.disabled = true));
+    status.textContent = "Planning… (up to " + limit + " s)";
+    const started = Date.now();
+    const tick = setInterval(() => {
+      status.textContent = "Planning… " + Math.round((Date.now() - started) / 1000) + " s of up to " + limit + " s";
+    }, 500);
+    const result = await api("POST", `/v1/workshops/${bar.dataset.workshop}/plans`,
+      { date: bar.dataset.date, time_limit_seconds: limit });
+    clearInterval(tick);
+    if (result.status === 200) {
+      status.textContent = "Plan ready: " + result.data.assignments.length + " operations placed. Loading…";
+      window.location.reload();
+    } else {
+      status.innerHTML = "";
+      const p = document.createElement("span");
+      p.className = "error";
+      p.textContent = "Could not plan: " + problem(result);
+      status.appendChild(p);
+      document.querySelectorAll(".toolbar button").forEach((b) => (b.disabled = false));
+    }
+  };
+  document.getElementById("generate").addEventListener("click", (e) => run(e.target));
+  const replan = document.getElementById("replan");
+  if (replan) replan.addEventListener("click", (e) => run(e.target));
+}
+
+function setupBooking() {
+  const form = document.getElementById("slot-form");
+  if (!form) return;
+  const workshop = form.dataset.workshop;
+  const status = document.getElementById("status");
+  const slotsList = document.getElementById("slots");
+  const bookingsBody = document.getElementById("bookings");
+
+  const showBookings = async () => {
+    const date = form.elements["date"].value;
+    const result = await api("GET", `/v1/workshops/${workshop}/bookings?date=${date}`);
+    bookingsBody.innerHTML = "";
+    if (result.status !== 200) return;
+    for (const b of result.data) {
+      const tr = document.createElement("tr");
+      for (const text of [b.id, b.service, timeOf(b.drop_off), b.promised ? timeOf(b.promised) : "", b.waiter ? "yes" : "no"]) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        tr.appendChild(td);
+      }
+      bookingsBody.appendChild(tr);
+    }
+  };
+
+  const showSlots = async (keepStatus) => {
+    const service = form.elements["service"].value;
+    const date = form.elements["date"].value;
+    const waiter = form.querySelector("input[name=waiter]:checked").value;
+    if (!keepStatus) status.textContent = "Looking for free slots…";
+    slotsList.innerHTML = "";
+    const result = await api("GET", `/v1/workshops/${workshop}/slots?service=${encodeURIComponent(service)}&date=${date}&waiter=${waiter}`);
+    if (result.status !== 200) {
+      status.textContent = "Cannot list slots: " + problem(result);
+      return;
+    }
+    if (!keepStatus) {
+      status.textContent = result.data.slots.length ? result.data.slots.length + " free slot(s)." : "No free slot on this day.";
+    }
+    for (const slot of result.data.slots) {
+      const li = document.createElement("li");
+      const text = document.createElement("span");
+      text.textContent = "Drop-off " + timeOf(slot.drop_off) + " · pickup " + timeOf(slot.promised);
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = "Book " + timeOf(slot.drop_off);
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        const body = { service, drop_off: slot.drop_off, waiter: waiter === "true" };
+        const customer = form.elements["customer"].value.trim();
+        if (customer) body.customer = customer;
+        const key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
+        const made = await api("POST", `/v1/workshops/${workshop}/bookings`, body, { "Idempotency-Key": key });
+        if (made.status === 201 || made.status === 200) {
+          status.textContent = "Booked " + made.data.id + ": drop-off " + timeOf(made.data.drop_off) + ", pickup " + timeOf(made.data.promised) + ".";
+        } else if (made.status === 409) {
+          status.textContent = "That time was just taken. Other times: " + ((made.data && made.data.alternatives) || []).map((a) => timeOf(a.drop_off)).join(", ");
+        } else {
+          status.textContent = "Not booked: " + problem(made);
+        }
+        await showBookings();
+        await showSlots(true);
+      });
+      li.appendChild(text);
+      li.appendChild(button);
+      slotsList.appendChild(li);
+    }
+  };
+
+  form.addEventListener("submit", (e) => { e.preventDefault(); showSlots(false); showBookings(); });
+  form.elements["date"].addEventListener("change", showBookings);
+  showBookings();
+}
+
+document.addEventListener("DOMContentLoaded", () => { setupPlan(); setupBooking(); });

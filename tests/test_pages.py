@@ -1,0 +1,100 @@
+"""The web pages in a real browser (Debian's Chromium driven by Playwright): sign in, generate a
+day's plan and count its bars against the plan's assignments, book a slot at the desk and see it
+listed. Screenshots go to tests/artifacts/ (1366x768 and tablet width)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from scheduler.scenarios import load_scenario
+from tests.test_server import Server
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+DATE = "2026-11-24"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not CHROMIUM.exists():
+    pytest.skip(
+        "no Chromium at /usr/bin/chromium (make test installs it with scripts/chromium.sh)",
+        allow_module_level=True,
+    )
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Server, str]]:
+    server = Server(tmp_path / "pages.db")
+    server.start()
+    workshop = load_scenario("small-dealer").workshop
+    with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as http:
+        assert http.put(f"/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
+                        headers={"content-type": "application/json"}).status_code == 200  # fmt: skip
+        for code in ["LUBE", "MAINT", "MINOR", "WARRANTY", "ALIGN"] * 2:
+            slots = http.get(
+                f"/v1/workshops/{workshop.id}/slots", params={"service": code, "date": DATE}
+            ).json()
+            if slots["slots"]:
+                body = {"service": code, "drop_off": slots["slots"][0]["drop_off"]}
+                assert http.post(f"/v1/workshops/{workshop.id}/bookings", json=body).status_code == 201
+    try:
+        yield server, workshop.id
+    finally:
+        server.kill()
+
+
+def test_a_foreman_generates_a_plan_and_books_a_slot_in_the_browser(served: tuple[Server, str]) -> None:
+    server, workshop = served
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(f"{server.url}/login?next=/workshops/{workshop}/plan/{DATE}")
+            page.get_by_label("API key").fill(server.headers["X-API-Key"])
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(re.compile(f"/workshops/{workshop}/plan/{DATE}"))
+            assert "No plan for this day yet" in page.content()
+
+            page.get_by_label("Solver time (s)").fill("3")
+            page.get_by_role("button", name="Generate plan").click()
+            page.wait_for_selector("svg.gantt g.bar", timeout=90_000)
+            plan = httpx.get(
+                f"{server.url}/v1/workshops/{workshop}/plans/{DATE}", headers=server.headers
+            ).json()
+            bars = page.locator("svg.gantt g.bar")
+            assert bars.count() == len(plan["assignments"]) > 0
+            assert bars.first.get_attribute("tabindex") == "0"  # details on keyboard focus, not only hover
+            labels = " ".join(bars.nth(i).get_attribute("aria-label") or "" for i in range(bars.count()))
+            assert all(a["booking"] in labels for a in plan["assignments"])
+            page.screenshot(path=str(ARTIFACTS / "plan-1366x768.png"), full_page=True)
+            page.get_by_role("link", name="technicians").click()
+            page.wait_for_url(re.compile("rows=technicians"))
+            assert page.locator("svg.gantt g.bar").count() == len(plan["assignments"])
+            page.set_viewport_size({"width": 768, "height": 1024})
+            page.screenshot(path=str(ARTIFACTS / "plan-768x1024.png"), full_page=True)
+
+            page.set_viewport_size({"width": 1366, "height": 768})
+            page.goto(f"{server.url}/workshops/{workshop}/book")
+            page.get_by_label("Service").select_option("LUBE")
+            page.get_by_label("Date").fill(DATE)
+            page.get_by_role("button", name="Show free slots").click()
+            first = page.locator("#slots button").first
+            first.wait_for(timeout=30_000)
+            first.click()
+            page.wait_for_function("document.getElementById('status').textContent.startsWith('Booked')")
+            booked = re.search(r"Booked (\S+):", page.locator("#status").inner_text())
+            assert booked is not None
+            page.wait_for_selector(f"#bookings td:text-is('{booked.group(1)}')")
+            page.screenshot(path=str(ARTIFACTS / "book-1366x768.png"), full_page=True)
+            listed = httpx.get(f"{server.url}/v1/workshops/{workshop}/bookings", params={"date": DATE},
+                               headers=server.headers).json()  # fmt: skip
+            assert booked.group(1) in {b["id"] for b in listed}
+        finally:
+            browser.close()
