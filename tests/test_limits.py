@@ -123,3 +123,6 @@ def test_a_simulation_runs_as_a_background_job(client: TestClient) -> None:
     assert job["status"] == "done", job
     result = job["result"]
     assert isinstance(result, dict) and result["rule_sets"][0]["name"] == "current"
+    report = client.get(f"/simulations/{job['id']}")  # the manager's page: the HTML report, offline
+    assert report.status_code == 200 and report.text.count("<svg") >= 3
+    assert "<script src=" not in report.text and "cdn" not in report.text.lower()
