@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -26,7 +27,7 @@ from scheduler.jobs import Busy, Job, JobRunner
 from scheduler.keys import KeyInfo, KeyStore, Role
 from scheduler.planning import make_plan
 from scheduler.scenarios import load_scenario
-from scheduler.service import Conflict, NotFound, PlanningService, plan_from_witness
+from scheduler.service import Conflict, NotFound, PlanningService, plan_from_witness, replan_plan
 from scheduler.slots import Offer
 from scheduler.storage import Store
 
@@ -74,6 +75,9 @@ class PlanDay(BaseModel):
     date: dt.date
     time_limit_seconds: float = Field(default=10.0, gt=0, le=MAX_SOLVE_SECONDS)
     background: bool = Field(default=False, description="202 with a job to poll instead of waiting")
+    now: AwareDatetime | None = Field(
+        default=None, description="re-plan the stored plan from this moment: work started before it stays"
+    )
 
 
 class JobView(BaseModel):
@@ -154,6 +158,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
     },
     413: {"model": Problem, "description": "the body is too large"},
     429: {"model": Problem, "description": "the solver pool is busy: retry later"},
+    503: {"model": Problem, "description": "a solver process died: retry"},
 }
 
 
@@ -223,6 +228,11 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
     @app.exception_handler(NotFound)
     async def _missing(_: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse(status_code=404, content={"detail": f"unknown {exc}"})
+
+    @app.exception_handler(BrokenProcessPool)
+    async def _broken(_: Request, exc: BrokenProcessPool) -> JSONResponse:
+        detail = "a solver process died; the pool restarts with the next request: retry"
+        return JSONResponse(status_code=503, content={"detail": detail}, headers={"Retry-After": "1"})
 
     @app.exception_handler(Busy)
     async def _busy(_: Request, exc: Busy) -> JSONResponse:
@@ -317,11 +327,16 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
         responses={202: {"model": JobView, "description": "background: poll the job"}},
     )
     def plan_day(workshop_id: str, body: PlanDay, response: Response) -> Plan | JobView:
-        request, witness, version = service.plan_inputs(workshop_id, body.date, body.time_limit_seconds)
+        if body.now is not None:
+            rr, version = service.replan_inputs(workshop_id, body.date, body.now, body.time_limit_seconds)
+            work: tuple[Callable[..., Plan], tuple[object, ...]] = (replan_plan, (rr,))
+        else:
+            request, witness, version = service.plan_inputs(workshop_id, body.date, body.time_limit_seconds)
+            work = (plan_from_witness, (request, witness))
         if not body.background:
-            plan: Plan = runner.run("plan", workshop_id, plan_from_witness, request, witness)
+            plan: Plan = runner.run("plan", workshop_id, work[0], *work[1])
             return service.store_plan(workshop_id, body.date, plan, version)
-        job = runner.submit("plan", workshop_id, plan_from_witness, request, witness)
+        job = runner.submit("plan", workshop_id, work[0], *work[1])
 
         def keep(done: Future[Plan]) -> None:
             if not done.cancelled() and done.exception() is None:

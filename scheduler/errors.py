@@ -16,6 +16,10 @@ class InputError(ValueError):
         self.source = source
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str, str | None]]:
+        # Raised in worker processes (plans, simulations) and sent back pickled.
+        return (InputError, (self.field, self.reason, self.source))
+
     def __str__(self) -> str:
         where = f"{self.source}: " if self.source else ""
         return f"{where}{self.field}: {self.reason}"

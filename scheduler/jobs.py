@@ -14,6 +14,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,11 +73,20 @@ class JobRunner:
             for k in done[: max(0, len(self._jobs) - self.keep)]:
                 del self._jobs[k]
         job.future.add_done_callback(lambda _: setattr(job, "finished", dt.datetime.now(dt.UTC)))
+        job.future.add_done_callback(self._forget_broken)
         return job
 
     def run(self, kind: str, workshop: str | None, fn: Callable[..., Any], *args: Any) -> Any:
         """Submit and wait for the result (exceptions of the job are raised here)."""
         return self.submit(kind, workshop, fn, *args).future.result()
+
+    def _forget_broken(self, future: Future[Any]) -> None:
+        """A worker that died (killed, out of memory) breaks the pool: the next job gets a new one."""
+        if not future.cancelled() and isinstance(future.exception(), BrokenProcessPool):
+            with self._lock:
+                pool, self._pool = self._pool, None
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:

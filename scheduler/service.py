@@ -15,11 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler.compiler import compile_request
-from scheduler.contract import Assignment, Booking, Plan, PlanOptions, PlanRequest, Workshop
+from scheduler.contract import Assignment, Booking, Plan, PlanOptions, PlanRequest, ReplanRequest, Workshop
 from scheduler.errors import InputError
 from scheduler.optimise import optimise
 from scheduler.planning import to_plan
 from scheduler.refiner import OfferRefiner
+from scheduler.replan import replan
 from scheduler.slots import CapacityRules, DayBook, Offer, offers_may_grow
 from scheduler.storage import BookingRow, PlanRow, Store, WorkshopRow
 from solver.problem import DaySolution, Placement
@@ -42,6 +43,11 @@ def _touch(row: WorkshopRow) -> None:
     now = dt.datetime.now(dt.UTC)
     previous = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=dt.UTC)
     row.updated_at = max(now, previous + dt.timedelta(microseconds=1))
+
+
+def replan_plan(rr: ReplanRequest) -> Plan:
+    """The re-planned day (module-level so that it can run in a worker process)."""
+    return replan(rr).plan
 
 
 def plan_from_witness(request: PlanRequest, witness: list[Assignment]) -> Plan:
@@ -415,6 +421,15 @@ class PlanningService:
             else:
                 row.body = plan.model_dump_json()
         return plan
+
+    def replan_inputs(
+        self, workshop_id: str, date: dt.date, now: dt.datetime, time_limit_seconds: float
+    ) -> tuple[ReplanRequest, tuple[object, ...]]:
+        """Re-planning the stored plan from `now`: work started before it stays where it is."""
+        request, _, version = self.plan_inputs(workshop_id, date, time_limit_seconds)
+        # Before the day begins nothing has started: re-plan the whole day, as stably as it can.
+        now = max(now, dt.datetime.combine(date, dt.time(), tzinfo=request.workshop.tz))
+        return ReplanRequest(request=request, plan=self.stored_plan(workshop_id, date), now=now), version
 
     def plan_day(self, workshop_id: str, date: dt.date, time_limit_seconds: float) -> Plan:
         """Plan the day here and now (the API runs `plan_from_witness` in its worker pool instead)."""

@@ -99,6 +99,21 @@ def test_background_plan_and_concurrent_replans_leave_one_consistent_plan(client
     assert job["status"] == "done", job
     assert Plan.model_validate(job["result"]).kpis.placed == booked
 
+    before = Plan.model_validate(client.get(f"{base}/plans/{DAY}").json())
+    now = "2026-11-24T10:00:00+08:00"  # re-plan mid-morning: what started by then stays put
+    again = client.post(f"{base}/plans", json={"date": DAY, "time_limit_seconds": 2, "now": now})
+    assert again.status_code == 200, again.text
+    after = {(a.booking, a.operation): a for a in Plan.model_validate(again.json()).assignments}
+    started = [a for a in before.assignments if a.start < dt.datetime.fromisoformat(now)]
+    assert started and all(after[(a.booking, a.operation)] == a for a in started)
+
+    # Bad input found inside a worker process comes back as 422 naming the field; the pool survives.
+    late = client.post(
+        f"{base}/plans", json={"date": DAY, "time_limit_seconds": 1, "now": "2026-11-26T09:00:00Z"}
+    )
+    assert late.status_code == 422 and late.json()["detail"][0]["loc"][-1] == "not_before", late.text
+    assert client.post(f"{base}/plans", json={"date": DAY, "time_limit_seconds": 1}).status_code == 200
+
     def replan(_: int) -> int:
         return client.post(f"{base}/plans", json={"date": DAY, "time_limit_seconds": 1}).status_code
 

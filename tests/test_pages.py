@@ -49,6 +49,10 @@ def served(tmp_path: Path) -> Iterator[tuple[Server, str]]:
         server.kill()
 
 
+def plan_booking_in(text: str, plan: dict[str, list[dict[str, str]]]) -> bool:
+    return any(a["booking"] in text for a in plan["assignments"])
+
+
 def test_a_foreman_generates_a_plan_and_books_a_slot_in_the_browser(served: tuple[Server, str]) -> None:
     server, workshop = served
     ARTIFACTS.mkdir(exist_ok=True)
@@ -65,15 +69,26 @@ def test_a_foreman_generates_a_plan_and_books_a_slot_in_the_browser(served: tupl
             page.get_by_label("Solver time (s)").fill("3")
             page.get_by_role("button", name="Generate plan").click()
             page.wait_for_selector("svg.gantt g.bar", timeout=90_000)
-            plan = httpx.get(
-                f"{server.url}/v1/workshops/{workshop}/plans/{DATE}", headers=server.headers
-            ).json()
+            stored = f"{server.url}/v1/workshops/{workshop}/plans/{DATE}"
+            plan = httpx.get(stored, headers=server.headers).json()
             bars = page.locator("svg.gantt g.bar")
             assert bars.count() == len(plan["assignments"]) > 0
             assert bars.first.get_attribute("tabindex") == "0"  # details on keyboard focus, not only hover
             labels = " ".join(bars.nth(i).get_attribute("aria-label") or "" for i in range(bars.count()))
             assert all(a["booking"] in labels for a in plan["assignments"])
+            bars.first.focus()
+            assert plan_booking_in(page.locator("#bar-details").inner_text(), plan)
             page.screenshot(path=str(ARTIFACTS / "plan-1366x768.png"), full_page=True)
+            with page.expect_response(
+                lambda r: r.url.endswith("/plans") and r.request.method == "POST"
+            ) as sent:
+                page.get_by_role("button", name="Re-plan now").click()
+            assert sent.value.status == 200, sent.value.text()
+            assert "now" in (sent.value.request.post_data_json or {})  # re-planned from the present
+            page.wait_for_load_state("load")
+            page.wait_for_selector("svg.gantt g.bar")
+            plan = httpx.get(stored, headers=server.headers).json()
+            assert page.locator("svg.gantt g.bar").count() == len(plan["assignments"])
             page.get_by_role("link", name="technicians").click()
             page.wait_for_url(re.compile("rows=technicians"))
             assert page.locator("svg.gantt g.bar").count() == len(plan["assignments"])

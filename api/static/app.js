@@ -36,8 +36,10 @@ function setupPlan() {
     const tick = setInterval(() => {
       status.textContent = "Planning… " + Math.round((Date.now() - started) / 1000) + " s of up to " + limit + " s";
     }, 500);
-    const result = await api("POST", `/v1/workshops/${bar.dataset.workshop}/plans`,
-      { date: bar.dataset.date, time_limit_seconds: limit });
+    const body = { date: bar.dataset.date, time_limit_seconds: limit };
+    // With a plan on the wall, "Re-plan now" keeps work that has started where it is.
+    if (bar.dataset.planned === "yes") body.now = new Date().toISOString();
+    const result = await api("POST", `/v1/workshops/${bar.dataset.workshop}/plans`, body);
     clearInterval(tick);
     if (result.status === 200) {
       status.textContent = "Plan ready: " + result.data.assignments.length + " operations placed. Loading…";
@@ -52,8 +54,13 @@ function setupPlan() {
     }
   };
   document.getElementById("generate").addEventListener("click", (e) => run(e.target));
-  const replan = document.getElementById("replan");
-  if (replan) replan.addEventListener("click", (e) => run(e.target));
+  // Details of the bar under the pointer or keyboard focus, also for sighted keyboard users.
+  const details = document.getElementById("bar-details");
+  document.querySelectorAll(".gantt .bar").forEach((bar) => {
+    const show = () => { if (details) details.textContent = bar.getAttribute("aria-label"); };
+    bar.addEventListener("focus", show);
+    bar.addEventListener("mouseenter", show);
+  });
 }
 
 function setupBooking() {
