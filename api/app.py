@@ -21,7 +21,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from api import login, pages
 from api.auth import ensure_workshop, guard
-from scheduler.contract import Booking, Identifier, Plan, PlanRequest, Workshop
+from scheduler.contract import Booking, Identifier, OperationEvent, Overrun, Plan, PlanRequest, Workshop
 from scheduler.errors import InputError
 from scheduler.jobs import Busy, Job, JobRunner
 from scheduler.keys import KeyInfo, KeyStore, Role
@@ -78,6 +78,10 @@ class PlanDay(BaseModel):
     now: AwareDatetime | None = Field(
         default=None, description="re-plan the stored plan from this moment: work started before it stays"
     )
+    overruns: list[Overrun] = Field(
+        default_factory=list, max_length=500, description="with `now`: started work that will end later"
+    )
+    finished: list[OperationEvent] = Field(default_factory=list, max_length=500, description="with `now`")
 
 
 class JobView(BaseModel):
@@ -327,8 +331,11 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
         responses={202: {"model": JobView, "description": "background: poll the job"}},
     )
     def plan_day(workshop_id: str, body: PlanDay, response: Response) -> Plan | JobView:
+        if body.now is None and (body.overruns or body.finished):
+            raise InputError("now", "overruns and finished operations need the time they were reported at")
         if body.now is not None:
             rr, version = service.replan_inputs(workshop_id, body.date, body.now, body.time_limit_seconds)
+            rr = rr.model_copy(update={"overruns": body.overruns, "finished": body.finished})
             work: tuple[Callable[..., Plan], tuple[object, ...]] = (replan_plan, (rr,))
         else:
             request, witness, version = service.plan_inputs(workshop_id, body.date, body.time_limit_seconds)

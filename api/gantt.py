@@ -100,7 +100,8 @@ def render(workshop: Workshop, plan: Plan, bookings: dict[str, str], rows_by: st
         # A nested <svg> per bar clips its label to the bar.
         parts.append(
             f'<g class="bar" tabindex="0" role="img" aria-label="{escape(details)}" '
-            f'data-booking="{escape(a.booking)}"><title>{escape(details)}</title>'
+            f'data-booking="{escape(a.booking)}" data-operation="{a.operation}" '
+            f'data-end="{end.isoformat()}"><title>{escape(details)}</title>'
             f'<svg x="{x0:.1f}" y="{y}" width="{max(2.0, x1 - x0):.1f}" height="{ROW - 8}" overflow="hidden">'
             f'<rect width="100%" height="100%" rx="3" fill="{fill}"/>'
             f'<text x="3" y="17" fill="{_text_colour(fill)}">'

@@ -49,6 +49,10 @@ def served(tmp_path: Path) -> Iterator[tuple[Server, str]]:
         server.kill()
 
 
+def plan_posted(response: playwright_api.Response) -> bool:
+    return response.url.endswith("/plans") and response.request.method == "POST"
+
+
 def plan_booking_in(text: str, plan: dict[str, list[dict[str, str]]]) -> bool:
     return any(a["booking"] in text for a in plan["assignments"])
 
@@ -79,15 +83,32 @@ def test_a_foreman_generates_a_plan_and_books_a_slot_in_the_browser(served: tupl
             bars.first.focus()
             assert plan_booking_in(page.locator("#bar-details").inner_text(), plan)
             page.screenshot(path=str(ARTIFACTS / "plan-1366x768.png"), full_page=True)
-            with page.expect_response(
-                lambda r: r.url.endswith("/plans") and r.request.method == "POST"
-            ) as sent:
+            with page.expect_response(plan_posted) as sent:
                 page.get_by_role("button", name="Re-plan now").click()
             assert sent.value.status == 200, sent.value.text()
             assert "now" in (sent.value.request.post_data_json or {})  # re-planned from the present
             page.wait_for_load_state("load")
             page.wait_for_selector("svg.gantt g.bar")
             plan = httpx.get(stored, headers=server.headers).json()
+            assert page.locator("svg.gantt g.bar").count() == len(plan["assignments"])
+            # A job runs late: the foreman clicks its bar, gives the expected end, re-plans around it.
+            bar = page.locator("svg.gantt g.bar").first
+            booking, operation = (
+                bar.get_attribute("data-booking"),
+                int(bar.get_attribute("data-operation") or 0),
+            )
+            bar.click()
+            page.get_by_label("Expected end").fill("16:00")
+            with page.expect_response(plan_posted) as sent:
+                page.get_by_role("button", name="Re-plan with this overrun").click()
+            assert sent.value.status == 200, sent.value.text()
+            page.wait_for_load_state("load")
+            page.wait_for_selector("svg.gantt g.bar")
+            plan = httpx.get(stored, headers=server.headers).json()
+            late = next(
+                a for a in plan["assignments"] if a["booking"] == booking and a["operation"] == operation
+            )
+            assert late["end"].startswith(f"{DATE}T16:00")
             assert page.locator("svg.gantt g.bar").count() == len(plan["assignments"])
             page.get_by_role("link", name="technicians").click()
             page.wait_for_url(re.compile("rows=technicians"))

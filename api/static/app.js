@@ -28,7 +28,7 @@ function setupPlan() {
   const bar = document.querySelector(".toolbar[data-workshop]");
   if (!bar) return;
   const status = document.getElementById("status");
-  const run = async (button) => {
+  const run = async (button, overrun) => {
     const limit = Math.max(1, Math.min(60, Number(document.getElementById("limit").value) || 10));
     document.querySelectorAll(".toolbar button").forEach((b) => (b.disabled = true));
     status.textContent = "Planning… (up to " + limit + " s)";
@@ -39,6 +39,7 @@ function setupPlan() {
     const body = { date: bar.dataset.date, time_limit_seconds: limit };
     // With a plan on the wall, "Re-plan now" keeps work that has started where it is.
     if (bar.dataset.planned === "yes") body.now = new Date().toISOString();
+    if (overrun) body.overruns = [overrun];
     const result = await api("POST", `/v1/workshops/${bar.dataset.workshop}/plans`, body);
     clearInterval(tick);
     if (result.status === 200) {
@@ -54,6 +55,32 @@ function setupPlan() {
     }
   };
   document.getElementById("generate").addEventListener("click", (e) => run(e.target));
+  // A job running late: the foreman gives its expected end and the day is re-planned around it.
+  const form = document.getElementById("overrun");
+  let chosen = null;
+  const openOverrun = (g) => {
+    chosen = g;
+    document.getElementById("overrun-what").textContent = g.getAttribute("aria-label");
+    const end = g.dataset.end;  // local ISO time with its offset, e.g. 2026-11-24T10:30:00+08:00
+    const minutes = Number(end.slice(11, 13)) * 60 + Number(end.slice(14, 16)) + 30;
+    const hh = String(Math.min(23, Math.floor(minutes / 60))).padStart(2, "0");
+    document.getElementById("overrun-end").value = hh + ":" + String(minutes % 60).padStart(2, "0");
+    form.hidden = false;
+    document.getElementById("overrun-end").focus();
+  };
+  document.querySelectorAll(".gantt .bar").forEach((g) => {
+    g.addEventListener("click", () => openOverrun(g));
+    g.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); openOverrun(g); } });
+  });
+  if (form) {
+    document.getElementById("overrun-cancel").addEventListener("click", () => { form.hidden = true; });
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const end = chosen.dataset.end;
+      const expected = end.slice(0, 11) + document.getElementById("overrun-end").value + ":00" + end.slice(19);
+      run(null, { booking: chosen.dataset.booking, operation: Number(chosen.dataset.operation), expected_end: expected });
+    });
+  }
   // Details of the bar under the pointer or keyboard focus, also for sighted keyboard users.
   const details = document.getElementById("bar-details");
   document.querySelectorAll(".gantt .bar").forEach((bar) => {
