@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,7 +24,7 @@ from api import login, pages
 from api.auth import ensure_workshop, guard
 from scheduler.contract import Booking, Identifier, OperationEvent, Overrun, Plan, PlanRequest, Workshop
 from scheduler.errors import InputError
-from scheduler.jobs import Busy, Job, JobRunner
+from scheduler.jobs import Busy, JobRecord, JobRunner
 from scheduler.keys import KeyInfo, KeyStore, Role
 from scheduler.planning import make_plan
 from scheduler.scenarios import load_scenario
@@ -110,7 +111,7 @@ class SimulationIn(BaseModel):
     growth: float = Field(default=1.0, gt=0, le=5)
 
 
-def _job_view(job: Job, url: str, result: BaseModel | None = None) -> JobView:
+def _job_view(job: JobRecord) -> JobView:
     return JobView(
         id=job.id,
         kind=job.kind,
@@ -118,8 +119,8 @@ def _job_view(job: Job, url: str, result: BaseModel | None = None) -> JobView:
         submitted=job.submitted,
         finished=job.finished,
         error=job.error,
-        url=url,
-        result=result.model_dump(mode="json") if result is not None else None,
+        url=f"/v1/jobs/{job.id}",
+        result=json.loads(job.result) if job.result is not None else None,
     )
 
 
@@ -196,7 +197,7 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
     """The app over the database at `db_url`. `auth` None: from BAYPLAN_AUTH (on unless "off")."""
     store = Store(db_url)
     service = PlanningService(store)
-    runner = JobRunner(processes=1, capacity=2)
+    runner = JobRunner(processes=1, capacity=2, store=store)
     keys = KeyStore(store) if (auth_from_environment() if auth is None else auth) else None
     if keys is None:
         logger.warning("API keys are OFF (local development): anyone who reaches this port may do anything")
@@ -352,7 +353,7 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
 
         job.future.add_done_callback(keep)
         response.status_code = 202
-        return _job_view(job, f"/v1/jobs/{job.id}")
+        return _job_view(runner.record(job))
 
     @app.get("/v1/jobs/{job_id}", dependencies=[jobs_read])
     def get_job(job_id: str, key: KeyInfo | None = jobs_read) -> JobView:
@@ -361,8 +362,7 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
             raise NotFound(f"job {job_id!r}")
         if job.workshop is not None:
             ensure_workshop(key, job.workshop)
-        result = job.future.result() if job.status == "done" else None
-        return _job_view(job, f"/v1/jobs/{job.id}", result)
+        return _job_view(job)
 
     @app.post("/v1/simulations", status_code=202, dependencies=[manager])
     def simulate(body: SimulationIn) -> JobView:
@@ -392,7 +392,7 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
             rule_sets,
             period,
         )
-        return _job_view(job, f"/v1/jobs/{job.id}")
+        return _job_view(runner.record(job))
 
     @app.get("/v1/workshops/{workshop_id}/plans/{date}", dependencies=[plans_read])
     def get_plan(workshop_id: str, date: dt.date) -> Plan:

@@ -95,9 +95,10 @@ def make_router(service: PlanningService, keys: KeyStore | None, runner: JobRunn
         if job is None or job.kind != "simulation":
             raise NotFound(f"simulation {job_id!r}")
         if job.status == "done":
+            from simulation.experiment import ExperimentResult
             from simulation.report import render_html
 
-            return HTMLResponse(render_html(job.future.result()))
+            return HTMLResponse(render_html(ExperimentResult.model_validate_json(job.result or "{}")))
         return page(request, "job.html", "Simulation", job=job)
 
     return router

@@ -77,9 +77,38 @@ def test_the_job_pool_refuses_work_past_its_capacity() -> None:
         assert {first.status, second.status} <= {"queued", "running"}
         assert first.future.result(timeout=60) == 2.0 and second.future.result(timeout=60) == 0.1
         assert runner.submit("test", None, _nap, 0.0).future.result(timeout=60) == 0.0  # room again
-        assert runner.get(first.id) is first and first.status == "done"
+        record = runner.get(first.id)
+        assert record is not None and record.status == "done" and first.status == "done"
     finally:
         runner.close()
+
+
+def test_jobs_are_known_to_every_worker_and_outlive_their_process(tmp_path: Path) -> None:
+    from scheduler.jobs import OWNER
+    from scheduler.storage import JobRow, Store
+
+    store = Store(f"sqlite:///{tmp_path / 'jobs.db'}")
+    here, elsewhere = JobRunner(store=store), JobRunner(store=store)  # two worker processes' runners
+    try:
+        job = here.submit("test", "w", _nap, 0.2)
+        assert job.future.result(timeout=60) == 0.2
+        deadline = time.monotonic() + 10
+        while (
+            (seen := elsewhere.get(job.id)) is not None
+            and seen.status != "done"
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.05)  # the status is written just after the result arrives
+        assert seen is not None and seen.status == "done" and seen.workshop == "w"
+        with store.transaction() as session:  # a job whose process was killed mid-run
+            dead = OWNER.rsplit(":", 1)[0] + ":999999"
+            session.add(JobRow(id="orphan", kind="plan", workshop_id="w", owner=dead, status="running",
+                               submitted=job.submitted))  # fmt: skip
+        orphan = elsewhere.get("orphan")
+        assert orphan is not None and orphan.status == "failed" and "stopped" in (orphan.error or "")
+    finally:
+        here.close()
+        elsewhere.close()
 
 
 def test_background_plan_and_concurrent_replans_leave_one_consistent_plan(client: TestClient) -> None:
