@@ -93,6 +93,7 @@ class PlanningService:
         # Offers per (workshop, date, service, waiter, fleet): the version and day they were made for.
         self._offers: dict[tuple[object, ...], tuple[tuple[object, ...], list[Offer], DayBook]] = {}
         self._days: dict[tuple[str, dt.date], tuple[tuple[object, ...], DayBook]] = {}
+        self._workshops: dict[str, Workshop] = {}
         self._workshop_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._refiner: OfferRefiner | None = None
@@ -153,12 +154,21 @@ class PlanningService:
         row = session.get(WorkshopRow, workshop_id)
         if row is None:
             raise NotFound(f"workshop {workshop_id!r}")
-        return Workshop.model_validate_json(row.body)
+        parsed = self._workshops.get(row.body)  # the same text parses to the same workshop
+        if parsed is None:
+            parsed = Workshop.model_validate_json(row.body)
+            with self._lock:
+                if len(self._workshops) > 64:
+                    self._workshops.clear()
+                self._workshops[row.body] = parsed
+        return parsed
 
     # Bookings
-    def _day(self, session: Session, workshop: Workshop, date: dt.date) -> DayBook:
+    def _day(
+        self, session: Session, workshop: Workshop, date: dt.date, version: tuple[object, ...] | None = None
+    ) -> DayBook:
         """The day's accepted bookings and witness, reused while the day's version holds."""
-        version = self._version(session, workshop.id, date)
+        version = version or self._version(session, workshop.id, date)
         cached = self._days.get((workshop.id, date))
         if cached is not None and cached[0] == version:
             return cached[1]
@@ -202,11 +212,11 @@ class PlanningService:
             workshop = self.workshop(workshop_id, session)
             if workshop.service(service) is None:
                 raise InputError("service", f"unknown service code {service!r}")
-            day = self._day(session, workshop, date)
+            day = self._day(session, workshop, date, version)
             if self._refiner is None:
                 offers = day.offers(service, waiter, fleet, exact_seconds=self.exact_seconds)
-            elif cached is not None and day.parent is not None and cached[2] is day.parent:
-                offers = day.offers_after(cached[1], service, waiter, fleet)  # one booking later
+            elif cached is not None and (added := day.added_since(cached[2])) is not None:
+                offers = day.offers_after(cached[1], added, service, waiter, fleet)  # bookings later
             else:
                 offers = day.offers(service, waiter, fleet)
             self._deliver(key, version, offers, day)

@@ -81,9 +81,9 @@ class DayBook:
         self.placements: list[Placement] = []
         self.placements_of: list[list[Placement]] = []
         self._templates: dict[tuple[object, ...], tuple[JobData, DayProblem]] = {}
-        self.parent: DayBook | None = None
-        """The day before its last booking, when that booking moved nothing (offers carry over)."""
-        self.added: tuple[Placement, ...] = ()
+        self.lineage: list[tuple[DayBook, tuple[Placement, ...]]] = []
+        """Earlier versions of this day, newest first, with every placement added since (offers made
+        on them carry over); empty after a booking moved others."""
         self._opening = tuple(self.clock.wall(hhmm) for hhmm in workshop.opening_window())
         for _, assignments in accepted:
             own = []
@@ -100,8 +100,12 @@ class DayBook:
             self.placements_of.append(own)
 
     def __getstate__(self) -> dict[str, object]:
-        """Pickled for the refinement process: without the day before (not needed there)."""
-        return {**self.__dict__, "parent": None}
+        """Pickled for the refinement process: without the earlier days (not needed there)."""
+        return {**self.__dict__, "lineage": []}
+
+    def added_since(self, earlier: DayBook) -> tuple[Placement, ...] | None:
+        """Placements added since `earlier` if this day grew from it by bookings alone."""
+        return next((added for day, added in self.lineage if day is earlier), None)
 
     def with_booking(self, booking: Booking, offer: Offer) -> DayBook:
         """The day after accepting `booking` (promise set) at `offer`: no reload, no recompile."""
@@ -111,8 +115,11 @@ class DayBook:
         after = DayBook(self.workshop, self.date, accepted, self.rules)
         after._templates = self._templates
         if offer.rewitness is None:  # only the new booking's placements changed
-            after.parent, after.added = self, offer.placements
-            self.parent = None  # one step back is all that is used: no chain through the day
+            added = tuple(offer.placements)
+            after.lineage = [(self, added)] + [
+                (day, cum + added) for day, cum in self.lineage[: _LINEAGE - 1]
+            ]
+        self.lineage = []  # the newest day holds the lineage: no chain of references through the day
         if "accepted_problem" in self.__dict__:  # compiled already: add the one new job
             single = compile_request(PlanRequest(workshop=self.workshop, date=self.date, bookings=[booking]))
             jobs = self.accepted_problem.jobs + single.problem.jobs
@@ -363,12 +370,17 @@ class DayBook:
         return self._complete(probes, fits, exact_seconds, workers)
 
     def offers_after(
-        self, previous: list[Offer], service: str, waiter: bool, fleet_partner: str | None = None
+        self,
+        previous: list[Offer],
+        added: tuple[Placement, ...],
+        service: str,
+        waiter: bool,
+        fleet_partner: str | None = None,
     ) -> list[Offer]:
-        """The offers of the same kind on this day, from `previous` (the offers on the day before its
-        last booking, `self.added`): an offer whose placement the new booking does not touch still
-        fits; only the touched times are fitted again. A time refused before stays refused here
-        (a booking more takes room away; the background refinement looks again)."""
+        """The offers of the same kind on this day, from `previous` (the offers on an earlier version
+        of it, before the bookings placed at `added`): an offer whose placement the new bookings do
+        not touch still fits; only the touched times are fitted again. A time refused before stays
+        refused here (bookings take room away; the background refinement looks again)."""
         probes = self._probes(service, waiter, fleet_partner)
         before = {o.drop_off: o for o in previous}
         availability: Availability | None = None
@@ -377,7 +389,7 @@ class DayBook:
             old = before.get(probe.drop_off)
             if old is None:
                 fits.append(None)
-            elif old.rewitness is None and not _touches(old.placements, self.added):
+            elif old.rewitness is None and not _touches(old.placements, added):
                 fits.append(old)
             else:
                 availability = availability or self._availability(self.accepted_problem)
@@ -410,6 +422,9 @@ class DayBook:
                 fits[i] = self._offer(probes[i], later.placements, later.rewitness)
             later = fits[i] or later
         return [f for p, f in zip(probes, fits, strict=True) if f is not None and self.allowed(p, f)]
+
+
+_LINEAGE = 16
 
 
 def _touches(placements: Sequence[Placement], added: Sequence[Placement]) -> bool:
