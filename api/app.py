@@ -27,8 +27,7 @@ from scheduler.errors import InputError
 from scheduler.jobs import Busy, JobRecord, JobRunner
 from scheduler.keys import KeyInfo, KeyStore, Role
 from scheduler.planning import make_plan
-from scheduler.scenarios import load_scenario
-from scheduler.service import Conflict, NotFound, PlanningService, plan_from_witness, replan_plan
+from scheduler.service import Conflict, NotFound, PlanningService
 from scheduler.slots import Offer
 from scheduler.storage import Store
 
@@ -332,19 +331,13 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
         responses={202: {"model": JobView, "description": "background: poll the job"}},
     )
     def plan_day(workshop_id: str, body: PlanDay, response: Response) -> Plan | JobView:
-        if body.now is None and (body.overruns or body.finished):
-            raise InputError("now", "overruns and finished operations need the time they were reported at")
-        if body.now is not None:
-            rr, version = service.replan_inputs(workshop_id, body.date, body.now, body.time_limit_seconds)
-            rr = rr.model_copy(update={"overruns": body.overruns, "finished": body.finished})
-            work: tuple[Callable[..., Plan], tuple[object, ...]] = (replan_plan, (rr,))
-        else:
-            request, witness, version = service.plan_inputs(workshop_id, body.date, body.time_limit_seconds)
-            work = (plan_from_witness, (request, witness))
+        compute, args, version = service.plan_work(
+            workshop_id, body.date, body.time_limit_seconds, body.now, body.overruns, body.finished
+        )
         if not body.background:
-            plan: Plan = runner.run("plan", workshop_id, work[0], *work[1])
+            plan: Plan = runner.run("plan", workshop_id, compute, *args)
             return service.store_plan(workshop_id, body.date, plan, version)
-        job = runner.submit("plan", workshop_id, work[0], *work[1])
+        job = runner.submit("plan", workshop_id, compute, *args)
 
         def keep(done: Future[Plan]) -> None:
             if not done.cancelled() and done.exception() is None:
@@ -366,32 +359,14 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
 
     @app.post("/v1/simulations", status_code=202, dependencies=[manager])
     def simulate(body: SimulationIn) -> JobView:
-        from simulation.arrivals import HistoryDemand, choose_period
-        from simulation.experiment import run_experiment
-        from simulation.rules import load_rules
+        from simulation.experiment import prepare, run_experiment
 
-        try:
-            scenario = load_scenario(body.scenario)
-        except InputError as exc:
-            raise InputError("scenario", exc.reason) from None
-        rule_sets = [load_rules(scenario, name) for name in body.rules]
-        period = choose_period(scenario, body.days, body.month, body.season)
-        HistoryDemand(scenario, body.growth)  # checks the growth factor before any work starts
-        job = runner.submit(
-            "simulation",
-            None,
-            partial(
-                run_experiment,
-                replications=body.replications,
-                seed=body.seed,
-                policy=body.policy,
-                growth=body.growth,
-                workers=1,
-            ),
-            scenario,
-            rule_sets,
-            period,
+        scenario, rule_sets, period = prepare(
+            body.scenario, body.rules, body.days, body.month, body.season, body.growth
         )
+        run = partial(run_experiment, replications=body.replications, seed=body.seed, policy=body.policy,
+                      growth=body.growth, workers=1)  # fmt: skip
+        job = runner.submit("simulation", None, run, scenario, rule_sets, period)
         return _job_view(runner.record(job))
 
     @app.get("/v1/workshops/{workshop_id}/plans/{date}", dependencies=[plans_read])

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 
@@ -15,7 +15,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler.compiler import compile_request
-from scheduler.contract import Assignment, Booking, Plan, PlanOptions, PlanRequest, ReplanRequest, Workshop
+from scheduler.contract import (
+    Assignment,
+    Booking,
+    OperationEvent,
+    Overrun,
+    Plan,
+    PlanOptions,
+    PlanRequest,
+    ReplanRequest,
+    Workshop,
+)
 from scheduler.errors import InputError
 from scheduler.optimise import optimise
 from scheduler.planning import to_plan
@@ -440,6 +450,29 @@ class PlanningService:
         # Before the day begins nothing has started: re-plan the whole day, as stably as it can.
         now = max(now, dt.datetime.combine(date, dt.time(), tzinfo=request.workshop.tz))
         return ReplanRequest(request=request, plan=self.stored_plan(workshop_id, date), now=now), version
+
+    def plan_work(
+        self,
+        workshop_id: str,
+        date: dt.date,
+        time_limit_seconds: float,
+        now: dt.datetime | None = None,
+        overruns: Sequence[Overrun] = (),
+        finished: Sequence[OperationEvent] = (),
+    ) -> tuple[Callable[..., Plan], tuple[object, ...], tuple[object, ...]]:
+        """What computing the day's plan takes: a pure function and its arguments (to run in a
+        worker process), and the day's version to store the result under. With `now`, the stored
+        plan is re-planned from that moment (started work, overruns and finished work as reported)."""
+        if now is None:
+            if overruns or finished:
+                raise InputError(
+                    "now", "overruns and finished operations need the time they were reported at"
+                )
+            request, witness, version = self.plan_inputs(workshop_id, date, time_limit_seconds)
+            return plan_from_witness, (request, witness), version
+        rr, version = self.replan_inputs(workshop_id, date, now, time_limit_seconds)
+        rr = rr.model_copy(update={"overruns": list(overruns), "finished": list(finished)})
+        return replan_plan, (rr,), version
 
     def plan_day(self, workshop_id: str, date: dt.date, time_limit_seconds: float) -> Plan:
         """Plan the day here and now (the API runs `plan_from_witness` in its worker pool instead)."""

@@ -403,5 +403,31 @@ def run_experiment(
     return aggregate(scenario, rule_sets, period, replications, seed, policy, growth, outcomes, backend, wall)
 
 
+def prepare(
+    scenario_name: str,
+    rule_names: list[str],
+    days: int,
+    month: str | None,
+    season: str | None,
+    growth: float,
+) -> tuple[Scenario, list[StaffingRules], Period]:
+    """An experiment's inputs by name, checked before any work starts (InputError naming the field)."""
+    from scheduler.errors import InputError
+    from simulation.arrivals import HistoryDemand, choose_period
+    from simulation.rules import load_rules
+
+    try:
+        scenario = load_scenario(scenario_name)
+    except InputError as exc:
+        raise InputError("scenario", exc.reason) from None
+    rule_sets = [load_rules(scenario, name) for name in rule_names]
+    names = [r.name for r in rule_sets]
+    if len(set(names)) != len(names):
+        raise InputError("rules", f"rule set names must differ, got {names}")
+    period = choose_period(scenario, days, month, season)
+    HistoryDemand(scenario, growth)  # checks the growth factor
+    return scenario, rule_sets, period
+
+
 def default_scenario_path(name: str) -> Path:
     return load_scenario(name).path
