@@ -22,6 +22,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from api import login, pages
 from api.auth import ensure_workshop, guard
+from scheduler.clock import Clock, clock_from
 from scheduler.contract import Booking, Identifier, OperationEvent, Overrun, Plan, PlanRequest, Workshop
 from scheduler.errors import InputError
 from scheduler.jobs import Busy, JobRecord, JobRunner
@@ -185,6 +186,22 @@ def _slots(offers: list[Offer]) -> list[Slot]:
 
 
 AUTH_ENVIRONMENT = "BAYPLAN_AUTH"
+NOW_ENVIRONMENT = "BAYPLAN_NOW"
+
+
+def clock_from_environment() -> Clock:
+    """The machine's clock, or (BAYPLAN_NOW set: replaying or demonstrating a day) one that starts
+    at that instant and runs on from there."""
+    text = os.environ.get(NOW_ENVIRONMENT, "").strip()
+    if not text:
+        return clock_from(None)
+    try:
+        start = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(NOW_ENVIRONMENT, f"not an ISO 8601 instant: {text!r}") from None
+    if start.tzinfo is None:
+        raise InputError(NOW_ENVIRONMENT, "needs a timezone offset, e.g. 2026-11-24T08:00:00+08:00")
+    return clock_from(start)
 
 
 def auth_from_environment() -> bool:
@@ -192,10 +209,12 @@ def auth_from_environment() -> bool:
     return os.environ.get(AUTH_ENVIRONMENT, "on").strip().lower() not in {"off", "0", "false", "no"}
 
 
-def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
-    """The app over the database at `db_url`. `auth` None: from BAYPLAN_AUTH (on unless "off")."""
+def create_app(db_url: str, *, auth: bool | None = None, clock: Clock | None = None) -> FastAPI:
+    """The app over the database at `db_url`. `auth` None: from BAYPLAN_AUTH (on unless "off").
+    `clock` None: the machine's, or one started at BAYPLAN_NOW (an aware ISO 8601 instant)."""
     store = Store(db_url)
-    service = PlanningService(store)
+    clock = clock or clock_from_environment()
+    service = PlanningService(store, clock=clock)
     runner = JobRunner(processes=1, capacity=2, store=store)
     keys = KeyStore(store) if (auth_from_environment() if auth is None else auth) else None
     if keys is None:
@@ -265,7 +284,7 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
         return JSONResponse(status_code=409, content={"detail": str(exc), "alternatives": alternatives})
 
     app.include_router(login.make_router(keys))
-    app.include_router(pages.make_router(service, keys, runner))
+    app.include_router(pages.make_router(service, keys, runner, clock))
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
 
     @app.get("/health")

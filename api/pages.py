@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from api import gantt
 from api.login import COOKIE
+from scheduler.clock import Clock
 from scheduler.jobs import JobRunner
 from scheduler.keys import KeyInfo, KeyStore, Role
 from scheduler.service import NotFound, PlanningService
@@ -24,7 +25,9 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 
-def make_router(service: PlanningService, keys: KeyStore | None, runner: JobRunner) -> APIRouter:
+def make_router(
+    service: PlanningService, keys: KeyStore | None, runner: JobRunner, clock: Clock
+) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     def viewer(request: Request, *roles: Role, workshop: str | None = None) -> KeyInfo | Response | None:
@@ -56,7 +59,9 @@ def make_router(service: PlanningService, keys: KeyStore | None, runner: JobRunn
             return who
         workshops = [w for w in service.workshops() if who is None or who.may_act_on(w.id)]
         days = {w.id: service.days(w.id) for w in workshops}
-        today = dt.datetime.now(dt.UTC).date().isoformat()
+        # Each workshop's own date: at 01:00 in Shanghai it is still yesterday in UTC.
+        now = clock.now()
+        today = {w.id: now.astimezone(w.tz).date().isoformat() for w in workshops}
         return page(request, "index.html", "Workshops", workshops=workshops, days=days, today=today)
 
     @router.get("/workshops/{workshop_id}/plan/{date}", response_class=HTMLResponse)
@@ -75,7 +80,8 @@ def make_router(service: PlanningService, keys: KeyStore | None, runner: JobRunn
         svg = gantt.render(workshop, plan, codes, rows_by) if plan else ""
         legend = gantt.legend(workshop, plan, codes) if plan else []
         return page(request, "plan.html", f"Plan {date}", workshop=workshop, date=date, plan=plan,
-                    bookings=bookings, svg=svg, legend=legend, rows_by=rows_by)  # fmt: skip
+                    bookings=bookings, svg=svg, legend=legend, rows_by=rows_by,
+                    now=clock.now().astimezone(workshop.tz).isoformat())  # fmt: skip
 
     @router.get("/workshops/{workshop_id}/book", response_class=HTMLResponse)
     def book_page(request: Request, workshop_id: str, date: dt.date | None = None) -> Response:
@@ -83,7 +89,7 @@ def make_router(service: PlanningService, keys: KeyStore | None, runner: JobRunn
         if isinstance(who, Response):
             return who
         workshop = service.workshop(workshop_id)
-        day = date or dt.datetime.now(workshop.tz).date() + dt.timedelta(days=1)
+        day = date or clock.now().astimezone(workshop.tz).date() + dt.timedelta(days=1)
         return page(request, "book.html", "Book a slot", workshop=workshop, date=day)
 
     @router.get("/simulations/{job_id}", response_class=HTMLResponse)

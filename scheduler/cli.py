@@ -14,6 +14,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console, RenderableType
 
+from scheduler.clock import clock_from
 from scheduler.contract import Plan, PlanRequest
 from scheduler.errors import InputError, from_validation_error
 
@@ -69,6 +70,25 @@ def _parse_date(value: str) -> dt.date:
         raise InputError("--date", f"expected YYYY-MM-DD, got {value!r}") from None
 
 
+def _parse_now(value: str | None) -> dt.datetime | None:
+    """`--now`: an aware ISO 8601 instant standing in for the machine's clock."""
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError("--now", f"expected an ISO 8601 instant, got {value!r}") from None
+    if moment.tzinfo is None:
+        raise InputError("--now", "needs a timezone offset, e.g. 2026-11-24T08:00:00+08:00")
+    return moment
+
+
+NowOption = Annotated[
+    str | None,
+    typer.Option("--now", help="the current instant (aware ISO 8601) instead of the machine's clock"),
+]
+
+
 def _with_time_limit(request: PlanRequest, time_limit: float | None) -> PlanRequest:
     if time_limit is None:
         return request
@@ -84,6 +104,7 @@ def plan(
         str, typer.Argument(help="bundled scenario name or scenario directory")
     ] = "dealer-2011",
     date: Annotated[str | None, typer.Option(help="plan date YYYY-MM-DD (default: tomorrow)")] = None,
+    now: NowOption = None,
     input: Annotated[Path | None, typer.Option("--input", help="v1 plan request JSON (stateless)")] = None,
     planner: Annotated[Planner, typer.Option(help="CP-SAT optimiser or the greedy baseline")] = Planner.cpsat,
     time_limit: Annotated[
@@ -106,7 +127,8 @@ def plan(
 
             loaded = load_scenario(scenario)
             if date is None:
-                plan_date = dt.datetime.now(loaded.workshop.tz).date() + dt.timedelta(days=1)
+                today = clock_from(_parse_now(now)).now().astimezone(loaded.workshop.tz).date()
+                plan_date = today + dt.timedelta(days=1)
             else:
                 plan_date = _parse_date(date)
             if scale <= 0:
@@ -185,15 +207,28 @@ def serve(
         bool,
         typer.Option("--no-auth", help="local development only: no API keys needed (or BAYPLAN_AUTH=off)"),
     ] = False,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now",
+            help="start the server's clock at this aware ISO 8601 instant (replays, demos; BAYPLAN_NOW)",
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP service (OpenAPI at /docs); SQLite file by default, PostgreSQL by URL."""
     import uvicorn
 
-    from api.app import AUTH_ENVIRONMENT, DB_ENVIRONMENT, create_app
+    from api.app import AUTH_ENVIRONMENT, DB_ENVIRONMENT, NOW_ENVIRONMENT, create_app
     from scheduler.storage import migrate
 
     if no_auth:
         os.environ[AUTH_ENVIRONMENT] = "off"
+    try:
+        start = _parse_now(now)
+    except InputError as exc:
+        raise _fail(str(exc)) from None
+    if start is not None:
+        os.environ[NOW_ENVIRONMENT] = start.isoformat()
     if workers == 1:
         uvicorn.run(create_app(db), host=host, port=port, log_level="info")
         return

@@ -1,12 +1,71 @@
-"""The plan day's clock: aware datetimes and local wall-clock times to minutes after local midnight."""
+"""Time: the one injectable "now" (`Clock`), and the plan day's clock (aware datetimes and local
+wall-clock times to minutes after local midnight)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import time
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from scheduler.contract import hhmm_minutes
+
+
+class Clock(Protocol):
+    """Where "now" comes from. Everything that depends on the current time asks one of these, so a
+    day can be replayed and tests do not depend on the machine's date or time zone."""
+
+    def now(self) -> dt.datetime:
+        """The current instant, timezone-aware."""
+        ...
+
+
+class SystemClock:
+    """The machine's clock."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+class FixedClock:
+    """A clock that stands still at `at` (tests), unless moved with `advance`/`set`."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.set(at)
+
+    def set(self, at: dt.datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("a clock needs a timezone-aware instant")
+        self._at = at
+
+    def advance(self, minutes: float) -> None:
+        self._at += dt.timedelta(minutes=minutes)
+
+    def now(self) -> dt.datetime:
+        return self._at
+
+
+class ShiftedClock:
+    """A clock that starts at `start` and runs at real speed from there (a server replaying or
+    demonstrating another day: `bayplan serve --now …`)."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("a clock needs a timezone-aware instant")
+        self._start = start
+        self._started = time.monotonic()
+
+    def now(self) -> dt.datetime:
+        return self._start + dt.timedelta(seconds=time.monotonic() - self._started)
+
+
+SYSTEM_CLOCK = SystemClock()
+
+
+def clock_from(now: dt.datetime | None) -> Clock:
+    """The machine's clock, or one started at `now`."""
+    return SYSTEM_CLOCK if now is None else ShiftedClock(now)
 
 
 class DayClock:

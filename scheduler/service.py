@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from scheduler.clock import SYSTEM_CLOCK, Clock
 from scheduler.compiler import compile_request
 from scheduler.contract import (
     Assignment,
@@ -48,9 +49,8 @@ class Conflict(RuntimeError):
         """The booking that did not fit: alternatives are found after the lock is released."""
 
 
-def _touch(row: WorkshopRow) -> None:
-    """Bump the workshop's revision (strictly, even within one clock tick)."""
-    now = dt.datetime.now(dt.UTC)
+def _touch(row: WorkshopRow, now: dt.datetime) -> None:
+    """Bump the workshop's revision (strictly, even within one clock tick or under a fixed clock)."""
     previous = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=dt.UTC)
     row.updated_at = max(now, previous + dt.timedelta(microseconds=1))
 
@@ -94,8 +94,10 @@ class PlanningService:
         exact_seconds: float = 1.0,
         refine_in_background: bool = True,
         booking_exact_seconds: float = 0.0,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.store = store
+        self.clock = clock
         self.rules = rules or CapacityRules()
         self.exact_seconds = exact_seconds
         # Kept short: it runs under the workshop's lock, holding up every other booking.
@@ -129,7 +131,7 @@ class PlanningService:
 
     # Workshops
     def put_workshop(self, workshop: Workshop) -> Workshop:
-        now = dt.datetime.now(dt.UTC)
+        now = self.clock.now()
         with self.store.transaction() as session:
             row = session.get(WorkshopRow, workshop.id)
             if row is None:
@@ -282,7 +284,7 @@ class PlanningService:
                 stored, after = self._fit(
                     session, workshop, booking, idempotency_key, "the drop-off time no longer fits"
                 )
-                _touch(locked)
+                _touch(locked, self.clock.now())
                 session.flush()
                 self._remember_day(session, after)  # a duplicate key or id fails here, inside the transaction
                 return stored, True
@@ -333,7 +335,7 @@ class PlanningService:
                 row = session.get(BookingRow, booking_id)
                 if row is None or row.workshop_id != workshop_id:
                     raise NotFound(f"booking {booking_id!r}")
-                _touch(locked)
+                _touch(locked, self.clock.now())
                 workshop = self.workshop(workshop_id, session)
                 old = Booking.model_validate_json(row.body)
                 try:
@@ -387,7 +389,7 @@ class PlanningService:
                 body=stored.model_dump_json(),
                 witness=[json.loads(a.model_dump_json()) for a in offer.assignments],
                 idempotency_key=idempotency_key,
-                created_at=dt.datetime.now(dt.UTC),
+                created_at=self.clock.now(),
             )
         )
         return stored, day.with_booking(stored, offer)
@@ -408,7 +410,7 @@ class PlanningService:
             row = session.get(BookingRow, booking_id)
             if locked is None or row is None or row.workshop_id != workshop_id:
                 raise NotFound(f"booking {booking_id!r}")
-            _touch(locked)
+            _touch(locked, self.clock.now())
             session.delete(row)
 
     # Plans

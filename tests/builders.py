@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from scheduler.clock import FixedClock
 from scheduler.contract import (
     Assignment,
     Booking,
@@ -18,7 +19,10 @@ from scheduler.contract import (
 )
 
 TZ = "Asia/Shanghai"
-DAY = dt.date(2026, 11, 24)  # a Tuesday
+NOW = dt.datetime(2026, 11, 23, 17, 30, tzinfo=ZoneInfo(TZ))
+"""The tests' clock: every app, service and server in the suite runs on it, never on the machine's."""
+DAY = (NOW + dt.timedelta(days=1)).date()  # tomorrow by that clock: a Tuesday
+DATE = DAY.isoformat()
 WORKSHOP_ID = "ws-small"
 SHIFT: dict[str, Any] = {"start": "08:00", "end": "17:00", "breaks": [{"start": "12:00", "end": "13:00"}]}
 
@@ -33,6 +37,10 @@ ZERO_KPIS = Kpis(
     technician_utilisation=0.0,
     bay_utilisation=0.0,
 )
+
+
+def fixed_clock() -> FixedClock:
+    return FixedClock(NOW)
 
 
 def at(hhmm: str, day: dt.date = DAY, tz: str = TZ) -> dt.datetime:

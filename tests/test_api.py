@@ -17,15 +17,16 @@ from api.app import create_app
 from scheduler.contract import Booking, Plan, PlanRequest, Workshop
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
+from scheduler.clock import FixedClock
+from tests.builders import DATE, NOW, fixed_clock
 
-DATE = "2026-11-24"
 TINY = "/v1/workshops/tiny/bookings"
 AT8 = "2026-11-24T08:00:00+08:00"
 
 
 @pytest.fixture
 def client(db_url: str) -> TestClient:
-    return TestClient(create_app(db_url, auth=False))  # keys: tests/test_auth.py
+    return TestClient(create_app(db_url, auth=False, clock=fixed_clock()))  # keys: tests/test_auth.py
 
 
 def _put(client: TestClient, workshop: Workshop) -> None:
@@ -92,7 +93,9 @@ def test_fifty_clients_race_for_the_last_slots(db_url: str) -> None:
     from scheduler.slots import CapacityRules
     from scheduler.storage import Store
 
-    service = PlanningService(Store(db_url), CapacityRules(walk_in_holdback=0, express_holdback=0))
+    service = PlanningService(
+        Store(db_url), CapacityRules(walk_in_holdback=0, express_holdback=0), clock=fixed_clock()
+    )
     service.put_workshop(_tiny())
     drop = dt.datetime(2026, 11, 24, 8, 0, tzinfo=_tiny().tz)
 
@@ -186,3 +189,18 @@ def test_closed_day_offers_nothing_and_refuses_bookings(client: TestClient) -> N
     assert client.get("/v1/workshops/tiny/slots", params={"service": "MAINT", "date": "2026-11-25"}).json()[
         "slots"
     ]
+
+
+def test_home_page_plans_the_workshops_own_today(db_url: str) -> None:
+    # 00:30 on the 24th in Shanghai, still the 23rd in UTC.
+    clock = FixedClock(dt.datetime(2026, 11, 23, 16, 30, tzinfo=dt.UTC))
+    client = TestClient(create_app(db_url, auth=False, clock=clock))
+    _put(client, _tiny())
+    page = client.get("/").text
+    assert "Plan for 2026-11-24" in page and "2026-11-23" not in page
+
+
+def test_the_plan_page_carries_the_servers_clock_for_re_planning(client: TestClient) -> None:
+    _put(client, _tiny())
+    page = client.get(f"/workshops/tiny/plan/{DATE}").text
+    assert f'data-now="{NOW.isoformat()}"' in page

@@ -17,6 +17,7 @@ with warnings.catch_warnings():
 from api.app import create_app
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
+from tests.builders import fixed_clock
 from tests.test_api import _tiny
 
 DAY = "2026-11-24"
@@ -50,7 +51,7 @@ Setup = tuple[TestClient, dict[str, str], KeyStore, Path]
 def setup(tmp_path: Path) -> Setup:
     db = tmp_path / "auth.db"
     url = f"sqlite:///{db}"
-    client = TestClient(create_app(url, auth=True))
+    client = TestClient(create_app(url, auth=True, clock=fixed_clock()))
     keys = KeyStore(Store(url))
     tokens = {role: keys.create(role, ["tiny"])[0] for role in ROLES}
     headers = {"content-type": "application/json", "X-API-Key": tokens["admin"]}

@@ -14,8 +14,7 @@ from scheduler.contract import Plan, ReplanResult
 from scheduler.demand import day_request
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
-
-DATE = "2026-11-24"
+from tests.builders import DATE
 
 
 def bayplan(*args: str) -> subprocess.CompletedProcess[str]:
@@ -139,3 +138,22 @@ def test_replan_command(tmp_path: Path) -> None:
     assert any(c.booking == "W1" for c in result.changes)
     table = bayplan("replan", "--input", str(path), "--time-limit", "2")
     assert table.returncode == 0 and "Changes" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("now", "tomorrow"),
+    [
+        ("2026-11-23T17:30:00+08:00", "2026-11-24"),
+        # 00:30 on the 24th in Shanghai is still the 23rd in UTC: tomorrow is the workshop's.
+        ("2026-11-23T16:30:00+00:00", "2026-11-25"),
+    ],
+)
+def test_plan_defaults_to_tomorrow_by_the_given_clock(now: str, tomorrow: str) -> None:
+    run = bayplan("plan", "small-dealer", "--now", now, "--planner", "greedy", "--format", "json")
+    assert run.returncode == 0, run.stderr
+    assert Plan.model_validate_json(run.stdout).date.isoformat() == tomorrow
+
+
+def test_now_without_a_timezone_is_refused() -> None:
+    run = bayplan("plan", "small-dealer", "--now", "2026-11-23T17:30", "--planner", "greedy")
+    assert run.returncode == 2 and "--now" in run.stderr

@@ -20,6 +20,7 @@ from scheduler.contract import Booking, Plan, PlanRequest
 from scheduler.jobs import Busy, JobRunner
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
+from tests.builders import fixed_clock
 from tests.test_api import _tiny
 
 DAY = "2026-11-24"
@@ -27,7 +28,7 @@ DAY = "2026-11-24"
 
 @pytest.fixture
 def client(tmp_path: Path) -> TestClient:
-    return TestClient(create_app(f"sqlite:///{tmp_path / 'limits.db'}", auth=False))
+    return TestClient(create_app(f"sqlite:///{tmp_path / 'limits.db'}", auth=False, clock=fixed_clock()))
 
 
 def _poll(client: TestClient, url: str, seconds: float = 180) -> dict[str, object]:

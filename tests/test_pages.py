@@ -12,11 +12,11 @@ import httpx
 import pytest
 
 from scheduler.scenarios import load_scenario
+from tests.builders import DATE
 from tests.test_server import Server
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
-DATE = "2026-11-24"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 

@@ -19,8 +19,8 @@ import pytest
 from scheduler.keys import ALL_WORKSHOPS, KeyStore
 from scheduler.scenarios import load_scenario
 from scheduler.storage import Store
+from tests.builders import DATE, NOW
 
-DATE = "2026-11-24"
 SERVICES = ["LUBE", "FIRST", "MAINT", "MINOR", "WARRANTY", "INSPECT", "ALIGN"]
 
 
@@ -52,6 +52,8 @@ class Server:
                 f"sqlite:///{self.db}",
                 "--port",
                 str(self.port),
+                "--now",
+                NOW.isoformat(),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

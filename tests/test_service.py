@@ -10,6 +10,7 @@ from scheduler.contract import Booking, Workshop
 from scheduler.service import PlanningService
 from scheduler.slots import CapacityRules
 from scheduler.storage import Store
+from tests.builders import fixed_clock
 
 
 def _workshop() -> Workshop:
@@ -31,7 +32,9 @@ def _workshop() -> Workshop:
 def test_every_booking_change_gives_the_day_a_new_version(db_url: str) -> None:
     """A cancel can bring back the same set of bookings with other witness placements; a cached
     day or offer from before must not be mistaken for it (its placements could overlap)."""
-    service = PlanningService(Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False)
+    service = PlanningService(
+        Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
+    )
     service.put_workshop(_workshop())
     date = dt.date(2026, 11, 24)
     at = dt.datetime(2026, 11, 24, 8, tzinfo=_workshop().tz)
@@ -73,7 +76,7 @@ def test_background_refinement_offers_more_times_and_they_can_be_booked(db_url: 
         pytest.skip("the refinement does not depend on the backend; once is enough")
     workshop = load_scenario("small-dealer").workshop
     rules = CapacityRules(walk_in_holdback=0, express_holdback=0, waiters_per_slot=100)
-    service = PlanningService(Store(db_url), rules, exact_seconds=1.0)
+    service = PlanningService(Store(db_url), rules, exact_seconds=1.0, clock=fixed_clock())
     try:
         service.put_workshop(workshop)
         date = dt.date(2026, 11, 24)

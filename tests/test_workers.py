@@ -14,6 +14,7 @@ import httpx
 
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
+from tests.builders import NOW
 from tests.test_api import _tiny
 from tests.test_server import _free_port
 
@@ -24,7 +25,18 @@ def test_two_workers_racing_for_the_last_slots_book_each_once(db_url: str, tmp_p
     key, _ = KeyStore(Store(db_url)).create("booking", ["tiny"])
     headers = {"X-API-Key": key}
     admin, _ = KeyStore(Store(db_url)).create("admin", ["*"])
-    command = [sys.executable, "-m", "scheduler.cli", "serve", "--db", db_url, "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "scheduler.cli",
+        "serve",
+        "--db",
+        db_url,
+        "--port",
+        str(port),
+        "--now",
+        NOW.isoformat(),
+    ]
     process = subprocess.Popen(
         [*command, "--workers", "2"],
         stdout=subprocess.DEVNULL,

@@ -24,6 +24,13 @@ function timeOf(iso) {
   return iso.slice(11, 16);
 }
 
+const pageLoaded = Date.now();
+
+function serverNow(element) {
+  const at = Date.parse(element.dataset.now || "");
+  return Number.isNaN(at) ? new Date() : new Date(at + (Date.now() - pageLoaded));
+}
+
 function setupPlan() {
   const bar = document.querySelector(".toolbar[data-workshop]");
   if (!bar) return;
@@ -37,8 +44,9 @@ function setupPlan() {
       status.textContent = "Planning… " + Math.round((Date.now() - started) / 1000) + " s of up to " + limit + " s";
     }, 500);
     const body = { date: bar.dataset.date, time_limit_seconds: limit };
-    // With a plan on the wall, "Re-plan now" keeps work that has started where it is.
-    if (bar.dataset.planned === "yes") body.now = new Date().toISOString();
+    // With a plan on the wall, "Re-plan now" keeps work that has started where it is. "Now" is the
+    // server's clock (sent with the page) run on since the page loaded, not this device's clock.
+    if (bar.dataset.planned === "yes") body.now = serverNow(bar).toISOString();
     if (overrun) body.overruns = [overrun];
     const result = await api("POST", `/v1/workshops/${bar.dataset.workshop}/plans`, body);
     clearInterval(tick);
