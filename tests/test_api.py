@@ -14,10 +14,10 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from api.app import create_app
+from scheduler.clock import FixedClock
 from scheduler.contract import Booking, Plan, PlanRequest, Workshop
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
-from scheduler.clock import FixedClock
 from tests.builders import DATE, NOW, fixed_clock
 
 TINY = "/v1/workshops/tiny/bookings"
