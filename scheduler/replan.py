@@ -14,6 +14,7 @@ from scheduler.contract import (
     Plan,
     ReplanRequest,
     ReplanResult,
+    Workshop,
 )
 from scheduler.dispatch import dispatch_order, pinned_placements
 from scheduler.errors import InputError
@@ -40,11 +41,23 @@ def _events_index(rr: ReplanRequest) -> None:
             raise InputError(f"cancelled[{i}]", f"unknown booking {ident!r}")
 
 
+def check_now_on_day(now: dt.datetime, workshop: Workshop, date: dt.date) -> None:
+    """Re-planning from `now` needs a moment before the plan date is over (before it begins, the
+    whole day is re-planned)."""
+    end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), tzinfo=workshop.tz)
+    if now >= end:
+        local = now.astimezone(workshop.tz).isoformat(timespec="minutes")
+        raise InputError(
+            "now", f"{local} is after the plan date {date} ended: a past day cannot be re-planned from now"
+        )
+
+
 def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
     """The day's bookings with everything started by `now` pinned (overruns and finishes applied)."""
     request, plan, now = rr.request, rr.plan, rr.now
     if plan.workshop != request.workshop.id or plan.date != request.date:
         raise InputError("plan", "the current plan is for another workshop or date than the request")
+    check_now_on_day(now, request.workshop, request.date)
     _events_index(rr)
     current = {(a.booking, a.operation): a for a in plan.assignments}
     started = {(e.booking, e.operation): e for e in rr.started}

@@ -31,10 +31,19 @@ from scheduler.errors import InputError
 from scheduler.optimise import optimise
 from scheduler.planning import to_plan
 from scheduler.refiner import OfferRefiner
-from scheduler.replan import replan
+from scheduler.replan import check_now_on_day, replan
 from scheduler.slots import CapacityRules, DayBook, Offer, offers_may_grow
 from scheduler.storage import BookingRow, PlanRow, Store, WorkshopRow
 from solver.problem import DaySolution, Placement
+
+PAST_GRACE = dt.timedelta(minutes=15)
+"""A drop-off this far behind the clock is still booked: the desk registering a car that just arrived."""
+
+
+def _not_past(field: str, date: dt.date, now: dt.datetime, workshop: Workshop) -> None:
+    today = now.astimezone(workshop.tz).date()
+    if date < today:
+        raise InputError(field, f"{date} is in the past (it is {today} at the workshop)")
 
 
 class NotFound(LookupError):
@@ -213,28 +222,50 @@ class PlanningService:
         return (count, latest, updated)
 
     def slots(
-        self, workshop_id: str, service: str, date: dt.date, waiter: bool, fleet: str | None
+        self,
+        workshop_id: str,
+        service: str,
+        date: dt.date,
+        waiter: bool,
+        fleet: str | None,
+        now: dt.datetime | None = None,
     ) -> list[Offer]:
+        """The day's offers that are still ahead of `now` (default: the service's clock)."""
+        now = now or self.clock.now()
         with self.store.sessions() as session:
-            key = (workshop_id, date, service, waiter, fleet)
-            version = self._version(session, workshop_id, date)
-            cached = self._offers.get(key)
-            if cached is not None and cached[0] == version:
-                return cached[1]
             workshop = self.workshop(workshop_id, session)
-            if workshop.service(service) is None:
-                raise InputError("service", f"unknown service code {service!r}")
-            day = self._day(session, workshop, date, version)
-            if self._refiner is None:
-                offers = day.offers(service, waiter, fleet, exact_seconds=self.exact_seconds)
-            elif cached is not None and (added := day.added_since(cached[2])) is not None:
-                offers = day.offers_after(cached[1], added, service, waiter, fleet)  # bookings later
-            else:
-                offers = day.offers(service, waiter, fleet)
-            self._deliver(key, version, offers, day)
-            if self._refiner is not None and offers_may_grow(day, offers):
-                self._refiner.request(key, version, day, service, waiter, fleet)
-            return offers
+            _not_past("date", date, now, workshop)
+            offers = self._day_offers(session, workshop, service, date, waiter, fleet)
+        return [o for o in offers if o.drop_off >= now]
+
+    def _day_offers(
+        self,
+        session: Session,
+        workshop: Workshop,
+        service: str,
+        date: dt.date,
+        waiter: bool,
+        fleet: str | None,
+    ) -> list[Offer]:
+        """Every offer of the day, cached per day version (independent of the time of asking)."""
+        key = (workshop.id, date, service, waiter, fleet)
+        version = self._version(session, workshop.id, date)
+        cached = self._offers.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        if workshop.service(service) is None:
+            raise InputError("service", f"unknown service code {service!r}")
+        day = self._day(session, workshop, date, version)
+        if self._refiner is None:
+            offers = day.offers(service, waiter, fleet, exact_seconds=self.exact_seconds)
+        elif cached is not None and (added := day.added_since(cached[2])) is not None:
+            offers = day.offers_after(cached[1], added, service, waiter, fleet)  # bookings later
+        else:
+            offers = day.offers(service, waiter, fleet)
+        self._deliver(key, version, offers, day)
+        if self._refiner is not None and offers_may_grow(day, offers):
+            self._refiner.request(key, version, day, service, waiter, fleet)
+        return offers
 
     def _deliver(
         self,
@@ -301,7 +332,10 @@ class PlanningService:
             return
         workshop = self.workshop(workshop_id)
         date = refused.drop_off.astimezone(workshop.tz).date()
-        offers = self.slots(workshop_id, refused.service, date, refused.waiter, refused.fleet_partner)
+        try:
+            offers = self.slots(workshop_id, refused.service, date, refused.waiter, refused.fleet_partner)
+        except InputError:
+            offers = []  # a day in the past: nothing to suggest
         conflict.alternatives = offers[:5]
 
     @staticmethod
@@ -345,7 +379,13 @@ class PlanningService:
                 session.delete(row)
                 session.flush()
                 stored, after = self._fit(
-                    session, workshop, wanted, row.idempotency_key, "the changed booking does not fit"
+                    session,
+                    workshop,
+                    wanted,
+                    row.idempotency_key,
+                    "the changed booking does not fit",
+                    check_past=wanted.drop_off
+                    != old.drop_off,  # other changes to today's booking stay allowed
                 )
                 session.flush()
                 self._remember_day(session, after)
@@ -363,11 +403,22 @@ class PlanningService:
             self._days[(day.workshop.id, day.date)] = (version, day)
 
     def _fit(
-        self, session: Session, workshop: Workshop, booking: Booking, idempotency_key: str | None, why: str
+        self,
+        session: Session,
+        workshop: Workshop,
+        booking: Booking,
+        idempotency_key: str | None,
+        why: str,
+        check_past: bool = True,
     ) -> tuple[Booking, DayBook]:
         """Store `booking` where it fits the day (409 with alternatives if it does not); returns it
         with its promise, and the day after it."""
         date = booking.drop_off.astimezone(workshop.tz).date()
+        if check_past:
+            now = self.clock.now()
+            if booking.drop_off < now - PAST_GRACE:
+                local = now.astimezone(workshop.tz).isoformat(timespec="minutes")
+                raise InputError("drop_off", f"{booking.drop_off.isoformat()} is in the past (it is {local})")
         if workshop.is_closed(date):
             raise InputError("drop_off", f"the workshop is closed on {date}")
         day = self._day(session, workshop, date)
@@ -449,6 +500,7 @@ class PlanningService:
     ) -> tuple[ReplanRequest, tuple[object, ...]]:
         """Re-planning the stored plan from `now`: work started before it stays where it is."""
         request, _, version = self.plan_inputs(workshop_id, date, time_limit_seconds)
+        check_now_on_day(now, request.workshop, date)
         # Before the day begins nothing has started: re-plan the whole day, as stably as it can.
         now = max(now, dt.datetime.combine(date, dt.time(), tzinfo=request.workshop.tz))
         return ReplanRequest(request=request, plan=self.stored_plan(workshop_id, date), now=now), version

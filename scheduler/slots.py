@@ -332,10 +332,17 @@ class DayBook:
         open_hhmm, close_hhmm = self.workshop.opening_window()
         step = self.rules.slot_minutes
         first = _round_up(hhmm_minutes(open_hhmm), step)
-        return [
-            dt.datetime.combine(self.date, dt.time(m // 60, m % 60), tzinfo=self.workshop.tz)
-            for m in range(first, hhmm_minutes(close_hhmm) + 1, step)
-        ]
+        # Keyed by UTC instant: aware times of one zone compare equal across DST folds.
+        instants: dict[dt.datetime, dt.datetime] = {}
+        for m in range(first, hhmm_minutes(close_hhmm) + 1, step):
+            wall = dt.datetime.combine(self.date, dt.time(m // 60, m % 60))
+            for fold in (0, 1):  # a wall time of the autumn's repeated hour happens twice
+                utc = wall.replace(tzinfo=self.workshop.tz, fold=fold).astimezone(dt.UTC)
+                real = utc.astimezone(self.workshop.tz)
+                if real.replace(tzinfo=None) == wall:  # not in the spring gap: the time exists
+                    instants[utc] = real
+        # Distinct instants in time order, each with the offset in force then.
+        return [instants[utc] for utc in sorted(instants)]
 
     def offers(
         self,

@@ -204,3 +204,33 @@ def test_the_plan_page_carries_the_servers_clock_for_re_planning(client: TestCli
     _put(client, _tiny())
     page = client.get(f"/workshops/tiny/plan/{DATE}").text
     assert f'data-now="{NOW.isoformat()}"' in page
+
+
+def _client_at(db_url: str, now: str) -> TestClient:
+    client = TestClient(create_app(db_url, auth=False, clock=FixedClock(dt.datetime.fromisoformat(now))))
+    _put(client, _tiny())
+    return client
+
+
+@pytest.mark.parametrize("drop_off", ["2026-11-23T09:00:00+08:00", "1890-11-24T09:00:00+08:00"])
+def test_drop_offs_in_the_past_are_refused(db_url: str, drop_off: str) -> None:
+    client = _client_at(db_url, "2026-11-24T08:00:00+08:00")
+    refused = client.post(TINY, json={"service": "MAINT", "drop_off": drop_off})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"][0]["loc"][-1] == "drop_off"
+    assert client.get(TINY, params={"date": "2026-11-23"}).json() == []
+
+
+def test_no_slots_for_past_days_and_today_only_from_now(db_url: str) -> None:
+    client = _client_at(db_url, "2026-11-24T08:40:00+08:00")
+    past = client.get("/v1/workshops/tiny/slots", params={"service": "MAINT", "date": "2026-11-23"})
+    assert past.status_code == 422 and past.json()["detail"][0]["loc"][-1] == "date", past.text
+    today = client.get("/v1/workshops/tiny/slots", params={"service": "MAINT", "date": DATE}).json()["slots"]
+    assert [s["drop_off"] for s in today] == ["2026-11-24T09:00:00+08:00"]
+    # A car that arrived a few minutes ago is still registered; one from an hour ago is not.
+    assert (
+        client.post(TINY, json={"service": "MAINT", "drop_off": "2026-11-24T08:30:00+08:00"}).status_code
+        == 201
+    )
+    ago = client.post(TINY, json={"service": "MAINT", "drop_off": "2026-11-24T07:30:00+08:00"})
+    assert ago.status_code == 422 and "in the past" in ago.text

@@ -157,3 +157,21 @@ def test_plan_defaults_to_tomorrow_by_the_given_clock(now: str, tomorrow: str) -
 def test_now_without_a_timezone_is_refused() -> None:
     run = bayplan("plan", "small-dealer", "--now", "2026-11-23T17:30", "--planner", "greedy")
     assert run.returncode == 2 and "--now" in run.stderr
+
+
+def test_replan_a_week_later_names_now(tmp_path: Path) -> None:
+    plan_path = tmp_path / "plan.json"
+    args = ["--date", DATE, "--seed", "3", "--format", "json", "--planner", "greedy", "--out", str(plan_path)]
+    assert bayplan("plan", "small-dealer", *args).returncode == 0
+    request = day_request(load_scenario("small-dealer"), dt.date.fromisoformat(DATE), seed=3)
+    week_later = (dt.date.fromisoformat(DATE) + dt.timedelta(days=7)).isoformat() + "T10:00:00+08:00"
+    body = {
+        "request": json.loads(request.model_dump_json()),
+        "plan": json.loads(plan_path.read_text()),
+        "now": week_later,
+        "cancelled": [request.bookings[0].id],
+    }
+    path = tmp_path / "replan.json"
+    path.write_text(json.dumps(body))
+    run = bayplan("replan", "--input", str(path))
+    assert run.returncode == 2 and "now" in run.stderr and "past day" in run.stderr, run.stderr

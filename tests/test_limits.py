@@ -138,10 +138,17 @@ def test_background_plan_and_concurrent_replans_leave_one_consistent_plan(client
     assert started and all(after[(a.booking, a.operation)] == a for a in started)
 
     # Bad input found inside a worker process comes back as 422 naming the field; the pool survives.
+    overrun = {"booking": "nope", "operation": 0, "expected_end": "2026-11-24T11:00:00+08:00"}
+    unknown = client.post(
+        f"{base}/plans", json={"date": DAY, "time_limit_seconds": 1, "now": now, "overruns": [overrun]}
+    )
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["overruns", "0", "booking"]
+    # Re-planning a day that is over from "now" says so (not a complaint about a booking).
     late = client.post(
         f"{base}/plans", json={"date": DAY, "time_limit_seconds": 1, "now": "2026-11-26T09:00:00Z"}
     )
-    assert late.status_code == 422 and late.json()["detail"][0]["loc"][-1] == "not_before", late.text
+    assert late.status_code == 422, late.text
+    assert late.json()["detail"][0]["loc"] == ["now"] and "past day" in late.json()["detail"][0]["msg"]
     assert client.post(f"{base}/plans", json={"date": DAY, "time_limit_seconds": 1}).status_code == 200
 
     def replan(_: int) -> int:

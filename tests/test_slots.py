@@ -154,3 +154,18 @@ def test_offers_carried_over_bookings_still_carry_valid_plans() -> None:
     for kind in kinds:
         refresh(kind)
     assert len(day.accepted) >= 15 and carried > 50 and steps >= 3
+
+
+@pytest.mark.parametrize(("date", "repeated"), [(dt.date(2026, 3, 29), False), (dt.date(2026, 10, 25), True)])
+def test_offered_instants_exist_are_distinct_and_in_order_across_dst(date: dt.date, repeated: bool) -> None:
+    data = _workshop().model_dump(mode="json")
+    data.update(timezone="Europe/Berlin", opening={"start": "00:00", "end": "23:59"})
+    data["technicians"][0]["shift"] = {"start": "00:00", "end": "23:59"}
+    times = DayBook(Workshop.model_validate(data), date, [], CapacityRules()).candidate_times()
+    utc = [t.astimezone(dt.UTC) for t in times]
+    assert utc == sorted(set(utc))  # distinct, in time order
+    for t in times:  # every offered local time exists: it survives a round trip through UTC
+        assert t.astimezone(dt.UTC).astimezone(t.tzinfo).isoformat() == t.isoformat()
+    walls = [t.strftime("%H:%M") for t in times]
+    assert "02:30" not in walls if not repeated else walls.count("02:30") == 2
+    assert len(times) == (48 + 2 if repeated else 48 - 2)  # the 30-minute grid over a 25 h or 23 h day
