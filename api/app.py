@@ -383,18 +383,22 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
         plan: Plan = runner.run("plan", request.workshop.id, make_plan, request)
         return plan
 
-    @app.post("/v1/keys", status_code=201, dependencies=[admin])
-    def create_key(body: KeyIn) -> KeyOut:
-        key, info = keys_or_off().create(body.role, body.workshops, body.label)
-        return KeyOut(key=key, **_key_fields(info))
+    @app.post("/v1/keys", status_code=201)
+    def create_key(body: KeyIn, key: KeyInfo | None = admin) -> KeyOut:
+        store = keys_or_off()
+        if key is not None and not key.covers(body.workshops):
+            outside = [w for w in body.workshops if not key.may_act_on(w)]
+            raise HTTPException(403, f"this key may not create keys for workshop {outside[0]!r}")
+        made, info = store.create(body.role, body.workshops, body.label)
+        return KeyOut(key=made, **_key_fields(info))
 
-    @app.get("/v1/keys", dependencies=[admin])
-    def list_keys() -> list[KeyView]:
-        return [KeyView(**_key_fields(info)) for info in keys_or_off().list()]
+    @app.get("/v1/keys")
+    def list_keys(key: KeyInfo | None = admin) -> list[KeyView]:
+        return [KeyView(**_key_fields(info)) for info in keys_or_off().list(within=key)]
 
-    @app.delete("/v1/keys/{key_id}", status_code=204, dependencies=[admin])
-    def revoke_key(key_id: str) -> Response:
-        if not keys_or_off().revoke(key_id):
+    @app.delete("/v1/keys/{key_id}", status_code=204)
+    def revoke_key(key_id: str, key: KeyInfo | None = admin) -> Response:
+        if not keys_or_off().revoke(key_id, within=key):  # a key outside the caller's scope: unknown
             raise NotFound(f"key {key_id!r}")
         return Response(status_code=204)
 

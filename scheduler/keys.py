@@ -12,6 +12,7 @@ import hashlib
 import secrets
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -42,6 +43,10 @@ class KeyInfo:
 
     def may_act_on(self, workshop_id: str) -> bool:
         return ALL_WORKSHOPS in self.workshops or workshop_id in self.workshops
+
+    def covers(self, workshops: Iterable[str]) -> bool:
+        """Whether every one of `workshops` is within this key's scope ('*' only within a '*' key's)."""
+        return all(self.may_act_on(w) for w in workshops)
 
 
 def _hash(key: str) -> str:
@@ -101,14 +106,17 @@ class KeyStore:
             self._cache[digest] = (now, info)
         return info
 
-    def list(self) -> list[KeyInfo]:
+    def list(self, within: KeyInfo | None = None) -> list[KeyInfo]:
+        """Every key, or with `within` only the keys whose workshops all lie in that key's scope."""
         with self.store.sessions() as session:
-            return [_info(r) for r in session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at))]
+            found = [_info(r) for r in session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at))]
+        return [k for k in found if within is None or within.covers(k.workshops)]
 
-    def revoke(self, key_id: str) -> bool:
+    def revoke(self, key_id: str, within: KeyInfo | None = None) -> bool:
+        """Revoke a key (False if unknown, or with `within`, outside that key's scope)."""
         with self.store.transaction() as session:
             row = session.get(ApiKeyRow, key_id)
-            if row is None:
+            if row is None or (within is not None and not within.covers(row.workshops)):
                 return False
             if row.revoked_at is None:
                 row.revoked_at = dt.datetime.now(dt.UTC)

@@ -177,3 +177,34 @@ def test_web_sign_in_sets_a_cookie_that_the_api_honours(setup: Setup) -> None:
     client.post("/logout")
     client.cookies.clear()
     assert client.get(f"{W}/slots?service=MAINT&date={DAY}").status_code == 401
+
+
+def test_a_scoped_admin_manages_keys_only_within_its_workshops(setup: Setup) -> None:
+    client, tokens, keys, _ = setup
+    scoped = {"X-API-Key": tokens["admin"]}  # an admin key for workshop tiny only
+    everywhere, _ = keys.create("admin", ["*"])
+    other_key, other_info = keys.create("booking", ["other"])
+    both_key, both_info = keys.create("foreman", ["tiny", "other"])
+    for workshops in (["*"], ["other"], ["tiny", "other"]):
+        for role in ("admin", "booking"):
+            refused = client.post("/v1/keys", json={"role": role, "workshops": workshops}, headers=scoped)
+            assert refused.status_code == 403, (role, workshops, refused.text)
+            assert "workshop" in refused.json()["detail"]
+    made = client.post("/v1/keys", json={"role": "admin", "workshops": ["tiny"]}, headers=scoped)
+    assert made.status_code == 201, made.text
+    listed = {k["id"] for k in client.get("/v1/keys", headers=scoped).json()}
+    assert made.json()["id"] in listed
+    assert other_info.id not in listed and both_info.id not in listed
+    assert all(set(k["workshops"]) <= {"tiny"} for k in client.get("/v1/keys", headers=scoped).json())
+    for key_id in (other_info.id, both_info.id):
+        assert client.delete(f"/v1/keys/{key_id}", headers=scoped).status_code == 404
+    slots = f"/v1/workshops/other/slots?service=MAINT&date={DAY}"
+    assert client.get(slots, headers={"X-API-Key": other_key}).status_code != 401  # still valid
+    assert keys.verify(both_key) is not None
+    # The all-workshops admin sees and manages everything, and may hand out '*' keys.
+    wide = {"X-API-Key": everywhere}
+    all_listed = {k["id"] for k in client.get("/v1/keys", headers=wide).json()}
+    assert {other_info.id, both_info.id, made.json()["id"]} <= all_listed
+    star = client.post("/v1/keys", json={"role": "admin", "workshops": ["*"]}, headers=wide)
+    assert star.status_code == 201
+    assert client.delete(f"/v1/keys/{other_info.id}", headers=wide).status_code == 204
