@@ -97,9 +97,14 @@ class JobView(BaseModel):
 
 class SimulationIn(BaseModel):
     model_config = {"extra": "forbid"}
-    scenario: Annotated[str, Field(min_length=1, max_length=64)] = "dealer-2011"
+    scenario: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        default="dealer-2011", description="a bundled scenario's name (scenarios/<name>), not a path"
+    )
     rules: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
-        default=["current"], min_length=1, max_length=4
+        default=["current"],
+        min_length=1,
+        max_length=4,
+        description="names of rules bundled with the scenario (scenarios/<name>/rules/<rules>.toml)",
     )
     days: int = Field(default=30, ge=1, le=62)
     replications: int = Field(default=10, ge=2, le=50)
@@ -357,16 +362,16 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
             ensure_workshop(key, job.workshop)
         return _job_view(job)
 
-    @app.post("/v1/simulations", status_code=202, dependencies=[manager])
-    def simulate(body: SimulationIn) -> JobView:
-        from simulation.experiment import prepare, run_experiment
+    @app.post("/v1/simulations", status_code=202)
+    def simulate(body: SimulationIn, key: KeyInfo | None = manager) -> JobView:
+        from simulation.experiment import bundled_scenario, prepare, run_experiment
 
-        scenario, rule_sets, period = prepare(
-            body.scenario, body.rules, body.days, body.month, body.season, body.growth
-        )
+        scenario = bundled_scenario(body.scenario)  # a bundled name, never a path
+        ensure_workshop(key, scenario.workshop.id)
+        rule_sets, period = prepare(scenario, body.rules, body.days, body.month, body.season, body.growth)
         run = partial(run_experiment, replications=body.replications, seed=body.seed, policy=body.policy,
                       growth=body.growth, workers=1)  # fmt: skip
-        job = runner.submit("simulation", None, run, scenario, rule_sets, period)
+        job = runner.submit("simulation", scenario.workshop.id, run, scenario, rule_sets, period)
         return _job_view(runner.record(job))
 
     @app.get("/v1/workshops/{workshop_id}/plans/{date}", dependencies=[plans_read])

@@ -94,6 +94,10 @@ def make_router(service: PlanningService, keys: KeyStore | None, runner: JobRunn
         job = runner.get(job_id)
         if job is None or job.kind != "simulation":
             raise NotFound(f"simulation {job_id!r}")
+        if job.workshop is not None:  # the scenario's workshop: within the key's scope
+            who = viewer(request, Role.manager, workshop=job.workshop)
+            if isinstance(who, Response):
+                return who
         if job.status == "done":
             from simulation.experiment import ExperimentResult
             from simulation.report import render_html

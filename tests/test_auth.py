@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -37,7 +39,7 @@ ROUTES: list[tuple[str, str, object, set[str]]] = [
     ("GET", f"{W}/plans/{DAY}", None, {"foreman", "manager"}),
     ("POST", "/v1/plan", "plan-request", {"foreman"}),
     ("GET", "/v1/jobs/J0", None, {"foreman", "manager"}),
-    ("POST", "/v1/simulations", {"scenario": "dealer-2011", "rules": ["no-such-rules"]}, {"manager"}),
+    ("POST", "/v1/simulations", {"scenario": "no-such-scenario"}, {"manager"}),  # 422 once admitted
     ("GET", "/v1/keys", None, set()),
     ("POST", "/v1/keys", {"role": "booking", "workshops": ["tiny"]}, set()),
     ("DELETE", "/v1/keys/unknown", None, set()),
@@ -208,3 +210,44 @@ def test_a_scoped_admin_manages_keys_only_within_its_workshops(setup: Setup) -> 
     star = client.post("/v1/keys", json={"role": "admin", "workshops": ["*"]}, headers=wide)
     assert star.status_code == 201
     assert client.delete(f"/v1/keys/{other_info.id}", headers=wide).status_code == 204
+
+
+def test_simulations_take_bundled_names_never_server_paths(setup: Setup) -> None:
+    client, _, keys, _ = setup
+    manager = {"X-API-Key": keys.create("manager", ["small-dealer"])[0]}
+    copied = Path(tempfile.mkdtemp(prefix="bp")) / "s"  # short: a field holds 64 characters
+    shutil.copytree(Path(__file__).parents[1] / "scenarios" / "small-dealer", copied)
+    quick = {"days": 1, "replications": 2}
+
+    def refused(body: dict[str, object], field: str) -> str:
+        response = client.post("/v1/simulations", json={**quick, **body}, headers=manager)
+        assert response.status_code == 422, (body, response.text)
+        detail = response.json()["detail"][0]
+        assert detail["loc"][0] == field, (body, detail)
+        return str(detail["msg"])
+
+    said = refused({"scenario": str(copied)}, "scenario")  # a scenario folder on the server
+    assert said.startswith("unknown scenario") and "small-dealer" in said  # the bundled names
+    assert refused({"scenario": "../scenarios/small-dealer"}, "scenario").startswith("unknown scenario")
+    exists = refused({"scenario": "small-dealer", "rules": ["/etc/passwd"]}, "rules")
+    missing = refused({"scenario": "small-dealer", "rules": ["/etc/no-such-file"]}, "rules")
+    assert exists.replace("passwd", "X") == missing.replace("no-such-file", "X")  # no file oracle
+    assert "current" in exists  # the rules bundled with the scenario
+    refused({"scenario": "small-dealer", "rules": ["/proc/self/mem"]}, "rules")
+    refused({"scenario": "small-dealer", "rules": [str(copied / "rules" / "current.toml")]}, "rules")
+    refused({"scenario": "small-dealer", "rules": ["../../dealer-2011/rules/current"]}, "rules")
+    shutil.rmtree(copied.parent)
+
+
+def test_a_manager_simulates_only_its_own_workshops(setup: Setup) -> None:
+    client, tokens, keys, _ = setup
+    quick = {"scenario": "small-dealer", "rules": ["current"], "days": 1, "replications": 2}
+    refused = client.post("/v1/simulations", json=quick, headers={"X-API-Key": tokens["manager"]})
+    assert refused.status_code == 403, refused.text  # the manager key is for tiny only
+    assert "small-dealer" in refused.json()["detail"]
+    own = {"X-API-Key": keys.create("manager", ["small-dealer"])[0]}
+    started = client.post("/v1/simulations", json=quick, headers=own)
+    assert started.status_code == 202, started.text
+    job = started.json()["url"]
+    assert client.get(job, headers={"X-API-Key": tokens["manager"]}).status_code == 403
+    assert client.get(job, headers=own).status_code == 200
