@@ -152,6 +152,16 @@ class Problem(BaseModel):
     detail: str
 
 
+class InputIssue(BaseModel):
+    loc: list[str | int] = Field(description="where: ['header', 'Idempotency-Key'], ['body', 'drop_off']")
+    msg: str
+    type: str
+
+
+class InputProblem(BaseModel):
+    detail: list[InputIssue]
+
+
 class ConflictProblem(Problem):
     alternatives: list[Slot] = []
 
@@ -297,18 +307,37 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
     ) -> Slots:
         return Slots(slots=_slots(service.slots(workshop_id, service_code, date, waiter, fleet_partner)))
 
-    @app.post("/v1/workshops/{workshop_id}/bookings", status_code=201, dependencies=[booking])
+    @app.post(
+        "/v1/workshops/{workshop_id}/bookings",
+        status_code=201,
+        responses={
+            200: {"model": Booking, "description": "a replay: this API key sent this request with this key"},
+            422: {
+                "model": InputProblem,
+                "description": "a bad body, or an `Idempotency-Key` that is empty or was used for another"
+                " booking request by this API key",
+            },
+        },
+    )
     def book(
         workshop_id: str,
         body: BookingIn,
         response: Response,
-        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                max_length=200,
+                description="a unique key per booking of this API key: a retry with it returns the"
+                " first answer; reused for another booking it is refused (422)",
+            ),
+        ] = None,
+        key: KeyInfo | None = booking,
     ) -> Booking:
         try:
-            booking = Booking(id=PlanningService.new_booking_id(), **body.model_dump())
+            wanted = Booking(id=PlanningService.new_booking_id(), **body.model_dump())
         except ValueError as exc:
             raise InputError("body", str(exc)) from None
-        stored, created = service.book(workshop_id, booking, idempotency_key)
+        stored, created = service.book(workshop_id, wanted, idempotency_key, None if key is None else key.id)
         if not created:
             response.status_code = 200  # a replay of an acknowledged booking
         return stored

@@ -251,3 +251,23 @@ def test_a_manager_simulates_only_its_own_workshops(setup: Setup) -> None:
     job = started.json()["url"]
     assert client.get(job, headers={"X-API-Key": tokens["manager"]}).status_code == 403
     assert client.get(job, headers=own).status_code == 200
+
+
+def test_idempotency_keys_belong_to_the_api_key_that_used_them(setup: Setup) -> None:
+    client, _, keys, _ = setup
+    roomy = _tiny().model_dump(mode="json")
+    roomy["opening"]["end"] = roomy["technicians"][0]["shift"]["end"] = "18:00"
+    everywhere = {"X-API-Key": keys.create("admin", ["*"])[0]}
+    assert client.put(W, json=roomy, headers=everywhere).status_code == 200
+    desk, website = (keys.create("booking", ["tiny"])[0] for _ in range(2))
+    body = {"service": "MAINT", "drop_off": AT8}
+    ann = client.post(f"{W}/bookings", json={**body, "customer": "Ann"},
+                      headers={"X-API-Key": desk, "Idempotency-Key": "1"})  # fmt: skip
+    assert ann.status_code == 201, ann.text
+    ben = client.post(f"{W}/bookings", json={**body, "customer": "Ben"},
+                      headers={"X-API-Key": website, "Idempotency-Key": "1"})  # fmt: skip
+    assert ben.status_code == 201, ben.text  # a booking of its own, not Ann's
+    assert ben.json()["customer"] == "Ben" and ben.json()["id"] != ann.json()["id"]
+    again = client.post(f"{W}/bookings", json={**body, "customer": "Ben"},
+                        headers={"X-API-Key": website, "Idempotency-Key": "1"})  # fmt: skip
+    assert again.status_code == 200 and again.json() == ben.json()
