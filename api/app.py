@@ -207,8 +207,10 @@ def auth_from_environment() -> bool:
     return os.environ.get(AUTH_ENVIRONMENT, "on").strip().lower() not in {"off", "0", "false", "no"}
 
 
-def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
-    """The app over the database at `db_url`. `auth` None: from BAYPLAN_AUTH (on unless "off")."""
+def create_app(db_url: str, *, auth: bool | None = None, secure_cookies: bool | None = None) -> FastAPI:
+    """The app over the database at `db_url`. `auth` None: from BAYPLAN_AUTH (on unless "off").
+    `secure_cookies` (the sign-in cookie is Secure over plain HTTP too, behind a TLS proxy) None:
+    from BAYPLAN_SECURE_COOKIES; over HTTPS the cookie is Secure anyway."""
     store = Store(db_url)
     service = PlanningService(store)
     runner = JobRunner(processes=1, capacity=2, store=store)
@@ -279,7 +281,8 @@ def create_app(db_url: str, *, auth: bool | None = None) -> FastAPI:
         alternatives = [s.model_dump(mode="json") for s in _slots(exc.alternatives)]
         return JSONResponse(status_code=409, content={"detail": str(exc), "alternatives": alternatives})
 
-    app.include_router(login.make_router(keys))
+    secure = login.secure_cookies_from_environment() if secure_cookies is None else secure_cookies
+    app.include_router(login.make_router(keys, secure))
     app.include_router(pages.make_router(service, keys, runner))
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
 

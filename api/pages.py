@@ -31,7 +31,7 @@ def make_router(service: PlanningService, keys: KeyStore | None, runner: JobRunn
         """The signed-in key, or the response to send instead (sign in, or not allowed)."""
         if keys is None:
             return None
-        info = keys.verify(request.cookies.get(COOKIE, ""))
+        info = keys.verify_session(request.cookies.get(COOKIE, ""))
         if info is None:
             target = quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
             return RedirectResponse(f"/login?next={target}", status_code=303)

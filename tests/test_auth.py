@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sqlite3
 import subprocess
@@ -10,6 +11,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
+import httpx
 import pytest
 
 with warnings.catch_warnings():
@@ -166,9 +168,9 @@ def test_cli_creates_a_key_once_and_says_what_is_wrong(tmp_path: Path) -> None:
 def test_web_sign_in_sets_a_cookie_that_the_api_honours(setup: Setup) -> None:
     client, tokens, _, _ = setup
     client.cookies.clear()
-    form = {"content-type": "application/x-www-form-urlencoded"}
+    form = {"content-type": "application/x-www-form-urlencoded", "origin": "http://testserver"}
     refused = client.post("/login", content="key=bp_wrong&next=/", headers=form)
-    assert refused.status_code == 401 and "bayplan_key" not in refused.cookies
+    assert refused.status_code == 401 and not refused.cookies
     body = f"key={tokens['booking']}&next=//evil.example/"
     signed = client.post("/login", content=body, headers=form, follow_redirects=False)
     assert signed.status_code == 303 and signed.headers["location"] == "/"  # no open redirect
@@ -176,7 +178,7 @@ def test_web_sign_in_sets_a_cookie_that_the_api_honours(setup: Setup) -> None:
     assert "httponly" in cookie and "samesite=strict" in cookie
     assert client.get(f"{W}/slots?service=MAINT&date={DAY}").status_code == 200  # the cookie alone
     assert client.get(f"{W}/plans/{DAY}").status_code == 403  # still a booking key
-    client.post("/logout")
+    client.post("/logout", headers={"origin": "http://testserver"})
     client.cookies.clear()
     assert client.get(f"{W}/slots?service=MAINT&date={DAY}").status_code == 401
 
@@ -271,3 +273,93 @@ def test_idempotency_keys_belong_to_the_api_key_that_used_them(setup: Setup) -> 
     again = client.post(f"{W}/bookings", json={**body, "customer": "Ben"},
                         headers={"X-API-Key": website, "Idempotency-Key": "1"})  # fmt: skip
     assert again.status_code == 200 and again.json() == ben.json()
+
+
+FORM = {"content-type": "application/x-www-form-urlencoded", "origin": "http://testserver"}
+
+
+def _sign_in(client: TestClient, key: str, headers: dict[str, str] = FORM) -> httpx.Response:
+    client.cookies.clear()
+    return client.post("/login", content=f"key={key}&next=/", headers=headers, follow_redirects=False)
+
+
+def test_the_sign_in_cookie_is_a_session_not_the_key(setup: Setup) -> None:
+    client, tokens, _, db = setup
+    admin = {"X-API-Key": tokens["admin"]}
+    made = client.post("/v1/keys", json={"role": "booking", "workshops": ["tiny"]}, headers=admin).json()
+    signed = _sign_in(client, made["key"])
+    assert signed.status_code == 303
+    assert made["key"] not in signed.headers["set-cookie"]  # a stolen cookie does not give the key away
+    (cookie,) = signed.cookies.values()
+    raw = Path(db).read_bytes() + (Path(f"{db}-wal").read_bytes() if Path(f"{db}-wal").exists() else b"")
+    assert cookie.encode() not in raw  # only its hash is stored
+    slots = f"{W}/slots?service=MAINT&date={DAY}"
+    assert client.get(slots).status_code == 200
+    assert client.get(slots, headers={"X-API-Key": cookie}).status_code == 401  # not a key either
+    assert client.delete(f"/v1/keys/{made['id']}", headers=admin).status_code == 204
+    assert client.get(slots).status_code == 401  # revoking the key ends its sessions at once
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+    _sign_in(client, tokens["booking"])
+    ended = dict(client.cookies)
+    assert client.post("/logout", headers=FORM, follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    client.cookies.update(ended)
+    assert client.get(slots).status_code == 401  # signed out: the old cookie is dead
+
+
+def test_sessions_expire(tmp_path: Path) -> None:
+    moment = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC)
+    keys = KeyStore(Store(f"sqlite:///{tmp_path / 's.db'}"), clock=lambda: moment)
+    key, info = keys.create("booking", ["tiny"])
+    session = keys.start_session(key)
+    assert session is not None and keys.start_session("bp_wrong") is None
+    verified = keys.verify_session(session)
+    assert verified is not None and verified.id == info.id
+    moment += dt.timedelta(hours=11, minutes=59)
+    assert keys.verify_session(session) is not None
+    moment += dt.timedelta(minutes=2)
+    assert keys.verify_session(session) is None  # 12 h after signing in, even from the cache
+
+
+def test_the_cookie_is_secure_over_https_or_when_told(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    client, tokens, _, _ = setup
+    assert "secure" not in _sign_in(client, tokens["booking"]).headers["set-cookie"].lower()
+    https = TestClient(client.app, base_url="https://testserver")
+    signed = _sign_in(https, tokens["booking"], {**FORM, "origin": "https://testserver"})
+    assert signed.status_code == 303 and "secure" in signed.headers["set-cookie"].lower()
+    monkeypatch.setenv("BAYPLAN_SECURE_COOKIES", "1")  # behind a TLS proxy the app sees http
+    _, _, _, db = setup
+    behind = TestClient(create_app(f"sqlite:///{db}", auth=True))
+    assert "secure" in _sign_in(behind, tokens["booking"]).headers["set-cookie"].lower()
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [{"origin": "https://evil.example"}, {"referer": "https://evil.example/form"}, {},
+     {"origin": "null"}, {"origin": "http://testserver.evil.example"}],
+)  # fmt: skip
+def test_cross_site_posts_with_the_cookie_are_refused(setup: Setup, sender: dict[str, str]) -> None:
+    client, tokens, _, _ = setup
+    form = {"content-type": "application/x-www-form-urlencoded", **sender}
+    forged = _sign_in(client, tokens["booking"], form)  # login CSRF: signing the victim in as someone else
+    assert forged.status_code == 403 and "set-cookie" not in forged.headers, forged.text
+    assert "Origin" in forged.json()["detail"]
+    assert _sign_in(client, tokens["booking"]).status_code == 303
+    body = {"service": "MAINT", "drop_off": AT8}
+    refused = client.post(f"{W}/bookings", json=body, headers=sender)
+    assert refused.status_code == 403 and "Origin" in refused.json()["detail"], refused.text
+    assert client.get(f"{W}/bookings?date={DAY}").json() == []  # nothing booked
+    out = client.post("/logout", headers=sender, follow_redirects=False)
+    assert out.status_code == 403
+    assert client.get(f"{W}/bookings?date={DAY}").status_code == 200  # still signed in
+    # The page's own script: same origin (or, without Origin, a same-site Referer).
+    same = client.post(f"{W}/bookings", json=body, headers={"origin": "http://testserver"})
+    assert same.status_code == 201, same.text
+    again = client.post(
+        f"{W}/bookings", json=body, headers={"referer": "http://testserver/workshops/tiny/book"}
+    )
+    assert again.status_code in (201, 409), again.text
+    # A client with the X-API-Key header is no browser session: no Origin needed.
+    client.cookies.clear()
+    keyed = client.post(f"{W}/bookings", json=body, headers={"X-API-Key": tokens["booking"]})
+    assert keyed.status_code in (201, 409), keyed.text
