@@ -169,7 +169,11 @@ class ConflictProblem(Problem):
 ERRORS: dict[int | str, dict[str, object]] = {
     400: {"model": Problem, "description": "the body is not JSON"},
     401: {"model": Problem, "description": "no API key, or an unknown or revoked one"},
-    403: {"model": Problem, "description": "the key's role or workshops do not cover this"},
+    403: {
+        "model": Problem,
+        "description": "the key's role or workshops do not cover this, or a signed-in browser's"
+        " request came from another site (Origin/Referer)",
+    },
     404: {"model": Problem, "description": "unknown workshop, booking, plan, job or key"},
     409: {
         "model": ConflictProblem,
