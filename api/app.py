@@ -98,9 +98,14 @@ class JobView(BaseModel):
 
 class SimulationIn(BaseModel):
     model_config = {"extra": "forbid"}
-    scenario: Annotated[str, Field(min_length=1, max_length=64)] = "dealer-2011"
+    scenario: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        default="dealer-2011", description="a bundled scenario's name (scenarios/<name>), not a path"
+    )
     rules: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
-        default=["current"], min_length=1, max_length=4
+        default=["current"],
+        min_length=1,
+        max_length=4,
+        description="names of rules bundled with the scenario (scenarios/<name>/rules/<rules>.toml)",
     )
     days: int = Field(default=30, ge=1, le=62)
     replications: int = Field(default=10, ge=2, le=50)
@@ -148,6 +153,16 @@ class Problem(BaseModel):
     detail: str
 
 
+class InputIssue(BaseModel):
+    loc: list[str | int] = Field(description="where: ['header', 'Idempotency-Key'], ['body', 'drop_off']")
+    msg: str
+    type: str
+
+
+class InputProblem(BaseModel):
+    detail: list[InputIssue]
+
+
 class ConflictProblem(Problem):
     alternatives: list[Slot] = []
 
@@ -155,7 +170,11 @@ class ConflictProblem(Problem):
 ERRORS: dict[int | str, dict[str, object]] = {
     400: {"model": Problem, "description": "the body is not JSON"},
     401: {"model": Problem, "description": "no API key, or an unknown or revoked one"},
-    403: {"model": Problem, "description": "the key's role or workshops do not cover this"},
+    403: {
+        "model": Problem,
+        "description": "the key's role or workshops do not cover this, or a signed-in browser's"
+        " request came from another site (Origin/Referer)",
+    },
     404: {"model": Problem, "description": "unknown workshop, booking, plan, job or key"},
     409: {
         "model": ConflictProblem,
@@ -209,14 +228,18 @@ def auth_from_environment() -> bool:
     return os.environ.get(AUTH_ENVIRONMENT, "on").strip().lower() not in {"off", "0", "false", "no"}
 
 
-def create_app(db_url: str, *, auth: bool | None = None, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    db_url: str, *, auth: bool | None = None, clock: Clock | None = None, secure_cookies: bool | None = None
+) -> FastAPI:
     """The app over the database at `db_url`. `auth` None: from BAYPLAN_AUTH (on unless "off").
-    `clock` None: the machine's, or one started at BAYPLAN_NOW (an aware ISO 8601 instant)."""
+    `clock` None: the machine's, or one started at BAYPLAN_NOW (an aware ISO 8601 instant).
+    `secure_cookies` (the sign-in cookie is Secure over plain HTTP too, behind a TLS proxy) None:
+    from BAYPLAN_SECURE_COOKIES; over HTTPS the cookie is Secure anyway."""
     store = Store(db_url)
     clock = clock or clock_from_environment()
     service = PlanningService(store, clock=clock)
     runner = JobRunner(processes=1, capacity=2, store=store)
-    keys = KeyStore(store) if (auth_from_environment() if auth is None else auth) else None
+    keys = KeyStore(store, clock=clock) if (auth_from_environment() if auth is None else auth) else None
     if keys is None:
         logger.warning("API keys are OFF (local development): anyone who reaches this port may do anything")
     booking = Depends(guard(keys, Role.booking))
@@ -283,7 +306,8 @@ def create_app(db_url: str, *, auth: bool | None = None, clock: Clock | None = N
         alternatives = [s.model_dump(mode="json") for s in _slots(exc.alternatives)]
         return JSONResponse(status_code=409, content={"detail": str(exc), "alternatives": alternatives})
 
-    app.include_router(login.make_router(keys))
+    secure = login.secure_cookies_from_environment() if secure_cookies is None else secure_cookies
+    app.include_router(login.make_router(keys, secure))
     app.include_router(pages.make_router(service, keys, runner, clock))
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
 
@@ -311,18 +335,37 @@ def create_app(db_url: str, *, auth: bool | None = None, clock: Clock | None = N
     ) -> Slots:
         return Slots(slots=_slots(service.slots(workshop_id, service_code, date, waiter, fleet_partner)))
 
-    @app.post("/v1/workshops/{workshop_id}/bookings", status_code=201, dependencies=[booking])
+    @app.post(
+        "/v1/workshops/{workshop_id}/bookings",
+        status_code=201,
+        responses={
+            200: {"model": Booking, "description": "a replay: this API key sent this request with this key"},
+            422: {
+                "model": InputProblem,
+                "description": "a bad body, or an `Idempotency-Key` that is empty or was used for another"
+                " booking request by this API key",
+            },
+        },
+    )
     def book(
         workshop_id: str,
         body: BookingIn,
         response: Response,
-        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                max_length=200,
+                description="a unique key per booking of this API key: a retry with it returns the"
+                " first answer; reused for another booking it is refused (422)",
+            ),
+        ] = None,
+        key: KeyInfo | None = booking,
     ) -> Booking:
         try:
-            booking = Booking(id=PlanningService.new_booking_id(), **body.model_dump())
+            wanted = Booking(id=PlanningService.new_booking_id(), **body.model_dump())
         except ValueError as exc:
             raise InputError("body", str(exc)) from None
-        stored, created = service.book(workshop_id, booking, idempotency_key)
+        stored, created = service.book(workshop_id, wanted, idempotency_key, None if key is None else key.id)
         if not created:
             response.status_code = 200  # a replay of an acknowledged booking
         return stored
@@ -376,16 +419,16 @@ def create_app(db_url: str, *, auth: bool | None = None, clock: Clock | None = N
             ensure_workshop(key, job.workshop)
         return _job_view(job)
 
-    @app.post("/v1/simulations", status_code=202, dependencies=[manager])
-    def simulate(body: SimulationIn) -> JobView:
-        from simulation.experiment import prepare, run_experiment
+    @app.post("/v1/simulations", status_code=202)
+    def simulate(body: SimulationIn, key: KeyInfo | None = manager) -> JobView:
+        from simulation.experiment import bundled_scenario, prepare, run_experiment
 
-        scenario, rule_sets, period = prepare(
-            body.scenario, body.rules, body.days, body.month, body.season, body.growth
-        )
+        scenario = bundled_scenario(body.scenario)  # a bundled name, never a path
+        ensure_workshop(key, scenario.workshop.id)
+        rule_sets, period = prepare(scenario, body.rules, body.days, body.month, body.season, body.growth)
         run = partial(run_experiment, replications=body.replications, seed=body.seed, policy=body.policy,
                       growth=body.growth, workers=1)  # fmt: skip
-        job = runner.submit("simulation", None, run, scenario, rule_sets, period)
+        job = runner.submit("simulation", scenario.workshop.id, run, scenario, rule_sets, period)
         return _job_view(runner.record(job))
 
     @app.get("/v1/workshops/{workshop_id}/plans/{date}", dependencies=[plans_read])
@@ -402,18 +445,22 @@ def create_app(db_url: str, *, auth: bool | None = None, clock: Clock | None = N
         plan: Plan = runner.run("plan", request.workshop.id, make_plan, request)
         return plan
 
-    @app.post("/v1/keys", status_code=201, dependencies=[admin])
-    def create_key(body: KeyIn) -> KeyOut:
-        key, info = keys_or_off().create(body.role, body.workshops, body.label)
-        return KeyOut(key=key, **_key_fields(info))
+    @app.post("/v1/keys", status_code=201)
+    def create_key(body: KeyIn, key: KeyInfo | None = admin) -> KeyOut:
+        store = keys_or_off()
+        if key is not None and not key.covers(body.workshops):
+            outside = [w for w in body.workshops if not key.may_act_on(w)]
+            raise HTTPException(403, f"this key may not create keys for workshop {outside[0]!r}")
+        made, info = store.create(body.role, body.workshops, body.label)
+        return KeyOut(key=made, **_key_fields(info))
 
-    @app.get("/v1/keys", dependencies=[admin])
-    def list_keys() -> list[KeyView]:
-        return [KeyView(**_key_fields(info)) for info in keys_or_off().list()]
+    @app.get("/v1/keys")
+    def list_keys(key: KeyInfo | None = admin) -> list[KeyView]:
+        return [KeyView(**_key_fields(info)) for info in keys_or_off().list(within=key)]
 
-    @app.delete("/v1/keys/{key_id}", status_code=204, dependencies=[admin])
-    def revoke_key(key_id: str) -> Response:
-        if not keys_or_off().revoke(key_id):
+    @app.delete("/v1/keys/{key_id}", status_code=204)
+    def revoke_key(key_id: str, key: KeyInfo | None = admin) -> Response:
+        if not keys_or_off().revoke(key_id, within=key):  # a key outside the caller's scope: unknown
             raise NotFound(f"key {key_id!r}")
         return Response(status_code=204)
 

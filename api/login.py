@@ -1,20 +1,57 @@
-"""Signing in for the web pages: an API key entered once becomes an HttpOnly, SameSite cookie.
+"""Signing in for the web pages: an API key entered once starts a session, kept in an HttpOnly,
+SameSite cookie.
 
 A browser cannot put `X-API-Key` on a page navigation, so the pages (and their scripts' calls to
-/v1) carry the key in a cookie instead; the same role and workshop rules apply to it.
+/v1) carry a session id in a cookie instead; the same role and workshop rules apply to it. The
+cookie holds a random session id (stored only hashed, expiring after 12 h, ended by signing out
+or by revoking the key), never the key. It is `Secure` when the request came over HTTPS or
+BAYPLAN_SECURE_COOKIES=1 (behind a TLS proxy). A POST authenticated by the cookie (and the
+sign-in itself) must come from this site: its Origin, or without one its Referer, names this host.
 """
 
 from __future__ import annotations
 
 import html
-from urllib.parse import parse_qs
+import os
+from urllib.parse import parse_qs, urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from scheduler.keys import KeyStore
+from scheduler.keys import SESSION_HOURS, KeyStore
 
-COOKIE = "bayplan_key"
+COOKIE = "bayplan_session"
+OLD_COOKIE = "bayplan_key"  # held the key itself before sessions: removed at sign-in and sign-out
+SECURE_ENVIRONMENT = "BAYPLAN_SECURE_COOKIES"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def secure_cookies_from_environment() -> bool:
+    """BAYPLAN_SECURE_COOKIES=1: the cookie is Secure even when the app sees plain HTTP (a TLS proxy)."""
+    return os.environ.get(SECURE_ENVIRONMENT, "").strip().lower() in {"1", "on", "true", "yes"}
+
+
+def check_same_origin(request: Request) -> None:
+    """Refuse (403) a state-changing request a browser sent from another site: its Origin header,
+    or without one its Referer, must name the host the request was sent to."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    origin = request.headers.get("origin")
+    sender = origin if origin is not None else request.headers.get("referer")
+    host = request.headers.get("host", "").lower()
+    try:
+        parts = urlsplit(sender or "")
+        sender_host = parts.netloc.lower() if parts.scheme in ("http", "https") else ""
+    except ValueError:
+        sender_host = ""
+    if not host or sender_host != host:
+        said = f"Origin {origin!r}" if origin is not None else f"Referer {sender!r}"
+        raise HTTPException(
+            403,
+            f"cross-site request refused: a signed-in browser request needs an Origin (or Referer)"
+            f" header naming this site ({host!r}); got {said}",
+        )
+
 
 _FORM = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -37,7 +74,8 @@ def _safe_next(value: str) -> str:
     return value if value.startswith("/") and not value.startswith("//") else "/"
 
 
-def make_router(keys: KeyStore | None) -> APIRouter:
+def make_router(keys: KeyStore | None, secure_cookies: bool = False) -> APIRouter:
+    """`secure_cookies`: the cookie is Secure even over plain HTTP (a TLS proxy in front)."""
     router = APIRouter(include_in_schema=False)
 
     @router.get("/login")
@@ -46,23 +84,32 @@ def make_router(keys: KeyStore | None) -> APIRouter:
 
     @router.post("/login")
     async def login(request: Request) -> Response:
+        check_same_origin(request)  # no signing a victim in to someone else's account
         form = parse_qs((await request.body()).decode("utf-8", "replace")[:4096])
         key = (form.get("key") or [""])[0].strip()
         target = _safe_next((form.get("next") or ["/"])[0])
-        if keys is not None and keys.verify(key) is None:
+        session_id = keys.start_session(key) if keys is not None else None
+        if keys is not None and session_id is None:
             page = _FORM.format(
                 next=html.escape(target), error='<p class="error" role="alert">Unknown or revoked key.</p>'
             )
             return HTMLResponse(page, status_code=401)
         response = RedirectResponse(target, status_code=303)
-        if keys is not None:
-            response.set_cookie(COOKIE, key, httponly=True, samesite="strict", max_age=12 * 3600)
+        if session_id is not None:
+            secure = secure_cookies or request.url.scheme == "https"
+            response.set_cookie(COOKIE, session_id, httponly=True, samesite="strict",
+                                max_age=SESSION_HOURS * 3600, secure=secure)  # fmt: skip
+            response.delete_cookie(OLD_COOKIE)
         return response
 
     @router.post("/logout")
-    def logout() -> Response:
+    def logout(request: Request) -> Response:
+        check_same_origin(request)
+        if keys is not None and request.cookies.get(COOKIE):
+            keys.end_session(request.cookies[COOKIE])
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE)
+        response.delete_cookie(OLD_COOKIE)
         return response
 
     return router

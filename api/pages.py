@@ -34,7 +34,7 @@ def make_router(
         """The signed-in key, or the response to send instead (sign in, or not allowed)."""
         if keys is None:
             return None
-        info = keys.verify(request.cookies.get(COOKIE, ""))
+        info = keys.verify_session(request.cookies.get(COOKIE, ""))
         if info is None:
             target = quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
             return RedirectResponse(f"/login?next={target}", status_code=303)
@@ -100,6 +100,10 @@ def make_router(
         job = runner.get(job_id)
         if job is None or job.kind != "simulation":
             raise NotFound(f"simulation {job_id!r}")
+        if job.workshop is not None:  # the scenario's workshop: within the key's scope
+            who = viewer(request, Role.manager, workshop=job.workshop)
+            if isinstance(who, Response):
+                return who
         if job.status == "done":
             from simulation.experiment import ExperimentResult
             from simulation.report import render_html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import threading
 import uuid
@@ -56,6 +57,15 @@ class Conflict(RuntimeError):
         self.alternatives = alternatives
         self.refused = refused
         """The booking that did not fit: alternatives are found after the lock is released."""
+
+
+IDEMPOTENCY_FIELD = "header.Idempotency-Key"
+
+
+def _request_hash(booking: Booking) -> str:
+    """What a booking request asked for (not the id the service gave it): a replay must match it."""
+    asked = booking.model_dump(mode="json", exclude={"id", "promised"})
+    return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
 
 
 def _touch(row: WorkshopRow, now: dt.datetime) -> None:
@@ -295,8 +305,15 @@ class PlanningService:
             return None
         return day.reoffer(booking, min(later, key=lambda o: o.drop_off))
 
-    def book(self, workshop_id: str, booking: Booking, idempotency_key: str | None) -> tuple[Booking, bool]:
-        """Accept `booking` if it fits; returns (stored booking, created). Replays return the first answer."""
+    def book(
+        self, workshop_id: str, booking: Booking, idempotency_key: str | None, key_id: str | None = None
+    ) -> tuple[Booking, bool]:
+        """Accept `booking` if it fits; returns (stored booking, created). A replay (the same
+        idempotency key from the same API key `key_id`, with the same booking) returns the first
+        answer; the key reused for another booking is refused (InputError naming Idempotency-Key)."""
+        if idempotency_key is not None and not idempotency_key.strip():
+            raise InputError(IDEMPOTENCY_FIELD, "must not be empty: send a unique key per booking, or none")
+        request_hash = _request_hash(booking)
         try:
             with self._booking_transaction(workshop_id) as session:
                 locked = self.store.lock_workshop(session, workshop_id)
@@ -306,14 +323,25 @@ class PlanningService:
                     done = session.scalars(
                         select(BookingRow).where(
                             BookingRow.workshop_id == workshop_id,
+                            BookingRow.key_id.is_(None) if key_id is None else BookingRow.key_id == key_id,
                             BookingRow.idempotency_key == idempotency_key,
                         )
                     ).first()
                     if done is not None:
+                        if done.request_hash not in (None, request_hash):
+                            raise InputError(
+                                IDEMPOTENCY_FIELD,
+                                f"key {idempotency_key!r} was already used for another booking request;"
+                                " send a new key for a new booking",
+                            )
                         return Booking.model_validate_json(done.body), False
                 workshop = self.workshop(workshop_id, session)
                 stored, after = self._fit(
-                    session, workshop, booking, idempotency_key, "the drop-off time no longer fits"
+                    session,
+                    workshop,
+                    booking,
+                    (idempotency_key, key_id, request_hash),
+                    "the drop-off time no longer fits",
                 )
                 _touch(locked, self.clock.now())
                 session.flush()
@@ -382,10 +410,9 @@ class PlanningService:
                     session,
                     workshop,
                     wanted,
-                    row.idempotency_key,
+                    (row.idempotency_key, row.key_id, row.request_hash),
                     "the changed booking does not fit",
-                    check_past=wanted.drop_off
-                    != old.drop_off,  # other changes to today's booking stay allowed
+                    check_past=wanted.drop_off != old.drop_off,  # other changes stay allowed
                 )
                 session.flush()
                 self._remember_day(session, after)
@@ -407,12 +434,13 @@ class PlanningService:
         session: Session,
         workshop: Workshop,
         booking: Booking,
-        idempotency_key: str | None,
+        idempotency: tuple[str | None, str | None, str | None],
         why: str,
         check_past: bool = True,
     ) -> tuple[Booking, DayBook]:
         """Store `booking` where it fits the day (409 with alternatives if it does not); returns it
-        with its promise, and the day after it."""
+        with its promise, and the day after it. `idempotency`: (key, API key id, request hash)."""
+        idempotency_key, key_id, request_hash = idempotency
         date = booking.drop_off.astimezone(workshop.tz).date()
         if check_past:
             now = self.clock.now()
@@ -440,6 +468,8 @@ class PlanningService:
                 body=stored.model_dump_json(),
                 witness=[json.loads(a.model_dump_json()) for a in offer.assignments],
                 idempotency_key=idempotency_key,
+                key_id=key_id,
+                request_hash=request_hash,
                 created_at=self.clock.now(),
             )
         )

@@ -46,13 +46,19 @@ class WorkshopRow(Base):
 
 class BookingRow(Base):
     __tablename__ = "bookings"
-    __table_args__ = (UniqueConstraint("workshop_id", "idempotency_key", name="uq_booking_idempotency"),)
+    __table_args__ = (
+        UniqueConstraint("workshop_id", "key_id", "idempotency_key", name="uq_booking_idempotency_per_key"),
+    )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), index=True)
     date: Mapped[dt.date] = mapped_column(Date, index=True)
     body: Mapped[str] = mapped_column(Text)
     witness: Mapped[list[dict[str, object]]] = mapped_column(JSON)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The API key that booked (None with keys off): idempotency keys are that key's own."""
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """SHA-256 of the booking request, so a reused idempotency key with another body is refused."""
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -65,6 +71,16 @@ class ApiKeyRow(Base):
     label: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SessionRow(Base):
+    """A web sign-in: only a SHA-256 of the random session id in the cookie is stored."""
+
+    __tablename__ = "sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class JobRow(Base):

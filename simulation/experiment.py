@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -403,30 +404,49 @@ def run_experiment(
     return aggregate(scenario, rule_sets, period, replications, seed, policy, growth, outcomes, backend, wall)
 
 
+BUNDLED_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+"""What a bundled scenario or rules name looks like: no dots, slashes or other path syntax."""
+
+
+def bundled_scenario(name: str) -> Scenario:
+    """A scenario bundled in scenarios/, by name only (the service never opens a path it is given)."""
+    from scheduler.errors import InputError
+    from scheduler.scenarios import SCENARIO_ROOT, list_scenarios
+
+    known = list_scenarios()
+    if BUNDLED_NAME.fullmatch(name) is None or name not in known:
+        raise InputError("scenario", f"unknown scenario {name!r} (known: {', '.join(known)})")
+    return load_scenario(SCENARIO_ROOT / name)
+
+
 def prepare(
-    scenario_name: str,
+    scenario: Scenario,
     rule_names: list[str],
     days: int,
     month: str | None,
     season: str | None,
     growth: float,
-) -> tuple[Scenario, list[StaffingRules], Period]:
-    """An experiment's inputs by name, checked before any work starts (InputError naming the field)."""
+) -> tuple[list[StaffingRules], Period]:
+    """An experiment's inputs by name, checked before any work starts (InputError naming the field).
+    Rules are names of the files bundled with the scenario (scenarios/<name>/rules/<rules>.toml)."""
     from scheduler.errors import InputError
     from simulation.arrivals import HistoryDemand, choose_period
-    from simulation.rules import load_rules
+    from simulation.rules import list_rules, load_rules
 
-    try:
-        scenario = load_scenario(scenario_name)
-    except InputError as exc:
-        raise InputError("scenario", exc.reason) from None
-    rule_sets = [load_rules(scenario, name) for name in rule_names]
+    known = list_rules(scenario)
+    rule_sets = []
+    for i, name in enumerate(rule_names):
+        if BUNDLED_NAME.fullmatch(name) is None or name not in known:
+            raise InputError(
+                f"rules[{i}]", f"unknown rules {name!r} for {scenario.name} (known: {', '.join(known)})"
+            )
+        rule_sets.append(load_rules(scenario, str(scenario.path / "rules" / f"{name}.toml")))
     names = [r.name for r in rule_sets]
     if len(set(names)) != len(names):
         raise InputError("rules", f"rule set names must differ, got {names}")
     period = choose_period(scenario, days, month, season)
     HistoryDemand(scenario, growth)  # checks the growth factor
-    return scenario, rule_sets, period
+    return rule_sets, period
 
 
 def default_scenario_path(name: str) -> Path:

@@ -140,6 +140,26 @@ def test_idempotent_replay_and_conflict_with_alternatives(client: TestClient) ->
     assert client.get(f"{url}/{booking_id}").status_code == 404
 
 
+def test_an_idempotency_key_is_one_request_and_never_empty(client: TestClient) -> None:
+    _put(client, _tiny())
+    first = client.post(TINY, json={"service": "MAINT", "drop_off": AT8, "customer": "Ann"},
+                        headers={"Idempotency-Key": "order-1"})  # fmt: skip
+    assert first.status_code == 201, first.text
+    same = client.post(TINY, json={"drop_off": AT8, "customer": "Ann", "service": "MAINT", "waiter": False},
+                       headers={"Idempotency-Key": "order-1"})  # fmt: skip
+    assert same.status_code == 200 and same.json() == first.json()  # the same request, as the client retries
+    other = {"service": "MAINT", "drop_off": "2026-11-24T09:00:00+08:00", "customer": "Ben"}
+    reused = client.post(TINY, json=other, headers={"Idempotency-Key": "order-1"})
+    assert reused.status_code == 422, reused.text  # another booking under a used key: refused, not replayed
+    detail = reused.json()["detail"][0]
+    assert "Idempotency-Key" in detail["loc"] and "another" in detail["msg"]
+    for empty in ("", "   "):
+        refused = client.post(TINY, json=other, headers={"Idempotency-Key": empty})
+        assert refused.status_code == 422, (empty, refused.text)
+        assert "Idempotency-Key" in refused.json()["detail"][0]["loc"]
+    assert [b["customer"] for b in client.get(TINY, params={"date": DATE}).json()] == ["Ann"]
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "field"),
     [
