@@ -88,6 +88,7 @@ def test_sigkill_during_a_booking_storm_loses_nothing_and_doubles_nothing(server
                     headers={"content-type": "application/json", **server.headers}, timeout=10)  # fmt: skip
     assert put.status_code == 200
     acknowledged: dict[str, str] = {}  # idempotency key -> booking id
+    bodies: dict[str, dict[str, object]] = {}  # idempotency key -> the request
     lock = threading.Lock()
     stop = threading.Event()
 
@@ -112,6 +113,7 @@ def test_sigkill_during_a_booking_storm_loses_nothing_and_doubles_nothing(server
                 if response.status_code == 201:
                     with lock:
                         acknowledged[key] = response.json()["id"]
+                        bodies[key] = body
 
     threads = [threading.Thread(target=client, args=(w,)) for w in range(8)]
     for t in threads:
@@ -141,8 +143,7 @@ def test_sigkill_during_a_booking_storm_loses_nothing_and_doubles_nothing(server
     # Replaying every acknowledged request returns the same booking and creates nothing new.
     with httpx.Client(base_url=server.url, timeout=5, headers=server.headers) as http:
         for key, booking_id in list(acknowledged.items())[:10]:
-            replay = http.post(f"/v1/workshops/{workshop.id}/bookings",
-                               json={"service": "LUBE", "drop_off": f"{DATE}T08:00:00+08:00"},
+            replay = http.post(f"/v1/workshops/{workshop.id}/bookings", json=bodies[key],
                                headers={"Idempotency-Key": key})  # fmt: skip
             assert replay.status_code == 200 and replay.json()["id"] == booking_id
     again = httpx.get(
