@@ -231,6 +231,10 @@ class Workshop(_Model):
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
 
+    def fleet_partners(self) -> list[str]:
+        """The fleet partners this workshop knows: those with bays of their own."""
+        return sorted({b.fleet_partner for b in self.bays if b.fleet_partner is not None})
+
 
 class PinnedOperation(_Model):
     """An operation already started (or fixed by the foreman): it stays exactly as given."""
