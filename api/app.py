@@ -6,24 +6,38 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import math
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, StrictBool
 
 from api import login, pages
 from api.auth import ensure_workshop, guard
 from scheduler.clock import Clock, clock_from
-from scheduler.contract import Booking, Identifier, OperationEvent, Overrun, Plan, PlanRequest, Workshop
+from scheduler.contract import (
+    Booking,
+    Day,
+    Finite,
+    Identifier,
+    Moment,
+    OperationEvent,
+    Overrun,
+    Plan,
+    PlanRequest,
+    Workshop,
+)
 from scheduler.errors import InputError
 from scheduler.jobs import Busy, JobRecord, JobRunner
 from scheduler.keys import KeyInfo, KeyStore, Role
@@ -47,8 +61,8 @@ class Slots(BaseModel):
 class BookingIn(BaseModel):
     model_config = {"extra": "forbid"}
     service: Identifier
-    drop_off: AwareDatetime
-    waiter: bool = False
+    drop_off: Moment
+    waiter: StrictBool = False
     fleet_partner: Identifier | None = None
     priority: int = Field(default=1, ge=1, le=100)
     customer: str | None = Field(default=None, max_length=200)
@@ -58,8 +72,8 @@ class BookingIn(BaseModel):
 class BookingChange(BaseModel):
     model_config = {"extra": "forbid"}
     service: Identifier | None = None
-    drop_off: AwareDatetime | None = None
-    waiter: bool | None = None
+    drop_off: Moment | None = None
+    waiter: StrictBool | None = None
     fleet_partner: Identifier | None = None
     priority: int | None = Field(default=None, ge=1, le=100)
     customer: str | None = Field(default=None, max_length=200)
@@ -73,10 +87,10 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 
 class PlanDay(BaseModel):
     model_config = {"extra": "forbid"}
-    date: dt.date
-    time_limit_seconds: float = Field(default=10.0, gt=0, le=MAX_SOLVE_SECONDS)
-    background: bool = Field(default=False, description="202 with a job to poll instead of waiting")
-    now: AwareDatetime | None = Field(
+    date: Day
+    time_limit_seconds: Finite = Field(default=10.0, gt=0, le=MAX_SOLVE_SECONDS)
+    background: StrictBool = Field(default=False, description="202 with a job to poll instead of waiting")
+    now: Moment | None = Field(
         default=None, description="re-plan the stored plan from this moment: work started before it stays"
     )
     overruns: list[Overrun] = Field(
@@ -113,7 +127,7 @@ class SimulationIn(BaseModel):
     policy: Literal["fcfs", "shortest", "waiters", "promise"] = "fcfs"
     season: Literal["peak", "low", "average"] | None = None
     month: str | None = Field(default=None, max_length=9)
-    growth: float = Field(default=1.0, gt=0, le=5)
+    growth: Finite = Field(default=1.0, gt=0, le=5)
 
 
 def _job_view(job: JobRecord) -> JobView:
@@ -204,6 +218,50 @@ def _slots(offers: list[Offer]) -> list[Slot]:
     return [Slot(drop_off=o.drop_off, promised=o.promised) for o in offers]
 
 
+#: A 422 echoes at most this much of the offending input (a string cut short; a larger value left out).
+MAX_ECHO = 200
+
+
+def _json_safe(value: object) -> object:
+    """`value` as plain JSON: non-finite floats (NaN, Infinity: not JSON) and exceptions as strings."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, BaseException):
+        return str(value)
+    if value is None or isinstance(value, str | int | float):
+        return value
+    try:
+        return _json_safe(jsonable_encoder(value))
+    except Exception:  # anything else is shown as text
+        return str(value)
+
+
+def validation_problem(errors: Sequence[Any]) -> list[dict[str, object]]:
+    """A request's validation errors as a JSON-safe 422 detail: loc, msg, type, ctx, and the input
+    only while it is short (a long string cut to MAX_ECHO characters)."""
+    detail: list[dict[str, object]] = []
+    for error in errors:
+        item: dict[str, object] = {
+            "type": str(error.get("type", "value_error")),
+            "loc": [part if isinstance(part, int) else str(part) for part in error.get("loc", ())],
+            "msg": str(error.get("msg", "")),
+        }
+        if "input" in error:
+            shown = _json_safe(error["input"])
+            if isinstance(shown, str) and len(shown) > MAX_ECHO:
+                item["input"] = shown[:MAX_ECHO] + "…"
+            elif len(json.dumps(shown)) <= MAX_ECHO:
+                item["input"] = shown
+        if error.get("ctx"):
+            item["ctx"] = _json_safe(error["ctx"])
+        detail.append(item)
+    return detail
+
+
 AUTH_ENVIRONMENT = "BAYPLAN_AUTH"
 NOW_ENVIRONMENT = "BAYPLAN_NOW"
 
@@ -264,6 +322,10 @@ def create_app(
         lifespan=lifespan,
         responses=ERRORS,
     )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": validation_problem(exc.errors())})
 
     @app.exception_handler(InputError)
     async def _input(_: Request, exc: InputError) -> JSONResponse:
@@ -329,7 +391,7 @@ def create_app(
     def slots(
         workshop_id: str,
         service_code: Annotated[str, Query(alias="service", min_length=1, max_length=64)],
-        date: dt.date,
+        date: Day,
         waiter: bool = False,
         fleet_partner: Annotated[str | None, Query(max_length=64)] = None,
     ) -> Slots:
@@ -384,7 +446,7 @@ def create_app(
         return Response(status_code=204)
 
     @app.get("/v1/workshops/{workshop_id}/bookings", dependencies=[bookings_read])
-    def list_bookings(workshop_id: str, date: dt.date) -> list[Booking]:
+    def list_bookings(workshop_id: str, date: Day) -> list[Booking]:
         return service.bookings(workshop_id, date)
 
     @app.post(
@@ -432,7 +494,7 @@ def create_app(
         return _job_view(runner.record(job))
 
     @app.get("/v1/workshops/{workshop_id}/plans/{date}", dependencies=[plans_read])
-    def get_plan(workshop_id: str, date: dt.date) -> Plan:
+    def get_plan(workshop_id: str, date: Day) -> Plan:
         return service.stored_plan(workshop_id, date)
 
     @app.post("/v1/plan")

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from rich.console import Console, RenderableType
 
 from scheduler.clock import clock_from
-from scheduler.contract import Plan, PlanRequest
+from scheduler.contract import FIRST_DATE, LAST_DATE, Plan, PlanRequest
 from scheduler.errors import InputError, from_validation_error
 
 if TYPE_CHECKING:
@@ -46,6 +46,10 @@ class SchemaName(StrEnum):
     plan = "plan"
 
 
+#: Demand factors past this are not a workshop day (and would draw millions of bookings).
+MAX_SCALE = 10.0
+
+
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"bayplan: error: {message}", err=True)
     return typer.Exit(code=2)
@@ -65,9 +69,12 @@ def _read_input(path: Path, model: type[M]) -> M:
 
 def _parse_date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        date = dt.date.fromisoformat(value)
     except ValueError:
         raise InputError("--date", f"expected YYYY-MM-DD, got {value!r}") from None
+    if not FIRST_DATE <= date <= LAST_DATE:
+        raise InputError("--date", f"must be between {FIRST_DATE} and {LAST_DATE}, got {date}")
+    return date
 
 
 def _parse_now(value: str | None) -> dt.datetime | None:
@@ -131,8 +138,10 @@ def plan(
                 plan_date = today + dt.timedelta(days=1)
             else:
                 plan_date = _parse_date(date)
-            if scale <= 0:
-                raise InputError("--scale", "must be positive")
+            if not 0 < scale <= MAX_SCALE:  # also refuses nan
+                raise InputError("--scale", f"must be in (0, {MAX_SCALE:g}], got {scale:g}")
+            if seed < 0:
+                raise InputError("--seed", f"must not be negative, got {seed}")
             request = day_request(loaded, plan_date, seed=seed, scale=scale)
         request = _with_time_limit(request, time_limit)
         result = make_plan(request, planner.value)

@@ -14,10 +14,12 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     field_validator,
     model_validator,
 )
@@ -34,6 +36,43 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 Grade = Annotated[int, Field(ge=1, le=5, description="1 apprentice .. 5 master")]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+
+#: The dates bayplan plans: wide enough for any workshop, narrow enough that no arithmetic around
+#: them (the next day, a time zone's offset, a multi-day promise) leaves Python's datetime range.
+FIRST_DATE = dt.date(2000, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
+_DATE_RANGE = f"must be between {FIRST_DATE} and {LAST_DATE}"
+
+
+def _date_in_range(value: dt.date) -> dt.date:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"{_DATE_RANGE}, got {value}")
+    return value
+
+
+#: Moments may also fall on the day after the last date (work that ends at its midnight).
+_LAST_MOMENT_DATE = LAST_DATE + dt.timedelta(days=1)
+
+
+def _moment_in_range(value: dt.datetime) -> dt.datetime:
+    if not FIRST_DATE <= value.date() <= _LAST_MOMENT_DATE:
+        raise ValueError(
+            f"must be between {FIRST_DATE}T00:00 and {_LAST_MOMENT_DATE}T23:59 local time, "
+            f"got {value.isoformat()}"
+        )
+    return value
+
+
+#: A date at the boundary (requests, query parameters, files).
+Day = Annotated[dt.date, AfterValidator(_date_in_range)]
+#: A timezone-aware moment at the boundary, its date within the same range.
+Moment = Annotated[AwareDatetime, AfterValidator(_moment_in_range)]
+#: Finite floats only: NaN and Infinity are refused (JSON has neither; Python's json and TOML do).
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+#: The largest CP-SAT random seed (a 32-bit signed integer).
+MAX_SEED = 2**31 - 1
+#: IANA names are short ("America/Argentina/ComodRivadavia" is the longest at 32 characters).
+_TIMEZONE = re.compile(r"^[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*$")
 
 
 def _hhmm(value: str) -> str:
@@ -102,7 +141,7 @@ class Technician(_Model):
     name: str = Field(min_length=1, max_length=120)
     grade: Grade
     skills: list[Identifier] = Field(min_length=1)
-    efficiency: float = Field(default=1.0, gt=0.1, le=3.0, description="standard minutes per worked minute")
+    efficiency: Finite = Field(default=1.0, gt=0.1, le=3.0, description="standard minutes per worked minute")
     max_overtime_minutes: int = Field(default=0, ge=0, le=360)
     shift: Shift
     weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
@@ -127,14 +166,14 @@ class Operation(_Model):
 class Service(_Model):
     code: Identifier
     name: str = Field(min_length=1, max_length=120)
-    express: bool = Field(default=False, description="quick service that may use express lanes")
+    express: StrictBool = Field(default=False, description="quick service that may use express lanes")
     operations: list[Operation] = Field(min_length=1, max_length=20)
 
 
 class Workshop(_Model):
     id: Identifier
     name: str = Field(min_length=1, max_length=200)
-    timezone: str = Field(description="IANA time zone, e.g. Asia/Shanghai")
+    timezone: str = Field(max_length=64, description="IANA time zone, e.g. Asia/Shanghai")
     opening: TimeWindow | None = Field(
         default=None,
         description="reception hours for drop-offs; default: earliest shift start to latest shift end",
@@ -142,14 +181,18 @@ class Workshop(_Model):
     bays: list[Bay] = Field(min_length=1)
     technicians: list[Technician] = Field(min_length=1)
     services: list[Service] = Field(min_length=1)
-    closed_days: list[dt.date] = Field(default_factory=list, description="holidays: no work, no drop-offs")
+    closed_days: list[Day] = Field(default_factory=list, description="holidays: no work, no drop-offs")
 
     @field_validator("timezone")
     @classmethod
     def _iana(cls, value: str) -> str:
+        # ZoneInfo reads a file named by the key: a directory ("Europe") raises IsADirectoryError,
+        # an overlong key OSError, a path ValueError. Every one of them is an unknown zone here.
+        if not _TIMEZONE.match(value):
+            raise ValueError(f"unknown IANA time zone {value!r}")
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ValueError(f"unknown IANA time zone {value!r}") from None
         return value
 
@@ -188,6 +231,10 @@ class Workshop(_Model):
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
 
+    def fleet_partners(self) -> list[str]:
+        """The fleet partners this workshop knows: those with bays of their own."""
+        return sorted({b.fleet_partner for b in self.bays if b.fleet_partner is not None})
+
 
 class PinnedOperation(_Model):
     """An operation already started (or fixed by the foreman): it stays exactly as given."""
@@ -195,8 +242,8 @@ class PinnedOperation(_Model):
     operation: int = Field(ge=0, description="index into the service's operations")
     bay: Identifier
     technician: Identifier
-    start: AwareDatetime
-    end: AwareDatetime | None = Field(
+    start: Moment
+    end: Moment | None = Field(
         default=None, description="expected end; default start + minutes / technician efficiency"
     )
 
@@ -204,9 +251,9 @@ class PinnedOperation(_Model):
 class Booking(_Model):
     id: Identifier
     service: Identifier = Field(description="service code from the workshop's catalogue")
-    drop_off: AwareDatetime
-    promised: AwareDatetime | None = Field(default=None, description="promised pickup")
-    waiter: bool = Field(default=False, description="the customer waits in the lounge")
+    drop_off: Moment
+    promised: Moment | None = Field(default=None, description="promised pickup")
+    waiter: StrictBool = Field(default=False, description="the customer waits in the lounge")
     fleet_partner: Identifier | None = None
     priority: int = Field(default=1, ge=1, le=100)
     pinned: list[PinnedOperation] = Field(default_factory=list)
@@ -239,28 +286,28 @@ class Weights(_Model):
 
 
 class PlanOptions(_Model):
-    time_limit_seconds: float = Field(default=10.0, gt=0, le=600)
+    time_limit_seconds: Finite = Field(default=10.0, gt=0, le=600)
     workers: int = Field(default=2, ge=1, le=16, description="CP-SAT search workers")
-    allow_fleet_overflow: bool = Field(
+    allow_fleet_overflow: StrictBool = Field(
         default=True, description="fleet vehicles may use general bays when their partner's bays are full"
     )
     weights: Weights = Field(default_factory=Weights)
-    seed: int = Field(default=0, ge=0)
-    keep_promises: bool = Field(
+    seed: int = Field(default=0, ge=0, le=MAX_SEED, description="CP-SAT random seed, 0..2**31-1")
+    keep_promises: StrictBool = Field(
         default=False,
         description="bookings placed today must meet their promised pickup (the booking service)",
     )
-    lower_bound: bool = Field(
+    lower_bound: StrictBool = Field(
         default=True, description="spend up to 15 % of the time limit on bayplan's own relaxation bound"
     )
-    not_before: AwareDatetime | None = Field(
+    not_before: Moment | None = Field(
         default=None, description="re-planning: no operation that is not pinned starts before this time (now)"
     )
 
 
 class PlanRequest(_Model):
     workshop: Workshop
-    date: dt.date
+    date: Day
     bookings: list[Booking] = Field(default_factory=list, max_length=2000)
     options: PlanOptions = Field(default_factory=PlanOptions)
 
@@ -270,8 +317,8 @@ class Assignment(_Model):
     operation: int = Field(ge=0)
     bay: Identifier
     technician: Identifier
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Moment
+    end: Moment
 
 
 class Unassigned(_Model):
@@ -297,7 +344,7 @@ PlanStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
 class Plan(_Model):
     contract: Literal["v1"] = CONTRACT_VERSION
     workshop: Identifier
-    date: dt.date
+    date: Day
     planner: str = Field(description="greedy or cpsat")
     status: PlanStatus
     objective: float
@@ -318,19 +365,19 @@ class OperationRef(_Model):
 class OperationEvent(OperationRef):
     """An operation reported started or finished; times default to the current plan's."""
 
-    at: AwareDatetime | None = None
+    at: Moment | None = None
 
 
 class Overrun(OperationRef):
     """A started operation that will end later (or earlier) than planned."""
 
-    expected_end: AwareDatetime
+    expected_end: Moment
 
 
 class ReplanRequest(_Model):
     request: PlanRequest = Field(description="the request the current plan was made from")
     plan: Plan = Field(description="the current plan")
-    now: AwareDatetime
+    now: Moment
     started: list[OperationEvent] = Field(default_factory=list)
     finished: list[OperationEvent] = Field(default_factory=list)
     overruns: list[Overrun] = Field(default_factory=list)

@@ -82,7 +82,7 @@ def generate_bookings(
         )
         is_fleet = bool(fleet[i]) and bool(partners)
         # Fleet vehicles are left by a driver; private customers wait by the service's share.
-        waiter = not is_fleet and waiter_draw[i] < demand.waiter_share[code]
+        waiter = not is_fleet and bool(waiter_draw[i] < demand.waiter_share[code])
         drafts.append((drop_day, drop, code, waiter, partners[int(partner_of[i])] if is_fleet else None))
     drafts.sort(key=lambda d: (d[0], d[1]))
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -28,7 +29,7 @@ from scheduler.contract import (
     ReplanRequest,
     Workshop,
 )
-from scheduler.errors import InputError
+from scheduler.errors import InputError, from_validation_error
 from scheduler.optimise import optimise
 from scheduler.planning import to_plan
 from scheduler.refiner import OfferRefiner
@@ -72,6 +73,17 @@ def _touch(row: WorkshopRow, now: dt.datetime) -> None:
     """Bump the workshop's revision (strictly, even within one clock tick or under a fixed clock)."""
     previous = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=dt.UTC)
     row.updated_at = max(now, previous + dt.timedelta(microseconds=1))
+
+
+def _check_kind(workshop: Workshop, service: str, fleet_partner: str | None) -> None:
+    """A booking's (or slot query's) service and fleet partner must be the workshop's own."""
+    if workshop.service(service) is None:
+        known = ", ".join(s.code for s in workshop.services)
+        raise InputError("service", f"unknown service code {service!r} (known: {known})")
+    partners = workshop.fleet_partners()
+    if fleet_partner is not None and fleet_partner not in partners:
+        known = f"known: {', '.join(partners)}" if partners else "the workshop has no fleet bays"
+        raise InputError("fleet_partner", f"unknown fleet partner {fleet_partner!r} ({known})")
 
 
 def replan_plan(rr: ReplanRequest) -> Plan:
@@ -263,8 +275,7 @@ class PlanningService:
         cached = self._offers.get(key)
         if cached is not None and cached[0] == version:
             return cached[1]
-        if workshop.service(service) is None:
-            raise InputError("service", f"unknown service code {service!r}")
+        _check_kind(workshop, service, fleet)
         day = self._day(session, workshop, date, version)
         if self._refiner is None:
             offers = day.offers(service, waiter, fleet, exact_seconds=self.exact_seconds)
@@ -402,8 +413,8 @@ class PlanningService:
                 old = Booking.model_validate_json(row.body)
                 try:
                     wanted = Booking.model_validate({**old.model_dump(), **changes, "promised": None})
-                except ValueError as exc:
-                    raise InputError("body", str(exc)) from None
+                except ValidationError as exc:
+                    raise from_validation_error(exc) from None
                 session.delete(row)
                 session.flush()
                 stored, after = self._fit(
@@ -441,6 +452,7 @@ class PlanningService:
         """Store `booking` where it fits the day (409 with alternatives if it does not); returns it
         with its promise, and the day after it. `idempotency`: (key, API key id, request hash)."""
         idempotency_key, key_id, request_hash = idempotency
+        _check_kind(workshop, booking.service, booking.fleet_partner)
         date = booking.drop_off.astimezone(workshop.tz).date()
         if check_past:
             now = self.clock.now()

@@ -17,9 +17,10 @@ from functools import cached_property
 
 from scheduler.availability import Availability
 from scheduler.clock import DayClock
-from scheduler.compiler import compile_request, technician_data
+from scheduler.compiler import CompiledDay, compile_request, technician_data
 from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop, hhmm_minutes
 from scheduler.dispatch import place_job
+from scheduler.errors import InputError
 from solver.model import SolveParameters, fit_all
 from solver.problem import DayProblem, DaySolution, JobData, Placement
 
@@ -121,7 +122,7 @@ class DayBook:
             ]
         self.lineage = []  # the newest day holds the lineage: no chain of references through the day
         if "accepted_problem" in self.__dict__:  # compiled already: add the one new job
-            single = compile_request(PlanRequest(workshop=self.workshop, date=self.date, bookings=[booking]))
+            single = self._compile_one(booking)
             jobs = self.accepted_problem.jobs + single.problem.jobs
             after.__dict__["accepted_problem"] = replace(self.accepted_problem, jobs=jobs)
         return after
@@ -141,6 +142,15 @@ class DayBook:
             PlanRequest(workshop=self.workshop, date=self.date, bookings=[b for b, _ in self.accepted])
         ).problem
 
+    def _compile_one(self, booking: Booking) -> CompiledDay:
+        """`booking` alone as a request on this day: its errors name the booking's own fields
+        (`service`, `drop_off`), not the wrapping request's `bookings[0].service`."""
+        try:
+            return compile_request(PlanRequest(workshop=self.workshop, date=self.date, bookings=[booking]))
+        except InputError as exc:
+            field = exc.field.removeprefix("bookings[0]").removeprefix(".") or "(root)"
+            raise InputError(field, exc.reason, exc.source) from None
+
     def _job(self, booking: Booking) -> tuple[JobData, DayProblem]:
         """The booking as solver data; same-day probes of one kind share a compiled template
         (only the release differs), anything else is compiled and checked in full."""
@@ -150,7 +160,7 @@ class DayBook:
         release = self.clock.minutes(booking.drop_off, round_up=True)
         if template is not None and self._opening[0] <= release <= self._opening[1]:
             return replace(template[0], release=release), template[1]
-        compiled = compile_request(PlanRequest(workshop=self.workshop, date=self.date, bookings=[booking]))
+        compiled = self._compile_one(booking)
         job, problem = compiled.problem.jobs[0], compiled.problem
         if same_day:
             self._templates[key] = (job, problem)

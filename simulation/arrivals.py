@@ -158,7 +158,7 @@ class HistoryDemand:
                 continue  # a no-show
             c = int(service[j])
             is_fleet = bool(fleet[j]) and bool(self.partners)
-            waiter = not is_fleet and waiter_draw[j] < self.waiter_share[c]
+            waiter = not is_fleet and bool(waiter_draw[j] < self.waiter_share[c])
             drop = float(times[j])
             if self.multi_day[c]:
                 # A stage of a multi-day job: the vehicle came 1-2 days ago and is there at opening.

@@ -444,8 +444,11 @@ def prepare(
     names = [r.name for r in rule_sets]
     if len(set(names)) != len(names):
         raise InputError("rules", f"rule set names must differ, got {names}")
-    period = choose_period(scenario, days, month, season)
-    HistoryDemand(scenario, growth)  # checks the growth factor
+    try:
+        period = choose_period(scenario, days, month, season)
+        HistoryDemand(scenario, growth)  # checks the growth factor
+    except InputError as exc:  # named for the command line (--month): here the field is `month`
+        raise InputError(exc.field.removeprefix("--"), exc.reason, exc.source) from None
     return rule_sets, period
 
 

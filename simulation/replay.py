@@ -89,7 +89,7 @@ def plan_day(
                 service=codes[v.service],
                 drop_off=at(v.arrival),
                 promised=at(v.promised) if v.promised < (day + 30) * DAY else None,
-                waiter=v.waiter,
+                waiter=bool(v.waiter),
                 fleet_partner=partners[v.fleet] if v.fleet >= 0 else None,
             )
         )

@@ -21,7 +21,8 @@ GRADE_KEYS = tuple(GRADE_NAMES.values())  # apprentice .. master
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # TOML has nan and inf: no figure of a scenario may be either.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class TechnicianGroup(_Model):

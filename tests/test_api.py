@@ -15,7 +15,7 @@ with warnings.catch_warnings():
 
 from api.app import create_app
 from scheduler.clock import FixedClock
-from scheduler.contract import Booking, Plan, PlanRequest, Workshop
+from scheduler.contract import Bay, Booking, Plan, PlanRequest, Workshop
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
 from tests.builders import DATE, NOW, fixed_clock
@@ -254,3 +254,108 @@ def test_no_slots_for_past_days_and_today_only_from_now(db_url: str) -> None:
     )
     ago = client.post(TINY, json={"service": "MAINT", "drop_off": "2026-11-24T07:30:00+08:00"})
     assert ago.status_code == 422 and "in the past" in ago.text
+
+
+SLOTS = "/v1/workshops/tiny/slots"
+PLANS = "/v1/workshops/tiny/plans"
+
+
+def _tiny_json() -> str:
+    return _tiny().model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content", "field"),
+    [
+        # NaN and Infinity (Python's json reads them) in a field that fails validation.
+        ("put", "/v1/workshops/tiny", _tiny_json().replace('"efficiency":1.0', '"efficiency":NaN'),
+         "efficiency"),
+        ("put", "/v1/workshops/tiny", _tiny_json().replace('"efficiency":1.0', '"efficiency":-Infinity'),
+         "efficiency"),
+        ("post", TINY, f'{{"service": "MAINT", "drop_off": "{AT8}", "priority": NaN}}', "priority"),
+        ("post", PLANS, f'{{"date": "{DATE}", "time_limit_seconds": NaN}}', "time_limit_seconds"),
+        ("post", PLANS, f'{{"date": "{DATE}", "time_limit_seconds": Infinity}}', "time_limit_seconds"),
+        ("post", "/v1/simulations", '{"growth": Infinity}', "growth"),
+        ("post", "/v1/simulations", '{"growth": NaN}', "growth"),
+        # Time zones that are directories, or too long to be a file name.
+        ("put", "/v1/workshops/tiny", _tiny_json().replace("Asia/Shanghai", "Europe"), "timezone"),
+        ("put", "/v1/workshops/tiny", _tiny_json().replace("Asia/Shanghai", "Etc"), "timezone"),
+        ("put", "/v1/workshops/tiny", _tiny_json().replace("Asia/Shanghai", "A" * 300), "timezone"),
+        # Dates whose arithmetic leaves Python's datetime range.
+        ("get", f"{SLOTS}?service=MAINT&date=0001-01-01", None, "date"),
+        ("get", f"{SLOTS}?service=MAINT&date=9999-12-31", None, "date"),
+        ("get", "/v1/workshops/tiny/bookings?date=9999-12-31", None, "date"),
+        ("get", "/v1/workshops/tiny/plans/0001-01-01", None, "date"),
+        ("post", TINY, '{"service": "MAINT", "drop_off": "9999-12-31T23:00:00+08:00"}', "drop_off"),
+        ("post", TINY, '{"service": "MAINT", "drop_off": "0001-01-01T00:00:00+08:00"}', "drop_off"),
+        ("post", PLANS, '{"date": "9999-12-31", "time_limit_seconds": 1}', "date"),
+        ("post", PLANS, '{"date": "0001-01-01", "time_limit_seconds": 1}', "date"),
+        ("post", PLANS, f'{{"date": "{DATE}", "now": "9999-12-31T23:59:59-12:00"}}', "now"),
+        ("post", "/v1/plan", f'{{"workshop": {_tiny_json()}, "date": "9999-12-31"}}', "date"),
+        ("post", "/v1/plan", f'{{"workshop": {_tiny_json()}, "date": "0001-01-01"}}', "date"),
+        # A seed CP-SAT cannot take.
+        ("post", "/v1/plan", f'{{"workshop": {_tiny_json()}, "date": "{DATE}", "bookings": [{{"id": "b",'
+         f' "service": "MAINT", "drop_off": "{AT8}"}}], "options": {{"seed": 2147483648,'
+         ' "time_limit_seconds": 1}}', "seed"),
+        # Booleans are booleans at the boundary.
+        ("post", TINY, f'{{"service": "MAINT", "drop_off": "{AT8}", "waiter": "yes"}}', "waiter"),
+        ("post", TINY, f'{{"service": "MAINT", "drop_off": "{AT8}", "waiter": 1}}', "waiter"),
+        ("post", PLANS, f'{{"date": "{DATE}", "background": "true"}}', "background"),
+    ],
+)  # fmt: skip
+def test_bad_values_get_422_naming_the_field_never_a_500(
+    client: TestClient, method: str, path: str, content: str | None, field: str
+) -> None:
+    _put(client, _tiny())
+    headers = {"content-type": "application/json"}
+    response = client.request(method.upper(), path, content=content, headers=headers)
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert detail[0]["loc"][-1] == field, response.text
+    assert client.get(TINY, params={"date": DATE}).json() == []  # nothing half-written
+    assert client.get("/v1/workshops/tiny").json()["timezone"] == "Asia/Shanghai"
+
+
+def test_a_single_bookings_error_points_at_its_own_field(client: TestClient) -> None:
+    _put(client, _tiny())
+    response = client.post(TINY, json={"service": "NOPE", "drop_off": AT8})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["service"], response.text
+    assert "MAINT" in response.json()["detail"][0]["msg"]  # names the known codes
+    outside = client.post(TINY, json={"service": "MAINT", "drop_off": "2026-11-24T19:00:00+08:00"})
+    assert outside.status_code == 422 and outside.json()["detail"][0]["loc"] == ["drop_off"], outside.text
+
+
+def test_an_unknown_fleet_partner_is_refused_naming_the_known_ones(client: TestClient) -> None:
+    tiny = _tiny()
+    fleet = tiny.model_copy(update={"bays": [*tiny.bays, Bay(id="F1", kind="general", fleet_partner="TAXI")]})
+    _put(client, fleet)
+    for response in (
+        client.get(SLOTS, params={"service": "MAINT", "date": DATE, "fleet_partner": "NOPE"}),
+        client.post(TINY, json={"service": "MAINT", "drop_off": AT8, "fleet_partner": "NOPE"}),
+    ):
+        assert response.status_code == 422, response.text
+        first = response.json()["detail"][0]
+        assert first["loc"][-1] == "fleet_partner" and "TAXI" in first["msg"], response.text
+    assert client.get(TINY, params={"date": DATE}).json() == []
+    ok = client.get(SLOTS, params={"service": "MAINT", "date": DATE, "fleet_partner": "TAXI"})
+    assert ok.status_code == 200 and ok.json()["slots"]
+    booked = client.post(TINY, json={"service": "MAINT", "drop_off": AT8, "fleet_partner": "TAXI"})
+    assert booked.status_code == 201, booked.text
+    changed = client.patch(f"{TINY}/{booked.json()['id']}", json={"fleet_partner": "NOPE"})
+    assert changed.status_code == 422 and changed.json()["detail"][0]["loc"][-1] == "fleet_partner"
+    cleared = client.patch(f"{TINY}/{booked.json()['id']}", json={"service": None})
+    assert cleared.status_code == 422 and cleared.json()["detail"][0]["loc"] == ["service"], cleared.text
+
+
+def test_422_bodies_do_not_echo_the_whole_input(client: TestClient) -> None:
+    workshop = _tiny().model_dump(mode="json")
+    workshop["name"] = "x" * 100_000
+    response = client.post("/v1/plan", json={"workshop": workshop, "date": DATE})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "name"
+    assert len(response.text) < 1_000, response.text[:300]
+    # A whole object as the input of an error (here: a missing field) is not echoed either.
+    response = client.post("/v1/plan", json={"workshop": {**workshop, "name": "Tiny"}})
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "date"
+    assert len(response.text) < 1_000, response.text[:300]

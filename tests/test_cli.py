@@ -85,6 +85,10 @@ def _broken(tmp_path: Path, change: object) -> Path:
         (lambda d: d["bookings"][-1].update(drop_off="2026-11-24T21:00:00+08:00"), "drop_off"),
         (lambda d: d["bookings"][1].update(id=d["bookings"][0]["id"]), "bookings[1].id"),
         (lambda d: d["workshop"]["bays"][0].update(kind="hoist"), "workshop.bays[0].kind"),
+        (lambda d: d["workshop"].update(timezone="Europe"), "workshop.timezone"),
+        (lambda d: d.update(date="9999-12-31"), "date"),
+        (lambda d: d["options"].update(seed=2**31), "options.seed"),
+        (lambda d: d["bookings"][0].update(waiter="yes"), "bookings[0].waiter"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_naming_the_field(tmp_path: Path, change: object, field: str) -> None:
@@ -104,12 +108,20 @@ def test_bad_input_exits_2_with_one_line_naming_the_field(tmp_path: Path, change
         ["plan", "--input", "/nonexistent/request.json"],
         ["plan", "small-dealer", "--time-limit", "-1"],
         ["plan", "small-dealer", "--planner", "magic"],
+        ["plan", "small-dealer", "--date", "9999-12-31"],
+        ["plan", "small-dealer", "--date", "0001-01-01"],
+        ["plan", "small-dealer", "--seed", "-1"],
+        ["plan", "small-dealer", "--scale", "nan"],
+        ["plan", "small-dealer", "--scale", "inf"],
     ],
 )
 def test_bad_arguments_exit_2_without_traceback(args: list[str]) -> None:
     run = bayplan(*args)
     assert run.returncode == 2, run.stdout
     assert "Traceback" not in run.stderr
+    if args[-2].startswith("--") and args[-2] != "--planner":  # checked by bayplan: one line naming it
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and args[-2] in lines[0], run.stderr
 
 
 def test_replan_command(tmp_path: Path) -> None:

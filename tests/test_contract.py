@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 
 import pytest
 from pydantic import ValidationError
@@ -119,6 +120,39 @@ def _data() -> dict[str, object]:
             "after",
         ),
         (lambda d: d["bookings"][0].update(extra=1), "bookings[0].extra", "not permitted"),
+        # Bad values that used to crash instead of naming the field (defects issue, item 4).
+        (lambda d: d["workshop"].update(timezone="Europe"), "workshop.timezone", "IANA"),
+        (lambda d: d["workshop"].update(timezone="Etc"), "workshop.timezone", "IANA"),
+        (lambda d: d["workshop"].update(timezone="Europe/" + "x" * 300), "workshop.timezone", "64"),
+        (
+            lambda d: d["workshop"]["technicians"][0].update(efficiency=math.nan),
+            "workshop.technicians[0].efficiency",
+            "finite",
+        ),
+        (lambda d: d["bookings"][0].update(priority=math.inf), "bookings[0].priority", "finite"),
+        (lambda d: d["options"].update(time_limit_seconds=math.nan), "options.time_limit_seconds", "finite"),
+        (lambda d: d.update(date="0001-01-01"), "date", "2000-01-01"),
+        (lambda d: d.update(date="9999-12-31"), "date", "2199-12-31"),
+        (
+            lambda d: d["bookings"][0].update(drop_off="9999-12-31T23:00:00+08:00"),
+            "bookings[0].drop_off",
+            "2200-01-01",
+        ),
+        (lambda d: d["bookings"][0].update(promised="0001-01-01T00:00:00Z"), "bookings[0].promised", "2000"),
+        (lambda d: d["workshop"].update(closed_days=["0001-01-01"]), "workshop.closed_days[0]", "2000"),
+        (
+            lambda d: d["options"].update(not_before="9999-12-31T23:59:59Z"),
+            "options.not_before",
+            "2200-01-01",
+        ),
+        (lambda d: d["options"].update(seed=2**31), "options.seed", "2147483647"),
+        (lambda d: d["bookings"][0].update(waiter="yes"), "bookings[0].waiter", "boolean"),
+        (lambda d: d["bookings"][0].update(waiter=1), "bookings[0].waiter", "boolean"),
+        (
+            lambda d: d["workshop"]["services"][0].update(express="true"),
+            "workshop.services[0].express",
+            "boolean",
+        ),
     ],
 )
 def test_bad_input_names_the_field(change: object, field: str, words: str) -> None:
@@ -150,3 +184,11 @@ def test_dst_day_has_the_right_length() -> None:
     ws = workshop(timezone="Europe/Berlin")
     req = PlanRequest(workshop=ws, date=dt.date(2026, 3, 29), bookings=[])
     assert compile_request(req).clock.horizon == 23 * 60
+
+
+def test_the_extremes_of_the_date_range_are_plannable() -> None:
+    """2000-01-01 and 2199-12-31 pass and compile: the range leaves room for the arithmetic around them."""
+    for day in (dt.date(2000, 1, 1), dt.date(2199, 12, 31)):
+        for zone in ("Pacific/Kiritimati", "Etc/GMT+12"):
+            req = PlanRequest(workshop=workshop(timezone=zone), date=day, bookings=[])
+            assert compile_request(req).clock.horizon == 24 * 60

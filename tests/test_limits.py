@@ -178,3 +178,20 @@ def test_a_simulation_runs_as_a_background_job(client: TestClient) -> None:
     report = client.get(f"/simulations/{job['id']}")  # the manager's page: the HTML report, offline
     assert report.status_code == 200 and report.text.count("<svg") >= 3
     assert "<script src=" not in report.text and "cdn" not in report.text.lower()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"month": "smarch"}, "month"),
+        ({"month": "jan", "season": "peak"}, "month"),
+        ({"scenario": "no-such-dealer"}, "scenario"),
+        ({"growth": 0}, "growth"),
+    ],
+)
+def test_a_bad_simulation_names_the_body_field(
+    client: TestClient, body: dict[str, object], field: str
+) -> None:
+    response = client.post("/v1/simulations", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"][-1] == field, response.text

@@ -77,6 +77,20 @@ def _broken_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
         ("demand.toml", "WARRANTY = 0.089", "WARANTY = 0.089", "mix.WARANTY", "no such service"),
         ("demand.toml", "days_per_month = 30", "days_per_month = = 30", "(syntax)", "line"),
         ("demand.toml", "jan = 650\n", "", "monthly_volume", "missing ['jan']"),
+        # Time zones that used to escape as IsADirectoryError / OSError tracebacks.
+        ("workshop.toml", '"Asia/Shanghai"', '"Europe"', "timezone", "unknown IANA time zone 'Europe'"),
+        ("workshop.toml", '"Asia/Shanghai"', '"Etc"', "timezone", "unknown IANA time zone 'Etc'"),
+        ("workshop.toml", '"Asia/Shanghai"', '"' + "A" * 300 + '"', "timezone", "at most 64 characters"),
+        (
+            "workshop.toml",
+            '"Asia/Shanghai"\n',
+            '"Asia/Shanghai"\nclosed_days = [9999-12-31]\n',
+            "closed_days[0]",
+            "2199-12-31",
+        ),
+        # TOML has nan and inf: refused like any other bad number.
+        ("demand.toml", '"08:00" = 0.22', '"08:00" = nan', "arrivals.hourly.08:00", "finite"),
+        ("demand.toml", "weekday = [1.10", "weekday = [inf", "arrivals.weekday[0]", "finite"),
     ],
 )
 def test_broken_files_name_file_field_and_reason(

@@ -153,6 +153,7 @@ def _write_rules(tmp_path: Path, old: str, new: str) -> Path:
         ('skills = ["body"]', 'skills = ["bodywork"]', "technicians[7].skills", "unknown skill 'bodywork'"),
         ("FP-TAXI = 1", "FP-BUS = 1", "fleet_bays.FP-BUS", "no such fleet partner"),
         ('start = "08:15"', 'start = "8:15"', "shifts.main.start", "HH:MM"),
+        ("apprentice = 150", "apprentice = inf", "apprentice", "finite number"),  # TOML has inf and nan
     ],
 )
 def test_bad_rules_file_names_file_field_and_reason(
