@@ -258,6 +258,8 @@ class PlanningService:
             workshop = self.workshop(workshop_id, session)
             _not_past("date", date, now, workshop)
             offers = self._day_offers(session, workshop, service, date, waiter, fleet)
+        if not offers or offers[0].drop_off >= now:
+            return offers  # a day ahead: the cached list itself
         return [o for o in offers if o.drop_off >= now]
 
     def _day_offers(
