@@ -18,10 +18,12 @@ run: $(STAMP)
 # The storage tests also run against a throwaway PostgreSQL server, the page tests in Debian's
 # Chromium (each skipped, and said so, if it cannot be had).
 test: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 	scripts/chromium.sh >/dev/null || true
 	BAYPLAN_TEST_PG_URL="$$(scripts/postgres.sh || true)" $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

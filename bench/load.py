@@ -23,9 +23,10 @@ from pathlib import Path
 
 import httpx
 
+from bench.clock import NOW
 from bench.service import CODES, percentile
+from cli.testing import Server
 from scheduler.scenarios import load_scenario
-from tests.test_server import Server
 
 HERE = Path(__file__).parent
 DAYS = [(dt.date(2026, 12, 1) + dt.timedelta(days=d)).isoformat() for d in range(5)]
@@ -87,7 +88,7 @@ def main() -> None:
     workshop = load_scenario("dealer-2011").workshop
     tally = Tally()
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(Path(tmp) / "load.db")
+        server = Server(Path(tmp) / "load.db", now=NOW)
         server.start()
         try:
             headers = {"content-type": "application/json", **server.headers}

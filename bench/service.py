@@ -22,10 +22,11 @@ from pathlib import Path
 
 import httpx
 
+from bench.clock import NOW
 from bench.planners import enlarge
+from cli.testing import Server
 from scheduler.contract import Workshop
 from scheduler.scenarios import load_scenario
-from tests.test_server import Server
 
 HERE = Path(__file__).parent
 DAY, FRESH, MIXED = "2026-11-24", "2026-11-25", "2026-11-26"
@@ -185,7 +186,7 @@ def main() -> None:
     # dealer-2011 holds about 107 bookings a day under the walk-in holdback; 200 need a bigger shop.
     doubled = enlarge(dealer, technicians=64, bays=68).model_copy(update={"id": "dealer-2011-x2"})
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(Path(tmp) / "bench.db")
+        server = Server(Path(tmp) / "bench.db", now=NOW)
         server.start()
         try:
             report = [measure(server, workshop, rng) for workshop in (dealer, doubled)]

@@ -154,7 +154,7 @@ def test_keys_are_stored_hashed_shown_once_and_revocable(
 
 def test_cli_creates_a_key_once_and_says_what_is_wrong(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    command = [sys.executable, "-m", "scheduler.cli", "keys"]
+    command = [sys.executable, "-m", "cli.main", "keys"]
     made = subprocess.run([*command, "create", "--role", "foreman", "--workshop", "tiny", "--db", url],
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert made.returncode == 0, made.stderr

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cli.testing import Server
 from scheduler.scenarios import load_scenario
-from tests.builders import DATE
-from tests.test_server import Server
+from tests.builders import DATE, NOW
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -30,7 +30,7 @@ if not CHROMIUM.exists():
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Server, str]]:
-    server = Server(tmp_path / "pages.db")
+    server = Server(tmp_path / "pages.db", now=NOW)
     server.start()
     workshop = load_scenario("small-dealer").workshop
     with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as http:

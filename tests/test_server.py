@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,66 +11,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from scheduler.keys import ALL_WORKSHOPS, KeyStore
+from cli.testing import Server
 from scheduler.scenarios import load_scenario
-from scheduler.storage import Store
 from tests.builders import DATE, NOW
 
 SERVICES = ["LUBE", "FIRST", "MAINT", "MINOR", "WARRANTY", "INSPECT", "ALIGN"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """A real `bayplan serve` process on a free port, with an admin API key (`headers`)."""
-
-    def __init__(self, db: Path) -> None:
-        self.db = db
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-        key, _ = KeyStore(Store(f"sqlite:///{db}")).create("admin", [ALL_WORKSHOPS], "tests")
-        self.headers = {"X-API-Key": key}
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "scheduler.cli",
-                "serve",
-                "--db",
-                f"sqlite:///{self.db}",
-                "--port",
-                str(self.port),
-                "--now",
-                NOW.isoformat(),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    s = Server(tmp_path / "storm.db")
+    s = Server(tmp_path / "storm.db", now=NOW)
     s.start()
     yield s
     if s.process is not None and s.process.poll() is None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scheduler.cli import app
+from cli.main import app
 from scheduler.errors import InputError
 from scheduler.scenarios import MONTHS, load_scenario
 from simulation.arrivals import HistoryDemand, choose_period

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import httpx
 
+from cli.testing import free_port
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
 from tests.builders import NOW
 from tests.test_api import _tiny
-from tests.test_server import _free_port
 
 
 def test_two_workers_racing_for_the_last_slots_book_each_once(db_url: str, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     key, _ = KeyStore(Store(db_url)).create("booking", ["tiny"])
     headers = {"X-API-Key": key}
@@ -28,7 +28,7 @@ def test_two_workers_racing_for_the_last_slots_book_each_once(db_url: str, tmp_p
     command = [
         sys.executable,
         "-m",
-        "scheduler.cli",
+        "cli.main",
         "serve",
         "--db",
         db_url,

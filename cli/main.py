@@ -151,7 +151,7 @@ def plan(
     if format is Format.json:
         _emit(result.model_dump_json(indent=2), out)
         return
-    from scheduler.render import render_plan
+    from cli.render import render_plan
 
     _print(out, render_plan(request, result))
 
@@ -179,7 +179,7 @@ def replan(
     if format is Format.json:
         _emit(result.model_dump_json(indent=2), out)
         return
-    from scheduler.render import render_changes, render_plan
+    from cli.render import render_changes, render_plan
 
     request = rr.request.model_copy(update={"bookings": [*rr.request.bookings, *rr.walk_ins]})
     _print(out, render_plan(request, result.plan), render_changes(result.changes))
@@ -312,8 +312,8 @@ def schema(which: Annotated[SchemaName, typer.Argument(help="plan-request or pla
 
 
 def _register_simulation() -> None:
-    """`bayplan simulate` and `bayplan staff` live in simulation/cli.py (heavy imports deferred there)."""
-    from simulation.cli import register
+    """`bayplan simulate` and `bayplan staff` live in cli/simulate.py (heavy imports deferred there)."""
+    from cli.simulate import register
 
     register(app)
 

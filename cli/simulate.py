@@ -1,4 +1,4 @@
-"""The `bayplan simulate` and `bayplan staff` commands (registered on the main app by scheduler.cli).
+"""The `bayplan simulate` and `bayplan staff` commands (registered on the main app by cli.main).
 
 Only typer and the standard library are imported here at module level: the simulation itself is
 imported when a command runs, so `bayplan plan` does not pay for SimPy, scipy or matplotlib.

@@ -1,0 +1,5 @@
+"""`python -m cli …` is `bayplan …`."""
+
+from cli.main import main
+
+main()
