@@ -186,3 +186,22 @@ def test_closed_day_offers_nothing_and_refuses_bookings(client: TestClient) -> N
     assert client.get("/v1/workshops/tiny/slots", params={"service": "MAINT", "date": "2026-11-25"}).json()[
         "slots"
     ]
+
+
+def test_the_test_client_comes_without_a_deprecation_warning() -> None:
+    """Starlette's TestClient wants httpx2 (a dev dependency); with plain httpx it warns on import
+    (a StarletteDeprecationWarning, which is not a DeprecationWarning: any deprecation counts)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import warnings\n"
+        "with warnings.catch_warnings(record=True) as seen:\n"
+        "    warnings.simplefilter('always')\n"
+        "    import fastapi.testclient\n"
+        "said = [w.category.__name__ + ': ' + str(w.message) for w in seen]\n"
+        "bad = [w for w in said if 'deprecat' in w.lower()]\n"
+        "assert not bad, bad\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
