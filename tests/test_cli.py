@@ -139,3 +139,20 @@ def test_replan_command(tmp_path: Path) -> None:
     assert any(c.booking == "W1" for c in result.changes)
     table = bayplan("replan", "--input", str(path), "--time-limit", "2")
     assert table.returncode == 0 and "Changes" in table.stdout
+
+
+def test_readme_says_keys_and_serve_share_one_database() -> None:
+    """The keys examples once left out --db: keys made in another database are unknown to the server."""
+    import inspect
+    import re
+    from pathlib import Path
+
+    from scheduler import cli
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### API keys and roles") : readme.index("| role | may |")]
+    assert "same `--db` as `serve`" in section and "sqlite:///bayplan.db" in section
+    assert re.search(r"bayplan keys create .*--db ", section)
+    commands = (cli.serve, cli.keys_create, cli.keys_list, cli.keys_revoke)
+    defaults = {inspect.signature(f).parameters["db"].default for f in commands}
+    assert defaults == {"sqlite:///bayplan.db"}  # one default for both
