@@ -39,7 +39,7 @@ from scheduler.contract import (
     Workshop,
 )
 from scheduler.errors import InputError
-from scheduler.jobs import Busy, JobRecord, JobRunner
+from scheduler.jobs import Busy, ElsewhereError, JobCancelled, JobRecord, JobRunner, Lane
 from scheduler.keys import KeyInfo, KeyStore, Role
 from scheduler.planning import make_plan
 from scheduler.service import Conflict, NotFound, PlanningService
@@ -83,6 +83,9 @@ class BookingChange(BaseModel):
 MAX_SOLVE_SECONDS = 60.0
 MAX_BOOKINGS = 1_000
 MAX_BODY_BYTES = 2 * 1024 * 1024
+SIMULATION_BUDGET = 6_000
+"""Most simulated days per simulation request: days x replications x rule sets x growth (if above
+1); dealer-2011 simulates about 100 such days a second on one core, so about a minute."""
 
 
 class PlanDay(BaseModel):
@@ -102,7 +105,7 @@ class PlanDay(BaseModel):
 class JobView(BaseModel):
     id: str
     kind: str
-    status: str = Field(description="queued, running, done or failed")
+    status: str = Field(description="queued, running, done, failed or cancelled")
     submitted: AwareDatetime
     finished: AwareDatetime | None
     error: str | None
@@ -195,7 +198,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
         "description": "it no longer fits (with alternatives), or the day changed",
     },
     413: {"model": Problem, "description": "the body is too large"},
-    429: {"model": Problem, "description": "the solver pool is busy: retry later"},
+    429: {"model": Problem, "description": "the solver pool (plans, or simulations) is busy: retry later"},
     503: {"model": Problem, "description": "a solver process died: retry"},
 }
 
@@ -296,7 +299,10 @@ def create_app(
     store = Store(db_url)
     clock = clock or clock_from_environment()
     service = PlanningService(store, clock=clock)
-    runner = JobRunner(processes=1, capacity=2, store=store)
+    # Plans and simulations in separate lanes: simulations filling theirs never hold up a plan.
+    runner = JobRunner(
+        processes=1, capacity=2, store=store, lanes={"simulation": Lane(processes=1, capacity=2)}
+    )
     keys = KeyStore(store, clock=clock) if (auth_from_environment() if auth is None else auth) else None
     if keys is None:
         logger.warning("API keys are OFF (local development): anyone who reaches this port may do anything")
@@ -341,6 +347,14 @@ def create_app(
     async def _broken(_: Request, exc: BrokenProcessPool) -> JSONResponse:
         detail = "a solver process died; the pool restarts with the next request: retry"
         return JSONResponse(status_code=503, content={"detail": detail}, headers={"Retry-After": "1"})
+
+    @app.exception_handler(JobCancelled)
+    async def _cancelled(_: Request, exc: JobCancelled) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"detail": f"the job was cancelled ({exc})"})
+
+    @app.exception_handler(ElsewhereError)
+    async def _elsewhere(_: Request, exc: ElsewhereError) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"detail": str(exc)})
 
     @app.exception_handler(Busy)
     async def _busy(_: Request, exc: Busy) -> JSONResponse:
@@ -481,6 +495,22 @@ def create_app(
             ensure_workshop(key, job.workshop)
         return _job_view(job)
 
+    @app.delete("/v1/jobs/{job_id}", dependencies=[jobs_read])
+    def cancel_job(job_id: str, key: KeyInfo | None = jobs_read) -> JobView:
+        """Cancel a queued or running job (a running one's worker process is ended); it then
+        shows "cancelled". A finished job stays as it is."""
+        job = runner.get(job_id)
+        if job is None:
+            raise NotFound(f"job {job_id!r}")
+        if job.workshop is not None:
+            ensure_workshop(key, job.workshop)
+        elif key is not None and key.role is Role.foreman:
+            raise HTTPException(403, "a foreman key may not cancel a simulation (needs: manager)")
+        cancelled = runner.cancel(job_id)
+        if cancelled is None:
+            raise NotFound(f"job {job_id!r}")
+        return _job_view(cancelled)
+
     @app.post("/v1/simulations", status_code=202)
     def simulate(body: SimulationIn, key: KeyInfo | None = manager) -> JobView:
         from simulation.experiment import bundled_scenario, prepare, run_experiment
@@ -488,6 +518,16 @@ def create_app(
         scenario = bundled_scenario(body.scenario)  # a bundled name, never a path
         ensure_workshop(key, scenario.workshop.id)
         rule_sets, period = prepare(scenario, body.rules, body.days, body.month, body.season, body.growth)
+
+        size = body.days * body.replications * len(body.rules) * max(1.0, body.growth)
+        if size > SIMULATION_BUDGET:
+            why = (
+                f"days x replications x rule sets{' x growth' if body.growth > 1 else ''} = {size:,.0f} "
+                f"simulated days, over the budget of {SIMULATION_BUDGET:,}: ask for fewer"
+            )
+            fields = ["days", "replications", "rules"] + (["growth"] if body.growth > 1 else [])
+            detail = [{"loc": ["body", name], "msg": why, "type": "value_error"} for name in fields]
+            raise RequestValidationError(detail)
         run = partial(run_experiment, replications=body.replications, seed=body.seed, policy=body.policy,
                       growth=body.growth, workers=1)  # fmt: skip
         job = runner.submit("simulation", scenario.workshop.id, run, scenario, rule_sets, period)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from simulation.experiment import ExperimentResult
+    from simulation.staffing import StaffingResult
 
 
 class PolicyName(StrEnum):
@@ -286,7 +287,19 @@ def staff(
             raise _fail(f"--write-rules: cannot write {write_rules}: {exc.strerror}") from None
     if json:
         typer.echo(result.model_dump_json(indent=2))
-        return
+    else:
+        _print_frontier(result, max_steps)
+    if write_rules is not None and result.recommendation is None:
+        typer.echo(
+            f"bayplan: error: --write-rules: no staffing within {max_steps} steps meets "
+            f"{', '.join(result.targets)}: nothing written to {write_rules}",
+            err=True,
+        )
+        raise typer.Exit(code=1)
+
+
+def _print_frontier(result: StaffingResult, max_steps: int) -> None:
+    from rich.console import Console
     from rich.table import Table
 
     table = Table(

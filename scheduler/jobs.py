@@ -1,36 +1,75 @@
-"""CPU-heavy requests as jobs in a small pool of low-priority processes.
+"""CPU-heavy requests as jobs in lanes of low-priority processes.
 
-Day plans and simulations run off the request threads, at most `capacity` at once (running or
-waiting); past that a request is refused at once (the API answers 429) instead of queueing
-without bound. A job is waited for (a plan request) or polled by id (a background job). With a
-store, each job's status and result are written to the database, so any worker process can
-answer for it and a finished result survives a restart; a job whose process died shows failed.
+Each lane (day plans, simulations) has its own worker processes and its own `capacity` of jobs
+running or waiting; past that a request to that lane is refused at once (the API answers 429)
+instead of queueing without bound, and a full lane never holds up another: a foreman's plan
+does not wait behind simulations. Each worker slot of a lane is its own one-process pool, so a
+running job can be cancelled by ending its process without touching the others; a queued job
+waits in the lane's queue until a slot is free. A job is waited for (a plan request) or polled
+by id (a background job). With a store, each job's status and result are written to the
+database, so any worker process can answer for it and a finished result survives a restart; a
+job whose process died shows failed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import socket
 import threading
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import OrderedDict, deque
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, InvalidStateError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel
 
 from scheduler.storage import JobRow, Store
-from scheduler.workers import worker_pool
+from scheduler.workers import stop_pool, worker_pool
 
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
+DEFAULT_LANE = "default"
 
 
 class Busy(RuntimeError):
-    """Every slot of the pool is taken: come back later."""
+    """Every slot of the lane is taken: come back later."""
+
+
+class JobCancelled(RuntimeError):
+    """The job was cancelled before it finished (DELETE /v1/jobs/{id})."""
+
+
+class ElsewhereError(RuntimeError):
+    """The job belongs to another server process: only that one can cancel it."""
+
+
+@dataclass(frozen=True)
+class Lane:
+    """Worker processes of one kind of job, and how many jobs may run or wait in it."""
+
+    processes: int = 1
+    capacity: int = 2
+
+
+@dataclass
+class _Slot:
+    pool: ProcessPoolExecutor | None = None
+    job: Job | None = None
+
+
+@dataclass
+class _LaneState:
+    lane: Lane
+    queue: deque[Job] = field(default_factory=deque)
+    slots: list[_Slot] = field(default_factory=list)
+
+    def active(self) -> int:
+        return len(self.queue) + sum(1 for s in self.slots if s.job is not None)
 
 
 @dataclass
@@ -41,14 +80,21 @@ class Job:
     submitted: dt.datetime
     future: Future[Any] = field(repr=False)
     finished: dt.datetime | None = None
+    lane: str = DEFAULT_LANE
+    call: Callable[[], Any] | None = field(default=None, repr=False)
+    slot: _Slot | None = field(default=None, repr=False)
+    cancelled: bool = False
+    """Asked to be cancelled (it shows "cancelled" once its future holds JobCancelled)."""
+    ready: bool = False
+    """Recorded in the store (if any): only then may it start."""
 
     @property
     def status(self) -> str:
-        if self.future.running():
-            return "running"
-        if not self.future.done():
-            return "queued"
-        return "failed" if self.future.cancelled() or self.future.exception() is not None else "done"
+        if self.future.done():
+            if not self.future.cancelled() and isinstance(self.future.exception(), JobCancelled):
+                return "cancelled"
+            return "failed" if self.future.cancelled() or self.future.exception() is not None else "done"
+        return "running" if self.slot is not None else "queued"
 
     @property
     def error(self) -> str | None:
@@ -91,36 +137,114 @@ def _aware(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 class JobRunner:
+    """Jobs in lanes: `lanes` maps a job kind to its lane; other kinds share the default lane of
+    `processes` workers and `capacity` jobs."""
+
     def __init__(
-        self, processes: int = 1, capacity: int = 2, keep: int = 200, store: Store | None = None
+        self,
+        processes: int = 1,
+        capacity: int = 2,
+        keep: int = 200,
+        store: Store | None = None,
+        lanes: Mapping[str, Lane] | None = None,
     ) -> None:
         self.processes = processes
         self.capacity = capacity
         self.keep = keep
         self.store = store
+        self._lanes = {DEFAULT_LANE: _LaneState(Lane(processes, capacity))}
+        for name, lane in (lanes or {}).items():
+            self._lanes[name] = _LaneState(lane)
+        for state in self._lanes.values():
+            state.slots = [_Slot() for _ in range(state.lane.processes)]
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
-        self._pool: ProcessPoolExecutor | None = None
+        self._closed = False
+
+    def lane_of(self, kind: str) -> str:
+        return kind if kind in self._lanes else DEFAULT_LANE
 
     def submit(self, kind: str, workshop: str | None, fn: Callable[..., Any], *args: Any) -> Job:
+        lane = self.lane_of(kind)
         with self._lock:
-            active = sum(1 for j in self._jobs.values() if not j.future.done())
-            if active >= self.capacity:
-                raise Busy(f"{active} jobs are running or waiting (at most {self.capacity}); retry later")
-            if self._pool is None:
-                self._pool = worker_pool(self.processes)
-            future = self._pool.submit(fn, *args)
-            job = Job(uuid.uuid4().hex[:16], kind, workshop, dt.datetime.now(dt.UTC), future)
+            state = self._lanes[lane]
+            active = state.active()
+            if active >= state.lane.capacity:
+                what = "jobs" if lane == DEFAULT_LANE else f"{lane} jobs"
+                raise Busy(
+                    f"{active} {what} are running or waiting (at most {state.lane.capacity}); retry later"
+                )
+            if self._closed:
+                raise RuntimeError("the job runner is closed")
+            future: Future[Any] = Future()
+            job = Job(uuid.uuid4().hex[:16], kind, workshop, dt.datetime.now(dt.UTC), future, lane=lane,
+                      call=partial(fn, *args), ready=self.store is None)  # fmt: skip
             self._jobs[job.id] = job
             done = [k for k, j in self._jobs.items() if j.future.done()]
             for k in done[: max(0, len(self._jobs) - self.keep)]:
                 del self._jobs[k]
-        if self.store is not None:
-            with self.store.transaction() as session:
-                session.add(JobRow(id=job.id, kind=kind, workshop_id=workshop, owner=OWNER, status="queued",
-                                   submitted=job.submitted))  # fmt: skip
+            state.queue.append(job)
         job.future.add_done_callback(lambda _: self._finished(job))
+        if self.store is not None:
+            try:
+                with self.store.transaction() as session:
+                    session.add(JobRow(id=job.id, kind=kind, workshop_id=workshop, owner=OWNER,
+                                       status="queued", submitted=job.submitted))  # fmt: skip
+            except BaseException:
+                with self._lock:
+                    state.queue.remove(job)
+                    self._jobs.pop(job.id, None)
+                raise
+        with self._lock:
+            job.ready = True
+            self._dispatch(state)
         return job
+
+    def _dispatch(self, state: _LaneState) -> None:
+        """Start ready jobs of the lane on its free slots, oldest first (called with the lock held)."""
+        for slot in state.slots:
+            if slot.job is not None:
+                continue
+            job = next((j for j in state.queue if j.ready), None)
+            if job is None:
+                return
+            state.queue.remove(job)
+            if not job.future.set_running_or_notify_cancel():
+                continue
+            assert job.call is not None
+            try:
+                if slot.pool is None:
+                    slot.pool = worker_pool(1)
+                inner = slot.pool.submit(job.call)
+            except RuntimeError as exc:  # the interpreter is shutting down
+                job.future.set_exception(exc)
+                continue
+            job.call = None  # the arguments (a day's bookings, a scenario) are the pool's now
+            slot.job, job.slot = job, slot
+            inner.add_done_callback(partial(self._ran, state, slot, job))
+
+    def _ran(self, state: _LaneState, slot: _Slot, job: Job, inner: Future[Any]) -> None:
+        """A job's process answered (or died): pass the answer on and start the next job."""
+        broken = not inner.cancelled() and isinstance(inner.exception(), BrokenProcessPool)
+        with self._lock:
+            pool = None
+            if slot.job is job:
+                slot.job = None
+                if broken:  # a worker that died (killed, out of memory): the next job gets a new one
+                    pool, slot.pool = slot.pool, None
+            if not self._closed:
+                self._dispatch(state)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)  # from its own thread: not joined here
+        if job.cancelled:
+            return  # its process was ended on purpose: the job says cancelled
+        with contextlib.suppress(InvalidStateError):  # cancelled meanwhile: that answer stands
+            if inner.cancelled():
+                job.future.set_exception(RuntimeError("the server stopped before the job finished"))
+            elif inner.exception() is not None:
+                job.future.set_exception(inner.exception())
+            else:
+                job.future.set_result(inner.result())
 
     def _finished(self, job: Job) -> None:
         job.finished = dt.datetime.now(dt.UTC)
@@ -135,16 +259,40 @@ class JobRunner:
                         job.error,
                         _json(result),
                     )
-        if not job.future.cancelled() and isinstance(job.future.exception(), BrokenProcessPool):
-            # A worker that died (killed, out of memory) breaks the pool: the next job gets a new one.
-            with self._lock:
-                pool, self._pool = self._pool, None
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
 
     def run(self, kind: str, workshop: str | None, fn: Callable[..., Any], *args: Any) -> Any:
         """Submit and wait for the result (exceptions of the job are raised here)."""
         return self.submit(kind, workshop, fn, *args).future.result()
+
+    def cancel(self, job_id: str) -> JobRecord | None:
+        """Cancel a job: a queued one leaves its queue, a running one's process is ended (its
+        slot gets a fresh one). The job then shows "cancelled"; a finished job stays as it was.
+        None for an unknown job; ElsewhereError for one that another live process runs."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            pool = None
+            if job is not None and not job.future.done():
+                job.cancelled = True
+                state = self._lanes[job.lane]
+                if job in state.queue:
+                    state.queue.remove(job)
+                slot = job.slot
+                if slot is not None and slot.job is job:
+                    pool, slot.pool, slot.job = slot.pool, None, None
+                    self._dispatch(state)
+        if job is None:
+            record = self.get(job_id)
+            if record is not None and record.status in ("queued", "running"):
+                raise ElsewhereError(
+                    f"job {job_id!r} runs in another server process; it cannot be cancelled here"
+                )
+            return record
+        if job.cancelled:
+            with contextlib.suppress(InvalidStateError):  # it finished just before
+                job.future.set_exception(JobCancelled("cancelled by request"))
+        if pool is not None:
+            stop_pool(pool)
+        return self.record(job)
 
     @staticmethod
     def record(job: Job) -> JobRecord:
@@ -173,7 +321,21 @@ class JobRunner:
             )
 
     def close(self) -> None:
+        """Stop every worker process and wait for them (no semaphore or queue is left behind);
+        jobs still queued or running fail."""
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            self._closed = True
+            pools = []
+            waiting: list[Job] = []
+            for state in self._lanes.values():
+                waiting += state.queue
+                state.queue.clear()
+                for slot in state.slots:
+                    if slot.pool is not None:
+                        pools.append(slot.pool)
+                    slot.pool = None
+        for pool in pools:
+            stop_pool(pool)
+        for job in waiting:
+            if not job.future.done():
+                job.future.set_exception(RuntimeError("the server stopped before the job ran"))

@@ -3,7 +3,8 @@
 A slot query answers at once with the quick fit; the exact search (a few CP-SAT solves, about a
 second) runs in one separate process at a lower CPU priority, so it never holds the GIL or the
 request threads. Only the newest request per offer key is kept: a day that changed while its
-refinement waited is refined once, at its latest version.
+refinement waited is refined once, at its latest version. At most `most_wanted` requests wait
+(the newest are refined first; the oldest are dropped), so a storm of queries cannot pile up days.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from scheduler.slots import DayBook, Offer
-from scheduler.workers import worker_pool
+from scheduler.workers import stop_pool, worker_pool
 
 Key = tuple[object, ...]
 
@@ -37,9 +38,13 @@ class OfferRefiner:
     """One refinement at a time; `deliver(key, version, offers, day)` receives each result."""
 
     def __init__(
-        self, exact_seconds: float, deliver: Callable[[Key, tuple[object, ...], list[Offer], DayBook], None]
+        self,
+        exact_seconds: float,
+        deliver: Callable[[Key, tuple[object, ...], list[Offer], DayBook], None],
+        most_wanted: int = 64,
     ):
         self.exact_seconds = exact_seconds
+        self.most_wanted = most_wanted
         self.deliver = deliver
         self._lock = threading.Lock()
         self._wanted: dict[Key, _Job] = {}
@@ -58,7 +63,10 @@ class OfferRefiner:
         fleet: str | None,
     ) -> None:
         with self._lock:
+            self._wanted.pop(key, None)  # re-inserted as the newest
             self._wanted[key] = _Job(key, version, day, service, waiter, fleet)
+            while len(self._wanted) > self.most_wanted:
+                del self._wanted[next(iter(self._wanted))]
             self._idle.clear()
             self._pump()
 
@@ -98,4 +106,4 @@ class OfferRefiner:
             self._wanted.clear()
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            stop_pool(pool)  # ends a refinement under way; nothing is left for the interpreter's exit

@@ -11,11 +11,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 
+from cachetools import LRUCache
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from scheduler.cache import PartitionedLRU
 from scheduler.clock import SYSTEM_CLOCK, Clock
 from scheduler.compiler import compile_request
 from scheduler.contract import (
@@ -116,6 +118,11 @@ class PlanningService:
     refines the entry with CP-SAT (times the quick fit refused but a reshuffled day can take).
     A booking at a time the quick fit refuses reuses a cached offer's placement, else CP-SAT
     checks it within `booking_exact_seconds`.
+
+    The caches are bounded LRUs per workshop (scheduler.cache): a storm of distinct dates on one
+    workshop evicts only that workshop's oldest entries. An offer entry keeps its day, about
+    75 KB for a dealer-2011 date, so `offer_cache_entries` = 1,000 holds a workshop's caches
+    under about 80 MB, for at most `cached_workshops` workshops.
     """
 
     def __init__(
@@ -126,6 +133,9 @@ class PlanningService:
         refine_in_background: bool = True,
         booking_exact_seconds: float = 0.0,
         clock: Clock = SYSTEM_CLOCK,
+        offer_cache_entries: int = 1_000,
+        day_cache_entries: int = 200,
+        cached_workshops: int = 32,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -134,9 +144,17 @@ class PlanningService:
         # Kept short: it runs under the workshop's lock, holding up every other booking.
         self.booking_exact_seconds = booking_exact_seconds
         # Offers per (workshop, date, service, waiter, fleet): the version and day they were made for.
-        self._offers: dict[tuple[object, ...], tuple[tuple[object, ...], list[Offer], DayBook]] = {}
-        self._days: dict[tuple[str, dt.date], tuple[tuple[object, ...], DayBook]] = {}
-        self._workshops: dict[str, Workshop] = {}
+        self.offer_cache_entries = offer_cache_entries
+        self.day_cache_entries = day_cache_entries
+        self._offers: PartitionedLRU[tuple[tuple[object, ...], list[Offer], DayBook]] = PartitionedLRU(
+            offer_cache_entries, cached_workshops
+        )
+        # The day's bookings and witness per (workshop, date): the version they were loaded at.
+        self._days: PartitionedLRU[tuple[tuple[object, ...], DayBook]] = PartitionedLRU(
+            day_cache_entries, cached_workshops
+        )
+        # Each workshop's text and what it parses to (a new text replaces the old one).
+        self._workshops: LRUCache[str, tuple[str, Workshop]] = LRUCache(maxsize=4 * cached_workshops)
         self._workshop_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._refiner: OfferRefiner | None = None
@@ -197,13 +215,13 @@ class PlanningService:
         row = session.get(WorkshopRow, workshop_id)
         if row is None:
             raise NotFound(f"workshop {workshop_id!r}")
-        parsed = self._workshops.get(row.body)  # the same text parses to the same workshop
-        if parsed is None:
-            parsed = Workshop.model_validate_json(row.body)
-            with self._lock:
-                if len(self._workshops) > 64:
-                    self._workshops.clear()
-                self._workshops[row.body] = parsed
+        with self._lock:
+            cached = self._workshops.get(workshop_id)
+        if cached is not None and cached[0] == row.body:  # the same text parses to the same workshop
+            return cached[1]
+        parsed = Workshop.model_validate_json(row.body)
+        with self._lock:
+            self._workshops[workshop_id] = (row.body, parsed)
         return parsed
 
     # Bookings
@@ -216,10 +234,7 @@ class PlanningService:
         if cached is not None and cached[0] == version:
             return cached[1]
         day = self._load_day(session, workshop, date)
-        with self._lock:
-            if len(self._days) > 1_000:
-                self._days.clear()
-            self._days[(workshop.id, date)] = (version, day)
+        self._days.put((workshop.id, date), (version, day))
         return day
 
     def _load_day(self, session: Session, workshop: Workshop, date: dt.date) -> DayBook:
@@ -303,9 +318,7 @@ class PlanningService:
             cached = self._offers.get(key)
             if refined and (cached is None or cached[0] != version):
                 return
-            if len(self._offers) > 10_000:
-                self._offers.clear()  # a crude bound: entries of past days are never read again
-            self._offers[key] = (version, offers, day)
+            self._offers.put(key, (version, offers, day))
 
     def _cached_fit(self, session: Session, day: DayBook, booking: Booking) -> Offer | None:
         """A cached offer of the same kind at this time or later carries a placement that fits now."""
@@ -439,8 +452,7 @@ class PlanningService:
         committed (read inside the transaction, which holds the write lock; if it does not
         commit, that version never appears)."""
         version = self._version(session, day.workshop.id, day.date)
-        with self._lock:
-            self._days[(day.workshop.id, day.date)] = (version, day)
+        self._days.put((day.workshop.id, day.date), (version, day))
 
     def _fit(
         self,

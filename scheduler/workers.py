@@ -31,3 +31,15 @@ def worker_pool(processes: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
     )
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """End the pool's processes now (whatever they run) and wait until it has wound down, so
+    that its queues and semaphores are released before the server exits."""
+    processes = list((pool._processes or {}).values())  # Python 3.14 has pool.terminate_workers()
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=5)

@@ -47,6 +47,15 @@ METRIC_UNITS = {
 }
 
 
+#: What a metric of each unit can be: shares in [0, 1], counts, times and costs not below 0.
+UNIT_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "share": (0.0, 1.0),
+    "vehicles": (0.0, None),
+    "min": (0.0, None),
+    "h": (0.0, None),
+    "CNY": (0.0, None),
+}
+
 #: Metrics compared pairwise with the first rule set.
 PAIRED = ("on_time", "waiter_wait_p90", "time_in_shop_p90", "overtime_hours_per_day", "cost_per_day")
 
@@ -335,13 +344,19 @@ def aggregate(
         if r > 0:
             for name in PAIRED:
                 diffs = [a.metrics[name] - b.metrics[name] for a, b in zip(mine, first, strict=True)]
-                mean, low, high = mean_ci(diffs)
-                versus[name] = Metric(mean=mean, low=low, high=high, unit=METRIC_UNITS[name])
+                unit = METRIC_UNITS[name]
+                # A difference of shares lies in [-1, 1]; other differences have no bound.
+                bounds = (-1.0, 1.0) if unit == "share" else (None, None)
+                mean, low, high = mean_ci(diffs, lower=bounds[0], upper=bounds[1])
+                versus[name] = Metric(mean=mean, low=low, high=high, unit=unit)
         names = list(dict.fromkeys(k for o in mine for k in o.metrics))
         metrics = {}
         for name in names:
-            mean, low, high = mean_ci([o.metrics.get(name, float("nan")) for o in mine])
             unit = METRIC_UNITS.get(name, "share")
+            lower, upper = UNIT_BOUNDS.get(unit, (None, None))
+            mean, low, high = mean_ci(
+                [o.metrics.get(name, float("nan")) for o in mine], lower=lower, upper=upper
+            )
             metrics[name] = Metric(mean=mean, low=low, high=high, unit=unit)
         busy = np.sum([o.busy_by_hour for o in mine], axis=0)
         duty = np.sum([o.duty_by_hour for o in mine], axis=0)

@@ -9,8 +9,25 @@ import numpy as np
 from scipy import stats
 
 
-def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
-    """(mean, low, high) of the replications' values; a single value has no interval."""
+def mean_ci(
+    values: Sequence[float], level: float = 0.95, lower: float | None = None, upper: float | None = None
+) -> tuple[float, float, float]:
+    """(mean, low, high) of the replications' values; a single value has no interval.
+
+    A quantity bounded by nature (a share in [0, 1], minutes or hours >= 0) gets an interval within
+    its bounds: the Student-t interval is clipped to [`lower`, `upper`] (it would otherwise say
+    utilisation 100.4 % or -0.1 h of overtime when the replications sit near a bound)."""
+    mean, low, high = _t_interval(values, level)
+
+    def clip(v: float) -> float:
+        if lower is not None and v < lower:
+            return lower
+        return upper if upper is not None and v > upper else v  # NaN stays NaN
+
+    return clip(mean), clip(low), clip(high)
+
+
+def _t_interval(values: Sequence[float], level: float) -> tuple[float, float, float]:
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
     if x.size == 0:

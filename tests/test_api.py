@@ -359,3 +359,22 @@ def test_422_bodies_do_not_echo_the_whole_input(client: TestClient) -> None:
     response = client.post("/v1/plan", json={"workshop": {**workshop, "name": "Tiny"}})
     assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "date"
     assert len(response.text) < 1_000, response.text[:300]
+
+
+def test_the_test_client_comes_without_a_deprecation_warning() -> None:
+    """Starlette's TestClient wants httpx2 (a dev dependency); with plain httpx it warns on import
+    (a StarletteDeprecationWarning, which is not a DeprecationWarning: any deprecation counts)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import warnings\n"
+        "with warnings.catch_warnings(record=True) as seen:\n"
+        "    warnings.simplefilter('always')\n"
+        "    import fastapi.testclient\n"
+        "said = [w.category.__name__ + ': ' + str(w.message) for w in seen]\n"
+        "bad = [w for w in said if 'deprecat' in w.lower()]\n"
+        "assert not bad, bad\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -187,3 +187,20 @@ def test_replan_a_week_later_names_now(tmp_path: Path) -> None:
     path.write_text(json.dumps(body))
     run = bayplan("replan", "--input", str(path))
     assert run.returncode == 2 and "now" in run.stderr and "past day" in run.stderr, run.stderr
+
+
+def test_readme_says_keys_and_serve_share_one_database() -> None:
+    """The keys examples once left out --db: keys made in another database are unknown to the server."""
+    import inspect
+    import re
+    from pathlib import Path
+
+    from cli import main as cli
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### API keys and roles") : readme.index("| role | may |")]
+    assert "same `--db` as `serve`" in section and "sqlite:///bayplan.db" in section
+    assert re.search(r"bayplan keys create .*--db ", section)
+    commands = (cli.serve, cli.keys_create, cli.keys_list, cli.keys_revoke)
+    defaults = {inspect.signature(f).parameters["db"].default for f in commands}
+    assert defaults == {"sqlite:///bayplan.db"}  # one default for both

@@ -1,5 +1,6 @@
-"""Limits: body size, bookings and solver time per request, a capped pool for plans and simulations
-(429 when full), background jobs with status, and concurrent re-plans leaving one consistent plan."""
+"""Limits: body size, bookings and solver time per request, capped lanes for plans and for simulations
+(429 when full, one never waiting behind the other), a simulation budget, background jobs with
+status and cancellation, concurrent re-plans leaving one consistent plan, a clean shutdown."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ with warnings.catch_warnings():
 
 from api.app import MAX_BODY_BYTES, create_app
 from scheduler.contract import Booking, Plan, PlanRequest
-from scheduler.jobs import Busy, JobRunner
+from scheduler.jobs import Busy, JobCancelled, JobRunner, Lane
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
 from tests.builders import fixed_clock
@@ -80,6 +81,43 @@ def test_the_job_pool_refuses_work_past_its_capacity() -> None:
         assert runner.submit("test", None, _nap, 0.0).future.result(timeout=60) == 0.0  # room again
         record = runner.get(first.id)
         assert record is not None and record.status == "done" and first.status == "done"
+    finally:
+        runner.close()
+
+
+def test_a_plan_is_accepted_while_simulations_fill_their_lane() -> None:
+    runner = JobRunner(processes=1, capacity=2, lanes={"simulation": Lane(processes=1, capacity=2)})
+    try:
+        running = runner.submit("simulation", None, _nap, 120.0)
+        queued = runner.submit("simulation", None, _nap, 120.0)
+        with pytest.raises(Busy, match="simulation"):
+            runner.submit("simulation", None, _nap, 0.0)
+        plan = runner.submit("plan", "w", _nap, 0.0)  # its own lane and process: it does not wait
+        assert plan.future.result(timeout=60) == 0.0 and plan.status == "done"
+        assert not running.future.done() and queued.status == "queued"
+    finally:
+        runner.close()
+
+
+def test_cancelling_a_queued_and_a_running_job() -> None:
+    runner = JobRunner(processes=1, capacity=2)
+    try:
+        first = runner.submit("test", None, _nap, 120.0)
+        second = runner.submit("test", None, _nap, 120.0)
+        assert second.status == "queued"
+        record = runner.cancel(second.id)
+        assert record is not None and record.status == "cancelled" and second.status == "cancelled"
+        deadline = time.monotonic() + 60
+        while first.status != "running" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        record = runner.cancel(first.id)  # its worker process is ended
+        assert record is not None and record.status == "cancelled"
+        with pytest.raises(JobCancelled):
+            first.future.result(timeout=1)
+        again = runner.cancel(first.id)
+        assert again is not None and again.status == "cancelled"  # a finished job stays as it is
+        assert runner.cancel("nope") is None
+        assert runner.submit("test", None, _nap, 0.0).future.result(timeout=60) == 0.0  # a fresh worker
     finally:
         runner.close()
 
@@ -195,3 +233,67 @@ def test_a_bad_simulation_names_the_body_field(
     response = client.post("/v1/simulations", json=body)
     assert response.status_code == 422, response.text
     assert response.json()["detail"][0]["loc"][-1] == field, response.text
+
+
+def test_simulations_have_a_budget_and_plans_do_not_wait_behind_them(client: TestClient) -> None:
+    big = {"scenario": "dealer-2011", "rules": ["current", "peak-plus2"], "days": 62, "replications": 50}
+    refused = client.post("/v1/simulations", json=big)
+    assert refused.status_code == 422, refused.text
+    fields = {tuple(d["loc"]) for d in refused.json()["detail"]}
+    assert fields == {("body", "days"), ("body", "replications"), ("body", "rules")}
+    assert "budget" in refused.json()["detail"][0]["msg"]
+
+    long = {"scenario": "dealer-2011", "rules": ["current", "peak-plus2"], "days": 62, "replications": 40}
+    jobs = [client.post("/v1/simulations", json=long) for _ in range(2)]
+    assert [j.status_code for j in jobs] == [202, 202], [j.text for j in jobs]
+    assert client.post("/v1/simulations", json=long).status_code == 429  # the simulation lane is full
+    client.put("/v1/workshops/tiny", json=_tiny().model_dump(mode="json"))
+    plan = client.post("/v1/workshops/tiny/plans", json={"date": DAY, "time_limit_seconds": 1})
+    assert plan.status_code == 200, plan.text  # a foreman's plan does not wait behind simulations
+    for job in jobs:
+        cancelled = client.delete(job.json()["url"])
+        assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled", cancelled.text
+        assert client.get(job.json()["url"]).json()["status"] == "cancelled"
+    assert client.delete("/v1/jobs/unknown").status_code == 404
+    assert client.post("/v1/simulations", json=long).status_code == 202  # room again
+
+
+def test_the_server_stops_without_leaking_semaphores(tmp_path: Path) -> None:
+    """SIGTERM after a plan (its worker process started): the pools are shut down and joined, so
+    the resource tracker finds no leaked semaphore at exit."""
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    from cli.testing import free_port
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "cli", "serve", "--no-auth", "--port", str(port),
+               "--db", f"sqlite:///{tmp_path / 'stop.db'}"]  # fmt: skip
+    # stderr is read to its end: the resource tracker (a child) writes its warning after the server exits.
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and process.poll() is None, "the server did not start"
+            time.sleep(0.2)
+        body = _tiny().model_dump_json()
+        httpx.put(f"{url}/v1/workshops/tiny", content=body, timeout=10,
+                  headers={"content-type": "application/json"})  # fmt: skip
+        plan = httpx.post(f"{url}/v1/workshops/tiny/plans", json={"date": DAY, "time_limit_seconds": 1},
+                          timeout=60)  # fmt: skip
+        assert plan.status_code == 200, plan.text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    text = err.decode()
+    assert "Application shutdown complete" in text, text
+    assert "leaked" not in text, text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -107,3 +108,41 @@ def test_background_refinement_offers_more_times_and_they_can_be_booked(db_url: 
         assert plan.kpis.placed == len(bookings) and plan.kpis.late == 0
     finally:
         service.close()
+
+
+def test_caches_stay_bounded_per_workshop_under_a_storm_of_dates(tmp_path: Path) -> None:
+    """One booking key asking every date of the years ahead: the offer and day caches keep at most
+    their size for that workshop (least recently used go), and another workshop's entries stay."""
+    service = PlanningService(Store(f"sqlite:///{tmp_path / 'storm.db'}"), refine_in_background=False)
+    other = _workshop().model_copy(update={"id": "other"})
+    service.put_workshop(_workshop())
+    service.put_workshop(other)
+    date = dt.date(2026, 11, 24)
+    kept = service.slots("other", "MAINT", date, False, None)
+    storm = service.offer_cache_entries + 200
+    for d in range(storm):
+        service.slots("w", "MAINT", date + dt.timedelta(days=d), False, None)
+    assert service._offers.count("w") == service.offer_cache_entries < storm
+    assert service._days.count("w") == service.day_cache_entries < storm
+    assert len(service._offers) == service.offer_cache_entries + 1
+    assert service.slots("other", "MAINT", date, False, None) is kept  # still cached
+    newest = service.slots("w", "MAINT", date + dt.timedelta(days=storm - 1), False, None)
+    assert service.slots("w", "MAINT", date + dt.timedelta(days=storm - 1), False, None) is newest
+    assert service._workshops.currsize <= service._workshops.maxsize
+
+
+def test_refinement_requests_waiting_are_bounded() -> None:
+    """While one refinement runs, a storm of other keys keeps only the newest requests waiting."""
+    from concurrent.futures import Future
+
+    from scheduler.refiner import OfferRefiner
+    from scheduler.slots import DayBook
+
+    refiner = OfferRefiner(1.0, lambda *_: None)
+    refiner._running = Future()  # one refinement is under way: the rest wait
+    day = DayBook(_workshop(), dt.date(2026, 11, 24), [])
+    for i in range(1_000):
+        refiner.request(("w", i), (0,), day, "MAINT", False, None)
+    assert len(refiner._wanted) == refiner.most_wanted
+    assert next(reversed(refiner._wanted)) == ("w", 999)  # the newest is refined next
+    refiner.close()

@@ -328,3 +328,60 @@ def test_rules_written_back_read_the_same() -> None:
         rules = load_rules(scenario, name)
         text = dump_rules(rules, "a comment")
         assert parse_rules(tomllib.loads(text), scenario, "dumped") == rules
+
+
+def test_intervals_respect_the_bounds_of_what_they_measure() -> None:
+    """Replications near a bound: a share's interval stays within [0, 1], overtime's at or above 0
+    (the plain Student-t interval would say 100.4 % and -0.1 h); differences of shares in [-1, 1]."""
+    import numpy as np
+
+    from simulation.experiment import Outcome, aggregate
+
+    assert mean_ci([1.0, 0.99, 1.0, 0.98], lower=0, upper=1)[2] == 1.0
+    assert mean_ci([0.0, 0.0, 0.5], lower=0)[1] == 0.0
+    assert mean_ci([0.0, 0.0, 0.5])[1] < 0  # unbounded: as before
+
+    scenario = load_scenario("dealer-2011")
+    current = load_rules(scenario, "current")
+    other = current.model_copy(update={"name": "other"})
+    period = choose_period(scenario, 1, "feb", None)
+    near = [(1.0, 0.0, 1.0), (0.99, 0.0, 0.995), (0.97, 0.6, 1.0)]  # on time, overtime, utilisation
+    outcomes = [
+        Outcome(
+            rule_index=r,
+            replication=i,
+            events=1,
+            busy_by_hour=np.zeros(24),
+            duty_by_hour=np.ones(24),
+            wait_histogram=np.zeros(18),
+            metrics={
+                "on_time": on if r == 0 else 0.0,
+                "overtime_hours_per_day": ot,
+                "utilisation_senior": ut,
+                "waiter_wait_p90": 5.0 * i,
+                "time_in_shop_p90": 60.0,
+                "cost_per_day": 1000.0,
+            },
+        )
+        for r in (0, 1)
+        for i, (on, ot, ut) in enumerate(near)
+    ]
+    result = aggregate(scenario, [current, other], period, 3, 1, "fcfs", 1.0, outcomes, "test", 0.0)
+    for rs in result.rule_sets:
+        for name, m in rs.metrics.items():
+            if m.unit == "share":
+                assert 0.0 <= m.low <= m.high <= 1.0, (name, m)
+            else:
+                assert m.low >= 0.0, (name, m)
+    versus = result.rule_sets[1].versus_first["on_time"]
+    assert -1.0 <= versus.low <= versus.high <= 1.0
+
+
+def test_staff_write_rules_says_so_and_fails_when_nothing_meets_the_targets(tmp_path: Path) -> None:
+    out = tmp_path / "recommended.toml"
+    args = ["staff", "dealer-2011", "--target", "waiter_wait_p90<=0", "--days", "1", "--replications", "2",
+            "--workers", "1", "--max-steps", "0", "--write-rules", str(out)]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert not out.exists()
+    assert "--write-rules" in result.output and "nothing written" in result.output
