@@ -331,7 +331,7 @@ def test_the_cookie_is_secure_over_https_or_when_told(setup: Setup, monkeypatch:
     assert signed.status_code == 303 and "secure" in signed.headers["set-cookie"].lower()
     monkeypatch.setenv("BAYPLAN_SECURE_COOKIES", "1")  # behind a TLS proxy the app sees http
     _, _, _, db = setup
-    behind = TestClient(create_app(f"sqlite:///{db}", auth=True))
+    behind = TestClient(create_app(f"sqlite:///{db}", auth=True, clock=fixed_clock()))
     assert "secure" in _sign_in(behind, tokens["booking"]).headers["set-cookie"].lower()
 
 
