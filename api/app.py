@@ -28,7 +28,7 @@ from scheduler.errors import InputError
 from scheduler.jobs import Busy, JobRecord, JobRunner
 from scheduler.keys import KeyInfo, KeyStore, Role
 from scheduler.planning import make_plan
-from scheduler.service import Conflict, NotFound, PlanningService
+from scheduler.service import Conflict, NotFound, PlanningService, WorkshopConflict
 from scheduler.slots import Offer
 from scheduler.storage import Store
 
@@ -150,6 +150,16 @@ class Problem(BaseModel):
 
 class ConflictProblem(Problem):
     alternatives: list[Slot] = []
+
+
+class BrokenBooking(BaseModel):
+    booking: str
+    date: dt.date
+    reasons: list[str]
+
+
+class WorkshopConflictProblem(Problem):
+    bookings: list[BrokenBooking] = Field(description="the accepted bookings the change would break, and why")
 
 
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -283,6 +293,10 @@ def create_app(db_url: str, *, auth: bool | None = None, clock: Clock | None = N
         alternatives = [s.model_dump(mode="json") for s in _slots(exc.alternatives)]
         return JSONResponse(status_code=409, content={"detail": str(exc), "alternatives": alternatives})
 
+    @app.exception_handler(WorkshopConflict)
+    async def _workshop_conflict(_: Request, exc: WorkshopConflict) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"detail": str(exc), "bookings": exc.bookings})
+
     app.include_router(login.make_router(keys))
     app.include_router(pages.make_router(service, keys, runner, clock))
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
@@ -291,11 +305,23 @@ def create_app(db_url: str, *, auth: bool | None = None, clock: Clock | None = N
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.put("/v1/workshops/{workshop_id}", dependencies=[manager])
-    def put_workshop(workshop_id: str, workshop: Workshop) -> Workshop:
+    @app.put(
+        "/v1/workshops/{workshop_id}",
+        dependencies=[manager],
+        responses={
+            409: {"model": WorkshopConflictProblem, "description": "it would break accepted bookings"}
+        },
+    )
+    def put_workshop(
+        workshop_id: str,
+        workshop: Workshop,
+        force: Annotated[
+            bool, Query(description="accept a change that breaks accepted bookings: they are kept at risk")
+        ] = False,
+    ) -> Workshop:
         if workshop.id != workshop_id:
             raise InputError("id", f"body id {workshop.id!r} differs from the path's {workshop_id!r}")
-        return service.put_workshop(workshop)
+        return service.put_workshop(workshop, force=force)
 
     @app.get("/v1/workshops/{workshop_id}", dependencies=[reading])
     def get_workshop(workshop_id: str) -> Workshop:
