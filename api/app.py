@@ -25,9 +25,9 @@ from api.auth import ensure_workshop, guard
 from scheduler.clock import Clock, clock_from
 from scheduler.contract import Booking, Identifier, OperationEvent, Overrun, Plan, PlanRequest, Workshop
 from scheduler.errors import InputError
+from scheduler.integrity import validated_plan
 from scheduler.jobs import Busy, JobRecord, JobRunner
 from scheduler.keys import KeyInfo, KeyStore, Role
-from scheduler.planning import make_plan
 from scheduler.service import Conflict, NotFound, PlanningService, WorkshopConflict
 from scheduler.slots import Offer
 from scheduler.storage import Store
@@ -425,7 +425,7 @@ def create_app(db_url: str, *, auth: bool | None = None, clock: Clock | None = N
             raise InputError("bookings", f"at most {MAX_BOOKINGS} bookings per request")
         if request.options.time_limit_seconds > MAX_SOLVE_SECONDS:
             raise InputError("options.time_limit_seconds", f"at most {MAX_SOLVE_SECONDS:g} s per request")
-        plan: Plan = runner.run("plan", request.workshop.id, make_plan, request)
+        plan: Plan = runner.run("plan", request.workshop.id, validated_plan, request)
         return plan
 
     @app.post("/v1/keys", status_code=201, dependencies=[admin])

@@ -23,7 +23,7 @@ from scheduler.contract import Assignment, Booking, Kpis, Plan, PlanOptions, Pla
 from scheduler.dispatch import dispatch
 from scheduler.errors import InputError
 from scheduler.kpis import compute_kpis
-from scheduler.planning import to_plan
+from scheduler.planning import make_plan, to_plan
 from scheduler.validator import Violation, validate_plan
 
 logger = logging.getLogger("bayplan")
@@ -178,3 +178,8 @@ def checked_plan(request: PlanRequest, plan: Plan) -> Plan:
     if violations:
         raise RuntimeError(f"no valid {what}: {_summary(violations)}")
     return empty
+
+
+def validated_plan(request: PlanRequest) -> Plan:
+    """`make_plan` with the validator's gate (the stateless endpoint; runs in a worker process)."""
+    return checked_plan(request, make_plan(request))

@@ -223,28 +223,29 @@ class PlanningService:
             if row is None:
                 session.add(WorkshopRow(id=workshop.id, body=body, updated_at=now))
                 return workshop
-            if row.body != body:
-                broken = self._broken_by(session, self.workshop(workshop.id, session), workshop, now)
-                if broken and not force:
-                    listed: list[dict[str, object]] = [
-                        {"booking": r.id, "date": r.date.isoformat(), "reasons": why} for r, why in broken
-                    ]
-                    raise WorkshopConflict(
-                        f"the change breaks {len(broken)} accepted booking(s): "
-                        "change or cancel them first, or PUT with ?force=true to keep them at risk",
-                        listed,
-                    )
-                for r, why in broken:
-                    booking = Booking.model_validate_json(r.body)
-                    reason = "; ".join(why)
-                    r.body = booking.model_copy(
-                        update={"at_risk": True, "at_risk_reason": reason}
-                    ).model_dump_json()
-                    r.witness = []
-                if broken:
-                    logger.warning(
-                        "workshop %s changed by force: %d booking(s) at risk", workshop.id, len(broken)
-                    )
+            if row.body == body:
+                return workshop  # the same workshop again: nothing changes, no plan goes stale
+            broken = self._broken_by(session, self.workshop(workshop.id, session), workshop, now)
+            if broken and not force:
+                listed: list[dict[str, object]] = [
+                    {"booking": r.id, "date": r.date.isoformat(), "reasons": why} for r, why in broken
+                ]
+                raise WorkshopConflict(
+                    f"the change breaks {len(broken)} accepted booking(s): "
+                    "change or cancel them first, or PUT with ?force=true to keep them at risk",
+                    listed,
+                )
+            for r, why in broken:
+                booking = Booking.model_validate_json(r.body)
+                reason = "; ".join(why)
+                r.body = booking.model_copy(
+                    update={"at_risk": True, "at_risk_reason": reason}
+                ).model_dump_json()
+                r.witness = []
+            if broken:
+                logger.warning(
+                    "workshop %s changed by force: %d booking(s) at risk", workshop.id, len(broken)
+                )
             row.body = body
             _touch(row, now)  # strictly a new revision: no cached day or offer of the old one is reused
         return workshop

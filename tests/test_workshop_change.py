@@ -217,6 +217,14 @@ def test_a_service_taken_away_leaves_its_bookings_unassigned_not_the_day_stuck(d
     assert set(reasons) == {b["id"] for b in tyres}
     assert all("service TYRE is no longer offered by the workshop" in r for r in reasons.values())
     assert plan.kpis.bookings == 4 and plan.kpis.placed == 2
+    # Re-planning from 09:00 (work started by then stays) copes with them too.
+    body = {"date": DATE, "time_limit_seconds": 1, "now": f"{DATE}T09:00:00+08:00"}
+    response = client.post(f"{URL}/plans", json=body)
+    assert response.status_code == 200, response.text
+    replanned = Plan.model_validate(response.json())
+    bookings = [Booking.model_validate(b) for b in _bookings(client)]
+    assert_valid(PlanRequest(workshop=without, date=DAY, bookings=bookings), replanned)
+    assert {u.booking for u in replanned.unassigned} == {b["id"] for b in tyres}
 
 
 def test_a_harmless_change_goes_through_and_bookings_keep_their_place(db_url: str) -> None:
@@ -295,6 +303,8 @@ def test_a_stored_plan_says_when_it_is_stale(db_url: str) -> None:
     _book_day(client, 1)
     assert client.get(f"{URL}/plans/{DATE}").json()["stale"] is True  # a booking since
     _plan(client, _workshop())
+    assert _put(client, _workshop()).status_code == 200  # the same workshop again: no change
+    assert client.get(f"{URL}/plans/{DATE}").json()["stale"] is False
     assert _put(client, _workshop(name="Renamed")).status_code == 200
     assert client.get(f"{URL}/plans/{DATE}").json()["stale"] is True  # the workshop since
     _plan(client, _workshop(name="Renamed"))
