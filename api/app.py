@@ -39,10 +39,10 @@ from scheduler.contract import (
     Workshop,
 )
 from scheduler.errors import InputError
+from scheduler.integrity import validated_plan
 from scheduler.jobs import Busy, ElsewhereError, JobCancelled, JobRecord, JobRunner, Lane
 from scheduler.keys import KeyInfo, KeyStore, Role
-from scheduler.planning import make_plan
-from scheduler.service import Conflict, NotFound, PlanningService
+from scheduler.service import Conflict, NotFound, PlanningService, WorkshopConflict
 from scheduler.slots import Offer
 from scheduler.storage import Store
 
@@ -182,6 +182,16 @@ class InputProblem(BaseModel):
 
 class ConflictProblem(Problem):
     alternatives: list[Slot] = []
+
+
+class BrokenBooking(BaseModel):
+    booking: str
+    date: dt.date
+    reasons: list[str]
+
+
+class WorkshopConflictProblem(Problem):
+    bookings: list[BrokenBooking] = Field(description="the accepted bookings the change would break, and why")
 
 
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -382,6 +392,10 @@ def create_app(
         alternatives = [s.model_dump(mode="json") for s in _slots(exc.alternatives)]
         return JSONResponse(status_code=409, content={"detail": str(exc), "alternatives": alternatives})
 
+    @app.exception_handler(WorkshopConflict)
+    async def _workshop_conflict(_: Request, exc: WorkshopConflict) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"detail": str(exc), "bookings": exc.bookings})
+
     secure = login.secure_cookies_from_environment() if secure_cookies is None else secure_cookies
     app.include_router(login.make_router(keys, secure))
     app.include_router(pages.make_router(service, keys, runner, clock))
@@ -391,11 +405,23 @@ def create_app(
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.put("/v1/workshops/{workshop_id}", dependencies=[manager])
-    def put_workshop(workshop_id: str, workshop: Workshop) -> Workshop:
+    @app.put(
+        "/v1/workshops/{workshop_id}",
+        dependencies=[manager],
+        responses={
+            409: {"model": WorkshopConflictProblem, "description": "it would break accepted bookings"}
+        },
+    )
+    def put_workshop(
+        workshop_id: str,
+        workshop: Workshop,
+        force: Annotated[
+            bool, Query(description="accept a change that breaks accepted bookings: they are kept at risk")
+        ] = False,
+    ) -> Workshop:
         if workshop.id != workshop_id:
             raise InputError("id", f"body id {workshop.id!r} differs from the path's {workshop_id!r}")
-        return service.put_workshop(workshop)
+        return service.put_workshop(workshop, force=force)
 
     @app.get("/v1/workshops/{workshop_id}", dependencies=[reading])
     def get_workshop(workshop_id: str) -> Workshop:
@@ -544,7 +570,7 @@ def create_app(
             raise InputError("bookings", f"at most {MAX_BOOKINGS} bookings per request")
         if request.options.time_limit_seconds > MAX_SOLVE_SECONDS:
             raise InputError("options.time_limit_seconds", f"at most {MAX_SOLVE_SECONDS:g} s per request")
-        plan: Plan = runner.run("plan", request.workshop.id, make_plan, request)
+        plan: Plan = runner.run("plan", request.workshop.id, validated_plan, request)
         return plan
 
     @app.post("/v1/keys", status_code=201)

@@ -259,6 +259,12 @@ class Booking(_Model):
     pinned: list[PinnedOperation] = Field(default_factory=list)
     customer: str | None = Field(default=None, max_length=200)
     vehicle: str | None = Field(default=None, max_length=200)
+    at_risk: bool = Field(
+        default=False,
+        description="a workshop change broke the booking's accepted place: the next plan may leave it "
+        "unassigned (changing the booking re-places it)",
+    )
+    at_risk_reason: str | None = Field(default=None, description="why the booking is at risk")
 
 
 class Weights(_Model):
@@ -355,6 +361,10 @@ class Plan(_Model):
     assignments: list[Assignment]
     unassigned: list[Unassigned]
     kpis: Kpis
+    stale: bool = Field(
+        default=False,
+        description="a stored plan whose day changed since (bookings or workshop): plan the day again",
+    )
 
 
 class OperationRef(_Model):

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import threading
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 
 from cachetools import LRUCache
@@ -19,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.cache import PartitionedLRU
 from scheduler.clock import SYSTEM_CLOCK, Clock
-from scheduler.compiler import compile_request
+from scheduler.compiler import CompiledDay
 from scheduler.contract import (
     Assignment,
     Booking,
@@ -32,13 +35,16 @@ from scheduler.contract import (
     Workshop,
 )
 from scheduler.errors import InputError, from_validation_error
+from scheduler.integrity import checked_plan, finish, plannable, witness_breaks
 from scheduler.optimise import optimise
 from scheduler.planning import to_plan
 from scheduler.refiner import OfferRefiner
-from scheduler.replan import check_now_on_day, replan
+from scheduler.replan import check_now_on_day, replan, replan_request
 from scheduler.slots import CapacityRules, DayBook, Offer, offers_may_grow
 from scheduler.storage import BookingRow, PlanRow, Store, WorkshopRow
 from solver.problem import DaySolution, Placement
+
+logger = logging.getLogger("bayplan")
 
 PAST_GRACE = dt.timedelta(minutes=15)
 """A drop-off this far behind the clock is still booked: the desk registering a car that just arrived."""
@@ -88,26 +94,92 @@ def _check_kind(workshop: Workshop, service: str, fleet_partner: str | None) -> 
         raise InputError("fleet_partner", f"unknown fleet partner {fleet_partner!r} ({known})")
 
 
+def replan_check_request(rr: ReplanRequest) -> PlanRequest:
+    """The request a re-planned day must pass the validator against: started work pinned, nothing
+    unpinned before `now`, and the bookings the workshop can no longer plan (listed unassigned)."""
+    compiled, dropped = plannable(rr.request)
+    bookings, now = replan_request(rr.model_copy(update={"request": compiled.request}))
+    gone = {u.booking for u in dropped}
+    bookings += [b for b in rr.request.bookings if b.id in gone]
+    options = rr.request.options.model_copy(update={"not_before": now})
+    return rr.request.model_copy(update={"bookings": bookings, "options": options})
+
+
 def replan_plan(rr: ReplanRequest) -> Plan:
-    """The re-planned day (module-level so that it can run in a worker process)."""
-    return replan(rr).plan
+    """The re-planned day, validated (module-level so that it can run in a worker process)."""
+    compiled, dropped = plannable(rr.request)
+    plan = replan(rr.model_copy(update={"request": compiled.request})).plan
+    check = replan_check_request(rr)
+    return checked_plan(check, finish(check, plan, dropped))
 
 
-def plan_from_witness(request: PlanRequest, witness: list[Assignment]) -> Plan:
-    """CP-SAT warm-started from the accepted bookings' witness (every booking placed on time).
-    Module-level and pure so that it can run in a worker process."""
-    compiled = compile_request(request)
+def witness_hint(compiled: CompiledDay, witness: Sequence[Assignment]) -> DaySolution:
+    """The witness as a warm start: a booking whose witness no longer holds (unknown bay or
+    technician, or any hard rule broken) starts unplaced."""
+    request = compiled.request
     index = {b.id: j for j, b in enumerate(request.bookings)}
     bays = {b.id: i for i, b in enumerate(request.workshop.bays)}
     techs = {t.id: i for i, t in enumerate(request.workshop.technicians)}
-    placements = {
-        (index[a.booking], a.operation): Placement(
-            bays[a.bay], techs[a.technician], compiled.clock.minutes(a.start), compiled.clock.minutes(a.end)
-        )
-        for a in witness
-    }
-    hint = DaySolution(placements=placements, unplaced=set())
-    return to_plan(compiled, optimise(compiled, hint=hint), "cpsat")
+    own: dict[str, list[Assignment]] = {}
+    for a in witness:
+        own.setdefault(a.booking, []).append(a)
+    broken = witness_breaks(
+        request.workshop, request.date, [(b, own.get(b.id, [])) for b in request.bookings]
+    )
+    placements: dict[tuple[int, int], Placement] = {}
+    for booking_id, assignments in own.items():
+        j = index.get(booking_id)
+        if j is None or booking_id in broken:
+            continue
+        job = compiled.problem.jobs[j]
+        if sorted(a.operation for a in assignments) != list(range(len(job.operations))):
+            continue
+        mine = {
+            (j, a.operation): Placement(
+                bays.get(a.bay, -1),
+                techs.get(a.technician, -1),
+                compiled.clock.minutes(a.start),
+                compiled.clock.minutes(a.end),
+            )
+            for a in assignments
+        }
+        ops = job.operations
+        if all(p.bay in ops[k].bays and p.technician in ops[k].technicians for (_, k), p in mine.items()):
+            placements.update(mine)
+    unplaced = {j for j in range(len(request.bookings)) if (j, 0) not in placements}
+    return DaySolution(placements=placements, unplaced=unplaced)
+
+
+def plan_from_witness(request: PlanRequest, witness: list[Assignment]) -> Plan:
+    """CP-SAT warm-started from the accepted bookings' witness (every booking placed on time),
+    validated against `request` (the greedy plan if it breaks a hard rule). Bookings the workshop
+    can no longer plan are listed unassigned. Module-level and pure so that it can run in a
+    worker process."""
+    compiled, dropped = plannable(request)
+    hint = witness_hint(compiled, witness)
+    plan = to_plan(compiled, optimise(compiled, hint=hint), "cpsat")
+    return checked_plan(request, finish(request, plan, dropped))
+
+
+@dataclass(frozen=True)
+class PlanBasis:
+    """What a computed plan is stored under: the day's version it was computed for, and the
+    request it must pass the validator against."""
+
+    version: tuple[object, ...]
+    request: PlanRequest
+
+
+class WorkshopConflict(RuntimeError):
+    """A workshop change would break accepted bookings: each with its date and reasons."""
+
+    def __init__(self, message: str, bookings: list[dict[str, object]]) -> None:
+        super().__init__(message)
+        self.bookings = bookings
+
+
+def _basis_text(version: tuple[object, ...]) -> str:
+    return json.dumps([str(v) for v in version])
 
 
 class PlanningService:
@@ -179,15 +251,67 @@ class PlanningService:
             yield session
 
     # Workshops
-    def put_workshop(self, workshop: Workshop) -> Workshop:
-        now = self.clock.now()
-        with self.store.transaction() as session:
-            row = session.get(WorkshopRow, workshop.id)
+    def put_workshop(self, workshop: Workshop, force: bool = False) -> Workshop:
+        """Create or replace the workshop. A change that breaks the witness of accepted bookings on
+        days not yet past (a technician, bay or service gone, shorter shifts, new breaks, another
+        time zone...) is refused with WorkshopConflict listing them, unless `force`: then those
+        bookings are kept at risk (their witness dropped, the reason on the booking)."""
+        with self._booking_transaction(workshop.id) as session:
+            now = self.clock.now()
+            row = self.store.lock_workshop(session, workshop.id)
+            body = workshop.model_dump_json()
             if row is None:
-                session.add(WorkshopRow(id=workshop.id, body=workshop.model_dump_json(), updated_at=now))
-            else:
-                row.body, row.updated_at = workshop.model_dump_json(), now
+                session.add(WorkshopRow(id=workshop.id, body=body, updated_at=now))
+                return workshop
+            if row.body == body:
+                return workshop  # the same workshop again: nothing changes, no plan goes stale
+            broken = self._broken_by(session, self.workshop(workshop.id, session), workshop, now)
+            if broken and not force:
+                listed: list[dict[str, object]] = [
+                    {"booking": r.id, "date": r.date.isoformat(), "reasons": why} for r, why in broken
+                ]
+                raise WorkshopConflict(
+                    f"the change breaks {len(broken)} accepted booking(s): "
+                    "change or cancel them first, or PUT with ?force=true to keep them at risk",
+                    listed,
+                )
+            for r, why in broken:
+                booking = Booking.model_validate_json(r.body)
+                reason = "; ".join(why)
+                r.body = booking.model_copy(
+                    update={"at_risk": True, "at_risk_reason": reason}
+                ).model_dump_json()
+                r.witness = []
+            if broken:
+                logger.warning(
+                    "workshop %s changed by force: %d booking(s) at risk", workshop.id, len(broken)
+                )
+            row.body = body
+            _touch(row, now)  # strictly a new revision: no cached day or offer of the old one is reused
         return workshop
+
+    def _broken_by(
+        self, session: Session, old: Workshop, new: Workshop, now: dt.datetime
+    ) -> list[tuple[BookingRow, list[str]]]:
+        """The booking rows, of days not yet past, whose witness `new` breaks, with the reasons."""
+        today = min(now.astimezone(old.tz).date(), now.astimezone(new.tz).date())
+        rows = session.scalars(
+            select(BookingRow)
+            .where(BookingRow.workshop_id == new.id, BookingRow.date >= today)
+            .order_by(BookingRow.date, BookingRow.created_at)
+        ).all()
+        by_date: dict[dt.date, list[BookingRow]] = defaultdict(list)
+        for r in rows:
+            by_date[r.date].append(r)
+        broken: list[tuple[BookingRow, list[str]]] = []
+        for date, day_rows in by_date.items():
+            accepted = [
+                (Booking.model_validate_json(r.body), [Assignment.model_validate(a) for a in r.witness])
+                for r in day_rows
+            ]
+            reasons = witness_breaks(new, date, accepted)
+            broken += [(r, reasons[r.id]) for r in day_rows if r.id in reasons]
+        return broken
 
     def workshops(self) -> list[Workshop]:
         with self.store.sessions() as session:
@@ -427,7 +551,9 @@ class PlanningService:
                 workshop = self.workshop(workshop_id, session)
                 old = Booking.model_validate_json(row.body)
                 try:
-                    wanted = Booking.model_validate({**old.model_dump(), **changes, "promised": None})
+                    # Fitted again, a booking at risk is on firm ground again.
+                    fresh = {"promised": None, "at_risk": False, "at_risk_reason": None}
+                    wanted = Booking.model_validate({**old.model_dump(), **changes, **fresh})
                 except ValidationError as exc:
                     raise from_validation_error(exc) from None
                 session.delete(row)
@@ -509,7 +635,9 @@ class PlanningService:
             select(BookingRow).where(BookingRow.workshop_id == workshop_id, BookingRow.date == date)
         ).all()
         for other in rows:
-            other.witness = [json.loads(a.model_dump_json()) for a in offer.rewitness[other.id]]
+            moved = offer.rewitness.get(other.id)
+            if moved is not None:  # bookings at risk have no witness to move
+                other.witness = [json.loads(a.model_dump_json()) for a in moved]
 
     def cancel(self, workshop_id: str, booking_id: str) -> None:
         with self._booking_transaction(workshop_id) as session:
@@ -524,7 +652,8 @@ class PlanningService:
     def plan_inputs(
         self, workshop_id: str, date: dt.date, time_limit_seconds: float
     ) -> tuple[PlanRequest, list[Assignment], tuple[object, ...]]:
-        """What planning the day needs: its bookings, their witness (the warm start) and version."""
+        """What planning the day needs: its bookings (those at risk too), the witness (the warm
+        start) and the day's version."""
         with self.store.sessions() as session:
             workshop = self.workshop(workshop_id, session)
             day = self._day(session, workshop, date)
@@ -532,23 +661,28 @@ class PlanningService:
         request = PlanRequest(
             workshop=workshop,
             date=date,
-            bookings=[b for b, _ in day.accepted],
+            bookings=[b for b, _ in day.accepted] + [b for b, _ in day.at_risk],
             options=PlanOptions(time_limit_seconds=time_limit_seconds, keep_promises=True),
         )
         return request, [a for _, witness in day.accepted for a in witness], version
 
-    def store_plan(self, workshop_id: str, date: dt.date, plan: Plan, version: tuple[object, ...]) -> Plan:
+    def store_plan(self, workshop_id: str, date: dt.date, plan: Plan, basis: PlanBasis) -> Plan:
         """Keep `plan` as the day's plan if the day is still as it was planned; concurrent re-plans
-        of an unchanged day each store a valid plan, the last one stays."""
+        of an unchanged day each store a valid plan, the last one stays. A plan that breaks a hard
+        rule is never stored: the greedy plan (validated) is stored and returned instead."""
+        plan = checked_plan(basis.request, plan).model_copy(update={"stale": False})
         with self._booking_transaction(workshop_id) as session:
             self.store.lock_workshop(session, workshop_id)
-            if self._version(session, workshop_id, date) != version:
+            if self._version(session, workshop_id, date) != basis.version:
                 raise Conflict("the day's bookings changed while it was planned: plan it again", [])
             row = session.get(PlanRow, (workshop_id, date))
+            text = _basis_text(basis.version)
             if row is None:
-                session.add(PlanRow(workshop_id=workshop_id, date=date, body=plan.model_dump_json()))
+                session.add(
+                    PlanRow(workshop_id=workshop_id, date=date, body=plan.model_dump_json(), basis=text)
+                )
             else:
-                row.body = plan.model_dump_json()
+                row.body, row.basis = plan.model_dump_json(), text
         return plan
 
     def replan_inputs(
@@ -569,29 +703,35 @@ class PlanningService:
         now: dt.datetime | None = None,
         overruns: Sequence[Overrun] = (),
         finished: Sequence[OperationEvent] = (),
-    ) -> tuple[Callable[..., Plan], tuple[object, ...], tuple[object, ...]]:
+    ) -> tuple[Callable[..., Plan], tuple[object, ...], PlanBasis]:
         """What computing the day's plan takes: a pure function and its arguments (to run in a
-        worker process), and the day's version to store the result under. With `now`, the stored
-        plan is re-planned from that moment (started work, overruns and finished work as reported)."""
+        worker process), and the basis to store the result under (the day's version, the request
+        the plan must pass the validator against). With `now`, the stored plan is re-planned from
+        that moment (started work, overruns and finished work as reported)."""
         if now is None:
             if overruns or finished:
                 raise InputError(
                     "now", "overruns and finished operations need the time they were reported at"
                 )
             request, witness, version = self.plan_inputs(workshop_id, date, time_limit_seconds)
-            return plan_from_witness, (request, witness), version
+            return plan_from_witness, (request, witness), PlanBasis(version, request)
         rr, version = self.replan_inputs(workshop_id, date, now, time_limit_seconds)
         rr = rr.model_copy(update={"overruns": list(overruns), "finished": list(finished)})
-        return replan_plan, (rr,), version
+        return replan_plan, (rr,), PlanBasis(version, replan_check_request(rr))
 
     def plan_day(self, workshop_id: str, date: dt.date, time_limit_seconds: float) -> Plan:
         """Plan the day here and now (the API runs `plan_from_witness` in its worker pool instead)."""
         request, witness, version = self.plan_inputs(workshop_id, date, time_limit_seconds)
-        return self.store_plan(workshop_id, date, plan_from_witness(request, witness), version)
+        plan = plan_from_witness(request, witness)
+        return self.store_plan(workshop_id, date, plan, PlanBasis(version, request))
 
     def stored_plan(self, workshop_id: str, date: dt.date) -> Plan:
+        """The day's stored plan; `stale` when the day's bookings or the workshop changed since it
+        was made (or when that is not known: a plan stored before plans recorded it)."""
         with self.store.sessions() as session:
             row = session.get(PlanRow, (workshop_id, date))
             if row is None:
                 raise NotFound(f"plan of {workshop_id!r} for {date}")
-            return Plan.model_validate_json(row.body)
+            plan = Plan.model_validate_json(row.body)
+            stale = row.basis != _basis_text(self._version(session, workshop_id, date))
+            return plan.model_copy(update={"stale": stale})

@@ -73,10 +73,14 @@ class DayBook:
         self.workshop = workshop
         self.date = date
         self.rules = rules or CapacityRules()
-        self.accepted = accepted
         self.clock = DayClock(workshop.timezone, date)
         self.bay_index = {b.id: i for i, b in enumerate(workshop.bays)}
         self.tech_index = {t.id: i for i, t in enumerate(workshop.technicians)}
+        self.accepted = [(b, w) for b, w in accepted if self._witnessed(b, w)]
+        """The bookings whose witness holds: the day's plan keeps them on time."""
+        self.at_risk = [(b, w) for b, w in accepted if not self._witnessed(b, w)]
+        """Accepted bookings without a usable witness (a workshop change broke it): kept, but they
+        take no room in the witness and the next plan may leave them unassigned."""
         self.shift_minutes = [technician_data(t, self.clock).shift_minutes() for t in workshop.technicians]
         self.worked = [0] * len(workshop.technicians)
         self.placements: list[Placement] = []
@@ -86,7 +90,7 @@ class DayBook:
         """Earlier versions of this day, newest first, with every placement added since (offers made
         on them carry over); empty after a booking moved others."""
         self._opening = tuple(self.clock.wall(hhmm) for hhmm in workshop.opening_window())
-        for _, assignments in accepted:
+        for _, assignments in self.accepted:
             own = []
             for a in sorted(assignments, key=lambda a: a.operation):
                 p = Placement(
@@ -100,6 +104,16 @@ class DayBook:
                 self.worked[p.technician] += p.end - p.start
             self.placements_of.append(own)
 
+    def _witnessed(self, booking: Booking, witness: list[Assignment]) -> bool:
+        """The witness names every operation of the booking's service once, on known bays and
+        technicians (whether it keeps the workshop's rules was checked when the workshop changed)."""
+        service = self.workshop.service(booking.service)
+        return (
+            service is not None
+            and sorted(a.operation for a in witness) == list(range(len(service.operations)))
+            and all(a.bay in self.bay_index and a.technician in self.tech_index for a in witness)
+        )
+
     def __getstate__(self) -> dict[str, object]:
         """Pickled for the refinement process: without the earlier days (not needed there)."""
         return {**self.__dict__, "lineage": []}
@@ -111,7 +125,7 @@ class DayBook:
     def with_booking(self, booking: Booking, offer: Offer) -> DayBook:
         """The day after accepting `booking` (promise set) at `offer`: no reload, no recompile."""
         witness = offer.rewitness or {b.id: tuple(a) for b, a in self.accepted}
-        accepted = [(b, list(witness[b.id])) for b, _ in self.accepted]
+        accepted = [(b, list(witness[b.id])) for b, _ in self.accepted] + self.at_risk
         accepted.append((booking, list(offer.assignments)))
         after = DayBook(self.workshop, self.date, accepted, self.rules)
         after._templates = self._templates

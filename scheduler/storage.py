@@ -101,6 +101,8 @@ class PlanRow(Base):
     workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), primary_key=True)
     date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     body: Mapped[str] = mapped_column(Text)
+    basis: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """The day's version the plan was made for (bookings and workshop): the plan is stale once it differs."""
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

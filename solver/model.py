@@ -249,6 +249,8 @@ def add_hint(dm: DayModel, solution: DaySolution) -> None:
                 ready = op.pin.end
                 continue
             p = solution.placements.get((j, k)) if is_placed else None
+            if p is not None and (p.technician not in op.technicians or p.bay not in v.bays):
+                p = None  # a stale placement (the workshop changed): no hint for this operation
             size = op.duration_of(p.technician) if p else min(op.durations or [1])
             start = p.start if p else ready
             m.add_hint(v.start, start)

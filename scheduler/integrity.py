@@ -1,0 +1,185 @@
+"""Accepted bookings against a changed workshop, and the gate every stored or returned plan passes.
+
+- `witness_breaks`: which accepted bookings' witness placements no longer hold under a workshop
+  (by the independent validator, plus what the compiler refuses, such as a drop-off now outside
+  the opening hours or a service no longer offered).
+- `plannable`: a day's request without the bookings the workshop can no longer plan at all; those
+  are listed unassigned with the reason instead of making the whole day unplannable.
+- `checked_plan`: a plan that breaks a hard rule is never kept: the greedy planner's plan (also
+  validated) replaces it, and the event is logged.
+
+Module-level and pure (apart from logging), so that they run in worker processes too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+
+from scheduler.compiler import CompiledDay, compile_request
+from scheduler.contract import Assignment, Booking, Kpis, Plan, PlanOptions, PlanRequest, Unassigned, Workshop
+from scheduler.dispatch import dispatch
+from scheduler.errors import InputError
+from scheduler.kpis import compute_kpis
+from scheduler.planning import make_plan, to_plan
+from scheduler.validator import Violation, validate_plan
+
+logger = logging.getLogger("bayplan")
+
+_NO_KPIS = Kpis(
+    bookings=0,
+    placed=0,
+    on_time=0,
+    late=0,
+    total_lateness_minutes=0,
+    waiter_lateness_minutes=0,
+    overtime_minutes=0,
+    technician_utilisation=0.0,
+    bay_utilisation=0.0,
+)
+
+
+def _unplannable(workshop: Workshop, date: dt.date, bookings: Sequence[Booking]) -> dict[str, str]:
+    """Bookings the workshop cannot plan at all on `date`, with the reason (one compile when none)."""
+    try:
+        compile_request(PlanRequest(workshop=workshop, date=date, bookings=list(bookings)))
+        return {}
+    except InputError:
+        pass
+    reasons: dict[str, str] = {}
+    for booking in bookings:
+        if workshop.service(booking.service) is None:
+            reasons[booking.id] = f"service {booking.service} is no longer offered by the workshop"
+            continue
+        try:
+            compile_request(PlanRequest(workshop=workshop, date=date, bookings=[booking]))
+        except InputError as exc:
+            field = exc.field.split(".", 1)[1] if "." in exc.field else exc.field
+            reasons[booking.id] = f"{field}: {exc.reason}"
+    return reasons
+
+
+def witness_breaks(
+    workshop: Workshop, date: dt.date, accepted: Sequence[tuple[Booking, Sequence[Assignment]]]
+) -> dict[str, list[str]]:
+    """The accepted bookings whose witness no longer holds under `workshop`, with every reason.
+    Bookings without a witness (at risk already) are not looked at."""
+    witnessed = [(b, list(w)) for b, w in accepted if w]
+    bookings = [b for b, _ in witnessed]
+    reasons: dict[str, list[str]] = defaultdict(list)
+    for booking_id, why in _unplannable(workshop, date, bookings).items():
+        reasons[booking_id].append(why)
+    request = PlanRequest(
+        workshop=workshop, date=date, bookings=bookings, options=PlanOptions(keep_promises=True)
+    )
+    witness = Plan(
+        workshop=workshop.id,
+        date=date,
+        planner="witness",
+        status="feasible",
+        objective=0.0,
+        solve_seconds=0.0,
+        assignments=[a for _, w in witnessed for a in w],
+        unassigned=[],
+        kpis=_NO_KPIS,
+    )
+    for v in validate_plan(request, witness):
+        if v.booking is not None and v.message not in reasons[v.booking]:
+            reasons[v.booking].append(v.message)
+    return {b.id: reasons[b.id] for b in bookings if reasons.get(b.id)}
+
+
+def plannable(request: PlanRequest) -> tuple[CompiledDay, list[Unassigned]]:
+    """The request compiled without the bookings its workshop can no longer plan, and those as
+    unassigned with the reason."""
+    try:
+        return compile_request(request), []
+    except InputError:
+        reasons = _unplannable(request.workshop, request.date, request.bookings)
+        if not reasons:
+            raise
+    keep = [b for b in request.bookings if b.id not in reasons]
+    dropped = [
+        Unassigned(booking=b.id, reason=_at_risk(b, reasons[b.id]))
+        for b in request.bookings
+        if b.id in reasons
+    ]
+    return compile_request(request.model_copy(update={"bookings": keep})), dropped
+
+
+def _at_risk(booking: Booking | None, reason: str) -> str:
+    if booking is None or not booking.at_risk:
+        return reason
+    return f"at risk since a workshop change: {reason}"
+
+
+def finish(request: PlanRequest, plan: Plan, dropped: Sequence[Unassigned]) -> Plan:
+    """`plan` (of the plannable part of `request`) as the plan of all of `request`: the dropped
+    bookings listed unassigned, at-risk bookings' reasons saying so, KPIs over every booking."""
+    bookings = {b.id: b for b in request.bookings}
+    unassigned = [
+        u.model_copy(update={"reason": _at_risk(bookings.get(u.booking), u.reason)}) for u in plan.unassigned
+    ]
+    unassigned += dropped
+    if not dropped and unassigned == plan.unassigned:
+        return plan
+    placed = {a.booking for a in plan.assignments}
+    kpis = compute_kpis(request, plan.assignments, placed) if dropped else plan.kpis
+    return plan.model_copy(update={"unassigned": unassigned, "kpis": kpis})
+
+
+def greedy_plan(request: PlanRequest) -> Plan:
+    """The baseline dispatcher's plan of every plannable booking of `request`."""
+    compiled, dropped = plannable(request)
+    return finish(request, to_plan(compiled, dispatch(compiled.problem), "greedy"), dropped)
+
+
+def _nothing_placed(request: PlanRequest, reason: str) -> Plan:
+    return Plan(
+        workshop=request.workshop.id,
+        date=request.date,
+        planner="none",
+        status="unknown",
+        objective=0.0,
+        solve_seconds=0.0,
+        assignments=[],
+        unassigned=[Unassigned(booking=b.id, reason=reason) for b in request.bookings],
+        kpis=compute_kpis(request, [], set()),
+    )
+
+
+def _summary(violations: Sequence[Violation]) -> str:
+    shown = "; ".join(f"[{v.rule}] {v.message}" for v in violations[:3])
+    more = f" (and {len(violations) - 3} more)" if len(violations) > 3 else ""
+    return f"{len(violations)} hard rule(s) broken: {shown}{more}"
+
+
+def checked_plan(request: PlanRequest, plan: Plan) -> Plan:
+    """`plan` if it passes the validator against `request`; else the greedy plan (validated), else
+    a plan that places nothing. Never returns a plan that breaks a hard rule (pinned work aside:
+    then it raises)."""
+    violations = validate_plan(request, plan)
+    if not violations:
+        return plan
+    what = f"plan of {request.workshop.id} for {request.date} by {plan.planner}"
+    logger.error("%s is invalid, the greedy plan replaces it: %s", what, _summary(violations))
+    try:
+        fallback = greedy_plan(request)
+        violations = validate_plan(request, fallback)
+    except InputError as exc:
+        violations = [Violation("reference", None, str(exc))]
+    if not violations:
+        return fallback
+    logger.error("the greedy %s is invalid too: %s", what, _summary(violations))
+    empty = _nothing_placed(request, "no valid plan could be made for the day: plan it again")
+    violations = validate_plan(request, empty)
+    if violations:
+        raise RuntimeError(f"no valid {what}: {_summary(violations)}")
+    return empty
+
+
+def validated_plan(request: PlanRequest) -> Plan:
+    """`make_plan` with the validator's gate (the stateless endpoint; runs in a worker process)."""
+    return checked_plan(request, make_plan(request))
