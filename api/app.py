@@ -539,7 +539,8 @@ def create_app(
 
     @app.post("/v1/simulations", status_code=202)
     def simulate(body: SimulationIn, key: KeyInfo | None = manager) -> JobView:
-        from simulation.experiment import bundled_scenario, prepare, run_experiment
+        from simulation.design import run_experiment
+        from simulation.inputs import bundled_scenario, prepare
 
         scenario = bundled_scenario(body.scenario)  # a bundled name, never a path
         ensure_workshop(key, scenario.workshop.id)

@@ -105,8 +105,8 @@ def make_router(
             if isinstance(who, Response):
                 return who
         if job.status == "done":
-            from simulation.experiment import ExperimentResult
             from simulation.report import render_html
+            from simulation.results import ExperimentResult
 
             return HTMLResponse(render_html(ExperimentResult.model_validate_json(job.result or "{}")))
         return page(request, "job.html", "Simulation", job=job)

@@ -19,8 +19,9 @@ from typing import Any
 
 from scheduler.scenarios import load_scenario
 from simulation.arrivals import choose_period
-from simulation.experiment import Job, run_experiment, run_job
+from simulation.design import run_experiment
 from simulation.mmc import run_mmc
+from simulation.replication import Job, run_job
 from simulation.rules import load_rules
 from simulation.stats import erlang_c, mean_ci
 

@@ -17,7 +17,8 @@ from simulation.units import format_value
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from simulation.experiment import ExperimentResult
+    from scheduler.errors import InputError
+    from simulation.results import ExperimentResult
     from simulation.staffing import StaffingResult
 
 
@@ -38,6 +39,24 @@ class Season(StrEnum):
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"bayplan: error: {message}", err=True)
     return typer.Exit(code=2)
+
+
+#: The simulator's errors name fields; these are the options that set them (`rules[1]` -> `--rules`).
+FLAGS = {
+    "rules": "--rules",
+    "month": "--month",
+    "season": "--season",
+    "days": "--days",
+    "growth": "--growth",
+    "cluster": "--cluster",
+    "target": "--target",
+}
+
+
+def _flagged(exc: InputError) -> str:
+    """The error as the command line says it: naming the option, not the field it sets."""
+    flag = FLAGS.get(exc.field.split("[", 1)[0]) if exc.source is None else None
+    return str(exc) if flag is None else f"{flag}: {exc.reason}"
 
 
 def simulate(
@@ -82,7 +101,7 @@ def simulate(
             growth,
         )
     except InputError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(_flagged(exc)) from None
     if report is not None:
         from simulation.report import render_html
 
@@ -116,9 +135,8 @@ def _run(
 
     from scheduler.errors import InputError
     from scheduler.scenarios import load_scenario
-    from simulation.arrivals import HistoryDemand, choose_period
-    from simulation.experiment import run_experiment
-    from simulation.rules import load_rules
+    from simulation.design import run_experiment
+    from simulation.inputs import check_inputs
 
     if not 1 <= replications <= 10_000:
         raise InputError("--replications", "must be 1..10000")
@@ -129,12 +147,7 @@ def _run(
     if cluster is not None and not cluster.startswith(("tcp://", "tls://", "inproc://")):
         raise InputError("--cluster", f"expected tcp://HOST:PORT, got {cluster!r}")
     loaded = load_scenario(scenario_name)
-    rule_sets = [load_rules(loaded, name) for name in rule_names]
-    names = [r.name for r in rule_sets]
-    if len(set(names)) != len(names):
-        raise InputError("--rules", f"rule set names must differ, got {names}")
-    period = choose_period(loaded, days, month, season)
-    HistoryDemand(loaded, growth)  # checks --growth before any work starts
+    rule_sets, period = check_inputs(loaded, rule_names, days, month, season, growth, files=True)
     total = len(rule_sets) * replications
     with Progress(
         TextColumn("simulating"),
@@ -232,8 +245,7 @@ def staff(
 
     from scheduler.errors import InputError
     from scheduler.scenarios import load_scenario
-    from simulation.arrivals import HistoryDemand, choose_period
-    from simulation.rules import load_rules
+    from simulation.inputs import check_inputs
     from simulation.staffing import parse_target, search
 
     err = Console(stderr=True)
@@ -244,9 +256,9 @@ def staff(
         if not 0 <= max_steps <= 100:
             raise InputError("--max-steps", "must be 0..100")
         loaded = load_scenario(scenario)
-        rules = load_rules(loaded, base)
-        period = choose_period(loaded, days, month, season.value if season else None)
-        HistoryDemand(loaded, growth)
+        [rules], period = check_inputs(
+            loaded, [base], days, month, season.value if season else None, growth, files=True
+        )
         with err.status("searching staffing") as status:
 
             def report_step(line: str) -> None:
@@ -268,7 +280,7 @@ def staff(
                 progress=report_step,
             )
     except InputError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(_flagged(exc)) from None
     if write_rules is not None and result.recommendation is not None:
         from simulation.rules import dump_rules
         from simulation.staffing import recommended_rules

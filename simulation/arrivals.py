@@ -38,11 +38,11 @@ def choose_period(scenario: Scenario, days: int, month: str | None, season: str 
     """A month by name, or the season: peak (busiest month), low (quietest) or average."""
     volumes = scenario.demand.monthly_volume
     if month is not None and season is not None:
-        raise InputError("--month", "give --month or --season, not both")
+        raise InputError("month", "give --month or --season, not both")
     if month is not None:
         key = month.strip().lower()[:3]
         if key not in MONTHS:
-            raise InputError("--month", f"expected a month name jan..dec, got {month!r}")
+            raise InputError("month", f"expected a month name jan..dec, got {month!r}")
         label = key
     elif season in (None, "average"):
         key = min(MONTHS, key=lambda m: abs(volumes[m] - sum(volumes.values()) / 12))
@@ -54,11 +54,11 @@ def choose_period(scenario: Scenario, days: int, month: str | None, season: str 
         key = min(MONTHS, key=lambda m: volumes[m])
         label = f"low ({key})"
     else:
-        raise InputError("--season", f"expected peak, low or average, got {season!r}")
+        raise InputError("season", f"expected peak, low or average, got {season!r}")
     history = scenario.demand.history
     year = int(history[0].month[:4]) if history else 2025
     if not 1 <= days <= 366:
-        raise InputError("--days", "must be 1..366")
+        raise InputError("days", "must be 1..366")
     return Period(dt.date(year, MONTHS.index(key) + 1, 1), days, label)
 
 
@@ -71,7 +71,7 @@ class HistoryDemand:
 
     def __init__(self, scenario: Scenario, growth: float = 1.0) -> None:
         if not 0 < growth <= 10:
-            raise InputError("--growth", "must be in (0, 10]")
+            raise InputError("growth", "must be in (0, 10]")
         d = scenario.demand
         ws = scenario.workshop
         self.scenario = scenario

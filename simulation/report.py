@@ -15,7 +15,7 @@ matplotlib.use("Agg")  # no display: render to SVG only
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from simulation.experiment import ExperimentResult
+from simulation.results import ExperimentResult
 from simulation.units import format_value
 
 _STYLE = """

@@ -136,11 +136,12 @@ def parse_rules(data: dict[str, object], scenario: Scenario, source: str) -> Sta
     return rules
 
 
-def load_rules(scenario: Scenario, name_or_path: str) -> StaffingRules:
+def load_rules(scenario: Scenario, name_or_path: str, *, field: str = "rules") -> StaffingRules:
+    """A rules file by bundled name or path; a missing file is an InputError naming `field`."""
     path = rules_path(scenario, name_or_path)
     if not path.is_file():
         known = ", ".join(list_rules(scenario)) or "none"
-        raise InputError("--rules", f"no rules file {str(path)!r} (bundled for {scenario.name}: {known})")
+        raise InputError(field, f"no rules file {str(path)!r} (bundled for {scenario.name}: {known})")
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)

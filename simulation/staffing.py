@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict
 from scheduler.errors import InputError
 from scheduler.scenarios import Scenario
 from simulation.arrivals import Period
-from simulation.experiment import Metric, RuleSetResult, run_experiment
+from simulation.design import run_experiment
+from simulation.results import Metric, RuleSetResult
 from simulation.rules import StaffingRules
 
 _TARGET = re.compile(r"^\s*([a-z0-9_]+)\s*(>=|<=)\s*([0-9.]+)\s*$")
@@ -56,10 +57,10 @@ KNOWN_TARGETS = (
 def parse_target(text: str) -> Target:
     match = _TARGET.match(text)
     if match is None:
-        raise InputError("--target", f"expected METRIC>=VALUE or METRIC<=VALUE, got {text!r}")
+        raise InputError("target", f"expected METRIC>=VALUE or METRIC<=VALUE, got {text!r}")
     name, op, value = match.groups()
     if name not in KNOWN_TARGETS:
-        raise InputError("--target", f"unknown metric {name!r} (one of {', '.join(KNOWN_TARGETS)})")
+        raise InputError("target", f"unknown metric {name!r} (one of {', '.join(KNOWN_TARGETS)})")
     return Target(name, op == ">=", float(value))
 
 

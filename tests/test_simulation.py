@@ -12,8 +12,9 @@ from cli.main import app
 from scheduler.errors import InputError
 from scheduler.scenarios import MONTHS, load_scenario
 from simulation.arrivals import HistoryDemand, choose_period
-from simulation.experiment import ExperimentResult, run_experiment
+from simulation.design import run_experiment
 from simulation.mmc import run_mmc
+from simulation.results import ExperimentResult
 from simulation.rules import load_rules
 from simulation.stats import erlang_c, mean_ci
 
@@ -239,8 +240,8 @@ def test_cli_rejects_bad_options() -> None:
 
 def test_follow_the_plan_policy_executes_the_optimisers_plan() -> None:
     """Bookings and multi-day stages get a planned start and technician; no-shows stay out of the shop."""
-    from simulation.experiment import simulate_days
     from simulation.layout import compile_layout
+    from simulation.replication import simulate_days
 
     scenario = load_scenario("dealer-2011")
     rules = load_rules(scenario, "current")
@@ -335,7 +336,8 @@ def test_intervals_respect_the_bounds_of_what_they_measure() -> None:
     (the plain Student-t interval would say 100.4 % and -0.1 h); differences of shares in [-1, 1]."""
     import numpy as np
 
-    from simulation.experiment import Outcome, aggregate
+    from simulation.design import aggregate
+    from simulation.replication import Outcome
 
     assert mean_ci([1.0, 0.99, 1.0, 0.98], lower=0, upper=1)[2] == 1.0
     assert mean_ci([0.0, 0.0, 0.5], lower=0)[1] == 0.0
@@ -385,3 +387,39 @@ def test_staff_write_rules_says_so_and_fails_when_nothing_meets_the_targets(tmp_
     assert result.exit_code == 1, result.output
     assert not out.exists()
     assert "--write-rules" in result.output and "nothing written" in result.output
+
+
+@pytest.mark.parametrize(
+    ("rules", "days", "month", "growth", "field"),
+    [
+        (["current", "no-such-rules"], 3, None, 1.0, "rules[1]"),
+        (["../current"], 3, None, 1.0, "rules[0]"),
+        (["current", "current"], 3, None, 1.0, "rules"),
+        (["current"], 3, "smarch", 1.0, "month"),
+        (["current"], 0, None, 1.0, "days"),
+        (["current"], 3, None, 0.0, "growth"),
+    ],
+)
+def test_input_gate_names_the_field(
+    rules: list[str], days: int, month: str | None, growth: float, field: str
+) -> None:
+    """One gate for the CLI and the service: errors name the field, never a command-line flag."""
+    from simulation.inputs import check_inputs
+
+    scenario = load_scenario("dealer-2011")
+    for files in (False, True):
+        if files and rules == ["../current"]:
+            continue  # a path on the command line: read if it is a file
+        with pytest.raises(InputError) as caught:
+            check_inputs(scenario, rules, days, month, None, growth, files=files)
+        assert caught.value.field == field, (files, str(caught.value))
+    rule_sets, period = check_inputs(scenario, ["current", "peak-plus2"], 3, "apr", None, 1.1)
+    assert [r.name for r in rule_sets] == ["current", "peak-plus2"] and period.days == 3
+
+
+def test_input_gate_unknown_scenario_names_the_field() -> None:
+    from simulation.inputs import bundled_scenario
+
+    with pytest.raises(InputError) as caught:
+        bundled_scenario("../dealer-2011")
+    assert caught.value.field == "scenario"

@@ -1,0 +1,76 @@
+"""The results of an experiment: pydantic models (what the CLI prints, the API stores, the report draws)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: Waiting-time histogram: 10-minute bins up to 3 hours, the last bin holds everything longer.
+WAIT_EDGES = [float(x) for x in range(0, 190, 10)]
+
+METRIC_UNITS = {
+    "arrived_per_day": "vehicles",
+    "served_per_day": "vehicles",
+    "time_in_shop_p50": "min",
+    "time_in_shop_p90": "min",
+    "waiter_wait_p90": "min",
+    "waiter_wait_mean": "min",
+    "on_time": "share",
+    "overtime_hours_per_day": "h",
+    "carried_over_per_day": "vehicles",
+    "cost_per_day": "CNY",
+}
+
+
+#: What a metric of each unit can be: shares in [0, 1], counts, times and costs not below 0.
+UNIT_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "share": (0.0, 1.0),
+    "vehicles": (0.0, None),
+    "min": (0.0, None),
+    "h": (0.0, None),
+    "CNY": (0.0, None),
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Metric(_Model):
+    mean: float
+    low: float = Field(description="95 % confidence interval, lower end")
+    high: float = Field(description="95 % confidence interval, upper end")
+    unit: str = ""
+
+
+class RuleSetResult(_Model):
+    name: str
+    description: str
+    technicians: int
+    metrics: dict[str, Metric]
+    utilisation_by_hour: list[float] = Field(
+        description="busy share of the technicians on shift (breaks included), per hour of the day 0-23"
+    )
+    waiter_wait_histogram: list[float] = Field(description="share of waiters per WAIT_EDGES bin")
+    on_time_by_replication: list[float]
+    versus_first: dict[str, Metric] = Field(
+        default_factory=dict,
+        description="paired difference to the first rule set (same vehicles: common random numbers)",
+    )
+
+
+class ExperimentResult(_Model):
+    scenario: str
+    period: str
+    start: dt.date
+    days: int
+    replications: int
+    seed: int
+    policy: str
+    growth: float
+    backend: str
+    wall_seconds: float
+    events: int
+    wait_edges: list[float]
+    rule_sets: list[RuleSetResult]

@@ -1,0 +1,62 @@
+"""Runners: a list of jobs in, their outcomes out (in any order), in this process, on a local process
+pool or on a Dask distributed cluster (optional extra `bayplan[cluster]`).
+
+Each job is seeded by itself, so the runner and the order it finishes the jobs in do not matter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from scheduler.errors import InputError
+from simulation.replication import Job, Outcome, run_job
+
+Runner = Callable[[list[Job], Callable[[], None]], list[Outcome]]
+
+
+def run_jobs(
+    jobs: list[Job], tick: Callable[[], None], workers: int = 2, cluster: str | None = None
+) -> tuple[list[Outcome], str]:
+    """The outcomes and the backend that ran them: the Dask cluster at `cluster`, else run_local."""
+    if cluster is not None:
+        return run_on_cluster(jobs, tick, cluster), f"dask {cluster}"
+    backend = "in-process" if workers <= 1 else f"process pool x{workers}"
+    return run_local(jobs, tick, workers), backend
+
+
+def run_local(jobs: list[Job], tick: Callable[[], None], workers: int = 2) -> list[Outcome]:
+    """In this process (workers <= 1) or on a local process pool."""
+    if workers <= 1:
+        out = []
+        for job in jobs:
+            out.append(run_job(job))
+            tick()
+        return out
+    results = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(run_job, job) for job in jobs]
+        for future in as_completed(futures):
+            results.append(future.result())
+            tick()
+    return results
+
+
+def run_on_cluster(jobs: list[Job], tick: Callable[[], None], address: str) -> list[Outcome]:
+    """Map the jobs over the cluster's workers; each job is seeded by itself, so the order is free."""
+    try:
+        from distributed import Client
+        from distributed import as_completed as finished
+    except ImportError:
+        raise InputError("cluster", "Dask is not installed: pip install 'bayplan[cluster]'") from None
+    try:
+        client = Client(address, timeout=10)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as exc:
+        raise InputError("cluster", f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    results: list[Outcome] = []
+    with client:
+        futures = client.map(run_job, jobs, pure=False)
+        for future in finished(futures):  # type: ignore[no-untyped-call]
+            results.append(future.result())
+            tick()
+    return results
