@@ -1,16 +1,19 @@
 """Who may call what: the `X-API-Key` header (or a web session's cookie), checked against the
-key's role and workshops. A state-changing request signed in by the cookie must come from this
-site (Origin or Referer), so another site cannot make a signed-in browser act."""
+key's role and workshops by `KeyInfo.refusal` (the same rule the pages use). A state-changing
+request signed in by the cookie must come from this site (Origin or Referer), so another site
+cannot make a signed-in browser act."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
-from fastapi import HTTPException, Request, Security
+from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader
 
+from api.deps import services
 from api.login import COOKIE, check_same_origin
-from scheduler.keys import KeyInfo, KeyStore, Role
+from scheduler.keys import KeyInfo, Role
 
 HEADER = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key (`bayplan keys create`); not for /health."
@@ -18,11 +21,12 @@ HEADER = APIKeyHeader(
 _CHALLENGE = {"WWW-Authenticate": "ApiKey"}
 
 
-def guard(keys: KeyStore | None, *roles: Role) -> Callable[..., KeyInfo | None]:
-    """A dependency admitting `roles` (and admin) whose key covers the path's workshop.
-    With `keys` None (the local-development switch) everyone is admitted."""
+def require(*roles: Role) -> Callable[..., KeyInfo | None]:
+    """A dependency admitting `roles` (and admin) whose key covers the path's workshop; None when
+    API keys are off (the local-development switch: everyone is admitted)."""
 
     def check(request: Request, key: str | None = Security(HEADER)) -> KeyInfo | None:
+        keys = services(request).keys
         if keys is None:
             return None
         if key:
@@ -36,18 +40,26 @@ def guard(keys: KeyStore | None, *roles: Role) -> Callable[..., KeyInfo | None]:
             check_same_origin(request)
         else:
             raise HTTPException(401, "an API key is required (header X-API-Key)", _CHALLENGE)
-        if info.role is not Role.admin and info.role not in roles:
-            allowed = ", ".join(r.value for r in roles) or "admin"
-            raise HTTPException(403, f"a {info.role.value} key may not do this (needs: {allowed})")
-        workshop_id = request.path_params.get("workshop_id")
-        if workshop_id is not None and not info.may_act_on(workshop_id):
-            raise HTTPException(403, f"this key is not for workshop {workshop_id!r}")
+        refusal = info.refusal(roles, request.path_params.get("workshop_id"))
+        if refusal is not None:
+            raise HTTPException(403, refusal)
         return info
 
     return check
 
 
+# Who may do what (the README's role table): one alias per group of roles.
+BookingKey = Annotated[KeyInfo | None, Depends(require(Role.booking))]
+ReadingKey = Annotated[KeyInfo | None, Depends(require(Role.booking, Role.foreman, Role.manager))]
+BookingsReadKey = Annotated[KeyInfo | None, Depends(require(Role.booking, Role.foreman))]
+ForemanKey = Annotated[KeyInfo | None, Depends(require(Role.foreman))]
+PlansReadKey = Annotated[KeyInfo | None, Depends(require(Role.foreman, Role.manager))]
+ManagerKey = Annotated[KeyInfo | None, Depends(require(Role.manager))]
+JobsKey = Annotated[KeyInfo | None, Depends(require(Role.foreman, Role.manager))]
+AdminKey = Annotated[KeyInfo | None, Depends(require())]
+
+
 def ensure_workshop(info: KeyInfo | None, workshop_id: str) -> None:
-    """For routes whose workshop is in the body (the stateless plan)."""
+    """For routes whose workshop is in the body or a job (the stateless plan, jobs, simulations)."""
     if info is not None and not info.may_act_on(workshop_id):
         raise HTTPException(403, f"this key is not for workshop {workshop_id!r}")

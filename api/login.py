@@ -12,23 +12,17 @@ sign-in itself) must come from this site: its Origin, or without one its Referer
 from __future__ import annotations
 
 import html
-import os
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from scheduler.keys import SESSION_HOURS, KeyStore
+from api.deps import services
+from scheduler.keys import SESSION_HOURS
 
 COOKIE = "bayplan_session"
 OLD_COOKIE = "bayplan_key"  # held the key itself before sessions: removed at sign-in and sign-out
-SECURE_ENVIRONMENT = "BAYPLAN_SECURE_COOKIES"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-def secure_cookies_from_environment() -> bool:
-    """BAYPLAN_SECURE_COOKIES=1: the cookie is Secure even when the app sees plain HTTP (a TLS proxy)."""
-    return os.environ.get(SECURE_ENVIRONMENT, "").strip().lower() in {"1", "on", "true", "yes"}
 
 
 def check_same_origin(request: Request) -> None:
@@ -74,42 +68,44 @@ def _safe_next(value: str) -> str:
     return value if value.startswith("/") and not value.startswith("//") else "/"
 
 
-def make_router(keys: KeyStore | None, secure_cookies: bool = False) -> APIRouter:
-    """`secure_cookies`: the cookie is Secure even over plain HTTP (a TLS proxy in front)."""
-    router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
-    @router.get("/login")
-    def login_form(next: str = "/") -> HTMLResponse:
-        return HTMLResponse(_FORM.format(next=html.escape(_safe_next(next)), error=""))
 
-    @router.post("/login")
-    async def login(request: Request) -> Response:
-        check_same_origin(request)  # no signing a victim in to someone else's account
-        form = parse_qs((await request.body()).decode("utf-8", "replace")[:4096])
-        key = (form.get("key") or [""])[0].strip()
-        target = _safe_next((form.get("next") or ["/"])[0])
-        session_id = keys.start_session(key) if keys is not None else None
-        if keys is not None and session_id is None:
-            page = _FORM.format(
-                next=html.escape(target), error='<p class="error" role="alert">Unknown or revoked key.</p>'
-            )
-            return HTMLResponse(page, status_code=401)
-        response = RedirectResponse(target, status_code=303)
-        if session_id is not None:
-            secure = secure_cookies or request.url.scheme == "https"
-            response.set_cookie(COOKIE, session_id, httponly=True, samesite="strict",
-                                max_age=SESSION_HOURS * 3600, secure=secure)  # fmt: skip
-            response.delete_cookie(OLD_COOKIE)
-        return response
+@router.get("/login")
+def login_form(next: str = "/") -> HTMLResponse:
+    return HTMLResponse(_FORM.format(next=html.escape(_safe_next(next)), error=""))
 
-    @router.post("/logout")
-    def logout(request: Request) -> Response:
-        check_same_origin(request)
-        if keys is not None and request.cookies.get(COOKIE):
-            keys.end_session(request.cookies[COOKIE])
-        response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(COOKIE)
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    check_same_origin(request)  # no signing a victim in to someone else's account
+    keys = services(request).keys
+    form = parse_qs((await request.body()).decode("utf-8", "replace")[:4096])
+    key = (form.get("key") or [""])[0].strip()
+    target = _safe_next((form.get("next") or ["/"])[0])
+    session_id = keys.start_session(key) if keys is not None else None
+    if keys is not None and session_id is None:
+        page = _FORM.format(
+            next=html.escape(target), error='<p class="error" role="alert">Unknown or revoked key.</p>'
+        )
+        return HTMLResponse(page, status_code=401)
+    response = RedirectResponse(target, status_code=303)
+    if session_id is not None:
+        # Secure over HTTPS, or when told (BAYPLAN_SECURE_COOKIES: a TLS proxy in front).
+        secure = services(request).secure_cookies or request.url.scheme == "https"
+        response.set_cookie(COOKIE, session_id, httponly=True, samesite="strict",
+                            max_age=SESSION_HOURS * 3600, secure=secure)  # fmt: skip
         response.delete_cookie(OLD_COOKIE)
-        return response
+    return response
 
-    return router
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    check_same_origin(request)
+    keys = services(request).keys
+    if keys is not None and request.cookies.get(COOKIE):
+        keys.end_session(request.cookies[COOKIE])
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    response.delete_cookie(OLD_COOKIE)
+    return response

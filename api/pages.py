@@ -15,100 +15,111 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api import gantt
+from api.deps import ClockDep, RunnerDep, ServiceDep, services
 from api.login import COOKIE
-from scheduler.clock import Clock
-from scheduler.jobs import JobRunner
-from scheduler.keys import KeyInfo, KeyStore, Role
-from scheduler.service import NotFound, PlanningService
+from scheduler.keys import KeyInfo, Role
+from scheduler.service import NotFound
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 
-def make_router(
-    service: PlanningService, keys: KeyStore | None, runner: JobRunner, clock: Clock
-) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
-    def viewer(request: Request, *roles: Role, workshop: str | None = None) -> KeyInfo | Response | None:
-        """The signed-in key, or the response to send instead (sign in, or not allowed)."""
-        if keys is None:
-            return None
-        info = keys.verify_session(request.cookies.get(COOKIE, ""))
-        if info is None:
-            target = quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
-            return RedirectResponse(f"/login?next={target}", status_code=303)
-        if (roles and info.role is not Role.admin and info.role not in roles) or (
-            workshop is not None and not info.may_act_on(workshop)
-        ):
-            return HTMLResponse(
-                f"<p>This {info.role.value} key may not open this page. <a href='/'>Back</a></p>",
-                status_code=403,
-            )
-        return info
 
-    def page(request: Request, name: str, title: str, **context: object) -> HTMLResponse:
-        return templates.TemplateResponse(
-            request, name, {"title": title, "signed_in": keys is not None, **context}
+def viewer(
+    request: Request, *roles: Role, workshop: str | None = None, any_role: bool = False
+) -> KeyInfo | Response | None:
+    """The signed-in key, or the response to send instead (sign in, or not allowed). The same
+    role-and-scope rule as the API's (`KeyInfo.refusal`); `any_role`: any signed-in key."""
+    keys = services(request).keys
+    if keys is None:
+        return None
+    info = keys.verify_session(request.cookies.get(COOKIE, ""))
+    if info is None:
+        target = quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    refusal = None if any_role else info.refusal(roles, workshop)
+    if refusal is not None:
+        return HTMLResponse(
+            f"<p>This {info.role.value} key may not open this page. <a href='/'>Back</a></p>",
+            status_code=403,
         )
+    return info
 
-    @router.get("/", response_class=HTMLResponse)
-    def index(request: Request) -> Response:
-        who = viewer(request)
+
+def page(request: Request, name: str, title: str, **context: object) -> HTMLResponse:
+    signed_in = services(request).keys is not None
+    return templates.TemplateResponse(request, name, {"title": title, "signed_in": signed_in, **context})
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, service: ServiceDep, clock: ClockDep) -> Response:
+    who = viewer(request, any_role=True)
+    if isinstance(who, Response):
+        return who
+    workshops = [w for w in service.workshops() if who is None or who.may_act_on(w.id)]
+    days = {w.id: service.days(w.id) for w in workshops}
+    # Each workshop's own date: at 01:00 in Shanghai it is still yesterday in UTC.
+    now = clock.now()
+    today = {w.id: now.astimezone(w.tz).date().isoformat() for w in workshops}
+    return page(request, "index.html", "Workshops", workshops=workshops, days=days, today=today)
+
+
+@router.get("/workshops/{workshop_id}/plan/{date}", response_class=HTMLResponse)
+def plan_page(
+    request: Request,
+    workshop_id: str,
+    date: dt.date,
+    service: ServiceDep,
+    clock: ClockDep,
+    rows: str = "bays",
+) -> Response:
+    who = viewer(request, Role.foreman, Role.manager, workshop=workshop_id)
+    if isinstance(who, Response):
+        return who
+    workshop = service.workshop(workshop_id)
+    bookings = service.bookings(workshop_id, date)
+    try:
+        plan = service.stored_plan(workshop_id, date)
+    except NotFound:
+        plan = None
+    rows_by = "technicians" if rows == "technicians" else "bays"
+    codes = {b.id: b.service for b in bookings}
+    svg = gantt.render(workshop, plan, codes, rows_by) if plan else ""
+    legend = gantt.legend(workshop, plan, codes) if plan else []
+    return page(request, "plan.html", f"Plan {date}", workshop=workshop, date=date, plan=plan,
+                bookings=bookings, svg=svg, legend=legend, rows_by=rows_by,
+                now=clock.now().astimezone(workshop.tz).isoformat())  # fmt: skip
+
+
+@router.get("/workshops/{workshop_id}/book", response_class=HTMLResponse)
+def book_page(
+    request: Request, workshop_id: str, service: ServiceDep, clock: ClockDep, date: dt.date | None = None
+) -> Response:
+    who = viewer(request, Role.booking, workshop=workshop_id)
+    if isinstance(who, Response):
+        return who
+    workshop = service.workshop(workshop_id)
+    day = date or clock.now().astimezone(workshop.tz).date() + dt.timedelta(days=1)
+    return page(request, "book.html", "Book a slot", workshop=workshop, date=day)
+
+
+@router.get("/simulations/{job_id}", response_class=HTMLResponse)
+def simulation_page(request: Request, job_id: str, runner: RunnerDep) -> Response:
+    who = viewer(request, Role.manager)
+    if isinstance(who, Response):
+        return who
+    job = runner.get(job_id)
+    if job is None or job.kind != "simulation":
+        raise NotFound(f"simulation {job_id!r}")
+    if job.workshop is not None:  # the scenario's workshop: within the key's scope
+        who = viewer(request, Role.manager, workshop=job.workshop)
         if isinstance(who, Response):
             return who
-        workshops = [w for w in service.workshops() if who is None or who.may_act_on(w.id)]
-        days = {w.id: service.days(w.id) for w in workshops}
-        # Each workshop's own date: at 01:00 in Shanghai it is still yesterday in UTC.
-        now = clock.now()
-        today = {w.id: now.astimezone(w.tz).date().isoformat() for w in workshops}
-        return page(request, "index.html", "Workshops", workshops=workshops, days=days, today=today)
+    if job.status == "done":
+        from simulation.report import render_html
+        from simulation.results import ExperimentResult
 
-    @router.get("/workshops/{workshop_id}/plan/{date}", response_class=HTMLResponse)
-    def plan_page(request: Request, workshop_id: str, date: dt.date, rows: str = "bays") -> Response:
-        who = viewer(request, Role.foreman, Role.manager, workshop=workshop_id)
-        if isinstance(who, Response):
-            return who
-        workshop = service.workshop(workshop_id)
-        bookings = service.bookings(workshop_id, date)
-        try:
-            plan = service.stored_plan(workshop_id, date)
-        except NotFound:
-            plan = None
-        rows_by = "technicians" if rows == "technicians" else "bays"
-        codes = {b.id: b.service for b in bookings}
-        svg = gantt.render(workshop, plan, codes, rows_by) if plan else ""
-        legend = gantt.legend(workshop, plan, codes) if plan else []
-        return page(request, "plan.html", f"Plan {date}", workshop=workshop, date=date, plan=plan,
-                    bookings=bookings, svg=svg, legend=legend, rows_by=rows_by,
-                    now=clock.now().astimezone(workshop.tz).isoformat())  # fmt: skip
-
-    @router.get("/workshops/{workshop_id}/book", response_class=HTMLResponse)
-    def book_page(request: Request, workshop_id: str, date: dt.date | None = None) -> Response:
-        who = viewer(request, Role.booking, workshop=workshop_id)
-        if isinstance(who, Response):
-            return who
-        workshop = service.workshop(workshop_id)
-        day = date or clock.now().astimezone(workshop.tz).date() + dt.timedelta(days=1)
-        return page(request, "book.html", "Book a slot", workshop=workshop, date=day)
-
-    @router.get("/simulations/{job_id}", response_class=HTMLResponse)
-    def simulation_page(request: Request, job_id: str) -> Response:
-        who = viewer(request, Role.manager)
-        if isinstance(who, Response):
-            return who
-        job = runner.get(job_id)
-        if job is None or job.kind != "simulation":
-            raise NotFound(f"simulation {job_id!r}")
-        if job.workshop is not None:  # the scenario's workshop: within the key's scope
-            who = viewer(request, Role.manager, workshop=job.workshop)
-            if isinstance(who, Response):
-                return who
-        if job.status == "done":
-            from simulation.report import render_html
-            from simulation.results import ExperimentResult
-
-            return HTMLResponse(render_html(ExperimentResult.model_validate_json(job.result or "{}")))
-        return page(request, "job.html", "Simulation", job=job)
-
-    return router
+        return HTMLResponse(render_html(ExperimentResult.model_validate_json(job.result or "{}")))
+    return page(request, "job.html", "Simulation", job=job)

@@ -227,7 +227,8 @@ def serve(
     """Run the HTTP service (OpenAPI at /docs); SQLite file by default, PostgreSQL by URL."""
     import uvicorn
 
-    from api.app import AUTH_ENVIRONMENT, DB_ENVIRONMENT, NOW_ENVIRONMENT, create_app
+    from api.app import create_app
+    from api.settings import AUTH_ENVIRONMENT, DB_ENVIRONMENT, NOW_ENVIRONMENT
     from scheduler.storage import migrate
 
     if no_auth:

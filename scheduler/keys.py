@@ -49,6 +49,20 @@ class KeyInfo:
     def may_act_on(self, workshop_id: str) -> bool:
         return ALL_WORKSHOPS in self.workshops or workshop_id in self.workshops
 
+    def refusal(self, roles: Iterable[Role], workshop_id: str | None = None) -> str | None:
+        """Why this key may not act in one of `roles` (admins act in any) on `workshop_id`; None
+        if it may. The one role-and-scope rule of the API routes and the web pages."""
+        wanted = tuple(roles)
+        if self.role is not Role.admin and self.role not in wanted:
+            allowed = ", ".join(r.value for r in wanted) or "admin"
+            return f"a {self.role.value} key may not do this (needs: {allowed})"
+        if workshop_id is not None and not self.may_act_on(workshop_id):
+            return f"this key is not for workshop {workshop_id!r}"
+        return None
+
+    def may(self, roles: Iterable[Role], workshop_id: str | None = None) -> bool:
+        return self.refusal(roles, workshop_id) is None
+
     def covers(self, workshops: Iterable[str]) -> bool:
         """Whether every one of `workshops` is within this key's scope ('*' only within a '*' key's)."""
         return all(self.may_act_on(w) for w in workshops)

@@ -455,6 +455,16 @@ class PlanningService:
             return None
         return day.reoffer(booking, min(later, key=lambda o: o.drop_off))
 
+    def book_request(
+        self, workshop_id: str, fields: dict[str, object], idempotency_key: str | None, key_id: str | None
+    ) -> tuple[Booking, bool]:
+        """`book` a booking request's fields under a new booking id."""
+        try:
+            wanted = Booking.model_validate({"id": self.new_booking_id(), **fields})
+        except ValidationError as exc:
+            raise from_validation_error(exc) from None
+        return self.book(workshop_id, wanted, idempotency_key, key_id)
+
     def book(
         self, workshop_id: str, booking: Booking, idempotency_key: str | None, key_id: str | None = None
     ) -> tuple[Booking, bool]:

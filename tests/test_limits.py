@@ -16,7 +16,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-from api.app import MAX_BODY_BYTES, create_app
+from api.app import create_app
+from api.errors import MAX_BODY_BYTES
 from scheduler.contract import Booking, Plan, PlanRequest
 from scheduler.jobs import Busy, JobCancelled, JobRunner, Lane
 from scheduler.scenarios import load_scenario

@@ -1,0 +1,59 @@
+"""What a route may ask for (FastAPI `Annotated` dependencies): the planning service, the day
+planner, the job runner, the key store and the clock, all made once by `create_app`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from scheduler.clock import Clock
+from scheduler.day_plans import DayPlanner
+from scheduler.jobs import JobRunner
+from scheduler.keys import KeyStore
+from scheduler.service import PlanningService
+
+
+@dataclass(frozen=True)
+class Services:
+    """The app's composition root, kept on `app.state.services`."""
+
+    service: PlanningService
+    planner: DayPlanner
+    runner: JobRunner
+    keys: KeyStore | None  # None: API keys off (local development)
+    clock: Clock
+    secure_cookies: bool
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+def _service(request: Request) -> PlanningService:
+    return services(request).service
+
+
+def _planner(request: Request) -> DayPlanner:
+    return services(request).planner
+
+
+def _runner(request: Request) -> JobRunner:
+    return services(request).runner
+
+
+def _keys(request: Request) -> KeyStore | None:
+    return services(request).keys
+
+
+def _clock(request: Request) -> Clock:
+    return services(request).clock
+
+
+ServiceDep = Annotated[PlanningService, Depends(_service)]
+PlannerDep = Annotated[DayPlanner, Depends(_planner)]
+RunnerDep = Annotated[JobRunner, Depends(_runner)]
+KeysDep = Annotated[KeyStore | None, Depends(_keys)]
+ClockDep = Annotated[Clock, Depends(_clock)]

@@ -1,0 +1,72 @@
+"""Bookings: accepted only where they fit (409 with alternatives otherwise), changed, cancelled."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from api.auth import BookingKey, BookingsReadKey
+from api.deps import ServiceDep
+from api.schemas import BookingChange, BookingIn, InputProblem
+from scheduler.contract import Booking, Day
+
+router = APIRouter(prefix="/v1/workshops", tags=["bookings"])
+
+
+@router.post(
+    "/{workshop_id}/bookings",
+    status_code=201,
+    responses={
+        200: {"model": Booking, "description": "a replay: this API key sent this request with this key"},
+        422: {
+            "model": InputProblem,
+            "description": "a bad body, or an `Idempotency-Key` that is empty or was used for another"
+            " booking request by this API key",
+        },
+    },
+)
+def book(
+    workshop_id: str,
+    body: BookingIn,
+    response: Response,
+    service: ServiceDep,
+    key: BookingKey,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="a unique key per booking of this API key: a retry with it returns the"
+            " first answer; reused for another booking it is refused (422)",
+        ),
+    ] = None,
+) -> Booking:
+    stored, created = service.book_request(
+        workshop_id, body.model_dump(), idempotency_key, None if key is None else key.id
+    )
+    if not created:
+        response.status_code = 200  # a replay of an acknowledged booking
+    return stored
+
+
+@router.get("/{workshop_id}/bookings/{booking_id}")
+def get_booking(workshop_id: str, booking_id: str, service: ServiceDep, _: BookingsReadKey) -> Booking:
+    return service.booking(workshop_id, booking_id)
+
+
+@router.patch("/{workshop_id}/bookings/{booking_id}")
+def change_booking(
+    workshop_id: str, booking_id: str, body: BookingChange, service: ServiceDep, _: BookingKey
+) -> Booking:
+    return service.change(workshop_id, booking_id, body.model_dump(exclude_unset=True))
+
+
+@router.delete("/{workshop_id}/bookings/{booking_id}", status_code=204)
+def cancel_booking(workshop_id: str, booking_id: str, service: ServiceDep, _: BookingKey) -> Response:
+    service.cancel(workshop_id, booking_id)
+    return Response(status_code=204)
+
+
+@router.get("/{workshop_id}/bookings")
+def list_bookings(workshop_id: str, date: Day, service: ServiceDep, _: BookingsReadKey) -> list[Booking]:
+    return service.bookings(workshop_id, date)

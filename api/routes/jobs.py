@@ -1,0 +1,41 @@
+"""Background jobs (plans, simulations): status and result, and cancelling."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+
+from api.auth import JobsKey, ensure_workshop
+from api.deps import RunnerDep
+from api.schemas import JobView, job_view
+from scheduler.jobs import JobRecord, JobRunner
+from scheduler.keys import KeyInfo, Role
+from scheduler.service import NotFound
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+
+def _visible(runner: JobRunner, job_id: str, key: KeyInfo | None) -> JobRecord:
+    job = runner.get(job_id)
+    if job is None:
+        raise NotFound(f"job {job_id!r}")
+    if job.workshop is not None:
+        ensure_workshop(key, job.workshop)
+    return job
+
+
+@router.get("/{job_id}")
+def get_job(job_id: str, runner: RunnerDep, key: JobsKey) -> JobView:
+    return job_view(_visible(runner, job_id, key))
+
+
+@router.delete("/{job_id}")
+def cancel_job(job_id: str, runner: RunnerDep, key: JobsKey) -> JobView:
+    """Cancel a queued or running job (a running one's worker process is ended); it then shows
+    "cancelled". A finished job stays as it is."""
+    job = _visible(runner, job_id, key)
+    if job.kind == "simulation" and key is not None and key.role is Role.foreman:
+        raise HTTPException(403, "a foreman key may not cancel a simulation (needs: manager)")
+    cancelled = runner.cancel(job_id)
+    if cancelled is None:
+        raise NotFound(f"job {job_id!r}")
+    return job_view(cancelled)

@@ -1,0 +1,40 @@
+"""API keys (admins): created within the admin's own workshops, listed, revoked."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Response
+
+from api.auth import AdminKey
+from api.deps import KeysDep
+from api.schemas import KeyIn, KeyOut, KeyView, key_out, key_view
+from scheduler.keys import KeyStore
+from scheduler.service import NotFound
+
+router = APIRouter(prefix="/v1/keys", tags=["keys"])
+
+
+def _on(keys: KeyStore | None) -> KeyStore:
+    if keys is None:
+        raise HTTPException(404, "API keys are off on this server (BAYPLAN_AUTH=off)")
+    return keys
+
+
+@router.post("", status_code=201)
+def create_key(body: KeyIn, keys: KeysDep, key: AdminKey) -> KeyOut:
+    if key is not None and not key.covers(body.workshops):
+        outside = [w for w in body.workshops if not key.may_act_on(w)]
+        raise HTTPException(403, f"this key may not create keys for workshop {outside[0]!r}")
+    made, info = _on(keys).create(body.role, body.workshops, body.label)
+    return key_out(made, info)
+
+
+@router.get("")
+def list_keys(keys: KeysDep, key: AdminKey) -> list[KeyView]:
+    return [key_view(info) for info in _on(keys).list(within=key)]
+
+
+@router.delete("/{key_id}", status_code=204)
+def revoke_key(key_id: str, keys: KeysDep, key: AdminKey) -> Response:
+    if not _on(keys).revoke(key_id, within=key):  # a key outside the caller's scope: unknown
+        raise NotFound(f"key {key_id!r}")
+    return Response(status_code=204)

@@ -1,0 +1,45 @@
+"""Day plans of stored workshops (computed, re-planned from now, stored) and stateless plans."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from api.auth import ForemanKey, PlansReadKey, ensure_workshop
+from api.deps import PlannerDep, ServiceDep
+from api.schemas import JobView, PlanDay, job_view
+from scheduler.contract import Day, Plan, PlanRequest
+
+router = APIRouter(tags=["plans"])
+
+
+@router.post(
+    "/v1/workshops/{workshop_id}/plans",
+    responses={202: {"model": JobView, "description": "background: poll the job"}},
+)
+def plan_day(
+    workshop_id: str, body: PlanDay, response: Response, planner: PlannerDep, _: ForemanKey
+) -> Plan | JobView:
+    done = planner.plan_day(
+        workshop_id,
+        body.date,
+        body.time_limit_seconds,
+        now=body.now,
+        overruns=body.overruns,
+        finished=body.finished,
+        background=body.background,
+    )
+    if isinstance(done, Plan):
+        return done
+    response.status_code = 202
+    return job_view(done)
+
+
+@router.get("/v1/workshops/{workshop_id}/plans/{date}")
+def get_plan(workshop_id: str, date: Day, service: ServiceDep, _: PlansReadKey) -> Plan:
+    return service.stored_plan(workshop_id, date)
+
+
+@router.post("/v1/plan")
+def plan_stateless(request: PlanRequest, planner: PlannerDep, key: ForemanKey) -> Plan:
+    ensure_workshop(key, request.workshop.id)
+    return planner.plan_request(request)

@@ -1,0 +1,21 @@
+"""Simulations of staffing rules over a bundled scenario's demand, run as background jobs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.auth import ManagerKey, ensure_workshop
+from api.deps import RunnerDep
+from api.schemas import JobView, SimulationIn, job_view
+from simulation.inputs import bundled_scenario
+from simulation.jobs import start_simulation
+
+router = APIRouter(prefix="/v1/simulations", tags=["simulations"])
+
+
+@router.post("", status_code=202)
+def simulate(body: SimulationIn, runner: RunnerDep, key: ManagerKey) -> JobView:
+    scenario = bundled_scenario(body.scenario)  # a bundled name, never a path
+    ensure_workshop(key, scenario.workshop.id)
+    fields = body.model_dump(exclude={"scenario", "rules"})
+    return job_view(start_simulation(runner, scenario, body.rules, **fields))

@@ -1,0 +1,38 @@
+"""Workshops: their set-up (bays, technicians, services, hours) as the v1 Workshop."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.auth import ManagerKey, ReadingKey
+from api.deps import ServiceDep
+from api.schemas import WorkshopConflictProblem
+from scheduler.contract import Workshop
+from scheduler.errors import InputError
+
+router = APIRouter(prefix="/v1/workshops", tags=["workshops"])
+
+
+@router.put(
+    "/{workshop_id}",
+    responses={409: {"model": WorkshopConflictProblem, "description": "it would break accepted bookings"}},
+)
+def put_workshop(
+    workshop_id: str,
+    workshop: Workshop,
+    service: ServiceDep,
+    _: ManagerKey,
+    force: Annotated[
+        bool, Query(description="accept a change that breaks accepted bookings: they are kept at risk")
+    ] = False,
+) -> Workshop:
+    if workshop.id != workshop_id:
+        raise InputError("id", f"body id {workshop.id!r} differs from the path's {workshop_id!r}")
+    return service.put_workshop(workshop, force=force)
+
+
+@router.get("/{workshop_id}")
+def get_workshop(workshop_id: str, service: ServiceDep, _: ReadingKey) -> Workshop:
+    return service.workshop(workshop_id)

@@ -1,0 +1,179 @@
+"""The API's request and response bodies (pydantic): what the routes take and give besides the
+v1 contract's own models (scheduler.contract), and the error bodies the OpenAPI documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, StrictBool
+
+from scheduler.contract import Day, Finite, Identifier, Moment, OperationEvent, Overrun
+from scheduler.day_plans import MAX_SOLVE_SECONDS
+from scheduler.jobs import JobRecord
+from scheduler.keys import KeyInfo, Role
+from scheduler.slots import Offer
+
+
+class Slot(BaseModel):
+    drop_off: AwareDatetime
+    promised: AwareDatetime
+
+
+class Slots(BaseModel):
+    slots: list[Slot]
+
+
+class BookingIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    service: Identifier
+    drop_off: Moment
+    waiter: StrictBool = False
+    fleet_partner: Identifier | None = None
+    priority: int = Field(default=1, ge=1, le=100)
+    customer: str | None = Field(default=None, max_length=200)
+    vehicle: str | None = Field(default=None, max_length=200)
+
+
+class BookingChange(BaseModel):
+    model_config = {"extra": "forbid"}
+    service: Identifier | None = None
+    drop_off: Moment | None = None
+    waiter: StrictBool | None = None
+    fleet_partner: Identifier | None = None
+    priority: int | None = Field(default=None, ge=1, le=100)
+    customer: str | None = Field(default=None, max_length=200)
+    vehicle: str | None = Field(default=None, max_length=200)
+
+
+class PlanDay(BaseModel):
+    model_config = {"extra": "forbid"}
+    date: Day
+    time_limit_seconds: Finite = Field(default=10.0, gt=0, le=MAX_SOLVE_SECONDS)
+    background: StrictBool = Field(default=False, description="202 with a job to poll instead of waiting")
+    now: Moment | None = Field(
+        default=None, description="re-plan the stored plan from this moment: work started before it stays"
+    )
+    overruns: list[Overrun] = Field(
+        default_factory=list, max_length=500, description="with `now`: started work that will end later"
+    )
+    finished: list[OperationEvent] = Field(default_factory=list, max_length=500, description="with `now`")
+
+
+class JobView(BaseModel):
+    id: str
+    kind: str
+    status: str = Field(description="queued, running, done, failed or cancelled")
+    submitted: AwareDatetime
+    finished: AwareDatetime | None
+    error: str | None
+    url: str
+    result: dict[str, object] | None = None
+
+
+class SimulationIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    scenario: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        default="dealer-2011", description="a bundled scenario's name (scenarios/<name>), not a path"
+    )
+    rules: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default=["current"],
+        min_length=1,
+        max_length=4,
+        description="names of rules bundled with the scenario (scenarios/<name>/rules/<rules>.toml)",
+    )
+    days: int = Field(default=30, ge=1, le=62)
+    replications: int = Field(default=10, ge=2, le=50)
+    seed: int = Field(default=1, ge=0, le=2**31)
+    policy: Literal["fcfs", "shortest", "waiters", "promise"] = "fcfs"
+    season: Literal["peak", "low", "average"] | None = None
+    month: str | None = Field(default=None, max_length=9)
+    growth: Finite = Field(default=1.0, gt=0, le=5)
+
+
+class KeyIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    role: Role
+    workshops: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=100)
+    label: str | None = Field(default=None, max_length=200)
+
+
+class KeyView(BaseModel):
+    id: str
+    role: Role
+    workshops: list[str]
+    label: str | None
+    created_at: AwareDatetime
+    revoked_at: AwareDatetime | None
+
+
+class KeyOut(KeyView):
+    key: str = Field(description="shown once; only its hash is stored")
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+class InputIssue(BaseModel):
+    loc: list[str | int] = Field(description="where: ['header', 'Idempotency-Key'], ['body', 'drop_off']")
+    msg: str
+    type: str
+
+
+class InputProblem(BaseModel):
+    detail: list[InputIssue]
+
+
+class ConflictProblem(Problem):
+    alternatives: list[Slot] = []
+
+
+class BrokenBooking(BaseModel):
+    booking: str
+    date: dt.date
+    reasons: list[str]
+
+
+class WorkshopConflictProblem(Problem):
+    bookings: list[BrokenBooking] = Field(description="the accepted bookings the change would break, and why")
+
+
+def job_view(job: JobRecord) -> JobView:
+    return JobView(
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        submitted=job.submitted,
+        finished=job.finished,
+        error=job.error,
+        url=f"/v1/jobs/{job.id}",
+        result=json.loads(job.result) if job.result is not None else None,
+    )
+
+
+def key_view(info: KeyInfo) -> KeyView:
+    return KeyView(**_key_fields(info))
+
+
+def key_out(key: str, info: KeyInfo) -> KeyOut:
+    return KeyOut(key=key, **_key_fields(info))
+
+
+def _key_fields(info: KeyInfo) -> dict[str, object]:
+    def aware(moment: dt.datetime | None) -> dt.datetime | None:
+        return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+    return {
+        "id": info.id,
+        "role": info.role,
+        "workshops": list(info.workshops),
+        "label": info.label,
+        "created_at": aware(info.created_at),
+        "revoked_at": aware(info.revoked_at),
+    }
+
+
+def slot_list(offers: list[Offer]) -> list[Slot]:
+    return [Slot(drop_off=o.drop_off, promised=o.promised) for o in offers]

@@ -1,0 +1,68 @@
+"""Computing and storing plans: one call per request, the CPU-heavy part in a worker process.
+
+The planning service says what a day's plan takes (`plan_work`: a pure function, its arguments and
+the basis to store the result under); this module runs it in the job runner's plan lane and keeps
+the result, so the API never handles a function or a day version itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Sequence
+from concurrent.futures import Future
+
+from scheduler.contract import OperationEvent, Overrun, Plan, PlanRequest
+from scheduler.errors import InputError
+from scheduler.integrity import validated_plan
+from scheduler.jobs import JobRecord, JobRunner
+from scheduler.service import Conflict, PlanningService
+
+MAX_SOLVE_SECONDS = 60.0
+MAX_BOOKINGS = 1_000
+
+
+class DayPlanner:
+    """Day plans of stored workshops, and stateless plans of whole requests."""
+
+    def __init__(self, service: PlanningService, runner: JobRunner) -> None:
+        self.service = service
+        self.runner = runner
+
+    def plan_day(
+        self,
+        workshop_id: str,
+        date: dt.date,
+        time_limit_seconds: float,
+        *,
+        now: dt.datetime | None = None,
+        overruns: Sequence[Overrun] = (),
+        finished: Sequence[OperationEvent] = (),
+        background: bool = False,
+    ) -> Plan | JobRecord:
+        """The day's plan, stored (with `now`: re-planned from that moment); in the background, the
+        job computing it (the plan is stored when it is done, unless the day changed meanwhile)."""
+        compute, args, basis = self.service.plan_work(
+            workshop_id, date, time_limit_seconds, now, overruns, finished
+        )
+        if not background:
+            plan: Plan = self.runner.run("plan", workshop_id, compute, *args)
+            return self.service.store_plan(workshop_id, date, plan, basis)
+        job = self.runner.submit("plan", workshop_id, compute, *args)
+
+        def keep(done: Future[Plan]) -> None:
+            if not done.cancelled() and done.exception() is None:
+                with contextlib.suppress(Conflict):  # the day changed meanwhile: the job shows the plan
+                    self.service.store_plan(workshop_id, date, done.result(), basis)
+
+        job.future.add_done_callback(keep)
+        return self.runner.record(job)
+
+    def plan_request(self, request: PlanRequest) -> Plan:
+        """A whole v1 request planned statelessly (nothing stored), within the request limits."""
+        if len(request.bookings) > MAX_BOOKINGS:
+            raise InputError("bookings", f"at most {MAX_BOOKINGS} bookings per request")
+        if request.options.time_limit_seconds > MAX_SOLVE_SECONDS:
+            raise InputError("options.time_limit_seconds", f"at most {MAX_SOLVE_SECONDS:g} s per request")
+        plan: Plan = self.runner.run("plan", request.workshop.id, validated_plan, request)
+        return plan
