@@ -339,3 +339,6 @@ class JobRunner:
         for job in waiting:
             if not job.future.done():
                 job.future.set_exception(RuntimeError("the server stopped before the job ran"))
+        with self._lock:
+            # An app started again (its lifespan run anew, as test clients do) starts fresh pools.
+            self._closed = False
