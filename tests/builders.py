@@ -222,3 +222,102 @@ def plan(
         unassigned=unassigned or [],
         kpis=ZERO_KPIS,
     )
+
+
+def tiny_workshop() -> Workshop:
+    """One technician, one bay, two hours: room for exactly two 60-minute bookings."""
+    return Workshop.model_validate(
+        {
+            "id": "tiny",
+            "name": "Tiny",
+            "timezone": "Asia/Shanghai",
+            "opening": {"start": "08:00", "end": "10:00"},
+            "bays": [{"id": "G1", "kind": "general"}],
+            "technicians": [{"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
+                             "shift": {"start": "08:00", "end": "10:00"}}],
+            "services": [{"code": "MAINT", "name": "Maintenance", "operations": [
+                {"name": "work", "minutes": 60, "skill": "maintenance", "bay_kinds": ["general"]}]}],
+        }
+    )  # fmt: skip
+
+
+def four_bay_workshop(**changes: object) -> Workshop:
+    """An express lane, a general lift, a fleet partner's lift and a paint booth; a junior and a
+    senior technician; lube, minor repair and paint services."""
+    data: dict[str, object] = {
+        "id": "w1",
+        "name": "Test workshop",
+        "timezone": TZ,
+        "bays": [
+            {"id": "E1", "kind": "express"},
+            {"id": "G1", "kind": "general"},
+            {"id": "F1", "kind": "general", "fleet_partner": "TAXI"},
+            {"id": "P1", "kind": "paint"},
+        ],
+        "technicians": [
+            {"id": "jun", "name": "Junior", "grade": 2, "skills": ["maintenance"], "shift": SHIFT},
+            {
+                "id": "sen",
+                "name": "Senior",
+                "grade": 4,
+                "skills": ["maintenance", "diagnosis", "mechanical"],
+                "efficiency": 1.25,
+                "max_overtime_minutes": 60,
+                "shift": SHIFT,
+            },
+        ],
+        "services": [
+            {
+                "code": "LUBE",
+                "name": "Lube",
+                "express": True,
+                "operations": [
+                    {
+                        "name": "oil",
+                        "minutes": 40,
+                        "skill": "maintenance",
+                        "bay_kinds": ["express", "general"],
+                    }
+                ],
+            },
+            {
+                "code": "MINOR",
+                "name": "Minor repair",
+                "operations": [
+                    {
+                        "name": "diagnosis",
+                        "minutes": 30,
+                        "skill": "diagnosis",
+                        "min_grade": 3,
+                        "bay_kinds": ["general"],
+                    },
+                    {
+                        "name": "repair",
+                        "minutes": 90,
+                        "skill": "mechanical",
+                        "min_grade": 3,
+                        "bay_kinds": ["general"],
+                    },
+                ],
+            },
+            {
+                "code": "PAINT",
+                "name": "Paint",
+                "operations": [
+                    {"name": "paint", "minutes": 60, "skill": "paint", "min_grade": 3, "bay_kinds": ["paint"]}
+                ],
+            },
+        ],
+    }
+    data.update(changes)
+    return Workshop.model_validate(data)
+
+
+def four_bay_request(bookings: list[Booking], ws: Workshop | None = None, limit: float = 5.0) -> PlanRequest:
+    """A request on DAY for `ws` (default the four-bay workshop) with a `limit`-second solver."""
+    return PlanRequest(
+        workshop=ws or four_bay_workshop(),
+        date=DAY,
+        bookings=bookings,
+        options=PlanOptions(time_limit_seconds=limit),
+    )

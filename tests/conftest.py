@@ -1,13 +1,23 @@
-"""Storage backends for the service tests: SQLite always, PostgreSQL when scripts/postgres.sh ran."""
+"""Shared fixtures: a fresh database per test (SQLite always, PostgreSQL when scripts/postgres.sh
+ran) and the API's test client over it, on the tests' fixed clock with keys off (tests/api/test_auth.py
+turns them on)."""
 
 from __future__ import annotations
 
 import os
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from api.app import create_app
+from tests.builders import fixed_clock
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
 
 PG_URL = os.environ.get("BAYPLAN_TEST_PG_URL", "").strip()
 
@@ -32,3 +42,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def client(db_url: str) -> TestClient:
+    """The API over `db_url` (override `db_url` in a module to pin the backend)."""
+    return TestClient(create_app(db_url, auth=False, clock=fixed_clock()))

@@ -11,7 +11,8 @@ from scheduler.errors import InputError
 from scheduler.planning import make_plan
 from scheduler.replan import replan, replan_request
 from scheduler.validator import assert_valid
-from tests.workshops import at, request
+from tests.builders import at
+from tests.builders import four_bay_request as request
 
 MORNING = [
     Booking(id="b1", service="MINOR", drop_off=at("08:00"), promised=at("11:00"), waiter=True),

@@ -197,7 +197,7 @@ def test_readme_says_keys_and_serve_share_one_database() -> None:
 
     from cli import main as cli
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### API keys and roles") : readme.index("| role | may |")]
     assert "same `--db` as `serve`" in section and "sqlite:///bayplan.db" in section
     assert re.search(r"bayplan keys create .*--db ", section)

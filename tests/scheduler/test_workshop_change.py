@@ -15,7 +15,6 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-from api.app import create_app
 from scheduler.clock import FixedClock
 from scheduler.contract import Booking, Plan, PlanRequest, Workshop
 from scheduler.service import PlanBasis, PlanningService, WorkshopConflict, plan_from_witness
@@ -50,10 +49,6 @@ def _workshop(**overrides: Any) -> Workshop:
 def _without_t2() -> Workshop:
     ws = _workshop()
     return ws.model_copy(update={"technicians": ws.technicians[:1]})
-
-
-def _client(db_url: str) -> TestClient:
-    return TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
 
 
 def _put(client: TestClient, workshop: Workshop, force: bool = False) -> Any:
@@ -158,11 +153,10 @@ CHANGES = {
 
 @pytest.mark.parametrize("change", list(CHANGES))
 def test_a_change_that_breaks_bookings_is_refused_then_forced_and_nothing_gets_stuck(
-    db_url: str, change: str
+    client: TestClient, change: str
 ) -> None:
     make, why = CHANGES[change]
     new = make()
-    client = _client(db_url)
     assert _put(client, _workshop()).status_code == 200
     made = _book_day(client)
     before = client.get(URL).json()
@@ -200,8 +194,7 @@ def test_a_change_that_breaks_bookings_is_refused_then_forced_and_nothing_gets_s
     _plan(client, new)
 
 
-def test_a_service_taken_away_leaves_its_bookings_unassigned_not_the_day_stuck(db_url: str) -> None:
-    client = _client(db_url)
+def test_a_service_taken_away_leaves_its_bookings_unassigned_not_the_day_stuck(client: TestClient) -> None:
     assert _put(client, _workshop()).status_code == 200
     tyres = _book_day(client, 2, "TYRE")
     _book_day(client, 2, "MAINT")
@@ -227,8 +220,7 @@ def test_a_service_taken_away_leaves_its_bookings_unassigned_not_the_day_stuck(d
     assert {u.booking for u in replanned.unassigned} == {b["id"] for b in tyres}
 
 
-def test_a_harmless_change_goes_through_and_bookings_keep_their_place(db_url: str) -> None:
-    client = _client(db_url)
+def test_a_harmless_change_goes_through_and_bookings_keep_their_place(client: TestClient) -> None:
     assert _put(client, _workshop()).status_code == 200
     _book_day(client, 4)
     renamed = _workshop(name="Renamed", closed_days=["2026-12-25"])
@@ -280,8 +272,7 @@ def test_an_invalid_plan_is_never_stored_the_greedy_plan_is(db_url: str) -> None
     assert service.stored_plan("ws", DAY).assignments == stored.assignments
 
 
-def test_breaks_added_over_booked_work_never_give_an_invalid_stored_plan(db_url: str) -> None:
-    client = _client(db_url)
+def test_breaks_added_over_booked_work_never_give_an_invalid_stored_plan(client: TestClient) -> None:
     assert _put(client, _workshop()).status_code == 200
     made = _book_day(client, 10)
     breaks = CHANGES["breaks over booked work"][0]()
@@ -294,8 +285,7 @@ def test_breaks_added_over_booked_work_never_give_an_invalid_stored_plan(db_url:
     assert all(u.reason.startswith("at risk since a workshop change: ") for u in plan.unassigned)
 
 
-def test_a_stored_plan_says_when_it_is_stale(db_url: str) -> None:
-    client = _client(db_url)
+def test_a_stored_plan_says_when_it_is_stale(client: TestClient) -> None:
     assert _put(client, _workshop()).status_code == 200
     _book_day(client, 2)
     _plan(client, _workshop())
@@ -310,8 +300,7 @@ def test_a_stored_plan_says_when_it_is_stale(db_url: str) -> None:
     _plan(client, _workshop(name="Renamed"))
 
 
-def test_ten_bookings_racing_a_workshop_change_get_no_server_error(db_url: str) -> None:
-    client = _client(db_url)
+def test_ten_bookings_racing_a_workshop_change_get_no_server_error(client: TestClient) -> None:
     assert _put(client, _workshop()).status_code == 200
     _book_day(client, 4)
     new = _without_t2()

@@ -18,7 +18,7 @@ from simulation.results import ExperimentResult
 from simulation.rules import load_rules
 from simulation.stats import erlang_c, mean_ci
 
-RULES = Path(__file__).resolve().parents[1] / "scenarios" / "dealer-2011" / "rules"
+RULES = Path(__file__).resolve().parents[2] / "scenarios" / "dealer-2011" / "rules"
 
 
 def _strip(result: ExperimentResult) -> dict[str, object]:

@@ -22,8 +22,7 @@ from api.app import create_app
 from scheduler.clock import FixedClock
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
-from tests.builders import fixed_clock
-from tests.test_api import _tiny
+from tests.builders import fixed_clock, tiny_workshop
 
 DAY = "2026-11-24"
 AT8 = f"{DAY}T08:00:00+08:00"
@@ -60,7 +59,7 @@ def setup(tmp_path: Path) -> Setup:
     keys = KeyStore(Store(url))
     tokens = {role: keys.create(role, ["tiny"])[0] for role in ROLES}
     headers = {"content-type": "application/json", "X-API-Key": tokens["admin"]}
-    response = client.put(W, content=_tiny().model_dump_json(), headers=headers)
+    response = client.put(W, content=tiny_workshop().model_dump_json(), headers=headers)
     assert response.status_code == 200
     return client, tokens, keys, db
 
@@ -68,9 +67,9 @@ def setup(tmp_path: Path) -> Setup:
 def _call(client: TestClient, method: str, path: str, body: object, key: str | None) -> int:
     headers = {"X-API-Key": key} if key else {}
     if body == "workshop":
-        body = _tiny().model_dump(mode="json")
+        body = tiny_workshop().model_dump(mode="json")
     elif body == "plan-request":
-        body = {"workshop": _tiny().model_dump(mode="json"), "date": DAY, "bookings": []}
+        body = {"workshop": tiny_workshop().model_dump(mode="json"), "date": DAY, "bookings": []}
     return client.request(method, path, json=body, headers=headers).status_code
 
 
@@ -109,7 +108,7 @@ def test_a_key_for_one_workshop_is_refused_on_another(
     setup: Setup,
 ) -> None:
     client, tokens, keys, _ = setup
-    other = _tiny().model_copy(update={"id": "other"})
+    other = tiny_workshop().model_copy(update={"id": "other"})
     admin = {"X-API-Key": tokens["admin"]}
     all_admin, _ = keys.create("admin", ["*"])
     response = client.put("/v1/workshops/other", json=other.model_dump(mode="json"), headers=admin)
@@ -220,7 +219,7 @@ def test_simulations_take_bundled_names_never_server_paths(setup: Setup) -> None
     client, _, keys, _ = setup
     manager = {"X-API-Key": keys.create("manager", ["small-dealer"])[0]}
     copied = Path(tempfile.mkdtemp(prefix="bp")) / "s"  # short: a field holds 64 characters
-    shutil.copytree(Path(__file__).parents[1] / "scenarios" / "small-dealer", copied)
+    shutil.copytree(Path(__file__).parents[2] / "scenarios" / "small-dealer", copied)
     quick = {"days": 1, "replications": 2}
 
     def refused(body: dict[str, object], field: str) -> str:
@@ -259,7 +258,7 @@ def test_a_manager_simulates_only_its_own_workshops(setup: Setup) -> None:
 
 def test_idempotency_keys_belong_to_the_api_key_that_used_them(setup: Setup) -> None:
     client, _, keys, _ = setup
-    roomy = _tiny().model_dump(mode="json")
+    roomy = tiny_workshop().model_dump(mode="json")
     roomy["opening"]["end"] = roomy["technicians"][0]["shift"]["end"] = "18:00"
     everywhere = {"X-API-Key": keys.create("admin", ["*"])[0]}
     assert client.put(W, json=roomy, headers=everywhere).status_code == 200

@@ -14,7 +14,9 @@ from scheduler.contract import Booking, PlanOptions, PlanRequest
 from scheduler.dispatch import dispatch
 from scheduler.planning import make_plan
 from scheduler.validator import assert_valid
-from tests.workshops import at, request, workshop
+from tests.builders import at
+from tests.builders import four_bay_request as request
+from tests.builders import four_bay_workshop as workshop
 
 
 def test_optimiser_beats_baseline_and_plan_is_valid() -> None:

@@ -18,15 +18,10 @@ from scheduler.clock import FixedClock
 from scheduler.contract import Bay, Booking, Plan, PlanRequest, Workshop
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
-from tests.builders import DATE, NOW, fixed_clock
+from tests.builders import DATE, NOW, fixed_clock, tiny_workshop
 
 TINY = "/v1/workshops/tiny/bookings"
 AT8 = "2026-11-24T08:00:00+08:00"
-
-
-@pytest.fixture
-def client(db_url: str) -> TestClient:
-    return TestClient(create_app(db_url, auth=False, clock=fixed_clock()))  # keys: tests/test_auth.py
 
 
 def _put(client: TestClient, workshop: Workshop) -> None:
@@ -71,23 +66,6 @@ def test_every_accepted_booking_fits_the_plan_on_time(client: TestClient, seed: 
     assert client.get(f"/v1/workshops/{workshop.id}/plans/{DATE}").json() == response.json()
 
 
-def _tiny() -> Workshop:
-    """One technician, one bay, two hours: room for exactly two 60-minute bookings."""
-    return Workshop.model_validate(
-        {
-            "id": "tiny",
-            "name": "Tiny",
-            "timezone": "Asia/Shanghai",
-            "opening": {"start": "08:00", "end": "10:00"},
-            "bays": [{"id": "G1", "kind": "general"}],
-            "technicians": [{"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
-                             "shift": {"start": "08:00", "end": "10:00"}}],
-            "services": [{"code": "MAINT", "name": "Maintenance", "operations": [
-                {"name": "work", "minutes": 60, "skill": "maintenance", "bay_kinds": ["general"]}]}],
-        }
-    )  # fmt: skip
-
-
 def test_fifty_clients_race_for_the_last_slots(db_url: str) -> None:
     from scheduler.service import PlanningService
     from scheduler.slots import CapacityRules
@@ -96,8 +74,8 @@ def test_fifty_clients_race_for_the_last_slots(db_url: str) -> None:
     service = PlanningService(
         Store(db_url), CapacityRules(walk_in_holdback=0, express_holdback=0), clock=fixed_clock()
     )
-    service.put_workshop(_tiny())
-    drop = dt.datetime(2026, 11, 24, 8, 0, tzinfo=_tiny().tz)
+    service.put_workshop(tiny_workshop())
+    drop = dt.datetime(2026, 11, 24, 8, 0, tzinfo=tiny_workshop().tz)
 
     def attempt(i: int) -> str:
         booking = Booking(id=f"r{i}", service="MAINT", drop_off=drop)
@@ -115,7 +93,7 @@ def test_fifty_clients_race_for_the_last_slots(db_url: str) -> None:
 
 
 def test_idempotent_replay_and_conflict_with_alternatives(client: TestClient) -> None:
-    _put(client, _tiny())
+    _put(client, tiny_workshop())
     body = {"service": "MAINT", "drop_off": AT8}
     url = "/v1/workshops/tiny/bookings"
     first = client.post(url, json=body, headers={"Idempotency-Key": "abc"})
@@ -141,7 +119,7 @@ def test_idempotent_replay_and_conflict_with_alternatives(client: TestClient) ->
 
 
 def test_an_idempotency_key_is_one_request_and_never_empty(client: TestClient) -> None:
-    _put(client, _tiny())
+    _put(client, tiny_workshop())
     first = client.post(TINY, json={"service": "MAINT", "drop_off": AT8, "customer": "Ann"},
                         headers={"Idempotency-Key": "order-1"})  # fmt: skip
     assert first.status_code == 201, first.text
@@ -177,7 +155,7 @@ def test_an_idempotency_key_is_one_request_and_never_empty(client: TestClient) -
 def test_bad_input_gets_a_precise_4xx(
     client: TestClient, method: str, path: str, body: dict[str, object] | None, status: int, field: str | None
 ) -> None:
-    _put(client, _tiny())
+    _put(client, tiny_workshop())
     response = client.request(method.upper(), path, json=body)
     assert response.status_code == status, response.text
     if field is not None:
@@ -191,7 +169,7 @@ def test_bad_input_gets_a_precise_4xx(
 
 def test_stateless_plan_and_health(client: TestClient) -> None:
     assert client.get("/health").json() == {"status": "ok"}
-    request = PlanRequest(workshop=_tiny(), date=dt.date.fromisoformat(DATE), bookings=[])
+    request = PlanRequest(workshop=tiny_workshop(), date=dt.date.fromisoformat(DATE), bookings=[])
     response = client.post(
         "/v1/plan", content=request.model_dump_json(), headers={"content-type": "application/json"}
     )
@@ -199,7 +177,7 @@ def test_stateless_plan_and_health(client: TestClient) -> None:
 
 
 def test_closed_day_offers_nothing_and_refuses_bookings(client: TestClient) -> None:
-    closed = _tiny().model_copy(update={"closed_days": [dt.date.fromisoformat(DATE)]})
+    closed = tiny_workshop().model_copy(update={"closed_days": [dt.date.fromisoformat(DATE)]})
     _put(client, closed)
     slots = client.get("/v1/workshops/tiny/slots", params={"service": "MAINT", "date": DATE}).json()["slots"]
     assert slots == []
@@ -215,20 +193,20 @@ def test_home_page_plans_the_workshops_own_today(db_url: str) -> None:
     # 00:30 on the 24th in Shanghai, still the 23rd in UTC.
     clock = FixedClock(dt.datetime(2026, 11, 23, 16, 30, tzinfo=dt.UTC))
     client = TestClient(create_app(db_url, auth=False, clock=clock))
-    _put(client, _tiny())
+    _put(client, tiny_workshop())
     page = client.get("/").text
     assert "Plan for 2026-11-24" in page and "2026-11-23" not in page
 
 
 def test_the_plan_page_carries_the_servers_clock_for_re_planning(client: TestClient) -> None:
-    _put(client, _tiny())
+    _put(client, tiny_workshop())
     page = client.get(f"/workshops/tiny/plan/{DATE}").text
     assert f'data-now="{NOW.isoformat()}"' in page
 
 
 def _client_at(db_url: str, now: str) -> TestClient:
     client = TestClient(create_app(db_url, auth=False, clock=FixedClock(dt.datetime.fromisoformat(now))))
-    _put(client, _tiny())
+    _put(client, tiny_workshop())
     return client
 
 
@@ -261,7 +239,7 @@ PLANS = "/v1/workshops/tiny/plans"
 
 
 def _tiny_json() -> str:
-    return _tiny().model_dump_json()
+    return tiny_workshop().model_dump_json()
 
 
 @pytest.mark.parametrize(
@@ -306,7 +284,7 @@ def _tiny_json() -> str:
 def test_bad_values_get_422_naming_the_field_never_a_500(
     client: TestClient, method: str, path: str, content: str | None, field: str
 ) -> None:
-    _put(client, _tiny())
+    _put(client, tiny_workshop())
     headers = {"content-type": "application/json"}
     response = client.request(method.upper(), path, content=content, headers=headers)
     assert response.status_code == 422, response.text
@@ -317,7 +295,7 @@ def test_bad_values_get_422_naming_the_field_never_a_500(
 
 
 def test_a_single_bookings_error_points_at_its_own_field(client: TestClient) -> None:
-    _put(client, _tiny())
+    _put(client, tiny_workshop())
     response = client.post(TINY, json={"service": "NOPE", "drop_off": AT8})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["service"], response.text
@@ -327,7 +305,7 @@ def test_a_single_bookings_error_points_at_its_own_field(client: TestClient) -> 
 
 
 def test_an_unknown_fleet_partner_is_refused_naming_the_known_ones(client: TestClient) -> None:
-    tiny = _tiny()
+    tiny = tiny_workshop()
     fleet = tiny.model_copy(update={"bays": [*tiny.bays, Bay(id="F1", kind="general", fleet_partner="TAXI")]})
     _put(client, fleet)
     for response in (
@@ -349,7 +327,7 @@ def test_an_unknown_fleet_partner_is_refused_naming_the_known_ones(client: TestC
 
 
 def test_422_bodies_do_not_echo_the_whole_input(client: TestClient) -> None:
-    workshop = _tiny().model_dump(mode="json")
+    workshop = tiny_workshop().model_dump(mode="json")
     workshop["name"] = "x" * 100_000
     response = client.post("/v1/plan", json={"workshop": workshop, "date": DATE})
     assert response.status_code == 422

@@ -15,8 +15,7 @@ import httpx
 from cli.testing import free_port
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
-from tests.builders import NOW
-from tests.test_api import _tiny
+from tests.builders import NOW, tiny_workshop
 
 
 def test_two_workers_racing_for_the_last_slots_book_each_once(db_url: str, tmp_path: Path) -> None:
@@ -53,7 +52,7 @@ def test_two_workers_racing_for_the_last_slots_book_each_once(db_url: str, tmp_p
                 pass
             assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
             time.sleep(0.2)
-        workshop = _tiny()
+        workshop = tiny_workshop()
         put = httpx.put(
             f"{url}/v1/workshops/tiny",
             content=workshop.model_dump_json(),

@@ -9,7 +9,8 @@ import pytest
 from scheduler.contract import Assignment, Booking, PlanRequest
 from scheduler.planning import make_plan
 from scheduler.validator import RULE_SHIFT, assert_valid, validate_plan
-from tests.workshops import DAY, at, workshop
+from tests.builders import DAY, at
+from tests.builders import four_bay_workshop as workshop
 
 SATURDAY = dt.date(2026, 11, 28)
 

@@ -16,21 +16,20 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.errors import MAX_BODY_BYTES
 from scheduler.contract import Booking, Plan, PlanRequest
 from scheduler.jobs import Busy, JobCancelled, JobRunner, Lane
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
-from tests.builders import fixed_clock
-from tests.test_api import _tiny
+from tests.builders import tiny_workshop
 
 DAY = "2026-11-24"
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> TestClient:
-    return TestClient(create_app(f"sqlite:///{tmp_path / 'limits.db'}", auth=False, clock=fixed_clock()))
+def db_url(tmp_path: Path) -> str:
+    """SQLite only: the limits do not depend on the backend."""
+    return f"sqlite:///{tmp_path / 'limits.db'}"
 
 
 def _poll(client: TestClient, url: str, seconds: float = 180) -> dict[str, object]:
@@ -50,7 +49,7 @@ def test_oversized_bodies_get_413_and_store_nothing(client: TestClient) -> None:
 
 
 def test_too_many_bookings_or_too_long_a_solve_is_refused_with_the_field(client: TestClient) -> None:
-    workshop = _tiny()
+    workshop = tiny_workshop()
     drop = dt.datetime(2026, 11, 24, 8, tzinfo=workshop.tz)
     many = [Booking(id=f"b{i}", service="MAINT", drop_off=drop).model_dump(mode="json") for i in range(1001)]
     body = {"workshop": workshop.model_dump(mode="json"), "date": DAY, "bookings": many}
@@ -248,7 +247,7 @@ def test_simulations_have_a_budget_and_plans_do_not_wait_behind_them(client: Tes
     jobs = [client.post("/v1/simulations", json=long) for _ in range(2)]
     assert [j.status_code for j in jobs] == [202, 202], [j.text for j in jobs]
     assert client.post("/v1/simulations", json=long).status_code == 429  # the simulation lane is full
-    client.put("/v1/workshops/tiny", json=_tiny().model_dump(mode="json"))
+    client.put("/v1/workshops/tiny", json=tiny_workshop().model_dump(mode="json"))
     plan = client.post("/v1/workshops/tiny/plans", json={"date": DAY, "time_limit_seconds": 1})
     assert plan.status_code == 200, plan.text  # a foreman's plan does not wait behind simulations
     for job in jobs:
@@ -286,7 +285,7 @@ def test_the_server_stops_without_leaking_semaphores(tmp_path: Path) -> None:
                 pass
             assert time.monotonic() < deadline and process.poll() is None, "the server did not start"
             time.sleep(0.2)
-        body = _tiny().model_dump_json()
+        body = tiny_workshop().model_dump_json()
         httpx.put(f"{url}/v1/workshops/tiny", content=body, timeout=10,
                   headers={"content-type": "application/json"})  # fmt: skip
         plan = httpx.post(f"{url}/v1/workshops/tiny/plans", json={"date": DAY, "time_limit_seconds": 1},

@@ -13,7 +13,9 @@ from scheduler.compiler import compile_request
 from scheduler.contract import Booking, PinnedOperation, Plan, PlanRequest
 from scheduler.errors import InputError, from_validation_error
 from scheduler.planning import make_plan
-from tests.workshops import at, request, workshop
+from tests.builders import at
+from tests.builders import four_bay_request as request
+from tests.builders import four_bay_workshop as workshop
 
 PLAN_FIELDS = {
     "status",
