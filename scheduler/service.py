@@ -114,8 +114,6 @@ def witness_hint(compiled: CompiledDay, witness: Sequence[Assignment]) -> DaySol
     technician, or any hard rule broken) starts unplaced."""
     request = compiled.request
     index = {b.id: j for j, b in enumerate(request.bookings)}
-    bays = {b.id: i for i, b in enumerate(request.workshop.bays)}
-    techs = {t.id: i for i, t in enumerate(request.workshop.technicians)}
     own: dict[str, list[Assignment]] = {}
     for a in witness:
         own.setdefault(a.booking, []).append(a)
@@ -130,15 +128,7 @@ def witness_hint(compiled: CompiledDay, witness: Sequence[Assignment]) -> DaySol
         job = compiled.problem.jobs[j]
         if sorted(a.operation for a in assignments) != list(range(len(job.operations))):
             continue
-        mine = {
-            (j, a.operation): Placement(
-                bays.get(a.bay, -1),
-                techs.get(a.technician, -1),
-                compiled.clock.minutes(a.start),
-                compiled.clock.minutes(a.end),
-            )
-            for a in assignments
-        }
+        mine = {(j, a.operation): compiled.frame.placement(a) for a in assignments}
         ops = job.operations
         if all(p.bay in ops[k].bays and p.technician in ops[k].technicians for (_, k), p in mine.items()):
             placements.update(mine)

@@ -17,10 +17,16 @@ from functools import cached_property
 
 from scheduler.availability import Availability
 from scheduler.clock import DayClock
-from scheduler.compiler import CompiledDay, compile_request, technician_data
+from scheduler.compiler import CompiledDay, compile_request
 from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop, hhmm_minutes
 from scheduler.dispatch import place_job
 from scheduler.errors import InputError
+from scheduler.translate import (
+    DayFrame,
+    assignments_from_placements,
+    placements_from_assignments,
+    technician_data,
+)
 from solver.model import SolveParameters, fit_all
 from solver.problem import DayProblem, DaySolution, JobData, Placement
 
@@ -73,9 +79,8 @@ class DayBook:
         self.workshop = workshop
         self.date = date
         self.rules = rules or CapacityRules()
-        self.clock = DayClock(workshop.timezone, date)
-        self.bay_index = {b.id: i for i, b in enumerate(workshop.bays)}
-        self.tech_index = {t.id: i for i, t in enumerate(workshop.technicians)}
+        self.frame = DayFrame(workshop, DayClock(workshop.timezone, date))
+        self.clock = self.frame.clock
         self.accepted = [(b, w) for b, w in accepted if self._witnessed(b, w)]
         """The bookings whose witness holds: the day's plan keeps them on time."""
         self.at_risk = [(b, w) for b, w in accepted if not self._witnessed(b, w)]
@@ -91,17 +96,10 @@ class DayBook:
         on them carry over); empty after a booking moved others."""
         self._opening = tuple(self.clock.wall(hhmm) for hhmm in workshop.opening_window())
         for _, assignments in self.accepted:
-            own = []
-            for a in sorted(assignments, key=lambda a: a.operation):
-                p = Placement(
-                    self.bay_index[a.bay],
-                    self.tech_index[a.technician],
-                    self.clock.minutes(a.start),
-                    self.clock.minutes(a.end),
-                )
-                own.append(p)
-                self.placements.append(p)
+            own = placements_from_assignments(self.frame, assignments)
+            for p in own:
                 self.worked[p.technician] += p.end - p.start
+            self.placements += own
             self.placements_of.append(own)
 
     def _witnessed(self, booking: Booking, witness: list[Assignment]) -> bool:
@@ -111,7 +109,7 @@ class DayBook:
         return (
             service is not None
             and sorted(a.operation for a in witness) == list(range(len(service.operations)))
-            and all(a.bay in self.bay_index and a.technician in self.tech_index for a in witness)
+            and all(self.frame.knows(a) for a in witness)
         )
 
     def __getstate__(self) -> dict[str, object]:
@@ -260,17 +258,7 @@ class DayBook:
         return self._waiters_in_slot(self.clock.minutes(booking.drop_off)) < self.rules.waiters_per_slot
 
     def _assignments(self, booking_id: str, placed: Sequence[Placement]) -> tuple[Assignment, ...]:
-        return tuple(
-            Assignment(
-                booking=booking_id,
-                operation=k,
-                bay=self.workshop.bays[p.bay].id,
-                technician=self.workshop.technicians[p.technician].id,
-                start=self.clock.at(p.start),
-                end=self.clock.at(p.end),
-            )
-            for k, p in enumerate(placed)
-        )
+        return assignments_from_placements(self.frame, booking_id, placed)
 
     def _offer(
         self,
@@ -305,9 +293,7 @@ class DayBook:
             worked = [0] * len(self.worked)
             for assignments in offer.rewitness.values():
                 for a in assignments:
-                    worked[self.tech_index[a.technician]] += self.clock.minutes(a.end) - self.clock.minutes(
-                        a.start
-                    )
+                    worked[self.frame.tech_index[a.technician]] += self.frame.minutes(a)
         for p in offer.placements:
             worked[p.technician] += p.end - p.start
         job, _ = self._job(booking)
