@@ -23,7 +23,7 @@ from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest
 from scheduler.scenarios import load_scenario
 from scheduler.slots import CapacityRules, DayBook
 from solver.model import SolveParameters, solve
-from solver.problem import DaySolution, Placement
+from solver.problem import DaySolution
 
 HERE = Path(__file__).parent
 DATE = dt.date(2026, 11, 24)
@@ -57,12 +57,8 @@ def exact_fits(day: DayBook, probe: Booking, limit: float) -> bool | None:
         workshop=day.workshop, date=day.date, bookings=bookings, options=PlanOptions(keep_promises=True)
     )
     compiled = compile_request(request)
-    bays = {b.id: i for i, b in enumerate(day.workshop.bays)}
-    techs = {t.id: i for i, t in enumerate(day.workshop.technicians)}
     placements = {
-        (j, a.operation): Placement(
-            bays[a.bay], techs[a.technician], compiled.clock.minutes(a.start), compiled.clock.minutes(a.end)
-        )
+        (j, a.operation): compiled.frame.placement(a)
         for j, (_, witness) in enumerate(day.accepted)
         for a in witness
     }

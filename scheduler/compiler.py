@@ -7,18 +7,12 @@ import math
 from dataclasses import dataclass
 
 from scheduler.clock import DayClock
-from scheduler.contract import Booking, Plan, PlanRequest, Service, Technician, Workshop
+from scheduler.contract import Booking, Plan, PlanRequest, Service, Workshop
 from scheduler.errors import InputError
-from solver.problem import (
-    BayData,
-    DayProblem,
-    JobData,
-    ObjectiveWeights,
-    OperationData,
-    Pin,
-    Placement,
-    TechnicianData,
-)
+from scheduler.translate import DayFrame, technician_data
+from solver.problem import BayData, DayProblem, JobData, ObjectiveWeights, OperationData, Placement
+
+__all__ = ["CompiledDay", "compile_request", "duration", "technician_data"]
 
 
 def duration(minutes: int, efficiency: float) -> int:
@@ -29,10 +23,15 @@ def duration(minutes: int, efficiency: float) -> int:
 @dataclass(frozen=True)
 class CompiledDay:
     request: PlanRequest
-    clock: DayClock
+    frame: DayFrame
+    """Ids to indices and times to minutes for this day (scheduler.translate)."""
     problem: DayProblem
     services: tuple[Service, ...]
     """The service of each job, in job order."""
+
+    @property
+    def clock(self) -> DayClock:
+        return self.frame.clock
 
     @property
     def workshop(self) -> Workshop:
@@ -43,34 +42,23 @@ class CompiledDay:
         return self.request.bookings
 
 
-def technician_data(tech: Technician, clock: DayClock) -> TechnicianData:
-    return TechnicianData(
-        grade=tech.grade,
-        shift_start=clock.wall(tech.shift.start),
-        shift_end=clock.wall(tech.shift.end),
-        max_overtime=tech.max_overtime_minutes,
-        breaks=tuple((clock.wall(b.start), clock.wall(b.end)) for b in tech.shift.breaks),
-    )
-
-
 def compile_request(request: PlanRequest, previous: Plan | None = None) -> CompiledDay:
     """Raise InputError naming the field for anything the contract's schema cannot catch.
 
     `previous` (re-planning) is the current plan: moving its operations costs stability.
     """
     workshop = request.workshop
-    clock = DayClock(workshop.timezone, request.date)
+    frame = DayFrame.of(workshop, request.date)
+    clock = frame.clock
     not_before = 0
     if request.options.not_before is not None:
         if clock.local_date(request.options.not_before) != request.date:
             raise InputError("options.not_before", f"must be on the plan date {request.date}")
         not_before = clock.minutes(request.options.not_before, round_up=True)
-    before = _previous_placements(previous, request) if previous is not None else {}
+    before = _previous_placements(previous, frame) if previous is not None else {}
     open_hhmm, close_hhmm = workshop.opening_window()
     opening, closing = clock.wall(open_hhmm), clock.wall(close_hhmm)
 
-    bay_index = {b.id: i for i, b in enumerate(workshop.bays)}
-    tech_index = {t.id: i for i, t in enumerate(workshop.technicians)}
     partners_with_bays = {b.fleet_partner for b in workshop.bays if b.fleet_partner}
     weights = request.options.weights
     bays = tuple(BayData(b.kind, b.fleet_partner) for b in workshop.bays)
@@ -111,7 +99,7 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
             due = clock.minutes(booking.promised)
 
         release = max(release, not_before)
-        pins = _pins(booking, service, where, clock, bay_index, tech_index, workshop)
+        pins = _pins(booking, service, where, frame)
         operations = []
         for k, op in enumerate(service.operations):
             eligible: list[int] = []
@@ -180,32 +168,17 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
         ),
     )
     _check_pins_do_not_collide(problem, request)
-    return CompiledDay(request=request, clock=clock, problem=problem, services=tuple(services))
+    return CompiledDay(request=request, frame=frame, problem=problem, services=tuple(services))
 
 
-def _previous_placements(plan: Plan, request: PlanRequest) -> dict[tuple[str, int], Placement]:
-    clock = DayClock(request.workshop.timezone, request.date)
-    bay_index = {b.id: i for i, b in enumerate(request.workshop.bays)}
-    tech_index = {t.id: i for i, t in enumerate(request.workshop.technicians)}
-    return {
-        (a.booking, a.operation): Placement(
-            bay_index[a.bay], tech_index[a.technician], clock.minutes(a.start), clock.minutes(a.end)
-        )
-        for a in plan.assignments
-        if a.bay in bay_index and a.technician in tech_index
-    }
+def _previous_placements(plan: Plan, frame: DayFrame) -> dict[tuple[str, int], Placement]:
+    return {(a.booking, a.operation): frame.placement(a) for a in plan.assignments if frame.knows(a)}
 
 
-def _pins(
-    booking: Booking,
-    service: Service,
-    where: str,
-    clock: DayClock,
-    bay_index: dict[str, int],
-    tech_index: dict[str, int],
-    workshop: Workshop,
-) -> dict[int, Pin]:
-    pins: dict[int, Pin] = {}
+def _pins(booking: Booking, service: Service, where: str, frame: DayFrame) -> dict[int, Placement]:
+    """The booking's pinned operations (work started or finished) as fixed placements."""
+    clock, bay_index, tech_index = frame.clock, frame.bay_index, frame.tech_index
+    pins: dict[int, Placement] = {}
     for p, pinned in enumerate(booking.pinned):
         field = f"{where}.pinned[{p}]"
         if pinned.operation >= len(service.operations):
@@ -224,14 +197,14 @@ def _pins(
                 f"{field}.start", f"{pinned.start.isoformat()} is not on the plan date {clock.date}"
             )
         start = clock.minutes(pinned.start)
-        tech = workshop.technicians[tech_index[pinned.technician]]
+        tech = frame.workshop.technicians[tech_index[pinned.technician]]
         if pinned.end is not None:
             if pinned.end <= pinned.start:
                 raise InputError(f"{field}.end", "must be after start")
             end = clock.minutes(pinned.end, round_up=True)
         else:
             end = start + duration(service.operations[pinned.operation].minutes, tech.efficiency)
-        pins[pinned.operation] = Pin(bay_index[pinned.bay], tech_index[pinned.technician], start, end)
+        pins[pinned.operation] = Placement(bay_index[pinned.bay], tech_index[pinned.technician], start, end)
     for k in sorted(pins):
         if k > 0 and k - 1 not in pins:
             raise InputError(

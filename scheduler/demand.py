@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import numpy as np
 
+from scheduler.capacity import promise
 from scheduler.contract import Booking, PlanRequest, Service, hhmm_minutes
 from scheduler.scenarios import MONTHS, Demand, Scenario
 
@@ -22,20 +22,18 @@ def _local(date: dt.date, minutes: int, scenario: Scenario) -> dt.datetime:
     return dt.datetime.combine(date, dt.time(minutes // 60, minutes % 60), tzinfo=scenario.workshop.tz)
 
 
-def _round_up(minutes: int, step: int = 5) -> int:
-    return math.ceil(minutes / step) * step
-
-
 def _promised(scenario: Scenario, service: Service, date: dt.date, drop: int, waiter: bool) -> dt.datetime:
     rules = scenario.demand.promise
     standard = sum(op.minutes for op in service.operations)
     if service.code in rules.multi_day:
         day = date + dt.timedelta(days=rules.multi_day[service.code])
         return _local(day, hhmm_minutes(rules.multi_day_pickup), scenario)
+    handovers = [hhmm_minutes(h) for h in (rules.noon, rules.morning_handover, rules.afternoon_handover)]
     if waiter:
-        return _local(date, _round_up(drop + standard + rules.waiter_buffer_minutes), scenario)
-    handover = rules.morning_handover if drop < hhmm_minutes(rules.noon) else rules.afternoon_handover
-    at = max(hhmm_minutes(handover), _round_up(drop + standard + rules.margin_minutes))
+        return _local(
+            date, promise(drop + standard + rules.waiter_buffer_minutes, True, drop, *handovers), scenario
+        )
+    at = promise(drop + standard + rules.margin_minutes, False, drop, *handovers)
     if at >= 24 * 60:  # past midnight: the next morning's handover
         return _local(date + dt.timedelta(days=1), hhmm_minutes(rules.morning_handover), scenario)
     return _local(date, at, scenario)

@@ -29,7 +29,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from scheduler.storage import JobRow, Store
+from scheduler.storage import Store
+from scheduler.storage import jobs as jobs_db
 from scheduler.workers import stop_pool, worker_pool
 
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
@@ -188,8 +189,7 @@ class JobRunner:
         if self.store is not None:
             try:
                 with self.store.transaction() as session:
-                    session.add(JobRow(id=job.id, kind=kind, workshop_id=workshop, owner=OWNER,
-                                       status="queued", submitted=job.submitted))  # fmt: skip
+                    jobs_db.add_job(session, job.id, kind, workshop, OWNER, job.submitted)
             except BaseException:
                 with self._lock:
                     state.queue.remove(job)
@@ -251,14 +251,7 @@ class JobRunner:
         if self.store is not None:
             result = job.future.result() if job.status == "done" else None
             with self.store.transaction() as session:
-                row = session.get(JobRow, job.id)
-                if row is not None:
-                    row.status, row.finished, row.error, row.result = (
-                        job.status,
-                        job.finished,
-                        job.error,
-                        _json(result),
-                    )
+                jobs_db.finish_job(session, job.id, job.status, job.finished, job.error, _json(result))
 
     def run(self, kind: str, workshop: str | None, fn: Callable[..., Any], *args: Any) -> Any:
         """Submit and wait for the result (exceptions of the job are raised here)."""
@@ -309,7 +302,7 @@ class JobRunner:
         if self.store is None:
             return None
         with self.store.sessions() as session:
-            row = session.get(JobRow, job_id)
+            row = jobs_db.get_job(session, job_id)
             if row is None:
                 return None
             status, error = row.status, row.error

@@ -19,11 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import delete, select
-
 from scheduler.clock import SYSTEM_CLOCK, Clock
 from scheduler.errors import InputError
-from scheduler.storage import ApiKeyRow, SessionRow, Store
+from scheduler.storage import ApiKeyRow, Store
+from scheduler.storage import keys as keys_db
 
 ALL_WORKSHOPS = "*"
 PREFIX = "bp_"
@@ -103,16 +102,11 @@ class KeyStore:
             if not w or len(w) > 64:
                 raise InputError("workshops", f"bad workshop id {w!r}")
         key = PREFIX + secrets.token_urlsafe(32)
-        row = ApiKeyRow(
-            id=secrets.token_hex(6),
-            key_hash=_hash(key),
-            role=chosen.value,
-            workshops=sorted(set(workshops)),
-            label=label,
-            created_at=self.clock.now(),
-        )
+        key_id, created_at = secrets.token_hex(6), self.clock.now()
         with self.store.transaction() as session:
-            session.add(row)
+            row = keys_db.add_key(
+                session, key_id, _hash(key), chosen.value, sorted(set(workshops)), label, created_at
+            )
         return key, _info(row)
 
     def verify(self, key: str) -> KeyInfo | None:
@@ -124,7 +118,7 @@ class KeyStore:
         if cached is not None and now - cached[0] < self.cache_seconds:
             return cached[1]
         with self.store.sessions() as session:
-            row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.key_hash == digest)).first()
+            row = keys_db.key_by_hash(session, digest)
             info = _info(row) if row is not None and row.revoked_at is None else None
         with self._lock:
             if len(self._cache) > 10_000:
@@ -135,18 +129,16 @@ class KeyStore:
     def list(self, within: KeyInfo | None = None) -> list[KeyInfo]:
         """Every key, or with `within` only the keys whose workshops all lie in that key's scope."""
         with self.store.sessions() as session:
-            found = [_info(r) for r in session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at))]
+            found = [_info(r) for r in keys_db.all_keys(session)]
         return [k for k in found if within is None or within.covers(k.workshops)]
 
     def revoke(self, key_id: str, within: KeyInfo | None = None) -> bool:
         """Revoke a key (False if unknown, or with `within`, outside that key's scope)."""
         with self.store.transaction() as session:
-            row = session.get(ApiKeyRow, key_id)
+            row = keys_db.get_key(session, key_id)
             if row is None or (within is not None and not within.covers(row.workshops)):
                 return False
-            if row.revoked_at is None:
-                row.revoked_at = self.clock.now()
-            session.execute(delete(SessionRow).where(SessionRow.key_id == key_id))  # its sign-ins end
+            keys_db.revoke_key(session, row, self.clock.now())  # its sign-ins end
         with self._lock:
             self._cache.clear()  # this process forgets at once; others within cache_seconds
             self._sessions.clear()
@@ -160,15 +152,7 @@ class KeyStore:
         session_id = secrets.token_urlsafe(32)
         now = self.clock.now()
         with self.store.transaction() as session:
-            session.execute(delete(SessionRow).where(SessionRow.expires_at < now))  # tidy up
-            session.add(
-                SessionRow(
-                    id_hash=_hash(session_id),
-                    key_id=info.id,
-                    created_at=now,
-                    expires_at=now + dt.timedelta(hours=hours),
-                )
-            )
+            keys_db.add_session(session, _hash(session_id), info.id, now, now + dt.timedelta(hours=hours))
         return session_id
 
     def verify_session(self, session_id: str) -> KeyInfo | None:
@@ -181,11 +165,7 @@ class KeyStore:
             cached = self._sessions.get(digest)
         if cached is None or tick - cached[0] >= self.cache_seconds:
             with self.store.sessions() as session:
-                found = session.execute(
-                    select(SessionRow.expires_at, ApiKeyRow)
-                    .join(ApiKeyRow, ApiKeyRow.id == SessionRow.key_id)
-                    .where(SessionRow.id_hash == digest)
-                ).first()
+                found = keys_db.session_key(session, digest)
             if found is None or found[1].revoked_at is not None:
                 cached = (tick, None, dt.datetime.min.replace(tzinfo=dt.UTC))
             else:
@@ -201,6 +181,6 @@ class KeyStore:
         """Sign out: the session id stops working at once here, within cache_seconds elsewhere."""
         digest = _hash(session_id)
         with self.store.transaction() as session:
-            session.execute(delete(SessionRow).where(SessionRow.id_hash == digest))
+            keys_db.end_session(session, digest)
         with self._lock:
             self._sessions.pop(digest, None)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from scheduler.compiler import CompiledDay, compile_request
-from scheduler.contract import Assignment, Plan, PlanRequest, Unassigned
+from scheduler.contract import Plan, PlanRequest, Unassigned
 from scheduler.dispatch import dispatch
 from scheduler.kpis import compute_kpis
 from scheduler.reasons import unplaced_reasons
@@ -34,18 +34,10 @@ _SOLVE: dict[str, Callable[[CompiledDay], DaySolution]] = {"greedy": _greedy, "c
 def to_plan(
     compiled: CompiledDay, solution: DaySolution, planner: str, lower_bound: float | None = None
 ) -> Plan:
-    clock = compiled.clock
     workshop = compiled.workshop
     bookings = compiled.bookings
     assignments = [
-        Assignment(
-            booking=bookings[j].id,
-            operation=k,
-            bay=workshop.bays[p.bay].id,
-            technician=workshop.technicians[p.technician].id,
-            start=clock.at(p.start),
-            end=clock.at(p.end),
-        )
+        compiled.frame.assignment(bookings[j].id, k, p)
         for (j, k), p in sorted(solution.placements.items(), key=lambda item: (item[1].start, item[0]))
         if j not in solution.unplaced
     ]

@@ -16,11 +16,11 @@ from functools import partial
 
 from cachetools import LRUCache
 from pydantic import ValidationError
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler.cache import PartitionedLRU
+from scheduler.capacity import CapacityRules
 from scheduler.clock import SYSTEM_CLOCK, Clock
 from scheduler.compiler import CompiledDay
 from scheduler.contract import (
@@ -40,8 +40,11 @@ from scheduler.optimise import optimise
 from scheduler.planning import to_plan
 from scheduler.refiner import OfferRefiner
 from scheduler.replan import check_now_on_day, replan, replan_request
-from scheduler.slots import CapacityRules, DayBook, Offer, offers_may_grow
-from scheduler.storage import BookingRow, PlanRow, Store, WorkshopRow
+from scheduler.slots import DayBook, Offer, offers_may_grow
+from scheduler.storage import BookingRow, Store
+from scheduler.storage import bookings as bookings_db
+from scheduler.storage import plans as plans_db
+from scheduler.storage import workshops as workshops_db
 from solver.problem import DaySolution, Placement
 
 logger = logging.getLogger("bayplan")
@@ -75,12 +78,6 @@ def _request_hash(booking: Booking) -> str:
     """What a booking request asked for (not the id the service gave it): a replay must match it."""
     asked = booking.model_dump(mode="json", exclude={"id", "promised"})
     return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
-
-
-def _touch(row: WorkshopRow, now: dt.datetime) -> None:
-    """Bump the workshop's revision (strictly, even within one clock tick or under a fixed clock)."""
-    previous = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=dt.UTC)
-    row.updated_at = max(now, previous + dt.timedelta(microseconds=1))
 
 
 def _check_kind(workshop: Workshop, service: str, fleet_partner: str | None) -> None:
@@ -118,8 +115,6 @@ def witness_hint(compiled: CompiledDay, witness: Sequence[Assignment]) -> DaySol
     technician, or any hard rule broken) starts unplaced."""
     request = compiled.request
     index = {b.id: j for j, b in enumerate(request.bookings)}
-    bays = {b.id: i for i, b in enumerate(request.workshop.bays)}
-    techs = {t.id: i for i, t in enumerate(request.workshop.technicians)}
     own: dict[str, list[Assignment]] = {}
     for a in witness:
         own.setdefault(a.booking, []).append(a)
@@ -134,15 +129,7 @@ def witness_hint(compiled: CompiledDay, witness: Sequence[Assignment]) -> DaySol
         job = compiled.problem.jobs[j]
         if sorted(a.operation for a in assignments) != list(range(len(job.operations))):
             continue
-        mine = {
-            (j, a.operation): Placement(
-                bays.get(a.bay, -1),
-                techs.get(a.technician, -1),
-                compiled.clock.minutes(a.start),
-                compiled.clock.minutes(a.end),
-            )
-            for a in assignments
-        }
+        mine = {(j, a.operation): compiled.frame.placement(a) for a in assignments}
         ops = job.operations
         if all(p.bay in ops[k].bays and p.technician in ops[k].technicians for (_, k), p in mine.items()):
             placements.update(mine)
@@ -261,7 +248,7 @@ class PlanningService:
             row = self.store.lock_workshop(session, workshop.id)
             body = workshop.model_dump_json()
             if row is None:
-                session.add(WorkshopRow(id=workshop.id, body=body, updated_at=now))
+                workshops_db.add(session, workshop.id, body, now)
                 return workshop
             if row.body == body:
                 return workshop  # the same workshop again: nothing changes, no plan goes stale
@@ -276,18 +263,12 @@ class PlanningService:
                     listed,
                 )
             for r, why in broken:
-                booking = Booking.model_validate_json(r.body)
-                reason = "; ".join(why)
-                r.body = booking.model_copy(
-                    update={"at_risk": True, "at_risk_reason": reason}
-                ).model_dump_json()
-                r.witness = []
+                bookings_db.mark_at_risk(r, "; ".join(why))
             if broken:
                 logger.warning(
                     "workshop %s changed by force: %d booking(s) at risk", workshop.id, len(broken)
                 )
-            row.body = body
-            _touch(row, now)  # strictly a new revision: no cached day or offer of the old one is reused
+            workshops_db.replace(row, body, now)  # no cached day or offer of the old one is reused
         return workshop
 
     def _broken_by(
@@ -295,40 +276,25 @@ class PlanningService:
     ) -> list[tuple[BookingRow, list[str]]]:
         """The booking rows, of days not yet past, whose witness `new` breaks, with the reasons."""
         today = min(now.astimezone(old.tz).date(), now.astimezone(new.tz).date())
-        rows = session.scalars(
-            select(BookingRow)
-            .where(BookingRow.workshop_id == new.id, BookingRow.date >= today)
-            .order_by(BookingRow.date, BookingRow.created_at)
-        ).all()
         by_date: dict[dt.date, list[BookingRow]] = defaultdict(list)
-        for r in rows:
+        for r in bookings_db.from_date(session, new.id, today):
             by_date[r.date].append(r)
         broken: list[tuple[BookingRow, list[str]]] = []
         for date, day_rows in by_date.items():
-            accepted = [
-                (Booking.model_validate_json(r.body), [Assignment.model_validate(a) for a in r.witness])
-                for r in day_rows
-            ]
+            accepted = [bookings_db.accepted_of(r) for r in day_rows]
             reasons = witness_breaks(new, date, accepted)
             broken += [(r, reasons[r.id]) for r in day_rows if r.id in reasons]
         return broken
 
     def workshops(self) -> list[Workshop]:
         with self.store.sessions() as session:
-            rows = session.scalars(select(WorkshopRow).order_by(WorkshopRow.id)).all()
-            return [Workshop.model_validate_json(r.body) for r in rows]
+            return workshops_db.all_workshops(session)
 
     def days(self, workshop_id: str) -> list[tuple[dt.date, int, bool]]:
         """(date, bookings, has a stored plan) of every day with bookings or a plan, newest first."""
         with self.store.sessions() as session:
-            counts = dict(
-                session.execute(
-                    select(BookingRow.date, func.count(BookingRow.id))
-                    .where(BookingRow.workshop_id == workshop_id)
-                    .group_by(BookingRow.date)
-                ).all()
-            )
-            planned = set(session.scalars(select(PlanRow.date).where(PlanRow.workshop_id == workshop_id)))
+            counts = bookings_db.count_by_date(session, workshop_id)
+            planned = plans_db.dates(session, workshop_id)
         dates = sorted(set(counts) | planned, reverse=True)
         return [(d, int(counts.get(d, 0)), d in planned) for d in dates]
 
@@ -336,16 +302,16 @@ class PlanningService:
         if session is None:
             with self.store.sessions() as fresh:
                 return self.workshop(workshop_id, fresh)
-        row = session.get(WorkshopRow, workshop_id)
-        if row is None:
+        body = workshops_db.body(session, workshop_id)
+        if body is None:
             raise NotFound(f"workshop {workshop_id!r}")
         with self._lock:
             cached = self._workshops.get(workshop_id)
-        if cached is not None and cached[0] == row.body:  # the same text parses to the same workshop
+        if cached is not None and cached[0] == body:  # the same text parses to the same workshop
             return cached[1]
-        parsed = Workshop.model_validate_json(row.body)
+        parsed = Workshop.model_validate_json(body)
         with self._lock:
-            self._workshops[workshop_id] = (row.body, parsed)
+            self._workshops[workshop_id] = (body, parsed)
         return parsed
 
     # Bookings
@@ -353,34 +319,13 @@ class PlanningService:
         self, session: Session, workshop: Workshop, date: dt.date, version: tuple[object, ...] | None = None
     ) -> DayBook:
         """The day's accepted bookings and witness, reused while the day's version holds."""
-        version = version or self._version(session, workshop.id, date)
+        version = version or bookings_db.day_version(session, workshop.id, date)
         cached = self._days.get((workshop.id, date))
         if cached is not None and cached[0] == version:
             return cached[1]
-        day = self._load_day(session, workshop, date)
+        day = DayBook(workshop, date, bookings_db.day_accepted(session, workshop.id, date), self.rules)
         self._days.put((workshop.id, date), (version, day))
         return day
-
-    def _load_day(self, session: Session, workshop: Workshop, date: dt.date) -> DayBook:
-        rows = session.scalars(
-            select(BookingRow).where(BookingRow.workshop_id == workshop.id, BookingRow.date == date)
-        ).all()
-        accepted = [
-            (Booking.model_validate_json(r.body), [Assignment.model_validate(a) for a in r.witness])
-            for r in rows
-        ]
-        return DayBook(workshop, date, accepted, self.rules)
-
-    def _version(self, session: Session, workshop_id: str, date: dt.date) -> tuple[object, ...]:
-        """Changes whenever the day's bookings or the workshop change: every booking change bumps
-        the workshop row's updated_at (under its lock), so it is the workshop's revision."""
-        count, latest = session.execute(
-            select(func.count(BookingRow.id), func.max(BookingRow.created_at)).where(
-                BookingRow.workshop_id == workshop_id, BookingRow.date == date
-            )
-        ).one()
-        updated = session.scalar(select(WorkshopRow.updated_at).where(WorkshopRow.id == workshop_id))
-        return (count, latest, updated)
 
     def slots(
         self,
@@ -412,7 +357,7 @@ class PlanningService:
     ) -> list[Offer]:
         """Every offer of the day, cached per day version (independent of the time of asking)."""
         key = (workshop.id, date, service, waiter, fleet)
-        version = self._version(session, workshop.id, date)
+        version = bookings_db.day_version(session, workshop.id, date)
         cached = self._offers.get(key)
         if cached is not None and cached[0] == version:
             return cached[1]
@@ -448,7 +393,7 @@ class PlanningService:
         """A cached offer of the same kind at this time or later carries a placement that fits now."""
         key = (day.workshop.id, day.date, booking.service, booking.waiter, booking.fleet_partner)
         cached = self._offers.get(key)
-        if cached is None or cached[0] != self._version(session, day.workshop.id, day.date):
+        if cached is None or cached[0] != bookings_db.day_version(session, day.workshop.id, day.date):
             return None
         later = [o for o in cached[1] if o.drop_off >= booking.drop_off]
         if not later:
@@ -480,13 +425,7 @@ class PlanningService:
                 if locked is None:
                     raise NotFound(f"workshop {workshop_id!r}")
                 if idempotency_key is not None:
-                    done = session.scalars(
-                        select(BookingRow).where(
-                            BookingRow.workshop_id == workshop_id,
-                            BookingRow.key_id.is_(None) if key_id is None else BookingRow.key_id == key_id,
-                            BookingRow.idempotency_key == idempotency_key,
-                        )
-                    ).first()
+                    done = bookings_db.by_idempotency_key(session, workshop_id, key_id, idempotency_key)
                     if done is not None:
                         if done.request_hash not in (None, request_hash):
                             raise InputError(
@@ -503,7 +442,7 @@ class PlanningService:
                     (idempotency_key, key_id, request_hash),
                     "the drop-off time no longer fits",
                 )
-                _touch(locked, self.clock.now())
+                workshops_db.touch(locked, self.clock.now())
                 session.flush()
                 self._remember_day(session, after)  # a duplicate key or id fails here, inside the transaction
                 return stored, True
@@ -532,20 +471,15 @@ class PlanningService:
 
     def booking(self, workshop_id: str, booking_id: str) -> Booking:
         with self.store.sessions() as session:
-            row = session.get(BookingRow, booking_id)
-            if row is None or row.workshop_id != workshop_id:
+            row = bookings_db.get(session, workshop_id, booking_id)
+            if row is None:
                 raise NotFound(f"booking {booking_id!r}")
-            return Booking.model_validate_json(row.body)
+            return bookings_db.booking_of(row)
 
     def bookings(self, workshop_id: str, date: dt.date) -> list[Booking]:
         with self.store.sessions() as session:
             self.workshop(workshop_id, session)
-            rows = session.scalars(
-                select(BookingRow)
-                .where(BookingRow.workshop_id == workshop_id, BookingRow.date == date)
-                .order_by(BookingRow.created_at)
-            ).all()
-            return [Booking.model_validate_json(r.body) for r in rows]
+            return bookings_db.day_bookings(session, workshop_id, date)
 
     def change(self, workshop_id: str, booking_id: str, changes: dict[str, object]) -> Booking:
         """Move or change a booking: it must fit the day without its old place, or nothing changes."""
@@ -554,25 +488,25 @@ class PlanningService:
                 locked = self.store.lock_workshop(session, workshop_id)
                 if locked is None:
                     raise NotFound(f"workshop {workshop_id!r}")
-                row = session.get(BookingRow, booking_id)
-                if row is None or row.workshop_id != workshop_id:
+                row = bookings_db.get(session, workshop_id, booking_id)
+                if row is None:
                     raise NotFound(f"booking {booking_id!r}")
-                _touch(locked, self.clock.now())
+                workshops_db.touch(locked, self.clock.now())
                 workshop = self.workshop(workshop_id, session)
-                old = Booking.model_validate_json(row.body)
+                old = bookings_db.booking_of(row)
                 try:
                     # Fitted again, a booking at risk is on firm ground again.
                     fresh = {"promised": None, "at_risk": False, "at_risk_reason": None}
                     wanted = Booking.model_validate({**old.model_dump(), **changes, **fresh})
                 except ValidationError as exc:
                     raise from_validation_error(exc) from None
-                session.delete(row)
+                bookings_db.remove(session, row)
                 session.flush()
                 stored, after = self._fit(
                     session,
                     workshop,
                     wanted,
-                    (row.idempotency_key, row.key_id, row.request_hash),
+                    bookings_db.idempotency_of(row),
                     "the changed booking does not fit",
                     check_past=wanted.drop_off != old.drop_off,  # other changes stay allowed
                 )
@@ -587,7 +521,7 @@ class PlanningService:
         """Cache the day as this transaction leaves it, under the version it will have once
         committed (read inside the transaction, which holds the write lock; if it does not
         commit, that version never appears)."""
-        version = self._version(session, day.workshop.id, day.date)
+        version = bookings_db.day_version(session, day.workshop.id, day.date)
         self._days.put((day.workshop.id, day.date), (version, day))
 
     def _fit(
@@ -601,7 +535,6 @@ class PlanningService:
     ) -> tuple[Booking, DayBook]:
         """Store `booking` where it fits the day (409 with alternatives if it does not); returns it
         with its promise, and the day after it. `idempotency`: (key, API key id, request hash)."""
-        idempotency_key, key_id, request_hash = idempotency
         _check_kind(workshop, booking.service, booking.fleet_partner)
         date = booking.drop_off.astimezone(workshop.tz).date()
         if check_past:
@@ -621,42 +554,19 @@ class PlanningService:
         if offer is None:
             raise Conflict(f"{why} the day's plan", [], booking)
         stored = booking.model_copy(update={"promised": offer.promised})
-        self._apply_rewitness(session, workshop.id, date, offer)
-        session.add(
-            BookingRow(
-                id=stored.id,
-                workshop_id=workshop.id,
-                date=date,
-                body=stored.model_dump_json(),
-                witness=[json.loads(a.model_dump_json()) for a in offer.assignments],
-                idempotency_key=idempotency_key,
-                key_id=key_id,
-                request_hash=request_hash,
-                created_at=self.clock.now(),
-            )
-        )
+        if offer.rewitness is not None:  # the day was reshuffled: every promise holds in the new witness
+            bookings_db.rewitness_day(session, workshop.id, date, offer.rewitness)
+        bookings_db.add(session, workshop.id, date, stored, offer.assignments, idempotency, self.clock.now())
         return stored, day.with_booking(stored, offer)
-
-    def _apply_rewitness(self, session: Session, workshop_id: str, date: dt.date, offer: Offer) -> None:
-        """The day was reshuffled to fit a booking: every promise holds in the new witness."""
-        if offer.rewitness is None:
-            return
-        rows = session.scalars(
-            select(BookingRow).where(BookingRow.workshop_id == workshop_id, BookingRow.date == date)
-        ).all()
-        for other in rows:
-            moved = offer.rewitness.get(other.id)
-            if moved is not None:  # bookings at risk have no witness to move
-                other.witness = [json.loads(a.model_dump_json()) for a in moved]
 
     def cancel(self, workshop_id: str, booking_id: str) -> None:
         with self._booking_transaction(workshop_id) as session:
             locked = self.store.lock_workshop(session, workshop_id)
-            row = session.get(BookingRow, booking_id)
-            if locked is None or row is None or row.workshop_id != workshop_id:
+            row = bookings_db.get(session, workshop_id, booking_id)
+            if locked is None or row is None:
                 raise NotFound(f"booking {booking_id!r}")
-            _touch(locked, self.clock.now())
-            session.delete(row)
+            workshops_db.touch(locked, self.clock.now())
+            bookings_db.remove(session, row)
 
     # Plans
     def plan_inputs(
@@ -667,7 +577,7 @@ class PlanningService:
         with self.store.sessions() as session:
             workshop = self.workshop(workshop_id, session)
             day = self._day(session, workshop, date)
-            version = self._version(session, workshop_id, date)
+            version = bookings_db.day_version(session, workshop_id, date)
         request = PlanRequest(
             workshop=workshop,
             date=date,
@@ -683,16 +593,9 @@ class PlanningService:
         plan = checked_plan(basis.request, plan).model_copy(update={"stale": False})
         with self._booking_transaction(workshop_id) as session:
             self.store.lock_workshop(session, workshop_id)
-            if self._version(session, workshop_id, date) != basis.version:
+            if bookings_db.day_version(session, workshop_id, date) != basis.version:
                 raise Conflict("the day's bookings changed while it was planned: plan it again", [])
-            row = session.get(PlanRow, (workshop_id, date))
-            text = _basis_text(basis.version)
-            if row is None:
-                session.add(
-                    PlanRow(workshop_id=workshop_id, date=date, body=plan.model_dump_json(), basis=text)
-                )
-            else:
-                row.body, row.basis = plan.model_dump_json(), text
+            plans_db.put(session, workshop_id, date, plan.model_dump_json(), _basis_text(basis.version))
         return plan
 
     def replan_inputs(
@@ -739,9 +642,9 @@ class PlanningService:
         """The day's stored plan; `stale` when the day's bookings or the workshop changed since it
         was made (or when that is not known: a plan stored before plans recorded it)."""
         with self.store.sessions() as session:
-            row = session.get(PlanRow, (workshop_id, date))
+            row = plans_db.get(session, workshop_id, date)
             if row is None:
                 raise NotFound(f"plan of {workshop_id!r} for {date}")
             plan = Plan.model_validate_json(row.body)
-            stale = row.basis != _basis_text(self._version(session, workshop_id, date))
+            stale = row.basis != _basis_text(bookings_db.day_version(session, workshop_id, date))
             return plan.model_copy(update={"stale": stale})

@@ -10,39 +10,28 @@ promises, can only improve on it.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from scheduler import capacity
 from scheduler.availability import Availability
+from scheduler.capacity import CapacityRules
 from scheduler.clock import DayClock
-from scheduler.compiler import CompiledDay, compile_request, technician_data
-from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop, hhmm_minutes
+from scheduler.compiler import CompiledDay, compile_request
+from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop
 from scheduler.dispatch import place_job
 from scheduler.errors import InputError
+from scheduler.translate import (
+    DayFrame,
+    assignments_from_placements,
+    placements_from_assignments,
+    technician_data,
+)
 from solver.model import SolveParameters, fit_all
 from solver.problem import DayProblem, DaySolution, JobData, Placement
 
-
-@dataclass(frozen=True)
-class CapacityRules:
-    """What dealer booking tools let a manager set (online reserve, waiter limits, pools)."""
-
-    slot_minutes: int = 30
-    walk_in_holdback: float = 0.2
-    """Main shop: share of each technician pool's shift minutes kept off the booking system for walk-ins."""
-    express_holdback: float = 0.35
-    """Express pool: more is kept back, express work being mostly walk-in (brief: vendor ballpark)."""
-    waiters_per_slot: int = 3
-    promise_buffer_minutes: int = 15
-    morning_handover: str = "15:30"
-    """Drop-off customers are promised a handover time (dealer reports: handovers 13:00-15:30,
-    close 17:30); waiters get their work's end + the buffer."""
-    afternoon_handover: str = "17:30"
-    noon: str = "12:00"
-    repair_candidates: int = 12
-    """Accepted bookings nearest the drop-off that may be moved (promises kept) to fit a new one."""
+__all__ = ["CapacityRules", "DayBook", "Offer", "offers_may_grow"]
 
 
 @dataclass(frozen=True)
@@ -54,10 +43,6 @@ class Offer:
     rewitness: dict[str, tuple[Assignment, ...]] | None = None
     """When the day had to be reshuffled: the new witness of every accepted booking."""
     placements: tuple[Placement, ...] = ()
-
-
-def _round_up(minutes: int, step: int) -> int:
-    return math.ceil(minutes / step) * step
 
 
 class DayBook:
@@ -73,9 +58,8 @@ class DayBook:
         self.workshop = workshop
         self.date = date
         self.rules = rules or CapacityRules()
-        self.clock = DayClock(workshop.timezone, date)
-        self.bay_index = {b.id: i for i, b in enumerate(workshop.bays)}
-        self.tech_index = {t.id: i for i, t in enumerate(workshop.technicians)}
+        self.frame = DayFrame(workshop, DayClock(workshop.timezone, date))
+        self.clock = self.frame.clock
         self.accepted = [(b, w) for b, w in accepted if self._witnessed(b, w)]
         """The bookings whose witness holds: the day's plan keeps them on time."""
         self.at_risk = [(b, w) for b, w in accepted if not self._witnessed(b, w)]
@@ -85,23 +69,18 @@ class DayBook:
         self.worked = [0] * len(workshop.technicians)
         self.placements: list[Placement] = []
         self.placements_of: list[list[Placement]] = []
+        self._accepted_problem: DayProblem | None = None
+        """The accepted bookings as solver data, once compiled (`accepted_problem`)."""
         self._templates: dict[tuple[object, ...], tuple[JobData, DayProblem]] = {}
         self.lineage: list[tuple[DayBook, tuple[Placement, ...]]] = []
         """Earlier versions of this day, newest first, with every placement added since (offers made
         on them carry over); empty after a booking moved others."""
         self._opening = tuple(self.clock.wall(hhmm) for hhmm in workshop.opening_window())
         for _, assignments in self.accepted:
-            own = []
-            for a in sorted(assignments, key=lambda a: a.operation):
-                p = Placement(
-                    self.bay_index[a.bay],
-                    self.tech_index[a.technician],
-                    self.clock.minutes(a.start),
-                    self.clock.minutes(a.end),
-                )
-                own.append(p)
-                self.placements.append(p)
+            own = placements_from_assignments(self.frame, assignments)
+            for p in own:
                 self.worked[p.technician] += p.end - p.start
+            self.placements += own
             self.placements_of.append(own)
 
     def _witnessed(self, booking: Booking, witness: list[Assignment]) -> bool:
@@ -111,7 +90,7 @@ class DayBook:
         return (
             service is not None
             and sorted(a.operation for a in witness) == list(range(len(service.operations)))
-            and all(a.bay in self.bay_index and a.technician in self.tech_index for a in witness)
+            and all(self.frame.knows(a) for a in witness)
         )
 
     def __getstate__(self) -> dict[str, object]:
@@ -135,26 +114,25 @@ class DayBook:
                 (day, cum + added) for day, cum in self.lineage[: _LINEAGE - 1]
             ]
         self.lineage = []  # the newest day holds the lineage: no chain of references through the day
-        if "accepted_problem" in self.__dict__:  # compiled already: add the one new job
+        if self._accepted_problem is not None:  # compiled already: add the one new job
             single = self._compile_one(booking)
-            jobs = self.accepted_problem.jobs + single.problem.jobs
-            after.__dict__["accepted_problem"] = replace(self.accepted_problem, jobs=jobs)
+            jobs = self._accepted_problem.jobs + single.problem.jobs
+            after._accepted_problem = replace(self._accepted_problem, jobs=jobs)
         return after
 
-    def _waiters_in_slot(self, start: int) -> int:
-        slot = self.rules.slot_minutes
-        return sum(
-            1
-            for booking, _ in self.accepted
-            if booking.waiter and self.clock.minutes(booking.drop_off) // slot == start // slot
-        )
-
-    @cached_property
+    @property
     def accepted_problem(self) -> DayProblem:
         """The accepted bookings as solver data (compiled once per day version)."""
-        return compile_request(
-            PlanRequest(workshop=self.workshop, date=self.date, bookings=[b for b, _ in self.accepted])
-        ).problem
+        if self._accepted_problem is None:
+            self._accepted_problem = compile_request(
+                PlanRequest(workshop=self.workshop, date=self.date, bookings=[b for b, _ in self.accepted])
+            ).problem
+        return self._accepted_problem
+
+    @cached_property
+    def waiter_drop_offs(self) -> list[int]:
+        """The accepted waiters' drop-off minutes (the waiters-per-slot rule counts them)."""
+        return [self.clock.minutes(b.drop_off) for b, _ in self.accepted if b.waiter]
 
     def _compile_one(self, booking: Booking) -> CompiledDay:
         """`booking` alone as a request on this day: its errors name the booking's own fields
@@ -257,20 +235,11 @@ class DayBook:
     def _waiter_room(self, booking: Booking) -> bool:
         if not booking.waiter:
             return True
-        return self._waiters_in_slot(self.clock.minutes(booking.drop_off)) < self.rules.waiters_per_slot
+        drop_off = self.clock.minutes(booking.drop_off)
+        return capacity.waiter_room(self.rules, booking.waiter, drop_off, self.waiter_drop_offs)
 
     def _assignments(self, booking_id: str, placed: Sequence[Placement]) -> tuple[Assignment, ...]:
-        return tuple(
-            Assignment(
-                booking=booking_id,
-                operation=k,
-                bay=self.workshop.bays[p.bay].id,
-                technician=self.workshop.technicians[p.technician].id,
-                start=self.clock.at(p.start),
-                end=self.clock.at(p.end),
-            )
-            for k, p in enumerate(placed)
-        )
+        return assignments_from_placements(self.frame, booking_id, placed)
 
     def _offer(
         self,
@@ -278,12 +247,12 @@ class DayBook:
         placed: list[Placement] | tuple[Placement, ...],
         rewitness: dict[str, tuple[Assignment, ...]] | None = None,
     ) -> Offer:
-        promised = _round_up(placed[-1].end + self.rules.promise_buffer_minutes, 5)
-        if not booking.waiter:
-            noon = self.clock.wall(self.rules.noon)
-            drop = self.clock.minutes(booking.drop_off)
-            handover = self.rules.morning_handover if drop < noon else self.rules.afternoon_handover
-            promised = max(promised, self.clock.wall(handover))
+        promised = capacity.promise(
+            placed[-1].end + self.rules.promise_buffer_minutes,
+            booking.waiter,
+            self.clock.minutes(booking.drop_off),
+            *self._handovers,
+        )
         return Offer(
             drop_off=booking.drop_off,
             promised=self.clock.at(promised),
@@ -292,12 +261,17 @@ class DayBook:
             placements=tuple(placed),
         )
 
+    @cached_property
+    def _handovers(self) -> tuple[int, int, int]:
+        """Noon and the morning and afternoon handovers of the promise rule, in the day's minutes."""
+        rules, wall = self.rules, self.clock.wall
+        return wall(rules.noon), wall(rules.morning_handover), wall(rules.afternoon_handover)
+
     def _within_holdback(self, booking: Booking, offer: Offer) -> bool:
         """The booking may not push any technician pool it uses past its online share."""
         service = self.workshop.service(booking.service)
-        express = service is not None and service.express
-        holdback = self.rules.express_holdback if express else self.rules.walk_in_holdback
-        if holdback <= 0:
+        share = capacity.holdback(self.rules, service is not None and service.express)
+        if share <= 0:
             return True
         if offer.rewitness is None:
             worked = list(self.worked)
@@ -305,17 +279,12 @@ class DayBook:
             worked = [0] * len(self.worked)
             for assignments in offer.rewitness.values():
                 for a in assignments:
-                    worked[self.tech_index[a.technician]] += self.clock.minutes(a.end) - self.clock.minutes(
-                        a.start
-                    )
+                    worked[self.frame.tech_index[a.technician]] += self.frame.minutes(a)
         for p in offer.placements:
             worked[p.technician] += p.end - p.start
         job, _ = self._job(booking)
-        for op in job.operations:
-            used = sum(worked[t] for t in op.technicians)
-            if used > (1 - holdback) * sum(self.shift_minutes[t] for t in op.technicians):
-                return False
-        return True
+        pools = [op.technicians for op in job.operations]
+        return capacity.within_holdback(share, worked, self.shift_minutes, pools)
 
     def _reshuffle(self, booking: Booking, job: JobData, availability: Availability) -> Offer | None:
         """Local repair: move one accepted booking out of the way, place the new one, put the moved
@@ -351,22 +320,7 @@ class DayBook:
         return None
 
     def candidate_times(self) -> list[dt.datetime]:
-        if self.workshop.is_closed(self.date):
-            return []
-        open_hhmm, close_hhmm = self.workshop.opening_window()
-        step = self.rules.slot_minutes
-        first = _round_up(hhmm_minutes(open_hhmm), step)
-        # Keyed by UTC instant: aware times of one zone compare equal across DST folds.
-        instants: dict[dt.datetime, dt.datetime] = {}
-        for m in range(first, hhmm_minutes(close_hhmm) + 1, step):
-            wall = dt.datetime.combine(self.date, dt.time(m // 60, m % 60))
-            for fold in (0, 1):  # a wall time of the autumn's repeated hour happens twice
-                utc = wall.replace(tzinfo=self.workshop.tz, fold=fold).astimezone(dt.UTC)
-                real = utc.astimezone(self.workshop.tz)
-                if real.replace(tzinfo=None) == wall:  # not in the spring gap: the time exists
-                    instants[utc] = real
-        # Distinct instants in time order, each with the offset in force then.
-        return [instants[utc] for utc in sorted(instants)]
+        return capacity.candidate_times(self.workshop, self.date, self.rules.slot_minutes)
 
     def offers(
         self,

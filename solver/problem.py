@@ -55,12 +55,8 @@ class Placement:
     end: int
 
 
-@dataclass(frozen=True)
-class Pin:
-    bay: int
-    technician: int
-    start: int
-    end: int
+Pin = Placement
+"""Work fixed where it is (started or finished): a placement the planners may not move."""
 
 
 @dataclass(frozen=True)

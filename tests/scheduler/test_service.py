@@ -11,6 +11,7 @@ from scheduler.contract import Booking, Workshop
 from scheduler.service import PlanningService
 from scheduler.slots import CapacityRules
 from scheduler.storage import Store
+from scheduler.storage import bookings as bookings_db
 from tests.builders import fixed_clock
 
 
@@ -42,7 +43,7 @@ def test_every_booking_change_gives_the_day_a_new_version(db_url: str) -> None:
 
     def version() -> tuple[object, ...]:
         with service.store.sessions() as session:
-            return service._version(session, "w", date)
+            return bookings_db.day_version(session, "w", date)
 
     seen = [version()]
     service.book("w", Booking(id="a", service="MAINT", drop_off=at), None)

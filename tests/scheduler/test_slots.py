@@ -13,7 +13,7 @@ from scheduler.planning import to_plan
 from scheduler.scenarios import load_scenario
 from scheduler.slots import CapacityRules, DayBook, Offer
 from scheduler.validator import validate_plan
-from solver.problem import DaySolution, Placement
+from solver.problem import DaySolution
 
 DAY = dt.date(2026, 11, 24)
 
@@ -65,16 +65,10 @@ def _witness_plan(day: DayBook, probe: Booking, offer: Offer) -> tuple[PlanReque
     bookings = [b for b, _ in day.accepted] + [booked]
     request = PlanRequest(workshop=day.workshop, date=day.date, bookings=bookings)
     compiled = compile_request(request)
-    bays = {b.id: i for i, b in enumerate(day.workshop.bays)}
-    techs = {t.id: i for i, t in enumerate(day.workshop.technicians)}
     witness = {b.id: list(offer.rewitness[b.id]) if offer.rewitness else a for b, a in day.accepted}
     witness[probe.id] = list(offer.assignments)
     placements = {
-        (j, a.operation): Placement(
-            bays[a.bay], techs[a.technician], compiled.clock.minutes(a.start), compiled.clock.minutes(a.end)
-        )
-        for j, b in enumerate(bookings)
-        for a in witness[b.id]
+        (j, a.operation): compiled.frame.placement(a) for j, b in enumerate(bookings) for a in witness[b.id]
     }
     return request, to_plan(compiled, DaySolution(placements=placements, unplaced=set()), "witness")
 

@@ -1,36 +1,12 @@
-"""Persistence of workshops, accepted bookings with their witness placements, and day plans.
-
-SQLAlchemy 2 on SQLite (WAL, the embedded default) or PostgreSQL; the schema is created and
-upgraded by Alembic migrations in scheduler/migrations.
-"""
+"""The tables: workshops, accepted bookings with their witness placements, day plans, API keys,
+web sign-ins and jobs."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import (
-    JSON,
-    Connection,
-    Date,
-    DateTime,
-    Engine,
-    ForeignKey,
-    String,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    select,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
-
-MIGRATIONS = Path(__file__).parent / "migrations"
-_READ = "bayplan_read_only"
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
@@ -103,53 +79,3 @@ class PlanRow(Base):
     body: Mapped[str] = mapped_column(Text)
     basis: Mapped[str | None] = mapped_column(Text, nullable=True)
     """The day's version the plan was made for (bookings and workshop): the plan is stale once it differs."""
-
-
-def _sqlite_pragmas(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: object, _record: object) -> None:
-        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged booking survives a crash
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.close()
-        # Let SQLAlchemy's BEGIN below decide when the transaction starts.
-        dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        # Writes: IMMEDIATE takes the write lock at once, so check-then-insert is serialised across
-        # processes. Reads: a deferred BEGIN (a WAL snapshot) never waits for the write lock.
-        reading = connection.get_execution_options().get(_READ, False)
-        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
-
-
-def migrate(url: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url)
-    command.upgrade(config, "head")
-
-
-class Store:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.engine = create_engine(url)
-        if self.engine.dialect.name == "sqlite":
-            _sqlite_pragmas(self.engine)
-        migrate(url)
-        self.sessions = sessionmaker(self.engine.execution_options(**{_READ: True}), expire_on_commit=False)
-        """Read sessions: they never write (on SQLite they do not take the write lock)."""
-        self._writes = sessionmaker(self.engine, expire_on_commit=False)
-
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One write transaction; on PostgreSQL the caller locks the workshop row."""
-        with self._writes.begin() as session:
-            yield session
-
-    def lock_workshop(self, session: Session, workshop_id: str) -> WorkshopRow | None:
-        statement = select(WorkshopRow).where(WorkshopRow.id == workshop_id)
-        if self.engine.dialect.name != "sqlite":
-            statement = statement.with_for_update()
-        return session.scalars(statement).first()

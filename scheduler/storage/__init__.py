@@ -1,0 +1,23 @@
+"""Persistence: every query of the service lives here.
+
+- `store`: the engine, migrations and transactions (`Store`);
+- `tables`: the ORM rows;
+- `workshops`, `bookings`, `plans`, `keys`, `jobs`: the queries of each table, as functions
+  taking the caller's session (the caller opens the transaction, so its locking stays its own).
+"""
+
+from scheduler.storage.store import MIGRATIONS, Store, migrate
+from scheduler.storage.tables import ApiKeyRow, Base, BookingRow, JobRow, PlanRow, SessionRow, WorkshopRow
+
+__all__ = [
+    "MIGRATIONS",
+    "ApiKeyRow",
+    "Base",
+    "BookingRow",
+    "JobRow",
+    "PlanRow",
+    "SessionRow",
+    "Store",
+    "WorkshopRow",
+    "migrate",
+]

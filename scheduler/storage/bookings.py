@@ -1,0 +1,151 @@
+"""Booking rows: each accepted booking (JSON text) with its witness placements and idempotency key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from scheduler.contract import Assignment, Booking
+from scheduler.storage.tables import BookingRow, WorkshopRow
+
+Accepted = tuple[Booking, list[Assignment]]
+"""A booking with its witness placements (empty for a booking at risk)."""
+
+
+def _witness_json(assignments: Sequence[Assignment]) -> list[dict[str, object]]:
+    return [json.loads(a.model_dump_json()) for a in assignments]
+
+
+def booking_of(row: BookingRow) -> Booking:
+    return Booking.model_validate_json(row.body)
+
+
+def accepted_of(row: BookingRow) -> Accepted:
+    return booking_of(row), [Assignment.model_validate(a) for a in row.witness]
+
+
+def get(session: Session, workshop_id: str, booking_id: str) -> BookingRow | None:
+    """The workshop's booking (None if unknown, or another workshop's)."""
+    row = session.get(BookingRow, booking_id)
+    return None if row is None or row.workshop_id != workshop_id else row
+
+
+def by_idempotency_key(
+    session: Session, workshop_id: str, key_id: str | None, idempotency_key: str
+) -> BookingRow | None:
+    """The booking made with `idempotency_key` by API key `key_id` (None: keys off)."""
+    return session.scalars(
+        select(BookingRow).where(
+            BookingRow.workshop_id == workshop_id,
+            BookingRow.key_id.is_(None) if key_id is None else BookingRow.key_id == key_id,
+            BookingRow.idempotency_key == idempotency_key,
+        )
+    ).first()
+
+
+def day_bookings(session: Session, workshop_id: str, date: dt.date) -> list[Booking]:
+    """The day's bookings in the order they were made."""
+    rows = session.scalars(
+        select(BookingRow)
+        .where(BookingRow.workshop_id == workshop_id, BookingRow.date == date)
+        .order_by(BookingRow.created_at)
+    ).all()
+    return [booking_of(r) for r in rows]
+
+
+def day_accepted(session: Session, workshop_id: str, date: dt.date) -> list[Accepted]:
+    """The day's bookings with their witness."""
+    rows = session.scalars(
+        select(BookingRow).where(BookingRow.workshop_id == workshop_id, BookingRow.date == date)
+    ).all()
+    return [accepted_of(r) for r in rows]
+
+
+def from_date(session: Session, workshop_id: str, first: dt.date) -> Sequence[BookingRow]:
+    """The workshop's bookings on `first` and later, by date and then in the order they were made."""
+    return session.scalars(
+        select(BookingRow)
+        .where(BookingRow.workshop_id == workshop_id, BookingRow.date >= first)
+        .order_by(BookingRow.date, BookingRow.created_at)
+    ).all()
+
+
+def count_by_date(session: Session, workshop_id: str) -> dict[dt.date, int]:
+    """How many bookings each day of the workshop has (days with none are left out)."""
+    return dict(
+        session.execute(
+            select(BookingRow.date, func.count(BookingRow.id))
+            .where(BookingRow.workshop_id == workshop_id)
+            .group_by(BookingRow.date)
+        ).all()
+    )
+
+
+def day_version(session: Session, workshop_id: str, date: dt.date) -> tuple[object, ...]:
+    """Changes whenever the day's bookings or the workshop change: every booking change bumps
+    the workshop row's updated_at (under its lock), so it is the workshop's revision."""
+    count, latest = session.execute(
+        select(func.count(BookingRow.id), func.max(BookingRow.created_at)).where(
+            BookingRow.workshop_id == workshop_id, BookingRow.date == date
+        )
+    ).one()
+    updated = session.scalar(select(WorkshopRow.updated_at).where(WorkshopRow.id == workshop_id))
+    return (count, latest, updated)
+
+
+def add(
+    session: Session,
+    workshop_id: str,
+    date: dt.date,
+    booking: Booking,
+    witness: Sequence[Assignment],
+    idempotency: tuple[str | None, str | None, str | None],
+    created_at: dt.datetime,
+) -> None:
+    """Store an accepted booking. `idempotency`: (key, API key id, request hash)."""
+    idempotency_key, key_id, request_hash = idempotency
+    session.add(
+        BookingRow(
+            id=booking.id,
+            workshop_id=workshop_id,
+            date=date,
+            body=booking.model_dump_json(),
+            witness=_witness_json(witness),
+            idempotency_key=idempotency_key,
+            key_id=key_id,
+            request_hash=request_hash,
+            created_at=created_at,
+        )
+    )
+
+
+def idempotency_of(row: BookingRow) -> tuple[str | None, str | None, str | None]:
+    return row.idempotency_key, row.key_id, row.request_hash
+
+
+def remove(session: Session, row: BookingRow) -> None:
+    session.delete(row)
+
+
+def rewitness_day(
+    session: Session, workshop_id: str, date: dt.date, witness: Mapping[str, Sequence[Assignment]]
+) -> None:
+    """Give the day's bookings named in `witness` that new witness (the others keep theirs)."""
+    rows = session.scalars(
+        select(BookingRow).where(BookingRow.workshop_id == workshop_id, BookingRow.date == date)
+    ).all()
+    for other in rows:
+        moved = witness.get(other.id)
+        if moved is not None:  # bookings at risk have no witness to move
+            other.witness = _witness_json(moved)
+
+
+def mark_at_risk(row: BookingRow, reason: str) -> None:
+    """The booking stays, at risk: its witness dropped, the reason on the booking."""
+    booking = booking_of(row)
+    row.body = booking.model_copy(update={"at_risk": True, "at_risk_reason": reason}).model_dump_json()
+    row.witness = []

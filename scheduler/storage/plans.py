@@ -1,0 +1,28 @@
+"""Plan rows: each day's stored plan with the day's version it was made for (its basis)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.storage.tables import PlanRow
+
+
+def get(session: Session, workshop_id: str, date: dt.date) -> PlanRow | None:
+    return session.get(PlanRow, (workshop_id, date))
+
+
+def put(session: Session, workshop_id: str, date: dt.date, body: str, basis: str) -> None:
+    """Store the day's plan, replacing the one stored before."""
+    row = get(session, workshop_id, date)
+    if row is None:
+        session.add(PlanRow(workshop_id=workshop_id, date=date, body=body, basis=basis))
+    else:
+        row.body, row.basis = body, basis
+
+
+def dates(session: Session, workshop_id: str) -> set[dt.date]:
+    """The days of the workshop with a stored plan."""
+    return set(session.scalars(select(PlanRow.date).where(PlanRow.workshop_id == workshop_id)))
