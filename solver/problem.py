@@ -132,4 +132,6 @@ class DaySolution:
     first_solution_seconds: float | None = None
     lower_bound: float | None = None
     """Our own relaxation bound, where CP-SAT's is weak."""
+    deterministic_time: float = 0.0
+    """CP-SAT deterministic time spent (reproducible effort, unlike solve_seconds)."""
     notes: list[str] = field(default_factory=list)

@@ -181,3 +181,23 @@ def test_an_overloaded_day_still_returns_a_plan_quickly() -> None:
     baseline = dispatch(compile_request(req).problem)
     assert plan.kpis.placed >= 60 - len(baseline.unplaced)
     assert len(plan.unassigned) == 60 - plan.kpis.placed
+
+
+def _without_timing(plan: object) -> dict[str, object]:
+    data = plan.model_dump(mode="json")  # type: ignore[attr-defined]
+    data.pop("solve_seconds")
+    return data  # type: ignore[no-any-return]
+
+
+def test_the_same_request_gives_the_same_plan() -> None:
+    # Over-full (LNS and the warm-start search both run), promises to keep lateness in play.
+    bookings = [
+        Booking(id=f"b{i:02d}", service=["MINOR", "LUBE", "MINOR"][i % 3], drop_off=at(f"{8 + i % 6:02d}:00"),
+                promised=at(f"{10 + i % 6:02d}:30"), waiter=i % 4 == 0, priority=1 + i % 2)
+        for i in range(30)
+    ]  # fmt: skip
+    req = request(bookings, limit=2.0)
+    first = make_plan(req, "cpsat")
+    second = make_plan(req, "cpsat")
+    assert_valid(req, first)
+    assert _without_timing(first) == _without_timing(second)
