@@ -8,7 +8,7 @@ from scheduler.availability import Availability
 from scheduler.compiler import CompiledDay
 from scheduler.dispatch import dispatch_order, multi_start, place_job, rank
 from scheduler.lns import DTIME_PER_SECOND, improve
-from solver.bounds import relaxation_bound
+from solver.bounds import lateness_bound, placement_bound, relaxation_bound
 from solver.model import SolveParameters, solve
 from solver.objective import objective
 from solver.problem import DayProblem, DaySolution
@@ -50,6 +50,23 @@ def fill_gaps(problem: DayProblem, solution: DaySolution) -> DaySolution:
 
 SMALL_JOBS = 45
 """Days up to this many bookings get a full CP-SAT solve first (it proves small days optimal)."""
+
+
+def add_bounds(problem: DayProblem, solution: DaySolution) -> None:
+    """Bounds per level: placements (count and priority) and the placed bookings' lateness.
+
+    The priority bound also bounds the objective: every plan leaves at least the rest unplaced.
+    """
+    placements = placement_bound(problem)
+    placed = set(range(len(problem.jobs))) - solution.unplaced
+    weight = sum(problem.jobs[j].priority for j in placed)
+    solution.placement_bound = max(placements.count, len(placed))
+    solution.placement_weight_bound = max(placements.weight, weight)
+    solution.lateness_bound = lateness_bound(problem, placed)
+    total = sum(job.priority for job in problem.jobs)
+    floor = float(problem.weights.unplaced * (total - solution.placement_weight_bound))
+    if floor > 0 and (solution.lower_bound is None or floor > solution.lower_bound):
+        solution.lower_bound = floor
 
 
 def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySolution:
@@ -109,5 +126,6 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
         chosen.status = "optimal"
     elif options.lower_bound:
         chosen.lower_bound = relaxation_bound(problem, 0.1 * limit * DTIME_PER_SECOND, options.workers)
+    add_bounds(problem, chosen)
     chosen.solve_seconds = time.perf_counter() - began
     return chosen
