@@ -101,4 +101,6 @@ def plan_quality_words(plan: Plan) -> str:
         )
     else:
         parts.append(f"{k.total_lateness_minutes} min late")
+    if plan.status == "optimal":
+        parts.append("plan proven optimal (priority-weighted placements, then the objective)")
     return " · ".join(parts)
