@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from scheduler.contract import GRADE_NAMES, Assignment, Change, Plan, PlanRequest
-from scheduler.kpis import elapsed_minutes
+from scheduler.kpis import elapsed_minutes, plan_quality_words
 
 
 def _hhmm(moment: object) -> str:
@@ -32,7 +32,8 @@ def render_plan(request: PlanRequest, plan: Plan) -> RenderableType:
     header = Text.assemble(
         (f"Bay plan · {workshop.name} · {plan.date.isoformat()} ({workshop.timezone})\n", "bold"),
         f"planner {plan.planner} · status {plan.status} · objective {plan.objective:g} · "
-        f"best bound {bound} · gap {gap} · {plan.solve_seconds:.2f} s",
+        f"best bound {bound} · gap {gap} · {plan.solve_seconds:.2f} s\n",
+        plan_quality_words(plan),
     )
     parts: list[RenderableType] = [header]
     for bay in workshop.bays:

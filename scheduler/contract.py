@@ -357,6 +357,15 @@ class Plan(_Model):
     best_bound: float | None = None
     gap: float | None = Field(default=None, description="(objective - best_bound) / objective")
     lower_bound: float | None = Field(default=None, description="bound computed by bayplan's own relaxation")
+    placement_bound: int | None = Field(
+        default=None, description="proven: at most this many bookings can be placed (energy per pool)"
+    )
+    lateness_bound: int | None = Field(
+        default=None, description="proven: the placed bookings are together at least this many minutes late"
+    )
+    lateness_gap: float | None = Field(
+        default=None, description="(total lateness - lateness_bound) / total lateness; 0 when proven minimal"
+    )
     solve_seconds: float
     assignments: list[Assignment]
     unassigned: list[Unassigned]

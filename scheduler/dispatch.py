@@ -16,11 +16,8 @@ from solver.problem import DayProblem, DaySolution, JobData, Placement
 
 
 def dispatch_order(problem: DayProblem) -> list[int]:
-    """Started work first, then by drop-off; higher priority first among equal drop-offs."""
-    return sorted(
-        range(len(problem.jobs)),
-        key=lambda j: (not problem.jobs[j].pinned, problem.jobs[j].release, -problem.jobs[j].priority, j),
-    )
+    """Started work first, then by drop-off; higher priority first among equal drop-offs (rule `fcfs`)."""
+    return rule_order(problem, "fcfs")
 
 
 def place_job(availability: Availability, job: JobData, j: int) -> list[Placement] | None:
@@ -76,46 +73,161 @@ def dispatch(problem: DayProblem, order: list[int] | None = None) -> DaySolution
     return solution
 
 
-def _key_orders(problem: DayProblem) -> list[list[int]]:
-    """Classic priority rules: earliest due date, waiters first, least slack."""
+# --- The rules family -------------------------------------------------------------------------
+# Each rule is an order of the bookings; `dispatch` then places them one by one, earliest finish
+# first (the foreman's placement). Started (pinned) work always comes first. The optimiser's warm
+# start is the best plan of all of them, so no rule of this family can beat the optimiser.
+
+_NEVER = 10**9
+
+
+def _work(job: JobData) -> int:
+    """Minutes of unpinned work at the fastest qualified technician."""
+    return sum(min(op.durations, default=0) for op in job.operations if op.pin is None)
+
+
+def _due(job: JobData) -> int:
+    return job.due if job.due is not None else _NEVER
+
+
+def _qualified(job: JobData) -> int:
+    """How many technicians could do the job's scarcest operation (fewer = more constrained)."""
+    return min((len(op.technicians) for op in job.operations if op.pin is None), default=_NEVER)
+
+
+def _bays(job: JobData) -> int:
+    return min((len(op.bays) for op in job.operations if op.pin is None), default=_NEVER)
+
+
+RuleKey = Callable[[JobData, int], tuple[int, ...]]
+
+
+def _fcfs(job: JobData, j: int) -> tuple[int, ...]:
+    """First come first served (drop-off), ties to the higher priority: the foreman's baseline."""
+    return (job.release, -job.priority, j)
+
+
+def _fcfs_input(job: JobData, j: int) -> tuple[int, ...]:
+    """First come first served, ties in booking order."""
+    return (job.release, j)
+
+
+def _fcfs_waiters(job: JobData, j: int) -> tuple[int, ...]:
+    """First come first served, ties to waiters."""
+    return (job.release, not job.waiter, -job.priority, j)
+
+
+def _fcfs_short(job: JobData, j: int) -> tuple[int, ...]:
+    """First come first served, ties to the shortest job."""
+    return (job.release, _work(job), j)
+
+
+def _fcfs_promise(job: JobData, j: int) -> tuple[int, ...]:
+    """First come first served, ties to the earliest promise."""
+    return (job.release, _due(job), j)
+
+
+def _earliest_promise(job: JobData, j: int) -> tuple[int, ...]:
+    """Earliest promised pickup first (EDD); no promise last."""
+    return (-job.priority, _due(job), job.release, j)
+
+
+def _waiters_first(job: JobData, j: int) -> tuple[int, ...]:
+    """Waiters first, then earliest promise."""
+    return (-job.priority, not job.waiter, _due(job), job.release, j)
+
+
+def _least_slack(job: JobData, j: int) -> tuple[int, ...]:
+    """Least slack first: promise - drop-off - work."""
+    return (-job.priority, _due(job) - job.release - _work(job), job.release, j)
+
+
+def _longest_first(job: JobData, j: int) -> tuple[int, ...]:
+    """Longest work first (big jobs while the day is empty)."""
+    return (-job.priority, -_work(job), job.release, j)
+
+
+def _shortest_first(job: JobData, j: int) -> tuple[int, ...]:
+    """Shortest work first (places the most bookings on a full day)."""
+    return (-job.priority, _work(job), job.release, j)
+
+
+def _most_constrained(job: JobData, j: int) -> tuple[int, ...]:
+    """Most-constrained skill first: fewest qualified technicians, then fewest bays."""
+    return (-job.priority, _qualified(job), _bays(job), job.release, j)
+
+
+def _priority_first(job: JobData, j: int) -> tuple[int, ...]:
+    """Priority first, then first come first served."""
+    return (-job.priority, job.release, j)
+
+
+def _shortest_pure(job: JobData, j: int) -> tuple[int, ...]:
+    """Shortest work first regardless of priority."""
+    return (_work(job), job.release, j)
+
+
+RULES: dict[str, RuleKey] = {
+    "fcfs": _fcfs,
+    "fcfs-input-order": _fcfs_input,
+    "fcfs-waiters": _fcfs_waiters,
+    "fcfs-shortest": _fcfs_short,
+    "fcfs-earliest-promise": _fcfs_promise,
+    "earliest-promise": _earliest_promise,
+    "waiters-first": _waiters_first,
+    "least-slack": _least_slack,
+    "longest-first": _longest_first,
+    "shortest-first": _shortest_first,
+    "shortest-first-any-priority": _shortest_pure,
+    "most-constrained-skill": _most_constrained,
+    "priority-first": _priority_first,
+}
+"""The documented dispatch rules, by name; `fcfs` is the baseline."""
+
+
+def rule_order(problem: DayProblem, rule: str) -> list[int]:
+    key = RULES[rule]
     jobs = problem.jobs
-    never = problem.horizon * 10
-
-    def slack(j: int) -> int:
-        job = jobs[j]
-        work = sum(min(op.durations, default=0) for op in job.operations if op.pin is None)
-        return (job.due if job.due is not None else never) - job.release - work
-
-    def due(j: int) -> int:
-        return jobs[j].due if jobs[j].due is not None else never  # type: ignore[return-value]
-
-    keys: list[Callable[[int], tuple[int, ...]]] = [
-        lambda j: (due(j), jobs[j].release),
-        lambda j: (not jobs[j].waiter, due(j), jobs[j].release),
-        lambda j: (slack(j), jobs[j].release),
-    ]
-    return [
-        sorted(range(len(jobs)), key=lambda j, key=key: (not jobs[j].pinned, -jobs[j].priority, *key(j)))  # type: ignore[misc]
-        for key in keys
-    ]
+    return sorted(range(len(jobs)), key=lambda j: (not jobs[j].pinned, *key(jobs[j], j)))
 
 
-def multi_start(problem: DayProblem, seconds: float, seed: int = 0) -> DaySolution:
-    """The best of the baseline, the classic priority rules and random swaps of the best order.
+def unplaced_weight(problem: DayProblem, solution: DaySolution) -> int:
+    return sum(problem.jobs[j].priority for j in solution.unplaced)
+
+
+def rank(problem: DayProblem, solution: DaySolution) -> tuple[int, float]:
+    """Lexicographic quality: priority-weighted unplaced first, then the objective (lower is better)."""
+    return (unplaced_weight(problem, solution), solution.objective)
+
+
+def run_rules(problem: DayProblem) -> dict[str, DaySolution]:
+    """The plan of every rule of the family."""
+    return {name: dispatch(problem, rule_order(problem, name)) for name in RULES}
+
+
+def best_rule(problem: DayProblem) -> tuple[str, DaySolution]:
+    """The best plan of the family (ties to the first rule listed): deterministic."""
+    plans = run_rules(problem)
+    name = min(plans, key=lambda n: rank(problem, plans[n]))
+    return name, plans[name]
+
+
+def multi_start(problem: DayProblem, tries: int, seed: int = 0) -> DaySolution:
+    """The best rule, then `tries` random swaps of its order (seeded: deterministic).
 
     Used only as the optimiser's warm start: the baseline itself stays the foreman's rule.
     """
     began = time.perf_counter()
-    best_order = dispatch_order(problem)
-    best = dispatch(problem, best_order)
-    for order in _key_orders(problem):
-        candidate = dispatch(problem, order)
-        if candidate.objective < best.objective:
-            best, best_order = candidate, order
+    plans = run_rules(problem)
+    name = min(plans, key=lambda n: rank(problem, plans[n]))
+    best, best_order = plans[name], rule_order(problem, name)
+    best.notes.append(f"warm start: rule {name}")
     rng = random.Random(seed)
     movable = [i for i, j in enumerate(best_order) if not problem.jobs[j].pinned]
     stale = 0  # small days converge fast: stop after a run of fruitless tries
-    while len(movable) > 1 and time.perf_counter() - began < seconds and stale < 20 * len(movable):
+    for _ in range(tries if len(movable) > 1 else 0):
+        if stale >= 20 * len(movable):
+            break
         stale += 1
         order = list(best_order)
         for _ in range(rng.randint(1, 4)):
@@ -123,7 +235,8 @@ def multi_start(problem: DayProblem, seconds: float, seed: int = 0) -> DaySoluti
             b = min(max(a + rng.randint(-8, 8), movable[0]), movable[-1])
             order[a], order[b] = order[b], order[a]
         candidate = dispatch(problem, order)
-        if candidate.objective < best.objective:
+        if rank(problem, candidate) < rank(problem, best):
             best, best_order, stale = candidate, order, 0
+            best.notes.append(f"warm start: rule {name} with swaps")
     best.solve_seconds = time.perf_counter() - began
     return best

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from scheduler.clock import DayClock
-from scheduler.contract import Assignment, Kpis, PlanRequest
+from scheduler.contract import Assignment, Kpis, Plan, PlanRequest
 
 
 def elapsed_minutes(start: dt.datetime, end: dt.datetime) -> int:
@@ -73,3 +73,34 @@ def compute_kpis(request: PlanRequest, assignments: list[Assignment], placed_ids
         technician_utilisation=round(worked / shift_minutes, 4) if shift_minutes else 0.0,
         bay_utilisation=round(worked / bay_minutes, 4) if bay_minutes else 0.0,
     )
+
+
+def plan_quality_words(plan: Plan) -> str:
+    """How close the plan is to the best possible, in words, per level of the objective.
+
+    E.g. "all 151 that can fit are placed · lateness within 18 % of the best possible".
+    """
+    k = plan.kpis
+    parts: list[str] = []
+    if k.placed == k.bookings:
+        parts.append(f"all {k.bookings} bookings placed")
+    elif plan.placement_bound is not None and plan.placement_bound <= k.placed:
+        parts.append(f"all {k.placed} that can fit are placed (of {k.bookings})")
+    elif plan.placement_bound is not None:
+        parts.append(f"{k.placed} of {k.bookings} placed · at most {plan.placement_bound} can fit")
+    else:
+        parts.append(f"{k.placed} of {k.bookings} placed")
+    if k.total_lateness_minutes == 0:
+        parts.append("nobody late")
+    elif plan.lateness_gap is not None and plan.lateness_gap <= 1e-9:
+        parts.append(f"{k.total_lateness_minutes} min late, proven the least possible for these placements")
+    elif plan.lateness_gap is not None:
+        parts.append(
+            f"{k.total_lateness_minutes} min late · within {plan.lateness_gap:.0%} of the best possible "
+            f"for these placements (at least {plan.lateness_bound} min)"
+        )
+    else:
+        parts.append(f"{k.total_lateness_minutes} min late")
+    if plan.status == "optimal":
+        parts.append("plan proven optimal (priority-weighted placements, then the objective)")
+    return " · ".join(parts)

@@ -51,6 +51,11 @@ def to_plan(
         gap = round(max(0.0, (solution.objective - max(bounds)) / solution.objective), 6)
     elif bounds:
         gap = 0.0
+    kpis = compute_kpis(compiled.request, assignments, placed_ids)
+    lateness_gap = None
+    if solution.lateness_bound is not None:
+        late = kpis.total_lateness_minutes
+        lateness_gap = round(max(0.0, (late - solution.lateness_bound) / late), 6) if late else 0.0
     return Plan(
         workshop=workshop.id,
         date=compiled.request.date,
@@ -60,10 +65,13 @@ def to_plan(
         best_bound=solution.best_bound,
         gap=gap,
         lower_bound=solution.lower_bound,
+        placement_bound=solution.placement_bound,
+        lateness_bound=solution.lateness_bound,
+        lateness_gap=lateness_gap,
         solve_seconds=round(solution.solve_seconds, 3),
         assignments=assignments,
         unassigned=unassigned,
-        kpis=compute_kpis(compiled.request, assignments, placed_ids),
+        kpis=kpis,
     )
 
 

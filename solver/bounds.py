@@ -9,16 +9,17 @@ higher cost, so the relaxation's proven bound bounds the real optimum.
 
 from __future__ import annotations
 
+import itertools
 import math
-import time
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from solver.problem import DayProblem
 
 
-def relaxation_bound(problem: DayProblem, deadline: float, workers: int = 2) -> float | None:
-    """The relaxation's proven bound, or None; `deadline` is a time.perf_counter() instant."""
+def relaxation_bound(problem: DayProblem, deterministic_time: float, workers: int = 2) -> float | None:
+    """The relaxation's proven bound, or None, within CP-SAT's deterministic time (reproducible)."""
     m = cp_model.CpModel()
     w = problem.weights
     horizon = problem.horizon + max(
@@ -90,14 +91,224 @@ def relaxation_bound(problem: DayProblem, deadline: float, workers: int = 2) -> 
 
     m.minimize(sum(terms))
     solver = cp_model.CpSolver()
-    left = deadline - time.perf_counter()  # model building counts against the caller's limit
-    if left < 0.05:
+    if deterministic_time < 1e-3:
         return None
-    solver.parameters.max_time_in_seconds = left
-    solver.parameters.num_workers = workers
+    solver.parameters.max_deterministic_time = deterministic_time
+    solver.parameters.max_time_in_seconds = 60.0  # a safety net only
+    solver.parameters.num_workers = 1  # one worker: reproducible
     status = solver.solve(m)
     if status in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
         return None
     # A bound proven before any relaxed plan was found is still a bound.
     bound = float(solver.best_objective_bound)
     return bound if math.isfinite(bound) else None
+
+
+# --- Bounds per level of the objective ---------------------------------------------------------
+# Level 1, placements: an upper bound on how many bookings (and how much priority) can be placed,
+# from energetic reasoning per pool. Level 2, lateness: a lower bound on the minutes late of a
+# given set of placed bookings, from a preemptive parallel-machine relaxation per pool.
+
+Profile = list[tuple[int, int, int]]
+"""Capacity segments (start, end, units available), sorted, non-overlapping."""
+
+
+def _profile(blocks: list[list[tuple[int, int]]]) -> Profile:
+    """Units available at each minute: one unit per resource while inside one of its blocks."""
+    events: dict[int, int] = {}
+    for resource in blocks:
+        for s, e in resource:
+            if e > s:
+                events[s] = events.get(s, 0) + 1
+                events[e] = events.get(e, 0) - 1
+    out: Profile = []
+    level = 0
+    times = sorted(events)
+    for a, b in itertools.pairwise(times):
+        level += events[a]
+        if level > 0:
+            out.append((a, b, level))
+    return out
+
+
+def _minus(windows: list[tuple[int, int]], busy: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out = []
+    for s, e in windows:
+        pieces = [(s, e)]
+        for bs, be in busy:
+            pieces = [q for ps, pe in pieces for q in ((ps, min(pe, bs)), (max(ps, be), pe)) if q[1] > q[0]]
+        out.extend(pieces)
+    return out
+
+
+def _after(profile: Profile, r: int) -> int:
+    """Unit-minutes available from minute r on."""
+    return sum(units * (e - max(s, r)) for s, e, units in profile if e > r)
+
+
+@dataclass(frozen=True)
+class _Pool:
+    profile: Profile
+    demand: tuple[int, ...]
+    """Per job: minutes of its unpinned work that only this pool's resources can do."""
+
+
+def _pools(problem: DayProblem) -> list[_Pool]:
+    """One pool per distinct technician set and bay set of an operation (and all of each)."""
+    pinned_t: list[list[tuple[int, int]]] = [[] for _ in problem.technicians]
+    pinned_b: list[list[tuple[int, int]]] = [[] for _ in problem.bays]
+    for job in problem.jobs:
+        for op in job.operations:
+            if op.pin is not None:
+                pinned_t[op.pin.technician].append((op.pin.start, op.pin.end))
+                pinned_b[op.pin.bay].append((op.pin.start, op.pin.end))
+    day_end = max((t.day_end for t in problem.technicians), default=problem.horizon)
+    tech_free = [_minus(t.windows(), pinned_t[i]) for i, t in enumerate(problem.technicians)]
+    bay_free = [_minus([(0, day_end)], pinned_b[b]) for b in range(len(problem.bays))]
+    tech_sets = {frozenset(op.technicians) for j in problem.jobs for op in j.operations if op.pin is None}
+    bay_sets = {frozenset(op.bays) for j in problem.jobs for op in j.operations if op.pin is None}
+    tech_sets.add(frozenset(range(len(problem.technicians))))
+    bay_sets.add(frozenset(range(len(problem.bays))))
+    pools = []
+    for sets, free, attr in ((tech_sets, tech_free, "technicians"), (bay_sets, bay_free, "bays")):
+        for group in sets:
+            if not group:
+                continue
+            demand = tuple(
+                sum(
+                    min(op.durations, default=0)
+                    for op in job.operations
+                    if op.pin is None and set(getattr(op, attr)) <= group
+                )
+                for job in problem.jobs
+            )
+            if any(demand):
+                pools.append(_Pool(_profile([free[i] for i in sorted(group)]), demand))
+    return pools
+
+
+def _thresholds(releases: list[int], most: int = 40) -> list[int]:
+    """At most `most` of the sorted release minutes, evenly spread (each gives a valid bound)."""
+    if len(releases) <= most:
+        return releases
+    return [releases[round(i * (len(releases) - 1) / (most - 1))] for i in range(most)]
+
+
+def earliest_ends(problem: DayProblem) -> list[float]:
+    """Each booking's earliest possible end alone in the workshop (inf if it cannot fit)."""
+    ends: list[float] = []
+    for job in problem.jobs:
+        ready: float = job.release
+        for op in job.operations:
+            if op.pin is not None:
+                ready = max(ready, op.pin.end)
+                continue
+            best = math.inf
+            for t, d in zip(op.technicians, op.durations, strict=True):
+                for s, e in problem.technicians[t].windows():
+                    start = max(s, ready)
+                    if start + d <= e:
+                        best = min(best, start + d)
+                        break
+            ready = best if op.bays else math.inf
+        ends.append(ready)
+    return ends
+
+
+@dataclass(frozen=True)
+class PlacementBound:
+    count: int
+    """At most this many bookings can be placed."""
+    weight: int
+    """At most this much priority can be placed."""
+    proven: bool
+
+
+def placement_bound(problem: DayProblem, deterministic_time: float = 0.2) -> PlacementBound:
+    """Energetic reasoning per pool: work released from minute r on that only a pool can do
+    fits in the pool's capacity after r (technician windows and bays, started work taken out)."""
+    n = len(problem.jobs)
+    ends = earliest_ends(problem)
+    m = cp_model.CpModel()
+    x = [m.new_constant(1) if job.pinned else m.new_bool_var(f"x{j}") for j, job in enumerate(problem.jobs)]
+    for j in range(n):
+        if not problem.jobs[j].pinned and not math.isfinite(ends[j]):
+            m.add(x[j] == 0)
+    releases = _thresholds(sorted({job.release for job in problem.jobs}))
+    for pool in _pools(problem):
+        seen: set[tuple[int, ...]] = set()
+        for r in releases:
+            members = tuple(j for j in range(n) if pool.demand[j] and problem.jobs[j].release >= r)
+            if not members or members in seen:
+                continue
+            seen.add(members)
+            capacity = _after(pool.profile, r)
+            if sum(pool.demand[j] for j in members) <= capacity:
+                continue
+            m.add(sum(pool.demand[j] * x[j] for j in members) <= capacity)
+    results = []
+    for weights in ([1] * n, [job.priority for job in problem.jobs]):
+        m.maximize(sum(w * v for w, v in zip(weights, x, strict=True)))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_deterministic_time = deterministic_time
+        solver.parameters.max_time_in_seconds = 30.0  # a safety net only
+        status = solver.solve(m)
+        if status == cp_model.OPTIMAL:
+            results.append((round(solver.objective_value), True))
+        elif status == cp_model.FEASIBLE:
+            results.append((math.floor(solver.best_objective_bound + 1e-6), False))
+        else:
+            results.append((sum(weights), False))
+    (count, p1), (weight, p2) = results
+    return PlacementBound(count=count, weight=weight, proven=p1 and p2)
+
+
+def lateness_bound(problem: DayProblem, placed: set[int], waiters_only: bool = False) -> int:
+    """Fewest minutes late the `placed` bookings can have together (a proven lower bound).
+
+    Per pool and release threshold r: the bookings released from r on, with promises, relaxed to
+    preemptive work on the pool's capacity profile; the k-th earliest end is at least the moment
+    the k smallest works fit in (and the k-th smallest earliest end alone); paired with the
+    promises in ascending order this bounds their total lateness. The other bookings add their
+    own lateness alone. The best (largest) of these bounds is returned.
+    """
+    ends = earliest_ends(problem)
+    chosen = [
+        j
+        for j in sorted(placed)
+        if problem.jobs[j].due is not None and (problem.jobs[j].waiter or not waiters_only)
+    ]
+    due = {j: problem.jobs[j].due or 0 for j in chosen}
+    alone = {j: max(0.0, ends[j] - due[j]) for j in chosen}
+    if not chosen:
+        return 0
+    best = all_alone = sum(alone.values())
+    releases = _thresholds(sorted({problem.jobs[j].release for j in chosen}))
+    for pool in _pools(problem):
+        for r in releases:
+            group = [j for j in chosen if problem.jobs[j].release >= r and pool.demand[j]]
+            if len(group) < 2:
+                continue
+            works = sorted(pool.demand[j] for j in group)
+            own = sorted(ends[j] for j in group)
+            dues = sorted(due[j] for j in group)
+            total = 0.0
+            segments = [(max(a, r), b, u) for a, b, u in pool.profile if b > r]
+            i, done = 0, 0  # current segment, work that fits before it
+            prefix = 0
+            for k in range(len(group)):
+                prefix += works[k]
+                reach = math.inf
+                while i < len(segments):
+                    a, b, u = segments[i]
+                    if done + u * (b - a) >= prefix:
+                        reach = a + math.ceil((prefix - done) / u)
+                        break
+                    done += u * (b - a)
+                    i += 1
+                total += max(0.0, max(reach, own[k]) - dues[k])
+            rest = all_alone - sum(alone[j] for j in group)
+            if math.isfinite(total):
+                best = max(best, total + rest)
+    return int(best) if math.isfinite(best) else 0

@@ -128,4 +128,12 @@ class DaySolution:
     first_solution_seconds: float | None = None
     lower_bound: float | None = None
     """Our own relaxation bound, where CP-SAT's is weak."""
+    placement_bound: int | None = None
+    """Proven: at most this many bookings can be placed."""
+    placement_weight_bound: int | None = None
+    """Proven: at most this much priority can be placed."""
+    lateness_bound: int | None = None
+    """Proven: the placed bookings are together at least this many minutes late."""
+    deterministic_time: float = 0.0
+    """CP-SAT deterministic time spent (reproducible effort, unlike solve_seconds)."""
     notes: list[str] = field(default_factory=list)

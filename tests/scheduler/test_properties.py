@@ -9,7 +9,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scheduler.compiler import compile_request
 from scheduler.contract import Booking, PlanRequest
+from scheduler.dispatch import run_rules, unplaced_weight
 from scheduler.planning import make_plan
 from scheduler.validator import validate_plan
 from tests.builders import SHIFT, at, request, small_workshop
@@ -67,3 +69,14 @@ def test_both_planners_make_valid_plans_and_the_optimiser_never_loses(req: PlanR
     baseline = _check(req, "greedy")
     optimised = _check(req, "cpsat")
     assert optimised <= baseline + 1e-6
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days())
+def test_no_rule_of_the_family_places_more_than_the_optimiser(req: PlanRequest) -> None:
+    problem = compile_request(req).problem
+    plan = make_plan(req, "cpsat")
+    weight = {b.id: problem.jobs[j].priority for j, b in enumerate(req.bookings)}
+    unplaced = sum(weight[u.booking] for u in plan.unassigned)
+    for name, rule_plan in run_rules(problem).items():
+        assert (unplaced, plan.objective) <= (unplaced_weight(problem, rule_plan), rule_plan.objective), name

@@ -12,8 +12,11 @@ import pytest
 from scheduler.compiler import compile_request
 from scheduler.contract import Booking, PlanOptions, PlanRequest
 from scheduler.dispatch import dispatch
+from scheduler.kpis import plan_quality_words
 from scheduler.planning import make_plan
 from scheduler.validator import assert_valid
+from solver.bounds import lateness_bound, placement_bound
+from solver.problem import DayProblem
 from tests.builders import at
 from tests.builders import four_bay_request as request
 from tests.builders import four_bay_workshop as workshop
@@ -183,3 +186,96 @@ def test_an_overloaded_day_still_returns_a_plan_quickly() -> None:
     baseline = dispatch(compile_request(req).problem)
     assert plan.kpis.placed >= 60 - len(baseline.unplaced)
     assert len(plan.unassigned) == 60 - plan.kpis.placed
+
+
+def _without_timing(plan: object) -> dict[str, object]:
+    data = plan.model_dump(mode="json")  # type: ignore[attr-defined]
+    data.pop("solve_seconds")
+    return data  # type: ignore[no-any-return]
+
+
+def test_the_same_request_gives_the_same_plan() -> None:
+    # Over-full (LNS and the warm-start search both run), promises to keep lateness in play.
+    bookings = [
+        Booking(id=f"b{i:02d}", service=["MINOR", "LUBE", "MINOR"][i % 3], drop_off=at(f"{8 + i % 6:02d}:00"),
+                promised=at(f"{10 + i % 6:02d}:30"), waiter=i % 4 == 0, priority=1 + i % 2)
+        for i in range(30)
+    ]  # fmt: skip
+    req = request(bookings, limit=2.0)
+    first = make_plan(req, "cpsat")
+    second = make_plan(req, "cpsat")
+    assert_valid(req, first)
+    assert _without_timing(first) == _without_timing(second)
+
+
+def _tiny_day(seed: int, count: int = 6) -> PlanRequest:
+    rng = np.random.default_rng(seed)
+    one = workshop(
+        bays=[{"id": "G1", "kind": "general"}],
+        technicians=[
+            {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"], "max_overtime_minutes": 30,
+             "shift": {"start": "08:00", "end": "12:00", "breaks": [{"start": "10:00", "end": "10:30"}]}}
+        ],
+        services=[
+            {"code": f"S{m}", "name": f"{m} min", "operations": [
+                {"name": "work", "minutes": int(m), "skill": "maintenance", "bay_kinds": ["general"]}]}
+            for m in (30, 45, 60, 75)
+        ],
+    )  # fmt: skip
+    bookings = []
+    for i in range(count):
+        drop = 8 * 60 + int(rng.integers(0, 9)) * 15
+        minutes = int(rng.choice([30, 45, 60, 75]))
+        due = drop + minutes + int(rng.integers(0, 6)) * 10
+        bookings.append(Booking(
+            id=f"b{i}", service=f"S{minutes}", drop_off=at(f"{drop // 60:02d}:{drop % 60:02d}"),
+            promised=at(f"{due // 60:02d}:{due % 60:02d}"), priority=int(rng.integers(1, 3)),
+        ))  # fmt: skip
+    return request(bookings, one, limit=5)
+
+
+def _least_lateness(problem: DayProblem, subset: tuple[int, ...]) -> float:
+    """Fewest minutes late placing exactly `subset` on the one technician and bay (inf if impossible)."""
+    windows = problem.technicians[0].windows()
+    best = math.inf
+    for order in itertools.permutations(subset):
+        cursor, late = 0, 0
+        for j in order:
+            job = problem.jobs[j]
+            d = job.operations[0].durations[0]
+            start = next(
+                (max(s, cursor, job.release) for s, e in windows if max(s, cursor, job.release) + d <= e),
+                None,
+            )
+            if start is None:
+                break
+            cursor = start + d
+            late += max(0, cursor - (job.due or cursor))
+        else:
+            best = min(best, late)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_bounds_per_level_never_exceed_the_brute_force_optimum(seed: int) -> None:
+    problem = compile_request(_tiny_day(seed)).problem
+    most = most_weight = 0
+    for size in range(len(problem.jobs) + 1):
+        for subset in itertools.combinations(range(len(problem.jobs)), size):
+            least = _least_lateness(problem, subset)
+            if math.isinf(least):
+                continue
+            most = max(most, size)
+            most_weight = max(most_weight, sum(problem.jobs[j].priority for j in subset))
+            assert lateness_bound(problem, set(subset)) <= least, subset
+    bound = placement_bound(problem)
+    assert bound.count >= most and bound.weight >= most_weight
+
+
+def test_the_plan_says_how_close_it_is_in_words() -> None:
+    req = _tiny_day(1, count=7)
+    plan = make_plan(req, "cpsat")
+    assert plan.placement_bound is not None and plan.lateness_bound is not None
+    assert plan.lateness_gap is not None and 0.0 <= plan.lateness_gap <= 1.0
+    words = plan_quality_words(plan)
+    assert ("placed" in words) and ("late" in words)

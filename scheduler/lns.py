@@ -1,0 +1,210 @@
+"""Large-neighbourhood search around unplaced and late bookings, reproducible.
+
+Each step frees a small neighbourhood — an unplaced (or late) booking and the bookings that block
+it in its pool (technicians qualified for it, bays it may use) and window — keeps every other
+booking where it is (pinned), and lets CP-SAT re-insert the neighbourhood, never placing less
+(priority-weighted) than before. A step is kept only if the whole plan gets better
+(priority-weighted unplaced first, then the objective).
+
+The effort is counted in deterministic units (CP-SAT's deterministic time plus a charge per
+model built), not in seconds, so the same request, seed and worker count give the same plan.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+
+from ortools.sat.python import cp_model
+
+from scheduler.dispatch import rank
+from solver.model import add_hint, build, read_solution
+from solver.objective import objective
+from solver.problem import DayProblem, DaySolution, JobData, Pin, Placement
+
+DTIME_PER_SECOND = 0.02
+"""CP-SAT deterministic time per wall second of one worker, calibrated on the 2-core machine
+(dealer-2011 and small-dealer models, shared with other jobs): a 10 s request ~ 0.2 units.
+The ratio varies about 3x between models, so wall time is only roughly the limit."""
+BUILD_SECONDS_PER_JOB = 4e-4
+"""Wall seconds to build and hand over a model, per booking in it (pinned ones included)."""
+
+
+@dataclass
+class LnsStats:
+    steps: int = 0
+    improved: int = 0
+    spent: float = 0.0
+    """Seconds-equivalent spent (deterministic units)."""
+
+
+def _fixed_job(job: JobData, placements: list[Placement]) -> JobData:
+    ops = tuple(
+        op if op.pin is not None else replace(op, pin=Pin(p.bay, p.technician, p.start, p.end))
+        for op, p in zip(job.operations, placements, strict=True)
+    )
+    return replace(job, operations=ops)
+
+
+def reinsert(
+    problem: DayProblem, solution: DaySolution, free: list[int], dtime: float, seed: int
+) -> tuple[DaySolution | None, float, bool]:
+    """Re-plan the `free` bookings around all others kept in place.
+
+    Returns (the whole plan if CP-SAT found one, deterministic time spent, proven optimal).
+    """
+    free_set = set(free)
+    jobs: list[JobData] = []
+    index: list[int] = []
+    for j, job in enumerate(problem.jobs):
+        if j in free_set:
+            continue
+        if j in solution.unplaced:
+            continue  # stays unplaced: not in the sub-problem
+        placed = [solution.placements[(j, k)] for k in range(len(job.operations))]
+        jobs.append(_fixed_job(job, placed))
+        index.append(j)
+    fixed_count = len(jobs)
+    for j in free:
+        jobs.append(problem.jobs[j])
+        index.append(j)
+    sub = replace(problem, jobs=tuple(jobs))
+    dm = build(sub)
+    local = DaySolution(
+        placements={
+            (i, k): solution.placements[(j, k)]
+            for i, j in enumerate(index)
+            if j not in solution.unplaced
+            for k in range(len(problem.jobs[j].operations))
+        },
+        unplaced={i for i, j in enumerate(index) if j in solution.unplaced},
+    )
+    add_hint(dm, local)
+    weight_now = sum(
+        problem.jobs[index[i]].priority for i in range(fixed_count, len(index)) if i not in local.unplaced
+    )
+    dm.model.add(
+        sum(sub.jobs[i].priority * dm.placed[i] for i in range(fixed_count, len(index))) >= weight_now
+    )
+    solver = cp_model.CpSolver()
+    sp = solver.parameters
+    sp.num_workers = 1
+    sp.random_seed = seed
+    sp.max_deterministic_time = dtime
+    sp.max_time_in_seconds = 60.0  # safety net only; the deterministic limit ends the search
+    sp.cp_model_probing_level = 0
+    sp.symmetry_level = 0
+    status = solver.solve(dm.model)
+    spent = solver.deterministic_time
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, spent, False
+    got = read_solution(dm, solver)
+    placements = {key: p for key, p in solution.placements.items() if key[0] not in free_set}
+    unplaced = set(solution.unplaced) - free_set
+    for (i, k), p in got.placements.items():
+        placements[(index[i], k)] = p
+    unplaced |= {index[i] for i in got.unplaced}
+    for j in unplaced:
+        for k in range(len(problem.jobs[j].operations)):
+            placements.pop((j, k), None)
+    whole = DaySolution(placements=placements, unplaced=unplaced, status="feasible")
+    whole.objective = objective(problem, whole)
+    return whole, spent, status == cp_model.OPTIMAL
+
+
+def _pool(job: JobData) -> tuple[set[int], set[int]]:
+    techs: set[int] = set()
+    bays: set[int] = set()
+    for op in job.operations:
+        if op.pin is None:
+            techs.update(op.technicians)
+            bays.update(op.bays)
+    return techs, bays
+
+
+def _blockers(
+    problem: DayProblem,
+    solution: DaySolution,
+    target: int,
+    window: tuple[int, int],
+    size: int,
+    rng: random.Random,
+) -> list[int]:
+    """Placed, movable bookings using the target's pool inside its window, nearest first."""
+    techs, bays = _pool(problem.jobs[target])
+    lo, hi = window
+    scored: list[tuple[float, int]] = []
+    for j, job in enumerate(problem.jobs):
+        if j == target or j in solution.unplaced or job.pinned:
+            continue
+        best: float | None = None
+        for k in range(len(job.operations)):
+            p = solution.placements[(j, k)]
+            if (p.technician in techs or p.bay in bays) and p.end > lo and p.start < hi:
+                distance = abs(p.start - lo) + rng.random() * 30
+                best = distance if best is None else min(best, distance)
+        if best is not None:
+            scored.append((best, j))
+    scored.sort()
+    return [j for _, j in scored[:size]]
+
+
+def _targets(problem: DayProblem, solution: DaySolution) -> list[tuple[int, tuple[int, int]]]:
+    """Unplaced bookings (highest priority, earliest first), then late ones (latest first)."""
+    out: list[tuple[int, tuple[int, int]]] = []
+    for j in sorted(solution.unplaced, key=lambda j: (-problem.jobs[j].priority, problem.jobs[j].release, j)):
+        job = problem.jobs[j]
+        hi = job.due if job.due is not None else problem.horizon
+        out.append((j, (job.release, max(hi, job.release + 60))))
+    late: list[tuple[int, int]] = []
+    for j, job in enumerate(problem.jobs):
+        if j in solution.unplaced or job.due is None or job.pinned:
+            continue
+        end = solution.placements[(j, len(job.operations) - 1)].end
+        if end > job.due:
+            weight = problem.weights.waiter_lateness if job.waiter else problem.weights.lateness
+            late.append((-(end - job.due) * weight, j))
+    for _, j in sorted(late):
+        job = problem.jobs[j]
+        end = solution.placements[(j, len(job.operations) - 1)].end
+        out.append((j, (job.release, end)))
+    return out
+
+
+def improve(
+    problem: DayProblem, start: DaySolution, seconds: float, seed: int
+) -> tuple[DaySolution, LnsStats]:
+    """LNS from `start` for `seconds` worth of deterministic effort; never returns worse."""
+    rng = random.Random(seed)
+    stats = LnsStats()
+    best = start
+    size = 8
+    step_dtime = 0.02
+    build_charge = BUILD_SECONDS_PER_JOB * len(problem.jobs)
+    fruitless = 0
+    cursor = 0
+    while stats.spent < seconds:
+        targets = _targets(problem, best)
+        if not targets:
+            break
+        target, window = targets[cursor % len(targets)]
+        cursor += 1
+        free = [target, *_blockers(problem, best, target, window, size, rng)]
+        # Other unplaced bookings sharing the pool ride along (they may fit once things move).
+        free += [u for u in sorted(best.unplaced) if u != target and u not in free][: max(0, size // 4)]
+        candidate, dtime, proven = reinsert(problem, best, free, step_dtime, rng.randrange(1 << 30))
+        stats.steps += 1
+        stats.spent += dtime / DTIME_PER_SECOND + build_charge
+        if candidate is not None and rank(problem, candidate) < rank(problem, best):
+            best = candidate
+            stats.improved += 1
+            fruitless = 0
+        else:
+            fruitless += 1
+        if proven:
+            size = min(40, size + 2)  # solved to optimality: the neighbourhood can grow
+        elif size > 4:
+            size -= 1
+        if fruitless >= 3 * max(1, len(targets)) and fruitless >= 30:
+            break  # every target tried repeatedly without gain
+    return best, stats
