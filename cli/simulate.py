@@ -6,6 +6,7 @@ imported when a command runs, so `bayplan plan` does not pay for SimPy, scipy or
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,7 +19,10 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from scheduler.errors import InputError
+    from scheduler.scenarios import Scenario
+    from simulation.arrivals import Period
     from simulation.results import ExperimentResult
+    from simulation.sources import DemandSpec
     from simulation.staffing import StaffingResult
 
 
@@ -28,6 +32,12 @@ class PolicyName(StrEnum):
     waiters = "waiters"
     promise = "promise"
     plan = "plan"
+
+
+class DemandMode(StrEnum):
+    replay = "replay"
+    bootstrap = "bootstrap"
+    fitted = "fitted"
 
 
 class Season(StrEnum):
@@ -50,6 +60,12 @@ FLAGS = {
     "growth": "--growth",
     "cluster": "--cluster",
     "target": "--target",
+    "history": "--history",
+    "demand": "--demand",
+    "from": "--from",
+    "to": "--to",
+    "fit": "--fit",
+    "mapping": "--mapping",
 }
 
 
@@ -82,11 +98,35 @@ def simulate(
     growth: Annotated[float, typer.Option(help="demand growth factor (1.1 = +10 %)")] = 1.0,
     report: Annotated[Path | None, typer.Option(help="write a self-contained HTML report here")] = None,
     json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    history: Annotated[
+        Path | None, typer.Option(help="the shop's own history (CSV or .csv.gz, one row per repair order)")
+    ] = None,
+    demand: Annotated[
+        DemandMode | None,
+        typer.Option(help="with --history: replay the recorded days, bootstrap them, or draw from the fit"),
+    ] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="with --history: first day YYYY-MM[-DD]")
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help="with --history: last day YYYY-MM[-DD]")] = None,
+    mapping: Annotated[Path | None, typer.Option(help="with --history: mapping file (TOML)")] = None,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="with --history: leave bad rows out")] = False,
+    fit: Annotated[
+        Path | None, typer.Option(help="with --demand fitted: a fit written by `bayplan history fit --out`")
+    ] = None,
 ) -> None:
-    """Simulate staffing rules against historical demand: mean and 95 % CI of each metric."""
+    """Simulate staffing rules against historical demand: mean and 95 % CI of each metric.
+
+    With --history the demand comes from the shop's own records (--demand replay, bootstrap or
+    fitted) over the recorded days (or --from/--to) instead of the scenario's monthly tables."""
     from scheduler.errors import InputError
 
     try:
+        source = None
+        if history is not None or demand is not None or fit is not None:
+            source = HistoryOptions(
+                history, demand.value if demand else "replay", from_, to, mapping, skip_bad, fit
+            )
         result = _run(
             scenario,
             rules or ["current"],
@@ -99,6 +139,7 @@ def simulate(
             month,
             season.value if season else None,
             growth,
+            source,
         )
     except InputError as exc:
         raise _fail(_flagged(exc)) from None
@@ -129,6 +170,7 @@ def _run(
     month: str | None,
     season: str | None,
     growth: float,
+    source: HistoryOptions | None = None,
 ) -> ExperimentResult:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -148,6 +190,9 @@ def _run(
         raise InputError("--cluster", f"expected tcp://HOST:PORT, got {cluster!r}")
     loaded = load_scenario(scenario_name)
     rule_sets, period = check_inputs(loaded, rule_names, days, month, season, growth, files=True)
+    spec = None
+    if source is not None:
+        spec, period = _history_demand(loaded, source)
     total = len(rule_sets) * replications
     with Progress(
         TextColumn("simulating"),
@@ -169,7 +214,58 @@ def _run(
             workers=workers,
             cluster=cluster,
             tick=lambda: progress.advance(task),
+            demand=spec,
         )
+
+
+@dataclass(frozen=True)
+class HistoryOptions:
+    history: Path | None
+    mode: str
+    first: str | None
+    last: str | None
+    mapping: Path | None
+    skip_bad: bool
+    fit: Path | None
+
+
+def _history_demand(scenario: Scenario, o: HistoryOptions) -> tuple[DemandSpec, Period]:
+    """The demand spec and period of `simulate --history` (--fit alone: draws from that fit)."""
+    import datetime as dt
+
+    from scheduler.errors import InputError
+    from simulation.arrivals import Period
+    from simulation.backtest import history_demand, parse_range
+    from simulation.fit import load_fit
+    from simulation.sources import DemandSpec
+
+    first = parse_range(o.first, "from")[0] if o.first else None
+    last = parse_range(o.last, "to")[1] if o.last else None
+    if o.fit is not None:
+        if o.mode != "fitted":
+            raise InputError("fit", "--fit goes with --demand fitted")
+        fitted = load_fit(o.fit)
+        start, end = first or fitted.first, last or fitted.last
+        days = (end - start).days + 1
+        if days < 1:
+            raise InputError("to", "ends before --from")
+        spec = DemandSpec("fitted", fit=fitted.model_dump_json())
+        note = " (SYNTHETIC history)" if fitted.synthetic else ""
+        return spec, Period(start, days, f"fitted from {o.fit}{note}")
+    if o.history is None:
+        raise InputError("history", "--demand needs --history (or --fit with --demand fitted)")
+    spec, period, _ = history_demand(
+        scenario,
+        str(o.history),
+        o.mode,
+        first,
+        last,
+        mapping=str(o.mapping) if o.mapping else None,
+        skip_bad=o.skip_bad,
+    )
+    if o.mode == "replay":  # replay the warm-up day too: the day before the period, as recorded
+        spec = DemandSpec(**{**spec.__dict__, "first": period.start - dt.timedelta(days=1), "last": None})
+    return spec, period
 
 
 def results_table(result: ExperimentResult) -> Table:
@@ -358,5 +454,8 @@ def _print_frontier(result: StaffingResult, max_steps: int) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    from cli.history import register as register_history
+
     app.command()(simulate)
     app.command()(staff)
+    register_history(app)

@@ -19,15 +19,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import time
+import tomllib
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy import stats
 
 from scheduler.contract import GRADE_NAMES
+from scheduler.errors import InputError, from_validation_error
 from scheduler.scenarios import Scenario
 from simulation.history import History, Order
 
@@ -300,3 +304,50 @@ def draw_work(service: ServiceFit, u: np.ndarray, z: np.ndarray) -> np.ndarray:
         out: np.ndarray = np.interp(u, grid, np.asarray(service.quantiles))
         return out
     return np.asarray(np.exp(service.mu + service.sigma * z))
+
+
+def observed_work(history: History, scenario: Scenario, fit: Fit) -> dict[str, np.ndarray]:
+    """Per service the observed work content (clocked minutes times the fitted grade efficiency)."""
+    grade_of = {t.id: GRADE_NAMES[t.grade] for t in scenario.workshop.technicians}
+    eff = {name: e.value for name, e in fit.efficiency.items()}
+    out: dict[str, list[float]] = defaultdict(list)
+    for o in history.orders:
+        if o.kept and o.clocked_minutes:
+            out[o.service].append(o.clocked_minutes * eff.get(grade_of.get(o.technician, ""), 1.0))
+    return {code: np.array(v) for code, v in out.items()}
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(float(value)) if isinstance(value, float) else repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_toml(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def dump_fit(fit: Fit, comment: str = "") -> str:
+    """The fit as a TOML file that `load_fit` reads back (`bayplan simulate --demand fitted --fit`)."""
+    lines = [f"# {line}" for line in comment.splitlines()]
+    data = fit.model_dump(mode="json")
+    lines += [f"{key} = {_toml(value)}" for key, value in data.items()]
+    return "\n".join(lines) + "\n"
+
+
+def load_fit(path: str | Path) -> Fit:
+    try:
+        with Path(path).open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise InputError("fit", f"no fit file {str(path)!r}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError("(syntax)", str(exc), str(path)) from None
+    try:
+        return Fit.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation_error(exc, source=str(path)) from None
