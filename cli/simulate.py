@@ -6,6 +6,7 @@ imported when a command runs, so `bayplan plan` does not pay for SimPy, scipy or
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,7 +19,11 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from scheduler.errors import InputError
+    from scheduler.scenarios import Scenario
+    from simulation.arrivals import Period
+    from simulation.certify import Certified
     from simulation.results import ExperimentResult
+    from simulation.sources import DemandSpec
     from simulation.staffing import StaffingResult
 
 
@@ -28,6 +33,22 @@ class PolicyName(StrEnum):
     waiters = "waiters"
     promise = "promise"
     plan = "plan"
+
+
+class DemandMode(StrEnum):
+    replay = "replay"
+    bootstrap = "bootstrap"
+    fitted = "fitted"
+
+
+class Method(StrEnum):
+    kn = "kn"
+    greedy = "greedy"
+
+
+class Objective(StrEnum):
+    cost = "cost"
+    on_time = "on_time"
 
 
 class Season(StrEnum):
@@ -50,6 +71,14 @@ FLAGS = {
     "growth": "--growth",
     "cluster": "--cluster",
     "target": "--target",
+    "history": "--history",
+    "demand": "--demand",
+    "from": "--from",
+    "to": "--to",
+    "fit": "--fit",
+    "mapping": "--mapping",
+    "train": "--train",
+    "holdout": "--holdout",
 }
 
 
@@ -82,11 +111,35 @@ def simulate(
     growth: Annotated[float, typer.Option(help="demand growth factor (1.1 = +10 %)")] = 1.0,
     report: Annotated[Path | None, typer.Option(help="write a self-contained HTML report here")] = None,
     json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    history: Annotated[
+        Path | None, typer.Option(help="the shop's own history (CSV or .csv.gz, one row per repair order)")
+    ] = None,
+    demand: Annotated[
+        DemandMode | None,
+        typer.Option(help="with --history: replay the recorded days, bootstrap them, or draw from the fit"),
+    ] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="with --history: first day YYYY-MM[-DD]")
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help="with --history: last day YYYY-MM[-DD]")] = None,
+    mapping: Annotated[Path | None, typer.Option(help="with --history: mapping file (TOML)")] = None,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="with --history: leave bad rows out")] = False,
+    fit: Annotated[
+        Path | None, typer.Option(help="with --demand fitted: a fit written by `bayplan history fit --out`")
+    ] = None,
 ) -> None:
-    """Simulate staffing rules against historical demand: mean and 95 % CI of each metric."""
+    """Simulate staffing rules against historical demand: mean and 95 % CI of each metric.
+
+    With --history the demand comes from the shop's own records (--demand replay, bootstrap or
+    fitted) over the recorded days (or --from/--to) instead of the scenario's monthly tables."""
     from scheduler.errors import InputError
 
     try:
+        source = None
+        if history is not None or demand is not None or fit is not None:
+            source = HistoryOptions(
+                history, demand.value if demand else "replay", from_, to, mapping, skip_bad, fit
+            )
         result = _run(
             scenario,
             rules or ["current"],
@@ -99,6 +152,7 @@ def simulate(
             month,
             season.value if season else None,
             growth,
+            source,
         )
     except InputError as exc:
         raise _fail(_flagged(exc)) from None
@@ -129,6 +183,7 @@ def _run(
     month: str | None,
     season: str | None,
     growth: float,
+    source: HistoryOptions | None = None,
 ) -> ExperimentResult:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -148,6 +203,9 @@ def _run(
         raise InputError("--cluster", f"expected tcp://HOST:PORT, got {cluster!r}")
     loaded = load_scenario(scenario_name)
     rule_sets, period = check_inputs(loaded, rule_names, days, month, season, growth, files=True)
+    spec = None
+    if source is not None:
+        spec, period = _history_demand(loaded, source)
     total = len(rule_sets) * replications
     with Progress(
         TextColumn("simulating"),
@@ -169,7 +227,58 @@ def _run(
             workers=workers,
             cluster=cluster,
             tick=lambda: progress.advance(task),
+            demand=spec,
         )
+
+
+@dataclass(frozen=True)
+class HistoryOptions:
+    history: Path | None
+    mode: str
+    first: str | None
+    last: str | None
+    mapping: Path | None
+    skip_bad: bool
+    fit: Path | None
+
+
+def _history_demand(scenario: Scenario, o: HistoryOptions) -> tuple[DemandSpec, Period]:
+    """The demand spec and period of `simulate --history` (--fit alone: draws from that fit)."""
+    import datetime as dt
+
+    from scheduler.errors import InputError
+    from simulation.arrivals import Period
+    from simulation.backtest import history_demand, parse_range
+    from simulation.fit import load_fit
+    from simulation.sources import DemandSpec
+
+    first = parse_range(o.first, "from")[0] if o.first else None
+    last = parse_range(o.last, "to")[1] if o.last else None
+    if o.fit is not None:
+        if o.mode != "fitted":
+            raise InputError("fit", "--fit goes with --demand fitted")
+        fitted = load_fit(o.fit)
+        start, end = first or fitted.first, last or fitted.last
+        days = (end - start).days + 1
+        if days < 1:
+            raise InputError("to", "ends before --from")
+        spec = DemandSpec("fitted", fit=fitted.model_dump_json())
+        note = " (SYNTHETIC history)" if fitted.synthetic else ""
+        return spec, Period(start, days, f"fitted from {o.fit}{note}")
+    if o.history is None:
+        raise InputError("history", "--demand needs --history (or --fit with --demand fitted)")
+    spec, period, _ = history_demand(
+        scenario,
+        str(o.history),
+        o.mode,
+        first,
+        last,
+        mapping=str(o.mapping) if o.mapping else None,
+        skip_bad=o.skip_bad,
+    )
+    if o.mode == "replay":  # replay the warm-up day too: the day before the period, as recorded
+        spec = DemandSpec(**{**spec.__dict__, "first": period.start - dt.timedelta(days=1), "last": None})
+    return spec, period
 
 
 def results_table(result: ExperimentResult) -> Table:
@@ -239,8 +348,47 @@ def staff(
     write_rules: Annotated[
         Path | None, typer.Option("--write-rules", help="write the recommended staffing as a rules file")
     ] = None,
+    method: Annotated[
+        Method, typer.Option(help="kn: certified ranking and selection; greedy: the cost/service frontier")
+    ] = Method.kn,
+    objective: Annotated[
+        Objective, typer.Option(help="kn: cost (CNY a day, plus a penalty for missed targets) or on_time")
+    ] = Objective.cost,
+    delta_cny: Annotated[
+        float, typer.Option("--delta-cny", help="kn, cost: indifference zone, CNY a day")
+    ] = 100.0,
+    delta_points: Annotated[
+        float, typer.Option("--delta-points", help="kn, on_time: indifference zone, points of on-time share")
+    ] = 1.0,
+    penalty: Annotated[
+        float, typer.Option(help="kn, cost: CNY a day per point a target is missed by")
+    ] = 200.0,
+    alpha: Annotated[float, typer.Option(help="kn: 1 - probability of correct selection")] = 0.05,
+    n0: Annotated[int, typer.Option("--n0", help="kn: first-stage replications per candidate")] = 10,
+    max_replications: Annotated[int, typer.Option(help="kn: most replications per candidate")] = 60,
+    candidates: Annotated[int, typer.Option(help="kn: most candidates (base first)")] = 50,
+    history: Annotated[
+        Path | None, typer.Option(help="kn: bootstrap demand from this history's --train months")
+    ] = None,
+    train: Annotated[
+        str | None, typer.Option(help="kn with --history: training months YYYY-MM..YYYY-MM")
+    ] = None,
+    holdout: Annotated[
+        str | None, typer.Option(help="kn with --history: held-out months (default: the month after --month)")
+    ] = None,
 ) -> None:
-    """Search the cheapest staffing that meets the targets; print the cost/service frontier."""
+    """Choose the staffing: certified by KN ranking and selection (default), or the greedy frontier.
+
+    KN (Kim & Nelson 2001) with common random numbers picks, among head-count, bay and shift-pattern
+    candidates, one that is best within delta with probability >= 1 - alpha, choosing the
+    replications per candidate itself; the choice is then re-checked on held-out days."""
+    if method == Method.kn:
+        _certified(
+            scenario, target, base, season, month, days, seed, workers, policy, growth, objective,
+            delta_cny if objective == Objective.cost else delta_points, penalty, alpha, n0,
+            max_replications, candidates, history, train, holdout, json, write_rules,
+        )  # fmt: skip
+        return
     from rich.console import Console
 
     from scheduler.errors import InputError
@@ -310,6 +458,172 @@ def staff(
         raise typer.Exit(code=1)
 
 
+def _certified(
+    scenario: str,
+    target: list[str] | None,
+    base: str,
+    season: Season | None,
+    month: str | None,
+    days: int,
+    seed: int,
+    workers: int,
+    policy: PolicyName,
+    growth: float,
+    objective: Objective,
+    delta: float,
+    penalty: float,
+    alpha: float,
+    n0: int,
+    max_replications: int,
+    candidates: int,
+    history: Path | None,
+    train: str | None,
+    holdout: str | None,
+    json: bool,
+    write_rules: Path | None,
+) -> None:
+    from rich.console import Console
+
+    from scheduler.errors import InputError
+    from scheduler.scenarios import load_scenario
+    from simulation.arrivals import Period
+    from simulation.backtest import parse_range
+    from simulation.certify import Setting, candidate_rules, certify, next_month_period
+    from simulation.inputs import check_inputs
+    from simulation.sources import DemandSpec
+    from simulation.staffing import parse_target
+
+    err = Console(stderr=True)
+    try:
+        targets = [parse_target(t) for t in (target or ["on_time>=0.95"])]
+        if delta <= 0:
+            raise InputError(
+                "--delta-cny" if objective == Objective.cost else "--delta-points", "must be > 0"
+            )
+        if not 0 < alpha < 0.5:
+            raise InputError("--alpha", "must be in (0, 0.5)")
+        if not 2 <= n0 <= max_replications <= 1000:
+            raise InputError("--n0", "need 2 <= --n0 <= --max-replications <= 1000")
+        if not 2 <= candidates <= 500:
+            raise InputError("--candidates", "must be 2..500")
+        loaded = load_scenario(scenario)
+        [rules], period = check_inputs(
+            loaded, [base], days, month, season.value if season else None, growth, files=True
+        )
+        setting, check = Setting(period), Setting(next_month_period(period, days))
+        if history is not None:
+            tz = loaded.workshop.tz
+            from simulation.backtest import read_history
+
+            records = read_history(loaded, str(history))
+            dates = sorted({o.arrived_at.astimezone(tz).date() for o in records.orders})
+            t0, t1 = parse_range(train, "train") if train else (dates[0], dates[-1])
+            h0, h1 = parse_range(holdout, "holdout") if holdout else (check.period.start, dates[-1])
+            note = " (SYNTHETIC)" if records.synthetic else ""
+            setting = Setting(
+                Period(period.start, days, f"{period.label}, days bootstrapped from {t0}..{t1}{note}"),
+                DemandSpec("bootstrap", str(history), None, None, t0, t1),
+            )
+            check = Setting(
+                Period(h0, days, f"held out {h0}..{h1}, days bootstrapped{note}"),
+                DemandSpec("bootstrap", str(history), None, None, h0, h1),
+            )
+        with err.status("ranking and selection") as status:
+
+            def report(line: str) -> None:
+                status.update(line)
+
+            result = certify(
+                loaded,
+                rules,
+                setting,
+                check,
+                targets=targets,
+                kind=objective.value,
+                delta=delta,
+                penalty=penalty,
+                alpha=alpha,
+                n0=n0,
+                max_replications=max_replications,
+                limit=candidates,
+                seed=seed,
+                policy=policy.value,
+                growth=growth,
+                workers=workers,
+                progress=report,
+            )
+    except InputError as exc:
+        raise _fail(_flagged(exc)) from None
+    if write_rules is not None:
+        from simulation.rules import dump_rules
+
+        chosen = dict(candidate_rules(rules, candidates))[result.best]
+        chosen = chosen.model_copy(
+            update={"name": f"{rules.name}-certified"[:80], "description": result.best}
+        )
+        comment = (
+            f"Written by `bayplan staff` (KN, {result.objective}, delta {result.delta:g} {result.unit}, "
+            f"alpha {result.alpha:g}) for {result.scenario}, {result.period}.\nChange from {rules.name}: "
+            f"{result.best}."
+        )
+        write_rules.write_text(dump_rules(chosen, comment), encoding="utf-8")
+    if json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    _print_certified(result)
+
+
+def _print_certified(result: Certified) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Console()
+    unit = result.unit
+    sign = -1.0 if result.objective == "on_time" else 1.0
+    table = Table(
+        title=(
+            f"KN ranking and selection: {result.scenario}, {result.period}, objective {result.objective} "
+            f"({len(result.candidates)} candidates, {result.total_replications} replications, "
+            f"{result.seconds:.0f} s)"
+        ),
+        caption=f"mean objective ({unit}) over the replications each candidate got",
+    )
+    for col in ("candidate", "objective", "replications"):
+        table.add_column(col, justify="left" if col == "candidate" else "right")
+    for label in sorted(result.means, key=lambda x: result.means[x])[:12]:
+        style = "bold green" if label == result.best else None
+        table.add_row(
+            label, f"{sign * result.means[label]:,.1f}", str(result.replications[label]), style=style
+        )
+    out.print(table)
+    probability = 1 - result.alpha
+    if result.certified:
+        out.print(
+            f"Best with probability >= {probability:.2f} within delta = {result.delta:g} {unit}: "
+            f"[bold]{result.best}[/]."
+        )
+    else:
+        out.print(
+            f"Not certified: the replication budget ran out with {len(result.runners_up) + 1} candidates "
+            f"in contention; best so far: [bold]{result.best}[/]."
+        )
+    if result.runners_up:
+        out.print(f"Runners-up it could not separate (within delta): {', '.join(result.runners_up)}.")
+    out.print(f"Re-check on {result.holdout_period}:")
+    for c in result.holdout:
+        line = f"  {c.label}: {sign * c.mean:,.1f} [{sign * c.low:,.1f}, {sign * c.high:,.1f}] {unit}"
+        if c.versus_chosen is not None:
+            m, lo, hi = c.versus_chosen
+            line += f"; minus the chosen: {m:+,.1f} [{lo:+,.1f}, {hi:+,.1f}]"
+        out.print(line)
+    verdict = "holds" if result.holdout_holds else "does NOT hold"
+    out.print(
+        f"The choice {verdict} on the held-out days: no re-checked candidate is better than the chosen "
+        f"by more than delta at 95 % confidence." if result.holdout_holds else
+        f"The choice {verdict} on the held-out days: a re-checked candidate is better by more than delta."
+    )  # fmt: skip
+
+
 def _print_frontier(result: StaffingResult, max_steps: int) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -358,5 +672,8 @@ def _print_frontier(result: StaffingResult, max_steps: int) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    from cli.history import register as register_history
+
     app.command()(simulate)
     app.command()(staff)
+    register_history(app)

@@ -6,4 +6,7 @@ gate: errors name fields), replication (one replication: Job -> Outcome), runner
 process pool, Dask), design (run_experiment: rule sets x replications, common random numbers),
 results (the result models), experiment (the old import names), stats, report (HTML), staffing
 (cheapest staffing search), mmc (M/M/c validation), cli (`bayplan simulate`, `bayplan staff`).
+From the shop's own records: history (the CSV format, mapping file, loader), fit (the demand model
+with intervals), fit_report (HTML), sources (replay, bootstrap, fitted demand; CRN), backtest,
+selection (KN ranking and selection), certify (certified staffing over head count, bays, shifts).
 """

@@ -19,6 +19,7 @@ from simulation.replication import Job, Outcome
 from simulation.results import METRIC_UNITS, UNIT_BOUNDS, WAIT_EDGES, ExperimentResult, Metric, RuleSetResult
 from simulation.rules import StaffingRules
 from simulation.runners import run_jobs
+from simulation.sources import DemandSpec
 from simulation.stats import mean_ci
 
 #: Metrics compared pairwise with the first rule set.
@@ -33,6 +34,7 @@ def make_jobs(
     seed: int,
     policy: str,
     growth: float,
+    demand: DemandSpec | None = None,
 ) -> list[Job]:
     return [
         Job(
@@ -45,6 +47,7 @@ def make_jobs(
             period.days,
             policy,
             growth,
+            demand,
         )
         for r, rules in enumerate(rule_sets)
         for rep in range(replications)
@@ -132,8 +135,9 @@ def run_experiment(
     workers: int = 2,
     cluster: str | None = None,
     tick: Callable[[], None] = lambda: None,
+    demand: DemandSpec | None = None,
 ) -> ExperimentResult:
-    jobs = make_jobs(scenario, rule_sets, period, replications, seed, policy, growth)
+    jobs = make_jobs(scenario, rule_sets, period, replications, seed, policy, growth, demand)
     began = time.perf_counter()
     outcomes, backend = run_jobs(jobs, tick, workers, cluster)
     wall = time.perf_counter() - began

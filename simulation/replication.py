@@ -23,6 +23,7 @@ from simulation.policies import POLICIES
 from simulation.replay import plan_day, planning_workshop
 from simulation.results import WAIT_EDGES
 from simulation.rules import StaffingRules
+from simulation.sources import DaySource, DemandSpec, make_source
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Job:
     days: int
     policy: str
     growth: float
+    demand: DemandSpec | None = None  # None: the scenario's demand tables (arrivals.HistoryDemand)
 
 
 @dataclass
@@ -58,7 +60,7 @@ def _scenario(path: str) -> Scenario:
 
 def simulate_days(
     layout: Layout,
-    demand: HistoryDemand,
+    demand: HistoryDemand | DaySource,
     rules: StaffingRules,
     *,
     seed: int,
@@ -99,7 +101,11 @@ def run_job(job: Job) -> Outcome:
     scenario = _scenario(job.scenario)
     rules = StaffingRules.model_validate(job.rules)
     layout = compile_layout(scenario, rules)
-    demand = HistoryDemand(scenario, job.growth)
+    demand = (
+        HistoryDemand(scenario, job.growth)
+        if job.demand is None
+        else make_source(job.demand, scenario, job.growth)
+    )
     shop, vehicles, m0, m1 = simulate_days(
         layout,
         demand,

@@ -383,6 +383,7 @@ def test_staff_write_rules_says_so_and_fails_when_nothing_meets_the_targets(tmp_
     out = tmp_path / "recommended.toml"
     args = ["staff", "dealer-2011", "--target", "waiter_wait_p90<=0", "--days", "1", "--replications", "2",
             "--workers", "1", "--max-steps", "0", "--write-rules", str(out)]  # fmt: skip
+    args += ["--method", "greedy"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1, result.output
     assert not out.exists()

@@ -1,0 +1,214 @@
+"""`bayplan history fit` and `bayplan backtest`: the shop's own history (registered by cli.simulate).
+
+Heavy imports (numpy, scipy, SimPy, matplotlib) are deferred to the commands.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from scheduler.errors import InputError
+    from simulation.backtest import Backtest
+    from simulation.fit import Fit
+
+history_app = typer.Typer(help="The shop's own history: fit a demand model to it.", no_args_is_help=True)
+
+
+class Mode(StrEnum):
+    replay = "replay"
+    bootstrap = "bootstrap"
+    fitted = "fitted"
+
+
+FLAGS = {"history": "HISTORY", "mapping": "--mapping", "train": "--train", "test": "--test", "fit": "--fit"}
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"bayplan: error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def _said(exc: InputError) -> str:
+    flag = FLAGS.get(exc.field.split("[", 1)[0]) if exc.source is None else None
+    return str(exc) if flag is None else f"{flag}: {exc.reason}"
+
+
+@history_app.command("fit")
+def fit_command(
+    scenario: Annotated[str, typer.Argument(help="bundled scenario name or scenario directory")],
+    history: Annotated[Path, typer.Argument(help="history CSV (or .csv.gz), one row per repair order")],
+    out: Annotated[Path | None, typer.Option(help="write the fit as TOML (for simulate --fit)")] = None,
+    report: Annotated[Path | None, typer.Option(help="write the HTML fit report here")] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="mapping file (TOML): columns and service codes")
+    ] = None,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="leave bad rows out (and count them)")] = False,
+    json: Annotated[bool, typer.Option("--json", help="print the fit as JSON")] = False,
+) -> None:
+    """Fit arrival rates, shares, work content per service and efficiency per grade, with intervals."""
+    from scheduler.errors import InputError
+    from scheduler.scenarios import load_scenario
+    from simulation.backtest import read_history
+    from simulation.fit import dump_fit, fit_history
+
+    try:
+        loaded = load_scenario(scenario)
+        records = read_history(loaded, str(history), str(mapping) if mapping else None, skip_bad)
+        if not records.orders:
+            raise InputError("history", "no orders to fit")
+        fit = fit_history(records, loaded)
+    except InputError as exc:
+        raise _fail(_said(exc)) from None
+    if records.skipped:
+        typer.echo(
+            f"bayplan: skipped {len(records.skipped)} bad row(s) (first: {records.skipped[0]})", err=True
+        )
+    if out is not None:
+        note = "SYNTHETIC history: " if fit.synthetic else ""
+        comment = (
+            f"Fit by `bayplan history fit {scenario} {history}` "
+            f"({note}{fit.orders} rows, {fit.first}..{fit.last})."
+        )
+        out.write_text(dump_fit(fit, comment), encoding="utf-8")
+    if report is not None:
+        from simulation.fit_report import render_fit_html
+
+        report.write_text(render_fit_html(fit, records, loaded), encoding="utf-8")
+    if json:
+        typer.echo(fit.model_dump_json(indent=2, exclude={"services": {"__all__": {"quantiles"}}}))
+        return
+    _print_fit(fit, len(records.skipped))
+
+
+def _print_fit(fit: Fit, skipped: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    label = " [bold red]SYNTHETIC history[/]" if fit.synthetic else ""
+    out = Console()
+    out.print(
+        f"Fit of {fit.source}{label}: {fit.orders:,} rows "
+        f"({fit.repairs:,} repair orders, {skipped} skipped), "
+        f"{fit.days} days {fit.first}..{fit.last} ({fit.seconds:.2f} s)"
+    )
+    for name in ("booked_share", "kept_rate", "waiter_share", "fleet_share"):
+        e = getattr(fit, name)
+        out.print(f"  {name.replace('_', ' ')}: {e.value:.1%} [{e.low:.1%}, {e.high:.1%}] n={e.n:,}")
+    rates = ", ".join(f"{m} {e.value:.1f} [{e.low:.1f}, {e.high:.1f}]" for m, e in fit.monthly_rate.items())
+    out.print(f"  repair orders a day: {rates}")
+    eff = ", ".join(
+        f"{g} {e.value:.2f} [{e.low:.2f}, {e.high:.2f}] n={e.n}" for g, e in fit.efficiency.items()
+    )
+    out.print(f"  efficiency: {eff}")
+    table = Table(caption="work content: clocked minutes x the grade's fitted efficiency; mean [95 % CI]")
+    for col in ("service", "distribution", "mean minutes", "n", "standard", "share", "why"):
+        table.add_column(col, justify="left" if col in ("service", "why", "distribution") else "right")
+    for code, sf in fit.services.items():
+        table.add_row(
+            code,
+            sf.distribution,
+            f"{sf.mean_minutes:.1f} [{sf.mean_low:.1f}, {sf.mean_high:.1f}]",
+            f"{sf.n:,}",
+            f"{sf.standard_minutes:.0f}",
+            f"{sf.share.value:.1%}",
+            sf.why,
+        )
+    out.print(table)
+
+
+def backtest_command(
+    scenario: Annotated[
+        str, typer.Argument(help="bundled scenario name or scenario directory")
+    ] = "dealer-2011",
+    history: Annotated[
+        Path | None, typer.Option(help="history CSV (default: the scenario's bundled one)")
+    ] = None,
+    train: Annotated[str, typer.Option(help="training months, e.g. 2011-01..2011-04")] = "2011-01..2011-04",
+    test: Annotated[str, typer.Option(help="test months, e.g. 2011-05..2011-06")] = "2011-05..2011-06",
+    rules: Annotated[str, typer.Option(help="the staffing that was in place")] = "current",
+    demand: Annotated[
+        Mode, typer.Option(help="fitted (from the training months), bootstrap or replay")
+    ] = Mode.fitted,
+    replications: Annotated[int, typer.Option(help="replications")] = 20,
+    seed: Annotated[int, typer.Option(help="seed")] = 1,
+    workers: Annotated[int, typer.Option(help="local worker processes")] = 2,
+    mapping: Annotated[Path | None, typer.Option(help="mapping file (TOML)")] = None,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="leave bad rows out")] = False,
+    json: Annotated[bool, typer.Option("--json", help="print the back-test as JSON")] = False,
+) -> None:
+    """Fit on the training months, simulate the test months, compare with what they recorded."""
+    from scheduler.errors import InputError
+    from scheduler.scenarios import load_scenario
+    from simulation.backtest import BacktestInputs, backtest, parse_range
+    from simulation.rules import load_rules
+
+    try:
+        if not 2 <= replications <= 1000:
+            raise InputError("--replications", "must be 2..1000")
+        loaded = load_scenario(scenario)
+        path = history or default_history(loaded.path)
+        result = backtest(
+            loaded,
+            load_rules(loaded, rules, field="--rules"),
+            str(path),
+            BacktestInputs(parse_range(train, "train"), parse_range(test, "test"), demand.value),
+            replications=replications,
+            seed=seed,
+            workers=workers,
+            mapping=str(mapping) if mapping else None,
+            skip_bad=skip_bad,
+        )
+    except InputError as exc:
+        raise _fail(_said(exc)) from None
+    if json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    typer.echo(backtest_markdown(result))
+
+
+def default_history(scenario_path: Path) -> Path:
+    from scheduler.errors import InputError
+
+    found = sorted(scenario_path.glob("history*.csv*"))
+    if not found:
+        raise InputError("history", f"no history file in {scenario_path}: give --history")
+    return found[0]
+
+
+def backtest_markdown(b: Backtest) -> str:
+    from simulation.units import format_value
+
+    units = {
+        "served_per_day": "vehicles",
+        "on_time": "share",
+        "time_in_shop_p50": "min",
+        "time_in_shop_p90": "min",
+    }
+    label = " (SYNTHETIC history)" if b.synthetic else ""
+    lines = [
+        f"Back-test{label}: {b.scenario}, rules {b.rules}, demand {b.demand}; "
+        f"trained on {b.train[0]}..{b.train[1]} (level {b.level:.1f} orders a day), "
+        f"tested on {b.test[0]}..{b.test[1]}; {b.replications} replications, "
+        f"seed {b.seed} ({b.seconds:.1f} s)",
+        "",
+        "| metric | recorded | simulated mean [95 % CI] | 95 % of replications | recorded inside |",
+        "|---|---|---|---|---|",
+    ]
+    for r in b.rows:
+        u = units[r.metric]
+        lines.append(
+            f"| {r.metric.replace('_', ' ')} | {format_value(r.recorded, u)} | {format_value(r.mean, u)} "
+            f"[{format_value(r.low, u)}, {format_value(r.high, u)}] | {format_value(r.range_low, u)} .. "
+            f"{format_value(r.range_high, u)} | {'yes' if r.inside else 'no'} |"
+        )
+    return "\n".join(lines)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(history_app, name="history")
+    app.command("backtest")(backtest_command)

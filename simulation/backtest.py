@@ -1,0 +1,222 @@
+"""Demand from a history file, and the back-test: fit on training months, simulate the test months
+with the staffing that was in place, compare with what the test months recorded.
+
+The recorded figures are measured as the simulator measures its own (`replication.measure`):
+vehicles finished a day; on-time share of the vehicles promised within the window (finished by
+the promise); time in shop p50/p90 of the vehicles that arrived in the window (multi-day stages
+left out, unfinished ones counted to the end of the window). The simulated figures come with a
+95 % confidence interval of their mean and the 95 % range of the replications (where one
+month's realisation should fall if the model is right): "inside" says whether the record does.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from scheduler.errors import InputError
+from scheduler.scenarios import Scenario
+from simulation.arrivals import Period
+from simulation.design import make_jobs
+from simulation.fit import Fit, fit_history
+from simulation.history import History, load_history, load_mapping
+from simulation.rules import StaffingRules
+from simulation.runners import run_jobs
+from simulation.sources import MODES, DemandSpec
+from simulation.stats import mean_ci
+
+_RANGE = re.compile(r"^\s*(\d{4}-\d{2}(?:-\d{2})?)\s*(?:\.\.\s*(\d{4}-\d{2}(?:-\d{2})?))?\s*$")
+COMPARED = ("served_per_day", "on_time", "time_in_shop_p50", "time_in_shop_p90")
+
+
+def parse_range(text: str, field: str) -> tuple[dt.date, dt.date]:
+    """'2011-01..2011-04', '2011-05', '2011-05-03..2011-05-09' -> (first day, last day)."""
+    match = _RANGE.match(text)
+    if match is None:
+        raise InputError(field, f"expected YYYY-MM[..YYYY-MM] or YYYY-MM-DD[..YYYY-MM-DD], got {text!r}")
+    a, b = match.group(1), match.group(2) or match.group(1)
+    try:
+        first = dt.date.fromisoformat(a if len(a) == 10 else a + "-01")
+        if len(b) == 10:
+            last = dt.date.fromisoformat(b)
+        else:
+            y, m = int(b[:4]), int(b[5:7])
+            last = dt.date(y, m, calendar.monthrange(y, m)[1])
+    except ValueError as exc:
+        raise InputError(field, f"not a date: {exc}") from None
+    if last < first:
+        raise InputError(field, f"ends before it starts: {text!r}")
+    return first, last
+
+
+def read_history(
+    scenario: Scenario, path: str, mapping: str | None = None, skip_bad: bool = False
+) -> History:
+    return load_history(
+        path,
+        mapping=load_mapping(mapping) if mapping else None,
+        services=[s.code for s in scenario.workshop.services],
+        skip_bad=skip_bad,
+    )
+
+
+def history_demand(
+    scenario: Scenario,
+    path: str,
+    mode: str,
+    first: dt.date | None = None,
+    last: dt.date | None = None,
+    *,
+    mapping: str | None = None,
+    skip_bad: bool = False,
+    history: History | None = None,
+) -> tuple[DemandSpec, Period, History]:
+    """The demand spec and the simulated period (`first`..`last`, default the history's span)."""
+    if mode not in MODES:
+        raise InputError("demand", f"expected one of {', '.join(MODES)}, got {mode!r}")
+    history = history or read_history(scenario, path, mapping, skip_bad)
+    if not history.orders:
+        raise InputError("history", "no orders in the history")
+    tz = scenario.workshop.tz
+    dates = [o.arrived_at.astimezone(tz).date() for o in history.orders]
+    start, end = first or min(dates), last or max(dates)
+    fit_json = fit_history(history, scenario).model_dump_json() if mode == "fitted" else None
+    spec = DemandSpec(mode, str(path), mapping, fit_json, None, None, None, skip_bad)
+    days = (end - start).days + 1
+    label = f"{mode} of {path}{' (SYNTHETIC)' if history.synthetic else ''}"
+    return spec, Period(start, days, label), history
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metric: str
+    recorded: float
+    mean: float
+    low: float
+    high: float
+    range_low: float
+    range_high: float
+    inside: bool
+
+
+class Backtest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scenario: str
+    history: str
+    synthetic: bool
+    rules: str
+    demand: str
+    train: tuple[dt.date, dt.date]
+    test: tuple[dt.date, dt.date]
+    replications: int
+    seed: int
+    level: float
+    rows: list[Row]
+    seconds: float
+
+
+def recorded_metrics(history: History, scenario: Scenario, first: dt.date, last: dt.date) -> dict[str, float]:
+    tz = scenario.workshop.tz
+    w0 = dt.datetime.combine(first, dt.time(0), tzinfo=tz)
+    w1 = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    days = (last - first).days + 1
+    multi = set(scenario.demand.promise.multi_day)
+    kept = [o for o in history.orders if o.kept]
+    out: dict[str, float] = {}
+    if any(o.finished_at for o in kept):
+        out["served_per_day"] = sum(1 for o in kept if o.finished_at and w0 <= o.finished_at < w1) / days
+    due = [o for o in kept if o.promised_at and w0 <= o.promised_at < w1]
+    if due and any(o.finished_at for o in due):
+        out["on_time"] = sum(
+            1 for o in due if o.finished_at and o.promised_at and o.finished_at <= o.promised_at
+        ) / len(due)
+    arrived = [o for o in kept if w0 <= o.arrived_at < w1 and o.service not in multi]
+    if arrived and any(o.finished_at for o in arrived):
+        shop = [((o.finished_at or w1) - o.arrived_at).total_seconds() / 60 for o in arrived]
+        out["time_in_shop_p50"] = float(np.percentile(shop, 50))
+        out["time_in_shop_p90"] = float(np.percentile(shop, 90))
+    return out
+
+
+@dataclass(frozen=True)
+class BacktestInputs:
+    train: tuple[dt.date, dt.date]
+    test: tuple[dt.date, dt.date]
+    mode: str = "fitted"
+
+
+def backtest(
+    scenario: Scenario,
+    rules: StaffingRules,
+    path: str,
+    inputs: BacktestInputs,
+    *,
+    replications: int = 20,
+    seed: int = 1,
+    workers: int = 2,
+    policy: str = "fcfs",
+    mapping: str | None = None,
+    skip_bad: bool = False,
+) -> Backtest:
+    began = time.perf_counter()
+    history = read_history(scenario, path, mapping, skip_bad)
+    tz = scenario.workshop.tz
+    train = history.between(*inputs.train, tz)
+    if not train.orders:
+        raise InputError("train", "no orders recorded in the training months")
+    fit: Fit = fit_history(train, scenario)
+    level = fit.level()
+    if inputs.mode == "fitted":
+        spec = DemandSpec("fitted", fit=fit.model_dump_json(), level=level)
+    else:
+        # bootstrap draws from the training days only; replay runs the test days as recorded.
+        first, last = inputs.train if inputs.mode == "bootstrap" else inputs.test
+        if inputs.mode == "replay":  # the warm-up day before the test months is replayed too
+            first -= dt.timedelta(days=1)
+        spec = DemandSpec(inputs.mode, str(path), mapping, None, first, last, None, skip_bad)
+    first, last = inputs.test
+    period = Period(first, (last - first).days + 1, f"back-test {first}..{last}")
+    jobs = make_jobs(scenario, [rules], period, replications, seed, policy, 1.0, spec)
+    outcomes, _ = run_jobs(jobs, lambda: None, workers)
+    recorded = recorded_metrics(history, scenario, first, last)
+    rows = []
+    for name in COMPARED:
+        if name not in recorded:
+            continue
+        values = [o.metrics[name] for o in outcomes]
+        mean, low, high = mean_ci(values)
+        lo, hi = (float(x) for x in np.percentile(values, [2.5, 97.5]))
+        rows.append(
+            Row(
+                metric=name,
+                recorded=recorded[name],
+                mean=mean,
+                low=low,
+                high=high,
+                range_low=lo,
+                range_high=hi,
+                inside=lo <= recorded[name] <= hi,
+            )
+        )
+    return Backtest(
+        scenario=scenario.name,
+        history=str(path),
+        synthetic=history.synthetic,
+        rules=rules.name,
+        demand=inputs.mode,
+        train=inputs.train,
+        test=inputs.test,
+        replications=replications,
+        seed=seed,
+        level=level,
+        rows=rows,
+        seconds=time.perf_counter() - began,
+    )
