@@ -15,7 +15,7 @@ from scheduler.scenarios import load_scenario
 from simulation.history import load_history, load_mapping, read_history, write_history
 from simulation.sources import sample_orders
 
-BUNDLED = Path(__file__).resolve().parents[1] / "scenarios" / "dealer-2011" / "history-2011H1.csv.gz"
+BUNDLED = Path(__file__).resolve().parents[2] / "scenarios" / "dealer-2011" / "history-2011H1.csv.gz"
 CODES = ["LUBE", "MAINT", "MINOR", "ACC-BODY"]
 
 GOOD = """order_id,arrived_at,service,booked,waiter,fleet_partner,promised_at,clocked_minutes,technician
