@@ -19,26 +19,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from scheduler.compiler import CompiledDay, compile_request
-from scheduler.contract import Assignment, Booking, Kpis, Plan, PlanOptions, PlanRequest, Unassigned, Workshop
+from scheduler.contract import Assignment, Booking, Plan, PlanOptions, PlanRequest, Unassigned, Workshop
 from scheduler.dispatch import dispatch
 from scheduler.errors import InputError
-from scheduler.kpis import compute_kpis
+from scheduler.kpis import NO_KPIS, compute_kpis
 from scheduler.planning import make_plan, to_plan
 from scheduler.validator import Violation, validate_plan
 
 logger = logging.getLogger("bayplan")
-
-_NO_KPIS = Kpis(
-    bookings=0,
-    placed=0,
-    on_time=0,
-    late=0,
-    total_lateness_minutes=0,
-    waiter_lateness_minutes=0,
-    overtime_minutes=0,
-    technician_utilisation=0.0,
-    bay_utilisation=0.0,
-)
 
 
 def _unplannable(workshop: Workshop, date: dt.date, bookings: Sequence[Booking]) -> dict[str, str]:
@@ -83,7 +71,7 @@ def witness_breaks(
         solve_seconds=0.0,
         assignments=[a for _, w in witnessed for a in w],
         unassigned=[],
-        kpis=_NO_KPIS,
+        kpis=NO_KPIS,
     )
     for v in validate_plan(request, witness):
         if v.booking is not None and v.message not in reasons[v.booking]:

@@ -7,6 +7,19 @@ import datetime as dt
 from scheduler.clock import DayClock
 from scheduler.contract import Assignment, Kpis, Plan, PlanRequest
 
+NO_KPIS = Kpis(
+    bookings=0,
+    placed=0,
+    on_time=0,
+    late=0,
+    total_lateness_minutes=0,
+    waiter_lateness_minutes=0,
+    overtime_minutes=0,
+    technician_utilisation=0.0,
+    bay_utilisation=0.0,
+)
+"""The KPIs of a plan that places nothing."""
+
 
 def elapsed_minutes(start: dt.datetime, end: dt.datetime) -> int:
     """Real minutes between two aware times; in UTC, because Python subtracts two datetimes of the

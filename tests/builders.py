@@ -10,13 +10,13 @@ from scheduler.clock import FixedClock
 from scheduler.contract import (
     Assignment,
     Booking,
-    Kpis,
     Plan,
     PlanOptions,
     PlanRequest,
     Unassigned,
     Workshop,
 )
+from scheduler.kpis import NO_KPIS
 
 TZ = "Asia/Shanghai"
 NOW = dt.datetime(2026, 11, 23, 17, 30, tzinfo=ZoneInfo(TZ))
@@ -25,18 +25,6 @@ DAY = (NOW + dt.timedelta(days=1)).date()  # tomorrow by that clock: a Tuesday
 DATE = DAY.isoformat()
 WORKSHOP_ID = "ws-small"
 SHIFT: dict[str, Any] = {"start": "08:00", "end": "17:00", "breaks": [{"start": "12:00", "end": "13:00"}]}
-
-ZERO_KPIS = Kpis(
-    bookings=0,
-    placed=0,
-    on_time=0,
-    late=0,
-    total_lateness_minutes=0,
-    waiter_lateness_minutes=0,
-    overtime_minutes=0,
-    technician_utilisation=0.0,
-    bay_utilisation=0.0,
-)
 
 
 def fixed_clock() -> FixedClock:
@@ -220,7 +208,7 @@ def plan(
         solve_seconds=0.0,
         assignments=assignments,
         unassigned=unassigned or [],
-        kpis=ZERO_KPIS,
+        kpis=NO_KPIS,
     )
 
 
