@@ -159,7 +159,7 @@ class JobRunner:
         for state in self._lanes.values():
             state.slots = [_Slot() for _ in range(state.lane.processes)]
         self._jobs: OrderedDict[str, Job] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a future done at once calls back under it
         self._closed = False
 
     def lane_of(self, kind: str) -> str:

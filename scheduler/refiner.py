@@ -46,7 +46,7 @@ class OfferRefiner:
         self.exact_seconds = exact_seconds
         self.most_wanted = most_wanted
         self.deliver = deliver
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a future done at once calls back under it
         self._wanted: dict[Key, _Job] = {}
         self._running: Future[list[Offer]] | None = None
         self._pool: ProcessPoolExecutor | None = None
