@@ -26,6 +26,7 @@ from scheduler.day_plans import DayPlanner
 from scheduler.jobs import JobRunner, Lane
 from scheduler.keys import KeyStore
 from scheduler.service import PlanningService
+from scheduler.shopfloor import ShopFloor
 from scheduler.storage import Store
 
 logger = logging.getLogger("bayplan")
@@ -64,6 +65,7 @@ def create_app(
         responses=errors.ERRORS,
     )
     app.state.services = Services(service, DayPlanner(service, runner), runner, keys, clock, secure)
+    app.state.shopfloor = ShopFloor(service)
     errors.install(app)
 
     @app.get("/health")

@@ -97,6 +97,7 @@ class KeyIn(BaseModel):
     role: Role
     workshops: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=100)
     label: str | None = Field(default=None, max_length=200)
+    technician: Identifier | None = Field(default=None, description="a technician key's technician")
 
 
 class KeyView(BaseModel):
@@ -177,3 +178,20 @@ def _key_fields(info: KeyInfo) -> dict[str, object]:
 
 def slot_list(offers: list[Offer]) -> list[Slot]:
     return [Slot(drop_off=o.drop_off, promised=o.promised) for o in offers]
+
+
+class ClockIn(BaseModel):
+    """A shop-floor clock event, or (`action` "correct") a foreman's correction of one."""
+
+    model_config = {"extra": "forbid"}
+    action: Literal["start", "pause", "resume", "finish", "correct"]
+    booking: Identifier | None = None
+    operation: int | None = Field(
+        default=None, ge=0, le=19, description="index into the service's operations"
+    )
+    technician: Identifier | None = None
+    at: Moment | None = Field(default=None, description="when it happened (timezone-aware)")
+    corrects: int | None = Field(default=None, ge=1, description="correct: the id of the event corrected")
+    corrected_action: Literal["start", "pause", "resume", "finish"] | None = Field(
+        default=None, description="correct: the event's action as it should have been"
+    )

@@ -34,6 +34,7 @@ class Role(StrEnum):
     foreman = "foreman"  # day plans and re-plans, reading bookings
     manager = "manager"  # workshop set-up and simulations
     admin = "admin"  # keys, and everything else
+    technician = "technician"  # shop-floor clocking as the key's one technician
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class KeyInfo:
     label: str | None
     created_at: dt.datetime
     revoked_at: dt.datetime | None = None
+    technician: str | None = None
+    """A technician key's technician (api_keys.technician_id): it clocks only as them."""
 
     def may_act_on(self, workshop_id: str) -> bool:
         return ALL_WORKSHOPS in self.workshops or workshop_id in self.workshops
@@ -76,7 +79,10 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 
 def _info(row: ApiKeyRow) -> KeyInfo:
-    return KeyInfo(row.id, Role(row.role), tuple(row.workshops), row.label, row.created_at, row.revoked_at)
+    return KeyInfo(
+        row.id, Role(row.role), tuple(row.workshops), row.label, row.created_at, row.revoked_at,
+        row.technician_id,
+    )  # fmt: skip
 
 
 class KeyStore:
@@ -89,7 +95,9 @@ class KeyStore:
         self._sessions: dict[str, tuple[float, KeyInfo | None, dt.datetime]] = {}
         self._lock = threading.Lock()
 
-    def create(self, role: str, workshops: list[str], label: str | None = None) -> tuple[str, KeyInfo]:
+    def create(
+        self, role: str, workshops: list[str], label: str | None = None, technician: str | None = None
+    ) -> tuple[str, KeyInfo]:
         """A new key: the plaintext is returned here once and never stored."""
         try:
             chosen = Role(role)
@@ -101,12 +109,17 @@ class KeyStore:
         for w in workshops:
             if not w or len(w) > 64:
                 raise InputError("workshops", f"bad workshop id {w!r}")
+        if (chosen is Role.technician) != (technician is not None):
+            raise InputError("technician", "a technician key, and only one, names its technician")
+        if chosen is Role.technician and (len(set(workshops)) != 1 or ALL_WORKSHOPS in workshops):
+            raise InputError("workshops", "a technician key is for exactly one workshop")
         key = PREFIX + secrets.token_urlsafe(32)
         key_id, created_at = secrets.token_hex(6), self.clock.now()
         with self.store.transaction() as session:
             row = keys_db.add_key(
                 session, key_id, _hash(key), chosen.value, sorted(set(workshops)), label, created_at
             )
+            row.technician_id = technician
         return key, _info(row)
 
     def verify(self, key: str) -> KeyInfo | None:

@@ -24,7 +24,7 @@ def create_key(body: KeyIn, keys: KeysDep, key: AdminKey) -> KeyOut:
     if key is not None and not key.covers(body.workshops):
         outside = [w for w in body.workshops if not key.may_act_on(w)]
         raise HTTPException(403, f"this key may not create keys for workshop {outside[0]!r}")
-    made, info = _on(keys).create(body.role, body.workshops, body.label)
+    made, info = _on(keys).create(body.role, body.workshops, body.label, body.technician)
     return key_out(made, info)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -47,6 +47,8 @@ class ApiKeyRow(Base):
     label: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    technician_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """A technician key's technician: it clocks only as them."""
 
 
 class SessionRow(Base):
@@ -79,3 +81,32 @@ class PlanRow(Base):
     body: Mapped[str] = mapped_column(Text)
     basis: Mapped[str | None] = mapped_column(Text, nullable=True)
     """The day's version the plan was made for (bookings and workshop): the plan is stale once it differs."""
+
+
+class ClockEventRow(Base):
+    """A shop-floor clock event (append-only: a correction is a new row naming the one it corrects)."""
+
+    __tablename__ = "clock_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    booking_id: Mapped[str] = mapped_column(String(64))
+    operation: Mapped[int] = mapped_column(Integer)
+    technician: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    corrected_action: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    corrects: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class PromiseRiskRow(Base):
+    """When a booking's projected end first went past its promise (cleared once it is back on time)."""
+
+    __tablename__ = "promise_risks"
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), primary_key=True)
+    booking_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

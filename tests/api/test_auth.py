@@ -43,6 +43,14 @@ ROUTES: list[tuple[str, str, object, set[str]]] = [
     ("POST", "/v1/plan", "plan-request", {"foreman"}),
     ("GET", "/v1/jobs/J0", None, {"foreman", "manager"}),
     ("POST", "/v1/simulations", {"scenario": "no-such-scenario"}, {"manager"}),  # 422 once admitted
+    (
+        "POST",
+        f"{W}/clock",
+        {"action": "start", "booking": "BK-unknown", "operation": 0, "technician": "t", "at": AT8},
+        {"foreman"},
+    ),
+    ("GET", f"{W}/days/{DAY}/events", None, {"foreman", "manager"}),
+    ("GET", f"{W}/days/{DAY}/status", None, {"foreman", "manager"}),
     ("GET", "/v1/keys", None, set()),
     ("POST", "/v1/keys", {"role": "booking", "workshops": ["tiny"]}, set()),
     ("DELETE", "/v1/keys/unknown", None, set()),

@@ -1,0 +1,82 @@
+"""Shop-floor clocking: clock events (technicians as themselves, foremen for anyone), the day's
+audit trail of events and corrections, and the live day."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from pydantic import BaseModel
+
+from api.auth import require
+from api.schemas import ClockIn, InputProblem
+from scheduler.clocking import BookingStatus, ClockEvent, DayStatus
+from scheduler.contract import Day, Moment
+from scheduler.errors import InputError
+from scheduler.keys import KeyInfo, Role
+from scheduler.shopfloor import ShopFloor
+
+router = APIRouter(prefix="/v1/workshops", tags=["shop floor"])
+
+ClockKey = Annotated[KeyInfo | None, Depends(require(Role.technician, Role.foreman))]
+EventsKey = Annotated[KeyInfo | None, Depends(require(Role.foreman, Role.manager))]
+StatusKey = Annotated[KeyInfo | None, Depends(require(Role.foreman, Role.manager, Role.technician))]
+
+
+def _shopfloor(request: Request) -> ShopFloor:
+    found: ShopFloor = request.app.state.shopfloor
+    return found
+
+
+ShopFloorDep = Annotated[ShopFloor, Depends(_shopfloor)]
+
+
+class Clocked(BaseModel):
+    event: ClockEvent
+    booking: BookingStatus
+
+
+@router.post(
+    "/{workshop_id}/clock",
+    status_code=201,
+    responses={
+        200: {"model": Clocked, "description": "a replay: this API key sent this event with this key"},
+        409: {"description": "an impossible transition, with the reason"},
+        422: {"model": InputProblem, "description": "a bad body, or an `Idempotency-Key` reused"},
+    },
+)
+def clock(
+    workshop_id: str,
+    body: ClockIn,
+    response: Response,
+    shopfloor: ShopFloorDep,
+    key: ClockKey,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> Clocked:
+    if key is not None and key.role is Role.technician:
+        if body.action == "correct":
+            raise HTTPException(403, "only a foreman corrects clock events")
+        if body.technician != key.technician:
+            raise HTTPException(403, f"this key clocks only as technician {key.technician!r}")
+    if body.action == "correct" and body.corrects is None:
+        raise InputError("corrects", "a correction names the event it corrects")
+    if body.action != "correct" and (body.corrects is not None or body.corrected_action is not None):
+        raise InputError("corrects", "only a correction names another event")
+    event, status, created = shopfloor.clock(
+        workshop_id, body.model_dump(exclude_unset=True), idempotency_key, None if key is None else key.id
+    )
+    if not created:
+        response.status_code = 200
+    return Clocked(event=event, booking=status)
+
+
+@router.get("/{workshop_id}/days/{date}/events")
+def day_events(workshop_id: str, date: Day, shopfloor: ShopFloorDep, _: EventsKey) -> list[ClockEvent]:
+    return shopfloor.events(workshop_id, date)
+
+
+@router.get("/{workshop_id}/days/{date}/status")
+def day_status(
+    workshop_id: str, date: Day, shopfloor: ShopFloorDep, _: StatusKey, now: Moment | None = None
+) -> DayStatus:
+    return shopfloor.status(workshop_id, date, now)

@@ -1,0 +1,386 @@
+"""Shop-floor clocking, pure: clock events replayed into each operation's and technician's state
+(refusing impossible transitions with the reason), and the live day projected from that state and
+the live plan. No I/O and no clock: "now" is always an argument."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel
+
+from scheduler.contract import Booking, Plan, Workshop, hhmm_minutes
+
+Action = Literal["start", "pause", "resume", "finish"]
+ACTIONS: tuple[str, ...] = ("start", "pause", "resume", "finish")
+OpState = Literal["not_started", "in_progress", "paused", "done"]
+BookingState = Literal["not_arrived", "waiting", "in_progress", "paused", "done"]
+TechState = Literal["idle", "working", "on_break", "off_shift"]
+
+
+class Impossible(RuntimeError):
+    """A clock event that cannot have happened (409 with the reason)."""
+
+
+class ClockEvent(BaseModel):
+    """One recorded event (append-only). A correction (`action` "correct") names the event it
+    corrects and carries the corrected fields in full."""
+
+    id: int
+    booking: str
+    operation: int
+    technician: str
+    action: Literal["start", "pause", "resume", "finish", "correct"]
+    corrected_action: Action | None = None
+    at: AwareDatetime
+    corrects: int | None = None
+    recorded_at: AwareDatetime
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class Effective:
+    """An event as it stands after its corrections."""
+
+    id: int
+    booking: str
+    operation: int
+    technician: str
+    action: Action
+    at: dt.datetime
+
+
+def effective(events: Iterable[ClockEvent]) -> list[Effective]:
+    """The day's events with the newest correction of each applied, by time (then id)."""
+    originals: dict[int, ClockEvent] = {}
+    corrections: dict[int, ClockEvent] = {}
+    for e in sorted(events, key=lambda e: e.id):
+        if e.action == "correct":
+            corrections[root(e.corrects, originals, corrections)] = e  # newest wins
+        else:
+            originals[e.id] = e
+    out: list[Effective] = []
+    for ident, e in originals.items():
+        c = corrections.get(ident)
+        if c is None:
+            out.append(Effective(ident, e.booking, e.operation, e.technician, e.action, e.at))  # type: ignore[arg-type]
+        else:
+            assert c.corrected_action is not None
+            out.append(Effective(ident, c.booking, c.operation, c.technician, c.corrected_action, c.at))
+    return sorted(out, key=lambda e: (e.at, e.id))
+
+
+def root(
+    target: int | None, originals: Mapping[int, ClockEvent], corrections: Mapping[int, ClockEvent]
+) -> int:
+    """The original event a correction (of a correction...) refers to."""
+    if target is None:
+        raise ValueError("a correction names the event it corrects")
+    by_id = {c.id: c for c in corrections.values()}
+    while target in by_id and target not in originals:
+        following = by_id[target].corrects
+        if following is None:
+            break
+        target = following
+    return target
+
+
+@dataclass
+class OpTrack:
+    state: OpState = "not_started"
+    technician: str | None = None
+    actual_start: dt.datetime | None = None
+    actual_end: dt.datetime | None = None
+    segment_start: dt.datetime | None = None
+    worked: dt.timedelta = dt.timedelta()
+    last: dt.datetime | None = None
+
+    def clocked(self, now: dt.datetime) -> dt.timedelta:
+        running = now - self.segment_start if self.state == "in_progress" and self.segment_start else None
+        return self.worked + (max(running, dt.timedelta()) if running is not None else dt.timedelta())
+
+
+@dataclass
+class DayState:
+    ops: dict[tuple[str, int], OpTrack] = field(default_factory=dict)
+    busy: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Technician → the operation they are working on."""
+    last_event: dict[str, dt.datetime] = field(default_factory=dict)
+    """Technician → their last event's time."""
+    latest: dt.datetime | None = None
+
+    def op(self, booking: str, operation: int) -> OpTrack:
+        return self.ops.setdefault((booking, operation), OpTrack())
+
+
+def day_end(workshop: Workshop, date: dt.date) -> dt.datetime:
+    return dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), tzinfo=workshop.tz)
+
+
+def _hm(moment: dt.datetime, workshop: Workshop) -> str:
+    return moment.astimezone(workshop.tz).strftime("%H:%M")
+
+
+def apply(
+    state: DayState, e: Effective, workshop: Workshop, bookings: Mapping[str, Booking], date: dt.date
+) -> None:
+    """Apply one event to `state`, or raise Impossible saying why it cannot have happened."""
+    booking = bookings[e.booking]
+    where = f"booking {e.booking} operation {e.operation}"
+    if e.at < booking.drop_off:
+        raise Impossible(
+            f"{e.action} at {_hm(e.at, workshop)} is before {e.booking}'s drop-off "
+            f"{_hm(booking.drop_off, workshop)}"
+        )
+    if e.at >= day_end(workshop, date):
+        raise Impossible(f"{e.action} at {e.at.isoformat()} is after the day {date}")
+    op = state.op(e.booking, e.operation)
+    if op.last is not None and e.at < op.last:
+        raise Impossible(f"{e.action} of {where} at {_hm(e.at, workshop)} is before its last event")
+
+    def free() -> None:
+        other = state.busy.get(e.technician)
+        if other is not None and other != (e.booking, e.operation):
+            raise Impossible(
+                f"technician {e.technician} is on booking {other[0]} operation {other[1]} at "
+                f"{_hm(e.at, workshop)}: finish or pause it first"
+            )
+
+    def same_technician() -> None:
+        if op.technician != e.technician:
+            raise Impossible(f"{where} is clocked by {op.technician}, not {e.technician}")
+
+    if e.action == "start":
+        if op.state != "not_started":
+            raise Impossible(f"{where} was already started")
+        if e.operation > 0:
+            before = state.ops.get((e.booking, e.operation - 1))
+            if before is None or before.state != "done":
+                raise Impossible(
+                    f"{where} cannot start before operation {e.operation - 1} of the booking is finished"
+                )
+        free()
+        op.state, op.technician, op.actual_start, op.segment_start = "in_progress", e.technician, e.at, e.at
+        state.busy[e.technician] = (e.booking, e.operation)
+    elif e.action == "pause":
+        if op.state != "in_progress":
+            raise Impossible(f"{where} is {op.state.replace('_', ' ')}: only work in progress pauses")
+        same_technician()
+        assert op.segment_start is not None
+        op.worked += e.at - op.segment_start
+        op.state, op.segment_start = "paused", None
+        state.busy.pop(e.technician, None)
+    elif e.action == "resume":
+        if op.state != "paused":
+            raise Impossible(f"{where} is {op.state.replace('_', ' ')}: only paused work resumes")
+        free()
+        op.state, op.technician, op.segment_start = "in_progress", e.technician, e.at
+        state.busy[e.technician] = (e.booking, e.operation)
+    else:  # finish
+        if op.state == "not_started":
+            raise Impossible(f"{where} cannot finish before it started")
+        if op.state == "paused":
+            raise Impossible(f"{where} is paused: resume it before finishing")
+        if op.state == "done":
+            raise Impossible(f"{where} was already finished")
+        same_technician()
+        assert op.segment_start is not None
+        op.worked += e.at - op.segment_start
+        op.state, op.actual_end, op.segment_start = "done", e.at, None
+        state.busy.pop(e.technician, None)
+    op.last = e.at
+    state.last_event[e.technician] = e.at
+    state.latest = e.at if state.latest is None else max(state.latest, e.at)
+
+
+def replay(
+    events: Sequence[Effective],
+    workshop: Workshop,
+    bookings: Mapping[str, Booking],
+    date: dt.date,
+    until: dt.datetime | None = None,
+) -> DayState:
+    """The state after `events` (those at or before `until`); Impossible at the first bad one."""
+    state = DayState()
+    for e in events:
+        e = Effective(e.id, e.booking, e.operation, e.technician, e.action, e.at.astimezone(workshop.tz))
+        if until is not None and e.at > until:
+            break
+        apply(state, e, workshop, bookings, date)
+    return state
+
+
+def expected_minutes(workshop: Workshop, booking: Booking, operation: int, technician: str | None) -> int:
+    """Standard minutes / the technician's efficiency (rounded up)."""
+    service = workshop.service(booking.service)
+    assert service is not None
+    minutes = service.operations[operation].minutes
+    tech = next((t for t in workshop.technicians if t.id == technician), None)
+    return math.ceil(minutes / (tech.efficiency if tech else 1.0))
+
+
+def projected_end(op: OpTrack, expected: int, now: dt.datetime) -> dt.datetime | None:
+    """Done: its end. Started: the remaining expected time after what was clocked, never before now."""
+    if op.state == "done":
+        return op.actual_end
+    if op.state == "not_started":
+        return None
+    remaining = dt.timedelta(minutes=expected) - op.worked
+    if op.state == "in_progress":
+        assert op.segment_start is not None
+        return max(now, op.segment_start + remaining)
+    return now + max(remaining, dt.timedelta())
+
+
+# The live day (the status route's body)
+class OperationStatus(BaseModel):
+    operation: int
+    state: OpState
+    technician: str | None
+    bay: str | None
+    planned_start: AwareDatetime | None
+    planned_end: AwareDatetime | None
+    actual_start: AwareDatetime | None
+    actual_end: AwareDatetime | None
+    clocked_minutes: int
+    projected_end: AwareDatetime | None
+
+
+class BookingStatus(BaseModel):
+    booking: str
+    state: BookingState
+    promised: AwareDatetime | None
+    projected_end: AwareDatetime | None
+    projected_lateness_minutes: int
+    at_risk: bool
+    at_risk_since: AwareDatetime | None
+    operations: list[OperationStatus]
+
+
+class TechnicianStatus(BaseModel):
+    technician: str
+    state: TechState
+    booking: str | None = None
+    operation: int | None = None
+    since: AwareDatetime | None = None
+
+
+class DayStatus(BaseModel):
+    as_of: AwareDatetime
+    bookings: list[BookingStatus]
+    technicians: list[TechnicianStatus]
+
+
+def _booking_state(ops: Sequence[OperationStatus], booking: Booking, now: dt.datetime) -> BookingState:
+    states = [o.state for o in ops]
+    if all(s == "done" for s in states):
+        return "done"
+    if "in_progress" in states:
+        return "in_progress"
+    if "paused" in states:
+        return "paused"
+    if now < booking.drop_off and all(s == "not_started" for s in states):
+        return "not_arrived"
+    return "waiting"
+
+
+def booking_status(
+    workshop: Workshop,
+    booking: Booking,
+    plan: Plan | None,
+    state: DayState,
+    now: dt.datetime,
+    since: dt.datetime | None,
+) -> BookingStatus:
+    """One booking's live state: clocked work as clocked, the rest from the live plan, pushed back
+    behind `now` and behind the booking's earlier operations."""
+    service = workshop.service(booking.service)
+    assert service is not None
+    planned = {a.operation: a for a in plan.assignments if a.booking == booking.id} if plan else {}
+    ops: list[OperationStatus] = []
+    ready: dt.datetime | None = booking.drop_off
+    for k in range(len(service.operations)):
+        track = state.ops.get((booking.id, k), OpTrack())
+        a = planned.get(k)
+        technician = track.technician or (a.technician if a else None)
+        end: dt.datetime | None
+        if track.state != "not_started":
+            end = projected_end(track, expected_minutes(workshop, booking, k, technician), now)
+        elif a is None or ready is None:
+            end = None
+        else:
+            start = max(a.start, now, ready)
+            end = start + (a.end - a.start)
+        ready = end
+        ops.append(
+            OperationStatus(
+                operation=k,
+                state=track.state,
+                technician=technician,
+                bay=a.bay if a else None,
+                planned_start=a.start if a else None,
+                planned_end=a.end if a else None,
+                actual_start=track.actual_start,
+                actual_end=track.actual_end,
+                clocked_minutes=int(track.clocked(now).total_seconds() // 60),
+                projected_end=end,
+            )
+        )
+    projected = ops[-1].projected_end
+    late = 0
+    at_risk = False
+    if booking.promised is not None:
+        if projected is None:
+            at_risk = True  # not in the live plan: nothing says it will be ready
+        else:
+            late = max(0, math.ceil((projected - booking.promised).total_seconds() / 60))
+            at_risk = projected > booking.promised
+    return BookingStatus(
+        booking=booking.id,
+        state=_booking_state(ops, booking, now),
+        promised=booking.promised,
+        projected_end=projected,
+        projected_lateness_minutes=late,
+        at_risk=at_risk,
+        at_risk_since=(since or now) if at_risk else None,
+        operations=ops,
+    )
+
+
+def technician_status(
+    workshop: Workshop, date: dt.date, state: DayState, now: dt.datetime
+) -> list[TechnicianStatus]:
+    local = now.astimezone(workshop.tz)
+    out: list[TechnicianStatus] = []
+    for t in workshop.technicians:
+        busy = state.busy.get(t.id)
+        if busy is not None:
+            track = state.ops[busy]
+            out.append(TechnicianStatus(technician=t.id, state="working", booking=busy[0], operation=busy[1],
+                                        since=track.segment_start))  # fmt: skip
+            continue
+
+        def wall(hhmm: str) -> dt.datetime:
+            m = hhmm_minutes(hhmm)
+            return dt.datetime.combine(date, dt.time(m // 60, m % 60), tzinfo=workshop.tz)
+
+        start, end = wall(t.shift.start), wall(t.shift.end)
+        if (
+            not workshop.on_duty(t, date)
+            or local < start
+            or local >= end + dt.timedelta(minutes=t.max_overtime_minutes)
+        ):
+            out.append(
+                TechnicianStatus(technician=t.id, state="off_shift", since=end if local >= end else None)
+            )
+            continue
+        brk = next((b for b in t.shift.breaks if wall(b.start) <= local < wall(b.end)), None)
+        if brk is not None:
+            out.append(TechnicianStatus(technician=t.id, state="on_break", since=wall(brk.start)))
+            continue
+        last = state.last_event.get(t.id)
+        out.append(TechnicianStatus(technician=t.id, state="idle", since=max(start, last) if last else start))
+    return out

@@ -1,0 +1,372 @@
+"""Shop-floor clocking over storage: clock events recorded (idempotent, append-only, corrections
+as new events), each accepted event re-planning the rest of the day with the greedy planner
+(synchronously, started and finished work pinned at its clocked times), and the live day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import threading
+
+from scheduler.clocking import (
+    BookingStatus,
+    ClockEvent,
+    DayState,
+    DayStatus,
+    Effective,
+    Impossible,
+    booking_status,
+    day_end,
+    effective,
+    expected_minutes,
+    projected_end,
+    replay,
+    technician_status,
+)
+from scheduler.contract import (
+    Booking,
+    OperationEvent,
+    Overrun,
+    PinnedOperation,
+    Plan,
+    ReplanRequest,
+    Workshop,
+)
+from scheduler.errors import InputError
+from scheduler.integrity import checked_plan, finish, plannable
+from scheduler.planning import to_plan
+from scheduler.replan import replan
+from scheduler.service import (
+    IDEMPOTENCY_FIELD,
+    Conflict,
+    NotFound,
+    PlanBasis,
+    PlanningService,
+    replan_check_request,
+    witness_hint,
+)
+from scheduler.storage import bookings as bookings_db
+from scheduler.storage import clock_events as events_db
+from scheduler.storage.tables import ClockEventRow
+
+logger = logging.getLogger("bayplan")
+
+LIVE_PLAN_SECONDS = 1.0
+_NEW = 2**62
+"""The id an event under check has: after every recorded one (the newest correction wins)."""
+
+
+def _event(row: ClockEventRow, tz: dt.tzinfo = dt.UTC) -> ClockEvent:
+    event = ClockEvent(
+        id=row.id,
+        booking=row.booking_id,
+        operation=row.operation,
+        technician=row.technician,
+        action=row.action,
+        corrected_action=row.corrected_action,
+        at=row.at,
+        corrects=row.corrects,
+        recorded_at=row.recorded_at,
+        by=row.key_id,
+    )
+    return event.model_copy(
+        update={"at": event.at.astimezone(tz), "recorded_at": event.recorded_at.astimezone(tz)}
+    )
+
+
+def _hash(fields: dict[str, object]) -> str:
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class ShopFloor:
+    """Clock events and the live day of a planning service's workshops."""
+
+    def __init__(self, service: PlanningService) -> None:
+        self.service = service
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def _workshop_lock(self, workshop_id: str) -> threading.Lock:
+        with self._lock:
+            return self._locks.setdefault(workshop_id, threading.Lock())
+
+    # Events
+    def clock(
+        self, workshop_id: str, fields: dict[str, object], idempotency_key: str | None, key_id: str | None
+    ) -> tuple[ClockEvent, BookingStatus, bool]:
+        """Record one event (or a correction); returns it, the booking's status and whether it is
+        new (False: a replay of the same idempotency key and body). Impossible events: Conflict."""
+        if idempotency_key is not None and not idempotency_key.strip():
+            raise InputError(IDEMPOTENCY_FIELD, "must not be empty: send a unique key per event, or none")
+        request_hash = _hash(fields)
+        replayed: tuple[ClockEvent, dt.date] | None = None
+        with self._workshop_lock(workshop_id):
+            with self.service.store.transaction() as session:
+                if self.service.store.lock_workshop(session, workshop_id) is None:
+                    raise NotFound(f"workshop {workshop_id!r}")
+                if idempotency_key is not None:
+                    done = events_db.by_idempotency_key(session, workshop_id, key_id, idempotency_key)
+                    if done is not None:
+                        if done.request_hash != request_hash:
+                            raise InputError(
+                                IDEMPOTENCY_FIELD,
+                                f"key {idempotency_key!r} was already used for another clock event;"
+                                " send a new key for a new event",
+                            )
+                        tz = self.service.workshop(workshop_id, session).tz
+                        replayed = (_event(done, tz), done.date)
+            if replayed is not None:
+                return replayed[0], self._booking_now(workshop_id, replayed[1], replayed[0].booking), False
+            with self.service.store.transaction() as session:
+                workshop = self.service.workshop(workshop_id, session)
+                rows = events_db.day_events(session, workshop_id, self._date_of(session, workshop_id, fields))
+                row = self._new_row(session, workshop, fields, rows)
+                row.workshop_id, row.key_id = workshop_id, key_id
+                row.idempotency_key, row.request_hash = idempotency_key, request_hash
+                row.recorded_at = self.service.clock.now()
+                day = bookings_db.day_bookings(session, workshop_id, row.date)
+                bookings = {b.id: b for b in day}
+                candidate = [_event(r) for r in rows] + [
+                    _event(row.__class__(**{**_row_fields(row), "id": _NEW}))
+                ]
+                self._check(workshop, bookings, row.date, candidate)
+                events_db.add(session, row)
+                event = _event(row, workshop.tz)
+            state = replay(effective([*(_event(r) for r in rows), event]), workshop, bookings, row.date)
+            now = self._live_now(workshop, row.date, state)
+            plan = self._replan(workshop, row.date, day, state, now)
+            status = self._status(workshop, row.date, day, plan, state, now, persist=True)
+        found = next(b for b in status.bookings if b.booking == event.booking)
+        return event, found, True
+
+    def _date_of(self, session: object, workshop_id: str, fields: dict[str, object]) -> dt.date:
+        booking_id = fields.get("booking")
+        if fields.get("action") == "correct":
+            target = session.get(ClockEventRow, fields.get("corrects"))  # type: ignore[attr-defined]
+            if target is None or target.workshop_id != workshop_id:
+                raise InputError("corrects", f"unknown clock event {fields.get('corrects')!r}")
+            return target.date  # type: ignore[no-any-return]
+        row = bookings_db.get(session, workshop_id, str(booking_id))  # type: ignore[arg-type]
+        if row is None:
+            raise InputError("booking", f"unknown booking {booking_id!r}")
+        return row.date
+
+    def _new_row(
+        self, session: object, workshop: Workshop, fields: dict[str, object], rows: list[ClockEventRow]
+    ) -> ClockEventRow:
+        if fields["action"] == "correct":
+            by_id = {r.id: r for r in rows}
+            target = by_id[int(fields["corrects"])]  # type: ignore[call-overload]
+            while target.action == "correct":  # a correction of a correction: correct the original
+                target = by_id[target.corrects]  # type: ignore[index]
+            latest = max(
+                (r for r in rows if r.action == "correct" and _root(r, by_id) == target.id),
+                key=lambda r: r.id,
+                default=target,
+            )
+            if fields.get("booking") not in (None, target.booking_id):
+                raise InputError("booking", "a correction keeps the event's booking")
+            base_action = latest.corrected_action or latest.action
+            values = {
+                "booking_id": target.booking_id,
+                "operation": fields.get("operation", latest.operation),
+                "technician": fields.get("technician") or latest.technician,
+                "action": "correct",
+                "corrected_action": fields.get("corrected_action") or base_action,
+                "at": fields.get("at") or latest.at,
+                "corrects": target.id,
+                "date": target.date,
+            }
+            if values["operation"] is None:
+                values["operation"] = latest.operation
+        else:
+            for name in ("booking", "operation", "technician", "at"):
+                if fields.get(name) is None:
+                    raise InputError(name, f"required for {fields['action']!r}")
+            values = {
+                "booking_id": fields["booking"],
+                "operation": fields["operation"],
+                "technician": fields["technician"],
+                "action": fields["action"],
+                "corrected_action": None,
+                "at": fields["at"],
+                "corrects": None,
+                "date": self._date_of(session, workshop.id, fields),
+            }
+        booking_row = bookings_db.get(session, workshop.id, str(values["booking_id"]))  # type: ignore[arg-type]
+        assert booking_row is not None
+        booking = bookings_db.booking_of(booking_row)
+        service = workshop.service(booking.service)
+        assert service is not None
+        operation = int(values["operation"])  # type: ignore[call-overload]
+        if not 0 <= operation < len(service.operations):
+            raise InputError("operation", f"booking {booking.id} has no operation {operation}")
+        if all(t.id != values["technician"] for t in workshop.technicians):
+            raise InputError("technician", f"unknown technician {values['technician']!r}")
+        return ClockEventRow(**values)
+
+    @staticmethod
+    def _check(
+        workshop: Workshop, bookings: dict[str, Booking], date: dt.date, events: list[ClockEvent]
+    ) -> None:
+        try:
+            replay(effective(events), workshop, bookings, date)
+        except Impossible as exc:
+            raise Conflict(str(exc), []) from None
+
+    def events(self, workshop_id: str, date: dt.date) -> list[ClockEvent]:
+        """The day's audit trail: every event and correction, in the order recorded."""
+        with self.service.store.sessions() as session:
+            tz = self.service.workshop(workshop_id, session).tz
+            return [_event(r, tz) for r in events_db.day_events(session, workshop_id, date)]
+
+    # The live plan
+    def _live_now(self, workshop: Workshop, date: dt.date, state: DayState) -> dt.datetime:
+        """The moment the day is known up to: the clock, or the latest event if the clock is behind
+        (events reported ahead of a replayed clock), kept within the day."""
+        now = self.service.clock.now()
+        if state.latest is not None:
+            now = max(now, state.latest)
+        start = dt.datetime.combine(date, dt.time(), tzinfo=workshop.tz)
+        return min(max(now, start), day_end(workshop, date) - dt.timedelta(minutes=1))
+
+    def _replan(
+        self, workshop: Workshop, date: dt.date, day: list[Booking], state: DayState, now: dt.datetime
+    ) -> Plan | None:
+        """Re-plan the rest of the day greedily around the clocked work and store it; the stored
+        plan (None if there is none) if that cannot be done."""
+        try:
+            request, witness, version = self.service.plan_inputs(workshop.id, date, LIVE_PLAN_SECONDS)
+            try:
+                current = self.service.stored_plan(workshop.id, date)
+            except NotFound:
+                compiled, dropped = plannable(request)
+                current = finish(
+                    request, to_plan(compiled, witness_hint(compiled, witness), "witness"), dropped
+                )
+            placed = {(a.booking, a.operation): a for a in current.assignments}
+            started: list[OperationEvent] = []
+            finished: list[OperationEvent] = []
+            overruns: list[Overrun] = []
+            bookings: list[Booking] = []
+            for b in request.bookings:
+                pins = {p.operation: p for p in b.pinned}
+                for (bid, k), track in state.ops.items():
+                    if bid != b.id or track.actual_start is None or track.technician is None:
+                        continue
+                    a = placed.get((bid, k))
+                    end = track.actual_end or projected_end(
+                        track, expected_minutes(workshop, b, k, track.technician), now
+                    )
+                    assert end is not None
+                    end = max(end, track.actual_start + dt.timedelta(minutes=1))
+                    pins[k] = PinnedOperation(
+                        operation=k, bay=a.bay if a else _a_bay(workshop, b, k), technician=track.technician,
+                        start=track.actual_start, end=end,
+                    )  # fmt: skip
+                    started.append(OperationEvent(booking=bid, operation=k, at=track.actual_start))
+                    if track.state == "done":
+                        finished.append(OperationEvent(booking=bid, operation=k, at=end))
+                    else:
+                        overruns.append(Overrun(booking=bid, operation=k, expected_end=end))
+                bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
+            # Work the plan had started before now but nobody clocked has not started: free to move.
+            clocked = {key for key, track in state.ops.items() if track.actual_start is not None}
+            kept = [a for a in current.assignments if (a.booking, a.operation) in clocked or a.start >= now]
+            current = current.model_copy(update={"assignments": kept})
+            options = request.options.model_copy(update={"keep_promises": False})
+            request = request.model_copy(update={"bookings": bookings, "options": options})
+            rr = ReplanRequest(
+                request=request, plan=current, now=now, started=started, finished=finished, overruns=overruns
+            )
+            compiled, dropped = plannable(rr.request)
+            plan = replan(rr.model_copy(update={"request": compiled.request}), planner="greedy").plan
+            check = replan_check_request(rr)
+            plan = checked_plan(check, finish(check, plan, dropped))
+            return self.service.store_plan(workshop.id, date, plan, PlanBasis(version, check))
+        except (InputError, Conflict, RuntimeError) as exc:
+            logger.error(
+                "live re-plan of %s for %s failed, the stored plan stays: %s", workshop.id, date, exc
+            )
+            try:
+                return self.service.stored_plan(workshop.id, date)
+            except NotFound:
+                return None
+
+    # The live day
+    def _status(
+        self,
+        workshop: Workshop,
+        date: dt.date,
+        day: list[Booking],
+        plan: Plan | None,
+        state: DayState,
+        now: dt.datetime,
+        persist: bool,
+    ) -> DayStatus:
+        statuses = [booking_status(workshop, b, plan, state, now, None) for b in day]
+        if persist:
+            with self.service.store.transaction() as session:
+                since = events_db.set_risks(
+                    session, workshop.id, {s.booking: s.at_risk for s in statuses}, now
+                )
+        else:
+            with self.service.store.sessions() as session:
+                since = events_db.risks(session, workshop.id, [s.booking for s in statuses])
+        statuses = [
+            s.model_copy(update={"at_risk_since": since.get(s.booking, now).astimezone(workshop.tz)})
+            if s.at_risk
+            else s
+            for s in statuses
+        ]
+        return DayStatus(
+            as_of=now, bookings=statuses, technicians=technician_status(workshop, date, state, now)
+        )
+
+    def status(self, workshop_id: str, date: dt.date, now: dt.datetime | None = None) -> DayStatus:
+        """The live day as of `now` (default the service's clock): events up to then, the live plan
+        for the rest. As of the clock (and not before the latest event), newly at-risk bookings are
+        recorded."""
+        with self.service.store.sessions() as session:
+            workshop = self.service.workshop(workshop_id, session)
+            day = bookings_db.day_bookings(session, workshop_id, date)
+            events = [_event(r) for r in events_db.day_events(session, workshop_id, date)]
+        as_of = now or self.service.clock.now()
+        bookings = {b.id: b for b in day}
+        all_events = effective(events)
+        state = replay(all_events, workshop, bookings, date, until=as_of)
+        try:
+            plan: Plan | None = self.service.stored_plan(workshop_id, date)
+        except NotFound:
+            plan = None
+        latest = all_events[-1].at if all_events else None
+        persist = now is None and (latest is None or as_of >= latest)
+        return self._status(workshop, date, day, plan, state, as_of, persist)
+
+    def _booking_now(self, workshop_id: str, date: dt.date, booking_id: str) -> BookingStatus:
+        status = self.status(workshop_id, date)
+        return next(b for b in status.bookings if b.booking == booking_id)
+
+
+def _root(row: ClockEventRow, by_id: dict[int, ClockEventRow]) -> int:
+    while row.action == "correct" and row.corrects in by_id:
+        row = by_id[row.corrects]
+    return row.id
+
+
+def _row_fields(row: ClockEventRow) -> dict[str, object]:
+    names = ("workshop_id", "date", "booking_id", "operation", "technician", "action", "corrected_action",
+             "at", "corrects", "recorded_at", "key_id", "idempotency_key", "request_hash")  # fmt: skip
+    return {n: getattr(row, n) for n in names}
+
+
+def _a_bay(workshop: Workshop, booking: Booking, operation: int) -> str:
+    service = workshop.service(booking.service)
+    assert service is not None
+    kinds = service.operations[operation].bay_kinds
+    return next(b.id for b in workshop.bays if b.kind in kinds)
+
+
+__all__ = ["Effective", "ShopFloor"]

@@ -1,0 +1,97 @@
+"""Clock event rows (append-only) and the promise-risk rows (when a booking first went at risk)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.storage.tables import ClockEventRow, PromiseRiskRow
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite drops the zone
+
+
+def day_events(session: Session, workshop_id: str, date: dt.date) -> list[ClockEventRow]:
+    """The day's events in the order they were recorded."""
+    rows = session.scalars(
+        select(ClockEventRow)
+        .where(ClockEventRow.workshop_id == workshop_id, ClockEventRow.date == date)
+        .order_by(ClockEventRow.id)
+    ).all()
+    for r in rows:
+        r.at, r.recorded_at = _aware(r.at), _aware(r.recorded_at)
+    return list(rows)
+
+
+def has_events(session: Session, workshop_id: str, date: dt.date) -> bool:
+    return (
+        session.scalars(
+            select(ClockEventRow.id).where(
+                ClockEventRow.workshop_id == workshop_id, ClockEventRow.date == date
+            )
+        ).first()
+        is not None
+    )
+
+
+def by_idempotency_key(
+    session: Session, workshop_id: str, key_id: str | None, idempotency_key: str
+) -> ClockEventRow | None:
+    row = session.scalars(
+        select(ClockEventRow).where(
+            ClockEventRow.workshop_id == workshop_id,
+            ClockEventRow.key_id.is_(None) if key_id is None else ClockEventRow.key_id == key_id,
+            ClockEventRow.idempotency_key == idempotency_key,
+        )
+    ).first()
+    if row is not None:
+        row.at, row.recorded_at = _aware(row.at), _aware(row.recorded_at)
+    return row
+
+
+def add(session: Session, row: ClockEventRow) -> ClockEventRow:
+    """Store an event; times in UTC (SQLite keeps no offset)."""
+    row.at, row.recorded_at = row.at.astimezone(dt.UTC), row.recorded_at.astimezone(dt.UTC)
+    session.add(row)
+    session.flush()  # gives the row its id
+    return row
+
+
+def risks(session: Session, workshop_id: str, booking_ids: list[str]) -> dict[str, dt.datetime]:
+    """When each of `booking_ids` went at risk (those not at risk are left out)."""
+    rows = session.scalars(
+        select(PromiseRiskRow).where(
+            PromiseRiskRow.workshop_id == workshop_id, PromiseRiskRow.booking_id.in_(booking_ids)
+        )
+    ).all()
+    return {r.booking_id: _aware(r.since) for r in rows}
+
+
+def set_risks(
+    session: Session, workshop_id: str, at_risk: dict[str, bool], now: dt.datetime
+) -> dict[str, dt.datetime]:
+    """Record the first moment each booking went at risk; forget it once it is back on time."""
+    rows = {
+        r.booking_id: r
+        for r in session.scalars(
+            select(PromiseRiskRow).where(
+                PromiseRiskRow.workshop_id == workshop_id, PromiseRiskRow.booking_id.in_(list(at_risk))
+            )
+        ).all()
+    }
+    since: dict[str, dt.datetime] = {}
+    for booking_id, risky in at_risk.items():
+        row = rows.get(booking_id)
+        if risky and row is None:
+            session.add(
+                PromiseRiskRow(workshop_id=workshop_id, booking_id=booking_id, since=now.astimezone(dt.UTC))
+            )
+            since[booking_id] = now
+        elif risky and row is not None:
+            since[booking_id] = _aware(row.since)
+        elif row is not None:
+            session.delete(row)
+    return since

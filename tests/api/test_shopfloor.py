@@ -1,0 +1,223 @@
+"""Shop-floor clocking: events and their transitions, idempotency, corrections, technician keys,
+the live day and the promise guard."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from api.app import create_app
+from scheduler.clock import FixedClock
+from scheduler.contract import Workshop
+from scheduler.keys import KeyStore
+from scheduler.storage import Store
+from tests.builders import DATE, at, fixed_clock, tiny_workshop
+
+W = "/v1/workshops/tiny"
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'shop.db'}"
+
+
+def workshop() -> Workshop:
+    """The tiny workshop with two technicians working 08:00-12:00 (drop-offs 08:00-10:00)."""
+    ws = tiny_workshop()
+    shift = {"start": "08:00", "end": "12:00"}
+    techs = [
+        {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"], "shift": shift},
+        {"id": "u", "name": "U", "grade": 3, "skills": ["maintenance"], "shift": shift},
+    ]
+    return (
+        Workshop.model_validate({**ws.model_dump(mode="json"), "technicians": techs[:1]} | {})
+        if False
+        else Workshop.model_validate({**ws.model_dump(mode="json"), "technicians": techs})
+    )
+
+
+def day(client: TestClient) -> tuple[str, str]:
+    """Two waiters: A dropped off at 08:00, B at 09:00 (one bay: A 08:00-09:00, B 09:00-10:00)."""
+    assert client.put(W, json=workshop().model_dump(mode="json")).status_code == 200
+    ids = []
+    for hhmm in ("08:00", "09:00"):
+        r = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at(hhmm).isoformat(),
+                                               "waiter": True})  # fmt: skip
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    return ids[0], ids[1]
+
+
+def ev(booking: str, action: str, hhmm: str, tech: str = "t", op: int = 0) -> dict[str, Any]:
+    return {"booking": booking, "operation": op, "technician": tech, "action": action,
+            "at": at(hhmm).isoformat()}  # fmt: skip
+
+
+def test_transitions_refused_with_the_reason(client: TestClient) -> None:
+    a, b = day(client)
+    cases = [
+        (ev(a, "finish", "08:10"), "before it started"),
+        (ev(a, "start", "07:50"), "drop-off"),
+        (ev(a, "start", "08:00").__or__({"at": "2026-11-25T08:00:00+08:00"}), "after the day"),
+    ]
+    for body, reason in cases:
+        r = client.post(f"{W}/clock", json=body)
+        assert r.status_code == 409, (body, r.text)
+        assert reason in r.json()["detail"]
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    r = client.post(f"{W}/clock", json=ev(b, "start", "09:05"))
+    assert r.status_code == 409 and "technician t is on booking" in r.json()["detail"]
+    r = client.post(f"{W}/clock", json=ev(a, "start", "08:05", tech="u"))
+    assert r.status_code == 409 and "already started" in r.json()["detail"]
+    r = client.post(f"{W}/clock", json=ev(a, "resume", "08:05"))
+    assert r.status_code == 409 and "only paused work resumes" in r.json()["detail"]
+
+
+def test_start_before_the_previous_operation_finished_is_refused(db_url: str) -> None:
+    ws = workshop().model_dump(mode="json")
+    ws["services"][0]["operations"].append(dict(ws["services"][0]["operations"][0], minutes=20))
+    ws["services"][0]["operations"][0]["minutes"] = 30
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    assert client.put(W, json=ws).status_code == 200
+    r = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()})
+    a = r.json()["id"]
+    r = client.post(f"{W}/clock", json=ev(a, "start", "08:00", op=1))
+    assert r.status_code == 409 and "before operation 0" in r.json()["detail"]
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", json=ev(a, "finish", "08:30")).status_code == 201
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:31", tech="u", op=1)).status_code == 201
+
+
+def test_idempotency_201_200_422(client: TestClient) -> None:
+    a, _ = day(client)
+    headers = {"Idempotency-Key": "k1"}
+    first = client.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=headers)
+    assert first.status_code == 201
+    again = client.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=headers)
+    assert again.status_code == 200
+    assert again.json()["event"] == first.json()["event"]
+    other = client.post(f"{W}/clock", json=ev(a, "start", "08:01"), headers=headers)
+    assert other.status_code == 422 and "Idempotency-Key" in other.text
+    assert len(client.get(f"{W}/days/{DATE}/events").json()) == 1
+
+
+def test_a_correction_keeps_both_in_the_audit_trail(client: TestClient) -> None:
+    a, _ = day(client)
+    started = client.post(f"{W}/clock", json=ev(a, "start", "08:20")).json()["event"]
+    r = client.post(f"{W}/clock", json={"action": "correct", "corrects": started["id"],
+                                        "at": at("08:05").isoformat()})  # fmt: skip
+    assert r.status_code == 201, r.text
+    trail = client.get(f"{W}/days/{DATE}/events").json()
+    assert [e["action"] for e in trail] == ["start", "correct"]
+    assert trail[0]["at"] == started["at"] and trail[1]["corrects"] == started["id"]
+    status = client.get(f"{W}/days/{DATE}/status", params={"now": at("08:30").isoformat()}).json()
+    op = status["bookings"][0]["operations"][0]
+    assert op["actual_start"] == at("08:05").isoformat() and op["clocked_minutes"] == 25
+    # A correction into an impossible state is refused like any event.
+    r = client.post(f"{W}/clock", json={"action": "correct", "corrects": started["id"],
+                                        "corrected_action": "finish"})  # fmt: skip
+    assert r.status_code == 409
+
+
+def test_a_technician_key_clocks_only_as_himself(db_url: str) -> None:
+    client = TestClient(create_app(db_url, auth=True, clock=fixed_clock()))
+    keys = KeyStore(Store(db_url))
+    admin = {"X-API-Key": keys.create("admin", ["tiny"])[0]}
+    tech = {"X-API-Key": keys.create("technician", ["tiny"], technician="t")[0]}
+    foreman = {"X-API-Key": keys.create("foreman", ["tiny"])[0]}
+    booking = {"X-API-Key": keys.create("booking", ["tiny"])[0]}
+    assert client.put(W, json=workshop().model_dump(mode="json"), headers=admin).status_code == 200
+    a = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()},
+                    headers=booking).json()["id"]  # fmt: skip
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00", tech="u"), headers=tech).status_code == 403
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=booking).status_code == 403
+    r = client.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=tech)
+    assert r.status_code == 201
+    correction = {"action": "correct", "corrects": r.json()["event"]["id"], "at": at("08:02").isoformat()}
+    assert client.post(f"{W}/clock", json=correction, headers=tech).status_code == 403
+    assert client.post(f"{W}/clock", json=correction, headers=foreman).status_code == 201
+    assert (
+        client.post(f"{W}/clock", json=ev(a, "pause", "08:30", tech="t"), headers=foreman).status_code == 201
+    )
+    with pytest.raises(Exception, match="technician"):
+        keys.create("technician", ["tiny"])
+
+
+def test_status_states_and_projections(client: TestClient) -> None:
+    a, _ = day(client)
+    url = f"{W}/days/{DATE}/status"
+    before = client.get(url, params={"now": at("07:30").isoformat()}).json()
+    assert [x["state"] for x in before["bookings"]] == ["not_arrived", "not_arrived"]
+    assert {t["state"] for t in before["technicians"]} == {"off_shift"}
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    s = client.get(url, params={"now": at("08:30").isoformat()}).json()
+    sa, sb = s["bookings"]
+    assert sa["state"] == "in_progress" and sb["state"] == "not_arrived"
+    assert sa["projected_end"] == at("09:00").isoformat() and not sa["at_risk"]
+    assert sa["operations"][0]["clocked_minutes"] == 30
+    assert s["technicians"][0] == {"technician": "t", "state": "working", "booking": a, "operation": 0,
+                                   "since": at("08:00").isoformat()}  # fmt: skip
+    assert s["technicians"][1]["state"] == "idle"
+    # Running late: projected never before now.
+    late = client.get(url, params={"now": at("09:10").isoformat()}).json()["bookings"][0]
+    assert late["projected_end"] == at("09:10").isoformat()
+    assert client.post(f"{W}/clock", json=ev(a, "pause", "08:30")).status_code == 201
+    s = client.get(url, params={"now": at("08:40").isoformat()}).json()
+    assert s["bookings"][0]["state"] == "paused"
+    assert s["bookings"][0]["projected_end"] == at("09:10").isoformat()  # 30 min left, from now
+    assert s["technicians"][0]["state"] == "idle"
+    assert client.post(f"{W}/clock", json=ev(a, "resume", "08:40", tech="u")).status_code == 201
+    assert client.post(f"{W}/clock", json=ev(a, "finish", "09:05", tech="u")).status_code == 201
+    s = client.get(url, params={"now": at("09:06").isoformat()}).json()
+    assert (
+        s["bookings"][0]["state"] == "done" and s["bookings"][0]["projected_end"] == at("09:05").isoformat()
+    )
+    assert s["bookings"][1]["state"] == "waiting"
+
+
+def test_a_late_finish_puts_a_later_booking_at_risk(client: TestClient) -> None:
+    a, b = day(client)
+    url = f"{W}/days/{DATE}/status"
+    r = client.post(f"{W}/clock", json=ev(a, "start", "08:00"))
+    assert r.status_code == 201 and r.json()["booking"]["state"] == "in_progress"
+    r = client.post(f"{W}/clock", json=ev(a, "finish", "09:40"))
+    assert r.status_code == 201
+    assert r.json()["booking"]["state"] == "done" and r.json()["booking"]["at_risk"]  # promised 09:15
+    s = client.get(url, params={"now": at("09:45").isoformat()}).json()
+    sb = s["bookings"][1]
+    assert sb["at_risk"] and sb["at_risk_since"] == at("09:40").isoformat()
+    assert sb["projected_end"] == at("10:45").isoformat()  # from the live plan: 09:45 + 60
+    assert sb["projected_lateness_minutes"] == 30
+    plan = client.get(f"{W}/plans/{DATE}").json()
+    mine = {x["booking"]: x for x in plan["assignments"]}
+    assert (mine[a]["start"], mine[a]["end"]) == (at("08:00").isoformat(), at("09:40").isoformat())
+    assert mine[b]["start"] >= at("09:40").isoformat()  # the live plan, re-planned around the late finish
+
+
+def test_a_rejected_event_leaves_the_status_unchanged(client: TestClient) -> None:
+    a, b = day(client)
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    url = f"{W}/days/{DATE}/status"
+    params = {"now": at("08:30").isoformat()}
+    before = client.get(url, params=params).json()
+    assert client.post(f"{W}/clock", json=ev(b, "start", "09:00")).status_code == 409
+    assert client.get(url, params=params).json() == before
+    assert len(client.get(f"{W}/days/{DATE}/events").json()) == 1
+
+
+def test_moving_the_clock(db_url: str) -> None:
+    clock = FixedClock(at("07:00"))
+    client = TestClient(create_app(db_url, auth=False, clock=clock))
+    a, _ = day(client)
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    clock.set(at("08:15"))
+    s = client.get(f"{W}/days/{DATE}/status").json()
+    assert s["as_of"] == at("08:15").isoformat()
+    assert s["bookings"][0]["operations"][0]["clocked_minutes"] == 15
