@@ -11,7 +11,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
@@ -154,10 +154,10 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def configure_logging(fmt: str) -> None:
+def configure_logging(fmt: str, stream: TextIO | None = None) -> None:
     """Log to stderr, as JSON lines (`json`: time, level, logger, message, request_id and the access
-    line's method, route, status, ms) or as text."""
-    handler = logging.StreamHandler()
+    line's method, route, status, ms) or as text; to `stream` (default: stderr)."""
+    handler: logging.Handler = logging.StreamHandler(stream)
     handler.addFilter(RequestIdFilter())
     if fmt == "json":
         from pythonjsonlogger.json import JsonFormatter
