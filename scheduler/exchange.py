@@ -61,17 +61,28 @@ def _value(column: str, text: str) -> object:
     return text.strip()
 
 
+def _records(text: str) -> list[tuple[int, list[str]]]:
+    """The CSV records with the line each starts on (a quoted cell may span lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    for record in reader:
+        records.append((start, record))
+        start = reader.line_num + 1
+    return records
+
+
 def read_booking_rows(text: str) -> list[BookingRow]:
     """The booking requests of a CSV file. The header is checked first (an unknown or missing
     column is an InputError naming it: nothing is read); each data row is then converted alone
     (a bad cell makes that row's `problem`); an empty cell leaves the field at its default."""
     try:
-        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
+        rows = _records(text.lstrip("\ufeff"))
     except csv.Error as exc:
         raise InputError("body", f"not CSV: {exc}") from None
-    if not rows or not any(cell.strip() for cell in rows[0]):
+    if not rows or not any(cell.strip() for cell in rows[0][1]):
         raise InputError("body", "empty: expected a header row, e.g. service,drop_off,waiter")
-    header = [cell.strip().lower() for cell in rows[0]]
+    header = [cell.strip().lower() for cell in rows[0][1]]
     known = (*BOOKING_COLUMNS, IDEMPOTENCY_COLUMN)
     for column in header:
         if column not in known:
@@ -81,7 +92,7 @@ def read_booking_rows(text: str) -> list[BookingRow]:
     for column in REQUIRED:
         if column not in header:
             raise InputError(f"header.{column}", "missing column")
-    data = [(number, row) for number, row in enumerate(rows[1:], start=2) if any(c.strip() for c in row)]
+    data = [(number, row) for number, row in rows[1:] if any(c.strip() for c in row)]
     if len(data) > MAX_ROWS:
         raise InputError("body", f"at most {MAX_ROWS} bookings per file, got {len(data)}")
     found: list[BookingRow] = []

@@ -23,6 +23,7 @@ from api.app import create_app
 from api.observability import configure_logging
 from api.schemas import BookingIn
 from scheduler.contract import Plan, PlanRequest, Workshop
+from scheduler.exchange import read_booking_rows
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
 from tests.builders import DATE, fixed_clock, tiny_workshop
@@ -246,3 +247,11 @@ def test_json_logs_carry_the_request_id_and_no_personal_data(
     assert booked[0]["request_id"] == "desk-42" and booked[0]["status"] == 201
     text = json.dumps(lines, ensure_ascii=False)
     assert "Ann" not in text and "SECRET" not in text and "tiny" not in text
+
+
+def test_import_line_numbers_follow_the_file_when_a_cell_spans_lines() -> None:
+    rows = read_booking_rows('service,drop_off,customer\r\nMAINT,x,"two\r\nlines"\r\n\r\nLUBE,y,z\r\n')
+    assert [(r.line, r.fields) for r in rows] == [
+        (2, {"service": "MAINT", "drop_off": "x", "customer": "two\r\nlines"}),
+        (5, {"service": "LUBE", "drop_off": "y", "customer": "z"}),
+    ]
