@@ -10,9 +10,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, login, pages
+from api import errors, login, observability, pages
 from api.deps import Services
 from api.routes import ROUTERS
 from api.settings import (
@@ -30,6 +31,12 @@ from scheduler.shopfloor import ShopFloor
 from scheduler.storage import Store
 
 logger = logging.getLogger("bayplan")
+
+
+def operation_id(route: APIRoute) -> str:
+    """A route's OpenAPI operationId: its function's name (`get_plan`, not
+    `get_plan_v1_workshops__workshop_id__plans__date__get`), so generated clients read well."""
+    return route.name
 
 
 def create_app(
@@ -63,17 +70,21 @@ def create_app(
         description="Workshop bay planning: slots, bookings, day plans, simulations.",
         lifespan=lifespan,
         responses=errors.ERRORS,
+        generate_unique_id_function=operation_id,
     )
     app.state.services = Services(service, DayPlanner(service, runner), runner, keys, clock, secure)
     app.state.shopfloor = ShopFloor(service)
     errors.install(app)
+    app.state.metrics = observability.Metrics(service, runner)
+    app.add_middleware(observability.RequestMiddleware, metrics=app.state.metrics)
 
-    @app.get("/health")
+    @app.get("/health", summary="Liveness", description="200 while the service answers; needs no key.")
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(observability.router)
     app.include_router(login.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
@@ -82,4 +93,6 @@ def create_app(
 
 def app_from_environment() -> FastAPI:
     """The app for `uvicorn --factory` with several workers: the database URL comes from BAYPLAN_DB."""
+    if os.environ.get(observability.LOG_FORMAT_ENVIRONMENT) == "json":
+        observability.configure_logging("json")
     return create_app(os.environ[DB_ENVIRONMENT])  # keys on unless BAYPLAN_AUTH=off

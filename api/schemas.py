@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, StrictBool
 
-from scheduler.contract import Day, Finite, Identifier, Moment, OperationEvent, Overrun
+from scheduler.contract import Booking, Day, Finite, Identifier, Moment, OperationEvent, Overrun
 from scheduler.day_plans import MAX_SOLVE_SECONDS
 from scheduler.jobs import JobRecord
 from scheduler.keys import KeyInfo, Role
@@ -195,3 +195,19 @@ class ClockIn(BaseModel):
     corrected_action: Literal["start", "pause", "resume", "finish"] | None = Field(
         default=None, description="correct: the event's action as it should have been"
     )
+
+
+class ImportedRow(BaseModel):
+    line: int = Field(description="the row's line number in the CSV file (the header is line 1)")
+    booking: Booking
+    replay: bool = Field(description="the row's idempotency_key was imported before: the first booking")
+
+
+class RefusedRow(BaseModel):
+    line: int = Field(description="the row's line number in the CSV file (the header is line 1)")
+    reason: str = Field(description="the field and why, or why the booking does not fit")
+
+
+class BookingsImport(BaseModel):
+    accepted: list[ImportedRow]
+    refused: list[RefusedRow]

@@ -14,6 +14,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console, RenderableType
 
+from cli.data import register as register_data
 from scheduler.clock import clock_from
 from scheduler.contract import FIRST_DATE, LAST_DATE, Plan, PlanRequest
 from scheduler.errors import InputError, from_validation_error
@@ -39,11 +40,18 @@ class Planner(StrEnum):
 class Format(StrEnum):
     table = "table"
     json = "json"
+    csv = "csv"
 
 
 class SchemaName(StrEnum):
     plan_request = "plan-request"
     plan = "plan"
+    replan_request = "replan-request"
+
+
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
 
 
 #: Demand factors past this are not a workshop day (and would draw millions of bookings).
@@ -117,7 +125,7 @@ def plan(
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="solver time limit, seconds")
     ] = None,
-    format: Annotated[Format, typer.Option("--format", help="table or v1 plan JSON")] = Format.table,
+    format: Annotated[Format, typer.Option("--format", help="table, v1 plan JSON or CSV")] = Format.table,
     out: Annotated[Path | None, typer.Option("--out", help="write to this file instead of stdout")] = None,
     seed: Annotated[int, typer.Option(help="seed of the scenario's bookings generator")] = 0,
     scale: Annotated[float, typer.Option(help="demand factor for generated bookings (1.3 = peak)")] = 1.0,
@@ -151,6 +159,11 @@ def plan(
     if format is Format.json:
         _emit(result.model_dump_json(indent=2), out)
         return
+    if format is Format.csv:
+        from scheduler.exchange import plan_csv
+
+        _emit(plan_csv(result, newline="\n").rstrip("\n"), out)
+        return
     from cli.render import render_plan
 
     _print(out, render_plan(request, result))
@@ -178,6 +191,11 @@ def replan(
         raise _fail(str(exc)) from None
     if format is Format.json:
         _emit(result.model_dump_json(indent=2), out)
+        return
+    if format is Format.csv:
+        from scheduler.exchange import plan_csv
+
+        _emit(plan_csv(result.plan, newline="\n").rstrip("\n"), out)
         return
     from cli.render import render_changes, render_plan
 
@@ -223,6 +241,9 @@ def serve(
             help="start the server's clock at this aware ISO 8601 instant (replays, demos; BAYPLAN_NOW)",
         ),
     ] = None,
+    log_format: Annotated[
+        LogFormat, typer.Option("--log-format", help="text, or JSON lines with a request id")
+    ] = LogFormat.text,
 ) -> None:
     """Run the HTTP service (OpenAPI at /docs); SQLite file by default, PostgreSQL by URL."""
     import uvicorn
@@ -239,8 +260,23 @@ def serve(
         raise _fail(str(exc)) from None
     if start is not None:
         os.environ[NOW_ENVIRONMENT] = start.isoformat()
+    json_logs = log_format is LogFormat.json
+    if json_logs:
+        from api.observability import LOG_FORMAT_ENVIRONMENT, configure_logging
+
+        os.environ[LOG_FORMAT_ENVIRONMENT] = "json"  # for the workers too
+        configure_logging("json")
+    # JSON: bayplan's own handler and access line (the route template, never a query string).
+    log_config = None if json_logs else uvicorn.config.LOGGING_CONFIG
     if workers == 1:
-        uvicorn.run(create_app(db), host=host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(db),
+            host=host,
+            port=port,
+            log_level="info",
+            log_config=log_config,
+            access_log=not json_logs,
+        )
         return
     migrate(db)  # once, before the workers start, so they do not race to create the schema
     os.environ[DB_ENVIRONMENT] = db
@@ -251,6 +287,8 @@ def serve(
         host=host,
         port=port,
         log_level="info",
+        log_config=log_config,
+        access_log=not json_logs,
     )
 
 
@@ -306,9 +344,14 @@ def keys_revoke(
 
 
 @app.command()
-def schema(which: Annotated[SchemaName, typer.Argument(help="plan-request or plan")]) -> None:
-    """Print the JSON Schema of the v1 plan request or plan."""
-    model = PlanRequest if which is SchemaName.plan_request else Plan
+def schema(
+    which: Annotated[SchemaName, typer.Argument(help="plan-request, plan or replan-request")],
+) -> None:
+    """Print the JSON Schema of the v1 plan request, plan or re-plan request."""
+    from scheduler.contract import ReplanRequest
+
+    models: dict[SchemaName, type[BaseModel]] = {SchemaName.plan_request: PlanRequest, SchemaName.plan: Plan}
+    model = models.get(which, ReplanRequest)
     typer.echo(json.dumps(model.model_json_schema(), indent=2))
 
 
@@ -320,6 +363,7 @@ def _register_simulation() -> None:
 
 
 _register_simulation()
+register_data(app)  # workshop export|push, request, backup: cli/data.py
 
 
 def main() -> None:

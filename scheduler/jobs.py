@@ -18,6 +18,7 @@ import datetime as dt
 import os
 import socket
 import threading
+import time
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
@@ -88,6 +89,8 @@ class Job:
     """Asked to be cancelled (it shows "cancelled" once its future holds JobCancelled)."""
     ready: bool = False
     """Recorded in the store (if any): only then may it start."""
+    started: float | None = None
+    """time.monotonic() when its process took it (for the run time listeners see)."""
 
     @property
     def status(self) -> str:
@@ -161,6 +164,13 @@ class JobRunner:
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.RLock()  # a future done at once calls back under it
         self._closed = False
+        self.listeners: list[Callable[[Job], None]] = []
+        """Called with each job as it finishes (metrics); a listener must not raise."""
+
+    def queued(self) -> int:
+        """Jobs waiting for a free process, over all lanes."""
+        with self._lock:
+            return sum(len(state.queue) for state in self._lanes.values())
 
     def lane_of(self, kind: str) -> str:
         return kind if kind in self._lanes else DEFAULT_LANE
@@ -219,6 +229,7 @@ class JobRunner:
             except RuntimeError as exc:  # the interpreter is shutting down
                 job.future.set_exception(exc)
                 continue
+            job.started = time.monotonic()
             job.call = None  # the arguments (a day's bookings, a scenario) are the pool's now
             slot.job, job.slot = job, slot
             inner.add_done_callback(partial(self._ran, state, slot, job))
@@ -252,6 +263,9 @@ class JobRunner:
             result = job.future.result() if job.status == "done" else None
             with self.store.transaction() as session:
                 jobs_db.finish_job(session, job.id, job.status, job.finished, job.error, _json(result))
+        for listener in self.listeners:
+            with contextlib.suppress(Exception):
+                listener(job)
 
     def run(self, kind: str, workshop: str | None, fn: Callable[..., Any], *args: Any) -> Any:
         """Submit and wait for the result (exceptions of the job are raised here)."""

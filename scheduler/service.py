@@ -217,6 +217,8 @@ class PlanningService:
         self._workshop_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._refiner: OfferRefiner | None = None
+        self.offer_cache_hits = 0  # slot queries answered from the cache, and not (metrics)
+        self.offer_cache_misses = 0
         if refine_in_background and exact_seconds > 0:
             self._refiner = OfferRefiner(exact_seconds, partial(self._deliver, refined=True))
 
@@ -360,7 +362,9 @@ class PlanningService:
         version = bookings_db.day_version(session, workshop.id, date)
         cached = self._offers.get(key)
         if cached is not None and cached[0] == version:
+            self.offer_cache_hits += 1
             return cached[1]
+        self.offer_cache_misses += 1
         _check_kind(workshop, service, fleet)
         day = self._day(session, workshop, date, version)
         if self._refiner is None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Response
 
 from api.auth import BookingKey, BookingsReadKey
 from api.deps import ServiceDep
+from api.examples import EXAMPLE_BOOKING, json_body
 from api.schemas import BookingChange, BookingIn, InputProblem
 from scheduler.contract import Booking, Day
 
@@ -17,6 +18,11 @@ router = APIRouter(prefix="/v1/workshops", tags=["bookings"])
 @router.post(
     "/{workshop_id}/bookings",
     status_code=201,
+    operation_id="book_booking",
+    summary="Book a drop-off time",
+    description="Accepted only where it fits the day's witness plan (201 with the promised pickup);"
+    " 409 with alternatives when the time no longer fits; `Idempotency-Key` makes retries safe.",
+    openapi_extra=json_body(EXAMPLE_BOOKING),
     responses={
         200: {"model": Booking, "description": "a replay: this API key sent this request with this key"},
         422: {
@@ -49,24 +55,40 @@ def book(
     return stored
 
 
-@router.get("/{workshop_id}/bookings/{booking_id}")
+@router.get(
+    "/{workshop_id}/bookings/{booking_id}",
+    summary="A booking",
+    description="One booking with its promised pickup.",
+)
 def get_booking(workshop_id: str, booking_id: str, service: ServiceDep, _: BookingsReadKey) -> Booking:
     return service.booking(workshop_id, booking_id)
 
 
-@router.patch("/{workshop_id}/bookings/{booking_id}")
+@router.patch(
+    "/{workshop_id}/bookings/{booking_id}",
+    summary="Change a booking",
+    description="The change must fit the day without the booking's old place, or nothing changes (409).",
+    openapi_extra=json_body({"drop_off": "2026-11-24T10:00:00+08:00", "waiter": True}),
+)
 def change_booking(
     workshop_id: str, booking_id: str, body: BookingChange, service: ServiceDep, _: BookingKey
 ) -> Booking:
     return service.change(workshop_id, booking_id, body.model_dump(exclude_unset=True))
 
 
-@router.delete("/{workshop_id}/bookings/{booking_id}", status_code=204)
+@router.delete(
+    "/{workshop_id}/bookings/{booking_id}",
+    status_code=204,
+    summary="Cancel a booking",
+    description="Its room is free for other bookings at once.",
+)
 def cancel_booking(workshop_id: str, booking_id: str, service: ServiceDep, _: BookingKey) -> Response:
     service.cancel(workshop_id, booking_id)
     return Response(status_code=204)
 
 
-@router.get("/{workshop_id}/bookings")
+@router.get(
+    "/{workshop_id}/bookings", summary="A day's bookings", description="The bookings dropped off on `date`."
+)
 def list_bookings(workshop_id: str, date: Day, service: ServiceDep, _: BookingsReadKey) -> list[Booking]:
     return service.bookings(workshop_id, date)

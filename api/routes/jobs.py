@@ -23,12 +23,16 @@ def _visible(runner: JobRunner, job_id: str, key: KeyInfo | None) -> JobRecord:
     return job
 
 
-@router.get("/{job_id}")
+@router.get("/{job_id}", summary="A job", description="A background job's status, and its result when done.")
 def get_job(job_id: str, runner: RunnerDep, key: JobsKey) -> JobView:
     return job_view(_visible(runner, job_id, key))
 
 
-@router.delete("/{job_id}")
+@router.delete(
+    "/{job_id}",
+    summary="Cancel a job",
+    description="A queued or running job is cancelled; a finished one stays.",
+)
 def cancel_job(job_id: str, runner: RunnerDep, key: JobsKey) -> JobView:
     """Cancel a queued or running job (a running one's worker process is ended); it then shows
     "cancelled". A finished job stays as it is."""

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Response
 
 from api.auth import AdminKey
 from api.deps import KeysDep
+from api.examples import json_body
 from api.schemas import KeyIn, KeyOut, KeyView, key_out, key_view
 from scheduler.keys import KeyStore
 from scheduler.service import NotFound
@@ -19,7 +20,13 @@ def _on(keys: KeyStore | None) -> KeyStore:
     return keys
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    summary="Create an API key",
+    description="Shown once in the answer; only its hash is stored.",
+    openapi_extra=json_body({"role": "booking", "workshops": ["small-dealer"], "label": "front desk"}),
+)
 def create_key(body: KeyIn, keys: KeysDep, key: AdminKey) -> KeyOut:
     if key is not None and not key.covers(body.workshops):
         outside = [w for w in body.workshops if not key.may_act_on(w)]
@@ -28,12 +35,14 @@ def create_key(body: KeyIn, keys: KeysDep, key: AdminKey) -> KeyOut:
     return key_out(made, info)
 
 
-@router.get("")
+@router.get("", summary="API keys", description="The keys within the caller's workshops (never the keys).")
 def list_keys(keys: KeysDep, key: AdminKey) -> list[KeyView]:
     return [key_view(info) for info in _on(keys).list(within=key)]
 
 
-@router.delete("/{key_id}", status_code=204)
+@router.delete(
+    "/{key_id}", status_code=204, summary="Revoke an API key", description="It stops working at once."
+)
 def revoke_key(key_id: str, keys: KeysDep, key: AdminKey) -> Response:
     if not _on(keys).revoke(key_id, within=key):  # a key outside the caller's scope: unknown
         raise NotFound(f"key {key_id!r}")

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 
 from api.auth import ForemanKey, PlansReadKey, ensure_workshop
 from api.deps import PlannerDep, ServiceDep
+from api.examples import json_body, plan_request
 from api.schemas import JobView, PlanDay, job_view
 from scheduler.contract import Day, Plan, PlanRequest
 
@@ -14,6 +15,10 @@ router = APIRouter(tags=["plans"])
 
 @router.post(
     "/v1/workshops/{workshop_id}/plans",
+    summary="Plan a stored workshop's day",
+    description="Plans the day's accepted bookings (warm-started from the witness) and stores the plan;"
+    " with `now`, re-plans the stored plan from that moment; with `background`, 202 and a job.",
+    openapi_extra=json_body({"date": "2026-11-24", "time_limit_seconds": 10}),
     responses={202: {"model": JobView, "description": "background: poll the job"}},
 )
 def plan_day(
@@ -34,12 +39,21 @@ def plan_day(
     return job_view(done)
 
 
-@router.get("/v1/workshops/{workshop_id}/plans/{date}")
+@router.get(
+    "/v1/workshops/{workshop_id}/plans/{date}",
+    summary="A stored day plan",
+    description="The day's stored plan; `stale` when bookings or the workshop changed since.",
+)
 def get_plan(workshop_id: str, date: Day, service: ServiceDep, _: PlansReadKey) -> Plan:
     return service.stored_plan(workshop_id, date)
 
 
-@router.post("/v1/plan")
+@router.post(
+    "/v1/plan",
+    summary="Plan a v1 request (stateless)",
+    description="Plans the request's workshop, day and bookings; nothing is stored.",
+    openapi_extra=json_body(plan_request()),
+)
 def plan_stateless(request: PlanRequest, planner: PlannerDep, key: ForemanKey) -> Plan:
     ensure_workshop(key, request.workshop.id)
     return planner.plan_request(request)

@@ -53,6 +53,8 @@ def clock(
     key: ClockKey,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Clocked:
+    """A technician clocks on or off a job (start, pause, resume, finish), or a foreman corrects an
+    event (both stay in the audit trail); the rest of the day is re-planned around it."""
     if key is not None and key.role is Role.technician:
         if body.action == "correct":
             raise HTTPException(403, "only a foreman corrects clock events")
@@ -72,6 +74,7 @@ def clock(
 
 @router.get("/{workshop_id}/days/{date}/events")
 def day_events(workshop_id: str, date: Day, shopfloor: ShopFloorDep, _: EventsKey) -> list[ClockEvent]:
+    """Every clock event of the day, corrections included, in the order recorded (the audit trail)."""
     return shopfloor.events(workshop_id, date)
 
 
@@ -79,4 +82,6 @@ def day_events(workshop_id: str, date: Day, shopfloor: ShopFloorDep, _: EventsKe
 def day_status(
     workshop_id: str, date: Day, shopfloor: ShopFloorDep, _: StatusKey, now: Moment | None = None
 ) -> DayStatus:
+    """The live day as of `now` (default: the server's clock): each booking's state, projected end
+    and promise risk, and what each technician is doing."""
     return shopfloor.status(workshop_id, date, now)

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from api.auth import ManagerKey, ensure_workshop
 from api.deps import RunnerDep
+from api.examples import json_body
 from api.schemas import JobView, SimulationIn, job_view
 from simulation.inputs import bundled_scenario
 from simulation.jobs import start_simulation
@@ -13,7 +14,14 @@ from simulation.jobs import start_simulation
 router = APIRouter(prefix="/v1/simulations", tags=["simulations"])
 
 
-@router.post("", status_code=202)
+@router.post(
+    "",
+    status_code=202,
+    operation_id="start_simulation",
+    summary="Simulate staffing rules",
+    description="Runs a bundled scenario's staffing rules as a background job (202): poll the job.",
+    openapi_extra=json_body({"scenario": "small-dealer", "rules": ["current"], "days": 5, "replications": 5}),
+)
 def simulate(body: SimulationIn, runner: RunnerDep, key: ManagerKey) -> JobView:
     scenario = bundled_scenario(body.scenario)  # a bundled name, never a path
     ensure_workshop(key, scenario.workshop.id)

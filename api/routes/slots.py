@@ -14,7 +14,12 @@ from scheduler.contract import Day
 router = APIRouter(prefix="/v1/workshops", tags=["slots"])
 
 
-@router.get("/{workshop_id}/slots")
+@router.get(
+    "/{workshop_id}/slots",
+    operation_id="list_slots",
+    summary="Free drop-off times",
+    description="Drop-off times that really fit the day, each with its promised pickup.",
+)
 def slots(
     workshop_id: str,
     service_code: Annotated[str, Query(alias="service", min_length=1, max_length=64)],

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from api.auth import ManagerKey, ReadingKey
 from api.deps import ServiceDep
+from api.examples import json_body, small_dealer_workshop
 from api.schemas import WorkshopConflictProblem
 from scheduler.contract import Workshop
 from scheduler.errors import InputError
@@ -17,6 +18,10 @@ router = APIRouter(prefix="/v1/workshops", tags=["workshops"])
 
 @router.put(
     "/{workshop_id}",
+    summary="Create or replace a workshop",
+    description="The workshop's set-up (bays, technicians, services, hours) as the v1 Workshop; refused"
+    " with 409 when it would break accepted bookings, unless `force`.",
+    openapi_extra=json_body(small_dealer_workshop()),
     responses={409: {"model": WorkshopConflictProblem, "description": "it would break accepted bookings"}},
 )
 def put_workshop(
@@ -33,6 +38,6 @@ def put_workshop(
     return service.put_workshop(workshop, force=force)
 
 
-@router.get("/{workshop_id}")
+@router.get("/{workshop_id}", summary="A workshop's set-up", description="The stored v1 Workshop.")
 def get_workshop(workshop_id: str, service: ServiceDep, _: ReadingKey) -> Workshop:
     return service.workshop(workshop_id)

@@ -40,6 +40,9 @@ ROUTES: list[tuple[str, str, object, set[str]]] = [
     ("DELETE", f"{W}/bookings/BK-unknown", None, {"booking"}),
     ("POST", f"{W}/plans", {"date": DAY, "time_limit_seconds": 1}, {"foreman"}),
     ("GET", f"{W}/plans/{DAY}", None, {"foreman", "manager"}),
+    ("GET", f"{W}/plans/{DAY}.csv", None, {"foreman", "manager"}),
+    ("POST", f"{W}/bookings/import", "csv", {"booking"}),
+    ("GET", f"{W}/technicians/t/day/{DAY}.ics", None, {"foreman", "manager"}),
     ("POST", "/v1/plan", "plan-request", {"foreman"}),
     ("GET", "/v1/jobs/J0", None, {"foreman", "manager"}),
     ("POST", "/v1/simulations", {"scenario": "no-such-scenario"}, {"manager"}),  # 422 once admitted
@@ -78,6 +81,10 @@ def _call(client: TestClient, method: str, path: str, body: object, key: str | N
         body = tiny_workshop().model_dump(mode="json")
     elif body == "plan-request":
         body = {"workshop": tiny_workshop().model_dump(mode="json"), "date": DAY, "bookings": []}
+    elif body == "csv":
+        content = "service,drop_off\r\n"  # a header alone: nothing to book
+        headers["content-type"] = "text/csv"
+        return client.request(method, path, content=content, headers=headers).status_code
     return client.request(method, path, json=body, headers=headers).status_code
 
 
@@ -90,7 +97,8 @@ def test_every_v1_route_needs_a_key_and_health_does_not(
         assert _call(client, method, path, body, "bp_not-a-key") == 401, (method, path)
     assert client.get("/health").status_code == 200
     paths = {p for p in client.get("/openapi.json").json()["paths"] if p.startswith("/v1")}
-    names = {"BK-unknown": "{booking_id}", "unknown": "{key_id}", "J0": "{job_id}", DAY: "{date}",
+    names = {"technicians/t/": "technicians/{technician_id}/",
+             "BK-unknown": "{booking_id}", "unknown": "{key_id}", "J0": "{job_id}", DAY: "{date}",
              "tiny": "{workshop_id}"}  # fmt: skip
     covered = set()
     for _, path, _, _ in ROUTES:

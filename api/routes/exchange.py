@@ -1,0 +1,131 @@
+"""Files for other tools: a stored plan as CSV, bookings imported from CSV (each row booked through
+the same fit check as POST /bookings), and each technician's day as an iCalendar feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Response
+
+from api.auth import BookingKey, PlansReadKey
+from api.deps import ClockDep, ServiceDep
+from api.schemas import BookingsImport, ImportedRow, RefusedRow
+from scheduler.contract import Day
+from scheduler.errors import InputError
+from scheduler.exchange import BOOKING_COLUMNS, IDEMPOTENCY_COLUMN, plan_csv, read_booking_rows
+from scheduler.service import Conflict, NotFound
+
+router = APIRouter(prefix="/v1/workshops")
+
+CSV_EXAMPLE = (
+    "service,drop_off,waiter,customer,vehicle,idempotency_key\r\n"
+    "MAINT,2026-11-24T08:30:00+08:00,0,Wang Fang,Hyundai Tucson,desk-0001\r\n"
+    "LUBE,2026-11-24T09:00:00+08:00,1,,,desk-0002\r\n"
+)
+
+
+@router.get(
+    "/{workshop_id}/plans/{date}.csv",
+    tags=["plans"],
+    response_class=Response,
+    summary="A stored day plan as CSV",
+    description="The day's stored plan, one row per placed operation: booking, operation (index into"
+    " the service's operations), bay, technician, start, end (aware ISO 8601).",
+    responses={200: {"content": {"text/csv": {"example": "booking,operation,bay,technician,start,end\r\n"}}}},
+)
+def plan_as_csv(workshop_id: str, date: Day, service: ServiceDep, _: PlansReadKey) -> Response:
+    plan = service.stored_plan(workshop_id, date)
+    return Response(
+        plan_csv(plan),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="plan-{workshop_id}-{date}.csv"'},
+    )
+
+
+@router.post(
+    "/{workshop_id}/bookings/import",
+    tags=["bookings"],
+    summary="Import bookings from CSV",
+    description="A CSV file (header row; columns "
+    + ", ".join((*BOOKING_COLUMNS, IDEMPOTENCY_COLUMN))
+    + "; service and drop_off required). Each row is booked on its own through the same fit check as"
+    " POST /bookings: a row is either booked whole or refused with its line number and reason, and"
+    " refused rows leave nothing behind. With an idempotency_key a row imported again is a replay.",
+    openapi_extra={"requestBody": {"content": {"text/csv": {"example": CSV_EXAMPLE}}}},
+)
+def import_bookings(
+    workshop_id: str,
+    body: Annotated[str, Body(media_type="text/csv")],
+    service: ServiceDep,
+    key: BookingKey,
+) -> BookingsImport:
+    service.workshop(workshop_id)  # 404 before reading anything
+    rows = read_booking_rows(body)
+    accepted: list[ImportedRow] = []
+    refused: list[RefusedRow] = []
+    for row in rows:
+        if row.fields is None:
+            refused.append(RefusedRow(line=row.line, reason=row.problem or "bad row"))
+            continue
+        try:
+            stored, created = service.book_request(
+                workshop_id, row.fields, row.idempotency_key, None if key is None else key.id
+            )
+        except InputError as exc:
+            refused.append(RefusedRow(line=row.line, reason=str(exc)))
+        except Conflict as exc:
+            refused.append(RefusedRow(line=row.line, reason=str(exc)))
+        except NotFound as exc:
+            refused.append(RefusedRow(line=row.line, reason=f"unknown {exc}"))
+        else:
+            accepted.append(ImportedRow(line=row.line, booking=stored, replay=not created))
+    return BookingsImport(accepted=accepted, refused=refused)
+
+
+@router.get(
+    "/{workshop_id}/technicians/{technician_id}/day/{date}.ics",
+    tags=["plans"],
+    response_class=Response,
+    summary="A technician's day as iCalendar",
+    description="The technician's work in the day's stored plan as an iCalendar (RFC 5545) feed: one"
+    " event per operation with its booking, service, operation and bay (no customer data).",
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+def technician_day(
+    workshop_id: str, technician_id: str, date: Day, service: ServiceDep, clock: ClockDep, _: PlansReadKey
+) -> Response:
+    from icalendar import Calendar, Event
+
+    workshop = service.workshop(workshop_id)
+    technician = next((t for t in workshop.technicians if t.id == technician_id), None)
+    if technician is None:
+        raise NotFound(f"technician {technician_id!r}")
+    plan = service.stored_plan(workshop_id, date)
+    services = {s.code: s for s in workshop.services}
+    booked = {b.id: b.service for b in service.bookings(workshop_id, date)}
+    calendar = Calendar()
+    calendar.add("prodid", "-//bayplan//technician day//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"{technician.name} · {workshop.name} · {date}")
+    stamp = clock.now().astimezone(dt.UTC)
+    for a in sorted(plan.assignments, key=lambda a: a.start):
+        if a.technician != technician_id:
+            continue
+        what = a.booking
+        code = booked.get(a.booking)
+        if code in services and a.operation < len(services[code].operations):
+            what = f"{a.booking} · {services[code].name}: {services[code].operations[a.operation].name}"
+        event = Event()
+        event.add("uid", f"{workshop_id}/{date}/{a.booking}/{a.operation}@bayplan")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", a.start.astimezone(dt.UTC))
+        event.add("dtend", a.end.astimezone(dt.UTC))
+        event.add("summary", what)
+        event.add("location", f"bay {a.bay}")
+        calendar.add_component(event)
+    return Response(
+        calendar.to_ical(),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{technician_id}-{date}.ics"'},
+    )

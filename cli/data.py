@@ -1,0 +1,195 @@
+"""Data in and out of bayplan: a scenario's workshop as v1 JSON (printed, or PUT to a server), a
+scenario day's v1 plan request, and an online backup of the SQLite database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from scheduler.errors import InputError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from scheduler.contract import Workshop
+    from scheduler.scenarios import Scenario
+
+KEY_ENVIRONMENT = "BAYPLAN_KEY"
+
+workshop_app = typer.Typer(help="A scenario's workshop as v1 JSON: print it, or push it to a server.")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"bayplan: error: {message}", err=True)
+    return typer.Exit(code=code)
+
+
+def _scenario(name: str) -> Scenario:
+    from scheduler.scenarios import load_scenario
+
+    try:
+        return load_scenario(name)
+    except InputError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is not None:
+        out.write_text(text + "\n", encoding="utf-8")
+    else:
+        typer.echo(text)
+
+
+ScenarioArgument = Annotated[str, typer.Argument(help="bundled scenario name or scenario directory")]
+OutOption = Annotated[Path | None, typer.Option("--out", help="write to this file instead of stdout")]
+
+
+@workshop_app.command("export")
+def workshop_export(scenario: ScenarioArgument, out: OutOption = None) -> None:
+    """Print the scenario's workshop as v1 JSON (the body of PUT /v1/workshops/{id})."""
+    _emit(_scenario(scenario).workshop.model_dump_json(indent=2), out)
+
+
+def _transport() -> httpx.BaseTransport | None:
+    """The HTTP transport for `push` (None: the network; tests put a mock here)."""
+    return None
+
+
+def push_workshop(
+    workshop: Workshop,
+    url: str,
+    key: str | None,
+    force: bool = False,
+    transport: httpx.BaseTransport | None = None,
+) -> httpx.Response:
+    """PUT the workshop to the server at `url` (its base address) with the API key `key`."""
+    import httpx
+
+    headers = {"content-type": "application/json"}
+    if key:
+        headers["X-API-Key"] = key
+    with httpx.Client(base_url=url.rstrip("/"), transport=transport, timeout=60) as client:
+        return client.put(
+            f"/v1/workshops/{workshop.id}",
+            content=workshop.model_dump_json(),
+            headers=headers,
+            params={"force": "true"} if force else None,
+        )
+
+
+@workshop_app.command("push")
+def workshop_push(
+    scenario: ScenarioArgument,
+    url: Annotated[str, typer.Option("--url", help="the server's base address, e.g. http://127.0.0.1:8000")],
+    force: Annotated[
+        bool, typer.Option("--force", help="accept a change that breaks accepted bookings (kept at risk)")
+    ] = False,
+) -> None:
+    """PUT the scenario's workshop to a bayplan server (a manager's API key in BAYPLAN_KEY)."""
+    import httpx
+
+    if not url.startswith(("http://", "https://")):
+        raise _fail(f"--url: expected http:// or https://, got {url!r}")
+    workshop = _scenario(scenario).workshop
+    try:
+        response = push_workshop(workshop, url, os.environ.get(KEY_ENVIRONMENT), force, _transport())
+    except httpx.HTTPError as exc:
+        raise _fail(f"--url: cannot reach {url}: {exc}", code=1) from None
+    if response.status_code == 200:
+        typer.echo(f"workshop {workshop.id} stored at {url.rstrip('/')}/v1/workshops/{workshop.id}")
+        return
+    try:
+        detail = response.json().get("detail", response.text)
+    except ValueError:
+        detail = response.text
+    if response.status_code in (401, 403):
+        raise _fail(f"{response.status_code}: {detail} (a manager's key in {KEY_ENVIRONMENT})", code=1)
+    if response.status_code == 409:
+        broken = response.json().get("bookings", [])
+        for item in broken:
+            typer.echo(
+                f"  {item.get('booking')} on {item.get('date')}: {'; '.join(item.get('reasons', []))}",
+                err=True,
+            )
+        raise _fail(f"409: {detail} (--force keeps them, at risk)", code=1)
+    raise _fail(f"{response.status_code}: {detail}", code=2 if response.status_code == 422 else 1)
+
+
+def request(
+    scenario: ScenarioArgument,
+    date: Annotated[str, typer.Option("--date", help="the day, YYYY-MM-DD")],
+    seed: Annotated[int, typer.Option(min=0, help="seed of the scenario's bookings generator")] = 0,
+    scale: Annotated[float, typer.Option(min=0.01, max=10.0, help="demand factor (1.3 = peak)")] = 1.0,
+    out: OutOption = None,
+) -> None:
+    """Print a scenario day's v1 plan request (the `request` of a `bayplan replan` input)."""
+    from scheduler.contract import FIRST_DATE, LAST_DATE
+    from scheduler.demand import day_request
+
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        raise _fail(f"--date: expected YYYY-MM-DD, got {date!r}") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise _fail(f"--date: must be between {FIRST_DATE} and {LAST_DATE}, got {day}")
+    made = day_request(_scenario(scenario), day, seed=seed, scale=scale)
+    _emit(made.model_dump_json(indent=2), out)
+
+
+def backup(
+    db: Annotated[str, typer.Option("--db", help="database URL")] = "sqlite:///bayplan.db",
+    out: Annotated[Path, typer.Option("--out", help="the backup file to write")] = Path("bayplan-backup.db"),
+) -> None:
+    """Copy the SQLite database while the service runs (SQLite's online backup); restore by
+    serving the copy (`bayplan serve --db sqlite:///COPY`). For PostgreSQL it says how to use pg_dump."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(db)
+    except ArgumentError:
+        raise _fail(f"--db: not a database URL: {db!r}") from None
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        plain = url.set(drivername="postgresql").render_as_string(hide_password=True)
+        typer.echo(
+            "bayplan: PostgreSQL is backed up with its own tools, e.g.\n"
+            f"  pg_dump --format=custom --file={out} '{plain}'\n"
+            f"and restored with pg_restore --clean --dbname='{plain}' {out}",
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    if backend != "sqlite":
+        raise _fail(f"--db: backs up SQLite databases only, not {backend}")
+    if not url.database or url.database == ":memory:":
+        raise _fail("--db: an SQLite file is needed, e.g. sqlite:///bayplan.db")
+    source = Path(url.database)
+    if not source.is_file():
+        raise _fail(f"--db: no database file {source}")
+    if out.resolve() == source.resolve():
+        raise _fail("--out: is the database itself")
+    partial = out.with_name(out.name + ".partial")
+    try:
+        src, dst = sqlite3.connect(source), sqlite3.connect(partial)
+        try:
+            src.backup(dst)  # page by page, consistent while the service writes
+        finally:
+            dst.close()
+            src.close()
+        os.replace(partial, out)
+    except (sqlite3.Error, OSError) as exc:
+        partial.unlink(missing_ok=True)
+        raise _fail(f"backup failed: {exc}", code=1) from None
+    typer.echo(f"backed up {source} to {out}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `workshop export|push`, `request` and `backup` to the `bayplan` command."""
+    app.add_typer(workshop_app, name="workshop", no_args_is_help=True)
+    app.command("request")(request)
+    app.command("backup")(backup)

@@ -1,0 +1,111 @@
+"""Plain-file exchange with other tools: a plan as CSV (one row per placed operation) and bookings
+read from CSV (one booking request per row, each checked on its own, its line number kept)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from scheduler.contract import Plan
+from scheduler.errors import InputError
+
+PLAN_COLUMNS = ("booking", "operation", "bay", "technician", "start", "end")
+"""The plan CSV's header: `operation` is the index into the service's operations (as in the v1
+plan), `start` and `end` aware ISO 8601 instants in the workshop's local time."""
+
+BOOKING_COLUMNS = ("service", "drop_off", "waiter", "fleet_partner", "priority", "customer", "vehicle")
+"""The booking CSV's columns: `service` and `drop_off` are required, the rest optional."""
+IDEMPOTENCY_COLUMN = "idempotency_key"
+"""An optional column: a row imported again with the same key is a replay, not a second booking."""
+REQUIRED = ("service", "drop_off")
+MAX_ROWS = 2000
+_TRUE = {"1", "true", "yes", "y"}
+_FALSE = {"0", "false", "no", "n", ""}
+
+
+def plan_csv(plan: Plan, newline: str = "\r\n") -> str:
+    """The plan's assignments as CSV (header `PLAN_COLUMNS`), in start order."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=newline)
+    writer.writerow(PLAN_COLUMNS)
+    for a in sorted(plan.assignments, key=lambda a: (a.start, a.bay, a.booking, a.operation)):
+        writer.writerow([a.booking, a.operation, a.bay, a.technician, a.start.isoformat(), a.end.isoformat()])
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class BookingRow:
+    """One data row of a booking CSV: its 1-based line number in the file and either the booking
+    request's fields (with its idempotency key, if any) or why it cannot be one."""
+
+    line: int
+    fields: dict[str, object] | None
+    idempotency_key: str | None = None
+    problem: str | None = None
+
+
+def _value(column: str, text: str) -> object:
+    if column == "waiter":
+        lowered = text.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise InputError(column, f"expected 1/0, true/false or yes/no, got {text[:40]!r}")
+    if column == "priority":
+        try:
+            return int(text)
+        except ValueError:
+            raise InputError(column, f"expected a whole number, got {text[:40]!r}") from None
+    return text.strip()
+
+
+def _records(text: str) -> list[tuple[int, list[str]]]:
+    """The CSV records with the line each starts on (a quoted cell may span lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    for record in reader:
+        records.append((start, record))
+        start = reader.line_num + 1
+    return records
+
+
+def read_booking_rows(text: str) -> list[BookingRow]:
+    """The booking requests of a CSV file. The header is checked first (an unknown or missing
+    column is an InputError naming it: nothing is read); each data row is then converted alone
+    (a bad cell makes that row's `problem`); an empty cell leaves the field at its default."""
+    try:
+        rows = _records(text.lstrip("\ufeff"))
+    except csv.Error as exc:
+        raise InputError("body", f"not CSV: {exc}") from None
+    if not rows or not any(cell.strip() for cell in rows[0][1]):
+        raise InputError("body", "empty: expected a header row, e.g. service,drop_off,waiter")
+    header = [cell.strip().lower() for cell in rows[0][1]]
+    known = (*BOOKING_COLUMNS, IDEMPOTENCY_COLUMN)
+    for column in header:
+        if column not in known:
+            raise InputError(f"header.{column[:40]}", f"unknown column; expected some of {', '.join(known)}")
+    if len(set(header)) != len(header):
+        raise InputError("header", "a column appears twice")
+    for column in REQUIRED:
+        if column not in header:
+            raise InputError(f"header.{column}", "missing column")
+    data = [(number, row) for number, row in rows[1:] if any(c.strip() for c in row)]
+    if len(data) > MAX_ROWS:
+        raise InputError("body", f"at most {MAX_ROWS} bookings per file, got {len(data)}")
+    found: list[BookingRow] = []
+    for number, row in data:
+        if len(row) != len(header):
+            found.append(BookingRow(number, None, problem=f"{len(row)} cells, the header has {len(header)}"))
+            continue
+        cells = dict(zip(header, row, strict=True))
+        key = cells.pop(IDEMPOTENCY_COLUMN, "").strip() or None
+        try:
+            fields = {c: _value(c, v) for c, v in cells.items() if v.strip()}
+        except InputError as exc:
+            found.append(BookingRow(number, None, problem=str(exc)))
+            continue
+        found.append(BookingRow(number, fields, key))
+    return found

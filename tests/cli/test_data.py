@@ -1,0 +1,173 @@
+"""`bayplan workshop export|push`, `request`, `schema replan-request`, `plan --format csv` and
+`backup` with a restore: data out of bayplan and back in."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+import cli.data
+from api.app import create_app
+from cli.main import app
+from scheduler.contract import Plan, PlanRequest, ReplanRequest, Workshop
+from scheduler.scenarios import load_scenario
+from tests.builders import DATE, fixed_clock, tiny_workshop
+
+runner = CliRunner()
+
+
+def bayplan(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_workshop_export_prints_the_v1_workshop() -> None:
+    run = runner.invoke(app, ["workshop", "export", "small-dealer"])
+    assert run.exit_code == 0, run.output
+    assert Workshop.model_validate_json(run.stdout) == load_scenario("small-dealer").workshop
+    bad = runner.invoke(app, ["workshop", "export", "no-such-scenario"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_request_prints_a_plan_request_that_plans_and_replans(tmp_path: Path) -> None:
+    run = runner.invoke(app, ["request", "small-dealer", "--date", DATE])
+    assert run.exit_code == 0, run.output
+    request = PlanRequest.model_validate_json(run.stdout)
+    assert request.workshop.id == "small-dealer" and request.date.isoformat() == DATE and request.bookings
+    (tmp_path / "request.json").write_text(run.stdout)
+    planned = bayplan(
+        "plan", "--input", str(tmp_path / "request.json"), "--planner", "greedy", "--format", "json"
+    )
+    assert planned.returncode == 0, planned.stderr
+    plan = Plan.model_validate_json(planned.stdout)
+    replan = {
+        "request": json.loads(run.stdout),
+        "plan": json.loads(planned.stdout),
+        "now": f"{DATE}T10:00:00+08:00",
+    }
+    ReplanRequest.model_validate(replan)
+    assert plan.assignments
+    assert runner.invoke(app, ["request", "small-dealer", "--date", "24.11.2026"]).exit_code == 2
+
+
+def test_schema_replan_request() -> None:
+    run = runner.invoke(app, ["schema", "replan-request"])
+    assert run.exit_code == 0, run.output
+    schema = json.loads(run.stdout)
+    assert {"request", "plan", "now", "walk_ins"} <= set(schema["properties"])
+
+
+def test_plan_prints_csv() -> None:
+    args = ["plan", "small-dealer", "--date", DATE, "--planner", "greedy"]
+    as_csv = bayplan(*args, "--format", "csv")
+    assert as_csv.returncode == 0, as_csv.stderr
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    plan = Plan.model_validate_json(bayplan(*args, "--format", "json").stdout)
+    assert list(rows[0]) == ["booking", "operation", "bay", "technician", "start", "end"]
+    assert len(rows) == len(plan.assignments)
+    assert {(r["booking"], int(r["operation"]), r["technician"]) for r in rows} == {
+        (a.booking, a.operation, a.technician) for a in plan.assignments
+    }
+
+
+def test_workshop_push_puts_the_workshop_with_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.headers.get("X-API-Key") != "bp_manager":
+            return httpx.Response(401, json={"detail": "an API key is required (header X-API-Key)"})
+        return httpx.Response(200, content=request.content)
+
+    monkeypatch.setattr(cli.data, "_transport", lambda: httpx.MockTransport(answer))
+    monkeypatch.setenv("BAYPLAN_KEY", "bp_manager")
+    run = runner.invoke(app, ["workshop", "push", "small-dealer", "--url", "http://bayplan.example:8000/"])
+    assert run.exit_code == 0, run.output
+    (sent,) = seen
+    assert sent.method == "PUT" and str(sent.url) == "http://bayplan.example:8000/v1/workshops/small-dealer"
+    assert Workshop.model_validate_json(sent.content) == load_scenario("small-dealer").workshop
+    monkeypatch.delenv("BAYPLAN_KEY")
+    refused = runner.invoke(app, ["workshop", "push", "small-dealer", "--url", "http://bayplan.example:8000"])
+    assert refused.exit_code == 1 and "BAYPLAN_KEY" in refused.output
+    assert runner.invoke(app, ["workshop", "push", "small-dealer", "--url", "ftp://x"]).exit_code == 2
+
+
+def test_workshop_push_to_a_real_app_and_its_conflicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = TestClient(create_app(f"sqlite:///{tmp_path / 'push.db'}", auth=False, clock=fixed_clock()))
+
+    def forward(request: httpx.Request) -> httpx.Response:  # the CLI's httpx request, served by the app
+        served = server.request(
+            request.method,
+            request.url.raw_path.decode(),
+            content=request.content,
+            headers=dict(request.headers),
+        )
+        return httpx.Response(served.status_code, content=served.content, headers=dict(served.headers))
+
+    monkeypatch.setattr(cli.data, "_transport", lambda: httpx.MockTransport(forward))
+    done = runner.invoke(app, ["workshop", "push", "small-dealer", "--url", "http://testserver"])
+    assert done.exit_code == 0, done.output
+    assert server.get("/v1/workshops/small-dealer").json()["id"] == "small-dealer"
+    # A folder whose workshop opens after an accepted booking's drop-off: 409, nothing changes.
+    booked = server.post("/v1/workshops/small-dealer/bookings",
+                         json={"service": "MAINT", "drop_off": f"{DATE}T08:30:00+08:00"})  # fmt: skip
+    assert booked.status_code == 201, booked.text
+    folder = tmp_path / "shrunk"
+    folder.mkdir()
+    source = Path(cli.data.__file__).parents[1] / "scenarios" / "small-dealer"
+    text = (source / "workshop.toml").read_text()
+    later = text.replace('opening = { start = "08:00"', 'opening = { start = "09:00"')
+    assert later != text
+    (folder / "workshop.toml").write_text(later)
+    (folder / "demand.toml").write_text((source / "demand.toml").read_text())
+    refused = runner.invoke(app, ["workshop", "push", str(folder), "--url", "http://testserver"])
+    assert refused.exit_code == 1 and "409" in refused.output and booked.json()["id"] in refused.output
+    forced = runner.invoke(app, ["workshop", "push", str(folder), "--url", "http://testserver", "--force"])
+    assert forced.exit_code == 0, forced.output
+
+
+def test_backup_copies_a_live_sqlite_database_that_serves_again(tmp_path: Path) -> None:
+    live = tmp_path / "live.db"
+    client = TestClient(create_app(f"sqlite:///{live}", auth=False, clock=fixed_clock()))
+    roomy = tiny_workshop().model_dump(mode="json")
+    roomy["opening"]["end"] = roomy["technicians"][0]["shift"]["end"] = "18:00"
+    assert client.put("/v1/workshops/tiny", json=roomy).status_code == 200
+    for hhmm, who in (("08:00", "Ann"), ("09:00", "Ben")):
+        body = {"service": "MAINT", "drop_off": f"{DATE}T{hhmm}:00+08:00", "customer": who}
+        made = client.post("/v1/workshops/tiny/bookings", json=body)
+        assert made.status_code == 201, made.text
+    before = client.get(f"/v1/workshops/tiny/bookings?date={DATE}").json()
+    copy = tmp_path / "backup" / "copy.db"
+    copy.parent.mkdir()
+    run = bayplan("backup", "--db", f"sqlite:///{live}", "--out", str(copy))  # while the app holds it open
+    assert run.returncode == 0, run.stderr
+    restored = TestClient(create_app(f"sqlite:///{copy}", auth=False, clock=fixed_clock()))
+    assert restored.get(f"/v1/workshops/tiny/bookings?date={DATE}").json() == before
+    assert restored.get("/v1/workshops/tiny").json() == client.get("/v1/workshops/tiny").json()
+    assert not list(copy.parent.glob("*.partial"))
+
+
+def test_backup_of_postgresql_says_pg_dump_and_bad_urls_exit_2(tmp_path: Path) -> None:
+    pg = runner.invoke(
+        app, ["backup", "--db", "postgresql+psycopg://bp:secret@db/bayplan", "--out", "x.dump"]
+    )
+    assert pg.exit_code == 2 and "pg_dump" in pg.output and "secret" not in pg.output
+    missing = runner.invoke(app, ["backup", "--db", f"sqlite:///{tmp_path / 'none.db'}", "--out", "x.db"])
+    assert missing.exit_code == 2 and "--db" in missing.output
+    assert not (tmp_path / "none.db").exists()
