@@ -119,11 +119,10 @@ def loan_car_free(cars: int | None, out: Iterable[tuple[int, int]], span: tuple[
     return all(sum(1 for s, e in overlapping if s <= m < e) < cars for m in moments)
 
 
-def loan_car_back(cars: int, out: Iterable[tuple[int, int]], span: tuple[int, int]) -> int | None:
-    """The earliest minute a loan car is free for the rest of `span` (None: not before its end)."""
-    start, end = span
-    for back in sorted({e for _, e in out if start < e < end}):
-        if loan_car_free(cars, out, (back, end)):
+def loan_car_back(cars: int, out: Sequence[tuple[int, int]], start: int) -> int | None:
+    """The first minute after `start` a loan car is back and free (None: none comes back)."""
+    for back in sorted({e for _, e in out if start < e}):
+        if loan_car_free(cars, out, (back, back + 1)):
             return back
     return None
 

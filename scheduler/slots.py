@@ -440,7 +440,7 @@ class DayBook:
             return "walk-in holdback"
         if not self._loan_car_free(booking, offer):
             cars = self.workshop.loan_cars or 0
-            back = capacity.loan_car_back(cars, self.loan_spans, self._loan_span(booking, offer))
+            back = capacity.loan_car_back(cars, self.loan_spans, self._loan_span(booking, offer)[0])
             return "no loan car free" if back is None else f"no loan car free until {self.clock.hhmm(back)}"
         return "no room kept for it in the day's plan"
 
