@@ -21,8 +21,16 @@ class Slot(BaseModel):
     promised: AwareDatetime
 
 
+class Refusal(BaseModel):
+    drop_off: AwareDatetime
+    reason: str = Field(description="the first front-desk rule (or the lack of room) that blocks the time")
+
+
 class Slots(BaseModel):
     slots: list[Slot]
+    refused: list[Refusal] | None = Field(
+        default=None, description="with explain=true: each candidate time not offered, and why"
+    )
 
 
 class BookingIn(BaseModel):
@@ -34,6 +42,10 @@ class BookingIn(BaseModel):
     priority: int = Field(default=1, ge=1, le=100)
     customer: str | None = Field(default=None, max_length=200)
     vehicle: str | None = Field(default=None, max_length=200)
+    parts_eta: Moment | None = Field(
+        default=None, description="when ordered parts arrive: operations that need parts start no earlier"
+    )
+    loan_car: StrictBool = Field(default=False, description="a loan car from drop-off to the promised pickup")
 
 
 class BookingChange(BaseModel):
@@ -45,6 +57,8 @@ class BookingChange(BaseModel):
     priority: int | None = Field(default=None, ge=1, le=100)
     customer: str | None = Field(default=None, max_length=200)
     vehicle: str | None = Field(default=None, max_length=200)
+    parts_eta: Moment | None = None
+    loan_car: StrictBool | None = None
 
 
 class PlanDay(BaseModel):

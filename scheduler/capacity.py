@@ -1,9 +1,11 @@
 """The front desk's capacity rules, as pure functions of plain data.
 
 Whether a booking *fits* is the witness's business (slots.py); whether the desk may *sell* a fit
-is decided here: the slot grid, waiters per slot, the walk-in holdback per technician pool, and
-the promised pickup (handover times). Rules to come (service advisors, loan cars, parts) go here
-too, each a function of plain numbers that slots.DayBook applies on top of a fit.
+is decided here: the slot grid, waiters per slot, the walk-in holdback per technician pool, the
+promised pickup (handover times), loan cars (free from drop-off to the promised pickup) and the
+service advisors' check-ins per quarter hour (holdback applied to advisor time too), each a function
+of plain numbers that slots.DayBook applies on top of a fit. Parts on order are a release time
+(scheduler.compiler.parts_release), so the witness itself keeps them.
 
 Times are minutes after the plan day's local midnight (scheduler.clock.DayClock).
 """
@@ -100,3 +102,50 @@ def candidate_times(workshop: Workshop, date: dt.date, slot_minutes: int) -> lis
             if real.replace(tzinfo=None) == wall:  # not in the spring gap: the time exists
                 instants[utc] = real
     return [instants[utc] for utc in sorted(instants)]
+
+
+CHECK_IN_WINDOW = 15
+"""Advisors' check-ins are counted per quarter hour."""
+
+
+def loan_car_free(cars: int | None, out: Iterable[tuple[int, int]], span: tuple[int, int]) -> bool:
+    """A loan car is free for the whole `span` (drop-off to promised pickup, in minutes on one
+    time line) while fewer than `cars` of the spans `out` overlap at any moment of it; `cars`
+    None is no limit. A car returned at a minute is free again at that minute."""
+    if cars is None:
+        return True
+    start, end = span
+    overlapping = [(s, e) for s, e in out if s < end and start < e]
+    # The count only rises at a span's start: check the span's own start and every start inside it.
+    moments = [start] + [s for s, _ in overlapping if start < s]
+    return all(sum(1 for s, e in overlapping if s <= m < e) < cars for m in moments)
+
+
+def loan_car_back(cars: int, out: Sequence[tuple[int, int]], start: int) -> int | None:
+    """The first minute after `start` a loan car is back and free (None: none comes back)."""
+    for back in sorted({e for _, e in out if start < e}):
+        if loan_car_free(cars, out, (back, back + 1)):
+            return back
+    return None
+
+
+def advisor_window(minute: int) -> int:
+    """The quarter hour a check-in at `minute` falls in (its first minute)."""
+    return minute - minute % CHECK_IN_WINDOW
+
+
+def advisor_minutes(window: int, shifts: Iterable[tuple[int, int, Sequence[tuple[int, int]]]]) -> int:
+    """Advisor minutes in the quarter hour starting at `window`: per advisor on duty, the overlap
+    of the window with the shift (start, end, breaks) less the breaks in it."""
+    lo, hi = window, window + CHECK_IN_WINDOW
+
+    def overlap(s: int, e: int) -> int:
+        return max(0, min(e, hi) - max(s, lo))
+
+    return sum(overlap(s, e) - sum(overlap(bs, be) for bs, be in breaks) for s, e, breaks in shifts)
+
+
+def advisor_room(share: float, available: int, booked: int, check_in: int) -> bool:
+    """One more check-in of `check_in` minutes fits the quarter hour whose advisors have `available`
+    minutes, `booked` of them taken by accepted drop-offs, `share` held back for walk-ins."""
+    return booked + check_in <= (1 - share) * available

@@ -12,12 +12,21 @@ from scheduler.errors import InputError
 from scheduler.translate import DayFrame, technician_data
 from solver.problem import BayData, DayProblem, JobData, ObjectiveWeights, OperationData, Placement
 
-__all__ = ["CompiledDay", "compile_request", "duration", "technician_data"]
+__all__ = ["CompiledDay", "compile_request", "duration", "parts_release", "technician_data"]
 
 
 def duration(minutes: int, efficiency: float) -> int:
     """Worked minutes for `minutes` standard minutes; the tolerance keeps 60/1.2 at 50, not 51."""
     return max(1, math.ceil(minutes / efficiency - 1e-9))
+
+
+def parts_release(booking: Booking, service: Service, clock: DayClock) -> int:
+    """The minute the booking's parts are in (0 when none are awaited): a service with an operation
+    that needs parts starts no earlier (its operations run in order, so the whole job waits; parts
+    arriving after the plan day make the job unplaceable today)."""
+    if booking.parts_eta is None or not service.needs_parts:
+        return 0
+    return min(max(clock.minutes(booking.parts_eta, round_up=True), 0), clock.horizon)
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,7 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
                 raise InputError(f"{where}.promised", "promised pickup must be after drop_off")
             due = clock.minutes(booking.promised)
 
-        release = max(release, not_before)
+        release = max(release, not_before, parts_release(booking, service, clock))
         pins = _pins(booking, service, where, frame)
         operations = []
         for k, op in enumerate(service.operations):

@@ -161,6 +161,9 @@ class Operation(_Model):
     skill: Identifier
     min_grade: Grade = 1
     bay_kinds: list[BayKind] = Field(min_length=1)
+    needs_parts: StrictBool = Field(
+        default=False, description="waits for ordered parts: starts no earlier than the booking's parts_eta"
+    )
 
 
 class Service(_Model):
@@ -168,6 +171,25 @@ class Service(_Model):
     name: str = Field(min_length=1, max_length=120)
     express: StrictBool = Field(default=False, description="quick service that may use express lanes")
     operations: list[Operation] = Field(min_length=1, max_length=20)
+    check_in_minutes: int = Field(
+        default=10, ge=1, le=120, description="a service advisor's time to check the vehicle in"
+    )
+
+    @property
+    def needs_parts(self) -> bool:
+        return any(op.needs_parts for op in self.operations)
+
+
+class Advisor(_Model):
+    """A service advisor at the front desk: each drop-off needs one free for its check-in."""
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=120)
+    shift: Shift
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        default_factory=lambda: list(range(7)),
+        description="weekly roster: days worked, 0 Monday .. 6 Sunday (default every day)",
+    )
 
 
 class Workshop(_Model):
@@ -182,6 +204,15 @@ class Workshop(_Model):
     technicians: list[Technician] = Field(min_length=1)
     services: list[Service] = Field(min_length=1)
     closed_days: list[Day] = Field(default_factory=list, description="holidays: no work, no drop-offs")
+    loan_cars: int | None = Field(
+        default=None,
+        ge=0,
+        le=10_000,
+        description="loan cars for customers, out from drop-off to promised pickup; default: no limit",
+    )
+    advisors: list[Advisor] = Field(
+        default_factory=list, description="service advisors for check-ins; default none: no advisor limit"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -202,6 +233,7 @@ class Workshop(_Model):
             ("bays", [b.id for b in self.bays]),
             ("technicians", [t.id for t in self.technicians]),
             ("services", [s.code for s in self.services]),
+            ("advisors", [a.id for a in self.advisors]),
         ):
             seen: set[str] = set()
             for i, ident in enumerate(ids):
@@ -265,6 +297,13 @@ class Booking(_Model):
         "unassigned (changing the booking re-places it)",
     )
     at_risk_reason: str | None = Field(default=None, description="why the booking is at risk")
+    parts_eta: Moment | None = Field(
+        default=None,
+        description="when ordered parts arrive: operations that need parts start no earlier",
+    )
+    loan_car: StrictBool = Field(
+        default=False, description="the customer takes a loan car from drop-off until the promised pickup"
+    )
 
 
 class Weights(_Model):

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
-from scheduler.slots import DayBook, Offer
+from scheduler.slots import NO_WANTS, DayBook, Offer, Wants
 from scheduler.workers import stop_pool, worker_pool
 
 Key = tuple[object, ...]
@@ -28,10 +28,13 @@ class _Job:
     service: str
     waiter: bool
     fleet: str | None
+    wants: Wants = NO_WANTS
 
 
 def _refine(job: _Job, exact_seconds: float) -> list[Offer]:
-    return job.day.offers(job.service, job.waiter, job.fleet, exact_seconds=exact_seconds, workers=1)
+    return job.day.offers(
+        job.service, job.waiter, job.fleet, exact_seconds=exact_seconds, workers=1, wants=job.wants
+    )
 
 
 class OfferRefiner:
@@ -61,10 +64,11 @@ class OfferRefiner:
         service: str,
         waiter: bool,
         fleet: str | None,
+        wants: Wants = NO_WANTS,
     ) -> None:
         with self._lock:
             self._wanted.pop(key, None)  # re-inserted as the newest
-            self._wanted[key] = _Job(key, version, day, service, waiter, fleet)
+            self._wanted[key] = _Job(key, version, day, service, waiter, fleet, wants)
             while len(self._wanted) > self.most_wanted:
                 del self._wanted[next(iter(self._wanted))]
             self._idle.clear()

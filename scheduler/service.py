@@ -40,7 +40,7 @@ from scheduler.optimise import optimise
 from scheduler.planning import to_plan
 from scheduler.refiner import OfferRefiner
 from scheduler.replan import check_now_on_day, replan, replan_request
-from scheduler.slots import DayBook, Offer, offers_may_grow
+from scheduler.slots import NO_WANTS, DayBook, Offer, Wants, offers_may_grow
 from scheduler.storage import BookingRow, Store
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import plans as plans_db
@@ -77,11 +77,17 @@ IDEMPOTENCY_FIELD = "header.Idempotency-Key"
 def _request_hash(booking: Booking) -> str:
     """What a booking request asked for (not the id the service gave it): a replay must match it."""
     asked = booking.model_dump(mode="json", exclude={"id", "promised"})
+    for field in ("parts_eta", "loan_car"):  # added later: at their defaults, the hash stays as it was
+        if not asked.get(field):
+            asked.pop(field, None)
     return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
 
 
-def _check_kind(workshop: Workshop, service: str, fleet_partner: str | None) -> None:
-    """A booking's (or slot query's) service and fleet partner must be the workshop's own."""
+def _check_kind(workshop: Workshop, service: str, fleet_partner: str | None, loan_car: bool = False) -> None:
+    """A booking's (or slot query's) service and fleet partner must be the workshop's own, and a
+    loan car one the workshop has."""
+    if loan_car and workshop.loan_cars == 0:
+        raise InputError("loan_car", "the workshop has no loan cars")
     if workshop.service(service) is None:
         known = ", ".join(s.code for s in workshop.services)
         raise InputError("service", f"unknown service code {service!r} (known: {known})")
@@ -89,6 +95,14 @@ def _check_kind(workshop: Workshop, service: str, fleet_partner: str | None) -> 
     if fleet_partner is not None and fleet_partner not in partners:
         known = f"known: {', '.join(partners)}" if partners else "the workshop has no fleet bays"
         raise InputError("fleet_partner", f"unknown fleet partner {fleet_partner!r} ({known})")
+
+
+def _offers_key(
+    workshop_id: str, date: dt.date, service: str, waiter: bool, fleet: str | None, wants: Wants
+) -> tuple[object, ...]:
+    """The offers cache's key: today's key unless the customer wants a loan car or awaits parts."""
+    key: tuple[object, ...] = (workshop_id, date, service, waiter, fleet)
+    return key if wants == NO_WANTS else (*key, wants)
 
 
 def replan_check_request(rr: ReplanRequest) -> PlanRequest:
@@ -337,16 +351,39 @@ class PlanningService:
         waiter: bool,
         fleet: str | None,
         now: dt.datetime | None = None,
+        wants: Wants = NO_WANTS,
     ) -> list[Offer]:
         """The day's offers that are still ahead of `now` (default: the service's clock)."""
         now = now or self.clock.now()
         with self.store.sessions() as session:
             workshop = self.workshop(workshop_id, session)
             _not_past("date", date, now, workshop)
-            offers = self._day_offers(session, workshop, service, date, waiter, fleet)
+            offers = self._day_offers(session, workshop, service, date, waiter, fleet, wants)
         if not offers or offers[0].drop_off >= now:
             return offers  # a day ahead: the cached list itself
         return [o for o in offers if o.drop_off >= now]
+
+    def refusals(
+        self,
+        workshop_id: str,
+        service: str,
+        date: dt.date,
+        waiter: bool,
+        fleet: str | None,
+        offers: list[Offer],
+        now: dt.datetime | None = None,
+        wants: Wants = NO_WANTS,
+    ) -> list[tuple[dt.datetime, str]]:
+        """Why each candidate time of the day not among `offers` is not offered: the first rule
+        that blocks it ("in the past" before any capacity rule)."""
+        now = now or self.clock.now()
+        offered = {o.drop_off for o in offers}
+        with self.store.sessions() as session:
+            workshop = self.workshop(workshop_id, session)
+            day = self._day(session, workshop, date)
+        past = {t: "in the past" for t in day.candidate_times() if t < now and t not in offered}
+        explained = day.refusals(service, waiter, fleet, wants, offered | set(past))
+        return sorted([*past.items(), *explained])
 
     def _day_offers(
         self,
@@ -356,26 +393,27 @@ class PlanningService:
         date: dt.date,
         waiter: bool,
         fleet: str | None,
+        wants: Wants = NO_WANTS,
     ) -> list[Offer]:
         """Every offer of the day, cached per day version (independent of the time of asking)."""
-        key = (workshop.id, date, service, waiter, fleet)
+        key = _offers_key(workshop.id, date, service, waiter, fleet, wants)
         version = bookings_db.day_version(session, workshop.id, date)
         cached = self._offers.get(key)
         if cached is not None and cached[0] == version:
             self.offer_cache_hits += 1
             return cached[1]
         self.offer_cache_misses += 1
-        _check_kind(workshop, service, fleet)
+        _check_kind(workshop, service, fleet, wants.loan_car)
         day = self._day(session, workshop, date, version)
         if self._refiner is None:
-            offers = day.offers(service, waiter, fleet, exact_seconds=self.exact_seconds)
+            offers = day.offers(service, waiter, fleet, exact_seconds=self.exact_seconds, wants=wants)
         elif cached is not None and (added := day.added_since(cached[2])) is not None:
-            offers = day.offers_after(cached[1], added, service, waiter, fleet)  # bookings later
+            offers = day.offers_after(cached[1], added, service, waiter, fleet, wants)  # bookings later
         else:
-            offers = day.offers(service, waiter, fleet)
+            offers = day.offers(service, waiter, fleet, wants=wants)
         self._deliver(key, version, offers, day)
         if self._refiner is not None and offers_may_grow(day, offers):
-            self._refiner.request(key, version, day, service, waiter, fleet)
+            self._refiner.request(key, version, day, service, waiter, fleet, wants)
         return offers
 
     def _deliver(
@@ -395,7 +433,10 @@ class PlanningService:
 
     def _cached_fit(self, session: Session, day: DayBook, booking: Booking) -> Offer | None:
         """A cached offer of the same kind at this time or later carries a placement that fits now."""
-        key = (day.workshop.id, day.date, booking.service, booking.waiter, booking.fleet_partner)
+        wants = Wants(booking.loan_car, booking.parts_eta)
+        key = _offers_key(
+            day.workshop.id, day.date, booking.service, booking.waiter, booking.fleet_partner, wants
+        )
         cached = self._offers.get(key)
         if cached is None or cached[0] != bookings_db.day_version(session, day.workshop.id, day.date):
             return None
@@ -464,7 +505,10 @@ class PlanningService:
         workshop = self.workshop(workshop_id)
         date = refused.drop_off.astimezone(workshop.tz).date()
         try:
-            offers = self.slots(workshop_id, refused.service, date, refused.waiter, refused.fleet_partner)
+            wants = Wants(refused.loan_car, refused.parts_eta)
+            offers = self.slots(
+                workshop_id, refused.service, date, refused.waiter, refused.fleet_partner, wants=wants
+            )
         except InputError:
             offers = []  # a day in the past: nothing to suggest
         conflict.alternatives = offers[:5]
@@ -539,7 +583,7 @@ class PlanningService:
     ) -> tuple[Booking, DayBook]:
         """Store `booking` where it fits the day (409 with alternatives if it does not); returns it
         with its promise, and the day after it. `idempotency`: (key, API key id, request hash)."""
-        _check_kind(workshop, booking.service, booking.fleet_partner)
+        _check_kind(workshop, booking.service, booking.fleet_partner, booking.loan_car)
         date = booking.drop_off.astimezone(workshop.tz).date()
         if check_past:
             now = self.clock.now()

@@ -18,10 +18,11 @@ from scheduler import capacity
 from scheduler.availability import Availability
 from scheduler.capacity import CapacityRules
 from scheduler.clock import DayClock
-from scheduler.compiler import CompiledDay, compile_request
+from scheduler.compiler import CompiledDay, compile_request, parts_release
 from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop
 from scheduler.dispatch import place_job
 from scheduler.errors import InputError
+from scheduler.reasons import unplaced_reasons
 from scheduler.translate import (
     DayFrame,
     assignments_from_placements,
@@ -31,7 +32,18 @@ from scheduler.translate import (
 from solver.model import SolveParameters, fit_all
 from solver.problem import DayProblem, DaySolution, JobData, Placement
 
-__all__ = ["CapacityRules", "DayBook", "Offer", "offers_may_grow"]
+__all__ = ["NO_WANTS", "CapacityRules", "DayBook", "Offer", "Wants", "offers_may_grow"]
+
+
+@dataclass(frozen=True)
+class Wants:
+    """What the customer asks for beyond the service: a loan car, parts on order."""
+
+    loan_car: bool = False
+    parts_eta: dt.datetime | None = None
+
+
+NO_WANTS = Wants()
 
 
 @dataclass(frozen=True)
@@ -146,11 +158,20 @@ class DayBook:
     def _job(self, booking: Booking) -> tuple[JobData, DayProblem]:
         """The booking as solver data; same-day probes of one kind share a compiled template
         (only the release differs), anything else is compiled and checked in full."""
-        key = (booking.service, booking.waiter, booking.fleet_partner, booking.priority, booking.promised)
+        key = (
+            booking.service,
+            booking.waiter,
+            booking.fleet_partner,
+            booking.priority,
+            booking.promised,
+            booking.parts_eta,
+        )
         same_day = booking.drop_off.astimezone(self.workshop.tz).date() == self.date
         template = self._templates.get(key) if same_day else None
         release = self.clock.minutes(booking.drop_off, round_up=True)
-        if template is not None and self._opening[0] <= release <= self._opening[1]:
+        service = self.workshop.service(booking.service)
+        if template is not None and service is not None and self._opening[0] <= release <= self._opening[1]:
+            release = max(release, parts_release(booking, service, self.clock))
             return replace(template[0], release=release), template[1]
         compiled = self._compile_one(booking)
         job, problem = compiled.problem.jobs[0], compiled.problem
@@ -160,10 +181,10 @@ class DayBook:
 
     def try_insert(self, booking: Booking) -> Offer | None:
         """Where `booking` fits (nothing moved, or one nearby booking moved) within the capacity rules."""
-        if not self._waiter_room(booking):
+        if not self.allowed_before_fit(booking):
             return None
         offer = self.fit_quickly(booking)
-        return offer if offer is not None and self._within_holdback(booking, offer) else None
+        return offer if offer is not None and self.allowed(booking, offer) else None
 
     def _availability(self, problem: DayProblem) -> Availability:
         """Free time around the witness (a fresh copy: callers try placements and undo them)."""
@@ -220,12 +241,74 @@ class DayBook:
         return self._offer(booking, placed, rewitness)
 
     def allowed(self, booking: Booking, offer: Offer) -> bool:
-        """The capacity rules (waiters per slot, walk-in holdback) on top of a fit."""
-        return self._waiter_room(booking) and self._within_holdback(booking, offer)
+        """The capacity rules (advisors, waiters per slot, walk-in holdback, loan cars) on top of a fit."""
+        return (
+            self.allowed_before_fit(booking)
+            and self._within_holdback(booking, offer)
+            and self._loan_car_free(booking, offer)
+        )
 
     def allowed_before_fit(self, booking: Booking) -> bool:
         """The rules that do not depend on where the booking sits (worth checking before a solve)."""
-        return self._waiter_room(booking)
+        return self._advisor_room(booking) and self._waiter_room(booking)
+
+    @cached_property
+    def _holders(self) -> list[Booking]:
+        """Every accepted booking of the day, at risk or not: its customer still comes to the desk
+        and still drives a loan car."""
+        return [b for b, _ in self.accepted] + [b for b, _ in self.at_risk]
+
+    @cached_property
+    def loan_spans(self) -> list[tuple[int, int]]:
+        """The accepted loan cars' time out (drop-off to promised pickup, or the day's end)."""
+        day_end = self.clock.horizon
+        return [
+            (self.clock.minutes(b.drop_off), self.clock.minutes(b.promised) if b.promised else day_end)
+            for b in self._holders
+            if b.loan_car
+        ]
+
+    def _loan_span(self, booking: Booking, offer: Offer) -> tuple[int, int]:
+        return self.clock.minutes(booking.drop_off), self.clock.minutes(offer.promised, round_up=True)
+
+    def _loan_car_free(self, booking: Booking, offer: Offer) -> bool:
+        if not booking.loan_car:
+            return True
+        span = self._loan_span(booking, offer)
+        return capacity.loan_car_free(self.workshop.loan_cars, self.loan_spans, span)
+
+    @cached_property
+    def _advisor_shifts(self) -> list[tuple[int, int, list[tuple[int, int]]]]:
+        """The shifts (start, end, breaks) of the advisors on duty today, in the day's minutes."""
+        wall = self.clock.wall
+        return [
+            (wall(a.shift.start), wall(a.shift.end), [(wall(b.start), wall(b.end)) for b in a.shift.breaks])
+            for a in self.workshop.advisors
+            if self.date.weekday() in a.weekdays and not self.workshop.is_closed(self.date)
+        ]
+
+    @cached_property
+    def _check_ins(self) -> dict[int, int]:
+        """Advisor minutes taken per quarter hour by the accepted drop-offs of the day."""
+        taken: dict[int, int] = {}
+        for b in self._holders:
+            service = self.workshop.service(b.service)
+            if service is None or self.clock.local_date(b.drop_off) != self.date:
+                continue
+            window = capacity.advisor_window(self.clock.minutes(b.drop_off))
+            taken[window] = taken.get(window, 0) + service.check_in_minutes
+        return taken
+
+    def _advisor_room(self, booking: Booking) -> bool:
+        """An advisor is free to check the vehicle in (no advisors listed: no limit)."""
+        service = self.workshop.service(booking.service)
+        if not self.workshop.advisors or service is None:
+            return True
+        window = capacity.advisor_window(self.clock.minutes(booking.drop_off))
+        available = capacity.advisor_minutes(window, self._advisor_shifts)
+        share = capacity.holdback(self.rules, express=False)
+        taken = self._check_ins.get(window, 0)
+        return capacity.advisor_room(share, available, taken, service.check_in_minutes)
 
     def reoffer(self, booking: Booking, later: Offer) -> Offer | None:
         """`later`'s placement, found for a later drop-off, also fits `booking` (if the rules allow)."""
@@ -319,6 +402,64 @@ class DayBook:
             return self._offer(booking, placed, rewitness)
         return None
 
+    def refusals(
+        self,
+        service: str,
+        waiter: bool,
+        fleet_partner: str | None,
+        wants: Wants,
+        skip: set[dt.datetime],
+    ) -> list[tuple[dt.datetime, str]]:
+        """Each candidate time of the day not in `skip` (the offered ones), with the first rule that
+        blocks it; on a closed day, every time of the opening hours."""
+        if self.workshop.is_closed(self.date):
+            open_day = self.workshop.model_copy(update={"closed_days": []})
+            times = capacity.candidate_times(open_day, self.date, self.rules.slot_minutes)
+            return [(t, "workshop closed") for t in times if t not in skip]
+        probes = self._probes(service, waiter, fleet_partner, wants)
+        return [(p.drop_off, self.refusal(p)) for p in probes if p.drop_off not in skip]
+
+    def refusal(self, booking: Booking) -> str:
+        """The first front-desk rule (or the lack of room) that keeps `booking` out of the day."""
+        rules = self.rules
+        if not self._advisor_room(booking):
+            return "no advisor free for check-in"
+        if not self._waiter_room(booking):
+            return f"waiter cap {rules.waiters_per_slot} per {rules.slot_minutes} min reached"
+        offer = self.fit_quickly(booking)
+        if offer is None:
+            eta = booking.parts_eta
+            if eta is not None and self.fit_quickly(booking.model_copy(update={"parts_eta": None})):
+                local = eta.astimezone(self.workshop.tz)
+                when = (
+                    local.strftime("%H:%M") if local.date() == self.date else local.strftime("%Y-%m-%d %H:%M")
+                )
+                return f"parts arrive {when}"
+            return self._why_not_fit(booking)
+        if not self._within_holdback(booking, offer):
+            return "walk-in holdback"
+        if not self._loan_car_free(booking, offer):
+            cars = self.workshop.loan_cars or 0
+            back = capacity.loan_car_back(cars, self.loan_spans, self._loan_span(booking, offer)[0])
+            return "no loan car free" if back is None else f"no loan car free until {self.clock.hhmm(back)}"
+        return "no room kept for it in the day's plan"
+
+    def _why_not_fit(self, booking: Booking) -> str:
+        """The planner's reason (scheduler.reasons) for a booking that finds no room in the witness."""
+        job, _ = self._job(booking)
+        accepted = [b for b, _ in self.accepted]
+        problem = replace(self.accepted_problem, jobs=(*self.accepted_problem.jobs, job))
+        services = [self.workshop.service(b.service) for b in [*accepted, booking]]
+        compiled = CompiledDay(
+            request=PlanRequest(workshop=self.workshop, date=self.date, bookings=[*accepted, booking]),
+            frame=self.frame,
+            problem=problem,
+            services=tuple(s for s in services if s is not None),
+        )
+        placed = {(j, k): p for j, own in enumerate(self.placements_of) for k, p in enumerate(own)}
+        reasons = unplaced_reasons(compiled, DaySolution(placements=placed, unplaced={len(accepted)}))
+        return reasons.get(len(accepted), "day full")
+
     def candidate_times(self) -> list[dt.datetime]:
         return capacity.candidate_times(self.workshop, self.date, self.rules.slot_minutes)
 
@@ -329,6 +470,7 @@ class DayBook:
         fleet_partner: str | None = None,
         exact_seconds: float = 0.0,
         workers: int = 2,
+        wants: Wants = NO_WANTS,
     ) -> list[Offer]:
         """Every candidate drop-off time that fits, within the capacity rules.
 
@@ -338,7 +480,7 @@ class DayBook:
         `exact_seconds` CP-SAT binary-searches the rest of the boundary (a few solves, not one
         per time); an unproven time counts as not fitting.
         """
-        probes = self._probes(service, waiter, fleet_partner)
+        probes = self._probes(service, waiter, fleet_partner, wants)
         availability = self._availability(self.accepted_problem)
         fits: list[Offer | None] = [self.fit_quickly(p, availability, repair=False) for p in probes]
         # The repair (moving a booking) is the costly part. Before the last time that fits as it
@@ -361,12 +503,13 @@ class DayBook:
         service: str,
         waiter: bool,
         fleet_partner: str | None = None,
+        wants: Wants = NO_WANTS,
     ) -> list[Offer]:
         """The offers of the same kind on this day, from `previous` (the offers on an earlier version
         of it, before the bookings placed at `added`): an offer whose placement the new bookings do
         not touch still fits; only the touched times are fitted again. A time refused before stays
         refused here (bookings take room away; the background refinement looks again)."""
-        probes = self._probes(service, waiter, fleet_partner)
+        probes = self._probes(service, waiter, fleet_partner, wants)
         before = {o.drop_off: o for o in previous}
         availability: Availability | None = None
         fits: list[Offer | None] = []
@@ -381,9 +524,19 @@ class DayBook:
                 fits.append(self.fit_quickly(probe, availability))
         return self._complete(probes, fits, 0.0, 1)
 
-    def _probes(self, service: str, waiter: bool, fleet_partner: str | None) -> list[Booking]:
+    def _probes(
+        self, service: str, waiter: bool, fleet_partner: str | None, wants: Wants = NO_WANTS
+    ) -> list[Booking]:
         return [
-            Booking(id="probe", service=service, drop_off=t, waiter=waiter, fleet_partner=fleet_partner)
+            Booking(
+                id="probe",
+                service=service,
+                drop_off=t,
+                waiter=waiter,
+                fleet_partner=fleet_partner,
+                loan_car=wants.loan_car,
+                parts_eta=wants.parts_eta,
+            )
             for t in self.candidate_times()
         ]
 

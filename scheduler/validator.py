@@ -31,6 +31,8 @@ RULE_FLEET_OVERFLOW = "fleet_overflow"
 RULE_EXPRESS_BAY = "express_bay"
 RULE_PINNED = "pinned"
 RULE_COMPLETENESS = "completeness"
+RULE_PARTS = "parts"
+RULE_LOAN_CARS = "loan_cars"
 
 RULES: tuple[str, ...] = (
     RULE_HEADER,
@@ -50,6 +52,8 @@ RULES: tuple[str, ...] = (
     RULE_EXPRESS_BAY,
     RULE_PINNED,
     RULE_COMPLETENESS,
+    RULE_PARTS,
+    RULE_LOAN_CARS,
 )
 
 
@@ -141,6 +145,7 @@ class _Validator:
         self.check_overlaps(placed, lambda p: p.a.technician, RULE_TECHNICIAN_OVERLAP, "technician")
         self.check_precedence(by_op)
         self.check_completeness(by_op)
+        self.check_loan_cars(by_op)
         return self.found
 
     def check_header(self) -> None:
@@ -269,6 +274,12 @@ class _Validator:
             self.add(
                 RULE_RELEASE, a.booking, f"{p.label}: starts before drop-off {self.when(booking.drop_off)}"
             )
+        if op.needs_parts and booking.parts_eta is not None and p.start < _utc(booking.parts_eta):
+            self.add(
+                RULE_PARTS,
+                a.booking,
+                f"{p.label}: {op.name} needs parts, which arrive {self.when(booking.parts_eta)}",
+            )
         not_before = self.request.options.not_before
         if not_before is not None and p.start < _utc(not_before):
             self.add(
@@ -342,6 +353,30 @@ class _Validator:
                         booking_id,
                         f"{after[0].label}: starts before op {k - 1} ends at {self.when(before[0].end)}",
                     )
+
+    def check_loan_cars(self, by_op: dict[str, dict[int, list[_Placed]]]) -> None:
+        """At no moment are more loan cars out than the workshop has: a car is out from a placed
+        booking's drop-off until its promised pickup (the end of the plan day when none is set).
+        Unplaced bookings are not counted, so a plan that places nothing always passes."""
+        limit = self.request.workshop.loan_cars
+        if limit is None:
+            return
+        day_end = _wall(self.request.date + dt.timedelta(days=1), "00:00", self.tz)
+        events: list[tuple[dt.datetime, int, str]] = []
+        for b in self.bookings.values():
+            if b.loan_car and by_op.get(b.id):
+                back = _utc(b.promised) if b.promised is not None else max(day_end, _utc(b.drop_off))
+                events += [(_utc(b.drop_off), 1, b.id), (back, -1, b.id)]
+        out = 0
+        for moment, change, booking_id in sorted(events, key=lambda e: (e[0], e[1])):  # returns first
+            out += change
+            if change > 0 and out > limit:
+                self.add(
+                    RULE_LOAN_CARS,
+                    booking_id,
+                    f"booking {booking_id}: {out} loan cars out at {self.when(moment)}, "
+                    f"the workshop has {limit}",
+                )
 
     def check_completeness(self, by_op: dict[str, dict[int, list[_Placed]]]) -> None:
         listed: dict[str, int] = defaultdict(int)

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 
 from api.auth import BookingKey
 from api.deps import ServiceDep
-from api.schemas import Slots, slot_list
-from scheduler.contract import Day
+from api.schemas import Refusal, Slots, slot_list
+from scheduler.contract import Day, Moment
+from scheduler.slots import Wants
 
 router = APIRouter(prefix="/v1/workshops", tags=["slots"])
 
@@ -18,7 +19,9 @@ router = APIRouter(prefix="/v1/workshops", tags=["slots"])
     "/{workshop_id}/slots",
     operation_id="list_slots",
     summary="Free drop-off times",
-    description="Drop-off times that really fit the day, each with its promised pickup.",
+    description="Drop-off times that really fit the day, each with its promised pickup; with"
+    " `explain=true` also the times refused and the first rule that blocks each.",
+    response_model_exclude_none=True,
 )
 def slots(
     workshop_id: str,
@@ -28,5 +31,13 @@ def slots(
     _: BookingKey,
     waiter: bool = False,
     fleet_partner: Annotated[str | None, Query(max_length=64)] = None,
+    loan_car: bool = False,
+    parts_eta: Annotated[Moment | None, Query(description="when ordered parts arrive")] = None,
+    explain: Annotated[bool, Query(description="also list each time not offered and why")] = False,
 ) -> Slots:
-    return Slots(slots=slot_list(service.slots(workshop_id, service_code, date, waiter, fleet_partner)))
+    wants = Wants(loan_car, parts_eta)
+    offers = service.slots(workshop_id, service_code, date, waiter, fleet_partner, wants=wants)
+    if not explain:
+        return Slots(slots=slot_list(offers))
+    refused = service.refusals(workshop_id, service_code, date, waiter, fleet_partner, offers, wants=wants)
+    return Slots(slots=slot_list(offers), refused=[Refusal(drop_off=t, reason=why) for t, why in refused])

@@ -193,6 +193,51 @@ def test_release_no_start_before_drop_off() -> None:
     assert broken(changed("b7", 0, start="15:50", end="16:22")) == {v.RULE_RELEASE}
 
 
+def _parts_request(eta: str) -> PlanRequest:
+    """b5's accident repair waits for parts (its paint operation needs them) arriving at `eta`."""
+    accident = small_workshop().service("ACCIDENT")
+    assert accident is not None
+    paint = accident.operations[1].model_copy(update={"needs_parts": True})
+    ws = with_service(small_workshop(), "ACCIDENT", operations=[accident.operations[0], paint])
+    req = valid_request()
+    bookings = [b.model_copy(update={"parts_eta": at(eta)}) if b.id == "b5" else b for b in req.bookings]
+    return req.model_copy(update={"workshop": ws, "bookings": bookings})
+
+
+def test_parts_operation_starts_no_earlier_than_the_parts_eta() -> None:
+    assert v.validate_plan(_parts_request("10:00"), valid_plan(_parts_request("10:00"))) == []
+    # The deliberately broken plan: the parts arrive at 10:30, the paint starts at 10:00.
+    found = v.validate_plan(_parts_request("10:30"), valid_plan(_parts_request("10:30")))
+    assert [(x.rule, x.booking) for x in found] == [(v.RULE_PARTS, "b5")]
+    assert "10:30" in found[0].message and "paint" in found[0].message
+
+
+def _loan_request(cars: int | None) -> PlanRequest:
+    """b1 (08:00-10:00), b2 (08:00-11:00) and b6 (13:00-15:00) take loan cars."""
+    req = valid_request()
+    loans = {"b1": "10:00", "b2": "11:00", "b6": "15:00"}
+    bookings = [
+        b.model_copy(update={"loan_car": True, "promised": at(loans[b.id])}) if b.id in loans else b
+        for b in req.bookings
+    ]
+    return req.model_copy(update={"workshop": small_workshop(loan_cars=cars), "bookings": bookings})
+
+
+@pytest.mark.parametrize("cars", [None, 2, 5])
+def test_loan_cars_enough_for_the_busiest_moment(cars: int | None) -> None:
+    assert v.validate_plan(_loan_request(cars), valid_plan(_loan_request(cars))) == []
+
+
+def test_loan_cars_never_more_out_than_the_workshop_has() -> None:
+    # The deliberately broken plan: two customers drive off in loan cars at 08:00, there is one car.
+    found = v.validate_plan(_loan_request(1), valid_plan(_loan_request(1)))
+    assert [x.rule for x in found] == [v.RULE_LOAN_CARS]
+    assert "2 loan cars out" in found[0].message
+    # A car back at 10:00 is free for the next customer: b6 at 13:00 does not count against b1.
+    req = _loan_request(1)
+    assert rules(req, plan(req, without("b2"), [NOT_FREE, Unassigned(booking="b2", reason="x")])) == set()
+
+
 def test_not_before_holds_for_work_that_is_not_pinned() -> None:
     req = valid_request(not_before=at("08:30"))
     found = v.validate_plan(req, valid_plan(req))

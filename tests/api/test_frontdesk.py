@@ -1,0 +1,164 @@
+"""The front-desk rules over HTTP: slot queries with loan cars and parts, explained refusals, the
+loan-car 422, a PATCH of parts_eta re-checked, and random bookings on time in the day's plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import warnings
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from api.app import create_app
+from scheduler.clock import FixedClock
+from scheduler.contract import Booking, Plan, PlanRequest, Workshop
+from scheduler.scenarios import load_scenario
+from scheduler.validator import assert_valid
+from tests.builders import DATE, tiny_workshop
+
+SLOTS = "/v1/workshops/tiny/slots"
+BOOKINGS = "/v1/workshops/tiny/bookings"
+
+
+def _at(hhmm: str, date: str = DATE) -> str:
+    return f"{date}T{hhmm}:00+08:00"
+
+
+def _put(client: TestClient, workshop: Workshop) -> None:
+    response = client.put(
+        f"/v1/workshops/{workshop.id}",
+        content=workshop.model_dump_json(),
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+
+
+def _tiny(**changes: Any) -> Workshop:
+    """tiny with a parts-dependent service: PARTS (30 min check, then 30 min fitting the parts)."""
+    ws = tiny_workshop()
+    check = {"name": "check", "minutes": 30, "skill": "maintenance", "bay_kinds": ["general"]}
+    fit = {**check, "name": "fit", "needs_parts": True}
+    parts = {"code": "PARTS", "name": "Parts", "operations": [check, fit]}
+    data = ws.model_dump()
+    data["services"].append(parts)
+    data.update(changes)
+    return Workshop.model_validate(data)
+
+
+def test_the_default_answer_is_as_today_and_explain_adds_the_refusals(client: TestClient) -> None:
+    _put(client, _tiny())
+    plain = client.get(SLOTS, params={"service": "MAINT", "date": DATE})
+    assert plain.status_code == 200 and set(plain.json()) == {"slots"}
+    explained = client.get(SLOTS, params={"service": "PARTS", "date": DATE, "parts_eta": _at("09:30"),
+                                          "explain": "true"}).json()  # fmt: skip
+    assert explained["slots"] == []  # the whole job waits for the parts: 09:30-10:30 ends past the shift
+    refused = explained["refused"]
+    assert [r["drop_off"] for r in refused] == [
+        _at("08:00"),
+        _at("08:30"),
+        _at("09:00"),
+        _at("09:30"),
+        _at("10:00"),
+    ]
+    assert [r["reason"] for r in refused[:3]] == ["parts arrive 09:30"] * 3
+    assert all("needs 30 min of a maintenance technician" in r["reason"] for r in refused[3:]), refused
+    early = client.get(SLOTS, params={"service": "PARTS", "date": DATE, "parts_eta": _at("09:00"),
+                                      "explain": "true"}).json()  # fmt: skip
+    assert [s["drop_off"] for s in early["slots"]] == [_at("08:00"), _at("08:30"), _at("09:00")]
+    assert all(not r["reason"].startswith("parts") for r in early["refused"])
+
+
+def test_explain_says_in_the_past_for_times_gone(db_url: str) -> None:
+    client = TestClient(
+        create_app(db_url, auth=False, clock=FixedClock(dt.datetime.fromisoformat(_at("08:40"))))
+    )
+    _put(client, _tiny())
+    body = client.get(SLOTS, params={"service": "MAINT", "date": DATE, "explain": "true"}).json()
+    assert [s["drop_off"] for s in body["slots"]] == [_at("09:00")]
+    reasons = {r["drop_off"]: r["reason"] for r in body["refused"]}
+    assert reasons[_at("08:00")] == reasons[_at("08:30")] == "in the past"
+
+
+def test_a_loan_car_where_there_are_none_is_a_422_naming_loan_car(client: TestClient) -> None:
+    _put(client, _tiny(loan_cars=0))
+    slots = client.get(SLOTS, params={"service": "MAINT", "date": DATE, "loan_car": "true"})
+    assert slots.status_code == 422 and slots.json()["detail"][0]["loc"][-1] == "loan_car", slots.text
+    booked = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:00"), "loan_car": True})
+    assert booked.status_code == 422 and booked.json()["detail"][0]["loc"][-1] == "loan_car", booked.text
+    assert client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:00")}).status_code == 201
+
+
+def test_loan_car_slots_and_bookings_need_a_free_car(client: TestClient) -> None:
+    tech = {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
+            "shift": {"start": "08:00", "end": "17:00"}}  # fmt: skip
+    _put(client, _tiny(loan_cars=1, technicians=[tech]))
+    first = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:00"), "loan_car": True})
+    assert first.status_code == 201, first.text
+    params = {"service": "MAINT", "date": DATE, "loan_car": "true", "explain": "true"}
+    body = client.get(SLOTS, params=params).json()
+    assert body["slots"] == []
+    assert {r["reason"] for r in body["refused"]} == {"no loan car free until 15:30"}
+    assert client.get(SLOTS, params={"service": "MAINT", "date": DATE}).json()["slots"]
+    second = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("09:00"), "loan_car": True})
+    assert second.status_code == 409 and "alternatives" in second.json()
+
+
+def test_patching_parts_eta_re_checks_the_booking(client: TestClient) -> None:
+    _put(client, _tiny())
+    made = client.post(BOOKINGS, json={"service": "PARTS", "drop_off": _at("08:00")})
+    assert made.status_code == 201, made.text
+    url = f"{BOOKINGS}/{made.json()['id']}"
+    later = client.patch(url, json={"parts_eta": _at("09:00")})
+    assert later.status_code == 200, later.text
+    assert later.json()["parts_eta"] == _at("09:00")
+    plan = client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 2}).json()
+    fit = [a for a in plan["assignments"] if a["operation"] == 1]
+    assert fit and fit[0]["start"] >= _at("09:00")
+    too_late = client.patch(url, json={"parts_eta": _at("09:45")})
+    assert too_late.status_code == 409, too_late.text
+    assert "alternatives" in too_late.json()
+    assert client.get(url).json() == later.json()  # nothing changed
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_bookings_with_loan_cars_and_advisors_are_on_time_in_the_day_plan(
+    client: TestClient, seed: int
+) -> None:
+    workshop = load_scenario("small-dealer").workshop.model_copy(update={"loan_cars": 3})
+    assert workshop.advisors, "small-dealer has service advisors"
+    _put(client, workshop)
+    rng = random.Random(seed)
+    accepted = 0
+    for _ in range(40):
+        service = rng.choice(["LUBE", "MAINT", "MINOR", "ALIGN", "ACCIDENT"])
+        waiter = service in ("LUBE", "MAINT") and rng.random() < 0.4
+        loan_car = not waiter and rng.random() < 0.5
+        params = {"service": service, "date": DATE, "waiter": str(waiter).lower(),
+                  "loan_car": str(loan_car).lower()}  # fmt: skip
+        body: dict[str, Any] = {"service": service, "waiter": waiter, "loan_car": loan_car}
+        if service == "ACCIDENT":
+            params["parts_eta"] = body["parts_eta"] = _at(rng.choice(["09:00", "10:30"]))
+        slots = client.get(f"/v1/workshops/{workshop.id}/slots", params=params).json()["slots"]
+        if not slots:
+            continue
+        pick = rng.choice(slots)
+        response = client.post(
+            f"/v1/workshops/{workshop.id}/bookings", json={**body, "drop_off": pick["drop_off"]}
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["promised"] == pick["promised"]
+        accepted += 1
+    assert accepted >= 10
+    response = client.post(f"/v1/workshops/{workshop.id}/plans", json={"date": DATE, "time_limit_seconds": 3})
+    assert response.status_code == 200, response.text
+    plan = Plan.model_validate(response.json())
+    bookings = [Booking.model_validate(b) for b in client.get(
+        f"/v1/workshops/{workshop.id}/bookings", params={"date": DATE}).json()]  # fmt: skip
+    assert len(bookings) == accepted
+    assert_valid(PlanRequest(workshop=workshop, date=dt.date.fromisoformat(DATE), bookings=bookings), plan)
+    assert plan.kpis.placed == accepted and plan.kpis.late == 0

@@ -1,0 +1,311 @@
+"""Front-desk rules on slot offers: parts on order, loan cars, service advisors, explained refusals.
+
+Every offer is checked with the independent validator: the witness plus the new booking is a
+valid plan that keeps every promise, parts ETAs and loan-car counts included."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from scheduler import capacity
+from scheduler.contract import Assignment, Booking, Plan, PlanRequest, Workshop
+from scheduler.kpis import NO_KPIS
+from scheduler.scenarios import load_scenario
+from scheduler.slots import CapacityRules, DayBook, Offer, Wants
+from scheduler.validator import validate_plan
+from tests.builders import DAY
+
+TZ = "Asia/Shanghai"
+
+
+def _at(hhmm: str, day: dt.date = DAY) -> dt.datetime:
+    hours, minutes = map(int, hhmm.split(":"))
+    return dt.datetime.combine(day, dt.time(hours, minutes), tzinfo=Workshop.model_validate(_data()).tz)
+
+
+def _data(**overrides: Any) -> dict[str, Any]:
+    """Two technicians 08:00-17:00, two lifts; MAINT (30 min) and PAINT (60 min, needs parts)."""
+    data: dict[str, Any] = {
+        "id": "w", "name": "W", "timezone": TZ,
+        "opening": {"start": "08:00", "end": "11:00"},
+        "bays": [{"id": "G1", "kind": "general"}, {"id": "G2", "kind": "general"}],
+        "technicians": [
+            {"id": f"t{i}", "name": f"T{i}", "grade": 3, "skills": ["maintenance"],
+             "shift": {"start": "08:00", "end": "17:00"}}
+            for i in (1, 2)
+        ],
+        "services": [
+            {"code": "MAINT", "name": "Main", "operations": [
+                {"name": "work", "minutes": 30, "skill": "maintenance", "bay_kinds": ["general"]}]},
+            {"code": "PARTS", "name": "Repair with parts", "operations": [
+                {"name": "check", "minutes": 30, "skill": "maintenance", "bay_kinds": ["general"]},
+                {"name": "fit", "minutes": 60, "skill": "maintenance", "bay_kinds": ["general"],
+                 "needs_parts": True}]},
+        ],
+    }  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+def _workshop(**overrides: Any) -> Workshop:
+    return Workshop.model_validate(_data(**overrides))
+
+
+RULES = CapacityRules(walk_in_holdback=0.0)
+
+
+def _witness_plan(day: DayBook, booking: Booking, offer: Offer) -> tuple[PlanRequest, Plan]:
+    """The witness with `booking` accepted at `offer`, as a plan to validate (promises kept)."""
+    stored = booking.model_copy(update={"promised": offer.promised})
+    after = day.with_booking(stored, offer)
+    return _plan_of(after)
+
+
+def _plan_of(day: DayBook) -> tuple[PlanRequest, Plan]:
+    accepted = day.accepted
+    request = PlanRequest(workshop=day.workshop, date=day.date, bookings=[b for b, _ in accepted])
+    assignments: list[Assignment] = [a for _, w in accepted for a in w]
+    plan = Plan(workshop=day.workshop.id, date=day.date, planner="witness", status="feasible",
+                objective=0.0, solve_seconds=0.0, assignments=assignments, unassigned=[],
+                kpis=NO_KPIS)  # fmt: skip
+    return request, plan
+
+
+def _on_time(day: DayBook) -> None:
+    request, plan = _plan_of(day)
+    assert validate_plan(request, plan) == []
+    ends: dict[str, dt.datetime] = {}
+    for a in plan.assignments:
+        ends[a.booking] = max(ends.get(a.booking, a.end), a.end)
+    for b in request.bookings:
+        assert b.promised is not None and ends[b.id] <= b.promised, b.id
+
+
+def _book(day: DayBook, booking: Booking) -> DayBook:
+    offer = day.try_insert(booking)
+    assert offer is not None, booking
+    return day.with_booking(booking.model_copy(update={"promised": offer.promised}), offer)
+
+
+# --- contract -----------------------------------------------------------------------------------
+
+
+def test_new_fields_default_to_todays_behaviour() -> None:
+    ws = Workshop.model_validate(_data())
+    assert ws.loan_cars is None and ws.advisors == []
+    assert all(s.check_in_minutes == 10 for s in ws.services)
+    assert not any(op.needs_parts for op in ws.services[0].operations)
+    b = Booking(id="b", service="MAINT", drop_off=_at("08:00"))
+    assert b.parts_eta is None and b.loan_car is False
+
+
+def test_an_advisors_break_must_lie_within_the_shift() -> None:
+    advisor = {"id": "a", "name": "A", "shift": {"start": "08:00", "end": "12:00",
+               "breaks": [{"start": "11:30", "end": "12:30"}]}}  # fmt: skip
+    with pytest.raises(ValidationError) as raised:
+        Workshop.model_validate(_data(advisors=[advisor]))
+    (error,) = raised.value.errors()
+    assert error["loc"][:3] == ("advisors", 0, "shift") and "outside the shift" in error["msg"]
+
+
+def test_advisor_ids_are_unique_and_loan_cars_not_negative() -> None:
+    advisor = {"id": "a", "name": "A", "shift": {"start": "08:00", "end": "12:00"}}
+    with pytest.raises(ValidationError, match="advisors"):
+        Workshop.model_validate(_data(advisors=[advisor, advisor]))
+    with pytest.raises(ValidationError, match="loan_cars"):
+        Workshop.model_validate(_data(loan_cars=-1))
+
+
+# --- capacity functions -------------------------------------------------------------------------
+
+
+def test_a_loan_car_is_free_when_fewer_than_the_fleet_are_out_over_the_whole_span() -> None:
+    out = [(480, 600), (540, 720)]
+    assert capacity.loan_car_free(None, out, (500, 700))
+    assert capacity.loan_car_free(3, out, (500, 700))
+    assert not capacity.loan_car_free(2, out, (550, 560))
+    assert not capacity.loan_car_free(2, out, (500, 560))  # the second car leaves at 540, inside the span
+    assert capacity.loan_car_free(2, out, (600, 800))  # returned at 600: free again at 600
+    assert capacity.loan_car_free(2, out, (400, 480))
+    assert capacity.loan_car_back(2, out, 550) == 600
+    assert capacity.loan_car_back(1, out, 550) == 720
+    assert capacity.loan_car_free(0, [], (0, 1)) is False
+
+
+def test_advisor_minutes_per_quarter_hour_less_breaks() -> None:
+    shifts = [(480, 1020, [(720, 780)]), (540, 1020, [])]
+    assert capacity.advisor_minutes(480, shifts) == 15
+    assert capacity.advisor_minutes(540, shifts) == 30
+    assert capacity.advisor_minutes(720, shifts) == 15  # the first advisor is at lunch
+    assert capacity.advisor_minutes(1020, shifts) == 0
+    assert capacity.advisor_room(0.2, 15, 0, 10) and not capacity.advisor_room(0.2, 15, 10, 10)
+
+
+# --- parts --------------------------------------------------------------------------------------
+
+
+def test_parts_offers_and_bookings_start_no_earlier_than_the_eta() -> None:
+    day = DayBook(_workshop(), DAY, [], RULES)
+    eta = _at("10:00")
+    offers = day.offers("PARTS", waiter=False, wants=Wants(parts_eta=eta))
+    assert offers and offers[0].drop_off == _at("08:00")
+    for offer in offers:
+        assert min(a.start for a in offer.assignments) >= eta
+        booking = Booking(id="probe", service="PARTS", drop_off=offer.drop_off, parts_eta=eta)
+        request, plan = _witness_plan(day, booking, offer)
+        assert validate_plan(request, plan) == []
+    plain = day.offers("PARTS", waiter=False)
+    assert min(a.start for a in plain[0].assignments) == _at("08:00")  # no ETA: as today
+    booked = day.try_insert(Booking(id="b", service="PARTS", drop_off=_at("08:00"), parts_eta=eta))
+    assert booked is not None and booked.assignments[1].start >= eta
+
+
+def test_parts_arriving_after_the_day_leave_no_offer_and_say_so() -> None:
+    day = DayBook(_workshop(), DAY, [], RULES)
+    tomorrow = _at("09:00", DAY + dt.timedelta(days=1))
+    assert day.offers("PARTS", waiter=False, wants=Wants(parts_eta=tomorrow)) == []
+    refused = day.refusals("PARTS", False, None, Wants(parts_eta=tomorrow), set())
+    assert refused and all(why == "parts arrive 2026-11-25 09:00" for _, why in refused)
+    late = day.refusals("PARTS", False, None, Wants(parts_eta=_at("16:30")), set())
+    assert {why for _, why in late} == {"parts arrive 16:30"}
+
+
+# --- loan cars ----------------------------------------------------------------------------------
+
+
+def test_loan_car_offers_only_where_a_car_is_free_until_the_promised_pickup() -> None:
+    ws = _workshop(loan_cars=1)
+    day = _book(
+        DayBook(ws, DAY, [], RULES), Booking(id="a", service="MAINT", drop_off=_at("08:00"), loan_car=True)
+    )
+    promised = day.accepted[0][0].promised
+    assert promised == _at("15:30")  # the morning handover: the car is out 08:00-15:30
+    assert day.offers("MAINT", waiter=False, wants=Wants(loan_car=True)) == []
+    assert len(day.offers("MAINT", waiter=False)) == 7  # without a loan car, as today
+    refused = day.refusals("MAINT", False, None, Wants(loan_car=True), set())
+    assert {why for _, why in refused} == {"no loan car free until 15:30"}
+    assert day.try_insert(Booking(id="b", service="MAINT", drop_off=_at("09:00"), loan_car=True)) is None
+    two = _book(
+        DayBook(_workshop(loan_cars=2), DAY, [], RULES),
+        day.accepted[0][0].model_copy(update={"promised": None}),
+    )
+    offers = two.offers("MAINT", waiter=False, wants=Wants(loan_car=True))
+    assert len(offers) == 7
+    for offer in offers:
+        booking = Booking(id="probe", service="MAINT", drop_off=offer.drop_off, loan_car=True)
+        request, plan = _witness_plan(two, booking, offer)
+        assert validate_plan(request, plan) == []
+
+
+def test_no_loan_car_limit_by_default() -> None:
+    day = DayBook(_workshop(), DAY, [], RULES)
+    for i in range(4):
+        day = _book(day, Booking(id=f"b{i}", service="MAINT", drop_off=_at("08:00"), loan_car=True))
+    assert len(day.accepted) == 4
+
+
+# --- advisors -----------------------------------------------------------------------------------
+
+
+ADVISOR = {"id": "a1", "name": "Ann", "shift": {"start": "08:00", "end": "17:00",
+           "breaks": [{"start": "09:00", "end": "10:00"}]}}  # fmt: skip
+
+
+def test_one_advisor_checks_one_vehicle_in_per_quarter_hour_and_none_on_her_break() -> None:
+    ws = _workshop(advisors=[ADVISOR])
+    day = DayBook(ws, DAY, [], CapacityRules(walk_in_holdback=0.2))
+    times = {o.drop_off for o in day.offers("MAINT", waiter=False)}
+    assert _at("08:00") in times and _at("10:00") in times
+    assert not {_at("09:00"), _at("09:30")} & times  # at lunch... on her break
+    day = _book(day, Booking(id="a", service="MAINT", drop_off=_at("08:00")))
+    assert day.try_insert(Booking(id="b", service="MAINT", drop_off=_at("08:10"))) is None
+    assert day.try_insert(Booking(id="b", service="MAINT", drop_off=_at("08:15"))) is not None
+    refused = dict(day.refusals("MAINT", False, None, Wants(), set()))
+    assert refused[_at("08:00")] == "no advisor free for check-in"
+    assert refused[_at("09:00")] == "no advisor free for check-in"
+
+
+def test_the_holdback_applies_to_advisor_time() -> None:
+    two = {**ADVISOR, "id": "a2", "shift": {"start": "08:00", "end": "17:00"}}
+    ws = _workshop(advisors=[{**ADVISOR, "shift": {"start": "08:00", "end": "17:00"}}, two])
+    for share, room in ((0.0, 3), (0.2, 2), (0.5, 1)):
+        day = DayBook(ws, DAY, [], CapacityRules(walk_in_holdback=share))
+        n = 0
+        for i in range(5):
+            offer = day.try_insert(Booking(id=f"b{i}", service="MAINT", drop_off=_at("08:00")))
+            if offer is None:
+                break
+            day = day.with_booking(Booking(id=f"b{i}", service="MAINT", drop_off=_at("08:00"),
+                                           promised=offer.promised), offer)  # fmt: skip
+            n += 1
+        assert n == room, share
+
+
+# --- explained refusals -------------------------------------------------------------------------
+
+
+def test_refusals_name_the_waiter_cap_the_holdback_and_the_day_being_full() -> None:
+    ws = _workshop(technicians=[_data()["technicians"][0]], bays=[{"id": "G1", "kind": "general"}])
+    day = DayBook(ws, DAY, [], CapacityRules(waiters_per_slot=1, walk_in_holdback=0.0))
+    day = _book(day, Booking(id="w", service="MAINT", drop_off=_at("08:00"), waiter=True))
+    refused = dict(day.refusals("MAINT", True, None, Wants(), set()))
+    assert refused[_at("08:00")] == "waiter cap 1 per 30 min reached"
+    held = DayBook(ws, DAY, [], CapacityRules(walk_in_holdback=0.99))
+    assert {why for _, why in held.refusals("MAINT", False, None, Wants(), set())} == {"walk-in holdback"}
+    closed = DayBook(_workshop(closed_days=[DAY]), DAY, [], RULES)
+    assert {why for _, why in closed.refusals("MAINT", False, None, Wants(), set())} == {"workshop closed"}
+    full = DayBook(ws, DAY, [], RULES)
+    for i in range(30):
+        offer = full.try_insert(Booking(id=f"f{i}", service="PARTS", drop_off=_at("08:00")))
+        if offer is None:
+            break
+        full = full.with_booking(Booking(id=f"f{i}", service="PARTS", drop_off=_at("08:00"),
+                                         promised=offer.promised), offer)  # fmt: skip
+    reasons = {why for _, why in full.refusals("MAINT", False, None, Wants(), set())}
+    assert reasons and all(r.startswith("day full:") and "maintenance technician" in r for r in reasons), (
+        reasons
+    )
+
+
+# --- soundness ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_bookings_with_loan_cars_advisors_and_parts_keep_every_promise(seed: int) -> None:
+    """Book random offered slots on small-dealer with 2 advisors, 3 loan cars and parts-dependent
+    paint: the witness is a valid plan (parts ETAs and loan-car counts checked) with every booking on time."""
+    scenario = load_scenario("small-dealer").workshop
+    ws = scenario.model_copy(update={"loan_cars": 3})
+    if not ws.advisors:
+        ws = ws.model_copy(update={"advisors": [
+            Workshop.model_validate(_data(advisors=[ADVISOR])).advisors[0],
+            Workshop.model_validate(_data(advisors=[{**ADVISOR, "id": "a2"}])).advisors[0],
+        ]})  # fmt: skip
+    rng = random.Random(seed)
+    day = DayBook(ws, DAY, [], CapacityRules())
+    services = ["LUBE", "MAINT", "MINOR", "ACCIDENT", "ALIGN"]
+    booked = 0
+    for i in range(40):
+        code = rng.choice(services)
+        waiter = code in ("LUBE", "MAINT") and rng.random() < 0.4
+        wants = Wants(
+            loan_car=not waiter and rng.random() < 0.4,
+            parts_eta=_at(rng.choice(["09:00", "11:00", "13:30"])) if code == "ACCIDENT" else None,
+        )
+        offers = day.offers(code, waiter, wants=wants)
+        if not offers:
+            continue
+        pick = rng.choice(offers)
+        booking = Booking(id=f"b{i}", service=code, drop_off=pick.drop_off, waiter=waiter,
+                          loan_car=wants.loan_car, parts_eta=wants.parts_eta)  # fmt: skip
+        offer = day.try_insert(booking)
+        assert offer is not None, (booking, pick)  # an offer holds when no one books in between
+        day = day.with_booking(booking.model_copy(update={"promised": offer.promised}), offer)
+        booked += 1
+        _on_time(day)
+    assert booked >= 10
