@@ -154,5 +154,6 @@ def simulation_page(request: Request, job_id: str, runner: RunnerDep) -> Respons
         from simulation.report import render_html
         from simulation.results import ExperimentResult
 
-        return HTMLResponse(render_html(ExperimentResult.model_validate_json(job.result or "{}")))
+        result = ExperimentResult.model_validate_json(job.result or "{}")
+        return HTMLResponse(render_html(result, i18n.choose(request)))
     return page(request, "job.html", N_("Simulation"), job=job)

@@ -157,10 +157,11 @@ def simulate(
     except InputError as exc:
         raise _fail(_flagged(exc)) from None
     if report is not None:
+        from cli.i18n import current
         from simulation.report import render_html
 
         try:
-            report.write_text(render_html(result), encoding="utf-8")
+            report.write_text(render_html(result, current().locale), encoding="utf-8")
         except OSError as exc:
             raise _fail(f"--report: cannot write {report}: {exc.strerror}") from None
     if json:
@@ -284,7 +285,8 @@ def _history_demand(scenario: Scenario, o: HistoryOptions) -> tuple[DemandSpec, 
 def results_table(result: ExperimentResult) -> Table:
     from rich.table import Table
 
-    from cli.i18n import _
+    from cli.i18n import _, current
+    from simulation.units import metric_label
 
     table = Table(
         title=_(
@@ -311,7 +313,7 @@ def results_table(result: ExperimentResult) -> Table:
                 f"{format_value(m.mean, m.unit)} "
                 f"[{format_value(m.low, m.unit)}, {format_value(m.high, m.unit)}]"
             )
-        table.add_row(name.replace("_", " "), *cells)
+        table.add_row(metric_label(name, current()), *cells)
     first = result.rule_sets[0].name
     for name in dict.fromkeys(k for rs in result.rule_sets for k in rs.versus_first):
         cells = ["-"]
@@ -319,7 +321,9 @@ def results_table(result: ExperimentResult) -> Table:
             m = rs.versus_first[name]
             cells.append(f"{_signed(m.mean, m.unit)} [{_signed(m.low, m.unit)}, {_signed(m.high, m.unit)}]")
         table.add_row(
-            _("%(metric)s vs %(first)s", metric=name.replace("_", " "), first=first), *cells, style="cyan"
+            _("%(metric)s vs %(first)s", metric=metric_label(name, current()), first=first),
+            *cells,
+            style="cyan",
         )
     return table
 

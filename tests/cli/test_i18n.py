@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.builders import DATE
 
@@ -42,3 +43,14 @@ def test_bayplan_lang_environment_and_english_default() -> None:
 def test_errors_keep_their_prefix_and_english_detail() -> None:
     run = bayplan("--lang", "zh-CN", "plan", "small-dealer", "--date", "2026-13-01")
     assert run.returncode == 2 and run.stderr.startswith("bayplan: error: --date")
+
+
+def test_simulation_table_and_report_in_chinese(tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    run = bayplan("--lang", "zh-CN", "simulate", "small-dealer", "--days", "2", "--replications", "2",
+                  "--workers", "1", "--report", str(report))  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "每日成本" in run.stdout and "工位利用率 通用" in run.stdout and "cost per day" not in run.stdout
+    page = report.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in page and "<h1>人员配置仿真：small-dealer" in page
+    assert "各小时技师利用率" in page  # the charts' titles, as SVG text
