@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean messages
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -27,6 +27,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# Re-extract the human texts (babel.cfg: api/, cli/, templates) and merge them into the catalogs;
+# then fill in each new msgstr in scheduler/locale/zh_CN/LC_MESSAGES/messages.po (tests/test_i18n.py
+# fails until every one has a translation). The .po files are read at run time: nothing to compile.
+messages: $(STAMP)
+	@mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --sort-by-file --project bayplan -o build/messages.pot .
+	$(BIN)/pybabel update -i build/messages.pot -d scheduler/locale -D messages --no-fuzzy-matching -w 110
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.planners

@@ -12,12 +12,15 @@ sign-in itself) must come from this site: its Origin, or without one its Referer
 from __future__ import annotations
 
 import html
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from api.deps import services
+from api.i18n import translator
+from scheduler.i18n import N_, SUPPORTED, Translator, html_lang
 from scheduler.keys import SESSION_HOURS
 
 COOKIE = "bayplan_session"
@@ -48,19 +51,48 @@ def check_same_origin(request: Request) -> None:
 
 
 _FORM = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · bayplan</title>
+<title>{title} · bayplan</title>
 <style>body{{font:16px system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}}
 label,input,button{{display:block;width:100%;font:inherit;margin:.4rem 0}}input{{padding:.5rem}}
-button{{padding:.6rem;background:#0072B2;color:#fff;border:0;border-radius:4px}}.error{{color:#a00}}</style>
+button{{padding:.6rem;background:#0072B2;color:#fff;border:0;border-radius:4px}}.error{{color:#a00}}
+.lang a{{margin-right:.6rem}}</style>
 </head><body><h1>bayplan</h1>
 <form method="post" action="/login">
-<label for="key">API key</label>
+<label for="key">{key_label}</label>
 <input id="key" name="key" type="password" autocomplete="current-password" required autofocus>
 <input type="hidden" name="next" value="{next}">
-<button type="submit">Sign in</button>
-</form>{error}</body></html>"""
+<button type="submit">{sign_in}</button>
+</form>{error}{switch}</body></html>"""
+
+
+def language_switch(t: Translator, here: str) -> Markup:
+    """Links to read this page in each language (the current one marked); on every page."""
+    names = {"en": "English", "zh_CN": "中文"}
+    links = []
+    for code in SUPPORTED:
+        href = f"/lang/{html_lang(code)}?next={quote(here, safe='')}"
+        current = ' aria-current="true"' if code == t.locale else ""
+        links.append(f'<a href="{html.escape(href)}" lang="{html_lang(code)}"{current}>{names[code]}</a>')
+    label = html.escape(t.gettext("Language"))
+    return Markup(f'<nav class="lang" aria-label="{label}">{"".join(links)}</nav>')
+
+
+def _form(request: Request, next: str, error: str = "") -> str:
+    t = translator(request)
+    here = "/login" + (f"?next={quote(next, safe='')}" if next != "/" else "")
+    if error:
+        error = f'<p class="error" role="alert">{html.escape(t.gettext(error))}</p>'
+    return _FORM.format(
+        lang=html_lang(t.locale),
+        title=html.escape(t.gettext("Sign in")),
+        key_label=html.escape(t.gettext("API key")),
+        sign_in=html.escape(t.gettext("Sign in")),
+        next=html.escape(next),
+        error=error,
+        switch=language_switch(t, here),
+    )
 
 
 def _safe_next(value: str) -> str:
@@ -72,8 +104,8 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/login")
-def login_form(next: str = "/") -> HTMLResponse:
-    return HTMLResponse(_FORM.format(next=html.escape(_safe_next(next)), error=""))
+def login_form(request: Request, next: str = "/") -> HTMLResponse:
+    return HTMLResponse(_form(request, _safe_next(next)))
 
 
 @router.post("/login")
@@ -85,10 +117,7 @@ async def login(request: Request) -> Response:
     target = _safe_next((form.get("next") or ["/"])[0])
     session_id = keys.start_session(key) if keys is not None else None
     if keys is not None and session_id is None:
-        page = _FORM.format(
-            next=html.escape(target), error='<p class="error" role="alert">Unknown or revoked key.</p>'
-        )
-        return HTMLResponse(page, status_code=401)
+        return HTMLResponse(_form(request, target, N_("Unknown or revoked key.")), status_code=401)
     response = RedirectResponse(target, status_code=303)
     if session_id is not None:
         # Secure over HTTPS, or when told (BAYPLAN_SECURE_COOKIES: a TLS proxy in front).

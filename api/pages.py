@@ -7,6 +7,7 @@ same /v1 API as everyone else, signed in by the cookie that /login sets.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,14 +15,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api import gantt
+from api import gantt, i18n
 from api.deps import ClockDep, RunnerDep, ServiceDep, services
-from api.login import COOKIE
+from api.login import COOKIE, language_switch
+from scheduler.i18n import N_, normalise
 from scheduler.keys import KeyInfo, Role
 from scheduler.service import NotFound
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+i18n.install(templates.env)
 
 
 router = APIRouter(include_in_schema=False)
@@ -41,16 +44,46 @@ def viewer(
         return RedirectResponse(f"/login?next={target}", status_code=303)
     refusal = None if any_role else info.refusal(roles, workshop)
     if refusal is not None:
+        t = i18n.translator(request)
+        text = t.gettext("This %(role)s key may not open this page.", role=info.role.value)
+        back = t.gettext("Back")
         return HTMLResponse(
-            f"<p>This {info.role.value} key may not open this page. <a href='/'>Back</a></p>",
+            f"<!doctype html><html lang='{t.locale.replace('_', '-')}'><meta charset='utf-8'>"
+            f"<p>{html.escape(text)} <a href='/'>{html.escape(back)}</a></p>",
             status_code=403,
         )
     return info
 
 
 def page(request: Request, name: str, title: str, **context: object) -> HTMLResponse:
+    """Render a page in the request's language (`title`: an English msgid, translated here)."""
     signed_in = services(request).keys is not None
-    return templates.TemplateResponse(request, name, {"title": title, "signed_in": signed_in, **context})
+    t = i18n.use(request)
+    here = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+    date = context.get("date")
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "title": t.gettext(title, date=t.date(date)) if isinstance(date, dt.date) else t.gettext(title),
+            "signed_in": signed_in,
+            "script_texts": i18n.script_texts(t),
+            "switch": language_switch(t, here),
+            **context,
+        },
+    )
+
+
+@router.get("/lang/{code}")
+def switch_language(code: str, next: str = "/") -> Response:
+    """The language switch on every page: remember the choice in the `bayplan_lang` cookie (a
+    year) and go back to the page."""
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    chosen = normalise(code)
+    if chosen is not None:
+        response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax")
+    return response
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -63,7 +96,7 @@ def index(request: Request, service: ServiceDep, clock: ClockDep) -> Response:
     # Each workshop's own date: at 01:00 in Shanghai it is still yesterday in UTC.
     now = clock.now()
     today = {w.id: now.astimezone(w.tz).date().isoformat() for w in workshops}
-    return page(request, "index.html", "Workshops", workshops=workshops, days=days, today=today)
+    return page(request, "index.html", N_("Workshops"), workshops=workshops, days=days, today=today)
 
 
 @router.get("/workshops/{workshop_id}/plan/{date}", response_class=HTMLResponse)
@@ -88,7 +121,7 @@ def plan_page(
     codes = {b.id: b.service for b in bookings}
     svg = gantt.render(workshop, plan, codes, rows_by) if plan else ""
     legend = gantt.legend(workshop, plan, codes) if plan else []
-    return page(request, "plan.html", f"Plan {date}", workshop=workshop, date=date, plan=plan,
+    return page(request, "plan.html", N_("Plan %(date)s"), workshop=workshop, date=date, plan=plan,
                 bookings=bookings, svg=svg, legend=legend, rows_by=rows_by,
                 now=clock.now().astimezone(workshop.tz).isoformat())  # fmt: skip
 
@@ -102,7 +135,7 @@ def book_page(
         return who
     workshop = service.workshop(workshop_id)
     day = date or clock.now().astimezone(workshop.tz).date() + dt.timedelta(days=1)
-    return page(request, "book.html", "Book a slot", workshop=workshop, date=day)
+    return page(request, "book.html", N_("Book a slot"), workshop=workshop, date=day)
 
 
 @router.get("/simulations/{job_id}", response_class=HTMLResponse)
@@ -121,5 +154,6 @@ def simulation_page(request: Request, job_id: str, runner: RunnerDep) -> Respons
         from simulation.report import render_html
         from simulation.results import ExperimentResult
 
-        return HTMLResponse(render_html(ExperimentResult.model_validate_json(job.result or "{}")))
-    return page(request, "job.html", "Simulation", job=job)
+        result = ExperimentResult.model_validate_json(job.result or "{}")
+        return HTMLResponse(render_html(result, i18n.choose(request)))
+    return page(request, "job.html", N_("Simulation"), job=job)

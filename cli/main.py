@@ -15,6 +15,8 @@ from pydantic import BaseModel, ValidationError
 from rich.console import Console, RenderableType
 
 from cli.data import register as register_data
+from cli.i18n import ENVIRONMENT as LANG_ENVIRONMENT
+from cli.i18n import _, set_language
 from scheduler.clock import clock_from
 from scheduler.contract import FIRST_DATE, LAST_DATE, Plan, PlanRequest
 from scheduler.errors import InputError, from_validation_error
@@ -30,6 +32,20 @@ app = typer.Typer(
     help="Workshop bay planning for dealership after-sales.",
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _language(
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            envvar=LANG_ENVIRONMENT,
+            help="language of tables and messages: en or zh-CN (or BAYPLAN_LANG); default en",
+        ),
+    ] = None,
+) -> None:
+    set_language(lang)
 
 
 class Planner(StrEnum):
@@ -320,14 +336,18 @@ def keys_create(
     except InputError as exc:
         raise _fail(f"--{exc.field.rstrip('s')}: {exc.reason}") from None
     typer.echo(key)
-    typer.echo(f"id {info.id} · role {info.role.value} · workshops {', '.join(info.workshops)}", err=True)
+    typer.echo(
+        _("id %(id)s · role %(role)s · workshops %(workshops)s", id=info.id, role=info.role.value,
+          workshops=", ".join(info.workshops)),
+        err=True,
+    )  # fmt: skip
 
 
 @keys_app.command("list")
 def keys_list(db: DbOption = "sqlite:///bayplan.db") -> None:
     """List keys (ids, roles, workshops; never the keys themselves)."""
     for info in _keys(db).list():
-        state = f"revoked {info.revoked_at:%Y-%m-%d}" if info.revoked_at else "active"
+        state = _("revoked %(date)s", date=f"{info.revoked_at:%Y-%m-%d}") if info.revoked_at else _("active")
         typer.echo(
             f"{info.id}  {info.role.value:8} {','.join(info.workshops):20} {state}  {info.label or ''}"
         )

@@ -9,12 +9,19 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from cli.i18n import N_, _, current
 from scheduler.contract import GRADE_NAMES, Assignment, Change, Plan, PlanRequest
 from scheduler.kpis import elapsed_minutes, plan_quality_words
 
 
 def _hhmm(moment: object) -> str:
     return moment.strftime("%H:%M")  # type: ignore[attr-defined, no-any-return]
+
+
+#: Bay kinds, grade names and change kinds as the domain spells them, marked for translation.
+KIND_WORDS = (N_("general"), N_("express"), N_("alignment"), N_("body"), N_("paint"))
+CHANGE_WORDS = (N_("moved"), N_("reassigned"), N_("added"), N_("dropped"), N_("unassigned"), N_("placed"))
+GRADE_WORDS = (N_("apprentice"), N_("junior"), N_("intermediate"), N_("senior"), N_("master"))
 
 
 def render_plan(request: PlanRequest, plan: Plan) -> RenderableType:
@@ -27,25 +34,29 @@ def render_plan(request: PlanRequest, plan: Plan) -> RenderableType:
     for a in plan.assignments:
         by_bay[a.bay].append(a)
 
-    gap = f"{plan.gap:.1%}" if plan.gap is not None else "n/a"
-    bound = f"{plan.best_bound:g}" if plan.best_bound is not None else "n/a"
+    t = current()
+    gap = t.percent(plan.gap, 1) if plan.gap is not None else _("n/a")
+    bound = f"{plan.best_bound:g}" if plan.best_bound is not None else _("n/a")
     header = Text.assemble(
-        (f"Bay plan · {workshop.name} · {plan.date.isoformat()} ({workshop.timezone})\n", "bold"),
-        f"planner {plan.planner} · status {plan.status} · objective {plan.objective:g} · "
-        f"best bound {bound} · gap {gap} · {plan.solve_seconds:.2f} s\n",
+        (_("Bay plan · %(name)s · %(date)s (%(timezone)s)", name=workshop.name,
+           date=t.date(plan.date, "full"), timezone=workshop.timezone) + "\n", "bold"),
+        _("planner %(planner)s · status %(status)s · objective %(objective)s · best bound %(bound)s"
+          " · gap %(gap)s · %(seconds)s s", planner=plan.planner, status=plan.status,
+          objective=f"{plan.objective:g}", bound=bound, gap=gap,
+          seconds=t.number(plan.solve_seconds, 2)) + "\n",
         plan_quality_words(plan),
-    )
+    )  # fmt: skip
     parts: list[RenderableType] = [header]
     for bay in workshop.bays:
-        title = f"{bay.id} · {bay.kind}" + (
-            f" · fleet partner {bay.fleet_partner}" if bay.fleet_partner else ""
+        title = f"{bay.id} · {_(bay.kind)}" + (
+            " · " + _("fleet partner %(partner)s", partner=bay.fleet_partner) if bay.fleet_partner else ""
         )
         jobs = sorted(by_bay.get(bay.id, []), key=lambda a: a.start)
         if not jobs:
-            parts.append(Text(f"{title}: idle", style="dim"))
+            parts.append(Text(_("%(title)s: idle", title=title), style="dim"))
             continue
         table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
-        for column in ("time", "booking", "service · operation", "technician", "notes"):
+        for column in (_("time"), _("booking"), _("service · operation"), _("technician"), _("notes")):
             table.add_column(column)
         for a in jobs:
             booking = bookings[a.booking]
@@ -53,48 +64,54 @@ def render_plan(request: PlanRequest, plan: Plan) -> RenderableType:
             tech = techs[a.technician]
             notes = []
             if booking.waiter:
-                notes.append("waiter")
+                notes.append(_("waiter"))
             if booking.fleet_partner:
-                notes.append(f"fleet {booking.fleet_partner}")
+                notes.append(_("fleet %(partner)s", partner=booking.fleet_partner))
             if booking.promised is not None:
-                notes.append(f"promised {_hhmm(booking.promised.astimezone(tz))}")
+                notes.append(_("promised %(time)s", time=_hhmm(booking.promised.astimezone(tz))))
                 last = max((x.end for x in plan.assignments if x.booking == a.booking), default=a.end)
                 if a.end == last and a.end > booking.promised:
-                    notes.append(f"LATE {elapsed_minutes(booking.promised, a.end)} min")
+                    notes.append(_("LATE %(minutes)s min", minutes=elapsed_minutes(booking.promised, a.end)))
             table.add_row(
                 f"{_hhmm(a.start.astimezone(tz))}-{_hhmm(a.end.astimezone(tz))}",
                 a.booking,
                 f"{service.name} · {service.operations[a.operation].name}",
-                f"{tech.name} ({GRADE_NAMES[tech.grade]})",
+                f"{tech.name} ({_(GRADE_NAMES[tech.grade])})",
                 ", ".join(notes),
             )
         parts.append(table)
 
     if plan.unassigned:
-        unassigned = Table(title="Unassigned", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-        unassigned.add_column("booking")
-        unassigned.add_column("service")
-        unassigned.add_column("reason")
+        unassigned = Table(title=_("Unassigned"), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+        unassigned.add_column(_("booking"))
+        unassigned.add_column(_("service"))
+        unassigned.add_column(_("reason"))
         for u in plan.unassigned:
             unassigned.add_row(u.booking, bookings[u.booking].service, u.reason)
         parts.append(unassigned)
     else:
-        parts.append(Text("Unassigned: none", style="bold"))
+        parts.append(Text(_("Unassigned: none"), style="bold"))
 
     k = plan.kpis
-    kpis = Table(title="KPIs", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_header=False)
+    kpis = Table(
+        title=_("KPIs"), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_header=False
+    )
     kpis.add_column("kpi")
     kpis.add_column("value", justify="right")
+
+    def minutes(value: int) -> str:
+        return _("%(minutes)s min", minutes=t.number(value))
+
     for name, value in (
-        ("bookings", str(k.bookings)),
-        ("placed", str(k.placed)),
-        ("on time", f"{k.on_time} ({k.on_time / k.placed:.0%})" if k.placed else "0"),
-        ("late", str(k.late)),
-        ("total lateness", f"{k.total_lateness_minutes} min"),
-        ("waiter lateness", f"{k.waiter_lateness_minutes} min"),
-        ("overtime", f"{k.overtime_minutes} min"),
-        ("technician utilisation", f"{k.technician_utilisation:.0%}"),
-        ("bay utilisation", f"{k.bay_utilisation:.0%}"),
+        (_("bookings"), t.number(k.bookings)),
+        (_("placed"), t.number(k.placed)),
+        (_("on time"), f"{t.number(k.on_time)} ({t.percent(k.on_time / k.placed)})" if k.placed else "0"),
+        (_("late"), t.number(k.late)),
+        (_("total lateness"), minutes(k.total_lateness_minutes)),
+        (_("waiter lateness"), minutes(k.waiter_lateness_minutes)),
+        (_("overtime"), minutes(k.overtime_minutes)),
+        (_("technician utilisation"), t.percent(k.technician_utilisation)),
+        (_("bay utilisation"), t.percent(k.bay_utilisation)),
     ):
         kpis.add_row(name, value)
     parts.append(kpis)
@@ -103,12 +120,15 @@ def render_plan(request: PlanRequest, plan: Plan) -> RenderableType:
 
 def render_changes(changes: list[Change]) -> RenderableType:
     if not changes:
-        return Text("Changes: none", style="bold")
+        return Text(_("Changes: none"), style="bold")
     table = Table(
-        title=f"Changes ({len(changes)})", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False
+        title=_("Changes (%(count)s)", count=len(changes)),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
-    table.add_column("kind")
-    table.add_column("what")
+    table.add_column(_("kind"))
+    table.add_column(_("what"))
     for c in changes:
-        table.add_row(c.kind, c.summary)
+        table.add_row(_(c.kind), c.summary)
     return table

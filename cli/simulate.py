@@ -157,10 +157,11 @@ def simulate(
     except InputError as exc:
         raise _fail(_flagged(exc)) from None
     if report is not None:
+        from cli.i18n import current
         from simulation.report import render_html
 
         try:
-            report.write_text(render_html(result), encoding="utf-8")
+            report.write_text(render_html(result, current().locale), encoding="utf-8")
         except OSError as exc:
             raise _fail(f"--report: cannot write {report}: {exc.strerror}") from None
     if json:
@@ -284,15 +285,20 @@ def _history_demand(scenario: Scenario, o: HistoryOptions) -> tuple[DemandSpec, 
 def results_table(result: ExperimentResult) -> Table:
     from rich.table import Table
 
+    from cli.i18n import _, current
+    from simulation.units import metric_label
+
     table = Table(
-        title=(
-            f"{result.scenario}, {result.period} from {result.start}: {result.days} days x "
-            f"{result.replications} replications, seed {result.seed}, policy {result.policy}, "
-            f"growth {result.growth:g} ({result.wall_seconds:.1f} s, {result.backend})"
+        title=_(
+            "%(scenario)s, %(period)s from %(start)s: %(days)s days x %(replications)s replications,"
+            " seed %(seed)s, policy %(policy)s, growth %(growth)s (%(seconds)s s, %(backend)s)",
+            scenario=result.scenario, period=result.period, start=result.start, days=result.days,
+            replications=result.replications, seed=result.seed, policy=result.policy,
+            growth=f"{result.growth:g}", seconds=f"{result.wall_seconds:.1f}", backend=result.backend,
         ),
-        caption="mean [95 % confidence interval]",
-    )
-    table.add_column("metric")
+        caption=_("mean [95 % confidence interval]"),
+    )  # fmt: skip
+    table.add_column(_("metric"))
     for rs in result.rule_sets:
         table.add_column(rs.name, justify="right")
     names = list(dict.fromkeys(k for rs in result.rule_sets for k in rs.metrics))
@@ -307,14 +313,18 @@ def results_table(result: ExperimentResult) -> Table:
                 f"{format_value(m.mean, m.unit)} "
                 f"[{format_value(m.low, m.unit)}, {format_value(m.high, m.unit)}]"
             )
-        table.add_row(name.replace("_", " "), *cells)
+        table.add_row(metric_label(name, current()), *cells)
     first = result.rule_sets[0].name
     for name in dict.fromkeys(k for rs in result.rule_sets for k in rs.versus_first):
         cells = ["-"]
         for rs in result.rule_sets[1:]:
             m = rs.versus_first[name]
             cells.append(f"{_signed(m.mean, m.unit)} [{_signed(m.low, m.unit)}, {_signed(m.high, m.unit)}]")
-        table.add_row(f"{name.replace('_', ' ')} vs {first}", *cells, style="cyan")
+        table.add_row(
+            _("%(metric)s vs %(first)s", metric=metric_label(name, current()), first=first),
+            *cells,
+            style="cyan",
+        )
     return table
 
 
@@ -577,19 +587,23 @@ def _print_certified(result: Certified) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from cli.i18n import _
+
     out = Console()
     unit = result.unit
     sign = -1.0 if result.objective == "on_time" else 1.0
     table = Table(
-        title=(
-            f"KN ranking and selection: {result.scenario}, {result.period}, objective {result.objective} "
-            f"({len(result.candidates)} candidates, {result.total_replications} replications, "
-            f"{result.seconds:.0f} s)"
+        title=_(
+            "KN ranking and selection: %(scenario)s, %(period)s, objective %(objective)s"
+            " (%(candidates)s candidates, %(replications)s replications, %(seconds)s s)",
+            scenario=result.scenario, period=result.period, objective=result.objective,
+            candidates=len(result.candidates), replications=result.total_replications,
+            seconds=f"{result.seconds:.0f}",
         ),
-        caption=f"mean objective ({unit}) over the replications each candidate got",
-    )
-    for col in ("candidate", "objective", "replications"):
-        table.add_column(col, justify="left" if col == "candidate" else "right")
+        caption=_("mean objective (%(unit)s) over the replications each candidate got", unit=unit),
+    )  # fmt: skip
+    for col, justify in ((_("candidate"), "left"), (_("objective"), "right"), (_("replications"), "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for label in sorted(result.means, key=lambda x: result.means[x])[:12]:
         style = "bold green" if label == result.best else None
         table.add_row(
@@ -599,28 +613,42 @@ def _print_certified(result: Certified) -> None:
     probability = 1 - result.alpha
     if result.certified:
         out.print(
-            f"Best with probability >= {probability:.2f} within delta = {result.delta:g} {unit}: "
-            f"[bold]{result.best}[/]."
+            _(
+                "Best with probability >= %(p)s within delta = %(delta)s %(unit)s: [bold]%(best)s[/].",
+                p=f"{probability:.2f}",
+                delta=f"{result.delta:g}",
+                unit=unit,
+                best=result.best,
+            )
         )
     else:
         out.print(
-            f"Not certified: the replication budget ran out with {len(result.runners_up) + 1} candidates "
-            f"in contention; best so far: [bold]{result.best}[/]."
+            _(
+                "Not certified: the replication budget ran out with %(n)s candidates in contention;"
+                " best so far: [bold]%(best)s[/].",
+                n=len(result.runners_up) + 1,
+                best=result.best,
+            )
         )
     if result.runners_up:
-        out.print(f"Runners-up it could not separate (within delta): {', '.join(result.runners_up)}.")
-    out.print(f"Re-check on {result.holdout_period}:")
+        out.print(
+            _(
+                "Runners-up it could not separate (within delta): %(names)s.",
+                names=", ".join(result.runners_up),
+            )
+        )
+    out.print(_("Re-check on %(period)s:", period=result.holdout_period))  # fmt: skip
     for c in result.holdout:
         line = f"  {c.label}: {sign * c.mean:,.1f} [{sign * c.low:,.1f}, {sign * c.high:,.1f}] {unit}"
         if c.versus_chosen is not None:
             m, lo, hi = c.versus_chosen
-            line += f"; minus the chosen: {m:+,.1f} [{lo:+,.1f}, {hi:+,.1f}]"
+            line += _("; minus the chosen: %(diff)s", diff=f"{m:+,.1f} [{lo:+,.1f}, {hi:+,.1f}]")
         out.print(line)
-    verdict = "holds" if result.holdout_holds else "does NOT hold"
     out.print(
-        f"The choice {verdict} on the held-out days: no re-checked candidate is better than the chosen "
-        f"by more than delta at 95 % confidence." if result.holdout_holds else
-        f"The choice {verdict} on the held-out days: a re-checked candidate is better by more than delta."
+        _("The choice holds on the held-out days: no re-checked candidate is better than the chosen"
+          " by more than delta at 95 % confidence.") if result.holdout_holds else
+        _("The choice does NOT hold on the held-out days: a re-checked candidate is better by more"
+          " than delta.")
     )  # fmt: skip
 
 
@@ -628,24 +656,28 @@ def _print_frontier(result: StaffingResult, max_steps: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from cli.i18n import _
+
     table = Table(
-        title=(
-            f"Cost/service frontier: {result.scenario}, {result.period}, targets {', '.join(result.targets)} "
-            f"({result.days} days x {result.replications} replications, seed {result.seed}, {result.policy})"
+        title=_(
+            "Cost/service frontier: %(scenario)s, %(period)s, targets %(targets)s (%(days)s days x"
+            " %(replications)s replications, seed %(seed)s, %(policy)s)",
+            scenario=result.scenario, period=result.period, targets=", ".join(result.targets),
+            days=result.days, replications=result.replications, seed=result.seed, policy=result.policy,
         ),
-        caption="cost per day: technician days + overtime (CNY); metrics: mean [95 % CI]",
-    )
+        caption=_("cost per day: technician days + overtime (CNY); metrics: mean [95 % CI]"),
+    )  # fmt: skip
+    table.add_column(_("change from %(base)s", base=result.base), justify="left")
     for col in (
-        "change from " + result.base,
-        "techs",
-        "general bays",
-        "lanes",
-        "cost/day",
-        "on time",
-        "waiter wait p90",
-        "meets",
+        _("techs"),
+        _("general bays"),
+        _("lanes"),
+        _("cost/day"),
+        _("on time"),
+        _("waiter wait p90"),
+        _("meets"),
     ):
-        table.add_column(col, justify="left" if col.startswith("change") else "right")
+        table.add_column(col, justify="right")  # fmt: skip
     for c in result.frontier:
         on, wait = c.metrics["on_time"], c.metrics["waiter_wait_p90"]
         table.add_row(
@@ -656,19 +688,25 @@ def _print_frontier(result: StaffingResult, max_steps: int) -> None:
             f"{c.cost_per_day.mean:,.0f}",
             f"{on.mean:.1%} [{on.low:.1%}, {on.high:.1%}]",
             f"{wait.mean:.0f} [{wait.low:.0f}, {wait.high:.0f}]",
-            "yes" if c.meets_targets else "no",
+            _("yes") if c.meets_targets else _("no"),
         )
     out = Console()
     out.print(table)
     if result.recommendation is None:
-        out.print(f"No staffing within {max_steps} steps meets {', '.join(result.targets)}.")
+        out.print(
+            _(
+                "No staffing within %(steps)s steps meets %(targets)s.",
+                steps=max_steps,
+                targets=", ".join(result.targets),
+            )
+        )
     else:
         r = result.recommendation
         out.print(
-            f"Recommendation: {r.label} ({r.technicians} technicians, {r.general_bays} general bays, "
-            f"{r.express_lanes} express lanes, "
-            f"{r.cost_per_day.mean:,.0f} CNY a day)."
-        )
+            _("Recommendation: %(label)s (%(techs)s technicians, %(bays)s general bays, %(lanes)s express"
+              " lanes, %(cost)s CNY a day).", label=r.label, techs=r.technicians, bays=r.general_bays,
+              lanes=r.express_lanes, cost=f"{r.cost_per_day.mean:,.0f}")
+        )  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from scheduler.i18n import N_, Translator
+
 
 def format_value(value: float, unit: str) -> str:
     if value != value:  # NaN
@@ -11,3 +13,29 @@ def format_value(value: float, unit: str) -> str:
     if unit == "CNY":
         return f"{value:,.0f}"
     return f"{value:.1f}"
+
+
+#: The metrics as a person reads them (results.METRIC_UNITS' keys); others read with "_" as spaces.
+METRIC_LABELS = {
+    "arrived_per_day": N_("arrived per day"),
+    "served_per_day": N_("served per day"),
+    "time_in_shop_p50": N_("time in shop p50"),
+    "time_in_shop_p90": N_("time in shop p90"),
+    "waiter_wait_p90": N_("waiter wait p90"),
+    "waiter_wait_mean": N_("waiter wait mean"),
+    "on_time": N_("on time"),
+    "overtime_hours_per_day": N_("overtime hours per day"),
+    "carried_over_per_day": N_("carried over per day"),
+    "cost_per_day": N_("cost per day"),
+}
+
+
+def metric_label(name: str, t: Translator) -> str:
+    """A metric's name in `t`'s language; utilisation per grade and per bay kind included."""
+    if name in METRIC_LABELS:
+        return t.gettext(METRIC_LABELS[name])
+    if name.startswith("bay_utilisation_"):
+        return t.gettext("bay utilisation %(kind)s", kind=t.gettext(name.removeprefix("bay_utilisation_")))
+    if name.startswith("utilisation_"):
+        return t.gettext("utilisation %(grade)s", grade=t.gettext(name.removeprefix("utilisation_")))
+    return name.replace("_", " ")

@@ -1,6 +1,18 @@
 // bayplan pages: plan generation and the booking desk. Calls the /v1 API with the sign-in cookie.
 "use strict";
 
+// The page's texts in its language: a JSON block the server renders into every page (base.html).
+const TEXTS = (() => {
+  const block = document.getElementById("texts");
+  try { return block ? JSON.parse(block.textContent) : {}; } catch (e) { return {}; }
+})();
+
+// t("booked", {id: "B1"}): the text for `key` with its %(name)s placeholders filled in.
+function t(key, values) {
+  const text = TEXTS[key] || key;
+  return text.replace(/%\((\w+)\)s/g, (whole, name) => (values && name in values ? String(values[name]) : whole));
+}
+
 async function api(method, path, body, extraHeaders) {
   const headers = Object.assign({ "Accept": "application/json" }, extraHeaders || {});
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -38,10 +50,10 @@ function setupPlan() {
   const run = async (button, overrun) => {
     const limit = Math.max(1, Math.min(60, Number(document.getElementById("limit").value) || 10));
     document.querySelectorAll(".toolbar button").forEach((b) => (b.disabled = true));
-    status.textContent = "Planning… (up to " + limit + " s)";
+    status.textContent = t("planning", { limit });
     const started = Date.now();
     const tick = setInterval(() => {
-      status.textContent = "Planning… " + Math.round((Date.now() - started) / 1000) + " s of up to " + limit + " s";
+      status.textContent = t("planning_tick", { elapsed: Math.round((Date.now() - started) / 1000), limit });
     }, 500);
     const body = { date: bar.dataset.date, time_limit_seconds: limit };
     // With a plan on the wall, "Re-plan now" keeps work that has started where it is. "Now" is the
@@ -51,13 +63,13 @@ function setupPlan() {
     const result = await api("POST", `/v1/workshops/${bar.dataset.workshop}/plans`, body);
     clearInterval(tick);
     if (result.status === 200) {
-      status.textContent = "Plan ready: " + result.data.assignments.length + " operations placed. Loading…";
+      status.textContent = t("plan_ready", { count: result.data.assignments.length });
       window.location.reload();
     } else {
       status.innerHTML = "";
       const p = document.createElement("span");
       p.className = "error";
-      p.textContent = "Could not plan: " + problem(result);
+      p.textContent = t("could_not_plan", { problem: problem(result) });
       status.appendChild(p);
       document.querySelectorAll(".toolbar button").forEach((b) => (b.disabled = false));
     }
@@ -113,7 +125,7 @@ function setupBooking() {
     if (result.status !== 200) return;
     for (const b of result.data) {
       const tr = document.createElement("tr");
-      for (const text of [b.id, b.service, timeOf(b.drop_off), b.promised ? timeOf(b.promised) : "", b.waiter ? "yes" : "no"]) {
+      for (const text of [b.id, b.service, timeOf(b.drop_off), b.promised ? timeOf(b.promised) : "", b.waiter ? t("yes") : t("no")]) {
         const td = document.createElement("td");
         td.textContent = text;
         tr.appendChild(td);
@@ -126,23 +138,23 @@ function setupBooking() {
     const service = form.elements["service"].value;
     const date = form.elements["date"].value;
     const waiter = form.querySelector("input[name=waiter]:checked").value;
-    if (!keepStatus) status.textContent = "Looking for free slots…";
+    if (!keepStatus) status.textContent = t("looking");
     slotsList.innerHTML = "";
     const result = await api("GET", `/v1/workshops/${workshop}/slots?service=${encodeURIComponent(service)}&date=${date}&waiter=${waiter}`);
     if (result.status !== 200) {
-      status.textContent = "Cannot list slots: " + problem(result);
+      status.textContent = t("cannot_list", { problem: problem(result) });
       return;
     }
     if (!keepStatus) {
-      status.textContent = result.data.slots.length ? result.data.slots.length + " free slot(s)." : "No free slot on this day.";
+      status.textContent = result.data.slots.length ? t("free_slots", { count: result.data.slots.length }) : t("no_free_slot");
     }
     for (const slot of result.data.slots) {
       const li = document.createElement("li");
       const text = document.createElement("span");
-      text.textContent = "Drop-off " + timeOf(slot.drop_off) + " · pickup " + timeOf(slot.promised);
+      text.textContent = t("slot", { drop_off: timeOf(slot.drop_off), pickup: timeOf(slot.promised) });
       const button = document.createElement("button");
       button.type = "button";
-      button.textContent = "Book " + timeOf(slot.drop_off);
+      button.textContent = t("book", { time: timeOf(slot.drop_off) });
       button.addEventListener("click", async () => {
         button.disabled = true;
         const body = { service, drop_off: slot.drop_off, waiter: waiter === "true" };
@@ -151,11 +163,11 @@ function setupBooking() {
         const key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
         const made = await api("POST", `/v1/workshops/${workshop}/bookings`, body, { "Idempotency-Key": key });
         if (made.status === 201 || made.status === 200) {
-          status.textContent = "Booked " + made.data.id + ": drop-off " + timeOf(made.data.drop_off) + ", pickup " + timeOf(made.data.promised) + ".";
+          status.textContent = t("booked", { id: made.data.id, drop_off: timeOf(made.data.drop_off), pickup: timeOf(made.data.promised) });
         } else if (made.status === 409) {
-          status.textContent = "That time was just taken. Other times: " + ((made.data && made.data.alternatives) || []).map((a) => timeOf(a.drop_off)).join(", ");
+          status.textContent = t("taken", { times: ((made.data && made.data.alternatives) || []).map((a) => timeOf(a.drop_off)).join(", ") });
         } else {
-          status.textContent = "Not booked: " + problem(made);
+          status.textContent = t("not_booked", { problem: problem(made) });
         }
         await showBookings();
         await showSlots(true);

@@ -1,0 +1,118 @@
+"""The pages' language: the `bayplan_lang` cookie (set by the switch on every page), else the
+browser's Accept-Language (Babel's `negotiate_locale`), else English.
+
+Templates use Jinja's i18n extension (`{% trans %}`, `_()`); its gettext callables read the
+request's translator from a context variable, set by `use()` just before a page is rendered, so
+concurrent requests in different languages do not share one installed catalog.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+
+from babel.core import negotiate_locale
+from fastapi import Request
+from jinja2 import Environment
+from markupsafe import Markup
+
+from scheduler.i18n import DEFAULT, N_, SUPPORTED, Translator, html_lang, normalise
+
+COOKIE = "bayplan_lang"
+_current: contextvars.ContextVar[Translator] = contextvars.ContextVar("bayplan_translator")
+
+#: The script's texts (static/app.js), sent translated with each page as a JSON block.
+SCRIPT_TEXTS = {
+    "planning": N_("Planning… (up to %(limit)s s)"),
+    "planning_tick": N_("Planning… %(elapsed)s s of up to %(limit)s s"),
+    "plan_ready": N_("Plan ready: %(count)s operations placed. Loading…"),
+    "could_not_plan": N_("Could not plan: %(problem)s"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "looking": N_("Looking for free slots…"),
+    "cannot_list": N_("Cannot list slots: %(problem)s"),
+    "free_slots": N_("%(count)s free slot(s)."),
+    "no_free_slot": N_("No free slot on this day."),
+    "slot": N_("Drop-off %(drop_off)s · pickup %(pickup)s"),
+    "book": N_("Book %(time)s"),
+    "booked": N_("Booked %(id)s: drop-off %(drop_off)s, pickup %(pickup)s."),
+    "taken": N_("That time was just taken. Other times: %(times)s"),
+    "not_booked": N_("Not booked: %(problem)s"),
+}
+
+#: A background job's status words (shown on the simulation page).
+JOB_STATUSES = (N_("queued"), N_("running"), N_("done"), N_("failed"))
+
+
+def accepted(header: str | None) -> list[str]:
+    """Accept-Language as locale ids, most wanted first (q=0 left out)."""
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate((header or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        if not tag or tag == "*":
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q > 0:
+            ranked.append((-q, index, tag.replace("-", "_")))
+    return [tag for _, _, tag in sorted(ranked)]
+
+
+def choose(request: Request) -> str:
+    """The locale for this request: cookie, else Accept-Language, else English."""
+    chosen = normalise(request.cookies.get(COOKIE))
+    if chosen is not None:
+        return chosen
+    preferred = accepted(request.headers.get("accept-language"))
+    # Bare "zh" and the Hans/Hant scripts count as Chinese (the one catalog is Simplified).
+    aliases = {"zh": "zh_CN", "zh_Hans": "zh_CN", "zh_Hans_CN": "zh_CN", "zh_SG": "zh_CN"}
+    found = negotiate_locale(preferred, list(SUPPORTED), aliases=aliases)
+    return normalise(found) or DEFAULT
+
+
+def translator(request: Request) -> Translator:
+    return Translator(choose(request))
+
+
+def use(request: Request) -> Translator:
+    """Choose the request's language and make it the templates' for this render."""
+    t = translator(request)
+    _current.set(t)
+    return t
+
+
+def current() -> Translator:
+    return _current.get(None) or Translator(DEFAULT)
+
+
+def _gettext(message: str) -> str:
+    """For Jinja (newstyle): it fills in the %(name)s placeholders itself, escaping them."""
+    return current().raw_gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return current().raw_ngettext(singular, plural, n)
+
+
+def script_texts(t: Translator) -> Markup:
+    """The JSON block app.js reads its texts from (safe inside <script type=application/json>)."""
+    texts = {key: t.gettext(message) for key, message in SCRIPT_TEXTS.items()}
+    encoded = json.dumps(texts, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+    return Markup(encoded)
+
+
+def install(env: Environment) -> None:
+    """Jinja's i18n extension with per-request gettext, and the locale's date and number filters."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["fdate"] = lambda value, format="medium": current().date(value, format)
+    env.filters["fnumber"] = lambda value, digits=0: current().number(value, digits)
+    env.filters["fpercent"] = lambda value, digits=0: current().percent(value, digits)
+    env.globals["html_lang"] = lambda: html_lang(current().locale)
+    env.globals["current_locale"] = lambda: current().locale

@@ -1,0 +1,39 @@
+"""The command line's language: `bayplan --lang zh-CN …`, else BAYPLAN_LANG, else English (the
+system's LANG is not followed: the output of scripts should not change with the machine).
+
+Tables, headings and messages are translated; the details of an input error (the field and the
+reason, from the domain) stay in English for now.
+"""
+
+from __future__ import annotations
+
+import os
+
+from scheduler.i18n import DEFAULT, N_, Translator, normalise
+
+ENVIRONMENT = "BAYPLAN_LANG"
+_state: dict[str, Translator] = {}
+
+__all__ = ["ENVIRONMENT", "N_", "_", "current", "set_language"]
+
+
+def _from_environment() -> str:
+    return normalise(os.environ.get(ENVIRONMENT, "").split(".")[0]) or DEFAULT
+
+
+def set_language(value: str | None) -> Translator:
+    """`--lang` (or, when None, the environment); an unknown language falls back to English."""
+    translator = Translator(normalise(value) if value else _from_environment())
+    _state["current"] = translator
+    return translator
+
+
+def current() -> Translator:
+    if "current" not in _state:
+        set_language(None)
+    return _state["current"]
+
+
+def _(message: str, **values: object) -> str:
+    """The message in the command's language, its %(name)s placeholders filled in."""
+    return current().gettext(message, **values)

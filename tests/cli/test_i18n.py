@@ -1,0 +1,56 @@
+"""The command line in Chinese: `bayplan --lang zh-CN` or BAYPLAN_LANG; English by default."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.builders import DATE
+
+
+def bayplan(*args: str, lang: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "BAYPLAN_LANG"}
+    if lang is not None:
+        env["BAYPLAN_LANG"] = lang
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True,
+                          timeout=120, check=False, env=env)  # fmt: skip
+
+
+def test_plan_table_in_chinese_with_lang() -> None:
+    run = bayplan("--lang", "zh-CN", "plan", "small-dealer", "--date", DATE, "--planner", "greedy")
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert out.startswith("工位排程 · Small dealer")
+    assert "2026年11月24日星期二" in out  # the date by locale
+    for text in ("E01 · 快修", "G01 · 通用", "时间", "技师", "关键指标", "技师利用率", "分钟"):
+        assert text in out, text
+    # The unassigned reasons and the plan-quality line come from the domain: English for now.
+    for english in ("KPIs", "technician utilisation", "service · operation", "Unassigned", "bays busy"):
+        assert english not in out, english
+
+
+def test_bayplan_lang_environment_and_english_default() -> None:
+    chinese = bayplan("plan", "small-dealer", "--date", DATE, "--planner", "greedy", lang="zh_CN")
+    assert chinese.returncode == 0 and "关键指标" in chinese.stdout
+    english = bayplan("plan", "small-dealer", "--date", DATE, "--planner", "greedy")
+    assert english.stdout.startswith("Bay plan · Small dealer") and "KPIs" in english.stdout
+    unknown = bayplan("plan", "small-dealer", "--date", DATE, "--planner", "greedy", lang="xx")
+    assert "KPIs" in unknown.stdout  # a language bayplan does not speak: English
+
+
+def test_errors_keep_their_prefix_and_english_detail() -> None:
+    run = bayplan("--lang", "zh-CN", "plan", "small-dealer", "--date", "2026-13-01")
+    assert run.returncode == 2 and run.stderr.startswith("bayplan: error: --date")
+
+
+def test_simulation_table_and_report_in_chinese(tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    run = bayplan("--lang", "zh-CN", "simulate", "small-dealer", "--days", "2", "--replications", "2",
+                  "--workers", "1", "--report", str(report))  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "每日成本" in run.stdout and "工位利用率 通用" in run.stdout and "cost per day" not in run.stdout
+    page = report.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in page and "<h1>人员配置仿真：small-dealer" in page
+    assert "各小时技师利用率" in page  # the charts' titles, as SVG text

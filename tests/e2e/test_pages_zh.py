@@ -1,0 +1,80 @@
+"""The pages in Chinese in a real browser: a zh-CN browser gets Chinese (Accept-Language), signs in,
+plans a day and looks for slots with the script's texts in Chinese; the switch goes back to English.
+Screenshots (with the Noto CJK fonts scripts/chromium.sh installs) go to tests/artifacts/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cli.testing import Server
+from scheduler.scenarios import load_scenario
+from tests.builders import DATE, NOW
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not CHROMIUM.exists():
+    pytest.skip("no Chromium at /usr/bin/chromium (scripts/chromium.sh installs it)", allow_module_level=True)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Server, str]]:
+    server = Server(tmp_path / "pages.db", now=NOW)
+    server.start()
+    workshop = load_scenario("small-dealer").workshop
+    with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as http:
+        assert http.put(f"/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
+                        headers={"content-type": "application/json"}).status_code == 200  # fmt: skip
+        slots = http.get(
+            f"/v1/workshops/{workshop.id}/slots", params={"service": "LUBE", "date": DATE}
+        ).json()
+        body = {"service": "LUBE", "drop_off": slots["slots"][0]["drop_off"]}
+        assert http.post(f"/v1/workshops/{workshop.id}/bookings", json=body).status_code == 201
+    try:
+        yield server, workshop.id
+    finally:
+        server.kill()
+
+
+def test_a_chinese_browser_reads_the_pages_in_chinese(served: tuple[Server, str]) -> None:
+    server, workshop = served
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+            page.goto(f"{server.url}/login?next=/workshops/{workshop}/plan/{DATE}")
+            page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_url(re.compile(f"/workshops/{workshop}/plan/{DATE}"))
+            assert "当天尚无排程" in page.content() and page.locator("html").get_attribute("lang") == "zh-CN"
+            page.get_by_label("求解时间（秒）").fill("3")
+            page.get_by_role("button", name="生成排程").click()
+            page.wait_for_function("document.getElementById('status').textContent.startsWith('正在排程')")
+            page.wait_for_selector("svg.gantt g.bar", timeout=90_000)
+            assert page.get_by_role("button", name="立即重新排程").is_visible()
+            assert "关键指标" in page.content()
+            page.screenshot(path=str(ARTIFACTS / "plan-zh-1366x768.png"), full_page=True)
+
+            page.goto(f"{server.url}/workshops/{workshop}/book")
+            page.get_by_label("服务项目").select_option("LUBE")
+            page.get_by_label("日期").fill(DATE)
+            page.get_by_role("button", name="显示空闲时段").click()
+            page.locator("#slots button").first.wait_for(timeout=30_000)
+            assert page.locator("#slots button").first.inner_text().startswith("预约 ")
+            assert "个空闲时段" in page.locator("#status").inner_text()
+            page.screenshot(path=str(ARTIFACTS / "book-zh-1366x768.png"), full_page=True)
+
+            page.get_by_role("link", name="English").click()
+            page.wait_for_url(re.compile(f"/workshops/{workshop}/book"))
+            assert page.get_by_role("button", name="Show free slots").is_visible()
+        finally:
+            browser.close()
