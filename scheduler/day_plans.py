@@ -17,6 +17,7 @@ from scheduler.errors import InputError
 from scheduler.integrity import validated_plan
 from scheduler.jobs import JobRecord, JobRunner
 from scheduler.service import Conflict, PlanningService
+from scheduler.shopfloor import has_clock_events, replan_live
 
 MAX_SOLVE_SECONDS = 60.0
 MAX_BOOKINGS = 1_000
@@ -41,7 +42,17 @@ class DayPlanner:
         background: bool = False,
     ) -> Plan | JobRecord:
         """The day's plan, stored (with `now`: re-planned from that moment); in the background, the
-        job computing it (the plan is stored when it is done, unless the day changed meanwhile)."""
+        job computing it (the plan is stored when it is done, unless the day changed meanwhile).
+
+        A day with clock events is always re-planned around them, from `now` (default the clock),
+        the way each event re-plans it (greedily, at once, in the foreground): a stored plan never
+        ignores recorded work. Overruns and finished work are then clocked, not reported: Conflict."""
+        if has_clock_events(self.service, workshop_id, date):
+            if overruns or finished:
+                raise Conflict(
+                    "the day has clock events: clock overruns and finished work instead of reporting them", []
+                )
+            return replan_live(self.service, workshop_id, date, now)
         compute, args, basis = self.service.plan_work(
             workshop_id, date, time_limit_seconds, now, overruns, finished
         )

@@ -9,6 +9,7 @@ import hashlib
 import json
 import logging
 import threading
+import weakref
 
 from scheduler.clocking import (
     BookingStatus,
@@ -76,6 +77,111 @@ def _event(row: ClockEventRow, tz: dt.tzinfo = dt.UTC) -> ClockEvent:
     )
 
 
+_LOCKS: weakref.WeakKeyDictionary[PlanningService, dict[str, threading.Lock]] = weakref.WeakKeyDictionary()
+_LOCKS_LOCK = threading.Lock()
+
+
+def workshop_lock(service: PlanningService, workshop_id: str) -> threading.Lock:
+    """The lock a workshop's clock events and live re-plans take, per service (shared by every
+    ShopFloor and day planner of that service): a plan is never computed from events one behind."""
+    with _LOCKS_LOCK:
+        return _LOCKS.setdefault(service, {}).setdefault(workshop_id, threading.Lock())
+
+
+def has_clock_events(service: PlanningService, workshop_id: str, date: dt.date) -> bool:
+    with service.store.sessions() as session:
+        return events_db.has_events(session, workshop_id, date)
+
+
+def replan_live(
+    service: PlanningService, workshop_id: str, date: dt.date, now: dt.datetime | None = None
+) -> Plan:
+    """Re-plan a day with clock events from `now` (default the service's clock; never before the
+    latest event): started and finished work pinned at its clocked times, the rest planned greedily
+    around it, and stored. Conflict if that cannot be done (the stored plan stays)."""
+    with workshop_lock(service, workshop_id):
+        with service.store.sessions() as session:
+            workshop = service.workshop(workshop_id, session)
+            day = bookings_db.day_bookings(session, workshop_id, date)
+            events = [_event(r) for r in events_db.day_events(session, workshop_id, date)]
+        state = replay(effective(events), workshop, {b.id: b for b in day}, date)
+        moment = _live_now(service, workshop, date, state, now)
+        try:
+            return _replan(service, workshop, date, state, moment)
+        except (InputError, Conflict, RuntimeError) as exc:
+            raise Conflict(
+                f"the day has clock events and could not be re-planned around them: {exc}", []
+            ) from None
+
+
+def _live_now(
+    service: PlanningService,
+    workshop: Workshop,
+    date: dt.date,
+    state: DayState,
+    now: dt.datetime | None = None,
+) -> dt.datetime:
+    """The moment the day is known up to: `now` (default the clock), or the latest event if that is
+    behind (events reported ahead of a replayed clock), kept within the day."""
+    moment = now or service.clock.now()
+    if state.latest is not None:
+        moment = max(moment, state.latest)
+    start = dt.datetime.combine(date, dt.time(), tzinfo=workshop.tz)
+    return min(max(moment, start), day_end(workshop, date) - dt.timedelta(minutes=1))
+
+
+def _replan(
+    service: PlanningService, workshop: Workshop, date: dt.date, state: DayState, now: dt.datetime
+) -> Plan:
+    """Re-plan the rest of the day greedily around the clocked work and store it."""
+    request, witness, version = service.plan_inputs(workshop.id, date, LIVE_PLAN_SECONDS)
+    try:
+        current = service.stored_plan(workshop.id, date)
+    except NotFound:
+        compiled, dropped = plannable(request)
+        current = finish(request, to_plan(compiled, witness_hint(compiled, witness), "witness"), dropped)
+    placed = {(a.booking, a.operation): a for a in current.assignments}
+    started: list[OperationEvent] = []
+    finished: list[OperationEvent] = []
+    overruns: list[Overrun] = []
+    bookings: list[Booking] = []
+    for b in request.bookings:
+        pins = {p.operation: p for p in b.pinned}
+        for (bid, k), track in state.ops.items():
+            if bid != b.id or track.actual_start is None or track.technician is None:
+                continue
+            a = placed.get((bid, k))
+            end = track.actual_end or projected_end(
+                track, expected_minutes(workshop, b, k, track.technician), now
+            )
+            assert end is not None
+            end = max(end, track.actual_start + dt.timedelta(minutes=1))
+            pins[k] = PinnedOperation(
+                operation=k, bay=a.bay if a else _a_bay(workshop, b, k), technician=track.technician,
+                start=track.actual_start, end=end,
+            )  # fmt: skip
+            started.append(OperationEvent(booking=bid, operation=k, at=track.actual_start))
+            if track.state == "done":
+                finished.append(OperationEvent(booking=bid, operation=k, at=end))
+            else:
+                overruns.append(Overrun(booking=bid, operation=k, expected_end=end))
+        bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
+    # Work the plan had started before now but nobody clocked has not started: free to move.
+    clocked = {key for key, track in state.ops.items() if track.actual_start is not None}
+    kept = [a for a in current.assignments if (a.booking, a.operation) in clocked or a.start >= now]
+    current = current.model_copy(update={"assignments": kept})
+    options = request.options.model_copy(update={"keep_promises": False})
+    request = request.model_copy(update={"bookings": bookings, "options": options})
+    rr = ReplanRequest(
+        request=request, plan=current, now=now, started=started, finished=finished, overruns=overruns
+    )
+    compiled, dropped = plannable(rr.request)
+    plan = replan(rr.model_copy(update={"request": compiled.request}), planner="greedy").plan
+    check = replan_check_request(rr)
+    plan = checked_plan(check, finish(check, plan, dropped))
+    return service.store_plan(workshop.id, date, plan, PlanBasis(version, check))
+
+
 def _hash(fields: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -85,12 +191,9 @@ class ShopFloor:
 
     def __init__(self, service: PlanningService) -> None:
         self.service = service
-        self._locks: dict[str, threading.Lock] = {}
-        self._lock = threading.Lock()
 
     def _workshop_lock(self, workshop_id: str) -> threading.Lock:
-        with self._lock:
-            return self._locks.setdefault(workshop_id, threading.Lock())
+        return workshop_lock(self.service, workshop_id)
 
     # Events
     def clock(
@@ -135,8 +238,8 @@ class ShopFloor:
                 events_db.add(session, row)
                 event = _event(row, workshop.tz)
             state = replay(effective([*(_event(r) for r in rows), event]), workshop, bookings, row.date)
-            now = self._live_now(workshop, row.date, state)
-            plan = self._replan(workshop, row.date, day, state, now)
+            now = _live_now(self.service, workshop, row.date, state)
+            plan = self._replan(workshop, row.date, state, now)
             status = self._status(workshop, row.date, day, plan, state, now, persist=True)
         found = next(b for b in status.bookings if b.booking == event.booking)
         return event, found, True
@@ -223,69 +326,11 @@ class ShopFloor:
             return [_event(r, tz) for r in events_db.day_events(session, workshop_id, date)]
 
     # The live plan
-    def _live_now(self, workshop: Workshop, date: dt.date, state: DayState) -> dt.datetime:
-        """The moment the day is known up to: the clock, or the latest event if the clock is behind
-        (events reported ahead of a replayed clock), kept within the day."""
-        now = self.service.clock.now()
-        if state.latest is not None:
-            now = max(now, state.latest)
-        start = dt.datetime.combine(date, dt.time(), tzinfo=workshop.tz)
-        return min(max(now, start), day_end(workshop, date) - dt.timedelta(minutes=1))
-
-    def _replan(
-        self, workshop: Workshop, date: dt.date, day: list[Booking], state: DayState, now: dt.datetime
-    ) -> Plan | None:
-        """Re-plan the rest of the day greedily around the clocked work and store it; the stored
-        plan (None if there is none) if that cannot be done."""
+    def _replan(self, workshop: Workshop, date: dt.date, state: DayState, now: dt.datetime) -> Plan | None:
+        """Re-plan the rest of the day around the clocked work and store it; the stored plan (None
+        if there is none) if that cannot be done."""
         try:
-            request, witness, version = self.service.plan_inputs(workshop.id, date, LIVE_PLAN_SECONDS)
-            try:
-                current = self.service.stored_plan(workshop.id, date)
-            except NotFound:
-                compiled, dropped = plannable(request)
-                current = finish(
-                    request, to_plan(compiled, witness_hint(compiled, witness), "witness"), dropped
-                )
-            placed = {(a.booking, a.operation): a for a in current.assignments}
-            started: list[OperationEvent] = []
-            finished: list[OperationEvent] = []
-            overruns: list[Overrun] = []
-            bookings: list[Booking] = []
-            for b in request.bookings:
-                pins = {p.operation: p for p in b.pinned}
-                for (bid, k), track in state.ops.items():
-                    if bid != b.id or track.actual_start is None or track.technician is None:
-                        continue
-                    a = placed.get((bid, k))
-                    end = track.actual_end or projected_end(
-                        track, expected_minutes(workshop, b, k, track.technician), now
-                    )
-                    assert end is not None
-                    end = max(end, track.actual_start + dt.timedelta(minutes=1))
-                    pins[k] = PinnedOperation(
-                        operation=k, bay=a.bay if a else _a_bay(workshop, b, k), technician=track.technician,
-                        start=track.actual_start, end=end,
-                    )  # fmt: skip
-                    started.append(OperationEvent(booking=bid, operation=k, at=track.actual_start))
-                    if track.state == "done":
-                        finished.append(OperationEvent(booking=bid, operation=k, at=end))
-                    else:
-                        overruns.append(Overrun(booking=bid, operation=k, expected_end=end))
-                bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
-            # Work the plan had started before now but nobody clocked has not started: free to move.
-            clocked = {key for key, track in state.ops.items() if track.actual_start is not None}
-            kept = [a for a in current.assignments if (a.booking, a.operation) in clocked or a.start >= now]
-            current = current.model_copy(update={"assignments": kept})
-            options = request.options.model_copy(update={"keep_promises": False})
-            request = request.model_copy(update={"bookings": bookings, "options": options})
-            rr = ReplanRequest(
-                request=request, plan=current, now=now, started=started, finished=finished, overruns=overruns
-            )
-            compiled, dropped = plannable(rr.request)
-            plan = replan(rr.model_copy(update={"request": compiled.request}), planner="greedy").plan
-            check = replan_check_request(rr)
-            plan = checked_plan(check, finish(check, plan, dropped))
-            return self.service.store_plan(workshop.id, date, plan, PlanBasis(version, check))
+            return _replan(self.service, workshop, date, state, now)
         except (InputError, Conflict, RuntimeError) as exc:
             logger.error(
                 "live re-plan of %s for %s failed, the stored plan stays: %s", workshop.id, date, exc
@@ -369,4 +414,4 @@ def _a_bay(workshop: Workshop, booking: Booking, operation: int) -> str:
     return next(b.id for b in workshop.bays if b.kind in kinds)
 
 
-__all__ = ["Effective", "ShopFloor"]
+__all__ = ["Effective", "ShopFloor", "has_clock_events", "replan_live", "workshop_lock"]

@@ -15,10 +15,11 @@ with warnings.catch_warnings():
 
 from api.app import create_app
 from scheduler.clock import FixedClock
-from scheduler.contract import Workshop
+from scheduler.contract import PinnedOperation, Plan, PlanOptions, PlanRequest, Workshop
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
-from tests.builders import DATE, at, fixed_clock, tiny_workshop
+from scheduler.validator import assert_valid
+from tests.builders import DATE, DAY, at, fixed_clock, tiny_workshop
 
 W = "/v1/workshops/tiny"
 
@@ -221,3 +222,45 @@ def test_moving_the_clock(db_url: str) -> None:
     s = client.get(f"{W}/days/{DATE}/status").json()
     assert s["as_of"] == at("08:15").isoformat()
     assert s["bookings"][0]["operations"][0]["clocked_minutes"] == 15
+
+
+def _clocked_request(
+    client: TestClient, plan: dict[str, Any], pins: dict[str, tuple[str, str]]
+) -> PlanRequest:
+    """The day's request with the clocked work pinned at its actual times (what the plan must pass)."""
+    service = client.app.state.services.service  # type: ignore[attr-defined]
+    mine = {x["booking"]: x for x in plan["assignments"]}
+    bookings = []
+    for b in service.bookings("tiny", DAY):
+        if b.id in pins:
+            start, end = pins[b.id]
+            pin = PinnedOperation(operation=0, bay=mine[b.id]["bay"], technician=mine[b.id]["technician"],
+                                  start=at(start), end=at(end))  # fmt: skip
+            b = b.model_copy(update={"pinned": [pin]})
+        bookings.append(b)
+    return PlanRequest(workshop=workshop(), date=DAY, bookings=bookings,
+                       options=PlanOptions(keep_promises=False))  # fmt: skip
+
+
+def test_a_plan_request_on_a_clocked_day_keeps_the_clocked_work(client: TestClient) -> None:
+    a, b = day(client)
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", json=ev(a, "finish", "09:40")).status_code == 201
+    r = client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1})
+    assert r.status_code == 200, r.text
+    for plan in (r.json(), client.get(f"{W}/plans/{DATE}").json()):
+        mine = {x["booking"]: x for x in plan["assignments"]}
+        assert (mine[a]["start"], mine[a]["end"]) == (at("08:00").isoformat(), at("09:40").isoformat())
+        assert mine[b]["start"] >= at("09:40").isoformat()
+        assert_valid(_clocked_request(client, plan, {a: ("08:00", "09:40")}), Plan.model_validate(plan))
+    # Reported overruns and finished work on a clocked day: clock them instead.
+    r = client.post(f"{W}/plans", json={"date": DATE, "now": at("09:50").isoformat(),
+                                        "finished": [{"booking": b, "operation": 0,
+                                                      "at": at("09:50").isoformat()}]})  # fmt: skip
+    assert r.status_code == 409 and "clock" in r.text
+
+
+def test_a_plan_request_on_a_day_without_events_plans_as_before(client: TestClient) -> None:
+    a, _ = day(client)
+    r = client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1})
+    assert r.status_code == 200 and {x["booking"] for x in r.json()["assignments"]} >= {a}
