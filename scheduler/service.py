@@ -231,6 +231,8 @@ class PlanningService:
         self._workshop_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._refiner: OfferRefiner | None = None
+        # Called with (workshop id, date, plan) after each plan is stored (the shop floor's pushes).
+        self.plan_listeners: list[Callable[[str, dt.date, Plan], None]] = []
         self.offer_cache_hits = 0  # slot queries answered from the cache, and not (metrics)
         self.offer_cache_misses = 0
         if refine_in_background and exact_seconds > 0:
@@ -644,6 +646,11 @@ class PlanningService:
             if bookings_db.day_version(session, workshop_id, date) != basis.version:
                 raise Conflict("the day's bookings changed while it was planned: plan it again", [])
             plans_db.put(session, workshop_id, date, plan.model_dump_json(), _basis_text(basis.version))
+        for listener in list(self.plan_listeners):
+            try:
+                listener(workshop_id, date, plan)
+            except Exception:  # a listener never undoes a stored plan
+                logger.exception("a listener of stored plans failed")
         return plan
 
     def replan_inputs(

@@ -38,6 +38,7 @@ from scheduler.contract import (
 from scheduler.errors import InputError
 from scheduler.integrity import checked_plan, finish, plannable
 from scheduler.planning import to_plan
+from scheduler.pubsub import Hub
 from scheduler.replan import replan
 from scheduler.service import (
     IDEMPOTENCY_FIELD,
@@ -191,6 +192,23 @@ class ShopFloor:
 
     def __init__(self, service: PlanningService) -> None:
         self.service = service
+        self.hub = Hub()
+        """The day's status pushed on topic (workshop id, date) after each change (SSE)."""
+        self._quiet = threading.local()
+        service.plan_listeners.append(self._plan_stored)
+
+    # Pushes
+    def _plan_stored(self, workshop_id: str, date: dt.date, plan: Plan) -> None:
+        if not getattr(self._quiet, "on", False):  # a clock event's own re-plan: pushed with its status
+            self._changed(workshop_id, date, None)
+
+    def _changed(self, workshop_id: str, date: dt.date, status: DayStatus | None) -> None:
+        """Push the day's status to its subscribers (computed only if anyone listens)."""
+        if self.hub.subscribers((workshop_id, date)) == 0:
+            return
+        if status is None:
+            status = self.live_status(workshop_id, date)
+        self.hub.publish((workshop_id, date), status_message(status))
 
     def _workshop_lock(self, workshop_id: str) -> threading.Lock:
         return workshop_lock(self.service, workshop_id)
@@ -239,8 +257,13 @@ class ShopFloor:
                 event = _event(row, workshop.tz)
             state = replay(effective([*(_event(r) for r in rows), event]), workshop, bookings, row.date)
             now = _live_now(self.service, workshop, row.date, state)
-            plan = self._replan(workshop, row.date, state, now)
+            self._quiet.on = True
+            try:
+                plan = self._replan(workshop, row.date, state, now)
+            finally:
+                self._quiet.on = False
             status = self._status(workshop, row.date, day, plan, state, now, persist=True)
+            self._changed(workshop_id, row.date, status)
         found = next(b for b in status.bookings if b.booking == event.booking)
         return event, found, True
 
@@ -390,9 +413,25 @@ class ShopFloor:
         persist = now is None and (latest is None or as_of >= latest)
         return self._status(workshop, date, day, plan, state, as_of, persist)
 
+    def live_status(self, workshop_id: str, date: dt.date) -> DayStatus:
+        """The day as the shop floor knows it: as of the clock, or the latest clock event if the
+        clock is behind it (what a clock event answers with, and what is pushed)."""
+        with self.service.store.sessions() as session:
+            workshop = self.service.workshop(workshop_id, session)
+            day = bookings_db.day_bookings(session, workshop_id, date)
+            events = [_event(r) for r in events_db.day_events(session, workshop_id, date)]
+        state = replay(effective(events), workshop, {b.id: b for b in day}, date)
+        now = _live_now(self.service, workshop, date, state)
+        return self.status(workshop_id, date, None if now == self.service.clock.now() else now)
+
     def _booking_now(self, workshop_id: str, date: dt.date, booking_id: str) -> BookingStatus:
         status = self.status(workshop_id, date)
         return next(b for b in status.bookings if b.booking == booking_id)
+
+
+def status_message(status: DayStatus) -> str:
+    """A day status as one server-sent event."""
+    return f"event: status\ndata: {status.model_dump_json()}\n\n"
 
 
 def _root(row: ClockEventRow, by_id: dict[int, ClockEventRow]) -> int:
@@ -414,4 +453,4 @@ def _a_bay(workshop: Workshop, booking: Booking, operation: int) -> str:
     return next(b.id for b in workshop.bays if b.kind in kinds)
 
 
-__all__ = ["Effective", "ShopFloor", "has_clock_events", "replan_live", "workshop_lock"]
+__all__ = ["Effective", "ShopFloor", "has_clock_events", "replan_live", "status_message", "workshop_lock"]

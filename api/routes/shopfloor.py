@@ -3,9 +3,13 @@ audit trail of events and corrections, and the live day."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from api.auth import require
@@ -14,9 +18,11 @@ from scheduler.clocking import BookingStatus, ClockEvent, DayStatus
 from scheduler.contract import Day, Moment
 from scheduler.errors import InputError
 from scheduler.keys import KeyInfo, Role
-from scheduler.shopfloor import ShopFloor
+from scheduler.shopfloor import ShopFloor, status_message
 
 router = APIRouter(prefix="/v1/workshops", tags=["shop floor"])
+
+KEEP_ALIVE_SECONDS = 15.0
 
 ClockKey = Annotated[KeyInfo | None, Depends(require(Role.technician, Role.foreman))]
 EventsKey = Annotated[KeyInfo | None, Depends(require(Role.foreman, Role.manager))]
@@ -85,3 +91,47 @@ def day_status(
     """The live day as of `now` (default: the server's clock): each booking's state, projected end
     and promise risk, and what each technician is doing."""
     return shopfloor.status(workshop_id, date, now)
+
+
+@router.get(
+    "/{workshop_id}/days/{date}/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "`event: status` messages"}},
+)
+async def day_stream(
+    workshop_id: str,
+    date: Day,
+    shopfloor: ShopFloorDep,
+    _: StatusKey,
+    max_events: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+) -> StreamingResponse:
+    """Server-sent events: the day's status now (as of the clock, or the latest clock event if the
+    clock is behind it), then again after each accepted clock event and each
+    stored plan (`event: status`, `data:` the status JSON); `max_events` ends the stream after that
+    many. A client too slow to keep up is dropped (reconnect and read the status again)."""
+    sub = shopfloor.hub.subscribe((workshop_id, date))
+    try:
+        first = await run_in_threadpool(shopfloor.live_status, workshop_id, date)
+    except BaseException:
+        shopfloor.hub.unsubscribe(sub)
+        raise
+
+    async def messages() -> AsyncIterator[str]:
+        try:
+            yield status_message(first)
+            sent = 1
+            while max_events is None or sent < max_events:
+                try:
+                    message = await asyncio.wait_for(sub.get(), KEEP_ALIVE_SECONDS)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                if message is None:  # dropped: too slow
+                    break
+                yield message
+                sent += 1
+        finally:
+            shopfloor.hub.unsubscribe(sub)
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(messages(), media_type="text/event-stream", headers=headers)

@@ -54,6 +54,7 @@ ROUTES: list[tuple[str, str, object, set[str]]] = [
     ),
     ("GET", f"{W}/days/{DAY}/events", None, {"foreman", "manager"}),
     ("GET", f"{W}/days/{DAY}/status", None, {"foreman", "manager"}),
+    ("GET", f"{W}/days/{DAY}/stream?max_events=1", None, {"foreman", "manager"}),
     ("GET", "/v1/keys", None, set()),
     ("POST", "/v1/keys", {"role": "booking", "workshops": ["tiny"]}, set()),
     ("DELETE", "/v1/keys/unknown", None, set()),

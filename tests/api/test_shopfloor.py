@@ -3,6 +3,10 @@ the live day and the promise guard."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import threading
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ from api.app import create_app
 from scheduler.clock import FixedClock
 from scheduler.contract import PinnedOperation, Plan, PlanOptions, PlanRequest, Workshop
 from scheduler.keys import KeyStore
+from scheduler.pubsub import Hub
 from scheduler.storage import Store
 from scheduler.validator import assert_valid
 from tests.builders import DATE, DAY, at, fixed_clock, tiny_workshop
@@ -264,3 +269,60 @@ def test_a_plan_request_on_a_day_without_events_plans_as_before(client: TestClie
     a, _ = day(client)
     r = client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1})
     assert r.status_code == 200 and {x["booking"] for x in r.json()["assignments"]} >= {a}
+
+
+def _read_stream(client: TestClient, url: str, out: list[str]) -> None:
+    out.append(client.get(url).text)
+
+
+def _messages(text: str) -> list[dict[str, Any]]:
+    found = []
+    for block in text.split("\n\n"):
+        lines = block.splitlines()
+        if lines and lines[0] == "event: status":
+            assert lines[1].startswith("data: ")
+            found.append(json.loads(lines[1].removeprefix("data: ")))
+    return found
+
+
+def _wait_for_subscribers(client: TestClient, count: int) -> None:
+    hub = client.app.state.shopfloor.hub  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 10
+    while hub.subscribers(("tiny", DAY)) < count:
+        assert time.monotonic() < deadline, "the stream never subscribed"
+        time.sleep(0.01)
+
+
+def test_the_stream_pushes_the_status_after_each_clock_event_and_plan(client: TestClient) -> None:
+    a, _ = day(client)
+    url = f"{W}/days/{DATE}/stream?max_events=3"
+    out: list[str] = []
+    reader = threading.Thread(target=_read_stream, args=(client, url, out))
+    reader.start()
+    _wait_for_subscribers(client, 1)
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    reader.join(20)
+    assert not reader.is_alive() and out
+    first, clocked, planned = _messages(out[0])
+    assert first["bookings"][0]["state"] == "not_arrived"  # as of the clock: the evening before
+    assert clocked["as_of"] == planned["as_of"] == at("08:00").isoformat()  # the latest event
+    assert clocked["bookings"][0]["operations"][0]["actual_start"] == at("08:00").isoformat()
+    assert planned["bookings"][0]["operations"][0]["actual_start"] == at("08:00").isoformat()
+    assert client.app.state.shopfloor.hub.subscribers(("tiny", DAY)) == 0  # type: ignore[attr-defined]
+
+
+def test_the_stream_of_an_unknown_workshop_is_404(client: TestClient) -> None:
+    assert client.get(f"/v1/workshops/nope/days/{DATE}/stream?max_events=1").status_code == 404
+
+
+def test_a_slow_subscriber_is_dropped() -> None:
+    async def run() -> None:
+        hub = Hub(queue_size=2)
+        sub = hub.subscribe("t")
+        for n in range(3):
+            hub.publish("t", f"m{n}")
+        await asyncio.sleep(0.01)
+        assert sub.dropped and await sub.get() is None
+
+    asyncio.run(run())
