@@ -225,3 +225,11 @@ class RefusedRow(BaseModel):
 class BookingsImport(BaseModel):
     accepted: list[ImportedRow]
     refused: list[RefusedRow]
+
+
+class WebhookIn(BaseModel):
+    """A webhook: where to POST, which events, and the signing secret (made if absent)."""
+
+    url: str = Field(max_length=2000)
+    events: list[str] = Field(min_length=1, max_length=3)
+    secret: str | None = Field(default=None, max_length=200)

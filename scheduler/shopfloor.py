@@ -52,6 +52,7 @@ from scheduler.service import (
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db
 from scheduler.storage.tables import ClockEventRow
+from scheduler.webhooks import Webhooks
 
 logger = logging.getLogger("bayplan")
 
@@ -195,10 +196,15 @@ class ShopFloor:
         self.hub = Hub()
         """The day's status pushed on topic (workshop id, date) after each change (SSE)."""
         self._quiet = threading.local()
+        self.webhooks = Webhooks(service)
+        """booking.at_risk, booking.done and plan.changed, delivered to the workshop's webhooks."""
         service.plan_listeners.append(self._plan_stored)
 
     # Pushes
     def _plan_stored(self, workshop_id: str, date: dt.date, plan: Plan) -> None:
+        self.webhooks.emit(
+            workshop_id, "plan.changed", {"date": date.isoformat(), "plan": plan.model_dump(mode="json")}
+        )
         if not getattr(self._quiet, "on", False):  # a clock event's own re-plan: pushed with its status
             self._changed(workshop_id, date, None)
 
@@ -265,6 +271,8 @@ class ShopFloor:
             status = self._status(workshop, row.date, day, plan, state, now, persist=True)
             self._changed(workshop_id, row.date, status)
         found = next(b for b in status.bookings if b.booking == event.booking)
+        if found.state == "done" and (event.corrected_action or event.action) == "finish":
+            self.webhooks.emit(workshop_id, "booking.done", found.model_dump(mode="json"))
         return event, found, True
 
     def _date_of(self, session: object, workshop_id: str, fields: dict[str, object]) -> dt.date:
@@ -377,12 +385,17 @@ class ShopFloor:
         statuses = [booking_status(workshop, b, plan, state, now, None) for b in day]
         if persist:
             with self.service.store.transaction() as session:
+                before = events_db.risks(session, workshop.id, [s.booking for s in statuses])
                 since = events_db.set_risks(
                     session, workshop.id, {s.booking: s.at_risk for s in statuses}, now
                 )
         else:
             with self.service.store.sessions() as session:
                 since = events_db.risks(session, workshop.id, [s.booking for s in statuses])
+        if persist:
+            for s in statuses:
+                if s.at_risk and s.booking not in before:
+                    self.webhooks.emit(workshop.id, "booking.at_risk", s.model_dump(mode="json"))
         statuses = [
             s.model_copy(update={"at_risk_since": since.get(s.booking, now).astimezone(workshop.tz)})
             if s.at_risk

@@ -55,6 +55,15 @@ ROUTES: list[tuple[str, str, object, set[str]]] = [
     ("GET", f"{W}/days/{DAY}/events", None, {"foreman", "manager"}),
     ("GET", f"{W}/days/{DAY}/status", None, {"foreman", "manager"}),
     ("GET", f"{W}/days/{DAY}/stream?max_events=1", None, {"foreman", "manager"}),
+    (
+        "POST",
+        f"{W}/webhooks",
+        {"url": "ftp://x", "events": ["plan.changed"]},
+        {"manager"},
+    ),  # 422 once admitted
+    ("GET", f"{W}/webhooks", None, {"manager"}),
+    ("DELETE", f"{W}/webhooks/wh-0", None, {"manager"}),
+    ("GET", f"{W}/webhooks/wh-0/deliveries", None, {"manager"}),
     ("GET", "/v1/keys", None, set()),
     ("POST", "/v1/keys", {"role": "booking", "workshops": ["tiny"]}, set()),
     ("DELETE", "/v1/keys/unknown", None, set()),
@@ -100,7 +109,7 @@ def test_every_v1_route_needs_a_key_and_health_does_not(
     paths = {p for p in client.get("/openapi.json").json()["paths"] if p.startswith("/v1")}
     names = {"technicians/t/": "technicians/{technician_id}/",
              "BK-unknown": "{booking_id}", "unknown": "{key_id}", "J0": "{job_id}", DAY: "{date}",
-             "tiny": "{workshop_id}"}  # fmt: skip
+             "tiny": "{workshop_id}", "wh-0": "{webhook_id}"}  # fmt: skip
     covered = set()
     for _, path, _, _ in ROUTES:
         template = path.split("?")[0]

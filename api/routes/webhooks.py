@@ -1,0 +1,54 @@
+"""Webhooks of a workshop: subscriptions to shop-floor events (booking.at_risk, booking.done,
+plan.changed), signed deliveries, and each delivery's attempts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from api.auth import ManagerKey
+from api.schemas import InputProblem, WebhookIn
+from scheduler.webhooks import Delivery, Webhook, WebhookCreated, Webhooks
+
+router = APIRouter(prefix="/v1/workshops", tags=["webhooks"])
+
+
+def _webhooks(request: Request) -> Webhooks:
+    found: Webhooks = request.app.state.shopfloor.webhooks
+    return found
+
+
+WebhooksDep = Annotated[Webhooks, Depends(_webhooks)]
+
+
+@router.post(
+    "/{workshop_id}/webhooks",
+    status_code=201,
+    responses={422: {"model": InputProblem, "description": "not an http(s) URL, or an unknown event"}},
+)
+def create_webhook(workshop_id: str, body: WebhookIn, webhooks: WebhooksDep, _: ManagerKey) -> WebhookCreated:
+    """Subscribe a URL to events; deliveries carry `X-Bayplan-Signature: sha256=<hex HMAC-SHA256 of
+    the body>` with the secret, shown only here (made if none is sent)."""
+    return webhooks.create(workshop_id, body.url, body.events, body.secret)
+
+
+@router.get("/{workshop_id}/webhooks")
+def list_webhooks(workshop_id: str, webhooks: WebhooksDep, _: ManagerKey) -> list[Webhook]:
+    """The workshop's webhooks (their secrets are not shown again)."""
+    return webhooks.of_workshop(workshop_id)
+
+
+@router.delete("/{workshop_id}/webhooks/{webhook_id}", status_code=204)
+def delete_webhook(workshop_id: str, webhook_id: str, webhooks: WebhooksDep, _: ManagerKey) -> Response:
+    """Stop delivering to a webhook; its delivery log stays readable no more."""
+    webhooks.delete(workshop_id, webhook_id)
+    return Response(status_code=204)
+
+
+@router.get("/{workshop_id}/webhooks/{webhook_id}/deliveries")
+def webhook_deliveries(
+    workshop_id: str, webhook_id: str, webhooks: WebhooksDep, _: ManagerKey
+) -> list[Delivery]:
+    """Every delivery attempt of a webhook, oldest first: the status code or the error, and when."""
+    return webhooks.deliveries(workshop_id, webhook_id)

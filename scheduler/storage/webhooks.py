@@ -1,0 +1,55 @@
+"""Webhook rows (a workshop's subscriptions) and delivery rows (one per attempt)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from scheduler.storage.tables import Base
+
+
+class WebhookRow(Base):
+    __tablename__ = "webhooks"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[str]] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DeliveryRow(Base):
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    webhook_id: Mapped[str] = mapped_column(String(32), index=True)
+    delivery: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(String(32))
+    attempt: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+def of_workshop(session: Session, workshop_id: str) -> list[WebhookRow]:
+    return list(
+        session.scalars(
+            select(WebhookRow)
+            .where(WebhookRow.workshop_id == workshop_id)
+            .order_by(WebhookRow.created_at, WebhookRow.id)
+        ).all()
+    )
+
+
+def get(session: Session, workshop_id: str, webhook_id: str) -> WebhookRow | None:
+    row = session.get(WebhookRow, webhook_id)
+    return row if row is not None and row.workshop_id == workshop_id else None
+
+
+def deliveries(session: Session, webhook_id: str) -> list[DeliveryRow]:
+    return list(
+        session.scalars(
+            select(DeliveryRow).where(DeliveryRow.webhook_id == webhook_id).order_by(DeliveryRow.id)
+        ).all()
+    )

@@ -1,0 +1,218 @@
+"""Webhooks: a workshop's subscriptions to shop-floor events, delivered in background threads as
+signed JSON POSTs (`X-Bayplan-Signature: sha256=<hex HMAC-SHA256 of the body>`), retried with
+exponential backoff, every attempt logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import BaseModel
+
+from scheduler.errors import InputError
+from scheduler.service import NotFound, PlanningService
+from scheduler.storage import webhooks as webhooks_db
+
+logger = logging.getLogger("bayplan")
+
+EVENTS = ("booking.at_risk", "booking.done", "plan.changed")
+RETRY_DELAYS = (1.0, 4.0, 16.0)
+"""Seconds before each retry: the first attempt at once, then up to three more."""
+TIMEOUT_SECONDS = 10.0
+SIGNATURE_HEADER = "X-Bayplan-Signature"
+
+
+class Webhook(BaseModel):
+    id: str
+    url: str
+    events: list[str]
+    created_at: dt.datetime
+
+
+class WebhookCreated(Webhook):
+    secret: str
+    """Shown once: deliveries are signed with it."""
+
+
+class Delivery(BaseModel):
+    delivery: str
+    event: str
+    attempt: int
+    status_code: int | None
+    error: str | None
+    at: dt.datetime
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header's value for `body`."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _check_url(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise InputError("url", "not a URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError("url", "must be an http:// or https:// URL with a host")
+
+
+def _view(row: webhooks_db.WebhookRow) -> Webhook:
+    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=dt.UTC)
+    return Webhook(id=row.id, url=row.url, events=list(row.events), created_at=created)
+
+
+class Webhooks:
+    """Subscriptions over the service's store; `transport` and `retry_delays` are injectable
+    (tests: an httpx.MockTransport and no waiting)."""
+
+    def __init__(
+        self,
+        service: PlanningService,
+        transport: httpx.BaseTransport | None = None,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.service = service
+        self.transport = transport
+        self.retry_delays = tuple(retry_delays)
+        self.sleep = sleep
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def create(self, workshop_id: str, url: str, events: Sequence[str], secret: str | None) -> WebhookCreated:
+        _check_url(url)
+        if not events:
+            raise InputError("events", f"name at least one of {', '.join(EVENTS)}")
+        for e in events:
+            if e not in EVENTS:
+                raise InputError("events", f"unknown event {e!r}: one of {', '.join(EVENTS)}")
+        if secret is not None and not secret.strip():
+            raise InputError("secret", "must not be empty: send one, or none to have one made")
+        self.service.workshop(workshop_id)  # NotFound
+        row = webhooks_db.WebhookRow(
+            id="WH-" + uuid.uuid4().hex[:12],
+            workshop_id=workshop_id,
+            url=url,
+            events=sorted(set(events), key=EVENTS.index),
+            secret=secret or secrets.token_urlsafe(32),
+            created_at=self.service.clock.now(),
+        )
+        with self.service.store.transaction() as session:
+            session.add(row)
+            view = _view(row)
+        return WebhookCreated(**view.model_dump(), secret=row.secret)
+
+    def of_workshop(self, workshop_id: str) -> list[Webhook]:
+        self.service.workshop(workshop_id)
+        with self.service.store.sessions() as session:
+            return [_view(r) for r in webhooks_db.of_workshop(session, workshop_id)]
+
+    def delete(self, workshop_id: str, webhook_id: str) -> None:
+        with self.service.store.transaction() as session:
+            row = webhooks_db.get(session, workshop_id, webhook_id)
+            if row is None:
+                raise NotFound(f"webhook {webhook_id!r}")
+            session.delete(row)
+
+    def deliveries(self, workshop_id: str, webhook_id: str) -> list[Delivery]:
+        with self.service.store.sessions() as session:
+            if webhooks_db.get(session, workshop_id, webhook_id) is None:
+                raise NotFound(f"webhook {webhook_id!r}")
+            return [
+                Delivery(
+                    delivery=r.delivery,
+                    event=r.event,
+                    attempt=r.attempt,
+                    status_code=r.status_code,
+                    error=r.error,
+                    at=r.at if r.at.tzinfo else r.at.replace(tzinfo=dt.UTC),
+                )
+                for r in webhooks_db.deliveries(session, webhook_id)
+            ]
+
+    # Delivery
+    def emit(self, workshop_id: str, event: str, data: object) -> int:
+        """Deliver `event` to each of the workshop's webhooks subscribed to it, each in a background
+        thread; how many deliveries were started."""
+        with self.service.store.sessions() as session:
+            targets = [
+                (r.id, r.url, r.secret)
+                for r in webhooks_db.of_workshop(session, workshop_id)
+                if event in r.events
+            ]
+        for webhook_id, url, secret in targets:
+            delivery = "D-" + uuid.uuid4().hex[:12]
+            body = json.dumps(
+                {"id": delivery, "event": event, "workshop": workshop_id,
+                 "at": self.service.clock.now().isoformat(), "data": data},
+                default=str,
+            ).encode()  # fmt: skip
+            thread = threading.Thread(
+                target=self._deliver, args=(webhook_id, delivery, event, url, secret, body), daemon=True
+            )
+            with self._lock:
+                self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+            thread.start()
+        return len(targets)
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait for the deliveries started so far (tests)."""
+        with self._lock:
+            threads = list(self._threads)
+        for t in threads:
+            t.join(timeout)
+        return not any(t.is_alive() for t in threads)
+
+    def _deliver(
+        self, webhook_id: str, delivery: str, event: str, url: str, secret: str, body: bytes
+    ) -> None:
+        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, body),
+                   "X-Bayplan-Event": event, "X-Bayplan-Delivery": delivery}  # fmt: skip
+        with httpx.Client(transport=self.transport, timeout=TIMEOUT_SECONDS) as client:
+            for attempt in range(1, len(self.retry_delays) + 2):
+                if attempt > 1:
+                    self.sleep(self.retry_delays[attempt - 2])
+                status: int | None = None
+                error: str | None = None
+                try:
+                    status = client.post(url, content=body, headers=headers).status_code
+                    if not 200 <= status < 300:
+                        error = f"HTTP {status}"
+                except httpx.HTTPError as exc:
+                    error = f"{type(exc).__name__}: {exc}"[:500]
+                self._log(webhook_id, delivery, event, attempt, status, error)
+                if error is None:
+                    return
+        logger.warning(
+            "webhook %s: delivery %s of %s failed after %d attempts", webhook_id, delivery, event, attempt
+        )
+
+    def _log(
+        self, webhook_id: str, delivery: str, event: str, attempt: int, status: int | None, error: str | None
+    ) -> None:
+        try:
+            with self.service.store.transaction() as session:
+                session.add(
+                    webhooks_db.DeliveryRow(
+                        webhook_id=webhook_id,
+                        delivery=delivery,
+                        event=event,
+                        attempt=attempt,
+                        status_code=status,
+                        error=error,
+                        at=self.service.clock.now(),
+                    )
+                )
+        except Exception:
+            logger.exception("webhook %s: could not log delivery %s", webhook_id, delivery)
