@@ -41,7 +41,7 @@ def list_webhooks(workshop_id: str, webhooks: WebhooksDep, _: ManagerKey) -> lis
 
 @router.delete("/{workshop_id}/webhooks/{webhook_id}", status_code=204)
 def delete_webhook(workshop_id: str, webhook_id: str, webhooks: WebhooksDep, _: ManagerKey) -> Response:
-    """Stop delivering to a webhook; its delivery log stays readable no more."""
+    """Stop delivering to a webhook; its delivery log can no longer be read."""
     webhooks.delete(workshop_id, webhook_id)
     return Response(status_code=204)
 
