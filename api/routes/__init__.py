@@ -1,8 +1,20 @@
 """One router per resource under /v1; `ROUTERS` is what the app includes."""
 
-from api.routes import bookings, exchange, jobs, keys, plans, shopfloor, simulations, slots, workshops
+from api.routes import (
+    bookings,
+    capacity,
+    exchange,
+    jobs,
+    keys,
+    plans,
+    shopfloor,
+    simulations,
+    slots,
+    workshops,
+)
 
 # exchange before plans: its /plans/{date}.csv would otherwise be taken for a plan's {date}
 ROUTERS = [
-    r.router for r in (workshops, slots, bookings, exchange, plans, jobs, simulations, keys, shopfloor)
+    r.router
+    for r in (workshops, slots, bookings, exchange, plans, jobs, simulations, keys, shopfloor, capacity)
 ]
