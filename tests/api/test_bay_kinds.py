@@ -13,6 +13,7 @@ with warnings.catch_warnings():
 
 from scheduler.contract import Booking, Plan, PlanRequest, Workshop
 from scheduler.planning import make_plan
+from scheduler.slots import DayBook
 from scheduler.validator import assert_valid
 from tests.builders import DATE, DAY, booking, tiny_workshop
 
@@ -65,6 +66,15 @@ def test_an_ev_service_is_offered_booked_and_planned_only_on_the_ev_bay(client: 
     for a in plan.assignments:
         assert (a.bay == "V1") == (codes[a.booking] == "EV"), a
     assert_valid(PlanRequest(workshop=workshop, date=DAY, bookings=bookings), plan)
+
+
+def test_every_offer_of_the_ev_service_sits_on_the_ev_bay_and_others_never_do() -> None:
+    day = DayBook(_ev_workshop(), DAY, [])
+    ev = day.offers("EV", waiter=False)
+    maint = day.offers("MAINT", waiter=False)
+    assert ev and maint
+    assert {a.bay for o in ev for a in o.assignments} == {"V1"}
+    assert {a.bay for o in maint for a in o.assignments} == {"G1"}
 
 
 def test_the_greedy_plan_keeps_ev_work_on_the_ev_bay() -> None:
