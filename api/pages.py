@@ -157,3 +157,24 @@ def simulation_page(request: Request, job_id: str, runner: RunnerDep) -> Respons
         result = ExperimentResult.model_validate_json(job.result or "{}")
         return HTMLResponse(render_html(result, i18n.choose(request)))
     return page(request, "job.html", N_("Simulation"), job=job)
+
+
+LOADING_PAGE_DAYS = 14
+
+
+def _load_level(share: float) -> str:
+    """The bar's colour class by load share (booked and held back over available)."""
+    return "full" if share >= 0.95 else "busy" if share >= 0.7 else "open"
+
+
+@router.get("/workshops/{workshop_id}/loading", response_class=HTMLResponse)
+def loading_page(request: Request, workshop_id: str, service: ServiceDep, clock: ClockDep) -> Response:
+    """The service advisors' loading chart: the next 14 days from today, a bar per pool."""
+    who = viewer(request, Role.booking, Role.foreman, Role.manager, workshop=workshop_id)
+    if isinstance(who, Response):
+        return who
+    workshop = service.workshop(workshop_id)
+    today = clock.now().astimezone(workshop.tz).date()
+    _, days = service.loading(workshop_id, today, today + dt.timedelta(days=LOADING_PAGE_DAYS - 1))
+    return page(request, "loading.html", N_("Loading chart"), workshop=workshop, days=days, today=today,
+                level=_load_level)  # fmt: skip

@@ -26,7 +26,8 @@ from pydantic import (
 
 CONTRACT_VERSION: Literal["v1"] = "v1"
 
-BayKind = Literal["general", "express", "alignment", "body", "paint"]
+#: The bay kinds a workshop has when it declares none (`Workshop.bay_kinds`). Kinds are the
+#: workshop's own identifiers; only "express" has a role (express lanes take only express services).
 BAY_KINDS: tuple[str, ...] = ("general", "express", "alignment", "body", "paint")
 
 #: Technician grades, 1..5.
@@ -36,6 +37,8 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 Grade = Annotated[int, Field(ge=1, le=5, description="1 apprentice .. 5 master")]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+#: A bay kind: any identifier the workshop declares in `Workshop.bay_kinds`.
+BayKind = Identifier
 
 #: The dates bayplan plans: wide enough for any workshop, narrow enough that no arithmetic around
 #: them (the next day, a time zone's offset, a multi-day promise) leaves Python's datetime range.
@@ -200,6 +203,13 @@ class Workshop(_Model):
         default=None,
         description="reception hours for drop-offs; default: earliest shift start to latest shift end",
     )
+    bay_kinds: list[Identifier] = Field(
+        default=list(BAY_KINDS),
+        min_length=1,
+        max_length=64,
+        description="the workshop's bay kinds (tyre bay, EV high-voltage bay, …): bays and operations "
+        "name these; 'express' marks express lanes; default general, express, alignment, body, paint",
+    )
     bays: list[Bay] = Field(min_length=1)
     technicians: list[Technician] = Field(min_length=1)
     services: list[Service] = Field(min_length=1)
@@ -240,6 +250,26 @@ class Workshop(_Model):
                 if ident in seen:
                     raise ValueError(f"{field}[{i}]: duplicate id {ident!r}")
                 seen.add(ident)
+        return self
+
+    @model_validator(mode="after")
+    def _declared_kinds(self) -> Workshop:
+        declared = set(self.bay_kinds)
+        if len(declared) != len(self.bay_kinds):
+            dup = next(k for i, k in enumerate(self.bay_kinds) if k in self.bay_kinds[:i])
+            raise ValueError(f"bay_kinds: duplicate kind {dup!r}")
+        known = ", ".join(self.bay_kinds)
+        for i, bay in enumerate(self.bays):
+            if bay.kind not in declared:
+                raise ValueError(f"bays[{i}].kind: {bay.kind!r} is not a declared bay kind ({known})")
+        for i, service in enumerate(self.services):
+            for k, op in enumerate(service.operations):
+                for m, kind in enumerate(op.bay_kinds):
+                    if kind not in declared:
+                        raise ValueError(
+                            f"services[{i}].operations[{k}].bay_kinds[{m}]: {kind!r} is not a declared "
+                            f"bay kind ({known})"
+                        )
         return self
 
     @property

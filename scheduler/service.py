@@ -36,6 +36,7 @@ from scheduler.contract import (
 )
 from scheduler.errors import InputError, from_validation_error
 from scheduler.integrity import checked_plan, finish, plannable, witness_breaks
+from scheduler.loading import DayLoad, day_load
 from scheduler.optimise import optimise
 from scheduler.planning import to_plan
 from scheduler.refiner import OfferRefiner
@@ -57,6 +58,10 @@ def _not_past(field: str, date: dt.date, now: dt.datetime, workshop: Workshop) -
     today = now.astimezone(workshop.tz).date()
     if date < today:
         raise InputError(field, f"{date} is in the past (it is {today} at the workshop)")
+
+
+LOADING_DAYS = 62
+"""The loading chart's longest range (two months)."""
 
 
 class NotFound(LookupError):
@@ -386,6 +391,18 @@ class PlanningService:
         past = {t: "in the past" for t in day.candidate_times() if t < now and t not in offered}
         explained = day.refusals(service, waiter, fleet, wants, offered | set(past))
         return sorted([*past.items(), *explained])
+
+    def loading(self, workshop_id: str, first: dt.date, last: dt.date) -> tuple[Workshop, list[DayLoad]]:
+        """The loading chart from `first` to `last` (both included, at most LOADING_DAYS days):
+        per day and pool what is available, booked, held back and free (scheduler.loading)."""
+        if last < first:
+            raise InputError("to", f"{last} is before from {first}")
+        if (last - first).days + 1 > LOADING_DAYS:
+            raise InputError("to", f"at most {LOADING_DAYS} days from {first}, got {(last - first).days + 1}")
+        with self.store.sessions() as session:
+            workshop = self.workshop(workshop_id, session)
+            days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+            return workshop, [day_load(self._day(session, workshop, d)) for d in days]
 
     def _day_offers(
         self,

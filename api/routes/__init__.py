@@ -2,6 +2,7 @@
 
 from api.routes import (
     bookings,
+    capacity,
     exchange,
     jobs,
     keys,
@@ -16,5 +17,17 @@ from api.routes import (
 # exchange before plans: its /plans/{date}.csv would otherwise be taken for a plan's {date}
 ROUTERS = [
     r.router
-    for r in (workshops, slots, bookings, exchange, plans, jobs, simulations, keys, shopfloor, webhooks)
+    for r in (
+        workshops,
+        slots,
+        bookings,
+        exchange,
+        plans,
+        jobs,
+        simulations,
+        keys,
+        shopfloor,
+        webhooks,
+        capacity,
+    )
 ]

@@ -33,6 +33,7 @@ ROUTES: list[tuple[str, str, object, set[str]]] = [
     ("GET", W, None, {"booking", "foreman", "manager"}),
     ("PUT", W, "workshop", {"manager"}),
     ("GET", f"{W}/slots?service=MAINT&date={DAY}", None, {"booking"}),
+    ("GET", f"{W}/capacity?from={DAY}&to={DAY}", None, {"booking", "foreman", "manager"}),
     ("POST", f"{W}/bookings", {"service": "MAINT", "drop_off": AT8}, {"booking"}),
     ("GET", f"{W}/bookings?date={DAY}", None, {"booking", "foreman"}),
     ("GET", f"{W}/bookings/BK-unknown", None, {"booking", "foreman"}),

@@ -132,6 +132,7 @@ def _pages(client: TestClient) -> dict[str, str]:
         "plan": client.get(f"/workshops/tiny/plan/{DATE}").text,
         "empty plan": empty,
         "book": client.get("/workshops/tiny/book").text,
+        "loading": client.get("/workshops/tiny/loading").text,
         "login": client.get("/login").text,
     }
 

@@ -60,7 +60,9 @@ def test_schemas_name_the_contract_fields() -> None:
         booking
     )
     assert set(req_schema["$defs"]["Bay"]["properties"]) == {"id", "kind", "fleet_partner"}
-    assert set(req_schema["$defs"]["Bay"]["properties"]["kind"]["enum"]) >= {
+    # Bay kinds are the workshop's own identifiers, declared in bay_kinds (default: the classic five).
+    assert "pattern" in req_schema["$defs"]["Bay"]["properties"]["kind"]
+    assert set(req_schema["$defs"]["Workshop"]["properties"]["bay_kinds"]["default"]) == {
         "general",
         "express",
         "alignment",
@@ -107,7 +109,15 @@ def _data() -> dict[str, object]:
             "after",
         ),
         (lambda d: d["bookings"][1].update(id="b1"), "bookings[1].id", "duplicate"),
-        (lambda d: d["workshop"]["bays"][0].update(kind="lift"), "workshop.bays[0].kind", "general"),
+        # Bay kinds are the workshop's declared ones (default the classic five): the reason names the field.
+        (lambda d: d["workshop"]["bays"][0].update(kind="lift"), "workshop", "bays[0].kind: 'lift' is not"),
+        (lambda d: d["workshop"]["bays"][0].update(kind="no spaces"), "workshop.bays[0].kind", "pattern"),
+        (
+            lambda d: d["workshop"]["services"][1]["operations"][0].update(bay_kinds=["general", "ev"]),
+            "workshop",
+            "services[1].operations[0].bay_kinds[1]: 'ev' is not a declared bay kind",
+        ),
+        (lambda d: d["workshop"].update(bay_kinds=["general", "general"]), "workshop", "duplicate kind"),
         (lambda d: d["workshop"]["bays"][1].update(id="E1"), "workshop", "duplicate id 'E1'"),
         (lambda d: d["workshop"].update(timezone="Mars/Base"), "workshop.timezone", "IANA"),
         (lambda d: d["workshop"]["technicians"][0].update(grade=6), "workshop.technicians[0].grade", "5"),

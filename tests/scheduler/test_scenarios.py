@@ -62,7 +62,13 @@ def _broken_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
 @pytest.mark.parametrize(
     ("file", "old", "new", "field", "words"),
     [
-        ("workshop.toml", 'kind = "express"', 'kind = "lift"', "bays[0].kind", "general"),
+        (
+            "workshop.toml",
+            'kind = "express"',
+            'kind = "lift"',
+            "(root)",
+            "bays[0].kind: 'lift' is not a declared bay kind",
+        ),
         ("workshop.toml", 'name = "Small dealer (20 vehicles a day)"\n', "", "name", "Field required"),
         (
             "workshop.toml",

@@ -1,0 +1,142 @@
+"""The service advisors' loading chart: per day and pool, how much the desk may still sell.
+
+A pool is what the walk-in holdback is applied to (scheduler.capacity.within_holdback): the
+technicians on duty qualified for one operation (a skill at a minimum grade), and the express
+lanes (bay minutes over the opening hours). Per pool: available minutes (regular shift minutes,
+breaks out; 0 on a closed day or off the roster), booked minutes (the accepted bookings' witness
+placements on them), held back minutes (the holdback share of available) and free minutes
+(available less held back less booked, never below 0). A technician in several pools counts in
+each, as the holdback rule counts him. Loan cars free: the cars not out at the day's busiest
+moment. Advisor intake: per quarter hour of the opening hours, the check-in minutes the desk may
+still sell (holdback applied, as scheduler.capacity.advisor_room does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from scheduler import capacity
+from scheduler.contract import Workshop, hhmm_minutes
+from scheduler.slots import DayBook
+
+EXPRESS = "express"
+"""The bay kind of express lanes (the one kind with a role)."""
+
+
+@dataclass(frozen=True)
+class PoolLoad:
+    pool: str
+    """`skill:grade` (technicians with the skill at that grade or above) or `express` (lanes)."""
+    skill: str | None
+    min_grade: int | None
+    available: int
+    booked: int
+    held_back: int
+    free: int
+
+    @property
+    def share(self) -> float:
+        """Booked and held back as a share of available (1.0 when nothing is available)."""
+        return 1.0 if self.available <= 0 else min(1.0, (self.booked + self.held_back) / self.available)
+
+
+@dataclass(frozen=True)
+class IntakeWindow:
+    start: str
+    """HH:MM of the quarter hour."""
+    minutes: int
+    """Check-in minutes the desk may still sell in it (0 when full)."""
+
+
+@dataclass(frozen=True)
+class DayLoad:
+    date: dt.date
+    closed: bool
+    pools: list[PoolLoad]
+    bookings: int
+    loan_cars_free: int | None
+    """None: the workshop has no loan-car limit."""
+    advisor_intake: list[IntakeWindow] | None
+    """None: the workshop lists no advisors."""
+
+
+def pool_keys(workshop: Workshop) -> list[tuple[str, int]]:
+    """The (skill, minimum grade) pools of the workshop's operations, sorted."""
+    return sorted({(op.skill, op.min_grade) for s in workshop.services for op in s.operations})
+
+
+def _loan_cars_free(cars: int, spans: list[tuple[int, int]]) -> int:
+    peak = max((sum(1 for s, e in spans if s <= m < e) for m, _ in spans), default=0)
+    return max(0, cars - peak)
+
+
+def day_load(day: DayBook) -> DayLoad:
+    """The loading of one workshop day from its accepted bookings' witness placements."""
+    workshop, rules, date = day.workshop, day.rules, day.date
+    closed = workshop.is_closed(date)
+    on_duty = [workshop.on_duty(t, date) for t in workshop.technicians]
+    pools: list[PoolLoad] = []
+    share = capacity.holdback(rules, express=False)
+    for skill, grade in pool_keys(workshop):
+        members = [
+            i
+            for i, t in enumerate(workshop.technicians)
+            if on_duty[i] and skill in t.skills and t.grade >= grade
+        ]
+        available = sum(day.shift_minutes[i] for i in members)
+        booked = sum(day.worked[i] for i in members)
+        pools.append(_pool(f"{skill}:{grade}", skill, grade, available, booked, share))
+    lanes = [i for i, b in enumerate(workshop.bays) if b.kind == EXPRESS]
+    if lanes:
+        open_hhmm, close_hhmm = workshop.opening_window()
+        span = 0 if closed else max(0, day.clock.wall(close_hhmm) - day.clock.wall(open_hhmm))
+        booked = sum(p.end - p.start for p in day.placements if p.bay in lanes)
+        express_share = capacity.holdback(rules, express=True)
+        pools.append(_pool(EXPRESS, None, None, span * len(lanes), booked, express_share))
+    loan = None if workshop.loan_cars is None else _loan_cars_free(workshop.loan_cars, day.loan_spans)
+    return DayLoad(
+        date=date,
+        closed=closed,
+        pools=pools,
+        bookings=len(day.accepted) + len(day.at_risk),
+        loan_cars_free=loan,
+        advisor_intake=_intake(day) if workshop.advisors else None,
+    )
+
+
+def _pool(
+    name: str, skill: str | None, grade: int | None, available: int, booked: int, share: float
+) -> PoolLoad:
+    held = math.floor(share * available)
+    return PoolLoad(name, skill, grade, available, booked, held, max(0, available - held - booked))
+
+
+def _intake(day: DayBook) -> list[IntakeWindow]:
+    """Check-in minutes left per quarter hour of the opening hours (none on a closed day)."""
+    if day.workshop.is_closed(day.date):
+        return []
+    workshop, wall = day.workshop, day.clock.wall
+    shifts = [
+        (wall(a.shift.start), wall(a.shift.end), [(wall(b.start), wall(b.end)) for b in a.shift.breaks])
+        for a in workshop.advisors
+        if day.date.weekday() in a.weekdays
+    ]
+    taken: dict[int, int] = {}
+    for b, _ in day.accepted + day.at_risk:
+        service = workshop.service(b.service)
+        if service is not None and day.clock.local_date(b.drop_off) == day.date:
+            window = capacity.advisor_window(day.clock.minutes(b.drop_off))
+            taken[window] = taken.get(window, 0) + service.check_in_minutes
+    share = capacity.holdback(day.rules, express=False)
+    open_hhmm, close_hhmm = workshop.opening_window()
+    first = capacity.advisor_window(hhmm_minutes(open_hhmm))
+    windows = []
+    for m in range(first, hhmm_minutes(close_hhmm), capacity.CHECK_IN_WINDOW):
+        hhmm = f"{m // 60:02d}:{m % 60:02d}"
+        window = wall(hhmm)
+        available = capacity.advisor_minutes(window, shifts)
+        left = max(0, math.floor((1 - share) * available - taken.get(window, 0)))
+        windows.append(IntakeWindow(hhmm, left))
+    return windows

@@ -1,0 +1,115 @@
+"""The loading chart: exact minutes per day and pool from the accepted bookings' witness, loan
+cars and advisor intake, the range limits, and the 14-day page with links to the booking desk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+from typing import Any
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from scheduler.contract import Workshop
+from tests.builders import DATE, DAY, NOW, tiny_workshop
+
+CAPACITY = "/v1/workshops/tiny/capacity"
+
+
+def _put(client: TestClient, workshop: Workshop) -> None:
+    response = client.put(
+        f"/v1/workshops/{workshop.id}",
+        content=workshop.model_dump_json(),
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+
+
+def _tiny(**changes: Any) -> Workshop:
+    data = tiny_workshop().model_dump()
+    data.update(changes)
+    return Workshop.model_validate(data)
+
+
+ADVISOR = {"id": "a", "name": "A", "shift": {"start": "08:00", "end": "10:00"}}
+
+
+def test_a_tiny_day_with_one_booking_gives_the_exact_minutes(client: TestClient) -> None:
+    closed = DAY + dt.timedelta(days=2)
+    _put(client, _tiny(loan_cars=2, advisors=[ADVISOR], closed_days=[closed.isoformat()]))
+    booked = client.post(
+        "/v1/workshops/tiny/bookings",
+        json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00", "loan_car": True},
+    )
+    assert booked.status_code == 201, booked.text
+    last = (DAY + dt.timedelta(days=2)).isoformat()
+    body = client.get(CAPACITY, params={"from": DATE, "to": last}).json()
+    assert body["workshop"] == "tiny" and [d["date"] for d in body["days"]] == [
+        (DAY + dt.timedelta(days=i)).isoformat() for i in range(3)
+    ]
+    day, next_day, holiday = body["days"]
+    # t works 08:00-10:00 (120 min); 20 % held back for walk-ins; the booking's 60 min placed.
+    assert day["pools"] == [
+        {"pool": "maintenance:1", "skill": "maintenance", "min_grade": 1,
+         "available": 120, "booked": 60, "held_back": 24, "free": 36}
+    ]  # fmt: skip
+    assert day["bookings"] == 1 and day["loan_cars_free"] == 1
+    intake = {w["start"]: w["minutes"] for w in day["advisor_intake"]}
+    # 15 advisor minutes a quarter hour, 12 sellable; the 08:00 check-in takes 10.
+    assert intake == {"08:00": 2, "08:15": 12, "08:30": 12, "08:45": 12,
+                      "09:00": 12, "09:15": 12, "09:30": 12, "09:45": 12}  # fmt: skip
+    assert next_day["pools"] == [
+        {"pool": "maintenance:1", "skill": "maintenance", "min_grade": 1,
+         "available": 120, "booked": 0, "held_back": 24, "free": 96}
+    ]  # fmt: skip
+    assert next_day["loan_cars_free"] == 2
+    assert holiday["closed"] and holiday["pools"][0]["available"] == 0 and holiday["pools"][0]["free"] == 0
+    assert holiday["advisor_intake"] == []
+
+
+def test_without_loan_car_limit_or_advisors_those_fields_are_left_out(client: TestClient) -> None:
+    _put(client, _tiny())
+    day = client.get(CAPACITY, params={"from": DATE, "to": DATE}).json()["days"][0]
+    assert "loan_cars_free" not in day and "advisor_intake" not in day
+
+
+def test_express_lanes_are_a_pool_of_their_own(client: TestClient) -> None:
+    data = tiny_workshop().model_dump()
+    data["bays"].append({"id": "E1", "kind": "express"})
+    work = {"name": "oil", "minutes": 30, "skill": "maintenance", "bay_kinds": ["express"]}
+    data["services"].append({"code": "LUBE", "name": "Lube", "express": True, "operations": [work]})
+    _put(client, Workshop.model_validate(data))
+    response = client.post(
+        "/v1/workshops/tiny/bookings", json={"service": "LUBE", "drop_off": f"{DATE}T08:00:00+08:00"}
+    )
+    assert response.status_code == 201, response.text
+    pools = client.get(CAPACITY, params={"from": DATE, "to": DATE}).json()["days"][0]["pools"]
+    express = next(p for p in pools if p["pool"] == "express")
+    # One lane over opening hours 08:00-10:00; 35 % held back for express walk-ins.
+    assert express == {"pool": "express", "available": 120, "booked": 30, "held_back": 42, "free": 48}
+
+
+def test_the_range_is_checked(client: TestClient) -> None:
+    _put(client, _tiny())
+    late = (DAY + dt.timedelta(days=62)).isoformat()
+    too_long = client.get(CAPACITY, params={"from": DATE, "to": late})
+    assert too_long.status_code == 422 and "to" in too_long.text and "62" in too_long.text
+    backwards = client.get(CAPACITY, params={"from": DATE, "to": NOW.date().isoformat()})
+    assert backwards.status_code == 422 and "before" in backwards.text
+    ok = client.get(CAPACITY, params={"from": DATE, "to": (DAY + dt.timedelta(days=61)).isoformat()})
+    assert ok.status_code == 200 and len(ok.json()["days"]) == 62
+    assert client.get(CAPACITY, params={"from": DATE}).status_code == 422
+    assert client.get("/v1/workshops/nope/capacity", params={"from": DATE, "to": DATE}).status_code == 404
+
+
+def test_the_page_shows_fourteen_days_from_today_linking_to_the_booking_desk(client: TestClient) -> None:
+    _put(client, _tiny())
+    page = client.get("/workshops/tiny/loading")
+    assert page.status_code == 200, page.text
+    links = re.findall(r'href="/workshops/tiny/book\?date=([0-9-]+)"', page.text)
+    today = NOW.date()
+    assert links == [(today + dt.timedelta(days=i)).isoformat() for i in range(14)]
+    assert page.text.count('aria-current="date"') == 1
+    assert page.text.count('class="pool"') == 14
