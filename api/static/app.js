@@ -88,10 +88,16 @@ function setupPlan() {
     form.hidden = false;
     document.getElementById("overrun-end").focus();
   };
-  document.querySelectorAll(".gantt .bar").forEach((g) => {
-    g.addEventListener("click", () => openOverrun(g));
-    g.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); openOverrun(g); } });
-  });
+  // Listeners on the chart's container, not on each bar: they outlive a chart swapped in live.
+  const wrap = document.querySelector(".gantt-wrap");
+  const barOf = (e) => (e.target instanceof Element ? e.target.closest(".gantt .bar") : null);
+  if (wrap && form) {
+    wrap.addEventListener("click", (e) => { const g = barOf(e); if (g) openOverrun(g); });
+    wrap.addEventListener("keydown", (e) => {
+      const g = barOf(e);
+      if (g && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); openOverrun(g); }
+    });
+  }
   if (form) {
     document.getElementById("overrun-cancel").addEventListener("click", () => { form.hidden = true; });
     form.addEventListener("submit", (e) => {
@@ -103,11 +109,11 @@ function setupPlan() {
   }
   // Details of the bar under the pointer or keyboard focus, also for sighted keyboard users.
   const details = document.getElementById("bar-details");
-  document.querySelectorAll(".gantt .bar").forEach((bar) => {
-    const show = () => { if (details) details.textContent = bar.getAttribute("aria-label"); };
-    bar.addEventListener("focus", show);
-    bar.addEventListener("mouseenter", show);
-  });
+  const show = (e) => { const g = barOf(e); if (g && details) details.textContent = g.getAttribute("aria-label"); };
+  if (wrap) {
+    wrap.addEventListener("focusin", show);
+    wrap.addEventListener("mouseover", show);
+  }
 }
 
 function setupBooking() {
@@ -215,13 +221,16 @@ function setupMe() {
 }
 
 // Live plan: with a stream URL on the chart (data-stream, server-sent events), each `status` event
-// fetches the page again and swaps in the new chart and at-risk list. No URL, or no EventSource in
-// this browser: nothing happens and the page stays as rendered.
+// fetches the page again and swaps in the new chart and at-risk list (the chart's listeners sit on
+// its container, so they keep working). No URL, or no EventSource in this browser: nothing happens
+// and the page stays as rendered. While the foreman is entering an overrun the swap waits.
 function setupStream() {
   const chart = document.getElementById("chart");
   if (!chart || !chart.dataset.stream || typeof EventSource === "undefined") return;
   let pending = false;
   const refresh = async () => {
+    const overrun = document.getElementById("overrun");
+    if (overrun && !overrun.hidden) return;
     if (pending) return;
     pending = true;
     try {

@@ -118,3 +118,28 @@ def test_the_technicians_page_lists_his_jobs_in_planned_order(tmp_path: Path) ->
 
     sign_in(booking)
     assert client.get(url).status_code == 403
+
+
+def test_the_chart_names_the_days_stream_only_when_the_server_has_one(tmp_path: Path) -> None:
+    app = create_app(f"sqlite:///{tmp_path / 's.db'}", auth=False, clock=FixedClock(NOW))
+    client = TestClient(app)
+    day(client)
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    assert "data-stream" not in client.get(f"/workshops/tiny/plan/{DATE}").text
+    app.add_api_route("/v1/workshops/{workshop_id}/days/{date}/stream", lambda: None)
+    page = client.get(f"/workshops/tiny/plan/{DATE}").text
+    assert f'data-stream="/v1/workshops/tiny/days/{DATE}/stream"' in page
+
+
+def test_the_shop_floor_pages_in_chinese(tmp_path: Path) -> None:
+    clock = FixedClock(NOW)
+    client = TestClient(create_app(f"sqlite:///{tmp_path / 'zh.db'}", auth=False, clock=clock))
+    a, _ = day(client)
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", json=ev(a, "finish", "09:40")).status_code == 201
+    clock.set(at("09:45"))
+    zh = {"Accept-Language": "zh-CN"}
+    plan = client.get(f"/workshops/tiny/plan/{DATE}", headers=zh).text
+    assert "有风险 (2)" in plan and "实际 08:00–09:40" in plan and "现在 09:45" in plan
+    me = client.get(f"/workshops/tiny/me?technician=t&date={DATE}", headers=zh).text
+    assert "我的工单" in me and "已完成" in me
