@@ -2,6 +2,9 @@
 
 Rows are bays or technicians; each operation is a focusable bar coloured by service
 (Okabe-Ito, a palette colour-blind readers can tell apart) with its details in a <title>.
+Given the live day (`DayStatus`), clocked work is a thin hatched bar along the bottom of the planned
+one (plan vs actual; work in progress runs to now), a vertical line marks now, and bookings at risk of
+missing their promise are outlined with their projected lateness.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from html import escape
 
+from scheduler.clocking import DayStatus
 from scheduler.contract import Plan, Workshop
 
 # Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
@@ -17,6 +21,10 @@ PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#C
 ROW = 34
 LABEL = 150
 HOUR = 90
+ACTUAL = 7
+"""The height of a clocked (actual) bar, drawn over the bottom of the planned one."""
+LABELS = {"now": "now", "actual": "actual %(start)s–%(end)s", "late": "+%(minutes)s min"}
+"""The chart's words (English; pages.py passes them translated)."""
 
 
 @dataclass(frozen=True)
@@ -41,9 +49,26 @@ def _text_colour(fill: str) -> str:
     return "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"
 
 
-def render(workshop: Workshop, plan: Plan, bookings: dict[str, str], rows_by: str = "bays") -> str:
-    """`bookings` maps booking id to service code (for colours and labels)."""
+def render(
+    workshop: Workshop,
+    plan: Plan,
+    bookings: dict[str, str],
+    rows_by: str = "bays",
+    status: DayStatus | None = None,
+    now: dt.datetime | None = None,
+    labels: dict[str, str] | None = None,
+) -> str:
+    """`bookings` maps booking id to service code (for colours and labels); `status` the live day
+    (actual bars, at-risk marks), `now` the server's clock (a vertical line if within the chart)."""
+    words = {**LABELS, **(labels or {})}
     tz = workshop.tz
+    risky = {b.booking: b for b in status.bookings if b.at_risk} if status else {}
+    actual = {
+        (b.booking, o.operation): o
+        for b in (status.bookings if status else [])
+        for o in b.operations
+        if o.actual_start is not None
+    }
     names = {t.id: t.name for t in workshop.technicians}
     if rows_by == "technicians":
         rows = [(t.id, f"{t.name} (grade {t.grade})") for t in workshop.technicians]
@@ -57,6 +82,10 @@ def render(workshop: Workshop, plan: Plan, bookings: dict[str, str], rows_by: st
     starts = [a.start.astimezone(tz) for a in plan.assignments]
     ends = [a.end.astimezone(tz) for a in plan.assignments]
     day = dt.datetime.combine(plan.date, dt.time(), tzinfo=tz)
+    for o in actual.values():
+        assert o.actual_start is not None
+        starts.append(o.actual_start.astimezone(tz))
+        ends.append((o.actual_end or o.actual_start).astimezone(tz))
     first = min([s.hour for s in starts], default=8)
     last = max([e.hour + (e.minute > 0) for e in ends], default=18)
     first, last = min(first, 8), max(last, first + 1)
@@ -71,7 +100,10 @@ def render(workshop: Workshop, plan: Plan, bookings: dict[str, str], rows_by: st
 
     parts = [
         f'<svg class="gantt" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="group" aria-label="Bay plan by {key}">'
+        f'width="{width}" height="{height}" role="group" aria-label="Bay plan by {key}">',
+        '<defs><pattern id="actual-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>'
+        '<rect width="3" height="6" fill="#000"/></pattern></defs>',
     ]
     for h in range(first, last + 1):
         hx = LABEL + (h - first) * HOUR
@@ -97,15 +129,55 @@ def render(workshop: Workshop, plan: Plan, bookings: dict[str, str], rows_by: st
             f"{a.booking} · {code} operation {a.operation + 1} · {start:%H:%M}–{end:%H:%M} · "
             f"bay {a.bay} · {names.get(a.technician, a.technician)}"
         )
+        risk = risky.get(a.booking)
+        late = words["late"].replace("%(minutes)s", str(risk.projected_lateness_minutes)) if risk else ""
+        done = actual.get((a.booking, a.operation))
+        if done is not None and done.actual_start is not None:
+            actual_end = done.actual_end or max(now or done.actual_start, done.actual_start)
+            done_text = (
+                words["actual"]
+                .replace("%(start)s", f"{done.actual_start.astimezone(tz):%H:%M}")
+                .replace("%(end)s", f"{actual_end.astimezone(tz):%H:%M}" if done.actual_end else "…")
+            )
+            details += f" · {done_text}"
+        if risk:
+            details += f" · {late}"
+        classes = "bar" + (" at-risk" if risk else "") + (" clocked" if done else "")
         # A nested <svg> per bar clips its label to the bar.
         parts.append(
-            f'<g class="bar" tabindex="0" role="img" aria-label="{escape(details)}" '
+            f'<g class="{classes}" tabindex="0" role="img" aria-label="{escape(details)}" '
             f'data-booking="{escape(a.booking)}" data-operation="{a.operation}" '
             f'data-end="{end.isoformat()}"><title>{escape(details)}</title>'
             f'<svg x="{x0:.1f}" y="{y}" width="{max(2.0, x1 - x0):.1f}" height="{ROW - 8}" overflow="hidden">'
             f'<rect width="100%" height="100%" rx="3" fill="{fill}"/>'
             f'<text x="3" y="17" fill="{_text_colour(fill)}">'
-            f"{escape(a.booking[-6:])} · {escape(str(other).split(' ')[0])}</text></svg></g>"
+            f"{escape(a.booking[-6:])} · {escape(str(other).split(' ')[0])}</text></svg>"
         )
+        if done is not None and done.actual_start is not None:
+            ax0, ax1 = x(done.actual_start), x(actual_end)
+            running = " running" if done.actual_end is None else ""
+            parts.append(
+                f'<rect class="actual{running}" x="{ax0:.1f}" y="{y + ROW - 8 - ACTUAL}" '
+                f'width="{max(2.0, ax1 - ax0):.1f}" height="{ACTUAL}" fill="url(#actual-hatch)" '
+                f'stroke="#000" stroke-width="1"><title>{escape(done_text)}</title></rect>'
+            )
+        if risk:
+            parts.append(
+                f'<rect class="risk-outline" x="{x0 - 1:.1f}" y="{y - 1}" '
+                f'width="{max(2.0, x1 - x0) + 2:.1f}" height="{ROW - 6}" rx="4" fill="none" '
+                f'stroke="#B00020" stroke-width="2" stroke-dasharray="5 3"/>'
+                f'<text class="risk-label" x="{x1 + 3:.1f}" y="{y + 11}" fill="#B00020">'
+                f"⚠ {escape(late)}</text>"
+            )
+        parts.append("</g>")
+    if now is not None:
+        nx = x(now)
+        if LABEL <= nx <= width - 40:
+            parts.append(
+                f'<g class="now" data-now="{now.astimezone(tz).isoformat()}">'
+                f'<line x1="{nx:.1f}" y1="16" x2="{nx:.1f}" y2="{height}" stroke="#B00020" stroke-width="2"/>'
+                f'<text x="{nx + 3:.1f}" y="22" fill="#B00020">{escape(words["now"])} '
+                f"{now.astimezone(tz):%H:%M}</text></g>"
+            )
     parts.append("</svg>")
     return "".join(parts)

@@ -18,9 +18,12 @@ from fastapi.templating import Jinja2Templates
 from api import gantt, i18n
 from api.deps import ClockDep, RunnerDep, ServiceDep, services
 from api.login import COOKIE, language_switch
+from scheduler.clocking import DayStatus, OperationStatus
+from scheduler.contract import Plan, Workshop
 from scheduler.i18n import N_, normalise
 from scheduler.keys import KeyInfo, Role
 from scheduler.service import NotFound
+from scheduler.shopfloor import ShopFloor
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -119,11 +122,131 @@ def plan_page(
         plan = None
     rows_by = "technicians" if rows == "technicians" else "bays"
     codes = {b.id: b.service for b in bookings}
-    svg = gantt.render(workshop, plan, codes, rows_by) if plan else ""
+    now = clock.now()
+    status = _shopfloor(request).status(workshop_id, date) if bookings else None
+    t = i18n.translator(request)
+    labels = {"now": t.gettext("now"), "actual": t.gettext("actual %(start)s–%(end)s"),
+              "late": t.gettext("+%(minutes)s min")}  # fmt: skip
+    svg = gantt.render(workshop, plan, codes, rows_by, status, now, labels) if plan else ""
     legend = gantt.legend(workshop, plan, codes) if plan else []
     return page(request, "plan.html", N_("Plan %(date)s"), workshop=workshop, date=date, plan=plan,
                 bookings=bookings, svg=svg, legend=legend, rows_by=rows_by,
-                now=clock.now().astimezone(workshop.tz).isoformat())  # fmt: skip
+                at_risk=at_risk(workshop, status), now=now.astimezone(workshop.tz).isoformat(),
+                stream_url=stream_url(request, workshop_id, date))  # fmt: skip
+
+
+def stream_url(request: Request, workshop_id: str, date: dt.date) -> str | None:
+    """The day's server-sent events (`GET …/days/{date}/stream`) if this server has that route:
+    app.js then reloads the chart on each `status` event; without it the page is as it was."""
+    path = "/v1/workshops/{workshop_id}/days/{date}/stream"
+    if any(getattr(r, "path", None) == path for r in request.app.routes):
+        return f"/v1/workshops/{workshop_id}/days/{date}/stream"
+    return None
+
+
+def _shopfloor(request: Request) -> ShopFloor:
+    found: ShopFloor = request.app.state.shopfloor
+    return found
+
+
+def _hm(moment: dt.datetime | None, workshop: Workshop) -> str:
+    return "" if moment is None else f"{moment.astimezone(workshop.tz):%H:%M}"
+
+
+def at_risk(workshop: Workshop, status: DayStatus | None) -> list[dict[str, object]]:
+    """The bookings at risk of missing their promise, soonest promised pickup first."""
+    risky = [b for b in (status.bookings if status else []) if b.at_risk]
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    risky.sort(key=lambda b: (b.promised or far, b.booking))
+    return [
+        {
+            "booking": b.booking,
+            "promised": _hm(b.promised, workshop),
+            "projected_end": _hm(b.projected_end, workshop),
+            "minutes": b.projected_lateness_minutes,
+        }
+        for b in risky
+    ]
+
+
+def my_jobs(
+    workshop: Workshop, plan: Plan | None, status: DayStatus | None, technician: str
+) -> list[dict[str, object]]:
+    """A technician's jobs of the day in planned order: his assignments in the (live) plan and any
+    operation he has clocked, each with its state; the first one not done is `next`."""
+    ops: dict[tuple[str, int], OperationStatus] = {
+        (b.booking, o.operation): o for b in (status.bookings if status else []) for o in b.operations
+    }
+    services = {b.booking: b for b in (status.bookings if status else [])}
+    found: dict[tuple[str, int], dt.datetime | None] = {}
+    for a in plan.assignments if plan else []:
+        if a.technician == technician:
+            found[(a.booking, a.operation)] = a.start
+    for k, o in ops.items():
+        if o.technician == technician and o.actual_start is not None:
+            found.setdefault(k, o.actual_start)
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    jobs: list[dict[str, object]] = []
+    for (booking, operation), start in sorted(found.items(), key=lambda kv: (kv[1] or far, kv[0])):
+        op = ops.get((booking, operation))
+        b = services.get(booking)
+        jobs.append(
+            {
+                "booking": booking,
+                "operation": operation,
+                "state": op.state if op else "not_started",
+                "start": _hm(op.planned_start if op and op.planned_start else start, workshop),
+                "end": _hm(op.planned_end if op else None, workshop),
+                "bay": (op.bay if op else None) or "",
+                "promised": _hm(b.promised if b else None, workshop),
+                "next": False,
+            }
+        )
+    for job in jobs:
+        if job["state"] != "done":
+            job["next"] = True
+            break
+    return jobs
+
+
+@router.get("/workshops/{workshop_id}/me", response_class=HTMLResponse)
+def me_page(
+    request: Request,
+    workshop_id: str,
+    service: ServiceDep,
+    clock: ClockDep,
+    technician: str | None = None,
+    date: dt.date | None = None,
+) -> Response:
+    """The technician's phone page: his jobs of the day in planned order, with Start / Pause /
+    Finish buttons that clock him on and off (a foreman may open anyone's: `?technician=ID`)."""
+    who = viewer(request, Role.technician, Role.foreman, workshop=workshop_id)
+    if isinstance(who, Response):
+        return who
+    if who is not None and who.role is Role.technician:
+        technician = who.technician
+    workshop = service.workshop(workshop_id)
+    now = clock.now().astimezone(workshop.tz)
+    day = date or now.date()
+    names = {t.id: t.name for t in workshop.technicians}
+    if technician not in names:
+        return page(request, "me.html", N_("My jobs"), workshop=workshop, date=day, technician=None,
+                    technicians=workshop.technicians, jobs=[], now=now.isoformat())  # fmt: skip
+    assert technician is not None
+    try:
+        plan: Plan | None = service.stored_plan(workshop_id, day)
+    except NotFound:
+        plan = None
+    status = _shopfloor(request).status(workshop_id, day) if service.bookings(workshop_id, day) else None
+    jobs = my_jobs(workshop, plan, status, technician)
+    codes = {b.id: b.service for b in service.bookings(workshop_id, day)}
+    for job in jobs:
+        found = workshop.service(codes.get(str(job["booking"]), ""))
+        op = int(str(job["operation"]))
+        job["what"] = f"{found.name} · {found.operations[op].name}" if found else ""
+    return page(request, "me.html", N_("My jobs"), workshop=workshop, date=day, technician=technician,
+                person=names[technician], technicians=workshop.technicians, jobs=jobs,
+                now=now.isoformat())  # fmt: skip
 
 
 @router.get("/workshops/{workshop_id}/book", response_class=HTMLResponse)

@@ -88,10 +88,16 @@ function setupPlan() {
     form.hidden = false;
     document.getElementById("overrun-end").focus();
   };
-  document.querySelectorAll(".gantt .bar").forEach((g) => {
-    g.addEventListener("click", () => openOverrun(g));
-    g.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); openOverrun(g); } });
-  });
+  // Listeners on the chart's container, not on each bar: they outlive a chart swapped in live.
+  const wrap = document.querySelector(".gantt-wrap");
+  const barOf = (e) => (e.target instanceof Element ? e.target.closest(".gantt .bar") : null);
+  if (wrap && form) {
+    wrap.addEventListener("click", (e) => { const g = barOf(e); if (g) openOverrun(g); });
+    wrap.addEventListener("keydown", (e) => {
+      const g = barOf(e);
+      if (g && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); openOverrun(g); }
+    });
+  }
   if (form) {
     document.getElementById("overrun-cancel").addEventListener("click", () => { form.hidden = true; });
     form.addEventListener("submit", (e) => {
@@ -103,11 +109,11 @@ function setupPlan() {
   }
   // Details of the bar under the pointer or keyboard focus, also for sighted keyboard users.
   const details = document.getElementById("bar-details");
-  document.querySelectorAll(".gantt .bar").forEach((bar) => {
-    const show = () => { if (details) details.textContent = bar.getAttribute("aria-label"); };
-    bar.addEventListener("focus", show);
-    bar.addEventListener("mouseenter", show);
-  });
+  const show = (e) => { const g = barOf(e); if (g && details) details.textContent = g.getAttribute("aria-label"); };
+  if (wrap) {
+    wrap.addEventListener("focusin", show);
+    wrap.addEventListener("mouseover", show);
+  }
 }
 
 function setupBooking() {
@@ -183,4 +189,71 @@ function setupBooking() {
   showBookings();
 }
 
-document.addEventListener("DOMContentLoaded", () => { setupPlan(); setupBooking(); });
+// The technician's page: Start / Pause / Resume / Finish clock him on and off a job at the server's
+// time (the page's data-now run on since it loaded); the page then reloads with the new status.
+function setupMe() {
+  const me = document.querySelector(".me[data-workshop]");
+  if (!me) return;
+  const status = document.getElementById("status");
+  me.querySelectorAll(".job button[data-action]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      const job = button.closest(".job");
+      me.querySelectorAll("button").forEach((b) => (b.disabled = true));
+      status.textContent = me.dataset.sending || "";
+      const body = {
+        booking: job.dataset.booking, operation: Number(job.dataset.operation),
+        technician: me.dataset.technician, action: button.dataset.action, at: serverNow(me).toISOString(),
+      };
+      const key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
+      const result = await api("POST", `/v1/workshops/${me.dataset.workshop}/clock`, body, { "Idempotency-Key": key });
+      if (result.status === 201 || result.status === 200) {
+        window.location.reload();
+      } else {
+        status.innerHTML = "";
+        const p = document.createElement("span");
+        p.className = "error";
+        p.textContent = (me.dataset.failed || "") + " " + problem(result);
+        status.appendChild(p);
+        me.querySelectorAll("button").forEach((b) => (b.disabled = false));
+      }
+    });
+  });
+}
+
+// Live plan: with a stream URL on the chart (data-stream, server-sent events), each `status` event
+// fetches the page again and swaps in the new chart and at-risk list (the chart's listeners sit on
+// its container, so they keep working). No URL, or no EventSource in this browser: nothing happens
+// and the page stays as rendered. While the foreman is entering an overrun the swap waits.
+function setupStream() {
+  const chart = document.getElementById("chart");
+  if (!chart || !chart.dataset.stream || typeof EventSource === "undefined") return;
+  let pending = false;
+  const refresh = async () => {
+    const overrun = document.getElementById("overrun");
+    if (overrun && !overrun.hidden) return;
+    if (pending) return;
+    pending = true;
+    try {
+      const response = await fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      for (const id of ["chart", "risk-h"]) {
+        const old = id === "chart" ? chart : document.getElementById(id) && document.getElementById(id).closest("section");
+        const neu = id === "chart" ? fresh.getElementById(id) : fresh.getElementById(id) && fresh.getElementById(id).closest("section");
+        if (old && neu) old.innerHTML = neu.innerHTML;
+      }
+    } catch (e) {
+      // A failed refresh leaves the chart as it was; the next event tries again.
+    } finally {
+      pending = false;
+    }
+  };
+  try {
+    const source = new EventSource(chart.dataset.stream, { withCredentials: true });
+    source.addEventListener("status", refresh);
+  } catch (e) {
+    // No stream: the page works as rendered.
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => { setupPlan(); setupBooking(); setupMe(); setupStream(); });

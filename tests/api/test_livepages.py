@@ -1,0 +1,145 @@
+"""The shop floor on the web pages: the foreman's plan vs actual (clocked bars, now, at-risk marks
+and list) and the technician's phone page (his jobs in planned order, clock buttons)."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from api.app import create_app
+from scheduler.clock import FixedClock
+from scheduler.keys import KeyStore
+from scheduler.storage import Store
+from tests.api.test_shopfloor import W, day, ev, workshop
+from tests.builders import DATE, NOW, at
+
+FORM = {"content-type": "application/x-www-form-urlencoded", "origin": "http://testserver"}
+
+
+def test_the_plan_page_shows_plan_vs_actual_now_and_the_bookings_at_risk(tmp_path: Path) -> None:
+    clock = FixedClock(NOW)
+    client = TestClient(create_app(f"sqlite:///{tmp_path / 'p.db'}", auth=False, clock=clock))
+    a, b = day(client)
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", json=ev(a, "finish", "09:40")).status_code == 201  # promised 09:15
+    clock.set(at("09:45"))
+    page = client.get(f"/workshops/tiny/plan/{DATE}").text
+    # The clocked operation: a thin hatched bar with its actual times.
+    assert 'fill="url(#actual-hatch)"' in page and "actual 08:00–09:40" in page
+    # Now: a vertical line at the server's clock.
+    assert f'data-now="{at("09:45").isoformat()}"' in page and "now 09:45" in page
+    # Both bookings are at risk (A finished late, B pushed back), marked on their bars.
+    risky = re.findall(r'<g class="bar at-risk[^"]*"[^>]*data-booking="([^"]+)"', page)
+    assert set(risky) == {a, b}
+    assert "⚠ +30 min" in page
+    # The list, soonest promised pickup first: booking, promised, projected end, minutes late.
+    table = page[page.index('id="at-risk"') :]
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td></tr>", table)
+    assert rows[0] == (a, "09:15", "09:40", "25")
+    assert rows[1] == (b, "10:15", "10:45", "30")
+    assert page.index(a, page.index('id="at-risk"')) < page.index(b, page.index('id="at-risk"'))
+
+
+def test_the_plan_page_without_clocking_has_no_actual_bars_and_nobody_at_risk(client: TestClient) -> None:
+    day(client)
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    page = client.get(f"/workshops/tiny/plan/{DATE}").text
+    assert 'class="actual' not in page and "at-risk" not in page.split('id="risk-h"')[0].split("<svg")[1]
+    assert "No booking is at risk of missing its promise." in page
+    assert "data-stream" not in page  # no stream route here: the page works without it
+
+
+def test_the_technicians_page_lists_his_jobs_in_planned_order(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'me.db'}"
+    clock = FixedClock(NOW)
+    client = TestClient(create_app(db, auth=True, clock=clock))
+    keys = KeyStore(Store(db))
+    admin = {"X-API-Key": keys.create("admin", ["tiny"])[0]}
+    tech_t = keys.create("technician", ["tiny"], technician="t")[0]
+    foreman = keys.create("foreman", ["tiny"])[0]
+    booking = keys.create("booking", ["tiny"])[0]
+    assert client.put(W, json=workshop().model_dump(mode="json"), headers=admin).status_code == 200
+    ids = []
+    for hhmm in ("08:00", "08:30", "09:00"):
+        r = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at(hhmm).isoformat()},
+                        headers=admin)  # fmt: skip
+        ids.append(r.json()["id"])
+    assert (
+        client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}, headers=admin).status_code
+        == 200
+    )
+    plan = client.get(f"{W}/plans/{DATE}", headers=admin).json()
+    mine = [
+        x["booking"] for x in sorted(plan["assignments"], key=lambda x: x["start"]) if x["technician"] == "t"
+    ]
+    theirs = [x["booking"] for x in plan["assignments"] if x["technician"] == "u"]
+    assert mine
+    clock.set(at("07:30"))
+
+    def sign_in(key: str) -> None:
+        client.cookies.clear()
+        r = client.post("/login", content=f"key={key}&next=/", headers=FORM, follow_redirects=False)
+        assert r.status_code == 303
+
+    sign_in(tech_t)
+    url = f"/workshops/tiny/me?date={DATE}"
+    page = client.get(url).text
+    listed = re.findall(r'<li class="job [^"]*" data-booking="([^"]+)"', page)
+    assert listed == mine
+    assert (
+        page.count('aria-current="step"') == 1
+        and f'class="job not_started next" data-booking="{mine[0]}"' in page
+    )
+    assert 'data-action="start"' in page and 'data-action="finish"' in page
+    assert 'data-technician="t"' in page and f'data-now="{at("07:30").isoformat()}"' in page
+    # A technician key sees only his own jobs, whatever the query says.
+    assert 'data-technician="t"' in client.get(url + "&technician=u").text
+
+    # He starts his first job (as the page's script would): it is in progress, still the next one.
+    body = {**ev(mine[0], "start", "08:00"), "operation": 0}
+    same_site = {"origin": "http://testserver"}
+    assert client.post(f"{W}/clock", json=body, headers=same_site).status_code == 201
+    clock.set(at("08:10"))
+    page = client.get(url).text
+    assert f'class="job in_progress next" data-booking="{mine[0]}"' in page
+
+    sign_in(foreman)
+    other = client.get(url + "&technician=u").text
+    assert 'data-technician="u"' in other
+    assert re.findall(r'<li class="job [^"]*" data-booking="([^"]+)"', other) == sorted(
+        theirs, key=lambda x: next(a["start"] for a in plan["assignments"] if a["booking"] == x)
+    )
+    assert "Whose jobs?" in client.get(url).text  # a foreman picks a technician
+
+    sign_in(booking)
+    assert client.get(url).status_code == 403
+
+
+def test_the_chart_names_the_days_stream_only_when_the_server_has_one(tmp_path: Path) -> None:
+    app = create_app(f"sqlite:///{tmp_path / 's.db'}", auth=False, clock=FixedClock(NOW))
+    client = TestClient(app)
+    day(client)
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    assert "data-stream" not in client.get(f"/workshops/tiny/plan/{DATE}").text
+    app.add_api_route("/v1/workshops/{workshop_id}/days/{date}/stream", lambda: None)
+    page = client.get(f"/workshops/tiny/plan/{DATE}").text
+    assert f'data-stream="/v1/workshops/tiny/days/{DATE}/stream"' in page
+
+
+def test_the_shop_floor_pages_in_chinese(tmp_path: Path) -> None:
+    clock = FixedClock(NOW)
+    client = TestClient(create_app(f"sqlite:///{tmp_path / 'zh.db'}", auth=False, clock=clock))
+    a, _ = day(client)
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", json=ev(a, "finish", "09:40")).status_code == 201
+    clock.set(at("09:45"))
+    zh = {"Accept-Language": "zh-CN"}
+    plan = client.get(f"/workshops/tiny/plan/{DATE}", headers=zh).text
+    assert "有风险 (2)" in plan and "实际 08:00–09:40" in plan and "现在 09:45" in plan
+    me = client.get(f"/workshops/tiny/me?technician=t&date={DATE}", headers=zh).text
+    assert "我的工单" in me and "已完成" in me

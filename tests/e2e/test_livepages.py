@@ -1,0 +1,102 @@
+"""The shop floor in a real browser: a technician on a phone (360x740) presses Start then Finish on
+his next job and sees its status change; the foreman's plan then shows the clocked bar and now.
+Screenshots: tests/artifacts/me-360x740.png and plan-live-1366x768.png."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cli.testing import Server
+from scheduler.keys import KeyStore
+from scheduler.scenarios import load_scenario
+from scheduler.storage import Store
+from tests.builders import DATE, NOW
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not CHROMIUM.exists():
+    pytest.skip("no Chromium at /usr/bin/chromium (scripts/chromium.sh)", allow_module_level=True)
+
+
+def sign_in(page: playwright_api.Page, url: str, key: str, target: str) -> None:
+    page.goto(f"{url}/login?next={target}")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(re.escape(target.split("?")[0])))
+
+
+def test_a_technician_starts_and_finishes_his_next_job_on_a_phone(tmp_path: Path) -> None:
+    db = tmp_path / "live.db"
+    server = Server(db, now=NOW)
+    server.start()
+    workshop = load_scenario("small-dealer").workshop
+    w = workshop.id
+    try:
+        with httpx.Client(base_url=server.url, headers=server.headers, timeout=60) as http:
+            assert http.put(f"/v1/workshops/{w}", content=workshop.model_dump_json(),
+                            headers={"content-type": "application/json"}).status_code == 200  # fmt: skip
+            for code in ["LUBE", "MAINT", "MINOR"]:
+                slots = http.get(f"/v1/workshops/{w}/slots", params={"service": code, "date": DATE}).json()
+                if slots["slots"]:
+                    body = {"service": code, "drop_off": slots["slots"][0]["drop_off"]}
+                    assert http.post(f"/v1/workshops/{w}/bookings", json=body).status_code == 201
+            made = http.post(f"/v1/workshops/{w}/plans", json={"date": DATE, "time_limit_seconds": 3})
+            assert made.status_code == 200, made.text
+            first = min(made.json()["assignments"], key=lambda a: a["start"])
+        # The next morning: the server's clock just after the first planned start.
+        server.kill()
+        server.now = dt.datetime.fromisoformat(first["start"]) + dt.timedelta(minutes=2)
+        server.start()
+        tech_key = KeyStore(Store(f"sqlite:///{db}")).create(
+            "technician", [w], technician=first["technician"]
+        )[0]
+        ARTIFACTS.mkdir(exist_ok=True)
+        with playwright_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+            try:
+                page = browser.new_page(viewport={"width": 360, "height": 740})
+                target = f"/workshops/{w}/me?date={DATE}"
+                sign_in(page, server.url, tech_key, target)
+                job = page.locator(
+                    f".job[data-booking='{first['booking']}'][data-operation='{first['operation']}']"
+                )
+                assert "next" in (job.get_attribute("class") or "")
+                assert job.get_attribute("data-state") == "not_started"
+                job.get_by_role("button", name="Start").click()
+                page.wait_for_selector(
+                    f".job[data-booking='{first['booking']}'][data-state='in_progress']", timeout=30_000
+                )
+                job = page.locator(
+                    f".job[data-booking='{first['booking']}'][data-operation='{first['operation']}']"
+                )
+                assert job.locator(".state-text").inner_text() == "in progress"
+                page.screenshot(path=str(ARTIFACTS / "me-360x740.png"), full_page=True)
+                job.get_by_role("button", name="Finish").click()
+                page.wait_for_selector(
+                    f".job[data-booking='{first['booking']}'][data-operation='{first['operation']}']"
+                    "[data-state='done']",
+                    timeout=30_000,
+                )
+                events = httpx.get(
+                    f"{server.url}/v1/workshops/{w}/days/{DATE}/events", headers=server.headers
+                )
+                assert [e["action"] for e in events.json()] == ["start", "finish"]
+
+                foreman = browser.new_page(viewport={"width": 1366, "height": 768})
+                sign_in(foreman, server.url, server.headers["X-API-Key"], f"/workshops/{w}/plan/{DATE}")
+                assert foreman.locator("svg.gantt rect.actual").count() == 1
+                assert foreman.locator("svg.gantt g.now").count() == 1
+                foreman.screenshot(path=str(ARTIFACTS / "plan-live-1366x768.png"), full_page=True)
+            finally:
+                browser.close()
+    finally:
+        server.kill()
