@@ -7,10 +7,11 @@ Rows are bays or technicians; each operation is a focusable bar coloured by serv
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 
-from scheduler.contract import Plan, Workshop
+from scheduler.contract import Assignment, Booking, Plan, Workshop
 
 # Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
@@ -41,10 +42,54 @@ def _text_colour(fill: str) -> str:
     return "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"
 
 
-def render(workshop: Workshop, plan: Plan, bookings: dict[str, str], rows_by: str = "bays") -> str:
-    """`bookings` maps booking id to service code (for colours and labels)."""
+def bar_text(
+    a: Assignment,
+    booking: Booking | None,
+    code: str,
+    workshop: Workshop,
+    rows_by: str = "bays",
+    show_phone: bool = False,
+) -> tuple[str, str]:
+    """A bar's label (the plate, else the booking id, and the other resource) and its details (the
+    vehicle, customer, service, times, promise and waiter). `show_phone`: only for the roles that
+    call the customer (the foreman, the booking desk), not a manager."""
     tz = workshop.tz
     names = {t.id: t.name for t in workshop.technicians}
+    start, end = a.start.astimezone(tz), a.end.astimezone(tz)
+    plate = booking.plate if booking is not None and booking.plate else None
+    other = names.get(a.technician, a.technician) if rows_by == "bays" else a.bay
+    label = f"{plate or a.booking} · {str(other).split(' ')[0]}"
+    details = [plate or a.booking] if plate is None else [plate, a.booking]
+    if booking is not None:
+        details += [x for x in (booking.model, booking.customer) if x]
+        if show_phone and booking.phone:
+            details.append(booking.phone)
+    details += [
+        f"{code} operation {a.operation + 1}",
+        f"{start:%H:%M}–{end:%H:%M}",
+        f"bay {a.bay}",
+        names.get(a.technician, a.technician),
+    ]
+    if booking is not None and booking.promised is not None:
+        promised = booking.promised.astimezone(tz)
+        day = "" if promised.date() == start.date() else f"{promised:%a %d %b} "
+        details.append(f"promised {day}{promised:%H:%M}")
+    if booking is not None and booking.waiter:
+        details.append("waiter")
+    return label, " · ".join(details)
+
+
+def render(
+    workshop: Workshop,
+    plan: Plan,
+    bookings: dict[str, str],
+    rows_by: str = "bays",
+    people: Mapping[str, Booking] | None = None,
+    show_phone: bool = False,
+) -> str:
+    """`bookings` maps booking id to service code (for colours and labels); `people`: the bookings
+    themselves, for plates, customers and promises in the bars' labels and details."""
+    tz = workshop.tz
     if rows_by == "technicians":
         rows = [(t.id, f"{t.name} (grade {t.grade})") for t in workshop.technicians]
         key = "technician"
@@ -91,12 +136,8 @@ def render(workshop: Workshop, plan: Plan, bookings: dict[str, str], rows_by: st
         fill = palette.get(code, PALETTE[-1])
         x0, x1 = x(a.start), x(a.end)
         y = 24 + row * ROW + 4
-        start, end = a.start.astimezone(tz), a.end.astimezone(tz)
-        other = names.get(a.technician, a.technician) if key == "bay" else a.bay
-        details = (
-            f"{a.booking} · {code} operation {a.operation + 1} · {start:%H:%M}–{end:%H:%M} · "
-            f"bay {a.bay} · {names.get(a.technician, a.technician)}"
-        )
+        end = a.end.astimezone(tz)
+        label, details = bar_text(a, (people or {}).get(a.booking), code, workshop, rows_by, show_phone)
         # A nested <svg> per bar clips its label to the bar.
         parts.append(
             f'<g class="bar" tabindex="0" role="img" aria-label="{escape(details)}" '
@@ -105,7 +146,7 @@ def render(workshop: Workshop, plan: Plan, bookings: dict[str, str], rows_by: st
             f'<svg x="{x0:.1f}" y="{y}" width="{max(2.0, x1 - x0):.1f}" height="{ROW - 8}" overflow="hidden">'
             f'<rect width="100%" height="100%" rx="3" fill="{fill}"/>'
             f'<text x="3" y="17" fill="{_text_colour(fill)}">'
-            f"{escape(a.booking[-6:])} · {escape(str(other).split(' ')[0])}</text></svg></g>"
+            f"{escape(label)}</text></svg></g>"
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -20,6 +20,7 @@ from api.deps import ClockDep, RunnerDep, ServiceDep, services
 from api.login import COOKIE, language_switch
 from scheduler.i18n import N_, normalise
 from scheduler.keys import KeyInfo, Role
+from scheduler.kpis import plan_quality_words
 from scheduler.service import NotFound
 
 HERE = Path(__file__).parent
@@ -119,10 +120,14 @@ def plan_page(
         plan = None
     rows_by = "technicians" if rows == "technicians" else "bays"
     codes = {b.id: b.service for b in bookings}
-    svg = gantt.render(workshop, plan, codes, rows_by) if plan else ""
+    # Personal data only to the roles that need them: a manager's view shows no phone numbers.
+    show_phone = who is None or who.role is not Role.manager
+    people = {b.id: b for b in bookings}
+    svg = gantt.render(workshop, plan, codes, rows_by, people, show_phone) if plan else ""
+    quality = plan_quality_words(plan, i18n.translator(request)) if plan else ""
     legend = gantt.legend(workshop, plan, codes) if plan else []
     return page(request, "plan.html", N_("Plan %(date)s"), workshop=workshop, date=date, plan=plan,
-                bookings=bookings, svg=svg, legend=legend, rows_by=rows_by,
+                bookings=bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
                 now=clock.now().astimezone(workshop.tz).isoformat())  # fmt: skip
 
 
