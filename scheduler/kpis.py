@@ -105,7 +105,7 @@ def plan_quality_words(plan: Plan, t: Translator | None = None) -> str:
         parts.append(t.gettext(N_("placed %(placed)s of %(count)s"), placed=placed, count=count))
         if plan.placement_bound is not None and plan.placement_bound <= k.placed:
             parts.append(t.gettext(N_("no more can fit")))
-        elif plan.placement_bound is not None:
+        elif plan.placement_bound is not None and plan.status != "optimal":  # optimal: a loose bound
             parts.append(t.gettext(N_("at most %(count)s can fit"), count=t.number(plan.placement_bound)))
     if k.late == 0:
         parts.append(t.gettext(N_("nobody late")))
