@@ -50,7 +50,7 @@ def bar_text(
     rows_by: str = "bays",
     show_phone: bool = False,
 ) -> tuple[str, str]:
-    """A bar's label (the plate, else the booking id, and the other resource) and its details (the
+    """A bar's label (the plate, else the booking id's end, and the other resource) and its details (the
     vehicle, customer, service, times, promise and waiter). `show_phone`: only for the roles that
     call the customer (the foreman, the booking desk), not a manager."""
     tz = workshop.tz
@@ -58,7 +58,8 @@ def bar_text(
     start, end = a.start.astimezone(tz), a.end.astimezone(tz)
     plate = booking.plate if booking is not None and booking.plate else None
     other = names.get(a.technician, a.technician) if rows_by == "bays" else a.bay
-    label = f"{plate or a.booking} · {str(other).split(' ')[0]}"
+    # Short: the bar clips it, and a long text would widen the bar's box past its end.
+    label = f"{plate or a.booking[-6:]} · {str(other).split(' ')[0]}"
     details = [plate or a.booking] if plate is None else [plate, a.booking]
     if booking is not None:
         details += [x for x in (booking.model, booking.customer) if x]
