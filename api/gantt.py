@@ -10,11 +10,12 @@ missing their promise are outlined with their projected lateness.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 
 from scheduler.clocking import DayStatus
-from scheduler.contract import Plan, Workshop
+from scheduler.contract import Assignment, Booking, Plan, Workshop
 
 # Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
@@ -49,6 +50,44 @@ def _text_colour(fill: str) -> str:
     return "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"
 
 
+def bar_text(
+    a: Assignment,
+    booking: Booking | None,
+    code: str,
+    workshop: Workshop,
+    rows_by: str = "bays",
+    show_phone: bool = False,
+) -> tuple[str, str]:
+    """A bar's label (the plate, else the booking id's end, and the other resource) and its details (the
+    vehicle, customer, service, times, promise and waiter). `show_phone`: only for the roles that
+    call the customer (the foreman, the booking desk), not a manager."""
+    tz = workshop.tz
+    names = {t.id: t.name for t in workshop.technicians}
+    start, end = a.start.astimezone(tz), a.end.astimezone(tz)
+    plate = booking.plate if booking is not None and booking.plate else None
+    other = names.get(a.technician, a.technician) if rows_by == "bays" else a.bay
+    # Short: the bar clips it, and a long text would widen the bar's box past its end.
+    label = f"{plate or a.booking[-6:]} · {str(other).split(' ')[0]}"
+    details = [plate or a.booking] if plate is None else [plate, a.booking]
+    if booking is not None:
+        details += [x for x in (booking.model, booking.customer) if x]
+        if show_phone and booking.phone:
+            details.append(booking.phone)
+    details += [
+        f"{code} operation {a.operation + 1}",
+        f"{start:%H:%M}–{end:%H:%M}",
+        f"bay {a.bay}",
+        names.get(a.technician, a.technician),
+    ]
+    if booking is not None and booking.promised is not None:
+        promised = booking.promised.astimezone(tz)
+        day = "" if promised.date() == start.date() else f"{promised:%a %d %b} "
+        details.append(f"promised {day}{promised:%H:%M}")
+    if booking is not None and booking.waiter:
+        details.append("waiter")
+    return label, " · ".join(details)
+
+
 def render(
     workshop: Workshop,
     plan: Plan,
@@ -57,9 +96,12 @@ def render(
     status: DayStatus | None = None,
     now: dt.datetime | None = None,
     labels: dict[str, str] | None = None,
+    people: Mapping[str, Booking] | None = None,
+    show_phone: bool = False,
 ) -> str:
     """`bookings` maps booking id to service code (for colours and labels); `status` the live day
-    (actual bars, at-risk marks), `now` the server's clock (a vertical line if within the chart)."""
+    (actual bars, at-risk marks), `now` the server's clock (a vertical line if within the chart);
+    `people`: the bookings themselves, for plates, customers and promises in the bars' texts."""
     words = {**LABELS, **(labels or {})}
     tz = workshop.tz
     risky = {b.booking: b for b in status.bookings if b.at_risk} if status else {}
@@ -69,7 +111,6 @@ def render(
         for o in b.operations
         if o.actual_start is not None
     }
-    names = {t.id: t.name for t in workshop.technicians}
     if rows_by == "technicians":
         rows = [(t.id, f"{t.name} (grade {t.grade})") for t in workshop.technicians]
         key = "technician"
@@ -123,12 +164,8 @@ def render(
         fill = palette.get(code, PALETTE[-1])
         x0, x1 = x(a.start), x(a.end)
         y = 24 + row * ROW + 4
-        start, end = a.start.astimezone(tz), a.end.astimezone(tz)
-        other = names.get(a.technician, a.technician) if key == "bay" else a.bay
-        details = (
-            f"{a.booking} · {code} operation {a.operation + 1} · {start:%H:%M}–{end:%H:%M} · "
-            f"bay {a.bay} · {names.get(a.technician, a.technician)}"
-        )
+        end = a.end.astimezone(tz)
+        label, details = bar_text(a, (people or {}).get(a.booking), code, workshop, rows_by, show_phone)
         risk = risky.get(a.booking)
         late = words["late"].replace("%(minutes)s", str(risk.projected_lateness_minutes)) if risk else ""
         done = actual.get((a.booking, a.operation))
@@ -151,7 +188,7 @@ def render(
             f'<svg x="{x0:.1f}" y="{y}" width="{max(2.0, x1 - x0):.1f}" height="{ROW - 8}" overflow="hidden">'
             f'<rect width="100%" height="100%" rx="3" fill="{fill}"/>'
             f'<text x="3" y="17" fill="{_text_colour(fill)}">'
-            f"{escape(a.booking[-6:])} · {escape(str(other).split(' ')[0])}</text></svg>"
+            f"{escape(label)}</text></svg>"
         )
         if done is not None and done.actual_start is not None:
             ax0, ax1 = x(done.actual_start), x(actual_end)

@@ -38,6 +38,14 @@ SCRIPT_TEXTS = {
     "booked": N_("Booked %(id)s: drop-off %(drop_off)s, pickup %(pickup)s."),
     "taken": N_("That time was just taken. Other times: %(times)s"),
     "not_booked": N_("Not booked: %(problem)s"),
+    "new_drop_off": N_("New drop-off time for %(booking)s"),
+    "move": N_("Move"),
+    "moved": N_("%(booking)s moved: drop-off %(drop_off)s, pickup %(pickup)s."),
+    "not_moved": N_("Not moved: %(problem)s"),
+    "cancel_booking": N_("Cancel booking"),
+    "confirm_cancel": N_("Really cancel?"),
+    "cancelled": N_("%(booking)s cancelled."),
+    "not_cancelled": N_("Not cancelled: %(problem)s"),
 }
 
 #: A background job's status words (shown on the simulation page).

@@ -22,6 +22,7 @@ from scheduler.clocking import DayStatus, OperationStatus
 from scheduler.contract import Plan, Workshop
 from scheduler.i18n import N_, normalise
 from scheduler.keys import KeyInfo, Role
+from scheduler.kpis import plan_quality_words
 from scheduler.service import NotFound
 from scheduler.shopfloor import ShopFloor
 
@@ -127,10 +128,16 @@ def plan_page(
     t = i18n.translator(request)
     labels = {"now": t.gettext("now"), "actual": t.gettext("actual %(start)s–%(end)s"),
               "late": t.gettext("+%(minutes)s min")}  # fmt: skip
-    svg = gantt.render(workshop, plan, codes, rows_by, status, now, labels) if plan else ""
+    # Personal data only to the roles that need them: a manager's view shows no phone numbers.
+    show_phone = who is None or who.role is not Role.manager
+    people = {b.id: b for b in bookings}
+    svg = (
+        gantt.render(workshop, plan, codes, rows_by, status, now, labels, people, show_phone) if plan else ""
+    )
+    quality = plan_quality_words(plan, t) if plan else ""
     legend = gantt.legend(workshop, plan, codes) if plan else []
     return page(request, "plan.html", N_("Plan %(date)s"), workshop=workshop, date=date, plan=plan,
-                bookings=bookings, svg=svg, legend=legend, rows_by=rows_by,
+                bookings=bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
                 at_risk=at_risk(workshop, status), now=now.astimezone(workshop.tz).isoformat(),
                 stream_url=stream_url(request, workshop_id, date))  # fmt: skip
 

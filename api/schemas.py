@@ -42,6 +42,9 @@ class BookingIn(BaseModel):
     priority: int = Field(default=1, ge=1, le=100)
     customer: str | None = Field(default=None, max_length=200)
     vehicle: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    plate: str | None = Field(default=None, max_length=20)
+    model: str | None = Field(default=None, max_length=100)
     parts_eta: Moment | None = Field(
         default=None, description="when ordered parts arrive: operations that need parts start no earlier"
     )
@@ -57,6 +60,9 @@ class BookingChange(BaseModel):
     priority: int | None = Field(default=None, ge=1, le=100)
     customer: str | None = Field(default=None, max_length=200)
     vehicle: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    plate: str | None = Field(default=None, max_length=20)
+    model: str | None = Field(default=None, max_length=100)
     parts_eta: Moment | None = None
     loan_car: StrictBool | None = None
 

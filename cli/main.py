@@ -59,6 +59,11 @@ class Format(StrEnum):
     csv = "csv"
 
 
+class Rows(StrEnum):
+    bays = "bays"
+    technicians = "technicians"
+
+
 class SchemaName(StrEnum):
     plan_request = "plan-request"
     plan = "plan"
@@ -145,6 +150,12 @@ def plan(
     out: Annotated[Path | None, typer.Option("--out", help="write to this file instead of stdout")] = None,
     seed: Annotated[int, typer.Option(help="seed of the scenario's bookings generator")] = 0,
     scale: Annotated[float, typer.Option(help="demand factor for generated bookings (1.3 = peak)")] = 1.0,
+    rows: Annotated[
+        Rows, typer.Option("--rows", help="the table's blocks: one per bay or per technician")
+    ] = Rows.bays,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="also the objective, its best bound and the gap")
+    ] = False,
 ) -> None:
     """Plan one day: tomorrow's bay plan for a scenario, or a v1 request from --input."""
     from scheduler.planning import make_plan
@@ -182,7 +193,7 @@ def plan(
         return
     from cli.render import render_plan
 
-    _print(out, render_plan(request, result))
+    _print(out, render_plan(request, result, rows.value, verbose))
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from rich import box
@@ -24,39 +25,64 @@ CHANGE_WORDS = (N_("moved"), N_("reassigned"), N_("added"), N_("dropped"), N_("u
 GRADE_WORDS = (N_("apprentice"), N_("junior"), N_("intermediate"), N_("senior"), N_("master"))
 
 
-def render_plan(request: PlanRequest, plan: Plan) -> RenderableType:
+def promise_words(promised: dt.datetime, day: dt.date, tz: dt.tzinfo) -> str:
+    """A promised pickup as a foreman reads it: its time, and its date when on another day."""
+    local = promised.astimezone(tz)
+    if local.date() == day:
+        return _hhmm(local)
+    return f"{current().date(local.date())} {_hhmm(local)}"
+
+
+def render_plan(
+    request: PlanRequest, plan: Plan, rows: str = "bays", verbose: bool = False
+) -> RenderableType:
+    """One block per bay (or per technician with `rows="technicians"`), then the unassigned, then
+    KPIs; the header says how the plan went in words (`verbose`: the objective and its bound too)."""
     workshop = request.workshop
     tz = workshop.tz
     bookings = {b.id: b for b in request.bookings}
     services = {s.code: s for s in workshop.services}
     techs = {t.id: t for t in workshop.technicians}
-    by_bay: dict[str, list[Assignment]] = defaultdict(list)
+    by_row: dict[str, list[Assignment]] = defaultdict(list)
     for a in plan.assignments:
-        by_bay[a.bay].append(a)
+        by_row[a.technician if rows == "technicians" else a.bay].append(a)
+    plates = any(b.plate for b in request.bookings)
 
     t = current()
-    gap = t.percent(plan.gap, 1) if plan.gap is not None else _("n/a")
-    bound = f"{plan.best_bound:g}" if plan.best_bound is not None else _("n/a")
-    header = Text.assemble(
+    lines: list[str | tuple[str, str]] = [
         (_("Bay plan · %(name)s · %(date)s (%(timezone)s)", name=workshop.name,
            date=t.date(plan.date, "full"), timezone=workshop.timezone) + "\n", "bold"),
-        _("planner %(planner)s · status %(status)s · objective %(objective)s · best bound %(bound)s"
-          " · gap %(gap)s · %(seconds)s s", planner=plan.planner, status=plan.status,
-          objective=f"{plan.objective:g}", bound=bound, gap=gap,
-          seconds=t.number(plan.solve_seconds, 2)) + "\n",
-        plan_quality_words(plan),
-    )  # fmt: skip
-    parts: list[RenderableType] = [header]
-    for bay in workshop.bays:
-        title = f"{bay.id} · {_(bay.kind)}" + (
-            " · " + _("fleet partner %(partner)s", partner=bay.fleet_partner) if bay.fleet_partner else ""
-        )
-        jobs = sorted(by_bay.get(bay.id, []), key=lambda a: a.start)
+        plan_quality_words(plan, t),
+    ]  # fmt: skip
+    if verbose:
+        gap = t.percent(plan.gap, 1) if plan.gap is not None else _("n/a")
+        bound = f"{plan.best_bound:g}" if plan.best_bound is not None else _("n/a")
+        technical = _(
+            "planner %(planner)s · status %(status)s · objective %(objective)s · best bound %(bound)s"
+            " · gap %(gap)s · %(seconds)s s", planner=plan.planner, status=plan.status,
+            objective=f"{plan.objective:g}", bound=bound, gap=gap, seconds=t.number(plan.solve_seconds, 2),
+        )  # fmt: skip
+        lines.append("\n" + technical)
+    parts: list[RenderableType] = [Text.assemble(*lines)]
+    if rows == "technicians":
+        blocks = [(tech.id, f"{tech.name} ({_(GRADE_NAMES[tech.grade])})") for tech in workshop.technicians]
+    else:
+        blocks = [
+            (bay.id, f"{bay.id} · {_(bay.kind)}"
+             + (" · " + _("fleet partner %(partner)s", partner=bay.fleet_partner)
+                if bay.fleet_partner else ""))
+            for bay in workshop.bays
+        ]  # fmt: skip
+    for row_id, title in blocks:
+        jobs = sorted(by_row.get(row_id, []), key=lambda a: a.start)
         if not jobs:
             parts.append(Text(_("%(title)s: idle", title=title), style="dim"))
             continue
         table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
-        for column in (_("time"), _("booking"), _("service · operation"), _("technician"), _("notes")):
+        columns = [_("time"), _("booking")] + ([_("plate")] if plates else [])
+        other = _("bay") if rows == "technicians" else _("technician")
+        columns += [_("service · operation"), other, _("notes")]
+        for column in columns:
             table.add_column(column)
         for a in jobs:
             booking = bookings[a.booking]
@@ -68,17 +94,19 @@ def render_plan(request: PlanRequest, plan: Plan) -> RenderableType:
             if booking.fleet_partner:
                 notes.append(_("fleet %(partner)s", partner=booking.fleet_partner))
             if booking.promised is not None:
-                notes.append(_("promised %(time)s", time=_hhmm(booking.promised.astimezone(tz))))
+                notes.append(_("promised %(time)s", time=promise_words(booking.promised, plan.date, tz)))
                 last = max((x.end for x in plan.assignments if x.booking == a.booking), default=a.end)
                 if a.end == last and a.end > booking.promised:
                     notes.append(_("LATE %(minutes)s min", minutes=elapsed_minutes(booking.promised, a.end)))
-            table.add_row(
-                f"{_hhmm(a.start.astimezone(tz))}-{_hhmm(a.end.astimezone(tz))}",
-                a.booking,
+            cells = [f"{_hhmm(a.start.astimezone(tz))}-{_hhmm(a.end.astimezone(tz))}", a.booking]
+            if plates:
+                cells.append(booking.plate or "")
+            cells += [
                 f"{service.name} · {service.operations[a.operation].name}",
-                f"{tech.name} ({_(GRADE_NAMES[tech.grade])})",
+                a.bay if rows == "technicians" else f"{tech.name} ({_(GRADE_NAMES[tech.grade])})",
                 ", ".join(notes),
-            )
+            ]
+            table.add_row(*cells)
         parts.append(table)
 
     if plan.unassigned:

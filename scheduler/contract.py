@@ -319,8 +319,15 @@ class Booking(_Model):
     fleet_partner: Identifier | None = None
     priority: int = Field(default=1, ge=1, le=100)
     pinned: list[PinnedOperation] = Field(default_factory=list)
-    customer: str | None = Field(default=None, max_length=200)
-    vehicle: str | None = Field(default=None, max_length=200)
+    customer: str | None = Field(default=None, max_length=200, description="the customer's name")
+    vehicle: str | None = Field(
+        default=None, max_length=200, description="free text about the vehicle (see plate and model)"
+    )
+    phone: str | None = Field(
+        default=None, max_length=40, description="the customer's phone (personal data: never logged)"
+    )
+    plate: str | None = Field(default=None, max_length=20, description="licence plate, on the plan's bars")
+    model: str | None = Field(default=None, max_length=100, description="make and model: Hyundai Tucson")
     at_risk: bool = Field(
         default=False,
         description="a workshop change broke the booking's accepted place: the next plan may leave it "

@@ -6,6 +6,7 @@ import datetime as dt
 
 from scheduler.clock import DayClock
 from scheduler.contract import Assignment, Kpis, Plan, PlanRequest
+from scheduler.i18n import N_, Translator
 
 NO_KPIS = Kpis(
     bookings=0,
@@ -88,32 +89,37 @@ def compute_kpis(request: PlanRequest, assignments: list[Assignment], placed_ids
     )
 
 
-def plan_quality_words(plan: Plan) -> str:
-    """How close the plan is to the best possible, in words, per level of the objective.
+def plan_quality_words(plan: Plan, t: Translator | None = None) -> str:
+    """How the plan went, in a foreman's words, in `t`'s language (English by default).
 
-    E.g. "all 151 that can fit are placed · lateness within 18 % of the best possible".
+    E.g. "placed 149 of 152 · 12 late (51 min) · within 8% of the best possible". The objective
+    and its bound stay in the plan's JSON (and `bayplan plan --verbose`).
     """
+    t = t or Translator()
     k = plan.kpis
     parts: list[str] = []
     if k.placed == k.bookings:
-        parts.append(f"all {k.bookings} bookings placed")
-    elif plan.placement_bound is not None and plan.placement_bound <= k.placed:
-        parts.append(f"all {k.placed} that can fit are placed (of {k.bookings})")
-    elif plan.placement_bound is not None:
-        parts.append(f"{k.placed} of {k.bookings} placed · at most {plan.placement_bound} can fit")
+        parts.append(t.gettext(N_("all %(count)s placed"), count=t.number(k.bookings)))
     else:
-        parts.append(f"{k.placed} of {k.bookings} placed")
-    if k.total_lateness_minutes == 0:
-        parts.append("nobody late")
-    elif plan.lateness_gap is not None and plan.lateness_gap <= 1e-9:
-        parts.append(f"{k.total_lateness_minutes} min late, proven the least possible for these placements")
-    elif plan.lateness_gap is not None:
+        placed, count = t.number(k.placed), t.number(k.bookings)
+        parts.append(t.gettext(N_("placed %(placed)s of %(count)s"), placed=placed, count=count))
+        if plan.placement_bound is not None and plan.placement_bound <= k.placed:
+            parts.append(t.gettext(N_("no more can fit")))
+        elif plan.placement_bound is not None and plan.status != "optimal":  # optimal: a loose bound
+            parts.append(t.gettext(N_("at most %(count)s can fit"), count=t.number(plan.placement_bound)))
+    if k.late == 0:
+        parts.append(t.gettext(N_("nobody late")))
+    else:
         parts.append(
-            f"{k.total_lateness_minutes} min late · within {plan.lateness_gap:.0%} of the best possible "
-            f"for these placements (at least {plan.lateness_bound} min)"
+            t.gettext(
+                N_("%(count)s late (%(minutes)s min)"),
+                count=t.number(k.late),
+                minutes=t.number(k.total_lateness_minutes),
+            )
         )
-    else:
-        parts.append(f"{k.total_lateness_minutes} min late")
-    if plan.status == "optimal":
-        parts.append("plan proven optimal (priority-weighted placements, then the objective)")
+    gap = plan.lateness_gap if k.total_lateness_minutes and plan.lateness_gap is not None else plan.gap
+    if plan.status == "optimal" or (gap is not None and gap <= 1e-9):
+        parts.append(t.gettext(N_("proven the best possible")))
+    elif gap is not None:
+        parts.append(t.gettext(N_("within %(percent)s of the best possible"), percent=t.percent(gap)))
     return " · ".join(parts)

@@ -16,6 +16,13 @@ def _bays_wording(op: Operation) -> str:
     return "/".join(op.bay_kinds) + " bays"
 
 
+def _after(compiled: CompiledDay, ready: int) -> str:
+    """The time a booking is ready from, as a foreman says it: a car left on an earlier day is
+    ready from the opening (never "after 00:00")."""
+    opening = compiled.clock.wall(compiled.workshop.opening_window()[0])
+    return compiled.clock.hhmm(max(ready, opening))
+
+
 def _no_bay(compiled: CompiledDay, j: int, op: Operation, service: Service) -> str:
     booking = compiled.bookings[j]
     kinds = [b for b in compiled.workshop.bays if b.kind in op.bay_kinds]
@@ -59,7 +66,7 @@ def _static_reason(compiled: CompiledDay, j: int) -> str | None:
             need = min(op_data.durations)
             return (
                 f"operation '{op.name}': needs {need} min of a {_who(op)} after "
-                f"{compiled.clock.hhmm(ready)}; the longest working block left is {longest} min"
+                f"{_after(compiled, ready)}; the longest working block left is {longest} min"
             )
         ready = min(ends)
     return None
@@ -87,7 +94,7 @@ def _bottleneck(
     compiled: CompiledDay, op_data: OperationData, op: Operation, ready: int, availability: Availability
 ) -> str:
     """Which resource runs out: technicians (each against its own duration), bays, or their overlap."""
-    after = compiled.clock.hhmm(ready)
+    after = _after(compiled, ready)
     need = min(op_data.durations)
     tech_fits = [
         t

@@ -36,6 +36,11 @@ function timeOf(iso) {
   return iso.slice(11, 16);
 }
 
+// A promise's time, with its date when it is on another day than `dayOf` (both local ISO times).
+function whenOf(iso, dayOf) {
+  return iso.slice(0, 10) === (dayOf || "").slice(0, 10) ? timeOf(iso) : iso.slice(0, 10) + " " + timeOf(iso);
+}
+
 const pageLoaded = Date.now();
 
 function serverNow(element) {
@@ -124,20 +129,80 @@ function setupBooking() {
   const slotsList = document.getElementById("slots");
   const bookingsBody = document.getElementById("bookings");
 
+  const findPlate = document.getElementById("find-plate");
+  // Search by plate on the page: rows whose plate (or booking id) does not contain the text hide.
+  const filterBookings = () => {
+    const wanted = (findPlate ? findPlate.value : "").replace(/[\s·.-]/g, "").toUpperCase();
+    bookingsBody.querySelectorAll("tr").forEach((tr) => {
+      tr.hidden = Boolean(wanted) && !(tr.dataset.find || "").includes(wanted);
+    });
+  };
+  if (findPlate) findPlate.addEventListener("input", filterBookings);
+
   const showBookings = async () => {
     const date = form.elements["date"].value;
     const result = await api("GET", `/v1/workshops/${workshop}/bookings?date=${date}`);
     bookingsBody.innerHTML = "";
     if (result.status !== 200) return;
-    for (const b of result.data) {
+    const bookings = result.data.slice().sort((a, b) => Date.parse(a.drop_off) - Date.parse(b.drop_off) || a.id.localeCompare(b.id));
+    for (const b of bookings) {
       const tr = document.createElement("tr");
-      for (const text of [b.id, b.service, timeOf(b.drop_off), b.promised ? timeOf(b.promised) : "", b.waiter ? t("yes") : t("no")]) {
+      tr.dataset.booking = b.id;
+      tr.dataset.find = ((b.plate || "") + " " + b.id).replace(/[\s·.-]/g, "").toUpperCase();
+      const customer = [b.customer, b.model].filter(Boolean).join(" · ");
+      for (const text of [b.plate || b.id, customer, b.phone || "", b.service, timeOf(b.drop_off), b.promised ? whenOf(b.promised, b.drop_off) : "", b.waiter ? t("yes") : t("no")]) {
         const td = document.createElement("td");
         td.textContent = text;
         tr.appendChild(td);
       }
+      tr.appendChild(bookingActions(b));
       bookingsBody.appendChild(tr);
     }
+    filterBookings();
+  };
+
+  // A row's actions: a new drop-off time (PATCH) and a cancel that asks for a second click (DELETE).
+  const bookingActions = (b) => {
+    const td = document.createElement("td");
+    const time = document.createElement("input");
+    time.type = "time";
+    time.value = timeOf(b.drop_off);
+    time.className = "move-time";
+    time.setAttribute("aria-label", t("new_drop_off", { booking: b.plate || b.id }));
+    const move = document.createElement("button");
+    move.type = "button";
+    move.className = "secondary move";
+    move.textContent = t("move");
+    move.addEventListener("click", async () => {
+      if (!time.value) return;
+      move.disabled = true;
+      // Same day and offset as the booking's drop-off, only the time changes.
+      const dropOff = b.drop_off.slice(0, 11) + time.value + ":00" + b.drop_off.slice(19);
+      const changed = await api("PATCH", `/v1/workshops/${workshop}/bookings/${encodeURIComponent(b.id)}`, { drop_off: dropOff });
+      if (changed.status === 200) {
+        status.textContent = t("moved", { booking: b.plate || b.id, drop_off: timeOf(changed.data.drop_off), pickup: changed.data.promised ? whenOf(changed.data.promised, changed.data.drop_off) : "" });
+      } else {
+        status.textContent = t("not_moved", { problem: problem(changed) });
+      }
+      await showBookings();
+    });
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "secondary cancel";
+    cancel.textContent = t("cancel_booking");
+    cancel.addEventListener("click", async () => {
+      if (cancel.dataset.armed !== "yes") {
+        cancel.dataset.armed = "yes";
+        cancel.textContent = t("confirm_cancel");
+        return;
+      }
+      cancel.disabled = true;
+      const gone = await api("DELETE", `/v1/workshops/${workshop}/bookings/${encodeURIComponent(b.id)}`);
+      status.textContent = gone.status === 204 ? t("cancelled", { booking: b.plate || b.id }) : t("not_cancelled", { problem: problem(gone) });
+      await showBookings();
+    });
+    td.append(time, " ", move, " ", cancel);
+    return td;
   };
 
   const showSlots = async (keepStatus) => {
@@ -157,19 +222,21 @@ function setupBooking() {
     for (const slot of result.data.slots) {
       const li = document.createElement("li");
       const text = document.createElement("span");
-      text.textContent = t("slot", { drop_off: timeOf(slot.drop_off), pickup: timeOf(slot.promised) });
+      text.textContent = t("slot", { drop_off: timeOf(slot.drop_off), pickup: whenOf(slot.promised, slot.drop_off) });
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = t("book", { time: timeOf(slot.drop_off) });
       button.addEventListener("click", async () => {
         button.disabled = true;
         const body = { service, drop_off: slot.drop_off, waiter: waiter === "true" };
-        const customer = form.elements["customer"].value.trim();
-        if (customer) body.customer = customer;
+        for (const name of ["customer", "phone", "plate", "model"]) {
+          const value = form.elements[name].value.trim();
+          if (value) body[name] = value;
+        }
         const key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
         const made = await api("POST", `/v1/workshops/${workshop}/bookings`, body, { "Idempotency-Key": key });
         if (made.status === 201 || made.status === 200) {
-          status.textContent = t("booked", { id: made.data.id, drop_off: timeOf(made.data.drop_off), pickup: timeOf(made.data.promised) });
+          status.textContent = t("booked", { id: made.data.plate || made.data.id, drop_off: timeOf(made.data.drop_off), pickup: whenOf(made.data.promised, made.data.drop_off) });
         } else if (made.status === 409) {
           status.textContent = t("taken", { times: ((made.data && made.data.alternatives) || []).map((a) => timeOf(a.drop_off)).join(", ") });
         } else {

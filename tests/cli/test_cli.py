@@ -84,7 +84,8 @@ def _broken(tmp_path: Path, change: object) -> Path:
         (lambda d: d["bookings"][0].update(drop_off="2026-11-24T09:00:00"), "bookings[0].drop_off"),
         (lambda d: d["bookings"][-1].update(drop_off="2026-11-24T21:00:00+08:00"), "drop_off"),
         (lambda d: d["bookings"][1].update(id=d["bookings"][0]["id"]), "bookings[1].id"),
-        (lambda d: d["workshop"]["bays"][0].update(kind="hoist"), "workshop.bays[0].kind"),
+        # Declared bay kinds are checked on the whole workshop: "workshop: bays[0].kind: …"
+        (lambda d: d["workshop"]["bays"][0].update(kind="hoist"), "bays[0].kind"),
         (lambda d: d["workshop"].update(timezone="Europe"), "workshop.timezone"),
         (lambda d: d.update(date="9999-12-31"), "date"),
         (lambda d: d["options"].update(seed=2**31), "options.seed"),

@@ -120,17 +120,47 @@ def test_a_foreman_generates_a_plan_and_books_a_slot_in_the_browser(served: tupl
             page.goto(f"{server.url}/workshops/{workshop}/book")
             page.get_by_label("Service").select_option("LUBE")
             page.get_by_label("Date").fill(DATE)
+            page.get_by_label("Customer name (optional)").fill("Wang Fang")
+            page.get_by_label("Phone (optional)").fill("13800138000")
+            page.get_by_label("Plate (optional)").fill("粤A12345")
+            page.get_by_label("Make and model (optional)").fill("Hyundai Tucson")
             page.get_by_role("button", name="Show free slots").click()
             first = page.locator("#slots button").first
             first.wait_for(timeout=30_000)
             first.click()
             page.wait_for_function("document.getElementById('status').textContent.startsWith('Booked')")
             booked = re.search(r"Booked (\S+):", page.locator("#status").inner_text())
-            assert booked is not None
-            page.wait_for_selector(f"#bookings td:text-is('{booked.group(1)}')")
+            assert booked is not None and booked.group(1) == "粤A12345"
+            page.wait_for_selector("#bookings td:text-is('粤A12345')")
             page.screenshot(path=str(ARTIFACTS / "book-1366x768.png"), full_page=True)
             listed = httpx.get(f"{server.url}/v1/workshops/{workshop}/bookings", params={"date": DATE},
                                headers=server.headers).json()  # fmt: skip
-            assert booked.group(1) in {b["id"] for b in listed}
+            mine = next(b for b in listed if b["plate"] == "粤A12345")
+            assert (mine["customer"], mine["phone"], mine["model"]) == (
+                "Wang Fang",
+                "13800138000",
+                "Hyundai Tucson",
+            )
+            # The day's list: by drop-off, searchable by plate, each row moved or cancelled from the page.
+            rows = page.locator("#bookings tr")
+            drop_offs = [rows.nth(i).locator("td").nth(4).inner_text() for i in range(rows.count())]
+            assert drop_offs == sorted(drop_offs) and len(drop_offs) == len(listed)
+            page.get_by_label("Find a plate").fill("a123")
+            assert page.locator("#bookings tr:visible").count() == 1
+            row = page.locator("#bookings tr:visible")
+            with page.expect_response(lambda r: r.request.method == "PATCH") as sent:
+                row.locator("input.move-time").fill("16:00")
+                row.get_by_role("button", name="Move").click()
+            assert sent.value.status in (200, 409), sent.value.text()
+            page.wait_for_selector("#bookings td:text-is('粤A12345')")
+            row = page.locator("#bookings tr", has_text="粤A12345")
+            row.get_by_role("button", name="Cancel booking").click()
+            with page.expect_response(lambda r: r.request.method == "DELETE") as gone:
+                row.get_by_role("button", name="Really cancel?").click()
+            assert gone.value.status == 204
+            page.wait_for_function("document.getElementById('status').textContent.includes('cancelled')")
+            listed = httpx.get(f"{server.url}/v1/workshops/{workshop}/bookings", params={"date": DATE},
+                               headers=server.headers).json()  # fmt: skip
+            assert "粤A12345" not in {b["plate"] for b in listed}
         finally:
             browser.close()

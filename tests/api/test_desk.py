@@ -1,0 +1,159 @@
+"""The booking desk and the plan page in a foreman's words: plates, customers and phones where
+they are needed (and only there), the plan's quality in words, moves and cancels from the desk."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import gantt
+from api.app import create_app
+from scheduler.contract import Booking
+from scheduler.keys import KeyStore
+from scheduler.storage import Store
+from tests.builders import DATE, fixed_clock, tiny_workshop
+
+W = "/v1/workshops/tiny"
+PAGE = f"/workshops/tiny/plan/{DATE}"
+PHONE = "13800138000"
+FORM = {"content-type": "application/x-www-form-urlencoded", "origin": "http://testserver"}
+
+
+def _book(client: TestClient, hhmm: str, **extra: object) -> dict[str, object]:
+    made = client.post(
+        f"{W}/bookings", json={"service": "MAINT", "drop_off": f"{DATE}T{hhmm}:00+08:00", **extra}
+    )
+    assert made.status_code == 201, made.text
+    return made.json()  # type: ignore[no-any-return]
+
+
+def _day_workshop() -> dict[str, object]:
+    """The tiny workshop open all day: room for a waiter and a drop-off customer."""
+    ws = tiny_workshop().model_dump(mode="json")
+    ws["opening"] = {"start": "08:00", "end": "17:00"}
+    ws["technicians"][0]["shift"] = {"start": "08:00", "end": "17:00"}
+    return ws
+
+
+def _planned_day(client: TestClient) -> tuple[dict[str, object], dict[str, object]]:
+    assert client.put(W, json=_day_workshop()).status_code == 200
+    person = {"customer": "Wang Fang", "phone": PHONE, "plate": "粤A12345", "model": "Hyundai Tucson"}
+    first = _book(client, "08:00", waiter=True, **person)
+    second = _book(client, "08:00")
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 2}).status_code == 200
+    return first, second
+
+
+def test_a_booking_keeps_its_plate_phone_and_model_and_they_can_change(client: TestClient) -> None:
+    assert client.put(W, json=tiny_workshop().model_dump(mode="json")).status_code == 200
+    made = _book(client, "08:00", customer="Wang Fang", phone=PHONE, plate="粤A12345", model="Hyundai Tucson")
+    assert (made["customer"], made["phone"], made["plate"], made["model"]) == (
+        "Wang Fang", PHONE, "粤A12345", "Hyundai Tucson"
+    )  # fmt: skip
+    changed = client.patch(f"{W}/bookings/{made['id']}", json={"plate": "粤B54321"})
+    assert changed.status_code == 200 and changed.json()["plate"] == "粤B54321"
+    assert changed.json()["phone"] == PHONE  # what was not sent stays
+    too_long = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00",
+                                                  "plate": "X" * 21})  # fmt: skip
+    assert too_long.status_code == 422 and "plate" in too_long.text
+    # Older clients without the new fields are served as before.
+    assert (
+        Booking.model_validate({"id": "B", "service": "S", "drop_off": f"{DATE}T08:00:00+08:00"}).plate
+        is None
+    )
+
+
+def test_the_plan_page_shows_plates_on_bars_and_people_in_the_details(client: TestClient) -> None:
+    _, second = _planned_day(client)
+    page = client.get(PAGE).text
+    bars = re.findall(r'<g class="bar"[^>]*aria-label="([^"]*)"', page)
+    labels = re.findall(r'<text x="3" y="17"[^>]*>([^<]*)</text>', page)
+    assert any(label.startswith("粤A12345 · ") for label in labels), labels
+    assert any(label.startswith(f"{str(second['id'])[-6:]} · ") for label in labels), labels  # the id
+    mine = next(b for b in bars if "粤A12345" in b)
+    for part in ("Hyundai Tucson", "Wang Fang", "MAINT", "promised ", PHONE, "waiter"):
+        assert part in mine, (part, mine)
+    theirs = next(b for b in bars if str(second["id"]) in b)
+    assert "promised" in theirs and "waiter" not in theirs
+
+
+def test_the_plan_header_says_placed_late_and_how_close_in_words(client: TestClient) -> None:
+    _planned_day(client)
+    page = client.get(PAGE).text
+    quality = re.search(r'<p class="quality" id="quality"><strong>([^<]*)</strong>', page)
+    assert quality is not None
+    assert re.match(r"(all 2 placed|placed \d of 2)", quality.group(1)), quality.group(1)
+    assert "late" in quality.group(1)
+    assert "objective" not in page  # the objective stays in the JSON
+    assert "objective" in client.get(f"{W}/plans/{DATE}").json()
+    chinese = client.get(PAGE, headers={"Accept-Language": "zh-CN"}).text
+    assert "objective" not in chinese and ("全部排入" in chinese or "已排入" in chinese)
+
+
+def test_the_desk_takes_the_vehicle_and_can_search_move_and_cancel(client: TestClient) -> None:
+    assert client.put(W, json=tiny_workshop().model_dump(mode="json")).status_code == 200
+    page = client.get("/workshops/tiny/book").text
+    for field in ('id="customer"', 'id="phone" name="phone" type="tel"', 'id="plate"', 'id="model"',
+                  'id="find-plate" type="search"'):  # fmt: skip
+        assert field in page, field
+    for key in ("cancel_booking", "confirm_cancel", "move", "moved", "cancelled"):
+        assert f'"{key}":' in page, key  # the desk script's texts
+    script = client.get("/static/app.js").text
+    assert '"DELETE"' in script and '"PATCH"' in script and "find-plate" in script
+    # The calls the page's buttons make.
+    made = _book(client, "09:00", plate="粤A12345")
+    moved = client.patch(f"{W}/bookings/{made['id']}", json={"drop_off": f"{DATE}T08:00:00+08:00"})
+    assert moved.status_code == 200 and moved.json()["drop_off"].startswith(f"{DATE}T08:00")
+    assert client.delete(f"{W}/bookings/{made['id']}").status_code == 204
+    assert client.get(f"{W}/bookings", params={"date": DATE}).json() == []
+
+
+def test_personal_data_are_never_logged(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        _planned_day(client)
+        client.get(PAGE)
+    logged = "\n".join(r.getMessage() + str(r.__dict__) for r in caplog.records)
+    for secret in (PHONE, "Wang Fang", "粤A12345"):
+        assert secret not in logged
+
+
+def test_a_manager_sees_no_phone_a_foreman_does(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'roles.db'}"
+    client = TestClient(create_app(url, auth=True, clock=fixed_clock()))
+    keys = KeyStore(Store(url))
+    tokens = {role: keys.create(role, ["tiny"])[0] for role in ("booking", "foreman", "manager", "admin")}
+    client.headers["X-API-Key"] = tokens["admin"]
+    _planned_day(client)
+    del client.headers["X-API-Key"]
+
+    def page_as(role: str) -> str:
+        client.cookies.clear()
+        signed = client.post(
+            "/login", content=f"key={tokens[role]}&next=/", headers=FORM, follow_redirects=False
+        )
+        assert signed.status_code == 303
+        return client.get(PAGE).text
+
+    foreman, manager = page_as("foreman"), page_as("manager")
+    assert PHONE in foreman and "粤A12345" in foreman
+    assert PHONE not in manager and "粤A12345" in manager and "Wang Fang" in manager
+
+
+def test_bar_text_falls_back_to_the_booking_id_and_dates_a_promise_on_another_day() -> None:
+    from tests.builders import assignment, at
+
+    ws = tiny_workshop()
+    a = assignment("BK-0042", 0, "G1", "t", "08:00", "09:00")
+    label, details = gantt.bar_text(a, None, "MAINT", ws)
+    assert label.startswith("K-0042 · ") and "promised" not in details and "BK-0042" in details
+    import datetime as dt
+
+    later = Booking(id="BK-0042", service="MAINT", drop_off=at("08:00"),
+                    promised=at("16:00", dt.date(2026, 11, 25)), phone=PHONE)  # fmt: skip
+    _, details = gantt.bar_text(a, later, "MAINT", ws)
+    assert "promised Wed 25 Nov 16:00" in details and PHONE not in details
+    assert PHONE in gantt.bar_text(a, later, "MAINT", ws, show_phone=True)[1]
