@@ -336,14 +336,17 @@ def _keys(db: str) -> KeyStore:
 
 @keys_app.command("create")
 def keys_create(
-    role: Annotated[str, typer.Option(help="booking, foreman, manager or admin")],
+    role: Annotated[str, typer.Option(help="booking, foreman, manager, technician or admin")],
     workshop: Annotated[list[str], typer.Option(help="workshop id the key may act on; repeat; '*' for all")],
     label: Annotated[str | None, typer.Option(help="who or what the key is for")] = None,
+    technician: Annotated[
+        str | None, typer.Option(help="with --role technician: the technician id the key clocks as")
+    ] = None,
     db: DbOption = "sqlite:///bayplan.db",
 ) -> None:
     """Create a key and print it once (only its hash is stored)."""
     try:
-        key, info = _keys(db).create(role, workshop, label)
+        key, info = _keys(db).create(role, workshop, label, technician)
     except InputError as exc:
         raise _fail(f"--{exc.field.rstrip('s')}: {exc.reason}") from None
     typer.echo(key)

@@ -205,3 +205,17 @@ def test_readme_says_keys_and_serve_share_one_database() -> None:
     commands = (cli.serve, cli.keys_create, cli.keys_list, cli.keys_revoke)
     defaults = {inspect.signature(f).parameters["db"].default for f in commands}
     assert defaults == {"sqlite:///bayplan.db"}  # one default for both
+
+
+def test_keys_create_makes_a_technician_key_bound_to_one_technician(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'keys.db'}"
+    args = ["keys", "create", "--role", "technician", "--workshop", "w", "--db", db]
+    made = bayplan(*args, "--technician", "t1")
+    assert made.returncode == 0, made.stderr
+    from scheduler.keys import KeyStore
+    from scheduler.storage import Store
+
+    info = KeyStore(Store(db)).verify(made.stdout.strip())
+    assert info is not None and info.technician == "t1"
+    missing = bayplan(*args)  # a technician key must name its technician
+    assert missing.returncode == 2 and "technician" in missing.stderr
