@@ -85,6 +85,55 @@ def fit_command(
     _print_fit(fit, len(records.skipped))
 
 
+@history_app.command("export")
+def export_command(
+    workshop: Annotated[str, typer.Option("--workshop", help="the workshop's id")],
+    db: Annotated[str, typer.Option("--db", help="database URL")] = "sqlite:///bayplan.db",
+    from_: Annotated[str | None, typer.Option("--from", help="first booking day YYYY-MM-DD")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="last booking day YYYY-MM-DD")] = None,
+    out: Annotated[Path | None, typer.Option(help="write the CSV here (default: standard output)")] = None,
+) -> None:
+    """bayplan's own bookings and clock events as a history CSV (one row per booking), for
+    `history fit`, `simulate --history` and `backtest`."""
+    import datetime as dt
+    import sys
+
+    from scheduler.errors import InputError
+    from simulation.history import write_history
+
+    def day(text: str | None, flag: str) -> dt.date | None:
+        if text is None:
+            return None
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise _fail(f"{flag}: expected YYYY-MM-DD, got {text!r}") from None
+
+    first, last = day(from_, "--from"), day(to, "--to")
+    if first is not None and last is not None and last < first:
+        raise _fail("--to: ends before --from")
+    plain = db.removeprefix("sqlite:///")
+    if db.startswith("sqlite:///") and plain != ":memory:" and not Path(plain).is_file():
+        raise _fail(f"--db: no database file {db.removeprefix('sqlite:///')!r}")
+    from scheduler.storage import Store
+    from simulation.history_export import export_orders
+
+    try:
+        orders = export_orders(Store(db), workshop, first, last)
+    except InputError as exc:
+        raise _fail(f"--workshop: {exc.reason}" if exc.field == "workshop" else str(exc)) from None
+    comment = f"bayplan history export --workshop {workshop}: {len(orders)} bookings"
+    if out is None:
+        write_history(orders, sys.stdout, comment=comment)
+        return
+    try:
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            n = write_history(orders, handle, comment=comment)
+    except OSError as exc:
+        raise _fail(f"--out: cannot write {out}: {exc.strerror}") from None
+    typer.echo(f"wrote {n} orders to {out}", err=True)
+
+
 def _print_fit(fit: Fit, skipped: int) -> None:
     from rich.console import Console
     from rich.table import Table

@@ -149,3 +149,15 @@ def mark_at_risk(row: BookingRow, reason: str) -> None:
     booking = booking_of(row)
     row.body = booking.model_copy(update={"at_risk": True, "at_risk_reason": reason}).model_dump_json()
     row.witness = []
+
+
+def between(session: Session, workshop_id: str, first: dt.date | None, last: dt.date | None) -> list[Booking]:
+    """The workshop's bookings dated `first`..`last` (both included; None: open), by date and then
+    in the order they were made. Read only."""
+    statement = select(BookingRow).where(BookingRow.workshop_id == workshop_id)
+    if first is not None:
+        statement = statement.where(BookingRow.date >= first)
+    if last is not None:
+        statement = statement.where(BookingRow.date <= last)
+    rows = session.scalars(statement.order_by(BookingRow.date, BookingRow.created_at)).all()
+    return [booking_of(r) for r in rows]

@@ -95,3 +95,19 @@ def set_risks(
         elif row is not None:
             session.delete(row)
     return since
+
+
+def between(
+    session: Session, workshop_id: str, first: dt.date | None, last: dt.date | None
+) -> list[ClockEventRow]:
+    """The workshop's events dated `first`..`last` (both included; None: open), by date and then in
+    the order they were recorded. Read only."""
+    statement = select(ClockEventRow).where(ClockEventRow.workshop_id == workshop_id)
+    if first is not None:
+        statement = statement.where(ClockEventRow.date >= first)
+    if last is not None:
+        statement = statement.where(ClockEventRow.date <= last)
+    rows = session.scalars(statement.order_by(ClockEventRow.date, ClockEventRow.id)).all()
+    for r in rows:
+        r.at, r.recorded_at = _aware(r.at), _aware(r.recorded_at)
+    return list(rows)
