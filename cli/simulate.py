@@ -127,11 +127,68 @@ def simulate(
     fit: Annotated[
         Path | None, typer.Option(help="with --demand fitted: a fit written by `bayplan history fit --out`")
     ] = None,
+    from_status: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-status",
+            help="start from a live day: a JSON file of GET /v1/workshops/{id}/days/{date}/status "
+            "(its open vehicles enter with their remaining work; --days counts from the status day)",
+        ),
+    ] = None,
 ) -> None:
     """Simulate staffing rules against historical demand: mean and 95 % CI of each metric.
 
     With --history the demand comes from the shop's own records (--demand replay, bootstrap or
     fitted) over the recorded days (or --from/--to) instead of the scenario's monthly tables."""
+    from scheduler.errors import InputError
+
+    if from_status is not None:
+        if history is not None or demand is not None or fit is not None or month or season or cluster:
+            raise _fail(
+                "--from-status: goes without --history, --demand, --fit, --month, --season, --cluster"
+            )
+        try:
+            result = _run_from_status(
+                scenario,
+                rules or ["current"],
+                from_status,
+                days,
+                replications,
+                seed,
+                workers,
+                policy.value,
+                growth,
+            )
+        except InputError as exc:
+            raise _fail(_status_said(exc)) from None
+    else:
+        result = _simulate_result(
+            scenario, rules, days, replications, seed, workers, cluster, policy, month, season, growth,
+            history, demand, from_, to, mapping, skip_bad, fit,
+        )  # fmt: skip
+    _show(result, report, json)
+
+
+def _simulate_result(
+    scenario: str,
+    rules: list[str] | None,
+    days: int,
+    replications: int,
+    seed: int,
+    workers: int,
+    cluster: str | None,
+    policy: PolicyName,
+    month: str | None,
+    season: Season | None,
+    growth: float,
+    history: Path | None,
+    demand: DemandMode | None,
+    from_: str | None,
+    to: str | None,
+    mapping: Path | None,
+    skip_bad: bool,
+    fit: Path | None,
+) -> ExperimentResult:
     from scheduler.errors import InputError
 
     try:
@@ -156,6 +213,51 @@ def simulate(
         )
     except InputError as exc:
         raise _fail(_flagged(exc)) from None
+    return result
+
+
+def _status_said(exc: InputError) -> str:
+    """A status file's error names its field in the file (or the option)."""
+    if exc.source is not None:
+        return f"--from-status: {exc.source}: {exc.field}: {exc.reason}"
+    if exc.field == "from_status":
+        return f"--from-status: {exc.reason}"
+    return _flagged(exc)
+
+
+def _run_from_status(
+    scenario_name: str,
+    rule_names: list[str],
+    status: Path,
+    days: int,
+    replications: int,
+    seed: int,
+    workers: int,
+    policy: str,
+    growth: float,
+) -> ExperimentResult:
+    from scheduler.errors import InputError
+    from scheduler.scenarios import load_scenario
+    from simulation.from_status import load_status, run_from_status
+    from simulation.inputs import check_inputs
+
+    if not 1 <= replications <= 10_000:
+        raise InputError("--replications", "must be 1..10000")
+    if not 1 <= workers <= 256:
+        raise InputError("--workers", "must be 1..256")
+    if seed < 0:
+        raise InputError("--seed", "must not be negative")
+    loaded = load_scenario(scenario_name)
+    rule_sets, _ = check_inputs(loaded, rule_names, days, None, None, growth, files=True)
+    state = load_status(status, loaded)
+    result, _outcomes = run_from_status(
+        loaded, rule_sets, state, days=days, replications=replications, seed=seed, policy=policy,
+        growth=growth, workers=workers,
+    )  # fmt: skip
+    return result
+
+
+def _show(result: ExperimentResult, report: Path | None, json: bool) -> None:
     if report is not None:
         from cli.i18n import current
         from simulation.report import render_html
