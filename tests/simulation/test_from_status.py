@@ -109,3 +109,24 @@ def test_simulate_from_status_on_the_command_line(tmp_path: Path) -> None:
     assert "--from-status" in run.output and "as_of" in run.output
     run = runner.invoke(app, ["simulate", "small-dealer", "--from-status", str(tmp_path / "none.json")])
     assert run.exit_code == 2 and "--from-status" in run.output
+
+
+def test_two_technicians_off_sick_compared_from_the_status(tmp_path: Path) -> None:
+    """ "What happens over the next days if two technicians are off sick": a rules file with two fewer."""
+    current = (load_scenario("small-dealer").path / "rules" / "current.toml").read_text(encoding="utf-8")
+    sick = current.replace('name = "current"', 'name = "two-sick"').replace(
+        "grade = 3\ncount = 2", "grade = 3\ncount = 0"
+    )
+    assert sick != current
+    rules = tmp_path / "two-sick.toml"
+    rules.write_text(sick, encoding="utf-8")
+    path = tmp_path / "status.json"
+    path.write_text(json.dumps(status()), encoding="utf-8")
+    run = runner.invoke(app, ["simulate", "small-dealer", "--from-status", str(path), "--rules", "current",
+                              "--rules", str(rules), "--days", "3", "--replications", "3", "--workers", "1",
+                              "--json"])  # fmt: skip
+    assert run.exit_code == 0, run.output
+    sets = json.loads(run.stdout)["rule_sets"]
+    assert [s["name"] for s in sets] == ["current", "two-sick"]
+    assert sets[1]["technicians"] == sets[0]["technicians"] - 2
+    assert "on_time" in sets[1]["versus_first"]
