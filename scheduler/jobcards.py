@@ -55,7 +55,7 @@ def _runs(text: str, bold: bool = False) -> list[tuple[str, str]]:
 
 
 def _width(text: str, size: float, bold: bool = False) -> float:
-    return sum(pdfmetrics.stringWidth(piece, font, size) for font, piece in _runs(text, bold))
+    return float(sum(pdfmetrics.stringWidth(piece, font, size) for font, piece in _runs(text, bold)))
 
 
 def _fit(text: str, size: float, width: float, bold: bool = False) -> str:
