@@ -246,13 +246,13 @@ def day_sheet(
     page = _Page(canvas, A4)
     _header(page, title, workshop, date, t)
     usable = page.width - 2 * MARGIN
-    xs = [MARGIN + usable * f for f in (0, 0.13, 0.25, 0.40, 0.55, 0.72, 0.80, 0.88, 0.95)]
-    heads = [t.gettext("Planned"), t.gettext("Plate"), t.gettext("Customer"), t.gettext("Model"),
-             t.gettext("Operation"), t.gettext("Std. min"), t.gettext("Bay"), t.gettext("Promised pickup"),
-             t.gettext("Waiter")]  # fmt: skip
+    xs = [MARGIN + usable * f for f in (0, 0.115, 0.245, 0.35, 0.47, 0.585, 0.735, 0.805, 0.865, 0.935)]
+    heads = [t.gettext("Planned"), t.gettext("Booking"), t.gettext("Plate"), t.gettext("Customer"),
+             t.gettext("Model"), t.gettext("Operation"), t.gettext("Std. min"), t.gettext("Bay"),
+             t.gettext("Promised"), t.gettext("Waiter")]  # fmt: skip
 
     def head() -> None:
-        page.columns(heads, xs, size=8, bold=True)
+        page.columns(heads, xs, size=7, bold=True)
         page.down(2 * mm)
         page.rule()
         page.down(LINE - 1 * mm)
@@ -273,7 +273,8 @@ def day_sheet(
         page.columns(
             [
                 _span(a, workshop, t),
-                (b.plate if b else None) or a.booking,
+                a.booking,
+                (b.plate if b else None) or "–",
                 (b.customer if b else None) or "–",
                 (b.model if b else None) or "–",
                 op.name if op else "–",

@@ -95,3 +95,12 @@ def test_the_first_job_card_renders_to_png(tmp_path: Path) -> None:
                     str(target)], check=True, timeout=60)  # fmt: skip
     png = target.with_suffix(".png")
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_long_day_sheet_runs_onto_more_pages_with_the_heading_repeated() -> None:
+    workshop, bookings, made = tiny_day()
+    many = [assignment("BK-1", 0, "G1", "t", "08:00", "08:01")] * 60
+    sheet = day_sheet(workshop, DAY, made.model_copy(update={"assignments": many}), bookings, "t", lang="en")
+    pages = text_of(sheet)
+    assert len(pages) >= 2
+    assert all("Std. min" in page for page in pages[:2]) and "Notes" in pages[-1]
