@@ -18,12 +18,13 @@ from fastapi.templating import Jinja2Templates
 from api import gantt, i18n
 from api.deps import ClockDep, RunnerDep, ServiceDep, services
 from api.login import COOKIE, language_switch
+from scheduler import jobcards
 from scheduler.clocking import DayStatus, OperationStatus
 from scheduler.contract import Plan, Workshop
 from scheduler.i18n import N_, normalise
 from scheduler.keys import KeyInfo, Role
 from scheduler.kpis import plan_quality_words
-from scheduler.service import NotFound
+from scheduler.service import NotFound, PlanningService
 from scheduler.shopfloor import ShopFloor
 
 HERE = Path(__file__).parent
@@ -140,6 +141,49 @@ def plan_page(
                 bookings=bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
                 at_risk=at_risk(workshop, status), now=now.astimezone(workshop.tz).isoformat(),
                 stream_url=stream_url(request, workshop_id, date))  # fmt: skip
+
+
+def _stored_plan(service: PlanningService, workshop_id: str, date: dt.date) -> Plan | None:
+    try:
+        return service.stored_plan(workshop_id, date)
+    except NotFound:
+        return None
+
+
+def _pdf(content: bytes, filename: str) -> Response:
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})  # fmt: skip
+
+
+@router.get("/workshops/{workshop_id}/plan/{date}/cards.pdf")
+def job_cards_pdf(request: Request, workshop_id: str, date: dt.date, service: ServiceDep) -> Response:
+    """The day's job cards (A5, one per booking) in the page's language, from the stored plan
+    (without one: the cards with their operations unplanned)."""
+    who = viewer(request, Role.foreman, Role.manager, workshop=workshop_id)
+    if isinstance(who, Response):
+        return who
+    workshop = service.workshop(workshop_id)
+    bookings = service.bookings(workshop_id, date)
+    plan = _stored_plan(service, workshop_id, date)
+    content = jobcards.job_cards(workshop, date, plan, bookings, lang=i18n.choose(request))
+    return _pdf(content, f"{workshop_id}-{date}-cards.pdf")
+
+
+@router.get("/workshops/{workshop_id}/plan/{date}/technicians/{technician}.pdf")
+def day_sheet_pdf(
+    request: Request, workshop_id: str, date: dt.date, technician: str, service: ServiceDep
+) -> Response:
+    """A technician's day sheet (A4) in the page's language: his planned operations in order."""
+    who = viewer(request, Role.foreman, Role.manager, workshop=workshop_id)
+    if isinstance(who, Response):
+        return who
+    workshop = service.workshop(workshop_id)
+    if technician not in {t.id for t in workshop.technicians}:
+        raise NotFound(f"technician {technician!r} not in workshop {workshop_id!r}")
+    bookings = service.bookings(workshop_id, date)
+    plan = _stored_plan(service, workshop_id, date)
+    content = jobcards.day_sheet(workshop, date, plan, bookings, technician, lang=i18n.choose(request))
+    return _pdf(content, f"{workshop_id}-{date}-{technician}.pdf")
 
 
 def stream_url(request: Request, workshop_id: str, date: dt.date) -> str | None:

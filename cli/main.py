@@ -17,6 +17,7 @@ from rich.console import Console, RenderableType
 from cli.data import register as register_data
 from cli.i18n import ENVIRONMENT as LANG_ENVIRONMENT
 from cli.i18n import _, set_language
+from cli.printing import register as register_printing
 from scheduler.clock import clock_from
 from scheduler.contract import FIRST_DATE, LAST_DATE, Plan, PlanRequest
 from scheduler.errors import InputError, from_validation_error
@@ -398,6 +399,7 @@ def _register_simulation() -> None:
 
 _register_simulation()
 register_data(app)  # workshop export|push, request, backup: cli/data.py
+register_printing(app)  # print: job cards and day sheets as PDF, cli/printing.py
 
 
 def main() -> None:

@@ -1,0 +1,78 @@
+"""`bayplan print`: a scenario day's job cards (A5, one per booking) or a technician's day sheet
+(A4) as PDF, planned with the greedy planner from the scenario's generated bookings (as
+`bayplan plan --planner greedy`), in the command's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.i18n import _, current
+from scheduler.contract import FIRST_DATE, LAST_DATE
+from scheduler.errors import InputError
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"bayplan: error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def _date(value: str) -> dt.date:
+    try:
+        date = dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError("--date", f"expected YYYY-MM-DD, got {value!r}") from None
+    if not FIRST_DATE <= date <= LAST_DATE:
+        raise InputError("--date", f"must be between {FIRST_DATE} and {LAST_DATE}, got {date}")
+    return date
+
+
+def print_cards(
+    scenario: Annotated[str, typer.Argument(help="bundled scenario name or scenario directory")],
+    date: Annotated[str, typer.Option("--date", help="the day, YYYY-MM-DD")],
+    out: Annotated[Path, typer.Option("--out", help="the PDF file to write")],
+    technician: Annotated[
+        str | None, typer.Option("--technician", help="his A4 day sheet instead of the A5 job cards")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="seed of the scenario's bookings generator")] = 0,
+    scale: Annotated[float, typer.Option(help="demand factor for generated bookings (1.3 = peak)")] = 1.0,
+) -> None:
+    """Print a day's job cards, or one technician's day sheet, to a PDF file."""
+    from scheduler.demand import day_request
+    from scheduler.jobcards import day_sheet, job_cards
+    from scheduler.planning import make_plan
+    from scheduler.scenarios import load_scenario
+
+    try:
+        loaded = load_scenario(scenario)
+        day = _date(date)
+        if not 0 < scale <= 10:  # as `bayplan plan` (MAX_SCALE); also refuses nan
+            raise InputError("--scale", f"must be in (0, 10], got {scale:g}")
+        if seed < 0:
+            raise InputError("--seed", f"must not be negative, got {seed}")
+        workshop = loaded.workshop
+        if technician is not None and technician not in {t.id for t in workshop.technicians}:
+            known = ", ".join(t.id for t in workshop.technicians)
+            raise InputError("--technician", f"no technician {technician!r} (known: {known})")
+        request = day_request(loaded, day, seed=seed, scale=scale)
+        plan = make_plan(request, "greedy")
+    except InputError as exc:
+        raise _fail(str(exc)) from None
+    lang = current().locale
+    if technician is None:
+        content = job_cards(workshop, day, plan, request.bookings, lang=lang)
+    else:
+        content = day_sheet(workshop, day, plan, request.bookings, technician, lang=lang)
+    try:
+        out.write_bytes(content)
+    except OSError as exc:
+        raise _fail(f"cannot write {out}: {exc.strerror}") from None
+    typer.echo(_("Wrote %(path)s.", path=str(out)))
+
+
+def register(app: typer.Typer) -> None:
+    """Add `print` to the `bayplan` command."""
+    app.command("print")(print_cards)

@@ -1,0 +1,296 @@
+"""Printable job cards (A5, one per booking) and technicians' day sheets (A4), as PDF.
+
+Pure: contract objects in, PDF bytes out (reportlab's canvas). Chinese text uses reportlab's
+built-in CID font STSong-Light (no font files); a text that Helvetica can show uses Helvetica.
+Times are the workshop's local clock; `lang` chooses the translator (en, zh_CN).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reportlab.lib.pagesizes import A4, A5
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen.canvas import Canvas
+
+from scheduler.contract import Assignment, Booking, Plan, Workshop
+from scheduler.i18n import Translator
+
+LATIN = "Helvetica"
+LATIN_BOLD = "Helvetica-Bold"
+CJK = "STSong-Light"
+MARGIN = 12 * mm
+LINE = 6 * mm
+
+
+def _register_cjk() -> None:
+    if CJK not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(CJK))
+
+
+def _latin(char: str) -> bool:
+    """Whether Helvetica (WinAnsi: Latin-1, dashes, quotes, ellipsis) has the character."""
+    try:
+        char.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _runs(text: str, bold: bool = False) -> list[tuple[str, str]]:
+    """`text` cut into (font, piece) runs: Helvetica where it can, else the CID font (no bold)."""
+    runs: list[tuple[str, str]] = []
+    for char in text:
+        font = (LATIN_BOLD if bold else LATIN) if _latin(char) else CJK
+        if runs and runs[-1][0] == font:
+            runs[-1] = (font, runs[-1][1] + char)
+        else:
+            runs.append((font, char))
+    return runs
+
+
+def _width(text: str, size: float, bold: bool = False) -> float:
+    return float(sum(pdfmetrics.stringWidth(piece, font, size) for font, piece in _runs(text, bold)))
+
+
+def _fit(text: str, size: float, width: float, bold: bool = False) -> str:
+    """`text`, cut with an ellipsis to fit `width` points."""
+    if _width(text, size, bold) <= width:
+        return text
+    while text and _width(text + "…", size, bold) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+class _Page:
+    """A canvas with the few drawing moves the cards need."""
+
+    def __init__(self, canvas: Canvas, size: tuple[float, float]) -> None:
+        self.c = canvas
+        self.width, self.height = size
+        self.y = self.height - MARGIN
+
+    def text(
+        self, x: float, text: str, size: float = 10, bold: bool = False, width: float | None = None
+    ) -> None:
+        shown = _fit(text, size, width, bold) if width is not None else text
+        at = x
+        for font, piece in _runs(shown, bold):
+            self.c.setFont(font, size)
+            self.c.drawString(at, self.y, piece)
+            at += pdfmetrics.stringWidth(piece, font, size)
+
+    def down(self, by: float = LINE) -> None:
+        self.y -= by
+
+    def rule(self, x0: float | None = None, x1: float | None = None, width: float = 0.5) -> None:
+        self.c.setLineWidth(width)
+        self.c.line(MARGIN if x0 is None else x0, self.y, self.width - MARGIN if x1 is None else x1, self.y)
+
+    def notes(self, t: Translator, bottom: float = MARGIN) -> None:
+        """The heading Notes and ruled lines down to `bottom`."""
+        self.down(LINE)
+        self.text(MARGIN, t.gettext("Notes"), size=10, bold=True)
+        self.c.setStrokeGray(0.6)
+        self.down(LINE + 1 * mm)
+        while self.y > bottom:
+            self.rule(width=0.3)
+            self.down(LINE + 1 * mm)
+        self.c.setStrokeGray(0)
+
+    def columns(self, cells: Sequence[str], xs: Sequence[float], size: float = 9, bold: bool = False) -> None:
+        edges = [*xs[1:], self.width - MARGIN]
+        for cell, x, end in zip(cells, xs, edges, strict=True):
+            self.text(x, cell, size=size, bold=bold, width=end - x - 2 * mm)
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One planned (or unplanned) operation of a booking, in words."""
+
+    booking: Booking
+    name: str
+    minutes: int
+    assignment: Assignment | None
+
+
+def _lines(workshop: Workshop, plan: Plan | None, booking: Booking) -> list[_Line]:
+    service = next((s for s in workshop.services if s.code == booking.service), None)
+    placed = {a.operation: a for a in (plan.assignments if plan else []) if a.booking == booking.id}
+    if service is None:
+        return []
+    return [_Line(booking, op.name, op.minutes, placed.get(i)) for i, op in enumerate(service.operations)]
+
+
+def _hm(moment: dt.datetime | None, workshop: Workshop, t: Translator) -> str:
+    return t.time(moment.astimezone(workshop.tz)) if moment is not None else "–"
+
+
+def _span(a: Assignment | None, workshop: Workshop, t: Translator) -> str:
+    return (
+        f"{_hm(a.start, workshop, t)}–{_hm(a.end, workshop, t)}"
+        if a is not None
+        else t.gettext("not planned")
+    )
+
+
+def _names(workshop: Workshop) -> dict[str, str]:
+    return {tech.id: tech.name for tech in workshop.technicians}
+
+
+def _yes_no(value: bool, t: Translator) -> str:
+    return t.gettext("yes") if value else t.gettext("no")
+
+
+def _header(page: _Page, title: str, workshop: Workshop, date: dt.date, t: Translator) -> None:
+    page.text(MARGIN, title, size=16, bold=True)
+    page.down(LINE)
+    page.text(MARGIN, f"{workshop.name} · {t.weekday_date(date)}", size=10)
+    page.down(3 * mm)
+    page.rule(width=1)
+    page.down(LINE)
+
+
+def _card(
+    page: _Page, workshop: Workshop, date: dt.date, plan: Plan | None, booking: Booking, t: Translator
+) -> None:
+    _header(page, t.gettext("Job card %(booking)s", booking=booking.id), workshop, date, t)
+    lines = _lines(workshop, plan, booking)
+    service = next((s.name for s in workshop.services if s.code == booking.service), booking.service)
+    fields = [
+        (t.gettext("Plate"), booking.plate or "–"),
+        (t.gettext("Customer"), booking.customer or "–"),
+        (t.gettext("Model"), booking.model or booking.vehicle or "–"),
+        (t.gettext("Service"), f"{booking.service} · {service}"),
+        (t.gettext("Drop-off"), _hm(booking.drop_off, workshop, t)),
+        (t.gettext("Promised pickup"), _hm(booking.promised, workshop, t)),
+        (t.gettext("Waiter"), _yes_no(booking.waiter, t)),
+    ]
+    for label, value in fields:
+        page.text(MARGIN, label, size=10, bold=True)
+        page.text(
+            MARGIN + 35 * mm,
+            value,
+            size=11 if label == fields[0][0] else 10,
+            width=page.width - 2 * MARGIN - 35 * mm,
+        )
+        page.down()
+    page.down(2 * mm)
+    usable = page.width - 2 * MARGIN
+    xs = [MARGIN + usable * f for f in (0, 0.34, 0.46, 0.68, 0.8)]
+    page.columns([t.gettext("Operation"), t.gettext("Std. min"), t.gettext("Planned"), t.gettext("Bay"),
+                  t.gettext("Technician")], xs, bold=True)  # fmt: skip
+    page.down(2 * mm)
+    page.rule()
+    page.down(LINE - 1 * mm)
+    names = _names(workshop)
+    for line in lines:
+        a = line.assignment
+        page.columns([line.name, t.number(line.minutes), _span(a, workshop, t), a.bay if a else "–",
+                      names.get(a.technician, a.technician) if a else "–"], xs)  # fmt: skip
+        page.down()
+    page.notes(t)
+
+
+def job_cards(
+    workshop: Workshop, date: dt.date, plan: Plan | None, bookings: Sequence[Booking], lang: str | None = None
+) -> bytes:
+    """One A5 job card per booking of the day, in order of planned start (unplanned last)."""
+    _register_cjk()
+    t = Translator(lang)
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A5, pageCompression=1)
+    canvas.setTitle(t.gettext("Job cards %(date)s", date=t.date(date)))
+    starts: dict[str, dt.datetime] = {}
+    for a in plan.assignments if plan else []:
+        starts[a.booking] = min(starts.get(a.booking, a.start), a.start)
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    ordered = sorted(bookings, key=lambda b: (starts.get(b.id, far), b.id))
+    if not ordered:
+        page = _Page(canvas, A5)
+        _header(page, t.gettext("Job cards %(date)s", date=t.date(date)), workshop, date, t)
+        page.text(MARGIN, t.gettext("No bookings on this day."))
+        canvas.showPage()
+    for booking in ordered:
+        _card(_Page(canvas, A5), workshop, date, plan, booking, t)
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def day_sheet(
+    workshop: Workshop,
+    date: dt.date,
+    plan: Plan | None,
+    bookings: Sequence[Booking],
+    technician: str,
+    lang: str | None = None,
+) -> bytes:
+    """A technician's day on A4: his operations in planned order, each with the car, the customer,
+    the standard minutes, the bay and the promised pickup; then ruled space for notes."""
+    _register_cjk()
+    t = Translator(lang)
+    name = _names(workshop).get(technician, technician)
+    by_id = {b.id: b for b in bookings}
+    mine = sorted((a for a in (plan.assignments if plan else []) if a.technician == technician),
+                  key=lambda a: (a.start, a.booking, a.operation))  # fmt: skip
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    title = t.gettext("Day sheet: %(technician)s", technician=name)
+    canvas.setTitle(title)
+    page = _Page(canvas, A4)
+    _header(page, title, workshop, date, t)
+    usable = page.width - 2 * MARGIN
+    xs = [MARGIN + usable * f for f in (0, 0.115, 0.245, 0.35, 0.47, 0.585, 0.735, 0.805, 0.865, 0.935)]
+    heads = [t.gettext("Planned"), t.gettext("Booking"), t.gettext("Plate"), t.gettext("Customer"),
+             t.gettext("Model"), t.gettext("Operation"), t.gettext("Std. min"), t.gettext("Bay"),
+             t.gettext("Promised"), t.gettext("Waiter")]  # fmt: skip
+
+    def head() -> None:
+        page.columns(heads, xs, size=7, bold=True)
+        page.down(2 * mm)
+        page.rule()
+        page.down(LINE - 1 * mm)
+
+    head()
+    if not mine:
+        page.text(MARGIN, t.gettext("No operations planned for this technician."))
+        page.down()
+    services = {s.code: s for s in workshop.services}
+    for a in mine:
+        if page.y < MARGIN + LINE:
+            canvas.showPage()
+            page = _Page(canvas, A4)
+            head()
+        b = by_id.get(a.booking)
+        service = services.get(b.service) if b else None
+        op = service.operations[a.operation] if service and a.operation < len(service.operations) else None
+        page.columns(
+            [
+                _span(a, workshop, t),
+                a.booking,
+                (b.plate if b else None) or "–",
+                (b.customer if b else None) or "–",
+                (b.model if b else None) or "–",
+                op.name if op else "–",
+                t.number(op.minutes) if op else "–",
+                a.bay,
+                _hm(b.promised if b else None, workshop, t),
+                _yes_no(bool(b and b.waiter), t),
+            ],
+            xs,
+            size=8,
+        )
+        page.down()
+    if page.y < MARGIN + 4 * LINE:
+        canvas.showPage()
+        page = _Page(canvas, A4)
+    page.notes(t)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

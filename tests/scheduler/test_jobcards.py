@@ -1,0 +1,106 @@
+"""Job cards (A5) and technicians' day sheets (A4) as PDF: the plate, the customer, the promised
+pickup and the operations are on them, in English and in Chinese."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scheduler.contract import Plan, Workshop
+from scheduler.jobcards import day_sheet, job_cards
+from tests.builders import DAY, assignment, booking, plan, request, tiny_workshop
+
+pypdf = pytest.importorskip("pypdf")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def tiny_day() -> tuple[Workshop, list, Plan]:
+    workshop = tiny_workshop()
+    bookings = [
+        booking("BK-1", "MAINT", "08:00", promised=None, plate="沪A·12345", customer="Wang Wei",
+                model="Hyundai Tucson", waiter=True),
+        booking("BK-2", "MAINT", "08:30", plate="SH-B 777", customer="李娜", model="Kia K5"),
+    ]  # fmt: skip
+    bookings[0] = bookings[0].model_copy(update={"promised": bookings[0].drop_off.replace(hour=9, minute=15)})
+    req = request(bookings, workshop=workshop)
+    made = plan(req, [assignment("BK-1", 0, "G1", "t", "08:00", "09:00"),
+                      assignment("BK-2", 0, "G1", "t", "09:00", "10:00")])  # fmt: skip
+    return workshop, bookings, made
+
+
+def text_of(pdf: bytes) -> list[str]:
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    return [page.extract_text() or "" for page in reader.pages]
+
+
+def test_a_job_card_per_booking_with_plate_customer_operations_and_promise() -> None:
+    workshop, bookings, made = tiny_day()
+    pdf = job_cards(workshop, DAY, made, bookings, lang="en")
+    assert pdf.startswith(b"%PDF")
+    pages = text_of(pdf)
+    assert len(pages) == 2
+    first = pages[0]
+    assert "Job card BK-1" in first and "Wang Wei" in first and "Hyundai Tucson" in first
+    assert "Promised pickup" in first and "09:15" in first and "08:00–09:00" in first
+    assert "work" in first and "60" in first and "G1" in first and "Notes" in first
+    assert "Waiter" in first and "yes" in first
+    assert "SH-B 777" in pages[1]
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    width, height = (float(x) for x in reader.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (420, 595)  # A5 portrait
+
+
+def test_a_chinese_job_card_has_chinese_labels() -> None:
+    workshop, bookings, made = tiny_day()
+    pdf = job_cards(workshop, DAY, made, bookings, lang="zh_CN")
+    assert pdf.startswith(b"%PDF") and b"STSong-Light" in pdf
+    first = text_of(pdf)[0]
+    assert "车牌" in first and "承诺取车" in first and "09:15" in first
+
+
+def test_a_technicians_day_sheet_lists_his_operations_in_order() -> None:
+    workshop, bookings, made = tiny_day()
+    pdf = day_sheet(workshop, DAY, made, bookings, "t", lang="en")
+    assert pdf.startswith(b"%PDF")
+    pages = text_of(pdf)
+    assert len(pages) == 1
+    sheet = pages[0]
+    assert "Day sheet: T" in sheet and "Wang Wei" in sheet and "SH-B 777" in sheet
+    assert sheet.index("08:00–09:00") < sheet.index("09:00–10:00")
+    assert "09:15" in sheet and "Notes" in sheet
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    width, height = (float(x) for x in reader.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (595, 842)  # A4 portrait
+
+
+def test_no_plan_and_no_bookings_still_print() -> None:
+    workshop = tiny_workshop()
+    assert job_cards(workshop, DAY, None, [], lang="en").startswith(b"%PDF")
+    sheet = day_sheet(workshop, DAY, None, [], "t", lang="en")
+    assert "No operations planned for this technician." in text_of(sheet)[0]
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) not installed")
+def test_the_first_job_card_renders_to_png(tmp_path: Path) -> None:
+    workshop, bookings, made = tiny_day()
+    source = tmp_path / "cards.pdf"
+    source.write_bytes(job_cards(workshop, DAY, made, bookings, lang="zh_CN"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    target = ARTIFACTS / "jobcard"
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(source),
+                    str(target)], check=True, timeout=60)  # fmt: skip
+    png = target.with_suffix(".png")
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_long_day_sheet_runs_onto_more_pages_with_the_heading_repeated() -> None:
+    workshop, bookings, made = tiny_day()
+    many = [assignment("BK-1", 0, "G1", "t", "08:00", "08:01")] * 60
+    sheet = day_sheet(workshop, DAY, made.model_copy(update={"assignments": many}), bookings, "t", lang="en")
+    pages = text_of(sheet)
+    assert len(pages) >= 2
+    assert all("Std. min" in page for page in pages[:2]) and "Notes" in pages[-1]
