@@ -17,9 +17,10 @@ from rich.console import Console, RenderableType
 from cli.data import register as register_data
 from cli.i18n import ENVIRONMENT as LANG_ENVIRONMENT
 from cli.i18n import _, set_language
+from cli.options import parse_date
 from cli.printing import register as register_printing
 from scheduler.clock import clock_from
-from scheduler.contract import FIRST_DATE, LAST_DATE, Plan, PlanRequest
+from scheduler.contract import Plan, PlanRequest
 from scheduler.errors import InputError, from_validation_error
 
 if TYPE_CHECKING:
@@ -97,16 +98,6 @@ def _read_input(path: Path, model: type[M]) -> M:
         raise from_validation_error(exc, source=str(path)) from None
 
 
-def _parse_date(value: str) -> dt.date:
-    try:
-        date = dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError("--date", f"expected YYYY-MM-DD, got {value!r}") from None
-    if not FIRST_DATE <= date <= LAST_DATE:
-        raise InputError("--date", f"must be between {FIRST_DATE} and {LAST_DATE}, got {date}")
-    return date
-
-
 def _parse_now(value: str | None) -> dt.datetime | None:
     """`--now`: an aware ISO 8601 instant standing in for the machine's clock."""
     if value is None:
@@ -173,7 +164,7 @@ def plan(
                 today = clock_from(_parse_now(now)).now().astimezone(loaded.workshop.tz).date()
                 plan_date = today + dt.timedelta(days=1)
             else:
-                plan_date = _parse_date(date)
+                plan_date = parse_date(date)
             if not 0 < scale <= MAX_SCALE:  # also refuses nan
                 raise InputError("--scale", f"must be in (0, {MAX_SCALE:g}], got {scale:g}")
             if seed < 0:

@@ -4,30 +4,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from cli.i18n import _, current
-from scheduler.contract import FIRST_DATE, LAST_DATE
+from cli.options import parse_date
 from scheduler.errors import InputError
 
 
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"bayplan: error: {message}", err=True)
     return typer.Exit(code=2)
-
-
-def _date(value: str) -> dt.date:
-    try:
-        date = dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError("--date", f"expected YYYY-MM-DD, got {value!r}") from None
-    if not FIRST_DATE <= date <= LAST_DATE:
-        raise InputError("--date", f"must be between {FIRST_DATE} and {LAST_DATE}, got {date}")
-    return date
 
 
 def print_cards(
@@ -48,7 +37,7 @@ def print_cards(
 
     try:
         loaded = load_scenario(scenario)
-        day = _date(date)
+        day = parse_date(date)
         if not 0 < scale <= 10:  # as `bayplan plan` (MAX_SCALE); also refuses nan
             raise InputError("--scale", f"must be in (0, 10], got {scale:g}")
         if seed < 0:

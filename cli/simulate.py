@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli.options import check_run_options
 from simulation.units import format_value
 
 if TYPE_CHECKING:
@@ -236,17 +237,11 @@ def _run_from_status(
     policy: str,
     growth: float,
 ) -> ExperimentResult:
-    from scheduler.errors import InputError
     from scheduler.scenarios import load_scenario
     from simulation.from_status import load_status, run_from_status
     from simulation.inputs import check_inputs
 
-    if not 1 <= replications <= 10_000:
-        raise InputError("--replications", "must be 1..10000")
-    if not 1 <= workers <= 256:
-        raise InputError("--workers", "must be 1..256")
-    if seed < 0:
-        raise InputError("--seed", "must not be negative")
+    check_run_options(replications, workers, seed)
     loaded = load_scenario(scenario_name)
     rule_sets, _ = check_inputs(loaded, rule_names, days, None, None, growth, files=True)
     state = load_status(status, loaded)
@@ -296,12 +291,7 @@ def _run(
     from simulation.design import run_experiment
     from simulation.inputs import check_inputs
 
-    if not 1 <= replications <= 10_000:
-        raise InputError("--replications", "must be 1..10000")
-    if not 1 <= workers <= 256:
-        raise InputError("--workers", "must be 1..256")
-    if seed < 0:
-        raise InputError("--seed", "must not be negative")
+    check_run_options(replications, workers, seed)
     if cluster is not None and not cluster.startswith(("tcp://", "tls://", "inproc://")):
         raise InputError("--cluster", f"expected tcp://HOST:PORT, got {cluster!r}")
     loaded = load_scenario(scenario_name)

@@ -1,0 +1,29 @@
+"""Parsing of options shared by several commands (one place for each rule)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from scheduler.contract import FIRST_DATE, LAST_DATE
+from scheduler.errors import InputError
+
+
+def parse_date(value: str) -> dt.date:
+    """`--date`: YYYY-MM-DD within the dates the contract accepts."""
+    try:
+        date = dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError("--date", f"expected YYYY-MM-DD, got {value!r}") from None
+    if not FIRST_DATE <= date <= LAST_DATE:
+        raise InputError("--date", f"must be between {FIRST_DATE} and {LAST_DATE}, got {date}")
+    return date
+
+
+def check_run_options(replications: int, workers: int, seed: int) -> None:
+    """The simulation commands' `--replications`, `--workers` and `--seed`."""
+    if not 1 <= replications <= 10_000:
+        raise InputError("--replications", "must be 1..10000")
+    if not 1 <= workers <= 256:
+        raise InputError("--workers", "must be 1..256")
+    if seed < 0:
+        raise InputError("--seed", "must not be negative")
