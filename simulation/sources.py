@@ -140,7 +140,32 @@ class Catalogue:
         return out
 
 
-class ReplaySource:
+class _OrderSource:
+    """A day's vehicles from its orders (`orders`, given by each source) through the catalogue."""
+
+    catalogue: Catalogue
+
+    def orders(self, seed: int, replication: int, day: int, date: dt.date) -> list[Order]:
+        raise NotImplementedError
+
+    def day(
+        self,
+        seed: int,
+        replication: int,
+        day: int,
+        date: dt.date,
+        cv: float,
+        cap: int | None,
+        no_shows: bool = False,
+    ) -> list[Vehicle]:
+        """The vehicles of `date` (the booking cap does not apply: orders are what they are)."""
+        rng = np.random.default_rng([seed, replication, day])
+        return self.catalogue.vehicles(
+            self.orders(seed, replication, day, date), date, day, rng, cv, no_shows
+        )
+
+
+class ReplaySource(_OrderSource):
     """Trace-driven: each simulated date gets the orders recorded on it."""
 
     def __init__(self, scenario: Scenario, history: History, first: dt.date | None, last: dt.date | None):
@@ -153,22 +178,6 @@ class ReplaySource:
 
     def orders(self, seed: int, replication: int, day: int, date: dt.date) -> list[Order]:
         return self.days.get(date, [])
-
-    def day(
-        self,
-        seed: int,
-        replication: int,
-        day: int,
-        date: dt.date,
-        cv: float,
-        cap: int | None,
-        no_shows: bool = False,
-    ) -> list[Vehicle]:
-        """The vehicles of `date` (the booking cap does not apply: the record is what it was)."""
-        rng = np.random.default_rng([seed, replication, day])
-        return self.catalogue.vehicles(
-            self.orders(seed, replication, day, date), date, day, rng, cv, no_shows
-        )
 
 
 class BootstrapSource(ReplaySource):
@@ -217,7 +226,7 @@ def _moved(o: Order, shift: dt.timedelta) -> Order:
     )
 
 
-class FittedSource:
+class FittedSource(_OrderSource):
     """Orders drawn from a fit."""
 
     def __init__(self, scenario: Scenario, fit: Fit, growth: float = 1.0, level: float | None = None):
@@ -249,21 +258,6 @@ class FittedSource:
     def orders(self, seed: int, replication: int, day: int, date: dt.date) -> list[Order]:
         rng = np.random.default_rng([seed, replication, day, 2])
         return sample_orders(self, date, rng, f"S{replication}-{day}-")
-
-    def day(
-        self,
-        seed: int,
-        replication: int,
-        day: int,
-        date: dt.date,
-        cv: float,
-        cap: int | None,
-        no_shows: bool = False,
-    ) -> list[Vehicle]:
-        rng = np.random.default_rng([seed, replication, day])
-        return self.catalogue.vehicles(
-            self.orders(seed, replication, day, date), date, day, rng, cv, no_shows
-        )
 
 
 def sample_orders(
