@@ -258,6 +258,8 @@ class BookingStatus(BaseModel):
     at_risk: bool
     at_risk_since: AwareDatetime | None
     operations: list[OperationStatus]
+    on_time_probability: float | None = None
+    """P(ready by the promised pickup): a Monte Carlo of the rest of the day (None: no promise)."""
 
 
 class TechnicianStatus(BaseModel):

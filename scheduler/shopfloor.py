@@ -38,6 +38,7 @@ from scheduler.contract import (
 from scheduler.errors import InputError
 from scheduler.integrity import checked_plan, finish, plannable
 from scheduler.planning import to_plan
+from scheduler.promise_odds import on_time_probabilities
 from scheduler.pubsub import Hub
 from scheduler.replan import replan
 from scheduler.service import (
@@ -382,7 +383,13 @@ class ShopFloor:
         now: dt.datetime,
         persist: bool,
     ) -> DayStatus:
-        statuses = [booking_status(workshop, b, plan, state, now, None) for b in day]
+        odds = on_time_probabilities(workshop, date, day, plan, state, now)
+        statuses = [
+            booking_status(workshop, b, plan, state, now, None).model_copy(
+                update={"on_time_probability": odds[b.id]}
+            )
+            for b in day
+        ]
         if persist:
             with self.service.store.transaction() as session:
                 before = events_db.risks(session, workshop.id, [s.booking for s in statuses])

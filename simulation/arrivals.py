@@ -18,6 +18,7 @@ import numpy as np
 
 from scheduler.contract import hhmm_minutes
 from scheduler.demand import expected_daily_volume
+from scheduler.durations import work_factors
 from scheduler.errors import InputError
 from scheduler.scenarios import MONTHS, Scenario
 from simulation.model import DAY, Vehicle
@@ -132,8 +133,7 @@ class HistoryDemand:
         waiter_draw = rng.random(n)
         carried = rng.integers(1, 3, size=n)
         z = rng.standard_normal((n, MAX_OPS + 1))
-        sigma2 = math.log(1 + cv * cv)
-        factors = np.exp(math.sqrt(sigma2) * z - sigma2 / 2)
+        factors = work_factors(z, cv)
 
         base = day * DAY
         times = self.hours[hour] + within * 60  # walk-ins: any minute of the hour

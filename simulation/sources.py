@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scheduler.contract import hhmm_minutes
+from scheduler.durations import work_factors
 from scheduler.errors import InputError
 from scheduler.scenarios import Scenario
 from simulation.arrivals import MAX_OPS
@@ -102,8 +103,7 @@ class Catalogue:
         """The orders of a recorded (or drawn) day as the vehicles of simulated day `day`."""
         n = len(orders)
         z = rng.standard_normal((n, MAX_OPS + 1))
-        sigma2 = math.log(1 + cv * cv)
-        factors = np.exp(math.sqrt(sigma2) * z - sigma2 / 2)
+        factors = work_factors(z, cv)
         base = day * DAY
         midnight = self.midnight(date)
         out = []

@@ -1,0 +1,111 @@
+"""The promise guard measured by replaying whole days (issue 13, item 8).
+
+For each scenario, `--days` working days from 2026-11-24 are booked, planned and lived through
+the API on a fixed clock that the replay moves to each event and each poll
+(simulation/day_replay.py: lognormal durations around the expected, cv 0.3, 3 % of operations
+overrunning x2.5 and one no-show a day; the status read every 15 simulated minutes). Writes
+bench/RESULTS-replay.json and bench/RESULTS-replay.md.
+
+    .venv/bin/python -m bench.replay_day [--days 20] [--scenario dealer-2011 --scenario small-dealer]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any, cast
+
+import httpx
+
+from api.app import create_app
+from bench.clock import NOW
+from scheduler.clock import FixedClock
+from scheduler.demand import expected_daily_volume
+from scheduler.scenarios import load_scenario
+from simulation.day_replay import DayRecord, replay_day, summarise
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+HERE = Path(__file__).parent
+FIRST = dt.date(2026, 11, 24)
+
+
+def working_days(name: str, count: int) -> list[dt.date]:
+    scenario = load_scenario(name)
+    out: list[dt.date] = []
+    date = FIRST
+    while len(out) < count:
+        if expected_daily_volume(scenario.demand, date) > 0:
+            out.append(date)
+        date += dt.timedelta(days=1)
+    return out
+
+
+def run(name: str, days: int, seed: int, latency_every: int) -> tuple[dict[str, Any], list[DayRecord]]:
+    scenario = load_scenario(name)
+    clock = FixedClock(NOW)
+    records: list[DayRecord] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(f"sqlite:///{Path(tmp) / 'replay.db'}", auth=False, clock=clock)
+        with TestClient(app) as http:
+            ws = scenario.workshop
+            http.put(f"/v1/workshops/{ws.id}", json=ws.model_dump(mode="json")).raise_for_status()
+            for date in working_days(name, days):
+                clock.set(dt.datetime.combine(date - dt.timedelta(days=1), dt.time(18, 0), tzinfo=ws.tz))
+                record = replay_day(
+                    cast(httpx.Client, http),
+                    scenario,
+                    date,
+                    seed,
+                    set_now=clock.set,
+                    latency_every=latency_every,
+                )
+                records.append(record)
+                one = summarise([record])
+                print(name, date, record.booked, "booked,", one["late"], "late,", one["flagged"], "flagged,",
+                      f"{record.seconds:.0f} s", flush=True)  # fmt: skip
+    return summarise(records), records
+
+
+def markdown(results: dict[str, dict[str, Any]]) -> str:
+    lines = ["# The promise guard, replayed days", "",
+             "`.venv/bin/python -m bench.replay_day` (see its docstring); one in-process app per scenario"
+             " on a fixed clock moved to each event.", ""]  # fmt: skip
+    for name, r in results.items():
+        lines += [f"## {name}", "", "| figure | value |", "|---|---|"]
+        for key, value in r.items():
+            if key != "reliability by decile of on_time_probability":
+                lines.append(f"| {key} | {value} |")
+        lines += ["", "Reliability of `on_time_probability` (every poll of every open booking):", "",
+                  "| decile | n | predicted | observed on time |", "|---|---|---|---|"]  # fmt: skip
+        for d in r["reliability by decile of on_time_probability"]:
+            lines.append(f"| {d['decile']} | {d['n']} | {d['predicted']} | {d['observed']} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--days", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--scenario", action="append", default=None)
+    parser.add_argument("--latency-every", type=int, default=5, help="time the status after every n-th event")
+    parser.add_argument("--out", default=str(HERE / "RESULTS-replay"))
+    args = parser.parse_args()
+    results = {}
+    for name in args.scenario or ["dealer-2011", "small-dealer"]:
+        results[name], _ = run(name, args.days, args.seed, args.latency_every)
+    out = Path(args.out)
+    out.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
+    print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,359 @@
+"""Whole days replayed through the API, to measure the promise guard.
+
+For each day: the scenario's demand is booked as the booking system would (each customer asks
+for his drop-off time; if it no longer fits, the offered slot nearest to it), the day is planned
+(`POST …/plans`), and the shop floor is simulated: technicians follow the live plan (the stored
+plan, re-read after every event), each operation taking its expected minutes (standard minutes /
+the technician's efficiency) times a lognormal factor (the simulator's duration model, cv 0.3),
+a few operations overrun hugely (x `OVERRUN_FACTOR`) and one customer does not come. The clock
+events are posted in time order (the app's clock set to each event's time when it can be), and
+the day's status is read every `POLL_MINUTES` simulated minutes.
+
+The report: of the bookings that end late, the share flagged `at_risk` at least 60 minutes before
+their promised pickup (or at the first poll after drop-off when the promise was already at risk
+then: the day was over-full); of the bookings ever flagged, the share that end on time while still
+flagged at the last poll before they finished (false alarms: no re-plan withdrew the flag); the
+reliability of `on_time_probability` by decile (every poll of every open booking); the latency of a
+clock event and of the status reflecting it; and that the day's stored events are the events
+accepted. Works on any `httpx.Client` (a `TestClient` of the app, or a real server).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import numpy as np
+
+from scheduler.clocking import expected_minutes
+from scheduler.contract import Booking, Workshop
+from scheduler.demand import generate_bookings
+from scheduler.durations import DURATION_CV, work_factors
+from scheduler.scenarios import Scenario
+
+POLL_MINUTES = 15
+AHEAD_MINUTES = 60
+OVERRUN_SHARE = 0.03
+OVERRUN_FACTOR = 2.5
+NO_SHOWS = 1
+PLAN_SECONDS = 5.0
+
+
+@dataclass
+class Outcome:
+    """One booking of a replayed day."""
+
+    booking: str
+    drop_off: dt.datetime
+    promised: dt.datetime | None
+    no_show: bool = False
+    end: dt.datetime | None = None
+    first_flag: dt.datetime | None = None
+    flags: list[tuple[dt.datetime, bool]] = field(default_factory=list)
+    odds: list[tuple[dt.datetime, float]] = field(default_factory=list)
+
+    @property
+    def late(self) -> bool:
+        assert self.promised is not None
+        return self.end is None or self.end > self.promised
+
+
+@dataclass
+class DayRecord:
+    date: dt.date
+    asked: int
+    booked: int
+    outcomes: list[Outcome]
+    events_posted: int
+    events_stored: int
+    events_refused: int
+    clock_ms: list[float]
+    reflected_ms: list[float]
+    status_ms: list[float]
+    seconds: float
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat()
+
+
+def book_day(http: httpx.Client, scenario: Scenario, date: dt.date, seed: int) -> tuple[int, list[Booking]]:
+    """The day's demand booked through the API: (bookings asked for, bookings accepted)."""
+    ws = scenario.workshop.id
+    asked = 0
+    for i, b in enumerate(generate_bookings(scenario, date, seed=seed)):
+        if b.drop_off.astimezone(scenario.workshop.tz).date() != date:
+            continue  # a later stage of multi-day work: dropped off on an earlier day
+        asked += 1
+        body: dict[str, Any] = {"service": b.service, "drop_off": _iso(b.drop_off), "waiter": b.waiter}
+        if b.fleet_partner is not None:
+            body["fleet_partner"] = b.fleet_partner
+        key = {"Idempotency-Key": f"replay-{date}-{seed}-{i}"}
+        r = http.post(f"/v1/workshops/{ws}/bookings", json=body, headers=key)
+        if r.status_code == 201:
+            continue
+        params = {"service": b.service, "date": date.isoformat(), "waiter": str(b.waiter).lower()}
+        if b.fleet_partner is not None:
+            params["fleet_partner"] = b.fleet_partner
+        slots = http.get(f"/v1/workshops/{ws}/slots", params=params).json().get("slots", [])
+        if not slots:
+            continue  # turned away
+        wanted = b.drop_off
+        best = min(slots, key=lambda s: abs(dt.datetime.fromisoformat(s["drop_off"]) - wanted))
+        body["drop_off"] = best["drop_off"]
+        http.post(
+            f"/v1/workshops/{ws}/bookings",
+            json=body,
+            headers={"Idempotency-Key": f"{key['Idempotency-Key']}-slot"},
+        )
+    day = http.get(f"/v1/workshops/{ws}/bookings", params={"date": date.isoformat()}).json()
+    rows = day["bookings"] if isinstance(day, dict) else day
+    return asked, [
+        Booking.model_validate({k: v for k, v in row.items() if k in Booking.model_fields}) for row in rows
+    ]
+
+
+@dataclass
+class _Running:
+    booking: str
+    operation: int
+    technician: str
+    bay: str
+    end: dt.datetime
+
+
+def replay_day(
+    http: httpx.Client,
+    scenario: Scenario,
+    date: dt.date,
+    seed: int,
+    set_now: Callable[[dt.datetime], None] | None = None,
+    latency_every: int = 1,
+) -> DayRecord:
+    """Book, plan and live through one day; see the module's docstring."""
+    began = time.perf_counter()
+    workshop: Workshop = scenario.workshop
+    ws = workshop.id
+    base = f"/v1/workshops/{ws}"
+    asked, bookings = book_day(http, scenario, date, seed)
+    r = http.post(f"{base}/plans", json={"date": date.isoformat(), "time_limit_seconds": PLAN_SECONDS})
+    r.raise_for_status()
+    plan = r.json()
+    by_id = {b.id: b for b in bookings}
+    n_ops = {b.id: len(workshop.service(b.service).operations) for b in bookings}  # type: ignore[union-attr]
+
+    rng = np.random.default_rng([seed, date.toordinal(), 7])
+    keys = [(b.id, k) for b in bookings for k in range(n_ops[b.id])]
+    factors = work_factors(rng.standard_normal(len(keys)), DURATION_CV)
+    overrun = rng.random(len(keys)) < OVERRUN_SHARE
+    if keys and not overrun.any():
+        overrun[rng.integers(len(keys))] = True
+    factor = {
+        key: float(f) * (OVERRUN_FACTOR if o else 1.0)
+        for key, f, o in zip(keys, factors, overrun, strict=True)
+    }
+    no_shows = (
+        set(rng.choice([b.id for b in bookings], size=min(NO_SHOWS, len(bookings)), replace=False).tolist())
+        if bookings
+        else set()
+    )
+
+    outcomes = {b.id: Outcome(b.id, b.drop_off, b.promised, b.id in no_shows) for b in bookings}
+    running: dict[str, _Running] = {}  # technician -> op
+    bays_busy: dict[str, str] = {}  # bay -> technician
+    done: dict[tuple[str, int], dt.datetime] = {}
+    started: set[tuple[str, int]] = set()
+    refused: set[tuple[str, int]] = set()
+    posted = refused_count = 0
+    clock_ms: list[float] = []
+    reflected_ms: list[float] = []
+    status_ms: list[float] = []
+    start_of_day = dt.datetime.combine(date, dt.time(6, 0), tzinfo=workshop.tz)
+    end_of_day = dt.datetime.combine(date, dt.time(23, 45), tzinfo=workshop.tz)
+    last_poll_at = max(
+        [b.promised for b in bookings if b.promised is not None] + [start_of_day]
+    ) + dt.timedelta(minutes=POLL_MINUTES)
+    next_poll = start_of_day
+    now = start_of_day
+
+    def poll(moment: dt.datetime) -> None:
+        t0 = time.perf_counter()
+        got = http.get(f"{base}/days/{date}/status", params={"now": _iso(moment)})
+        status_ms.append((time.perf_counter() - t0) * 1000)
+        got.raise_for_status()
+        for s in got.json()["bookings"]:
+            o = outcomes.get(s["booking"])
+            if o is None or o.no_show or o.promised is None or s["state"] == "done":
+                continue
+            if moment < o.drop_off:
+                continue
+            o.flags.append((moment, bool(s["at_risk"])))
+            if s["at_risk"] and o.first_flag is None:
+                o.first_flag = moment
+            if s.get("on_time_probability") is not None:
+                o.odds.append((moment, float(s["on_time_probability"])))
+
+    def post(booking: str, operation: int, technician: str, action: str, moment: dt.datetime) -> bool:
+        nonlocal posted, refused_count
+        if set_now is not None:
+            set_now(moment)
+        body = {"booking": booking, "operation": operation, "technician": technician, "action": action,
+                "at": _iso(moment)}  # fmt: skip
+        t0 = time.perf_counter()
+        got = http.post(
+            f"{base}/clock", json=body, headers={"Idempotency-Key": f"{booking}-{operation}-{action}"}
+        )
+        t1 = time.perf_counter()
+        if got.status_code != 201:
+            refused_count += 1
+            return False
+        posted += 1
+        clock_ms.append((t1 - t0) * 1000)
+        if latency_every and posted % latency_every == 0:
+            state = http.get(f"{base}/days/{date}/status", params={"now": _iso(moment)}).json()
+            op = next(s for s in state["bookings"] if s["booking"] == booking)["operations"][operation]
+            want = "in_progress" if action == "start" else "done"
+            assert op["state"] == want, (op, action)
+            reflected_ms.append((time.perf_counter() - t0) * 1000)
+        return True
+
+    while True:
+        placed = {(a["booking"], a["operation"]): a for a in plan["assignments"]}
+        best: tuple[dt.datetime, int, Any] | None = None
+        for tech, op in running.items():
+            cand: tuple[dt.datetime, int, Any] = (op.end, 0, tech)
+            best = cand if best is None or cand[:2] < best[:2] else best
+        for (bid, k), a in placed.items():
+            if (bid, k) in started or (bid, k) in refused or bid in no_shows or bid not in by_id:
+                continue
+            if a["technician"] in running or a["bay"] in bays_busy:
+                continue
+            if k > 0 and (bid, k - 1) not in done:
+                continue
+            ready = max(
+                now,
+                dt.datetime.fromisoformat(a["start"]),
+                by_id[bid].drop_off,
+                done.get((bid, k - 1), now),
+            )
+            cand = (ready, 1, (bid, k, a))
+            best = cand if best is None or cand[:2] < best[:2] else best
+        if best is None or best[0] > end_of_day:
+            break
+        moment = best[0]
+        while next_poll <= moment:
+            poll(next_poll)
+            next_poll += dt.timedelta(minutes=POLL_MINUTES)
+        now = moment
+        if best[1] == 0:
+            op = running.pop(best[2])
+            bays_busy.pop(op.bay, None)
+            if post(op.booking, op.operation, op.technician, "finish", moment):
+                done[(op.booking, op.operation)] = moment
+                if op.operation == n_ops[op.booking] - 1:
+                    outcomes[op.booking].end = moment
+        else:
+            bid, k, a = best[2]
+            tech, bay = a["technician"], a["bay"]
+            if post(bid, k, tech, "start", moment):
+                started.add((bid, k))
+                minutes = expected_minutes(workshop, by_id[bid], k, tech) * factor[(bid, k)]
+                end = moment + dt.timedelta(minutes=max(1, round(minutes)))
+                running[tech] = _Running(bid, k, tech, bay, min(end, end_of_day))
+                bays_busy[bay] = tech
+            else:
+                refused.add((bid, k))
+        got = http.get(f"{base}/plans/{date}")
+        if got.status_code == 200:
+            plan = got.json()
+    while next_poll <= min(last_poll_at, end_of_day):
+        poll(next_poll)
+        next_poll += dt.timedelta(minutes=POLL_MINUTES)
+    stored = http.get(f"{base}/days/{date}/events").json()
+    return DayRecord(
+        date=date, asked=asked, booked=len(bookings), outcomes=list(outcomes.values()),
+        events_posted=posted, events_stored=len(stored), events_refused=refused_count,
+        clock_ms=clock_ms, reflected_ms=reflected_ms, status_ms=status_ms,
+        seconds=time.perf_counter() - began,
+    )  # fmt: skip
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _flag_deadline(o: Outcome) -> dt.datetime:
+    """Flagged in time: 60 minutes before the promise, or at the first poll after drop-off."""
+    assert o.promised is not None
+    first_poll = o.flags[0][0] if o.flags else o.drop_off
+    return max(o.promised - dt.timedelta(minutes=AHEAD_MINUTES), first_poll)
+
+
+def _p50_p99(values: list[float]) -> list[float] | None:
+    return [round(statistics.median(values), 1), round(percentile(values, 0.99), 1)] if values else None
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+def summarise(days: list[DayRecord]) -> dict[str, Any]:
+    """The promise guard's figures over replayed days."""
+    judged = [o for d in days for o in d.outcomes if o.promised is not None and not o.no_show]
+    late = [o for o in judged if o.late]
+    ahead = [o for o in late if o.first_flag is not None and o.first_flag <= _flag_deadline(o)]
+    flagged = [o for o in judged if o.first_flag is not None]
+    flagged_on_time = [o for o in flagged if not o.late]
+    false_alarms = [o for o in flagged_on_time if o.flags and o.flags[-1][1]]
+    deciles = []
+    pairs = [(p, not o.late) for o in judged for _, p in o.odds]
+    for i in range(10):
+        lo, hi = i / 10, (i + 1) / 10
+        inside = [(p, ok) for p, ok in pairs if lo <= p < hi or (i == 9 and p == 1.0)]
+        deciles.append({
+            "decile": f"{lo:.1f}-{hi:.1f}",
+            "n": len(inside),
+            "predicted": round(statistics.fmean(p for p, _ in inside), 3) if inside else None,
+            "observed": round(statistics.fmean(ok for _, ok in inside), 3) if inside else None,
+        })  # fmt: skip
+    brier = statistics.fmean((p - ok) ** 2 for p, ok in pairs) if pairs else math.nan
+    clock = [x for d in days for x in d.clock_ms]
+    reflected = [x for d in days for x in d.reflected_ms]
+    status = [x for d in days for x in d.status_ms]
+    return {
+        "days": len(days),
+        "bookings asked / booked": [sum(d.asked for d in days), sum(d.booked for d in days)],
+        "bookings judged (promised, no-shows excluded)": len(judged),
+        "late": len(late),
+        "late flagged >= 60 min ahead (or from drop-off)": len(ahead),
+        "flagged ahead share (goal >= 0.90)": round(len(ahead) / len(late), 3) if late else None,
+        "flagged": len(flagged),
+        "flagged and on time": len(flagged_on_time),
+        "false alarms: on time, still flagged at the last poll before done": len(false_alarms),
+        "false alarm share (goal <= 0.10)": round(len(false_alarms) / len(flagged), 3) if flagged else None,
+        "flagged-and-on-time share (any flag)": _share(len(flagged_on_time), len(flagged)),
+        "reliability by decile of on_time_probability": deciles,
+        "brier score": round(brier, 4),
+        "clock event ms p50 / p99": _p50_p99(clock),
+        "event -> status reflects it ms p50 / p99": _p50_p99(reflected),
+        "status GET ms p50 / p99": _p50_p99(status),
+        "events accepted / stored / refused": [
+            sum(d.events_posted for d in days),
+            sum(d.events_stored for d in days),
+            sum(d.events_refused for d in days),
+        ],
+        "no event lost": all(d.events_posted == d.events_stored for d in days),
+        "seconds": round(sum(d.seconds for d in days), 1),
+    }
+
+
+__all__ = ["DayRecord", "Outcome", "book_day", "replay_day", "summarise"]
