@@ -4,18 +4,21 @@ Every operation not finished gets a duration drawn from the simulator's duration
 (`scheduler/durations.py`: lognormal of mean 1 around the expected, cv 0.3). Work in progress
 (or paused) has already taken its clocked minutes, so its total is drawn conditional on being at
 least that long and only the rest lies ahead; work not started takes its planned span times the
-factor. The day's order stays as planned: each operation not started begins at the latest of its
-planned start, `now`, the end of the booking's previous operation and the ends of the operations
-before it on its technician and on its bay (the live plan's sequences), all per sample, vectorised
-over the samples. P(on time) is the share of samples in which the booking's last operation ends
-by its promised pickup. Deterministic: the draws are seeded from the workshop, the day and `now`,
-so the same status asked twice gives the same numbers. No I/O, no clock.
+factor. The day's order stays as planned (each technician's and each bay's sequence of the live
+plan), but work does not wait for its planned start: each operation not started begins as soon as
+`now`, its vehicle's drop-off, its technician's shift, the end of the booking's previous operation
+and the ends of the operations before it on its technician and on its bay allow (technicians work
+ahead of the plan when they can), all per sample, vectorised over the samples. P(on time) is the
+share of samples in which the booking's last operation ends by its promised pickup.
+Deterministic: the draws are seeded from the workshop, the day and `now`, so the same status asked
+twice gives the same numbers. No I/O, no clock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,7 +27,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtr, ndtri
 
 from scheduler.clocking import DayState, OpTrack, expected_minutes
-from scheduler.contract import Booking, Plan, Workshop
+from scheduler.contract import Booking, Plan, Workshop, hhmm_minutes
 from scheduler.durations import DURATION_CV, lognormal_sigma, work_factors
 
 SAMPLES = 256
@@ -43,6 +46,8 @@ class _Op:
     """"done" (its end is known), "started" (in progress or paused) or "planned"."""
     start: float
     """Minutes after `now`: the actual start (clocked) or the planned start."""
+    earliest: float
+    """Minutes after `now` it cannot start before: the vehicle's drop-off, the technician's shift."""
     end: float
     """Done: the actual end. Started: the expected total minutes. Planned: the planned span."""
     clocked: float = 0.0
@@ -51,6 +56,11 @@ class _Op:
 
 def _minutes(moment: dt.datetime, now: dt.datetime) -> float:
     return (moment - now).total_seconds() / 60
+
+
+def _wall(workshop: Workshop, date: dt.date, hhmm: str) -> dt.datetime:
+    m = hhmm_minutes(hhmm)
+    return dt.datetime.combine(date, dt.time(m // 60, m % 60), tzinfo=workshop.tz)
 
 
 def seed_of(workshop_id: str, date: dt.date, now: dt.datetime) -> int:
@@ -65,6 +75,8 @@ def _operations(
     """The day's operations in the order they are worked (clocked ones first, then by planned
     start), and the bookings with an operation neither clocked nor planned (no end in sight)."""
     planned = {(a.booking, a.operation): a for a in plan.assignments} if plan else {}
+    date = plan.date if plan else now.astimezone(workshop.tz).date()
+    shifts = {t.id: _minutes(_wall(workshop, date, t.shift.start), now) for t in workshop.technicians}
     ops: list[_Op] = []
     unplanned: set[str] = set()
     for b in day:
@@ -76,16 +88,19 @@ def _operations(
             bay = a.bay if a else None
             if track.state == "done":
                 assert track.actual_start is not None and track.actual_end is not None
-                ops.append(_Op(b.id, k, track.technician, bay, "done", _minutes(track.actual_start, now),
+                start = _minutes(track.actual_start, now)
+                ops.append(_Op(b.id, k, track.technician, bay, "done", start, start,
                                _minutes(track.actual_end, now)))  # fmt: skip
             elif track.state != "not_started":
                 assert track.actual_start is not None
                 expected = expected_minutes(workshop, b, k, track.technician)
                 clocked = track.clocked(now).total_seconds() / 60
-                ops.append(_Op(b.id, k, track.technician, bay, "started", _minutes(track.actual_start, now),
+                start = _minutes(track.actual_start, now)
+                ops.append(_Op(b.id, k, track.technician, bay, "started", start, start,
                                float(expected), clocked))  # fmt: skip
             elif a is not None:
-                ops.append(_Op(b.id, k, a.technician, a.bay, "planned", _minutes(a.start, now),
+                earliest = max(_minutes(b.drop_off, now), shifts.get(a.technician, -math.inf))
+                ops.append(_Op(b.id, k, a.technician, a.bay, "planned", _minutes(a.start, now), earliest,
                                _minutes(a.end, now) - _minutes(a.start, now)))  # fmt: skip
             else:
                 unplanned.add(b.id)
@@ -109,9 +124,11 @@ def _remaining(op: _Op, z: Floats | None, cv: float) -> Floats | float:
 
 
 def _propagate(
-    ops: Sequence[_Op], z: Floats | None, cv: float, samples: int
+    ops: Sequence[_Op], z: Floats | None, cv: float, samples: int, hold_planned: bool = False
 ) -> dict[tuple[str, int], Floats]:
-    """Each operation's end (minutes after now) per sample, through the plan's sequences."""
+    """Each operation's end (minutes after now) per sample, through the plan's sequences: work not
+    started begins as soon as its vehicle, technician and bay are ready (technicians work ahead of
+    the plan when they can), or with `hold_planned` never before its planned start."""
     ends: dict[tuple[str, int], Floats] = {}
     tech_free: dict[str, Floats] = {}
     bay_free: dict[str, Floats] = {}
@@ -123,7 +140,7 @@ def _propagate(
         elif op.kind == "started":
             end = zero + _remaining(op, draw, cv)
         else:
-            start = np.maximum(zero, op.start)
+            start = np.maximum(zero, op.start if hold_planned else op.earliest)
             for before in (
                 ends.get((op.booking, op.operation - 1)),
                 tech_free.get(op.technician or ""),

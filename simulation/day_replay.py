@@ -3,11 +3,13 @@
 For each day: the scenario's demand is booked as the booking system would (each customer asks
 for his drop-off time; if it no longer fits, the offered slot nearest to it), the day is planned
 (`POST …/plans`), and the shop floor is simulated: technicians follow the live plan (the stored
-plan, re-read after every event), each operation taking its expected minutes (standard minutes /
-the technician's efficiency) times a lognormal factor (the simulator's duration model, cv 0.3),
-a few operations overrun hugely (x `OVERRUN_FACTOR`) and one customer does not come. The clock
-events are posted in time order (the app's clock set to each event's time when it can be), and
-the day's status is read every `POLL_MINUTES` simulated minutes.
+plan, re-read after every event) in its order, each taking his next job as soon as he, its vehicle
+and its bay are ready (ahead of its planned start if he can, not before his shift). Each operation
+takes its expected minutes (standard minutes / the technician's efficiency) times a lognormal
+factor (the simulator's duration model, cv 0.3); a few operations overrun hugely
+(x `OVERRUN_FACTOR`) and one customer does not come. The clock events are posted in time order
+(the app's clock set to each event's time when it can be), and the day's status is read every
+`POLL_MINUTES` simulated minutes.
 
 The report: of the bookings that end late, the share flagged `at_risk` at least 60 minutes before
 their promised pickup (or at the first poll after drop-off when the promise was already at risk
@@ -32,7 +34,7 @@ import httpx
 import numpy as np
 
 from scheduler.clocking import expected_minutes
-from scheduler.contract import Booking, Workshop
+from scheduler.contract import Booking, Workshop, hhmm_minutes
 from scheduler.demand import generate_bookings
 from scheduler.durations import DURATION_CV, work_factors
 from scheduler.scenarios import Scenario
@@ -175,6 +177,11 @@ def replay_day(
     reflected_ms: list[float] = []
     status_ms: list[float] = []
     start_of_day = dt.datetime.combine(date, dt.time(6, 0), tzinfo=workshop.tz)
+    shift_start = {
+        t.id: dt.datetime.combine(date, dt.time(), tzinfo=workshop.tz)
+        + dt.timedelta(minutes=hhmm_minutes(t.shift.start))
+        for t in workshop.technicians
+    }
     end_of_day = dt.datetime.combine(date, dt.time(23, 45), tzinfo=workshop.tz)
     last_poll_at = max(
         [b.promised for b in bookings if b.promised is not None] + [start_of_day]
@@ -229,19 +236,18 @@ def replay_day(
         for tech, op in running.items():
             cand: tuple[dt.datetime, int, Any] = (op.end, 0, tech)
             best = cand if best is None or cand[:2] < best[:2] else best
-        for (bid, k), a in placed.items():
+        queues: dict[str, list[tuple[str, int, dict[str, Any]]]] = {}
+        for (bid, k), a in sorted(placed.items(), key=lambda item: item[1]["start"]):
             if (bid, k) in started or (bid, k) in refused or bid in no_shows or bid not in by_id:
                 continue
-            if a["technician"] in running or a["bay"] in bays_busy:
+            queues.setdefault(a["technician"], []).append((bid, k, a))
+        for tech, queue in queues.items():
+            # A technician takes his next job in the live plan as soon as he, its vehicle and its
+            # bay are ready (working ahead of the planned start), never before his shift starts.
+            bid, k, a = queue[0]
+            if tech in running or a["bay"] in bays_busy or (k > 0 and (bid, k - 1) not in done):
                 continue
-            if k > 0 and (bid, k - 1) not in done:
-                continue
-            ready = max(
-                now,
-                dt.datetime.fromisoformat(a["start"]),
-                by_id[bid].drop_off,
-                done.get((bid, k - 1), now),
-            )
+            ready = max(now, shift_start[tech], by_id[bid].drop_off, done.get((bid, k - 1), now))
             cand = (ready, 1, (bid, k, a))
             best = cand if best is None or cand[:2] < best[:2] else best
         if best is None or best[0] > end_of_day:
