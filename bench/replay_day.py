@@ -80,7 +80,10 @@ def markdown(results: dict[str, dict[str, Any]]) -> str:
     for name, r in results.items():
         lines += [f"## {name}", "", "| figure | value |", "|---|---|"]
         for key, value in r.items():
-            if key != "reliability by decile of on_time_probability":
+            if key == "if the flag were on_time_probability below a threshold (from the same polls)":
+                for rule, figures in value.items():
+                    lines.append(f"| flag if {rule}: {', '.join(f'{k} {v}' for k, v in figures.items())} | |")
+            elif key != "reliability by decile of on_time_probability":
                 lines.append(f"| {key} | {value} |")
         lines += ["", "Reliability of `on_time_probability` (every poll of every open booking):", "",
                   "| decile | n | predicted | observed on time |", "|---|---|---|---|"]  # fmt: skip

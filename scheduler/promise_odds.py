@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr, ndtri
 
-from scheduler.clocking import DayState, OpTrack, expected_minutes
+from scheduler.clocking import BookingStatus, DayState, OpTrack, expected_minutes
 from scheduler.contract import Booking, Plan, Workshop, hhmm_minutes
 from scheduler.durations import DURATION_CV, lognormal_sigma, work_factors
 
@@ -205,14 +205,50 @@ def projected_ends(
     plan: Plan | None,
     state: DayState,
     now: dt.datetime,
-) -> dict[str, dt.datetime]:
-    """Each booking's projected end with the plan's downstream effects: expected durations pushed
-    through the technicians' and bays' sequences (an overrun delays the work queued behind it)."""
+) -> dict[tuple[str, int], dt.datetime]:
+    """Each operation's projected end with the plan's downstream effects: expected durations pushed
+    through the technicians' and bays' sequences (an overrun delays the work queued behind it;
+    work finished early lets the next start early). Operations of a booking with work neither
+    clocked nor planned are left out."""
     ops, unplanned = _operations(workshop, day, plan, state, now)
-    last = _last_ends(workshop, day, _propagate(ops, None, DURATION_CV, 1))
+    ends = _propagate(ops, None, DURATION_CV, 1)
     return {
-        bid: now + dt.timedelta(minutes=float(end[0])) for bid, end in last.items() if bid not in unplanned
+        key: now + dt.timedelta(minutes=float(end[0])) for key, end in ends.items() if key[0] not in unplanned
     }
 
 
-__all__ = ["SAMPLES", "on_time_probabilities", "projected_ends", "seed_of"]
+def reprojected(
+    statuses: Sequence[BookingStatus], ends: Mapping[tuple[str, int], dt.datetime]
+) -> list[BookingStatus]:
+    """The statuses with the downstream projection: each unfinished operation's projected end (and
+    so the booking's projected end, lateness and `at_risk`) from `projected_ends`."""
+    out: list[BookingStatus] = []
+    for s in statuses:
+        if s.state == "done" or any((s.booking, o.operation) not in ends for o in s.operations):
+            out.append(s)
+            continue
+        ops = [
+            o if o.state == "done" else o.model_copy(update={"projected_end": ends[(s.booking, o.operation)]})
+            for o in s.operations
+        ]
+        projected = ops[-1].projected_end
+        assert projected is not None
+        late, at_risk = 0, False
+        if s.promised is not None:
+            late = max(0, math.ceil((projected - s.promised).total_seconds() / 60))
+            at_risk = projected > s.promised
+        out.append(
+            s.model_copy(
+                update={
+                    "operations": ops,
+                    "projected_end": projected,
+                    "projected_lateness_minutes": late,
+                    "at_risk": at_risk,
+                    "at_risk_since": s.at_risk_since if at_risk else None,
+                }
+            )
+        )
+    return out
+
+
+__all__ = ["SAMPLES", "on_time_probabilities", "projected_ends", "reprojected", "seed_of"]

@@ -38,7 +38,7 @@ from scheduler.contract import (
 from scheduler.errors import InputError
 from scheduler.integrity import checked_plan, finish, plannable
 from scheduler.planning import to_plan
-from scheduler.promise_odds import on_time_probabilities
+from scheduler.promise_odds import on_time_probabilities, projected_ends, reprojected
 from scheduler.pubsub import Hub
 from scheduler.replan import replan
 from scheduler.service import (
@@ -197,6 +197,9 @@ class ShopFloor:
         self.hub = Hub()
         """The day's status pushed on topic (workshop id, date) after each change (SSE)."""
         self._quiet = threading.local()
+        self.downstream = True
+        """Project work not started through the live plan's sequences (scheduler/promise_odds.py):
+        an overrun delays what is queued behind it. False: each booking on its own planned times."""
         self.webhooks = Webhooks(service)
         """booking.at_risk, booking.done and plan.changed, delivered to the workshop's webhooks."""
         service.plan_listeners.append(self._plan_stored)
@@ -390,6 +393,8 @@ class ShopFloor:
             )
             for b in day
         ]
+        if self.downstream:
+            statuses = reprojected(statuses, projected_ends(workshop, day, plan, state, now))
         if persist:
             with self.service.store.transaction() as session:
                 before = events_db.risks(session, workshop.id, [s.booking for s in statuses])

@@ -45,6 +45,7 @@ OVERRUN_SHARE = 0.03
 OVERRUN_FACTOR = 2.5
 NO_SHOWS = 1
 PLAN_SECONDS = 5.0
+ODDS_THRESHOLDS = (0.5, 0.7, 0.8)
 
 
 @dataclass
@@ -320,6 +321,24 @@ def summarise(days: list[DayRecord]) -> dict[str, Any]:
     flagged = [o for o in judged if o.first_flag is not None]
     flagged_on_time = [o for o in flagged if not o.late]
     false_alarms = [o for o in flagged_on_time if o.flags and o.flags[-1][1]]
+    by_odds = {}
+    for threshold in ODDS_THRESHOLDS:
+        ahead_p = flagged_p = false_p = 0
+        for o in judged:
+            flags = [(t, p < threshold) for t, p in o.odds]
+            first = next((t for t, f in flags if f), None)
+            if first is None:
+                continue
+            flagged_p += 1
+            if o.late:
+                ahead_p += first <= _flag_deadline(o)
+            elif flags[-1][1]:
+                false_p += 1
+        by_odds[f"on_time_probability < {threshold}"] = {
+            "flagged ahead share": _share(ahead_p, len(late)),
+            "false alarm share": _share(false_p, flagged_p),
+            "flagged": flagged_p,
+        }
     deciles = []
     pairs = [(p, not o.late) for o in judged for _, p in o.odds]
     for i in range(10):
@@ -348,6 +367,7 @@ def summarise(days: list[DayRecord]) -> dict[str, Any]:
         "false alarm share (goal <= 0.10)": round(len(false_alarms) / len(flagged), 3) if flagged else None,
         "flagged-and-on-time share (any flag)": _share(len(flagged_on_time), len(flagged)),
         "reliability by decile of on_time_probability": deciles,
+        "if the flag were on_time_probability below a threshold (from the same polls)": by_odds,
         "brier score": round(brier, 4),
         "clock event ms p50 / p99": _p50_p99(clock),
         "event -> status reflects it ms p50 / p99": _p50_p99(reflected),

@@ -1,0 +1,131 @@
+"""The promise guard in the live day: each booking's on_time_probability, the downstream
+projection, and rejected clock events leaving the day exactly as it was."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from api.app import create_app
+from scheduler.contract import Workshop
+from tests.builders import DATE, at, fixed_clock, tiny_workshop
+
+W = "/v1/workshops/tiny"
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'guard.db'}"
+
+
+def workshop() -> Workshop:
+    """One bay, one technician t, 08:00-12:00: room for four 60-minute jobs in a row."""
+    ws = tiny_workshop().model_dump(mode="json")
+    ws["opening"] = {"start": "08:00", "end": "11:00"}
+    ws["technicians"][0]["shift"] = {"start": "08:00", "end": "12:00"}
+    ws["technicians"].append(dict(ws["technicians"][0], id="u", name="U"))
+    return Workshop.model_validate(ws)
+
+
+def day(client: TestClient, drop_offs: tuple[str, ...] = ("08:00", "09:00", "10:00")) -> list[str]:
+    assert client.put(W, json=workshop().model_dump(mode="json")).status_code == 200
+    ids = []
+    for hhmm in drop_offs:
+        r = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at(hhmm).isoformat(),
+                                               "waiter": True})  # fmt: skip
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 2}).status_code == 200
+    return ids
+
+
+def ev(booking: str, action: str, hhmm: str, tech: str = "t", op: int = 0) -> dict[str, Any]:
+    return {"booking": booking, "operation": op, "technician": tech, "action": action,
+            "at": at(hhmm).isoformat()}  # fmt: skip
+
+
+def status(client: TestClient, hhmm: str) -> dict[str, Any]:
+    r = client.get(f"{W}/days/{DATE}/status", params={"now": at(hhmm).isoformat()})
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def test_every_booking_carries_its_odds_and_the_same_status_twice_gives_the_same(client: TestClient) -> None:
+    a, b, c = day(client)
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    first = status(client, "08:40")
+    assert first == status(client, "08:40")
+    odds = {s["booking"]: s["on_time_probability"] for s in first["bookings"]}
+    assert set(odds) == {a, b, c} and all(0 <= p <= 1 for p in odds.values())
+
+
+def test_a_long_overrun_flags_the_bookings_queued_behind_it_and_lowers_their_odds(client: TestClient) -> None:
+    ids = day(client)
+    assert client.post(f"{W}/clock", json=ev(ids[0], "start", "08:00")).status_code == 201
+    early = {s["booking"]: s for s in status(client, "08:30")["bookings"]}
+    late = {s["booking"]: s for s in status(client, "10:45")["bookings"]}  # still on the first job
+    first = late[ids[0]]
+    assert first["at_risk"] and first["projected_lateness_minutes"] > 0
+    # Every booking that waits for the same bay or technician is pushed behind the overrun.
+    for bid in ids[1:]:
+        ops = late[bid]["operations"]
+        if ops[0]["state"] == "not_started" and ops[0]["bay"] == first["operations"][0]["bay"]:
+            assert late[bid]["projected_end"] > first["projected_end"]
+        assert late[bid]["on_time_probability"] <= early[bid]["on_time_probability"]
+
+
+def test_every_rejected_event_leaves_the_day_unchanged(client: TestClient) -> None:
+    a, b, c = day(client)
+    for body in (ev(a, "start", "08:00"), ev(a, "finish", "08:55"), ev(b, "start", "09:00")):
+        assert client.post(f"{W}/clock", json=body, headers={"Idempotency-Key": str(body)}).status_code == 201
+    before = status(client, "09:30")
+    trail = client.get(f"{W}/days/{DATE}/events").json()
+    plan = client.get(f"{W}/plans/{DATE}").json()
+    refused = [
+        (ev(c, "finish", "09:20"), 409),  # finish before start
+        (ev(c, "start", "09:20"), 409),  # before its drop-off
+        (ev(c, "start", "10:05"), 409),  # t is on b
+        (ev(a, "start", "09:10"), 409),  # already started
+        (ev(b, "resume", "09:10"), 409),  # only paused work resumes
+        (ev(a, "start", "09:10", tech="u") | {"at": "2026-11-25T08:00:00+08:00"}, 409),  # after the day
+        (ev(b, "finish", "09:20", tech="u"), 409),  # clocked by t
+        (ev("nope", "start", "09:10"), 422),
+        (ev(c, "start", "10:05", op=3), 422),
+        (ev(c, "start", "10:05", tech="nobody"), 422),
+        (ev(c, "start", "10:05") | {"action": "dance"}, 422),
+        ({"action": "correct", "corrects": 999_999, "at": at("09:00").isoformat()}, 422),
+        ({"action": "correct", "corrects": trail[0]["id"], "corrected_action": "finish"}, 409),
+    ]
+    for body, code in refused:
+        r = client.post(f"{W}/clock", json=body)
+        assert r.status_code == code, (body, r.text)
+    # The same idempotency key with another body: 422, nothing recorded.
+    r = client.post(
+        f"{W}/clock",
+        json=ev(c, "start", "10:05", tech="u"),
+        headers={"Idempotency-Key": str(ev(a, "start", "08:00"))},
+    )
+    assert r.status_code == 422
+    assert status(client, "09:30") == before
+    assert client.get(f"{W}/days/{DATE}/events").json() == trail
+    assert client.get(f"{W}/plans/{DATE}").json() == plan
+
+
+def test_a_resent_event_after_a_lost_answer_is_stored_once(db_url: str) -> None:
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    a, _, _ = day(client)
+    headers = {"Idempotency-Key": "e1"}
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=headers).status_code == 201
+    before = status(client, "08:30")
+    again = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))  # a restarted server
+    assert again.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=headers).status_code == 200
+    assert len(again.get(f"{W}/days/{DATE}/events").json()) == 1
+    assert status(again, "08:30") == before
