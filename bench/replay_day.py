@@ -47,12 +47,15 @@ def working_days(name: str, count: int) -> list[dt.date]:
     return out
 
 
-def run(name: str, days: int, seed: int, latency_every: int) -> tuple[dict[str, Any], list[DayRecord]]:
+def run(
+    name: str, days: int, seed: int, latency_every: int, downstream: bool = True, progress: Path | None = None
+) -> tuple[dict[str, Any], list[DayRecord]]:
     scenario = load_scenario(name)
     clock = FixedClock(NOW)
     records: list[DayRecord] = []
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(f"sqlite:///{Path(tmp) / 'replay.db'}", auth=False, clock=clock)
+        app.state.shopfloor.downstream = downstream
         with TestClient(app) as http:
             ws = scenario.workshop
             http.put(f"/v1/workshops/{ws.id}", json=ws.model_dump(mode="json")).raise_for_status()
@@ -67,6 +70,8 @@ def run(name: str, days: int, seed: int, latency_every: int) -> tuple[dict[str, 
                     latency_every=latency_every,
                 )
                 records.append(record)
+                if progress is not None:  # the figures so far, in case the run is cut short
+                    progress.write_text(json.dumps(summarise(records), indent=1) + "\n", encoding="utf-8")
                 one = summarise([record])
                 print(name, date, record.booked, "booked,", one["late"], "late,", one["flagged"], "flagged,",
                       f"{record.seconds:.0f} s", flush=True)  # fmt: skip
@@ -100,11 +105,19 @@ def main() -> None:
     parser.add_argument("--scenario", action="append", default=None)
     parser.add_argument("--latency-every", type=int, default=5, help="time the status after every n-th event")
     parser.add_argument("--out", default=str(HERE / "RESULTS-replay"))
+    parser.add_argument(
+        "--no-downstream",
+        action="store_true",
+        help="project each booking on its own planned times (the guard before the downstream projection)",
+    )
     args = parser.parse_args()
     results = {}
-    for name in args.scenario or ["dealer-2011", "small-dealer"]:
-        results[name], _ = run(name, args.days, args.seed, args.latency_every)
     out = Path(args.out)
+    for name in args.scenario or ["dealer-2011", "small-dealer"]:
+        progress = out.with_name(f"{out.name}-{name}.partial.json")
+        results[name], _ = run(
+            name, args.days, args.seed, args.latency_every, not args.no_downstream, progress
+        )
     out.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
     print(json.dumps(results, indent=1))
