@@ -249,6 +249,9 @@ class ShopFloor:
                         tz = self.service.workshop(workshop_id, session).tz
                         replayed = (_event(done, tz), done.date)
             if replayed is not None:
+                # The first answer may have been lost between the event's commit and its re-plan
+                # (a crash): re-plan, so that the live plan never lags a recorded event.
+                self._replan_day(workshop_id, replayed[1])
                 return replayed[0], self._booking_now(workshop_id, replayed[1], replayed[0].booking), False
             with self.service.store.transaction() as session:
                 workshop = self.service.workshop(workshop_id, session)
@@ -361,6 +364,19 @@ class ShopFloor:
             return [_event(r, tz) for r in events_db.day_events(session, workshop_id, date)]
 
     # The live plan
+    def _replan_day(self, workshop_id: str, date: dt.date) -> None:
+        """Re-plan the day from its recorded events (the caller holds the workshop's lock)."""
+        with self.service.store.sessions() as session:
+            workshop = self.service.workshop(workshop_id, session)
+            day = bookings_db.day_bookings(session, workshop_id, date)
+            events = [_event(r) for r in events_db.day_events(session, workshop_id, date)]
+        state = replay(effective(events), workshop, {b.id: b for b in day}, date)
+        self._quiet.on = True
+        try:
+            self._replan(workshop, date, state, _live_now(self.service, workshop, date, state))
+        finally:
+            self._quiet.on = False
+
     def _replan(self, workshop: Workshop, date: dt.date, state: DayState, now: dt.datetime) -> Plan | None:
         """Re-plan the rest of the day around the clocked work and store it; the stored plan (None
         if there is none) if that cannot be done."""

@@ -1,0 +1,76 @@
+"""The replay's promise guard figures from replayed bookings (simulation/day_replay.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from simulation.day_replay import DayRecord, Outcome, summarise
+from tests.builders import DAY, at
+
+
+def outcome(
+    name: str,
+    promised: str,
+    end: str | None,
+    flags: list[tuple[str, bool]],
+    odds: list[tuple[str, float]] | None = None,
+    drop_off: str = "08:00",
+) -> Outcome:
+    o = Outcome(name, at(drop_off), at(promised), end=None if end is None else at(end))
+    o.flags = [(at(t), f) for t, f in flags]
+    o.first_flag = next((at(t) for t, f in flags if f), None)
+    o.odds = [(at(t), p) for t, p in odds or []]
+    return o
+
+
+def record(outcomes: list[Outcome]) -> DayRecord:
+    return DayRecord(DAY, len(outcomes), len(outcomes), outcomes, 4, 4, 0, [10.0], [20.0], [5.0], 1.0)
+
+
+def test_late_bookings_count_as_flagged_ahead_only_an_hour_before_their_promise() -> None:
+    days = [
+        record([
+            outcome("early", "12:00", "12:30", [("10:00", False), ("10:45", True)]),  # 75 min ahead
+            outcome("tardy", "12:00", "12:30", [("10:00", False), ("11:30", True)]),  # 30 min: too late
+            outcome("never", "12:00", None, [("10:00", False)]),  # never finished: late, not flagged
+            # Promised within the hour of drop-off: flagged at the first poll after it counts.
+            outcome("short", "08:45", "09:00", [("08:15", True)], drop_off="08:10"),
+        ])
+    ]  # fmt: skip
+    figures = summarise(days)
+    assert figures["late"] == 4
+    assert figures["late flagged >= 60 min ahead (or from drop-off)"] == 2
+    assert figures["flagged ahead share (goal >= 0.90)"] == 0.5
+
+
+def test_a_false_alarm_is_a_flag_still_up_when_an_on_time_booking_finished() -> None:
+    days = [
+        record([
+            outcome("cleared", "12:00", "11:50", [("10:00", True), ("11:00", False)]),  # a re-plan fixed it
+            outcome("alarm", "12:00", "11:50", [("10:00", True), ("11:00", True)]),
+            outcome("quiet", "12:00", "11:00", [("10:00", False)]),
+        ])
+    ]  # fmt: skip
+    figures = summarise(days)
+    assert figures["flagged"] == 2 and figures["flagged and on time"] == 2
+    assert figures["false alarm share (goal <= 0.10)"] == 0.5
+
+
+def test_the_reliability_table_bins_every_poll_by_decile() -> None:
+    days = [
+        record([
+            outcome("a", "12:00", "11:00", [], odds=[("09:00", 0.75), ("10:00", 0.95)]),
+            outcome("b", "12:00", "12:30", [], odds=[("09:00", 0.72), ("10:00", 0.05)]),
+        ])
+    ]  # fmt: skip
+    table = {d["decile"]: d for d in summarise(days)["reliability by decile of on_time_probability"]}
+    assert table["0.7-0.8"]["n"] == 2 and table["0.7-0.8"]["observed"] == 0.5
+    assert table["0.9-1.0"]["observed"] == 1.0 and table["0.0-0.1"]["observed"] == 0.0
+    assert sum(d["n"] for d in table.values()) == 4
+
+
+def test_no_event_lost_compares_events_stored_with_events_accepted() -> None:
+    good = record([])
+    lost = DayRecord(DAY + dt.timedelta(days=1), 0, 0, [], 5, 4, 0, [], [], [], 1.0)
+    assert summarise([good])["no event lost"] is True
+    assert summarise([good, lost])["no event lost"] is False
