@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import pickle
 import tempfile
 import warnings
 from pathlib import Path
@@ -48,7 +49,13 @@ def working_days(name: str, count: int) -> list[dt.date]:
 
 
 def run(
-    name: str, days: int, seed: int, latency_every: int, downstream: bool = True, progress: Path | None = None
+    name: str,
+    days: int,
+    seed: int,
+    latency_every: int,
+    downstream: bool = True,
+    progress: Path | None = None,
+    skip: int = 0,
 ) -> tuple[dict[str, Any], list[DayRecord]]:
     scenario = load_scenario(name)
     clock = FixedClock(NOW)
@@ -59,7 +66,7 @@ def run(
         with TestClient(app) as http:
             ws = scenario.workshop
             http.put(f"/v1/workshops/{ws.id}", json=ws.model_dump(mode="json")).raise_for_status()
-            for date in working_days(name, days):
+            for date in working_days(name, days)[skip:]:
                 clock.set(dt.datetime.combine(date - dt.timedelta(days=1), dt.time(18, 0), tzinfo=ws.tz))
                 record = replay_day(
                     cast(httpx.Client, http),
@@ -70,8 +77,9 @@ def run(
                     latency_every=latency_every,
                 )
                 records.append(record)
-                if progress is not None:  # the figures so far, in case the run is cut short
+                if progress is not None:  # the days so far, in case the run is cut short
                     progress.write_text(json.dumps(summarise(records), indent=1) + "\n", encoding="utf-8")
+                    progress.with_suffix(".pickle").write_bytes(pickle.dumps(records))
                 one = summarise([record])
                 print(name, date, record.booked, "booked,", one["late"], "late,", one["flagged"], "flagged,",
                       f"{record.seconds:.0f} s", flush=True)  # fmt: skip
