@@ -27,9 +27,10 @@ class Server:
     """`bayplan serve` on a free port with an admin API key (`headers`); its clock starts at `now`
     (the machine's clock when None), so a fixed day can be booked and planned on any date."""
 
-    def __init__(self, db: Path, now: dt.datetime | None = None) -> None:
+    def __init__(self, db: Path, now: dt.datetime | None = None, start_seconds: float = 30.0) -> None:
         self.db = db
         self.now = now
+        self.start_seconds = start_seconds
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -50,13 +51,14 @@ class Server:
         if self.now is not None:
             command += ["--now", self.now.isoformat()]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + self.start_seconds
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.1)
+        self.kill()
         raise RuntimeError("server did not start")
 
     def kill(self) -> None:
