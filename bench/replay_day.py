@@ -118,13 +118,22 @@ def main() -> None:
         action="store_true",
         help="project each booking on its own planned times (the guard before the downstream projection)",
     )
+    parser.add_argument("--skip", type=int, default=0, help="leave out the first n days (a run in parts)")
+    parser.add_argument(
+        "--merge", nargs="*", default=None, help="summarise the days of earlier runs' .partial.pickle files"
+    )
     args = parser.parse_args()
     results = {}
     out = Path(args.out)
-    for name in args.scenario or ["dealer-2011", "small-dealer"]:
+    names = args.scenario or ["dealer-2011", "small-dealer"]
+    for name in names:
+        if args.merge is not None:
+            records = [r for f in args.merge if name in f for r in pickle.loads(Path(f).read_bytes())]
+            results[name] = summarise(sorted(records, key=lambda r: r.date))
+            continue
         progress = out.with_name(f"{out.name}-{name}.partial.json")
         results[name], _ = run(
-            name, args.days, args.seed, args.latency_every, not args.no_downstream, progress
+            name, args.days, args.seed, args.latency_every, not args.no_downstream, progress, args.skip
         )
     out.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
