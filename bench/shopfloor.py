@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import statistics
 import tempfile
@@ -54,7 +55,7 @@ def main() -> None:
     workshop = scenario.workshop
     base = f"/v1/workshops/{workshop.id}"
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(Path(tmp) / "shopfloor.db", now=NOW)
+        server = Server(Path(tmp) / "shopfloor.db", now=NOW, start_seconds=180)
         server.start()
         try:
             with httpx.Client(base_url=server.url, headers=server.headers, timeout=60) as http:
@@ -92,6 +93,7 @@ def main() -> None:
     read = stats(read_ms)
     report = {
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+        "load average at the end (1, 5, 15 min)": [round(x, 1) for x in os.getloadavg()],
         "day": f"dealer-2011 {args.date}: {record.booked} bookings, {len(workshop.technicians)} technicians,"
         f" {len({(a.booking, a.operation) for a in plan.assignments})} operations planned",
         "events accepted / stored / refused": [
