@@ -32,9 +32,10 @@ _STYLE = """
 .report th:first-child, .report td:first-child { text-align: left; }
 .report .ci { color: #777; font-size: 0.85em; }
 .report figure { margin: 1em 0; }
+.report figure svg { max-width: 100%; height: auto; }
 .report .sections a { margin-right: 1em; }
 .report .verdict li { font-size: 1.1em; font-weight: 600; margin: .2em 0; }
-.report .top { font-size: .85em; }
+.report .to-top { font-size: .85em; }
 """
 _PAGE_STYLE = "body { margin: 2em; }"
 """The standalone file's own margin (embedded, the page around it has one)."""
@@ -221,7 +222,7 @@ def report(result: ExperimentResult, locale: str = DEFAULT) -> Report:
         ("waits", t.gettext("Waiters' waiting time")),
     ]
     nav = "".join(f'<a href="#{anchor}">{html.escape(text)}</a>' for anchor, text in sections)
-    top = f'<p class="top"><a href="#report-title">{html.escape(t.gettext("Back to the top"))}</a></p>'
+    top = f'<p class="to-top"><a href="#report-title">{html.escape(t.gettext("Back to the top"))}</a></p>'
     names = dict(sections)
     body = f"""<article class="report" id="report">
 <h1 id="report-title">{html.escape(title)}</h1>
