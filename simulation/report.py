@@ -222,10 +222,10 @@ def report(result: ExperimentResult, locale: str = DEFAULT) -> Report:
         ("waits", t.gettext("Waiters' waiting time")),
     ]
     nav = "".join(f'<a href="#{anchor}">{html.escape(text)}</a>' for anchor, text in sections)
-    top = f'<p class="to-top"><a href="#report-title">{html.escape(t.gettext("Back to the top"))}</a></p>'
+    top = f'<p class="to-top"><a href="#report">{html.escape(t.gettext("Back to the top"))}</a></p>'
     names = dict(sections)
     body = f"""<article class="report" id="report">
-<h1 id="report-title">{html.escape(title)}</h1>
+<h1>{html.escape(title)}</h1>
 <nav class="sections" aria-label="{html.escape(t.gettext("Sections"))}">{nav}</nav>
 {verdict}
 <section id="setup" aria-labelledby="setup-h"><h2 id="setup-h">{html.escape(names["setup"])}</h2>

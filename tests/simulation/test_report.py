@@ -119,6 +119,6 @@ def test_a_share_is_never_shown_above_100_percent() -> None:
 def test_the_report_links_its_sections() -> None:
     body = report(experiment_result(TIE), "en").body
     targets = re.findall(r'href="#([\w-]+)"', body)
-    assert {"verdict", "setup", "figures", "on-time", "utilisation", "waits", "report-title"} <= set(targets)
+    assert {"verdict", "setup", "figures", "on-time", "utilisation", "waits", "report"} <= set(targets)
     for target in set(targets):
         assert f'id="{target}"' in body, target
