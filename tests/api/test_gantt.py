@@ -128,3 +128,28 @@ def test_a_bar_names_its_vehicle_service_and_operation() -> None:
         "work",
     )
     assert re.match(r"粤A12345", bar.findtext(f"{SVG}svg/{SVG}text") or "")
+
+
+def _lab(colour: str) -> tuple[float, float, float]:
+    """sRGB hex to CIELAB (D65)."""
+    rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
+    xyz = (
+        (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047,
+        0.2126 * r + 0.7152 * g + 0.0722 * b,
+        (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883,
+    )
+    fx, fy, fz = (v ** (1 / 3) if v > 0.008856 else 7.787 * v + 16 / 116 for v in xyz)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def test_the_palette_colours_are_far_apart_and_none_is_the_off_shift_grey() -> None:
+    from itertools import combinations
+    from math import dist
+
+    from api.palette import PALETTE
+
+    assert len(PALETTE) >= 12
+    assert min(dist(_lab(a), _lab(b)) for a, b in combinations(PALETTE, 2)) >= 25  # ΔE*76
+    grey = _lab("#d9d9d9")
+    assert all(dist(_lab(c), grey) >= 25 for c in PALETTE)
