@@ -2,17 +2,20 @@
 
 Each simulated day's booking requests (the demand source's booked vehicles, no-shows included,
 each already marked kept or not at the scenario's kept rate) meet a booking desk before the day is
-worked. The desk sells per technician pool (`skill:grade`, the technicians qualified for an
-operation, as scheduler.overbooking counts them) the standard minutes of its available minutes less
-the walk-in holdback, like the witness-backed desk on a full day; with `percent` > 0 it then sells
-up to that share of the pool's available minutes beyond it (overbooked), never to a waiter, as
-scheduler.slots.DayBook.overbooked_offer does. A request that fits neither is turned away (the
-customer goes elsewhere). Walk-ins and the stages of multi-day work come as before; the no-shows
-among the accepted bookings do not come. Then the day is worked by the SimPy model as always.
+worked. The strict desk stands for the witness plan: a request is accepted if each of its
+operations finds a qualified technician with that many standard minutes left of his shift (breaks
+out) less the walk-in holdback (the one with most left takes it). With `percent` > 0 a request the
+strict desk refuses is then sold beyond it (overbooked) while each technician pool it uses
+(`skill:grade`, as scheduler.overbooking counts them) stays within that share of the pool's
+available minutes, never to a waiter, as scheduler.slots.DayBook.overbooked_offer does. A request
+that fits neither is turned away (the customer goes elsewhere). Walk-ins and the stages of
+multi-day work come as before; the no-shows among the accepted bookings do not come. Then the day
+is worked by the SimPy model as always.
 
 The desk takes requests in a random order drawn from the day's own stream (seed, replication, day),
 so every level sees the same customers in the same order: common random numbers across levels.
-A simplification, stated in the README: the desk counts minutes, it does not build a witness plan.
+A simplification, stated in the README: the desk counts minutes per technician, it does not build a
+witness plan with times, bays and promises (a real witness is tighter: it refuses earlier).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ class BookingDesk:
         self.layout = layout
         # Per service, the standard minutes it takes from each pool, and the pool's technicians.
         self.need: list[dict[Pool, float]] = []
+        self.ops = [[(op.minutes, op.techs) for op in spec.ops] for spec in layout.services]
         self.members: dict[Pool, set[int]] = {}
         for s, service in enumerate(self.scenario.workshop.services):
             need: dict[Pool, float] = {}
@@ -63,12 +67,28 @@ class BookingDesk:
         self.overbooked: dict[int, int] = {}
         self.no_shows: dict[int, int] = {}
 
-    def available(self, date: dt.date) -> dict[Pool, float]:
-        """Each pool's minutes on duty on `date` (shift less breaks)."""
+    def on_duty(self, date: dt.date) -> list[float]:
+        """Each technician's minutes on duty on `date` (shift less breaks)."""
         weekday = date.weekday()
-        techs = self.layout.techs
-        on = [sum(b - a for a, b in t.periods) if weekday in t.weekdays else 0.0 for t in techs]
+        return [sum(b - a for a, b in t.periods) if weekday in t.weekdays else 0.0 for t in self.layout.techs]
+
+    def available(self, date: dt.date) -> dict[Pool, float]:
+        """Each pool's minutes on duty on `date`."""
+        on = self.on_duty(date)
         return {pool: sum(on[t] for t in members) for pool, members in self.members.items()}
+
+    def _fits(self, left: list[float], service: int) -> bool:
+        """Each operation on the qualified technician with most minutes left (taken if it fits)."""
+        taken: list[tuple[int, float]] = []
+        for minutes, techs in self.ops[service]:
+            best = max(techs, key=lambda t: left[t], default=None)
+            if best is None or left[best] < minutes:
+                for t, m in taken:
+                    left[t] += m
+                return False
+            left[best] -= minutes
+            taken.append((best, minutes))
+        return True
 
     def day(
         self,
@@ -84,9 +104,8 @@ class BookingDesk:
         come only with `no_shows` (the plan-following policy sees them, as it sees any no-show)."""
         vehicles = self.inner.day(seed, replication, day, date, cv, cap, no_shows=True)
         available = self.available(date)
-        strict = {p: (1 - self.holdback) * m for p, m in available.items()}
+        left = [(1 - self.holdback) * m for m in self.on_duty(date)]
         extra = {p: self.percent / 100 * m for p, m in available.items()}
-        sold = dict.fromkeys(available, 0.0)
         over = dict.fromkeys(available, 0.0)
         requests = [i for i, v in enumerate(vehicles) if v.booked and not v.multi_day]
         order = np.random.default_rng([seed, replication, day, 0x0B]).permutation(len(requests))
@@ -95,9 +114,8 @@ class BookingDesk:
         for r in order.tolist():
             i = requests[r]
             need = self.need[vehicles[i].service]
-            if all(sold[p] + m <= strict[p] for p, m in need.items()):
-                for p, m in need.items():
-                    sold[p] += m
+            if self._fits(left, vehicles[i].service):
+                pass
             elif not vehicles[i].waiter and all(over[p] + m <= extra[p] for p, m in need.items()):
                 for p, m in need.items():
                     over[p] += m
