@@ -63,6 +63,14 @@ def test_overbooking_sells_beyond_a_full_day_marked(client: TestClient) -> None:
     assert len(extra) == 1 and extra[0]["overbooked"] is True  # 50 % of 120 min: one 60-minute job
     day = client.get(BOOKINGS, params={"date": DATE}).json()
     assert len(day) == strict + 1
+    chart = client.get("/v1/workshops/tiny/capacity", params={"from": DATE, "to": DATE}).json()
+    assert chart["days"][0]["pools"][0]["overbooked"] == 60  # shown on the loading chart
+
+
+def test_the_loading_chart_is_unchanged_without_overbooking(client: TestClient) -> None:
+    assert _put(client, tiny_workshop()).status_code == 200
+    chart = client.get("/v1/workshops/tiny/capacity", params={"from": DATE, "to": DATE}).json()
+    assert "overbooked" not in chart["days"][0]["pools"][0]
 
 
 def test_percent_outside_0_to_50_is_a_422_naming_the_field(client: TestClient) -> None:
