@@ -93,6 +93,11 @@ def test_simulate_overbooking_prints_a_column_per_level_and_json() -> None:
     table = bayplan("simulate", "small-dealer", "--overbooking", "0,5", "--days", "2", "--replications", "2",
                     "--workers", "1")  # fmt: skip
     assert table.returncode == 0 and "turned away per day" in table.stdout and "5 %" in table.stdout
+    chinese = bayplan("--lang", "zh-CN", "simulate", "small-dealer", "--overbooking", "0,5", "--days", "2",
+                      "--replications", "2", "--workers", "1")  # fmt: skip
+    assert (
+        chinese.returncode == 0 and "每日拒约客户" in chinese.stdout and "turned away" not in chinese.stdout
+    )
 
 
 @pytest.mark.parametrize(
