@@ -83,3 +83,15 @@ def test_percent_outside_0_to_50_is_a_422_naming_the_field(client: TestClient) -
     response = _put(client, data)
     assert response.status_code == 422 and "overbooking[0].pool" in response.text, response.text
     assert client.get("/v1/workshops/tiny").status_code == 404  # nothing stored
+
+
+def test_a_changed_overbooked_booking_gets_a_place_when_one_is_free(client: TestClient) -> None:
+    assert _put(client, _tiny(50)).status_code == 200
+    booked = _fill(client)
+    over = [b for b in booked if b["overbooked"]]
+    kept = [b for b in booked if not b["overbooked"]]
+    assert len(over) == 1 and kept
+    assert client.delete(f"{BOOKINGS}/{kept[0]['id']}").status_code == 204  # a cancellation frees room
+    changed = client.patch(f"{BOOKINGS}/{over[0]['id']}", json={"customer": "Li"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["overbooked"] is False and changed.json()["customer"] == "Li"
