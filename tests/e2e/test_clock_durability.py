@@ -92,6 +92,7 @@ def test_sigkill_during_a_clock_storm_loses_no_acknowledged_event_and_doubles_no
     seen: list[tuple[int, dict[str, Any]]] = []  # (events acknowledged, the status after them)
     kill_after = len(events) // 2
     problems: list[str] = []
+    killers: list[threading.Timer] = []
 
     def storm() -> None:
         with httpx.Client(base_url=server.url, timeout=120, headers=server.headers) as http:
@@ -106,13 +107,17 @@ def test_sigkill_during_a_clock_storm_loses_no_acknowledged_event_and_doubles_no
                 except httpx.HTTPError:
                     return  # killed under us
                 if len(acked) == kill_after:  # the next event is in flight when the kill comes
-                    threading.Timer(random.Random(7).uniform(0.005, 0.04), server.kill).start()
+                    killer = threading.Timer(random.Random(7).uniform(0.005, 0.04), server.kill)
+                    killers.append(killer)
+                    killer.start()
 
     worker = threading.Thread(target=storm)
     worker.start()
     worker.join(timeout=900)
     assert not worker.is_alive()
     assert not problems, problems
+    for killer in killers:
+        killer.join(timeout=60)
     assert server.process is not None and server.process.poll() is not None  # it was killed
     assert kill_after <= len(acked) < len(events)
 
