@@ -10,6 +10,7 @@ promises, can only improve on it.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -23,6 +24,7 @@ from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Wo
 from scheduler.dispatch import place_job
 from scheduler.errors import InputError
 from scheduler.reasons import unplaced_reasons
+from scheduler.ejection import eject_and_fit
 from scheduler.translate import (
     DayFrame,
     assignments_from_placements,
@@ -32,7 +34,11 @@ from scheduler.translate import (
 from solver.model import SolveParameters, fit_all
 from solver.problem import DayProblem, DaySolution, JobData, Placement
 
-__all__ = ["NO_WANTS", "CapacityRules", "DayBook", "Offer", "Wants", "offers_may_grow"]
+__all__ = ["NO_WANTS", "EJECTION_SECONDS", "CapacityRules", "DayBook", "Offer", "Wants", "offers_may_grow"]
+
+EJECTION_SECONDS = 0.025
+"""How long one immediate answer may spend moving bookings out of the way (scheduler.ejection) to
+find the times the quick fit misses; the exact search (CP-SAT, in the background) decides what is left."""
 
 
 @dataclass(frozen=True)
@@ -179,12 +185,29 @@ class DayBook:
             self._templates[key] = (job, problem)
         return job, problem
 
-    def try_insert(self, booking: Booking) -> Offer | None:
-        """Where `booking` fits (nothing moved, or one nearby booking moved) within the capacity rules."""
+    def try_insert(self, booking: Booking, ejection_seconds: float = 0.0) -> Offer | None:
+        """Where `booking` fits (nothing moved, or one nearby booking moved, or with
+        `ejection_seconds` the bookings in its way moved) within the capacity rules."""
         if not self.allowed_before_fit(booking):
             return None
         offer = self.fit_quickly(booking)
+        if offer is None and ejection_seconds > 0:
+            offer = self.fit_by_ejection(booking, time.perf_counter() + ejection_seconds)
         return offer if offer is not None and self.allowed(booking, offer) else None
+
+    def fit_by_ejection(self, booking: Booking, deadline: float) -> Offer | None:
+        """Capacity only: the accepted bookings in the way of `booking` moved elsewhere
+        (scheduler.ejection), every promise kept; None if no room is found by `deadline`."""
+        job, _ = self._job(booking)
+        found = eject_and_fit(self.accepted_problem, self.placements_of, job, deadline)
+        if found is None:
+            return None
+        placed, moved = found
+        rewitness = {
+            b.id: self._assignments(b.id, moved[j]) if j in moved else tuple(w)
+            for j, (b, w) in enumerate(self.accepted)
+        }
+        return self._offer(booking, placed, rewitness)
 
     def _availability(self, problem: DayProblem) -> Availability:
         """Free time around the witness (a fresh copy: callers try placements and undo them)."""
@@ -471,6 +494,7 @@ class DayBook:
         exact_seconds: float = 0.0,
         workers: int = 2,
         wants: Wants = NO_WANTS,
+        ejection_seconds: float = EJECTION_SECONDS,
     ) -> list[Offer]:
         """Every candidate drop-off time that fits, within the capacity rules.
 
@@ -478,8 +502,10 @@ class DayBook:
         drop-off is valid for an earlier one (its promised pickup counts from where it sits). So
         the feasible times are a prefix of the day: the quick fit finds most of it, and with
         `exact_seconds` CP-SAT binary-searches the rest of the boundary (a few solves, not one
-        per time); an unproven time counts as not fitting.
+        per time); an unproven time counts as not fitting. Before that, within `ejection_seconds`,
+        moving the bookings in the way (scheduler.ejection) searches the boundary the same way.
         """
+        began = time.perf_counter()
         probes = self._probes(service, waiter, fleet_partner, wants)
         availability = self._availability(self.accepted_problem)
         fits: list[Offer | None] = [self.fit_quickly(p, availability, repair=False) for p in probes]
@@ -494,7 +520,31 @@ class DayBook:
             if fits[i] is None and (waiter or i > last) and (failed < 3 or exact_seconds > 0):
                 fits[i] = self._reshuffle(probe, self._job(probe)[0], availability)
                 failed = 0 if fits[i] is not None else failed + 1
+        if ejection_seconds > 0:
+            self._ejection_boundary(probes, fits, began + ejection_seconds)
         return self._complete(probes, fits, exact_seconds, workers)
+
+    def _ejection_boundary(self, probes: list[Booking], fits: list[Offer | None], deadline: float) -> None:
+        """Search the last time that takes a booking once others move out of its way (feasibility
+        is monotone in the drop-off, so a fit there serves every earlier time): the last time the
+        desk may sell at all first, then a binary search; the move is a heuristic, so a miss only
+        bounds the search. Each try gets half the time left (a miss costs its whole share)."""
+        good = max((i for i, f in enumerate(fits) if f is not None), default=-1)
+        sellable = [i for i, p in enumerate(probes) if i > good and self.allowed_before_fit(p)]
+        first = True
+        while sellable:
+            now = time.perf_counter()
+            if now >= deadline:
+                return
+            at = len(sellable) - 1 if first else (len(sellable) - 1) // 2
+            first = False
+            i = sellable[at]
+            found = self.fit_by_ejection(probes[i], now + (deadline - now) / 2)
+            if found is None:
+                sellable = sellable[:at]
+            else:
+                fits[i] = found
+                sellable = sellable[at + 1 :]
 
     def offers_after(
         self,
