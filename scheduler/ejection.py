@@ -33,7 +33,10 @@ DEPTH = 3
 """Levels of the chain: the new booking ejects some, those may eject others, and so on."""
 
 BRANCHING = 6
-"""Points tried per ejected booking (the new booking tries every point, cheapest first)."""
+"""Points tried per ejected booking."""
+
+WIDEST = 10**6
+"""Points tried for the new booking, cheapest first."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ class _Chain:
     ) -> tuple[Availability, dict[int, list[Placement]]] | None:
         """Place job `j` (not in `where`): at its earliest finish, else by ejecting bookings not in
         `fixed`. Returns the new state (the inputs are left as they were) or None."""
-        if time.perf_counter() > self.deadline:
+        if time.thread_time() > self.deadline:
             raise _Deadline
         job = self.job_of(j)
         placed = place_job(availability, job, j)
@@ -129,7 +132,7 @@ class _Chain:
         points = _points(self.problem, op, ready, latest, where, fixed | ejected | {j})
         tries += [(Placement(p.bay, p.technician, p.start, p.end), p.ejected) for p in points[:limit]]
         for placement, out in tries:
-            if time.perf_counter() > self.deadline:
+            if time.thread_time() > self.deadline:
                 raise _Deadline
             trial = _copy(availability)
             after = {e: v for e, v in where.items() if e not in out}
@@ -154,7 +157,7 @@ def eject_and_fit(
 
     `problem` holds the accepted bookings (their promised pickups as `due`), `own` their witness
     placements in the same order. None when no chain is found before `deadline`
-    (`time.perf_counter()`).
+    (`time.thread_time()`).
     """
     if not job.operations or any(op.pin is not None for op in job.operations):
         return None
@@ -167,7 +170,7 @@ def eject_and_fit(
     pinned = frozenset(j for j, _ in enumerate(own) if problem.jobs[j].pinned or not own[j])
     chain = _Chain(problem, job, deadline, [placed[0].start if placed else 0 for placed in own])
     try:
-        state = chain.place(NEW, availability, where, pinned, DEPTH, 10**6)
+        state = chain.place(NEW, availability, where, pinned, DEPTH, WIDEST)
     except _Deadline:
         return None
     if state is None:
@@ -195,6 +198,7 @@ def _points(
         for p in placed:
             on_tech.setdefault(p.technician, []).append((p.start, p.end, j))
             on_bay.setdefault(p.bay, []).append((p.start, p.end, j))
+    bays = [b for _, b in sorted(zip(op.bay_costs, op.bays, strict=True))]
     points: list[_Point] = []
     for t, d in zip(op.technicians, op.durations, strict=True):
         busy = on_tech.get(t, [])
@@ -208,13 +212,15 @@ def _points(
                 if here & fixed:
                     continue
                 best: _Point | None = None
-                for b in op.bays:
+                for b in bays:  # cheapest bay first; a free one ends the search
                     ejected = here | {j for a, e, j in on_bay.get(b, []) if a < s + d and s < e}
                     if ejected & fixed:
                         continue
                     cost = sum(work[j] for j in ejected)
                     if best is None or cost < best.cost:
                         best = _Point(cost, s, t, b, s + d, frozenset(ejected))
+                    if len(ejected) == len(here):
+                        break
                 if best is not None:
                     points.append(best)
     points.sort(key=lambda p: (p.cost, p.start, p.technician, p.bay))

@@ -37,8 +37,9 @@ from solver.problem import DayProblem, DaySolution, JobData, Placement
 __all__ = ["NO_WANTS", "EJECTION_SECONDS", "CapacityRules", "DayBook", "Offer", "Wants", "offers_may_grow"]
 
 EJECTION_SECONDS = 0.025
-"""How long one immediate answer may spend moving bookings out of the way (scheduler.ejection) to
-find the times the quick fit misses; the exact search (CP-SAT, in the background) decides what is left."""
+"""How long (CPU seconds of the answering thread, `time.thread_time`: the same answer on a busy
+machine, only later) one immediate answer may spend moving bookings out of the way
+(scheduler.ejection) to find the times the quick fit misses; the exact search (CP-SAT, in the background) decides what is left."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class DayBook:
         self._templates: dict[tuple[object, ...], tuple[JobData, DayProblem]] = {}
         self.lineage: list[tuple[DayBook, tuple[Placement, ...]]] = []
         """Earlier versions of this day, newest first, with every placement added since (offers made
-        on them carry over); empty after a booking moved others."""
+        on them carry over where the added placements do not touch them)."""
         self._opening = tuple(self.clock.wall(hhmm) for hhmm in workshop.opening_window())
         for _, assignments in self.accepted:
             own = placements_from_assignments(self.frame, assignments)
@@ -126,11 +127,14 @@ class DayBook:
         accepted.append((booking, list(offer.assignments)))
         after = DayBook(self.workshop, self.date, accepted, self.rules)
         after._templates = self._templates
-        if offer.rewitness is None:  # only the new booking's placements changed
+        # What takes room the earlier day's free time had: the new booking's placements, and
+        # where the bookings it moved went (where they left is only more free time).
+        if offer.rewitness is None:
             added = tuple(offer.placements)
-            after.lineage = [(self, added)] + [
-                (day, cum + added) for day, cum in self.lineage[: _LINEAGE - 1]
-            ]
+        else:
+            before = set(self.placements)
+            added = tuple(p for p in after.placements if p not in before)
+        after.lineage = [(self, added)] + [(day, cum + added) for day, cum in self.lineage[: _LINEAGE - 1]]
         self.lineage = []  # the newest day holds the lineage: no chain of references through the day
         if self._accepted_problem is not None:  # compiled already: add the one new job
             single = self._compile_one(booking)
@@ -192,7 +196,7 @@ class DayBook:
             return None
         offer = self.fit_quickly(booking)
         if offer is None and ejection_seconds > 0:
-            offer = self.fit_by_ejection(booking, time.perf_counter() + ejection_seconds)
+            offer = self.fit_by_ejection(booking, time.thread_time() + ejection_seconds)
         return offer if offer is not None and self.allowed(booking, offer) else None
 
     def fit_by_ejection(self, booking: Booking, deadline: float) -> Offer | None:
@@ -392,6 +396,23 @@ class DayBook:
         pools = [op.technicians for op in job.operations]
         return capacity.within_holdback(share, worked, self.shift_minutes, pools)
 
+    def _worth_a_search(self, booking: Booking) -> bool:
+        """Could a fit found by moving others be sold? The rules that do not depend on where the
+        booking sits, and room under the walk-in holdback for its shortest work in every pool it
+        uses (counted on the witness: an estimate that only ever skips a search)."""
+        if not self.allowed_before_fit(booking):
+            return False
+        service = self.workshop.service(booking.service)
+        share = capacity.holdback(self.rules, service is not None and service.express)
+        if share <= 0:
+            return True
+        job, _ = self._job(booking)
+        return all(
+            sum(self.worked[t] for t in op.technicians) + min(op.durations, default=0)
+            <= (1 - share) * sum(self.shift_minutes[t] for t in op.technicians)
+            for op in job.operations
+        )
+
     def _reshuffle(self, booking: Booking, job: JobData, availability: Availability) -> Offer | None:
         """Local repair: move one accepted booking out of the way, place the new one, put the moved
         one back where it still keeps its promise. Tried on the bookings nearest the drop-off."""
@@ -502,13 +523,26 @@ class DayBook:
         drop-off is valid for an earlier one (its promised pickup counts from where it sits). So
         the feasible times are a prefix of the day: the quick fit finds most of it, and with
         `exact_seconds` CP-SAT binary-searches the rest of the boundary (a few solves, not one
-        per time); an unproven time counts as not fitting. Before that, within `ejection_seconds`,
-        moving the bookings in the way (scheduler.ejection) searches the boundary the same way.
+        per time); an unproven time counts as not fitting. Before that, within `ejection_seconds`
+        after the quick fits, moving the bookings in the way (scheduler.ejection) searches the
+        boundary the same way.
         """
-        began = time.perf_counter()
         probes = self._probes(service, waiter, fleet_partner, wants)
         availability = self._availability(self.accepted_problem)
         fits: list[Offer | None] = [self.fit_quickly(p, availability, repair=False) for p in probes]
+        if ejection_seconds > 0:
+            # Past the last time that fits as it is, move bookings out of the way (the boundary
+            # search serves every earlier drop-off customer too); a waiter's promise follows his
+            # placement, so with the time left he gets his own repair at earlier times.
+            deadline = time.thread_time() + ejection_seconds
+            self._ejection_boundary(probes, fits, deadline)
+            last = max((i for i, f in enumerate(fits) if f is not None), default=-1)
+            for i, probe in enumerate(probes[:last] if waiter else []):
+                if time.thread_time() >= deadline:
+                    break
+                if fits[i] is None and self.allowed_before_fit(probe):
+                    fits[i] = self._reshuffle(probe, self._job(probe)[0], availability)
+            return self._complete(probes, fits, exact_seconds, workers)
         # The repair (moving a booking) is the costly part. Before the last time that fits as it
         # is, a drop-off customer gets that later placement anyway (the promise is mostly the
         # handover time either way); a waiter's promise follows the placement, so he gets the repair.
@@ -520,31 +554,38 @@ class DayBook:
             if fits[i] is None and (waiter or i > last) and (failed < 3 or exact_seconds > 0):
                 fits[i] = self._reshuffle(probe, self._job(probe)[0], availability)
                 failed = 0 if fits[i] is not None else failed + 1
-        if ejection_seconds > 0:
-            self._ejection_boundary(probes, fits, began + ejection_seconds)
         return self._complete(probes, fits, exact_seconds, workers)
 
     def _ejection_boundary(self, probes: list[Booking], fits: list[Offer | None], deadline: float) -> None:
         """Search the last time that takes a booking once others move out of its way (feasibility
-        is monotone in the drop-off, so a fit there serves every earlier time): the last time the
-        desk may sell at all first, then a binary search; the move is a heuristic, so a miss only
-        bounds the search. Each try gets half the time left (a miss costs its whole share)."""
+        is monotone in the drop-off, so a fit there serves every earlier time): galloping from the
+        last time that fits, halving after a miss; the move is a heuristic, so a miss only bounds
+        the search. Each try gets half the time left (a miss costs its whole share)."""
         good = max((i for i, f in enumerate(fits) if f is not None), default=-1)
-        sellable = [i for i, p in enumerate(probes) if i > good and self.allowed_before_fit(p)]
-        first = True
+        sellable = [i for i, p in enumerate(probes) if i > good and self._worth_a_search(p)]
+        step = 1  # galloping from the last fit (the likeliest to take one more), then halving
         while sellable:
-            now = time.perf_counter()
+            now = time.thread_time()
             if now >= deadline:
                 return
-            at = len(sellable) - 1 if first else (len(sellable) - 1) // 2
-            first = False
+            at = min(step, len(sellable)) - 1
             i = sellable[at]
-            found = self.fit_by_ejection(probes[i], now + (deadline - now) / 2)
+            found = self._quick_or_ejected(probes[i], now + (deadline - now) / 2)
             if found is None:
                 sellable = sellable[:at]
+                step = max(1, len(sellable) // 2)
             else:
                 fits[i] = found
                 sellable = sellable[at + 1 :]
+                step *= 2
+
+    def _quick_or_ejected(self, booking: Booking, deadline: float) -> Offer | None:
+        """One booking moved (the quick repair), else the ejection chain until `deadline`."""
+        job, _ = self._job(booking)
+        offer = self._reshuffle(booking, job, self._availability(self.accepted_problem))
+        if offer is None and time.thread_time() < deadline:
+            offer = self.fit_by_ejection(booking, deadline)
+        return offer
 
     def offers_after(
         self,
@@ -554,11 +595,13 @@ class DayBook:
         waiter: bool,
         fleet_partner: str | None = None,
         wants: Wants = NO_WANTS,
+        ejection_seconds: float = EJECTION_SECONDS,
     ) -> list[Offer]:
         """The offers of the same kind on this day, from `previous` (the offers on an earlier version
         of it, before the bookings placed at `added`): an offer whose placement the new bookings do
-        not touch still fits; only the touched times are fitted again. A time refused before stays
-        refused here (bookings take room away; the background refinement looks again)."""
+        not touch still fits; only the touched times are fitted again. Past the last time that
+        fits, moving bookings out of the way looks further within `ejection_seconds`, as in
+        `offers` (bookings take room away; the background refinement looks again)."""
         probes = self._probes(service, waiter, fleet_partner, wants)
         before = {o.drop_off: o for o in previous}
         availability: Availability | None = None
@@ -572,6 +615,8 @@ class DayBook:
             else:
                 availability = availability or self._availability(self.accepted_problem)
                 fits.append(self.fit_quickly(probe, availability))
+        if ejection_seconds > 0:
+            self._ejection_boundary(probes, fits, time.thread_time() + ejection_seconds)
         return self._complete(probes, fits, 0.0, 1)
 
     def _probes(
