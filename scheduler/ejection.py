@@ -30,7 +30,8 @@ Fit = tuple[list[Placement], dict[int, list[Placement]]]
 """The new booking's placements and the new placements of each accepted booking that moved."""
 
 DEPTH = 3
-"""Levels of the chain: the new booking ejects some, those may eject others, and so on."""
+"""Levels of the chain: the new booking ejects some, those may eject others, and so on (every
+chain of one level is tried before any of two)."""
 
 BRANCHING = 6
 """Points tried per ejected booking."""
@@ -169,8 +170,12 @@ def eject_and_fit(
         where[j] = list(placed)
     pinned = frozenset(j for j, _ in enumerate(own) if problem.jobs[j].pinned or not own[j])
     chain = _Chain(problem, job, deadline, [placed[0].start if placed else 0 for placed in own])
+    state = None
     try:
-        state = chain.place(NEW, availability, where, pinned, DEPTH, WIDEST)
+        for depth in range(1, DEPTH + 1):  # iterative deepening: every shallow chain first
+            state = chain.place(NEW, availability, where, pinned, depth, WIDEST)
+            if state is not None:
+                break
     except _Deadline:
         return None
     if state is None:

@@ -615,6 +615,8 @@ class PlanningService:
         offer = day.try_insert(booking)
         if offer is None:
             offer = self._cached_fit(session, day, booking)
+        if offer is None:
+            offer = day.try_moving_others(booking)
         if offer is None and self.booking_exact_seconds > 0 and day.allowed_before_fit(booking):
             exact = day.fit_exactly(booking, self.booking_exact_seconds)
             offer = exact if exact is not None and day.allowed(booking, exact) else None

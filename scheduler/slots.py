@@ -189,14 +189,19 @@ class DayBook:
             self._templates[key] = (job, problem)
         return job, problem
 
-    def try_insert(self, booking: Booking, ejection_seconds: float = 0.0) -> Offer | None:
-        """Where `booking` fits (nothing moved, or one nearby booking moved, or with
-        `ejection_seconds` the bookings in its way moved) within the capacity rules."""
+    def try_insert(self, booking: Booking) -> Offer | None:
+        """Where `booking` fits (nothing moved, or one nearby booking moved) within the capacity rules."""
         if not self.allowed_before_fit(booking):
             return None
         offer = self.fit_quickly(booking)
-        if offer is None and ejection_seconds > 0:
-            offer = self.fit_by_ejection(booking, time.thread_time() + ejection_seconds)
+        return offer if offer is not None and self.allowed(booking, offer) else None
+
+    def try_moving_others(self, booking: Booking, seconds: float = EJECTION_SECONDS) -> Offer | None:
+        """Where `booking` fits once bookings in its way move (scheduler.ejection, at most `seconds`
+        of this thread's CPU), within the capacity rules."""
+        if not self._worth_a_search(booking):
+            return None
+        offer = self.fit_by_ejection(booking, time.thread_time() + seconds)
         return offer if offer is not None and self.allowed(booking, offer) else None
 
     def fit_by_ejection(self, booking: Booking, deadline: float) -> Offer | None:
@@ -560,7 +565,7 @@ class DayBook:
         """Search the last time that takes a booking once others move out of its way (feasibility
         is monotone in the drop-off, so a fit there serves every earlier time): galloping from the
         last time that fits, halving after a miss; the move is a heuristic, so a miss only bounds
-        the search. Each try gets half the time left (a miss costs its whole share)."""
+        the search. A try may use all the time left (the likeliest times are tried first)."""
         good = max((i for i, f in enumerate(fits) if f is not None), default=-1)
         sellable = [i for i, p in enumerate(probes) if i > good and self._worth_a_search(p)]
         step = 1  # galloping from the last fit (the likeliest to take one more), then halving
@@ -570,7 +575,7 @@ class DayBook:
                 return
             at = min(step, len(sellable)) - 1
             i = sellable[at]
-            found = self._quick_or_ejected(probes[i], now + (deadline - now) / 2)
+            found = self._quick_or_ejected(probes[i], deadline)
             if found is None:
                 sellable = sellable[:at]
                 step = max(1, len(sellable) // 2)
@@ -580,12 +585,9 @@ class DayBook:
                 step *= 2
 
     def _quick_or_ejected(self, booking: Booking, deadline: float) -> Offer | None:
-        """One booking moved (the quick repair), else the ejection chain until `deadline`."""
-        job, _ = self._job(booking)
-        offer = self._reshuffle(booking, job, self._availability(self.accepted_problem))
-        if offer is None and time.thread_time() < deadline:
-            offer = self.fit_by_ejection(booking, deadline)
-        return offer
+        """The quick fit, else the ejection chain until `deadline`."""
+        offer = self.fit_quickly(booking, repair=False)
+        return offer if offer is not None else self.fit_by_ejection(booking, deadline)
 
     def offers_after(
         self,
