@@ -41,7 +41,7 @@ from scheduler.optimise import optimise
 from scheduler.planning import to_plan
 from scheduler.refiner import OfferRefiner
 from scheduler.replan import check_now_on_day, replan, replan_request
-from scheduler.slots import NO_WANTS, DayBook, Offer, Wants, offers_may_grow
+from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Wants, offers_may_grow
 from scheduler.storage import BookingRow, Store
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import plans as plans_db
@@ -194,8 +194,8 @@ class PlanningService:
     Slot offers are cached per (workshop, date, service, waiter, fleet partner) and day version.
     A miss answers at once with the quick fit; with `exact_seconds` a background thread then
     refines the entry with CP-SAT (times the quick fit refused but a reshuffled day can take).
-    A booking at a time the quick fit refuses reuses a cached offer's placement, else CP-SAT
-    checks it within `booking_exact_seconds`.
+    A booking at a time the quick fit refuses reuses a cached offer's placement, else moves the
+    bookings in its way (scheduler.ejection), else CP-SAT checks it within `booking_exact_seconds`.
 
     The caches are bounded LRUs per workshop (scheduler.cache): a storm of distinct dates on one
     workshop evicts only that workshop's oldest entries. An offer entry keeps its day, about
@@ -209,6 +209,7 @@ class PlanningService:
         rules: CapacityRules | None = None,
         exact_seconds: float = 1.0,
         refine_in_background: bool = True,
+        ejection_seconds: float = EJECTION_SECONDS,
         booking_exact_seconds: float = 0.0,
         clock: Clock = SYSTEM_CLOCK,
         offer_cache_entries: int = 1_000,
@@ -219,6 +220,8 @@ class PlanningService:
         self.clock = clock
         self.rules = rules or CapacityRules()
         self.exact_seconds = exact_seconds
+        # CPU time an immediate answer (and a booking) may spend moving bookings out of the way.
+        self.ejection_seconds = ejection_seconds
         # Kept short: it runs under the workshop's lock, holding up every other booking.
         self.booking_exact_seconds = booking_exact_seconds
         # Offers per (workshop, date, service, waiter, fleet): the version and day they were made for.
@@ -425,11 +428,15 @@ class PlanningService:
         _check_kind(workshop, service, fleet, wants.loan_car)
         day = self._day(session, workshop, date, version)
         if self._refiner is None:
-            offers = day.offers(service, waiter, fleet, exact_seconds=self.exact_seconds, wants=wants)
+            offers = day.offers(
+                service, waiter, fleet, self.exact_seconds, wants=wants, ejection_seconds=self.ejection_seconds
+            )
         elif cached is not None and (added := day.added_since(cached[2])) is not None:
-            offers = day.offers_after(cached[1], added, service, waiter, fleet, wants)  # bookings later
+            offers = day.offers_after(  # bookings later
+                cached[1], added, service, waiter, fleet, wants, self.ejection_seconds
+            )
         else:
-            offers = day.offers(service, waiter, fleet, wants=wants)
+            offers = day.offers(service, waiter, fleet, wants=wants, ejection_seconds=self.ejection_seconds)
         self._deliver(key, version, offers, day)
         if self._refiner is not None and offers_may_grow(day, offers):
             self._refiner.request(key, version, day, service, waiter, fleet, wants)
@@ -443,11 +450,16 @@ class PlanningService:
         day: DayBook,
         refined: bool = False,
     ) -> None:
-        """Cache `offers`; a refinement only replaces the quick answer of its own version."""
+        """Cache `offers`; a refinement only replaces the quick answer of its own version, and
+        keeps the quick answer's times it did not find itself (each offer carries its own witness
+        of the same day: the heuristics and CP-SAT's time limit do not find the same times)."""
         with self._lock:
             cached = self._offers.get(key)
             if refined and (cached is None or cached[0] != version):
                 return
+            if refined and cached is not None:
+                merged = {o.drop_off: o for o in cached[1]} | {o.drop_off: o for o in offers}
+                offers = [merged[t] for t in sorted(merged)]
             self._offers.put(key, (version, offers, day))
 
     def _cached_fit(self, session: Session, day: DayBook, booking: Booking) -> Offer | None:
@@ -615,8 +627,8 @@ class PlanningService:
         offer = day.try_insert(booking)
         if offer is None:
             offer = self._cached_fit(session, day, booking)
-        if offer is None:
-            offer = day.try_moving_others(booking)
+        if offer is None and self.ejection_seconds > 0:
+            offer = day.try_moving_others(booking, self.ejection_seconds)
         if offer is None and self.booking_exact_seconds > 0 and day.allowed_before_fit(booking):
             exact = day.fit_exactly(booking, self.booking_exact_seconds)
             offer = exact if exact is not None and day.allowed(booking, exact) else None
