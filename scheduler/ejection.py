@@ -33,7 +33,7 @@ DEPTH = 3
 """Levels of the chain: the new booking ejects some, those may eject others, and so on (every
 chain of one level is tried before any of two)."""
 
-BRANCHING = 6
+BRANCHING = 3
 """Points tried per ejected booking."""
 
 WIDEST = 10**6
