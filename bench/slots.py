@@ -33,9 +33,10 @@ EXACT_SECONDS = 1.0
 
 MODES = ("insert", "prefix", "immediate", "exact")
 """insert: the quick fit at the asked time only; prefix: plus placements found for later times
-(the immediate answer before ejection); immediate: plus the boundary found by moving bookings out
-of the way (scheduler.ejection) within EJECTION_SECONDS (what the booking system gets at once); exact: plus the CP-SAT binary search of
-the boundary (what the service serves once refined)."""
+(the immediate answer before ejection); immediate: the quick fits, then the boundary found by
+moving bookings out of the way (scheduler.ejection) within EJECTION_SECONDS of CPU (what the
+booking system gets at once); exact: prefix plus the CP-SAT binary search of the boundary (what
+the service served once refined, before ejection)."""
 
 
 @dataclass

@@ -429,7 +429,12 @@ class PlanningService:
         day = self._day(session, workshop, date, version)
         if self._refiner is None:
             offers = day.offers(
-                service, waiter, fleet, self.exact_seconds, wants=wants, ejection_seconds=self.ejection_seconds
+                service,
+                waiter,
+                fleet,
+                self.exact_seconds,
+                wants=wants,
+                ejection_seconds=self.ejection_seconds,
             )
         elif cached is not None and (added := day.added_since(cached[2])) is not None:
             offers = day.offers_after(  # bookings later

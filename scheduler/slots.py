@@ -22,9 +22,9 @@ from scheduler.clock import DayClock
 from scheduler.compiler import CompiledDay, compile_request, parts_release
 from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop
 from scheduler.dispatch import place_job
+from scheduler.ejection import eject_and_fit
 from scheduler.errors import InputError
 from scheduler.reasons import unplaced_reasons
-from scheduler.ejection import eject_and_fit
 from scheduler.translate import (
     DayFrame,
     assignments_from_placements,
@@ -34,12 +34,13 @@ from scheduler.translate import (
 from solver.model import SolveParameters, fit_all
 from solver.problem import DayProblem, DaySolution, JobData, Placement
 
-__all__ = ["NO_WANTS", "EJECTION_SECONDS", "CapacityRules", "DayBook", "Offer", "Wants", "offers_may_grow"]
+__all__ = ["EJECTION_SECONDS", "NO_WANTS", "CapacityRules", "DayBook", "Offer", "Wants", "offers_may_grow"]
 
 EJECTION_SECONDS = 0.025
 """How long (CPU seconds of the answering thread, `time.thread_time`: the same answer on a busy
 machine, only later) one immediate answer may spend moving bookings out of the way
-(scheduler.ejection) to find the times the quick fit misses; the exact search (CP-SAT, in the background) decides what is left."""
+(scheduler.ejection) to find the times the quick fit misses; the exact search (CP-SAT, in the
+background) decides what is left."""
 
 
 @dataclass(frozen=True)

@@ -223,12 +223,16 @@ def test_moving_bookings_offers_more_of_a_busy_day_and_every_offer_holds() -> No
     for i in range(40):
         day = DayBook(workshop, DAY, accepted, rules)
         service, waiter = rng.choice(services), rng.random() < 0.4
-        booking = Booking(id=f"b{i}", service=service, drop_off=rng.choice(day.candidate_times()), waiter=waiter)
+        booking = Booking(
+            id=f"b{i}", service=service, drop_off=rng.choice(day.candidate_times()), waiter=waiter
+        )
         offer = day.try_insert(booking)
         if offer is not None:
             witness = dict(offer.rewitness or {b.id: tuple(a) for b, a in accepted})
             accepted = [(b, list(witness[b.id])) for b, _ in accepted]
-            accepted.append((booking.model_copy(update={"promised": offer.promised}), list(offer.assignments)))
+            accepted.append(
+                (booking.model_copy(update={"promised": offer.promised}), list(offer.assignments))
+            )
     day = DayBook(workshop, DAY, accepted, rules)
     quick = moved = 0
     for service in services:
