@@ -570,20 +570,35 @@ class DayBook:
         good = max((i for i, f in enumerate(fits) if f is not None), default=-1)
         sellable = [i for i, p in enumerate(probes) if i > good and self._worth_a_search(p)]
         step = 1  # galloping from the last fit (the likeliest to take one more), then halving
+        base: DayBook = self
         while sellable:
             now = time.thread_time()
             if now >= deadline:
                 return
             at = min(step, len(sellable)) - 1
             i = sellable[at]
-            found = self._quick_or_ejected(probes[i], deadline)
+            found = base._quick_or_ejected(probes[i], deadline)
             if found is None:
                 sellable = sellable[:at]
                 step = max(1, len(sellable) // 2)
             else:
+                if found.rewitness is None and base is not self:  # fitted in a rewitnessed day
+                    found = replace(found, rewitness={b.id: tuple(w) for b, w in base.accepted})
                 fits[i] = found
                 sellable = sellable[at + 1 :]
                 step *= 2
+                if found.rewitness is not None:  # the next try starts from the day as moved
+                    base = self._rewitnessed(found.rewitness)
+
+    def _rewitnessed(self, witness: dict[str, tuple[Assignment, ...]]) -> DayBook:
+        """This day with every accepted booking where `witness` puts it (the same bookings, so
+        the same compiled problem)."""
+        day = DayBook(
+            self.workshop, self.date, [(b, list(witness[b.id])) for b, _ in self.accepted], self.rules
+        )
+        day._accepted_problem = self.accepted_problem
+        day._templates = self._templates
+        return day
 
     def _quick_or_ejected(self, booking: Booking, deadline: float) -> Offer | None:
         """The quick fit, else the ejection chain until `deadline`."""
