@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scheduler.storage.tables import ClockEventRow, PromiseRiskRow
@@ -111,3 +111,14 @@ def between(
     for r in rows:
         r.at, r.recorded_at = _aware(r.at), _aware(r.recorded_at)
     return list(rows)
+
+
+def revision(session: Session, workshop_id: str, first: dt.date, last: dt.date) -> tuple[int, int | None]:
+    """(how many, the newest id) of the workshop's events dated `first`..`last`: changes whenever
+    one is added there (events are append-only), so what is learned from them can be cached."""
+    count, newest = session.execute(
+        select(func.count(ClockEventRow.id), func.max(ClockEventRow.id)).where(
+            ClockEventRow.workshop_id == workshop_id, ClockEventRow.date >= first, ClockEventRow.date <= last
+        )
+    ).one()
+    return int(count), newest
