@@ -89,7 +89,9 @@ def _print_table(report: object) -> None:
 
     assert isinstance(report, ProductivityReport)
     t = current()
-    table = Table(title=_("Productivity %(first)s – %(last)s", first=t.date(report.first), last=t.date(report.last)))
+    table = Table(
+        title=_("Productivity %(first)s – %(last)s", first=t.date(report.first), last=t.date(report.last))
+    )
     headings = [_("Period"), _("Technician"), _("Grade"), _("Attendance min"), _("Clocked min"),
                 _("Standard min"), _("Efficiency"), _("Productivity"), _("Start deviation min (mean / p90)"),
                 _("On time")]  # fmt: skip
@@ -100,14 +102,19 @@ def _print_table(report: object) -> None:
         return "–" if value is None else t.percent(value)
 
     for r in report.rows:
-        who = r.technician if r.level == "technician" else _("grade %(grade)s", grade=r.grade) if r.level == "grade" else _("workshop")
-        deviation = (
-            "–" if r.start_deviation_mean_minutes is None
-            else f"{t.number(r.start_deviation_mean_minutes, 1)} / {t.number(r.start_deviation_p90_minutes or 0, 1)}"
-        )  # fmt: skip
-        table.add_row(t.date(r.period), who, "" if r.grade is None else str(r.grade), t.number(r.attendance_minutes),
-                      t.number(r.clocked_minutes), t.number(r.standard_minutes), share(r.efficiency),
-                      share(r.productivity), deviation, share(r.on_time_share))  # fmt: skip
+        who = (
+            r.technician
+            if r.level == "technician"
+            else _("grade %(grade)s", grade=r.grade)
+            if r.level == "grade"
+            else _("workshop")
+        )
+        mean, p90 = r.start_deviation_mean_minutes, r.start_deviation_p90_minutes
+        deviation = "–" if mean is None else f"{t.number(mean, 1)} / {t.number(p90 or 0, 1)}"
+        minutes = [t.number(m) for m in (r.attendance_minutes, r.clocked_minutes, r.standard_minutes)]
+        grade = "" if r.grade is None else str(r.grade)
+        table.add_row(t.date(r.period), who, grade, *minutes, share(r.efficiency), share(r.productivity),
+                      deviation, share(r.on_time_share))  # fmt: skip
     Console().print(table)
 
 

@@ -46,9 +46,18 @@ def _events(rows: list[ClockEventRow]) -> dict[dt.date, list[Effective]]:
     by_day: dict[dt.date, list[ClockEvent]] = defaultdict(list)
     for r in rows:
         by_day[r.date].append(
-            ClockEvent(id=r.id, booking=r.booking_id, operation=r.operation, technician=r.technician,
-                       action=r.action, corrected_action=r.corrected_action, at=r.at, corrects=r.corrects,
-                       recorded_at=r.recorded_at, by=r.key_id)  # type: ignore[arg-type]  # fmt: skip
+            ClockEvent(
+                id=r.id,
+                booking=r.booking_id,
+                operation=r.operation,
+                technician=r.technician,
+                action=r.action,
+                corrected_action=r.corrected_action,
+                at=r.at,
+                corrects=r.corrects,
+                recorded_at=r.recorded_at,
+                by=r.key_id,
+            )
         )
     return {date: effective(events) for date, events in by_day.items()}
 
@@ -130,7 +139,9 @@ def versions(service: PlanningService, workshop_id: str) -> list[tuple[int, dt.d
     with service.store.sessions() as session:
         if workshops_db.body(session, workshop_id) is None:
             raise NotFound(f"workshop {workshop_id!r}")
-        return [(r.version, _aware(r.created_at), r.note) for r in workshops_db.versions(session, workshop_id)]
+        return [
+            (r.version, _aware(r.created_at), r.note) for r in workshops_db.versions(session, workshop_id)
+        ]
 
 
 def version(service: PlanningService, workshop_id: str, number: int) -> Workshop:

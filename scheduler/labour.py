@@ -89,14 +89,14 @@ def median_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> 
         raise ValueError("no values")
 
     def coverage(rank: int) -> float:  # of [x_(rank), x_(n+1-rank)]: 1 - 2 P(B <= rank - 1)
-        return 1 - 2 * sum(math.comb(n, j) for j in range(rank)) / 2**n
+        return 1.0 - 2.0 * sum(math.comb(n, j) for j in range(rank)) / float(2**n)
 
     best = 1
     for rank in range(2, (n + 1) // 2 + 1):
         if coverage(rank) < confidence:
             break
         best = rank
-    return x[best - 1], x[n - best], coverage(best)
+    return float(x[best - 1]), float(x[n - best]), coverage(best)
 
 
 def learn(
@@ -113,11 +113,11 @@ def learn(
     for w in finished:
         by_op[(w.service, w.operation)].append(w)
     operations: list[OperationTime] = []
-    reference: dict[tuple[str, int], float] = {}
+    reference: dict[tuple[str, int], float] = {}  # the standard efficiencies are measured against
     for s in workshop.services:
         for k, o in enumerate(s.operations):
             samples = [w.clocked_minutes * techs[w.technician].efficiency for w in by_op.get((s.code, k), [])]
-            reference[(s.code, k)] = o.minutes
+            reference[(s.code, k)] = float(o.minutes)
             if not samples:
                 operations.append(OperationTime(service=s.code, operation=k, name=o.name,
                     current_minutes=o.minutes, n=0, median_minutes=None, low_minutes=None,
@@ -125,7 +125,9 @@ def learn(
                 continue
             median = float(np.median(samples))
             low, high, coverage = median_interval(samples)
-            suggested = min(720, max(1, round(median))) if len(samples) >= MIN_OPERATION_SAMPLES else None
+            suggested: int | None = (
+                min(720, max(1, round(median))) if len(samples) >= MIN_OPERATION_SAMPLES else None
+            )
             if suggested is not None:
                 reference[(s.code, k)] = median
             operations.append(OperationTime(service=s.code, operation=k, name=o.name,
@@ -135,35 +137,35 @@ def learn(
     ys: dict[str, list[float]] = defaultdict(list)
     for w in finished:
         ys[w.technician].append(math.log(reference[(w.service, w.operation)] / w.clocked_minutes))
-    k, within, between = _pooling(ys)
+    shrink, within, between = _pooling(ys)
     means = {t: float(np.mean(v)) for t, v in ys.items()}
     overall = float(np.mean(list(means.values()))) if means else None
     by_grade: dict[int, list[float]] = defaultdict(list)
-    for t, m in means.items():
-        by_grade[techs[t].grade].append(m)
+    for tech_id, m in means.items():
+        by_grade[techs[tech_id].grade].append(m)
     speeds: list[TechnicianSpeed] = []
     for t in workshop.technicians:
         values = ys.get(t.id, [])
-        if not values or overall is None or k is None:
+        if not values or overall is None or shrink is None:
             speeds.append(TechnicianSpeed(technician=t.id, grade=t.grade, current_efficiency=t.efficiency,
                 n=0, own_efficiency=None, grade_efficiency=None, weight=None,
                 suggested_efficiency=None))  # fmt: skip
             continue
         peers = by_grade[t.grade]
         grade_mean = float(np.mean(peers)) if len(peers) >= 2 else overall
-        weight = len(values) / (len(values) + k)
+        weight = len(values) / (len(values) + shrink)
         theta = grade_mean + weight * (means[t.id] - grade_mean)
-        suggested = min(max(math.exp(theta), EFFICIENCY_BOUNDS[0]), EFFICIENCY_BOUNDS[1])
+        efficiency = min(max(math.exp(theta), EFFICIENCY_BOUNDS[0]), EFFICIENCY_BOUNDS[1])
         speeds.append(TechnicianSpeed(technician=t.id, grade=t.grade, current_efficiency=t.efficiency,
             n=len(values), own_efficiency=round(math.exp(means[t.id]), 3),
             grade_efficiency=round(math.exp(grade_mean), 3), weight=round(weight, 3),
-            suggested_efficiency=round(suggested, 2)))  # fmt: skip
+            suggested_efficiency=round(efficiency, 2)))  # fmt: skip
     return LabourTimes(
         workshop=workshop.id,
         first=first,
         last=last,
         samples=len(finished),
-        k=None if k is None else round(k, 3),
+        k=None if shrink is None else round(shrink, 3),
         within_sd=None if within is None else round(math.sqrt(within), 4),
         between_sd=None if between is None else round(math.sqrt(between), 4),
         operations=operations,

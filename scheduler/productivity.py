@@ -124,7 +124,9 @@ def productivity_report(
         (date, a.booking, a.operation): a.start for date, plan in baselines.items() for a in plan.assignments
     }
     last_op = {
-        b.id: len(s.operations) - 1 for b in bookings.values() if (s := workshop.service(b.service)) is not None
+        b.id: len(s.operations) - 1
+        for b in bookings.values()
+        if (s := workshop.service(b.service)) is not None
     }
     finished_at = {
         w.booking: w.finished_at for w in worked if w.operation == last_op.get(w.booking) and w.finished_at
@@ -152,10 +154,10 @@ def productivity_report(
         if planned_start is not None:
             started.deviations.append((w.first_start - planned_start).total_seconds() / 60)
         if booking.promised is not None:
-            end = finished_at.get(w.booking)
+            ready = finished_at.get(w.booking)
             for tech in {*by_tech, w.started_by}:
                 tallies[(period, tech)].bookings.add(w.booking)
-                if end is not None and end <= booking.promised:
+                if ready is not None and ready <= booking.promised:
                     tallies[(period, tech)].on_time.add(w.booking)
     for (_, tech), t in tallies.items():
         found = techs.get(tech)
@@ -199,7 +201,9 @@ def _row(
         productivity=_ratio(t.clocked, t.attendance),
         started_operations=len(t.deviations),
         start_deviation_mean_minutes=round(float(deviations.mean()), 1) if len(deviations) else None,
-        start_deviation_p90_minutes=round(float(np.percentile(deviations, 90)), 1) if len(deviations) else None,
+        start_deviation_p90_minutes=round(float(np.percentile(deviations, 90)), 1)
+        if len(deviations)
+        else None,
         bookings=len(t.bookings),
         on_time=len(t.on_time),
         on_time_share=_ratio(len(t.on_time), len(t.bookings)),

@@ -27,7 +27,8 @@ Last = Annotated[dt.date | None, Query(alias="to", description="last day learned
     summary="Learned labour times",
     description="From the finished operations' clocked minutes (corrections applied): per operation the"
     " median standard minutes with an order-statistic interval and n, a suggestion once n >= 5; per"
-    " technician an efficiency shrunk toward his grade's mean (weight n / (n + k)). Beside the current values.",
+    " technician an efficiency shrunk toward his grade's mean (weight n / (n + k)),"
+    " beside the current values.",
     responses={422: {"model": InputProblem, "description": "a bad or inverted range"}},
 )
 def labour_times(

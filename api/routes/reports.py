@@ -42,10 +42,9 @@ def productivity_report(
     report = actuals.productivity(service.store, workshop_id, *actuals.check_range(first, last), group)
     if format == "json":
         return report
+    name = f"productivity-{workshop_id}-{report.first}-{report.last}.csv"
     return Response(
         report_csv(report),
         media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="productivity-{workshop_id}-{report.first}-{report.last}.csv"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

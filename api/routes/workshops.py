@@ -52,7 +52,8 @@ def get_workshop(workshop_id: str, service: ServiceDep, _: ReadingKey) -> Worksh
 )
 def workshop_versions(workshop_id: str, service: ServiceDep, _: ReadingKey) -> list[WorkshopVersion]:
     return [
-        WorkshopVersion(version=v, created_at=at, note=note) for v, at, note in actuals.versions(service, workshop_id)
+        WorkshopVersion(version=v, created_at=at, note=note)
+        for v, at, note in actuals.versions(service, workshop_id)
     ]
 
 

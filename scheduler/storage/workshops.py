@@ -27,7 +27,9 @@ def _keep_version(session: Session, workshop_id: str, body: str, now: dt.datetim
         select(func.max(WorkshopVersionRow.version)).where(WorkshopVersionRow.workshop_id == workshop_id)
     )
     version = (latest or 0) + 1
-    session.add(WorkshopVersionRow(workshop_id=workshop_id, version=version, body=body, created_at=now, note=note))
+    session.add(
+        WorkshopVersionRow(workshop_id=workshop_id, version=version, body=body, created_at=now, note=note)
+    )
     return version
 
 

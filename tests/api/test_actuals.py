@@ -32,14 +32,24 @@ def workshop() -> Workshop:
     """Two grade-3 technicians working 08:00-12:00 with a 10:00-10:15 break, two bays; MAINT is
     60 minutes."""
     shift = {"start": "08:00", "end": "12:00", "breaks": [{"start": "10:00", "end": "10:15"}]}
-    techs = [{"id": t, "name": t.upper(), "grade": 3, "skills": ["maintenance"], "shift": shift} for t in "tu"]
-    return Workshop.model_validate({**tiny_workshop().model_dump(mode="json"), "technicians": techs,
-                                    "opening": {"start": "08:00", "end": "12:00"},
-                                    "bays": [{"id": "G1", "kind": "general"}, {"id": "G2", "kind": "general"}]})  # fmt: skip
+    techs = [
+        {"id": t, "name": t.upper(), "grade": 3, "skills": ["maintenance"], "shift": shift} for t in "tu"
+    ]
+    bays = [{"id": "G1", "kind": "general"}, {"id": "G2", "kind": "general"}]
+    body = tiny_workshop().model_dump(mode="json")
+    return Workshop.model_validate(
+        {**body, "technicians": techs, "opening": {"start": "08:00", "end": "12:00"}, "bays": bays}
+    )
 
 
 def ev(booking: str, action: str, moment: dt.datetime, tech: str) -> dict[str, Any]:
-    return {"booking": booking, "operation": 0, "technician": tech, "action": action, "at": moment.isoformat()}
+    return {
+        "booking": booking,
+        "operation": 0,
+        "technician": tech,
+        "action": action,
+        "at": moment.isoformat(),
+    }
 
 
 PROMISED: dict[str, dt.datetime] = {}
@@ -47,7 +57,9 @@ PROMISED: dict[str, dt.datetime] = {}
 
 def book(client: TestClient, day: dt.date, hhmm: str) -> str:
     """A waiter (the booking service promises his pickup) dropped off at `hhmm`."""
-    r = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at(hhmm, day).isoformat(), "waiter": True})
+    r = client.post(
+        f"{W}/bookings", json={"service": "MAINT", "drop_off": at(hhmm, day).isoformat(), "waiter": True}
+    )
     assert r.status_code == 201, r.text
     assert r.json()["promised"] is not None
     PROMISED[r.json()["id"]] = dt.datetime.fromisoformat(r.json()["promised"])
@@ -63,7 +75,10 @@ def history(client: TestClient) -> list[tuple[str, dt.datetime]]:
     for day in DAYS:
         a = book(client, day, "08:00")
         b = book(client, day, "09:00")
-        assert client.post(f"{W}/plans", json={"date": day.isoformat(), "time_limit_seconds": 1}).status_code == 200
+        assert (
+            client.post(f"{W}/plans", json={"date": day.isoformat(), "time_limit_seconds": 1}).status_code
+            == 200
+        )
         start_a, start_b = at("08:10", day), at("09:00", day)
         for body in (ev(a, "start", start_a, "t"), ev(b, "start", start_b, "u"),
                      ev(a, "finish", start_a + dt.timedelta(minutes=90), "t"),
@@ -76,10 +91,16 @@ def history(client: TestClient) -> list[tuple[str, dt.datetime]]:
 
 def test_the_productivity_report_json_and_csv(client: TestClient) -> None:
     (a, a_end), (b, b_end), *_ = history(client)
-    r = client.get(f"{W}/reports/productivity", params={"from": DAYS[0].isoformat(), "to": DAYS[-1].isoformat()})
+    r = client.get(
+        f"{W}/reports/productivity", params={"from": DAYS[0].isoformat(), "to": DAYS[-1].isoformat()}
+    )
     assert r.status_code == 200, r.text
     rows = r.json()["rows"]
-    t = next(x for x in rows if x["level"] == "technician" and x["technician"] == "t" and x["period"] == DAYS[0].isoformat())
+    t = next(
+        x
+        for x in rows
+        if x["level"] == "technician" and x["technician"] == "t" and x["period"] == DAYS[0].isoformat()
+    )
     assert t["attendance_minutes"] == 225 and t["clocked_minutes"] == 90 and t["standard_minutes"] == 60
     assert t["efficiency"] == round(60 / 90, 3) and t["productivity"] == round(90 / 225, 3)
     assert t["start_deviation_mean_minutes"] is not None and t["start_deviation_mean_minutes"] >= 10

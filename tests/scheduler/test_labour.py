@@ -21,7 +21,8 @@ def workshop(techs: dict[str, int]) -> Workshop:
     shift = {"start": "08:00", "end": "17:00"}
     body = tiny_workshop().model_dump(mode="json")
     body["technicians"] = [
-        {"id": t, "name": t.upper(), "grade": g, "skills": ["maintenance"], "shift": shift} for t, g in techs.items()
+        {"id": t, "name": t.upper(), "grade": g, "skills": ["maintenance"], "shift": shift}
+        for t, g in techs.items()
     ]
     return Workshop.model_validate(body)
 

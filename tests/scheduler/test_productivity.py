@@ -43,7 +43,9 @@ def test_figures_per_technician_grade_and_workshop() -> None:
 def test_weeks_group_days_from_monday() -> None:
     ws = tiny_workshop()
     days = [DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=7)]
-    bookings = {f"B{i}": Booking(id=f"B{i}", service="MAINT", drop_off=at("08:00", d)) for i, d in enumerate(days)}
+    bookings = {
+        f"B{i}": Booking(id=f"B{i}", service="MAINT", drop_off=at("08:00", d)) for i, d in enumerate(days)
+    }
     worked = [
         WorkedOperation(d, f"B{i}", "MAINT", 0, at("08:00", d), "t", at("09:00", d), "t",
                         (Segment("t", at("08:00", d), at("09:00", d)),))
