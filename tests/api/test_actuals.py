@@ -170,3 +170,17 @@ def test_the_live_projection_uses_the_learned_speed(client: TestClient) -> None:
     op = next(b for b in status["bookings"] if b["booking"] == booking)["operations"][0]
     # Standard 60 at efficiency 1.0 would say 09:00; t's earlier days say 90 minutes.
     assert dt.datetime.fromisoformat(op["projected_end"]) == at("09:30", LATER)
+
+
+def test_the_report_page_charts_the_range_in_both_languages(client: TestClient) -> None:
+    history(client)
+    params = {"from": DAYS[0].isoformat(), "to": DAYS[-1].isoformat()}
+    page = client.get("/workshops/tiny/reports", params=params, headers={"Accept-Language": "en"}).text
+    assert page.count('<svg class="bars"') == 3 and "Efficiency (standard / clocked minutes)" in page
+    assert 'id="to-plan" href' not in page and 'href="/workshops/tiny/plan/' in page  # back to the plan
+    assert "https://" not in page.split("<main", 1)[1]  # no CDN: the charts are inline SVG
+    assert 'id="labour-operations"' in page and "apply-labour" in page
+    zh = client.get("/workshops/tiny/reports", params=params, headers={"Accept-Language": "zh-CN"}).text
+    assert "打卡数据报表" in zh and "效率（标准工时 / 打卡工时）" in zh and "Efficiency" not in zh
+    bad = client.get("/workshops/tiny/reports", params={"from": "2026-11-30", "to": "2026-11-24"}).text
+    assert 'role="alert"' in bad  # said, and the default range shown instead
