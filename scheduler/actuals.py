@@ -21,7 +21,7 @@ from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db
 from scheduler.storage import plans as plans_db
 from scheduler.storage import workshops as workshops_db
-from scheduler.storage.tables import ClockEventRow
+from scheduler.storage.clock_events import PlainEvent
 from scheduler.worked import WorkedOperation, worked_operations
 
 LEARNING_DAYS = 90
@@ -42,7 +42,7 @@ def check_range(first: dt.date | None, last: dt.date | None) -> tuple[dt.date, d
     return first, last
 
 
-def _events(rows: list[ClockEventRow]) -> dict[dt.date, list[Effective]]:
+def _events(rows: list[PlainEvent]) -> dict[dt.date, list[Effective]]:
     by_day: dict[dt.date, list[ClockEvent]] = defaultdict(list)
     for r in rows:
         by_day[r.date].append(
@@ -71,7 +71,7 @@ def _load(
             raise NotFound(f"workshop {workshop_id!r}")
         workshop = Workshop.model_validate_json(text)
         bookings = {b.id: b for b in bookings_db.between(session, workshop_id, first, last)}
-        days = _events(events_db.between(session, workshop_id, first, last))
+        days = _events(events_db.plain_between(session, workshop_id, first, last))
         plans = plans_db.baselines(session, workshop_id, first, last) if baselines else {}
     worked = worked_operations(days, bookings)
     return workshop, bookings, worked, {d: Plan.model_validate_json(body) for d, body in plans.items()}

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 from pydantic import BaseModel
+from scipy.stats import binom
 
 from scheduler.contract import Workshop
 from scheduler.worked import WorkedOperation
@@ -88,15 +89,11 @@ def median_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> 
     if n == 0:
         raise ValueError("no values")
 
-    def coverage(rank: int) -> float:  # of [x_(rank), x_(n+1-rank)]: 1 - 2 P(B <= rank - 1)
-        return 1.0 - 2.0 * sum(math.comb(n, j) for j in range(rank)) / float(2**n)
-
-    best = 1
-    for rank in range(2, (n + 1) // 2 + 1):
-        if coverage(rank) < confidence:
-            break
-        best = rank
-    return float(x[best - 1]), float(x[n - best]), coverage(best)
+    ranks = np.arange(1, (n + 1) // 2 + 1)
+    coverage = 1.0 - 2.0 * binom.cdf(ranks - 1, n, 0.5)  # of [x_(rank), x_(n+1-rank)]
+    good = ranks[coverage >= confidence]
+    best = int(good.max()) if len(good) else 1
+    return float(x[best - 1]), float(x[n - best]), float(coverage[best - 1])
 
 
 def learn(

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scheduler.storage.tables import ClockEventRow, PromiseRiskRow
+
+
+class PlainEvent(NamedTuple):
+    id: int
+    date: dt.date
+    booking_id: str
+    operation: int
+    technician: str
+    action: str
+    corrected_action: str | None
+    at: dt.datetime
+    corrects: int | None
+    recorded_at: dt.datetime
+    key_id: str | None
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -122,3 +137,16 @@ def revision(session: Session, workshop_id: str, first: dt.date, last: dt.date) 
         )
     ).one()
     return int(count), newest
+
+
+def plain_between(session: Session, workshop_id: str, first: dt.date, last: dt.date) -> list[PlainEvent]:
+    """The workshop's events dated `first`..`last` as plain tuples (no ORM objects: many
+    thousand are read at once to learn from), by date and then id; times aware (UTC)."""
+    rows = session.execute(
+        select(*(getattr(ClockEventRow, c) for c in PlainEvent._fields))
+        .where(
+            ClockEventRow.workshop_id == workshop_id, ClockEventRow.date >= first, ClockEventRow.date <= last
+        )
+        .order_by(ClockEventRow.date, ClockEventRow.id)
+    ).all()
+    return [PlainEvent(*r)._replace(at=_aware(r.at), recorded_at=_aware(r.recorded_at)) for r in rows]
