@@ -404,7 +404,7 @@ def reports_page(
         "productivity": t.gettext("Productivity (clocked / attendance minutes)"),
         "on_time_share": t.gettext("On time (bookings finished by their promise)"),
     }
-    charts = [bars(title, items(field), t.percent, 1.0, full) for field, title in titles.items()]
+    charts = [(title, bars(title, items(field), t.percent, 1.0, full)) for field, title in titles.items()]
     may_apply = who is None or who.role in (Role.manager, Role.admin)
     return page(request, "reports.html", N_("Reports"), workshop=workshop, report=report, charts=charts,
                 first=start, last=to, today=today, times=times, names=names, error=error,

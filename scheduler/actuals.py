@@ -73,7 +73,7 @@ def _load(
         bookings = {b.id: b for b in bookings_db.between(session, workshop_id, first, last)}
         days = _events(events_db.plain_between(session, workshop_id, first, last))
         plans = plans_db.baselines(session, workshop_id, first, last) if baselines else {}
-    worked = worked_operations(days, bookings)
+    worked = worked_operations(days, {b.id: b.service for b in bookings.values()})
     return workshop, bookings, worked, {d: Plan.model_validate_json(body) for d, body in plans.items()}
 
 
@@ -158,30 +158,54 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 class LearnedSpeedCache:
     """The learned minutes (technician, service, operation) a live day projects with: learned from
-    the LEARNING_DAYS before it, recomputed only when those days' events or the workshop change."""
+    the LEARNING_DAYS before it, recomputed only when those days' events or the workshop change.
+    Each past day's worked operations are kept too (keyed by that day's event revision), so the
+    next day reads only what is new."""
 
     def __init__(self, service: PlanningService) -> None:
         self.service = service
         self._lock = threading.Lock()
         self._cached: dict[tuple[str, dt.date], tuple[object, LearnedSpeeds]] = {}
+        self._days: dict[tuple[str, dt.date], tuple[tuple[int, int], list[WorkedOperation]]] = {}
 
     def speeds(self, workshop: Workshop, date: dt.date) -> LearnedSpeeds:
         first, last = date - dt.timedelta(days=LEARNING_DAYS), date - dt.timedelta(days=1)
         with self.service.store.sessions() as session:
-            key = (events_db.revision(session, workshop.id, first, last), workshop.model_dump_json())
+            revisions = events_db.day_revisions(session, workshop.id, first, last)
+        key = (tuple(sorted(revisions.items())), workshop.model_dump_json())
         with self._lock:
             found = self._cached.get((workshop.id, date))
         if found is not None and found[0] == key:
             return found[1]
         speeds: LearnedSpeeds = {}
-        if key[0][0] > 0:
-            _, _, worked, _ = _load(self.service.store, workshop.id, first, last, baselines=False)
+        if revisions:
+            worked = self._worked(workshop.id, revisions)
             speeds = learned_minutes(learn(workshop, worked, first, last), workshop)
         with self._lock:
             if len(self._cached) > 256:
                 self._cached.clear()
             self._cached[(workshop.id, date)] = (key, speeds)
         return speeds
+
+    def _worked(self, workshop_id: str, revisions: dict[dt.date, tuple[int, int]]) -> list[WorkedOperation]:
+        with self._lock:
+            known = {d: self._days.get((workshop_id, d)) for d in revisions}
+        stale = sorted(d for d, kept in known.items() if kept is None or kept[0] != revisions[d])
+        if stale:
+            with self.service.store.sessions() as session:
+                services = bookings_db.services_on(session, workshop_id, stale)
+                days = _events(events_db.plain_on(session, workshop_id, stale))
+            fresh = worked_operations(days, services)
+            by_day: dict[dt.date, list[WorkedOperation]] = {d: [] for d in stale}
+            for w in fresh:
+                by_day[w.date].append(w)
+            with self._lock:
+                if len(self._days) > 4096:
+                    self._days.clear()
+                for d in stale:
+                    self._days[(workshop_id, d)] = (revisions[d], by_day[d])
+                    known[d] = (revisions[d], by_day[d])
+        return [w for d in sorted(known) for w in known[d][1]]  # type: ignore[index]
 
 
 _CACHES: weakref.WeakKeyDictionary[PlanningService, LearnedSpeedCache] = weakref.WeakKeyDictionary()

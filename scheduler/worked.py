@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from scheduler.clocking import Effective
-from scheduler.contract import Booking
 
 
 @dataclass(frozen=True)
@@ -54,24 +53,28 @@ class WorkedOperation:
 
 
 def worked_operations(
-    days: Mapping[dt.date, Iterable[Effective]], bookings: Mapping[str, Booking]
+    days: Mapping[dt.date, Iterable[Effective]], services: Mapping[str, str]
 ) -> list[WorkedOperation]:
-    """Every operation with a start among the days' effective events (bookings unknown to
-    `bookings` left out), by date, booking and operation."""
+    """Every operation with a start among the days' effective events (`services`: booking id →
+    its service code; bookings unknown to it left out), by date, booking and operation."""
     out: list[WorkedOperation] = []
     for date in sorted(days):
         by_op: dict[tuple[str, int], list[Effective]] = defaultdict(list)
         for e in days[date]:
-            if e.booking in bookings:
+            if e.booking in services:
                 by_op[(e.booking, e.operation)].append(e)
         for (booking_id, k), events in sorted(by_op.items()):
-            worked = _walk(date, bookings[booking_id], k, sorted(events, key=lambda e: (e.at, e.id)))
+            worked = _walk(
+                date, booking_id, services[booking_id], k, sorted(events, key=lambda e: (e.at, e.id))
+            )
             if worked is not None:
                 out.append(worked)
     return out
 
 
-def _walk(date: dt.date, booking: Booking, k: int, events: list[Effective]) -> WorkedOperation | None:
+def _walk(
+    date: dt.date, booking: str, service: str, k: int, events: list[Effective]
+) -> WorkedOperation | None:
     first: Effective | None = None
     open_: Effective | None = None
     segments: list[Segment] = []
@@ -94,8 +97,8 @@ def _walk(date: dt.date, booking: Booking, k: int, events: list[Effective]) -> W
         return None
     return WorkedOperation(
         date=date,
-        booking=booking.id,
-        service=booking.service,
+        booking=booking,
+        service=service,
         operation=k,
         first_start=first.at,
         started_by=first.technician,

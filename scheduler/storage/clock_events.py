@@ -128,17 +128,6 @@ def between(
     return list(rows)
 
 
-def revision(session: Session, workshop_id: str, first: dt.date, last: dt.date) -> tuple[int, int | None]:
-    """(how many, the newest id) of the workshop's events dated `first`..`last`: changes whenever
-    one is added there (events are append-only), so what is learned from them can be cached."""
-    count, newest = session.execute(
-        select(func.count(ClockEventRow.id), func.max(ClockEventRow.id)).where(
-            ClockEventRow.workshop_id == workshop_id, ClockEventRow.date >= first, ClockEventRow.date <= last
-        )
-    ).one()
-    return int(count), newest
-
-
 def plain_between(session: Session, workshop_id: str, first: dt.date, last: dt.date) -> list[PlainEvent]:
     """The workshop's events dated `first`..`last` as plain tuples (no ORM objects: many
     thousand are read at once to learn from), by date and then id; times aware (UTC)."""
@@ -147,6 +136,31 @@ def plain_between(session: Session, workshop_id: str, first: dt.date, last: dt.d
         .where(
             ClockEventRow.workshop_id == workshop_id, ClockEventRow.date >= first, ClockEventRow.date <= last
         )
+        .order_by(ClockEventRow.date, ClockEventRow.id)
+    ).all()
+    return [PlainEvent(*r)._replace(at=_aware(r.at), recorded_at=_aware(r.recorded_at)) for r in rows]
+
+
+def day_revisions(
+    session: Session, workshop_id: str, first: dt.date, last: dt.date
+) -> dict[dt.date, tuple[int, int]]:
+    """Each day of `first`..`last` with events: (how many, the newest id); a day's changes
+    whenever an event (or a correction) is added to it."""
+    rows = session.execute(
+        select(ClockEventRow.date, func.count(ClockEventRow.id), func.max(ClockEventRow.id))
+        .where(
+            ClockEventRow.workshop_id == workshop_id, ClockEventRow.date >= first, ClockEventRow.date <= last
+        )
+        .group_by(ClockEventRow.date)
+    ).all()
+    return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+
+
+def plain_on(session: Session, workshop_id: str, dates: list[dt.date]) -> list[PlainEvent]:
+    """The workshop's events of `dates` as plain tuples, by date and then id."""
+    rows = session.execute(
+        select(*(getattr(ClockEventRow, c) for c in PlainEvent._fields))
+        .where(ClockEventRow.workshop_id == workshop_id, ClockEventRow.date.in_(dates))
         .order_by(ClockEventRow.date, ClockEventRow.id)
     ).all()
     return [PlainEvent(*r)._replace(at=_aware(r.at), recorded_at=_aware(r.recorded_at)) for r in rows]
