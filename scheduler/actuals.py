@@ -165,18 +165,18 @@ class LearnedSpeedCache:
     def __init__(self, service: PlanningService) -> None:
         self.service = service
         self._lock = threading.Lock()
-        self._cached: dict[tuple[str, dt.date], tuple[object, LearnedSpeeds]] = {}
+        self._cached: dict[tuple[str, dt.date], tuple[tuple[int, int | None], Workshop, LearnedSpeeds]] = {}
         self._days: dict[tuple[str, dt.date], tuple[tuple[int, int], list[WorkedOperation]]] = {}
 
     def speeds(self, workshop: Workshop, date: dt.date) -> LearnedSpeeds:
         first, last = date - dt.timedelta(days=LEARNING_DAYS), date - dt.timedelta(days=1)
         with self.service.store.sessions() as session:
+            summary = events_db.summary(session, workshop.id, first, last)
+            with self._lock:
+                found = self._cached.get((workshop.id, date))
+            if found is not None and found[0] == summary and found[1] == workshop:
+                return found[2]
             revisions = events_db.day_revisions(session, workshop.id, first, last)
-        key = (tuple(sorted(revisions.items())), workshop.model_dump_json())
-        with self._lock:
-            found = self._cached.get((workshop.id, date))
-        if found is not None and found[0] == key:
-            return found[1]
         speeds: LearnedSpeeds = {}
         if revisions:
             worked = self._worked(workshop.id, revisions)
@@ -184,7 +184,7 @@ class LearnedSpeedCache:
         with self._lock:
             if len(self._cached) > 256:
                 self._cached.clear()
-            self._cached[(workshop.id, date)] = (key, speeds)
+            self._cached[(workshop.id, date)] = (summary, workshop, speeds)
         return speeds
 
     def _worked(self, workshop_id: str, revisions: dict[dt.date, tuple[int, int]]) -> list[WorkedOperation]:

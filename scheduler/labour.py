@@ -100,11 +100,12 @@ def learn(
     workshop: Workshop, worked: Iterable[WorkedOperation], first: dt.date, last: dt.date
 ) -> LabourTimes:
     techs = {t.id: t for t in workshop.technicians}
+    sizes = {s.code: len(s.operations) for s in workshop.services}
     finished = [
         w
         for w in worked
-        if w.finished_at is not None and w.clocked_minutes > 0 and w.technician in techs
-        and (s := workshop.service(w.service)) is not None and w.operation < len(s.operations)
+        if w.finished_at is not None and w.technician in techs and w.operation < sizes.get(w.service, 0)
+        and w.clocked_minutes > 0
     ]  # fmt: skip
     by_op: dict[tuple[str, int], list[WorkedOperation]] = defaultdict(list)
     for w in finished:

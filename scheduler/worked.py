@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from scheduler.clocking import Effective
 
@@ -40,7 +41,7 @@ class WorkedOperation:
     """Who finished it (or, unfinished, who clocked it last)."""
     segments: tuple[Segment, ...]
 
-    @property
+    @cached_property
     def clocked_minutes(self) -> float:
         return sum(s.minutes for s in self.segments)
 

@@ -141,6 +141,17 @@ def plain_between(session: Session, workshop_id: str, first: dt.date, last: dt.d
     return [PlainEvent(*r)._replace(at=_aware(r.at), recorded_at=_aware(r.recorded_at)) for r in rows]
 
 
+def summary(session: Session, workshop_id: str, first: dt.date, last: dt.date) -> tuple[int, int | None]:
+    """(how many, the newest id) of the workshop's events dated `first`..`last`: one cheap check
+    that none was added there (events are append-only)."""
+    count, newest = session.execute(
+        select(func.count(ClockEventRow.id), func.max(ClockEventRow.id)).where(
+            ClockEventRow.workshop_id == workshop_id, ClockEventRow.date >= first, ClockEventRow.date <= last
+        )
+    ).one()
+    return int(count), newest
+
+
 def day_revisions(
     session: Session, workshop_id: str, first: dt.date, last: dt.date
 ) -> dict[dt.date, tuple[int, int]]:
