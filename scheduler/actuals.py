@@ -165,13 +165,13 @@ class LearnedSpeedCache:
     def __init__(self, service: PlanningService) -> None:
         self.service = service
         self._lock = threading.Lock()
-        self._cached: dict[tuple[str, dt.date], tuple[tuple[int, int | None], Workshop, LearnedSpeeds]] = {}
+        self._cached: dict[tuple[str, dt.date], tuple[int | None, Workshop, LearnedSpeeds]] = {}
         self._days: dict[tuple[str, dt.date], tuple[tuple[int, int], list[WorkedOperation]]] = {}
 
     def speeds(self, workshop: Workshop, date: dt.date) -> LearnedSpeeds:
         first, last = date - dt.timedelta(days=LEARNING_DAYS), date - dt.timedelta(days=1)
         with self.service.store.sessions() as session:
-            summary = events_db.summary(session, workshop.id, first, last)
+            summary = events_db.newest_id(session, workshop.id, first, last)
             with self._lock:
                 found = self._cached.get((workshop.id, date))
             if found is not None and found[0] == summary and found[1] == workshop:

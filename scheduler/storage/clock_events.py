@@ -141,15 +141,18 @@ def plain_between(session: Session, workshop_id: str, first: dt.date, last: dt.d
     return [PlainEvent(*r)._replace(at=_aware(r.at), recorded_at=_aware(r.recorded_at)) for r in rows]
 
 
-def summary(session: Session, workshop_id: str, first: dt.date, last: dt.date) -> tuple[int, int | None]:
-    """(how many, the newest id) of the workshop's events dated `first`..`last`: one cheap check
-    that none was added there (events are append-only)."""
-    count, newest = session.execute(
-        select(func.count(ClockEventRow.id), func.max(ClockEventRow.id)).where(
+def newest_id(session: Session, workshop_id: str, first: dt.date, last: dt.date) -> int | None:
+    """The newest id of the workshop's events dated `first`..`last` (None: none): it changes
+    whenever one is added there, since events are append-only and ids only grow. Read from the
+    newest id down, so it stops at once when recent events are in the range (or just after today's)."""
+    return session.scalars(
+        select(ClockEventRow.id)
+        .where(
             ClockEventRow.workshop_id == workshop_id, ClockEventRow.date >= first, ClockEventRow.date <= last
         )
-    ).one()
-    return int(count), newest
+        .order_by(ClockEventRow.id.desc())
+        .limit(1)
+    ).first()
 
 
 def day_revisions(
