@@ -184,3 +184,16 @@ def test_the_report_page_charts_the_range_in_both_languages(client: TestClient) 
     assert "打卡数据报表" in zh and "效率（标准工时 / 打卡工时）" in zh and "Efficiency" not in zh
     bad = client.get("/workshops/tiny/reports", params={"from": "2026-11-30", "to": "2026-11-24"}).text
     assert 'role="alert"' in bad  # said, and the default range shown instead
+
+
+def test_labour_times_refuse_a_bad_range_and_unknown_workshops_are_404(client: TestClient) -> None:
+    assert client.put(W, json=workshop().model_dump(mode="json")).status_code == 200
+    r = client.get(f"{W}/labour-times", params={"from": "2026-11-30", "to": "2026-11-24"})
+    assert r.status_code == 422 and "to" in r.text
+    empty = client.get(f"{W}/labour-times").json()  # default: the 90 days up to yesterday
+    assert empty["samples"] == 0 and empty["operations"][0]["suggested_minutes"] is None
+    unknown = "/v1/workshops/ghost"
+    assert client.get(f"{unknown}/reports/productivity", params={"from": DAY, "to": DAY}).status_code == 404
+    assert client.get(f"{unknown}/labour-times").status_code == 404
+    assert client.get(f"{unknown}/versions").status_code == 404
+    assert client.post(f"{unknown}/labour-times/apply").status_code == 404
