@@ -20,6 +20,10 @@ from scheduler.slots import Offer
 class Slot(BaseModel):
     drop_off: AwareDatetime
     promised: AwareDatetime
+    overbooked: bool | None = Field(
+        default=None,
+        description="true: sold beyond the day's plan (the workshop's no-show overbooking); absent otherwise",
+    )
 
 
 class Refusal(BaseModel):
@@ -198,7 +202,7 @@ def _key_fields(info: KeyInfo) -> dict[str, object]:
 
 
 def slot_list(offers: list[Offer]) -> list[Slot]:
-    return [Slot(drop_off=o.drop_off, promised=o.promised) for o in offers]
+    return [Slot(drop_off=o.drop_off, promised=o.promised, overbooked=o.overbooked or None) for o in offers]
 
 
 class ClockIn(BaseModel):
