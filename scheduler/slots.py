@@ -55,6 +55,8 @@ class Offer:
     rewitness: dict[str, tuple[Assignment, ...]] | None = None
     """When the day had to be reshuffled: the new witness of every accepted booking."""
     placements: tuple[Placement, ...] = ()
+    days: tuple[dt.date, ...] = ()
+    """Multi-day work (scheduler.multiday): every day the work touches, the last one the promise's."""
 
 
 class DayBook:
@@ -248,6 +250,11 @@ class DayBook:
             and self._loan_car_free(booking, offer)
         )
 
+    def allowed_carried(self, booking: Booking, offer: Offer) -> bool:
+        """The rules for multi-day work carried over to this day (dropped off earlier, so no
+        check-in here): the walk-in holdback and a loan car still out."""
+        return self._within_holdback(booking, offer) and self._loan_car_free(booking, offer)
+
     def allowed_before_fit(self, booking: Booking) -> bool:
         """The rules that do not depend on where the booking sits (worth checking before a solve)."""
         return self._advisor_room(booking) and self._waiter_room(booking)
@@ -375,13 +382,16 @@ class DayBook:
         if not self.rules.repair_candidates:
             return None
         others_problem = self.accepted_problem
-        # Only a booking on a bay or technician the new one could use can make room for it.
+        # Only a booking on a bay or technician the new one could use can make room for it, and
+        # only one with work not pinned (carried-over multi-day work, started work stay put).
         bays = {b for op in job.operations for b in op.bays}
         techs = {t for op in job.operations for t in op.technicians}
         spans = [
             (i, own)
             for i, own in enumerate(self.placements_of)
-            if own and any(p.bay in bays or p.technician in techs for p in own)
+            if own
+            and any(p.bay in bays or p.technician in techs for p in own)
+            and any(op.pin is None for op in others_problem.jobs[i].operations)
         ]
         spans.sort(key=lambda item: abs(item[1][0].start - job.release))
         for i, moved in spans[: self.rules.repair_candidates]:

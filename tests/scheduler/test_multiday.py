@@ -1,0 +1,170 @@
+"""Multi-day work: offers over every day the work touches, the later days' capacity held in their
+witnesses, the day plans and the validator over the parts, and loan cars out over the days."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from scheduler.contract import Assignment, Booking, Workshop
+from scheduler.service import PlanningService
+from scheduler.slots import CapacityRules, Wants
+from scheduler.storage import Store
+from scheduler.validator import RULE_MULTI_DAY, RULE_PRECEDENCE, RULE_SHIFT, validate_multiday, validate_plan
+from tests.builders import DAY, WORKSHOP_ID, at, fixed_clock, multi_day_workshop
+
+WED, THU, FRI = (DAY + dt.timedelta(days=i) for i in (1, 2, 3))
+
+
+def _service(db_url: str, ws: Workshop) -> PlanningService:
+    service = PlanningService(
+        Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
+    )
+    service.put_workshop(ws)
+    return service
+
+
+def _witness(service: PlanningService, booking_id: str) -> tuple[Booking, list[Assignment]]:
+    from scheduler.storage import bookings as bookings_db
+
+    with service.store.sessions() as session:
+        row = bookings_db.get(session, WORKSHOP_ID, booking_id)
+        assert row is not None
+        return bookings_db.accepted_of(row)
+
+
+def test_an_offer_covers_every_day_the_work_touches_and_promises_pickup_on_the_last(db_url: str) -> None:
+    service = _service(db_url, multi_day_workshop())
+    offers = {o.drop_off: o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
+    # 08:00: both body stages on Tuesday (08:00-11:00, 13:00-16:00), paint and reassembly Wednesday.
+    early = offers[at("08:00")]
+    assert early.days == (DAY, WED)
+    assert early.promised == at("15:30", WED)
+    # 10:00: one body stage fits Tuesday; the work runs into Thursday.
+    assert offers[at("10:00")].days == (DAY, WED, THU)
+    for offer in offers.values():
+        assert offer.promised.astimezone(multi_day_workshop().tz).date() == offer.days[-1]
+        assert 2 <= len(offer.days) <= 3
+
+
+def test_work_that_needs_more_days_than_the_service_allows_is_not_offered(db_url: str) -> None:
+    service = _service(db_url, multi_day_workshop(max_days=2))
+    offers = service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)
+    assert offers and all(len(o.days) == 2 for o in offers)
+    assert at("10:00") not in {o.drop_off for o in offers}
+
+
+def test_bookings_over_three_days_keep_every_day_plan_valid_and_on_time(db_url: str) -> None:
+    """Multi-day repairs and one-day work booked on Tuesday, Wednesday and Thursday: every day's
+    plan (Tuesday to Friday) places every booking and every carried-over part, on time, and passes
+    the validator; every multi-day witness passes the multi-day check."""
+    ws = multi_day_workshop()
+    service = _service(db_url, ws)
+    booked: list[Booking] = []
+    for n, (date, code) in enumerate(
+        [(DAY, "REPAIR"), (DAY, "MAINT"), (WED, "REPAIR"), (WED, "ACCIDENT"), (WED, "MINOR"),
+         (THU, "REPAIR"), (THU, "ACCIDENT"), (THU, "MAINT"), (DAY, "ACCIDENT"), (WED, "REPAIR")]
+    ):  # fmt: skip
+        offers = service.slots(WORKSHOP_ID, code, date, False, None)
+        if not offers:
+            continue
+        wanted = Booking(id=f"b{n}", service=code, drop_off=offers[0].drop_off)
+        stored, _ = service.book(WORKSHOP_ID, wanted, None)
+        assert stored.promised == offers[0].promised
+        booked.append(stored)
+    repairs = [b for b in booked if b.service == "REPAIR"]
+    assert len(repairs) >= 3
+    touched = {a.start.astimezone(ws.tz).date() for b in booked for a in _witness(service, b.id)[1]}
+    assert {DAY, WED, THU, FRI} <= touched
+    for date in sorted(touched):
+        plan = service.plan_day(WORKSHOP_ID, date, 2.0)
+        request, _, _ = service.plan_inputs(WORKSHOP_ID, date, 2.0)
+        assert validate_plan(request, plan) == []
+        assert plan.unassigned == [] and plan.kpis.late == 0
+        assert {a.booking for a in plan.assignments} == {b.id for b in request.bookings}
+    for repair in repairs:
+        booking, witness = _witness(service, repair.id)
+        assert validate_multiday(ws, booking, witness) == []
+        days = {a.start.astimezone(ws.tz).date() for a in witness}
+        assert len(days) >= 2
+        for date in days:  # each day it touches plans its part
+            plan = service.stored_plan(WORKSHOP_ID, date)
+            assert repair.id in {a.booking for a in plan.assignments}
+
+
+def test_later_days_hold_the_carried_over_work(db_url: str) -> None:
+    ws = multi_day_workshop()
+    service = _service(db_url, ws)
+    _, before = service.loading(WORKSHOP_ID, WED, WED)
+    service.book(WORKSHOP_ID, Booking(id="r", service="REPAIR", drop_off=at("08:00")), None)
+    _, after = service.loading(WORKSHOP_ID, WED, WED)
+    booked = {p.skill: p.booked for p in after[0].pools}
+    assert booked["paint"] == 150 and booked["body"] == 120  # Wednesday's paint and reassembly
+    assert {p.skill: p.booked for p in before[0].pools}["paint"] == 0
+    # The painter is busy on Wednesday until 10:30: an accident job's paint waits for it.
+    offer = service.slots(WORKSHOP_ID, "ACCIDENT", WED, False, None)[0]
+    assert offer.drop_off == at("08:00", WED)
+    assert next(a for a in offer.assignments if a.operation == 1).start >= at("10:30", WED)
+    service.cancel(WORKSHOP_ID, "r")
+    _, cancelled = service.loading(WORKSHOP_ID, WED, WED)
+    assert {p.skill: p.booked for p in cancelled[0].pools}["paint"] == 0
+
+
+def test_a_loan_car_stays_out_until_the_promised_pickup_days_later(db_url: str) -> None:
+    service = _service(db_url, multi_day_workshop(loan_cars=1))
+    stored, _ = service.book(
+        WORKSHOP_ID, Booking(id="r", service="REPAIR", drop_off=at("08:00"), loan_car=True), None
+    )
+    assert stored.promised == at("15:30", WED)
+    car = Wants(loan_car=True)
+    assert service.slots(WORKSHOP_ID, "MAINT", DAY, False, None, wants=car) == []
+    wednesday = service.slots(WORKSHOP_ID, "MAINT", WED, False, None, wants=car)
+    assert wednesday and all(o.drop_off >= at("15:30", WED) for o in wednesday)
+    assert service.slots(WORKSHOP_ID, "MAINT", WED, False, None)[0].drop_off == at("08:00", WED)
+    # A second multi-day repair with a loan car: none free before Wednesday 15:30.
+    assert service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None, wants=car) == []
+
+
+def test_parts_eta_holds_the_paint_on_whichever_day_it_falls(db_url: str) -> None:
+    ws = multi_day_workshop()
+    service = _service(db_url, ws)
+    eta = at("11:00", WED)
+    offers = service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None, wants=Wants(parts_eta=eta))
+    offer = next(o for o in offers if o.drop_off == at("08:00"))
+    paint = next(a for a in offer.assignments if a.operation == 2)
+    assert paint.start >= eta
+    stored, _ = service.book(
+        WORKSHOP_ID, Booking(id="r", service="REPAIR", drop_off=at("08:00"), parts_eta=eta), None
+    )
+    booking, witness = _witness(service, "r")
+    assert validate_multiday(ws, booking, witness) == []
+
+
+def test_the_multi_day_check_finds_broken_witnesses() -> None:
+    ws = multi_day_workshop()
+    booking = Booking(id="r", service="REPAIR", drop_off=at("08:00"), promised=at("15:30", WED))
+
+    def a(op: int, bay: str, tech: str, start: str, end: str, day: dt.date) -> Assignment:
+        return Assignment(
+            booking="r", operation=op, bay=bay, technician=tech, start=at(start, day), end=at(end, day)
+        )
+
+    good = [a(0, "B1", "zhao", "08:00", "11:00", DAY), a(1, "B1", "zhao", "13:00", "16:00", DAY),
+            a(2, "P1", "zhou", "08:00", "10:30", WED), a(3, "B1", "zhao", "13:00", "15:00", WED)]  # fmt: skip
+    assert validate_multiday(ws, booking, good) == []
+    swapped = [good[1].model_copy(update={"start": at("08:00"), "end": at("11:00")}),
+               good[0].model_copy(update={"start": at("13:00"), "end": at("16:00")}), *good[2:]]  # fmt: skip
+    assert RULE_PRECEDENCE in {v.rule for v in validate_multiday(ws, booking, swapped)}
+    late = [*good[:3], a(3, "B1", "zhao", "16:00", "18:00", WED)]
+    assert {RULE_SHIFT, RULE_MULTI_DAY} <= {v.rule for v in validate_multiday(ws, booking, late)}
+    too_long = [*good[:3], a(3, "B1", "zhao", "08:00", "10:00", FRI)]
+    promised_friday = booking.model_copy(update={"promised": at("15:30", FRI)})
+    rules = {v.rule for v in validate_multiday(ws, promised_friday, too_long)}
+    assert rules == {RULE_MULTI_DAY}
+
+
+@pytest.mark.parametrize("code", ["MAINT", "ACCIDENT"])
+def test_one_day_services_keep_their_offers(db_url: str, code: str) -> None:
+    service = _service(db_url, multi_day_workshop())
+    assert all(o.days == () for o in service.slots(WORKSHOP_ID, code, DAY, False, None))
