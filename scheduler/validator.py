@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 from collections import defaultdict
 from collections.abc import Callable
@@ -499,7 +498,8 @@ def validate_multiday(workshop: Workshop, booking: Booking, witness: list[Assign
             if day.check_references(p):
                 day.check_placement(p, exempt=False)
         found += day.found
-    for before, after in itertools.pairwise(ops):
+    for k in range(1, len(ops)):
+        before, after = ops[k - 1], ops[k]
         if _utc(after.start) < _utc(before.end):
             found.append(
                 Violation(

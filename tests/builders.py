@@ -335,5 +335,5 @@ def multi_day_workshop(max_days: int = 3, **overrides: Any) -> Workshop:
                 {"name": "reassembly", "minutes": 120, "skill": "body", "bay_kinds": ["body"]},
             ],
         }
-    )
+    )  # fmt: skip
     return ws.model_copy(update={"services": [*ws.services, repair]})
