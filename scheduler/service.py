@@ -303,12 +303,22 @@ class PlanningService:
         by_date: dict[dt.date, list[BookingRow]] = defaultdict(list)
         for r in bookings_db.from_date(session, new.id, today):
             by_date[r.date].append(r)
-        broken: list[tuple[BookingRow, list[str]]] = []
-        for date, day_rows in by_date.items():
+        for date, r in bookings_db.carried_from(session, new.id, today):  # multi-day work's later days
+            by_date[date].append(r)
+        broken: dict[str, tuple[BookingRow, list[str]]] = {}
+        for date, day_rows in sorted(by_date.items()):
             accepted = multiday.day_accepted(new, date, [bookings_db.accepted_of(r) for r in day_rows], [])
+            # A part is pinned where its witness holds it; checked here as work, not as a fact.
+            accepted = [
+                (b.model_copy(update={"pinned": []}) if multiday.is_part(b) else b, w) for b, w in accepted
+            ]
             reasons = witness_breaks(multiday.day_workshop(new), date, accepted)
-            broken += [(r, reasons[r.id]) for r in day_rows if r.id in reasons]
-        return broken
+            for r in day_rows:
+                for why in reasons.get(r.id, []):
+                    listed = broken.setdefault(r.id, (r, []))[1]
+                    if why not in listed:
+                        listed.append(why)
+        return list(broken.values())
 
     def workshops(self) -> list[Workshop]:
         with self.store.sessions() as session:

@@ -77,6 +77,17 @@ def carried_into(session: Session, workshop_id: str, date: dt.date) -> list[Acce
     return [accepted_of(r) for r in rows]
 
 
+def carried_from(session: Session, workshop_id: str, first: dt.date) -> list[tuple[dt.date, BookingRow]]:
+    """The later days, `first` and after, that multi-day bookings carry over to, with their rows."""
+    rows = session.execute(
+        select(CarriedDayRow.date, BookingRow)
+        .join(BookingRow, CarriedDayRow.booking_id == BookingRow.id)
+        .where(CarriedDayRow.workshop_id == workshop_id, CarriedDayRow.date >= first)
+        .order_by(CarriedDayRow.date, BookingRow.created_at)
+    ).all()
+    return [(date, row) for date, row in rows]
+
+
 def from_date(session: Session, workshop_id: str, first: dt.date) -> Sequence[BookingRow]:
     """The workshop's bookings on `first` and later, by date and then in the order they were made."""
     return session.scalars(

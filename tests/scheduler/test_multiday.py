@@ -8,11 +8,11 @@ import datetime as dt
 import pytest
 
 from scheduler.contract import Assignment, Booking, Workshop
-from scheduler.service import PlanningService
+from scheduler.service import PlanningService, WorkshopConflict
 from scheduler.slots import CapacityRules, Wants
 from scheduler.storage import Store
 from scheduler.validator import RULE_MULTI_DAY, RULE_PRECEDENCE, RULE_SHIFT, validate_multiday, validate_plan
-from tests.builders import DAY, WORKSHOP_ID, at, fixed_clock, multi_day_workshop
+from tests.builders import DAY, WORKSHOP_ID, at, fixed_clock, multi_day_workshop, with_technician
 
 WED, THU, FRI = (DAY + dt.timedelta(days=i) for i in (1, 2, 3))
 
@@ -166,3 +166,14 @@ def test_the_multi_day_check_finds_broken_witnesses() -> None:
 def test_one_day_services_keep_their_offers(db_url: str, code: str) -> None:
     service = _service(db_url, multi_day_workshop())
     assert all(o.days == () for o in service.slots(WORKSHOP_ID, code, DAY, False, None))
+
+
+def test_a_workshop_change_that_breaks_carried_over_work_names_the_booking(db_url: str) -> None:
+    ws = multi_day_workshop()
+    service = _service(db_url, ws)
+    service.book(WORKSHOP_ID, Booking(id="r", service="REPAIR", drop_off=at("08:00")), None)
+    service.put_workshop(ws.model_copy(update={"name": "Renamed"}))  # breaks nothing
+    no_wednesday_painter = with_technician(ws, "zhou", weekdays=[0, 1, 3, 4, 5, 6])
+    with pytest.raises(WorkshopConflict) as raised:
+        service.put_workshop(no_wednesday_painter)
+    assert [b["booking"] for b in raised.value.bookings] == ["r"]
