@@ -18,7 +18,11 @@ from scheduler.slots import Offer
 
 class Slot(BaseModel):
     drop_off: AwareDatetime
-    promised: AwareDatetime
+    promised: AwareDatetime = Field(description="the promised pickup (multi-day work: on the last day)")
+    days: list[dt.date] | None = Field(
+        default=None,
+        description="multi-day services (max_days > 1): every day the work touches, the drop-off day first",
+    )
 
 
 class Refusal(BaseModel):
@@ -197,7 +201,7 @@ def _key_fields(info: KeyInfo) -> dict[str, object]:
 
 
 def slot_list(offers: list[Offer]) -> list[Slot]:
-    return [Slot(drop_off=o.drop_off, promised=o.promised) for o in offers]
+    return [Slot(drop_off=o.drop_off, promised=o.promised, days=list(o.days) or None) for o in offers]
 
 
 class ClockIn(BaseModel):
