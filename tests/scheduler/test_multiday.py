@@ -4,13 +4,16 @@ witnesses, the day plans and the validator over the parts, and loan cars out ove
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 
 from scheduler.contract import Assignment, Booking, Workshop
+from scheduler.scenarios import load_scenario
 from scheduler.service import PlanningService, WorkshopConflict
 from scheduler.slots import CapacityRules, Wants
 from scheduler.storage import Store
+from scheduler.storage import bookings as bookings_db
 from scheduler.validator import RULE_MULTI_DAY, RULE_PRECEDENCE, RULE_SHIFT, validate_multiday, validate_plan
 from tests.builders import DAY, WORKSHOP_ID, at, fixed_clock, multi_day_workshop, with_technician
 
@@ -26,8 +29,6 @@ def _service(db_url: str, ws: Workshop) -> PlanningService:
 
 
 def _witness(service: PlanningService, booking_id: str) -> tuple[Booking, list[Assignment]]:
-    from scheduler.storage import bookings as bookings_db
-
     with service.store.sessions() as session:
         row = bookings_db.get(session, WORKSHOP_ID, booking_id)
         assert row is not None
@@ -177,3 +178,43 @@ def test_a_workshop_change_that_breaks_carried_over_work_names_the_booking(db_ur
     with pytest.raises(WorkshopConflict) as raised:
         service.put_workshop(no_wednesday_painter)
     assert [b["booking"] for b in raised.value.bookings] == ["r"]
+
+
+def test_dealer_2011_books_whole_accident_repairs_over_three_days(db_url: str) -> None:
+    """dealer-2011's ACC-REPAIR (16 labour hours, at most 5 days) booked with one-day work on three
+    days in a row: every offer promises pickup on its last day, every day plan places everything
+    on time and passes the validator, every repair's witness passes the multi-day check."""
+    ws = load_scenario("dealer-2011").workshop
+    service = PlanningService(Store(db_url), CapacityRules(), refine_in_background=False, clock=fixed_clock())
+    service.put_workshop(ws)
+    rng = random.Random(7)
+    booked: list[Booking] = []
+    for date in (DAY, WED, THU):
+        for n in range(12):
+            code = "ACC-REPAIR" if n % 3 == 0 else rng.choice(["MAINT", "MINOR", "ACC-BODY", "LUBE"])
+            offers = service.slots(ws.id, code, date, False, None)
+            if not offers:
+                continue
+            pick = rng.choice(offers)
+            if code == "ACC-REPAIR":
+                assert len(pick.days) >= 2 and pick.promised.astimezone(ws.tz).date() == pick.days[-1]
+            stored, _ = service.book(
+                ws.id, Booking(id=f"{date:%d}-{n}", service=code, drop_off=pick.drop_off), None
+            )
+            assert stored.promised == pick.promised
+            booked.append(stored)
+    repairs = [b for b in booked if b.service == "ACC-REPAIR"]
+    assert len(repairs) == 12
+    touched: set[dt.date] = set()
+    with service.store.sessions() as session:
+        for repair in repairs:
+            row = bookings_db.get(session, ws.id, repair.id)
+            assert row is not None
+            booking, witness = bookings_db.accepted_of(row)
+            assert validate_multiday(ws, booking, witness) == []
+            touched |= {a.start.astimezone(ws.tz).date() for a in witness}
+    for date in sorted(touched | {DAY, WED, THU}):
+        plan = service.plan_day(ws.id, date, 3.0)
+        request, _, _ = service.plan_inputs(ws.id, date, 3.0)
+        assert validate_plan(request, plan) == []
+        assert plan.unassigned == [] and plan.kpis.late == 0
