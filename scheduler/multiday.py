@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from scheduler.availability import Availability
 from scheduler.contract import Assignment, Booking, PinnedOperation, Service, Workshop
 from scheduler.slots import NO_WANTS, DayBook, Offer, Wants
 
@@ -167,6 +168,13 @@ class _Search:
     template: Booking
     """The booking asked for (any drop-off): service, fleet partner, parts ETA, loan car."""
     rests: dict[tuple[int, dt.date, int], list[_DayFit] | None] = field(default_factory=dict)
+    free: dict[dt.date, Availability] = field(default_factory=dict)
+    """Each day's free time around its witness (fits leave it as they found it)."""
+
+    def _fit(self, book: DayBook, probe: Booking) -> Offer | None:
+        if book.date not in self.free:
+            self.free[book.date] = book.availability()
+        return book.fit_quickly(probe, self.free[book.date], repair=False)
 
     def _next_open(self, after: dt.date) -> dt.date | None:
         workshop = self.day.workshop
@@ -198,7 +206,7 @@ class _Search:
         n = len(self.service.operations)
         for last in range(n - 1, first - 1, -1):
             probe = self._probe(first, last, self.template.drop_off)
-            placed = book.fit_quickly(probe, repair=False)
+            placed = self._fit(book, probe)
             if placed is None:
                 continue
             if last == n - 1:
@@ -207,22 +215,25 @@ class _Search:
             return None if tail is None else [(book, probe, placed), *tail]
         return None  # work does not pause on an opening day
 
-    def at(self, drop_off: dt.datetime) -> Offer | None:
-        """The carried-over offer at `drop_off` (within every day's rules), if there is one."""
+    def at(self, drop_off: dt.datetime, longest: int | None = None) -> tuple[Offer | None, int]:
+        """The carried-over offer at `drop_off` (within every day's rules), if there is one, and the
+        last operation the drop-off day has room for (-1: none). `longest`: the most found for an
+        earlier drop-off (a later one has no more room: whether work fits is monotone in it)."""
         n = len(self.service.operations)
+        top = n - 2 if longest is None else min(longest, n - 2)
         first_probe = self._probe(0, n - 1, drop_off)
         if not self.day.allowed_before_fit(first_probe):
-            return None
-        for last in range(n - 2, -1, -1):
+            return None, top
+        for last in range(top, -1, -1):
             probe = self._probe(0, last, drop_off)
-            placed = self.day.fit_quickly(probe, repair=False)
+            placed = self._fit(self.day, probe)
             if placed is None:
                 continue
             rest = self._rest(last + 1, self.day.date, 1)
             if rest is None:
-                return None
-            return self._offer(drop_off, [(self.day, probe, placed), *rest])
-        return None
+                return None, last
+            return self._offer(drop_off, [(self.day, probe, placed), *rest]), last
+        return None, -1
 
     def _offer(self, drop_off: dt.datetime, parts: list[_DayFit]) -> Offer | None:
         promised = parts[-1][2].promised
@@ -256,7 +267,7 @@ def fit(day: DayBook, day_of: Callable[[dt.date], DayBook], booking: Booking) ->
     """`booking` (of a multi-day service) with its work carried over from `day`, its drop-off day,
     to the following opening days (`day_of`: a date's DayBook): None when it does not fit."""
     search = _search(day, day_of, booking)
-    return None if search is None else search.at(booking.drop_off)
+    return None if search is None else search.at(booking.drop_off)[0]
 
 
 def offers(
@@ -282,5 +293,14 @@ def offers(
     if search is None:
         return day_offers
     offered = {o.drop_off for o in single_day}
-    carried = [search.at(t) for t in day.candidate_times() if t not in offered]
-    return sorted([*day_offers, *(o for o in carried if o is not None)], key=lambda o: o.drop_off)
+    carried: list[Offer] = []
+    longest: int | None = None
+    for t in day.candidate_times():
+        if t in offered:
+            continue
+        offer, longest = search.at(t, longest)
+        if offer is not None:
+            carried.append(offer)
+        if longest < 0:
+            break  # no room for even the first operation: none later either
+    return sorted([*day_offers, *carried], key=lambda o: o.drop_off)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import cast
 
 from cachetools import LRUCache
 from pydantic import ValidationError
@@ -464,11 +465,33 @@ class PlanningService:
         fleet: str | None,
         wants: Wants = NO_WANTS,
     ) -> list[Offer]:
-        """The offers of a multi-day service: done on the day, or carried over to the next days."""
+        """The offers of a multi-day service: done on the day, or carried over to the next days.
+        Cached while every day the search looked at keeps its version."""
+        key = (*_offers_key(workshop.id, date, service, False, fleet, wants), "multi-day")
+        cached = self._offers.get(key)
+        if cached is not None and cached[0] == self._versions(session, workshop.id, cached[0]):
+            self.offer_cache_hits += 1
+            return cached[1]
+        self.offer_cache_misses += 1
         _check_kind(workshop, service, fleet, wants.loan_car)
-        day = self._day(session, workshop, date)
+        looked: set[dt.date] = set()
+
+        def day_of(d: dt.date) -> DayBook:
+            looked.add(d)
+            return self._day(session, workshop, d)
+
+        day = day_of(date)
         single = day.offers(service, False, fleet, wants=wants)
-        return multiday.offers(day, partial(self._day, session, workshop), service, fleet, single, wants)
+        offers = multiday.offers(day, day_of, service, fleet, single, wants)
+        versions = tuple((d, bookings_db.day_version(session, workshop.id, d)) for d in sorted(looked))
+        self._offers.put(key, (versions, offers, day))
+        return offers
+
+    @staticmethod
+    def _versions(session: Session, workshop_id: str, seen: tuple[object, ...]) -> tuple[object, ...]:
+        """The days' versions now, for the (date, version) pairs `seen`."""
+        dates = [pair[0] for pair in cast("tuple[tuple[dt.date, object], ...]", seen)]
+        return tuple((d, bookings_db.day_version(session, workshop_id, d)) for d in dates)
 
     def _multi_day_fit(
         self, session: Session, workshop: Workshop, day: DayBook, booking: Booking

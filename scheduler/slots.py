@@ -159,7 +159,11 @@ class DayBook:
 
     def _job(self, booking: Booking) -> tuple[JobData, DayProblem]:
         """The booking as solver data; same-day probes of one kind share a compiled template
-        (only the release differs), anything else is compiled and checked in full."""
+        (only the release differs), and so do probes dropped off on an earlier day (multi-day work
+        carried over: released at the day's start); anything else is compiled and checked in full."""
+        drop_day = booking.drop_off.astimezone(self.workshop.tz).date()
+        same_day = drop_day == self.date
+        carried = drop_day < self.date and not booking.pinned
         key = (
             booking.service,
             booking.waiter,
@@ -167,9 +171,11 @@ class DayBook:
             booking.priority,
             booking.promised,
             booking.parts_eta,
+            carried,
         )
-        same_day = booking.drop_off.astimezone(self.workshop.tz).date() == self.date
-        template = self._templates.get(key) if same_day else None
+        template = self._templates.get(key) if same_day or carried else None
+        if template is not None and carried:
+            return template
         release = self.clock.minutes(booking.drop_off, round_up=True)
         service = self.workshop.service(booking.service)
         if template is not None and service is not None and self._opening[0] <= release <= self._opening[1]:
@@ -177,7 +183,7 @@ class DayBook:
             return replace(template[0], release=release), template[1]
         compiled = self._compile_one(booking)
         job, problem = compiled.problem.jobs[0], compiled.problem
-        if same_day:
+        if same_day or carried:
             self._templates[key] = (job, problem)
         return job, problem
 
@@ -187,6 +193,10 @@ class DayBook:
             return None
         offer = self.fit_quickly(booking)
         return offer if offer is not None and self.allowed(booking, offer) else None
+
+    def availability(self) -> Availability:
+        """The free time around the witness, a fresh copy (`fit_quickly` leaves it as it found it)."""
+        return self._availability(self.accepted_problem)
 
     def _availability(self, problem: DayProblem) -> Availability:
         """Free time around the witness (a fresh copy: callers try placements and undo them)."""
