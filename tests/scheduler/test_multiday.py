@@ -218,3 +218,15 @@ def test_dealer_2011_books_whole_accident_repairs_over_three_days(db_url: str) -
         request, _, _ = service.plan_inputs(ws.id, date, 3.0)
         assert validate_plan(request, plan) == []
         assert plan.unassigned == [] and plan.kpis.late == 0
+
+
+def test_offers_follow_bookings_on_the_days_the_work_carries_over_to(db_url: str) -> None:
+    service = _service(db_url, multi_day_workshop())
+    first = {o.drop_off: o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
+    assert first[at("08:00")].days == (DAY, WED)
+    # Wednesday's accident job takes the painter 10:00-11:30: the repair's paint and reassembly
+    # no longer both fit Wednesday, so the answer for Tuesday changes (not the cached one).
+    service.book(WORKSHOP_ID, Booking(id="w", service="ACCIDENT", drop_off=at("08:00", WED)), None)
+    again = {o.drop_off: o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
+    assert again[at("08:00")].days == (DAY, WED, THU)
+    assert again[at("08:00")].promised == at("15:30", THU)
