@@ -497,14 +497,15 @@ class PlanningService:
         self, session: Session, workshop: Workshop, day: DayBook, booking: Booking
     ) -> Offer | None:
         """An offer for `booking` of a multi-day service: the day's offer at its drop-off time (the
-        answer its slot query gave), else its work carried over from its drop-off time."""
+        answer its slot query gave), else the work done that day, else carried over from it."""
         wants = Wants(booking.loan_car, booking.parts_eta)
         listed = self._multi_day_offers(
             session, workshop, booking.service, day.date, booking.fleet_partner, wants
         )
         offer = next((o for o in listed if o.drop_off == booking.drop_off), None)
-        if offer is None:
-            return multiday.fit(day, partial(self._day, session, workshop), booking)
+        if offer is None:  # not a time of the grid: done that day, or carried over from it
+            done = day.try_insert(booking)
+            return done or multiday.fit(day, partial(self._day, session, workshop), booking)
         if len(offer.days) <= 1:
             return day.reoffer(booking, offer)
         own = tuple(a.model_copy(update={"booking": booking.id}) for a in offer.assignments)
@@ -687,9 +688,10 @@ class PlanningService:
         if workshop.is_closed(date):
             raise InputError("drop_off", f"the workshop is closed on {date}")
         day = self._day(session, workshop, date)
-        offer = day.try_insert(booking)
-        if offer is None and multiday.carries_over(workshop, booking):
+        if multiday.carries_over(workshop, booking):
             offer = self._multi_day_fit(session, workshop, day, booking)
+        else:
+            offer = day.try_insert(booking)
         if offer is None:
             offer = self._cached_fit(session, day, booking)
         if offer is None and self.booking_exact_seconds > 0 and day.allowed_before_fit(booking):
