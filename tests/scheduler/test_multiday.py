@@ -230,3 +230,16 @@ def test_offers_follow_bookings_on_the_days_the_work_carries_over_to(db_url: str
     again = {o.drop_off: o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
     assert again[at("08:00")].days == (DAY, WED, THU)
     assert again[at("08:00")].promised == at("15:30", THU)
+
+
+def test_moving_a_repair_moves_its_carried_over_days(db_url: str) -> None:
+    service = _service(db_url, multi_day_workshop())
+    service.book(WORKSHOP_ID, Booking(id="r", service="REPAIR", drop_off=at("08:00")), None)
+    moved = service.change(WORKSHOP_ID, "r", {"drop_off": at("10:00")})
+    assert moved.promised == at("15:30", THU)
+    _, chart = service.loading(WORKSHOP_ID, WED, THU)
+    body = [{p.skill: p.booked for p in day.pools}["body"] for day in chart]
+    assert body == [180, 120]  # Wednesday the second body stage, Thursday the reassembly
+    service.cancel(WORKSHOP_ID, "r")
+    _, chart = service.loading(WORKSHOP_ID, WED, THU)
+    assert all({p.skill: p.booked for p in day.pools}["body"] == 0 for day in chart)
