@@ -23,6 +23,10 @@ class Slot(BaseModel):
         default=None,
         description="multi-day services (max_days > 1): every day the work touches, the drop-off day first",
     )
+    overbooked: bool | None = Field(
+        default=None,
+        description="true: sold beyond the day's plan (the workshop's no-show overbooking); absent otherwise",
+    )
 
 
 class Refusal(BaseModel):
@@ -201,7 +205,15 @@ def _key_fields(info: KeyInfo) -> dict[str, object]:
 
 
 def slot_list(offers: list[Offer]) -> list[Slot]:
-    return [Slot(drop_off=o.drop_off, promised=o.promised, days=list(o.days) or None) for o in offers]
+    return [
+        Slot(
+            drop_off=o.drop_off,
+            promised=o.promised,
+            days=list(o.days) or None,
+            overbooked=o.overbooked or None,
+        )
+        for o in offers
+    ]
 
 
 class ClockIn(BaseModel):

@@ -279,7 +279,9 @@ def offers(
     wants: Wants = NO_WANTS,
 ) -> list[Offer]:
     """The offers of a multi-day service on `day`: those done that day (`single_day`, the day's own
-    offers) and, at every other candidate time, the work carried over to the following days."""
+    offers) and, at every other candidate time, the work carried over to the following days.
+    Multi-day work is never overbooked (scheduler.overbooking): it holds every day in a witness."""
+    single_day = [o for o in single_day if not o.overbooked]
     day_offers = [replace(o, days=(day.date,)) for o in single_day]
     template = Booking(
         id="probe",

@@ -84,7 +84,8 @@ IDEMPOTENCY_FIELD = "header.Idempotency-Key"
 def _request_hash(booking: Booking) -> str:
     """What a booking request asked for (not the id the service gave it): a replay must match it."""
     asked = booking.model_dump(mode="json", exclude={"id", "promised"})
-    for field in ("parts_eta", "loan_car"):  # added later: at their defaults, the hash stays as it was
+    # Added later: at their defaults, the hash stays as it was.
+    for field in ("parts_eta", "loan_car", "overbooked"):
         if not asked.get(field):
             asked.pop(field, None)
     return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
@@ -535,7 +536,7 @@ class PlanningService:
         cached = self._offers.get(key)
         if cached is None or cached[0] != bookings_db.day_version(session, day.workshop.id, day.date):
             return None
-        later = [o for o in cached[1] if o.drop_off >= booking.drop_off]
+        later = [o for o in cached[1] if o.drop_off >= booking.drop_off and not o.overbooked]
         if not later:
             return None
         return day.reoffer(booking, min(later, key=lambda o: o.drop_off))
@@ -639,7 +640,7 @@ class PlanningService:
                 old = bookings_db.booking_of(row)
                 try:
                     # Fitted again, a booking at risk is on firm ground again.
-                    fresh = {"promised": None, "at_risk": False, "at_risk_reason": None}
+                    fresh = {"promised": None, "at_risk": False, "at_risk_reason": None, "overbooked": False}
                     wanted = Booking.model_validate({**old.model_dump(), **changes, **fresh})
                 except ValidationError as exc:
                     raise from_validation_error(exc) from None
@@ -697,9 +698,11 @@ class PlanningService:
         if offer is None and self.booking_exact_seconds > 0 and day.allowed_before_fit(booking):
             exact = day.fit_exactly(booking, self.booking_exact_seconds)
             offer = exact if exact is not None and day.allowed(booking, exact) else None
+        if offer is None and not multiday.carries_over(workshop, booking):  # multi-day work: never
+            offer = day.overbooked_offer(booking)  # None unless the workshop overbooks
         if offer is None:
             raise Conflict(f"{why} the day's plan", [], booking)
-        stored = booking.model_copy(update={"promised": offer.promised})
+        stored = booking.model_copy(update={"promised": offer.promised, "overbooked": offer.overbooked})
         if offer.rewitness is not None:  # the day was reshuffled: every promise holds in the new witness
             # Multi-day work is pinned on the day (it stays put): its stored witness spans its days.
             parts = {b.id for b, _ in day.accepted if multiday.is_part(b)}
