@@ -15,7 +15,15 @@ from scheduler.slots import CapacityRules, Wants
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
 from scheduler.validator import RULE_MULTI_DAY, RULE_PRECEDENCE, RULE_SHIFT, validate_multiday, validate_plan
-from tests.builders import DAY, WORKSHOP_ID, at, fixed_clock, multi_day_workshop, with_technician
+from tests.builders import (
+    DAY,
+    WORKSHOP_ID,
+    at,
+    fixed_clock,
+    multi_day_workshop,
+    with_service,
+    with_technician,
+)
 
 WED, THU, FRI = (DAY + dt.timedelta(days=i) for i in (1, 2, 3))
 
@@ -243,3 +251,28 @@ def test_moving_a_repair_moves_its_carried_over_days(db_url: str) -> None:
     service.cancel(WORKSHOP_ID, "r")
     _, chart = service.loading(WORKSHOP_ID, WED, THU)
     assert all({p.skill: p.booked for p in day.pools}["body"] == 0 for day in chart)
+
+
+@pytest.mark.parametrize("max_days", [1, 2])
+def test_multi_day_work_is_never_overbooked(db_url: str, max_days: int) -> None:
+    """With the body and paint pools overbooked by 50 % (three body technicians, one body bay),
+    accident jobs booked until the body bay is full: as a one-day service the desk then sells
+    them beyond the witness (overbooked); as multi-day work it carries them over to the next day
+    instead, every offer held in a witness on every day."""
+    pools = [{"pool": "body:3", "overbooking_percent": 50}, {"pool": "paint:3", "overbooking_percent": 50}]
+    data = with_service(multi_day_workshop(), "ACCIDENT", max_days=max_days).model_dump()
+    zhao = next(t for t in data["technicians"] if t["id"] == "zhao")
+    data["technicians"] += [{**zhao, "id": f"body{i}", "name": f"Body {i}"} for i in (1, 2)]
+    service = _service(db_url, Workshop.model_validate({**data, "overbooking": pools}))
+    seen: list[tuple[bool, int]] = []
+    for n in range(6):
+        offers = service.slots(WORKSHOP_ID, "ACCIDENT", DAY, False, None)
+        seen += [(o.overbooked, len(o.days)) for o in offers]
+        if not offers:
+            break
+        wanted = Booking(id=f"a{n}", service="ACCIDENT", drop_off=offers[-1].drop_off)
+        service.book(WORKSHOP_ID, wanted, None)
+    if max_days == 1:
+        assert (True, 0) in seen
+    else:
+        assert not any(overbooked for overbooked, _ in seen) and (False, 2) in seen
