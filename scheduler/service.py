@@ -264,17 +264,18 @@ class PlanningService:
             yield session
 
     # Workshops
-    def put_workshop(self, workshop: Workshop, force: bool = False) -> Workshop:
+    def put_workshop(self, workshop: Workshop, force: bool = False, note: str | None = None) -> Workshop:
         """Create or replace the workshop. A change that breaks the witness of accepted bookings on
         days not yet past (a technician, bay or service gone, shorter shifts, new breaks, another
         time zone...) is refused with WorkshopConflict listing them, unless `force`: then those
-        bookings are kept at risk (their witness dropped, the reason on the booking)."""
+        bookings are kept at risk (their witness dropped, the reason on the booking). Every new text
+        is a new version (`note`: why, kept with it); the old ones stay readable."""
         with self._booking_transaction(workshop.id) as session:
             now = self.clock.now()
             row = self.store.lock_workshop(session, workshop.id)
             body = workshop.model_dump_json()
             if row is None:
-                workshops_db.add(session, workshop.id, body, now)
+                workshops_db.add(session, workshop.id, body, now, note)
                 return workshop
             if row.body == body:
                 return workshop  # the same workshop again: nothing changes, no plan goes stale
@@ -294,7 +295,7 @@ class PlanningService:
                 logger.warning(
                     "workshop %s changed by force: %d booking(s) at risk", workshop.id, len(broken)
                 )
-            workshops_db.replace(row, body, now)  # no cached day or offer of the old one is reused
+            workshops_db.replace(row, body, now, note)  # no cached day or offer of the old one is reused
         return workshop
 
     def _broken_by(
