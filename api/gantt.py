@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 
+from api.i18n import current
 from scheduler.clocking import DayStatus
 from scheduler.contract import Assignment, Booking, Plan, Workshop
 
@@ -26,6 +27,11 @@ ACTUAL = 7
 """The height of a clocked (actual) bar, drawn over the bottom of the planned one."""
 LABELS = {"now": "now", "actual": "actual %(start)s–%(end)s", "late": "+%(minutes)s min"}
 """The chart's words (English; pages.py passes them translated)."""
+
+
+def _(message: str, **values: object) -> str:
+    """The chart's words in the page's language (the one `api.i18n.use` chose; English outside a page)."""
+    return current().gettext(message, **values)
 
 
 @dataclass(frozen=True)
@@ -74,17 +80,19 @@ def bar_text(
         if show_phone and booking.phone:
             details.append(booking.phone)
     details += [
-        f"{code} operation {a.operation + 1}",
+        _("%(service)s operation %(number)s", service=code, number=a.operation + 1),
         f"{start:%H:%M}–{end:%H:%M}",
-        f"bay {a.bay}",
+        _("bay %(bay)s", bay=a.bay),
         names.get(a.technician, a.technician),
     ]
     if booking is not None and booking.promised is not None:
         promised = booking.promised.astimezone(tz)
-        day = "" if promised.date() == start.date() else f"{promised:%a %d %b} "
-        details.append(f"promised {day}{promised:%H:%M}")
+        t = current()
+        on = f"{promised:%a %d %b}" if t.locale == "en" else t.date(promised.date(), "MMMd日EEE")
+        day = "" if promised.date() == start.date() else f"{on} "
+        details.append(_("promised %(when)s", when=f"{day}{promised:%H:%M}"))
     if booking is not None and booking.waiter:
-        details.append("waiter")
+        details.append(_("waiter"))
     return label, " · ".join(details)
 
 
@@ -112,7 +120,7 @@ def render(
         if o.actual_start is not None
     }
     if rows_by == "technicians":
-        rows = [(t.id, f"{t.name} (grade {t.grade})") for t in workshop.technicians]
+        rows = [(t.id, _("%(name)s (grade %(grade)s)", name=t.name, grade=t.grade)) for t in workshop.technicians]
         key = "technician"
     else:
         rows = [
@@ -130,6 +138,7 @@ def render(
     first = min([s.hour for s in starts], default=8)
     last = max([e.hour + (e.minute > 0) for e in ends], default=18)
     first, last = min(first, 8), max(last, first + 1)
+    chart_name = _("Bay plan by technician") if key == "technician" else _("Bay plan by bay")
     width = LABEL + (last - first) * HOUR + 40
     height = 24 + ROW * len(rows)
     index = {row_id: i for i, (row_id, _) in enumerate(rows)}
@@ -141,7 +150,7 @@ def render(
 
     parts = [
         f'<svg class="gantt" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="group" aria-label="Bay plan by {key}">',
+        f'width="{width}" height="{height}" role="group" aria-label="{escape(chart_name)}">',
         '<defs><pattern id="actual-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>'
         '<rect width="3" height="6" fill="#000"/></pattern></defs>',

@@ -126,7 +126,7 @@ def plan_page(
     codes = {b.id: b.service for b in bookings}
     now = clock.now()
     status = _shopfloor(request).status(workshop_id, date) if bookings else None
-    t = i18n.translator(request)
+    t = i18n.use(request)  # also the chart's language (api/gantt.py)
     labels = {"now": t.gettext("now"), "actual": t.gettext("actual %(start)s–%(end)s"),
               "late": t.gettext("+%(minutes)s min")}  # fmt: skip
     # Personal data only to the roles that need them: a manager's view shows no phone numbers.
@@ -137,6 +137,7 @@ def plan_page(
     )
     quality = plan_quality_words(plan, t) if plan else ""
     legend = gantt.legend(workshop, plan, codes) if plan else []
+    plan = i18n.plan_in_words(plan, t) if plan else None
     return page(request, "plan.html", N_("Plan %(date)s"), workshop=workshop, date=date, plan=plan,
                 bookings=bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
                 at_risk=at_risk(workshop, status), now=now.astimezone(workshop.tz).isoformat(),

@@ -450,6 +450,11 @@ class Plan(_Model):
         default=False,
         description="a stored plan whose day changed since (bookings or workshop): plan the day again",
     )
+    changes: list[Change] | None = Field(
+        default=None,
+        description="a re-plan's changes against the plan it replaced (what moved, was added or"
+        " dropped); null for a plan made from scratch",
+    )
 
 
 class OperationRef(_Model):
@@ -489,6 +494,9 @@ class Change(_Model):
     before: Assignment | None = None
     after: Assignment | None = None
     summary: str
+
+
+Plan.model_rebuild()
 
 
 class ReplanResult(_Model):

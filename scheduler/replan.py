@@ -18,6 +18,7 @@ from scheduler.contract import (
 )
 from scheduler.dispatch import dispatch_order, pinned_placements
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.planning import DEFAULT_PLANNER, to_plan
 from solver.objective import objective
 from solver.problem import DaySolution, Placement
@@ -180,20 +181,39 @@ def diff(before: Plan, after: Plan, rr: ReplanRequest) -> list[Change]:
                 kind = "moved"
             else:
                 continue
-            summary = f"{booking} op {k}: {_where(a, tz)} -> {_where(b, tz)}"
+            summary = N_("%(booking)s op %(operation)s: %(before)s -> %(after)s") % {
+                "booking": booking,
+                "operation": k,
+                "before": _where(a, tz),
+                "after": _where(b, tz),
+            }
             changes.append(
                 Change(booking=booking, operation=k, kind=kind, before=a, after=b, summary=summary)
             )
         elif b is not None:
             kind = "added" if booking in walk_ins else "placed"
-            summary = f"{booking} op {k}: new at {_where(b, tz)}"
+            summary = N_("%(booking)s op %(operation)s: new at %(where)s") % {
+                "booking": booking,
+                "operation": k,
+                "where": _where(b, tz),
+            }
             changes.append(Change(booking=booking, operation=k, kind=kind, after=b, summary=summary))
         elif a is not None:
             kind = "dropped" if booking in cancelled else "unassigned"
-            why = "cancelled" if kind == "dropped" else "no room"
-            summary = f"{booking} op {k}: {_where(a, tz)} removed ({why})"
+            why = N_("cancelled") if kind == "dropped" else N_("no room")
+            summary = N_("%(booking)s op %(operation)s: %(where)s removed (%(why)s)") % {
+                "booking": booking,
+                "operation": k,
+                "where": _where(a, tz),
+                "why": why,
+            }
             changes.append(Change(booking=booking, operation=k, kind=kind, before=a, summary=summary))
     return changes
+
+
+def with_changes(before: Plan, after: Plan, rr: ReplanRequest) -> Plan:
+    """`after` with its changes against `before` (the plan it replaces), as a re-plan answers."""
+    return after.model_copy(update={"changes": diff(before, after, rr)})
 
 
 def replan(rr: ReplanRequest, planner: str = DEFAULT_PLANNER) -> ReplanResult:

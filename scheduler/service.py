@@ -40,7 +40,7 @@ from scheduler.loading import DayLoad, day_load
 from scheduler.optimise import optimise
 from scheduler.planning import to_plan
 from scheduler.refiner import OfferRefiner
-from scheduler.replan import check_now_on_day, replan, replan_request
+from scheduler.replan import check_now_on_day, replan, replan_request, with_changes
 from scheduler.slots import NO_WANTS, DayBook, Offer, Wants, offers_may_grow
 from scheduler.storage import BookingRow, Store
 from scheduler.storage import bookings as bookings_db
@@ -126,7 +126,7 @@ def replan_plan(rr: ReplanRequest) -> Plan:
     compiled, dropped = plannable(rr.request)
     plan = replan(rr.model_copy(update={"request": compiled.request})).plan
     check = replan_check_request(rr)
-    return checked_plan(check, finish(check, plan, dropped))
+    return with_changes(rr.plan, checked_plan(check, finish(check, plan, dropped)), rr)
 
 
 def witness_hint(compiled: CompiledDay, witness: Sequence[Assignment]) -> DaySolution:

@@ -39,7 +39,7 @@ from scheduler.errors import InputError
 from scheduler.integrity import checked_plan, finish, plannable
 from scheduler.planning import to_plan
 from scheduler.pubsub import Hub
-from scheduler.replan import replan
+from scheduler.replan import replan, with_changes
 from scheduler.service import (
     IDEMPOTENCY_FIELD,
     Conflict,
@@ -171,7 +171,7 @@ def _replan(
     # Work the plan had started before now but nobody clocked has not started: free to move.
     clocked = {key for key, track in state.ops.items() if track.actual_start is not None}
     kept = [a for a in current.assignments if (a.booking, a.operation) in clocked or a.start >= now]
-    current = current.model_copy(update={"assignments": kept})
+    before, current = current, current.model_copy(update={"assignments": kept})
     options = request.options.model_copy(update={"keep_promises": False})
     request = request.model_copy(update={"bookings": bookings, "options": options})
     rr = ReplanRequest(
@@ -180,7 +180,7 @@ def _replan(
     compiled, dropped = plannable(rr.request)
     plan = replan(rr.model_copy(update={"request": compiled.request}), planner="greedy").plan
     check = replan_check_request(rr)
-    plan = checked_plan(check, finish(check, plan, dropped))
+    plan = with_changes(before, checked_plan(check, finish(check, plan, dropped)), rr)
     return service.store_plan(workshop.id, date, plan, PlanBasis(version, check))
 
 
