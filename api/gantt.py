@@ -29,7 +29,7 @@ LABELS = {"now": "now", "actual": "actual %(start)s–%(end)s", "late": "+%(minu
 """The chart's words (English; pages.py passes them translated)."""
 
 
-def _(message: str, **values: object) -> str:
+def gettext(message: str, **values: object) -> str:
     """The chart's words in the page's language (the one `api.i18n.use` chose; English outside a page)."""
     return current().gettext(message, **values)
 
@@ -80,9 +80,9 @@ def bar_text(
         if show_phone and booking.phone:
             details.append(booking.phone)
     details += [
-        _("%(service)s operation %(number)s", service=code, number=a.operation + 1),
+        gettext("%(service)s operation %(number)s", service=code, number=a.operation + 1),
         f"{start:%H:%M}–{end:%H:%M}",
-        _("bay %(bay)s", bay=a.bay),
+        gettext("bay %(bay)s", bay=a.bay),
         names.get(a.technician, a.technician),
     ]
     if booking is not None and booking.promised is not None:
@@ -90,9 +90,9 @@ def bar_text(
         t = current()
         on = f"{promised:%a %d %b}" if t.locale == "en" else t.date(promised.date(), "MMMd日EEE")
         day = "" if promised.date() == start.date() else f"{on} "
-        details.append(_("promised %(when)s", when=f"{day}{promised:%H:%M}"))
+        details.append(gettext("promised %(when)s", when=f"{day}{promised:%H:%M}"))
     if booking is not None and booking.waiter:
-        details.append(_("waiter"))
+        details.append(gettext("waiter"))
     return label, " · ".join(details)
 
 
@@ -120,7 +120,10 @@ def render(
         if o.actual_start is not None
     }
     if rows_by == "technicians":
-        rows = [(t.id, _("%(name)s (grade %(grade)s)", name=t.name, grade=t.grade)) for t in workshop.technicians]
+        rows = [
+            (t.id, gettext("%(name)s (grade %(grade)s)", name=t.name, grade=t.grade))
+            for t in workshop.technicians
+        ]
         key = "technician"
     else:
         rows = [
@@ -138,7 +141,7 @@ def render(
     first = min([s.hour for s in starts], default=8)
     last = max([e.hour + (e.minute > 0) for e in ends], default=18)
     first, last = min(first, 8), max(last, first + 1)
-    chart_name = _("Bay plan by technician") if key == "technician" else _("Bay plan by bay")
+    chart_name = gettext("Bay plan by technician") if key == "technician" else gettext("Bay plan by bay")
     width = LABEL + (last - first) * HOUR + 40
     height = 24 + ROW * len(rows)
     index = {row_id: i for i, (row_id, _) in enumerate(rows)}

@@ -180,7 +180,10 @@ def day_sheet_pdf(
         return who
     workshop = service.workshop(workshop_id)
     if technician not in {t.id for t in workshop.technicians}:
-        raise NotFound(f"technician {technician!r} not in workshop {workshop_id!r}")
+        raise NotFound(
+            N_("technician %(technician)r not in workshop %(workshop_id)r")
+            % {"technician": technician, "workshop_id": workshop_id}
+        )
     bookings = service.bookings(workshop_id, date)
     plan = _stored_plan(service, workshop_id, date)
     content = jobcards.day_sheet(workshop, date, plan, bookings, technician, lang=i18n.choose(request))
@@ -320,7 +323,7 @@ def simulation_page(request: Request, job_id: str, runner: RunnerDep) -> Respons
         return who
     job = runner.get(job_id)
     if job is None or job.kind != "simulation":
-        raise NotFound(f"simulation {job_id!r}")
+        raise NotFound(N_("simulation %(job_id)r") % {"job_id": job_id})
     if job.workshop is not None:  # the scenario's workshop: within the key's scope
         who = viewer(request, Role.manager, workshop=job.workshop)
         if isinstance(who, Response):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from scheduler.contract import Plan
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 
 PLAN_COLUMNS = ("booking", "operation", "bay", "technician", "start", "end")
 """The plan CSV's header: `operation` is the index into the service's operations (as in the v1
@@ -79,22 +80,29 @@ def read_booking_rows(text: str) -> list[BookingRow]:
     try:
         rows = _records(text.lstrip("\ufeff"))
     except csv.Error as exc:
-        raise InputError("body", f"not CSV: {exc}") from None
+        raise InputError("body", N_("not CSV: %(exc)s") % {"exc": exc}) from None
     if not rows or not any(cell.strip() for cell in rows[0][1]):
-        raise InputError("body", "empty: expected a header row, e.g. service,drop_off,waiter")
+        raise InputError("body", N_("empty: expected a header row, e.g. service,drop_off,waiter"))
     header = [cell.strip().lower() for cell in rows[0][1]]
     known = (*BOOKING_COLUMNS, IDEMPOTENCY_COLUMN)
     for column in header:
         if column not in known:
-            raise InputError(f"header.{column[:40]}", f"unknown column; expected some of {', '.join(known)}")
+            raise InputError(
+                f"header.{column[:40]}",
+                N_("unknown column; expected some of %(join_known)s") % {"join_known": ", ".join(known)},
+            )
     if len(set(header)) != len(header):
-        raise InputError("header", "a column appears twice")
+        raise InputError("header", N_("a column appears twice"))
     for column in REQUIRED:
         if column not in header:
-            raise InputError(f"header.{column}", "missing column")
+            raise InputError(f"header.{column}", N_("missing column"))
     data = [(number, row) for number, row in rows[1:] if any(c.strip() for c in row)]
     if len(data) > MAX_ROWS:
-        raise InputError("body", f"at most {MAX_ROWS} bookings per file, got {len(data)}")
+        raise InputError(
+            "body",
+            N_("at most %(max_rows)s bookings per file, got %(len_data)s")
+            % {"max_rows": MAX_ROWS, "len_data": len(data)},
+        )
     found: list[BookingRow] = []
     for number, row in data:
         if len(row) != len(header):

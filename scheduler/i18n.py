@@ -27,6 +27,7 @@ from babel import Locale, UnknownLocaleError, dates, numbers
 from babel.messages.mofile import read_mo
 
 from scheduler.catalogs import DOMAIN, LOCALE_DIR, mo_bytes
+
 DEFAULT = "en"
 #: The languages bayplan speaks, as Babel locale ids; the first is the default.
 SUPPORTED = ("en", "zh_CN")
@@ -80,7 +81,7 @@ def translations(locale: str) -> gettext.NullTranslations:
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifgr]")
 _FILL = re.compile(r"%%|" + PLACEHOLDER.pattern)
 #: A template is matched against texts only with this much wording of its own (letters, CJK).
-MIN_WORDING = 3
+MIN_WORDING = 2
 
 
 def _pattern(msgid: str) -> re.Pattern[str]:

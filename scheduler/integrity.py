@@ -22,10 +22,10 @@ from scheduler.compiler import CompiledDay, compile_request
 from scheduler.contract import Assignment, Booking, Plan, PlanOptions, PlanRequest, Unassigned, Workshop
 from scheduler.dispatch import dispatch
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.kpis import NO_KPIS, compute_kpis
 from scheduler.planning import make_plan, to_plan
 from scheduler.validator import Violation, validate_plan
-from scheduler.i18n import N_
 
 logger = logging.getLogger("bayplan")
 

@@ -12,7 +12,6 @@ from scheduler.contract import GRADE_NAMES, Operation, Service
 from scheduler.i18n import N_
 from solver.problem import DaySolution, OperationData
 
-
 #: The weekdays as reasons name them (`date.weekday()` order), marked for translation.
 WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
             N_("Sunday"))  # fmt: skip
@@ -147,7 +146,13 @@ def _bottleneck(
         return N_(
             "operation '%(operation)s': no %(bays)s free for %(need)s min after %(after)s"
             " (longest %(longest)s min)"
-        ) % {"operation": op.name, "bays": _bays_wording(op), "need": need, "after": after, "longest": bay_gap}
+        ) % {
+            "operation": op.name,
+            "bays": _bays_wording(op),
+            "need": need,
+            "after": after,
+            "longest": bay_gap,
+        }
     return N_(
         "operation '%(operation)s': %(bays)s and %(who)ss are never free together for %(need)s min"
         " after %(after)s"

@@ -32,14 +32,17 @@ def _events_index(rr: ReplanRequest) -> None:
         for i, event in enumerate(events):
             booking = bookings.get(event.booking)
             if booking is None:
-                raise InputError(f"{name}[{i}].booking", f"unknown booking {event.booking!r}")
+                raise InputError(
+                    f"{name}[{i}].booking",
+                    N_("unknown booking %(event_booking)r") % {"event_booking": event.booking},
+                )
             if event.operation >= len(services[booking.service].operations):
                 raise InputError(
                     f"{name}[{i}].operation", f"booking {event.booking} has no operation {event.operation}"
                 )
     for i, ident in enumerate(rr.cancelled):
         if ident not in bookings:
-            raise InputError(f"cancelled[{i}]", f"unknown booking {ident!r}")
+            raise InputError(f"cancelled[{i}]", N_("unknown booking %(ident)r") % {"ident": ident})
 
 
 def check_now_on_day(now: dt.datetime, workshop: Workshop, date: dt.date) -> None:
@@ -57,7 +60,7 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
     """The day's bookings with everything started by `now` pinned (overruns and finishes applied)."""
     request, plan, now = rr.request, rr.plan, rr.now
     if plan.workshop != request.workshop.id or plan.date != request.date:
-        raise InputError("plan", "the current plan is for another workshop or date than the request")
+        raise InputError("plan", N_("the current plan is for another workshop or date than the request"))
     check_now_on_day(now, request.workshop, request.date)
     _events_index(rr)
     current = {(a.booking, a.operation): a for a in plan.assignments}
@@ -77,7 +80,10 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
             if not reported and (a is None or a.start >= now):
                 continue  # not started: free to move
             if b.id in cancelled:
-                raise InputError("cancelled", f"booking {b.id} has started work and cannot be cancelled")
+                raise InputError(
+                    "cancelled",
+                    N_("booking %(b_id)s has started work and cannot be cancelled") % {"b_id": b.id},
+                )
             base = pins.get(k)
             if base is None:
                 if a is None:
@@ -101,7 +107,10 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
     known = {b.id for b in bookings}
     for i, walk_in in enumerate(rr.walk_ins):
         if walk_in.id in known or walk_in.id in cancelled:
-            raise InputError(f"walk_ins[{i}].id", f"booking id {walk_in.id!r} is already in the plan request")
+            raise InputError(
+                f"walk_ins[{i}].id",
+                N_("booking id %(walk_in_id)r is already in the plan request") % {"walk_in_id": walk_in.id},
+            )
         known.add(walk_in.id)
         bookings.append(walk_in)
     return bookings, now

@@ -14,6 +14,7 @@ from api.schemas import BookingsImport, ImportedRow, RefusedRow
 from scheduler.contract import Day
 from scheduler.errors import InputError
 from scheduler.exchange import BOOKING_COLUMNS, IDEMPOTENCY_COLUMN, plan_csv, read_booking_rows
+from scheduler.i18n import N_
 from scheduler.service import Conflict, NotFound
 
 router = APIRouter(prefix="/v1/workshops")
@@ -100,7 +101,7 @@ def technician_day(
     workshop = service.workshop(workshop_id)
     technician = next((t for t in workshop.technicians if t.id == technician_id), None)
     if technician is None:
-        raise NotFound(f"technician {technician_id!r}")
+        raise NotFound(N_("technician %(technician_id)r") % {"technician_id": technician_id})
     plan = service.stored_plan(workshop_id, date)
     services = {s.code: s for s in workshop.services}
     booked = {b.id: b.service for b in service.bookings(workshop_id, date)}
