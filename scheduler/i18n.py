@@ -102,11 +102,12 @@ def _pattern(msgid: str) -> re.Pattern[str]:
 @cache
 def templates(locale: str) -> tuple[tuple[re.Pattern[str], str], ...]:
     """The catalog's translated templates (msgids with named placeholders) as (pattern, msgstr),
-    the most specific (the longest wording) first."""
+    the most specific first: those that begin with words of their own (anchored at the text's
+    start), then by the length of their wording."""
     data = None if locale == DEFAULT else compiled(locale)
     if data is None:
         return ()
-    found: list[tuple[int, re.Pattern[str], str]] = []
+    found: list[tuple[tuple[bool, int], re.Pattern[str], str]] = []
     for message in read_mo(io.BytesIO(data)):
         if not message.id or not isinstance(message.id, str) or not isinstance(message.string, str):
             continue
@@ -114,9 +115,25 @@ def templates(locale: str) -> tuple[tuple[re.Pattern[str], str], ...]:
             continue
         wording = len(re.sub(r"[^A-Za-z]", "", PLACEHOLDER.sub("", message.id)))
         if wording >= MIN_WORDING:
-            found.append((wording, _pattern(message.id), message.string))
-    found.sort(key=lambda item: -item[0])
+            anchored = PLACEHOLDER.match(message.id) is None
+            found.append(((anchored, wording), _pattern(message.id), message.string))
+    found.sort(key=lambda item: item[0], reverse=True)
     return tuple((pattern, msgstr) for _, pattern, msgstr in found)
+
+
+_OPENING = {")": "(", "]": "[", "）": "（"}
+
+
+def _balanced(value: str) -> bool:
+    """Whether the brackets in `value` pair up (a filled-in part never splits a bracket)."""
+    stack: list[str] = []
+    for char in value:
+        if char in "([（":
+            stack.append(char)
+        elif char in _OPENING:
+            if not stack or stack.pop() != _OPENING[char]:
+                return False
+    return not stack
 
 
 class Translator:
@@ -152,8 +169,8 @@ class Translator:
             return exact
         for pattern, msgstr in templates(self.locale):
             m = pattern.fullmatch(text)
-            if m is None:
-                continue
+            if m is None or not all(_balanced(value) for value in m.groupdict().values()):
+                continue  # a filled-in part is whole: "(apprentice) has the…(" is not one
             values = {name: self.phrase(value, _depth + 1) for name, value in m.groupdict().items()}
 
             def fill(p: re.Match[str], values: dict[str, str] = values) -> str:
