@@ -130,9 +130,8 @@ def _balanced(value: str) -> bool:
     for char in value:
         if char in "([（":
             stack.append(char)
-        elif char in _OPENING:
-            if not stack or stack.pop() != _OPENING[char]:
-                return False
+        elif char in _OPENING and (not stack or stack.pop() != _OPENING[char]):
+            return False
     return not stack
 
 
