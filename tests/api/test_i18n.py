@@ -77,7 +77,7 @@ def test_translations_keep_their_placeholders() -> None:
 
 class _Visible(HTMLParser):
     """The text a person reads or hears: text nodes and aria-label / title / alt / placeholder;
-    not scripts, styles, nor the Gantt's SVG (api/gantt.py is not translated yet)."""
+    not scripts, styles, nor the Gantt's SVG (`_svg_too` reads that too)."""
 
     def __init__(self) -> None:
         super().__init__()

@@ -26,7 +26,7 @@ def test_plan_table_in_chinese_with_lang() -> None:
     assert "2026年11月24日星期二" in out  # the date by locale
     for text in ("E01 · 快修", "G01 · 通用", "时间", "技师", "关键指标", "技师利用率", "分钟"):
         assert text in out, text
-    # The unassigned reasons and the plan-quality line come from the domain: English for now.
+    # The tables' English words are gone (reasons: test_unassigned_reasons_in_chinese).
     for english in ("KPIs", "technician utilisation", "service · operation", "Unassigned", "bays busy"):
         assert english not in out, english
 
