@@ -128,7 +128,8 @@ def plan_page(
     status = _shopfloor(request).status(workshop_id, date) if bookings else None
     t = i18n.use(request)  # also the chart's language (api/gantt.py)
     labels = {"now": t.gettext("now"), "actual": t.gettext("actual %(start)s–%(end)s"),
-              "late": t.gettext("+%(minutes)s min")}  # fmt: skip
+              "late": t.gettext("+%(minutes)s min"), "off": t.gettext("off shift"),
+              "break": t.gettext("break %(start)s–%(end)s")}  # fmt: skip
     # Personal data only to the roles that need them: a manager's view shows no phone numbers.
     show_phone = who is None or who.role is not Role.manager
     people = {b.id: b for b in bookings}
@@ -317,7 +318,11 @@ def book_page(
 
 
 @router.get("/simulations/{job_id}", response_class=HTMLResponse)
-def simulation_page(request: Request, job_id: str, runner: RunnerDep) -> Response:
+def simulation_page(
+    request: Request, job_id: str, runner: RunnerDep, service: ServiceDep, clock: ClockDep
+) -> Response:
+    """A simulation job: its report once done (verdict, figures, charts) in the site's frame, with
+    links back to the workshops and, when this server holds the scenario's workshop, to its pages."""
     who = viewer(request, Role.manager)
     if isinstance(who, Response):
         return who
@@ -328,13 +333,17 @@ def simulation_page(request: Request, job_id: str, runner: RunnerDep) -> Respons
         who = viewer(request, Role.manager, workshop=job.workshop)
         if isinstance(who, Response):
             return who
+    workshop = next((w for w in service.workshops() if w.id == job.workshop), None)
+    today = clock.now().astimezone(workshop.tz).date() if workshop else None
     if job.status == "done":
-        from simulation.report import render_html
+        from simulation.report import report
         from simulation.results import ExperimentResult
 
         result = ExperimentResult.model_validate_json(job.result or "{}")
-        return HTMLResponse(render_html(result, i18n.choose(request)))
-    return page(request, "job.html", N_("Simulation"), job=job)
+        parts = report(result, i18n.choose(request))
+        return page(request, "report.html", parts.title, job=job, workshop=workshop, today=today,
+                    style=parts.style, body=parts.body)  # fmt: skip
+    return page(request, "job.html", N_("Simulation"), job=job, workshop=workshop, today=today)
 
 
 LOADING_PAGE_DAYS = 14

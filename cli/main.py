@@ -263,12 +263,20 @@ def serve(
     log_format: Annotated[
         LogFormat, typer.Option("--log-format", help="text, or JSON lines with a request id")
     ] = LogFormat.text,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="run day plans and simulations on the Dask cluster at tcp://HOST:PORT (BAYPLAN_CLUSTER)",
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP service (OpenAPI at /docs); SQLite file by default, PostgreSQL by URL."""
     import uvicorn
 
     from api.app import create_app
-    from api.settings import AUTH_ENVIRONMENT, DB_ENVIRONMENT, NOW_ENVIRONMENT
+    from api.settings import AUTH_ENVIRONMENT, CLUSTER_ENVIRONMENT, DB_ENVIRONMENT, NOW_ENVIRONMENT
+    from scheduler.cluster import cluster_workers
     from scheduler.storage import migrate
 
     if no_auth:
@@ -279,6 +287,17 @@ def serve(
         raise _fail(str(exc)) from None
     if start is not None:
         os.environ[NOW_ENVIRONMENT] = start.isoformat()
+    if cluster is not None:
+        try:
+            workers_there = cluster_workers(cluster)
+        except InputError as exc:
+            raise _fail(str(exc)) from None
+        os.environ[CLUSTER_ENVIRONMENT] = cluster  # for uvicorn's workers too
+        typer.echo(
+            _("day plans and simulations run on the Dask cluster at {address} ({n} workers)").format(
+                address=cluster, n=workers_there
+            )
+        )
     json_logs = log_format is LogFormat.json
     if json_logs:
         from api.observability import LOG_FORMAT_ENVIRONMENT, configure_logging

@@ -378,8 +378,10 @@ def results_table(result: ExperimentResult) -> Table:
     from rich.table import Table
 
     from cli.i18n import _, current
-    from simulation.units import metric_label
+    from simulation.units import labelled, metric_label, with_unit
+    from simulation.verdict import verdicts
 
+    t = current()
     table = Table(
         title=_(
             "%(scenario)s, %(period)s from %(start)s: %(days)s days x %(replications)s replications,"
@@ -388,7 +390,7 @@ def results_table(result: ExperimentResult) -> Table:
             replications=result.replications, seed=result.seed, policy=result.policy,
             growth=f"{result.growth:g}", seconds=f"{result.wall_seconds:.1f}", backend=result.backend,
         ),
-        caption=_("mean [95 % confidence interval]"),
+        caption="\n".join([*verdicts(result, t), _("mean [95 % confidence interval]")]),
     )  # fmt: skip
     table.add_column(_("metric"))
     for rs in result.rule_sets:
@@ -405,15 +407,17 @@ def results_table(result: ExperimentResult) -> Table:
                 f"{format_value(m.mean, m.unit)} "
                 f"[{format_value(m.low, m.unit)}, {format_value(m.high, m.unit)}]"
             )
-        table.add_row(metric_label(name, current()), *cells)
+        unit = next(rs.metrics[name].unit for rs in result.rule_sets if name in rs.metrics)
+        table.add_row(labelled(name, unit, t), *cells)
     first = result.rule_sets[0].name
     for name in dict.fromkeys(k for rs in result.rule_sets for k in rs.versus_first):
         cells = ["-"]
         for rs in result.rule_sets[1:]:
             m = rs.versus_first[name]
             cells.append(f"{_signed(m.mean, m.unit)} [{_signed(m.low, m.unit)}, {_signed(m.high, m.unit)}]")
+        unit = next(rs.versus_first[name].unit for rs in result.rule_sets[1:])
         table.add_row(
-            _("%(metric)s vs %(first)s", metric=metric_label(name, current()), first=first),
+            with_unit(_("%(metric)s vs %(first)s", metric=metric_label(name, t), first=first), unit, t, True),
             *cells,
             style="cyan",
         )
@@ -421,6 +425,8 @@ def results_table(result: ExperimentResult) -> Table:
 
 
 def _signed(value: float, unit: str) -> str:
+    if unit == "share" and value == value:  # a difference of shares: percentage points (in the row's name)
+        return f"{value * 100:+.1f}"
     text = format_value(value, unit)
     return text if text.startswith("-") else "+" + text
 

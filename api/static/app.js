@@ -85,6 +85,11 @@ function setupPlan() {
   let chosen = null;
   const openOverrun = (g) => {
     chosen = g;
+    // The dialog's title names the bar clicked: its vehicle (plate, else booking) and operation.
+    const step = [g.dataset.service, g.dataset.step].filter(Boolean).join(" · ");
+    document.getElementById("overrun-bar").textContent = t("overrun_bar", {
+      vehicle: g.dataset.vehicle || g.dataset.booking, number: Number(g.dataset.operation) + 1, step,
+    });
     document.getElementById("overrun-what").textContent = g.getAttribute("aria-label");
     const end = g.dataset.end;  // local ISO time with its offset, e.g. 2026-11-24T10:30:00+08:00
     const minutes = Number(end.slice(11, 13)) * 60 + Number(end.slice(14, 16)) + 30;
