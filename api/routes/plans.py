@@ -54,9 +54,10 @@ def get_plan(workshop_id: str, date: Day, request: Request, service: ServiceDep,
 @router.post(
     "/v1/plan",
     summary="Plan a v1 request (stateless)",
-    description="Plans the request's workshop, day and bookings; nothing is stored.",
+    description="Plans the request's workshop, day and bookings; nothing is stored. Reasons read in"
+    " the Accept-Language (en, zh-CN).",
     openapi_extra=json_body(plan_request()),
 )
-def plan_stateless(request: PlanRequest, planner: PlannerDep, key: ForemanKey) -> Plan:
+def plan_stateless(request: PlanRequest, http: Request, planner: PlannerDep, key: ForemanKey) -> Plan:
     ensure_workshop(key, request.workshop.id)
-    return planner.plan_request(request)
+    return i18n.plan_in_words(planner.plan_request(request), i18n.translator(http))

@@ -373,3 +373,17 @@ def test_error_details_read_in_the_request_language_and_keep_their_fields(db_url
     english = client.post(BOOKINGS, json={"service": "NOPE", "drop_off": f"{DATE}T08:00:00+08:00"}).json()
     assert english["detail"][0]["msg"] == "unknown service code 'NOPE' (known: MAINT)"
     assert client.get("/v1/workshops/nope").json() == {"detail": "unknown workshop 'nope'"}
+
+
+def test_a_stateless_plan_gives_its_reasons_in_the_request_language(db_url: str) -> None:
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    at = f"{DATE}T08:00:00+08:00"
+    request = {"workshop": tiny_workshop().model_dump(mode="json"), "date": DATE,
+               "bookings": [{"id": f"b{i}", "service": "MAINT", "drop_off": at} for i in range(3)],
+               "options": {"time_limit_seconds": 2}}  # fmt: skip
+    english = client.post("/v1/plan", json=request)
+    chinese = client.post("/v1/plan", json=request, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert english.status_code == chinese.status_code == 200, english.text
+    (en,), (zh,) = english.json()["unassigned"], chinese.json()["unassigned"]
+    assert en["booking"] == zh["booking"] and en["reason"].startswith("day full: operation 'work'")
+    assert zh["reason"].startswith("当天已满：工序「work」")
