@@ -80,7 +80,7 @@ def translations(locale: str) -> gettext.NullTranslations:
 #: A named placeholder in a template: %(name)s, %(name)r, %(count)d, %(share).1f, …
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifgr]")
 _FILL = re.compile(r"%%|" + PLACEHOLDER.pattern)
-#: A template is matched against texts only with this much wording of its own (letters, CJK).
+#: A template is matched against texts only with this many letters of its own (A-Z, a-z).
 MIN_WORDING = 2
 
 
