@@ -20,7 +20,7 @@ import datetime as dt
 import gettext
 import io
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError, dates, numbers
@@ -135,6 +135,25 @@ def _balanced(value: str) -> bool:
     return not stack
 
 
+@lru_cache(maxsize=8192)
+def _phrase(locale: str, text: str, depth: int = 0) -> str:
+    """`Translator.phrase` (remembered: a plan's reasons repeat, and pages are read again)."""
+    exact = translations(locale).gettext(text)
+    if exact != text or depth > 4 or not text:
+        return exact
+    for pattern, msgstr in templates(locale):
+        m = pattern.fullmatch(text)
+        if m is None or not all(_balanced(value) for value in m.groupdict().values()):
+            continue  # a filled-in part is whole: "(apprentice) has the…(" is not one
+        values = {name: _phrase(locale, value, depth + 1) for name, value in m.groupdict().items()}
+
+        def fill(p: re.Match[str], values: dict[str, str] = values) -> str:
+            return "%" if p.group(0) == "%%" else values.get(p.group(1), p.group(0))
+
+        return _FILL.sub(fill, msgstr)
+    return text
+
+
 class Translator:
     """gettext for one language, and its date and number formats."""
 
@@ -156,27 +175,14 @@ class Translator:
         text = self._t.ngettext(singular, plural, n)
         return text % {"num": n, **values}
 
-    def phrase(self, text: str, _depth: int = 0) -> str:
+    def phrase(self, text: str) -> str:
         """A text made by filling in a marked template (`N_("unknown booking %(id)r") % {...}`), in
         this language: the catalog's translation of the text itself, else of the template it was
         made from with its filled-in parts translated in turn (a reason inside a reason); a text no
         template made stays as it is."""
         if self.locale == DEFAULT or not text:
             return text
-        exact = self._t.gettext(text)
-        if exact != text or _depth > 4:
-            return exact
-        for pattern, msgstr in templates(self.locale):
-            m = pattern.fullmatch(text)
-            if m is None or not all(_balanced(value) for value in m.groupdict().values()):
-                continue  # a filled-in part is whole: "(apprentice) has the…(" is not one
-            values = {name: self.phrase(value, _depth + 1) for name, value in m.groupdict().items()}
-
-            def fill(p: re.Match[str], values: dict[str, str] = values) -> str:
-                return "%" if p.group(0) == "%%" else values.get(p.group(1), p.group(0))
-
-            return _FILL.sub(fill, msgstr)
-        return text
+        return _phrase(self.locale, text)
 
     # Formats -----------------------------------------------------------------------------------
 
