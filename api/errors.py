@@ -194,7 +194,7 @@ def _over_budget(request: Request, exc: Exception) -> JSONResponse:
 
 def _conflict(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Conflict)
-    alternatives = [s.model_dump(mode="json") for s in slot_list(exc.alternatives)]
+    alternatives = [s.model_dump(mode="json", exclude_none=True) for s in slot_list(exc.alternatives)]
     detail = _worded(request, str(exc))
     return JSONResponse(status_code=409, content={"detail": detail, "alternatives": alternatives})
 

@@ -80,6 +80,7 @@ FLAGS = {
     "mapping": "--mapping",
     "train": "--train",
     "holdout": "--holdout",
+    "overbooking": "--overbooking",
 }
 
 
@@ -136,6 +137,13 @@ def simulate(
             "(its open vehicles enter with their remaining work; --days counts from the status day)",
         ),
     ] = None,
+    overbooking: Annotated[
+        str | None,
+        typer.Option(
+            help="no-show overbooking levels to compare, in percent of each technician pool, e.g."
+            " 0,5,10,15: on time, overtime and turned-away customers per level at the scenario's kept rate",
+        ),
+    ] = None,
 ) -> None:
     """Simulate staffing rules against historical demand: mean and 95 % CI of each metric.
 
@@ -143,6 +151,23 @@ def simulate(
     fitted) over the recorded days (or --from/--to) instead of the scenario's monthly tables."""
     from scheduler.errors import InputError
 
+    if overbooking is not None:
+        if from_status is not None:
+            raise _fail("--overbooking: goes without --from-status")
+        source = None
+        if history is not None or demand is not None or fit is not None:
+            source = HistoryOptions(
+                history, demand.value if demand else "replay", from_, to, mapping, skip_bad, fit
+            )
+        try:
+            tradeoff = _run_overbooking(
+                scenario, rules or ["current"], overbooking, days, replications, seed, workers, cluster,
+                policy.value, month, season.value if season else None, growth, source,
+            )  # fmt: skip
+        except InputError as exc:
+            raise _fail(_flagged(exc)) from None
+        _show(tradeoff, report, json, overbooking=True)
+        return
     if from_status is not None:
         if history is not None or demand is not None or fit is not None or month or season or cluster:
             raise _fail(
@@ -252,7 +277,7 @@ def _run_from_status(
     return result
 
 
-def _show(result: ExperimentResult, report: Path | None, json: bool) -> None:
+def _show(result: ExperimentResult, report: Path | None, json: bool, overbooking: bool = False) -> None:
     if report is not None:
         from cli.i18n import current
         from simulation.report import render_html
@@ -266,6 +291,11 @@ def _show(result: ExperimentResult, report: Path | None, json: bool) -> None:
         return
     from rich.console import Console
 
+    if overbooking:
+        from cli.overbooking import tradeoff_table
+
+        Console().print(tradeoff_table(result))
+        return
     Console().print(results_table(result))
 
 
@@ -322,6 +352,58 @@ def _run(
             tick=lambda: progress.advance(task),
             demand=spec,
         )
+
+
+def _run_overbooking(
+    scenario_name: str,
+    rule_names: list[str],
+    levels_text: str,
+    days: int,
+    replications: int,
+    seed: int,
+    workers: int,
+    cluster: str | None,
+    policy: str,
+    month: str | None,
+    season: str | None,
+    growth: float,
+    source: HistoryOptions | None,
+) -> ExperimentResult:
+    """The overbooking trade-off of one rule set (simulation.tradeoff), one column per level."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from cli.overbooking import parse_levels
+    from scheduler.errors import InputError
+    from scheduler.scenarios import load_scenario
+    from simulation.inputs import check_inputs
+    from simulation.tradeoff import run_tradeoff
+
+    levels = parse_levels(levels_text)
+    check_run_options(replications, workers, seed)
+    if len(rule_names) != 1:
+        raise InputError("overbooking", "compares the levels of one rule set: give at most one --rules")
+    if cluster is not None and not cluster.startswith(("tcp://", "tls://", "inproc://")):
+        raise InputError("--cluster", f"expected tcp://HOST:PORT, got {cluster!r}")
+    loaded = load_scenario(scenario_name)
+    rule_sets, period = check_inputs(loaded, rule_names, days, month, season, growth, files=True)
+    spec = None
+    if source is not None:
+        spec, period = _history_demand(loaded, source)
+    with Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("replications", total=len(levels) * replications)
+        return run_tradeoff(
+            loaded, rule_sets[0], period, levels, replications=replications, seed=seed, policy=policy,
+            growth=growth, workers=workers, cluster=cluster, tick=lambda: progress.advance(task),
+            demand=spec,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from scheduler.scenarios import Scenario, load_scenario
 from simulation.arrivals import HistoryDemand
 from simulation.layout import compile_layout
 from simulation.model import DAY, Layout, Vehicle, Workshop, tech_boundaries
+from simulation.overbooking import BookingDesk
 from simulation.policies import POLICIES
 from simulation.replay import plan_day, planning_workshop
 from simulation.results import WAIT_EDGES
@@ -38,6 +39,7 @@ class Job:
     policy: str
     growth: float
     demand: DemandSpec | None = None  # None: the scenario's demand tables (arrivals.HistoryDemand)
+    overbooking: float | None = None  # percent: bookings pass a desk that overbooks (simulation.overbooking)
 
 
 @dataclass
@@ -60,7 +62,7 @@ def _scenario(path: str) -> Scenario:
 
 def simulate_days(
     layout: Layout,
-    demand: HistoryDemand | DaySource,
+    demand: HistoryDemand | DaySource | BookingDesk,
     rules: StaffingRules,
     *,
     seed: int,
@@ -101,14 +103,15 @@ def run_job(job: Job) -> Outcome:
     scenario = _scenario(job.scenario)
     rules = StaffingRules.model_validate(job.rules)
     layout = compile_layout(scenario, rules)
-    demand = (
+    source = (
         HistoryDemand(scenario, job.growth)
         if job.demand is None
         else make_source(job.demand, scenario, job.growth)
     )
+    desk = None if job.overbooking is None else BookingDesk(source, layout, job.overbooking)
     shop, vehicles, m0, m1 = simulate_days(
         layout,
-        demand,
+        desk or source,
         rules,
         seed=job.seed,
         replication=job.replication,
@@ -117,6 +120,8 @@ def run_job(job: Job) -> Outcome:
         policy=job.policy,
     )
     outcome = measure(shop, vehicles, layout, rules, job, m0, m1)
+    if desk is not None:
+        outcome.metrics.update(desk.metrics(job.days))
     outcome.seconds = time.perf_counter() - began
     return outcome
 

@@ -27,6 +27,10 @@ METRIC_LABELS = {
     "overtime_hours_per_day": N_("overtime hours per day"),
     "carried_over_per_day": N_("carried over per day"),
     "cost_per_day": N_("cost per day"),
+    "booking_requests_per_day": N_("booking requests per day"),
+    "turned_away_per_day": N_("turned away per day"),
+    "overbooked_per_day": N_("overbooked per day"),
+    "no_shows_per_day": N_("no-shows per day"),
 }
 
 

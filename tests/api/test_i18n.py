@@ -144,6 +144,7 @@ def _pages(client: TestClient) -> dict[str, str]:
         "empty plan": empty,
         "book": client.get("/workshops/tiny/book").text,
         "loading": client.get("/workshops/tiny/loading").text,
+        "reports": client.get("/workshops/tiny/reports").text,
         "login": client.get("/login").text,
         "report": _report(client),
     }
