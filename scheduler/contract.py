@@ -187,6 +187,15 @@ class Service(_Model):
     check_in_minutes: int = Field(
         default=10, ge=1, le=120, description="a service advisor's time to check the vehicle in"
     )
+    max_days: int = Field(
+        default=1,
+        ge=1,
+        le=30,
+        description="multi-day work (accident repairs): the most opening days the work may span, the "
+        "drop-off day included; what does not fit the drop-off day carries over to the following "
+        "opening days, each operation done in one piece on one day, and the promised pickup is on "
+        "the last day; default 1: the work is done on the drop-off day",
+    )
 
     @property
     def needs_parts(self) -> bool:

@@ -11,14 +11,16 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
+from typing import cast
 
 from cachetools import LRUCache
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from scheduler import multiday
 from scheduler.cache import PartitionedLRU
 from scheduler.capacity import CapacityRules
 from scheduler.clock import SYSTEM_CLOCK, Clock
@@ -318,12 +320,22 @@ class PlanningService:
         by_date: dict[dt.date, list[BookingRow]] = defaultdict(list)
         for r in bookings_db.from_date(session, new.id, today):
             by_date[r.date].append(r)
-        broken: list[tuple[BookingRow, list[str]]] = []
-        for date, day_rows in by_date.items():
-            accepted = [bookings_db.accepted_of(r) for r in day_rows]
-            reasons = witness_breaks(new, date, accepted)
-            broken += [(r, reasons[r.id]) for r in day_rows if r.id in reasons]
-        return broken
+        for date, r in bookings_db.carried_from(session, new.id, today):  # multi-day work's later days
+            by_date[date].append(r)
+        broken: dict[str, tuple[BookingRow, list[str]]] = {}
+        for date, day_rows in sorted(by_date.items()):
+            accepted = multiday.day_accepted(new, date, [bookings_db.accepted_of(r) for r in day_rows], [])
+            # A part is pinned where its witness holds it; checked here as work, not as a fact.
+            accepted = [
+                (b.model_copy(update={"pinned": []}) if multiday.is_part(b) else b, w) for b, w in accepted
+            ]
+            reasons = witness_breaks(multiday.day_workshop(new), date, accepted)
+            for r in day_rows:
+                for why in reasons.get(r.id, []):
+                    listed = broken.setdefault(r.id, (r, []))[1]
+                    if why not in listed:
+                        listed.append(why)
+        return list(broken.values())
 
     def workshops(self) -> list[Workshop]:
         with self.store.sessions() as session:
@@ -362,7 +374,13 @@ class PlanningService:
         cached = self._days.get((workshop.id, date))
         if cached is not None and cached[0] == version:
             return cached[1]
-        day = DayBook(workshop, date, bookings_db.day_accepted(session, workshop.id, date), self.rules)
+        accepted = multiday.day_accepted(
+            workshop,
+            date,
+            bookings_db.day_accepted(session, workshop.id, date),
+            bookings_db.carried_into(session, workshop.id, date),
+        )
+        day = DayBook(multiday.day_workshop(workshop), date, accepted, self.rules)
         self._days.put((workshop.id, date), (version, day))
         return day
 
@@ -438,7 +456,10 @@ class PlanningService:
         fleet: str | None,
         wants: Wants = NO_WANTS,
     ) -> list[Offer]:
-        """Every offer of the day, cached per day version (independent of the time of asking)."""
+        """Every offer of the day, cached per day version (independent of the time of asking).
+        Multi-day work depends on the following days too: its offers are found afresh each time."""
+        if multiday.multi_day(workshop.service(service)) and not waiter:
+            return self._multi_day_offers(session, workshop, service, date, fleet, wants)
         key = _offers_key(workshop.id, date, service, waiter, fleet, wants)
         version = bookings_db.day_version(session, workshop.id, date)
         cached = self._offers.get(key)
@@ -458,6 +479,61 @@ class PlanningService:
         if self._refiner is not None and offers_may_grow(day, offers):
             self._refiner.request(key, version, day, service, waiter, fleet, wants)
         return offers
+
+    def _multi_day_offers(
+        self,
+        session: Session,
+        workshop: Workshop,
+        service: str,
+        date: dt.date,
+        fleet: str | None,
+        wants: Wants = NO_WANTS,
+    ) -> list[Offer]:
+        """The offers of a multi-day service: done on the day, or carried over to the next days.
+        Cached while every day the search looked at keeps its version."""
+        key = (*_offers_key(workshop.id, date, service, False, fleet, wants), "multi-day")
+        cached = self._offers.get(key)
+        if cached is not None and cached[0] == self._versions(session, workshop.id, cached[0]):
+            self.offer_cache_hits += 1
+            return cached[1]
+        self.offer_cache_misses += 1
+        _check_kind(workshop, service, fleet, wants.loan_car)
+        looked: set[dt.date] = set()
+
+        def day_of(d: dt.date) -> DayBook:
+            looked.add(d)
+            return self._day(session, workshop, d)
+
+        day = day_of(date)
+        single = day.offers(service, False, fleet, wants=wants)
+        offers = multiday.offers(day, day_of, service, fleet, single, wants)
+        versions = tuple((d, bookings_db.day_version(session, workshop.id, d)) for d in sorted(looked))
+        self._offers.put(key, (versions, offers, day))
+        return offers
+
+    @staticmethod
+    def _versions(session: Session, workshop_id: str, seen: tuple[object, ...]) -> tuple[object, ...]:
+        """The days' versions now, for the (date, version) pairs `seen`."""
+        dates = [pair[0] for pair in cast("tuple[tuple[dt.date, object], ...]", seen)]
+        return tuple((d, bookings_db.day_version(session, workshop_id, d)) for d in dates)
+
+    def _multi_day_fit(
+        self, session: Session, workshop: Workshop, day: DayBook, booking: Booking
+    ) -> Offer | None:
+        """An offer for `booking` of a multi-day service: the day's offer at its drop-off time (the
+        answer its slot query gave), else the work done that day, else carried over from it."""
+        wants = Wants(booking.loan_car, booking.parts_eta)
+        listed = self._multi_day_offers(
+            session, workshop, booking.service, day.date, booking.fleet_partner, wants
+        )
+        offer = next((o for o in listed if o.drop_off == booking.drop_off), None)
+        if offer is None:  # not a time of the grid: done that day, or carried over from it
+            done = day.try_insert(booking)
+            return done or multiday.fit(day, partial(self._day, session, workshop), booking)
+        if len(offer.days) <= 1:
+            return day.reoffer(booking, offer)
+        own = tuple(a.model_copy(update={"booking": booking.id}) for a in offer.assignments)
+        return replace(offer, assignments=own)
 
     def _deliver(
         self,
@@ -644,20 +720,33 @@ class PlanningService:
         if workshop.is_closed(date):
             raise InputError("drop_off", N_("the workshop is closed on %(date)s") % {"date": date})
         day = self._day(session, workshop, date)
-        offer = day.try_insert(booking)
+        if multiday.carries_over(workshop, booking):
+            offer = self._multi_day_fit(session, workshop, day, booking)
+        else:
+            offer = day.try_insert(booking)
         if offer is None:
             offer = self._cached_fit(session, day, booking)
         if offer is None and self.booking_exact_seconds > 0 and day.allowed_before_fit(booking):
             exact = day.fit_exactly(booking, self.booking_exact_seconds)
             offer = exact if exact is not None and day.allowed(booking, exact) else None
-        if offer is None:
+        if offer is None and not multiday.carries_over(workshop, booking):  # multi-day work: never
             offer = day.overbooked_offer(booking)  # None unless the workshop overbooks
         if offer is None:
             raise Conflict(N_("%(why)s the day's plan") % {"why": why}, [], booking)
         stored = booking.model_copy(update={"promised": offer.promised, "overbooked": offer.overbooked})
         if offer.rewitness is not None:  # the day was reshuffled: every promise holds in the new witness
-            bookings_db.rewitness_day(session, workshop.id, date, offer.rewitness)
-        bookings_db.add(session, workshop.id, date, stored, offer.assignments, idempotency, self.clock.now())
+            # Multi-day work is pinned on the day (it stays put): its stored witness spans its days.
+            parts = {b.id for b, _ in day.accepted if multiday.is_part(b)}
+            moved = {k: v for k, v in offer.rewitness.items() if k not in parts}
+            bookings_db.rewitness_day(session, workshop.id, date, moved)
+        now = self.clock.now()
+        bookings_db.add(
+            session, workshop.id, date, stored, offer.assignments, idempotency, now, workshop.timezone
+        )
+        if len(offer.days) > 1:  # the day holds the first part; the later days load theirs afresh
+            part = multiday.day_part(workshop, date, stored, list(offer.assignments))
+            accepted = [*day.accepted, *day.at_risk, *([part] if part is not None else [])]
+            return stored, DayBook(day.workshop, date, accepted, self.rules)
         return stored, day.with_booking(stored, offer)
 
     def cancel(self, workshop_id: str, booking_id: str) -> None:
@@ -680,7 +769,7 @@ class PlanningService:
             day = self._day(session, workshop, date)
             version = bookings_db.day_version(session, workshop_id, date)
         request = PlanRequest(
-            workshop=workshop,
+            workshop=day.workshop,  # multi-day work's parts are services of the day (scheduler.multiday)
             date=date,
             bookings=[b for b, _ in day.accepted] + [b for b, _ in day.at_risk],
             options=PlanOptions(time_limit_seconds=time_limit_seconds, keep_promises=True),

@@ -55,6 +55,8 @@ class Offer:
     rewitness: dict[str, tuple[Assignment, ...]] | None = None
     """When the day had to be reshuffled: the new witness of every accepted booking."""
     placements: tuple[Placement, ...] = ()
+    days: tuple[dt.date, ...] = ()
+    """Multi-day work (scheduler.multiday): every day the work touches, the last one the promise's."""
     overbooked: bool = False
     """Sold beyond the witness (no-show overbooking, scheduler.overbooking): no assignments, no placements."""
 
@@ -159,7 +161,11 @@ class DayBook:
 
     def _job(self, booking: Booking) -> tuple[JobData, DayProblem]:
         """The booking as solver data; same-day probes of one kind share a compiled template
-        (only the release differs), anything else is compiled and checked in full."""
+        (only the release differs), and so do probes dropped off on an earlier day (multi-day work
+        carried over: released at the day's start); anything else is compiled and checked in full."""
+        drop_day = booking.drop_off.astimezone(self.workshop.tz).date()
+        same_day = drop_day == self.date
+        carried = drop_day < self.date and not booking.pinned
         key = (
             booking.service,
             booking.waiter,
@@ -167,9 +173,11 @@ class DayBook:
             booking.priority,
             booking.promised,
             booking.parts_eta,
+            carried,
         )
-        same_day = booking.drop_off.astimezone(self.workshop.tz).date() == self.date
-        template = self._templates.get(key) if same_day else None
+        template = self._templates.get(key) if same_day or carried else None
+        if template is not None and carried:
+            return template
         release = self.clock.minutes(booking.drop_off, round_up=True)
         service = self.workshop.service(booking.service)
         if template is not None and service is not None and self._opening[0] <= release <= self._opening[1]:
@@ -177,7 +185,7 @@ class DayBook:
             return replace(template[0], release=release), template[1]
         compiled = self._compile_one(booking)
         job, problem = compiled.problem.jobs[0], compiled.problem
-        if same_day:
+        if same_day or carried:
             self._templates[key] = (job, problem)
         return job, problem
 
@@ -187,6 +195,10 @@ class DayBook:
             return None
         offer = self.fit_quickly(booking)
         return offer if offer is not None and self.allowed(booking, offer) else None
+
+    def availability(self) -> Availability:
+        """The free time around the witness, a fresh copy (`fit_quickly` leaves it as it found it)."""
+        return self._availability(self.accepted_problem)
 
     def _availability(self, problem: DayProblem) -> Availability:
         """Free time around the witness (a fresh copy: callers try placements and undo them)."""
@@ -249,6 +261,11 @@ class DayBook:
             and self._within_holdback(booking, offer)
             and self._loan_car_free(booking, offer)
         )
+
+    def allowed_carried(self, booking: Booking, offer: Offer) -> bool:
+        """The rules for multi-day work carried over to this day (dropped off earlier, so no
+        check-in here): the walk-in holdback and a loan car still out."""
+        return self._within_holdback(booking, offer) and self._loan_car_free(booking, offer)
 
     def allowed_before_fit(self, booking: Booking) -> bool:
         """The rules that do not depend on where the booking sits (worth checking before a solve)."""
@@ -411,13 +428,16 @@ class DayBook:
         if not self.rules.repair_candidates:
             return None
         others_problem = self.accepted_problem
-        # Only a booking on a bay or technician the new one could use can make room for it.
+        # Only a booking on a bay or technician the new one could use can make room for it, and
+        # only one with work not pinned (carried-over multi-day work, started work stay put).
         bays = {b for op in job.operations for b in op.bays}
         techs = {t for op in job.operations for t in op.technicians}
         spans = [
             (i, own)
             for i, own in enumerate(self.placements_of)
-            if own and any(p.bay in bays or p.technician in techs for p in own)
+            if own
+            and any(p.bay in bays or p.technician in techs for p in own)
+            and any(op.pin is None for op in others_problem.jobs[i].operations)
         ]
         spans.sort(key=lambda item: abs(item[1][0].start - job.release))
         for i, moved in spans[: self.rules.repair_candidates]:
