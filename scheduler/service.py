@@ -37,12 +37,13 @@ from scheduler.contract import (
     Workshop,
 )
 from scheduler.errors import InputError, from_validation_error
+from scheduler.i18n import N_
 from scheduler.integrity import checked_plan, finish, plannable, witness_breaks
 from scheduler.loading import DayLoad, day_load
 from scheduler.optimise import optimise
 from scheduler.planning import to_plan
 from scheduler.refiner import OfferRefiner
-from scheduler.replan import check_now_on_day, replan, replan_request
+from scheduler.replan import check_now_on_day, replan, replan_request, with_changes
 from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Wants, offers_may_grow
 from scheduler.storage import BookingRow, Store
 from scheduler.storage import bookings as bookings_db
@@ -59,7 +60,10 @@ PAST_GRACE = dt.timedelta(minutes=15)
 def _not_past(field: str, date: dt.date, now: dt.datetime, workshop: Workshop) -> None:
     today = now.astimezone(workshop.tz).date()
     if date < today:
-        raise InputError(field, f"{date} is in the past (it is {today} at the workshop)")
+        raise InputError(
+            field,
+            N_("%(date)s is in the past (it is %(today)s at the workshop)") % {"date": date, "today": today},
+        )
 
 
 LOADING_DAYS = 62
@@ -95,14 +99,21 @@ def _check_kind(workshop: Workshop, service: str, fleet_partner: str | None, loa
     """A booking's (or slot query's) service and fleet partner must be the workshop's own, and a
     loan car one the workshop has."""
     if loan_car and workshop.loan_cars == 0:
-        raise InputError("loan_car", "the workshop has no loan cars")
+        raise InputError("loan_car", N_("the workshop has no loan cars"))
     if workshop.service(service) is None:
         known = ", ".join(s.code for s in workshop.services)
-        raise InputError("service", f"unknown service code {service!r} (known: {known})")
+        raise InputError(
+            "service",
+            N_("unknown service code %(service)r (known: %(known)s)") % {"service": service, "known": known},
+        )
     partners = workshop.fleet_partners()
     if fleet_partner is not None and fleet_partner not in partners:
         known = f"known: {', '.join(partners)}" if partners else "the workshop has no fleet bays"
-        raise InputError("fleet_partner", f"unknown fleet partner {fleet_partner!r} ({known})")
+        raise InputError(
+            "fleet_partner",
+            N_("unknown fleet partner %(fleet_partner)r (%(known)s)")
+            % {"fleet_partner": fleet_partner, "known": known},
+        )
 
 
 def _offers_key(
@@ -129,7 +140,7 @@ def replan_plan(rr: ReplanRequest) -> Plan:
     compiled, dropped = plannable(rr.request)
     plan = replan(rr.model_copy(update={"request": compiled.request})).plan
     check = replan_check_request(rr)
-    return checked_plan(check, finish(check, plan, dropped))
+    return with_changes(rr.plan, checked_plan(check, finish(check, plan, dropped)), rr)
 
 
 def witness_hint(compiled: CompiledDay, witness: Sequence[Assignment]) -> DaySolution:
@@ -288,8 +299,11 @@ class PlanningService:
                     {"booking": r.id, "date": r.date.isoformat(), "reasons": why} for r, why in broken
                 ]
                 raise WorkshopConflict(
-                    f"the change breaks {len(broken)} accepted booking(s): "
-                    "change or cancel them first, or PUT with ?force=true to keep them at risk",
+                    N_(
+                        "the change breaks %(count)s accepted booking(s): change or cancel them first,"
+                        " or PUT with ?force=true to keep them at risk"
+                    )
+                    % {"count": len(broken)},
                     listed,
                 )
             for r, why in broken:
@@ -344,7 +358,7 @@ class PlanningService:
                 return self.workshop(workshop_id, fresh)
         body = workshops_db.body(session, workshop_id)
         if body is None:
-            raise NotFound(f"workshop {workshop_id!r}")
+            raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
         with self._lock:
             cached = self._workshops.get(workshop_id)
         if cached is not None and cached[0] == body:  # the same text parses to the same workshop
@@ -419,9 +433,17 @@ class PlanningService:
         """The loading chart from `first` to `last` (both included, at most LOADING_DAYS days):
         per day and pool what is available, booked, held back and free (scheduler.loading)."""
         if last < first:
-            raise InputError("to", f"{last} is before from {first}")
+            raise InputError("to", N_("%(last)s is before from %(first)s") % {"last": last, "first": first})
         if (last - first).days + 1 > LOADING_DAYS:
-            raise InputError("to", f"at most {LOADING_DAYS} days from {first}, got {(last - first).days + 1}")
+            raise InputError(
+                "to",
+                N_("at most %(loading_days)s days from %(first)s, got %(last_first_days_1)s")
+                % {
+                    "loading_days": LOADING_DAYS,
+                    "first": first,
+                    "last_first_days_1": (last - first).days + 1,
+                },
+            )
         with self.store.sessions() as session:
             workshop = self.workshop(workshop_id, session)
             days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
@@ -580,13 +602,15 @@ class PlanningService:
         idempotency key from the same API key `key_id`, with the same booking) returns the first
         answer; the key reused for another booking is refused (InputError naming Idempotency-Key)."""
         if idempotency_key is not None and not idempotency_key.strip():
-            raise InputError(IDEMPOTENCY_FIELD, "must not be empty: send a unique key per booking, or none")
+            raise InputError(
+                IDEMPOTENCY_FIELD, N_("must not be empty: send a unique key per booking, or none")
+            )
         request_hash = _request_hash(booking)
         try:
             with self._booking_transaction(workshop_id) as session:
                 locked = self.store.lock_workshop(session, workshop_id)
                 if locked is None:
-                    raise NotFound(f"workshop {workshop_id!r}")
+                    raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
                 if idempotency_key is not None:
                     done = bookings_db.by_idempotency_key(session, workshop_id, key_id, idempotency_key)
                     if done is not None:
@@ -603,14 +627,16 @@ class PlanningService:
                     workshop,
                     booking,
                     (idempotency_key, key_id, request_hash),
-                    "the drop-off time no longer fits",
+                    N_("the drop-off time no longer fits"),
                 )
                 workshops_db.touch(locked, self.clock.now())
                 session.flush()
                 self._remember_day(session, after)  # a duplicate key or id fails here, inside the transaction
                 return stored, True
         except IntegrityError:
-            raise Conflict(f"booking id {booking.id!r} exists already", []) from None
+            raise Conflict(
+                N_("booking id %(booking_id)r exists already") % {"booking_id": booking.id}, []
+            ) from None
         except Conflict as conflict:
             self._suggest(workshop_id, conflict)
             raise
@@ -639,7 +665,7 @@ class PlanningService:
         with self.store.sessions() as session:
             row = bookings_db.get(session, workshop_id, booking_id)
             if row is None:
-                raise NotFound(f"booking {booking_id!r}")
+                raise NotFound(N_("booking %(booking_id)r") % {"booking_id": booking_id})
             return bookings_db.booking_of(row)
 
     def bookings(self, workshop_id: str, date: dt.date) -> list[Booking]:
@@ -653,10 +679,10 @@ class PlanningService:
             with self._booking_transaction(workshop_id) as session:
                 locked = self.store.lock_workshop(session, workshop_id)
                 if locked is None:
-                    raise NotFound(f"workshop {workshop_id!r}")
+                    raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
                 row = bookings_db.get(session, workshop_id, booking_id)
                 if row is None:
-                    raise NotFound(f"booking {booking_id!r}")
+                    raise NotFound(N_("booking %(booking_id)r") % {"booking_id": booking_id})
                 workshops_db.touch(locked, self.clock.now())
                 workshop = self.workshop(workshop_id, session)
                 old = bookings_db.booking_of(row)
@@ -673,7 +699,7 @@ class PlanningService:
                     workshop,
                     wanted,
                     bookings_db.idempotency_of(row),
-                    "the changed booking does not fit",
+                    N_("the changed booking does not fit"),
                     check_past=wanted.drop_off != old.drop_off,  # other changes stay allowed
                 )
                 session.flush()
@@ -707,9 +733,13 @@ class PlanningService:
             now = self.clock.now()
             if booking.drop_off < now - PAST_GRACE:
                 local = now.astimezone(workshop.tz).isoformat(timespec="minutes")
-                raise InputError("drop_off", f"{booking.drop_off.isoformat()} is in the past (it is {local})")
+                raise InputError(
+                    "drop_off",
+                    N_("%(booking_drop_off_isoformat)s is in the past (it is %(local)s)")
+                    % {"booking_drop_off_isoformat": booking.drop_off.isoformat(), "local": local},
+                )
         if workshop.is_closed(date):
-            raise InputError("drop_off", f"the workshop is closed on {date}")
+            raise InputError("drop_off", N_("the workshop is closed on %(date)s") % {"date": date})
         day = self._day(session, workshop, date)
         if multiday.carries_over(workshop, booking):
             offer = self._multi_day_fit(session, workshop, day, booking)
@@ -725,7 +755,7 @@ class PlanningService:
         if offer is None and not multiday.carries_over(workshop, booking):  # multi-day work: never
             offer = day.overbooked_offer(booking)  # None unless the workshop overbooks
         if offer is None:
-            raise Conflict(f"{why} the day's plan", [], booking)
+            raise Conflict(N_("%(why)s the day's plan") % {"why": why}, [], booking)
         stored = booking.model_copy(update={"promised": offer.promised, "overbooked": offer.overbooked})
         if offer.rewitness is not None:  # the day was reshuffled: every promise holds in the new witness
             # Multi-day work is pinned on the day (it stays put): its stored witness spans its days.
@@ -747,7 +777,7 @@ class PlanningService:
             locked = self.store.lock_workshop(session, workshop_id)
             row = bookings_db.get(session, workshop_id, booking_id)
             if locked is None or row is None:
-                raise NotFound(f"booking {booking_id!r}")
+                raise NotFound(N_("booking %(booking_id)r") % {"booking_id": booking_id})
             workshops_db.touch(locked, self.clock.now())
             bookings_db.remove(session, row)
 
@@ -777,7 +807,7 @@ class PlanningService:
         with self._booking_transaction(workshop_id) as session:
             self.store.lock_workshop(session, workshop_id)
             if bookings_db.day_version(session, workshop_id, date) != basis.version:
-                raise Conflict("the day's bookings changed while it was planned: plan it again", [])
+                raise Conflict(N_("the day's bookings changed while it was planned: plan it again"), [])
             plans_db.put(session, workshop_id, date, plan.model_dump_json(), _basis_text(basis.version))
         for listener in list(self.plan_listeners):
             try:
@@ -832,7 +862,9 @@ class PlanningService:
         with self.store.sessions() as session:
             row = plans_db.get(session, workshop_id, date)
             if row is None:
-                raise NotFound(f"plan of {workshop_id!r} for {date}")
+                raise NotFound(
+                    N_("plan of %(workshop_id)r for %(date)s") % {"workshop_id": workshop_id, "date": date}
+                )
             plan = Plan.model_validate_json(row.body)
             stale = row.basis != _basis_text(bookings_db.day_version(session, workshop_id, date))
             return plan.model_copy(update={"stale": stale})
