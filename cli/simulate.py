@@ -129,11 +129,12 @@ def simulate(
         Path | None, typer.Option(help="with --demand fitted: a fit written by `bayplan history fit --out`")
     ] = None,
     from_status: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--from-status",
-            help="start from a live day: a JSON file of GET /v1/workshops/{id}/days/{date}/status "
-            "(its open vehicles enter with their remaining work; --days counts from the status day)",
+            help="start from a live day: GET /v1/workshops/{id}/days/{date}/status as an http(s) URL "
+            "(API key in BAYPLAN_KEY) or a JSON file of it (its open vehicles enter with their "
+            "remaining work; --days counts from the status day)",
         ),
     ] = None,
 ) -> None:
@@ -229,7 +230,7 @@ def _status_said(exc: InputError) -> str:
 def _run_from_status(
     scenario_name: str,
     rule_names: list[str],
-    status: Path,
+    status: str,
     days: int,
     replications: int,
     seed: int,
@@ -238,13 +239,14 @@ def _run_from_status(
     growth: float,
 ) -> ExperimentResult:
     from scheduler.scenarios import load_scenario
-    from simulation.from_status import load_status, run_from_status
+    from cli.live_status import fetch_status, is_url
+    from simulation.from_status import load_status, read_status, run_from_status
     from simulation.inputs import check_inputs
 
     check_run_options(replications, workers, seed)
     loaded = load_scenario(scenario_name)
     rule_sets, _ = check_inputs(loaded, rule_names, days, None, None, growth, files=True)
-    state = load_status(status, loaded)
+    state = read_status(fetch_status(status), loaded, status) if is_url(status) else load_status(status, loaded)
     result, _outcomes = run_from_status(
         loaded, rule_sets, state, days=days, replications=replications, seed=seed, policy=policy,
         growth=growth, workers=workers,
@@ -488,7 +490,7 @@ def staff(
         _certified(
             scenario, target, base, season, month, days, seed, workers, policy, growth, objective,
             delta_cny if objective == Objective.cost else delta_points, penalty, alpha, n0,
-            max_replications, candidates, history, train, holdout, json, write_rules,
+            max_replications, candidates, history, train, holdout, json, write_rules, cluster,
         )  # fmt: skip
         return
     from rich.console import Console
@@ -583,6 +585,7 @@ def _certified(
     holdout: str | None,
     json: bool,
     write_rules: Path | None,
+    cluster: str | None = None,
 ) -> None:
     from rich.console import Console
 
@@ -652,6 +655,7 @@ def _certified(
                 policy=policy.value,
                 growth=growth,
                 workers=workers,
+                cluster=cluster,
                 progress=report,
             )
     except InputError as exc:

@@ -224,6 +224,7 @@ def certify(
     policy: str = "fcfs",
     growth: float = 1.0,
     workers: int = 2,
+    cluster: str | None = None,
     holdout_replications: int = 10,
     progress: Callable[[str], None] = lambda _: None,
 ) -> Certified:
@@ -236,7 +237,7 @@ def certify(
     def observe(systems: list[int], first: int, last: int) -> dict[int, list[float]]:
         nonlocal taken
         jobs = _jobs(scenario, rules, systems, first, last, setting, seed, policy, growth)
-        outcomes, _ = run_jobs(jobs, lambda: None, workers)
+        outcomes, _ = run_jobs(jobs, lambda: None, workers, cluster)
         taken += len(outcomes)
         by: dict[int, dict[int, Outcome]] = {i: {} for i in systems}
         for o in outcomes:
@@ -253,7 +254,7 @@ def certify(
     # The held-out check: chosen, base and up to four runners-up, paired by replication.
     check = list(dict.fromkeys([selection.best, 0, *runners[:4]]))
     jobs = _jobs(scenario, rules, check, 0, holdout_replications, holdout, seed + 1, policy, growth)
-    outcomes, _ = run_jobs(jobs, lambda: None, workers)
+    outcomes, _ = run_jobs(jobs, lambda: None, workers, cluster)
     values: dict[int, list[float]] = {i: [0.0] * holdout_replications for i in check}
     for o in outcomes:
         values[o.rule_index][o.replication] = objective(o.metrics, kind, targets, penalty)
