@@ -36,8 +36,12 @@ def _detail(response: httpx.Response) -> str:
         body = response.json()
     except ValueError:
         return response.text.strip()[:200]
-    if isinstance(body, dict) and "detail" in body:
-        return str(body["detail"])
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, list) and detail and isinstance(detail[0], dict):  # FastAPI's 422
+        where = ".".join(str(part) for part in detail[0].get("loc", []))
+        return f"{where}: {detail[0].get('msg', '')}"
+    if detail is not None:
+        return str(detail)
     return response.text.strip()[:200]
 
 
@@ -59,7 +63,8 @@ def fetch_status(url: str, key: str | None = None, timeout: float = TIMEOUT_SECO
     except httpx.InvalidURL as exc:
         raise InputError("from_status", _("not a URL: %(url)s (%(problem)s)", url=url, problem=exc)) from None
     except httpx.HTTPError as exc:
-        raise InputError("from_status", _("cannot reach %(url)s: %(problem)s", url=url, problem=exc)) from None
+        reason = _("cannot reach %(url)s: %(problem)s", url=url, problem=exc)
+        raise InputError("from_status", reason) from None
     code = response.status_code
     if code in (401, 403):
         hint = (

@@ -238,15 +238,18 @@ def _run_from_status(
     policy: str,
     growth: float,
 ) -> ExperimentResult:
-    from scheduler.scenarios import load_scenario
     from cli.live_status import fetch_status, is_url
+    from scheduler.scenarios import load_scenario
     from simulation.from_status import load_status, read_status, run_from_status
     from simulation.inputs import check_inputs
 
     check_run_options(replications, workers, seed)
     loaded = load_scenario(scenario_name)
     rule_sets, _ = check_inputs(loaded, rule_names, days, None, None, growth, files=True)
-    state = read_status(fetch_status(status), loaded, status) if is_url(status) else load_status(status, loaded)
+    if is_url(status):
+        state = read_status(fetch_status(status), loaded, status)
+    else:
+        state = load_status(status, loaded)
     result, _outcomes = run_from_status(
         loaded, rule_sets, state, days=days, replications=replications, seed=seed, policy=policy,
         growth=growth, workers=workers,

@@ -5,8 +5,9 @@ The recorded figures are measured as the simulator measures its own (`replicatio
 vehicles finished a day; on-time share of the vehicles promised within the window (finished by
 the promise); time in shop p50/p90 of the vehicles that arrived in the window (multi-day stages
 left out, unfinished ones counted to the end of the window). Both sides count the same vehicles:
-the simulation starts empty on its warm-up day (the day before the window), so the recorded
-figures leave out orders that arrived before it (a multi-day repair in the shop since earlier).
+the simulation starts empty a week before the window (`WARMUP_DAYS`, not measured: long enough
+for the multi-day repairs and any backlog on the window's first day to be there as recorded), and
+the recorded figures leave out the orders that arrived before that.
 
 The simulated figures come with a 95 % confidence interval of their mean and the 95 % range of
 the replications (where the test months' realisation should fall if the model is right):
@@ -41,6 +42,7 @@ from simulation.stats import mean_ci
 
 _RANGE = re.compile(r"^\s*(\d{4}-\d{2}(?:-\d{2})?)\s*(?:\.\.\s*(\d{4}-\d{2}(?:-\d{2})?))?\s*$")
 COMPARED = ("served_per_day", "on_time", "time_in_shop_p50", "time_in_shop_p90")
+WARMUP_DAYS = 7
 
 
 def parse_range(text: str, field: str) -> tuple[dt.date, dt.date]:
@@ -133,14 +135,16 @@ class Backtest(BaseModel):
     seconds: float
 
 
-def recorded_metrics(history: History, scenario: Scenario, first: dt.date, last: dt.date) -> dict[str, float]:
+def recorded_metrics(
+    history: History, scenario: Scenario, first: dt.date, last: dt.date, warmup: int = WARMUP_DAYS
+) -> dict[str, float]:
     tz = scenario.workshop.tz
     w0 = dt.datetime.combine(first, dt.time(0), tzinfo=tz)
     w1 = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
     days = (last - first).days + 1
     multi = set(scenario.demand.promise.multi_day)
-    # The simulation's vehicles: those from its warm-up day (the day before the window) on.
-    start = w0 - dt.timedelta(days=1)
+    # The simulation's vehicles: those from its first warm-up day on.
+    start = w0 - dt.timedelta(days=warmup)
     kept = [o for o in history.orders if o.kept and o.arrived_at >= start]
     out: dict[str, float] = {}
     if any(o.finished_at for o in kept):
@@ -191,12 +195,12 @@ def backtest(
     else:
         # bootstrap draws from the training days only; replay runs the test days as recorded.
         first, last = inputs.train if inputs.mode == "bootstrap" else inputs.test
-        if inputs.mode == "replay":  # the warm-up day before the test months is replayed too
-            first -= dt.timedelta(days=1)
+        if inputs.mode == "replay":  # the warm-up days before the test months are replayed too
+            first -= dt.timedelta(days=WARMUP_DAYS)
         spec = DemandSpec(inputs.mode, str(path), mapping, None, first, last, None, skip_bad)
     first, last = inputs.test
     period = Period(first, (last - first).days + 1, f"back-test {first}..{last}")
-    jobs = make_jobs(scenario, [rules], period, replications, seed, policy, 1.0, spec)
+    jobs = make_jobs(scenario, [rules], period, replications, seed, policy, 1.0, spec, WARMUP_DAYS)
     outcomes, _ = run_jobs(jobs, lambda: None, workers)
     recorded = recorded_metrics(history, scenario, first, last)
     rows = []

@@ -38,6 +38,7 @@ class Job:
     policy: str
     growth: float
     demand: DemandSpec | None = None  # None: the scenario's demand tables (arrivals.HistoryDemand)
+    warmup: int = 1  # days simulated before `start`, not measured
 
 
 @dataclass
@@ -69,14 +70,16 @@ def simulate_days(
     days: int,
     policy: str,
     plan_seconds: float = 1.0,
+    warmup: int = 1,
 ) -> tuple[Workshop, list[Vehicle], float, float]:
-    """One replication: a warm-up day (day 0, not measured), then `days` measured days."""
+    """One replication: `warmup` days before `start` (days 0..warmup-1, not measured; one by default),
+    then `days` measured days from `start`."""
     vehicles: list[Vehicle] = []
     day_starts = []
     following = policy == "plan"
     planning = planning_workshop(demand.scenario, rules) if following else None
-    for d in range(days + 1):
-        date = start + dt.timedelta(days=d - 1)
+    for d in range(days + warmup):
+        date = start + dt.timedelta(days=d - warmup)
         day_starts.append((d * DAY, date.weekday()))
         today = demand.day(
             seed, replication, d, date, rules.duration_cv, rules.booking_cap_per_hour, no_shows=following
@@ -88,9 +91,9 @@ def simulate_days(
     vehicles = [v for v in vehicles if not v.no_show]
     closes = [
         d * DAY + max((p[-1][1] for t in layout.techs for p in [t.periods]), default=0)
-        for d in range(days + 1)
+        for d in range(days + warmup)
     ]
-    window = (DAY, (days + 1) * DAY)
+    window = (warmup * DAY, (days + warmup) * DAY)
     shop = Workshop(layout, POLICIES[policy], vehicles, tech_boundaries(layout, day_starts), closes, window)
     shop.run()
     return shop, vehicles, window[0], window[1]
@@ -115,6 +118,7 @@ def run_job(job: Job) -> Outcome:
         start=job.start,
         days=job.days,
         policy=job.policy,
+        warmup=job.warmup,
     )
     outcome = measure(shop, vehicles, layout, rules, job, m0, m1)
     outcome.seconds = time.perf_counter() - began
