@@ -92,10 +92,13 @@ def bench_fit(scenario: Scenario, path: Path) -> dict[str, Any]:
 def bench_sweep(
     scenario: Scenario, path: Path, mode: str, days: int, replications: int, workers: int
 ) -> dict[str, Any]:
+    """mode "tables": the baseline, demand from demand.toml (as `bench.simulation`'s sweep)."""
     rules = load_rules(scenario, "current")
     start = dt.date(2011, 4, 1)
     began = time.perf_counter()
-    spec, _, _ = history_demand(scenario, str(path), mode, start, start + dt.timedelta(days=days - 1))
+    spec = None
+    if mode != "tables":
+        spec, _, _ = history_demand(scenario, str(path), mode, start, start + dt.timedelta(days=days - 1))
     period = Period(start, days, f"{mode} of the bench year")
     jobs = make_jobs(scenario, [rules], period, replications, 1, "fcfs", 1.0, spec)
     run_began = time.perf_counter()
@@ -143,6 +146,7 @@ def bench_staff(
         limit=candidates,
         workers=workers,
         cluster=cluster,
+        progress=lambda line: print(f"  staff: {line}", flush=True),
     )
     wall = time.perf_counter() - began
     return {
@@ -198,10 +202,11 @@ def render(data: dict[str, Any]) -> str:
         f"| {_yes(f['met'])} |",
     ]
     for sw in data["sweeps"]:
+        what = "demand.toml (baseline)" if sw["demand"] == "tables" else f"history {sw['demand']}"
         lines.append(
-            f"| (b) sweep {sw['replications']} x {sw['days']} days, demand {sw['demand']}, "
-            f"{sw['workers']} processes ({sw['events']:,} events) | **{sw['seconds']:.1f} s** | "
-            f"<= {sw['target_seconds']:.0f} s | {_yes(sw['met'])} |"
+            f"| (b) sweep {sw['replications']} x {sw['days']} days, {what}, "
+            f"{sw['workers']} processes ({sw['events']:,} events; {sw['ratio_to_tables']:.2f}x the baseline) "
+            f"| **{sw['seconds']:.1f} s** | <= {sw['target_seconds']:.0f} s | {_yes(sw['met'])} |"
         )
     for key in ("local", "cluster"):
         r = s[key]
@@ -225,21 +230,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--staff-days", type=int, default=14, help="simulated days per candidate (staff's default)"
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()
     scenario = load_scenario("dealer-2011")
-    sweep_days, sweep_reps, candidates, staff_days = (5, 4, 6, 3) if args.quick else (30, 30, 50, 14)
+    sweep_days, sweep_reps, candidates, staff_days = (
+        (5, 4, 6, 3) if args.quick else (30, 30, 50, args.staff_days)
+    )
     with tempfile.TemporaryDirectory() as tmp:
         year = Path(tmp) / "year.csv.gz"
         make_year(scenario, year)
         fit = bench_fit(scenario, year)
-        print(json.dumps(fit))
+        print(json.dumps(fit), flush=True)
         sweeps = []
-        for mode in ("fitted", "bootstrap", "replay"):
+        for mode in ("tables", "fitted", "bootstrap", "replay"):
             sweeps.append(bench_sweep(scenario, year, mode, sweep_days, sweep_reps, args.workers))
-            print(json.dumps(sweeps[-1]))
+            sweeps[-1]["ratio_to_tables"] = sweeps[-1]["seconds"] / sweeps[0]["seconds"]
+            print(json.dumps(sweeps[-1]), flush=True)
     staff = bench_staff_both(scenario, BUNDLED, candidates, staff_days, args.workers)
-    print(json.dumps(staff))
+    print(json.dumps(staff), flush=True)
     data = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": f"{platform.system()} {platform.machine()}, Python {platform.python_version()}",

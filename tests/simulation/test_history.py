@@ -398,6 +398,28 @@ def test_warm_up_days_run_before_the_window_and_are_not_measured() -> None:
         assert outcome.metrics["arrived_per_day"] == pytest.approx(count)
 
 
+def test_backtest_on_the_command_line_forecasts_unseen_months_with_their_spread() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    args = ["backtest", "dealer-2011", "--train", "2011-02..2011-04", "--test", "2011-05-02..2011-05-03",
+            "--replications", "4", "--workers", "1"]  # fmt: skip
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["level_months"] == 3 and data["level_sd"] > 10  # Feb, Mar, Apr: 86.9, 110.9, 141.1
+    assert {r["metric"] for r in data["rows"]} == {"served_per_day", "on_time", "time_in_shop_p50",
+                                                   "time_in_shop_p90"}  # fmt: skip
+    for row in data["rows"]:
+        assert row["range_low"] <= row["mean"] <= row["range_high"]
+        assert row["inside"] == (row["range_low"] <= row["recorded"] <= row["range_high"])
+    table = CliRunner().invoke(app, args)
+    assert table.exit_code == 0 and "SYNTHETIC" in table.stdout and "between its 3 months" in table.stdout
+
+
 # --- ranking and selection -------------------------------------------------------------------------
 
 
