@@ -26,7 +26,7 @@ SCENARIO = "small-dealer"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """small-dealer on a real server, two bookings on DAY: A started at 08:00, B not started."""
     s = Server(tmp_path_factory.mktemp("live") / "live.db", now=NOW)
-    s.start()
+    s.start(timeout=120)
     try:
         workshop = load_scenario(SCENARIO).workshop
         with httpx.Client(base_url=s.url, headers=s.headers, timeout=30) as http:
