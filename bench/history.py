@@ -163,18 +163,16 @@ def bench_staff(
     }
 
 
-def bench_staff_both(
+def bench_staff_on_cluster(
     scenario: Scenario, path: Path, candidates: int, days: int, workers: int
 ) -> dict[str, Any]:
-    local = bench_staff(scenario, path, candidates, days, workers, None)
+    """The same selection on a Dask LocalCluster of `workers` processes (one thread each)."""
     from distributed import LocalCluster
 
     with LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:  # type: ignore[no-untyped-call]
-        remote = bench_staff(scenario, path, candidates, days, workers, cluster.scheduler_address)
-    ratio = local["seconds"] / remote["seconds"]
-    return {"local": local, "cluster": remote, "ratio_local_over_cluster": ratio}
+        return bench_staff(scenario, path, candidates, days, workers, cluster.scheduler_address)
 
 
 def _yes(met: bool) -> str:
@@ -182,48 +180,66 @@ def _yes(met: bool) -> str:
 
 
 def render(data: dict[str, Any]) -> str:
-    f, s = data["fit"], data["staff"]
+    command = ".venv/bin/python -m bench.history" + (" --quick" if data["quick"] else "")
+    if data.get("staff_days", 14) != 14:
+        command += f" --staff-days {data['staff_days']}"
     lines = [
         "# History benchmark (issue 14)",
         "",
         f"Measured {data['when']} on {data['machine']} ({data['cpus']} CPUs, shared with other jobs: "
         f"load average {data['load_average_before'][0]:.1f} before, {data['load_average_after'][0]:.1f} "
-        "after, so these times are upper bounds). Command: `.venv/bin/python -m bench.history"
-        + (" --quick" if data["quick"] else "")
-        + "`.",
+        f"after, so these times are upper bounds). Command: `{command}`.",
         "The history is SYNTHETIC (the bundled dealer-2011 half-year; for (a) twice, 26 weeks apart).",
         "",
         "| benchmark | measured | target | |",
         "|---|---|---|---|",
-        f"| (a) load {f['rows']:,} rows ({f['months']} months, {f['repairs']:,} repair orders) | "
-        f"{f['load_seconds']:.1f} s | | |",
-        f"| (a) fit them | {f['fit_seconds']:.1f} s | | |",
-        f"| (a) load + fit | **{f['total_seconds']:.1f} s** | <= {f['target_seconds']:.0f} s "
-        f"| {_yes(f['met'])} |",
     ]
-    for sw in data["sweeps"]:
+    f = data.get("fit")
+    if f:
+        lines += [
+            f"| (a) load {f['rows']:,} rows ({f['months']} months, {f['repairs']:,} repair orders) | "
+            f"{f['load_seconds']:.1f} s | | |",
+            f"| (a) fit them | {f['fit_seconds']:.1f} s | | |",
+            f"| (a) load + fit | **{f['total_seconds']:.1f} s** | <= {f['target_seconds']:.0f} s "
+            f"| {_yes(f['met'])} |",
+        ]
+    for sw in data.get("sweeps", []):
         what = "demand.toml (baseline)" if sw["demand"] == "tables" else f"history {sw['demand']}"
         lines.append(
             f"| (b) sweep {sw['replications']} x {sw['days']} days, {what}, "
             f"{sw['workers']} processes ({sw['events']:,} events; {sw['ratio_to_tables']:.2f}x the baseline) "
             f"| **{sw['seconds']:.1f} s** | <= {sw['target_seconds']:.0f} s | {_yes(sw['met'])} |"
         )
+    s = data.get("staff", {})
     for key in ("local", "cluster"):
+        if key not in s:
+            continue
         r = s[key]
         lines.append(
             f"| (c) staff, KN over {r['candidates']} candidates x {r['days']} days, {r['runner']} "
             f"({r['replications']:,} replications) | **{r['seconds']:.1f} s** | "
             f"<= {r['target_seconds']:.0f} s | {_yes(r['met'])} |"
         )
-    lines += [
-        "",
-        f"Ratio local / cluster (same machine, same 2 cores): **{s['ratio_local_over_cluster']:.2f}x** "
-        "(above 1: the cluster was faster).",
-        f"Chosen: {s['local']['best']} (local), {s['cluster']['best']} (cluster); "
-        f"certified {s['local']['certified']}.",
-        "",
-    ]
+    if "ratio_local_over_cluster" in s:
+        lines += [
+            "",
+            f"Ratio local / cluster (same machine, same 2 cores): **{s['ratio_local_over_cluster']:.2f}x** "
+            "(above 1: the cluster was faster).",
+            f"Chosen: {s['local']['best']} (local), {s['cluster']['best']} (cluster); "
+            f"certified {s['local']['certified']}.",
+        ]
+    lines.append("")
     return "\n".join(lines)
+
+
+def _save(data: dict[str, Any]) -> str:
+    data["when"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    data["load_average_after"] = os.getloadavg()
+    suffix = "-quick" if data["quick"] else ""
+    (HERE / f"RESULTS-history{suffix}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    text = render(data)
+    (HERE / f"RESULTS-history{suffix}.md").write_text(text, encoding="utf-8")
+    return text
 
 
 def main() -> None:
@@ -234,39 +250,43 @@ def main() -> None:
         "--staff-days", type=int, default=14, help="simulated days per candidate (staff's default)"
     )
     args = parser.parse_args()
-    load_before = os.getloadavg()
     scenario = load_scenario("dealer-2011")
     sweep_days, sweep_reps, candidates, staff_days = (
         (5, 4, 6, 3) if args.quick else (30, 30, 50, args.staff_days)
     )
+    # The results are written after each part (a machine shared with others may not let it finish).
+    data: dict[str, Any] = {
+        "machine": f"{platform.system()} {platform.machine()}, Python {platform.python_version()}",
+        "cpus": os.cpu_count(),
+        "load_average_before": os.getloadavg(),
+        "quick": args.quick,
+        "staff_days": staff_days,
+    }
     with tempfile.TemporaryDirectory() as tmp:
         year = Path(tmp) / "year.csv.gz"
         make_year(scenario, year)
-        fit = bench_fit(scenario, year)
-        print(json.dumps(fit), flush=True)
-        sweeps = []
+        data["fit"] = bench_fit(scenario, year)
+        print(json.dumps(data["fit"]), flush=True)
+        _save(data)
+        staff: dict[str, Any] = {}
+        data["staff"] = staff
+        staff["local"] = bench_staff(scenario, BUNDLED, candidates, staff_days, args.workers, None)
+        print(json.dumps(staff["local"]), flush=True)
+        _save(data)
+        staff["cluster"] = bench_staff_on_cluster(scenario, BUNDLED, candidates, staff_days, args.workers)
+        staff["ratio_local_over_cluster"] = staff["local"]["seconds"] / staff["cluster"]["seconds"]
+        print(json.dumps(staff["cluster"]), flush=True)
+        _save(data)
+        data["sweeps"] = []
         for mode in ("tables", "fitted", "bootstrap", "replay"):
-            sweeps.append(bench_sweep(scenario, year, mode, sweep_days, sweep_reps, args.workers))
-            sweeps[-1]["ratio_to_tables"] = sweeps[-1]["seconds"] / sweeps[0]["seconds"]
-            print(json.dumps(sweeps[-1]), flush=True)
-    staff = bench_staff_both(scenario, BUNDLED, candidates, staff_days, args.workers)
-    print(json.dumps(staff), flush=True)
-    data = {
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": f"{platform.system()} {platform.machine()}, Python {platform.python_version()}",
-        "cpus": os.cpu_count(),
-        "load_average_before": load_before,
-        "load_average_after": os.getloadavg(),
-        "quick": args.quick,
-        "fit": fit,
-        "sweeps": sweeps,
-        "staff": staff,
-    }
-    suffix = "-quick" if args.quick else ""
-    (HERE / f"RESULTS-history{suffix}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    text = render(data)
-    (HERE / f"RESULTS-history{suffix}.md").write_text(text, encoding="utf-8")
-    print(text)
+            sweep = bench_sweep(scenario, year, mode, sweep_days, sweep_reps, args.workers)
+            sweep["ratio_to_tables"] = (
+                sweep["seconds"] / data["sweeps"][0]["seconds"] if data["sweeps"] else 1.0
+            )
+            data["sweeps"].append(sweep)
+            print(json.dumps(sweep), flush=True)
+            _save(data)
+    print(_save(data))
 
 
 if __name__ == "__main__":

@@ -59,6 +59,13 @@ def _scenario(path: str) -> Scenario:
     return load_scenario(path)
 
 
+@functools.lru_cache(maxsize=8)
+def _source(spec: DemandSpec, scenario: str, growth: float) -> DaySource:
+    """A history source per worker process, built once: its days come from (seed, replication, day)
+    alone, so jobs can share it (building one indexes the whole history by day)."""
+    return make_source(spec, _scenario(scenario), growth)
+
+
 def simulate_days(
     layout: Layout,
     demand: HistoryDemand | DaySource,
@@ -107,7 +114,7 @@ def run_job(job: Job) -> Outcome:
     demand = (
         HistoryDemand(scenario, job.growth)
         if job.demand is None
-        else make_source(job.demand, scenario, job.growth)
+        else _source(job.demand, job.scenario, job.growth)
     )
     shop, vehicles, m0, m1 = simulate_days(
         layout,
