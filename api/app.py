@@ -20,9 +20,11 @@ from api.settings import (
     DB_ENVIRONMENT,
     auth_from_environment,
     clock_from_environment,
+    cluster_from_environment,
     secure_cookies_from_environment,
 )
 from scheduler.clock import Clock
+from scheduler.cluster import ClusterExecutor, cluster_workers
 from scheduler.day_plans import DayPlanner
 from scheduler.jobs import JobRunner, Lane
 from scheduler.keys import KeyStore
@@ -39,20 +41,36 @@ def operation_id(route: APIRoute) -> str:
     return route.name
 
 
+def _runner(store: Store, cluster: str | None) -> JobRunner:
+    """Plans and simulations in separate lanes: simulations filling theirs never hold up a plan.
+    On a cluster each lane runs as many jobs at once as the cluster has workers."""
+    if cluster is None:
+        lanes = {"simulation": Lane(processes=1, capacity=2)}
+        return JobRunner(processes=1, capacity=2, store=store, lanes=lanes)
+    n = cluster_workers(cluster)
+    lanes = {"simulation": Lane(processes=n, capacity=2 * n)}
+    return JobRunner(
+        processes=n, capacity=2 * n, store=store, lanes=lanes, cluster=lambda: ClusterExecutor(cluster)
+    )
+
+
 def create_app(
-    db_url: str, *, auth: bool | None = None, clock: Clock | None = None, secure_cookies: bool | None = None
+    db_url: str,
+    *,
+    auth: bool | None = None,
+    clock: Clock | None = None,
+    secure_cookies: bool | None = None,
+    cluster: str | None = None,
 ) -> FastAPI:
     """The app over the database at `db_url`. `auth` None: from BAYPLAN_AUTH (on unless "off").
     `clock` None: the machine's, or one started at BAYPLAN_NOW (an aware ISO 8601 instant).
     `secure_cookies` (the sign-in cookie is Secure over plain HTTP too, behind a TLS proxy) None:
-    from BAYPLAN_SECURE_COOKIES; over HTTPS the cookie is Secure anyway."""
+    from BAYPLAN_SECURE_COOKIES; over HTTPS the cookie is Secure anyway. `cluster` (a Dask scheduler's
+    address) None: from BAYPLAN_CLUSTER, else plans and simulations run in local processes."""
     store = Store(db_url)
     clock = clock or clock_from_environment()
     service = PlanningService(store, clock=clock)
-    # Plans and simulations in separate lanes: simulations filling theirs never hold up a plan.
-    runner = JobRunner(
-        processes=1, capacity=2, store=store, lanes={"simulation": Lane(processes=1, capacity=2)}
-    )
+    runner = _runner(store, cluster or cluster_from_environment())
     keys = KeyStore(store, clock=clock) if (auth_from_environment() if auth is None else auth) else None
     if keys is None:
         logger.warning("API keys are OFF (local development): anyone who reaches this port may do anything")

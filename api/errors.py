@@ -108,7 +108,7 @@ def _over_budget(_: Request, exc: Exception) -> JSONResponse:
 
 def _conflict(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Conflict)
-    alternatives = [s.model_dump(mode="json") for s in slot_list(exc.alternatives)]
+    alternatives = [s.model_dump(mode="json", exclude_none=True) for s in slot_list(exc.alternatives)]
     return JSONResponse(status_code=409, content={"detail": str(exc), "alternatives": alternatives})
 
 

@@ -1,7 +1,10 @@
 """The bay plan as an SVG Gantt chart, rendered on the server (no script needed to read it).
 
-Rows are bays or technicians; each operation is a focusable bar coloured by service
-(Okabe-Ito, a palette colour-blind readers can tell apart) with its details in a <title>.
+Rows are bays or technicians; each operation is a focusable bar coloured by service (a distinct
+colour per service code, `api/palette.py`) with its details in a <title>. The time axis covers the
+day's opening hours (the reception window and every shift on duty, whole hours), so free capacity
+shows; technician rows shade their time off shift grey and hatch their breaks. The row labels are a
+separate SVG beside the chart, so that the page can keep them in view (sticky) when the chart scrolls.
 Given the live day (`DayStatus`), clocked work is a thin hatched bar along the bottom of the planned
 one (plan vs actual; work in progress runs to now), a vertical line marks now, and bookings at risk of
 missing their promise are outlined with their projected lateness.
@@ -10,21 +13,30 @@ missing their promise are outlined with their projected lateness.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html import escape
 
+from api import palette as service_palette
 from scheduler.clocking import DayStatus
-from scheduler.contract import Assignment, Booking, Plan, Workshop
+from scheduler.contract import Assignment, Booking, Plan, Workshop, hhmm_minutes
 
-# Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
-PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
 ROW = 34
 LABEL = 150
-HOUR = 90
+"""The row labels' width (their own SVG, beside the chart)."""
+HOUR = 96
+"""An hour's width at most; less when the day is long, so that the page fits 1280 px."""
+MIN_HOUR = 56
+"""An hour's width at least (a longer day scrolls, its row labels kept in view)."""
+FIT = 1150
+"""The labels and chart together fit this width (1280 px less the page's margins) while they can."""
+RIGHT = 40
+"""Room right of the last hour (its label, an at-risk mark)."""
+TOP = 24
 ACTUAL = 7
 """The height of a clocked (actual) bar, drawn over the bottom of the planned one."""
-LABELS = {"now": "now", "actual": "actual %(start)s–%(end)s", "late": "+%(minutes)s min"}
+LABELS = {"now": "now", "actual": "actual %(start)s–%(end)s", "late": "+%(minutes)s min",
+          "off": "off shift", "break": "break %(start)s–%(end)s"}  # fmt: skip
 """The chart's words (English; pages.py passes them translated)."""
 
 
@@ -36,7 +48,47 @@ class Legend:
 
 
 def colours(workshop: Workshop) -> dict[str, str]:
-    return {s.code: PALETTE[i % len(PALETTE)] for i, s in enumerate(workshop.services)}
+    """Each service code's colour: distinct within the workshop, chosen by the code."""
+    return service_palette.assign(s.code for s in workshop.services)
+
+
+@dataclass(frozen=True)
+class Axis:
+    """The chart's time axis in minutes after local midnight, whole hours."""
+
+    start: int
+    end: int
+
+    @property
+    def hours(self) -> int:
+        return (self.end - self.start) // 60
+
+
+def opening_hours(workshop: Workshop, date: dt.date) -> tuple[int, int]:
+    """The day's earliest opening and latest closing (minutes after midnight): the reception window
+    and the shifts of the technicians on duty."""
+    start, end = (hhmm_minutes(x) for x in workshop.opening_window())
+    for t in workshop.technicians:
+        if workshop.on_duty(t, date):
+            start = min(start, hhmm_minutes(t.shift.start))
+            end = max(end, hhmm_minutes(t.shift.end))
+    return start, end
+
+
+def axis(workshop: Workshop, date: dt.date, moments: list[dt.datetime]) -> Axis:
+    """The opening hours in whole hours, widened to any planned or clocked time outside them."""
+    start, end = opening_hours(workshop, date)
+    day = dt.datetime.combine(date, dt.time(), tzinfo=workshop.tz)
+    for moment in moments:
+        minute = int((moment.astimezone(workshop.tz) - day).total_seconds() // 60)
+        start, end = min(start, max(0, minute)), max(end, min(24 * 60, minute))
+    first, last = start // 60 * 60, -(-end // 60) * 60
+    return Axis(first, max(last, first + 60))
+
+
+def hour_width(hours: int) -> int:
+    """Pixels per hour: the whole day within FIT when it can be, never below MIN_HOUR."""
+    return max(MIN_HOUR, min(HOUR, (FIT - LABEL - RIGHT) // max(1, hours)))
 
 
 def legend(workshop: Workshop, plan: Plan, bookings: dict[str, str]) -> list[Legend]:
@@ -120,50 +172,61 @@ def render(
             for b in workshop.bays
         ]
         key = "bay"
-    starts = [a.start.astimezone(tz) for a in plan.assignments]
-    ends = [a.end.astimezone(tz) for a in plan.assignments]
-    day = dt.datetime.combine(plan.date, dt.time(), tzinfo=tz)
+    moments = [m for a in plan.assignments for m in (a.start, a.end)]
     for o in actual.values():
         assert o.actual_start is not None
-        starts.append(o.actual_start.astimezone(tz))
-        ends.append((o.actual_end or o.actual_start).astimezone(tz))
-    first = min([s.hour for s in starts], default=8)
-    last = max([e.hour + (e.minute > 0) for e in ends], default=18)
-    first, last = min(first, 8), max(last, first + 1)
-    width = LABEL + (last - first) * HOUR + 40
-    height = 24 + ROW * len(rows)
+        moments += [o.actual_start, o.actual_end or o.actual_start]
+    span = axis(workshop, plan.date, moments)
+    hour = hour_width(span.hours)
+    width = span.hours * hour + RIGHT
+    height = TOP + ROW * len(rows)
     index = {row_id: i for i, (row_id, _) in enumerate(rows)}
     palette = colours(workshop)
 
     def x(moment: dt.datetime) -> float:
-        minutes = (moment.astimezone(tz) - day).total_seconds() / 60 - first * 60
-        return LABEL + minutes * HOUR / 60
+        local = moment.astimezone(tz)
+        minutes = local.hour * 60 + local.minute + local.second / 60 - span.start
+        minutes += (local.date() - plan.date).days * 24 * 60
+        return minutes * hour / 60
 
+    def at(minute: int) -> float:
+        return (minute - span.start) * hour / 60
+
+    labels_svg = [
+        f'<svg class="gantt-labels" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {LABEL} {height}" '
+        f'width="{LABEL}" height="{height}" aria-hidden="true">'
+    ]
     parts = [
         f'<svg class="gantt" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="group" aria-label="Bay plan by {key}">',
+        f'width="{width}" height="{height}" role="group" aria-label="Bay plan by {key}" '
+        f'data-axis-start="{span.start // 60:02d}:00" data-axis-end="{span.end // 60:02d}:00">',
         '<defs><pattern id="actual-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>'
-        '<rect width="3" height="6" fill="#000"/></pattern></defs>',
+        '<rect width="3" height="6" fill="#000"/></pattern>'
+        '<pattern id="break-hatch" width="8" height="8" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="8" height="8" fill="#e6e6e6"/>'
+        '<rect width="3" height="8" fill="#b8b8b8"/></pattern></defs>',
     ]
-    for h in range(first, last + 1):
-        hx = LABEL + (h - first) * HOUR
-        parts.append(f'<line class="hour" x1="{hx}" y1="18" x2="{hx}" y2="{height}"/>')
-        parts.append(f'<text class="hour-label" x="{hx + 2}" y="13">{h:02d}:00</text>')
     for i, (_, label) in enumerate(rows):
-        y = 24 + i * ROW
-        parts.append(
-            f'<rect class="row{" odd" if i % 2 else ""}" x="0" y="{y}" width="{width}" height="{ROW}"/>'
-        )
-        parts.append(f'<text class="row-label" x="6" y="{y + ROW / 2 + 4}">{escape(label)}</text>')
+        y = TOP + i * ROW
+        odd = " odd" if i % 2 else ""
+        parts.append(f'<rect class="row{odd}" x="0" y="{y}" width="{width}" height="{ROW}"/>')
+        labels_svg.append(f'<rect class="row{odd}" x="0" y="{y}" width="{LABEL}" height="{ROW}"/>')
+        labels_svg.append(f'<text class="row-label" x="6" y="{y + ROW / 2 + 4}">{escape(label)}</text>')
+    if rows_by == "technicians":
+        parts += _shifts(workshop, plan.date, span, at, words)
+    for h in range(span.start // 60, span.end // 60 + 1):
+        hx = at(h * 60)
+        parts.append(f'<line class="hour" x1="{hx:.1f}" y1="18" x2="{hx:.1f}" y2="{height}"/>')
+        parts.append(f'<text class="hour-label" x="{hx + 2:.1f}" y="13">{h:02d}:00</text>')
     for a in sorted(plan.assignments, key=lambda a: (a.start, a.booking)):
         row = index.get(a.bay if key == "bay" else a.technician)
         if row is None:
             continue
         code = bookings.get(a.booking, "")
-        fill = palette.get(code, PALETTE[-1])
+        fill = palette.get(code, "#777777")
         x0, x1 = x(a.start), x(a.end)
-        y = 24 + row * ROW + 4
+        y = TOP + row * ROW + 4
         end = a.end.astimezone(tz)
         label, details = bar_text(a, (people or {}).get(a.booking), code, workshop, rows_by, show_phone)
         risk = risky.get(a.booking)
@@ -180,10 +243,18 @@ def render(
         if risk:
             details += f" · {late}"
         classes = "bar" + (" at-risk" if risk else "") + (" clocked" if done else "")
+        who = (people or {}).get(a.booking)
+        found = workshop.service(code)
+        step = found.operations[a.operation].name if found and a.operation < len(found.operations) else ""
+        # What the "running late" dialog names: the vehicle (plate, else booking), service and step.
+        named = (
+            f'data-vehicle="{escape(who.plate if who is not None and who.plate else a.booking)}" '
+            f'data-service="{escape(code)}" data-step="{escape(step)}" '
+        )
         # A nested <svg> per bar clips its label to the bar.
         parts.append(
             f'<g class="{classes}" tabindex="0" role="img" aria-label="{escape(details)}" '
-            f'data-booking="{escape(a.booking)}" data-operation="{a.operation}" '
+            f'data-booking="{escape(a.booking)}" data-operation="{a.operation}" {named}'
             f'data-end="{end.isoformat()}"><title>{escape(details)}</title>'
             f'<svg x="{x0:.1f}" y="{y}" width="{max(2.0, x1 - x0):.1f}" height="{ROW - 8}" overflow="hidden">'
             f'<rect width="100%" height="100%" rx="3" fill="{fill}"/>'
@@ -209,7 +280,7 @@ def render(
         parts.append("</g>")
     if now is not None:
         nx = x(now)
-        if LABEL <= nx <= width - 40:
+        if 0 <= nx <= width - RIGHT:
             parts.append(
                 f'<g class="now" data-now="{now.astimezone(tz).isoformat()}">'
                 f'<line x1="{nx:.1f}" y1="16" x2="{nx:.1f}" y2="{height}" stroke="#B00020" stroke-width="2"/>'
@@ -217,4 +288,36 @@ def render(
                 f"{now.astimezone(tz):%H:%M}</text></g>"
             )
     parts.append("</svg>")
-    return "".join(parts)
+    labels_svg.append("</svg>")
+    return "".join(labels_svg) + "".join(parts)
+
+
+def _shifts(
+    workshop: Workshop, date: dt.date, span: Axis, at: Callable[[int], float], words: Mapping[str, str]
+) -> list[str]:
+    """Technician rows' shading: grey outside the shift (the whole row when off duty), breaks hatched."""
+    out: list[str] = []
+    off = escape(words["off"])
+    for i, t in enumerate(workshop.technicians):
+        y = TOP + i * ROW
+        windows = [(span.start, span.end)]
+        if workshop.on_duty(t, date):
+            start, end = hhmm_minutes(t.shift.start), hhmm_minutes(t.shift.end)
+            windows = [(span.start, start), (end, span.end)]
+        for a, b in windows:
+            if b > a:
+                out.append(
+                    f'<rect class="off-shift" x="{at(a):.1f}" y="{y}" width="{at(b) - at(a):.1f}" '
+                    f'height="{ROW}"><title>{off}</title></rect>'
+                )
+        if not workshop.on_duty(t, date):
+            continue
+        for brk in t.shift.breaks:
+            a, b = hhmm_minutes(brk.start), hhmm_minutes(brk.end)
+            text = words["break"].replace("%(start)s", brk.start).replace("%(end)s", brk.end)
+            out.append(
+                f'<rect class="break" x="{at(a):.1f}" y="{y}" width="{at(b) - at(a):.1f}" height="{ROW}" '
+                f'fill="url(#break-hatch)" data-start="{brk.start}" data-end="{brk.end}">'
+                f"<title>{escape(text)}</title></rect>"
+            )
+    return out

@@ -46,6 +46,7 @@ SCRIPT_TEXTS = {
     "confirm_cancel": N_("Really cancel?"),
     "cancelled": N_("%(booking)s cancelled."),
     "not_cancelled": N_("Not cancelled: %(problem)s"),
+    "overrun_bar": N_("%(vehicle)s, operation %(number)s (%(step)s)"),
 }
 
 #: A background job's status words (shown on the simulation page).

@@ -12,6 +12,7 @@ DB_ENVIRONMENT = "BAYPLAN_DB"
 AUTH_ENVIRONMENT = "BAYPLAN_AUTH"
 NOW_ENVIRONMENT = "BAYPLAN_NOW"
 SECURE_ENVIRONMENT = "BAYPLAN_SECURE_COOKIES"
+CLUSTER_ENVIRONMENT = "BAYPLAN_CLUSTER"
 
 
 def auth_from_environment() -> bool:
@@ -22,6 +23,11 @@ def auth_from_environment() -> bool:
 def secure_cookies_from_environment() -> bool:
     """BAYPLAN_SECURE_COOKIES=1: the sign-in cookie is Secure even over plain HTTP (behind a TLS proxy)."""
     return os.environ.get(SECURE_ENVIRONMENT, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def cluster_from_environment() -> str | None:
+    """BAYPLAN_CLUSTER=tcp://HOST:PORT: day plans and simulations run on that Dask cluster."""
+    return os.environ.get(CLUSTER_ENVIRONMENT, "").strip() or None
 
 
 def clock_from_environment() -> Clock:

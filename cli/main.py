@@ -19,6 +19,7 @@ from cli.i18n import ENVIRONMENT as LANG_ENVIRONMENT
 from cli.i18n import _, set_language
 from cli.options import parse_date
 from cli.printing import register as register_printing
+from cli.report import register as register_report
 from scheduler.clock import clock_from
 from scheduler.contract import Plan, PlanRequest
 from scheduler.errors import InputError, from_validation_error
@@ -263,12 +264,20 @@ def serve(
     log_format: Annotated[
         LogFormat, typer.Option("--log-format", help="text, or JSON lines with a request id")
     ] = LogFormat.text,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="run day plans and simulations on the Dask cluster at tcp://HOST:PORT (BAYPLAN_CLUSTER)",
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP service (OpenAPI at /docs); SQLite file by default, PostgreSQL by URL."""
     import uvicorn
 
     from api.app import create_app
-    from api.settings import AUTH_ENVIRONMENT, DB_ENVIRONMENT, NOW_ENVIRONMENT
+    from api.settings import AUTH_ENVIRONMENT, CLUSTER_ENVIRONMENT, DB_ENVIRONMENT, NOW_ENVIRONMENT
+    from scheduler.cluster import cluster_workers
     from scheduler.storage import migrate
 
     if no_auth:
@@ -279,6 +288,17 @@ def serve(
         raise _fail(str(exc)) from None
     if start is not None:
         os.environ[NOW_ENVIRONMENT] = start.isoformat()
+    if cluster is not None:
+        try:
+            workers_there = cluster_workers(cluster)
+        except InputError as exc:
+            raise _fail(str(exc)) from None
+        os.environ[CLUSTER_ENVIRONMENT] = cluster  # for uvicorn's workers too
+        typer.echo(
+            _("day plans and simulations run on the Dask cluster at {address} ({n} workers)").format(
+                address=cluster, n=workers_there
+            )
+        )
     json_logs = log_format is LogFormat.json
     if json_logs:
         from api.observability import LOG_FORMAT_ENVIRONMENT, configure_logging
@@ -391,6 +411,7 @@ def _register_simulation() -> None:
 _register_simulation()
 register_data(app)  # workshop export|push, request, backup: cli/data.py
 register_printing(app)  # print: job cards and day sheets as PDF, cli/printing.py
+register_report(app)  # report: productivity from the clock, cli/report.py
 
 
 def main() -> None:

@@ -80,6 +80,7 @@ FLAGS = {
     "mapping": "--mapping",
     "train": "--train",
     "holdout": "--holdout",
+    "overbooking": "--overbooking",
 }
 
 
@@ -137,6 +138,13 @@ def simulate(
             "remaining work; --days counts from the status day)",
         ),
     ] = None,
+    overbooking: Annotated[
+        str | None,
+        typer.Option(
+            help="no-show overbooking levels to compare, in percent of each technician pool, e.g."
+            " 0,5,10,15: on time, overtime and turned-away customers per level at the scenario's kept rate",
+        ),
+    ] = None,
 ) -> None:
     """Simulate staffing rules against historical demand: mean and 95 % CI of each metric.
 
@@ -144,6 +152,23 @@ def simulate(
     fitted) over the recorded days (or --from/--to) instead of the scenario's monthly tables."""
     from scheduler.errors import InputError
 
+    if overbooking is not None:
+        if from_status is not None:
+            raise _fail("--overbooking: goes without --from-status")
+        source = None
+        if history is not None or demand is not None or fit is not None:
+            source = HistoryOptions(
+                history, demand.value if demand else "replay", from_, to, mapping, skip_bad, fit
+            )
+        try:
+            tradeoff = _run_overbooking(
+                scenario, rules or ["current"], overbooking, days, replications, seed, workers, cluster,
+                policy.value, month, season.value if season else None, growth, source,
+            )  # fmt: skip
+        except InputError as exc:
+            raise _fail(_flagged(exc)) from None
+        _show(tradeoff, report, json, overbooking=True)
+        return
     if from_status is not None:
         if history is not None or demand is not None or fit is not None or month or season or cluster:
             raise _fail(
@@ -257,7 +282,7 @@ def _run_from_status(
     return result
 
 
-def _show(result: ExperimentResult, report: Path | None, json: bool) -> None:
+def _show(result: ExperimentResult, report: Path | None, json: bool, overbooking: bool = False) -> None:
     if report is not None:
         from cli.i18n import current
         from simulation.report import render_html
@@ -271,6 +296,11 @@ def _show(result: ExperimentResult, report: Path | None, json: bool) -> None:
         return
     from rich.console import Console
 
+    if overbooking:
+        from cli.overbooking import tradeoff_table
+
+        Console().print(tradeoff_table(result))
+        return
     Console().print(results_table(result))
 
 
@@ -329,6 +359,58 @@ def _run(
         )
 
 
+def _run_overbooking(
+    scenario_name: str,
+    rule_names: list[str],
+    levels_text: str,
+    days: int,
+    replications: int,
+    seed: int,
+    workers: int,
+    cluster: str | None,
+    policy: str,
+    month: str | None,
+    season: str | None,
+    growth: float,
+    source: HistoryOptions | None,
+) -> ExperimentResult:
+    """The overbooking trade-off of one rule set (simulation.tradeoff), one column per level."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from cli.overbooking import parse_levels
+    from scheduler.errors import InputError
+    from scheduler.scenarios import load_scenario
+    from simulation.inputs import check_inputs
+    from simulation.tradeoff import run_tradeoff
+
+    levels = parse_levels(levels_text)
+    check_run_options(replications, workers, seed)
+    if len(rule_names) != 1:
+        raise InputError("overbooking", "compares the levels of one rule set: give at most one --rules")
+    if cluster is not None and not cluster.startswith(("tcp://", "tls://", "inproc://")):
+        raise InputError("--cluster", f"expected tcp://HOST:PORT, got {cluster!r}")
+    loaded = load_scenario(scenario_name)
+    rule_sets, period = check_inputs(loaded, rule_names, days, month, season, growth, files=True)
+    spec = None
+    if source is not None:
+        spec, period = _history_demand(loaded, source)
+    with Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("replications", total=len(levels) * replications)
+        return run_tradeoff(
+            loaded, rule_sets[0], period, levels, replications=replications, seed=seed, policy=policy,
+            growth=growth, workers=workers, cluster=cluster, tick=lambda: progress.advance(task),
+            demand=spec,
+        )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class HistoryOptions:
     history: Path | None
@@ -383,8 +465,10 @@ def results_table(result: ExperimentResult) -> Table:
     from rich.table import Table
 
     from cli.i18n import _, current
-    from simulation.units import metric_label
+    from simulation.units import labelled, metric_label, with_unit
+    from simulation.verdict import verdicts
 
+    t = current()
     table = Table(
         title=_(
             "%(scenario)s, %(period)s from %(start)s: %(days)s days x %(replications)s replications,"
@@ -393,7 +477,7 @@ def results_table(result: ExperimentResult) -> Table:
             replications=result.replications, seed=result.seed, policy=result.policy,
             growth=f"{result.growth:g}", seconds=f"{result.wall_seconds:.1f}", backend=result.backend,
         ),
-        caption=_("mean [95 % confidence interval]"),
+        caption="\n".join([*verdicts(result, t), _("mean [95 % confidence interval]")]),
     )  # fmt: skip
     table.add_column(_("metric"))
     for rs in result.rule_sets:
@@ -410,15 +494,17 @@ def results_table(result: ExperimentResult) -> Table:
                 f"{format_value(m.mean, m.unit)} "
                 f"[{format_value(m.low, m.unit)}, {format_value(m.high, m.unit)}]"
             )
-        table.add_row(metric_label(name, current()), *cells)
+        unit = next(rs.metrics[name].unit for rs in result.rule_sets if name in rs.metrics)
+        table.add_row(labelled(name, unit, t), *cells)
     first = result.rule_sets[0].name
     for name in dict.fromkeys(k for rs in result.rule_sets for k in rs.versus_first):
         cells = ["-"]
         for rs in result.rule_sets[1:]:
             m = rs.versus_first[name]
             cells.append(f"{_signed(m.mean, m.unit)} [{_signed(m.low, m.unit)}, {_signed(m.high, m.unit)}]")
+        unit = next(rs.versus_first[name].unit for rs in result.rule_sets[1:])
         table.add_row(
-            _("%(metric)s vs %(first)s", metric=metric_label(name, current()), first=first),
+            with_unit(_("%(metric)s vs %(first)s", metric=metric_label(name, t), first=first), unit, t, True),
             *cells,
             style="cyan",
         )
@@ -426,6 +512,8 @@ def results_table(result: ExperimentResult) -> Table:
 
 
 def _signed(value: float, unit: str) -> str:
+    if unit == "share" and value == value:  # a difference of shares: percentage points (in the row's name)
+        return f"{value * 100:+.1f}"
     text = format_value(value, unit)
     return text if text.startswith("-") else "+" + text
 

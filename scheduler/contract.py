@@ -195,6 +195,25 @@ class Advisor(_Model):
     )
 
 
+class PoolOverbooking(_Model):
+    """No-show overbooking of one technician pool (opt-in): the desk may sell drop-off work beyond
+    the day's witness plan, up to this share of the pool's available minutes (scheduler.overbooking)."""
+
+    pool: str = Field(
+        max_length=80,
+        pattern=r"^[A-Za-z0-9_.\-]+:[1-5]$",
+        description="`skill:grade` as on the loading chart: the technicians with that skill at that "
+        "grade or above (an operation's skill and min_grade)",
+    )
+    overbooking_percent: Finite = Field(
+        default=0,
+        ge=0,
+        le=50,
+        description="percent of the pool's available minutes that may be booked beyond the witness, "
+        "betting on no-shows; 0 (default): every offer is proven by a whole-day plan",
+    )
+
+
 class Workshop(_Model):
     id: Identifier
     name: str = Field(min_length=1, max_length=200)
@@ -222,6 +241,11 @@ class Workshop(_Model):
     )
     advisors: list[Advisor] = Field(
         default_factory=list, description="service advisors for check-ins; default none: no advisor limit"
+    )
+    overbooking: list[PoolOverbooking] = Field(
+        default_factory=list,
+        max_length=200,
+        description="no-show overbooking per technician pool (opt-in); default none: no overbooking",
     )
 
     @field_validator("timezone")
@@ -271,6 +295,26 @@ class Workshop(_Model):
                             f"bay kind ({known})"
                         )
         return self
+
+    @model_validator(mode="after")
+    def _overbooked_pools(self) -> Workshop:
+        pools = {f"{op.skill}:{op.min_grade}" for s in self.services for op in s.operations}
+        seen: set[str] = set()
+        for i, entry in enumerate(self.overbooking):
+            if entry.pool not in pools:
+                known = ", ".join(sorted(pools))
+                raise ValueError(
+                    f"overbooking[{i}].pool: {entry.pool!r} is not a pool of the workshop ({known})"
+                )
+            if entry.pool in seen:
+                raise ValueError(f"overbooking[{i}].pool: duplicate pool {entry.pool!r}")
+            seen.add(entry.pool)
+        return self
+
+    def overbooking_percent(self, skill: str, min_grade: int) -> float:
+        """The overbooking percent of the pool `skill:min_grade` (0: none)."""
+        pool = f"{skill}:{min_grade}"
+        return next((e.overbooking_percent for e in self.overbooking if e.pool == pool), 0.0)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -340,6 +384,11 @@ class Booking(_Model):
     )
     loan_car: StrictBool = Field(
         default=False, description="the customer takes a loan car from drop-off until the promised pickup"
+    )
+    overbooked: bool = Field(
+        default=False,
+        description="booked beyond the day's witness plan (no-show overbooking): if every customer "
+        "shows, the day's plan may leave it unassigned",
     )
 
 

@@ -22,7 +22,7 @@ import time
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, InvalidStateError, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, InvalidStateError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
@@ -62,6 +62,8 @@ class Lane:
 class _Slot:
     pool: ProcessPoolExecutor | None = None
     job: Job | None = None
+    inner: Future[Any] | None = None
+    """The running job's future in its pool or on the cluster (cancelled to end it there)."""
 
 
 @dataclass
@@ -151,8 +153,13 @@ class JobRunner:
         keep: int = 200,
         store: Store | None = None,
         lanes: Mapping[str, Lane] | None = None,
+        cluster: Callable[[], Executor] | None = None,
     ) -> None:
+        """`cluster`: opens an executor on a Dask cluster (scheduler/cluster.py); then every lane's
+        jobs run there instead of in local processes (a slot is then a job the cluster may run)."""
         self.processes = processes
+        self._connect = cluster
+        self._cluster: Executor | None = None
         self.capacity = capacity
         self.keep = keep
         self.store = store
@@ -223,16 +230,25 @@ class JobRunner:
                 continue
             assert job.call is not None
             try:
-                if slot.pool is None:
-                    slot.pool = worker_pool(1)
-                inner = slot.pool.submit(job.call)
-            except RuntimeError as exc:  # the interpreter is shutting down
+                inner = self._executor(slot).submit(job.call)
+            except Exception as exc:  # the interpreter is shutting down, or the cluster is gone
                 job.future.set_exception(exc)
                 continue
             job.started = time.monotonic()
             job.call = None  # the arguments (a day's bookings, a scenario) are the pool's now
-            slot.job, job.slot = job, slot
+            slot.job, job.slot, slot.inner = job, slot, inner
             inner.add_done_callback(partial(self._ran, state, slot, job))
+
+    def _executor(self, slot: _Slot) -> Executor:
+        """Where the slot's next job runs: the cluster (one connection for all), else the slot's
+        own one-process pool (called with the lock held)."""
+        if self._connect is not None:
+            if self._cluster is None:
+                self._cluster = self._connect()
+            return self._cluster
+        if slot.pool is None:
+            slot.pool = worker_pool(1)
+        return slot.pool
 
     def _ran(self, state: _LaneState, slot: _Slot, job: Job, inner: Future[Any]) -> None:
         """A job's process answered (or died): pass the answer on and start the next job."""
@@ -240,7 +256,7 @@ class JobRunner:
         with self._lock:
             pool = None
             if slot.job is job:
-                slot.job = None
+                slot.job, slot.inner = None, None
                 if broken:  # a worker that died (killed, out of memory): the next job gets a new one
                     pool, slot.pool = slot.pool, None
             if not self._closed:
@@ -285,7 +301,9 @@ class JobRunner:
                     state.queue.remove(job)
                 slot = job.slot
                 if slot is not None and slot.job is job:
-                    pool, slot.pool, slot.job = slot.pool, None, None
+                    if slot.inner is not None and self._connect is not None:
+                        slot.inner.cancel()  # on the cluster: the task is released there
+                    pool, slot.pool, slot.job, slot.inner = slot.pool, None, None, None
                     self._dispatch(state)
         if job is None:
             record = self.get(job_id)
@@ -341,8 +359,11 @@ class JobRunner:
                     if slot.pool is not None:
                         pools.append(slot.pool)
                     slot.pool = None
+            cluster, self._cluster = self._cluster, None
         for pool in pools:
             stop_pool(pool)
+        if cluster is not None:
+            cluster.shutdown(wait=False, cancel_futures=True)
         for job in waiting:
             if not job.future.done():
                 job.future.set_exception(RuntimeError("the server stopped before the job ran"))

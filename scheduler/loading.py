@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from scheduler import capacity
+from scheduler import capacity, overbooking
 from scheduler.contract import Workshop, hhmm_minutes
 from scheduler.slots import DayBook
 
@@ -35,6 +35,8 @@ class PoolLoad:
     booked: int
     held_back: int
     free: int
+    overbooked: int | None = None
+    """Minutes sold beyond the witness (no-show overbooking), when the workshop overbooks."""
 
     @property
     def share(self) -> float:
@@ -79,6 +81,11 @@ def day_load(day: DayBook) -> DayLoad:
     on_duty = [workshop.on_duty(t, date) for t in workshop.technicians]
     pools: list[PoolLoad] = []
     share = capacity.holdback(rules, express=False)
+    beyond = (
+        overbooking.overbooked_minutes(workshop, [b for b, _ in day.at_risk])
+        if overbooking.enabled(workshop)
+        else None
+    )
     for skill, grade in pool_keys(workshop):
         members = [
             i
@@ -87,7 +94,8 @@ def day_load(day: DayBook) -> DayLoad:
         ]
         available = sum(day.shift_minutes[i] for i in members)
         booked = sum(day.worked[i] for i in members)
-        pools.append(_pool(f"{skill}:{grade}", skill, grade, available, booked, share))
+        load = _pool(f"{skill}:{grade}", skill, grade, available, booked, share)
+        pools.append(load if beyond is None else replace(load, overbooked=beyond.get((skill, grade), 0)))
     lanes = [i for i, b in enumerate(workshop.bays) if b.kind == EXPRESS]
     if lanes:
         open_hhmm, close_hhmm = workshop.opening_window()

@@ -82,7 +82,8 @@ IDEMPOTENCY_FIELD = "header.Idempotency-Key"
 def _request_hash(booking: Booking) -> str:
     """What a booking request asked for (not the id the service gave it): a replay must match it."""
     asked = booking.model_dump(mode="json", exclude={"id", "promised"})
-    for field in ("parts_eta", "loan_car"):  # added later: at their defaults, the hash stays as it was
+    # Added later: at their defaults, the hash stays as it was.
+    for field in ("parts_eta", "loan_car", "overbooked"):
         if not asked.get(field):
             asked.pop(field, None)
     return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
@@ -261,17 +262,18 @@ class PlanningService:
             yield session
 
     # Workshops
-    def put_workshop(self, workshop: Workshop, force: bool = False) -> Workshop:
+    def put_workshop(self, workshop: Workshop, force: bool = False, note: str | None = None) -> Workshop:
         """Create or replace the workshop. A change that breaks the witness of accepted bookings on
         days not yet past (a technician, bay or service gone, shorter shifts, new breaks, another
         time zone...) is refused with WorkshopConflict listing them, unless `force`: then those
-        bookings are kept at risk (their witness dropped, the reason on the booking)."""
+        bookings are kept at risk (their witness dropped, the reason on the booking). Every new text
+        is a new version (`note`: why, kept with it); the old ones stay readable."""
         with self._booking_transaction(workshop.id) as session:
             now = self.clock.now()
             row = self.store.lock_workshop(session, workshop.id)
             body = workshop.model_dump_json()
             if row is None:
-                workshops_db.add(session, workshop.id, body, now)
+                workshops_db.add(session, workshop.id, body, now, note)
                 return workshop
             if row.body == body:
                 return workshop  # the same workshop again: nothing changes, no plan goes stale
@@ -291,7 +293,7 @@ class PlanningService:
                 logger.warning(
                     "workshop %s changed by force: %d booking(s) at risk", workshop.id, len(broken)
                 )
-            workshops_db.replace(row, body, now)  # no cached day or offer of the old one is reused
+            workshops_db.replace(row, body, now, note)  # no cached day or offer of the old one is reused
         return workshop
 
     def _broken_by(
@@ -459,7 +461,7 @@ class PlanningService:
         cached = self._offers.get(key)
         if cached is None or cached[0] != bookings_db.day_version(session, day.workshop.id, day.date):
             return None
-        later = [o for o in cached[1] if o.drop_off >= booking.drop_off]
+        later = [o for o in cached[1] if o.drop_off >= booking.drop_off and not o.overbooked]
         if not later:
             return None
         return day.reoffer(booking, min(later, key=lambda o: o.drop_off))
@@ -563,7 +565,7 @@ class PlanningService:
                 old = bookings_db.booking_of(row)
                 try:
                     # Fitted again, a booking at risk is on firm ground again.
-                    fresh = {"promised": None, "at_risk": False, "at_risk_reason": None}
+                    fresh = {"promised": None, "at_risk": False, "at_risk_reason": None, "overbooked": False}
                     wanted = Booking.model_validate({**old.model_dump(), **changes, **fresh})
                 except ValidationError as exc:
                     raise from_validation_error(exc) from None
@@ -619,8 +621,10 @@ class PlanningService:
             exact = day.fit_exactly(booking, self.booking_exact_seconds)
             offer = exact if exact is not None and day.allowed(booking, exact) else None
         if offer is None:
+            offer = day.overbooked_offer(booking)  # None unless the workshop overbooks
+        if offer is None:
             raise Conflict(f"{why} the day's plan", [], booking)
-        stored = booking.model_copy(update={"promised": offer.promised})
+        stored = booking.model_copy(update={"promised": offer.promised, "overbooked": offer.overbooked})
         if offer.rewitness is not None:  # the day was reshuffled: every promise holds in the new witness
             bookings_db.rewitness_day(session, workshop.id, date, offer.rewitness)
         bookings_db.add(session, workshop.id, date, stored, offer.assignments, idempotency, self.clock.now())

@@ -11,6 +11,7 @@ import logging
 import threading
 import weakref
 
+from scheduler.actuals import learned_speeds
 from scheduler.clocking import (
     BookingStatus,
     ClockEvent,
@@ -51,6 +52,7 @@ from scheduler.service import (
 )
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db
+from scheduler.storage import plans as plans_db
 from scheduler.storage.tables import ClockEventRow
 from scheduler.webhooks import Webhooks
 
@@ -137,6 +139,7 @@ def _replan(
 ) -> Plan:
     """Re-plan the rest of the day greedily around the clocked work and store it."""
     request, witness, version = service.plan_inputs(workshop.id, date, LIVE_PLAN_SECONDS)
+    learned = learned_speeds(service, workshop, date)
     try:
         current = service.stored_plan(workshop.id, date)
     except NotFound:
@@ -154,7 +157,7 @@ def _replan(
                 continue
             a = placed.get((bid, k))
             end = track.actual_end or projected_end(
-                track, expected_minutes(workshop, b, k, track.technician), now
+                track, expected_minutes(workshop, b, k, track.technician, learned), now
             )
             assert end is not None
             end = max(end, track.actual_start + dt.timedelta(minutes=1))
@@ -259,6 +262,8 @@ class ShopFloor:
                     _event(row.__class__(**{**_row_fields(row), "id": _NEW}))
                 ]
                 self._check(workshop, bookings, row.date, candidate)
+                if not rows:  # the day's first event: its plan so far is the baseline of adherence
+                    plans_db.keep_baseline(session, workshop_id, row.date, row.recorded_at)
                 events_db.add(session, row)
                 event = _event(row, workshop.tz)
             state = replay(effective([*(_event(r) for r in rows), event]), workshop, bookings, row.date)
@@ -382,7 +387,8 @@ class ShopFloor:
         now: dt.datetime,
         persist: bool,
     ) -> DayStatus:
-        statuses = [booking_status(workshop, b, plan, state, now, None) for b in day]
+        learned = learned_speeds(self.service, workshop, date)
+        statuses = [booking_status(workshop, b, plan, state, now, None, learned) for b in day]
         if persist:
             with self.service.store.transaction() as session:
                 before = events_db.risks(session, workshop.id, [s.booking for s in statuses])

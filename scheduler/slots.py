@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from scheduler import capacity
+from scheduler import capacity, overbooking
 from scheduler.availability import Availability
 from scheduler.capacity import CapacityRules
 from scheduler.clock import DayClock
@@ -55,6 +55,8 @@ class Offer:
     rewitness: dict[str, tuple[Assignment, ...]] | None = None
     """When the day had to be reshuffled: the new witness of every accepted booking."""
     placements: tuple[Placement, ...] = ()
+    overbooked: bool = False
+    """Sold beyond the witness (no-show overbooking, scheduler.overbooking): no assignments, no placements."""
 
 
 class DayBook:
@@ -126,7 +128,7 @@ class DayBook:
                 (day, cum + added) for day, cum in self.lineage[: _LINEAGE - 1]
             ]
         self.lineage = []  # the newest day holds the lineage: no chain of references through the day
-        if self._accepted_problem is not None:  # compiled already: add the one new job
+        if self._accepted_problem is not None and not offer.overbooked:  # compiled: add the one new job
             single = self._compile_one(booking)
             jobs = self._accepted_problem.jobs + single.problem.jobs
             after._accepted_problem = replace(self._accepted_problem, jobs=jobs)
@@ -312,8 +314,42 @@ class DayBook:
 
     def reoffer(self, booking: Booking, later: Offer) -> Offer | None:
         """`later`'s placement, found for a later drop-off, also fits `booking` (if the rules allow)."""
+        if later.overbooked:
+            return self.overbooked_offer(booking)
         offer = self._offer(booking, later.placements, later.rewitness)
         return offer if self.allowed(booking, offer) else None
+
+    @cached_property
+    def _overbooked_minutes(self) -> dict[overbooking.Pool, int]:
+        return overbooking.overbooked_minutes(self.workshop, self._holders)
+
+    def overbooked_offer(self, booking: Booking) -> Offer | None:
+        """No-show overbooking (scheduler.overbooking), for a time no witness supports: the booking
+        fits the day on its own (bays, skills, opening hours, parts) and every front-desk rule
+        (advisors, waiter cap, loan car), and each pool it uses stays within its overbooking percent.
+        Waiters and vehicles dropped off on another day are never overbooked."""
+        workshop = self.workshop
+        service = workshop.service(booking.service)
+        if (
+            service is None
+            or booking.waiter
+            or not overbooking.enabled(workshop)
+            or self.clock.local_date(booking.drop_off) != self.date
+            or not self.allowed_before_fit(booking)
+        ):
+            return None
+        need = overbooking.demand(service)
+        on_duty = [workshop.on_duty(t, self.date) for t in workshop.technicians]
+        pools = {p: overbooking.available(p, workshop.technicians, on_duty, self.shift_minutes) for p in need}
+        if not overbooking.within_allowance(workshop, need, self._overbooked_minutes, pools):
+            return None
+        job, problem = self._job(booking)
+        alone = place_job(Availability(problem), job, 0)
+        if alone is None:
+            return None
+        promised = self._offer(booking, alone).promised
+        offer = Offer(drop_off=booking.drop_off, promised=promised, assignments=(), overbooked=True)
+        return offer if self._loan_car_free(booking, offer) else None
 
     def _waiter_room(self, booking: Booking) -> bool:
         if not booking.waiter:
@@ -515,7 +551,7 @@ class DayBook:
         fits: list[Offer | None] = []
         for probe in probes:
             old = before.get(probe.drop_off)
-            if old is None:
+            if old is None or old.overbooked:  # overbooked: the allowance is checked again
                 fits.append(None)
             elif old.rewitness is None and not _touches(old.placements, added):
                 fits.append(old)
@@ -559,7 +595,12 @@ class DayBook:
             if fits[i] is None and later is not None:
                 fits[i] = self._offer(probes[i], later.placements, later.rewitness)
             later = fits[i] or later
-        return [f for p, f in zip(probes, fits, strict=True) if f is not None and self.allowed(p, f)]
+        offered = [f for p, f in zip(probes, fits, strict=True) if f is not None and self.allowed(p, f)]
+        if not overbooking.enabled(self.workshop):
+            return offered
+        times = {o.drop_off for o in offered}
+        extra = [o for p in probes if p.drop_off not in times and (o := self.overbooked_offer(p)) is not None]
+        return sorted([*offered, *extra], key=lambda o: o.drop_off)
 
 
 _LINEAGE = 16
@@ -575,6 +616,8 @@ def _touches(placements: Sequence[Placement], added: Sequence[Placement]) -> boo
 
 
 def offers_may_grow(day: DayBook, offers: list[Offer]) -> bool:
-    """Could an exact check add times? Not when the last candidate time is already offered."""
+    """Could an exact check add times? Not when the last candidate time is already offered (with
+    a witness: an overbooked time may still find one)."""
     times = day.candidate_times()
-    return bool(times) and (not offers or offers[-1].drop_off != times[-1])
+    proven = [o for o in offers if not o.overbooked]
+    return bool(times) and (not proven or proven[-1].drop_off != times[-1])

@@ -9,7 +9,7 @@ whatever ran the jobs.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -67,6 +67,7 @@ def aggregate(
     outcomes: Iterable[Outcome],
     backend: str,
     wall_seconds: float,
+    paired: Sequence[str] = PAIRED,
 ) -> ExperimentResult:
     ordered = sorted(outcomes, key=lambda o: (o.rule_index, o.replication))
     results = []
@@ -75,7 +76,7 @@ def aggregate(
         mine = [o for o in ordered if o.rule_index == r]
         versus = {}
         if r > 0:
-            for name in PAIRED:
+            for name in paired:
                 diffs = [a.metrics[name] - b.metrics[name] for a, b in zip(mine, first, strict=True)]
                 unit = METRIC_UNITS[name]
                 # A difference of shares lies in [-1, 1]; other differences have no bound.

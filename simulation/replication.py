@@ -19,6 +19,7 @@ from scheduler.scenarios import Scenario, load_scenario
 from simulation.arrivals import HistoryDemand
 from simulation.layout import compile_layout
 from simulation.model import DAY, Layout, Vehicle, Workshop, tech_boundaries
+from simulation.overbooking import BookingDesk
 from simulation.policies import POLICIES
 from simulation.replay import plan_day, planning_workshop
 from simulation.results import WAIT_EDGES
@@ -38,6 +39,7 @@ class Job:
     policy: str
     growth: float
     demand: DemandSpec | None = None  # None: the scenario's demand tables (arrivals.HistoryDemand)
+    overbooking: float | None = None  # percent: bookings pass a desk that overbooks (simulation.overbooking)
     warmup: int = 1  # days simulated before `start`, not measured
 
 
@@ -68,7 +70,7 @@ def _source(spec: DemandSpec, scenario: str, growth: float) -> DaySource:
 
 def simulate_days(
     layout: Layout,
-    demand: HistoryDemand | DaySource,
+    demand: HistoryDemand | DaySource | BookingDesk,
     rules: StaffingRules,
     *,
     seed: int,
@@ -111,14 +113,15 @@ def run_job(job: Job) -> Outcome:
     scenario = _scenario(job.scenario)
     rules = StaffingRules.model_validate(job.rules)
     layout = compile_layout(scenario, rules)
-    demand = (
+    source = (
         HistoryDemand(scenario, job.growth)
         if job.demand is None
         else _source(job.demand, job.scenario, job.growth)
     )
+    desk = None if job.overbooking is None else BookingDesk(source, layout, job.overbooking)
     shop, vehicles, m0, m1 = simulate_days(
         layout,
-        demand,
+        desk or source,
         rules,
         seed=job.seed,
         replication=job.replication,
@@ -128,6 +131,8 @@ def run_job(job: Job) -> Outcome:
         warmup=job.warmup,
     )
     outcome = measure(shop, vehicles, layout, rules, job, m0, m1)
+    if desk is not None:
+        outcome.metrics.update(desk.metrics(job.days))
     outcome.seconds = time.perf_counter() - began
     return outcome
 

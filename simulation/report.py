@@ -12,6 +12,7 @@ import io
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import matplotlib
 
@@ -20,17 +21,33 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from scheduler.i18n import DEFAULT, Translator, html_lang
-from simulation.results import ExperimentResult
-from simulation.units import format_value, metric_label
+from simulation.results import UNIT_BOUNDS, ExperimentResult, Metric
+from simulation.units import format_value, labelled, metric_label, with_unit
+from simulation.verdict import verdicts
 
 _STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px; }
-table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
-th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-.ci { color: #777; font-size: 0.85em; }
-figure { margin: 1em 0; }
+.report { font-family: system-ui, sans-serif; color: #222; max-width: 1100px; }
+.report table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+.report th, .report td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
+.report th:first-child, .report td:first-child { text-align: left; }
+.report .ci { color: #777; font-size: 0.85em; }
+.report figure { margin: 1em 0; }
+.report figure svg { max-width: 100%; height: auto; }
+.report .sections a { margin-right: 1em; }
+.report .verdict li { font-size: 1.1em; font-weight: 600; margin: .2em 0; }
+.report .to-top { font-size: .85em; }
 """
+_PAGE_STYLE = "body { margin: 2em; }"
+"""The standalone file's own margin (embedded, the page around it has one)."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """The report's parts: its title, its style (scoped to `.report`) and its body (an <article>)."""
+
+    title: str
+    style: str
+    body: str
 
 
 @contextmanager
@@ -105,38 +122,74 @@ def _on_time_chart(result: ExperimentResult, t: Translator) -> str:
     return _svg(fig)
 
 
+def _clip(value: float, unit: str) -> float:
+    """Within the unit's bounds (a share never reads 100.4 %), also for results stored before clipping."""
+    lower, upper = UNIT_BOUNDS.get(unit, (None, None))
+    value = value if lower is None else max(lower, value)
+    return value if upper is None else min(upper, value)
+
+
+def _cell(m: Metric) -> str:
+    mean, low, high = (format_value(_clip(v, m.unit), m.unit) for v in (m.mean, m.low, m.high))
+    return f"<td>{mean} <span class='ci'>[{low}, {high}]</span></td>"
+
+
+def _difference(value: float, unit: str) -> str:
+    """A paired difference, signed; shares in percentage points (the unit is in the row's name)."""
+    if value != value:
+        return "-"
+    if unit == "share":
+        return f"{value * 100:+.1f}"
+    return f"{value:+,.0f}" if unit == "CNY" else f"{value:+.1f}"
+
+
 def _table(result: ExperimentResult, t: Translator) -> str:
+    """Every metric with its unit in its name; means with their 95 % intervals."""
     names = list(dict.fromkeys(k for rs in result.rule_sets for k in rs.metrics))
+    units = {k: m.unit for rs in result.rule_sets for k, m in rs.metrics.items()}
     head = "".join(f"<th>{html.escape(rs.name)}</th>" for rs in result.rule_sets)
     rows = []
     for name in names:
-        cells = []
-        for rs in result.rule_sets:
-            m = rs.metrics.get(name)
-            if m is None:
-                cells.append("<td>-</td>")
-                continue
-            cells.append(
-                f"<td>{format_value(m.mean, m.unit)} <span class='ci'>[{format_value(m.low, m.unit)}, "
-                f"{format_value(m.high, m.unit)}]</span></td>"
-            )
-        rows.append(f"<tr><td>{html.escape(metric_label(name, t))}</td>{''.join(cells)}</tr>")
+        cells = [_cell(rs.metrics[name]) if name in rs.metrics else "<td>-</td>" for rs in result.rule_sets]
+        rows.append(f"<tr><td>{html.escape(labelled(name, units[name], t))}</td>{''.join(cells)}</tr>")
     first = result.rule_sets[0].name
     for name in dict.fromkeys(k for rs in result.rule_sets for k in rs.versus_first):
         cells = ["<td>-</td>"]
+        unit = ""
         for rs in result.rule_sets[1:]:
             m = rs.versus_first[name]
+            unit = m.unit
             cells.append(
-                f"<td>{format_value(m.mean, m.unit)} <span class='ci'>[{format_value(m.low, m.unit)}, "
-                f"{format_value(m.high, m.unit)}]</span></td>"
+                f"<td>{_difference(m.mean, m.unit)} <span class='ci'>[{_difference(m.low, m.unit)}, "
+                f"{_difference(m.high, m.unit)}]</span></td>"
             )
-        label = t.gettext("%(metric)s: difference to %(first)s", metric=metric_label(name, t), first=first)
+        label = with_unit(
+            t.gettext("%(metric)s: difference to %(first)s", metric=metric_label(name, t), first=first),
+            unit, t, difference=True,
+        )  # fmt: skip
         rows.append(f"<tr><td><i>{html.escape(label)}</i></td>{''.join(cells)}</tr>")
     return f"<table><tr><th>{html.escape(t.gettext('metric'))}</th>{head}</tr>{''.join(rows)}</table>"
 
 
-def render_html(result: ExperimentResult, locale: str = DEFAULT) -> str:
-    """The report in `locale` (en, zh_CN; English when bayplan does not speak it)."""
+def _verdict(result: ExperimentResult, t: Translator) -> str:
+    lines = verdicts(result, t)
+    if not lines:
+        return ""
+    intro = t.gettext(
+        "Against %(first)s on the same vehicles; a difference counts when its 95 %% interval leaves out 0.",
+        first=html.escape(result.rule_sets[0].name),
+    )
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return (
+        f'<section id="verdict" aria-labelledby="verdict-h"><h2 id="verdict-h">'
+        f'{html.escape(t.gettext("Verdict"))}</h2><ul class="verdict">{items}</ul>'
+        f'<p class="ci">{intro}</p></section>'
+    )
+
+
+def report(result: ExperimentResult, locale: str = DEFAULT) -> Report:
+    """The report in `locale` (en, zh_CN; English when bayplan does not speak it), in parts: the web
+    page puts the body in its own frame (navigation, language switch), the file in a bare page."""
     r = result
     t = Translator(locale)
     title = t.gettext("Staffing simulation: %(scenario)s, %(period)s", scenario=r.scenario, period=r.period)
@@ -160,15 +213,44 @@ def render_html(result: ExperimentResult, locale: str = DEFAULT) -> str:
     )  # fmt: skip
     with _texts_as_text(t):
         charts = (_on_time_chart(r, t), _utilisation_chart(r, t), _wait_chart(r, t))
-    return f"""<!DOCTYPE html>
-<html lang="{html_lang(t.locale)}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>{_STYLE}</style></head><body>
+    verdict = _verdict(r, t)
+    sections = ([("verdict", t.gettext("Verdict"))] if verdict else []) + [
+        ("setup", t.gettext("Set-up")),
+        ("figures", t.gettext("Figures")),
+        ("on-time", t.gettext("On-time delivery")),
+        ("utilisation", t.gettext("Utilisation by hour")),
+        ("waits", t.gettext("Waiters' waiting time")),
+    ]
+    nav = "".join(f'<a href="#{anchor}">{html.escape(text)}</a>' for anchor, text in sections)
+    top = f'<p class="to-top"><a href="#report">{html.escape(t.gettext("Back to the top"))}</a></p>'
+    names = dict(sections)
+    body = f"""<article class="report" id="report">
 <h1>{html.escape(title)}</h1>
+<nav class="sections" aria-label="{html.escape(t.gettext("Sections"))}">{nav}</nav>
+{verdict}
+<section id="setup" aria-labelledby="setup-h"><h2 id="setup-h">{html.escape(names["setup"])}</h2>
 <p>{summary}</p>
-<ul>{described}</ul>
-{_table(r, t)}
-<figure>{charts[0]}</figure>
-<figure>{charts[1]}</figure>
-<figure>{charts[2]}</figure>
-</body></html>
+<ul>{described}</ul></section>
+<section id="figures" aria-labelledby="figures-h"><h2 id="figures-h">{html.escape(names["figures"])}</h2>
+{_table(r, t)}{top}</section>
+<section id="on-time" aria-labelledby="on-time-h"><h2 id="on-time-h">{html.escape(names["on-time"])}</h2>
+<figure>{charts[0]}</figure>{top}</section>
+<section id="utilisation" aria-labelledby="utilisation-h">
+<h2 id="utilisation-h">{html.escape(names["utilisation"])}</h2>
+<figure>{charts[1]}</figure>{top}</section>
+<section id="waits" aria-labelledby="waits-h"><h2 id="waits-h">{html.escape(names["waits"])}</h2>
+<figure>{charts[2]}</figure>{top}</section>
+</article>"""
+    return Report(title, _STYLE, body)
+
+
+def render_html(result: ExperimentResult, locale: str = DEFAULT) -> str:
+    """The report as one self-contained page in `locale`."""
+    parts = report(result, locale)
+    t = Translator(locale)
+    return f"""<!DOCTYPE html>
+<html lang="{html_lang(t.locale)}"><head><meta charset="utf-8"><title>{html.escape(parts.title)}</title>
+<style>{_PAGE_STYLE}{parts.style}</style></head><body><main>
+{parts.body}
+</main></body></html>
 """

@@ -20,6 +20,10 @@ METRIC_UNITS = {
     "overtime_hours_per_day": "h",
     "carried_over_per_day": "vehicles",
     "cost_per_day": "CNY",
+    "booking_requests_per_day": "vehicles",
+    "turned_away_per_day": "vehicles",
+    "overbooked_per_day": "vehicles",
+    "no_shows_per_day": "vehicles",
 }
 
 

@@ -27,6 +27,10 @@ METRIC_LABELS = {
     "overtime_hours_per_day": N_("overtime hours per day"),
     "carried_over_per_day": N_("carried over per day"),
     "cost_per_day": N_("cost per day"),
+    "booking_requests_per_day": N_("booking requests per day"),
+    "turned_away_per_day": N_("turned away per day"),
+    "overbooked_per_day": N_("overbooked per day"),
+    "no_shows_per_day": N_("no-shows per day"),
 }
 
 
@@ -39,3 +43,33 @@ def metric_label(name: str, t: Translator) -> str:
     if name.startswith("utilisation_"):
         return t.gettext("utilisation %(grade)s", grade=t.gettext(name.removeprefix("utilisation_")))
     return name.replace("_", " ")
+
+
+#: Each unit as a person reads it after a metric's name ("waiter wait p90 (min)").
+UNIT_LABELS = {
+    "min": N_("min"),
+    "share": "%",
+    "h": N_("h"),
+    "CNY": N_("CNY"),
+    "vehicles": N_("vehicles"),
+}
+
+
+def unit_label(unit: str, t: Translator, difference: bool = False) -> str:
+    """A unit's name in `t`'s language; a difference of shares is in percentage points."""
+    if unit == "share" and difference:
+        return t.gettext("percentage points")
+    label = UNIT_LABELS.get(unit)
+    return t.gettext(label) if label and label != "%" else (label or unit)
+
+
+def with_unit(text: str, unit: str, t: Translator, difference: bool = False) -> str:
+    """A text followed by its unit: "waiter wait p90 (min)"."""
+    if not unit:
+        return text
+    return t.gettext("%(metric)s (%(unit)s)", metric=text, unit=unit_label(unit, t, difference))
+
+
+def labelled(name: str, unit: str, t: Translator) -> str:
+    """A metric's name with its unit."""
+    return with_unit(metric_label(name, t), unit, t)

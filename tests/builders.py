@@ -17,6 +17,7 @@ from scheduler.contract import (
     Workshop,
 )
 from scheduler.kpis import NO_KPIS
+from simulation.results import METRIC_UNITS, WAIT_EDGES, ExperimentResult, Metric, RuleSetResult
 
 TZ = "Asia/Shanghai"
 NOW = dt.datetime(2026, 11, 23, 17, 30, tzinfo=ZoneInfo(TZ))
@@ -309,3 +310,33 @@ def four_bay_request(bookings: list[Booking], ws: Workshop | None = None, limit:
         bookings=bookings,
         options=PlanOptions(time_limit_seconds=limit),
     )
+
+
+def experiment_result(
+    versus: dict[str, tuple[float, float, float]], names: tuple[str, str] = ("current", "stagger-lunch")
+) -> ExperimentResult:
+    """A two-rule-set simulation result (an `ExperimentResult`) whose second rule set differs from the
+    first by `versus`: metric -> (mean, low, high) of the paired difference, in the metric's unit."""
+
+    def rule_set(name: str, shift: float, diffs: dict[str, Metric]) -> RuleSetResult:
+        metrics = {
+            "served_per_day": Metric(mean=50.0, low=48.0, high=52.0, unit="vehicles"),
+            "waiter_wait_p90": Metric(mean=70.0 + shift, low=60.0 + shift, high=80.0 + shift, unit="min"),
+            "on_time": Metric(mean=0.998, low=0.993, high=1.0, unit="share"),
+            "overtime_hours_per_day": Metric(mean=1.5, low=1.0, high=2.0, unit="h"),
+            "cost_per_day": Metric(mean=12000.0, low=11800.0, high=12200.0, unit="CNY"),
+            "utilisation_senior": Metric(mean=0.81, low=0.78, high=0.84, unit="share"),
+        }
+        return RuleSetResult(
+            name=name, description=f"{name} rules", technicians=32, metrics=metrics,
+            utilisation_by_hour=[0.0] * 8 + [0.8] * 10 + [0.0] * 6,
+            waiter_wait_histogram=[1 / (len(WAIT_EDGES) - 1)] * (len(WAIT_EDGES) - 1),
+            on_time_by_replication=[0.99, 1.0], versus_first=diffs,
+        )  # fmt: skip
+
+    diffs = {k: Metric(mean=m, low=lo, high=hi, unit=METRIC_UNITS[k]) for k, (m, lo, hi) in versus.items()}
+    return ExperimentResult(
+        scenario="dealer-2011", period="peak", start=DAY, days=5, replications=10, seed=1, policy="fcfs",
+        growth=1.0, backend="local", wall_seconds=3.2, events=120_000, wait_edges=WAIT_EDGES,
+        rule_sets=[rule_set(names[0], 0.0, {}), rule_set(names[1], -31.0, diffs)],
+    )  # fmt: skip

@@ -26,6 +26,10 @@ class PoolView(BaseModel):
     booked: int = Field(description="minutes of accepted bookings' witness placements")
     held_back: int = Field(description="minutes kept off the booking system for walk-ins")
     free: int = Field(description="available less held back less booked (never below 0)")
+    overbooked: int | None = Field(
+        default=None,
+        description="minutes sold beyond the witness (no-show overbooking); only when the workshop overbooks",
+    )
 
 
 class IntakeView(BaseModel):
@@ -65,6 +69,7 @@ def day_view(load: DayLoad) -> DayView:
                 booked=p.booked,
                 held_back=p.held_back,
                 free=p.free,
+                overbooked=p.overbooked,
             )
             for p in load.pools
         ],

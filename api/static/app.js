@@ -85,6 +85,11 @@ function setupPlan() {
   let chosen = null;
   const openOverrun = (g) => {
     chosen = g;
+    // The dialog's title names the bar clicked: its vehicle (plate, else booking) and operation.
+    const step = [g.dataset.service, g.dataset.step].filter(Boolean).join(" · ");
+    document.getElementById("overrun-bar").textContent = t("overrun_bar", {
+      vehicle: g.dataset.vehicle || g.dataset.booking, number: Number(g.dataset.operation) + 1, step,
+    });
     document.getElementById("overrun-what").textContent = g.getAttribute("aria-label");
     const end = g.dataset.end;  // local ISO time with its offset, e.g. 2026-11-24T10:30:00+08:00
     const minutes = Number(end.slice(11, 13)) * 60 + Number(end.slice(14, 16)) + 30;
@@ -323,4 +328,24 @@ function setupStream() {
   }
 }
 
-document.addEventListener("DOMContentLoaded", () => { setupPlan(); setupBooking(); setupMe(); setupStream(); });
+// The report page: apply the learned labour times of the shown range as a new workshop version.
+function setupLabour() {
+  const box = document.querySelector(".labour[data-workshop]");
+  if (!box) return;
+  const button = document.getElementById("apply-labour");
+  const status = document.getElementById("labour-status");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    const query = new URLSearchParams({ from: box.dataset.from, to: box.dataset.to });
+    const result = await api("POST", `/v1/workshops/${box.dataset.workshop}/labour-times/apply?${query}`);
+    if (result.status === 200) {
+      status.textContent = box.dataset.applied.replace("%(version)s", String(result.data.version));
+      setTimeout(() => window.location.reload(), 1500);
+    } else {
+      status.textContent = box.dataset.failed + " " + problem(result);
+      button.disabled = false;
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => { setupPlan(); setupBooking(); setupMe(); setupStream(); setupLabour(); });

@@ -161,3 +161,14 @@ def between(session: Session, workshop_id: str, first: dt.date | None, last: dt.
         statement = statement.where(BookingRow.date <= last)
     rows = session.scalars(statement.order_by(BookingRow.date, BookingRow.created_at)).all()
     return [booking_of(r) for r in rows]
+
+
+def services_on(session: Session, workshop_id: str, dates: list[dt.date]) -> dict[str, str]:
+    """Booking id → service code of the workshop's bookings on `dates` (read only; the JSON text is
+    not validated: what learning from many days needs, fast)."""
+    rows = session.execute(
+        select(BookingRow.id, BookingRow.body).where(
+            BookingRow.workshop_id == workshop_id, BookingRow.date.in_(dates)
+        )
+    ).all()
+    return {r[0]: str(json.loads(r[1])["service"]) for r in rows}

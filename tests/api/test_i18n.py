@@ -4,6 +4,7 @@ the cookie or Accept-Language, and a Chinese page shows none of the English UI t
 from __future__ import annotations
 
 import re
+from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.i18n import accepted
 from scheduler.i18n import LOCALE_DIR, Translator
-from tests.builders import DATE, fixed_clock, tiny_workshop
+from tests.builders import DATE, experiment_result, fixed_clock, tiny_workshop
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOKINGS = "/v1/workshops/tiny/bookings"
@@ -119,6 +120,15 @@ def _english_ui_words(texts: list[str]) -> list[str]:
     return sorted(fragments, key=len, reverse=True)
 
 
+def _report(client: TestClient) -> str:
+    """The simulation report page of a finished job (a known result, no simulation run)."""
+    runner = client.app.state.services.runner  # type: ignore[attr-defined]
+    win = {"waiter_wait_p90": (-31.0, -44.0, -18.0), "cost_per_day": (0.0, 0.0, 0.0)}
+    job = runner.submit("simulation", "tiny", partial(experiment_result, win))
+    job.future.result(timeout=60)
+    return client.get(f"/simulations/{job.id}").text
+
+
 def _pages(client: TestClient) -> dict[str, str]:
     client.put("/v1/workshops/tiny", json=tiny_workshop().model_dump(mode="json"))
     client.post(BOOKINGS, json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"})
@@ -133,16 +143,20 @@ def _pages(client: TestClient) -> dict[str, str]:
         "empty plan": empty,
         "book": client.get("/workshops/tiny/book").text,
         "loading": client.get("/workshops/tiny/loading").text,
+        "reports": client.get("/workshops/tiny/reports").text,
         "login": client.get("/login").text,
+        "report": _report(client),
     }
 
 
 def test_a_chinese_page_shows_no_english_ui_text(db_url: str) -> None:
     client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
     client.cookies.set("bayplan_lang", "zh_CN")
-    ui = [m for m, files in _extracted().items() if any(f.startswith("api") for f in files)]
+    ui = [m for m, files in _extracted().items() if any(f.startswith(("api", "simulation")) for f in files)]
     words = _english_ui_words(ui)
     data = {"Tiny", "Maintenance", "MAINT", "Asia/Shanghai", "greedy", "cpsat", "bayplan", "English"}
+    data |= {"stagger-lunch rules", "current rules", "stagger-lunch", "current", "dealer-2011", "fcfs"}
+    data |= {"local"}  # the report's data: rule sets, scenario, policy, backend
     for name, page in _pages(client).items():
         assert '<html lang="zh-CN">' in page, name
         text = _visible(page)
@@ -154,6 +168,9 @@ def test_a_chinese_page_shows_no_english_ui_text(db_url: str) -> None:
     assert "工位排程" in plan and "生成排程" not in plan and "立即重新排程" in plan
     assert "2026年11月24日星期二" in plan  # the date in Chinese
     assert '"plan_ready": "排程完成' in plan  # the script's texts, in the page's language
+    report = _report(client)
+    assert "将等候客户的 p90 等待时间缩短 31 分钟 [18, 44]，且不增加成本" in report  # the verdict
+    assert 'href="/workshops/tiny/loading"' in report and 'href="#verdict"' in report  # navigation
 
 
 def test_english_by_default_and_chinese_by_accept_language(db_url: str) -> None:

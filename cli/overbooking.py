@@ -1,0 +1,98 @@
+"""`bayplan simulate --overbooking 0,5,10,15`: the no-show overbooking trade-off, level by level.
+
+The run itself is cli.simulate's (the same options, progress and history sources); here are the
+levels' parsing and the table. Only the standard library at module level.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from simulation.results import ExperimentResult
+
+#: The rows of the trade-off table: what the levels change and what a manager weighs.
+ROWS = (
+    "booking_requests_per_day",
+    "turned_away_per_day",
+    "overbooked_per_day",
+    "no_shows_per_day",
+    "on_time",
+    "overtime_hours_per_day",
+)
+
+
+def parse_levels(text: str) -> list[float]:
+    """ "0,5,10,15" -> [0.0, 5.0, 10.0, 15.0] (InputError naming overbooking on anything else)."""
+    from scheduler.errors import InputError
+    from simulation.tradeoff import check_levels
+
+    levels = []
+    for part in text.split(","):
+        try:
+            level = float(part.strip())
+        except ValueError:
+            raise InputError(
+                "overbooking", f"expected percents like 0,5,10,15, got {part.strip()!r}"
+            ) from None
+        if level != level:  # NaN
+            raise InputError("overbooking", "a level must be a number")
+        levels.append(level)
+    return check_levels(levels)
+
+
+def tradeoff_table(result: ExperimentResult) -> Table:
+    """One column per level; the paired differences to the first level below (same customers)."""
+    from rich.table import Table
+
+    from cli.i18n import _, current
+    from simulation.units import format_value, metric_label
+
+    rules_name = result.rule_sets[0].description.split(",")[0]
+    table = Table(
+        title=_(
+            "No-show overbooking: %(scenario)s, %(period)s from %(start)s, rules %(rules)s: %(days)s days x"
+            " %(replications)s replications, seed %(seed)s (%(seconds)s s)",
+            scenario=result.scenario, period=result.period, start=result.start, rules=rules_name,
+            days=result.days, replications=result.replications, seed=result.seed,
+            seconds=f"{result.wall_seconds:.1f}",
+        ),
+        caption=_(
+            "mean [95 % confidence interval]; columns: overbooking percent of each technician pool;"
+            " every level sees the same customers and no-shows (common random numbers)"
+        ),
+    )  # fmt: skip
+    table.add_column(_("metric"))
+    for rs in result.rule_sets:
+        table.add_column(rs.name, justify="right")
+    for name in ROWS:
+        cells = []
+        for rs in result.rule_sets:
+            m = rs.metrics.get(name)
+            if m is None:
+                cells.append("-")
+                continue
+            low, high = format_value(m.low, m.unit), format_value(m.high, m.unit)
+            cells.append(f"{format_value(m.mean, m.unit)} [{low}, {high}]")
+        table.add_row(metric_label(name, current()), *cells)
+    first = result.rule_sets[0].name
+    for name in dict.fromkeys(k for rs in result.rule_sets for k in rs.versus_first):
+        cells = ["-"]
+        for rs in result.rule_sets[1:]:
+            m = rs.versus_first[name]
+            cells.append(f"{_signed(m.mean, m.unit)} [{_signed(m.low, m.unit)}, {_signed(m.high, m.unit)}]")
+        table.add_row(
+            _("%(metric)s vs %(first)s", metric=metric_label(name, current()), first=first),
+            *cells,
+            style="cyan",
+        )
+    return table
+
+
+def _signed(value: float, unit: str) -> str:
+    from simulation.units import format_value
+
+    text = format_value(value, unit)
+    return text if text.startswith("-") else "+" + text

@@ -1,0 +1,56 @@
+"""Day plans and simulations on a Dask cluster (`bayplan serve --cluster tcp://HOST:PORT`, extra
+`bayplan[cluster]`): when a dealer group outgrows one machine, the job runner's lanes send their
+jobs to the cluster's workers instead of local processes. The jobs are the same pure functions
+with the same seeds, so a plan or a simulation is the same wherever it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from typing import Any
+
+from scheduler.errors import InputError
+
+SCHEMES = ("tcp://", "tls://", "inproc://")
+
+
+def _client(address: str) -> Any:
+    if not address.startswith(SCHEMES):
+        raise InputError("cluster", f"expected tcp://HOST:PORT, got {address!r}")
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError("cluster", "Dask is not installed: pip install 'bayplan[cluster]'") from None
+    try:
+        return Client(address, timeout=10, set_as_default=False)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as exc:
+        raise InputError("cluster", f"cannot reach the Dask scheduler at {address}: {exc}") from None
+
+
+class ClusterExecutor(Executor):
+    """An executor whose calls run on the cluster's workers; shut down, it closes its connection."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self._client = _client(address)
+        self._executor: Executor = self._client.get_executor(pure=False)
+
+    def workers(self) -> int:
+        """How many worker processes the cluster has now."""
+        return len(self._client.scheduler_info()["workers"])
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return self._executor.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._executor.shutdown(wait=wait)
+        self._client.close()
+
+
+def cluster_workers(address: str) -> int:
+    """Check the cluster answers (InputError naming `cluster` if not) and count its workers."""
+    executor = ClusterExecutor(address)
+    try:
+        return max(1, executor.workers())
+    finally:
+        executor.shutdown(wait=False)

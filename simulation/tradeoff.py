@@ -1,0 +1,89 @@
+"""The overbooking trade-off: one rule set at several overbooking levels x replications, with
+common random numbers (every level sees the same customers, no-shows and work content), so the
+differences to the first level are paired (simulation.design.aggregate)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from scheduler.errors import InputError
+from scheduler.scenarios import Scenario
+from simulation.arrivals import Period
+from simulation.design import aggregate
+from simulation.overbooking import MAX_PERCENT
+from simulation.replication import Job
+from simulation.results import ExperimentResult
+from simulation.rules import StaffingRules
+from simulation.runners import run_jobs
+from simulation.sources import DemandSpec
+
+#: What a manager weighs: on time and overtime against the customers turned away.
+TRADEOFF = ("on_time", "overtime_hours_per_day", "turned_away_per_day", "overbooked_per_day")
+
+
+def check_levels(levels: Sequence[float]) -> list[float]:
+    """Distinct levels in 0..MAX_PERCENT, in the order given (the first is the baseline)."""
+    if not levels:
+        raise InputError("overbooking", "give at least one level, e.g. 0,5,10,15")
+    for level in levels:
+        if not 0 <= level <= MAX_PERCENT:
+            raise InputError("overbooking", f"each level must be 0..{MAX_PERCENT:g} %, got {level:g}")
+    if len(set(levels)) != len(levels):
+        raise InputError("overbooking", "levels must be distinct")
+    return list(levels)
+
+
+def level_name(level: float) -> str:
+    return f"{level:g} %"
+
+
+def run_tradeoff(
+    scenario: Scenario,
+    rules: StaffingRules,
+    period: Period,
+    levels: Sequence[float],
+    *,
+    replications: int = 30,
+    seed: int = 1,
+    policy: str = "fcfs",
+    growth: float = 1.0,
+    workers: int = 2,
+    cluster: str | None = None,
+    tick: Callable[[], None] = lambda: None,
+    demand: DemandSpec | None = None,
+) -> ExperimentResult:
+    """Each level as a rule set named "p %" (the same staffing rules), the first the baseline."""
+    levels = check_levels(levels)
+    jobs = [
+        Job(
+            str(scenario.path),
+            rules.model_dump(mode="json"),
+            i,
+            rep,
+            seed,
+            period.start,
+            period.days,
+            policy,
+            growth,
+            demand,
+            overbooking=level,
+        )
+        for i, level in enumerate(levels)
+        for rep in range(replications)
+    ]
+    began = time.perf_counter()
+    outcomes, backend = run_jobs(jobs, tick, workers, cluster)
+    wall = time.perf_counter() - began
+    named = [
+        rules.model_copy(
+            update={
+                "name": level_name(level),
+                "description": f"{rules.name}, overbooking {level_name(level)}",
+            }
+        )
+        for level in levels
+    ]
+    return aggregate(
+        scenario, named, period, replications, seed, policy, growth, outcomes, backend, wall, TRADEOFF
+    )

@@ -1,0 +1,97 @@
+"""No-show overbooking over HTTP: off by default; a workshop that sets it gets more (marked) slots
+on a full day and bookings stored `overbooked`; a bad percent is a 422 naming the field. (The day
+plan of an overbooked day: tests/scheduler/test_overbooking.py.)"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from scheduler.contract import Workshop
+from tests.builders import DATE, tiny_workshop
+
+SLOTS = "/v1/workshops/tiny/slots"
+BOOKINGS = "/v1/workshops/tiny/bookings"
+
+
+def _put(client: TestClient, workshop: Workshop | dict[str, Any]) -> Any:
+    body = workshop.model_dump_json() if isinstance(workshop, Workshop) else workshop
+    kwargs: dict[str, Any] = {"content": body} if isinstance(body, str) else {"json": body}
+    return client.put("/v1/workshops/tiny", headers={"content-type": "application/json"}, **kwargs)
+
+
+def _tiny(percent: float) -> Workshop:
+    data = tiny_workshop().model_dump(mode="json")
+    data["overbooking"] = [{"pool": "maintenance:1", "overbooking_percent": percent}]
+    return Workshop.model_validate(data)
+
+
+def _fill(client: TestClient) -> list[dict[str, Any]]:
+    """Book the first offered time until the day offers nothing."""
+    booked = []
+    for _ in range(10):
+        slots = client.get(SLOTS, params={"service": "MAINT", "date": DATE}).json()["slots"]
+        if not slots:
+            return booked
+        response = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": slots[0]["drop_off"]})
+        assert response.status_code == 201, response.text
+        booked.append(response.json())
+    raise AssertionError("the day never filled")
+
+
+def test_default_is_strict_and_unmarked(client: TestClient) -> None:
+    assert _put(client, tiny_workshop()).status_code == 200
+    booked = _fill(client)
+    assert booked and not any(b["overbooked"] for b in booked)
+    plain = client.get(SLOTS, params={"service": "MAINT", "date": DATE})
+    assert plain.json() == {"slots": []}
+
+
+def test_overbooking_sells_beyond_a_full_day_marked(client: TestClient) -> None:
+    assert _put(client, tiny_workshop()).status_code == 200
+    strict = len(_fill(client))
+    assert _put(client, _tiny(50)).status_code == 200
+    slots = client.get(SLOTS, params={"service": "MAINT", "date": DATE}).json()["slots"]
+    assert slots and all(s["overbooked"] is True for s in slots)
+    waiter = client.get(SLOTS, params={"service": "MAINT", "date": DATE, "waiter": "true"}).json()
+    assert waiter["slots"] == []  # waiters are never overbooked
+    extra = _fill(client)
+    assert len(extra) == 1 and extra[0]["overbooked"] is True  # 50 % of 120 min: one 60-minute job
+    day = client.get(BOOKINGS, params={"date": DATE}).json()
+    assert len(day) == strict + 1
+    chart = client.get("/v1/workshops/tiny/capacity", params={"from": DATE, "to": DATE}).json()
+    assert chart["days"][0]["pools"][0]["overbooked"] == 60  # shown on the loading chart
+
+
+def test_the_loading_chart_is_unchanged_without_overbooking(client: TestClient) -> None:
+    assert _put(client, tiny_workshop()).status_code == 200
+    chart = client.get("/v1/workshops/tiny/capacity", params={"from": DATE, "to": DATE}).json()
+    assert "overbooked" not in chart["days"][0]["pools"][0]
+
+
+def test_percent_outside_0_to_50_is_a_422_naming_the_field(client: TestClient) -> None:
+    data = tiny_workshop().model_dump(mode="json")
+    for bad in (51, -5):
+        data["overbooking"] = [{"pool": "maintenance:1", "overbooking_percent": bad}]
+        response = _put(client, data)
+        assert response.status_code == 422 and "overbooking_percent" in response.text, response.text
+    data["overbooking"] = [{"pool": "paint:2", "overbooking_percent": 5}]
+    response = _put(client, data)
+    assert response.status_code == 422 and "overbooking[0].pool" in response.text, response.text
+    assert client.get("/v1/workshops/tiny").status_code == 404  # nothing stored
+
+
+def test_a_changed_overbooked_booking_gets_a_place_when_one_is_free(client: TestClient) -> None:
+    assert _put(client, _tiny(50)).status_code == 200
+    booked = _fill(client)
+    over = [b for b in booked if b["overbooked"]]
+    kept = [b for b in booked if not b["overbooked"]]
+    assert len(over) == 1 and kept
+    assert client.delete(f"{BOOKINGS}/{kept[0]['id']}").status_code == 204  # a cancellation frees room
+    changed = client.patch(f"{BOOKINGS}/{over[0]['id']}", json={"customer": "Li"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["overbooked"] is False and changed.json()["customer"] == "Li"
