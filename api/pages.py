@@ -129,7 +129,7 @@ def plan_page(
     codes = {b.id: b.service for b in bookings}
     now = clock.now()
     status = _shopfloor(request).status(workshop_id, date) if bookings else None
-    t = i18n.translator(request)
+    t = i18n.use(request)  # also the chart's language (api/gantt.py)
     labels = {"now": t.gettext("now"), "actual": t.gettext("actual %(start)s–%(end)s"),
               "late": t.gettext("+%(minutes)s min"), "off": t.gettext("off shift"),
               "break": t.gettext("break %(start)s–%(end)s")}  # fmt: skip
@@ -141,6 +141,7 @@ def plan_page(
     )
     quality = plan_quality_words(plan, t) if plan else ""
     legend = gantt.legend(workshop, plan, codes) if plan else []
+    plan = i18n.plan_in_words(plan, t) if plan else None
     return page(request, "plan.html", N_("Plan %(date)s"), workshop=workshop, date=date, plan=plan,
                 bookings=bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
                 at_risk=at_risk(workshop, status), now=now.astimezone(workshop.tz).isoformat(),
@@ -183,7 +184,10 @@ def day_sheet_pdf(
         return who
     workshop = service.workshop(workshop_id)
     if technician not in {t.id for t in workshop.technicians}:
-        raise NotFound(f"technician {technician!r} not in workshop {workshop_id!r}")
+        raise NotFound(
+            N_("technician %(technician)r not in workshop %(workshop_id)r")
+            % {"technician": technician, "workshop_id": workshop_id}
+        )
     bookings = service.bookings(workshop_id, date)
     plan = _stored_plan(service, workshop_id, date)
     content = jobcards.day_sheet(workshop, date, plan, bookings, technician, lang=i18n.choose(request))
@@ -327,7 +331,7 @@ def simulation_page(
         return who
     job = runner.get(job_id)
     if job is None or job.kind != "simulation":
-        raise NotFound(f"simulation {job_id!r}")
+        raise NotFound(N_("simulation %(job_id)r") % {"job_id": job_id})
     if job.workshop is not None:  # the scenario's workshop: within the key's scope
         who = viewer(request, Role.manager, workshop=job.workshop)
         if isinstance(who, Response):

@@ -19,7 +19,11 @@ from scheduler.slots import Offer
 
 class Slot(BaseModel):
     drop_off: AwareDatetime
-    promised: AwareDatetime
+    promised: AwareDatetime = Field(description="the promised pickup (multi-day work: on the last day)")
+    days: list[dt.date] | None = Field(
+        default=None,
+        description="multi-day services (max_days > 1): every day the work touches, the drop-off day first",
+    )
     overbooked: bool | None = Field(
         default=None,
         description="true: sold beyond the day's plan (the workshop's no-show overbooking); absent otherwise",
@@ -202,7 +206,15 @@ def _key_fields(info: KeyInfo) -> dict[str, object]:
 
 
 def slot_list(offers: list[Offer]) -> list[Slot]:
-    return [Slot(drop_off=o.drop_off, promised=o.promised, overbooked=o.overbooked or None) for o in offers]
+    return [
+        Slot(
+            drop_off=o.drop_off,
+            promised=o.promised,
+            days=list(o.days) or None,
+            overbooked=o.overbooked or None,
+        )
+        for o in offers
+    ]
 
 
 class ClockIn(BaseModel):

@@ -13,6 +13,7 @@ from api.schemas import WorkshopConflictProblem, WorkshopVersion
 from scheduler import actuals
 from scheduler.contract import Workshop
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 
 router = APIRouter(prefix="/v1/workshops", tags=["workshops"])
 
@@ -35,7 +36,11 @@ def put_workshop(
     ] = False,
 ) -> Workshop:
     if workshop.id != workshop_id:
-        raise InputError("id", f"body id {workshop.id!r} differs from the path's {workshop_id!r}")
+        raise InputError(
+            "id",
+            N_("body id %(workshop_id)r differs from the path's %(workshop_id2)r")
+            % {"workshop_id": workshop.id, "workshop_id2": workshop_id},
+        )
     return service.put_workshop(workshop, force=force)
 
 

@@ -38,6 +38,17 @@ class BookingRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+class CarriedDayRow(Base):
+    """A later day that a multi-day booking's work carries over to: the booking's row is dated
+    its drop-off day, and its witness holds the work of every day; this row lists it on the day."""
+
+    __tablename__ = "carried_days"
+    booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id"), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True, index=True)
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ApiKeyRow(Base):
     __tablename__ = "api_keys"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

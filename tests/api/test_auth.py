@@ -43,6 +43,7 @@ ROUTES: list[tuple[str, str, object, set[str]]] = [
     ("GET", f"{W}/plans/{DAY}", None, {"foreman", "manager"}),
     ("GET", f"{W}/plans/{DAY}.csv", None, {"foreman", "manager"}),
     ("POST", f"{W}/bookings/import", "csv", {"booking"}),
+    ("GET", f"{W}/bookings.csv?date={DAY}", None, {"booking", "foreman", "manager"}),
     ("GET", f"{W}/technicians/t/day/{DAY}.ics", None, {"foreman", "manager"}),
     ("POST", "/v1/plan", "plan-request", {"foreman"}),
     ("GET", "/v1/jobs/J0", None, {"foreman", "manager"}),
