@@ -36,7 +36,8 @@ class Server:
         key, _ = KeyStore(Store(f"sqlite:///{db}")).create("admin", [ALL_WORKSHOPS], "tests")
         self.headers = {"X-API-Key": key}
 
-    def start(self) -> None:
+    def start(self, timeout: float = 30.0) -> None:
+        """Start it and wait up to `timeout` seconds for /health (a loaded machine needs longer)."""
         command = [
             sys.executable,
             "-m",
@@ -50,7 +51,7 @@ class Server:
         if self.now is not None:
             command += ["--now", self.now.isoformat()]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
