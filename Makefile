@@ -6,13 +6,21 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint bench clean messages
 
+# Installing says what it does (plain lines, then pip's own quiet output) so that a first `make run`
+# does not look stuck.
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@test -x $(BIN)/python || { echo "bayplan: creating the virtual environment in $(VENV) (first run only)…"; \
+		$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV); }
+	@echo "bayplan: installing packages into $(VENV) (a few minutes on first run)…"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "bayplan: compiling the translations (scheduler/locale/*/LC_MESSAGES/messages.mo)…"
+	@$(BIN)/python -m scheduler.catalogs
+	@echo "bayplan: installed."
 	@touch $(STAMP)
 
 run: $(STAMP)
+	@echo "bayplan: planning tomorrow for dealer-2011…"
 	$(BIN)/bayplan plan
 
 # The storage tests also run against a throwaway PostgreSQL server, the page tests in Debian's
@@ -30,11 +38,12 @@ lint: $(STAMP)
 
 # Re-extract the human texts (babel.cfg: api/, cli/, templates) and merge them into the catalogs;
 # then fill in each new msgstr in scheduler/locale/zh_CN/LC_MESSAGES/messages.po (tests/test_i18n.py
-# fails until every one has a translation). The .po files are read at run time: nothing to compile.
+# fails until every one has a translation); then the .mo files are compiled again.
 messages: $(STAMP)
 	@mkdir -p build
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --sort-by-file --project bayplan -o build/messages.pot .
 	$(BIN)/pybabel update -i build/messages.pot -d scheduler/locale -D messages --no-fuzzy-matching -w 110
+	$(BIN)/python -m scheduler.catalogs
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.planners

@@ -13,6 +13,7 @@ from fastapi.security import APIKeyHeader
 
 from api.deps import services
 from api.login import COOKIE, check_same_origin
+from scheduler.i18n import N_
 from scheduler.keys import KeyInfo, Role
 
 HEADER = APIKeyHeader(
@@ -32,14 +33,14 @@ def require(*roles: Role) -> Callable[..., KeyInfo | None]:
         if key:
             info = keys.verify(key)
             if info is None:
-                raise HTTPException(401, "unknown or revoked API key", _CHALLENGE)
+                raise HTTPException(401, N_("unknown or revoked API key"), _CHALLENGE)
         elif request.cookies.get(COOKIE):  # the web pages sign in with a session cookie
             info = keys.verify_session(request.cookies[COOKIE])
             if info is None:
-                raise HTTPException(401, "signed out, or the session expired: sign in again", _CHALLENGE)
+                raise HTTPException(401, N_("signed out, or the session expired: sign in again"), _CHALLENGE)
             check_same_origin(request)
         else:
-            raise HTTPException(401, "an API key is required (header X-API-Key)", _CHALLENGE)
+            raise HTTPException(401, N_("an API key is required (header X-API-Key)"), _CHALLENGE)
         refusal = info.refusal(roles, request.path_params.get("workshop_id"))
         if refusal is not None:
             raise HTTPException(403, refusal)
@@ -62,4 +63,6 @@ AdminKey = Annotated[KeyInfo | None, Depends(require())]
 def ensure_workshop(info: KeyInfo | None, workshop_id: str) -> None:
     """For routes whose workshop is in the body or a job (the stateless plan, jobs, simulations)."""
     if info is not None and not info.may_act_on(workshop_id):
-        raise HTTPException(403, f"this key is not for workshop {workshop_id!r}")
+        raise HTTPException(
+            403, N_("this key is not for workshop %(workshop_id)r") % {"workshop_id": workshop_id}
+        )

@@ -1,7 +1,15 @@
 """Errors and limits: every exception the service raises becomes a JSON error body with the right
 status (422 naming the field, 404, 409 with alternatives, 413, 429, 503 — never a 500), and the
 limits a request must keep (body size here; bookings, solver seconds and simulation budgets where
-they are checked, in scheduler.day_plans and simulation.jobs)."""
+they are checked, in scheduler.day_plans and simulation.jobs).
+
+The human text of an error (`msg` of a 422 item, `detail` of the others) reads in the request's
+language (Accept-Language, as the pages); the field paths (`loc`), the machine `type`, `ctx` and
+`input` never change, and an English request gets the English bodies unchanged. The texts are
+translated whole (`Translator.phrase`) from the templates they are made from: bayplan's own (marked
+`N_` where they are raised) and pydantic's common ones (`PYDANTIC_TEXTS`). What stays English: a
+pydantic message not listed there, and the texts of the simulation's history and fit files.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +19,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.i18n import translator
 from api.schemas import ConflictProblem, Problem, slot_list
 from scheduler.errors import InputError
+from scheduler.i18n import DEFAULT, N_, Translator
 from scheduler.jobs import Busy, ElsewhereError, JobCancelled
 from scheduler.service import Conflict, NotFound, WorkshopConflict
 from simulation.jobs import OverBudget
@@ -43,6 +55,74 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
+#: pydantic's common messages (pydantic_core's templates), translated when a request's language is
+#: not English; any other pydantic message stays in English.
+PYDANTIC_TEXTS = (
+    N_("Field required"),
+    N_("Extra inputs are not permitted"),
+    N_("Value error, %(reason)s"),
+    N_("Assertion failed, %(reason)s"),
+    N_("Input should be a valid integer"),
+    N_("Input should be a valid integer, unable to parse string as an integer"),
+    N_("Input should be a valid integer, got a number with a fractional part"),
+    N_("Input should be a valid number"),
+    N_("Input should be a valid number, unable to parse string as a number"),
+    N_("Input should be a finite number"),
+    N_("Input should be a valid string"),
+    N_("Input should be a valid boolean"),
+    N_("Input should be a valid boolean, unable to interpret input"),
+    N_("Input should be a valid list"),
+    N_("Input should be a valid dictionary"),
+    N_("Input should be a valid dictionary or instance of %(class_name)s"),
+    N_("Input should be a valid date"),
+    N_("Input should be a valid date in the format YYYY-MM-DD, %(error)s"),
+    N_("Input should be a valid datetime, %(error)s"),
+    N_("Input should be a valid datetime or date, %(error)s"),
+    N_("Input should be a valid time, %(error)s"),
+    N_("Input should be a valid date or datetime, %(error)s"),
+    N_("input is too short"),
+    N_("invalid character in year"),
+    N_("invalid character in month"),
+    N_("invalid character in day"),
+    N_("invalid character in hour"),
+    N_("invalid date separator, expected `-`"),
+    N_("month value is outside expected range of 1-12"),
+    N_("day value is outside expected range"),
+    N_("hour value is outside expected range of 0-23"),
+    N_("minute value is outside expected range of 0-59"),
+    N_("unexpected extra characters at the end of the input"),
+    N_("Input should have timezone info"),
+    N_("Input should be greater than %(gt)s"),
+    N_("Input should be greater than or equal to %(ge)s"),
+    N_("Input should be less than %(lt)s"),
+    N_("Input should be less than or equal to %(le)s"),
+    N_("Input should be %(expected)s"),
+    N_("String should have at least %(min_length)s characters"),
+    N_("String should have at most %(max_length)s characters"),
+    N_("String should match pattern '%(pattern)s'"),
+    N_("List should have at least %(min_length)s items after validation, not %(actual_length)s"),
+    N_("List should have at most %(max_length)s items after validation, not %(actual_length)s"),
+    N_("JSON decode error"),
+    N_("Invalid JSON: %(error)s"),
+    # Our own texts made in this module and by the domain's "unknown …" (NotFound).
+    N_("unknown %(what)s"),
+    N_("the job was cancelled (%(why)s)"),
+    N_("the body is over %(limit)s bytes"),
+    N_("a solver process died; the pool restarts with the next request: retry"),
+)
+
+
+def _language(request: Request) -> Translator | None:
+    """The request's translator when it is not English (English bodies are left as they are)."""
+    t = translator(request)
+    return None if t.locale == DEFAULT else t
+
+
+def _worded(request: Request, text: str) -> str:
+    t = _language(request)
+    return text if t is None else t.phrase(text)
+
+
 #: A 422 echoes at most this much of the offending input (a string cut short; a larger value left out).
 MAX_ECHO = 200
 
@@ -65,15 +145,17 @@ def _json_safe(value: object) -> object:
         return str(value)
 
 
-def validation_problem(errors: Sequence[Any]) -> list[dict[str, object]]:
-    """A request's validation errors as a JSON-safe 422 detail: loc, msg, type, ctx, and the input
-    only while it is short (a long string cut to MAX_ECHO characters)."""
+def validation_problem(errors: Sequence[Any], t: Translator | None = None) -> list[dict[str, object]]:
+    """A request's validation errors as a JSON-safe 422 detail: loc, msg (in `t`'s language when
+    given), type, ctx, and the input only while it is short (a long string cut to MAX_ECHO
+    characters)."""
     detail: list[dict[str, object]] = []
     for error in errors:
+        msg = str(error.get("msg", ""))
         item: dict[str, object] = {
             "type": str(error.get("type", "value_error")),
             "loc": [part if isinstance(part, int) else str(part) for part in error.get("loc", ())],
-            "msg": str(error.get("msg", "")),
+            "msg": msg if t is None else t.phrase(msg),
         }
         if "input" in error:
             shown = _json_safe(error["input"])
@@ -87,53 +169,69 @@ def validation_problem(errors: Sequence[Any]) -> list[dict[str, object]]:
     return detail
 
 
-def _input(_: Request, exc: Exception) -> JSONResponse:
+def _input(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InputError)
     loc = exc.field.replace("]", "").replace("[", ".").split(".")
+    msg = _worded(request, exc.reason)
     return JSONResponse(
-        status_code=422, content={"detail": [{"loc": loc, "msg": exc.reason, "type": "value_error"}]}
+        status_code=422, content={"detail": [{"loc": loc, "msg": msg, "type": "value_error"}]}
     )
 
 
-def _invalid(_: Request, exc: Exception) -> JSONResponse:
+def _invalid(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return JSONResponse(status_code=422, content={"detail": validation_problem(exc.errors())})
+    return JSONResponse(
+        status_code=422, content={"detail": validation_problem(exc.errors(), _language(request))}
+    )
 
 
-def _over_budget(_: Request, exc: Exception) -> JSONResponse:
+def _over_budget(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OverBudget)
-    detail = [{"loc": ["body", name], "msg": str(exc), "type": "value_error"} for name in exc.fields]
+    msg = _worded(request, str(exc))
+    detail = [{"loc": ["body", name], "msg": msg, "type": "value_error"} for name in exc.fields]
     return JSONResponse(status_code=422, content={"detail": detail})
 
 
-def _conflict(_: Request, exc: Exception) -> JSONResponse:
+def _conflict(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Conflict)
     alternatives = [s.model_dump(mode="json", exclude_none=True) for s in slot_list(exc.alternatives)]
-    return JSONResponse(status_code=409, content={"detail": str(exc), "alternatives": alternatives})
+    detail = _worded(request, str(exc))
+    return JSONResponse(status_code=409, content={"detail": detail, "alternatives": alternatives})
 
 
-def _workshop_conflict(_: Request, exc: Exception) -> JSONResponse:
+def _workshop_conflict(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, WorkshopConflict)
-    return JSONResponse(status_code=409, content={"detail": str(exc), "bookings": exc.bookings})
+    detail = _worded(request, str(exc))
+    return JSONResponse(status_code=409, content={"detail": detail, "bookings": exc.bookings})
 
 
 def _plain(
     status: int, text: str = "{}", headers: dict[str, str] | None = None
 ) -> Callable[..., JSONResponse]:
-    def handle(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(status_code=status, content={"detail": text.format(exc)}, headers=headers)
+    def handle(request: Request, exc: Exception) -> JSONResponse:
+        detail = _worded(request, text.format(exc))
+        return JSONResponse(status_code=status, content={"detail": detail}, headers=headers)
 
     return handle
 
 
-def _broken(_: Request, exc: Exception) -> JSONResponse:
-    detail = "a solver process died; the pool restarts with the next request: retry"
+async def _http(request: Request, exc: Exception) -> Response:
+    """FastAPI's own handler (401, 403, 404 of an unknown route, …), its text in the request's language."""
+    assert isinstance(exc, StarletteHTTPException)
+    t = _language(request)
+    if t is not None and isinstance(exc.detail, str):
+        exc = HTTPException(exc.status_code, t.phrase(exc.detail), exc.headers)
+    return await http_exception_handler(request, exc)
+
+
+def _broken(request: Request, exc: Exception) -> JSONResponse:
+    detail = _worded(request, "a solver process died; the pool restarts with the next request: retry")
     return JSONResponse(status_code=503, content={"detail": detail}, headers={"Retry-After": "1"})
 
 
 async def _body_limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     length = request.headers.get("content-length")
-    too_big = f"the body is over {MAX_BODY_BYTES} bytes"
+    too_big = _worded(request, N_("the body is over %(limit)s bytes") % {"limit": MAX_BODY_BYTES})
     if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
         return JSONResponse(status_code=413, content={"detail": too_big})
     if length is None and request.method in ("POST", "PUT", "PATCH"):
@@ -148,6 +246,7 @@ async def _body_limit(request: Request, call_next: Callable[[Request], Awaitable
 
 def install(app: FastAPI) -> None:
     """The exception handlers and the body-size limit."""
+    app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(InputError, _input)
     app.add_exception_handler(OverBudget, _over_budget)

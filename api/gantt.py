@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from html import escape
 
 from api import palette as service_palette
+from api.i18n import current
 from scheduler.clocking import DayStatus
 from scheduler.contract import Assignment, Booking, Plan, Workshop, hhmm_minutes
 
@@ -38,6 +39,11 @@ ACTUAL = 7
 LABELS = {"now": "now", "actual": "actual %(start)s–%(end)s", "late": "+%(minutes)s min",
           "off": "off shift", "break": "break %(start)s–%(end)s"}  # fmt: skip
 """The chart's words (English; pages.py passes them translated)."""
+
+
+def gettext(message: str, **values: object) -> str:
+    """The chart's words in the page's language (the one `api.i18n.use` chose; English outside a page)."""
+    return current().gettext(message, **values)
 
 
 @dataclass(frozen=True)
@@ -126,17 +132,19 @@ def bar_text(
         if show_phone and booking.phone:
             details.append(booking.phone)
     details += [
-        f"{code} operation {a.operation + 1}",
+        gettext("%(service)s operation %(number)s", service=code, number=a.operation + 1),
         f"{start:%H:%M}–{end:%H:%M}",
-        f"bay {a.bay}",
+        gettext("bay %(bay)s", bay=a.bay),
         names.get(a.technician, a.technician),
     ]
     if booking is not None and booking.promised is not None:
         promised = booking.promised.astimezone(tz)
-        day = "" if promised.date() == start.date() else f"{promised:%a %d %b} "
-        details.append(f"promised {day}{promised:%H:%M}")
+        t = current()
+        on = f"{promised:%a %d %b}" if t.locale == "en" else t.date(promised.date(), "MMMd日EEE")
+        day = "" if promised.date() == start.date() else f"{on} "
+        details.append(gettext("promised %(when)s", when=f"{day}{promised:%H:%M}"))
     if booking is not None and booking.waiter:
-        details.append("waiter")
+        details.append(gettext("waiter"))
     return label, " · ".join(details)
 
 
@@ -164,7 +172,10 @@ def render(
         if o.actual_start is not None
     }
     if rows_by == "technicians":
-        rows = [(t.id, f"{t.name} (grade {t.grade})") for t in workshop.technicians]
+        rows = [
+            (t.id, gettext("%(name)s (grade %(grade)s)", name=t.name, grade=t.grade))
+            for t in workshop.technicians
+        ]
         key = "technician"
     else:
         rows = [
@@ -192,13 +203,14 @@ def render(
     def at(minute: int) -> float:
         return (minute - span.start) * hour / 60
 
+    chart_name = gettext("Bay plan by technician") if key == "technician" else gettext("Bay plan by bay")
     labels_svg = [
         f'<svg class="gantt-labels" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {LABEL} {height}" '
         f'width="{LABEL}" height="{height}" aria-hidden="true">'
     ]
     parts = [
         f'<svg class="gantt" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="group" aria-label="Bay plan by {key}" '
+        f'width="{width}" height="{height}" role="group" aria-label="{escape(chart_name)}" '
         f'data-axis-start="{span.start // 60:02d}:00" data-axis-end="{span.end // 60:02d}:00">',
         '<defs><pattern id="actual-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>'

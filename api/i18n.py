@@ -16,6 +16,7 @@ from fastapi import Request
 from jinja2 import Environment
 from markupsafe import Markup
 
+from scheduler.contract import Plan
 from scheduler.i18n import DEFAULT, N_, SUPPORTED, Translator, html_lang, normalise
 
 COOKIE = "bayplan_lang"
@@ -125,3 +126,17 @@ def install(env: Environment) -> None:
     env.filters["fpercent"] = lambda value, digits=0: current().percent(value, digits)
     env.globals["html_lang"] = lambda: html_lang(current().locale)
     env.globals["current_locale"] = lambda: current().locale
+
+
+def plan_in_words(plan: Plan, t: Translator) -> Plan:
+    """`plan` with its human texts (why a booking is unassigned, a re-plan's changes) in `t`'s
+    language; the stored plan keeps them in English."""
+    if t.locale == DEFAULT:
+        return plan
+    unassigned = [u.model_copy(update={"reason": t.phrase(u.reason)}) for u in plan.unassigned]
+    changes = (
+        None
+        if plan.changes is None
+        else [c.model_copy(update={"summary": t.phrase(c.summary)}) for c in plan.changes]
+    )
+    return plan.model_copy(update={"unassigned": unassigned, "changes": changes})

@@ -9,18 +9,21 @@ from __future__ import annotations
 import datetime as dt
 import html
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api import gantt, i18n
+from api.charts import bars
 from api.deps import ClockDep, RunnerDep, ServiceDep, services
 from api.login import COOKIE, language_switch
-from scheduler import jobcards
+from scheduler import actuals, jobcards
 from scheduler.clocking import DayStatus, OperationStatus
 from scheduler.contract import Plan, Workshop
+from scheduler.errors import InputError
 from scheduler.i18n import N_, normalise
 from scheduler.keys import KeyInfo, Role
 from scheduler.kpis import plan_quality_words
@@ -126,7 +129,7 @@ def plan_page(
     codes = {b.id: b.service for b in bookings}
     now = clock.now()
     status = _shopfloor(request).status(workshop_id, date) if bookings else None
-    t = i18n.translator(request)
+    t = i18n.use(request)  # also the chart's language (api/gantt.py)
     labels = {"now": t.gettext("now"), "actual": t.gettext("actual %(start)s–%(end)s"),
               "late": t.gettext("+%(minutes)s min"), "off": t.gettext("off shift"),
               "break": t.gettext("break %(start)s–%(end)s")}  # fmt: skip
@@ -138,6 +141,7 @@ def plan_page(
     )
     quality = plan_quality_words(plan, t) if plan else ""
     legend = gantt.legend(workshop, plan, codes) if plan else []
+    plan = i18n.plan_in_words(plan, t) if plan else None
     return page(request, "plan.html", N_("Plan %(date)s"), workshop=workshop, date=date, plan=plan,
                 bookings=bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
                 at_risk=at_risk(workshop, status), now=now.astimezone(workshop.tz).isoformat(),
@@ -180,7 +184,10 @@ def day_sheet_pdf(
         return who
     workshop = service.workshop(workshop_id)
     if technician not in {t.id for t in workshop.technicians}:
-        raise NotFound(f"technician {technician!r} not in workshop {workshop_id!r}")
+        raise NotFound(
+            N_("technician %(technician)r not in workshop %(workshop_id)r")
+            % {"technician": technician, "workshop_id": workshop_id}
+        )
     bookings = service.bookings(workshop_id, date)
     plan = _stored_plan(service, workshop_id, date)
     content = jobcards.day_sheet(workshop, date, plan, bookings, technician, lang=i18n.choose(request))
@@ -324,7 +331,7 @@ def simulation_page(
         return who
     job = runner.get(job_id)
     if job is None or job.kind != "simulation":
-        raise NotFound(f"simulation {job_id!r}")
+        raise NotFound(N_("simulation %(job_id)r") % {"job_id": job_id})
     if job.workshop is not None:  # the scenario's workshop: within the key's scope
         who = viewer(request, Role.manager, workshop=job.workshop)
         if isinstance(who, Response):
@@ -361,3 +368,57 @@ def loading_page(request: Request, workshop_id: str, service: ServiceDep, clock:
     _, days = service.loading(workshop_id, today, today + dt.timedelta(days=LOADING_PAGE_DAYS - 1))
     return page(request, "loading.html", N_("Loading chart"), workshop=workshop, days=days, today=today,
                 level=_load_level)  # fmt: skip
+
+
+REPORT_PAGE_DAYS = 28
+
+
+@router.get("/workshops/{workshop_id}/reports", response_class=HTMLResponse)
+def reports_page(
+    request: Request,
+    workshop_id: str,
+    service: ServiceDep,
+    clock: ClockDep,
+    first: Annotated[str | None, Query(alias="from")] = None,
+    last: Annotated[str | None, Query(alias="to")] = None,
+) -> Response:
+    """Reports from the clock: each technician's efficiency, productivity and on-time share over
+    the range as bar charts, the figures per technician and grade, and the learned labour times
+    beside the current ones (a manager applies them in one action). Default: the 28 days up to
+    yesterday."""
+    who = viewer(request, Role.foreman, Role.manager, workshop=workshop_id)
+    if isinstance(who, Response):
+        return who
+    workshop = service.workshop(workshop_id)
+    t = i18n.translator(request)
+    today = clock.now().astimezone(workshop.tz).date()
+    end = today - dt.timedelta(days=1)
+    error = None
+    try:
+        to = dt.date.fromisoformat(last) if last else end
+        start = dt.date.fromisoformat(first) if first else to - dt.timedelta(days=REPORT_PAGE_DAYS - 1)
+        report = actuals.productivity(service.store, workshop_id, start, to, "all")
+        times = actuals.labour_times(service, workshop_id, start, to)
+    except (ValueError, InputError) as exc:
+        reason = exc.reason if isinstance(exc, InputError) else str(exc)
+        error = t.gettext("That range cannot be shown (%(reason)s): the last 28 days instead.", reason=reason)
+        to, start = end, end - dt.timedelta(days=REPORT_PAGE_DAYS - 1)
+        report = actuals.productivity(service.store, workshop_id, start, to, "all")
+        times = actuals.labour_times(service, workshop_id, start, to)
+    techs = [r for r in report.rows if r.level == "technician"]
+    names = {x.id: x.name for x in workshop.technicians}
+
+    def items(field: str) -> list[tuple[str, float | None]]:
+        return [(names.get(r.technician or "", r.technician or ""), getattr(r, field)) for r in techs]
+
+    full = t.gettext("100 %")
+    titles = {
+        "efficiency": t.gettext("Efficiency (standard / clocked minutes)"),
+        "productivity": t.gettext("Productivity (clocked / attendance minutes)"),
+        "on_time_share": t.gettext("On time (bookings finished by their promise)"),
+    }
+    charts = [(title, bars(title, items(field), t.percent, 1.0, full)) for field, title in titles.items()]
+    may_apply = who is None or who.role in (Role.manager, Role.admin)
+    return page(request, "reports.html", N_("Reports"), workshop=workshop, report=report, charts=charts,
+                first=start, last=to, today=today, times=times, names=names, error=error,
+                may_apply=may_apply)  # fmt: skip

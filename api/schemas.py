@@ -9,16 +9,21 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, StrictBool
 
-from scheduler.contract import Booking, Day, Finite, Identifier, Moment, OperationEvent, Overrun
+from scheduler.contract import Booking, Day, Finite, Identifier, Moment, OperationEvent, Overrun, Workshop
 from scheduler.day_plans import MAX_SOLVE_SECONDS
 from scheduler.jobs import JobRecord
 from scheduler.keys import KeyInfo, Role
+from scheduler.labour import LabourTimes
 from scheduler.slots import Offer
 
 
 class Slot(BaseModel):
     drop_off: AwareDatetime
-    promised: AwareDatetime
+    promised: AwareDatetime = Field(description="the promised pickup (multi-day work: on the last day)")
+    days: list[dt.date] | None = Field(
+        default=None,
+        description="multi-day services (max_days > 1): every day the work touches, the drop-off day first",
+    )
     overbooked: bool | None = Field(
         default=None,
         description="true: sold beyond the day's plan (the workshop's no-show overbooking); absent otherwise",
@@ -201,7 +206,15 @@ def _key_fields(info: KeyInfo) -> dict[str, object]:
 
 
 def slot_list(offers: list[Offer]) -> list[Slot]:
-    return [Slot(drop_off=o.drop_off, promised=o.promised, overbooked=o.overbooked or None) for o in offers]
+    return [
+        Slot(
+            drop_off=o.drop_off,
+            promised=o.promised,
+            days=list(o.days) or None,
+            overbooked=o.overbooked or None,
+        )
+        for o in offers
+    ]
 
 
 class ClockIn(BaseModel):
@@ -243,3 +256,16 @@ class WebhookIn(BaseModel):
     url: str = Field(max_length=2000)
     events: list[str] = Field(min_length=1, max_length=3)
     secret: str | None = Field(default=None, max_length=200)
+
+
+class WorkshopVersion(BaseModel):
+    version: int = Field(description="1 the first text of the workshop; the newest is the current one")
+    created_at: AwareDatetime
+    note: str | None = Field(default=None, description="why it was made, e.g. labour times applied")
+
+
+class LabourTimesApplied(BaseModel):
+    version: int = Field(description="the workshop's new version")
+    previous_version: int = Field(description="the version it replaced, still readable")
+    workshop: Workshop
+    labour_times: LabourTimes

@@ -55,8 +55,8 @@ def main() -> None:
     workshop = scenario.workshop
     base = f"/v1/workshops/{workshop.id}"
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(Path(tmp) / "shopfloor.db", now=NOW, start_seconds=180)
-        server.start()
+        server = Server(Path(tmp) / "shopfloor.db", now=NOW)
+        server.start(timeout=180)
         try:
             with httpx.Client(base_url=server.url, headers=server.headers, timeout=60) as http:
                 http.put(base, content=workshop.model_dump_json(),

@@ -21,7 +21,7 @@ from pathlib import Path
 from scheduler.compiler import compile_request
 from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest
 from scheduler.scenarios import load_scenario
-from scheduler.slots import CapacityRules, DayBook
+from scheduler.slots import EJECTION_SECONDS, CapacityRules, DayBook
 from solver.model import SolveParameters, solve
 from solver.problem import DaySolution
 
@@ -31,9 +31,12 @@ OPEN = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slo
 EXACT_SECONDS = 1.0
 
 
-MODES = ("insert", "prefix", "exact")
-"""insert: the quick fit at the asked time only; prefix: plus placements found for later times;
-exact: plus the CP-SAT binary search of the boundary (what the service serves once refined)."""
+MODES = ("insert", "prefix", "immediate", "exact")
+"""insert: the quick fit at the asked time only; prefix: plus placements found for later times
+(the immediate answer before ejection); immediate: the quick fits, then the boundary found by
+moving bookings out of the way (scheduler.ejection) within EJECTION_SECONDS of CPU (what the
+booking system gets at once); exact: prefix plus the CP-SAT binary search of the boundary (what
+the service served once refined, before ejection)."""
 
 
 @dataclass
@@ -124,15 +127,23 @@ def _probe(
         if (code, waiter) not in answers:
             answers[(code, waiter)] = {}
             tally.computations += 1
-            for mode, exact in (("prefix", 0.0), ("exact", EXACT_SECONDS)):
+            for mode, exact, eject in (
+                ("prefix", 0.0, 0.0),
+                ("immediate", 0.0, EJECTION_SECONDS),
+                ("exact", EXACT_SECONDS, 0.0),
+            ):
                 t0 = time.perf_counter()
-                offers = day.offers(code, waiter, exact_seconds=exact)
+                offers = day.offers(code, waiter, exact_seconds=exact, ejection_seconds=eject)
                 tally.offer_seconds[mode] += time.perf_counter() - t0
                 answers[(code, waiter)][mode] = {o.drop_off for o in offers}
         offered = {mode: probe.drop_off in times for mode, times in answers[(code, waiter)].items()}
         offered["insert"] = day.try_insert(probe) is not None
-        # An offer is its own witness (tests/test_slots.py validates them); the rest CP-SAT decides.
-        fits = True if any(offered.values()) else exact_fits(day, probe, limit)
+        # An offer is its own witness (tests/test_slots.py validates them); the rest CP-SAT decides,
+        # after the front desk's rules that do not depend on the placement (advisors at check-in).
+        if any(offered.values()):
+            fits: bool | None = True
+        else:
+            fits = exact_fits(day, probe, limit) if day.allowed_before_fit(probe) else False
         tally.probes += 1
         for mode in MODES:
             tally.offered[mode] += offered[mode]
@@ -164,7 +175,7 @@ def main() -> None:
         both = sum(t.offered_and_feasible[mode] for t in tallies)
         summary[f"completeness {mode}"] = f"{both / feasible:.1%}" if feasible else "n/a"
     computations = sum(t.computations for t in tallies)
-    for mode in ("prefix", "exact"):
+    for mode in ("prefix", "immediate", "exact"):
         seconds = sum(t.offer_seconds[mode] for t in tallies)
         summary[f"one day's offers, {mode}: mean seconds"] = round(seconds / max(1, computations), 3)
     print(json.dumps(summary, indent=1))

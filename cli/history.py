@@ -241,7 +241,8 @@ def backtest_markdown(b: Backtest) -> str:
     label = " (SYNTHETIC history)" if b.synthetic else ""
     lines = [
         f"Back-test{label}: {b.scenario}, rules {b.rules}, demand {b.demand}; "
-        f"trained on {b.train[0]}..{b.train[1]} (level {b.level:.1f} orders a day), "
+        f"trained on {b.train[0]}..{b.train[1]} (level {b.level:.1f} orders a day, "
+        f"sd {b.level_sd:.1f} between its {b.level_months} months), "
         f"tested on {b.test[0]}..{b.test[1]}; {b.replications} replications, "
         f"seed {b.seed} ({b.seconds:.1f} s)",
         "",

@@ -19,6 +19,7 @@ from cli.i18n import ENVIRONMENT as LANG_ENVIRONMENT
 from cli.i18n import _, set_language
 from cli.options import parse_date
 from cli.printing import register as register_printing
+from cli.report import register as register_report
 from scheduler.clock import clock_from
 from scheduler.contract import Plan, PlanRequest
 from scheduler.errors import InputError, from_validation_error
@@ -410,6 +411,7 @@ def _register_simulation() -> None:
 _register_simulation()
 register_data(app)  # workshop export|push, request, backup: cli/data.py
 register_printing(app)  # print: job cards and day sheets as PDF, cli/printing.py
+register_report(app)  # report: productivity from the clock, cli/report.py
 
 
 def main() -> None:

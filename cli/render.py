@@ -115,7 +115,7 @@ def render_plan(
         unassigned.add_column(_("service"))
         unassigned.add_column(_("reason"))
         for u in plan.unassigned:
-            unassigned.add_row(u.booking, bookings[u.booking].service, u.reason)
+            unassigned.add_row(u.booking, bookings[u.booking].service, current().phrase(u.reason))
         parts.append(unassigned)
     else:
         parts.append(Text(_("Unassigned: none"), style="bold"))
@@ -158,5 +158,5 @@ def render_changes(changes: list[Change]) -> RenderableType:
     table.add_column(_("kind"))
     table.add_column(_("what"))
     for c in changes:
-        table.add_row(_(c.kind), c.summary)
+        table.add_row(_(c.kind), current().phrase(c.summary))
     return table

@@ -130,11 +130,12 @@ def simulate(
         Path | None, typer.Option(help="with --demand fitted: a fit written by `bayplan history fit --out`")
     ] = None,
     from_status: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--from-status",
-            help="start from a live day: a JSON file of GET /v1/workshops/{id}/days/{date}/status "
-            "(its open vehicles enter with their remaining work; --days counts from the status day)",
+            help="start from a live day: GET /v1/workshops/{id}/days/{date}/status as an http(s) URL "
+            "(API key in BAYPLAN_KEY) or a JSON file of it (its open vehicles enter with their "
+            "remaining work; --days counts from the status day)",
         ),
     ] = None,
     overbooking: Annotated[
@@ -254,7 +255,7 @@ def _status_said(exc: InputError) -> str:
 def _run_from_status(
     scenario_name: str,
     rule_names: list[str],
-    status: Path,
+    status: str,
     days: int,
     replications: int,
     seed: int,
@@ -262,14 +263,18 @@ def _run_from_status(
     policy: str,
     growth: float,
 ) -> ExperimentResult:
+    from cli.live_status import fetch_status, is_url
     from scheduler.scenarios import load_scenario
-    from simulation.from_status import load_status, run_from_status
+    from simulation.from_status import load_status, read_status, run_from_status
     from simulation.inputs import check_inputs
 
     check_run_options(replications, workers, seed)
     loaded = load_scenario(scenario_name)
     rule_sets, _ = check_inputs(loaded, rule_names, days, None, None, growth, files=True)
-    state = load_status(status, loaded)
+    if is_url(status):
+        state = read_status(fetch_status(status), loaded, status)
+    else:
+        state = load_status(status, loaded)
     result, _outcomes = run_from_status(
         loaded, rule_sets, state, days=days, replications=replications, seed=seed, policy=policy,
         growth=growth, workers=workers,
@@ -576,7 +581,7 @@ def staff(
         _certified(
             scenario, target, base, season, month, days, seed, workers, policy, growth, objective,
             delta_cny if objective == Objective.cost else delta_points, penalty, alpha, n0,
-            max_replications, candidates, history, train, holdout, json, write_rules,
+            max_replications, candidates, history, train, holdout, json, write_rules, cluster,
         )  # fmt: skip
         return
     from rich.console import Console
@@ -671,6 +676,7 @@ def _certified(
     holdout: str | None,
     json: bool,
     write_rules: Path | None,
+    cluster: str | None = None,
 ) -> None:
     from rich.console import Console
 
@@ -740,6 +746,7 @@ def _certified(
                 policy=policy.value,
                 growth=growth,
                 workers=workers,
+                cluster=cluster,
                 progress=report,
             )
     except InputError as exc:

@@ -67,6 +67,18 @@ class Availability:
     def bay_gaps(self, bay: int, ready: int) -> list[Gap]:
         return subtract(self.day, self.bay_busy[bay], ready)
 
+    def bay_free_from(self, bay: int, ready: int) -> int | None:
+        """The bay's first free minute from `ready` on (None: busy to the day's end); the start of
+        `bay_gaps(bay, ready)[0]`."""
+        cursor = max(0, ready)
+        for start, end in self.bay_busy[bay]:
+            if end <= cursor:
+                continue
+            if start > cursor:
+                break
+            cursor = max(cursor, end)
+        return cursor if cursor < self.day[0][1] else None
+
     def tech_gaps(self, tech: int, ready: int) -> list[Gap]:
         return subtract(self.tech_windows[tech], self.tech_busy[tech], ready)
 
@@ -76,12 +88,15 @@ class Availability:
         Ties go to no overtime, then the preferred bay, then the lowest grade (keep seniors free).
         Pairs are pruned by each resource's own earliest time, so big workshops stay fast.
         """
+        # Each bay's first free minute orders the bays; its gaps are worked out only for the bays
+        # the search reaches (most are pruned on a busy day).
         bay_options = []
         for b, cost in zip(op.bays, op.bay_costs, strict=True):
-            gaps = self.bay_gaps(b, ready)
-            if gaps:
-                bay_options.append((gaps[0][0], cost, b, gaps))
+            first = self.bay_free_from(b, ready)
+            if first is not None:
+                bay_options.append((first, cost, b))
         bay_options.sort()
+        bay_gaps: dict[int, list[Gap]] = {}
         tech_options = []
         for t, d in zip(op.technicians, op.durations, strict=True):
             gaps = self.tech_gaps(t, ready)
@@ -96,9 +111,12 @@ class Availability:
             if best is not None and lower_end > best[0]:
                 break
             tech = self.problem.technicians[t]
-            for bay_start, cost, b, b_gaps in bay_options:
+            for bay_start, cost, b in bay_options:
                 if best is not None and max(lower_end, bay_start + d) > best[0]:
                     break
+                b_gaps = bay_gaps.get(b)
+                if b_gaps is None:
+                    b_gaps = bay_gaps[b] = self.bay_gaps(b, ready)
                 start = first_common_fit(t_gaps, b_gaps, d)
                 if start is None:
                     continue

@@ -213,8 +213,19 @@ def replay(
     return state
 
 
-def expected_minutes(workshop: Workshop, booking: Booking, operation: int, technician: str | None) -> int:
-    """Standard minutes / the technician's efficiency (rounded up)."""
+def expected_minutes(
+    workshop: Workshop,
+    booking: Booking,
+    operation: int,
+    technician: str | None,
+    learned: Mapping[tuple[str, str, int], float] | None = None,
+) -> int:
+    """The technician's learned minutes on that operation where known (`learned`: (technician,
+    service, operation) → minutes), else standard minutes / his efficiency (rounded up)."""
+    if learned and technician is not None:
+        known = learned.get((technician, booking.service, operation))
+        if known is not None:
+            return max(1, math.ceil(known))
     service = workshop.service(booking.service)
     assert service is not None
     minutes = service.operations[operation].minutes
@@ -296,6 +307,7 @@ def booking_status(
     state: DayState,
     now: dt.datetime,
     since: dt.datetime | None,
+    learned: Mapping[tuple[str, str, int], float] | None = None,
 ) -> BookingStatus:
     """One booking's live state: clocked work as clocked, the rest from the live plan, pushed back
     behind `now` and behind the booking's earlier operations."""
@@ -310,7 +322,7 @@ def booking_status(
         technician = track.technician or (a.technician if a else None)
         end: dt.datetime | None
         if track.state != "not_started":
-            end = projected_end(track, expected_minutes(workshop, booking, k, technician), now)
+            end = projected_end(track, expected_minutes(workshop, booking, k, technician, learned), now)
         elif a is None or ready is None:
             end = None
         else:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from scheduler.clock import DayClock
 from scheduler.contract import Booking, Plan, PlanRequest, Service, Workshop
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.translate import DayFrame, technician_data
 from solver.problem import BayData, DayProblem, JobData, ObjectiveWeights, OperationData, Placement
 
@@ -62,7 +63,10 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
     not_before = 0
     if request.options.not_before is not None:
         if clock.local_date(request.options.not_before) != request.date:
-            raise InputError("options.not_before", f"must be on the plan date {request.date}")
+            raise InputError(
+                "options.not_before",
+                N_("must be on the plan date %(request_date)s") % {"request_date": request.date},
+            )
         not_before = clock.minutes(request.options.not_before, round_up=True)
     before = _previous_placements(previous, frame) if previous is not None else {}
     open_hhmm, close_hhmm = workshop.opening_window()
@@ -86,7 +90,11 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
         service = workshop.service(booking.service)
         if service is None:
             known = ", ".join(s.code for s in workshop.services)
-            raise InputError(f"{where}.service", f"unknown service code {booking.service!r} (known: {known})")
+            raise InputError(
+                f"{where}.service",
+                N_("unknown service code %(booking_service)r (known: %(known)s)")
+                % {"booking_service": booking.service, "known": known},
+            )
 
         drop_day = clock.local_date(booking.drop_off)
         if drop_day > request.date:
@@ -104,7 +112,7 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
         due = None
         if booking.promised is not None:
             if booking.promised <= booking.drop_off:
-                raise InputError(f"{where}.promised", "promised pickup must be after drop_off")
+                raise InputError(f"{where}.promised", N_("promised pickup must be after drop_off"))
             due = clock.minutes(booking.promised)
 
         release = max(release, not_before, parts_release(booking, service, clock))
@@ -196,11 +204,17 @@ def _pins(booking: Booking, service: Service, where: str, frame: DayFrame) -> di
                 f"service {service.code} has operations 0..{len(service.operations) - 1} only",
             )
         if pinned.operation in pins:
-            raise InputError(f"{field}.operation", f"operation {pinned.operation} is pinned twice")
+            raise InputError(
+                f"{field}.operation",
+                N_("operation %(pinned_operation)s is pinned twice") % {"pinned_operation": pinned.operation},
+            )
         if pinned.bay not in bay_index:
-            raise InputError(f"{field}.bay", f"unknown bay {pinned.bay!r}")
+            raise InputError(f"{field}.bay", N_("unknown bay %(pinned_bay)r") % {"pinned_bay": pinned.bay})
         if pinned.technician not in tech_index:
-            raise InputError(f"{field}.technician", f"unknown technician {pinned.technician!r}")
+            raise InputError(
+                f"{field}.technician",
+                N_("unknown technician %(pinned_technician)r") % {"pinned_technician": pinned.technician},
+            )
         if clock.local_date(pinned.start) != clock.date:
             raise InputError(
                 f"{field}.start", f"{pinned.start.isoformat()} is not on the plan date {clock.date}"
@@ -209,7 +223,7 @@ def _pins(booking: Booking, service: Service, where: str, frame: DayFrame) -> di
         tech = frame.workshop.technicians[tech_index[pinned.technician]]
         if pinned.end is not None:
             if pinned.end <= pinned.start:
-                raise InputError(f"{field}.end", "must be after start")
+                raise InputError(f"{field}.end", N_("must be after start"))
             end = clock.minutes(pinned.end, round_up=True)
         else:
             end = start + duration(service.operations[pinned.operation].minutes, tech.efficiency)
@@ -221,7 +235,10 @@ def _pins(booking: Booking, service: Service, where: str, frame: DayFrame) -> di
                 f"operation {k} is pinned but operation {k - 1} is not: pin finished work too",
             )
         if k > 0 and pins[k].start < pins[k - 1].end:
-            raise InputError(f"{where}.pinned", f"operation {k} starts before operation {k - 1} ends")
+            raise InputError(
+                f"{where}.pinned",
+                N_("operation %(k)s starts before operation %(k_1)s ends") % {"k": k, "k_1": k - 1},
+            )
     return pins
 
 

@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from scheduler.i18n import N_
+
 CONTRACT_VERSION: Literal["v1"] = "v1"
 
 #: The bay kinds a workshop has when it declares none (`Workshop.bay_kinds`). Kinds are the
@@ -44,12 +46,14 @@ BayKind = Identifier
 #: them (the next day, a time zone's offset, a multi-day promise) leaves Python's datetime range.
 FIRST_DATE = dt.date(2000, 1, 1)
 LAST_DATE = dt.date(2199, 12, 31)
-_DATE_RANGE = f"must be between {FIRST_DATE} and {LAST_DATE}"
 
 
 def _date_in_range(value: dt.date) -> dt.date:
     if not FIRST_DATE <= value <= LAST_DATE:
-        raise ValueError(f"{_DATE_RANGE}, got {value}")
+        raise ValueError(
+            N_("must be between %(first)s and %(last)s, got %(value)s")
+            % {"first": FIRST_DATE, "last": LAST_DATE, "value": value}
+        )
     return value
 
 
@@ -60,8 +64,8 @@ _LAST_MOMENT_DATE = LAST_DATE + dt.timedelta(days=1)
 def _moment_in_range(value: dt.datetime) -> dt.datetime:
     if not FIRST_DATE <= value.date() <= _LAST_MOMENT_DATE:
         raise ValueError(
-            f"must be between {FIRST_DATE}T00:00 and {_LAST_MOMENT_DATE}T23:59 local time, "
-            f"got {value.isoformat()}"
+            N_("must be between %(first)sT00:00 and %(last)sT23:59 local time, got %(value)s")
+            % {"first": FIRST_DATE, "last": _LAST_MOMENT_DATE, "value": value.isoformat()}
         )
     return value
 
@@ -80,7 +84,7 @@ _TIMEZONE = re.compile(r"^[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*$")
 
 def _hhmm(value: str) -> str:
     if not isinstance(value, str) or not _HHMM.match(value):
-        raise ValueError(f"must be a local time 'HH:MM' (00:00-23:59), got {value!r}")
+        raise ValueError(N_("must be a local time 'HH:MM' (00:00-23:59), got %(value)r") % {"value": value})
     return value
 
 
@@ -106,7 +110,9 @@ class TimeWindow(_Model):
     @model_validator(mode="after")
     def _ordered(self) -> TimeWindow:
         if hhmm_minutes(self.end) <= hhmm_minutes(self.start):
-            raise ValueError(f"end {self.end} must be after start {self.start}")
+            raise ValueError(
+                N_("end %(end)s must be after start %(start)s") % {"end": self.end, "start": self.start}
+            )
         return self
 
 
@@ -123,10 +129,14 @@ class Shift(TimeWindow):
             b_start, b_end = hhmm_minutes(brk.start), hhmm_minutes(brk.end)
             if b_start < start or b_end > end:
                 raise ValueError(
-                    f"break {brk.start}-{brk.end} lies outside the shift {self.start}-{self.end}"
+                    N_("break %(start)s-%(end)s lies outside the shift %(shift_start)s-%(shift_end)s")
+                    % {"start": brk.start, "end": brk.end, "shift_start": self.start, "shift_end": self.end}
                 )
             if b_start < previous_end:
-                raise ValueError(f"break {brk.start}-{brk.end} overlaps another break")
+                raise ValueError(
+                    N_("break %(brk_start)s-%(brk_end)s overlaps another break")
+                    % {"brk_start": brk.start, "brk_end": brk.end}
+                )
             previous_end = b_end
         return self
 
@@ -176,6 +186,15 @@ class Service(_Model):
     operations: list[Operation] = Field(min_length=1, max_length=20)
     check_in_minutes: int = Field(
         default=10, ge=1, le=120, description="a service advisor's time to check the vehicle in"
+    )
+    max_days: int = Field(
+        default=1,
+        ge=1,
+        le=30,
+        description="multi-day work (accident repairs): the most opening days the work may span, the "
+        "drop-off day included; what does not fit the drop-off day carries over to the following "
+        "opening days, each operation done in one piece on one day, and the promised pickup is on "
+        "the last day; default 1: the work is done on the drop-off day",
     )
 
     @property
@@ -254,11 +273,11 @@ class Workshop(_Model):
         # ZoneInfo reads a file named by the key: a directory ("Europe") raises IsADirectoryError,
         # an overlong key OSError, a path ValueError. Every one of them is an unknown zone here.
         if not _TIMEZONE.match(value):
-            raise ValueError(f"unknown IANA time zone {value!r}")
+            raise ValueError(N_("unknown IANA time zone %(value)r") % {"value": value})
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError, OSError):
-            raise ValueError(f"unknown IANA time zone {value!r}") from None
+            raise ValueError(N_("unknown IANA time zone %(value)r") % {"value": value}) from None
         return value
 
     @model_validator(mode="after")
@@ -272,7 +291,10 @@ class Workshop(_Model):
             seen: set[str] = set()
             for i, ident in enumerate(ids):
                 if ident in seen:
-                    raise ValueError(f"{field}[{i}]: duplicate id {ident!r}")
+                    raise ValueError(
+                        N_("%(field)s[%(i)s]: duplicate id %(ident)r")
+                        % {"field": field, "i": i, "ident": ident}
+                    )
                 seen.add(ident)
         return self
 
@@ -281,18 +303,24 @@ class Workshop(_Model):
         declared = set(self.bay_kinds)
         if len(declared) != len(self.bay_kinds):
             dup = next(k for i, k in enumerate(self.bay_kinds) if k in self.bay_kinds[:i])
-            raise ValueError(f"bay_kinds: duplicate kind {dup!r}")
+            raise ValueError(N_("bay_kinds: duplicate kind %(dup)r") % {"dup": dup})
         known = ", ".join(self.bay_kinds)
         for i, bay in enumerate(self.bays):
             if bay.kind not in declared:
-                raise ValueError(f"bays[{i}].kind: {bay.kind!r} is not a declared bay kind ({known})")
+                raise ValueError(
+                    N_("bays[%(i)s].kind: %(bay_kind)r is not a declared bay kind (%(known)s)")
+                    % {"i": i, "bay_kind": bay.kind, "known": known}
+                )
         for i, service in enumerate(self.services):
             for k, op in enumerate(service.operations):
                 for m, kind in enumerate(op.bay_kinds):
                     if kind not in declared:
                         raise ValueError(
-                            f"services[{i}].operations[{k}].bay_kinds[{m}]: {kind!r} is not a declared "
-                            f"bay kind ({known})"
+                            N_(
+                                "services[%(i)s].operations[%(k)s].bay_kinds[%(m)s]: %(kind)r is not a"
+                                " declared bay kind (%(known)s)"
+                            )
+                            % {"i": i, "k": k, "m": m, "kind": kind, "known": known}
                         )
         return self
 
@@ -499,6 +527,11 @@ class Plan(_Model):
         default=False,
         description="a stored plan whose day changed since (bookings or workshop): plan the day again",
     )
+    changes: list[Change] | None = Field(
+        default=None,
+        description="a re-plan's changes against the plan it replaced (what moved, was added or"
+        " dropped); null for a plan made from scratch",
+    )
 
 
 class OperationRef(_Model):
@@ -538,6 +571,9 @@ class Change(_Model):
     before: Assignment | None = None
     after: Assignment | None = None
     summary: str
+
+
+Plan.model_rebuild()
 
 
 class ReplanResult(_Model):

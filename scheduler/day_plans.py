@@ -14,6 +14,7 @@ from concurrent.futures import Future
 
 from scheduler.contract import OperationEvent, Overrun, Plan, PlanRequest
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.integrity import validated_plan
 from scheduler.jobs import JobRecord, JobRunner
 from scheduler.service import Conflict, PlanningService
@@ -72,8 +73,14 @@ class DayPlanner:
     def plan_request(self, request: PlanRequest) -> Plan:
         """A whole v1 request planned statelessly (nothing stored), within the request limits."""
         if len(request.bookings) > MAX_BOOKINGS:
-            raise InputError("bookings", f"at most {MAX_BOOKINGS} bookings per request")
+            raise InputError(
+                "bookings",
+                N_("at most %(max_bookings)s bookings per request") % {"max_bookings": MAX_BOOKINGS},
+            )
         if request.options.time_limit_seconds > MAX_SOLVE_SECONDS:
-            raise InputError("options.time_limit_seconds", f"at most {MAX_SOLVE_SECONDS:g} s per request")
+            raise InputError(
+                "options.time_limit_seconds",
+                N_("at most %(max_solve_seconds)g s per request") % {"max_solve_seconds": MAX_SOLVE_SECONDS},
+            )
         plan: Plan = self.runner.run("plan", request.workshop.id, validated_plan, request)
         return plan

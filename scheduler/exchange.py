@@ -1,21 +1,42 @@
-"""Plain-file exchange with other tools: a plan as CSV (one row per placed operation) and bookings
-read from CSV (one booking request per row, each checked on its own, its line number kept)."""
+"""Plain-file exchange with other tools: a plan as CSV (one row per placed operation), a day's
+bookings as CSV, and bookings read from CSV (one booking request per row, each checked on its own,
+its line number kept). A bookings export reads back in as an import (its id and promise ignored)."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scheduler.contract import Plan
+from scheduler.contract import Booking, Plan
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 
 PLAN_COLUMNS = ("booking", "operation", "bay", "technician", "start", "end")
 """The plan CSV's header: `operation` is the index into the service's operations (as in the v1
 plan), `start` and `end` aware ISO 8601 instants in the workshop's local time."""
 
-BOOKING_COLUMNS = ("service", "drop_off", "waiter", "fleet_partner", "priority", "customer", "vehicle")
+BOOKING_COLUMNS = (
+    "service",
+    "drop_off",
+    "waiter",
+    "fleet_partner",
+    "priority",
+    "customer",
+    "vehicle",
+    "phone",
+    "plate",
+    "model",
+)
 """The booking CSV's columns: `service` and `drop_off` are required, the rest optional."""
+EXPORTED_COLUMNS = ("id", "promised")
+"""Columns of a bookings export that an import reads past: a booked row gets a new id and its
+promise from the fit check."""
+EXPORT_COLUMNS = ("id", "service", "drop_off", "promised", "waiter", "fleet_partner", "priority",
+                  "customer", "phone", "plate", "model", "vehicle")  # fmt: skip
+"""The bookings export's header (without `phone` for the roles that may not see phones)."""
 IDEMPOTENCY_COLUMN = "idempotency_key"
 """An optional column: a row imported again with the same key is a replay, not a second booking."""
 REQUIRED = ("service", "drop_off")
@@ -31,6 +52,28 @@ def plan_csv(plan: Plan, newline: str = "\r\n") -> str:
     writer.writerow(PLAN_COLUMNS)
     for a in sorted(plan.assignments, key=lambda a: (a.start, a.bay, a.booking, a.operation)):
         writer.writerow([a.booking, a.operation, a.bay, a.technician, a.start.isoformat(), a.end.isoformat()])
+    return out.getvalue()
+
+
+def bookings_csv(bookings: Sequence[Booking], with_phone: bool, newline: str = "\r\n") -> str:
+    """The bookings as CSV (header `EXPORT_COLUMNS`, `phone` only `with_phone`), by drop-off;
+    times are aware ISO 8601 instants, `waiter` 1/0, an empty cell a field not given."""
+    columns = [c for c in EXPORT_COLUMNS if with_phone or c != "phone"]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=newline)
+    writer.writerow(columns)
+    for b in sorted(bookings, key=lambda b: (b.drop_off, b.id)):
+        values = b.model_dump(include=set(columns))
+        row = []
+        for column in columns:
+            value = values.get(column)
+            if isinstance(value, bool):
+                row.append("1" if value else "0")
+            elif isinstance(value, dt.datetime):
+                row.append(value.isoformat())
+            else:
+                row.append("" if value is None else str(value))
+        writer.writerow(row)
     return out.getvalue()
 
 
@@ -79,22 +122,29 @@ def read_booking_rows(text: str) -> list[BookingRow]:
     try:
         rows = _records(text.lstrip("\ufeff"))
     except csv.Error as exc:
-        raise InputError("body", f"not CSV: {exc}") from None
+        raise InputError("body", N_("not CSV: %(exc)s") % {"exc": exc}) from None
     if not rows or not any(cell.strip() for cell in rows[0][1]):
-        raise InputError("body", "empty: expected a header row, e.g. service,drop_off,waiter")
+        raise InputError("body", N_("empty: expected a header row, e.g. service,drop_off,waiter"))
     header = [cell.strip().lower() for cell in rows[0][1]]
     known = (*BOOKING_COLUMNS, IDEMPOTENCY_COLUMN)
     for column in header:
-        if column not in known:
-            raise InputError(f"header.{column[:40]}", f"unknown column; expected some of {', '.join(known)}")
+        if column not in known and column not in EXPORTED_COLUMNS:
+            raise InputError(
+                f"header.{column[:40]}",
+                N_("unknown column; expected some of %(join_known)s") % {"join_known": ", ".join(known)},
+            )
     if len(set(header)) != len(header):
-        raise InputError("header", "a column appears twice")
+        raise InputError("header", N_("a column appears twice"))
     for column in REQUIRED:
         if column not in header:
-            raise InputError(f"header.{column}", "missing column")
+            raise InputError(f"header.{column}", N_("missing column"))
     data = [(number, row) for number, row in rows[1:] if any(c.strip() for c in row)]
     if len(data) > MAX_ROWS:
-        raise InputError("body", f"at most {MAX_ROWS} bookings per file, got {len(data)}")
+        raise InputError(
+            "body",
+            N_("at most %(max_rows)s bookings per file, got %(len_data)s")
+            % {"max_rows": MAX_ROWS, "len_data": len(data)},
+        )
     found: list[BookingRow] = []
     for number, row in data:
         if len(row) != len(header):
@@ -102,6 +152,8 @@ def read_booking_rows(text: str) -> list[BookingRow]:
             continue
         cells = dict(zip(header, row, strict=True))
         key = cells.pop(IDEMPOTENCY_COLUMN, "").strip() or None
+        for column in EXPORTED_COLUMNS:
+            cells.pop(column, None)
         try:
             fields = {c: _value(c, v) for c, v in cells.items() if v.strip()}
         except InputError as exc:

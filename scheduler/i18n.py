@@ -1,9 +1,14 @@
 """Translations for everything a person reads: the catalogs, the supported languages, locale formats.
 
 The catalogs are gettext `.po` files under `scheduler/locale/<lang>/LC_MESSAGES/messages.po`,
-shipped as package data and read at first use with Babel (`read_po`, compiled in memory with
-`write_mo`): no build step, so a fresh clone with `pip install -e .` has them. English is the
-source language and the default; a msgid without a translation reads in English.
+compiled to `messages.mo` by the package build and by `make` (`scheduler/catalogs.py`); the .mo is
+read at first use, and the .po compiled in memory instead when the .mo is missing or older than it
+(a dev checkout after editing the .po). English is the source language and the default; a msgid
+without a translation reads in English.
+
+Texts made by filling in a template (an error's detail, why a booking is unplaced, a re-plan's
+change) are translated whole by `Translator.phrase`: the text is matched against the catalog's
+templates and its filled-in parts translated in turn.
 
 The web (`api/i18n.py`) and the command line (`cli/i18n.py`) choose the language; this module
 only knows how to translate into one and how to format dates and numbers for it.
@@ -14,15 +19,15 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import io
-from functools import cache
+import re
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError, dates, numbers
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.messages.mofile import read_mo
 
-LOCALE_DIR = Path(__file__).parent / "locale"
-DOMAIN = "messages"
+from scheduler.catalogs import DOMAIN, LOCALE_DIR, mo_bytes
+
 DEFAULT = "en"
 #: The languages bayplan speaks, as Babel locale ids; the first is the default.
 SUPPORTED = ("en", "zh_CN")
@@ -51,18 +56,102 @@ def html_lang(locale: str) -> str:
     return locale.replace("_", "-")
 
 
+def compiled(locale: str, locale_dir: Path = LOCALE_DIR) -> bytes | None:
+    """The compiled catalog of `locale`: its .mo file, or its .po compiled now when the .mo is
+    missing or older; None when there is no catalog."""
+    po = locale_dir / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    mo = po.with_suffix(".mo")
+    if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
+        return mo.read_bytes()
+    if po.is_file():
+        return mo_bytes(po, locale)
+    return None
+
+
 @cache
 def translations(locale: str) -> gettext.NullTranslations:
-    """The catalog for `locale` (a supported id), compiled in memory from its .po file."""
-    path = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if locale == DEFAULT or not path.is_file():
+    """The catalog for `locale` (a supported id)."""
+    data = None if locale == DEFAULT else compiled(locale)
+    if data is None:
         return gettext.NullTranslations()
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=locale, domain=DOMAIN)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    return gettext.GNUTranslations(io.BytesIO(data))
+
+
+#: A named placeholder in a template: %(name)s, %(name)r, %(count)d, %(share).1f, …
+PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifgr]")
+_FILL = re.compile(r"%%|" + PLACEHOLDER.pattern)
+#: A template is matched against texts only with this many letters of its own (A-Z, a-z).
+MIN_WORDING = 2
+
+
+def _pattern(msgid: str) -> re.Pattern[str]:
+    """The regular expression a text filled in from `msgid` matches, one group per placeholder."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    last = 0
+    for m in PLACEHOLDER.finditer(msgid):
+        parts.append(re.escape(msgid[last : m.start()].replace("%%", "%")))
+        name = m.group(1)
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        seen.add(name)
+        last = m.end()
+    parts.append(re.escape(msgid[last:].replace("%%", "%")))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+@cache
+def templates(locale: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The catalog's translated templates (msgids with named placeholders) as (pattern, msgstr),
+    the most specific first: those that begin with words of their own (anchored at the text's
+    start), then by the length of their wording."""
+    data = None if locale == DEFAULT else compiled(locale)
+    if data is None:
+        return ()
+    found: list[tuple[tuple[bool, int], re.Pattern[str], str]] = []
+    for message in read_mo(io.BytesIO(data)):
+        if not message.id or not isinstance(message.id, str) or not isinstance(message.string, str):
+            continue
+        if not message.string or not PLACEHOLDER.search(message.id):
+            continue
+        wording = len(re.sub(r"[^A-Za-z]", "", PLACEHOLDER.sub("", message.id)))
+        if wording >= MIN_WORDING:
+            anchored = PLACEHOLDER.match(message.id) is None
+            found.append(((anchored, wording), _pattern(message.id), message.string))
+    found.sort(key=lambda item: item[0], reverse=True)
+    return tuple((pattern, msgstr) for _, pattern, msgstr in found)
+
+
+_OPENING = {")": "(", "]": "[", "）": "（"}
+
+
+def _balanced(value: str) -> bool:
+    """Whether the brackets in `value` pair up (a filled-in part never splits a bracket)."""
+    stack: list[str] = []
+    for char in value:
+        if char in "([（":
+            stack.append(char)
+        elif char in _OPENING and (not stack or stack.pop() != _OPENING[char]):
+            return False
+    return not stack
+
+
+@lru_cache(maxsize=8192)
+def _phrase(locale: str, text: str, depth: int = 0) -> str:
+    """`Translator.phrase` (remembered: a plan's reasons repeat, and pages are read again)."""
+    exact = translations(locale).gettext(text)
+    if exact != text or depth > 4 or not text:
+        return exact
+    for pattern, msgstr in templates(locale):
+        m = pattern.fullmatch(text)
+        if m is None or not all(_balanced(value) for value in m.groupdict().values()):
+            continue  # a filled-in part is whole: "(apprentice) has the…(" is not one
+        values = {name: _phrase(locale, value, depth + 1) for name, value in m.groupdict().items()}
+
+        def fill(p: re.Match[str], values: dict[str, str] = values) -> str:
+            return "%" if p.group(0) == "%%" else values.get(p.group(1), p.group(0))
+
+        return _FILL.sub(fill, msgstr)
+    return text
 
 
 class Translator:
@@ -85,6 +174,15 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int, **values: object) -> str:
         text = self._t.ngettext(singular, plural, n)
         return text % {"num": n, **values}
+
+    def phrase(self, text: str) -> str:
+        """A text made by filling in a marked template (`N_("unknown booking %(id)r") % {...}`), in
+        this language: the catalog's translation of the text itself, else of the template it was
+        made from with its filled-in parts translated in turn (a reason inside a reason); a text no
+        template made stays as it is."""
+        if self.locale == DEFAULT or not text:
+            return text
+        return _phrase(self.locale, text)
 
     # Formats -----------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from scheduler.compiler import CompiledDay, compile_request
 from scheduler.contract import Assignment, Booking, Plan, PlanOptions, PlanRequest, Unassigned, Workshop
 from scheduler.dispatch import dispatch
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.kpis import NO_KPIS, compute_kpis
 from scheduler.planning import make_plan, to_plan
 from scheduler.validator import Violation, validate_plan
@@ -100,7 +101,7 @@ def plannable(request: PlanRequest) -> tuple[CompiledDay, list[Unassigned]]:
 def _at_risk(booking: Booking | None, reason: str) -> str:
     if booking is None or not booking.at_risk:
         return reason
-    return f"at risk since a workshop change: {reason}"
+    return N_("at risk since a workshop change: %(reason)s") % {"reason": reason}
 
 
 def finish(request: PlanRequest, plan: Plan, dropped: Sequence[Unassigned]) -> Plan:

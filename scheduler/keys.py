@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from scheduler.clock import SYSTEM_CLOCK, Clock
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.storage import ApiKeyRow, Store
 from scheduler.storage import keys as keys_db
 
@@ -57,9 +58,12 @@ class KeyInfo:
         wanted = tuple(roles)
         if self.role is not Role.admin and self.role not in wanted:
             allowed = ", ".join(r.value for r in wanted) or "admin"
-            return f"a {self.role.value} key may not do this (needs: {allowed})"
+            return N_("a %(role)s key may not do this (needs: %(allowed)s)") % {
+                "role": self.role.value,
+                "allowed": allowed,
+            }
         if workshop_id is not None and not self.may_act_on(workshop_id):
-            return f"this key is not for workshop {workshop_id!r}"
+            return N_("this key is not for workshop %(workshop_id)r") % {"workshop_id": workshop_id}
         return None
 
     def may(self, roles: Iterable[Role], workshop_id: str | None = None) -> bool:
@@ -103,16 +107,22 @@ class KeyStore:
             chosen = Role(role)
         except ValueError:
             roles = ", ".join(r.value for r in Role)
-            raise InputError("role", f"unknown role {role!r}; one of {roles}") from None
+            raise InputError(
+                "role", N_("unknown role %(role)r; one of %(roles)s") % {"role": role, "roles": roles}
+            ) from None
         if not workshops:
-            raise InputError("workshops", f"name at least one workshop, or {ALL_WORKSHOPS!r} for all")
+            raise InputError(
+                "workshops",
+                N_("name at least one workshop, or %(all_workshops)r for all")
+                % {"all_workshops": ALL_WORKSHOPS},
+            )
         for w in workshops:
             if not w or len(w) > 64:
-                raise InputError("workshops", f"bad workshop id {w!r}")
+                raise InputError("workshops", N_("bad workshop id %(w)r") % {"w": w})
         if (chosen is Role.technician) != (technician is not None):
-            raise InputError("technician", "a technician key, and only one, names its technician")
+            raise InputError("technician", N_("a technician key, and only one, names its technician"))
         if chosen is Role.technician and (len(set(workshops)) != 1 or ALL_WORKSHOPS in workshops):
-            raise InputError("workshops", "a technician key is for exactly one workshop")
+            raise InputError("workshops", N_("a technician key is for exactly one workshop"))
         key = PREFIX + secrets.token_urlsafe(32)
         key_id, created_at = secrets.token_hex(6), self.clock.now()
         with self.store.transaction() as session:

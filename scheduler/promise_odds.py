@@ -34,6 +34,8 @@ SAMPLES = 256
 """Samples per status (the issue asks for at least 200)."""
 
 Floats = NDArray[np.float64]
+Learned = Mapping[tuple[str, str, int], float] | None
+"""The technicians' learned minutes per (technician, service, operation), as the live day uses them."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,12 @@ def seed_of(workshop_id: str, date: dt.date, now: dt.datetime) -> int:
 
 
 def _operations(
-    workshop: Workshop, day: Sequence[Booking], plan: Plan | None, state: DayState, now: dt.datetime
+    workshop: Workshop,
+    day: Sequence[Booking],
+    plan: Plan | None,
+    state: DayState,
+    now: dt.datetime,
+    learned: Learned = None,
 ) -> tuple[list[_Op], set[str]]:
     """The day's operations in the order they are worked (clocked ones first, then by planned
     start), and the bookings with an operation neither clocked nor planned (no end in sight)."""
@@ -93,7 +100,7 @@ def _operations(
                                _minutes(track.actual_end, now)))  # fmt: skip
             elif track.state != "not_started":
                 assert track.actual_start is not None
-                expected = expected_minutes(workshop, b, k, track.technician)
+                expected = expected_minutes(workshop, b, k, track.technician, learned)
                 clocked = track.clocked(now).total_seconds() / 60
                 start = _minutes(track.actual_start, now)
                 ops.append(_Op(b.id, k, track.technician, bay, "started", start, start,
@@ -180,10 +187,11 @@ def on_time_probabilities(
     now: dt.datetime,
     samples: int = SAMPLES,
     cv: float = DURATION_CV,
+    learned: Learned = None,
 ) -> dict[str, float | None]:
     """P(the booking is ready by its promised pickup) per booking; None without a promise, 0
     for a booking with work neither clocked nor in the live plan."""
-    ops, unplanned = _operations(workshop, day, plan, state, now)
+    ops, unplanned = _operations(workshop, day, plan, state, now, learned)
     rng = np.random.default_rng(seed_of(workshop.id, date, now))
     z = rng.standard_normal((len(ops), samples))
     last = _last_ends(workshop, day, _propagate(ops, z, cv, samples))
@@ -205,12 +213,13 @@ def projected_ends(
     plan: Plan | None,
     state: DayState,
     now: dt.datetime,
+    learned: Learned = None,
 ) -> dict[tuple[str, int], dt.datetime]:
     """Each operation's projected end with the plan's downstream effects: expected durations pushed
     through the technicians' and bays' sequences (an overrun delays the work queued behind it;
     work finished early lets the next start early). Operations of a booking with work neither
     clocked nor planned are left out."""
-    ops, unplanned = _operations(workshop, day, plan, state, now)
+    ops, unplanned = _operations(workshop, day, plan, state, now, learned)
     ends = _propagate(ops, None, DURATION_CV, 1)
     return {
         key: now + dt.timedelta(minutes=float(end[0])) for key, end in ends.items() if key[0] not in unplanned

@@ -1,19 +1,34 @@
-"""Why a booking is not in the plan, computed from the workshop and the plan, in a foreman's words."""
+"""Why a booking is not in the plan, computed from the workshop and the plan, in a foreman's words.
+
+Each reason is made from templates marked with `N_` (and so in the catalogs); the pages and the
+command line show it in the reader's language with `Translator.phrase`. Plans store it in English.
+"""
 
 from __future__ import annotations
 
 from scheduler.availability import Availability, first_fit
 from scheduler.compiler import CompiledDay
 from scheduler.contract import GRADE_NAMES, Operation, Service
+from scheduler.i18n import N_
 from solver.problem import DaySolution, OperationData
+
+#: The weekdays as reasons name them (`date.weekday()` order), marked for translation.
+WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
+            N_("Sunday"))  # fmt: skip
+#: The technicians' grades as reasons name them (contract.GRADE_NAMES), marked for translation.
+GRADE_WORDS = (N_("apprentice"), N_("junior"), N_("intermediate"), N_("senior"), N_("master"))
 
 
 def _who(op: Operation) -> str:
-    return f"{op.skill} technician with grade >= {op.min_grade} ({GRADE_NAMES[op.min_grade]})"
+    return N_("%(skill)s technician with grade >= %(grade)s (%(grade_name)s)") % {
+        "skill": op.skill,
+        "grade": op.min_grade,
+        "grade_name": GRADE_NAMES[op.min_grade],
+    }
 
 
 def _bays_wording(op: Operation) -> str:
-    return "/".join(op.bay_kinds) + " bays"
+    return N_("%(kinds)s bays") % {"kinds": "/".join(op.bay_kinds)}
 
 
 def _after(compiled: CompiledDay, ready: int) -> str:
@@ -27,17 +42,22 @@ def _no_bay(compiled: CompiledDay, j: int, op: Operation, service: Service) -> s
     booking = compiled.bookings[j]
     kinds = [b for b in compiled.workshop.bays if b.kind in op.bay_kinds]
     if not kinds:
-        return f"operation '{op.name}': the workshop has no {_bays_wording(op)}"
+        return N_("operation '%(operation)s': the workshop has no %(bays)s") % {
+            "operation": op.name,
+            "bays": _bays_wording(op),
+        }
     if all(b.kind == "express" for b in kinds) and not service.express:
-        return (
-            f"operation '{op.name}': only express lanes fit it, and {service.code} is not an express service"
-        )
+        return N_(
+            "operation '%(operation)s': only express lanes fit it, and %(service)s is not an express service"
+        ) % {"operation": op.name, "service": service.code}
     if booking.fleet_partner and not compiled.request.options.allow_fleet_overflow:
-        return (
-            f"operation '{op.name}': fleet overflow is forbidden and partner {booking.fleet_partner} "
-            f"has no {_bays_wording(op)}"
-        )
-    return f"operation '{op.name}': every {_bays_wording(op)} is reserved for a fleet partner"
+        return N_(
+            "operation '%(operation)s': fleet overflow is forbidden and partner %(partner)s has no %(bays)s"
+        ) % {"operation": op.name, "partner": booking.fleet_partner, "bays": _bays_wording(op)}
+    return N_("operation '%(operation)s': every %(bays)s is reserved for a fleet partner") % {
+        "operation": op.name,
+        "bays": _bays_wording(op),
+    }
 
 
 def _static_reason(compiled: CompiledDay, j: int) -> str | None:
@@ -53,7 +73,11 @@ def _static_reason(compiled: CompiledDay, j: int) -> str | None:
         if not op_data.bays:
             return _no_bay(compiled, j, op, service)
         if not op_data.technicians:
-            return f"operation '{op.name}': no {_who(op)} on shift {compiled.request.date:%A}"
+            return N_("operation '%(operation)s': no %(who)s on shift %(weekday)s") % {
+                "operation": op.name,
+                "who": _who(op),
+                "weekday": WEEKDAYS[compiled.request.date.weekday()],
+            }
         ends = []
         longest = 0
         for t, d in zip(op_data.technicians, op_data.durations, strict=True):
@@ -64,10 +88,16 @@ def _static_reason(compiled: CompiledDay, j: int) -> str | None:
                 ends.append(start + d)
         if not ends:
             need = min(op_data.durations)
-            return (
-                f"operation '{op.name}': needs {need} min of a {_who(op)} after "
-                f"{_after(compiled, ready)}; the longest working block left is {longest} min"
-            )
+            return N_(
+                "operation '%(operation)s': needs %(need)s min of a %(who)s after %(after)s;"
+                " the longest working block left is %(longest)s min"
+            ) % {
+                "operation": op.name,
+                "need": need,
+                "who": _who(op),
+                "after": _after(compiled, ready),
+                "longest": longest,
+            }
         ready = min(ends)
     return None
 
@@ -84,10 +114,10 @@ def _capacity_reason(compiled: CompiledDay, j: int, availability: Availability) 
         placement = availability.earliest(op_data, ready)
         if placement is None:
             why = _bottleneck(compiled, op_data, op, ready, availability)
-            return f"day full: {why}{_displaced(compiled, j)}"
+            return _displaced(compiled, j, why)
         availability.reserve(placement)
         ready = placement.end
-    return "not placed within the time limit (it would still fit: re-plan to place it)"
+    return N_("not placed within the time limit (it would still fit: re-plan to place it)")
 
 
 def _bottleneck(
@@ -108,28 +138,42 @@ def _bottleneck(
         )
         low, high = min(op_data.durations), max(op_data.durations)
         takes = f"{low}" if low == high else f"{low}-{high}"
-        return (
-            f"operation '{op.name}': no {_who(op)} has the {takes} min it takes them in one piece "
-            f"after {after} (longest free stretch {longest} min)"
-        )
+        return N_(
+            "operation '%(operation)s': no %(who)s has the %(takes)s min it takes them in one piece"
+            " after %(after)s (longest free stretch %(longest)s min)"
+        ) % {"operation": op.name, "who": _who(op), "takes": takes, "after": after, "longest": longest}
     if bay_gap < need:
-        bays = _bays_wording(op)
-        return f"operation '{op.name}': no {bays} free for {need} min after {after} (longest {bay_gap} min)"
-    return (
-        f"operation '{op.name}': {_bays_wording(op)} and {_who(op)}s are never free together "
-        f"for {need} min after {after}"
-    )
+        return N_(
+            "operation '%(operation)s': no %(bays)s free for %(need)s min after %(after)s"
+            " (longest %(longest)s min)"
+        ) % {
+            "operation": op.name,
+            "bays": _bays_wording(op),
+            "need": need,
+            "after": after,
+            "longest": bay_gap,
+        }
+    return N_(
+        "operation '%(operation)s': %(bays)s and %(who)ss are never free together for %(need)s min"
+        " after %(after)s"
+    ) % {"operation": op.name, "bays": _bays_wording(op), "who": _who(op), "need": need, "after": after}
 
 
-def _displaced(compiled: CompiledDay, j: int) -> str:
+def _displaced(compiled: CompiledDay, j: int, why: str) -> str:
     priority = compiled.problem.jobs[j].priority
     higher = sum(1 for job in compiled.problem.jobs if job.priority > priority)
-    return f" (taken by {higher} higher-priority bookings among others)" if higher else ""
+    if higher:
+        return N_("day full: %(why)s (taken by %(count)s higher-priority bookings among others)") % {
+            "why": why,
+            "count": higher,
+        }
+    return N_("day full: %(why)s") % {"why": why}
 
 
 def unplaced_reasons(compiled: CompiledDay, solution: DaySolution) -> dict[int, str]:
     if compiled.workshop.is_closed(compiled.request.date):
-        return {j: f"the workshop is closed on {compiled.request.date}" for j in solution.unplaced}
+        closed = N_("the workshop is closed on %(date)s") % {"date": compiled.request.date}
+        return dict.fromkeys(solution.unplaced, closed)
     reasons: dict[int, str] = {}
     pending = []
     for j in sorted(solution.unplaced):

@@ -18,6 +18,7 @@ from scheduler.contract import (
 )
 from scheduler.dispatch import dispatch_order, pinned_placements
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.planning import DEFAULT_PLANNER, to_plan
 from solver.objective import objective
 from solver.problem import DaySolution, Placement
@@ -31,14 +32,17 @@ def _events_index(rr: ReplanRequest) -> None:
         for i, event in enumerate(events):
             booking = bookings.get(event.booking)
             if booking is None:
-                raise InputError(f"{name}[{i}].booking", f"unknown booking {event.booking!r}")
+                raise InputError(
+                    f"{name}[{i}].booking",
+                    N_("unknown booking %(event_booking)r") % {"event_booking": event.booking},
+                )
             if event.operation >= len(services[booking.service].operations):
                 raise InputError(
                     f"{name}[{i}].operation", f"booking {event.booking} has no operation {event.operation}"
                 )
     for i, ident in enumerate(rr.cancelled):
         if ident not in bookings:
-            raise InputError(f"cancelled[{i}]", f"unknown booking {ident!r}")
+            raise InputError(f"cancelled[{i}]", N_("unknown booking %(ident)r") % {"ident": ident})
 
 
 def check_now_on_day(now: dt.datetime, workshop: Workshop, date: dt.date) -> None:
@@ -56,7 +60,7 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
     """The day's bookings with everything started by `now` pinned (overruns and finishes applied)."""
     request, plan, now = rr.request, rr.plan, rr.now
     if plan.workshop != request.workshop.id or plan.date != request.date:
-        raise InputError("plan", "the current plan is for another workshop or date than the request")
+        raise InputError("plan", N_("the current plan is for another workshop or date than the request"))
     check_now_on_day(now, request.workshop, request.date)
     _events_index(rr)
     current = {(a.booking, a.operation): a for a in plan.assignments}
@@ -76,7 +80,10 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
             if not reported and (a is None or a.start >= now):
                 continue  # not started: free to move
             if b.id in cancelled:
-                raise InputError("cancelled", f"booking {b.id} has started work and cannot be cancelled")
+                raise InputError(
+                    "cancelled",
+                    N_("booking %(b_id)s has started work and cannot be cancelled") % {"b_id": b.id},
+                )
             base = pins.get(k)
             if base is None:
                 if a is None:
@@ -100,7 +107,10 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
     known = {b.id for b in bookings}
     for i, walk_in in enumerate(rr.walk_ins):
         if walk_in.id in known or walk_in.id in cancelled:
-            raise InputError(f"walk_ins[{i}].id", f"booking id {walk_in.id!r} is already in the plan request")
+            raise InputError(
+                f"walk_ins[{i}].id",
+                N_("booking id %(walk_in_id)r is already in the plan request") % {"walk_in_id": walk_in.id},
+            )
         known.add(walk_in.id)
         bookings.append(walk_in)
     return bookings, now
@@ -180,20 +190,39 @@ def diff(before: Plan, after: Plan, rr: ReplanRequest) -> list[Change]:
                 kind = "moved"
             else:
                 continue
-            summary = f"{booking} op {k}: {_where(a, tz)} -> {_where(b, tz)}"
+            summary = N_("%(booking)s op %(operation)s: %(before)s -> %(after)s") % {
+                "booking": booking,
+                "operation": k,
+                "before": _where(a, tz),
+                "after": _where(b, tz),
+            }
             changes.append(
                 Change(booking=booking, operation=k, kind=kind, before=a, after=b, summary=summary)
             )
         elif b is not None:
             kind = "added" if booking in walk_ins else "placed"
-            summary = f"{booking} op {k}: new at {_where(b, tz)}"
+            summary = N_("%(booking)s op %(operation)s: new at %(where)s") % {
+                "booking": booking,
+                "operation": k,
+                "where": _where(b, tz),
+            }
             changes.append(Change(booking=booking, operation=k, kind=kind, after=b, summary=summary))
         elif a is not None:
             kind = "dropped" if booking in cancelled else "unassigned"
-            why = "cancelled" if kind == "dropped" else "no room"
-            summary = f"{booking} op {k}: {_where(a, tz)} removed ({why})"
+            why = N_("cancelled") if kind == "dropped" else N_("no room")
+            summary = N_("%(booking)s op %(operation)s: %(where)s removed (%(why)s)") % {
+                "booking": booking,
+                "operation": k,
+                "where": _where(a, tz),
+                "why": why,
+            }
             changes.append(Change(booking=booking, operation=k, kind=kind, before=a, summary=summary))
     return changes
+
+
+def with_changes(before: Plan, after: Plan, rr: ReplanRequest) -> Plan:
+    """`after` with its changes against `before` (the plan it replaces), as a re-plan answers."""
+    return after.model_copy(update={"changes": diff(before, after, rr)})
 
 
 def replan(rr: ReplanRequest, planner: str = DEFAULT_PLANNER) -> ReplanResult:

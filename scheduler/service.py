@@ -11,14 +11,16 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
+from typing import cast
 
 from cachetools import LRUCache
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from scheduler import multiday
 from scheduler.cache import PartitionedLRU
 from scheduler.capacity import CapacityRules
 from scheduler.clock import SYSTEM_CLOCK, Clock
@@ -35,13 +37,14 @@ from scheduler.contract import (
     Workshop,
 )
 from scheduler.errors import InputError, from_validation_error
+from scheduler.i18n import N_
 from scheduler.integrity import checked_plan, finish, plannable, witness_breaks
 from scheduler.loading import DayLoad, day_load
 from scheduler.optimise import optimise
 from scheduler.planning import to_plan
 from scheduler.refiner import OfferRefiner
-from scheduler.replan import check_now_on_day, replan, replan_request
-from scheduler.slots import NO_WANTS, DayBook, Offer, Wants, offers_may_grow
+from scheduler.replan import check_now_on_day, replan, replan_request, with_changes
+from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Wants, offers_may_grow
 from scheduler.storage import BookingRow, Store
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import plans as plans_db
@@ -57,7 +60,10 @@ PAST_GRACE = dt.timedelta(minutes=15)
 def _not_past(field: str, date: dt.date, now: dt.datetime, workshop: Workshop) -> None:
     today = now.astimezone(workshop.tz).date()
     if date < today:
-        raise InputError(field, f"{date} is in the past (it is {today} at the workshop)")
+        raise InputError(
+            field,
+            N_("%(date)s is in the past (it is %(today)s at the workshop)") % {"date": date, "today": today},
+        )
 
 
 LOADING_DAYS = 62
@@ -93,14 +99,21 @@ def _check_kind(workshop: Workshop, service: str, fleet_partner: str | None, loa
     """A booking's (or slot query's) service and fleet partner must be the workshop's own, and a
     loan car one the workshop has."""
     if loan_car and workshop.loan_cars == 0:
-        raise InputError("loan_car", "the workshop has no loan cars")
+        raise InputError("loan_car", N_("the workshop has no loan cars"))
     if workshop.service(service) is None:
         known = ", ".join(s.code for s in workshop.services)
-        raise InputError("service", f"unknown service code {service!r} (known: {known})")
+        raise InputError(
+            "service",
+            N_("unknown service code %(service)r (known: %(known)s)") % {"service": service, "known": known},
+        )
     partners = workshop.fleet_partners()
     if fleet_partner is not None and fleet_partner not in partners:
         known = f"known: {', '.join(partners)}" if partners else "the workshop has no fleet bays"
-        raise InputError("fleet_partner", f"unknown fleet partner {fleet_partner!r} ({known})")
+        raise InputError(
+            "fleet_partner",
+            N_("unknown fleet partner %(fleet_partner)r (%(known)s)")
+            % {"fleet_partner": fleet_partner, "known": known},
+        )
 
 
 def _offers_key(
@@ -127,7 +140,7 @@ def replan_plan(rr: ReplanRequest) -> Plan:
     compiled, dropped = plannable(rr.request)
     plan = replan(rr.model_copy(update={"request": compiled.request})).plan
     check = replan_check_request(rr)
-    return checked_plan(check, finish(check, plan, dropped))
+    return with_changes(rr.plan, checked_plan(check, finish(check, plan, dropped)), rr)
 
 
 def witness_hint(compiled: CompiledDay, witness: Sequence[Assignment]) -> DaySolution:
@@ -195,8 +208,8 @@ class PlanningService:
     Slot offers are cached per (workshop, date, service, waiter, fleet partner) and day version.
     A miss answers at once with the quick fit; with `exact_seconds` a background thread then
     refines the entry with CP-SAT (times the quick fit refused but a reshuffled day can take).
-    A booking at a time the quick fit refuses reuses a cached offer's placement, else CP-SAT
-    checks it within `booking_exact_seconds`.
+    A booking at a time the quick fit refuses reuses a cached offer's placement, else moves the
+    bookings in its way (scheduler.ejection), else CP-SAT checks it within `booking_exact_seconds`.
 
     The caches are bounded LRUs per workshop (scheduler.cache): a storm of distinct dates on one
     workshop evicts only that workshop's oldest entries. An offer entry keeps its day, about
@@ -210,6 +223,7 @@ class PlanningService:
         rules: CapacityRules | None = None,
         exact_seconds: float = 1.0,
         refine_in_background: bool = True,
+        ejection_seconds: float = EJECTION_SECONDS,
         booking_exact_seconds: float = 0.0,
         clock: Clock = SYSTEM_CLOCK,
         offer_cache_entries: int = 1_000,
@@ -220,6 +234,8 @@ class PlanningService:
         self.clock = clock
         self.rules = rules or CapacityRules()
         self.exact_seconds = exact_seconds
+        # CPU time an immediate answer (and a booking) may spend moving bookings out of the way.
+        self.ejection_seconds = ejection_seconds
         # Kept short: it runs under the workshop's lock, holding up every other booking.
         self.booking_exact_seconds = booking_exact_seconds
         # Offers per (workshop, date, service, waiter, fleet): the version and day they were made for.
@@ -262,17 +278,18 @@ class PlanningService:
             yield session
 
     # Workshops
-    def put_workshop(self, workshop: Workshop, force: bool = False) -> Workshop:
+    def put_workshop(self, workshop: Workshop, force: bool = False, note: str | None = None) -> Workshop:
         """Create or replace the workshop. A change that breaks the witness of accepted bookings on
         days not yet past (a technician, bay or service gone, shorter shifts, new breaks, another
         time zone...) is refused with WorkshopConflict listing them, unless `force`: then those
-        bookings are kept at risk (their witness dropped, the reason on the booking)."""
+        bookings are kept at risk (their witness dropped, the reason on the booking). Every new text
+        is a new version (`note`: why, kept with it); the old ones stay readable."""
         with self._booking_transaction(workshop.id) as session:
             now = self.clock.now()
             row = self.store.lock_workshop(session, workshop.id)
             body = workshop.model_dump_json()
             if row is None:
-                workshops_db.add(session, workshop.id, body, now)
+                workshops_db.add(session, workshop.id, body, now, note)
                 return workshop
             if row.body == body:
                 return workshop  # the same workshop again: nothing changes, no plan goes stale
@@ -282,8 +299,11 @@ class PlanningService:
                     {"booking": r.id, "date": r.date.isoformat(), "reasons": why} for r, why in broken
                 ]
                 raise WorkshopConflict(
-                    f"the change breaks {len(broken)} accepted booking(s): "
-                    "change or cancel them first, or PUT with ?force=true to keep them at risk",
+                    N_(
+                        "the change breaks %(count)s accepted booking(s): change or cancel them first,"
+                        " or PUT with ?force=true to keep them at risk"
+                    )
+                    % {"count": len(broken)},
                     listed,
                 )
             for r, why in broken:
@@ -292,7 +312,7 @@ class PlanningService:
                 logger.warning(
                     "workshop %s changed by force: %d booking(s) at risk", workshop.id, len(broken)
                 )
-            workshops_db.replace(row, body, now)  # no cached day or offer of the old one is reused
+            workshops_db.replace(row, body, now, note)  # no cached day or offer of the old one is reused
         return workshop
 
     def _broken_by(
@@ -303,12 +323,22 @@ class PlanningService:
         by_date: dict[dt.date, list[BookingRow]] = defaultdict(list)
         for r in bookings_db.from_date(session, new.id, today):
             by_date[r.date].append(r)
-        broken: list[tuple[BookingRow, list[str]]] = []
-        for date, day_rows in by_date.items():
-            accepted = [bookings_db.accepted_of(r) for r in day_rows]
-            reasons = witness_breaks(new, date, accepted)
-            broken += [(r, reasons[r.id]) for r in day_rows if r.id in reasons]
-        return broken
+        for date, r in bookings_db.carried_from(session, new.id, today):  # multi-day work's later days
+            by_date[date].append(r)
+        broken: dict[str, tuple[BookingRow, list[str]]] = {}
+        for date, day_rows in sorted(by_date.items()):
+            accepted = multiday.day_accepted(new, date, [bookings_db.accepted_of(r) for r in day_rows], [])
+            # A part is pinned where its witness holds it; checked here as work, not as a fact.
+            accepted = [
+                (b.model_copy(update={"pinned": []}) if multiday.is_part(b) else b, w) for b, w in accepted
+            ]
+            reasons = witness_breaks(multiday.day_workshop(new), date, accepted)
+            for r in day_rows:
+                for why in reasons.get(r.id, []):
+                    listed = broken.setdefault(r.id, (r, []))[1]
+                    if why not in listed:
+                        listed.append(why)
+        return list(broken.values())
 
     def workshops(self) -> list[Workshop]:
         with self.store.sessions() as session:
@@ -328,7 +358,7 @@ class PlanningService:
                 return self.workshop(workshop_id, fresh)
         body = workshops_db.body(session, workshop_id)
         if body is None:
-            raise NotFound(f"workshop {workshop_id!r}")
+            raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
         with self._lock:
             cached = self._workshops.get(workshop_id)
         if cached is not None and cached[0] == body:  # the same text parses to the same workshop
@@ -347,7 +377,13 @@ class PlanningService:
         cached = self._days.get((workshop.id, date))
         if cached is not None and cached[0] == version:
             return cached[1]
-        day = DayBook(workshop, date, bookings_db.day_accepted(session, workshop.id, date), self.rules)
+        accepted = multiday.day_accepted(
+            workshop,
+            date,
+            bookings_db.day_accepted(session, workshop.id, date),
+            bookings_db.carried_into(session, workshop.id, date),
+        )
+        day = DayBook(multiday.day_workshop(workshop), date, accepted, self.rules)
         self._days.put((workshop.id, date), (version, day))
         return day
 
@@ -397,9 +433,17 @@ class PlanningService:
         """The loading chart from `first` to `last` (both included, at most LOADING_DAYS days):
         per day and pool what is available, booked, held back and free (scheduler.loading)."""
         if last < first:
-            raise InputError("to", f"{last} is before from {first}")
+            raise InputError("to", N_("%(last)s is before from %(first)s") % {"last": last, "first": first})
         if (last - first).days + 1 > LOADING_DAYS:
-            raise InputError("to", f"at most {LOADING_DAYS} days from {first}, got {(last - first).days + 1}")
+            raise InputError(
+                "to",
+                N_("at most %(loading_days)s days from %(first)s, got %(last_first_days_1)s")
+                % {
+                    "loading_days": LOADING_DAYS,
+                    "first": first,
+                    "last_first_days_1": (last - first).days + 1,
+                },
+            )
         with self.store.sessions() as session:
             workshop = self.workshop(workshop_id, session)
             days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
@@ -415,7 +459,10 @@ class PlanningService:
         fleet: str | None,
         wants: Wants = NO_WANTS,
     ) -> list[Offer]:
-        """Every offer of the day, cached per day version (independent of the time of asking)."""
+        """Every offer of the day, cached per day version (independent of the time of asking).
+        Multi-day work depends on the following days too: its offers are found afresh each time."""
+        if multiday.multi_day(workshop.service(service)) and not waiter:
+            return self._multi_day_offers(session, workshop, service, date, fleet, wants)
         key = _offers_key(workshop.id, date, service, waiter, fleet, wants)
         version = bookings_db.day_version(session, workshop.id, date)
         cached = self._offers.get(key)
@@ -426,15 +473,79 @@ class PlanningService:
         _check_kind(workshop, service, fleet, wants.loan_car)
         day = self._day(session, workshop, date, version)
         if self._refiner is None:
-            offers = day.offers(service, waiter, fleet, exact_seconds=self.exact_seconds, wants=wants)
+            offers = day.offers(
+                service,
+                waiter,
+                fleet,
+                self.exact_seconds,
+                wants=wants,
+                ejection_seconds=self.ejection_seconds,
+            )
         elif cached is not None and (added := day.added_since(cached[2])) is not None:
-            offers = day.offers_after(cached[1], added, service, waiter, fleet, wants)  # bookings later
+            offers = day.offers_after(  # bookings later
+                cached[1], added, service, waiter, fleet, wants, self.ejection_seconds
+            )
         else:
-            offers = day.offers(service, waiter, fleet, wants=wants)
+            offers = day.offers(service, waiter, fleet, wants=wants, ejection_seconds=self.ejection_seconds)
         self._deliver(key, version, offers, day)
         if self._refiner is not None and offers_may_grow(day, offers):
             self._refiner.request(key, version, day, service, waiter, fleet, wants)
         return offers
+
+    def _multi_day_offers(
+        self,
+        session: Session,
+        workshop: Workshop,
+        service: str,
+        date: dt.date,
+        fleet: str | None,
+        wants: Wants = NO_WANTS,
+    ) -> list[Offer]:
+        """The offers of a multi-day service: done on the day, or carried over to the next days.
+        Cached while every day the search looked at keeps its version."""
+        key = (*_offers_key(workshop.id, date, service, False, fleet, wants), "multi-day")
+        cached = self._offers.get(key)
+        if cached is not None and cached[0] == self._versions(session, workshop.id, cached[0]):
+            self.offer_cache_hits += 1
+            return cached[1]
+        self.offer_cache_misses += 1
+        _check_kind(workshop, service, fleet, wants.loan_car)
+        looked: set[dt.date] = set()
+
+        def day_of(d: dt.date) -> DayBook:
+            looked.add(d)
+            return self._day(session, workshop, d)
+
+        day = day_of(date)
+        single = day.offers(service, False, fleet, wants=wants)
+        offers = multiday.offers(day, day_of, service, fleet, single, wants)
+        versions = tuple((d, bookings_db.day_version(session, workshop.id, d)) for d in sorted(looked))
+        self._offers.put(key, (versions, offers, day))
+        return offers
+
+    @staticmethod
+    def _versions(session: Session, workshop_id: str, seen: tuple[object, ...]) -> tuple[object, ...]:
+        """The days' versions now, for the (date, version) pairs `seen`."""
+        dates = [pair[0] for pair in cast("tuple[tuple[dt.date, object], ...]", seen)]
+        return tuple((d, bookings_db.day_version(session, workshop_id, d)) for d in dates)
+
+    def _multi_day_fit(
+        self, session: Session, workshop: Workshop, day: DayBook, booking: Booking
+    ) -> Offer | None:
+        """An offer for `booking` of a multi-day service: the day's offer at its drop-off time (the
+        answer its slot query gave), else the work done that day, else carried over from it."""
+        wants = Wants(booking.loan_car, booking.parts_eta)
+        listed = self._multi_day_offers(
+            session, workshop, booking.service, day.date, booking.fleet_partner, wants
+        )
+        offer = next((o for o in listed if o.drop_off == booking.drop_off), None)
+        if offer is None:  # not a time of the grid: done that day, or carried over from it
+            done = day.try_insert(booking)
+            return done or multiday.fit(day, partial(self._day, session, workshop), booking)
+        if len(offer.days) <= 1:
+            return day.reoffer(booking, offer)
+        own = tuple(a.model_copy(update={"booking": booking.id}) for a in offer.assignments)
+        return replace(offer, assignments=own)
 
     def _deliver(
         self,
@@ -444,11 +555,20 @@ class PlanningService:
         day: DayBook,
         refined: bool = False,
     ) -> None:
-        """Cache `offers`; a refinement only replaces the quick answer of its own version."""
+        """Cache `offers`; a refinement only replaces the quick answer of its own version, and
+        keeps the quick answer's times it did not find itself (each offer carries its own witness
+        of the same day: the heuristics and CP-SAT's time limit do not find the same times)."""
         with self._lock:
             cached = self._offers.get(key)
             if refined and (cached is None or cached[0] != version):
                 return
+            if refined and cached is not None:
+                merged = {o.drop_off: o for o in cached[1]}
+                for o in offers:  # a time with a witness is never given up for an overbooked one
+                    kept = merged.get(o.drop_off)
+                    if kept is None or kept.overbooked or not o.overbooked:
+                        merged[o.drop_off] = o
+                offers = [merged[t] for t in sorted(merged)]
             self._offers.put(key, (version, offers, day))
 
     def _cached_fit(self, session: Session, day: DayBook, booking: Booking) -> Offer | None:
@@ -482,13 +602,15 @@ class PlanningService:
         idempotency key from the same API key `key_id`, with the same booking) returns the first
         answer; the key reused for another booking is refused (InputError naming Idempotency-Key)."""
         if idempotency_key is not None and not idempotency_key.strip():
-            raise InputError(IDEMPOTENCY_FIELD, "must not be empty: send a unique key per booking, or none")
+            raise InputError(
+                IDEMPOTENCY_FIELD, N_("must not be empty: send a unique key per booking, or none")
+            )
         request_hash = _request_hash(booking)
         try:
             with self._booking_transaction(workshop_id) as session:
                 locked = self.store.lock_workshop(session, workshop_id)
                 if locked is None:
-                    raise NotFound(f"workshop {workshop_id!r}")
+                    raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
                 if idempotency_key is not None:
                     done = bookings_db.by_idempotency_key(session, workshop_id, key_id, idempotency_key)
                     if done is not None:
@@ -505,14 +627,16 @@ class PlanningService:
                     workshop,
                     booking,
                     (idempotency_key, key_id, request_hash),
-                    "the drop-off time no longer fits",
+                    N_("the drop-off time no longer fits"),
                 )
                 workshops_db.touch(locked, self.clock.now())
                 session.flush()
                 self._remember_day(session, after)  # a duplicate key or id fails here, inside the transaction
                 return stored, True
         except IntegrityError:
-            raise Conflict(f"booking id {booking.id!r} exists already", []) from None
+            raise Conflict(
+                N_("booking id %(booking_id)r exists already") % {"booking_id": booking.id}, []
+            ) from None
         except Conflict as conflict:
             self._suggest(workshop_id, conflict)
             raise
@@ -541,7 +665,7 @@ class PlanningService:
         with self.store.sessions() as session:
             row = bookings_db.get(session, workshop_id, booking_id)
             if row is None:
-                raise NotFound(f"booking {booking_id!r}")
+                raise NotFound(N_("booking %(booking_id)r") % {"booking_id": booking_id})
             return bookings_db.booking_of(row)
 
     def bookings(self, workshop_id: str, date: dt.date) -> list[Booking]:
@@ -555,10 +679,10 @@ class PlanningService:
             with self._booking_transaction(workshop_id) as session:
                 locked = self.store.lock_workshop(session, workshop_id)
                 if locked is None:
-                    raise NotFound(f"workshop {workshop_id!r}")
+                    raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
                 row = bookings_db.get(session, workshop_id, booking_id)
                 if row is None:
-                    raise NotFound(f"booking {booking_id!r}")
+                    raise NotFound(N_("booking %(booking_id)r") % {"booking_id": booking_id})
                 workshops_db.touch(locked, self.clock.now())
                 workshop = self.workshop(workshop_id, session)
                 old = bookings_db.booking_of(row)
@@ -575,7 +699,7 @@ class PlanningService:
                     workshop,
                     wanted,
                     bookings_db.idempotency_of(row),
-                    "the changed booking does not fit",
+                    N_("the changed booking does not fit"),
                     check_past=wanted.drop_off != old.drop_off,  # other changes stay allowed
                 )
                 session.flush()
@@ -609,24 +733,43 @@ class PlanningService:
             now = self.clock.now()
             if booking.drop_off < now - PAST_GRACE:
                 local = now.astimezone(workshop.tz).isoformat(timespec="minutes")
-                raise InputError("drop_off", f"{booking.drop_off.isoformat()} is in the past (it is {local})")
+                raise InputError(
+                    "drop_off",
+                    N_("%(booking_drop_off_isoformat)s is in the past (it is %(local)s)")
+                    % {"booking_drop_off_isoformat": booking.drop_off.isoformat(), "local": local},
+                )
         if workshop.is_closed(date):
-            raise InputError("drop_off", f"the workshop is closed on {date}")
+            raise InputError("drop_off", N_("the workshop is closed on %(date)s") % {"date": date})
         day = self._day(session, workshop, date)
-        offer = day.try_insert(booking)
+        if multiday.carries_over(workshop, booking):
+            offer = self._multi_day_fit(session, workshop, day, booking)
+        else:
+            offer = day.try_insert(booking)
         if offer is None:
             offer = self._cached_fit(session, day, booking)
+        if offer is None and self.ejection_seconds > 0:
+            offer = day.try_moving_others(booking, self.ejection_seconds)
         if offer is None and self.booking_exact_seconds > 0 and day.allowed_before_fit(booking):
             exact = day.fit_exactly(booking, self.booking_exact_seconds)
             offer = exact if exact is not None and day.allowed(booking, exact) else None
-        if offer is None:
+        if offer is None and not multiday.carries_over(workshop, booking):  # multi-day work: never
             offer = day.overbooked_offer(booking)  # None unless the workshop overbooks
         if offer is None:
-            raise Conflict(f"{why} the day's plan", [], booking)
+            raise Conflict(N_("%(why)s the day's plan") % {"why": why}, [], booking)
         stored = booking.model_copy(update={"promised": offer.promised, "overbooked": offer.overbooked})
         if offer.rewitness is not None:  # the day was reshuffled: every promise holds in the new witness
-            bookings_db.rewitness_day(session, workshop.id, date, offer.rewitness)
-        bookings_db.add(session, workshop.id, date, stored, offer.assignments, idempotency, self.clock.now())
+            # Multi-day work is pinned on the day (it stays put): its stored witness spans its days.
+            parts = {b.id for b, _ in day.accepted if multiday.is_part(b)}
+            moved = {k: v for k, v in offer.rewitness.items() if k not in parts}
+            bookings_db.rewitness_day(session, workshop.id, date, moved)
+        now = self.clock.now()
+        bookings_db.add(
+            session, workshop.id, date, stored, offer.assignments, idempotency, now, workshop.timezone
+        )
+        if len(offer.days) > 1:  # the day holds the first part; the later days load theirs afresh
+            part = multiday.day_part(workshop, date, stored, list(offer.assignments))
+            accepted = [*day.accepted, *day.at_risk, *([part] if part is not None else [])]
+            return stored, DayBook(day.workshop, date, accepted, self.rules)
         return stored, day.with_booking(stored, offer)
 
     def cancel(self, workshop_id: str, booking_id: str) -> None:
@@ -634,7 +777,7 @@ class PlanningService:
             locked = self.store.lock_workshop(session, workshop_id)
             row = bookings_db.get(session, workshop_id, booking_id)
             if locked is None or row is None:
-                raise NotFound(f"booking {booking_id!r}")
+                raise NotFound(N_("booking %(booking_id)r") % {"booking_id": booking_id})
             workshops_db.touch(locked, self.clock.now())
             bookings_db.remove(session, row)
 
@@ -649,7 +792,7 @@ class PlanningService:
             day = self._day(session, workshop, date)
             version = bookings_db.day_version(session, workshop_id, date)
         request = PlanRequest(
-            workshop=workshop,
+            workshop=day.workshop,  # multi-day work's parts are services of the day (scheduler.multiday)
             date=date,
             bookings=[b for b, _ in day.accepted] + [b for b, _ in day.at_risk],
             options=PlanOptions(time_limit_seconds=time_limit_seconds, keep_promises=True),
@@ -664,7 +807,7 @@ class PlanningService:
         with self._booking_transaction(workshop_id) as session:
             self.store.lock_workshop(session, workshop_id)
             if bookings_db.day_version(session, workshop_id, date) != basis.version:
-                raise Conflict("the day's bookings changed while it was planned: plan it again", [])
+                raise Conflict(N_("the day's bookings changed while it was planned: plan it again"), [])
             plans_db.put(session, workshop_id, date, plan.model_dump_json(), _basis_text(basis.version))
         for listener in list(self.plan_listeners):
             try:
@@ -719,7 +862,9 @@ class PlanningService:
         with self.store.sessions() as session:
             row = plans_db.get(session, workshop_id, date)
             if row is None:
-                raise NotFound(f"plan of {workshop_id!r} for {date}")
+                raise NotFound(
+                    N_("plan of %(workshop_id)r for %(date)s") % {"workshop_id": workshop_id, "date": date}
+                )
             plan = Plan.model_validate_json(row.body)
             stale = row.basis != _basis_text(bookings_db.day_version(session, workshop_id, date))
             return plan.model_copy(update={"stale": stale})

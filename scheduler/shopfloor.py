@@ -11,6 +11,7 @@ import logging
 import threading
 import weakref
 
+from scheduler.actuals import learned_speeds
 from scheduler.clocking import (
     BookingStatus,
     ClockEvent,
@@ -36,11 +37,12 @@ from scheduler.contract import (
     Workshop,
 )
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.integrity import checked_plan, finish, plannable
 from scheduler.planning import to_plan
 from scheduler.promise_odds import on_time_probabilities, projected_ends, reprojected
 from scheduler.pubsub import Hub
-from scheduler.replan import replan
+from scheduler.replan import replan, with_changes
 from scheduler.service import (
     IDEMPOTENCY_FIELD,
     Conflict,
@@ -52,6 +54,7 @@ from scheduler.service import (
 )
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db
+from scheduler.storage import plans as plans_db
 from scheduler.storage.tables import ClockEventRow
 from scheduler.webhooks import Webhooks
 
@@ -138,6 +141,7 @@ def _replan(
 ) -> Plan:
     """Re-plan the rest of the day greedily around the clocked work and store it."""
     request, witness, version = service.plan_inputs(workshop.id, date, LIVE_PLAN_SECONDS)
+    learned = learned_speeds(service, workshop, date)
     try:
         current = service.stored_plan(workshop.id, date)
     except NotFound:
@@ -155,7 +159,7 @@ def _replan(
                 continue
             a = placed.get((bid, k))
             end = track.actual_end or projected_end(
-                track, expected_minutes(workshop, b, k, track.technician), now
+                track, expected_minutes(workshop, b, k, track.technician, learned), now
             )
             assert end is not None
             end = max(end, track.actual_start + dt.timedelta(minutes=1))
@@ -172,7 +176,7 @@ def _replan(
     # Work the plan had started before now but nobody clocked has not started: free to move.
     clocked = {key for key, track in state.ops.items() if track.actual_start is not None}
     kept = [a for a in current.assignments if (a.booking, a.operation) in clocked or a.start >= now]
-    current = current.model_copy(update={"assignments": kept})
+    before, current = current, current.model_copy(update={"assignments": kept})
     options = request.options.model_copy(update={"keep_promises": False})
     request = request.model_copy(update={"bookings": bookings, "options": options})
     rr = ReplanRequest(
@@ -181,7 +185,7 @@ def _replan(
     compiled, dropped = plannable(rr.request)
     plan = replan(rr.model_copy(update={"request": compiled.request}), planner="greedy").plan
     check = replan_check_request(rr)
-    plan = checked_plan(check, finish(check, plan, dropped))
+    plan = with_changes(before, checked_plan(check, finish(check, plan, dropped)), rr)
     return service.store_plan(workshop.id, date, plan, PlanBasis(version, check))
 
 
@@ -230,13 +234,13 @@ class ShopFloor:
         """Record one event (or a correction); returns it, the booking's status and whether it is
         new (False: a replay of the same idempotency key and body). Impossible events: Conflict."""
         if idempotency_key is not None and not idempotency_key.strip():
-            raise InputError(IDEMPOTENCY_FIELD, "must not be empty: send a unique key per event, or none")
+            raise InputError(IDEMPOTENCY_FIELD, N_("must not be empty: send a unique key per event, or none"))
         request_hash = _hash(fields)
         replayed: tuple[ClockEvent, dt.date] | None = None
         with self._workshop_lock(workshop_id):
             with self.service.store.transaction() as session:
                 if self.service.store.lock_workshop(session, workshop_id) is None:
-                    raise NotFound(f"workshop {workshop_id!r}")
+                    raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
                 if idempotency_key is not None:
                     done = events_db.by_idempotency_key(session, workshop_id, key_id, idempotency_key)
                     if done is not None:
@@ -266,6 +270,8 @@ class ShopFloor:
                     _event(row.__class__(**{**_row_fields(row), "id": _NEW}))
                 ]
                 self._check(workshop, bookings, row.date, candidate)
+                if not rows:  # the day's first event: its plan so far is the baseline of adherence
+                    plans_db.keep_baseline(session, workshop_id, row.date, row.recorded_at)
                 events_db.add(session, row)
                 event = _event(row, workshop.tz)
             state = replay(effective([*(_event(r) for r in rows), event]), workshop, bookings, row.date)
@@ -287,11 +293,15 @@ class ShopFloor:
         if fields.get("action") == "correct":
             target = session.get(ClockEventRow, fields.get("corrects"))  # type: ignore[attr-defined]
             if target is None or target.workshop_id != workshop_id:
-                raise InputError("corrects", f"unknown clock event {fields.get('corrects')!r}")
+                raise InputError(
+                    "corrects",
+                    N_("unknown clock event %(fields_get_corrects)r")
+                    % {"fields_get_corrects": fields.get("corrects")},
+                )
             return target.date  # type: ignore[no-any-return]
         row = bookings_db.get(session, workshop_id, str(booking_id))  # type: ignore[arg-type]
         if row is None:
-            raise InputError("booking", f"unknown booking {booking_id!r}")
+            raise InputError("booking", N_("unknown booking %(booking_id)r") % {"booking_id": booking_id})
         return row.date
 
     def _new_row(
@@ -308,7 +318,7 @@ class ShopFloor:
                 default=target,
             )
             if fields.get("booking") not in (None, target.booking_id):
-                raise InputError("booking", "a correction keeps the event's booking")
+                raise InputError("booking", N_("a correction keeps the event's booking"))
             base_action = latest.corrected_action or latest.action
             values = {
                 "booking_id": target.booking_id,
@@ -325,7 +335,9 @@ class ShopFloor:
         else:
             for name in ("booking", "operation", "technician", "at"):
                 if fields.get(name) is None:
-                    raise InputError(name, f"required for {fields['action']!r}")
+                    raise InputError(
+                        name, N_("required for %(fields_action)r") % {"fields_action": fields["action"]}
+                    )
             values = {
                 "booking_id": fields["booking"],
                 "operation": fields["operation"],
@@ -343,9 +355,16 @@ class ShopFloor:
         assert service is not None
         operation = int(values["operation"])  # type: ignore[call-overload]
         if not 0 <= operation < len(service.operations):
-            raise InputError("operation", f"booking {booking.id} has no operation {operation}")
+            raise InputError(
+                "operation",
+                N_("booking %(booking_id)s has no operation %(operation)s")
+                % {"booking_id": booking.id, "operation": operation},
+            )
         if all(t.id != values["technician"] for t in workshop.technicians):
-            raise InputError("technician", f"unknown technician {values['technician']!r}")
+            raise InputError(
+                "technician",
+                N_("unknown technician %(values_technician)r") % {"values_technician": values["technician"]},
+            )
         return ClockEventRow(**values)
 
     @staticmethod
@@ -402,15 +421,16 @@ class ShopFloor:
         now: dt.datetime,
         persist: bool,
     ) -> DayStatus:
-        odds = on_time_probabilities(workshop, date, day, plan, state, now)
+        learned = learned_speeds(self.service, workshop, date)
+        odds = on_time_probabilities(workshop, date, day, plan, state, now, learned=learned)
         statuses = [
-            booking_status(workshop, b, plan, state, now, None).model_copy(
+            booking_status(workshop, b, plan, state, now, None, learned).model_copy(
                 update={"on_time_probability": odds[b.id]}
             )
             for b in day
         ]
         if self.downstream:
-            statuses = reprojected(statuses, projected_ends(workshop, day, plan, state, now))
+            statuses = reprojected(statuses, projected_ends(workshop, day, plan, state, now, learned))
         if persist:
             with self.service.store.transaction() as session:
                 before = events_db.risks(session, workshop.id, [s.booking for s in statuses])

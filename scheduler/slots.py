@@ -10,6 +10,7 @@ promises, can only improve on it.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -21,6 +22,7 @@ from scheduler.clock import DayClock
 from scheduler.compiler import CompiledDay, compile_request, parts_release
 from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop
 from scheduler.dispatch import place_job
+from scheduler.ejection import eject_and_fit
 from scheduler.errors import InputError
 from scheduler.reasons import unplaced_reasons
 from scheduler.translate import (
@@ -32,7 +34,13 @@ from scheduler.translate import (
 from solver.model import SolveParameters, fit_all
 from solver.problem import DayProblem, DaySolution, JobData, Placement
 
-__all__ = ["NO_WANTS", "CapacityRules", "DayBook", "Offer", "Wants", "offers_may_grow"]
+__all__ = ["EJECTION_SECONDS", "NO_WANTS", "CapacityRules", "DayBook", "Offer", "Wants", "offers_may_grow"]
+
+EJECTION_SECONDS = 0.025
+"""How long (CPU seconds of the answering thread, `time.thread_time`: the same answer on a busy
+machine, only later) one immediate answer may spend moving bookings out of the way
+(scheduler.ejection) to find the times the quick fit misses; the exact search (CP-SAT, in the
+background) decides what is left."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,8 @@ class Offer:
     rewitness: dict[str, tuple[Assignment, ...]] | None = None
     """When the day had to be reshuffled: the new witness of every accepted booking."""
     placements: tuple[Placement, ...] = ()
+    days: tuple[dt.date, ...] = ()
+    """Multi-day work (scheduler.multiday): every day the work touches, the last one the promise's."""
     overbooked: bool = False
     """Sold beyond the witness (no-show overbooking, scheduler.overbooking): no assignments, no placements."""
 
@@ -88,7 +98,7 @@ class DayBook:
         self._templates: dict[tuple[object, ...], tuple[JobData, DayProblem]] = {}
         self.lineage: list[tuple[DayBook, tuple[Placement, ...]]] = []
         """Earlier versions of this day, newest first, with every placement added since (offers made
-        on them carry over); empty after a booking moved others."""
+        on them carry over where the added placements do not touch them)."""
         self._opening = tuple(self.clock.wall(hhmm) for hhmm in workshop.opening_window())
         for _, assignments in self.accepted:
             own = placements_from_assignments(self.frame, assignments)
@@ -122,11 +132,14 @@ class DayBook:
         accepted.append((booking, list(offer.assignments)))
         after = DayBook(self.workshop, self.date, accepted, self.rules)
         after._templates = self._templates
-        if offer.rewitness is None:  # only the new booking's placements changed
+        # What takes room the earlier day's free time had: the new booking's placements, and
+        # where the bookings it moved went (where they left is only more free time).
+        if offer.rewitness is None:
             added = tuple(offer.placements)
-            after.lineage = [(self, added)] + [
-                (day, cum + added) for day, cum in self.lineage[: _LINEAGE - 1]
-            ]
+        else:
+            before = set(self.placements)
+            added = tuple(p for p in after.placements if p not in before)
+        after.lineage = [(self, added)] + [(day, cum + added) for day, cum in self.lineage[: _LINEAGE - 1]]
         self.lineage = []  # the newest day holds the lineage: no chain of references through the day
         if self._accepted_problem is not None and not offer.overbooked:  # compiled: add the one new job
             single = self._compile_one(booking)
@@ -159,7 +172,11 @@ class DayBook:
 
     def _job(self, booking: Booking) -> tuple[JobData, DayProblem]:
         """The booking as solver data; same-day probes of one kind share a compiled template
-        (only the release differs), anything else is compiled and checked in full."""
+        (only the release differs), and so do probes dropped off on an earlier day (multi-day work
+        carried over: released at the day's start); anything else is compiled and checked in full."""
+        drop_day = booking.drop_off.astimezone(self.workshop.tz).date()
+        same_day = drop_day == self.date
+        carried = drop_day < self.date and not booking.pinned
         key = (
             booking.service,
             booking.waiter,
@@ -167,9 +184,11 @@ class DayBook:
             booking.priority,
             booking.promised,
             booking.parts_eta,
+            carried,
         )
-        same_day = booking.drop_off.astimezone(self.workshop.tz).date() == self.date
-        template = self._templates.get(key) if same_day else None
+        template = self._templates.get(key) if same_day or carried else None
+        if template is not None and carried:
+            return template
         release = self.clock.minutes(booking.drop_off, round_up=True)
         service = self.workshop.service(booking.service)
         if template is not None and service is not None and self._opening[0] <= release <= self._opening[1]:
@@ -177,7 +196,7 @@ class DayBook:
             return replace(template[0], release=release), template[1]
         compiled = self._compile_one(booking)
         job, problem = compiled.problem.jobs[0], compiled.problem
-        if same_day:
+        if same_day or carried:
             self._templates[key] = (job, problem)
         return job, problem
 
@@ -187,6 +206,32 @@ class DayBook:
             return None
         offer = self.fit_quickly(booking)
         return offer if offer is not None and self.allowed(booking, offer) else None
+
+    def try_moving_others(self, booking: Booking, seconds: float = EJECTION_SECONDS) -> Offer | None:
+        """Where `booking` fits once bookings in its way move (scheduler.ejection, at most `seconds`
+        of this thread's CPU), within the capacity rules."""
+        if not self._worth_a_search(booking):
+            return None
+        offer = self.fit_by_ejection(booking, time.thread_time() + seconds)
+        return offer if offer is not None and self.allowed(booking, offer) else None
+
+    def fit_by_ejection(self, booking: Booking, deadline: float) -> Offer | None:
+        """Capacity only: the accepted bookings in the way of `booking` moved elsewhere
+        (scheduler.ejection), every promise kept; None if no room is found by `deadline`."""
+        job, _ = self._job(booking)
+        found = eject_and_fit(self.accepted_problem, self.placements_of, job, deadline)
+        if found is None:
+            return None
+        placed, moved = found
+        rewitness = {
+            b.id: self._assignments(b.id, moved[j]) if j in moved else tuple(w)
+            for j, (b, w) in enumerate(self.accepted)
+        }
+        return self._offer(booking, placed, rewitness)
+
+    def availability(self) -> Availability:
+        """The free time around the witness, a fresh copy (`fit_quickly` leaves it as it found it)."""
+        return self._availability(self.accepted_problem)
 
     def _availability(self, problem: DayProblem) -> Availability:
         """Free time around the witness (a fresh copy: callers try placements and undo them)."""
@@ -249,6 +294,11 @@ class DayBook:
             and self._within_holdback(booking, offer)
             and self._loan_car_free(booking, offer)
         )
+
+    def allowed_carried(self, booking: Booking, offer: Offer) -> bool:
+        """The rules for multi-day work carried over to this day (dropped off earlier, so no
+        check-in here): the walk-in holdback and a loan car still out."""
+        return self._within_holdback(booking, offer) and self._loan_car_free(booking, offer)
 
     def allowed_before_fit(self, booking: Booking) -> bool:
         """The rules that do not depend on where the booking sits (worth checking before a solve)."""
@@ -405,19 +455,39 @@ class DayBook:
         pools = [op.technicians for op in job.operations]
         return capacity.within_holdback(share, worked, self.shift_minutes, pools)
 
+    def _worth_a_search(self, booking: Booking) -> bool:
+        """Could a fit found by moving others be sold? The rules that do not depend on where the
+        booking sits, and room under the walk-in holdback for its shortest work in every pool it
+        uses (counted on the witness: an estimate that only ever skips a search)."""
+        if not self.allowed_before_fit(booking):
+            return False
+        service = self.workshop.service(booking.service)
+        share = capacity.holdback(self.rules, service is not None and service.express)
+        if share <= 0:
+            return True
+        job, _ = self._job(booking)
+        return all(
+            sum(self.worked[t] for t in op.technicians) + min(op.durations, default=0)
+            <= (1 - share) * sum(self.shift_minutes[t] for t in op.technicians)
+            for op in job.operations
+        )
+
     def _reshuffle(self, booking: Booking, job: JobData, availability: Availability) -> Offer | None:
         """Local repair: move one accepted booking out of the way, place the new one, put the moved
         one back where it still keeps its promise. Tried on the bookings nearest the drop-off."""
         if not self.rules.repair_candidates:
             return None
         others_problem = self.accepted_problem
-        # Only a booking on a bay or technician the new one could use can make room for it.
+        # Only a booking on a bay or technician the new one could use can make room for it, and
+        # only one with work not pinned (carried-over multi-day work, started work stay put).
         bays = {b for op in job.operations for b in op.bays}
         techs = {t for op in job.operations for t in op.technicians}
         spans = [
             (i, own)
             for i, own in enumerate(self.placements_of)
-            if own and any(p.bay in bays or p.technician in techs for p in own)
+            if own
+            and any(p.bay in bays or p.technician in techs for p in own)
+            and any(op.pin is None for op in others_problem.jobs[i].operations)
         ]
         spans.sort(key=lambda item: abs(item[1][0].start - job.release))
         for i, moved in spans[: self.rules.repair_candidates]:
@@ -507,6 +577,7 @@ class DayBook:
         exact_seconds: float = 0.0,
         workers: int = 2,
         wants: Wants = NO_WANTS,
+        ejection_seconds: float = EJECTION_SECONDS,
     ) -> list[Offer]:
         """Every candidate drop-off time that fits, within the capacity rules.
 
@@ -514,11 +585,26 @@ class DayBook:
         drop-off is valid for an earlier one (its promised pickup counts from where it sits). So
         the feasible times are a prefix of the day: the quick fit finds most of it, and with
         `exact_seconds` CP-SAT binary-searches the rest of the boundary (a few solves, not one
-        per time); an unproven time counts as not fitting.
+        per time); an unproven time counts as not fitting. Before that, within `ejection_seconds`
+        after the quick fits, moving the bookings in the way (scheduler.ejection) searches the
+        boundary the same way.
         """
         probes = self._probes(service, waiter, fleet_partner, wants)
         availability = self._availability(self.accepted_problem)
         fits: list[Offer | None] = [self.fit_quickly(p, availability, repair=False) for p in probes]
+        if ejection_seconds > 0:
+            # Past the last time that fits as it is, move bookings out of the way (the boundary
+            # search serves every earlier drop-off customer too); a waiter's promise follows his
+            # placement, so with the time left he gets his own repair at earlier times.
+            deadline = time.thread_time() + ejection_seconds
+            self._ejection_boundary(probes, fits, deadline)
+            last = max((i for i, f in enumerate(fits) if f is not None), default=-1)
+            for i, probe in enumerate(probes[:last] if waiter else []):
+                if time.thread_time() >= deadline:
+                    break
+                if fits[i] is None and self.allowed_before_fit(probe):
+                    fits[i] = self._reshuffle(probe, self._job(probe)[0], availability)
+            return self._complete(probes, fits, exact_seconds, workers)
         # The repair (moving a booking) is the costly part. Before the last time that fits as it
         # is, a drop-off customer gets that later placement anyway (the promise is mostly the
         # handover time either way); a waiter's promise follows the placement, so he gets the repair.
@@ -532,6 +618,49 @@ class DayBook:
                 failed = 0 if fits[i] is not None else failed + 1
         return self._complete(probes, fits, exact_seconds, workers)
 
+    def _ejection_boundary(self, probes: list[Booking], fits: list[Offer | None], deadline: float) -> None:
+        """Search the last time that takes a booking once others move out of its way (feasibility
+        is monotone in the drop-off, so a fit there serves every earlier time): galloping from the
+        last time that fits, halving after a miss; the move is a heuristic, so a miss only bounds
+        the search. A try may use all the time left (the likeliest times are tried first)."""
+        good = max((i for i, f in enumerate(fits) if f is not None), default=-1)
+        sellable = [i for i, p in enumerate(probes) if i > good and self._worth_a_search(p)]
+        step = 1  # galloping from the last fit (the likeliest to take one more), then halving
+        base: DayBook = self
+        while sellable:
+            now = time.thread_time()
+            if now >= deadline:
+                return
+            at = min(step, len(sellable)) - 1
+            i = sellable[at]
+            found = base._quick_or_ejected(probes[i], deadline)
+            if found is None:
+                sellable = sellable[:at]
+                step = max(1, len(sellable) // 2)
+            else:
+                if found.rewitness is None and base is not self:  # fitted in a rewitnessed day
+                    found = replace(found, rewitness={b.id: tuple(w) for b, w in base.accepted})
+                fits[i] = found
+                sellable = sellable[at + 1 :]
+                step *= 2
+                if found.rewitness is not None:  # the next try starts from the day as moved
+                    base = self._rewitnessed(found.rewitness)
+
+    def _rewitnessed(self, witness: dict[str, tuple[Assignment, ...]]) -> DayBook:
+        """This day with every accepted booking where `witness` puts it (the same bookings, so
+        the same compiled problem)."""
+        day = DayBook(
+            self.workshop, self.date, [(b, list(witness[b.id])) for b, _ in self.accepted], self.rules
+        )
+        day._accepted_problem = self.accepted_problem
+        day._templates = self._templates
+        return day
+
+    def _quick_or_ejected(self, booking: Booking, deadline: float) -> Offer | None:
+        """The quick fit, else the ejection chain until `deadline`."""
+        offer = self.fit_quickly(booking, repair=False)
+        return offer if offer is not None else self.fit_by_ejection(booking, deadline)
+
     def offers_after(
         self,
         previous: list[Offer],
@@ -540,11 +669,13 @@ class DayBook:
         waiter: bool,
         fleet_partner: str | None = None,
         wants: Wants = NO_WANTS,
+        ejection_seconds: float = EJECTION_SECONDS,
     ) -> list[Offer]:
         """The offers of the same kind on this day, from `previous` (the offers on an earlier version
         of it, before the bookings placed at `added`): an offer whose placement the new bookings do
-        not touch still fits; only the touched times are fitted again. A time refused before stays
-        refused here (bookings take room away; the background refinement looks again)."""
+        not touch still fits; only the touched times are fitted again. Past the last time that
+        fits, moving bookings out of the way looks further within `ejection_seconds`, as in
+        `offers` (bookings take room away; the background refinement looks again)."""
         probes = self._probes(service, waiter, fleet_partner, wants)
         before = {o.drop_off: o for o in previous}
         availability: Availability | None = None
@@ -558,6 +689,8 @@ class DayBook:
             else:
                 availability = availability or self._availability(self.accepted_problem)
                 fits.append(self.fit_quickly(probe, availability))
+        if ejection_seconds > 0:
+            self._ejection_boundary(probes, fits, time.thread_time() + ejection_seconds)
         return self._complete(probes, fits, 0.0, 1)
 
     def _probes(

@@ -12,7 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from scheduler.contract import Assignment, Booking, Plan, PlanRequest, Service, Technician
+from scheduler.contract import (
+    Assignment,
+    Booking,
+    Kpis,
+    Plan,
+    PlanRequest,
+    Service,
+    Technician,
+    Workshop,
+)
 
 RULE_HEADER = "header"
 RULE_REFERENCE = "reference"
@@ -33,6 +42,7 @@ RULE_PINNED = "pinned"
 RULE_COMPLETENESS = "completeness"
 RULE_PARTS = "parts"
 RULE_LOAN_CARS = "loan_cars"
+RULE_MULTI_DAY = "multi_day"
 
 RULES: tuple[str, ...] = (
     RULE_HEADER,
@@ -54,6 +64,7 @@ RULES: tuple[str, ...] = (
     RULE_COMPLETENESS,
     RULE_PARTS,
     RULE_LOAN_CARS,
+    RULE_MULTI_DAY,
 )
 
 
@@ -440,3 +451,87 @@ def assert_valid(request: PlanRequest, plan: Plan) -> None:
     if violations:
         lines = "\n".join(f"  [{v.rule}] {v.message}" for v in violations)
         raise AssertionError(f"plan breaks {len(violations)} hard rule(s):\n{lines}")
+
+
+def validate_multiday(workshop: Workshop, booking: Booking, witness: list[Assignment]) -> list[Violation]:
+    """A multi-day booking's placements over all its days (its stored witness): every operation
+    once and in order, each in one piece on one local day and within that day's rules (bay kind,
+    qualification, duration, shift and breaks, drop-off, parts), the last done by the promised
+    pickup, all within the service's `max_days` opening days from the drop-off day. Clashes with
+    other bookings are each day's own plan's to check (validate_plan with the day's bookings)."""
+    tz = ZoneInfo(workshop.timezone)
+    found: list[Violation] = []
+    service = next((s for s in workshop.services if s.code == booking.service), None)
+    if service is None:
+        why = f"booking {booking.id}: unknown service {booking.service}"
+        return [Violation(RULE_REFERENCE, booking.id, why)]
+    ops = sorted(witness, key=lambda a: a.operation)
+    wanted = list(range(len(service.operations)))
+    if [a.operation for a in ops] != wanted:
+        found.append(
+            Violation(
+                RULE_COMPLETENESS,
+                booking.id,
+                f"booking {booking.id}: operations {[a.operation for a in ops]} placed, {wanted} wanted",
+            )
+        )
+    empty = Kpis(
+        bookings=0, placed=0, on_time=0, late=0, total_lateness_minutes=0, waiter_lateness_minutes=0,
+        overtime_minutes=0, technician_utilisation=0.0, bay_utilisation=0.0,
+    )  # fmt: skip
+    days: dict[dt.date, list[Assignment]] = defaultdict(list)
+    for a in ops:
+        start_day = a.start.astimezone(tz).date()
+        if (a.end - dt.timedelta(microseconds=1)).astimezone(tz).date() != start_day:
+            found.append(Violation(RULE_MULTI_DAY, booking.id, f"op {a.operation} runs over midnight"))
+        days[start_day].append(a)
+    for date, placed in sorted(days.items()):
+        alone = booking.model_copy(update={"pinned": []})
+        request = PlanRequest(workshop=workshop, date=date, bookings=[alone])
+        plan = Plan(
+            workshop=workshop.id, date=date, planner="witness", status="feasible", objective=0.0,
+            solve_seconds=0.0, assignments=placed, unassigned=[], kpis=empty,
+        )  # fmt: skip
+        day = _Validator(request, plan)
+        for a in placed:
+            p = day.placed(a)
+            if day.check_references(p):
+                day.check_placement(p, exempt=False)
+        found += day.found
+    for k in range(1, len(ops)):
+        before, after = ops[k - 1], ops[k]
+        if _utc(after.start) < _utc(before.end):
+            found.append(
+                Violation(
+                    RULE_PRECEDENCE,
+                    booking.id,
+                    f"booking {booking.id} op {after.operation} starts before op {before.operation} ends",
+                )
+            )
+    if ops and booking.promised is not None and _utc(ops[-1].end) > _utc(booking.promised):
+        found.append(
+            Violation(RULE_MULTI_DAY, booking.id, f"booking {booking.id} is done after its promised pickup")
+        )
+    if days:
+        first, last = booking.drop_off.astimezone(tz).date(), max(days)
+        spanned = [
+            first + dt.timedelta(days=i)
+            for i in range((last - first).days + 1)
+            if _opening_day(workshop, first + dt.timedelta(days=i))
+        ]
+        if len(spanned) > service.max_days:
+            found.append(
+                Violation(
+                    RULE_MULTI_DAY,
+                    booking.id,
+                    f"booking {booking.id} spans {len(spanned)} opening days, service {service.code} "
+                    f"at most {service.max_days}",
+                )
+            )
+    return found
+
+
+def _opening_day(workshop: Workshop, date: dt.date) -> bool:
+    """Not a holiday, and some technician is rostered that weekday."""
+    rostered = any(date.weekday() in t.weekdays for t in workshop.technicians)
+    return rostered and date not in workshop.closed_days

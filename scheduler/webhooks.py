@@ -20,6 +20,7 @@ import httpx
 from pydantic import BaseModel
 
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.service import NotFound, PlanningService
 from scheduler.storage import webhooks as webhooks_db
 
@@ -62,9 +63,9 @@ def _check_url(url: str) -> None:
     try:
         parts = urlsplit(url)
     except ValueError:
-        raise InputError("url", "not a URL") from None
+        raise InputError("url", N_("not a URL")) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError("url", "must be an http:// or https:// URL with a host")
+        raise InputError("url", N_("must be an http:// or https:// URL with a host"))
 
 
 def _view(row: webhooks_db.WebhookRow) -> Webhook:
@@ -93,12 +94,18 @@ class Webhooks:
     def create(self, workshop_id: str, url: str, events: Sequence[str], secret: str | None) -> WebhookCreated:
         _check_url(url)
         if not events:
-            raise InputError("events", f"name at least one of {', '.join(EVENTS)}")
+            raise InputError(
+                "events", N_("name at least one of %(join_events)s") % {"join_events": ", ".join(EVENTS)}
+            )
         for e in events:
             if e not in EVENTS:
-                raise InputError("events", f"unknown event {e!r}: one of {', '.join(EVENTS)}")
+                raise InputError(
+                    "events",
+                    N_("unknown event %(e)r: one of %(join_events)s")
+                    % {"e": e, "join_events": ", ".join(EVENTS)},
+                )
         if secret is not None and not secret.strip():
-            raise InputError("secret", "must not be empty: send one, or none to have one made")
+            raise InputError("secret", N_("must not be empty: send one, or none to have one made"))
         self.service.workshop(workshop_id)  # NotFound
         row = webhooks_db.WebhookRow(
             id="WH-" + uuid.uuid4().hex[:12],
@@ -122,13 +129,13 @@ class Webhooks:
         with self.service.store.transaction() as session:
             row = webhooks_db.get(session, workshop_id, webhook_id)
             if row is None:
-                raise NotFound(f"webhook {webhook_id!r}")
+                raise NotFound(N_("webhook %(webhook_id)r") % {"webhook_id": webhook_id})
             session.delete(row)
 
     def deliveries(self, workshop_id: str, webhook_id: str) -> list[Delivery]:
         with self.service.store.sessions() as session:
             if webhooks_db.get(session, workshop_id, webhook_id) is None:
-                raise NotFound(f"webhook {webhook_id!r}")
+                raise NotFound(N_("webhook %(webhook_id)r") % {"webhook_id": webhook_id})
             return [
                 Delivery(
                     delivery=r.delivery,

@@ -4,9 +4,18 @@ with the staffing that was in place, compare with what the test months recorded.
 The recorded figures are measured as the simulator measures its own (`replication.measure`):
 vehicles finished a day; on-time share of the vehicles promised within the window (finished by
 the promise); time in shop p50/p90 of the vehicles that arrived in the window (multi-day stages
-left out, unfinished ones counted to the end of the window). The simulated figures come with a
-95 % confidence interval of their mean and the 95 % range of the replications (where one
-month's realisation should fall if the model is right): "inside" says whether the record does.
+left out, unfinished ones counted to the end of the window). Both sides count the same vehicles:
+the simulation starts empty a week before the window (`WARMUP_DAYS`, not measured: long enough
+for the multi-day repairs and any backlog on the window's first day to be there as recorded), and
+the recorded figures leave out the orders that arrived before that.
+
+The simulated figures come with a 95 % confidence interval of their mean and the 95 % range of
+the replications (where the test months' realisation should fall if the model is right):
+"inside" says whether the record does. With fitted demand the test months' level is a forecast
+from the training months (`sources.FittedSource.month_level`): each replication gives each test
+month the level of a training month drawn at random (a bootstrap of whole months), so the range
+holds the month-to-month spread of the level as well as the simulation's noise; the other fitted
+parameters rest on thousands of orders each and are held at their estimates.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ from simulation.stats import mean_ci
 
 _RANGE = re.compile(r"^\s*(\d{4}-\d{2}(?:-\d{2})?)\s*(?:\.\.\s*(\d{4}-\d{2}(?:-\d{2})?))?\s*$")
 COMPARED = ("served_per_day", "on_time", "time_in_shop_p50", "time_in_shop_p90")
+WARMUP_DAYS = 7
 
 
 def parse_range(text: str, field: str) -> tuple[dt.date, dt.date]:
@@ -119,17 +129,23 @@ class Backtest(BaseModel):
     replications: int
     seed: int
     level: float
+    level_sd: float = 0.0  # between training months, orders a day
+    level_months: int = 0
     rows: list[Row]
     seconds: float
 
 
-def recorded_metrics(history: History, scenario: Scenario, first: dt.date, last: dt.date) -> dict[str, float]:
+def recorded_metrics(
+    history: History, scenario: Scenario, first: dt.date, last: dt.date, warmup: int = WARMUP_DAYS
+) -> dict[str, float]:
     tz = scenario.workshop.tz
     w0 = dt.datetime.combine(first, dt.time(0), tzinfo=tz)
     w1 = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
     days = (last - first).days + 1
     multi = set(scenario.demand.promise.multi_day)
-    kept = [o for o in history.orders if o.kept]
+    # The simulation's vehicles: those from its first warm-up day on.
+    start = w0 - dt.timedelta(days=warmup)
+    kept = [o for o in history.orders if o.kept and o.arrived_at >= start]
     out: dict[str, float] = {}
     if any(o.finished_at for o in kept):
         out["served_per_day"] = sum(1 for o in kept if o.finished_at and w0 <= o.finished_at < w1) / days
@@ -173,18 +189,18 @@ def backtest(
     if not train.orders:
         raise InputError("train", "no orders recorded in the training months")
     fit: Fit = fit_history(train, scenario)
-    level = fit.level()
+    level, level_sd, level_months = fit.level_spread()
     if inputs.mode == "fitted":
-        spec = DemandSpec("fitted", fit=fit.model_dump_json(), level=level)
+        spec = DemandSpec("fitted", fit=fit.model_dump_json(), level=level, forecast=True)
     else:
         # bootstrap draws from the training days only; replay runs the test days as recorded.
         first, last = inputs.train if inputs.mode == "bootstrap" else inputs.test
-        if inputs.mode == "replay":  # the warm-up day before the test months is replayed too
-            first -= dt.timedelta(days=1)
+        if inputs.mode == "replay":  # the warm-up days before the test months are replayed too
+            first -= dt.timedelta(days=WARMUP_DAYS)
         spec = DemandSpec(inputs.mode, str(path), mapping, None, first, last, None, skip_bad)
     first, last = inputs.test
     period = Period(first, (last - first).days + 1, f"back-test {first}..{last}")
-    jobs = make_jobs(scenario, [rules], period, replications, seed, policy, 1.0, spec)
+    jobs = make_jobs(scenario, [rules], period, replications, seed, policy, 1.0, spec, WARMUP_DAYS)
     outcomes, _ = run_jobs(jobs, lambda: None, workers)
     recorded = recorded_metrics(history, scenario, first, last)
     rows = []
@@ -217,6 +233,8 @@ def backtest(
         replications=replications,
         seed=seed,
         level=level,
+        level_sd=level_sd,
+        level_months=level_months,
         rows=rows,
         seconds=time.perf_counter() - began,
     )

@@ -30,7 +30,7 @@ from scheduler.scenarios import Scenario
 from simulation.arrivals import Period
 from simulation.replication import Job, Outcome
 from simulation.rules import StaffingRules
-from simulation.runners import run_jobs
+from simulation.runners import BatchRunner
 from simulation.selection import kn
 from simulation.sources import DemandSpec
 from simulation.staffing import Target
@@ -224,6 +224,7 @@ def certify(
     policy: str = "fcfs",
     growth: float = 1.0,
     workers: int = 2,
+    cluster: str | None = None,
     holdout_replications: int = 10,
     progress: Callable[[str], None] = lambda _: None,
 ) -> Certified:
@@ -236,7 +237,7 @@ def certify(
     def observe(systems: list[int], first: int, last: int) -> dict[int, list[float]]:
         nonlocal taken
         jobs = _jobs(scenario, rules, systems, first, last, setting, seed, policy, growth)
-        outcomes, _ = run_jobs(jobs, lambda: None, workers)
+        outcomes = runner.run(jobs)
         taken += len(outcomes)
         by: dict[int, dict[int, Outcome]] = {i: {} for i in systems}
         for o in outcomes:
@@ -247,13 +248,16 @@ def certify(
             for i in systems
         }
 
-    selection = kn(observe, len(rules), delta, alpha=alpha, n0=n0, max_replications=max_replications, step=2)
-    runners = selection.runners_up()
+    with BatchRunner(workers, cluster) as runner:
+        selection = kn(
+            observe, len(rules), delta, alpha=alpha, n0=n0, max_replications=max_replications, step=2
+        )
+        runners = selection.runners_up()
 
-    # The held-out check: chosen, base and up to four runners-up, paired by replication.
-    check = list(dict.fromkeys([selection.best, 0, *runners[:4]]))
-    jobs = _jobs(scenario, rules, check, 0, holdout_replications, holdout, seed + 1, policy, growth)
-    outcomes, _ = run_jobs(jobs, lambda: None, workers)
+        # The held-out check: chosen, base and up to four runners-up, paired by replication.
+        check = list(dict.fromkeys([selection.best, 0, *runners[:4]]))
+        jobs = _jobs(scenario, rules, check, 0, holdout_replications, holdout, seed + 1, policy, growth)
+        outcomes = runner.run(jobs)
     values: dict[int, list[float]] = {i: [0.0] * holdout_replications for i in check}
     for o in outcomes:
         values[o.rule_index][o.replication] = objective(o.metrics, kind, targets, penalty)

@@ -35,6 +35,7 @@ def make_jobs(
     policy: str,
     growth: float,
     demand: DemandSpec | None = None,
+    warmup: int = 1,
 ) -> list[Job]:
     return [
         Job(
@@ -48,6 +49,7 @@ def make_jobs(
             policy,
             growth,
             demand,
+            warmup,
         )
         for r, rules in enumerate(rule_sets)
         for rep in range(replications)

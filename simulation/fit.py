@@ -92,6 +92,14 @@ class Fit(_Model):
         """Mean repair orders a day over the fitted months."""
         return float(np.mean([e.value for e in self.monthly_rate.values()])) if self.monthly_rate else 0.0
 
+    def level_spread(self) -> tuple[float, float, int]:
+        """(mean, between-month standard deviation, months) of the fitted months' orders a day: what
+        a month the fit has not seen may look like (sd 0 with fewer than two months)."""
+        rates = np.array([e.value for e in self.monthly_rate.values()], dtype=float)
+        if rates.size < 2:
+            return self.level(), 0.0, int(rates.size)
+        return float(rates.mean()), float(rates.std(ddof=1)), int(rates.size)
+
 
 def wilson(successes: int, n: int, z: float = 1.959964) -> Estimate:
     if n <= 0:

@@ -40,6 +40,7 @@ class Job:
     growth: float
     demand: DemandSpec | None = None  # None: the scenario's demand tables (arrivals.HistoryDemand)
     overbooking: float | None = None  # percent: bookings pass a desk that overbooks (simulation.overbooking)
+    warmup: int = 1  # days simulated before `start`, not measured
 
 
 @dataclass
@@ -60,6 +61,13 @@ def _scenario(path: str) -> Scenario:
     return load_scenario(path)
 
 
+@functools.lru_cache(maxsize=8)
+def _source(spec: DemandSpec, scenario: str, growth: float) -> DaySource:
+    """A history source per worker process, built once: its days come from (seed, replication, day)
+    alone, so jobs can share it (building one indexes the whole history by day)."""
+    return make_source(spec, _scenario(scenario), growth)
+
+
 def simulate_days(
     layout: Layout,
     demand: HistoryDemand | DaySource | BookingDesk,
@@ -71,14 +79,16 @@ def simulate_days(
     days: int,
     policy: str,
     plan_seconds: float = 1.0,
+    warmup: int = 1,
 ) -> tuple[Workshop, list[Vehicle], float, float]:
-    """One replication: a warm-up day (day 0, not measured), then `days` measured days."""
+    """One replication: `warmup` days before `start` (days 0..warmup-1, not measured; one by default),
+    then `days` measured days from `start`."""
     vehicles: list[Vehicle] = []
     day_starts = []
     following = policy == "plan"
     planning = planning_workshop(demand.scenario, rules) if following else None
-    for d in range(days + 1):
-        date = start + dt.timedelta(days=d - 1)
+    for d in range(days + warmup):
+        date = start + dt.timedelta(days=d - warmup)
         day_starts.append((d * DAY, date.weekday()))
         today = demand.day(
             seed, replication, d, date, rules.duration_cv, rules.booking_cap_per_hour, no_shows=following
@@ -90,9 +100,9 @@ def simulate_days(
     vehicles = [v for v in vehicles if not v.no_show]
     closes = [
         d * DAY + max((p[-1][1] for t in layout.techs for p in [t.periods]), default=0)
-        for d in range(days + 1)
+        for d in range(days + warmup)
     ]
-    window = (DAY, (days + 1) * DAY)
+    window = (warmup * DAY, (days + warmup) * DAY)
     shop = Workshop(layout, POLICIES[policy], vehicles, tech_boundaries(layout, day_starts), closes, window)
     shop.run()
     return shop, vehicles, window[0], window[1]
@@ -106,7 +116,7 @@ def run_job(job: Job) -> Outcome:
     source = (
         HistoryDemand(scenario, job.growth)
         if job.demand is None
-        else make_source(job.demand, scenario, job.growth)
+        else _source(job.demand, job.scenario, job.growth)
     )
     desk = None if job.overbooking is None else BookingDesk(source, layout, job.overbooking)
     shop, vehicles, m0, m1 = simulate_days(
@@ -118,6 +128,7 @@ def run_job(job: Job) -> Outcome:
         start=job.start,
         days=job.days,
         policy=job.policy,
+        warmup=job.warmup,
     )
     outcome = measure(shop, vehicles, layout, rules, job, m0, m1)
     if desk is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any
 
 from scheduler.errors import InputError
 from simulation.replication import Job, Outcome, run_job
@@ -60,3 +61,47 @@ def run_on_cluster(jobs: list[Job], tick: Callable[[], None], address: str) -> l
             results.append(future.result())
             tick()
     return results
+
+
+class BatchRunner:
+    """One process pool (or one Dask client) for many batches of jobs, as ranking and selection runs
+    them: the workers start once and keep what they cached (scenarios, history files) between
+    batches, instead of a new pool - and a new load of the history - per batch."""
+
+    def __init__(self, workers: int = 2, cluster: str | None = None) -> None:
+        self.workers = workers
+        self.cluster = cluster
+        self._pool: ProcessPoolExecutor | None = None
+        self._client: Any = None
+
+    def __enter__(self) -> BatchRunner:
+        if self.cluster is not None:
+            try:
+                from distributed import Client
+            except ImportError:
+                raise InputError("cluster", "Dask is not installed: pip install 'bayplan[cluster]'") from None
+            try:
+                self._client = Client(self.cluster, timeout=10)  # type: ignore[no-untyped-call]
+            except (OSError, TimeoutError) as exc:
+                raise InputError(
+                    "cluster", f"cannot reach the Dask scheduler at {self.cluster}: {exc}"
+                ) from None
+        elif self.workers > 1:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+        if self._client is not None:
+            self._client.close()
+
+    def run(self, jobs: list[Job]) -> list[Outcome]:
+        if self._client is not None:
+            from distributed import as_completed as finished
+
+            futures = self._client.map(run_job, jobs, pure=False)
+            return [future.result() for future in finished(futures)]  # type: ignore[no-untyped-call]
+        if self._pool is not None:
+            return list(self._pool.map(run_job, jobs))
+        return [run_job(job) for job in jobs]

@@ -7,12 +7,12 @@
 - `bootstrap`: a simulated date gets a whole recorded day drawn at random among the recorded days
   of the same weekday and month (failing that, the same weekday; failing that, any day).
 - `fitted`: a simulated date gets orders drawn from a `Fit` (rates by month, weekday and hour,
-  booked share, kept rate, mix, waiters, fleet, work content per service).
-
-Every random draw of a day comes from a stream seeded by (seed, replication, day) alone, as in
-`arrivals.HistoryDemand`, so common random numbers across rule sets hold in all three modes.
-Work content that is not recorded is drawn lognormal with the rule set's coefficient of
-variation (the same draws for every rule set with the same cv).
+  booked share, kept rate, mix, waiters, fleet, work content per service). A month the fit has not
+  seen runs at the fitted months' mean level; with `forecast` its level is uncertain instead: each
+  replication gives each unseen month the level of one of the fitted months drawn at random (a
+  bootstrap of whole months, as `bootstrap` does with days), so the spread between months - and
+  the uncertainty of their mean - is in the intervals. No trend and no month-of-year season are
+  carried: a few months cannot tell either from the month-to-month spread.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class DemandSpec:
     last: dt.date | None = None  # ... to (both included)
     level: float | None = None  # fitted: orders a day in months the fit has not seen (default: its mean)
     skip_bad: bool = False
+    forecast: bool = False  # fitted: draw the level of unseen months per replication (see above)
 
 
 @functools.lru_cache(maxsize=4)
@@ -229,8 +230,16 @@ def _moved(o: Order, shift: dt.timedelta) -> Order:
 class FittedSource(_OrderSource):
     """Orders drawn from a fit."""
 
-    def __init__(self, scenario: Scenario, fit: Fit, growth: float = 1.0, level: float | None = None):
+    def __init__(
+        self,
+        scenario: Scenario,
+        fit: Fit,
+        growth: float = 1.0,
+        level: float | None = None,
+        forecast: bool = False,
+    ):
         self.scenario = scenario
+        self.forecast = forecast
         self.catalogue = Catalogue(scenario)
         self.fit = fit
         self.growth = growth
@@ -250,14 +259,30 @@ class FittedSource(_OrderSource):
         pp = np.array(list(fit.fleet_partners.values()))
         self.partner_p = pp / pp.sum() if pp.size else pp
 
-    def expected(self, date: dt.date) -> float:
+    def expected(self, date: dt.date, seed: int = 0, replication: int = 0) -> float:
         month = self.fit.monthly_rate.get(f"{date.year:04d}-{date.month:02d}")
-        rate = month.value if month is not None else self.level
+        if month is not None:
+            rate = month.value
+        elif self.forecast:
+            rate = self.month_level(seed, replication, date.year, date.month)
+        else:
+            rate = self.level
         return rate * float(self.weekday[date.weekday()]) * self.growth
+
+    def month_level(self, seed: int, replication: int, year: int, month: int) -> float:
+        """An unseen month's orders a day in this replication: a fitted month's level drawn at random
+        (seeded by seed, replication and month alone: common to every rule set), moved with `level`."""
+        rates = [e.value for e in self.fit.monthly_rate.values()]
+        if len(rates) < 2:
+            return self.level
+        rng = np.random.default_rng([seed, replication, 4, year, month])
+        drawn = rates[int(rng.integers(len(rates)))]
+        return max(0.0, drawn + self.level - float(np.mean(rates)))
 
     def orders(self, seed: int, replication: int, day: int, date: dt.date) -> list[Order]:
         rng = np.random.default_rng([seed, replication, day, 2])
-        return sample_orders(self, date, rng, f"S{replication}-{day}-")
+        volume = self.expected(date, seed, replication)
+        return sample_orders(self, date, rng, f"S{replication}-{day}-", volume)
 
 
 def sample_orders(
@@ -325,7 +350,7 @@ def make_source(spec: DemandSpec, scenario: Scenario, growth: float = 1.0) -> Da
     if spec.mode == "fitted":
         if spec.fit is None:
             raise InputError("demand", "fitted demand needs a fit")
-        return FittedSource(scenario, Fit.model_validate_json(spec.fit), growth, spec.level)
+        return FittedSource(scenario, Fit.model_validate_json(spec.fit), growth, spec.level, spec.forecast)
     services = tuple(s.code for s in scenario.workshop.services)
     history = cached_history(spec.history, spec.mapping, services, spec.skip_bad)
     if spec.mode == "replay":

@@ -13,6 +13,7 @@ from scheduler.contract import (
     Plan,
     PlanOptions,
     PlanRequest,
+    Service,
     Unassigned,
     Workshop,
 )
@@ -310,6 +311,33 @@ def four_bay_request(bookings: list[Booking], ws: Workshop | None = None, limit:
         bookings=bookings,
         options=PlanOptions(time_limit_seconds=limit),
     )
+
+
+def multi_day_workshop(max_days: int = 3, **overrides: Any) -> Workshop:
+    """The small workshop with REPAIR, accident repair over up to `max_days` days: body (zhao on B1)
+    180 + 180 min, paint (zhou on P1) 150 min, reassembly (body) 120 min: 630 minutes of one body
+    technician and one painter with 8 h shifts, so it never fits one day."""
+    ws = small_workshop(**overrides)
+    repair = Service.model_validate(
+        {
+            "code": "REPAIR",
+            "name": "Accident repair (multi-day)",
+            "max_days": max_days,
+            "operations": [
+                {"name": "strip and body", "minutes": 180, "skill": "body", "bay_kinds": ["body"]},
+                {"name": "body and filler", "minutes": 180, "skill": "body", "bay_kinds": ["body"]},
+                {
+                    "name": "paint",
+                    "minutes": 150,
+                    "skill": "paint",
+                    "bay_kinds": ["paint"],
+                    "needs_parts": True,
+                },
+                {"name": "reassembly", "minutes": 120, "skill": "body", "bay_kinds": ["body"]},
+            ],
+        }
+    )  # fmt: skip
+    return ws.model_copy(update={"services": [*ws.services, repair]})
 
 
 def experiment_result(

@@ -6,7 +6,9 @@ from api.routes import (
     exchange,
     jobs,
     keys,
+    labour_times,
     plans,
+    reports,
     shopfloor,
     simulations,
     slots,
@@ -29,5 +31,7 @@ ROUTERS = [
         shopfloor,
         webhooks,
         capacity,
+        reports,
+        labour_times,
     )
 ]

@@ -1,5 +1,6 @@
-"""Files for other tools: a stored plan as CSV, bookings imported from CSV (each row booked through
-the same fit check as POST /bookings), and each technician's day as an iCalendar feed."""
+"""Files for other tools: a stored plan as CSV, a day's bookings as CSV and bookings imported from
+CSV (each row booked through the same fit check as POST /bookings), and each technician's day as an
+iCalendar feed."""
 
 from __future__ import annotations
 
@@ -8,12 +9,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Response
 
-from api.auth import BookingKey, PlansReadKey
+from api.auth import BookingKey, PlansReadKey, ReadingKey
 from api.deps import ClockDep, ServiceDep
 from api.schemas import BookingsImport, ImportedRow, RefusedRow
 from scheduler.contract import Day
 from scheduler.errors import InputError
-from scheduler.exchange import BOOKING_COLUMNS, IDEMPOTENCY_COLUMN, plan_csv, read_booking_rows
+from scheduler.exchange import (
+    BOOKING_COLUMNS,
+    EXPORT_COLUMNS,
+    IDEMPOTENCY_COLUMN,
+    bookings_csv,
+    plan_csv,
+    read_booking_rows,
+)
+from scheduler.i18n import N_
+from scheduler.keys import Role
 from scheduler.service import Conflict, NotFound
 
 router = APIRouter(prefix="/v1/workshops")
@@ -43,6 +53,29 @@ def plan_as_csv(workshop_id: str, date: Day, service: ServiceDep, _: PlansReadKe
     )
 
 
+@router.get(
+    "/{workshop_id}/bookings.csv",
+    tags=["bookings"],
+    response_class=Response,
+    operation_id="export_bookings",
+    summary="A day's bookings as CSV",
+    description="The bookings dropped off on `date`, by drop-off, one row each: "
+    + ", ".join(EXPORT_COLUMNS)
+    + " (aware ISO 8601 times, waiter 1/0). A manager's export has no phone column (personal data"
+    " only for the roles that call the customer). The file imports again as it is through"
+    " POST /bookings/import (id and promised are read past: each row is booked anew).",
+    responses={200: {"content": {"text/csv": {"example": ",".join(EXPORT_COLUMNS) + "\r\n"}}}},
+)
+def export_bookings(workshop_id: str, date: Day, service: ServiceDep, key: ReadingKey) -> Response:
+    bookings = service.bookings(workshop_id, date)
+    with_phone = key is None or key.role is not Role.manager
+    return Response(
+        bookings_csv(bookings, with_phone),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="bookings-{workshop_id}-{date}.csv"'},
+    )
+
+
 @router.post(
     "/{workshop_id}/bookings/import",
     tags=["bookings"],
@@ -51,7 +84,8 @@ def plan_as_csv(workshop_id: str, date: Day, service: ServiceDep, _: PlansReadKe
     + ", ".join((*BOOKING_COLUMNS, IDEMPOTENCY_COLUMN))
     + "; service and drop_off required). Each row is booked on its own through the same fit check as"
     " POST /bookings: a row is either booked whole or refused with its line number and reason, and"
-    " refused rows leave nothing behind. With an idempotency_key a row imported again is a replay.",
+    " refused rows leave nothing behind. With an idempotency_key a row imported again is a replay."
+    " A bookings export (GET /bookings.csv) imports as it is: its id and promised are read past.",
     openapi_extra={"requestBody": {"content": {"text/csv": {"example": CSV_EXAMPLE}}}},
 )
 def import_bookings(
@@ -100,7 +134,7 @@ def technician_day(
     workshop = service.workshop(workshop_id)
     technician = next((t for t in workshop.technicians if t.id == technician_id), None)
     if technician is None:
-        raise NotFound(f"technician {technician_id!r}")
+        raise NotFound(N_("technician %(technician_id)r") % {"technician_id": technician_id})
     plan = service.stored_plan(workshop_id, date)
     services = {s.code: s for s in workshop.services}
     booked = {b.id: b.service for b in service.bookings(workshop_id, date)}

@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException
 from api.auth import JobsKey, ensure_workshop
 from api.deps import RunnerDep
 from api.schemas import JobView, job_view
+from scheduler.i18n import N_
 from scheduler.jobs import JobRecord, JobRunner
 from scheduler.keys import KeyInfo, Role
 from scheduler.service import NotFound
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 def _visible(runner: JobRunner, job_id: str, key: KeyInfo | None) -> JobRecord:
     job = runner.get(job_id)
     if job is None:
-        raise NotFound(f"job {job_id!r}")
+        raise NotFound(N_("job %(job_id)r") % {"job_id": job_id})
     if job.workshop is not None:
         ensure_workshop(key, job.workshop)
     return job
@@ -38,8 +39,8 @@ def cancel_job(job_id: str, runner: RunnerDep, key: JobsKey) -> JobView:
     "cancelled". A finished job stays as it is."""
     job = _visible(runner, job_id, key)
     if job.kind == "simulation" and key is not None and key.role is Role.foreman:
-        raise HTTPException(403, "a foreman key may not cancel a simulation (needs: manager)")
+        raise HTTPException(403, N_("a foreman key may not cancel a simulation (needs: manager)"))
     cancelled = runner.cancel(job_id)
     if cancelled is None:
-        raise NotFound(f"job {job_id!r}")
+        raise NotFound(N_("job %(job_id)r") % {"job_id": job_id})
     return job_view(cancelled)

@@ -8,6 +8,7 @@ from api.auth import AdminKey
 from api.deps import KeysDep
 from api.examples import json_body
 from api.schemas import KeyIn, KeyOut, KeyView, key_out, key_view
+from scheduler.i18n import N_
 from scheduler.keys import KeyStore
 from scheduler.service import NotFound
 
@@ -30,7 +31,9 @@ def _on(keys: KeyStore | None) -> KeyStore:
 def create_key(body: KeyIn, keys: KeysDep, key: AdminKey) -> KeyOut:
     if key is not None and not key.covers(body.workshops):
         outside = [w for w in body.workshops if not key.may_act_on(w)]
-        raise HTTPException(403, f"this key may not create keys for workshop {outside[0]!r}")
+        raise HTTPException(
+            403, N_("this key may not create keys for workshop %(outside_0)r") % {"outside_0": outside[0]}
+        )
     made, info = _on(keys).create(body.role, body.workshops, body.label, body.technician)
     return key_out(made, info)
 
@@ -45,5 +48,5 @@ def list_keys(keys: KeysDep, key: AdminKey) -> list[KeyView]:
 )
 def revoke_key(key_id: str, keys: KeysDep, key: AdminKey) -> Response:
     if not _on(keys).revoke(key_id, within=key):  # a key outside the caller's scope: unknown
-        raise NotFound(f"key {key_id!r}")
+        raise NotFound(N_("key %(key_id)r") % {"key_id": key_id})
     return Response(status_code=204)

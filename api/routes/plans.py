@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
+from api import i18n
 from api.auth import ForemanKey, PlansReadKey, ensure_workshop
 from api.deps import PlannerDep, ServiceDep
 from api.examples import json_body, plan_request
@@ -17,12 +18,13 @@ router = APIRouter(tags=["plans"])
     "/v1/workshops/{workshop_id}/plans",
     summary="Plan a stored workshop's day",
     description="Plans the day's accepted bookings (warm-started from the witness) and stores the plan;"
-    " with `now`, re-plans the stored plan from that moment; with `background`, 202 and a job.",
+    " with `now`, re-plans the stored plan from that moment (its `changes` say what moved); with"
+    " `background`, 202 and a job. Reasons and changes read in the Accept-Language (en, zh-CN).",
     openapi_extra=json_body({"date": "2026-11-24", "time_limit_seconds": 10}),
     responses={202: {"model": JobView, "description": "background: poll the job"}},
 )
 def plan_day(
-    workshop_id: str, body: PlanDay, response: Response, planner: PlannerDep, _: ForemanKey
+    workshop_id: str, body: PlanDay, request: Request, response: Response, planner: PlannerDep, _: ForemanKey
 ) -> Plan | JobView:
     done = planner.plan_day(
         workshop_id,
@@ -34,7 +36,7 @@ def plan_day(
         background=body.background,
     )
     if isinstance(done, Plan):
-        return done
+        return i18n.plan_in_words(done, i18n.translator(request))
     response.status_code = 202
     return job_view(done)
 
@@ -42,18 +44,20 @@ def plan_day(
 @router.get(
     "/v1/workshops/{workshop_id}/plans/{date}",
     summary="A stored day plan",
-    description="The day's stored plan; `stale` when bookings or the workshop changed since.",
+    description="The day's stored plan; `stale` when bookings or the workshop changed since; reasons"
+    " read in the Accept-Language (en, zh-CN).",
 )
-def get_plan(workshop_id: str, date: Day, service: ServiceDep, _: PlansReadKey) -> Plan:
-    return service.stored_plan(workshop_id, date)
+def get_plan(workshop_id: str, date: Day, request: Request, service: ServiceDep, _: PlansReadKey) -> Plan:
+    return i18n.plan_in_words(service.stored_plan(workshop_id, date), i18n.translator(request))
 
 
 @router.post(
     "/v1/plan",
     summary="Plan a v1 request (stateless)",
-    description="Plans the request's workshop, day and bookings; nothing is stored.",
+    description="Plans the request's workshop, day and bookings; nothing is stored. Reasons read in"
+    " the Accept-Language (en, zh-CN).",
     openapi_extra=json_body(plan_request()),
 )
-def plan_stateless(request: PlanRequest, planner: PlannerDep, key: ForemanKey) -> Plan:
+def plan_stateless(request: PlanRequest, http: Request, planner: PlannerDep, key: ForemanKey) -> Plan:
     ensure_workshop(key, request.workshop.id)
-    return planner.plan_request(request)
+    return i18n.plan_in_words(planner.plan_request(request), i18n.translator(http))

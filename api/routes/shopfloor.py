@@ -17,6 +17,7 @@ from api.schemas import ClockIn, InputProblem
 from scheduler.clocking import BookingStatus, ClockEvent, DayStatus
 from scheduler.contract import Day, Moment
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.keys import KeyInfo, Role
 from scheduler.shopfloor import ShopFloor, status_message
 
@@ -63,13 +64,17 @@ def clock(
     event (both stay in the audit trail); the rest of the day is re-planned around it."""
     if key is not None and key.role is Role.technician:
         if body.action == "correct":
-            raise HTTPException(403, "only a foreman corrects clock events")
+            raise HTTPException(403, N_("only a foreman corrects clock events"))
         if body.technician != key.technician:
-            raise HTTPException(403, f"this key clocks only as technician {key.technician!r}")
+            raise HTTPException(
+                403,
+                N_("this key clocks only as technician %(key_technician)r")
+                % {"key_technician": key.technician},
+            )
     if body.action == "correct" and body.corrects is None:
-        raise InputError("corrects", "a correction names the event it corrects")
+        raise InputError("corrects", N_("a correction names the event it corrects"))
     if body.action != "correct" and (body.corrects is not None or body.corrected_action is not None):
-        raise InputError("corrects", "only a correction names another event")
+        raise InputError("corrects", N_("only a correction names another event"))
     event, status, created = shopfloor.clock(
         workshop_id, body.model_dump(exclude_unset=True), idempotency_key, None if key is None else key.id
     )

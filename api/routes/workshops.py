@@ -9,9 +9,11 @@ from fastapi import APIRouter, Query
 from api.auth import ManagerKey, ReadingKey
 from api.deps import ServiceDep
 from api.examples import json_body, small_dealer_workshop
-from api.schemas import WorkshopConflictProblem
+from api.schemas import WorkshopConflictProblem, WorkshopVersion
+from scheduler import actuals
 from scheduler.contract import Workshop
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 
 router = APIRouter(prefix="/v1/workshops", tags=["workshops"])
 
@@ -34,10 +36,36 @@ def put_workshop(
     ] = False,
 ) -> Workshop:
     if workshop.id != workshop_id:
-        raise InputError("id", f"body id {workshop.id!r} differs from the path's {workshop_id!r}")
+        raise InputError(
+            "id",
+            N_("body id %(workshop_id)r differs from the path's %(workshop_id2)r")
+            % {"workshop_id": workshop.id, "workshop_id2": workshop_id},
+        )
     return service.put_workshop(workshop, force=force)
 
 
 @router.get("/{workshop_id}", summary="A workshop's set-up", description="The stored v1 Workshop.")
 def get_workshop(workshop_id: str, service: ServiceDep, _: ReadingKey) -> Workshop:
     return service.workshop(workshop_id)
+
+
+@router.get(
+    "/{workshop_id}/versions",
+    summary="A workshop's versions",
+    description="Every text the workshop had, oldest first: its version number, when and why (the newest"
+    " is the current one).",
+)
+def workshop_versions(workshop_id: str, service: ServiceDep, _: ReadingKey) -> list[WorkshopVersion]:
+    return [
+        WorkshopVersion(version=v, created_at=at, note=note)
+        for v, at, note in actuals.versions(service, workshop_id)
+    ]
+
+
+@router.get(
+    "/{workshop_id}/versions/{version}",
+    summary="One version of a workshop",
+    description="The v1 Workshop as it was in that version.",
+)
+def workshop_version(workshop_id: str, version: int, service: ServiceDep, _: ReadingKey) -> Workshop:
+    return actuals.version(service, workshop_id, version)

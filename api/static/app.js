@@ -328,4 +328,24 @@ function setupStream() {
   }
 }
 
-document.addEventListener("DOMContentLoaded", () => { setupPlan(); setupBooking(); setupMe(); setupStream(); });
+// The report page: apply the learned labour times of the shown range as a new workshop version.
+function setupLabour() {
+  const box = document.querySelector(".labour[data-workshop]");
+  if (!box) return;
+  const button = document.getElementById("apply-labour");
+  const status = document.getElementById("labour-status");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    const query = new URLSearchParams({ from: box.dataset.from, to: box.dataset.to });
+    const result = await api("POST", `/v1/workshops/${box.dataset.workshop}/labour-times/apply?${query}`);
+    if (result.status === 200) {
+      status.textContent = box.dataset.applied.replace("%(version)s", String(result.data.version));
+      setTimeout(() => window.location.reload(), 1500);
+    } else {
+      status.textContent = box.dataset.failed + " " + problem(result);
+      button.disabled = false;
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => { setupPlan(); setupBooking(); setupMe(); setupStream(); setupLabour(); });

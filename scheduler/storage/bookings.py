@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, object_session
 
 from scheduler.contract import Assignment, Booking
-from scheduler.storage.tables import BookingRow, WorkshopRow
+from scheduler.storage.tables import BookingRow, CarriedDayRow, WorkshopRow
 
 Accepted = tuple[Booking, list[Assignment]]
 """A booking with its witness placements (empty for a booking at risk)."""
@@ -65,6 +66,28 @@ def day_accepted(session: Session, workshop_id: str, date: dt.date) -> list[Acce
     return [accepted_of(r) for r in rows]
 
 
+def carried_into(session: Session, workshop_id: str, date: dt.date) -> list[Accepted]:
+    """The multi-day bookings of earlier days whose work carries over to `date`, with their
+    witness (the work of every day)."""
+    rows = session.scalars(
+        select(BookingRow)
+        .join(CarriedDayRow, CarriedDayRow.booking_id == BookingRow.id)
+        .where(CarriedDayRow.workshop_id == workshop_id, CarriedDayRow.date == date)
+    ).all()
+    return [accepted_of(r) for r in rows]
+
+
+def carried_from(session: Session, workshop_id: str, first: dt.date) -> list[tuple[dt.date, BookingRow]]:
+    """The later days, `first` and after, that multi-day bookings carry over to, with their rows."""
+    rows = session.execute(
+        select(CarriedDayRow.date, BookingRow)
+        .join(BookingRow, CarriedDayRow.booking_id == BookingRow.id)
+        .where(CarriedDayRow.workshop_id == workshop_id, CarriedDayRow.date >= first)
+        .order_by(CarriedDayRow.date, BookingRow.created_at)
+    ).all()
+    return [(date, row) for date, row in rows]
+
+
 def from_date(session: Session, workshop_id: str, first: dt.date) -> Sequence[BookingRow]:
     """The workshop's bookings on `first` and later, by date and then in the order they were made."""
     return session.scalars(
@@ -94,6 +117,13 @@ def day_version(session: Session, workshop_id: str, date: dt.date) -> tuple[obje
         )
     ).one()
     updated = session.scalar(select(WorkshopRow.updated_at).where(WorkshopRow.id == workshop_id))
+    carried, carried_latest = session.execute(
+        select(func.count(CarriedDayRow.booking_id), func.max(CarriedDayRow.created_at)).where(
+            CarriedDayRow.workshop_id == workshop_id, CarriedDayRow.date == date
+        )
+    ).one()
+    if carried:  # multi-day work carried over to the day (none: the version stays as it was)
+        return (count, latest, updated, carried, carried_latest)
     return (count, latest, updated)
 
 
@@ -105,8 +135,10 @@ def add(
     witness: Sequence[Assignment],
     idempotency: tuple[str | None, str | None, str | None],
     created_at: dt.datetime,
+    tz: str | None = None,
 ) -> None:
-    """Store an accepted booking. `idempotency`: (key, API key id, request hash)."""
+    """Store an accepted booking. `idempotency`: (key, API key id, request hash). Its work on
+    days after `date` (multi-day work, in the workshop's time zone `tz`) is listed on those days too."""
     idempotency_key, key_id, request_hash = idempotency
     session.add(
         BookingRow(
@@ -121,6 +153,12 @@ def add(
             created_at=created_at,
         )
     )
+    later = sorted({a.start.astimezone(ZoneInfo(tz)).date() for a in witness} - {date}) if tz else []
+    if later:
+        session.flush()  # the booking row first: the carried days refer to it
+    for day in later:
+        row = CarriedDayRow(booking_id=booking.id, date=day, workshop_id=workshop_id, created_at=created_at)
+        session.add(row)
 
 
 def idempotency_of(row: BookingRow) -> tuple[str | None, str | None, str | None]:
@@ -128,6 +166,7 @@ def idempotency_of(row: BookingRow) -> tuple[str | None, str | None, str | None]
 
 
 def remove(session: Session, row: BookingRow) -> None:
+    session.execute(delete(CarriedDayRow).where(CarriedDayRow.booking_id == row.id))
     session.delete(row)
 
 
@@ -149,6 +188,9 @@ def mark_at_risk(row: BookingRow, reason: str) -> None:
     booking = booking_of(row)
     row.body = booking.model_copy(update={"at_risk": True, "at_risk_reason": reason}).model_dump_json()
     row.witness = []
+    session = object_session(row)
+    if session is not None:  # without a witness it holds no room on the days it carried over to
+        session.execute(delete(CarriedDayRow).where(CarriedDayRow.booking_id == row.id))
 
 
 def between(session: Session, workshop_id: str, first: dt.date | None, last: dt.date | None) -> list[Booking]:
@@ -161,3 +203,14 @@ def between(session: Session, workshop_id: str, first: dt.date | None, last: dt.
         statement = statement.where(BookingRow.date <= last)
     rows = session.scalars(statement.order_by(BookingRow.date, BookingRow.created_at)).all()
     return [booking_of(r) for r in rows]
+
+
+def services_on(session: Session, workshop_id: str, dates: list[dt.date]) -> dict[str, str]:
+    """Booking id → service code of the workshop's bookings on `dates` (read only; the JSON text is
+    not validated: what learning from many days needs, fast)."""
+    rows = session.execute(
+        select(BookingRow.id, BookingRow.body).where(
+            BookingRow.workshop_id == workshop_id, BookingRow.date.in_(dates)
+        )
+    ).all()
+    return {r[0]: str(json.loads(r[1])["service"]) for r in rows}

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scheduler.storage.tables import ClockEventRow, PromiseRiskRow
+
+
+class PlainEvent(NamedTuple):
+    id: int
+    date: dt.date
+    booking_id: str
+    operation: int
+    technician: str
+    action: str
+    corrected_action: str | None
+    at: dt.datetime
+    corrects: int | None
+    recorded_at: dt.datetime
+    key_id: str | None
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -111,3 +126,55 @@ def between(
     for r in rows:
         r.at, r.recorded_at = _aware(r.at), _aware(r.recorded_at)
     return list(rows)
+
+
+def plain_between(session: Session, workshop_id: str, first: dt.date, last: dt.date) -> list[PlainEvent]:
+    """The workshop's events dated `first`..`last` as plain tuples (no ORM objects: many
+    thousand are read at once to learn from), by date and then id; times aware (UTC)."""
+    rows = session.execute(
+        select(*(getattr(ClockEventRow, c) for c in PlainEvent._fields))
+        .where(
+            ClockEventRow.workshop_id == workshop_id, ClockEventRow.date >= first, ClockEventRow.date <= last
+        )
+        .order_by(ClockEventRow.date, ClockEventRow.id)
+    ).all()
+    return [PlainEvent(*r)._replace(at=_aware(r.at), recorded_at=_aware(r.recorded_at)) for r in rows]
+
+
+def newest_id(session: Session, workshop_id: str, first: dt.date, last: dt.date) -> int | None:
+    """The newest id of the workshop's events dated `first`..`last` (None: none): it changes
+    whenever one is added there, since events are append-only and ids only grow. Read from the
+    newest id down, so it stops at once when recent events are in the range (or just after today's)."""
+    return session.scalars(
+        select(ClockEventRow.id)
+        .where(
+            ClockEventRow.workshop_id == workshop_id, ClockEventRow.date >= first, ClockEventRow.date <= last
+        )
+        .order_by(ClockEventRow.id.desc())
+        .limit(1)
+    ).first()
+
+
+def day_revisions(
+    session: Session, workshop_id: str, first: dt.date, last: dt.date
+) -> dict[dt.date, tuple[int, int]]:
+    """Each day of `first`..`last` with events: (how many, the newest id); a day's changes
+    whenever an event (or a correction) is added to it."""
+    rows = session.execute(
+        select(ClockEventRow.date, func.count(ClockEventRow.id), func.max(ClockEventRow.id))
+        .where(
+            ClockEventRow.workshop_id == workshop_id, ClockEventRow.date >= first, ClockEventRow.date <= last
+        )
+        .group_by(ClockEventRow.date)
+    ).all()
+    return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+
+
+def plain_on(session: Session, workshop_id: str, dates: list[dt.date]) -> list[PlainEvent]:
+    """The workshop's events of `dates` as plain tuples, by date and then id."""
+    rows = session.execute(
+        select(*(getattr(ClockEventRow, c) for c in PlainEvent._fields))
+        .where(ClockEventRow.workshop_id == workshop_id, ClockEventRow.date.in_(dates))
+        .order_by(ClockEventRow.date, ClockEventRow.id)
+    ).all()
+    return [PlainEvent(*r)._replace(at=_aware(r.at), recorded_at=_aware(r.recorded_at)) for r in rows]

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.storage.tables import PlanRow
+from scheduler.storage.tables import PlanBaselineRow, PlanRow
 
 
 def get(session: Session, workshop_id: str, date: dt.date) -> PlanRow | None:
@@ -26,3 +26,25 @@ def put(session: Session, workshop_id: str, date: dt.date, body: str, basis: str
 def dates(session: Session, workshop_id: str) -> set[dt.date]:
     """The days of the workshop with a stored plan."""
     return set(session.scalars(select(PlanRow.date).where(PlanRow.workshop_id == workshop_id)))
+
+
+def keep_baseline(session: Session, workshop_id: str, date: dt.date, now: dt.datetime) -> None:
+    """Keep the day's stored plan as its baseline, once (the first clock event of the day calls
+    this before re-planning; a day without a stored plan keeps none)."""
+    if session.get(PlanBaselineRow, (workshop_id, date)) is not None:
+        return
+    row = get(session, workshop_id, date)
+    if row is not None:
+        session.add(PlanBaselineRow(workshop_id=workshop_id, date=date, body=row.body, taken_at=now))
+
+
+def baselines(session: Session, workshop_id: str, first: dt.date, last: dt.date) -> dict[dt.date, str]:
+    """The baseline plans (JSON text) of the days `first`..`last`; days without one left out."""
+    rows = session.scalars(
+        select(PlanBaselineRow).where(
+            PlanBaselineRow.workshop_id == workshop_id,
+            PlanBaselineRow.date >= first,
+            PlanBaselineRow.date <= last,
+        )
+    ).all()
+    return {r.date: r.body for r in rows}

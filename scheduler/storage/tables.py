@@ -38,6 +38,17 @@ class BookingRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+class CarriedDayRow(Base):
+    """A later day that a multi-day booking's work carries over to: the booking's row is dated
+    its drop-off day, and its witness holds the work of every day; this row lists it on the day."""
+
+    __tablename__ = "carried_days"
+    booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id"), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True, index=True)
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ApiKeyRow(Base):
     __tablename__ = "api_keys"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -110,3 +121,26 @@ class PromiseRiskRow(Base):
     workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), primary_key=True)
     booking_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WorkshopVersionRow(Base):
+    """Every text a workshop had: version 1 the first, the newest the current one (kept when
+    replaced, so an older set-up stays readable)."""
+
+    __tablename__ = "workshop_versions"
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class PlanBaselineRow(Base):
+    """The day's stored plan as it stood when the day's first clock event came in (the live plan
+    moves started work to its clocked times; plan adherence is measured against this one)."""
+
+    __tablename__ = "plan_baselines"
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    taken_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -1,4 +1,5 @@
-"""Workshop rows: the workshop's JSON text and its revision (`updated_at`).
+"""Workshop rows: the workshop's JSON text and its revision (`updated_at`), and every text it had
+(`workshop_versions`: version 1 the first, the newest the current one).
 
 Every booking change bumps the revision under the workshop's lock (`touch`), so a day's version
 (`bookings.day_version`) changes whenever its bookings or the workshop change.
@@ -8,15 +9,43 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, object_session
 
 from scheduler.contract import Workshop
-from scheduler.storage.tables import WorkshopRow
+from scheduler.storage.tables import WorkshopRow, WorkshopVersionRow
 
 
-def add(session: Session, workshop_id: str, body: str, now: dt.datetime) -> None:
+def add(session: Session, workshop_id: str, body: str, now: dt.datetime, note: str | None = None) -> None:
     session.add(WorkshopRow(id=workshop_id, body=body, updated_at=now))
+    session.flush()  # the version row refers to it
+    _keep_version(session, workshop_id, body, now, note)
+
+
+def _keep_version(session: Session, workshop_id: str, body: str, now: dt.datetime, note: str | None) -> int:
+    latest = session.scalar(
+        select(func.max(WorkshopVersionRow.version)).where(WorkshopVersionRow.workshop_id == workshop_id)
+    )
+    version = (latest or 0) + 1
+    session.add(
+        WorkshopVersionRow(workshop_id=workshop_id, version=version, body=body, created_at=now, note=note)
+    )
+    return version
+
+
+def versions(session: Session, workshop_id: str) -> list[WorkshopVersionRow]:
+    """The workshop's versions, oldest first."""
+    return list(
+        session.scalars(
+            select(WorkshopVersionRow)
+            .where(WorkshopVersionRow.workshop_id == workshop_id)
+            .order_by(WorkshopVersionRow.version)
+        ).all()
+    )
+
+
+def version(session: Session, workshop_id: str, number: int) -> WorkshopVersionRow | None:
+    return session.get(WorkshopVersionRow, (workshop_id, number))
 
 
 def body(session: Session, workshop_id: str) -> str | None:
@@ -36,7 +65,10 @@ def touch(row: WorkshopRow, now: dt.datetime) -> None:
     row.updated_at = max(now, previous + dt.timedelta(microseconds=1))
 
 
-def replace(row: WorkshopRow, body: str, now: dt.datetime) -> None:
-    """A new text of the workshop: strictly a new revision."""
+def replace(row: WorkshopRow, body: str, now: dt.datetime, note: str | None = None) -> None:
+    """A new text of the workshop: strictly a new revision, and a new version (the old kept)."""
     row.body = body
     touch(row, now)
+    session = object_session(row)
+    assert session is not None
+    _keep_version(session, row.id, body, now, note)

@@ -43,6 +43,7 @@ ROUTES: list[tuple[str, str, object, set[str]]] = [
     ("GET", f"{W}/plans/{DAY}", None, {"foreman", "manager"}),
     ("GET", f"{W}/plans/{DAY}.csv", None, {"foreman", "manager"}),
     ("POST", f"{W}/bookings/import", "csv", {"booking"}),
+    ("GET", f"{W}/bookings.csv?date={DAY}", None, {"booking", "foreman", "manager"}),
     ("GET", f"{W}/technicians/t/day/{DAY}.ics", None, {"foreman", "manager"}),
     ("POST", "/v1/plan", "plan-request", {"foreman"}),
     ("GET", "/v1/jobs/J0", None, {"foreman", "manager"}),
@@ -65,6 +66,11 @@ ROUTES: list[tuple[str, str, object, set[str]]] = [
     ("GET", f"{W}/webhooks", None, {"manager"}),
     ("DELETE", f"{W}/webhooks/wh-0", None, {"manager"}),
     ("GET", f"{W}/webhooks/wh-0/deliveries", None, {"manager"}),
+    ("GET", f"{W}/reports/productivity?from={DAY}&to={DAY}", None, {"foreman", "manager"}),
+    ("GET", f"{W}/labour-times", None, {"foreman", "manager"}),
+    ("POST", f"{W}/labour-times/apply", None, {"manager"}),
+    ("GET", f"{W}/versions", None, {"booking", "foreman", "manager"}),
+    ("GET", f"{W}/versions/1", None, {"booking", "foreman", "manager"}),
     ("GET", "/v1/keys", None, set()),
     ("POST", "/v1/keys", {"role": "booking", "workshops": ["tiny"]}, set()),
     ("DELETE", "/v1/keys/unknown", None, set()),
@@ -110,7 +116,7 @@ def test_every_v1_route_needs_a_key_and_health_does_not(
     paths = {p for p in client.get("/openapi.json").json()["paths"] if p.startswith("/v1")}
     names = {"technicians/t/": "technicians/{technician_id}/",
              "BK-unknown": "{booking_id}", "unknown": "{key_id}", "J0": "{job_id}", DAY: "{date}",
-             "tiny": "{workshop_id}", "wh-0": "{webhook_id}"}  # fmt: skip
+             "tiny": "{workshop_id}", "wh-0": "{webhook_id}", "versions/1": "versions/{version}"}  # fmt: skip
     covered = set()
     for _, path, _, _ in ROUTES:
         template = path.split("?")[0]

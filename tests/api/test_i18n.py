@@ -3,6 +3,7 @@ the cookie or Accept-Language, and a Chinese page shows none of the English UI t
 
 from __future__ import annotations
 
+import html
 import re
 from functools import partial
 from html.parser import HTMLParser
@@ -77,7 +78,7 @@ def test_translations_keep_their_placeholders() -> None:
 
 class _Visible(HTMLParser):
     """The text a person reads or hears: text nodes and aria-label / title / alt / placeholder;
-    not scripts, styles, nor the Gantt's SVG (api/gantt.py is not translated yet)."""
+    not scripts, styles, nor the Gantt's SVG (`_svg_too` reads that too)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -143,6 +144,7 @@ def _pages(client: TestClient) -> dict[str, str]:
         "empty plan": empty,
         "book": client.get("/workshops/tiny/book").text,
         "loading": client.get("/workshops/tiny/loading").text,
+        "reports": client.get("/workshops/tiny/reports").text,
         "login": client.get("/login").text,
         "report": _report(client),
     }
@@ -223,3 +225,166 @@ def test_dates_and_numbers_by_locale() -> None:
     )
     assert en.number(12345.678, 1) == "12,345.7" and zh.number(12345.678, 1) == "12,345.7"
     assert zh.percent(0.875) == "88%" and Translator("xx").locale == "en"
+
+
+# Reasons, the chart, re-plan changes and error details in Chinese -----------------------------
+
+AT_RISK = "at risk since a workshop change"
+
+
+def _unplaced_day(client: TestClient) -> str:
+    """A planned day with one booking that cannot be placed: the workshop was changed by force
+    (the technician now starts at 09:30) after it was accepted. Returns the booking's id."""
+    ws = tiny_workshop().model_dump(mode="json")
+    assert client.put("/v1/workshops/tiny", json=ws).status_code == 200
+    made = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00",
+                                       "plate": "粤B67890", "waiter": True})  # fmt: skip
+    assert made.status_code == 201, made.text
+    ws["technicians"][0]["shift"]["start"] = "09:30"
+    assert client.put("/v1/workshops/tiny", params={"force": "true"}, json=ws).status_code == 200
+    planned = client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 2})
+    assert planned.status_code == 200 and len(planned.json()["unassigned"]) == 1
+    assert planned.json()["unassigned"][0]["reason"].startswith(AT_RISK)  # stored and answered in English
+    return str(made.json()["id"])
+
+
+def test_a_chinese_plan_page_gives_the_reasons_and_the_chart_in_chinese(db_url: str) -> None:
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    booking = _unplaced_day(client)
+    client.cookies.set("bayplan_lang", "zh_CN")
+    page = client.get(f"/workshops/tiny/plan/{DATE}").text
+    assert "因车间设置变更而有风险：工序「work」" in page and "学徒" in page and booking in page
+    assert AT_RISK not in page and "needs 60 min" not in page
+    # Every English text a person reads on it, the chart's SVG and the reasons included.
+    sources = ("api", "scheduler/reasons.py", "scheduler/integrity.py", "scheduler/replan.py")
+    ui = [m for m, files in _extracted().items() if any(f.startswith(sources) for f in files)]
+    words = _english_ui_words(ui)
+    data = {"Tiny", "Maintenance", "MAINT", "Asia/Shanghai", "greedy", "cpsat", "bayplan", "English",
+            "maintenance", "work", "general"}  # fmt: skip
+    text = "\n".join(_svg_too(page))
+    for item in data:
+        text = text.replace(item, "")
+    left = [w for w in words if re.search(rf"(?<![A-Za-z]){re.escape(w)}(?![A-Za-z])", text)]
+    assert not left, f"English UI text on the Chinese plan page: {left}"
+    client.cookies.set("bayplan_lang", "en")
+    english = client.get(f"/workshops/tiny/plan/{DATE}").text
+    assert AT_RISK in english and "Bay plan by bay" in english
+
+
+def _svg_too(page: str) -> list[str]:
+    """The visible texts of a page, the chart's (its <text>, <title> and aria-labels) included."""
+
+    class WithSvg(_Visible):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in ("script", "style"):
+                self._skip += 1
+            if not self._skip:
+                self.parts += [
+                    v for k, v in attrs if k in ("aria-label", "title", "alt", "placeholder") and v
+                ]
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in ("script", "style"):
+                self._skip -= 1
+
+    parser = WithSvg()
+    parser.feed(page)
+    return parser.parts
+
+
+def test_the_plan_answer_reads_in_the_request_language(db_url: str) -> None:
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    _unplaced_day(client)
+    url = f"/v1/workshops/tiny/plans/{DATE}"
+    chinese = client.get(url, headers={"Accept-Language": "zh-CN"}).json()
+    english = client.get(url).json()
+    assert chinese["unassigned"][0]["reason"].startswith("因车间设置变更而有风险：")
+    assert english["unassigned"][0]["reason"].startswith(AT_RISK)
+    assert {k: v for k, v in chinese.items() if k != "unassigned"} == {
+        k: v for k, v in english.items() if k != "unassigned"
+    }
+
+
+def test_a_replan_says_what_changed_in_the_answer_and_on_the_page(db_url: str) -> None:
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    assert client.put("/v1/workshops/tiny", json=tiny_workshop().model_dump(mode="json")).status_code == 200
+    made = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"})
+    assert made.status_code == 201
+    booking = made.json()["id"]
+    first = client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 2}).json()
+    assert first["changes"] is None  # a plan from scratch
+    assert "What the re-plan changed" not in client.get(f"/workshops/tiny/plan/{DATE}").text
+    (placed,) = first["assignments"]
+    end = placed["end"]
+    late = end.replace(end[11:16], f"{int(end[11:13]) + 1:02d}{end[13:16]}")  # an hour later
+    body = {"date": DATE, "time_limit_seconds": 2, "now": f"{DATE}T08:30:00+08:00",
+            "overruns": [{"booking": booking, "operation": 0, "expected_end": late}]}  # fmt: skip
+    replanned = client.post("/v1/workshops/tiny/plans", json=body)
+    assert replanned.status_code == 200, replanned.text
+    changes = replanned.json()["changes"]
+    assert [(c["booking"], c["kind"]) for c in changes] == [(booking, "moved")]
+    assert changes[0]["summary"].startswith(f"{booking} op 0: ") and " -> " in changes[0]["summary"]
+    page = html.unescape(client.get(f"/workshops/tiny/plan/{DATE}").text)
+    assert "What the re-plan changed (1)" in page and changes[0]["summary"] in page
+    chinese = client.get(f"/workshops/tiny/plan/{DATE}", headers={"Accept-Language": "zh-CN"}).text
+    assert "本次重新排程的变动（1）" in chinese and f"{booking} 工序 0：" in chinese
+    stored = client.get(f"/v1/workshops/tiny/plans/{DATE}", headers={"Accept-Language": "zh-CN"}).json()
+    assert stored["changes"][0]["summary"].startswith(f"{booking} 工序 0：")
+
+
+def test_error_details_read_in_the_request_language_and_keep_their_fields(db_url: str) -> None:
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    workshop = tiny_workshop().model_dump(mode="json")
+    assert client.put("/v1/workshops/tiny", json=workshop).status_code == 200
+    calls = [
+        ("post", BOOKINGS, {"drop_off": f"{DATE}T08:00:00+08:00", "priority": 0}),  # pydantic: missing, ge
+        ("post", BOOKINGS, {"service": "NOPE", "drop_off": f"{DATE}T08:00:00+08:00"}),  # ours: InputError
+        ("put", "/v1/workshops/tiny", {**workshop, "timezone": "Mars/Base"}),  # our validator
+        ("get", "/v1/workshops/nope", None),  # 404
+        ("get", f"/v1/workshops/tiny/plans/{DATE}", None),  # 404 of a plan
+    ]
+    expected_zh = ["缺少必填字段", "应大于或等于 1", "未知的服务代码 'NOPE'（已有：MAINT）",
+                   "值错误：未知的 IANA 时区 'Mars/Base'", "未知的车间 'nope'"]  # fmt: skip
+    chinese_texts: list[str] = []
+    for method, url, body in calls:
+        plain = getattr(client, method)(url, **({"json": body} if body else {}))
+        english = getattr(client, method)(
+            url, headers={"Accept-Language": "en-US"}, **({"json": body} if body else {})
+        )
+        chinese = getattr(client, method)(
+            url, headers={"Accept-Language": "zh-CN"}, **({"json": body} if body else {})
+        )
+        assert plain.status_code == english.status_code == chinese.status_code and plain.status_code >= 400
+        assert plain.json() == english.json()  # English bodies exactly as before
+        zh, en = chinese.json()["detail"], plain.json()["detail"]
+        if isinstance(en, list):
+            assert [{k: v for k, v in item.items() if k != "msg"} for item in zh] == [
+                {k: v for k, v in item.items() if k != "msg"} for item in en
+            ]  # loc, type, ctx, input unchanged
+            chinese_texts += [item["msg"] for item in zh]
+            assert all(a["msg"] != b["msg"] for a, b in zip(zh, en, strict=True))
+        else:
+            chinese_texts.append(zh)
+            assert zh != en
+    joined = "\n".join(chinese_texts)
+    for text in expected_zh:
+        assert text in joined, (text, joined)
+    assert "车间 'tiny' 在 2026-11-24 的排程" in joined
+    # Our English detail texts: the same words as before these were translatable.
+    english = client.post(BOOKINGS, json={"service": "NOPE", "drop_off": f"{DATE}T08:00:00+08:00"}).json()
+    assert english["detail"][0]["msg"] == "unknown service code 'NOPE' (known: MAINT)"
+    assert client.get("/v1/workshops/nope").json() == {"detail": "unknown workshop 'nope'"}
+
+
+def test_a_stateless_plan_gives_its_reasons_in_the_request_language(db_url: str) -> None:
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    at = f"{DATE}T08:00:00+08:00"
+    request = {"workshop": tiny_workshop().model_dump(mode="json"), "date": DATE,
+               "bookings": [{"id": f"b{i}", "service": "MAINT", "drop_off": at} for i in range(3)],
+               "options": {"time_limit_seconds": 2}}  # fmt: skip
+    english = client.post("/v1/plan", json=request)
+    chinese = client.post("/v1/plan", json=request, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert english.status_code == chinese.status_code == 200, english.text
+    (en,), (zh,) = english.json()["unassigned"], chinese.json()["unassigned"]
+    assert en["booking"] == zh["booking"] and en["reason"].startswith("day full: operation 'work'")
+    assert zh["reason"].startswith("当天已满：工序「work」")

@@ -26,7 +26,7 @@ def test_plan_table_in_chinese_with_lang() -> None:
     assert "2026年11月24日星期二" in out  # the date by locale
     for text in ("E01 · 快修", "G01 · 通用", "时间", "技师", "关键指标", "技师利用率", "分钟"):
         assert text in out, text
-    # The unassigned reasons and the plan-quality line come from the domain: English for now.
+    # The tables' English words are gone (reasons: test_unassigned_reasons_in_chinese).
     for english in ("KPIs", "technician utilisation", "service · operation", "Unassigned", "bays busy"):
         assert english not in out, english
 
@@ -54,3 +54,21 @@ def test_simulation_table_and_report_in_chinese(tmp_path: Path) -> None:
     page = report.read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in page and "<h1>人员配置仿真：small-dealer" in page
     assert "各小时技师利用率" in page  # the charts' titles, as SVG text
+
+
+def test_unassigned_reasons_in_chinese(tmp_path: Path) -> None:
+    """Three one-hour bookings at 08:00 in a two-hour workshop: one is not placed, and says why
+    in the command's language."""
+    from scheduler.contract import Booking, PlanRequest
+    from tests.builders import tiny_workshop
+
+    at = f"{DATE}T08:00:00+08:00"
+    bookings = [Booking.model_validate({"id": f"b{i}", "service": "MAINT", "drop_off": at}) for i in range(3)]
+    request = PlanRequest.model_validate({"workshop": tiny_workshop(), "date": DATE, "bookings": bookings})
+    path = tmp_path / "request.json"
+    path.write_text(request.model_dump_json(), encoding="utf-8")
+    chinese = bayplan("--lang", "zh-CN", "plan", "--input", str(path), "--planner", "greedy")
+    english = bayplan("plan", "--input", str(path), "--planner", "greedy")
+    assert chinese.returncode == 0 == english.returncode, chinese.stderr
+    assert "day full: operation 'work'" in english.stdout
+    assert "当天已满：工序「work」" in chinese.stdout and "day full" not in chinese.stdout

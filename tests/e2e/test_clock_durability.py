@@ -40,8 +40,8 @@ def workshop() -> dict[str, Any]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    s = Server(tmp_path / "clock.db", now=NOW, start_seconds=180)  # a busy machine starts slowly
-    s.start()
+    s = Server(tmp_path / "clock.db", now=NOW)
+    s.start(timeout=180)  # a busy machine starts slowly
     yield s
     if s.process is not None and s.process.poll() is None:
         s.kill()
@@ -121,7 +121,7 @@ def test_sigkill_during_a_clock_storm_loses_no_acknowledged_event_and_doubles_no
     assert server.process is not None and server.process.poll() is not None  # it was killed
     assert kill_after <= len(acked) < len(events)
 
-    server.start()  # the same database
+    server.start(timeout=180)  # the same database
     with httpx.Client(base_url=server.url, timeout=120, headers=server.headers) as http:
         after_restart = stored(http)
         assert len(set(after_restart)) == len(after_restart)  # none doubled
@@ -138,6 +138,6 @@ def test_sigkill_during_a_clock_storm_loses_no_acknowledged_event_and_doubles_no
         assert sorted(final) == sorted(key_of(b) for _, b in events)
         settled = status(http)
     server.kill()
-    server.start()
+    server.start(timeout=180)
     with httpx.Client(base_url=server.url, timeout=120, headers=server.headers) as http:
         assert status(http) == settled

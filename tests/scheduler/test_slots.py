@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from functools import partial
 
 import pytest
 
@@ -163,3 +164,85 @@ def test_offered_instants_exist_are_distinct_and_in_order_across_dst(date: dt.da
     walls = [t.strftime("%H:%M") for t in times]
     assert "02:30" not in walls if not repeated else walls.count("02:30") == 2
     assert len(times) == (48 + 2 if repeated else 48 - 2)  # the 30-minute grid over a 25 h or 23 h day
+
+
+def _fragmented_day() -> tuple[DayBook, Booking]:
+    """One technician and one lift 08:00-12:00; three one-hour jobs promised at the handover leave
+    three 20-minute gaps (09:00, 10:20, 11:40): a fourth hour fits only if two of them move left."""
+    workshop = Workshop.model_validate(
+        {
+            "id": "w", "name": "W", "timezone": "Asia/Shanghai",
+            "opening": {"start": "08:00", "end": "11:00"},
+            "bays": [{"id": "G1", "kind": "general"}],
+            "technicians": [{"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
+                             "shift": {"start": "08:00", "end": "12:00"}}],
+            "services": [{"code": "HOUR", "name": "Hour", "operations": [
+                {"name": "work", "minutes": 60, "skill": "maintenance", "bay_kinds": ["general"]}]}],
+        }
+    )  # fmt: skip
+    tz = workshop.tz
+    at = partial(dt.datetime, 2026, 11, 24, tzinfo=tz)
+    accepted = []
+    for name, start in (("X", at(8)), ("Y", at(9, 20)), ("Z", at(10, 40))):
+        booking = Booking(id=name, service="HOUR", drop_off=at(8), promised=at(15, 30))
+        end = start + dt.timedelta(hours=1)
+        witness = [Assignment(booking=name, operation=0, bay="G1", technician="t", start=start, end=end)]
+        accepted.append((booking, witness))
+    day = DayBook(workshop, DAY, accepted, CapacityRules(walk_in_holdback=0.0, waiters_per_slot=100))
+    return day, Booking(id="new", service="HOUR", drop_off=at(8))
+
+
+def test_a_new_booking_fits_once_two_bookings_in_its_way_move() -> None:
+    """The quick fit and the one-booking repair find no hour; the ejection chain moves Y and Z
+    left (each still done by its promise) and the new hour fits: offered at once, without CP-SAT,
+    with a whole-day plan the independent validator accepts."""
+    day, new = _fragmented_day()
+    assert day.try_insert(new) is None
+    offer = day.try_moving_others(new, seconds=5.0)
+    assert offer is not None and offer.rewitness is not None
+    request, plan = _witness_plan(day, new, offer)
+    assert validate_plan(request, plan) == []
+    assert plan.kpis.placed == 4 and plan.kpis.late == 0
+    before = {o.drop_off for o in day.offers("HOUR", False, ejection_seconds=0.0)}
+    after = day.offers("HOUR", False, ejection_seconds=5.0)
+    assert new.drop_off not in before and new.drop_off in {o.drop_off for o in after}
+    for o in after:
+        probe = new.model_copy(update={"drop_off": o.drop_off})
+        request, plan = _witness_plan(day, probe, o)
+        assert validate_plan(request, plan) == [] and plan.kpis.late == 0
+
+
+def test_moving_bookings_offers_more_of_a_busy_day_and_every_offer_holds() -> None:
+    """On a busy small-dealer day the immediate answer with bookings moved out of the way offers
+    every time the quick answer offers, and more; each offer validated with its whole-day plan."""
+    workshop = load_scenario("small-dealer").workshop
+    rng = random.Random(3)
+    rules = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=100)
+    accepted: list[tuple[Booking, list[Assignment]]] = []
+    services = ["LUBE", "MAINT", "MINOR", "WARRANTY", "ALIGN"]
+    for i in range(40):
+        day = DayBook(workshop, DAY, accepted, rules)
+        service, waiter = rng.choice(services), rng.random() < 0.4
+        booking = Booking(
+            id=f"b{i}", service=service, drop_off=rng.choice(day.candidate_times()), waiter=waiter
+        )
+        offer = day.try_insert(booking)
+        if offer is not None:
+            witness = dict(offer.rewitness or {b.id: tuple(a) for b, a in accepted})
+            accepted = [(b, list(witness[b.id])) for b, _ in accepted]
+            accepted.append(
+                (booking.model_copy(update={"promised": offer.promised}), list(offer.assignments))
+            )
+    day = DayBook(workshop, DAY, accepted, rules)
+    quick = moved = 0
+    for service in services:
+        before = {o.drop_off for o in day.offers(service, False, ejection_seconds=0.0)}
+        after = day.offers(service, False, ejection_seconds=5.0)
+        assert before <= {o.drop_off for o in after}
+        quick, moved = quick + len(before), moved + len(after)
+        for o in after:
+            probe = Booking(id="probe", service=service, drop_off=o.drop_off)
+            request, plan = _witness_plan(day, probe, o)
+            assert validate_plan(request, plan) == []
+            assert plan.kpis.placed == len(request.bookings) and plan.kpis.late == 0
+    assert moved > quick

@@ -307,6 +307,119 @@ def test_common_random_numbers_hold_with_history_demand(mode: str) -> None:
         )
 
 
+# --- back-test ---------------------------------------------------------------------------------------
+
+
+def test_an_unseen_months_level_is_a_training_month_drawn_per_replication() -> None:
+    """With `forecast`, a month the fit has not seen gets, per replication, the level of a fitted
+    month at random (moved with `level`): the month-to-month spread is in the intervals; the draws
+    depend on seed, replication and month only (common to every rule set)."""
+    import numpy as np
+
+    from simulation.fit import Estimate
+    from simulation.sources import FittedSource
+
+    scenario, truth_source = _truth()
+    rates = {"2011-01": 116.0, "2011-02": 87.0, "2011-03": 111.0, "2011-04": 141.0}
+    fit = truth_source.fit.model_copy(  # type: ignore[attr-defined]
+        update={"monthly_rate": {m: Estimate(value=v, low=v - 5, high=v + 5, n=30) for m, v in rates.items()}}
+    )
+    plain = FittedSource(scenario, fit)  # type: ignore[arg-type]
+    ahead = FittedSource(scenario, fit, forecast=True)  # type: ignore[arg-type]
+    again = FittedSource(scenario, fit, forecast=True)  # type: ignore[arg-type]
+    may = [ahead.month_level(1, r, 2011, 5) for r in range(400)]
+    assert set(may) == set(rates.values())  # every training month turns up, nothing else
+    assert np.mean(may) == pytest.approx(np.mean(list(rates.values())), abs=4)
+    assert may == [again.month_level(1, r, 2011, 5) for r in range(400)]
+    june = [ahead.month_level(1, r, 2011, 6) for r in range(400)]
+    assert june != may  # months drawn apart
+    assert all(plain.month_level(1, r, 2011, 5) in rates.values() for r in range(5))
+    sunday = dt.date(2011, 5, 1)
+    w = float(plain.weekday[sunday.weekday()])
+    assert plain.expected(sunday, 1, 0) == pytest.approx(plain.level * w)  # no forecast: the mean level
+    assert ahead.expected(sunday, 1, 0) == pytest.approx(may[0] * w)
+    assert ahead.expected(dt.date(2011, 2, 6), 1, 0) == plain.expected(dt.date(2011, 2, 6))  # seen month
+    moved = FittedSource(scenario, fit, level=200.0, forecast=True)  # type: ignore[arg-type]
+    assert moved.month_level(1, 0, 2011, 5) == pytest.approx(may[0] + 200.0 - 113.75)
+
+
+def test_recorded_figures_count_the_vehicles_the_simulation_has() -> None:
+    """The back-test's simulation starts empty WARMUP_DAYS before the window: a vehicle in the shop
+    since before that is not counted on the recorded side either; one from the warm-up week is."""
+    from simulation.backtest import WARMUP_DAYS, recorded_metrics
+    from simulation.history import History, Order
+
+    scenario = load_scenario("dealer-2011")
+    tz = scenario.workshop.tz  # type: ignore[attr-defined]
+
+    def order(name: str, arrived: dt.date, done: dt.date) -> Order:
+        return Order(
+            name,
+            dt.datetime.combine(arrived, dt.time(8), tzinfo=tz),
+            "ACC-BODY",
+            booked=False,
+            waiter=False,
+            promised_at=dt.datetime.combine(done, dt.time(17), tzinfo=tz),
+            finished_at=dt.datetime.combine(done, dt.time(16), tzinfo=tz),
+        )
+
+    first = dt.date(2011, 5, 1)
+    history = History(
+        [
+            order("old", first - dt.timedelta(days=WARMUP_DAYS + 3), dt.date(2011, 5, 2)),
+            order("warm-up week", first - dt.timedelta(days=2), dt.date(2011, 5, 2)),
+            order("in the window", dt.date(2011, 5, 3), dt.date(2011, 5, 4)),
+        ]
+    )
+    got = recorded_metrics(history, scenario, first, dt.date(2011, 5, 10))
+    assert got["served_per_day"] == pytest.approx(2 / 10)
+    assert got["on_time"] == 1.0
+
+
+def test_warm_up_days_run_before_the_window_and_are_not_measured() -> None:
+    """Replay with one warm-up day or a week of them: the window's recorded vehicles, exactly."""
+    from simulation.backtest import history_demand
+    from simulation.design import make_jobs
+    from simulation.rules import load_rules
+    from simulation.runners import run_jobs
+
+    scenario = load_scenario("dealer-2011")
+    first, last = dt.date(2011, 5, 9), dt.date(2011, 5, 10)
+    spec, period, history = history_demand(
+        scenario, str(BUNDLED), "replay", first - dt.timedelta(days=7), last
+    )
+    period = replace(period, start=first, days=2)
+    rules = load_rules(scenario, "current")
+    recorded = history.by_day(scenario.workshop.tz)  # type: ignore[attr-defined]
+    count = sum(o.kept for d in (first, last) for o in recorded[d]) / 2
+    for warmup in (1, 7):
+        jobs = make_jobs(scenario, [rules], period, 1, 1, "fcfs", 1.0, spec, warmup)
+        [outcome], _ = run_jobs(jobs, lambda: None, 1)
+        assert outcome.metrics["arrived_per_day"] == pytest.approx(count)
+
+
+def test_backtest_on_the_command_line_forecasts_unseen_months_with_their_spread() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    args = ["backtest", "dealer-2011", "--train", "2011-02..2011-04", "--test", "2011-05-02..2011-05-03",
+            "--replications", "4", "--workers", "1"]  # fmt: skip
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["level_months"] == 3 and data["level_sd"] > 10  # Feb, Mar, Apr: 86.9, 110.9, 141.1
+    assert {r["metric"] for r in data["rows"]} == {"served_per_day", "on_time", "time_in_shop_p50",
+                                                   "time_in_shop_p90"}  # fmt: skip
+    for row in data["rows"]:
+        assert row["range_low"] <= row["mean"] <= row["range_high"]
+        assert row["inside"] == (row["range_low"] <= row["recorded"] <= row["range_high"])
+    table = CliRunner().invoke(app, args)
+    assert table.exit_code == 0 and "SYNTHETIC" in table.stdout and "between its 3 months" in table.stdout
+
+
 # --- ranking and selection -------------------------------------------------------------------------
 
 

@@ -424,3 +424,30 @@ def test_input_gate_unknown_scenario_names_the_field() -> None:
     with pytest.raises(InputError) as caught:
         bundled_scenario("../dealer-2011")
     assert caught.value.field == "scenario"
+
+
+def test_certified_staffing_is_the_same_in_process_on_one_kept_pool_and_on_dask() -> None:
+    """KN's batches run on one pool (or one Dask client) kept for the whole selection: same choice,
+    same means, same replication counts as in this process."""
+    from simulation.certify import Setting, certify, next_month_period
+    from simulation.staffing import parse_target
+
+    distributed = pytest.importorskip("distributed")
+    scenario = load_scenario("small-dealer")
+    rules = load_rules(scenario, "current")
+    period = choose_period(scenario, 1, "apr", None)
+    setting, holdout = Setting(period), Setting(next_month_period(period, 1))
+
+    def run(workers: int, cluster: str | None = None) -> tuple[str, dict[str, float], dict[str, int]]:
+        got = certify(
+            scenario, rules, setting, holdout, targets=[parse_target("on_time>=0.5")], limit=3, n0=2,
+            max_replications=4, holdout_replications=2, workers=workers, cluster=cluster,
+        )  # fmt: skip
+        return got.best, got.means, got.replications
+
+    here = run(1)
+    assert run(2) == here
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        assert run(1, cluster.scheduler_address) == here

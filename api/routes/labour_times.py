@@ -1,0 +1,64 @@
+"""Learned labour times: suggested standard minutes and efficiencies from the clock, and applying
+them as a new workshop version."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.auth import ManagerKey, PlansReadKey
+from api.deps import ServiceDep
+from api.schemas import InputProblem, LabourTimesApplied, WorkshopConflictProblem
+from scheduler import actuals
+from scheduler.labour import LabourTimes
+
+router = APIRouter(prefix="/v1/workshops", tags=["labour times"])
+
+First = Annotated[
+    dt.date | None, Query(alias="from", description="first day learned from (default: 90 days before `to`)")
+]
+Last = Annotated[dt.date | None, Query(alias="to", description="last day learned from (default: yesterday)")]
+
+
+@router.get(
+    "/{workshop_id}/labour-times",
+    summary="Learned labour times",
+    description="From the finished operations' clocked minutes (corrections applied): per operation the"
+    " median standard minutes with an order-statistic interval and n, a suggestion once n >= 5; per"
+    " technician an efficiency shrunk toward his grade's mean (weight n / (n + k)),"
+    " beside the current values.",
+    responses={422: {"model": InputProblem, "description": "a bad or inverted range"}},
+)
+def labour_times(
+    workshop_id: str, service: ServiceDep, _: PlansReadKey, first: First = None, last: Last = None
+) -> LabourTimes:
+    return actuals.labour_times(service, workshop_id, first, last)
+
+
+@router.post(
+    "/{workshop_id}/labour-times/apply",
+    summary="Apply learned labour times",
+    description="The suggested standard minutes and efficiencies (as `GET labour-times` with the same"
+    " range shows them) become a new version of the workshop; the old version stays readable"
+    " (`GET /versions/{version}`). Refused with 409 when it would break accepted bookings, unless `force`.",
+    responses={
+        409: {"model": WorkshopConflictProblem, "description": "it would break accepted bookings"},
+        422: {"model": InputProblem, "description": "a bad or inverted range"},
+    },
+)
+def apply_labour_times(
+    workshop_id: str,
+    service: ServiceDep,
+    _: ManagerKey,
+    first: First = None,
+    last: Last = None,
+    force: Annotated[
+        bool, Query(description="accept a change that breaks accepted bookings: they are kept at risk")
+    ] = False,
+) -> LabourTimesApplied:
+    done = actuals.apply_labour_times(service, workshop_id, first, last, force)
+    return LabourTimesApplied(
+        version=done.version, previous_version=done.previous, workshop=done.workshop, labour_times=done.times
+    )

@@ -1,0 +1,50 @@
+"""Reports from actuals: productivity per technician, grade and the workshop, by day or week."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from api.auth import PlansReadKey
+from api.deps import ServiceDep
+from api.schemas import InputProblem
+from scheduler import actuals
+from scheduler.productivity import ProductivityReport, report_csv
+
+router = APIRouter(prefix="/v1/workshops", tags=["reports"])
+
+
+@router.get(
+    "/{workshop_id}/reports/productivity",
+    summary="Productivity from the clock",
+    description="Per technician, grade and the whole workshop, per day or ISO week (`group`): attendance,"
+    " clocked and standard minutes, efficiency (standard / clocked on finished work), productivity"
+    " (clocked / attendance), start deviation from the day's baseline plan (mean and p90 minutes)"
+    " and the on-time share of promised bookings. `from`..`to` (both included, at most 366 days);"
+    " `format=csv` for CSV with a header.",
+    response_model=ProductivityReport,
+    responses={
+        200: {"content": {"text/csv": {"example": "level,period,period_end,technician,grade\r\n"}}},
+        422: {"model": InputProblem, "description": "a bad, missing or inverted range"},
+    },
+)
+def productivity_report(
+    workshop_id: str,
+    service: ServiceDep,
+    _: PlansReadKey,
+    first: Annotated[dt.date | None, Query(alias="from", description="first day, YYYY-MM-DD")] = None,
+    last: Annotated[dt.date | None, Query(alias="to", description="last day, YYYY-MM-DD")] = None,
+    group: Literal["day", "week"] = "day",
+    format: Literal["json", "csv"] = "json",
+) -> Response | ProductivityReport:
+    report = actuals.productivity(service.store, workshop_id, *actuals.check_range(first, last), group)
+    if format == "json":
+        return report
+    name = f"productivity-{workshop_id}-{report.first}-{report.last}.csv"
+    return Response(
+        report_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

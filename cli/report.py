@@ -1,0 +1,123 @@
+"""`bayplan report`: the productivity report from a database's clock events (read only), as a
+table, CSV or JSON; the options follow `bayplan history export`'s."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.i18n import _, current
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class Group(StrEnum):
+    day = "day"
+    week = "week"
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"bayplan: error: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def report_command(
+    workshop: Annotated[str, typer.Option("--workshop", help="the workshop's id")],
+    from_: Annotated[str, typer.Option("--from", help="first day YYYY-MM-DD")],
+    to: Annotated[str, typer.Option("--to", help="last day YYYY-MM-DD")],
+    db: Annotated[str, typer.Option("--db", help="database URL")] = "sqlite:///bayplan.db",
+    group: Annotated[Group, typer.Option("--group", help="a row per day or per ISO week")] = Group.day,
+    format: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
+    out: Annotated[Path | None, typer.Option(help="write it here (default: standard output)")] = None,
+) -> None:
+    """Productivity from the clock: per technician, grade and workshop, attendance, clocked and
+    standard minutes, efficiency, productivity, start deviation and on-time share."""
+    import datetime as dt
+
+    from scheduler.actuals import check_range, productivity
+    from scheduler.errors import InputError
+    from scheduler.productivity import report_csv
+    from scheduler.service import NotFound
+    from scheduler.storage import Store
+
+    def day(text: str, flag: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise _fail(f"{flag}: expected YYYY-MM-DD, got {text!r}") from None
+
+    first, last = day(from_, "--from"), day(to, "--to")
+    try:
+        check_range(first, last)
+    except InputError as exc:
+        raise _fail(f"--{exc.field}: {exc.reason}") from None
+    plain = db.removeprefix("sqlite:///")
+    if db.startswith("sqlite:///") and plain != ":memory:" and not Path(plain).is_file():
+        raise _fail(f"--db: no database file {plain!r}")
+    try:
+        report = productivity(Store(db), workshop, first, last, group.value)
+    except NotFound:
+        raise _fail(f"--workshop: no workshop {workshop!r} in the database") from None
+    if format is Format.table:
+        if out is not None:
+            raise _fail("--out: only with --format csv or json")
+        _print_table(report)
+        return
+    text = report_csv(report) if format is Format.csv else report.model_dump_json(indent=2) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise _fail(f"--out: cannot write {out}: {exc.strerror}") from None
+    typer.echo(_("Wrote %(path)s.", path=str(out)), err=True)
+
+
+def _print_table(report: object) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from scheduler.productivity import ProductivityReport
+
+    assert isinstance(report, ProductivityReport)
+    t = current()
+    table = Table(
+        title=_("Productivity %(first)s – %(last)s", first=t.date(report.first), last=t.date(report.last))
+    )
+    headings = [_("Period"), _("Technician"), _("Grade"), _("Attendance min"), _("Clocked min"),
+                _("Standard min"), _("Efficiency"), _("Productivity"), _("Start deviation min (mean / p90)"),
+                _("On time")]  # fmt: skip
+    for i, h in enumerate(headings):
+        table.add_column(h, justify="left" if i < 2 else "right")
+
+    def share(value: float | None) -> str:
+        return "–" if value is None else t.percent(value)
+
+    for r in report.rows:
+        who = (
+            r.technician
+            if r.level == "technician"
+            else _("grade %(grade)s", grade=r.grade)
+            if r.level == "grade"
+            else _("workshop")
+        )
+        mean, p90 = r.start_deviation_mean_minutes, r.start_deviation_p90_minutes
+        deviation = "–" if mean is None else f"{t.number(mean, 1)} / {t.number(p90 or 0, 1)}"
+        minutes = [t.number(m) for m in (r.attendance_minutes, r.clocked_minutes, r.standard_minutes)]
+        grade = "" if r.grade is None else str(r.grade)
+        table.add_row(t.date(r.period), who, grade, *minutes, share(r.efficiency), share(r.productivity),
+                      deviation, share(r.on_time_share))  # fmt: skip
+    Console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `report` to the `bayplan` command."""
+    app.command("report")(report_command)

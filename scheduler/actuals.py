@@ -1,0 +1,221 @@
+"""Actuals over storage: the productivity report and the learned labour times of a workshop's
+recorded clock events (read only), applying the suggestions as a new workshop version, the
+workshop's versions, and the learned speeds the live day projects with (cached until an earlier
+day's events or the workshop change)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import weakref
+from collections import defaultdict
+
+from scheduler.clocking import ClockEvent, Effective, effective
+from scheduler.contract import Booking, Plan, Workshop
+from scheduler.errors import InputError
+from scheduler.labour import LabourTimes, applied, learn, learned_minutes
+from scheduler.productivity import MAX_DAYS, Group, ProductivityReport, productivity_report
+from scheduler.service import NotFound, PlanningService
+from scheduler.storage import Store
+from scheduler.storage import bookings as bookings_db
+from scheduler.storage import clock_events as events_db
+from scheduler.storage import plans as plans_db
+from scheduler.storage import workshops as workshops_db
+from scheduler.storage.clock_events import PlainEvent
+from scheduler.worked import WorkedOperation, worked_operations
+
+LEARNING_DAYS = 90
+"""Labour times are learned from this many days of events (before the day, or up to yesterday)."""
+LearnedSpeeds = dict[tuple[str, str, int], float]
+
+
+def check_range(first: dt.date | None, last: dt.date | None) -> tuple[dt.date, dt.date]:
+    """Both given, in order and at most MAX_DAYS days: else InputError naming the field."""
+    if first is None:
+        raise InputError("from", "required: the first day, YYYY-MM-DD")
+    if last is None:
+        raise InputError("to", "required: the last day, YYYY-MM-DD")
+    if last < first:
+        raise InputError("to", f"{last} is before from {first}")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise InputError("to", f"at most {MAX_DAYS} days from {first}")
+    return first, last
+
+
+def _events(rows: list[PlainEvent]) -> dict[dt.date, list[Effective]]:
+    by_day: dict[dt.date, list[ClockEvent]] = defaultdict(list)
+    for r in rows:
+        by_day[r.date].append(
+            ClockEvent(
+                id=r.id,
+                booking=r.booking_id,
+                operation=r.operation,
+                technician=r.technician,
+                action=r.action,
+                corrected_action=r.corrected_action,
+                at=r.at,
+                corrects=r.corrects,
+                recorded_at=r.recorded_at,
+                by=r.key_id,
+            )
+        )
+    return {date: effective(events) for date, events in by_day.items()}
+
+
+def _load(
+    store: Store, workshop_id: str, first: dt.date, last: dt.date, baselines: bool
+) -> tuple[Workshop, dict[str, Booking], list[WorkedOperation], dict[dt.date, Plan]]:
+    with store.sessions() as session:
+        text = workshops_db.body(session, workshop_id)
+        if text is None:
+            raise NotFound(f"workshop {workshop_id!r}")
+        workshop = Workshop.model_validate_json(text)
+        bookings = {b.id: b for b in bookings_db.between(session, workshop_id, first, last)}
+        days = _events(events_db.plain_between(session, workshop_id, first, last))
+        plans = plans_db.baselines(session, workshop_id, first, last) if baselines else {}
+    worked = worked_operations(days, {b.id: b.service for b in bookings.values()})
+    return workshop, bookings, worked, {d: Plan.model_validate_json(body) for d, body in plans.items()}
+
+
+def productivity(
+    store: Store, workshop_id: str, first: dt.date, last: dt.date, group: Group = "day"
+) -> ProductivityReport:
+    """The report of `first`..`last` (the CLI's too: a store is all it needs)."""
+    first, last = check_range(first, last)
+    workshop, bookings, worked, baselines = _load(store, workshop_id, first, last, baselines=True)
+    return productivity_report(workshop, bookings, worked, baselines, first, last, group)
+
+
+def learning_window(
+    service: PlanningService, workshop_id: str, first: dt.date | None, last: dt.date | None
+) -> tuple[dt.date, dt.date]:
+    """The days labour times are learned from: as given, else the LEARNING_DAYS up to yesterday."""
+    if last is None:
+        tz = service.workshop(workshop_id).tz
+        last = service.clock.now().astimezone(tz).date() - dt.timedelta(days=1)
+    if first is None:
+        first = last - dt.timedelta(days=LEARNING_DAYS - 1)
+    return check_range(first, last)
+
+
+def labour_times(
+    service: PlanningService, workshop_id: str, first: dt.date | None = None, last: dt.date | None = None
+) -> LabourTimes:
+    first, last = learning_window(service, workshop_id, first, last)
+    workshop, _, worked, _ = _load(service.store, workshop_id, first, last, baselines=False)
+    return learn(workshop, worked, first, last)
+
+
+class Applied:
+    def __init__(self, version: int, previous: int, workshop: Workshop, times: LabourTimes) -> None:
+        self.version, self.previous, self.workshop, self.times = version, previous, workshop, times
+
+
+def apply_labour_times(
+    service: PlanningService,
+    workshop_id: str,
+    first: dt.date | None = None,
+    last: dt.date | None = None,
+    force: bool = False,
+) -> Applied:
+    """The suggested standard minutes and efficiencies as a new version of the workshop (the old
+    version kept); refused like any workshop change that breaks accepted bookings, unless `force`."""
+    times = labour_times(service, workshop_id, first, last)
+    previous = current_version(service, workshop_id)
+    new = applied(service.workshop(workshop_id), times)
+    note = f"labour times learned from {times.first}..{times.last} ({times.samples} operations)"
+    service.put_workshop(new, force=force, note=note)
+    return Applied(current_version(service, workshop_id), previous, new, times)
+
+
+# Versions
+def current_version(service: PlanningService, workshop_id: str) -> int:
+    found = versions(service, workshop_id)
+    return found[-1][0] if found else 0
+
+
+def versions(service: PlanningService, workshop_id: str) -> list[tuple[int, dt.datetime, str | None]]:
+    """(version, when, note) of each version, oldest first."""
+    with service.store.sessions() as session:
+        if workshops_db.body(session, workshop_id) is None:
+            raise NotFound(f"workshop {workshop_id!r}")
+        return [
+            (r.version, _aware(r.created_at), r.note) for r in workshops_db.versions(session, workshop_id)
+        ]
+
+
+def version(service: PlanningService, workshop_id: str, number: int) -> Workshop:
+    with service.store.sessions() as session:
+        row = workshops_db.version(session, workshop_id, number)
+        if row is None:
+            raise NotFound(f"version {number} of workshop {workshop_id!r}")
+        return Workshop.model_validate_json(row.body)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+class LearnedSpeedCache:
+    """The learned minutes (technician, service, operation) a live day projects with: learned from
+    the LEARNING_DAYS before it, recomputed only when those days' events or the workshop change.
+    Each past day's worked operations are kept too (keyed by that day's event revision), so the
+    next day reads only what is new."""
+
+    def __init__(self, service: PlanningService) -> None:
+        self.service = service
+        self._lock = threading.Lock()
+        self._cached: dict[tuple[str, dt.date], tuple[int | None, Workshop, LearnedSpeeds]] = {}
+        self._days: dict[tuple[str, dt.date], tuple[tuple[int, int], list[WorkedOperation]]] = {}
+
+    def speeds(self, workshop: Workshop, date: dt.date) -> LearnedSpeeds:
+        first, last = date - dt.timedelta(days=LEARNING_DAYS), date - dt.timedelta(days=1)
+        with self.service.store.sessions() as session:
+            summary = events_db.newest_id(session, workshop.id, first, last)
+            with self._lock:
+                found = self._cached.get((workshop.id, date))
+            if found is not None and found[0] == summary and found[1] == workshop:
+                return found[2]
+            revisions = events_db.day_revisions(session, workshop.id, first, last)
+        speeds: LearnedSpeeds = {}
+        if revisions:
+            worked = self._worked(workshop.id, revisions)
+            speeds = learned_minutes(learn(workshop, worked, first, last), workshop)
+        with self._lock:
+            if len(self._cached) > 256:
+                self._cached.clear()
+            self._cached[(workshop.id, date)] = (summary, workshop, speeds)
+        return speeds
+
+    def _worked(self, workshop_id: str, revisions: dict[dt.date, tuple[int, int]]) -> list[WorkedOperation]:
+        with self._lock:
+            known = {d: self._days.get((workshop_id, d)) for d in revisions}
+        stale = sorted(d for d, kept in known.items() if kept is None or kept[0] != revisions[d])
+        if stale:
+            with self.service.store.sessions() as session:
+                services = bookings_db.services_on(session, workshop_id, stale)
+                days = _events(events_db.plain_on(session, workshop_id, stale))
+            fresh = worked_operations(days, services)
+            by_day: dict[dt.date, list[WorkedOperation]] = {d: [] for d in stale}
+            for w in fresh:
+                by_day[w.date].append(w)
+            with self._lock:
+                if len(self._days) > 4096:
+                    self._days.clear()
+                for d in stale:
+                    self._days[(workshop_id, d)] = (revisions[d], by_day[d])
+                    known[d] = (revisions[d], by_day[d])
+        return [w for d in sorted(known) for w in known[d][1]]  # type: ignore[index]
+
+
+_CACHES: weakref.WeakKeyDictionary[PlanningService, LearnedSpeedCache] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def learned_speeds(service: PlanningService, workshop: Workshop, date: dt.date) -> LearnedSpeeds:
+    """The learned minutes a live day projects with (one cache per planning service)."""
+    with _CACHES_LOCK:
+        cache = _CACHES.get(service)
+        if cache is None:
+            cache = _CACHES[service] = LearnedSpeedCache(service)
+    return cache.speeds(workshop, date)

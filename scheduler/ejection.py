@@ -1,0 +1,246 @@
+"""Quick repair of a busy day: make room for a new booking by moving the bookings in its way.
+
+The witness places every accepted booking where it landed when it was booked, so on a busy day the
+free time is scattered in gaps too short for one more job even when a reshuffled day has room
+(what CP-SAT finds, seconds later). `eject_and_fit` is an ejection chain: the new booking's first
+operation is tried at each point of a qualified technician's day from its drop-off on (the start
+of a working block, the end of a placed operation), with the bay that clears the fewest minutes;
+the accepted bookings overlapping it there are taken out (ejected), the new booking is placed, and
+each ejected booking is placed again at its earliest finish (`scheduler.dispatch.place_job`) by
+its promised pickup, or, failing that, the same way in turn (ejecting others, a few levels deep;
+a booking moves at most once). Cheapest points (fewest minutes ejected) first, until the caller's
+deadline: a quick answer, never a proof that nothing fits. Every step is a plain placement in the
+day's free time (`scheduler.availability`), so it keeps the hard rules the dispatcher keeps.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scheduler.availability import Availability
+from scheduler.dispatch import place_job
+from solver.problem import DayProblem, JobData, OperationData, Placement
+
+NEW = -1
+"""The new booking's index (the accepted bookings are 0, 1, ...)."""
+
+Fit = tuple[list[Placement], dict[int, list[Placement]]]
+"""The new booking's placements and the new placements of each accepted booking that moved."""
+
+DEPTH = 3
+"""Levels of the chain: the new booking ejects some, those may eject others, and so on (every
+chain of one level is tried before any of two)."""
+
+BRANCHING = 3
+"""Points tried per ejected booking."""
+
+WIDEST = 10**6
+"""Points tried for the new booking, cheapest first."""
+
+
+@dataclass(frozen=True)
+class _Point:
+    cost: int
+    """Minutes of accepted work taken out."""
+    start: int
+    technician: int
+    bay: int
+    end: int
+    ejected: frozenset[int]
+
+
+class _Deadline(Exception):
+    pass
+
+
+class _Chain:
+    def __init__(self, problem: DayProblem, job: JobData, deadline: float, first: list[int]) -> None:
+        self.problem = problem
+        self.job = job
+        self.deadline = deadline
+        self.first = first
+        """Each accepted booking's witness start (ejected bookings are placed again in that order
+        among equal promises)."""
+
+    def job_of(self, j: int) -> JobData:
+        return self.job if j == NEW else self.problem.jobs[j]
+
+    def fits_due(self, j: int, placed: Sequence[Placement]) -> bool:
+        due = self.job_of(j).due
+        return due is None or placed[-1].end <= due
+
+    def place(
+        self,
+        j: int,
+        availability: Availability,
+        where: dict[int, list[Placement]],
+        fixed: frozenset[int],
+        depth: int,
+        widest: int,
+    ) -> tuple[Availability, dict[int, list[Placement]]] | None:
+        """Place job `j` (not in `where`): at its earliest finish, else by ejecting bookings not in
+        `fixed`. Returns the new state (the inputs are left as they were) or None."""
+        if time.thread_time() > self.deadline:
+            raise _Deadline
+        job = self.job_of(j)
+        placed = place_job(availability, job, j)
+        if placed is not None:
+            if self.fits_due(j, placed):
+                return availability, {**where, j: placed}
+            for p in placed:
+                availability.free(p)
+        if depth == 0:
+            return None
+        return self._ops(j, 0, job.release, availability, where, frozenset(), fixed, depth, widest)
+
+    def _ops(
+        self,
+        j: int,
+        k: int,
+        ready: int,
+        availability: Availability,
+        where: dict[int, list[Placement]],
+        ejected: frozenset[int],
+        fixed: frozenset[int],
+        depth: int,
+        widest: int,
+    ) -> tuple[Availability, dict[int, list[Placement]]] | None:
+        """Place operations k, k+1, ... of job `j` from `ready` on (earlier ones are in
+        `where[j]`), each at its earliest finish or at a point that ejects bookings; then place the
+        `ejected` ones again, a level deeper."""
+        job = self.job_of(j)
+        if k == len(job.operations):
+            if not self.fits_due(j, where[j]):
+                return None
+            state: tuple[Availability, dict[int, list[Placement]]] | None = (availability, where)
+            still = fixed | ejected | {j}
+            for e in sorted(ejected, key=lambda e: (_due(self.problem.jobs[e]), self.first[e])):
+                assert state is not None
+                state = self.place(e, state[0], state[1], still, depth - 1, BRANCHING)
+                if state is None:
+                    return None
+            return state
+        op = job.operations[k]
+        rest = sum(min(o.durations, default=0) for o in job.operations[k + 1 :])
+        latest = _due(job) - rest
+        tries: list[tuple[Placement, frozenset[int]]] = []
+        alone = availability.earliest(op, ready)
+        if alone is not None and alone.end <= latest:
+            tries.append((alone, frozenset()))
+        limit = widest if k == 0 else BRANCHING
+        points = _points(self.problem, op, ready, latest, where, fixed | ejected | {j})
+        tries += [(Placement(p.bay, p.technician, p.start, p.end), p.ejected) for p in points[:limit]]
+        for placement, out in tries:
+            if time.thread_time() > self.deadline:
+                raise _Deadline
+            trial = _copy(availability)
+            after = {e: v for e, v in where.items() if e not in out}
+            for e in out:
+                for p in where[e]:
+                    trial.free(p)
+            trial.reserve(placement)
+            after[j] = [*where.get(j, []), placement]
+            state = self._ops(j, k + 1, placement.end, trial, after, ejected | out, fixed, depth, widest)
+            if state is not None:
+                return state
+        return None
+
+
+def eject_and_fit(
+    problem: DayProblem,
+    own: Sequence[Sequence[Placement]],
+    job: JobData,
+    deadline: float,
+) -> Fit | None:
+    """Where `job` fits once the accepted bookings in its way are moved.
+
+    `problem` holds the accepted bookings (their promised pickups as `due`), `own` their witness
+    placements in the same order. None when no chain is found before `deadline`
+    (`time.thread_time()`).
+    """
+    if not job.operations or any(op.pin is not None for op in job.operations):
+        return None
+    availability = Availability(problem)
+    where: dict[int, list[Placement]] = {}
+    for j, placed in enumerate(own):
+        for p in placed:
+            availability.reserve(p)
+        where[j] = list(placed)
+    pinned = frozenset(j for j, _ in enumerate(own) if problem.jobs[j].pinned or not own[j])
+    chain = _Chain(problem, job, deadline, [placed[0].start if placed else 0 for placed in own])
+    state = None
+    try:
+        for depth in range(1, DEPTH + 1):  # iterative deepening: every shallow chain first
+            state = chain.place(NEW, availability, where, pinned, depth, WIDEST)
+            if state is not None:
+                break
+    except _Deadline:
+        return None
+    if state is None:
+        return None
+    final = state[1]
+    moved = {j: final[j] for j in range(len(own)) if final[j] != list(own[j])}
+    return final[NEW], moved
+
+
+def _points(
+    problem: DayProblem,
+    op: OperationData,
+    ready: int,
+    latest: int,
+    where: dict[int, list[Placement]],
+    fixed: frozenset[int],
+) -> list[_Point]:
+    """Every (technician, start) for `op` from `ready` on, ending by `latest`, with its cheapest
+    bay, cheapest first; none that would eject a booking in `fixed`."""
+    on_tech: dict[int, list[tuple[int, int, int]]] = {}
+    on_bay: dict[int, list[tuple[int, int, int]]] = {}
+    work: dict[int, int] = {}
+    for j, placed in where.items():
+        work[j] = sum(p.end - p.start for p in placed)
+        for p in placed:
+            on_tech.setdefault(p.technician, []).append((p.start, p.end, j))
+            on_bay.setdefault(p.bay, []).append((p.start, p.end, j))
+    bays = [b for _, b in sorted(zip(op.bay_costs, op.bays, strict=True))]
+    points: list[_Point] = []
+    for t, d in zip(op.technicians, op.durations, strict=True):
+        busy = on_tech.get(t, [])
+        for w_start, w_end in problem.technicians[t].windows():
+            first = max(w_start, ready)
+            starts = {first} | {e for _, e, _ in busy if first <= e}
+            for s in sorted(starts):
+                if s + d > min(w_end, latest):
+                    break
+                here = {j for a, b, j in busy if a < s + d and s < b}
+                if here & fixed:
+                    continue
+                best: _Point | None = None
+                for b in bays:  # cheapest bay first; a free one ends the search
+                    ejected = here | {j for a, e, j in on_bay.get(b, []) if a < s + d and s < e}
+                    if ejected & fixed:
+                        continue
+                    cost = sum(work[j] for j in ejected)
+                    if best is None or cost < best.cost:
+                        best = _Point(cost, s, t, b, s + d, frozenset(ejected))
+                    if len(ejected) == len(here):
+                        break
+                if best is not None:
+                    points.append(best)
+    points.sort(key=lambda p: (p.cost, p.start, p.technician, p.bay))
+    return points
+
+
+def _due(job: JobData) -> int:
+    return job.due if job.due is not None else 10**9
+
+
+def _copy(availability: Availability) -> Availability:
+    fresh = Availability.__new__(Availability)
+    fresh.problem = availability.problem
+    fresh.bay_busy = [list(b) for b in availability.bay_busy]
+    fresh.tech_busy = [list(t) for t in availability.tech_busy]
+    fresh.tech_windows = availability.tech_windows
+    fresh.day = availability.day
+    return fresh

@@ -1,0 +1,226 @@
+"""Learned labour times: what the clock says each operation takes and how fast each technician
+works, as suggestions beside the workshop's current values. Pure: worked operations and the
+workshop in, suggestions out.
+
+- Per service operation: the median of its finished operations' clocked minutes, each scaled by
+  the clocking technician's current efficiency (so it stays "standard minutes at efficiency 1.0"),
+  with a distribution-free confidence interval from order statistics (95 %, or as near as n
+  allows; the level is given). Suggested once n >= MIN_OPERATION_SAMPLES.
+- Per technician: efficiency by partial pooling on y = log(reference standard / clocked) of his
+  finished operations (the reference: the suggested standard where there is one, else the
+  current). His mean is shrunk toward his grade's mean with weight n / (n + k), k = within
+  variance / between variance (method of moments, pooled over the workshop): a technician with few
+  samples stays near his grade, one with many near his own figure. The grade's mean is the mean
+  of its technicians' means (the workshop's when the grade has fewer than two technicians with
+  data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+from pydantic import BaseModel
+from scipy.stats import binom
+
+from scheduler.contract import Workshop
+from scheduler.worked import WorkedOperation
+
+MIN_OPERATION_SAMPLES = 5
+CONFIDENCE = 0.95
+DEFAULT_WITHIN_VARIANCE = 0.04
+"""(log scale, sd 0.2) when no technician has two samples."""
+MIN_BETWEEN_VARIANCE = 0.0025
+"""(sd 0.05) a floor, so k stays finite when technicians look alike."""
+K_BOUNDS = (0.5, 200.0)
+EFFICIENCY_BOUNDS = (0.2, 3.0)
+
+
+class OperationTime(BaseModel):
+    service: str
+    operation: int
+    name: str
+    current_minutes: int
+    n: int
+    median_minutes: float | None
+    low_minutes: float | None
+    high_minutes: float | None
+    confidence: float | None
+    """The interval's coverage: 95 %, or the most n samples allow."""
+    suggested_minutes: int | None
+    """The median rounded, once there are MIN_OPERATION_SAMPLES samples."""
+
+
+class TechnicianSpeed(BaseModel):
+    technician: str
+    grade: int
+    current_efficiency: float
+    n: int
+    own_efficiency: float | None
+    """exp(mean y) of his samples alone."""
+    grade_efficiency: float | None
+    """exp(the grade's mean): what few samples are pulled toward."""
+    weight: float | None
+    """n / (n + k): how much his own figure counts."""
+    suggested_efficiency: float | None
+
+
+class LabourTimes(BaseModel):
+    workshop: str
+    first: dt.date
+    last: dt.date
+    samples: int
+    k: float | None
+    within_sd: float | None
+    between_sd: float | None
+    operations: list[OperationTime]
+    technicians: list[TechnicianSpeed]
+
+
+def median_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+    """(low, high, coverage) of the order-statistic interval for the median: the widest ranks
+    l..n+1-l whose binomial(n, 1/2) coverage is at least `confidence` (min..max if n is too small,
+    with its true coverage)."""
+    x = sorted(values)
+    n = len(x)
+    if n == 0:
+        raise ValueError("no values")
+
+    ranks = np.arange(1, (n + 1) // 2 + 1)
+    coverage = 1.0 - 2.0 * binom.cdf(ranks - 1, n, 0.5)  # of [x_(rank), x_(n+1-rank)]
+    good = ranks[coverage >= confidence]
+    best = int(good.max()) if len(good) else 1
+    return float(x[best - 1]), float(x[n - best]), float(coverage[best - 1])
+
+
+def learn(
+    workshop: Workshop, worked: Iterable[WorkedOperation], first: dt.date, last: dt.date
+) -> LabourTimes:
+    techs = {t.id: t for t in workshop.technicians}
+    sizes = {s.code: len(s.operations) for s in workshop.services}
+    finished = [
+        w
+        for w in worked
+        if w.finished_at is not None and w.technician in techs and w.operation < sizes.get(w.service, 0)
+        and w.clocked_minutes > 0
+    ]  # fmt: skip
+    by_op: dict[tuple[str, int], list[WorkedOperation]] = defaultdict(list)
+    for w in finished:
+        by_op[(w.service, w.operation)].append(w)
+    operations: list[OperationTime] = []
+    reference: dict[tuple[str, int], float] = {}  # the standard efficiencies are measured against
+    for s in workshop.services:
+        for k, o in enumerate(s.operations):
+            samples = [w.clocked_minutes * techs[w.technician].efficiency for w in by_op.get((s.code, k), [])]
+            reference[(s.code, k)] = float(o.minutes)
+            if not samples:
+                operations.append(OperationTime(service=s.code, operation=k, name=o.name,
+                    current_minutes=o.minutes, n=0, median_minutes=None, low_minutes=None,
+                    high_minutes=None, confidence=None, suggested_minutes=None))  # fmt: skip
+                continue
+            median = float(np.median(samples))
+            low, high, coverage = median_interval(samples)
+            suggested: int | None = (
+                min(720, max(1, round(median))) if len(samples) >= MIN_OPERATION_SAMPLES else None
+            )
+            if suggested is not None:
+                reference[(s.code, k)] = median
+            operations.append(OperationTime(service=s.code, operation=k, name=o.name,
+                current_minutes=o.minutes, n=len(samples), median_minutes=round(median, 1),
+                low_minutes=round(low, 1), high_minutes=round(high, 1), confidence=round(coverage, 3),
+                suggested_minutes=suggested))  # fmt: skip
+    ys: dict[str, list[float]] = defaultdict(list)
+    for w in finished:
+        ys[w.technician].append(math.log(reference[(w.service, w.operation)] / w.clocked_minutes))
+    shrink, within, between = _pooling(ys)
+    means = {t: float(np.mean(v)) for t, v in ys.items()}
+    overall = float(np.mean(list(means.values()))) if means else None
+    by_grade: dict[int, list[float]] = defaultdict(list)
+    for tech_id, m in means.items():
+        by_grade[techs[tech_id].grade].append(m)
+    speeds: list[TechnicianSpeed] = []
+    for t in workshop.technicians:
+        values = ys.get(t.id, [])
+        if not values or overall is None or shrink is None:
+            speeds.append(TechnicianSpeed(technician=t.id, grade=t.grade, current_efficiency=t.efficiency,
+                n=0, own_efficiency=None, grade_efficiency=None, weight=None,
+                suggested_efficiency=None))  # fmt: skip
+            continue
+        peers = by_grade[t.grade]
+        grade_mean = float(np.mean(peers)) if len(peers) >= 2 else overall
+        weight = len(values) / (len(values) + shrink)
+        theta = grade_mean + weight * (means[t.id] - grade_mean)
+        efficiency = min(max(math.exp(theta), EFFICIENCY_BOUNDS[0]), EFFICIENCY_BOUNDS[1])
+        speeds.append(TechnicianSpeed(technician=t.id, grade=t.grade, current_efficiency=t.efficiency,
+            n=len(values), own_efficiency=round(math.exp(means[t.id]), 3),
+            grade_efficiency=round(math.exp(grade_mean), 3), weight=round(weight, 3),
+            suggested_efficiency=round(efficiency, 2)))  # fmt: skip
+    return LabourTimes(
+        workshop=workshop.id,
+        first=first,
+        last=last,
+        samples=len(finished),
+        k=None if shrink is None else round(shrink, 3),
+        within_sd=None if within is None else round(math.sqrt(within), 4),
+        between_sd=None if between is None else round(math.sqrt(between), 4),
+        operations=operations,
+        technicians=speeds,
+    )
+
+
+def _pooling(ys: Mapping[str, list[float]]) -> tuple[float | None, float | None, float | None]:
+    """(k, within variance, between variance) by the method of moments."""
+    if not ys:
+        return None, None, None
+    squares = sum(float(np.sum((np.array(v) - np.mean(v)) ** 2)) for v in ys.values() if len(v) >= 2)
+    dof = sum(len(v) - 1 for v in ys.values() if len(v) >= 2)
+    within = squares / dof if dof > 0 else DEFAULT_WITHIN_VARIANCE
+    within = max(within, 1e-6)
+    means = [float(np.mean(v)) for v in ys.values()]
+    if len(means) >= 2:
+        noise = float(np.mean([within / len(v) for v in ys.values()]))
+        between = max(float(np.var(means, ddof=1)) - noise, MIN_BETWEEN_VARIANCE)
+    else:
+        between = MIN_BETWEEN_VARIANCE
+    k = min(max(within / between, K_BOUNDS[0]), K_BOUNDS[1])
+    return k, within, between
+
+
+def learned_minutes(times: LabourTimes, workshop: Workshop) -> dict[tuple[str, str, int], float]:
+    """(technician, service, operation) → expected clocked minutes where something was learned:
+    the suggested standard (else the current) / the suggested efficiency (else the current), for
+    technicians with samples and for operations with a suggestion."""
+    ops = {(o.service, o.operation): o for o in times.operations}
+    speeds = {s.technician: s for s in times.technicians}
+    out: dict[tuple[str, str, int], float] = {}
+    for t in workshop.technicians:
+        speed = speeds.get(t.id)
+        efficiency = speed.suggested_efficiency if speed and speed.suggested_efficiency else None
+        for s in workshop.services:
+            for k, o in enumerate(s.operations):
+                learned = ops.get((s.code, k))
+                standard = learned.median_minutes if learned and learned.suggested_minutes else None
+                if efficiency is None and standard is None:
+                    continue
+                out[(t.id, s.code, k)] = (standard or o.minutes) / (efficiency or t.efficiency)
+    return out
+
+
+def applied(workshop: Workshop, times: LabourTimes) -> Workshop:
+    """The workshop with the suggested standard minutes and efficiencies (the rest unchanged)."""
+    body = workshop.model_dump(mode="json")
+    minutes = {(o.service, o.operation): o.suggested_minutes for o in times.operations}
+    for s in body["services"]:
+        for k, o in enumerate(s["operations"]):
+            new = minutes.get((s["code"], k))
+            if new is not None:
+                o["minutes"] = new
+    efficiency = {t.technician: t.suggested_efficiency for t in times.technicians}
+    for t in body["technicians"]:
+        new_eff = efficiency.get(t["id"])
+        if new_eff is not None:
+            t["efficiency"] = new_eff
+    return Workshop.model_validate(body)

@@ -1,0 +1,308 @@
+"""Multi-day work (accident repairs that carry over): offers over several days, and each day's share.
+
+A service with `max_days` > 1 may carry over: what does not fit the drop-off day continues on the
+following opening days, each operation in one piece on one day, in order. A booking of it is
+stored on its drop-off day with a witness that places every operation, on whichever day it falls;
+each later day it touches lists it too (scheduler.storage: carried days).
+
+A day sees such a booking as a *part*: a booking of the part service "CODE:ops<first>-<last>" (the
+operations done that day, `day_workshop` adds every part service to the workshop the day plans
+with), pinned where the witness holds it, with the promise only on the last day. So a day's slot
+offers and plans hold the carried-over work like any accepted booking, by construction; the
+independent validator checks the whole booking over its days (validator.validate_multiday).
+
+An offer for a multi-day service at a drop-off time fits, on the drop-off day, the longest run of
+operations the day's witness has room for, then on each following opening day the longest run of
+the rest (work may not pause on an opening day), until all is placed within `max_days` opening
+days. Its promise is the promise rule's (scheduler.capacity) on the last day, and every day's
+capacity rules hold: the advisor check-in on the drop-off day, the walk-in holdback every day, and
+a loan car free from drop-off to the promised pickup (every day's DayBook counts the cars out).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from scheduler.availability import Availability
+from scheduler.contract import Assignment, Booking, PinnedOperation, Service, Workshop
+from scheduler.slots import NO_WANTS, DayBook, Offer, Wants
+
+__all__ = [
+    "PART",
+    "carries_over",
+    "day_accepted",
+    "day_part",
+    "day_workshop",
+    "fit",
+    "is_part",
+    "multi_day",
+    "offers",
+    "part_code",
+]
+
+PART = ":ops"
+"""Part service codes are the service's code, this, and the operations: "ACC-REPAIR:ops2-3"."""
+
+LOOK_AHEAD_DAYS = 45
+"""Calendar days searched for the following opening days (holidays included)."""
+
+
+def multi_day(service: Service | None) -> bool:
+    return service is not None and service.max_days > 1
+
+
+def carries_over(workshop: Workshop, booking: Booking) -> bool:
+    """May this booking's work carry over to later days? (A waiter's never does.)"""
+    return multi_day(workshop.service(booking.service)) and not booking.waiter
+
+
+def part_code(code: str, first: int, last: int) -> str:
+    return f"{code}{PART}{first}-{last}"
+
+
+def is_part(booking: Booking) -> bool:
+    return PART in booking.service
+
+
+_views: dict[int, tuple[Workshop, Workshop]] = {}
+_views_lock = threading.Lock()
+
+
+def day_workshop(workshop: Workshop) -> Workshop:
+    """The workshop as a day plans with it: every multi-day service also as each of its parts
+    (a run of its operations), so that a day's share of multi-day work compiles like any booking."""
+    with _views_lock:
+        cached = _views.get(id(workshop))
+        if cached is not None and cached[0] is workshop:
+            return cached[1]
+    parts = [
+        Service.model_construct(
+            code=part_code(s.code, first, last),
+            name=s.name,
+            express=s.express,
+            operations=s.operations[first : last + 1],
+            check_in_minutes=s.check_in_minutes,
+            max_days=1,
+        )
+        for s in workshop.services
+        if multi_day(s)
+        for first in range(len(s.operations))
+        for last in range(first, len(s.operations))
+        if (first, last) != (0, len(s.operations) - 1)
+    ]
+    view = workshop.model_copy(update={"services": [*workshop.services, *parts]}) if parts else workshop
+    with _views_lock:
+        if len(_views) > 256:
+            _views.clear()
+        _views[id(workshop)] = (workshop, view)
+    return view
+
+
+def _local_date(moment: dt.datetime, workshop: Workshop) -> dt.date:
+    return moment.astimezone(workshop.tz).date()
+
+
+def day_part(
+    workshop: Workshop, date: dt.date, booking: Booking, witness: list[Assignment]
+) -> tuple[Booking, list[Assignment]] | None:
+    """`booking`'s share of `date` with its witness there: the booking itself when all its work is
+    on that day (or it has no witness: at risk); else the part booking of its operations that day,
+    pinned where the witness holds them (None: no work of it that day)."""
+    service = workshop.service(booking.service)
+    if service is None or not multi_day(service) or not witness:
+        return booking, witness
+    on_day = sorted((a for a in witness if _local_date(a.start, workshop) == date), key=lambda a: a.operation)
+    if len(on_day) == len(witness):
+        return booking, witness
+    if not on_day:
+        return None
+    first, last = on_day[0].operation, on_day[-1].operation
+    final = last == len(service.operations) - 1
+    pins = [
+        PinnedOperation(
+            operation=a.operation - first, bay=a.bay, technician=a.technician, start=a.start, end=a.end
+        )
+        for a in on_day
+    ]
+    part = booking.model_copy(
+        update={
+            "service": part_code(service.code, first, last),
+            "promised": booking.promised if final else None,
+            "pinned": pins,
+        }
+    )
+    return part, [a.model_copy(update={"operation": a.operation - first}) for a in on_day]
+
+
+def day_accepted(
+    workshop: Workshop,
+    date: dt.date,
+    accepted: list[tuple[Booking, list[Assignment]]],
+    carried: list[tuple[Booking, list[Assignment]]],
+) -> list[tuple[Booking, list[Assignment]]]:
+    """The day's accepted bookings (`accepted`: dated that day; `carried`: multi-day bookings of
+    earlier days with work on it) as the day sees them (`day_part`)."""
+    seen: list[tuple[Booking, list[Assignment]]] = []
+    for booking, witness in [*accepted, *carried]:
+        part = day_part(workshop, date, booking, witness)
+        if part is not None:
+            seen.append(part)
+    return seen
+
+
+_DayFit = tuple[DayBook, Booking, Offer]
+"""One day's share of carried-over work: the day, the part booking, where it fits."""
+
+
+@dataclass
+class _Search:
+    """One search for carried-over work: the later days' fits of the rest of the work depend only
+    on where the rest starts, so they are found once per search."""
+
+    day: DayBook
+    day_of: Callable[[dt.date], DayBook]
+    service: Service
+    template: Booking
+    """The booking asked for (any drop-off): service, fleet partner, parts ETA, loan car."""
+    rests: dict[tuple[int, dt.date, int], list[_DayFit] | None] = field(default_factory=dict)
+    free: dict[dt.date, Availability] = field(default_factory=dict)
+    """Each day's free time around its witness (fits leave it as they found it)."""
+
+    def _fit(self, book: DayBook, probe: Booking) -> Offer | None:
+        if book.date not in self.free:
+            self.free[book.date] = book.availability()
+        return book.fit_quickly(probe, self.free[book.date], repair=False)
+
+    def _next_open(self, after: dt.date) -> dt.date | None:
+        workshop = self.day.workshop
+        for i in range(1, LOOK_AHEAD_DAYS + 1):
+            date = after + dt.timedelta(days=i)
+            if not workshop.is_closed(date) and any(workshop.on_duty(t, date) for t in workshop.technicians):
+                return date
+        return None
+
+    def _probe(self, first: int, last: int, drop_off: dt.datetime) -> Booking:
+        n = len(self.service.operations)
+        code = self.service.code if (first, last) == (0, n - 1) else part_code(self.service.code, first, last)
+        return self.template.model_copy(
+            update={"service": code, "drop_off": drop_off, "promised": None, "pinned": [], "waiter": False}
+        )
+
+    def _rest(self, first: int, after: dt.date, used: int) -> list[_DayFit] | None:
+        """Operations `first`.. placed on the opening days after `after` (`used` days so far)."""
+        key = (first, after, used)
+        if key not in self.rests:
+            self.rests[key] = self._find_rest(first, after, used)
+        return self.rests[key]
+
+    def _find_rest(self, first: int, after: dt.date, used: int) -> list[_DayFit] | None:
+        date = self._next_open(after)
+        if date is None or used >= self.service.max_days:
+            return None
+        book = self.day_of(date)
+        n = len(self.service.operations)
+        for last in range(n - 1, first - 1, -1):
+            probe = self._probe(first, last, self.template.drop_off)
+            placed = self._fit(book, probe)
+            if placed is None:
+                continue
+            if last == n - 1:
+                return [(book, probe, placed)]
+            tail = self._rest(last + 1, date, used + 1)
+            return None if tail is None else [(book, probe, placed), *tail]
+        return None  # work does not pause on an opening day
+
+    def at(self, drop_off: dt.datetime, longest: int | None = None) -> tuple[Offer | None, int]:
+        """The carried-over offer at `drop_off` (within every day's rules), if there is one, and the
+        last operation the drop-off day has room for (-1: none). `longest`: the most found for an
+        earlier drop-off (a later one has no more room: whether work fits is monotone in it)."""
+        n = len(self.service.operations)
+        top = n - 2 if longest is None else min(longest, n - 2)
+        first_probe = self._probe(0, n - 1, drop_off)
+        if not self.day.allowed_before_fit(first_probe):
+            return None, top
+        for last in range(top, -1, -1):
+            probe = self._probe(0, last, drop_off)
+            placed = self._fit(self.day, probe)
+            if placed is None:
+                continue
+            rest = self._rest(last + 1, self.day.date, 1)
+            if rest is None:
+                return None, last
+            return self._offer(drop_off, [(self.day, probe, placed), *rest]), last
+        return None, -1
+
+    def _offer(self, drop_off: dt.datetime, parts: list[_DayFit]) -> Offer | None:
+        promised = parts[-1][2].promised
+        assignments: list[Assignment] = []
+        for i, (book, probe, placed) in enumerate(parts):
+            held = replace(placed, promised=promised, rewitness=None)
+            wants = probe.model_copy(update={"loan_car": self.template.loan_car, "drop_off": drop_off})
+            allowed = book.allowed(wants, held) if i == 0 else book.allowed_carried(wants, held)
+            if not allowed:
+                return None
+            first = int(probe.service.rsplit(PART, 1)[1].split("-")[0]) if PART in probe.service else 0
+            assignments += [
+                a.model_copy(update={"operation": a.operation + first}) for a in placed.assignments
+            ]
+        return Offer(
+            drop_off=drop_off,
+            promised=promised,
+            assignments=tuple(assignments),
+            days=tuple(book.date for book, _, _ in parts),
+        )
+
+
+def _search(day: DayBook, day_of: Callable[[dt.date], DayBook], template: Booking) -> _Search | None:
+    service = day.workshop.service(template.service)
+    if service is None or not carries_over(day.workshop, template):
+        return None
+    return _Search(day, day_of, service, template)
+
+
+def fit(day: DayBook, day_of: Callable[[dt.date], DayBook], booking: Booking) -> Offer | None:
+    """`booking` (of a multi-day service) with its work carried over from `day`, its drop-off day,
+    to the following opening days (`day_of`: a date's DayBook): None when it does not fit."""
+    search = _search(day, day_of, booking)
+    return None if search is None else search.at(booking.drop_off)[0]
+
+
+def offers(
+    day: DayBook,
+    day_of: Callable[[dt.date], DayBook],
+    service: str,
+    fleet_partner: str | None,
+    single_day: list[Offer],
+    wants: Wants = NO_WANTS,
+) -> list[Offer]:
+    """The offers of a multi-day service on `day`: those done that day (`single_day`, the day's own
+    offers) and, at every other candidate time, the work carried over to the following days.
+    Multi-day work is never overbooked (scheduler.overbooking): it holds every day in a witness."""
+    single_day = [o for o in single_day if not o.overbooked]
+    day_offers = [replace(o, days=(day.date,)) for o in single_day]
+    template = Booking(
+        id="probe",
+        service=service,
+        drop_off=day.clock.at(0),
+        fleet_partner=fleet_partner,
+        loan_car=wants.loan_car,
+        parts_eta=wants.parts_eta,
+    )
+    search = _search(day, day_of, template)
+    if search is None:
+        return day_offers
+    offered = {o.drop_off for o in single_day}
+    carried: list[Offer] = []
+    longest: int | None = None
+    for t in day.candidate_times():
+        if t in offered:
+            continue
+        offer, longest = search.at(t, longest)
+        if offer is not None:
+            carried.append(offer)
+        if longest < 0:
+            break  # no room for even the first operation: none later either
+    return sorted([*day_offers, *carried], key=lambda o: o.drop_off)

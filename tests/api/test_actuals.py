@@ -1,0 +1,199 @@
+"""Reports from actuals and learned labour times over the API: clock events posted for a few
+days, the productivity report (JSON and CSV), the suggestions, applying them as a new workshop
+version (the old one still readable), and the live projection using the learned speed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from scheduler.contract import Workshop
+from tests.builders import DAY, at, tiny_workshop
+
+W = "/v1/workshops/tiny"
+DAYS = [DAY + dt.timedelta(days=i) for i in range(3)]  # Tuesday .. Thursday
+LATER = DAY + dt.timedelta(days=3)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'actuals.db'}"
+
+
+def workshop() -> Workshop:
+    """Two grade-3 technicians working 08:00-12:00 with a 10:00-10:15 break, two bays; MAINT is
+    60 minutes."""
+    shift = {"start": "08:00", "end": "12:00", "breaks": [{"start": "10:00", "end": "10:15"}]}
+    techs = [
+        {"id": t, "name": t.upper(), "grade": 3, "skills": ["maintenance"], "shift": shift} for t in "tu"
+    ]
+    bays = [{"id": "G1", "kind": "general"}, {"id": "G2", "kind": "general"}]
+    body = tiny_workshop().model_dump(mode="json")
+    return Workshop.model_validate(
+        {**body, "technicians": techs, "opening": {"start": "08:00", "end": "12:00"}, "bays": bays}
+    )
+
+
+def ev(booking: str, action: str, moment: dt.datetime, tech: str) -> dict[str, Any]:
+    return {
+        "booking": booking,
+        "operation": 0,
+        "technician": tech,
+        "action": action,
+        "at": moment.isoformat(),
+    }
+
+
+PROMISED: dict[str, dt.datetime] = {}
+
+
+def book(client: TestClient, day: dt.date, hhmm: str) -> str:
+    """A waiter (the booking service promises his pickup) dropped off at `hhmm`."""
+    r = client.post(
+        f"{W}/bookings", json={"service": "MAINT", "drop_off": at(hhmm, day).isoformat(), "waiter": True}
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["promised"] is not None
+    PROMISED[r.json()["id"]] = dt.datetime.fromisoformat(r.json()["promised"])
+    return str(r.json()["id"])
+
+
+def history(client: TestClient) -> list[tuple[str, dt.datetime]]:
+    """Three days: each day t does a 08:00 booking in 90 minutes (starting 08:10, 10 minutes after
+    the plan), u one at 09:00 in 90 minutes; the day's plan made before the first event. Returns
+    (booking, finished at) of each."""
+    finished = []
+    assert client.put(W, json=workshop().model_dump(mode="json")).status_code == 200
+    for day in DAYS:
+        a = book(client, day, "08:00")
+        b = book(client, day, "09:00")
+        assert (
+            client.post(f"{W}/plans", json={"date": day.isoformat(), "time_limit_seconds": 1}).status_code
+            == 200
+        )
+        start_a, start_b = at("08:10", day), at("09:00", day)
+        for body in (ev(a, "start", start_a, "t"), ev(b, "start", start_b, "u"),
+                     ev(a, "finish", start_a + dt.timedelta(minutes=90), "t"),
+                     ev(b, "finish", start_b + dt.timedelta(minutes=90), "u")):  # fmt: skip
+            r = client.post(f"{W}/clock", json=body)
+            assert r.status_code == 201, r.text
+        finished += [(a, start_a + dt.timedelta(minutes=90)), (b, start_b + dt.timedelta(minutes=90))]
+    return finished
+
+
+def test_the_productivity_report_json_and_csv(client: TestClient) -> None:
+    (a, a_end), (b, b_end), *_ = history(client)
+    r = client.get(
+        f"{W}/reports/productivity", params={"from": DAYS[0].isoformat(), "to": DAYS[-1].isoformat()}
+    )
+    assert r.status_code == 200, r.text
+    rows = r.json()["rows"]
+    t = next(
+        x
+        for x in rows
+        if x["level"] == "technician" and x["technician"] == "t" and x["period"] == DAYS[0].isoformat()
+    )
+    assert t["attendance_minutes"] == 225 and t["clocked_minutes"] == 90 and t["standard_minutes"] == 60
+    assert t["efficiency"] == round(60 / 90, 3) and t["productivity"] == round(90 / 225, 3)
+    assert t["start_deviation_mean_minutes"] is not None and t["start_deviation_mean_minutes"] >= 10
+    assert t["bookings"] == 1 and t["on_time_share"] == (1.0 if a_end <= PROMISED[a] else 0.0)
+    u = next(x for x in rows if x["technician"] == "u" and x["period"] == DAYS[0].isoformat())
+    assert u["bookings"] == 1 and u["on_time_share"] == (1.0 if b_end <= PROMISED[b] else 0.0)
+    weekly = client.get(f"{W}/reports/productivity", params={"from": DAYS[0].isoformat(),
+                        "to": DAYS[-1].isoformat(), "group": "week"}).json()  # fmt: skip
+    total = next(x for x in weekly["rows"] if x["level"] == "workshop")
+    assert total["clocked_minutes"] == 6 * 90 and total["attendance_minutes"] == 6 * 225
+    csv = client.get(f"{W}/reports/productivity", params={"from": DAYS[0].isoformat(),
+                     "to": DAYS[-1].isoformat(), "format": "csv"})  # fmt: skip
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.splitlines()
+    assert lines[0].split(",")[:4] == ["level", "period", "period_end", "technician"]
+    assert len(lines) == 1 + len(rows)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"to": "2026-11-24"}, "from"),
+        ({"from": "2026-11-24"}, "to"),
+        ({"from": "2026-11-30", "to": "2026-11-24"}, "to"),
+        ({"from": "2026-01-01", "to": "2027-06-01"}, "to"),
+        ({"from": "2026-13-01", "to": "2026-11-24"}, "from"),
+        ({"from": "2026-11-24", "to": "2026-11-24", "group": "month"}, "group"),
+    ],
+)
+def test_bad_ranges_are_422_naming_the_field(client: TestClient, params: dict[str, str], field: str) -> None:
+    assert client.put(W, json=workshop().model_dump(mode="json")).status_code == 200
+    r = client.get(f"{W}/reports/productivity", params=params)
+    assert r.status_code == 422, r.text
+    assert field in r.text
+
+
+def test_labour_times_are_suggested_and_applied_as_a_new_version(client: TestClient) -> None:
+    history(client)
+    window = {"from": DAYS[0].isoformat(), "to": DAYS[-1].isoformat()}
+    times = client.get(f"{W}/labour-times", params=window).json()
+    op = times["operations"][0]
+    assert (op["n"], op["current_minutes"], op["suggested_minutes"]) == (6, 60, 90)
+    assert op["low_minutes"] <= 90 <= op["high_minutes"]
+    assert {t["technician"]: t["n"] for t in times["technicians"]} == {"t": 3, "u": 3}
+    before = client.get(f"{W}/versions").json()
+    assert [v["version"] for v in before] == [1]
+    # By the tests' clock these days are still ahead: longer work would break their bookings.
+    refused = client.post(f"{W}/labour-times/apply", params=window)
+    assert refused.status_code == 409 and len(refused.json()["bookings"]) == 6
+    assert [v["version"] for v in client.get(f"{W}/versions").json()] == [1]  # nothing changed
+    r = client.post(f"{W}/labour-times/apply", params={**window, "force": "true"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["version"], r.json()["previous_version"]) == (2, 1)
+    assert client.get(W).json()["services"][0]["operations"][0]["minutes"] == 90
+    old = client.get(f"{W}/versions/1").json()
+    assert old["services"][0]["operations"][0]["minutes"] == 60
+    listed = client.get(f"{W}/versions").json()
+    assert [v["version"] for v in listed] == [1, 2] and "labour times" in listed[1]["note"]
+    assert client.get(f"{W}/versions/9").status_code == 404
+
+
+def test_the_live_projection_uses_the_learned_speed(client: TestClient) -> None:
+    history(client)
+    booking = book(client, LATER, "08:00")
+    assert client.post(f"{W}/clock", json=ev(booking, "start", at("08:00", LATER), "t")).status_code == 201
+    status = client.get(f"{W}/days/{LATER}/status", params={"now": at("08:30", LATER).isoformat()}).json()
+    op = next(b for b in status["bookings"] if b["booking"] == booking)["operations"][0]
+    # Standard 60 at efficiency 1.0 would say 09:00; t's earlier days say 90 minutes.
+    assert dt.datetime.fromisoformat(op["projected_end"]) == at("09:30", LATER)
+
+
+def test_the_report_page_charts_the_range_in_both_languages(client: TestClient) -> None:
+    history(client)
+    params = {"from": DAYS[0].isoformat(), "to": DAYS[-1].isoformat()}
+    page = client.get("/workshops/tiny/reports", params=params, headers={"Accept-Language": "en"}).text
+    assert page.count('<svg class="bars"') == 3 and "Efficiency (standard / clocked minutes)" in page
+    assert 'id="to-plan" href' not in page and 'href="/workshops/tiny/plan/' in page  # back to the plan
+    assert "https://" not in page.split("<main", 1)[1]  # no CDN: the charts are inline SVG
+    assert 'id="labour-operations"' in page and "apply-labour" in page
+    zh = client.get("/workshops/tiny/reports", params=params, headers={"Accept-Language": "zh-CN"}).text
+    assert "打卡数据报表" in zh and "效率（标准工时 / 打卡工时）" in zh and "Efficiency" not in zh
+    bad = client.get("/workshops/tiny/reports", params={"from": "2026-11-30", "to": "2026-11-24"}).text
+    assert 'role="alert"' in bad  # said, and the default range shown instead
+
+
+def test_labour_times_refuse_a_bad_range_and_unknown_workshops_are_404(client: TestClient) -> None:
+    assert client.put(W, json=workshop().model_dump(mode="json")).status_code == 200
+    r = client.get(f"{W}/labour-times", params={"from": "2026-11-30", "to": "2026-11-24"})
+    assert r.status_code == 422 and "to" in r.text
+    empty = client.get(f"{W}/labour-times").json()  # default: the 90 days up to yesterday
+    assert empty["samples"] == 0 and empty["operations"][0]["suggested_minutes"] is None
+    unknown = "/v1/workshops/ghost"
+    assert client.get(f"{unknown}/reports/productivity", params={"from": DAY, "to": DAY}).status_code == 404
+    assert client.get(f"{unknown}/labour-times").status_code == 404
+    assert client.get(f"{unknown}/versions").status_code == 404
+    assert client.post(f"{unknown}/labour-times/apply").status_code == 404

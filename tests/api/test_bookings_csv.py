@@ -1,0 +1,88 @@
+"""A day's bookings out as CSV and back in: plate, phone, model and customer travel with them, and a
+manager's export has no phones."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from scheduler.exchange import EXPORT_COLUMNS
+from scheduler.keys import KeyStore
+from scheduler.storage import Store
+from tests.builders import DATE, fixed_clock, tiny_workshop
+
+W = "/v1/workshops/tiny"
+PHONE = "13800138000"
+PERSON = {"customer": "Wang Fang", "phone": PHONE, "plate": "粤A12345", "model": "Hyundai Tucson"}
+
+
+def _day_workshop(workshop_id: str = "tiny") -> dict[str, object]:
+    ws = tiny_workshop().model_dump(mode="json")
+    ws["id"] = workshop_id
+    ws["opening"] = {"start": "08:00", "end": "17:00"}
+    ws["technicians"][0]["shift"] = {"start": "08:00", "end": "17:00"}
+    return ws
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_bookings_go_out_as_csv_and_come_back_in_with_plate_phone_model_and_customer(db_url: str) -> None:
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    for ws in ("tiny", "other"):
+        assert client.put(f"/v1/workshops/{ws}", json=_day_workshop(ws)).status_code == 200
+    made = client.post(
+        f"{W}/bookings",
+        json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00", "waiter": True, **PERSON},
+    )
+    assert made.status_code == 201, made.text
+    plain = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"})
+    assert plain.status_code == 201, plain.text
+
+    exported = client.get(f"{W}/bookings.csv", params={"date": DATE})
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+    rows = _rows(exported.text)
+    assert list(rows[0]) == list(EXPORT_COLUMNS)
+    first = next(r for r in rows if r["id"] == made.json()["id"])
+    assert {k: first[k] for k in PERSON} == PERSON and first["waiter"] == "1"
+    assert first["promised"] == made.json()["promised"]
+
+    # The same file, as it is, imported into another workshop: the same people and cars, new ids.
+    imported = client.post(
+        "/v1/workshops/other/bookings/import", content=exported.text, headers={"content-type": "text/csv"}
+    )
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["refused"] == [] and len(imported.json()["accepted"]) == 2
+    again = _rows(client.get("/v1/workshops/other/bookings.csv", params={"date": DATE}).text)
+    strip = ("id", "promised")
+    assert sorted(tuple(v for k, v in r.items() if k not in strip) for r in again) == sorted(
+        tuple(v for k, v in r.items() if k not in strip) for r in rows
+    )
+    assert {r["id"] for r in again}.isdisjoint({r["id"] for r in rows})
+
+
+def test_a_manager_exports_no_phones(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'roles.db'}"
+    client = TestClient(create_app(url, auth=True, clock=fixed_clock()))
+    keys = KeyStore(Store(url))
+    tokens = {role: keys.create(role, ["tiny"])[0] for role in ("booking", "foreman", "manager", "admin")}
+    admin = {"X-API-Key": tokens["admin"]}
+    assert client.put(W, json=_day_workshop(), headers=admin).status_code == 200
+    body = {"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00", **PERSON}
+    assert client.post(f"{W}/bookings", json=body, headers=admin).status_code == 201
+
+    def export_as(role: str) -> str:
+        answer = client.get(f"{W}/bookings.csv", params={"date": DATE}, headers={"X-API-Key": tokens[role]})
+        assert answer.status_code == 200, answer.text
+        return answer.text
+
+    for role in ("booking", "foreman"):
+        assert PHONE in export_as(role) and "phone" in _rows(export_as(role))[0]
+    manager = export_as("manager")
+    assert PHONE not in manager and "phone" not in _rows(manager)[0]
+    assert _rows(manager)[0]["plate"] == "粤A12345" and _rows(manager)[0]["customer"] == "Wang Fang"

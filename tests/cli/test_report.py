@@ -1,0 +1,62 @@
+"""`bayplan report`: the productivity report from a database, as a table, CSV or JSON; bad options
+exit 2 naming the option."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from api.app import create_app
+from cli.main import app
+from tests.api.test_actuals import DAYS, history
+from tests.builders import fixed_clock
+
+
+def test_report_table_csv_and_json(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    history(TestClient(create_app(url, auth=False, clock=fixed_clock())))
+    base = [
+        "report",
+        "--db",
+        url,
+        "--workshop",
+        "tiny",
+        "--from",
+        DAYS[0].isoformat(),
+        "--to",
+        DAYS[-1].isoformat(),
+    ]
+    runner = CliRunner()
+    table = runner.invoke(app, base, env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert "Efficiency" in table.output and "grade 3" in table.output
+    csv_out = runner.invoke(app, [*base, "--format", "csv", "--group", "week"])
+    assert csv_out.exit_code == 0
+    lines = csv_out.output.splitlines()
+    assert lines[0].startswith("level,period,period_end,technician,grade") and len(lines) == 1 + 2 + 1 + 1
+    data = json.loads(runner.invoke(app, [*base, "--format", "json"]).output)
+    assert {r["technician"] for r in data["rows"] if r["level"] == "technician"} == {"t", "u"}
+
+
+def test_bad_options_exit_2_naming_the_option(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    history(TestClient(create_app(url, auth=False, clock=fixed_clock())))
+    runner = CliRunner()
+    cases = [
+        (["--from", "2026-11-24", "--to", "nope"], "--to"),
+        (["--from", "2026-11-30", "--to", "2026-11-24"], "--to"),
+        (["--from", "2026-11-24", "--to", "2026-11-24", "--workshop", "ghost"], "--workshop"),
+        (["--from", "2026-11-24", "--to", "2026-11-24", "--db", f"sqlite:///{tmp_path / 'none.db'}"], "--db"),
+    ]
+    for args, flag in cases:
+        full = ["report", "--db", url, "--workshop", "tiny", *args]
+        result = runner.invoke(app, full)
+        assert result.exit_code == 2, (args, result.output)
+        assert flag in result.output, (args, result.output)

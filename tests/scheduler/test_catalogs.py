@@ -1,0 +1,65 @@
+"""The translations are compiled: the build's .mo says what the .po says, and the run time reads
+the .mo, or the .po when the .mo is missing or older."""
+
+from __future__ import annotations
+
+import gettext
+import io
+import os
+import shutil
+from pathlib import Path
+
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from scheduler.catalogs import LOCALE_DIR, catalogs, compile_all, mo_bytes
+from scheduler.i18n import Translator, compiled
+
+PO = LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po"
+
+
+def _translated(po: Path) -> dict[str, str]:
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    return {m.id: m.string for m in catalog if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}
+
+
+def test_the_compiled_catalog_says_what_the_po_says(tmp_path: Path) -> None:
+    shutil.copytree(LOCALE_DIR, tmp_path / "locale", ignore=shutil.ignore_patterns("*.mo"))
+    written = compile_all(tmp_path / "locale")
+    assert [mo.parent.parent.name for mo in written] == [
+        locale for locale, _ in catalogs(tmp_path / "locale")
+    ]
+    assert "zh_CN" in {mo.parent.parent.name for mo in written}
+    mo = tmp_path / "locale" / "zh_CN" / "LC_MESSAGES" / "messages.mo"
+    translations = gettext.GNUTranslations(io.BytesIO(mo.read_bytes()))
+    expected = _translated(PO)
+    assert len(expected) > 300
+    for msgid, msgstr in expected.items():
+        assert translations.gettext(msgid) == msgstr, msgid
+    compiled_ids = {m.id for m in read_mo(io.BytesIO(mo.read_bytes())) if m.id and isinstance(m.id, str)}
+    assert compiled_ids == set(expected)
+
+
+def test_the_installed_mo_if_any_agrees_with_the_po() -> None:
+    """`make` (and the wheel) compile the .mo; one that is at least as new as the .po must match it."""
+    mo = PO.with_suffix(".mo")
+    if mo.is_file() and mo.stat().st_mtime >= PO.stat().st_mtime:
+        assert mo.read_bytes() == mo_bytes(PO, "zh_CN")
+
+
+def test_a_missing_or_older_mo_falls_back_to_the_po(tmp_path: Path) -> None:
+    folder = tmp_path / "zh_CN" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po = folder / "messages.po"
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+    po.write_text(header + '\nmsgid "Sign in"\nmsgstr "登录"\n', encoding="utf-8")
+    assert compiled("zh_CN", tmp_path) == mo_bytes(po, "zh_CN")  # no .mo: the .po compiled now
+    mo = po.with_suffix(".mo")
+    mo.write_bytes(b"stale")
+    os.utime(mo, (po.stat().st_mtime - 60, po.stat().st_mtime - 60))
+    assert compiled("zh_CN", tmp_path) == mo_bytes(po, "zh_CN")  # older .mo: the .po
+    compile_all(tmp_path)
+    assert compiled("zh_CN", tmp_path) == mo.read_bytes() != b"stale"  # a fresh .mo is read
+    assert compiled("fr", tmp_path) is None
+    assert Translator("zh-CN").gettext("Sign in") == "登录"

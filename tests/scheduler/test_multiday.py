@@ -1,0 +1,278 @@
+"""Multi-day work: offers over every day the work touches, the later days' capacity held in their
+witnesses, the day plans and the validator over the parts, and loan cars out over the days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from scheduler.contract import Assignment, Booking, Workshop
+from scheduler.scenarios import load_scenario
+from scheduler.service import PlanningService, WorkshopConflict
+from scheduler.slots import CapacityRules, Wants
+from scheduler.storage import Store
+from scheduler.storage import bookings as bookings_db
+from scheduler.validator import RULE_MULTI_DAY, RULE_PRECEDENCE, RULE_SHIFT, validate_multiday, validate_plan
+from tests.builders import (
+    DAY,
+    WORKSHOP_ID,
+    at,
+    fixed_clock,
+    multi_day_workshop,
+    with_service,
+    with_technician,
+)
+
+WED, THU, FRI = (DAY + dt.timedelta(days=i) for i in (1, 2, 3))
+
+
+def _service(db_url: str, ws: Workshop) -> PlanningService:
+    service = PlanningService(
+        Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
+    )
+    service.put_workshop(ws)
+    return service
+
+
+def _witness(service: PlanningService, booking_id: str) -> tuple[Booking, list[Assignment]]:
+    with service.store.sessions() as session:
+        row = bookings_db.get(session, WORKSHOP_ID, booking_id)
+        assert row is not None
+        return bookings_db.accepted_of(row)
+
+
+def test_an_offer_covers_every_day_the_work_touches_and_promises_pickup_on_the_last(db_url: str) -> None:
+    service = _service(db_url, multi_day_workshop())
+    offers = {o.drop_off: o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
+    # 08:00: both body stages on Tuesday (08:00-11:00, 13:00-16:00), paint and reassembly Wednesday.
+    early = offers[at("08:00")]
+    assert early.days == (DAY, WED)
+    assert early.promised == at("15:30", WED)
+    # 10:00: one body stage fits Tuesday; the work runs into Thursday.
+    assert offers[at("10:00")].days == (DAY, WED, THU)
+    for offer in offers.values():
+        assert offer.promised.astimezone(multi_day_workshop().tz).date() == offer.days[-1]
+        assert 2 <= len(offer.days) <= 3
+
+
+def test_work_that_needs_more_days_than_the_service_allows_is_not_offered(db_url: str) -> None:
+    service = _service(db_url, multi_day_workshop(max_days=2))
+    offers = service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)
+    assert offers and all(len(o.days) == 2 for o in offers)
+    assert at("10:00") not in {o.drop_off for o in offers}
+
+
+def test_bookings_over_three_days_keep_every_day_plan_valid_and_on_time(db_url: str) -> None:
+    """Multi-day repairs and one-day work booked on Tuesday, Wednesday and Thursday: every day's
+    plan (Tuesday to Friday) places every booking and every carried-over part, on time, and passes
+    the validator; every multi-day witness passes the multi-day check."""
+    ws = multi_day_workshop()
+    service = _service(db_url, ws)
+    booked: list[Booking] = []
+    for n, (date, code) in enumerate(
+        [(DAY, "REPAIR"), (DAY, "MAINT"), (WED, "REPAIR"), (WED, "ACCIDENT"), (WED, "MINOR"),
+         (THU, "REPAIR"), (THU, "ACCIDENT"), (THU, "MAINT"), (DAY, "ACCIDENT"), (WED, "REPAIR")]
+    ):  # fmt: skip
+        offers = service.slots(WORKSHOP_ID, code, date, False, None)
+        if not offers:
+            continue
+        wanted = Booking(id=f"b{n}", service=code, drop_off=offers[0].drop_off)
+        stored, _ = service.book(WORKSHOP_ID, wanted, None)
+        assert stored.promised == offers[0].promised
+        booked.append(stored)
+    repairs = [b for b in booked if b.service == "REPAIR"]
+    assert len(repairs) >= 3
+    touched = {a.start.astimezone(ws.tz).date() for b in booked for a in _witness(service, b.id)[1]}
+    assert {DAY, WED, THU, FRI} <= touched
+    for date in sorted(touched):
+        plan = service.plan_day(WORKSHOP_ID, date, 2.0)
+        request, _, _ = service.plan_inputs(WORKSHOP_ID, date, 2.0)
+        assert validate_plan(request, plan) == []
+        assert plan.unassigned == [] and plan.kpis.late == 0
+        assert {a.booking for a in plan.assignments} == {b.id for b in request.bookings}
+    for repair in repairs:
+        booking, witness = _witness(service, repair.id)
+        assert validate_multiday(ws, booking, witness) == []
+        days = {a.start.astimezone(ws.tz).date() for a in witness}
+        assert len(days) >= 2
+        for date in days:  # each day it touches plans its part
+            plan = service.stored_plan(WORKSHOP_ID, date)
+            assert repair.id in {a.booking for a in plan.assignments}
+
+
+def test_later_days_hold_the_carried_over_work(db_url: str) -> None:
+    ws = multi_day_workshop()
+    service = _service(db_url, ws)
+    _, before = service.loading(WORKSHOP_ID, WED, WED)
+    service.book(WORKSHOP_ID, Booking(id="r", service="REPAIR", drop_off=at("08:00")), None)
+    _, after = service.loading(WORKSHOP_ID, WED, WED)
+    booked = {p.skill: p.booked for p in after[0].pools}
+    assert booked["paint"] == 150 and booked["body"] == 120  # Wednesday's paint and reassembly
+    assert {p.skill: p.booked for p in before[0].pools}["paint"] == 0
+    # The painter is busy on Wednesday until 10:30: an accident job's paint waits for it.
+    offer = service.slots(WORKSHOP_ID, "ACCIDENT", WED, False, None)[0]
+    assert offer.drop_off == at("08:00", WED)
+    assert next(a for a in offer.assignments if a.operation == 1).start >= at("10:30", WED)
+    service.cancel(WORKSHOP_ID, "r")
+    _, cancelled = service.loading(WORKSHOP_ID, WED, WED)
+    assert {p.skill: p.booked for p in cancelled[0].pools}["paint"] == 0
+
+
+def test_a_loan_car_stays_out_until_the_promised_pickup_days_later(db_url: str) -> None:
+    service = _service(db_url, multi_day_workshop(loan_cars=1))
+    stored, _ = service.book(
+        WORKSHOP_ID, Booking(id="r", service="REPAIR", drop_off=at("08:00"), loan_car=True), None
+    )
+    assert stored.promised == at("15:30", WED)
+    car = Wants(loan_car=True)
+    assert service.slots(WORKSHOP_ID, "MAINT", DAY, False, None, wants=car) == []
+    wednesday = service.slots(WORKSHOP_ID, "MAINT", WED, False, None, wants=car)
+    assert wednesday and all(o.drop_off >= at("15:30", WED) for o in wednesday)
+    assert service.slots(WORKSHOP_ID, "MAINT", WED, False, None)[0].drop_off == at("08:00", WED)
+    # A second multi-day repair with a loan car: none free before Wednesday 15:30.
+    assert service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None, wants=car) == []
+
+
+def test_parts_eta_holds_the_paint_on_whichever_day_it_falls(db_url: str) -> None:
+    ws = multi_day_workshop()
+    service = _service(db_url, ws)
+    eta = at("11:00", WED)
+    offers = service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None, wants=Wants(parts_eta=eta))
+    offer = next(o for o in offers if o.drop_off == at("08:00"))
+    paint = next(a for a in offer.assignments if a.operation == 2)
+    assert paint.start >= eta
+    service.book(WORKSHOP_ID, Booking(id="r", service="REPAIR", drop_off=at("08:00"), parts_eta=eta), None)
+    booking, witness = _witness(service, "r")
+    assert validate_multiday(ws, booking, witness) == []
+
+
+def test_the_multi_day_check_finds_broken_witnesses() -> None:
+    ws = multi_day_workshop()
+    booking = Booking(id="r", service="REPAIR", drop_off=at("08:00"), promised=at("15:30", WED))
+
+    def a(op: int, bay: str, tech: str, start: str, end: str, day: dt.date) -> Assignment:
+        return Assignment(
+            booking="r", operation=op, bay=bay, technician=tech, start=at(start, day), end=at(end, day)
+        )
+
+    good = [a(0, "B1", "zhao", "08:00", "11:00", DAY), a(1, "B1", "zhao", "13:00", "16:00", DAY),
+            a(2, "P1", "zhou", "08:00", "10:30", WED), a(3, "B1", "zhao", "13:00", "15:00", WED)]  # fmt: skip
+    assert validate_multiday(ws, booking, good) == []
+    swapped = [good[1].model_copy(update={"start": at("08:00"), "end": at("11:00")}),
+               good[0].model_copy(update={"start": at("13:00"), "end": at("16:00")}), *good[2:]]  # fmt: skip
+    assert RULE_PRECEDENCE in {v.rule for v in validate_multiday(ws, booking, swapped)}
+    late = [*good[:3], a(3, "B1", "zhao", "16:00", "18:00", WED)]
+    assert {RULE_SHIFT, RULE_MULTI_DAY} <= {v.rule for v in validate_multiday(ws, booking, late)}
+    too_long = [*good[:3], a(3, "B1", "zhao", "08:00", "10:00", FRI)]
+    promised_friday = booking.model_copy(update={"promised": at("15:30", FRI)})
+    rules = {v.rule for v in validate_multiday(ws, promised_friday, too_long)}
+    assert rules == {RULE_MULTI_DAY}
+
+
+@pytest.mark.parametrize("code", ["MAINT", "ACCIDENT"])
+def test_one_day_services_keep_their_offers(db_url: str, code: str) -> None:
+    service = _service(db_url, multi_day_workshop())
+    assert all(o.days == () for o in service.slots(WORKSHOP_ID, code, DAY, False, None))
+
+
+def test_a_workshop_change_that_breaks_carried_over_work_names_the_booking(db_url: str) -> None:
+    ws = multi_day_workshop()
+    service = _service(db_url, ws)
+    service.book(WORKSHOP_ID, Booking(id="r", service="REPAIR", drop_off=at("08:00")), None)
+    service.put_workshop(ws.model_copy(update={"name": "Renamed"}))  # breaks nothing
+    no_wednesday_painter = with_technician(ws, "zhou", weekdays=[0, 1, 3, 4, 5, 6])
+    with pytest.raises(WorkshopConflict) as raised:
+        service.put_workshop(no_wednesday_painter)
+    assert [b["booking"] for b in raised.value.bookings] == ["r"]
+
+
+def test_dealer_2011_books_whole_accident_repairs_over_three_days(db_url: str) -> None:
+    """dealer-2011's ACC-REPAIR (16 labour hours, at most 5 days) booked with one-day work on three
+    days in a row: every offer promises pickup on its last day, every day plan places everything
+    on time and passes the validator, every repair's witness passes the multi-day check."""
+    ws = load_scenario("dealer-2011").workshop
+    service = PlanningService(Store(db_url), CapacityRules(), refine_in_background=False, clock=fixed_clock())
+    service.put_workshop(ws)
+    rng = random.Random(7)
+    booked: list[Booking] = []
+    for date in (DAY, WED, THU):
+        for n in range(12):
+            code = "ACC-REPAIR" if n % 3 == 0 else rng.choice(["MAINT", "MINOR", "ACC-BODY", "LUBE"])
+            offers = service.slots(ws.id, code, date, False, None)
+            if not offers:
+                continue
+            pick = rng.choice(offers)
+            if code == "ACC-REPAIR":
+                assert len(pick.days) >= 2 and pick.promised.astimezone(ws.tz).date() == pick.days[-1]
+            stored, _ = service.book(
+                ws.id, Booking(id=f"{date:%d}-{n}", service=code, drop_off=pick.drop_off), None
+            )
+            assert stored.promised == pick.promised
+            booked.append(stored)
+    repairs = [b for b in booked if b.service == "ACC-REPAIR"]
+    assert len(repairs) == 12
+    touched: set[dt.date] = set()
+    with service.store.sessions() as session:
+        for repair in repairs:
+            row = bookings_db.get(session, ws.id, repair.id)
+            assert row is not None
+            booking, witness = bookings_db.accepted_of(row)
+            assert validate_multiday(ws, booking, witness) == []
+            touched |= {a.start.astimezone(ws.tz).date() for a in witness}
+    for date in sorted(touched | {DAY, WED, THU}):
+        plan = service.plan_day(ws.id, date, 3.0)
+        request, _, _ = service.plan_inputs(ws.id, date, 3.0)
+        assert validate_plan(request, plan) == []
+        assert plan.unassigned == [] and plan.kpis.late == 0
+
+
+def test_offers_follow_bookings_on_the_days_the_work_carries_over_to(db_url: str) -> None:
+    service = _service(db_url, multi_day_workshop())
+    first = {o.drop_off: o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
+    assert first[at("08:00")].days == (DAY, WED)
+    # Wednesday's accident job takes the painter 10:00-11:30: the repair's paint and reassembly
+    # no longer both fit Wednesday, so the answer for Tuesday changes (not the cached one).
+    service.book(WORKSHOP_ID, Booking(id="w", service="ACCIDENT", drop_off=at("08:00", WED)), None)
+    again = {o.drop_off: o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
+    assert again[at("08:00")].days == (DAY, WED, THU)
+    assert again[at("08:00")].promised == at("15:30", THU)
+
+
+def test_moving_a_repair_moves_its_carried_over_days(db_url: str) -> None:
+    service = _service(db_url, multi_day_workshop())
+    service.book(WORKSHOP_ID, Booking(id="r", service="REPAIR", drop_off=at("08:00")), None)
+    moved = service.change(WORKSHOP_ID, "r", {"drop_off": at("10:00")})
+    assert moved.promised == at("15:30", THU)
+    _, chart = service.loading(WORKSHOP_ID, WED, THU)
+    body = [{p.skill: p.booked for p in day.pools}["body"] for day in chart]
+    assert body == [180, 120]  # Wednesday the second body stage, Thursday the reassembly
+    service.cancel(WORKSHOP_ID, "r")
+    _, chart = service.loading(WORKSHOP_ID, WED, THU)
+    assert all({p.skill: p.booked for p in day.pools}["body"] == 0 for day in chart)
+
+
+@pytest.mark.parametrize("max_days", [1, 2])
+def test_multi_day_work_is_never_overbooked(db_url: str, max_days: int) -> None:
+    """With the body and paint pools overbooked by 50 % (three body technicians, one body bay),
+    accident jobs booked until the body bay is full: as a one-day service the desk then sells
+    them beyond the witness (overbooked); as multi-day work it carries them over to the next day
+    instead, every offer held in a witness on every day."""
+    pools = [{"pool": "body:3", "overbooking_percent": 50}, {"pool": "paint:3", "overbooking_percent": 50}]
+    data = with_service(multi_day_workshop(), "ACCIDENT", max_days=max_days).model_dump()
+    zhao = next(t for t in data["technicians"] if t["id"] == "zhao")
+    data["technicians"] += [{**zhao, "id": f"body{i}", "name": f"Body {i}"} for i in (1, 2)]
+    service = _service(db_url, Workshop.model_validate({**data, "overbooking": pools}))
+    seen: list[tuple[bool, int]] = []
+    for n in range(6):
+        offers = service.slots(WORKSHOP_ID, "ACCIDENT", DAY, False, None)
+        seen += [(o.overbooked, len(o.days)) for o in offers]
+        if not offers:
+            break
+        wanted = Booking(id=f"a{n}", service="ACCIDENT", drop_off=offers[-1].drop_off)
+        service.book(WORKSHOP_ID, wanted, None)
+    if max_days == 1:
+        assert (True, 0) in seen
+    else:
+        assert not any(overbooked for overbooked, _ in seen) and (False, 2) in seen

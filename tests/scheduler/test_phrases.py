@@ -1,0 +1,43 @@
+"""Texts made from marked templates (reasons, errors' details, a re-plan's changes) read whole in
+Chinese, a reason inside a reason too; English and unknown texts stay as they are."""
+
+from __future__ import annotations
+
+from scheduler.i18n import Translator
+
+NESTED = (
+    "day full: operation 'work': no maintenance technician with grade >= 1 (apprentice) has the 60 min"
+    " it takes them in one piece after 08:00 (longest free stretch 0 min)"
+)
+
+
+def test_a_reason_inside_a_reason_reads_in_chinese() -> None:
+    zh = Translator("zh-CN")
+    assert zh.phrase(NESTED) == (
+        "当天已满：工序「work」：08:00 之后没有一名1 级（学徒）及以上的maintenance技师"
+        "有连续 60 分钟的空闲（最长空闲 0 分钟）"
+    )
+    taken = NESTED + " (taken by 2 higher-priority bookings among others)"
+    assert zh.phrase(taken).endswith("（其中有 2 个更高优先级的预约占用）")
+    assert zh.phrase("at risk since a workshop change: the workshop is closed on 2026-11-24") == (
+        "因车间设置变更而有风险：车间在 2026-11-24 休息"
+    )
+
+
+def test_errors_and_changes_read_in_chinese() -> None:
+    zh = Translator("zh_CN")
+    assert zh.phrase("unknown plan of 'tiny' for 2026-11-24") == "未知的车间 'tiny' 在 2026-11-24 的排程"
+    assert (
+        zh.phrase("Value error, unknown IANA time zone 'Mars/Base'") == "值错误：未知的 IANA 时区 'Mars/Base'"
+    )
+    assert zh.phrase("Input should be greater than or equal to 1") == "应大于或等于 1"
+    assert zh.phrase("BK-1 op 0: G1/t 08:00-09:00 -> G1/t 08:00-10:00") == (
+        "BK-1 工序 0：G1/t 08:00-09:00 → G1/t 08:00-10:00"
+    )
+
+
+def test_english_and_unknown_texts_stay_as_they_are() -> None:
+    assert Translator("en").phrase(NESTED) == NESTED
+    zh = Translator("zh-CN")
+    for text in ("", "something no template made", "(unbalanced", "G1 · general"):
+        assert zh.phrase(text) == text
