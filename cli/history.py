@@ -76,9 +76,10 @@ def fit_command(
         )
         out.write_text(dump_fit(fit, comment), encoding="utf-8")
     if report is not None:
+        from cli.i18n import current
         from simulation.fit_report import render_fit_html
 
-        report.write_text(render_fit_html(fit, records, loaded), encoding="utf-8")
+        report.write_text(render_fit_html(fit, records, loaded, current()), encoding="utf-8")
     if json:
         typer.echo(fit.model_dump_json(indent=2, exclude={"services": {"__all__": {"quantiles"}}}))
         return
@@ -138,34 +139,55 @@ def _print_fit(fit: Fit, skipped: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    label = " [bold red]SYNTHETIC history[/]" if fit.synthetic else ""
+    from cli.i18n import _, current
+
+    t = current()
+    label = " [bold red]" + _("SYNTHETIC history") + "[/]" if fit.synthetic else ""
     out = Console()
     out.print(
-        f"Fit of {fit.source}{label}: {fit.orders:,} rows "
-        f"({fit.repairs:,} repair orders, {skipped} skipped), "
-        f"{fit.days} days {fit.first}..{fit.last} ({fit.seconds:.2f} s)"
-    )
-    for name in ("booked_share", "kept_rate", "waiter_share", "fleet_share"):
+        _(
+            "Fit of %(source)s%(label)s: %(rows)s rows (%(repairs)s repair orders, %(skipped)s skipped), "
+            "%(days)s days %(first)s..%(last)s (%(seconds)s s)",
+            source=fit.source, label=label, rows=f"{fit.orders:,}", repairs=f"{fit.repairs:,}",
+            skipped=skipped, days=fit.days, first=fit.first, last=fit.last, seconds=f"{fit.seconds:.2f}",
+        )
+    )  # fmt: skip
+    names = {
+        "booked_share": _("booked share"),
+        "kept_rate": _("kept rate"),
+        "waiter_share": _("waiter share"),
+        "fleet_share": _("fleet share"),
+    }
+    for name, title in names.items():
         e = getattr(fit, name)
-        out.print(f"  {name.replace('_', ' ')}: {e.value:.1%} [{e.low:.1%}, {e.high:.1%}] n={e.n:,}")
+        out.print(f"  {title}: {e.value:.1%} [{e.low:.1%}, {e.high:.1%}] n={e.n:,}")
     rates = ", ".join(f"{m} {e.value:.1f} [{e.low:.1f}, {e.high:.1f}]" for m, e in fit.monthly_rate.items())
-    out.print(f"  repair orders a day: {rates}")
+    out.print("  " + _("repair orders a day: %(rates)s", rates=rates))
     eff = ", ".join(
         f"{g} {e.value:.2f} [{e.low:.2f}, {e.high:.2f}] n={e.n}" for g, e in fit.efficiency.items()
     )
-    out.print(f"  efficiency: {eff}")
-    table = Table(caption="work content: clocked minutes x the grade's fitted efficiency; mean [95 % CI]")
-    for col in ("service", "distribution", "mean minutes", "n", "standard", "share", "why"):
-        table.add_column(col, justify="left" if col in ("service", "why", "distribution") else "right")
+    out.print("  " + _("efficiency: %(values)s", values=eff))
+    table = Table(caption=_("work content: clocked minutes x the grade's fitted efficiency; mean [95 % CI]"))
+    columns = [
+        (_("service"), "left"),
+        (_("distribution"), "left"),
+        (_("mean minutes"), "right"),
+        ("n", "right"),
+        (_("standard"), "right"),
+        (_("share"), "right"),
+        (_("why"), "left"),
+    ]
+    for col, justify in columns:
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for code, sf in fit.services.items():
         table.add_row(
             code,
-            sf.distribution,
+            _("lognormal") if sf.distribution == "lognormal" else _("empirical"),
             f"{sf.mean_minutes:.1f} [{sf.mean_low:.1f}, {sf.mean_high:.1f}]",
             f"{sf.n:,}",
             f"{sf.standard_minutes:.0f}",
             f"{sf.share.value:.1%}",
-            sf.why,
+            t.phrase(sf.why),
         )
     out.print(table)
 
@@ -230,31 +252,42 @@ def default_history(scenario_path: Path) -> Path:
 
 
 def backtest_markdown(b: Backtest) -> str:
+    from cli.i18n import _
     from simulation.units import format_value
 
     units = {
-        "served_per_day": "vehicles",
-        "on_time": "share",
-        "time_in_shop_p50": "min",
-        "time_in_shop_p90": "min",
+        "served_per_day": ("vehicles", _("served per day")),
+        "on_time": ("share", _("on time")),
+        "time_in_shop_p50": ("min", _("time in shop p50")),
+        "time_in_shop_p90": ("min", _("time in shop p90")),
     }
-    label = " (SYNTHETIC history)" if b.synthetic else ""
+    label = _(" (SYNTHETIC history)") if b.synthetic else ""
     lines = [
-        f"Back-test{label}: {b.scenario}, rules {b.rules}, demand {b.demand}; "
-        f"trained on {b.train[0]}..{b.train[1]} (level {b.level:.1f} orders a day, "
-        f"sd {b.level_sd:.1f} between its {b.level_months} months), "
-        f"tested on {b.test[0]}..{b.test[1]}; {b.replications} replications, "
-        f"seed {b.seed} ({b.seconds:.1f} s)",
+        _(
+            "Back-test%(label)s: %(scenario)s, rules %(rules)s, demand %(demand)s; trained on"
+            " %(train_from)s..%(train_to)s (level %(level)s orders a day, sd %(sd)s between its"
+            " %(months)s months), tested on %(test_from)s..%(test_to)s; %(replications)s replications,"
+            " seed %(seed)s (%(seconds)s s)",
+            label=label, scenario=b.scenario, rules=b.rules, demand=b.demand, train_from=b.train[0],
+            train_to=b.train[1], level=f"{b.level:.1f}", sd=f"{b.level_sd:.1f}", months=b.level_months,
+            test_from=b.test[0], test_to=b.test[1], replications=b.replications, seed=b.seed,
+            seconds=f"{b.seconds:.1f}",
+        ),
         "",
-        "| metric | recorded | simulated mean [95 % CI] | 95 % of replications | recorded inside |",
+        "| "
+        + " | ".join(
+            (_("metric"), _("recorded"), _("simulated mean [95 % CI]"), _("95 % of replications"),
+             _("recorded inside"))
+        )
+        + " |",
         "|---|---|---|---|---|",
-    ]
+    ]  # fmt: skip
     for r in b.rows:
-        u = units[r.metric]
+        u, title = units[r.metric]
         lines.append(
-            f"| {r.metric.replace('_', ' ')} | {format_value(r.recorded, u)} | {format_value(r.mean, u)} "
+            f"| {title} | {format_value(r.recorded, u)} | {format_value(r.mean, u)} "
             f"[{format_value(r.low, u)}, {format_value(r.high, u)}] | {format_value(r.range_low, u)} .. "
-            f"{format_value(r.range_high, u)} | {'yes' if r.inside else 'no'} |"
+            f"{format_value(r.range_high, u)} | {_('yes') if r.inside else _('no')} |"
         )
     return "\n".join(lines)
 

@@ -72,3 +72,20 @@ def test_unassigned_reasons_in_chinese(tmp_path: Path) -> None:
     assert chinese.returncode == 0 == english.returncode, chinese.stderr
     assert "day full: operation 'work'" in english.stdout
     assert "当天已满：工序「work」" in chinese.stdout and "day full" not in chinese.stdout
+
+
+def test_history_fit_table_and_report_in_chinese(tmp_path: Path) -> None:
+    history = "scenarios/dealer-2011/history-2011H1.csv.gz"
+    report = tmp_path / "fit.html"
+    run = bayplan("--lang", "zh-CN", "history", "fit", "dealer-2011", history, "--report", str(report))
+    assert run.returncode == 0, run.stderr
+    for text in ("的拟合", "合成历史数据", "守约率", "每日维修单数", "平均分钟", "原因"):
+        assert text in run.stdout, text
+    for english in ("kept rate", "repair orders a day", "mean minutes", "rows ("):
+        assert english not in run.stdout, english
+    page = report.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in page
+    for text in ("各服务的工作量", "星期系数", "按等级的效率", "周一", "预约占比"):
+        assert text in page, text
+    for english in ("Weekday factors", "Work content per service", "booked share", "repair orders a day"):
+        assert english not in page, english
