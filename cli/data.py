@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli.options import EXPECTED_DATE, fail
 from scheduler.errors import InputError
 
 if TYPE_CHECKING:
@@ -24,18 +25,13 @@ KEY_ENVIRONMENT = "BAYPLAN_KEY"
 workshop_app = typer.Typer(help="A scenario's workshop as v1 JSON: print it, or push it to a server.")
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"bayplan: error: {message}", err=True)
-    return typer.Exit(code=code)
-
-
 def _scenario(name: str) -> Scenario:
     from scheduler.scenarios import load_scenario
 
     try:
         return load_scenario(name)
     except InputError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 def _emit(text: str, out: Path | None) -> None:
@@ -94,12 +90,12 @@ def workshop_push(
     import httpx
 
     if not url.startswith(("http://", "https://")):
-        raise _fail(f"--url: expected http:// or https://, got {url!r}")
+        raise fail(f"--url: expected http:// or https://, got {url!r}")
     workshop = _scenario(scenario).workshop
     try:
         response = push_workshop(workshop, url, os.environ.get(KEY_ENVIRONMENT), force, _transport())
     except httpx.HTTPError as exc:
-        raise _fail(f"--url: cannot reach {url}: {exc}", code=1) from None
+        raise fail(f"--url: cannot reach {url}: {exc}", code=1) from None
     if response.status_code == 200:
         typer.echo(f"workshop {workshop.id} stored at {url.rstrip('/')}/v1/workshops/{workshop.id}")
         return
@@ -108,7 +104,7 @@ def workshop_push(
     except ValueError:
         detail = response.text
     if response.status_code in (401, 403):
-        raise _fail(f"{response.status_code}: {detail} (a manager's key in {KEY_ENVIRONMENT})", code=1)
+        raise fail(f"{response.status_code}: {detail} (a manager's key in {KEY_ENVIRONMENT})", code=1)
     if response.status_code == 409:
         broken = response.json().get("bookings", [])
         for item in broken:
@@ -116,8 +112,8 @@ def workshop_push(
                 f"  {item.get('booking')} on {item.get('date')}: {'; '.join(item.get('reasons', []))}",
                 err=True,
             )
-        raise _fail(f"409: {detail} (--force keeps them, at risk)", code=1)
-    raise _fail(f"{response.status_code}: {detail}", code=2 if response.status_code == 422 else 1)
+        raise fail(f"409: {detail} (--force keeps them, at risk)", code=1)
+    raise fail(f"{response.status_code}: {detail}", code=2 if response.status_code == 422 else 1)
 
 
 def request(
@@ -134,9 +130,9 @@ def request(
     try:
         day = dt.date.fromisoformat(date)
     except ValueError:
-        raise _fail(f"--date: expected YYYY-MM-DD, got {date!r}") from None
+        raise fail("--date: " + EXPECTED_DATE % {"value": repr(date)}) from None
     if not FIRST_DATE <= day <= LAST_DATE:
-        raise _fail(f"--date: must be between {FIRST_DATE} and {LAST_DATE}, got {day}")
+        raise fail(f"--date: must be between {FIRST_DATE} and {LAST_DATE}, got {day}")
     made = day_request(_scenario(scenario), day, seed=seed, scale=scale)
     _emit(made.model_dump_json(indent=2), out)
 
@@ -153,7 +149,7 @@ def backup(
     try:
         url = make_url(db)
     except ArgumentError:
-        raise _fail(f"--db: not a database URL: {db!r}") from None
+        raise fail(f"--db: not a database URL: {db!r}") from None
     backend = url.get_backend_name()
     if backend == "postgresql":
         plain = url.set(drivername="postgresql").render_as_string(hide_password=True)
@@ -165,14 +161,14 @@ def backup(
         )
         raise typer.Exit(code=2)
     if backend != "sqlite":
-        raise _fail(f"--db: backs up SQLite databases only, not {backend}")
+        raise fail(f"--db: backs up SQLite databases only, not {backend}")
     if not url.database or url.database == ":memory:":
-        raise _fail("--db: an SQLite file is needed, e.g. sqlite:///bayplan.db")
+        raise fail("--db: an SQLite file is needed, e.g. sqlite:///bayplan.db")
     source = Path(url.database)
     if not source.is_file():
-        raise _fail(f"--db: no database file {source}")
+        raise fail(f"--db: no database file {source}")
     if out.resolve() == source.resolve():
-        raise _fail("--out: is the database itself")
+        raise fail("--out: is the database itself")
     partial = out.with_name(out.name + ".partial")
     try:
         src, dst = sqlite3.connect(source), sqlite3.connect(partial)
@@ -184,7 +180,7 @@ def backup(
         os.replace(partial, out)
     except (sqlite3.Error, OSError) as exc:
         partial.unlink(missing_ok=True)
-        raise _fail(f"backup failed: {exc}", code=1) from None
+        raise fail(f"backup failed: {exc}", code=1) from None
     typer.echo(f"backed up {source} to {out}", err=True)
 
 

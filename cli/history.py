@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli.options import EXPECTED_DATE, fail
+
 if TYPE_CHECKING:
     from scheduler.errors import InputError
     from simulation.backtest import Backtest
@@ -26,11 +28,6 @@ class Mode(StrEnum):
 
 
 FLAGS = {"history": "HISTORY", "mapping": "--mapping", "train": "--train", "test": "--test", "fit": "--fit"}
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"bayplan: error: {message}", err=True)
-    return typer.Exit(code=2)
 
 
 def _said(exc: InputError) -> str:
@@ -63,7 +60,7 @@ def fit_command(
             raise InputError("history", "no orders to fit")
         fit = fit_history(records, loaded)
     except InputError as exc:
-        raise _fail(_said(exc)) from None
+        raise fail(_said(exc)) from None
     if records.skipped:
         typer.echo(
             f"bayplan: skipped {len(records.skipped)} bad row(s) (first: {records.skipped[0]})", err=True
@@ -108,21 +105,21 @@ def export_command(
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
-            raise _fail(f"{flag}: expected YYYY-MM-DD, got {text!r}") from None
+            raise fail(f"{flag}: " + EXPECTED_DATE % {"value": repr(text)}) from None
 
     first, last = day(from_, "--from"), day(to, "--to")
     if first is not None and last is not None and last < first:
-        raise _fail("--to: ends before --from")
+        raise fail("--to: ends before --from")
     plain = db.removeprefix("sqlite:///")
     if db.startswith("sqlite:///") and plain != ":memory:" and not Path(plain).is_file():
-        raise _fail(f"--db: no database file {db.removeprefix('sqlite:///')!r}")
+        raise fail(f"--db: no database file {db.removeprefix('sqlite:///')!r}")
     from scheduler.storage import Store
     from simulation.history_export import export_orders
 
     try:
         orders = export_orders(Store(db), workshop, first, last)
     except InputError as exc:
-        raise _fail(f"--workshop: {exc.reason}" if exc.field == "workshop" else str(exc)) from None
+        raise fail(f"--workshop: {exc.reason}" if exc.field == "workshop" else str(exc)) from None
     comment = f"bayplan history export --workshop {workshop}: {len(orders)} bookings"
     if out is None:
         write_history(orders, sys.stdout, comment=comment)
@@ -131,7 +128,7 @@ def export_command(
         with out.open("w", encoding="utf-8", newline="") as handle:
             n = write_history(orders, handle, comment=comment)
     except OSError as exc:
-        raise _fail(f"--out: cannot write {out}: {exc.strerror}") from None
+        raise fail(f"--out: cannot write {out}: {exc.strerror}") from None
     typer.echo(f"wrote {n} orders to {out}", err=True)
 
 
@@ -235,7 +232,7 @@ def backtest_command(
             skip_bad=skip_bad,
         )
     except InputError as exc:
-        raise _fail(_said(exc)) from None
+        raise fail(_said(exc)) from None
     if json:
         typer.echo(result.model_dump_json(indent=2))
         return

@@ -1,8 +1,9 @@
 """The command line's language: `bayplan --lang zh-CN …`, else BAYPLAN_LANG, else English (the
 system's LANG is not followed: the output of scripts should not change with the machine).
 
-Tables, headings and messages are translated; the details of an input error (the field and the
-reason, from the domain) stay in English for now.
+Tables, headings and messages are translated, and so are input errors made from a marked template
+(`cli.options.fail`: the option or field named first stays as it is); a reason no template made
+stays in English.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from rich.console import Console, RenderableType
 from cli.data import register as register_data
 from cli.i18n import ENVIRONMENT as LANG_ENVIRONMENT
 from cli.i18n import _, set_language
-from cli.options import parse_date
+from cli.options import fail, parse_date
 from cli.printing import register as register_printing
 from cli.report import register as register_report
 from scheduler.clock import clock_from
@@ -80,11 +80,6 @@ class LogFormat(StrEnum):
 
 #: Demand factors past this are not a workshop day (and would draw millions of bookings).
 MAX_SCALE = 10.0
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"bayplan: error: {message}", err=True)
-    return typer.Exit(code=2)
 
 
 def _read_input(path: Path, model: type[M]) -> M:
@@ -174,7 +169,7 @@ def plan(
         request = _with_time_limit(request, time_limit)
         result = make_plan(request, planner.value)
     except InputError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
     if format is Format.json:
         _emit(result.model_dump_json(indent=2), out)
@@ -208,7 +203,7 @@ def replan(
         rr = rr.model_copy(update={"request": _with_time_limit(rr.request, time_limit)})
         result = run_replan(rr, planner.value)
     except InputError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if format is Format.json:
         _emit(result.model_dump_json(indent=2), out)
         return
@@ -285,14 +280,14 @@ def serve(
     try:
         start = _parse_now(now)
     except InputError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if start is not None:
         os.environ[NOW_ENVIRONMENT] = start.isoformat()
     if cluster is not None:
         try:
             workers_there = cluster_workers(cluster)
         except InputError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
         os.environ[CLUSTER_ENVIRONMENT] = cluster  # for uvicorn's workers too
         typer.echo(
             _("day plans and simulations run on the Dask cluster at {address} ({n} workers)").format(
@@ -343,7 +338,7 @@ def _keys(db: str) -> KeyStore:
     try:
         return KeyStore(Store(db))
     except Exception as exc:  # a bad URL or an unreachable server: one line, not a traceback
-        raise _fail(f"--db: cannot open {db!r}: {exc}") from None
+        raise fail(f"--db: cannot open {db!r}: {exc}") from None
 
 
 @keys_app.command("create")
@@ -360,7 +355,7 @@ def keys_create(
     try:
         key, info = _keys(db).create(role, workshop, label, technician)
     except InputError as exc:
-        raise _fail(f"--{exc.field.rstrip('s')}: {exc.reason}") from None
+        raise fail(f"--{exc.field.rstrip('s')}: {exc.reason}") from None
     typer.echo(key)
     typer.echo(
         _("id %(id)s · role %(role)s · workshops %(workshops)s", id=info.id, role=info.role.value,
@@ -386,7 +381,7 @@ def keys_revoke(
 ) -> None:
     """Revoke a key: it stops working at once here, within 5 s in running servers."""
     if not _keys(db).revoke(key_id):
-        raise _fail(f"key_id: no key {key_id!r}")
+        raise fail(f"key_id: no key {key_id!r}")
 
 
 @app.command()

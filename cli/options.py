@@ -4,8 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 
+import typer
+
+from cli.i18n import N_, _, current
 from scheduler.contract import FIRST_DATE, LAST_DATE
 from scheduler.errors import InputError
+
+EXPECTED_DATE = N_("expected YYYY-MM-DD, got %(value)s")
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Say what was wrong on stderr, in the command's language (the option or field named first
+    stays as it is), and exit `code`."""
+    t = current()
+    field, sep, reason = message.partition(": ")
+    one_word = sep and " " not in field  # "--date: …", "SCENARIO: …", "rules[0]: …"
+    said = f"{field}: {t.phrase(reason)}" if one_word else t.phrase(message)
+    typer.echo(_("bayplan: error: %(reason)s", reason=said), err=True)
+    return typer.Exit(code=code)
 
 
 def parse_date(value: str) -> dt.date:
@@ -13,7 +29,7 @@ def parse_date(value: str) -> dt.date:
     try:
         date = dt.date.fromisoformat(value)
     except ValueError:
-        raise InputError("--date", f"expected YYYY-MM-DD, got {value!r}") from None
+        raise InputError("--date", EXPECTED_DATE % {"value": repr(value)}) from None
     if not FIRST_DATE <= date <= LAST_DATE:
         raise InputError("--date", f"must be between {FIRST_DATE} and {LAST_DATE}, got {date}")
     return date

@@ -10,13 +10,8 @@ from typing import Annotated
 import typer
 
 from cli.i18n import _, current
-from cli.options import parse_date
+from cli.options import fail, parse_date
 from scheduler.errors import InputError
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"bayplan: error: {message}", err=True)
-    return typer.Exit(code=2)
 
 
 def print_cards(
@@ -49,7 +44,7 @@ def print_cards(
         request = day_request(loaded, day, seed=seed, scale=scale)
         plan = make_plan(request, "greedy")
     except InputError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     lang = current().locale
     if technician is None:
         content = job_cards(workshop, day, plan, request.bookings, lang=lang)
@@ -58,7 +53,7 @@ def print_cards(
     try:
         out.write_bytes(content)
     except OSError as exc:
-        raise _fail(f"cannot write {out}: {exc.strerror}") from None
+        raise fail(f"cannot write {out}: {exc.strerror}") from None
     typer.echo(_("Wrote %(path)s.", path=str(out)))
 
 

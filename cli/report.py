@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from cli.i18n import _, current
+from cli.options import EXPECTED_DATE, fail
 
 
 class Format(StrEnum):
@@ -21,11 +22,6 @@ class Format(StrEnum):
 class Group(StrEnum):
     day = "day"
     week = "week"
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"bayplan: error: {message}", err=True)
-    return typer.Exit(code=2)
 
 
 def report_command(
@@ -51,23 +47,23 @@ def report_command(
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
-            raise _fail(f"{flag}: expected YYYY-MM-DD, got {text!r}") from None
+            raise fail(f"{flag}: " + EXPECTED_DATE % {"value": repr(text)}) from None
 
     first, last = day(from_, "--from"), day(to, "--to")
     try:
         check_range(first, last)
     except InputError as exc:
-        raise _fail(f"--{exc.field}: {exc.reason}") from None
+        raise fail(f"--{exc.field}: {exc.reason}") from None
     plain = db.removeprefix("sqlite:///")
     if db.startswith("sqlite:///") and plain != ":memory:" and not Path(plain).is_file():
-        raise _fail(f"--db: no database file {plain!r}")
+        raise fail(f"--db: no database file {plain!r}")
     try:
         report = productivity(Store(db), workshop, first, last, group.value)
     except NotFound:
-        raise _fail(f"--workshop: no workshop {workshop!r} in the database") from None
+        raise fail(f"--workshop: no workshop {workshop!r} in the database") from None
     if format is Format.table:
         if out is not None:
-            raise _fail("--out: only with --format csv or json")
+            raise fail("--out: only with --format csv or json")
         _print_table(report)
         return
     text = report_csv(report) if format is Format.csv else report.model_dump_json(indent=2) + "\n"
@@ -77,7 +73,7 @@ def report_command(
     try:
         out.write_text(text, encoding="utf-8", newline="")
     except OSError as exc:
-        raise _fail(f"--out: cannot write {out}: {exc.strerror}") from None
+        raise fail(f"--out: cannot write {out}: {exc.strerror}") from None
     typer.echo(_("Wrote %(path)s.", path=str(out)), err=True)
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.options import check_run_options
+from cli.options import check_run_options, fail
 from simulation.units import format_value
 
 if TYPE_CHECKING:
@@ -56,11 +56,6 @@ class Season(StrEnum):
     peak = "peak"
     low = "low"
     average = "average"
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"bayplan: error: {message}", err=True)
-    return typer.Exit(code=2)
 
 
 #: The simulator's errors name fields; these are the options that set them (`rules[1]` -> `--rules`).
@@ -154,7 +149,7 @@ def simulate(
 
     if overbooking is not None:
         if from_status is not None:
-            raise _fail("--overbooking: goes without --from-status")
+            raise fail("--overbooking: goes without --from-status")
         source = None
         if history is not None or demand is not None or fit is not None:
             source = HistoryOptions(
@@ -166,14 +161,12 @@ def simulate(
                 policy.value, month, season.value if season else None, growth, source,
             )  # fmt: skip
         except InputError as exc:
-            raise _fail(_flagged(exc)) from None
+            raise fail(_flagged(exc)) from None
         _show(tradeoff, report, json, overbooking=True)
         return
     if from_status is not None:
         if history is not None or demand is not None or fit is not None or month or season or cluster:
-            raise _fail(
-                "--from-status: goes without --history, --demand, --fit, --month, --season, --cluster"
-            )
+            raise fail("--from-status: goes without --history, --demand, --fit, --month, --season, --cluster")
         try:
             result = _run_from_status(
                 scenario,
@@ -187,7 +180,7 @@ def simulate(
                 growth,
             )
         except InputError as exc:
-            raise _fail(_status_said(exc)) from None
+            raise fail(_status_said(exc)) from None
     else:
         result = _simulate_result(
             scenario, rules, days, replications, seed, workers, cluster, policy, month, season, growth,
@@ -239,7 +232,7 @@ def _simulate_result(
             source,
         )
     except InputError as exc:
-        raise _fail(_flagged(exc)) from None
+        raise fail(_flagged(exc)) from None
     return result
 
 
@@ -290,7 +283,7 @@ def _show(result: ExperimentResult, report: Path | None, json: bool, overbooking
         try:
             report.write_text(render_html(result, current().locale), encoding="utf-8")
         except OSError as exc:
-            raise _fail(f"--report: cannot write {report}: {exc.strerror}") from None
+            raise fail(f"--report: cannot write {report}: {exc.strerror}") from None
     if json:
         typer.echo(result.model_dump_json(indent=2))
         return
@@ -623,7 +616,7 @@ def staff(
                 progress=report_step,
             )
     except InputError as exc:
-        raise _fail(_flagged(exc)) from None
+        raise fail(_flagged(exc)) from None
     if write_rules is not None and result.recommendation is not None:
         from simulation.rules import dump_rules
         from simulation.staffing import recommended_rules
@@ -639,7 +632,7 @@ def staff(
         try:
             write_rules.write_text(dump_rules(recommended, comment), encoding="utf-8")
         except OSError as exc:
-            raise _fail(f"--write-rules: cannot write {write_rules}: {exc.strerror}") from None
+            raise fail(f"--write-rules: cannot write {write_rules}: {exc.strerror}") from None
     if json:
         typer.echo(result.model_dump_json(indent=2))
     else:
@@ -750,7 +743,7 @@ def _certified(
                 progress=report,
             )
     except InputError as exc:
-        raise _fail(_flagged(exc)) from None
+        raise fail(_flagged(exc)) from None
     if write_rules is not None:
         from simulation.rules import dump_rules
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 import scenarios as scenarios_package
 from scheduler.contract import Workshop
 from scheduler.errors import InputError, from_validation_error
+from scheduler.i18n import N_
 
 DEFAULT_SCENARIO = "dealer-2011"
 SCENARIO_ROOT = Path(scenarios_package.__file__).parent
@@ -148,7 +149,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         if not bundled.is_dir():
             known = ", ".join(list_scenarios())
             raise InputError(
-                "SCENARIO", f"no scenario {str(name_or_path)!r} (bundled: {known}; or give a directory)"
+                "SCENARIO",
+                N_("no scenario %(name)s (bundled: %(known)s; or give a directory)")
+                % {"name": repr(str(name_or_path)), "known": known},
             )
         path = bundled
     workshop_file, demand_file = path / "workshop.toml", path / "demand.toml"

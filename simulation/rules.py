@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from scheduler.contract import GRADE_NAMES, Shift
 from scheduler.errors import InputError, from_validation_error
+from scheduler.i18n import N_
 from scheduler.scenarios import Scenario
 
 GRADE_KEYS = tuple(GRADE_NAMES.values())  # apprentice .. master
@@ -141,7 +142,11 @@ def load_rules(scenario: Scenario, name_or_path: str, *, field: str = "rules") -
     path = rules_path(scenario, name_or_path)
     if not path.is_file():
         known = ", ".join(list_rules(scenario)) or "none"
-        raise InputError(field, f"no rules file {str(path)!r} (bundled for {scenario.name}: {known})")
+        raise InputError(
+            field,
+            N_("no rules file %(path)s (bundled for %(scenario)s: %(known)s)")
+            % {"path": repr(str(path)), "scenario": scenario.name, "known": known},
+        )
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)

@@ -40,9 +40,9 @@ def test_bayplan_lang_environment_and_english_default() -> None:
     assert "KPIs" in unknown.stdout  # a language bayplan does not speak: English
 
 
-def test_errors_keep_their_prefix_and_english_detail() -> None:
+def test_errors_name_the_option_in_chinese_too() -> None:
     run = bayplan("--lang", "zh-CN", "plan", "small-dealer", "--date", "2026-13-01")
-    assert run.returncode == 2 and run.stderr.startswith("bayplan: error: --date")
+    assert run.returncode == 2 and run.stderr.startswith("bayplan：错误：--date: 应为 YYYY-MM-DD")
 
 
 def test_simulation_table_and_report_in_chinese(tmp_path: Path) -> None:
@@ -89,3 +89,14 @@ def test_history_fit_table_and_report_in_chinese(tmp_path: Path) -> None:
         assert text in page, text
     for english in ("Weekday factors", "Work content per service", "booked share", "repair orders a day"):
         assert english not in page, english
+
+
+def test_input_errors_in_chinese_name_the_option_as_it_is() -> None:
+    run = bayplan("--lang", "zh-CN", "plan", "small-dealer", "--date", "1900-01-01")
+    assert run.returncode == 2
+    said = "bayplan：错误：--date: 必须在 2000-01-01 与 2199-12-31 之间，收到 1900-01-01"
+    assert run.stderr.strip() == said
+    run = bayplan("--lang", "zh-CN", "plan", "no-such-dealer")
+    assert run.returncode == 2 and "SCENARIO: 没有场景 'no-such-dealer'" in run.stderr, run.stderr
+    english = bayplan("plan", "small-dealer", "--date", "nope")
+    assert english.stderr.strip() == "bayplan: error: --date: expected YYYY-MM-DD, got 'nope'"
