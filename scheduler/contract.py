@@ -17,6 +17,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -70,8 +71,18 @@ def _moment_in_range(value: dt.datetime) -> dt.datetime:
     return value
 
 
-#: A date at the boundary (requests, query parameters, files).
-Day = Annotated[dt.date, AfterValidator(_date_in_range)]
+def _iso_date(value: object) -> object:
+    """A date given as text or a number must read YYYY-MM-DD (pydantic would also take a number,
+    or digits, for a Unix time: `to=0` is not 1970-01-01)."""
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(N_("expected YYYY-MM-DD, got %(value)s") % {"value": repr(value)})
+    return value
+
+
+#: A date at the boundary (requests, query parameters, files): YYYY-MM-DD within the range.
+Day = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(_date_in_range)]
 #: A timezone-aware moment at the boundary, its date within the same range.
 Moment = Annotated[AwareDatetime, AfterValidator(_moment_in_range)]
 #: Finite floats only: NaN and Infinity are refused (JSON has neither; Python's json and TOML do).

@@ -3,7 +3,6 @@ them as a new workshop version."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -12,14 +11,16 @@ from api.auth import ManagerKey, PlansReadKey
 from api.deps import ServiceDep
 from api.schemas import InputProblem, LabourTimesApplied, WorkshopConflictProblem
 from scheduler import actuals
+from scheduler.contract import Day
 from scheduler.labour import LabourTimes
 
 router = APIRouter(prefix="/v1/workshops", tags=["labour times"])
 
+# `Day`: a YYYY-MM-DD in the contract's range (a bare number is not a date here).
 First = Annotated[
-    dt.date | None, Query(alias="from", description="first day learned from (default: 90 days before `to`)")
+    Day | None, Query(alias="from", description="first day learned from (default: 90 days before `to`)")
 ]
-Last = Annotated[dt.date | None, Query(alias="to", description="last day learned from (default: yesterday)")]
+Last = Annotated[Day | None, Query(alias="to", description="last day learned from (default: yesterday)")]
 
 
 @router.get(

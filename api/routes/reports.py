@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -11,6 +10,7 @@ from api.auth import PlansReadKey
 from api.deps import ServiceDep
 from api.schemas import InputProblem
 from scheduler import actuals
+from scheduler.contract import Day
 from scheduler.productivity import ProductivityReport, report_csv
 
 router = APIRouter(prefix="/v1/workshops", tags=["reports"])
@@ -34,8 +34,8 @@ def productivity_report(
     workshop_id: str,
     service: ServiceDep,
     _: PlansReadKey,
-    first: Annotated[dt.date | None, Query(alias="from", description="first day, YYYY-MM-DD")] = None,
-    last: Annotated[dt.date | None, Query(alias="to", description="last day, YYYY-MM-DD")] = None,
+    first: Annotated[Day | None, Query(alias="from", description="first day, YYYY-MM-DD")] = None,
+    last: Annotated[Day | None, Query(alias="to", description="last day, YYYY-MM-DD")] = None,
     group: Literal["day", "week"] = "day",
     format: Literal["json", "csv"] = "json",
 ) -> Response | ProductivityReport:
