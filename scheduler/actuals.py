@@ -10,7 +10,7 @@ import threading
 import weakref
 from collections import defaultdict
 
-from scheduler.clocking import ClockEvent, Effective, effective
+from scheduler.clocking import ClockEvent, Effective, effective, event_from_record
 from scheduler.contract import Booking, Plan, Workshop
 from scheduler.errors import InputError
 from scheduler.labour import LabourTimes, applied, learn, learned_minutes
@@ -45,20 +45,7 @@ def check_range(first: dt.date | None, last: dt.date | None) -> tuple[dt.date, d
 def _events(rows: list[PlainEvent]) -> dict[dt.date, list[Effective]]:
     by_day: dict[dt.date, list[ClockEvent]] = defaultdict(list)
     for r in rows:
-        by_day[r.date].append(
-            ClockEvent(
-                id=r.id,
-                booking=r.booking_id,
-                operation=r.operation,
-                technician=r.technician,
-                action=r.action,
-                corrected_action=r.corrected_action,
-                at=r.at,
-                corrects=r.corrects,
-                recorded_at=r.recorded_at,
-                by=r.key_id,
-            )
-        )
+        by_day[r.date].append(event_from_record(r))
     return {date: effective(events) for date, events in by_day.items()}
 
 

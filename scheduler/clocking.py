@@ -8,7 +8,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel
 
@@ -39,6 +39,52 @@ class ClockEvent(BaseModel):
     corrects: int | None = None
     recorded_at: AwareDatetime
     by: str | None = None
+
+
+class EventRecord(Protocol):
+    """A stored clock event as the storage reads it (a table row or a plain tuple of its columns)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def booking_id(self) -> str: ...
+    @property
+    def operation(self) -> int: ...
+    @property
+    def technician(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def corrected_action(self) -> str | None: ...
+    @property
+    def at(self) -> dt.datetime: ...
+    @property
+    def corrects(self) -> int | None: ...
+    @property
+    def recorded_at(self) -> dt.datetime: ...
+    @property
+    def key_id(self) -> str | None: ...
+
+
+def event_from_record(record: EventRecord, tz: dt.tzinfo = dt.UTC) -> ClockEvent:
+    """The one translation of a stored event into the contract's, its instants in `tz`."""
+    event = ClockEvent.model_validate(
+        {
+            "id": record.id,
+            "booking": record.booking_id,
+            "operation": record.operation,
+            "technician": record.technician,
+            "action": record.action,
+            "corrected_action": record.corrected_action,
+            "at": record.at,
+            "corrects": record.corrects,
+            "recorded_at": record.recorded_at,
+            "by": record.key_id,
+        }
+    )
+    return event.model_copy(
+        update={"at": event.at.astimezone(tz), "recorded_at": event.recorded_at.astimezone(tz)}
+    )
 
 
 @dataclass(frozen=True)

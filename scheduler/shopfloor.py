@@ -22,6 +22,7 @@ from scheduler.clocking import (
     booking_status,
     day_end,
     effective,
+    event_from_record,
     expected_minutes,
     projected_end,
     replay,
@@ -65,24 +66,6 @@ _NEW = 2**62
 """The id an event under check has: after every recorded one (the newest correction wins)."""
 
 
-def _event(row: ClockEventRow, tz: dt.tzinfo = dt.UTC) -> ClockEvent:
-    event = ClockEvent(
-        id=row.id,
-        booking=row.booking_id,
-        operation=row.operation,
-        technician=row.technician,
-        action=row.action,
-        corrected_action=row.corrected_action,
-        at=row.at,
-        corrects=row.corrects,
-        recorded_at=row.recorded_at,
-        by=row.key_id,
-    )
-    return event.model_copy(
-        update={"at": event.at.astimezone(tz), "recorded_at": event.recorded_at.astimezone(tz)}
-    )
-
-
 _LOCKS: weakref.WeakKeyDictionary[PlanningService, dict[str, threading.Lock]] = weakref.WeakKeyDictionary()
 _LOCKS_LOCK = threading.Lock()
 
@@ -109,7 +92,7 @@ def replan_live(
         with service.store.sessions() as session:
             workshop = service.workshop(workshop_id, session)
             day = bookings_db.day_bookings(session, workshop_id, date)
-            events = [_event(r) for r in events_db.day_events(session, workshop_id, date)]
+            events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
         state = replay(effective(events), workshop, {b.id: b for b in day}, date)
         moment = _live_now(service, workshop, date, state, now)
         try:
@@ -251,7 +234,7 @@ class ShopFloor:
                                 " send a new key for a new event",
                             )
                         tz = self.service.workshop(workshop_id, session).tz
-                        replayed = (_event(done, tz), done.date)
+                        replayed = (event_from_record(done, tz), done.date)
             if replayed is not None:
                 # The first answer may have been lost between the event's commit and its re-plan
                 # (a crash): re-plan, so that the live plan never lags a recorded event.
@@ -266,15 +249,17 @@ class ShopFloor:
                 row.recorded_at = self.service.clock.now()
                 day = bookings_db.day_bookings(session, workshop_id, row.date)
                 bookings = {b.id: b for b in day}
-                candidate = [_event(r) for r in rows] + [
-                    _event(row.__class__(**{**_row_fields(row), "id": _NEW}))
+                candidate = [event_from_record(r) for r in rows] + [
+                    event_from_record(row.__class__(**{**_row_fields(row), "id": _NEW}))
                 ]
                 self._check(workshop, bookings, row.date, candidate)
                 if not rows:  # the day's first event: its plan so far is the baseline of adherence
                     plans_db.keep_baseline(session, workshop_id, row.date, row.recorded_at)
                 events_db.add(session, row)
-                event = _event(row, workshop.tz)
-            state = replay(effective([*(_event(r) for r in rows), event]), workshop, bookings, row.date)
+                event = event_from_record(row, workshop.tz)
+            state = replay(
+                effective([*(event_from_record(r) for r in rows), event]), workshop, bookings, row.date
+            )
             now = _live_now(self.service, workshop, row.date, state)
             self._quiet.on = True
             try:
@@ -380,7 +365,7 @@ class ShopFloor:
         """The day's audit trail: every event and correction, in the order recorded."""
         with self.service.store.sessions() as session:
             tz = self.service.workshop(workshop_id, session).tz
-            return [_event(r, tz) for r in events_db.day_events(session, workshop_id, date)]
+            return [event_from_record(r, tz) for r in events_db.day_events(session, workshop_id, date)]
 
     # The live plan
     def _replan_day(self, workshop_id: str, date: dt.date) -> None:
@@ -388,7 +373,7 @@ class ShopFloor:
         with self.service.store.sessions() as session:
             workshop = self.service.workshop(workshop_id, session)
             day = bookings_db.day_bookings(session, workshop_id, date)
-            events = [_event(r) for r in events_db.day_events(session, workshop_id, date)]
+            events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
         state = replay(effective(events), workshop, {b.id: b for b in day}, date)
         self._quiet.on = True
         try:
@@ -461,7 +446,7 @@ class ShopFloor:
         with self.service.store.sessions() as session:
             workshop = self.service.workshop(workshop_id, session)
             day = bookings_db.day_bookings(session, workshop_id, date)
-            events = [_event(r) for r in events_db.day_events(session, workshop_id, date)]
+            events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
         as_of = now or self.service.clock.now()
         bookings = {b.id: b for b in day}
         all_events = effective(events)
@@ -480,7 +465,7 @@ class ShopFloor:
         with self.service.store.sessions() as session:
             workshop = self.service.workshop(workshop_id, session)
             day = bookings_db.day_bookings(session, workshop_id, date)
-            events = [_event(r) for r in events_db.day_events(session, workshop_id, date)]
+            events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
         state = replay(effective(events), workshop, {b.id: b for b in day}, date)
         now = _live_now(self.service, workshop, date, state)
         return self.status(workshop_id, date, None if now == self.service.clock.now() else now)

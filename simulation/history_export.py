@@ -11,7 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from scheduler.clocking import ClockEvent, DayState, Effective, Impossible, OpTrack, apply, effective
+from scheduler.clocking import (
+    ClockEvent,
+    DayState,
+    Effective,
+    Impossible,
+    OpTrack,
+    apply,
+    effective,
+    event_from_record,
+)
 from scheduler.contract import Booking, Workshop
 from scheduler.errors import InputError
 from scheduler.storage import Store
@@ -32,20 +41,7 @@ def export_orders(store: Store, workshop_id: str, first: dt.date | None, last: d
         rows = event_rows.between(session, workshop_id, first, last)
         events_by_day: dict[dt.date, list[ClockEvent]] = defaultdict(list)
         for r in rows:
-            events_by_day[r.date].append(
-                ClockEvent(
-                    id=r.id,
-                    booking=r.booking_id,
-                    operation=r.operation,
-                    technician=r.technician,
-                    action=r.action,
-                    corrected_action=r.corrected_action,
-                    at=r.at,
-                    corrects=r.corrects,
-                    recorded_at=r.recorded_at,
-                    by=r.key_id,
-                )
-            )
+            events_by_day[r.date].append(event_from_record(r))
     by_id = {b.id: b for b in booked}
     tracks: dict[str, dict[int, OpTrack]] = defaultdict(dict)
     for date, events in sorted(events_by_day.items()):
