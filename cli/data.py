@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli.i18n import _
 from cli.options import EXPECTED_DATE, fail
 from scheduler.errors import InputError
 
@@ -97,7 +98,8 @@ def workshop_push(
     except httpx.HTTPError as exc:
         raise fail(f"--url: cannot reach {url}: {exc}", code=1) from None
     if response.status_code == 200:
-        typer.echo(f"workshop {workshop.id} stored at {url.rstrip('/')}/v1/workshops/{workshop.id}")
+        where = f"{url.rstrip('/')}/v1/workshops/{workshop.id}"
+        typer.echo(_("workshop %(id)s stored at %(url)s", id=workshop.id, url=where))
         return
     try:
         detail = response.json().get("detail", response.text)
@@ -181,7 +183,7 @@ def backup(
     except (sqlite3.Error, OSError) as exc:
         partial.unlink(missing_ok=True)
         raise fail(f"backup failed: {exc}", code=1) from None
-    typer.echo(f"backed up {source} to {out}", err=True)
+    typer.echo(_("backed up %(source)s to %(out)s", source=source, out=out), err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli.i18n import _
 from cli.options import EXPECTED_DATE, fail
 
 if TYPE_CHECKING:
@@ -129,14 +130,14 @@ def export_command(
             n = write_history(orders, handle, comment=comment)
     except OSError as exc:
         raise fail(f"--out: cannot write {out}: {exc.strerror}") from None
-    typer.echo(f"wrote {n} orders to {out}", err=True)
+    typer.echo(_("wrote %(n)s orders to %(out)s", n=n, out=out), err=True)
 
 
 def _print_fit(fit: Fit, skipped: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from cli.i18n import _, current
+    from cli.i18n import current
 
     t = current()
     label = " [bold red]" + _("SYNTHETIC history") + "[/]" if fit.synthetic else ""
