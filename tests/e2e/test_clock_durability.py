@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -92,7 +93,13 @@ def test_sigkill_during_a_clock_storm_loses_no_acknowledged_event_and_doubles_no
     seen: list[tuple[int, dict[str, Any]]] = []  # (events acknowledged, the status after them)
     kill_after = len(events) // 2
     problems: list[str] = []
-    killers: list[threading.Timer] = []
+    killers: list[threading.Thread] = []
+
+    def kill_soon(delay: float) -> None:
+        # time.sleep, not threading.Timer: a timed lock wait never ends under libfaketime's
+        # shifted monotonic clock (the suite also runs under `faketime -f +400d`).
+        time.sleep(delay)
+        server.kill()
 
     def storm() -> None:
         with httpx.Client(base_url=server.url, timeout=120, headers=server.headers) as http:
@@ -107,7 +114,8 @@ def test_sigkill_during_a_clock_storm_loses_no_acknowledged_event_and_doubles_no
                 except httpx.HTTPError:
                     return  # killed under us
                 if len(acked) == kill_after:  # the next event is in flight when the kill comes
-                    killer = threading.Timer(random.Random(7).uniform(0.005, 0.04), server.kill)
+                    delay = random.Random(7).uniform(0.005, 0.04)
+                    killer = threading.Thread(target=kill_soon, args=(delay,))
                     killers.append(killer)
                     killer.start()
 
