@@ -76,9 +76,13 @@ def create_app(
         logger.warning("API keys are OFF (local development): anyone who reaches this port may do anything")
     secure = secure_cookies_from_environment() if secure_cookies is None else secure_cookies
 
+    shopfloor = ShopFloor(service)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        shopfloor.catch_up()  # live plans a crash left behind their clock events: re-planned
         yield
+        shopfloor.close()  # stops the background live re-plans
         service.close()  # stops the background offer refinement
         runner.close()
 
@@ -91,7 +95,7 @@ def create_app(
         generate_unique_id_function=operation_id,
     )
     app.state.services = Services(service, DayPlanner(service, runner), runner, keys, clock, secure)
-    app.state.shopfloor = ShopFloor(service)
+    app.state.shopfloor = shopfloor
     errors.install(app)
     app.state.metrics = observability.Metrics(service, runner)
     app.add_middleware(observability.RequestMiddleware, metrics=app.state.metrics)

@@ -331,6 +331,13 @@ class DayStatus(BaseModel):
     as_of: AwareDatetime
     bookings: list[BookingStatus]
     technicians: list[TechnicianStatus]
+    plan_as_of_event: int | None = None
+    """The newest clock event the live plan was re-planned from (None: no plan made from events)."""
+    latest_event: int | None = None
+    """The day's newest clock event (None: none yet)."""
+    replanning: bool = False
+    """True while the live plan lags the newest event and its re-plan (in the background) is on its
+    way: work in progress is already projected from the events, work not started is not yet."""
 
 
 def _booking_state(ops: Sequence[OperationStatus], booking: Booking, now: dt.datetime) -> BookingState:

@@ -799,16 +799,27 @@ class PlanningService:
         )
         return request, [a for _, witness in day.accepted for a in witness], version
 
-    def store_plan(self, workshop_id: str, date: dt.date, plan: Plan, basis: PlanBasis) -> Plan:
+    def store_plan(
+        self, workshop_id: str, date: dt.date, plan: Plan, basis: PlanBasis, as_of_event: int | None = None
+    ) -> Plan:
         """Keep `plan` as the day's plan if the day is still as it was planned; concurrent re-plans
         of an unchanged day each store a valid plan, the last one stays. A plan that breaks a hard
-        rule is never stored: the greedy plan (validated) is stored and returned instead."""
+        rule is never stored: the greedy plan (validated) is stored and returned instead.
+
+        `as_of_event`: a live plan, re-planned from the day's clock events up to that id. It never
+        replaces a live plan made from newer events (newest state wins): that one is returned."""
         plan = checked_plan(basis.request, plan).model_copy(update={"stale": False})
         with self._booking_transaction(workshop_id) as session:
             self.store.lock_workshop(session, workshop_id)
             if bookings_db.day_version(session, workshop_id, date) != basis.version:
                 raise Conflict(N_("the day's bookings changed while it was planned: plan it again"), [])
-            plans_db.put(session, workshop_id, date, plan.model_dump_json(), _basis_text(basis.version))
+            if as_of_event is not None:
+                row = plans_db.get(session, workshop_id, date)
+                if row is not None and row.as_of_event is not None and row.as_of_event > as_of_event:
+                    return Plan.model_validate_json(row.body)
+            plans_db.put(
+                session, workshop_id, date, plan.model_dump_json(), _basis_text(basis.version), as_of_event
+            )
         for listener in list(self.plan_listeners):
             try:
                 listener(workshop_id, date, plan)

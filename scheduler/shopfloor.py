@@ -1,6 +1,16 @@
 """Shop-floor clocking over storage: clock events recorded (idempotent, append-only, corrections
 as new events), each accepted event re-planning the rest of the day with the greedy planner
-(synchronously, started and finished work pinned at its clocked times), and the live day."""
+(started and finished work pinned at its clocked times), and the live day.
+
+An event's request only checks the event, commits it and answers (work in progress is projected
+from the events at once); the re-plan runs in the background, one per (workshop, day) at a time,
+coalescing: events arriving during a re-plan only mark the day dirty, and one more re-plan from the
+newest state follows (scheduler/coalesce.py). Each live plan is stored with the newest event it was
+made from (`as_of_event`) and never replaced by one made from older events; the status says which
+event the live plan reflects and whether a re-plan is on its way (`plan_as_of_event`,
+`latest_event`, `replanning`). After a restart, a day whose stored plan lags its events is
+re-planned in the background (at start, and whenever its status is read).
+`BAYPLAN_LIVE_REPLAN=sync` re-plans inside the event's request instead (the old way: benchmarks)."""
 
 from __future__ import annotations
 
@@ -8,6 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import threading
 import weakref
 
@@ -28,6 +39,7 @@ from scheduler.clocking import (
     replay,
     technician_status,
 )
+from scheduler.coalesce import Coalescer
 from scheduler.contract import (
     Booking,
     OperationEvent,
@@ -62,6 +74,8 @@ from scheduler.webhooks import Webhooks
 logger = logging.getLogger("bayplan")
 
 LIVE_PLAN_SECONDS = 1.0
+LIVE_REPLAN_ENVIRONMENT = "BAYPLAN_LIVE_REPLAN"
+"""`sync`: each clock event re-plans the day inside its request; else (the default) in the background."""
 _NEW = 2**62
 """The id an event under check has: after every recorded one (the newest correction wins)."""
 
@@ -87,20 +101,20 @@ def replan_live(
 ) -> Plan:
     """Re-plan a day with clock events from `now` (default the service's clock; never before the
     latest event): started and finished work pinned at its clocked times, the rest planned greedily
-    around it, and stored. Conflict if that cannot be done (the stored plan stays)."""
-    with workshop_lock(service, workshop_id):
-        with service.store.sessions() as session:
-            workshop = service.workshop(workshop_id, session)
-            day = bookings_db.day_bookings(session, workshop_id, date)
-            events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
-        state = replay(effective(events), workshop, {b.id: b for b in day}, date)
-        moment = _live_now(service, workshop, date, state, now)
-        try:
-            return _replan(service, workshop, date, state, moment)
-        except (InputError, Conflict, RuntimeError) as exc:
-            raise Conflict(
-                f"the day has clock events and could not be re-planned around them: {exc}", []
-            ) from None
+    around it, and stored (unless a live plan from newer events was stored meanwhile: that one is
+    returned). Conflict if that cannot be done (the stored plan stays)."""
+    with service.store.sessions() as session:
+        workshop = service.workshop(workshop_id, session)
+        day = bookings_db.day_bookings(session, workshop_id, date)
+        events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
+    state = replay(effective(events), workshop, {b.id: b for b in day}, date)
+    moment = _live_now(service, workshop, date, state, now)
+    try:
+        return _replan(service, workshop, date, state, moment, max((e.id for e in events), default=None))
+    except (InputError, Conflict, RuntimeError) as exc:
+        raise Conflict(
+            f"the day has clock events and could not be re-planned around them: {exc}", []
+        ) from None
 
 
 def _live_now(
@@ -120,9 +134,15 @@ def _live_now(
 
 
 def _replan(
-    service: PlanningService, workshop: Workshop, date: dt.date, state: DayState, now: dt.datetime
+    service: PlanningService,
+    workshop: Workshop,
+    date: dt.date,
+    state: DayState,
+    now: dt.datetime,
+    as_of_event: int | None = None,
 ) -> Plan:
-    """Re-plan the rest of the day greedily around the clocked work and store it."""
+    """Re-plan the rest of the day greedily around the clocked work and store it (as made from the
+    day's events up to `as_of_event`)."""
     request, witness, version = service.plan_inputs(workshop.id, date, LIVE_PLAN_SECONDS)
     learned = learned_speeds(service, workshop, date)
     try:
@@ -169,7 +189,7 @@ def _replan(
     plan = replan(rr.model_copy(update={"request": compiled.request}), planner="greedy").plan
     check = replan_check_request(rr)
     plan = with_changes(before, checked_plan(check, finish(check, plan, dropped)), rr)
-    return service.store_plan(workshop.id, date, plan, PlanBasis(version, check))
+    return service.store_plan(workshop.id, date, plan, PlanBasis(version, check), as_of_event)
 
 
 def _hash(fields: dict[str, object]) -> str:
@@ -179,8 +199,20 @@ def _hash(fields: dict[str, object]) -> str:
 class ShopFloor:
     """Clock events and the live day of a planning service's workshops."""
 
-    def __init__(self, service: PlanningService) -> None:
+    def __init__(self, service: PlanningService, background: bool | None = None) -> None:
         self.service = service
+        self.background = (
+            os.environ.get(LIVE_REPLAN_ENVIRONMENT, "").strip().lower() != "sync"
+            if background is None
+            else background
+        )
+        """Re-plan after a clock event in the background (True), or inside its request (False)."""
+        self.replanner: Coalescer[tuple[str, dt.date]] = Coalescer(
+            lambda key: self._background_replan(*key), "live-replan"
+        )
+        """The background re-plans, one per (workshop id, date) at a time, coalescing."""
+        self._failed: dict[tuple[str, dt.date], int] = {}
+        """(workshop id, date) → the newest event a re-plan failed for (logged; the stored plan stays)."""
         self.hub = Hub()
         """The day's status pushed on topic (workshop id, date) after each change (SSE)."""
         self._quiet = threading.local()
@@ -215,11 +247,15 @@ class ShopFloor:
         self, workshop_id: str, fields: dict[str, object], idempotency_key: str | None, key_id: str | None
     ) -> tuple[ClockEvent, BookingStatus, bool]:
         """Record one event (or a correction); returns it, the booking's status and whether it is
-        new (False: a replay of the same idempotency key and body). Impossible events: Conflict."""
+        new (False: a replay of the same idempotency key and body). Impossible events: Conflict.
+
+        The event is committed before the answer; the day is re-planned in the background (or
+        here, when not `background`): the answer projects the event over the live plan as stored."""
         if idempotency_key is not None and not idempotency_key.strip():
             raise InputError(IDEMPOTENCY_FIELD, N_("must not be empty: send a unique key per event, or none"))
         request_hash = _hash(fields)
         replayed: tuple[ClockEvent, dt.date] | None = None
+        replanned: DayStatus | None = None
         with self._workshop_lock(workshop_id):
             with self.service.store.transaction() as session:
                 if self.service.store.lock_workshop(session, workshop_id) is None:
@@ -237,36 +273,44 @@ class ShopFloor:
                         replayed = (event_from_record(done, tz), done.date)
             if replayed is not None:
                 # The first answer may have been lost between the event's commit and its re-plan
-                # (a crash): re-plan, so that the live plan never lags a recorded event.
-                self._replan_day(workshop_id, replayed[1])
-                return replayed[0], self._booking_now(workshop_id, replayed[1], replayed[0].booking), False
-            with self.service.store.transaction() as session:
-                workshop = self.service.workshop(workshop_id, session)
-                rows = events_db.day_events(session, workshop_id, self._date_of(session, workshop_id, fields))
-                row = self._new_row(session, workshop, fields, rows)
-                row.workshop_id, row.key_id = workshop_id, key_id
-                row.idempotency_key, row.request_hash = idempotency_key, request_hash
-                row.recorded_at = self.service.clock.now()
-                day = bookings_db.day_bookings(session, workshop_id, row.date)
-                bookings = {b.id: b for b in day}
-                candidate = [event_from_record(r) for r in rows] + [
-                    event_from_record(row.__class__(**{**_row_fields(row), "id": _NEW}))
-                ]
-                self._check(workshop, bookings, row.date, candidate)
-                if not rows:  # the day's first event: its plan so far is the baseline of adherence
-                    plans_db.keep_baseline(session, workshop_id, row.date, row.recorded_at)
-                events_db.add(session, row)
-                event = event_from_record(row, workshop.tz)
-            state = replay(
-                effective([*(event_from_record(r) for r in rows), event]), workshop, bookings, row.date
-            )
-            now = _live_now(self.service, workshop, row.date, state)
-            self._quiet.on = True
-            try:
-                plan = self._replan(workshop, row.date, state, now)
-            finally:
-                self._quiet.on = False
-            status = self._status(workshop, row.date, day, plan, state, now, persist=True)
+                # (a crash): the live plan catches up if it lags the recorded events.
+                if not self.background and self._lag(workshop_id, replayed[1])[0]:
+                    self._live_replan(workshop_id, replayed[1])
+            else:
+                with self.service.store.transaction() as session:
+                    workshop = self.service.workshop(workshop_id, session)
+                    rows = events_db.day_events(
+                        session, workshop_id, self._date_of(session, workshop_id, fields)
+                    )
+                    row = self._new_row(session, workshop, fields, rows)
+                    row.workshop_id, row.key_id = workshop_id, key_id
+                    row.idempotency_key, row.request_hash = idempotency_key, request_hash
+                    row.recorded_at = self.service.clock.now()
+                    day = bookings_db.day_bookings(session, workshop_id, row.date)
+                    bookings = {b.id: b for b in day}
+                    candidate = [event_from_record(r) for r in rows] + [
+                        event_from_record(row.__class__(**{**_row_fields(row), "id": _NEW}))
+                    ]
+                    self._check(workshop, bookings, row.date, candidate)
+                    if not rows:  # the day's first event: its plan so far is the baseline of adherence
+                        plans_db.keep_baseline(session, workshop_id, row.date, row.recorded_at)
+                    plans_db.mark_live(session, workshop_id, row.date)  # it lags until re-planned
+                    events_db.add(session, row)
+                    event = event_from_record(row, workshop.tz)
+                    past = [event_from_record(r) for r in rows]
+                # Committed: the event is durable whatever happens next.
+                if not self.background:  # the re-plan inside the request (under the lock)
+                    replanned = self._live_replan(workshop_id, row.date)
+        if replayed is not None:
+            if self.background:
+                self._lag(workshop_id, replayed[1])  # asks for the re-plan if the plan lags
+            return replayed[0], self._booking_now(workshop_id, replayed[1], replayed[0].booking), False
+        if replanned is not None:
+            status = replanned
+        else:
+            if self.background:
+                self.replanner.request((workshop_id, row.date))
+            status = self._answer_status(workshop, row.date, day, [*past, event])
             self._changed(workshop_id, row.date, status)
         found = next(b for b in status.bookings if b.booking == event.booking)
         if found.state == "done" and (event.corrected_action or event.action) == "finish":
@@ -368,25 +412,76 @@ class ShopFloor:
             return [event_from_record(r, tz) for r in events_db.day_events(session, workshop_id, date)]
 
     # The live plan
-    def _replan_day(self, workshop_id: str, date: dt.date) -> None:
-        """Re-plan the day from its recorded events (the caller holds the workshop's lock)."""
+    def _lag(
+        self, workshop_id: str, date: dt.date, newest: int | None = None
+    ) -> tuple[bool, int | None, int | None]:
+        """(Whether the live plan lags the day's events and a re-plan is on its way, the newest event
+        the stored plan was made from, the day's newest event (`newest` if known)). In the
+        background a lagging day is re-planned (once: a re-plan already queued or running is left
+        alone); a re-plan that failed for the newest event is not retried until the next event."""
+        with self.service.store.sessions() as session:
+            has_plan, as_of = plans_db.as_of_event(session, workshop_id, date)
+            if newest is None:
+                newest = events_db.newest_id(session, workshop_id, date, date)
+        # A plan stored before plans recorded their events (None) was re-planned with each event.
+        lagging = newest is not None and (not has_plan or (as_of is not None and as_of < newest))
+        key = (workshop_id, date)
+        if lagging and self._failed.get(key) == newest:
+            lagging = False
+        if lagging and self.background and not self.replanner.pending(key):
+            self.replanner.request(key)
+        return lagging, as_of, newest
+
+    def _background_replan(self, workshop_id: str, date: dt.date) -> None:
+        """The re-planner's work: re-plan the day from its newest events, unless its live plan is
+        already made from them (a re-plan asked for twice, or done by a plan request meanwhile)."""
+        with self.service.store.sessions() as session:
+            has_plan, as_of = plans_db.as_of_event(session, workshop_id, date)
+            newest = events_db.newest_id(session, workshop_id, date, date)
+        if newest is None or (has_plan and as_of is not None and as_of >= newest):
+            return
+        self._live_replan(workshop_id, date)
+
+    def _live_replan(self, workshop_id: str, date: dt.date) -> DayStatus | None:
+        """Re-plan the day from its recorded events and store the plan (as made from the newest of
+        them), record newly at-risk bookings (webhooks) and push the status; the status (None: the
+        day has no events). A re-plan that fails is logged and the stored plan stays."""
         with self.service.store.sessions() as session:
             workshop = self.service.workshop(workshop_id, session)
             day = bookings_db.day_bookings(session, workshop_id, date)
             events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
+        if not events:
+            return None
+        newest = max(e.id for e in events)
         state = replay(effective(events), workshop, {b.id: b for b in day}, date)
+        now = _live_now(self.service, workshop, date, state)
         self._quiet.on = True
         try:
-            self._replan(workshop, date, state, _live_now(self.service, workshop, date, state))
+            plan = self._replan(workshop, date, state, now, newest)
         finally:
             self._quiet.on = False
+        lagging, as_of, latest = self._lag(workshop_id, date)
+        status = _live(
+            self._status(workshop, date, day, plan, state, now, persist=True),
+            lagging or self.replanner.dirty((workshop_id, date)),
+            as_of,
+            latest,
+        )
+        self._changed(workshop_id, date, status)
+        return status
 
-    def _replan(self, workshop: Workshop, date: dt.date, state: DayState, now: dt.datetime) -> Plan | None:
+    def _replan(
+        self, workshop: Workshop, date: dt.date, state: DayState, now: dt.datetime, newest: int
+    ) -> Plan | None:
         """Re-plan the rest of the day around the clocked work and store it; the stored plan (None
         if there is none) if that cannot be done."""
+        key = (workshop.id, date)
         try:
-            return _replan(self.service, workshop, date, state, now)
+            plan = _replan(self.service, workshop, date, state, now, newest)
+            self._failed.pop(key, None)
+            return plan
         except (InputError, Conflict, RuntimeError) as exc:
+            self._failed[key] = newest
             logger.error(
                 "live re-plan of %s for %s failed, the stored plan stays: %s", workshop.id, date, exc
             )
@@ -394,6 +489,33 @@ class ShopFloor:
                 return self.service.stored_plan(workshop.id, date)
             except NotFound:
                 return None
+
+    def _answer_status(
+        self, workshop: Workshop, date: dt.date, day: list[Booking], events: list[ClockEvent]
+    ) -> DayStatus:
+        """What a new event answers and pushes before its re-plan: the events projected over the
+        live plan as stored (work in progress from its clocked start, the rest as planned)."""
+        state = replay(effective(events), workshop, {b.id: b for b in day}, date)
+        now = _live_now(self.service, workshop, date, state)
+        lagging, as_of, newest = self._lag(workshop.id, date, max(e.id for e in events))
+        try:
+            plan: Plan | None = self.service.stored_plan(workshop.id, date)
+        except NotFound:
+            plan = None
+        return _live(
+            self._status(workshop, date, day, plan, state, now, persist=False), lagging, as_of, newest
+        )
+
+    def catch_up(self) -> None:
+        """Re-plan in the background every day whose live plan lags its recorded events (after a
+        crash between an event's commit and its re-plan)."""
+        with self.service.store.sessions() as session:
+            days = plans_db.lagging_live_plans(session)
+        for key in days:
+            self.replanner.request(key)
+
+    def close(self) -> None:
+        self.replanner.close()
 
     # The live day
     def _status(
@@ -441,8 +563,9 @@ class ShopFloor:
 
     def status(self, workshop_id: str, date: dt.date, now: dt.datetime | None = None) -> DayStatus:
         """The live day as of `now` (default the service's clock): events up to then, the live plan
-        for the rest. As of the clock (and not before the latest event), newly at-risk bookings are
-        recorded."""
+        for the rest, and which event that plan was made from (`replanning` while it lags the
+        newest: the re-plan is on its way). As of the clock (and not before the latest event, and
+        with a live plan made from every event), newly at-risk bookings are recorded."""
         with self.service.store.sessions() as session:
             workshop = self.service.workshop(workshop_id, session)
             day = bookings_db.day_bookings(session, workshop_id, date)
@@ -451,13 +574,16 @@ class ShopFloor:
         bookings = {b.id: b for b in day}
         all_events = effective(events)
         state = replay(all_events, workshop, bookings, date, until=as_of)
+        lagging, plan_as_of, newest = self._lag(workshop_id, date, max((e.id for e in events), default=None))
         try:
             plan: Plan | None = self.service.stored_plan(workshop_id, date)
         except NotFound:
             plan = None
         latest = all_events[-1].at if all_events else None
-        persist = now is None and (latest is None or as_of >= latest)
-        return self._status(workshop, date, day, plan, state, as_of, persist)
+        persist = now is None and (latest is None or as_of >= latest) and not lagging
+        return _live(
+            self._status(workshop, date, day, plan, state, as_of, persist), lagging, plan_as_of, newest
+        )
 
     def live_status(self, workshop_id: str, date: dt.date) -> DayStatus:
         """The day as the shop floor knows it: as of the clock, or the latest clock event if the
@@ -473,6 +599,12 @@ class ShopFloor:
     def _booking_now(self, workshop_id: str, date: dt.date, booking_id: str) -> BookingStatus:
         status = self.status(workshop_id, date)
         return next(b for b in status.bookings if b.booking == booking_id)
+
+
+def _live(status: DayStatus, replanning: bool, plan_as_of: int | None, newest: int | None) -> DayStatus:
+    return status.model_copy(
+        update={"plan_as_of_event": plan_as_of, "latest_event": newest, "replanning": replanning}
+    )
 
 
 def status_message(status: DayStatus) -> str:

@@ -4,28 +4,67 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
-from scheduler.storage.tables import PlanBaselineRow, PlanRow
+from scheduler.storage.tables import ClockEventRow, PlanBaselineRow, PlanRow
 
 
 def get(session: Session, workshop_id: str, date: dt.date) -> PlanRow | None:
     return session.get(PlanRow, (workshop_id, date))
 
 
-def put(session: Session, workshop_id: str, date: dt.date, body: str, basis: str) -> None:
-    """Store the day's plan, replacing the one stored before."""
+def put(
+    session: Session, workshop_id: str, date: dt.date, body: str, basis: str, as_of_event: int | None = None
+) -> None:
+    """Store the day's plan, replacing the one stored before (`as_of_event`: the newest clock event
+    a live plan was re-planned from)."""
     row = get(session, workshop_id, date)
     if row is None:
-        session.add(PlanRow(workshop_id=workshop_id, date=date, body=body, basis=basis))
+        session.add(
+            PlanRow(workshop_id=workshop_id, date=date, body=body, basis=basis, as_of_event=as_of_event)
+        )
     else:
-        row.body, row.basis = body, basis
+        row.body, row.basis, row.as_of_event = body, basis, as_of_event
+
+
+def as_of_event(session: Session, workshop_id: str, date: dt.date) -> tuple[bool, int | None]:
+    """Whether the day has a stored plan, and the newest clock event it was re-planned from."""
+    found = session.execute(
+        select(PlanRow.as_of_event).where(PlanRow.workshop_id == workshop_id, PlanRow.date == date)
+    ).first()
+    return (False, None) if found is None else (True, found[0])
+
+
+def mark_live(session: Session, workshop_id: str, date: dt.date) -> None:
+    """The day's stored plan becomes a live plan that predates its clock events (as of event 0),
+    unless it already is one: the day's first event calls this in its own transaction, so a crash
+    before its re-plan still leaves the stored plan known to lag."""
+    session.execute(
+        update(PlanRow)
+        .where(PlanRow.workshop_id == workshop_id, PlanRow.date == date, PlanRow.as_of_event.is_(None))
+        .values(as_of_event=0)
+    )
 
 
 def dates(session: Session, workshop_id: str) -> set[dt.date]:
     """The days of the workshop with a stored plan."""
     return set(session.scalars(select(PlanRow.date).where(PlanRow.workshop_id == workshop_id)))
+
+
+def lagging_live_plans(session: Session) -> list[tuple[str, dt.date]]:
+    """(Workshop id, date) of every live plan made from older clock events than its day's newest."""
+    newest = (
+        select(ClockEventRow.workshop_id, ClockEventRow.date, func.max(ClockEventRow.id).label("newest"))
+        .group_by(ClockEventRow.workshop_id, ClockEventRow.date)
+        .subquery()
+    )
+    rows = session.execute(
+        select(PlanRow.workshop_id, PlanRow.date)
+        .join(newest, and_(PlanRow.workshop_id == newest.c.workshop_id, PlanRow.date == newest.c.date))
+        .where(PlanRow.as_of_event.is_not(None), PlanRow.as_of_event < newest.c.newest)
+    ).all()
+    return [(r[0], r[1]) for r in rows]
 
 
 def keep_baseline(session: Session, workshop_id: str, date: dt.date, now: dt.datetime) -> None:

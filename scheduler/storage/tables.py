@@ -92,6 +92,9 @@ class PlanRow(Base):
     body: Mapped[str] = mapped_column(Text)
     basis: Mapped[str | None] = mapped_column(Text, nullable=True)
     """The day's version the plan was made for (bookings and workshop): the plan is stale once it differs."""
+    as_of_event: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The newest clock event of the day the live plan was re-planned from (0: the plan predates the
+    day's events; None: a plan not kept live, or stored before plans recorded it)."""
 
 
 class ClockEventRow(Base):
