@@ -212,6 +212,9 @@ class ShopFloor:
         )
         """The background re-plans, one per (workshop id, date) at a time, coalescing."""
         self._failed: dict[tuple[str, dt.date], int] = {}
+        self._pushed: dict[tuple[str, dt.date], tuple[int, int]] = {}
+        """(workshop id, date) → (newest event, event of the live plan) of the status pushed last."""
+        self._pushed_lock = threading.Lock()
         """(workshop id, date) → the newest event a re-plan failed for (logged; the stored plan stays)."""
         self.hub = Hub()
         """The day's status pushed on topic (workshop id, date) after each change (SSE)."""
@@ -232,12 +235,20 @@ class ShopFloor:
             self._changed(workshop_id, date, None)
 
     def _changed(self, workshop_id: str, date: dt.date, status: DayStatus | None) -> None:
-        """Push the day's status to its subscribers (computed only if anyone listens)."""
-        if self.hub.subscribers((workshop_id, date)) == 0:
+        """Push the day's status to its subscribers (computed only if anyone listens), unless one
+        from newer events or a newer live plan went out already (an event's answer computed before
+        its background re-plan was pushed)."""
+        key = (workshop_id, date)
+        if self.hub.subscribers(key) == 0:
             return
         if status is None:
             status = self.live_status(workshop_id, date)
-        self.hub.publish((workshop_id, date), status_message(status))
+        newness = (status.latest_event or 0, status.plan_as_of_event or 0)
+        with self._pushed_lock:
+            if newness < self._pushed.get(key, (0, 0)):
+                return
+            self._pushed[key] = newness
+            self.hub.publish(key, status_message(status))
 
     def _workshop_lock(self, workshop_id: str) -> threading.Lock:
         return workshop_lock(self.service, workshop_id)
@@ -440,6 +451,7 @@ class ShopFloor:
             newest = events_db.newest_id(session, workshop_id, date, date)
         if newest is None or (has_plan and as_of is not None and as_of >= newest):
             return
+        import time; time.sleep(float(os.environ.get("XDELAY", "0")))  # TEMPDEBUG
         self._live_replan(workshop_id, date)
 
     def _live_replan(self, workshop_id: str, date: dt.date) -> DayStatus | None:
@@ -463,7 +475,7 @@ class ShopFloor:
         lagging, as_of, latest = self._lag(workshop_id, date)
         status = _live(
             self._status(workshop, date, day, plan, state, now, persist=True),
-            lagging or self.replanner.dirty((workshop_id, date)),
+            lagging,
             as_of,
             latest,
         )

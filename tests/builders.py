@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import time
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from scheduler.clock import FixedClock
@@ -368,3 +369,22 @@ def experiment_result(
         growth=1.0, backend="local", wall_seconds=3.2, events=120_000, wait_edges=WAIT_EDGES,
         rule_sets=[rule_set(names[0], 0.0, {}), rule_set(names[1], -31.0, diffs)],
     )  # fmt: skip
+
+
+class _Getter(Protocol):
+    def get(self, url: str, *, params: dict[str, str]) -> Any: ...
+
+
+def settled(http: _Getter, workshop_path: str, date: str = DATE, seconds: float = 120.0) -> dict[str, Any]:
+    """Poll the day's status (`workshop_path`: "/v1/workshops/{id}") until its live plan is made from
+    every clock event recorded (the background re-plan done: `replanning` false); that status (as
+    of the day's start: reading it records nothing). Sleeps between polls, never a timed wait."""
+    deadline = time.monotonic() + seconds
+    while True:
+        r = http.get(f"{workshop_path}/days/{date}/status", params={"now": f"{date}T00:00:00+00:00"})
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        if not body["replanning"]:
+            return body
+        assert time.monotonic() < deadline, "the live plan never caught up with the clock events"
+        time.sleep(0.01)

@@ -16,7 +16,7 @@ from scheduler.clock import FixedClock
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
 from tests.api.test_shopfloor import W, day, ev, workshop
-from tests.builders import DATE, NOW, at
+from tests.builders import DATE, NOW, at, settled
 
 FORM = {"content-type": "application/x-www-form-urlencoded", "origin": "http://testserver"}
 
@@ -27,6 +27,7 @@ def test_the_plan_page_shows_plan_vs_actual_now_and_the_bookings_at_risk(tmp_pat
     a, b = day(client)
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     assert client.post(f"{W}/clock", json=ev(a, "finish", "09:40")).status_code == 201  # promised 09:15
+    settled(client, W)  # B re-planned behind the late finish (in the background)
     clock.set(at("09:45"))
     page = client.get(f"/workshops/tiny/plan/{DATE}").text
     # The clocked operation: a thin hatched bar with its actual times.
@@ -137,6 +138,7 @@ def test_the_shop_floor_pages_in_chinese(tmp_path: Path) -> None:
     a, _ = day(client)
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     assert client.post(f"{W}/clock", json=ev(a, "finish", "09:40")).status_code == 201
+    settled(client, W)
     clock.set(at("09:45"))
     zh = {"Accept-Language": "zh-CN"}
     plan = client.get(f"/workshops/tiny/plan/{DATE}", headers=zh).text

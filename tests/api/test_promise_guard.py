@@ -15,7 +15,7 @@ with warnings.catch_warnings():
 
 from api.app import create_app
 from scheduler.contract import Workshop
-from tests.builders import DATE, at, fixed_clock, tiny_workshop
+from tests.builders import DATE, at, fixed_clock, settled, tiny_workshop
 
 W = "/v1/workshops/tiny"
 
@@ -86,6 +86,7 @@ def test_every_rejected_event_leaves_the_day_unchanged(client: TestClient) -> No
     a, b, c = day(client)
     for body in (ev(a, "start", "08:00"), ev(a, "finish", "08:55"), ev(b, "start", "09:00")):
         assert client.post(f"{W}/clock", json=body, headers={"Idempotency-Key": str(body)}).status_code == 201
+    settled(client, W)
     before = status(client, "09:30")
     trail = client.get(f"{W}/days/{DATE}/events").json()
     plan = client.get(f"{W}/plans/{DATE}").json()
@@ -124,6 +125,7 @@ def test_a_resent_event_after_a_lost_answer_is_stored_once(db_url: str) -> None:
     a, _, _ = day(client)
     headers = {"Idempotency-Key": "e1"}
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=headers).status_code == 201
+    settled(client, W)
     before = status(client, "08:30")
     again = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))  # a restarted server
     assert again.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=headers).status_code == 200

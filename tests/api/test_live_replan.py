@@ -1,0 +1,276 @@
+"""The live plan re-planned in the background: a clock event answers without waiting for its
+re-plan, events during a re-plan coalesce into one more, the status says which event the live plan
+reflects, the result is the synchronous path's, and pushes still follow each re-plan.
+
+The re-plans are held at a gate the test opens (polled with time.sleep, never a timed wait)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from api.app import create_app
+from scheduler.clocking import DayStatus
+from scheduler.coalesce import Coalescer
+from scheduler.contract import Plan
+from scheduler.shopfloor import ShopFloor
+from scheduler.validator import assert_valid
+from tests.api.test_shopfloor import (
+    W,
+    _clocked_request,
+    _messages,
+    _read_stream,
+    _wait_for_subscribers,
+    day,
+    ev,
+)
+from tests.builders import DATE, at, fixed_clock, settled
+
+GATE_SECONDS = 120.0
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'live.db'}"
+
+
+class Gate:
+    """Holds every background re-plan of a shop floor until `open()`; counts them."""
+
+    def __init__(self, shopfloor: ShopFloor) -> None:
+        self.opened = False
+        self.entered = 0
+        self.done = 0
+        self.timed_out = False
+        original: Callable[[str, Any], DayStatus | None] = shopfloor._live_replan
+
+        def held(workshop_id: str, date: Any) -> DayStatus | None:
+            self.entered += 1
+            deadline = time.monotonic() + GATE_SECONDS
+            while not self.opened:
+                if time.monotonic() > deadline:  # a request waiting for its re-plan would end here
+                    self.timed_out = True
+                    break
+                time.sleep(0.005)
+            try:
+                return original(workshop_id, date)
+            finally:
+                self.done += 1
+
+        shopfloor._live_replan = held  # type: ignore[method-assign]
+
+    def open(self) -> None:
+        self.opened = True
+
+    def wait_entered(self, count: int) -> None:
+        deadline = time.monotonic() + GATE_SECONDS
+        while self.entered < count:
+            assert time.monotonic() < deadline, "the background re-plan never began"
+            time.sleep(0.005)
+
+
+def _status(client: TestClient, hhmm: str) -> dict[str, Any]:
+    r = client.get(f"{W}/days/{DATE}/status", params={"now": at(hhmm).isoformat()})
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def test_an_event_answers_before_its_replan_and_the_status_says_the_plan_lags(client: TestClient) -> None:
+    a, _ = day(client)
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]
+    try:
+        r = client.post(f"{W}/clock", json=ev(a, "start", "08:00"))
+        assert r.status_code == 201, r.text  # answered while its re-plan is held at the gate
+        event = r.json()["event"]["id"]
+        assert r.json()["booking"]["state"] == "in_progress"
+        s = _status(client, "08:30")
+        assert s["replanning"] and s["latest_event"] == event and s["plan_as_of_event"] == 0
+        # Work in progress is projected from the clock at once, re-plan or not.
+        op = s["bookings"][0]["operations"][0]
+        assert op["state"] == "in_progress" and op["actual_start"] == at("08:00").isoformat()
+        assert s["bookings"][0]["projected_end"] == at("09:00").isoformat()
+        assert gate.done == 0
+    finally:
+        gate.open()
+    s = settled(client, W)
+    assert not gate.timed_out and gate.done == 1
+    assert not s["replanning"] and s["plan_as_of_event"] == s["latest_event"] == event
+    plan = client.get(f"{W}/plans/{DATE}").json()
+    mine = {x["booking"]: x for x in plan["assignments"]}
+    assert mine[a]["start"] == at("08:00").isoformat()  # the clocked start pinned in the live plan
+    assert_valid(_clocked_request(client, plan, {a: ("08:00", "09:00")}), Plan.model_validate(plan))
+
+
+def test_events_during_a_replan_coalesce_into_one_more(client: TestClient) -> None:
+    a, b = day(client)
+    gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]
+    try:
+        assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+        gate.wait_entered(1)  # the first re-plan runs (held) ...
+        ids = []
+        for body in (ev(a, "pause", "08:20"), ev(a, "resume", "08:25"), ev(a, "finish", "09:40"),
+                     ev(b, "start", "09:41", tech="u")):  # fmt: skip
+            r = client.post(f"{W}/clock", json=body)
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["event"]["id"])
+        assert gate.entered == 1  # ... and the four events since only marked the day dirty
+    finally:
+        gate.open()
+    s = settled(client, W)
+    assert not gate.timed_out
+    assert gate.done <= 2  # N events during one re-plan: at most one more
+    assert s["plan_as_of_event"] == s["latest_event"] == ids[-1]  # the newest state won
+    plan = client.get(f"{W}/plans/{DATE}").json()
+    mine = {x["booking"]: x for x in plan["assignments"]}
+    assert (mine[a]["start"], mine[a]["end"]) == (at("08:00").isoformat(), at("09:40").isoformat())
+    assert mine[b]["start"] == at("09:41").isoformat() and mine[b]["technician"] == "u"
+    pins = {a: ("08:00", "09:40"), b: ("09:41", mine[b]["end"][11:16])}
+    assert_valid(_clocked_request(client, plan, pins), Plan.model_validate(plan))
+
+
+def test_the_background_path_ends_where_the_synchronous_one_does(tmp_path: Path) -> None:
+    events = lambda a, b: [  # noqa: E731
+        ev(a, "start", "08:00"), ev(a, "pause", "08:30"), ev(a, "resume", "08:40", tech="u"),
+        ev(b, "start", "09:00"), ev(a, "finish", "09:40", tech="u"), ev(b, "finish", "10:20"),
+    ]  # fmt: skip
+    seen: dict[bool, list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]] = {}
+    for background in (False, True):
+        client = TestClient(create_app(f"sqlite:///{tmp_path / f'{background}.db'}", auth=False,
+                                       clock=fixed_clock()))  # fmt: skip
+        client.app.state.shopfloor.background = background  # type: ignore[attr-defined]
+        a, b = day(client)
+        seen[background] = []
+        for body in events(a, b):
+            r = client.post(f"{W}/clock", json=body)
+            assert r.status_code == 201, r.text
+            if background:
+                settled(client, W)
+            else:  # the synchronous path answers with the plan already made from the event
+                assert not _status(client, "08:00")["replanning"]
+            plan = client.get(f"{W}/plans/{DATE}").json()
+            plan.pop("solve_seconds")
+
+            def same_ids(body: Any, a: str = a, b: str = b) -> Any:  # booking ids are random
+                return json.loads(json.dumps(body).replace(a, "A").replace(b, "B"))
+
+            seen[background].append(
+                (same_ids(r.json()["booking"]), same_ids(_status(client, "10:30")), same_ids(plan))
+            )
+    sync, background_ = seen[False], seen[True]
+    for (_, s_sync, p_sync), (_, s_bg, p_bg) in zip(sync, background_, strict=True):
+        assert s_bg == s_sync  # the same live day, event after event
+        assert p_bg == p_sync  # and the same stored plan
+    # The final answers agree too: the last event's re-plan changes nothing about its own booking.
+    assert sync[-1][0]["state"] == background_[-1][0]["state"] == "done"
+
+
+def test_a_rejected_event_asks_for_no_replan_and_changes_nothing(client: TestClient) -> None:
+    a, b = day(client)
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    before = settled(client, W)
+    shopfloor = client.app.state.shopfloor  # type: ignore[attr-defined]
+    runs = dict(shopfloor.replanner.runs)
+    assert client.post(f"{W}/clock", json=ev(b, "start", "09:00")).status_code == 409  # t is on A
+    assert client.post(f"{W}/clock", json=ev(a, "finish", "07:00")).status_code == 409
+    assert shopfloor.replanner.idle() and shopfloor.replanner.runs == runs
+    assert settled(client, W) == before
+
+
+def test_a_plan_lagging_its_events_after_a_restart_is_replanned(db_url: str) -> None:
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    a, _ = day(client)
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]
+    r = client.post(f"{W}/clock", json=ev(a, "start", "08:00"))
+    assert r.status_code == 201
+    # "Killed" before its re-plan: the event is stored, the stored plan is known to lag it.
+    client.app.state.shopfloor.close()  # type: ignore[attr-defined]
+    again = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))  # a restarted server
+    with again:  # starting up catches up with the lagging plan
+        s = settled(again, W)
+        assert s["plan_as_of_event"] == s["latest_event"] == r.json()["event"]["id"]
+    gate.open()
+    while not client.app.state.shopfloor.replanner.idle():  # type: ignore[attr-defined]
+        time.sleep(0.01)
+
+
+def test_webhooks_and_the_stream_follow_the_background_replan(client: TestClient) -> None:
+    a, b = day(client)
+    shopfloor = client.app.state.shopfloor  # type: ignore[attr-defined]
+    received: list[dict[str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        received.append(json.loads(request.content))
+        return httpx.Response(204)
+
+    shopfloor.webhooks.transport = httpx.MockTransport(handler)
+    hook = {"url": "https://example.test/h", "events": ["plan.changed", "booking.at_risk"]}
+    assert client.post(f"{W}/webhooks", json=hook).status_code == 201
+    out: list[str] = []
+    url = f"{W}/days/{DATE}/stream?max_events=4"
+    reader = threading.Thread(target=_read_stream, args=(client, url, out))
+    reader.start()
+    _wait_for_subscribers(client, 1)
+    gate = Gate(shopfloor)
+    try:
+        assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+        assert client.post(f"{W}/clock", json=ev(a, "finish", "09:40")).status_code == 201  # B pushed late
+        gate.wait_entered(1)
+    finally:
+        gate.open()
+    settled(client, W)
+    reader.join(60)
+    assert not reader.is_alive() and out
+    first, started, finished, replanned = _messages(out[0])
+    assert first["latest_event"] is None
+    # Each answer pushed at once (the plan lagging), then the one re-plan made from both events.
+    assert started["replanning"] and started["plan_as_of_event"] is None  # no plan yet
+    assert finished["replanning"] and finished["latest_event"] == started["latest_event"] + 1
+    assert not replanned["replanning"]
+    assert replanned["plan_as_of_event"] == replanned["latest_event"] == finished["latest_event"]
+    shopfloor.webhooks.wait_idle(10)
+    kinds = [m["event"] for m in received]
+    assert "plan.changed" in kinds
+    risky = [m["data"]["booking"] for m in received if m["event"] == "booking.at_risk"]
+    assert b in risky  # B behind the late finish: flagged by the background re-plan
+
+
+def test_the_coalescer_runs_once_more_at_most() -> None:
+    started = threading.Event()
+    release = [False]
+    calls: list[str] = []
+
+    def work(key: str) -> None:
+        calls.append(key)
+        started.set()
+        while not release[0]:
+            time.sleep(0.002)
+
+    c: Coalescer[str] = Coalescer(work, threads=1)
+    c.request("d")
+    while not started.is_set():
+        time.sleep(0.002)
+    for _ in range(50):
+        c.request("d")
+    assert c.pending("d") and c.dirty("d") and calls == ["d"]
+    release[0] = True
+    while not c.idle():
+        time.sleep(0.002)
+    assert calls == ["d", "d"] and c.runs == {"d": 2}
+    c.close()
+    c.request("d")  # closed: ignored
+    assert c.idle()
