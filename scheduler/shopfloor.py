@@ -451,7 +451,6 @@ class ShopFloor:
             newest = events_db.newest_id(session, workshop_id, date, date)
         if newest is None or (has_plan and as_of is not None and as_of >= newest):
             return
-        import time; time.sleep(float(os.environ.get("XDELAY", "0")))  # TEMPDEBUG
         self._live_replan(workshop_id, date)
 
     def _live_replan(self, workshop_id: str, date: dt.date) -> DayStatus | None:

@@ -40,6 +40,8 @@ from scheduler.durations import DURATION_CV, work_factors
 from scheduler.scenarios import Scenario
 
 POLL_MINUTES = 15
+REFLECT_POLL_SECONDS = 0.005
+"""Between reads of the status while the live plan is re-planned after an event (in the background)."""
 AHEAD_MINUTES = 60
 OVERRUN_SHARE = 0.03
 OVERRUN_FACTOR = 2.5
@@ -223,8 +225,15 @@ def replay_day(
             return False
         posted += 1
         clock_ms.append((t1 - t0) * 1000)
-        if latency_every and posted % latency_every == 0:
+        # The live plan follows in the background: wait until the status says it is made from this
+        # event (the technicians then pick their next jobs from it, as a synchronous re-plan had it).
+        event = got.json()["event"]["id"]
+        while True:
             state = http.get(f"{base}/days/{date}/status", params={"now": _iso(moment)}).json()
+            if not state.get("replanning", False) or (state.get("plan_as_of_event") or 0) >= event:
+                break
+            time.sleep(REFLECT_POLL_SECONDS)
+        if latency_every and posted % latency_every == 0:
             op = next(s for s in state["bookings"] if s["booking"] == booking)["operations"][operation]
             want = "in_progress" if action == "start" else "done"
             assert op["state"] == want, (op, action)

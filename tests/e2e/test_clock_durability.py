@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from cli.testing import Server
-from tests.builders import DATE, NOW, at
+from tests.builders import DATE, NOW, at, settled
 
 W = "/v1/workshops/floor"
 TECHS = ["t1", "t2", "t3", "t4"]
@@ -72,6 +72,9 @@ def the_day(http: httpx.Client) -> list[tuple[str, dict[str, Any]]]:
 
 
 def status(http: httpx.Client) -> dict[str, Any]:
+    """The day at 16:00 once its live plan is made from every recorded event (re-planned in the
+    background: after a restart, from the stored events)."""
+    settled(http, W)
     r = http.get(f"{W}/days/{DATE}/status", params={"now": AS_OF})
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
@@ -144,8 +147,8 @@ def test_sigkill_during_a_clock_storm_loses_no_acknowledged_event_and_doubles_no
             assert r.status_code in ((200,) if (key, body) in acked else (200, 201)), r.text
         final = stored(http)
         assert sorted(final) == sorted(key_of(b) for _, b in events)
-        settled = status(http)
+        final_status = status(http)
     server.kill()
     server.start(timeout=180)
     with httpx.Client(base_url=server.url, timeout=120, headers=server.headers) as http:
-        assert status(http) == settled
+        assert status(http) == final_status
