@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,7 +30,7 @@ from scheduler.day_plans import DayPlanner
 from scheduler.jobs import JobRunner, Lane
 from scheduler.keys import KeyStore
 from scheduler.service import PlanningService
-from scheduler.shopfloor import ShopFloor
+from scheduler.shopfloor import WARM_START_ENVIRONMENT, ShopFloor
 from scheduler.storage import Store
 
 logger = logging.getLogger("bayplan")
@@ -81,6 +82,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         shopfloor.catch_up()  # live plans a crash left behind their clock events: re-planned
+        if os.environ.get(WARM_START_ENVIRONMENT, "").strip().lower() != "off":
+            threading.Thread(target=shopfloor.warm, name="warm-status", daemon=True).start()
         yield
         shopfloor.close()  # stops the background live re-plans
         service.close()  # stops the background offer refinement

@@ -36,7 +36,7 @@ from scheduler.clocking import ClockEvent, effective, replay
 from scheduler.contract import Booking, Plan
 from scheduler.promise_odds import SAMPLES, on_time_probabilities
 from scheduler.scenarios import Scenario, load_scenario
-from scheduler.shopfloor import LIVE_REPLAN_ENVIRONMENT
+from scheduler.shopfloor import LIVE_REPLAN_ENVIRONMENT, WARM_START_ENVIRONMENT
 from simulation.day_replay import DayRecord, percentile, replay_day
 
 HERE = Path(__file__).parent
@@ -74,8 +74,9 @@ def live_through(mode: str, db: Path, scenario: Scenario, date: dt.date, seed: i
     workshop = scenario.workshop
     base = f"/v1/workshops/{workshop.id}"
     status_url = f"{base}/days/{date.isoformat()}/status"
-    previous = os.environ.get(LIVE_REPLAN_ENVIRONMENT)
-    os.environ[LIVE_REPLAN_ENVIRONMENT] = mode  # the server process inherits it
+    previous = {name: os.environ.get(name) for name in (LIVE_REPLAN_ENVIRONMENT, WARM_START_ENVIRONMENT)}
+    os.environ[LIVE_REPLAN_ENVIRONMENT] = mode  # the server process inherits them
+    os.environ[WARM_START_ENVIRONMENT] = "off" if mode == "sync" else "on"  # main's cold start
     try:
         server = Server(db, now=NOW)
         server.start(timeout=180)
@@ -119,10 +120,11 @@ def live_through(mode: str, db: Path, scenario: Scenario, date: dt.date, seed: i
             if server.process is not None and server.process.poll() is None:
                 server.kill()
     finally:
-        if previous is None:
-            os.environ.pop(LIVE_REPLAN_ENVIRONMENT, None)
-        else:
-            os.environ[LIVE_REPLAN_ENVIRONMENT] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return Run(record, read_ms, cold_ms, warm_ms, settled_ms, bookings, plan, events)
 
 

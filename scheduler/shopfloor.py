@@ -75,6 +75,8 @@ logger = logging.getLogger("bayplan")
 
 LIVE_PLAN_SECONDS = 1.0
 LIVE_REPLAN_ENVIRONMENT = "BAYPLAN_LIVE_REPLAN"
+WARM_START_ENVIRONMENT = "BAYPLAN_WARM_START"
+"""`off`: the server does not read the newest clocked days' status at start (benchmarks' baseline)."""
 """`sync`: each clock event re-plans the day inside its request; else (the default) in the background."""
 _NEW = 2**62
 """The id an event under check has: after every recorded one (the newest correction wins)."""
@@ -524,6 +526,18 @@ class ShopFloor:
             days = plans_db.lagging_live_plans(session)
         for key in days:
             self.replanner.request(key)
+
+    def warm(self, days: int = 2) -> None:
+        """Read the status of the `days` days with the newest clock events once, so that the first
+        status read after a start does not pay for the cold caches (the database layer's compiled
+        queries, the parsed workshop, the learned speeds...). Records nothing."""
+        with self.service.store.sessions() as session:
+            recent = events_db.recent_days(session, days)
+        for workshop_id, date in recent:
+            try:
+                self.status(workshop_id, date, dt.datetime.combine(date, dt.time(12), tzinfo=dt.UTC))
+            except Exception:  # a warm-up never stops the server
+                logger.exception("warming the status of %s for %s failed", workshop_id, date)
 
     def close(self) -> None:
         self.replanner.close()

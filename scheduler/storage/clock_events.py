@@ -178,3 +178,14 @@ def plain_on(session: Session, workshop_id: str, dates: list[dt.date]) -> list[P
         .order_by(ClockEventRow.date, ClockEventRow.id)
     ).all()
     return [PlainEvent(*r)._replace(at=_aware(r.at), recorded_at=_aware(r.recorded_at)) for r in rows]
+
+
+def recent_days(session: Session, count: int) -> list[tuple[str, dt.date]]:
+    """(Workshop id, date) of the `count` days with the newest clock events, newest first."""
+    rows = session.execute(
+        select(ClockEventRow.workshop_id, ClockEventRow.date, func.max(ClockEventRow.id).label("newest"))
+        .group_by(ClockEventRow.workshop_id, ClockEventRow.date)
+        .order_by(func.max(ClockEventRow.id).desc())
+        .limit(count)
+    ).all()
+    return [(r[0], r[1]) for r in rows]
