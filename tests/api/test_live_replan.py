@@ -156,8 +156,10 @@ def _by_booking(body: Any) -> Any:
 
 def test_the_background_path_ends_where_the_synchronous_one_does(tmp_path: Path) -> None:
     def events(a: str, b: str) -> list[dict[str, Any]]:
-        return [ev(a, "start", "08:00"), ev(a, "pause", "08:30"), ev(a, "resume", "08:40", tech="u"),
-                ev(a, "finish", "09:40", tech="u"), ev(b, "start", "09:45"), ev(b, "finish", "10:30")]  # fmt: skip
+        return [
+            ev(a, "start", "08:00"), ev(a, "pause", "08:30"), ev(a, "resume", "08:40", tech="u"),
+            ev(a, "finish", "09:40", tech="u"), ev(b, "start", "09:45"), ev(b, "finish", "10:30"),
+        ]  # fmt: skip
 
     seen: dict[bool, list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]] = {}
     for background in (False, True):
