@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +35,8 @@ from scheduler.shopfloor import WARM_START_ENVIRONMENT, ShopFloor
 from scheduler.storage import Store
 
 logger = logging.getLogger("bayplan")
+SWITCH_INTERVAL_SECONDS = 0.0005
+"""The interpreter's thread switch interval while live re-plans run in the background (see create_app)."""
 
 
 def operation_id(route: APIRoute) -> str:
@@ -78,6 +81,11 @@ def create_app(
     secure = secure_cookies_from_environment() if secure_cookies is None else secure_cookies
 
     shopfloor = ShopFloor(service)
+    if shopfloor.background:
+        # A request thread hands the GIL back and forth at every database round trip; against a
+        # CPU-bound background re-plan each hand-back waits up to the switch interval (5 ms by
+        # default), which made a clock event's answer wait for the re-plan after all.
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_SECONDS))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -40,7 +40,7 @@ from scheduler.durations import DURATION_CV, work_factors
 from scheduler.scenarios import Scenario
 
 POLL_MINUTES = 15
-REFLECT_POLL_SECONDS = 0.005
+REFLECT_POLL_SECONDS = 0.02
 """Between reads of the status while the live plan is re-planned after an event (in the background)."""
 AHEAD_MINUTES = 60
 OVERRUN_SHARE = 0.03
