@@ -310,7 +310,7 @@ class ShopFloor:
                     plans_db.mark_live(session, workshop_id, row.date)  # it lags until re-planned
                     events_db.add(session, row)
                     event = event_from_record(row, workshop.tz)
-                    past = [event_from_record(r) for r in rows]
+                    past = candidate[:-1]  # the day's events before this one
                 # Committed: the event is durable whatever happens next.
                 if not self.background:  # the re-plan inside the request (under the lock)
                     replanned = self._live_replan(workshop_id, row.date)
