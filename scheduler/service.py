@@ -425,9 +425,43 @@ class PlanningService:
         with self.store.sessions() as session:
             workshop = self.workshop(workshop_id, session)
             day = self._day(session, workshop, date)
-        past = {t: "in the past" for t in day.candidate_times() if t < now and t not in offered}
+        past = {t: N_("in the past") for t in day.candidate_times() if t < now and t not in offered}
         explained = day.refusals(service, waiter, fleet, wants, offered | set(past))
         return sorted([*past.items(), *explained])
+
+    def explain(
+        self,
+        workshop_id: str,
+        service: str,
+        date: dt.date,
+        waiter: bool,
+        fleet: str | None,
+        offers: list[Offer],
+        now: dt.datetime | None = None,
+        wants: Wants = NO_WANTS,
+    ) -> tuple[list[tuple[dt.datetime, str]], dict[dt.datetime, str]]:
+        """`refusals`, and for each offer sold only thanks to no-show overbooking, the allowance it
+        draws on (scheduler.slots.DayBook.overbooking_note)."""
+        refused = self.refusals(workshop_id, service, date, waiter, fleet, offers, now, wants)
+        notes: dict[dt.datetime, str] = {}
+        over = [o for o in offers if o.overbooked]
+        if over:
+            with self.store.sessions() as session:
+                day = self._day(session, self.workshop(workshop_id, session), date)
+            for o in over:
+                probe = Booking(
+                    id="probe",
+                    service=service,
+                    drop_off=o.drop_off,
+                    waiter=waiter,
+                    fleet_partner=fleet,
+                    loan_car=wants.loan_car,
+                    parts_eta=wants.parts_eta,
+                )
+                note = day.overbooking_note(probe)
+                if note is not None:
+                    notes[o.drop_off] = note
+        return refused, notes
 
     def loading(self, workshop_id: str, first: dt.date, last: dt.date) -> tuple[Workshop, list[DayLoad]]:
         """The loading chart from `first` to `last` (both included, at most LOADING_DAYS days):
