@@ -120,13 +120,14 @@ def plan_page(
     if isinstance(who, Response):
         return who
     workshop = service.workshop(workshop_id)
-    bookings = service.bookings(workshop_id, date)
+    listed = service.day_bookings(workshop_id, date)  # multi-day repairs carried in count too
+    bookings = [b for b, _ in listed]
     try:
         plan = service.stored_plan(workshop_id, date)
     except NotFound:
         plan = None
     rows_by = "technicians" if rows == "technicians" else "bays"
-    codes = {b.id: b.service for b in bookings}
+    codes = {b.id: b.service for b, carried in listed if not carried}
     now = clock.now()
     status = _shopfloor(request).status(workshop_id, date) if bookings else None
     t = i18n.use(request)  # also the chart's language (api/gantt.py)

@@ -35,6 +35,18 @@ class Slot(BaseModel):
     )
 
 
+class DayBooking(Booking):
+    """A booking listed on a day: dropped off that day, or multi-day work carried in from an earlier one."""
+
+    carried_in: bool | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="true: a multi-day repair dropped off on an earlier day whose work carries over to this"
+        " day (`drop_off` is its original drop-off, `promised` the pickup on its last day); absent on the"
+        " day's own bookings (listed as before)",
+    )
+
+
 class Refusal(BaseModel):
     drop_off: AwareDatetime
     reason: str = Field(description="the first front-desk rule (or the lack of room) that blocks the time")

@@ -707,6 +707,17 @@ class PlanningService:
             self.workshop(workshop_id, session)
             return bookings_db.day_bookings(session, workshop_id, date)
 
+    def day_bookings(self, workshop_id: str, date: dt.date) -> list[tuple[Booking, bool]]:
+        """Every booking with work on `date`: those dropped off that day in the order they were
+        made (False), then the multi-day repairs of earlier days carried in to it (True), by drop-off;
+        each as booked (its own drop-off, the promised pickup on its last day)."""
+        with self.store.sessions() as session:
+            self.workshop(workshop_id, session)
+            own = bookings_db.day_bookings(session, workshop_id, date)
+            carried = [b for b, _ in bookings_db.carried_into(session, workshop_id, date)]
+        carried.sort(key=lambda b: (b.drop_off, b.id))
+        return [(b, False) for b in own] + [(b, True) for b in carried]
+
     def change(self, workshop_id: str, booking_id: str, changes: dict[str, object]) -> Booking:
         """Move or change a booking: it must fit the day without its old place, or nothing changes."""
         try:

@@ -60,3 +60,34 @@ def test_a_booked_repair_is_promised_on_its_last_day_and_holds_it(client: TestCl
     assert cancelled.status_code in (200, 204)
     chart = client.get(f"/v1/workshops/{WORKSHOP_ID}/capacity", params={"from": WED, "to": WED}).json()
     assert {p.get("skill"): p["booked"] for p in chart["days"][0]["pools"]}["paint"] == 0
+
+
+def test_the_day_bookings_list_shows_the_repairs_carried_in(client: TestClient) -> None:
+    _put(client, multi_day_workshop())
+    drop_off = f"{DATE}T08:00:00+08:00"
+    repair = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": drop_off, "vehicle": "粤B-12345"})
+    assert repair.status_code == 201, repair.text
+    wed_own = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": f"{WED}T09:00:00+08:00"})
+    assert wed_own.status_code == 201, wed_own.text
+    on_drop_off_day = client.get(BOOKINGS, params={"date": DATE}).json()
+    assert [(b["id"], b.get("carried_in")) for b in on_drop_off_day] == [(repair.json()["id"], None)]
+    wed = client.get(BOOKINGS, params={"date": WED}).json()
+    # The day's own bookings first, then the repair carried in: its own drop-off and promised pickup.
+    assert [(b["id"], b.get("carried_in")) for b in wed] == [
+        (wed_own.json()["id"], None),
+        (repair.json()["id"], True),
+    ]
+    carried = wed[1]
+    assert carried["drop_off"] == drop_off and carried["promised"] == f"{WED}T15:30:00+08:00"
+    assert carried["service"] == "REPAIR" and carried["vehicle"] == "粤B-12345"
+    assert client.get(BOOKINGS, params={"date": THU}).json() == []  # the work ends on Wednesday
+    client.delete(f"{BOOKINGS}/{repair.json()['id']}")
+    assert [b["id"] for b in client.get(BOOKINGS, params={"date": WED}).json()] == [wed_own.json()["id"]]
+
+
+def test_the_plan_page_counts_the_repairs_carried_in(client: TestClient) -> None:
+    _put(client, multi_day_workshop())
+    booked = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00"})
+    assert booked.status_code == 201, booked.text
+    page = client.get(f"/workshops/{WORKSHOP_ID}/plan/{WED}")
+    assert page.status_code == 200 and "1 booking on this day." in page.text
