@@ -11,6 +11,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
+from scheduler.actuals import labour_times
 from scheduler.contract import PinnedOperation, Plan, PlanOptions, Workshop
 from scheduler.validator import assert_valid
 from tests.builders import DATE, DAY, WORKSHOP_ID, multi_day_workshop
@@ -148,6 +149,10 @@ def test_the_carried_over_part_is_clocked_on_its_later_day(client: TestClient) -
     clocked = [b.model_copy(update={"pinned": pins}) if b.id == rid else b for b in request.bookings]
     check = request.model_copy(update={"bookings": clocked, "options": PlanOptions(keep_promises=False)})
     assert_valid(check, live)
+    # Reports from actuals count Wednesday's paint as the repair's paint (its operation 2).
+    times = labour_times(service, WORKSHOP_ID, DAY, DAY + dt.timedelta(days=1))
+    counted = {(o.service, o.operation): o.n for o in times.operations if o.n}
+    assert counted == {("REPAIR", 2): 1}, counted
 
 
 def test_on_the_drop_off_day_only_that_days_part_is_seen(client: TestClient) -> None:
