@@ -23,15 +23,17 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from scheduler.availability import Availability
 from scheduler.contract import Assignment, Booking, PinnedOperation, Service, Workshop
-from scheduler.slots import NO_WANTS, DayBook, Offer, Wants
+from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Wants
 
 __all__ = [
     "PART",
+    "CarriedOffer",
     "carries_over",
     "day_accepted",
     "day_part",
@@ -156,6 +158,17 @@ def day_accepted(
 _DayFit = tuple[DayBook, Booking, Offer]
 """One day's share of carried-over work: the day, the part booking, where it fits."""
 
+Witness = dict[str, tuple[Assignment, ...]]
+
+
+@dataclass(frozen=True)
+class CarriedOffer(Offer):
+    """An offer of work carried over to later days. `rewitness` is the drop-off day's new witness
+    (bookings moved out of the way there); `later` the same for each later day that had to move
+    bookings to hold its share (each keeps every promise of that day)."""
+
+    later: tuple[tuple[dt.date, Witness], ...] = ()
+
 
 @dataclass
 class _Search:
@@ -167,14 +180,22 @@ class _Search:
     service: Service
     template: Booking
     """The booking asked for (any drop-off): service, fleet partner, parts ETA, loan car."""
-    rests: dict[tuple[int, dt.date, int], list[_DayFit] | None] = field(default_factory=dict)
+    rests: dict[tuple[int, dt.date, int, bool], list[_DayFit] | None] = field(default_factory=dict)
     free: dict[dt.date, Availability] = field(default_factory=dict)
     """Each day's free time around its witness (fits leave it as they found it)."""
+    deadline: float = 0.0
+    """Until when (`time.thread_time`) bookings may be moved out of the way (scheduler.ejection)
+    where the witness's free time has no room: the budget of one whole search."""
 
-    def _fit(self, book: DayBook, probe: Booking) -> Offer | None:
+    def _fit(self, book: DayBook, probe: Booking, eject: bool = False) -> Offer | None:
+        """Where `probe` fits `book`'s witness as it is; with `eject`, failing that, once the
+        bookings in its way move (every promise of that day kept), while the budget lasts."""
         if book.date not in self.free:
             self.free[book.date] = book.availability()
-        return book.fit_quickly(probe, self.free[book.date], repair=False)
+        placed = book.fit_quickly(probe, self.free[book.date], repair=False)
+        if placed is None and eject and time.thread_time() < self.deadline:
+            placed = book.fit_by_ejection(probe, self.deadline)
+        return placed
 
     def _next_open(self, after: dt.date) -> dt.date | None:
         workshop = self.day.workshop
@@ -191,82 +212,130 @@ class _Search:
             update={"service": code, "drop_off": drop_off, "promised": None, "pinned": [], "waiter": False}
         )
 
-    def _rest(self, first: int, after: dt.date, used: int) -> list[_DayFit] | None:
+    def _rest(self, first: int, after: dt.date, used: int, eject: bool = False) -> list[_DayFit] | None:
         """Operations `first`.. placed on the opening days after `after` (`used` days so far)."""
-        key = (first, after, used)
+        key = (first, after, used, eject)
         if key not in self.rests:
-            self.rests[key] = self._find_rest(first, after, used)
+            found = self.rests.get((first, after, used, False)) if eject else None
+            self.rests[key] = found or self._find_rest(first, after, used, eject)
         return self.rests[key]
 
-    def _find_rest(self, first: int, after: dt.date, used: int) -> list[_DayFit] | None:
+    def _find_rest(self, first: int, after: dt.date, used: int, eject: bool) -> list[_DayFit] | None:
         date = self._next_open(after)
         if date is None or used >= self.service.max_days:
             return None
         book = self.day_of(date)
         n = len(self.service.operations)
-        for last in range(n - 1, first - 1, -1):
-            probe = self._probe(first, last, self.template.drop_off)
-            placed = self._fit(book, probe)
-            if placed is None:
-                continue
-            if last == n - 1:
-                return [(book, probe, placed)]
-            tail = self._rest(last + 1, date, used + 1)
-            return None if tail is None else [(book, probe, placed), *tail]
+        lasts = range(n - 1, first - 1, -1)
+        # The witness's free time first (the longest run that fits as it is), then moving others.
+        for mode in (False, True) if eject else (False,):
+            for last in lasts:
+                probe = self._probe(first, last, self.template.drop_off)
+                placed = self._fit(book, probe, mode)
+                if placed is None:
+                    continue
+                if last == n - 1:
+                    return [(book, probe, placed)]
+                tail = self._rest(last + 1, date, used + 1, eject)
+                if tail is not None:
+                    return [(book, probe, placed), *tail]
+                if not mode:
+                    break  # the longest run that fits as it is leaves too much: try moving others
+                return None
         return None  # work does not pause on an opening day
 
     def at(self, drop_off: dt.datetime, longest: int | None = None) -> tuple[Offer | None, int]:
         """The carried-over offer at `drop_off` (within every day's rules), if there is one, and the
-        last operation the drop-off day has room for (-1: none). `longest`: the most found for an
-        earlier drop-off (a later one has no more room: whether work fits is monotone in it)."""
+        last operation the drop-off day has room for as it is (-1: none). `longest`: the most found
+        for an earlier drop-off (a later one has no more room: whether work fits is monotone in it).
+        Where the days' free time has no room, moving bookings out of the way (scheduler.ejection,
+        within the search's budget) looks again, on the drop-off day and on the later days."""
         n = len(self.service.operations)
         top = n - 2 if longest is None else min(longest, n - 2)
         first_probe = self._probe(0, n - 1, drop_off)
         if not self.day.allowed_before_fit(first_probe):
             return None, top
+        found: Offer | None = None
+        room = -1
         for last in range(top, -1, -1):
             probe = self._probe(0, last, drop_off)
             placed = self._fit(self.day, probe)
             if placed is None:
                 continue
+            room = last
             rest = self._rest(last + 1, self.day.date, 1)
+            if rest is not None:
+                found = self._offer(drop_off, [(self.day, probe, placed), *rest])
+            break
+        if found is None and time.thread_time() < self.deadline:
+            found = self._ejected(drop_off, room)
+        return found, room
+
+    def _ejected(self, drop_off: dt.datetime, room: int) -> Offer | None:
+        """The offer at `drop_off` once bookings move out of the way: on the drop-off day where
+        it has no room for a run (the runs longer than the free time takes first), on the later
+        days where they have none for the rest."""
+        n = len(self.service.operations)
+        for last in range(n - 2, -1, -1):
+            if time.thread_time() >= self.deadline:
+                return None
+            probe = self._probe(0, last, drop_off)
+            placed = self._fit(self.day, probe, eject=last > room)
+            if placed is None:
+                continue
+            rest = self._rest(last + 1, self.day.date, 1, eject=True)
             if rest is None:
-                return None, last
-            return self._offer(drop_off, [(self.day, probe, placed), *rest]), last
-        return None, -1
+                continue
+            offer = self._offer(drop_off, [(self.day, probe, placed), *rest])
+            if offer is not None:
+                return offer
+        return None
 
     def _offer(self, drop_off: dt.datetime, parts: list[_DayFit]) -> Offer | None:
         promised = parts[-1][2].promised
         assignments: list[Assignment] = []
+        later: list[tuple[dt.date, Witness]] = []
         for i, (book, probe, placed) in enumerate(parts):
-            held = replace(placed, promised=promised, rewitness=None)
+            held = replace(placed, promised=promised)
             wants = probe.model_copy(update={"loan_car": self.template.loan_car, "drop_off": drop_off})
             allowed = book.allowed(wants, held) if i == 0 else book.allowed_carried(wants, held)
             if not allowed:
                 return None
+            if i > 0 and placed.rewitness is not None:
+                later.append((book.date, placed.rewitness))
             first = int(probe.service.rsplit(PART, 1)[1].split("-")[0]) if PART in probe.service else 0
             assignments += [
                 a.model_copy(update={"operation": a.operation + first}) for a in placed.assignments
             ]
-        return Offer(
+        return CarriedOffer(
             drop_off=drop_off,
             promised=promised,
             assignments=tuple(assignments),
+            rewitness=parts[0][2].rewitness,
             days=tuple(book.date for book, _, _ in parts),
+            later=tuple(later),
         )
 
 
-def _search(day: DayBook, day_of: Callable[[dt.date], DayBook], template: Booking) -> _Search | None:
+def _search(
+    day: DayBook, day_of: Callable[[dt.date], DayBook], template: Booking, ejection_seconds: float
+) -> _Search | None:
     service = day.workshop.service(template.service)
     if service is None or not carries_over(day.workshop, template):
         return None
-    return _Search(day, day_of, service, template)
+    deadline = time.thread_time() + ejection_seconds if ejection_seconds > 0 else 0.0
+    return _Search(day, day_of, service, template, deadline=deadline)
 
 
-def fit(day: DayBook, day_of: Callable[[dt.date], DayBook], booking: Booking) -> Offer | None:
+def fit(
+    day: DayBook,
+    day_of: Callable[[dt.date], DayBook],
+    booking: Booking,
+    ejection_seconds: float = EJECTION_SECONDS,
+) -> Offer | None:
     """`booking` (of a multi-day service) with its work carried over from `day`, its drop-off day,
     to the following opening days (`day_of`: a date's DayBook): None when it does not fit."""
-    search = _search(day, day_of, booking)
+    search = _search(day, day_of, booking, ejection_seconds)
     return None if search is None else search.at(booking.drop_off)[0]
 
 
@@ -277,10 +346,13 @@ def offers(
     fleet_partner: str | None,
     single_day: list[Offer],
     wants: Wants = NO_WANTS,
+    ejection_seconds: float = EJECTION_SECONDS,
 ) -> list[Offer]:
     """The offers of a multi-day service on `day`: those done that day (`single_day`, the day's own
-    offers) and, at every other candidate time, the work carried over to the following days.
-    Multi-day work is never overbooked (scheduler.overbooking): it holds every day in a witness."""
+    offers) and, at every other candidate time, the work carried over to the following days, within
+    `ejection_seconds` (this thread's CPU) moving bookings out of the way where the days' free time
+    has no room (as single-day offers do). Multi-day work is never overbooked
+    (scheduler.overbooking): it holds every day in a witness."""
     single_day = [o for o in single_day if not o.overbooked]
     day_offers = [replace(o, days=(day.date,)) for o in single_day]
     template = Booking(
@@ -291,7 +363,7 @@ def offers(
         loan_car=wants.loan_car,
         parts_eta=wants.parts_eta,
     )
-    search = _search(day, day_of, template)
+    search = _search(day, day_of, template, ejection_seconds)
     if search is None:
         return day_offers
     offered = {o.drop_off for o in single_day}
@@ -300,9 +372,10 @@ def offers(
     for t in day.candidate_times():
         if t in offered:
             continue
-        offer, longest = search.at(t, longest)
+        offer, room = search.at(t, longest)
         if offer is not None:
             carried.append(offer)
-        if longest < 0:
-            break  # no room for even the first operation: none later either
+        longest = room if room >= 0 else longest
+        if room < 0 and time.thread_time() >= search.deadline:
+            break  # no room for even the first operation, nor time to move others: none later either
     return sorted([*day_offers, *carried], key=lambda o: o.drop_off)

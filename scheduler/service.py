@@ -551,8 +551,8 @@ class PlanningService:
             return self._day(session, workshop, d)
 
         day = day_of(date)
-        single = day.offers(service, False, fleet, wants=wants)
-        offers = multiday.offers(day, day_of, service, fleet, single, wants)
+        single = day.offers(service, False, fleet, wants=wants, ejection_seconds=self.ejection_seconds)
+        offers = multiday.offers(day, day_of, service, fleet, single, wants, self.ejection_seconds)
         versions = tuple((d, bookings_db.day_version(session, workshop.id, d)) for d in sorted(looked))
         self._offers.put(key, (versions, offers, day))
         return offers
@@ -575,7 +575,9 @@ class PlanningService:
         offer = next((o for o in listed if o.drop_off == booking.drop_off), None)
         if offer is None:  # not a time of the grid: done that day, or carried over from it
             done = day.try_insert(booking)
-            return done or multiday.fit(day, partial(self._day, session, workshop), booking)
+            return done or multiday.fit(
+                day, partial(self._day, session, workshop), booking, self.ejection_seconds
+            )
         if len(offer.days) <= 1:
             return day.reoffer(booking, offer)
         own = tuple(a.model_copy(update={"booking": booking.id}) for a in offer.assignments)
@@ -807,13 +809,21 @@ class PlanningService:
             parts = {b.id for b, _ in day.accepted if multiday.is_part(b)}
             moved = {k: v for k, v in offer.rewitness.items() if k not in parts}
             bookings_db.rewitness_day(session, workshop.id, date, moved)
+        if isinstance(offer, multiday.CarriedOffer):  # later days reshuffled to hold their share
+            for later, witness in offer.later:
+                held_day = self._day(session, workshop, later)
+                pinned = {b.id for b, _ in held_day.accepted if multiday.is_part(b)}
+                moved = {k: v for k, v in witness.items() if k not in pinned}
+                bookings_db.rewitness_day(session, workshop.id, later, moved)
         now = self.clock.now()
         bookings_db.add(
             session, workshop.id, date, stored, offer.assignments, idempotency, now, workshop.timezone
         )
         if len(offer.days) > 1:  # the day holds the first part; the later days load theirs afresh
             part = multiday.day_part(workshop, date, stored, list(offer.assignments))
-            accepted = [*day.accepted, *day.at_risk, *([part] if part is not None else [])]
+            held = offer.rewitness or {}
+            accepted = [(b, list(held.get(b.id, w))) for b, w in day.accepted]
+            accepted += [*day.at_risk, *([part] if part is not None else [])]
             return stored, DayBook(day.workshop, date, accepted, self.rules)
         return stored, day.with_booking(stored, offer)
 
