@@ -305,7 +305,7 @@ def test_a_later_day_moves_its_bookings_out_of_the_way_to_hold_the_carried_over_
     assert validate_multiday(ws, repair, witness) == []
     accident, moved = _witness(service, "acc")
     assert moved != accident_before[1]  # Wednesday's witness changed to make room
-    assert max(a.end for a in moved) <= accident.promised  # still on time
+    assert accident.promised is not None and max(a.end for a in moved) <= accident.promised  # on time
     for date in (DAY, WED):
         plan = service.plan_day(WORKSHOP_ID, date, 2.0)
         request, _, _ = service.plan_inputs(WORKSHOP_ID, date, 2.0)
