@@ -183,6 +183,8 @@ class _Search:
     rests: dict[tuple[int, dt.date, int, bool], list[_DayFit] | None] = field(default_factory=dict)
     free: dict[dt.date, Availability] = field(default_factory=dict)
     """Each day's free time around its witness (fits leave it as they found it)."""
+    parts: dict[dt.datetime, list[_DayFit]] = field(default_factory=dict)
+    """The days' fits of each offer made, by drop-off."""
     deadline: float = 0.0
     """Until when (`time.thread_time`) bookings may be moved out of the way (scheduler.ejection)
     where the witness's free time has no room: the budget of one whole search."""
@@ -226,25 +228,37 @@ class _Search:
             return None
         book = self.day_of(date)
         n = len(self.service.operations)
-        lasts = range(n - 1, first - 1, -1)
-        # The witness's free time first (the longest run that fits as it is), then moving others.
-        for mode in (False, True) if eject else (False,):
-            for last in lasts:
-                probe = self._probe(first, last, self.template.drop_off)
-                placed = self._fit(book, probe, mode)
-                if placed is None:
-                    continue
-                if last == n - 1:
-                    return [(book, probe, placed)]
-                tail = self._rest(last + 1, date, used + 1, eject)
-                if tail is not None:
-                    return [(book, probe, placed), *tail]
-                if not mode:
-                    break  # the longest run that fits as it is leaves too much: try moving others
+        room = first - 1  # the longest run that fits the day's free time as it is
+        for last in range(n - 1, first - 1, -1):
+            probe = self._probe(first, last, self.template.drop_off)
+            placed = self._fit(book, probe)
+            if placed is None:
+                continue
+            room = last
+            if last == n - 1:
+                return [(book, probe, placed)]
+            tail = self._rest(last + 1, date, used + 1, eject)
+            if tail is not None:
+                return [(book, probe, placed), *tail]
+            break  # work does not pause on an opening day: a shorter run leaves more for later
+        # Moving others out of the way: the runs just longer than the free time holds first.
+        for last in range(room + 1, n) if eject else ():
+            if time.thread_time() >= self.deadline:
                 return None
-        return None  # work does not pause on an opening day
+            probe = self._probe(first, last, self.template.drop_off)
+            placed = self._fit(book, probe, eject=True)
+            if placed is None:
+                return None  # a longer run has no more room
+            if last == n - 1:
+                return [(book, probe, placed)]
+            tail = self._rest(last + 1, date, used + 1, eject)
+            if tail is not None:
+                return [(book, probe, placed), *tail]
+        return None
 
-    def at(self, drop_off: dt.datetime, longest: int | None = None) -> tuple[Offer | None, int]:
+    def at(
+        self, drop_off: dt.datetime, longest: int | None = None, eject: bool = True
+    ) -> tuple[Offer | None, int]:
         """The carried-over offer at `drop_off` (within every day's rules), if there is one, and the
         last operation the drop-off day has room for as it is (-1: none). `longest`: the most found
         for an earlier drop-off (a later one has no more room: whether work fits is monotone in it).
@@ -267,21 +281,25 @@ class _Search:
             if rest is not None:
                 found = self._offer(drop_off, [(self.day, probe, placed), *rest])
             break
-        if found is None and time.thread_time() < self.deadline:
+        if found is None and eject and time.thread_time() < self.deadline:
             found = self._ejected(drop_off, room)
         return found, room
 
     def _ejected(self, drop_off: dt.datetime, room: int) -> Offer | None:
-        """The offer at `drop_off` once bookings move out of the way: on the drop-off day where
-        it has no room for a run (the runs longer than the free time takes first), on the later
-        days where they have none for the rest."""
+        """The offer at `drop_off` once bookings move out of the way, likeliest first: the drop-off
+        day's run as its free time holds it with the later days moving theirs; then longer runs on
+        the drop-off day (moving its bookings), the shortest first; then shorter ones."""
         n = len(self.service.operations)
-        for last in range(n - 2, -1, -1):
+        longer_fails = False
+        for last in [*([room] if room >= 0 else []), *range(room + 1, n - 1), *range(room - 1, -1, -1)]:
             if time.thread_time() >= self.deadline:
                 return None
+            if last > room and longer_fails:
+                continue  # a longer run has no more room than one that found none
             probe = self._probe(0, last, drop_off)
             placed = self._fit(self.day, probe, eject=last > room)
             if placed is None:
+                longer_fails = longer_fails or last > room
                 continue
             rest = self._rest(last + 1, self.day.date, 1, eject=True)
             if rest is None:
@@ -307,7 +325,7 @@ class _Search:
             assignments += [
                 a.model_copy(update={"operation": a.operation + first}) for a in placed.assignments
             ]
-        return CarriedOffer(
+        offer = CarriedOffer(
             drop_off=drop_off,
             promised=promised,
             assignments=tuple(assignments),
@@ -315,6 +333,20 @@ class _Search:
             days=tuple(book.date for book, _, _ in parts),
             later=tuple(later),
         )
+        self.parts[drop_off] = parts
+        return offer
+
+    def earlier(self, drop_off: dt.datetime, later: dt.datetime) -> Offer | None:
+        """The offer found for the `later` drop-off, for an earlier one (its placements hold for
+        an earlier drop-off), if every rule allows it there."""
+        parts = self.parts.get(later)
+        if parts is None or not self.day.allowed_before_fit(self.probe(drop_off)):
+            return None
+        return self._offer(drop_off, parts)
+
+    def probe(self, drop_off: dt.datetime) -> Booking:
+        """The whole booking asked for, dropped off at `drop_off`."""
+        return self._probe(0, len(self.service.operations) - 1, drop_off)
 
 
 def _search(
@@ -367,15 +399,51 @@ def offers(
     if search is None:
         return day_offers
     offered = {o.drop_off for o in single_day}
-    carried: list[Offer] = []
+    carried: dict[dt.datetime, Offer] = {}
     longest: int | None = None
-    for t in day.candidate_times():
-        if t in offered:
+    missing: list[dt.datetime] = []
+    for t in day.candidate_times():  # the days' free time as it is
+        if t in offered or not day.allowed_before_fit(search.probe(t)):
+            continue  # the rules that do not depend on where it sits (advisors) refuse it anyway
+        if longest is not None and longest < 0:
+            missing.append(t)  # no room for even the first operation earlier: none now either
             continue
-        offer, room = search.at(t, longest)
+        offer, longest = search.at(t, longest, eject=False)
         if offer is not None:
-            carried.append(offer)
-        longest = room if room >= 0 else longest
-        if room < 0 and time.thread_time() >= search.deadline:
-            break  # no room for even the first operation, nor time to move others: none later either
-    return sorted([*day_offers, *carried], key=lambda o: o.drop_off)
+            carried[t] = offer
+        else:
+            missing.append(t)
+    # Whether work fits is monotone in the drop-off: a later time's placements serve an earlier one.
+    later: dt.datetime | None = None
+    for t in sorted([*missing, *carried], reverse=True):
+        if t in carried:
+            later = t
+        elif later is not None and (reused := search.earlier(t, later)) is not None:
+            carried[t] = reused
+    missing = [t for t in missing if t not in carried]
+    _ejection_boundary(search, missing, carried)
+    return sorted([*day_offers, *carried.values()], key=lambda o: o.drop_off)
+
+
+def _ejection_boundary(
+    search: _Search, missing: list[dt.datetime], carried: dict[dt.datetime, Offer]
+) -> None:
+    """The `missing` times, where the days' free time has no room, once bookings move out of the
+    way, within the search's budget: galloping from the earliest (the likeliest), halving after a
+    miss; an offer found for a time serves every earlier one (as one-day offers do)."""
+    step = 1
+    while missing and time.thread_time() < search.deadline:
+        at = min(step, len(missing)) - 1
+        t = missing[at]
+        offer, _ = search.at(t)
+        if offer is None:
+            missing = missing[:at]
+            step = max(1, len(missing) // 2)
+            continue
+        carried[t] = offer
+        for earlier in missing[:at]:
+            reused = search.earlier(earlier, t)
+            if reused is not None:
+                carried[earlier] = reused
+        missing = missing[at + 1 :]
+        step *= 2
