@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 
 from scheduler.availability import Availability
 from scheduler.contract import Assignment, Booking, PinnedOperation, Service, Workshop
+from scheduler.i18n import N_
 from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Wants
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "multi_day",
     "offers",
     "part_code",
+    "refusal",
 ]
 
 PART = ":ops"
@@ -447,3 +449,17 @@ def _ejection_boundary(
                 carried[earlier] = reused
         missing = missing[at + 1 :]
         step *= 2
+
+
+def refusal(day: DayBook, booking: Booking) -> str | None:
+    """Why multi-day work is not offered at `booking`'s drop-off, where the day's own reason (the
+    whole work on one day) would mislead: the drop-off day takes it in (its first operation fits
+    there), but the rest does not finish within the service's opening days. None: the day's reason
+    stands (a front-desk rule, or no room for even the first operation)."""
+    service = day.workshop.service(booking.service)
+    if service is None or not carries_over(day.workshop, booking) or not day.allowed_before_fit(booking):
+        return None
+    first = booking.model_copy(update={"service": part_code(service.code, 0, 0)})
+    if day.fit_quickly(first, repair=False) is None:
+        return None
+    return N_("the work does not finish within %(days)s opening days") % {"days": service.max_days}

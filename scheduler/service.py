@@ -427,6 +427,19 @@ class PlanningService:
             day = self._day(session, workshop, date)
         past = {t: N_("in the past") for t in day.candidate_times() if t < now and t not in offered}
         explained = day.refusals(service, waiter, fleet, wants, offered | set(past))
+        if multiday.multi_day(workshop.service(service)) and not waiter:  # work carried over
+            template = Booking(
+                id="probe",
+                service=service,
+                drop_off=now,
+                fleet_partner=fleet,
+                loan_car=wants.loan_car,
+                parts_eta=wants.parts_eta,
+            )
+            explained = [
+                (t, multiday.refusal(day, template.model_copy(update={"drop_off": t})) or why)
+                for t, why in explained
+            ]
         return sorted([*past.items(), *explained])
 
     def explain(

@@ -165,3 +165,17 @@ def test_on_the_drop_off_day_only_that_days_part_is_seen(client: TestClient) -> 
     mine = next(b for b in status["bookings"] if b["booking"] == rid)
     assert [o["operation"] for o in mine["operations"]] == [0, 1]
     assert mine["promised"] is None and mine["at_risk"] is False
+
+
+def test_explain_says_when_multi_day_work_does_not_finish_in_its_days(client: TestClient) -> None:
+    _put(client, multi_day_workshop(max_days=2))
+    params = {"service": "REPAIR", "date": DATE, "explain": "true"}
+    body = client.get(SLOTS, params=params).json()
+    reasons = {r["drop_off"][11:16]: r["reason"] for r in body["refused"]}
+    assert [s["drop_off"][11:16] for s in body["slots"]] == ["08:00", "08:30", "09:00"]
+    # Taken in on Tuesday but not done by Wednesday; from 14:30 not even the first stage fits Tuesday.
+    assert reasons["09:30"] == reasons["14:00"] == "the work does not finish within 2 opening days"
+    assert reasons["14:30"].startswith("operation 'strip and body'")
+    zh = client.get(SLOTS, params=params, headers={"accept-language": "zh-CN"}).json()
+    in_chinese = {r["drop_off"][11:16]: r["reason"] for r in zh["refused"]}
+    assert in_chinese["09:30"] == "工作无法在 2 个营业日内完成"
