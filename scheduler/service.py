@@ -722,6 +722,13 @@ class PlanningService:
             self.workshop(workshop_id, session)
             return bookings_db.day_bookings(session, workshop_id, date)
 
+    def day_view(self, workshop_id: str, date: dt.date) -> tuple[Workshop, list[Booking]]:
+        """The day as its plans see it (scheduler.multiday): the workshop with the parts of its
+        multi-day services, and every booking with work that day, a multi-day repair as its part."""
+        with self.store.sessions() as session:
+            day = self._day(session, self.workshop(workshop_id, session), date)
+        return day.workshop, [b for b, _ in day.accepted] + [b for b, _ in day.at_risk]
+
     def day_bookings(self, workshop_id: str, date: dt.date) -> list[tuple[Booking, bool]]:
         """Every booking with work on `date`: those dropped off that day in the order they were
         made (False), then the multi-day repairs of earlier days carried in to it (True), by drop-off;

@@ -11,8 +11,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
+from api.gantt import colours
 from scheduler.actuals import labour_times
 from scheduler.contract import PinnedOperation, Plan, PlanOptions, Workshop
+from scheduler.multiday import day_workshop
 from scheduler.validator import assert_valid
 from tests.builders import DATE, DAY, WORKSHOP_ID, multi_day_workshop
 
@@ -179,3 +181,21 @@ def test_explain_says_when_multi_day_work_does_not_finish_in_its_days(client: Te
     zh = client.get(SLOTS, params=params, headers={"accept-language": "zh-CN"}).json()
     in_chinese = {r["drop_off"][11:16]: r["reason"] for r in zh["refused"]}
     assert in_chinese["09:30"] == "工作无法在 2 个营业日内完成"
+
+
+def test_the_plan_and_my_jobs_pages_name_the_carried_over_steps(client: TestClient) -> None:
+    _put(client, multi_day_workshop())
+    rid = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00"}).json()["id"]
+    plan = client.post(f"/v1/workshops/{WORKSHOP_ID}/plans", json={"date": WED, "time_limit_seconds": 2})
+    assert plan.status_code == 200, plan.text
+    page = client.get(f"/workshops/{WORKSHOP_ID}/plan/{WED}").text
+    # Wednesday's bars of the repair: its paint and reassembly, in the repair's colour and legend.
+    assert f'data-booking="{rid}" data-operation="0" data-vehicle="{rid}" data-service="REPAIR:ops2-3"' in (
+        page
+    )
+    ws = multi_day_workshop()
+    assert colours(day_workshop(ws))["REPAIR:ops2-3"] == colours(ws)["REPAIR"]
+    assert 'data-step="paint"' in page and 'data-step="reassembly"' in page
+    assert "REPAIR · Accident repair (multi-day)" in page
+    mine = client.get(f"/workshops/{WORKSHOP_ID}/me", params={"technician": "zhou", "date": WED}).text
+    assert "Accident repair (multi-day) · paint" in mine
