@@ -293,8 +293,9 @@ def test_a_later_day_moves_its_bookings_out_of_the_way_to_hold_the_carried_over_
     quick.book(WORKSHOP_ID, Booking(id="acc", service="ACCIDENT", drop_off=at("08:00", WED)), None)
     assert quick.slots(WORKSHOP_ID, "REPAIR", DAY, False, None) == []
     service = PlanningService(
-        Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
-    )
+        Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock(),
+        ejection_seconds=1.0,  # the answer's budget is CPU time: generous here, so the test is not timed
+    )  # fmt: skip
     offers = {o.drop_off: o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
     offer = offers[at(drop_off)]
     assert offer.days == (DAY, WED) and offer.promised.astimezone(ws.tz).date() == WED
