@@ -70,6 +70,7 @@ def main() -> None:
                 bookings = [
                     Booking.model_validate(b)
                     for b in http.get(f"{base}/bookings", params={"date": args.date}).json()
+                    if not b.get("carried_in")  # the day's own bookings
                 ]
                 plan = Plan.model_validate(http.get(f"{base}/plans/{args.date}").json())
                 events = [
