@@ -21,6 +21,7 @@ from api import palette as service_palette
 from api.i18n import current
 from scheduler.clocking import DayStatus
 from scheduler.contract import Assignment, Booking, Plan, Workshop, hhmm_minutes
+from scheduler.multiday import PART
 
 ROW = 34
 LABEL = 150
@@ -54,8 +55,14 @@ class Legend:
 
 
 def colours(workshop: Workshop) -> dict[str, str]:
-    """Each service code's colour: distinct within the workshop, chosen by the code."""
-    return service_palette.assign(s.code for s in workshop.services)
+    """Each service code's colour: distinct within the workshop, chosen by the code; a day's part
+    of multi-day work (scheduler.multiday, "CODE:ops2-3") has its service's colour."""
+    own = [s.code for s in workshop.services if PART not in s.code]
+    palette = service_palette.assign(own)
+    for s in workshop.services:
+        if PART in s.code:
+            palette[s.code] = palette.get(s.code.split(PART, 1)[0], "#777777")
+    return palette
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,7 @@ def hour_width(hours: int) -> int:
 
 
 def legend(workshop: Workshop, plan: Plan, bookings: dict[str, str]) -> list[Legend]:
-    used = {bookings.get(a.booking, "") for a in plan.assignments}
+    used = {bookings.get(a.booking, "").split(PART, 1)[0] for a in plan.assignments}
     palette = colours(workshop)
     return [Legend(s.code, s.name, palette[s.code]) for s in workshop.services if s.code in used]
 

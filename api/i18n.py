@@ -39,6 +39,7 @@ SCRIPT_TEXTS = {
     "booked": N_("Booked %(id)s: drop-off %(drop_off)s, pickup %(pickup)s."),
     "taken": N_("That time was just taken. Other times: %(times)s"),
     "not_booked": N_("Not booked: %(problem)s"),
+    "carried_in": N_("%(drop_off)s (carried in)"),
     "new_drop_off": N_("New drop-off time for %(booking)s"),
     "move": N_("Move"),
     "moved": N_("%(booking)s moved: drop-off %(drop_off)s, pickup %(pickup)s."),

@@ -120,13 +120,15 @@ def plan_page(
     if isinstance(who, Response):
         return who
     workshop = service.workshop(workshop_id)
-    bookings = service.bookings(workshop_id, date)
+    listed = service.day_bookings(workshop_id, date)  # multi-day repairs carried in count too
+    bookings = [b for b, _ in listed]
     try:
         plan = service.stored_plan(workshop_id, date)
     except NotFound:
         plan = None
     rows_by = "technicians" if rows == "technicians" else "bays"
-    codes = {b.id: b.service for b in bookings}
+    view, seen = service.day_view(workshop_id, date)  # a multi-day repair: its part of the day
+    codes = {b.id: b.service for b in seen}
     now = clock.now()
     status = _shopfloor(request).status(workshop_id, date) if bookings else None
     t = i18n.use(request)  # also the chart's language (api/gantt.py)
@@ -136,11 +138,9 @@ def plan_page(
     # Personal data only to the roles that need them: a manager's view shows no phone numbers.
     show_phone = who is None or who.role is not Role.manager
     people = {b.id: b for b in bookings}
-    svg = (
-        gantt.render(workshop, plan, codes, rows_by, status, now, labels, people, show_phone) if plan else ""
-    )
+    svg = gantt.render(view, plan, codes, rows_by, status, now, labels, people, show_phone) if plan else ""
     quality = plan_quality_words(plan, t) if plan else ""
-    legend = gantt.legend(workshop, plan, codes) if plan else []
+    legend = gantt.legend(view, plan, codes) if plan else []
     plan = i18n.plan_in_words(plan, t) if plan else None
     return page(request, "plan.html", N_("Plan %(date)s"), workshop=workshop, date=date, plan=plan,
                 bookings=bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
@@ -296,11 +296,12 @@ def me_page(
         plan: Plan | None = service.stored_plan(workshop_id, day)
     except NotFound:
         plan = None
-    status = _shopfloor(request).status(workshop_id, day) if service.bookings(workshop_id, day) else None
+    view, seen = service.day_view(workshop_id, day)  # a multi-day repair: its part of the day
+    status = _shopfloor(request).status(workshop_id, day) if seen else None
     jobs = my_jobs(workshop, plan, status, technician)
-    codes = {b.id: b.service for b in service.bookings(workshop_id, day)}
+    codes = {b.id: b.service for b in seen}
     for job in jobs:
-        found = workshop.service(codes.get(str(job["booking"]), ""))
+        found = view.service(codes.get(str(job["booking"]), ""))
         op = int(str(job["operation"]))
         job["what"] = f"{found.name} · {found.operations[op].name}" if found else ""
     return page(request, "me.html", N_("My jobs"), workshop=workshop, date=day, technician=technician,

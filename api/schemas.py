@@ -28,6 +28,23 @@ class Slot(BaseModel):
         default=None,
         description="true: sold beyond the day's plan (the workshop's no-show overbooking); absent otherwise",
     )
+    note: str | None = Field(
+        default=None,
+        description="with explain=true, on an overbooked time: the overbooking allowance it is offered"
+        " thanks to (percent of which pool, minutes used with this booking)",
+    )
+
+
+class DayBooking(Booking):
+    """A booking listed on a day: dropped off that day, or multi-day work carried in from an earlier one."""
+
+    carried_in: bool | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="true: a multi-day repair dropped off on an earlier day whose work carries over to this"
+        " day (`drop_off` is its original drop-off, `promised` the pickup on its last day); absent on the"
+        " day's own bookings (listed as before)",
+    )
 
 
 class Refusal(BaseModel):
@@ -205,13 +222,15 @@ def _key_fields(info: KeyInfo) -> dict[str, object]:
     }
 
 
-def slot_list(offers: list[Offer]) -> list[Slot]:
+def slot_list(offers: list[Offer], notes: dict[dt.datetime, str] | None = None) -> list[Slot]:
+    notes = notes or {}
     return [
         Slot(
             drop_off=o.drop_off,
             promised=o.promised,
             days=list(o.days) or None,
             overbooked=o.overbooked or None,
+            note=notes.get(o.drop_off),
         )
         for o in offers
     ]

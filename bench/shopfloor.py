@@ -93,6 +93,7 @@ def live_through(mode: str, db: Path, scenario: Scenario, date: dt.date, seed: i
                 bookings = [
                     Booking.model_validate(b)
                     for b in http.get(f"{base}/bookings", params={"date": date.isoformat()}).json()
+                    if not b.get("carried_in")  # the day's own bookings
                 ]
                 plan = Plan.model_validate(http.get(f"{base}/plans/{date.isoformat()}").json())
                 events = [

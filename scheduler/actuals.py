@@ -9,6 +9,7 @@ import datetime as dt
 import threading
 import weakref
 from collections import defaultdict
+from dataclasses import replace
 
 from scheduler.clocking import ClockEvent, Effective, effective, event_from_record
 from scheduler.contract import Booking, Plan, Workshop
@@ -49,6 +50,17 @@ def _events(rows: list[PlainEvent]) -> dict[dt.date, list[Effective]]:
     return {date: effective(events) for date, events in by_day.items()}
 
 
+def _numbered(
+    events: list[Effective], date: dt.date, offsets: dict[tuple[str, dt.date], int]
+) -> list[Effective]:
+    """`date`'s events with the operations of multi-day work carried over to it numbered as its
+    service numbers them (the day numbers them from its first operation, scheduler.shopfloor)."""
+    return [
+        replace(e, operation=e.operation + offsets[(e.booking, date)]) if (e.booking, date) in offsets else e
+        for e in events
+    ]
+
+
 def _load(
     store: Store, workshop_id: str, first: dt.date, last: dt.date, baselines: bool
 ) -> tuple[Workshop, dict[str, Booking], list[WorkedOperation], dict[dt.date, Plan]]:
@@ -60,7 +72,20 @@ def _load(
         bookings = {b.id: b for b in bookings_db.between(session, workshop_id, first, last)}
         days = _events(events_db.plain_between(session, workshop_id, first, last))
         plans = plans_db.baselines(session, workshop_id, first, last) if baselines else {}
-    worked = worked_operations(days, {b.id: b.service for b in bookings.values()})
+        # Multi-day work clocked on a later day: numbered there from the day's first operation.
+        offsets: dict[tuple[str, dt.date], int] = {}
+        services = {b.id: b.service for b in bookings.values()}
+        for date, row in bookings_db.carried_from(session, workshop_id, first):
+            if date > last:
+                continue
+            booking, witness = bookings_db.accepted_of(row)
+            services[booking.id] = booking.service
+            bookings.setdefault(booking.id, booking)  # dropped off before `first`: its work counts too
+            on_day = [a.operation for a in witness if a.start.astimezone(workshop.tz).date() == date]
+            offsets[(booking.id, date)] = min(on_day, default=0)
+    if offsets:
+        days = {date: _numbered(events, date, offsets) for date, events in days.items()}
+    worked = worked_operations(days, services)
     return workshop, bookings, worked, {d: Plan.model_validate_json(body) for d, body in plans.items()}
 
 

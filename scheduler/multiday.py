@@ -23,15 +23,18 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from scheduler.availability import Availability
 from scheduler.contract import Assignment, Booking, PinnedOperation, Service, Workshop
-from scheduler.slots import NO_WANTS, DayBook, Offer, Wants
+from scheduler.i18n import N_
+from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Wants
 
 __all__ = [
     "PART",
+    "CarriedOffer",
     "carries_over",
     "day_accepted",
     "day_part",
@@ -41,6 +44,7 @@ __all__ = [
     "multi_day",
     "offers",
     "part_code",
+    "refusal",
 ]
 
 PART = ":ops"
@@ -156,6 +160,17 @@ def day_accepted(
 _DayFit = tuple[DayBook, Booking, Offer]
 """One day's share of carried-over work: the day, the part booking, where it fits."""
 
+Witness = dict[str, tuple[Assignment, ...]]
+
+
+@dataclass(frozen=True)
+class CarriedOffer(Offer):
+    """An offer of work carried over to later days. `rewitness` is the drop-off day's new witness
+    (bookings moved out of the way there); `later` the same for each later day that had to move
+    bookings to hold its share (each keeps every promise of that day)."""
+
+    later: tuple[tuple[dt.date, Witness], ...] = ()
+
 
 @dataclass
 class _Search:
@@ -167,14 +182,24 @@ class _Search:
     service: Service
     template: Booking
     """The booking asked for (any drop-off): service, fleet partner, parts ETA, loan car."""
-    rests: dict[tuple[int, dt.date, int], list[_DayFit] | None] = field(default_factory=dict)
+    rests: dict[tuple[int, dt.date, int, bool], list[_DayFit] | None] = field(default_factory=dict)
     free: dict[dt.date, Availability] = field(default_factory=dict)
     """Each day's free time around its witness (fits leave it as they found it)."""
+    parts: dict[dt.datetime, list[_DayFit]] = field(default_factory=dict)
+    """The days' fits of each offer made, by drop-off."""
+    deadline: float = 0.0
+    """Until when (`time.thread_time`) bookings may be moved out of the way (scheduler.ejection)
+    where the witness's free time has no room: the budget of one whole search."""
 
-    def _fit(self, book: DayBook, probe: Booking) -> Offer | None:
+    def _fit(self, book: DayBook, probe: Booking, eject: bool = False) -> Offer | None:
+        """Where `probe` fits `book`'s witness as it is; with `eject`, failing that, once the
+        bookings in its way move (every promise of that day kept), while the budget lasts."""
         if book.date not in self.free:
             self.free[book.date] = book.availability()
-        return book.fit_quickly(probe, self.free[book.date], repair=False)
+        placed = book.fit_quickly(probe, self.free[book.date], repair=False)
+        if placed is None and eject and time.thread_time() < self.deadline:
+            placed = book.fit_by_ejection(probe, self.deadline)
+        return placed
 
     def _next_open(self, after: dt.date) -> dt.date | None:
         workshop = self.day.workshop
@@ -191,82 +216,160 @@ class _Search:
             update={"service": code, "drop_off": drop_off, "promised": None, "pinned": [], "waiter": False}
         )
 
-    def _rest(self, first: int, after: dt.date, used: int) -> list[_DayFit] | None:
+    def _rest(self, first: int, after: dt.date, used: int, eject: bool = False) -> list[_DayFit] | None:
         """Operations `first`.. placed on the opening days after `after` (`used` days so far)."""
-        key = (first, after, used)
+        key = (first, after, used, eject)
         if key not in self.rests:
-            self.rests[key] = self._find_rest(first, after, used)
+            found = self.rests.get((first, after, used, False)) if eject else None
+            self.rests[key] = found or self._find_rest(first, after, used, eject)
         return self.rests[key]
 
-    def _find_rest(self, first: int, after: dt.date, used: int) -> list[_DayFit] | None:
+    def _find_rest(self, first: int, after: dt.date, used: int, eject: bool) -> list[_DayFit] | None:
         date = self._next_open(after)
         if date is None or used >= self.service.max_days:
             return None
         book = self.day_of(date)
         n = len(self.service.operations)
+        room = first - 1  # the longest run that fits the day's free time as it is
         for last in range(n - 1, first - 1, -1):
             probe = self._probe(first, last, self.template.drop_off)
             placed = self._fit(book, probe)
             if placed is None:
                 continue
+            room = last
             if last == n - 1:
                 return [(book, probe, placed)]
-            tail = self._rest(last + 1, date, used + 1)
-            return None if tail is None else [(book, probe, placed), *tail]
-        return None  # work does not pause on an opening day
+            tail = self._rest(last + 1, date, used + 1, eject)
+            if tail is not None:
+                return [(book, probe, placed), *tail]
+            break  # work does not pause on an opening day: a shorter run leaves more for later
+        # Moving others out of the way: the runs just longer than the free time holds first.
+        for last in range(room + 1, n) if eject else ():
+            if time.thread_time() >= self.deadline:
+                return None
+            probe = self._probe(first, last, self.template.drop_off)
+            placed = self._fit(book, probe, eject=True)
+            if placed is None:
+                return None  # a longer run has no more room
+            if last == n - 1:
+                return [(book, probe, placed)]
+            tail = self._rest(last + 1, date, used + 1, eject)
+            if tail is not None:
+                return [(book, probe, placed), *tail]
+        return None
 
-    def at(self, drop_off: dt.datetime, longest: int | None = None) -> tuple[Offer | None, int]:
+    def at(
+        self, drop_off: dt.datetime, longest: int | None = None, eject: bool = True
+    ) -> tuple[Offer | None, int]:
         """The carried-over offer at `drop_off` (within every day's rules), if there is one, and the
-        last operation the drop-off day has room for (-1: none). `longest`: the most found for an
-        earlier drop-off (a later one has no more room: whether work fits is monotone in it)."""
+        last operation the drop-off day has room for as it is (-1: none). `longest`: the most found
+        for an earlier drop-off (a later one has no more room: whether work fits is monotone in it).
+        Where the days' free time has no room, moving bookings out of the way (scheduler.ejection,
+        within the search's budget) looks again, on the drop-off day and on the later days."""
         n = len(self.service.operations)
         top = n - 2 if longest is None else min(longest, n - 2)
         first_probe = self._probe(0, n - 1, drop_off)
         if not self.day.allowed_before_fit(first_probe):
             return None, top
+        found: Offer | None = None
+        room = -1
         for last in range(top, -1, -1):
             probe = self._probe(0, last, drop_off)
             placed = self._fit(self.day, probe)
             if placed is None:
                 continue
+            room = last
             rest = self._rest(last + 1, self.day.date, 1)
+            if rest is not None:
+                found = self._offer(drop_off, [(self.day, probe, placed), *rest])
+            break
+        if found is None and eject and time.thread_time() < self.deadline:
+            found = self._ejected(drop_off, room)
+        return found, room
+
+    def _ejected(self, drop_off: dt.datetime, room: int) -> Offer | None:
+        """The offer at `drop_off` once bookings move out of the way, likeliest first: the drop-off
+        day's run as its free time holds it with the later days moving theirs; then longer runs on
+        the drop-off day (moving its bookings), the shortest first; then shorter ones."""
+        n = len(self.service.operations)
+        longer_fails = False
+        for last in [*([room] if room >= 0 else []), *range(room + 1, n - 1), *range(room - 1, -1, -1)]:
+            if time.thread_time() >= self.deadline:
+                return None
+            if last > room and longer_fails:
+                continue  # a longer run has no more room than one that found none
+            probe = self._probe(0, last, drop_off)
+            placed = self._fit(self.day, probe, eject=last > room)
+            if placed is None:
+                longer_fails = longer_fails or last > room
+                continue
+            rest = self._rest(last + 1, self.day.date, 1, eject=True)
             if rest is None:
-                return None, last
-            return self._offer(drop_off, [(self.day, probe, placed), *rest]), last
-        return None, -1
+                continue
+            offer = self._offer(drop_off, [(self.day, probe, placed), *rest])
+            if offer is not None:
+                return offer
+        return None
 
     def _offer(self, drop_off: dt.datetime, parts: list[_DayFit]) -> Offer | None:
         promised = parts[-1][2].promised
         assignments: list[Assignment] = []
+        later: list[tuple[dt.date, Witness]] = []
         for i, (book, probe, placed) in enumerate(parts):
-            held = replace(placed, promised=promised, rewitness=None)
+            held = replace(placed, promised=promised)
             wants = probe.model_copy(update={"loan_car": self.template.loan_car, "drop_off": drop_off})
             allowed = book.allowed(wants, held) if i == 0 else book.allowed_carried(wants, held)
             if not allowed:
                 return None
+            if i > 0 and placed.rewitness is not None:
+                later.append((book.date, placed.rewitness))
             first = int(probe.service.rsplit(PART, 1)[1].split("-")[0]) if PART in probe.service else 0
             assignments += [
                 a.model_copy(update={"operation": a.operation + first}) for a in placed.assignments
             ]
-        return Offer(
+        offer = CarriedOffer(
             drop_off=drop_off,
             promised=promised,
             assignments=tuple(assignments),
+            rewitness=parts[0][2].rewitness,
             days=tuple(book.date for book, _, _ in parts),
+            later=tuple(later),
         )
+        self.parts[drop_off] = parts
+        return offer
+
+    def earlier(self, drop_off: dt.datetime, later: dt.datetime) -> Offer | None:
+        """The offer found for the `later` drop-off, for an earlier one (its placements hold for
+        an earlier drop-off), if every rule allows it there."""
+        parts = self.parts.get(later)
+        if parts is None or not self.day.allowed_before_fit(self.probe(drop_off)):
+            return None
+        return self._offer(drop_off, parts)
+
+    def probe(self, drop_off: dt.datetime) -> Booking:
+        """The whole booking asked for, dropped off at `drop_off`."""
+        return self._probe(0, len(self.service.operations) - 1, drop_off)
 
 
-def _search(day: DayBook, day_of: Callable[[dt.date], DayBook], template: Booking) -> _Search | None:
+def _search(
+    day: DayBook, day_of: Callable[[dt.date], DayBook], template: Booking, ejection_seconds: float
+) -> _Search | None:
     service = day.workshop.service(template.service)
     if service is None or not carries_over(day.workshop, template):
         return None
-    return _Search(day, day_of, service, template)
+    deadline = time.thread_time() + ejection_seconds if ejection_seconds > 0 else 0.0
+    return _Search(day, day_of, service, template, deadline=deadline)
 
 
-def fit(day: DayBook, day_of: Callable[[dt.date], DayBook], booking: Booking) -> Offer | None:
+def fit(
+    day: DayBook,
+    day_of: Callable[[dt.date], DayBook],
+    booking: Booking,
+    ejection_seconds: float = EJECTION_SECONDS,
+) -> Offer | None:
     """`booking` (of a multi-day service) with its work carried over from `day`, its drop-off day,
     to the following opening days (`day_of`: a date's DayBook): None when it does not fit."""
-    search = _search(day, day_of, booking)
+    search = _search(day, day_of, booking, ejection_seconds)
     return None if search is None else search.at(booking.drop_off)[0]
 
 
@@ -277,10 +380,13 @@ def offers(
     fleet_partner: str | None,
     single_day: list[Offer],
     wants: Wants = NO_WANTS,
+    ejection_seconds: float = EJECTION_SECONDS,
 ) -> list[Offer]:
     """The offers of a multi-day service on `day`: those done that day (`single_day`, the day's own
-    offers) and, at every other candidate time, the work carried over to the following days.
-    Multi-day work is never overbooked (scheduler.overbooking): it holds every day in a witness."""
+    offers) and, at every other candidate time, the work carried over to the following days, within
+    `ejection_seconds` (this thread's CPU) moving bookings out of the way where the days' free time
+    has no room (as single-day offers do). Multi-day work is never overbooked
+    (scheduler.overbooking): it holds every day in a witness."""
     single_day = [o for o in single_day if not o.overbooked]
     day_offers = [replace(o, days=(day.date,)) for o in single_day]
     template = Booking(
@@ -291,18 +397,69 @@ def offers(
         loan_car=wants.loan_car,
         parts_eta=wants.parts_eta,
     )
-    search = _search(day, day_of, template)
+    search = _search(day, day_of, template, ejection_seconds)
     if search is None:
         return day_offers
     offered = {o.drop_off for o in single_day}
-    carried: list[Offer] = []
+    carried: dict[dt.datetime, Offer] = {}
     longest: int | None = None
-    for t in day.candidate_times():
-        if t in offered:
+    missing: list[dt.datetime] = []
+    for t in day.candidate_times():  # the days' free time as it is
+        if t in offered or not day.allowed_before_fit(search.probe(t)):
+            continue  # the rules that do not depend on where it sits (advisors) refuse it anyway
+        if longest is not None and longest < 0:
+            missing.append(t)  # no room for even the first operation earlier: none now either
             continue
-        offer, longest = search.at(t, longest)
+        offer, longest = search.at(t, longest, eject=False)
         if offer is not None:
-            carried.append(offer)
-        if longest < 0:
-            break  # no room for even the first operation: none later either
-    return sorted([*day_offers, *carried], key=lambda o: o.drop_off)
+            carried[t] = offer
+        else:
+            missing.append(t)
+    # Whether work fits is monotone in the drop-off: a later time's placements serve an earlier one.
+    later: dt.datetime | None = None
+    for t in sorted([*missing, *carried], reverse=True):
+        if t in carried:
+            later = t
+        elif later is not None and (reused := search.earlier(t, later)) is not None:
+            carried[t] = reused
+    missing = [t for t in missing if t not in carried]
+    _ejection_boundary(search, missing, carried)
+    return sorted([*day_offers, *carried.values()], key=lambda o: o.drop_off)
+
+
+def _ejection_boundary(
+    search: _Search, missing: list[dt.datetime], carried: dict[dt.datetime, Offer]
+) -> None:
+    """The `missing` times, where the days' free time has no room, once bookings move out of the
+    way, within the search's budget: galloping from the earliest (the likeliest), halving after a
+    miss; an offer found for a time serves every earlier one (as one-day offers do)."""
+    step = 1
+    while missing and time.thread_time() < search.deadline:
+        at = min(step, len(missing)) - 1
+        t = missing[at]
+        offer, _ = search.at(t)
+        if offer is None:
+            missing = missing[:at]
+            step = max(1, len(missing) // 2)
+            continue
+        carried[t] = offer
+        for earlier in missing[:at]:
+            reused = search.earlier(earlier, t)
+            if reused is not None:
+                carried[earlier] = reused
+        missing = missing[at + 1 :]
+        step *= 2
+
+
+def refusal(day: DayBook, booking: Booking) -> str | None:
+    """Why multi-day work is not offered at `booking`'s drop-off, where the day's own reason (the
+    whole work on one day) would mislead: the drop-off day takes it in (its first operation fits
+    there), but the rest does not finish within the service's opening days. None: the day's reason
+    stands (a front-desk rule, or no room for even the first operation)."""
+    service = day.workshop.service(booking.service)
+    if service is None or not carries_over(day.workshop, booking) or not day.allowed_before_fit(booking):
+        return None
+    first = booking.model_copy(update={"service": part_code(service.code, 0, 0)})
+    if day.fit_quickly(first, repair=False) is None:
+        return None
+    return N_("the work does not finish within %(days)s opening days") % {"days": service.max_days}

@@ -425,9 +425,56 @@ class PlanningService:
         with self.store.sessions() as session:
             workshop = self.workshop(workshop_id, session)
             day = self._day(session, workshop, date)
-        past = {t: "in the past" for t in day.candidate_times() if t < now and t not in offered}
+        past = {t: N_("in the past") for t in day.candidate_times() if t < now and t not in offered}
         explained = day.refusals(service, waiter, fleet, wants, offered | set(past))
+        if multiday.multi_day(workshop.service(service)) and not waiter:  # work carried over
+            template = Booking(
+                id="probe",
+                service=service,
+                drop_off=now,
+                fleet_partner=fleet,
+                loan_car=wants.loan_car,
+                parts_eta=wants.parts_eta,
+            )
+            explained = [
+                (t, multiday.refusal(day, template.model_copy(update={"drop_off": t})) or why)
+                for t, why in explained
+            ]
         return sorted([*past.items(), *explained])
+
+    def explain(
+        self,
+        workshop_id: str,
+        service: str,
+        date: dt.date,
+        waiter: bool,
+        fleet: str | None,
+        offers: list[Offer],
+        now: dt.datetime | None = None,
+        wants: Wants = NO_WANTS,
+    ) -> tuple[list[tuple[dt.datetime, str]], dict[dt.datetime, str]]:
+        """`refusals`, and for each offer sold only thanks to no-show overbooking, the allowance it
+        draws on (scheduler.slots.DayBook.overbooking_note)."""
+        refused = self.refusals(workshop_id, service, date, waiter, fleet, offers, now, wants)
+        notes: dict[dt.datetime, str] = {}
+        over = [o for o in offers if o.overbooked]
+        if over:
+            with self.store.sessions() as session:
+                day = self._day(session, self.workshop(workshop_id, session), date)
+            for o in over:
+                probe = Booking(
+                    id="probe",
+                    service=service,
+                    drop_off=o.drop_off,
+                    waiter=waiter,
+                    fleet_partner=fleet,
+                    loan_car=wants.loan_car,
+                    parts_eta=wants.parts_eta,
+                )
+                note = day.overbooking_note(probe)
+                if note is not None:
+                    notes[o.drop_off] = note
+        return refused, notes
 
     def loading(self, workshop_id: str, first: dt.date, last: dt.date) -> tuple[Workshop, list[DayLoad]]:
         """The loading chart from `first` to `last` (both included, at most LOADING_DAYS days):
@@ -517,8 +564,8 @@ class PlanningService:
             return self._day(session, workshop, d)
 
         day = day_of(date)
-        single = day.offers(service, False, fleet, wants=wants)
-        offers = multiday.offers(day, day_of, service, fleet, single, wants)
+        single = day.offers(service, False, fleet, wants=wants, ejection_seconds=self.ejection_seconds)
+        offers = multiday.offers(day, day_of, service, fleet, single, wants, self.ejection_seconds)
         versions = tuple((d, bookings_db.day_version(session, workshop.id, d)) for d in sorted(looked))
         self._offers.put(key, (versions, offers, day))
         return offers
@@ -541,7 +588,9 @@ class PlanningService:
         offer = next((o for o in listed if o.drop_off == booking.drop_off), None)
         if offer is None:  # not a time of the grid: done that day, or carried over from it
             done = day.try_insert(booking)
-            return done or multiday.fit(day, partial(self._day, session, workshop), booking)
+            return done or multiday.fit(
+                day, partial(self._day, session, workshop), booking, self.ejection_seconds
+            )
         if len(offer.days) <= 1:
             return day.reoffer(booking, offer)
         own = tuple(a.model_copy(update={"booking": booking.id}) for a in offer.assignments)
@@ -673,6 +722,24 @@ class PlanningService:
             self.workshop(workshop_id, session)
             return bookings_db.day_bookings(session, workshop_id, date)
 
+    def day_view(self, workshop_id: str, date: dt.date) -> tuple[Workshop, list[Booking]]:
+        """The day as its plans see it (scheduler.multiday): the workshop with the parts of its
+        multi-day services, and every booking with work that day, a multi-day repair as its part."""
+        with self.store.sessions() as session:
+            day = self._day(session, self.workshop(workshop_id, session), date)
+        return day.workshop, [b for b, _ in day.accepted] + [b for b, _ in day.at_risk]
+
+    def day_bookings(self, workshop_id: str, date: dt.date) -> list[tuple[Booking, bool]]:
+        """Every booking with work on `date`: those dropped off that day in the order they were
+        made (False), then the multi-day repairs of earlier days carried in to it (True), by drop-off;
+        each as booked (its own drop-off, the promised pickup on its last day)."""
+        with self.store.sessions() as session:
+            self.workshop(workshop_id, session)
+            own = bookings_db.day_bookings(session, workshop_id, date)
+            carried = [b for b, _ in bookings_db.carried_into(session, workshop_id, date)]
+        carried.sort(key=lambda b: (b.drop_off, b.id))
+        return [(b, False) for b in own] + [(b, True) for b in carried]
+
     def change(self, workshop_id: str, booking_id: str, changes: dict[str, object]) -> Booking:
         """Move or change a booking: it must fit the day without its old place, or nothing changes."""
         try:
@@ -762,13 +829,21 @@ class PlanningService:
             parts = {b.id for b, _ in day.accepted if multiday.is_part(b)}
             moved = {k: v for k, v in offer.rewitness.items() if k not in parts}
             bookings_db.rewitness_day(session, workshop.id, date, moved)
+        if isinstance(offer, multiday.CarriedOffer):  # later days reshuffled to hold their share
+            for later, witness in offer.later:
+                held_day = self._day(session, workshop, later)
+                pinned = {b.id for b, _ in held_day.accepted if multiday.is_part(b)}
+                moved = {k: v for k, v in witness.items() if k not in pinned}
+                bookings_db.rewitness_day(session, workshop.id, later, moved)
         now = self.clock.now()
         bookings_db.add(
             session, workshop.id, date, stored, offer.assignments, idempotency, now, workshop.timezone
         )
         if len(offer.days) > 1:  # the day holds the first part; the later days load theirs afresh
             part = multiday.day_part(workshop, date, stored, list(offer.assignments))
-            accepted = [*day.accepted, *day.at_risk, *([part] if part is not None else [])]
+            held = offer.rewitness or {}
+            accepted = [(b, list(held.get(b.id, w))) for b, w in day.accepted]
+            accepted += [*day.at_risk, *([part] if part is not None else [])]
             return stored, DayBook(day.workshop, date, accepted, self.rules)
         return stored, day.with_booking(stored, offer)
 

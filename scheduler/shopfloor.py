@@ -22,6 +22,9 @@ import os
 import threading
 import weakref
 
+from sqlalchemy.orm import Session
+
+from scheduler import multiday
 from scheduler.actuals import learned_speeds
 from scheduler.clocking import (
     BookingStatus,
@@ -93,6 +96,18 @@ def workshop_lock(service: PlanningService, workshop_id: str) -> threading.Lock:
         return _LOCKS.setdefault(service, {}).setdefault(workshop_id, threading.Lock())
 
 
+def day_bookings(session: Session, workshop: Workshop, date: dt.date) -> tuple[Workshop, list[Booking]]:
+    """The day as the shop floor sees it, like its plan (scheduler.multiday): the workshop with the
+    parts of its multi-day services, and the bookings with work that day in the order they were made,
+    those of earlier days carried in after them. A multi-day repair is its part of the day: its
+    operations that day numbered from 0 (as in the day's plan), the promised pickup on its last day."""
+    own = bookings_db.day_accepted(session, workshop.id, date)
+    carried = bookings_db.carried_into(session, workshop.id, date)
+    carried.sort(key=lambda accepted: (accepted[0].drop_off, accepted[0].id))
+    seen = multiday.day_accepted(workshop, date, own, carried)
+    return multiday.day_workshop(workshop), [b for b, _ in seen]
+
+
 def has_clock_events(service: PlanningService, workshop_id: str, date: dt.date) -> bool:
     with service.store.sessions() as session:
         return events_db.has_events(session, workshop_id, date)
@@ -106,8 +121,7 @@ def replan_live(
     around it, and stored (unless a live plan from newer events was stored meanwhile: that one is
     returned). Conflict if that cannot be done (the stored plan stays)."""
     with service.store.sessions() as session:
-        workshop = service.workshop(workshop_id, session)
-        day = bookings_db.day_bookings(session, workshop_id, date)
+        workshop, day = day_bookings(session, service.workshop(workshop_id, session), date)
         events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
     state = replay(effective(events), workshop, {b.id: b for b in day}, date)
     moment = _live_now(service, workshop, date, state, now)
@@ -291,16 +305,14 @@ class ShopFloor:
                     self._live_replan(workshop_id, replayed[1])
             else:
                 with self.service.store.transaction() as session:
-                    workshop = self.service.workshop(workshop_id, session)
-                    rows = events_db.day_events(
-                        session, workshop_id, self._date_of(session, workshop_id, fields)
-                    )
-                    row = self._new_row(session, workshop, fields, rows)
+                    date = self._date_of(session, workshop_id, fields)
+                    workshop, day = day_bookings(session, self.service.workshop(workshop_id, session), date)
+                    rows = events_db.day_events(session, workshop_id, date)
+                    bookings = {b.id: b for b in day}
+                    row = self._new_row(session, workshop, bookings, fields, rows)
                     row.workshop_id, row.key_id = workshop_id, key_id
                     row.idempotency_key, row.request_hash = idempotency_key, request_hash
                     row.recorded_at = self.service.clock.now()
-                    day = bookings_db.day_bookings(session, workshop_id, row.date)
-                    bookings = {b.id: b for b in day}
                     candidate = [event_from_record(r) for r in rows] + [
                         event_from_record(row.__class__(**{**_row_fields(row), "id": _NEW}))
                     ]
@@ -344,10 +356,21 @@ class ShopFloor:
         row = bookings_db.get(session, workshop_id, str(booking_id))  # type: ignore[arg-type]
         if row is None:
             raise InputError("booking", N_("unknown booking %(booking_id)r") % {"booking_id": booking_id})
+        at = fields.get("at")
+        if isinstance(at, dt.datetime):  # multi-day work: clocked on a later day it carries over to
+            tz = self.service.workshop(workshop_id, session).tz  # type: ignore[arg-type]
+            local = at.astimezone(tz).date()
+            if local != row.date and bookings_db.carries_into(session, row.id, local):  # type: ignore[arg-type]
+                return local
         return row.date
 
     def _new_row(
-        self, session: object, workshop: Workshop, fields: dict[str, object], rows: list[ClockEventRow]
+        self,
+        session: object,
+        workshop: Workshop,
+        bookings: dict[str, Booking],
+        fields: dict[str, object],
+        rows: list[ClockEventRow],
     ) -> ClockEventRow:
         if fields["action"] == "correct":
             by_id = {r.id: r for r in rows}
@@ -392,7 +415,8 @@ class ShopFloor:
             }
         booking_row = bookings_db.get(session, workshop.id, str(values["booking_id"]))  # type: ignore[arg-type]
         assert booking_row is not None
-        booking = bookings_db.booking_of(booking_row)
+        # As the day sees it: a multi-day repair's operations of that day (scheduler.multiday).
+        booking = bookings.get(booking_row.id) or bookings_db.booking_of(booking_row)
         service = workshop.service(booking.service)
         assert service is not None
         operation = int(values["operation"])  # type: ignore[call-overload]
@@ -460,8 +484,7 @@ class ShopFloor:
         them), record newly at-risk bookings (webhooks) and push the status; the status (None: the
         day has no events). A re-plan that fails is logged and the stored plan stays."""
         with self.service.store.sessions() as session:
-            workshop = self.service.workshop(workshop_id, session)
-            day = bookings_db.day_bookings(session, workshop_id, date)
+            workshop, day = day_bookings(session, self.service.workshop(workshop_id, session), date)
             events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
         if not events:
             return None
@@ -592,8 +615,7 @@ class ShopFloor:
         newest: the re-plan is on its way). As of the clock (and not before the latest event, and
         with a live plan made from every event), newly at-risk bookings are recorded."""
         with self.service.store.sessions() as session:
-            workshop = self.service.workshop(workshop_id, session)
-            day = bookings_db.day_bookings(session, workshop_id, date)
+            workshop, day = day_bookings(session, self.service.workshop(workshop_id, session), date)
             events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
         as_of = now or self.service.clock.now()
         bookings = {b.id: b for b in day}
@@ -614,8 +636,7 @@ class ShopFloor:
         """The day as the shop floor knows it: as of the clock, or the latest clock event if the
         clock is behind it (what a clock event answers with, and what is pushed)."""
         with self.service.store.sessions() as session:
-            workshop = self.service.workshop(workshop_id, session)
-            day = bookings_db.day_bookings(session, workshop_id, date)
+            workshop, day = day_bookings(session, self.service.workshop(workshop_id, session), date)
             events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
         state = replay(effective(events), workshop, {b.id: b for b in day}, date)
         now = _live_now(self.service, workshop, date, state)

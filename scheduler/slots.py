@@ -24,6 +24,7 @@ from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Wo
 from scheduler.dispatch import place_job
 from scheduler.ejection import eject_and_fit
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.reasons import unplaced_reasons
 from scheduler.translate import (
     DayFrame,
@@ -521,18 +522,26 @@ class DayBook:
         if self.workshop.is_closed(self.date):
             open_day = self.workshop.model_copy(update={"closed_days": []})
             times = capacity.candidate_times(open_day, self.date, self.rules.slot_minutes)
-            return [(t, "workshop closed") for t in times if t not in skip]
+            return [(t, N_("workshop closed")) for t in times if t not in skip]
         probes = self._probes(service, waiter, fleet_partner, wants)
         return [(p.drop_off, self.refusal(p)) for p in probes if p.drop_off not in skip]
 
     def refusal(self, booking: Booking) -> str:
-        """The first front-desk rule (or the lack of room) that keeps `booking` out of the day."""
+        """The first front-desk rule (or the lack of room) that keeps `booking` out of the day; with
+        no-show overbooking on, a time with no room in the witness names the allowance used up."""
         rules = self.rules
         if not self._advisor_room(booking):
-            return "no advisor free for check-in"
+            return N_("no advisor free for check-in")
         if not self._waiter_room(booking):
-            return f"waiter cap {rules.waiters_per_slot} per {rules.slot_minutes} min reached"
+            return N_("waiter cap %(cap)s per %(minutes)s min reached") % {
+                "cap": rules.waiters_per_slot,
+                "minutes": rules.slot_minutes,
+            }
         offer = self.fit_quickly(booking)
+        if offer is None or not self._within_holdback(booking, offer):
+            beyond = self._beyond_witness(booking)
+            if beyond is not None:
+                return beyond
         if offer is None:
             eta = booking.parts_eta
             if eta is not None and self.fit_quickly(booking.model_copy(update={"parts_eta": None})):
@@ -540,15 +549,80 @@ class DayBook:
                 when = (
                     local.strftime("%H:%M") if local.date() == self.date else local.strftime("%Y-%m-%d %H:%M")
                 )
-                return f"parts arrive {when}"
+                return N_("parts arrive %(when)s") % {"when": when}
             return self._why_not_fit(booking)
         if not self._within_holdback(booking, offer):
-            return "walk-in holdback"
+            return N_("walk-in holdback")
         if not self._loan_car_free(booking, offer):
-            cars = self.workshop.loan_cars or 0
-            back = capacity.loan_car_back(cars, self.loan_spans, self._loan_span(booking, offer)[0])
-            return "no loan car free" if back is None else f"no loan car free until {self.clock.hhmm(back)}"
-        return "no room kept for it in the day's plan"
+            return self._no_loan_car(booking, offer)
+        return N_("no room kept for it in the day's plan")
+
+    def _no_loan_car(self, booking: Booking, offer: Offer) -> str:
+        cars = self.workshop.loan_cars or 0
+        back = capacity.loan_car_back(cars, self.loan_spans, self._loan_span(booking, offer)[0])
+        if back is None:
+            return N_("no loan car free")
+        return N_("no loan car free until %(time)s") % {"time": self.clock.hhmm(back)}
+
+    def _allowance(self, booking: Booking) -> list[tuple[overbooking.Pool, float, int, int]] | None:
+        """No-show overbooking as it applies to `booking`: per pool it uses, the percent, the
+        minutes overbooked with it and the allowance in minutes; None where overbooking never
+        applies (not enabled for every pool it uses, a waiter, another day's drop-off, multi-day work)."""
+        workshop = self.workshop
+        service = workshop.service(booking.service)
+        if (
+            service is None
+            or service.max_days > 1
+            or booking.waiter
+            or not overbooking.enabled(workshop)
+            or self.clock.local_date(booking.drop_off) != self.date
+        ):
+            return None
+        need = overbooking.demand(service)
+        if any(workshop.overbooking_percent(*pool) <= 0 for pool in need):
+            return None
+        on_duty = [workshop.on_duty(t, self.date) for t in workshop.technicians]
+        pools = []
+        for pool, minutes in sorted(need.items()):
+            percent = workshop.overbooking_percent(*pool)
+            available = overbooking.available(pool, workshop.technicians, on_duty, self.shift_minutes)
+            used = self._overbooked_minutes.get(pool, 0) + minutes
+            pools.append((pool, percent, used, int(percent / 100 * available)))
+        return pools
+
+    def _beyond_witness(self, booking: Booking) -> str | None:
+        """Why no-show overbooking does not sell `booking`, which the witness has no room for (or
+        the walk-in holdback keeps out): the allowance of a pool it uses is used up, or no loan car
+        is free; None when overbooking does not apply or the booking does not fit the day on its own."""
+        pools = self._allowance(booking)
+        if pools is None:
+            return None
+        job, problem = self._job(booking)
+        alone = place_job(Availability(problem), job, 0)
+        if alone is None:
+            return None  # the planner's reason says why
+        for (skill, grade), percent, used, allowance in pools:
+            if used > allowance:
+                return N_("overbooking allowance %(percent)s %% of %(pool)s pool used up") % {
+                    "percent": f"{percent:g}",
+                    "pool": f"{skill}:{grade}",
+                }
+        offer = self.overbooked_offer(booking)
+        if offer is None and booking.loan_car:
+            return self._no_loan_car(booking, self._offer(booking, alone))
+        return None
+
+    def overbooking_note(self, booking: Booking) -> str | None:
+        """For a time offered only thanks to no-show overbooking: the allowance it draws on (the
+        pool nearest its limit, its minutes overbooked with this booking); None otherwise."""
+        pools = self._allowance(booking)
+        if not pools:
+            return None
+        (skill, grade), percent, used, allowance = max(pools, key=lambda p: p[2] / max(p[3], 1))
+        return N_(
+            "offered only thanks to the overbooking allowance %(percent)s %% of %(pool)s pool"
+            " (%(used)s of %(allowance)s min used with this booking)"
+        ) % {"percent": f"{percent:g}", "pool": f"{skill}:{grade}", "used": used, "allowance": allowance}
 
     def _why_not_fit(self, booking: Booking) -> str:
         """The planner's reason (scheduler.reasons) for a booking that finds no room in the witness."""

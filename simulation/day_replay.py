@@ -119,6 +119,7 @@ def book_day(http: httpx.Client, scenario: Scenario, date: dt.date, seed: int) -
         )
     day = http.get(f"/v1/workshops/{ws}/bookings", params={"date": date.isoformat()}).json()
     rows = day["bookings"] if isinstance(day, dict) else day
+    rows = [row for row in rows if not row.get("carried_in")]  # the day's own bookings
     return asked, [
         Booking.model_validate({k: v for k, v in row.items() if k in Booking.model_fields}) for row in rows
     ]

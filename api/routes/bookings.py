@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Response
 from api.auth import BookingKey, BookingsReadKey
 from api.deps import ServiceDep
 from api.examples import EXAMPLE_BOOKING, json_body
-from api.schemas import BookingChange, BookingIn, InputProblem
+from api.schemas import BookingChange, BookingIn, DayBooking, InputProblem
 from scheduler.contract import Booking, Day
 
 router = APIRouter(prefix="/v1/workshops", tags=["bookings"])
@@ -88,7 +88,13 @@ def cancel_booking(workshop_id: str, booking_id: str, service: ServiceDep, _: Bo
 
 
 @router.get(
-    "/{workshop_id}/bookings", summary="A day's bookings", description="The bookings dropped off on `date`."
+    "/{workshop_id}/bookings",
+    summary="A day's bookings",
+    description="The bookings dropped off on `date`, then the multi-day repairs of earlier days whose"
+    " work carries over to it, marked `carried_in`.",
 )
-def list_bookings(workshop_id: str, date: Day, service: ServiceDep, _: BookingsReadKey) -> list[Booking]:
-    return service.bookings(workshop_id, date)
+def list_bookings(workshop_id: str, date: Day, service: ServiceDep, _: BookingsReadKey) -> list[DayBooking]:
+    return [
+        DayBooking.model_validate({**b.model_dump(), "carried_in": carried or None})
+        for b, carried in service.day_bookings(workshop_id, date)
+    ]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from api.auth import BookingKey
 from api.deps import ServiceDep
+from api.i18n import translator
 from api.schemas import Refusal, Slots, slot_list
 from scheduler.contract import Day, Moment
 from scheduler.slots import Wants
@@ -20,10 +21,12 @@ router = APIRouter(prefix="/v1/workshops", tags=["slots"])
     operation_id="list_slots",
     summary="Free drop-off times",
     description="Drop-off times that really fit the day, each with its promised pickup; with"
-    " `explain=true` also the times refused and the first rule that blocks each.",
+    " `explain=true` also the times refused and the first rule that blocks each, and on a time sold"
+    " beyond the day's plan the overbooking allowance it draws on (in the request's language).",
     response_model_exclude_none=True,
 )
 def slots(
+    request: Request,
     workshop_id: str,
     service_code: Annotated[str, Query(alias="service", min_length=1, max_length=64)],
     date: Day,
@@ -39,5 +42,11 @@ def slots(
     offers = service.slots(workshop_id, service_code, date, waiter, fleet_partner, wants=wants)
     if not explain:
         return Slots(slots=slot_list(offers))
-    refused = service.refusals(workshop_id, service_code, date, waiter, fleet_partner, offers, wants=wants)
-    return Slots(slots=slot_list(offers), refused=[Refusal(drop_off=t, reason=why) for t, why in refused])
+    refused, notes = service.explain(
+        workshop_id, service_code, date, waiter, fleet_partner, offers, wants=wants
+    )
+    t = translator(request)
+    return Slots(
+        slots=slot_list(offers, {when: t.phrase(note) for when, note in notes.items()}),
+        refused=[Refusal(drop_off=when, reason=t.phrase(why)) for when, why in refused],
+    )

@@ -155,7 +155,10 @@ function setupBooking() {
       tr.dataset.booking = b.id;
       tr.dataset.find = ((b.plate || "") + " " + b.id).replace(/[\s·.-]/g, "").toUpperCase();
       const customer = [b.customer, b.model].filter(Boolean).join(" · ");
-      for (const text of [b.plate || b.id, customer, b.phone || "", b.service, timeOf(b.drop_off), b.promised ? whenOf(b.promised, b.drop_off) : "", b.waiter ? t("yes") : t("no")]) {
+      // Multi-day work carried in from an earlier day: its own drop-off (with its date), marked.
+      const dropOff = b.carried_in ? t("carried_in", { drop_off: whenOf(b.drop_off, date) }) : timeOf(b.drop_off);
+      if (b.carried_in) tr.className = "carried-in";
+      for (const text of [b.plate || b.id, customer, b.phone || "", b.service, dropOff, b.promised ? whenOf(b.promised, b.carried_in ? date : b.drop_off) : "", b.waiter ? t("yes") : t("no")]) {
         const td = document.createElement("td");
         td.textContent = text;
         tr.appendChild(td);
@@ -206,7 +209,8 @@ function setupBooking() {
       status.textContent = gone.status === 204 ? t("cancelled", { booking: b.plate || b.id }) : t("not_cancelled", { problem: problem(gone) });
       await showBookings();
     });
-    td.append(time, " ", move, " ", cancel);
+    // A repair carried in from an earlier day is moved on its drop-off day, not here.
+    if (b.carried_in) td.append(cancel); else td.append(time, " ", move, " ", cancel);
     return td;
   };
 

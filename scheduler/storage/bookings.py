@@ -59,9 +59,11 @@ def day_bookings(session: Session, workshop_id: str, date: dt.date) -> list[Book
 
 
 def day_accepted(session: Session, workshop_id: str, date: dt.date) -> list[Accepted]:
-    """The day's bookings with their witness."""
+    """The day's bookings with their witness, in the order they were made."""
     rows = session.scalars(
-        select(BookingRow).where(BookingRow.workshop_id == workshop_id, BookingRow.date == date)
+        select(BookingRow)
+        .where(BookingRow.workshop_id == workshop_id, BookingRow.date == date)
+        .order_by(BookingRow.created_at)
     ).all()
     return [accepted_of(r) for r in rows]
 
@@ -75,6 +77,11 @@ def carried_into(session: Session, workshop_id: str, date: dt.date) -> list[Acce
         .where(CarriedDayRow.workshop_id == workshop_id, CarriedDayRow.date == date)
     ).all()
     return [accepted_of(r) for r in rows]
+
+
+def carries_into(session: Session, booking_id: str, date: dt.date) -> bool:
+    """Does the multi-day booking's work carry over to `date` (a later day than its drop-off)?"""
+    return session.get(CarriedDayRow, (booking_id, date)) is not None
 
 
 def carried_from(session: Session, workshop_id: str, first: dt.date) -> list[tuple[dt.date, BookingRow]]:

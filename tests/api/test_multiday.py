@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from typing import Any
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-from scheduler.contract import Workshop
+from api.gantt import colours
+from scheduler.actuals import labour_times
+from scheduler.contract import PinnedOperation, Plan, PlanOptions, Workshop
+from scheduler.multiday import day_workshop
+from scheduler.validator import assert_valid
 from tests.builders import DATE, DAY, WORKSHOP_ID, multi_day_workshop
 
 SLOTS = f"/v1/workshops/{WORKSHOP_ID}/slots"
@@ -60,3 +65,137 @@ def test_a_booked_repair_is_promised_on_its_last_day_and_holds_it(client: TestCl
     assert cancelled.status_code in (200, 204)
     chart = client.get(f"/v1/workshops/{WORKSHOP_ID}/capacity", params={"from": WED, "to": WED}).json()
     assert {p.get("skill"): p["booked"] for p in chart["days"][0]["pools"]}["paint"] == 0
+
+
+def test_the_day_bookings_list_shows_the_repairs_carried_in(client: TestClient) -> None:
+    _put(client, multi_day_workshop())
+    drop_off = f"{DATE}T08:00:00+08:00"
+    repair = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": drop_off, "vehicle": "粤B-12345"})
+    assert repair.status_code == 201, repair.text
+    wed_own = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": f"{WED}T09:00:00+08:00"})
+    assert wed_own.status_code == 201, wed_own.text
+    on_drop_off_day = client.get(BOOKINGS, params={"date": DATE}).json()
+    assert [(b["id"], b.get("carried_in")) for b in on_drop_off_day] == [(repair.json()["id"], None)]
+    wed = client.get(BOOKINGS, params={"date": WED}).json()
+    # The day's own bookings first, then the repair carried in: its own drop-off and promised pickup.
+    assert [(b["id"], b.get("carried_in")) for b in wed] == [
+        (wed_own.json()["id"], None),
+        (repair.json()["id"], True),
+    ]
+    carried = wed[1]
+    assert carried["drop_off"] == drop_off and carried["promised"] == f"{WED}T15:30:00+08:00"
+    assert carried["service"] == "REPAIR" and carried["vehicle"] == "粤B-12345"
+    assert client.get(BOOKINGS, params={"date": THU}).json() == []  # the work ends on Wednesday
+    client.delete(f"{BOOKINGS}/{repair.json()['id']}")
+    assert [b["id"] for b in client.get(BOOKINGS, params={"date": WED}).json()] == [wed_own.json()["id"]]
+
+
+def test_the_plan_page_counts_the_repairs_carried_in(client: TestClient) -> None:
+    _put(client, multi_day_workshop())
+    booked = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00"})
+    assert booked.status_code == 201, booked.text
+    page = client.get(f"/workshops/{WORKSHOP_ID}/plan/{WED}")
+    assert page.status_code == 200 and "1 booking on this day." in page.text
+
+
+def _clock(client: TestClient, booking: str, action: str, when: str, tech: str, op: int) -> Any:
+    body = {"booking": booking, "operation": op, "technician": tech, "action": action, "at": when}
+    return client.post(f"/v1/workshops/{WORKSHOP_ID}/clock", json=body)
+
+
+def test_the_carried_over_part_is_clocked_on_its_later_day(client: TestClient) -> None:
+    """On Wednesday the repair is its part of the day (paint, reassembly: operations 0 and 1 as in
+    Wednesday's plan), clocked there, projected there and guarded against its promise there."""
+    _put(client, multi_day_workshop())
+    repair = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00"}).json()
+    rid, promised = repair["id"], repair["promised"]
+    assert promised == f"{WED}T15:30:00+08:00"
+    plan = client.post(f"/v1/workshops/{WORKSHOP_ID}/plans", json={"date": WED, "time_limit_seconds": 2})
+    assert plan.status_code == 200, plan.text
+    mine = {a["operation"]: a for a in plan.json()["assignments"] if a["booking"] == rid}
+    assert sorted(mine) == [0, 1] and mine[0]["technician"] == "zhou"  # paint, then reassembly
+    # Not an operation of Wednesday's part: refused naming the field.
+    beyond = _clock(client, rid, "start", f"{WED}T08:00:00+08:00", "zhou", 2)
+    assert beyond.status_code == 422 and "operation" in beyond.text, beyond.text
+    assert _clock(client, rid, "start", f"{WED}T13:00:00+08:00", "zhao", 1).status_code == 409  # paint first
+    started = _clock(client, rid, "start", f"{WED}T08:00:00+08:00", "zhou", 0)
+    assert started.status_code == 201, started.text
+    assert started.json()["booking"]["promised"] == promised  # the promise is Wednesday's: the last day
+    done = _clock(client, rid, "finish", f"{WED}T11:00:00+08:00", "zhou", 0)
+    assert done.status_code == 201, done.text
+    events = client.get(f"/v1/workshops/{WORKSHOP_ID}/days/{WED}/events").json()
+    assert [(e["operation"], e["action"]) for e in events] == [(0, "start"), (0, "finish")]
+    assert client.get(f"/v1/workshops/{WORKSHOP_ID}/days/{DATE}/events").json() == []
+    # Reassembly started late and running: projected past the promise, at risk.
+    late = _clock(client, rid, "start", f"{WED}T15:00:00+08:00", "zhao", 1)
+    assert late.status_code == 201, late.text
+    status = client.get(
+        f"/v1/workshops/{WORKSHOP_ID}/days/{WED}/status", params={"now": f"{WED}T15:10:00+08:00"}
+    ).json()
+    mine_now = next(b for b in status["bookings"] if b["booking"] == rid)
+    assert [o["state"] for o in mine_now["operations"]] == ["done", "in_progress"]
+    assert mine_now["promised"] == promised and mine_now["at_risk"] is True
+    assert mine_now["projected_end"] == f"{WED}T17:00:00+08:00"  # 15:00 + 120 min of reassembly
+    # The live plan keeps the clocked work and is valid for Wednesday's bookings as the day sees them.
+    service = client.app.state.services.service  # type: ignore[attr-defined]
+    request, _, _ = service.plan_inputs(WORKSHOP_ID, DAY + dt.timedelta(days=1), 1.0)
+    live = Plan.model_validate(client.get(f"/v1/workshops/{WORKSHOP_ID}/plans/{WED}").json())
+    placed = {(a.booking, a.operation): a for a in live.assignments}
+    assert placed[(rid, 0)].start.isoformat() == f"{WED}T08:00:00+08:00"
+    assert placed[(rid, 0)].end.isoformat() == f"{WED}T11:00:00+08:00"
+    pins = [
+        PinnedOperation(operation=k, bay=placed[(rid, k)].bay, technician=placed[(rid, k)].technician,
+                        start=placed[(rid, k)].start, end=placed[(rid, k)].end)
+        for k in (0, 1)
+    ]  # fmt: skip
+    clocked = [b.model_copy(update={"pinned": pins}) if b.id == rid else b for b in request.bookings]
+    check = request.model_copy(update={"bookings": clocked, "options": PlanOptions(keep_promises=False)})
+    assert_valid(check, live)
+    # Reports from actuals count Wednesday's paint as the repair's paint (its operation 2).
+    times = labour_times(service, WORKSHOP_ID, DAY, DAY + dt.timedelta(days=1))
+    counted = {(o.service, o.operation): o.n for o in times.operations if o.n}
+    assert counted == {("REPAIR", 2): 1}, counted
+
+
+def test_on_the_drop_off_day_only_that_days_part_is_seen(client: TestClient) -> None:
+    """The drop-off day's status holds the operations done that day, with no promise to guard there."""
+    _put(client, multi_day_workshop())
+    rid = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00"}).json()["id"]
+    status = client.get(
+        f"/v1/workshops/{WORKSHOP_ID}/days/{DATE}/status", params={"now": f"{DATE}T08:00:00+08:00"}
+    ).json()
+    mine = next(b for b in status["bookings"] if b["booking"] == rid)
+    assert [o["operation"] for o in mine["operations"]] == [0, 1]
+    assert mine["promised"] is None and mine["at_risk"] is False
+
+
+def test_explain_says_when_multi_day_work_does_not_finish_in_its_days(client: TestClient) -> None:
+    _put(client, multi_day_workshop(max_days=2))
+    params = {"service": "REPAIR", "date": DATE, "explain": "true"}
+    body = client.get(SLOTS, params=params).json()
+    reasons = {r["drop_off"][11:16]: r["reason"] for r in body["refused"]}
+    assert [s["drop_off"][11:16] for s in body["slots"]] == ["08:00", "08:30", "09:00"]
+    # Taken in on Tuesday but not done by Wednesday; from 14:30 not even the first stage fits Tuesday.
+    assert reasons["09:30"] == reasons["14:00"] == "the work does not finish within 2 opening days"
+    assert reasons["14:30"].startswith("operation 'strip and body'")
+    zh = client.get(SLOTS, params=params, headers={"accept-language": "zh-CN"}).json()
+    in_chinese = {r["drop_off"][11:16]: r["reason"] for r in zh["refused"]}
+    assert in_chinese["09:30"] == "工作无法在 2 个营业日内完成"
+
+
+def test_the_plan_and_my_jobs_pages_name_the_carried_over_steps(client: TestClient) -> None:
+    _put(client, multi_day_workshop())
+    rid = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00"}).json()["id"]
+    plan = client.post(f"/v1/workshops/{WORKSHOP_ID}/plans", json={"date": WED, "time_limit_seconds": 2})
+    assert plan.status_code == 200, plan.text
+    page = client.get(f"/workshops/{WORKSHOP_ID}/plan/{WED}").text
+    # Wednesday's bars of the repair: its paint and reassembly, in the repair's colour and legend.
+    assert f'data-booking="{rid}" data-operation="0" data-vehicle="{rid}" data-service="REPAIR:ops2-3"' in (
+        page
+    )
+    ws = multi_day_workshop()
+    assert colours(day_workshop(ws))["REPAIR:ops2-3"] == colours(ws)["REPAIR"]
+    assert 'data-step="paint"' in page and 'data-step="reassembly"' in page
+    assert "REPAIR · Accident repair (multi-day)" in page
+    mine = client.get(f"/workshops/{WORKSHOP_ID}/me", params={"technician": "zhou", "date": WED}).text
+    assert "Accident repair (multi-day) · paint" in mine

@@ -95,3 +95,39 @@ def test_a_changed_overbooked_booking_gets_a_place_when_one_is_free(client: Test
     changed = client.patch(f"{BOOKINGS}/{over[0]['id']}", json={"customer": "Li"})
     assert changed.status_code == 200, changed.text
     assert changed.json()["overbooked"] is False and changed.json()["customer"] == "Li"
+
+
+def test_explain_names_the_allowance_in_the_request_language(client: TestClient) -> None:
+    assert _put(client, tiny_workshop()).status_code == 200
+    _fill(client)
+    assert _put(client, _tiny(50)).status_code == 200
+    params = {"service": "MAINT", "date": DATE, "explain": "true"}
+    body = client.get(SLOTS, params=params).json()
+    assert body["slots"] and all(s["overbooked"] for s in body["slots"])
+    assert all(
+        s["note"] == "offered only thanks to the overbooking allowance 50 % of maintenance:1 pool"
+        " (60 of 60 min used with this booking)"
+        for s in body["slots"]
+    ), body
+    assert "note" not in client.get(SLOTS, params={"service": "MAINT", "date": DATE}).json()["slots"][0]
+    _fill(client)  # the allowance is used up
+    body = client.get(SLOTS, params=params).json()
+    assert body["slots"] == []
+    used_up = "overbooking allowance 50 % of maintenance:1 pool used up"
+    reasons = [r["reason"] for r in body["refused"]]
+    # Where the job would fit the day on its own, the allowance is what refuses it; later, the day's end.
+    assert reasons[:3] == [used_up] * 3 and used_up not in reasons[3:], reasons
+    zh = client.get(SLOTS, params=params, headers={"accept-language": "zh-CN"}).json()
+    assert [r["reason"] for r in zh["refused"]][:3] == ["maintenance:1 技师池 50 % 的超额预约额度已用完"] * 3
+
+
+def test_explained_refusals_are_in_the_request_language(client: TestClient) -> None:
+    assert _put(client, tiny_workshop()).status_code == 200
+    _fill(client)
+    params = {"service": "MAINT", "date": DATE, "explain": "true"}
+    english = client.get(SLOTS, params=params).json()["refused"]
+    chinese = client.get(SLOTS, params=params, headers={"accept-language": "zh-CN"}).json()["refused"]
+    assert len(english) == len(chinese) > 0
+    for en, zh in zip(english, chinese, strict=True):
+        assert en["drop_off"] == zh["drop_off"]
+        assert en["reason"] != zh["reason"] and any("\u4e00" <= c <= "\u9fff" for c in zh["reason"]), (en, zh)

@@ -276,3 +276,40 @@ def test_multi_day_work_is_never_overbooked(db_url: str, max_days: int) -> None:
         assert (True, 0) in seen
     else:
         assert not any(overbooked for overbooked, _ in seen) and (False, 2) in seen
+
+
+@pytest.mark.parametrize("drop_off", ["08:00", "09:00"])
+def test_a_later_day_moves_its_bookings_out_of_the_way_to_hold_the_carried_over_work(
+    db_url: str, drop_off: str
+) -> None:
+    """Wednesday's accident job (body 08:00-10:00, paint 10:00-11:30 in its witness) leaves the
+    painter no 150 minutes before the reassembly must start: the two-day repair fits only once
+    that job's paint moves. The offer moves it (ejection, as one-day offers do), the booking stores
+    Wednesday's new witness, and every touched day's plan places everyone on time and passes the
+    validator."""
+    ws = multi_day_workshop(max_days=2)
+    quick = _service(db_url, ws)
+    quick.ejection_seconds = 0.0  # the free time as it is only (the answer before moving others)
+    quick.book(WORKSHOP_ID, Booking(id="acc", service="ACCIDENT", drop_off=at("08:00", WED)), None)
+    assert quick.slots(WORKSHOP_ID, "REPAIR", DAY, False, None) == []
+    service = PlanningService(
+        Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock(),
+        ejection_seconds=1.0,  # the answer's budget is CPU time: generous here, so the test is not timed
+    )  # fmt: skip
+    offers = {o.drop_off: o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
+    offer = offers[at(drop_off)]
+    assert offer.days == (DAY, WED) and offer.promised.astimezone(ws.tz).date() == WED
+    accident_before = _witness(service, "acc")
+    stored, _ = service.book(WORKSHOP_ID, Booking(id="r", service="REPAIR", drop_off=at(drop_off)), None)
+    assert stored.promised == offer.promised
+    repair, witness = _witness(service, "r")
+    assert validate_multiday(ws, repair, witness) == []
+    accident, moved = _witness(service, "acc")
+    assert moved != accident_before[1]  # Wednesday's witness changed to make room
+    assert accident.promised is not None and max(a.end for a in moved) <= accident.promised  # on time
+    for date in (DAY, WED):
+        plan = service.plan_day(WORKSHOP_ID, date, 2.0)
+        request, _, _ = service.plan_inputs(WORKSHOP_ID, date, 2.0)
+        assert validate_plan(request, plan) == []
+        assert plan.unassigned == [] and plan.kpis.late == 0
+        assert "r" in {a.booking for a in plan.assignments}

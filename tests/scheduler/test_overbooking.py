@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from scheduler import overbooking
 from scheduler.contract import Assignment, Booking, PlanRequest, Workshop
 from scheduler.service import plan_from_witness
-from scheduler.slots import CapacityRules, DayBook
+from scheduler.slots import NO_WANTS, CapacityRules, DayBook, Wants
 from scheduler.validator import validate_plan
 from tests.builders import DAY, at
 
@@ -132,3 +132,50 @@ def test_other_days_are_untouched() -> None:
     day = DayBook(_workshop(50), DAY, _book_until_refused(_workshop()), RULES)
     early = Booking(id="x", service="MAIN", drop_off=at("16:00", DAY - dt.timedelta(days=1)))
     assert day.overbooked_offer(early) is None
+
+
+# --- explained: offered thanks to the allowance, refused when it is used up ----------------------
+
+
+def test_explain_names_the_allowance_an_overbooked_time_draws_on() -> None:
+    workshop = _workshop(25)  # 25 % of 240 min: 60 min beyond the witness
+    day = DayBook(workshop, DAY, _book_until_refused(_workshop()), RULES)
+    probe = Booking(id="probe", service="MAIN", drop_off=at("09:00"))
+    assert day.overbooked_offer(probe) is not None
+    assert day.overbooking_note(probe) == (
+        "offered only thanks to the overbooking allowance 25 % of maintenance:1 pool"
+        " (30 of 60 min used with this booking)"
+    )
+    # A witnessed time is not offered thanks to the allowance: no note where no overbooking applies.
+    assert DayBook(_workshop(), DAY, [], RULES).overbooking_note(probe) is None
+
+
+def test_explain_says_the_allowance_is_used_up_when_it_is() -> None:
+    workshop = _workshop(12.5)  # 30 min beyond the witness: one booking
+    accepted = _book_until_refused(workshop)
+    assert sum(b.overbooked for b, _ in accepted) == 1
+    day = DayBook(workshop, DAY, accepted, RULES)
+    offers = day.offers("MAIN", False)
+    assert offers == []
+    refused = day.refusals("MAIN", False, None, NO_WANTS, set())
+    assert len(refused) == 7
+    assert {why for _, why in refused} == {"overbooking allowance 12.5 % of maintenance:1 pool used up"}
+    # Strict (no allowance), the same day says the day is full, as before.
+    strict = DayBook(_workshop(), DAY, accepted, RULES)
+    assert not any("overbooking" in why for _, why in strict.refusals("MAIN", False, None, NO_WANTS, set()))
+
+
+def test_a_waiter_is_never_told_about_the_allowance() -> None:
+    workshop = _workshop(12.5)
+    day = DayBook(workshop, DAY, _book_until_refused(workshop), RULES)
+    refused = day.refusals("MAIN", True, None, NO_WANTS, set())
+    assert refused and not any("overbooking" in why for _, why in refused)
+
+
+def test_with_room_in_the_allowance_a_missing_loan_car_is_the_reason() -> None:
+    workshop = _workshop(50, loan_cars=1)
+    strict = _book_until_refused(_workshop())
+    car = Booking(id="car", service="MAIN", drop_off=at("08:00"), loan_car=True, promised=at("17:00"))
+    day = DayBook(workshop, DAY, [*strict, (car.model_copy(update={"overbooked": True}), [])], RULES)
+    refused = dict(day.refusals("MAIN", False, None, Wants(loan_car=True), set()))
+    assert refused[at("08:30")] == "no loan car free until 17:00"
