@@ -211,6 +211,7 @@ def test_a_late_finish_puts_a_later_booking_at_risk(client: TestClient) -> None:
 def test_a_rejected_event_leaves_the_status_unchanged(client: TestClient) -> None:
     a, b = day(client)
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    settled(client, W)  # the live plan made from the accepted event
     url = f"{W}/days/{DATE}/status"
     params = {"now": at("08:30").isoformat()}
     before = client.get(url, params=params).json()
