@@ -16,7 +16,7 @@ from scheduler.actuals import labour_times
 from scheduler.contract import PinnedOperation, Plan, PlanOptions, Workshop
 from scheduler.multiday import day_workshop
 from scheduler.validator import assert_valid
-from tests.builders import DATE, DAY, WORKSHOP_ID, multi_day_workshop
+from tests.builders import DATE, DAY, WORKSHOP_ID, multi_day_workshop, settled
 
 SLOTS = f"/v1/workshops/{WORKSHOP_ID}/slots"
 BOOKINGS = f"/v1/workshops/{WORKSHOP_ID}/bookings"
@@ -129,6 +129,7 @@ def test_the_carried_over_part_is_clocked_on_its_later_day(client: TestClient) -
     # Reassembly started late and running: projected past the promise, at risk.
     late = _clock(client, rid, "start", f"{WED}T15:00:00+08:00", "zhao", 1)
     assert late.status_code == 201, late.text
+    settled(client, f"/v1/workshops/{WORKSHOP_ID}", WED)  # the live plan re-planned in the background
     status = client.get(
         f"/v1/workshops/{WORKSHOP_ID}/days/{WED}/status", params={"now": f"{WED}T15:10:00+08:00"}
     ).json()
