@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
 import json
 import pickle
 import tempfile
@@ -21,13 +22,15 @@ from pathlib import Path
 from typing import Any, cast
 
 import httpx
+import numpy as np
 
 from api.app import create_app
 from bench.clock import NOW
 from scheduler.clock import FixedClock
 from scheduler.demand import expected_daily_volume
+from scheduler.promise_odds import Snapshot, end_samples
 from scheduler.scenarios import load_scenario
-from simulation.day_replay import DayRecord, replay_day, summarise
+from simulation.day_replay import DayRecord, Probe, replay_day, summarise
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -56,6 +59,7 @@ def run(
     downstream: bool = True,
     progress: Path | None = None,
     skip: int = 0,
+    trace: Path | None = None,
 ) -> tuple[dict[str, Any], list[DayRecord]]:
     scenario = load_scenario(name)
     clock = FixedClock(NOW)
@@ -68,6 +72,8 @@ def run(
             http.put(f"/v1/workshops/{ws.id}", json=ws.model_dump(mode="json")).raise_for_status()
             for date in working_days(name, days)[skip:]:
                 clock.set(dt.datetime.combine(date - dt.timedelta(days=1), dt.time(18, 0), tzinfo=ws.tz))
+                snapshots: list[Snapshot] = []
+                probe = _probe(app.state.shopfloor, ws.id, snapshots) if trace is not None else None
                 record = replay_day(
                     cast(httpx.Client, http),
                     scenario,
@@ -75,8 +81,11 @@ def run(
                     seed,
                     set_now=clock.set,
                     latency_every=latency_every,
+                    probe=probe,
                 )
                 records.append(record)
+                if trace is not None:
+                    write_trace(trace, name, record, snapshots)
                 if progress is not None:  # the days so far, in case the run is cut short
                     progress.write_text(json.dumps(summarise(records), indent=1) + "\n", encoding="utf-8")
                     progress.with_suffix(".pickle").write_bytes(pickle.dumps(records))
@@ -84,6 +93,39 @@ def run(
                 print(name, date, record.booked, "booked,", one["late"], "late,", one["flagged"], "flagged,",
                       f"{record.seconds:.0f} s", flush=True)  # fmt: skip
     return summarise(records), records
+
+
+QUANTILES = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+
+
+def _probe(shopfloor: Any, workshop_id: str, snapshots: list[Snapshot]) -> Probe:
+    """Keep each poll's projection inputs and add the Monte Carlo's quantiles of each booking's
+    lateness (minutes past the promise) to its trace row."""
+
+    def probe(date: dt.date, moment: dt.datetime) -> dict[str, dict[str, Any]]:
+        snap: Snapshot = shopfloor.snapshot(workshop_id, date, moment)
+        snapshots.append(snap)
+        out: dict[str, dict[str, Any]] = {}
+        promised = {b.id: b.promised for b in snap.day}
+        for booking, ends in end_samples(snap).items():
+            due = promised.get(booking)
+            if ends is None or due is None:
+                continue
+            late = ends - (due - moment).total_seconds() / 60
+            out[booking] = {"late_q": [round(float(x), 1) for x in np.quantile(late, QUANTILES)]}
+        return out
+
+    return probe
+
+
+def write_trace(trace: Path, name: str, record: DayRecord, snapshots: list[Snapshot]) -> None:
+    """Append the day's rows to `trace` (NDJSON) and its polls' projection inputs beside it."""
+    trace.parent.mkdir(parents=True, exist_ok=True)
+    with trace.open("a", encoding="utf-8") as f:
+        for row in record.trace:
+            f.write(json.dumps({"scenario": name, **row}) + "\n")
+    snaps = trace.with_name(f"{trace.stem}-{name}-{record.date}.snapshots.pickle.gz")
+    snaps.write_bytes(gzip.compress(pickle.dumps(snapshots), compresslevel=3))
 
 
 def markdown(results: dict[str, dict[str, Any]]) -> str:
@@ -118,6 +160,9 @@ def main() -> None:
         action="store_true",
         help="project each booking on its own planned times (the guard before the downstream projection)",
     )
+    parser.add_argument(
+        "--trace", default=None, help="append every poll to this NDJSON file (and keep the polls' inputs beside it)"
+    )
     parser.add_argument("--skip", type=int, default=0, help="leave out the first n days (a run in parts)")
     parser.add_argument(
         "--merge", nargs="*", default=None, help="summarise the days of earlier runs' .partial.pickle files"
@@ -133,7 +178,14 @@ def main() -> None:
             continue
         progress = out.with_name(f"{out.name}-{name}.partial.json")
         results[name], _ = run(
-            name, args.days, args.seed, args.latency_every, not args.no_downstream, progress, args.skip
+            name,
+            args.days,
+            args.seed,
+            args.latency_every,
+            not args.no_downstream,
+            progress,
+            args.skip,
+            Path(args.trace) if args.trace else None,
         )
     out.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
