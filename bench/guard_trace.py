@@ -178,7 +178,7 @@ def brier(bookings: Sequence[Booking], key: str = "on_time_probability") -> floa
 
 # Why late bookings are missed
 def _overrun_cause(b: Booking) -> tuple[str, dt.datetime | None]:
-    """"own" (one of its operations overran), "queue" (an overrun ahead of it on its technician or
+    """ "own" (one of its operations overran), "queue" (an overrun ahead of it on its technician or
     bay that day), or "none"; and when the earliest such overrun became visible (its start plus
     its expected minutes: from then on it runs past what was expected)."""
     own = [r for r in b.ops if r["overrun"]]
@@ -241,7 +241,7 @@ def lateness_analysis(bookings: Sequence[Booking], rule: Rule) -> dict[str, Any]
 
 # Re-projection under other duration models
 def reproject(
-    trace: Path, scenario: str, bookings: Sequence[Booking], models: dict[str, DurationModel]
+    traces: Sequence[Path], scenario: str, bookings: Sequence[Booking], models: dict[str, DurationModel]
 ) -> float:
     """Add `p:<name>` and `q:<name>` (lateness quantiles 0.05…0.95) to every poll row from the
     polls' stored projection inputs; returns the seconds it took."""
@@ -250,8 +250,9 @@ def reproject(
     dates = sorted({b.date for b in bookings})
     qs = np.linspace(0.05, 0.95, 19)
     for date in dates:
-        path = trace.with_name(f"{trace.stem}-{scenario}-{date}.snapshots.pickle.gz")
-        if not path.exists():
+        found = [t.with_name(f"{t.stem}-{scenario}-{date}.snapshots.pickle.gz") for t in traces]
+        path = next((p for p in found if p.exists()), None)
+        if path is None:
             continue
         snaps: list[Snapshot] = pickle.loads(gzip.decompress(path.read_bytes()))
         for snap in snaps:
@@ -272,12 +273,12 @@ def reproject(
     return time.perf_counter() - began
 
 
-def learned_overruns(bookings: Sequence[Booking], ratio: float = 1.8) -> DurationModel:
-    """The large-overrun share and factor learned from the operations finished on these days: the
-    share whose actual minutes exceed `ratio` x the expected (beyond what cv 0.3 makes plausible),
-    and their median ratio."""
+def learned_overruns(bookings: Sequence[Booking], cv: float = 0.3) -> DurationModel:
+    """The large-overrun share and factor learned from the operations finished on these days: a
+    two-part mixture of the log of actual / expected minutes (the lognormal of `cv`, and the same
+    shifted by log factor) fitted by expectation-maximisation."""
     seen: set[tuple[str, str, int]] = set()
-    ratios = []
+    logs = []
     for b in bookings:
         for r in b.ops:
             key = (b.date, r["booking"], r["operation"])
@@ -285,10 +286,22 @@ def learned_overruns(bookings: Sequence[Booking], ratio: float = 1.8) -> Duratio
                 continue
             seen.add(key)
             minutes = (r["_end"] - r["_start"]).total_seconds() / 60
-            ratios.append(minutes / max(1, r["expected"]))
-    big = [x for x in ratios if x > ratio]
-    share = len(big) / len(ratios) if ratios else 0.0
-    return DurationModel(overrun_share=round(share, 4), overrun_factor=round(statistics.median(big), 2) if big else 1.0)
+            logs.append(math.log(max(minutes, 0.5) / max(1, r["expected"])))
+    if not logs:
+        return DurationModel()
+    x = np.asarray(logs)
+    sigma = math.sqrt(math.log(1 + cv * cv))
+    mu = -sigma * sigma / 2
+    share, shift = 0.05, math.log(2.0)
+    for _ in range(200):
+        a = (1 - share) * np.exp(-0.5 * ((x - mu) / sigma) ** 2)
+        o = share * np.exp(-0.5 * ((x - mu - shift) / sigma) ** 2)
+        resp = o / np.maximum(a + o, 1e-300)
+        share = float(resp.mean())
+        if resp.sum() <= 0:
+            break
+        shift = max(float((resp * (x - mu)).sum() / resp.sum()), 0.0)
+    return DurationModel(cv=cv, overrun_share=round(share, 4), overrun_factor=round(math.exp(shift), 2))
 
 
 def choose(bookings: Sequence[Booking], rules: dict[str, Rule], cap: float = 0.10) -> str:
@@ -297,7 +310,9 @@ def choose(bookings: Sequence[Booking], rules: dict[str, Rule], cap: float = 0.1
     scored = {name: evaluate(bookings, rule) for name, rule in rules.items()}
     ok = [n for n, s in scored.items() if (s["false alarm share"] or 0) <= cap]
     if ok:
-        return max(ok, key=lambda n: (scored[n]["flagged ahead share"] or 0, -(scored[n]["false alarm share"] or 0)))
+        return max(
+            ok, key=lambda n: (scored[n]["flagged ahead share"] or 0, -(scored[n]["false alarm share"] or 0))
+        )
     return min(scored, key=lambda n: scored[n]["false alarm share"] or 0)
 
 
@@ -330,7 +345,7 @@ def main() -> None:
         if args.reproject:
             models["mixture"] = learned_overruns(train)
             r["mixture learned on the training days"] = vars(models["mixture"])
-            seconds = reproject(paths[0], scenario, bookings, models)
+            seconds = reproject(paths, scenario, bookings, models)
             r["reprojection seconds"] = round(seconds, 1)
             print("reprojected in", round(seconds, 1), "s; mixture", models["mixture"], flush=True)
         curves: dict[str, Any] = {}

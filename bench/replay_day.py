@@ -16,39 +16,16 @@ import datetime as dt
 import gzip
 import json
 import pickle
-import tempfile
-import warnings
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import httpx
 import numpy as np
 
-from api.app import create_app
-from bench.clock import NOW
-from scheduler.clock import FixedClock
-from scheduler.demand import expected_daily_volume
+from cli.replay_day import replay_scenario
 from scheduler.promise_odds import Snapshot, end_samples
-from scheduler.scenarios import load_scenario
-from simulation.day_replay import DayRecord, Probe, replay_day, summarise
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from fastapi.testclient import TestClient
+from simulation.day_replay import DayRecord, Probe, summarise
 
 HERE = Path(__file__).parent
-FIRST = dt.date(2026, 11, 24)
-
-
-def working_days(name: str, count: int) -> list[dt.date]:
-    scenario = load_scenario(name)
-    out: list[dt.date] = []
-    date = FIRST
-    while len(out) < count:
-        if expected_daily_volume(scenario.demand, date) > 0:
-            out.append(date)
-        date += dt.timedelta(days=1)
-    return out
 
 
 def run(
@@ -61,37 +38,29 @@ def run(
     skip: int = 0,
     trace: Path | None = None,
 ) -> tuple[dict[str, Any], list[DayRecord]]:
-    scenario = load_scenario(name)
-    clock = FixedClock(NOW)
     records: list[DayRecord] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(f"sqlite:///{Path(tmp) / 'replay.db'}", auth=False, clock=clock)
-        app.state.shopfloor.downstream = downstream
-        with TestClient(app) as http:
-            ws = scenario.workshop
-            http.put(f"/v1/workshops/{ws.id}", json=ws.model_dump(mode="json")).raise_for_status()
-            for date in working_days(name, days)[skip:]:
-                clock.set(dt.datetime.combine(date - dt.timedelta(days=1), dt.time(18, 0), tzinfo=ws.tz))
-                snapshots: list[Snapshot] = []
-                probe = _probe(app.state.shopfloor, ws.id, snapshots) if trace is not None else None
-                record = replay_day(
-                    cast(httpx.Client, http),
-                    scenario,
-                    date,
-                    seed,
-                    set_now=clock.set,
-                    latency_every=latency_every,
-                    probe=probe,
-                )
-                records.append(record)
-                if trace is not None:
-                    write_trace(trace, name, record, snapshots)
-                if progress is not None:  # the days so far, in case the run is cut short
-                    progress.write_text(json.dumps(summarise(records), indent=1) + "\n", encoding="utf-8")
-                    progress.with_suffix(".pickle").write_bytes(pickle.dumps(records))
-                one = summarise([record])
-                print(name, date, record.booked, "booked,", one["late"], "late,", one["flagged"], "flagged,",
-                      f"{record.seconds:.0f} s", flush=True)  # fmt: skip
+
+    def on_day(record: DayRecord, snapshots: list[Snapshot]) -> None:
+        records.append(record)
+        if trace is not None:
+            write_trace(trace, name, record, snapshots)
+        if progress is not None:  # the days so far, in case the run is cut short
+            progress.write_text(json.dumps(summarise(records), indent=1) + "\n", encoding="utf-8")
+            progress.with_suffix(".pickle").write_bytes(pickle.dumps(records))
+        one = summarise([record])
+        print(name, record.date, record.booked, "booked,", one["late"], "late,", one["flagged"], "flagged,",
+              f"{record.seconds:.0f} s", flush=True)  # fmt: skip
+
+    replay_scenario(
+        name,
+        days,
+        seed,
+        skip=skip,
+        latency_every=latency_every,
+        downstream=downstream,
+        probe=_probe if trace is not None else None,
+        on_day=on_day,
+    )
     return summarise(records), records
 
 
@@ -161,7 +130,9 @@ def main() -> None:
         help="project each booking on its own planned times (the guard before the downstream projection)",
     )
     parser.add_argument(
-        "--trace", default=None, help="append every poll to this NDJSON file (and keep the polls' inputs beside it)"
+        "--trace",
+        default=None,
+        help="append every poll to this NDJSON file (and keep the polls' inputs beside it)",
     )
     parser.add_argument("--skip", type=int, default=0, help="leave out the first n days (a run in parts)")
     parser.add_argument(

@@ -235,7 +235,9 @@ def _last_ends(
     return out
 
 
-def end_samples(snapshot: Snapshot, samples: int = SAMPLES, model: DurationModel | None = None) -> dict[str, Floats | None]:
+def end_samples(
+    snapshot: Snapshot, samples: int = SAMPLES, model: DurationModel | None = None
+) -> dict[str, Floats | None]:
     """Each booking's end (its last operation's, minutes after `now`) in each of `samples` draws of
     the rest of the day; None for a booking with work neither clocked nor in the live plan."""
     model = model or MODEL
@@ -262,7 +264,9 @@ def on_time_probabilities(
 ) -> dict[str, float | None]:
     """P(the booking is ready by its promised pickup) per booking; None without a promise, 0
     for a booking with work neither clocked nor in the live plan."""
-    model = model or (MODEL if cv == DURATION_CV else DurationModel(cv, MODEL.overrun_share, MODEL.overrun_factor))
+    model = model or (
+        MODEL if cv == DURATION_CV else DurationModel(cv, MODEL.overrun_share, MODEL.overrun_factor)
+    )
     ends = end_samples(Snapshot(workshop, date, day, plan, state, now, learned), samples, model)
     out: dict[str, float | None] = {}
     for b in day:
@@ -330,4 +334,14 @@ def reprojected(
     return out
 
 
-__all__ = ["MODEL", "SAMPLES", "DurationModel", "Snapshot", "end_samples", "on_time_probabilities", "projected_ends", "reprojected", "seed_of"]
+__all__ = [
+    "MODEL",
+    "SAMPLES",
+    "DurationModel",
+    "Snapshot",
+    "end_samples",
+    "on_time_probabilities",
+    "projected_ends",
+    "reprojected",
+    "seed_of",
+]

@@ -300,7 +300,13 @@ def replay_day(
                 minutes = expected_minutes(workshop, by_id[bid], k, tech) * factor[(bid, k)]
                 end = moment + dt.timedelta(minutes=max(1, round(minutes)))
                 running[tech] = _Running(
-                    bid, k, tech, bay, min(end, end_of_day), moment, expected_minutes(workshop, by_id[bid], k, tech)
+                    bid,
+                    k,
+                    tech,
+                    bay,
+                    min(end, end_of_day),
+                    moment,
+                    expected_minutes(workshop, by_id[bid], k, tech),
                 )
                 bays_busy[bay] = tech
             else:
