@@ -281,6 +281,85 @@ def on_time_probabilities(
     return out
 
 
+@dataclass(frozen=True)
+class GuardRule:
+    """How pessimistic a booking's projected end is: the `early` quantile of its Monte Carlo end
+    while its promise is more than `horizon` minutes ahead (time to act: move work, call the
+    customer), the `late` quantile after that. Never before the point projection (the expected
+    durations through the live plan)."""
+
+    early: float
+    late: float
+    horizon: float = 60.0
+
+
+GUARD = GuardRule(early=0.5, late=0.5)
+"""The live guard's rule (chosen on training days of replayed dealer-2011 and small-dealer days,
+reported on other days: bench/RESULTS-replay.md)."""
+
+
+@dataclass(frozen=True)
+class Promise:
+    """One booking's Monte Carlo: P(ready by the promise) and its pessimistic end."""
+
+    on_time_probability: float | None
+    pessimistic_end: dt.datetime | None
+
+
+def promise_guard(
+    snapshot: Snapshot,
+    samples: int = SAMPLES,
+    model: DurationModel | None = None,
+    rule: GuardRule = GUARD,
+) -> dict[str, Promise]:
+    """Each booking's odds and pessimistic end (the rule's quantile of its Monte Carlo end) from
+    one Monte Carlo of the rest of the day: None for both without a promise; P 0 and no end for a
+    booking with work neither clocked nor in the live plan."""
+    ends = end_samples(snapshot, samples, model)
+    now = snapshot.now
+    out: dict[str, Promise] = {}
+    for b in snapshot.day:
+        last = ends.get(b.id)
+        if b.promised is None:
+            out[b.id] = Promise(None, None)
+        elif last is None:
+            out[b.id] = Promise(0.0, None)
+        else:
+            promised = _minutes(b.promised, now)
+            q = rule.early if promised > rule.horizon else rule.late
+            end = float(np.quantile(last, q))
+            out[b.id] = Promise(
+                round(float(np.mean(last <= promised + 1e-9)), 4), now + dt.timedelta(minutes=end)
+            )
+    return out
+
+
+def guarded(statuses: Sequence[BookingStatus], promises: Mapping[str, Promise]) -> list[BookingStatus]:
+    """The statuses with the guard: each booking's `on_time_probability`, and its projected end (so
+    its lateness and `at_risk`) no earlier than its pessimistic end. Finished bookings unchanged."""
+    out: list[BookingStatus] = []
+    for s in statuses:
+        promise = promises.get(s.booking)
+        if promise is None:
+            out.append(s)
+            continue
+        update: dict[str, object] = {"on_time_probability": promise.on_time_probability}
+        end = promise.pessimistic_end
+        if s.state != "done" and end is not None and s.projected_end is not None and end > s.projected_end:
+            late, at_risk = 0, False
+            if s.promised is not None:
+                late = max(0, math.ceil((end - s.promised).total_seconds() / 60))
+                at_risk = end > s.promised
+            update |= {
+                "projected_end": end,
+                "projected_lateness_minutes": late,
+                "at_risk": at_risk,
+                "at_risk_since": s.at_risk_since if at_risk else None,
+            }
+        out.append(s.model_copy(update=update))
+    return out
+
+
 def projected_ends(
     workshop: Workshop,
     day: Sequence[Booking],
@@ -335,13 +414,18 @@ def reprojected(
 
 
 __all__ = [
+    "GUARD",
     "MODEL",
     "SAMPLES",
     "DurationModel",
+    "GuardRule",
+    "Promise",
     "Snapshot",
     "end_samples",
+    "guarded",
     "on_time_probabilities",
     "projected_ends",
+    "promise_guard",
     "reprojected",
     "seed_of",
 ]

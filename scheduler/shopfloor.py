@@ -41,7 +41,7 @@ from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.integrity import checked_plan, finish, plannable
 from scheduler.planning import to_plan
-from scheduler.promise_odds import Snapshot, on_time_probabilities, projected_ends, reprojected
+from scheduler.promise_odds import Snapshot, guarded, projected_ends, promise_guard, reprojected
 from scheduler.pubsub import Hub
 from scheduler.replan import replan, with_changes
 from scheduler.service import (
@@ -407,15 +407,11 @@ class ShopFloor:
         persist: bool,
     ) -> DayStatus:
         learned = learned_speeds(self.service, workshop, date)
-        odds = on_time_probabilities(workshop, date, day, plan, state, now, learned=learned)
-        statuses = [
-            booking_status(workshop, b, plan, state, now, None, learned).model_copy(
-                update={"on_time_probability": odds[b.id]}
-            )
-            for b in day
-        ]
+        promises = promise_guard(Snapshot(workshop, date, day, plan, state, now, learned))
+        statuses = [booking_status(workshop, b, plan, state, now, None, learned) for b in day]
         if self.downstream:
             statuses = reprojected(statuses, projected_ends(workshop, day, plan, state, now, learned))
+        statuses = guarded(statuses, promises)
         if persist:
             with self.service.store.transaction() as session:
                 before = events_db.risks(session, workshop.id, [s.booking for s in statuses])
