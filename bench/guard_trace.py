@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from scheduler.promise_odds import DurationModel, Snapshot, end_samples
+from scheduler.promise_odds import DurationModel, GuardRule, Snapshot, end_samples
 
 AHEAD = dt.timedelta(minutes=60)
 MOVED = dt.timedelta(minutes=15)
@@ -132,13 +132,17 @@ def _moved(polls: Sequence[Row], since: str) -> bool:
 
 
 def evaluate(bookings: Sequence[Booking], rule: Rule) -> dict[str, Any]:
-    """The guard's figures under `rule` (a poll row → flagged): flagged-ahead share of the late
+    """The guard's figures under `rule` (a poll row → flagged)."""
+    return evaluate_flags(bookings, [[rule(r) for r in b.polls] for b in bookings])
+
+
+def evaluate_flags(bookings: Sequence[Booking], flagged_polls: Sequence[Sequence[bool]]) -> dict[str, Any]:
+    """The guard's figures from each booking's flags per poll: flagged-ahead share of the late
     bookings; false alarms as the replay report counts them (on time, still flagged at the last
     poll before done) and strictly (on time, and no re-plan moved it after its first flag)."""
     late = [b for b in bookings if b.late]
     ahead = flagged = false_last = false_strict = 0
-    for b in bookings:
-        flags = [rule(r) for r in b.polls]
+    for b, flags in zip(bookings, flagged_polls, strict=True):
         first = next((r["now"] for r, f in zip(b.polls, flags, strict=True) if f), None)
         if first is None:
             continue
@@ -146,7 +150,7 @@ def evaluate(bookings: Sequence[Booking], rule: Rule) -> dict[str, Any]:
         if b.late:
             ahead += _t(first) <= b.deadline()  # type: ignore[operator]
         else:
-            false_last += flags[-1]
+            false_last += bool(flags[-1])
             false_strict += not _moved(b.polls, first)
     return {
         "late": len(late),
@@ -155,6 +159,40 @@ def evaluate(bookings: Sequence[Booking], rule: Rule) -> dict[str, Any]:
         "false alarm share": round(false_last / flagged, 3) if flagged else None,
         "false alarm share (strict)": round(false_strict / flagged, 3) if flagged else None,
     }
+
+
+QS = [round(float(x), 2) for x in np.linspace(0.05, 0.95, 19)]
+
+
+@dataclass
+class PhaseData:
+    """Per booking: the point projection's flag, the early-phase mask and the lateness quantiles
+    (polls x 19) of one model, for evaluating the two-phase quantile rules fast."""
+
+    at_risk: list[np.ndarray]
+    early: list[np.ndarray]
+    q: list[np.ndarray]
+
+    def flags(self, early_q: float | None, late_q: float | None) -> list[np.ndarray]:
+        out = []
+        for risk, early, q in zip(self.at_risk, self.early, self.q, strict=True):
+            f = risk.copy()
+            if early_q is not None and len(q):
+                f |= early & (q[:, QS.index(early_q)] > 0)
+            if late_q is not None and len(q):
+                f |= ~early & (q[:, QS.index(late_q)] > 0)
+            out.append(f)
+        return out
+
+
+def phase_data(bookings: Sequence[Booking], model: str, rule: GuardRule) -> PhaseData:
+    at_risk, early, qs = [], [], []
+    for b in bookings:
+        at_risk.append(np.array([bool(r["at_risk"]) for r in b.polls], dtype=bool))
+        moments = [_t(r["now"]) for r in b.polls]
+        early.append(np.array([rule.early_phase(b.promised, b.drop_off, m) for m in moments], dtype=bool))  # type: ignore[arg-type]
+        qs.append(np.array([r[f"q:{model}"] for r in b.polls], dtype=float).reshape(len(b.polls), len(QS)))
+    return PhaseData(at_risk, early, qs)
 
 
 def reliability(bookings: Sequence[Booking], key: str = "on_time_probability") -> list[dict[str, Any]]:
@@ -304,11 +342,10 @@ def learned_overruns(bookings: Sequence[Booking], cv: float = 0.3) -> DurationMo
     return DurationModel(cv=cv, overrun_share=round(share, 4), overrun_factor=round(math.exp(shift), 2))
 
 
-def choose(bookings: Sequence[Booking], rules: dict[str, Rule], cap: float = 0.10) -> str:
+def _pick(scored: dict[Any, dict[str, Any]], cap: float) -> Any:
     """The rule flagging the largest share ahead with false alarms (as the replay report counts
-    them) at most `cap` on these days; if none keeps the cap, the one with the fewest false alarms."""
-    scored = {name: evaluate(bookings, rule) for name, rule in rules.items()}
-    ok = [n for n, s in scored.items() if (s["false alarm share"] or 0) <= cap]
+    them) at most `cap`; if none keeps the cap, the one with the fewest false alarms."""
+    ok = [n for n, v in scored.items() if (v["false alarm share"] or 0) <= cap]
     if ok:
         return max(
             ok, key=lambda n: (scored[n]["flagged ahead share"] or 0, -(scored[n]["false alarm share"] or 0))
@@ -316,58 +353,141 @@ def choose(bookings: Sequence[Booking], rules: dict[str, Rule], cap: float = 0.1
     return min(scored, key=lambda n: scored[n]["false alarm share"] or 0)
 
 
+def _pooled(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Figures of several scenarios' days together (weighted by their bookings)."""
+    late = sum(p["late"] for p in parts)
+    flagged = sum(p["flagged"] for p in parts)
+    ahead = sum(round((p["flagged ahead share"] or 0) * p["late"]) for p in parts)
+    false = sum(round((p["false alarm share"] or 0) * p["flagged"]) for p in parts)
+    strict = sum(round((p["false alarm share (strict)"] or 0) * p["flagged"]) for p in parts)
+    return {
+        "late": late,
+        "flagged ahead share": round(ahead / late, 3) if late else None,
+        "flagged": flagged,
+        "false alarm share": round(false / flagged, 3) if flagged else None,
+        "false alarm share (strict)": round(strict / flagged, 3) if flagged else None,
+    }
+
+
+def _cached_reproject(
+    paths: Sequence[Path],
+    scenario: str,
+    bookings: Sequence[Booking],
+    models: dict[str, DurationModel],
+    cache: Path,
+) -> float:
+    """`reproject`, kept in `cache` (keyed by the models) so that a second analysis takes seconds."""
+    key = json.dumps({n: vars(m) for n, m in models.items()}, sort_keys=True)
+    stored: dict[str, Any] = pickle.loads(cache.read_bytes()) if cache.exists() else {}
+    rows = {(b.date, r["now"], b.booking): r for b in bookings for r in b.polls}
+    got = stored.get(scenario, {}).get(key)
+    if got is not None and set(got) >= set(rows):
+        for k, r in rows.items():
+            r.update(got[k])
+        return 0.0
+    seconds = reproject(paths, scenario, bookings, models)
+    extra = {k: {f: v for f, v in r.items() if f.startswith(("p:", "q:"))} for k, r in rows.items()}
+    stored.setdefault(scenario, {})[key] = extra
+    cache.write_bytes(pickle.dumps(stored))
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("trace", nargs="+")
-    parser.add_argument("--scenario", default=None)
-    parser.add_argument("--train", type=int, default=10, help="the first n days train, the rest test")
-    parser.add_argument("--reproject", action="store_true")
+    parser.add_argument(
+        "--train", type=int, default=10, help="the first n days of each scenario train, the rest test"
+    )
+    parser.add_argument(
+        "--cap", type=float, default=0.10, help="false alarm share allowed on the training days"
+    )
+    parser.add_argument("--cache", default=None, help="keep the re-projections here")
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     paths = [Path(p) for p in args.trace]
-    report: dict[str, Any] = {}
-    for scenario, bookings in sorted(load(paths, args.scenario).items()):
+    data = load(paths)
+    split: dict[str, tuple[list[Booking], list[Booking]]] = {}
+    report: dict[str, Any] = {"scenarios": {}}
+    for scenario, bookings in sorted(data.items()):
         dates = sorted({b.date for b in bookings})
-        train_days, test_days = set(dates[: args.train]), set(dates[args.train :])
-        train = [b for b in bookings if b.date in train_days]
-        test = [b for b in bookings if b.date in test_days]
-        print(f"## {scenario}: {len(dates)} days, train {len(train_days)}, test {len(test_days)}", flush=True)
-        baseline: Rule = lambda r: bool(r["at_risk"])  # noqa: E731
-        r: dict[str, Any] = {
-            "days": dates,
+        train_days = set(dates[: args.train])
+        split[scenario] = (
+            [b for b in bookings if b.date in train_days],
+            [b for b in bookings if b.date not in train_days],
+        )
+        live: Rule = lambda r: bool(r["at_risk"])  # noqa: E731
+        report["scenarios"][scenario] = {
+            "days": len(dates),
             "train days": sorted(train_days),
-            "baseline (live at_risk), all days": evaluate(bookings, baseline),
-            "lateness analysis (live at_risk), all days": lateness_analysis(bookings, baseline),
+            "test days": sorted(set(dates) - train_days),
+            "before: the live at_risk (point projection), test days": evaluate(split[scenario][1], live),
+            "before, all days": evaluate(bookings, live),
+            "lateness analysis (all days; flagged = the live at_risk before)": lateness_analysis(
+                bookings, live
+            ),
+            "reliability before (test days)": reliability(split[scenario][1]),
         }
-        print(json.dumps(r["baseline (live at_risk), all days"]), flush=True)
-        print(json.dumps(r["lateness analysis (live at_risk), all days"], indent=1), flush=True)
-        models = {"plain": DurationModel()}
-        if args.reproject:
-            models["mixture"] = learned_overruns(train)
-            r["mixture learned on the training days"] = vars(models["mixture"])
-            seconds = reproject(paths, scenario, bookings, models)
-            r["reprojection seconds"] = round(seconds, 1)
-            print("reprojected in", round(seconds, 1), "s; mixture", models["mixture"], flush=True)
-        curves: dict[str, Any] = {}
-        qs = [round(x, 2) for x in np.linspace(0.05, 0.95, 19)]
-        for name in models if args.reproject else []:
-            rules: dict[str, Rule] = {}
-            for i, q in enumerate(qs):
-                rules[f"{name} q{q}"] = lambda row, i=i, name=name: row[f"q:{name}"][i] > 0
-            pick = choose(train, rules)
-            curves[name] = {
-                "chosen on the training days": pick,
-                "train": evaluate(train, rules[pick]),
-                "test": evaluate(test, rules[pick]),
-                "test curve": {n: evaluate(test, rule) for n, rule in rules.items()},
-                "reliability (test)": reliability(test, f"p:{name}"),
-                "brier (test)": brier(test, f"p:{name}"),
-            }
-            print(name, pick, "train", curves[name]["train"], "test", curves[name]["test"], flush=True)
-            for n, v in curves[name]["test curve"].items():
-                print("  ", n, v)
-        r["curves"] = curves
-        report[scenario] = r
+        print(scenario, json.dumps(report["scenarios"][scenario]["before, all days"]), flush=True)
+    train_all = [b for tr, _ in split.values() for b in tr]
+    models = {"plain": DurationModel(), "mixture": learned_overruns(train_all)}
+    report["mixture learned on the training days"] = vars(models["mixture"])
+    print("mixture", models["mixture"], flush=True)
+    for scenario, bookings in sorted(data.items()):
+        cache = Path(args.cache) if args.cache else paths[0].with_suffix(".reprojected.pickle")
+        seconds = _cached_reproject(paths, scenario, bookings, models, cache)
+        print(scenario, "reprojected in", round(seconds, 1), "s", flush=True)
+    rule0 = GuardRule(0.5, 0.5)
+    phases = {
+        (scenario, part, model): phase_data(split[scenario][part], model, rule0)
+        for scenario in split
+        for part in (0, 1)
+        for model in models
+    }
+    grid: list[tuple[str, float | None, float | None]] = [
+        (m, e, lq)
+        for m in models
+        for e in [None, *QS]
+        for lq in [None, *QS]
+        if e is None or lq is None or e >= lq
+    ]
+
+    def score(part: int, rule: tuple[str, float | None, float | None]) -> dict[str, Any]:
+        m, e, lq = rule
+        return _pooled([
+            evaluate_flags(split[sc][part], phases[(sc, part, m)].flags(e, lq)) for sc in split
+        ])  # fmt: skip
+
+    began = time.perf_counter()
+    train_scores = {rule: score(0, rule) for rule in grid}
+    pick = _pick(train_scores, args.cap)
+    print("evaluated", len(grid), "rules on the training days in", round(time.perf_counter() - began, 1), "s")
+    print("chosen", pick, "train", train_scores[pick], flush=True)
+    report["rules evaluated"] = len(grid)
+    report["chosen on the training days (model, early quantile, late quantile)"] = list(pick)
+    report["chosen: training days, pooled"] = train_scores[pick]
+    for scenario in split:
+        m, e, lq = pick
+        r = report["scenarios"][scenario]
+        tests = split[scenario][1]
+        r["chosen: test days"] = evaluate_flags(tests, phases[(scenario, 1, m)].flags(e, lq))
+        r["chosen: training days"] = evaluate_flags(split[scenario][0], phases[(scenario, 0, m)].flags(e, lq))
+        r[f"reliability {m} (test days)"] = reliability(tests, f"p:{m}")
+        r[f"brier {m} (test days)"] = brier(tests, f"p:{m}")
+        r["reliability plain (test days)"] = reliability(tests, "p:plain")
+        r["brier plain (test days)"] = brier(tests, "p:plain")
+        # The trade-off on the test days: one quantile at all times, and the early quantile at the
+        # chosen late one.
+        r["test curve: one quantile"] = {
+            f"{mm} q{q}": evaluate_flags(tests, phases[(scenario, 1, mm)].flags(q, q))
+            for mm in models
+            for q in QS
+        }
+        r["test curve: early quantile, late at the chosen"] = {
+            f"{m} early q{q} late q{lq}": evaluate_flags(tests, phases[(scenario, 1, m)].flags(q, lq))
+            for q in QS
+            if lq is None or q >= lq
+        }
+        print(scenario, "test", r["chosen: test days"], flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
 

@@ -284,13 +284,27 @@ def on_time_probabilities(
 @dataclass(frozen=True)
 class GuardRule:
     """How pessimistic a booking's projected end is: the `early` quantile of its Monte Carlo end
-    while its promise is more than `horizon` minutes ahead (time to act: move work, call the
-    customer), the `late` quantile after that. Never before the point projection (the expected
+    while there is time to act — its promise more than `horizon` minutes ahead, or its vehicle in
+    the workshop for less than `settle` minutes (its first status read when the promise is nearer)
+    — and the `late` quantile after that. Never before the point projection (the expected
     durations through the live plan)."""
 
-    early: float
-    late: float
+    early: float | None
+    late: float | None
+    """None: the point projection alone in that phase."""
     horizon: float = 60.0
+    settle: float = 15.0
+
+    def early_phase(self, promised: dt.datetime, drop_off: dt.datetime, now: dt.datetime) -> bool:
+        """Time to act: the promise more than `horizon` minutes ahead, or the vehicle in for less
+        than `settle` minutes."""
+        return promised - now > dt.timedelta(minutes=self.horizon) or now - drop_off < dt.timedelta(
+            minutes=self.settle
+        )
+
+    def quantile(self, booking: Booking, now: dt.datetime) -> float | None:
+        assert booking.promised is not None
+        return self.early if self.early_phase(booking.promised, booking.drop_off, now) else self.late
 
 
 GUARD = GuardRule(early=0.5, late=0.5)
@@ -326,11 +340,9 @@ def promise_guard(
             out[b.id] = Promise(0.0, None)
         else:
             promised = _minutes(b.promised, now)
-            q = rule.early if promised > rule.horizon else rule.late
-            end = float(np.quantile(last, q))
-            out[b.id] = Promise(
-                round(float(np.mean(last <= promised + 1e-9)), 4), now + dt.timedelta(minutes=end)
-            )
+            q = rule.quantile(b, now)
+            end = None if q is None else now + dt.timedelta(minutes=float(np.quantile(last, q)))
+            out[b.id] = Promise(round(float(np.mean(last <= promised + 1e-9)), 4), end)
     return out
 
 
