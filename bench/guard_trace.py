@@ -136,7 +136,9 @@ def evaluate(bookings: Sequence[Booking], rule: Rule) -> dict[str, Any]:
     return evaluate_flags(bookings, [[rule(r) for r in b.polls] for b in bookings])
 
 
-def evaluate_flags(bookings: Sequence[Booking], flagged_polls: Sequence[Sequence[bool]]) -> dict[str, Any]:
+def evaluate_flags(
+    bookings: Sequence[Booking], flagged_polls: Sequence[Sequence[bool] | np.ndarray]
+) -> dict[str, Any]:
     """The guard's figures from each booking's flags per poll: flagged-ahead share of the late
     bookings; false alarms as the replay report counts them (on time, still flagged at the last
     poll before done) and strictly (on time, and no re-plan moved it after its first flag)."""
@@ -190,7 +192,7 @@ def phase_data(bookings: Sequence[Booking], model: str, rule: GuardRule) -> Phas
     for b in bookings:
         at_risk.append(np.array([bool(r["at_risk"]) for r in b.polls], dtype=bool))
         moments = [_t(r["now"]) for r in b.polls]
-        early.append(np.array([rule.early_phase(b.promised, b.drop_off, m) for m in moments], dtype=bool))  # type: ignore[arg-type]
+        early.append(np.array([rule.early_phase(b.promised, b.drop_off, m) for m in moments], dtype=bool))  # type: ignore[arg-type, type-var]
         qs.append(np.array([r[f"q:{model}"] for r in b.polls], dtype=float).reshape(len(b.polls), len(QS)))
     return PhaseData(at_risk, early, qs)
 

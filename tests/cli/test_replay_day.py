@@ -5,6 +5,7 @@ the option."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -15,17 +16,17 @@ from cli.replay_day import print_summary, working_days
 
 
 @pytest.fixture(scope="module")
-def two_days() -> dict[str, object]:
+def two_days() -> dict[str, Any]:
     got = CliRunner().invoke(app, ["replay-day", "small-dealer", "--days", "2", "--seed", "3", "--json"])
     assert got.exit_code == 0, got.output
-    summary: dict[str, object] = json.loads(got.output)["small-dealer"]
+    summary: dict[str, Any] = json.loads(got.output)["small-dealer"]
     return summary
 
 
-def test_two_days_replayed_with_the_guards_figures(two_days: dict[str, object]) -> None:
+def test_two_days_replayed_with_the_guards_figures(two_days: dict[str, Any]) -> None:
     s = two_days
     assert s["days"] == 2
-    asked, booked = s["bookings asked / booked"]  # type: ignore[misc]
+    asked, booked = s["bookings asked / booked"]
     assert 0 < booked <= asked
     judged, late, ahead = (
         s["bookings judged (promised, no-shows excluded)"],
@@ -37,12 +38,12 @@ def test_two_days_replayed_with_the_guards_figures(two_days: dict[str, object]) 
     assert 0 <= ahead <= late <= judged
     if late:
         assert s["flagged ahead share (goal >= 0.90)"] == round(ahead / late, 3)
-    accepted, stored, refused = s["events accepted / stored / refused"]  # type: ignore[misc]
+    accepted, stored, refused = s["events accepted / stored / refused"]
     assert accepted == stored > 0 and refused == 0
     assert s["no event lost"] is True
-    clock_p50, clock_p99 = s["clock event ms p50 / p99"]  # type: ignore[misc]
+    clock_p50, clock_p99 = s["clock event ms p50 / p99"]
     assert 0 < clock_p50 <= clock_p99
-    reflected_p50, reflected_p99 = s["event -> status reflects it ms p50 / p99"]  # type: ignore[misc]
+    reflected_p50, reflected_p99 = s["event -> status reflects it ms p50 / p99"]
     assert 0 < reflected_p50 <= reflected_p99
     deciles = s["reliability by decile of on_time_probability"]
     assert isinstance(deciles, list) and len(deciles) == 10
@@ -54,7 +55,9 @@ def test_two_days_replayed_with_the_guards_figures(two_days: dict[str, object]) 
             assert lo <= d["predicted"] <= hi and 0 <= d["observed"] <= 1
 
 
-def test_the_table_in_english_and_chinese(two_days: dict[str, object], capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_table_in_english_and_chinese(
+    two_days: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     try:
         set_language("en")
         print_summary("small-dealer", two_days)
