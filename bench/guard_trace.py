@@ -398,21 +398,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("trace", nargs="+")
     parser.add_argument(
-        "--train", type=int, default=10, help="the first n days of each scenario train, the rest test"
+        "--train",
+        type=float,
+        default=0.5,
+        help="the first share of each scenario's days train, the rest test",
     )
     parser.add_argument(
         "--cap", type=float, default=0.10, help="false alarm share allowed on the training days"
     )
     parser.add_argument("--cache", default=None, help="keep the re-projections here")
+    parser.add_argument(
+        "--train-from",
+        default=None,
+        help="an earlier report (--json): its training days and its choice (model, rule) are kept",
+    )
+    parser.add_argument("--markdown", default=None, help="write the analysis as markdown here")
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     paths = [Path(p) for p in args.trace]
     data = load(paths)
+    frozen = json.loads(Path(args.train_from).read_text(encoding="utf-8")) if args.train_from else None
     split: dict[str, tuple[list[Booking], list[Booking]]] = {}
     report: dict[str, Any] = {"scenarios": {}}
     for scenario, bookings in sorted(data.items()):
         dates = sorted({b.date for b in bookings})
-        train_days = set(dates[: args.train])
+        train_days = set(dates[: round(len(dates) * args.train)])
+        if frozen is not None:
+            train_days = set(frozen["scenarios"].get(scenario, {}).get("train days", [])) & set(dates)
         split[scenario] = (
             [b for b in bookings if b.date in train_days],
             [b for b in bookings if b.date not in train_days],
@@ -432,6 +444,8 @@ def main() -> None:
         print(scenario, json.dumps(report["scenarios"][scenario]["before, all days"]), flush=True)
     train_all = [b for tr, _ in split.values() for b in tr]
     models = {"plain": DurationModel(), "mixture": learned_overruns(train_all)}
+    if frozen is not None:
+        models["mixture"] = DurationModel(**frozen["mixture learned on the training days"])
     report["mixture learned on the training days"] = vars(models["mixture"])
     print("mixture", models["mixture"], flush=True)
     for scenario, bookings in sorted(data.items()):
@@ -462,6 +476,9 @@ def main() -> None:
     began = time.perf_counter()
     train_scores = {rule: score(0, rule) for rule in grid}
     pick = _pick(train_scores, args.cap)
+    if frozen is not None:
+        m, e, lq = frozen["chosen on the training days (model, early quantile, late quantile)"]
+        pick = (m, e, lq)
     print("evaluated", len(grid), "rules on the training days in", round(time.perf_counter() - began, 1), "s")
     print("chosen", pick, "train", train_scores[pick], flush=True)
     report["rules evaluated"] = len(grid)
@@ -492,6 +509,108 @@ def main() -> None:
         print(scenario, "test", r["chosen: test days"], flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
+    if args.markdown:
+        Path(args.markdown).write_text(markdown(report), encoding="utf-8")
+
+
+def _row(name: str, v: dict[str, Any]) -> str:
+    return (
+        f"| {name} | {v['late']} | {v['flagged ahead share']} | {v['flagged']} | {v['false alarm share']}"
+        f" | {v['false alarm share (strict)']} |"
+    )
+
+
+HEAD = [
+    "| rule | late | flagged ahead share (goal >= 0.90) | flagged | false alarm share (goal <= 0.10)"
+    " | false alarm share, strict |",
+    "|---|---|---|---|---|---|",
+]
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The analysis as markdown (the offline half of bench/RESULTS-replay.md)."""
+    m, e, lq = report["chosen on the training days (model, early quantile, late quantile)"]
+    out = [
+        "## The guard, chosen on training days and evaluated on the others",
+        "",
+        "Duration model learned on the training days (both scenarios): "
+        f"{report['mixture learned on the training days']}.",
+        f"Rule chosen on the training days ({report['rules evaluated']} rules; the largest flagged-ahead share"
+        " with"
+        f" false alarms <= 10 %): model `{m}`, early quantile `{e}`, late quantile `{lq}` (None: the point"
+        " projection alone). Training days, pooled: "
+        + ", ".join(f"{k} {v}" for k, v in report["chosen: training days, pooled"].items())
+        + ".",
+        "",
+    ]
+    for scenario, r in report["scenarios"].items():
+        out += [
+            f"### {scenario}",
+            "",
+            f"Training days: {', '.join(r['train days'])}.",
+            f"Held-out days: {', '.join(r['test days'])}.",
+            "",
+            *HEAD,
+        ]
+        out.append(
+            _row(
+                "before: the live at_risk (point projection), held-out days",
+                r["before: the live at_risk (point projection), test days"],
+            )
+        )
+        out.append(_row("**after: the chosen rule, held-out days**", r["chosen: test days"]))
+        out.append(_row("after: the chosen rule, training days", r["chosen: training days"]))
+        out += [
+            "",
+            "Trade-off on the held-out days (every rule also flags what the point projection flags):",
+            "",
+            *HEAD,
+        ]
+        for name, v in r["test curve: early quantile, late at the chosen"].items():
+            out.append(_row(name, v))
+        for name, v in r["test curve: one quantile"].items():
+            if name.startswith(m):
+                out.append(_row(name + " at all times", v))
+        la = r["lateness analysis (all days; flagged = the live at_risk before)"]
+        out += [
+            "",
+            "Why late bookings were missed before (all days, the point projection's flags):",
+            "",
+            f"- late: {la['late']}; lateness minutes p25 / p50 / p75 / p90: "
+            f"{la['lateness minutes p25 / p50 / p75 / p90']}",
+            "- lateness histogram: " + ", ".join(f"{k}: {v}" for k, v in la["lateness histogram"].items()),
+            "",
+            "| cause | late | flagged ahead | overrun visible only after the deadline | projected late at"
+            " the first poll (over-full) |",
+            "|---|---|---|---|---|",
+        ]
+        for cause, c in la["by cause"].items():
+            out.append(
+                f"| {cause} | {c.get('late', 0)} | {c.get('flagged ahead', 0)}"
+                f" | {c.get('visible only after the deadline (promise - 60 min)', 0)}"
+                f" | {c.get('projected late already at the first poll after drop-off (over-full)', 0)} |"
+            )
+        out += [
+            "",
+            "Reliability of `on_time_probability` on the held-out days (every poll of every open booking):",
+            "",
+            "| decile | n | before (plain lognormal): predicted | observed | n | after (" + m + "): predicted"
+            " | observed |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for a, b in zip(r["reliability plain (test days)"], r[f"reliability {m} (test days)"], strict=True):
+            out.append(
+                f"| {a['decile']} | {a['n']} | {a['predicted']} | {a['observed']} | {b['n']}"
+                f" | {b['predicted']}"
+                f" | {b['observed']} |"
+            )
+        out += [
+            "",
+            f"Brier score, held-out days: before {r['brier plain (test days)']},"
+            f" after {r[f'brier {m} (test days)']}.",
+            "",
+        ]
+    return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":
