@@ -535,8 +535,8 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "Duration model learned on the training days (both scenarios): "
         f"{report['mixture learned on the training days']}.",
-        f"Rule chosen on the training days ({report['rules evaluated']} rules; the largest flagged-ahead share"
-        " with"
+        f"Rule chosen on the training days ({report['rules evaluated']} rules; the largest flagged-ahead"
+        " share with"
         f" false alarms <= 10 %): model `{m}`, early quantile `{e}`, late quantile `{lq}` (None: the point"
         " projection alone). Training days, pooled: "
         + ", ".join(f"{k} {v}" for k, v in report["chosen: training days, pooled"].items())
