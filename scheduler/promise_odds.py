@@ -141,7 +141,7 @@ class DurationModel:
     overrun_factor: float = 1.0
 
 
-MODEL = DurationModel(overrun_share=0.0518, overrun_factor=3.09)
+MODEL = DurationModel(overrun_share=0.0418, overrun_factor=2.58)
 """The duration model the live day's odds draw from: the simulator's lognormal (cv 0.3) with a
 large-overrun share and factor learned (bench/guard_trace.py, `learned_overruns`: a two-part
 mixture fitted to the actual / expected minutes of the finished operations) on the training days
@@ -310,7 +310,7 @@ class GuardRule:
         return self.early if self.early_phase(booking.promised, booking.drop_off, now) else self.late
 
 
-GUARD = GuardRule(early=0.85, late=None)
+GUARD = GuardRule(early=0.9, late=None)
 """The live guard's rule (chosen on training days of replayed dealer-2011 and small-dealer days,
 reported on other days: bench/RESULTS-replay.md)."""
 
