@@ -413,6 +413,12 @@ def main() -> None:
         help="an earlier report (--json): its training days and its choice (model, rule) are kept",
     )
     parser.add_argument("--markdown", default=None, help="write the analysis as markdown here")
+    parser.add_argument(
+        "--live",
+        action="append",
+        default=[],
+        help="LABEL=PATH: a bench.replay_day results JSON (live figures) to add to the markdown and JSON",
+    )
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     paths = [Path(p) for p in args.trace]
@@ -507,10 +513,20 @@ def main() -> None:
             if lq is None or q >= lq
         }
         print(scenario, "test", r["chosen: test days"], flush=True)
+    live: dict[str, dict[str, Any]] = {}
+    for item in args.live:
+        label, _, path = item.partition("=")
+        live[label] = json.loads(Path(path).read_text(encoding="utf-8"))
     if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
+        both = {"offline, from the traces": report, "live replays": live}
+        Path(args.json).write_text(json.dumps(both, indent=1, default=str) + "\n", encoding="utf-8")
     if args.markdown:
-        Path(args.markdown).write_text(markdown(report), encoding="utf-8")
+        from bench.replay_day import markdown as live_markdown
+
+        text = markdown(report)
+        for label, results in live.items():
+            text += "\n" + live_markdown(results, f"## Live replay: {label}", "###")
+        Path(args.markdown).write_text(text, encoding="utf-8")
 
 
 def _row(name: str, v: dict[str, Any]) -> str:

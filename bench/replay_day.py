@@ -97,12 +97,14 @@ def write_trace(trace: Path, name: str, record: DayRecord, snapshots: list[Snaps
     snaps.write_bytes(gzip.compress(pickle.dumps(snapshots), compresslevel=3))
 
 
-def markdown(results: dict[str, dict[str, Any]]) -> str:
-    lines = ["# The promise guard, replayed days", "",
+def markdown(
+    results: dict[str, dict[str, Any]], title: str = "# The promise guard, replayed days", level: str = "##"
+) -> str:
+    lines = [title, "",
              "`.venv/bin/python -m bench.replay_day` (see its docstring); one in-process app per scenario"
              " on a fixed clock moved to each event.", ""]  # fmt: skip
     for name, r in results.items():
-        lines += [f"## {name}", "", "| figure | value |", "|---|---|"]
+        lines += [f"{level} {name}", "", "| figure | value |", "|---|---|"]
         for key, value in r.items():
             if key == "if the flag were on_time_probability below a threshold (from the same polls)":
                 for rule, figures in value.items():
