@@ -513,18 +513,18 @@ def main() -> None:
             if lq is None or q >= lq
         }
         print(scenario, "test", r["chosen: test days"], flush=True)
-    live: dict[str, dict[str, Any]] = {}
+    lives: dict[str, dict[str, Any]] = {}
     for item in args.live:
         label, _, path = item.partition("=")
-        live[label] = json.loads(Path(path).read_text(encoding="utf-8"))
+        lives[label] = json.loads(Path(path).read_text(encoding="utf-8"))
     if args.json:
-        both = {"offline, from the traces": report, "live replays": live}
+        both = {"offline, from the traces": report, "live replays": lives}
         Path(args.json).write_text(json.dumps(both, indent=1, default=str) + "\n", encoding="utf-8")
     if args.markdown:
         from bench.replay_day import markdown as live_markdown
 
         text = markdown(report)
-        for label, results in live.items():
+        for label, results in lives.items():
             text += "\n" + live_markdown(results, f"## Live replay: {label}", "###")
         Path(args.markdown).write_text(text, encoding="utf-8")
 
