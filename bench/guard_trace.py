@@ -382,14 +382,16 @@ def _cached_reproject(
     key = json.dumps({n: vars(m) for n, m in models.items()}, sort_keys=True)
     stored: dict[str, Any] = pickle.loads(cache.read_bytes()) if cache.exists() else {}
     rows = {(b.date, r["now"], b.booking): r for b in bookings for r in b.polls}
-    got = stored.get(scenario, {}).get(key)
-    if got is not None and set(got) >= set(rows):
-        for k, r in rows.items():
+    got: dict[Any, Any] = stored.setdefault(scenario, {}).setdefault(key, {})
+    missing = {k[0] for k in rows if k not in got}
+    seconds = (
+        reproject(paths, scenario, [b for b in bookings if b.date in missing], models) if missing else 0.0
+    )
+    for k, r in rows.items():
+        if k in got:
             r.update(got[k])
-        return 0.0
-    seconds = reproject(paths, scenario, bookings, models)
-    extra = {k: {f: v for f, v in r.items() if f.startswith(("p:", "q:"))} for k, r in rows.items()}
-    stored.setdefault(scenario, {})[key] = extra
+        else:
+            got[k] = {f: v for f, v in r.items() if f.startswith(("p:", "q:"))}
     cache.write_bytes(pickle.dumps(stored))
     return seconds
 
