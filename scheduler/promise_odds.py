@@ -286,11 +286,12 @@ def on_time_probabilities(
 
 @dataclass(frozen=True)
 class GuardRule:
-    """How pessimistic a booking's projected end is: the `early` quantile of its Monte Carlo end
-    while there is time to act — its promise more than `horizon` minutes ahead, or its vehicle in
-    the workshop for less than `settle` minutes (its first status read when the promise is nearer)
-    — and the `late` quantile after that. Never before the point projection (the expected
-    durations through the live plan)."""
+    """How pessimistic a booking's projected end is once its vehicle is in: the `early` quantile
+    of its Monte Carlo end while there is time to act — its promise more than `horizon` minutes
+    ahead, or its vehicle in for less than `settle` minutes (its first status read when the promise
+    is nearer) — and the `late` quantile after that. Never before the point projection (the
+    expected durations through the live plan), which alone holds before the drop-off (the promise
+    was just made on a plan that keeps it)."""
 
     early: float | None
     late: float | None
@@ -299,14 +300,18 @@ class GuardRule:
     settle: float = 15.0
 
     def early_phase(self, promised: dt.datetime, drop_off: dt.datetime, now: dt.datetime) -> bool:
-        """Time to act: the promise more than `horizon` minutes ahead, or the vehicle in for less
-        than `settle` minutes."""
+        """Time to act: the vehicle in, and the promise more than `horizon` minutes ahead or the
+        vehicle in for less than `settle` minutes."""
+        if now < drop_off:
+            return False
         return promised - now > dt.timedelta(minutes=self.horizon) or now - drop_off < dt.timedelta(
             minutes=self.settle
         )
 
     def quantile(self, booking: Booking, now: dt.datetime) -> float | None:
         assert booking.promised is not None
+        if now < booking.drop_off:
+            return None
         return self.early if self.early_phase(booking.promised, booking.drop_off, now) else self.late
 
 

@@ -136,11 +136,16 @@ def test_the_guard_rule_is_pessimistic_while_there_is_time_to_act() -> None:
     near = b.model_copy(update={"promised": at("08:40")})
     assert rule.quantile(near, at("08:10")) == 0.85  # its first quarter hour in the workshop
     assert rule.quantile(near, at("08:20")) is None
+    # Before the drop-off the point projection alone: the promise was just made on a plan keeping it.
+    assert rule.quantile(b, at("07:50")) is None and not rule.early_phase(
+        at("10:00"), at("08:00"), at("07:50")
+    )
 
 
 def test_at_risk_is_true_exactly_while_the_projected_end_is_after_the_promise() -> None:
     """The guard's projected end is no earlier than the point projection, and `at_risk` follows it."""
     bookings, p = day(promise_a="09:10", promise_b="10:05")
+    bookings = [bookings[0], bookings[1].model_copy(update={"drop_off": at("08:10")})]
     s = state(("A", "start", "08:00"), bookings=bookings)
     now = at("08:20")
     statuses = [booking_status(WS, b, p, s, now, None) for b in bookings]
