@@ -7,6 +7,9 @@ overrunning x2.5 and one no-show a day; the status read every 15 simulated minut
 bench/RESULTS-replay.json and bench/RESULTS-replay.md.
 
     .venv/bin/python -m bench.replay_day [--days 20] [--scenario dealer-2011 --scenario small-dealer]
+        [--trace T.ndjson]   # every poll recorded for bench/guard_trace.py (and each poll's inputs beside it)
+
+The replay itself is `cli.replay_day.replay_scenario` (also `bayplan replay-day`).
 """
 
 from __future__ import annotations
