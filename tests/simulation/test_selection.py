@@ -107,8 +107,8 @@ def test_budget_too_small_says_so_and_names_the_delta_it_would_certify() -> None
     assert len(tight.survivors) >= 2 and tight.best in tight.survivors
     assert tight.needed > 40 and tight.delta_for_budget > 0.1
     assert set(tight.runners_up()) >= set(tight.survivors) - {tight.best}
-    # With the delta it names, the same replications certify within the same budget (KN ends by
-    # stage h2 S2 / delta^2 for every pair; a wider delta screens at least as much out).
+    # With the delta it names, the same replications certify within the same budget: the screen does
+    # not depend on delta, and KN ends by stage h2 S2 / delta^2 for every pair.
     wider = select(_observe(3, means, 2.0, 0.5), 10, tight.delta_for_budget * 1.001, n0=10, max_replications=40)
     assert wider.certified
     assert max(wider.replications.values()) <= 40
