@@ -142,9 +142,10 @@ def main() -> None:
     }
     runs: list[dict[str, Any]] = data["runs"]
     # The results are written after each run (a machine shared with others may not let it finish).
-    with LocalCluster(
+    local_cluster = LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:  # type: ignore[no-untyped-call]
+    )
+    with local_cluster as cluster:
         on_cluster = [*small, "--cluster", cluster.scheduler_address]
         runs.append(run_staff(small, "(a) local 1"))
         _save(data)

@@ -132,7 +132,9 @@ def kn(
         data[i] = list(got[i])
     if len(ids) == 1:
         only = ids[0]
-        return Selection(only, True, {only: n0}, {only: float(np.mean(data[only]))}, [only], {}, delta, alpha, n0)
+        return Selection(
+            only, True, {only: n0}, {only: float(np.mean(data[only]))}, [only], {}, delta, alpha, n0
+        )
     h2 = kn_constants(len(ids), n0, alpha)
     x = np.array([data[i][:n0] for i in ids], dtype=float)
     s2_all = (x[:, None, :] - x[None, :, :]).var(axis=2, ddof=1)

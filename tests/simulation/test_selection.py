@@ -20,7 +20,11 @@ def _observe(seed: int, means: list[float], sd: float, rho: float):  # type: ign
         rows = []
         for r in range(first, last):
             rng = np.random.default_rng([seed, r])
-            rows.append(mu + sd * (np.sqrt(rho) * rng.standard_normal() + np.sqrt(1 - rho) * rng.standard_normal(len(mu))))
+            rows.append(
+                mu
+                + sd
+                * (np.sqrt(rho) * rng.standard_normal() + np.sqrt(1 - rho) * rng.standard_normal(len(mu)))
+            )
         x = np.array(rows)
         return {i: list(x[:, i]) for i in systems}
 
@@ -41,7 +45,9 @@ def test_select_finds_the_known_best_of_50_with_probability_095() -> None:
     delta = 1.0
     means = [delta] * 50
     means[17] = 0.0
-    picks = [select(_observe(s, means, 1.0, 0.5), 50, delta, n0=10, max_replications=10_000) for s in range(300)]
+    picks = [
+        select(_observe(s, means, 1.0, 0.5), 50, delta, n0=10, max_replications=10_000) for s in range(300)
+    ]
     est, ok = _pcs_lower_ok([p.best == 17 for p in picks])
     assert ok, est
     assert est >= 0.93, est
@@ -53,7 +59,9 @@ def test_select_choice_is_within_delta_when_systems_are_close() -> None:
     of the best with probability >= 0.95, and the runners-up shown are the near ones."""
     delta = 1.0
     means = [0.0, 0.4, 0.8, 1.0, 1.3] + [4.0 + 0.1 * i for i in range(45)]
-    picks = [select(_observe(s, means, 2.0, 0.6), 50, delta, n0=10, max_replications=10_000) for s in range(200)]
+    picks = [
+        select(_observe(s, means, 2.0, 0.6), 50, delta, n0=10, max_replications=10_000) for s in range(200)
+    ]
     est, ok = _pcs_lower_ok([means[p.best] <= delta for p in picks])
     assert ok and est >= 0.95, est
     assert all(means[i] < 4.0 for p in picks for i in p.runners_up())
@@ -64,7 +72,9 @@ def test_the_screen_saves_replications_when_noise_is_large_against_delta() -> No
     h2 S2 / (2 n0 delta), about 17 delta); the screen puts the clearly worse out after n0."""
     delta = 1.0
     means = [0.0, 0.4, 0.8, 1.0, 1.3] + [8.0 + 0.1 * i for i in range(45)]
-    both = [select(_observe(s, means, 4.0, 0.6), 50, delta, n0=10, max_replications=10_000) for s in range(30)]
+    both = [
+        select(_observe(s, means, 4.0, 0.6), 50, delta, n0=10, max_replications=10_000) for s in range(30)
+    ]
     alone = [kn(_observe(s, means, 4.0, 0.6), 50, delta, n0=10, max_replications=10_000) for s in range(30)]
     assert np.mean([len(p.screened_out) for p in both]) >= 40
     assert all(means[p.best] <= delta for p in both)
@@ -97,7 +107,7 @@ def test_batches_do_not_change_the_decisions() -> None:
             big.eliminated_at,
             big.screened_out,
         )
-        assert min(obs.calls[2:], default=40) >= 40  # type: ignore[attr-defined]
+        assert min(obs.calls[2:], default=40) >= 40
 
 
 def test_budget_too_small_says_so_and_names_the_delta_it_would_certify() -> None:
@@ -109,6 +119,8 @@ def test_budget_too_small_says_so_and_names_the_delta_it_would_certify() -> None
     assert set(tight.runners_up()) >= set(tight.survivors) - {tight.best}
     # With the delta it names, the same replications certify within the same budget: the screen does
     # not depend on delta, and KN ends by stage h2 S2 / delta^2 for every pair.
-    wider = select(_observe(3, means, 2.0, 0.5), 10, tight.delta_for_budget * 1.001, n0=10, max_replications=40)
+    wider = select(
+        _observe(3, means, 2.0, 0.5), 10, tight.delta_for_budget * 1.001, n0=10, max_replications=40
+    )
     assert wider.certified
     assert max(wider.replications.values()) <= 40
