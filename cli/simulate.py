@@ -569,9 +569,11 @@ def staff(
 ) -> None:
     """Choose the staffing: certified by KN ranking and selection (default), or the greedy frontier.
 
-    KN (Kim & Nelson 2001) with common random numbers picks, among head-count, bay and shift-pattern
-    candidates, one that is best within delta with probability >= 1 - alpha, choosing the
-    replications per candidate itself; the choice is then re-checked on held-out days."""
+    A screen on the first n0 replications (alpha/2), then KN (Kim & Nelson 2001, alpha/2) on fresh
+    replications, both with common random numbers, pick among head-count, bay and shift-pattern
+    candidates one that is best within delta with probability >= 1 - alpha, choosing the
+    replications per candidate itself; when the budget runs out first it says so and names the
+    delta the budget would certify. The choice is then re-checked on held-out days."""
     if method == Method.kn:
         _certified(
             scenario, target, base, season, month, days, seed, workers, policy, growth, objective,
