@@ -216,7 +216,7 @@ def _jobs(
             setting.period.days,
             policy,
             growth,
-            setting.demand,
+            demand=setting.demand,
         )
         for i in systems
         for rep in range(first, last)

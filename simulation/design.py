@@ -36,7 +36,9 @@ def make_jobs(
     growth: float,
     demand: DemandSpec | None = None,
     warmup: int = 1,
+    overbooking: Sequence[float] | None = None,
 ) -> list[Job]:
+    """Rule sets x replications; `overbooking` gives rule set r its desk's level (percent)."""
     return [
         Job(
             str(scenario.path),
@@ -48,8 +50,9 @@ def make_jobs(
             period.days,
             policy,
             growth,
-            demand,
-            warmup,
+            demand=demand,
+            warmup=warmup,
+            overbooking=None if overbooking is None else overbooking[r],
         )
         for r, rules in enumerate(rule_sets)
         for rep in range(replications)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import time
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,8 @@ class Job:
     days: int
     policy: str
     growth: float
+    # Keyword-only: a positional `warmup` once landed in `overbooking` (every simulation got a 1 % desk).
+    _: KW_ONLY
     demand: DemandSpec | None = None  # None: the scenario's demand tables (arrivals.HistoryDemand)
     overbooking: float | None = None  # percent: bookings pass a desk that overbooks (simulation.overbooking)
     warmup: int = 1  # days simulated before `start`, not measured

@@ -10,9 +10,8 @@ from collections.abc import Callable, Sequence
 from scheduler.errors import InputError
 from scheduler.scenarios import Scenario
 from simulation.arrivals import Period
-from simulation.design import aggregate
+from simulation.design import aggregate, make_jobs
 from simulation.overbooking import MAX_PERCENT
-from simulation.replication import Job
 from simulation.results import ExperimentResult
 from simulation.rules import StaffingRules
 from simulation.runners import run_jobs
@@ -55,23 +54,9 @@ def run_tradeoff(
 ) -> ExperimentResult:
     """Each level as a rule set named "p %" (the same staffing rules), the first the baseline."""
     levels = check_levels(levels)
-    jobs = [
-        Job(
-            str(scenario.path),
-            rules.model_dump(mode="json"),
-            i,
-            rep,
-            seed,
-            period.start,
-            period.days,
-            policy,
-            growth,
-            demand,
-            overbooking=level,
-        )
-        for i, level in enumerate(levels)
-        for rep in range(replications)
-    ]
+    # One rule set per level (the same staffing rules), each with its desk's overbooking level.
+    same = [rules] * len(levels)
+    jobs = make_jobs(scenario, same, period, replications, seed, policy, growth, demand, overbooking=levels)
     began = time.perf_counter()
     outcomes, backend = run_jobs(jobs, tick, workers, cluster)
     wall = time.perf_counter() - began

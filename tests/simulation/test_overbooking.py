@@ -46,6 +46,22 @@ def test_more_overbooking_turns_fewer_away_and_costs_overtime_and_punctuality(bu
     assert over.metrics["no_shows_per_day"].mean >= strict.metrics["no_shows_per_day"].mean
 
 
+def test_a_plain_simulation_has_no_booking_desk_and_keeps_its_warm_up(busy: Scenario) -> None:
+    """Regression: `make_jobs` once passed the warm-up positionally into `overbooking`, so every
+    simulate, staff and back-test run put its customers through a 1 % (or 7 %) desk."""
+    from simulation.design import make_jobs
+    from simulation.runners import run_jobs
+
+    rule_sets, period = check_inputs(busy, ["current"], 2, None, None, 1.0, files=True)
+    jobs = make_jobs(busy, rule_sets, period, 1, 1, "fcfs", 1.0, None, 7)
+    assert [(j.overbooking, j.warmup) for j in jobs] == [(None, 7)]
+    [outcome], _ = run_jobs(jobs, lambda: None, 1)
+    assert outcome.metrics.get("turned_away_per_day", 0.0) == 0.0
+    desk = make_jobs(busy, rule_sets, period, 1, 1, "fcfs", 1.0, overbooking=[0.0])
+    [strict], _ = run_jobs(desk, lambda: None, 1)
+    assert strict.metrics["turned_away_per_day"] > 0
+
+
 @pytest.mark.parametrize("percent", [0.0, 10.0, 50.0])
 def test_the_desk_never_sells_more_than_its_share_beyond_the_strict_desk(
     busy: Scenario, percent: float
