@@ -484,7 +484,7 @@ class PlanningService:
                 wants=wants,
                 ejection_seconds=self.ejection_seconds,
             )
-        elif cached is not None and (added := day.added_since(cached[2])) is not None:
+        elif cached is not None and (added := day.placements_added_since(cached[2])) is not None:
             offers = day.offers_after(  # bookings later
                 cached[1], added, service, waiter, fleet, wants, self.ejection_seconds
             )
