@@ -632,16 +632,20 @@ class DayBook:
         waiter: bool,
         deadline: float,
         beyond: int | None = None,
+        repairable: set[int] | None = None,
     ) -> None:
         """Within `deadline` (this thread's CPU): past the last time that fits as it is, move
         bookings out of the way (the boundary search serves every earlier drop-off customer too,
         up to the time at index `beyond` when given); a waiter's promise follows his placement, so
-        with the time left he gets his own repair at earlier times."""
+        with the time left he gets his own repair at earlier times (those at the indices
+        `repairable` when given)."""
         self._ejection_boundary(probes, fits, deadline, beyond)
         last = max((i for i, f in enumerate(fits) if f is not None), default=-1)
         for i, probe in enumerate(probes[:last] if waiter else []):
             if time.thread_time() >= deadline:
                 break
+            if repairable is not None and i not in repairable:
+                continue
             if fits[i] is None and self.allowed_before_fit(probe):
                 fits[i] = self._reshuffle(probe, self._job(probe)[0], availability)
 
@@ -706,9 +710,10 @@ class DayBook:
         of it, before the bookings placed at `added`): an offer whose placement the new bookings do
         not touch still fits; only the touched times are fitted again (as in `offers`, in the
         witness's free time first). Then, within `ejection_seconds`, moving bookings out of the
-        way looks further, as in `offers`, but no later than the last time `previous` offered: the
-        day only lost room since, and a time the earlier search did not reach is left to the
-        background refinement (which looks again) instead of being searched after every booking."""
+        way looks further, as in `offers`, but only at times `previous` offered (no later than its
+        last one; a waiter's repair only where he was offered): the day only lost room since, and
+        a time the earlier search did not find is left to the background refinement (which looks
+        again) instead of being searched after every booking."""
         probes = self._probes(service, waiter, fleet_partner, wants)
         before = {o.drop_off: o for o in previous}
         availability = self._availability(self.accepted_problem)
@@ -722,9 +727,12 @@ class DayBook:
             else:
                 fits.append(self.fit_quickly(probe, availability, repair=False))
         if ejection_seconds > 0:
+            # Only where the previous answer offered: the day has only lost room since.
             offered = {o.drop_off for o in previous if not o.overbooked}
-            beyond = max((i for i, p in enumerate(probes) if p.drop_off in offered), default=-1)
-            self._search(probes, fits, availability, waiter, time.thread_time() + ejection_seconds, beyond)
+            again = {i for i, p in enumerate(probes) if p.drop_off in offered}
+            beyond = max(again, default=-1)
+            deadline = time.thread_time() + ejection_seconds
+            self._search(probes, fits, availability, waiter, deadline, beyond, again)
         return self._complete(probes, fits, 0.0, 1)
 
     def _probes(
