@@ -40,7 +40,8 @@ def _workshop() -> Workshop:
 
 
 def _fill(service: str, rules: CapacityRules) -> int:
-    workshop, accepted = _workshop(), []
+    workshop = _workshop()
+    accepted: list[tuple[Booking, list[Assignment]]] = []
     for i in range(20):
         day = DayBook(workshop, DAY, accepted, rules)
         booking = Booking(
@@ -101,11 +102,11 @@ def test_every_offer_carries_a_valid_plan_that_keeps_every_promise(
             checked += 1
         pick = rng.choice(offers)
         booking = Booking(id=f"b{i}", service=service, drop_off=pick.drop_off, waiter=waiter)
-        offer = day.reoffer(booking, pick)
-        assert offer is not None
-        witness = dict(offer.rewitness or {b.id: tuple(a) for b, a in accepted})
+        booked = day.reoffer(booking, pick)
+        assert booked is not None
+        witness = dict(booked.rewitness or {b.id: tuple(a) for b, a in accepted})
         accepted = [(b, list(witness[b.id])) for b, _ in accepted]
-        accepted.append((booking.model_copy(update={"promised": offer.promised}), list(offer.assignments)))
+        accepted.append((booking.model_copy(update={"promised": booked.promised}), list(booked.assignments)))
     assert len(accepted) >= 20 and checked >= 40
 
 
