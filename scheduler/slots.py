@@ -709,7 +709,7 @@ class DayBook:
         """The offers of the same kind on this day, from `previous` (the offers on an earlier version
         of it, before the bookings placed at `added`): an offer whose placement the new bookings do
         not touch still fits; only the touched times are fitted again (as in `offers`, in the
-        witness's free time first). Then, within `ejection_seconds`, moving bookings out of the
+        witness's free time first; with no `ejection_seconds`, with a one-booking repair). Then, within `ejection_seconds`, moving bookings out of the
         way looks further, as in `offers`, but only at times `previous` offered (no later than its
         last one; a waiter's repair only where he was offered): the day only lost room since, and
         a time the earlier search did not find is left to the background refinement (which looks
@@ -725,7 +725,8 @@ class DayBook:
             elif old.rewitness is None and not _touches(old.placements, added):
                 fits.append(old)
             else:
-                fits.append(self.fit_quickly(probe, availability, repair=False))
+                # With no time to move bookings, a one-booking repair at once (as before).
+                fits.append(self.fit_quickly(probe, availability, repair=ejection_seconds <= 0))
         if ejection_seconds > 0:
             # Only where the previous answer offered: the day has only lost room since.
             offered = {o.drop_off for o in previous if not o.overbooked}
