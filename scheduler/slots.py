@@ -709,11 +709,12 @@ class DayBook:
         """The offers of the same kind on this day, from `previous` (the offers on an earlier version
         of it, before the bookings placed at `added`): an offer whose placement the new bookings do
         not touch still fits; only the touched times are fitted again (as in `offers`, in the
-        witness's free time first; with no `ejection_seconds`, with a one-booking repair). Then, within `ejection_seconds`, moving bookings out of the
-        way looks further, as in `offers`, but only at times `previous` offered (no later than its
-        last one; a waiter's repair only where he was offered): the day only lost room since, and
-        a time the earlier search did not find is left to the background refinement (which looks
-        again) instead of being searched after every booking."""
+        witness's free time first; with no `ejection_seconds`, with a one-booking repair). Then,
+        within `ejection_seconds`, moving bookings out of the way looks further, as in `offers`,
+        but only at times `previous` offered (no later than its last one; a waiter's repair only
+        where he was offered): the day only lost room since, and a time the earlier search did not
+        find is left to the background refinement (which looks again) instead of being searched
+        after every booking."""
         probes = self._probes(service, waiter, fleet_partner, wants)
         before = {o.drop_off: o for o in previous}
         availability = self._availability(self.accepted_problem)
