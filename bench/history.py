@@ -142,7 +142,9 @@ def bench_staff(
         rules,
         setting,
         holdout,
-        targets=[parse_target("on_time>=0.85"), parse_target("waiter_wait_p90<=30")],
+        # staff's default target: on-time >= 0.85 with waiter p90 <= 30 min (out of every candidate's
+        # reach) made the objective mostly noisy penalty, not certifiable at 100 CNY (bench/staffing.py (c)).
+        targets=[parse_target("on_time>=0.95")],
         limit=candidates,
         workers=workers,
         cluster=cluster,

@@ -7,45 +7,28 @@ overrunning x2.5 and one no-show a day; the status read every 15 simulated minut
 bench/RESULTS-replay.json and bench/RESULTS-replay.md.
 
     .venv/bin/python -m bench.replay_day [--days 20] [--scenario dealer-2011 --scenario small-dealer]
+        [--trace T.ndjson]   # every poll recorded for bench/guard_trace.py (and each poll's inputs beside it)
+
+The replay itself is `cli.replay_day.replay_scenario` (also `bayplan replay-day`).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
 import json
 import pickle
-import tempfile
-import warnings
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import httpx
+import numpy as np
 
-from api.app import create_app
-from bench.clock import NOW
-from scheduler.clock import FixedClock
-from scheduler.demand import expected_daily_volume
-from scheduler.scenarios import load_scenario
-from simulation.day_replay import DayRecord, replay_day, summarise
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from fastapi.testclient import TestClient
+from cli.replay_day import replay_scenario
+from scheduler.promise_odds import Snapshot, end_samples
+from simulation.day_replay import DayRecord, Probe, summarise
 
 HERE = Path(__file__).parent
-FIRST = dt.date(2026, 11, 24)
-
-
-def working_days(name: str, count: int) -> list[dt.date]:
-    scenario = load_scenario(name)
-    out: list[dt.date] = []
-    date = FIRST
-    while len(out) < count:
-        if expected_daily_volume(scenario.demand, date) > 0:
-            out.append(date)
-        date += dt.timedelta(days=1)
-    return out
 
 
 def run(
@@ -56,42 +39,75 @@ def run(
     downstream: bool = True,
     progress: Path | None = None,
     skip: int = 0,
+    trace: Path | None = None,
 ) -> tuple[dict[str, Any], list[DayRecord]]:
-    scenario = load_scenario(name)
-    clock = FixedClock(NOW)
     records: list[DayRecord] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(f"sqlite:///{Path(tmp) / 'replay.db'}", auth=False, clock=clock)
-        app.state.shopfloor.downstream = downstream
-        with TestClient(app) as http:
-            ws = scenario.workshop
-            http.put(f"/v1/workshops/{ws.id}", json=ws.model_dump(mode="json")).raise_for_status()
-            for date in working_days(name, days)[skip:]:
-                clock.set(dt.datetime.combine(date - dt.timedelta(days=1), dt.time(18, 0), tzinfo=ws.tz))
-                record = replay_day(
-                    cast(httpx.Client, http),
-                    scenario,
-                    date,
-                    seed,
-                    set_now=clock.set,
-                    latency_every=latency_every,
-                )
-                records.append(record)
-                if progress is not None:  # the days so far, in case the run is cut short
-                    progress.write_text(json.dumps(summarise(records), indent=1) + "\n", encoding="utf-8")
-                    progress.with_suffix(".pickle").write_bytes(pickle.dumps(records))
-                one = summarise([record])
-                print(name, date, record.booked, "booked,", one["late"], "late,", one["flagged"], "flagged,",
-                      f"{record.seconds:.0f} s", flush=True)  # fmt: skip
+
+    def on_day(record: DayRecord, snapshots: list[Snapshot]) -> None:
+        records.append(record)
+        if trace is not None:
+            write_trace(trace, name, record, snapshots)
+        if progress is not None:  # the days so far, in case the run is cut short
+            progress.write_text(json.dumps(summarise(records), indent=1) + "\n", encoding="utf-8")
+            progress.with_suffix(".pickle").write_bytes(pickle.dumps(records))
+        one = summarise([record])
+        print(name, record.date, record.booked, "booked,", one["late"], "late,", one["flagged"], "flagged,",
+              f"{record.seconds:.0f} s", flush=True)  # fmt: skip
+
+    replay_scenario(
+        name,
+        days,
+        seed,
+        skip=skip,
+        latency_every=latency_every,
+        downstream=downstream,
+        probe=_probe if trace is not None else None,
+        on_day=on_day,
+    )
     return summarise(records), records
 
 
-def markdown(results: dict[str, dict[str, Any]]) -> str:
-    lines = ["# The promise guard, replayed days", "",
+QUANTILES = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+
+
+def _probe(shopfloor: Any, workshop_id: str, snapshots: list[Snapshot]) -> Probe:
+    """Keep each poll's projection inputs and add the Monte Carlo's quantiles of each booking's
+    lateness (minutes past the promise) to its trace row."""
+
+    def probe(date: dt.date, moment: dt.datetime) -> dict[str, dict[str, Any]]:
+        snap: Snapshot = shopfloor.snapshot(workshop_id, date, moment)
+        snapshots.append(snap)
+        out: dict[str, dict[str, Any]] = {}
+        promised = {b.id: b.promised for b in snap.day}
+        for booking, ends in end_samples(snap).items():
+            due = promised.get(booking)
+            if ends is None or due is None:
+                continue
+            late = ends - (due - moment).total_seconds() / 60
+            out[booking] = {"late_q": [round(float(x), 1) for x in np.quantile(late, QUANTILES)]}
+        return out
+
+    return probe
+
+
+def write_trace(trace: Path, name: str, record: DayRecord, snapshots: list[Snapshot]) -> None:
+    """Append the day's rows to `trace` (NDJSON) and its polls' projection inputs beside it."""
+    trace.parent.mkdir(parents=True, exist_ok=True)
+    with trace.open("a", encoding="utf-8") as f:
+        for row in record.trace:
+            f.write(json.dumps({"scenario": name, **row}) + "\n")
+    snaps = trace.with_name(f"{trace.stem}-{name}-{record.date}.snapshots.pickle.gz")
+    snaps.write_bytes(gzip.compress(pickle.dumps(snapshots), compresslevel=3))
+
+
+def markdown(
+    results: dict[str, dict[str, Any]], title: str = "# The promise guard, replayed days", level: str = "##"
+) -> str:
+    lines = [title, "",
              "`.venv/bin/python -m bench.replay_day` (see its docstring); one in-process app per scenario"
              " on a fixed clock moved to each event.", ""]  # fmt: skip
     for name, r in results.items():
-        lines += [f"## {name}", "", "| figure | value |", "|---|---|"]
+        lines += [f"{level} {name}", "", "| figure | value |", "|---|---|"]
         for key, value in r.items():
             if key == "if the flag were on_time_probability below a threshold (from the same polls)":
                 for rule, figures in value.items():
@@ -118,6 +134,11 @@ def main() -> None:
         action="store_true",
         help="project each booking on its own planned times (the guard before the downstream projection)",
     )
+    parser.add_argument(
+        "--trace",
+        default=None,
+        help="append every poll to this NDJSON file (and keep the polls' inputs beside it)",
+    )
     parser.add_argument("--skip", type=int, default=0, help="leave out the first n days (a run in parts)")
     parser.add_argument(
         "--merge", nargs="*", default=None, help="summarise the days of earlier runs' .partial.pickle files"
@@ -133,7 +154,14 @@ def main() -> None:
             continue
         progress = out.with_name(f"{out.name}-{name}.partial.json")
         results[name], _ = run(
-            name, args.days, args.seed, args.latency_every, not args.no_downstream, progress, args.skip
+            name,
+            args.days,
+            args.seed,
+            args.latency_every,
+            not args.no_downstream,
+            progress,
+            args.skip,
+            Path(args.trace) if args.trace else None,
         )
     out.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")

@@ -175,6 +175,11 @@ Erlang C: P(wait) = {m["erlang_c"]["p_wait"]:.4f}, mean wait = {m["erlang_c"]["m
 
 **Speed ratio bayplan / Ciw: {m["speed_ratio_bayplan_over_ciw"]:.2f}x** (customers per second, same run).
 bayplan's model events per second on this queue: {m["bayplan"]["events_per_s"]:,.0f}.
+
+## Certified staffing
+
+`bayplan staff` (screen + KN over 50-60 candidates, local pool and Dask, and the 14-day default) is
+measured by `.venv/bin/python -m bench.staffing`: `bench/RESULTS-staffing.md`.
 """
 
 

@@ -95,6 +95,8 @@ def run(
             booking = Booking(
                 id=f"A{attempt}", service=code, drop_off=drop, waiter=waiter, promised=offer.promised
             )
+            if offer.rewitness is not None:  # a booking moved to make room: store where it went
+                accepted = [(b, list(offer.rewitness[b.id])) for b, _ in accepted]
             accepted.append((booking, list(offer.assignments)))
         if attempt in checkpoints:
             tallies.append(_probe(scenario_name, DayBook(workshop, DATE, accepted, OPEN), rng, codes, weights,

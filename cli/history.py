@@ -287,6 +287,14 @@ def backtest_markdown(b: Backtest) -> str:
             f"[{format_value(r.low, u)}, {format_value(r.high, u)}] | {format_value(r.range_low, u)} .. "
             f"{format_value(r.range_high, u)} | {_('yes') if r.inside else _('no')} |"
         )
+    if b.to_the_minute:
+        lines += [
+            "",
+            _(
+                "The record's times are whole minutes: the simulated side is measured so too (drop-off and"
+                " finish to the nearest minute, a finish in the promised minute on time)."
+            ),
+        ]
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ from cli.i18n import ENVIRONMENT as LANG_ENVIRONMENT
 from cli.i18n import _, set_language
 from cli.options import fail, parse_date
 from cli.printing import register as register_printing
+from cli.replay_day import register as register_replay_day
 from cli.report import register as register_report
 from scheduler.clock import clock_from
 from scheduler.contract import Plan, PlanRequest
@@ -407,6 +408,7 @@ _register_simulation()
 register_data(app)  # workshop export|push, request, backup: cli/data.py
 register_printing(app)  # print: job cards and day sheets as PDF, cli/printing.py
 register_report(app)  # report: productivity from the clock, cli/report.py
+register_replay_day(app)  # replay-day: the promise guard over replayed days, cli/replay_day.py
 
 
 def main() -> None:

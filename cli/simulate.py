@@ -553,7 +553,9 @@ def staff(
     ] = 200.0,
     alpha: Annotated[float, typer.Option(help="kn: 1 - probability of correct selection")] = 0.05,
     n0: Annotated[int, typer.Option("--n0", help="kn: first-stage replications per candidate")] = 10,
-    max_replications: Annotated[int, typer.Option(help="kn: most replications per candidate")] = 60,
+    max_replications: Annotated[
+        int, typer.Option(help="kn: most replications per candidate (the screen's n0 and KN's)")
+    ] = 100,
     candidates: Annotated[int, typer.Option(help="kn: most candidates (base first)")] = 50,
     history: Annotated[
         Path | None, typer.Option(help="kn: bootstrap demand from this history's --train months")
@@ -567,9 +569,11 @@ def staff(
 ) -> None:
     """Choose the staffing: certified by KN ranking and selection (default), or the greedy frontier.
 
-    KN (Kim & Nelson 2001) with common random numbers picks, among head-count, bay and shift-pattern
-    candidates, one that is best within delta with probability >= 1 - alpha, choosing the
-    replications per candidate itself; the choice is then re-checked on held-out days."""
+    A screen on the first n0 replications (alpha/2), then KN (Kim & Nelson 2001, alpha/2) on fresh
+    replications, both with common random numbers, pick among head-count, bay and shift-pattern
+    candidates one that is best within delta with probability >= 1 - alpha, choosing the
+    replications per candidate itself; when the budget runs out first it says so and names the
+    delta the budget would certify. The choice is then re-checked on held-out days."""
     if method == Method.kn:
         _certified(
             scenario, target, base, season, month, days, seed, workers, policy, growth, objective,
@@ -691,8 +695,10 @@ def _certified(
             )
         if not 0 < alpha < 0.5:
             raise InputError("--alpha", "must be in (0, 0.5)")
-        if not 2 <= n0 <= max_replications <= 1000:
-            raise InputError("--n0", "need 2 <= --n0 <= --max-replications <= 1000")
+        if not 2 <= n0 <= 500:
+            raise InputError("--n0", "must be 2..500")
+        if not 2 * n0 <= max_replications <= 1000:
+            raise InputError("--max-replications", "need 2 x --n0 <= --max-replications <= 1000")
         if not 2 <= candidates <= 500:
             raise InputError("--candidates", "must be 2..500")
         loaded = load_scenario(scenario)
@@ -790,6 +796,17 @@ def _print_certified(result: Certified) -> None:
             label, f"{sign * result.means[label]:,.1f}", str(result.replications[label]), style=style
         )
     out.print(table)
+    if result.screen_survivors:
+        out.print(
+            _(
+                "Screen (alpha/2): %(out)s of %(k)s candidates out after %(n0)s replications each;"
+                " KN (alpha/2) on the other %(kept)s, on fresh replications.",
+                out=result.screened_out,
+                k=len(result.candidates),
+                n0=result.n0,
+                kept=result.screen_survivors,
+            )
+        )
     probability = 1 - result.alpha
     if result.certified:
         out.print(
@@ -808,6 +825,18 @@ def _print_certified(result: Certified) -> None:
                 " best so far: [bold]%(best)s[/].",
                 n=len(result.runners_up) + 1,
                 best=result.best,
+            )
+        )
+        out.print(
+            _(
+                "At delta = %(delta)s %(unit)s KN could need up to %(needed)s replications a candidate"
+                " (budget %(budget)s); this budget would certify delta >= %(least)s %(unit)s"
+                " (--delta-cny / --delta-points, or raise --max-replications).",
+                delta=f"{result.delta:g}",
+                unit=unit,
+                needed=result.needed,
+                budget=result.budget,
+                least=f"{result.delta_for_budget:,.1f}",
             )
         )
     if result.runners_up:

@@ -56,6 +56,20 @@ class _Op:
     """Started: the minutes clocked on it so far."""
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What the live day's projection sees at one instant (`ShopFloor.snapshot`): replayed days
+    keep one per poll to evaluate guard rules offline."""
+
+    workshop: Workshop
+    date: dt.date
+    day: Sequence[Booking]
+    plan: Plan | None
+    state: DayState
+    now: dt.datetime
+    learned: Learned = None
+
+
 def _minutes(moment: dt.datetime, now: dt.datetime) -> float:
     return (moment - now).total_seconds() / 60
 
@@ -115,23 +129,63 @@ def _operations(
     return ops, unplanned
 
 
-def _remaining(op: _Op, z: Floats | None, cv: float) -> Floats | float:
+@dataclass(frozen=True)
+class DurationModel:
+    """The work an operation takes: its expected minutes times a lognormal factor of mean 1 and
+    coefficient of variation `cv` (the simulator's duration model), and with probability
+    `overrun_share` times `overrun_factor` besides (a large overrun: a seized bolt, a part missing;
+    0 keeps the plain lognormal)."""
+
+    cv: float = DURATION_CV
+    overrun_share: float = 0.0
+    overrun_factor: float = 1.0
+
+
+MODEL = DurationModel(overrun_share=0.0418, overrun_factor=2.58)
+"""The duration model the live day's odds draw from: the simulator's lognormal (cv 0.3) with a
+large-overrun share and factor learned (bench/guard_trace.py, `learned_overruns`: a two-part
+mixture fitted to the actual / expected minutes of the finished operations) on the training days
+of the replayed days (bench/RESULTS-replay.md); evaluated on other days."""
+
+
+def _remaining(op: _Op, z: Floats | None, u: Floats | None, model: DurationModel) -> Floats | float:
     """The minutes still ahead of work in progress: its total drawn conditional on exceeding what
-    was clocked (`z` None: the point projection, the expected total less what was clocked)."""
+    was clocked (`z` None: the point projection, the expected total less what was clocked). Under
+    a large-overrun share, the longer the work has run past its expected minutes the likelier it is
+    an overrun (the mixture's posterior), and the later it is projected to end."""
     if z is None:
         return max(op.end - op.clocked, 0.0)
-    sigma = lognormal_sigma(cv)
+    sigma = lognormal_sigma(model.cv)
     if sigma == 0:
         return np.full(z.shape, max(op.end - op.clocked, 0.0))
-    mu = np.log(op.end) - sigma * sigma / 2
-    floor = float(ndtr((np.log(op.clocked) - mu) / sigma)) if op.clocked > 0 else 0.0
-    u = np.clip(floor + (1 - floor) * ndtr(z), 0.0, 1 - 1e-12)
-    total = np.exp(mu + sigma * ndtri(u))
+    mu = math.log(op.end) - sigma * sigma / 2
+    share = model.overrun_share if model.overrun_factor > 1 else 0.0
+    mu_over = mu + math.log(model.overrun_factor) if share else mu
+    if op.clocked > 0:
+        x = math.log(op.clocked)
+        floor_n, floor_o = float(ndtr((x - mu) / sigma)), float(ndtr((x - mu_over) / sigma))
+    else:
+        floor_n = floor_o = 0.0
+    if share and u is not None:
+        alive_n, alive_o = (1 - share) * (1 - floor_n), share * (1 - floor_o)
+        weight = alive_o / (alive_n + alive_o) if alive_n + alive_o > 0 else 1.0
+        over = u < weight
+        mus = np.where(over, mu_over, mu)
+        floors = np.where(over, floor_o, floor_n)
+    else:
+        mus, floors = np.full(z.shape, mu), np.full(z.shape, floor_n)
+    v = np.clip(floors + (1 - floors) * ndtr(z), 0.0, 1 - 1e-12)
+    total = np.exp(mus + sigma * ndtri(v))
     return np.asarray(np.maximum(total - op.clocked, 0.0), dtype=np.float64)
 
 
 def _propagate(
-    ops: Sequence[_Op], z: Floats | None, cv: float, samples: int, hold_planned: bool = False
+    ops: Sequence[_Op],
+    z: Floats | None,
+    model: DurationModel,
+    samples: int,
+    hold_planned: bool = False,
+    u: Floats | None = None,
 ) -> dict[tuple[str, int], Floats]:
     """Each operation's end (minutes after now) per sample, through the plan's sequences: work not
     started begins as soon as its vehicle, technician and bay are ready (technicians work ahead of
@@ -142,10 +196,11 @@ def _propagate(
     zero = np.zeros(samples)
     for i, op in enumerate(ops):
         draw = None if z is None else z[i]
+        mix = None if u is None else u[i]
         if op.kind == "done":
             end = np.full(samples, op.end)
         elif op.kind == "started":
-            end = zero + _remaining(op, draw, cv)
+            end = zero + _remaining(op, draw, mix, model)
         else:
             start = np.maximum(zero, op.start if hold_planned else op.earliest)
             for before in (
@@ -155,7 +210,12 @@ def _propagate(
             ):
                 if before is not None:
                     start = np.maximum(start, before)
-            span = op.end if draw is None else op.end * work_factors(draw, cv)
+            if draw is None:
+                span: Floats | float = op.end
+            else:
+                span = op.end * work_factors(draw, model.cv)
+                if mix is not None and model.overrun_share > 0:
+                    span = span * np.where(mix < model.overrun_share, model.overrun_factor, 1.0)
             end = start + span
         ends[(op.booking, op.operation)] = end
         if op.technician is not None:
@@ -178,6 +238,21 @@ def _last_ends(
     return out
 
 
+def end_samples(
+    snapshot: Snapshot, samples: int = SAMPLES, model: DurationModel | None = None
+) -> dict[str, Floats | None]:
+    """Each booking's end (its last operation's, minutes after `now`) in each of `samples` draws of
+    the rest of the day; None for a booking with work neither clocked nor in the live plan."""
+    model = model or MODEL
+    s = snapshot
+    ops, unplanned = _operations(s.workshop, s.day, s.plan, s.state, s.now, s.learned)
+    rng = np.random.default_rng(seed_of(s.workshop.id, s.date, s.now))
+    z = rng.standard_normal((len(ops), samples))
+    u = rng.random((len(ops), samples)) if model.overrun_share > 0 else None
+    last = _last_ends(s.workshop, s.day, _propagate(ops, z, model, samples, u=u))
+    return {b.id: None if b.id in unplanned else last.get(b.id) for b in s.day}
+
+
 def on_time_probabilities(
     workshop: Workshop,
     date: dt.date,
@@ -188,22 +263,120 @@ def on_time_probabilities(
     samples: int = SAMPLES,
     cv: float = DURATION_CV,
     learned: Learned = None,
+    model: DurationModel | None = None,
 ) -> dict[str, float | None]:
     """P(the booking is ready by its promised pickup) per booking; None without a promise, 0
     for a booking with work neither clocked nor in the live plan."""
-    ops, unplanned = _operations(workshop, day, plan, state, now, learned)
-    rng = np.random.default_rng(seed_of(workshop.id, date, now))
-    z = rng.standard_normal((len(ops), samples))
-    last = _last_ends(workshop, day, _propagate(ops, z, cv, samples))
+    model = model or (
+        MODEL if cv == DURATION_CV else DurationModel(cv, MODEL.overrun_share, MODEL.overrun_factor)
+    )
+    ends = end_samples(Snapshot(workshop, date, day, plan, state, now, learned), samples, model)
     out: dict[str, float | None] = {}
     for b in day:
+        last = ends.get(b.id)
         if b.promised is None:
             out[b.id] = None
-        elif b.id in unplanned or b.id not in last:
+        elif last is None:
             out[b.id] = 0.0
         else:
             promised = _minutes(b.promised, now)
-            out[b.id] = round(float(np.mean(last[b.id] <= promised + 1e-9)), 4)
+            out[b.id] = round(float(np.mean(last <= promised + 1e-9)), 4)
+    return out
+
+
+@dataclass(frozen=True)
+class GuardRule:
+    """How pessimistic a booking's projected end is once its vehicle is in: the `early` quantile
+    of its Monte Carlo end while there is time to act — its promise more than `horizon` minutes
+    ahead, or its vehicle in for less than `settle` minutes (its first status read when the promise
+    is nearer) — and the `late` quantile after that. Never before the point projection (the
+    expected durations through the live plan), which alone holds before the drop-off (the promise
+    was just made on a plan that keeps it)."""
+
+    early: float | None
+    late: float | None
+    """None: the point projection alone in that phase."""
+    horizon: float = 60.0
+    settle: float = 15.0
+
+    def early_phase(self, promised: dt.datetime, drop_off: dt.datetime, now: dt.datetime) -> bool:
+        """Time to act: the vehicle in, and the promise more than `horizon` minutes ahead or the
+        vehicle in for less than `settle` minutes."""
+        if now < drop_off:
+            return False
+        return promised - now > dt.timedelta(minutes=self.horizon) or now - drop_off < dt.timedelta(
+            minutes=self.settle
+        )
+
+    def quantile(self, booking: Booking, now: dt.datetime) -> float | None:
+        assert booking.promised is not None
+        if now < booking.drop_off:
+            return None
+        return self.early if self.early_phase(booking.promised, booking.drop_off, now) else self.late
+
+
+GUARD = GuardRule(early=0.9, late=None)
+"""The live guard's rule (chosen on training days of replayed dealer-2011 and small-dealer days,
+reported on other days: bench/RESULTS-replay.md)."""
+
+
+@dataclass(frozen=True)
+class Promise:
+    """One booking's Monte Carlo: P(ready by the promise) and its pessimistic end."""
+
+    on_time_probability: float | None
+    pessimistic_end: dt.datetime | None
+
+
+def promise_guard(
+    snapshot: Snapshot,
+    samples: int = SAMPLES,
+    model: DurationModel | None = None,
+    rule: GuardRule = GUARD,
+) -> dict[str, Promise]:
+    """Each booking's odds and pessimistic end (the rule's quantile of its Monte Carlo end) from
+    one Monte Carlo of the rest of the day: None for both without a promise; P 0 and no end for a
+    booking with work neither clocked nor in the live plan."""
+    ends = end_samples(snapshot, samples, model)
+    now = snapshot.now
+    out: dict[str, Promise] = {}
+    for b in snapshot.day:
+        last = ends.get(b.id)
+        if b.promised is None:
+            out[b.id] = Promise(None, None)
+        elif last is None:
+            out[b.id] = Promise(0.0, None)
+        else:
+            promised = _minutes(b.promised, now)
+            q = rule.quantile(b, now)
+            end = None if q is None else now + dt.timedelta(minutes=float(np.quantile(last, q)))
+            out[b.id] = Promise(round(float(np.mean(last <= promised + 1e-9)), 4), end)
+    return out
+
+
+def guarded(statuses: Sequence[BookingStatus], promises: Mapping[str, Promise]) -> list[BookingStatus]:
+    """The statuses with the guard: each booking's `on_time_probability`, and its projected end (so
+    its lateness and `at_risk`) no earlier than its pessimistic end. Finished bookings unchanged."""
+    out: list[BookingStatus] = []
+    for s in statuses:
+        promise = promises.get(s.booking)
+        if promise is None:
+            out.append(s)
+            continue
+        update: dict[str, object] = {"on_time_probability": promise.on_time_probability}
+        end = promise.pessimistic_end
+        if s.state != "done" and end is not None and s.projected_end is not None and end > s.projected_end:
+            late, at_risk = 0, False
+            if s.promised is not None:
+                late = max(0, math.ceil((end - s.promised).total_seconds() / 60))
+                at_risk = end > s.promised
+            update |= {
+                "projected_end": end,
+                "projected_lateness_minutes": late,
+                "at_risk": at_risk,
+                "at_risk_since": s.at_risk_since if at_risk else None,
+            }
+        out.append(s.model_copy(update=update))
     return out
 
 
@@ -220,7 +393,7 @@ def projected_ends(
     work finished early lets the next start early). Operations of a booking with work neither
     clocked nor planned are left out."""
     ops, unplanned = _operations(workshop, day, plan, state, now, learned)
-    ends = _propagate(ops, None, DURATION_CV, 1)
+    ends = _propagate(ops, None, MODEL, 1)
     return {
         key: now + dt.timedelta(minutes=float(end[0])) for key, end in ends.items() if key[0] not in unplanned
     }
@@ -260,4 +433,19 @@ def reprojected(
     return out
 
 
-__all__ = ["SAMPLES", "on_time_probabilities", "projected_ends", "reprojected", "seed_of"]
+__all__ = [
+    "GUARD",
+    "MODEL",
+    "SAMPLES",
+    "DurationModel",
+    "GuardRule",
+    "Promise",
+    "Snapshot",
+    "end_samples",
+    "guarded",
+    "on_time_probabilities",
+    "projected_ends",
+    "promise_guard",
+    "reprojected",
+    "seed_of",
+]

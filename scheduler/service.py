@@ -244,7 +244,10 @@ class PlanningService:
         self._offers: PartitionedLRU[tuple[tuple[object, ...], list[Offer], DayBook]] = PartitionedLRU(
             offer_cache_entries, cached_workshops
         )
-        # The day's bookings and witness per (workshop, date): the version they were loaded at.
+        # The day's bookings and witness per (workshop, date, version): a query reading the day
+        # just before a booking commits loads the older version beside the newer one instead of
+        # replacing it (the newer one, made by the booking, carries the lineage that lets offers
+        # be carried over the booking rather than recomputed).
         self._days: PartitionedLRU[tuple[tuple[object, ...], DayBook]] = PartitionedLRU(
             day_cache_entries, cached_workshops
         )
@@ -374,8 +377,8 @@ class PlanningService:
     ) -> DayBook:
         """The day's accepted bookings and witness, reused while the day's version holds."""
         version = version or bookings_db.day_version(session, workshop.id, date)
-        cached = self._days.get((workshop.id, date))
-        if cached is not None and cached[0] == version:
+        cached = self._days.get((workshop.id, date, version))
+        if cached is not None:
             return cached[1]
         accepted = multiday.day_accepted(
             workshop,
@@ -384,7 +387,7 @@ class PlanningService:
             bookings_db.carried_into(session, workshop.id, date),
         )
         day = DayBook(multiday.day_workshop(workshop), date, accepted, self.rules)
-        self._days.put((workshop.id, date), (version, day))
+        self._days.put((workshop.id, date, version), (version, day))
         return day
 
     def slots(
@@ -528,7 +531,7 @@ class PlanningService:
                 wants=wants,
                 ejection_seconds=self.ejection_seconds,
             )
-        elif cached is not None and (added := day.added_since(cached[2])) is not None:
+        elif cached is not None and (added := day.placements_added_since(cached[2])) is not None:
             offers = day.offers_after(  # bookings later
                 cached[1], added, service, waiter, fleet, wants, self.ejection_seconds
             )
@@ -611,6 +614,8 @@ class PlanningService:
             cached = self._offers.get(key)
             if refined and (cached is None or cached[0] != version):
                 return
+            if cached is not None and cached[0] != version and cached[2].added_since(day) is not None:
+                return  # a query that read the day before a booking: the newer answer stays
             if refined and cached is not None:
                 merged = {o.drop_off: o for o in cached[1]}
                 for o in offers:  # a time with a witness is never given up for an overbooked one
@@ -781,7 +786,7 @@ class PlanningService:
         committed (read inside the transaction, which holds the write lock; if it does not
         commit, that version never appears)."""
         version = bookings_db.day_version(session, day.workshop.id, day.date)
-        self._days.put((day.workshop.id, day.date), (version, day))
+        self._days.put((day.workshop.id, day.date, version), (version, day))
 
     def _fit(
         self,

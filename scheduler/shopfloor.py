@@ -56,7 +56,7 @@ from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.integrity import checked_plan, finish, plannable
 from scheduler.planning import to_plan
-from scheduler.promise_odds import on_time_probabilities, projected_ends, reprojected
+from scheduler.promise_odds import Snapshot, guarded, projected_ends, promise_guard, reprojected
 from scheduler.pubsub import Hub
 from scheduler.replan import replan, with_changes
 from scheduler.service import (
@@ -577,15 +577,11 @@ class ShopFloor:
         persist: bool,
     ) -> DayStatus:
         learned = learned_speeds(self.service, workshop, date)
-        odds = on_time_probabilities(workshop, date, day, plan, state, now, learned=learned)
-        statuses = [
-            booking_status(workshop, b, plan, state, now, None, learned).model_copy(
-                update={"on_time_probability": odds[b.id]}
-            )
-            for b in day
-        ]
+        promises = promise_guard(Snapshot(workshop, date, day, plan, state, now, learned))
+        statuses = [booking_status(workshop, b, plan, state, now, None, learned) for b in day]
         if self.downstream:
             statuses = reprojected(statuses, projected_ends(workshop, day, plan, state, now, learned))
+        statuses = guarded(statuses, promises)
         if persist:
             with self.service.store.transaction() as session:
                 before = events_db.risks(session, workshop.id, [s.booking for s in statuses])
@@ -631,6 +627,19 @@ class ShopFloor:
         return _live(
             self._status(workshop, date, day, plan, state, as_of, persist), lagging, plan_as_of, newest
         )
+
+    def snapshot(self, workshop_id: str, date: dt.date, now: dt.datetime) -> Snapshot:
+        """What the projection of `status(workshop_id, date, now)` works from."""
+        with self.service.store.sessions() as session:
+            workshop = self.service.workshop(workshop_id, session)
+            day = bookings_db.day_bookings(session, workshop_id, date)
+            events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
+        state = replay(effective(events), workshop, {b.id: b for b in day}, date, until=now)
+        try:
+            plan: Plan | None = self.service.stored_plan(workshop_id, date)
+        except NotFound:
+            plan = None
+        return Snapshot(workshop, date, day, plan, state, now, learned_speeds(self.service, workshop, date))
 
     def live_status(self, workshop_id: str, date: dt.date) -> DayStatus:
         """The day as the shop floor knows it: as of the clock, or the latest clock event if the

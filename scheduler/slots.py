@@ -126,6 +126,22 @@ class DayBook:
         """Placements added since `earlier` if this day grew from it by bookings alone."""
         return next((added for day, added in self.lineage if day is earlier), None)
 
+    def placements_added_since(self, earlier: DayBook) -> tuple[Placement, ...] | None:
+        """Placements of this day's witness that `earlier` (the same workshop day at another
+        version, None if it is not) did not have. An offer made on `earlier` whose placements
+        touch none of them still fits this day: the rest of this witness was `earlier`'s too.
+        Holds whatever happened in between (bookings, cancellations, bookings moved), unlike
+        `added_since`, which needs the day to have grown from `earlier` here, by bookings alone."""
+        lineage = self.added_since(earlier)
+        if lineage is not None:
+            return lineage
+        if earlier.date != self.date or earlier.rules != self.rules:
+            return None
+        if earlier.workshop is not self.workshop and earlier.workshop != self.workshop:
+            return None
+        had = set(earlier.placements)
+        return tuple(p for p in self.placements if p not in had)
+
     def with_booking(self, booking: Booking, offer: Offer) -> DayBook:
         """The day after accepting `booking` (promise set) at `offer`: no reload, no recompile."""
         witness = offer.rewitness or {b.id: tuple(a) for b, a in self.accepted}
@@ -667,17 +683,7 @@ class DayBook:
         availability = self._availability(self.accepted_problem)
         fits: list[Offer | None] = [self.fit_quickly(p, availability, repair=False) for p in probes]
         if ejection_seconds > 0:
-            # Past the last time that fits as it is, move bookings out of the way (the boundary
-            # search serves every earlier drop-off customer too); a waiter's promise follows his
-            # placement, so with the time left he gets his own repair at earlier times.
-            deadline = time.thread_time() + ejection_seconds
-            self._ejection_boundary(probes, fits, deadline)
-            last = max((i for i, f in enumerate(fits) if f is not None), default=-1)
-            for i, probe in enumerate(probes[:last] if waiter else []):
-                if time.thread_time() >= deadline:
-                    break
-                if fits[i] is None and self.allowed_before_fit(probe):
-                    fits[i] = self._reshuffle(probe, self._job(probe)[0], availability)
+            self._search(probes, fits, availability, waiter, time.thread_time() + ejection_seconds)
             return self._complete(probes, fits, exact_seconds, workers)
         # The repair (moving a booking) is the costly part. Before the last time that fits as it
         # is, a drop-off customer gets that later placement anyway (the promise is mostly the
@@ -692,13 +698,42 @@ class DayBook:
                 failed = 0 if fits[i] is not None else failed + 1
         return self._complete(probes, fits, exact_seconds, workers)
 
-    def _ejection_boundary(self, probes: list[Booking], fits: list[Offer | None], deadline: float) -> None:
+    def _search(
+        self,
+        probes: list[Booking],
+        fits: list[Offer | None],
+        availability: Availability,
+        waiter: bool,
+        deadline: float,
+        beyond: int | None = None,
+        repairable: set[int] | None = None,
+    ) -> None:
+        """Within `deadline` (this thread's CPU): past the last time that fits as it is, move
+        bookings out of the way (the boundary search serves every earlier drop-off customer too,
+        up to the time at index `beyond` when given); a waiter's promise follows his placement, so
+        with the time left he gets his own repair at earlier times (those at the indices
+        `repairable` when given)."""
+        self._ejection_boundary(probes, fits, deadline, beyond)
+        last = max((i for i, f in enumerate(fits) if f is not None), default=-1)
+        for i, probe in enumerate(probes[:last] if waiter else []):
+            if time.thread_time() >= deadline:
+                break
+            if repairable is not None and i not in repairable:
+                continue
+            if fits[i] is None and self.allowed_before_fit(probe):
+                fits[i] = self._reshuffle(probe, self._job(probe)[0], availability)
+
+    def _ejection_boundary(
+        self, probes: list[Booking], fits: list[Offer | None], deadline: float, beyond: int | None = None
+    ) -> None:
         """Search the last time that takes a booking once others move out of its way (feasibility
         is monotone in the drop-off, so a fit there serves every earlier time): galloping from the
         last time that fits, halving after a miss; the move is a heuristic, so a miss only bounds
-        the search. A try may use all the time left (the likeliest times are tried first)."""
+        the search. A try may use all the time left (the likeliest times are tried first). With
+        `beyond`, no time after that index is tried."""
         good = max((i for i, f in enumerate(fits) if f is not None), default=-1)
-        sellable = [i for i, p in enumerate(probes) if i > good and self._worth_a_search(p)]
+        stop = len(probes) if beyond is None else beyond + 1
+        sellable = [i for i, p in enumerate(probes[:stop]) if i > good and self._worth_a_search(p)]
         step = 1  # galloping from the last fit (the likeliest to take one more), then halving
         base: DayBook = self
         while sellable:
@@ -747,12 +782,16 @@ class DayBook:
     ) -> list[Offer]:
         """The offers of the same kind on this day, from `previous` (the offers on an earlier version
         of it, before the bookings placed at `added`): an offer whose placement the new bookings do
-        not touch still fits; only the touched times are fitted again. Past the last time that
-        fits, moving bookings out of the way looks further within `ejection_seconds`, as in
-        `offers` (bookings take room away; the background refinement looks again)."""
+        not touch still fits; only the touched times are fitted again (as in `offers`, in the
+        witness's free time first; with no `ejection_seconds`, with a one-booking repair). Then,
+        within `ejection_seconds`, moving bookings out of the way looks further, as in `offers`,
+        but only at times `previous` offered (no later than its last one; a waiter's repair only
+        where he was offered): the day only lost room since, and a time the earlier search did not
+        find is left to the background refinement (which looks again) instead of being searched
+        after every booking."""
         probes = self._probes(service, waiter, fleet_partner, wants)
         before = {o.drop_off: o for o in previous}
-        availability: Availability | None = None
+        availability = self._availability(self.accepted_problem)
         fits: list[Offer | None] = []
         for probe in probes:
             old = before.get(probe.drop_off)
@@ -761,10 +800,15 @@ class DayBook:
             elif old.rewitness is None and not _touches(old.placements, added):
                 fits.append(old)
             else:
-                availability = availability or self._availability(self.accepted_problem)
-                fits.append(self.fit_quickly(probe, availability))
+                # With no time to move bookings, a one-booking repair at once (as before).
+                fits.append(self.fit_quickly(probe, availability, repair=ejection_seconds <= 0))
         if ejection_seconds > 0:
-            self._ejection_boundary(probes, fits, time.thread_time() + ejection_seconds)
+            # Only where the previous answer offered: the day has only lost room since.
+            offered = {o.drop_off for o in previous if not o.overbooked}
+            again = {i for i, p in enumerate(probes) if p.drop_off in offered}
+            beyond = max(again, default=-1)
+            deadline = time.thread_time() + ejection_seconds
+            self._search(probes, fits, availability, waiter, deadline, beyond, again)
         return self._complete(probes, fits, 0.0, 1)
 
     def _probes(

@@ -82,6 +82,13 @@ class DayRecord:
     reflected_ms: list[float]
     status_ms: list[float]
     seconds: float
+    trace: list[dict[str, Any]] = field(default_factory=list)
+    """One row per poll of an open booking ("poll") and per operation worked ("op"): the day as
+    the guard saw it and as it happened, for evaluating guard rules offline (bench/guard_trace.py)."""
+
+
+Probe = Callable[[dt.date, dt.datetime], dict[str, dict[str, Any]]]
+"""Extra figures per booking at a poll (an in-process replay: e.g. the Monte Carlo's quantiles)."""
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -132,6 +139,8 @@ class _Running:
     technician: str
     bay: str
     end: dt.datetime
+    start: dt.datetime
+    expected: int
 
 
 def replay_day(
@@ -141,6 +150,7 @@ def replay_day(
     seed: int,
     set_now: Callable[[dt.datetime], None] | None = None,
     latency_every: int = 1,
+    probe: Probe | None = None,
 ) -> DayRecord:
     """Book, plan and live through one day; see the module's docstring."""
     began = time.perf_counter()
@@ -164,6 +174,7 @@ def replay_day(
         key: float(f) * (OVERRUN_FACTOR if o else 1.0)
         for key, f, o in zip(keys, factors, overrun, strict=True)
     }
+    overrun_of = {key: bool(o) for key, o in zip(keys, overrun, strict=True)}
     no_shows = (
         set(rng.choice([b.id for b in bookings], size=min(NO_SHOWS, len(bookings)), replace=False).tolist())
         if bookings
@@ -180,6 +191,7 @@ def replay_day(
     clock_ms: list[float] = []
     reflected_ms: list[float] = []
     status_ms: list[float] = []
+    trace: list[dict[str, Any]] = []
     start_of_day = dt.datetime.combine(date, dt.time(6, 0), tzinfo=workshop.tz)
     shift_start = {
         t.id: dt.datetime.combine(date, dt.time(), tzinfo=workshop.tz)
@@ -198,12 +210,21 @@ def replay_day(
         got = http.get(f"{base}/days/{date}/status", params={"now": _iso(moment)})
         status_ms.append((time.perf_counter() - t0) * 1000)
         got.raise_for_status()
+        extra = probe(date, moment) if probe is not None else {}
         for s in got.json()["bookings"]:
             o = outcomes.get(s["booking"])
             if o is None or o.no_show or o.promised is None or s["state"] == "done":
                 continue
             if moment < o.drop_off:
                 continue
+            last = s["operations"][-1] if s["operations"] else {}
+            trace.append({
+                "type": "poll", "date": date.isoformat(), "now": _iso(moment), "booking": o.booking,
+                "promised": _iso(o.promised), "state": s["state"], "at_risk": bool(s["at_risk"]),
+                "projected_end": s["projected_end"], "on_time_probability": s.get("on_time_probability"),
+                "planned_end": last.get("planned_end"), "technician": last.get("technician"),
+                **extra.get(o.booking, {}),
+            })  # fmt: skip
             o.flags.append((moment, bool(s["at_risk"])))
             if s["at_risk"] and o.first_flag is None:
                 o.first_flag = moment
@@ -273,6 +294,12 @@ def replay_day(
             bays_busy.pop(op.bay, None)
             if post(op.booking, op.operation, op.technician, "finish", moment):
                 done[(op.booking, op.operation)] = moment
+                trace.append({
+                    "type": "op", "date": date.isoformat(), "booking": op.booking, "operation": op.operation,
+                    "technician": op.technician, "bay": op.bay, "start": _iso(op.start), "end": _iso(moment),
+                    "expected": op.expected, "factor": round(factor[(op.booking, op.operation)], 4),
+                    "overrun": bool(overrun_of[(op.booking, op.operation)]),
+                })  # fmt: skip
                 if op.operation == n_ops[op.booking] - 1:
                     outcomes[op.booking].end = moment
         else:
@@ -282,7 +309,15 @@ def replay_day(
                 started.add((bid, k))
                 minutes = expected_minutes(workshop, by_id[bid], k, tech) * factor[(bid, k)]
                 end = moment + dt.timedelta(minutes=max(1, round(minutes)))
-                running[tech] = _Running(bid, k, tech, bay, min(end, end_of_day))
+                running[tech] = _Running(
+                    bid,
+                    k,
+                    tech,
+                    bay,
+                    min(end, end_of_day),
+                    moment,
+                    expected_minutes(workshop, by_id[bid], k, tech),
+                )
                 bays_busy[bay] = tech
             else:
                 refused.add((bid, k))
@@ -298,6 +333,12 @@ def replay_day(
         events_posted=posted, events_stored=len(stored), events_refused=refused_count,
         clock_ms=clock_ms, reflected_ms=reflected_ms, status_ms=status_ms,
         seconds=time.perf_counter() - began,
+        trace=trace + [
+            {"type": "outcome", "date": date.isoformat(), "booking": o.booking, "drop_off": _iso(o.drop_off),
+             "promised": _iso(o.promised) if o.promised else None, "end": _iso(o.end) if o.end else None,
+             "no_show": o.no_show}
+            for o in outcomes.values()
+        ],
     )  # fmt: skip
 
 

@@ -118,15 +118,17 @@ def count_by_date(session: Session, workshop_id: str) -> dict[dt.date, int]:
 def day_version(session: Session, workshop_id: str, date: dt.date) -> tuple[object, ...]:
     """Changes whenever the day's bookings or the workshop change: every booking change bumps
     the workshop row's updated_at (under its lock), so it is the workshop's revision."""
-    count, latest = session.execute(
-        select(func.count(BookingRow.id), func.max(BookingRow.created_at)).where(
-            BookingRow.workshop_id == workshop_id, BookingRow.date == date
-        )
-    ).one()
-    updated = session.scalar(select(WorkshopRow.updated_at).where(WorkshopRow.id == workshop_id))
-    carried, carried_latest = session.execute(
-        select(func.count(CarriedDayRow.booking_id), func.max(CarriedDayRow.created_at)).where(
-            CarriedDayRow.workshop_id == workshop_id, CarriedDayRow.date == date
+    # One statement (every slot query and booking asks): the day's bookings, the workshop's
+    # revision and the multi-day work carried over to the day.
+    mine = (BookingRow.workshop_id == workshop_id, BookingRow.date == date)
+    carried_here = (CarriedDayRow.workshop_id == workshop_id, CarriedDayRow.date == date)
+    count, latest, updated, carried, carried_latest = session.execute(
+        select(
+            select(func.count(BookingRow.id)).where(*mine).scalar_subquery(),
+            select(func.max(BookingRow.created_at)).where(*mine).scalar_subquery(),
+            select(WorkshopRow.updated_at).where(WorkshopRow.id == workshop_id).scalar_subquery(),
+            select(func.count(CarriedDayRow.booking_id)).where(*carried_here).scalar_subquery(),
+            select(func.max(CarriedDayRow.created_at)).where(*carried_here).scalar_subquery(),
         )
     ).one()
     if carried:  # multi-day work carried over to the day (none: the version stays as it was)

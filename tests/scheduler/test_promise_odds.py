@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from scheduler.clocking import DayState, Effective, replay
+import numpy as np
+
+from scheduler.clocking import DayState, Effective, booking_status, replay
 from scheduler.contract import Booking, Plan, PlanRequest
-from scheduler.promise_odds import on_time_probabilities, projected_ends
+from scheduler.promise_odds import (
+    DurationModel,
+    GuardRule,
+    Snapshot,
+    end_samples,
+    guarded,
+    on_time_probabilities,
+    projected_ends,
+    promise_guard,
+    reprojected,
+)
 from scheduler.validator import assert_valid
 from tests.builders import DAY, assignment, at, plan, tiny_workshop
 
@@ -43,7 +55,12 @@ def odds(bookings: list[Booking], p: Plan, s: DayState, now: dt.datetime) -> dic
 def test_slack_gives_high_odds_and_a_promise_at_the_planned_end_about_even() -> None:
     bookings, p = day(promise_a="11:00", promise_b="10:00")
     got = odds(bookings, p, state(bookings=bookings), at("07:30"))
-    assert got["A"] is not None and got["A"] > 0.97
+    # Two hours of slack: only a large overrun (the live model's few percent) makes A late.
+    assert got["A"] is not None and got["A"] > 0.9
+    plain = on_time_probabilities(
+        WS, DAY, bookings, p, state(bookings=bookings), at("07:30"), model=DurationModel()
+    )
+    assert plain["A"] is not None and plain["A"] > 0.97
     # B ends at 10:00 if everything takes its expected time: roughly a coin toss either way.
     assert got["B"] is not None and 0.3 < got["B"] < 0.8
 
@@ -81,3 +98,72 @@ def test_no_promise_no_probability() -> None:
     bookings, p = day()
     bookings = [bookings[0].model_copy(update={"promised": None}), bookings[1]]
     assert odds(bookings, p, state(bookings=bookings), at("07:30"))["A"] is None
+
+
+def snapshot(bookings: list[Booking], p: Plan, s: DayState, now: dt.datetime) -> Snapshot:
+    return Snapshot(WS, DAY, bookings, p, s, now)
+
+
+def test_work_running_far_past_its_expected_minutes_is_likely_a_large_overrun() -> None:
+    """Under the mixture, the longer A runs past its 60 expected minutes, the later its end is
+    projected (not just "a little more"); the plain lognormal expects it to end soon."""
+    bookings, p = day(promise_a="11:00", promise_b="12:00")
+    started = state(("A", "start", "08:00"), bookings=bookings)
+    mixture = DurationModel(overrun_share=0.05, overrun_factor=3.0)
+    plain = DurationModel()
+
+    def median_left(model: DurationModel, hhmm: str) -> float:
+        ends = end_samples(snapshot(bookings, p, started, at(hhmm)), model=model)["A"]
+        assert ends is not None
+        return float(np.median(ends))
+
+    assert median_left(plain, "09:40") < 20
+    assert median_left(mixture, "09:10") < median_left(mixture, "09:40")
+    # By then most likely (~60 %) an overrun of ~180 minutes: half an hour or more still to go.
+    assert median_left(mixture, "09:40") > 30 > 3 * median_left(plain, "09:40")
+    # Not started: the mixture's draws average a little above the plain ones (mean 1 + share x (factor - 1)).
+    fresh = snapshot(bookings, p, state(bookings=bookings), at("07:30"))
+    plain_a, mixed_a = end_samples(fresh, 4000, plain)["A"], end_samples(fresh, 4000, mixture)["A"]
+    assert plain_a is not None and mixed_a is not None
+    assert float(np.mean(mixed_a)) > float(np.mean(plain_a)) + 3
+
+
+def test_the_guard_rule_is_pessimistic_while_there_is_time_to_act() -> None:
+    rule = GuardRule(early=0.85, late=None)
+    b = Booking(id="A", service="MAINT", drop_off=at("08:00"), promised=at("10:00"))
+    assert rule.quantile(b, at("08:59")) == 0.85  # promise more than an hour ahead
+    assert rule.quantile(b, at("09:10")) is None  # within the hour: the point projection
+    near = b.model_copy(update={"promised": at("08:40")})
+    assert rule.quantile(near, at("08:10")) == 0.85  # its first quarter hour in the workshop
+    assert rule.quantile(near, at("08:20")) is None
+    # Before the drop-off the point projection alone: the promise was just made on a plan keeping it.
+    assert rule.quantile(b, at("07:50")) is None and not rule.early_phase(
+        at("10:00"), at("08:00"), at("07:50")
+    )
+
+
+def test_at_risk_is_true_exactly_while_the_projected_end_is_after_the_promise() -> None:
+    """The guard's projected end is no earlier than the point projection, and `at_risk` follows it."""
+    bookings, p = day(promise_a="09:10", promise_b="10:05")
+    bookings = [bookings[0], bookings[1].model_copy(update={"drop_off": at("08:10")})]
+    s = state(("A", "start", "08:00"), bookings=bookings)
+    now = at("08:20")
+    statuses = [booking_status(WS, b, p, s, now, None) for b in bookings]
+    statuses = reprojected(statuses, projected_ends(WS, bookings, p, s, now))
+    for rule in (GuardRule(0.85, None), GuardRule(0.5, 0.5), GuardRule(0.05, 0.05)):
+        promises = promise_guard(snapshot(bookings, p, s, now), rule=rule)
+        for before, after in zip(statuses, guarded(statuses, promises), strict=True):
+            assert after.projected_end is not None and before.projected_end is not None
+            assert after.projected_end >= before.projected_end
+            assert after.at_risk == (after.projected_end > at_of(after.promised))
+            assert after.on_time_probability == promises[after.booking].on_time_probability
+    # B's promise is 5 minutes after its planned end: the point projection keeps it, the 0.85
+    # quantile (with more than an hour to go) flags it; the median does not.
+    strict = {s.booking: s for s in guarded(statuses, promise_guard(snapshot(bookings, p, s, now)))}
+    assert not statuses[1].at_risk and strict["B"].at_risk
+    assert strict["B"].projected_lateness_minutes > 0
+
+
+def at_of(moment: dt.datetime | None) -> dt.datetime:
+    assert moment is not None
+    return moment

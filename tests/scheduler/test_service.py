@@ -152,3 +152,35 @@ def test_refinement_requests_waiting_are_bounded() -> None:
     assert len(refiner._wanted) == refiner.most_wanted
     assert next(reversed(refiner._wanted)) == ("w", 999)  # the newest is refined next
     refiner.close()
+
+
+def test_a_query_reading_the_day_before_a_booking_commits_keeps_the_newer_day_cached(db_url: str) -> None:
+    """A slot query that read the day's version just before a booking committed loads that older
+    day; it must not replace the day the booking left in the cache (that one carries the lineage
+    that lets later queries carry offers over instead of recomputing them), and its answer must
+    not replace the newer answer."""
+    service = PlanningService(
+        Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
+    )
+    workshop = _workshop()
+    service.put_workshop(workshop)
+    date = dt.date(2026, 11, 24)
+    at = dt.datetime(2026, 11, 24, 8, tzinfo=workshop.tz)
+    with service.store.sessions() as session:
+        before = bookings_db.day_version(session, "w", date)
+        empty = service._day(session, service.workshop("w"), date, before)
+    offers = service.slots("w", "MAINT", date, False, None)
+    service.book("w", Booking(id="a", service="MAINT", drop_off=at), None)
+    with service.store.sessions() as session:
+        after = bookings_db.day_version(session, "w", date)
+        booked = service._day(session, service.workshop("w"), date, after)
+        assert booked.accepted and booked.lineage  # the day the booking left, with its lineage
+        late = service._day(session, service.workshop("w"), date, before)  # the late query's day
+        assert late is empty
+        assert service._day(session, service.workshop("w"), date, after) is booked  # not replaced
+    newer = service.slots("w", "MAINT", date, False, None)
+    assert newer != offers
+    key = ("w", date, "MAINT", False, None)
+    service._deliver(key, before, offers, late)  # the late query's answer: on the older day
+    cached = service._offers.get(key)
+    assert cached is not None and cached[1] is newer and cached[0] == after

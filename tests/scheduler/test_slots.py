@@ -40,7 +40,8 @@ def _workshop() -> Workshop:
 
 
 def _fill(service: str, rules: CapacityRules) -> int:
-    workshop, accepted = _workshop(), []
+    workshop = _workshop()
+    accepted: list[tuple[Booking, list[Assignment]]] = []
     for i in range(20):
         day = DayBook(workshop, DAY, accepted, rules)
         booking = Booking(
@@ -101,11 +102,11 @@ def test_every_offer_carries_a_valid_plan_that_keeps_every_promise(
             checked += 1
         pick = rng.choice(offers)
         booking = Booking(id=f"b{i}", service=service, drop_off=pick.drop_off, waiter=waiter)
-        offer = day.reoffer(booking, pick)
-        assert offer is not None
-        witness = dict(offer.rewitness or {b.id: tuple(a) for b, a in accepted})
+        booked = day.reoffer(booking, pick)
+        assert booked is not None
+        witness = dict(booked.rewitness or {b.id: tuple(a) for b, a in accepted})
         accepted = [(b, list(witness[b.id])) for b, _ in accepted]
-        accepted.append((booking.model_copy(update={"promised": offer.promised}), list(offer.assignments)))
+        accepted.append((booking.model_copy(update={"promised": booked.promised}), list(booked.assignments)))
     assert len(accepted) >= 20 and checked >= 40
 
 
@@ -149,6 +150,52 @@ def test_offers_carried_over_bookings_still_carry_valid_plans() -> None:
     for kind in kinds:
         refresh(kind)
     assert len(day.accepted) >= 15 and carried > 50 and steps >= 3
+
+
+def test_offers_carried_over_any_earlier_version_of_the_day_still_carry_valid_plans() -> None:
+    """Offers made on an earlier version of the day that is not in its lineage (loaded apart, as
+    a query reading the day just before a booking commits does), with bookings added, moved and
+    cancelled in between, are carried over by the placements added since; every offer carried or
+    refitted must still come with a whole-day plan keeping every promise, and the carried ones
+    must be the earlier offers themselves (no recomputation)."""
+    workshop = load_scenario("small-dealer").workshop
+    rng = random.Random(5)
+    rules = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=100)
+    kinds = [("MAINT", False), ("LUBE", True), ("MINOR", False), ("FIRST", True)]
+    day = DayBook(workshop, DAY, [], rules)
+    carried = checked = 0
+    for step in range(12):
+        earlier = DayBook(workshop, DAY, [*day.accepted, *day.at_risk], rules)  # loaded apart
+        previous = {kind: earlier.offers(*kind) for kind in kinds}
+        for _ in range(3):  # three bookings (some moving others) and, now and then, a cancellation
+            kind = rng.choice(kinds)
+            offers = day.offers(*kind)
+            if not offers:
+                continue
+            pick = rng.choice(offers)
+            booking = Booking(id=f"b{step}-{len(day.accepted)}", service=kind[0], drop_off=pick.drop_off,
+                              waiter=kind[1])  # fmt: skip
+            offer = day.reoffer(booking, pick)
+            assert offer is not None
+            day = day.with_booking(booking.model_copy(update={"promised": offer.promised}), offer)
+        if step % 4 == 3 and day.accepted:
+            gone = rng.choice(day.accepted)[0].id
+            day = DayBook(workshop, DAY, [(b, w) for b, w in day.accepted if b.id != gone], rules)
+        assert day.added_since(earlier) is None  # not in the lineage: only the placements tell
+        added = day.placements_added_since(earlier)
+        assert added is not None
+        for kind in kinds:
+            now = day.offers_after(previous[kind], added, *kind)
+            carried += sum(1 for o in now if o in previous[kind])
+            for o in now:
+                probe = Booking(id="probe", service=kind[0], drop_off=o.drop_off, waiter=kind[1])
+                request, plan = _witness_plan(day, probe, o)
+                assert validate_plan(request, plan) == []
+                assert plan.kpis.placed == len(request.bookings) and plan.kpis.late == 0
+                checked += 1
+    assert len(day.accepted) >= 15 and carried > 50 and checked > 100
+    other = DayBook(workshop, DAY + dt.timedelta(days=1), [], rules)
+    assert day.placements_added_since(other) is None  # another date: nothing carries over
 
 
 @pytest.mark.parametrize(("date", "repeated"), [(dt.date(2026, 3, 29), False), (dt.date(2026, 10, 25), True)])

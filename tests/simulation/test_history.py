@@ -480,3 +480,33 @@ def test_kn_choice_is_within_delta_when_systems_are_close() -> None:
     assert good >= 0.95
     sel = picks[0]
     assert all(means[i] - means[sel.best] <= 3 for i in sel.runners_up())  # type: ignore[attr-defined]
+
+
+def test_a_whole_minute_record_is_compared_with_the_simulation_measured_to_the_minute() -> None:
+    """The record counts a finish in the promised minute as on time (its times are whole minutes);
+    the simulated side, measured on a continuous clock, is measured the same way for the back-test."""
+    from simulation.model import Vehicle
+    from simulation.replication import to_the_minute
+
+    def vehicle(arrival: float, done: float, promised: float) -> Vehicle:
+        return Vehicle(arrival, 0, promised, False, -1, False, [1.0], 1.0, done=done)
+
+    late_by_a_moment = vehicle(600.2, 700.3, 700.0)  # rounds to 700: on time in a record
+    late = vehicle(600.0, 700.6, 700.0)
+    early = vehicle(599.6, 650.0, 700.0)
+    got = to_the_minute([late_by_a_moment, late, early], [late_by_a_moment, late, early], 2000.0)
+    assert got["on_time_to_minute"] == pytest.approx(2 / 3)
+    assert sorted([100.0, 101.0, 50.0]) == sorted(
+        [round(v.done) - round(v.arrival) for v in (late_by_a_moment, late, early)]
+    )
+    assert got["time_in_shop_p50_to_minute"] == 100.0
+
+    from simulation.backtest import whole_minutes
+
+    history = load_history(BUNDLED)
+    may = (dt.date(2011, 5, 1), dt.date(2011, 5, 2))
+    assert whole_minutes(history, *may)
+    moved = history.orders[:]
+    i = next(k for k, o in enumerate(moved) if o.arrived_at.date() == may[0])
+    moved[i] = replace(moved[i], arrived_at=moved[i].arrived_at + dt.timedelta(seconds=20))
+    assert not whole_minutes(replace(history, orders=moved), *may)

@@ -451,3 +451,27 @@ def test_certified_staffing_is_the_same_in_process_on_one_kept_pool_and_on_dask(
         n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
     ) as cluster:
         assert run(1, cluster.scheduler_address) == here
+
+
+def test_staff_certified_prints_the_guarantee_or_says_plainly_it_could_not() -> None:
+    """`staff` (screen + KN): a wide delta certifies and prints "best with probability >= 0.95 within
+    delta"; a delta far below the noise with a budget of 4 replications does not, says so, and names
+    the delta this budget would certify; a budget below 2 x n0 is refused naming the flag."""
+    base = ["staff", "small-dealer", "--month", "apr", "--days", "1", "--candidates", "3", "--n0", "2",
+            "--max-replications", "4", "--workers", "1", "--target", "on_time>=0.5"]  # fmt: skip
+    wide = CliRunner().invoke(app, [*base, "--delta-cny", "1000000"])
+    assert wide.exit_code == 0, wide.output
+    text = " ".join(wide.output.split())
+    assert "Best with probability >= 0.95 within delta = 1e+06 CNY a day" in text
+    assert "Screen (alpha/2):" in text and "Re-check on" in text
+    narrow = CliRunner().invoke(app, [*base, "--delta-cny", "0.001", "--json"])
+    assert narrow.exit_code == 0, narrow.output
+    got = json.loads(narrow.output)
+    assert not got["certified"] and len(got["runners_up"]) >= 1
+    assert got["needed"] > got["budget"] == 4 and got["delta_for_budget"] > 0.001
+    shown = CliRunner().invoke(app, [*base, "--delta-cny", "0.001"])
+    said = " ".join(shown.output.split())
+    assert "Not certified" in said and "this budget would certify delta >=" in said
+    assert "Best with probability" not in said and "Runners-up it could not separate" in said
+    refused = CliRunner().invoke(app, ["staff", "small-dealer", "--n0", "3", "--max-replications", "5"])
+    assert refused.exit_code == 2 and "--max-replications" in refused.output

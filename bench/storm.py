@@ -1,0 +1,91 @@
+"""The 4-desk booking storm alone (bench.service's last part), with the server's CPU time.
+
+Four desks query slots on an empty day of dealer-2011 and book an offered time, 200 tries in all,
+against one real `bayplan serve` (one worker): every booking changes the day, so slot queries
+after it miss the cache. Besides the latencies, the server process's CPU seconds over the storm
+are read from /proc: on a shared machine that figure moves far less than wall-clock latency, so
+two builds are compared by it (run them alternately, base and yours, and report the ratios).
+
+    .venv/bin/python -m bench.storm [--rounds 1] [--label mine] [--out PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from bench.clock import NOW
+from bench.service import percentile, storm
+from cli.testing import Server
+from scheduler.scenarios import load_scenario
+
+HERE = Path(__file__).parent
+FIRST = dt.date(2026, 11, 26)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of process `pid` (clock ticks of 1/100 s)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=1, help="storms, each on a fresh day")
+    parser.add_argument("--label", default="")
+    parser.add_argument("--out", type=Path, default=None, help="append the rounds to this JSON list")
+    args = parser.parse_args()
+    workshop = load_scenario("dealer-2011").workshop
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        server = Server(Path(tmp) / "storm.db", now=NOW)
+        server.start(timeout=120)
+        assert server.process is not None
+        try:
+            headers = {"content-type": "application/json", **server.headers}
+            put = httpx.put(f"{server.url}/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
+                            headers=headers, timeout=60)  # fmt: skip
+            put.raise_for_status()
+            for r in range(args.rounds):
+                date = (FIRST + dt.timedelta(days=r)).isoformat()
+                before = cpu_seconds(server.process.pid)
+                result = storm(server.url, server.headers, workshop.id, date, attempts=200, clients=4)
+                cpu = cpu_seconds(server.process.pid) - before
+                rows.append(
+                    {
+                        "label": args.label,
+                        "measured": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                        "load average": float(Path("/proc/loadavg").read_text().split()[0]),
+                        "date": date,
+                        "tries / booked / seconds": [
+                            len(result.book),
+                            result.accepted,
+                            round(result.seconds, 1),
+                        ],
+                        "server CPU seconds": round(cpu, 2),
+                        "slots p50 / p99 ms": [
+                            round(statistics.median(result.slots) * 1000, 1),
+                            round(percentile(result.slots, 0.99) * 1000, 1),
+                        ],
+                        "booking p50 / p99 ms": [
+                            round(statistics.median(result.book) * 1000, 1),
+                            round(percentile(result.book, 0.99) * 1000, 1),
+                        ],
+                    }
+                )
+                print(json.dumps(rows[-1]), flush=True)
+        finally:
+            server.kill()
+    if args.out is not None:
+        kept = json.loads(args.out.read_text()) if args.out.exists() else []
+        args.out.write_text(json.dumps(kept + rows, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
