@@ -54,6 +54,12 @@ def reinsert(
     Returns (the whole plan if CP-SAT found one, deterministic time spent, proven optimal).
     """
     free_set = set(free)
+    techs: set[int] = set()
+    bays: set[int] = set()
+    for j in free:
+        t, b = _pool(problem.jobs[j])
+        techs |= t
+        bays |= b
     jobs: list[JobData] = []
     index: list[int] = []
     for j, job in enumerate(problem.jobs):
@@ -62,6 +68,8 @@ def reinsert(
         if j in solution.unplaced:
             continue  # stays unplaced: not in the sub-problem
         placed = [solution.placements[(j, k)] for k in range(len(job.operations))]
+        if not any(p.technician in techs or p.bay in bays for p in placed):
+            continue  # on other resources only: it cannot touch the neighbourhood, leave it out
         jobs.append(_fixed_job(job, placed))
         index.append(j)
     fixed_count = len(jobs)
