@@ -119,7 +119,8 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
             if result.status == "optimal":
                 budget = 0.0
     if budget > 0:
-        improved, stats = improve(problem, chosen, budget, options.seed)
+        # One neighbourhood per worker each step: the second core searches instead of idling.
+        improved, stats = improve(problem, chosen, budget, options.seed, min(options.workers, 8))
         notes.append(f"lns: {stats.steps} steps, {stats.improved} improvements")
         chosen = improved
     chosen = fill_gaps(problem, chosen)
