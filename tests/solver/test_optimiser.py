@@ -208,6 +208,21 @@ def test_the_same_request_gives_the_same_plan() -> None:
     assert _without_timing(first) == _without_timing(second)
 
 
+def test_lns_side_by_side_gives_the_same_plan_for_the_same_workers() -> None:
+    """More bookings than the full-solve threshold: LNS runs one neighbourhood per worker each
+    step; with the same seed and worker count the plan is the same (and valid) every time."""
+    bookings = [
+        Booking(id=f"b{i:02d}", service=["MINOR", "LUBE", "MINOR"][i % 3], drop_off=at(f"{8 + i % 6:02d}:00"),
+                promised=at(f"{10 + i % 6:02d}:00"), waiter=i % 4 == 0)
+        for i in range(50)
+    ]  # fmt: skip
+    req = request(bookings, limit=1.0)
+    two = req.model_copy(update={"options": req.options.model_copy(update={"workers": 2})})
+    first, second = make_plan(two, "cpsat"), make_plan(two, "cpsat")
+    assert_valid(two, first)
+    assert _without_timing(first) == _without_timing(second)
+
+
 def _tiny_day(seed: int, count: int = 6) -> PlanRequest:
     rng = np.random.default_rng(seed)
     one = workshop(
