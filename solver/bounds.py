@@ -308,6 +308,10 @@ def lateness_floor(problem: DayProblem, weight: int, waiters_only: bool = False)
     return _pooled_bound(problem, chosen, k, waiters_only)
 
 
+_EXACT_DROPS = 20
+"""Up to this many bookings left out, the split between a pool's group and the rest is searched."""
+
+
 def _pooled_bound(problem: DayProblem, candidates: list[int], k: int, waiters_only: bool) -> int:
     """The pooled bound over `candidates` (bookings with promises), any `k` of them left out."""
     ends = earliest_ends(problem)
@@ -346,12 +350,24 @@ def _pooled_bound(problem: DayProblem, candidates: list[int], k: int, waiters_on
                 reaches.append(max(reach, own[n]))
             inside = set(group)
             rest = sorted((alone[j] for j in chosen if j not in inside), reverse=True)
-            rest_total = sum(rest)
-            least = math.inf
-            for k1 in range(min(k, len(group)) + 1):
-                total = sum(max(0.0, reaches[n] - dues[n + k1]) for n in range(len(group) - k1))
-                k2 = k - k1
-                least = min(least, total + rest_total - sum(rest[:k2]))
+            dropped_rest = list(itertools.accumulate(rest, initial=0.0))  # the k2 largest left out
+            rest_total = dropped_rest[-1]
+
+            if k <= _EXACT_DROPS:
+                least = min(
+                    _paired(reaches, dues, k1) + rest_total - dropped_rest[min(k - k1, len(rest))]
+                    for k1 in range(min(k, len(group)) + 1)
+                )
+            else:
+                # Both parts only fall as more is left out: k from each is a (weaker) valid floor.
+                least = (
+                    _paired(reaches, dues, min(k, len(group))) + rest_total - dropped_rest[min(k, len(rest))]
+                )
             if math.isfinite(least):
                 best = max(best, least)
     return int(best) if math.isfinite(best) else 0
+
+
+def _paired(reaches: list[float], dues: list[int], dropped: int) -> float:
+    """Sorted ends paired with sorted promises, `dropped` of the group left out (see lateness_floor)."""
+    return sum(max(0.0, reaches[n] - dues[n + dropped]) for n in range(len(reaches) - dropped))

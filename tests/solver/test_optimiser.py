@@ -15,6 +15,7 @@ from scheduler.dispatch import dispatch
 from scheduler.kpis import plan_quality_words
 from scheduler.planning import make_plan
 from scheduler.validator import assert_valid
+from solver import bounds
 from solver.bounds import lateness_bound, lateness_floor, placement_bound
 from solver.problem import DayProblem
 from tests.builders import at
@@ -304,10 +305,15 @@ def _floors(seed: int) -> list[tuple[int, float, int]]:
     ]
 
 
+@pytest.mark.parametrize("exact_drops", [20, 0])
 @pytest.mark.parametrize("seed", range(6))
-def test_lateness_floor_holds_for_every_plan_placing_as_much(seed: int) -> None:
+def test_lateness_floor_holds_for_every_plan_placing_as_much(
+    seed: int, exact_drops: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The floor for weight W never exceeds the least lateness of any subset weighing at least W
-    (whichever bookings it leaves out), by enumeration of subsets and orders."""
+    (whichever bookings it leaves out), by enumeration of subsets and orders; also with the cheap
+    split used when many bookings may be left out."""
+    monkeypatch.setattr(bounds, "_EXACT_DROPS", exact_drops)
     for weight, least, floor in _floors(seed):
         assert floor <= least, (weight, floor, least)
 
