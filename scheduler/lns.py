@@ -187,8 +187,9 @@ def improve(
 
     With `workers` > 1, each step solves that many neighbourhoods (the next targets) side by side
     on the same plan and keeps the best (ties to the first): the same effort counted once per step
-    (the longest of them), so a second core searches instead of idling. Reproducible for a given
-    seed and worker count.
+    (the longest of them), so a second core searches instead of idling. Where two of them improve
+    the plan with different bookings and their new placements do not collide, both are kept.
+    Reproducible for a given seed and worker count.
     """
     rng = random.Random(seed)
     stats = LnsStats()
@@ -224,10 +225,27 @@ def improve(
             stats.steps += len(results)
             stats.spent += max(r[1] for r in results) / DTIME_PER_SECOND + build_charge * len(results)
             improved = False
-            for candidate, _, _ in results:
-                if candidate is not None and rank(problem, candidate) < rank(problem, best):
-                    best = candidate
-                    improved = True
+            better = sorted(
+                (
+                    (rank(problem, r[0]), lane)
+                    for lane, r in enumerate(results)
+                    if r[0] is not None and rank(problem, r[0]) < rank(problem, current)
+                ),
+            )
+            moved: set[int] = set()
+            for _, lane in better:
+                candidate = results[lane][0]
+                free = tasks[lane][0]
+                assert candidate is not None
+                if moved:
+                    # Another neighbourhood already moved: combine both where they do not collide.
+                    merged = _combine(problem, best, moved, candidate, free)
+                    if merged is None or rank(problem, merged) >= rank(problem, best):
+                        continue
+                    candidate = merged
+                best = candidate
+                moved |= set(free)
+                improved = True
             if improved:
                 stats.improved += 1
                 fruitless = 0
@@ -243,3 +261,26 @@ def improve(
         if pool is not None:
             pool.shutdown()
     return best, stats
+
+
+def _combine(
+    problem: DayProblem, best: DaySolution, moved: set[int], other: DaySolution, free: list[int]
+) -> DaySolution | None:
+    """`best` (whose bookings in `moved` were re-planned) with `other`'s re-planning of `free`,
+    both made from the same plan; None if the sets share a booking or the new placements collide
+    on a technician or bay (everything else was kept in place by both, so nothing else can)."""
+    free_set = set(free)
+    if free_set & moved:
+        return None
+    ours = [p for (j, _), p in best.placements.items() if j in moved]
+    theirs = {key: p for key, p in other.placements.items() if key[0] in free_set}
+    for p in theirs.values():
+        for q in ours:
+            if (p.technician == q.technician or p.bay == q.bay) and p.start < q.end and q.start < p.end:
+                return None
+    placements = {key: p for key, p in best.placements.items() if key[0] not in free_set}
+    placements.update(theirs)
+    unplaced = (best.unplaced - free_set) | (other.unplaced & free_set)
+    combined = DaySolution(placements=placements, unplaced=unplaced, status="feasible")
+    combined.objective = objective(problem, combined)
+    return combined
