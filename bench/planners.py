@@ -50,6 +50,7 @@ class Row:
     bays: int
     planner: str
     time_limit: float
+    workers: int
     status: str
     placed: int
     total_lateness: int
@@ -96,7 +97,7 @@ def enlarge(workshop: Workshop, technicians: int, bays: int) -> Workshop:
     )
 
 
-def build_request(instance: Instance, time_limit: float) -> PlanRequest:
+def build_request(instance: Instance, time_limit: float, workers: int | None = None) -> PlanRequest:
     scenario = load_scenario(instance.scenario)
     request = day_request(scenario, DATE, seed=instance.seed, scale=instance.scale, exact=True)
     size = (300, 60, 50) if instance.large else instance.size
@@ -111,18 +112,21 @@ def build_request(instance: Instance, time_limit: float) -> PlanRequest:
             extra_seed += 1
         bookings = sorted(bookings[:count], key=lambda b: b.drop_off)
         request = request.model_copy(update={"workshop": workshop, "bookings": bookings})
-    options = request.options.model_copy(update={"time_limit_seconds": time_limit})
+    update: dict[str, object] = {"time_limit_seconds": time_limit}
+    if workers is not None:
+        update["workers"] = workers
+    options = request.options.model_copy(update=update)
     return request.model_copy(update={"options": options})
 
 
-def run_one(instance: Instance, planner: str, time_limit: float) -> Row:
+def run_one(instance: Instance, planner: str, time_limit: float, workers: int | None = None) -> Row:
     from scheduler.compiler import compile_request
     from scheduler.dispatch import best_rule
     from scheduler.planning import solve, to_plan
     from scheduler.validator import validate_plan
     from solver.objective import terms
 
-    request = build_request(instance, time_limit)
+    request = build_request(instance, time_limit, workers)
     compiled = compile_request(request)
     began = time.perf_counter()
     solution = solve(compiled, planner)
@@ -140,6 +144,7 @@ def run_one(instance: Instance, planner: str, time_limit: float) -> Row:
         bays=len(request.workshop.bays),
         planner=planner,
         time_limit=time_limit if planner == "cpsat" else 0.0,
+        workers=request.options.workers,
         status=plan.status,
         placed=k.placed,
         total_lateness=k.total_lateness_minutes,
@@ -207,8 +212,9 @@ def fmt(value: object) -> str:
 
 def write_report(rows: list[Row], path: Path, seconds: float) -> None:
     columns = [
-        "instance", "bookings", "operations", "planner", "time_limit", "status", "placed", "placed_weight",
-        "placement_bound", "total_lateness", "lateness_bound", "lateness_gap", "waiter_lateness", "overtime",
+        "instance", "bookings", "operations", "planner", "time_limit", "workers", "status", "placed",
+        "placed_weight", "placement_bound", "total_lateness", "lateness_bound", "lateness_gap",
+        "waiter_lateness", "overtime",
         "objective", "best_bound", "lower_bound", "gap", "best_rule", "best_rule_placed_weight",
         "best_rule_lateness", "weighted_lateness", "best_rule_weighted_lateness", "best rule vs bayplan",
         "solve_s", "peak_mb", "valid",
@@ -314,6 +320,9 @@ def main() -> None:
     parser.add_argument("--limits", default="10,60", help="cpsat time limits, comma-separated")
     parser.add_argument("--only", default="", help="run instances whose name contains this")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="the request's workers (LNS lanes); default: the contract's"
+    )
     args = parser.parse_args()
     limits = [10.0] if args.quick else [float(x) for x in args.limits.split(",")]
     began = time.perf_counter()
@@ -326,7 +335,7 @@ def main() -> None:
         for planner, limit in runs:
             # A fresh process per solve: its peak RSS is that solve's alone.
             with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
-                row = pool.submit(run_one, instance, planner, limit).result()
+                row = pool.submit(run_one, instance, planner, limit, args.workers).result()
             rows.append(row)
             print(
                 f"{row.instance:28} {row.planner:6} {limit:4.0f}s status={row.status:8} "

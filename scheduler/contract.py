@@ -525,7 +525,9 @@ class Plan(_Model):
         default=None, description="proven: at most this many bookings can be placed (energy per pool)"
     )
     lateness_bound: int | None = Field(
-        default=None, description="proven: the placed bookings are together at least this many minutes late"
+        default=None,
+        description="proven: any plan placing as much (priority-weighted) as this one is together at least "
+        "this many minutes late, whichever bookings it places",
     )
     lateness_gap: float | None = Field(
         default=None, description="(total lateness - lateness_bound) / total lateness; 0 when proven minimal"

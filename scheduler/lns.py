@@ -13,6 +13,7 @@ model built), not in seconds, so the same request, seed and worker count give th
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
@@ -54,6 +55,12 @@ def reinsert(
     Returns (the whole plan if CP-SAT found one, deterministic time spent, proven optimal).
     """
     free_set = set(free)
+    techs: set[int] = set()
+    bays: set[int] = set()
+    for j in free:
+        t, b = _pool(problem.jobs[j])
+        techs |= t
+        bays |= b
     jobs: list[JobData] = []
     index: list[int] = []
     for j, job in enumerate(problem.jobs):
@@ -62,6 +69,8 @@ def reinsert(
         if j in solution.unplaced:
             continue  # stays unplaced: not in the sub-problem
         placed = [solution.placements[(j, k)] for k in range(len(job.operations))]
+        if not any(p.technician in techs or p.bay in bays for p in placed):
+            continue  # on other resources only: it cannot touch the neighbourhood, leave it out
         jobs.append(_fixed_job(job, placed))
         index.append(j)
     fixed_count = len(jobs)
@@ -172,39 +181,106 @@ def _targets(problem: DayProblem, solution: DaySolution) -> list[tuple[int, tupl
 
 
 def improve(
-    problem: DayProblem, start: DaySolution, seconds: float, seed: int
+    problem: DayProblem, start: DaySolution, seconds: float, seed: int, workers: int = 1
 ) -> tuple[DaySolution, LnsStats]:
-    """LNS from `start` for `seconds` worth of deterministic effort; never returns worse."""
+    """LNS from `start` for `seconds` worth of deterministic effort; never returns worse.
+
+    With `workers` > 1, each step solves that many neighbourhoods (the next targets) side by side
+    on the same plan and keeps the best (ties to the first): the same effort counted once per step
+    (the longest of them), so a second core searches instead of idling. Where two of them improve
+    the plan with different bookings and their new placements do not collide, both are kept.
+    Reproducible for a given seed and worker count.
+    """
     rng = random.Random(seed)
     stats = LnsStats()
     best = start
     size = 8
     step_dtime = 0.02
+    lanes = max(1, workers)
     build_charge = BUILD_SECONDS_PER_JOB * len(problem.jobs)
     fruitless = 0
     cursor = 0
-    while stats.spent < seconds:
-        targets = _targets(problem, best)
-        if not targets:
-            break
-        target, window = targets[cursor % len(targets)]
-        cursor += 1
-        free = [target, *_blockers(problem, best, target, window, size, rng)]
-        # Other unplaced bookings sharing the pool ride along (they may fit once things move).
-        free += [u for u in sorted(best.unplaced) if u != target and u not in free][: max(0, size // 4)]
-        candidate, dtime, proven = reinsert(problem, best, free, step_dtime, rng.randrange(1 << 30))
-        stats.steps += 1
-        stats.spent += dtime / DTIME_PER_SECOND + build_charge
-        if candidate is not None and rank(problem, candidate) < rank(problem, best):
-            best = candidate
-            stats.improved += 1
-            fruitless = 0
-        else:
-            fruitless += 1
-        if proven:
-            size = min(40, size + 2)  # solved to optimality: the neighbourhood can grow
-        elif size > 4:
-            size -= 1
-        if fruitless >= 3 * max(1, len(targets)) and fruitless >= 30:
-            break  # every target tried repeatedly without gain
+    pool = ThreadPoolExecutor(max_workers=lanes) if lanes > 1 else None
+    try:
+        while stats.spent < seconds:
+            targets = _targets(problem, best)
+            if not targets:
+                break
+            tasks: list[tuple[list[int], int]] = []
+            for _ in range(min(lanes, len(targets))):
+                target, window = targets[cursor % len(targets)]
+                cursor += 1
+                free = [target, *_blockers(problem, best, target, window, size, rng)]
+                # Other unplaced bookings sharing the pool ride along (they may fit once things move).
+                free += [u for u in sorted(best.unplaced) if u != target and u not in free][
+                    : max(0, size // 4)
+                ]
+                tasks.append((free, rng.randrange(1 << 30)))
+            current = best
+            calls = [(problem, current, free, step_dtime, task_seed) for free, task_seed in tasks]
+            if pool is not None:
+                results = list(pool.map(lambda call: reinsert(*call), calls))
+            else:
+                results = [reinsert(*call) for call in calls]
+            stats.steps += len(results)
+            stats.spent += max(r[1] for r in results) / DTIME_PER_SECOND + build_charge * len(results)
+            improved = False
+            better = sorted(
+                (
+                    (rank(problem, r[0]), lane)
+                    for lane, r in enumerate(results)
+                    if r[0] is not None and rank(problem, r[0]) < rank(problem, current)
+                ),
+            )
+            moved: set[int] = set()
+            for _, lane in better:
+                candidate = results[lane][0]
+                free = tasks[lane][0]
+                assert candidate is not None
+                if moved:
+                    # Another neighbourhood already moved: combine both where they do not collide.
+                    merged = _combine(problem, best, moved, candidate, free)
+                    if merged is None or rank(problem, merged) >= rank(problem, best):
+                        continue
+                    candidate = merged
+                best = candidate
+                moved |= set(free)
+                improved = True
+            if improved:
+                stats.improved += 1
+                fruitless = 0
+            else:
+                fruitless += len(results)
+            if any(r[2] for r in results):
+                size = min(40, size + 2)  # solved to optimality: the neighbourhood can grow
+            elif size > 4:
+                size -= 1
+            if fruitless >= 3 * max(1, len(targets)) and fruitless >= 30:
+                break  # every target tried repeatedly without gain
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return best, stats
+
+
+def _combine(
+    problem: DayProblem, best: DaySolution, moved: set[int], other: DaySolution, free: list[int]
+) -> DaySolution | None:
+    """`best` (whose bookings in `moved` were re-planned) with `other`'s re-planning of `free`,
+    both made from the same plan; None if the sets share a booking or the new placements collide
+    on a technician or bay (everything else was kept in place by both, so nothing else can)."""
+    free_set = set(free)
+    if free_set & moved:
+        return None
+    ours = [p for (j, _), p in best.placements.items() if j in moved]
+    theirs = {key: p for key, p in other.placements.items() if key[0] in free_set}
+    for p in theirs.values():
+        for q in ours:
+            if (p.technician == q.technician or p.bay == q.bay) and p.start < q.end and q.start < p.end:
+                return None
+    placements = {key: p for key, p in best.placements.items() if key[0] not in free_set}
+    placements.update(theirs)
+    unplaced = (best.unplaced - free_set) | (other.unplaced & free_set)
+    combined = DaySolution(placements=placements, unplaced=unplaced, status="feasible")
+    combined.objective = objective(problem, combined)
+    return combined

@@ -8,7 +8,7 @@ from scheduler.availability import Availability
 from scheduler.compiler import CompiledDay
 from scheduler.dispatch import dispatch_order, multi_start, place_job, rank
 from scheduler.lns import DTIME_PER_SECOND, improve
-from solver.bounds import lateness_bound, placement_bound, relaxation_bound
+from solver.bounds import lateness_floor, placement_bound, relaxation_bound
 from solver.model import SolveParameters, solve
 from solver.objective import objective
 from solver.problem import DayProblem, DaySolution
@@ -53,7 +53,8 @@ SMALL_JOBS = 45
 
 
 def add_bounds(problem: DayProblem, solution: DaySolution) -> None:
-    """Bounds per level: placements (count and priority) and the placed bookings' lateness.
+    """Bounds per level: placements (count and priority), and the lateness of any plan placing as
+    much priority as this one (not only of this plan's set of bookings).
 
     The priority bound also bounds the objective: every plan leaves at least the rest unplaced.
     """
@@ -62,7 +63,8 @@ def add_bounds(problem: DayProblem, solution: DaySolution) -> None:
     weight = sum(problem.jobs[j].priority for j in placed)
     solution.placement_bound = max(placements.count, len(placed))
     solution.placement_weight_bound = max(placements.weight, weight)
-    solution.lateness_bound = lateness_bound(problem, placed)
+    # Level 2 for that many placements: any plan placing as much priority, whichever bookings.
+    solution.lateness_bound = lateness_floor(problem, weight)
     total = sum(job.priority for job in problem.jobs)
     floor = float(problem.weights.unplaced * (total - solution.placement_weight_bound))
     if floor > 0 and (solution.lower_bound is None or floor > solution.lower_bound):
@@ -117,7 +119,8 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
             if result.status == "optimal":
                 budget = 0.0
     if budget > 0:
-        improved, stats = improve(problem, chosen, budget, options.seed)
+        # One neighbourhood per worker each step: the second core searches instead of idling.
+        improved, stats = improve(problem, chosen, budget, options.seed, min(options.workers, 8))
         notes.append(f"lns: {stats.steps} steps, {stats.improved} improvements")
         chosen = improved
     chosen = fill_gaps(problem, chosen)

@@ -273,17 +273,57 @@ def lateness_bound(problem: DayProblem, placed: set[int], waiters_only: bool = F
     promises in ascending order this bounds their total lateness. The other bookings add their
     own lateness alone. The best (largest) of these bounds is returned.
     """
+    chosen = [j for j in sorted(placed) if problem.jobs[j].due is not None]
+    return _pooled_bound(problem, chosen, 0, waiters_only)
+
+
+def droppable(problem: DayProblem, weight: int) -> tuple[list[int], int]:
+    """The bookings a plan placing at least `weight` priority may contain, and how many of them
+    it may leave out at most: every booking that fits alone, and the largest number of them whose
+    smallest priorities sum to no more than the spare weight."""
     ends = earliest_ends(problem)
-    chosen = [
-        j
-        for j in sorted(placed)
-        if problem.jobs[j].due is not None and (problem.jobs[j].waiter or not waiters_only)
-    ]
+    fits = [j for j, job in enumerate(problem.jobs) if job.pinned or math.isfinite(ends[j])]
+    spare = sum(problem.jobs[j].priority for j in fits) - weight
+    count = 0
+    for priority in sorted(problem.jobs[j].priority for j in fits if not problem.jobs[j].pinned):
+        if priority > spare:
+            break
+        spare -= priority
+        count += 1
+    return fits, count
+
+
+def lateness_floor(problem: DayProblem, weight: int, waiters_only: bool = False) -> int:
+    """Fewest minutes late of any plan that places at least `weight` priority (a proven lower bound
+    on the lateness level for that many placements, whichever bookings are placed).
+
+    Such a plan holds every booking that fits alone except at most `k` of them (`droppable`). In
+    the pooled bound of `lateness_bound` leaving out k1 bookings of a pool's group can only make
+    its sorted works and own ends later and its i-th promise at most the (i + k1)-th of the whole
+    group's; the bookings outside the group lose at most their k - k1 largest alone-lateness. The
+    minimum over k1 is valid for every choice of the left-out bookings.
+    """
+    fits, k = droppable(problem, weight)
+    chosen = [j for j in fits if problem.jobs[j].due is not None]
+    return _pooled_bound(problem, chosen, k, waiters_only)
+
+
+_EXACT_DROPS = 20
+"""Up to this many bookings left out, the split between a pool's group and the rest is searched."""
+
+
+def _pooled_bound(problem: DayProblem, candidates: list[int], k: int, waiters_only: bool) -> int:
+    """The pooled bound over `candidates` (bookings with promises), any `k` of them left out."""
+    ends = earliest_ends(problem)
+    chosen = [j for j in candidates if problem.jobs[j].waiter or not waiters_only]
+    if not chosen or len(chosen) <= k:
+        return 0
     due = {j: problem.jobs[j].due or 0 for j in chosen}
     alone = {j: max(0.0, ends[j] - due[j]) for j in chosen}
-    if not chosen:
-        return 0
-    best = all_alone = sum(alone.values())
+    if not all(math.isfinite(a) for a in alone.values()):
+        return 0  # a booking that cannot fit alone is in the set: nothing sensible to bound
+    ordered = sorted(alone.values(), reverse=True)
+    best = sum(ordered[k:])
     releases = _thresholds(sorted({problem.jobs[j].release for j in chosen}))
     for pool in _pools(problem):
         for r in releases:
@@ -293,12 +333,12 @@ def lateness_bound(problem: DayProblem, placed: set[int], waiters_only: bool = F
             works = sorted(pool.demand[j] for j in group)
             own = sorted(ends[j] for j in group)
             dues = sorted(due[j] for j in group)
-            total = 0.0
             segments = [(max(a, r), b, u) for a, b, u in pool.profile if b > r]
+            reaches: list[float] = []
             i, done = 0, 0  # current segment, work that fits before it
             prefix = 0
-            for k in range(len(group)):
-                prefix += works[k]
+            for n in range(len(group)):
+                prefix += works[n]
                 reach = math.inf
                 while i < len(segments):
                     a, b, u = segments[i]
@@ -307,8 +347,27 @@ def lateness_bound(problem: DayProblem, placed: set[int], waiters_only: bool = F
                         break
                     done += u * (b - a)
                     i += 1
-                total += max(0.0, max(reach, own[k]) - dues[k])
-            rest = all_alone - sum(alone[j] for j in group)
-            if math.isfinite(total):
-                best = max(best, total + rest)
+                reaches.append(max(reach, own[n]))
+            inside = set(group)
+            rest = sorted((alone[j] for j in chosen if j not in inside), reverse=True)
+            dropped_rest = list(itertools.accumulate(rest, initial=0.0))  # the k2 largest left out
+            rest_total = dropped_rest[-1]
+
+            if k <= _EXACT_DROPS:
+                least = min(
+                    _paired(reaches, dues, k1) + rest_total - dropped_rest[min(k - k1, len(rest))]
+                    for k1 in range(min(k, len(group)) + 1)
+                )
+            else:
+                # Both parts only fall as more is left out: k from each is a (weaker) valid floor.
+                least = (
+                    _paired(reaches, dues, min(k, len(group))) + rest_total - dropped_rest[min(k, len(rest))]
+                )
+            if math.isfinite(least):
+                best = max(best, least)
     return int(best) if math.isfinite(best) else 0
+
+
+def _paired(reaches: list[float], dues: list[int], dropped: int) -> float:
+    """Sorted ends paired with sorted promises, `dropped` of the group left out (see lateness_floor)."""
+    return sum(max(0.0, reaches[n] - dues[n + dropped]) for n in range(len(reaches) - dropped))

@@ -133,7 +133,7 @@ class DaySolution:
     placement_weight_bound: int | None = None
     """Proven: at most this much priority can be placed."""
     lateness_bound: int | None = None
-    """Proven: the placed bookings are together at least this many minutes late."""
+    """Proven: any plan placing as much priority is together at least this many minutes late."""
     deterministic_time: float = 0.0
     """CP-SAT deterministic time spent (reproducible effort, unlike solve_seconds)."""
     notes: list[str] = field(default_factory=list)

@@ -15,7 +15,8 @@ from scheduler.dispatch import dispatch
 from scheduler.kpis import plan_quality_words
 from scheduler.planning import make_plan
 from scheduler.validator import assert_valid
-from solver.bounds import lateness_bound, placement_bound
+from solver import bounds
+from solver.bounds import lateness_bound, lateness_floor, placement_bound
 from solver.problem import DayProblem
 from tests.builders import at
 from tests.builders import four_bay_request as request
@@ -208,6 +209,21 @@ def test_the_same_request_gives_the_same_plan() -> None:
     assert _without_timing(first) == _without_timing(second)
 
 
+def test_lns_side_by_side_gives_the_same_plan_for_the_same_workers() -> None:
+    """More bookings than the full-solve threshold: LNS runs one neighbourhood per worker each
+    step; with the same seed and worker count the plan is the same (and valid) every time."""
+    bookings = [
+        Booking(id=f"b{i:02d}", service=["MINOR", "LUBE", "MINOR"][i % 3], drop_off=at(f"{8 + i % 6:02d}:00"),
+                promised=at(f"{10 + i % 6:02d}:00"), waiter=i % 4 == 0)
+        for i in range(50)
+    ]  # fmt: skip
+    req = request(bookings, limit=1.0)
+    two = req.model_copy(update={"options": req.options.model_copy(update={"workers": 2})})
+    first, second = make_plan(two, "cpsat"), make_plan(two, "cpsat")
+    assert_valid(two, first)
+    assert _without_timing(first) == _without_timing(second)
+
+
 def _tiny_day(seed: int, count: int = 6) -> PlanRequest:
     rng = np.random.default_rng(seed)
     one = workshop(
@@ -270,6 +286,41 @@ def test_bounds_per_level_never_exceed_the_brute_force_optimum(seed: int) -> Non
             assert lateness_bound(problem, set(subset)) <= least, subset
     bound = placement_bound(problem)
     assert bound.count >= most and bound.weight >= most_weight
+
+
+def _floors(seed: int) -> list[tuple[int, float, int]]:
+    """(weight W, least lateness of any subset weighing at least W, lateness_floor(W)) on a tiny day."""
+    problem = compile_request(_tiny_day(seed, count=7)).problem
+    least_by_weight: dict[int, float] = {}
+    for size in range(len(problem.jobs) + 1):
+        for subset in itertools.combinations(range(len(problem.jobs)), size):
+            least = _least_lateness(problem, subset)
+            if math.isinf(least):
+                continue
+            weight = sum(problem.jobs[j].priority for j in subset)
+            least_by_weight[weight] = min(least_by_weight.get(weight, math.inf), least)
+    return [
+        (w, min(v for u, v in least_by_weight.items() if u >= w), lateness_floor(problem, w))
+        for w in range(max(least_by_weight) + 1)
+    ]
+
+
+@pytest.mark.parametrize("exact_drops", [20, 0])
+@pytest.mark.parametrize("seed", range(6))
+def test_lateness_floor_holds_for_every_plan_placing_as_much(
+    seed: int, exact_drops: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The floor for weight W never exceeds the least lateness of any subset weighing at least W
+    (whichever bookings it leaves out), by enumeration of subsets and orders; also with the cheap
+    split used when many bookings may be left out."""
+    monkeypatch.setattr(bounds, "_EXACT_DROPS", exact_drops)
+    for weight, least, floor in _floors(seed):
+        assert floor <= least, (weight, floor, least)
+
+
+def test_lateness_floor_is_not_vacuous() -> None:
+    tops = [_floors(seed)[-1] for seed in range(6)]
+    assert sum(floor > 0 for _, _, floor in tops) >= 4, tops
 
 
 def test_the_plan_says_how_close_it_is_in_words() -> None:
