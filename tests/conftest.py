@@ -1,10 +1,16 @@
 """Shared fixtures: a fresh database per test (SQLite always, PostgreSQL when scripts/postgres.sh
 ran) and the API's test client over it, on the tests' fixed clock with keys off (tests/api/test_auth.py
-turns them on)."""
+turns them on).
+
+A fresh database is a copy of one migrated once per session (per xdist worker): the migrations run
+from empty once per backend and session (and from an old revision in
+tests/scheduler/test_workshop_versions.py), not once per test; the app's own `migrate` on start then
+finds the copy at head. Under pytest-xdist every worker has its own templates and databases."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -13,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from api.app import create_app
+from scheduler.storage import Store
 from tests.builders import fixed_clock
 
 with warnings.catch_warnings():
@@ -22,22 +29,56 @@ with warnings.catch_warnings():
 PG_URL = os.environ.get("BAYPLAN_TEST_PG_URL", "").strip()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database per test."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'bayplan.db'}"
-        return
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database migrated to head, closed (its WAL checkpointed into the file)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    Store(f"sqlite:///{path}").engine.dispose()
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+@pytest.fixture
+def sqlite_url(_sqlite_template: Path, tmp_path: Path) -> str:
+    """A fresh SQLite database at head (a copy of the session's migrated template)."""
+    path = tmp_path / "bayplan.db"
+    shutil.copyfile(_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def _postgres_template() -> Iterator[str]:
+    """A PostgreSQL database migrated to head, to be copied by CREATE DATABASE ... TEMPLATE."""
     if not PG_URL:
         pytest.skip(
             "PostgreSQL unavailable: BAYPLAN_TEST_PG_URL is empty (make test starts scripts/postgres.sh)"
         )
     import sqlalchemy as sa
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
+    name = f"t_template_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    Store(PG_URL.rsplit("/", 1)[0] + f"/{name}").engine.dispose()  # no session left: it can be copied
+    yield name
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh database at head per test."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_url")
+        return
+    template = request.getfixturevalue("_postgres_template")
+    import sqlalchemy as sa
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
