@@ -9,15 +9,20 @@ finds the copy at head. Under pytest-xdist every worker has its own templates an
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import uuid
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
+import scheduler.jobs
+import scheduler.refiner
+import scheduler.workers
 from api.app import create_app
 from scheduler.storage import Store
 from tests.builders import fixed_clock
@@ -27,6 +32,24 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 PG_URL = os.environ.get("BAYPLAN_TEST_PG_URL", "").strip()
+
+# The apps' worker processes (plans, offer refinement, simulation jobs) start from a fork server
+# that has imported the planning code once, not by `spawn` (a fresh interpreter importing it all
+# again: about a CPU second for each of the hundreds of apps the suite makes). Same pool, same
+# initializer (nice 10, the watchdog), same pickled calls; only the start method differs.
+# `bayplan serve` in the end-to-end tests (tests/e2e, cli.testing.Server) still spawns its own.
+_FORKSERVER = multiprocessing.get_context("forkserver")
+_FORKSERVER.set_forkserver_preload(["scheduler.day_plans", "scheduler.refiner", "simulation.jobs"])
+
+
+def _forkserver_pool(processes: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=processes, mp_context=_FORKSERVER, initializer=scheduler.workers._start_worker
+    )
+
+
+scheduler.jobs.worker_pool = _forkserver_pool
+scheduler.refiner.worker_pool = _forkserver_pool
 
 
 @pytest.fixture(scope="session")
