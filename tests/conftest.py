@@ -112,3 +112,21 @@ def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
 def client(db_url: str) -> TestClient:
     """The API over `db_url` (override `db_url` in a module to pin the backend)."""
     return TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+
+
+# Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`): the end-to-end tests (real
+# `bayplan serve` processes, Chromium, SIGKILL storms) run one after another on one worker, so two
+# of them never compete for the machine's two cores and their start-up deadlines; a module with a
+# module-scoped set-up runs on one worker, so the set-up is made once. Every other test goes to
+# whichever worker is free. Serial runs ignore the marks.
+_ONE_WORKER = {"e2e"}
+_MODULE_SCOPED = {"test_cluster", "test_demand", "test_live_status", "test_overbooking"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.path
+        if path.parent.name in _ONE_WORKER:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+        elif path.stem in _MODULE_SCOPED:
+            item.add_marker(pytest.mark.xdist_group(f"{path.parent.name}/{path.stem}"))
