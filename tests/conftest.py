@@ -109,9 +109,12 @@ def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture
-def client(db_url: str) -> TestClient:
-    """The API over `db_url` (override `db_url` in a module to pin the backend)."""
-    return TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+def client(db_url: str) -> Iterator[TestClient]:
+    """The API over `db_url` (override `db_url` in a module to pin the backend). Closed after the
+    test (the app's shutdown: its worker processes stopped), so no job a test started, such as a
+    long simulation left running, goes on taking the cores from the tests after it."""
+    with TestClient(create_app(db_url, auth=False, clock=fixed_clock())) as test_client:
+        yield test_client
 
 
 # Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`): the end-to-end tests (real
