@@ -10,6 +10,7 @@ finds the copy at head. Under pytest-xdist every worker has its own templates an
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import shutil
 import uuid
@@ -40,6 +41,9 @@ PG_URL = os.environ.get("BAYPLAN_TEST_PG_URL", "").strip()
 # `bayplan serve` in the end-to-end tests (tests/e2e, cli.testing.Server) still spawns its own.
 _FORKSERVER = multiprocessing.get_context("forkserver")
 _FORKSERVER.set_forkserver_preload(["scheduler.day_plans", "scheduler.refiner", "simulation.jobs"])
+# Started now, so that it has imported the planning code while the tests are being collected:
+# the first request that submits a job then does not wait for it.
+multiprocessing.forkserver.ensure_running()
 
 
 def _forkserver_pool(processes: int) -> ProcessPoolExecutor:
