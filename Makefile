@@ -31,7 +31,7 @@ TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 	scripts/chromium.sh >/dev/null || true
-	BAYPLAN_TEST_PG_URL="$$(scripts/postgres.sh || true)" $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	BAYPLAN_TEST_PG_URL="$$(scripts/postgres.sh || true)" $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope
 
 lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache

@@ -9,6 +9,7 @@ finds the copy at head. Under pytest-xdist every worker has its own templates an
 
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -18,6 +19,7 @@ import warnings
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -121,19 +123,37 @@ def client(db_url: str) -> Iterator[TestClient]:
         yield test_client
 
 
-# Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`): the end-to-end tests (real
-# `bayplan serve` processes, Chromium, SIGKILL storms) run one after another on one worker, so two
-# of them never compete for the machine's two cores and their start-up deadlines; a module with a
-# module-scoped set-up runs on one worker, so the set-up is made once. Every other test goes to
-# whichever worker is free. Serial runs ignore the marks.
-_ONE_WORKER = {"e2e"}
-_MODULE_SCOPED = {"test_cluster", "test_demand", "test_live_status", "test_overbooking"}
+# Under pytest-xdist (`make test` runs `-n 2 --dist loadscope`, scheduled by the scopes below): the
+# end-to-end tests (real `bayplan serve` processes, Chromium, SIGKILL storms) run one after another
+# on one worker, so two of them never compete for the machine's two cores and their start-up
+# deadlines; a module with a module-scoped set-up runs on one worker, so the set-up is made once;
+# every other test is its own scope and goes to whichever worker is free. (Not `xdist_group` marks
+# with `--dist loadgroup`: xdist 3.8 writes the group into `item._nodeid`, which pytest 9.2 no
+# longer reads, so the groups are silently ignored.) Serial runs are unaffected.
+_ONE_WORKER = "tests/e2e"
+_MODULE_SCOPED = {"test_cluster", "test_demand", "test_live_status", "test_overbooking", "test_fuzz"}
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        path = item.path
-        if path.parent.name in _ONE_WORKER:
-            item.add_marker(pytest.mark.xdist_group("e2e"))
-        elif path.stem in _MODULE_SCOPED:
-            item.add_marker(pytest.mark.xdist_group(f"{path.parent.name}/{path.stem}"))
+def _scope(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    directory, _, name = path.rpartition("/")
+    if directory == _ONE_WORKER:
+        return directory
+    if name.removesuffix(".py") in _MODULE_SCOPED:
+        return path
+    return nodeid
+
+
+if importlib.util.find_spec("xdist") is not None:
+
+    @pytest.hookimpl(tryfirst=True)  # before xdist's own choice of scheduler
+    def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+        if config.getvalue("dist") != "loadscope":
+            return None
+        from xdist.scheduler import LoadScopeScheduling
+
+        class Scopes(LoadScopeScheduling):  # type: ignore[misc]
+            def _split_scope(self, nodeid: str) -> str:
+                return _scope(nodeid)
+
+        return Scopes(config, log)
