@@ -54,8 +54,8 @@ def _forkserver_pool(processes: int) -> ProcessPoolExecutor:
     )
 
 
-scheduler.jobs.worker_pool = _forkserver_pool
-scheduler.refiner.worker_pool = _forkserver_pool
+scheduler.jobs.worker_pool = _forkserver_pool  # type: ignore[attr-defined]
+scheduler.refiner.worker_pool = _forkserver_pool  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")
@@ -150,7 +150,7 @@ if importlib.util.find_spec("xdist") is not None:
     def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         if config.getvalue("dist") != "loadscope":
             return None
-        from xdist.scheduler import LoadScopeScheduling
+        from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
 
         class Scopes(LoadScopeScheduling):  # type: ignore[misc]
             def _split_scope(self, nodeid: str) -> str:
