@@ -24,11 +24,14 @@ run: $(STAMP)
 	$(BIN)/bayplan plan
 
 # The storage tests also run against a throwaway PostgreSQL server, the page tests in Debian's
-# Chromium (each skipped, and said so, if it cannot be had).
+# Chromium (each skipped, and said so, if it cannot be had). Two pytest-xdist workers (one per core;
+# `make test TEST_WORKERS=0` runs serially); tests/conftest.py keeps the end-to-end tests on one
+# worker and gives each worker its own databases.
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 	scripts/chromium.sh >/dev/null || true
-	BAYPLAN_TEST_PG_URL="$$(scripts/postgres.sh || true)" $(BIN)/python -m pytest -q
+	BAYPLAN_TEST_PG_URL="$$(scripts/postgres.sh || true)" $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope
 
 lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +23,8 @@ LATER = DAY + dt.timedelta(days=3)
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'actuals.db'}"
+def db_url(sqlite_url: str) -> str:
+    return sqlite_url
 
 
 def workshop() -> Workshop:

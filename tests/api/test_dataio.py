@@ -34,8 +34,8 @@ CSV = {"content-type": "text/csv"}
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'dataio.db'}"
+def db_url(sqlite_url: str) -> str:
+    return sqlite_url
 
 
 def _tiny(client: TestClient) -> None:

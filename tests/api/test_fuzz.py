@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import schemathesis
 import schemathesis.specs.openapi.checks as checks
 from hypothesis import HealthCheck, settings
@@ -53,6 +55,14 @@ class AdminKey:
 EXCLUDED = [checks.positive_data_acceptance, checks.unsupported_method, checks.allow_header_conformance]
 # Solver-heavy operations get fewer examples; their limits (60 s, 1000 bookings) are tested directly.
 HEAVY = {("POST", "/v1/plan"), ("POST", "/v1/workshops/{workshop_id}/plans"), ("POST", "/v1/simulations")}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _app_closed_after_the_module() -> Iterator[None]:
+    """The app's shutdown after the last example: the simulations the examples started (accepted
+    with 202, two at a time) are stopped instead of running on beside the rest of the suite."""
+    with TestClient(APP):
+        yield
 
 
 RANDOMIZED = os.environ.get("BAYPLAN_FUZZ_RANDOM", "") == "1"

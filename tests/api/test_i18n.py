@@ -23,8 +23,8 @@ BOOKINGS = "/v1/workshops/tiny/bookings"
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:  # the language does not depend on the database: SQLite only
-    return f"sqlite:///{tmp_path / 'i18n.db'}"
+def db_url(sqlite_url: str) -> str:  # the language does not depend on the database: SQLite only
+    return sqlite_url
 
 
 def _extracted() -> dict[str, set[str]]:

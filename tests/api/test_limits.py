@@ -27,9 +27,9 @@ DAY = "2026-11-24"
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def db_url(sqlite_url: str) -> str:
     """SQLite only: the limits do not depend on the backend."""
-    return f"sqlite:///{tmp_path / 'limits.db'}"
+    return sqlite_url
 
 
 def _poll(client: TestClient, url: str, seconds: float = 180) -> dict[str, object]:

@@ -4,7 +4,6 @@ projection, and rejected clock events leaving the day exactly as it was."""
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +20,8 @@ W = "/v1/workshops/tiny"
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'guard.db'}"
+def db_url(sqlite_url: str) -> str:
+    return sqlite_url
 
 
 def workshop() -> Workshop:

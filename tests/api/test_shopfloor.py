@@ -8,7 +8,6 @@ import json
 import threading
 import time
 import warnings
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,8 +29,8 @@ W = "/v1/workshops/tiny"
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'shop.db'}"
+def db_url(sqlite_url: str) -> str:
+    return sqlite_url
 
 
 def workshop() -> Workshop:
