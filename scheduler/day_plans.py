@@ -7,10 +7,8 @@ the result, so the API never handles a function or a day version itself.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Sequence
-from concurrent.futures import Future
 
 from scheduler.contract import OperationEvent, Overrun, Plan, PlanRequest
 from scheduler.errors import InputError
@@ -60,14 +58,15 @@ class DayPlanner:
         if not background:
             plan: Plan = self.runner.run("plan", workshop_id, compute, *args)
             return self.service.store_plan(workshop_id, date, plan, basis)
-        job = self.runner.submit("plan", workshop_id, compute, *args)
 
-        def keep(done: Future[Plan]) -> None:
-            if not done.cancelled() and done.exception() is None:
-                with contextlib.suppress(Conflict):  # the day changed meanwhile: the job shows the plan
-                    self.service.store_plan(workshop_id, date, done.result(), basis)
+        def keep(plan: Plan) -> Plan:
+            """Stored before the job says done, so a client polling the job finds the plan stored."""
+            try:
+                return self.service.store_plan(workshop_id, date, plan, basis)
+            except Conflict:  # the day changed meanwhile: the job shows the plan, nothing is stored
+                return plan
 
-        job.future.add_done_callback(keep)
+        job = self.runner.submit("plan", workshop_id, compute, *args, then=keep)
         return self.runner.record(job)
 
     def plan_request(self, request: PlanRequest) -> Plan:

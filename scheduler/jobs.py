@@ -93,6 +93,9 @@ class Job:
     """Recorded in the store (if any): only then may it start."""
     started: float | None = None
     """time.monotonic() when its process took it (for the run time listeners see)."""
+    then: Callable[[Any], Any] | None = field(default=None, repr=False)
+    """Run here, in the server, on the process's answer before the job says done (e.g. store the
+    plan): whoever sees "done" sees what it did; its return value is the job's result."""
 
     @property
     def status(self) -> str:
@@ -182,7 +185,14 @@ class JobRunner:
     def lane_of(self, kind: str) -> str:
         return kind if kind in self._lanes else DEFAULT_LANE
 
-    def submit(self, kind: str, workshop: str | None, fn: Callable[..., Any], *args: Any) -> Job:
+    def submit(
+        self,
+        kind: str,
+        workshop: str | None,
+        fn: Callable[..., Any],
+        *args: Any,
+        then: Callable[[Any], Any] | None = None,
+    ) -> Job:
         lane = self.lane_of(kind)
         with self._lock:
             state = self._lanes[lane]
@@ -196,7 +206,7 @@ class JobRunner:
                 raise RuntimeError("the job runner is closed")
             future: Future[Any] = Future()
             job = Job(uuid.uuid4().hex[:16], kind, workshop, dt.datetime.now(dt.UTC), future, lane=lane,
-                      call=partial(fn, *args), ready=self.store is None)  # fmt: skip
+                      call=partial(fn, *args), ready=self.store is None, then=then)  # fmt: skip
             self._jobs[job.id] = job
             done = [k for k, j in self._jobs.items() if j.future.done()]
             for k in done[: max(0, len(self._jobs) - self.keep)]:
@@ -270,8 +280,15 @@ class JobRunner:
                 job.future.set_exception(RuntimeError("the server stopped before the job finished"))
             elif inner.exception() is not None:
                 job.future.set_exception(inner.exception())
-            else:
+            elif job.then is None:
                 job.future.set_result(inner.result())
+            else:
+                try:
+                    result = job.then(inner.result())
+                except Exception as exc:
+                    job.future.set_exception(exc)
+                else:
+                    job.future.set_result(result)
 
     def _finished(self, job: Job) -> None:
         job.finished = dt.datetime.now(dt.UTC)

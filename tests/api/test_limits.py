@@ -5,6 +5,7 @@ status and cancellation, concurrent re-plans leaving one consistent plan, a clea
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -82,6 +83,32 @@ def test_the_job_pool_refuses_work_past_its_capacity() -> None:
         record = runner.get(first.id)
         assert record is not None and record.status == "done" and first.status == "done"
     finally:
+        runner.close()
+
+
+def test_a_job_says_done_only_after_its_server_side_step() -> None:
+    """A background plan is stored by the job's `then` step: a client that sees "done" must find it
+    stored (once the job said done first and the plan was stored a moment later: a 404 under load)."""
+    runner = JobRunner(processes=1, capacity=2)
+    entered, release = threading.Event(), threading.Event()
+
+    def store(answer: float) -> float:
+        entered.set()
+        release.wait()
+        return answer + 1
+
+    try:
+        job = runner.submit("test", None, _nap, 0.0, then=store)
+        entered.wait()
+        assert job.status == "running" and not job.future.done()
+        release.set()
+        assert job.future.result(timeout=60) == 1.0 and job.status == "done"
+        failing = runner.submit("test", None, _nap, 0.0, then=lambda _: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            failing.future.result(timeout=60)
+        assert failing.status == "failed"
+    finally:
+        release.set()
         runner.close()
 
 
