@@ -48,7 +48,7 @@ def tradeoff_table(result: ExperimentResult) -> Table:
     from rich.table import Table
 
     from cli.i18n import _, current
-    from simulation.units import format_value, metric_label
+    from simulation.units import format_estimate, metric_label
 
     rules_name = result.rule_sets[0].description.split(",")[0]
     table = Table(
@@ -68,14 +68,7 @@ def tradeoff_table(result: ExperimentResult) -> Table:
     for rs in result.rule_sets:
         table.add_column(rs.name, justify="right")
     for name in ROWS:
-        cells = []
-        for rs in result.rule_sets:
-            m = rs.metrics.get(name)
-            if m is None:
-                cells.append("-")
-                continue
-            low, high = format_value(m.low, m.unit), format_value(m.high, m.unit)
-            cells.append(f"{format_value(m.mean, m.unit)} [{low}, {high}]")
+        cells = [format_estimate(rs.metrics.get(name)) for rs in result.rule_sets]
         table.add_row(metric_label(name, current()), *cells)
     first = result.rule_sets[0].name
     for name in dict.fromkeys(k for rs in result.rule_sets for k in rs.versus_first):

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from scheduler.i18n import N_, Translator
+
+
+class Estimate(Protocol):
+    """A metric's mean with its confidence interval (simulation.results.Metric)."""
+
+    @property
+    def mean(self) -> float: ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def high(self) -> float: ...
+    @property
+    def unit(self) -> str: ...
 
 
 def format_value(value: float, unit: str) -> str:
@@ -13,6 +28,13 @@ def format_value(value: float, unit: str) -> str:
     if unit == "CNY":
         return f"{value:,.0f}"
     return f"{value:.1f}"
+
+
+def format_estimate(m: Estimate | None) -> str:
+    """ "mean [low, high]" in the metric's unit; "-" for a metric a rule set does not have."""
+    if m is None:
+        return "-"
+    return f"{format_value(m.mean, m.unit)} [{format_value(m.low, m.unit)}, {format_value(m.high, m.unit)}]"
 
 
 #: The metrics as a person reads them (results.METRIC_UNITS' keys); others read with "_" as spaces.
