@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
@@ -16,6 +17,9 @@ from typing import Generic, TypeVar
 logger = logging.getLogger("bayplan")
 
 K = TypeVar("K", bound=Hashable)
+
+#: How many keys' run counts are kept (the oldest are forgotten first).
+RECENT_KEYS = 256
 
 
 class Coalescer(Generic[K]):
@@ -29,8 +33,9 @@ class Coalescer(Generic[K]):
         """Keys queued or running."""
         self._dirty: set[K] = set()
         """Keys asked for again since their run began."""
-        self.runs: dict[K, int] = {}
-        """Runs finished per key (tests and metrics)."""
+        self.runs: OrderedDict[K, int] = OrderedDict()
+        """Runs finished per key (tests and metrics), for the newest RECENT_KEYS keys only: a server
+        running for months sees a new day per workshop every day."""
         self._closed = False
 
     def request(self, key: K) -> None:
@@ -67,7 +72,9 @@ class Coalescer(Generic[K]):
             except Exception:  # one failed run never stops the next
                 logger.exception("background work for %r failed", key)
             with self._lock:
-                self.runs[key] = self.runs.get(key, 0) + 1
+                self.runs[key] = self.runs.pop(key, 0) + 1
+                while len(self.runs) > RECENT_KEYS:
+                    self.runs.popitem(last=False)
                 if key not in self._dirty or self._closed:
                     self._active.discard(key)
                     self._dirty.discard(key)

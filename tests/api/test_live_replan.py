@@ -288,3 +288,16 @@ def test_the_coalescer_runs_once_more_at_most() -> None:
     c.close()
     c.request("d")  # closed: ignored
     assert c.idle()
+
+
+def test_the_coalescer_remembers_run_counts_for_recent_keys_only() -> None:
+    """A long-running server re-plans a new day per workshop every day: its counts stay bounded."""
+    from scheduler.coalesce import RECENT_KEYS, Coalescer
+
+    c: Coalescer[int] = Coalescer(lambda _: None, threads=1)
+    for n in range(RECENT_KEYS + 40):
+        c.request(n)
+        while not c.idle():
+            time.sleep(0.001)
+    assert len(c.runs) == RECENT_KEYS and list(c.runs)[-1] == RECENT_KEYS + 39 and 0 not in c.runs
+    c.close()
