@@ -153,12 +153,15 @@ def eject_and_fit(
     own: Sequence[Sequence[Placement]],
     job: JobData,
     deadline: float,
+    shallowest: int = 1,
+    deepest: int = DEPTH,
 ) -> Fit | None:
     """Where `job` fits once the accepted bookings in its way are moved.
 
     `problem` holds the accepted bookings (their promised pickups as `due`), `own` their witness
     placements in the same order. None when no chain is found before `deadline`
-    (`time.thread_time()`).
+    (`time.thread_time()`). Chains of `shallowest` to `deepest` levels are tried, shallow first
+    (a caller that already tried the shallower ones, at other times too, starts deeper).
     """
     if not job.operations or any(op.pin is not None for op in job.operations):
         return None
@@ -172,7 +175,7 @@ def eject_and_fit(
     chain = _Chain(problem, job, deadline, [placed[0].start if placed else 0 for placed in own])
     state = None
     try:
-        for depth in range(1, DEPTH + 1):  # iterative deepening: every shallow chain first
+        for depth in range(shallowest, deepest + 1):  # iterative deepening: every shallow chain first
             state = chain.place(NEW, availability, where, pinned, depth, WIDEST)
             if state is not None:
                 break

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, partial
 
 from scheduler import capacity, overbooking
 from scheduler.availability import Availability
@@ -22,6 +22,7 @@ from scheduler.clock import DayClock
 from scheduler.compiler import CompiledDay, compile_request, parts_release
 from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop
 from scheduler.dispatch import place_job
+from scheduler.ejection import DEPTH as EJECTION_DEPTH
 from scheduler.ejection import eject_and_fit
 from scheduler.errors import InputError
 from scheduler.i18n import N_
@@ -101,6 +102,9 @@ class DayBook:
         """Earlier versions of this day, newest first, with every placement added since (offers made
         on them carry over where the added placements do not touch them)."""
         self._opening = tuple(self.clock.wall(hhmm) for hhmm in workshop.opening_window())
+        self._moved_days: list[DayBook] = []
+        """This day as searches for earlier answers moved its bookings (every promise kept),
+        newest first: where one service's answer made room, another's quick fit often fits."""
         for _, assignments in self.accepted:
             own = placements_from_assignments(self.frame, assignments)
             for p in own:
@@ -120,7 +124,7 @@ class DayBook:
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled for the refinement process: without the earlier days (not needed there)."""
-        return {**self.__dict__, "lineage": []}
+        return {**self.__dict__, "lineage": [], "_moved_days": []}
 
     def added_since(self, earlier: DayBook) -> tuple[Placement, ...] | None:
         """Placements added since `earlier` if this day grew from it by bookings alone."""
@@ -232,11 +236,14 @@ class DayBook:
         offer = self.fit_by_ejection(booking, time.thread_time() + seconds)
         return offer if offer is not None and self.allowed(booking, offer) else None
 
-    def fit_by_ejection(self, booking: Booking, deadline: float) -> Offer | None:
+    def fit_by_ejection(
+        self, booking: Booking, deadline: float, shallowest: int = 1, deepest: int = EJECTION_DEPTH
+    ) -> Offer | None:
         """Capacity only: the accepted bookings in the way of `booking` moved elsewhere
-        (scheduler.ejection), every promise kept; None if no room is found by `deadline`."""
+        (scheduler.ejection, chains of `shallowest` to `deepest` levels), every promise kept; None
+        if no room is found by `deadline`."""
         job, _ = self._job(booking)
-        found = eject_and_fit(self.accepted_problem, self.placements_of, job, deadline)
+        found = eject_and_fit(self.accepted_problem, self.placements_of, job, deadline, shallowest, deepest)
         if found is None:
             return None
         placed, moved = found
@@ -727,33 +734,79 @@ class DayBook:
         self, probes: list[Booking], fits: list[Offer | None], deadline: float, beyond: int | None = None
     ) -> None:
         """Search the last time that takes a booking once others move out of its way (feasibility
-        is monotone in the drop-off, so a fit there serves every earlier time): galloping from the
-        last time that fits, halving after a miss; the move is a heuristic, so a miss only bounds
-        the search. A try may use all the time left (the likeliest times are tried first). With
-        `beyond`, no time after that index is tried."""
-        good = max((i for i, f in enumerate(fits) if f is not None), default=-1)
+        is monotone in the drop-off, so a fit there serves every earlier time), in rounds from the
+        cheapest: first the quick fit in the days as earlier searches on this day version moved
+        them (`_moved_days`: another service's answer often made the room this one needs), then
+        chains of one level, then of two, ... (scheduler.ejection). Each round gallops from the
+        last time that fits, halving after a miss; the move is a heuristic, so a miss bounds only
+        its own round (a deeper chain may find a later time). With `beyond`, no time after that
+        index is tried."""
         stop = len(probes) if beyond is None else beyond + 1
-        sellable = [i for i, p in enumerate(probes[:stop]) if i > good and self._worth_a_search(p)]
-        step = 1  # galloping from the last fit (the likeliest to take one more), then halving
+        wanted = [i for i, p in enumerate(probes[:stop]) if self._worth_a_search(p)]
         base: DayBook = self
-        while sellable:
-            now = time.thread_time()
-            if now >= deadline:
+        for day in list(self._moved_days):  # the quick fit where earlier searches made room
+            if time.thread_time() >= deadline:
                 return
+            base = self._gallop(probes, fits, self._past_fits(fits, wanted), day, deadline, base, _quick)
+        for depth in range(1, EJECTION_DEPTH + 1):  # then chains of one level, of two, ...
+            if time.thread_time() >= deadline:
+                return
+            chains = partial(_ejected, depth=depth)
+            base = self._gallop(probes, fits, self._past_fits(fits, wanted), base, deadline, base, chains)
+
+    @staticmethod
+    def _past_fits(fits: list[Offer | None], wanted: list[int]) -> list[int]:
+        """The indices in `wanted` after the last time that fits."""
+        good = max((i for i, f in enumerate(fits) if f is not None), default=-1)
+        return [i for i in wanted if i > good]
+
+    def _gallop(
+        self,
+        probes: list[Booking],
+        fits: list[Offer | None],
+        sellable: list[int],
+        day: DayBook,
+        deadline: float,
+        base: DayBook,
+        attempt: Callable[[DayBook, Booking, float], Offer | None],
+    ) -> DayBook:
+        """Galloping from the first of `sellable` (the times past the last fit, the likeliest to
+        take one more): `attempt` on `day` (a try may use all the time left); a fit doubles the
+        step, a miss halves the rest. Returns the day as last moved (the next try starts there);
+        `base` when nothing moved."""
+        step = 1
+        while sellable:
+            if time.thread_time() >= deadline:
+                break
             at = min(step, len(sellable)) - 1
             i = sellable[at]
-            found = base._quick_or_ejected(probes[i], deadline)
+            found = attempt(day, probes[i], deadline)
             if found is None:
                 sellable = sellable[:at]
                 step = max(1, len(sellable) // 2)
-            else:
-                if found.rewitness is None and base is not self:  # fitted in a rewitnessed day
-                    found = replace(found, rewitness={b.id: tuple(w) for b, w in base.accepted})
-                fits[i] = found
-                sellable = sellable[at + 1 :]
-                step *= 2
-                if found.rewitness is not None:  # the next try starts from the day as moved
-                    base = self._rewitnessed(found.rewitness)
+                continue
+            moved = found.rewitness is not None
+            if not moved and day is not self:  # fitted in a day moved before
+                found = replace(found, rewitness={b.id: tuple(w) for b, w in day.accepted})
+            fits[i] = found
+            # The placement found serves every time up to its start (later times, no search).
+            start = found.placements[0].start if found.placements else -1
+            sellable = sellable[at + 1 :]
+            while sellable and self._job(probes[sellable[0]])[0].release <= start:
+                fits[sellable[0]] = self._offer(probes[sellable[0]], found.placements, found.rewitness)
+                sellable = sellable[1:]
+            step *= 2
+            if moved and found.rewitness is not None:
+                day = self._rewitnessed(found.rewitness)
+                self._remember_moved(day)
+            base = day  # the next try starts from the day as moved
+        return base
+
+    def _remember_moved(self, day: DayBook) -> None:
+        """Keep a day as a search moved it (newest first, a few): the next answer on this day
+        version tries the quick fit there first."""
+        self._moved_days.insert(0, day)
+        del self._moved_days[_MOVED_DAYS:]
 
     def _rewitnessed(self, witness: dict[str, tuple[Assignment, ...]]) -> DayBook:
         """This day with every accepted booking where `witness` puts it (the same bookings, so
@@ -765,10 +818,15 @@ class DayBook:
         day._templates = self._templates
         return day
 
-    def _quick_or_ejected(self, booking: Booking, deadline: float) -> Offer | None:
-        """The quick fit, else the ejection chain until `deadline`."""
+    def _quick_or_ejected(self, booking: Booking, deadline: float, depth: int = 0) -> Offer | None:
+        """The quick fit, else the ejection chain until `deadline` (of `depth` levels only; 0: every
+        depth up to scheduler.ejection.DEPTH)."""
         offer = self.fit_quickly(booking, repair=False)
-        return offer if offer is not None else self.fit_by_ejection(booking, deadline)
+        if offer is not None:
+            return offer
+        if depth <= 0:
+            return self.fit_by_ejection(booking, deadline)
+        return self.fit_by_ejection(booking, deadline, depth, depth)
 
     def offers_after(
         self,
@@ -855,6 +913,20 @@ class DayBook:
 
 
 _LINEAGE = 16
+
+_MOVED_DAYS = 8
+"""Days as moved by earlier searches kept per day version (`DayBook._moved_days`)."""
+
+
+def _quick(day: DayBook, booking: Booking, deadline: float) -> Offer | None:
+    """The quick fit in `day`'s free time (no repair; `deadline` unused: it is quick)."""
+    del deadline
+    return day.fit_quickly(booking, repair=False)
+
+
+def _ejected(day: DayBook, booking: Booking, deadline: float, depth: int) -> Offer | None:
+    """The quick fit, else ejection chains of exactly `depth` levels until `deadline`."""
+    return day._quick_or_ejected(booking, deadline, depth)
 
 
 def _touches(placements: Sequence[Placement], added: Sequence[Placement]) -> bool:
