@@ -8,6 +8,7 @@ from functools import partial
 
 import pytest
 
+from scheduler import slots
 from scheduler.compiler import compile_request
 from scheduler.contract import Assignment, Booking, Plan, PlanRequest, Workshop
 from scheduler.planning import to_plan
@@ -293,3 +294,48 @@ def test_moving_bookings_offers_more_of_a_busy_day_and_every_offer_holds() -> No
             assert validate_plan(request, plan) == []
             assert plan.kpis.placed == len(request.bookings) and plan.kpis.late == 0
     assert moved > quick
+
+
+def test_room_made_for_one_answer_serves_the_next_kind_on_the_same_day_version() -> None:
+    """The drop-off answer moves Y and Z to fit the new hour; the waiter's answer on the same day
+    version then fits in the day as moved (a quick fit, no second chain): its offers carry that
+    day's witness, and every offer of both answers passes the independent validator."""
+    day, new = _fragmented_day()
+    dropped = day.offers("HOUR", False, ejection_seconds=5.0)
+    assert new.drop_off in {o.drop_off for o in dropped}
+    moved = [{b.id: tuple(w) for b, w in d.accepted} for d in day._moved_days]
+    assert moved  # the chain's day is kept for the next answer
+    waiting = day.offers("HOUR", True, ejection_seconds=5.0)
+    assert new.drop_off in {o.drop_off for o in waiting}
+    assert any(o.rewitness in moved for o in waiting)
+    for waiter, offers in ((False, dropped), (True, waiting)):
+        for o in offers:
+            probe = new.model_copy(update={"drop_off": o.drop_off, "waiter": waiter})
+            request, plan = _witness_plan(day, probe, o)
+            assert validate_plan(request, plan) == [] and plan.kpis.late == 0
+
+
+def test_a_placement_found_by_moving_bookings_serves_every_time_up_to_its_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Feasibility is monotone in the drop-off: the hour the chain places for 08:00 also fits every
+    later drop-off up to its own start, so those times are offered with the same placement without
+    a search of their own (one try in all), each validated with its whole-day plan."""
+    day, new = _fragmented_day()
+    tries: list[dt.datetime] = []
+
+    def counted(d: DayBook, booking: Booking, deadline: float, depth: int) -> Offer | None:
+        tries.append(booking.drop_off)
+        return d._quick_or_ejected(booking, deadline, depth)
+
+    monkeypatch.setattr(slots, "_ejected", counted)
+    offers = day.offers("HOUR", False, ejection_seconds=5.0)
+    found = next(o for o in offers if o.drop_off == new.drop_off)
+    start = day.frame.placement(found.assignments[0]).start
+    served = [o for o in offers if o.drop_off > new.drop_off and day.clock.minutes(o.drop_off) <= start]
+    assert served and all(o.placements == found.placements for o in served)
+    assert not set(tries) & {o.drop_off for o in served}
+    for o in [found, *served]:
+        probe = new.model_copy(update={"drop_off": o.drop_off})
+        request, plan = _witness_plan(day, probe, o)
+        assert validate_plan(request, plan) == [] and plan.kpis.late == 0
