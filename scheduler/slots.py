@@ -162,6 +162,7 @@ class DayBook:
             added = tuple(p for p in after.placements if p not in before)
         after.lineage = [(self, added)] + [(day, cum + added) for day, cum in self.lineage[: _LINEAGE - 1]]
         self.lineage = []  # the newest day holds the lineage: no chain of references through the day
+        self._moved_days = []  # room made on this version is the next answers' only while it is the newest
         if self._accepted_problem is not None and not offer.overbooked:  # compiled: add the one new job
             single = self._compile_one(booking)
             jobs = self._accepted_problem.jobs + single.problem.jobs
@@ -914,8 +915,9 @@ class DayBook:
 
 _LINEAGE = 16
 
-_MOVED_DAYS = 8
-"""Days as moved by earlier searches kept per day version (`DayBook._moved_days`)."""
+_MOVED_DAYS = 4
+"""Days as moved by earlier searches kept per day version (`DayBook._moved_days`; about 66 KB
+each on a full dealer-2011 day, dropped once a booking makes a newer version)."""
 
 
 def _quick(day: DayBook, booking: Booking, deadline: float) -> Offer | None:

@@ -313,6 +313,9 @@ def test_room_made_for_one_answer_serves_the_next_kind_on_the_same_day_version()
             probe = new.model_copy(update={"drop_off": o.drop_off, "waiter": waiter})
             request, plan = _witness_plan(day, probe, o)
             assert validate_plan(request, plan) == [] and plan.kpis.late == 0
+    booked = dropped[0]
+    after = day.with_booking(new.model_copy(update={"promised": booked.promised}), booked)
+    assert day._moved_days == [] and after._moved_days == []  # room made on a version left behind
 
 
 def test_a_placement_found_by_moving_bookings_serves_every_time_up_to_its_start(
