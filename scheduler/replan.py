@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from scheduler.availability import Availability, first_common_fit
 from scheduler.compiler import CompiledDay, compile_request
@@ -16,12 +17,16 @@ from scheduler.contract import (
     ReplanResult,
     Workshop,
 )
-from scheduler.dispatch import dispatch_order, pinned_placements
+from scheduler.dispatch import dispatch_order, pinned_placements, place_job
 from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.planning import DEFAULT_PLANNER, to_plan
 from solver.objective import objective
-from solver.problem import DaySolution, Placement
+from solver.problem import DayProblem, DaySolution, Placement
+
+EXPEDITE_MINUTES = 15
+"""A booking at risk is moved only if its work then ends at least this much earlier (smaller gains
+are not worth a changed plan)."""
 
 
 def _events_index(rr: ReplanRequest) -> None:
@@ -169,6 +174,42 @@ def stable_hint(compiled: CompiledDay) -> DaySolution:
     return solution
 
 
+def expedite(problem: DayProblem, solution: DaySolution, jobs: Collection[int]) -> DaySolution:
+    """The plan with bookings at risk (`jobs`) moved earlier where it has room, and nobody else
+    moved: the most urgent first (earliest due), each has its work not started taken out and placed
+    again as early as the rest of the plan allows (a free or faster technician, a gap earlier in
+    the day); kept if its last operation then ends at least `EXPEDITE_MINUTES` earlier, else put
+    back where it was."""
+    availability = Availability(problem)
+    for p in solution.placements.values():
+        availability.reserve(p)
+    placements = dict(solution.placements)
+    order = sorted(
+        (j for j in jobs if j not in solution.unplaced),
+        key=lambda j: (problem.jobs[j].due if problem.jobs[j].due is not None else 10**9, j),
+    )
+    for j in order:
+        job = problem.jobs[j]
+        last = len(job.operations) - 1
+        free = [k for k, op in enumerate(job.operations) if op.pin is None and (j, k) in placements]
+        if not free or (j, last) not in placements or job.operations[last].pin is not None:
+            continue
+        before = [placements[(j, k)] for k in free]
+        for p in before:
+            availability.free(p)
+        after = place_job(availability, job, j)
+        if after is not None and after[-1].end <= placements[(j, last)].end - EXPEDITE_MINUTES:
+            placements.update({(j, k): p for k, p in zip(free, after, strict=True)})
+            continue
+        for p in after or []:
+            availability.free(p)
+        for p in before:
+            availability.reserve(p)
+    moved = DaySolution(placements=placements, unplaced=set(solution.unplaced), status=solution.status)
+    moved.objective = objective(problem, moved)
+    return moved
+
+
 def _where(a: Assignment, tz: dt.tzinfo) -> str:
     return f"{a.bay}/{a.technician} {a.start.astimezone(tz):%H:%M}-{a.end.astimezone(tz):%H:%M}"
 
@@ -225,12 +266,17 @@ def with_changes(before: Plan, after: Plan, rr: ReplanRequest) -> Plan:
     return after.model_copy(update={"changes": diff(before, after, rr)})
 
 
-def replan(rr: ReplanRequest, planner: str = DEFAULT_PLANNER) -> ReplanResult:
+def replan(rr: ReplanRequest, planner: str = DEFAULT_PLANNER, at_risk: Collection[str] = ()) -> ReplanResult:
+    """Re-plan from `rr.now`; the bookings `at_risk` (the promise guard's) moved earlier where the
+    plan has room (`expedite`)."""
     bookings, now = replan_request(rr)
     options = rr.request.options.model_copy(update={"not_before": now})
     request = rr.request.model_copy(update={"bookings": bookings, "options": options})
     compiled = compile_request(request, previous=rr.plan)
     hint = stable_hint(compiled)
+    if at_risk:
+        urgent = [j for j, b in enumerate(compiled.bookings) if b.id in at_risk]
+        hint = expedite(compiled.problem, hint, urgent)
     if planner == "cpsat":
         from scheduler.optimise import optimise
 
