@@ -99,7 +99,7 @@ def score(
 
 
 def _strict_count(v: dict[str, Any]) -> int:
-    return round((v["false alarm share (strict)"] or 0) * v["flagged"])
+    return round(float(v["false alarm share (strict)"] or 0) * int(v["flagged"]))
 
 
 def best(
