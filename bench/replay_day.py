@@ -42,6 +42,7 @@ def run(
     trace: Path | None = None,
     expedite: bool = True,
     first: dt.date | None = None,
+    jump: bool = True,
 ) -> tuple[dict[str, Any], list[DayRecord]]:
     records: list[DayRecord] = []
 
@@ -64,6 +65,7 @@ def run(
         latency_every=latency_every,
         downstream=downstream,
         expedite=expedite,
+        jump=jump,
         **({"first": first} if first is not None else {}),
         probe=_probe if trace is not None else None,
         on_day=on_day,
@@ -148,6 +150,11 @@ def main() -> None:
         action="store_true",
         help="live re-plans ignore the promise guard (the baseline: at-risk bookings are not moved earlier)",
     )
+    parser.add_argument(
+        "--no-jump",
+        action="store_true",
+        help="at-risk bookings are moved only into room the plan has, never ahead of other work",
+    )
     parser.add_argument("--first", default=None, help="the first day replayed (ISO date; default 2026-11-24)")
     parser.add_argument("--skip", type=int, default=0, help="leave out the first n days (a run in parts)")
     parser.add_argument(
@@ -174,6 +181,7 @@ def main() -> None:
             Path(args.trace) if args.trace else None,
             not args.no_expedite,
             dt.date.fromisoformat(args.first) if args.first else None,
+            not args.no_jump,
         )
     out.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")

@@ -59,6 +59,7 @@ def replay_scenario(
     latency_every: int = 5,
     downstream: bool = True,
     expedite: bool = True,
+    jump: bool = True,
     probe: ProbeFactory | None = None,
     on_day: Callable[[DayRecord, list[Snapshot]], None] | None = None,
 ) -> list[DayRecord]:
@@ -83,6 +84,7 @@ def replay_scenario(
         app = create_app(f"sqlite:///{Path(tmp) / 'replay.db'}", auth=False, clock=clock)
         app.state.shopfloor.downstream = downstream
         app.state.shopfloor.expedite = expedite
+        app.state.shopfloor.jump = jump
         with TestClient(app) as http:
             http.put(f"/v1/workshops/{ws.id}", json=ws.model_dump(mode="json")).raise_for_status()
             for date in working_days(name, days, first, skip):

@@ -157,6 +157,7 @@ def _replan(
     now: dt.datetime,
     as_of_event: int | None = None,
     expedite: bool = True,
+    jump: bool = True,
 ) -> Plan:
     """Re-plan the rest of the day greedily around the clocked work and store it (as made from the
     day's events up to `as_of_event`). With `expedite`, the bookings the promise guard has at risk
@@ -209,7 +210,9 @@ def _replan(
     if expedite:
         with service.store.sessions() as session:
             at_risk = set(events_db.risks(session, workshop.id, [b.id for b in compiled.request.bookings]))
-    plan = replan(rr.model_copy(update={"request": compiled.request}), planner="greedy", at_risk=at_risk).plan
+    plan = replan(
+        rr.model_copy(update={"request": compiled.request}), planner="greedy", at_risk=at_risk, jump=jump
+    ).plan
     check = replan_check_request(rr)
     plan = with_changes(before, checked_plan(check, finish(check, plan, dropped)), rr)
     return service.store_plan(workshop.id, date, plan, PlanBasis(version, check), as_of_event)
@@ -248,6 +251,9 @@ class ShopFloor:
         self.expedite = True
         """Each live re-plan moves the bookings at risk earlier where the plan has room (the guard
         feeds the plan); False: the re-plan ignores the guard."""
+        self.jump = True
+        """With `expedite`: a booking at risk may also go ahead of work that keeps its promise with
+        time to spare (scheduler.replan.expedite); False: only into room the plan has."""
         self.webhooks = Webhooks(service)
         """booking.at_risk, booking.done and plan.changed, delivered to the workshop's webhooks."""
         service.plan_listeners.append(self._plan_stored)
@@ -523,7 +529,7 @@ class ShopFloor:
         if there is none) if that cannot be done."""
         key = (workshop.id, date)
         try:
-            plan = _replan(self.service, workshop, date, state, now, newest, self.expedite)
+            plan = _replan(self.service, workshop, date, state, now, newest, self.expedite, self.jump)
             self._failed.pop(key, None)
             return plan
         except (InputError, Conflict, RuntimeError) as exc:
