@@ -1,6 +1,7 @@
 """Shop-floor clocking over storage: clock events recorded (idempotent, append-only, corrections
 as new events), each accepted event re-planning the rest of the day with the greedy planner
-(started and finished work pinned at its clocked times), and the live day.
+(started and finished work pinned at its clocked times; the bookings the promise guard has at risk
+moved earlier where the plan has room, scheduler.replan.expedite), and the live day.
 
 An event's request only checks the event, commits it and answers (work in progress is projected
 from the events at once); the re-plan runs in the background, one per (workshop, day) at a time,
