@@ -40,6 +40,9 @@ def run(
     progress: Path | None = None,
     skip: int = 0,
     trace: Path | None = None,
+    expedite: bool = True,
+    first: dt.date | None = None,
+    jump: bool = True,
 ) -> tuple[dict[str, Any], list[DayRecord]]:
     records: list[DayRecord] = []
 
@@ -61,6 +64,9 @@ def run(
         skip=skip,
         latency_every=latency_every,
         downstream=downstream,
+        expedite=expedite,
+        jump=jump,
+        **({"first": first} if first is not None else {}),
         probe=_probe if trace is not None else None,
         on_day=on_day,
     )
@@ -139,6 +145,17 @@ def main() -> None:
         default=None,
         help="append every poll to this NDJSON file (and keep the polls' inputs beside it)",
     )
+    parser.add_argument(
+        "--no-expedite",
+        action="store_true",
+        help="live re-plans ignore the promise guard (the baseline: at-risk bookings are not moved earlier)",
+    )
+    parser.add_argument(
+        "--no-jump",
+        action="store_true",
+        help="at-risk bookings are moved only into room the plan has, never ahead of other work",
+    )
+    parser.add_argument("--first", default=None, help="the first day replayed (ISO date; default 2026-11-24)")
     parser.add_argument("--skip", type=int, default=0, help="leave out the first n days (a run in parts)")
     parser.add_argument(
         "--merge", nargs="*", default=None, help="summarise the days of earlier runs' .partial.pickle files"
@@ -162,6 +179,9 @@ def main() -> None:
             progress,
             args.skip,
             Path(args.trace) if args.trace else None,
+            not args.no_expedite,
+            dt.date.fromisoformat(args.first) if args.first else None,
+            not args.no_jump,
         )
     out.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")

@@ -58,6 +58,8 @@ def replay_scenario(
     skip: int = 0,
     latency_every: int = 5,
     downstream: bool = True,
+    expedite: bool = True,
+    jump: bool = True,
     probe: ProbeFactory | None = None,
     on_day: Callable[[DayRecord, list[Snapshot]], None] | None = None,
 ) -> list[DayRecord]:
@@ -81,6 +83,8 @@ def replay_scenario(
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(f"sqlite:///{Path(tmp) / 'replay.db'}", auth=False, clock=clock)
         app.state.shopfloor.downstream = downstream
+        app.state.shopfloor.expedite = expedite
+        app.state.shopfloor.jump = jump
         with TestClient(app) as http:
             http.put(f"/v1/workshops/{ws.id}", json=ws.model_dump(mode="json")).raise_for_status()
             for date in working_days(name, days, first, skip):
@@ -113,6 +117,9 @@ ROWS = (
     ("flagged", N_("Flagged")),
     ("false alarms: on time, still flagged at the last poll before done", N_("False alarms")),
     ("false alarm share (goal <= 0.10)", N_("False alarm share (goal at most 10 %)")),
+    ("false alarm share, strict", N_("False alarm share, strict: flagged, on time, not moved by a re-plan")),
+    ("on-time share", N_("On-time share")),
+    ("total lateness minutes", N_("Total lateness, minutes")),
     ("brier score", N_("Brier score of the on-time probability")),
     ("clock event ms p50 / p99", N_("Clock event ms p50 / p99")),
     ("event -> status reflects it ms p50 / p99", N_("Event to re-planned status ms p50 / p99")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from scheduler.availability import Availability, first_common_fit
 from scheduler.compiler import CompiledDay, compile_request
@@ -16,12 +17,19 @@ from scheduler.contract import (
     ReplanResult,
     Workshop,
 )
-from scheduler.dispatch import dispatch_order, pinned_placements
+from scheduler.dispatch import dispatch_order, pinned_placements, place_job
 from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.planning import DEFAULT_PLANNER, to_plan
 from solver.objective import objective
-from solver.problem import DaySolution, Placement
+from solver.problem import DayProblem, DaySolution, Placement
+
+EXPEDITE_MINUTES = 15
+"""A booking at risk is moved only if its work then ends at least this much earlier (smaller gains
+are not worth a changed plan)."""
+SLACK_MINUTES = 30
+"""A booking at risk goes ahead of another only if that one still ends this much before its
+promise (or no later than it did)."""
 
 
 def _events_index(rr: ReplanRequest) -> None:
@@ -169,6 +177,147 @@ def stable_hint(compiled: CompiledDay) -> DaySolution:
     return solution
 
 
+def _restack(
+    problem: DayProblem, availability: Availability, i: int, before: dict[tuple[int, int], Placement]
+) -> list[tuple[tuple[int, int], Placement]] | None:
+    """Job `i`'s work not started placed again: where it was (`before`) if that still fits, else
+    as early as it can (as `stable_hint` does); None (nothing reserved) if it does not fit."""
+    job = problem.jobs[i]
+    ready = job.release
+    placed: list[tuple[tuple[int, int], Placement]] = []
+    for k, op in enumerate(job.operations):
+        if op.pin is not None:
+            ready = max(ready, op.pin.end)
+            continue
+        prev = before.get((i, k))
+        p: Placement | None = None
+        if prev is not None and prev.start >= ready:
+            t_gaps = availability.tech_gaps(prev.technician, prev.start)
+            b_gaps = availability.bay_gaps(prev.bay, prev.start)
+            if first_common_fit(t_gaps, b_gaps, prev.end - prev.start) == prev.start:
+                p = prev
+        if p is None:
+            p = availability.earliest(op, ready)
+        if p is None:
+            for _, q in placed:
+                availability.free(q)
+            return None
+        availability.reserve(p)
+        placed.append(((i, k), p))
+        ready = p.end
+    return placed
+
+
+def _last_end(placed: list[tuple[tuple[int, int], Placement]]) -> int:
+    return max(p.end for _, p in placed)
+
+
+def _jump(
+    problem: DayProblem,
+    availability: Availability,
+    placements: dict[tuple[int, int], Placement],
+    j: int,
+    urgent: Collection[int],
+) -> bool:
+    """Job `j` (at risk, its work not started out of `availability`) placed ahead of the work
+    queued on the technicians who could do it, that work placed again after it (where it was if it
+    still fits, else as early as it can); kept (`placements` updated) if `j` then ends at least
+    `EXPEDITE_MINUTES` earlier and none of the work it overtook ends later than it did or than
+    `SLACK_MINUTES` before its own promise, whichever is later (nobody's promise is put at risk for
+    it). Else everything stays as it was (False)."""
+    job = problem.jobs[j]
+    free = [k for k, op in enumerate(job.operations) if op.pin is None]
+    old_end = max(placements[(j, k)].end for k in range(len(job.operations)))
+    ready = max([job.release] + [op.pin.end for op in job.operations if op.pin is not None])
+    techs = {t for k in free for t in job.operations[k].technicians}
+    overtaken = {
+        i
+        for (i, k), p in placements.items()
+        if i != j
+        and i not in urgent
+        and problem.jobs[i].operations[k].pin is None
+        and p.technician in techs
+        and p.start < old_end
+        and p.end > ready
+    }
+    if not overtaken:
+        return False
+    out = {
+        (i, k): p
+        for (i, k), p in placements.items()
+        if i in overtaken and problem.jobs[i].operations[k].pin is None
+    }
+    for p in out.values():
+        availability.free(p)
+    mine = place_job(availability, job, j)
+    new: list[tuple[tuple[int, int], Placement]] = []
+    ok = mine is not None and mine[-1].end <= old_end - EXPEDITE_MINUTES
+    if ok:
+        for i in sorted(overtaken, key=lambda i: min(p.start for (x, _), p in out.items() if x == i)):
+            again = _restack(problem, availability, i, out)
+            if again is None:
+                ok = False
+                break
+            new += again
+            was = max(placements[(i, k)].end for k in range(len(problem.jobs[i].operations)))
+            due = problem.jobs[i].due
+            if _last_end(again) > (was if due is None else max(was, due - SLACK_MINUTES)):
+                ok = False
+                break
+    if ok and mine is not None:
+        placements.update(dict(new))
+        placements.update({(j, k): p for k, p in zip(free, mine, strict=True)})
+        return True
+    for _, p in new:
+        availability.free(p)
+    for p in mine or []:
+        availability.free(p)
+    for p in out.values():
+        availability.reserve(p)
+    return False
+
+
+def expedite(
+    problem: DayProblem, solution: DaySolution, jobs: Collection[int], jump: bool = True
+) -> DaySolution:
+    """The plan with bookings at risk (`jobs`) moved earlier where it has room: the most urgent
+    first (earliest due), each has its work not started taken out and placed again as early as the
+    rest of the plan allows (a free or faster technician, a gap earlier in the day), kept if its
+    last operation then ends at least `EXPEDITE_MINUTES` earlier; failing that, placed ahead of
+    work queued on the technicians who could do it where that work keeps its promise with
+    `SLACK_MINUTES` to spare (`_jump`); else put back where it was."""
+    availability = Availability(problem)
+    for p in solution.placements.values():
+        availability.reserve(p)
+    placements = dict(solution.placements)
+    order = sorted(
+        (j for j in jobs if j not in solution.unplaced),
+        key=lambda j: (problem.jobs[j].due if problem.jobs[j].due is not None else 10**9, j),
+    )
+    for j in order:
+        job = problem.jobs[j]
+        last = len(job.operations) - 1
+        free = [k for k, op in enumerate(job.operations) if op.pin is None and (j, k) in placements]
+        if not free or (j, last) not in placements or job.operations[last].pin is not None:
+            continue
+        before = [placements[(j, k)] for k in free]
+        for p in before:
+            availability.free(p)
+        after = place_job(availability, job, j)
+        if after is not None and after[-1].end <= placements[(j, last)].end - EXPEDITE_MINUTES:
+            placements.update({(j, k): p for k, p in zip(free, after, strict=True)})
+            continue
+        for p in after or []:
+            availability.free(p)
+        if jump and _jump(problem, availability, placements, j, jobs):
+            continue
+        for p in before:
+            availability.reserve(p)
+    moved = DaySolution(placements=placements, unplaced=set(solution.unplaced), status=solution.status)
+    moved.objective = objective(problem, moved)
+    return moved
+
+
 def _where(a: Assignment, tz: dt.tzinfo) -> str:
     return f"{a.bay}/{a.technician} {a.start.astimezone(tz):%H:%M}-{a.end.astimezone(tz):%H:%M}"
 
@@ -225,12 +374,19 @@ def with_changes(before: Plan, after: Plan, rr: ReplanRequest) -> Plan:
     return after.model_copy(update={"changes": diff(before, after, rr)})
 
 
-def replan(rr: ReplanRequest, planner: str = DEFAULT_PLANNER) -> ReplanResult:
+def replan(
+    rr: ReplanRequest, planner: str = DEFAULT_PLANNER, at_risk: Collection[str] = (), jump: bool = True
+) -> ReplanResult:
+    """Re-plan from `rr.now`; the bookings `at_risk` (the promise guard's) moved earlier where the
+    plan has room (`expedite`; `jump`: also ahead of work that keeps its promise anyway)."""
     bookings, now = replan_request(rr)
     options = rr.request.options.model_copy(update={"not_before": now})
     request = rr.request.model_copy(update={"bookings": bookings, "options": options})
     compiled = compile_request(request, previous=rr.plan)
     hint = stable_hint(compiled)
+    if at_risk:
+        urgent = [j for j, b in enumerate(compiled.bookings) if b.id in at_risk]
+        hint = expedite(compiled.problem, hint, urgent, jump)
     if planner == "cpsat":
         from scheduler.optimise import optimise
 

@@ -1,6 +1,7 @@
 """Shop-floor clocking over storage: clock events recorded (idempotent, append-only, corrections
 as new events), each accepted event re-planning the rest of the day with the greedy planner
-(started and finished work pinned at its clocked times), and the live day.
+(started and finished work pinned at its clocked times; the bookings the promise guard has at risk
+moved earlier where the plan has room, scheduler.replan.expedite), and the live day.
 
 An event's request only checks the event, commits it and answers (work in progress is projected
 from the events at once); the re-plan runs in the background, one per (workshop, day) at a time,
@@ -156,9 +157,13 @@ def _replan(
     state: DayState,
     now: dt.datetime,
     as_of_event: int | None = None,
+    expedite: bool = True,
+    jump: bool = True,
 ) -> Plan:
     """Re-plan the rest of the day greedily around the clocked work and store it (as made from the
-    day's events up to `as_of_event`)."""
+    day's events up to `as_of_event`). With `expedite`, the bookings the promise guard has at risk
+    (as its last recorded status had them) are moved earlier where the plan has room
+    (`scheduler.replan.expedite`): a warning either gets fixed by the plan or stays a real one."""
     request, witness, version = service.plan_inputs(workshop.id, date, LIVE_PLAN_SECONDS)
     learned = learned_speeds(service, workshop, date)
     try:
@@ -202,7 +207,13 @@ def _replan(
         request=request, plan=current, now=now, started=started, finished=finished, overruns=overruns
     )
     compiled, dropped = plannable(rr.request)
-    plan = replan(rr.model_copy(update={"request": compiled.request}), planner="greedy").plan
+    at_risk: set[str] = set()
+    if expedite:
+        with service.store.sessions() as session:
+            at_risk = set(events_db.risks(session, workshop.id, [b.id for b in compiled.request.bookings]))
+    plan = replan(
+        rr.model_copy(update={"request": compiled.request}), planner="greedy", at_risk=at_risk, jump=jump
+    ).plan
     check = replan_check_request(rr)
     plan = with_changes(before, checked_plan(check, finish(check, plan, dropped)), rr)
     return service.store_plan(workshop.id, date, plan, PlanBasis(version, check), as_of_event)
@@ -238,6 +249,12 @@ class ShopFloor:
         self.downstream = True
         """Project work not started through the live plan's sequences (scheduler/promise_odds.py):
         an overrun delays what is queued behind it. False: each booking on its own planned times."""
+        self.expedite = True
+        """Each live re-plan moves the bookings at risk earlier where the plan has room (the guard
+        feeds the plan); False: the re-plan ignores the guard."""
+        self.jump = True
+        """With `expedite`: a booking at risk may also go ahead of work that keeps its promise with
+        time to spare (scheduler.replan.expedite); False: only into room the plan has."""
         self.webhooks = Webhooks(service)
         """booking.at_risk, booking.done and plan.changed, delivered to the workshop's webhooks."""
         service.plan_listeners.append(self._plan_stored)
@@ -513,7 +530,7 @@ class ShopFloor:
         if there is none) if that cannot be done."""
         key = (workshop.id, date)
         try:
-            plan = _replan(self.service, workshop, date, state, now, newest)
+            plan = _replan(self.service, workshop, date, state, now, newest, self.expedite, self.jump)
             self._failed.pop(key, None)
             return plan
         except (InputError, Conflict, RuntimeError) as exc:

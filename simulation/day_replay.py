@@ -62,6 +62,8 @@ class Outcome:
     first_flag: dt.datetime | None = None
     flags: list[tuple[dt.datetime, bool]] = field(default_factory=list)
     odds: list[tuple[dt.datetime, float]] = field(default_factory=list)
+    plans: list[tuple[dt.datetime, dt.datetime | None, str | None]] = field(default_factory=list)
+    """Per poll: the live plan's end of the booking's last operation, and its technician."""
 
     @property
     def late(self) -> bool:
@@ -226,6 +228,8 @@ def replay_day(
                 **extra.get(o.booking, {}),
             })  # fmt: skip
             o.flags.append((moment, bool(s["at_risk"])))
+            planned = dt.datetime.fromisoformat(last["planned_end"]) if last.get("planned_end") else None
+            o.plans.append((moment, planned, last.get("technician")))
             if s["at_risk"] and o.first_flag is None:
                 o.first_flag = moment
             if s.get("on_time_probability") is not None:
@@ -356,6 +360,34 @@ def _flag_deadline(o: Outcome) -> dt.datetime:
     return max(o.promised - dt.timedelta(minutes=AHEAD_MINUTES), first_poll)
 
 
+MOVED = dt.timedelta(minutes=15)
+"""A re-plan moved a booking: its last operation's planned end at least this much earlier, or
+another technician (as bench/guard_trace.py counts it)."""
+
+
+def _moved(o: Outcome) -> bool:
+    """A re-plan moved the booking after its first flag (the strict reading of a false alarm: an
+    on-time booking flagged and never moved)."""
+    assert o.first_flag is not None
+    before = next((p for p in reversed(o.plans) if p[0] <= o.first_flag), None)
+    if before is None:
+        return False
+    for moment, end, technician in o.plans:
+        if moment <= o.first_flag:
+            continue
+        if technician != before[2]:
+            return True
+        if before[1] is not None and end is not None and end <= before[1] - MOVED:
+            return True
+    return False
+
+
+def _lateness(o: Outcome, days_end: dt.datetime) -> float:
+    """Minutes after the promise (0 on time; unfinished: until the end of the replayed day)."""
+    assert o.promised is not None
+    return max(0.0, ((o.end or days_end) - o.promised).total_seconds() / 60)
+
+
 def _p50_p99(values: list[float]) -> list[float] | None:
     return [round(statistics.median(values), 1), round(percentile(values, 0.99), 1)] if values else None
 
@@ -372,6 +404,12 @@ def summarise(days: list[DayRecord]) -> dict[str, Any]:
     flagged = [o for o in judged if o.first_flag is not None]
     flagged_on_time = [o for o in flagged if not o.late]
     false_alarms = [o for o in flagged_on_time if o.flags and o.flags[-1][1]]
+    false_strict = [o for o in flagged_on_time if not _moved(o)]
+    lateness = [
+        _lateness(o, dt.datetime.combine(o.promised.date(), dt.time(23, 59), o.promised.tzinfo))
+        for o in judged
+        if o.promised is not None
+    ]
     by_odds = {}
     for threshold in ODDS_THRESHOLDS:
         ahead_p = flagged_p = false_p = 0
@@ -417,6 +455,10 @@ def summarise(days: list[DayRecord]) -> dict[str, Any]:
         "false alarms: on time, still flagged at the last poll before done": len(false_alarms),
         "false alarm share (goal <= 0.10)": round(len(false_alarms) / len(flagged), 3) if flagged else None,
         "flagged-and-on-time share (any flag)": _share(len(flagged_on_time), len(flagged)),
+        "false alarms, strict: on time, flagged, no re-plan moved it": len(false_strict),
+        "false alarm share, strict": _share(len(false_strict), len(flagged)),
+        "on-time share": _share(len(judged) - len(late), len(judged)),
+        "total lateness minutes": round(sum(lateness)),
         "reliability by decile of on_time_probability": deciles,
         "if the flag were on_time_probability below a threshold (from the same polls)": by_odds,
         "brier score": round(brier, 4),

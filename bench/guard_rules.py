@@ -1,0 +1,160 @@
+"""Sharper early-phase rules for the promise guard, evaluated offline from recorded traces.
+
+The live guard (`scheduler.promise_odds.GUARD`) flags a booking in its early phase when the 90 %
+quantile of its Monte Carlo end is after its promise, i.e. when its `on_time_probability` is below
+0.9. This module tries rule families that use more than one threshold, chosen on the training days
+(the fewest strict false alarms with at least 90 % of the late bookings flagged ahead and
+at most 10 % false alarms as the replay counts them, pooled over the scenarios) and reported on
+the held-out days:
+
+- `horizon`: threshold `far` while the promise is more than `hours` away, `near` after that
+  (until the early phase ends 60 minutes before the promise);
+- `state`: threshold `waiting` before the booking's work has started, `started` after;
+- `persist`: the 0.9-style threshold `p`, but a flag only after `k` polls in a row below it.
+
+    .venv/bin/python -m bench.guard_rules T.ndjson … --train-from bench/RESULTS-replay-frozen.json \\
+        --cache C.pickle [--json OUT]
+
+(`--cache`: the re-projections `bench.guard_trace` keeps; the traces: `bench.replay_day --trace`.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.guard_trace import Booking, _cached_reproject, _pooled, _t, evaluate_flags, load
+from scheduler.promise_odds import GUARD, DurationModel
+
+THRESHOLDS = [round(x, 2) for x in np.arange(0.5, 0.981, 0.02)]
+
+
+@dataclass
+class Polls:
+    """Per booking, per poll: the point projection's flag, the early phase, P(on time) under the
+    mixture, hours to the promise, and whether its work has started."""
+
+    at_risk: np.ndarray
+    early: np.ndarray
+    p: np.ndarray
+    hours: np.ndarray
+    started: np.ndarray
+
+
+def polls(b: Booking) -> Polls:
+    moments = [_t(r["now"]) for r in b.polls]
+    return Polls(
+        np.array([bool(r["at_risk"]) for r in b.polls], dtype=bool),
+        np.array([GUARD.early_phase(b.promised, b.drop_off, m) for m in moments], dtype=bool),  # type: ignore[arg-type]
+        np.array([float(r.get("p:mixture", 1.0)) for r in b.polls], dtype=float),
+        np.array([(b.promised - m).total_seconds() / 3600 for m in moments], dtype=float),  # type: ignore[operator]
+        np.array([r["state"] not in ("not_arrived", "waiting") for r in b.polls], dtype=bool),
+    )
+
+
+Family = Callable[[Polls, tuple[float, ...]], np.ndarray]
+
+
+def horizon(x: Polls, args: tuple[float, ...]) -> np.ndarray:
+    far, near, hours = args
+    return x.at_risk | (x.early & (x.p < np.where(x.hours > hours, far, near)))
+
+
+def state(x: Polls, args: tuple[float, ...]) -> np.ndarray:
+    waiting, started = args
+    return x.at_risk | (x.early & (x.p < np.where(x.started, started, waiting)))
+
+
+def persist(x: Polls, args: tuple[float, ...]) -> np.ndarray:
+    p, k = args
+    below = x.early & (x.p < p)
+    run = np.zeros(len(below), dtype=int)
+    for i, b in enumerate(below):
+        run[i] = (run[i - 1] + 1 if i else 1) if b else 0
+    return x.at_risk | (run >= k)
+
+
+FAMILIES: dict[str, tuple[Family, list[tuple[float, ...]]]] = {
+    "single (the live rule's family)": (state, [(t, t) for t in THRESHOLDS]),
+    "horizon": (
+        horizon,
+        [(f, n, h) for f, n in itertools.product(THRESHOLDS, THRESHOLDS) for h in (1.5, 2.0, 3.0, 4.0)],
+    ),
+    "state": (state, list(itertools.product(THRESHOLDS, THRESHOLDS))),
+    "persist": (persist, [(t, k) for t in THRESHOLDS for k in (2, 3)]),
+}
+
+
+def score(
+    parts: Sequence[tuple[list[Booking], list[Polls]]], family: Family, args: tuple[float, ...]
+) -> dict[str, Any]:
+    return _pooled([evaluate_flags(bs, [family(x, args) for x in xs]) for bs, xs in parts])
+
+
+def _strict_count(v: dict[str, Any]) -> int:
+    return round(float(v["false alarm share (strict)"] or 0) * int(v["flagged"]))
+
+
+def best(
+    scored: dict[tuple[float, ...], dict[str, Any]], goal: float = 0.9, cap: float = 0.1
+) -> tuple[float, ...]:
+    """The fewest strict false alarms (a count: the share falls by flagging more bookings, which is
+    no gain) among the rules flagging at least `goal` ahead with false alarms as the replay counts
+    them at most `cap`; if none does, the one flagging the most ahead."""
+    ok = [
+        a
+        for a, v in scored.items()
+        if (v["flagged ahead share"] or 0) >= goal and (v["false alarm share"] or 0) <= cap
+    ]
+    if ok:
+        return min(ok, key=lambda a: (_strict_count(scored[a]), -(scored[a]["flagged ahead share"] or 0)))
+    return max(scored, key=lambda a: scored[a]["flagged ahead share"] or 0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("trace", nargs="+")
+    parser.add_argument("--train-from", required=True)
+    parser.add_argument("--cache", required=True)
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args()
+    paths = [Path(p) for p in args.trace]
+    frozen = json.loads(Path(args.train_from).read_text(encoding="utf-8"))
+    model = DurationModel(**frozen["mixture learned on the training days"])
+    data = load(paths)
+    train: list[tuple[list[Booking], list[Polls]]] = []
+    test: dict[str, tuple[list[Booking], list[Polls]]] = {}
+    for scenario, bookings in sorted(data.items()):
+        _cached_reproject(
+            paths, scenario, bookings, {"plain": DurationModel(), "mixture": model}, Path(args.cache)
+        )
+        days = set(frozen["scenarios"][scenario]["train days"])
+        tr = [b for b in bookings if b.date in days]
+        te = [b for b in bookings if b.date not in days]
+        train.append((tr, [polls(b) for b in tr]))
+        test[scenario] = (te, [polls(b) for b in te])
+    report: dict[str, Any] = {}
+    for name, (family, grid) in FAMILIES.items():
+        scored = {a: score(train, family, a) for a in grid}
+        pick = best(scored)
+        report[name] = {
+            "rules": len(grid),
+            "chosen": list(pick),
+            "training days, pooled": scored[pick],
+            "held-out days": {sc: score([part], family, pick) for sc, part in test.items()},
+            "held-out days, pooled": score(list(test.values()), family, pick),
+        }
+        print(name, json.dumps(report[name]), flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

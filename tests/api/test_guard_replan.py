@@ -1,0 +1,132 @@
+"""The promise guard feeds the live re-plan: a booking at risk is moved earlier where the plan has
+room (a free technician), so the warning gets fixed by the plan; without the guard's feed the
+re-plan leaves it where it was."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from api.app import create_app
+from scheduler.contract import PinnedOperation, Plan, PlanOptions, PlanRequest, Workshop
+from scheduler.validator import assert_valid
+from tests.builders import DATE, DAY, at, fixed_clock, settled, tiny_workshop
+
+W = "/v1/workshops/tiny"
+
+
+def workshop() -> Workshop:
+    """Two general bays, technicians t and u (08:00-12:00), 60-minute jobs."""
+    ws = tiny_workshop().model_dump(mode="json")
+    ws["opening"] = {"start": "08:00", "end": "11:00"}
+    ws["bays"].append({"id": "G2", "kind": "general"})
+    ws["technicians"][0]["shift"] = {"start": "08:00", "end": "12:00"}
+    ws["technicians"].append(dict(ws["technicians"][0], id="u", name="U"))
+    return Workshop.model_validate(ws)
+
+
+def ev(booking: str, action: str, hhmm: str, tech: str) -> dict[str, Any]:
+    return {"booking": booking, "operation": 0, "technician": tech, "action": action,
+            "at": at(hhmm).isoformat()}  # fmt: skip
+
+
+def _client(db_url: str, expedite: bool) -> Iterator[TestClient]:
+    app = create_app(db_url, auth=False, clock=fixed_clock())
+    app.state.shopfloor.expedite = expedite
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def guarded_client(sqlite_url: str) -> Iterator[TestClient]:
+    yield from _client(sqlite_url, True)
+
+
+@pytest.fixture
+def plain_client(sqlite_url: str) -> Iterator[TestClient]:
+    yield from _client(sqlite_url, False)
+
+
+def live_day(client: TestClient) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Three waiters at 08:00 on two technicians: the third queued behind a job until 09:00. Both
+    first jobs start at 08:00, u's ends at 08:20 (u idle from then). The third booking's id, its
+    status after the first two events (the guard's flag) and its placement in the live plan after
+    the third."""
+    assert client.put(W, json=workshop().model_dump(mode="json")).status_code == 200
+    ids = []
+    for _ in range(3):
+        r = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat(),
+                                               "waiter": True})  # fmt: skip
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 2}).status_code == 200
+    plan = {a["booking"]: a for a in client.get(f"{W}/plans/{DATE}").json()["assignments"]}
+    first = sorted(ids, key=lambda b: (plan[b]["start"], plan[b]["technician"]))
+    a, b, c = first  # a on one technician, b on the other at 08:00, c after one of them
+    assert plan[c]["start"] == at("09:00").isoformat() and plan[b]["start"] == at("08:00").isoformat()
+    for body in (
+        ev(a, "start", "08:00", plan[a]["technician"]),
+        ev(b, "start", "08:00", plan[b]["technician"]),
+    ):
+        assert client.post(f"{W}/clock", json=body).status_code == 201
+    settled(client, W)
+    status = client.get(f"{W}/days/{DATE}/status", params={"now": at("08:00").isoformat()}).json()
+    flagged = next(s for s in status["bookings"] if s["booking"] == c)
+    # The first jobs' technicians: the one whose job ends at 08:20 is idle from then.
+    idle = plan[b]["technician"]
+    assert client.post(f"{W}/clock", json=ev(b, "finish", "08:20", idle)).status_code == 201
+    settled(client, W)
+    moved = next(x for x in client.get(f"{W}/plans/{DATE}").json()["assignments"] if x["booking"] == c)
+    return idle, flagged, moved
+
+
+def _valid(client: TestClient) -> None:
+    """The live plan passes the validator with the clocked work pinned where the plan has it (the
+    pins checked against the clock: started at 08:00; the job finished at 08:20 ends then)."""
+    plan = Plan.model_validate(client.get(f"{W}/plans/{DATE}").json())
+    service = client.app.state.services.service  # type: ignore[attr-defined]
+    events = client.get(f"{W}/days/{DATE}/events").json()
+    started = {e["booking"] for e in events if e["action"] == "start"}
+    finished = {e["booking"]: e["at"] for e in events if e["action"] == "finish"}
+    mine = {a.booking: a for a in plan.assignments}
+    bookings = []
+    for b in service.bookings("tiny", DAY):
+        if b.id in started:
+            a = mine[b.id]
+            assert a.start == at("08:00")
+            if b.id in finished:
+                assert a.end == dt.datetime.fromisoformat(finished[b.id])
+            pin = PinnedOperation(operation=0, bay=a.bay, technician=a.technician, start=a.start, end=a.end)
+            b = b.model_copy(update={"pinned": [pin]})
+        bookings.append(b)
+    request = PlanRequest(
+        workshop=workshop(), date=DAY, bookings=bookings, options=PlanOptions(keep_promises=False)
+    )
+    assert_valid(request, plan)
+
+
+def test_a_flagged_booking_is_moved_to_the_technician_who_became_free(guarded_client: TestClient) -> None:
+    idle, flagged, moved = live_day(guarded_client)
+    assert flagged["at_risk"], flagged  # the guard flagged it before the move
+    assert moved["technician"] == idle
+    assert moved["start"] == at("08:20").isoformat() and moved["end"] == at("09:20").isoformat()
+    status = guarded_client.get(f"{W}/days/{DATE}/status", params={"now": at("08:20").isoformat()}).json()
+    ours = next(s for s in status["bookings"] if s["booking"] == flagged["booking"])
+    assert ours["operations"][0]["technician"] == idle
+    assert ours["operations"][0]["planned_start"] == at("08:20").isoformat()
+    _valid(guarded_client)
+
+
+def test_without_the_guards_feed_the_re_plan_leaves_it_queued(plain_client: TestClient) -> None:
+    _, flagged, moved = live_day(plain_client)
+    assert flagged["at_risk"], flagged
+    assert moved["start"] == at("09:00").isoformat()  # kept where it was: still at risk
+    _valid(plain_client)
