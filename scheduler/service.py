@@ -252,7 +252,9 @@ class PlanningService:
             day_cache_entries, cached_workshops
         )
         # Each workshop's text and what it parses to (a new text replaces the old one).
-        self._workshops: LRUCache[str, tuple[str, Workshop]] = LRUCache(maxsize=4 * cached_workshops)
+        self._workshops: LRUCache[str, tuple[dt.datetime | None, str, Workshop]] = LRUCache(
+            maxsize=4 * cached_workshops
+        )
         self._workshop_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._refiner: OfferRefiner | None = None
@@ -359,16 +361,19 @@ class PlanningService:
         if session is None:
             with self.store.sessions() as fresh:
                 return self.workshop(workshop_id, fresh)
+        # The revision first (a small read): the text, tens of KB, only when the revision moved.
+        revision = workshops_db.revision(session, workshop_id)
+        with self._lock:
+            cached = self._workshops.get(workshop_id)
+        if revision is not None and cached is not None and cached[0] == revision:
+            return cached[2]  # every change of the text bumps the revision
         body = workshops_db.body(session, workshop_id)
         if body is None:
             raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
+        same = cached is not None and cached[1] == body  # the same text parses to the same workshop
+        parsed = cached[2] if cached is not None and same else Workshop.model_validate_json(body)
         with self._lock:
-            cached = self._workshops.get(workshop_id)
-        if cached is not None and cached[0] == body:  # the same text parses to the same workshop
-            return cached[1]
-        parsed = Workshop.model_validate_json(body)
-        with self._lock:
-            self._workshops[workshop_id] = (body, parsed)
+            self._workshops[workshop_id] = (revision, body, parsed)
         return parsed
 
     # Bookings

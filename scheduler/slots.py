@@ -79,7 +79,9 @@ class DayBook:
         date: dt.date,
         accepted: list[tuple[Booking, list[Assignment]]],
         rules: CapacityRules | None = None,
+        shift_minutes: list[int] | None = None,
     ) -> None:
+        """`shift_minutes`: the technicians' shift minutes when known (another version of the day)."""
         self.workshop = workshop
         self.date = date
         self.rules = rules or CapacityRules()
@@ -90,7 +92,11 @@ class DayBook:
         self.at_risk = [(b, w) for b, w in accepted if not self._witnessed(b, w)]
         """Accepted bookings without a usable witness (a workshop change broke it): kept, but they
         take no room in the witness and the next plan may leave them unassigned."""
-        self.shift_minutes = [technician_data(t, self.clock).shift_minutes() for t in workshop.technicians]
+        self.shift_minutes = (
+            shift_minutes
+            if shift_minutes is not None
+            else [technician_data(t, self.clock).shift_minutes() for t in workshop.technicians]
+        )
         self.worked = [0] * len(workshop.technicians)
         self.placements: list[Placement] = []
         self.placements_of: list[list[Placement]] = []
@@ -144,10 +150,13 @@ class DayBook:
 
     def with_booking(self, booking: Booking, offer: Offer) -> DayBook:
         """The day after accepting `booking` (promise set) at `offer`: no reload, no recompile."""
-        witness = offer.rewitness or {b.id: tuple(a) for b, a in self.accepted}
-        accepted = [(b, list(witness[b.id])) for b, _ in self.accepted] + self.at_risk
-        accepted.append((booking, list(offer.assignments)))
-        after = DayBook(self.workshop, self.date, accepted, self.rules)
+        if offer.rewitness is None:  # the others stay where they are: their placements carry over
+            after = self._grown(booking, offer)
+        else:
+            witness = offer.rewitness
+            accepted = [(b, list(witness[b.id])) for b, _ in self.accepted] + self.at_risk
+            accepted.append((booking, list(offer.assignments)))
+            after = DayBook(self.workshop, self.date, accepted, self.rules, self.shift_minutes)
         after._templates = self._templates
         # What takes room the earlier day's free time had: the new booking's placements, and
         # where the bookings it moved went (where they left is only more free time).
@@ -162,6 +171,28 @@ class DayBook:
             single = self._compile_one(booking)
             jobs = self._accepted_problem.jobs + single.problem.jobs
             after._accepted_problem = replace(self._accepted_problem, jobs=jobs)
+        return after
+
+    def _grown(self, booking: Booking, offer: Offer) -> DayBook:
+        """This day and `booking` at `offer`, every other booking where it was: what `DayBook(...)`
+        with the new booking appended makes, without converting every witness again (a booking
+        storm builds one such day per booking)."""
+        after = DayBook(self.workshop, self.date, [], self.rules, self.shift_minutes)
+        after.accepted = list(self.accepted)
+        after.at_risk = list(self.at_risk)
+        after.worked = list(self.worked)
+        after.placements = list(self.placements)
+        after.placements_of = list(self.placements_of)
+        assignments = list(offer.assignments)
+        if not after._witnessed(booking, assignments):  # overbooked: no witness, kept at risk
+            after.at_risk.append((booking, assignments))
+            return after
+        after.accepted.append((booking, assignments))
+        own = placements_from_assignments(after.frame, assignments)
+        for p in own:
+            after.worked[p.technician] += p.end - p.start
+        after.placements += own
+        after.placements_of.append(own)
         return after
 
     @property
@@ -368,13 +399,22 @@ class DayBook:
             taken[window] = taken.get(window, 0) + service.check_in_minutes
         return taken
 
+    @cached_property
+    def _advisor_available(self) -> dict[int, int]:
+        """Advisor minutes per quarter hour (its start), as asked for."""
+        return {}
+
     def _advisor_room(self, booking: Booking) -> bool:
         """An advisor is free to check the vehicle in (no advisors listed: no limit)."""
         service = self.workshop.service(booking.service)
         if not self.workshop.advisors or service is None:
             return True
         window = capacity.advisor_window(self.clock.minutes(booking.drop_off))
-        available = capacity.advisor_minutes(window, self._advisor_shifts)
+        available = self._advisor_available.get(window)
+        if available is None:
+            available = self._advisor_available[window] = capacity.advisor_minutes(
+                window, self._advisor_shifts
+            )
         share = capacity.holdback(self.rules, express=False)
         taken = self._check_ins.get(window, 0)
         return capacity.advisor_room(share, available, taken, service.check_in_minutes)
@@ -758,9 +798,8 @@ class DayBook:
     def _rewitnessed(self, witness: dict[str, tuple[Assignment, ...]]) -> DayBook:
         """This day with every accepted booking where `witness` puts it (the same bookings, so
         the same compiled problem)."""
-        day = DayBook(
-            self.workshop, self.date, [(b, list(witness[b.id])) for b, _ in self.accepted], self.rules
-        )
+        accepted = [(b, list(witness[b.id])) for b, _ in self.accepted]
+        day = DayBook(self.workshop, self.date, accepted, self.rules, self.shift_minutes)
         day._accepted_problem = self.accepted_problem
         day._templates = self._templates
         return day
