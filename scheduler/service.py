@@ -537,8 +537,9 @@ class PlanningService:
                 ejection_seconds=self.ejection_seconds,
             )
         elif cached is not None and (added := day.placements_added_since(cached[2])) is not None:
+            grown = day.added_since(cached[2]) is not None  # by bookings alone
             offers = day.offers_after(  # bookings later
-                cached[1], added, service, waiter, fleet, wants, self.ejection_seconds
+                cached[1], added, service, waiter, fleet, wants, self.ejection_seconds, grown
             )
         else:
             offers = day.offers(service, waiter, fleet, wants=wants, ejection_seconds=self.ejection_seconds)

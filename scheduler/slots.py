@@ -818,6 +818,7 @@ class DayBook:
         fleet_partner: str | None = None,
         wants: Wants = NO_WANTS,
         ejection_seconds: float = EJECTION_SECONDS,
+        grown: bool = False,
     ) -> list[Offer]:
         """The offers of the same kind on this day, from `previous` (the offers on an earlier version
         of it, before the bookings placed at `added`): an offer whose placement the new bookings do
@@ -827,17 +828,26 @@ class DayBook:
         but only at times `previous` offered (no later than its last one; a waiter's repair only
         where he was offered): the day only lost room since, and a time the earlier search did not
         find is left to the background refinement (which looks again) instead of being searched
-        after every booking."""
+        after every booking.
+
+        `grown`: this day grew from that earlier one by bookings alone (`added_since`); then an
+        offer that had bookings moved out of its way carries over too, with them where it moved
+        them, when the bookings made since touch neither it nor that reshuffled day
+        (`_carried_over`): in a booking storm these are the times a search found, which would
+        otherwise be searched for again after every booking."""
         probes = self._probes(service, waiter, fleet_partner, wants)
         before = {o.drop_off: o for o in previous}
         availability = self._availability(self.accepted_problem)
         fits: list[Offer | None] = []
+        reshuffled: dict[int, tuple[list[Placement], dict[str, tuple[Assignment, ...]]] | None] = {}
         for probe in probes:
             old = before.get(probe.drop_off)
             if old is None or old.overbooked:  # overbooked: the allowance is checked again
                 fits.append(None)
             elif old.rewitness is None and not _touches(old.placements, added):
                 fits.append(old)
+            elif old.rewitness is not None and grown and (kept := self._carried_over(old, reshuffled)):
+                fits.append(kept)
             else:
                 # With no time to move bookings, a one-booking repair at once (as before).
                 fits.append(self.fit_quickly(probe, availability, repair=ejection_seconds <= 0))
@@ -849,6 +859,46 @@ class DayBook:
             deadline = time.thread_time() + ejection_seconds
             self._search(probes, fits, availability, waiter, deadline, beyond, again)
         return self._complete(probes, fits, 0.0, 1)
+
+    def _carried_over(
+        self,
+        old: Offer,
+        reshuffled: dict[int, tuple[list[Placement], dict[str, tuple[Assignment, ...]]] | None],
+    ) -> Offer | None:
+        """`old`, made on an earlier version of this day from which this one grew by bookings alone,
+        with the accepted bookings where `old.rewitness` put them, if that still holds: the
+        bookings made since (placed in this day's witness) touch neither the reshuffled day nor
+        `old`'s own placements. Then the reshuffled day plus the bookings made since, at their
+        witness places, is a whole-day witness again (each keeps its promise where it sits, none
+        overlaps another on a bay or a technician). `reshuffled` remembers, per rewitness (offers
+        of one answer share them), the new bookings' placements and the merged witness, or None
+        when the new bookings touch the reshuffled day."""
+        assert old.rewitness is not None
+        key = id(old.rewitness)
+        if key not in reshuffled:
+            reshuffled[key] = self._merged_rewitness(old.rewitness)
+        merged = reshuffled[key]
+        if merged is None or _touches(old.placements, merged[0]):
+            return None
+        return replace(old, rewitness=merged[1])
+
+    def _merged_rewitness(
+        self, rewitness: dict[str, tuple[Assignment, ...]]
+    ) -> tuple[list[Placement], dict[str, tuple[Assignment, ...]]] | None:
+        """The placements of the bookings not in `rewitness` (made since), and `rewitness` with
+        them at their witness places; None if they touch a placement of `rewitness`, or if a
+        booking of `rewitness` is no longer accepted here."""
+        ids = {b.id for b, _ in self.accepted}
+        if any(booking_id not in ids for booking_id in rewitness):
+            return None
+        since = [(b, w, own) for (b, w), own in zip(self.accepted, self.placements_of, strict=True)
+                 if b.id not in rewitness]  # fmt: skip
+        new = [p for _, _, own in since for p in own]
+        there = [self.frame.placement(a) for assignments in rewitness.values() for a in assignments]
+        if _touches(there, new):
+            return None
+        merged = {**rewitness, **{b.id: tuple(w) for b, w, _ in since}}
+        return new, merged
 
     def _probes(
         self, service: str, waiter: bool, fleet_partner: str | None, wants: Wants = NO_WANTS
