@@ -44,7 +44,7 @@ from scheduler.optimise import optimise
 from scheduler.planning import to_plan
 from scheduler.refiner import OfferRefiner
 from scheduler.replan import check_now_on_day, replan, replan_request, with_changes
-from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Wants, offers_may_grow
+from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Reshuffled, Wants, offers_may_grow
 from scheduler.storage import BookingRow, Store
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import plans as plans_db
@@ -638,9 +638,19 @@ class PlanningService:
             day.workshop.id, day.date, booking.service, booking.waiter, booking.fleet_partner, wants
         )
         cached = self._offers.get(key)
-        if cached is None or cached[0] != bookings_db.day_version(session, day.workshop.id, day.date):
+        if cached is None:
             return None
         later = [o for o in cached[1] if o.drop_off >= booking.drop_off and not o.overbooked]
+        if later and cached[0] != bookings_db.day_version(session, day.workshop.id, day.date):
+            # Made on an earlier version (other desks booked since the query): the offers that
+            # still fit this day carry over, as they do for the next query (DayBook.offers_after).
+            added = day.placements_added_since(cached[2])
+            if added is None:
+                return None
+            grown = day.added_since(cached[2]) is not None
+            reshuffled: Reshuffled = {}
+            kept = (day.carried(o, added, grown, reshuffled) for o in later)
+            later = [o for o in kept if o is not None]
         if not later:
             return None
         return day.reoffer(booking, min(later, key=lambda o: o.drop_off))

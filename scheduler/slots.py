@@ -35,13 +35,27 @@ from scheduler.translate import (
 from solver.model import SolveParameters, fit_all
 from solver.problem import DayProblem, DaySolution, JobData, Placement
 
-__all__ = ["EJECTION_SECONDS", "NO_WANTS", "CapacityRules", "DayBook", "Offer", "Wants", "offers_may_grow"]
+__all__ = [
+    "EJECTION_SECONDS",
+    "NO_WANTS",
+    "CapacityRules",
+    "DayBook",
+    "Offer",
+    "Reshuffled",
+    "Wants",
+    "offers_may_grow",
+]
 
 EJECTION_SECONDS = 0.025
 """How long (CPU seconds of the answering thread, `time.thread_time`: the same answer on a busy
 machine, only later) one immediate answer may spend moving bookings out of the way
 (scheduler.ejection) to find the times the quick fit misses; the exact search (CP-SAT, in the
 background) decides what is left."""
+
+
+Reshuffled = dict[int, tuple[list[Placement], dict[str, tuple[Assignment, ...]]] | None]
+"""Per rewitness (by id) that offers carried over share: the placements of the bookings made
+since and the merged witness, or None where those touch it (DayBook.carried)."""
 
 
 @dataclass(frozen=True)
@@ -839,14 +853,12 @@ class DayBook:
         before = {o.drop_off: o for o in previous}
         availability = self._availability(self.accepted_problem)
         fits: list[Offer | None] = []
-        reshuffled: dict[int, tuple[list[Placement], dict[str, tuple[Assignment, ...]]] | None] = {}
+        reshuffled: Reshuffled = {}
         for probe in probes:
             old = before.get(probe.drop_off)
             if old is None or old.overbooked:  # overbooked: the allowance is checked again
                 fits.append(None)
-            elif old.rewitness is None and not _touches(old.placements, added):
-                fits.append(old)
-            elif old.rewitness is not None and grown and (kept := self._carried_over(old, reshuffled)):
+            elif (kept := self.carried(old, added, grown, reshuffled)) is not None:
                 fits.append(kept)
             else:
                 # With no time to move bookings, a one-booking repair at once (as before).
@@ -860,10 +872,24 @@ class DayBook:
             self._search(probes, fits, availability, waiter, deadline, beyond, again)
         return self._complete(probes, fits, 0.0, 1)
 
+    def carried(
+        self,
+        old: Offer,
+        added: Sequence[Placement],
+        grown: bool,
+        reshuffled: Reshuffled | None = None,
+    ) -> Offer | None:
+        """`old` (not overbooked), made on an earlier version of this day before the placements
+        `added`, if it still fits here: nothing moved for it and `added` does not touch it, or (the
+        day `grown` by bookings alone) it moved bookings and still holds (`_carried_over`)."""
+        if old.rewitness is None:
+            return None if _touches(old.placements, added) else old
+        return self._carried_over(old, {} if reshuffled is None else reshuffled) if grown else None
+
     def _carried_over(
         self,
         old: Offer,
-        reshuffled: dict[int, tuple[list[Placement], dict[str, tuple[Assignment, ...]]] | None],
+        reshuffled: Reshuffled,
     ) -> Offer | None:
         """`old`, made on an earlier version of this day from which this one grew by bookings alone,
         with the accepted bookings where `old.rewitness` put them, if that still holds: the
