@@ -631,8 +631,11 @@ class PlanningService:
                 offers = [merged[t] for t in sorted(merged)]
             self._offers.put(key, (version, offers, day))
 
-    def _cached_fit(self, session: Session, day: DayBook, booking: Booking) -> Offer | None:
-        """A cached offer of the same kind at this time or later carries a placement that fits now."""
+    def _cached_fit(
+        self, session: Session, day: DayBook, booking: Booking, exact: bool = False
+    ) -> Offer | None:
+        """A cached offer of the same kind at this time or later (`exact`: at this time) carries a
+        placement that fits now."""
         wants = Wants(booking.loan_car, booking.parts_eta)
         key = _offers_key(
             day.workshop.id, day.date, booking.service, booking.waiter, booking.fleet_partner, wants
@@ -640,7 +643,12 @@ class PlanningService:
         cached = self._offers.get(key)
         if cached is None:
             return None
-        later = [o for o in cached[1] if o.drop_off >= booking.drop_off and not o.overbooked]
+        later = [
+            o
+            for o in cached[1]
+            if (o.drop_off == booking.drop_off if exact else o.drop_off >= booking.drop_off)
+            and not o.overbooked
+        ]
         if later and cached[0] != bookings_db.day_version(session, day.workshop.id, day.date):
             # Made on an earlier version (other desks booked since the query): the offers that
             # still fit this day carry over, as they do for the next query (DayBook.offers_after).
@@ -831,8 +839,8 @@ class PlanningService:
         day = self._day(session, workshop, date)
         if multiday.carries_over(workshop, booking):
             offer = self._multi_day_fit(session, workshop, day, booking)
-        else:
-            offer = day.try_insert(booking)
+        else:  # the time as its slot query offered it (the promise the customer was told), or the quick fit
+            offer = self._cached_fit(session, day, booking, exact=True) or day.try_insert(booking)
         if offer is None:
             offer = self._cached_fit(session, day, booking)
         if offer is None and self.ejection_seconds > 0:
