@@ -920,9 +920,18 @@ class DayBook:
         since = [(b, w, own) for (b, w), own in zip(self.accepted, self.placements_of, strict=True)
                  if b.id not in rewitness]  # fmt: skip
         new = [p for _, _, own in since for p in own]
-        there = [self.frame.placement(a) for assignments in rewitness.values() for a in assignments]
-        if _touches(there, new):
-            return None
+        if new:
+            on_bay: dict[int, list[Placement]] = {}
+            on_tech: dict[int, list[Placement]] = {}
+            for q in new:
+                on_bay.setdefault(q.bay, []).append(q)
+                on_tech.setdefault(q.technician, []).append(q)
+            for assignments in rewitness.values():  # only the new placements on its bay or technician
+                for a in assignments:
+                    p = self.frame.placement(a)
+                    near = on_bay.get(p.bay, []) + on_tech.get(p.technician, [])
+                    if any(p.start < q.end and q.start < p.end for q in near):
+                        return None
         merged = {**rewitness, **{b.id: tuple(w) for b, w, _ in since}}
         return new, merged
 
