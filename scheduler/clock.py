@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -75,26 +76,25 @@ class DayClock:
         self.tz = ZoneInfo(timezone)
         self.date = date
         self.day_start = dt.datetime.combine(date, dt.time(0, 0), tzinfo=self.tz)
+        self._start_utc = self.day_start.astimezone(dt.UTC)  # asked for by every conversion
         next_start = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(0, 0), tzinfo=self.tz)
         self.horizon = self._elapsed(next_start)
 
     def _elapsed(self, moment: dt.datetime) -> int:
-        seconds = (moment.astimezone(dt.UTC) - self.day_start.astimezone(dt.UTC)).total_seconds()
+        seconds = (moment.astimezone(dt.UTC) - self._start_utc).total_seconds()
         return int(seconds // 60)
 
     def minutes(self, moment: dt.datetime, *, round_up: bool = False) -> int:
-        seconds = (moment.astimezone(dt.UTC) - self.day_start.astimezone(dt.UTC)).total_seconds()
+        seconds = (moment.astimezone(dt.UTC) - self._start_utc).total_seconds()
         return math.ceil(seconds / 60) if round_up else math.floor(seconds / 60)
 
     def wall(self, hhmm: str) -> int:
         """Minutes of a local 'HH:MM' on the plan date."""
-        minutes = hhmm_minutes(hhmm)
-        local = dt.datetime.combine(self.date, dt.time(minutes // 60, minutes % 60), tzinfo=self.tz)
-        return self._elapsed(local)
+        return _wall(self.tz, self.date, hhmm)
 
     def at(self, minutes: int) -> dt.datetime:
         """The aware local datetime `minutes` after local midnight."""
-        utc = self.day_start.astimezone(dt.UTC) + dt.timedelta(minutes=minutes)
+        utc = self._start_utc + dt.timedelta(minutes=minutes)
         return utc.astimezone(self.tz)
 
     def local_date(self, moment: dt.datetime) -> dt.date:
@@ -102,3 +102,13 @@ class DayClock:
 
     def hhmm(self, minutes: int) -> str:
         return self.at(minutes).strftime("%H:%M")
+
+
+@lru_cache(maxsize=8192)
+def _wall(tz: ZoneInfo, date: dt.date, hhmm: str) -> int:
+    """`DayClock.wall`, remembered: every day built for a slot query or a booking converts the same
+    shifts, breaks and opening hours (tens of thousands of calls in a booking storm)."""
+    minutes = hhmm_minutes(hhmm)
+    local = dt.datetime.combine(date, dt.time(minutes // 60, minutes % 60), tzinfo=tz)
+    start = dt.datetime.combine(date, dt.time(0, 0), tzinfo=tz)
+    return int((local.astimezone(dt.UTC) - start.astimezone(dt.UTC)).total_seconds() // 60)

@@ -44,7 +44,7 @@ from scheduler.optimise import optimise
 from scheduler.planning import to_plan
 from scheduler.refiner import OfferRefiner
 from scheduler.replan import check_now_on_day, replan, replan_request, with_changes
-from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Wants, offers_may_grow
+from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Reshuffled, Wants, offers_may_grow
 from scheduler.storage import BookingRow, Store
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import plans as plans_db
@@ -252,7 +252,9 @@ class PlanningService:
             day_cache_entries, cached_workshops
         )
         # Each workshop's text and what it parses to (a new text replaces the old one).
-        self._workshops: LRUCache[str, tuple[str, Workshop]] = LRUCache(maxsize=4 * cached_workshops)
+        self._workshops: LRUCache[str, tuple[dt.datetime | None, str, Workshop]] = LRUCache(
+            maxsize=4 * cached_workshops
+        )
         self._workshop_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._refiner: OfferRefiner | None = None
@@ -359,16 +361,19 @@ class PlanningService:
         if session is None:
             with self.store.sessions() as fresh:
                 return self.workshop(workshop_id, fresh)
+        # The revision first (a small read): the text, tens of KB, only when the revision moved.
+        revision = workshops_db.revision(session, workshop_id)
+        with self._lock:
+            cached = self._workshops.get(workshop_id)
+        if revision is not None and cached is not None and cached[0] == revision:
+            return cached[2]  # every change of the text bumps the revision
         body = workshops_db.body(session, workshop_id)
         if body is None:
             raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
+        same = cached is not None and cached[1] == body  # the same text parses to the same workshop
+        parsed = cached[2] if cached is not None and same else Workshop.model_validate_json(body)
         with self._lock:
-            cached = self._workshops.get(workshop_id)
-        if cached is not None and cached[0] == body:  # the same text parses to the same workshop
-            return cached[1]
-        parsed = Workshop.model_validate_json(body)
-        with self._lock:
-            self._workshops[workshop_id] = (body, parsed)
+            self._workshops[workshop_id] = (revision, body, parsed)
         return parsed
 
     # Bookings
@@ -532,8 +537,9 @@ class PlanningService:
                 ejection_seconds=self.ejection_seconds,
             )
         elif cached is not None and (added := day.placements_added_since(cached[2])) is not None:
+            grown = day.added_since(cached[2]) is not None  # by bookings alone
             offers = day.offers_after(  # bookings later
-                cached[1], added, service, waiter, fleet, wants, self.ejection_seconds
+                cached[1], added, service, waiter, fleet, wants, self.ejection_seconds, grown
             )
         else:
             offers = day.offers(service, waiter, fleet, wants=wants, ejection_seconds=self.ejection_seconds)
@@ -625,16 +631,34 @@ class PlanningService:
                 offers = [merged[t] for t in sorted(merged)]
             self._offers.put(key, (version, offers, day))
 
-    def _cached_fit(self, session: Session, day: DayBook, booking: Booking) -> Offer | None:
-        """A cached offer of the same kind at this time or later carries a placement that fits now."""
+    def _cached_fit(
+        self, session: Session, day: DayBook, booking: Booking, exact: bool = False
+    ) -> Offer | None:
+        """A cached offer of the same kind at this time or later (`exact`: at this time) carries a
+        placement that fits now."""
         wants = Wants(booking.loan_car, booking.parts_eta)
         key = _offers_key(
             day.workshop.id, day.date, booking.service, booking.waiter, booking.fleet_partner, wants
         )
         cached = self._offers.get(key)
-        if cached is None or cached[0] != bookings_db.day_version(session, day.workshop.id, day.date):
+        if cached is None:
             return None
-        later = [o for o in cached[1] if o.drop_off >= booking.drop_off and not o.overbooked]
+        later = [
+            o
+            for o in cached[1]
+            if (o.drop_off == booking.drop_off if exact else o.drop_off >= booking.drop_off)
+            and not o.overbooked
+        ]
+        if later and cached[0] != bookings_db.day_version(session, day.workshop.id, day.date):
+            # Made on an earlier version (other desks booked since the query): the offers that
+            # still fit this day carry over, as they do for the next query (DayBook.offers_after).
+            added = day.placements_added_since(cached[2])
+            if added is None:
+                return None
+            grown = day.added_since(cached[2]) is not None
+            reshuffled: Reshuffled = {}
+            kept = (day.carried(o, added, grown, reshuffled) for o in later)
+            later = [o for o in kept if o is not None]
         if not later:
             return None
         return day.reoffer(booking, min(later, key=lambda o: o.drop_off))
@@ -815,8 +839,8 @@ class PlanningService:
         day = self._day(session, workshop, date)
         if multiday.carries_over(workshop, booking):
             offer = self._multi_day_fit(session, workshop, day, booking)
-        else:
-            offer = day.try_insert(booking)
+        else:  # the time as its slot query offered it (the promise the customer was told), or the quick fit
+            offer = self._cached_fit(session, day, booking, exact=True) or day.try_insert(booking)
         if offer is None:
             offer = self._cached_fit(session, day, booking)
         if offer is None and self.ejection_seconds > 0:

@@ -36,13 +36,27 @@ from scheduler.translate import (
 from solver.model import SolveParameters, fit_all
 from solver.problem import DayProblem, DaySolution, JobData, Placement
 
-__all__ = ["EJECTION_SECONDS", "NO_WANTS", "CapacityRules", "DayBook", "Offer", "Wants", "offers_may_grow"]
+__all__ = [
+    "EJECTION_SECONDS",
+    "NO_WANTS",
+    "CapacityRules",
+    "DayBook",
+    "Offer",
+    "Reshuffled",
+    "Wants",
+    "offers_may_grow",
+]
 
 EJECTION_SECONDS = 0.025
 """How long (CPU seconds of the answering thread, `time.thread_time`: the same answer on a busy
 machine, only later) one immediate answer may spend moving bookings out of the way
 (scheduler.ejection) to find the times the quick fit misses; the exact search (CP-SAT, in the
 background) decides what is left."""
+
+
+Reshuffled = dict[int, tuple[list[Placement], dict[str, tuple[Assignment, ...]]] | None]
+"""Per rewitness (by id) that offers carried over share: the placements of the bookings made
+since and the merged witness, or None where those touch it (DayBook.carried)."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +94,9 @@ class DayBook:
         date: dt.date,
         accepted: list[tuple[Booking, list[Assignment]]],
         rules: CapacityRules | None = None,
+        shift_minutes: list[int] | None = None,
     ) -> None:
+        """`shift_minutes`: the technicians' shift minutes when known (another version of the day)."""
         self.workshop = workshop
         self.date = date
         self.rules = rules or CapacityRules()
@@ -91,7 +107,11 @@ class DayBook:
         self.at_risk = [(b, w) for b, w in accepted if not self._witnessed(b, w)]
         """Accepted bookings without a usable witness (a workshop change broke it): kept, but they
         take no room in the witness and the next plan may leave them unassigned."""
-        self.shift_minutes = [technician_data(t, self.clock).shift_minutes() for t in workshop.technicians]
+        self.shift_minutes = (
+            shift_minutes
+            if shift_minutes is not None
+            else [technician_data(t, self.clock).shift_minutes() for t in workshop.technicians]
+        )
         self.worked = [0] * len(workshop.technicians)
         self.placements: list[Placement] = []
         self.placements_of: list[list[Placement]] = []
@@ -148,10 +168,13 @@ class DayBook:
 
     def with_booking(self, booking: Booking, offer: Offer) -> DayBook:
         """The day after accepting `booking` (promise set) at `offer`: no reload, no recompile."""
-        witness = offer.rewitness or {b.id: tuple(a) for b, a in self.accepted}
-        accepted = [(b, list(witness[b.id])) for b, _ in self.accepted] + self.at_risk
-        accepted.append((booking, list(offer.assignments)))
-        after = DayBook(self.workshop, self.date, accepted, self.rules)
+        if offer.rewitness is None:  # the others stay where they are: their placements carry over
+            after = self._grown(booking, offer)
+        else:
+            witness = offer.rewitness
+            accepted = [(b, list(witness[b.id])) for b, _ in self.accepted] + self.at_risk
+            accepted.append((booking, list(offer.assignments)))
+            after = DayBook(self.workshop, self.date, accepted, self.rules, self.shift_minutes)
         after._templates = self._templates
         # What takes room the earlier day's free time had: the new booking's placements, and
         # where the bookings it moved went (where they left is only more free time).
@@ -167,6 +190,28 @@ class DayBook:
             single = self._compile_one(booking)
             jobs = self._accepted_problem.jobs + single.problem.jobs
             after._accepted_problem = replace(self._accepted_problem, jobs=jobs)
+        return after
+
+    def _grown(self, booking: Booking, offer: Offer) -> DayBook:
+        """This day and `booking` at `offer`, every other booking where it was: what `DayBook(...)`
+        with the new booking appended makes, without converting every witness again (a booking
+        storm builds one such day per booking)."""
+        after = DayBook(self.workshop, self.date, [], self.rules, self.shift_minutes)
+        after.accepted = list(self.accepted)
+        after.at_risk = list(self.at_risk)
+        after.worked = list(self.worked)
+        after.placements = list(self.placements)
+        after.placements_of = list(self.placements_of)
+        assignments = list(offer.assignments)
+        if not after._witnessed(booking, assignments):  # overbooked: no witness, kept at risk
+            after.at_risk.append((booking, assignments))
+            return after
+        after.accepted.append((booking, assignments))
+        own = placements_from_assignments(after.frame, assignments)
+        for p in own:
+            after.worked[p.technician] += p.end - p.start
+        after.placements += own
+        after.placements_of.append(own)
         return after
 
     @property
@@ -376,13 +421,22 @@ class DayBook:
             taken[window] = taken.get(window, 0) + service.check_in_minutes
         return taken
 
+    @cached_property
+    def _advisor_available(self) -> dict[int, int]:
+        """Advisor minutes per quarter hour (its start), as asked for."""
+        return {}
+
     def _advisor_room(self, booking: Booking) -> bool:
         """An advisor is free to check the vehicle in (no advisors listed: no limit)."""
         service = self.workshop.service(booking.service)
         if not self.workshop.advisors or service is None:
             return True
         window = capacity.advisor_window(self.clock.minutes(booking.drop_off))
-        available = capacity.advisor_minutes(window, self._advisor_shifts)
+        available = self._advisor_available.get(window)
+        if available is None:
+            available = self._advisor_available[window] = capacity.advisor_minutes(
+                window, self._advisor_shifts
+            )
         share = capacity.holdback(self.rules, express=False)
         taken = self._check_ins.get(window, 0)
         return capacity.advisor_room(share, available, taken, service.check_in_minutes)
@@ -812,9 +866,8 @@ class DayBook:
     def _rewitnessed(self, witness: dict[str, tuple[Assignment, ...]]) -> DayBook:
         """This day with every accepted booking where `witness` puts it (the same bookings, so
         the same compiled problem)."""
-        day = DayBook(
-            self.workshop, self.date, [(b, list(witness[b.id])) for b, _ in self.accepted], self.rules
-        )
+        accepted = [(b, list(witness[b.id])) for b, _ in self.accepted]
+        day = DayBook(self.workshop, self.date, accepted, self.rules, self.shift_minutes)
         day._accepted_problem = self.accepted_problem
         day._templates = self._templates
         return day
@@ -838,6 +891,7 @@ class DayBook:
         fleet_partner: str | None = None,
         wants: Wants = NO_WANTS,
         ejection_seconds: float = EJECTION_SECONDS,
+        grown: bool = False,
     ) -> list[Offer]:
         """The offers of the same kind on this day, from `previous` (the offers on an earlier version
         of it, before the bookings placed at `added`): an offer whose placement the new bookings do
@@ -847,17 +901,24 @@ class DayBook:
         but only at times `previous` offered (no later than its last one; a waiter's repair only
         where he was offered): the day only lost room since, and a time the earlier search did not
         find is left to the background refinement (which looks again) instead of being searched
-        after every booking."""
+        after every booking.
+
+        `grown`: this day grew from that earlier one by bookings alone (`added_since`); then an
+        offer that had bookings moved out of its way carries over too, with them where it moved
+        them, when the bookings made since touch neither it nor that reshuffled day
+        (`_carried_over`): in a booking storm these are the times a search found, which would
+        otherwise be searched for again after every booking."""
         probes = self._probes(service, waiter, fleet_partner, wants)
         before = {o.drop_off: o for o in previous}
         availability = self._availability(self.accepted_problem)
         fits: list[Offer | None] = []
+        reshuffled: Reshuffled = {}
         for probe in probes:
             old = before.get(probe.drop_off)
             if old is None or old.overbooked:  # overbooked: the allowance is checked again
                 fits.append(None)
-            elif old.rewitness is None and not _touches(old.placements, added):
-                fits.append(old)
+            elif (kept := self.carried(old, added, grown, reshuffled)) is not None:
+                fits.append(kept)
             else:
                 # With no time to move bookings, a one-booking repair at once (as before).
                 fits.append(self.fit_quickly(probe, availability, repair=ejection_seconds <= 0))
@@ -869,6 +930,69 @@ class DayBook:
             deadline = time.thread_time() + ejection_seconds
             self._search(probes, fits, availability, waiter, deadline, beyond, again)
         return self._complete(probes, fits, 0.0, 1)
+
+    def carried(
+        self,
+        old: Offer,
+        added: Sequence[Placement],
+        grown: bool,
+        reshuffled: Reshuffled | None = None,
+    ) -> Offer | None:
+        """`old` (not overbooked), made on an earlier version of this day before the placements
+        `added`, if it still fits here: nothing moved for it and `added` does not touch it, or (the
+        day `grown` by bookings alone) it moved bookings and still holds (`_carried_over`)."""
+        if old.rewitness is None:
+            return None if _touches(old.placements, added) else old
+        return self._carried_over(old, {} if reshuffled is None else reshuffled) if grown else None
+
+    def _carried_over(
+        self,
+        old: Offer,
+        reshuffled: Reshuffled,
+    ) -> Offer | None:
+        """`old`, made on an earlier version of this day from which this one grew by bookings alone,
+        with the accepted bookings where `old.rewitness` put them, if that still holds: the
+        bookings made since (placed in this day's witness) touch neither the reshuffled day nor
+        `old`'s own placements. Then the reshuffled day plus the bookings made since, at their
+        witness places, is a whole-day witness again (each keeps its promise where it sits, none
+        overlaps another on a bay or a technician). `reshuffled` remembers, per rewitness (offers
+        of one answer share them), the new bookings' placements and the merged witness, or None
+        when the new bookings touch the reshuffled day."""
+        assert old.rewitness is not None
+        key = id(old.rewitness)
+        if key not in reshuffled:
+            reshuffled[key] = self._merged_rewitness(old.rewitness)
+        merged = reshuffled[key]
+        if merged is None or _touches(old.placements, merged[0]):
+            return None
+        return replace(old, rewitness=merged[1])
+
+    def _merged_rewitness(
+        self, rewitness: dict[str, tuple[Assignment, ...]]
+    ) -> tuple[list[Placement], dict[str, tuple[Assignment, ...]]] | None:
+        """The placements of the bookings not in `rewitness` (made since), and `rewitness` with
+        them at their witness places; None if they touch a placement of `rewitness`, or if a
+        booking of `rewitness` is no longer accepted here."""
+        ids = {b.id for b, _ in self.accepted}
+        if any(booking_id not in ids for booking_id in rewitness):
+            return None
+        since = [(b, w, own) for (b, w), own in zip(self.accepted, self.placements_of, strict=True)
+                 if b.id not in rewitness]  # fmt: skip
+        new = [p for _, _, own in since for p in own]
+        if new:
+            on_bay: dict[int, list[Placement]] = {}
+            on_tech: dict[int, list[Placement]] = {}
+            for q in new:
+                on_bay.setdefault(q.bay, []).append(q)
+                on_tech.setdefault(q.technician, []).append(q)
+            for assignments in rewitness.values():  # only the new placements on its bay or technician
+                for a in assignments:
+                    p = self.frame.placement(a)
+                    near = on_bay.get(p.bay, []) + on_tech.get(p.technician, [])
+                    if any(p.start < q.end and q.start < p.end for q in near):
+                        return None
+        merged = {**rewitness, **{b.id: tuple(w) for b, w, _ in since}}
+        return new, merged
 
     def _probes(
         self, service: str, waiter: bool, fleet_partner: str | None, wants: Wants = NO_WANTS

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session, object_session
 
 from scheduler.contract import Assignment, Booking
@@ -115,21 +115,29 @@ def count_by_date(session: Session, workshop_id: str) -> dict[dt.date, int]:
     )
 
 
+_MINE = (BookingRow.workshop_id == bindparam("workshop_id"), BookingRow.date == bindparam("date"))
+_CARRIED_HERE = (
+    CarriedDayRow.workshop_id == bindparam("workshop_id"),
+    CarriedDayRow.date == bindparam("date"),
+)
+_DAY_VERSION = select(
+    select(func.count(BookingRow.id)).where(*_MINE).scalar_subquery(),
+    select(func.max(BookingRow.created_at)).where(*_MINE).scalar_subquery(),
+    select(WorkshopRow.updated_at).where(WorkshopRow.id == bindparam("workshop_id")).scalar_subquery(),
+    select(func.count(CarriedDayRow.booking_id)).where(*_CARRIED_HERE).scalar_subquery(),
+    select(func.max(CarriedDayRow.created_at)).where(*_CARRIED_HERE).scalar_subquery(),
+)
+"""`day_version`'s one statement, built once: a statement made per call cost its construction and
+cache key (about 0.5 ms of CPU, a quarter of a cached slot query's)."""
+
+
 def day_version(session: Session, workshop_id: str, date: dt.date) -> tuple[object, ...]:
     """Changes whenever the day's bookings or the workshop change: every booking change bumps
     the workshop row's updated_at (under its lock), so it is the workshop's revision."""
     # One statement (every slot query and booking asks): the day's bookings, the workshop's
     # revision and the multi-day work carried over to the day.
-    mine = (BookingRow.workshop_id == workshop_id, BookingRow.date == date)
-    carried_here = (CarriedDayRow.workshop_id == workshop_id, CarriedDayRow.date == date)
     count, latest, updated, carried, carried_latest = session.execute(
-        select(
-            select(func.count(BookingRow.id)).where(*mine).scalar_subquery(),
-            select(func.max(BookingRow.created_at)).where(*mine).scalar_subquery(),
-            select(WorkshopRow.updated_at).where(WorkshopRow.id == workshop_id).scalar_subquery(),
-            select(func.count(CarriedDayRow.booking_id)).where(*carried_here).scalar_subquery(),
-            select(func.max(CarriedDayRow.created_at)).where(*carried_here).scalar_subquery(),
-        )
+        _DAY_VERSION, {"workshop_id": workshop_id, "date": date}
     ).one()
     if carried:  # multi-day work carried over to the day (none: the version stays as it was)
         return (count, latest, updated, carried, carried_latest)

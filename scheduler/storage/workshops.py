@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, object_session
 
 from scheduler.contract import Workshop
@@ -52,6 +52,15 @@ def body(session: Session, workshop_id: str) -> str | None:
     """The workshop's stored JSON text (None for an unknown workshop)."""
     row = session.get(WorkshopRow, workshop_id)
     return None if row is None else row.body
+
+
+_REVISION = select(WorkshopRow.updated_at).where(WorkshopRow.id == bindparam("workshop_id"))
+
+
+def revision(session: Session, workshop_id: str) -> dt.datetime | None:
+    """The workshop's revision (`updated_at`: strictly bumped by every change of its text or its
+    bookings), None for an unknown workshop. One small prepared statement: every request asks."""
+    return session.execute(_REVISION, {"workshop_id": workshop_id}).scalar()
 
 
 def all_workshops(session: Session) -> list[Workshop]:

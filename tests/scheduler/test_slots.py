@@ -153,6 +153,57 @@ def test_offers_carried_over_bookings_still_carry_valid_plans() -> None:
     assert len(day.accepted) >= 15 and carried > 50 and steps >= 3
 
 
+def test_offers_that_moved_bookings_carry_over_bookings_with_valid_plans() -> None:
+    """A day grown by bookings alone (`grown`): an offer whose witness moved bookings out of its way
+    carries over with those bookings where it moved them and the bookings made since at their
+    places, when nothing touches; each offer, carried or found again, must still come with a
+    whole-day plan keeping every promise (the independent validator), on a day full enough that
+    many offers need bookings moved."""
+    workshop = load_scenario("small-dealer").workshop
+    rng = random.Random(3)
+    rules = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=100)
+    day = DayBook(workshop, DAY, [], rules)
+    kinds = [("MAINT", False), ("LUBE", True), ("MINOR", False), ("FIRST", True)]
+    # No ejection search (its CPU deadline varies with the machine): the one-booking repair moves
+    # bookings, the same way on every run.
+    previous = {kind: day.offers(*kind, ejection_seconds=0) for kind in kinds}
+    made_on = dict.fromkeys(kinds, day)
+    carried = checked = 0
+    for i in range(45):
+        kind = rng.choice(kinds)
+        added = day.added_since(made_on[kind])
+        before = {o.drop_off: o for o in previous[kind]}
+        if added is None:
+            previous[kind] = day.offers(*kind, ejection_seconds=0)
+        else:
+            offers = list(before.values())
+            previous[kind] = day.offers_after(offers, added, *kind, ejection_seconds=0, grown=True)
+        made_on[kind] = day
+        for o in previous[kind]:
+            old = before.get(o.drop_off)
+            if (
+                added
+                and o.rewitness
+                and old is not None
+                and old.rewitness
+                and old.assignments == o.assignments
+            ):
+                carried += old.rewitness.items() <= o.rewitness.items()  # the moved bookings kept
+            probe = Booking(id="probe", service=kind[0], drop_off=o.drop_off, waiter=kind[1])
+            request, plan = _witness_plan(day, probe, o)
+            assert validate_plan(request, plan) == []
+            assert plan.kpis.placed == len(request.bookings) and plan.kpis.late == 0
+            checked += 1
+        if not previous[kind]:
+            continue
+        pick = rng.choice(previous[kind])
+        booking = Booking(id=f"b{i}", service=kind[0], drop_off=pick.drop_off, waiter=kind[1])
+        offer = day.reoffer(booking, pick)
+        assert offer is not None
+        day = day.with_booking(booking.model_copy(update={"promised": offer.promised}), offer)
+    assert len(day.accepted) >= 20 and checked > 200 and carried >= 5
+
+
 def test_offers_carried_over_any_earlier_version_of_the_day_still_carry_valid_plans() -> None:
     """Offers made on an earlier version of the day that is not in its lineage (loaded apart, as
     a query reading the day just before a booking commits does), with bookings added, moved and
