@@ -46,6 +46,7 @@ __all__ = [
     "part_code",
     "refusal",
     "refusals",
+    "split_part",
 ]
 
 PART = ":ops"
@@ -70,6 +71,16 @@ def part_code(code: str, first: int, last: int) -> str:
 
 def is_part(booking: Booking) -> bool:
     return PART in booking.service
+
+
+def split_part(code: str) -> tuple[str, int, int] | None:
+    """A part service code's service and operations: "ACC-REPAIR:ops2-3" -> ("ACC-REPAIR", 2, 3);
+    None for any other code."""
+    service, sep, ops = code.rpartition(PART)
+    first, dash, last = ops.partition("-")
+    if not sep or not dash or not first.isdigit() or not last.isdigit():
+        return None
+    return service, int(first), int(last)
 
 
 _views: dict[int, tuple[Workshop, Workshop]] = {}
