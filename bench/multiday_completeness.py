@@ -15,13 +15,20 @@ objects three ways:
 - `budget`: bookings moved out of the way (scheduler.ejection) where the free time has no room,
   on the drop-off day and on the later days, within the query's budget (25 ms of the thread's
   CPU, `EJECTION_SECONDS`): the answer the booking system gets now;
-- `generous`: the same with 2 s: the reference (there is no exact check of multi-day work; the
-  share of it the other two reach is reported, not a completeness against an exact check).
+- `generous`: the same with 2 s: a much longer search of the same kind.
 
-Soundness: each time `budget` offers beyond `before` (else `quick`) is booked in a copy of the database, and
-every day the repair touches is checked: the days' witnesses as a plan pass the independent
-validator with every booking placed and on time, and the repair's witness passes
-`validate_multiday`.
+Completeness against an exact check (`ExactMultiDay`): on the same days with the open rules (no
+walk-in holdback, no waiter cap: policies, not feasibility, as in bench.slots), every candidate
+time of the day the immediate answer (`budget`) does not offer is decided by CP-SAT over every day
+the work could touch (one-day checks of each day's share, searched over the splits of the
+operations); completeness = offered / exact-feasible, under the validator's rules (a day without
+work of the repair allowed, the drop-off day too) and under the offers' own stricter rule (work on
+every opening day from the drop-off day until done).
+
+Soundness: every time `budget` offers (`--sound all`, the default; `--sound beyond`: only those
+beyond `before`, else `quick`) is booked in a copy of the database, and every day the repair
+touches is checked: the days' witnesses as a plan pass the independent validator with every
+booking placed and on time, and the repair's witness passes `validate_multiday`.
 
     .venv/bin/python -m bench.multiday_completeness [--quick] [--baseline /tmp/multiday_main.py]
 """
