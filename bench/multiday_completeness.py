@@ -71,13 +71,17 @@ MODES = {"quick": 0.0, "budget": EJECTION_SECONDS, "generous": 2.0}
 CODE = "ACC-REPAIR"
 
 
-def _service(url: str) -> PlanningService:
-    return PlanningService(Store(url), CapacityRules(), refine_in_background=False, clock=FixedClock(NOW))
+RULES = {"default": CapacityRules(), "open": OPEN}
+"""The capacity rules the days are filled, offered and booked with (`--fill`)."""
 
 
-def _sound(url: str, ws: Workshop, drop_off: dt.datetime) -> dict[str, object]:
+def _service(url: str, rules: CapacityRules) -> PlanningService:
+    return PlanningService(Store(url), rules, refine_in_background=False, clock=FixedClock(NOW))
+
+
+def _sound(url: str, ws: Workshop, drop_off: dt.datetime, rules: CapacityRules) -> dict[str, object]:
     """Book ACC-REPAIR at `drop_off` in the database at `url`; check every day it touches."""
-    service = _service(url)
+    service = _service(url, rules)
     try:
         stored, _ = service.book(ws.id, Booking(id="probe-repair", service=CODE, drop_off=drop_off), None)
     except Conflict:
@@ -275,6 +279,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--every", type=int, default=10, help="bookings of a day between checkpoints")
     parser.add_argument("--baseline", type=Path, help="the multiday.py to compare with (mode `before`)")
+    parser.add_argument(
+        "--fill", choices=tuple(RULES), default="default",
+        help="capacity rules of the filling and the answer: default (walk-in holdback, waiter caps) or open",
+    )  # fmt: skip
     parser.add_argument("--exact-seconds", type=float, default=2.0, help="CP-SAT limit per day share")
     parser.add_argument(
         "--sound", choices=("all", "beyond"), default="all",
@@ -297,7 +305,7 @@ def main() -> None:
     timings: dict[str, list[float]] = {mode: [] for mode in modes}
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
-        service = _service(url)
+        service = _service(url, RULES[args.fill])
         service.put_workshop(ws)
         for date in DAYS:
             asked = [CODE] * repairs_per_day + [rng.choice(ONE_DAY) for _ in range(per_day)]
@@ -332,7 +340,7 @@ def main() -> None:
                     copy.unlink(missing_ok=True)
                     with sqlite3.connect(Path(tmp) / "bench.db") as src, sqlite3.connect(copy) as dst:
                         src.backup(dst)  # WAL mode: the file alone may miss the latest pages
-                    checks.append(_sound(f"sqlite:///{copy}", ws, drop_off))
+                    checks.append(_sound(f"sqlite:///{copy}", ws, drop_off, RULES[args.fill]))
                 checkpoints.append({
                     "date": date.isoformat(), "booked_so_far": n + 1,
                     **{mode: len(times) for mode, times in found.items()},
@@ -361,11 +369,11 @@ def main() -> None:
             statistics.median(timings["budget"]) / statistics.median(timings[next(iter(modes))]), 2
         ),
         "quick": args.quick,
+        "fill": args.fill,
         "seed": args.seed,
     }
-    out = HERE / (
-        "RESULTS-multiday-completeness-quick.json" if args.quick else "RESULTS-multiday-completeness.json"
-    )
+    name = "RESULTS-multiday-completeness" + ("-quick" if args.quick else "")
+    out = HERE / f"{name}{'-open' if args.fill == 'open' else ''}.json"
     out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "checkpoints"}, indent=2, default=str))
 
