@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.i18n import translator
 from api.schemas import ConflictProblem, Problem, slot_list
-from scheduler.errors import InputError
+from scheduler.errors import InputError, precise_loc
 from scheduler.i18n import DEFAULT, N_, Translator
 from scheduler.jobs import Busy, ElsewhereError, JobCancelled
 from scheduler.service import Conflict, NotFound, WorkshopConflict
@@ -146,18 +146,21 @@ def _json_safe(value: object) -> object:
 
 
 def validation_problem(errors: Sequence[Any], t: Translator | None = None) -> list[dict[str, object]]:
-    """A request's validation errors as a JSON-safe 422 detail: loc, msg (in `t`'s language when
+    """A request's validation errors as a JSON-safe 422 detail: loc (down to the field a model's own
+    check named: ["body", "bays", 0, "kind"], not ["body"]), msg (in `t`'s language when
     given), type, ctx, and the input only while it is short (a long string cut to MAX_ECHO
     characters)."""
     detail: list[dict[str, object]] = []
     for error in errors:
         msg = str(error.get("msg", ""))
+        loc = precise_loc(error)
         item: dict[str, object] = {
             "type": str(error.get("type", "value_error")),
-            "loc": [part if isinstance(part, int) else str(part) for part in error.get("loc", ())],
+            "loc": [part if isinstance(part, int) else str(part) for part in loc],
             "msg": msg if t is None else t.phrase(msg),
         }
-        if "input" in error:
+        # The input is the checked model's: not shown under a field's more precise loc.
+        if "input" in error and len(loc) == len(error.get("loc", ())):
             shown = _json_safe(error["input"])
             if isinstance(shown, str) and len(shown) > MAX_ECHO:
                 item["input"] = shown[:MAX_ECHO] + "…"

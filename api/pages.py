@@ -22,7 +22,7 @@ from api.deps import ClockDep, RunnerDep, ServiceDep, services
 from api.login import COOKIE, language_switch
 from scheduler import actuals, jobcards
 from scheduler.clocking import DayStatus, OperationStatus
-from scheduler.contract import Plan, Workshop
+from scheduler.contract import Booking, Plan, Workshop
 from scheduler.errors import InputError
 from scheduler.i18n import N_, normalise
 from scheduler.keys import KeyInfo, Role
@@ -155,6 +155,15 @@ def _stored_plan(service: PlanningService, workshop_id: str, date: dt.date) -> P
         return None
 
 
+def _carried_in(service: PlanningService, workshop_id: str, date: dt.date) -> list[Booking]:
+    """The multi-day repairs of earlier days with work on `date`, each as the day sees it (its
+    part: the operations done that day), for the job cards and day sheets."""
+    carried = {b.id for b, carried in service.day_bookings(workshop_id, date) if carried}
+    if not carried:
+        return []
+    return [b for b in service.day_view(workshop_id, date)[1] if b.id in carried]
+
+
 def _pdf(content: bytes, filename: str) -> Response:
     return Response(content, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})  # fmt: skip
@@ -170,7 +179,8 @@ def job_cards_pdf(request: Request, workshop_id: str, date: dt.date, service: Se
     workshop = service.workshop(workshop_id)
     bookings = service.bookings(workshop_id, date)
     plan = _stored_plan(service, workshop_id, date)
-    content = jobcards.job_cards(workshop, date, plan, bookings, lang=i18n.choose(request))
+    carried = _carried_in(service, workshop_id, date)
+    content = jobcards.job_cards(workshop, date, plan, bookings, lang=i18n.choose(request), carried=carried)
     return _pdf(content, f"{workshop_id}-{date}-cards.pdf")
 
 
@@ -190,7 +200,9 @@ def day_sheet_pdf(
         )
     bookings = service.bookings(workshop_id, date)
     plan = _stored_plan(service, workshop_id, date)
-    content = jobcards.day_sheet(workshop, date, plan, bookings, technician, lang=i18n.choose(request))
+    carried = _carried_in(service, workshop_id, date)
+    lang = i18n.choose(request)
+    content = jobcards.day_sheet(workshop, date, plan, bookings, technician, lang=lang, carried=carried)
     return _pdf(content, f"{workshop_id}-{date}-{technician}.pdf")
 
 

@@ -105,6 +105,16 @@ def hhmm_minutes(value: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
+class FieldValueError(ValueError):
+    """A model's own check that found one field wrong (a cross-field check such as a bay kind the
+    workshop does not declare): `loc` is that field's path inside the model being checked, so the
+    error names it exactly (pydantic alone would name the model). The text is unchanged."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
 class _Model(BaseModel):
     # Unknown fields are refused: a typo in a scenario file must not pass silently.
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -121,8 +131,9 @@ class TimeWindow(_Model):
     @model_validator(mode="after")
     def _ordered(self) -> TimeWindow:
         if hhmm_minutes(self.end) <= hhmm_minutes(self.start):
-            raise ValueError(
-                N_("end %(end)s must be after start %(start)s") % {"end": self.end, "start": self.start}
+            raise FieldValueError(
+                ("end",),
+                N_("end %(end)s must be after start %(start)s") % {"end": self.end, "start": self.start},
             )
         return self
 
@@ -136,17 +147,19 @@ class Shift(TimeWindow):
     def _breaks_inside(self) -> Shift:
         start, end = hhmm_minutes(self.start), hhmm_minutes(self.end)
         previous_end = start
-        for brk in sorted(self.breaks, key=lambda b: hhmm_minutes(b.start)):
+        for n, brk in sorted(enumerate(self.breaks), key=lambda nb: hhmm_minutes(nb[1].start)):
             b_start, b_end = hhmm_minutes(brk.start), hhmm_minutes(brk.end)
             if b_start < start or b_end > end:
-                raise ValueError(
+                raise FieldValueError(
+                    ("breaks", n),
                     N_("break %(start)s-%(end)s lies outside the shift %(shift_start)s-%(shift_end)s")
-                    % {"start": brk.start, "end": brk.end, "shift_start": self.start, "shift_end": self.end}
+                    % {"start": brk.start, "end": brk.end, "shift_start": self.start, "shift_end": self.end},
                 )
             if b_start < previous_end:
-                raise ValueError(
+                raise FieldValueError(
+                    ("breaks", n),
                     N_("break %(brk_start)s-%(brk_end)s overlaps another break")
-                    % {"brk_start": brk.start, "brk_end": brk.end}
+                    % {"brk_start": brk.start, "brk_end": brk.end},
                 )
             previous_end = b_end
         return self
@@ -302,9 +315,10 @@ class Workshop(_Model):
             seen: set[str] = set()
             for i, ident in enumerate(ids):
                 if ident in seen:
-                    raise ValueError(
+                    raise FieldValueError(
+                        (field, i, "code" if field == "services" else "id"),
                         N_("%(field)s[%(i)s]: duplicate id %(ident)r")
-                        % {"field": field, "i": i, "ident": ident}
+                        % {"field": field, "i": i, "ident": ident},
                     )
                 seen.add(ident)
         return self
@@ -313,25 +327,28 @@ class Workshop(_Model):
     def _declared_kinds(self) -> Workshop:
         declared = set(self.bay_kinds)
         if len(declared) != len(self.bay_kinds):
-            dup = next(k for i, k in enumerate(self.bay_kinds) if k in self.bay_kinds[:i])
-            raise ValueError(N_("bay_kinds: duplicate kind %(dup)r") % {"dup": dup})
+            at = next(i for i, k in enumerate(self.bay_kinds) if k in self.bay_kinds[:i])
+            dup = self.bay_kinds[at]
+            raise FieldValueError(("bay_kinds", at), N_("bay_kinds: duplicate kind %(dup)r") % {"dup": dup})
         known = ", ".join(self.bay_kinds)
         for i, bay in enumerate(self.bays):
             if bay.kind not in declared:
-                raise ValueError(
+                raise FieldValueError(
+                    ("bays", i, "kind"),
                     N_("bays[%(i)s].kind: %(bay_kind)r is not a declared bay kind (%(known)s)")
-                    % {"i": i, "bay_kind": bay.kind, "known": known}
+                    % {"i": i, "bay_kind": bay.kind, "known": known},
                 )
         for i, service in enumerate(self.services):
             for k, op in enumerate(service.operations):
                 for m, kind in enumerate(op.bay_kinds):
                     if kind not in declared:
-                        raise ValueError(
+                        raise FieldValueError(
+                            ("services", i, "operations", k, "bay_kinds", m),
                             N_(
                                 "services[%(i)s].operations[%(k)s].bay_kinds[%(m)s]: %(kind)r is not a"
                                 " declared bay kind (%(known)s)"
                             )
-                            % {"i": i, "k": k, "m": m, "kind": kind, "known": known}
+                            % {"i": i, "k": k, "m": m, "kind": kind, "known": known},
                         )
         return self
 
@@ -342,11 +359,14 @@ class Workshop(_Model):
         for i, entry in enumerate(self.overbooking):
             if entry.pool not in pools:
                 known = ", ".join(sorted(pools))
-                raise ValueError(
-                    f"overbooking[{i}].pool: {entry.pool!r} is not a pool of the workshop ({known})"
+                raise FieldValueError(
+                    ("overbooking", i, "pool"),
+                    f"overbooking[{i}].pool: {entry.pool!r} is not a pool of the workshop ({known})",
                 )
             if entry.pool in seen:
-                raise ValueError(f"overbooking[{i}].pool: duplicate pool {entry.pool!r}")
+                raise FieldValueError(
+                    ("overbooking", i, "pool"), f"overbooking[{i}].pool: duplicate pool {entry.pool!r}"
+                )
             seen.add(entry.pool)
         return self
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pydantic import ValidationError
+
+from scheduler.contract import FieldValueError
 
 
 class InputError(ValueError):
@@ -36,10 +39,27 @@ def field_path(loc: Sequence[int | str]) -> str:
     return path or "(root)"
 
 
+def precise_loc(error: Mapping[str, Any]) -> tuple[int | str, ...]:
+    """A pydantic error's location, down to the field a model's own check named (FieldValueError):
+    ('workshop', 'bays', 0, 'kind') rather than the model ('workshop',)."""
+    loc = tuple(error.get("loc", ()))
+    found = (error.get("ctx") or {}).get("error")
+    return (*loc, *found.loc) if isinstance(found, FieldValueError) else loc
+
+
 def from_validation_error(error: ValidationError, source: str | None = None) -> InputError:
     """The first problem of a pydantic ValidationError as one precise InputError."""
     first = error.errors(include_url=False)[0]
     reason = str(first["msg"])
     if reason.startswith("Value error, "):
         reason = reason[len("Value error, ") :]
-    return InputError(field_path(first["loc"]), reason, source)
+    found = (first.get("ctx") or {}).get("error")
+    if isinstance(found, FieldValueError):
+        # The text begins with the field's path inside the model ("bays[0].kind: …"): the field
+        # is named once, in full, in front of the rest.
+        for n in range(len(found.loc), 0, -1):
+            prefix = field_path(found.loc[:n]) + ": "
+            if reason.startswith(prefix):
+                reason = reason[len(prefix) :]
+                break
+    return InputError(field_path(precise_loc(first)), reason, source)

@@ -18,8 +18,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
-from scheduler.contract import Assignment, Booking, Plan, Workshop
+from scheduler.contract import Assignment, Booking, Plan, Service, Workshop
 from scheduler.i18n import Translator
+from scheduler.multiday import split_part
 
 LATIN = "Helvetica"
 LATIN_BOLD = "Helvetica-Bold"
@@ -119,12 +120,28 @@ class _Line:
     assignment: Assignment | None
 
 
+def _service(workshop: Workshop, booking: Booking) -> tuple[Service | None, int, int]:
+    """The booking's service with the operations it has on the day (first, last): all of them, or
+    for multi-day work carried in (its part, scheduler.multiday) the operations done that day."""
+    part = split_part(booking.service)
+    code = part[0] if part else booking.service
+    service = next((s for s in workshop.services if s.code == code), None)
+    if service is None:
+        return None, 0, -1
+    first, last = (part[1], part[2]) if part else (0, len(service.operations) - 1)
+    return service, first, min(last, len(service.operations) - 1)
+
+
 def _lines(workshop: Workshop, plan: Plan | None, booking: Booking) -> list[_Line]:
-    service = next((s for s in workshop.services if s.code == booking.service), None)
-    placed = {a.operation: a for a in (plan.assignments if plan else []) if a.booking == booking.id}
+    service, first, last = _service(workshop, booking)
+    # A part's placements are numbered from its first operation (scheduler.multiday.day_part).
+    placed = {first + a.operation: a for a in (plan.assignments if plan else []) if a.booking == booking.id}
     if service is None:
         return []
-    return [_Line(booking, op.name, op.minutes, placed.get(i)) for i, op in enumerate(service.operations)]
+    return [
+        _Line(booking, service.operations[i].name, service.operations[i].minutes, placed.get(i))
+        for i in range(first, last + 1)
+    ]
 
 
 def _hm(moment: dt.datetime | None, workshop: Workshop, t: Translator) -> str:
@@ -157,20 +174,39 @@ def _header(page: _Page, title: str, workshop: Workshop, date: dt.date, t: Trans
 
 
 def _card(
-    page: _Page, workshop: Workshop, date: dt.date, plan: Plan | None, booking: Booking, t: Translator
+    page: _Page,
+    workshop: Workshop,
+    date: dt.date,
+    plan: Plan | None,
+    booking: Booking,
+    t: Translator,
+    carried: bool = False,
 ) -> None:
     _header(page, t.gettext("Job card %(booking)s", booking=booking.id), workshop, date, t)
     lines = _lines(workshop, plan, booking)
-    service = next((s.name for s in workshop.services if s.code == booking.service), booking.service)
+    found, first, last = _service(workshop, booking)
+    code = found.code if found else booking.service
+    service = found.name if found else booking.service
+    drop_off = _hm(booking.drop_off, workshop, t)
+    if carried:  # dropped off on an earlier day
+        drop_off = f"{t.date(booking.drop_off.astimezone(workshop.tz).date())} {drop_off}"
     fields = [
         (t.gettext("Plate"), booking.plate or "–"),
         (t.gettext("Customer"), booking.customer or "–"),
         (t.gettext("Model"), booking.model or booking.vehicle or "–"),
-        (t.gettext("Service"), f"{booking.service} · {service}"),
-        (t.gettext("Drop-off"), _hm(booking.drop_off, workshop, t)),
+        (t.gettext("Service"), f"{code} · {service}"),
+        (t.gettext("Drop-off"), drop_off),
         (t.gettext("Promised pickup"), _hm(booking.promised, workshop, t)),
         (t.gettext("Waiter"), _yes_no(booking.waiter, t)),
     ]
+    if carried and found is not None:
+        share = t.gettext(
+            "operations %(first)s–%(last)s of %(count)s today",
+            first=first + 1,
+            last=last + 1,
+            count=len(found.operations),
+        )
+        fields.append((t.gettext("Carried in"), share))
     for label, value in fields:
         page.text(MARGIN, label, size=10, bold=True)
         page.text(
@@ -198,9 +234,17 @@ def _card(
 
 
 def job_cards(
-    workshop: Workshop, date: dt.date, plan: Plan | None, bookings: Sequence[Booking], lang: str | None = None
+    workshop: Workshop,
+    date: dt.date,
+    plan: Plan | None,
+    bookings: Sequence[Booking],
+    lang: str | None = None,
+    carried: Sequence[Booking] = (),
 ) -> bytes:
-    """One A5 job card per booking of the day, in order of planned start (unplanned last)."""
+    """One A5 job card per booking of the day, in order of planned start (unplanned last).
+    `carried`: the multi-day repairs of earlier days with work on this one, as the day sees them
+    (scheduler.multiday.day_part: the part of that day's operations): each gets a card of its
+    operations that day, marked carried in."""
     _register_cjk()
     t = Translator(lang)
     buffer = io.BytesIO()
@@ -210,14 +254,15 @@ def job_cards(
     for a in plan.assignments if plan else []:
         starts[a.booking] = min(starts.get(a.booking, a.start), a.start)
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    ordered = sorted(bookings, key=lambda b: (starts.get(b.id, far), b.id))
+    carried_in = {b.id for b in carried}
+    ordered = sorted([*bookings, *carried], key=lambda b: (starts.get(b.id, far), b.id))
     if not ordered:
         page = _Page(canvas, A5)
         _header(page, t.gettext("Job cards %(date)s", date=t.date(date)), workshop, date, t)
         page.text(MARGIN, t.gettext("No bookings on this day."))
         canvas.showPage()
     for booking in ordered:
-        _card(_Page(canvas, A5), workshop, date, plan, booking, t)
+        _card(_Page(canvas, A5), workshop, date, plan, booking, t, booking.id in carried_in)
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()
@@ -230,13 +275,16 @@ def day_sheet(
     bookings: Sequence[Booking],
     technician: str,
     lang: str | None = None,
+    carried: Sequence[Booking] = (),
 ) -> bytes:
     """A technician's day on A4: his operations in planned order, each with the car, the customer,
-    the standard minutes, the bay and the promised pickup; then ruled space for notes."""
+    the standard minutes, the bay and the promised pickup; then ruled space for notes. `carried`:
+    as for `job_cards`; their operations are marked carried in."""
     _register_cjk()
     t = Translator(lang)
     name = _names(workshop).get(technician, technician)
-    by_id = {b.id: b for b in bookings}
+    by_id = {b.id: b for b in [*bookings, *carried]}
+    carried_in = {b.id for b in carried}
     mine = sorted((a for a in (plan.assignments if plan else []) if a.technician == technician),
                   key=lambda a: (a.start, a.booking, a.operation))  # fmt: skip
     buffer = io.BytesIO()
@@ -261,15 +309,18 @@ def day_sheet(
     if not mine:
         page.text(MARGIN, t.gettext("No operations planned for this technician."))
         page.down()
-    services = {s.code: s for s in workshop.services}
     for a in mine:
         if page.y < MARGIN + LINE:
             canvas.showPage()
             page = _Page(canvas, A4)
             head()
         b = by_id.get(a.booking)
-        service = services.get(b.service) if b else None
-        op = service.operations[a.operation] if service and a.operation < len(service.operations) else None
+        service, first, last = _service(workshop, b) if b else (None, 0, -1)
+        at = first + a.operation  # a part's placements are numbered from its first operation
+        op = service.operations[at] if service and at <= last else None
+        what = op.name if op else "–"
+        if a.booking in carried_in:
+            what = f"{what} · {t.gettext('carried in')}"
         page.columns(
             [
                 _span(a, workshop, t),
@@ -277,7 +328,7 @@ def day_sheet(
                 (b.plate if b else None) or "–",
                 (b.customer if b else None) or "–",
                 (b.model if b else None) or "–",
-                op.name if op else "–",
+                what,
                 t.number(op.minutes) if op else "–",
                 a.bay,
                 _hm(b.promised if b else None, workshop, t),

@@ -45,6 +45,8 @@ __all__ = [
     "offers",
     "part_code",
     "refusal",
+    "refusals",
+    "split_part",
 ]
 
 PART = ":ops"
@@ -69,6 +71,16 @@ def part_code(code: str, first: int, last: int) -> str:
 
 def is_part(booking: Booking) -> bool:
     return PART in booking.service
+
+
+def split_part(code: str) -> tuple[str, int, int] | None:
+    """A part service code's service and operations: "ACC-REPAIR:ops2-3" -> ("ACC-REPAIR", 2, 3);
+    None for any other code."""
+    service, sep, ops = code.rpartition(PART)
+    first, dash, last = ops.partition("-")
+    if not sep or not dash or not first.isdigit() or not last.isdigit():
+        return None
+    return service, int(first), int(last)
 
 
 _views: dict[int, tuple[Workshop, Workshop]] = {}
@@ -190,6 +202,8 @@ class _Search:
     deadline: float = 0.0
     """Until when (`time.thread_time`) bookings may be moved out of the way (scheduler.ejection)
     where the witness's free time has no room: the budget of one whole search."""
+    carless: _Search | None = None
+    """The same search without the loan car (`loan_car_refusal`), made once."""
 
     def _fit(self, book: DayBook, probe: Booking, eject: bool = False) -> Offer | None:
         """Where `probe` fits `book`'s witness as it is; with `eject`, failing that, once the
@@ -346,6 +360,26 @@ class _Search:
             return None
         return self._offer(drop_off, parts)
 
+    def loan_car_refusal(self, drop_off: dt.datetime) -> str | None:
+        """Why the work at `drop_off` is refused for its loan car: where it fits every day without
+        one (as the days' free time is), the first day of it that has no car free for the customer
+        (None: it does not fit even without a car, or every day has one)."""
+        if not self.template.loan_car:
+            return None
+        if self.carless is None:
+            no_car = self.template.model_copy(update={"loan_car": False})
+            self.carless = _Search(self.day, self.day_of, self.service, no_car, free=self.free)
+        carless = self.carless
+        offer, _ = carless.at(drop_off, eject=False)
+        if offer is None:
+            return None
+        for book, probe, placed in carless.parts[drop_off]:
+            wants = probe.model_copy(update={"loan_car": True, "drop_off": drop_off})
+            why = book.loan_car_refusal(wants, replace(placed, promised=offer.promised))
+            if why is not None:
+                return why
+        return None
+
     def probe(self, drop_off: dt.datetime) -> Booking:
         """The whole booking asked for, dropped off at `drop_off`."""
         return self._probe(0, len(self.service.operations) - 1, drop_off)
@@ -451,10 +485,17 @@ def _ejection_boundary(
         step *= 2
 
 
-def refusal(day: DayBook, booking: Booking) -> str | None:
+def refusal(
+    day: DayBook,
+    booking: Booking,
+    day_of: Callable[[dt.date], DayBook] | None = None,
+    search: _Search | None = None,
+) -> str | None:
     """Why multi-day work is not offered at `booking`'s drop-off, where the day's own reason (the
     whole work on one day) would mislead: the drop-off day takes it in (its first operation fits
-    there), but the rest does not finish within the service's opening days. None: the day's reason
+    there), but no loan car is free for the customer on one of its days (with `day_of`, a date's
+    DayBook, to look at the following days; `search`: one made for the day's other times, reused),
+    or else the rest does not finish within the service's opening days. None: the day's reason
     stands (a front-desk rule, or no room for even the first operation)."""
     service = day.workshop.service(booking.service)
     if service is None or not carries_over(day.workshop, booking) or not day.allowed_before_fit(booking):
@@ -462,4 +503,25 @@ def refusal(day: DayBook, booking: Booking) -> str | None:
     first = booking.model_copy(update={"service": part_code(service.code, 0, 0)})
     if day.fit_quickly(first, repair=False) is None:
         return None
+    if booking.loan_car and day_of is not None:
+        search = search or _search(day, day_of, booking, 0.0)
+        why = None if search is None else search.loan_car_refusal(booking.drop_off)
+        if why is not None:
+            return why
     return N_("the work does not finish within %(days)s opening days") % {"days": service.max_days}
+
+
+def refusals(
+    day: DayBook,
+    day_of: Callable[[dt.date], DayBook],
+    template: Booking,
+    explained: list[tuple[dt.datetime, str]],
+) -> list[tuple[dt.datetime, str]]:
+    """The day's reasons `explained` (time, reason) for multi-day work like `template` (any
+    drop-off): each replaced by `refusal`'s where the day's own would mislead; one search (the
+    following days' fits found once) serves every time."""
+    search = _search(day, day_of, template.model_copy(update={"drop_off": day.clock.at(0)}), 0.0)
+    return [
+        (t, refusal(day, template.model_copy(update={"drop_off": t}), day_of, search) or why)
+        for t, why in explained
+    ]

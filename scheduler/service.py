@@ -444,10 +444,8 @@ class PlanningService:
                 loan_car=wants.loan_car,
                 parts_eta=wants.parts_eta,
             )
-            explained = [
-                (t, multiday.refusal(day, template.model_copy(update={"drop_off": t})) or why)
-                for t, why in explained
-            ]
+            with self.store.sessions() as session:
+                explained = multiday.refusals(day, partial(self._day, session, workshop), template, explained)
         return sorted([*past.items(), *explained])
 
     def explain(

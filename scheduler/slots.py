@@ -640,7 +640,17 @@ class DayBook:
         back = capacity.loan_car_back(cars, self.loan_spans, self._loan_span(booking, offer)[0])
         if back is None:
             return N_("no loan car free")
-        return N_("no loan car free until %(time)s") % {"time": self.clock.hhmm(back)}
+        when = self.clock.at(back)
+        # A car back on another day than the customer's drop-off (one out over several days): dated.
+        same_day = when.date() == self.clock.local_date(booking.drop_off)
+        time = when.strftime("%H:%M") if same_day else when.strftime("%Y-%m-%d %H:%M")
+        return N_("no loan car free until %(time)s") % {"time": time}
+
+    def loan_car_refusal(self, booking: Booking, offer: Offer) -> str | None:
+        """Why no loan car serves `booking` placed as `offer` on this day (for work carried over
+        to it, too): "no loan car free until 16:00"; None: one is free for the whole span (or
+        none is wanted)."""
+        return None if self._loan_car_free(booking, offer) else self._no_loan_car(booking, offer)
 
     def _allowance(self, booking: Booking) -> list[tuple[overbooking.Pool, float, int, int]] | None:
         """No-show overbooking as it applies to `booking`: per pool it uses, the percent, the

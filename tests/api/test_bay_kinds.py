@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
+from typing import Any
+
+import pytest
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -111,3 +115,59 @@ def test_old_workshops_validate_unchanged_with_the_default_kinds() -> None:
 
 def _json(data: object) -> str:
     return json.dumps(data)
+
+
+def _broken_kind(data: dict[str, Any]) -> None:
+    data["bays"][1]["kind"] = "hydrogen"
+
+
+def _broken_service_kind(data: dict[str, Any]) -> None:
+    data["services"][1]["operations"][0]["bay_kinds"] = ["ev", "tyre"]
+
+
+def _overlapping_breaks(data: dict[str, Any]) -> None:
+    lunch, overlap = {"start": "12:00", "end": "13:00"}, {"start": "12:30", "end": "13:30"}
+    shift = {"start": "08:00", "end": "17:00", "breaks": [overlap, lunch]}
+    data["advisors"] = [{"id": "a1", "name": "A1", "shift": {"start": "08:00", "end": "17:00"}},
+                        {"id": "a2", "name": "A2", "shift": shift}]  # fmt: skip
+
+
+def _undeclared_duplicate(data: dict[str, Any]) -> None:
+    data["bay_kinds"] = ["general", "ev", "general"]
+
+
+@pytest.mark.parametrize(
+    ("change", "loc", "words"),
+    [
+        (_broken_kind, ["body", "bays", 1, "kind"], "'hydrogen' is not a declared bay kind"),
+        (_broken_service_kind, ["body", "services", 1, "operations", 0, "bay_kinds", 1], "'tyre'"),
+        # Sorted by start, the lunch (listed second) comes first: the overlapping one is breaks[0].
+        (_overlapping_breaks, ["body", "advisors", 1, "shift", "breaks", 0], "overlaps another break"),
+        (_undeclared_duplicate, ["body", "bay_kinds", 2], "duplicate kind 'general'"),
+    ],
+)
+def test_a_cross_field_refusal_names_the_exact_field_and_changes_nothing(
+    client: TestClient, change: Callable[[dict[str, Any]], None], loc: list[object], words: str
+) -> None:
+    workshop = _ev_workshop()
+    assert _put(client, workshop.model_dump_json())["status"] == 200
+    before = client.get("/v1/workshops/tiny").json()
+    versions = client.get("/v1/workshops/tiny/versions").json()
+    english = ""
+    for language in ("en", "zh-CN"):
+        data = workshop.model_dump(mode="json")
+        change(data)
+        headers = {"content-type": "application/json", "accept-language": language}
+        response = client.put("/v1/workshops/tiny", content=_json(data), headers=headers)
+        assert response.status_code == 422, response.text
+        [detail] = response.json()["detail"]
+        assert detail["loc"] == loc, detail
+        assert "input" not in detail  # the workshop's, not the field's
+        if language == "en":
+            assert words in detail["msg"]
+            english = detail["msg"]
+        else:  # the same loc, the text in Chinese
+            assert detail["msg"] != english and "Value error" not in detail["msg"], detail
+    assert client.get("/v1/workshops/tiny").json() == before
+    assert client.get("/v1/workshops/tiny/versions").json() == versions
+    assert Workshop.model_validate(before) == workshop

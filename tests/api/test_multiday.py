@@ -184,6 +184,45 @@ def test_explain_says_when_multi_day_work_does_not_finish_in_its_days(client: Te
     assert in_chinese["09:30"] == "工作无法在 2 个营业日内完成"
 
 
+def test_explain_names_the_loan_car_when_the_fleet_blocks_multi_day_work(client: TestClient) -> None:
+    """One loan car, out on Wednesday morning: a repair dropped off on Tuesday with a loan car
+    would keep it into Wednesday, so it is refused for the car, not for its days."""
+    _put(client, multi_day_workshop(loan_cars=1))
+    out = {"service": "MAINT", "drop_off": f"{WED}T08:00:00+08:00", "loan_car": True}
+    booked = client.post(BOOKINGS, json=out)
+    assert booked.status_code == 201, booked.text
+    back = booked.json()["promised"]
+    assert back.startswith(WED)
+    params = {"service": "REPAIR", "date": DATE, "explain": "true"}
+    carless = client.get(SLOTS, params=params).json()
+    fits = [s["drop_off"] for s in carless["slots"]]
+    assert fits and all(len(s["days"]) >= 2 for s in carless["slots"])  # every one keeps a car into Wednesday
+    body = client.get(SLOTS, params={**params, "loan_car": "true"}).json()
+    assert body["slots"] == []
+    reasons = {r["drop_off"]: r["reason"] for r in body["refused"]}
+    until = f"{WED} {back[11:16]}"
+    assert {reasons[t] for t in fits} == {f"no loan car free until {until}"}, reasons
+    # Where the work does not fit even without a car, the day's own reason stands.
+    assert all("loan car" not in why for t, why in reasons.items() if t not in fits)
+    zh = client.get(SLOTS, params={**params, "loan_car": "true"}, headers={"accept-language": "zh-CN"})
+    in_chinese = {r["drop_off"]: r["reason"] for r in zh.json()["refused"]}
+    assert in_chinese[fits[0]] == f"{until} 之前没有空闲的代步车"
+
+
+def test_explain_names_the_loan_car_out_on_the_drop_off_day(client: TestClient) -> None:
+    _put(client, multi_day_workshop(loan_cars=1))
+    booked = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": f"{DATE}T09:00:00+08:00",
+                                         "loan_car": True})  # fmt: skip
+    assert booked.status_code == 201, booked.text
+    back = booked.json()["promised"][11:16]
+    params = {"service": "REPAIR", "date": DATE, "explain": "true", "loan_car": "true"}
+    body = client.get(SLOTS, params=params).json()
+    reasons = {r["drop_off"][11:16]: r["reason"] for r in body["refused"]}
+    assert body["slots"] == []  # the car comes back after the last time the repair is taken in
+    assert reasons["08:00"] == reasons["14:00"] == f"no loan car free until {back}", reasons
+    assert "loan car" not in reasons["14:30"]  # not even the first stage fits Tuesday: the day's reason
+
+
 def test_the_plan_and_my_jobs_pages_name_the_carried_over_steps(client: TestClient) -> None:
     _put(client, multi_day_workshop())
     rid = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00"}).json()["id"]
@@ -200,3 +239,48 @@ def test_the_plan_and_my_jobs_pages_name_the_carried_over_steps(client: TestClie
     assert "REPAIR · Accident repair (multi-day)" in page
     mine = client.get(f"/workshops/{WORKSHOP_ID}/me", params={"technician": "zhou", "date": WED}).text
     assert "Accident repair (multi-day) · paint" in mine
+
+
+def test_job_cards_and_day_sheets_list_the_repair_carried_in(client: TestClient) -> None:
+    """Wednesday's job cards and the painter's day sheet hold Tuesday's repair with its paint and
+    reassembly (the operations done that day), marked carried in; in Chinese too."""
+    import io
+
+    import pypdf
+
+    def text(pdf: bytes) -> str:
+        return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+    _put(client, multi_day_workshop())
+    body = {
+        "service": "REPAIR",
+        "drop_off": f"{DATE}T08:00:00+08:00",
+        "plate": "SH-R 808",
+        "customer": "Li Na",
+    }
+    rid = client.post(BOOKINGS, json=body).json()["id"]
+    plan = client.post(f"/v1/workshops/{WORKSHOP_ID}/plans", json={"date": WED, "time_limit_seconds": 2})
+    assert plan.status_code == 200, plan.text
+    painter = {
+        a["technician"] for a in plan.json()["assignments"] if a["booking"] == rid and a["operation"] == 0
+    }
+    assert painter == {"zhou"}  # Wednesday's first step of the repair is its paint
+    cards = client.get(f"/workshops/{WORKSHOP_ID}/plan/{WED}/cards.pdf")
+    assert cards.status_code == 200, cards.text
+    card = next(page for page in text(cards.content).split("Job card ") if page.startswith(rid))
+    assert "SH-R 808" in card and "Li Na" in card and "Carried in" in card
+    assert "operations 3–4 of 4 today" in card
+    assert "paint" in card and "reassembly" in card and "strip and body" not in card
+    assert "15:30" in card  # the promised pickup, on this last day
+    sheet = client.get(f"/workshops/{WORKSHOP_ID}/plan/{WED}/technicians/zhou.pdf")
+    assert sheet.status_code == 200
+    painted = text(sheet.content)
+    assert rid[:10] in painted and "SH-R 808" in painted and "paint · carried in" in painted  # id cut to fit
+    assert "reassembly" not in painted  # the body technician's, not the painter's
+    # Tuesday's cards show the repair as its own booking (dropped off that day), not carried in.
+    tuesday = client.get(f"/workshops/{WORKSHOP_ID}/plan/{DATE}/cards.pdf")
+    assert "SH-R 808" in text(tuesday.content) and "Carried in" not in text(tuesday.content)
+    client.cookies.set("bayplan_lang", "zh_CN")
+    zh = "".join(text(client.get(f"/workshops/{WORKSHOP_ID}/plan/{WED}/cards.pdf").content).split())
+    assert "跨日转入" in zh and "今日做第3–4道工序" in zh  # (the PDF's text runs split at each script)
+    assert "跨日转入" in text(client.get(f"/workshops/{WORKSHOP_ID}/plan/{WED}/technicians/zhou.pdf").content)

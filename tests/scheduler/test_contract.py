@@ -110,20 +110,28 @@ def _data() -> dict[str, object]:
         ),
         (lambda d: d["bookings"][1].update(id="b1"), "bookings[1].id", "duplicate"),
         # Bay kinds are the workshop's declared ones (default the classic five): the reason names the field.
-        (lambda d: d["workshop"]["bays"][0].update(kind="lift"), "workshop", "bays[0].kind: 'lift' is not"),
+        (
+            lambda d: d["workshop"]["bays"][0].update(kind="lift"),
+            "workshop.bays[0].kind",
+            "'lift' is not a declared bay kind",
+        ),
         (lambda d: d["workshop"]["bays"][0].update(kind="no spaces"), "workshop.bays[0].kind", "pattern"),
         (
             lambda d: d["workshop"]["services"][1]["operations"][0].update(bay_kinds=["general", "ev"]),
-            "workshop",
-            "services[1].operations[0].bay_kinds[1]: 'ev' is not a declared bay kind",
+            "workshop.services[1].operations[0].bay_kinds[1]",
+            "'ev' is not a declared bay kind",
         ),
-        (lambda d: d["workshop"].update(bay_kinds=["general", "general"]), "workshop", "duplicate kind"),
-        (lambda d: d["workshop"]["bays"][1].update(id="E1"), "workshop", "duplicate id 'E1'"),
+        (
+            lambda d: d["workshop"].update(bay_kinds=["general", "general"]),
+            "workshop.bay_kinds[1]",
+            "duplicate kind",
+        ),
+        (lambda d: d["workshop"]["bays"][1].update(id="E1"), "workshop.bays[1].id", "duplicate id 'E1'"),
         (lambda d: d["workshop"].update(timezone="Mars/Base"), "workshop.timezone", "IANA"),
         (lambda d: d["workshop"]["technicians"][0].update(grade=6), "workshop.technicians[0].grade", "5"),
         (
             lambda d: d["workshop"]["technicians"][0]["shift"].update(end="07:00"),
-            "workshop.technicians[0].shift",
+            "workshop.technicians[0].shift.end",
             "after start",
         ),
         (
