@@ -27,6 +27,10 @@ DTIME_PER_SECOND = 0.02
 """CP-SAT deterministic time per wall second of one worker, calibrated on the 2-core machine
 (dealer-2011 and small-dealer models, shared with other jobs): a 10 s request ~ 0.2 units.
 The ratio varies about 3x between models, so wall time is only roughly the limit."""
+STEP_DTIME = 0.02
+"""CP-SAT deterministic time one neighbourhood may take."""
+MAX_SIZE = 40
+"""Most bookings freed in one neighbourhood (it grows while they are solved to optimality)."""
 BUILD_SECONDS_PER_JOB = 4e-4
 """Wall seconds to build and hand over a model, per booking in it (pinned ones included)."""
 
@@ -158,6 +162,79 @@ def _blockers(
     return [j for _, j in scored[:size]]
 
 
+def _touching(problem: DayProblem, techs: set[int]) -> set[int]:
+    """The technicians of every pool that shares one with `techs` (those who compete for work)."""
+    out = set(techs)
+    for job in problem.jobs:
+        for op in job.operations:
+            if op.pin is None and techs & set(op.technicians):
+                out.update(op.technicians)
+    return out
+
+
+def _nearest(
+    problem: DayProblem,
+    solution: DaySolution,
+    target: int,
+    techs: set[int],
+    window: tuple[int, int],
+    centre: int,
+    size: int,
+    rng: random.Random,
+) -> list[int]:
+    """Placed, movable bookings with work on `techs` inside `window`, whose work ends nearest
+    `centre` first (ties broken by a seeded jitter)."""
+    lo, hi = window
+    scored: list[tuple[float, int]] = []
+    for j, job in enumerate(problem.jobs):
+        if j == target or j in solution.unplaced or job.pinned:
+            continue
+        best: float | None = None
+        for k in range(len(job.operations)):
+            p = solution.placements[(j, k)]
+            if p.technician in techs and p.end > lo and p.start < hi:
+                distance = abs(p.end - centre) + rng.random() * 30
+                best = distance if best is None else min(best, distance)
+        if best is not None:
+            scored.append((best, j))
+    scored.sort()
+    return [j for _, j in scored[:size]]
+
+
+BEFORE_PROMISE = 180
+"""Minutes before a late booking's promise whose work on competing technicians is freed with it."""
+
+KINDS = ("blockers", "before-promise", "technician-pair")
+"""Neighbourhoods, in turn: the target's pool over its window; the work on every technician
+competing for the target's pool in the hours before its promise (where the minutes late are
+made); all work of the target's technician and one other qualified technician near its end."""
+
+
+def _neighbourhood(
+    problem: DayProblem,
+    solution: DaySolution,
+    target: int,
+    window: tuple[int, int],
+    size: int,
+    rng: random.Random,
+    kind: str,
+) -> list[int]:
+    """The target and the bookings freed with it for one neighbourhood of `kind`."""
+    job = problem.jobs[target]
+    if kind == "blockers" or target in solution.unplaced or job.due is None:
+        return [target, *_blockers(problem, solution, target, window, size, rng)]
+    end = solution.placements[(target, len(job.operations) - 1)].end
+    pool, _ = _pool(job)
+    if kind == "before-promise":
+        techs = _touching(problem, pool)
+        lo = max(job.release, job.due - BEFORE_PROMISE)
+        return [target, *_nearest(problem, solution, target, techs, (lo, end), job.due, size, rng)]
+    mine = {solution.placements[(target, k)].technician for k in range(len(job.operations))}
+    others = sorted(pool - mine)
+    pair = mine | ({others[rng.randrange(len(others))]} if others else set())
+    return [target, *_nearest(problem, solution, target, pair, (job.release, end), end, size, rng)]
+
+
 def _targets(problem: DayProblem, solution: DaySolution) -> list[tuple[int, tuple[int, int]]]:
     """Unplaced bookings (highest priority, earliest first), then late ones (latest first)."""
     out: list[tuple[int, tuple[int, int]]] = []
@@ -181,7 +258,11 @@ def _targets(problem: DayProblem, solution: DaySolution) -> list[tuple[int, tupl
 
 
 def improve(
-    problem: DayProblem, start: DaySolution, seconds: float, seed: int, workers: int = 1
+    problem: DayProblem,
+    start: DaySolution,
+    seconds: float,
+    seed: int,
+    workers: int = 1,
 ) -> tuple[DaySolution, LnsStats]:
     """LNS from `start` for `seconds` worth of deterministic effort; never returns worse.
 
@@ -195,7 +276,7 @@ def improve(
     stats = LnsStats()
     best = start
     size = 8
-    step_dtime = 0.02
+    step_dtime = STEP_DTIME
     lanes = max(1, workers)
     build_charge = BUILD_SECONDS_PER_JOB * len(problem.jobs)
     fruitless = 0
@@ -209,8 +290,9 @@ def improve(
             tasks: list[tuple[list[int], int]] = []
             for _ in range(min(lanes, len(targets))):
                 target, window = targets[cursor % len(targets)]
+                kind = KINDS[(cursor + cursor // len(targets)) % len(KINDS)]
                 cursor += 1
-                free = [target, *_blockers(problem, best, target, window, size, rng)]
+                free = _neighbourhood(problem, best, target, window, size, rng, kind)
                 # Other unplaced bookings sharing the pool ride along (they may fit once things move).
                 free += [u for u in sorted(best.unplaced) if u != target and u not in free][
                     : max(0, size // 4)
@@ -252,7 +334,7 @@ def improve(
             else:
                 fruitless += len(results)
             if any(r[2] for r in results):
-                size = min(40, size + 2)  # solved to optimality: the neighbourhood can grow
+                size = min(MAX_SIZE, size + 2)  # solved to optimality: the neighbourhood can grow
             elif size > 4:
                 size -= 1
             if fruitless >= 3 * max(1, len(targets)) and fruitless >= 30:
