@@ -1,7 +1,8 @@
 """Large-neighbourhood search around unplaced and late bookings, reproducible.
 
-Each step frees a small neighbourhood — an unplaced (or late) booking and the bookings that block
-it in its pool (technicians qualified for it, bays it may use) and window — keeps every other
+Each step frees a small neighbourhood — an unplaced booking and the bookings that block it in its
+pool (technicians qualified for it, bays it may use) and window, or a late booking and the work of
+its technician and one other technician qualified for it (a technician pair) — keeps every other
 booking where it is (pinned), and lets CP-SAT re-insert the neighbourhood, never placing less
 (priority-weighted) than before. A step is kept only if the whole plan gets better
 (priority-weighted unplaced first, then the objective).
@@ -162,16 +163,6 @@ def _blockers(
     return [j for _, j in scored[:size]]
 
 
-def _touching(problem: DayProblem, techs: set[int]) -> set[int]:
-    """The technicians of every pool that shares one with `techs` (those who compete for work)."""
-    out = set(techs)
-    for job in problem.jobs:
-        for op in job.operations:
-            if op.pin is None and techs & set(op.technicians):
-                out.update(op.technicians)
-    return out
-
-
 def _nearest(
     problem: DayProblem,
     solution: DaySolution,
@@ -201,15 +192,6 @@ def _nearest(
     return [j for _, j in scored[:size]]
 
 
-BEFORE_PROMISE = 180
-"""Minutes before a late booking's promise whose work on competing technicians is freed with it."""
-
-KINDS = ("blockers", "before-promise", "technician-pair")
-"""Neighbourhoods, in turn: the target's pool over its window; the work on every technician
-competing for the target's pool in the hours before its promise (where the minutes late are
-made); all work of the target's technician and one other qualified technician near its end."""
-
-
 def _neighbourhood(
     problem: DayProblem,
     solution: DaySolution,
@@ -217,18 +199,21 @@ def _neighbourhood(
     window: tuple[int, int],
     size: int,
     rng: random.Random,
-    kind: str,
 ) -> list[int]:
-    """The target and the bookings freed with it for one neighbourhood of `kind`."""
+    """The target and the bookings freed with it.
+
+    An unplaced target frees the bookings blocking its pool in its window. A late one frees the
+    work of a technician pair: its own technician(s) and one other technician qualified for it
+    (seeded choice), nearest its end first. The minutes late come from pools competing for the
+    same mechanics; re-planning two of them at once lets work change hands between them (the
+    grade 3 job onto the freed mechanic, the grade 2 job onto the other), which a window of the
+    whole pool, a few bookings scattered over many technicians, rarely does.
+    """
     job = problem.jobs[target]
-    if kind == "blockers" or target in solution.unplaced or job.due is None:
+    if target in solution.unplaced or job.due is None:
         return [target, *_blockers(problem, solution, target, window, size, rng)]
     end = solution.placements[(target, len(job.operations) - 1)].end
     pool, _ = _pool(job)
-    if kind == "before-promise":
-        techs = _touching(problem, pool)
-        lo = max(job.release, job.due - BEFORE_PROMISE)
-        return [target, *_nearest(problem, solution, target, techs, (lo, end), job.due, size, rng)]
     mine = {solution.placements[(target, k)].technician for k in range(len(job.operations))}
     others = sorted(pool - mine)
     pair = mine | ({others[rng.randrange(len(others))]} if others else set())
@@ -290,9 +275,8 @@ def improve(
             tasks: list[tuple[list[int], int]] = []
             for _ in range(min(lanes, len(targets))):
                 target, window = targets[cursor % len(targets)]
-                kind = KINDS[(cursor + cursor // len(targets)) % len(KINDS)]
                 cursor += 1
-                free = _neighbourhood(problem, best, target, window, size, rng, kind)
+                free = _neighbourhood(problem, best, target, window, size, rng)
                 # Other unplaced bookings sharing the pool ride along (they may fit once things move).
                 free += [u for u in sorted(best.unplaced) if u != target and u not in free][
                     : max(0, size // 4)

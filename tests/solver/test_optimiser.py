@@ -11,8 +11,8 @@ import pytest
 from scheduler.compiler import compile_request
 from scheduler.contract import Booking, PlanOptions, PlanRequest
 from scheduler.dispatch import dispatch, multi_start, rank
-from scheduler.lns import improve
 from scheduler.kpis import plan_quality_words
+from scheduler.lns import improve
 from scheduler.optimise import warm_start_tries
 from scheduler.planning import make_plan
 from scheduler.validator import assert_valid
