@@ -76,7 +76,8 @@ WARM_START_SECONDS = 1.0
 
 The same for every limit from 10 s on: a longer run then starts from the same plan and its
 search passes through the shorter run's plan (the steps are counted, not timed), so a 60 s plan
-is never worse than the 10 s plan of the same request and seed."""
+is never worse than the 10 s plan of the same request and seed. (Days of up to SMALL_JOBS bookings
+first share the budget with a full CP-SAT solve, so this holds for larger days only.)"""
 
 
 def warm_start_tries(problem: DayProblem, limit: float) -> int:
