@@ -1,7 +1,8 @@
 """Large-neighbourhood search around unplaced and late bookings, reproducible.
 
-Each step frees a small neighbourhood — an unplaced (or late) booking and the bookings that block
-it in its pool (technicians qualified for it, bays it may use) and window — keeps every other
+Each step frees a small neighbourhood — an unplaced booking and the bookings that block it in its
+pool (technicians qualified for it, bays it may use) and window, or a late booking and the work of
+its technician and one other technician qualified for it (a technician pair) — keeps every other
 booking where it is (pinned), and lets CP-SAT re-insert the neighbourhood, never placing less
 (priority-weighted) than before. A step is kept only if the whole plan gets better
 (priority-weighted unplaced first, then the objective).
@@ -27,6 +28,10 @@ DTIME_PER_SECOND = 0.02
 """CP-SAT deterministic time per wall second of one worker, calibrated on the 2-core machine
 (dealer-2011 and small-dealer models, shared with other jobs): a 10 s request ~ 0.2 units.
 The ratio varies about 3x between models, so wall time is only roughly the limit."""
+STEP_DTIME = 0.02
+"""CP-SAT deterministic time one neighbourhood may take."""
+MAX_SIZE = 40
+"""Most bookings freed in one neighbourhood (it grows while they are solved to optimality)."""
 BUILD_SECONDS_PER_JOB = 4e-4
 """Wall seconds to build and hand over a model, per booking in it (pinned ones included)."""
 
@@ -158,6 +163,63 @@ def _blockers(
     return [j for _, j in scored[:size]]
 
 
+def _nearest(
+    problem: DayProblem,
+    solution: DaySolution,
+    target: int,
+    techs: set[int],
+    window: tuple[int, int],
+    centre: int,
+    size: int,
+    rng: random.Random,
+) -> list[int]:
+    """Placed, movable bookings with work on `techs` inside `window`, whose work ends nearest
+    `centre` first (ties broken by a seeded jitter)."""
+    lo, hi = window
+    scored: list[tuple[float, int]] = []
+    for j, job in enumerate(problem.jobs):
+        if j == target or j in solution.unplaced or job.pinned:
+            continue
+        best: float | None = None
+        for k in range(len(job.operations)):
+            p = solution.placements[(j, k)]
+            if p.technician in techs and p.end > lo and p.start < hi:
+                distance = abs(p.end - centre) + rng.random() * 30
+                best = distance if best is None else min(best, distance)
+        if best is not None:
+            scored.append((best, j))
+    scored.sort()
+    return [j for _, j in scored[:size]]
+
+
+def _neighbourhood(
+    problem: DayProblem,
+    solution: DaySolution,
+    target: int,
+    window: tuple[int, int],
+    size: int,
+    rng: random.Random,
+) -> list[int]:
+    """The target and the bookings freed with it.
+
+    An unplaced target frees the bookings blocking its pool in its window. A late one frees the
+    work of a technician pair: its own technician(s) and one other technician qualified for it
+    (seeded choice), nearest its end first. The minutes late come from pools competing for the
+    same mechanics; re-planning two of them at once lets work change hands between them (the
+    grade 3 job onto the freed mechanic, the grade 2 job onto the other), which a window of the
+    whole pool, a few bookings scattered over many technicians, rarely does.
+    """
+    job = problem.jobs[target]
+    if target in solution.unplaced or job.due is None:
+        return [target, *_blockers(problem, solution, target, window, size, rng)]
+    end = solution.placements[(target, len(job.operations) - 1)].end
+    pool, _ = _pool(job)
+    mine = {solution.placements[(target, k)].technician for k in range(len(job.operations))}
+    others = sorted(pool - mine)
+    pair = mine | ({others[rng.randrange(len(others))]} if others else set())
+    return [target, *_nearest(problem, solution, target, pair, (job.release, end), end, size, rng)]
+
+
 def _targets(problem: DayProblem, solution: DaySolution) -> list[tuple[int, tuple[int, int]]]:
     """Unplaced bookings (highest priority, earliest first), then late ones (latest first)."""
     out: list[tuple[int, tuple[int, int]]] = []
@@ -181,7 +243,11 @@ def _targets(problem: DayProblem, solution: DaySolution) -> list[tuple[int, tupl
 
 
 def improve(
-    problem: DayProblem, start: DaySolution, seconds: float, seed: int, workers: int = 1
+    problem: DayProblem,
+    start: DaySolution,
+    seconds: float,
+    seed: int,
+    workers: int = 1,
 ) -> tuple[DaySolution, LnsStats]:
     """LNS from `start` for `seconds` worth of deterministic effort; never returns worse.
 
@@ -195,7 +261,7 @@ def improve(
     stats = LnsStats()
     best = start
     size = 8
-    step_dtime = 0.02
+    step_dtime = STEP_DTIME
     lanes = max(1, workers)
     build_charge = BUILD_SECONDS_PER_JOB * len(problem.jobs)
     fruitless = 0
@@ -210,7 +276,7 @@ def improve(
             for _ in range(min(lanes, len(targets))):
                 target, window = targets[cursor % len(targets)]
                 cursor += 1
-                free = [target, *_blockers(problem, best, target, window, size, rng)]
+                free = _neighbourhood(problem, best, target, window, size, rng)
                 # Other unplaced bookings sharing the pool ride along (they may fit once things move).
                 free += [u for u in sorted(best.unplaced) if u != target and u not in free][
                     : max(0, size // 4)
@@ -252,7 +318,7 @@ def improve(
             else:
                 fruitless += len(results)
             if any(r[2] for r in results):
-                size = min(40, size + 2)  # solved to optimality: the neighbourhood can grow
+                size = min(MAX_SIZE, size + 2)  # solved to optimality: the neighbourhood can grow
             elif size > 4:
                 size -= 1
             if fruitless >= 3 * max(1, len(targets)) and fruitless >= 30:
