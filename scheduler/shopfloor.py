@@ -14,6 +14,7 @@ re-planned in the background (at start, and whenever its status is read).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -21,6 +22,8 @@ import logging
 import os
 import threading
 import weakref
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.orm import Session
 
@@ -56,7 +59,14 @@ from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.integrity import checked_plan, finish, plannable
 from scheduler.planning import to_plan
-from scheduler.promise_odds import Snapshot, guarded, projected_ends, promise_guard, reprojected
+from scheduler.promise_odds import (
+    Snapshot,
+    booking_projection,
+    guarded,
+    projected_ends,
+    promise_guard,
+    reprojected,
+)
 from scheduler.pubsub import Hub
 from scheduler.replan import replan, with_changes
 from scheduler.service import (
@@ -235,6 +245,8 @@ class ShopFloor:
         self.hub = Hub()
         """The day's status pushed on topic (workshop id, date) after each change (SSE)."""
         self._quiet = threading.local()
+        self._pusher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="status-push")
+        """Computes and pushes the status after each clock event, outside the event's request."""
         self.downstream = True
         """Project work not started through the live plan's sequences (scheduler/promise_odds.py):
         an overrun delays what is queued behind it. False: each booking on its own planned times."""
@@ -316,7 +328,7 @@ class ShopFloor:
                     candidate = [event_from_record(r) for r in rows] + [
                         event_from_record(row.__class__(**{**_row_fields(row), "id": _NEW}))
                     ]
-                    self._check(workshop, bookings, row.date, candidate)
+                    state = self._check(workshop, bookings, row.date, candidate)
                     if not rows:  # the day's first event: its plan so far is the baseline of adherence
                         plans_db.keep_baseline(session, workshop_id, row.date, row.recorded_at)
                     plans_db.mark_live(session, workshop_id, row.date)  # it lags until re-planned
@@ -331,13 +343,20 @@ class ShopFloor:
                 self._lag(workshop_id, replayed[1])  # asks for the re-plan if the plan lags
             return replayed[0], self._booking_now(workshop_id, replayed[1], replayed[0].booking), False
         if replanned is not None:
-            status = replanned
+            found = next(b for b in replanned.bookings if b.booking == event.booking)
         else:
-            if self.background:
-                self.replanner.request((workshop_id, row.date))
-            status = self._answer_status(workshop, row.date, day, [*past, event])
-            self._changed(workshop_id, row.date, status)
-        found = next(b for b in status.bookings if b.booking == event.booking)
+            # The answer: the event's booking alone, projected over the live plan as stored (what
+            # the whole day's status gives it); the day's status is pushed by the pusher thread.
+            try:
+                found = self._booking_answer(workshop, row.date, day, state, event.booking)
+                if self.hub.subscribers((workshop_id, row.date)):
+                    events = [*past, event]
+                    self._push_later(
+                        workshop_id, row.date, lambda: self._answer_status(workshop, row.date, day, events)
+                    )
+            finally:
+                if self.background:  # after the answer: its re-plan does not compete with it
+                    self.replanner.request((workshop_id, row.date))
         if found.state == "done" and (event.corrected_action or event.action) == "finish":
             self.webhooks.emit(workshop_id, "booking.done", found.model_dump(mode="json"))
         return event, found, True
@@ -436,9 +455,10 @@ class ShopFloor:
     @staticmethod
     def _check(
         workshop: Workshop, bookings: dict[str, Booking], date: dt.date, events: list[ClockEvent]
-    ) -> None:
+    ) -> DayState:
+        """The day's state after `events`; Conflict if one of them cannot have happened."""
         try:
-            replay(effective(events), workshop, bookings, date)
+            return replay(effective(events), workshop, bookings, date)
         except Impossible as exc:
             raise Conflict(str(exc), []) from None
 
@@ -542,6 +562,44 @@ class ShopFloor:
             self._status(workshop, date, day, plan, state, now, persist=False), lagging, as_of, newest
         )
 
+    def _booking_answer(
+        self, workshop: Workshop, date: dt.date, day: list[Booking], state: DayState, booking_id: str
+    ) -> BookingStatus:
+        """What a new event answers before its re-plan: its booking's entry of `_answer_status`
+        (the events, replayed into `state`, projected over the live plan as stored), computed for
+        that booking alone — the work it waits for through the plan's sequences, the same draws."""
+        now = _live_now(self.service, workshop, date, state)
+        try:
+            plan: Plan | None = self.service.stored_plan(workshop.id, date)
+        except NotFound:
+            plan = None
+        learned = learned_speeds(self.service, workshop, date)
+        booking = next(b for b in day if b.id == booking_id)
+        ends, promise = booking_projection(
+            Snapshot(workshop, date, day, plan, state, now, learned), booking_id
+        )
+        statuses = [booking_status(workshop, booking, plan, state, now, None, learned)]
+        if self.downstream:
+            statuses = reprojected(statuses, ends)
+        found = guarded(statuses, {} if promise is None else {booking_id: promise})[0]
+        if not found.at_risk:
+            return found
+        with self.service.store.sessions() as session:
+            since = events_db.risks(session, workshop.id, [booking_id])
+        return found.model_copy(update={"at_risk_since": since.get(booking_id, now).astimezone(workshop.tz)})
+
+    def _push_later(self, workshop_id: str, date: dt.date, status: Callable[[], DayStatus]) -> None:
+        """Push `status()` to the day's subscribers from the pusher thread (in order of asking)."""
+
+        def push() -> None:
+            try:
+                self._changed(workshop_id, date, status())
+            except Exception:  # a failed push never stops the next
+                logger.exception("pushing the status of %s for %s failed", workshop_id, date)
+
+        with contextlib.suppress(RuntimeError):  # closed
+            self._pusher.submit(push)
+
     def catch_up(self) -> None:
         """Re-plan in the background every day whose live plan lags its recorded events (after a
         crash between an event's commit and its re-plan)."""
@@ -564,6 +622,7 @@ class ShopFloor:
 
     def close(self) -> None:
         self.replanner.close()
+        self._pusher.shutdown(wait=False, cancel_futures=True)
 
     # The live day
     def _status(
