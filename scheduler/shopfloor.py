@@ -88,9 +88,11 @@ logger = logging.getLogger("bayplan")
 
 LIVE_PLAN_SECONDS = 1.0
 LIVE_REPLAN_ENVIRONMENT = "BAYPLAN_LIVE_REPLAN"
+"""`sync`: each clock event re-plans the day inside its request; else (the default) in the background."""
 WARM_START_ENVIRONMENT = "BAYPLAN_WARM_START"
 """`off`: the server does not read the newest clocked days' status at start (benchmarks' baseline)."""
-"""`sync`: each clock event re-plans the day inside its request; else (the default) in the background."""
+CLOCK_ANSWER_ENVIRONMENT = "BAYPLAN_CLOCK_ANSWER"
+"""`day`: a clock event's answer is computed from the whole day's status (benchmarks' baseline)."""
 _NEW = 2**62
 """The id an event under check has: after every recorded one (the newest correction wins)."""
 
@@ -233,6 +235,10 @@ class ShopFloor:
             else background
         )
         """Re-plan after a clock event in the background (True), or inside its request (False)."""
+        self.whole_day_answer = os.environ.get(CLOCK_ANSWER_ENVIRONMENT, "").strip().lower() == "day"
+        """A clock event's request computes (and pushes) the whole day's status for its answer, and
+        asks for its re-plan first: how it was before the answer computed its booking alone
+        (the benchmarks' baseline)."""
         self.replanner: Coalescer[tuple[str, dt.date]] = Coalescer(
             lambda key: self._background_replan(*key), "live-replan"
         )
@@ -344,6 +350,12 @@ class ShopFloor:
             return replayed[0], self._booking_now(workshop_id, replayed[1], replayed[0].booking), False
         if replanned is not None:
             found = next(b for b in replanned.bookings if b.booking == event.booking)
+        elif self.whole_day_answer:  # before the answer computed its booking alone (benchmarks)
+            if self.background:
+                self.replanner.request((workshop_id, row.date))
+            status = self._answer_status(workshop, row.date, day, [*past, event])
+            self._changed(workshop_id, row.date, status)
+            found = next(b for b in status.bookings if b.booking == event.booking)
         else:
             # The answer: the event's booking alone, projected over the live plan as stored (what
             # the whole day's status gives it); the day's status is pushed by the pusher thread.
