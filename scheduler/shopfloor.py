@@ -93,6 +93,8 @@ WARM_START_ENVIRONMENT = "BAYPLAN_WARM_START"
 """`off`: the server does not read the newest clocked days' status at start (benchmarks' baseline)."""
 CLOCK_ANSWER_ENVIRONMENT = "BAYPLAN_CLOCK_ANSWER"
 """`day`: a clock event's answer is computed from the whole day's status (benchmarks' baseline)."""
+RECENT_DAYS = 64
+"""How many days' bookings the shop floor keeps parsed (the oldest are forgotten first)."""
 _NEW = 2**62
 """The id an event under check has: after every recorded one (the newest correction wins)."""
 
@@ -251,6 +253,14 @@ class ShopFloor:
         self.hub = Hub()
         """The day's status pushed on topic (workshop id, date) after each change (SSE)."""
         self._quiet = threading.local()
+        self._days: dict[
+            tuple[str, dt.date], tuple[tuple[object, ...], Workshop, tuple[Workshop, list[Booking]]]
+        ]
+        self._days = {}
+        """(workshop id, date) → (the day's version, the workshop, its `day_bookings`): `_day`."""
+        self._plans: dict[tuple[str, dt.date], tuple[str, Plan]] = {}
+        """(workshop id, date) → the stored plan's text and the plan parsed from it: `_plan`."""
+        self._days_lock = threading.Lock()
         self._pusher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="status-push")
         """Computes and pushes the status after each clock event, outside the event's request."""
         self.downstream = True
@@ -283,6 +293,23 @@ class ShopFloor:
                 return
             self._pushed[key] = newness
             self.hub.publish(key, status_message(status))
+
+    def _day(self, session: Session, workshop_id: str, date: dt.date) -> tuple[Workshop, list[Booking]]:
+        """`day_bookings` of the workshop's day, reused while the day's version holds (one query
+        instead of reading and parsing every booking of the day at each event and status)."""
+        workshop = self.service.workshop(workshop_id, session)
+        version = bookings_db.day_version(session, workshop_id, date)
+        key = (workshop_id, date)
+        with self._days_lock:
+            cached = self._days.get(key)
+        if cached is not None and cached[0] == version and cached[1] is workshop:
+            return cached[2]
+        found = day_bookings(session, workshop, date)
+        with self._days_lock:
+            self._days[key] = (version, workshop, found)
+            while len(self._days) > RECENT_DAYS:
+                self._days.pop(next(iter(self._days)))
+        return found
 
     def _workshop_lock(self, workshop_id: str) -> threading.Lock:
         return workshop_lock(self.service, workshop_id)
@@ -324,7 +351,7 @@ class ShopFloor:
             else:
                 with self.service.store.transaction() as session:
                     date = self._date_of(session, workshop_id, fields)
-                    workshop, day = day_bookings(session, self.service.workshop(workshop_id, session), date)
+                    workshop, day = self._day(session, workshop_id, date)
                     rows = events_db.day_events(session, workshop_id, date)
                     bookings = {b.id: b for b in day}
                     row = self._new_row(session, workshop, bookings, fields, rows)
@@ -335,6 +362,7 @@ class ShopFloor:
                         event_from_record(row.__class__(**{**_row_fields(row), "id": _NEW}))
                     ]
                     state = self._check(workshop, bookings, row.date, candidate)
+                    plan = self._plan(session, workshop_id, row.date)  # the live plan as stored
                     if not rows:  # the day's first event: its plan so far is the baseline of adherence
                         plans_db.keep_baseline(session, workshop_id, row.date, row.recorded_at)
                     plans_db.mark_live(session, workshop_id, row.date)  # it lags until re-planned
@@ -360,7 +388,7 @@ class ShopFloor:
             # The answer: the event's booking alone, projected over the live plan as stored (what
             # the whole day's status gives it); the day's status is pushed by the pusher thread.
             try:
-                found = self._booking_answer(workshop, row.date, day, state, event.booking)
+                found = self._booking_answer(workshop, row.date, day, plan, state, event.booking)
                 if self.hub.subscribers((workshop_id, row.date)):
                     events = [*past, event]
                     self._push_later(
@@ -516,7 +544,7 @@ class ShopFloor:
         them), record newly at-risk bookings (webhooks) and push the status; the status (None: the
         day has no events). A re-plan that fails is logged and the stored plan stays."""
         with self.service.store.sessions() as session:
-            workshop, day = day_bookings(session, self.service.workshop(workshop_id, session), date)
+            workshop, day = self._day(session, workshop_id, date)
             events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
         if not events:
             return None
@@ -574,17 +602,36 @@ class ShopFloor:
             self._status(workshop, date, day, plan, state, now, persist=False), lagging, as_of, newest
         )
 
+    def _plan(self, session: Session, workshop_id: str, date: dt.date) -> Plan | None:
+        """The day's stored plan (None: none), parsed once per stored text."""
+        row = plans_db.get(session, workshop_id, date)
+        if row is None:
+            return None
+        key = (workshop_id, date)
+        with self._days_lock:
+            cached = self._plans.get(key)
+        if cached is not None and cached[0] == row.body:
+            return cached[1]
+        plan = Plan.model_validate_json(row.body)
+        with self._days_lock:
+            self._plans[key] = (row.body, plan)
+            while len(self._plans) > RECENT_DAYS:
+                self._plans.pop(next(iter(self._plans)))
+        return plan
+
     def _booking_answer(
-        self, workshop: Workshop, date: dt.date, day: list[Booking], state: DayState, booking_id: str
+        self,
+        workshop: Workshop,
+        date: dt.date,
+        day: list[Booking],
+        plan: Plan | None,
+        state: DayState,
+        booking_id: str,
     ) -> BookingStatus:
         """What a new event answers before its re-plan: its booking's entry of `_answer_status`
-        (the events, replayed into `state`, projected over the live plan as stored), computed for
-        that booking alone — the work it waits for through the plan's sequences, the same draws."""
+        (the events, replayed into `state`, projected over the live `plan` as stored), computed
+        for that booking alone — the work it waits for through the plan's sequences, the same draws."""
         now = _live_now(self.service, workshop, date, state)
-        try:
-            plan: Plan | None = self.service.stored_plan(workshop.id, date)
-        except NotFound:
-            plan = None
         learned = learned_speeds(self.service, workshop, date)
         booking = next(b for b in day if b.id == booking_id)
         ends, promise = booking_projection(
@@ -682,7 +729,7 @@ class ShopFloor:
         newest: the re-plan is on its way). As of the clock (and not before the latest event, and
         with a live plan made from every event), newly at-risk bookings are recorded."""
         with self.service.store.sessions() as session:
-            workshop, day = day_bookings(session, self.service.workshop(workshop_id, session), date)
+            workshop, day = self._day(session, workshop_id, date)
             events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
         as_of = now or self.service.clock.now()
         bookings = {b.id: b for b in day}
@@ -716,7 +763,7 @@ class ShopFloor:
         """The day as the shop floor knows it: as of the clock, or the latest clock event if the
         clock is behind it (what a clock event answers with, and what is pushed)."""
         with self.service.store.sessions() as session:
-            workshop, day = day_bookings(session, self.service.workshop(workshop_id, session), date)
+            workshop, day = self._day(session, workshop_id, date)
             events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
         state = replay(effective(events), workshop, {b.id: b for b in day}, date)
         now = _live_now(self.service, workshop, date, state)
