@@ -331,6 +331,8 @@ class ShopFloor:
         replayed: tuple[ClockEvent, dt.date] | None = None
         replanned: DayStatus | None = None
         with self._workshop_lock(workshop_id):
+            # One transaction: the idempotency lookup, the check and the event (committed before
+            # the answer: the event is durable whatever happens next).
             with self.service.store.transaction() as session:
                 if self.service.store.lock_workshop(session, workshop_id) is None:
                     raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
@@ -345,13 +347,7 @@ class ShopFloor:
                             )
                         tz = self.service.workshop(workshop_id, session).tz
                         replayed = (event_from_record(done, tz), done.date)
-            if replayed is not None:
-                # The first answer may have been lost between the event's commit and its re-plan
-                # (a crash): the live plan catches up if it lags the recorded events.
-                if not self.background and self._lag(workshop_id, replayed[1])[0]:
-                    self._live_replan(workshop_id, replayed[1])
-            else:
-                with self.service.store.transaction() as session:
+                if replayed is None:
                     date = self._date_of(session, workshop_id, fields)
                     workshop, day = self._day(session, workshop_id, date)
                     rows = events_db.day_events(session, workshop_id, date)
@@ -371,9 +367,13 @@ class ShopFloor:
                     events_db.add(session, row)
                     event = event_from_record(row, workshop.tz)
                     past = candidate[:-1]  # the day's events before this one
-                # Committed: the event is durable whatever happens next.
-                if not self.background:  # the re-plan inside the request (under the lock)
-                    replanned = self._live_replan(workshop_id, row.date)
+            if replayed is not None:
+                # The first answer may have been lost between the event's commit and its re-plan
+                # (a crash): the live plan catches up if it lags the recorded events.
+                if not self.background and self._lag(workshop_id, replayed[1])[0]:
+                    self._live_replan(workshop_id, replayed[1])
+            elif not self.background:  # the re-plan inside the request (under the lock)
+                replanned = self._live_replan(workshop_id, row.date)
         if replayed is not None:
             if self.background:
                 self._lag(workshop_id, replayed[1])  # asks for the re-plan if the plan lags
