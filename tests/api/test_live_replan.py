@@ -221,6 +221,10 @@ def test_a_rejected_event_asks_for_no_replan_and_changes_nothing(client: TestCli
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     before = settled(client, W)
     shopfloor = client.app.state.shopfloor  # type: ignore[attr-defined]
+    deadline = time.monotonic() + GATE_SECONDS
+    while not shopfloor.replanner.idle():  # the plan is stored before its run ends (status, pushes)
+        assert time.monotonic() < deadline, "the background re-plan never ended"
+        time.sleep(0.005)
     runs = dict(shopfloor.replanner.runs)
     assert client.post(f"{W}/clock", json=ev(b, "start", "09:00")).status_code == 409  # t is on A
     assert client.post(f"{W}/clock", json=ev(a, "finish", "07:00")).status_code == 409
