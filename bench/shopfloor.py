@@ -1,10 +1,13 @@
 """Shop floor speed: clock events, the status reflecting them and the promise odds, on a
 dealer-2011 day (~105 bookings, 32 technicians) in real `bayplan serve` processes.
 
-The day is lived through twice in the same run, each time on a fresh server and database
+The day is lived through three times in the same run, each time on a fresh server and database
 (simulation/day_replay.py, the same seed): first with the old synchronous re-plan
-(`BAYPLAN_LIVE_REPLAN=sync`: the POST answers after its re-plan; the baseline), then with the
-re-plan in the background (the default: the POST answers after its commit). Every clock event is
+(`BAYPLAN_LIVE_REPLAN=sync`: the POST answers after its re-plan; a baseline), then with the
+re-plan in the background and the answer computed from the whole day's status
+(`BAYPLAN_CLOCK_ANSWER=day`: the POST answers after its commit and that status; the other
+baseline), then as by default (the answer computes the event's booking alone, the day's status is
+pushed from a thread, the re-plan asked for after the answer). Every clock event is
 timed, and after each the status is read back until its live plan is made from that event
 (`plan_as_of_event`; synchronously at the first read): event -> status reflects it (re-planned).
 Each server is then killed (SIGKILL) and restarted on its database: the first status after the
@@ -36,7 +39,7 @@ from scheduler.clocking import ClockEvent, effective, replay
 from scheduler.contract import Booking, Plan
 from scheduler.promise_odds import SAMPLES, on_time_probabilities
 from scheduler.scenarios import Scenario, load_scenario
-from scheduler.shopfloor import LIVE_REPLAN_ENVIRONMENT, WARM_START_ENVIRONMENT
+from scheduler.shopfloor import CLOCK_ANSWER_ENVIRONMENT, LIVE_REPLAN_ENVIRONMENT, WARM_START_ENVIRONMENT
 from simulation.day_replay import DayRecord, percentile, replay_day
 
 HERE = Path(__file__).parent
@@ -53,8 +56,24 @@ def stats(values: list[float]) -> dict[str, float]:
 
 MODES = {
     "sync": "baseline: re-plan inside the request (BAYPLAN_LIVE_REPLAN=sync)",
-    "background": "re-plan in the background",
+    "background-day": "baseline: re-plan in the background, the answer from the whole day's status"
+    " (BAYPLAN_CLOCK_ANSWER=day)",
+    "background": "re-plan in the background, the answer its booking's status alone",
 }
+ENVIRONMENTS = {
+    "sync": {LIVE_REPLAN_ENVIRONMENT: "sync", WARM_START_ENVIRONMENT: "off", CLOCK_ANSWER_ENVIRONMENT: ""},
+    "background-day": {
+        LIVE_REPLAN_ENVIRONMENT: "background",
+        WARM_START_ENVIRONMENT: "on",
+        CLOCK_ANSWER_ENVIRONMENT: "day",
+    },
+    "background": {
+        LIVE_REPLAN_ENVIRONMENT: "background",
+        WARM_START_ENVIRONMENT: "on",
+        CLOCK_ANSWER_ENVIRONMENT: "",
+    },
+}
+"""Each mode's server environment (main's cold start in the sync baseline)."""
 
 
 @dataclass
@@ -74,9 +93,8 @@ def live_through(mode: str, db: Path, scenario: Scenario, date: dt.date, seed: i
     workshop = scenario.workshop
     base = f"/v1/workshops/{workshop.id}"
     status_url = f"{base}/days/{date.isoformat()}/status"
-    previous = {name: os.environ.get(name) for name in (LIVE_REPLAN_ENVIRONMENT, WARM_START_ENVIRONMENT)}
-    os.environ[LIVE_REPLAN_ENVIRONMENT] = mode  # the server process inherits them
-    os.environ[WARM_START_ENVIRONMENT] = "off" if mode == "sync" else "on"  # main's cold start
+    previous = {name: os.environ.get(name) for name in ENVIRONMENTS[mode]}
+    os.environ.update(ENVIRONMENTS[mode])  # the server process inherits them
     try:
         server = Server(db, now=NOW)
         server.start(timeout=180)
@@ -141,7 +159,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for mode in MODES:
             runs[mode] = live_through(mode, Path(tmp) / f"{mode}.db", scenario, date, args.seed)
-    mine, base_run = runs["background"], runs["sync"]
+    mine, base_run, day_run = runs["background"], runs["sync"], runs["background-day"]
     bookings, plan, events = mine.bookings, mine.plan, mine.events
     at = dt.datetime.combine(date, dt.time(11, 0), tzinfo=workshop.tz)
     state = replay(effective(events), workshop, {b.id: b for b in bookings}, date, until=at)
@@ -169,6 +187,7 @@ def main() -> None:
         }
     clock, clock0 = stats(mine.record.clock_ms), stats(base_run.record.clock_ms)
     reflected, reflected0 = stats(mine.record.reflected_ms), stats(base_run.record.reflected_ms)
+    clock_day, reflected_day = stats(day_run.record.clock_ms), stats(day_run.record.reflected_ms)
     status = stats(mine.record.status_ms)
     read = stats(mine.read_ms)
     planned = len({(a.booking, a.operation) for a in plan.assignments})
@@ -178,6 +197,7 @@ def main() -> None:
         "day": f"dealer-2011 {args.date}: {mine.record.booked} bookings,"
         f" {len(workshop.technicians)} technicians, {planned} operations planned",
         "sync (baseline)": per_mode["sync"],
+        "background, whole-day answer (baseline)": per_mode["background-day"],
         "background (this branch's default)": per_mode["background"],
         f"on_time_probability Monte Carlo, {SAMPLES} samples, ms": stats(odds_ms[SAMPLES]),
         "on_time_probability Monte Carlo, 1000 samples, ms": stats(odds_ms[1000]),
@@ -186,6 +206,14 @@ def main() -> None:
             "clock p99 background / sync": round(clock["p99"] / clock0["p99"], 2),
             "reflected p50 background / sync": round(reflected["p50"] / reflected0["p50"], 2),
             "reflected p99 background / sync": round(reflected["p99"] / reflected0["p99"], 2),
+            "clock p50 background / background whole-day answer": round(clock["p50"] / clock_day["p50"], 2),
+            "clock p99 background / background whole-day answer": round(clock["p99"] / clock_day["p99"], 2),
+            "reflected p50 background / background whole-day answer": round(
+                reflected["p50"] / reflected_day["p50"], 2
+            ),
+            "reflected p99 background / background whole-day answer": round(
+                reflected["p99"] / reflected_day["p99"], 2
+            ),
             "clock p99 / status GET p50 (background)": round(clock["p99"] / status["p50"], 2),
             "clock p99 / workshop GET p50 (background)": round(clock["p99"] / read["p50"], 2),
             "first status after restart background / sync": round(mine.cold_ms / base_run.cold_ms, 2),

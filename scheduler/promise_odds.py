@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -186,15 +186,19 @@ def _propagate(
     samples: int,
     hold_planned: bool = False,
     u: Floats | None = None,
+    keep: Collection[int] | None = None,
 ) -> dict[tuple[str, int], Floats]:
     """Each operation's end (minutes after now) per sample, through the plan's sequences: work not
     started begins as soon as its vehicle, technician and bay are ready (technicians work ahead of
-    the plan when they can), or with `hold_planned` never before its planned start."""
+    the plan when they can), or with `hold_planned` never before its planned start. `keep`: only
+    the operations at these positions of `ops` (closed under what they wait for: `_upstream`)."""
     ends: dict[tuple[str, int], Floats] = {}
     tech_free: dict[str, Floats] = {}
     bay_free: dict[str, Floats] = {}
     zero = np.zeros(samples)
     for i, op in enumerate(ops):
+        if keep is not None and i not in keep:
+            continue
         draw = None if z is None else z[i]
         mix = None if u is None else u[i]
         if op.kind == "done":
@@ -225,6 +229,34 @@ def _propagate(
     return ends
 
 
+def _upstream(ops: Sequence[_Op], bookings: Collection[str]) -> set[int]:
+    """The positions in `ops` of the operations of `bookings` and of every operation their ends
+    depend on in `_propagate`: work not started waits for its booking's previous operation and for
+    everything before it on its technician and on its bay (transitively). Propagating these alone
+    gives those bookings exactly the ends the whole day's propagation gives them."""
+    keep: set[int] = set()
+    techs: set[str] = set()
+    bays: set[str] = set()
+    previous: set[tuple[str, int]] = set()
+    for i in range(len(ops) - 1, -1, -1):  # a later operation only ever waits for earlier ones
+        op = ops[i]
+        if not (
+            op.booking in bookings
+            or (op.booking, op.operation) in previous
+            or (op.technician is not None and op.technician in techs)
+            or (op.bay is not None and op.bay in bays)
+        ):
+            continue
+        keep.add(i)
+        if op.kind == "planned":
+            previous.add((op.booking, op.operation - 1))
+            if op.technician is not None:
+                techs.add(op.technician)
+            if op.bay is not None:
+                bays.add(op.bay)
+    return keep
+
+
 def _last_ends(
     workshop: Workshop, day: Sequence[Booking], ends: Mapping[tuple[str, int], Floats]
 ) -> dict[str, Floats]:
@@ -239,18 +271,36 @@ def _last_ends(
 
 
 def end_samples(
-    snapshot: Snapshot, samples: int = SAMPLES, model: DurationModel | None = None
+    snapshot: Snapshot,
+    samples: int = SAMPLES,
+    model: DurationModel | None = None,
+    only: Collection[str] | None = None,
 ) -> dict[str, Floats | None]:
     """Each booking's end (its last operation's, minutes after `now`) in each of `samples` draws of
-    the rest of the day; None for a booking with work neither clocked nor in the live plan."""
+    the rest of the day; None for a booking with work neither clocked nor in the live plan. `only`:
+    those bookings alone (the same draws: the rest of the day is drawn, only what they wait for is
+    propagated)."""
     model = model or MODEL
     s = snapshot
     ops, unplanned = _operations(s.workshop, s.day, s.plan, s.state, s.now, s.learned)
+    return _end_samples(s, ops, unplanned, samples, model, only)
+
+
+def _end_samples(
+    s: Snapshot,
+    ops: Sequence[_Op],
+    unplanned: Collection[str],
+    samples: int,
+    model: DurationModel,
+    only: Collection[str] | None,
+) -> dict[str, Floats | None]:
     rng = np.random.default_rng(seed_of(s.workshop.id, s.date, s.now))
     z = rng.standard_normal((len(ops), samples))
     u = rng.random((len(ops), samples)) if model.overrun_share > 0 else None
-    last = _last_ends(s.workshop, s.day, _propagate(ops, z, model, samples, u=u))
-    return {b.id: None if b.id in unplanned else last.get(b.id) for b in s.day}
+    keep = None if only is None else _upstream(ops, only)
+    day = s.day if only is None else [b for b in s.day if b.id in only]
+    last = _last_ends(s.workshop, day, _propagate(ops, z, model, samples, u=u, keep=keep))
+    return {b.id: None if b.id in unplanned else last.get(b.id) for b in day}
 
 
 def on_time_probabilities(
@@ -337,11 +387,16 @@ def promise_guard(
     """Each booking's odds and pessimistic end (the rule's quantile of its Monte Carlo end) from
     one Monte Carlo of the rest of the day: None for both without a promise; P 0 and no end for a
     booking with work neither clocked nor in the live plan."""
-    ends = end_samples(snapshot, samples, model)
+    return _promises(snapshot, end_samples(snapshot, samples, model), rule)
+
+
+def _promises(snapshot: Snapshot, ends: Mapping[str, Floats | None], rule: GuardRule) -> dict[str, Promise]:
     now = snapshot.now
     out: dict[str, Promise] = {}
     for b in snapshot.day:
-        last = ends.get(b.id)
+        if b.id not in ends:
+            continue
+        last = ends[b.id]
         if b.promised is None:
             out[b.id] = Promise(None, None)
         elif last is None:
@@ -393,10 +448,36 @@ def projected_ends(
     work finished early lets the next start early). Operations of a booking with work neither
     clocked nor planned are left out."""
     ops, unplanned = _operations(workshop, day, plan, state, now, learned)
-    ends = _propagate(ops, None, MODEL, 1)
+    return _point_ends(ops, unplanned, now)
+
+
+def _point_ends(
+    ops: Sequence[_Op], unplanned: Collection[str], now: dt.datetime, keep: Collection[int] | None = None
+) -> dict[tuple[str, int], dt.datetime]:
+    ends = _propagate(ops, None, MODEL, 1, keep=keep)
     return {
         key: now + dt.timedelta(minutes=float(end[0])) for key, end in ends.items() if key[0] not in unplanned
     }
+
+
+def booking_projection(
+    snapshot: Snapshot,
+    booking: str,
+    samples: int = SAMPLES,
+    model: DurationModel | None = None,
+    rule: GuardRule = GUARD,
+) -> tuple[dict[tuple[str, int], dt.datetime], Promise | None]:
+    """One booking's part of `projected_ends` and of `promise_guard` over the same snapshot, equal
+    to what the whole day's give it (the same draws), at the cost of the work it waits for only:
+    a clock event's answer. The booking's operations' point ends (as `projected_ends`), and its
+    Promise (None: not a booking of the snapshot's day)."""
+    s = snapshot
+    ops, unplanned = _operations(s.workshop, s.day, s.plan, s.state, s.now, s.learned)
+    keep = _upstream(ops, {booking})
+    point = _point_ends(ops, unplanned, s.now, keep)
+    ends = _end_samples(s, ops, unplanned, samples, model or MODEL, {booking})
+    mine = {key: end for key, end in point.items() if key[0] == booking}
+    return mine, _promises(s, ends, rule).get(booking)
 
 
 def reprojected(
@@ -441,6 +522,7 @@ __all__ = [
     "GuardRule",
     "Promise",
     "Snapshot",
+    "booking_projection",
     "end_samples",
     "guarded",
     "on_time_probabilities",

@@ -15,6 +15,7 @@ re-planned in the background (at start, and whenever its status is read).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -22,6 +23,8 @@ import logging
 import os
 import threading
 import weakref
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.orm import Session
 
@@ -57,7 +60,14 @@ from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.integrity import checked_plan, finish, plannable
 from scheduler.planning import to_plan
-from scheduler.promise_odds import Snapshot, guarded, projected_ends, promise_guard, reprojected
+from scheduler.promise_odds import (
+    Snapshot,
+    booking_projection,
+    guarded,
+    projected_ends,
+    promise_guard,
+    reprojected,
+)
 from scheduler.pubsub import Hub
 from scheduler.replan import replan, with_changes
 from scheduler.service import (
@@ -79,9 +89,13 @@ logger = logging.getLogger("bayplan")
 
 LIVE_PLAN_SECONDS = 1.0
 LIVE_REPLAN_ENVIRONMENT = "BAYPLAN_LIVE_REPLAN"
+"""`sync`: each clock event re-plans the day inside its request; else (the default) in the background."""
 WARM_START_ENVIRONMENT = "BAYPLAN_WARM_START"
 """`off`: the server does not read the newest clocked days' status at start (benchmarks' baseline)."""
-"""`sync`: each clock event re-plans the day inside its request; else (the default) in the background."""
+CLOCK_ANSWER_ENVIRONMENT = "BAYPLAN_CLOCK_ANSWER"
+"""`day`: a clock event's answer is computed from the whole day's status (benchmarks' baseline)."""
+RECENT_DAYS = 64
+"""How many days' bookings the shop floor keeps parsed (the oldest are forgotten first)."""
 _NEW = 2**62
 """The id an event under check has: after every recorded one (the newest correction wins)."""
 
@@ -234,6 +248,10 @@ class ShopFloor:
             else background
         )
         """Re-plan after a clock event in the background (True), or inside its request (False)."""
+        self.whole_day_answer = os.environ.get(CLOCK_ANSWER_ENVIRONMENT, "").strip().lower() == "day"
+        """A clock event's request computes (and pushes) the whole day's status for its answer, and
+        asks for its re-plan first, and the day's bookings are read anew each time: how it was
+        before the answer computed its booking alone (the benchmarks' baseline)."""
         self.replanner: Coalescer[tuple[str, dt.date]] = Coalescer(
             lambda key: self._background_replan(*key), "live-replan"
         )
@@ -246,6 +264,16 @@ class ShopFloor:
         self.hub = Hub()
         """The day's status pushed on topic (workshop id, date) after each change (SSE)."""
         self._quiet = threading.local()
+        self._days: dict[
+            tuple[str, dt.date], tuple[tuple[object, ...], Workshop, tuple[Workshop, list[Booking]]]
+        ]
+        self._days = {}
+        """(workshop id, date) → (the day's version, the workshop, its `day_bookings`): `_day`."""
+        self._plans: dict[tuple[str, dt.date], tuple[str, Plan]] = {}
+        """(workshop id, date) → the stored plan's text and the plan parsed from it: `_plan`."""
+        self._days_lock = threading.Lock()
+        self._pusher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="status-push")
+        """Computes and pushes the status after each clock event, outside the event's request."""
         self.downstream = True
         """Project work not started through the live plan's sequences (scheduler/promise_odds.py):
         an overrun delays what is queued behind it. False: each booking on its own planned times."""
@@ -283,6 +311,28 @@ class ShopFloor:
             self._pushed[key] = newness
             self.hub.publish(key, status_message(status))
 
+    def _day(
+        self, session: Session, workshop_id: str, date: dt.date, workshop: Workshop | None = None
+    ) -> tuple[Workshop, list[Booking]]:
+        """`day_bookings` of the workshop's day (`workshop`: the workshop as just read), reused
+        while the day's version holds (one query instead of reading and parsing every booking of
+        the day at each event and status)."""
+        workshop = workshop or self.service.workshop(workshop_id, session)
+        if self.whole_day_answer:  # as before (benchmarks' baseline)
+            return day_bookings(session, workshop, date)
+        version = bookings_db.day_version(session, workshop_id, date)
+        key = (workshop_id, date)
+        with self._days_lock:
+            cached = self._days.get(key)
+        if cached is not None and cached[0] == version and cached[1] is workshop:
+            return cached[2]
+        found = day_bookings(session, workshop, date)
+        with self._days_lock:
+            self._days[key] = (version, workshop, found)
+            while len(self._days) > RECENT_DAYS:
+                self._days.pop(next(iter(self._days)))
+        return found
+
     def _workshop_lock(self, workshop_id: str) -> threading.Lock:
         return workshop_lock(self.service, workshop_id)
 
@@ -301,6 +351,8 @@ class ShopFloor:
         replayed: tuple[ClockEvent, dt.date] | None = None
         replanned: DayStatus | None = None
         with self._workshop_lock(workshop_id):
+            # One transaction: the idempotency lookup, the check and the event (committed before
+            # the answer: the event is durable whatever happens next).
             with self.service.store.transaction() as session:
                 if self.service.store.lock_workshop(session, workshop_id) is None:
                     raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
@@ -315,51 +367,66 @@ class ShopFloor:
                             )
                         tz = self.service.workshop(workshop_id, session).tz
                         replayed = (event_from_record(done, tz), done.date)
-            if replayed is not None:
-                # The first answer may have been lost between the event's commit and its re-plan
-                # (a crash): the live plan catches up if it lags the recorded events.
-                if not self.background and self._lag(workshop_id, replayed[1])[0]:
-                    self._live_replan(workshop_id, replayed[1])
-            else:
-                with self.service.store.transaction() as session:
-                    date = self._date_of(session, workshop_id, fields)
-                    workshop, day = day_bookings(session, self.service.workshop(workshop_id, session), date)
+                if replayed is None:
+                    parsed = self.service.workshop(workshop_id, session)
+                    date = self._date_of(session, workshop_id, parsed.tz, fields)
+                    workshop, day = self._day(session, workshop_id, date, parsed)
                     rows = events_db.day_events(session, workshop_id, date)
                     bookings = {b.id: b for b in day}
-                    row = self._new_row(session, workshop, bookings, fields, rows)
+                    row = self._new_row(session, workshop, bookings, fields, rows, date)
                     row.workshop_id, row.key_id = workshop_id, key_id
                     row.idempotency_key, row.request_hash = idempotency_key, request_hash
                     row.recorded_at = self.service.clock.now()
                     candidate = [event_from_record(r) for r in rows] + [
                         event_from_record(row.__class__(**{**_row_fields(row), "id": _NEW}))
                     ]
-                    self._check(workshop, bookings, row.date, candidate)
+                    state = self._check(workshop, bookings, row.date, candidate)
+                    plan = self._plan(session, workshop_id, row.date)  # the live plan as stored
                     if not rows:  # the day's first event: its plan so far is the baseline of adherence
                         plans_db.keep_baseline(session, workshop_id, row.date, row.recorded_at)
                     plans_db.mark_live(session, workshop_id, row.date)  # it lags until re-planned
                     events_db.add(session, row)
                     event = event_from_record(row, workshop.tz)
                     past = candidate[:-1]  # the day's events before this one
-                # Committed: the event is durable whatever happens next.
-                if not self.background:  # the re-plan inside the request (under the lock)
-                    replanned = self._live_replan(workshop_id, row.date)
+            if replayed is not None:
+                # The first answer may have been lost between the event's commit and its re-plan
+                # (a crash): the live plan catches up if it lags the recorded events.
+                if not self.background and self._lag(workshop_id, replayed[1])[0]:
+                    self._live_replan(workshop_id, replayed[1])
+            elif not self.background:  # the re-plan inside the request (under the lock)
+                replanned = self._live_replan(workshop_id, row.date)
         if replayed is not None:
             if self.background:
                 self._lag(workshop_id, replayed[1])  # asks for the re-plan if the plan lags
             return replayed[0], self._booking_now(workshop_id, replayed[1], replayed[0].booking), False
         if replanned is not None:
-            status = replanned
-        else:
+            found = next(b for b in replanned.bookings if b.booking == event.booking)
+        elif self.whole_day_answer:  # before the answer computed its booking alone (benchmarks)
             if self.background:
                 self.replanner.request((workshop_id, row.date))
             status = self._answer_status(workshop, row.date, day, [*past, event])
             self._changed(workshop_id, row.date, status)
-        found = next(b for b in status.bookings if b.booking == event.booking)
+            found = next(b for b in status.bookings if b.booking == event.booking)
+        else:
+            # The answer: the event's booking alone, projected over the live plan as stored (what
+            # the whole day's status gives it); the day's status is pushed by the pusher thread.
+            try:
+                found = self._booking_answer(workshop, row.date, day, plan, state, event.booking)
+                if self.hub.subscribers((workshop_id, row.date)):
+                    events = [*past, event]
+                    self._push_later(
+                        workshop_id, row.date, lambda: self._answer_status(workshop, row.date, day, events)
+                    )
+            finally:
+                if self.background:  # after the answer: its re-plan does not compete with it
+                    self.replanner.request((workshop_id, row.date))
         if found.state == "done" and (event.corrected_action or event.action) == "finish":
             self.webhooks.emit(workshop_id, "booking.done", found.model_dump(mode="json"))
         return event, found, True
 
-    def _date_of(self, session: object, workshop_id: str, fields: dict[str, object]) -> dt.date:
+    def _date_of(
+        self, session: object, workshop_id: str, tz: dt.tzinfo, fields: dict[str, object]
+    ) -> dt.date:
         booking_id = fields.get("booking")
         if fields.get("action") == "correct":
             target = session.get(ClockEventRow, fields.get("corrects"))  # type: ignore[attr-defined]
@@ -375,7 +442,6 @@ class ShopFloor:
             raise InputError("booking", N_("unknown booking %(booking_id)r") % {"booking_id": booking_id})
         at = fields.get("at")
         if isinstance(at, dt.datetime):  # multi-day work: clocked on a later day it carries over to
-            tz = self.service.workshop(workshop_id, session).tz  # type: ignore[arg-type]
             local = at.astimezone(tz).date()
             if local != row.date and bookings_db.carries_into(session, row.id, local):  # type: ignore[arg-type]
                 return local
@@ -388,6 +454,7 @@ class ShopFloor:
         bookings: dict[str, Booking],
         fields: dict[str, object],
         rows: list[ClockEventRow],
+        date: dt.date,
     ) -> ClockEventRow:
         if fields["action"] == "correct":
             by_id = {r.id: r for r in rows}
@@ -428,7 +495,7 @@ class ShopFloor:
                 "corrected_action": None,
                 "at": fields["at"],
                 "corrects": None,
-                "date": self._date_of(session, workshop.id, fields),
+                "date": date,
             }
         booking_row = bookings_db.get(session, workshop.id, str(values["booking_id"]))  # type: ignore[arg-type]
         assert booking_row is not None
@@ -453,9 +520,10 @@ class ShopFloor:
     @staticmethod
     def _check(
         workshop: Workshop, bookings: dict[str, Booking], date: dt.date, events: list[ClockEvent]
-    ) -> None:
+    ) -> DayState:
+        """The day's state after `events`; Conflict if one of them cannot have happened."""
         try:
-            replay(effective(events), workshop, bookings, date)
+            return replay(effective(events), workshop, bookings, date)
         except Impossible as exc:
             raise Conflict(str(exc), []) from None
 
@@ -501,7 +569,7 @@ class ShopFloor:
         them), record newly at-risk bookings (webhooks) and push the status; the status (None: the
         day has no events). A re-plan that fails is logged and the stored plan stays."""
         with self.service.store.sessions() as session:
-            workshop, day = day_bookings(session, self.service.workshop(workshop_id, session), date)
+            workshop, day = self._day(session, workshop_id, date)
             events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
         if not events:
             return None
@@ -559,6 +627,63 @@ class ShopFloor:
             self._status(workshop, date, day, plan, state, now, persist=False), lagging, as_of, newest
         )
 
+    def _plan(self, session: Session, workshop_id: str, date: dt.date) -> Plan | None:
+        """The day's stored plan (None: none), parsed once per stored text."""
+        row = plans_db.get(session, workshop_id, date)
+        if row is None:
+            return None
+        key = (workshop_id, date)
+        with self._days_lock:
+            cached = self._plans.get(key)
+        if cached is not None and cached[0] == row.body:
+            return cached[1]
+        plan = Plan.model_validate_json(row.body)
+        with self._days_lock:
+            self._plans[key] = (row.body, plan)
+            while len(self._plans) > RECENT_DAYS:
+                self._plans.pop(next(iter(self._plans)))
+        return plan
+
+    def _booking_answer(
+        self,
+        workshop: Workshop,
+        date: dt.date,
+        day: list[Booking],
+        plan: Plan | None,
+        state: DayState,
+        booking_id: str,
+    ) -> BookingStatus:
+        """What a new event answers before its re-plan: its booking's entry of `_answer_status`
+        (the events, replayed into `state`, projected over the live `plan` as stored), computed
+        for that booking alone — the work it waits for through the plan's sequences, the same draws."""
+        now = _live_now(self.service, workshop, date, state)
+        learned = learned_speeds(self.service, workshop, date)
+        booking = next(b for b in day if b.id == booking_id)
+        ends, promise = booking_projection(
+            Snapshot(workshop, date, day, plan, state, now, learned), booking_id
+        )
+        statuses = [booking_status(workshop, booking, plan, state, now, None, learned)]
+        if self.downstream:
+            statuses = reprojected(statuses, ends)
+        found = guarded(statuses, {} if promise is None else {booking_id: promise})[0]
+        if not found.at_risk:
+            return found
+        with self.service.store.sessions() as session:
+            since = events_db.risks(session, workshop.id, [booking_id])
+        return found.model_copy(update={"at_risk_since": since.get(booking_id, now).astimezone(workshop.tz)})
+
+    def _push_later(self, workshop_id: str, date: dt.date, status: Callable[[], DayStatus]) -> None:
+        """Push `status()` to the day's subscribers from the pusher thread (in order of asking)."""
+
+        def push() -> None:
+            try:
+                self._changed(workshop_id, date, status())
+            except Exception:  # a failed push never stops the next
+                logger.exception("pushing the status of %s for %s failed", workshop_id, date)
+
+        with contextlib.suppress(RuntimeError):  # closed
+            self._pusher.submit(push)
+
     def catch_up(self) -> None:
         """Re-plan in the background every day whose live plan lags its recorded events (after a
         crash between an event's commit and its re-plan)."""
@@ -581,6 +706,7 @@ class ShopFloor:
 
     def close(self) -> None:
         self.replanner.close()
+        self._pusher.shutdown(wait=False, cancel_futures=True)
 
     # The live day
     def _status(
@@ -628,7 +754,7 @@ class ShopFloor:
         newest: the re-plan is on its way). As of the clock (and not before the latest event, and
         with a live plan made from every event), newly at-risk bookings are recorded."""
         with self.service.store.sessions() as session:
-            workshop, day = day_bookings(session, self.service.workshop(workshop_id, session), date)
+            workshop, day = self._day(session, workshop_id, date)
             events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
         as_of = now or self.service.clock.now()
         bookings = {b.id: b for b in day}
@@ -662,7 +788,7 @@ class ShopFloor:
         """The day as the shop floor knows it: as of the clock, or the latest clock event if the
         clock is behind it (what a clock event answers with, and what is pushed)."""
         with self.service.store.sessions() as session:
-            workshop, day = day_bookings(session, self.service.workshop(workshop_id, session), date)
+            workshop, day = self._day(session, workshop_id, date)
             events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
         state = replay(effective(events), workshop, {b.id: b for b in day}, date)
         now = _live_now(self.service, workshop, date, state)

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from scheduler.storage.tables import ClockEventRow, PromiseRiskRow
 
@@ -29,6 +30,13 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite drops the zone
 
 
+def _make_aware(row: ClockEventRow) -> None:
+    """The row's instants with their zone, as loaded (not a change: a write transaction that reads
+    the day's events does not write every one of them back)."""
+    set_committed_value(row, "at", _aware(row.at))
+    set_committed_value(row, "recorded_at", _aware(row.recorded_at))
+
+
 def day_events(session: Session, workshop_id: str, date: dt.date) -> list[ClockEventRow]:
     """The day's events in the order they were recorded."""
     rows = session.scalars(
@@ -37,7 +45,7 @@ def day_events(session: Session, workshop_id: str, date: dt.date) -> list[ClockE
         .order_by(ClockEventRow.id)
     ).all()
     for r in rows:
-        r.at, r.recorded_at = _aware(r.at), _aware(r.recorded_at)
+        _make_aware(r)
     return list(rows)
 
 
@@ -63,7 +71,7 @@ def by_idempotency_key(
         )
     ).first()
     if row is not None:
-        row.at, row.recorded_at = _aware(row.at), _aware(row.recorded_at)
+        _make_aware(row)
     return row
 
 
@@ -124,7 +132,7 @@ def between(
         statement = statement.where(ClockEventRow.date <= last)
     rows = session.scalars(statement.order_by(ClockEventRow.date, ClockEventRow.id)).all()
     for r in rows:
-        r.at, r.recorded_at = _aware(r.at), _aware(r.recorded_at)
+        _make_aware(r)
     return list(rows)
 
 

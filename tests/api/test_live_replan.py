@@ -115,6 +115,30 @@ def test_an_event_answers_before_its_replan_and_the_status_says_the_plan_lags(cl
     assert_valid(_clocked_request(client, plan, {a: ("08:00", "09:00")}), Plan.model_validate(plan))
 
 
+def test_an_events_answer_is_its_bookings_entry_of_the_whole_days_status(client: TestClient) -> None:
+    """The answer computes the event's booking alone; it equals that booking's entry in the day's
+    status computed at the same state (the same events, the same stored plan: the re-plan held)."""
+    a, b = day(client)
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]
+    seen = set()
+    try:
+        for body in (ev(a, "start", "08:00"), ev(a, "pause", "08:30"), ev(a, "resume", "08:35"),
+                     ev(a, "finish", "09:50"), ev(b, "start", "09:55", tech="u")):  # fmt: skip
+            r = client.post(f"{W}/clock", json=body)
+            assert r.status_code == 201, r.text
+            answer = r.json()["booking"]
+            whole = _status(client, body["at"][11:16])
+            assert whole["replanning"] and gate.done == 0  # the same stored plan
+            assert answer == next(x for x in whole["bookings"] if x["booking"] == body["booking"])
+            seen.add((answer["state"], answer["at_risk"]))
+    finally:
+        gate.open()
+    assert {state for state, _ in seen} == {"in_progress", "paused", "done"}
+    assert {risk for _, risk in seen} == {False, True}  # at_risk_since compared too
+    settled(client, W)
+
+
 def test_events_during_a_replan_coalesce_into_one_more(client: TestClient) -> None:
     a, b = day(client)
     gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]
@@ -197,6 +221,10 @@ def test_a_rejected_event_asks_for_no_replan_and_changes_nothing(client: TestCli
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     before = settled(client, W)
     shopfloor = client.app.state.shopfloor  # type: ignore[attr-defined]
+    deadline = time.monotonic() + GATE_SECONDS
+    while not shopfloor.replanner.idle():  # the plan is stored before its run ends (status, pushes)
+        assert time.monotonic() < deadline, "the background re-plan never ended"
+        time.sleep(0.005)
     runs = dict(shopfloor.replanner.runs)
     assert client.post(f"{W}/clock", json=ev(b, "start", "09:00")).status_code == 409  # t is on A
     assert client.post(f"{W}/clock", json=ev(a, "finish", "07:00")).status_code == 409

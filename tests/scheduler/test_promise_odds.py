@@ -8,10 +8,12 @@ import numpy as np
 
 from scheduler.clocking import DayState, Effective, booking_status, replay
 from scheduler.contract import Booking, Plan, PlanRequest
+from scheduler.planning import make_plan
 from scheduler.promise_odds import (
     DurationModel,
     GuardRule,
     Snapshot,
+    booking_projection,
     end_samples,
     guarded,
     on_time_probabilities,
@@ -20,7 +22,7 @@ from scheduler.promise_odds import (
     reprojected,
 )
 from scheduler.validator import assert_valid
-from tests.builders import DAY, assignment, at, plan, tiny_workshop
+from tests.builders import DAY, assignment, at, plan, request, small_workshop, tiny_workshop
 
 WS = tiny_workshop()
 
@@ -167,3 +169,57 @@ def test_at_risk_is_true_exactly_while_the_projected_end_is_after_the_promise() 
 def at_of(moment: dt.datetime | None) -> dt.datetime:
     assert moment is not None
     return moment
+
+
+def test_one_bookings_projection_is_its_part_of_the_whole_days() -> None:
+    """A clock event's answer projects its booking alone (booking_projection): over a day whose
+    bookings wait for each other through technicians, bays and their own earlier operations (on
+    other technicians and bays), with work done, in progress and overrunning, each booking gets
+    exactly its entry of the whole day's downstream projection and promise guard (the same draws)."""
+    ws = small_workshop()
+    bookings = [
+        *(
+            Booking(
+                id=f"L{i}", service="LUBE", drop_off=at(f"08:{10 * i:02d}"), promised=at(f"{10 + i // 2}:00")
+            )
+            for i in range(6)
+        ),
+        *(
+            Booking(id=f"M{i}", service="MAINT", drop_off=at("08:00"), promised=at(f"{10 + i}:30"))
+            for i in range(3)
+        ),
+        *(
+            Booking(id=f"R{i}", service="MINOR", drop_off=at("08:00"), promised=at(f"{11 + 2 * i}:30"))
+            for i in range(2)
+        ),
+        *(
+            Booking(id=f"X{i}", service="ACCIDENT", drop_off=at("08:00"), promised=at(f"{15 + i}:00"))
+            for i in range(2)
+        ),
+        Booking(id="N0", service="LUBE", drop_off=at("08:00")),  # no promise
+    ]
+    req = request(bookings, workshop=ws)
+    p = make_plan(req, "greedy")
+    assert_valid(req, p)
+    assert not p.unassigned
+    events = [
+        ("X1", 0, "zhao", "start", "08:00"), ("L0", 0, "wang", "start", "08:00"),
+        ("M0", 0, "li", "start", "08:00"), ("M0", 0, "li", "finish", "09:05"),
+        ("X1", 0, "zhao", "finish", "09:30"), ("X0", 0, "zhao", "start", "09:31"),
+    ]  # fmt: skip
+    effective = [
+        Effective(i, b, k, t, action, at(hhmm))  # type: ignore[arg-type]
+        for i, (b, k, t, action, hhmm) in enumerate(events, start=1)
+    ]
+    s = replay(effective, ws, {b.id: b for b in bookings}, DAY)
+    between = 0
+    for now in (at("09:40"), at("10:40"), at("12:10")):
+        snap = Snapshot(ws, DAY, bookings, p, s, now)
+        whole_ends = projected_ends(ws, bookings, p, s, now)
+        whole_promises = promise_guard(snap)
+        for b in bookings:
+            ends, promise = booking_projection(snap, b.id)
+            assert ends == {key: end for key, end in whole_ends.items() if key[0] == b.id}
+            assert promise == whole_promises[b.id]
+            between += promise is not None and promise.on_time_probability not in (None, 0.0, 1.0)
+    assert between > 0  # some odds in between: the draws were compared, not only certainties
