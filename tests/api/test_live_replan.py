@@ -81,6 +81,15 @@ class Gate:
             time.sleep(0.005)
 
 
+def _wait_idle(shopfloor: ShopFloor) -> None:
+    """Until the re-planner has ended its runs: the plan is stored (and the status settled) before
+    a run ends (its status, pushes), so counts of runs are read only after this."""
+    deadline = time.monotonic() + GATE_SECONDS
+    while not shopfloor.replanner.idle():
+        assert time.monotonic() < deadline, "the background re-plan never ended"
+        time.sleep(0.005)
+
+
 def _status(client: TestClient, hhmm: str) -> dict[str, Any]:
     r = client.get(f"{W}/days/{DATE}/status", params={"now": at(hhmm).isoformat()})
     assert r.status_code == 200, r.text
@@ -107,6 +116,7 @@ def test_an_event_answers_before_its_replan_and_the_status_says_the_plan_lags(cl
     finally:
         gate.open()
     s = settled(client, W)
+    _wait_idle(client.app.state.shopfloor)  # type: ignore[attr-defined]
     assert not gate.timed_out and gate.done == 1
     assert not s["replanning"] and s["plan_as_of_event"] == s["latest_event"] == event
     plan = client.get(f"{W}/plans/{DATE}").json()
@@ -221,10 +231,7 @@ def test_a_rejected_event_asks_for_no_replan_and_changes_nothing(client: TestCli
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     before = settled(client, W)
     shopfloor = client.app.state.shopfloor  # type: ignore[attr-defined]
-    deadline = time.monotonic() + GATE_SECONDS
-    while not shopfloor.replanner.idle():  # the plan is stored before its run ends (status, pushes)
-        assert time.monotonic() < deadline, "the background re-plan never ended"
-        time.sleep(0.005)
+    _wait_idle(shopfloor)
     runs = dict(shopfloor.replanner.runs)
     assert client.post(f"{W}/clock", json=ev(b, "start", "09:00")).status_code == 409  # t is on A
     assert client.post(f"{W}/clock", json=ev(a, "finish", "07:00")).status_code == 409
