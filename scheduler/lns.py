@@ -14,6 +14,7 @@ model built), not in seconds, so the same request, seed and worker count give th
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -136,6 +137,32 @@ def _pool(job: JobData) -> tuple[set[int], set[int]]:
     return techs, bays
 
 
+def _closest(
+    problem: DayProblem,
+    solution: DaySolution,
+    target: int,
+    size: int,
+    rng: random.Random,
+    distance: Callable[[Placement], float | None],
+) -> list[int]:
+    """The `size` placed, movable bookings (not `target`) with the smallest `distance` over their
+    operations (None: the operation does not count), each jittered by up to 30 seeded minutes."""
+    scored: list[tuple[float, int]] = []
+    for j, job in enumerate(problem.jobs):
+        if j == target or j in solution.unplaced or job.pinned:
+            continue
+        best: float | None = None
+        for k in range(len(job.operations)):
+            d = distance(solution.placements[(j, k)])
+            if d is not None:
+                jittered = d + rng.random() * 30
+                best = jittered if best is None else min(best, jittered)
+        if best is not None:
+            scored.append((best, j))
+    scored.sort()
+    return [j for _, j in scored[:size]]
+
+
 def _blockers(
     problem: DayProblem,
     solution: DaySolution,
@@ -147,20 +174,12 @@ def _blockers(
     """Placed, movable bookings using the target's pool inside its window, nearest first."""
     techs, bays = _pool(problem.jobs[target])
     lo, hi = window
-    scored: list[tuple[float, int]] = []
-    for j, job in enumerate(problem.jobs):
-        if j == target or j in solution.unplaced or job.pinned:
-            continue
-        best: float | None = None
-        for k in range(len(job.operations)):
-            p = solution.placements[(j, k)]
-            if (p.technician in techs or p.bay in bays) and p.end > lo and p.start < hi:
-                distance = abs(p.start - lo) + rng.random() * 30
-                best = distance if best is None else min(best, distance)
-        if best is not None:
-            scored.append((best, j))
-    scored.sort()
-    return [j for _, j in scored[:size]]
+
+    def distance(p: Placement) -> float | None:
+        inside = (p.technician in techs or p.bay in bays) and p.end > lo and p.start < hi
+        return abs(p.start - lo) if inside else None
+
+    return _closest(problem, solution, target, size, rng, distance)
 
 
 def _nearest(
@@ -176,20 +195,12 @@ def _nearest(
     """Placed, movable bookings with work on `techs` inside `window`, whose work ends nearest
     `centre` first (ties broken by a seeded jitter)."""
     lo, hi = window
-    scored: list[tuple[float, int]] = []
-    for j, job in enumerate(problem.jobs):
-        if j == target or j in solution.unplaced or job.pinned:
-            continue
-        best: float | None = None
-        for k in range(len(job.operations)):
-            p = solution.placements[(j, k)]
-            if p.technician in techs and p.end > lo and p.start < hi:
-                distance = abs(p.end - centre) + rng.random() * 30
-                best = distance if best is None else min(best, distance)
-        if best is not None:
-            scored.append((best, j))
-    scored.sort()
-    return [j for _, j in scored[:size]]
+
+    def distance(p: Placement) -> float | None:
+        inside = p.technician in techs and p.end > lo and p.start < hi
+        return abs(p.end - centre) if inside else None
+
+    return _closest(problem, solution, target, size, rng, distance)
 
 
 def _neighbourhood(
