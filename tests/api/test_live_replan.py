@@ -207,6 +207,7 @@ def test_the_background_path_ends_where_the_synchronous_one_does(tmp_path: Path)
             assert r.status_code == 201, r.text
             if background:
                 settled(client, W)
+                _wait_idle(client.app.state.shopfloor)  # type: ignore[attr-defined]  # risks recorded
             else:  # the synchronous path answers with the plan already made from the event
                 assert not _status(client, "08:00")["replanning"]
             plan = client.get(f"{W}/plans/{DATE}").json()
