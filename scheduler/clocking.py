@@ -337,7 +337,8 @@ class DayStatus(BaseModel):
     """The day's newest clock event (None: none yet)."""
     replanning: bool = False
     """True while the live plan lags the newest event and its re-plan (in the background) is on its
-    way: work in progress is already projected from the events, work not started is not yet."""
+    way, until that re-plan has recorded its risks: work in progress is already projected from the
+    events, work not started is not yet."""
 
 
 def _booking_state(ops: Sequence[OperationStatus], booking: Booking, now: dt.datetime) -> BookingState:

@@ -751,7 +751,7 @@ class ShopFloor:
     def status(self, workshop_id: str, date: dt.date, now: dt.datetime | None = None) -> DayStatus:
         """The live day as of `now` (default the service's clock): events up to then, the live plan
         for the rest, and which event that plan was made from (`replanning` while it lags the
-        newest: the re-plan is on its way). As of the clock (and not before the latest event, and
+        newest or its re-plan is still running: the re-plan is on its way). As of the clock (and not before the latest event, and
         with a live plan made from every event), newly at-risk bookings are recorded."""
         with self.service.store.sessions() as session:
             workshop, day = self._day(session, workshop_id, date)
@@ -766,9 +766,12 @@ class ShopFloor:
         except NotFound:
             plan = None
         latest = all_events[-1].at if all_events else None
-        persist = now is None and (latest is None or as_of >= latest) and not lagging
+        # A re-plan still running has stored its plan but may not yet have recorded its risks: the
+        # day is re-planning until the run ends (nor does this read record them meanwhile).
+        replanning = lagging or (self.background and self.replanner.pending((workshop_id, date)))
+        persist = now is None and (latest is None or as_of >= latest) and not replanning
         return _live(
-            self._status(workshop, date, day, plan, state, as_of, persist), lagging, plan_as_of, newest
+            self._status(workshop, date, day, plan, state, as_of, persist), replanning, plan_as_of, newest
         )
 
     def snapshot(self, workshop_id: str, date: dt.date, now: dt.datetime) -> Snapshot:
