@@ -751,8 +751,9 @@ class ShopFloor:
     def status(self, workshop_id: str, date: dt.date, now: dt.datetime | None = None) -> DayStatus:
         """The live day as of `now` (default the service's clock): events up to then, the live plan
         for the rest, and which event that plan was made from (`replanning` while it lags the
-        newest or its re-plan is still running: the re-plan is on its way). As of the clock (and not before the latest event, and
-        with a live plan made from every event), newly at-risk bookings are recorded."""
+        newest or its re-plan is still running: the re-plan is on its way). As of the clock (and
+        not before the latest event, and with a live plan made from every event and its re-plan
+        ended), newly at-risk bookings are recorded."""
         with self.service.store.sessions() as session:
             workshop, day = self._day(session, workshop_id, date)
             events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
