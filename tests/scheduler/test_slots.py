@@ -111,6 +111,17 @@ def test_every_offer_carries_a_valid_plan_that_keeps_every_promise(
     assert len(accepted) >= 20 and checked >= 40
 
 
+def _book_one_of(
+    day: DayBook, offers: list[Offer], kind: tuple[str, bool], booking_id: str, rng: random.Random
+) -> DayBook:
+    """The day with one of `offers` (of the (service, waiter) `kind`) booked as the desk would."""
+    pick = rng.choice(offers)
+    booking = Booking(id=booking_id, service=kind[0], drop_off=pick.drop_off, waiter=kind[1])
+    offer = day.reoffer(booking, pick)
+    assert offer is not None
+    return day.with_booking(booking.model_copy(update={"promised": offer.promised}), offer)
+
+
 def test_offers_carried_over_bookings_still_carry_valid_plans() -> None:
     """After bookings the service carries earlier offers over instead of recomputing them (from a
     version one or several bookings back); every carried or refitted offer must still come with a
@@ -141,13 +152,8 @@ def test_offers_carried_over_bookings_still_carry_valid_plans() -> None:
     for i in range(30):
         kind = rng.choice(kinds)
         refresh(kind)  # the desk asks for this kind now; the others may stay stale for a while
-        if not previous[kind]:
-            continue
-        pick = rng.choice(previous[kind])
-        booking = Booking(id=f"b{i}", service=kind[0], drop_off=pick.drop_off, waiter=kind[1])
-        offer = day.reoffer(booking, pick)
-        assert offer is not None
-        day = day.with_booking(booking.model_copy(update={"promised": offer.promised}), offer)
+        if previous[kind]:
+            day = _book_one_of(day, previous[kind], kind, f"b{i}", rng)
     for kind in kinds:
         refresh(kind)
     assert len(day.accepted) >= 15 and carried > 50 and steps >= 3
@@ -194,13 +200,8 @@ def test_offers_that_moved_bookings_carry_over_bookings_with_valid_plans() -> No
             assert validate_plan(request, plan) == []
             assert plan.kpis.placed == len(request.bookings) and plan.kpis.late == 0
             checked += 1
-        if not previous[kind]:
-            continue
-        pick = rng.choice(previous[kind])
-        booking = Booking(id=f"b{i}", service=kind[0], drop_off=pick.drop_off, waiter=kind[1])
-        offer = day.reoffer(booking, pick)
-        assert offer is not None
-        day = day.with_booking(booking.model_copy(update={"promised": offer.promised}), offer)
+        if previous[kind]:
+            day = _book_one_of(day, previous[kind], kind, f"b{i}", rng)
     assert len(day.accepted) >= 20 and checked > 200 and carried >= 5
 
 
