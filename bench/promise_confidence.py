@@ -1,0 +1,116 @@
+"""What promises the shop keeps cost customers: minutes added to the desk's promise per booking.
+
+Each of `--days` working days of the scenario's demand (scheduler.demand, the replay's seed) is
+booked at the desk as the buffer rule does it (`DayBook.try_insert` at the asked drop-off, every
+accepted booking's promise the rule's); for every booking accepted, the promise each confidence
+would give on the same placement (scheduler.confidence) is compared with the rule's. Also the cost
+of one confident promise (a Monte Carlo of the placement, cached per shape): cold and cached.
+
+    .venv/bin/python -m bench.promise_confidence --scenario small-dealer --days 10 [--confidence 0.8 0.9]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import time
+from typing import Any
+
+import numpy as np
+
+from scheduler import confidence as confidence_module
+from scheduler.capacity import CapacityRules
+from scheduler.confidence import confident_promise
+from scheduler.contract import Assignment, Booking
+from scheduler.demand import generate_bookings
+from scheduler.scenarios import load_scenario
+from scheduler.slots import DayBook
+
+FIRST = dt.date(2026, 11, 24)
+
+
+def added_minutes(name: str, days: int, seed: int, confidences: list[float]) -> dict[str, Any]:
+    scenario = load_scenario(name)
+    workshop = scenario.workshop
+    added: dict[float, list[tuple[bool, int]]] = {c: [] for c in confidences}
+    cold: list[float] = []
+    warm: list[float] = []
+    date, done = FIRST, 0
+    while done < days:
+        if workshop.is_closed(date):
+            date += dt.timedelta(days=1)
+            continue
+        accepted: list[tuple[Booking, list[Assignment]]] = []
+        for b in generate_bookings(scenario, date, seed=seed):
+            if b.drop_off.astimezone(workshop.tz).date() != date:
+                continue
+            day = DayBook(workshop, date, accepted, CapacityRules())
+            probe = b.model_copy(update={"promised": None})
+            offer = day.try_insert(probe)
+            if offer is None or not day.allowed(probe, offer):
+                continue
+            rule = day.clock.minutes(offer.promised)
+            spans = [(p.start, p.end) for p in offer.placements]
+            for c in confidences:
+                confidence_module._end_quantile.cache_clear()
+                t0 = time.perf_counter()
+                kept = confident_promise(rule, spans, c)
+                cold.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                confident_promise(rule, spans, c)
+                warm.append(time.perf_counter() - t0)
+                added[c].append((b.waiter, kept - rule))
+            witness = dict(offer.rewitness or {x.id: tuple(a) for x, a in accepted})
+            accepted = [(x, list(witness[x.id])) for x, _ in accepted]
+            accepted.append((probe.model_copy(update={"promised": offer.promised}), list(offer.assignments)))
+        done += 1
+        date += dt.timedelta(days=1)
+    out: dict[str, Any] = {"scenario": name, "days": days, "seed": seed}
+    for c, rows in added.items():
+        part: dict[str, Any] = {"bookings": len(rows)}
+        for label, keep in (("all", lambda w: True), ("waiters", lambda w: w), ("drop-off", lambda w: not w)):
+            values = [m for w, m in rows if keep(w)]
+            if not values:
+                continue
+            part[label] = {
+                "n": len(values),
+                "promise later: share": round(sum(m > 0 for m in values) / len(values), 3),
+                "minutes added: median / mean / p90 / max": [
+                    float(statistics.median(values)),
+                    round(statistics.fmean(values), 1),
+                    float(np.quantile(values, 0.9)),
+                    max(values),
+                ],
+            }
+        out[f"confidence {c}"] = part
+    out["one confident promise, us: cold p50 / p99, cached p50"] = [
+        round(float(np.quantile(cold, 0.5)) * 1e6, 1),
+        round(float(np.quantile(cold, 0.99)) * 1e6, 1),
+        round(float(np.quantile(warm, 0.5)) * 1e6, 1),
+    ]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scenario", action="append", default=None)
+    parser.add_argument("--days", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--confidence", type=float, nargs="*", default=[0.8, 0.9])
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args()
+    report = [
+        added_minutes(n, args.days, args.seed, args.confidence) for n in args.scenario or ["small-dealer"]
+    ]
+    print(json.dumps(report, indent=1))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
