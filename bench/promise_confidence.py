@@ -6,7 +6,8 @@ accepted booking's promise the rule's); for every booking accepted, the promise 
 would give on the same placement (scheduler.confidence) is compared with the rule's. Also the cost
 of one confident promise (a Monte Carlo of the placement, cached per shape): cold and cached.
 
-    .venv/bin/python -m bench.promise_confidence --scenario small-dealer --days 10 [--confidence 0.8 0.9]
+    .venv/bin/python -m bench.promise_confidence --scenario small-dealer --days 10 \\
+        [--first 2026-11-24] [--confidence 0.8 0.9]
 """
 
 from __future__ import annotations
@@ -31,13 +32,15 @@ from scheduler.slots import DayBook
 FIRST = dt.date(2026, 11, 24)
 
 
-def added_minutes(name: str, days: int, seed: int, confidences: list[float]) -> dict[str, Any]:
+def added_minutes(
+    name: str, days: int, seed: int, confidences: list[float], first: dt.date = FIRST
+) -> dict[str, Any]:
     scenario = load_scenario(name)
     workshop = scenario.workshop
     added: dict[float, list[tuple[bool, int]]] = {c: [] for c in confidences}
     cold: list[float] = []
     warm: list[float] = []
-    date, done = FIRST, 0
+    date, done = first, 0
     while done < days:
         if workshop.is_closed(date):
             date += dt.timedelta(days=1)
@@ -67,7 +70,7 @@ def added_minutes(name: str, days: int, seed: int, confidences: list[float]) -> 
             accepted.append((probe.model_copy(update={"promised": offer.promised}), list(offer.assignments)))
         done += 1
         date += dt.timedelta(days=1)
-    out: dict[str, Any] = {"scenario": name, "days": days, "seed": seed}
+    out: dict[str, Any] = {"scenario": name, "first": first.isoformat(), "days": days, "seed": seed}
     for c, rows in added.items():
         part: dict[str, Any] = {"bookings": len(rows)}
         for label, keep in (("all", lambda w: True), ("waiters", lambda w: w), ("drop-off", lambda w: not w)):
@@ -101,11 +104,12 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--confidence", type=float, nargs="*", default=[0.8, 0.9])
+    parser.add_argument("--first", default=FIRST.isoformat(), help="the first day (ISO date)")
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
-    report = [
-        added_minutes(n, args.days, args.seed, args.confidence) for n in args.scenario or ["small-dealer"]
-    ]
+    first = dt.date.fromisoformat(args.first)
+    names = args.scenario or ["small-dealer"]
+    report = [added_minutes(n, args.days, args.seed, args.confidence, first) for n in names]
     print(json.dumps(report, indent=1))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
