@@ -514,9 +514,10 @@ class DayBook:
     def _kept_promise(self, promised: int, placed: Sequence[Placement]) -> int:
         """The promise with the workshop's opt-in `promise_confidence` (scheduler.confidence): no
         earlier than `promised`, and the work placed at `placed` done by it with that probability."""
-        return confident_promise(
-            promised, [(p.start, p.end) for p in placed], self.workshop.promise_confidence
-        )
+        confidence = self.workshop.promise_confidence
+        if confidence is None:
+            return promised
+        return confident_promise(promised, [(p.start, p.end) for p in placed], confidence)
 
     @cached_property
     def _handovers(self) -> tuple[int, int, int]:
