@@ -96,6 +96,51 @@ def added_minutes(
     return out
 
 
+def offers_cost(name: str, date: dt.date, seed: int, confidence: float, rounds: int = 5) -> dict[str, Any]:
+    """CPU seconds (this thread's: alike on a busy machine) of `DayBook.offers` for every (service,
+    waiter) on the day filled by the buffer rule,
+    with and without the confidence (the same accepted bookings), alternated `rounds` times; the
+    first round of each pays for the Monte Carlo's cache, the later ones show it warm."""
+    scenario = load_scenario(name)
+    plain = scenario.workshop
+    kept = plain.model_copy(update={"promise_confidence": confidence})
+    accepted: list[tuple[Booking, list[Assignment]]] = []
+    for b in generate_bookings(scenario, date, seed=seed):
+        if b.drop_off.astimezone(plain.tz).date() != date:
+            continue
+        day = DayBook(plain, date, accepted, CapacityRules())
+        probe = b.model_copy(update={"promised": None})
+        offer = day.try_insert(probe)
+        if offer is None or not day.allowed(probe, offer):
+            continue
+        witness = dict(offer.rewitness or {x.id: tuple(a) for x, a in accepted})
+        accepted = [(x, list(witness[x.id])) for x, _ in accepted]
+        accepted.append((probe.model_copy(update={"promised": offer.promised}), list(offer.assignments)))
+    kinds = [(s.code, w) for s in plain.services if s.max_days <= 1 for w in (False, True)]
+    seconds: dict[str, list[float]] = {"off": [], "on": []}
+    confidence_module._end_quantile.cache_clear()
+    for _ in range(rounds):
+        for label, ws in (("off", plain), ("on", kept)):
+            for code, waiter in kinds:
+                day = DayBook(ws, date, accepted, CapacityRules())  # a fresh day: no offer cached
+                t0 = time.thread_time()
+                day.offers(code, waiter)
+                seconds[label].append(time.thread_time() - t0)
+    off, on = sorted(seconds["off"]), sorted(seconds["on"])
+    return {
+        "scenario": name,
+        "date": date.isoformat(),
+        "accepted bookings": len(accepted),
+        "offers() calls each": len(off),
+        "offers() ms p50 / max, off": [round(statistics.median(off) * 1e3, 1), round(off[-1] * 1e3, 1)],
+        "offers() ms p50 / max, on": [round(statistics.median(on) * 1e3, 1), round(on[-1] * 1e3, 1)],
+        "ratio on / off: p50, total": [
+            round(statistics.median(on) / statistics.median(off), 3),
+            round(sum(on) / sum(off), 3),
+        ],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -105,11 +150,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--confidence", type=float, nargs="*", default=[0.8, 0.9])
     parser.add_argument("--first", default=FIRST.isoformat(), help="the first day (ISO date)")
+    parser.add_argument("--offers-cost", action="store_true", help="instead: time DayBook.offers off / on")
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     first = dt.date.fromisoformat(args.first)
     names = args.scenario or ["small-dealer"]
-    report = [added_minutes(n, args.days, args.seed, args.confidence, first) for n in names]
+    if args.offers_cost:
+        report = [offers_cost(n, first, args.seed, args.confidence[-1]) for n in names]
+    else:
+        report = [added_minutes(n, args.days, args.seed, args.confidence, first) for n in names]
     print(json.dumps(report, indent=1))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
