@@ -141,6 +141,53 @@ def offers_cost(name: str, date: dt.date, seed: int, confidence: float, rounds: 
     }
 
 
+FIGURES = (
+    "late",
+    "flagged ahead share (goal >= 0.90)",
+    "flagged",
+    "false alarm share (goal <= 0.10)",
+    "false alarm share, strict",
+    "false alarms, strict: on time, flagged, no re-plan moved it",
+    "on-time share",
+    "total lateness minutes",
+    "brier score",
+    "no event lost",
+)
+
+
+def compare(specs: list[str]) -> list[dict[str, Any]]:
+    """The guard's figures of replays (`label=path` of a `.partial.pickle`), and the customers'
+    wait for their promise (promised pickup - drop-off, minutes, median and mean)."""
+    import pickle
+    from pathlib import Path
+
+    from simulation.day_replay import summarise
+
+    rows = []
+    for spec in specs:
+        label, _, path = spec.partition("=")
+        records = pickle.loads(Path(path).read_bytes())
+        summary = summarise(records)
+        leads = [
+            (o.promised - o.drop_off).total_seconds() / 60
+            for r in records
+            for o in r.outcomes
+            if o.promised is not None and not o.no_show
+        ]
+        row: dict[str, Any] = {
+            "run": label,
+            "days": summary["days"],
+            "booked": summary["bookings asked / booked"],
+        }
+        row |= {k: summary[k] for k in FIGURES}
+        row["promise - drop-off, min median / mean"] = [
+            round(statistics.median(leads), 1),
+            round(statistics.fmean(leads), 1),
+        ]
+        rows.append(row)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -151,11 +198,20 @@ def main() -> None:
     parser.add_argument("--confidence", type=float, nargs="*", default=[0.8, 0.9])
     parser.add_argument("--first", default=FIRST.isoformat(), help="the first day (ISO date)")
     parser.add_argument("--offers-cost", action="store_true", help="instead: time DayBook.offers off / on")
+    parser.add_argument(
+        "--compare", nargs="*", default=None, help="instead: label=path of replays' .partial.pickle files"
+    )
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     first = dt.date.fromisoformat(args.first)
     names = args.scenario or ["small-dealer"]
-    if args.offers_cost:
+    if args.compare is not None:
+        report = compare(args.compare)
+        print("| " + " | ".join(report[0]) + " |")
+        print("|" + "---|" * len(report[0]))
+        for row in report:
+            print("| " + " | ".join(str(v) for v in row.values()) + " |")
+    elif args.offers_cost:
         report = [offers_cost(n, first, args.seed, args.confidence[-1]) for n in names]
     else:
         report = [added_minutes(n, args.days, args.seed, args.confidence, first) for n in names]
