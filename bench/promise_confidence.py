@@ -156,8 +156,8 @@ FIGURES = (
 
 
 def compare(specs: list[str]) -> list[dict[str, Any]]:
-    """The guard's figures of replays (`label=path` of a `.partial.pickle`), and the customers'
-    wait for their promise (promised pickup - drop-off, minutes, median and mean)."""
+    """The guard's figures of replays (`label=path[,path…]` of `.partial.pickle` files, pooled), and
+    the customers' wait for their promise (promised pickup - drop-off, minutes, median and mean)."""
     import pickle
     from pathlib import Path
 
@@ -166,7 +166,7 @@ def compare(specs: list[str]) -> list[dict[str, Any]]:
     rows = []
     for spec in specs:
         label, _, path = spec.partition("=")
-        records = pickle.loads(Path(path).read_bytes())
+        records = [r for one in path.split(",") for r in pickle.loads(Path(one).read_bytes())]
         summary = summarise(records)
         leads = [
             (o.promised - o.drop_off).total_seconds() / 60
