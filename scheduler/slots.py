@@ -20,6 +20,7 @@ from scheduler.availability import Availability
 from scheduler.capacity import CapacityRules
 from scheduler.clock import DayClock
 from scheduler.compiler import CompiledDay, compile_request, parts_release
+from scheduler.confidence import confident_promise
 from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop
 from scheduler.dispatch import place_job
 from scheduler.ejection import DEPTH as EJECTION_DEPTH
@@ -501,6 +502,7 @@ class DayBook:
             self.clock.minutes(booking.drop_off),
             *self._handovers,
         )
+        promised = self._kept_promise(promised, placed)
         return Offer(
             drop_off=booking.drop_off,
             promised=self.clock.at(promised),
@@ -508,6 +510,14 @@ class DayBook:
             rewitness=rewitness,
             placements=tuple(placed),
         )
+
+    def _kept_promise(self, promised: int, placed: Sequence[Placement]) -> int:
+        """The promise with the workshop's opt-in `promise_confidence` (scheduler.confidence): no
+        earlier than `promised`, and the work placed at `placed` done by it with that probability."""
+        confidence = self.workshop.promise_confidence
+        if confidence is None:
+            return promised
+        return confident_promise(promised, [(p.start, p.end) for p in placed], confidence)
 
     @cached_property
     def _handovers(self) -> tuple[int, int, int]:
