@@ -218,9 +218,14 @@ def test_explain_names_the_loan_car_out_on_the_drop_off_day(client: TestClient) 
     params = {"service": "REPAIR", "date": DATE, "explain": "true", "loan_car": "true"}
     body = client.get(SLOTS, params=params).json()
     reasons = {r["drop_off"][11:16]: r["reason"] for r in body["refused"]}
-    assert body["slots"] == []  # the car comes back after the last time the repair is taken in
+    # The car is back after the last time Tuesday takes the first stage in: from then on the
+    # repair is offered with its work from Wednesday (the vehicle held on Tuesday, the car out).
+    offered = [s["drop_off"][11:16] for s in body["slots"]]
+    assert offered and offered[0] == back and all(t >= back for t in offered)
+    assert all(s["days"] == [DATE, WED, THU] for s in body["slots"])
     assert reasons["08:00"] == reasons["14:00"] == f"no loan car free until {back}", reasons
-    assert "loan car" not in reasons["14:30"]  # not even the first stage fits Tuesday: the day's reason
+    # 14:30: not even the first stage fits Tuesday, but a start on Wednesday does: the car blocks it.
+    assert set(reasons) == {t for t in reasons if t < back} and reasons["14:30"] == reasons["08:00"]
 
 
 def test_the_plan_and_my_jobs_pages_name_the_carried_over_steps(client: TestClient) -> None:
