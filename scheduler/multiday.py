@@ -179,7 +179,7 @@ def day_part(
     if not on_day:
         starts = min(_local_date(a.start, workshop) for a in witness)
         if _local_date(booking.drop_off, workshop) <= date < starts:
-            held = {"service": held_code(service.code), "promised": None, "pinned": []}
+            held: dict[str, object] = {"service": held_code(service.code), "promised": None, "pinned": []}
             return booking.model_copy(update=held), []
         return None
     first, last = on_day[0].operation, on_day[-1].operation
