@@ -234,6 +234,11 @@ def _exact_summary(exacts: list[dict[str, Any]], limit: float) -> dict[str, obje
         "times": sum(int(e["times"]) for e in exacts),
         "offered": offered,
         "offer_ms_median": statistics.median(float(e["offer_ms"]) for e in exacts) if exacts else None,
+        "offer_ms_before_median": (
+            statistics.median(float(e["offer_ms_before"]) for e in exacts)
+            if exacts and all("offer_ms_before" in e for e in exacts)
+            else None
+        ),
         "cp_sat_solves": sum(int(e["solves"]) for e in exacts),
     }
     for rules in ("validator", "strict"):
@@ -268,17 +273,22 @@ def _exact_checkpoint(
     }
     offer_ms = (time.perf_counter() - began) * 1000
     offered_before: set[dt.datetime] | None = None
-    if before is not None:
-        offered_before = {
-            o.drop_off
-            for o in before.offers(day, day_of, CODE, None, single, ejection_seconds=EJECTION_SECONDS)
-        }
+    before_ms: float | None = None
+    if before is not None:  # on days of its own, as cold as this version's were
+        fresh = _open_days(session, ws)
+        began = time.perf_counter()
+        first = fresh(date)
+        alone = first.offers(CODE, False, ejection_seconds=EJECTION_SECONDS)
+        made = before.offers(first, fresh, CODE, None, alone, ejection_seconds=EJECTION_SECONDS)
+        before_ms = (time.perf_counter() - began) * 1000
+        offered_before = {o.drop_off for o in made}
     exact = ExactMultiDay(day_of, date, limit)
     found: dict[str, Any] = {
         "times": len(day.candidate_times()), "offered": len(offered), "offer_ms": round(offer_ms, 1),
     }  # fmt: skip
     if offered_before is not None:
         found["offered_before"] = len(offered_before)
+        found["offer_ms_before"] = round(before_ms or 0.0, 1)
     witnessed = offered | (offered_before or set())
     for rules, strict in (("validator", False), ("strict", True)):
         feasible = unknown = 0
