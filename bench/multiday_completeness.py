@@ -215,6 +215,7 @@ def _open_days(session: Any, ws: Workshop) -> Callable[[dt.date], DayBook]:
                 date,
                 bookings_db.day_accepted(session, ws.id, date),
                 bookings_db.carried_into(session, ws.id, date),
+                held=True,
             )
             made[date] = DayBook(view, date, accepted, OPEN)
         return made[date]

@@ -205,13 +205,15 @@ def day_accepted(
     date: dt.date,
     accepted: list[tuple[Booking, list[Assignment]]],
     carried: list[tuple[Booking, list[Assignment]]],
+    held: bool = False,
 ) -> list[tuple[Booking, list[Assignment]]]:
     """The day's accepted bookings (`accepted`: dated that day; `carried`: multi-day bookings of
-    earlier days with work on it) as the day sees them (`day_part`)."""
+    earlier days listed on it) as the day sees them (`day_part`); with `held`, the vehicles held
+    on it with no work of theirs too (for the front-desk rules, DayBook.held; never in a plan)."""
     seen: list[tuple[Booking, list[Assignment]]] = []
     for booking, witness in [*accepted, *carried]:
         part = day_part(workshop, date, booking, witness)
-        if part is not None:
+        if part is not None and (held or not is_held(part[0])):
             seen.append(part)
     return seen
 

@@ -390,6 +390,7 @@ class PlanningService:
             date,
             bookings_db.day_accepted(session, workshop.id, date),
             bookings_db.carried_into(session, workshop.id, date),
+            held=True,  # the front desk counts the vehicles held for later work (not in plans)
         )
         day = DayBook(multiday.day_workshop(workshop), date, accepted, self.rules)
         self._days.put((workshop.id, date, version), (version, day))

@@ -345,6 +345,9 @@ def test_a_repair_whose_work_starts_the_next_day_loads_only_its_work_days(client
         assert plan.json()["unassigned"] == []
         plans[date] = {a["booking"] for a in plan.json()["assignments"]}
     assert rid not in plans[DATE] and all(rid in plans[d] for d in days[1:])
+    status = client.get(f"/v1/workshops/{WORKSHOP_ID}/days/{DATE}/status", params={"now": eight})
+    assert status.status_code == 200, status.text  # the shop floor has no work of it on Tuesday
+    assert rid not in {b["booking"] for b in status.json()["bookings"]}
     import io
 
     import pypdf
