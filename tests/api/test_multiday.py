@@ -348,6 +348,9 @@ def test_a_repair_whose_work_starts_the_next_day_loads_only_its_work_days(client
     status = client.get(f"/v1/workshops/{WORKSHOP_ID}/days/{DATE}/status", params={"now": eight})
     assert status.status_code == 200, status.text  # the shop floor has no work of it on Tuesday
     assert rid not in {b["booking"] for b in status.json()["bookings"]}
+    page = client.get(f"/workshops/{WORKSHOP_ID}/plan/{DATE}")
+    assert page.status_code == 200, page.text  # no bar of it on Tuesday's chart
+    assert f'data-booking="{rid}"' not in page.text
     import io
 
     import pypdf
