@@ -169,6 +169,16 @@ def test_the_multi_day_check_finds_broken_witnesses() -> None:
     promised_friday = booking.model_copy(update={"promised": at("15:30", FRI)})
     rules = {v.rule for v in validate_multiday(ws, promised_friday, too_long)}
     assert rules == {RULE_MULTI_DAY}
+    # No work on the drop-off day: accepted, the waiting day counting against the service's days.
+    from_wed = [a(0, "B1", "zhao", "08:00", "11:00", WED), a(1, "B1", "zhao", "13:00", "16:00", WED),
+                a(2, "P1", "zhou", "08:00", "10:30", THU),
+                a(3, "B1", "zhao", "13:00", "15:00", THU)]  # fmt: skip
+    promised_thursday = booking.model_copy(update={"promised": at("15:30", THU)})
+    assert validate_multiday(ws, promised_thursday, from_wed) == []
+    day = dt.timedelta(days=1)
+    from_thu = [x.model_copy(update={"start": x.start + day, "end": x.end + day}) for x in from_wed]
+    promised_later = booking.model_copy(update={"promised": at("15:30", FRI)})
+    assert {v.rule for v in validate_multiday(ws, promised_later, from_thu)} == {RULE_MULTI_DAY}  # 4 days
 
 
 @pytest.mark.parametrize("code", ["MAINT", "ACCIDENT"])
