@@ -22,13 +22,17 @@ walk-in holdback, no waiter cap: policies, not feasibility, as in bench.slots), 
 time of the day the immediate answer (`budget`) does not offer is decided by CP-SAT over every day
 the work could touch (one-day checks of each day's share, searched over the splits of the
 operations); completeness = offered / exact-feasible, under the validator's rules (a day without
-work of the repair allowed, the drop-off day too) and under the offers' own stricter rule (work on
-every opening day from the drop-off day until done).
+work of the repair allowed, the drop-off day too) and under the stricter rule the offers kept
+before the work could start on a later day (work on every opening day from the drop-off day until
+done; an offered time counts as its own witness there too, so `strict` now counts the offers whose
+work starts later as feasible). With `--baseline`, the baseline's answer on the same days (built
+afresh for it) is measured against the same check (`before_completeness`, `offer_ms_before`).
 
 Soundness: every time `budget` offers (`--sound all`, the default; `--sound beyond`: only those
 beyond `before`, else `quick`) is booked in a copy of the database, and every day the repair
 touches is checked: the days' witnesses as a plan pass the independent validator with every
-booking placed and on time, and the repair's witness passes `validate_multiday`.
+booking placed and on time (the drop-off day and the days the vehicle waits on included), and the
+repair's witness passes `validate_multiday`.
 
     .venv/bin/python -m bench.multiday_completeness [--quick] [--baseline /tmp/multiday_main.py]
 """
