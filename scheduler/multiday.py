@@ -583,22 +583,23 @@ def refusal(
     whole work on one day) would mislead: it fits its days without a loan car (starting on the
     drop-off day or, the vehicle held, on a later one), but no loan car is free for the customer on
     one of its days (with `day_of`, a date's DayBook, to look at the following days; `search`: one
-    made for the day's other times, reused); else, where the drop-off day takes it in (its first
-    operation fits there), the rest does not finish within the service's opening days. None: the
-    day's reason stands (a front-desk rule, or no room for even the first operation on the
-    drop-off day, and no later start that finishes in time either)."""
+    made for the day's other times, reused); else the work does not finish within the service's
+    opening days from the drop-off day (whether it starts that day or later: a drop-off day without
+    room for its first operation no longer blocks it by itself). None: the day's reason stands (a
+    front-desk rule: advisor check-in, or the workshop closed)."""
     service = day.workshop.service(booking.service)
-    if service is None or not carries_over(day.workshop, booking) or not day.allowed_before_fit(booking):
+    if (
+        service is None
+        or not carries_over(day.workshop, booking)
+        or day.workshop.is_closed(day.date)
+        or not day.allowed_before_fit(booking)
+    ):
         return None
-    first = booking.model_copy(update={"service": part_code(service.code, 0, 0)})
-    takes_in = day.fit_quickly(first, repair=False) is not None
     if booking.loan_car and day_of is not None:
         search = search or _search(day, day_of, booking, 0.0)
         why = None if search is None else search.loan_car_refusal(booking.drop_off)
         if why is not None:
             return why
-    if not takes_in:
-        return None
     return N_("the work does not finish within %(days)s opening days") % {"days": service.max_days}
 
 

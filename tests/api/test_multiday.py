@@ -176,9 +176,10 @@ def test_explain_says_when_multi_day_work_does_not_finish_in_its_days(client: Te
     body = client.get(SLOTS, params=params).json()
     reasons = {r["drop_off"][11:16]: r["reason"] for r in body["refused"]}
     assert [s["drop_off"][11:16] for s in body["slots"]] == ["08:00", "08:30", "09:00"]
-    # Taken in on Tuesday but not done by Wednesday; from 14:30 not even the first stage fits Tuesday.
+    # Taken in on Tuesday but not done by Wednesday; from 14:30 not even the first stage fits
+    # Tuesday, and a start on Wednesday needs Thursday too: the same rule blocks it.
     assert reasons["09:30"] == reasons["14:00"] == "the work does not finish within 2 opening days"
-    assert reasons["14:30"].startswith("operation 'strip and body'")
+    assert reasons["14:30"] == reasons["17:00"] == reasons["09:30"]
     zh = client.get(SLOTS, params=params, headers={"accept-language": "zh-CN"}).json()
     in_chinese = {r["drop_off"][11:16]: r["reason"] for r in zh["refused"]}
     assert in_chinese["09:30"] == "工作无法在 2 个营业日内完成"
@@ -361,3 +362,25 @@ def test_a_repair_whose_work_starts_the_next_day_loads_only_its_work_days(client
     card = next(page for page in text.split("Job card ") if page.startswith(rid))
     assert "no work today: held for later days" in card
     assert "not planned" in card
+
+
+def test_explain_gives_the_first_blocking_rule_when_no_later_start_finishes_either(
+    client: TestClient,
+) -> None:
+    """Tuesday's body technician is taken and a start on Wednesday does not finish within the 3
+    opening days from Tuesday: nothing is offered, and each time names the rule that blocks it
+    (not the lack of room on Tuesday alone, which a later start gets round), in Chinese too."""
+    _put(client, multi_day_workshop())
+    first = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00"})
+    assert first.status_code == 201, first.text
+    params = {"service": "REPAIR", "date": DATE, "explain": "true"}
+    body = client.get(SLOTS, params=params).json()
+    assert body["slots"] == []
+    reasons = {r["drop_off"][11:16]: r["reason"] for r in body["refused"]}
+    assert len(reasons) == 19 and set(reasons.values()) == {"the work does not finish within 3 opening days"}
+    zh = client.get(SLOTS, params=params, headers={"accept-language": "zh-CN"}).json()
+    assert {r["reason"] for r in zh["refused"]} == {"工作无法在 3 个营业日内完成"}
+    # With a larger allowance it is offered, the work from Wednesday.
+    _put(client, multi_day_workshop(max_days=4))
+    again = client.get(SLOTS, params=params).json()
+    assert again["slots"] and all(s["days"][:2] == [DATE, WED] for s in again["slots"])
