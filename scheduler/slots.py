@@ -103,6 +103,11 @@ class DayBook:
         self.rules = rules or CapacityRules()
         self.frame = DayFrame(workshop, DayClock(workshop.timezone, date))
         self.clock = self.frame.clock
+        self.held = [(b, w) for b, w in accepted if self._held(b)]
+        """Vehicles held on the day with no work of theirs on it (multi-day work that starts on a
+        later day, scheduler.multiday): they take an advisor's check-in on their drop-off day and
+        keep a loan car out, but no bay or technician time, and are not in the day's plans."""
+        accepted = [(b, w) for b, w in accepted if not self._held(b)]
         self.accepted = [(b, w) for b, w in accepted if self._witnessed(b, w)]
         """The bookings whose witness holds: the day's plan keeps them on time."""
         self.at_risk = [(b, w) for b, w in accepted if not self._witnessed(b, w)]
@@ -132,6 +137,11 @@ class DayBook:
                 self.worked[p.technician] += p.end - p.start
             self.placements += own
             self.placements_of.append(own)
+
+    def _held(self, booking: Booking) -> bool:
+        """A share of a day with no operations (a held vehicle, `held`)."""
+        service = self.workshop.service(booking.service)
+        return service is not None and not service.operations
 
     def _witnessed(self, booking: Booking, witness: list[Assignment]) -> bool:
         """The witness names every operation of the booking's service once, on known bays and
@@ -173,7 +183,7 @@ class DayBook:
             after = self._grown(booking, offer)
         else:
             witness = offer.rewitness
-            accepted = [(b, list(witness[b.id])) for b, _ in self.accepted] + self.at_risk
+            accepted = [(b, list(witness[b.id])) for b, _ in self.accepted] + self.at_risk + self.held
             accepted.append((booking, list(offer.assignments)))
             after = DayBook(self.workshop, self.date, accepted, self.rules, self.shift_minutes)
         after._templates = self._templates
@@ -200,6 +210,7 @@ class DayBook:
         after = DayBook(self.workshop, self.date, [], self.rules, self.shift_minutes)
         after.accepted = list(self.accepted)
         after.at_risk = list(self.at_risk)
+        after.held = list(self.held)
         after.worked = list(self.worked)
         after.placements = list(self.placements)
         after.placements_of = list(self.placements_of)
@@ -377,9 +388,9 @@ class DayBook:
 
     @cached_property
     def _holders(self) -> list[Booking]:
-        """Every accepted booking of the day, at risk or not: its customer still comes to the desk
-        and still drives a loan car."""
-        return [b for b, _ in self.accepted] + [b for b, _ in self.at_risk]
+        """Every accepted booking of the day, at risk or not, held vehicles too: its customer still
+        comes to the desk and still drives a loan car."""
+        return [b for b, _ in self.accepted] + [b for b, _ in self.at_risk] + [b for b, _ in self.held]
 
     @cached_property
     def loan_spans(self) -> list[tuple[int, int]]:
@@ -886,7 +897,7 @@ class DayBook:
     def _rewitnessed(self, witness: dict[str, tuple[Assignment, ...]]) -> DayBook:
         """This day with every accepted booking where `witness` puts it (the same bookings, so
         the same compiled problem)."""
-        accepted = [(b, list(witness[b.id])) for b, _ in self.accepted]
+        accepted = [(b, list(witness[b.id])) for b, _ in self.accepted] + self.held
         day = DayBook(self.workshop, self.date, accepted, self.rules, self.shift_minutes)
         day._accepted_problem = self.accepted_problem
         day._templates = self._templates
