@@ -280,9 +280,12 @@ class PlacementBound:
     proven: bool
 
 
-def placement_bound(problem: DayProblem, deterministic_time: float = 0.2) -> PlacementBound:
+def placement_bound(
+    problem: DayProblem, deterministic_time: float = 0.2, blocks: bool = True
+) -> PlacementBound:
     """Energetic reasoning per pool: work released from minute r on that only a pool can do
-    fits in the pool's capacity after r (technician windows and bays, started work taken out)."""
+    fits in the pool's capacity after r (technician windows and bays, started work taken out);
+    with `blocks`, also whole operations per working block (`_slots`; False: the bound before it)."""
     n = len(problem.jobs)
     ends = earliest_ends(problem)
     m = cp_model.CpModel()
@@ -302,9 +305,12 @@ def placement_bound(problem: DayProblem, deterministic_time: float = 0.2) -> Pla
             if sum(pool.demand[j] for j in members) <= capacity:
                 continue
             m.add(sum(pool.demand[j] * x[j] for j in members) <= capacity)
-    for slots in _slots(problem):
+    for slots in _slots(problem) if blocks else []:
         for r, most in slots.capacity:
-            m.add(sum(slots.ops[j] * x[j] for j in range(n) if slots.ops[j] and problem.jobs[j].release >= r) <= most)
+            m.add(
+                sum(slots.ops[j] * x[j] for j in range(n) if slots.ops[j] and problem.jobs[j].release >= r)
+                <= most
+            )
     results = []
     for weights in ([1] * n, [job.priority for job in problem.jobs]):
         m.maximize(sum(w * v for w, v in zip(weights, x, strict=True)))
@@ -352,7 +358,7 @@ def droppable(problem: DayProblem, weight: int) -> tuple[list[int], int]:
     return fits, count
 
 
-def lateness_floor(problem: DayProblem, weight: int, waiters_only: bool = False) -> int:
+def lateness_floor(problem: DayProblem, weight: int, waiters_only: bool = False, blocks: bool = True) -> int:
     """Fewest minutes late of any plan that places at least `weight` priority (a proven lower bound
     on the lateness level for that many placements, whichever bookings are placed).
 
@@ -365,12 +371,14 @@ def lateness_floor(problem: DayProblem, weight: int, waiters_only: bool = False)
     fits, k = droppable(problem, weight)
     chosen = [j for j in fits if problem.jobs[j].due is not None]
     best = _pooled_bound(problem, chosen, k, waiters_only)
-    if k:
+    if k and blocks:
         best = max(best, _forced_drops_bound(problem, fits, chosen, k, waiters_only))
     return best
 
 
-def _forced_drops_bound(problem: DayProblem, fits: list[int], chosen: list[int], k: int, waiters_only: bool) -> int:
+def _forced_drops_bound(
+    problem: DayProblem, fits: list[int], chosen: list[int], k: int, waiters_only: bool
+) -> int:
     """Where a resource group cannot hold all its bookings (`_slots`), at least `need` of the k
     left out are that group's: the other bookings lose at most k - need, and the two parts' lateness
     adds up (disjoint bookings). On dealer-2011 the body shop holds 17 of 18 body jobs: the booking

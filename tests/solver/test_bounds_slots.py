@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 
 from scheduler.compiler import compile_request
-from scheduler.contract import Booking
+from scheduler.contract import Booking, Workshop
 from scheduler.planning import make_plan
 from scheduler.validator import assert_valid
 from solver.bounds import lateness_floor, placement_bound
@@ -30,7 +30,7 @@ def _body_day(body_jobs: int, waiter_drop_off: str = "11:45") -> list[Booking]:
     return bookings
 
 
-def _ws() -> object:
+def _ws() -> Workshop:
     """One mechanic (08:00-12:00, 30 min overtime) and one body technician (two 120-minute blocks
     around a break, no overtime): 240 body minutes, but only one 70-minute job fits in each block."""
     return workshop(
@@ -38,7 +38,8 @@ def _ws() -> object:
         technicians=[
             {"id": "m", "name": "M", "grade": 3, "skills": ["maintenance"], "max_overtime_minutes": 30,
              "shift": {"start": "08:00", "end": "12:00"}},
-            {"id": "b", "name": "B", "grade": 3, "skills": ["body"], "max_overtime_minutes": 0, "shift": MORNING},
+            {"id": "b", "name": "B", "grade": 3, "skills": ["body"], "max_overtime_minutes": 0,
+             "shift": MORNING},
         ],
         services=[
             {"code": "QUICK", "name": "quick", "operations": [
@@ -52,7 +53,7 @@ def _ws() -> object:
 def test_a_block_holds_only_whole_operations() -> None:
     """Three 70-minute jobs have 240 minutes of energy room, but the break leaves two 120-minute
     blocks: two fit, and the placement bound says so (energy alone said three)."""
-    req = request(_body_day(3), _ws(), limit=5)  # type: ignore[arg-type]
+    req = request(_body_day(3), _ws(), limit=5)
     problem = compile_request(req).problem
     bound = placement_bound(problem)
     plan = make_plan(req, "cpsat")
@@ -65,7 +66,7 @@ def test_the_booking_left_out_is_the_full_groups() -> None:
     """A plan placing three of the four must leave out a body job (the body shop holds two), so the
     waiter is in it and late: 12:05 alone, 5 minutes. Without the count, leaving out the waiter
     looked possible and the floor was 0."""
-    req = request(_body_day(3), _ws(), limit=5)  # type: ignore[arg-type]
+    req = request(_body_day(3), _ws(), limit=5)
     problem = compile_request(req).problem
     plan = make_plan(req, "cpsat")
     assert plan.kpis.total_lateness_minutes == 5
@@ -80,7 +81,7 @@ def test_forced_drops_never_exceed_the_least_lateness_by_enumeration() -> None:
     mechanic at his drop-off): the floor for each weight is at most the least lateness of any
     subset placing that much."""
     for body_jobs, drop in itertools.product((2, 3, 4), ("11:30", "11:45", "11:55")):
-        req = request(_body_day(body_jobs, drop), _ws(), limit=5)  # type: ignore[arg-type]
+        req = request(_body_day(body_jobs, drop), _ws(), limit=5)
         problem = compile_request(req).problem
         waiter = len(problem.jobs) - 1
         job = problem.jobs[waiter]
