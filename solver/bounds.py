@@ -13,7 +13,9 @@ import itertools
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from ortools.sat.python import cp_model
+from scipy.optimize import linear_sum_assignment
 
 from solver.problem import DayProblem
 
@@ -339,7 +341,7 @@ def lateness_bound(problem: DayProblem, placed: set[int], waiters_only: bool = F
     own lateness alone. The best (largest) of these bounds is returned.
     """
     chosen = [j for j in sorted(placed) if problem.jobs[j].due is not None]
-    return _pooled_bound(problem, chosen, 0, waiters_only)
+    return _floor(problem, chosen, 0, waiters_only)
 
 
 def droppable(problem: DayProblem, weight: int) -> tuple[list[int], int]:
@@ -370,7 +372,11 @@ def lateness_floor(problem: DayProblem, weight: int, waiters_only: bool = False,
     """
     fits, k = droppable(problem, weight)
     chosen = [j for j in fits if problem.jobs[j].due is not None]
-    best = _pooled_bound(problem, chosen, k, waiters_only)
+    best = (
+        _floor(problem, chosen, k, waiters_only)
+        if blocks
+        else _pooled_bound(problem, chosen, k, waiters_only)
+    )
     if k and blocks:
         best = max(best, _forced_drops_bound(problem, fits, chosen, k, waiters_only))
     return best
@@ -399,11 +405,19 @@ def _forced_drops_bound(
                 continue  # no plan keeps this group within k left out (or nothing forced)
             inside = set(group) & fitting
             outside = [j for j in chosen if j not in inside]
-            bound = _pooled_bound(problem, outside, max(0, k - need), waiters_only) + _pooled_bound(
+            bound = _floor(problem, outside, max(0, k - need), waiters_only) + _floor(
                 problem, [j for j in chosen if j in inside], k, waiters_only
             )
             best = max(best, bound)
     return best
+
+
+def _floor(problem: DayProblem, candidates: list[int], k: int, waiters_only: bool) -> int:
+    """The better of the pooled bound and the windowed assignment bound (both proven)."""
+    return max(
+        _pooled_bound(problem, candidates, k, waiters_only),
+        windowed_assignment_bound(problem, candidates, k, waiters_only),
+    )
 
 
 _EXACT_DROPS = 20
@@ -469,3 +483,178 @@ def _pooled_bound(problem: DayProblem, candidates: list[int], k: int, waiters_on
 def _paired(reaches: list[float], dues: list[int], dropped: int) -> float:
     """Sorted ends paired with sorted promises, `dropped` of the group left out (see lateness_floor)."""
     return sum(max(0.0, reaches[n] - dues[n + dropped]) for n in range(len(reaches) - dropped))
+
+
+_MATCHING_CELLS = 400_000
+"""A window's assignment is skipped (counted as its bookings alone) when its table is larger."""
+
+_SPAN = 4
+"""Windows of the assignment bound: up to this many release thresholds long, or to the day's end."""
+
+
+class _Matcher:
+    """The assignment bound over release windows (see `windowed_assignment_bound`)."""
+
+    def __init__(self, problem: DayProblem, chosen: list[int]) -> None:
+        pinned_t: list[list[tuple[int, int]]] = [[] for _ in problem.technicians]
+        for job in problem.jobs:
+            for op in job.operations:
+                if op.pin is not None:
+                    pinned_t[op.pin.technician].append((op.pin.start, op.pin.end))
+        self.free = [_minus(t.windows(), pinned_t[i]) for i, t in enumerate(problem.technicians)]
+        self.size = max((e for w in self.free for _, e in w), default=0) + 2
+        self._ends: dict[tuple[int, int], np.ndarray] = {}
+        self._positions: dict[tuple[int, int, int], np.ndarray] = {}
+        self.fixed: dict[int, float] = {}
+        self.rows: dict[int, tuple[int, int, dict[int, int]]] = {}
+        """Per booking: (due, ready, {technician: minutes}) of its last operation."""
+        self.unfit = False
+        for j in chosen:
+            job = problem.jobs[j]
+            due = job.due or 0
+            last = job.operations[-1]
+            if last.pin is not None:
+                self.fixed[j] = max(0, last.pin.end - due)  # its end is a fact
+                continue
+            ready: float = job.release
+            for op in job.operations[:-1]:
+                if op.pin is not None:
+                    ready = max(ready, op.pin.end)
+                    continue
+                ready = min(
+                    (_fit(self.free[t], ready, d) for t, d in zip(op.technicians, op.durations, strict=True)),
+                    default=math.inf,
+                )
+            if not math.isfinite(ready) or not last.technicians or not last.bays:
+                self.unfit = True  # cannot fit alone: nothing sensible to bound
+                continue
+            self.rows[j] = (
+                due,
+                min(int(ready), self.size - 1),
+                dict(zip(last.technicians, last.durations, strict=True)),
+            )
+
+    def ends(self, t: int, d: int) -> np.ndarray:
+        """Earliest end of d minutes of work on t starting at or after each minute (inf: none)."""
+        key = (t, d)
+        if key not in self._ends:
+            out = np.full(self.size + 1, np.inf)
+            for s, e in self.free[t]:
+                if e - s >= d:
+                    out[s : e - d + 1] = np.arange(s, e - d + 1) + d
+            self._ends[key] = np.minimum.accumulate(out[::-1])[::-1]
+        return self._ends[key]
+
+    def positions(self, t: int, d: int, start: int) -> np.ndarray:
+        """Starts of the 1st, 2nd, ... of d-minute operations packed on t from `start` on."""
+        key = (t, d, start)
+        if key not in self._positions:
+            table = self.ends(t, d)
+            starts = [start]
+            cursor = float(start)
+            while True:
+                cursor = float(table[int(cursor)]) if cursor < self.size else math.inf
+                if not math.isfinite(cursor):
+                    break
+                starts.append(int(cursor))
+            self._positions[key] = np.array(starts[:-1], dtype=np.int64)
+        return self._positions[key]
+
+    def value(self, bookings: list[int], k: int) -> float:
+        """Fewest minutes late of `bookings` alone in the workshop, any k left out."""
+        rows = [self.rows[j] for j in bookings if j in self.rows]
+        fixed = sum(self.fixed.get(j, 0.0) for j in bookings)
+        if len(rows) <= k:
+            return fixed
+        shortest: dict[int, int] = {}
+        first: dict[int, int] = {}
+        for _, ready, sizes in rows:
+            for t, d in sizes.items():
+                shortest[t] = min(shortest.get(t, d), d)
+                first[t] = min(first.get(t, ready), ready)
+        packed = {t: self.positions(t, shortest[t], first[t])[: len(rows)] for t in shortest}
+        offsets: dict[int, int] = {}
+        width = 0
+        for t in sorted(packed):
+            offsets[t] = width
+            width += len(packed[t])
+        if len(rows) * (width + k) > _MATCHING_CELLS:
+            return -1.0  # too large: the caller counts these bookings alone
+        big = 1e9
+        cost = np.full((len(rows), width + k), big)
+        cost[:, width:] = 0.0  # left out
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i, (_, _, sizes) in enumerate(rows):
+            for t, d in sizes.items():
+                groups.setdefault((t, d), []).append(i)
+        dues = np.array([due for due, _, _ in rows], dtype=np.float64)
+        readies = np.array([ready for _, ready, _ in rows], dtype=np.int64)
+        for (t, d), members in groups.items():
+            at = np.array(members)
+            starts = np.minimum(np.maximum(packed[t][None, :], readies[at][:, None]), self.size)
+            late = np.maximum(0.0, self.ends(t, d)[starts] - dues[at][:, None])
+            cost[at[:, None], np.arange(offsets[t], offsets[t] + len(packed[t]))[None, :]] = late
+        row_ind, col_ind = linear_sum_assignment(cost)
+        total = float(cost[row_ind, col_ind].sum())
+        return fixed + total if total < big else -1.0
+
+
+def windowed_assignment_bound(problem: DayProblem, candidates: list[int], k: int, waiters_only: bool) -> int:
+    """Fewest minutes late of `candidates` (any `k` left out), from an assignment per release window.
+
+    In a window (the bookings released between two thresholds) each booking's last operation is
+    matched to a (technician, position) pair: on technician t the booking in position q (in time
+    order among the window's bookings) ends no earlier than q of t's shortest such operations
+    packed into his blocks from the window's first start, then its own (whole, never across a break,
+    at his speed, after its earlier operations alone). Any plan gives such a matching, so the
+    cheapest one (Hungarian method) bounds the window's lateness; k columns are free exits. The
+    windows' bookings are disjoint, so the best partition of the day into windows (a longest path
+    over the thresholds) adds up. It sees what pooling cannot: five waiters at 12:30 do not all get
+    the one fast technician, and a 100-minute job does not fit the 40 minutes before lunch.
+    """
+    chosen = [j for j in candidates if problem.jobs[j].waiter or not waiters_only]
+    if len(chosen) <= k:
+        return 0
+    matcher = _Matcher(problem, chosen)
+    if matcher.unfit:
+        return 0
+    releases = _thresholds(sorted({problem.jobs[j].release for j in chosen}))
+    cuts = [*releases[1:], math.inf]
+    n = len(releases)
+    best = [0.0] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        value = -math.inf
+        for stop in sorted({*range(i + 1, min(n, i + _SPAN) + 1), n}):
+            low, high = releases[i], cuts[stop - 1]
+            inside = [j for j in chosen if low <= problem.jobs[j].release < high]
+            here = matcher.value(inside, k) if len(inside) > 1 else -1.0
+            if here < 0:
+                here = _alone_sum(matcher, problem, inside, k)
+            value = max(value, here + best[stop])
+        best[i] = value
+    return int(best[0])
+
+
+def _alone_sum(matcher: _Matcher, problem: DayProblem, bookings: list[int], k: int) -> float:
+    """Each booking's own lateness (alone in the workshop), the k largest left out."""
+    ends = [
+        matcher.fixed[j]
+        if j in matcher.fixed
+        else max(
+            0.0,
+            min(float(matcher.ends(t, d)[matcher.rows[j][1]]) for t, d in matcher.rows[j][2].items())
+            - matcher.rows[j][0],
+        )
+        for j in bookings
+    ]
+    ends.sort(reverse=True)
+    return sum(ends[k:])
+
+
+def _fit(windows: list[tuple[int, int]], start: float, size: int) -> float:
+    """Earliest end of `size` minutes of work starting at or after `start` inside one block."""
+    for s, e in windows:
+        begin = max(s, start)
+        if begin + size <= e:
+            return begin + size
+    return math.inf

@@ -4,15 +4,20 @@ holds only so many of a group's operations; and the bookings a full group must l
 from __future__ import annotations
 
 import itertools
+import math
+
+import pytest
 
 from scheduler.compiler import compile_request
 from scheduler.contract import Booking, Workshop
 from scheduler.planning import make_plan
 from scheduler.validator import assert_valid
-from solver.bounds import lateness_floor, placement_bound
+from solver import bounds
+from solver.bounds import lateness_floor, placement_bound, windowed_assignment_bound
 from tests.builders import at
 from tests.builders import four_bay_request as request
 from tests.builders import four_bay_workshop as workshop
+from tests.solver.test_optimiser import _least_lateness, _tiny_day
 
 MORNING = {"start": "08:00", "end": "12:00", "breaks": [{"start": "10:00", "end": "10:30"}]}
 
@@ -99,3 +104,57 @@ def test_forced_drops_never_exceed_the_least_lateness_by_enumeration() -> None:
             if best is None:
                 continue
             assert lateness_floor(problem, weight) <= best, (body_jobs, drop, weight)
+
+
+def _windowed_checks(seed: int) -> int:
+    """Every subset of a tiny day (one technician with a break), placed in every order: the
+    assignment bound of the subset never exceeds its least lateness (also with k left out).
+    Returns on how many subsets it is stronger than the pooled bound."""
+    problem = compile_request(_tiny_day(seed, count=6)).problem
+    stronger = 0
+    for size in range(2, len(problem.jobs) + 1):
+        for subset in itertools.combinations(range(len(problem.jobs)), size):
+            least = _least_lateness(problem, subset)
+            if math.isinf(least):
+                continue
+            bound = windowed_assignment_bound(problem, list(subset), 0, False)
+            assert bound <= least, (subset, bound, least)
+            for k in (1, 2):  # any k left out: at most the least of the subsets k smaller
+                smaller = min(
+                    _least_lateness(problem, rest) for rest in itertools.combinations(subset, size - k)
+                )
+                assert windowed_assignment_bound(problem, list(subset), k, False) <= smaller
+            stronger += bound > bounds._pooled_bound(problem, list(subset), 0, False)
+    return stronger
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_windowed_assignment_never_exceeds_the_least_lateness(seed: int) -> None:
+    _windowed_checks(seed)
+
+
+def test_the_windowed_assignment_is_not_vacuous() -> None:
+    """Stronger than the pooled bound on some subsets of most tiny days."""
+    assert sum(_windowed_checks(seed) > 0 for seed in range(6)) >= 3
+
+
+def test_waiters_at_the_same_minute_do_not_share_the_fast_technician() -> None:
+    """Three 40-minute lube waiters dropped off together with two technicians: alone each would be
+    done on the fast senior; together one waits for a technician. Pooling the two technicians'
+    minutes sees less of it than matching each waiter to a technician and a position."""
+    req = request(
+        [
+            Booking(id=f"w{i}", service="LUBE", drop_off=at("11:00"), promised=at("11:45"), waiter=True)
+            for i in range(3)
+        ]
+    )
+    problem = compile_request(req).problem
+    pooled = bounds._pooled_bound(problem, [0, 1, 2], 0, False)
+    floor = lateness_floor(problem, 3)
+    plan = make_plan(req, "cpsat")
+    assert_valid(req, plan)
+    assert pooled < floor <= plan.kpis.total_lateness_minutes, (
+        pooled,
+        floor,
+        plan.kpis.total_lateness_minutes,
+    )
