@@ -108,8 +108,11 @@ def relaxation_bound(problem: DayProblem, deterministic_time: float, workers: in
 
 # --- Bounds per level of the objective ---------------------------------------------------------
 # Level 1, placements: an upper bound on how many bookings (and how much priority) can be placed,
-# from energetic reasoning per pool. Level 2, lateness: a lower bound on the minutes late of a
-# given set of placed bookings, from a preemptive parallel-machine relaxation per pool.
+# from energetic reasoning per pool and whole operations per working block (`_slots`). Level 2,
+# lateness: a lower bound on the minutes late of a given set of placed bookings, the better of a
+# preemptive parallel-machine relaxation per pool and an assignment of bookings to technicians'
+# positions per release window (`windowed_assignment_bound`); for "that many placements", the
+# bookings a full resource group must leave out are that group's (`_forced_drops_bound`).
 
 Profile = list[tuple[int, int, int]]
 """Capacity segments (start, end, units available), sorted, non-overlapping."""
