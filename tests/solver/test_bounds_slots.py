@@ -3,20 +3,26 @@ holds only so many of a group's operations; and the bookings a full group must l
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scheduler.compiler import compile_request
-from scheduler.contract import Booking, Workshop
+from scheduler.contract import Booking, PlanRequest, Workshop
+from scheduler.dispatch import run_rules
 from scheduler.planning import make_plan
 from scheduler.validator import assert_valid
 from solver import bounds
-from solver.bounds import lateness_floor, placement_bound, windowed_assignment_bound
+from solver.bounds import lateness_bound, lateness_floor, placement_bound, windowed_assignment_bound
+from solver.objective import terms
 from tests.builders import at
 from tests.builders import four_bay_request as request
 from tests.builders import four_bay_workshop as workshop
+from tests.scheduler.test_properties import days
 from tests.solver.test_optimiser import _least_lateness, _tiny_day
 
 MORNING = {"start": "08:00", "end": "12:00", "breaks": [{"start": "10:00", "end": "10:30"}]}
@@ -158,3 +164,33 @@ def test_waiters_at_the_same_minute_do_not_share_the_fast_technician() -> None:
         floor,
         plan.kpis.total_lateness_minutes,
     )
+
+
+@st.composite
+def _promised_days(draw: st.DrawFn) -> PlanRequest:
+    """The property tests' random small days, every booking promised 30 minutes to 5 hours after
+    its drop-off (tight promises: lateness the bounds must not overstate)."""
+    req = draw(days())
+    bookings = [
+        b.model_copy(update={"promised": b.drop_off + dt.timedelta(minutes=draw(st.integers(6, 60)) * 5)})
+        for b in req.bookings
+    ]
+    return req.model_copy(update={"bookings": bookings})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_promised_days())
+def test_no_plan_of_any_rule_beats_the_bounds(req: PlanRequest) -> None:
+    """Every rule of the family gives a real plan: it places no more than the placement bound, and
+    it is at least as late as the floor for the priority it places (and, for its own bookings,
+    as the placed-set bound)."""
+    problem = compile_request(req).problem
+    bound = placement_bound(problem)
+    for name, plan in run_rules(problem).items():
+        placed = set(range(len(problem.jobs))) - plan.unplaced
+        weight = sum(problem.jobs[j].priority for j in placed)
+        minutes = terms(problem, plan)
+        late = minutes.lateness + minutes.waiter_lateness
+        assert len(placed) <= bound.count and weight <= bound.weight, name
+        assert lateness_floor(problem, weight) <= late, name
+        assert lateness_bound(problem, placed) <= late, name
