@@ -518,7 +518,9 @@ class _Matcher:
         self.unfit = False
         for j in chosen:
             job = problem.jobs[j]
-            due = job.due or 0
+            if job.due is None or not job.operations:
+                continue  # no promise: never late
+            due = job.due
             last = job.operations[-1]
             if last.pin is not None:
                 self.fixed[j] = max(0, last.pin.end - due)  # its end is a fact
@@ -600,6 +602,7 @@ class _Matcher:
             at = np.array(members)
             starts = np.minimum(np.maximum(packed[t][None, :], readies[at][:, None]), self.size)
             late = np.maximum(0.0, self.ends(t, d)[starts] - dues[at][:, None])
+            late[~np.isfinite(late)] = big  # does not fit there (the Hungarian method needs finite costs)
             cost[at[:, None], np.arange(offsets[t], offsets[t] + len(packed[t]))[None, :]] = late
         row_ind, col_ind = linear_sum_assignment(cost)
         total = float(cost[row_ind, col_ind].sum())
@@ -653,7 +656,9 @@ def _alone_sum(matcher: _Matcher, problem: DayProblem, bookings: list[int], k: i
             - matcher.rows[j][0],
         )
         for j in bookings
+        if j in matcher.fixed or j in matcher.rows
     ]
+    ends = [e if math.isfinite(e) else 0.0 for e in ends]  # no room after started work: claim nothing
     ends.sort(reverse=True)
     return sum(ends[k:])
 
