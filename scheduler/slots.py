@@ -804,17 +804,21 @@ class DayBook:
     ) -> None:
         """Search the last time that takes a booking once others move out of its way (feasibility
         is monotone in the drop-off, so a fit there serves every earlier time), in rounds from the
-        cheapest: first the quick fit in the days as earlier searches on this day version moved
+        cheapest: first the quick fit in the day repacked, every booking pushed late and early as
+        its promise and drop-off allow (`_packed_days`, once per day version: it gathers the gaps
+        scattered over a full day), then in the days as earlier searches on this day version moved
         them (`_moved_days`: another service's answer often made the room this one needs), then
-        chains of one level, then of two, ... (scheduler.ejection). Each round gallops from the
-        last time that fits, halving after a miss; the move is a heuristic, so a miss bounds only
-        its own round (a deeper chain may find a later time). With `beyond`, no time after that
-        index is tried."""
+        chains of one level, then of two, ... (scheduler.ejection), in the repacked day where there
+        is one (its chains are shorter). Each round gallops from the last time that fits, halving
+        after a miss; the move is a heuristic, so a miss bounds only its own round (a deeper chain
+        may find a later time). With `beyond`, no time after that index is tried."""
         stop = len(probes) if beyond is None else beyond + 1
         wanted = [i for i, p in enumerate(probes[:stop]) if self._worth_a_search(p)]
         base: DayBook = self
         if self._past_fits(fits, wanted):  # the quick fit in the day packed late and early
-            for day in self._packed_days(deadline):
+            packed = self._packed_days(deadline)
+            base = packed[0] if packed else self  # chains are shorter in the packed day
+            for day in packed:
                 if time.thread_time() >= deadline:
                     return
                 base = self._gallop(probes, fits, self._past_fits(fits, wanted), day, deadline, base, _quick)
@@ -845,7 +849,7 @@ class DayBook:
         attempt: Callable[[DayBook, Booking, float], Offer | None],
     ) -> DayBook:
         """Galloping from the first of `sellable` (the times past the last fit, the likeliest to
-        take one more): `attempt` on `day` (a try may use all the time left); a fit doubles the
+        take one more): `attempt` on `day` (a try may use `ATTEMPT_SHARE` of the time left); a fit doubles the
         step, a miss halves the rest. Returns the day as last moved (the next try starts there);
         `base` when nothing moved."""
         step = 1
@@ -854,7 +858,9 @@ class DayBook:
                 break
             at = min(step, len(sellable)) - 1
             i = sellable[at]
-            found = attempt(day, probes[i], deadline)
+            now = time.thread_time()
+            share = max(ATTEMPT_FLOOR, ATTEMPT_SHARE * (deadline - now))
+            found = attempt(day, probes[i], min(deadline, now + share))
             if found is None:
                 sellable = sellable[:at]
                 step = max(1, len(sellable) // 2)
@@ -1083,6 +1089,15 @@ class DayBook:
 
 
 _LINEAGE = 16
+
+ATTEMPT_SHARE = 1 / 3
+"""Share of the search's time left that one try at one time may take (`DayBook._gallop`): a time
+no chain reaches within it counts as a miss, and the time left goes to earlier times and other
+days instead of one hopeless time."""
+
+ATTEMPT_FLOOR = 0.004
+"""CPU seconds a try may always take, however little of the budget is left (a chain found within
+it: one to three levels on a full small-dealer day, scheduler.ejection)."""
 
 PACK_SECONDS = 0.010
 """CPU of the answering thread the day's repacking (`DayBook._packed_days`) may take, once per day
