@@ -888,6 +888,8 @@ class DayBook:
         early again. Worked out once per day version, within `PACK_SECONDS` of this thread's CPU
         and `deadline` (a pack cut short is a witness too, only less packed); the ones that differ
         from the witness, in that order."""
+        if self._packed is None and PACK_SECONDS <= 0:
+            self._packed = []
         if self._packed is None:
             stop = min(deadline, time.thread_time() + PACK_SECONDS)
             problem, own = self.accepted_problem, self.placements_of
