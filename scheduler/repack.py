@@ -102,14 +102,14 @@ def latest_place(availability: Availability, job: JobData, by: int) -> list[Plac
         shortest = min(op.durations, default=0)
         # Each resource's own latest end bounds what it can give: the most promising first, and
         # the rest pruned once none can end later (ties: the shorter work).
-        bays = []
+        bays: list[tuple[int, int, int, list[Gap]]] = []
         for b in op.bays:
             gaps = subtract(availability.day, availability.bay_busy[b], lo)
             b_end = _latest_end(gaps, shortest, bound)
             if b_end is not None:
                 bays.append((-b_end, len(bays), b, gaps))
         bays.sort()
-        techs = []
+        techs: list[tuple[int, int, int, int, list[Gap]]] = []
         for t, d in zip(op.technicians, op.durations, strict=True):
             gaps = subtract(availability.tech_windows[t], availability.tech_busy[t], lo)
             t_end = _latest_end(gaps, d, bound)
