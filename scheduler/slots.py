@@ -817,11 +817,11 @@ class DayBook:
         base: DayBook = self
         if self._past_fits(fits, wanted):  # the quick fit in the day packed late and early
             packed = self._packed_days(deadline)
-            base = packed[0] if packed else self  # chains are shorter in the packed day
             for day in packed:
                 if time.thread_time() >= deadline:
                     return
-                base = self._gallop(probes, fits, self._past_fits(fits, wanted), day, deadline, base, _quick)
+                self._gallop(probes, fits, self._past_fits(fits, wanted), day, deadline, base, _quick)
+            base = packed[0] if packed else self  # chains are shorter in the day packed late then early
         for day in list(self._moved_days):  # the quick fit where earlier searches made room
             if time.thread_time() >= deadline:
                 return
