@@ -45,6 +45,8 @@ def left_pack(problem: DayProblem, own: Sequence[Sequence[Placement]], deadline:
     """Each movable booking, earliest start first, re-placed at its earliest finish (the
     dispatcher's rule) where that ends sooner than now; the others stay."""
     current = [list(placed) for placed in own]
+    if time.thread_time() > deadline:
+        return current
     availability = _availability(problem, current)
     for j in sorted(range(len(current)), key=lambda j: (current[j][0].start if current[j] else 0, j)):
         if time.thread_time() > deadline:
@@ -69,6 +71,8 @@ def right_pack(problem: DayProblem, own: Sequence[Sequence[Placement]], deadline
     """Each movable booking, latest end first, re-placed as late as its promised pickup allows
     (last operation first) where that starts later than now; the others stay."""
     current = [list(placed) for placed in own]
+    if time.thread_time() > deadline:
+        return current
     availability = _availability(problem, current)
     for j in sorted(range(len(current)), key=lambda j: (-(current[j][-1].end if current[j] else 0), j)):
         if time.thread_time() > deadline:

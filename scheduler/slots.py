@@ -903,12 +903,24 @@ class DayBook:
                 if packed in seen:
                     continue
                 seen.append(packed)
-                witness = {
-                    b.id: self._assignments(b.id, placed)
-                    for (b, _), placed in zip(self.accepted, packed, strict=True)
-                }
-                self._packed.append(self._rewitnessed(witness))
+                self._packed.append(self._repacked(packed))
         return self._packed
+
+    def _repacked(self, packed: list[list[Placement]]) -> DayBook:
+        """This day with the accepted bookings at `packed` (the same bookings, so the same compiled
+        problem); only the bookings that moved are converted to assignments again."""
+        day = DayBook(self.workshop, self.date, [], self.rules, self.shift_minutes)
+        day.accepted = [
+            (b, w if placed == own else list(self._assignments(b.id, placed)))
+            for (b, w), own, placed in zip(self.accepted, self.placements_of, packed, strict=True)
+        ]
+        day.placements_of = packed
+        day.placements = [p for placed in packed for p in placed]
+        for p in day.placements:
+            day.worked[p.technician] += p.end - p.start
+        day._accepted_problem = self.accepted_problem
+        day._templates = self._templates
+        return day
 
     def _remember_moved(self, day: DayBook) -> None:
         """Keep a day as a search moved it (newest first, a few): the next answer on this day
