@@ -28,6 +28,7 @@ from scheduler.ejection import eject_and_fit
 from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.reasons import unplaced_reasons
+from scheduler.repack import left_pack, right_pack
 from scheduler.translate import (
     DayFrame,
     assignments_from_placements,
@@ -131,6 +132,9 @@ class DayBook:
         self._moved_days: list[DayBook] = []
         """This day as searches for earlier answers moved its bookings (every promise kept),
         newest first: where one service's answer made room, another's quick fit often fits."""
+        self._packed: list[DayBook] | None = None
+        """This day with every movable booking pushed late, early or both (scheduler.repack, every
+        promise kept), once per day version (`_packed_days`)."""
         for _, assignments in self.accepted:
             own = placements_from_assignments(self.frame, assignments)
             for p in own:
@@ -155,7 +159,7 @@ class DayBook:
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled for the refinement process: without the earlier days (not needed there)."""
-        return {**self.__dict__, "lineage": [], "_moved_days": []}
+        return {**self.__dict__, "lineage": [], "_moved_days": [], "_packed": None}
 
     def added_since(self, earlier: DayBook) -> tuple[Placement, ...] | None:
         """Placements added since `earlier` if this day grew from it by bookings alone."""
@@ -821,15 +825,24 @@ class DayBook:
     ) -> None:
         """Search the last time that takes a booking once others move out of its way (feasibility
         is monotone in the drop-off, so a fit there serves every earlier time), in rounds from the
-        cheapest: first the quick fit in the days as earlier searches on this day version moved
+        cheapest: first the quick fit in the day repacked, every booking pushed late and early as
+        its promise and drop-off allow (`_packed_days`, once per day version: it gathers the gaps
+        scattered over a full day), then in the days as earlier searches on this day version moved
         them (`_moved_days`: another service's answer often made the room this one needs), then
-        chains of one level, then of two, ... (scheduler.ejection). Each round gallops from the
-        last time that fits, halving after a miss; the move is a heuristic, so a miss bounds only
-        its own round (a deeper chain may find a later time). With `beyond`, no time after that
-        index is tried."""
+        chains of one level, then of two, ... (scheduler.ejection), in the repacked day where there
+        is one (its chains are shorter). Each round gallops from the last time that fits, halving
+        after a miss; the move is a heuristic, so a miss bounds only its own round (a deeper chain
+        may find a later time). With `beyond`, no time after that index is tried."""
         stop = len(probes) if beyond is None else beyond + 1
         wanted = [i for i, p in enumerate(probes[:stop]) if self._worth_a_search(p)]
         base: DayBook = self
+        if self._past_fits(fits, wanted):  # the quick fit in the day packed late and early
+            packed = self._packed_days(deadline)
+            for day in packed:
+                if time.thread_time() >= deadline:
+                    return
+                self._gallop(probes, fits, self._past_fits(fits, wanted), day, deadline, base, _quick)
+            base = packed[0] if packed else self  # chains are shorter in the day packed late then early
         for day in list(self._moved_days):  # the quick fit where earlier searches made room
             if time.thread_time() >= deadline:
                 return
@@ -857,7 +870,7 @@ class DayBook:
         attempt: Callable[[DayBook, Booking, float], Offer | None],
     ) -> DayBook:
         """Galloping from the first of `sellable` (the times past the last fit, the likeliest to
-        take one more): `attempt` on `day` (a try may use all the time left); a fit doubles the
+        take one more): `attempt` on `day` (a try may use `ATTEMPT_SHARE` of the time left); a fit doubles the
         step, a miss halves the rest. Returns the day as last moved (the next try starts there);
         `base` when nothing moved."""
         step = 1
@@ -866,7 +879,9 @@ class DayBook:
                 break
             at = min(step, len(sellable)) - 1
             i = sellable[at]
-            found = attempt(day, probes[i], deadline)
+            now = time.thread_time()
+            share = max(ATTEMPT_FLOOR, ATTEMPT_SHARE * (deadline - now))
+            found = attempt(day, probes[i], min(deadline, now + share))
             if found is None:
                 sellable = sellable[:at]
                 step = max(1, len(sellable) // 2)
@@ -887,6 +902,46 @@ class DayBook:
                 self._remember_moved(day)
             base = day  # the next try starts from the day as moved
         return base
+
+    def _packed_days(self, deadline: float) -> list[DayBook]:
+        """This day repacked (scheduler.repack): every movable booking pushed as late as its promise
+        allows, then as early as its drop-off allows; only early; only late; late, early, late and
+        early again. Worked out once per day version, within `PACK_SECONDS` of this thread's CPU
+        and `deadline` (a pack cut short is a witness too, only less packed); the ones that differ
+        from the witness, in that order."""
+        if self._packed is None and PACK_SECONDS <= 0:
+            self._packed = []
+        if self._packed is None:
+            stop = min(deadline, time.thread_time() + PACK_SECONDS)
+            problem, own = self.accepted_problem, self.placements_of
+            late = right_pack(problem, own, stop)
+            late_early = left_pack(problem, late, stop)
+            packs = [late_early, left_pack(problem, own, stop), late]
+            packs.append(left_pack(problem, right_pack(problem, late_early, stop), stop))
+            self._packed = []
+            seen = [own]
+            for packed in packs:
+                if packed in seen:
+                    continue
+                seen.append(packed)
+                self._packed.append(self._repacked(packed))
+        return self._packed
+
+    def _repacked(self, packed: list[list[Placement]]) -> DayBook:
+        """This day with the accepted bookings at `packed` (the same bookings, so the same compiled
+        problem); only the bookings that moved are converted to assignments again."""
+        day = DayBook(self.workshop, self.date, [], self.rules, self.shift_minutes)
+        day.accepted = [
+            (b, w if placed == own else list(self._assignments(b.id, placed)))
+            for (b, w), own, placed in zip(self.accepted, self.placements_of, packed, strict=True)
+        ]
+        day.placements_of = packed
+        day.placements = [p for placed in packed for p in placed]
+        for p in day.placements:
+            day.worked[p.technician] += p.end - p.start
+        day._accepted_problem = self.accepted_problem
+        day._templates = self._templates
+        return day
 
     def _remember_moved(self, day: DayBook) -> None:
         """Keep a day as a search moved it (newest first, a few): the next answer on this day
@@ -1069,6 +1124,19 @@ class DayBook:
 
 
 _LINEAGE = 16
+
+ATTEMPT_SHARE = 1 / 3
+"""Share of the search's time left that one try at one time may take (`DayBook._gallop`): a time
+no chain reaches within it counts as a miss, and the time left goes to earlier times and other
+days instead of one hopeless time."""
+
+ATTEMPT_FLOOR = 0.004
+"""CPU seconds a try may always take, however little of the budget is left (a chain found within
+it: one to three levels on a full small-dealer day, scheduler.ejection)."""
+
+PACK_SECONDS = 0.010
+"""CPU of the answering thread the day's repacking (`DayBook._packed_days`) may take, once per day
+version: about 5 ms on a full small-dealer day, 30-70 ms on a full dealer-2011 day (cut short there)."""
 
 _MOVED_DAYS = 4
 """Days as moved by earlier searches kept per day version (`DayBook._moved_days`; about 66 KB

@@ -348,10 +348,14 @@ def test_moving_bookings_offers_more_of_a_busy_day_and_every_offer_holds() -> No
     assert moved > quick
 
 
-def test_room_made_for_one_answer_serves_the_next_kind_on_the_same_day_version() -> None:
+def test_room_made_for_one_answer_serves_the_next_kind_on_the_same_day_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The drop-off answer moves Y and Z to fit the new hour; the waiter's answer on the same day
     version then fits in the day as moved (a quick fit, no second chain): its offers carry that
-    day's witness, and every offer of both answers passes the independent validator."""
+    day's witness, and every offer of both answers passes the independent validator. (Without the
+    repacked day, which would offer the hour with no chain at all.)"""
+    monkeypatch.setattr(slots, "PACK_SECONDS", 0.0)
     day, new = _fragmented_day()
     dropped = day.offers("HOUR", False, ejection_seconds=5.0)
     assert new.drop_off in {o.drop_off for o in dropped}
@@ -394,3 +398,31 @@ def test_a_placement_found_by_moving_bookings_serves_every_time_up_to_its_start(
         probe = new.model_copy(update={"drop_off": o.drop_off})
         request, plan = _witness_plan(day, probe, o)
         assert validate_plan(request, plan) == [] and plan.kpis.late == 0
+
+
+def test_the_repacked_day_offers_an_hour_no_gap_of_the_witness_holds_without_any_chain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fragmented day pushed late then early (scheduler.repack) has its three gaps in one: the
+    new hour is offered by the quick fit there, no ejection chain tried; without the repacked day
+    the same offer needs a chain. Every offer passes the independent validator, every promise kept."""
+    chains: list[dt.datetime] = []
+
+    def counted(d: DayBook, booking: Booking, deadline: float, depth: int) -> Offer | None:
+        chains.append(booking.drop_off)
+        return d._quick_or_ejected(booking, deadline, depth)
+
+    monkeypatch.setattr(slots, "_ejected", counted)
+    day, new = _fragmented_day()
+    assert day.try_insert(new) is None
+    offers = day.offers("HOUR", False, ejection_seconds=5.0)
+    assert new.drop_off in {o.drop_off for o in offers} and chains == []
+    assert day._packed and all(o.rewitness is not None for o in offers)
+    for o in offers:
+        probe = new.model_copy(update={"drop_off": o.drop_off})
+        request, plan = _witness_plan(day, probe, o)
+        assert validate_plan(request, plan) == [] and plan.kpis.late == 0
+    monkeypatch.setattr(slots, "PACK_SECONDS", 0.0)
+    day, new = _fragmented_day()
+    assert new.drop_off in {o.drop_off for o in day.offers("HOUR", False, ejection_seconds=5.0)}
+    assert chains and day._packed == []
