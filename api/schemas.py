@@ -22,7 +22,9 @@ class Slot(BaseModel):
     promised: AwareDatetime = Field(description="the promised pickup (multi-day work: on the last day)")
     days: list[dt.date] | None = Field(
         default=None,
-        description="multi-day services (max_days > 1): every day the work touches, the drop-off day first",
+        description="multi-day services (max_days > 1): every day the work touches, the drop-off day first "
+        "(listed even when the work starts on a later day: the vehicle is checked in and waits there), "
+        "the promised pickup's day last",
     )
     overbooked: bool | None = Field(
         default=None,

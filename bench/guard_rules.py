@@ -118,13 +118,74 @@ def best(
     return max(scored, key=lambda a: scored[a]["flagged ahead share"] or 0)
 
 
+def _from_records(specs: Sequence[str], train_share: float) -> tuple[list[Any], dict[str, Any]]:
+    """Training and held-out parts from replays' DayRecord pickles (`name=path`): the polls' own
+    `on_time_probability` is the mixture's P (the live Monte Carlo draws from it), the first
+    `train_share` of each scenario's days train, the rest are held out."""
+    from bench.guard_oracle import bookings_from_records
+
+    train: list[tuple[list[Booking], list[Polls]]] = []
+    test: dict[str, tuple[list[Booking], list[Polls]]] = {}
+    for scenario, bookings in sorted(bookings_from_records(specs).items()):
+        for b in bookings:
+            for r in b.polls:
+                if r.get("on_time_probability") is not None:
+                    r["p:mixture"] = float(r["on_time_probability"])
+        dates = sorted({b.date for b in bookings})
+        days = set(dates[: max(1, round(len(dates) * train_share))])
+        tr = [b for b in bookings if b.date in days]
+        te = [b for b in bookings if b.date not in days]
+        train.append((tr, [_late_phase_only(polls(b)) for b in tr]))
+        test[scenario] = (te, [_late_phase_only(polls(b)) for b in te])
+    return train, test
+
+
+def _late_phase_only(x: Polls) -> Polls:
+    """A recorded status's `at_risk` holds the live guard's own early-phase flags; keep the late
+    phase's (the point projection alone there, exactly) so that a rule's early phase is its own.
+    (The point projection's early-phase flag is dropped: P(on time) below the thresholds tried,
+    0.5 and up, nearly always comes with it.)"""
+    return Polls(x.at_risk & ~x.early, x.early, x.p, x.hours, x.started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("trace", nargs="+")
-    parser.add_argument("--train-from", required=True)
-    parser.add_argument("--cache", required=True)
+    parser.add_argument("trace", nargs="*")
+    parser.add_argument("--train-from", default=None)
+    parser.add_argument("--cache", default=None)
+    parser.add_argument(
+        "--records",
+        action="append",
+        default=[],
+        help="instead of traces: name=path of a replay's .partial.pickle (the polls' on_time_probability; "
+        "the first --train-share of the days train)",
+    )
+    parser.add_argument("--train-share", type=float, default=0.5)
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
+    if args.records:
+        train, test = _from_records(args.records, args.train_share)
+    else:
+        if not args.trace or args.train_from is None or args.cache is None:
+            parser.error("traces need --train-from and --cache (or give --records)")
+        train, test = _from_traces(args)
+    report: dict[str, Any] = {}
+    for name, (family, grid) in FAMILIES.items():
+        scored = {a: score(train, family, a) for a in grid}
+        pick = best(scored)
+        report[name] = {
+            "rules": len(grid),
+            "chosen": list(pick),
+            "training days, pooled": scored[pick],
+            "held-out days": {sc: score([part], family, pick) for sc, part in test.items()},
+            "held-out days, pooled": score(list(test.values()), family, pick),
+        }
+        print(name, json.dumps(report[name]), flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+
+
+def _from_traces(args: argparse.Namespace) -> tuple[list[Any], dict[str, Any]]:
     paths = [Path(p) for p in args.trace]
     frozen = json.loads(Path(args.train_from).read_text(encoding="utf-8"))
     model = DurationModel(**frozen["mixture learned on the training days"])
@@ -140,20 +201,7 @@ def main() -> None:
         te = [b for b in bookings if b.date not in days]
         train.append((tr, [polls(b) for b in tr]))
         test[scenario] = (te, [polls(b) for b in te])
-    report: dict[str, Any] = {}
-    for name, (family, grid) in FAMILIES.items():
-        scored = {a: score(train, family, a) for a in grid}
-        pick = best(scored)
-        report[name] = {
-            "rules": len(grid),
-            "chosen": list(pick),
-            "training days, pooled": scored[pick],
-            "held-out days": {sc: score([part], family, pick) for sc, part in test.items()},
-            "held-out days, pooled": score(list(test.values()), family, pick),
-        }
-        print(name, json.dumps(report[name]), flush=True)
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    return train, test
 
 
 if __name__ == "__main__":

@@ -22,13 +22,17 @@ walk-in holdback, no waiter cap: policies, not feasibility, as in bench.slots), 
 time of the day the immediate answer (`budget`) does not offer is decided by CP-SAT over every day
 the work could touch (one-day checks of each day's share, searched over the splits of the
 operations); completeness = offered / exact-feasible, under the validator's rules (a day without
-work of the repair allowed, the drop-off day too) and under the offers' own stricter rule (work on
-every opening day from the drop-off day until done).
+work of the repair allowed, the drop-off day too) and under the stricter rule the offers kept
+before the work could start on a later day (work on every opening day from the drop-off day until
+done; an offered time counts as its own witness there too, so `strict` now counts the offers whose
+work starts later as feasible). With `--baseline`, the baseline's answer on the same days (built
+afresh for it) is measured against the same check (`before_completeness`, `offer_ms_before`).
 
 Soundness: every time `budget` offers (`--sound all`, the default; `--sound beyond`: only those
 beyond `before`, else `quick`) is booked in a copy of the database, and every day the repair
 touches is checked: the days' witnesses as a plan pass the independent validator with every
-booking placed and on time, and the repair's witness passes `validate_multiday`.
+booking placed and on time (the drop-off day and the days the vehicle waits on included), and the
+repair's witness passes `validate_multiday`.
 
     .venv/bin/python -m bench.multiday_completeness [--quick] [--baseline /tmp/multiday_main.py]
 """
@@ -90,7 +94,11 @@ def _sound(url: str, ws: Workshop, drop_off: dt.datetime, rules: CapacityRules) 
         row = bookings_db.get(session, ws.id, stored.id)
         assert row is not None
         booking, witness = bookings_db.accepted_of(row)
-    days = sorted({a.start.astimezone(ws.tz).date() for a in witness})
+    worked = {a.start.astimezone(ws.tz).date() for a in witness}
+    drop_day = booking.drop_off.astimezone(ws.tz).date()
+    with service.store.sessions() as session:  # the days it is held on with no work of it, too
+        waits = {d for d, r in bookings_db.carried_from(session, ws.id, drop_day) if r.id == stored.id}
+    days = sorted(worked | waits | {drop_day})
     violations = len(validate_multiday(ws, booking, witness))
     unplaced = late = 0
     for date in days:
@@ -100,7 +108,10 @@ def _sound(url: str, ws: Workshop, drop_off: dt.datetime, rules: CapacityRules) 
         violations += len(validate_plan(request, plan))
         unplaced += len(plan.unassigned)
         late += plan.kpis.late
-    return {"booked": True, "days": len(days), "violations": violations, "unplaced": unplaced, "late": late}
+    return {
+        "booked": True, "days": len(days), "work_starts_later": drop_day not in worked,
+        "violations": violations, "unplaced": unplaced, "late": late,
+    }  # fmt: skip
 
 
 class ExactMultiDay:
@@ -208,6 +219,7 @@ def _open_days(session: Any, ws: Workshop) -> Callable[[dt.date], DayBook]:
                 date,
                 bookings_db.day_accepted(session, ws.id, date),
                 bookings_db.carried_into(session, ws.id, date),
+                held=True,
             )
             made[date] = DayBook(view, date, accepted, OPEN)
         return made[date]
@@ -219,12 +231,19 @@ def _exact_summary(exacts: list[dict[str, Any]], limit: float) -> dict[str, obje
     """Completeness (offered / exact-feasible) over the checkpoints, under the validator's rules
     (a day without work of it allowed, the drop-off day too) and under the offers' stricter ones."""
     offered = sum(int(e["offered"]) for e in exacts)
+    offered_before = sum(int(e.get("offered_before", 0)) for e in exacts)
+    baseline = any("offered_before" in e for e in exacts)
     summary: dict[str, object] = {
         "day_rules": "open (no walk-in holdback, no waiter cap); advisors, promises, max_days kept",
         "exact_seconds": limit,
         "times": sum(int(e["times"]) for e in exacts),
         "offered": offered,
         "offer_ms_median": statistics.median(float(e["offer_ms"]) for e in exacts) if exacts else None,
+        "offer_ms_before_median": (
+            statistics.median(float(e["offer_ms_before"]) for e in exacts)
+            if exacts and all("offer_ms_before" in e for e in exacts)
+            else None
+        ),
         "cp_sat_solves": sum(int(e["solves"]) for e in exacts),
     }
     for rules in ("validator", "strict"):
@@ -235,12 +254,20 @@ def _exact_summary(exacts: list[dict[str, Any]], limit: float) -> dict[str, obje
             "refused_but_feasible": sum(len(e[rules]["refused_but_feasible"]) for e in exacts),
             "completeness": round(offered / feasible, 4) if feasible else None,
         }
+        if baseline:
+            summary[rules]["before_offered"] = offered_before  # type: ignore[index]
+            summary[rules]["before_completeness"] = (  # type: ignore[index]
+                round(offered_before / feasible, 4) if feasible else None
+            )
     return summary
 
 
-def _exact_checkpoint(session: Any, ws: Workshop, date: dt.date, limit: float) -> dict[str, Any]:
+def _exact_checkpoint(
+    session: Any, ws: Workshop, date: dt.date, limit: float, before: Any = None
+) -> dict[str, Any]:
     """Completeness of the immediate answer (offers with the query's budget) against the exact
-    check, both on the days with the open rules: every candidate time of the day."""
+    check, both on the days with the open rules: every candidate time of the day. With `before`
+    (the baseline's multiday module), its answer on the same days too, against the same check."""
     day_of = _open_days(session, ws)
     day = day_of(date)
     began = time.perf_counter()
@@ -250,25 +277,45 @@ def _exact_checkpoint(session: Any, ws: Workshop, date: dt.date, limit: float) -
         for o in multiday.offers(day, day_of, CODE, None, single, ejection_seconds=EJECTION_SECONDS)
     }
     offer_ms = (time.perf_counter() - began) * 1000
+    offered_before: set[dt.datetime] | None = None
+    before_ms: float | None = None
+    if before is not None:  # on days of its own, as cold as this version's were
+        fresh = _open_days(session, ws)
+        began = time.perf_counter()
+        first = fresh(date)
+        alone = first.offers(CODE, False, ejection_seconds=EJECTION_SECONDS)
+        made = before.offers(first, fresh, CODE, None, alone, ejection_seconds=EJECTION_SECONDS)
+        before_ms = (time.perf_counter() - began) * 1000
+        offered_before = {o.drop_off for o in made}
     exact = ExactMultiDay(day_of, date, limit)
     found: dict[str, Any] = {
         "times": len(day.candidate_times()), "offered": len(offered), "offer_ms": round(offer_ms, 1),
     }  # fmt: skip
+    if offered_before is not None:
+        found["offered_before"] = len(offered_before)
+        found["offer_ms_before"] = round(before_ms or 0.0, 1)
+    witnessed = offered | (offered_before or set())
     for rules, strict in (("validator", False), ("strict", True)):
         feasible = unknown = 0
         refused_feasible: list[str] = []
+        refused_before: list[str] = []
         for t in day.candidate_times():
-            fits = True if t in offered else exact.feasible(t, strict)  # an offer is its own witness
+            # An offer is its own witness (under `strict` too: an offer whose work starts on a later
+            # day counts as feasible there, so `strict` is no longer the offers' own rule).
+            fits = True if t in witnessed else exact.feasible(t, strict)
             if fits is None:
                 unknown += 1
                 continue
             feasible += fits
             if fits and t not in offered:
                 refused_feasible.append(t.strftime("%H:%M"))
+            if fits and offered_before is not None and t not in offered_before:
+                refused_before.append(t.strftime("%H:%M"))
         found[rules] = {
             "exact_feasible": feasible,
             "unknown": unknown,
             "refused_but_feasible": refused_feasible,
+            **({"before_refused_but_feasible": refused_before} if offered_before is not None else {}),
         }
     return {**found, "solves": exact.solves, "solve_seconds": round(exact.solve_seconds, 2)}
 
@@ -288,6 +335,7 @@ def main() -> None:
         "--sound", choices=("all", "beyond"), default="all",
         help="book every offer of the answer (all) or only those beyond `before`/`quick` (beyond)",
     )  # fmt: skip
+    parser.add_argument("--suffix", default="", help="added to the result file's name")
     args = parser.parse_args()
     before: Any = None
     if args.baseline is not None:
@@ -331,7 +379,7 @@ def main() -> None:
                             made = multiday.offers(day, day_of, CODE, None, single, ejection_seconds=seconds)
                         timings[mode].append(time.perf_counter() - began)
                         found[mode] = {o.drop_off for o in made}
-                    exact = _exact_checkpoint(session, ws, date, args.exact_seconds)
+                    exact = _exact_checkpoint(session, ws, date, args.exact_seconds, before)
                     exacts.append(exact)
                 extra = sorted(found["budget"] - found.get("before", found["quick"]))
                 checks = []
@@ -364,6 +412,7 @@ def main() -> None:
         "checked_violations": sum(int(c.get("violations", 0)) for c in checked),
         "checked_unplaced": sum(int(c.get("unplaced", 0)) for c in checked),
         "checked_late": sum(int(c.get("late", 0)) for c in checked),
+        "checked_work_starts_later": sum(1 for c in checked if c.get("work_starts_later")),
         "median_ms": {mode: round(statistics.median(t) * 1000, 2) for mode, t in timings.items()},
         "ratio_budget_to_first_mode_ms": round(
             statistics.median(timings["budget"]) / statistics.median(timings[next(iter(modes))]), 2
@@ -372,7 +421,7 @@ def main() -> None:
         "fill": args.fill,
         "seed": args.seed,
     }
-    name = "RESULTS-multiday-completeness" + ("-quick" if args.quick else "")
+    name = "RESULTS-multiday-completeness" + ("-quick" if args.quick else "") + args.suffix
     out = HERE / f"{name}{'-open' if args.fill == 'open' else ''}.json"
     out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "checkpoints"}, indent=2, default=str))

@@ -43,6 +43,7 @@ def run(
     expedite: bool = True,
     first: dt.date | None = None,
     jump: bool = True,
+    promise_confidence: float | None = None,
 ) -> tuple[dict[str, Any], list[DayRecord]]:
     records: list[DayRecord] = []
 
@@ -69,6 +70,7 @@ def run(
         **({"first": first} if first is not None else {}),
         probe=_probe if trace is not None else None,
         on_day=on_day,
+        promise_confidence=promise_confidence,
     )
     return summarise(records), records
 
@@ -155,6 +157,13 @@ def main() -> None:
         action="store_true",
         help="at-risk bookings are moved only into room the plan has, never ahead of other work",
     )
+    parser.add_argument(
+        "--promise-confidence",
+        type=float,
+        default=None,
+        help="the desk promises at this confidence (Workshop.promise_confidence, 0.5-0.99; default: the "
+        "scenario's own, none: the buffer and handover rule)",
+    )
     parser.add_argument("--first", default=None, help="the first day replayed (ISO date; default 2026-11-24)")
     parser.add_argument("--skip", type=int, default=0, help="leave out the first n days (a run in parts)")
     parser.add_argument(
@@ -182,6 +191,7 @@ def main() -> None:
             not args.no_expedite,
             dt.date.fromisoformat(args.first) if args.first else None,
             not args.no_jump,
+            args.promise_confidence,
         )
     out.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")

@@ -12,6 +12,7 @@ import json
 import tempfile
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -62,9 +63,12 @@ def replay_scenario(
     jump: bool = True,
     probe: ProbeFactory | None = None,
     on_day: Callable[[DayRecord, list[Snapshot]], None] | None = None,
+    promise_confidence: float | None = None,
 ) -> list[DayRecord]:
     """Book, plan and live through `days` working days of a scenario on one in-process app (a
-    temporary SQLite database, no API keys) whose clock the replay moves to each event."""
+    temporary SQLite database, no API keys) whose clock the replay moves to each event.
+    `promise_confidence`: the workshop's desk promises at that confidence (`Workshop.promise_confidence`,
+    overriding the scenario's; None keeps the scenario's own)."""
     import httpx
 
     from api.app import create_app
@@ -77,6 +81,10 @@ def replay_scenario(
         from fastapi.testclient import TestClient
 
     scenario = load_scenario(name)
+    if promise_confidence is not None:
+        scenario = replace(
+            scenario, workshop=scenario.workshop.model_copy(update={"promise_confidence": promise_confidence})
+        )
     ws = scenario.workshop
     clock = FixedClock(START)
     records: list[DayRecord] = []

@@ -290,6 +290,15 @@ class Workshop(_Model):
         max_length=200,
         description="no-show overbooking per technician pool (opt-in); default none: no overbooking",
     )
+    promise_confidence: Finite | None = Field(
+        default=None,
+        ge=0.5,
+        le=0.99,
+        description="promises the shop keeps (opt-in): the desk promises the earliest five-minute time "
+        "at which the booking's work, as the offer places it, is done with this probability under the "
+        "duration model the promise guard uses (never earlier than the buffer and handover rule); "
+        "default none: the buffer and handover rule alone",
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -190,13 +190,16 @@ def _card(
     drop_off = _hm(booking.drop_off, workshop, t)
     if carried:  # dropped off on an earlier day
         drop_off = f"{t.date(booking.drop_off.astimezone(workshop.tz).date())} {drop_off}"
+    promised = _hm(booking.promised, workshop, t)
+    if booking.promised is not None and booking.promised.astimezone(workshop.tz).date() != date:
+        promised = f"{t.date(booking.promised.astimezone(workshop.tz).date())} {promised}"  # multi-day work
     fields = [
         (t.gettext("Plate"), booking.plate or "–"),
         (t.gettext("Customer"), booking.customer or "–"),
         (t.gettext("Model"), booking.model or booking.vehicle or "–"),
         (t.gettext("Service"), f"{code} · {service}"),
         (t.gettext("Drop-off"), drop_off),
-        (t.gettext("Promised pickup"), _hm(booking.promised, workshop, t)),
+        (t.gettext("Promised pickup"), promised),
         (t.gettext("Waiter"), _yes_no(booking.waiter, t)),
     ]
     if carried and found is not None:
@@ -207,6 +210,10 @@ def _card(
             count=len(found.operations),
         )
         fields.append((t.gettext("Carried in"), share))
+    multi_day = found is not None and found.max_days > 1 and not carried
+    if multi_day and plan is not None and lines and all(line.assignment is None for line in lines):
+        # Multi-day work whose work starts on a later day (scheduler.multiday): checked in today.
+        fields.append((t.gettext("Today"), t.gettext("no work today: held for later days")))
     for label, value in fields:
         page.text(MARGIN, label, size=10, bold=True)
         page.text(

@@ -14,6 +14,7 @@ model built), not in seconds, so the same request, seed and worker count give th
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -259,6 +260,7 @@ def improve(
     seconds: float,
     seed: int,
     workers: int = 1,
+    deadline: float | None = None,
 ) -> tuple[DaySolution, LnsStats]:
     """LNS from `start` for `seconds` worth of deterministic effort; never returns worse.
 
@@ -266,7 +268,8 @@ def improve(
     on the same plan and keeps the best (ties to the first): the same effort counted once per step
     (the longest of them), so a second core searches instead of idling. Where two of them improve
     the plan with different bookings and their new placements do not collide, both are kept.
-    Reproducible for a given seed and worker count.
+    Reproducible for a given seed and worker count, unless the wall clock passes `deadline` (a
+    `time.perf_counter()` value: the safety net of an overloaded machine) first.
     """
     rng = random.Random(seed)
     stats = LnsStats()
@@ -279,7 +282,7 @@ def improve(
     cursor = 0
     pool = ThreadPoolExecutor(max_workers=lanes) if lanes > 1 else None
     try:
-        while stats.spent < seconds:
+        while stats.spent < seconds and (deadline is None or time.perf_counter() < deadline):
             targets = _targets(problem, best)
             if not targets:
                 break

@@ -4,7 +4,8 @@ A pool is what the walk-in holdback is applied to (scheduler.capacity.within_hol
 technicians on duty qualified for one operation (a skill at a minimum grade), and the express
 lanes (bay minutes over the opening hours). Per pool: available minutes (regular shift minutes,
 breaks out; 0 on a closed day or off the roster), booked minutes (the accepted bookings' witness
-placements on them), held back minutes (the holdback share of available) and free minutes
+placements on them: multi-day work on the days it is worked, none on a day its vehicle only waits
+for its work), held back minutes (the holdback share of available) and free minutes
 (available less held back less booked, never below 0). A technician in several pools counts in
 each, as the holdback rule counts him. Loan cars free: the cars not out at the day's busiest
 moment. Advisor intake: per quarter hour of the opening hours, the check-in minutes the desk may
@@ -18,7 +19,7 @@ import math
 from dataclasses import dataclass, replace
 
 from scheduler import capacity, overbooking
-from scheduler.contract import Workshop, hhmm_minutes
+from scheduler.contract import Booking, Workshop, hhmm_minutes
 from scheduler.slots import DayBook
 
 EXPRESS = "express"
@@ -108,10 +109,15 @@ def day_load(day: DayBook) -> DayLoad:
         date=date,
         closed=closed,
         pools=pools,
-        bookings=len(day.accepted) + len(day.at_risk),
+        bookings=len(day.accepted) + len(day.at_risk) + sum(1 for b, _ in day.held if _dropped_off(day, b)),
         loan_cars_free=loan,
         advisor_intake=_intake(day) if workshop.advisors else None,
     )
+
+
+def _dropped_off(day: DayBook, booking: Booking) -> bool:
+    """Is `booking` dropped off on `day` (a held vehicle counts as a booking on its drop-off day)?"""
+    return day.clock.local_date(booking.drop_off) == day.date
 
 
 def _pool(
@@ -132,7 +138,7 @@ def _intake(day: DayBook) -> list[IntakeWindow]:
         if day.date.weekday() in a.weekdays
     ]
     taken: dict[int, int] = {}
-    for b, _ in day.accepted + day.at_risk:
+    for b, _ in day.accepted + day.at_risk + day.held:  # held: multi-day work starting on a later day
         service = workshop.service(b.service)
         if service is not None and day.clock.local_date(b.drop_off) == day.date:
             window = capacity.advisor_window(day.clock.minutes(b.drop_off))

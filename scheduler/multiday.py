@@ -13,10 +13,23 @@ independent validator checks the whole booking over its days (validator.validate
 
 An offer for a multi-day service at a drop-off time fits, on the drop-off day, the longest run of
 operations the day's witness has room for, then on each following opening day the longest run of
-the rest (work may not pause on an opening day), until all is placed within `max_days` opening
-days. Its promise is the promise rule's (scheduler.capacity) on the last day, and every day's
-capacity rules hold: the advisor check-in on the drop-off day, the walk-in holdback every day, and
-a loan car free from drop-off to the promised pickup (every day's DayBook counts the cars out).
+the rest (work may not pause on an opening day once it has started), until all is placed within
+`max_days` opening days. Its promise is the promise rule's (scheduler.capacity) on the last day, and
+every day's capacity rules hold: the advisor check-in on the drop-off day, the walk-in holdback
+every day, and a loan car free from drop-off to the promised pickup (every day's DayBook counts the
+cars out).
+
+Where that finds nothing (the drop-off day has no room for even the first operation, or its run
+leaves the later days too much), the work may start on a later opening day: the vehicle is checked
+in and held on the drop-off day (and on any opening day before its work starts) with no work of it
+there, then the work runs from the first opening day it fits as above. The promised pickup is set
+as always, by the promise rule on the last work day, and the `max_days` opening days still count
+from the drop-off day (as validator.validate_multiday checks): the days the vehicle waits count
+against them, so a customer never has the car back later than the service's days allow. A day the
+vehicle is held without work sees it as a *held* share (`held_code`: a part service with no
+operations): it takes the advisor check-in on the drop-off day and keeps a loan car out, but no bay
+or technician time, and it is in no plan of that day (DayBook.held); the booking is listed on each
+such later day as on its work days (scheduler.storage: carried days).
 """
 
 from __future__ import annotations
@@ -40,6 +53,8 @@ __all__ = [
     "day_part",
     "day_workshop",
     "fit",
+    "held_code",
+    "is_held",
     "is_part",
     "multi_day",
     "offers",
@@ -69,8 +84,22 @@ def part_code(code: str, first: int, last: int) -> str:
     return f"{code}{PART}{first}-{last}"
 
 
+HELD = "held"
+"""The operations of a held share (no work that day): "ACC-REPAIR:opsheld"."""
+
+
+def held_code(code: str) -> str:
+    """The service of a day a multi-day booking's vehicle is held with no work of it (`day_part`)."""
+    return f"{code}{PART}{HELD}"
+
+
 def is_part(booking: Booking) -> bool:
     return PART in booking.service
+
+
+def is_held(booking: Booking) -> bool:
+    """A day's share of multi-day work with no work of it that day (`held_code`)."""
+    return booking.service.endswith(f"{PART}{HELD}")
 
 
 def split_part(code: str) -> tuple[str, int, int] | None:
@@ -89,7 +118,8 @@ _views_lock = threading.Lock()
 
 def day_workshop(workshop: Workshop) -> Workshop:
     """The workshop as a day plans with it: every multi-day service also as each of its parts
-    (a run of its operations), so that a day's share of multi-day work compiles like any booking."""
+    (a run of its operations), so that a day's share of multi-day work compiles like any booking,
+    and as its held share (`held_code`: no operations, for a day the vehicle waits for its work)."""
     with _views_lock:
         cached = _views.get(id(workshop))
         if cached is not None and cached[0] is workshop:
@@ -109,6 +139,18 @@ def day_workshop(workshop: Workshop) -> Workshop:
         for last in range(first, len(s.operations))
         if (first, last) != (0, len(s.operations) - 1)
     ]
+    parts += [
+        Service.model_construct(
+            code=held_code(s.code),
+            name=s.name,
+            express=s.express,
+            operations=[],
+            check_in_minutes=s.check_in_minutes,
+            max_days=1,
+        )
+        for s in workshop.services
+        if multi_day(s)
+    ]
     view = workshop.model_copy(update={"services": [*workshop.services, *parts]}) if parts else workshop
     with _views_lock:
         if len(_views) > 256:
@@ -126,7 +168,8 @@ def day_part(
 ) -> tuple[Booking, list[Assignment]] | None:
     """`booking`'s share of `date` with its witness there: the booking itself when all its work is
     on that day (or it has no witness: at risk); else the part booking of its operations that day,
-    pinned where the witness holds them (None: no work of it that day)."""
+    pinned where the witness holds them; on a day from its drop-off until its work starts, the held
+    share (`held_code`, no witness there); None: no work of it that day otherwise."""
     service = workshop.service(booking.service)
     if service is None or not multi_day(service) or not witness:
         return booking, witness
@@ -134,6 +177,10 @@ def day_part(
     if len(on_day) == len(witness):
         return booking, witness
     if not on_day:
+        starts = min(_local_date(a.start, workshop) for a in witness)
+        if _local_date(booking.drop_off, workshop) <= date < starts:
+            held: dict[str, object] = {"service": held_code(service.code), "promised": None, "pinned": []}
+            return booking.model_copy(update=held), []
         return None
     first, last = on_day[0].operation, on_day[-1].operation
     final = last == len(service.operations) - 1
@@ -158,13 +205,15 @@ def day_accepted(
     date: dt.date,
     accepted: list[tuple[Booking, list[Assignment]]],
     carried: list[tuple[Booking, list[Assignment]]],
+    held: bool = False,
 ) -> list[tuple[Booking, list[Assignment]]]:
     """The day's accepted bookings (`accepted`: dated that day; `carried`: multi-day bookings of
-    earlier days with work on it) as the day sees them (`day_part`)."""
+    earlier days listed on it) as the day sees them (`day_part`); with `held`, the vehicles held
+    on it with no work of theirs too (for the front-desk rules, DayBook.held; never in a plan)."""
     seen: list[tuple[Booking, list[Assignment]]] = []
     for booking, witness in [*accepted, *carried]:
         part = day_part(workshop, date, booking, witness)
-        if part is not None:
+        if part is not None and (held or not is_held(part[0])):
             seen.append(part)
     return seen
 
@@ -297,9 +346,39 @@ class _Search:
             if rest is not None:
                 found = self._offer(drop_off, [(self.day, probe, placed), *rest])
             break
+        if found is None:  # the work starts on a later day, the vehicle held until then
+            found = self._later_start(drop_off)
         if found is None and eject and time.thread_time() < self.deadline:
             found = self._ejected(drop_off, room)
+        if found is None and eject and time.thread_time() < self.deadline:
+            found = self._later_start(drop_off, eject=True)
         return found, room
+
+    def _later_start(self, drop_off: dt.datetime, eject: bool = False) -> Offer | None:
+        """The offer at `drop_off` with no work on the drop-off day: the vehicle checked in and held
+        there (and on each opening day before its work starts), the work from the first opening day
+        it fits on (`_rest`: found once per search, whatever the drop-off), all within `max_days`
+        opening days of the drop-off day; with `eject`, moving bookings out of the way on the later
+        days where their free time has no room (within the search's budget)."""
+        date, book = self.day.date, self.day
+        held: list[_DayFit] = []
+        for used in range(1, self.service.max_days):
+            held.append((book, self._held_probe(), _held_offer(drop_off)))
+            rest = self._rest(0, date, used, eject)
+            if rest is not None:
+                offer = self._offer(drop_off, [*held, *rest])
+                if offer is not None:
+                    return offer
+            following = self._next_open(date)
+            if following is None:
+                return None
+            date, book = following, self.day_of(following)
+        return None
+
+    def _held_probe(self) -> Booking:
+        return self.template.model_copy(
+            update={"service": held_code(self.service.code), "promised": None, "pinned": [], "waiter": False}
+        )
 
     def _ejected(self, drop_off: dt.datetime, room: int) -> Offer | None:
         """The offer at `drop_off` once bookings move out of the way, likeliest first: the drop-off
@@ -332,6 +411,11 @@ class _Search:
         for i, (book, probe, placed) in enumerate(parts):
             held = replace(placed, promised=promised)
             wants = probe.model_copy(update={"loan_car": self.template.loan_car, "drop_off": drop_off})
+            if is_held(probe):  # no work that day: the check-in (drop-off day) and the loan car
+                checked_in = i > 0 or book.allowed_before_fit(wants)
+                if not checked_in or book.loan_car_refusal(wants, held) is not None:
+                    return None
+                continue
             allowed = book.allowed(wants, held) if i == 0 else book.allowed_carried(wants, held)
             if not allowed:
                 return None
@@ -383,6 +467,11 @@ class _Search:
     def probe(self, drop_off: dt.datetime) -> Booking:
         """The whole booking asked for, dropped off at `drop_off`."""
         return self._probe(0, len(self.service.operations) - 1, drop_off)
+
+
+def _held_offer(drop_off: dt.datetime) -> Offer:
+    """A held day's share: no placements (its promise is set by the offer it is part of)."""
+    return Offer(drop_off=drop_off, promised=drop_off, assignments=())
 
 
 def _search(
@@ -441,9 +530,8 @@ def offers(
     for t in day.candidate_times():  # the days' free time as it is
         if t in offered or not day.allowed_before_fit(search.probe(t)):
             continue  # the rules that do not depend on where it sits (advisors) refuse it anyway
-        if longest is not None and longest < 0:
-            missing.append(t)  # no room for even the first operation earlier: none now either
-            continue
+        # No room for even the first operation earlier (`longest` < 0): none now either, but the
+        # work may start on a later day (found once per search).
         offer, longest = search.at(t, longest, eject=False)
         if offer is not None:
             carried[t] = offer
@@ -492,16 +580,20 @@ def refusal(
     search: _Search | None = None,
 ) -> str | None:
     """Why multi-day work is not offered at `booking`'s drop-off, where the day's own reason (the
-    whole work on one day) would mislead: the drop-off day takes it in (its first operation fits
-    there), but no loan car is free for the customer on one of its days (with `day_of`, a date's
-    DayBook, to look at the following days; `search`: one made for the day's other times, reused),
-    or else the rest does not finish within the service's opening days. None: the day's reason
-    stands (a front-desk rule, or no room for even the first operation)."""
+    whole work on one day) would mislead: it fits its days without a loan car (starting on the
+    drop-off day or, the vehicle held, on a later one), but no loan car is free for the customer on
+    one of its days (with `day_of`, a date's DayBook, to look at the following days; `search`: one
+    made for the day's other times, reused); else the work does not finish within the service's
+    opening days from the drop-off day (whether it starts that day or later: a drop-off day without
+    room for its first operation no longer blocks it by itself). None: the day's reason stands (a
+    front-desk rule: advisor check-in, or the workshop closed)."""
     service = day.workshop.service(booking.service)
-    if service is None or not carries_over(day.workshop, booking) or not day.allowed_before_fit(booking):
-        return None
-    first = booking.model_copy(update={"service": part_code(service.code, 0, 0)})
-    if day.fit_quickly(first, repair=False) is None:
+    if (
+        service is None
+        or not carries_over(day.workshop, booking)
+        or day.workshop.is_closed(day.date)
+        or not day.allowed_before_fit(booking)
+    ):
         return None
     if booking.loan_car and day_of is not None:
         search = search or _search(day, day_of, booking, 0.0)

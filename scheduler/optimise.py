@@ -9,7 +9,7 @@ from scheduler.compiler import CompiledDay
 from scheduler.dispatch import dispatch_order, multi_start, place_job, rank
 from scheduler.lns import DTIME_PER_SECOND, improve
 from solver.bounds import lateness_floor, placement_bound, relaxation_bound
-from solver.model import SolveParameters, solve
+from solver.model import SolveParameters, safety_seconds, solve
 from solver.objective import objective
 from solver.problem import DayProblem, DaySolution
 
@@ -134,7 +134,8 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
                 budget = 0.0
     if budget > 0:
         # One neighbourhood per worker each step: the second core searches instead of idling.
-        improved, stats = improve(problem, chosen, budget, options.seed, min(options.workers, 8))
+        deadline = began + safety_seconds(limit)
+        improved, stats = improve(problem, chosen, budget, options.seed, min(options.workers, 8), deadline)
         notes.append(f"lns: {stats.steps} steps, {stats.improved} improvements")
         chosen = improved
     chosen = fill_gaps(problem, chosen)

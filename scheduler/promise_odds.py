@@ -337,11 +337,11 @@ def on_time_probabilities(
 @dataclass(frozen=True)
 class GuardRule:
     """How pessimistic a booking's projected end is once its vehicle is in: the `early` quantile
-    of its Monte Carlo end while there is time to act — its promise more than `horizon` minutes
-    ahead, or its vehicle in for less than `settle` minutes (its first status read when the promise
-    is nearer) — and the `late` quantile after that. Never before the point projection (the
-    expected durations through the live plan), which alone holds before the drop-off (the promise
-    was just made on a plan that keeps it)."""
+    of its Monte Carlo end while there is time to act — its promise at least `horizon` minutes
+    ahead (a poll exactly then still counts as ahead), or its vehicle in for less than `settle`
+    minutes (its first status read when the promise is nearer) — and the `late` quantile after
+    that. Never before the point projection (the expected durations through the live plan), which
+    alone holds before the drop-off (the promise was just made on a plan that keeps it)."""
 
     early: float | None
     late: float | None
@@ -350,11 +350,11 @@ class GuardRule:
     settle: float = 15.0
 
     def early_phase(self, promised: dt.datetime, drop_off: dt.datetime, now: dt.datetime) -> bool:
-        """Time to act: the vehicle in, and the promise more than `horizon` minutes ahead or the
+        """Time to act: the vehicle in, and the promise at least `horizon` minutes ahead or the
         vehicle in for less than `settle` minutes."""
         if now < drop_off:
             return False
-        return promised - now > dt.timedelta(minutes=self.horizon) or now - drop_off < dt.timedelta(
+        return promised - now >= dt.timedelta(minutes=self.horizon) or now - drop_off < dt.timedelta(
             minutes=self.settle
         )
 
@@ -404,7 +404,13 @@ def _promises(snapshot: Snapshot, ends: Mapping[str, Floats | None], rule: Guard
         else:
             promised = _minutes(b.promised, now)
             q = rule.quantile(b, now)
-            end = None if q is None else now + dt.timedelta(minutes=float(np.quantile(last, q)))
+            # The inverted-CDF quantile agrees with the odds: past the promise exactly when fewer
+            # than q of the draws end by it (interpolation let P = 0.898 sit on the promise).
+            end = (
+                None
+                if q is None
+                else now + dt.timedelta(minutes=float(np.quantile(last, q, method="inverted_cdf")))
+            )
             out[b.id] = Promise(round(float(np.mean(last <= promised + 1e-9)), 4), end)
     return out
 

@@ -393,6 +393,7 @@ class PlanningService:
             date,
             bookings_db.day_accepted(session, workshop.id, date),
             bookings_db.carried_into(session, workshop.id, date),
+            held=True,  # the front desk counts the vehicles held for later work (not in plans)
         )
         day = DayBook(multiday.day_workshop(workshop), date, accepted, self.rules)
         self._days.put((workshop.id, date, version), (version, day))
@@ -881,13 +882,21 @@ class PlanningService:
                 bookings_db.rewitness_day(session, workshop.id, later, moved)
         now = self.clock.now()
         bookings_db.add(
-            session, workshop.id, date, stored, offer.assignments, idempotency, now, workshop.timezone
+            session,
+            workshop.id,
+            date,
+            stored,
+            offer.assignments,
+            idempotency,
+            now,
+            workshop.timezone,
+            offer.days,
         )
         if len(offer.days) > 1:  # the day holds the first part; the later days load theirs afresh
             part = multiday.day_part(workshop, date, stored, list(offer.assignments))
             held = offer.rewitness or {}
             accepted = [(b, list(held.get(b.id, w))) for b, w in day.accepted]
-            accepted += [*day.at_risk, *([part] if part is not None else [])]
+            accepted += [*day.at_risk, *day.held, *([part] if part is not None else [])]
             return stored, DayBook(day.workshop, date, accepted, self.rules)
         return stored, day.with_booking(stored, offer)
 

@@ -20,6 +20,7 @@ from scheduler.availability import Availability
 from scheduler.capacity import CapacityRules
 from scheduler.clock import DayClock
 from scheduler.compiler import CompiledDay, compile_request, parts_release
+from scheduler.confidence import confident_promise
 from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop
 from scheduler.dispatch import place_job
 from scheduler.ejection import DEPTH as EJECTION_DEPTH
@@ -102,6 +103,11 @@ class DayBook:
         self.rules = rules or CapacityRules()
         self.frame = DayFrame(workshop, DayClock(workshop.timezone, date))
         self.clock = self.frame.clock
+        self.held = [(b, w) for b, w in accepted if self._held(b)]
+        """Vehicles held on the day with no work of theirs on it (multi-day work that starts on a
+        later day, scheduler.multiday): they take an advisor's check-in on their drop-off day and
+        keep a loan car out, but no bay or technician time, and are not in the day's plans."""
+        accepted = [(b, w) for b, w in accepted if not self._held(b)]
         self.accepted = [(b, w) for b, w in accepted if self._witnessed(b, w)]
         """The bookings whose witness holds: the day's plan keeps them on time."""
         self.at_risk = [(b, w) for b, w in accepted if not self._witnessed(b, w)]
@@ -131,6 +137,11 @@ class DayBook:
                 self.worked[p.technician] += p.end - p.start
             self.placements += own
             self.placements_of.append(own)
+
+    def _held(self, booking: Booking) -> bool:
+        """A share of a day with no operations (a held vehicle, `held`)."""
+        service = self.workshop.service(booking.service)
+        return service is not None and not service.operations
 
     def _witnessed(self, booking: Booking, witness: list[Assignment]) -> bool:
         """The witness names every operation of the booking's service once, on known bays and
@@ -172,7 +183,7 @@ class DayBook:
             after = self._grown(booking, offer)
         else:
             witness = offer.rewitness
-            accepted = [(b, list(witness[b.id])) for b, _ in self.accepted] + self.at_risk
+            accepted = [(b, list(witness[b.id])) for b, _ in self.accepted] + self.at_risk + self.held
             accepted.append((booking, list(offer.assignments)))
             after = DayBook(self.workshop, self.date, accepted, self.rules, self.shift_minutes)
         after._templates = self._templates
@@ -199,6 +210,7 @@ class DayBook:
         after = DayBook(self.workshop, self.date, [], self.rules, self.shift_minutes)
         after.accepted = list(self.accepted)
         after.at_risk = list(self.at_risk)
+        after.held = list(self.held)
         after.worked = list(self.worked)
         after.placements = list(self.placements)
         after.placements_of = list(self.placements_of)
@@ -376,9 +388,9 @@ class DayBook:
 
     @cached_property
     def _holders(self) -> list[Booking]:
-        """Every accepted booking of the day, at risk or not: its customer still comes to the desk
-        and still drives a loan car."""
-        return [b for b, _ in self.accepted] + [b for b, _ in self.at_risk]
+        """Every accepted booking of the day, at risk or not, held vehicles too: its customer still
+        comes to the desk and still drives a loan car."""
+        return [b for b, _ in self.accepted] + [b for b, _ in self.at_risk] + [b for b, _ in self.held]
 
     @cached_property
     def loan_spans(self) -> list[tuple[int, int]]:
@@ -501,6 +513,7 @@ class DayBook:
             self.clock.minutes(booking.drop_off),
             *self._handovers,
         )
+        promised = self._kept_promise(promised, placed)
         return Offer(
             drop_off=booking.drop_off,
             promised=self.clock.at(promised),
@@ -508,6 +521,14 @@ class DayBook:
             rewitness=rewitness,
             placements=tuple(placed),
         )
+
+    def _kept_promise(self, promised: int, placed: Sequence[Placement]) -> int:
+        """The promise with the workshop's opt-in `promise_confidence` (scheduler.confidence): no
+        earlier than `promised`, and the work placed at `placed` done by it with that probability."""
+        confidence = self.workshop.promise_confidence
+        if confidence is None:
+            return promised
+        return confident_promise(promised, [(p.start, p.end) for p in placed], confidence)
 
     @cached_property
     def _handovers(self) -> tuple[int, int, int]:
@@ -876,7 +897,7 @@ class DayBook:
     def _rewitnessed(self, witness: dict[str, tuple[Assignment, ...]]) -> DayBook:
         """This day with every accepted booking where `witness` puts it (the same bookings, so
         the same compiled problem)."""
-        accepted = [(b, list(witness[b.id])) for b, _ in self.accepted]
+        accepted = [(b, list(witness[b.id])) for b, _ in self.accepted] + self.held
         day = DayBook(self.workshop, self.date, accepted, self.rules, self.shift_minutes)
         day._accepted_problem = self.accepted_problem
         day._templates = self._templates

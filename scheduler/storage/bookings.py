@@ -153,9 +153,12 @@ def add(
     idempotency: tuple[str | None, str | None, str | None],
     created_at: dt.datetime,
     tz: str | None = None,
+    days: Sequence[dt.date] = (),
 ) -> None:
     """Store an accepted booking. `idempotency`: (key, API key id, request hash). Its work on
-    days after `date` (multi-day work, in the workshop's time zone `tz`) is listed on those days too."""
+    days after `date` (multi-day work, in the workshop's time zone `tz`) is listed on those days too,
+    and so is every other day of `days` after `date` (the days multi-day work touches: a day the
+    vehicle is held before its work starts, scheduler.multiday)."""
     idempotency_key, key_id, request_hash = idempotency
     session.add(
         BookingRow(
@@ -170,7 +173,8 @@ def add(
             created_at=created_at,
         )
     )
-    later = sorted({a.start.astimezone(ZoneInfo(tz)).date() for a in witness} - {date}) if tz else []
+    worked = {a.start.astimezone(ZoneInfo(tz)).date() for a in witness} if tz else set()
+    later = sorted((worked | {d for d in days if d > date}) - {date}) if worked else []
     if later:
         session.flush()  # the booking row first: the carried days refer to it
     for day in later:

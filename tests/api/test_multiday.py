@@ -176,9 +176,10 @@ def test_explain_says_when_multi_day_work_does_not_finish_in_its_days(client: Te
     body = client.get(SLOTS, params=params).json()
     reasons = {r["drop_off"][11:16]: r["reason"] for r in body["refused"]}
     assert [s["drop_off"][11:16] for s in body["slots"]] == ["08:00", "08:30", "09:00"]
-    # Taken in on Tuesday but not done by Wednesday; from 14:30 not even the first stage fits Tuesday.
+    # Taken in on Tuesday but not done by Wednesday; from 14:30 not even the first stage fits
+    # Tuesday, and a start on Wednesday needs Thursday too: the same rule blocks it.
     assert reasons["09:30"] == reasons["14:00"] == "the work does not finish within 2 opening days"
-    assert reasons["14:30"].startswith("operation 'strip and body'")
+    assert reasons["14:30"] == reasons["17:00"] == reasons["09:30"]
     zh = client.get(SLOTS, params=params, headers={"accept-language": "zh-CN"}).json()
     in_chinese = {r["drop_off"][11:16]: r["reason"] for r in zh["refused"]}
     assert in_chinese["09:30"] == "工作无法在 2 个营业日内完成"
@@ -218,9 +219,14 @@ def test_explain_names_the_loan_car_out_on_the_drop_off_day(client: TestClient) 
     params = {"service": "REPAIR", "date": DATE, "explain": "true", "loan_car": "true"}
     body = client.get(SLOTS, params=params).json()
     reasons = {r["drop_off"][11:16]: r["reason"] for r in body["refused"]}
-    assert body["slots"] == []  # the car comes back after the last time the repair is taken in
+    # The car is back after the last time Tuesday takes the first stage in: from then on the
+    # repair is offered with its work from Wednesday (the vehicle held on Tuesday, the car out).
+    offered = [s["drop_off"][11:16] for s in body["slots"]]
+    assert offered and offered[0] == back and all(t >= back for t in offered)
+    assert all(s["days"] == [DATE, WED, THU] for s in body["slots"])
     assert reasons["08:00"] == reasons["14:00"] == f"no loan car free until {back}", reasons
-    assert "loan car" not in reasons["14:30"]  # not even the first stage fits Tuesday: the day's reason
+    # 14:30: not even the first stage fits Tuesday, but a start on Wednesday does: the car blocks it.
+    assert set(reasons) == {t for t in reasons if t < back} and reasons["14:30"] == reasons["08:00"]
 
 
 def test_the_plan_and_my_jobs_pages_name_the_carried_over_steps(client: TestClient) -> None:
@@ -284,3 +290,97 @@ def test_job_cards_and_day_sheets_list_the_repair_carried_in(client: TestClient)
     zh = "".join(text(client.get(f"/workshops/{WORKSHOP_ID}/plan/{WED}/cards.pdf").content).split())
     assert "跨日转入" in zh and "今日做第3–4道工序" in zh  # (the PDF's text runs split at each script)
     assert "跨日转入" in text(client.get(f"/workshops/{WORKSHOP_ID}/plan/{WED}/technicians/zhou.pdf").content)
+
+
+def test_a_repair_whose_work_starts_the_next_day_loads_only_its_work_days(client: TestClient) -> None:
+    """Tuesday's body technician is taken: a second repair dropped off on Tuesday works from
+    Wednesday. The loading chart holds its minutes on its work days only; Tuesday counts its
+    check-in, its loan car and the vehicle; Tuesday's plan has no work of it and its job card says so."""
+    advisors = [{"id": f"a{i}", "name": f"A{i}", "shift": {"start": "08:00", "end": "17:00"}} for i in (1, 2)]
+    _put(client, multi_day_workshop(max_days=4, loan_cars=2, advisors=advisors))
+    eight = f"{DATE}T08:00:00+08:00"
+    first = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": eight})
+    assert first.status_code == 201, first.text
+    fri = (DAY + dt.timedelta(days=3)).isoformat()
+    days = [DATE, WED, THU, fri]
+
+    def chart() -> dict[str, Any]:
+        params = {"from": DATE, "to": fri}
+        got = client.get(f"/v1/workshops/{WORKSHOP_ID}/capacity", params=params)
+        assert got.status_code == 200, got.text
+        return {d["date"]: d for d in got.json()["days"]}
+
+    def booked(c: dict[str, Any], date: str) -> dict[str, int]:
+        return {p["pool"]: p["booked"] for p in c[date]["pools"]}
+
+    before = chart()
+    slots = client.get(SLOTS, params={"service": "REPAIR", "date": DATE, "loan_car": "true"}).json()["slots"]
+    offer = next(s for s in slots if s["drop_off"] == eight)
+    assert offer["days"] == days and offer["promised"].startswith(fri)
+    second = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": eight, "loan_car": True})
+    assert second.status_code == 201, second.text
+    assert second.json()["promised"] == offer["promised"]
+    after = chart()
+    added = {d: {k: booked(after, d)[k] - booked(before, d)[k] for k in booked(after, d)} for d in days}
+    assert set(added[DATE].values()) == {0}  # held on Tuesday: no minutes
+    assert all(sum(added[d].values()) > 0 for d in days[1:])  # its work: Wednesday to Friday
+    per_pool = {k: sum(added[d][k] for d in days) for k in added[DATE]}  # a technician counts in each pool
+    assert {k: v for k, v in per_pool.items() if v} == {
+        **{k: 180 + 180 + 120 for k in per_pool if k.startswith("body:")},
+        **{k: 150 for k in per_pool if k.startswith("paint:")},
+    }
+    assert [before[d]["loan_cars_free"] for d in days] == [2, 2, 2, 2]
+    assert [after[d]["loan_cars_free"] for d in days] == [1, 1, 1, 1]
+    assert after[DATE]["bookings"] == before[DATE]["bookings"] + 1
+
+    def intake(c: dict[str, Any], date: str) -> dict[str, int]:
+        return {w["start"]: w["minutes"] for w in c[date]["advisor_intake"]}
+
+    assert intake(after, DATE)["08:00"] == intake(before, DATE)["08:00"] - 10  # its check-in
+    assert intake(after, WED) == intake(before, WED)
+    rid = second.json()["id"]
+    plans = {}
+    for date in days:
+        plan = client.post(f"/v1/workshops/{WORKSHOP_ID}/plans", json={"date": date, "time_limit_seconds": 2})
+        assert plan.status_code == 200, plan.text
+        assert plan.json()["unassigned"] == []
+        plans[date] = {a["booking"] for a in plan.json()["assignments"]}
+    assert rid not in plans[DATE] and all(rid in plans[d] for d in days[1:])
+    status = client.get(f"/v1/workshops/{WORKSHOP_ID}/days/{DATE}/status", params={"now": eight})
+    assert status.status_code == 200, status.text  # the shop floor has no work of it on Tuesday
+    assert rid not in {b["booking"] for b in status.json()["bookings"]}
+    page = client.get(f"/workshops/{WORKSHOP_ID}/plan/{DATE}")
+    assert page.status_code == 200, page.text  # no bar of it on Tuesday's chart
+    assert f'data-booking="{rid}"' not in page.text
+    import io
+
+    import pypdf
+
+    cards = client.get(f"/workshops/{WORKSHOP_ID}/plan/{DATE}/cards.pdf")
+    assert cards.status_code == 200, cards.text
+    text = "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(cards.content)).pages)
+    card = next(page for page in text.split("Job card ") if page.startswith(rid))
+    assert "no work today: held for later days" in card
+    assert "not planned" in card
+
+
+def test_explain_gives_the_first_blocking_rule_when_no_later_start_finishes_either(
+    client: TestClient,
+) -> None:
+    """Tuesday's body technician is taken and a start on Wednesday does not finish within the 3
+    opening days from Tuesday: nothing is offered, and each time names the rule that blocks it
+    (not the lack of room on Tuesday alone, which a later start gets round), in Chinese too."""
+    _put(client, multi_day_workshop())
+    first = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00"})
+    assert first.status_code == 201, first.text
+    params = {"service": "REPAIR", "date": DATE, "explain": "true"}
+    body = client.get(SLOTS, params=params).json()
+    assert body["slots"] == []
+    reasons = {r["drop_off"][11:16]: r["reason"] for r in body["refused"]}
+    assert len(reasons) == 19 and set(reasons.values()) == {"the work does not finish within 3 opening days"}
+    zh = client.get(SLOTS, params=params, headers={"accept-language": "zh-CN"}).json()
+    assert {r["reason"] for r in zh["refused"]} == {"工作无法在 3 个营业日内完成"}
+    # With a larger allowance it is offered, the work from Wednesday.
+    _put(client, multi_day_workshop(max_days=4))
+    again = client.get(SLOTS, params=params).json()
+    assert again["slots"] and all(s["days"][:2] == [DATE, WED] for s in again["slots"])

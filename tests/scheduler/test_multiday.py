@@ -169,6 +169,16 @@ def test_the_multi_day_check_finds_broken_witnesses() -> None:
     promised_friday = booking.model_copy(update={"promised": at("15:30", FRI)})
     rules = {v.rule for v in validate_multiday(ws, promised_friday, too_long)}
     assert rules == {RULE_MULTI_DAY}
+    # No work on the drop-off day: accepted, the waiting day counting against the service's days.
+    from_wed = [a(0, "B1", "zhao", "08:00", "11:00", WED), a(1, "B1", "zhao", "13:00", "16:00", WED),
+                a(2, "P1", "zhou", "08:00", "10:30", THU),
+                a(3, "B1", "zhao", "13:00", "15:00", THU)]  # fmt: skip
+    promised_thursday = booking.model_copy(update={"promised": at("15:30", THU)})
+    assert validate_multiday(ws, promised_thursday, from_wed) == []
+    day = dt.timedelta(days=1)
+    from_thu = [x.model_copy(update={"start": x.start + day, "end": x.end + day}) for x in from_wed]
+    promised_later = booking.model_copy(update={"promised": at("15:30", FRI)})
+    assert {v.rule for v in validate_multiday(ws, promised_later, from_thu)} == {RULE_MULTI_DAY}  # 4 days
 
 
 @pytest.mark.parametrize("code", ["MAINT", "ACCIDENT"])
@@ -313,3 +323,70 @@ def test_a_later_day_moves_its_bookings_out_of_the_way_to_hold_the_carried_over_
         assert validate_plan(request, plan) == []
         assert plan.unassigned == [] and plan.kpis.late == 0
         assert "r" in {a.booking for a in plan.assignments}
+
+
+def test_a_full_drop_off_day_still_gets_a_repair_whose_work_starts_the_next_day(db_url: str) -> None:
+    """Tuesday's body technician is taken by one repair: a second, dropped off on Tuesday, is
+    offered with its work from Wednesday (held on Tuesday: checked in, its loan car out, no work),
+    promised by the promise rule on its last work day within its 4 opening days from Tuesday;
+    booked, every day it touches keeps a valid plan, and its witness passes the multi-day check."""
+    ws = multi_day_workshop(max_days=4, loan_cars=2)
+    service = _service(db_url, ws)
+    service.book(WORKSHOP_ID, Booking(id="first", service="REPAIR", drop_off=at("08:00")), None)
+    offers = {o.drop_off: o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
+    offer = offers[at("08:00")]
+    assert offer.days == (DAY, WED, THU, FRI)
+    assert {a.start.astimezone(ws.tz).date() for a in offer.assignments} == {WED, THU, FRI}
+    assert offer.promised == at("15:30", FRI)
+    wanted = Booking(id="second", service="REPAIR", drop_off=at("08:00"), loan_car=True)
+    stored, _ = service.book(WORKSHOP_ID, wanted, None)
+    assert stored.promised == offer.promised
+    booking, witness = _witness(service, "second")
+    assert validate_multiday(ws, booking, witness) == []
+    assert min(a.start for a in witness) == at("08:00", WED)
+    for date in (DAY, WED, THU, FRI):
+        plan = service.plan_day(WORKSHOP_ID, date, 2.0)
+        request, _, _ = service.plan_inputs(WORKSHOP_ID, date, 2.0)
+        assert validate_plan(request, plan) == []
+        assert plan.unassigned == [] and plan.kpis.late == 0
+        in_plan = "second" in {a.booking for a in plan.assignments}
+        assert in_plan == (date != DAY)  # no work of it on its drop-off day
+    # Tuesday counts the vehicle checked in and its loan car out all day, no minutes of it.
+    loads = {d.date: d for d in service.loading(WORKSHOP_ID, DAY, FRI)[1]}
+    assert [loads[d].loan_cars_free for d in (DAY, WED, THU, FRI)] == [1, 1, 1, 1]
+    assert loads[DAY].bookings == 2
+    car = Wants(loan_car=True)
+    assert service.slots(WORKSHOP_ID, "MAINT", DAY, False, None, wants=car)  # one car is left
+    out, _ = service.book(
+        WORKSHOP_ID, Booking(id="car", service="MAINT", drop_off=at("08:00"), loan_car=True), None
+    )
+    assert out.promised is not None
+    later = service.slots(WORKSHOP_ID, "MAINT", DAY, False, None, wants=car)
+    assert later and all(o.drop_off >= out.promised for o in later)  # the held repair keeps the other
+
+
+def test_a_held_day_keeps_its_loan_car_out_when_the_work_starts_two_days_later(db_url: str) -> None:
+    """Two repairs take the body technician's Tuesday and Wednesday: a third dropped off on
+    Tuesday starts on Thursday, held on Tuesday and Wednesday (each lists it, its loan car out)."""
+    ws = multi_day_workshop(max_days=5, loan_cars=1)
+    service = _service(db_url, ws)
+    for name in ("first", "second"):
+        service.book(WORKSHOP_ID, Booking(id=name, service="REPAIR", drop_off=at("08:00")), None)
+    offer = next(
+        o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None) if o.drop_off == at("08:00")
+    )
+    worked = {a.start.astimezone(ws.tz).date() for a in offer.assignments}
+    assert min(worked) == THU and offer.days[:3] == (DAY, WED, THU)
+    wanted = Booking(id="third", service="REPAIR", drop_off=at("08:00"), loan_car=True)
+    service.book(WORKSHOP_ID, wanted, None)
+    booking, witness = _witness(service, "third")
+    assert validate_multiday(ws, booking, witness) == []
+    with service.store.sessions() as session:
+        listed = {d for d, r in bookings_db.carried_from(session, WORKSHOP_ID, DAY) if r.id == "third"}
+    assert listed == set(offer.days) - {DAY}  # Wednesday too, with no work of it
+    loads = service.loading(WORKSHOP_ID, DAY, offer.days[-1])[1]
+    assert [d.loan_cars_free for d in loads if d.date in offer.days] == [0] * len(offer.days)
+    for date in offer.days:
+        plan = service.plan_day(WORKSHOP_ID, date, 2.0)
+        request, _, _ = service.plan_inputs(WORKSHOP_ID, date, 2.0)
+        assert validate_plan(request, plan) == [] and plan.unassigned == [] and plan.kpis.late == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 
 import numpy as np
 import pytest
@@ -240,6 +241,23 @@ def test_a_longer_search_passes_through_the_shorter_ones_plan() -> None:
     assert short_stats.improved > 0  # the search moved: the comparison below is not vacuous
     assert long_stats.steps >= short_stats.steps
     assert rank(problem, long) <= rank(problem, short) < rank(problem, start)
+
+
+def test_the_search_stops_at_its_wall_clock_safety_net() -> None:
+    """On an overloaded machine the counted effort may take far longer than the limit: past the
+    safety net's deadline the search returns the plan it has (here: a deadline already passed
+    leaves the start untouched), while the same search without a deadline moves it."""
+    bookings = [
+        Booking(id=f"b{i:02d}", service=["MINOR", "LUBE", "MINOR"][i % 3], drop_off=at(f"{8 + i % 6:02d}:00"),
+                promised=at(f"{10 + i % 6:02d}:00"), waiter=i % 4 == 0)
+        for i in range(50)
+    ]  # fmt: skip
+    problem = compile_request(request(bookings, limit=1.0)).problem
+    start = multi_start(problem, warm_start_tries(problem, 1.0), seed=0)
+    stopped, stopped_stats = improve(problem, start, 0.5, seed=0, workers=1, deadline=time.perf_counter() - 1)
+    moved, moved_stats = improve(problem, start, 0.5, seed=0, workers=1)
+    assert stopped_stats.steps == 0 and stopped is start
+    assert moved_stats.steps > 0 and rank(problem, moved) < rank(problem, start)
 
 
 def _tiny_day(seed: int, count: int = 6) -> PlanRequest:
