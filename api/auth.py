@@ -5,16 +5,17 @@ cannot make a signed-in browser act."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 
 from api.deps import services
 from api.login import COOKIE, check_same_origin
 from scheduler.i18n import N_
-from scheduler.keys import KeyInfo, Role
+from scheduler.keys import KeyInfo, KeyStore, Role
 
 HEADER = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key (`bayplan keys create`); not for /health."
@@ -22,14 +23,30 @@ HEADER = APIKeyHeader(
 _CHALLENGE = {"WWW-Authenticate": "ApiKey"}
 
 
-def require(*roles: Role) -> Callable[..., KeyInfo | None]:
+def require(*roles: Role) -> Callable[..., Awaitable[KeyInfo | None]]:
     """A dependency admitting `roles` (and admin) whose key covers the path's workshop; None when
-    API keys are off (the local-development switch: everyone is admitted)."""
+    API keys are off (the local-development switch: everyone is admitted). A key whose check is
+    cached is admitted on the event loop; anything that reads the database runs in a thread."""
 
-    def check(request: Request, key: str | None = Security(HEADER)) -> KeyInfo | None:
+    async def check(request: Request, key: str | None = Security(HEADER)) -> KeyInfo | None:
         keys = services(request).keys
         if keys is None:
             return None
+        if key:
+            known, info = keys.remembered(key)
+            if known:
+                return admitted(request, info)
+        return await run_in_threadpool(checked, request, key, keys)
+
+    def admitted(request: Request, info: KeyInfo | None) -> KeyInfo:
+        if info is None:
+            raise HTTPException(401, N_("unknown or revoked API key"), _CHALLENGE)
+        refusal = info.refusal(roles, request.path_params.get("workshop_id"))
+        if refusal is not None:
+            raise HTTPException(403, refusal)
+        return info
+
+    def checked(request: Request, key: str | None, keys: KeyStore) -> KeyInfo:
         if key:
             info = keys.verify(key)
             if info is None:
@@ -41,10 +58,7 @@ def require(*roles: Role) -> Callable[..., KeyInfo | None]:
             check_same_origin(request)
         else:
             raise HTTPException(401, N_("an API key is required (header X-API-Key)"), _CHALLENGE)
-        refusal = info.refusal(roles, request.path_params.get("workshop_id"))
-        if refusal is not None:
-            raise HTTPException(403, refusal)
-        return info
+        return admitted(request, info)
 
     return check
 

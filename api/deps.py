@@ -27,28 +27,33 @@ class Services:
     secure_cookies: bool
 
 
+# The dependencies below are `async def` although they only read the app's state: FastAPI runs a
+# plain `def` dependency in the thread pool, one hand-over between the event loop and a worker
+# thread (two thread wake-ups) per dependency and request, which a loaded server pays in latency.
+
+
 def services(request: Request) -> Services:
     found: Services = request.app.state.services
     return found
 
 
-def _service(request: Request) -> PlanningService:
+async def _service(request: Request) -> PlanningService:
     return services(request).service
 
 
-def _planner(request: Request) -> DayPlanner:
+async def _planner(request: Request) -> DayPlanner:
     return services(request).planner
 
 
-def _runner(request: Request) -> JobRunner:
+async def _runner(request: Request) -> JobRunner:
     return services(request).runner
 
 
-def _keys(request: Request) -> KeyStore | None:
+async def _keys(request: Request) -> KeyStore | None:
     return services(request).keys
 
 
-def _clock(request: Request) -> Clock:
+async def _clock(request: Request) -> Clock:
     return services(request).clock
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -25,6 +25,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.i18n import translator
 from api.schemas import ConflictProblem, Problem, slot_list
@@ -232,19 +233,55 @@ def _broken(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=503, content={"detail": detail}, headers={"Retry-After": "1"})
 
 
-async def _body_limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    length = request.headers.get("content-length")
-    too_big = _worded(request, N_("the body is over %(limit)s bytes") % {"limit": MAX_BODY_BYTES})
-    if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-        return JSONResponse(status_code=413, content={"detail": too_big})
-    if length is None and request.method in ("POST", "PUT", "PATCH"):
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY_BYTES:
-                return JSONResponse(status_code=413, content={"detail": too_big})
-        request._body = body  # read once here; the route reads it again from this copy
-    return await call_next(request)
+class BodyLimit:
+    """The body-size limit: 413 for a declared length over `MAX_BODY_BYTES`, and for a body sent
+    without one (chunked) once it grows past it (read here first, then handed to the route as it
+    came). A plain ASGI middleware: `app.middleware("http")` runs every request in a task of its
+    own with streams in between, which a booking storm pays for on every request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-length"), None)
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            await self._too_big(scope, receive, send)
+            return
+        if length is None and scope["method"] in ("POST", "PUT", "PATCH"):
+            body, more = b"", True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":  # the client went away: nothing to answer
+                    return
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+                if len(body) > MAX_BODY_BYTES:
+                    await self._too_big(scope, receive, send)
+                    return
+            receive = _replay(body, receive)  # read once here; the route reads it from this copy
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _too_big(scope: Scope, receive: Receive, send: Send) -> None:
+        too_big = _worded(Request(scope), N_("the body is over %(limit)s bytes") % {"limit": MAX_BODY_BYTES})
+        await JSONResponse(status_code=413, content={"detail": too_big})(scope, receive, send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` that first hands over `body` whole, then waits as `receive` does (a disconnect)."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replayed
 
 
 def install(app: FastAPI) -> None:
@@ -260,4 +297,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ElsewhereError, _plain(409))
     app.add_exception_handler(Busy, _plain(429, headers={"Retry-After": "5"}))
     app.add_exception_handler(BrokenProcessPool, _broken)
-    app.middleware("http")(_body_limit)
+    app.add_middleware(BodyLimit)

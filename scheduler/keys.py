@@ -132,6 +132,16 @@ class KeyStore:
             row.technician_id = technician
         return key, _info(row)
 
+    def remembered(self, key: str) -> tuple[bool, KeyInfo | None]:
+        """(True, what `verify` answers) when that answer is cached and fresh, with no database
+        read (an async caller checks a known key without handing the request to a thread);
+        else (False, None)."""
+        with self._lock:
+            cached = self._cache.get(_hash(key))
+        if cached is not None and time.monotonic() - cached[0] < self.cache_seconds:
+            return True, cached[1]
+        return False, None
+
     def verify(self, key: str) -> KeyInfo | None:
         """The key's role and scope, or None for an unknown or revoked key."""
         digest = _hash(key)

@@ -25,6 +25,7 @@ from scheduler.cache import PartitionedLRU
 from scheduler.capacity import CapacityRules
 from scheduler.clock import SYSTEM_CLOCK, Clock
 from scheduler.compiler import CompiledDay
+from scheduler.contention import Contention
 from scheduler.contract import (
     Assignment,
     Booking,
@@ -258,6 +259,8 @@ class PlanningService:
         self._workshop_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._refiner: OfferRefiner | None = None
+        # Slot queries and bookings under way: a query's search budget is shared among them.
+        self.contention = Contention()
         # Called with (workshop id, date, plan) after each plan is stored (the shop floor's pushes).
         self.plan_listeners: list[Callable[[str, dt.date, Plan], None]] = []
         self.offer_cache_hits = 0  # slot queries answered from the cache, and not (metrics)
@@ -408,7 +411,7 @@ class PlanningService:
     ) -> list[Offer]:
         """The day's offers that are still ahead of `now` (default: the service's clock)."""
         now = now or self.clock.now()
-        with self.store.sessions() as session:
+        with self.contention.entered(query=True), self.store.sessions() as session:
             workshop = self.workshop(workshop_id, session)
             _not_past("date", date, now, workshop)
             offers = self._day_offers(session, workshop, service, date, waiter, fleet, wants)
@@ -526,22 +529,24 @@ class PlanningService:
         self.offer_cache_misses += 1
         _check_kind(workshop, service, fleet, wants.loan_car)
         day = self._day(session, workshop, date, version)
-        if self._refiner is None:
+        if self._refiner is None:  # CP-SAT in the request (no background refinement)
             offers = day.offers(
                 service,
                 waiter,
                 fleet,
                 self.exact_seconds,
                 wants=wants,
-                ejection_seconds=self.ejection_seconds,
+                ejection_seconds=self.contention.share(self.ejection_seconds),
             )
-        elif cached is not None and (added := day.placements_added_since(cached[2])) is not None:
-            grown = day.added_since(cached[2]) is not None  # by bookings alone
-            offers = day.offers_after(  # bookings later
-                cached[1], added, service, waiter, fleet, wants, self.ejection_seconds, grown
-            )
-        else:
-            offers = day.offers(service, waiter, fleet, wants=wants, ejection_seconds=self.ejection_seconds)
+        else:  # the searches take turns; the budget is shared with the requests under way
+            with self.contention.searching(self.ejection_seconds) as seconds:
+                if cached is not None and (added := day.placements_added_since(cached[2])) is not None:
+                    grown = day.added_since(cached[2]) is not None  # by bookings alone
+                    offers = day.offers_after(  # bookings later
+                        cached[1], added, service, waiter, fleet, wants, seconds, grown
+                    )
+                else:
+                    offers = day.offers(service, waiter, fleet, wants=wants, ejection_seconds=seconds)
         self._deliver(key, version, offers, day)
         if self._refiner is not None and offers_may_grow(day, offers):
             self._refiner.request(key, version, day, service, waiter, fleet, wants)
@@ -572,8 +577,9 @@ class PlanningService:
             return self._day(session, workshop, d)
 
         day = day_of(date)
-        single = day.offers(service, False, fleet, wants=wants, ejection_seconds=self.ejection_seconds)
-        offers = multiday.offers(day, day_of, service, fleet, single, wants, self.ejection_seconds)
+        seconds = self.contention.share(self.ejection_seconds)  # shared with the requests under way
+        single = day.offers(service, False, fleet, wants=wants, ejection_seconds=seconds)
+        offers = multiday.offers(day, day_of, service, fleet, single, wants, seconds)
         versions = tuple((d, bookings_db.day_version(session, workshop.id, d)) for d in sorted(looked))
         self._offers.put(key, (versions, offers, day))
         return offers
@@ -683,6 +689,17 @@ class PlanningService:
                 IDEMPOTENCY_FIELD, N_("must not be empty: send a unique key per booking, or none")
             )
         request_hash = _request_hash(booking)
+        with self.contention.entered(query=False):
+            return self._book(workshop_id, booking, idempotency_key, key_id, request_hash)
+
+    def _book(
+        self,
+        workshop_id: str,
+        booking: Booking,
+        idempotency_key: str | None,
+        key_id: str | None,
+        request_hash: str,
+    ) -> tuple[Booking, bool]:
         try:
             with self._booking_transaction(workshop_id) as session:
                 locked = self.store.lock_workshop(session, workshop_id)

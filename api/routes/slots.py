@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 
 from api.auth import BookingKey
 from api.deps import ServiceDep
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/v1/workshops", tags=["slots"])
     " beyond the day's plan the overbooking allowance it draws on (in the request's language).",
     response_model_exclude_none=True,
 )
-def slots(
+async def slots(
     request: Request,
     workshop_id: str,
     service_code: Annotated[str, Query(alias="service", min_length=1, max_length=64)],
@@ -38,15 +39,22 @@ def slots(
     parts_eta: Annotated[Moment | None, Query(description="when ordered parts arrive")] = None,
     explain: Annotated[bool, Query(description="also list each time not offered and why")] = False,
 ) -> Slots:
+    # One hand-over to a worker thread for the whole answer (a plain `def` route costs three: its
+    # body, then its response's validation, each there and back): under a booking storm every
+    # thread wake-up waits its turn for the interpreter.
     wants = Wants(loan_car, parts_eta)
-    offers = service.slots(workshop_id, service_code, date, waiter, fleet_partner, wants=wants)
-    if not explain:
-        return Slots(slots=slot_list(offers))
-    refused, notes = service.explain(
-        workshop_id, service_code, date, waiter, fleet_partner, offers, wants=wants
-    )
-    t = translator(request)
-    return Slots(
-        slots=slot_list(offers, {when: t.phrase(note) for when, note in notes.items()}),
-        refused=[Refusal(drop_off=when, reason=t.phrase(why)) for when, why in refused],
-    )
+
+    def answer() -> Slots:
+        offers = service.slots(workshop_id, service_code, date, waiter, fleet_partner, wants=wants)
+        if not explain:
+            return Slots(slots=slot_list(offers))
+        refused, notes = service.explain(
+            workshop_id, service_code, date, waiter, fleet_partner, offers, wants=wants
+        )
+        t = translator(request)
+        return Slots(
+            slots=slot_list(offers, {when: t.phrase(note) for when, note in notes.items()}),
+            refused=[Refusal(drop_off=when, reason=t.phrase(why)) for when, why in refused],
+        )
+
+    return await run_in_threadpool(answer)
