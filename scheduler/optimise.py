@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from scheduler.availability import Availability
@@ -88,6 +89,18 @@ def warm_start_tries(problem: DayProblem, limit: float) -> int:
     return int(seconds / (1.5e-6 * max(20, problem.operation_count()) * max(1, resources)))
 
 
+def wall_safety(limit: float) -> float:
+    """The wall-clock safety net of a plan's deterministic search: `safety_seconds(limit)`, times
+    the machine's load per core where it is above 1, so that load alone never cuts a search short
+    (the same request gives the same plan on a busy machine too: at load 16 on 2 cores a 10 s
+    request takes 70-120 s of wall time); the net stops only a search that runs away."""
+    try:
+        per_core = os.getloadavg()[0] / (os.cpu_count() or 1)
+    except OSError:  # no load average on this platform
+        per_core = 1.0
+    return safety_seconds(limit) * max(1.0, per_core)
+
+
 def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySolution:
     """The best of the rules family, then CP-SAT and large-neighbourhood search from it.
 
@@ -108,6 +121,7 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
     if hint is not None and (problem.keep_promises or rank(problem, hint) <= rank(problem, start)):
         start = hint  # with promises kept, only the witness is a safe start
     notes = list(start.notes)
+    net = wall_safety(limit)
     budget = 0.85 * limit if options.lower_bound else 0.95 * limit
     chosen = start
     best_bound: float | None = None
@@ -118,6 +132,7 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
             workers=options.workers,
             seed=options.seed,
             deterministic_time=share * DTIME_PER_SECOND,
+            safety_seconds=net,
         )
         result = solve(problem, start, params)
         if result is None:
@@ -134,7 +149,7 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
                 budget = 0.0
     if budget > 0:
         # One neighbourhood per worker each step: the second core searches instead of idling.
-        deadline = began + safety_seconds(limit)
+        deadline = began + net
         improved, stats = improve(problem, chosen, budget, options.seed, min(options.workers, 8), deadline)
         notes.append(f"lns: {stats.steps} steps, {stats.improved} improvements")
         chosen = improved

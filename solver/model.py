@@ -40,6 +40,8 @@ class SolveParameters:
     deterministic_time: float | None = None
     """Reproducible search: CP-SAT's deterministic time limit, `workers` single-worker solves
     (seeds seed, seed+1, ...) run side by side, the best kept (ties to the lowest seed)."""
+    safety_seconds: float | None = None
+    """The wall-clock safety net of a deterministic search (None: `safety_seconds(limit)`)."""
 
 
 @dataclass
@@ -331,9 +333,10 @@ class _FirstSolution(cp_model.CpSolverSolutionCallback):
 
 
 def safety_seconds(limit: float) -> float:
-    """The wall-clock safety net of a deterministic search with time limit `limit`: twice the
-    request + 10 s. A machine at load 18 on 2 cores hit 1.5x + 1 s and cut a 2 s search short (the
-    same request then gave another plan); past this net, the plan found so far is returned."""
+    """The wall-clock safety net of a deterministic search with time limit `limit` on an idle
+    machine: twice the request + 10 s (the caller stretches it by the machine's load). A machine
+    at load 18 on 2 cores hit 1.5x + 1 s and cut a 2 s search short, and the same request gave
+    another plan; past the net, the plan found so far is returned."""
     return 2 * limit + 10
 
 
@@ -348,7 +351,7 @@ def _solver(params: SolveParameters, began: float, worker: int = 0) -> cp_model.
     p = solver.parameters
     if params.deterministic_time is not None:
         p.max_deterministic_time = max(1e-3, params.deterministic_time)
-        p.max_time_in_seconds = safety_seconds(params.time_limit_seconds)
+        p.max_time_in_seconds = params.safety_seconds or safety_seconds(params.time_limit_seconds)
         p.num_workers = 1
         p.random_seed = params.seed + worker
     else:

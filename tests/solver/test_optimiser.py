@@ -14,11 +14,12 @@ from scheduler.contract import Booking, PlanOptions, PlanRequest
 from scheduler.dispatch import dispatch, multi_start, rank
 from scheduler.kpis import plan_quality_words
 from scheduler.lns import improve
-from scheduler.optimise import warm_start_tries
+from scheduler.optimise import wall_safety, warm_start_tries
 from scheduler.planning import make_plan
 from scheduler.validator import assert_valid
 from solver import bounds
 from solver.bounds import lateness_bound, lateness_floor, placement_bound
+from solver.model import safety_seconds
 from solver.problem import DayProblem
 from tests.builders import at
 from tests.builders import four_bay_request as request
@@ -258,6 +259,16 @@ def test_the_search_stops_at_its_wall_clock_safety_net() -> None:
     moved, moved_stats = improve(problem, start, 0.5, seed=0, workers=1)
     assert stopped_stats.steps == 0 and stopped is start
     assert moved_stats.steps > 0 and rank(problem, moved) < rank(problem, start)
+
+
+def test_the_safety_net_stretches_with_the_machines_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Load alone must not cut a deterministic search short (the same request would give another
+    plan): at load 16 on 2 cores the net is 8 times the idle one; below one per core, the idle one."""
+    monkeypatch.setattr("scheduler.optimise.os.cpu_count", lambda: 2)
+    monkeypatch.setattr("scheduler.optimise.os.getloadavg", lambda: (16.0, 16.0, 16.0))
+    assert wall_safety(10.0) == pytest.approx(8 * safety_seconds(10.0)) == pytest.approx(240.0)
+    monkeypatch.setattr("scheduler.optimise.os.getloadavg", lambda: (0.5, 0.5, 0.5))
+    assert wall_safety(10.0) == pytest.approx(30.0)
 
 
 def _tiny_day(seed: int, count: int = 6) -> PlanRequest:
