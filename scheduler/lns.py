@@ -110,6 +110,12 @@ def reinsert(
     sp.max_time_in_seconds = 60.0  # safety net only; the deterministic limit ends the search
     sp.cp_model_probing_level = 0
     sp.symmetry_level = 0
+    if not free_set & solution.unplaced:
+        # A late booking's neighbourhood: no LP relaxation. On dealer-2011 1.3x it cost
+        # deterministic time without helping (the same or better re-insertion for 10-27 % less
+        # effort, more of them proven optimal). An unplaced one keeps it: the relaxation guides
+        # which bookings to place (without it small-dealer 2x days placed one booking fewer).
+        sp.linearization_level = 0
     status = solver.solve(dm.model)
     spent = solver.deterministic_time
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
