@@ -158,8 +158,8 @@ class _Pool:
     """Per job: minutes of its unpinned work that only this pool's resources can do."""
 
 
-def _pools(problem: DayProblem) -> list[_Pool]:
-    """One pool per distinct technician set and bay set of an operation (and all of each)."""
+def _free_windows(problem: DayProblem) -> tuple[list[list[tuple[int, int]]], list[list[tuple[int, int]]]]:
+    """Each technician's and each bay's working time left free by started (pinned) work."""
     pinned_t: list[list[tuple[int, int]]] = [[] for _ in problem.technicians]
     pinned_b: list[list[tuple[int, int]]] = [[] for _ in problem.bays]
     for job in problem.jobs:
@@ -170,6 +170,12 @@ def _pools(problem: DayProblem) -> list[_Pool]:
     day_end = max((t.day_end for t in problem.technicians), default=problem.horizon)
     tech_free = [_minus(t.windows(), pinned_t[i]) for i, t in enumerate(problem.technicians)]
     bay_free = [_minus([(0, day_end)], pinned_b[b]) for b in range(len(problem.bays))]
+    return tech_free, bay_free
+
+
+def _pools(problem: DayProblem) -> list[_Pool]:
+    """One pool per distinct technician set and bay set of an operation (and all of each)."""
+    tech_free, bay_free = _free_windows(problem)
     tech_sets = {frozenset(op.technicians) for j in problem.jobs for op in j.operations if op.pin is None}
     bay_sets = {frozenset(op.bays) for j in problem.jobs for op in j.operations if op.pin is None}
     tech_sets.add(frozenset(range(len(problem.technicians))))
@@ -205,16 +211,7 @@ class _Slots:
 
 
 def _slots(problem: DayProblem) -> list[_Slots]:
-    pinned_t: list[list[tuple[int, int]]] = [[] for _ in problem.technicians]
-    pinned_b: list[list[tuple[int, int]]] = [[] for _ in problem.bays]
-    for job in problem.jobs:
-        for op in job.operations:
-            if op.pin is not None:
-                pinned_t[op.pin.technician].append((op.pin.start, op.pin.end))
-                pinned_b[op.pin.bay].append((op.pin.start, op.pin.end))
-    day_end = max((t.day_end for t in problem.technicians), default=problem.horizon)
-    tech_free = [_minus(t.windows(), pinned_t[i]) for i, t in enumerate(problem.technicians)]
-    bay_free = [_minus([(0, day_end)], pinned_b[b]) for b in range(len(problem.bays))]
+    tech_free, bay_free = _free_windows(problem)
     unpinned = [(j, op) for j, job in enumerate(problem.jobs) for op in job.operations if op.pin is None]
     releases = _thresholds(sorted({job.release for job in problem.jobs}))
     out = []
