@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from scheduler.clock import FixedClock
+from scheduler.compiler import compile_request
 from scheduler.contract import (
     Assignment,
     Booking,
@@ -19,7 +20,10 @@ from scheduler.contract import (
     Workshop,
 )
 from scheduler.kpis import NO_KPIS
+from scheduler.planning import to_plan
+from scheduler.slots import DayBook, Offer
 from simulation.results import METRIC_UNITS, WAIT_EDGES, ExperimentResult, Metric, RuleSetResult
+from solver.problem import DaySolution
 
 TZ = "Asia/Shanghai"
 NOW = dt.datetime(2026, 11, 23, 17, 30, tzinfo=ZoneInfo(TZ))
@@ -388,3 +392,18 @@ def settled(http: _Getter, workshop_path: str, date: str = DATE, seconds: float 
             return body
         assert time.monotonic() < deadline, "the live plan never caught up with the clock events"
         time.sleep(0.01)
+
+
+def witness_plan(day: DayBook, probe: Booking, offer: Offer) -> tuple[PlanRequest, Plan]:
+    """The day as a slot offer claims it: accepted bookings where the (re)witness puts them, plus
+    the probe booked at the offer's promise (for the independent validator)."""
+    booked = probe.model_copy(update={"promised": offer.promised})
+    bookings = [b for b, _ in day.accepted] + [booked]
+    request = PlanRequest(workshop=day.workshop, date=day.date, bookings=bookings)
+    compiled = compile_request(request)
+    witness = {b.id: list(offer.rewitness[b.id]) if offer.rewitness else a for b, a in day.accepted}
+    witness[probe.id] = list(offer.assignments)
+    placements = {
+        (j, a.operation): compiled.frame.placement(a) for j, b in enumerate(bookings) for a in witness[b.id]
+    }
+    return request, to_plan(compiled, DaySolution(placements=placements, unplaced=set()), "witness")

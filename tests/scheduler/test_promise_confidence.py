@@ -13,15 +13,13 @@ import pytest
 from pydantic import ValidationError
 
 from scheduler import capacity
-from scheduler.compiler import compile_request
 from scheduler.confidence import confident_end, confident_promise
-from scheduler.contract import Assignment, Booking, Plan, PlanRequest, Workshop
-from scheduler.planning import to_plan
+from scheduler.contract import Assignment, Booking, Workshop
 from scheduler.promise_odds import MODEL
 from scheduler.scenarios import load_scenario
 from scheduler.slots import CapacityRules, DayBook, Offer
 from scheduler.validator import validate_plan
-from solver.problem import DaySolution
+from tests.builders import witness_plan
 
 DAY = dt.date(2026, 11, 24)
 RULES = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=100)
@@ -45,19 +43,6 @@ def _rule_promise(day: DayBook, booking: Booking, offer: Offer) -> int:
     return max(
         at, wall(rules.morning_handover) if drop < wall(rules.noon) else wall(rules.afternoon_handover)
     )
-
-
-def _witness_plan(day: DayBook, probe: Booking, offer: Offer) -> tuple[PlanRequest, Plan]:
-    booked = probe.model_copy(update={"promised": offer.promised})
-    bookings = [b for b, _ in day.accepted] + [booked]
-    request = PlanRequest(workshop=day.workshop, date=day.date, bookings=bookings)
-    compiled = compile_request(request)
-    witness = {b.id: list(offer.rewitness[b.id]) if offer.rewitness else a for b, a in day.accepted}
-    witness[probe.id] = list(offer.assignments)
-    placements = {
-        (j, a.operation): compiled.frame.placement(a) for j, b in enumerate(bookings) for a in witness[b.id]
-    }
-    return request, to_plan(compiled, DaySolution(placements=placements, unplaced=set()), "witness")
 
 
 def _fill(
@@ -139,7 +124,7 @@ def test_never_earlier_than_the_rule_and_none_is_the_rule() -> None:
 def test_every_offer_booked_at_a_confidence_carries_a_valid_plan_keeping_every_promise() -> None:
     checked = 0
     for booking, offer, day in _fill(0.9):
-        request, plan = _witness_plan(day, booking, day.reoffer(booking, offer) or offer)
+        request, plan = witness_plan(day, booking, day.reoffer(booking, offer) or offer)
         assert validate_plan(request, plan) == []
         assert plan.kpis.placed == len(request.bookings) and plan.kpis.late == 0
         checked += 1

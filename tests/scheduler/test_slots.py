@@ -9,13 +9,11 @@ from functools import partial
 import pytest
 
 from scheduler import slots
-from scheduler.compiler import compile_request
-from scheduler.contract import Assignment, Booking, Plan, PlanRequest, Workshop
-from scheduler.planning import to_plan
+from scheduler.contract import Assignment, Booking, Workshop
 from scheduler.scenarios import load_scenario
 from scheduler.slots import CapacityRules, DayBook, Offer
 from scheduler.validator import validate_plan
-from solver.problem import DaySolution
+from tests.builders import witness_plan
 
 DAY = dt.date(2026, 11, 24)
 
@@ -62,20 +60,6 @@ def test_express_pool_keeps_more_back_for_walk_ins_than_the_main_shop() -> None:
     assert _fill("MAIN", CapacityRules(walk_in_holdback=0.0)) == 8  # the whole shift
 
 
-def _witness_plan(day: DayBook, probe: Booking, offer: Offer) -> tuple[PlanRequest, Plan]:
-    """The day as the offer claims it: accepted bookings where the (re)witness puts them, plus the probe."""
-    booked = probe.model_copy(update={"promised": offer.promised})
-    bookings = [b for b, _ in day.accepted] + [booked]
-    request = PlanRequest(workshop=day.workshop, date=day.date, bookings=bookings)
-    compiled = compile_request(request)
-    witness = {b.id: list(offer.rewitness[b.id]) if offer.rewitness else a for b, a in day.accepted}
-    witness[probe.id] = list(offer.assignments)
-    placements = {
-        (j, a.operation): compiled.frame.placement(a) for j, b in enumerate(bookings) for a in witness[b.id]
-    }
-    return request, to_plan(compiled, DaySolution(placements=placements, unplaced=set()), "witness")
-
-
 @pytest.mark.parametrize(("exact_seconds", "requests"), [(0.0, 45), (0.5, 30)])
 def test_every_offer_carries_a_valid_plan_that_keeps_every_promise(
     exact_seconds: float, requests: int
@@ -97,7 +81,7 @@ def test_every_offer_carries_a_valid_plan_that_keeps_every_promise(
             continue
         for offer in offers if i % 5 == 0 else offers[-1:]:
             probe = Booking(id=f"b{i}", service=service, drop_off=offer.drop_off, waiter=waiter)
-            request, plan = _witness_plan(day, probe, day.reoffer(probe, offer) or offer)
+            request, plan = witness_plan(day, probe, day.reoffer(probe, offer) or offer)
             assert validate_plan(request, plan) == []
             assert plan.kpis.placed == len(request.bookings) and plan.kpis.late == 0
             checked += 1
@@ -145,7 +129,7 @@ def test_offers_carried_over_bookings_still_carry_valid_plans() -> None:
         made_on[kind] = day
         for o in previous[kind]:
             probe = Booking(id="probe", service=kind[0], drop_off=o.drop_off, waiter=kind[1])
-            request, plan = _witness_plan(day, probe, o)
+            request, plan = witness_plan(day, probe, o)
             assert validate_plan(request, plan) == []
             assert plan.kpis.placed == len(request.bookings) and plan.kpis.late == 0
 
@@ -196,7 +180,7 @@ def test_offers_that_moved_bookings_carry_over_bookings_with_valid_plans() -> No
             ):
                 carried += old.rewitness.items() <= o.rewitness.items()  # the moved bookings kept
             probe = Booking(id="probe", service=kind[0], drop_off=o.drop_off, waiter=kind[1])
-            request, plan = _witness_plan(day, probe, o)
+            request, plan = witness_plan(day, probe, o)
             assert validate_plan(request, plan) == []
             assert plan.kpis.placed == len(request.bookings) and plan.kpis.late == 0
             checked += 1
@@ -242,7 +226,7 @@ def test_offers_carried_over_any_earlier_version_of_the_day_still_carry_valid_pl
             carried += sum(1 for o in now if o in previous[kind])
             for o in now:
                 probe = Booking(id="probe", service=kind[0], drop_off=o.drop_off, waiter=kind[1])
-                request, plan = _witness_plan(day, probe, o)
+                request, plan = witness_plan(day, probe, o)
                 assert validate_plan(request, plan) == []
                 assert plan.kpis.placed == len(request.bookings) and plan.kpis.late == 0
                 checked += 1
@@ -300,7 +284,7 @@ def test_a_new_booking_fits_once_two_bookings_in_its_way_move() -> None:
     assert day.try_insert(new) is None
     offer = day.try_moving_others(new, seconds=5.0)
     assert offer is not None and offer.rewitness is not None
-    request, plan = _witness_plan(day, new, offer)
+    request, plan = witness_plan(day, new, offer)
     assert validate_plan(request, plan) == []
     assert plan.kpis.placed == 4 and plan.kpis.late == 0
     before = {o.drop_off for o in day.offers("HOUR", False, ejection_seconds=0.0)}
@@ -308,7 +292,7 @@ def test_a_new_booking_fits_once_two_bookings_in_its_way_move() -> None:
     assert new.drop_off not in before and new.drop_off in {o.drop_off for o in after}
     for o in after:
         probe = new.model_copy(update={"drop_off": o.drop_off})
-        request, plan = _witness_plan(day, probe, o)
+        request, plan = witness_plan(day, probe, o)
         assert validate_plan(request, plan) == [] and plan.kpis.late == 0
 
 
@@ -342,7 +326,7 @@ def test_moving_bookings_offers_more_of_a_busy_day_and_every_offer_holds() -> No
         quick, moved = quick + len(before), moved + len(after)
         for o in after:
             probe = Booking(id="probe", service=service, drop_off=o.drop_off)
-            request, plan = _witness_plan(day, probe, o)
+            request, plan = witness_plan(day, probe, o)
             assert validate_plan(request, plan) == []
             assert plan.kpis.placed == len(request.bookings) and plan.kpis.late == 0
     assert moved > quick
@@ -367,7 +351,7 @@ def test_room_made_for_one_answer_serves_the_next_kind_on_the_same_day_version(
     for waiter, offers in ((False, dropped), (True, waiting)):
         for o in offers:
             probe = new.model_copy(update={"drop_off": o.drop_off, "waiter": waiter})
-            request, plan = _witness_plan(day, probe, o)
+            request, plan = witness_plan(day, probe, o)
             assert validate_plan(request, plan) == [] and plan.kpis.late == 0
     booked = dropped[0]
     after = day.with_booking(new.model_copy(update={"promised": booked.promised}), booked)
@@ -396,7 +380,7 @@ def test_a_placement_found_by_moving_bookings_serves_every_time_up_to_its_start(
     assert not set(tries) & {o.drop_off for o in served}
     for o in [found, *served]:
         probe = new.model_copy(update={"drop_off": o.drop_off})
-        request, plan = _witness_plan(day, probe, o)
+        request, plan = witness_plan(day, probe, o)
         assert validate_plan(request, plan) == [] and plan.kpis.late == 0
 
 
@@ -420,7 +404,7 @@ def test_the_repacked_day_offers_an_hour_no_gap_of_the_witness_holds_without_any
     assert day._packed and all(o.rewitness is not None for o in offers)
     for o in offers:
         probe = new.model_copy(update={"drop_off": o.drop_off})
-        request, plan = _witness_plan(day, probe, o)
+        request, plan = witness_plan(day, probe, o)
         assert validate_plan(request, plan) == [] and plan.kpis.late == 0
     monkeypatch.setattr(slots, "PACK_SECONDS", 0.0)
     day, new = _fragmented_day()
