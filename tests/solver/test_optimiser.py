@@ -210,14 +210,19 @@ def test_the_same_request_gives_the_same_plan() -> None:
     assert _without_timing(first) == _without_timing(second)
 
 
-def test_lns_side_by_side_gives_the_same_plan_for_the_same_workers() -> None:
-    """More bookings than the full-solve threshold: LNS runs one neighbourhood per worker each
-    step; with the same seed and worker count the plan is the same (and valid) every time."""
-    bookings = [
+def _fifty_bookings() -> list[Booking]:
+    """More bookings than the full-solve threshold (the neighbourhood search runs), with promises."""
+    return [
         Booking(id=f"b{i:02d}", service=["MINOR", "LUBE", "MINOR"][i % 3], drop_off=at(f"{8 + i % 6:02d}:00"),
                 promised=at(f"{10 + i % 6:02d}:00"), waiter=i % 4 == 0)
         for i in range(50)
     ]  # fmt: skip
+
+
+def test_lns_side_by_side_gives_the_same_plan_for_the_same_workers() -> None:
+    """More bookings than the full-solve threshold: LNS runs one neighbourhood per worker each
+    step; with the same seed and worker count the plan is the same (and valid) every time."""
+    bookings = _fifty_bookings()
     req = request(bookings, limit=1.0)
     two = req.model_copy(update={"options": req.options.model_copy(update={"workers": 2})})
     first, second = make_plan(two, "cpsat"), make_plan(two, "cpsat")
@@ -229,11 +234,7 @@ def test_a_longer_search_passes_through_the_shorter_ones_plan() -> None:
     """Counted effort: with the same start and seed, a longer LNS takes the shorter one's steps and
     then more, so it is never worse (it ends where the short one did or better); and from 10 s on
     every limit gets the same warm start, so a 60 s plan is never worse than the 10 s plan."""
-    bookings = [
-        Booking(id=f"b{i:02d}", service=["MINOR", "LUBE", "MINOR"][i % 3], drop_off=at(f"{8 + i % 6:02d}:00"),
-                promised=at(f"{10 + i % 6:02d}:00"), waiter=i % 4 == 0)
-        for i in range(50)
-    ]  # fmt: skip
+    bookings = _fifty_bookings()
     problem = compile_request(request(bookings, limit=1.0)).problem
     assert warm_start_tries(problem, 10.0) == warm_start_tries(problem, 60.0) > 0
     start = multi_start(problem, warm_start_tries(problem, 1.0), seed=0)
@@ -248,11 +249,7 @@ def test_the_search_stops_at_its_wall_clock_safety_net() -> None:
     """On an overloaded machine the counted effort may take far longer than the limit: past the
     safety net's deadline the search returns the plan it has (here: a deadline already passed
     leaves the start untouched), while the same search without a deadline moves it."""
-    bookings = [
-        Booking(id=f"b{i:02d}", service=["MINOR", "LUBE", "MINOR"][i % 3], drop_off=at(f"{8 + i % 6:02d}:00"),
-                promised=at(f"{10 + i % 6:02d}:00"), waiter=i % 4 == 0)
-        for i in range(50)
-    ]  # fmt: skip
+    bookings = _fifty_bookings()
     problem = compile_request(request(bookings, limit=1.0)).problem
     start = multi_start(problem, warm_start_tries(problem, 1.0), seed=0)
     stopped, stopped_stats = improve(problem, start, 0.5, seed=0, workers=1, deadline=time.perf_counter() - 1)
