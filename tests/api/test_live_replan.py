@@ -31,10 +31,9 @@ from tests.api.test_shopfloor import (
     W,
     _clocked_request,
     _messages,
-    _read_stream,
-    _wait_for_subscribers,
     day,
     ev,
+    open_stream,
 )
 from tests.builders import DATE, at, fixed_clock, settled
 
@@ -270,11 +269,8 @@ def test_webhooks_and_the_stream_follow_the_background_replan(client: TestClient
     shopfloor.webhooks.transport = httpx.MockTransport(handler)
     hook = {"url": "https://example.test/h", "events": ["plan.changed", "booking.at_risk"]}
     assert client.post(f"{W}/webhooks", json=hook).status_code == 201
-    out: list[str] = []
     url = f"{W}/days/{DATE}/stream?max_events=4"
-    reader = threading.Thread(target=_read_stream, args=(client, url, out))
-    reader.start()
-    _wait_for_subscribers(client, 1)
+    reader, out = open_stream(client, url)
     gate = Gate(shopfloor)
     try:
         assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201

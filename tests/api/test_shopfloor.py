@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
 import warnings
 from typing import Any
 
@@ -272,8 +271,27 @@ def test_a_plan_request_on_a_day_without_events_plans_as_before(client: TestClie
     assert r.status_code == 200 and {x["booking"] for x in r.json()["assignments"]} >= {a}
 
 
-def _read_stream(client: TestClient, url: str, out: list[str]) -> None:
-    out.append(client.get(url).text)
+def _read_stream(client: TestClient, url: str, out: list[str], opened: threading.Event) -> None:
+    """Read the whole stream into `out`; `opened` is set once its first message (the status the
+    route computed on connecting) has arrived, so later events cannot race into that first one."""
+    text = ""
+    with client.stream("GET", url) as response:
+        for chunk in response.iter_text():
+            text += chunk
+            if "event: status" in text and "\n\n" in text.split("event: status", 1)[1]:
+                opened.set()
+    out.append(text)
+    opened.set()
+
+
+def open_stream(client: TestClient, url: str) -> tuple[threading.Thread, list[str]]:
+    """Start reading the day's stream in a thread; return once its first message has arrived."""
+    out: list[str] = []
+    opened = threading.Event()
+    reader = threading.Thread(target=_read_stream, args=(client, url, out, opened))
+    reader.start()
+    assert opened.wait(20), "the stream never sent its first message"
+    return reader, out
 
 
 def _messages(text: str) -> list[dict[str, Any]]:
@@ -286,21 +304,10 @@ def _messages(text: str) -> list[dict[str, Any]]:
     return found
 
 
-def _wait_for_subscribers(client: TestClient, count: int) -> None:
-    hub = client.app.state.shopfloor.hub  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 10
-    while hub.subscribers(("tiny", DAY)) < count:
-        assert time.monotonic() < deadline, "the stream never subscribed"
-        time.sleep(0.01)
-
-
 def test_the_stream_pushes_the_status_after_each_clock_event_and_plan(client: TestClient) -> None:
     a, _ = day(client)
     url = f"{W}/days/{DATE}/stream?max_events=3"
-    out: list[str] = []
-    reader = threading.Thread(target=_read_stream, args=(client, url, out))
-    reader.start()
-    _wait_for_subscribers(client, 1)
+    reader, out = open_stream(client, url)
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
     reader.join(20)
