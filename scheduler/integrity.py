@@ -51,17 +51,25 @@ def _unplannable(workshop: Workshop, date: dt.date, bookings: Sequence[Booking])
 
 
 def witness_breaks(
-    workshop: Workshop, date: dt.date, accepted: Sequence[tuple[Booking, Sequence[Assignment]]]
+    workshop: Workshop,
+    date: dt.date,
+    accepted: Sequence[tuple[Booking, Sequence[Assignment]]],
+    held: Sequence[Booking] = (),
 ) -> dict[str, list[str]]:
     """The accepted bookings whose witness no longer holds under `workshop`, with every reason.
-    Bookings without a witness (at risk already) are not looked at."""
+    Bookings without a witness (at risk already) are not looked at. `held`: the vehicles held on
+    the day with no work of theirs (PlanRequest.held: their loan cars are out too)."""
     witnessed = [(b, list(w)) for b, w in accepted if w]
     bookings = [b for b, _ in witnessed]
     reasons: dict[str, list[str]] = defaultdict(list)
     for booking_id, why in _unplannable(workshop, date, bookings).items():
         reasons[booking_id].append(why)
     request = PlanRequest(
-        workshop=workshop, date=date, bookings=bookings, options=PlanOptions(keep_promises=True)
+        workshop=workshop,
+        date=date,
+        bookings=bookings,
+        options=PlanOptions(keep_promises=True),
+        held=list(held),
     )
     witness = Plan(
         workshop=workshop.id,

@@ -153,7 +153,7 @@ def witness_hint(compiled: CompiledDay, witness: Sequence[Assignment]) -> DaySol
     for a in witness:
         own.setdefault(a.booking, []).append(a)
     broken = witness_breaks(
-        request.workshop, request.date, [(b, own.get(b.id, [])) for b in request.bookings]
+        request.workshop, request.date, [(b, own.get(b.id, [])) for b in request.bookings], request.held
     )
     placements: dict[tuple[int, int], Placement] = {}
     for booking_id, assignments in own.items():
@@ -335,12 +335,17 @@ class PlanningService:
             by_date[date].append(r)
         broken: dict[str, tuple[BookingRow, list[str]]] = {}
         for date, day_rows in sorted(by_date.items()):
-            accepted = multiday.day_accepted(new, date, [bookings_db.accepted_of(r) for r in day_rows], [])
+            accepted = multiday.day_accepted(
+                new, date, [bookings_db.accepted_of(r) for r in day_rows], [], held=True
+            )
+            held = [b for b, _ in accepted if multiday.is_held(b)]  # their loan cars count
             # A part is pinned where its witness holds it; checked here as work, not as a fact.
             accepted = [
-                (b.model_copy(update={"pinned": []}) if multiday.is_part(b) else b, w) for b, w in accepted
+                (b.model_copy(update={"pinned": []}) if multiday.is_part(b) else b, w)
+                for b, w in accepted
+                if not multiday.is_held(b)
             ]
-            reasons = witness_breaks(multiday.day_workshop(new), date, accepted)
+            reasons = witness_breaks(multiday.day_workshop(new), date, accepted, held)
             for r in day_rows:
                 for why in reasons.get(r.id, []):
                     listed = broken.setdefault(r.id, (r, []))[1]
@@ -924,6 +929,7 @@ class PlanningService:
             date=date,
             bookings=[b for b, _ in day.accepted] + [b for b, _ in day.at_risk],
             options=PlanOptions(time_limit_seconds=time_limit_seconds, keep_promises=True),
+            held=[b for b, _ in day.held],  # not planned, but their loan cars are out (the validator)
         )
         return request, [a for _, witness in day.accepted for a in witness], version
 
