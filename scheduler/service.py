@@ -85,6 +85,10 @@ class Conflict(RuntimeError):
 
 IDEMPOTENCY_FIELD = "header.Idempotency-Key"
 
+FORCEABLE = frozenset({"parts_eta", "customer", "vehicle", "phone", "plate", "model"})
+"""What a forced booking change (PATCH with "force": true) may change: the parts ETA, and details
+that take no room; a new time, service or loan car must fit."""
+
 
 def _request_hash(booking: Booking) -> str:
     """What a booking request asked for (not the id the service gave it): a replay must match it."""
@@ -790,8 +794,15 @@ class PlanningService:
         carried.sort(key=lambda b: (b.drop_off, b.id))
         return [(b, False) for b in own] + [(b, True) for b in carried]
 
-    def change(self, workshop_id: str, booking_id: str, changes: dict[str, object]) -> Booking:
-        """Move or change a booking: it must fit the day without its old place, or nothing changes."""
+    def change(
+        self, workshop_id: str, booking_id: str, changes: dict[str, object], force: bool = False
+    ) -> Booking:
+        """Move or change a booking: it must fit the day without its old place, or nothing changes.
+        With `force`, a change of the parts ETA (and the customer's details) that no longer fits is
+        kept anyway, the booking at risk (as a forced workshop change leaves one): its promise
+        stands, it holds no room, and the next plan places it if it can."""
+        if force and not set(changes) <= FORCEABLE:
+            raise InputError("force", N_("only a change of parts_eta may be forced"))
         try:
             with self._booking_transaction(workshop_id) as session:
                 locked = self.store.lock_workshop(session, workshop_id)
@@ -809,22 +820,48 @@ class PlanningService:
                     wanted = Booking.model_validate({**old.model_dump(), **changes, **fresh})
                 except ValidationError as exc:
                     raise from_validation_error(exc) from None
+                idempotency = bookings_db.idempotency_of(row)
                 bookings_db.remove(session, row)
                 session.flush()
-                stored, after = self._fit(
-                    session,
-                    workshop,
-                    wanted,
-                    bookings_db.idempotency_of(row),
-                    N_("the changed booking does not fit"),
-                    check_past=wanted.drop_off != old.drop_off,  # other changes stay allowed
-                )
+                try:
+                    stored, after = self._fit(
+                        session,
+                        workshop,
+                        wanted,
+                        idempotency,
+                        N_("the changed booking does not fit"),
+                        check_past=wanted.drop_off != old.drop_off,  # other changes stay allowed
+                    )
+                except Conflict:
+                    if not force:
+                        raise
+                    return self._keep_at_risk(session, workshop, wanted, old, idempotency)
                 session.flush()
                 self._remember_day(session, after)
                 return stored
         except Conflict as conflict:
             self._suggest(workshop_id, conflict)
             raise
+
+    def _keep_at_risk(
+        self,
+        session: Session,
+        workshop: Workshop,
+        wanted: Booking,
+        old: Booking,
+        idempotency: tuple[str | None, str | None, str | None],
+    ) -> Booking:
+        """`wanted` (a forced change of `old` that fits no more) stored at risk, without a witness
+        (bookings_db.mark_at_risk): the customer keeps the promise they were given."""
+        eta = wanted.parts_eta.astimezone(workshop.tz).isoformat() if wanted.parts_eta else "none"
+        reason = f"parts_eta changed to {eta} by force: the booking no longer fits the day's plan"
+        kept = wanted.model_copy(update={"promised": old.promised, "at_risk": True, "at_risk_reason": reason})
+        date = wanted.drop_off.astimezone(workshop.tz).date()
+        bookings_db.add(
+            session, workshop.id, date, kept, [], idempotency, self.clock.now(), workshop.timezone
+        )
+        logger.warning("booking %s of %s changed by force: at risk", kept.id, workshop.id)
+        return kept
 
     def _remember_day(self, session: Session, day: DayBook) -> None:
         """Cache the day as this transaction leaves it, under the version it will have once
