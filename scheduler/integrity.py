@@ -106,9 +106,15 @@ def plannable(request: PlanRequest) -> tuple[CompiledDay, list[Unassigned]]:
     return compile_request(request.model_copy(update={"bookings": keep})), dropped
 
 
+FORCED_PARTS_ETA = "parts_eta changed by force to "
+"""How the at-risk reason of a booking kept by a forced parts ETA change starts (service.change)."""
+
+
 def _at_risk(booking: Booking | None, reason: str) -> str:
     if booking is None or not booking.at_risk:
         return reason
+    if (booking.at_risk_reason or "").startswith(FORCED_PARTS_ETA):
+        return N_("at risk since its parts ETA was changed by force: %(reason)s") % {"reason": reason}
     return N_("at risk since a workshop change: %(reason)s") % {"reason": reason}
 
 

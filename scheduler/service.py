@@ -39,7 +39,7 @@ from scheduler.contract import (
 )
 from scheduler.errors import InputError, from_validation_error
 from scheduler.i18n import N_
-from scheduler.integrity import checked_plan, finish, plannable, witness_breaks
+from scheduler.integrity import FORCED_PARTS_ETA, checked_plan, finish, plannable, witness_breaks
 from scheduler.loading import DayLoad, day_load
 from scheduler.optimise import optimise
 from scheduler.planning import to_plan
@@ -854,7 +854,7 @@ class PlanningService:
         """`wanted` (a forced change of `old` that fits no more) stored at risk, without a witness
         (bookings_db.mark_at_risk): the customer keeps the promise they were given."""
         eta = wanted.parts_eta.astimezone(workshop.tz).isoformat() if wanted.parts_eta else "none"
-        reason = f"parts_eta changed to {eta} by force: the booking no longer fits the day's plan"
+        reason = f"{FORCED_PARTS_ETA}{eta}: the booking no longer fits the day's plan"
         kept = wanted.model_copy(update={"promised": old.promised, "at_risk": True, "at_risk_reason": reason})
         date = wanted.drop_off.astimezone(workshop.tz).date()
         bookings_db.add(

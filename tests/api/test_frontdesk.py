@@ -184,7 +184,7 @@ def test_a_parts_eta_change_that_no_longer_fits_is_kept_at_risk_with_force(clien
     assert client.get(url).json() == body
     plan = client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 2}).json()
     assert [u["booking"] for u in plan["unassigned"]] == [body["id"]]
-    assert "at risk" in plan["unassigned"][0]["reason"]
+    assert plan["unassigned"][0]["reason"].startswith("at risk since its parts ETA was changed by force: ")
     # Back to an ETA that fits: changed again, it is on firm ground (a witness, not at risk).
     fits = client.patch(url, json={"parts_eta": _at("09:00")})
     assert fits.status_code == 200 and fits.json()["at_risk"] is False, fits.text
