@@ -439,3 +439,24 @@ def test_cutting_the_fleet_below_the_cars_out_with_held_vehicles_names_the_booki
         service.put_workshop(ws.model_copy(update={"loan_cars": 1}))
     assert [b["booking"] for b in raised.value.bookings] == ["oil"]
     assert "held for later work: second" in " ".join(raised.value.bookings[0]["reasons"])  # type: ignore[arg-type]
+
+
+def test_a_forced_fleet_cut_leaves_the_loan_car_booking_unassigned_not_the_whole_day(db_url: str) -> None:
+    """The fleet cut to one by force with a held repair's car and an oil change's out on Tuesday:
+    Tuesday's plan lists the oil change unassigned for want of a car and places the rest (a
+    plan that breaks only the loan-car rule is trimmed, not replaced by an empty one)."""
+    ws = multi_day_workshop(max_days=4, loan_cars=2)
+    service = _service(db_url, ws)
+    service.book(WORKSHOP_ID, Booking(id="first", service="REPAIR", drop_off=at("08:00")), None)
+    service.book(
+        WORKSHOP_ID, Booking(id="second", service="REPAIR", drop_off=at("08:00"), loan_car=True), None
+    )
+    service.book(WORKSHOP_ID, Booking(id="oil", service="LUBE", drop_off=at("13:00"), loan_car=True), None)
+    service.book(WORKSHOP_ID, Booking(id="maint", service="MAINT", drop_off=at("09:00")), None)
+    service.put_workshop(ws.model_copy(update={"loan_cars": 1}), force=True)
+    plan = service.plan_day(WORKSHOP_ID, DAY, 2.0)
+    request, _, _ = service.plan_inputs(WORKSHOP_ID, DAY, 2.0)
+    assert validate_plan(request, plan) == []
+    assert {a.booking for a in plan.assignments} == {"first", "maint"}
+    assert [u.booking for u in plan.unassigned] == ["oil"]
+    assert plan.unassigned[0].reason == "at risk since a workshop change: no loan car free"
