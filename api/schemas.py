@@ -93,6 +93,11 @@ class BookingChange(BaseModel):
     model: str | None = Field(default=None, max_length=100)
     parts_eta: Moment | None = None
     loan_car: StrictBool | None = None
+    force: StrictBool = Field(
+        default=False,
+        description="a parts_eta change that no longer fits the day is kept anyway, the booking at risk "
+        "(at_risk, at_risk_reason; its promise stands): otherwise 409 with alternatives",
+    )
 
 
 class PlanDay(BaseModel):

@@ -168,6 +168,7 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
         )
         services.append(service)
 
+    _check_held(request, seen, clock)
     problem = DayProblem(
         keep_promises=request.options.keep_promises,
         horizon=clock.horizon,
@@ -186,6 +187,29 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
     )
     _check_pins_do_not_collide(problem, request)
     return CompiledDay(request=request, frame=frame, problem=problem, services=tuple(services))
+
+
+def _check_held(request: PlanRequest, seen: dict[str, int], clock: DayClock) -> None:
+    """The held vehicles (no work of theirs in the day, never planned: only their loan cars count,
+    scheduler.validator) are vehicles already dropped off, each once and none a booking of the day."""
+    held: dict[str, int] = {}
+    for i, booking in enumerate(request.held):
+        where = f"held[{i}]"
+        if booking.id in seen:
+            raise InputError(f"{where}.id", f"{booking.id!r} is also bookings[{seen[booking.id]}]")
+        if booking.id in held:
+            raise InputError(
+                f"{where}.id", f"duplicate held vehicle {booking.id!r} (also held[{held[booking.id]}])"
+            )
+        held[booking.id] = i
+        if clock.local_date(booking.drop_off) > request.date:
+            raise InputError(
+                f"{where}.drop_off", f"{booking.drop_off.isoformat()} is after the plan date {request.date}"
+            )
+        if booking.promised is not None and booking.promised <= booking.drop_off:
+            raise InputError(f"{where}.promised", N_("promised pickup must be after drop_off"))
+        if booking.pinned:
+            raise InputError(f"{where}.pinned", "a held vehicle has no work on the plan date")
 
 
 def _previous_placements(plan: Plan, frame: DayFrame) -> dict[tuple[str, int], Placement]:

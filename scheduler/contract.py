@@ -509,6 +509,13 @@ class PlanRequest(_Model):
     date: Day
     bookings: list[Booking] = Field(default_factory=list, max_length=2000)
     options: PlanOptions = Field(default_factory=PlanOptions)
+    held: list[Booking] = Field(
+        default_factory=list,
+        max_length=2000,
+        description="vehicles held on the day with no work of theirs in it (multi-day work that starts "
+        "on a later day): never planned, but a held vehicle's loan car is out from its drop-off until "
+        "its promised pickup (the day's end when none) and counts against the workshop's loan_cars",
+    )
 
 
 class Assignment(_Model):

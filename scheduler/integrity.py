@@ -25,7 +25,7 @@ from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.kpis import NO_KPIS, compute_kpis
 from scheduler.planning import make_plan, to_plan
-from scheduler.validator import Violation, validate_plan
+from scheduler.validator import RULE_LOAN_CARS, Violation, validate_plan
 
 logger = logging.getLogger("bayplan")
 
@@ -51,17 +51,25 @@ def _unplannable(workshop: Workshop, date: dt.date, bookings: Sequence[Booking])
 
 
 def witness_breaks(
-    workshop: Workshop, date: dt.date, accepted: Sequence[tuple[Booking, Sequence[Assignment]]]
+    workshop: Workshop,
+    date: dt.date,
+    accepted: Sequence[tuple[Booking, Sequence[Assignment]]],
+    held: Sequence[Booking] = (),
 ) -> dict[str, list[str]]:
     """The accepted bookings whose witness no longer holds under `workshop`, with every reason.
-    Bookings without a witness (at risk already) are not looked at."""
+    Bookings without a witness (at risk already) are not looked at. `held`: the vehicles held on
+    the day with no work of theirs (PlanRequest.held: their loan cars are out too)."""
     witnessed = [(b, list(w)) for b, w in accepted if w]
     bookings = [b for b, _ in witnessed]
     reasons: dict[str, list[str]] = defaultdict(list)
     for booking_id, why in _unplannable(workshop, date, bookings).items():
         reasons[booking_id].append(why)
     request = PlanRequest(
-        workshop=workshop, date=date, bookings=bookings, options=PlanOptions(keep_promises=True)
+        workshop=workshop,
+        date=date,
+        bookings=bookings,
+        options=PlanOptions(keep_promises=True),
+        held=list(held),
     )
     witness = Plan(
         workshop=workshop.id,
@@ -98,9 +106,15 @@ def plannable(request: PlanRequest) -> tuple[CompiledDay, list[Unassigned]]:
     return compile_request(request.model_copy(update={"bookings": keep})), dropped
 
 
+FORCED_PARTS_ETA = "parts_eta changed by force to "
+"""How the at-risk reason of a booking kept by a forced parts ETA change starts (service.change)."""
+
+
 def _at_risk(booking: Booking | None, reason: str) -> str:
     if booking is None or not booking.at_risk:
         return reason
+    if (booking.at_risk_reason or "").startswith(FORCED_PARTS_ETA):
+        return N_("at risk since its parts ETA was changed by force: %(reason)s") % {"reason": reason}
     return N_("at risk since a workshop change: %(reason)s") % {"reason": reason}
 
 
@@ -145,13 +159,45 @@ def _summary(violations: Sequence[Violation]) -> str:
     return f"{len(violations)} hard rule(s) broken: {shown}{more}"
 
 
+def _without_cars_short(request: PlanRequest, plan: Plan, violations: list[Violation]) -> Plan | None:
+    """`plan` with the bookings the loan-car rule blames listed unassigned, when that is all it
+    breaks (None otherwise). The planners do not count loan cars: the front desk keeps the
+    accepted ones within the fleet, so more are out only after a workshop cut the fleet by force,
+    and then the bookings without a car are the ones to leave out, not the whole day."""
+    unassigned = list(plan.unassigned)
+    bookings = {b.id: b for b in request.bookings}
+    for _ in range(len(request.bookings)):  # each round unassigns at least one booking
+        if not violations or any(v.rule != RULE_LOAN_CARS or v.booking is None for v in violations):
+            break
+        blamed = {v.booking for v in violations if v.booking is not None}
+        unassigned += [
+            Unassigned(booking=b, reason=_at_risk(bookings.get(b), N_("no loan car free")))
+            for b in sorted(blamed)
+        ]
+        assignments = [a for a in plan.assignments if a.booking not in blamed]
+        placed = {a.booking for a in assignments}
+        kpis = compute_kpis(request, assignments, placed)
+        plan = plan.model_copy(update={"assignments": assignments, "unassigned": unassigned, "kpis": kpis})
+        violations = validate_plan(request, plan)
+    return None if violations else plan
+
+
 def checked_plan(request: PlanRequest, plan: Plan) -> Plan:
-    """`plan` if it passes the validator against `request`; else the greedy plan (validated), else
-    a plan that places nothing. Never returns a plan that breaks a hard rule (pinned work aside:
-    then it raises)."""
+    """`plan` if it passes the validator against `request` (or, breaking only the loan-car rule,
+    without the bookings it blames); else the greedy plan (validated, the same), else a plan that
+    places nothing. Never returns a plan that breaks a hard rule (pinned work aside: then it raises)."""
     violations = validate_plan(request, plan)
     if not violations:
         return plan
+    trimmed = _without_cars_short(request, plan, violations)
+    if trimmed is not None:
+        logger.warning(
+            "plan of %s for %s: more loan cars out than the workshop has, %d booking(s) unassigned",
+            request.workshop.id,
+            request.date,
+            len(trimmed.unassigned) - len(plan.unassigned),
+        )
+        return trimmed
     what = f"plan of {request.workshop.id} for {request.date} by {plan.planner}"
     logger.error("%s is invalid, the greedy plan replaces it: %s", what, _summary(violations))
     try:
@@ -161,6 +207,9 @@ def checked_plan(request: PlanRequest, plan: Plan) -> Plan:
         violations = [Violation("reference", None, str(exc))]
     if not violations:
         return fallback
+    trimmed = _without_cars_short(request, fallback, violations)
+    if trimmed is not None:
+        return trimmed
     logger.error("the greedy %s is invalid too: %s", what, _summary(violations))
     empty = _nothing_placed(request, "no valid plan could be made for the day: plan it again")
     violations = validate_plan(request, empty)

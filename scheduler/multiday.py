@@ -28,8 +28,9 @@ from the drop-off day (as validator.validate_multiday checks): the days the vehi
 against them, so a customer never has the car back later than the service's days allow. A day the
 vehicle is held without work sees it as a *held* share (`held_code`: a part service with no
 operations): it takes the advisor check-in on the drop-off day and keeps a loan car out, but no bay
-or technician time, and it is in no plan of that day (DayBook.held); the booking is listed on each
-such later day as on its work days (scheduler.storage: carried days).
+or technician time, and it is in no plan of that day (DayBook.held) but in its request's `held`
+(PlanRequest.held: the validator counts its loan car); the booking is listed on each such later
+day as on its work days (scheduler.storage: carried days).
 """
 
 from __future__ import annotations

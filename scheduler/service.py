@@ -39,7 +39,7 @@ from scheduler.contract import (
 )
 from scheduler.errors import InputError, from_validation_error
 from scheduler.i18n import N_
-from scheduler.integrity import checked_plan, finish, plannable, witness_breaks
+from scheduler.integrity import FORCED_PARTS_ETA, checked_plan, finish, plannable, witness_breaks
 from scheduler.loading import DayLoad, day_load
 from scheduler.optimise import optimise
 from scheduler.planning import to_plan
@@ -84,6 +84,10 @@ class Conflict(RuntimeError):
 
 
 IDEMPOTENCY_FIELD = "header.Idempotency-Key"
+
+FORCEABLE = frozenset({"parts_eta", "customer", "vehicle", "phone", "plate", "model"})
+"""What a forced booking change (PATCH with "force": true) may change: the parts ETA, and details
+that take no room; a new time, service or loan car must fit."""
 
 
 def _request_hash(booking: Booking) -> str:
@@ -153,7 +157,7 @@ def witness_hint(compiled: CompiledDay, witness: Sequence[Assignment]) -> DaySol
     for a in witness:
         own.setdefault(a.booking, []).append(a)
     broken = witness_breaks(
-        request.workshop, request.date, [(b, own.get(b.id, [])) for b in request.bookings]
+        request.workshop, request.date, [(b, own.get(b.id, [])) for b in request.bookings], request.held
     )
     placements: dict[tuple[int, int], Placement] = {}
     for booking_id, assignments in own.items():
@@ -335,12 +339,17 @@ class PlanningService:
             by_date[date].append(r)
         broken: dict[str, tuple[BookingRow, list[str]]] = {}
         for date, day_rows in sorted(by_date.items()):
-            accepted = multiday.day_accepted(new, date, [bookings_db.accepted_of(r) for r in day_rows], [])
+            accepted = multiday.day_accepted(
+                new, date, [bookings_db.accepted_of(r) for r in day_rows], [], held=True
+            )
+            held = [b for b, _ in accepted if multiday.is_held(b)]  # their loan cars count
             # A part is pinned where its witness holds it; checked here as work, not as a fact.
             accepted = [
-                (b.model_copy(update={"pinned": []}) if multiday.is_part(b) else b, w) for b, w in accepted
+                (b.model_copy(update={"pinned": []}) if multiday.is_part(b) else b, w)
+                for b, w in accepted
+                if not multiday.is_held(b)
             ]
-            reasons = witness_breaks(multiday.day_workshop(new), date, accepted)
+            reasons = witness_breaks(multiday.day_workshop(new), date, accepted, held)
             for r in day_rows:
                 for why in reasons.get(r.id, []):
                     listed = broken.setdefault(r.id, (r, []))[1]
@@ -785,8 +794,15 @@ class PlanningService:
         carried.sort(key=lambda b: (b.drop_off, b.id))
         return [(b, False) for b in own] + [(b, True) for b in carried]
 
-    def change(self, workshop_id: str, booking_id: str, changes: dict[str, object]) -> Booking:
-        """Move or change a booking: it must fit the day without its old place, or nothing changes."""
+    def change(
+        self, workshop_id: str, booking_id: str, changes: dict[str, object], force: bool = False
+    ) -> Booking:
+        """Move or change a booking: it must fit the day without its old place, or nothing changes.
+        With `force`, a change of the parts ETA (and the customer's details) that no longer fits is
+        kept anyway, the booking at risk (as a forced workshop change leaves one): its promise
+        stands, it holds no room, and the next plan places it if it can."""
+        if force and not set(changes) <= FORCEABLE:
+            raise InputError("force", N_("only a change of parts_eta may be forced"))
         try:
             with self._booking_transaction(workshop_id) as session:
                 locked = self.store.lock_workshop(session, workshop_id)
@@ -804,22 +820,48 @@ class PlanningService:
                     wanted = Booking.model_validate({**old.model_dump(), **changes, **fresh})
                 except ValidationError as exc:
                     raise from_validation_error(exc) from None
+                idempotency = bookings_db.idempotency_of(row)
                 bookings_db.remove(session, row)
                 session.flush()
-                stored, after = self._fit(
-                    session,
-                    workshop,
-                    wanted,
-                    bookings_db.idempotency_of(row),
-                    N_("the changed booking does not fit"),
-                    check_past=wanted.drop_off != old.drop_off,  # other changes stay allowed
-                )
+                try:
+                    stored, after = self._fit(
+                        session,
+                        workshop,
+                        wanted,
+                        idempotency,
+                        N_("the changed booking does not fit"),
+                        check_past=wanted.drop_off != old.drop_off,  # other changes stay allowed
+                    )
+                except Conflict:
+                    if not force:
+                        raise
+                    return self._keep_at_risk(session, workshop, wanted, old, idempotency)
                 session.flush()
                 self._remember_day(session, after)
                 return stored
         except Conflict as conflict:
             self._suggest(workshop_id, conflict)
             raise
+
+    def _keep_at_risk(
+        self,
+        session: Session,
+        workshop: Workshop,
+        wanted: Booking,
+        old: Booking,
+        idempotency: tuple[str | None, str | None, str | None],
+    ) -> Booking:
+        """`wanted` (a forced change of `old` that fits no more) stored at risk, without a witness
+        (bookings_db.mark_at_risk): the customer keeps the promise they were given."""
+        eta = wanted.parts_eta.astimezone(workshop.tz).isoformat() if wanted.parts_eta else "none"
+        reason = f"{FORCED_PARTS_ETA}{eta}: the booking no longer fits the day's plan"
+        kept = wanted.model_copy(update={"promised": old.promised, "at_risk": True, "at_risk_reason": reason})
+        date = wanted.drop_off.astimezone(workshop.tz).date()
+        bookings_db.add(
+            session, workshop.id, date, kept, [], idempotency, self.clock.now(), workshop.timezone
+        )
+        logger.warning("booking %s of %s changed by force: at risk", kept.id, workshop.id)
+        return kept
 
     def _remember_day(self, session: Session, day: DayBook) -> None:
         """Cache the day as this transaction leaves it, under the version it will have once
@@ -924,6 +966,7 @@ class PlanningService:
             date=date,
             bookings=[b for b, _ in day.accepted] + [b for b, _ in day.at_risk],
             options=PlanOptions(time_limit_seconds=time_limit_seconds, keep_promises=True),
+            held=[b for b, _ in day.held],  # not planned, but their loan cars are out (the validator)
         )
         return request, [a for _, witness in day.accepted for a in witness], version
 

@@ -663,7 +663,9 @@ class DayBook:
     def _no_loan_car(self, booking: Booking, offer: Offer) -> str:
         cars = self.workshop.loan_cars or 0
         back = capacity.loan_car_back(cars, self.loan_spans, self._loan_span(booking, offer)[0])
-        if back is None:
+        if back is None or back >= self.clock.horizon:
+            # A car out past the day's end (multi-day work carried over or held) counts until then
+            # only: when it really comes back is its booking's, not this day's to say.
             return N_("no loan car free")
         when = self.clock.at(back)
         # A car back on another day than the customer's drop-off (one out over several days): dated.

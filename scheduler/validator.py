@@ -178,6 +178,18 @@ class _Validator:
                     booking_id,
                     f"booking id {booking_id} occurs {count} times in the request",
                 )
+        held: dict[str, int] = defaultdict(int)
+        for b in self.request.held:
+            held[b.id] += 1
+            if b.id in counts and held[b.id] == 1:
+                self.add(RULE_REFERENCE, b.id, f"held vehicle {b.id} is also a booking of the request")
+        for booking_id, count in held.items():
+            if count > 1:
+                self.add(
+                    RULE_REFERENCE,
+                    booking_id,
+                    f"held vehicle {booking_id} occurs {count} times in the request",
+                )
 
     def check_references(self, p: _Placed) -> bool:
         """Report unknown ids; True if the booking and its operation exist (bay and technician may not)."""
@@ -367,25 +379,44 @@ class _Validator:
 
     def check_loan_cars(self, by_op: dict[str, dict[int, list[_Placed]]]) -> None:
         """At no moment are more loan cars out than the workshop has: a car is out from a placed
-        booking's drop-off until its promised pickup (the end of the plan day when none is set).
-        Unplaced bookings are not counted, so a plan that places nothing always passes."""
+        booking's drop-off until its promised pickup (the end of the plan day when none is set), and
+        so is every held vehicle's (`PlanRequest.held`: dropped off, its work on a later day).
+        Unplaced bookings are not counted, and the plan is only to blame while a car of its own is
+        out, so a plan that places no loan-car booking always passes."""
         limit = self.request.workshop.loan_cars
         if limit is None:
             return
         day_end = _wall(self.request.date + dt.timedelta(days=1), "00:00", self.tz)
-        events: list[tuple[dt.datetime, int, str]] = []
-        for b in self.bookings.values():
-            if b.loan_car and by_op.get(b.id):
-                back = _utc(b.promised) if b.promised is not None else max(day_end, _utc(b.drop_off))
-                events += [(_utc(b.drop_off), 1, b.id), (back, -1, b.id)]
-        out = 0
-        for moment, change, booking_id in sorted(events, key=lambda e: (e[0], e[1])):  # returns first
-            out += change
-            if change > 0 and out > limit:
+
+        def trip(b: Booking, placed: bool) -> list[tuple[dt.datetime, int, str, bool]]:
+            """The car leaving at drop-off and back at the promised pickup (or the day's end)."""
+            back = _utc(b.promised) if b.promised is not None else max(day_end, _utc(b.drop_off))
+            return [(_utc(b.drop_off), 1, b.id, placed), (back, -1, b.id, placed)]
+
+        # (moment, change, booking, placed by the plan): returns sort before departures.
+        events = [e for b in self.bookings.values() if b.loan_car and by_op.get(b.id) for e in trip(b, True)]
+        held = {b.id: b for b in self.request.held if b.id not in self.bookings}  # check_request_ids
+        events += [e for b in held.values() if b.loan_car for e in trip(b, False)]
+        placed_out: list[str] = []
+        held_out: list[str] = []
+        for moment, change, booking_id, placed in sorted(events, key=lambda e: (e[0], e[1])):
+            group = placed_out if placed else held_out
+            if change < 0:
+                group.remove(booking_id)
+                continue
+            group.append(booking_id)
+            out = len(placed_out) + len(held_out)
+            if out > limit and placed_out:
+                blamed = booking_id if placed else placed_out[-1]
+                why = (
+                    f" ({len(held_out)} of them with vehicles held for later work: {', '.join(held_out)})"
+                    if held_out
+                    else ""
+                )
                 self.add(
                     RULE_LOAN_CARS,
-                    booking_id,
-                    f"booking {booking_id}: {out} loan cars out at {self.when(moment)}, "
+                    blamed,
+                    f"booking {blamed}: {out} loan cars out at {self.when(moment)}{why}, "
                     f"the workshop has {limit}",
                 )
 

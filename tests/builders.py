@@ -399,7 +399,8 @@ def witness_plan(day: DayBook, probe: Booking, offer: Offer) -> tuple[PlanReques
     the probe booked at the offer's promise (for the independent validator)."""
     booked = probe.model_copy(update={"promised": offer.promised})
     bookings = [b for b, _ in day.accepted] + [booked]
-    request = PlanRequest(workshop=day.workshop, date=day.date, bookings=bookings)
+    held = [b for b, _ in day.held]  # vehicles held for later work: their loan cars count
+    request = PlanRequest(workshop=day.workshop, date=day.date, bookings=bookings, held=held)
     compiled = compile_request(request)
     witness = {b.id: list(offer.rewitness[b.id]) if offer.rewitness else a for b, a in day.accepted}
     witness[probe.id] = list(offer.assignments)

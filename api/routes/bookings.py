@@ -69,13 +69,15 @@ def get_booking(workshop_id: str, booking_id: str, service: ServiceDep, _: Booki
 @router.patch(
     "/{workshop_id}/bookings/{booking_id}",
     summary="Change a booking",
-    description="The change must fit the day without the booking's old place, or nothing changes (409).",
+    description="The change must fit the day without the booking's old place, or nothing changes (409"
+    " with alternatives); with `force`, a parts_eta change that no longer fits is kept, the booking at risk.",
     openapi_extra=json_body({"drop_off": "2026-11-24T10:00:00+08:00", "waiter": True}),
 )
 def change_booking(
     workshop_id: str, booking_id: str, body: BookingChange, service: ServiceDep, _: BookingKey
 ) -> Booking:
-    return service.change(workshop_id, booking_id, body.model_dump(exclude_unset=True))
+    changes = body.model_dump(exclude_unset=True, exclude={"force"})
+    return service.change(workshop_id, booking_id, changes, force=body.force)
 
 
 @router.delete(

@@ -162,3 +162,29 @@ def test_random_bookings_with_loan_cars_and_advisors_are_on_time_in_the_day_plan
     assert len(bookings) == accepted
     assert_valid(PlanRequest(workshop=workshop, date=dt.date.fromisoformat(DATE), bookings=bookings), plan)
     assert plan.kpis.placed == accepted and plan.kpis.late == 0
+
+
+def test_a_parts_eta_change_that_no_longer_fits_is_kept_at_risk_with_force(client: TestClient) -> None:
+    """Refused with alternatives (409) as it is; with "force": true kept, at risk, its promise
+    standing, and the next plan lists it unassigned with the reason (the fitting ends past the shift)."""
+    _put(client, _tiny())
+    made = client.post(BOOKINGS, json={"service": "PARTS", "drop_off": _at("08:00")})
+    assert made.status_code == 201, made.text
+    url = f"{BOOKINGS}/{made.json()['id']}"
+    late = {"parts_eta": _at("16:45")}
+    assert client.patch(url, json=late).status_code == 409
+    moved = client.patch(url, json={"drop_off": _at("09:00"), "force": True})
+    assert moved.status_code == 422 and moved.json()["detail"][0]["loc"][-1] == "force", moved.text
+    assert client.get(url).json() == made.json()  # nothing changed
+    forced = client.patch(url, json={**late, "force": True})
+    assert forced.status_code == 200, forced.text
+    body = forced.json()
+    assert body["at_risk"] is True and "parts_eta" in body["at_risk_reason"]
+    assert body["parts_eta"] == _at("16:45") and body["promised"] == made.json()["promised"]
+    assert client.get(url).json() == body
+    plan = client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 2}).json()
+    assert [u["booking"] for u in plan["unassigned"]] == [body["id"]]
+    assert plan["unassigned"][0]["reason"].startswith("at risk since its parts ETA was changed by force: ")
+    # Back to an ETA that fits: changed again, it is on firm ground (a witness, not at risk).
+    fits = client.patch(url, json={"parts_eta": _at("09:00")})
+    assert fits.status_code == 200 and fits.json()["at_risk"] is False, fits.text

@@ -384,3 +384,36 @@ def test_explain_gives_the_first_blocking_rule_when_no_later_start_finishes_eith
     _put(client, multi_day_workshop(max_days=4))
     again = client.get(SLOTS, params=params).json()
     assert again["slots"] and all(s["days"][:2] == [DATE, WED] for s in again["slots"])
+
+
+def test_a_held_repairs_loan_car_is_neither_offered_nor_booked_again(client: TestClient) -> None:
+    """One loan car, taken by a repair dropped off on Tuesday and held there (its work from
+    Wednesday): Tuesday offers no other loan-car booking (explained), refuses one, and its plan
+    stays valid against the request that lists the held vehicle."""
+    _put(client, multi_day_workshop(max_days=4, loan_cars=1))
+    eight = f"{DATE}T08:00:00+08:00"
+    assert client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": eight}).status_code == 201
+    held = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": eight, "loan_car": True})
+    assert held.status_code == 201, held.text
+    params = {"service": "LUBE", "date": DATE, "explain": "true", "loan_car": "true"}
+    body = client.get(SLOTS, params=params).json()
+    assert body["slots"] == []
+    # Not "until midnight": the car is back days later, which is the repair's promise, not Tuesday's.
+    reasons = {r["drop_off"][11:16]: r["reason"] for r in body["refused"]}
+    assert reasons["08:00"] == reasons["14:00"] == "no loan car free", reasons
+    assert client.get(SLOTS, params={**params, "loan_car": "false"}).json()["slots"]
+    refused = client.post(
+        BOOKINGS, json={"service": "LUBE", "drop_off": f"{DATE}T14:00:00+08:00", "loan_car": True}
+    )
+    assert refused.status_code == 409, refused.text
+    plan = client.post(f"/v1/workshops/{WORKSHOP_ID}/plans", json={"date": DATE, "time_limit_seconds": 2})
+    assert plan.status_code == 200, plan.text
+    assert held.json()["id"] not in {a["booking"] for a in plan.json()["assignments"]}
+
+
+def test_a_stateless_plan_names_the_held_vehicle_field_it_refuses(client: TestClient) -> None:
+    workshop = multi_day_workshop(loan_cars=1).model_dump(mode="json")
+    vehicle = {"id": "h1", "service": "REPAIR", "drop_off": f"{WED}T08:00:00+08:00", "loan_car": True}
+    response = client.post("/v1/plan", json={"workshop": workshop, "date": DATE, "held": [vehicle]})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["held", "0", "drop_off"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -54,7 +55,7 @@ def test_request_and_plan_round_trip_through_json() -> None:
 
 def test_schemas_name_the_contract_fields() -> None:
     req_schema = PlanRequest.model_json_schema()
-    assert set(req_schema["properties"]) == {"workshop", "date", "bookings", "options"}
+    assert set(req_schema["properties"]) == {"workshop", "date", "bookings", "options", "held"}
     booking = req_schema["$defs"]["Booking"]["properties"]
     assert {"id", "service", "drop_off", "promised", "waiter", "fleet_partner", "priority", "pinned"} <= set(
         booking
@@ -198,6 +199,34 @@ def test_pinned_work_is_checked() -> None:
     with pytest.raises(InputError) as err:
         compile_request(req.model_copy(update={"bookings": [gap]}))
     assert "operation 0 is not" in err.value.reason
+
+
+@pytest.mark.parametrize(
+    ("held", "field", "words"),
+    [
+        ({"id": "b1", "drop_off": "08:00"}, "held[0].id", "also bookings[0]"),
+        ({"drop_off": "08:00", "day": 1}, "held[0].drop_off", "after the plan date"),
+        ({"drop_off": "08:00", "promised": "07:00"}, "held[0].promised", "after drop_off"),
+    ],
+)
+def test_held_vehicles_are_checked(held: dict[str, Any], field: str, words: str) -> None:
+    """The vehicles held for later work (PlanRequest.held: only their loan cars count) were
+    dropped off by the plan day, and none is also a booking of the day."""
+    req = _request()
+    day = req.date + dt.timedelta(days=held.get("day", 0))
+    vehicle = Booking(
+        id=held.get("id", "h1"),
+        service="MINOR",
+        drop_off=at(held["drop_off"], day),
+        promised=at(held["promised"], day) if "promised" in held else None,
+        loan_car=True,
+    )
+    with pytest.raises(InputError) as err:
+        compile_request(req.model_copy(update={"held": [vehicle]}))
+    assert err.value.field == field
+    assert words in err.value.reason
+    fine = vehicle.model_copy(update={"id": "h1", "drop_off": at("16:00", req.date - dt.timedelta(days=1))})
+    assert len(compile_request(req.model_copy(update={"held": [fine]})).problem.jobs) == len(req.bookings)
 
 
 def test_dst_day_has_the_right_length() -> None:

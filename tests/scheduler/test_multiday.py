@@ -10,7 +10,7 @@ import pytest
 
 from scheduler.contract import Assignment, Booking, Workshop
 from scheduler.scenarios import load_scenario
-from scheduler.service import PlanningService, WorkshopConflict
+from scheduler.service import Conflict, PlanningService, WorkshopConflict
 from scheduler.slots import CapacityRules, Wants
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
@@ -390,3 +390,73 @@ def test_a_held_day_keeps_its_loan_car_out_when_the_work_starts_two_days_later(d
         plan = service.plan_day(WORKSHOP_ID, date, 2.0)
         request, _, _ = service.plan_inputs(WORKSHOP_ID, date, 2.0)
         assert validate_plan(request, plan) == [] and plan.unassigned == [] and plan.kpis.late == 0
+
+
+def test_the_day_plan_counts_the_loan_car_of_a_vehicle_held_for_later_work(db_url: str) -> None:
+    """One loan car, out with a repair held on Tuesday (its work from Wednesday): Tuesday's plan
+    request lists the held vehicle, so the validator counts its car. Tuesday's plan is valid as
+    booked; the same plan with one more loan-car booking is not (it was before the held vehicle
+    was in the request), and the front desk neither offers nor books that booking."""
+    service = _service(db_url, multi_day_workshop(max_days=4, loan_cars=1))
+    service.book(WORKSHOP_ID, Booking(id="first", service="REPAIR", drop_off=at("08:00")), None)
+    repair = Booking(id="second", service="REPAIR", drop_off=at("08:00"), loan_car=True)
+    service.book(WORKSHOP_ID, repair, None)
+    service.book(WORKSHOP_ID, Booking(id="oil", service="LUBE", drop_off=at("13:00")), None)
+    request, _, _ = service.plan_inputs(WORKSHOP_ID, DAY, 2.0)
+    assert [(b.id, b.loan_car, b.drop_off) for b in request.held] == [("second", True, at("08:00"))]
+    assert "second" not in {b.id for b in request.bookings}
+    plan = service.plan_day(WORKSHOP_ID, DAY, 2.0)
+    assert validate_plan(request, plan) == [] and "oil" in {a.booking for a in plan.assignments}
+    # The oil change with a loan car too: the one car is with the held repair's customer.
+    with_car = request.model_copy(
+        update={"bookings": [b.model_copy(update={"loan_car": b.id == "oil"}) for b in request.bookings]}
+    )
+    found = validate_plan(with_car, plan)
+    assert [(v.rule, v.booking) for v in found] == [("loan_cars", "oil")]
+    assert "2 loan cars out at" in found[0].message and "held for later work: second" in found[0].message
+    assert validate_plan(with_car.model_copy(update={"held": []}), plan) == []  # the gap this closes
+    # The front desk: no LUBE with a loan car on Tuesday, and booking one is refused.
+    car = Wants(loan_car=True)
+    assert service.slots(WORKSHOP_ID, "LUBE", DAY, False, None, wants=car) == []
+    assert service.slots(WORKSHOP_ID, "LUBE", DAY, False, None)  # without a car it fits
+    with pytest.raises(Conflict):
+        service.book(
+            WORKSHOP_ID, Booking(id="car", service="LUBE", drop_off=at("14:00"), loan_car=True), None
+        )
+
+
+def test_cutting_the_fleet_below_the_cars_out_with_held_vehicles_names_the_booking(db_url: str) -> None:
+    """Two loan cars on Tuesday: one with a repair held there (work from Wednesday), one with an
+    oil change. Cutting the fleet to one breaks the oil change's place (the held car counts)."""
+    ws = multi_day_workshop(max_days=4, loan_cars=2)
+    service = _service(db_url, ws)
+    service.book(WORKSHOP_ID, Booking(id="first", service="REPAIR", drop_off=at("08:00")), None)
+    service.book(
+        WORKSHOP_ID, Booking(id="second", service="REPAIR", drop_off=at("08:00"), loan_car=True), None
+    )
+    service.book(WORKSHOP_ID, Booking(id="oil", service="LUBE", drop_off=at("13:00"), loan_car=True), None)
+    with pytest.raises(WorkshopConflict) as raised:
+        service.put_workshop(ws.model_copy(update={"loan_cars": 1}))
+    assert [b["booking"] for b in raised.value.bookings] == ["oil"]
+    assert "held for later work: second" in " ".join(raised.value.bookings[0]["reasons"])  # type: ignore[arg-type]
+
+
+def test_a_forced_fleet_cut_leaves_the_loan_car_booking_unassigned_not_the_whole_day(db_url: str) -> None:
+    """The fleet cut to one by force with a held repair's car and an oil change's out on Tuesday:
+    Tuesday's plan lists the oil change unassigned for want of a car and places the rest (a
+    plan that breaks only the loan-car rule is trimmed, not replaced by an empty one)."""
+    ws = multi_day_workshop(max_days=4, loan_cars=2)
+    service = _service(db_url, ws)
+    service.book(WORKSHOP_ID, Booking(id="first", service="REPAIR", drop_off=at("08:00")), None)
+    service.book(
+        WORKSHOP_ID, Booking(id="second", service="REPAIR", drop_off=at("08:00"), loan_car=True), None
+    )
+    service.book(WORKSHOP_ID, Booking(id="oil", service="LUBE", drop_off=at("13:00"), loan_car=True), None)
+    service.book(WORKSHOP_ID, Booking(id="maint", service="MAINT", drop_off=at("09:00")), None)
+    service.put_workshop(ws.model_copy(update={"loan_cars": 1}), force=True)
+    plan = service.plan_day(WORKSHOP_ID, DAY, 2.0)
+    request, _, _ = service.plan_inputs(WORKSHOP_ID, DAY, 2.0)
+    assert validate_plan(request, plan) == []
+    assert {a.booking for a in plan.assignments} == {"first", "maint"}
+    assert [u.booking for u in plan.unassigned] == ["oil"]
+    assert plan.unassigned[0].reason == "at risk since a workshop change: no loan car free"

@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 
 from scheduler import validator as v
-from scheduler.contract import Assignment, PinnedOperation, Plan, PlanRequest, Shift, Unassigned, Workshop
+from scheduler.contract import (
+    Assignment,
+    Booking,
+    PinnedOperation,
+    Plan,
+    PlanRequest,
+    Shift,
+    Unassigned,
+    Workshop,
+)
 from tests.builders import (
     DAY,
     assignment,
@@ -236,6 +245,46 @@ def test_loan_cars_never_more_out_than_the_workshop_has() -> None:
     # A car back at 10:00 is free for the next customer: b6 at 13:00 does not count against b1.
     req = _loan_request(1)
     assert rules(req, plan(req, without("b2"), [NOT_FREE, Unassigned(booking="b2", reason="x")])) == set()
+
+
+def _held_car(drop_off: dt.datetime, id: str = "h1") -> Booking:
+    """A vehicle held on the plan day for work on a later day (scheduler.multiday), its loan car out."""
+    return Booking(id=id, service="REPAIR:opsheld", drop_off=drop_off, loan_car=True)
+
+
+def test_a_held_vehicles_loan_car_counts_against_the_fleet() -> None:
+    """Two cars: b1 and b2 out from 08:00 fit (valid above); a vehicle held since yesterday for
+    work on a later day keeps a third out all day, so the same plan is one car short."""
+    req = _loan_request(2).model_copy(update={"held": [_held_car(at("16:00", DAY - dt.timedelta(days=1)))]})
+    found = v.validate_plan(req, valid_plan(req))
+    assert [(x.rule, x.booking) for x in found] == [(v.RULE_LOAN_CARS, "b2")]
+    assert "3 loan cars out at" in found[0].message and "held for later work: h1" in found[0].message
+    # b2 left unassigned: two cars out (b1's and the held one's), b6's after b1's is back.
+    unplaced = [NOT_FREE, Unassigned(booking="b2", reason="no loan car")]
+    assert rules(req, plan(req, without("b2"), unplaced)) == set()
+    # A held vehicle dropped off today at 09:00 tips it over too: the plan's car b2 is out then.
+    today = req.model_copy(update={"held": [_held_car(at("09:00"))]})
+    found = v.validate_plan(today, valid_plan(today))
+    assert [(x.rule, x.booking) for x in found] == [(v.RULE_LOAN_CARS, "b2")]
+    assert "09:00" in found[0].message
+
+
+def test_held_vehicles_alone_never_make_a_plan_invalid() -> None:
+    """More held cars than the fleet (a workshop change cut it): the plan is to blame only while
+    a car of its own is out, so a plan placing no loan-car booking still passes."""
+    held = [_held_car(at("08:00"), f"h{i}") for i in range(3)]
+    req = _loan_request(2).model_copy(update={"held": held})
+    loans = [NOT_FREE] + [Unassigned(booking=b, reason="no loan car") for b in ("b1", "b2", "b6")]
+    assert rules(req, plan(req, [a for a in VALID if a.booking not in {"b1", "b2", "b6"}], loans)) == set()
+    assert rules(req, valid_plan(req)) == {v.RULE_LOAN_CARS}
+
+
+def test_a_held_vehicle_is_neither_a_booking_nor_listed_twice() -> None:
+    req = _loan_request(None)
+    clash = req.model_copy(update={"held": [_held_car(at("08:00"), "b1")]})
+    assert rules(clash, valid_plan(clash)) == {v.RULE_REFERENCE}
+    twice = req.model_copy(update={"held": [_held_car(at("08:00")), _held_car(at("09:00"))]})
+    assert rules(twice, valid_plan(twice)) == {v.RULE_REFERENCE}
 
 
 def test_not_before_holds_for_work_that_is_not_pinned() -> None:
