@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import statistics
 import tempfile
 from pathlib import Path
@@ -23,6 +24,7 @@ import httpx
 from bench.clock import NOW
 from bench.service import percentile, storm
 from cli.testing import Server
+from scheduler.phases import PHASES_ENVIRONMENT
 from scheduler.scenarios import load_scenario
 
 HERE = Path(__file__).parent
@@ -40,7 +42,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="storms, each on a fresh day")
     parser.add_argument("--label", default="")
     parser.add_argument("--out", type=Path, default=None, help="append the rounds to this JSON list")
+    parser.add_argument(
+        "--phases",
+        type=Path,
+        default=None,
+        help=f"the server's per-request timings to this file ({PHASES_ENVIRONMENT})",
+    )
     args = parser.parse_args()
+    if args.phases is not None:
+        os.environ[PHASES_ENVIRONMENT] = str(args.phases.resolve())  # the server inherits it
     workshop = load_scenario("dealer-2011").workshop
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -54,6 +64,9 @@ def main() -> None:
             put.raise_for_status()
             for r in range(args.rounds):
                 date = (FIRST + dt.timedelta(days=r)).isoformat()
+                if args.phases is not None:  # where this storm's requests start in the timings
+                    with args.phases.open("a", encoding="utf-8") as out:
+                        out.write(json.dumps({"storm": r, "date": date}) + "\n")
                 before = cpu_seconds(server.process.pid)
                 result = storm(server.url, server.headers, workshop.id, date, attempts=200, clients=4)
                 cpu = cpu_seconds(server.process.pid) - before
