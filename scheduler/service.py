@@ -269,6 +269,11 @@ class PlanningService:
         if refine_in_background and exact_seconds > 0:
             self._refiner = OfferRefiner(exact_seconds, partial(self._deliver, refined=True))
 
+    def start_background(self) -> None:
+        """Start the background refinement's worker process now rather than on the first query."""
+        if self._refiner is not None:
+            self._refiner.start()
+
     def refine_idle(self, timeout: float | None = None) -> bool:
         """Wait until the background refinements asked for so far are done (tests, benchmarks)."""
         return self._refiner is None or self._refiner.wait_idle(timeout)
