@@ -22,6 +22,7 @@ import json
 import os
 import statistics
 import tempfile
+import time
 from pathlib import Path
 from typing import cast
 
@@ -41,6 +42,21 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU of process `pid` (clock ticks of 1/100 s)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / 100
+
+
+def collections(path: Path) -> dict[str, list[float]]:
+    """The server's garbage collections during the last storm in a `--phases` file, per generation:
+    [count, wall ms, CPU ms] (a pause overlapping several requests is listed by each: counted once)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    last = max(i for i, line in enumerate(lines) if '"storm"' in line)
+    pauses = {tuple(p) for line in lines[last + 1 :] for p in json.loads(line).get("gc", [])}
+    totals: dict[str, list[float]] = {}
+    for generation, wall, cpu in sorted(pauses):
+        total = totals.setdefault(f"gen {int(generation)}", [0, 0.0, 0.0])
+        total[0] += 1
+        total[1] = round(total[1] + wall, 1)
+        total[2] = round(total[2] + cpu, 1)
+    return totals
 
 
 def storms(args: argparse.Namespace, start: int) -> list[dict[str, object]]:
@@ -88,6 +104,9 @@ def storms(args: argparse.Namespace, start: int) -> list[dict[str, object]]:
                         ],
                     }
                 )
+                if args.phases is not None:
+                    time.sleep(0.5)  # the last requests' lines are written just after their answers
+                    rows[-1]["GC count / wall ms / CPU ms"] = collections(args.phases)
                 print(json.dumps(rows[-1]), flush=True)
         finally:
             server.kill()

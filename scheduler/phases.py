@@ -44,17 +44,22 @@ class Recorder:
         self.path = path
         self.origin = time.perf_counter()
         self._lock = threading.Lock()
-        self._pauses: deque[tuple[float, float, int, int]] = deque(maxlen=10_000)
-        self._gc_started = 0.0
-        gc.callbacks.append(self._on_gc)
+        # (start, end, generation, CPU seconds of the collecting thread): the CPU time is what the
+        # collection cost, the wall time what it cost the requests on a busy machine.
+        self._pauses: deque[tuple[float, float, int, float]] = deque(maxlen=10_000)
+        self._gc_started = (0.0, 0.0)
+        gc.callbacks.append(self.on_gc)
 
-    def _on_gc(self, stage: str, info: dict[str, int]) -> None:
+    def close(self) -> None:
+        if self.on_gc in gc.callbacks:
+            gc.callbacks.remove(self.on_gc)
+
+    def on_gc(self, stage: str, info: dict[str, int]) -> None:
         if stage == "start":
-            self._gc_started = time.perf_counter()
+            self._gc_started = (time.perf_counter(), time.thread_time())
         else:
-            self._pauses.append(
-                (self._gc_started, time.perf_counter(), info["generation"], info.get("collected", 0))
-            )
+            wall, cpu = self._gc_started
+            self._pauses.append((wall, time.perf_counter(), info["generation"], time.thread_time() - cpu))
 
     def write(self, record: Record, fields: dict[str, object]) -> None:
         ended = time.perf_counter()
@@ -68,7 +73,7 @@ class Recorder:
                 for name, (wall, cpu, n) in record.phases.items()
             },
             "gc_ms": round(sum(min(e, ended) - max(s, record.started) for s, e, _, _ in pauses) * 1000, 2),
-            "gc": [[g, round((e - s) * 1000, 2)] for s, e, g, _ in pauses],
+            "gc": [[g, round((e - s) * 1000, 2), round(c * 1000, 2)] for s, e, g, c in pauses],
         }
         text = json.dumps(line) + "\n"
         with self._lock, open(self.path, "a", encoding="utf-8") as out:
@@ -80,15 +85,26 @@ _recorder_lock = threading.Lock()
 
 
 def recorder() -> Recorder | None:
-    """The process's recorder when `BAYPLAN_PHASES` names a file, else None (read once)."""
+    """The process's recorder when `BAYPLAN_PHASES` names a file, else None."""
     global _recorder
     path = os.environ.get(PHASES_ENVIRONMENT, "").strip()
     if not path:
         return None
     with _recorder_lock:
-        if _recorder is None:
+        if _recorder is None or _recorder.path != path:
+            if _recorder is not None:
+                _recorder.close()
             _recorder = Recorder(path)
-    return _recorder
+        return _recorder
+
+
+def stop() -> None:
+    """Forget the recorder and its GC callback (tests)."""
+    global _recorder
+    with _recorder_lock:
+        if _recorder is not None:
+            _recorder.close()
+        _recorder = None
 
 
 def begin() -> Token[Record | None] | None:
