@@ -62,12 +62,15 @@ def _runner(store: Store, cluster: str | None) -> JobRunner:
 def settled(service: PlanningService) -> None:
     """Ready the process for its first requests. The offer refinement's worker starts now (spawned
     on the first slot query, it cost that query tens of milliseconds and competed with the first
-    storm for the CPU). And the objects of the start-up (about 220,000: FastAPI, pydantic, SQLAlchemy,
-    OR-Tools...) are frozen: they live as long as the process, yet each full collection walked them,
-    and the first full one came during the first booking storm: a 150-180 ms pause of every thread
-    that set the storm's slot and booking p99 (bench/RESULTS-storm-s6.md). Frozen, a full
-    collection walks only what the requests have kept since."""
+    storm for the CPU); the database reads of a slot query and a booking are compiled now
+    (`PlanningService.warm`), not by the first four desks at once. And the objects of the start-up
+    (about 220,000: FastAPI, pydantic, SQLAlchemy, OR-Tools...) are frozen: they live as long as
+    the process, yet each full collection walked them, and the first full one came during the
+    first booking storm: a pause of every thread of about 170 ms of CPU that set the storm's slot
+    and booking p99 (bench/RESULTS-storm-s6.md). Frozen, a full collection walks only what the
+    requests have kept since."""
     service.start_background()
+    service.warm()
     gc.collect()
     gc.freeze()
 
