@@ -65,10 +65,10 @@ def settled(service: PlanningService) -> None:
     storm for the CPU); the database reads of a slot query and a booking are compiled now
     (`PlanningService.warm`), not by the first four desks at once. And the objects of the start-up
     (about 220,000: FastAPI, pydantic, SQLAlchemy, OR-Tools...) are frozen: they live as long as
-    the process, yet each full collection walked them, and the first full one came during the
-    first booking storm: a pause of every thread of about 170 ms of CPU that set the storm's slot
-    and booking p99 (bench/RESULTS-storm-s6.md). Frozen, a full collection walks only what the
-    requests have kept since."""
+    the process, yet each full collection walked them: the first came during the first booking
+    storm, and again every few storms, a pause of every thread of 155-307 ms of CPU that set the
+    storm's slot and booking p99 (bench/RESULTS-storm-s6.md). Frozen, a full collection walks only
+    what the requests have kept since."""
     service.start_background()
     service.warm()
     gc.collect()
