@@ -3,6 +3,7 @@ keys and the clock, installs the error handlers and includes one router per reso
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -58,6 +59,22 @@ def _runner(store: Store, cluster: str | None) -> JobRunner:
     )
 
 
+def settled(service: PlanningService) -> None:
+    """Ready the process for its first requests. The offer refinement's worker starts now (spawned
+    on the first slot query, it cost that query tens of milliseconds and competed with the first
+    storm for the CPU); the database reads of a slot query and a booking are compiled now
+    (`PlanningService.warm`), not by the first four desks at once. And the objects of the start-up
+    (about 220,000: FastAPI, pydantic, SQLAlchemy, OR-Tools...) are frozen: they live as long as
+    the process, yet each full collection walked them: the first came during the first booking
+    storm, and again every few storms, a pause of every thread of 155-307 ms of CPU that set the
+    storm's slot and booking p99 (bench/RESULTS-storm-s6.md). Frozen, a full collection walks only
+    what the requests have kept since."""
+    service.start_background()
+    service.warm()
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(
     db_url: str,
     *,
@@ -65,12 +82,15 @@ def create_app(
     clock: Clock | None = None,
     secure_cookies: bool | None = None,
     cluster: str | None = None,
+    settle: bool = False,
 ) -> FastAPI:
     """The app over the database at `db_url`. `auth` None: from BAYPLAN_AUTH (on unless "off").
     `clock` None: the machine's, or one started at BAYPLAN_NOW (an aware ISO 8601 instant).
     `secure_cookies` (the sign-in cookie is Secure over plain HTTP too, behind a TLS proxy) None:
     from BAYPLAN_SECURE_COOKIES; over HTTPS the cookie is Secure anyway. `cluster` (a Dask scheduler's
-    address) None: from BAYPLAN_CLUSTER, else plans and simulations run in local processes."""
+    address) None: from BAYPLAN_CLUSTER, else plans and simulations run in local processes. `settle`
+    (a served process, `bayplan serve`; not tests, whose heap would stay frozen): at start-up, start
+    the background workers and freeze the start-up heap out of the garbage collector (`settled`)."""
     store = Store(db_url)
     clock = clock or clock_from_environment()
     service = PlanningService(store, clock=clock)
@@ -92,6 +112,8 @@ def create_app(
         shopfloor.catch_up()  # live plans a crash left behind their clock events: re-planned
         if os.environ.get(WARM_START_ENVIRONMENT, "").strip().lower() != "off":
             threading.Thread(target=shopfloor.warm, name="warm-status", daemon=True).start()
+        if settle:
+            settled(service)
         yield
         shopfloor.close()  # stops the background live re-plans
         service.close()  # stops the background offer refinement
@@ -128,4 +150,4 @@ def app_from_environment() -> FastAPI:
     """The app for `uvicorn --factory` with several workers: the database URL comes from BAYPLAN_DB."""
     if os.environ.get(observability.LOG_FORMAT_ENVIRONMENT) == "json":
         observability.configure_logging("json")
-    return create_app(os.environ[DB_ENVIRONMENT])  # keys on unless BAYPLAN_AUTH=off
+    return create_app(os.environ[DB_ENVIRONMENT], settle=True)  # keys on unless BAYPLAN_AUTH=off

@@ -21,6 +21,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import AdminKey
+from scheduler import phases
 from scheduler.contract import Plan
 
 if TYPE_CHECKING:
@@ -119,11 +120,13 @@ class RequestMiddleware:
             await send(message)
 
         started = time.perf_counter()
+        timing = phases.begin()
         try:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or _fallback(scope["path"])
+            phases.end(timing, {"method": scope["method"], "route": route, "status": status})
             self.metrics.latency.labels(scope["method"], route, str(status)).observe(elapsed)
             access_log.info(
                 "%s %s %s %.1f ms",

@@ -95,7 +95,9 @@ def storm(url: str, headers: dict[str, str], workshop: str, date: str, attempts:
                 body = {"service": code, "drop_off": rng.choice(offered)["drop_off"], "waiter": waiter}
                 t = time.perf_counter()
                 response = http.post(
-                    f"/v1/workshops/{workshop}/bookings", json=body, headers={"Idempotency-Key": f"m{i}"}
+                    f"/v1/workshops/{workshop}/bookings",
+                    json=body,
+                    headers={"Idempotency-Key": f"{date}-m{i}"},
                 )
                 spent = time.perf_counter() - t
                 with lock:

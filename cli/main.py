@@ -305,7 +305,7 @@ def serve(
     log_config = None if json_logs else uvicorn.config.LOGGING_CONFIG
     if workers == 1:
         uvicorn.run(
-            create_app(db),
+            create_app(db, settle=True),
             host=host,
             port=port,
             log_level="info",

@@ -58,6 +58,7 @@ class Server:
                     return
             except httpx.HTTPError:
                 time.sleep(0.1)
+        self.kill()  # not left running behind the failed test (or benchmark)
         raise RuntimeError("server did not start")
 
     def kill(self) -> None:

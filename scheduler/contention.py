@@ -20,6 +20,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from scheduler.phases import phase
+
 WAIT_SECONDS = 0.050
 """Wall-clock time a query may have waited (behind other requests) before its search and still
 search, when it is not alone: beyond it, it answers with what it has."""
@@ -121,5 +123,9 @@ class Contention:
     def searching(self, full: float) -> Iterator[float]:
         """One search at a time, in arrival order; yields this thread's budget (`share`) as its
         turn comes (the wait counts: a query that waited long answers with what it has)."""
-        with self._search:
+        with phase("turn wait"):
+            self._search.acquire()
+        try:
             yield self.share(full)
+        finally:
+            self._search.release()

@@ -31,6 +31,12 @@ class _Job:
     wants: Wants = NO_WANTS
 
 
+def _ready() -> bool:
+    """Nothing: sent to a new worker so that it imports the refinement's modules (unpickling a
+    function of this module imports it, and with it the slot search and CP-SAT) before any work."""
+    return True
+
+
 def _refine(job: _Job, exact_seconds: float) -> list[Offer]:
     return job.day.offers(
         job.service, job.waiter, job.fleet, exact_seconds=exact_seconds, workers=1, wants=job.wants
@@ -55,6 +61,15 @@ class OfferRefiner:
         self._pool: ProcessPoolExecutor | None = None
         self._idle = threading.Event()
         self._idle.set()
+
+    def start(self) -> None:
+        """Start the worker process now and have it import what a refinement needs, instead of on
+        the first slot query: spawning it costs that query tens of milliseconds, and its imports
+        (seconds of CPU) would compete with the first booking storm after a server start."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = worker_pool(1)
+                self._pool.submit(_ready)
 
     def request(
         self,

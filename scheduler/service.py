@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scheduler import multiday
+from scheduler import multiday, phases
 from scheduler.cache import PartitionedLRU
 from scheduler.capacity import CapacityRules
 from scheduler.clock import SYSTEM_CLOCK, Clock
@@ -42,6 +42,7 @@ from scheduler.i18n import N_
 from scheduler.integrity import FORCED_PARTS_ETA, checked_plan, finish, plannable, witness_breaks
 from scheduler.loading import DayLoad, day_load
 from scheduler.optimise import optimise
+from scheduler.phases import phase
 from scheduler.planning import to_plan
 from scheduler.refiner import OfferRefiner
 from scheduler.replan import check_now_on_day, replan, replan_request, with_changes
@@ -272,6 +273,26 @@ class PlanningService:
         if refine_in_background and exact_seconds > 0:
             self._refiner = OfferRefiner(exact_seconds, partial(self._deliver, refined=True))
 
+    def start_background(self) -> None:
+        """Start the background refinement's worker process now rather than on the first query."""
+        if self._refiner is not None:
+            self._refiner.start()
+
+    def warm(self) -> None:
+        """Run once the reads every slot query and booking makes, for a workshop that does not
+        exist: SQLAlchemy compiles a statement on its first use (about 30 ms of CPU for these),
+        which the first desks' requests after a start otherwise pay at once. Changes nothing."""
+        nobody, day = "", dt.date(2000, 1, 1)
+        with self.store.sessions() as reads, self.store.transaction() as writes:  # a booking's reads
+            for session in (reads, writes):
+                workshops_db.revision(session, nobody)
+                workshops_db.body(session, nobody)
+                bookings_db.day_version(session, nobody, day)
+                bookings_db.day_accepted(session, nobody, day)
+                bookings_db.carried_into(session, nobody, day)
+            self.store.lock_workshop(writes, nobody)
+            bookings_db.by_idempotency_key(writes, nobody, nobody, nobody)
+
     def refine_idle(self, timeout: float | None = None) -> bool:
         """Wait until the background refinements asked for so far are done (tests, benchmarks)."""
         return self._refiner is None or self._refiner.wait_idle(timeout)
@@ -286,8 +307,15 @@ class PlanningService:
         instead of the database's busy retries (the database lock still guards other processes)."""
         with self._lock:
             lock = self._workshop_locks.setdefault(workshop_id, threading.Lock())
-        with lock, self.store.transaction() as session:
-            yield session
+        with phase("booking lock wait"):
+            lock.acquire()
+        try:
+            with self.store.transaction() as session:
+                yield session
+                committing = phases.mark()
+            phases.since("commit", committing)
+        finally:
+            lock.release()
 
     # Workshops
     def put_workshop(self, workshop: Workshop, force: bool = False, note: str | None = None) -> Workshop:
@@ -421,7 +449,8 @@ class PlanningService:
         """The day's offers that are still ahead of `now` (default: the service's clock)."""
         now = now or self.clock.now()
         with self.contention.entered(query=True), self.store.sessions() as session:
-            workshop = self.workshop(workshop_id, session)
+            with phase("workshop"):
+                workshop = self.workshop(workshop_id, session)
             _not_past("date", date, now, workshop)
             offers = self._day_offers(session, workshop, service, date, waiter, fleet, wants)
         if not offers or offers[0].drop_off >= now:
@@ -530,14 +559,16 @@ class PlanningService:
         if multiday.multi_day(workshop.service(service)) and not waiter:
             return self._multi_day_offers(session, workshop, service, date, fleet, wants)
         key = _offers_key(workshop.id, date, service, waiter, fleet, wants)
-        version = bookings_db.day_version(session, workshop.id, date)
+        with phase("day version"):
+            version = bookings_db.day_version(session, workshop.id, date)
         cached = self._offers.get(key)
         if cached is not None and cached[0] == version:
             self.offer_cache_hits += 1
             return cached[1]
         self.offer_cache_misses += 1
         _check_kind(workshop, service, fleet, wants.loan_car)
-        day = self._day(session, workshop, date, version)
+        with phase("day"):
+            day = self._day(session, workshop, date, version)
         if self._refiner is None:  # CP-SAT in the request (no background refinement)
             offers = day.offers(
                 service,
@@ -551,14 +582,17 @@ class PlanningService:
             with self.contention.searching(self.ejection_seconds) as seconds:
                 if cached is not None and (added := day.placements_added_since(cached[2])) is not None:
                     grown = day.added_since(cached[2]) is not None  # by bookings alone
-                    offers = day.offers_after(  # bookings later
-                        cached[1], added, service, waiter, fleet, wants, seconds, grown
-                    )
+                    with phase("search (carried over)"):
+                        offers = day.offers_after(  # bookings later
+                            cached[1], added, service, waiter, fleet, wants, seconds, grown
+                        )
                 else:
-                    offers = day.offers(service, waiter, fleet, wants=wants, ejection_seconds=seconds)
-        self._deliver(key, version, offers, day)
-        if self._refiner is not None and offers_may_grow(day, offers):
-            self._refiner.request(key, version, day, service, waiter, fleet, wants)
+                    with phase("search"):
+                        offers = day.offers(service, waiter, fleet, wants=wants, ejection_seconds=seconds)
+        with phase("deliver"):
+            self._deliver(key, version, offers, day)
+            if self._refiner is not None and offers_may_grow(day, offers):
+                self._refiner.request(key, version, day, service, waiter, fleet, wants)
         return offers
 
     def _multi_day_offers(
@@ -682,7 +716,8 @@ class PlanningService:
     ) -> tuple[Booking, bool]:
         """`book` a booking request's fields under a new booking id."""
         try:
-            wanted = Booking.model_validate({"id": self.new_booking_id(), **fields})
+            with phase("validate"):
+                wanted = Booking.model_validate({"id": self.new_booking_id(), **fields})
         except ValidationError as exc:
             raise from_validation_error(exc) from None
         return self.book(workshop_id, wanted, idempotency_key, key_id)
@@ -715,7 +750,8 @@ class PlanningService:
                 if locked is None:
                     raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
                 if idempotency_key is not None:
-                    done = bookings_db.by_idempotency_key(session, workshop_id, key_id, idempotency_key)
+                    with phase("idempotency"):
+                        done = bookings_db.by_idempotency_key(session, workshop_id, key_id, idempotency_key)
                     if done is not None:
                         if done.request_hash not in (None, request_hash):
                             raise InputError(
@@ -724,24 +760,30 @@ class PlanningService:
                                 " send a new key for a new booking",
                             )
                         return Booking.model_validate_json(done.body), False
-                workshop = self.workshop(workshop_id, session)
-                stored, after = self._fit(
-                    session,
-                    workshop,
-                    booking,
-                    (idempotency_key, key_id, request_hash),
-                    N_("the drop-off time no longer fits"),
-                )
-                workshops_db.touch(locked, self.clock.now())
-                session.flush()
-                self._remember_day(session, after)  # a duplicate key or id fails here, inside the transaction
+                with phase("workshop"):
+                    workshop = self.workshop(workshop_id, session)
+                with phase("fit"):
+                    stored, after = self._fit(
+                        session,
+                        workshop,
+                        booking,
+                        (idempotency_key, key_id, request_hash),
+                        N_("the drop-off time no longer fits"),
+                    )
+                with phase("flush"):
+                    workshops_db.touch(locked, self.clock.now())
+                    session.flush()
+                    self._remember_day(
+                        session, after
+                    )  # a duplicate key or id fails here, inside the transaction
                 return stored, True
         except IntegrityError:
             raise Conflict(
                 N_("booking id %(booking_id)r exists already") % {"booking_id": booking.id}, []
             ) from None
         except Conflict as conflict:
-            self._suggest(workshop_id, conflict)
+            with phase("suggest"):
+                self._suggest(workshop_id, conflict)
             raise
 
     def _suggest(self, workshop_id: str, conflict: Conflict) -> None:
@@ -894,15 +936,22 @@ class PlanningService:
                 )
         if workshop.is_closed(date):
             raise InputError("drop_off", N_("the workshop is closed on %(date)s") % {"date": date})
-        day = self._day(session, workshop, date)
+        with phase("day"):
+            day = self._day(session, workshop, date)
         if multiday.carries_over(workshop, booking):
             offer = self._multi_day_fit(session, workshop, day, booking)
         else:  # the time as its slot query offered it (the promise the customer was told), or the quick fit
-            offer = self._cached_fit(session, day, booking, exact=True) or day.try_insert(booking)
+            with phase("cached fit"):
+                offer = self._cached_fit(session, day, booking, exact=True)
+            if offer is None:
+                with phase("insert"):
+                    offer = day.try_insert(booking)
         if offer is None:
-            offer = self._cached_fit(session, day, booking)
+            with phase("cached fit later"):
+                offer = self._cached_fit(session, day, booking)
         if offer is None and self.ejection_seconds > 0:
-            offer = day.try_moving_others(booking, self.ejection_seconds)
+            with phase("eject"):
+                offer = day.try_moving_others(booking, self.ejection_seconds)
         if offer is None and self.booking_exact_seconds > 0 and day.allowed_before_fit(booking):
             exact = day.fit_exactly(booking, self.booking_exact_seconds)
             offer = exact if exact is not None and day.allowed(booking, exact) else None
@@ -923,17 +972,18 @@ class PlanningService:
                 moved = {k: v for k, v in witness.items() if k not in pinned}
                 bookings_db.rewitness_day(session, workshop.id, later, moved)
         now = self.clock.now()
-        bookings_db.add(
-            session,
-            workshop.id,
-            date,
-            stored,
-            offer.assignments,
-            idempotency,
-            now,
-            workshop.timezone,
-            offer.days,
-        )
+        with phase("store"):
+            bookings_db.add(
+                session,
+                workshop.id,
+                date,
+                stored,
+                offer.assignments,
+                idempotency,
+                now,
+                workshop.timezone,
+                offer.days,
+            )
         if len(offer.days) > 1:  # the day holds the first part; the later days load theirs afresh
             part = multiday.day_part(workshop, date, stored, list(offer.assignments))
             held = offer.rewitness or {}

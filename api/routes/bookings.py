@@ -11,6 +11,7 @@ from api.auth import BookingKey, BookingsReadKey
 from api.deps import ServiceDep
 from api.examples import EXAMPLE_BOOKING, json_body
 from api.schemas import BookingChange, BookingIn, DayBooking, InputProblem
+from scheduler import phases
 from scheduler.contract import Booking, Day
 
 router = APIRouter(prefix="/v1/workshops", tags=["bookings"])
@@ -49,9 +50,15 @@ async def book(
     ] = None,
 ) -> Booking:
     # One hand-over to a worker thread (as the slot query's: a plain `def` route costs two).
-    stored, created = await run_in_threadpool(
-        service.book_request, workshop_id, body.model_dump(), idempotency_key, None if key is None else key.id
-    )
+    handed = phases.mark()
+
+    def answer() -> tuple[Booking, bool]:
+        phases.since("to thread", handed)
+        return service.book_request(
+            workshop_id, body.model_dump(), idempotency_key, None if key is None else key.id
+        )
+
+    stored, created = await run_in_threadpool(answer)
     if not created:
         response.status_code = 200  # a replay of an acknowledged booking
     return stored

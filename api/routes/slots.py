@@ -11,6 +11,7 @@ from api.auth import BookingKey
 from api.deps import ServiceDep
 from api.i18n import translator
 from api.schemas import Refusal, Slots, slot_list
+from scheduler import phases
 from scheduler.contract import Day, Moment
 from scheduler.slots import Wants
 
@@ -43,11 +44,14 @@ async def slots(
     # body, then its response's validation, each there and back): under a booking storm every
     # thread wake-up waits its turn for the interpreter.
     wants = Wants(loan_car, parts_eta)
+    handed = phases.mark()
 
     def answer() -> Slots:
+        phases.since("to thread", handed)
         offers = service.slots(workshop_id, service_code, date, waiter, fleet_partner, wants=wants)
         if not explain:
-            return Slots(slots=slot_list(offers))
+            with phases.phase("response"):
+                return Slots(slots=slot_list(offers))
         refused, notes = service.explain(
             workshop_id, service_code, date, waiter, fleet_partner, offers, wants=wants
         )

@@ -184,3 +184,19 @@ def test_a_query_reading_the_day_before_a_booking_commits_keeps_the_newer_day_ca
     service._deliver(key, before, offers, late)  # the late query's answer: on the older day
     cached = service._offers.get(key)
     assert cached is not None and cached[1] is newer and cached[0] == after
+
+
+def test_warming_reads_changes_nothing_and_the_first_booking_still_fits(db_url: str) -> None:
+    """`warm` (run at a server's start, before any workshop exists) only reads."""
+    store = Store(db_url)
+    service = PlanningService(store, clock=fixed_clock(), refine_in_background=False)
+    service.warm()
+    service.warm()
+    assert service.workshops() == []
+    ws = service.put_workshop(_workshop())
+    day = dt.date(2026, 11, 24)
+    offer = service.slots(ws.id, "MAINT", day, waiter=False, fleet=None)[0]
+    stored, created = service.book(ws.id, Booking(id="b1", service="MAINT", drop_off=offer.drop_off), None)
+    assert created and stored.promised is not None
+    with store.sessions() as session:
+        assert [b.id for b in bookings_db.day_bookings(session, ws.id, day)] == ["b1"]

@@ -1,0 +1,116 @@
+"""The served process settles at start-up (`create_app(settle=True)`, as `bayplan serve` makes
+it): the refinement worker is started and the start-up heap frozen out of the garbage collector;
+and with BAYPLAN_PHASES a slot query and a booking write their phase timings."""
+
+from __future__ import annotations
+
+import gc
+import json
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from scheduler import phases, refiner
+from tests.builders import DATE, at, fixed_clock, small_workshop
+
+
+class _Pool:
+    """A worker pool that runs nothing and records what it was sent (no process spawned)."""
+
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    def submit(self, fn: Any, *args: Any) -> Future[object]:
+        self.sent.append(fn)
+        return Future()
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        pass
+
+
+@pytest.fixture
+def pools(monkeypatch: pytest.MonkeyPatch) -> list[_Pool]:
+    made: list[_Pool] = []
+
+    def pool(processes: int) -> _Pool:
+        made.append(_Pool())
+        return made[-1]
+
+    monkeypatch.setattr(refiner, "worker_pool", pool)
+    monkeypatch.setattr(refiner, "stop_pool", lambda p: None)
+    return made
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    gc.unfreeze()
+    yield
+    gc.unfreeze()  # the test process's objects are collectable again
+
+
+def test_settled_the_refinement_worker_starts_and_the_start_up_heap_is_frozen(
+    sqlite_url: str, pools: list[_Pool], unfrozen: None
+) -> None:
+    with TestClient(create_app(sqlite_url, auth=False, clock=fixed_clock(), settle=True)):
+        assert gc.get_freeze_count() > 0
+        assert len(pools) == 1 and pools[0].sent == [refiner._ready]  # its imports done before any query
+
+
+def test_not_settled_nothing_is_frozen_or_started(
+    sqlite_url: str, pools: list[_Pool], unfrozen: None
+) -> None:
+    with TestClient(create_app(sqlite_url, auth=False, clock=fixed_clock())):
+        assert gc.get_freeze_count() == 0
+        assert pools == []
+
+
+def test_a_started_refiner_reuses_its_worker(pools: list[_Pool]) -> None:
+    r = refiner.OfferRefiner(1.0, lambda *_: None)
+    r.start()
+    r.start()
+    r.request(("w", "d"), (1,), None, "MAINT", False, None)  # type: ignore[arg-type]
+    assert len(pools) == 1 and pools[0].sent == [refiner._ready, refiner._refine]
+
+
+def test_phases_of_a_slot_query_and_a_booking(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "phases.jsonl"
+    monkeypatch.setenv(phases.PHASES_ENVIRONMENT, str(path))
+    workshop = small_workshop()
+    try:
+        with TestClient(create_app(sqlite_url, auth=False, clock=fixed_clock())) as client:
+            put = client.put(
+                f"/v1/workshops/{workshop.id}",
+                content=workshop.model_dump_json(),
+                headers={"content-type": "application/json"},
+            )
+            assert put.status_code == 200, put.text
+            offered = client.get(
+                f"/v1/workshops/{workshop.id}/slots", params={"service": "MAINT", "date": DATE}
+            ).json()["slots"]
+            assert offered
+            booked = client.post(
+                f"/v1/workshops/{workshop.id}/bookings",
+                json={"service": "MAINT", "drop_off": offered[0]["drop_off"]},
+            )
+            assert booked.status_code == 201
+            refused = client.post(  # before opening: 422, its line written all the same
+                f"/v1/workshops/{workshop.id}/bookings",
+                json={"service": "MAINT", "drop_off": at("03:00").isoformat()},
+            )
+    finally:
+        phases.stop()
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    by_route = {(x["method"], x["route"], x["status"]): x for x in lines}
+    query = by_route["GET", "/v1/workshops/{workshop_id}/slots", 200]
+    assert {"to thread", "workshop", "day version", "day", "turn wait", "search"} <= set(query["phases"])
+    booking = by_route["POST", "/v1/workshops/{workshop_id}/bookings", 201]
+    assert {"booking lock wait", "fit", "flush", "commit"} <= set(booking["phases"])
+    assert ("POST", "/v1/workshops/{workshop_id}/bookings", refused.status_code) in by_route
+    assert all(x["ms"] >= 0 and x["gc_ms"] >= 0 for x in lines)
