@@ -239,7 +239,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.rate is not None:
         lns.DTIME_PER_SECOND = args.rate
-        optimise_module.DTIME_PER_SECOND = args.rate  # type: ignore[misc]
+        setattr(optimise_module, "DTIME_PER_SECOND", args.rate)  # it imported the name
     if args.build is not None:
         lns.BUILD_SECONDS_PER_JOB = args.build
     for model in MODELS:
@@ -249,14 +249,22 @@ def main() -> None:
         for seed in (int(s) for s in args.seeds.split(",")):
             instance = Instance(f"{scenario}@{scale}x#s{seed}", scenario, float(scale), seed)
             plan = measure(instance, args.limit, args.workers)
+            longest = sum(max(d for _, _, d in lane) for lane in plan.steps)
+            longest_cpu = sum(max(c for _, c, _ in lane) for lane in plan.steps)
+            per_lane = plan.lns_python_cpu / max(1, sum(map(len, plan.steps)))
             print(
-                f"{plan.instance:22} {plan.bookings:3} bookings  wall {plan.wall:5.1f} s  cpu {plan.cpu:5.1f} s  "
-                f"quiet~{plan.quiet_wall:5.1f} s (warm {plan.warm_cpu:.1f}, full {plan.full_critical:.1f}, "
-                f"lns {plan.lns_critical:.1f} = main {plan.lns_main_cpu:.1f} + {plan.lns_steps} steps, "
-                f"bounds {plan.bounds_cpu:.1f})  dtime {plan.lns_dtime + plan.full_dtime:.3f} "
-                f"/ solve cpu {plan.lns_solve_cpu + plan.full_cpu:.1f} s = {plan.dtime_per_cpu:.4f}/cpu-s  "
-                f"lns python {plan.lns_python_cpu:.1f} s  charged {plan.lns_charged:.1f}  "
-                f"lateness {plan.lateness} unplaced {plan.unplaced}  load {plan.load:.1f}",
+                f"{plan.instance:22} {plan.bookings:3} bookings, load {plan.load:4.1f}: "
+                f"wall {plan.wall:5.1f} s, cpu {plan.cpu:5.1f} s, critical path {plan.quiet_wall:5.1f} s "
+                f"= warm {plan.warm_cpu:.2f} + full solve {plan.full_critical:.2f} "
+                f"+ lns {plan.lns_critical:.2f} + bounds {plan.bounds_cpu:.2f}",
+                flush=True,
+            )
+            print(
+                f"    lns: {plan.lns_steps} steps, charged {plan.lns_charged:.2f} s, longest lanes' dtime "
+                f"{longest:.3f} in {longest_cpu:.2f} cpu-s ({longest / max(1e-9, longest_cpu):.4f}/cpu-s), "
+                f"python {plan.lns_python_cpu:.2f} cpu-s ({per_lane:.3f}/lane); "
+                f"all CP-SAT: {plan.dtime_per_cpu:.4f} dtime/cpu-s; lateness {plan.lateness}, "
+                f"unplaced {plan.unplaced}",
                 flush=True,
             )
             if args.out is not None:
