@@ -239,7 +239,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.rate is not None:
         lns.DTIME_PER_SECOND = args.rate
-        setattr(optimise_module, "DTIME_PER_SECOND", args.rate)  # it imported the name
+        optimise_module.DTIME_PER_SECOND = args.rate  # type: ignore[attr-defined]  # it imported the name
     if args.build is not None:
         lns.BUILD_SECONDS_PER_JOB = args.build
     for model in MODELS:
