@@ -93,7 +93,8 @@ def wall_safety(limit: float) -> float:
     """The wall-clock safety net of a plan's deterministic search: `safety_seconds(limit)`, times
     the machine's load per core where it is above 1, so that load alone never cuts a search short
     (the same request gives the same plan on a busy machine too: at load 16 on 2 cores a 10 s
-    request takes 70-120 s of wall time); the net stops only a search that runs away."""
+    request takes 70-140 s of wall time at 0.035 units per second); the net stops only a search
+    that runs away."""
     try:
         per_core = os.getloadavg()[0] / (os.cpu_count() or 1)
     except OSError:  # no load average on this platform
