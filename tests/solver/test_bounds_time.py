@@ -68,7 +68,9 @@ def test_it_sees_the_queue_the_other_bounds_miss() -> None:
     assert stronger >= 2
 
 
-LATENESS_ONLY = ObjectiveWeights(unplaced=100_000, lateness=1, waiter_lateness=1, overtime=0, technician_change=0)
+LATENESS_ONLY = ObjectiveWeights(
+    unplaced=100_000, lateness=1, waiter_lateness=1, overtime=0, technician_change=0
+)
 
 
 @st.composite
@@ -111,7 +113,8 @@ def _small_days(draw: st.DrawFn) -> DayProblem:
         )
     if draw(st.booleans()):  # started work: the first booking's first operation is pinned
         first = jobs[0].operations[0]
-        pin = Placement(bay=first.bays[0], technician=first.technicians[0], start=480, end=480 + first.durations[0])
+        end = 480 + first.durations[0]
+        pin = Placement(bay=first.bays[0], technician=first.technicians[0], start=480, end=end)
         jobs[0] = replace(jobs[0], release=480, operations=(replace(first, pin=pin), *jobs[0].operations[1:]))
     return DayProblem(
         horizon=1440,
