@@ -131,7 +131,8 @@ def _minutes_late(problem: DayProblem, solution: DaySolution) -> int:
         if j in solution.unplaced or job.due is None:
             continue
         last = len(job.operations) - 1
-        end = job.operations[last].pin.end if job.operations[last].pin else solution.placements[(j, last)].end
+        pin = job.operations[last].pin
+        end = pin.end if pin is not None else solution.placements[(j, last)].end
         late += max(0, end - job.due)
     return late
 
