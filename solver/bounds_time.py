@@ -122,24 +122,44 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
     row([(y_of[j], float(problem.jobs[j].priority)) for j in jobs if not problem.jobs[j].pinned],
         float(weight - pinned_weight), math.inf)  # fmt: skip
 
-    # Capacity per class and per bay set, slot by slot, from the surely running part.
-    per_class: dict[tuple[int, int], list[int]] = defaultdict(list)
-    bay_sets = {frozenset(problem.jobs[j].operations[k].bays) for j, k in ready}
-    per_bays: dict[tuple[frozenset[int], int], list[int]] = defaultdict(list)
+    # Capacity per class and per bay set, slot by slot, from the surely running part: one entry per
+    # (column, slot it surely runs through), built with numpy (the model's largest part).
+    first = np.array([-(-c[6] // grid) for c in cols], dtype=np.int64)
+    count = np.maximum(0, np.array([c[7] // grid for c in cols], dtype=np.int64) - first)
+    col_of = np.repeat(np.arange(len(cols)), count)
+    slot_of = (
+        np.repeat(first, count) + np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    )
+    span = int(slot_of.max(initial=0)) + 1
+
+    def capacity(entries: np.ndarray, keys: np.ndarray, most: dict[int, int]) -> None:
+        """A row per key holding more entries than `most[key]` allows."""
+        unique, inverse, sizes = np.unique(keys, return_inverse=True, return_counts=True)
+        limits = np.array([most[int(key)] for key in unique], dtype=np.float64)
+        binding = sizes > limits
+        new_row = np.full(len(unique), -1, dtype=np.int64)
+        new_row[binding] = len(low) + np.arange(int(binding.sum()))
+        keep = binding[inverse]
+        rows.extend(new_row[inverse[keep]].tolist())
+        idx.extend(entries[keep].tolist())
+        val.extend([1.0] * int(keep.sum()))
+        low.extend([-math.inf] * int(binding.sum()))
+        high.extend(limits[binding].tolist())
+
+    classes = np.array([c[2] for c in cols], dtype=np.int64)
+    class_keys = classes[col_of] * span + slot_of
+    capacity(col_of, class_keys, {int(k): len(members[int(k) // span]) for k in np.unique(class_keys)})
     op_bays = {(j, k): frozenset(problem.jobs[j].operations[k].bays) for j, k in ready}
-    for i, (j, k, c, _, _, _, sure_from, sure_to) in enumerate(cols):
-        for u in range(-(-sure_from // grid), sure_to // grid):
-            per_class[(c, u)].append(i)
-            for group in bay_sets:
-                if op_bays[(j, k)] <= group:
-                    per_bays[(group, u)].append(i)
-    for (c, _), columns in per_class.items():
-        if len(columns) > len(members[c]):
-            row([(i, 1.0) for i in columns], -math.inf, float(len(members[c])))
-    for (group, u), columns in per_bays.items():
-        free = sum(1 for b in group if any(s <= u * grid and (u + 1) * grid <= e for s, e in bay_free[b]))
-        if len(columns) > free:
-            row([(i, 1.0) for i in columns], -math.inf, float(free))
+    for group in {*op_bays.values()}:
+        inside = np.array([op_bays[(c[0], c[1])] <= group for c in cols])[col_of]
+        slots_here = slot_of[inside]
+        free = {
+            int(u): sum(
+                1 for b in group if any(s <= u * grid and (u + 1) * grid <= e for s, e in bay_free[b])
+            )
+            for u in np.unique(slots_here)
+        }
+        capacity(col_of[inside], slots_here, free)
 
     # Order within a booking: k+1 starts by the end of its slot, after k's earliest end.
     for (j, k), columns in starts.items():
@@ -178,7 +198,7 @@ def _columns(
     grid: int,
 ) -> list[Column] | None:
     """Every slot each operation may start in on each class, whole in a block; None if too many."""
-    cols: list[Column] = []
+    spans = []  # (j, k, class, minutes, earliest start, latest start) per block that can hold it
     for (j, k), r in sorted(ready.items()):
         op = problem.jobs[j].operations[k]
         if not op.bays:
@@ -187,14 +207,21 @@ def _columns(
         for c, d in sorted(speeds.items()):
             for s0, s1 in tech_free[members[c][0]]:
                 lo = max(s0, math.ceil(r))
-                hi = s1 - d  # latest start in this block
-                if lo > hi:
-                    continue  # never across a break
-                for t in range(lo - lo % grid, hi + 1, grid):
-                    first = max(t, lo)
-                    last = min(t + grid - 1, hi)
-                    # Any start in [first, last] runs through [last, first + d).
-                    cols.append((j, k, c, t, first, first + d, last, first + d))
-                if len(cols) > MAX_COLUMNS:
-                    return None
+                if lo <= s1 - d:  # never across a break
+                    spans.append((j, k, c, d, lo, s1 - d))
+    if sum((hi - (lo - lo % grid)) // grid + 1 for *_, lo, hi in spans) > MAX_COLUMNS:
+        return None  # counted before building: the finer grid is given up cheaply
+    cols: list[Column] = []
+    for j, k, c, d, lo, hi in spans:
+        for t in range(lo - lo % grid, hi + 1, grid):
+            first = max(t, lo)
+            last = min(t + grid - 1, hi)
+            # Any start in [first, last] runs through [last, first + d).
+            cols.append((j, k, c, t, first, first + d, last, first + d))
     return cols
+
+
+def _free_bays(bay_free: list[list[tuple[int, int]]], group: frozenset[int], at: int, grid: int) -> int:
+    """Bays of the group free for the whole slot from `at` (a bay busy for part of it holds no
+    operation that surely runs through all of it)."""
+    return sum(1 for b in group if any(s <= at and at + grid <= e for s, e in bay_free[b]))
