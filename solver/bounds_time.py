@@ -29,13 +29,16 @@ from scipy.sparse import coo_matrix
 from solver.blocks import earliest_ends, fit, free_windows
 from solver.problem import DayProblem
 
-GRIDS = (5, 10)
-"""Minutes per start slot, finest first: the first whose model has at most MAX_COLUMNS columns."""
+GRIDS = (2, 5, 10)
+"""Minutes per start slot, finest first: the first whose model is within MAX_COLUMNS columns and
+MAX_ENTRIES capacity entries (a finer grid is tighter: small-dealer 1.3x seed 5 gives 131 at 2
+minutes, 120 at 5, 142 at 1; the plan is 156)."""
 
 MAX_COLUMNS = 40_000
-"""Columns of the largest model built: its linear relaxation takes about 0.5 s of CPU on a
-small-dealer day (5-minute slots, ~15,000 columns) and 1.5 s on a dealer-2011 day (10-minute
-slots, ~30,000); the 1,000-booking day has too many and is skipped."""
+MAX_ENTRIES = 450_000
+"""The largest model built (its linear relaxation's CPU time grows with both): about 1-2 s on a
+small-dealer day (2-minute slots, ~16,000 columns, ~400,000 entries) and on a dealer-2011 day
+(10-minute slots, ~25,000 columns, ~115,000 entries); the 1,000-booking day is skipped."""
 
 
 def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = False) -> int:
@@ -209,8 +212,10 @@ def _columns(
                 lo = max(s0, math.ceil(r))
                 if lo <= s1 - d:  # never across a break
                     spans.append((j, k, c, d, lo, s1 - d))
-    if sum((hi - (lo - lo % grid)) // grid + 1 for *_, lo, hi in spans) > MAX_COLUMNS:
-        return None  # counted before building: the finer grid is given up cheaply
+    count = [((hi - (lo - lo % grid)) // grid + 1, d) for _, _, _, d, lo, hi in spans]
+    entries = sum(n * max(0, d // grid - 1) for n, d in count)
+    if sum(n for n, _ in count) > MAX_COLUMNS or entries > MAX_ENTRIES:
+        return None  # counted before building: a finer grid is given up cheaply
     cols: list[Column] = []
     for j, k, c, d, lo, hi in spans:
         for t in range(lo - lo % grid, hi + 1, grid):

@@ -48,7 +48,7 @@ def _least_by_weight(problem: DayProblem) -> dict[int, float]:
     return least
 
 
-@pytest.mark.parametrize("grid", [5, 10])
+@pytest.mark.parametrize("grid", [1, 2, 5, 10])
 @pytest.mark.parametrize("seed", range(6))
 def test_never_above_the_least_lateness_by_enumeration(
     seed: int, grid: int, monkeypatch: pytest.MonkeyPatch
