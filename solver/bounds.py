@@ -317,11 +317,17 @@ def droppable(problem: DayProblem, weight: int) -> tuple[list[int], int]:
 
 
 def lateness_floor(
-    problem: DayProblem, weight: int, waiters_only: bool = False, blocks: bool = True, indexed: bool = True
+    problem: DayProblem,
+    weight: int,
+    waiters_only: bool = False,
+    blocks: bool = True,
+    indexed: bool = True,
+    enough: int | None = None,
 ) -> int:
     """Fewest minutes late of any plan that places at least `weight` priority (a proven lower bound
     on the lateness level for that many placements, whichever bookings are placed). With `indexed`
-    also the time-indexed relaxation (`solver.bounds_time`; False: the bound before it).
+    also the time-indexed relaxation (`solver.bounds_time`; False: the bound before it), unless the
+    cheaper bounds already reach `enough` (a plan's own minutes late: no floor can be higher).
 
     Such a plan holds every booking that fits alone except at most `k` of them (`droppable`). In
     the pooled bound of `lateness_bound` leaving out k1 bookings of a pool's group can only make
@@ -338,7 +344,7 @@ def lateness_floor(
     )
     if k and blocks:
         best = max(best, _forced_drops_bound(problem, fits, chosen, k, waiters_only))
-    if indexed and blocks:
+    if indexed and blocks and (enough is None or best < enough):
         best = max(best, time_indexed_bound(problem, weight, waiters_only))
     return best
 

@@ -173,3 +173,15 @@ def test_a_busy_small_dealer_day_no_plan_below_it() -> None:
         assert floors[weight] <= _minutes_late(problem, plan)
     top = max(floors)
     assert floors[top] > lateness_floor(problem, top, indexed=False)
+
+
+def test_enough_skips_only_what_cannot_matter() -> None:
+    """Given a plan's own minutes late, the floor is the same when the cheaper bounds are below
+    them, and never above them."""
+    problem = compile_request(_tiny_day(1, count=7)).problem
+    least = _least_by_weight(problem)
+    top = max(least)
+    full = lateness_floor(problem, top)
+    assert lateness_floor(problem, top, enough=10**6) == full
+    cheap = lateness_floor(problem, top, indexed=False)
+    assert lateness_floor(problem, top, enough=cheap) == cheap <= least[top]
