@@ -68,6 +68,8 @@ class Row:
     """The placement bound without whole operations per working block (main before bound-s5)."""
     lateness_bound_pooled: int | None
     """The lateness floor without the bookings a full group must leave out (main before bound-s5)."""
+    lateness_bound_unindexed: int | None
+    """The lateness floor without the time-indexed relaxation (main before bound-s6)."""
     bound_s: float
     """Wall seconds of both bounds (placement and lateness) for this plan, inside solve_s."""
     best_rule: str
@@ -177,6 +179,7 @@ def run_one(instance: Instance, planner: str, time_limit: float, workers: int | 
         if pooled
         else None,
         lateness_bound_pooled=lateness_floor(problem, weight, blocks=False) if pooled else None,
+        lateness_bound_unindexed=lateness_floor(problem, weight, indexed=False) if pooled else None,
         bound_s=round(bound_s, 3),
         best_rule=rule_name,
         best_rule_placed_weight=sum(
@@ -232,7 +235,7 @@ def write_report(rows: list[Row], path: Path, seconds: float) -> None:
     columns = [
         "instance", "bookings", "operations", "planner", "time_limit", "workers", "status", "placed",
         "placed_weight", "placement_bound", "placement_bound_pooled", "total_lateness", "lateness_bound",
-        "lateness_bound_pooled", "lateness_gap", "lateness_gap_pooled",
+        "lateness_bound_unindexed", "lateness_bound_pooled", "lateness_gap", "lateness_gap_pooled",
         "waiter_lateness", "overtime",
         "objective", "best_bound", "lower_bound", "gap", "best_rule", "best_rule_placed_weight",
         "best_rule_lateness", "weighted_lateness", "best_rule_weighted_lateness", "best rule vs bayplan",

@@ -11,7 +11,7 @@ from scheduler.dispatch import dispatch_order, multi_start, place_job, rank
 from scheduler.lns import DTIME_PER_SECOND, improve
 from solver.bounds import lateness_floor, placement_bound, relaxation_bound
 from solver.model import SolveParameters, safety_seconds, solve
-from solver.objective import objective
+from solver.objective import objective, terms
 from solver.problem import DayProblem, DaySolution
 
 
@@ -65,7 +65,10 @@ def add_bounds(problem: DayProblem, solution: DaySolution) -> None:
     solution.placement_bound = max(placements.count, len(placed))
     solution.placement_weight_bound = max(placements.weight, weight)
     # Level 2 for that many placements: any plan placing as much priority, whichever bookings.
-    solution.lateness_bound = lateness_floor(problem, weight)
+    # Once a cheap bound reaches this plan's own minutes the costlier relaxation has nothing to add.
+    minutes = terms(problem, solution)
+    late = minutes.lateness + minutes.waiter_lateness
+    solution.lateness_bound = lateness_floor(problem, weight, enough=late)
     total = sum(job.priority for job in problem.jobs)
     floor = float(problem.weights.unplaced * (total - solution.placement_weight_bound))
     if floor > 0 and (solution.lower_bound is None or floor > solution.lower_bound):

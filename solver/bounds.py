@@ -17,6 +17,8 @@ import numpy as np
 from ortools.sat.python import cp_model
 from scipy.optimize import linear_sum_assignment
 
+from solver.blocks import earliest_ends, fit, free_windows, minus
+from solver.bounds_time import time_indexed_bound
 from solver.problem import DayProblem
 
 
@@ -136,16 +138,6 @@ def _profile(blocks: list[list[tuple[int, int]]]) -> Profile:
     return out
 
 
-def _minus(windows: list[tuple[int, int]], busy: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out = []
-    for s, e in windows:
-        pieces = [(s, e)]
-        for bs, be in busy:
-            pieces = [q for ps, pe in pieces for q in ((ps, min(pe, bs)), (max(ps, be), pe)) if q[1] > q[0]]
-        out.extend(pieces)
-    return out
-
-
 def _after(profile: Profile, r: int) -> int:
     """Unit-minutes available from minute r on."""
     return sum(units * (e - max(s, r)) for s, e, units in profile if e > r)
@@ -158,24 +150,9 @@ class _Pool:
     """Per job: minutes of its unpinned work that only this pool's resources can do."""
 
 
-def _free_windows(problem: DayProblem) -> tuple[list[list[tuple[int, int]]], list[list[tuple[int, int]]]]:
-    """Each technician's and each bay's working time left free by started (pinned) work."""
-    pinned_t: list[list[tuple[int, int]]] = [[] for _ in problem.technicians]
-    pinned_b: list[list[tuple[int, int]]] = [[] for _ in problem.bays]
-    for job in problem.jobs:
-        for op in job.operations:
-            if op.pin is not None:
-                pinned_t[op.pin.technician].append((op.pin.start, op.pin.end))
-                pinned_b[op.pin.bay].append((op.pin.start, op.pin.end))
-    day_end = max((t.day_end for t in problem.technicians), default=problem.horizon)
-    tech_free = [_minus(t.windows(), pinned_t[i]) for i, t in enumerate(problem.technicians)]
-    bay_free = [_minus([(0, day_end)], pinned_b[b]) for b in range(len(problem.bays))]
-    return tech_free, bay_free
-
-
 def _pools(problem: DayProblem) -> list[_Pool]:
     """One pool per distinct technician set and bay set of an operation (and all of each)."""
-    tech_free, bay_free = _free_windows(problem)
+    tech_free, bay_free = free_windows(problem)
     tech_sets = {frozenset(op.technicians) for j in problem.jobs for op in j.operations if op.pin is None}
     bay_sets = {frozenset(op.bays) for j in problem.jobs for op in j.operations if op.pin is None}
     tech_sets.add(frozenset(range(len(problem.technicians))))
@@ -211,7 +188,7 @@ class _Slots:
 
 
 def _slots(problem: DayProblem) -> list[_Slots]:
-    tech_free, bay_free = _free_windows(problem)
+    tech_free, bay_free = free_windows(problem)
     unpinned = [(j, op) for j, job in enumerate(problem.jobs) for op in job.operations if op.pin is None]
     releases = _thresholds(sorted({job.release for job in problem.jobs}))
     out = []
@@ -250,27 +227,6 @@ def _thresholds(releases: list[int], most: int = 40) -> list[int]:
     if len(releases) <= most:
         return releases
     return [releases[round(i * (len(releases) - 1) / (most - 1))] for i in range(most)]
-
-
-def earliest_ends(problem: DayProblem) -> list[float]:
-    """Each booking's earliest possible end alone in the workshop (inf if it cannot fit)."""
-    ends: list[float] = []
-    for job in problem.jobs:
-        ready: float = job.release
-        for op in job.operations:
-            if op.pin is not None:
-                ready = max(ready, op.pin.end)
-                continue
-            best = math.inf
-            for t, d in zip(op.technicians, op.durations, strict=True):
-                for s, e in problem.technicians[t].windows():
-                    start = max(s, ready)
-                    if start + d <= e:
-                        best = min(best, start + d)
-                        break
-            ready = best if op.bays else math.inf
-        ends.append(ready)
-    return ends
 
 
 @dataclass(frozen=True)
@@ -360,9 +316,18 @@ def droppable(problem: DayProblem, weight: int) -> tuple[list[int], int]:
     return fits, count
 
 
-def lateness_floor(problem: DayProblem, weight: int, waiters_only: bool = False, blocks: bool = True) -> int:
+def lateness_floor(
+    problem: DayProblem,
+    weight: int,
+    waiters_only: bool = False,
+    blocks: bool = True,
+    indexed: bool = True,
+    enough: int | None = None,
+) -> int:
     """Fewest minutes late of any plan that places at least `weight` priority (a proven lower bound
-    on the lateness level for that many placements, whichever bookings are placed).
+    on the lateness level for that many placements, whichever bookings are placed). With `indexed`
+    also the time-indexed relaxation (`solver.bounds_time`; False: the bound before it), unless the
+    cheaper bounds already reach `enough` (a plan's own minutes late: no floor can be higher).
 
     Such a plan holds every booking that fits alone except at most `k` of them (`droppable`). In
     the pooled bound of `lateness_bound` leaving out k1 bookings of a pool's group can only make
@@ -379,6 +344,8 @@ def lateness_floor(problem: DayProblem, weight: int, waiters_only: bool = False,
     )
     if k and blocks:
         best = max(best, _forced_drops_bound(problem, fits, chosen, k, waiters_only))
+    if indexed and blocks and (enough is None or best < enough):
+        best = max(best, time_indexed_bound(problem, weight, waiters_only))
     return best
 
 
@@ -505,7 +472,7 @@ class _Matcher:
             for op in job.operations:
                 if op.pin is not None:
                     pinned_t[op.pin.technician].append((op.pin.start, op.pin.end))
-        self.free = [_minus(t.windows(), pinned_t[i]) for i, t in enumerate(problem.technicians)]
+        self.free = [minus(t.windows(), pinned_t[i]) for i, t in enumerate(problem.technicians)]
         self.size = max((e for w in self.free for _, e in w), default=0) + 2
         self._ends: dict[tuple[int, int], np.ndarray] = {}
         self._positions: dict[tuple[int, int, int], np.ndarray] = {}
@@ -528,7 +495,7 @@ class _Matcher:
                     ready = max(ready, op.pin.end)
                     continue
                 ready = min(
-                    (_fit(self.free[t], ready, d) for t, d in zip(op.technicians, op.durations, strict=True)),
+                    (fit(self.free[t], ready, d) for t, d in zip(op.technicians, op.durations, strict=True)),
                     default=math.inf,
                 )
             if not math.isfinite(ready) or not last.technicians or not last.bays:
@@ -658,12 +625,3 @@ def _alone_sum(matcher: _Matcher, problem: DayProblem, bookings: list[int], k: i
     ends = [e if math.isfinite(e) else 0.0 for e in ends]  # no room after started work: claim nothing
     ends.sort(reverse=True)
     return sum(ends[k:])
-
-
-def _fit(windows: list[tuple[int, int]], start: float, size: int) -> float:
-    """Earliest end of `size` minutes of work starting at or after `start` inside one block."""
-    for s, e in windows:
-        begin = max(s, start)
-        if begin + size <= e:
-            return begin + size
-    return math.inf

@@ -1,0 +1,65 @@
+"""Working blocks: each technician's and bay's free time, and each booking's earliest end alone.
+
+Shared by the bounds (`bounds.py`, `bounds_time.py`): an operation runs whole inside one block.
+"""
+
+from __future__ import annotations
+
+import math
+
+from solver.problem import DayProblem
+
+
+def minus(windows: list[tuple[int, int]], busy: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out = []
+    for s, e in windows:
+        pieces = [(s, e)]
+        for bs, be in busy:
+            pieces = [q for ps, pe in pieces for q in ((ps, min(pe, bs)), (max(ps, be), pe)) if q[1] > q[0]]
+        out.extend(pieces)
+    return out
+
+
+def free_windows(problem: DayProblem) -> tuple[list[list[tuple[int, int]]], list[list[tuple[int, int]]]]:
+    """Each technician's and each bay's working time left free by started (pinned) work."""
+    pinned_t: list[list[tuple[int, int]]] = [[] for _ in problem.technicians]
+    pinned_b: list[list[tuple[int, int]]] = [[] for _ in problem.bays]
+    for job in problem.jobs:
+        for op in job.operations:
+            if op.pin is not None:
+                pinned_t[op.pin.technician].append((op.pin.start, op.pin.end))
+                pinned_b[op.pin.bay].append((op.pin.start, op.pin.end))
+    day_end = max((t.day_end for t in problem.technicians), default=problem.horizon)
+    tech_free = [minus(t.windows(), pinned_t[i]) for i, t in enumerate(problem.technicians)]
+    bay_free = [minus([(0, day_end)], pinned_b[b]) for b in range(len(problem.bays))]
+    return tech_free, bay_free
+
+
+def earliest_ends(problem: DayProblem) -> list[float]:
+    """Each booking's earliest possible end alone in the workshop (inf if it cannot fit)."""
+    ends: list[float] = []
+    for job in problem.jobs:
+        ready: float = job.release
+        for op in job.operations:
+            if op.pin is not None:
+                ready = max(ready, op.pin.end)
+                continue
+            best = math.inf
+            for t, d in zip(op.technicians, op.durations, strict=True):
+                for s, e in problem.technicians[t].windows():
+                    start = max(s, ready)
+                    if start + d <= e:
+                        best = min(best, start + d)
+                        break
+            ready = best if op.bays else math.inf
+        ends.append(ready)
+    return ends
+
+
+def fit(windows: list[tuple[int, int]], start: float, size: int) -> float:
+    """Earliest end of `size` minutes of work starting at or after `start` inside one block."""
+    for s, e in windows:
+        begin = max(s, start)
+        if begin + size <= e:
+            return begin + size
+    return math.inf

@@ -1,0 +1,232 @@
+"""A lateness floor from a time-indexed linear relaxation of the day (starts per slot and class).
+
+Variables x[o, c, t]: operation o starts in the G-minute slot t (at some minute of [t, t + G)) on
+a technician of class c (technicians alike in free blocks and in speed on every operation; a class
+of n runs n operations at once). Whole inside one block, after its readiness. For every plan the
+true starts give 0/1 values satisfying:
+
+- every operation of a placed booking starts once; the priority placed is at least the plan's;
+- per class and slot: the operations that surely run through the whole slot (for every start
+  minute their slot allows) are at most the class's size; the same per bay set and its bays;
+- order: operation k+1 starts (at most t + G − 1) after operation k ends (at least its earliest
+  end from its slot).
+
+Each booking's minutes late are at least those of its last operation's earliest end from its slot,
+so the optimum of the linear relaxation (HiGHS, deterministic) bounds the lateness of every plan
+placing that much priority. Unlike the energy and assignment bounds it sees
+a technician busy with one booking when the next waiter arrives, and the queue that makes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix
+
+from solver.blocks import earliest_ends, fit, free_windows
+from solver.problem import DayProblem
+
+GRIDS = (2, 5, 10)
+"""Minutes per start slot, finest first: the first whose model is within MAX_COLUMNS columns and
+MAX_ENTRIES capacity entries (a finer grid is tighter: small-dealer 1.3x seed 5 gives 131 at 2
+minutes, 120 at 5, 142 at 1; the plan is 156)."""
+
+MAX_COLUMNS = 40_000
+MAX_ENTRIES = 450_000
+"""The largest model built (its linear relaxation's CPU time grows with both): about 1-2 s on a
+small-dealer day (2-minute slots, ~16,000 columns, ~400,000 entries) and on a dealer-2011 day
+(10-minute slots, ~25,000 columns, ~115,000 entries); the 1,000-booking day is skipped."""
+
+
+def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = False) -> int:
+    """Fewest minutes late of any plan placing at least `weight` priority (0 where not built)."""
+    ends = earliest_ends(problem)
+    tech_free, bay_free = free_windows(problem)
+    fixed = 0.0
+    ready: dict[tuple[int, int], float] = {}
+    for j, job in enumerate(problem.jobs):
+        last = job.operations[-1] if job.operations else None
+        counted = job.due is not None and (job.waiter or not waiters_only)
+        if last is not None and last.pin is not None and job.due is not None and counted:
+            fixed += max(0, last.pin.end - job.due)  # its end is a fact
+        if not job.pinned and not math.isfinite(ends[j]):
+            continue  # cannot fit alone: no plan places it
+        at: float = job.release
+        for k, op in enumerate(job.operations):
+            if op.pin is not None:
+                at = max(at, op.pin.end)
+                continue
+            ready[(j, k)] = at
+            at = min(
+                (fit(tech_free[t], at, d) for t, d in zip(op.technicians, op.durations, strict=True)),
+                default=math.inf,
+            )
+    # Classes: technicians alike in free blocks and in speed on every operation.
+    signature: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for j, k in ready:
+        op = problem.jobs[j].operations[k]
+        for t, d in zip(op.technicians, op.durations, strict=True):
+            signature[t].append((j, k, d))
+    alike: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    for t in sorted(signature):
+        alike[(tuple(tech_free[t]), tuple(signature[t]))].append(t)
+    members = list(alike.values())
+    of_tech = {t: c for c, ts in enumerate(members) for t in ts}
+
+    for grid in GRIDS:
+        cols = _columns(problem, ready, members, of_tech, tech_free, grid)
+        if cols is not None:
+            break
+    else:
+        return 0  # too large at every grid
+    if not cols:
+        return 0
+    jobs = sorted({j for j, _ in ready})
+    y_of = {j: len(cols) + i for i, j in enumerate(jobs)}
+    n = len(cols) + len(jobs)
+    cost = np.zeros(n)
+    for i, (j, k, _, _, _, end, _, _) in enumerate(cols):
+        job = problem.jobs[j]
+        if k == len(job.operations) - 1 and job.due is not None and (job.waiter or not waiters_only):
+            cost[i] = max(0, end - job.due)
+
+    rows: list[int] = []
+    idx: list[int] = []
+    val: list[float] = []
+    low: list[float] = []
+    high: list[float] = []
+
+    def row(terms: list[tuple[int, float]], lo: float, hi: float) -> None:
+        r = len(low)
+        for col, v in terms:
+            rows.append(r)
+            idx.append(col)
+            val.append(v)
+        low.append(lo)
+        high.append(hi)
+
+    # Each operation of a placed booking starts once.
+    starts: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i, (j, k, *_rest) in enumerate(cols):
+        starts[(j, k)].append(i)
+    lower = np.zeros(n)
+    upper = np.ones(n)
+    for j in jobs:
+        if problem.jobs[j].pinned:
+            lower[y_of[j]] = 1.0
+        if any((j, k) not in starts for (jj, k) in ready if jj == j):
+            upper[y_of[j]] = 0.0  # an operation with nowhere to go
+    for (j, _), columns in starts.items():
+        row([(i, 1.0) for i in columns] + [(y_of[j], -1.0)], 0.0, 0.0)
+    pinned_weight = sum(job.priority for job in problem.jobs if job.pinned)
+    row([(y_of[j], float(problem.jobs[j].priority)) for j in jobs if not problem.jobs[j].pinned],
+        float(weight - pinned_weight), math.inf)  # fmt: skip
+
+    # Capacity per class and per bay set, slot by slot, from the surely running part: one entry per
+    # (column, slot it surely runs through), built with numpy (the model's largest part).
+    first = np.array([-(-c[6] // grid) for c in cols], dtype=np.int64)
+    count = np.maximum(0, np.array([c[7] // grid for c in cols], dtype=np.int64) - first)
+    col_of = np.repeat(np.arange(len(cols)), count)
+    slot_of = (
+        np.repeat(first, count) + np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    )
+    span = int(slot_of.max(initial=0)) + 1
+
+    def capacity(entries: np.ndarray, keys: np.ndarray, most: dict[int, int]) -> None:
+        """A row per key holding more entries than `most[key]` allows."""
+        unique, inverse, sizes = np.unique(keys, return_inverse=True, return_counts=True)
+        limits = np.array([most[int(key)] for key in unique], dtype=np.float64)
+        binding = sizes > limits
+        new_row = np.full(len(unique), -1, dtype=np.int64)
+        new_row[binding] = len(low) + np.arange(int(binding.sum()))
+        keep = binding[inverse]
+        rows.extend(new_row[inverse[keep]].tolist())
+        idx.extend(entries[keep].tolist())
+        val.extend([1.0] * int(keep.sum()))
+        low.extend([-math.inf] * int(binding.sum()))
+        high.extend(limits[binding].tolist())
+
+    classes = np.array([c[2] for c in cols], dtype=np.int64)
+    class_keys = classes[col_of] * span + slot_of
+    capacity(col_of, class_keys, {int(k): len(members[int(k) // span]) for k in np.unique(class_keys)})
+    op_bays = {(j, k): frozenset(problem.jobs[j].operations[k].bays) for j, k in ready}
+    for group in {*op_bays.values()}:
+        inside = np.array([op_bays[(c[0], c[1])] <= group for c in cols])[col_of]
+        slots_here = slot_of[inside]
+        free = {
+            int(u): sum(
+                1 for b in group if any(s <= u * grid and (u + 1) * grid <= e for s, e in bay_free[b])
+            )
+            for u in np.unique(slots_here)
+        }
+        capacity(col_of[inside], slots_here, free)
+
+    # Order within a booking: k+1 starts by the end of its slot, after k's earliest end.
+    for (j, k), columns in starts.items():
+        after = starts.get((j, k + 1))
+        if after is None:
+            continue
+        terms = [(i, float(cols[i][6])) for i in after] + [(i, -float(cols[i][5])) for i in columns]
+        row(terms, 0.0, math.inf)
+
+    matrix = coo_matrix((val, (rows, idx)), shape=(len(low), n)).tocsr()
+    # The linear relaxation only (branching proves more but costs seconds per node on these sizes).
+    result = milp(
+        cost,
+        constraints=LinearConstraint(matrix, np.array(low), np.array(high)),
+        integrality=np.zeros(n),
+        bounds=Bounds(lower, upper),
+        options={"time_limit": 60.0, "presolve": True},  # a safety net only
+    )
+    if result.status != 0 or result.fun is None or not math.isfinite(result.fun):
+        return 0  # no such plan in the relaxation, or not solved: claim nothing
+    bound = float(result.fun)
+    # Lateness is whole minutes; the margin absorbs the solver's tolerances.
+    return max(0, math.ceil(float(bound) + fixed - 1e-6 * max(1.0, abs(float(bound))) - 1e-3))
+
+
+Column = tuple[int, int, int, int, int, int, int, int]
+"""(booking, operation, class, slot start, earliest start, earliest end, surely running from, to)."""
+
+
+def _columns(
+    problem: DayProblem,
+    ready: dict[tuple[int, int], float],
+    members: list[list[int]],
+    of_tech: dict[int, int],
+    tech_free: list[list[tuple[int, int]]],
+    grid: int,
+) -> list[Column] | None:
+    """Every slot each operation may start in on each class, whole in a block; None if too many."""
+    spans = []  # (j, k, class, minutes, earliest start, latest start) per block that can hold it
+    for (j, k), r in sorted(ready.items()):
+        op = problem.jobs[j].operations[k]
+        if not op.bays:
+            continue
+        speeds = {of_tech[t]: d for t, d in zip(op.technicians, op.durations, strict=True)}
+        for c, d in sorted(speeds.items()):
+            for s0, s1 in tech_free[members[c][0]]:
+                lo = max(s0, math.ceil(r))
+                if lo <= s1 - d:  # never across a break
+                    spans.append((j, k, c, d, lo, s1 - d))
+    count = [((hi - (lo - lo % grid)) // grid + 1, d) for _, _, _, d, lo, hi in spans]
+    entries = sum(n * max(0, d // grid - 1) for n, d in count)
+    if sum(n for n, _ in count) > MAX_COLUMNS or entries > MAX_ENTRIES:
+        return None  # counted before building: a finer grid is given up cheaply
+    cols: list[Column] = []
+    for j, k, c, d, lo, hi in spans:
+        for t in range(lo - lo % grid, hi + 1, grid):
+            first = max(t, lo)
+            last = min(t + grid - 1, hi)
+            # Any start in [first, last] runs through [last, first + d).
+            cols.append((j, k, c, t, first, first + d, last, first + d))
+    return cols
+
+
+def _free_bays(bay_free: list[list[tuple[int, int]]], group: frozenset[int], at: int, grid: int) -> int:
+    """Bays of the group free for the whole slot from `at` (a bay busy for part of it holds no
+    operation that surely runs through all of it)."""
+    return sum(1 for b in group if any(s <= at and at + grid <= e for s, e in bay_free[b]))

@@ -1,0 +1,187 @@
+"""The time-indexed lateness floor: never above the least lateness of any plan placing as much
+priority (by enumeration on tiny days, by CP-SAT solved to optimality on random small days with
+several technicians, started work and two-operation bookings), and stronger than the other
+bounds where technicians queue waiters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scheduler.compiler import compile_request
+from scheduler.demand import day_request
+from scheduler.dispatch import run_rules
+from scheduler.optimise import optimise
+from scheduler.scenarios import load_scenario
+from solver import bounds_time
+from solver.bounds import lateness_floor
+from solver.bounds_time import time_indexed_bound
+from solver.model import SolveParameters, solve
+from solver.problem import (
+    BayData,
+    DayProblem,
+    DaySolution,
+    JobData,
+    ObjectiveWeights,
+    OperationData,
+    Placement,
+    TechnicianData,
+)
+from tests.solver.test_optimiser import _least_lateness, _tiny_day
+
+
+def _least_by_weight(problem: DayProblem) -> dict[int, float]:
+    """Least lateness of any subset of a one-technician day weighing exactly W (enumeration)."""
+    least: dict[int, float] = {}
+    for size in range(len(problem.jobs) + 1):
+        for subset in itertools.combinations(range(len(problem.jobs)), size):
+            late = _least_lateness(problem, subset)
+            if math.isfinite(late):
+                weight = sum(problem.jobs[j].priority for j in subset)
+                least[weight] = min(least.get(weight, math.inf), late)
+    return least
+
+
+@pytest.mark.parametrize("grid", [1, 2, 5, 10])
+@pytest.mark.parametrize("seed", range(6))
+def test_never_above_the_least_lateness_by_enumeration(
+    seed: int, grid: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every weight W of a tiny day (one technician with a break, 15-minute drop-offs), both slot
+    sizes: the floor is at most the least lateness of any subset weighing at least W."""
+    monkeypatch.setattr(bounds_time, "GRIDS", (grid,))
+    problem = compile_request(_tiny_day(seed, count=7)).problem
+    least = _least_by_weight(problem)
+    for weight in range(max(least) + 1):
+        best = min(v for u, v in least.items() if u >= weight)
+        assert time_indexed_bound(problem, weight) <= best, (weight, best)
+
+
+def test_it_sees_the_queue_the_other_bounds_miss() -> None:
+    """On some tiny days the time-indexed floor is above every other bound for the full weight."""
+    stronger = 0
+    for seed in range(6):
+        problem = compile_request(_tiny_day(seed, count=7)).problem
+        top = max(_least_by_weight(problem))
+        stronger += time_indexed_bound(problem, top) > lateness_floor(problem, top, indexed=False)
+    assert stronger >= 2
+
+
+LATENESS_ONLY = ObjectiveWeights(
+    unplaced=100_000, lateness=1, waiter_lateness=1, overtime=0, technician_change=0
+)
+
+
+@st.composite
+def _small_days(draw: st.DrawFn) -> DayProblem:
+    """Two technicians (breaks, overtime, different speeds), two bays, up to five bookings of one
+    or two operations, drop-offs at any minute, tight promises; sometimes started work."""
+    technicians = tuple(
+        TechnicianData(
+            grade=2,
+            shift_start=480,
+            shift_end=draw(st.sampled_from([660, 720])),
+            max_overtime=draw(st.sampled_from([0, 30])),
+            breaks=draw(st.sampled_from([(), ((570, 590),), ((600, 630),)])),
+        )
+        for _ in range(2)
+    )
+    jobs = []
+    for _ in range(draw(st.integers(2, 5))):
+        release = draw(st.integers(480, 600))
+        operations = []
+        for _ in range(draw(st.integers(1, 2))):
+            techs = draw(st.sampled_from([(0,), (1,), (0, 1)]))
+            bays = draw(st.sampled_from([(0,), (1,), (0, 1)]))
+            operations.append(
+                OperationData(
+                    bays=bays,
+                    bay_costs=(0,) * len(bays),
+                    technicians=techs,
+                    durations=tuple(draw(st.integers(15, 70)) for _ in techs),
+                )
+            )
+        jobs.append(
+            JobData(
+                release=release,
+                due=release + draw(st.integers(20, 150)),
+                waiter=draw(st.booleans()),
+                priority=draw(st.integers(1, 2)),
+                operations=tuple(operations),
+            )
+        )
+    if draw(st.booleans()):  # started work: the first booking's first operation is pinned
+        first = jobs[0].operations[0]
+        end = 480 + first.durations[0]
+        pin = Placement(bay=first.bays[0], technician=first.technicians[0], start=480, end=end)
+        jobs[0] = replace(jobs[0], release=480, operations=(replace(first, pin=pin), *jobs[0].operations[1:]))
+    return DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="general"), BayData(kind="general")),
+        technicians=technicians,
+        jobs=tuple(jobs),
+        weights=LATENESS_ONLY,
+    )
+
+
+def _minutes_late(problem: DayProblem, solution: DaySolution) -> int:
+    late = 0
+    for j, job in enumerate(problem.jobs):
+        if j in solution.unplaced or job.due is None:
+            continue
+        last = len(job.operations) - 1
+        pin = job.operations[last].pin
+        end = pin.end if pin is not None else solution.placements[(j, last)].end
+        late += max(0, end - job.due)
+    return late
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_small_days())
+def test_never_above_the_optimum_of_cp_sat(problem: DayProblem) -> None:
+    """CP-SAT on the real model, lateness-only weights, solved to optimality: most priority placed,
+    then fewest minutes late. No floor (this one, nor the combined one) is above that plan."""
+    best = solve(problem, None, SolveParameters(time_limit_seconds=20.0, workers=1))
+    if best is None or best.status != "optimal":
+        return  # not proven: nothing to compare with
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in best.unplaced)
+    late = _minutes_late(problem, best)
+    assert time_indexed_bound(problem, weight) <= late
+    assert lateness_floor(problem, weight) <= late
+
+
+def test_a_busy_small_dealer_day_no_plan_below_it() -> None:
+    """small-dealer at 1.3x (seed 2, 24 waiters for five mechanics): every rule's plan and a short
+    optimiser plan are at least as late as the floor for the priority they place, and the
+    time-indexed relaxation lifts the floor where the other bounds stop (108 before it)."""
+    scenario = load_scenario("small-dealer")
+    req = day_request(scenario, dt.date(2026, 11, 24), seed=2, scale=1.3, exact=True)
+    req = req.model_copy(update={"options": req.options.model_copy(update={"time_limit_seconds": 1.0})})
+    problem = compile_request(req).problem
+    plans = [*run_rules(problem).values(), optimise(compile_request(req))]
+    floors = {}
+    for plan in plans:
+        weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in plan.unplaced)
+        if weight not in floors:
+            floors[weight] = lateness_floor(problem, weight)
+        assert floors[weight] <= _minutes_late(problem, plan)
+    top = max(floors)
+    assert floors[top] > lateness_floor(problem, top, indexed=False)
+
+
+def test_enough_skips_only_what_cannot_matter() -> None:
+    """Given a plan's own minutes late, the floor is the same when the cheaper bounds are below
+    them, and never above them."""
+    problem = compile_request(_tiny_day(1, count=7)).problem
+    least = _least_by_weight(problem)
+    top = max(least)
+    full = lateness_floor(problem, top)
+    assert lateness_floor(problem, top, enough=10**6) == full
+    cheap = lateness_floor(problem, top, indexed=False)
+    assert lateness_floor(problem, top, enough=cheap) == cheap <= least[top]
