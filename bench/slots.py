@@ -280,9 +280,10 @@ def main() -> None:
         default=30.0,
         help="CP-SAT limit per uncached probe (verdicts cached in bench/slots-verdicts.json)",
     )
-    parser.add_argument("--out", type=Path, default=HERE / "RESULTS-slots.json")  # fmt: skip
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS-slots.json")
+    parser.add_argument("--verdicts", type=Path, default=VERDICTS)  # the exact verdicts. cache
     args = parser.parse_args()
-    verdicts = Verdicts(VERDICTS)
+    verdicts = Verdicts(args.verdicts)
     limit = args.exact_seconds
     tallies = run("small-dealer", 60, 15 if args.quick else 40, 3, args.seed, limit, verdicts)
     tallies += run("dealer-2011", 300, 10 if args.quick else 25, 3, args.seed, limit, verdicts)
