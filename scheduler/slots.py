@@ -873,10 +873,12 @@ class DayBook:
                 return
             chains = partial(_ejected, depth=depth)
             base = self._gallop(probes, fits, self._past_fits(fits, wanted), base, deadline, base, chains)
-            if depth == 1 and time.thread_time() < deadline:  # the end of the day rebuilt
-                base = self._gallop(
-                    probes, fits, self._past_fits(fits, wanted), base, deadline, base, _pushed
-                )
+        # With the time left: the work in the way pushed later, or moved to another technician
+        # (scheduler.repack.push_and_fit), where the chains found nothing.
+        for day in (base, self):
+            if time.thread_time() >= deadline:
+                return
+            base = self._gallop(probes, fits, self._past_fits(fits, wanted), day, deadline, base, _pushed)
 
     @staticmethod
     def _past_fits(fits: list[Offer | None], wanted: list[int]) -> list[int]:
