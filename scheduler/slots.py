@@ -28,7 +28,7 @@ from scheduler.ejection import eject_and_fit
 from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.reasons import unplaced_reasons
-from scheduler.repack import left_pack, push_and_fit, right_pack
+from scheduler.repack import left_pack, right_pack
 from scheduler.translate import (
     DayFrame,
     assignments_from_placements,
@@ -306,27 +306,6 @@ class DayBook:
         if no room is found by `deadline`."""
         job, _ = self._job(booking)
         found = eject_and_fit(self.accepted_problem, self.placements_of, job, deadline, shallowest, deepest)
-        if found is None:
-            return None
-        placed, moved = found
-        rewitness = {
-            b.id: self._assignments(b.id, moved[j]) if j in moved else tuple(w)
-            for j, (b, w) in enumerate(self.accepted)
-        }
-        return self._offer(booking, placed, rewitness)
-
-    def fit_by_pushing(self, booking: Booking, deadline: float) -> Offer | None:
-        """Capacity only: the quick fit, else a technician it could use cleared of the bookings in
-        its way, moved onto others (scheduler.repack.push_and_fit), every promise kept; None if
-        no room is found by `deadline`."""
-        offer = self.fit_quickly(booking, repair=False)
-        if offer is not None:
-            return offer
-        job, _ = self._job(booking)
-        try:
-            found = push_and_fit(self.accepted_problem, self.placements_of, job, deadline)
-        except TimeoutError:
-            return None
         if found is None:
             return None
         placed, moved = found
@@ -863,12 +842,6 @@ class DayBook:
                 if time.thread_time() >= deadline:
                     return
                 self._gallop(probes, fits, self._past_fits(fits, wanted), day, deadline, base, _quick)
-            # The work in the way pushed later, or moved to another technician
-            # (scheduler.repack.push_and_fit): in a packed day the slack sits behind the bookings.
-            for day in packed[::-1]:
-                if time.thread_time() >= deadline:
-                    return
-                self._gallop(probes, fits, self._past_fits(fits, wanted), day, deadline, base, _pushed)
             base = packed[0] if packed else self  # chains are shorter in the day packed late then early
         for day in list(self._moved_days):  # the quick fit where earlier searches made room
             if time.thread_time() >= deadline:
@@ -1174,11 +1147,6 @@ def _quick(day: DayBook, booking: Booking, deadline: float) -> Offer | None:
     """The quick fit in `day`'s free time (no repair; `deadline` unused: it is quick)."""
     del deadline
     return day.fit_quickly(booking, repair=False)
-
-
-def _pushed(day: DayBook, booking: Booking, deadline: float) -> Offer | None:
-    """The quick fit, else a technician cleared for it (`DayBook.fit_by_pushing`) until `deadline`."""
-    return day.fit_by_pushing(booking, deadline)
 
 
 def _ejected(day: DayBook, booking: Booking, deadline: float, depth: int) -> Offer | None:
