@@ -41,6 +41,8 @@ DATE = dt.date(2026, 11, 24)
 OPEN = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=10_000)
 EXACT_SECONDS = 1.0
 VERDICTS = HERE / "slots-verdicts.json"
+BUDGET = [EJECTION_SECONDS]
+"""The immediate answer's search budget (CPU seconds; `--budget-ms` to see what more would buy)."""
 
 
 MODES = ("insert", "prefix", "immediate", "exact")
@@ -216,7 +218,7 @@ def _probe(
             tally.computations += 1
             for mode, exact, eject in (
                 ("prefix", 0.0, 0.0),
-                ("immediate", 0.0, EJECTION_SECONDS),
+                ("immediate", 0.0, BUDGET[0]),
                 ("exact", EXACT_SECONDS, 0.0),
             ):
                 t0 = time.perf_counter()
@@ -281,8 +283,10 @@ def main() -> None:
         help="CP-SAT limit per uncached probe (verdicts cached in bench/slots-verdicts.json)",
     )
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS-slots.json")
-    parser.add_argument("--verdicts", type=Path, default=VERDICTS)  # the exact verdicts. cache
+    parser.add_argument("--verdicts", type=Path, default=VERDICTS)  # the exact verdicts' cache
+    parser.add_argument("--budget-ms", type=float, default=1000 * EJECTION_SECONDS)
     args = parser.parse_args()
+    BUDGET[0] = args.budget_ms / 1000
     verdicts = Verdicts(args.verdicts)
     limit = args.exact_seconds
     tallies = run("small-dealer", 60, 15 if args.quick else 40, 3, args.seed, limit, verdicts)
@@ -290,6 +294,7 @@ def main() -> None:
     feasible = sum(t.feasible for t in tallies)
     summary: dict[str, object] = {
         "seed": args.seed,
+        "immediate search budget (CPU ms)": args.budget_ms,
         "probes": sum(t.probes for t in tallies),
         f"feasible (exact check, cached, {limit:g} s when solved)": feasible,
         "unproven (exact check, not counted)": sum(t.unknown for t in tallies),
