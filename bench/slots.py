@@ -99,6 +99,9 @@ class Verdicts:
         fits = exact_fits(day, probe, limit)
         self.solved += 1
         self.known[key] = {"fits": fits, "limit": limit}
+        # Merged with what other runs wrote meanwhile (several runs may share the file).
+        if self.path.exists():
+            self.known = {**json.loads(self.path.read_text(encoding="utf-8")), key: self.known[key]}
         self.path.write_text(json.dumps(self.known, indent=0, sort_keys=True), encoding="utf-8")
         return fits
 
