@@ -84,6 +84,13 @@ class Verdicts:
         )
         self.solved = 0
 
+    def proven(self, day: DayBook, probe: Booking) -> None:
+        """An offer (booked and validated) proves a probe CP-SAT left unproven: kept, so that later
+        runs, whatever they offer, count the same feasible set."""
+        key = self.key(day, probe)
+        self.known[key] = {**self.known.get(key, {}), "fits": True, "by": "offer"}
+        self._write(key)
+
     @staticmethod
     def key(day: DayBook, probe: Booking) -> str:
         bookings = sorted(b.model_dump_json(exclude={"id"}) for b, _ in day.accepted)
@@ -99,11 +106,14 @@ class Verdicts:
         fits = exact_fits(day, probe, limit)
         self.solved += 1
         self.known[key] = {"fits": fits, "limit": limit}
-        # Merged with what other runs wrote meanwhile (several runs may share the file).
+        self._write(key)
+        return fits
+
+    def _write(self, key: str) -> None:
+        """The file with `key` as known here, merged with what other runs wrote meanwhile."""
         if self.path.exists():
             self.known = {**json.loads(self.path.read_text(encoding="utf-8")), key: self.known[key]}
         self.path.write_text(json.dumps(self.known, indent=0, sort_keys=True), encoding="utf-8")
-        return fits
 
 
 def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -244,6 +254,7 @@ def _probe(
         if fits is None and any(offered.values()):
             fits = True
             tally.proven_by_offer += 1
+            verdicts.proven(day, probe)
         tally.probes += 1
         for mode in MODES:
             tally.offered[mode] += offered[mode]
