@@ -93,9 +93,10 @@ class Verdicts:
 
     @staticmethod
     def key(day: DayBook, probe: Booking) -> str:
+        """The workshop as it is (a changed scenario is another key), the day's bookings, the probe."""
         bookings = sorted(b.model_dump_json(exclude={"id"}) for b, _ in day.accepted)
         asked = probe.model_dump_json(include={"service", "waiter", "drop_off"})
-        text = json.dumps([day.workshop.name, day.date.isoformat(), bookings, asked])
+        text = json.dumps([day.workshop.model_dump_json(), day.date.isoformat(), bookings, asked])
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
     def fits(self, day: DayBook, probe: Booking, limit: float) -> bool | None:
