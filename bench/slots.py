@@ -6,7 +6,14 @@ place every accepted booking by its promised pickup plus the probe. Walk-in hold
 caps are policies, not feasibility, so both sides run without them. Every offer of the immediate
 and the exact answer is checked by the independent validator (`unsound`: its whole-day plan).
 
-    .venv/bin/python -m bench.slots [--quick]
+The exact verdicts are cached in `bench/slots-verdicts.json`, keyed by the day's bookings and the
+probe (not by the witnesses: feasibility does not depend on where the day's plan puts them), so
+every run and every branch is judged against the same verdicts; a probe CP-SAT leaves unproven
+within `--exact-seconds` is counted apart (never as feasible or infeasible) and tried again by a
+run with a longer limit. Every immediate offer at a probe's time is booked (the day as the offer
+claims it, the probe at its promise) and checked by the independent validator.
+
+    .venv/bin/python -m bench.slots [--quick] [--exact-seconds 30] [--out FILE]
 """
 
 from __future__ import annotations
@@ -14,7 +21,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import hashlib
 import json
+import math
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -26,13 +35,16 @@ from scheduler.planning import to_plan
 from scheduler.scenarios import load_scenario
 from scheduler.slots import EJECTION_SECONDS, CapacityRules, DayBook, Offer
 from scheduler.validator import validate_plan
-from solver.model import SolveParameters, solve
+from solver.model import SolveParameters, fit_all
 from solver.problem import DaySolution
 
 HERE = Path(__file__).parent
 DATE = dt.date(2026, 11, 24)
 OPEN = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=10_000)
 EXACT_SECONDS = 1.0
+VERDICTS = HERE / "slots-verdicts.json"
+BUDGET = [EJECTION_SECONDS]
+"""The immediate answer's search budget (CPU seconds; `--budget-ms` to see what more would buy)."""
 
 
 MODES = ("insert", "prefix", "immediate", "exact")
@@ -61,10 +73,67 @@ class Tally:
     """Of those, offers whose whole-day plan breaks a hard rule or a promise (0 is the goal)."""
     validate_seconds: float = 0.0
     """Wall time spent validating (in `seconds`, not in `offer_seconds`)."""
+    proven_by_offer: int = 0
+    """Unproven by CP-SAT, feasible by an offer's witness (counted feasible, reported)."""
+
+
+class Verdicts:
+    """The exact check's verdicts, cached per (day's bookings, probe): True, False, or unproven at
+    the longest limit tried (tried again only with a longer one)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.known: dict[str, dict[str, object]] = (
+            json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        )
+        self.solved = 0
+
+    def proven(self, day: DayBook, probe: Booking) -> None:
+        """An offer (booked and validated) proves a probe CP-SAT left unproven: kept, so that later
+        runs, whatever they offer, count the same feasible set."""
+        key = self.key(day, probe)
+        self.known[key] = {**self.known.get(key, {}), "fits": True, "by": "offer"}
+        self._write(key)
+
+    @staticmethod
+    def key(day: DayBook, probe: Booking) -> str:
+        """The workshop as it is (a changed scenario is another key), the day's bookings, the probe."""
+        bookings = sorted(b.model_dump_json(exclude={"id"}) for b, _ in day.accepted)
+        asked = probe.model_dump_json(include={"service", "waiter", "drop_off"})
+        text = json.dumps([day.workshop.model_dump_json(), day.date.isoformat(), bookings, asked])
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+    def fits(self, day: DayBook, probe: Booking, limit: float) -> bool | None:
+        key = self.key(day, probe)
+        known = self.known.get(key)
+        if known is not None and (known["fits"] is not None or float(str(known["limit"])) >= limit):
+            return known["fits"]  # type: ignore[return-value]
+        fits = exact_fits(day, probe, limit)
+        self.solved += 1
+        self.known[key] = {"fits": fits, "limit": limit}
+        self._write(key)
+        return fits
+
+    def _write(self, key: str) -> None:
+        """The file with `key` as known here, merged with what other runs wrote meanwhile."""
+        if self.path.exists():
+            self.known = {**json.loads(self.path.read_text(encoding="utf-8")), key: self.known[key]}
+        self.path.write_text(json.dumps(self.known, indent=0, sort_keys=True), encoding="utf-8")
+
+
+def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a share `hits / n`."""
+    if n == 0:
+        return 0.0, 1.0
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def exact_fits(day: DayBook, probe: Booking, limit: float) -> bool | None:
-    """CP-SAT: can every accepted booking keep its promise with the probe placed too? None: unproven."""
+    """CP-SAT (feasibility, every booking present): can every accepted booking keep its promise
+    with the probe placed too? None: unproven within `limit`."""
     bookings = [b for b, _ in day.accepted] + [probe]
     request = PlanRequest(
         workshop=day.workshop, date=day.date, bookings=bookings, options=PlanOptions(keep_promises=True)
@@ -76,12 +145,8 @@ def exact_fits(day: DayBook, probe: Booking, limit: float) -> bool | None:
         for a in witness
     }
     hint = DaySolution(placements=placements, unplaced={len(bookings) - 1})
-    result = solve(compiled.problem, hint, SolveParameters(time_limit_seconds=limit, workers=2))
-    if result is None:
-        return None
-    if not result.unplaced:
-        return True
-    return False if result.status == "optimal" else None
+    status, _ = fit_all(compiled.problem, hint, SolveParameters(time_limit_seconds=limit, workers=2))
+    return {"feasible": True, "infeasible": False}.get(status)
 
 
 def unsound(day: DayBook, code: str, waiter: bool, offer: Offer) -> bool:
@@ -107,7 +172,13 @@ def unsound(day: DayBook, code: str, waiter: bool, offer: Offer) -> bool:
 
 
 def run(
-    scenario_name: str, attempts: int, probes_per_level: int, levels: int, seed: int, limit: float
+    scenario_name: str,
+    attempts: int,
+    probes_per_level: int,
+    levels: int,
+    seed: int,
+    limit: float,
+    verdicts: Verdicts,
 ) -> list[Tally]:
     scenario = load_scenario(scenario_name)
     workshop, demand = scenario.workshop, scenario.demand
@@ -132,11 +203,11 @@ def run(
             accepted.append((booking, list(offer.assignments)))
         if attempt in checkpoints:
             tallies.append(_probe(scenario_name, DayBook(workshop, DATE, accepted, OPEN), rng, codes, weights,
-                                  probes_per_level, limit))  # fmt: skip
+                                  probes_per_level, limit, verdicts))  # fmt: skip
             t = tallies[-1]
-            print(f"{scenario_name:14} accepted={t.accepted:4} probes={t.probes} feasible={t.feasible} "
-                  f"offered&feasible={t.offered_and_feasible} unknown={t.unknown} {t.seconds:.0f}s",
-                  flush=True)  # fmt: skip
+            print(f"{scenario_name:14} seed={seed} accepted={t.accepted:4} probes={t.probes} "
+                  f"feasible={t.feasible} offered&feasible={t.offered_and_feasible} unknown={t.unknown} "
+                  f"validated={t.validated} unsound={t.unsound} {t.seconds:.0f}s", flush=True)  # fmt: skip
     return tallies
 
 
@@ -148,6 +219,7 @@ def _probe(
     weights: list[float],
     count: int,
     limit: float,
+    verdicts: Verdicts,
 ) -> Tally:
     began = time.perf_counter()
     tally = Tally(scenario=name, accepted=len(day.accepted))
@@ -166,7 +238,7 @@ def _probe(
             tally.computations += 1
             for mode, exact, eject in (
                 ("prefix", 0.0, 0.0),
-                ("immediate", 0.0, EJECTION_SECONDS),
+                ("immediate", 0.0, BUDGET[0]),
                 ("exact", EXACT_SECONDS, 0.0),
             ):
                 t0 = time.perf_counter()
@@ -177,12 +249,15 @@ def _probe(
                 answers[(code, waiter)][mode] = {o.drop_off for o in offers}
         offered = {mode: probe.drop_off in times for mode, times in answers[(code, waiter)].items()}
         offered["insert"] = day.try_insert(probe) is not None
-        # An offer is its own witness (validated above, `unsound`); the rest CP-SAT decides,
-        # after the front desk's rules that do not depend on the placement (advisors at check-in).
-        if any(offered.values()):
-            fits: bool | None = True
-        else:
-            fits = exact_fits(day, probe, limit) if day.allowed_before_fit(probe) else False
+        # The exact verdict, cached per day and probe (the same for every run and branch); the
+        # front desk's rules that do not depend on the placement (advisors at check-in) first.
+        # Every offer is checked by the validator (`unsound`, after the level's answers); where
+        # CP-SAT leaves a time unproven that some mode offered, the offer is its witness: it fits.
+        fits: bool | None = verdicts.fits(day, probe, limit) if day.allowed_before_fit(probe) else False
+        if fits is None and any(offered.values()):
+            fits = True
+            tally.proven_by_offer += 1
+            verdicts.proven(day, probe)
         tally.probes += 1
         for mode in MODES:
             tally.offered[mode] += offered[mode]
@@ -202,17 +277,51 @@ def _probe(
     return tally
 
 
+def _day_row(t: Tally) -> dict[str, object]:
+    hits = t.offered_and_feasible["immediate"]
+    low, high = wilson(hits, t.feasible)
+    return {
+        "scenario": t.scenario,
+        "accepted": t.accepted,
+        "probes": t.probes,
+        "feasible": t.feasible,
+        "unproven": t.unknown,
+        "proven by an offer only": t.proven_by_offer,
+        "immediate offered & feasible": hits,
+        "immediate completeness": f"{hits / t.feasible:.1%}" if t.feasible else "n/a",
+        "95% CI": f"{low:.0%}-{high:.0%}",
+        "validated": t.validated,
+        "unsound": t.unsound,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--exact-seconds",
+        type=float,
+        default=30.0,
+        help="CP-SAT limit per uncached probe (verdicts cached in bench/slots-verdicts.json)",
+    )
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS-slots.json")
+    parser.add_argument("--verdicts", type=Path, default=VERDICTS)  # the exact verdicts' cache
+    parser.add_argument("--budget-ms", type=float, default=1000 * EJECTION_SECONDS)
     args = parser.parse_args()
-    tallies = run("small-dealer", 60, 15 if args.quick else 40, 3, 1, 5.0)
-    tallies += run("dealer-2011", 300, 10 if args.quick else 25, 3, 1, 5.0)
+    BUDGET[0] = args.budget_ms / 1000
+    verdicts = Verdicts(args.verdicts)
+    limit = args.exact_seconds
+    tallies = run("small-dealer", 60, 15 if args.quick else 40, 3, args.seed, limit, verdicts)
+    tallies += run("dealer-2011", 300, 10 if args.quick else 25, 3, args.seed, limit, verdicts)
     feasible = sum(t.feasible for t in tallies)
     summary: dict[str, object] = {
+        "seed": args.seed,
+        "immediate search budget (CPU ms)": args.budget_ms,
         "probes": sum(t.probes for t in tallies),
-        "feasible (exact check, 5 s)": feasible,
-        "unknown (exact check unproven)": sum(t.unknown for t in tallies),
+        f"feasible (exact check, cached, {limit:g} s when solved)": feasible,
+        "unproven (exact check, not counted)": sum(t.unknown for t in tallies),
+        "exact checks solved this run (not cached)": verdicts.solved,
         "soundness": "every offer carries a whole-day plan keeping every promise, checked by "
         "scheduler.validator: offers checked (immediate and exact answers) / broken",
         "offers checked": sum(t.validated for t in tallies),
@@ -223,13 +332,21 @@ def main() -> None:
     for mode in MODES:
         both = sum(t.offered_and_feasible[mode] for t in tallies)
         summary[f"completeness {mode}"] = f"{both / feasible:.1%}" if feasible else "n/a"
+    hits = sum(t.offered_and_feasible["immediate"] for t in tallies)
+    low, high = wilson(hits, feasible)
+    summary["immediate offered & feasible"] = hits
+    summary["immediate 95% CI"] = f"{low:.1%}-{high:.1%}"
     computations = sum(t.computations for t in tallies)
     for mode in ("prefix", "immediate", "exact"):
         seconds = sum(t.offer_seconds[mode] for t in tallies)
         summary[f"one day's offers, {mode}: mean seconds"] = round(seconds / max(1, computations), 3)
+    days = [_day_row(t) for t in tallies]
+    for row in days:
+        print(json.dumps(row))
     print(json.dumps(summary, indent=1))
-    (HERE / "RESULTS-slots.json").write_text(
-        json.dumps({"summary": summary, "levels": [asdict(t) for t in tallies]}, indent=1), encoding="utf-8"
+    args.out.write_text(
+        json.dumps({"summary": summary, "days": days, "levels": [asdict(t) for t in tallies]}, indent=1),
+        encoding="utf-8",
     )
 
 
