@@ -246,4 +246,5 @@ def _copy(availability: Availability) -> Availability:
     fresh.tech_busy = [list(t) for t in availability.tech_busy]
     fresh.tech_windows = availability.tech_windows
     fresh.day = availability.day
+    fresh._grid = None  # rebuilt from the copied busy lists if a big search needs it
     return fresh
