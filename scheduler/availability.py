@@ -61,6 +61,17 @@ class Availability:
         self._grid: _Grid | None = None
         """Minute grid of the same busy intervals, built on the first big search (see `earliest`)."""
 
+    def copy(self) -> Availability:
+        """An independent copy (its own busy lists and grid): a trial that must not touch this one."""
+        fresh = Availability.__new__(Availability)
+        fresh.problem = self.problem
+        fresh.bay_busy = [list(b) for b in self.bay_busy]
+        fresh.tech_busy = [list(t) for t in self.tech_busy]
+        fresh.tech_windows = self.tech_windows
+        fresh.day = self.day
+        fresh._grid = self._grid.copy() if self._grid is not None else None
+        return fresh
+
     def reserve(self, p: Placement) -> None:
         insort(self.bay_busy[p.bay], (p.start, p.end))
         insort(self.tech_busy[p.technician], (p.start, p.end))
@@ -150,6 +161,10 @@ GRID_PAIRS = 400
 the pair-by-pair search is faster: dealer-2011 has ~100 pairs per operation)."""
 
 
+CHUNK_MINUTES = 90
+"""The first window of minutes `_Grid.earliest` searches (then four times as long, and so on)."""
+_NONE = np.iinfo(np.int64).max
+
 _OpArrays = tuple[
     OperationData, npt.NDArray[np.intp], npt.NDArray[np.int32], npt.NDArray[np.intp], npt.NDArray[np.int64]
 ]
@@ -179,6 +194,8 @@ class _Grid:
                 self.tech_cap[t, max(0, start) : max(0, end)] = end
         self.bay_cap = np.zeros((len(problem.bays), width), dtype=np.int32)
         self.bay_cap[:, : max(0, problem.horizon)] = problem.horizon
+        self.shift_end = np.array([t.shift_end for t in problem.technicians], dtype=np.int64)
+        self.grade = np.array([t.grade for t in problem.technicians], dtype=np.int64)
         self.tech_busy = np.zeros((len(problem.technicians), width), dtype=np.int16)
         self.bay_busy = np.zeros((len(problem.bays), width), dtype=np.int16)
         for t, busy in enumerate(availability.tech_busy):
@@ -207,6 +224,28 @@ class _Grid:
         next_busy = np.minimum.accumulate(stop[::-1])[::-1]
         np.maximum(np.minimum(next_busy, cap[row]) - self.minutes, 0, out=run[row])
 
+    def _ends(
+        self,
+        techs: npt.NDArray[np.intp],
+        durations: npt.NDArray[np.int32],
+        bays: npt.NDArray[np.intp],
+        ready: int,
+        stop: int,
+    ) -> npt.NDArray[np.int64]:
+        """Per technician, the earliest end of a start in [ready, stop) with a bay free too."""
+        longest_bay = self.bay_run[bays, ready:stop].max(axis=0)
+        need = durations[:, None]
+        fits = (self.tech_run[techs, ready:stop] >= need) & (longest_bay[None, :] >= need)
+        first = fits.argmax(axis=1)
+        return np.where(fits[np.arange(len(techs)), first], first + ready + durations, _NONE)
+
+    def copy(self) -> _Grid:
+        fresh = _Grid.__new__(_Grid)
+        fresh.__dict__.update(self.__dict__)  # the caps, minutes and operation arrays are shared
+        for name in ("tech_busy", "bay_busy", "tech_run", "bay_run"):
+            setattr(fresh, name, getattr(self, name).copy())
+        return fresh
+
     def mark(self, p: Placement, delta: int) -> None:
         lo, hi = max(0, p.start), max(0, min(p.end, self.width))
         self.tech_busy[p.technician, lo:hi] += delta
@@ -234,23 +273,33 @@ class _Grid:
         if ready >= self.width:
             return None
         _, techs, durations, bays, costs = self._arrays(op)
-        longest_bay = self.bay_run[bays, ready:].max(axis=0)
-        need = durations[:, None]
-        fits = (self.tech_run[techs, ready:] >= need) & (longest_bay[None, :] >= need)
-        possible = fits.any(axis=1)
-        if not possible.any():
-            return None
-        ends = np.where(possible, fits.argmax(axis=1) + ready + durations, np.iinfo(np.int32).max)
-        end = int(ends.min())
-        best: tuple[int, int, int, int, int, int] | None = None
-        for i in np.flatnonzero(ends == end):
-            t, d = int(techs[i]), int(durations[i])
-            start = end - d
-            free = self.bay_run[bays, start] >= d
-            cost, b = min(zip(costs[free].tolist(), bays[free].tolist(), strict=True))
-            tech = self.problem.technicians[t]
-            key = (max(0, end - max(start, tech.shift_end)), cost, tech.grade, t, b, start)
-            if best is None or key < best:
-                best = key
-        assert best is not None
+        shortest = int(durations.min())
+        # Minutes from `ready` on, searched in growing windows: most work fits soon after ready.
+        stop = min(self.width, ready + CHUNK_MINUTES)
+        while True:
+            ends = self._ends(techs, durations, bays, ready, stop)
+            end = int(ends.min())
+            if end < _NONE:
+                if end - shortest < stop:
+                    break  # a start from `stop` on ends later than `end` with every technician
+                stop = end - shortest + 1  # a faster technician may start later and still tie
+            elif stop >= self.width:
+                return None
+            else:
+                stop = min(self.width, ready + 4 * (stop - ready))
+        # Ties on the end: no overtime, then the cheapest bay free at the start, the lowest grade,
+        # the technician, the bay. Technicians with the same duration share a start and its bays.
+        tied = np.flatnonzero(ends == end)
+        tied_techs = techs[tied]
+        starts = end - durations[tied]
+        overtime = np.maximum(0, end - np.maximum(starts, self.shift_end[tied_techs]))
+        keys: list[tuple[int, int, int, int, int, int]] = []
+        bay_choice: dict[int, tuple[int, int]] = {}
+        for t, start, extra in zip(tied_techs.tolist(), starts.tolist(), overtime.tolist(), strict=True):
+            choice = bay_choice.get(start)
+            if choice is None:
+                free = self.bay_run[bays, start] >= end - start
+                choice = bay_choice[start] = min(zip(costs[free].tolist(), bays[free].tolist(), strict=True))
+            keys.append((extra, choice[0], int(self.grade[t]), t, choice[1], start))
+        best = min(keys)
         return Placement(best[4], best[3], best[5], end)

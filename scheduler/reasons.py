@@ -188,8 +188,5 @@ def unplaced_reasons(compiled: CompiledDay, solution: DaySolution) -> dict[int, 
             availability.reserve(p)
         for j in pending:
             # A fresh copy per booking: one booking's trial must not block the next.
-            trial = Availability(compiled.problem)
-            trial.bay_busy = [list(b) for b in availability.bay_busy]
-            trial.tech_busy = [list(t) for t in availability.tech_busy]
-            reasons[j] = _capacity_reason(compiled, j, trial)
+            reasons[j] = _capacity_reason(compiled, j, availability.copy())
     return reasons

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -175,6 +177,10 @@ def _free_windows(problem: DayProblem) -> tuple[list[list[tuple[int, int]]], lis
 
 def _pools(problem: DayProblem) -> list[_Pool]:
     """One pool per distinct technician set and bay set of an operation (and all of each)."""
+    return _memo("pools", problem, lambda: _make_pools(problem))
+
+
+def _make_pools(problem: DayProblem) -> list[_Pool]:
     tech_free, bay_free = _free_windows(problem)
     tech_sets = {frozenset(op.technicians) for j in problem.jobs for op in j.operations if op.pin is None}
     bay_sets = {frozenset(op.bays) for j in problem.jobs for op in j.operations if op.pin is None}
@@ -211,6 +217,10 @@ class _Slots:
 
 
 def _slots(problem: DayProblem) -> list[_Slots]:
+    return _memo("slots", problem, lambda: _make_slots(problem))
+
+
+def _make_slots(problem: DayProblem) -> list[_Slots]:
     tech_free, bay_free = _free_windows(problem)
     unpinned = [(j, op) for j, job in enumerate(problem.jobs) for op in job.operations if op.pin is None]
     releases = _thresholds(sorted({job.release for job in problem.jobs}))
@@ -252,8 +262,29 @@ def _thresholds(releases: list[int], most: int = 40) -> list[int]:
     return [releases[round(i * (len(releases) - 1) / (most - 1))] for i in range(most)]
 
 
+_Memo = TypeVar("_Memo")
+_last: dict[str, tuple[DayProblem, object]] = {}
+
+
+def _memo(name: str, problem: DayProblem, make: Callable[[], _Memo]) -> _Memo:
+    """`make()` once per problem for the last problem seen: the bounds of one plan ask for the
+    same pools and alone-ends many times (seven times on a 1,000-booking day: seconds each).
+    Keyed by identity (hashing a day's data costs as much as the work)."""
+    hit = _last.get(name)
+    if hit is not None and hit[0] is problem:
+        return hit[1]  # type: ignore[return-value]
+    value = make()
+    _last[name] = (problem, value)
+    return value
+
+
 def earliest_ends(problem: DayProblem) -> list[float]:
     """Each booking's earliest possible end alone in the workshop (inf if it cannot fit)."""
+    return list(_memo("earliest_ends", problem, lambda: _earliest_ends(problem)))
+
+
+def _earliest_ends(problem: DayProblem) -> list[float]:
+    windows = [t.windows() for t in problem.technicians]
     ends: list[float] = []
     for job in problem.jobs:
         ready: float = job.release
@@ -263,7 +294,7 @@ def earliest_ends(problem: DayProblem) -> list[float]:
                 continue
             best = math.inf
             for t, d in zip(op.technicians, op.durations, strict=True):
-                for s, e in problem.technicians[t].windows():
+                for s, e in windows[t]:
                     start = max(s, ready)
                     if start + d <= e:
                         best = min(best, start + d)
