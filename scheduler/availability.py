@@ -63,6 +63,8 @@ class Availability:
 
     def copy(self) -> Availability:
         """An independent copy (its own busy lists and grid): a trial that must not touch this one."""
+        if self._grid is None and len(self.problem.technicians) * len(self.problem.bays) >= GRID_PAIRS:
+            self._grid = _Grid(self)  # built once here, not once per trial copy
         fresh = Availability.__new__(Availability)
         fresh.problem = self.problem
         fresh.bay_busy = [list(b) for b in self.bay_busy]
