@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from bisect import insort
 
+import numpy as np
+import numpy.typing as npt
+
 from solver.problem import DayProblem, Interval, OperationData, Placement
 
 Gap = tuple[int, int]
@@ -55,14 +58,33 @@ class Availability:
         self.tech_busy: list[list[Interval]] = [[] for _ in problem.technicians]
         self.tech_windows = [t.windows() for t in problem.technicians]
         self.day = [(0, problem.horizon)]
+        self._grid: _Grid | None = None
+        """Minute grid of the same busy intervals, built on the first big search (see `earliest`)."""
+
+    def copy(self) -> Availability:
+        """An independent copy (its own busy lists and grid): a trial that must not touch this one."""
+        if self._grid is None and len(self.problem.technicians) * len(self.problem.bays) >= GRID_PAIRS:
+            self._grid = _Grid(self)  # built once here, not once per trial copy
+        fresh = Availability.__new__(Availability)
+        fresh.problem = self.problem
+        fresh.bay_busy = [list(b) for b in self.bay_busy]
+        fresh.tech_busy = [list(t) for t in self.tech_busy]
+        fresh.tech_windows = self.tech_windows
+        fresh.day = self.day
+        fresh._grid = self._grid.copy() if self._grid is not None else None
+        return fresh
 
     def reserve(self, p: Placement) -> None:
         insort(self.bay_busy[p.bay], (p.start, p.end))
         insort(self.tech_busy[p.technician], (p.start, p.end))
+        if self._grid is not None:
+            self._grid.mark(p, 1)
 
     def free(self, p: Placement) -> None:
         self.bay_busy[p.bay].remove((p.start, p.end))
         self.tech_busy[p.technician].remove((p.start, p.end))
+        if self._grid is not None:
+            self._grid.mark(p, -1)
 
     def bay_gaps(self, bay: int, ready: int) -> list[Gap]:
         return subtract(self.day, self.bay_busy[bay], ready)
@@ -86,8 +108,15 @@ class Availability:
         """The qualified bay + technician pair that finishes `op` earliest (the foreman's rule).
 
         Ties go to no overtime, then the preferred bay, then the lowest grade (keep seniors free).
-        Pairs are pruned by each resource's own earliest time, so big workshops stay fast.
+        Pairs are pruned by each resource's own earliest time, so big workshops stay fast. Where
+        the pairs are many (a 150-technician, 120-bay day) the minute grid answers instead, with
+        the same placement: pruning does not help when nothing fits, and then every pair's gaps
+        were merged in Python (a 1,000-booking day spent ~3 s per dispatch, mostly there).
         """
+        if len(op.technicians) * len(op.bays) >= GRID_PAIRS and min(op.durations, default=0) > 0:
+            if self._grid is None:
+                self._grid = _Grid(self)
+            return self._grid.earliest(op, ready)
         # Each bay's first free minute orders the bays; its gaps are worked out only for the bays
         # the search reaches (most are pruned on a busy day).
         bay_options = []
@@ -127,3 +156,152 @@ class Availability:
                     best = key
                     best_placement = Placement(b, t, start, end)
         return best_placement
+
+
+GRID_PAIRS = 400
+"""Technician x bay pairs from which `Availability.earliest` searches the minute grid (below it,
+the pair-by-pair search is faster: dealer-2011 has ~100 pairs per operation)."""
+
+
+CHUNK_MINUTES = 90
+"""The first window of minutes `_Grid.earliest` searches (then four times as long, and so on)."""
+_NONE = np.iinfo(np.int64).max
+
+_OpArrays = tuple[
+    OperationData, npt.NDArray[np.intp], npt.NDArray[np.int32], npt.NDArray[np.intp], npt.NDArray[np.int64]
+]
+"""An operation with its technicians, durations, bays and bay costs as arrays."""
+
+
+class _Grid:
+    """Per bay and per technician, the free minutes that follow each minute (0 where busy or
+    outside a working block): `earliest` with numpy over all pairs at once.
+
+    Mirrors the busy lists of its `Availability` (updated by `reserve` and `free`); a start `s`
+    fits `d` minutes on a resource exactly when its run at `s` is at least `d`, as a gap of
+    `subtract` holding [s, s + d) would.
+    """
+
+    def __init__(self, availability: Availability) -> None:
+        problem = availability.problem
+        self.problem = problem
+        width = max([problem.horizon, *(e for w in availability.tech_windows for _, e in w)])
+        self.width = width
+        self.minutes = np.arange(width, dtype=np.int32)
+        # A run stops at its working block's end even where the next block starts right after
+        # (two blocks are two gaps for `subtract` too).
+        self.tech_cap = np.zeros((len(problem.technicians), width), dtype=np.int32)
+        for t, windows in enumerate(availability.tech_windows):
+            for start, end in windows:
+                self.tech_cap[t, max(0, start) : max(0, end)] = end
+        self.bay_cap = np.zeros((len(problem.bays), width), dtype=np.int32)
+        self.bay_cap[:, : max(0, problem.horizon)] = problem.horizon
+        self.shift_end = np.array([t.shift_end for t in problem.technicians], dtype=np.int64)
+        self.grade = np.array([t.grade for t in problem.technicians], dtype=np.int64)
+        self.tech_busy = np.zeros((len(problem.technicians), width), dtype=np.int16)
+        self.bay_busy = np.zeros((len(problem.bays), width), dtype=np.int16)
+        for t, busy in enumerate(availability.tech_busy):
+            for start, end in busy:
+                self.tech_busy[t, max(0, start) : max(0, end)] += 1
+        for b, busy in enumerate(availability.bay_busy):
+            for start, end in busy:
+                self.bay_busy[b, max(0, start) : max(0, end)] += 1
+        self.tech_run = np.zeros((len(problem.technicians), width), dtype=np.int32)
+        self.bay_run = np.zeros((len(problem.bays), width), dtype=np.int32)
+        for t in range(len(problem.technicians)):
+            self._rerun(self.tech_run, self.tech_busy, self.tech_cap, t)
+        for b in range(len(problem.bays)):
+            self._rerun(self.bay_run, self.bay_busy, self.bay_cap, b)
+        self.ops: dict[int, _OpArrays] = {}
+
+    def _rerun(
+        self,
+        run: npt.NDArray[np.int32],
+        busy: npt.NDArray[np.int16],
+        cap: npt.NDArray[np.int32],
+        row: int,
+    ) -> None:
+        """Free minutes from each minute on: up to the next busy minute or the block's end."""
+        stop = np.where(busy[row] > 0, self.minutes, self.width)
+        next_busy = np.minimum.accumulate(stop[::-1])[::-1]
+        np.maximum(np.minimum(next_busy, cap[row]) - self.minutes, 0, out=run[row])
+
+    def _ends(
+        self,
+        techs: npt.NDArray[np.intp],
+        durations: npt.NDArray[np.int32],
+        bays: npt.NDArray[np.intp],
+        ready: int,
+        stop: int,
+    ) -> npt.NDArray[np.int64]:
+        """Per technician, the earliest end of a start in [ready, stop) with a bay free too."""
+        longest_bay = self.bay_run[bays, ready:stop].max(axis=0)
+        need = durations[:, None]
+        fits = (self.tech_run[techs, ready:stop] >= need) & (longest_bay[None, :] >= need)
+        first = fits.argmax(axis=1)
+        return np.where(fits[np.arange(len(techs)), first], first + ready + durations, _NONE)
+
+    def copy(self) -> _Grid:
+        fresh = _Grid.__new__(_Grid)
+        fresh.__dict__.update(self.__dict__)  # the caps, minutes and operation arrays are shared
+        for name in ("tech_busy", "bay_busy", "tech_run", "bay_run"):
+            setattr(fresh, name, getattr(self, name).copy())
+        return fresh
+
+    def mark(self, p: Placement, delta: int) -> None:
+        lo, hi = max(0, p.start), max(0, min(p.end, self.width))
+        self.tech_busy[p.technician, lo:hi] += delta
+        self.bay_busy[p.bay, lo:hi] += delta
+        self._rerun(self.tech_run, self.tech_busy, self.tech_cap, p.technician)
+        self._rerun(self.bay_run, self.bay_busy, self.bay_cap, p.bay)
+
+    def _arrays(self, op: OperationData) -> _OpArrays:
+        # Keyed by identity: the same job data is searched again and again within one dispatch.
+        cached = self.ops.get(id(op))
+        if cached is None or cached[0] is not op:
+            cached = (
+                op,
+                np.array(op.technicians, dtype=np.intp),
+                np.array(op.durations, dtype=np.int32),
+                np.array(op.bays, dtype=np.intp),
+                np.array(op.bay_costs, dtype=np.int64),
+            )
+            self.ops[id(op)] = cached
+        return cached
+
+    def earliest(self, op: OperationData, ready: int) -> Placement | None:
+        """`Availability.earliest` over the grid: the earliest end first, then the same ties."""
+        ready = max(0, ready)
+        if ready >= self.width:
+            return None
+        _, techs, durations, bays, costs = self._arrays(op)
+        shortest = int(durations.min())
+        # Minutes from `ready` on, searched in growing windows: most work fits soon after ready.
+        stop = min(self.width, ready + CHUNK_MINUTES)
+        while True:
+            ends = self._ends(techs, durations, bays, ready, stop)
+            end = int(ends.min())
+            if end < _NONE:
+                if end - shortest < stop:
+                    break  # a start from `stop` on ends later than `end` with every technician
+                stop = end - shortest + 1  # a faster technician may start later and still tie
+            elif stop >= self.width:
+                return None
+            else:
+                stop = min(self.width, ready + 4 * (stop - ready))
+        # Ties on the end: no overtime, then the cheapest bay free at the start, the lowest grade,
+        # the technician, the bay. Technicians with the same duration share a start and its bays.
+        tied = np.flatnonzero(ends == end)
+        tied_techs = techs[tied]
+        starts = end - durations[tied]
+        overtime = np.maximum(0, end - np.maximum(starts, self.shift_end[tied_techs]))
+        keys: list[tuple[int, int, int, int, int, int]] = []
+        bay_choice: dict[int, tuple[int, int]] = {}
+        for t, start, extra in zip(tied_techs.tolist(), starts.tolist(), overtime.tolist(), strict=True):
+            choice = bay_choice.get(start)
+            if choice is None:
+                free = self.bay_run[bays, start] >= end - start
+                choice = bay_choice[start] = min(zip(costs[free].tolist(), bays[free].tolist(), strict=True))
+            keys.append((extra, choice[0], int(self.grade[t]), t, choice[1], start))
+        best = min(keys)
+        return Placement(best[4], best[3], best[5], end)

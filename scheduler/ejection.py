@@ -135,7 +135,7 @@ class _Chain:
         for placement, out in tries:
             if time.thread_time() > self.deadline:
                 raise _Deadline
-            trial = _copy(availability)
+            trial = availability.copy()
             after = {e: v for e, v in where.items() if e not in out}
             for e in out:
                 for p in where[e]:
@@ -237,13 +237,3 @@ def _points(
 
 def _due(job: JobData) -> int:
     return job.due if job.due is not None else 10**9
-
-
-def _copy(availability: Availability) -> Availability:
-    fresh = Availability.__new__(Availability)
-    fresh.problem = availability.problem
-    fresh.bay_busy = [list(b) for b in availability.bay_busy]
-    fresh.tech_busy = [list(t) for t in availability.tech_busy]
-    fresh.tech_windows = availability.tech_windows
-    fresh.day = availability.day
-    return fresh

@@ -13,6 +13,7 @@ model built), not in seconds, so the same request, seed and worker count give th
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from collections.abc import Callable
@@ -39,6 +40,11 @@ STEP_DTIME = 0.02
 """CP-SAT deterministic time one neighbourhood may take."""
 MAX_SIZE = 40
 """Most bookings freed in one neighbourhood (it grows while they are solved to optimality)."""
+BIG_POOL = 40
+"""Technicians in a neighbourhood's pool above which its bookings move only among the
+technicians and bays they hold (dealer-2011 has 32 technicians: its neighbourhoods never are)."""
+HUGE_DAY = 400
+"""Bookings above which unplaced and late targets take turns (`_targets`)."""
 BUILD_SECONDS_PER_JOB = 4e-4
 """Wall seconds to build and hand over a model, per booking in it (pinned ones included)."""
 
@@ -73,6 +79,18 @@ def reinsert(
         t, b = _pool(problem.jobs[j])
         techs |= t
         bays |= b
+    narrowed = len(techs) > BIG_POOL
+    if narrowed:
+        # A huge workshop: the freed bookings move only among the technicians and bays they hold
+        # now, so the sub-problem keeps the work on those few, not the whole day (on the
+        # 1,000-booking day a pool of ~100 technicians put ~800 pinned bookings in every model,
+        # and the step's effort went into presolving them).
+        techs, bays = set(), set()
+        for j in free:
+            if j not in solution.unplaced:
+                for k in range(len(problem.jobs[j].operations)):
+                    techs.add(solution.placements[(j, k)].technician)
+                    bays.add(solution.placements[(j, k)].bay)
     jobs: list[JobData] = []
     index: list[int] = []
     for j, job in enumerate(problem.jobs):
@@ -87,7 +105,7 @@ def reinsert(
         index.append(j)
     fixed_count = len(jobs)
     for j in free:
-        jobs.append(problem.jobs[j])
+        jobs.append(_narrow(problem.jobs[j], techs, bays) if narrowed else problem.jobs[j])
         index.append(j)
     sub = replace(problem, jobs=tuple(jobs))
     dm = build(sub)
@@ -137,6 +155,28 @@ def reinsert(
     whole = DaySolution(placements=placements, unplaced=unplaced, status="feasible")
     whole.objective = objective(problem, whole)
     return whole, spent, status == cp_model.OPTIMAL
+
+
+def _narrow(job: JobData, techs: set[int], bays: set[int]) -> JobData:
+    """The job with its unpinned operations restricted to `techs` and `bays` (an operation left
+    with none cannot be placed in the sub-problem)."""
+    ops = []
+    for op in job.operations:
+        if op.pin is not None:
+            ops.append(op)
+            continue
+        t_keep = [i for i, t in enumerate(op.technicians) if t in techs]
+        b_keep = [i for i, b in enumerate(op.bays) if b in bays]
+        ops.append(
+            replace(
+                op,
+                technicians=tuple(op.technicians[i] for i in t_keep),
+                durations=tuple(op.durations[i] for i in t_keep),
+                bays=tuple(op.bays[i] for i in b_keep),
+                bay_costs=tuple(op.bay_costs[i] for i in b_keep),
+            )
+        )
+    return replace(job, operations=tuple(ops))
 
 
 def _pool(job: JobData) -> tuple[set[int], set[int]]:
@@ -258,11 +298,17 @@ def _targets(problem: DayProblem, solution: DaySolution) -> list[tuple[int, tupl
         if end > job.due:
             weight = problem.weights.waiter_lateness if job.waiter else problem.weights.lateness
             late.append((-(end - job.due) * weight, j))
+    later: list[tuple[int, tuple[int, int]]] = []
     for _, j in sorted(late):
         job = problem.jobs[j]
         end = solution.placements[(j, len(job.operations) - 1)].end
-        out.append((j, (job.release, end)))
-    return out
+        later.append((j, (job.release, end)))
+    if len(problem.jobs) <= HUGE_DAY:
+        return out + later
+    # A huge day: unplaced and late targets take turns. Its hundreds of unplaced bookings are
+    # mostly proven not to fit around their blockers, and the search never reached a late one.
+    turns = [t for pair in itertools.zip_longest(out, later) for t in pair if t is not None]
+    return turns
 
 
 def improve(

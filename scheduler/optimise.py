@@ -7,7 +7,7 @@ import time
 
 from scheduler.availability import Availability
 from scheduler.compiler import CompiledDay
-from scheduler.dispatch import dispatch_order, multi_start, place_job, rank
+from scheduler.dispatch import RULES, dispatch_order, multi_start, place_job, rank
 from scheduler.lns import DTIME_PER_SECOND, improve
 from solver.bounds import lateness_floor, placement_bound, relaxation_bound
 from solver.model import SolveParameters, safety_seconds, solve
@@ -84,12 +84,49 @@ is never worse than the 10 s plan of the same request and seed. (Days of up to S
 first share the budget with a full CP-SAT solve, so this holds for larger days only.)"""
 
 
-def warm_start_tries(problem: DayProblem, limit: float) -> int:
-    """Seeded swaps of the best rule's order to try: counted, not timed (one dispatch costs about
-    1.5 us per operation and resource here)."""
+def dispatch_seconds(problem: DayProblem) -> float:
+    """Counted cost of one dispatch: about 1.5 us per operation and resource on the 2-core machine
+    (the minute grid of big workshops keeps it there: 0.36-0.5 s on the 1,000-booking day)."""
     resources = len(problem.technicians) + len(problem.bays)
+    return 1.5e-6 * max(20, problem.operation_count()) * max(1, resources)
+
+
+def warm_start_tries(problem: DayProblem, limit: float) -> int:
+    """Seeded swaps of the best rule's order to try: counted, not timed."""
     seconds = min(WARM_START_SECONDS, 0.1 * limit)
-    return int(seconds / (1.5e-6 * max(20, problem.operation_count()) * max(1, resources)))
+    return int(seconds / dispatch_seconds(problem))
+
+
+RULES_SHARE = 0.3
+"""At most this share of the limit goes to the rules family (counted). Every rule runs on the days
+of the benchmark (dealer-2011 to the 330-booking day: under 0.1 s each); a 1,000-booking day at a
+10 s limit runs the first six (fcfs first), at 60 s all of them."""
+
+OTHER_SECONDS = 1.2e-5
+"""Counted cost, per operation and resource, of the work around the search in one request:
+compiling, the repair, the placement and lateness bounds, the reasons for unplaced bookings and
+validation (about 4 s of CPU on the 1,000-booking day, under 0.05 s on dealer-2011)."""
+
+RELAXATION_CHOICES = 50_000
+"""Bay choices (operations x eligible bays) above which the CP-SAT relaxation bound is skipped:
+building it alone took ~4 s of CPU on the 1,000-booking day (148,000 choices), and the placement
+bound's floor was better there anyway."""
+
+
+def family_rules(problem: DayProblem, limit: float) -> int:
+    """How many rules of the family a request's limit pays for (counted, at least the baseline)."""
+    return max(1, min(len(RULES), int(RULES_SHARE * limit / dispatch_seconds(problem))))
+
+
+def outside_search(problem: DayProblem, limit: float) -> float:
+    """Counted seconds of the request's work outside the search: the rules family, the warm
+    start's swaps and everything around them (`OTHER_SECONDS`). The search gets what is left of
+    the limit, so on a huge day the limit is the whole request's time, not the search's."""
+    resources = len(problem.technicians) + len(problem.bays)
+    dispatches = family_rules(problem, limit) + warm_start_tries(problem, limit)
+    return dispatches * dispatch_seconds(problem) + OTHER_SECONDS * max(20, problem.operation_count()) * max(
+        1, resources
+    )
 
 
 def wall_safety(limit: float) -> float:
@@ -103,6 +140,10 @@ def wall_safety(limit: float) -> float:
     except OSError:  # no load average on this platform
         per_core = 1.0
     return safety_seconds(limit) * max(1.0, per_core)
+
+
+def _bay_choices(problem: DayProblem) -> int:
+    return sum(len(op.bays) for job in problem.jobs for op in job.operations if op.pin is None)
 
 
 def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySolution:
@@ -119,14 +160,20 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
     options = compiled.request.options
     limit = options.time_limit_seconds
     # The family of rules and seeded swaps of the best order: a warm start no rule beats.
-    start = multi_start(problem, warm_start_tries(problem, limit), options.seed)
+    start = multi_start(
+        problem, warm_start_tries(problem, limit), options.seed, rules=family_rules(problem, limit)
+    )
     if hint is not None:
         hint.objective = objective(problem, hint)
     if hint is not None and (problem.keep_promises or rank(problem, hint) <= rank(problem, start)):
         start = hint  # with promises kept, only the witness is a safe start
     notes = list(start.notes)
     net = wall_safety(limit)
-    budget = 0.85 * limit if options.lower_bound else 0.95 * limit
+    relaxation = options.lower_bound and _bay_choices(problem) <= RELAXATION_CHOICES
+    budget = 0.85 * limit if relaxation else 0.95 * limit
+    # Small days keep the whole share (their work around the search is a fraction of a second);
+    # on huge days it is counted out of the limit.
+    budget = min(budget, limit - outside_search(problem, limit))
     chosen = start
     best_bound: float | None = None
     if len(problem.jobs) <= SMALL_JOBS:
@@ -163,7 +210,7 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
     chosen.status = "feasible"
     if best_bound is not None and chosen.objective <= best_bound + 1e-9:
         chosen.status = "optimal"
-    elif options.lower_bound:
+    elif relaxation:
         chosen.lower_bound = relaxation_bound(problem, 0.1 * limit * DTIME_PER_SECOND, options.workers)
     add_bounds(problem, chosen)
     chosen.solve_seconds = time.perf_counter() - began

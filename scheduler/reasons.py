@@ -10,7 +10,7 @@ from scheduler.availability import Availability, first_fit
 from scheduler.compiler import CompiledDay
 from scheduler.contract import GRADE_NAMES, Operation, Service
 from scheduler.i18n import N_
-from solver.problem import DaySolution, OperationData
+from solver.problem import DaySolution, OperationData, Placement
 
 #: The weekdays as reasons name them (`date.weekday()` order), marked for translation.
 WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
@@ -102,7 +102,10 @@ def _static_reason(compiled: CompiledDay, j: int) -> str | None:
     return None
 
 
-def _capacity_reason(compiled: CompiledDay, j: int, availability: Availability) -> str:
+def _capacity_reason(
+    compiled: CompiledDay, j: int, availability: Availability, reserved: list[Placement]
+) -> str:
+    """Why booking j does not fit in `availability`; what it reserves on the way is in `reserved`."""
     problem = compiled.problem
     job = problem.jobs[j]
     service = compiled.services[j]
@@ -116,6 +119,7 @@ def _capacity_reason(compiled: CompiledDay, j: int, availability: Availability) 
             why = _bottleneck(compiled, op_data, op, ready, availability)
             return _displaced(compiled, j, why)
         availability.reserve(placement)
+        reserved.append(placement)
         ready = placement.end
     return N_("not placed within the time limit (it would still fit: re-plan to place it)")
 
@@ -187,9 +191,10 @@ def unplaced_reasons(compiled: CompiledDay, solution: DaySolution) -> dict[int, 
         for p in solution.placements.values():
             availability.reserve(p)
         for j in pending:
-            # A fresh copy per booking: one booking's trial must not block the next.
-            trial = Availability(compiled.problem)
-            trial.bay_busy = [list(b) for b in availability.bay_busy]
-            trial.tech_busy = [list(t) for t in availability.tech_busy]
-            reasons[j] = _capacity_reason(compiled, j, trial)
+            # One booking's trial must not block the next: its reservations are undone (cheaper
+            # than a copy per booking on a 1,000-booking day).
+            reserved: list[Placement] = []
+            reasons[j] = _capacity_reason(compiled, j, availability, reserved)
+            for p in reserved:
+                availability.free(p)
     return reasons

@@ -6,6 +6,8 @@ Shared by the bounds (`bounds.py`, `bounds_time.py`): an operation runs whole in
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TypeVar
 
 from solver.problem import DayProblem
 
@@ -35,8 +37,29 @@ def free_windows(problem: DayProblem) -> tuple[list[list[tuple[int, int]]], list
     return tech_free, bay_free
 
 
+_Memo = TypeVar("_Memo")
+_last: dict[str, tuple[DayProblem, object]] = {}
+
+
+def memo(name: str, problem: DayProblem, make: Callable[[], _Memo]) -> _Memo:
+    """`make()` once per problem for the last problem seen: the bounds of one plan ask for the
+    same pools and alone-ends many times (seven times on a 1,000-booking day: seconds each).
+    Keyed by identity (hashing a day's data costs as much as the work)."""
+    hit = _last.get(name)
+    if hit is not None and hit[0] is problem:
+        return hit[1]  # type: ignore[return-value]
+    value = make()
+    _last[name] = (problem, value)
+    return value
+
+
 def earliest_ends(problem: DayProblem) -> list[float]:
     """Each booking's earliest possible end alone in the workshop (inf if it cannot fit)."""
+    return list(memo("earliest_ends", problem, lambda: _earliest_ends(problem)))
+
+
+def _earliest_ends(problem: DayProblem) -> list[float]:
+    windows = [t.windows() for t in problem.technicians]
     ends: list[float] = []
     for job in problem.jobs:
         ready: float = job.release
@@ -46,7 +69,7 @@ def earliest_ends(problem: DayProblem) -> list[float]:
                 continue
             best = math.inf
             for t, d in zip(op.technicians, op.durations, strict=True):
-                for s, e in problem.technicians[t].windows():
+                for s, e in windows[t]:
                     start = max(s, ready)
                     if start + d <= e:
                         best = min(best, start + d)

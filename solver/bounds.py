@@ -17,7 +17,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 from scipy.optimize import linear_sum_assignment
 
-from solver.blocks import earliest_ends, fit, free_windows, minus
+from solver.blocks import earliest_ends, fit, free_windows, memo, minus
 from solver.bounds_time import time_indexed_bound
 from solver.problem import DayProblem
 
@@ -152,6 +152,10 @@ class _Pool:
 
 def _pools(problem: DayProblem) -> list[_Pool]:
     """One pool per distinct technician set and bay set of an operation (and all of each)."""
+    return memo("pools", problem, lambda: _make_pools(problem))
+
+
+def _make_pools(problem: DayProblem) -> list[_Pool]:
     tech_free, bay_free = free_windows(problem)
     tech_sets = {frozenset(op.technicians) for j in problem.jobs for op in j.operations if op.pin is None}
     bay_sets = {frozenset(op.bays) for j in problem.jobs for op in j.operations if op.pin is None}
@@ -188,6 +192,10 @@ class _Slots:
 
 
 def _slots(problem: DayProblem) -> list[_Slots]:
+    return memo("slots", problem, lambda: _make_slots(problem))
+
+
+def _make_slots(problem: DayProblem) -> list[_Slots]:
     tech_free, bay_free = free_windows(problem)
     unpinned = [(j, op) for j, job in enumerate(problem.jobs) for op in job.operations if op.pin is None]
     releases = _thresholds(sorted({job.release for job in problem.jobs}))

@@ -9,18 +9,19 @@ import time
 import numpy as np
 import pytest
 
+from scheduler import lns
 from scheduler.compiler import compile_request
 from scheduler.contract import Booking, PlanOptions, PlanRequest
-from scheduler.dispatch import dispatch, multi_start, rank
+from scheduler.dispatch import RULES, dispatch, multi_start, rank
 from scheduler.kpis import plan_quality_words
 from scheduler.lns import improve
-from scheduler.optimise import wall_safety, warm_start_tries
+from scheduler.optimise import family_rules, outside_search, wall_safety, warm_start_tries
 from scheduler.planning import make_plan
 from scheduler.validator import assert_valid
 from solver import bounds
 from solver.bounds import lateness_bound, lateness_floor, placement_bound
 from solver.model import safety_seconds
-from solver.problem import DayProblem
+from solver.problem import BayData, DayProblem, JobData, OperationData, TechnicianData
 from tests.builders import at
 from tests.builders import four_bay_request as request
 from tests.builders import four_bay_workshop as workshop
@@ -374,3 +375,54 @@ def test_the_plan_says_how_close_it_is_in_words() -> None:
     assert plan.lateness_gap is not None and 0.0 <= plan.lateness_gap <= 1.0
     words = plan_quality_words(plan)
     assert ("placed" in words) and ("late" in words)
+
+
+def _huge_problem(jobs: int = 1000, technicians: int = 150, bays: int = 120) -> DayProblem:
+    """The API's largest day in solver data: every booking one operation any pair can do."""
+    op = OperationData(
+        bays=tuple(range(bays)),
+        bay_costs=(0,) * bays,
+        technicians=tuple(range(technicians)),
+        durations=(60,) * technicians,
+    )
+    return DayProblem(
+        horizon=1440,
+        bays=tuple(BayData("general") for _ in range(bays)),
+        technicians=(TechnicianData(grade=2, shift_start=480, shift_end=1020),) * technicians,
+        jobs=(JobData(release=480, due=600, waiter=False, priority=1, operations=(op,)),) * jobs,
+    )
+
+
+def test_on_a_huge_day_the_limit_pays_for_the_work_around_the_search() -> None:
+    """Counted, not timed: the rules family gets at most 30 % of the limit (all of it from 60 s on),
+    and the work outside the search fits inside the limit, the search getting the rest; a small
+    day runs the whole family and its search keeps its share (`min` with 85 % of the limit)."""
+    huge = _huge_problem()
+    assert 1 <= family_rules(huge, 10.0) < len(RULES) == family_rules(huge, 60.0)
+    assert 0.5 * 10.0 < outside_search(huge, 10.0) < 10.0
+    assert outside_search(huge, 60.0) < 0.3 * 60.0
+    small = compile_request(request(_fifty_bookings(), limit=10.0)).problem
+    assert family_rules(small, 10.0) == len(RULES)
+    assert outside_search(small, 10.0) < 0.15 * 10.0
+
+
+def test_a_big_pool_moves_among_the_resources_it_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Narrowed neighbourhoods (every pool counted as big) and turns between unplaced and late
+    targets (every day counted as huge) still give a valid plan, never worse than the warm start."""
+    monkeypatch.setattr(lns, "BIG_POOL", 0)
+    monkeypatch.setattr(lns, "HUGE_DAY", 0)
+    bookings = _fifty_bookings()
+    req = request(bookings, limit=1.0)
+    problem = compile_request(req).problem
+    start = multi_start(problem, warm_start_tries(problem, 1.0), seed=0)
+    targets = lns._targets(problem, start)
+    late = [j for j, _ in targets if j not in start.unplaced]
+    assert start.unplaced and late
+    assert targets[0][0] in start.unplaced and targets[1][0] in late  # they take turns
+    better, stats = improve(problem, start, 0.5, seed=0, workers=2)
+    assert stats.steps > 0 and rank(problem, better) <= rank(problem, start)
+    plan = make_plan(req, "cpsat")
+    assert_valid(req, plan)
+    narrowed = lns._narrow(problem.jobs[0], {problem.jobs[0].operations[0].technicians[0]}, set())
+    assert narrowed.operations[0].technicians == problem.jobs[0].operations[0].technicians[:1]
+    assert narrowed.operations[0].bays == () and len(narrowed.operations[0].durations) == 1

@@ -1,0 +1,138 @@
+"""The minute grid of `Availability.earliest` (big workshops) finds the same placement as the
+pair-by-pair search, on random days with breaks, overtime, touching blocks and busy resources."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import scheduler.availability as availability_module
+from scheduler.availability import Availability
+from solver.problem import BayData, DayProblem, OperationData, Placement, TechnicianData
+
+HORIZON = 200
+
+
+@st.composite
+def technicians(draw: st.DrawFn) -> TechnicianData:
+    start = draw(st.integers(0, 60))
+    end = draw(st.integers(start + 10, 170))
+    breaks = draw(st.lists(st.tuples(st.integers(start, end), st.integers(0, 20)), max_size=2))
+    return TechnicianData(
+        grade=draw(st.integers(1, 3)),
+        shift_start=start,
+        shift_end=end,
+        max_overtime=draw(st.integers(0, 40)),  # may run past the bays' horizon
+        breaks=tuple((s, s + length) for s, length in breaks),  # a 0-minute break: touching blocks
+    )
+
+
+@st.composite
+def days(draw: st.DrawFn) -> tuple[DayProblem, list[Placement], list[int], list[tuple[OperationData, int]]]:
+    techs = draw(st.lists(technicians(), min_size=1, max_size=5))
+    bay_count = draw(st.integers(1, 4))
+    problem = DayProblem(
+        horizon=HORIZON,
+        bays=tuple(BayData("general") for _ in range(bay_count)),
+        technicians=tuple(techs),
+        jobs=(),
+    )
+    busy = [
+        Placement(draw(st.integers(0, bay_count - 1)), draw(st.integers(0, len(techs) - 1)), s, s + length)
+        for s, length in draw(st.lists(st.tuples(st.integers(-5, 210), st.integers(1, 50)), max_size=12))
+    ]
+    freed = draw(st.lists(st.integers(0, max(0, len(busy) - 1)), max_size=3, unique=True)) if busy else []
+    ops = []
+    for _ in range(draw(st.integers(1, 4))):
+        chosen_techs = draw(st.lists(st.integers(0, len(techs) - 1), min_size=1, unique=True))
+        chosen_bays = draw(st.lists(st.integers(0, bay_count - 1), min_size=1, unique=True))
+        op = OperationData(
+            bays=tuple(chosen_bays),
+            bay_costs=tuple(draw(st.integers(0, 2)) for _ in chosen_bays),
+            technicians=tuple(chosen_techs),
+            durations=tuple(draw(st.integers(1, 60)) for _ in chosen_techs),
+        )
+        ops.append((op, draw(st.integers(-10, 220))))
+    return problem, busy, freed, ops
+
+
+@settings(max_examples=300, deadline=None)
+@given(days())
+def test_the_grid_places_as_the_pair_search_does(
+    day: tuple[DayProblem, list[Placement], list[int], list[tuple[OperationData, int]]],
+) -> None:
+    problem, busy, freed, ops = day
+    pairs, grid = Availability(problem), Availability(problem)
+    pairs_limit = availability_module.GRID_PAIRS
+    for a in (pairs, grid):
+        for p in busy:
+            a.reserve(p)
+    # The grid is built on the first search, then follows every reserve and free.
+    availability_module.GRID_PAIRS = 0
+    try:
+        grid.earliest(ops[0][0], ops[0][1])
+    finally:
+        availability_module.GRID_PAIRS = pairs_limit
+    assert grid._grid is not None
+    for i in freed:
+        pairs.free(busy[i])
+        grid.free(busy[i])
+    for op, ready in ops:
+        availability_module.GRID_PAIRS = 10**9
+        try:
+            expected = pairs.earliest(op, ready)
+        finally:
+            availability_module.GRID_PAIRS = 0
+        try:
+            got = grid.earliest(op, ready)
+        finally:
+            availability_module.GRID_PAIRS = pairs_limit
+        assert got == expected
+        if expected is not None:
+            pairs.reserve(expected)
+            grid.reserve(expected)
+
+
+def test_small_workshops_keep_the_pair_search() -> None:
+    problem = DayProblem(
+        horizon=HORIZON,
+        bays=(BayData("general"),),
+        technicians=(TechnicianData(grade=2, shift_start=0, shift_end=100),),
+        jobs=(),
+    )
+    availability = Availability(problem)
+    op = OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(30,))
+    assert availability.earliest(op, 10) == Placement(0, 0, 10, 40)
+    assert availability._grid is None
+
+
+@pytest.mark.parametrize("ready", [0, 95])
+def test_the_grid_keeps_to_the_working_block(ready: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two blocks that touch (a 0-minute break) are two gaps: work does not run across."""
+    monkeypatch.setattr(availability_module, "GRID_PAIRS", 0)
+    tech = TechnicianData(grade=2, shift_start=0, shift_end=150, breaks=((100, 100),))
+    problem = DayProblem(horizon=HORIZON, bays=(BayData("general"),), technicians=(tech,), jobs=())
+    op = OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(30,))
+    got = Availability(problem).earliest(op, ready)
+    assert got == (Placement(0, 0, 0, 30) if ready == 0 else Placement(0, 0, 100, 130))
+
+
+@pytest.mark.parametrize("pairs", [0, 10**9])
+def test_no_overtime_comes_before_the_preferred_bay(pairs: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both searches break a tie on the end the same way: no overtime first, then the bay's cost."""
+    monkeypatch.setattr(availability_module, "GRID_PAIRS", pairs)
+    problem = DayProblem(
+        horizon=HORIZON,
+        bays=(BayData("general"), BayData("general")),
+        technicians=(
+            TechnicianData(grade=2, shift_start=0, shift_end=100),
+            TechnicianData(grade=2, shift_start=0, shift_end=20, max_overtime=60),
+        ),
+        jobs=(),
+    )
+    availability = Availability(problem)
+    availability.reserve(Placement(0, 1, 0, 10))  # the cheaper bay and the faster technician
+    op = OperationData(bays=(0, 1), bay_costs=(0, 1), technicians=(0, 1), durations=(30, 20))
+    # Both end at 30: technician 1 in the cheaper bay would work 10 minutes of overtime.
+    assert availability.earliest(op, 0) == Placement(1, 0, 0, 30)
