@@ -57,7 +57,11 @@ class Refusal(BaseModel):
 class Slots(BaseModel):
     slots: list[Slot]
     refused: list[Refusal] | None = Field(
-        default=None, description="with explain=true: each candidate time not offered, and why"
+        default=None,
+        description=(
+            "with explain=true: each quarter hour of the opening hours (and each time of the booking"
+            " grid) not offered, and why"
+        ),
     )
 
 

@@ -468,8 +468,8 @@ class PlanningService:
         now: dt.datetime | None = None,
         wants: Wants = NO_WANTS,
     ) -> list[tuple[dt.datetime, str]]:
-        """Why each candidate time of the day not among `offers` is not offered: the first rule
-        that blocks it ("in the past" before any capacity rule)."""
+        """Why each quarter hour of the day not among `offers` is not offered: the first rule that
+        blocks it ("in the past" before any capacity rule; off the desk's booking grid, the grid)."""
         now = now or self.clock.now()
         offered = {o.drop_off for o in offers}
         with self.store.sessions() as session:
@@ -488,7 +488,8 @@ class PlanningService:
             )
             with self.store.sessions() as session:
                 explained = multiday.refusals(day, partial(self._day, session, workshop), template, explained)
-        return sorted([*past.items(), *explained])
+        off_grid = day.off_grid_refusals(offered, now)
+        return sorted([*past.items(), *explained, *off_grid])
 
     def explain(
         self,

@@ -61,6 +61,10 @@ Reshuffled = dict[int, tuple[list[Placement], dict[str, tuple[Assignment, ...]]]
 since and the merged witness, or None where those touch it (DayBook.carried)."""
 
 
+QUARTER_HOUR = 15
+"""Explained refusals answer for every quarter hour of the day (issue 16), on the grid or not."""
+
+
 @dataclass(frozen=True)
 class Wants:
     """What the customer asks for beyond the service: a loan car, parts on order."""
@@ -628,6 +632,25 @@ class DayBook:
             return [(t, N_("workshop closed")) for t in times if t not in skip]
         probes = self._probes(service, waiter, fleet_partner, wants)
         return [(p.drop_off, self.refusal(p)) for p in probes if p.drop_off not in skip]
+
+    def off_grid_refusals(self, skip: set[dt.datetime], now: dt.datetime) -> list[tuple[dt.datetime, str]]:
+        """Each quarter hour of the opening hours that is not a candidate time (the desk books on
+        its `slot_minutes` grid) nor in `skip`, with why: the grid, the past, or the day closed."""
+        closed = self.workshop.is_closed(self.date)
+        open_day = self.workshop.model_copy(update={"closed_days": []}) if closed else self.workshop
+        grid = set(capacity.candidate_times(open_day, self.date, self.rules.slot_minutes))
+        out: list[tuple[dt.datetime, str]] = []
+        for t in capacity.candidate_times(open_day, self.date, QUARTER_HOUR):
+            if t in grid or t in skip:
+                continue
+            if closed:
+                out.append((t, N_("workshop closed")))
+            elif t < now:
+                out.append((t, N_("in the past")))
+            else:
+                why = N_("drop-offs are booked every %(minutes)s min") % {"minutes": self.rules.slot_minutes}
+                out.append((t, why))
+        return out
 
     def refusal(self, booking: Booking) -> str:
         """The first front-desk rule (or the lack of room) that keeps `booking` out of the day; with

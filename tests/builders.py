@@ -408,3 +408,9 @@ def witness_plan(day: DayBook, probe: Booking, offer: Offer) -> tuple[PlanReques
         (j, a.operation): compiled.frame.placement(a) for j, b in enumerate(bookings) for a in witness[b.id]
     }
     return request, to_plan(compiled, DaySolution(placements=placements, unplaced=set()), "witness")
+
+
+def on_grid(refused: list[dict[str, Any]], minutes: int = 30) -> list[dict[str, Any]]:
+    """An explained answer's refusals on the desk's booking grid (the quarter hours between say
+    only that bookings are on the grid)."""
+    return [r for r in refused if int(r["drop_off"][14:16]) % minutes == 0]

@@ -38,7 +38,7 @@ async def slots(
     fleet_partner: Annotated[str | None, Query(max_length=64)] = None,
     loan_car: bool = False,
     parts_eta: Annotated[Moment | None, Query(description="when ordered parts arrive")] = None,
-    explain: Annotated[bool, Query(description="also list each time not offered and why")] = False,
+    explain: Annotated[bool, Query(description="also list each quarter hour not offered and why")] = False,
 ) -> Slots:
     # One hand-over to a worker thread for the whole answer (a plain `def` route costs three: its
     # body, then its response's validation, each there and back): under a booking storm every

@@ -19,7 +19,7 @@ from scheduler.clock import FixedClock
 from scheduler.contract import Booking, Plan, PlanRequest, Workshop
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
-from tests.builders import DATE, tiny_workshop
+from tests.builders import DATE, on_grid, tiny_workshop
 
 SLOTS = "/v1/workshops/tiny/slots"
 BOOKINGS = "/v1/workshops/tiny/bookings"
@@ -57,7 +57,15 @@ def test_the_default_answer_is_as_today_and_explain_adds_the_refusals(client: Te
     explained = client.get(SLOTS, params={"service": "PARTS", "date": DATE, "parts_eta": _at("09:30"),
                                           "explain": "true"}).json()  # fmt: skip
     assert explained["slots"] == []  # the whole job waits for the parts: 09:30-10:30 ends past the shift
-    refused = explained["refused"]
+    # Every quarter hour of the opening hours is answered: off the desk's 30-minute booking grid,
+    # the grid is the reason; on it, the first rule that blocks the time.
+    every = explained["refused"]
+    assert [r["drop_off"] for r in every] == [
+        _at(f"{h:02}:{m:02}") for h in (8, 9) for m in (0, 15, 30, 45)
+    ] + [_at("10:00")]
+    off_grid = [r for r in every if r["drop_off"][14:16] in ("15", "45")]
+    assert {r["reason"] for r in off_grid} == {"drop-offs are booked every 30 min"}
+    refused = [r for r in every if r not in off_grid]
     assert [r["drop_off"] for r in refused] == [
         _at("08:00"),
         _at("08:30"),
@@ -80,7 +88,7 @@ def test_explain_says_in_the_past_for_times_gone(db_url: str) -> None:
     _put(client, _tiny())
     body = client.get(SLOTS, params={"service": "MAINT", "date": DATE, "explain": "true"}).json()
     assert [s["drop_off"] for s in body["slots"]] == [_at("09:00")]
-    reasons = {r["drop_off"]: r["reason"] for r in body["refused"]}
+    reasons = {r["drop_off"]: r["reason"] for r in on_grid(body["refused"])}
     assert reasons[_at("08:00")] == reasons[_at("08:30")] == "in the past"
 
 
@@ -102,7 +110,7 @@ def test_loan_car_slots_and_bookings_need_a_free_car(client: TestClient) -> None
     params = {"service": "MAINT", "date": DATE, "loan_car": "true", "explain": "true"}
     body = client.get(SLOTS, params=params).json()
     assert body["slots"] == []
-    assert {r["reason"] for r in body["refused"]} == {"no loan car free until 15:30"}
+    assert {r["reason"] for r in on_grid(body["refused"])} == {"no loan car free until 15:30"}
     assert client.get(SLOTS, params={"service": "MAINT", "date": DATE}).json()["slots"]
     second = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("09:00"), "loan_car": True})
     assert second.status_code == 409 and "alternatives" in second.json()

@@ -16,7 +16,7 @@ from scheduler.actuals import labour_times
 from scheduler.contract import PinnedOperation, Plan, PlanOptions, Workshop
 from scheduler.multiday import day_workshop
 from scheduler.validator import assert_valid
-from tests.builders import DATE, DAY, WORKSHOP_ID, multi_day_workshop, settled
+from tests.builders import DATE, DAY, WORKSHOP_ID, multi_day_workshop, on_grid, settled
 
 SLOTS = f"/v1/workshops/{WORKSHOP_ID}/slots"
 BOOKINGS = f"/v1/workshops/{WORKSHOP_ID}/bookings"
@@ -174,14 +174,14 @@ def test_explain_says_when_multi_day_work_does_not_finish_in_its_days(client: Te
     _put(client, multi_day_workshop(max_days=2))
     params = {"service": "REPAIR", "date": DATE, "explain": "true"}
     body = client.get(SLOTS, params=params).json()
-    reasons = {r["drop_off"][11:16]: r["reason"] for r in body["refused"]}
+    reasons = {r["drop_off"][11:16]: r["reason"] for r in on_grid(body["refused"])}
     assert [s["drop_off"][11:16] for s in body["slots"]] == ["08:00", "08:30", "09:00"]
     # Taken in on Tuesday but not done by Wednesday; from 14:30 not even the first stage fits
     # Tuesday, and a start on Wednesday needs Thursday too: the same rule blocks it.
     assert reasons["09:30"] == reasons["14:00"] == "the work does not finish within 2 opening days"
     assert reasons["14:30"] == reasons["17:00"] == reasons["09:30"]
     zh = client.get(SLOTS, params=params, headers={"accept-language": "zh-CN"}).json()
-    in_chinese = {r["drop_off"][11:16]: r["reason"] for r in zh["refused"]}
+    in_chinese = {r["drop_off"][11:16]: r["reason"] for r in on_grid(zh["refused"])}
     assert in_chinese["09:30"] == "工作无法在 2 个营业日内完成"
 
 
@@ -200,7 +200,7 @@ def test_explain_names_the_loan_car_when_the_fleet_blocks_multi_day_work(client:
     assert fits and all(len(s["days"]) >= 2 for s in carless["slots"])  # every one keeps a car into Wednesday
     body = client.get(SLOTS, params={**params, "loan_car": "true"}).json()
     assert body["slots"] == []
-    reasons = {r["drop_off"]: r["reason"] for r in body["refused"]}
+    reasons = {r["drop_off"]: r["reason"] for r in on_grid(body["refused"])}
     until = f"{WED} {back[11:16]}"
     assert {reasons[t] for t in fits} == {f"no loan car free until {until}"}, reasons
     # Where the work does not fit even without a car, the day's own reason stands.
@@ -218,7 +218,7 @@ def test_explain_names_the_loan_car_out_on_the_drop_off_day(client: TestClient) 
     back = booked.json()["promised"][11:16]
     params = {"service": "REPAIR", "date": DATE, "explain": "true", "loan_car": "true"}
     body = client.get(SLOTS, params=params).json()
-    reasons = {r["drop_off"][11:16]: r["reason"] for r in body["refused"]}
+    reasons = {r["drop_off"][11:16]: r["reason"] for r in on_grid(body["refused"])}
     # The car is back after the last time Tuesday takes the first stage in: from then on the
     # repair is offered with its work from Wednesday (the vehicle held on Tuesday, the car out).
     offered = [s["drop_off"][11:16] for s in body["slots"]]
@@ -376,10 +376,10 @@ def test_explain_gives_the_first_blocking_rule_when_no_later_start_finishes_eith
     params = {"service": "REPAIR", "date": DATE, "explain": "true"}
     body = client.get(SLOTS, params=params).json()
     assert body["slots"] == []
-    reasons = {r["drop_off"][11:16]: r["reason"] for r in body["refused"]}
+    reasons = {r["drop_off"][11:16]: r["reason"] for r in on_grid(body["refused"])}
     assert len(reasons) == 19 and set(reasons.values()) == {"the work does not finish within 3 opening days"}
     zh = client.get(SLOTS, params=params, headers={"accept-language": "zh-CN"}).json()
-    assert {r["reason"] for r in zh["refused"]} == {"工作无法在 3 个营业日内完成"}
+    assert {r["reason"] for r in on_grid(zh["refused"])} == {"工作无法在 3 个营业日内完成"}
     # With a larger allowance it is offered, the work from Wednesday.
     _put(client, multi_day_workshop(max_days=4))
     again = client.get(SLOTS, params=params).json()
@@ -399,7 +399,7 @@ def test_a_held_repairs_loan_car_is_neither_offered_nor_booked_again(client: Tes
     body = client.get(SLOTS, params=params).json()
     assert body["slots"] == []
     # Not "until midnight": the car is back days later, which is the repair's promise, not Tuesday's.
-    reasons = {r["drop_off"][11:16]: r["reason"] for r in body["refused"]}
+    reasons = {r["drop_off"][11:16]: r["reason"] for r in on_grid(body["refused"])}
     assert reasons["08:00"] == reasons["14:00"] == "no loan car free", reasons
     assert client.get(SLOTS, params={**params, "loan_car": "false"}).json()["slots"]
     refused = client.post(
