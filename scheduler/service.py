@@ -684,11 +684,24 @@ class PlanningService:
         self, session: Session, day: DayBook, booking: Booking, exact: bool = False
     ) -> Offer | None:
         """A cached offer of the same kind at this time or later (`exact`: at this time) carries a
-        placement that fits now."""
+        placement that fits now. A drop-off booking also takes the offer its time was shown to a
+        waiter (a customer who asked to wait and leaves the vehicle instead): the same release, and
+        its promise is never earlier than the waiter's, so the waiter's placement serves it too."""
         wants = Wants(booking.loan_car, booking.parts_eta)
-        key = _offers_key(
-            day.workshop.id, day.date, booking.service, booking.waiter, booking.fleet_partner, wants
-        )
+        kinds = [booking.waiter] if booking.waiter else [False, True]
+        for waiter in kinds:
+            key = _offers_key(
+                day.workshop.id, day.date, booking.service, waiter, booking.fleet_partner, wants
+            )
+            offer = self._cached_kind_fit(session, day, booking, key, exact)
+            if offer is not None:
+                return offer
+        return None
+
+    def _cached_kind_fit(
+        self, session: Session, day: DayBook, booking: Booking, key: tuple[object, ...], exact: bool
+    ) -> Offer | None:
+        """`_cached_fit` from the offers cached under `key`."""
         cached = self._offers.get(key)
         if cached is None:
             return None

@@ -200,3 +200,52 @@ def test_warming_reads_changes_nothing_and_the_first_booking_still_fits(db_url: 
     assert created and stored.promised is not None
     with store.sessions() as session:
         assert [b.id for b in bookings_db.day_bookings(session, ws.id, day)] == ["b1"]
+
+
+def test_a_time_shown_to_a_waiter_is_booked_as_a_drop_off_with_no_search_left(db_url: str) -> None:
+    """A customer who asked to wait leaves the vehicle instead: the booking (a drop-off) takes the
+    placement the waiter's answer showed, with no search budget left for the booking (as on a
+    loaded machine, where the CPU-time budget runs out first), not a fresh quick fit that may miss
+    the reshuffle the answer found. The day plan still keeps every promise (the validator)."""
+    import random
+
+    from scheduler.contract import PlanRequest
+    from scheduler.scenarios import load_scenario
+    from scheduler.validator import assert_valid
+
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the cached offers do not depend on the backend; once is enough")
+    workshop = load_scenario("small-dealer").workshop
+    rules = CapacityRules(walk_in_holdback=0, express_holdback=0, waiters_per_slot=100)
+    service = PlanningService(
+        Store(db_url), rules, exact_seconds=0.0, refine_in_background=False, clock=fixed_clock()
+    )
+    service.put_workshop(workshop)
+    date = dt.date(2026, 11, 24)
+    rng = random.Random(5)
+    codes = ["LUBE", "MAINT", "MINOR", "WARRANTY", "ALIGN"]
+    booked = reshuffled = 0
+    for i in range(60):
+        code = rng.choice(codes)
+        offers = service.slots(workshop.id, code, date, True, None)
+        if not offers:
+            continue
+        # Prefer a time the answer had to move bookings for: the quick fit alone does not find it.
+        moved = [o for o in offers if o.rewitness is not None]
+        pick = rng.choice(moved or offers)
+        reshuffled += pick.rewitness is not None
+        query_budget, service.ejection_seconds = service.ejection_seconds, 0.0
+        try:
+            stored, created = service.book(
+                workshop.id, Booking(id=f"b{i}", service=code, drop_off=pick.drop_off), None
+            )
+        finally:
+            service.ejection_seconds = query_budget
+        assert created and not stored.waiter and stored.drop_off == pick.drop_off
+        assert stored.promised is not None and stored.promised >= pick.promised  # a drop-off's handover
+        booked += 1
+    assert booked > 20 and reshuffled > 0
+    bookings = service.bookings(workshop.id, date)
+    plan = service.plan_day(workshop.id, date, time_limit_seconds=3)
+    assert_valid(PlanRequest(workshop=workshop, date=date, bookings=bookings), plan)
+    assert plan.kpis.placed == len(bookings) and plan.kpis.late == 0
