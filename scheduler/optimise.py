@@ -53,9 +53,16 @@ SMALL_JOBS = 45
 """Days up to this many bookings get a full CP-SAT solve first (it proves small days optimal)."""
 
 
-def add_bounds(problem: DayProblem, solution: DaySolution) -> None:
+INDEXED_BOUND_SECONDS = 10.0
+"""Requests with at least this limit (the default) also get the time-indexed lateness floor
+(`solver.bounds_time`): it costs 1-2.5 s of CPU after the search, too much beside a shorter
+request's limit (quick re-plans, the test suite), which keeps the cheaper floors."""
+
+
+def add_bounds(problem: DayProblem, solution: DaySolution, indexed: bool = True) -> None:
     """Bounds per level: placements (count and priority), and the lateness of any plan placing as
-    much priority as this one (not only of this plan's set of bookings).
+    much priority as this one (not only of this plan's set of bookings); `indexed`: with the
+    time-indexed floor.
 
     The priority bound also bounds the objective: every plan leaves at least the rest unplaced.
     """
@@ -68,7 +75,7 @@ def add_bounds(problem: DayProblem, solution: DaySolution) -> None:
     # Once a cheap bound reaches this plan's own minutes the costlier relaxation has nothing to add.
     minutes = terms(problem, solution)
     late = minutes.lateness + minutes.waiter_lateness
-    solution.lateness_bound = lateness_floor(problem, weight, enough=late)
+    solution.lateness_bound = lateness_floor(problem, weight, indexed=indexed, enough=late)
     total = sum(job.priority for job in problem.jobs)
     floor = float(problem.weights.unplaced * (total - solution.placement_weight_bound))
     if floor > 0 and (solution.lower_bound is None or floor > solution.lower_bound):
@@ -212,6 +219,6 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
         chosen.status = "optimal"
     elif relaxation:
         chosen.lower_bound = relaxation_bound(problem, 0.1 * limit * DTIME_PER_SECOND, options.workers)
-    add_bounds(problem, chosen)
+    add_bounds(problem, chosen, indexed=limit >= INDEXED_BOUND_SECONDS)
     chosen.solve_seconds = time.perf_counter() - began
     return chosen
