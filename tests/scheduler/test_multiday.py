@@ -425,9 +425,9 @@ def test_the_day_plan_counts_the_loan_car_of_a_vehicle_held_for_later_work(db_ur
         )
 
 
-def test_cutting_the_fleet_below_the_cars_out_with_held_vehicles_names_the_booking(db_url: str) -> None:
-    """Two loan cars on Tuesday: one with a repair held there (work from Wednesday), one with an
-    oil change. Cutting the fleet to one breaks the oil change's place (the held car counts)."""
+def _two_cars_out_on_tuesday(db_url: str) -> tuple[Workshop, PlanningService]:
+    """A fleet of two out on Tuesday: a repair held there (its work from Wednesday, after another
+    repair) with a loan car, and an oil change with one."""
     ws = multi_day_workshop(max_days=4, loan_cars=2)
     service = _service(db_url, ws)
     service.book(WORKSHOP_ID, Booking(id="first", service="REPAIR", drop_off=at("08:00")), None)
@@ -435,6 +435,13 @@ def test_cutting_the_fleet_below_the_cars_out_with_held_vehicles_names_the_booki
         WORKSHOP_ID, Booking(id="second", service="REPAIR", drop_off=at("08:00"), loan_car=True), None
     )
     service.book(WORKSHOP_ID, Booking(id="oil", service="LUBE", drop_off=at("13:00"), loan_car=True), None)
+    return ws, service
+
+
+def test_cutting_the_fleet_below_the_cars_out_with_held_vehicles_names_the_booking(db_url: str) -> None:
+    """Two loan cars on Tuesday: one with a repair held there (work from Wednesday), one with an
+    oil change. Cutting the fleet to one breaks the oil change's place (the held car counts)."""
+    ws, service = _two_cars_out_on_tuesday(db_url)
     with pytest.raises(WorkshopConflict) as raised:
         service.put_workshop(ws.model_copy(update={"loan_cars": 1}))
     assert [b["booking"] for b in raised.value.bookings] == ["oil"]
@@ -445,13 +452,7 @@ def test_a_forced_fleet_cut_leaves_the_loan_car_booking_unassigned_not_the_whole
     """The fleet cut to one by force with a held repair's car and an oil change's out on Tuesday:
     Tuesday's plan lists the oil change unassigned for want of a car and places the rest (a
     plan that breaks only the loan-car rule is trimmed, not replaced by an empty one)."""
-    ws = multi_day_workshop(max_days=4, loan_cars=2)
-    service = _service(db_url, ws)
-    service.book(WORKSHOP_ID, Booking(id="first", service="REPAIR", drop_off=at("08:00")), None)
-    service.book(
-        WORKSHOP_ID, Booking(id="second", service="REPAIR", drop_off=at("08:00"), loan_car=True), None
-    )
-    service.book(WORKSHOP_ID, Booking(id="oil", service="LUBE", drop_off=at("13:00"), loan_car=True), None)
+    ws, service = _two_cars_out_on_tuesday(db_url)
     service.book(WORKSHOP_ID, Booking(id="maint", service="MAINT", drop_off=at("09:00")), None)
     service.put_workshop(ws.model_copy(update={"loan_cars": 1}), force=True)
     plan = service.plan_day(WORKSHOP_ID, DAY, 2.0)
