@@ -144,10 +144,17 @@ function setupBooking() {
   };
   if (findPlate) findPlate.addEventListener("input", filterBookings);
 
+  // Only the newest listing renders (a move, a booking and a date change may overlap), and the
+  // body is aria-busy while one is on its way, so nobody acts on a row about to be replaced.
+  let listing = 0;
   const showBookings = async () => {
+    const mine = ++listing;
+    bookingsBody.setAttribute("aria-busy", "true");
     const date = form.elements["date"].value;
     const result = await api("GET", `/v1/workshops/${workshop}/bookings?date=${date}`);
+    if (mine !== listing) return;
     bookingsBody.innerHTML = "";
+    bookingsBody.setAttribute("aria-busy", "false");
     if (result.status !== 200) return;
     const bookings = result.data.slice().sort((a, b) => Date.parse(a.drop_off) - Date.parse(b.drop_off) || a.id.localeCompare(b.id));
     for (const b of bookings) {

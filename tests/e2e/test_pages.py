@@ -152,8 +152,14 @@ def test_a_foreman_generates_a_plan_and_books_a_slot_in_the_browser(served: tupl
                 row.locator("input.move-time").fill("16:00")
                 row.get_by_role("button", name="Move").click()
             assert sent.value.status in (200, 409), sent.value.text()
-            page.wait_for_selector("#bookings td:text-is('粤A12345')")
+            # The list is read again after the move: act on the new rows, not on ones about to go.
+            page.wait_for_function(
+                "!document.getElementById('status').textContent.startsWith('Booked')"
+                " && document.getElementById('bookings').getAttribute('aria-busy') === 'false'"
+            )
             row = page.locator("#bookings tr", has_text="粤A12345")
+            if sent.value.status == 200:
+                assert row.locator("td").nth(4).inner_text() == "16:00"
             row.get_by_role("button", name="Cancel booking").click()
             with page.expect_response(lambda r: r.request.method == "DELETE") as gone:
                 row.get_by_role("button", name="Really cancel?").click()
