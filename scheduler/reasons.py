@@ -19,12 +19,49 @@ WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Fr
 GRADE_WORDS = (N_("apprentice"), N_("junior"), N_("intermediate"), N_("senior"), N_("master"))
 
 
-def _who(op: Operation) -> str:
+def _who(op: Operation, desk: bool = False) -> str:
+    if desk:  # the front desk's short form (issue 16): the grade's name adds nothing to its number
+        return N_("%(skill)s technician grade >= %(grade)s") % {"skill": op.skill, "grade": op.min_grade}
     return N_("%(skill)s technician with grade >= %(grade)s (%(grade_name)s)") % {
         "skill": op.skill,
         "grade": op.min_grade,
         "grade_name": GRADE_NAMES[op.min_grade],
     }
+
+
+def _takes(op_data: OperationData) -> str:
+    """The minutes the work takes the qualified technicians, each at their own efficiency."""
+    low, high = min(op_data.durations), max(op_data.durations)
+    return f"{low}" if low == high else f"{low}-{high}"
+
+
+def _end(compiled: CompiledDay, op_data: OperationData) -> str:
+    """The latest time the work may end: the last qualified technician's day end (overtime
+    included); a new booking has no promise yet, so that is the only limit."""
+    techs = compiled.problem.technicians
+    return compiled.clock.hhmm(max(techs[t].day_end for t in op_data.technicians))
+
+
+def _detail(compiled: CompiledDay, j: int, op: Operation, ready: int, longest: str | None) -> str | None:
+    """The desk reason's short second clause: the operation when the service has several, the
+    time the work can start when later than the drop-off (parts, an earlier operation), and the
+    longest stretch there is (`longest`, a filled-in template); None when there is nothing to add."""
+    detail = longest
+    release = compiled.clock.minutes(compiled.bookings[j].drop_off, round_up=True)
+    if ready > release:
+        after = _after(compiled, ready)
+        detail = (
+            N_("from %(after)s") % {"after": after}
+            if detail is None
+            else (N_("from %(after)s, %(detail)s") % {"after": after, "detail": detail})
+        )
+    if len(compiled.services[j].operations) > 1:
+        detail = (
+            N_("operation '%(operation)s'") % {"operation": op.name}
+            if detail is None
+            else (N_("operation '%(operation)s', %(detail)s") % {"operation": op.name, "detail": detail})
+        )
+    return detail
 
 
 def _bays_wording(op: Operation) -> str:
@@ -38,29 +75,37 @@ def _after(compiled: CompiledDay, ready: int) -> str:
     return compiled.clock.hhmm(max(ready, opening))
 
 
-def _no_bay(compiled: CompiledDay, j: int, op: Operation, service: Service) -> str:
+def _no_bay(compiled: CompiledDay, j: int, op: Operation, service: Service, desk: bool = False) -> str:
     booking = compiled.bookings[j]
     kinds = [b for b in compiled.workshop.bays if b.kind in op.bay_kinds]
+    values = {"operation": op.name, "bays": _bays_wording(op)}
     if not kinds:
-        return N_("operation '%(operation)s': the workshop has no %(bays)s") % {
-            "operation": op.name,
-            "bays": _bays_wording(op),
-        }
+        if desk:
+            return N_("the workshop has no %(bays)s (operation '%(operation)s')") % values
+        return N_("operation '%(operation)s': the workshop has no %(bays)s") % values
     if all(b.kind == "express" for b in kinds) and not service.express:
+        if desk:
+            return N_(
+                "only express lanes fit operation '%(operation)s', and %(service)s is not an express service"
+            ) % {"operation": op.name, "service": service.code}
         return N_(
             "operation '%(operation)s': only express lanes fit it, and %(service)s is not an express service"
         ) % {"operation": op.name, "service": service.code}
     if booking.fleet_partner and not compiled.request.options.allow_fleet_overflow:
+        if desk:
+            return N_(
+                "fleet overflow is forbidden and partner %(partner)s has no %(bays)s"
+                " (operation '%(operation)s')"
+            ) % {**values, "partner": booking.fleet_partner}
         return N_(
             "operation '%(operation)s': fleet overflow is forbidden and partner %(partner)s has no %(bays)s"
-        ) % {"operation": op.name, "partner": booking.fleet_partner, "bays": _bays_wording(op)}
-    return N_("operation '%(operation)s': every %(bays)s is reserved for a fleet partner") % {
-        "operation": op.name,
-        "bays": _bays_wording(op),
-    }
+        ) % {**values, "partner": booking.fleet_partner}
+    if desk:
+        return N_("every %(bays)s is reserved for a fleet partner (operation '%(operation)s')") % values
+    return N_("operation '%(operation)s': every %(bays)s is reserved for a fleet partner") % values
 
 
-def _static_reason(compiled: CompiledDay, j: int) -> str | None:
+def _static_reason(compiled: CompiledDay, j: int, desk: bool = False) -> str | None:
     """Reasons that hold whatever else is planned: no bay, no technician, no time left."""
     problem = compiled.problem
     job = problem.jobs[j]
@@ -71,13 +116,16 @@ def _static_reason(compiled: CompiledDay, j: int) -> str | None:
             ready = max(ready, op_data.pin.end)
             continue
         if not op_data.bays:
-            return _no_bay(compiled, j, op, service)
+            return _no_bay(compiled, j, op, service, desk)
         if not op_data.technicians:
-            return N_("operation '%(operation)s': no %(who)s on shift %(weekday)s") % {
+            values = {
                 "operation": op.name,
-                "who": _who(op),
+                "who": _who(op, desk),
                 "weekday": WEEKDAYS[compiled.request.date.weekday()],
             }
+            if desk:
+                return N_("no %(who)s on shift %(weekday)s (operation '%(operation)s')") % values
+            return N_("operation '%(operation)s': no %(who)s on shift %(weekday)s") % values
         ends = []
         longest = 0
         for t, d in zip(op_data.technicians, op_data.durations, strict=True):
@@ -87,6 +135,9 @@ def _static_reason(compiled: CompiledDay, j: int) -> str | None:
             if start is not None:
                 ends.append(start + d)
         if not ends:
+            if desk:
+                block = N_("longest working block %(longest)s min") % {"longest": longest}
+                return _desk_technicians(compiled, j, op_data, op, ready, block)
             need = min(op_data.durations)
             return N_(
                 "operation '%(operation)s': needs %(need)s min of a %(who)s after %(after)s;"
@@ -102,8 +153,22 @@ def _static_reason(compiled: CompiledDay, j: int) -> str | None:
     return None
 
 
+def _desk_technicians(
+    compiled: CompiledDay, j: int, op_data: OperationData, op: Operation, ready: int, longest: str
+) -> str:
+    """The front desk's "no paint technician grade >= 3 has 140 min before 17:30" (issue 16):
+    none of them has the time the work takes them (each at their own efficiency) in one piece
+    between when it can start and their day's end."""
+    return N_("no %(who)s has %(minutes)s min before %(end)s (%(detail)s)") % {
+        "who": _who(op, desk=True),
+        "minutes": _takes(op_data),
+        "end": _end(compiled, op_data),
+        "detail": _detail(compiled, j, op, ready, longest),
+    }
+
+
 def _capacity_reason(
-    compiled: CompiledDay, j: int, availability: Availability, reserved: list[Placement]
+    compiled: CompiledDay, j: int, availability: Availability, reserved: list[Placement], desk: bool = False
 ) -> str:
     """Why booking j does not fit in `availability`; what it reserves on the way is in `reserved`."""
     problem = compiled.problem
@@ -116,6 +181,8 @@ def _capacity_reason(
             continue
         placement = availability.earliest(op_data, ready)
         if placement is None:
+            if desk:  # the desk asks about this booking alone: who else took the room is the plan's
+                return _bottleneck(compiled, op_data, op, ready, availability, j)
             why = _bottleneck(compiled, op_data, op, ready, availability)
             return _displaced(compiled, j, why)
         availability.reserve(placement)
@@ -125,9 +192,15 @@ def _capacity_reason(
 
 
 def _bottleneck(
-    compiled: CompiledDay, op_data: OperationData, op: Operation, ready: int, availability: Availability
+    compiled: CompiledDay,
+    op_data: OperationData,
+    op: Operation,
+    ready: int,
+    availability: Availability,
+    desk_for: int | None = None,
 ) -> str:
-    """Which resource runs out: technicians (each against its own duration), bays, or their overlap."""
+    """Which resource runs out: technicians (each against its own duration), bays, or their overlap.
+    `desk_for`: the booking's index, for the front desk's wording (issue 16)."""
     after = _after(compiled, ready)
     need = min(op_data.durations)
     tech_fits = [
@@ -140,13 +213,29 @@ def _bottleneck(
         longest = max(
             (e - s for t in op_data.technicians for s, e in availability.tech_gaps(t, ready)), default=0
         )
-        low, high = min(op_data.durations), max(op_data.durations)
-        takes = f"{low}" if low == high else f"{low}-{high}"
+        if desk_for is not None:
+            free = N_("longest free %(longest)s min") % {"longest": longest}
+            return _desk_technicians(compiled, desk_for, op_data, op, ready, free)
         return N_(
             "operation '%(operation)s': no %(who)s has the %(takes)s min it takes them in one piece"
             " after %(after)s (longest free stretch %(longest)s min)"
-        ) % {"operation": op.name, "who": _who(op), "takes": takes, "after": after, "longest": longest}
+        ) % {
+            "operation": op.name,
+            "who": _who(op),
+            "takes": _takes(op_data),
+            "after": after,
+            "longest": longest,
+        }
     if bay_gap < need:
+        if desk_for is not None:
+            return N_("no %(bays)s free for %(need)s min before %(end)s (%(detail)s)") % {
+                "bays": _bays_wording(op),
+                "need": need,
+                "end": _end(compiled, op_data),
+                "detail": _detail(
+                    compiled, desk_for, op, ready, N_("longest %(longest)s min") % {"longest": bay_gap}
+                ),
+            }
         return N_(
             "operation '%(operation)s': no %(bays)s free for %(need)s min after %(after)s"
             " (longest %(longest)s min)"
@@ -156,6 +245,20 @@ def _bottleneck(
             "need": need,
             "after": after,
             "longest": bay_gap,
+        }
+    if desk_for is not None:
+        values = {
+            "bays": _bays_wording(op),
+            "who": _who(op, desk=True),
+            "need": need,
+            "end": _end(compiled, op_data),
+        }
+        detail = _detail(compiled, desk_for, op, ready, None)
+        if detail is None:
+            return N_("no %(bays)s and %(who)s free together for %(need)s min before %(end)s") % values
+        return N_("no %(bays)s and %(who)s free together for %(need)s min before %(end)s (%(detail)s)") % {
+            **values,
+            "detail": detail,
         }
     return N_(
         "operation '%(operation)s': %(bays)s and %(who)ss are never free together for %(need)s min"
@@ -174,14 +277,21 @@ def _displaced(compiled: CompiledDay, j: int, why: str) -> str:
     return N_("day full: %(why)s") % {"why": why}
 
 
-def unplaced_reasons(compiled: CompiledDay, solution: DaySolution) -> dict[int, str]:
+def unplaced_reasons(compiled: CompiledDay, solution: DaySolution, desk: bool = False) -> dict[int, str]:
+    """Why each unplaced booking of `solution` is not in the plan. `desk`: in the front desk's
+    words for a refused slot (issue 16: "no paint technician grade >= 3 has 140 min before 17:30",
+    the rule first), for a booking asked about alone."""
     if compiled.workshop.is_closed(compiled.request.date):
-        closed = N_("the workshop is closed on %(date)s") % {"date": compiled.request.date}
+        closed = (
+            N_("workshop closed")
+            if desk
+            else N_("the workshop is closed on %(date)s") % {"date": compiled.request.date}
+        )
         return dict.fromkeys(solution.unplaced, closed)
     reasons: dict[int, str] = {}
     pending = []
     for j in sorted(solution.unplaced):
-        static = _static_reason(compiled, j)
+        static = _static_reason(compiled, j, desk)
         if static is not None:
             reasons[j] = static
         else:
@@ -194,7 +304,7 @@ def unplaced_reasons(compiled: CompiledDay, solution: DaySolution) -> dict[int, 
             # One booking's trial must not block the next: its reservations are undone (cheaper
             # than a copy per booking on a 1,000-booking day).
             reserved: list[Placement] = []
-            reasons[j] = _capacity_reason(compiled, j, availability, reserved)
+            reasons[j] = _capacity_reason(compiled, j, availability, reserved, desk)
             for p in reserved:
                 availability.free(p)
     return reasons

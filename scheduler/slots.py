@@ -763,7 +763,8 @@ class DayBook:
         ) % {"percent": f"{percent:g}", "pool": f"{skill}:{grade}", "used": used, "allowance": allowance}
 
     def _why_not_fit(self, booking: Booking) -> str:
-        """The planner's reason (scheduler.reasons) for a booking that finds no room in the witness."""
+        """The planner's reason (scheduler.reasons) for a booking that finds no room in the witness,
+        in the desk's words ("no paint technician grade >= 3 has 140 min before 17:30")."""
         job, _ = self._job(booking)
         accepted = [b for b, _ in self.accepted]
         problem = replace(self.accepted_problem, jobs=(*self.accepted_problem.jobs, job))
@@ -775,8 +776,8 @@ class DayBook:
             services=tuple(s for s in services if s is not None),
         )
         placed = {(j, k): p for j, own in enumerate(self.placements_of) for k, p in enumerate(own)}
-        reasons = unplaced_reasons(compiled, DaySolution(placements=placed, unplaced={len(accepted)}))
-        return reasons.get(len(accepted), "day full")
+        solution = DaySolution(placements=placed, unplaced={len(accepted)})
+        return unplaced_reasons(compiled, solution, desk=True).get(len(accepted), "day full")
 
     def candidate_times(self) -> list[dt.datetime]:
         return capacity.candidate_times(self.workshop, self.date, self.rules.slot_minutes)
