@@ -42,25 +42,15 @@ def _end(compiled: CompiledDay, op_data: OperationData) -> str:
     return compiled.clock.hhmm(max(techs[t].day_end for t in op_data.technicians))
 
 
-def _detail(compiled: CompiledDay, j: int, op: Operation, ready: int, longest: str | None) -> str | None:
-    """The desk reason's short second clause: the operation when the service has several, the
-    time the work can start when later than the drop-off (parts, an earlier operation), and the
-    longest stretch there is (`longest`, a filled-in template); None when there is nothing to add."""
+def _detail(compiled: CompiledDay, j: int, op: Operation, ready: int, longest: str) -> str:
+    """The desk reason's short second clause: the longest stretch there is (`longest`, a
+    filled-in template), after the time the work can start when later than the drop-off (parts,
+    an earlier operation) and the operation when the service has several."""
     detail = longest
-    release = compiled.clock.minutes(compiled.bookings[j].drop_off, round_up=True)
-    if ready > release:
-        after = _after(compiled, ready)
-        detail = (
-            N_("from %(after)s") % {"after": after}
-            if detail is None
-            else (N_("from %(after)s, %(detail)s") % {"after": after, "detail": detail})
-        )
+    if ready > compiled.clock.minutes(compiled.bookings[j].drop_off, round_up=True):
+        detail = N_("from %(after)s, %(detail)s") % {"after": _after(compiled, ready), "detail": detail}
     if len(compiled.services[j].operations) > 1:
-        detail = (
-            N_("operation '%(operation)s'") % {"operation": op.name}
-            if detail is None
-            else (N_("operation '%(operation)s', %(detail)s") % {"operation": op.name, "detail": detail})
-        )
+        detail = N_("for operation '%(operation)s', %(detail)s") % {"operation": op.name, "detail": detail}
     return detail
 
 
@@ -251,15 +241,18 @@ def _bottleneck(
             "bays": _bays_wording(op),
             "who": _who(op, desk=True),
             "need": need,
+            "after": after,
             "end": _end(compiled, op_data),
         }
-        detail = _detail(compiled, desk_for, op, ready, None)
-        if detail is None:
-            return N_("no %(bays)s and %(who)s free together for %(need)s min before %(end)s") % values
-        return N_("no %(bays)s and %(who)s free together for %(need)s min before %(end)s (%(detail)s)") % {
-            **values,
-            "detail": detail,
-        }
+        if len(compiled.services[desk_for].operations) == 1:
+            return (
+                N_("no %(bays)s and %(who)s free together for %(need)s min between %(after)s and %(end)s")
+                % values
+            )
+        return N_(
+            "no %(bays)s and %(who)s free together for %(need)s min between %(after)s and %(end)s"
+            " (operation '%(operation)s')"
+        ) % {**values, "operation": op.name}
     return N_(
         "operation '%(operation)s': %(bays)s and %(who)ss are never free together for %(need)s min"
         " after %(after)s"
