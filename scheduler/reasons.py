@@ -10,7 +10,7 @@ from scheduler.availability import Availability, first_fit
 from scheduler.compiler import CompiledDay
 from scheduler.contract import GRADE_NAMES, Operation, Service
 from scheduler.i18n import N_
-from solver.problem import DaySolution, OperationData, Placement
+from solver.problem import DayProblem, DaySolution, OperationData, Placement
 
 #: The weekdays as reasons name them (`date.weekday()` order), marked for translation.
 WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
@@ -126,8 +126,9 @@ def _static_reason(compiled: CompiledDay, j: int, desk: bool = False) -> str | N
                 ends.append(start + d)
         if not ends:
             if desk:
-                block = N_("longest working block %(longest)s min") % {"longest": longest}
-                return _desk_technicians(compiled, j, op_data, op, ready, block)
+                return _desk_technicians(
+                    compiled, j, op_data, op, ready, _blocks(problem, op_data, ready), True
+                )
             need = min(op_data.durations)
             return N_(
                 "operation '%(operation)s': needs %(need)s min of a %(who)s after %(after)s;"
@@ -143,17 +144,49 @@ def _static_reason(compiled: CompiledDay, j: int, desk: bool = False) -> str | N
     return None
 
 
+def _blocks(problem: DayProblem, op_data: OperationData, ready: int) -> dict[int, int]:
+    """Each qualified technician's longest working block from `ready` on (bookings aside)."""
+    return {
+        t: max((e - max(s, ready) for s, e in problem.technicians[t].windows() if e > ready), default=0)
+        for t in op_data.technicians
+    }
+
+
 def _desk_technicians(
-    compiled: CompiledDay, j: int, op_data: OperationData, op: Operation, ready: int, longest: str
+    compiled: CompiledDay,
+    j: int,
+    op_data: OperationData,
+    op: Operation,
+    ready: int,
+    stretches: dict[int, int],
+    blocks: bool,
 ) -> str:
     """The front desk's "no paint technician grade >= 3 has 140 min before 17:30" (issue 16):
     none of them has the time the work takes them (each at their own efficiency) in one piece
-    between when it can start and their day's end."""
+    between when it can start and their day's end. `stretches`: each one's longest stretch from
+    then on (working blocks when `blocks`, else free time). Technicians whose day is over by then
+    are left out when others are not."""
+    techs = compiled.problem.technicians
+    takes = dict(zip(op_data.technicians, op_data.durations, strict=True))
+    still = [t for t in op_data.technicians if techs[t].day_end > ready] or list(op_data.technicians)
+    low, high = min(takes[t] for t in still), max(takes[t] for t in still)
+    if low == high:
+        longest = max(stretches[t] for t in still)
+        template = (
+            N_("longest working block %(longest)s min") if blocks else N_("longest free %(longest)s min")
+        )
+        clause = template % {"longest": longest}
+    else:  # at their own pace: the nearest to fitting, lest "longest free 110 min" read as room for 100
+        nearest = min(still, key=lambda t: takes[t] - stretches[t])
+        clause = N_("at best %(free)s of the %(need)s min") % {
+            "free": stretches[nearest],
+            "need": takes[nearest],
+        }
     return N_("no %(who)s has %(minutes)s min before %(end)s (%(detail)s)") % {
         "who": _who(op, desk=True),
-        "minutes": _takes(op_data),
+        "minutes": f"{low}" if low == high else f"{low}-{high}",
         "end": _end(compiled, op_data),
-        "detail": _detail(compiled, j, op, ready, longest),
+        "detail": _detail(compiled, j, op, ready, clause),
     }
 
 
@@ -204,8 +237,11 @@ def _bottleneck(
             (e - s for t in op_data.technicians for s, e in availability.tech_gaps(t, ready)), default=0
         )
         if desk_for is not None:
-            free = N_("longest free %(longest)s min") % {"longest": longest}
-            return _desk_technicians(compiled, desk_for, op_data, op, ready, free)
+            free = {
+                t: max((e - s for s, e in availability.tech_gaps(t, ready)), default=0)
+                for t in op_data.technicians
+            }
+            return _desk_technicians(compiled, desk_for, op_data, op, ready, free, False)
         return N_(
             "operation '%(operation)s': no %(who)s has the %(takes)s min it takes them in one piece"
             " after %(after)s (longest free stretch %(longest)s min)"

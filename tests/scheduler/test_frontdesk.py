@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from scheduler import capacity
 from scheduler.contract import Assignment, Booking, Plan, PlanRequest, Workshop
+from scheduler.i18n import Translator
 from scheduler.kpis import NO_KPIS
 from scheduler.scenarios import load_scenario
 from scheduler.slots import CapacityRules, DayBook, Offer, Wants
@@ -267,8 +268,58 @@ def test_refusals_name_the_waiter_cap_the_holdback_and_the_day_being_full() -> N
         full = full.with_booking(Booking(id=f"f{i}", service="PARTS", drop_off=_at("08:00"),
                                          promised=offer.promised), offer)  # fmt: skip
     reasons = {why for _, why in full.refusals("MAINT", False, None, Wants(), set())}
-    assert reasons and all(r.startswith("day full:") and "maintenance technician" in r for r in reasons), (
-        reasons
+    assert reasons == {"no maintenance technician grade >= 1 has 30 min before 17:00 (longest free 0 min)"}
+
+
+def _paint_shop() -> Workshop:
+    """A paint booth; Pat (grade 3, to 17:00 and 30 min of overtime) and Ray (grade 3, 1.4x as
+    fast, to 12:00); Ann (grade 2) may not do PAINT (140 min, grade >= 3)."""
+
+    def painter(tid: str, grade: int, end: str, **more: Any) -> dict[str, Any]:
+        return {"id": tid, "name": tid, "grade": grade, "skills": ["paint"],
+                "shift": {"start": "08:00", "end": end}, **more}  # fmt: skip
+
+    return _workshop(
+        opening={"start": "08:00", "end": "17:00"},
+        bays=[{"id": "P1", "kind": "paint"}],
+        technicians=[painter("pat", 3, "17:00", max_overtime_minutes=30),
+                     painter("ray", 3, "12:00", efficiency=1.4), painter("ann", 2, "17:00")],
+        services=[{"code": "PAINT", "name": "Paint", "operations": [
+            {"name": "paint", "minutes": 140, "skill": "paint", "min_grade": 3, "bay_kinds": ["paint"]}]}],
+    )  # fmt: skip
+
+
+def test_a_refusal_for_lack_of_room_reads_as_the_desk_says_it() -> None:
+    """Issue 16's form: who is missing, the work's minutes and the latest it may end (the last
+    qualified technician's day end, overtime included: nothing else bounds a booking not yet
+    promised), then the longest stretch there is; in Chinese too."""
+    day = DayBook(_paint_shop(), DAY, [], RULES)
+    refused = dict(day.refusals("PAINT", False, None, Wants(), set()))
+    # 15:30: Ray's day is over, Pat has 15:30-17:30 (overtime included): 120 of Pat's 140 minutes.
+    assert (
+        refused[_at("15:30")]
+        == "no paint technician grade >= 3 has 140 min before 17:30 (longest working block 120 min)"
+    )
+    assert _at("15:00") in {
+        o.drop_off for o in day.offers("PAINT", waiter=False)
+    }  # 15:00-17:20 with overtime
+    # Pat painting 11:00-15:40: from 11:00 Ray (100 min at his pace) has 60 min left before his
+    # day ends and Pat 110 of his 140; once Ray's day is over, only Pat's 140 min count.
+    busy = _book(day, Booking(id="b", service="PAINT", drop_off=_at("11:00")))
+    busy = _book(busy, Booking(id="c", service="PAINT", drop_off=_at("13:20")))
+    later = dict(busy.refusals("PAINT", False, None, Wants(), set()))
+    assert (
+        later[_at("11:00")]
+        == "no paint technician grade >= 3 has 100-140 min before 17:30 (at best 110 of the 140 min)"
+    )
+    assert (
+        later[_at("13:00")]
+        == "no paint technician grade >= 3 has 140 min before 17:30 (longest free 110 min)"
+    )
+    zh = Translator("zh-CN")
+    assert (
+        zh.phrase(refused[_at("15:30")])
+        == "没有一名3 级及以上的喷漆技师在 17:30 之前有连续 140 分钟的空闲（最长连续工作时段 120 分钟）"
     )
 
 
