@@ -91,7 +91,7 @@ def _no_bay(compiled: CompiledDay, j: int, op: Operation, service: Service, desk
             "operation '%(operation)s': fleet overflow is forbidden and partner %(partner)s has no %(bays)s"
         ) % {**values, "partner": booking.fleet_partner}
     if desk:
-        return N_("every %(bays)s is reserved for a fleet partner (operation '%(operation)s')") % values
+        return N_("all %(bays)s are reserved for fleet partners (operation '%(operation)s')") % values
     return N_("operation '%(operation)s': every %(bays)s is reserved for a fleet partner") % values
 
 

@@ -300,9 +300,8 @@ def test_a_refusal_for_lack_of_room_reads_as_the_desk_says_it() -> None:
         refused[_at("15:30")]
         == "no paint technician grade >= 3 has 140 min before 17:30 (longest working block 120 min)"
     )
-    assert _at("15:00") in {
-        o.drop_off for o in day.offers("PAINT", waiter=False)
-    }  # 15:00-17:20 with overtime
+    offered = {o.drop_off for o in day.offers("PAINT", waiter=False)}
+    assert _at("15:00") in offered  # Pat 15:00-17:20, overtime included
     # Pat painting 11:00-15:40: from 11:00 Ray (100 min at his pace) has 60 min left before his
     # day ends and Pat 110 of his 140; once Ray's day is over, only Pat's 140 min count.
     busy = _book(day, Booking(id="b", service="PAINT", drop_off=_at("11:00")))
