@@ -322,6 +322,44 @@ def test_a_refusal_for_lack_of_room_reads_as_the_desk_says_it() -> None:
     )
 
 
+def test_a_booth_and_a_painter_free_only_apart_read_as_never_free_together() -> None:
+    """Pat (the only painter) prepares a waiter's car in the general bay 08:00-12:00, Ray (body)
+    has the booth 12:00-17:00 for another waiter: each promise holds them there, so a new PAINT
+    has a free booth in the morning and a free painter in the afternoon, never both."""
+
+    def tech(tid: str, skill: str) -> dict[str, Any]:
+        return {
+            "id": tid,
+            "name": tid,
+            "grade": 3,
+            "skills": [skill],
+            "shift": {"start": "08:00", "end": "17:00"},
+        }
+
+    def service(code: str, minutes: int, skill: str, kind: str) -> dict[str, Any]:
+        op = {"name": code.lower(), "minutes": minutes, "skill": skill, "min_grade": 3, "bay_kinds": [kind]}
+        return {"code": code, "name": code, "operations": [op]}
+
+    ws = _workshop(
+        opening={"start": "08:00", "end": "17:00"},
+        bays=[{"id": "P1", "kind": "paint"}, {"id": "G1", "kind": "general"}],
+        technicians=[tech("pat", "paint"), tech("ray", "body")],
+        services=[service("PAINT", 140, "paint", "paint"), service("PREP", 240, "paint", "general"),
+                  service("BOOTH", 300, "body", "paint")],
+    )  # fmt: skip
+    day = DayBook(ws, DAY, [], RULES)
+    day = _book(day, Booking(id="prep", service="PREP", drop_off=_at("08:00"), waiter=True))
+    day = _book(day, Booking(id="booth", service="BOOTH", drop_off=_at("12:00"), waiter=True))
+    assert day.offers("PAINT", waiter=False) == []
+    refused = dict(day.refusals("PAINT", False, None, Wants(), set()))
+    assert refused[_at("08:30")] == (
+        "no paint bays and paint technician grade >= 3 free together for 140 min between 08:30 and 17:00"
+    )
+    assert Translator("zh-CN").phrase(refused[_at("08:30")]) == (
+        "08:30 至 17:00 之间喷漆 工位与3 级及以上的喷漆技师无法同时空出 140 分钟"
+    )
+
+
 # --- soundness ----------------------------------------------------------------------------------
 
 
