@@ -269,12 +269,9 @@ def serve(
     ] = None,
 ) -> None:
     """Run the HTTP service (OpenAPI at /docs); SQLite file by default, PostgreSQL by URL."""
-    import uvicorn
-
-    from api.app import create_app
+    # The options are checked before the app is imported (seconds): a typo fails at once.
     from api.settings import AUTH_ENVIRONMENT, CLUSTER_ENVIRONMENT, DB_ENVIRONMENT, NOW_ENVIRONMENT
     from scheduler.cluster import cluster_workers
-    from scheduler.storage import migrate
 
     if no_auth:
         os.environ[AUTH_ENVIRONMENT] = "off"
@@ -295,6 +292,11 @@ def serve(
                 address=cluster, n=workers_there
             )
         )
+    import uvicorn
+
+    from api.app import create_app
+    from scheduler.storage import migrate
+
     json_logs = log_format is LogFormat.json
     if json_logs:
         from api.observability import LOG_FORMAT_ENVIRONMENT, configure_logging

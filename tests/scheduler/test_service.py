@@ -100,6 +100,8 @@ def test_background_refinement_offers_more_times_and_they_can_be_booked(db_url: 
             refined = service.slots(workshop.id, code, date, False, None)
             assert quick <= {o.drop_off for o in refined}
             grown += [(code, o) for o in refined if o.drop_off not in quick]
+            if grown:  # one service the refinement widened is the point; each refinement costs seconds
+                break
         assert grown, "the refinement added no time on a nearly full day"
         code, offer = grown[0]
         stored, created = service.book(
