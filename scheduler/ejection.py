@@ -16,6 +16,7 @@ day's free time (`scheduler.availability`), so it keeps the hard rules the dispa
 from __future__ import annotations
 
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -206,22 +207,26 @@ def _points(
         for p in placed:
             on_tech.setdefault(p.technician, []).append((p.start, p.end, j))
             on_bay.setdefault(p.bay, []).append((p.start, p.end, j))
+    # The bays' busy intervals indexed once (each probe's overlap found by bisection, not by a
+    # scan of the bay's whole day: this was half of a chain's time on a full day).
+    bay_index = {b: _Busy(on_bay.get(b, [])) for b in op.bays}
     bays = [b for _, b in sorted(zip(op.bay_costs, op.bays, strict=True))]
     points: list[_Point] = []
     for t, d in zip(op.technicians, op.durations, strict=True):
         busy = on_tech.get(t, [])
+        tech_index = _Busy(busy)
         for w_start, w_end in problem.technicians[t].windows():
             first = max(w_start, ready)
             starts = {first} | {e for _, e, _ in busy if first <= e}
             for s in sorted(starts):
                 if s + d > min(w_end, latest):
                     break
-                here = {j for a, b, j in busy if a < s + d and s < b}
+                here = tech_index.overlapping(s, s + d)
                 if here & fixed:
                     continue
                 best: _Point | None = None
                 for b in bays:  # cheapest bay first; a free one ends the search
-                    ejected = here | {j for a, e, j in on_bay.get(b, []) if a < s + d and s < e}
+                    ejected = here | bay_index[b].overlapping(s, s + d)
                     if ejected & fixed:
                         continue
                     cost = sum(work[j] for j in ejected)
@@ -233,6 +238,28 @@ def _points(
                     points.append(best)
     points.sort(key=lambda p: (p.cost, p.start, p.technician, p.bay))
     return points
+
+
+class _Busy:
+    """One resource's busy intervals (start, end, booking), for the bookings overlapping a span:
+    sorted by start, with the running maximum of their ends (every interval before the first
+    running maximum past a span's start ends before the span), so a probe scans only the
+    intervals that can overlap it, whether or not they overlap each other."""
+
+    def __init__(self, busy: Sequence[tuple[int, int, int]]) -> None:
+        self.busy = sorted(busy)
+        self.starts = [a for a, _, _ in self.busy]
+        self.reach: list[int] = []
+        furthest = -(10**9)
+        for _, e, _ in self.busy:
+            furthest = max(furthest, e)
+            self.reach.append(furthest)
+
+    def overlapping(self, start: int, end: int) -> set[int]:
+        """The bookings with an interval overlapping [start, end)."""
+        lo = bisect_right(self.reach, start)
+        hi = bisect_left(self.starts, end)
+        return {j for _, e, j in self.busy[lo:hi] if start < e}
 
 
 def _due(job: JobData) -> int:
