@@ -156,6 +156,7 @@ def eject_and_fit(
     deadline: float,
     shallowest: int = 1,
     deepest: int = DEPTH,
+    free: Availability | None = None,
 ) -> Fit | None:
     """Where `job` fits once the accepted bookings in its way are moved.
 
@@ -163,15 +164,17 @@ def eject_and_fit(
     placements in the same order. None when no chain is found before `deadline`
     (`time.thread_time()`). Chains of `shallowest` to `deepest` levels are tried, shallow first
     (a caller that already tried the shallower ones, at other times too, starts deeper).
+    `free`: the free time around `own` when the caller has it (used up here), else built.
     """
     if not job.operations or any(op.pin is not None for op in job.operations):
         return None
-    availability = Availability(problem)
-    where: dict[int, list[Placement]] = {}
-    for j, placed in enumerate(own):
-        for p in placed:
-            availability.reserve(p)
-        where[j] = list(placed)
+    where: dict[int, list[Placement]] = {j: list(placed) for j, placed in enumerate(own)}
+    availability = free
+    if availability is None:
+        availability = Availability(problem)
+        for placed in own:
+            for p in placed:
+                availability.reserve(p)
     pinned = frozenset(j for j, _ in enumerate(own) if problem.jobs[j].pinned or not own[j])
     chain = _Chain(problem, job, deadline, [placed[0].start if placed else 0 for placed in own])
     state = None
