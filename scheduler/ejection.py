@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from heapq import heapify, heappop, heappush
+from itertools import chain, islice
 
 from scheduler.availability import Availability
 from scheduler.dispatch import place_job
@@ -131,9 +133,9 @@ class _Chain:
         if alone is not None and alone.end <= latest:
             tries.append((alone, frozenset()))
         limit = widest if k == 0 else BRANCHING
-        points = _points(self.problem, op, ready, latest, where, fixed | ejected | {j})
-        tries += [(Placement(p.bay, p.technician, p.start, p.end), p.ejected) for p in points[:limit]]
-        for placement, out in tries:
+        points = islice(_points(self.problem, op, ready, latest, where, fixed | ejected | {j}), limit)
+        ranked = ((Placement(p.bay, p.technician, p.start, p.end), p.ejected) for p in points)
+        for placement, out in chain(tries, ranked):
             if time.thread_time() > self.deadline:
                 raise _Deadline
             trial = availability.copy()
@@ -199,22 +201,37 @@ def _points(
     latest: int,
     where: dict[int, list[Placement]],
     fixed: frozenset[int],
-) -> list[_Point]:
+) -> Iterator[_Point]:
     """Every (technician, start) for `op` from `ready` on, ending by `latest`, with its cheapest
-    bay, cheapest first; none that would eject a booking in `fixed`."""
+    bay, cheapest first; none that would eject a booking in `fixed`.
+
+    Lazily, best first: each point is queued at the cost of what it ejects on its technician
+    alone (a bay can only add to it) and its bays are looked at only when it reaches the head of
+    the queue, so a chain that succeeds at one of its first points (most do) does not price every
+    bay at every start of the day (on a full dealer-2011 day that was most of a chain's time).
+    The order is the one of sorting every point by (cost, start, technician, bay)."""
     on_tech: dict[int, list[tuple[int, int, int]]] = {}
     on_bay: dict[int, list[tuple[int, int, int]]] = {}
-    work: dict[int, int] = {}
     for j, placed in where.items():
-        work[j] = sum(p.end - p.start for p in placed)
         for p in placed:
             on_tech.setdefault(p.technician, []).append((p.start, p.end, j))
             on_bay.setdefault(p.bay, []).append((p.start, p.end, j))
-    # The bays' busy intervals indexed once (each probe's overlap found by bisection, not by a
-    # scan of the bay's whole day: this was half of a chain's time on a full day).
-    bay_index = {b: _Busy(on_bay.get(b, [])) for b in op.bays}
+    work: dict[int, int] = {}
+
+    def cost_of(ejected: set[int]) -> int:
+        total = 0
+        for j in ejected:
+            minutes = work.get(j)
+            if minutes is None:
+                minutes = work[j] = sum(p.end - p.start for p in where[j])
+            total += minutes
+        return total
+
     bays = [b for _, b in sorted(zip(op.bay_costs, op.bays, strict=True))]
-    points: list[_Point] = []
+    bay_index: dict[int, _Busy] = {}
+    # (cost, start, technician, bay, duration, on the technician or the point): a bay of -1 marks
+    # a point not priced yet, at a cost no more than its own and ahead of it among equal ones.
+    queue: list[tuple[int, int, int, int, int, set[int] | _Point]] = []
     for t, d in zip(op.technicians, op.durations, strict=True):
         busy = on_tech.get(t, [])
         tech_index = _Busy(busy)
@@ -225,22 +242,30 @@ def _points(
                 if s + d > min(w_end, latest):
                     break
                 here = tech_index.overlapping(s, s + d)
-                if here & fixed:
-                    continue
-                best: _Point | None = None
-                for b in bays:  # cheapest bay first; a free one ends the search
-                    ejected = here | bay_index[b].overlapping(s, s + d)
-                    if ejected & fixed:
-                        continue
-                    cost = sum(work[j] for j in ejected)
-                    if best is None or cost < best.cost:
-                        best = _Point(cost, s, t, b, s + d, frozenset(ejected))
-                    if len(ejected) == len(here):
-                        break
-                if best is not None:
-                    points.append(best)
-    points.sort(key=lambda p: (p.cost, p.start, p.technician, p.bay))
-    return points
+                if not here & fixed:
+                    queue.append((cost_of(here), s, t, -1, d, here))
+    heapify(queue)
+    while queue:
+        _, s, t, _, d, item = heappop(queue)
+        if isinstance(item, _Point):
+            yield item
+            continue
+        here = item
+        best: _Point | None = None
+        for b in bays:  # cheapest bay first; a free one ends the search
+            index = bay_index.get(b)
+            if index is None:
+                index = bay_index[b] = _Busy(on_bay.get(b, []))
+            ejected = here | index.overlapping(s, s + d)
+            if ejected & fixed:
+                continue
+            cost = cost_of(ejected)
+            if best is None or cost < best.cost:
+                best = _Point(cost, s, t, b, s + d, frozenset(ejected))
+            if len(ejected) == len(here):
+                break
+        if best is not None:
+            heappush(queue, (best.cost, s, t, best.bay, d, best))
 
 
 class _Busy:
