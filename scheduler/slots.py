@@ -1187,8 +1187,8 @@ ATTEMPT_SHARE = 1.0
 no chain reaches within it counts as a miss, and the time left goes to earlier times and other
 days instead of one hopeless time. All of it: each round's first try is at the likeliest time (the
 first past the last fit), and a chain that finds room on a full day takes 10-25 ms, more than a
-third of the 25 ms budget (with a third, bench.slots seed 1 offered 87 of 107 feasible times,
-with all of it 90-91; seed 2 96 and 99 of 106)."""
+third of the 25 ms budget. It costs CPU where a time is hopeless (the try takes the whole budget):
+about 6 ms more at the median answer on the bench's full days (bench/RESULTS-complete-s7.md)."""
 
 ATTEMPT_FLOOR = 0.004
 """CPU seconds a try may always take, however little of the budget is left (a chain found within
