@@ -16,8 +16,11 @@ day's free time (`scheduler.availability`), so it keeps the hard rules the dispa
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from heapq import heapify, heappop, heappush
+from itertools import chain, islice
 
 from scheduler.availability import Availability
 from scheduler.dispatch import place_job
@@ -130,9 +133,9 @@ class _Chain:
         if alone is not None and alone.end <= latest:
             tries.append((alone, frozenset()))
         limit = widest if k == 0 else BRANCHING
-        points = _points(self.problem, op, ready, latest, where, fixed | ejected | {j})
-        tries += [(Placement(p.bay, p.technician, p.start, p.end), p.ejected) for p in points[:limit]]
-        for placement, out in tries:
+        points = islice(_points(self.problem, op, ready, latest, where, fixed | ejected | {j}), limit)
+        ranked = ((Placement(p.bay, p.technician, p.start, p.end), p.ejected) for p in points)
+        for placement, out in chain(tries, ranked):
             if time.thread_time() > self.deadline:
                 raise _Deadline
             trial = availability.copy()
@@ -155,6 +158,7 @@ def eject_and_fit(
     deadline: float,
     shallowest: int = 1,
     deepest: int = DEPTH,
+    free: Availability | None = None,
 ) -> Fit | None:
     """Where `job` fits once the accepted bookings in its way are moved.
 
@@ -162,15 +166,17 @@ def eject_and_fit(
     placements in the same order. None when no chain is found before `deadline`
     (`time.thread_time()`). Chains of `shallowest` to `deepest` levels are tried, shallow first
     (a caller that already tried the shallower ones, at other times too, starts deeper).
+    `free`: the free time around `own` when the caller has it (used up here), else built.
     """
     if not job.operations or any(op.pin is not None for op in job.operations):
         return None
-    availability = Availability(problem)
-    where: dict[int, list[Placement]] = {}
-    for j, placed in enumerate(own):
-        for p in placed:
-            availability.reserve(p)
-        where[j] = list(placed)
+    where: dict[int, list[Placement]] = {j: list(placed) for j, placed in enumerate(own)}
+    availability = free
+    if availability is None:
+        availability = Availability(problem)
+        for placed in own:
+            for p in placed:
+                availability.reserve(p)
     pinned = frozenset(j for j, _ in enumerate(own) if problem.jobs[j].pinned or not own[j])
     chain = _Chain(problem, job, deadline, [placed[0].start if placed else 0 for placed in own])
     state = None
@@ -195,44 +201,93 @@ def _points(
     latest: int,
     where: dict[int, list[Placement]],
     fixed: frozenset[int],
-) -> list[_Point]:
+) -> Iterator[_Point]:
     """Every (technician, start) for `op` from `ready` on, ending by `latest`, with its cheapest
-    bay, cheapest first; none that would eject a booking in `fixed`."""
+    bay, cheapest first; none that would eject a booking in `fixed`.
+
+    Lazily, best first: each point is queued at the cost of what it ejects on its technician
+    alone (a bay can only add to it) and its bays are looked at only when it reaches the head of
+    the queue, so a chain that succeeds at one of its first points (most do) does not price every
+    bay at every start of the day (on a full dealer-2011 day that was most of a chain's time).
+    The order is the one of sorting every point by (cost, start, technician, bay)."""
     on_tech: dict[int, list[tuple[int, int, int]]] = {}
     on_bay: dict[int, list[tuple[int, int, int]]] = {}
-    work: dict[int, int] = {}
     for j, placed in where.items():
-        work[j] = sum(p.end - p.start for p in placed)
         for p in placed:
             on_tech.setdefault(p.technician, []).append((p.start, p.end, j))
             on_bay.setdefault(p.bay, []).append((p.start, p.end, j))
+    work: dict[int, int] = {}
+
+    def cost_of(ejected: set[int]) -> int:
+        total = 0
+        for j in ejected:
+            minutes = work.get(j)
+            if minutes is None:
+                minutes = work[j] = sum(p.end - p.start for p in where[j])
+            total += minutes
+        return total
+
     bays = [b for _, b in sorted(zip(op.bay_costs, op.bays, strict=True))]
-    points: list[_Point] = []
+    bay_index: dict[int, _Busy] = {}
+    # (cost, start, technician, bay, duration, on the technician or the point): a bay of -1 marks
+    # a point not priced yet, at a cost no more than its own and ahead of it among equal ones.
+    queue: list[tuple[int, int, int, int, int, set[int] | _Point]] = []
     for t, d in zip(op.technicians, op.durations, strict=True):
         busy = on_tech.get(t, [])
+        tech_index = _Busy(busy)
         for w_start, w_end in problem.technicians[t].windows():
             first = max(w_start, ready)
             starts = {first} | {e for _, e, _ in busy if first <= e}
             for s in sorted(starts):
                 if s + d > min(w_end, latest):
                     break
-                here = {j for a, b, j in busy if a < s + d and s < b}
-                if here & fixed:
-                    continue
-                best: _Point | None = None
-                for b in bays:  # cheapest bay first; a free one ends the search
-                    ejected = here | {j for a, e, j in on_bay.get(b, []) if a < s + d and s < e}
-                    if ejected & fixed:
-                        continue
-                    cost = sum(work[j] for j in ejected)
-                    if best is None or cost < best.cost:
-                        best = _Point(cost, s, t, b, s + d, frozenset(ejected))
-                    if len(ejected) == len(here):
-                        break
-                if best is not None:
-                    points.append(best)
-    points.sort(key=lambda p: (p.cost, p.start, p.technician, p.bay))
-    return points
+                here = tech_index.overlapping(s, s + d)
+                if not here & fixed:
+                    queue.append((cost_of(here), s, t, -1, d, here))
+    heapify(queue)
+    while queue:
+        _, s, t, _, d, item = heappop(queue)
+        if isinstance(item, _Point):
+            yield item
+            continue
+        here = item
+        best: _Point | None = None
+        for b in bays:  # cheapest bay first; a free one ends the search
+            index = bay_index.get(b)
+            if index is None:
+                index = bay_index[b] = _Busy(on_bay.get(b, []))
+            ejected = here | index.overlapping(s, s + d)
+            if ejected & fixed:
+                continue
+            cost = cost_of(ejected)
+            if best is None or cost < best.cost:
+                best = _Point(cost, s, t, b, s + d, frozenset(ejected))
+            if len(ejected) == len(here):
+                break
+        if best is not None:
+            heappush(queue, (best.cost, s, t, best.bay, d, best))
+
+
+class _Busy:
+    """One resource's busy intervals (start, end, booking), for the bookings overlapping a span:
+    sorted by start, with the running maximum of their ends (every interval before the first
+    running maximum past a span's start ends before the span), so a probe scans only the
+    intervals that can overlap it, whether or not they overlap each other."""
+
+    def __init__(self, busy: Sequence[tuple[int, int, int]]) -> None:
+        self.busy = sorted(busy)
+        self.starts = [a for a, _, _ in self.busy]
+        self.reach: list[int] = []
+        furthest = -(10**9)
+        for _, e, _ in self.busy:
+            furthest = max(furthest, e)
+            self.reach.append(furthest)
+
+    def overlapping(self, start: int, end: int) -> set[int]:
+        """The bookings with an interval overlapping [start, end)."""
+        lo = bisect_right(self.reach, start)
+        hi = bisect_left(self.starts, end)
+        return {j for _, e, j in self.busy[lo:hi] if start < e}
 
 
 def _due(job: JobData) -> int:

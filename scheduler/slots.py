@@ -137,6 +137,10 @@ class DayBook:
         """This day as searches for earlier answers moved its bookings (every promise kept),
         newest first: where one service's answer made room, another's quick fit often fits."""
         self._packed: list[DayBook] | None = None
+        self._free_time: dict[int, tuple[DayProblem, Availability]] = {}
+        """The witness's free time per problem (by identity), built once per day version and
+        handed out as copies (`_availability`): rebuilding it, and on a big workshop its minute
+        grid, took most of a quick fit's and an ejection chain's time on a full dealer-2011 day."""
         """This day with every movable booking pushed late, early or both (scheduler.repack, every
         promise kept), once per day version (`_packed_days`)."""
         for _, assignments in self.accepted:
@@ -163,7 +167,7 @@ class DayBook:
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled for the refinement process: without the earlier days (not needed there)."""
-        return {**self.__dict__, "lineage": [], "_moved_days": [], "_packed": None}
+        return {**self.__dict__, "lineage": [], "_moved_days": [], "_packed": None, "_free_time": {}}
 
     def added_since(self, earlier: DayBook) -> tuple[Placement, ...] | None:
         """Placements added since `earlier` if this day grew from it by bookings alone."""
@@ -309,7 +313,9 @@ class DayBook:
         (scheduler.ejection, chains of `shallowest` to `deepest` levels), every promise kept; None
         if no room is found by `deadline`."""
         job, _ = self._job(booking)
-        found = eject_and_fit(self.accepted_problem, self.placements_of, job, deadline, shallowest, deepest)
+        problem = self.accepted_problem
+        free = self._availability(problem)
+        found = eject_and_fit(problem, self.placements_of, job, deadline, shallowest, deepest, free)
         if found is None:
             return None
         placed, moved = found
@@ -325,10 +331,13 @@ class DayBook:
 
     def _availability(self, problem: DayProblem) -> Availability:
         """Free time around the witness (a fresh copy: callers try placements and undo them)."""
-        availability = Availability(problem)
-        for p in self.placements:
-            availability.reserve(p)
-        return availability
+        cached = self._free_time.get(id(problem))
+        if cached is None or cached[0] is not problem:
+            availability = Availability(problem)
+            for p in self.placements:
+                availability.reserve(p)
+            cached = self._free_time[id(problem)] = (problem, availability)
+        return cached[1].copy()
 
     def fit_quickly(
         self, booking: Booking, availability: Availability | None = None, repair: bool = True
@@ -804,7 +813,7 @@ class DayBook:
         """
         probes = self._probes(service, waiter, fleet_partner, wants)
         availability = self._availability(self.accepted_problem)
-        fits: list[Offer | None] = [self.fit_quickly(p, availability, repair=False) for p in probes]
+        fits = self._quick_fits(probes, availability)
         if ejection_seconds > 0:
             self._search(probes, fits, availability, waiter, time.thread_time() + ejection_seconds)
             return self._complete(probes, fits, exact_seconds, workers)
@@ -820,6 +829,29 @@ class DayBook:
                 fits[i] = self._reshuffle(probe, self._job(probe)[0], availability)
                 failed = 0 if fits[i] is not None else failed + 1
         return self._complete(probes, fits, exact_seconds, workers)
+
+    def _quick_fits(self, probes: list[Booking], availability: Availability) -> list[Offer | None]:
+        """`fit_quickly` (no repair) at every time, in order, without searching again where the
+        answer is known: the earliest-finish placement found for one drop-off is the one found
+        for every later drop-off up to its start (each bay and technician pair's earliest start
+        from a later time is the same where it was not before that time, later elsewhere), so the
+        times up to the start of the placement found get it as it is."""
+        fits: list[Offer | None] = []
+        last: tuple[JobData, list[Placement]] | None = None
+        for probe in probes:
+            job, _ = self._job(probe)
+            if (
+                last is not None
+                and job.operations is last[0].operations  # the same work, only released later
+                and job.due == last[0].due
+                and job.release <= last[1][0].start
+            ):
+                fits.append(self._offer(probe, last[1]))
+                continue
+            offer = self.fit_quickly(probe, availability, repair=False)
+            fits.append(offer)
+            last = (job, list(offer.placements)) if offer is not None and offer.placements else None
+        return fits
 
     def _search(
         self,
@@ -1151,10 +1183,13 @@ class DayBook:
 
 _LINEAGE = 16
 
-ATTEMPT_SHARE = 1 / 3
+ATTEMPT_SHARE = 1.0
 """Share of the search's time left that one try at one time may take (`DayBook._gallop`): a time
 no chain reaches within it counts as a miss, and the time left goes to earlier times and other
-days instead of one hopeless time."""
+days instead of one hopeless time. All of it: each round's first try is at the likeliest time (the
+first past the last fit), and a chain that finds room on a full day takes 10-25 ms, more than a
+third of the 25 ms budget. It costs CPU where a time is hopeless (the try takes the whole budget):
+about 6 ms more at the median answer on the bench's full days (bench/RESULTS-complete-s7.md)."""
 
 ATTEMPT_FLOOR = 0.004
 """CPU seconds a try may always take, however little of the budget is left (a chain found within

@@ -414,3 +414,19 @@ def on_grid(refused: list[dict[str, Any]], minutes: int = 30) -> list[dict[str, 
     """An explained answer's refusals on the desk's booking grid (the quarter hours between say
     only that bookings are on the grid)."""
     return [r for r in refused if int(r["drop_off"][14:16]) % minutes == 0]
+
+
+class CountedThreadClock:
+    """Stands in for the `time` module of the slot search (scheduler.slots, .ejection, .repack):
+    `thread_time` advances `step` seconds at every read, so a search budget is a count of reads,
+    the same on any machine and under any load."""
+
+    def __init__(self, step: float) -> None:
+        self.step = step
+        self.now = 0.0
+        self.reads = 0
+
+    def thread_time(self) -> float:
+        self.reads += 1
+        self.now += self.step
+        return self.now

@@ -8,12 +8,12 @@ from functools import partial
 
 import pytest
 
-from scheduler import slots
+from scheduler import ejection, repack, slots
 from scheduler.contract import Assignment, Booking, Workshop
 from scheduler.scenarios import load_scenario
 from scheduler.slots import CapacityRules, DayBook, Offer
 from scheduler.validator import validate_plan
-from tests.builders import witness_plan
+from tests.builders import CountedThreadClock, witness_plan
 
 DAY = dt.date(2026, 11, 24)
 
@@ -410,3 +410,39 @@ def test_the_repacked_day_offers_an_hour_no_gap_of_the_witness_holds_without_any
     day, new = _fragmented_day()
     assert new.drop_off in {o.drop_off for o in day.offers("HOUR", False, ejection_seconds=5.0)}
     assert chains and day._packed == []
+
+
+def test_a_chain_longer_than_a_third_of_the_budget_is_found_within_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a counted clock (the budget is a number of clock reads, not machine time): the chain that
+    fits the new hour needs `chain` reads; with twice that as the immediate answer's budget, the
+    search that let one try take only a third of the time left (`ATTEMPT_SHARE` 1/3, as before)
+    cut the chain short and offered no 08:00; the try may now take all of it, and 08:00 is offered
+    with a whole-day plan the independent validator accepts, every promise kept."""
+    clock = CountedThreadClock(step=0.001)
+    for module in (slots, ejection, repack):
+        monkeypatch.setattr(module, "time", clock)
+    monkeypatch.setattr(slots, "PACK_SECONDS", 0.0)  # the repacked day would need no chain at all
+    day, new = _fragmented_day()
+    before = clock.reads
+    assert day.fit_by_ejection(new, deadline=1e9) is not None
+    chain = clock.reads - before
+    budget = 2 * chain * clock.step
+
+    monkeypatch.setattr(slots, "ATTEMPT_SHARE", 1 / 3)
+    day, new = _fragmented_day()
+    assert new.drop_off not in {o.drop_off for o in day.offers("HOUR", False, ejection_seconds=budget)}
+
+    monkeypatch.undo()  # the module's own share, the same counted clock again
+    for module in (slots, ejection, repack):
+        monkeypatch.setattr(module, "time", clock)
+    monkeypatch.setattr(slots, "PACK_SECONDS", 0.0)
+    day, new = _fragmented_day()
+    offers = day.offers("HOUR", False, ejection_seconds=budget)
+    found = next(o for o in offers if o.drop_off == new.drop_off)
+    assert found.rewitness is not None  # bookings moved out of its way
+    for o in offers:
+        probe = new.model_copy(update={"drop_off": o.drop_off})
+        request, plan = witness_plan(day, probe, o)
+        assert validate_plan(request, plan) == [] and plan.kpis.late == 0
