@@ -156,6 +156,48 @@ def test_never_above_the_optimum_of_cp_sat(problem: DayProblem) -> None:
     assert lateness_floor(problem, weight) <= late
 
 
+@pytest.mark.parametrize("grid", [5, 10])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=_small_days())
+def test_coarse_slots_never_above_the_optimum_of_cp_sat(grid: int, problem: DayProblem) -> None:
+    """The slot and energy rows at coarse slots (where an operation's minutes and start are least
+    aligned with them): still never above CP-SAT's proven optimum."""
+    best = solve(problem, None, SolveParameters(time_limit_seconds=20.0, workers=1))
+    if best is None or best.status != "optimal":
+        return  # not proven: nothing to compare with
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in best.unplaced)
+    saved = bounds_time.GRIDS
+    bounds_time.GRIDS = (grid,)  # hypothesis runs many examples per test: no monkeypatch fixture
+    try:
+        assert time_indexed_bound(problem, weight) <= _minutes_late(problem, best)
+    finally:
+        bounds_time.GRIDS = saved
+
+
+def test_a_block_too_short_for_its_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three 25-minute jobs promised for the end of a one-hour morning block: one of them waits
+    for the 30-minute break (55 minutes late at best). Slots of 10 minutes each count two of a
+    job's 25 minutes, so slot rows alone fit all three; the block's energy row does not."""
+    monkeypatch.setattr(bounds_time, "GRIDS", (10,))
+    job = JobData(
+        release=480,
+        due=540,
+        waiter=False,
+        priority=1,
+        operations=(OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(25,)),),
+    )
+    problem = DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="general"),),
+        technicians=(
+            TechnicianData(grade=2, shift_start=480, shift_end=600, max_overtime=0, breaks=((540, 570),)),
+        ),
+        jobs=(job, job, job),
+        weights=LATENESS_ONLY,
+    )
+    assert 0 < time_indexed_bound(problem, 3) <= 55
+
+
 def test_a_busy_small_dealer_day_no_plan_below_it() -> None:
     """small-dealer at 1.3x (seed 2, 24 waiters for five mechanics): every rule's plan and a short
     optimiser plan are at least as late as the floor for the priority they place, and the
