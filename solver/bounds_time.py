@@ -64,6 +64,8 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
             if op.pin is not None:
                 at = max(at, op.pin.end)
                 continue
+            if not math.isfinite(at):
+                break  # started work whose rest fits nowhere: left out, the floor only gets lower
             ready[(j, k)] = at
             at = min(
                 (fit(tech_free[t], at, d) for t, d in zip(op.technicians, op.durations, strict=True)),

@@ -227,3 +227,30 @@ def test_enough_skips_only_what_cannot_matter() -> None:
     assert lateness_floor(problem, top, enough=10**6) == full
     cheap = lateness_floor(problem, top, indexed=False)
     assert lateness_floor(problem, top, enough=cheap) == cheap <= least[top]
+
+
+def test_started_work_whose_rest_fits_nowhere_is_left_out() -> None:
+    """A booking's first operation ran to 09:50 on the only technician, whose day ends at 10:00:
+    its two 30-minute operations after it fit nowhere (the second's start is unreachable, which
+    crashed the floor in a live re-plan). The floor leaves them out and claims no more than the
+    best plan's minutes: the waiter done at 09:55, 95 min late."""
+    pin = Placement(bay=0, technician=0, start=480, end=590)
+    work = OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(30,))
+    problem = DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="general"),),
+        technicians=(TechnicianData(grade=1, shift_start=480, shift_end=600),),
+        jobs=(
+            JobData(
+                release=480,
+                due=600,
+                waiter=False,
+                priority=1,
+                operations=(replace(work, pin=pin), work, work),
+            ),
+            JobData(
+                release=480, due=500, waiter=True, priority=1, operations=(replace(work, durations=(5,)),)
+            ),
+        ),
+    )
+    assert all(0 <= time_indexed_bound(problem, weight) <= 95 for weight in (0, 1, 2))
