@@ -24,7 +24,6 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 from pydantic import BaseModel
-from scipy.stats import binom
 
 from scheduler.contract import Workshop
 from scheduler.worked import WorkedOperation
@@ -90,6 +89,8 @@ def median_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> 
         raise ValueError("no values")
 
     ranks = np.arange(1, (n + 1) // 2 + 1)
+    from scipy.stats import binom  # ~1 s to import: when first needed, not at start-up
+
     coverage = 1.0 - 2.0 * binom.cdf(ranks - 1, n, 0.5)  # of [x_(rank), x_(n+1-rank)]
     good = ranks[coverage >= confidence]
     best = int(good.max()) if len(good) else 1

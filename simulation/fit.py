@@ -28,7 +28,6 @@ from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from scipy import stats
 
 from scheduler.contract import GRADE_NAMES
 from scheduler.errors import InputError, from_validation_error
@@ -118,6 +117,8 @@ def t_mean(values: np.ndarray | list[float]) -> Estimate:
     mean = float(x.mean())
     if x.size < 2:
         return Estimate(value=mean, low=mean, high=mean, n=int(x.size))
+    from scipy import stats  # ~1 s to import: when first needed, not at start-up
+
     half = float(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
     return Estimate(value=mean, low=mean - half, high=mean + half, n=int(x.size))
 
@@ -274,6 +275,8 @@ def _service_fit(
     logs = np.log(positive)
     mu, sigma = float(logs.mean()), float(logs.std(ddof=1))
     sub = logs if logs.size <= KS_SUBSAMPLE else rng.choice(logs, KS_SUBSAMPLE, replace=False)
+    from scipy import stats  # ~1 s to import: when first needed, not at start-up
+
     d_stat, p_value = stats.kstest(sub, "norm", args=(mu, max(sigma, 1e-9)))
     lognormal = bool(p_value >= KS_ALPHA) and sigma > 0
     if lognormal:

@@ -6,7 +6,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
 
 
 def mean_ci(
@@ -35,6 +34,8 @@ def _t_interval(values: Sequence[float], level: float) -> tuple[float, float, fl
     mean = float(x.mean())
     if x.size < 2:
         return (mean, mean, mean)
+    from scipy import stats  # ~1 s to import: when first needed, not at start-up
+
     half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
     return (mean, mean - half, mean + half)
 

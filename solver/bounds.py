@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
-from scipy.optimize import linear_sum_assignment
 
 from solver.blocks import earliest_ends, fit, free_windows, memo, minus
 from solver.bounds_time import time_indexed_bound
@@ -576,6 +575,8 @@ class _Matcher:
             late = np.maximum(0.0, self.ends(t, d)[starts] - dues[at][:, None])
             late[~np.isfinite(late)] = big  # does not fit there (the Hungarian method needs finite costs)
             cost[at[:, None], np.arange(offsets[t], offsets[t] + len(packed[t]))[None, :]] = late
+        from scipy.optimize import linear_sum_assignment  # ~0.4 s to import: when first needed
+
         row_ind, col_ind = linear_sum_assignment(cost)
         total = float(cost[row_ind, col_ind].sum())
         return fixed + total if total < big else -1.0

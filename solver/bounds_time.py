@@ -28,8 +28,6 @@ import math
 from collections import defaultdict
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix
 
 from solver.blocks import earliest_ends, fit, free_windows
 from solver.problem import DayProblem
@@ -192,6 +190,9 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
             continue
         terms = [(i, float(cols[i][6])) for i in after] + [(i, -float(cols[i][5])) for i in columns]
         row(terms, 0.0, math.inf)
+
+    from scipy.optimize import Bounds, LinearConstraint, milp  # ~0.4 s to import: when first needed
+    from scipy.sparse import coo_matrix
 
     matrix = coo_matrix((val, (rows, idx)), shape=(len(low), n)).tocsr()
     # The linear relaxation only (branching proves more but costs seconds per node on these sizes).

@@ -10,8 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,6 +39,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
 
 def migrate(url: str) -> None:
+    from alembic import command  # ~0.5 s to import: only the processes that migrate pay it
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url)
