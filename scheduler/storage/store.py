@@ -6,14 +6,20 @@ upgraded by Alembic migrations in scheduler/migrations.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.storage.tables import WorkshopRow
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
 _READ = "bayplan_read_only"
@@ -38,14 +44,40 @@ def _sqlite_pragmas(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
-def migrate(url: str) -> None:
-    from alembic import command  # ~0.5 s to import: only the processes that migrate pay it
-    from alembic.config import Config
+def _config(url: str | None = None) -> Config:
+    from alembic.config import Config  # ~0.5 s to import: only the processes that open a database pay it
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url)
-    command.upgrade(config, "head")
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+def migrate(url: str) -> None:
+    from alembic import command
+
+    command.upgrade(_config(url), "head")
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The newest migration's revision (read once per process: it loads every migration file)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether the database's schema is already the newest: one read instead of Alembic's upgrade
+    machinery (about 0.1 s per store opened). Any failure (no table yet, no server) says no, and
+    the upgrade runs and reports it as before."""
+    try:
+        with engine.execution_options(**{_READ: True}).connect() as connection:
+            versions = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
+    except DBAPIError:
+        return False
+    return list(versions) == [head_revision()]
 
 
 class Store:
@@ -54,7 +86,8 @@ class Store:
         self.engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":
             _sqlite_pragmas(self.engine)
-        migrate(url)
+        if not _at_head(self.engine):
+            migrate(url)
         self.sessions = sessionmaker(self.engine.execution_options(**{_READ: True}), expire_on_commit=False)
         """Read sessions: they never write (on SQLite they do not take the write lock)."""
         self._writes = sessionmaker(self.engine, expire_on_commit=False)
