@@ -157,7 +157,7 @@ def test_never_above_the_optimum_of_cp_sat(problem: DayProblem) -> None:
 
 
 @pytest.mark.parametrize("grid", [5, 10])
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problem=_small_days())
 def test_coarse_slots_never_above_the_optimum_of_cp_sat(grid: int, problem: DayProblem) -> None:
     """The slot and energy rows at coarse slots (where an operation's minutes and start are least
