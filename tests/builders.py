@@ -23,7 +23,7 @@ from scheduler.kpis import NO_KPIS
 from scheduler.planning import to_plan
 from scheduler.slots import DayBook, Offer
 from simulation.results import METRIC_UNITS, WAIT_EDGES, ExperimentResult, Metric, RuleSetResult
-from solver.problem import DaySolution
+from solver.problem import BayData, DayProblem, DaySolution, JobData, OperationData, Placement, TechnicianData
 
 TZ = "Asia/Shanghai"
 NOW = dt.datetime(2026, 11, 23, 17, 30, tzinfo=ZoneInfo(TZ))
@@ -430,3 +430,18 @@ class CountedThreadClock:
         self.reads += 1
         self.now += self.step
         return self.now
+
+
+# Solver data: one general bay and one technician on shift 08:00-10:00, whose first job ran to 09:50.
+STARTED_TO_0950 = Placement(bay=0, technician=0, start=480, end=590)
+THIRTY_MINUTES = OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(30,))
+
+
+def one_technician_morning(*jobs: JobData) -> DayProblem:
+    """`jobs` on one general bay and one technician on shift 08:00-10:00."""
+    return DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="general"),),
+        technicians=(TechnicianData(grade=1, shift_start=480, shift_end=600),),
+        jobs=jobs,
+    )

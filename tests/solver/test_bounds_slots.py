@@ -20,8 +20,8 @@ from scheduler.validator import assert_valid
 from solver import bounds
 from solver.bounds import lateness_bound, lateness_floor, placement_bound, windowed_assignment_bound
 from solver.objective import terms
-from solver.problem import BayData, DayProblem, JobData, OperationData, Placement, TechnicianData
-from tests.builders import at
+from solver.problem import JobData
+from tests.builders import STARTED_TO_0950, THIRTY_MINUTES, at, one_technician_morning
 from tests.builders import four_bay_request as request
 from tests.builders import four_bay_workshop as workshop
 from tests.scheduler.test_properties import days
@@ -204,17 +204,13 @@ def test_no_plan_of_any_rule_beats_the_bounds(req: PlanRequest) -> None:
 def test_no_room_after_started_work_claims_nothing() -> None:
     """Started work fills the only technician's day: the waiting bookings fit nowhere. The bound
     claims nothing for them instead of failing (the Hungarian method needs finite costs)."""
-    pin = Placement(bay=0, technician=0, start=480, end=590)
-    work = OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(30,))
-    problem = DayProblem(
-        horizon=1440,
-        bays=(BayData(kind="general"),),
-        technicians=(TechnicianData(grade=1, shift_start=480, shift_end=600),),
-        jobs=(
-            JobData(release=480, due=None, waiter=False, priority=1, operations=(replace(work, pin=pin),)),
-            JobData(release=480, due=500, waiter=True, priority=1, operations=(work,)),
-            JobData(release=480, due=520, waiter=True, priority=1, operations=(work,)),
+    work = THIRTY_MINUTES
+    problem = one_technician_morning(
+        JobData(
+            release=480, due=None, waiter=False, priority=1, operations=(replace(work, pin=STARTED_TO_0950),)
         ),
+        JobData(release=480, due=500, waiter=True, priority=1, operations=(work,)),
+        JobData(release=480, due=520, waiter=True, priority=1, operations=(work,)),
     )
     assert windowed_assignment_bound(problem, [1, 2], 0, False) == 0
     assert windowed_assignment_bound(problem, [0, 1, 2], 1, False) == 0

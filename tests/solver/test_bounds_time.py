@@ -33,6 +33,7 @@ from solver.problem import (
     Placement,
     TechnicianData,
 )
+from tests.builders import STARTED_TO_0950, THIRTY_MINUTES, one_technician_morning
 from tests.solver.test_optimiser import _least_lateness, _tiny_day
 
 
@@ -234,23 +235,10 @@ def test_started_work_whose_rest_fits_nowhere_is_left_out() -> None:
     its two 30-minute operations after it fit nowhere (the second's start is unreachable, which
     crashed the floor in a live re-plan). The floor leaves them out and claims no more than the
     best plan's minutes: the waiter done at 09:55, 95 min late."""
-    pin = Placement(bay=0, technician=0, start=480, end=590)
-    work = OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(30,))
-    problem = DayProblem(
-        horizon=1440,
-        bays=(BayData(kind="general"),),
-        technicians=(TechnicianData(grade=1, shift_start=480, shift_end=600),),
-        jobs=(
-            JobData(
-                release=480,
-                due=600,
-                waiter=False,
-                priority=1,
-                operations=(replace(work, pin=pin), work, work),
-            ),
-            JobData(
-                release=480, due=500, waiter=True, priority=1, operations=(replace(work, durations=(5,)),)
-            ),
-        ),
+    work = THIRTY_MINUTES
+    started, quick = replace(work, pin=STARTED_TO_0950), replace(work, durations=(5,))
+    problem = one_technician_morning(
+        JobData(release=480, due=600, waiter=False, priority=1, operations=(started, work, work)),
+        JobData(release=480, due=500, waiter=True, priority=1, operations=(quick,)),
     )
     assert all(0 <= time_indexed_bound(problem, weight) <= 95 for weight in (0, 1, 2))
