@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, partial
+from typing import Any
 
 from scheduler import capacity, overbooking
 from scheduler.availability import Availability
@@ -130,6 +131,9 @@ class DayBook:
         self._accepted_problem: DayProblem | None = None
         """The accepted bookings as solver data, once compiled (`accepted_problem`)."""
         self._templates: dict[tuple[object, ...], tuple[JobData, DayProblem]] = {}
+        self._probe_lists: dict[tuple[object, ...], tuple[Any, ...]] = {}
+        """The candidate times (key `()`) and the probes of each kind at every one (`_probes`),
+        shared like `_templates` by the versions of the day: a storm's every query made them anew."""
         self.lineage: list[tuple[DayBook, tuple[Placement, ...]]] = []
         """Earlier versions of this day, newest first, with every placement added since (offers made
         on them carry over where the added placements do not touch them)."""
@@ -211,6 +215,7 @@ class DayBook:
             accepted.append((booking, list(offer.assignments)))
             after = DayBook(self.workshop, self.date, accepted, self.rules, self.shift_minutes)
         after._templates = self._templates
+        after._probe_lists = self._probe_lists
         # What takes room the earlier day's free time had: the new booking's placements, and
         # where the bookings it moved went (where they left is only more free time).
         if offer.rewitness is None:
@@ -847,7 +852,11 @@ class DayBook:
         return unplaced_reasons(compiled, solution, desk=True).get(len(accepted), "day full")
 
     def candidate_times(self) -> list[dt.datetime]:
-        return capacity.candidate_times(self.workshop, self.date, self.rules.slot_minutes)
+        times = self._probe_lists.get(())
+        if times is None:
+            found = capacity.candidate_times(self.workshop, self.date, self.rules.slot_minutes)
+            times = self._probe_lists[()] = tuple(found)
+        return list(times)
 
     def offers(
         self,
@@ -1067,6 +1076,7 @@ class DayBook:
             day.worked[p.technician] += p.end - p.start
         day._accepted_problem = self.accepted_problem
         day._templates = self._templates
+        day._probe_lists = self._probe_lists
         return day
 
     def _remember_moved(self, day: DayBook) -> None:
@@ -1082,6 +1092,7 @@ class DayBook:
         day = DayBook(self.workshop, self.date, accepted, self.rules, self.shift_minutes)
         day._accepted_problem = self.accepted_problem
         day._templates = self._templates
+        day._probe_lists = self._probe_lists
         return day
 
     def _quick_or_ejected(self, booking: Booking, deadline: float, depth: int = 0) -> Offer | None:
@@ -1213,18 +1224,22 @@ class DayBook:
     def _probes(
         self, service: str, waiter: bool, fleet_partner: str | None, wants: Wants = NO_WANTS
     ) -> list[Booking]:
-        return [
-            Booking(
-                id="probe",
-                service=service,
-                drop_off=t,
-                waiter=waiter,
-                fleet_partner=fleet_partner,
-                loan_car=wants.loan_car,
-                parts_eta=wants.parts_eta,
+        key = (service, waiter, fleet_partner, wants)
+        probes = self._probe_lists.get(key)
+        if probes is None:
+            probes = self._probe_lists[key] = tuple(
+                Booking(
+                    id="probe",
+                    service=service,
+                    drop_off=t,
+                    waiter=waiter,
+                    fleet_partner=fleet_partner,
+                    loan_car=wants.loan_car,
+                    parts_eta=wants.parts_eta,
+                )
+                for t in self.candidate_times()
             )
-            for t in self.candidate_times()
-        ]
+        return list(probes)
 
     def _complete(
         self, probes: list[Booking], fits: list[Offer | None], exact_seconds: float, workers: int
