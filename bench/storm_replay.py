@@ -9,47 +9,165 @@ compared by it (run them alternately, e.g. main from a `git archive` copy with t
 and report the ratios). Under 4 desks and one GIL a request's latency is roughly its own CPU
 plus the CPU the other desks spend meanwhile, so these figures bound the storm's tail.
 
-    .venv/bin/python -m bench.storm_replay [--runs 3] [--label mine]
+Besides the CPU per request (p50/p90/p99), each run counts the slot searches that ran into their
+deadline and the per-day-version caches built cold (the repacking, the witness's free time), with
+their CPU; `digest` hashes every answer's offers, so two builds can be shown to answer alike.
+
+- `--busy 4`: the search budget shared as with four requests under way (scheduler.contention;
+  the storm's case: each search gets a quarter of the 25 ms);
+- `--counted STEP`: the search modules' clock counts reads (STEP seconds each) instead of CPU, so
+  the searches, and the offers, are the same on every run and machine (compare `digest`);
+- `--refiner stub`: no background CP-SAT refinement (its late answers change what the next query
+  carries over, at random); `real` keeps it.
+
+The counts patch the scheduler's classes from here, so the script runs on older trees too (cwd
+modules win: `cd /tmp/base && /work/wt/X/.venv/bin/python -m bench.storm_replay`).
+
+    .venv/bin/python -m bench.storm_replay [--runs 3] [--label mine] [--busy 4] [--counted 0.0002]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import scheduler.ejection
+import scheduler.repack
 from bench.clock import NOW
 from bench.service import CODES, percentile
+from scheduler import slots
 from scheduler.clock import FixedClock
 from scheduler.scenarios import load_scenario
 from scheduler.service import Conflict, PlanningService
 from scheduler.storage import Store
 
 DATE = dt.date(2026, 11, 26)
+COUNTS: dict[str, float] = {}
 
 
-def replay(rounds: int = 50, desks: int = 4) -> dict[str, object]:
+def _bump(name: str, value: float = 1) -> None:
+    COUNTS[name] = COUNTS.get(name, 0) + value
+
+
+class CountedClock:
+    """Stands in for `time` in the search modules: every read advances `step` seconds."""
+
+    def __init__(self, step: float) -> None:
+        self.step = step
+        self.now = 0.0
+
+    def thread_time(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+class StubRefiner:
+    """The background refinement's interface, refining nothing (counts the requests)."""
+
+    def request(self, *args: object) -> None:
+        _bump("refinements asked")
+
+    def start(self) -> None:
+        pass
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+def _wrap(owner: Any, name: str, around: Callable[..., Any]) -> None:
+    """Replace `owner.name` by `around(inner, *args)` (where it exists: older trees lack some)."""
+    inner = getattr(owner, name, None)
+    if inner is not None:
+        setattr(owner, name, lambda *args, **kwargs: around(inner, *args, **kwargs))
+
+
+def instrument(clock: CountedClock | None) -> None:
+    """Count searches at their deadline, cold caches and their CPU, on `slots.DayBook`."""
+
+    def search(inner: Callable[..., None], day: Any, *args: Any, **kwargs: Any) -> None:
+        began = time.thread_time()
+        inner(day, *args, **kwargs)
+        _bump("search CPU s", time.thread_time() - began)
+        _bump("searches")
+        deadline = args[4]  # (probes, fits, availability, waiter, deadline, ...)
+        if (clock.now if clock is not None else time.thread_time()) >= deadline:
+            _bump("searches at their deadline")
+
+    def cold(label: str, is_cold: Callable[..., bool]) -> Callable[..., Any]:
+        def around(inner: Callable[..., Any], day: Any, *args: Any) -> Any:
+            was_cold = is_cold(day, *args)
+            began = time.thread_time()
+            result = inner(day, *args)
+            if was_cold:
+                _bump(f"{label} built")
+                _bump(f"{label} CPU s", time.thread_time() - began)
+            return result
+
+        return around
+
+    def free_time_cold(day: Any, problem: Any) -> bool:
+        cached = getattr(day, "_free_time", {}).get(id(problem))
+        return cached is None or cached[0] is not problem
+
+    def timed(label: str) -> Callable[..., Any]:
+        def around(inner: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+            began = time.thread_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                _bump(f"{label} CPU s", time.thread_time() - began)
+
+        return around
+
+    book = slots.DayBook
+    _wrap(book, "_search", search)
+    _wrap(book, "_packed_days", cold("repacks", lambda day, deadline: day._packed is None))
+    _wrap(book, "_availability", cold("free times", free_time_cold))
+    _wrap(book, "offers", timed("offers (first query of a kind)"))
+    _wrap(book, "offers_after", timed("offers_after (carried over)"))
+
+
+def replay(
+    rounds: int = 50, desks: int = 4, busy: int = 1, refiner: str = "real", seed: int = 0
+) -> dict[str, object]:
+    COUNTS.clear()
     workshop = load_scenario("dealer-2011").workshop
     with tempfile.TemporaryDirectory() as tmp:
         service = PlanningService(Store(f"sqlite:///{Path(tmp) / 'replay.db'}"), clock=FixedClock(NOW))
+        if refiner == "stub" and service._refiner is not None:
+            service._refiner.close()
+            service._refiner = StubRefiner()  # type: ignore[assignment]
+        if busy > 1:  # the other desks' requests under way: each search gets its share
+            service.contention._busy = busy - 1
+            service.contention.timer = lambda: 0.0  # and none counts as having waited
+        digest = hashlib.sha1()
         try:
             service.put_workshop(workshop)
-            rngs = [random.Random(seed) for seed in range(desks)]
-            slots: list[float] = []
-            book: list[float] = []
-            booked = 0
+            rngs = [random.Random(seed + d) for d in range(desks)]
+            slot_cpu: list[float] = []
+            book_cpu: list[float] = []
+            booked = offered = 0
             for r in range(rounds):
                 picks = []
                 for d, rng in enumerate(rngs):
                     code, waiter = rng.choice(CODES), rng.random() < 0.5
                     began = time.thread_time()
                     offers = service.slots(workshop.id, code, DATE, waiter, None)
-                    slots.append(time.thread_time() - began)
+                    slot_cpu.append(time.thread_time() - began)
+                    offered += len(offers)
+                    digest.update(repr([(o.drop_off, o.promised, o.assignments) for o in offers]).encode())
                     if offers:
                         picks.append((code, waiter, rng.choice(offers).drop_off, f"r{r}-d{d}"))
                 for code, waiter, drop_off, key in picks:
@@ -60,33 +178,50 @@ def replay(rounds: int = 50, desks: int = 4) -> dict[str, object]:
                         booked += 1
                     except Conflict:
                         pass
-                    book.append(time.thread_time() - began)
+                    book_cpu.append(time.thread_time() - began)
         finally:
             service.close()
-    ms = 1000.0
+
+    def ms(values: list[float], q: float) -> float:
+        return round(percentile(values, q) * 1000.0, 1)
+
     return {
-        "queries / bookings tried / booked": [len(slots), len(book), booked],
-        "slots CPU s in all": round(sum(slots), 3),
-        "slots CPU p50 / p99 / max ms": [
-            round(statistics.median(slots) * ms, 1),
-            round(percentile(slots, 0.99) * ms, 1),
-            round(max(slots) * ms, 1),
+        "queries / bookings tried / booked / offers": [len(slot_cpu), len(book_cpu), booked, offered],
+        "digest": digest.hexdigest()[:12],
+        "slots CPU s in all": round(sum(slot_cpu), 3),
+        "slots CPU p50 / p90 / p99 / max ms": [
+            ms(slot_cpu, 0.5),
+            ms(slot_cpu, 0.9),
+            ms(slot_cpu, 0.99),
+            round(max(slot_cpu) * 1000.0, 1),
         ],
-        "bookings CPU s in all": round(sum(book), 3),
-        "booking CPU p50 / p99 ms": [
-            round(statistics.median(book) * ms, 1),
-            round(percentile(book, 0.99) * ms, 1),
+        "bookings CPU s in all": round(sum(book_cpu), 3),
+        "booking CPU p50 / p90 / p99 ms": [
+            round(statistics.median(book_cpu) * 1000.0, 1),
+            ms(book_cpu, 0.9),
+            ms(book_cpu, 0.99),
         ],
+        **{k: round(v, 3) if isinstance(v, float) else v for k, v in sorted(COUNTS.items())},
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=1, help="runs, each with its own seeds")
     parser.add_argument("--label", default="")
+    parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--busy", type=int, default=1, help="requests under way (the budget's share)")
+    parser.add_argument("--counted", type=float, default=0.0, help="a counted search clock: s per read")
+    parser.add_argument("--refiner", choices=["real", "stub"], default="real")
     args = parser.parse_args()
-    for _ in range(args.runs):
-        print(json.dumps({"label": args.label, **replay()}), flush=True)
+    clock = CountedClock(args.counted) if args.counted > 0 else None
+    if clock is not None:
+        for module in (slots, scheduler.ejection, scheduler.repack):
+            module.time = clock  # type: ignore[assignment]
+    instrument(clock)
+    for run in range(args.runs):
+        row = replay(args.rounds, 4, args.busy, args.refiner, 10 * run)
+        print(json.dumps({"label": args.label, "busy": args.busy, **row}), flush=True)
 
 
 if __name__ == "__main__":

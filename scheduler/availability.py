@@ -60,11 +60,15 @@ class Availability:
         self.day = [(0, problem.horizon)]
         self._grid: _Grid | None = None
         """Minute grid of the same busy intervals, built on the first big search (see `earliest`)."""
+        self._pending: list[tuple[Placement, int]] = []
+        """Reservations (+1) and releases (-1) not yet marked on `_grid`: marked when the grid is
+        next searched or copied (`_synced_grid`). A quick fit reserves its placement and frees it
+        again; the pair cancels here instead of recomputing four rows of the grid for nothing."""
 
     def copy(self) -> Availability:
         """An independent copy (its own busy lists and grid): a trial that must not touch this one."""
-        if self._grid is None and len(self.problem.technicians) * len(self.problem.bays) >= GRID_PAIRS:
-            self._grid = _Grid(self)  # built once here, not once per trial copy
+        if self._grid is not None or len(self.problem.technicians) * len(self.problem.bays) >= GRID_PAIRS:
+            self._synced_grid()  # built once here, not once per trial copy
         fresh = Availability.__new__(Availability)
         fresh.problem = self.problem
         fresh.bay_busy = [list(b) for b in self.bay_busy]
@@ -72,19 +76,42 @@ class Availability:
         fresh.tech_windows = self.tech_windows
         fresh.day = self.day
         fresh._grid = self._grid.copy() if self._grid is not None else None
+        fresh._pending = []
         return fresh
 
     def reserve(self, p: Placement) -> None:
         insort(self.bay_busy[p.bay], (p.start, p.end))
         insort(self.tech_busy[p.technician], (p.start, p.end))
         if self._grid is not None:
-            self._grid.mark(p, 1)
+            self._mark_later(p, 1)
 
     def free(self, p: Placement) -> None:
         self.bay_busy[p.bay].remove((p.start, p.end))
         self.tech_busy[p.technician].remove((p.start, p.end))
         if self._grid is not None:
-            self._grid.mark(p, -1)
+            self._mark_later(p, -1)
+
+    def _mark_later(self, p: Placement, delta: int) -> None:
+        """Note a change for the grid; one undoing a pending one cancels it (the grid's busy counts
+        add up the same in any order)."""
+        pending = self._pending
+        for i in range(len(pending) - 1, -1, -1):
+            if pending[i][1] == -delta and pending[i][0] == p:
+                del pending[i]
+                return
+        pending.append((p, delta))
+        if len(pending) > _PENDING_MARKS:
+            self._synced_grid()
+
+    def _synced_grid(self) -> _Grid:
+        """The minute grid with every pending change marked (built from the busy lists if none)."""
+        if self._grid is None:
+            self._grid = _Grid(self)
+        else:
+            for p, delta in self._pending:
+                self._grid.mark(p, delta)
+        self._pending.clear()
+        return self._grid
 
     def bay_gaps(self, bay: int, ready: int) -> list[Gap]:
         return subtract(self.day, self.bay_busy[bay], ready)
@@ -114,9 +141,7 @@ class Availability:
         were merged in Python (a 1,000-booking day spent ~3 s per dispatch, mostly there).
         """
         if len(op.technicians) * len(op.bays) >= GRID_PAIRS and min(op.durations, default=0) > 0:
-            if self._grid is None:
-                self._grid = _Grid(self)
-            return self._grid.earliest(op, ready)
+            return self._synced_grid().earliest(op, ready)
         # Each bay's first free minute orders the bays; its gaps are worked out only for the bays
         # the search reaches (most are pruned on a busy day).
         bay_options = []
@@ -157,6 +182,9 @@ class Availability:
                     best_placement = Placement(b, t, start, end)
         return best_placement
 
+
+_PENDING_MARKS = 64
+"""Grid changes kept pending (`Availability._pending`) before they are marked anyway."""
 
 GRID_PAIRS = 400
 """Technician x bay pairs from which `Availability.earliest` searches the minute grid (below it,

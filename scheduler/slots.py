@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, partial
+from typing import Any
 
 from scheduler import capacity, overbooking
 from scheduler.availability import Availability
@@ -129,6 +131,9 @@ class DayBook:
         self._accepted_problem: DayProblem | None = None
         """The accepted bookings as solver data, once compiled (`accepted_problem`)."""
         self._templates: dict[tuple[object, ...], tuple[JobData, DayProblem]] = {}
+        self._probe_lists: dict[tuple[object, ...], tuple[Any, ...]] = {}
+        """The candidate times (key `()`) and the probes of each kind at every one (`_probes`),
+        shared like `_templates` by the versions of the day: a storm's every query made them anew."""
         self.lineage: list[tuple[DayBook, tuple[Placement, ...]]] = []
         """Earlier versions of this day, newest first, with every placement added since (offers made
         on them carry over where the added placements do not touch them)."""
@@ -141,6 +146,10 @@ class DayBook:
         """The witness's free time per problem (by identity), built once per day version and
         handed out as copies (`_availability`): rebuilding it, and on a big workshop its minute
         grid, took most of a quick fit's and an ejection chain's time on a full dealer-2011 day."""
+        self._free_time_from: list[_FreeTimeSource] = []
+        """An earlier version's free time and the placements that came (+1) and left (-1) since
+        (`with_booking`): in a booking storm every booking makes a new day version and the next
+        query's free time is the last one's plus the new booking, not rebuilt (`_availability`)."""
         """This day with every movable booking pushed late, early or both (scheduler.repack, every
         promise kept), once per day version (`_packed_days`)."""
         for _, assignments in self.accepted:
@@ -167,7 +176,14 @@ class DayBook:
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled for the refinement process: without the earlier days (not needed there)."""
-        return {**self.__dict__, "lineage": [], "_moved_days": [], "_packed": None, "_free_time": {}}
+        return {
+            **self.__dict__,
+            "lineage": [],
+            "_moved_days": [],
+            "_packed": None,
+            "_free_time": {},
+            "_free_time_from": [],
+        }
 
     def added_since(self, earlier: DayBook) -> tuple[Placement, ...] | None:
         """Placements added since `earlier` if this day grew from it by bookings alone."""
@@ -199,6 +215,7 @@ class DayBook:
             accepted.append((booking, list(offer.assignments)))
             after = DayBook(self.workshop, self.date, accepted, self.rules, self.shift_minutes)
         after._templates = self._templates
+        after._probe_lists = self._probe_lists
         # What takes room the earlier day's free time had: the new booking's placements, and
         # where the bookings it moved went (where they left is only more free time).
         if offer.rewitness is None:
@@ -207,6 +224,7 @@ class DayBook:
             before = set(self.placements)
             added = tuple(p for p in after.placements if p not in before)
         after.lineage = [(self, added)] + [(day, cum + added) for day, cum in self.lineage[: _LINEAGE - 1]]
+        after._free_time_from = self._free_time_source(after, offer.rewitness is None)
         self.lineage = []  # the newest day holds the lineage: no chain of references through the day
         self._moved_days = []  # room made on this version is the next answers' only while it is the newest
         if self._accepted_problem is not None and not offer.overbooked:  # compiled: add the one new job
@@ -333,11 +351,56 @@ class DayBook:
         """Free time around the witness (a fresh copy: callers try placements and undo them)."""
         cached = self._free_time.get(id(problem))
         if cached is None or cached[0] is not problem:
-            availability = Availability(problem)
-            for p in self.placements:
-                availability.reserve(p)
+            availability = self._carried_free_time(problem)
+            if availability is None:
+                availability = Availability(problem)
+                for p in self.placements:
+                    availability.reserve(p)
             cached = self._free_time[id(problem)] = (problem, availability)
         return cached[1].copy()
+
+    def _free_time_source(self, after: DayBook, grown: bool) -> list[_FreeTimeSource]:
+        """Where `after`, this day after one booking, may take its free time from (`_free_time_from`):
+        this version's free time, and the earlier ones this version would take its own from, each
+        with every placement that came or left since. Changes grown long are dropped (rebuilding
+        is then as cheap)."""
+        step = Counter[Placement]()
+        if grown:  # the others kept their places: `after` has this day's placements, then its own
+            step.update(after.placements[len(self.placements) :])
+        else:
+            step.update(after.placements)
+            step.subtract(self.placements)
+        sources = [(self._free_time, Counter[Placement]())] if self._free_time else []
+        sources += self._free_time_from
+        carried: list[_FreeTimeSource] = []
+        for source, earlier in sources[:_FREE_TIME_SOURCES]:
+            changes = Counter(earlier)
+            changes.update(step)
+            changes = Counter({p: n for p, n in changes.items() if n})
+            if sum(abs(n) for n in changes.values()) <= _FREE_TIME_CHANGES:
+                carried.append((source, changes))
+        return carried
+
+    def _carried_free_time(self, problem: DayProblem) -> Availability | None:
+        """The free time of this day for `problem`, from one built for another problem on the same
+        bays and technicians (free time depends on nothing else): this version's own, else an
+        earlier version's (`_free_time_from`) with the placements that left freed and those that
+        came reserved. The same busy intervals as building it from this day's placements; None
+        when there is no such free time to start from."""
+        for source, changes in [(self._free_time, Counter[Placement]()), *self._free_time_from]:
+            found = next((a for q, a in source.values() if _same_resources(q, problem)), None)
+            if found is None:
+                continue
+            availability = found.copy()
+            availability.problem = problem
+            for p, n in changes.items():  # what left first: a bay may be taken again by what came
+                for _ in range(-n):
+                    availability.free(p)
+            for p, n in changes.items():
+                for _ in range(n):
+                    availability.reserve(p)
+            return availability
+        return None
 
     def fit_quickly(
         self, booking: Booking, availability: Availability | None = None, repair: bool = True
@@ -789,7 +852,11 @@ class DayBook:
         return unplaced_reasons(compiled, solution, desk=True).get(len(accepted), "day full")
 
     def candidate_times(self) -> list[dt.datetime]:
-        return capacity.candidate_times(self.workshop, self.date, self.rules.slot_minutes)
+        times = self._probe_lists.get(())
+        if times is None:
+            found = capacity.candidate_times(self.workshop, self.date, self.rules.slot_minutes)
+            times = self._probe_lists[()] = tuple(found)
+        return list(times)
 
     def offers(
         self,
@@ -832,26 +899,36 @@ class DayBook:
 
     def _quick_fits(self, probes: list[Booking], availability: Availability) -> list[Offer | None]:
         """`fit_quickly` (no repair) at every time, in order, without searching again where the
-        answer is known: the earliest-finish placement found for one drop-off is the one found
-        for every later drop-off up to its start (each bay and technician pair's earliest start
-        from a later time is the same where it was not before that time, later elsewhere), so the
-        times up to the start of the placement found get it as it is."""
+        answer is known (`_known_fit`)."""
         fits: list[Offer | None] = []
-        last: tuple[JobData, list[Placement]] | None = None
+        last: _LastFit = None
         for probe in probes:
-            job, _ = self._job(probe)
-            if (
-                last is not None
-                and job.operations is last[0].operations  # the same work, only released later
-                and job.due == last[0].due
-                and job.release <= last[1][0].start
-            ):
-                fits.append(self._offer(probe, last[1]))
-                continue
-            offer = self.fit_quickly(probe, availability, repair=False)
+            offer, last = self._next_quick_fit(probe, availability, last)
             fits.append(offer)
-            last = (job, list(offer.placements)) if offer is not None and offer.placements else None
         return fits
+
+    def _next_quick_fit(
+        self, probe: Booking, availability: Availability, last: _LastFit
+    ) -> tuple[Offer | None, _LastFit]:
+        """`fit_quickly` (no repair) at `probe`, given `last`, the quick fit of the same kind at the
+        latest earlier time fitted in the same free time (None: none yet); and what to pass on."""
+        job, _ = self._job(probe)
+        if last is not None and job.operations is last[0].operations and job.due == last[0].due:
+            placed = last[1]
+            if placed is None and job.release >= last[0].release:
+                # No room from an earlier release: none from a later one either (every placement
+                # possible from the later time was possible from the earlier one).
+                return None, last
+            if placed is not None and job.release <= placed[0].start:
+                # The earliest-finish placement found for an earlier drop-off is the one found for
+                # every later drop-off up to its start (each bay and technician pair's earliest
+                # start from a later time is the same where it was not before that time, later
+                # elsewhere): the time gets it as it is.
+                return self._offer(probe, placed), last
+        offer = self.fit_quickly(probe, availability, repair=False)
+        if offer is None:
+            return None, (job, None)
+        return offer, ((job, list(offer.placements)) if offer.placements else None)
 
     def _search(
         self,
@@ -999,6 +1076,7 @@ class DayBook:
             day.worked[p.technician] += p.end - p.start
         day._accepted_problem = self.accepted_problem
         day._templates = self._templates
+        day._probe_lists = self._probe_lists
         return day
 
     def _remember_moved(self, day: DayBook) -> None:
@@ -1014,6 +1092,7 @@ class DayBook:
         day = DayBook(self.workshop, self.date, accepted, self.rules, self.shift_minutes)
         day._accepted_problem = self.accepted_problem
         day._templates = self._templates
+        day._probe_lists = self._probe_lists
         return day
 
     def _quick_or_ejected(self, booking: Booking, deadline: float, depth: int = 0) -> Offer | None:
@@ -1057,15 +1136,19 @@ class DayBook:
         availability = self._availability(self.accepted_problem)
         fits: list[Offer | None] = []
         reshuffled: Reshuffled = {}
+        last: _LastFit = None
         for probe in probes:
             old = before.get(probe.drop_off)
             if old is None or old.overbooked:  # overbooked: the allowance is checked again
                 fits.append(None)
             elif (kept := self.carried(old, added, grown, reshuffled)) is not None:
                 fits.append(kept)
-            else:
-                # With no time to move bookings, a one-booking repair at once (as before).
-                fits.append(self.fit_quickly(probe, availability, repair=ejection_seconds <= 0))
+            elif ejection_seconds <= 0:  # with no time to move bookings, a one-booking repair at once
+                fits.append(self.fit_quickly(probe, availability, repair=True))
+            else:  # the quick fit, known without a search where an earlier time's tells (a storm
+                # refits several touched times per query, most of them to the same placement)
+                offer, last = self._next_quick_fit(probe, availability, last)
+                fits.append(offer)
         if ejection_seconds > 0:
             # Only where the previous answer offered: the day has only lost room since.
             offered = {o.drop_off for o in previous if not o.overbooked}
@@ -1141,18 +1224,22 @@ class DayBook:
     def _probes(
         self, service: str, waiter: bool, fleet_partner: str | None, wants: Wants = NO_WANTS
     ) -> list[Booking]:
-        return [
-            Booking(
-                id="probe",
-                service=service,
-                drop_off=t,
-                waiter=waiter,
-                fleet_partner=fleet_partner,
-                loan_car=wants.loan_car,
-                parts_eta=wants.parts_eta,
+        key = (service, waiter, fleet_partner, wants)
+        probes = self._probe_lists.get(key)
+        if probes is None:
+            probes = self._probe_lists[key] = tuple(
+                Booking(
+                    id="probe",
+                    service=service,
+                    drop_off=t,
+                    waiter=waiter,
+                    fleet_partner=fleet_partner,
+                    loan_car=wants.loan_car,
+                    parts_eta=wants.parts_eta,
+                )
+                for t in self.candidate_times()
             )
-            for t in self.candidate_times()
-        ]
+        return list(probes)
 
     def _complete(
         self, probes: list[Booking], fits: list[Offer | None], exact_seconds: float, workers: int
@@ -1182,6 +1269,30 @@ class DayBook:
 
 
 _LINEAGE = 16
+
+_FreeTimeSource = tuple[dict[int, tuple[DayProblem, Availability]], Counter[Placement]]
+"""An earlier day version's free time per problem, and the placements that came (positive counts)
+or left (negative) since (`DayBook._free_time_from`)."""
+
+_FREE_TIME_SOURCES = 3
+"""Earlier versions' free time a day version may take its own from (newest first)."""
+
+_FREE_TIME_CHANGES = 64
+"""Placements that came or left beyond which a day's free time is built afresh, not carried."""
+
+
+def _same_resources(a: DayProblem, b: DayProblem) -> bool:
+    """The same bays, technicians and day: the same free time around the same placements."""
+    return (
+        a.horizon == b.horizon
+        and (a.technicians is b.technicians or a.technicians == b.technicians)
+        and (a.bays is b.bays or a.bays == b.bays)
+    )
+
+
+_LastFit = tuple[JobData, list[Placement] | None] | None
+"""The quick fit at the latest earlier time of a pass over a day's times: the job fitted, and its
+placement (None: it found no room), for `DayBook._next_quick_fit`."""
 
 ATTEMPT_SHARE = 1.0
 """Share of the search's time left that one try at one time may take (`DayBook._gallop`): a time

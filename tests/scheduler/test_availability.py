@@ -136,3 +136,34 @@ def test_no_overtime_comes_before_the_preferred_bay(pairs: int, monkeypatch: pyt
     op = OperationData(bays=(0, 1), bay_costs=(0, 1), technicians=(0, 1), durations=(30, 20))
     # Both end at 30: technician 1 in the cheaper bay would work 10 minutes of overtime.
     assert availability.earliest(op, 0) == Placement(1, 0, 0, 30)
+
+
+@settings(max_examples=40, deadline=None)
+@given(days(), st.lists(st.integers(0, 30), max_size=40))
+def test_the_grid_follows_reserves_and_frees_marked_late_as_one_built_afresh(
+    day: tuple[DayProblem, list[Placement], list[int], list[tuple[OperationData, int]]],
+    steps: list[int],
+) -> None:
+    """Reserves and frees are marked on the grid when it is next searched or copied, a free undoing
+    a pending reserve cancelling it: the grid then must be the one built from the busy lists."""
+    problem, busy, _, _ = day
+    free_time = Availability(problem)
+    free_time._grid = availability_module._Grid(free_time)
+    held: list[int] = []  # indices into `busy` (two placements there may be equal)
+    for step in steps:  # reserve a placement, or free one held (the latest or an earlier one)
+        if len(held) < len(busy) and (not held or step % 3):
+            i = next(j for j in [*range(step % len(busy), len(busy)), *range(len(busy))] if j not in held)
+            free_time.reserve(busy[i])
+            held.append(i)
+        elif held:
+            free_time.free(busy[held.pop(-1 if step % 2 else 0)])
+    copied = free_time.copy()
+    fresh = Availability(problem)
+    for i in held:
+        fresh.reserve(busy[i])
+    built = availability_module._Grid(fresh)
+    for grid in (free_time._grid, copied._grid):
+        assert grid is not None
+        for name in ("tech_busy", "bay_busy", "tech_run", "bay_run"):
+            assert (getattr(grid, name) == getattr(built, name)).all(), name
+    assert free_time._pending == [] and copied._pending == []

@@ -9,6 +9,7 @@ from functools import partial
 import pytest
 
 from scheduler import ejection, repack, slots
+from scheduler.availability import Availability
 from scheduler.contract import Assignment, Booking, Workshop
 from scheduler.scenarios import load_scenario
 from scheduler.slots import CapacityRules, DayBook, Offer
@@ -446,3 +447,97 @@ def test_a_chain_longer_than_a_third_of_the_budget_is_found_within_it(
         probe = new.model_copy(update={"drop_off": o.drop_off})
         request, plan = witness_plan(day, probe, o)
         assert validate_plan(request, plan) == [] and plan.kpis.late == 0
+
+
+def _fresh_free_time(day: DayBook) -> Availability:
+    """The day's free time built from its placements, as a version with no earlier one builds it."""
+    fresh = Availability(day.accepted_problem)
+    for p in day.placements:
+        fresh.reserve(p)
+    return fresh.copy()  # the copy builds the minute grid where the workshop is big enough
+
+
+@pytest.mark.parametrize("scenario", ["small-dealer", "dealer-2011"])
+def test_a_new_day_version_takes_the_free_time_of_the_last_one_plus_its_booking(scenario: str) -> None:
+    """A booking storm makes a day version per booking; each version's free time is carried from an
+    earlier one's (the booking's placements reserved, and where the one-booking repair moved others,
+    their old places freed), also over versions nobody queried: the same busy intervals and minute
+    grid as one built from the day's placements."""
+    workshop = load_scenario(scenario).workshop
+    rng = random.Random(7)
+    rules = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=100)
+    day = DayBook(workshop, DAY, [], rules)
+    kinds = [("MAINT", False), ("LUBE", True), ("MINOR", False)]
+    offers: list[Offer] = []
+    made_on, kind = day, kinds[0]
+    carried = moved = unqueried = 0
+    for i in range(40 if scenario == "small-dealer" else 25):
+        added = day.added_since(made_on)
+        kept = [c for o in offers if added is not None and (c := day.carried(o, added, True)) is not None]
+        if kept and rng.random() < 0.5:  # book an earlier answer's time still free: no query here
+            offers, unqueried = kept, unqueried + 1
+        else:
+            kind = rng.choice(kinds)
+            offers, made_on = day.offers(*kind, ejection_seconds=0), day  # repairs: some move others
+            if not offers:
+                continue
+        pick = rng.choice(offers)
+        booking = Booking(id=f"b{i}", service=kind[0], drop_off=pick.drop_off, waiter=kind[1])
+        offer = day.reoffer(booking, pick)
+        assert offer is not None
+        moved += offer.rewitness is not None
+        day = day.with_booking(booking.model_copy(update={"promised": offer.promised}), offer)
+        carried += bool(day._free_time_from)
+        got, fresh = day.availability(), _fresh_free_time(day)
+        assert got.bay_busy == fresh.bay_busy and got.tech_busy == fresh.tech_busy
+        assert (got._grid is None) == (fresh._grid is None)
+        if got._grid is not None and fresh._grid is not None:
+            for name in ("tech_busy", "bay_busy", "tech_run", "bay_run"):
+                assert (getattr(got._grid, name) == getattr(fresh._grid, name)).all(), name
+    assert len(day.accepted) >= 15 and carried >= len(day.accepted) - 1 and unqueried >= 3
+    assert moved >= (1 if scenario == "small-dealer" else 0)  # dealer-2011: the grid, not yet full
+
+
+def test_a_storm_query_fits_each_touched_time_as_a_fit_of_its_own_would(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a booking the query refits the times the booking touched; where an earlier refitted
+    time's placement starts at or after a later time, or found no room, that later time takes the
+    same answer without a search of its own: the offers must be the ones a fresh quick fit at every
+    time makes, kept or refitted."""
+    workshop = load_scenario("small-dealer").workshop
+    rng = random.Random(5)
+    rules = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=100)
+    day = DayBook(workshop, DAY, [], rules)
+    kind = ("MAINT", False)
+    offers = day.offers(*kind, ejection_seconds=0)
+    compared = refitted = 0
+    searched: list[dt.datetime] = []
+    fit_quickly = DayBook.fit_quickly
+
+    def counted(d: DayBook, booking: Booking, *args: object, **kwargs: object) -> Offer | None:
+        searched.append(booking.drop_off)
+        return fit_quickly(d, booking, *args, **kwargs)  # type: ignore[arg-type]
+
+    for i in range(30):
+        if not offers:
+            break
+        day = _book_one_of(day, offers, kind, f"b{i}", rng)
+        before = {o.drop_off: o for o in offers}
+        added = day.added_since(next(d for d, _ in day.lineage))
+        assert added is not None
+        # A tiny positive search budget: the quick fits without the one-booking repair, as in a storm.
+        with monkeypatch.context() as patched:
+            patched.setattr(DayBook, "fit_quickly", counted)
+            offers = day.offers_after(offers, added, *kind, ejection_seconds=1e-9, grown=True)
+        free = day.availability()
+        for o in offers:
+            if before.get(o.drop_off) == o:
+                continue  # carried over untouched
+            probe = Booking(id="probe", service=kind[0], drop_off=o.drop_off, waiter=kind[1])
+            own = day.fit_quickly(probe, free, repair=False)
+            if own is not None and o.rewitness is None:
+                assert own.placements == o.placements, o.drop_off
+                refitted += 1
+            compared += 1
+    assert compared >= 40 and refitted >= 20 and len(searched) < compared  # some without a search
