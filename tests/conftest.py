@@ -243,17 +243,42 @@ def client(db_url: str) -> Iterator[TestClient]:
 # with `--dist loadgroup`: xdist 3.8 writes the group into `item._nodeid`, which pytest 9.2 no
 # longer reads, so the groups are silently ignored.) Serial runs are unaffected.
 _ONE_WORKER = "tests/e2e"
-_MODULE_SCOPED = {"test_cluster", "test_demand", "test_live_status", "test_overbooking", "test_fuzz"}
+_MODULE_SCOPED = {
+    "tests/api/test_cluster.py",
+    "tests/api/test_fuzz.py",
+    "tests/cli/test_live_status.py",
+    "tests/cli/test_replay_day.py",
+    "tests/scheduler/test_demand.py",
+    "tests/simulation/test_overbooking.py",
+}
 
 
 def _scope(nodeid: str) -> str:
     path = nodeid.split("::", 1)[0]
-    directory, _, name = path.rpartition("/")
+    directory = path.rpartition("/")[0]
     if directory == _ONE_WORKER:
         return directory
-    if name.removesuffix(".py") in _MODULE_SCOPED:
+    if path in _MODULE_SCOPED:
         return path
     return nodeid
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A module whose tests share a module-scoped set-up is in _MODULE_SCOPED: else its tests could
+    go to both workers and each would make the set-up (tests/cli/test_replay_day.py's cost 20 s)."""
+    sharing: dict[str, set[str]] = {}
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        for definitions in info.name2fixturedefs.values() if info is not None else ():
+            if any(d.scope in ("module", "class", "package") for d in definitions):
+                sharing.setdefault(item.nodeid.split("::", 1)[0], set()).add(item.nodeid)
+    missing = sorted(
+        path
+        for path, tests in sharing.items()
+        if len(tests) > 1 and path not in _MODULE_SCOPED and path.rpartition("/")[0] != _ONE_WORKER
+    )
+    if missing:
+        raise pytest.UsageError(f"tests/conftest.py: add {missing} to _MODULE_SCOPED (a shared set-up)")
 
 
 if importlib.util.find_spec("xdist") is not None:
