@@ -78,21 +78,31 @@ def test_background_refinement_offers_more_times_and_they_can_be_booked(db_url: 
         pytest.skip("the refinement does not depend on the backend; once is enough")
     workshop = load_scenario("small-dealer").workshop
     rules = CapacityRules(walk_in_holdback=0, express_holdback=0, waiters_per_slot=100)
+    date = dt.date(2026, 11, 24)
+    codes = ["LUBE", "MAINT", "MINOR", "WARRANTY", "ALIGN"]
+    # Filled with quick answers only, by a service without the background refinement (the quick
+    # fit, no CP-SAT): the refinements that the filling's sixty queries would start, a CP-SAT
+    # second each, are not waited for, and no refined answer slips into the filling.
+    filler = PlanningService(
+        Store(db_url), rules, exact_seconds=0.0, refine_in_background=False, clock=fixed_clock(),
+        ejection_seconds=0.0,
+    )  # fmt: skip
+    try:
+        filler.put_workshop(workshop)
+        rng = random.Random(3)
+        for i in range(60):
+            code = rng.choice(codes)
+            offers = filler.slots(workshop.id, code, date, False, None)
+            if offers:
+                pick = rng.choice(offers)
+                filler.book(workshop.id, Booking(id=f"b{i}", service=code, drop_off=pick.drop_off), None)
+    finally:
+        filler.close()
     # The quick fit alone (no bookings moved at once, scheduler.ejection): what only CP-SAT finds.
     service = PlanningService(
         Store(db_url), rules, exact_seconds=1.0, clock=fixed_clock(), ejection_seconds=0.0
     )
     try:
-        service.put_workshop(workshop)
-        date = dt.date(2026, 11, 24)
-        rng = random.Random(3)
-        codes = ["LUBE", "MAINT", "MINOR", "WARRANTY", "ALIGN"]
-        for i in range(60):  # fill with quick answers only
-            code = rng.choice(codes)
-            offers = service.slots(workshop.id, code, date, False, None)
-            if offers:
-                pick = rng.choice(offers)
-                service.book(workshop.id, Booking(id=f"b{i}", service=code, drop_off=pick.drop_off), None)
         grown = []
         for code in codes:
             quick = {o.drop_off for o in service.slots(workshop.id, code, date, False, None)}
@@ -119,8 +129,14 @@ def test_background_refinement_offers_more_times_and_they_can_be_booked(db_url: 
 def test_caches_stay_bounded_per_workshop_under_a_storm_of_dates(tmp_path: Path) -> None:
     """One booking key asking every date of the years ahead: the offer and day caches keep at most
     their size for that workshop (least recently used go), and another workshop's entries stay."""
+    # Caches smaller than the defaults (1,000 and 200 entries): the same per-workshop LRU bound,
+    # reached with 300 slot queries instead of 1,200 (15 s of the suite).
     service = PlanningService(
-        Store(f"sqlite:///{tmp_path / 'storm.db'}"), refine_in_background=False, clock=fixed_clock()
+        Store(f"sqlite:///{tmp_path / 'storm.db'}"),
+        refine_in_background=False,
+        clock=fixed_clock(),
+        offer_cache_entries=100,
+        day_cache_entries=40,
     )
     other = _workshop().model_copy(update={"id": "other"})
     service.put_workshop(_workshop())
