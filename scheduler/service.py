@@ -10,7 +10,8 @@ import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import cast
@@ -270,6 +271,9 @@ class PlanningService:
         self.plan_listeners: list[Callable[[str, dt.date, Plan], None]] = []
         self.offer_cache_hits = 0  # slot queries answered from the cache, and not (metrics)
         self.offer_cache_misses = 0
+        # Each day version a booking makes is repacked (DayBook.pack) here, after the booking's
+        # answer, not in the first slot query on it (which would lose half its search budget).
+        self._packer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bayplan-pack")
         if refine_in_background and exact_seconds > 0:
             self._refiner = OfferRefiner(exact_seconds, partial(self._deliver, refined=True))
 
@@ -298,6 +302,7 @@ class PlanningService:
         return self._refiner is None or self._refiner.wait_idle(timeout)
 
     def close(self) -> None:
+        self._packer.shutdown(wait=True, cancel_futures=True)
         if self._refiner is not None:
             self._refiner.close()
 
@@ -570,6 +575,8 @@ class PlanningService:
         _check_kind(workshop, service, fleet, wants.loan_car)
         with phase("day"):
             day = self._day(session, workshop, date, version)
+        with phase("pack"):  # done after the booking that made this version; else now, not in the budget
+            day.pack()
         if self._refiner is None:  # CP-SAT in the request (no background refinement)
             offers = day.offers(
                 service,
@@ -790,7 +797,8 @@ class PlanningService:
                     self._remember_day(
                         session, after
                     )  # a duplicate key or id fails here, inside the transaction
-                return stored, True
+            self._pack_soon(after)  # committed: the next slot query on the day finds it packed
+            return stored, True
         except IntegrityError:
             raise Conflict(
                 N_("booking id %(booking_id)r exists already") % {"booking_id": booking.id}, []
@@ -894,7 +902,8 @@ class PlanningService:
                     return self._keep_at_risk(session, workshop, wanted, old, idempotency)
                 session.flush()
                 self._remember_day(session, after)
-                return stored
+            self._pack_soon(after)
+            return stored
         except Conflict as conflict:
             self._suggest(workshop_id, conflict)
             raise
@@ -918,6 +927,12 @@ class PlanningService:
         )
         logger.warning("booking %s of %s changed by force: at risk", kept.id, workshop.id)
         return kept
+
+    def _pack_soon(self, day: DayBook) -> None:
+        """Repack the day version a booking just made (DayBook.pack) in the background, outside
+        the booking's answer and lock; a slot query that comes first waits for it (or packs it)."""
+        with suppress(RuntimeError):  # closed: the first query on the day packs it
+            self._packer.submit(day.pack)
 
     def _remember_day(self, session: Session, day: DayBook) -> None:
         """Cache the day as this transaction leaves it, under the version it will have once

@@ -10,6 +10,7 @@ promises, can only improve on it.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -137,12 +138,13 @@ class DayBook:
         """This day as searches for earlier answers moved its bookings (every promise kept),
         newest first: where one service's answer made room, another's quick fit often fits."""
         self._packed: list[DayBook] | None = None
+        """This day with every movable booking pushed late, early or both (scheduler.repack, every
+        promise kept), once per day version (`pack`, `_packed_days`)."""
+        self._pack_lock = threading.Lock()
         self._free_time: dict[int, tuple[DayProblem, Availability]] = {}
         """The witness's free time per problem (by identity), built once per day version and
         handed out as copies (`_availability`): rebuilding it, and on a big workshop its minute
         grid, took most of a quick fit's and an ejection chain's time on a full dealer-2011 day."""
-        """This day with every movable booking pushed late, early or both (scheduler.repack, every
-        promise kept), once per day version (`_packed_days`)."""
         for _, assignments in self.accepted:
             own = placements_from_assignments(self.frame, assignments)
             for p in own:
@@ -167,7 +169,13 @@ class DayBook:
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled for the refinement process: without the earlier days (not needed there)."""
-        return {**self.__dict__, "lineage": [], "_moved_days": [], "_packed": None, "_free_time": {}}
+        state = {**self.__dict__, "lineage": [], "_moved_days": [], "_packed": None, "_free_time": {}}
+        del state["_pack_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._pack_lock = threading.Lock()
 
     def added_since(self, earlier: DayBook) -> tuple[Placement, ...] | None:
         """Placements added since `earlier` if this day grew from it by bookings alone."""
@@ -333,11 +341,44 @@ class DayBook:
         """Free time around the witness (a fresh copy: callers try placements and undo them)."""
         cached = self._free_time.get(id(problem))
         if cached is None or cached[0] is not problem:
-            availability = Availability(problem)
-            for p in self.placements:
-                availability.reserve(p)
+            # It depends on the day's bays, technicians and horizon, not on the jobs: a probe's
+            # template problem shares the one built for the accepted bookings (on a full
+            # dealer-2011 day, building it again per service kind and day took half an answer's CPU).
+            same = next((a for q, a in list(self._free_time.values()) if _same_resources(q, problem)), None)
+            if same is not None:
+                availability = same.copy()
+                availability.problem = problem
+            else:
+                availability = Availability(problem)
+                for p in self.placements:
+                    availability.reserve(p)
             cached = self._free_time[id(problem)] = (problem, availability)
         return cached[1].copy()
+
+    def _inherit_free_time(self, day: DayBook) -> None:
+        """Give `day` (this day with some bookings moved, the same compiled problem) its free time
+        from this day's, if built: the moved bookings' old placements freed and their new ones
+        reserved, instead of every placement reserved in a new one."""
+        problem = self.accepted_problem
+        cached = self._free_time.get(id(problem))
+        if (
+            cached is None
+            or cached[0] is not problem
+            or day._accepted_problem is not problem
+            or len(day.placements_of) != len(self.placements_of)
+            or id(problem) in day._free_time
+        ):
+            return
+        availability = cached[1].copy()
+        for old, new in zip(self.placements_of, day.placements_of, strict=True):
+            if old != new:
+                for p in old:
+                    availability.free(p)
+        for old, new in zip(self.placements_of, day.placements_of, strict=True):
+            if old != new:
+                for p in new:
+                    availability.reserve(p)
+        day._free_time[id(problem)] = (problem, availability)
 
     def fit_quickly(
         self, booking: Booking, availability: Availability | None = None, repair: bool = True
@@ -956,34 +997,58 @@ class DayBook:
                 sellable = sellable[1:]
             step *= 2
             if moved and found.rewitness is not None:
-                day = self._rewitnessed(found.rewitness)
+                moved_day = self._rewitnessed(found.rewitness)
+                day._inherit_free_time(moved_day)
+                day = moved_day
                 self._remember_moved(day)
             base = day  # the next try starts from the day as moved
         return base
 
+    def pack(self, seconds: float | None = None) -> None:
+        """Work out this day version's repacked days (`_packed_days`) now, within `seconds` of this
+        thread's CPU, and the free time the first answer needs: done where the day version is made
+        (a booking, the day loaded), so that the first slot query on it keeps its whole search
+        budget for the search (`seconds`: default `PACK_SECONDS`). Another thread asking meanwhile
+        waits for it (`_packed_days`)."""
+        with self._pack_lock:
+            problem = self.accepted_problem  # compiled first: the budget is the packing's alone
+            self._availability(problem)
+            if self._packed is None:
+                self._pack_within(time.thread_time() + (PACK_SECONDS if seconds is None else seconds))
+            for day in self._packed or []:
+                self._inherit_free_time(day)
+
     def _packed_days(self, deadline: float) -> list[DayBook]:
         """This day repacked (scheduler.repack): every movable booking pushed as late as its promise
         allows, then as early as its drop-off allows; only early; only late; late, early, late and
-        early again. Worked out once per day version, within `PACK_SECONDS` of this thread's CPU
-        and `deadline` (a pack cut short is a witness too, only less packed); the ones that differ
-        from the witness, in that order."""
-        if self._packed is None and PACK_SECONDS <= 0:
+        early again. Worked out once per day version (`pack`, where the version is made; else here,
+        within `PACK_SECONDS` of this thread's CPU and `deadline`: a pack cut short is a witness
+        too, only less packed); the ones that differ from the witness, in that order."""
+        if self._packed is None:
+            with self._pack_lock:  # being packed in another thread: wait for it (not this thread's CPU)
+                if self._packed is None:
+                    self._pack_within(min(deadline, time.thread_time() + PACK_SECONDS))
+        assert self._packed is not None
+        return self._packed
+
+    def _pack_within(self, stop: float) -> None:
+        """`_packed_days`' work, until `stop` (this thread's CPU)."""
+        if PACK_SECONDS <= 0:
             self._packed = []
         if self._packed is None:
-            stop = min(deadline, time.thread_time() + PACK_SECONDS)
             problem, own = self.accepted_problem, self.placements_of
             late = right_pack(problem, own, stop)
             late_early = left_pack(problem, late, stop)
             packs = [late_early, left_pack(problem, own, stop), late]
             packs.append(left_pack(problem, right_pack(problem, late_early, stop), stop))
-            self._packed = []
+            packed_days = []
             seen = [own]
             for packed in packs:
                 if packed in seen:
                     continue
                 seen.append(packed)
-                self._packed.append(self._repacked(packed))
-        return self._packed
+                packed_days.append(self._repacked(packed))
+            self._packed = packed_days
 
     def _repacked(self, packed: list[list[Placement]]) -> DayBook:
         """This day with the accepted bookings at `packed` (the same bookings, so the same compiled
@@ -1213,6 +1278,15 @@ def _quick(day: DayBook, booking: Booking, deadline: float) -> Offer | None:
 def _ejected(day: DayBook, booking: Booking, deadline: float, depth: int) -> Offer | None:
     """The quick fit, else ejection chains of exactly `depth` levels until `deadline`."""
     return day._quick_or_ejected(booking, deadline, depth)
+
+
+def _same_resources(a: DayProblem, b: DayProblem) -> bool:
+    """The same bays, technicians and horizon: the same free time around the same placements."""
+    return a is b or (
+        a.horizon == b.horizon
+        and (a.bays is b.bays or a.bays == b.bays)
+        and (a.technicians is b.technicians or a.technicians == b.technicians)
+    )
 
 
 def _touches(placements: Sequence[Placement], added: Sequence[Placement]) -> bool:
