@@ -301,6 +301,11 @@ class PlanningService:
         """Wait until the background refinements asked for so far are done (tests, benchmarks)."""
         return self._refiner is None or self._refiner.wait_idle(timeout)
 
+    def pack_idle(self) -> None:
+        """Wait until the day versions made so far are repacked (`_pack_soon`; tests, benchmarks)."""
+        with suppress(RuntimeError):  # closed: nothing left to wait for
+            self._packer.submit(lambda: None).result()
+
     def close(self) -> None:
         self._packer.shutdown(wait=True, cancel_futures=True)
         if self._refiner is not None:

@@ -251,3 +251,27 @@ def test_a_time_shown_to_a_waiter_is_booked_as_a_drop_off_with_no_search_left(db
     plan = service.plan_day(workshop.id, date, time_limit_seconds=3)
     assert_valid(PlanRequest(workshop=workshop, date=date, bookings=bookings), plan)
     assert plan.kpis.placed == len(bookings) and plan.kpis.late == 0
+
+
+def test_the_day_a_booking_makes_is_repacked_before_the_next_slot_query(sqlite_url: str) -> None:
+    """After a booking commits, the day version it made is repacked in the background
+    (DayBook.pack), not in the first slot query on it; a day loaded by a query is packed before
+    that query's search. Either way the query finds the day packed and answers from it."""
+    service = PlanningService(
+        Store(sqlite_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
+    )
+    workshop = _workshop()
+    service.put_workshop(workshop)
+    date = dt.date(2026, 11, 24)
+    at = dt.datetime(2026, 11, 24, 8, tzinfo=workshop.tz)
+    loaded = service.slots("w", "MAINT", date, False, None)
+    with service.store.sessions() as session:
+        empty = service._day(session, service.workshop("w"), date)
+    assert loaded and empty._packed is not None  # packed before the first query's search
+    service.book("w", Booking(id="a", service="MAINT", drop_off=at), None)
+    service.pack_idle()
+    with service.store.sessions() as session:
+        booked = service._day(session, service.workshop("w"), date)
+    assert booked is not empty and booked.accepted and booked._packed is not None
+    assert service.slots("w", "MAINT", date, False, None)
+    service.close()
