@@ -26,7 +26,7 @@ from scheduler.cache import PartitionedLRU
 from scheduler.capacity import CapacityRules
 from scheduler.clock import SYSTEM_CLOCK, Clock
 from scheduler.compiler import CompiledDay
-from scheduler.contention import Contention
+from scheduler.contention import NO_SEARCH_SECONDS, Contention
 from scheduler.contract import (
     Assignment,
     Booking,
@@ -580,19 +580,15 @@ class PlanningService:
         _check_kind(workshop, service, fleet, wants.loan_car)
         with phase("day"):
             day = self._day(session, workshop, date, version)
-        with phase("pack"):  # done after the booking that made this version; else now, not in the budget
-            day.pack()
         if self._refiner is None:  # CP-SAT in the request (no background refinement)
+            seconds = self.contention.share(self.ejection_seconds)
+            self._packed_for_search(day, seconds)
             offers = day.offers(
-                service,
-                waiter,
-                fleet,
-                self.exact_seconds,
-                wants=wants,
-                ejection_seconds=self.contention.share(self.ejection_seconds),
+                service, waiter, fleet, self.exact_seconds, wants=wants, ejection_seconds=seconds
             )
         else:  # the searches take turns; the budget is shared with the requests under way
             with self.contention.searching(self.ejection_seconds) as seconds:
+                self._packed_for_search(day, seconds)
                 if cached is not None and (added := day.placements_added_since(cached[2])) is not None:
                     grown = day.added_since(cached[2]) is not None  # by bookings alone
                     with phase("search (carried over)"):
@@ -607,6 +603,16 @@ class PlanningService:
             if self._refiner is not None and offers_may_grow(day, offers):
                 self._refiner.request(key, version, day, service, waiter, fleet, wants)
         return offers
+
+    @staticmethod
+    def _packed_for_search(day: DayBook, seconds: float) -> None:
+        """The day version repacked (DayBook.pack) before a search of `seconds`, outside its budget:
+        by the booking that made the version (waited for if still under way), else now (a day
+        loaded). After the search's budget is set, so the packing never counts as the query's
+        wait behind other requests (scheduler.contention); no search, no packing."""
+        if seconds > NO_SEARCH_SECONDS:
+            with phase("pack"):
+                day.pack()
 
     def _multi_day_offers(
         self,

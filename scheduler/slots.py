@@ -1027,6 +1027,8 @@ class DayBook:
         if self._packed is None:
             with self._pack_lock:  # being packed in another thread: wait for it (not this thread's CPU)
                 if self._packed is None:
+                    if time.thread_time() >= deadline:
+                        return []  # no time to pack: not remembered as nothing to gain
                     self._pack_within(min(deadline, time.thread_time() + PACK_SECONDS))
         assert self._packed is not None
         return self._packed
