@@ -1263,8 +1263,10 @@ ATTEMPT_FLOOR = 0.004
 it: one to three levels on a full small-dealer day, scheduler.ejection)."""
 
 PACK_SECONDS = 0.010
-"""CPU of the answering thread the day's repacking (`DayBook._packed_days`) may take, once per day
-version: about 5 ms on a full small-dealer day, 30-70 ms on a full dealer-2011 day (cut short there)."""
+"""CPU the day's repacking (`DayBook.pack`) may take, once per day version, where the version is made
+(the service: after the booking, in the background): about 5 ms on a full small-dealer day, 30-70 ms
+on a full dealer-2011 day (cut short there; packing it through made the immediate answers there find
+fewer times, bench/RESULTS-repack-s8.md)."""
 
 _MOVED_DAYS = 4
 """Days as moved by earlier searches kept per day version (`DayBook._moved_days`; about 66 KB
