@@ -26,7 +26,7 @@ from scheduler.cache import PartitionedLRU
 from scheduler.capacity import CapacityRules
 from scheduler.clock import SYSTEM_CLOCK, Clock
 from scheduler.compiler import CompiledDay
-from scheduler.contention import NO_SEARCH_SECONDS, Contention
+from scheduler.contention import Contention
 from scheduler.contract import (
     Assignment,
     Booking,
@@ -203,6 +203,15 @@ class WorkshopConflict(RuntimeError):
     def __init__(self, message: str, bookings: list[dict[str, object]]) -> None:
         super().__init__(message)
         self.bookings = bookings
+
+
+def _pack_unless_superseded(day: DayBook) -> None:
+    """Repack `day` if a search on the version before it needed packing (a full day: an emptier
+    one is answered by the quick fits, and a storm on it would pay 10-30 ms of CPU per booking for
+    nothing), unless a later booking already made a newer version (only the newest is queried
+    next). A query that needs it packs it itself otherwise, outside its budget."""
+    if day.pack_ahead and not day.superseded:
+        day.pack()
 
 
 def _basis_text(version: tuple[object, ...]) -> str:
@@ -582,13 +591,11 @@ class PlanningService:
             day = self._day(session, workshop, date, version)
         if self._refiner is None:  # CP-SAT in the request (no background refinement)
             seconds = self.contention.share(self.ejection_seconds)
-            self._packed_for_search(day, seconds)
             offers = day.offers(
                 service, waiter, fleet, self.exact_seconds, wants=wants, ejection_seconds=seconds
             )
         else:  # the searches take turns; the budget is shared with the requests under way
             with self.contention.searching(self.ejection_seconds) as seconds:
-                self._packed_for_search(day, seconds)
                 if cached is not None and (added := day.placements_added_since(cached[2])) is not None:
                     grown = day.added_since(cached[2]) is not None  # by bookings alone
                     with phase("search (carried over)"):
@@ -603,16 +610,6 @@ class PlanningService:
             if self._refiner is not None and offers_may_grow(day, offers):
                 self._refiner.request(key, version, day, service, waiter, fleet, wants)
         return offers
-
-    @staticmethod
-    def _packed_for_search(day: DayBook, seconds: float) -> None:
-        """The day version repacked (DayBook.pack) before a search of `seconds`, outside its budget:
-        by the booking that made the version (waited for if still under way), else now (a day
-        loaded). After the search's budget is set, so the packing never counts as the query's
-        wait behind other requests (scheduler.contention); no search, no packing."""
-        if seconds > NO_SEARCH_SECONDS:
-            with phase("pack"):
-                day.pack()
 
     def _multi_day_offers(
         self,
@@ -943,7 +940,7 @@ class PlanningService:
         """Repack the day version a booking just made (DayBook.pack) in the background, outside
         the booking's answer and lock; a slot query that comes first waits for it (or packs it)."""
         with suppress(RuntimeError):  # closed: the first query on the day packs it
-            self._packer.submit(day.pack)
+            self._packer.submit(_pack_unless_superseded, day)
 
     def _remember_day(self, session: Session, day: DayBook) -> None:
         """Cache the day as this transaction leaves it, under the version it will have once

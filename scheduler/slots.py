@@ -141,6 +141,12 @@ class DayBook:
         """This day with every movable booking pushed late, early or both (scheduler.repack, every
         promise kept), once per day version (`pack`, `_packed_days`)."""
         self._pack_lock = threading.Lock()
+        self.superseded = False
+        self.pack_ahead = False
+        """A search on the version this one grew from needed the day packed (`with_booking`): a
+        full day, so this one is packed ahead of its first query (`PlanningService._pack_soon`)."""
+        """A booking made a newer version of the day from this one (`with_booking`): packing this
+        one ahead of any query is wasted (`PlanningService._pack_soon`)."""
         self._free_time: dict[int, tuple[DayProblem, Availability]] = {}
         """The witness's free time per problem (by identity), built once per day version and
         handed out as copies (`_availability`): rebuilding it, and on a big workshop its minute
@@ -216,6 +222,8 @@ class DayBook:
             added = tuple(p for p in after.placements if p not in before)
         after.lineage = [(self, added)] + [(day, cum + added) for day, cum in self.lineage[: _LINEAGE - 1]]
         self.lineage = []  # the newest day holds the lineage: no chain of references through the day
+        self.superseded = True
+        after.pack_ahead = self._packed is not None
         self._moved_days = []  # room made on this version is the next answers' only while it is the newest
         if self._accepted_problem is not None and not offer.overbooked:  # compiled: add the one new job
             single = self._compile_one(booking)
@@ -909,7 +917,7 @@ class DayBook:
         up to the time at index `beyond` when given); a waiter's promise follows his placement, so
         with the time left he gets his own repair at earlier times (those at the indices
         `repairable` when given)."""
-        self._ejection_boundary(probes, fits, deadline, beyond)
+        deadline = self._ejection_boundary(probes, fits, deadline, beyond)
         last = max((i for i, f in enumerate(fits) if f is not None), default=-1)
         for i, probe in enumerate(probes[:last] if waiter else []):
             if time.thread_time() >= deadline:
@@ -921,7 +929,7 @@ class DayBook:
 
     def _ejection_boundary(
         self, probes: list[Booking], fits: list[Offer | None], deadline: float, beyond: int | None = None
-    ) -> None:
+    ) -> float:
         """Search the last time that takes a booking once others move out of its way (feasibility
         is monotone in the drop-off, so a fit there serves every earlier time), in rounds from the
         cheapest: first the quick fit in the day repacked, every booking pushed late and early as
@@ -931,26 +939,30 @@ class DayBook:
         chains of one level, then of two, ... (scheduler.ejection), in the repacked day where there
         is one (its chains are shorter). Each round gallops from the last time that fits, halving
         after a miss; the move is a heuristic, so a miss bounds only its own round (a deeper chain
-        may find a later time). With `beyond`, no time after that index is tried."""
+        may find a later time). With `beyond`, no time after that index is tried. Returns the
+        deadline, later by the CPU the day's packing took here if it did (never in the budget)."""
         stop = len(probes) if beyond is None else beyond + 1
         wanted = [i for i, p in enumerate(probes[:stop]) if self._worth_a_search(p)]
         base: DayBook = self
         if self._past_fits(fits, wanted):  # the quick fit in the day packed late and early
+            spent = time.thread_time()
             packed = self._packed_days(deadline)
+            deadline += time.thread_time() - spent
             for day in packed:
                 if time.thread_time() >= deadline:
-                    return
+                    return deadline
                 self._gallop(probes, fits, self._past_fits(fits, wanted), day, deadline, base, _quick)
             base = packed[0] if packed else self  # chains are shorter in the day packed late then early
         for day in list(self._moved_days):  # the quick fit where earlier searches made room
             if time.thread_time() >= deadline:
-                return
+                return deadline
             base = self._gallop(probes, fits, self._past_fits(fits, wanted), day, deadline, base, _quick)
         for depth in range(1, EJECTION_DEPTH + 1):  # then chains of one level, of two, ...
             if time.thread_time() >= deadline:
-                return
+                return deadline
             chains = partial(_ejected, depth=depth)
             base = self._gallop(probes, fits, self._past_fits(fits, wanted), base, deadline, base, chains)
+        return deadline
 
     @staticmethod
     def _past_fits(fits: list[Offer | None], wanted: list[int]) -> list[int]:
@@ -1021,15 +1033,14 @@ class DayBook:
     def _packed_days(self, deadline: float) -> list[DayBook]:
         """This day repacked (scheduler.repack): every movable booking pushed as late as its promise
         allows, then as early as its drop-off allows; only early; only late; late, early, late and
-        early again. Worked out once per day version (`pack`, where the version is made; else here,
-        within `PACK_SECONDS` of this thread's CPU and `deadline`: a pack cut short is a witness
-        too, only less packed); the ones that differ from the witness, in that order."""
+        early again. Worked out once per day version (`pack`: where the version is made, or here on
+        the first search that needs it, its CPU then added to that search's `deadline` by the
+        caller; a pack cut short at `PACK_SECONDS` is a witness too, only less packed); the ones
+        that differ from the witness, in that order. Nothing (not remembered) once `deadline` is past."""
         if self._packed is None:
-            with self._pack_lock:  # being packed in another thread: wait for it (not this thread's CPU)
-                if self._packed is None:
-                    if time.thread_time() >= deadline:
-                        return []  # no time to pack: not remembered as nothing to gain
-                    self._pack_within(min(deadline, time.thread_time() + PACK_SECONDS))
+            if time.thread_time() >= deadline:
+                return []  # no time to search: not remembered as nothing to gain
+            self.pack()  # waits for a pack under way in another thread (no CPU of this one)
         assert self._packed is not None
         return self._packed
 
