@@ -205,13 +205,14 @@ class WorkshopConflict(RuntimeError):
         self.bookings = bookings
 
 
-def _pack_unless_superseded(day: DayBook) -> None:
+def _pack_unless_superseded(day: DayBook, contention: Contention) -> None:
     """Repack `day` if a search on the version before it needed packing (a full day: an emptier
     one is answered by the quick fits, and a storm on it would pay 10-30 ms of CPU per booking for
     nothing), unless a later booking already made a newer version (only the newest is queried
-    next). A query that needs it packs it itself otherwise, outside its budget."""
+    next). A query that needs it packs it itself otherwise, outside its budget. With k requests
+    under way, `PACK_SECONDS / k`, as a query's search gets its share (scheduler.contention)."""
     if day.pack_ahead and not day.superseded:
-        day.pack()
+        day.pack(share=1 / max(1, contention.busy))
 
 
 def _basis_text(version: tuple[object, ...]) -> str:
@@ -940,7 +941,7 @@ class PlanningService:
         """Repack the day version a booking just made (DayBook.pack) in the background, outside
         the booking's answer and lock; a slot query that comes first waits for it (or packs it)."""
         with suppress(RuntimeError):  # closed: the first query on the day packs it
-            self._packer.submit(_pack_unless_superseded, day)
+            self._packer.submit(_pack_unless_superseded, day, self.contention)
 
     def _remember_day(self, session: Session, day: DayBook) -> None:
         """Cache the day as this transaction leaves it, under the version it will have once

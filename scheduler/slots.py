@@ -1016,17 +1016,18 @@ class DayBook:
             base = day  # the next try starts from the day as moved
         return base
 
-    def pack(self, seconds: float | None = None) -> None:
-        """Work out this day version's repacked days (`_packed_days`) now, within `seconds` of this
-        thread's CPU, and the free time the first answer needs: done where the day version is made
-        (a booking, the day loaded), so that the first slot query on it keeps its whole search
-        budget for the search (`seconds`: default `PACK_SECONDS`). Another thread asking meanwhile
-        waits for it (`_packed_days`)."""
+    def pack(self, seconds: float | None = None, share: float = 1.0) -> None:
+        """Work out this day version's repacked days (`_packed_days`) now, within `share` times
+        `seconds` (default `PACK_SECONDS`) of this thread's CPU, and the free time the first answer
+        needs: after the booking that made the version (the service, in the background) or on the
+        first search that needs it, never in a query's search budget. Another thread asking
+        meanwhile waits for it (`_packed_days`)."""
         with self._pack_lock:
             problem = self.accepted_problem  # compiled first: the budget is the packing's alone
             self._availability(problem)
             if self._packed is None:
-                self._pack_within(time.thread_time() + (PACK_SECONDS if seconds is None else seconds))
+                budget = share * (PACK_SECONDS if seconds is None else seconds)
+                self._pack_within(time.thread_time() + budget)
             for day in self._packed or []:
                 self._inherit_free_time(day)
 
@@ -1036,11 +1037,16 @@ class DayBook:
         early again. Worked out once per day version (`pack`: where the version is made, or here on
         the first search that needs it, its CPU then added to that search's `deadline` by the
         caller; a pack cut short at `PACK_SECONDS` is a witness too, only less packed); the ones
-        that differ from the witness, in that order. Nothing (not remembered) once `deadline` is past."""
+        that differ from the witness, in that order. Nothing (not remembered) once `deadline` is past.
+        A search with a share of `EJECTION_SECONDS` (queries under way at once, scheduler.contention)
+        packs with the same share of `PACK_SECONDS`: under a booking storm every version is searched
+        once, and its packing is CPU the other desks wait for."""
         if self._packed is None:
-            if time.thread_time() >= deadline:
+            left = deadline - time.thread_time()
+            if left <= 0:
                 return []  # no time to search: not remembered as nothing to gain
-            self.pack()  # waits for a pack under way in another thread (no CPU of this one)
+            # Waits for a pack under way in another thread (no CPU of this one).
+            self.pack(share=min(1.0, left / EJECTION_SECONDS))
         assert self._packed is not None
         return self._packed
 
