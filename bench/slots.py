@@ -45,6 +45,8 @@ EXACT_SECONDS = 1.0
 VERDICTS = HERE / "slots-verdicts.json"
 BUDGET = [EJECTION_SECONDS]
 """The immediate answer's search budget (CPU seconds; `--budget-ms` to see what more would buy)."""
+PACK: list[float | None] = [None]
+"""The repacking's CPU budget per day version (None: the service's, `scheduler.slots.PACK_SECONDS`)."""
 
 
 MODES = ("insert", "prefix", "immediate", "exact")
@@ -75,6 +77,9 @@ class Tally:
     """Wall time spent validating (in `seconds`, not in `offer_seconds`)."""
     proven_by_offer: int = 0
     """Unproven by CP-SAT, feasible by an offer's witness (counted feasible, reported)."""
+    pack_cpu_seconds: float = 0.0
+    """CPU of the day version's repacking (`DayBook.pack`), done where the service makes the version
+    (after the booking, or the day loaded), before the first answer: not in any answer's budget."""
 
 
 class Verdicts:
@@ -207,7 +212,8 @@ def run(
             t = tallies[-1]
             print(f"{scenario_name:14} seed={seed} accepted={t.accepted:4} probes={t.probes} "
                   f"feasible={t.feasible} offered&feasible={t.offered_and_feasible} unknown={t.unknown} "
-                  f"validated={t.validated} unsound={t.unsound} {t.seconds:.0f}s", flush=True)  # fmt: skip
+                  f"validated={t.validated} unsound={t.unsound} pack={1000 * t.pack_cpu_seconds:.1f}ms "
+                  f"{t.seconds:.0f}s", flush=True)  # fmt: skip
     return tallies
 
 
@@ -223,6 +229,11 @@ def _probe(
 ) -> Tally:
     began = time.perf_counter()
     tally = Tally(scenario=name, accepted=len(day.accepted))
+    # As the service does with each day version it makes (PlanningService._pack_soon after a
+    # booking, `_day_offers` for a day loaded): repacked before the first slot query on it.
+    cpu = time.thread_time()
+    day.pack(PACK[0])
+    tally.pack_cpu_seconds = time.thread_time() - cpu
     answers: dict[tuple[str, bool], dict[str, set[dt.datetime]]] = {}
     to_check: list[tuple[str, bool, Offer]] = []
     """Validated after every answer is found: validating in between (its allocations, the garbage
@@ -292,6 +303,7 @@ def _day_row(t: Tally) -> dict[str, object]:
         "95% CI": f"{low:.0%}-{high:.0%}",
         "validated": t.validated,
         "unsound": t.unsound,
+        "pack CPU ms (at the version, not in an answer)": round(1000 * t.pack_cpu_seconds, 1),
     }
 
 
@@ -308,8 +320,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS-slots.json")
     parser.add_argument("--verdicts", type=Path, default=VERDICTS)  # the exact verdicts' cache
     parser.add_argument("--budget-ms", type=float, default=1000 * EJECTION_SECONDS)
+    parser.add_argument("--pack-ms", type=float, default=None, help="repacking CPU budget per day version")
     args = parser.parse_args()
     BUDGET[0] = args.budget_ms / 1000
+    PACK[0] = None if args.pack_ms is None else args.pack_ms / 1000
     verdicts = Verdicts(args.verdicts)
     limit = args.exact_seconds
     tallies = run("small-dealer", 60, 15 if args.quick else 40, 3, args.seed, limit, verdicts)

@@ -10,7 +10,8 @@ import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import cast
@@ -204,6 +205,16 @@ class WorkshopConflict(RuntimeError):
         self.bookings = bookings
 
 
+def _pack_unless_superseded(day: DayBook, contention: Contention) -> None:
+    """Repack `day` if a search on the version before it needed packing (a full day: an emptier
+    one is answered by the quick fits, and a storm on it would pay 10-30 ms of CPU per booking for
+    nothing), unless a later booking already made a newer version (only the newest is queried
+    next). A query that needs it packs it itself otherwise, outside its budget. With k requests
+    under way, `PACK_SECONDS / k`, as a query's search gets its share (scheduler.contention)."""
+    if day.pack_ahead and not day.superseded:
+        day.pack(share=1 / max(1, contention.busy))
+
+
 def _basis_text(version: tuple[object, ...]) -> str:
     return json.dumps([str(v) for v in version])
 
@@ -270,6 +281,9 @@ class PlanningService:
         self.plan_listeners: list[Callable[[str, dt.date, Plan], None]] = []
         self.offer_cache_hits = 0  # slot queries answered from the cache, and not (metrics)
         self.offer_cache_misses = 0
+        # Each day version a booking makes is repacked (DayBook.pack) here, after the booking's
+        # answer, not in the first slot query on it (which would lose half its search budget).
+        self._packer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bayplan-pack")
         if refine_in_background and exact_seconds > 0:
             self._refiner = OfferRefiner(exact_seconds, partial(self._deliver, refined=True))
 
@@ -297,7 +311,13 @@ class PlanningService:
         """Wait until the background refinements asked for so far are done (tests, benchmarks)."""
         return self._refiner is None or self._refiner.wait_idle(timeout)
 
+    def pack_idle(self) -> None:
+        """Wait until the day versions made so far are repacked (`_pack_soon`; tests, benchmarks)."""
+        with suppress(RuntimeError):  # closed: nothing left to wait for
+            self._packer.submit(lambda: None).result()
+
     def close(self) -> None:
+        self._packer.shutdown(wait=True, cancel_futures=True)
         if self._refiner is not None:
             self._refiner.close()
 
@@ -571,13 +591,9 @@ class PlanningService:
         with phase("day"):
             day = self._day(session, workshop, date, version)
         if self._refiner is None:  # CP-SAT in the request (no background refinement)
+            seconds = self.contention.share(self.ejection_seconds)
             offers = day.offers(
-                service,
-                waiter,
-                fleet,
-                self.exact_seconds,
-                wants=wants,
-                ejection_seconds=self.contention.share(self.ejection_seconds),
+                service, waiter, fleet, self.exact_seconds, wants=wants, ejection_seconds=seconds
             )
         else:  # the searches take turns; the budget is shared with the requests under way
             with self.contention.searching(self.ejection_seconds) as seconds:
@@ -790,7 +806,8 @@ class PlanningService:
                     self._remember_day(
                         session, after
                     )  # a duplicate key or id fails here, inside the transaction
-                return stored, True
+            self._pack_soon(after)  # committed: the next slot query on the day finds it packed
+            return stored, True
         except IntegrityError:
             raise Conflict(
                 N_("booking id %(booking_id)r exists already") % {"booking_id": booking.id}, []
@@ -894,7 +911,8 @@ class PlanningService:
                     return self._keep_at_risk(session, workshop, wanted, old, idempotency)
                 session.flush()
                 self._remember_day(session, after)
-                return stored
+            self._pack_soon(after)
+            return stored
         except Conflict as conflict:
             self._suggest(workshop_id, conflict)
             raise
@@ -918,6 +936,12 @@ class PlanningService:
         )
         logger.warning("booking %s of %s changed by force: at risk", kept.id, workshop.id)
         return kept
+
+    def _pack_soon(self, day: DayBook) -> None:
+        """Repack the day version a booking just made (DayBook.pack) in the background, outside
+        the booking's answer and lock; a slot query that comes first waits for it (or packs it)."""
+        with suppress(RuntimeError):  # closed: the first query on the day packs it
+            self._packer.submit(_pack_unless_superseded, day, self.contention)
 
     def _remember_day(self, session: Session, day: DayBook) -> None:
         """Cache the day as this transaction leaves it, under the version it will have once

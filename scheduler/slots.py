@@ -10,6 +10,7 @@ promises, can only improve on it.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -142,6 +143,15 @@ class DayBook:
         """This day as searches for earlier answers moved its bookings (every promise kept),
         newest first: where one service's answer made room, another's quick fit often fits."""
         self._packed: list[DayBook] | None = None
+        """This day with every movable booking pushed late, early or both (scheduler.repack, every
+        promise kept), once per day version (`pack`, `_packed_days`)."""
+        self._pack_lock = threading.Lock()
+        self.superseded = False
+        """A booking made a newer version of the day from this one (`with_booking`): packing this
+        one ahead of any query is wasted (`PlanningService._pack_soon`)."""
+        self.pack_ahead = False
+        """A search on the version this one grew from needed the day packed (`with_booking`): a
+        full day, so this one is packed ahead of its first query (`PlanningService._pack_soon`)."""
         self._free_time: dict[int, tuple[DayProblem, Availability]] = {}
         """The witness's free time per problem (by identity), built once per day version and
         handed out as copies (`_availability`): rebuilding it, and on a big workshop its minute
@@ -150,8 +160,6 @@ class DayBook:
         """An earlier version's free time and the placements that came (+1) and left (-1) since
         (`with_booking`): in a booking storm every booking makes a new day version and the next
         query's free time is the last one's plus the new booking, not rebuilt (`_availability`)."""
-        """This day with every movable booking pushed late, early or both (scheduler.repack, every
-        promise kept), once per day version (`_packed_days`)."""
         for _, assignments in self.accepted:
             own = placements_from_assignments(self.frame, assignments)
             for p in own:
@@ -176,7 +184,7 @@ class DayBook:
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled for the refinement process: without the earlier days (not needed there)."""
-        return {
+        state = {
             **self.__dict__,
             "lineage": [],
             "_moved_days": [],
@@ -184,6 +192,12 @@ class DayBook:
             "_free_time": {},
             "_free_time_from": [],
         }
+        del state["_pack_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._pack_lock = threading.Lock()
 
     def added_since(self, earlier: DayBook) -> tuple[Placement, ...] | None:
         """Placements added since `earlier` if this day grew from it by bookings alone."""
@@ -226,6 +240,8 @@ class DayBook:
         after.lineage = [(self, added)] + [(day, cum + added) for day, cum in self.lineage[: _LINEAGE - 1]]
         after._free_time_from = self._free_time_source(after, offer.rewitness is None)
         self.lineage = []  # the newest day holds the lineage: no chain of references through the day
+        self.superseded = True
+        after.pack_ahead = self._packed is not None
         self._moved_days = []  # room made on this version is the next answers' only while it is the newest
         if self._accepted_problem is not None and not offer.overbooked:  # compiled: add the one new job
             single = self._compile_one(booking)
@@ -401,6 +417,31 @@ class DayBook:
                     availability.reserve(p)
             return availability
         return None
+
+    def _inherit_free_time(self, day: DayBook) -> None:
+        """Give `day` (this day with some bookings moved, the same compiled problem) its free time
+        from this day's, if built: the moved bookings' old placements freed and their new ones
+        reserved, instead of every placement reserved in a new one."""
+        problem = self.accepted_problem
+        cached = self._free_time.get(id(problem))
+        if (
+            cached is None
+            or cached[0] is not problem
+            or day._accepted_problem is not problem
+            or len(day.placements_of) != len(self.placements_of)
+            or id(problem) in day._free_time
+        ):
+            return
+        availability = cached[1].copy()
+        for old, new in zip(self.placements_of, day.placements_of, strict=True):
+            if old != new:
+                for p in old:
+                    availability.free(p)
+        for old, new in zip(self.placements_of, day.placements_of, strict=True):
+            if old != new:
+                for p in new:
+                    availability.reserve(p)
+        day._free_time[id(problem)] = (problem, availability)
 
     def fit_quickly(
         self, booking: Booking, availability: Availability | None = None, repair: bool = True
@@ -945,7 +986,7 @@ class DayBook:
         up to the time at index `beyond` when given); a waiter's promise follows his placement, so
         with the time left he gets his own repair at earlier times (those at the indices
         `repairable` when given)."""
-        self._ejection_boundary(probes, fits, deadline, beyond)
+        deadline = self._ejection_boundary(probes, fits, deadline, beyond)
         last = max((i for i, f in enumerate(fits) if f is not None), default=-1)
         for i, probe in enumerate(probes[:last] if waiter else []):
             if time.thread_time() >= deadline:
@@ -957,7 +998,7 @@ class DayBook:
 
     def _ejection_boundary(
         self, probes: list[Booking], fits: list[Offer | None], deadline: float, beyond: int | None = None
-    ) -> None:
+    ) -> float:
         """Search the last time that takes a booking once others move out of its way (feasibility
         is monotone in the drop-off, so a fit there serves every earlier time), in rounds from the
         cheapest: first the quick fit in the day repacked, every booking pushed late and early as
@@ -967,26 +1008,30 @@ class DayBook:
         chains of one level, then of two, ... (scheduler.ejection), in the repacked day where there
         is one (its chains are shorter). Each round gallops from the last time that fits, halving
         after a miss; the move is a heuristic, so a miss bounds only its own round (a deeper chain
-        may find a later time). With `beyond`, no time after that index is tried."""
+        may find a later time). With `beyond`, no time after that index is tried. Returns the
+        deadline, later by the CPU the day's packing took here if it did (never in the budget)."""
         stop = len(probes) if beyond is None else beyond + 1
         wanted = [i for i, p in enumerate(probes[:stop]) if self._worth_a_search(p)]
         base: DayBook = self
         if self._past_fits(fits, wanted):  # the quick fit in the day packed late and early
+            spent = time.thread_time()
             packed = self._packed_days(deadline)
+            deadline += time.thread_time() - spent
             for day in packed:
                 if time.thread_time() >= deadline:
-                    return
+                    return deadline
                 self._gallop(probes, fits, self._past_fits(fits, wanted), day, deadline, base, _quick)
             base = packed[0] if packed else self  # chains are shorter in the day packed late then early
         for day in list(self._moved_days):  # the quick fit where earlier searches made room
             if time.thread_time() >= deadline:
-                return
+                return deadline
             base = self._gallop(probes, fits, self._past_fits(fits, wanted), day, deadline, base, _quick)
         for depth in range(1, EJECTION_DEPTH + 1):  # then chains of one level, of two, ...
             if time.thread_time() >= deadline:
-                return
+                return deadline
             chains = partial(_ejected, depth=depth)
             base = self._gallop(probes, fits, self._past_fits(fits, wanted), base, deadline, base, chains)
+        return deadline
 
     @staticmethod
     def _past_fits(fits: list[Offer | None], wanted: list[int]) -> list[int]:
@@ -1033,34 +1078,65 @@ class DayBook:
                 sellable = sellable[1:]
             step *= 2
             if moved and found.rewitness is not None:
-                day = self._rewitnessed(found.rewitness)
+                moved_day = self._rewitnessed(found.rewitness)
+                day._inherit_free_time(moved_day)
+                day = moved_day
                 self._remember_moved(day)
             base = day  # the next try starts from the day as moved
         return base
 
+    def pack(self, seconds: float | None = None, share: float = 1.0) -> None:
+        """Work out this day version's repacked days (`_packed_days`) now, within `share` times
+        `seconds` (default `PACK_SECONDS`) of this thread's CPU, and the free time the first answer
+        needs: after the booking that made the version (the service, in the background) or on the
+        first search that needs it, never in a query's search budget. Another thread asking
+        meanwhile waits for it (`_packed_days`)."""
+        with self._pack_lock:
+            problem = self.accepted_problem  # compiled first: the budget is the packing's alone
+            self._availability(problem)
+            if self._packed is None:
+                budget = share * (PACK_SECONDS if seconds is None else seconds)
+                self._pack_within(time.thread_time() + budget)
+            for day in self._packed or []:
+                self._inherit_free_time(day)
+
     def _packed_days(self, deadline: float) -> list[DayBook]:
         """This day repacked (scheduler.repack): every movable booking pushed as late as its promise
         allows, then as early as its drop-off allows; only early; only late; late, early, late and
-        early again. Worked out once per day version, within `PACK_SECONDS` of this thread's CPU
-        and `deadline` (a pack cut short is a witness too, only less packed); the ones that differ
-        from the witness, in that order."""
-        if self._packed is None and PACK_SECONDS <= 0:
+        early again. Worked out once per day version (`pack`: where the version is made, or here on
+        the first search that needs it, its CPU then added to that search's `deadline` by the
+        caller; a pack cut short at `PACK_SECONDS` is a witness too, only less packed); the ones
+        that differ from the witness, in that order. Nothing (not remembered) once `deadline` is past.
+        A search with a share of `EJECTION_SECONDS` (queries under way at once, scheduler.contention)
+        packs with the same share of `PACK_SECONDS`: under a booking storm every version is searched
+        once, and its packing is CPU the other desks wait for."""
+        if self._packed is None:
+            left = deadline - time.thread_time()
+            if left <= 0:
+                return []  # no time to search: not remembered as nothing to gain
+            # Waits for a pack under way in another thread (no CPU of this one).
+            self.pack(share=min(1.0, left / EJECTION_SECONDS))
+        assert self._packed is not None
+        return self._packed
+
+    def _pack_within(self, stop: float) -> None:
+        """`_packed_days`' work, until `stop` (this thread's CPU)."""
+        if PACK_SECONDS <= 0:
             self._packed = []
         if self._packed is None:
-            stop = min(deadline, time.thread_time() + PACK_SECONDS)
             problem, own = self.accepted_problem, self.placements_of
             late = right_pack(problem, own, stop)
             late_early = left_pack(problem, late, stop)
             packs = [late_early, left_pack(problem, own, stop), late]
             packs.append(left_pack(problem, right_pack(problem, late_early, stop), stop))
-            self._packed = []
+            packed_days = []
             seen = [own]
             for packed in packs:
                 if packed in seen:
                     continue
                 seen.append(packed)
-                self._packed.append(self._repacked(packed))
-        return self._packed
+                packed_days.append(self._repacked(packed))
+            self._packed = packed_days
 
     def _repacked(self, packed: list[list[Placement]]) -> DayBook:
         """This day with the accepted bookings at `packed` (the same bookings, so the same compiled
@@ -1283,7 +1359,7 @@ _FREE_TIME_CHANGES = 64
 
 def _same_resources(a: DayProblem, b: DayProblem) -> bool:
     """The same bays, technicians and day: the same free time around the same placements."""
-    return (
+    return a is b or (
         a.horizon == b.horizon
         and (a.technicians is b.technicians or a.technicians == b.technicians)
         and (a.bays is b.bays or a.bays == b.bays)
@@ -1307,8 +1383,10 @@ ATTEMPT_FLOOR = 0.004
 it: one to three levels on a full small-dealer day, scheduler.ejection)."""
 
 PACK_SECONDS = 0.010
-"""CPU of the answering thread the day's repacking (`DayBook._packed_days`) may take, once per day
-version: about 5 ms on a full small-dealer day, 30-70 ms on a full dealer-2011 day (cut short there)."""
+"""CPU the day's repacking (`DayBook.pack`) may take, once per day version, where the version is made
+(the service: after the booking, in the background): about 5 ms on a full small-dealer day, 30-70 ms
+on a full dealer-2011 day (cut short there; packing it through made the immediate answers there find
+fewer times, bench/RESULTS-repack-s8.md)."""
 
 _MOVED_DAYS = 4
 """Days as moved by earlier searches kept per day version (`DayBook._moved_days`; about 66 KB

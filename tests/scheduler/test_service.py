@@ -9,7 +9,7 @@ import pytest
 
 from scheduler.contract import Booking, Workshop
 from scheduler.service import PlanningService
-from scheduler.slots import CapacityRules
+from scheduler.slots import CapacityRules, DayBook
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
 from tests.builders import fixed_clock
@@ -267,3 +267,34 @@ def test_a_time_shown_to_a_waiter_is_booked_as_a_drop_off_with_no_search_left(db
     plan = service.plan_day(workshop.id, date, time_limit_seconds=3)
     assert_valid(PlanRequest(workshop=workshop, date=date, bookings=bookings), plan)
     assert plan.kpis.placed == len(bookings) and plan.kpis.late == 0
+
+
+def test_the_day_a_booking_makes_is_repacked_ahead_where_searches_needed_it(sqlite_url: str) -> None:
+    """A version of the day is repacked (DayBook.pack) in the background after the booking that
+    made it when a search on the version before needed the day packed; a day no query searched is
+    not packed ahead (a query that needs it packs it, outside its search budget)."""
+    service = PlanningService(
+        Store(sqlite_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
+    )
+    workshop = _workshop()
+    service.put_workshop(workshop)
+    date = dt.date(2026, 11, 24)
+    at = dt.datetime(2026, 11, 24, 8, tzinfo=workshop.tz)
+
+    def current() -> DayBook:
+        with service.store.sessions() as session:
+            return service._day(session, service.workshop("w"), date)
+
+    try:
+        service.book("w", Booking(id="a", service="MAINT", drop_off=at), None)
+        service.pack_idle()
+        first = current()
+        assert first.accepted and first._packed is None  # never searched: nothing packed ahead
+        offers = service.slots("w", "MAINT", date, False, None)
+        assert offers and first._packed is not None  # the search past the last fit packed it
+        service.book("w", Booking(id="b", service="MAINT", drop_off=offers[-1].drop_off), None)
+        service.pack_idle()
+        booked = current()
+        assert booked is not first and booked.pack_ahead and booked._packed is not None  # before any query
+    finally:
+        service.close()

@@ -14,6 +14,7 @@ from scheduler.contract import Assignment, Booking, Workshop
 from scheduler.scenarios import load_scenario
 from scheduler.slots import CapacityRules, DayBook, Offer
 from scheduler.validator import validate_plan
+from solver.problem import DayProblem, Interval, Placement
 from tests.builders import CountedThreadClock, witness_plan
 
 DAY = dt.date(2026, 11, 24)
@@ -541,3 +542,67 @@ def test_a_storm_query_fits_each_touched_time_as_a_fit_of_its_own_would(
                 refitted += 1
             compared += 1
     assert compared >= 40 and refitted >= 20 and len(searched) < compared  # some without a search
+
+
+def _free_as_built(day: DayBook, problem: DayProblem) -> tuple[list[list[Interval]], list[list[Interval]]]:
+    """The free time around `day`'s witness built afresh: each bay's and technician's busy time."""
+    fresh = Availability(problem)
+    for p in day.placements:
+        fresh.reserve(p)
+    return fresh.bay_busy, fresh.tech_busy
+
+
+def test_a_day_packed_where_it_is_made_answers_with_no_packing_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`DayBook.pack` (the service calls it after the booking that made the day version) works out
+    the same repacked days the first answer would, so the answer packs nothing (its whole budget
+    is the search's) and still offers the new hour at 08:00 from the repacked day, with a whole-day
+    plan the independent validator accepts, every promise kept."""
+    asked, new = _fragmented_day()
+    asked.offers("HOUR", False, ejection_seconds=5.0)  # packed inside the answer
+    assert asked._packed
+    day, _ = _fragmented_day()
+    day.pack()
+    assert day._packed is not None
+    assert [d.placements_of for d in day._packed] == [d.placements_of for d in asked._packed]
+    packs: list[str] = []
+
+    def no_pack(*args: object) -> list[list[Placement]]:
+        packs.append("pack")
+        raise AssertionError("packed in the answer")
+
+    monkeypatch.setattr(slots, "right_pack", no_pack)
+    monkeypatch.setattr(slots, "left_pack", no_pack)
+    offers = day.offers("HOUR", False, ejection_seconds=5.0)
+    assert new.drop_off in {o.drop_off for o in offers} and packs == []
+    for o in offers:
+        probe = new.model_copy(update={"drop_off": o.drop_off})
+        request, plan = witness_plan(day, probe, o)
+        assert validate_plan(request, plan) == [] and plan.kpis.late == 0
+
+
+def test_the_free_time_shared_or_derived_is_the_one_built_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The witness's free time is built once per day version and handed on: to a probe's template
+    problem (the same bays and technicians), to the repacked days and to a day as a chain moved it
+    (only the moved bookings freed and reserved again). Each is the free time built afresh."""
+    day, new = _fragmented_day()
+    day.pack()
+    problem = day.accepted_problem
+    template = day._job(new)[1]
+    assert template is not problem
+    shared = day._availability(template)
+    assert shared.problem is template
+    assert (shared.bay_busy, shared.tech_busy) == _free_as_built(day, template)
+    assert day._packed
+    for packed in day._packed:
+        inherited = packed._free_time[id(problem)][1]
+        assert (inherited.bay_busy, inherited.tech_busy) == _free_as_built(packed, problem)
+    monkeypatch.setattr(slots, "PACK_SECONDS", 0.0)  # no repacked day: the chain moves the witness
+    day, new = _fragmented_day()
+    day.pack()
+    assert new.drop_off in {o.drop_off for o in day.offers("HOUR", False, ejection_seconds=5.0)}
+    assert day._moved_days
+    for moved in day._moved_days:
+        inherited = moved._free_time[id(problem := day.accepted_problem)][1]
+        assert (inherited.bay_busy, inherited.tech_busy) == _free_as_built(moved, problem)
