@@ -47,6 +47,11 @@ HUGE_DAY = 400
 """Bookings above which unplaced and late targets take turns (`_targets`)."""
 BUILD_SECONDS_PER_JOB = 4e-4
 """Wall seconds to build and hand over a model, per booking in it (pinned ones included)."""
+LANE_QUOTA = 0.02
+"""With several workers, the CP-SAT deterministic time each lane spends per round (`_improve_lanes`):
+a lane runs neighbourhoods one after another on its own copy of the plan until it has spent this
+much, so a lane whose neighbourhood was solved at once does not idle until the other's cap
+(with one neighbourhood per lane and step, a third of the lanes' effort went to waiting)."""
 
 
 @dataclass
@@ -328,6 +333,8 @@ def improve(
     Reproducible for a given seed and worker count, unless the wall clock passes `deadline` (a
     `time.perf_counter()` value: the safety net of an overloaded machine) first.
     """
+    if workers > 1 and LANE_QUOTA > 0:
+        return _improve_lanes(problem, start, seconds, seed, workers, deadline)
     rng = random.Random(seed)
     stats = LnsStats()
     best = start
@@ -421,3 +428,122 @@ def _combine(
     combined = DaySolution(placements=placements, unplaced=unplaced, status="feasible")
     combined.objective = objective(problem, combined)
     return combined
+
+
+@dataclass
+class _Lane:
+    """One lane's round: its copy of the plan and the re-insertions it kept, in order."""
+
+    plan: DaySolution
+    kept: list[tuple[list[int], DaySolution]]
+    spent: float = 0.0
+    solves: int = 0
+    optimal: int = 0
+    size: int = 8
+    cursor: int = 0
+
+
+def _run_lane(
+    problem: DayProblem,
+    lane: _Lane,
+    quota: float,
+    rng: random.Random,
+    stride: int,
+    deadline: float | None,
+) -> _Lane:
+    """Neighbourhoods one after another from the lane's plan until `quota` deterministic time
+    (plus the build charge, in the same units) is spent; each better plan is kept for the next.
+    Deterministic: it depends only on the lane's starting plan, cursor and random generator."""
+    build = BUILD_SECONDS_PER_JOB * len(problem.jobs) * DTIME_PER_SECOND
+    while lane.spent < quota and (deadline is None or time.perf_counter() < deadline):
+        targets = _targets(problem, lane.plan)
+        if not targets:
+            break
+        target, window = targets[lane.cursor % len(targets)]
+        lane.cursor += stride
+        free = _neighbourhood(problem, lane.plan, target, window, lane.size, rng)
+        riders = [u for u in sorted(lane.plan.unplaced) if u != target and u not in free]
+        free += riders[: max(0, lane.size // 4)]
+        got, spent, proven = reinsert(problem, lane.plan, free, STEP_DTIME, rng.randrange(1 << 30))
+        lane.spent += spent + build
+        lane.solves += 1
+        lane.optimal += proven
+        if got is not None and rank(problem, got) < rank(problem, lane.plan):
+            lane.plan = got
+            lane.kept.append((free, got))
+        if proven:
+            lane.size = min(MAX_SIZE, lane.size + 2)
+        elif lane.size > 4:
+            lane.size -= 1
+    return lane
+
+
+def _improve_lanes(
+    problem: DayProblem,
+    start: DaySolution,
+    seconds: float,
+    seed: int,
+    workers: int,
+    deadline: float | None,
+) -> tuple[DaySolution, LnsStats]:
+    """`improve` with one lane per worker, each spending `LANE_QUOTA` per round on its own copy of
+    the plan (lane i takes every workers-th target from i). After a round the best lane's plan is
+    kept and each other lane's re-insertions are added to it (its longest run of them, from the
+    first, that touches other bookings, does not collide (`_combine`) and makes it better).
+    Charged the round's longest lane. Reproducible: each lane's round depends only on the plan it
+    started from and its seed."""
+    rng = random.Random(seed)
+    stats = LnsStats()
+    best = start
+    lanes = workers
+    sizes = [8] * lanes
+    cursor = 0
+    fruitless = 0
+    pool = ThreadPoolExecutor(max_workers=lanes)
+    try:
+        while stats.spent < seconds and (deadline is None or time.perf_counter() < deadline):
+            targets = _targets(problem, best)
+            if not targets:
+                break
+            # The quota is not cut to what is left: a longer search passes through this plan.
+            runs = [
+                (
+                    _Lane(plan=best, kept=[], size=sizes[i], cursor=cursor + i),
+                    random.Random(rng.randrange(1 << 30)),
+                )
+                for i in range(lanes)
+            ]
+            done = list(
+                pool.map(lambda run: _run_lane(problem, run[0], LANE_QUOTA, run[1], lanes, deadline), runs)
+            )
+            cursor += lanes * max(1, min(lane.solves for lane in done))
+            stats.steps += sum(lane.solves for lane in done)
+            stats.spent += max(lane.spent for lane in done) / DTIME_PER_SECOND
+            sizes = [lane.size for lane in done]
+            order = sorted(range(lanes), key=lambda i: (rank(problem, done[i].plan), i))
+            merged = done[order[0]].plan
+            moved: set[int] = {j for free, _ in done[order[0]].kept for j in free}
+            for i in order[1:]:
+                # The lane's plan after its k-th kept re-insertion differs from the round's start
+                # only in the bookings freed by its first k: the longest such prefix that fits
+                # beside what is merged and improves it is added.
+                touched: list[set[int]] = []
+                for free, _ in done[i].kept:
+                    touched.append((touched[-1] if touched else set()) | set(free))
+                for k in reversed(range(len(done[i].kept))):
+                    candidate = _combine(problem, merged, moved, done[i].kept[k][1], sorted(touched[k]))
+                    if candidate is not None and rank(problem, candidate) < rank(problem, merged):
+                        merged = candidate
+                        moved |= touched[k]
+                        break
+            if rank(problem, merged) < rank(problem, best):
+                best = merged
+                stats.improved += 1
+                fruitless = 0
+            else:
+                fruitless += sum(lane.solves for lane in done)
+            if fruitless >= 3 * max(1, len(targets)) and fruitless >= 30:
+                break  # every target tried repeatedly without gain
+    finally:
+        pool.shutdown()
+    return best, stats
