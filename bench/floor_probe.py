@@ -1,0 +1,154 @@
+"""Is the time-indexed floor's own integer optimum a real plan? (issue 15 item 2, branch floor-s8)
+
+    .venv/bin/python -m bench.floor_probe 1:151,4:152,5:152   # lengths cut to whole slots (the floor)
+    .venv/bin/python -m bench.floor_probe 1:151 --ceil                 # lengths rounded UP (not a bound)
+    .venv/bin/python -m bench.floor_probe 1:151 --ceil --no-bays       # the repair ignores bays
+
+Solves `solver.bounds_time`'s model with integral starts (HiGHS MIP) for `seed:placed` pairs of
+dealer-2011 1.3x, then (1) counts, minute by minute, how far the chosen operations (each from its
+slot's earliest start, exact minutes) exceed their technician class's size, and the order
+violations within bookings; (2) turns the solution into a plan by list scheduling (in the
+relaxation's start order, each operation on the member of its class free soonest, never across a
+break, with a free bay) and prints its minutes late. `--ceil` rounds every length up to whole slots
+instead of down: a stricter, NOT sound, capacity (a diagnostic only; it is loaded from a patched
+copy of the module's source, the product's code is untouched). One JSON line per day.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import inspect
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import scipy.optimize
+
+import solver.bounds_time as bounds_time
+from bench.planners import Instance, build_request
+from scheduler.compiler import compile_request
+from solver.objective import terms
+from solver.problem import DaySolution, Placement
+
+_FLOOR = "count = np.array([(c[5] - c[4]) // grid for c in cols], dtype=np.int64)"
+_CEIL = "count = np.array([-((c[4] - c[5]) // grid) for c in cols], dtype=np.int64)"
+
+
+def _module(ceil: bool) -> ModuleType:
+    if not ceil:
+        return bounds_time
+    source = inspect.getsource(bounds_time)
+    assert _FLOOR in source, "bounds_time changed: update the probe"
+    spec = importlib.util.spec_from_loader("bounds_time_ceil", loader=None)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bounds_time_ceil"] = module
+    exec(compile(source.replace(_FLOOR, _CEIL), "bounds_time_ceil", "exec"), module.__dict__)
+    return module
+
+
+def _fits(busy: list[tuple[int, int]], s: int, d: int) -> bool:
+    return all(e <= s or b >= s + d for b, e in busy)
+
+
+def probe(seed: int, placed: int, ceil: bool, bays: bool) -> dict[str, Any]:
+    instance = Instance(f"dealer-2011@1.3x#s{seed}", "dealer-2011", 1.3, seed)
+    problem = compile_request(build_request(instance, 10.0)).problem
+    weight = sum(sorted((job.priority for job in problem.jobs), reverse=True)[:placed])
+    module = _module(ceil)
+    seen: dict[str, Any] = {}
+    columns, milp = module._columns, scipy.optimize.milp
+
+    def spy_columns(*args: Any, **kwargs: Any) -> Any:
+        seen["cols"], seen["members"] = columns(*args, **kwargs), args[2]
+        return seen["cols"]
+
+    def integral(cost: Any, **kwargs: Any) -> Any:
+        kwargs["integrality"] = np.ones_like(kwargs["integrality"])
+        kwargs["options"] = {"presolve": True, "time_limit": 600.0}
+        result = milp(cost, **kwargs)
+        seen["x"] = result.x
+        return result
+
+    module._columns, scipy.optimize.milp = spy_columns, integral  # type: ignore[attr-defined]
+    try:
+        cpu = time.process_time()
+        value = module.time_indexed_bound(problem, weight)
+        cpu = time.process_time() - cpu
+    finally:
+        module._columns, scipy.optimize.milp = columns, milp  # type: ignore[attr-defined]
+    cols, x, members = seen["cols"], seen["x"], seen["members"]
+    use = {(c[0], c[1]): c for i, c in enumerate(cols) if x[i] > 0.5}
+    load: dict[int, Counter[int]] = defaultdict(Counter)
+    for _, _, c, _, first, end, *_ in use.values():
+        for minute in range(first, end):
+            load[c][minute] += 1
+    excess = sum(max(0, n - len(members[c])) for c in load for n in load[c].values())
+    order = sum(1 for (j, k), col in use.items() if (j, k + 1) in use and use[(j, k + 1)][4] < col[5])
+
+    # List scheduling in the relaxation's start order, each operation in its own class.
+    windows = [t.windows() for t in problem.technicians]
+    tech_busy: list[list[tuple[int, int]]] = [[] for _ in problem.technicians]
+    bay_busy: list[list[tuple[int, int]]] = [[] for _ in problem.bays]
+    done: dict[int, int] = {}
+    placements: dict[tuple[int, int], Placement] = {}
+    stuck = 0
+    for j, k in sorted(use, key=lambda o: (use[o][4], o[1])):
+        if j in done and done[j] < 0:
+            continue
+        col, op = use[(j, k)], problem.jobs[j].operations[k]
+        ready = max(col[4], done.get(j, 0))
+        options = []
+        for t in members[col[2]]:
+            d = op.durations[op.technicians.index(t)]
+            for s0, s1 in windows[t]:
+                s, found = max(s0, ready), None
+                while s + d <= s1 and found is None:
+                    if _fits(tech_busy[t], s, d):
+                        free = [b for b in op.bays if not bays or _fits(bay_busy[b], s, d)]
+                        if free:
+                            found = (s + d, t, free[0], s)
+                    s += 1
+                if found is not None:
+                    options.append(found)
+                    break
+        if not options:
+            stuck += 1  # left out: its earlier operations are taken back
+            for kk in range(k):
+                p = placements.pop((j, kk))
+                tech_busy[p.technician].remove((p.start, p.end))
+                bay_busy[p.bay].remove((p.start, p.end))
+            done[j] = -1
+            continue
+        end, t, b, s = min(options)
+        tech_busy[t].append((s, end))
+        bay_busy[b].append((s, end))
+        placements[(j, k)] = Placement(b, t, s, end)
+        done[j] = end
+    kept = {j for j, end in done.items() if end >= 0}
+    plan = terms(problem, DaySolution(placements, set(range(len(problem.jobs))) - kept))
+    return {
+        "seed": seed, "placed": placed, "ceil": ceil, "bays": bays, "relaxation_mip": value,
+        "cpu_s": round(cpu, 1), "excess_unit_minutes": excess, "order_violations": order,
+        "repaired_placed": len(kept), "repaired_late": plan.lateness + plan.waiter_lateness,
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("days", help="seed:placed pairs 1:151,4:152,...")
+    parser.add_argument("--ceil", action="store_true")
+    parser.add_argument("--no-bays", action="store_true")
+    args = parser.parse_args()
+    for day in args.days.split(","):
+        seed, placed = (int(x) for x in day.split(":"))
+        print(json.dumps(probe(seed, placed, args.ceil, not args.no_bays)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
