@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler import multiday, phases
-from scheduler.cache import PartitionedLRU
+from scheduler.cache import CacheHolders, PartitionedLRU
 from scheduler.capacity import CapacityRules
 from scheduler.clock import SYSTEM_CLOCK, Clock
 from scheduler.compiler import CompiledDay
@@ -246,6 +246,7 @@ class PlanningService:
         offer_cache_entries: int = 1_000,
         day_cache_entries: int = 200,
         cached_workshops: int = 32,
+        day_caches_kept: int = 64,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -268,6 +269,9 @@ class PlanningService:
         self._days: PartitionedLRU[tuple[tuple[object, ...], DayBook]] = PartitionedLRU(
             day_cache_entries, cached_workshops
         )
+        # The day versions (of every workshop, the days above and those the offers keep) that keep
+        # their free time, packed and moved days: the least recently used beyond it drop them.
+        self._day_caches = CacheHolders(day_caches_kept)
         # Each workshop's text and what it parses to (a new text replaces the old one).
         self._workshops: LRUCache[str, tuple[dt.datetime | None, str, Workshop]] = LRUCache(
             maxsize=4 * cached_workshops
@@ -453,6 +457,7 @@ class PlanningService:
             held=True,  # the front desk counts the vehicles held for later work (not in plans)
         )
         day = DayBook(multiday.day_workshop(workshop), date, accepted, self.rules)
+        day.caches = self._day_caches
         self._days.put((workshop.id, date, version), (version, day))
         return day
 
@@ -1027,7 +1032,9 @@ class PlanningService:
             held = offer.rewitness or {}
             accepted = [(b, list(held.get(b.id, w))) for b, w in day.accepted]
             accepted += [*day.at_risk, *day.held, *([part] if part is not None else [])]
-            return stored, DayBook(day.workshop, date, accepted, self.rules)
+            grown_day = DayBook(day.workshop, date, accepted, self.rules)
+            grown_day.caches = self._day_caches
+            return stored, grown_day
         return stored, day.with_booking(stored, offer)
 
     def cancel(self, workshop_id: str, booking_id: str) -> None:
