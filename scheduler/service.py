@@ -229,9 +229,14 @@ class PlanningService:
     bookings in its way (scheduler.ejection), else CP-SAT checks it within `booking_exact_seconds`.
 
     The caches are bounded LRUs per workshop (scheduler.cache): a storm of distinct dates on one
-    workshop evicts only that workshop's oldest entries. An offer entry keeps its day, about
-    75 KB for a dealer-2011 date, so `offer_cache_entries` = 1,000 holds a workshop's caches
-    under about 80 MB, for at most `cached_workshops` workshops.
+    workshop evicts only that workshop's oldest entries. An offer entry keeps its day version,
+    about 90 KB for a dealer-2011 date with two bookings, so `offer_cache_entries` = 1,000 holds
+    a workshop's offers under about 90 MB, for at most `cached_workshops` workshops. A day version
+    that answered a query also keeps its witness's free time (a minute grid: about 1.15 MB on
+    dealer-2011) and its packed and moved days: only the `day_caches_kept` = 64 versions used last
+    (of every workshop) keep them, about 75 MB on dealer-2011 (the others rebuild them when next
+    used). Unbounded, 320 dealer-2011 dates with two bookings each held 475 MB, growing 1.5 MB a
+    date; bounded, 129 MB (bench/RESULTS-memory-s8.md).
     """
 
     def __init__(
