@@ -187,6 +187,7 @@ def test_day_versions_keeping_their_free_time_are_bounded(tmp_path: Path) -> Non
             "w", {"service": "MAINT", "drop_off": offers[0].drop_off, "waiter": False}, f"k{n}", None
         )
         service.slots("w", "MAINT", date, True, None)
+    service.pack_idle()  # the background packing of the last version done
     days = _day_books(service)
     assert len({(d.date, len(d.accepted)) for d in days}) >= len(
         dates
