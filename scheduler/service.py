@@ -235,8 +235,8 @@ class PlanningService:
     that answered a query also keeps its witness's free time (a minute grid: about 1.15 MB on
     dealer-2011) and its packed and moved days: only the `day_caches_kept` = 64 versions used last
     (of every workshop) keep them, about 75 MB on dealer-2011 (the others rebuild them when next
-    used). Unbounded, 320 dealer-2011 dates with two bookings each held 475 MB, growing 1.5 MB a
-    date; bounded, 129 MB (bench/RESULTS-memory-s8.md).
+    used). Unbounded, 320 dealer-2011 dates with two bookings each held 551 MB, growing 1.7 MB a
+    date; bounded, 110 MB (bench/RESULTS-memory-s8.md).
     """
 
     def __init__(
