@@ -77,16 +77,21 @@ class CacheHolders:
         self.size = size
         self._held: OrderedDict[int, weakref.ref[Droppable]] = OrderedDict()
         self._lock = threading.Lock()
+        self._newest: weakref.ref[Droppable] | None = None
 
     def touch(self, holder: Droppable) -> None:
         """`holder` used its caches (or built them): the most recently used now."""
+        newest = self._newest
+        if newest is not None and newest() is holder:  # the usual case in a storm: no lock
+            return
         key = id(holder)
         with self._lock:
             ref = self._held.get(key)
             if ref is not None and ref() is holder:
                 self._held.move_to_end(key)
+                self._newest = ref
                 return
-            self._held[key] = weakref.ref(holder)  # new, or a dead one's id reused
+            self._held[key] = self._newest = weakref.ref(holder)  # new, or a dead one's id reused
             self._held.move_to_end(key)
             if len(self._held) <= self.size:
                 return
