@@ -232,7 +232,7 @@ class PlanningService:
     workshop evicts only that workshop's oldest entries. An offer entry keeps its day version,
     about 90 KB for a dealer-2011 date with two bookings, so `offer_cache_entries` = 1,000 holds
     a workshop's offers under about 90 MB, for at most `cached_workshops` workshops. A day version
-    that answered a query also keeps its witness's free time (a minute grid: about 1.15 MB on
+    that answered a query also keeps its witness's free time (a minute grid: about 1.1 MB on
     dealer-2011) and its packed and moved days: only the `day_caches_kept` = 64 versions used last
     (of every workshop) keep them, about 75 MB on dealer-2011 (the others rebuild them when next
     used). Unbounded, 320 dealer-2011 dates with two bookings each held 551 MB, growing 1.7 MB a
