@@ -10,8 +10,10 @@ The bound is in entries, chosen so that the memory stays bounded too (see Planni
 from __future__ import annotations
 
 import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from cachetools import LRUCache
 
@@ -55,3 +57,55 @@ class PartitionedLRU(Generic[V]):
     def clear(self) -> None:
         with self._lock:
             self._parts.clear()
+
+
+class Droppable(Protocol):
+    def drop_caches(self) -> None:
+        """Let go of the caches (they are rebuilt on demand)."""
+
+
+class CacheHolders:
+    """The `size` objects that used their rebuildable caches last (least recently used first out),
+    for a service's day versions (scheduler.slots.DayBook): a day version's free time takes about
+    1 MB on a dealer-2011 date, and the offers and days cached keep thousands of versions alive.
+    The one beyond `size` is told to drop its caches (`drop_caches`), not dropped itself. Holders
+    are held weakly: one let go elsewhere leaves by itself."""
+
+    def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError("size must be at least 1")
+        self.size = size
+        self._held: OrderedDict[int, weakref.ref[Droppable]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._newest: weakref.ref[Droppable] | None = None
+
+    def touch(self, holder: Droppable) -> None:
+        """`holder` used its caches (or built them): the most recently used now."""
+        newest = self._newest
+        if newest is not None and newest() is holder:  # the usual case in a storm: no lock
+            return
+        key = id(holder)
+        with self._lock:
+            ref = self._held.get(key)
+            if ref is not None and ref() is holder:
+                self._held.move_to_end(key)
+                self._newest = ref
+                return
+            self._held[key] = self._newest = weakref.ref(holder)  # new, or a dead one's id reused
+            self._held.move_to_end(key)
+            if len(self._held) <= self.size:
+                return
+            for dead in [k for k, r in self._held.items() if r() is None]:
+                del self._held[dead]
+            dropped = []
+            while len(self._held) > self.size:
+                _, ref = self._held.popitem(last=False)
+                if (old := ref()) is not None:
+                    dropped.append(old)
+        for old in dropped:  # outside the lock: dropping takes no lock of ours
+            old.drop_caches()
+
+    def __len__(self) -> int:
+        """Holders alive that keep their caches."""
+        with self._lock:
+            return sum(1 for r in self._held.values() if r() is not None)

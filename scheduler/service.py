@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler import multiday, phases
-from scheduler.cache import PartitionedLRU
+from scheduler.cache import CacheHolders, PartitionedLRU
 from scheduler.capacity import CapacityRules
 from scheduler.clock import SYSTEM_CLOCK, Clock
 from scheduler.compiler import CompiledDay
@@ -229,9 +229,14 @@ class PlanningService:
     bookings in its way (scheduler.ejection), else CP-SAT checks it within `booking_exact_seconds`.
 
     The caches are bounded LRUs per workshop (scheduler.cache): a storm of distinct dates on one
-    workshop evicts only that workshop's oldest entries. An offer entry keeps its day, about
-    75 KB for a dealer-2011 date, so `offer_cache_entries` = 1,000 holds a workshop's caches
-    under about 80 MB, for at most `cached_workshops` workshops.
+    workshop evicts only that workshop's oldest entries. An offer entry keeps its day version,
+    about 90 KB for a dealer-2011 date with two bookings, so `offer_cache_entries` = 1,000 holds
+    a workshop's offers under about 90 MB, for at most `cached_workshops` workshops. A day version
+    that answered a query also keeps its witness's free time (a minute grid: about 1.1 MB on
+    dealer-2011) and its packed and moved days: only the `day_caches_kept` = 64 versions used last
+    (of every workshop) keep them, about 75 MB on dealer-2011 (the others rebuild them when next
+    used). Unbounded, 320 dealer-2011 dates with two bookings each held 551 MB, growing 1.7 MB a
+    date; bounded, 110 MB (bench/RESULTS-memory-s8.md).
     """
 
     def __init__(
@@ -246,6 +251,7 @@ class PlanningService:
         offer_cache_entries: int = 1_000,
         day_cache_entries: int = 200,
         cached_workshops: int = 32,
+        day_caches_kept: int = 64,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -268,6 +274,9 @@ class PlanningService:
         self._days: PartitionedLRU[tuple[tuple[object, ...], DayBook]] = PartitionedLRU(
             day_cache_entries, cached_workshops
         )
+        # The day versions (of every workshop, the days above and those the offers keep) that keep
+        # their free time, packed and moved days: the least recently used beyond it drop them.
+        self._day_caches = CacheHolders(day_caches_kept)
         # Each workshop's text and what it parses to (a new text replaces the old one).
         self._workshops: LRUCache[str, tuple[dt.datetime | None, str, Workshop]] = LRUCache(
             maxsize=4 * cached_workshops
@@ -453,6 +462,7 @@ class PlanningService:
             held=True,  # the front desk counts the vehicles held for later work (not in plans)
         )
         day = DayBook(multiday.day_workshop(workshop), date, accepted, self.rules)
+        day.caches = self._day_caches
         self._days.put((workshop.id, date, version), (version, day))
         return day
 
@@ -1027,7 +1037,9 @@ class PlanningService:
             held = offer.rewitness or {}
             accepted = [(b, list(held.get(b.id, w))) for b, w in day.accepted]
             accepted += [*day.at_risk, *day.held, *([part] if part is not None else [])]
-            return stored, DayBook(day.workshop, date, accepted, self.rules)
+            grown_day = DayBook(day.workshop, date, accepted, self.rules)
+            grown_day.caches = self._day_caches
+            return stored, grown_day
         return stored, day.with_booking(stored, offer)
 
     def cancel(self, workshop_id: str, booking_id: str) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from scheduler import capacity, overbooking
 from scheduler.availability import Availability
+from scheduler.cache import CacheHolders
 from scheduler.capacity import CapacityRules
 from scheduler.clock import DayClock
 from scheduler.compiler import CompiledDay, compile_request, parts_release
@@ -160,6 +161,9 @@ class DayBook:
         """An earlier version's free time and the placements that came (+1) and left (-1) since
         (`with_booking`): in a booking storm every booking makes a new day version and the next
         query's free time is the last one's plus the new booking, not rebuilt (`_availability`)."""
+        self.caches: CacheHolders | None = None
+        """The service's bound on the day versions that keep their free time, packed and moved
+        days (`drop_caches`); None: unbounded (a day built outside a service)."""
         for _, assignments in self.accepted:
             own = placements_from_assignments(self.frame, assignments)
             for p in own:
@@ -191,6 +195,7 @@ class DayBook:
             "_packed": None,
             "_free_time": {},
             "_free_time_from": [],
+            "caches": None,
         }
         del state["_pack_lock"]
         return state
@@ -198,6 +203,19 @@ class DayBook:
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         self._pack_lock = threading.Lock()
+
+    def drop_caches(self) -> None:
+        """Let go of the free time, packed and moved days (`caches`: this day version was the least
+        recently used); each is rebuilt when next needed, so answers stay right, only slower."""
+        self._free_time.clear()  # in place: later versions carrying it (`_free_time_from`) let go too
+        self._free_time_from = []
+        self._packed = None
+        self._moved_days = []
+
+    def _used(self) -> None:
+        """This day version used or built its caches (the most recently used, `caches`)."""
+        if self.caches is not None:
+            self.caches.touch(self)
 
     def added_since(self, earlier: DayBook) -> tuple[Placement, ...] | None:
         """Placements added since `earlier` if this day grew from it by bookings alone."""
@@ -230,6 +248,7 @@ class DayBook:
             after = DayBook(self.workshop, self.date, accepted, self.rules, self.shift_minutes)
         after._templates = self._templates
         after._probe_lists = self._probe_lists
+        after.caches = self.caches
         # What takes room the earlier day's free time had: the new booking's placements, and
         # where the bookings it moved went (where they left is only more free time).
         if offer.rewitness is None:
@@ -373,6 +392,7 @@ class DayBook:
                 for p in self.placements:
                     availability.reserve(p)
             cached = self._free_time[id(problem)] = (problem, availability)
+        self._used()
         return cached[1].copy()
 
     def _free_time_source(self, after: DayBook, grown: bool) -> list[_FreeTimeSource]:
@@ -404,7 +424,8 @@ class DayBook:
         came reserved. The same busy intervals as building it from this day's placements; None
         when there is no such free time to start from."""
         for source, changes in [(self._free_time, Counter[Placement]()), *self._free_time_from]:
-            found = next((a for q, a in source.values() if _same_resources(q, problem)), None)
+            # A snapshot: another service thread may drop that version's caches meanwhile.
+            found = next((a for q, a in list(source.values()) if _same_resources(q, problem)), None)
             if found is None:
                 continue
             availability = found.copy()
@@ -442,6 +463,7 @@ class DayBook:
                 for p in new:
                     availability.reserve(p)
         day._free_time[id(problem)] = (problem, availability)
+        day._used()
 
     def fit_quickly(
         self, booking: Booking, availability: Availability | None = None, repair: bool = True
@@ -1116,8 +1138,7 @@ class DayBook:
                 return []  # no time to search: not remembered as nothing to gain
             # Waits for a pack under way in another thread (no CPU of this one).
             self.pack(share=min(1.0, left / EJECTION_SECONDS))
-        assert self._packed is not None
-        return self._packed
+        return self._packed or []  # [] only if the caches were dropped meanwhile (`drop_caches`)
 
     def _pack_within(self, stop: float) -> None:
         """`_packed_days`' work, until `stop` (this thread's CPU)."""
@@ -1137,6 +1158,7 @@ class DayBook:
                 seen.append(packed)
                 packed_days.append(self._repacked(packed))
             self._packed = packed_days
+            self._used()
 
     def _repacked(self, packed: list[list[Placement]]) -> DayBook:
         """This day with the accepted bookings at `packed` (the same bookings, so the same compiled
@@ -1153,6 +1175,7 @@ class DayBook:
         day._accepted_problem = self.accepted_problem
         day._templates = self._templates
         day._probe_lists = self._probe_lists
+        day.caches = self.caches
         return day
 
     def _remember_moved(self, day: DayBook) -> None:
@@ -1160,6 +1183,7 @@ class DayBook:
         version tries the quick fit there first."""
         self._moved_days.insert(0, day)
         del self._moved_days[_MOVED_DAYS:]
+        self._used()
 
     def _rewitnessed(self, witness: dict[str, tuple[Assignment, ...]]) -> DayBook:
         """This day with every accepted booking where `witness` puts it (the same bookings, so
@@ -1169,6 +1193,7 @@ class DayBook:
         day._accepted_problem = self.accepted_problem
         day._templates = self._templates
         day._probe_lists = self._probe_lists
+        day.caches = self.caches
         return day
 
     def _quick_or_ejected(self, booking: Booking, deadline: float, depth: int = 0) -> Offer | None:

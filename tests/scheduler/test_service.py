@@ -155,6 +155,53 @@ def test_caches_stay_bounded_per_workshop_under_a_storm_of_dates(tmp_path: Path)
     assert service._workshops.currsize <= service._workshops.maxsize
 
 
+def _day_books(service: PlanningService) -> list[DayBook]:
+    """Every day version the service's caches keep alive: the cached days, the offers' days, their
+    earlier versions (lineage) and their packed and moved days."""
+    todo = [entry[-1] for cache in (service._days, service._offers) for part in cache._parts.values()
+            for entry in part.values()]  # fmt: skip
+    seen: dict[int, DayBook] = {}
+    while todo:
+        day = todo.pop()
+        if id(day) not in seen:
+            seen[id(day)] = day
+            todo += [earlier for earlier, _ in day.lineage] + (day._packed or []) + day._moved_days
+    return list(seen.values())
+
+
+def test_day_versions_keeping_their_free_time_are_bounded(tmp_path: Path) -> None:
+    """Queries and bookings on many dates: every offer entry keeps its day version, but only the
+    `day_caches_kept` used last keep their free time (about 1 MB each on a dealer-2011 date)."""
+    service = PlanningService(
+        Store(f"sqlite:///{tmp_path / 'dates.db'}"),
+        refine_in_background=False,
+        clock=fixed_clock(),
+        day_caches_kept=3,
+    )
+    service.put_workshop(_workshop())
+    first = dt.date(2026, 11, 24)
+    dates = [first + dt.timedelta(days=d) for d in range(12)]
+    for n, date in enumerate(dates):
+        offers = service.slots("w", "MAINT", date, False, None)
+        service.book_request(
+            "w", {"service": "MAINT", "drop_off": offers[0].drop_off, "waiter": False}, f"k{n}", None
+        )
+        service.slots("w", "MAINT", date, True, None)
+    service.pack_idle()  # the background packing of the last version done
+    days = _day_books(service)
+    assert len({(d.date, len(d.accepted)) for d in days}) >= len(
+        dates
+    )  # the caches keep every date's versions
+    holding = [d for d in days if d._free_time or d._packed or d._moved_days]
+    assert 0 < len(holding) <= 3
+    assert dates[-1] in {d.date for d in holding}  # the day used last kept its free time
+    # A day version that let its caches go answers as before (they are rebuilt).
+    day = next(d for d in days if d.date == dates[0] and not d._free_time)
+    again = DayBook(day.workshop, day.date, [*day.accepted, *day.at_risk, *day.held], day.rules)
+    assert day.offers("MAINT", True) == again.offers("MAINT", True)
+    assert day._free_time  # built again
+
+
 def test_refinement_requests_waiting_are_bounded() -> None:
     """While one refinement runs, a storm of other keys keeps only the newest requests waiting."""
     from concurrent.futures import Future
