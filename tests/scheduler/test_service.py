@@ -31,15 +31,22 @@ def _workshop() -> Workshop:
     )  # fmt: skip
 
 
+def _service(url: str) -> tuple[PlanningService, Workshop]:
+    """A service on `url` holding `_workshop()`, no walk-in holdback, no background refinement."""
+    service = PlanningService(
+        Store(url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
+    )
+    workshop = _workshop()
+    service.put_workshop(workshop)
+    return service, workshop
+
+
 def test_every_booking_change_gives_the_day_a_new_version(db_url: str) -> None:
     """A cancel can bring back the same set of bookings with other witness placements; a cached
     day or offer from before must not be mistaken for it (its placements could overlap)."""
-    service = PlanningService(
-        Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
-    )
-    service.put_workshop(_workshop())
+    service, workshop = _service(db_url)
     date = dt.date(2026, 11, 24)
-    at = dt.datetime(2026, 11, 24, 8, tzinfo=_workshop().tz)
+    at = dt.datetime(2026, 11, 24, 8, tzinfo=workshop.tz)
 
     def version() -> tuple[object, ...]:
         with service.store.sessions() as session:
@@ -224,11 +231,7 @@ def test_a_query_reading_the_day_before_a_booking_commits_keeps_the_newer_day_ca
     day; it must not replace the day the booking left in the cache (that one carries the lineage
     that lets later queries carry offers over instead of recomputing them), and its answer must
     not replace the newer answer."""
-    service = PlanningService(
-        Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
-    )
-    workshop = _workshop()
-    service.put_workshop(workshop)
+    service, workshop = _service(db_url)
     date = dt.date(2026, 11, 24)
     at = dt.datetime(2026, 11, 24, 8, tzinfo=workshop.tz)
     with service.store.sessions() as session:
@@ -320,11 +323,7 @@ def test_the_day_a_booking_makes_is_repacked_ahead_where_searches_needed_it(sqli
     """A version of the day is repacked (DayBook.pack) in the background after the booking that
     made it when a search on the version before needed the day packed; a day no query searched is
     not packed ahead (a query that needs it packs it, outside its search budget)."""
-    service = PlanningService(
-        Store(sqlite_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
-    )
-    workshop = _workshop()
-    service.put_workshop(workshop)
+    service, workshop = _service(sqlite_url)
     date = dt.date(2026, 11, 24)
     at = dt.datetime(2026, 11, 24, 8, tzinfo=workshop.tz)
 
