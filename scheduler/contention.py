@@ -32,13 +32,17 @@ one-booking repair instead, `DayBook.offers`), and spent before the search start
 
 
 def share(full: float, busy: int, waited: float) -> float:
-    """A query's search budget: `full` alone; `full / busy` with `busy` requests at once (this one
-    counted); next to nothing when it is not alone and waited `WAIT_SECONDS` or longer already."""
+    """A query's search budget: `full` alone; with `busy` requests at once (this one counted)
+    `full / busy`, but no more than what ends the search by about `WAIT_SECONDS` after the query
+    began (`busy` threads on one interpreter lock: a search of c CPU seconds takes about busy * c
+    of wall time), so a query that already waited long does not wait again behind itself; next
+    to nothing when it is not alone and waited `WAIT_SECONDS` or longer already."""
     if busy <= 1:
         return full
-    if waited >= WAIT_SECONDS:
+    left = WAIT_SECONDS - waited
+    if left <= 0:
         return NO_SEARCH_SECONDS
-    return full / busy
+    return min(full, left) / busy
 
 
 class FairLock:

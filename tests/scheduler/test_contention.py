@@ -64,6 +64,17 @@ def test_queries_at_once_share_the_budget_and_a_long_wait_leaves_none() -> None:
     assert 0 < NO_SEARCH_SECONDS < 1e-6  # positive: zero would mean the one-booking repair instead
 
 
+def test_a_query_that_waited_gets_only_what_ends_its_search_by_the_wait_limit() -> None:
+    # With k requests on one interpreter lock, c CPU seconds of search take about k * c of wall
+    # time: a query that waited w may search (WAIT_SECONDS - w) / k, never more than full / k.
+    waited = WAIT_SECONDS - 0.010
+    assert share(0.025, 2, waited) == pytest.approx(0.005)
+    assert share(0.025, 4, waited) == pytest.approx(0.0025)
+    assert share(0.025, 2, WAIT_SECONDS - 0.030) == pytest.approx(0.0125)  # 30 ms left: full / 2
+    budgets = [share(0.025, 3, w / 1000) for w in range(0, 60)]
+    assert budgets == sorted(budgets, reverse=True)  # the longer it waited, the less it searches
+
+
 def _queued(lock: FairLock, n: int) -> Callable[[], bool]:
     return lambda: len(lock._waiting) == n
 
