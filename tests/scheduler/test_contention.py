@@ -12,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from scheduler.contention import NO_SEARCH_SECONDS, WAIT_SECONDS, Contention, FairLock, share
+from scheduler.contention import (
+    CROWDED_SECONDS,
+    NO_SEARCH_SECONDS,
+    WAIT_SECONDS,
+    Contention,
+    FairLock,
+    share,
+)
 from scheduler.contract import Booking, PlanRequest
 from scheduler.scenarios import load_scenario
 from scheduler.service import PlanningService
@@ -179,3 +186,18 @@ def test_a_query_alone_searches_as_before_and_beside_another_with_half_and_stays
         assert plan.kpis.placed == len(bookings) and plan.kpis.late == 0
     finally:
         service.close()
+
+
+def test_a_query_alone_just_after_others_overlapped_still_shares_its_budget() -> None:
+    # In a storm the other desks are between requests for a moment: a query that finds itself
+    # alone then would take the whole budget, and the desks coming back would wait behind it.
+    clock = [0.0]
+    contention = Contention(timer=lambda: clock[0])
+    with contention.entered(query=True), _other_request(contention), _other_request(contention):
+        pass  # three at once
+    clock[0] += CROWDED_SECONDS / 2
+    with contention.entered(query=True):
+        assert contention.busy == 1
+        assert contention.share(0.025) == pytest.approx(0.025 / 3)
+        clock[0] += CROWDED_SECONDS
+        assert contention.share(0.025) == 0.025  # alone for long enough: the whole budget again
