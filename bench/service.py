@@ -67,6 +67,7 @@ class Storm:
     book: list[float]
     accepted: int
     seconds: float
+    offered: int = 0  # times offered over all slot queries (completeness under the storm)
 
 
 def storm(url: str, headers: dict[str, str], workshop: str, date: str, attempts: int, clients: int) -> Storm:
@@ -75,11 +76,12 @@ def storm(url: str, headers: dict[str, str], workshop: str, date: str, attempts:
     slots: list[float] = []
     book: list[float] = []
     accepted = 0
+    offered_times = 0
     lock = threading.Lock()
     counter = iter(range(attempts))
 
     def desk(seed: int) -> None:
-        nonlocal accepted
+        nonlocal accepted, offered_times
         rng = random.Random(seed)
         with httpx.Client(base_url=url, timeout=60, headers=headers) as http:
             for i in counter:
@@ -90,6 +92,7 @@ def storm(url: str, headers: dict[str, str], workshop: str, date: str, attempts:
                 spent = time.perf_counter() - t
                 with lock:
                     slots.append(spent)
+                    offered_times += len(offered)
                 if not offered:
                     continue
                 body = {"service": code, "drop_off": rng.choice(offered)["drop_off"], "waiter": waiter}
@@ -110,7 +113,7 @@ def storm(url: str, headers: dict[str, str], workshop: str, date: str, attempts:
         t.start()
     for t in threads:
         t.join()
-    return Storm(slots, book, accepted, time.perf_counter() - began)
+    return Storm(slots, book, accepted, time.perf_counter() - began, offered_times)
 
 
 def measure(server: Server, workshop: Workshop, rng: random.Random) -> dict[str, object]:

@@ -94,6 +94,7 @@ def storms(args: argparse.Namespace, start: int) -> list[dict[str, object]]:
                             round(result.seconds, 1),
                         ],
                         "server CPU seconds": round(cpu, 2),
+                        "times offered": result.offered,
                         "slots p50 / p99 ms": [
                             round(statistics.median(result.slots) * 1000, 1),
                             round(percentile(result.slots, 0.99) * 1000, 1),

@@ -26,19 +26,28 @@ WAIT_SECONDS = 0.050
 """Wall-clock time a query may have waited (behind other requests) before its search and still
 search, when it is not alone: beyond it, it answers with what it has."""
 
+CROWDED_SECONDS = 0.100
+"""How long after requests overlapped a query that finds itself alone still shares its budget as
+with that many: in a storm the other desks are between requests (answer, next request) for a few
+ms, and one that comes back meanwhile would wait behind a whole-budget search."""
+
 NO_SEARCH_SECONDS = 1e-9
 """The budget of a query that answers with what it has: positive (a zero budget would mean the
 one-booking repair instead, `DayBook.offers`), and spent before the search starts."""
 
 
 def share(full: float, busy: int, waited: float) -> float:
-    """A query's search budget: `full` alone; `full / busy` with `busy` requests at once (this one
-    counted); next to nothing when it is not alone and waited `WAIT_SECONDS` or longer already."""
+    """A query's search budget: `full` alone; with `busy` requests at once (this one counted)
+    `full / busy`, but no more than what ends the search by about `WAIT_SECONDS` after the query
+    began (`busy` threads on one interpreter lock: a search of c CPU seconds takes about busy * c
+    of wall time), so a query that already waited long does not wait again behind itself; next
+    to nothing when it is not alone and waited `WAIT_SECONDS` or longer already."""
     if busy <= 1:
         return full
-    if waited >= WAIT_SECONDS:
+    left = WAIT_SECONDS - waited
+    if left <= 0:
         return NO_SEARCH_SECONDS
-    return full / busy
+    return min(full, left) / busy
 
 
 class FairLock:
@@ -83,6 +92,7 @@ class Contention:
         self.timer = timer
         self._lock = threading.Lock()
         self._busy = 0
+        self._crowded = (0, float("-inf"))  # requests at once when last more than one, and when
         self._local = threading.local()
         self._search = FairLock()
 
@@ -102,6 +112,7 @@ class Contention:
         self._local.since = self.timer() if query else None
         with self._lock:
             self._busy += 1
+            self._note_crowd(self._busy)
         try:
             yield
         finally:
@@ -115,9 +126,18 @@ class Contention:
         since: float | None = getattr(self._local, "since", None)
         if since is None:
             return full
+        now = self.timer()
         with self._lock:
             busy = self._busy
-        return share(full, busy, self.timer() - since)
+            crowd, at = self._crowded
+        if now - at < CROWDED_SECONDS:  # alone for a moment in a storm: still one of `crowd`
+            busy = max(busy, crowd)
+        return share(full, busy, now - since)
+
+    def _note_crowd(self, busy: int) -> None:
+        """Remember `busy` requests at once now, when more than one."""
+        if busy > 1:
+            self._crowded = (busy, self.timer())
 
     @contextmanager
     def searching(self, full: float) -> Iterator[float]:

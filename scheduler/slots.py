@@ -31,6 +31,7 @@ from scheduler.ejection import DEPTH as EJECTION_DEPTH
 from scheduler.ejection import eject_and_fit
 from scheduler.errors import InputError
 from scheduler.i18n import N_
+from scheduler.phases import phase
 from scheduler.reasons import unplaced_reasons
 from scheduler.repack import left_pack, right_pack
 from scheduler.translate import (
@@ -1037,7 +1038,8 @@ class DayBook:
         base: DayBook = self
         if self._past_fits(fits, wanted):  # the quick fit in the day packed late and early
             spent = time.thread_time()
-            packed = self._packed_days(deadline)
+            with phase("pack in query"):
+                packed = self._packed_days(deadline)
             deadline += time.thread_time() - spent
             for day in packed:
                 if time.thread_time() >= deadline:
@@ -1234,30 +1236,34 @@ class DayBook:
         otherwise be searched for again after every booking."""
         probes = self._probes(service, waiter, fleet_partner, wants)
         before = {o.drop_off: o for o in previous}
-        availability = self._availability(self.accepted_problem)
+        with phase("free time"):
+            availability = self._availability(self.accepted_problem)
         fits: list[Offer | None] = []
         reshuffled: Reshuffled = {}
         last: _LastFit = None
-        for probe in probes:
-            old = before.get(probe.drop_off)
-            if old is None or old.overbooked:  # overbooked: the allowance is checked again
-                fits.append(None)
-            elif (kept := self.carried(old, added, grown, reshuffled)) is not None:
-                fits.append(kept)
-            elif ejection_seconds <= 0:  # with no time to move bookings, a one-booking repair at once
-                fits.append(self.fit_quickly(probe, availability, repair=True))
-            else:  # the quick fit, known without a search where an earlier time's tells (a storm
-                # refits several touched times per query, most of them to the same placement)
-                offer, last = self._next_quick_fit(probe, availability, last)
-                fits.append(offer)
+        with phase("refit"):
+            for probe in probes:
+                old = before.get(probe.drop_off)
+                if old is None or old.overbooked:  # overbooked: the allowance is checked again
+                    fits.append(None)
+                elif (kept := self.carried(old, added, grown, reshuffled)) is not None:
+                    fits.append(kept)
+                elif ejection_seconds <= 0:  # with no time to move bookings, a one-booking repair at once
+                    fits.append(self.fit_quickly(probe, availability, repair=True))
+                else:  # the quick fit, known without a search where an earlier time's tells (a storm
+                    # refits several touched times per query, most of them to the same placement)
+                    offer, last = self._next_quick_fit(probe, availability, last)
+                    fits.append(offer)
         if ejection_seconds > 0:
             # Only where the previous answer offered: the day has only lost room since.
             offered = {o.drop_off for o in previous if not o.overbooked}
             again = {i for i, p in enumerate(probes) if p.drop_off in offered}
             beyond = max(again, default=-1)
             deadline = time.thread_time() + ejection_seconds
-            self._search(probes, fits, availability, waiter, deadline, beyond, again)
-        return self._complete(probes, fits, 0.0, 1)
+            with phase("eject"):
+                self._search(probes, fits, availability, waiter, deadline, beyond, again)
+        with phase("complete"):
+            return self._complete(probes, fits, 0.0, 1)
 
     def carried(
         self,

@@ -12,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from scheduler.contention import NO_SEARCH_SECONDS, WAIT_SECONDS, Contention, FairLock, share
+from scheduler.contention import (
+    CROWDED_SECONDS,
+    NO_SEARCH_SECONDS,
+    WAIT_SECONDS,
+    Contention,
+    FairLock,
+    share,
+)
 from scheduler.contract import Booking, PlanRequest
 from scheduler.scenarios import load_scenario
 from scheduler.service import PlanningService
@@ -62,6 +69,17 @@ def test_queries_at_once_share_the_budget_and_a_long_wait_leaves_none() -> None:
     assert share(0.025, 4, WAIT_SECONDS / 2) == pytest.approx(0.00625)
     assert share(0.025, 2, WAIT_SECONDS) == NO_SEARCH_SECONDS
     assert 0 < NO_SEARCH_SECONDS < 1e-6  # positive: zero would mean the one-booking repair instead
+
+
+def test_a_query_that_waited_gets_only_what_ends_its_search_by_the_wait_limit() -> None:
+    # With k requests on one interpreter lock, c CPU seconds of search take about k * c of wall
+    # time: a query that waited w may search (WAIT_SECONDS - w) / k, never more than full / k.
+    waited = WAIT_SECONDS - 0.010
+    assert share(0.025, 2, waited) == pytest.approx(0.005)
+    assert share(0.025, 4, waited) == pytest.approx(0.0025)
+    assert share(0.025, 2, WAIT_SECONDS - 0.030) == pytest.approx(0.0125)  # 30 ms left: full / 2
+    budgets = [share(0.025, 3, w / 1000) for w in range(0, 60)]
+    assert budgets == sorted(budgets, reverse=True)  # the longer it waited, the less it searches
 
 
 def _queued(lock: FairLock, n: int) -> Callable[[], bool]:
@@ -168,3 +186,18 @@ def test_a_query_alone_searches_as_before_and_beside_another_with_half_and_stays
         assert plan.kpis.placed == len(bookings) and plan.kpis.late == 0
     finally:
         service.close()
+
+
+def test_a_query_alone_just_after_others_overlapped_still_shares_its_budget() -> None:
+    # In a storm the other desks are between requests for a moment: a query that finds itself
+    # alone then would take the whole budget, and the desks coming back would wait behind it.
+    clock = [0.0]
+    contention = Contention(timer=lambda: clock[0])
+    with contention.entered(query=True), _other_request(contention), _other_request(contention):
+        pass  # three at once
+    clock[0] += CROWDED_SECONDS / 2
+    with contention.entered(query=True):
+        assert contention.busy == 1
+        assert contention.share(0.025) == pytest.approx(0.025 / 3)
+        clock[0] += CROWDED_SECONDS
+        assert contention.share(0.025) == 0.025  # alone for long enough: the whole budget again
