@@ -79,6 +79,15 @@ class Availability:
         fresh._pending = []
         return fresh
 
+    def settled(self) -> Availability:
+        """This free time with every pending change marked on its grid, returned. A free time shared
+        between threads (a day version's, handed out as copies) must be settled before it is shared:
+        `copy` marks pending changes on the object it copies, and two threads copying it at once
+        would mark them twice (a busy minute counted free: an unsound offer)."""
+        if self._grid is not None:
+            self._synced_grid()
+        return self
+
     def reserve(self, p: Placement) -> None:
         insort(self.bay_busy[p.bay], (p.start, p.end))
         insort(self.tech_busy[p.technician], (p.start, p.end))

@@ -342,7 +342,7 @@ class DayBook:
         compiled = self._compile_one(booking)
         job, problem = compiled.problem.jobs[0], compiled.problem
         if same_day or carried:
-            self._templates[key] = (job, problem)
+            _bounded_put(self._templates, key, (job, problem), _TEMPLATES)
         return job, problem
 
     def try_insert(self, booking: Booking) -> Offer | None:
@@ -392,7 +392,8 @@ class DayBook:
                 availability = Availability(problem)
                 for p in self.placements:
                     availability.reserve(p)
-            cached = self._free_time[id(problem)] = (problem, availability)
+            cached = (problem, availability.settled())
+            _bounded_put(self._free_time, id(problem), cached, _FREE_TIMES)
         self._used()
         return cached[1].copy()
 
@@ -463,7 +464,7 @@ class DayBook:
             if old != new:
                 for p in new:
                     availability.reserve(p)
-        day._free_time[id(problem)] = (problem, availability)
+        _bounded_put(day._free_time, id(problem), (problem, availability.settled()), _FREE_TIMES)
         day._used()
 
     def fit_quickly(
@@ -1334,7 +1335,7 @@ class DayBook:
         key = (service, waiter, fleet_partner, wants)
         probes = self._probe_lists.get(key)
         if probes is None:
-            probes = self._probe_lists[key] = tuple(
+            probes = tuple(
                 Booking(
                     id="probe",
                     service=service,
@@ -1346,6 +1347,7 @@ class DayBook:
                 )
                 for t in self.candidate_times()
             )
+            _bounded_put(self._probe_lists, key, probes, _TEMPLATES)
         return list(probes)
 
     def _complete(
@@ -1386,6 +1388,27 @@ _FREE_TIME_SOURCES = 3
 
 _FREE_TIME_CHANGES = 64
 """Placements that came or left beyond which a day's free time is built afresh, not carried."""
+
+
+_TEMPLATES = 256
+"""Compiled templates and probe lists kept per day (`_templates`, `_probe_lists`, shared by its
+versions): their keys carry what a request sends (fleet partner, parts ETA, promise), so a client
+varying them must not grow a day's caches without bound; past it the oldest go (rebuilt on use)."""
+
+_FREE_TIMES = 16
+"""Free times kept per day version, one per problem (`_free_time`; ~1.1 MB each with its grid on
+dealer-2011): a template per request variant would otherwise keep one each."""
+
+
+def _bounded_put(cache: dict[Any, Any], key: object, value: Any, size: int) -> Any:
+    """`cache[key] = value`, first dropping the oldest entries past `size` (insertion order)."""
+    while len(cache) >= size:
+        try:
+            cache.pop(next(iter(cache)), None)
+        except (StopIteration, RuntimeError):  # emptied or changed by another thread meanwhile
+            break
+    cache[key] = value
+    return value
 
 
 def _same_resources(a: DayProblem, b: DayProblem) -> bool:

@@ -606,3 +606,50 @@ def test_the_free_time_shared_or_derived_is_the_one_built_afresh(monkeypatch: py
     for moved in day._moved_days:
         inherited = moved._free_time[id(problem := day.accepted_problem)][1]
         assert (inherited.bay_busy, inherited.tech_busy) == _free_as_built(moved, problem)
+
+
+def test_a_shared_free_time_is_copied_without_pending_marks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A day version's free time is shared by the threads answering on it and handed out as
+    copies; a copy marks pending grid changes on the object it copies, so two threads copying a
+    shared one at once would mark them twice (a busy minute counted free). Every shared free time
+    is settled before it is shared: copying it only reads it."""
+    workshop = load_scenario("dealer-2011").workshop  # big enough for the minute grid
+    rules = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=100)
+    days = [DayBook(workshop, DAY, [], rules)]
+    unsettled: list[int] = []
+    copy = Availability.copy
+
+    def watched(self: Availability) -> Availability:
+        shared = any(self is a for d in days for _, a in d._free_time.values())
+        if shared and self._pending:
+            unsettled.append(len(self._pending))
+        return copy(self)
+
+    monkeypatch.setattr(Availability, "copy", watched)
+    for i in range(12):
+        day = days[-1]
+        offers = day.offers("MAINT", False, ejection_seconds=0)
+        booking = Booking(id=f"b{i}", service="MAINT", drop_off=offers[0].drop_off, waiter=False)
+        offer = day.reoffer(booking, offers[0])
+        assert offer is not None
+        days.append(day.with_booking(booking.model_copy(update={"promised": offer.promised}), offer))
+    days[-1].offers("MAINT", False, ejection_seconds=0)
+    assert any(d._free_time_from for d in days)  # versions took their free time from earlier ones
+    assert unsettled == []
+
+
+def test_request_variants_do_not_grow_a_days_caches() -> None:
+    """Templates, probe lists and free times are kept per day for the kinds of request it gets; a
+    client sending ever new parts ETAs must not grow them without bound."""
+    workshop = load_scenario("small-dealer").workshop
+    day = DayBook(workshop, DAY, [], CapacityRules())
+    for minute in range(300):
+        opening = dt.datetime.combine(DAY, dt.time(8), tzinfo=workshop.tz)
+        eta = opening + dt.timedelta(minutes=minute)
+        probe = Booking(id="probe", service="MAINT", drop_off=opening, waiter=False, parts_eta=eta)
+        _, problem = day._job(probe)
+        day._availability(problem)
+        day._probes("MAINT", False, None, slots.Wants(parts_eta=eta))
+    assert len(day._templates) <= slots._TEMPLATES
+    assert len(day._probe_lists) <= slots._TEMPLATES
+    assert len(day._free_time) <= slots._FREE_TIMES
