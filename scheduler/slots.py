@@ -432,12 +432,7 @@ class DayBook:
                 continue
             availability = found.copy()
             availability.problem = problem
-            for p, n in changes.items():  # what left first: a bay may be taken again by what came
-                for _ in range(-n):
-                    availability.free(p)
-            for p, n in changes.items():
-                for _ in range(n):
-                    availability.reserve(p)
+            _apply(availability, changes)
             return availability
         return None
 
@@ -455,15 +450,13 @@ class DayBook:
             or id(problem) in day._free_time
         ):
             return
+        changes = Counter[Placement]()
+        for old, new in zip(self.placements_of, day.placements_of, strict=True):
+            if old != new:
+                changes.subtract(old)
+                changes.update(new)
         availability = cached[1].copy()
-        for old, new in zip(self.placements_of, day.placements_of, strict=True):
-            if old != new:
-                for p in old:
-                    availability.free(p)
-        for old, new in zip(self.placements_of, day.placements_of, strict=True):
-            if old != new:
-                for p in new:
-                    availability.reserve(p)
+        _apply(availability, changes)
         _bounded_put(day._free_time, id(problem), (problem, availability.settled()), _FREE_TIMES)
         day._used()
 
@@ -1398,6 +1391,17 @@ varying them must not grow a day's caches without bound; past it the oldest go (
 _FREE_TIMES = 16
 """Free times kept per day version, one per problem (`_free_time`; ~1.1 MB each with its grid on
 dealer-2011): a template per request variant would otherwise keep one each."""
+
+
+def _apply(availability: Availability, changes: Counter[Placement]) -> None:
+    """Free the placements that left (count < 0), then reserve those that came (count > 0): what
+    left goes first, as a bay or technician may be taken again by what came."""
+    for p, n in changes.items():
+        for _ in range(-n):
+            availability.free(p)
+    for p, n in changes.items():
+        for _ in range(n):
+            availability.reserve(p)
 
 
 def _bounded_put(cache: dict[Any, Any], key: object, value: Any, size: int) -> Any:
