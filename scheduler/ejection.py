@@ -11,6 +11,11 @@ its promised pickup, or, failing that, the same way in turn (ejecting others, a 
 a booking moves at most once). Cheapest points (fewest minutes ejected) first, until the caller's
 deadline: a quick answer, never a proof that nothing fits. Every step is a plain placement in the
 day's free time (`scheduler.availability`), so it keeps the hard rules the dispatcher keeps.
+
+With `push`, a booking the last level cannot place at its earliest finish is placed at a point
+whose bookings in the way are shifted later on their own bay and technician, within their
+promises, instead of ejected (`_Chain.push`): what CP-SAT's least-change plans do on the fullest
+small days (a booking moved to another technician, the ones after it there 10-15 minutes later).
 """
 
 from __future__ import annotations
@@ -39,6 +44,14 @@ chain of one level is tried before any of two)."""
 BRANCHING = 3
 """Points tried per ejected booking."""
 
+PUSH_POINTS = 30
+"""Points tried per booking placed by shifting the ones in its way (the last level of a chain with
+`push`): a point ejecting the fewest minutes is seldom one whose bookings can shift, so more of
+them than `BRANCHING` (3 did not find the bench's misses, 30 did: bench/RESULTS-complete-s9.md)."""
+
+PUSH_LIMIT = 12
+"""Operations one shift may move (the bookings in the way, those in theirs, ...)."""
+
 WIDEST = 10**6
 """Points tried for the new booking, cheapest first."""
 
@@ -59,13 +72,18 @@ class _Deadline(Exception):
 
 
 class _Chain:
-    def __init__(self, problem: DayProblem, job: JobData, deadline: float, first: list[int]) -> None:
+    def __init__(
+        self, problem: DayProblem, job: JobData, deadline: float, first: list[int], push: bool = False
+    ) -> None:
         self.problem = problem
         self.job = job
         self.deadline = deadline
         self.first = first
         """Each accepted booking's witness start (ejected bookings are placed again in that order
         among equal promises)."""
+        self.push = push
+        """At the last level, place a booking by shifting the ones in its way later (`shifted`)."""
+        self._windows: dict[int, list[tuple[int, int]]] = {}
 
     def job_of(self, j: int) -> JobData:
         return self.job if j == NEW else self.problem.jobs[j]
@@ -94,8 +112,9 @@ class _Chain:
                 return availability, {**where, j: placed}
             for p in placed:
                 availability.free(p)
-        if depth == 0:
+        if depth == 0 and not self.push:
             return None
+        # depth 0 (with `push`): nothing more is ejected, the bookings in the way are shifted later.
         return self._ops(j, 0, job.release, availability, where, frozenset(), fixed, depth, widest)
 
     def _ops(
@@ -132,12 +151,28 @@ class _Chain:
         alone = availability.earliest(op, ready)
         if alone is not None and alone.end <= latest:
             tries.append((alone, frozenset()))
-        limit = widest if k == 0 else BRANCHING
+        limit = PUSH_POINTS if depth == 0 else widest if k == 0 else BRANCHING
         points = islice(_points(self.problem, op, ready, latest, where, fixed | ejected | {j}), limit)
         ranked = ((Placement(p.bay, p.technician, p.start, p.end), p.ejected) for p in points)
         for placement, out in chain(tries, ranked):
             if time.thread_time() > self.deadline:
                 raise _Deadline
+            if depth == 0:  # the last level: shift the bookings in the way, eject none
+                shifted = self.shifted(where, placement, out, fixed | {j, NEW}) if out else {}
+                if shifted is None:
+                    continue
+                trial = availability.copy()
+                for e, placed in shifted.items():
+                    for p in where[e]:
+                        trial.free(p)
+                    for p in placed:
+                        trial.reserve(p)
+                trial.reserve(placement)
+                after = {**where, **shifted, j: [*where.get(j, []), placement]}
+                state = self._ops(j, k + 1, placement.end, trial, after, ejected, fixed, depth, widest)
+                if state is not None:
+                    return state
+                continue
             trial = availability.copy()
             after = {e: v for e, v in where.items() if e not in out}
             for e in out:
@@ -150,6 +185,84 @@ class _Chain:
                 return state
         return None
 
+    def shifted(
+        self,
+        where: dict[int, list[Placement]],
+        placement: Placement,
+        out: frozenset[int],
+        frozen: frozenset[int],
+    ) -> dict[int, list[Placement]] | None:
+        """`placement` made room for by shifting later the bookings in its way (`out`) on their own
+        bay and technician, and those in theirs in turn: each operation moved to the first start
+        after the one it yields to that lies inside one of its technician's working blocks, the
+        booking's later operations after it. Their new placements, or None when one would miss its
+        promised pickup, is in `frozen` (or pinned), or more than `PUSH_LIMIT` operations would
+        move. Every operation placed here clears the others off its bay and technician, so the
+        result overlaps nothing; the caller frees and reserves it."""
+        jobs = self.problem.jobs
+        for e in out:  # a cheap bound first: most shifts fail at the first booking in the way
+            due = jobs[e].due
+            if e in frozen or jobs[e].pinned:
+                return None
+            if due is None:
+                continue
+            placed = where[e]
+            for kk, q in enumerate(placed):
+                if _clash(q, placement):
+                    if placement.end + sum(r.end - r.start for r in placed[kk:]) > due:
+                        return None
+                    break
+        moved: dict[int, list[Placement]] = {}
+        queue = [(placement, NEW - 1, -1)]  # (a placement to clear the way for, its booking, its operation)
+        count = 0
+        while queue:
+            p, owner, index = queue.pop()
+            for e, placed in where.items():
+                current = moved.get(e, placed)
+                for kk, q in enumerate(current):
+                    if (e, kk) == (owner, index) or not _clash(q, p):
+                        continue
+                    count += 1
+                    if e in frozen or jobs[e].pinned or count > PUSH_LIMIT:
+                        return None
+                    current = list(current)
+                    ready = p.end
+                    for later in range(kk, len(current)):  # this operation, then the booking's next ones
+                        r = current[later]
+                        if later > kk and r.start >= ready:
+                            break
+                        start = _block_start(self.windows(r.technician), ready, r.end - r.start)
+                        if start is None:
+                            return None
+                        current[later] = Placement(r.bay, r.technician, start, start + r.end - r.start)
+                        queue.append((current[later], e, later))
+                        ready = current[later].end
+                    due = jobs[e].due
+                    if due is not None and current[-1].end > due:
+                        return None
+                    moved[e] = current
+        return moved
+
+    def windows(self, technician: int) -> list[tuple[int, int]]:
+        found = self._windows.get(technician)
+        if found is None:
+            found = self._windows[technician] = self.problem.technicians[technician].windows()
+        return found
+
+
+def _clash(a: Placement, b: Placement) -> bool:
+    """Do two placements share the bay or the technician at overlapping times?"""
+    return (a.technician == b.technician or a.bay == b.bay) and a.start < b.end and b.start < a.end
+
+
+def _block_start(windows: Sequence[tuple[int, int]], ready: int, length: int) -> int | None:
+    """The first start from `ready` on with `length` minutes inside one working block."""
+    for w_start, w_end in windows:
+        start = max(w_start, ready)
+        if w_end - start >= length:
+            return start
+    return None
+
 
 def eject_and_fit(
     problem: DayProblem,
@@ -159,6 +272,7 @@ def eject_and_fit(
     shallowest: int = 1,
     deepest: int = DEPTH,
     free: Availability | None = None,
+    push: bool = False,
 ) -> Fit | None:
     """Where `job` fits once the accepted bookings in its way are moved.
 
@@ -167,6 +281,7 @@ def eject_and_fit(
     (`time.thread_time()`). Chains of `shallowest` to `deepest` levels are tried, shallow first
     (a caller that already tried the shallower ones, at other times too, starts deeper).
     `free`: the free time around `own` when the caller has it (used up here), else built.
+    `push`: the last level places a booking by shifting the ones in its way later (`_Chain.shifted`).
     """
     if not job.operations or any(op.pin is not None for op in job.operations):
         return None
@@ -178,7 +293,7 @@ def eject_and_fit(
             for p in placed:
                 availability.reserve(p)
     pinned = frozenset(j for j, _ in enumerate(own) if problem.jobs[j].pinned or not own[j])
-    chain = _Chain(problem, job, deadline, [placed[0].start if placed else 0 for placed in own])
+    chain = _Chain(problem, job, deadline, [placed[0].start if placed else 0 for placed in own], push)
     state = None
     try:
         for depth in range(shallowest, deepest + 1):  # iterative deepening: every shallow chain first

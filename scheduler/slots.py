@@ -361,15 +361,21 @@ class DayBook:
         return offer if offer is not None and self.allowed(booking, offer) else None
 
     def fit_by_ejection(
-        self, booking: Booking, deadline: float, shallowest: int = 1, deepest: int = EJECTION_DEPTH
+        self,
+        booking: Booking,
+        deadline: float,
+        shallowest: int = 1,
+        deepest: int = EJECTION_DEPTH,
+        push: bool = False,
     ) -> Offer | None:
         """Capacity only: the accepted bookings in the way of `booking` moved elsewhere
-        (scheduler.ejection, chains of `shallowest` to `deepest` levels), every promise kept; None
-        if no room is found by `deadline`."""
+        (scheduler.ejection, chains of `shallowest` to `deepest` levels; with `push`, the last
+        level shifts the bookings in its way later instead), every promise kept; None if no room
+        is found by `deadline`."""
         job, _ = self._job(booking)
         problem = self.accepted_problem
         free = self._availability(problem)
-        found = eject_and_fit(problem, self.placements_of, job, deadline, shallowest, deepest, free)
+        found = eject_and_fit(problem, self.placements_of, job, deadline, shallowest, deepest, free, push)
         if found is None:
             return None
         placed, moved = found
@@ -1044,11 +1050,44 @@ class DayBook:
             if time.thread_time() >= deadline:
                 return deadline
             base = self._gallop(probes, fits, self._past_fits(fits, wanted), day, deadline, base, _quick)
+        if len(self.accepted) <= PORTFOLIO_BOOKINGS:
+            return self._chain_portfolio(probes, fits, wanted, deadline, base)
         for depth in range(1, EJECTION_DEPTH + 1):  # then chains of one level, of two, ...
             if time.thread_time() >= deadline:
                 return deadline
             chains = partial(_ejected, depth=depth)
             base = self._gallop(probes, fits, self._past_fits(fits, wanted), base, deadline, base, chains)
+        return deadline
+
+    def _chain_portfolio(
+        self,
+        probes: list[Booking],
+        fits: list[Offer | None],
+        wanted: list[int],
+        deadline: float,
+        base: DayBook,
+    ) -> float:
+        """A small day's chains (`_ejection_boundary`): of two levels, then three, the last one
+        shifting the bookings in its way later (scheduler.ejection, `push`), each from every witness
+        at hand: the day as last moved (or packed late then early), the other packed days, the
+        day as booked. Which of them a chain finds room in quickly differs from day to day (on the
+        bench's fullest small-dealer days 0.5-5 ms in one, nothing in 25 ms in another), so each
+        (levels, witness) pair gets an equal share of the time left when its turn comes, a pair
+        that finishes early leaving its time to the rest. Chains of one level are not tried
+        apart: a two-level chain places every booking it ejects at its earliest finish first."""
+        starts = [base]
+        for day in [*(self._packed or []), self]:
+            if all(day is not d for d in starts):
+                starts.append(day)
+        pairs = [(depth, n) for depth in range(2, EJECTION_DEPTH + 1) for n in range(len(starts))]
+        for done, (depth, n) in enumerate(pairs):
+            if time.thread_time() >= deadline:
+                break
+            chains = partial(_ejected, depth=depth, push=True)
+            share = 1.0 / (len(pairs) - done)
+            starts[n] = self._gallop(
+                probes, fits, self._past_fits(fits, wanted), starts[n], deadline, starts[n], chains, share
+            )
         return deadline
 
     @staticmethod
@@ -1066,9 +1105,11 @@ class DayBook:
         deadline: float,
         base: DayBook,
         attempt: Callable[[DayBook, Booking, float], Offer | None],
+        share_of_left: float = 0.0,
     ) -> DayBook:
         """Galloping from the first of `sellable` (the times past the last fit, the likeliest to
-        take one more): `attempt` on `day` (a try may use `ATTEMPT_SHARE` of the time left); a fit doubles the
+        take one more): `attempt` on `day` (a try may use `share_of_left`, default `ATTEMPT_SHARE`,
+        of the time left); a fit doubles the
         step, a miss halves the rest. Returns the day as last moved (the next try starts there);
         `base` when nothing moved."""
         step = 1
@@ -1078,7 +1119,7 @@ class DayBook:
             at = min(step, len(sellable)) - 1
             i = sellable[at]
             now = time.thread_time()
-            share = max(ATTEMPT_FLOOR, ATTEMPT_SHARE * (deadline - now))
+            share = max(ATTEMPT_FLOOR, (share_of_left or ATTEMPT_SHARE) * (deadline - now))
             found = attempt(day, probes[i], min(deadline, now + share))
             if found is None:
                 sellable = sellable[:at]
@@ -1192,15 +1233,17 @@ class DayBook:
         day.caches = self.caches
         return day
 
-    def _quick_or_ejected(self, booking: Booking, deadline: float, depth: int = 0) -> Offer | None:
+    def _quick_or_ejected(
+        self, booking: Booking, deadline: float, depth: int = 0, push: bool = False
+    ) -> Offer | None:
         """The quick fit, else the ejection chain until `deadline` (of `depth` levels only; 0: every
-        depth up to scheduler.ejection.DEPTH)."""
+        depth up to scheduler.ejection.DEPTH; `push`: see `fit_by_ejection`)."""
         offer = self.fit_quickly(booking, repair=False)
         if offer is not None:
             return offer
         if depth <= 0:
-            return self.fit_by_ejection(booking, deadline)
-        return self.fit_by_ejection(booking, deadline, depth, depth)
+            return self.fit_by_ejection(booking, deadline, push=push)
+        return self.fit_by_ejection(booking, deadline, depth, depth, push)
 
     def offers_after(
         self,
@@ -1446,6 +1489,12 @@ PACK_SECONDS = 0.010
 on a full dealer-2011 day (cut short there; packing it through made the immediate answers there find
 fewer times, bench/RESULTS-repack-s8.md)."""
 
+PORTFOLIO_BOOKINGS = 60
+"""Days with at most this many accepted bookings search chains from every witness at hand, the
+last level shifting bookings (`DayBook._chain_portfolio`): there a chain costs a few ms. On the
+bench's dealer-2011 days (95-150 bookings) one chain takes 10-25 ms and the old order (one
+witness, one level, then two, ...) finds more (bench/RESULTS-complete-s9.md)."""
+
 _MOVED_DAYS = 4
 """Days as moved by earlier searches kept per day version (`DayBook._moved_days`; about 66 KB
 each on a full dealer-2011 day, dropped once a booking makes a newer version)."""
@@ -1457,9 +1506,9 @@ def _quick(day: DayBook, booking: Booking, deadline: float) -> Offer | None:
     return day.fit_quickly(booking, repair=False)
 
 
-def _ejected(day: DayBook, booking: Booking, deadline: float, depth: int) -> Offer | None:
+def _ejected(day: DayBook, booking: Booking, deadline: float, depth: int, push: bool = False) -> Offer | None:
     """The quick fit, else ejection chains of exactly `depth` levels until `deadline`."""
-    return day._quick_or_ejected(booking, deadline, depth)
+    return day._quick_or_ejected(booking, deadline, depth, push)
 
 
 def _touches(placements: Sequence[Placement], added: Sequence[Placement]) -> bool:

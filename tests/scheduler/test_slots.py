@@ -369,9 +369,11 @@ def test_a_placement_found_by_moving_bookings_serves_every_time_up_to_its_start(
     day, new = _fragmented_day()
     tries: list[dt.datetime] = []
 
-    def counted(d: DayBook, booking: Booking, deadline: float, depth: int) -> Offer | None:
+    def counted(
+        d: DayBook, booking: Booking, deadline: float, depth: int, push: bool = False
+    ) -> Offer | None:
         tries.append(booking.drop_off)
-        return d._quick_or_ejected(booking, deadline, depth)
+        return d._quick_or_ejected(booking, deadline, depth, push)
 
     monkeypatch.setattr(slots, "_ejected", counted)
     offers = day.offers("HOUR", False, ejection_seconds=5.0)
@@ -394,9 +396,11 @@ def test_the_repacked_day_offers_an_hour_no_gap_of_the_witness_holds_without_any
     the same offer needs a chain. Every offer passes the independent validator, every promise kept."""
     chains: list[dt.datetime] = []
 
-    def counted(d: DayBook, booking: Booking, deadline: float, depth: int) -> Offer | None:
+    def counted(
+        d: DayBook, booking: Booking, deadline: float, depth: int, push: bool = False
+    ) -> Offer | None:
         chains.append(booking.drop_off)
-        return d._quick_or_ejected(booking, deadline, depth)
+        return d._quick_or_ejected(booking, deadline, depth, push)
 
     monkeypatch.setattr(slots, "_ejected", counted)
     day, new = _fragmented_day()
@@ -421,11 +425,13 @@ def test_a_chain_longer_than_a_third_of_the_budget_is_found_within_it(
     fits the new hour needs `chain` reads; with twice that as the immediate answer's budget, the
     search that let one try take only a third of the time left (`ATTEMPT_SHARE` 1/3, as before)
     cut the chain short and offered no 08:00; the try may now take all of it, and 08:00 is offered
-    with a whole-day plan the independent validator accepts, every promise kept."""
+    with a whole-day plan the independent validator accepts, every promise kept. (The order of a
+    big day's search: a small day's shares its time among witnesses, `_chain_portfolio`.)"""
     clock = CountedThreadClock(step=0.001)
     for module in (slots, ejection, repack):
         monkeypatch.setattr(module, "time", clock)
     monkeypatch.setattr(slots, "PACK_SECONDS", 0.0)  # the repacked day would need no chain at all
+    monkeypatch.setattr(slots, "PORTFOLIO_BOOKINGS", 0)
     day, new = _fragmented_day()
     before = clock.reads
     assert day.fit_by_ejection(new, deadline=1e9) is not None
@@ -440,6 +446,7 @@ def test_a_chain_longer_than_a_third_of_the_budget_is_found_within_it(
     for module in (slots, ejection, repack):
         monkeypatch.setattr(module, "time", clock)
     monkeypatch.setattr(slots, "PACK_SECONDS", 0.0)
+    monkeypatch.setattr(slots, "PORTFOLIO_BOOKINGS", 0)
     day, new = _fragmented_day()
     offers = day.offers("HOUR", False, ejection_seconds=budget)
     found = next(o for o in offers if o.drop_off == new.drop_off)
