@@ -14,7 +14,7 @@ day's free time (`scheduler.availability`), so it keeps the hard rules the dispa
 
 With `push`, a booking the last level cannot place at its earliest finish is placed at a point
 whose bookings in the way are shifted later on their own bay and technician, within their
-promises, instead of ejected (`_Chain.push`): what CP-SAT's least-change plans do on the fullest
+promises, instead of ejected (`_Chain.shifted`): what CP-SAT's least-change plans do on the fullest
 small days (a booking moved to another technician, the ones after it there 10-15 minutes later).
 """
 

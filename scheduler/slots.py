@@ -1109,9 +1109,8 @@ class DayBook:
     ) -> DayBook:
         """Galloping from the first of `sellable` (the times past the last fit, the likeliest to
         take one more): `attempt` on `day` (a try may use `share_of_left`, default `ATTEMPT_SHARE`,
-        of the time left); a fit doubles the
-        step, a miss halves the rest. Returns the day as last moved (the next try starts there);
-        `base` when nothing moved."""
+        of the time left); a fit doubles the step, a miss halves the rest. Returns the day as last
+        moved (the next try starts there); `base` when nothing moved."""
         step = 1
         while sellable:
             if time.thread_time() >= deadline:
