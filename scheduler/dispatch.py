@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from scheduler.availability import Availability
 from solver.objective import objective
@@ -219,8 +220,8 @@ most-constrained rule (dealer-2011 1.3x seed 5: 147 placed and 1,869 minutes lat
 9,288); with the few it leaves out placed first it places all 152, 3,714 minutes late."""
 
 PROMOTION_ROUNDS = 8
-"""At most this many promotions of a rule's order (each a dispatch, out of the warm start's tries;
-dealer-2011 1.3x reaches the most-placing rule's placements in 1-6)."""
+"""At most this many promotions of a rule's order (each a dispatch; dealer-2011 1.3x reaches the
+most-placing rule's placements in 1-6)."""
 
 
 def promoted(
@@ -236,11 +237,8 @@ def promoted(
     while spent < rounds and unplaced_weight(problem, plan) > enough:
         front = [j for j in order if j in plan.unplaced]
         rest = [j for j in order if j not in plan.unplaced]
-        order = (
-            [j for j in rest if problem.jobs[j].pinned]
-            + front
-            + [j for j in rest if not problem.jobs[j].pinned]
-        )
+        pinned = [j for j in rest if problem.jobs[j].pinned]
+        order = pinned + front + [j for j in rest if not problem.jobs[j].pinned]
         plan = dispatch(problem, order)
         spent += 1
         if rank(problem, plan) < rank(problem, best):
@@ -248,10 +246,51 @@ def promoted(
     return best_order, best, spent
 
 
-def multi_start(problem: DayProblem, tries: int, seed: int = 0, rules: int | None = None) -> DaySolution:
-    """The best rule (or a `PROMOTED_RULES` order with its unplaced bookings moved to the front),
-    then random swaps of its order (seeded: deterministic); `tries` dispatches in all after the
-    rules.
+PLACEMENT_PROBE = 10
+"""Swaps of the best rule's order tried before the promoted start may take the rest: where swaps
+place more (an over-full day of 50 bookings on four bays: one more within 5), the best rule keeps
+them all."""
+
+
+@dataclass
+class _Swaps:
+    """Random swaps of nearby bookings in the best order so far, each kept if its plan is better;
+    `run` resumes where the last call stopped (the same moves as one longer run)."""
+
+    problem: DayProblem
+    order: list[int]
+    best: DaySolution
+    name: str
+    stale: int = 0
+
+    def run(self, tries: int, rng: random.Random) -> None:
+        problem = self.problem
+        movable = [i for i, j in enumerate(self.order) if not problem.jobs[j].pinned]
+        for _ in range(tries if len(movable) > 1 else 0):
+            if self.stale >= 20 * len(movable):
+                break  # small days converge fast: stop after a run of fruitless tries
+            self.stale += 1
+            order = list(self.order)
+            for _ in range(rng.randint(1, 4)):
+                a = rng.choice(movable)
+                b = min(max(a + rng.randint(-8, 8), movable[0]), movable[-1])
+                order[a], order[b] = order[b], order[a]
+            candidate = dispatch(problem, order)
+            if rank(problem, candidate) < rank(problem, self.best):
+                self.best, self.order, self.stale = candidate, order, 0
+                self.best.notes.append(f"warm start: rule {self.name} with swaps")
+
+
+def multi_start(
+    problem: DayProblem, tries: int, seed: int = 0, rules: int | None = None, promote: bool = True
+) -> DaySolution:
+    """The best rule, then random swaps of its order (seeded: deterministic); `tries` dispatches
+    after the rules.
+
+    `promote`: after `PLACEMENT_PROBE` swaps, the best of `PROMOTED_RULES`' orders with the bookings
+    they leave unplaced moved to the front (`promoted`) takes the remaining swaps instead, if it
+    places as much priority as the best rule's swapped plan so far and is better (on over-full days
+    earliest promise, promoted, is far less late than the most-placing rules).
 
     `rules`: only the first that many rules of the family (in `RULES` order, `fcfs` first), where
     a huge day's time limit cannot pay for them all. Used only as the optimiser's warm start: the
@@ -261,35 +300,24 @@ def multi_start(problem: DayProblem, tries: int, seed: int = 0, rules: int | Non
     names = list(RULES)[: max(1, rules)] if rules is not None else list(RULES)
     orders = {name: rule_order(problem, name) for name in names}
     plans = {name: dispatch(problem, orders[name]) for name in names}
-    enough = min(unplaced_weight(problem, plan) for plan in plans.values())
-    for name in PROMOTED_RULES:
-        if name not in plans or unplaced_weight(problem, plans[name]) <= enough:
-            continue
-        order, plan, spent = promoted(
-            problem, orders[name], plans[name], enough, min(tries, PROMOTION_ROUNDS)
-        )
-        tries -= spent
-        if plan is not plans[name]:
-            label = f"{name}, unplaced first"
-            orders[label], plans[label] = order, plan
     name = min(plans, key=lambda n: rank(problem, plans[n]))
-    best, best_order = plans[name], orders[name]
-    best.notes.append(f"warm start: rule {name}")
+    plans[name].notes.append(f"warm start: rule {name}")
     rng = random.Random(seed)
-    movable = [i for i, j in enumerate(best_order) if not problem.jobs[j].pinned]
-    stale = 0  # small days converge fast: stop after a run of fruitless tries
-    for _ in range(tries if len(movable) > 1 else 0):
-        if stale >= 20 * len(movable):
-            break
-        stale += 1
-        order = list(best_order)
-        for _ in range(rng.randint(1, 4)):
-            a = rng.choice(movable)
-            b = min(max(a + rng.randint(-8, 8), movable[0]), movable[-1])
-            order[a], order[b] = order[b], order[a]
-        candidate = dispatch(problem, order)
-        if rank(problem, candidate) < rank(problem, best):
-            best, best_order, stale = candidate, order, 0
-            best.notes.append(f"warm start: rule {name} with swaps")
+    chain = first = _Swaps(problem, orders[name], plans[name], name)
+    probe = min(tries, PLACEMENT_PROBE) if promote else tries
+    first.run(probe, rng)
+    left = tries - probe
+    enough = unplaced_weight(problem, first.best)
+    for rule in PROMOTED_RULES if promote else ():
+        if rule not in plans or unplaced_weight(problem, plans[rule]) <= enough:
+            continue  # the rule alone places as much: it was in the running above
+        order, plan, spent = promoted(problem, orders[rule], plans[rule], enough, min(left, PROMOTION_ROUNDS))
+        left -= spent
+        if rank(problem, plan) < rank(problem, chain.best):
+            label = f"{rule}, unplaced first"
+            plan.notes.append(f"warm start: rule {label}")
+            chain = _Swaps(problem, order, plan, label)
+    chain.run(left, rng)
+    best = min((chain.best, first.best), key=lambda plan: rank(problem, plan))
     best.solve_seconds = time.perf_counter() - began
     return best

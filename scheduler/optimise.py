@@ -104,6 +104,11 @@ def warm_start_tries(problem: DayProblem, limit: float) -> int:
     return int(seconds / dispatch_seconds(problem))
 
 
+def warm_start(problem: DayProblem, limit: float, seed: int) -> DaySolution:
+    """The rules family and the swaps of the best start (`multi_start`): what the search starts from."""
+    return multi_start(problem, warm_start_tries(problem, limit), seed, rules=family_rules(problem, limit))
+
+
 RULES_SHARE = 0.3
 """At most this share of the limit goes to the rules family (counted). Every rule runs on the days
 of the benchmark (dealer-2011 to the 330-booking day: under 0.1 s each); a 1,000-booking day at a
@@ -167,9 +172,7 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
     options = compiled.request.options
     limit = options.time_limit_seconds
     # The family of rules and seeded swaps of the best order: a warm start no rule beats.
-    start = multi_start(
-        problem, warm_start_tries(problem, limit), options.seed, rules=family_rules(problem, limit)
-    )
+    start = warm_start(problem, limit, options.seed)
     if hint is not None:
         hint.objective = objective(problem, hint)
     if hint is not None and (problem.keep_promises or rank(problem, hint) <= rank(problem, start)):

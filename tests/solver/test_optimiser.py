@@ -9,10 +9,11 @@ import time
 import numpy as np
 import pytest
 
+from scheduler import dispatch as dispatch_module
 from scheduler import lns
 from scheduler.compiler import compile_request
 from scheduler.contract import Booking, PlanOptions, PlanRequest
-from scheduler.dispatch import RULES, dispatch, multi_start, rank
+from scheduler.dispatch import RULES, dispatch, multi_start, promoted, rank, rule_order
 from scheduler.kpis import plan_quality_words
 from scheduler.lns import improve
 from scheduler.optimise import family_rules, outside_search, wall_safety, warm_start_tries
@@ -244,6 +245,58 @@ def test_a_longer_search_passes_through_the_shorter_ones_plan() -> None:
     assert short_stats.improved > 0  # the search moved: the comparison below is not vacuous
     assert long_stats.steps >= short_stats.steps
     assert rank(problem, long) <= rank(problem, short) < rank(problem, start)
+
+
+def _scarce_skill_day() -> DayProblem:
+    """Six one-hour jobs either technician can do, promised one hour apart (the first booked is
+    promised last), and a 200-minute job only the senior can do, promised at the day's end. Earliest
+    promise gives the short jobs the senior's morning too and leaves the long job out; the rules
+    that place everything (most-constrained skill, longest first) take the short jobs in booking
+    order, the latest promise first."""
+    both = OperationData(bays=(0, 1), bay_costs=(0, 0), technicians=(0, 1), durations=(60, 60))
+    senior = OperationData(bays=(0, 1), bay_costs=(0, 0), technicians=(0,), durations=(200,))
+    short = [
+        JobData(release=0, due=360 - 60 * i, waiter=False, priority=1, operations=(both,)) for i in range(6)
+    ]
+    return DayProblem(
+        horizon=600,
+        bays=(BayData("general"), BayData("general")),
+        technicians=(
+            TechnicianData(grade=3, shift_start=0, shift_end=300),
+            TechnicianData(grade=1, shift_start=0, shift_end=300),
+        ),
+        jobs=(*short, JobData(release=0, due=590, waiter=False, priority=1, operations=(senior,))),
+    )
+
+
+def test_the_warm_start_places_the_scarce_skill_first_and_keeps_promises(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Earliest promise with the booking it leaves unplaced moved to the front places all seven
+    and none late: better than every rule of the family (each leaves one out or is 440 minutes
+    late), and the warm start finds it; one swap of the best rule does not."""
+    problem = _scarce_skill_day()
+    plans = {name: dispatch(problem, rule_order(problem, name)) for name in RULES}
+    assert all(plan.unplaced or plan.objective >= 4400 for plan in plans.values())
+    edd = plans["earliest-promise"]
+    assert edd.unplaced == {6}
+    _, plan, spent = promoted(problem, rule_order(problem, "earliest-promise"), edd, 0, 8)
+    assert (plan.unplaced, plan.objective, spent) == (set(), 0, 1)
+    monkeypatch.setattr(dispatch_module, "PLACEMENT_PROBE", 0)  # swaps would find it on so small a day
+    without = multi_start(problem, 1, promote=False)
+    warm = multi_start(problem, 1)
+    assert without.objective > 0 and (warm.unplaced, warm.objective) == (set(), 0)
+
+
+def test_the_promoted_start_never_costs_the_best_rule_its_swaps() -> None:
+    """On an over-full day where the best rule's swaps place one booking more (within
+    `PLACEMENT_PROBE` tries) than the promoted start reaches, the best rule keeps its swaps."""
+    problem = compile_request(request(_fifty_bookings(), limit=1.0)).problem
+    tries = warm_start_tries(problem, 1.0)
+    alone = multi_start(problem, tries, seed=0, promote=False)
+    both = multi_start(problem, tries, seed=0)
+    assert rank(problem, both) <= rank(problem, alone)
+    assert len(both.unplaced) == len(alone.unplaced)
 
 
 def test_the_search_stops_at_its_wall_clock_safety_net() -> None:
