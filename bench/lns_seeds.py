@@ -19,6 +19,7 @@ import scheduler.lns as lns
 import scheduler.optimise as opt
 from bench.planners import Instance, build_request
 from scheduler.compiler import compile_request
+from solver.bounds import placement_bound
 from solver.objective import terms
 
 
@@ -52,7 +53,9 @@ def main() -> None:
                 args.limit - opt.outside_search(problem, args.limit),
             )
             cpu = time.process_time()
-            best, stats = lns.improve(problem, start, budget, options.seed + offset, min(options.workers, 8))
+            most = placement_bound(problem).weight
+            workers = min(options.workers, 8)
+            best, stats = lns.improve(problem, start, budget, options.seed + offset, workers, most=most)
             cpu = time.process_time() - cpu
             t = terms(problem, best)
             print(json.dumps({

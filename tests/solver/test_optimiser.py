@@ -299,6 +299,24 @@ def test_the_promoted_start_never_costs_the_best_rule_its_swaps() -> None:
     assert len(both.unplaced) == len(alone.unplaced)
 
 
+def test_a_plan_at_the_placement_bound_searches_only_around_late_bookings() -> None:
+    """Once a plan places as much priority as a proven bound, its unplaced bookings are no targets
+    and ride along in no neighbourhood (none could be placed); below the bound they are searched."""
+    problem = compile_request(request(_fifty_bookings(), limit=1.0)).problem
+    start = multi_start(problem, warm_start_tries(problem, 1.0), seed=0)
+    placed = sum(job.priority for job in problem.jobs) - sum(problem.jobs[j].priority for j in start.unplaced)
+    assert start.unplaced and {j for j, _ in lns._targets(problem, start)} & start.unplaced
+    assert lns._targets(problem, start, most=placed + 1)[0][0] in start.unplaced
+    at_bound = lns._targets(problem, start, most=placed)
+    assert at_bound and not {j for j, _ in at_bound} & start.unplaced
+    assert lns._open(problem, start, placed) == [] and lns._open(problem, start, None) == sorted(
+        start.unplaced
+    )
+    better, stats = improve(problem, start, 0.5, seed=0, workers=2, most=placed)
+    assert stats.steps > 0 and rank(problem, better) < rank(problem, start)
+    assert better.unplaced == start.unplaced
+
+
 def test_the_search_stops_at_its_wall_clock_safety_net() -> None:
     """On an overloaded machine the counted effort may take far longer than the limit: past the
     safety net's deadline the search returns the plan it has (here: a deadline already passed
