@@ -6,6 +6,7 @@ fallback, and the baseline every benchmark compares against.
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from collections.abc import Callable
@@ -21,15 +22,21 @@ def dispatch_order(problem: DayProblem) -> list[int]:
     return rule_order(problem, "fcfs")
 
 
-def place_job(availability: Availability, job: JobData, j: int) -> list[Placement] | None:
-    """Place the job's unpinned operations in order; undo everything if one does not fit."""
+def place_job(
+    availability: Availability, job: JobData, j: int, keep_seniors: bool = False
+) -> list[Placement] | None:
+    """Place the job's unpinned operations in order; undo everything if one does not fit.
+
+    `keep_seniors`: the last operation goes to the lowest grade that keeps the promise
+    (`Availability.earliest`'s `due`)."""
     placed: list[Placement] = []
     ready = job.release
-    for op in job.operations:
+    last = len(job.operations) - 1
+    for k, op in enumerate(job.operations):
         if op.pin is not None:
             ready = max(ready, op.pin.end)
             continue
-        p = availability.earliest(op, ready)
+        p = availability.earliest(op, ready, job.due if keep_seniors and k == last else None)
         if p is None:
             for q in placed:
                 availability.free(q)
@@ -49,7 +56,7 @@ def pinned_placements(problem: DayProblem) -> dict[tuple[int, int], Placement]:
     }
 
 
-def dispatch(problem: DayProblem, order: list[int] | None = None) -> DaySolution:
+def dispatch(problem: DayProblem, order: list[int] | None = None, keep_seniors: bool = False) -> DaySolution:
     began = time.perf_counter()
     availability = Availability(problem)
     placements = pinned_placements(problem)
@@ -58,7 +65,7 @@ def dispatch(problem: DayProblem, order: list[int] | None = None) -> DaySolution
     unplaced: set[int] = set()
     for j in order if order is not None else dispatch_order(problem):
         job = problem.jobs[j]
-        placed = place_job(availability, job, j)
+        placed = place_job(availability, job, j, keep_seniors)
         if placed is None:
             unplaced.add(j)
             for k in range(len(job.operations)):
@@ -225,7 +232,12 @@ most-placing rule's placements in 1-6)."""
 
 
 def promoted(
-    problem: DayProblem, order: list[int], plan: DaySolution, enough: int, rounds: int
+    problem: DayProblem,
+    order: list[int],
+    plan: DaySolution,
+    enough: int,
+    rounds: int,
+    keep_seniors: bool = False,
 ) -> tuple[list[int], DaySolution, int]:
     """`order` with the bookings its plan leaves unplaced moved to the front (after started work,
     keeping their order), dispatched again, until the plan leaves at most `enough` priority
@@ -239,7 +251,7 @@ def promoted(
         rest = [j for j in order if j not in plan.unplaced]
         pinned = [j for j in rest if problem.jobs[j].pinned]
         order = pinned + front + [j for j in rest if not problem.jobs[j].pinned]
-        plan = dispatch(problem, order)
+        plan = dispatch(problem, order, keep_seniors)
         spent += 1
         if rank(problem, plan) < rank(problem, best):
             best_order, best = order, plan
@@ -261,24 +273,30 @@ class _Swaps:
     order: list[int]
     best: DaySolution
     name: str
+    rng: random.Random
+    keep_seniors: bool = False
     stale: int = 0
 
-    def run(self, tries: int, rng: random.Random) -> None:
-        problem = self.problem
+    def run(self, tries: int) -> int:
+        """Up to `tries` swaps (fewer once a run of them was fruitless); returns how many."""
+        problem, rng = self.problem, self.rng
         movable = [i for i, j in enumerate(self.order) if not problem.jobs[j].pinned]
+        used = 0
         for _ in range(tries if len(movable) > 1 else 0):
             if self.stale >= 20 * len(movable):
                 break  # small days converge fast: stop after a run of fruitless tries
             self.stale += 1
+            used += 1
             order = list(self.order)
             for _ in range(rng.randint(1, 4)):
                 a = rng.choice(movable)
                 b = min(max(a + rng.randint(-8, 8), movable[0]), movable[-1])
                 order[a], order[b] = order[b], order[a]
-            candidate = dispatch(problem, order)
+            candidate = dispatch(problem, order, self.keep_seniors)
             if rank(problem, candidate) < rank(problem, self.best):
                 self.best, self.order, self.stale = candidate, order, 0
                 self.best.notes.append(f"warm start: rule {self.name} with swaps")
+        return used
 
 
 def multi_start(
@@ -287,10 +305,13 @@ def multi_start(
     """The best rule, then random swaps of its order (seeded: deterministic); `tries` dispatches
     after the rules.
 
-    `promote`: after `PLACEMENT_PROBE` swaps, the best of `PROMOTED_RULES`' orders with the bookings
-    they leave unplaced moved to the front (`promoted`) takes the remaining swaps instead, if it
-    places as much priority as the best rule's swapped plan so far and is better (on over-full days
-    earliest promise, promoted, is far less late than the most-placing rules).
+    `promote`: after `PLACEMENT_PROBE` swaps of the best rule, more starts from each of
+    `PROMOTED_RULES`' orders, placed by the foreman's rule and keeping seniors (`dispatch`'s
+    `keep_seniors`), each with the bookings it leaves unplaced moved to the front (`promoted`) until
+    it places as much priority as the best rule's swapped plan (on over-full days earliest promise,
+    promoted, is far less late than the most-placing rules). The best start takes the remaining
+    swaps, each start with its own seeded generator; on small days, where swaps run dry, the others
+    take what is left, so the best rule's own swaps still run to the end there.
 
     `rules`: only the first that many rules of the family (in `RULES` order, `fcfs` first), where
     a huge day's time limit cannot pay for them all. Used only as the optimiser's warm start: the
@@ -302,22 +323,33 @@ def multi_start(
     plans = {name: dispatch(problem, orders[name]) for name in names}
     name = min(plans, key=lambda n: rank(problem, plans[n]))
     plans[name].notes.append(f"warm start: rule {name}")
-    rng = random.Random(seed)
-    chain = first = _Swaps(problem, orders[name], plans[name], name)
-    probe = min(tries, PLACEMENT_PROBE) if promote else tries
-    first.run(probe, rng)
-    left = tries - probe
+    first = _Swaps(problem, orders[name], plans[name], name, random.Random(seed))
+    left = tries - first.run(min(tries, PLACEMENT_PROBE) if promote else tries)
     enough = unplaced_weight(problem, first.best)
-    for rule in PROMOTED_RULES if promote else ():
-        if rule not in plans or unplaced_weight(problem, plans[rule]) <= enough:
+    chains = [first]
+    for rule, keep_seniors in itertools.product(PROMOTED_RULES if promote else (), (False, True)):
+        if rule not in plans or left <= 0:
+            continue
+        order, plan, label = orders[rule], plans[rule], rule
+        if keep_seniors:
+            plan, label, left = dispatch(problem, order, keep_seniors=True), f"{rule}, seniors kept", left - 1
+        elif unplaced_weight(problem, plan) <= enough:
             continue  # the rule alone places as much: it was in the running above
-        order, plan, spent = promoted(problem, orders[rule], plans[rule], enough, min(left, PROMOTION_ROUNDS))
-        left -= spent
-        if rank(problem, plan) < rank(problem, chain.best):
-            label = f"{rule}, unplaced first"
+        if unplaced_weight(problem, plan) > enough:
+            order, plan, spent = promoted(
+                problem, order, plan, enough, min(left, PROMOTION_ROUNDS), keep_seniors
+            )
+            left -= spent
+            label = f"{label}, unplaced first"
+        if unplaced_weight(problem, plan) <= enough:
             plan.notes.append(f"warm start: rule {label}")
-            chain = _Swaps(problem, order, plan, label)
-    chain.run(left, rng)
-    best = min((chain.best, first.best), key=lambda plan: rank(problem, plan))
+            chains.append(
+                _Swaps(problem, order, plan, label, random.Random(seed + len(chains)), keep_seniors)
+            )
+    # The best start so far takes the remaining swaps (ties to the best rule's: a stable sort);
+    # what a start leaves once its swaps run dry (small days) goes to the next.
+    for chain in sorted(chains, key=lambda chain: rank(problem, chain.best)):
+        left -= chain.run(left)
+    best = min((chain.best for chain in chains), key=lambda plan: rank(problem, plan))
     best.solve_seconds = time.perf_counter() - began
     return best

@@ -11,6 +11,7 @@ import pytest
 
 from scheduler import dispatch as dispatch_module
 from scheduler import lns
+from scheduler.availability import Availability
 from scheduler.compiler import compile_request
 from scheduler.contract import Booking, PlanOptions, PlanRequest
 from scheduler.dispatch import RULES, dispatch, multi_start, promoted, rank, rule_order
@@ -286,6 +287,28 @@ def test_the_warm_start_places_the_scarce_skill_first_and_keeps_promises(
     without = multi_start(problem, 1, promote=False)
     warm = multi_start(problem, 1)
     assert without.objective > 0 and (warm.unplaced, warm.objective) == (set(), 0)
+
+
+def test_keeping_seniors_gives_the_work_to_the_lowest_grade_that_keeps_the_promise() -> None:
+    """With a promise, the earliest finish (the senior, 30 minutes) gives way to the junior (60
+    minutes) where the junior is also done by the promise and within the shift; not where the
+    junior would be late. Without one the foreman's rule stands."""
+    op = OperationData(bays=(0,), bay_costs=(0,), technicians=(0, 1), durations=(30, 60))
+    problem = DayProblem(
+        horizon=600,
+        bays=(BayData("general"),),
+        technicians=(
+            TechnicianData(grade=3, shift_start=0, shift_end=300),
+            TechnicianData(grade=1, shift_start=0, shift_end=300),
+        ),
+        jobs=(JobData(release=0, due=100, waiter=False, priority=1, operations=(op,)),),
+    )
+    free = Availability(problem)
+    assert free.earliest(op, 0).technician == 0
+    assert free.earliest(op, 0, due=100).technician == 1
+    assert free.earliest(op, 0, due=50).technician == 0
+    assert dispatch(problem, [0], keep_seniors=True).placements[(0, 0)].technician == 1
+    assert dispatch(problem, [0]).placements[(0, 0)].technician == 0
 
 
 def test_the_promoted_start_never_costs_the_best_rule_its_swaps() -> None:
