@@ -47,13 +47,13 @@ def main() -> None:
             instance = Instance(f"{args.scenario}@{args.scale}x#s{seed}", args.scenario, args.scale, seed)
             compiled = compile_request(build_request(instance, args.limit))
             problem, options = compiled.problem, compiled.request.options
-            start = opt.warm_start(problem, args.limit, options.seed)
+            most = placement_bound(problem).weight
+            start = opt.warm_start(problem, args.limit, options.seed, most)
             budget = min(
                 (0.85 if options.lower_bound else 0.95) * args.limit,
                 args.limit - opt.outside_search(problem, args.limit),
             )
             cpu = time.process_time()
-            most = placement_bound(problem).weight
             workers = min(options.workers, 8)
             best, stats = lns.improve(problem, start, budget, options.seed + offset, workers, most=most)
             cpu = time.process_time() - cpu

@@ -300,7 +300,12 @@ class _Swaps:
 
 
 def multi_start(
-    problem: DayProblem, tries: int, seed: int = 0, rules: int | None = None, promote: bool = True
+    problem: DayProblem,
+    tries: int,
+    seed: int = 0,
+    rules: int | None = None,
+    promote: bool = True,
+    most: int | None = None,
 ) -> DaySolution:
     """The best rule, then random swaps of its order (seeded: deterministic); `tries` dispatches
     after the rules.
@@ -312,6 +317,12 @@ def multi_start(
     earliest promise, promoted, is far less late than the most-placing rules). The best start takes
     the remaining swaps, each start with its own seeded generator; on small days, where swaps run
     dry, the others take what is left, so the best rule's own swaps still run to the end there.
+
+    `most`: a proven bound on the priority any plan places. Given, a promoted start joins only if it
+    places that much (no start can place more), and one that does not costs no tries: where
+    placements are not settled (dealer-2011 at 1.5x and 2x) the best rule's swaps are main's and
+    the plan places what it did (a promoted start placing as much as the best rule after its probe
+    left the search 2 bookings short on two such days).
 
     `rules`: only the first that many rules of the family (in `RULES` order, `fcfs` first), where
     a huge day's time limit cannot pay for them all. Used only as the optimiser's warm start: the
@@ -326,6 +337,8 @@ def multi_start(
     first = _Swaps(problem, orders[name], plans[name], name, random.Random(seed))
     left = tries - first.run(min(tries, PLACEMENT_PROBE) if promote else tries)
     enough = unplaced_weight(problem, first.best)
+    # How much a promoted start may leave unplaced to join.
+    allowed = enough if most is None else sum(job.priority for job in problem.jobs) - most
     chains = [first]
     for rule, keep_seniors in itertools.product(PROMOTED_RULES if promote else (), (False, True)):
         if rule not in plans or left <= 0:
@@ -336,19 +349,23 @@ def multi_start(
             # out too: a day the rule fills without starving anyone needs no scarce skill guarded
             # (on dealer-2011 1.0x it led the search to a plan 3 minutes later on one day).
             continue
+        spent = 0
         if keep_seniors:
-            plan, label, left = dispatch(problem, order, keep_seniors=True), f"{rule}, seniors kept", left - 1
-        if unplaced_weight(problem, plan) > enough:
-            order, plan, spent = promoted(
-                problem, order, plan, enough, min(left, PROMOTION_ROUNDS), keep_seniors
+            plan, label, spent = dispatch(problem, order, keep_seniors=True), f"{rule}, seniors kept", 1
+        if unplaced_weight(problem, plan) > allowed:
+            order, plan, rounds = promoted(
+                problem, order, plan, allowed, min(left - spent, PROMOTION_ROUNDS), keep_seniors
             )
-            left -= spent
+            spent += rounds
             label = f"{label}, unplaced first"
-        if unplaced_weight(problem, plan) <= enough:
+        if unplaced_weight(problem, plan) <= allowed:
+            left -= spent
             plan.notes.append(f"warm start: rule {label}")
             chains.append(
                 _Swaps(problem, order, plan, label, random.Random(seed + len(chains)), keep_seniors)
             )
+        elif most is None:
+            left -= spent
     # The best start so far takes the remaining swaps (ties to the best rule's: a stable sort);
     # what a start leaves once its swaps run dry (small days) goes to the next.
     for chain in sorted(chains, key=lambda chain: rank(problem, chain.best)):

@@ -106,9 +106,11 @@ def warm_start_tries(problem: DayProblem, limit: float) -> int:
     return int(seconds / dispatch_seconds(problem))
 
 
-def warm_start(problem: DayProblem, limit: float, seed: int) -> DaySolution:
-    """The rules family and the swaps of the best start (`multi_start`): what the search starts from."""
-    return multi_start(problem, warm_start_tries(problem, limit), seed, rules=family_rules(problem, limit))
+def warm_start(problem: DayProblem, limit: float, seed: int, most: int | None = None) -> DaySolution:
+    """The rules family and the swaps of the best start (`multi_start`; `most`: the placement
+    bound's weight): what the search starts from."""
+    tries = warm_start_tries(problem, limit)
+    return multi_start(problem, tries, seed, rules=family_rules(problem, limit), most=most)
 
 
 RULES_SHARE = 0.3
@@ -174,7 +176,8 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
     options = compiled.request.options
     limit = options.time_limit_seconds
     # The family of rules and seeded swaps of the best order: a warm start no rule beats.
-    start = warm_start(problem, limit, options.seed)
+    placements = placement_bound(problem)
+    start = warm_start(problem, limit, options.seed, placements.weight)
     if hint is not None:
         hint.objective = objective(problem, hint)
     if hint is not None and (problem.keep_promises or rank(problem, hint) <= rank(problem, start)):
@@ -210,7 +213,6 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
                 chosen = result
             if result.status == "optimal":
                 budget = 0.0
-    placements = placement_bound(problem)
     if budget > 0:
         # One neighbourhood per worker each step: the second core searches instead of idling. Once
         # the plan places as much as the bound, unplaced bookings are no longer searched around.
