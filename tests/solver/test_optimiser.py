@@ -322,6 +322,23 @@ def test_the_promoted_start_never_costs_the_best_rule_its_swaps() -> None:
     assert len(both.unplaced) == len(alone.unplaced)
 
 
+def test_where_placements_are_not_settled_the_warm_start_is_the_best_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Given the placement bound, a promoted start that does not reach it neither joins nor costs
+    tries: on a day no start fills to the bound the warm start is the best rule's swaps, move for
+    move; on a day the promoted start fills, it joins."""
+    problem = compile_request(request(_fifty_bookings(), limit=1.0)).problem
+    tries = warm_start_tries(problem, 1.0)
+    most = placement_bound(problem).weight
+    alone = multi_start(problem, tries, seed=0, promote=False)
+    bounded = multi_start(problem, tries, seed=0, most=most)
+    assert sum(job.priority for job in problem.jobs) - most < len(alone.unplaced)  # not settled
+    assert (bounded.placements, bounded.unplaced) == (alone.placements, alone.unplaced)
+    monkeypatch.setattr(dispatch_module, "PLACEMENT_PROBE", 0)  # swaps would find it on so small a day
+    assert multi_start(_scarce_skill_day(), 1, most=7).objective == 0
+
+
 def test_a_plan_at_the_placement_bound_searches_only_around_late_bookings() -> None:
     """Once a plan places as much priority as a proven bound, its unplaced bookings are no targets
     and ride along in no neighbourhood (none could be placed); below the bound they are searched."""
