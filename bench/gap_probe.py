@@ -30,7 +30,7 @@ import scheduler.optimise as opt
 import solver.bounds_time as bounds_time
 from bench.planners import Instance, build_request
 from scheduler.compiler import compile_request
-from scheduler.dispatch import multi_start
+from solver.bounds import placement_bound
 from solver.objective import terms
 from solver.problem import DayProblem, DaySolution
 
@@ -56,12 +56,7 @@ def _window(
 def search(scenario: str, seed: int, limit: float, constants: dict[str, float], hood: str) -> dict[str, Any]:
     compiled = compile_request(build_request(Instance(f"{scenario}#s{seed}", scenario, 1.3, seed), limit))
     problem, options = compiled.problem, compiled.request.options
-    start = multi_start(
-        problem,
-        opt.warm_start_tries(problem, limit),
-        options.seed,
-        rules=opt.family_rules(problem, limit),
-    )
+    start = opt.warm_start(problem, limit, options.seed, placement_bound(problem).weight)
     budget = min((0.85 if options.lower_bound else 0.95) * limit, limit - opt.outside_search(problem, limit))
     saved = {name: getattr(lns, name) for name in [*constants, "_neighbourhood"]}
     for name, value in constants.items():

@@ -14,11 +14,12 @@ import argparse
 import json
 import time
 
+import scheduler.dispatch as dispatch
 import scheduler.lns as lns
 import scheduler.optimise as opt
 from bench.planners import Instance, build_request
 from scheduler.compiler import compile_request
-from scheduler.dispatch import multi_start
+from solver.bounds import placement_bound
 from solver.objective import terms
 
 
@@ -29,28 +30,32 @@ def main() -> None:
     parser.add_argument("--scenario", default="dealer-2011")
     parser.add_argument("--scale", type=float, default=1.3)
     parser.add_argument("--limit", type=float, default=10.0)
-    parser.add_argument("--set", action="append", default=[], help="NAME=VALUE: a constant of scheduler.lns")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        help="NAME=VALUE: a constant of scheduler.lns (optimise.NAME, dispatch.NAME: of those)",
+    )
     args = parser.parse_args()
+    modules = {"lns": lns, "optimise": opt, "dispatch": dispatch}
     for item in args.set:
         name, value = item.split("=")
-        setattr(lns, name, float(value))
+        module, _, name = name.rpartition(".")
+        setattr(modules[module or "lns"], name, int(value) if value.lstrip("-").isdigit() else float(value))
     for offset in (int(o) for o in args.offsets.split(",")):
         for seed in (int(s) for s in args.seeds.split(",")):
             instance = Instance(f"{args.scenario}@{args.scale}x#s{seed}", args.scenario, args.scale, seed)
             compiled = compile_request(build_request(instance, args.limit))
             problem, options = compiled.problem, compiled.request.options
-            start = multi_start(
-                problem,
-                opt.warm_start_tries(problem, args.limit),
-                options.seed,
-                rules=opt.family_rules(problem, args.limit),
-            )
+            most = placement_bound(problem).weight
+            start = opt.warm_start(problem, args.limit, options.seed, most)
             budget = min(
                 (0.85 if options.lower_bound else 0.95) * args.limit,
                 args.limit - opt.outside_search(problem, args.limit),
             )
             cpu = time.process_time()
-            best, stats = lns.improve(problem, start, budget, options.seed + offset, min(options.workers, 8))
+            workers = min(options.workers, 8)
+            best, stats = lns.improve(problem, start, budget, options.seed + offset, workers, most=most)
             cpu = time.process_time() - cpu
             t = terms(problem, best)
             print(json.dumps({

@@ -140,8 +140,13 @@ class Availability:
     def tech_gaps(self, tech: int, ready: int) -> list[Gap]:
         return subtract(self.tech_windows[tech], self.tech_busy[tech], ready)
 
-    def earliest(self, op: OperationData, ready: int) -> Placement | None:
+    def earliest(self, op: OperationData, ready: int, due: int | None = None) -> Placement | None:
         """The qualified bay + technician pair that finishes `op` earliest (the foreman's rule).
+
+        `due`: where that pair finishes by it without overtime, the pair of the lowest grade that
+        also does (earliest among them) instead: a junior who keeps the promise leaves the senior
+        free for work only seniors can do (the warm start's `keep_seniors` dispatches; not on the
+        minute grid of big workshops).
 
         Ties go to no overtime, then the preferred bay, then the lowest grade (keep seniors free).
         Pairs are pruned by each resource's own earliest time, so big workshops stay fast. Where
@@ -149,8 +154,32 @@ class Availability:
         the same placement: pruning does not help when nothing fits, and then every pair's gaps
         were merged in Python (a 1,000-booking day spent ~3 s per dispatch, mostly there).
         """
-        if len(op.technicians) * len(op.bays) >= GRID_PAIRS and min(op.durations, default=0) > 0:
+        pairs = len(op.technicians) * len(op.bays)
+        if due is not None and pairs >= DUE_PAIRS:
+            due = None  # a big workshop: the grid's answer, as the foreman's rule gives it
+        if due is None and pairs >= GRID_PAIRS and min(op.durations, default=0) > 0:
             return self._synced_grid().earliest(op, ready)
+        first = self._earliest(op, ready, None)
+        if (
+            due is None
+            or first is None
+            or first.end > min(due, self.problem.technicians[first.technician].shift_end)
+        ):
+            return first
+        grade = self.problem.technicians[first.technician].grade
+        for junior_grade in sorted({self.problem.technicians[t].grade for t in op.technicians}):
+            if junior_grade >= grade:
+                break
+            allowed = {t for t in op.technicians if self.problem.technicians[t].grade == junior_grade}
+            junior = self._earliest(op, ready, allowed)
+            if junior is not None and junior.end <= min(
+                due, self.problem.technicians[junior.technician].shift_end
+            ):
+                return junior
+        return first
+
+    def _earliest(self, op: OperationData, ready: int, allowed: set[int] | None) -> Placement | None:
+        """`earliest` among the `allowed` technicians (None: all)."""
         # Each bay's first free minute orders the bays; its gaps are worked out only for the bays
         # the search reaches (most are pruned on a busy day).
         bay_options = []
@@ -162,6 +191,8 @@ class Availability:
         bay_gaps: dict[int, list[Gap]] = {}
         tech_options = []
         for t, d in zip(op.technicians, op.durations, strict=True):
+            if allowed is not None and t not in allowed:
+                continue
             gaps = self.tech_gaps(t, ready)
             alone = first_fit(gaps, d)
             if alone is not None:
@@ -198,6 +229,11 @@ _PENDING_MARKS = 64
 GRID_PAIRS = 400
 """Technician x bay pairs from which `Availability.earliest` searches the minute grid (below it,
 the pair-by-pair search is faster: dealer-2011 has ~100 pairs per operation)."""
+
+
+DUE_PAIRS = 2_000
+"""Technician x bay pairs from which `Availability.earliest` ignores `due` (the pair-by-pair
+search it needs is too slow there; dealer-2011 has up to 32 x 34)."""
 
 
 CHUNK_MINUTES = 90

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from scheduler.dispatch import rank
+from scheduler.dispatch import rank, unplaced_weight
 from solver.model import add_hint, build, read_solution
 from solver.objective import objective
 from solver.problem import DayProblem, DaySolution, JobData, Pin, Placement
@@ -288,10 +288,25 @@ def _neighbourhood(
     return [target, *_nearest(problem, solution, target, pair, (job.release, end), end, size, rng)]
 
 
-def _targets(problem: DayProblem, solution: DaySolution) -> list[tuple[int, tuple[int, int]]]:
-    """Unplaced bookings (highest priority, earliest first), then late ones (latest first)."""
+def _open(problem: DayProblem, solution: DaySolution, most: int | None) -> list[int]:
+    """The unplaced bookings worth re-inserting: none once the plan places `most` priority (a
+    proven bound on any plan's), since then no neighbourhood can place more."""
+    if (
+        most is not None
+        and sum(job.priority for job in problem.jobs) - unplaced_weight(problem, solution) >= most
+    ):
+        return []
+    return sorted(solution.unplaced)
+
+
+def _targets(
+    problem: DayProblem, solution: DaySolution, most: int | None = None
+) -> list[tuple[int, tuple[int, int]]]:
+    """Unplaced bookings (highest priority, earliest first; see `_open`), then late ones (latest first)."""
     out: list[tuple[int, tuple[int, int]]] = []
-    for j in sorted(solution.unplaced, key=lambda j: (-problem.jobs[j].priority, problem.jobs[j].release, j)):
+    for j in sorted(
+        _open(problem, solution, most), key=lambda j: (-problem.jobs[j].priority, problem.jobs[j].release, j)
+    ):
         job = problem.jobs[j]
         hi = job.due if job.due is not None else problem.horizon
         out.append((j, (job.release, max(hi, job.release + 60))))
@@ -323,8 +338,13 @@ def improve(
     seed: int,
     workers: int = 1,
     deadline: float | None = None,
+    most: int | None = None,
 ) -> tuple[DaySolution, LnsStats]:
     """LNS from `start` for `seconds` worth of deterministic effort; never returns worse.
+
+    `most`: a proven bound on the priority any plan places; a plan placing that much has its
+    unplaced bookings left out of the neighbourhoods (no target, no rider): they cannot be placed,
+    and an unplaced booking in a sub-problem keeps its LP relaxation on (`reinsert`), costly there.
 
     With `workers` > 1, each step solves that many neighbourhoods (the next targets) side by side
     on the same plan and keeps the best (ties to the first): the same effort counted once per step
@@ -334,7 +354,7 @@ def improve(
     `time.perf_counter()` value: the safety net of an overloaded machine) first.
     """
     if workers > 1 and LANE_QUOTA > 0:
-        return _improve_lanes(problem, start, seconds, seed, workers, deadline)
+        return _improve_lanes(problem, start, seconds, seed, workers, deadline, most)
     rng = random.Random(seed)
     stats = LnsStats()
     best = start
@@ -347,7 +367,7 @@ def improve(
     pool = ThreadPoolExecutor(max_workers=lanes) if lanes > 1 else None
     try:
         while stats.spent < seconds and (deadline is None or time.perf_counter() < deadline):
-            targets = _targets(problem, best)
+            targets = _targets(problem, best, most)
             if not targets:
                 break
             tasks: list[tuple[list[int], int]] = []
@@ -356,7 +376,7 @@ def improve(
                 cursor += 1
                 free = _neighbourhood(problem, best, target, window, size, rng)
                 # Other unplaced bookings sharing the pool ride along (they may fit once things move).
-                free += [u for u in sorted(best.unplaced) if u != target and u not in free][
+                free += [u for u in _open(problem, best, most) if u != target and u not in free][
                     : max(0, size // 4)
                 ]
                 tasks.append((free, rng.randrange(1 << 30)))
@@ -450,19 +470,20 @@ def _run_lane(
     rng: random.Random,
     stride: int,
     deadline: float | None,
+    most: int | None = None,
 ) -> _Lane:
     """Neighbourhoods one after another from the lane's plan until `quota` deterministic time
     (plus the build charge, in the same units) is spent; each better plan is kept for the next.
     Deterministic: it depends only on the lane's starting plan, cursor and random generator."""
     build = BUILD_SECONDS_PER_JOB * len(problem.jobs) * DTIME_PER_SECOND
     while lane.spent < quota and (deadline is None or time.perf_counter() < deadline):
-        targets = _targets(problem, lane.plan)
+        targets = _targets(problem, lane.plan, most)
         if not targets:
             break
         target, window = targets[lane.cursor % len(targets)]
         lane.cursor += stride
         free = _neighbourhood(problem, lane.plan, target, window, lane.size, rng)
-        riders = [u for u in sorted(lane.plan.unplaced) if u != target and u not in free]
+        riders = [u for u in _open(problem, lane.plan, most) if u != target and u not in free]
         free += riders[: max(0, lane.size // 4)]
         got, spent, proven = reinsert(problem, lane.plan, free, STEP_DTIME, rng.randrange(1 << 30))
         lane.spent += spent + build
@@ -485,6 +506,7 @@ def _improve_lanes(
     seed: int,
     workers: int,
     deadline: float | None,
+    most: int | None = None,
 ) -> tuple[DaySolution, LnsStats]:
     """`improve` with one lane per worker, each spending `LANE_QUOTA` per round on its own copy of
     the plan (lane i takes every workers-th target from i). After a round the best lane's plan is
@@ -502,7 +524,7 @@ def _improve_lanes(
     pool = ThreadPoolExecutor(max_workers=lanes)
     try:
         while stats.spent < seconds and (deadline is None or time.perf_counter() < deadline):
-            targets = _targets(problem, best)
+            targets = _targets(problem, best, most)
             if not targets:
                 break
             # The quota is not cut to what is left: a longer search passes through this plan.
@@ -514,7 +536,9 @@ def _improve_lanes(
                 for i in range(lanes)
             ]
             done = list(
-                pool.map(lambda run: _run_lane(problem, run[0], LANE_QUOTA, run[1], lanes, deadline), runs)
+                pool.map(
+                    lambda run: _run_lane(problem, run[0], LANE_QUOTA, run[1], lanes, deadline, most), runs
+                )
             )
             cursor += lanes * max(1, min(lane.solves for lane in done))
             stats.steps += sum(lane.solves for lane in done)

@@ -9,7 +9,7 @@ from scheduler.availability import Availability
 from scheduler.compiler import CompiledDay
 from scheduler.dispatch import RULES, dispatch_order, multi_start, place_job, rank
 from scheduler.lns import DTIME_PER_SECOND, improve
-from solver.bounds import lateness_floor, placement_bound, relaxation_bound
+from solver.bounds import PlacementBound, lateness_floor, placement_bound, relaxation_bound
 from solver.model import SolveParameters, safety_seconds, solve
 from solver.objective import objective, terms
 from solver.problem import DayProblem, DaySolution
@@ -59,14 +59,16 @@ INDEXED_BOUND_SECONDS = 10.0
 request's limit (quick re-plans, the test suite), which keeps the cheaper floors."""
 
 
-def add_bounds(problem: DayProblem, solution: DaySolution, indexed: bool = True) -> None:
+def add_bounds(
+    problem: DayProblem, solution: DaySolution, indexed: bool = True, placements: PlacementBound | None = None
+) -> None:
     """Bounds per level: placements (count and priority), and the lateness of any plan placing as
     much priority as this one (not only of this plan's set of bookings); `indexed`: with the
-    time-indexed floor.
+    time-indexed floor; `placements`: the placement bound if already worked out.
 
     The priority bound also bounds the objective: every plan leaves at least the rest unplaced.
     """
-    placements = placement_bound(problem)
+    placements = placements if placements is not None else placement_bound(problem)
     placed = set(range(len(problem.jobs))) - solution.unplaced
     weight = sum(problem.jobs[j].priority for j in placed)
     solution.placement_bound = max(placements.count, len(placed))
@@ -102,6 +104,13 @@ def warm_start_tries(problem: DayProblem, limit: float) -> int:
     """Seeded swaps of the best rule's order to try: counted, not timed."""
     seconds = min(WARM_START_SECONDS, 0.1 * limit)
     return int(seconds / dispatch_seconds(problem))
+
+
+def warm_start(problem: DayProblem, limit: float, seed: int, most: int | None = None) -> DaySolution:
+    """The rules family and the swaps of the best start (`multi_start`; `most`: the placement
+    bound's weight): what the search starts from."""
+    tries = warm_start_tries(problem, limit)
+    return multi_start(problem, tries, seed, rules=family_rules(problem, limit), most=most)
 
 
 RULES_SHARE = 0.3
@@ -167,9 +176,8 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
     options = compiled.request.options
     limit = options.time_limit_seconds
     # The family of rules and seeded swaps of the best order: a warm start no rule beats.
-    start = multi_start(
-        problem, warm_start_tries(problem, limit), options.seed, rules=family_rules(problem, limit)
-    )
+    placements = placement_bound(problem)
+    start = warm_start(problem, limit, options.seed, placements.weight)
     if hint is not None:
         hint.objective = objective(problem, hint)
     if hint is not None and (problem.keep_promises or rank(problem, hint) <= rank(problem, start)):
@@ -206,9 +214,11 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
             if result.status == "optimal":
                 budget = 0.0
     if budget > 0:
-        # One neighbourhood per worker each step: the second core searches instead of idling.
+        # One neighbourhood per worker each step: the second core searches instead of idling. Once
+        # the plan places as much as the bound, unplaced bookings are no longer searched around.
         deadline = began + net
-        improved, stats = improve(problem, chosen, budget, options.seed, min(options.workers, 8), deadline)
+        workers = min(options.workers, 8)
+        improved, stats = improve(problem, chosen, budget, options.seed, workers, deadline, placements.weight)
         notes.append(f"lns: {stats.steps} steps, {stats.improved} improvements")
         chosen = improved
     chosen = fill_gaps(problem, chosen)
@@ -219,6 +229,6 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
         chosen.status = "optimal"
     elif relaxation:
         chosen.lower_bound = relaxation_bound(problem, 0.1 * limit * DTIME_PER_SECOND, options.workers)
-    add_bounds(problem, chosen, indexed=limit >= INDEXED_BOUND_SECONDS)
+    add_bounds(problem, chosen, indexed=limit >= INDEXED_BOUND_SECONDS, placements=placements)
     chosen.solve_seconds = time.perf_counter() - began
     return chosen
