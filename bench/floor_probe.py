@@ -35,8 +35,8 @@ from scheduler.compiler import compile_request
 from solver.objective import terms
 from solver.problem import DaySolution, Placement
 
-_FLOOR = "count = np.array([(c[5] - c[4]) // grid for c in cols], dtype=np.int64)"
-_CEIL = "count = np.array([-((c[4] - c[5]) // grid) for c in cols], dtype=np.int64)"
+_FLOOR = "count = _slot_of(at, np.array([c[5] for c in cols], dtype=np.int64)) - first"
+_CEIL = "count = _slot_of(at, np.array([c[5] - 1 for c in cols], dtype=np.int64)) + 1 - first"
 
 
 def _module(ceil: bool) -> ModuleType:

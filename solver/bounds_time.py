@@ -33,9 +33,16 @@ from solver.blocks import earliest_ends, fit, free_windows
 from solver.problem import DayProblem
 
 GRIDS = (2, 5, 10)
-"""Minutes per start slot, finest first: the first whose model is within MAX_COLUMNS columns and
+"""Minutes per start slot away from block ends, finest first: the first whose model is within MAX_COLUMNS columns and
 MAX_ENTRIES capacity entries (a finer grid is tighter: small-dealer 1.3x seed 5 gives 131 at 2
 minutes, 120 at 5, 142 at 1; the plan is 156)."""
+
+FINE = 2
+"""Minutes per start slot in the FINE_BEFORE minutes before each technician block's end (where
+the grid is coarser). Off (FINE_BEFORE = 0): 2-minute slots in the hour before every block end
+moved no dealer-2011 1.3x floor (seeds 1-5) at 3-6x the CPU (bench/RESULTS-floor-s9.md)."""
+
+FINE_BEFORE = 0
 
 MAX_COLUMNS = 40_000
 MAX_ENTRIES = 450_000
@@ -82,7 +89,8 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
     of_tech = {t: c for c, ts in enumerate(members) for t in ts}
 
     for grid in GRIDS:
-        cols = _columns(problem, ready, members, of_tech, tech_free, grid)
+        at = _slot_starts(tech_free, problem.horizon, grid)
+        cols = _columns(problem, ready, members, of_tech, tech_free, at)
         if cols is not None:
             break
     else:
@@ -134,8 +142,8 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
     # length cut to whole slots (see the module's docstring): one entry per (column, slot it
     # occupies), built with numpy (the model's largest part). Counting only the slots surely run
     # through lost a slot per operation, and with it the queue on dealer-2011 and small-dealer days.
-    first = np.array([c[3] // grid for c in cols], dtype=np.int64)
-    count = np.array([(c[5] - c[4]) // grid for c in cols], dtype=np.int64)
+    first = np.array([c[3] for c in cols], dtype=np.int64)
+    count = _slot_of(at, np.array([c[5] for c in cols], dtype=np.int64)) - first
     col_of = np.repeat(np.arange(len(cols)), count)
     slot_of = (
         np.repeat(first, count) + np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
@@ -163,10 +171,11 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
     for group in {*op_bays.values()}:
         inside = np.array([op_bays[(c[0], c[1])] <= group for c in cols])[col_of]
         slots_here = slot_of[inside]
-        free = {
-            int(u): sum(1 for b in group if any(s // grid <= u < e // grid for s, e in bay_free[b]))
-            for u in np.unique(slots_here)
-        }
+        windows = [
+            [(int(_slot_of(at, np.array(s))), int(_slot_of(at, np.array(e)))) for s, e in bay_free[b]]
+            for b in group
+        ]
+        free = {int(u): sum(1 for w in windows if any(s <= u < e for s, e in w)) for u in np.unique(slots_here)}
         capacity(col_of[inside], slots_here, free)
 
     # Energy per class and working block: the minutes its operations work there (each whole in
@@ -211,7 +220,22 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
 
 
 Column = tuple[int, int, int, int, int, int, int, int]
-"""(booking, operation, class, slot start, earliest start, earliest end, surely running from, to)."""
+"""(booking, operation, class, start slot, earliest start, earliest end, surely running from, to)."""
+
+
+def _slot_starts(tech_free: list[list[tuple[int, int]]], horizon: int, grid: int) -> np.ndarray:
+    """First minute of each start slot: every `grid` minutes, and every FINE minutes in the
+    FINE_BEFORE minutes before any technician block's end; a last entry past the day."""
+    marks = set(range(0, horizon + grid, grid))
+    if FINE < grid:
+        for end in {e for blocks in tech_free for _, e in blocks}:
+            marks.update(range(max(0, end - FINE_BEFORE), end, FINE))
+    return np.array(sorted(marks), dtype=np.int64)
+
+
+def _slot_of(at: np.ndarray, minute: np.ndarray) -> np.ndarray:
+    """The slot holding each minute (monotone: a later minute is never in an earlier slot)."""
+    return np.searchsorted(at, minute, side="right") - 1
 
 
 def _columns(
@@ -220,7 +244,7 @@ def _columns(
     members: list[list[int]],
     of_tech: dict[int, int],
     tech_free: list[list[tuple[int, int]]],
-    grid: int,
+    at: np.ndarray,
 ) -> list[Column] | None:
     """Every slot each operation may start in on each class, whole in a block; None if too many."""
     spans = []  # (j, k, class, minutes, earliest start, latest start) per block that can hold it
@@ -234,15 +258,19 @@ def _columns(
                 lo = max(s0, math.ceil(r))
                 if lo <= s1 - d:  # never across a break
                     spans.append((j, k, c, d, lo, s1 - d))
-    count = [((hi - (lo - lo % grid)) // grid + 1, d) for _, _, _, d, lo, hi in spans]
-    entries = sum(n * (d // grid) for n, d in count)
-    if sum(n for n, _ in count) > MAX_COLUMNS or entries > MAX_ENTRIES:
+    if not spans:
+        return []
+    lo_hi_d = np.array([(lo, hi, d) for _, _, _, d, lo, hi in spans], dtype=np.int64)
+    first_slot = _slot_of(at, lo_hi_d[:, 0])
+    slots = _slot_of(at, lo_hi_d[:, 1]) - first_slot + 1
+    held = _slot_of(at, lo_hi_d[:, 0] + lo_hi_d[:, 2]) - first_slot  # about the entries per column
+    if int(slots.sum()) > MAX_COLUMNS or int((slots * held).sum()) > MAX_ENTRIES:
         return None  # counted before building: a finer grid is given up cheaply
     cols: list[Column] = []
-    for j, k, c, d, lo, hi in spans:
-        for t in range(lo - lo % grid, hi + 1, grid):
-            first = max(t, lo)
-            last = min(t + grid - 1, hi)
+    for (j, k, c, d, lo, hi), t0, n in zip(spans, first_slot.tolist(), slots.tolist(), strict=True):
+        for t in range(t0, t0 + n):
+            first = max(int(at[t]), lo)
+            last = min(int(at[t + 1]) - 1, hi)
             # Any start in [first, last] runs through [last, first + d).
             cols.append((j, k, c, t, first, first + d, last, first + d))
     return cols
