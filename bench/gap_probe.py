@@ -5,7 +5,7 @@
     .venv/bin/python -m bench.gap_probe search 1,2,3 --hood window        # late ones free their whole pool
     .venv/bin/python -m bench.gap_probe floor 1:151,2:151 --grid 5        # the floor at 5-minute slots
     .venv/bin/python -m bench.gap_probe floor 1:151 --mip                 # its integer optimum (HiGHS)
-    .venv/bin/python -m bench.gap_probe floor 1:151 --fine 1:90           # 1-minute slots 90 minutes before block ends
+    .venv/bin/python -m bench.gap_probe floor 1:151 --fine 2:60           # 2-min slots 1 h before block ends
 
 `search` rebuilds a 10 s request's warm start (the rules family and its swaps) and runs the
 neighbourhood search on the budget `optimise` gives it: deterministic, so the objective and the
@@ -133,7 +133,9 @@ def main() -> None:
     parser.add_argument("--hood", choices=["pair", "window"], default="pair")
     parser.add_argument("--grid", type=int, default=None)
     parser.add_argument("--mip", action="store_true")
-    parser.add_argument("--fine", default=None, help="MINUTES:BEFORE: start slots of MINUTES in the BEFORE minutes before each block's end")
+    parser.add_argument(
+        "--fine", default=None, help="M:B: start slots of M minutes in the B minutes before each block's end"
+    )
     args = parser.parse_args()
     constants = {name: float(value) for name, value in (item.split("=") for item in args.set)}
     for day in args.days.split(","):
