@@ -40,7 +40,7 @@ import scipy.optimize
 import solver.bounds_time as bounds_time
 from bench.planners import Instance, build_request
 from scheduler.compiler import compile_request
-from solver.objective import terms
+from solver.objective import objective, terms
 from solver.problem import DaySolution, Placement
 
 _FLOOR = "count = _slot_of(edges, np.array([c[5] for c in cols], dtype=np.int64)) - first"
@@ -151,13 +151,15 @@ def _free(busy: list[tuple[int, int]], s: int, e: int) -> bool:
     return all(b >= e or f <= s for b, f in busy)
 
 
-def plan(seed: int, placed: int, grid: int, out: str | None) -> dict[str, Any]:
+def plan(
+    seed: int, placed: int, grid: int, out: str | None, seconds: float = 1800.0, scenario: str = "dealer-2011"
+) -> dict[str, Any]:
     """A plan from the rounded-up relaxation's integer optimum (see the module's docstring)."""
     from scheduler.planning import to_plan
     from scheduler.validator import validate_plan
     from solver.blocks import free_windows
 
-    request = build_request(Instance(f"dealer-2011@1.3x#s{seed}", "dealer-2011", 1.3, seed), 10.0)
+    request = build_request(Instance(f"{scenario}@1.3x#s{seed}", scenario, 1.3, seed), 10.0)
     compiled = compile_request(request)
     problem = compiled.problem
     weight = sum(sorted((job.priority for job in problem.jobs), reverse=True)[:placed])
@@ -173,9 +175,9 @@ def plan(seed: int, placed: int, grid: int, out: str | None) -> dict[str, Any]:
 
     def integral(cost: Any, **kwargs: Any) -> Any:
         kwargs["integrality"] = np.ones_like(kwargs["integrality"])
-        kwargs["options"] = {"presolve": True, "time_limit": 1800.0}
+        kwargs["options"] = {"presolve": True, "time_limit": seconds}
         result = milp(cost, **kwargs)
-        seen["x"] = result.x
+        seen["x"], seen["status"], seen["gap"] = result.x, result.status, getattr(result, "mip_gap", None)
         return result
 
     module._columns, scipy.optimize.milp = spy_columns, integral  # type: ignore[attr-defined]
@@ -186,6 +188,8 @@ def plan(seed: int, placed: int, grid: int, out: str | None) -> dict[str, Any]:
     finally:
         module._columns, scipy.optimize.milp = columns, milp  # type: ignore[attr-defined]
     cols, x, members = seen["cols"], seen["x"], seen["members"]
+    if x is None:
+        return {"seed": seed, "grid": grid, "mip_cpu_s": round(cpu, 1), "mip_status": seen["status"]}
     use = {(c[0], c[1]): c for i, c in enumerate(cols) if x[i] > 0.5}
     # The same classes of bays as the model's.
     _, bay_free = free_windows(problem)
@@ -230,7 +234,7 @@ def plan(seed: int, placed: int, grid: int, out: str | None) -> dict[str, Any]:
         done[j] = end
     kept = {j for j, _ in placements} | {j for j, job in enumerate(problem.jobs) if job.pinned}
     solution = DaySolution(placements, set(range(len(problem.jobs))) - kept)
-    solution.objective = 0.0
+    solution.objective = float(objective(problem, solution))
     result = to_plan(compiled, solution, "relaxation")
     violations = validate_plan(request, result)
     if out is not None:
@@ -238,8 +242,10 @@ def plan(seed: int, placed: int, grid: int, out: str | None) -> dict[str, Any]:
             f.write(result.model_dump_json(indent=1))
     minutes = terms(problem, solution)
     return {
-        "seed": seed, "placed": len(kept), "grid": grid, "relaxation_mip": value, "mip_cpu_s": round(cpu, 1),
+        "scenario": scenario, "seed": seed, "placed": len(kept), "grid": grid, "relaxation_mip": value,
+        "mip_cpu_s": round(cpu, 1), "mip_status": seen["status"], "mip_gap": seen["gap"],
         "moved": moved, "late": minutes.lateness + minutes.waiter_lateness, "overtime": minutes.overtime,
+        "objective": solution.objective,
         "violations": len(violations), "plan_late": result.kpis.total_lateness_minutes,
     }  # fmt: skip
 
@@ -252,12 +258,14 @@ def main() -> None:
     parser.add_argument("--plan", action="store_true", help="a validated plan from the relaxation (MIP)")
     parser.add_argument("--grid", type=int, default=10, help="--plan: minutes per start slot")
     parser.add_argument("--out", default=None, help="--plan: write the plans' JSON to OUT-s<seed>.json")
+    parser.add_argument("--scenario", default="dealer-2011", help="--plan: the scenario at 1.3x")
+    parser.add_argument("--mip-seconds", type=float, default=1800.0, help="--plan: HiGHS's wall-clock limit")
     args = parser.parse_args()
     for day in args.days.split(","):
         seed, placed = (int(x) for x in day.split(":"))
         if args.plan:
-            out = f"{args.out}-s{seed}.json" if args.out else None
-            print(json.dumps(plan(seed, placed, args.grid, out)), flush=True)
+            out = f"{args.out}-{args.scenario}-s{seed}.json" if args.out else None
+            print(json.dumps(plan(seed, placed, args.grid, out, args.mip_seconds, args.scenario)), flush=True)
         else:
             print(json.dumps(probe(seed, placed, args.ceil, not args.no_bays)), flush=True)
 
