@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.floor_probe 1:151,4:152,5:152   # lengths cut to whole slots (the floor)
     .venv/bin/python -m bench.floor_probe 1:151 --ceil                 # lengths rounded UP (not a bound)
     .venv/bin/python -m bench.floor_probe 1:151 --ceil --no-bays       # the repair ignores bays
+    .venv/bin/python -m bench.floor_probe 1:151,5:152 --plan           # a real plan from it (validated)
 
 Solves `solver.bounds_time`'s model with integral starts (HiGHS MIP) for `seed:placed` pairs of
 dealer-2011 1.3x, then (1) counts, minute by minute, how far the chosen operations (each from its
@@ -12,6 +13,13 @@ relaxation's start order, each operation on the member of its class free soonest
 break, with a free bay) and prints its minutes late. `--ceil` rounds every length up to whole slots
 instead of down: a stricter, NOT sound, capacity (a diagnostic only; it is loaded from a patched
 copy of the module's source, the product's code is untouched). One JSON line per day.
+
+`--plan` (branch floor-s9) solves the lengths-rounded-up model with classes of bays alike
+(`BAY_CLASSES`) as a MIP: each chosen operation then holds every slot its minutes touch, so per
+class of technicians and of bays no more run at once than the class has, and in start order they
+colour onto its members (only an order violation, a next operation starting in the slot its
+predecessor ends in, moves work). The plan is checked by `scheduler.validator`; its minutes late
+bound the day's optimum from above, as the floor does from below.
 """
 
 from __future__ import annotations
@@ -32,11 +40,11 @@ import scipy.optimize
 import solver.bounds_time as bounds_time
 from bench.planners import Instance, build_request
 from scheduler.compiler import compile_request
-from solver.objective import terms
+from solver.objective import objective, terms
 from solver.problem import DaySolution, Placement
 
-_FLOOR = "count = np.array([(c[5] - c[4]) // grid for c in cols], dtype=np.int64)"
-_CEIL = "count = np.array([-((c[4] - c[5]) // grid) for c in cols], dtype=np.int64)"
+_FLOOR = "count = _slot_of(edges, np.array([c[5] for c in cols], dtype=np.int64)) - first"
+_CEIL = "count = _slot_of(edges, np.array([c[5] - 1 for c in cols], dtype=np.int64)) + 1 - first"
 
 
 def _module(ceil: bool) -> ModuleType:
@@ -139,15 +147,127 @@ def probe(seed: int, placed: int, ceil: bool, bays: bool) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _free(busy: list[tuple[int, int]], s: int, e: int) -> bool:
+    return all(b >= e or f <= s for b, f in busy)
+
+
+def plan(
+    seed: int, placed: int, grid: int, out: str | None, seconds: float = 1800.0, scenario: str = "dealer-2011"
+) -> dict[str, Any]:
+    """A plan from the rounded-up relaxation's integer optimum (see the module's docstring)."""
+    from scheduler.planning import to_plan
+    from scheduler.validator import validate_plan
+    from solver.blocks import free_windows
+
+    request = build_request(Instance(f"{scenario}@1.3x#s{seed}", scenario, 1.3, seed), 10.0)
+    compiled = compile_request(request)
+    problem = compiled.problem
+    weight = sum(sorted((job.priority for job in problem.jobs), reverse=True)[:placed])
+    module = _module(True)
+    module.BAY_CLASSES, module.GRIDS = True, (grid,)  # type: ignore[attr-defined]
+    module.MAX_COLUMNS, module.MAX_ENTRIES = 10**7, 10**8  # type: ignore[attr-defined]
+    seen: dict[str, Any] = {}
+    columns, milp = module._columns, scipy.optimize.milp
+
+    def spy_columns(*args: Any, **kwargs: Any) -> Any:
+        seen["cols"], seen["members"], seen["ready"] = columns(*args, **kwargs), args[2], sorted(args[1])
+        return seen["cols"]
+
+    def integral(cost: Any, **kwargs: Any) -> Any:
+        kwargs["integrality"] = np.ones_like(kwargs["integrality"])
+        kwargs["options"] = {"presolve": True, "time_limit": seconds}
+        result = milp(cost, **kwargs)
+        seen["x"], seen["status"], seen["gap"] = result.x, result.status, getattr(result, "mip_gap", None)
+        return result
+
+    module._columns, scipy.optimize.milp = spy_columns, integral  # type: ignore[attr-defined]
+    try:
+        cpu = time.process_time()
+        value = module.time_indexed_bound(problem, weight)
+        cpu = time.process_time() - cpu
+    finally:
+        module._columns, scipy.optimize.milp = columns, milp  # type: ignore[attr-defined]
+    cols, x, members = seen["cols"], seen["x"], seen["members"]
+    if x is None:
+        return {"seed": seed, "grid": grid, "mip_cpu_s": round(cpu, 1), "mip_status": seen["status"]}
+    use = {(c[0], c[1]): c for i, c in enumerate(cols) if x[i] > 0.5}
+    # The same classes of bays as the model's.
+    _, bay_free = free_windows(problem)
+    holds: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for j, k in seen["ready"]:
+        for b in problem.jobs[j].operations[k].bays:
+            holds[b].append((j, k))
+    alike: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    for b in sorted(holds):
+        alike[(tuple(bay_free[b]), tuple(holds[b]))].append(b)
+    of_bay = {b: c for c, bs in enumerate(alike.values()) for b in bs}
+
+    windows = [t.windows() for t in problem.technicians]
+    tech_busy: list[list[tuple[int, int]]] = [[] for _ in problem.technicians]
+    bay_busy: list[list[tuple[int, int]]] = [[] for _ in problem.bays]
+    done: dict[int, int] = {}
+    placements: dict[tuple[int, int], Placement] = {}
+    moved = 0
+    for j, k in sorted(use, key=lambda o: (use[o][4], o[1], o[0])):
+        col, op = use[(j, k)], problem.jobs[j].operations[k]
+        ready = max(col[4], done.get(j, 0))
+        best: tuple[int, int, int, int] | None = None
+        for t in members[col[2]]:
+            d = op.durations[op.technicians.index(t)]
+            for s0, s1 in windows[t]:
+                s, found = max(s0, ready), None
+                while s + d <= s1 and found is None:
+                    if _free(tech_busy[t], s, s + d):
+                        bays = [b for b in op.bays if of_bay[b] == col[8] and _free(bay_busy[b], s, s + d)]
+                        if bays:
+                            found = (s + d, t, bays[0], s)
+                    s += 1
+                if found is not None:
+                    best = found if best is None else min(best, found)
+                    break
+        assert best is not None, "a class with no room: the relaxation's solution is not colourable"
+        end, t, b, s = best
+        moved += s != col[4]
+        tech_busy[t].append((s, end))
+        bay_busy[b].append((s, end))
+        placements[(j, k)] = Placement(b, t, s, end)
+        done[j] = end
+    kept = {j for j, _ in placements} | {j for j, job in enumerate(problem.jobs) if job.pinned}
+    solution = DaySolution(placements, set(range(len(problem.jobs))) - kept)
+    solution.objective = float(objective(problem, solution))
+    result = to_plan(compiled, solution, "relaxation")
+    violations = validate_plan(request, result)
+    if out is not None:
+        with open(out, "w") as f:
+            f.write(result.model_dump_json(indent=1))
+    minutes = terms(problem, solution)
+    return {
+        "scenario": scenario, "seed": seed, "placed": len(kept), "grid": grid, "relaxation_mip": value,
+        "mip_cpu_s": round(cpu, 1), "mip_status": seen["status"], "mip_gap": seen["gap"],
+        "moved": moved, "late": minutes.lateness + minutes.waiter_lateness, "overtime": minutes.overtime,
+        "objective": solution.objective,
+        "violations": len(violations), "plan_late": result.kpis.total_lateness_minutes,
+    }  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("days", help="seed:placed pairs 1:151,4:152,...")
     parser.add_argument("--ceil", action="store_true")
     parser.add_argument("--no-bays", action="store_true")
+    parser.add_argument("--plan", action="store_true", help="a validated plan from the relaxation (MIP)")
+    parser.add_argument("--grid", type=int, default=10, help="--plan: minutes per start slot")
+    parser.add_argument("--out", default=None, help="--plan: write the plans' JSON to OUT-s<seed>.json")
+    parser.add_argument("--scenario", default="dealer-2011", help="--plan: the scenario at 1.3x")
+    parser.add_argument("--mip-seconds", type=float, default=1800.0, help="--plan: HiGHS's wall-clock limit")
     args = parser.parse_args()
     for day in args.days.split(","):
         seed, placed = (int(x) for x in day.split(":"))
-        print(json.dumps(probe(seed, placed, args.ceil, not args.no_bays)), flush=True)
+        if args.plan:
+            out = f"{args.out}-{args.scenario}-s{seed}.json" if args.out else None
+            print(json.dumps(plan(seed, placed, args.grid, out, args.mip_seconds, args.scenario)), flush=True)
+        else:
+            print(json.dumps(probe(seed, placed, args.ceil, not args.no_bays)), flush=True)
 
 
 if __name__ == "__main__":

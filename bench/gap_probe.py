@@ -5,6 +5,7 @@
     .venv/bin/python -m bench.gap_probe search 1,2,3 --hood window        # late ones free their whole pool
     .venv/bin/python -m bench.gap_probe floor 1:151,2:151 --grid 5        # the floor at 5-minute slots
     .venv/bin/python -m bench.gap_probe floor 1:151 --mip                 # its integer optimum (HiGHS)
+    .venv/bin/python -m bench.gap_probe floor 1:151 --fine 2:60           # 2-min slots 1 h before block ends
 
 `search` rebuilds a 10 s request's warm start (the rules family and its swaps) and runs the
 neighbourhood search on the budget `optimise` gives it: deterministic, so the objective and the
@@ -79,11 +80,16 @@ def search(scenario: str, seed: int, limit: float, constants: dict[str, float], 
     }  # fmt: skip
 
 
-def floor(scenario: str, seed: int, placed: int, grid: int | None, mip: bool) -> dict[str, Any]:
+def floor(
+    scenario: str, seed: int, placed: int, grid: int | None, mip: bool, fine: tuple[int, int] | None = None
+) -> dict[str, Any]:
     instance = Instance(f"{scenario}#s{seed}", scenario, 1.3, seed)
     problem = compile_request(build_request(instance, 10.0)).problem
     weight = sum(sorted((job.priority for job in problem.jobs), reverse=True)[:placed])
     saved = bounds_time.GRIDS, bounds_time.MAX_COLUMNS, bounds_time.MAX_ENTRIES, scipy.optimize.milp
+    saved_fine = bounds_time.FINE, bounds_time.FINE_BEFORE
+    if fine is not None:
+        bounds_time.FINE, bounds_time.FINE_BEFORE = fine
     if grid is not None:
         bounds_time.GRIDS = (grid,)
         bounds_time.MAX_COLUMNS, bounds_time.MAX_ENTRIES = 10**7, 10**8  # a probe: any size
@@ -104,8 +110,10 @@ def floor(scenario: str, seed: int, placed: int, grid: int | None, mip: bool) ->
         cpu = time.process_time() - cpu
     finally:
         bounds_time.GRIDS, bounds_time.MAX_COLUMNS, bounds_time.MAX_ENTRIES, scipy.optimize.milp = saved
+        bounds_time.FINE, bounds_time.FINE_BEFORE = saved_fine
     return {
         "scenario": scenario, "seed": seed, "placed": placed, "grid": grid, "mip": mip, "floor": value,
+        "fine": fine or (bounds_time.FINE, bounds_time.FINE_BEFORE),
         "cpu_s": round(cpu, 2),
     }  # fmt: skip
 
@@ -120,6 +128,9 @@ def main() -> None:
     parser.add_argument("--hood", choices=["pair", "window"], default="pair")
     parser.add_argument("--grid", type=int, default=None)
     parser.add_argument("--mip", action="store_true")
+    parser.add_argument(
+        "--fine", default=None, help="M:B: start slots of M minutes in the B minutes before each block's end"
+    )
     args = parser.parse_args()
     constants = {name: float(value) for name, value in (item.split("=") for item in args.set)}
     for day in args.days.split(","):
@@ -127,7 +138,8 @@ def main() -> None:
             row = search(args.scenario, int(day), args.limit, constants, args.hood)
         else:
             seed, placed = (int(x) for x in day.split(":"))
-            row = floor(args.scenario, seed, placed, args.grid, args.mip)
+            fine = tuple(int(x) for x in args.fine.split(":")) if args.fine else None
+            row = floor(args.scenario, seed, placed, args.grid, args.mip, fine)  # type: ignore[arg-type]
         print(json.dumps(row), flush=True)
 
 

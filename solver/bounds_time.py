@@ -1,19 +1,21 @@
 """A lateness floor from a time-indexed linear relaxation of the day (starts per slot and class).
 
-Variables x[o, c, t]: operation o starts in the G-minute slot t (at some minute of [t, t + G)) on
+Variables x[o, c, t]: operation o starts in slot t (at some minute of [a_t, a_t+1)) on
 a technician of class c (technicians alike in free blocks and in speed on every operation; a class
 of n runs n operations at once). Whole inside one block, after its readiness. For every plan the
 true starts give 0/1 values satisfying:
 
 - every operation of a placed booking starts once; the priority placed is at least the plan's;
-- per class and slot: an operation of d minutes starting in slot t occupies slots t .. t + d // G − 1
-  (each start moved back to its slot's first minute and each length cut to whole slots: work done
-  one after the other on a technician or bay stays one after the other, since
-  ⌊s2/G⌋ ≥ ⌊(s1 + d1)/G⌋ ≥ ⌊s1/G⌋ + ⌊d1/G⌋); at most the class's size at once; the same per bay set
-  and its bays (a bay's free window [a, b) holding slots ⌊a/G⌋ .. ⌊b/G⌋ − 1);
+- per class and slot: an operation whose start slot is t and which may start at `first` at the
+  earliest occupies slots t .. σ(first + d) − 1, σ(m) being the slot holding minute m (slots
+  [a_t, a_t+1), of any widths): moved back to its slot's first minute, it holds the slots it
+  covers whole up to its earliest end. Work done one after the other on a technician or bay stays
+  one after the other: s2 ≥ s1 + d1 gives σ(s2) ≥ σ(s1 + d1) ≥ σ(first1 + d1) (σ is monotone).
+  At most the class's size at once; the same per bay set and its bays (a bay's free window
+  [a, b) holding slots σ(a) .. σ(b) − 1), or per class of bays alike (BAY_CLASSES);
 - energy per class and working block: the minutes of the class's operations in the block (each
   whole in one block) are at most the class's minutes there;
-- order: operation k+1 starts (at most t + G − 1) after operation k ends (at least its earliest
+- order: operation k+1 starts (at most a_t+1 − 1) after operation k ends (at least its earliest
   end from its slot).
 
 Each booking's minutes late are at least those of its last operation's earliest end from its slot,
@@ -33,9 +35,20 @@ from solver.blocks import earliest_ends, fit, free_windows
 from solver.problem import DayProblem
 
 GRIDS = (2, 5, 10)
-"""Minutes per start slot, finest first: the first whose model is within MAX_COLUMNS columns and
-MAX_ENTRIES capacity entries (a finer grid is tighter: small-dealer 1.3x seed 5 gives 131 at 2
-minutes, 120 at 5, 142 at 1; the plan is 156)."""
+"""Minutes per start slot (away from block ends), finest first: the first whose model is within
+MAX_COLUMNS columns and MAX_ENTRIES capacity entries (a finer grid is tighter: small-dealer 1.3x
+seed 5 gave 131 at 2 minutes, 120 at 5, 142 at 1 on main; the plan is 156)."""
+
+FINE = 2
+"""Minutes per start slot in the FINE_BEFORE minutes before each technician block's end (where
+the grid is coarser). Off (FINE_BEFORE = 0): 2-minute slots in the hour before every block end
+moved no dealer-2011 1.3x floor (seeds 1-5) at 3-6x the CPU (bench/RESULTS-floor-s9.md)."""
+
+FINE_BEFORE = 0
+
+BAY_CLASSES = False
+"""Each start also chooses a class of bays alike (in free windows and in the operations they can
+hold), as it chooses a class of technicians; False: slot rows per operations' bay set only."""
 
 MAX_COLUMNS = 40_000
 MAX_ENTRIES = 450_000
@@ -80,9 +93,24 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
         alike[(tuple(tech_free[t]), tuple(signature[t]))].append(t)
     members = list(alike.values())
     of_tech = {t: c for c, ts in enumerate(members) for t in ts}
+    # Classes of bays alike in free windows and in the operations they can hold.
+    holds: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for j, k in sorted(ready):
+        for b in problem.jobs[j].operations[k].bays:
+            holds[b].append((j, k))
+    bay_alike: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    for b in sorted(holds):
+        bay_alike[(tuple(bay_free[b]), tuple(holds[b]))].append(b)
+    bay_members = list(bay_alike.values()) if BAY_CLASSES else []
+    of_bay = {b: c for c, bs in enumerate(bay_members) for b in bs}
+    bay_classes = {
+        (j, k): sorted({of_bay[b] for b in problem.jobs[j].operations[k].bays}) if BAY_CLASSES else [-1]
+        for j, k in ready
+    }
 
     for grid in GRIDS:
-        cols = _columns(problem, ready, members, of_tech, tech_free, grid)
+        edges = _slot_starts(tech_free, problem.horizon, grid)
+        cols = _columns(problem, ready, members, of_tech, tech_free, edges, bay_classes)
         if cols is not None:
             break
     else:
@@ -93,7 +121,7 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
     y_of = {j: len(cols) + i for i, j in enumerate(jobs)}
     n = len(cols) + len(jobs)
     cost = np.zeros(n)
-    for i, (j, k, _, _, _, end, _, _) in enumerate(cols):
+    for i, (j, k, _, _, _, end, *_rest) in enumerate(cols):
         job = problem.jobs[j]
         if k == len(job.operations) - 1 and job.due is not None and (job.waiter or not waiters_only):
             cost[i] = max(0, end - job.due)
@@ -134,8 +162,8 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
     # length cut to whole slots (see the module's docstring): one entry per (column, slot it
     # occupies), built with numpy (the model's largest part). Counting only the slots surely run
     # through lost a slot per operation, and with it the queue on dealer-2011 and small-dealer days.
-    first = np.array([c[3] // grid for c in cols], dtype=np.int64)
-    count = np.array([(c[5] - c[4]) // grid for c in cols], dtype=np.int64)
+    first = np.array([c[3] for c in cols], dtype=np.int64)
+    count = _slot_of(edges, np.array([c[5] for c in cols], dtype=np.int64)) - first
     col_of = np.repeat(np.arange(len(cols)), count)
     slot_of = (
         np.repeat(first, count) + np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
@@ -159,13 +187,30 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
     classes = np.array([c[2] for c in cols], dtype=np.int64)
     class_keys = classes[col_of] * span + slot_of
     capacity(col_of, class_keys, {int(k): len(members[int(k) // span]) for k in np.unique(class_keys)})
+    if BAY_CLASSES:
+        # Bays alike: at most the class's bays free in the slot (none outside their windows).
+        bay_of = np.array([c[8] for c in cols], dtype=np.int64)
+        bay_keys = bay_of[col_of] * span + slot_of
+        most: dict[int, int] = {}
+        for key in np.unique(bay_keys):
+            alike_bays = bay_members[int(key) // span]
+            u = int(key) % span
+            held = [
+                (_slot_of(edges, np.array(a)), _slot_of(edges, np.array(e)))
+                for a, e in bay_free[alike_bays[0]]
+            ]
+            most[int(key)] = len(alike_bays) if any(a <= u < e for a, e in held) else 0
+        capacity(col_of, bay_keys, most)
     op_bays = {(j, k): frozenset(problem.jobs[j].operations[k].bays) for j, k in ready}
-    for group in {*op_bays.values()}:
+    for group in {*op_bays.values()} if not BAY_CLASSES else ():
         inside = np.array([op_bays[(c[0], c[1])] <= group for c in cols])[col_of]
         slots_here = slot_of[inside]
+        slots_free = [
+            [(int(_slot_of(edges, np.array(a))), int(_slot_of(edges, np.array(e)))) for a, e in bay_free[b]]
+            for b in group
+        ]
         free = {
-            int(u): sum(1 for b in group if any(s // grid <= u < e // grid for s, e in bay_free[b]))
-            for u in np.unique(slots_here)
+            int(u): sum(1 for w in slots_free if any(a <= u < e for a, e in w)) for u in np.unique(slots_here)
         }
         capacity(col_of[inside], slots_here, free)
 
@@ -210,8 +255,24 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
     return max(0, math.ceil(float(bound) + fixed - 1e-6 * max(1.0, abs(float(bound))) - 1e-3))
 
 
-Column = tuple[int, int, int, int, int, int, int, int]
-"""(booking, operation, class, slot start, earliest start, earliest end, surely running from, to)."""
+Column = tuple[int, int, int, int, int, int, int, int, int]
+"""(booking, operation, class, start slot, earliest start, earliest end, surely running from, to,
+class of bays or -1)."""
+
+
+def _slot_starts(tech_free: list[list[tuple[int, int]]], horizon: int, grid: int) -> np.ndarray:
+    """First minute of each start slot: every `grid` minutes, and every FINE minutes in the
+    FINE_BEFORE minutes before any technician block's end; a last entry past the day."""
+    marks = set(range(0, horizon + grid, grid))
+    if grid > FINE:
+        for end in {e for blocks in tech_free for _, e in blocks}:
+            marks.update(range(max(0, end - FINE_BEFORE), end, FINE))
+    return np.array(sorted(marks), dtype=np.int64)
+
+
+def _slot_of(at: np.ndarray, minute: np.ndarray) -> np.ndarray:
+    """The slot holding each minute (monotone: a later minute is never in an earlier slot)."""
+    return np.searchsorted(at, minute, side="right") - 1
 
 
 def _columns(
@@ -220,10 +281,12 @@ def _columns(
     members: list[list[int]],
     of_tech: dict[int, int],
     tech_free: list[list[tuple[int, int]]],
-    grid: int,
+    at: np.ndarray,
+    bay_classes: dict[tuple[int, int], list[int]],
 ) -> list[Column] | None:
     """Every slot each operation may start in on each class, whole in a block; None if too many."""
-    spans = []  # (j, k, class, minutes, earliest start, latest start) per block that can hold it
+    spans: list[tuple[int, int, int, int, int, int, int]] = []  # (j, k, class, minutes, earliest
+    # start, latest start, class of bays) per block that can hold it
     for (j, k), r in sorted(ready.items()):
         op = problem.jobs[j].operations[k]
         if not op.bays:
@@ -233,18 +296,22 @@ def _columns(
             for s0, s1 in tech_free[members[c][0]]:
                 lo = max(s0, math.ceil(r))
                 if lo <= s1 - d:  # never across a break
-                    spans.append((j, k, c, d, lo, s1 - d))
-    count = [((hi - (lo - lo % grid)) // grid + 1, d) for _, _, _, d, lo, hi in spans]
-    entries = sum(n * (d // grid) for n, d in count)
-    if sum(n for n, _ in count) > MAX_COLUMNS or entries > MAX_ENTRIES:
+                    spans.extend((j, k, c, d, lo, s1 - d, b) for b in bay_classes[(j, k)])
+    if not spans:
+        return []
+    lo_hi_d = np.array([(lo, hi, d) for _, _, _, d, lo, hi, _ in spans], dtype=np.int64)
+    first_slot = _slot_of(at, lo_hi_d[:, 0])
+    slots = _slot_of(at, lo_hi_d[:, 1]) - first_slot + 1
+    held = _slot_of(at, lo_hi_d[:, 0] + lo_hi_d[:, 2]) - first_slot  # about the entries per column
+    if int(slots.sum()) > MAX_COLUMNS or int((slots * held).sum()) > MAX_ENTRIES:
         return None  # counted before building: a finer grid is given up cheaply
     cols: list[Column] = []
-    for j, k, c, d, lo, hi in spans:
-        for t in range(lo - lo % grid, hi + 1, grid):
-            first = max(t, lo)
-            last = min(t + grid - 1, hi)
+    for (j, k, c, d, lo, hi, b), t0, n in zip(spans, first_slot.tolist(), slots.tolist(), strict=True):
+        for t in range(t0, t0 + n):
+            first = max(int(at[t]), lo)
+            last = min(int(at[t + 1]) - 1, hi)
             # Any start in [first, last] runs through [last, first + d).
-            cols.append((j, k, c, t, first, first + d, last, first + d))
+            cols.append((j, k, c, t, first, first + d, last, first + d, b))
     return cols
 
 

@@ -242,3 +242,40 @@ def test_started_work_whose_rest_fits_nowhere_is_left_out() -> None:
         JobData(release=480, due=500, waiter=True, priority=1, operations=(quick,)),
     )
     assert all(0 <= time_indexed_bound(problem, weight) <= 95 for weight in (0, 1, 2))
+
+
+def test_work_ready_inside_a_slot_holds_the_slots_it_reaches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One technician, 10-minute slots. A (26 min) can start at 08:05 at the earliest, B (20 min)
+    at 08:10, promised 08:30: whichever goes second is late, at best B by 21 minutes (A 08:05-08:31,
+    B to 08:51). Moved back to 08:00, A reaches 08:31: it holds the 08:00, 08:10 and 08:20 slots,
+    so B starts in the 08:30 slot at the earliest (20 min late). Counting A's length alone (two
+    slots) let B start in the 08:20 slot (10 min)."""
+    monkeypatch.setattr(bounds_time, "GRIDS", (10,))
+
+    def job(release: int, minutes: int, due: int) -> JobData:
+        op = OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(minutes,))
+        return JobData(release=release, due=due, waiter=True, priority=1, operations=(op,))
+
+    problem = replace(one_technician_morning(job(485, 26, 511), job(490, 20, 510)), weights=LATENESS_ONLY)
+    assert _least_lateness(problem, (0, 1)) == 21
+    assert time_indexed_bound(problem, 2) == 20
+
+
+@pytest.mark.parametrize(("bay_classes", "fine_before"), [(True, 0), (False, 60), (True, 60)])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=_small_days())
+def test_bay_classes_and_fine_slots_never_above_the_optimum_of_cp_sat(
+    bay_classes: bool, fine_before: int, problem: DayProblem
+) -> None:
+    """Starts that also choose a class of bays alike, and 10-minute slots with 2-minute ones in the
+    hour before each block's end (slots of two widths): never above CP-SAT's proven optimum."""
+    best = solve(problem, None, SolveParameters(time_limit_seconds=20.0, workers=1))
+    if best is None or best.status != "optimal":
+        return  # not proven: nothing to compare with
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in best.unplaced)
+    saved = bounds_time.GRIDS, bounds_time.BAY_CLASSES, bounds_time.FINE_BEFORE
+    bounds_time.GRIDS, bounds_time.BAY_CLASSES, bounds_time.FINE_BEFORE = (10,), bay_classes, fine_before
+    try:
+        assert time_indexed_bound(problem, weight) <= _minutes_late(problem, best)
+    finally:
+        bounds_time.GRIDS, bounds_time.BAY_CLASSES, bounds_time.FINE_BEFORE = saved
