@@ -25,7 +25,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from heapq import heapify, heappop, heappush
-from itertools import chain, islice
+from itertools import chain, islice, pairwise
 
 from scheduler.availability import Availability
 from scheduler.dispatch import place_job
@@ -241,6 +241,12 @@ class _Chain:
                     if due is not None and current[-1].end > due:
                         return None
                     moved[e] = current
+                    # Done with `e` for `p`: the operations before `kk` miss it, the ones from `kk`
+                    # on now start at or after its end. (Walking on over the list as it was would
+                    # move a cascaded operation again, back before its predecessor's end.)
+                    break
+        if any(a.end > b.start for placed in moved.values() for a, b in pairwise(placed)):
+            return None  # never a booking's operations out of order, whatever the walk did
         return moved
 
     def windows(self, technician: int) -> list[tuple[int, int]]:

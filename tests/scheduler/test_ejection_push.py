@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from functools import partial
 from itertools import pairwise
 
@@ -135,3 +136,42 @@ def test_the_immediate_answer_offers_the_time_only_shifting_finds(monkeypatch: p
     monkeypatch.setattr(slots, "PORTFOLIO_BOOKINGS", 0)
     day, new = _chained_workshop_day()
     assert new.drop_off not in {o.drop_off for o in day.offers("FIFTY", False, ejection_seconds=5.0)}
+
+
+def test_a_shifted_booking_keeps_its_operations_in_order() -> None:
+    """Two operations of one booking, on other technicians and bays, both in the way of a shifted
+    booking: the second is moved after the first, never again from the shifted booking's end (a
+    vehicle in two bays at once)."""
+
+    def op(technicians: tuple[int, ...], bays: tuple[int, ...], minutes: int) -> OperationData:
+        return OperationData(
+            bays=bays,
+            bay_costs=(0,) * len(bays),
+            technicians=technicians,
+            durations=(minutes,) * len(technicians),
+        )
+
+    two_step = JobData(
+        release=95, due=200, waiter=False, priority=1, operations=(op((0,), (1,), 10), op((1,), (0,), 15))
+    )
+    in_the_way = JobData(release=100, due=130, waiter=False, priority=1, operations=(op((0, 2), (0, 2), 30),))
+    new = JobData(release=100, due=130, waiter=False, priority=1, operations=(op((2,), (2,), 30),))
+    technician = TechnicianData(grade=1, shift_start=0, shift_end=300)
+    problem = DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="general"),) * 3,
+        technicians=(technician,) * 3,
+        jobs=(two_step, in_the_way),
+        keep_promises=True,
+    )
+    own = [[Placement(1, 0, 95, 105), Placement(0, 1, 105, 120)], [Placement(2, 2, 100, 130)]]
+    fit = eject_and_fit(problem, own, new, deadline=float("inf"), deepest=1, push=True)
+    assert fit is not None
+    placed, moved = fit
+    day = [*placed] + [p for j, placements in enumerate(own) for p in moved.get(j, placements)]
+    for j in range(len(own)):
+        for a, b in pairwise(moved.get(j, own[j])):
+            assert a.end <= b.start, (j, a, b)
+    for a, b in itertools.combinations(day, 2):
+        if a.technician == b.technician or a.bay == b.bay:
+            assert a.end <= b.start or b.end <= a.start, (a, b)
