@@ -262,8 +262,11 @@ class of bays or -1)."""
 
 def _slot_starts(tech_free: list[list[tuple[int, int]]], horizon: int, grid: int) -> np.ndarray:
     """First minute of each start slot: every `grid` minutes, and every FINE minutes in the
-    FINE_BEFORE minutes before any technician block's end; a last entry past the day."""
-    marks = set(range(0, horizon + grid, grid))
+    FINE_BEFORE minutes before any technician block's end; a last entry past the day and past
+    every block (overtime can run a block past the horizon: a span's latest start must have a
+    next slot start)."""
+    last = max([horizon, *(e for blocks in tech_free for _, e in blocks)])
+    marks = set(range(0, last + grid, grid))
     if grid > FINE:
         for end in {e for blocks in tech_free for _, e in blocks}:
             marks.update(range(max(0, end - FINE_BEFORE), end, FINE))

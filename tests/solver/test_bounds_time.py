@@ -279,3 +279,18 @@ def test_bay_classes_and_fine_slots_never_above_the_optimum_of_cp_sat(
         assert time_indexed_bound(problem, weight) <= _minutes_late(problem, best)
     finally:
         bounds_time.GRIDS, bounds_time.BAY_CLASSES, bounds_time.FINE_BEFORE = saved
+
+
+def test_overtime_past_the_horizon() -> None:
+    """A late shift whose overtime runs past the day's horizon (a shift to 22:00 with three hours of
+    overtime): the floor is worked out, not an IndexError for want of a slot after the last start."""
+    op = OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(30,))
+    jobs = tuple(
+        JobData(release=1300 + 10 * i, due=1360, waiter=False, priority=1, operations=(op,)) for i in range(3)
+    )
+    technician = TechnicianData(grade=1, shift_start=960, shift_end=1320, max_overtime=180)
+    problem = DayProblem(
+        horizon=1440, bays=(BayData("g"),), technicians=(technician,), jobs=jobs, keep_promises=False
+    )
+    floor = time_indexed_bound(problem, 1)
+    assert floor is not None and 0 <= floor <= 30  # three 30-minute jobs in a row: the last 30 minutes late
