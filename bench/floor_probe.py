@@ -64,32 +64,40 @@ def _fits(busy: list[tuple[int, int]], s: int, d: int) -> bool:
     return all(e <= s or b >= s + d for b, e in busy)
 
 
-def probe(seed: int, placed: int, ceil: bool, bays: bool) -> dict[str, Any]:
-    instance = Instance(f"dealer-2011@1.3x#s{seed}", "dealer-2011", 1.3, seed)
-    problem = compile_request(build_request(instance, 10.0)).problem
-    weight = sum(sorted((job.priority for job in problem.jobs), reverse=True)[:placed])
-    module = _module(ceil)
+def _integral(module: Any, problem: Any, weight: int, seconds: float) -> tuple[Any, float, dict[str, Any]]:
+    """`module.time_indexed_bound` solved with integral starts (HiGHS MIP, `seconds` at most): its
+    value, CPU seconds, and what it saw: the columns, the classes' members, the ready work, the
+    solution, its status and MIP gap."""
     seen: dict[str, Any] = {}
     columns, milp = module._columns, scipy.optimize.milp
 
     def spy_columns(*args: Any, **kwargs: Any) -> Any:
-        seen["cols"], seen["members"] = columns(*args, **kwargs), args[2]
+        seen["cols"], seen["members"], seen["ready"] = columns(*args, **kwargs), args[2], sorted(args[1])
         return seen["cols"]
 
     def integral(cost: Any, **kwargs: Any) -> Any:
         kwargs["integrality"] = np.ones_like(kwargs["integrality"])
-        kwargs["options"] = {"presolve": True, "time_limit": 600.0}
+        kwargs["options"] = {"presolve": True, "time_limit": seconds}
         result = milp(cost, **kwargs)
-        seen["x"] = result.x
+        seen["x"], seen["status"], seen["gap"] = result.x, result.status, getattr(result, "mip_gap", None)
         return result
 
-    module._columns, scipy.optimize.milp = spy_columns, integral  # type: ignore[attr-defined]
+    module._columns, scipy.optimize.milp = spy_columns, integral
     try:
         cpu = time.process_time()
         value = module.time_indexed_bound(problem, weight)
         cpu = time.process_time() - cpu
     finally:
-        module._columns, scipy.optimize.milp = columns, milp  # type: ignore[attr-defined]
+        module._columns, scipy.optimize.milp = columns, milp
+    return value, cpu, seen
+
+
+def probe(seed: int, placed: int, ceil: bool, bays: bool) -> dict[str, Any]:
+    instance = Instance(f"dealer-2011@1.3x#s{seed}", "dealer-2011", 1.3, seed)
+    problem = compile_request(build_request(instance, 10.0)).problem
+    weight = sum(sorted((job.priority for job in problem.jobs), reverse=True)[:placed])
+    module = _module(ceil)
+    value, cpu, seen = _integral(module, problem, weight, 600.0)
     cols, x, members = seen["cols"], seen["x"], seen["members"]
     use = {(c[0], c[1]): c for i, c in enumerate(cols) if x[i] > 0.5}
     load: dict[int, Counter[int]] = defaultdict(Counter)
@@ -166,27 +174,7 @@ def plan(
     module = _module(True)
     module.BAY_CLASSES, module.GRIDS = True, (grid,)  # type: ignore[attr-defined]
     module.MAX_COLUMNS, module.MAX_ENTRIES = 10**7, 10**8  # type: ignore[attr-defined]
-    seen: dict[str, Any] = {}
-    columns, milp = module._columns, scipy.optimize.milp
-
-    def spy_columns(*args: Any, **kwargs: Any) -> Any:
-        seen["cols"], seen["members"], seen["ready"] = columns(*args, **kwargs), args[2], sorted(args[1])
-        return seen["cols"]
-
-    def integral(cost: Any, **kwargs: Any) -> Any:
-        kwargs["integrality"] = np.ones_like(kwargs["integrality"])
-        kwargs["options"] = {"presolve": True, "time_limit": seconds}
-        result = milp(cost, **kwargs)
-        seen["x"], seen["status"], seen["gap"] = result.x, result.status, getattr(result, "mip_gap", None)
-        return result
-
-    module._columns, scipy.optimize.milp = spy_columns, integral  # type: ignore[attr-defined]
-    try:
-        cpu = time.process_time()
-        value = module.time_indexed_bound(problem, weight)
-        cpu = time.process_time() - cpu
-    finally:
-        module._columns, scipy.optimize.milp = columns, milp  # type: ignore[attr-defined]
+    value, cpu, seen = _integral(module, problem, weight, seconds)
     cols, x, members = seen["cols"], seen["x"], seen["members"]
     if x is None:
         return {"seed": seed, "grid": grid, "mip_cpu_s": round(cpu, 1), "mip_status": seen["status"]}
