@@ -219,19 +219,24 @@ def plan(
     )
 
 
-def tiny_workshop() -> Workshop:
-    """One technician, one bay, two hours: room for exactly two 60-minute bookings."""
+def tiny_workshop(
+    closing: str = "10:00", shift_end: str = "10:00", services: dict[str, tuple[str, int]] | None = None
+) -> Workshop:
+    """One technician, one bay, from 08:00: by default two hours, room for exactly two 60-minute
+    bookings; `services`: code -> (name, minutes of its one maintenance operation)."""
+    services = services if services is not None else {"MAINT": ("Maintenance", 60)}
     return Workshop.model_validate(
         {
             "id": "tiny",
             "name": "Tiny",
             "timezone": "Asia/Shanghai",
-            "opening": {"start": "08:00", "end": "10:00"},
+            "opening": {"start": "08:00", "end": closing},
             "bays": [{"id": "G1", "kind": "general"}],
             "technicians": [{"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
-                             "shift": {"start": "08:00", "end": "10:00"}}],
-            "services": [{"code": "MAINT", "name": "Maintenance", "operations": [
-                {"name": "work", "minutes": 60, "skill": "maintenance", "bay_kinds": ["general"]}]}],
+                             "shift": {"start": "08:00", "end": shift_end}}],
+            "services": [{"code": code, "name": name, "operations": [
+                {"name": "work", "minutes": minutes, "skill": "maintenance", "bay_kinds": ["general"]}]}
+                for code, (name, minutes) in services.items()],
         }
     )  # fmt: skip
 

@@ -10,12 +10,12 @@ from itertools import pairwise
 import pytest
 
 from scheduler import slots
-from scheduler.contract import Assignment, Booking, Workshop
+from scheduler.contract import Assignment, Booking
 from scheduler.ejection import eject_and_fit
 from scheduler.slots import CapacityRules, DayBook
 from scheduler.validator import validate_plan
 from solver.problem import BayData, DayProblem, JobData, OperationData, Placement, TechnicianData
-from tests.builders import witness_plan
+from tests.builders import tiny_workshop, witness_plan
 
 DAY = dt.date(2026, 11, 24)
 STARTS = (510, 545, 580, 615, 650, 685)
@@ -88,21 +88,7 @@ def test_a_shift_that_would_break_a_promise_is_not_made() -> None:
 
 def _chained_workshop_day() -> tuple[DayBook, Booking]:
     """The same morning as bookings of a workshop: the slot answer's search sees it as a small day."""
-    workshop = Workshop.model_validate(
-        {
-            "id": "w", "name": "W", "timezone": "Asia/Shanghai",
-            "opening": {"start": "08:00", "end": "11:30"},
-            "bays": [{"id": "G1", "kind": "general"}],
-            "technicians": [{"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
-                             "shift": {"start": "08:00", "end": "12:00"}}],
-            "services": [
-                {"code": "HALF", "name": "Half", "operations": [
-                    {"name": "work", "minutes": 30, "skill": "maintenance", "bay_kinds": ["general"]}]},
-                {"code": "FIFTY", "name": "Fifty", "operations": [
-                    {"name": "work", "minutes": 50, "skill": "maintenance", "bay_kinds": ["general"]}]},
-            ],
-        }
-    )  # fmt: skip
+    workshop = tiny_workshop("11:30", "12:00", {"HALF": ("Half", 30), "FIFTY": ("Fifty", 50)})
     at = partial(dt.datetime, 2026, 11, 24, tzinfo=workshop.tz)
     accepted = []
     for n, minute in enumerate(STARTS):

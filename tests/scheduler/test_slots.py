@@ -15,7 +15,7 @@ from scheduler.scenarios import load_scenario
 from scheduler.slots import CapacityRules, DayBook, Offer
 from scheduler.validator import validate_plan
 from solver.problem import DayProblem, Interval, Placement
-from tests.builders import CountedThreadClock, witness_plan
+from tests.builders import CountedThreadClock, tiny_workshop, witness_plan
 
 DAY = dt.date(2026, 11, 24)
 
@@ -255,17 +255,7 @@ def test_offered_instants_exist_are_distinct_and_in_order_across_dst(date: dt.da
 def _fragmented_day() -> tuple[DayBook, Booking]:
     """One technician and one lift 08:00-12:00; three one-hour jobs promised at the handover leave
     three 20-minute gaps (09:00, 10:20, 11:40): a fourth hour fits only if two of them move left."""
-    workshop = Workshop.model_validate(
-        {
-            "id": "w", "name": "W", "timezone": "Asia/Shanghai",
-            "opening": {"start": "08:00", "end": "11:00"},
-            "bays": [{"id": "G1", "kind": "general"}],
-            "technicians": [{"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
-                             "shift": {"start": "08:00", "end": "12:00"}}],
-            "services": [{"code": "HOUR", "name": "Hour", "operations": [
-                {"name": "work", "minutes": 60, "skill": "maintenance", "bay_kinds": ["general"]}]}],
-        }
-    )  # fmt: skip
+    workshop = tiny_workshop("11:00", "12:00", {"HOUR": ("Hour", 60)})
     tz = workshop.tz
     at = partial(dt.datetime, 2026, 11, 24, tzinfo=tz)
     accepted = []
