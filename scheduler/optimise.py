@@ -120,6 +120,9 @@ def warm_start_tries(problem: DayProblem, limit: float) -> int:
 ALPHA_POINTS = True
 """The warm start also tries the time-indexed relaxation's alpha-point orders (`StartRelaxation`)."""
 
+ALPHA_WEIGHTED = 0
+"""Experiment: the warm start's relaxation weighs waiters' minutes as the objective does."""
+
 RELAXATION_SECONDS = 2.4e-6
 """Counted cost of the time-indexed relaxation per column and matrix entry (`Relaxation.size`):
 1.0-1.7 s of CPU for 650,000-710,000 on dealer-2011 1.3x days (load ~5)."""
@@ -136,7 +139,7 @@ class StartRelaxation:
     relaxation: Relaxation | None = None
 
     def orders(self) -> list[tuple[str, list[int]]]:
-        self.relaxation = time_indexed_relaxation(self.problem, self.weight)
+        self.relaxation = time_indexed_relaxation(self.problem, self.weight, weighted=bool(ALPHA_WEIGHTED))
         return alpha_orders(self.problem, self.relaxation)
 
     @property

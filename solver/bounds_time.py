@@ -82,9 +82,15 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
     return time_indexed_relaxation(problem, weight, waiters_only).bound
 
 
-def time_indexed_relaxation(problem: DayProblem, weight: int, waiters_only: bool = False) -> Relaxation:
-    """The relaxation behind `time_indexed_bound`, with its fractional starts (see `Relaxation`)."""
+def time_indexed_relaxation(
+    problem: DayProblem, weight: int, waiters_only: bool = False, weighted: bool = False
+) -> Relaxation:
+    """The relaxation behind `time_indexed_bound`, with its fractional starts (see `Relaxation`).
+
+    `weighted`: a waiter's minutes cost as the objective weighs them (`ObjectiveWeights`); its
+    optimum is then no floor on plain minutes, and `bound` stays 0."""
     relaxation = Relaxation(weight=weight, waiters_only=waiters_only)
+    weights = problem.weights
     ends = earliest_ends(problem)
     tech_free, bay_free = free_windows(problem)
     fixed = 0.0
@@ -151,6 +157,8 @@ def time_indexed_relaxation(problem: DayProblem, weight: int, waiters_only: bool
         job = problem.jobs[j]
         if k == len(job.operations) - 1 and job.due is not None and (job.waiter or not waiters_only):
             cost[i] = max(0, end - job.due)
+            if weighted:
+                cost[i] *= (weights.waiter_lateness if job.waiter else weights.lateness) / weights.lateness
 
     rows: list[int] = []
     idx: list[int] = []
@@ -279,7 +287,9 @@ def time_indexed_relaxation(problem: DayProblem, weight: int, waiters_only: bool
         return relaxation  # no such plan in the relaxation, or not solved: claim nothing
     bound = float(result.fun)
     # Lateness is whole minutes; the margin absorbs the solver's tolerances.
-    relaxation.bound = max(0, math.ceil(float(bound) + fixed - 1e-6 * max(1.0, abs(float(bound))) - 1e-3))
+    relaxation.bound = (
+        0 if weighted else max(0, math.ceil(float(bound) + fixed - 1e-6 * max(1.0, abs(float(bound))) - 1e-3))
+    )
     x = result.x
     for i in np.flatnonzero(x[: len(cols)] > 1e-6).tolist():
         j, k, c, _, first_minute, *_rest = cols[i]
