@@ -120,8 +120,10 @@ def warm_start_tries(problem: DayProblem, limit: float) -> int:
 ALPHA_POINTS = True
 """The warm start also tries the time-indexed relaxation's alpha-point orders (`StartRelaxation`)."""
 
-ALPHA_WEIGHTED = 0
-"""Experiment: the warm start's relaxation weighs waiters' minutes as the objective does."""
+ALPHA_WEIGHTED = 1
+"""The warm start's relaxation weighs a waiter's minutes as the objective does (1), or counts
+plain minutes as the floor does (0: one relaxation for both, but the 10 s plans of dealer-2011
+1.3x were 2 % more costly than main's over three search seeds, for waiters left late)."""
 
 RELAXATION_SECONDS = 2.4e-6
 """Counted cost of the time-indexed relaxation per column and matrix entry (`Relaxation.size`):
@@ -131,21 +133,30 @@ RELAXATION_SECONDS = 2.4e-6
 @dataclass
 class StartRelaxation:
     """The time-indexed relaxation for plans placing `weight` (the placement bound), worked out
-    during the warm start for its alpha-point orders and kept for the plan's lateness floor
-    (`add_bounds`), so that its CPU is spent once; counted against the request's limit."""
+    during the warm start for its alpha-point orders (`multi_start`'s `alpha`), and its cost: the
+    relaxation and the dispatches of its orders, counted against the request's limit (`seconds`).
+    Unweighted (`ALPHA_WEIGHTED` = 0), the plan's lateness floor reuses it (`floor`)."""
 
     problem: DayProblem
     weight: int
     relaxation: Relaxation | None = None
+    dispatches: int = 0
 
     def orders(self) -> list[tuple[str, list[int]]]:
         self.relaxation = time_indexed_relaxation(self.problem, self.weight, weighted=bool(ALPHA_WEIGHTED))
         return alpha_orders(self.problem, self.relaxation)
 
     @property
+    def floor(self) -> Relaxation | None:
+        """The relaxation where its optimum is the lateness floor (plain minutes), else None."""
+        return self.relaxation if self.relaxation is not None and not self.relaxation.weighted else None
+
+    @property
     def seconds(self) -> float:
-        """Counted seconds spent on it (none where the warm start did not ask for it)."""
-        return RELAXATION_SECONDS * self.relaxation.size if self.relaxation is not None else 0.0
+        """Counted seconds spent (none where the warm start did not ask for the orders)."""
+        if self.relaxation is None:
+            return 0.0
+        return RELAXATION_SECONDS * self.relaxation.size + self.dispatches * dispatch_seconds(self.problem)
 
 
 def start_relaxation(problem: DayProblem, limit: float, most: int) -> StartRelaxation | None:
@@ -164,8 +175,7 @@ def warm_start(
     bound's weight; `lp`: the relaxation whose alpha-point orders are tried where a start places
     `most`): what the search starts from."""
     tries = warm_start_tries(problem, limit)
-    alpha = lp.orders if lp is not None else None
-    return multi_start(problem, tries, seed, rules=family_rules(problem, limit), most=most, alpha=alpha)
+    return multi_start(problem, tries, seed, rules=family_rules(problem, limit), most=most, alpha=lp)
 
 
 RULES_SHARE = 0.3
@@ -290,6 +300,6 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
         chosen.status = "optimal"
     elif relaxation:
         chosen.lower_bound = relaxation_bound(problem, 0.1 * limit * DTIME_PER_SECOND, options.workers)
-    add_bounds(problem, chosen, limit >= INDEXED_BOUND_SECONDS, placements, lp.relaxation if lp else None)
+    add_bounds(problem, chosen, limit >= INDEXED_BOUND_SECONDS, placements, lp.floor if lp else None)
     chosen.solve_seconds = time.perf_counter() - began
     return chosen

@@ -69,6 +69,8 @@ class Relaxation:
 
     weight: int
     waiters_only: bool
+    weighted: bool = False
+    """Waiters' minutes weighed as the objective does: no floor then (`bound` 0)."""
     bound: int = 0
     starts: dict[tuple[int, int], list[tuple[int, float]]] = field(default_factory=dict)
     placed: dict[int, float] = field(default_factory=dict)
@@ -89,7 +91,7 @@ def time_indexed_relaxation(
 
     `weighted`: a waiter's minutes cost as the objective weighs them (`ObjectiveWeights`); its
     optimum is then no floor on plain minutes, and `bound` stays 0."""
-    relaxation = Relaxation(weight=weight, waiters_only=waiters_only)
+    relaxation = Relaxation(weight=weight, waiters_only=waiters_only, weighted=weighted)
     weights = problem.weights
     ends = earliest_ends(problem)
     tech_free, bay_free = free_windows(problem)
