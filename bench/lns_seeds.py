@@ -56,10 +56,7 @@ def main() -> None:
             )
             cpu = time.process_time()
             workers = min(options.workers, 8)
-            centres = lp.centres() if lp else None
-            best, stats = lns.improve(
-                problem, start, budget, options.seed + offset, workers, most=most, centres=centres
-            )
+            best, stats = lns.improve(problem, start, budget, options.seed + offset, workers, most=most)
             cpu = time.process_time() - cpu
             t = terms(problem, best)
             print(json.dumps({

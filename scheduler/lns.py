@@ -47,10 +47,6 @@ HUGE_DAY = 400
 """Bookings above which unplaced and late targets take turns (`_targets`)."""
 BUILD_SECONDS_PER_JOB = 4e-4
 """Wall seconds to build and hand over a model, per booking in it (pinned ones included)."""
-LP_CENTRE = 0
-"""Experiment (1: on): a late target frees the work nearest the end the warm start's relaxation
-gives it (`improve`'s `centres`) instead of the work nearest its own end."""
-
 LANE_QUOTA = 0.02
 """With several workers, the CP-SAT deterministic time each lane spends per round (`_improve_lanes`):
 a lane runs neighbourhoods one after another on its own copy of the plan until it has spent this
@@ -271,7 +267,6 @@ def _neighbourhood(
     window: tuple[int, int],
     size: int,
     rng: random.Random,
-    centres: dict[int, int] | None = None,
 ) -> list[int]:
     """The target and the bookings freed with it.
 
@@ -290,9 +285,7 @@ def _neighbourhood(
     mine = {solution.placements[(target, k)].technician for k in range(len(job.operations))}
     others = sorted(pool - mine)
     pair = mine | ({others[rng.randrange(len(others))]} if others else set())
-    # `centres` (LP_CENTRE): the work nearest where the relaxation ends the target, not its end.
-    centre = centres.get(target, end) if centres else end
-    return [target, *_nearest(problem, solution, target, pair, (job.release, end), centre, size, rng)]
+    return [target, *_nearest(problem, solution, target, pair, (job.release, end), end, size, rng)]
 
 
 def _open(problem: DayProblem, solution: DaySolution, most: int | None) -> list[int]:
@@ -346,7 +339,6 @@ def improve(
     workers: int = 1,
     deadline: float | None = None,
     most: int | None = None,
-    centres: dict[int, int] | None = None,
 ) -> tuple[DaySolution, LnsStats]:
     """LNS from `start` for `seconds` worth of deterministic effort; never returns worse.
 
@@ -361,9 +353,8 @@ def improve(
     Reproducible for a given seed and worker count, unless the wall clock passes `deadline` (a
     `time.perf_counter()` value: the safety net of an overloaded machine) first.
     """
-    centres = centres if LP_CENTRE else None
     if workers > 1 and LANE_QUOTA > 0:
-        return _improve_lanes(problem, start, seconds, seed, workers, deadline, most, centres)
+        return _improve_lanes(problem, start, seconds, seed, workers, deadline, most)
     rng = random.Random(seed)
     stats = LnsStats()
     best = start
@@ -383,7 +374,7 @@ def improve(
             for _ in range(min(lanes, len(targets))):
                 target, window = targets[cursor % len(targets)]
                 cursor += 1
-                free = _neighbourhood(problem, best, target, window, size, rng, centres)
+                free = _neighbourhood(problem, best, target, window, size, rng)
                 # Other unplaced bookings sharing the pool ride along (they may fit once things move).
                 free += [u for u in _open(problem, best, most) if u != target and u not in free][
                     : max(0, size // 4)
@@ -480,7 +471,6 @@ def _run_lane(
     stride: int,
     deadline: float | None,
     most: int | None = None,
-    centres: dict[int, int] | None = None,
 ) -> _Lane:
     """Neighbourhoods one after another from the lane's plan until `quota` deterministic time
     (plus the build charge, in the same units) is spent; each better plan is kept for the next.
@@ -492,7 +482,7 @@ def _run_lane(
             break
         target, window = targets[lane.cursor % len(targets)]
         lane.cursor += stride
-        free = _neighbourhood(problem, lane.plan, target, window, lane.size, rng, centres)
+        free = _neighbourhood(problem, lane.plan, target, window, lane.size, rng)
         riders = [u for u in _open(problem, lane.plan, most) if u != target and u not in free]
         free += riders[: max(0, lane.size // 4)]
         got, spent, proven = reinsert(problem, lane.plan, free, STEP_DTIME, rng.randrange(1 << 30))
@@ -517,7 +507,6 @@ def _improve_lanes(
     workers: int,
     deadline: float | None,
     most: int | None = None,
-    centres: dict[int, int] | None = None,
 ) -> tuple[DaySolution, LnsStats]:
     """`improve` with one lane per worker, each spending `LANE_QUOTA` per round on its own copy of
     the plan (lane i takes every workers-th target from i). After a round the best lane's plan is
@@ -548,10 +537,7 @@ def _improve_lanes(
             ]
             done = list(
                 pool.map(
-                    lambda run: _run_lane(
-                        problem, run[0], LANE_QUOTA, run[1], lanes, deadline, most, centres
-                    ),
-                    runs,
+                    lambda run: _run_lane(problem, run[0], LANE_QUOTA, run[1], lanes, deadline, most), runs
                 )
             )
             cursor += lanes * max(1, min(lane.solves for lane in done))

@@ -151,20 +151,6 @@ class StartRelaxation:
         """The relaxation where its optimum is the lateness floor (plain minutes), else None."""
         return self.relaxation if self.relaxation is not None and not self.relaxation.weighted else None
 
-    def centres(self) -> dict[int, int] | None:
-        """Per booking the relaxation places, where it ends it: the mean start of its last
-        operation plus that operation's shortest time (for `improve`'s `centres`, LP_CENTRE)."""
-        if self.relaxation is None:
-            return None
-        ends: dict[int, int] = {}
-        for j, job in enumerate(self.problem.jobs):
-            ops = [k for k, op in enumerate(job.operations) if op.pin is None]
-            shares = self.relaxation.starts.get((j, ops[-1])) if ops else None
-            if shares:
-                mean = sum(start * share for start, share in shares) / sum(share for _, share in shares)
-                ends[j] = round(mean) + min(job.operations[ops[-1]].durations, default=0)
-        return ends
-
     @property
     def seconds(self) -> float:
         """Counted seconds spent (none where the warm start did not ask for the orders)."""
@@ -303,10 +289,7 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
         # the plan places as much as the bound, unplaced bookings are no longer searched around.
         deadline = began + net
         workers = min(options.workers, 8)
-        centres = lp.centres() if lp is not None else None
-        improved, stats = improve(
-            problem, chosen, budget, options.seed, workers, deadline, placements.weight, centres
-        )
+        improved, stats = improve(problem, chosen, budget, options.seed, workers, deadline, placements.weight)
         notes.append(f"lns: {stats.steps} steps, {stats.improved} improvements")
         chosen = improved
     chosen = fill_gaps(problem, chosen)
