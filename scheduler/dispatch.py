@@ -320,7 +320,7 @@ class ExtraStarts(Protocol):
 
     dispatches: int
 
-    def orders(self) -> list[tuple[str, list[int]]]: ...
+    def orders(self, best: DaySolution) -> list[tuple[str, list[int]]]: ...
 
 
 ALPHA_PROMOTION_ROUNDS = 3
@@ -390,7 +390,8 @@ def multi_start(
     left the search 2 bookings short on two such days).
 
     `alpha`: where a start already places as much as `most`, the relaxation's alpha-point orders
-    (`alpha_orders`; asked for only then: the relaxation is worked out only on such days), each
+    (`alpha_orders`; asked for only then, with the best start so far: the relaxation is worked out
+    only on such days, and only where that start is far from its floor, `StartRelaxation`), each
     dispatched by the foreman's rule and keeping seniors and promoted at most
     `ALPHA_PROMOTION_ROUNDS` times; those placing `most` join as starts. Their dispatches are
     counted in `alpha.dispatches`, not taken from `tries`: the swaps stay what they were (taking
@@ -439,7 +440,10 @@ def multi_start(
         elif most is None:
             left -= spent
     settled = most is not None and min(unplaced_weight(problem, c.best) for c in chains) <= allowed
-    extra = alpha.orders() if alpha is not None and settled else []
+    if alpha is not None and settled:
+        extra = alpha.orders(min((c.best for c in chains), key=lambda plan: rank(problem, plan)))
+    else:
+        extra = []
     for (label, order), keep_seniors in itertools.product(extra, (False, True)):
         plan = dispatch(problem, order, keep_seniors)
         spent = 1

@@ -11,7 +11,7 @@ from scheduler.compiler import CompiledDay
 from scheduler.dispatch import RULES, alpha_orders, dispatch_order, multi_start, place_job, rank
 from scheduler.lns import DTIME_PER_SECOND, improve
 from solver.bounds import PlacementBound, lateness_floor, placement_bound, relaxation_bound
-from solver.bounds_time import Relaxation, time_indexed_relaxation
+from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_relaxation
 from solver.model import SolveParameters, safety_seconds, solve
 from solver.objective import objective, terms
 from solver.problem import DayProblem, DaySolution
@@ -67,12 +67,14 @@ def add_bounds(
     indexed: bool = True,
     placements: PlacementBound | None = None,
     relaxation: Relaxation | None = None,
+    cheap: tuple[int, int] | None = None,
 ) -> None:
     """Bounds per level: placements (count and priority), and the lateness of any plan placing as
     much priority as this one (not only of this plan's set of bookings); `indexed`: with the
     time-indexed floor; `placements`: the placement bound if already worked out; `relaxation`:
     the time-indexed relaxation if already worked out (the warm start's), used where this plan
-    places at least the priority it was worked out for (its floor holds for every such plan).
+    places at least the priority it was worked out for (its floor holds for every such plan);
+    `cheap`: (weight, the floor without the relaxation for it) if already worked out, the same.
 
     The priority bound also bounds the objective: every plan leaves at least the rest unplaced.
     """
@@ -85,8 +87,13 @@ def add_bounds(
     # Once a cheap bound reaches this plan's own minutes the costlier relaxation has nothing to add.
     minutes = terms(problem, solution)
     late = minutes.lateness + minutes.waiter_lateness
-    if relaxation is not None and not relaxation.waiters_only and weight >= relaxation.weight:
-        solution.lateness_bound = max(lateness_floor(problem, weight, indexed=False), relaxation.bound)
+    if cheap is not None and weight >= cheap[0]:
+        least = cheap[1]
+        if relaxation is not None and not relaxation.waiters_only and weight >= relaxation.weight:
+            least = max(least, relaxation.bound)
+        elif indexed and least < late:  # as `lateness_floor` would
+            least = max(least, time_indexed_bound(problem, weight))
+        solution.lateness_bound = least
     else:
         solution.lateness_bound = lateness_floor(problem, weight, indexed=indexed, enough=late)
     total = sum(job.priority for job in problem.jobs)
@@ -122,8 +129,16 @@ ALPHA_POINTS = True
 
 ALPHA_WEIGHTED = 1
 """The warm start's relaxation weighs a waiter's minutes as the objective does (1), or counts
-plain minutes as the floor does (0: one relaxation for both, but the 10 s plans of dealer-2011
-1.3x were 2 % more costly than main's over three search seeds, for waiters left late)."""
+plain minutes as the floor does (0: one relaxation for start and floor). Weighted, the 10 s plans
+of dealer-2011 1.3x over three search seeds were less late (12,692 minutes in 15 runs against
+13,458; main 15,689) and cheaper (objective 301,819 against 310,000; main 313,804), for a second
+relaxation after the search (the floor, as on main: bench/RESULTS-warm-s10.md)."""
+
+ALPHA_EXCESS = 1.5
+"""Alpha-point starts only where the best start is more than this many times the cheap floor
+(`lateness_floor` without the relaxation) late. On dealer-2011 1.0x (starts 1.0-1.9 times it) they
+led the search to plans a few points dearer (seed 1: 117 minutes against 114); on 1.3x the starts
+are 1.3-10.6 times it, and the one at 1.3 (seed 3) gained nothing."""
 
 RELAXATION_SECONDS = 2.4e-6
 """Counted cost of the time-indexed relaxation per column and matrix entry (`Relaxation.size`):
@@ -141,10 +156,25 @@ class StartRelaxation:
     weight: int
     relaxation: Relaxation | None = None
     dispatches: int = 0
+    cheap: int | None = None
+    """The lateness floor without the relaxation for `weight` (worked out once, for the gate and
+    the plan's floor)."""
 
-    def orders(self) -> list[tuple[str, list[int]]]:
+    def orders(self, best: DaySolution) -> list[tuple[str, list[int]]]:
+        """The alpha-point orders, where `best` (the best start so far) is more than `ALPHA_EXCESS`
+        times the cheap lateness floor late (else none, and nothing spent or charged)."""
+        minutes = terms(self.problem, best)
+        late = minutes.lateness + minutes.waiter_lateness
+        self.cheap = lateness_floor(self.problem, self.weight, indexed=False)
+        if late <= ALPHA_EXCESS * self.cheap:
+            return []
         self.relaxation = time_indexed_relaxation(self.problem, self.weight, weighted=bool(ALPHA_WEIGHTED))
         return alpha_orders(self.problem, self.relaxation)
+
+    @property
+    def known(self) -> tuple[int, int] | None:
+        """(weight, cheap floor) where worked out (`add_bounds`'s `cheap`)."""
+        return (self.weight, self.cheap) if self.cheap is not None else None
 
     @property
     def floor(self) -> Relaxation | None:
@@ -300,6 +330,13 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
         chosen.status = "optimal"
     elif relaxation:
         chosen.lower_bound = relaxation_bound(problem, 0.1 * limit * DTIME_PER_SECOND, options.workers)
-    add_bounds(problem, chosen, limit >= INDEXED_BOUND_SECONDS, placements, lp.floor if lp else None)
+    add_bounds(
+        problem,
+        chosen,
+        limit >= INDEXED_BOUND_SECONDS,
+        placements,
+        lp.floor if lp else None,
+        lp.known if lp else None,
+    )
     chosen.solve_seconds = time.perf_counter() - began
     return chosen

@@ -12,13 +12,14 @@ import solver.bounds_time as bounds_time
 from scheduler.compiler import compile_request
 from scheduler.contract import PlanRequest
 from scheduler.demand import day_request
-from scheduler.dispatch import alpha_orders, rank
-from scheduler.optimise import optimise, start_relaxation, warm_start
+from scheduler.dispatch import alpha_orders, dispatch, rank
+from scheduler.optimise import StartRelaxation, optimise, start_relaxation, warm_start
 from scheduler.planning import to_plan
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
-from solver.bounds import placement_bound
+from solver.bounds import lateness_floor, placement_bound
 from solver.bounds_time import Relaxation
+from solver.objective import terms
 from solver.problem import BayData, DayProblem, JobData, OperationData, Pin, TechnicianData
 
 
@@ -123,3 +124,14 @@ def _from_lp(note: str) -> bool:
 class _Stats:
     steps = 0
     improved = 0
+
+
+def test_no_relaxation_where_the_start_is_near_its_floor() -> None:
+    """A start no more than `ALPHA_EXCESS` times the cheap floor late gets no alpha-point orders:
+    the relaxation is not worked out and nothing is charged (dealer-2011 1.0x's starts)."""
+    problem = _three_bookings()
+    start = dispatch(problem)
+    lp = StartRelaxation(problem, 4)
+    assert lp.orders(start) == [] and lp.relaxation is None and lp.seconds == 0.0
+    assert lp.known == (4, lateness_floor(problem, 4, indexed=False))
+    assert terms(problem, start).lateness <= optimise_module.ALPHA_EXCESS * lp.known[1]
