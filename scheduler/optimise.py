@@ -135,10 +135,10 @@ of dealer-2011 1.3x over three search seeds were less late (12,692 minutes in 15
 relaxation after the search (the floor, as on main: bench/RESULTS-warm-s10.md)."""
 
 ALPHA_EXCESS = 1.5
-"""Alpha-point starts only where the best start is more than this many times the cheap floor
-(`lateness_floor` without the relaxation) late. On dealer-2011 1.0x (starts 1.0-1.9 times it) they
-led the search to plans a few points dearer (seed 1: 117 minutes against 114); on 1.3x the starts
-are 1.3-10.6 times it, and the one at 1.3 (seed 3) gained nothing."""
+"""Alpha-point starts only where the best start so far (before its swaps) is more than this many
+times the cheap floor (`lateness_floor` without the relaxation) late. Without the gate the 10 s
+plan of dealer-2011 1.0x seed 1 was 117 minutes late against main's 114; with it that day is
+main's, move for move (bench/RESULTS-warm-s10.md)."""
 
 RELAXATION_SECONDS = 2.4e-6
 """Counted cost of the time-indexed relaxation per column and matrix entry (`Relaxation.size`):
