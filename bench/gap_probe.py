@@ -57,8 +57,11 @@ def _window(
 def search(scenario: str, seed: int, limit: float, constants: dict[str, float], hood: str) -> dict[str, Any]:
     compiled = compile_request(build_request(Instance(f"{scenario}#s{seed}", scenario, 1.3, seed), limit))
     problem, options = compiled.problem, compiled.request.options
-    start = opt.warm_start(problem, limit, options.seed, placement_bound(problem).weight)
-    budget = min((0.85 if options.lower_bound else 0.95) * limit, limit - opt.outside_search(problem, limit))
+    most = placement_bound(problem).weight
+    lp = opt.start_relaxation(problem, limit, most)
+    start = opt.warm_start(problem, limit, options.seed, most, lp)
+    outside = opt.outside_search(problem, limit) + (lp.seconds if lp else 0.0)
+    budget = min((0.85 if options.lower_bound else 0.95) * limit, limit - outside)
     saved = {name: getattr(lns, name) for name in [*constants, "_neighbourhood"]}
     for name, value in constants.items():
         setattr(lns, name, value)

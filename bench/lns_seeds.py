@@ -48,10 +48,11 @@ def main() -> None:
             compiled = compile_request(build_request(instance, args.limit))
             problem, options = compiled.problem, compiled.request.options
             most = placement_bound(problem).weight
-            start = opt.warm_start(problem, args.limit, options.seed, most)
+            lp = opt.start_relaxation(problem, args.limit, most)
+            start = opt.warm_start(problem, args.limit, options.seed, most, lp)
             budget = min(
                 (0.85 if options.lower_bound else 0.95) * args.limit,
-                args.limit - opt.outside_search(problem, args.limit),
+                args.limit - opt.outside_search(problem, args.limit) - (lp.seconds if lp else 0.0),
             )
             cpu = time.process_time()
             workers = min(options.workers, 8)
@@ -62,6 +63,8 @@ def main() -> None:
                 "seed": seed, "offset": offset, "set": args.set, "objective": best.objective,
                 "unplaced": len(best.unplaced), "late": t.lateness + t.waiter_lateness,
                 "waiter": t.waiter_lateness, "solves": stats.steps, "cpu_s": round(cpu, 1),
+                "start": start.objective, "start_note": start.notes[-1] if start.notes else "",
+                "budget": round(budget, 2),
             }), flush=True)  # fmt: skip
 
 

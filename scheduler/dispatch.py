@@ -11,8 +11,10 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from scheduler.availability import Availability
+from solver.bounds_time import Relaxation
 from solver.objective import objective
 from solver.problem import DayProblem, DaySolution, JobData, Placement
 
@@ -264,6 +266,68 @@ place more (an over-full day of 50 bookings on four bays: one more within 5), th
 them all."""
 
 
+ALPHAS = (0.3, 0.5, 0.7)
+"""Shares of an operation's fractional starts in the time-indexed relaxation by which its
+alpha-point is reached (Hall, Schulz, Shmoys and Wein; Savelsbergh, Uma and Wein): orders of the
+bookings by these points, and by the mean start, are the LP's list schedules (`alpha_orders`)."""
+
+
+def _alpha_point(shares: list[tuple[int, float]], alpha: float | None) -> float:
+    """The first start by which `alpha` of the operation's share has started (None: the mean)."""
+    total = sum(share for _, share in shares)
+    if alpha is None:
+        return sum(start * share for start, share in shares) / total
+    reached = 0.0
+    for start, share in shares:
+        reached += share
+        if reached >= alpha * total - 1e-9:
+            return start
+    return shares[-1][0]
+
+
+def alpha_orders(problem: DayProblem, relaxation: Relaxation) -> list[tuple[str, list[int]]]:
+    """Orders of the bookings by the alpha-points of the relaxation's fractional starts: of the
+    booking's first operation (when its work begins) and of its last (when it is handed over),
+    for each of `ALPHAS` and the mean. Started work first; then the bookings the relaxation places
+    at least half of; the rest (the ones it leaves out) after them, in the same order, and last
+    the bookings it has no start for (they fit nowhere alone)."""
+    jobs = problem.jobs
+    orders: list[tuple[str, list[int]]] = []
+    if not relaxation.starts:
+        return orders  # not built (too large) or not solved
+    for which, alpha in itertools.product(("first", "last"), (*ALPHAS, None)):
+        keys: dict[int, tuple[int, float]] = {}
+        for j, job in enumerate(jobs):
+            ops = [k for k, op in enumerate(job.operations) if op.pin is None]
+            shares = relaxation.starts.get((j, ops[0 if which == "first" else -1])) if ops else None
+            if not shares:
+                keys[j] = (2, 0.0)
+                continue
+            keys[j] = (0 if relaxation.placed.get(j, 0.0) >= 0.5 else 1, _alpha_point(shares, alpha))
+        order = sorted(range(len(jobs)), key=lambda j: (not jobs[j].pinned, keys[j], j))
+        label = (
+            f"mean start of the {which} operation"
+            if alpha is None
+            else f"{alpha:.0%}-point of the {which} operation"
+        )
+        orders.append((f"LP {label}", order))
+    return orders
+
+
+class ExtraStarts(Protocol):
+    """Orders to try as more starts (the relaxation's alpha-point orders), paid for apart from the
+    swaps: `dispatches` counts what trying them cost, for the caller to charge."""
+
+    dispatches: int
+
+    def orders(self, best: DaySolution) -> list[tuple[str, list[int]]]: ...
+
+
+ALPHA_PROMOTION_ROUNDS = 3
+"""Promotions (`promoted`) an alpha-point order gets to reach the placement bound: on dealer-2011
+1.3x the ones that get there need 0-3 (the others need 6-8 and are then no better)."""
+
+
 @dataclass
 class _Swaps:
     """Random swaps of nearby bookings in the best order so far, each kept if its plan is better;
@@ -306,6 +370,7 @@ def multi_start(
     rules: int | None = None,
     promote: bool = True,
     most: int | None = None,
+    alpha: ExtraStarts | None = None,
 ) -> DaySolution:
     """The best rule, then random swaps of its order (seeded: deterministic); `tries` dispatches
     after the rules.
@@ -323,6 +388,14 @@ def multi_start(
     placements are not settled (dealer-2011 at 1.5x and 2x) the best rule's swaps are main's and
     the plan places what it did (a promoted start placing as much as the best rule after its probe
     left the search 2 bookings short on two such days).
+
+    `alpha`: where a start already places as much as `most`, the relaxation's alpha-point orders
+    (`alpha_orders`; asked for only then, with the best start so far: the relaxation is worked out
+    only on such days, and only where that start is far from its floor, `StartRelaxation`), each
+    dispatched by the foreman's rule and keeping seniors and promoted at most
+    `ALPHA_PROMOTION_ROUNDS` times; those placing `most` join as starts. Their dispatches are
+    counted in `alpha.dispatches`, not taken from `tries`: the swaps stay what they were (taking
+    them cost the seniors-kept start on dealer-2011 1.3x seed 3 its swaps, and the plan 3 %).
 
     `rules`: only the first that many rules of the family (in `RULES` order, `fcfs` first), where
     a huge day's time limit cannot pay for them all. Used only as the optimiser's warm start: the
@@ -366,6 +439,26 @@ def multi_start(
             )
         elif most is None:
             left -= spent
+    settled = most is not None and min(unplaced_weight(problem, c.best) for c in chains) <= allowed
+    if alpha is not None and settled:
+        extra = alpha.orders(min((c.best for c in chains), key=lambda plan: rank(problem, plan)))
+    else:
+        extra = []
+    for (label, order), keep_seniors in itertools.product(extra, (False, True)):
+        plan = dispatch(problem, order, keep_seniors)
+        spent = 1
+        if unplaced_weight(problem, plan) > allowed:
+            order, plan, rounds = promoted(
+                problem, order, plan, allowed, ALPHA_PROMOTION_ROUNDS, keep_seniors
+            )
+            spent += rounds
+        if alpha is not None:  # always, with orders to try
+            alpha.dispatches += spent
+        if unplaced_weight(problem, plan) <= allowed:
+            label = f"{label}, seniors kept" if keep_seniors else label
+            plan.notes.append(f"warm start: {label}")
+            generator = random.Random(seed + len(chains))
+            chains.append(_Swaps(problem, order, plan, label, generator, keep_seniors))
     # The best start so far takes the remaining swaps (ties to the best rule's: a stable sort);
     # what a start leaves once its swaps run dry (small days) goes to the next.
     for chain in sorted(chains, key=lambda chain: rank(problem, chain.best)):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 
 from scheduler.availability import Availability
 from scheduler.compiler import CompiledDay
-from scheduler.dispatch import RULES, dispatch_order, multi_start, place_job, rank
+from scheduler.dispatch import RULES, alpha_orders, dispatch_order, multi_start, place_job, rank
 from scheduler.lns import DTIME_PER_SECOND, improve
 from solver.bounds import PlacementBound, lateness_floor, placement_bound, relaxation_bound
+from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_relaxation
 from solver.model import SolveParameters, safety_seconds, solve
 from solver.objective import objective, terms
 from solver.problem import DayProblem, DaySolution
@@ -60,11 +62,19 @@ request's limit (quick re-plans, the test suite), which keeps the cheaper floors
 
 
 def add_bounds(
-    problem: DayProblem, solution: DaySolution, indexed: bool = True, placements: PlacementBound | None = None
+    problem: DayProblem,
+    solution: DaySolution,
+    indexed: bool = True,
+    placements: PlacementBound | None = None,
+    relaxation: Relaxation | None = None,
+    cheap: tuple[int, int] | None = None,
 ) -> None:
     """Bounds per level: placements (count and priority), and the lateness of any plan placing as
     much priority as this one (not only of this plan's set of bookings); `indexed`: with the
-    time-indexed floor; `placements`: the placement bound if already worked out.
+    time-indexed floor; `placements`: the placement bound if already worked out; `relaxation`:
+    the time-indexed relaxation if already worked out (the warm start's), used where this plan
+    places at least the priority it was worked out for (its floor holds for every such plan);
+    `cheap`: (weight, the floor without the relaxation for it) if already worked out, the same.
 
     The priority bound also bounds the objective: every plan leaves at least the rest unplaced.
     """
@@ -77,7 +87,15 @@ def add_bounds(
     # Once a cheap bound reaches this plan's own minutes the costlier relaxation has nothing to add.
     minutes = terms(problem, solution)
     late = minutes.lateness + minutes.waiter_lateness
-    solution.lateness_bound = lateness_floor(problem, weight, indexed=indexed, enough=late)
+    if cheap is not None and weight >= cheap[0]:
+        least = cheap[1]
+        if relaxation is not None and not relaxation.waiters_only and weight >= relaxation.weight:
+            least = max(least, relaxation.bound)
+        elif indexed and least < late:  # as `lateness_floor` would
+            least = max(least, time_indexed_bound(problem, weight))
+        solution.lateness_bound = least
+    else:
+        solution.lateness_bound = lateness_floor(problem, weight, indexed=indexed, enough=late)
     total = sum(job.priority for job in problem.jobs)
     floor = float(problem.weights.unplaced * (total - solution.placement_weight_bound))
     if floor > 0 and (solution.lower_bound is None or floor > solution.lower_bound):
@@ -106,11 +124,88 @@ def warm_start_tries(problem: DayProblem, limit: float) -> int:
     return int(seconds / dispatch_seconds(problem))
 
 
-def warm_start(problem: DayProblem, limit: float, seed: int, most: int | None = None) -> DaySolution:
+ALPHA_POINTS = True
+"""The warm start also tries the time-indexed relaxation's alpha-point orders (`StartRelaxation`)."""
+
+ALPHA_WEIGHTED = 1
+"""The warm start's relaxation weighs a waiter's minutes as the objective does (1), or counts
+plain minutes as the floor does (0: one relaxation for start and floor). Weighted, the 10 s plans
+of dealer-2011 1.3x over three search seeds were less late (12,692 minutes in 15 runs against
+13,458; main 15,689) and cheaper (objective 301,819 against 310,000; main 313,804), for a second
+relaxation after the search (the floor, as on main: bench/RESULTS-warm-s10.md)."""
+
+ALPHA_EXCESS = 1.5
+"""Alpha-point starts only where the best start so far (before its swaps) is more than this many
+times the cheap floor (`lateness_floor` without the relaxation) late. Without the gate the 10 s
+plan of dealer-2011 1.0x seed 1 was 117 minutes late against main's 114; with it that day is
+main's, move for move (bench/RESULTS-warm-s10.md)."""
+
+RELAXATION_SECONDS = 2.4e-6
+"""Counted cost of the time-indexed relaxation per column and matrix entry (`Relaxation.size`):
+1.0-1.7 s of CPU for 650,000-710,000 on dealer-2011 1.3x days (load ~5)."""
+
+
+@dataclass
+class StartRelaxation:
+    """The time-indexed relaxation for plans placing `weight` (the placement bound), worked out
+    during the warm start for its alpha-point orders (`multi_start`'s `alpha`), and its cost: the
+    relaxation and the dispatches of its orders, counted against the request's limit (`seconds`).
+    Unweighted (`ALPHA_WEIGHTED` = 0), the plan's lateness floor reuses it (`floor`)."""
+
+    problem: DayProblem
+    weight: int
+    relaxation: Relaxation | None = None
+    dispatches: int = 0
+    cheap: int | None = None
+    """The lateness floor without the relaxation for `weight` (worked out once, for the gate and
+    the plan's floor)."""
+
+    def orders(self, best: DaySolution) -> list[tuple[str, list[int]]]:
+        """The alpha-point orders, where `best` (the best start so far) is more than `ALPHA_EXCESS`
+        times the cheap lateness floor late (else none, and nothing spent or charged)."""
+        minutes = terms(self.problem, best)
+        late = minutes.lateness + minutes.waiter_lateness
+        self.cheap = lateness_floor(self.problem, self.weight, indexed=False)
+        if late <= ALPHA_EXCESS * self.cheap:
+            return []
+        self.relaxation = time_indexed_relaxation(self.problem, self.weight, weighted=bool(ALPHA_WEIGHTED))
+        return alpha_orders(self.problem, self.relaxation)
+
+    @property
+    def known(self) -> tuple[int, int] | None:
+        """(weight, cheap floor) where worked out (`add_bounds`'s `cheap`)."""
+        return (self.weight, self.cheap) if self.cheap is not None else None
+
+    @property
+    def floor(self) -> Relaxation | None:
+        """The relaxation where its optimum is the lateness floor (plain minutes), else None."""
+        return self.relaxation if self.relaxation is not None and not self.relaxation.weighted else None
+
+    @property
+    def seconds(self) -> float:
+        """Counted seconds spent (none where the warm start did not ask for the orders)."""
+        if self.relaxation is None:
+            return 0.0
+        return RELAXATION_SECONDS * self.relaxation.size + self.dispatches * dispatch_seconds(self.problem)
+
+
+def start_relaxation(problem: DayProblem, limit: float, most: int) -> StartRelaxation | None:
+    """The relaxation for the warm start where the request pays for the time-indexed floor anyway
+    (`INDEXED_BOUND_SECONDS`) and the search is the LNS (more than `SMALL_JOBS` bookings; small
+    days are solved by CP-SAT first, as before)."""
+    if not ALPHA_POINTS or limit < INDEXED_BOUND_SECONDS or len(problem.jobs) <= SMALL_JOBS:
+        return None
+    return StartRelaxation(problem, most)
+
+
+def warm_start(
+    problem: DayProblem, limit: float, seed: int, most: int | None = None, lp: StartRelaxation | None = None
+) -> DaySolution:
     """The rules family and the swaps of the best start (`multi_start`; `most`: the placement
-    bound's weight): what the search starts from."""
+    bound's weight; `lp`: the relaxation whose alpha-point orders are tried where a start places
+    `most`): what the search starts from."""
     tries = warm_start_tries(problem, limit)
-    return multi_start(problem, tries, seed, rules=family_rules(problem, limit), most=most)
+    return multi_start(problem, tries, seed, rules=family_rules(problem, limit), most=most, alpha=lp)
 
 
 RULES_SHARE = 0.3
@@ -177,7 +272,13 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
     limit = options.time_limit_seconds
     # The family of rules and seeded swaps of the best order: a warm start no rule beats.
     placements = placement_bound(problem)
-    start = warm_start(problem, limit, options.seed, placements.weight)
+    # With promises kept only the witness is a safe start: no relaxation for other starts then.
+    lp = (
+        None
+        if hint is not None and problem.keep_promises
+        else start_relaxation(problem, limit, placements.weight)
+    )
+    start = warm_start(problem, limit, options.seed, placements.weight, lp)
     if hint is not None:
         hint.objective = objective(problem, hint)
     if hint is not None and (problem.keep_promises or rank(problem, hint) <= rank(problem, start)):
@@ -188,7 +289,7 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
     budget = 0.85 * limit if relaxation else 0.95 * limit
     # Small days keep the whole share (their work around the search is a fraction of a second);
     # on huge days it is counted out of the limit.
-    budget = min(budget, limit - outside_search(problem, limit))
+    budget = min(budget, limit - outside_search(problem, limit) - (lp.seconds if lp is not None else 0.0))
     chosen = start
     best_bound: float | None = None
     if len(problem.jobs) <= SMALL_JOBS:
@@ -229,6 +330,13 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
         chosen.status = "optimal"
     elif relaxation:
         chosen.lower_bound = relaxation_bound(problem, 0.1 * limit * DTIME_PER_SECOND, options.workers)
-    add_bounds(problem, chosen, indexed=limit >= INDEXED_BOUND_SECONDS, placements=placements)
+    add_bounds(
+        problem,
+        chosen,
+        limit >= INDEXED_BOUND_SECONDS,
+        placements,
+        lp.floor if lp else None,
+        lp.known if lp else None,
+    )
     chosen.solve_seconds = time.perf_counter() - began
     return chosen

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -57,8 +58,41 @@ small-dealer day (2-minute slots, ~16,000 columns, ~400,000 entries) and on a de
 (10-minute slots, ~25,000 columns, ~115,000 entries); the 1,000-booking day is skipped."""
 
 
+@dataclass
+class Relaxation:
+    """The time-indexed linear relaxation's optimum for plans placing at least `weight` priority.
+
+    `bound`: its proven floor on minutes late (0 where not built or not solved). `starts`: per
+    (booking, operation), the fractional starts of the optimum as (earliest minute of the slot,
+    share), earliest first; `placed`: per booking, the share of it placed (the y of the model).
+    `size`: the model's columns plus matrix entries, the deterministic measure of its cost."""
+
+    weight: int
+    waiters_only: bool
+    weighted: bool = False
+    """Waiters' minutes weighed as the objective does: no floor then (`bound` 0)."""
+    bound: int = 0
+    starts: dict[tuple[int, int], list[tuple[int, float]]] = field(default_factory=dict)
+    placed: dict[int, float] = field(default_factory=dict)
+    crews: dict[tuple[int, int], dict[tuple[int, ...], float]] = field(default_factory=dict)
+    """Per (booking, operation): its share on each class of technicians alike (their indices)."""
+    size: int = 0
+
+
 def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = False) -> int:
     """Fewest minutes late of any plan placing at least `weight` priority (0 where not built)."""
+    return time_indexed_relaxation(problem, weight, waiters_only).bound
+
+
+def time_indexed_relaxation(
+    problem: DayProblem, weight: int, waiters_only: bool = False, weighted: bool = False
+) -> Relaxation:
+    """The relaxation behind `time_indexed_bound`, with its fractional starts (see `Relaxation`).
+
+    `weighted`: a waiter's minutes cost as the objective weighs them (`ObjectiveWeights`); its
+    optimum is then no floor on plain minutes, and `bound` stays 0."""
+    relaxation = Relaxation(weight=weight, waiters_only=waiters_only, weighted=weighted)
+    weights = problem.weights
     ends = earliest_ends(problem)
     tech_free, bay_free = free_windows(problem)
     fixed = 0.0
@@ -114,9 +148,9 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
         if cols is not None:
             break
     else:
-        return 0  # too large at every grid
+        return relaxation  # too large at every grid
     if not cols:
-        return 0
+        return relaxation
     jobs = sorted({j for j, _ in ready})
     y_of = {j: len(cols) + i for i, j in enumerate(jobs)}
     n = len(cols) + len(jobs)
@@ -125,6 +159,8 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
         job = problem.jobs[j]
         if k == len(job.operations) - 1 and job.due is not None and (job.waiter or not waiters_only):
             cost[i] = max(0, end - job.due)
+            if weighted:
+                cost[i] *= (weights.waiter_lateness if job.waiter else weights.lateness) / weights.lateness
 
     rows: list[int] = []
     idx: list[int] = []
@@ -248,11 +284,24 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
         bounds=Bounds(lower, upper),
         options={"time_limit": 60.0, "presolve": True},  # a safety net only
     )
-    if result.status != 0 or result.fun is None or not math.isfinite(result.fun):
-        return 0  # no such plan in the relaxation, or not solved: claim nothing
+    relaxation.size = n + matrix.nnz
+    if result.status != 0 or result.fun is None or not math.isfinite(result.fun) or result.x is None:
+        return relaxation  # no such plan in the relaxation, or not solved: claim nothing
     bound = float(result.fun)
     # Lateness is whole minutes; the margin absorbs the solver's tolerances.
-    return max(0, math.ceil(float(bound) + fixed - 1e-6 * max(1.0, abs(float(bound))) - 1e-3))
+    relaxation.bound = (
+        0 if weighted else max(0, math.ceil(float(bound) + fixed - 1e-6 * max(1.0, abs(float(bound))) - 1e-3))
+    )
+    x = result.x
+    for i in np.flatnonzero(x[: len(cols)] > 1e-6).tolist():
+        j, k, c, _, first_minute, *_rest = cols[i]
+        relaxation.starts.setdefault((j, k), []).append((first_minute, float(x[i])))
+        crew = relaxation.crews.setdefault((j, k), {})
+        crew[tuple(members[c])] = crew.get(tuple(members[c]), 0.0) + float(x[i])
+    for shares in relaxation.starts.values():
+        shares.sort()
+    relaxation.placed = {j: float(x[y_of[j]]) for j in jobs}
+    return relaxation
 
 
 Column = tuple[int, int, int, int, int, int, int, int, int]
