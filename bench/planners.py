@@ -13,6 +13,8 @@ import argparse
 import datetime as dt
 import json
 import resource
+import shlex
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
@@ -231,7 +233,11 @@ def fmt(value: object) -> str:
     return str(value)
 
 
-def write_report(rows: list[Row], path: Path, seconds: float) -> None:
+KEPT_BELOW = "<!-- notes below this line are written by hand: bench.planners keeps them -->"
+"""A re-run rewrites the tables above this line of `bench/RESULTS.md` and keeps what follows."""
+
+
+def write_report(rows: list[Row], path: Path, seconds: float, command: str = "make bench") -> None:
     columns = [
         "instance", "bookings", "operations", "planner", "time_limit", "workers", "status", "placed",
         "placed_weight", "placement_bound", "placement_bound_pooled", "total_lateness", "lateness_bound",
@@ -245,7 +251,7 @@ def write_report(rows: list[Row], path: Path, seconds: float) -> None:
         "# Planner benchmark",
         "",
         f"Run {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} on 2 cores, {seconds:.0f} s in all. "
-        "Reproduce: `make bench` (or `.venv/bin/python -m bench.planners`).",
+        f"Reproduce: `{command}`.",
         "",
         "| " + " | ".join(columns) + " |",
         "|" + "---|" * len(columns),
@@ -284,7 +290,9 @@ def write_report(rows: list[Row], path: Path, seconds: float) -> None:
             f"{'not worse' if not_worse else 'WORSE'} |"
         )
     lines += ["", "## Targets (issue 3), checked on the rows above", "", *_targets(rows, base)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    kept = old[old.index(KEPT_BELOW) :] if KEPT_BELOW in old else ""
+    path.write_text("\n".join(lines) + "\n" + ("\n" + kept if kept else ""), encoding="utf-8")
 
 
 def versus_rule(r: Row) -> str:
@@ -374,7 +382,8 @@ def main() -> None:
                 f"mem={row.peak_mb:.0f}MB valid={row.valid}",
                 flush=True,
             )
-    write_report(rows, args.out, time.perf_counter() - began)
+    command = " ".join([".venv/bin/python -m bench.planners", *(shlex.quote(a) for a in sys.argv[1:])])
+    write_report(rows, args.out, time.perf_counter() - began, command)
     args.out.with_suffix(".json").write_text(
         json.dumps([asdict(r) for r in rows], indent=1), encoding="utf-8"
     )
