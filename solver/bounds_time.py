@@ -155,12 +155,14 @@ def time_indexed_relaxation(
     y_of = {j: len(cols) + i for i, j in enumerate(jobs)}
     n = len(cols) + len(jobs)
     cost = np.zeros(n)
+    # Weighted: in drop-off minutes; a request may weigh those at 0 (any positive scale then).
+    scale = weights.lateness or 1
     for i, (j, k, _, _, _, end, *_rest) in enumerate(cols):
         job = problem.jobs[j]
         if k == len(job.operations) - 1 and job.due is not None and (job.waiter or not waiters_only):
             cost[i] = max(0, end - job.due)
             if weighted:
-                cost[i] *= (weights.waiter_lateness if job.waiter else weights.lateness) / weights.lateness
+                cost[i] *= (weights.waiter_lateness if job.waiter else weights.lateness) / scale
 
     rows: list[int] = []
     idx: list[int] = []

@@ -294,3 +294,26 @@ def test_overtime_past_the_horizon() -> None:
     )
     floor = time_indexed_bound(problem, 1)
     assert floor is not None and 0 <= floor <= 30  # three 30-minute jobs in a row: the last 30 minutes late
+
+
+@pytest.mark.parametrize("lateness", [0, 10])
+def test_the_weighted_relaxation_serves_a_request_weighing_drop_off_minutes_at_zero(lateness: int) -> None:
+    """A request may weigh a drop-off customer's minutes at 0 (`Weights.lateness` ge=0): the warm
+    start's weighted relaxation (`weighted`, the objective's weights) then still solves, where it
+    divided by that weight (a 10 s request on dealer-2011 1.3x seed 4 crashed with ZeroDivisionError).
+    Two hours of work due at once on one technician: the waiter, dearer, starts first, wholly."""
+    work = OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(60,))
+    problem = DayProblem(
+        horizon=600,
+        bays=(BayData("general"),),
+        technicians=(TechnicianData(grade=1, shift_start=0, shift_end=600),),
+        jobs=(
+            JobData(release=0, due=60, waiter=False, priority=1, operations=(work,)),
+            JobData(release=0, due=60, waiter=True, priority=1, operations=(work,)),
+        ),
+        weights=ObjectiveWeights(lateness=lateness),
+    )
+    relaxation = bounds_time.time_indexed_relaxation(problem, 2, weighted=True)
+    assert relaxation.bound == 0  # weighted: no floor claimed
+    assert relaxation.starts[(1, 0)] == [(0, pytest.approx(1.0))]
+    assert min(start for start, _ in relaxation.starts[(0, 0)]) >= 60
