@@ -74,8 +74,6 @@ class Relaxation:
     bound: int = 0
     starts: dict[tuple[int, int], list[tuple[int, float]]] = field(default_factory=dict)
     placed: dict[int, float] = field(default_factory=dict)
-    crews: dict[tuple[int, int], dict[tuple[int, ...], float]] = field(default_factory=dict)
-    """Per (booking, operation): its share on each class of technicians alike (their indices)."""
     size: int = 0
 
 
@@ -298,8 +296,6 @@ def time_indexed_relaxation(
     for i in np.flatnonzero(x[: len(cols)] > 1e-6).tolist():
         j, k, c, _, first_minute, *_rest = cols[i]
         relaxation.starts.setdefault((j, k), []).append((first_minute, float(x[i])))
-        crew = relaxation.crews.setdefault((j, k), {})
-        crew[tuple(members[c])] = crew.get(tuple(members[c]), 0.0) + float(x[i])
     for shares in relaxation.starts.values():
         shares.sort()
     relaxation.placed = {j: float(x[y_of[j]]) for j in jobs}

@@ -135,3 +135,20 @@ def test_no_relaxation_where_the_start_is_near_its_floor() -> None:
     assert lp.orders(start) == [] and lp.relaxation is None and lp.seconds == 0.0
     assert lp.known == (4, lateness_floor(problem, 4, indexed=False))
     assert terms(problem, start).lateness <= optimise_module.ALPHA_EXCESS * lp.known[1]
+
+
+def test_the_relaxation_is_worked_out_only_past_the_excess(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gate is the start's minutes late against `ALPHA_EXCESS` times the cheap floor: a start
+    exactly at the limit gets nothing, one past it gets the relaxation, its orders and its cost."""
+    problem = _three_bookings()
+    start = dispatch(problem)
+    floor = lateness_floor(problem, 4, indexed=False)
+    minutes = terms(problem, start)
+    late = minutes.lateness + minutes.waiter_lateness
+    assert floor > 0 and late > 0
+    monkeypatch.setattr(optimise_module, "ALPHA_EXCESS", late / floor)
+    at_limit = StartRelaxation(problem, 4)
+    assert at_limit.orders(start) == [] and at_limit.relaxation is None
+    monkeypatch.setattr(optimise_module, "ALPHA_EXCESS", 0.99 * late / floor)
+    past = StartRelaxation(problem, 4)
+    assert past.orders(start) and past.relaxation is not None and past.seconds > 0
