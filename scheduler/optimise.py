@@ -8,7 +8,15 @@ from dataclasses import dataclass
 
 from scheduler.availability import Availability
 from scheduler.compiler import CompiledDay
-from scheduler.dispatch import RULES, alpha_orders, dispatch_order, multi_start, place_job, rank
+from scheduler.dispatch import (
+    RULES,
+    alpha_orders,
+    dispatch_order,
+    multi_start,
+    pinned_placements,
+    place_job,
+    rank,
+)
 from scheduler.lns import DTIME_PER_SECOND, improve
 from solver.bounds import PlacementBound, lateness_floor, placement_bound, relaxation_bound
 from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_relaxation
@@ -22,7 +30,10 @@ def fill_gaps(problem: DayProblem, solution: DaySolution) -> DaySolution:
     if not solution.unplaced:
         return solution
     availability = Availability(problem)
-    for p in solution.placements.values():
+    # Started work holds its resources even where its booking is left out (the dispatcher drops an
+    # unplaced booking's pinned placements from the plan, not from the shop floor).
+    pins = pinned_placements(problem)
+    for p in {**pins, **solution.placements}.values():
         availability.reserve(p)
     placements = dict(solution.placements)
     unplaced = set(solution.unplaced)
@@ -36,6 +47,7 @@ def fill_gaps(problem: DayProblem, solution: DaySolution) -> DaySolution:
         unplaced.discard(j)
         unpinned = [k for k, op in enumerate(job.operations) if op.pin is None]
         placements.update({(j, k): p for k, p in zip(unpinned, placed, strict=True)})
+        placements.update({(j, k): pins[(j, k)] for k, op in enumerate(job.operations) if op.pin is not None})
     if unplaced == solution.unplaced:
         return solution
     repaired = DaySolution(

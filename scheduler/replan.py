@@ -287,7 +287,8 @@ def expedite(
     work queued on the technicians who could do it where that work keeps its promise with
     `SLACK_MINUTES` to spare (`_jump`); else put back where it was."""
     availability = Availability(problem)
-    for p in solution.placements.values():
+    # Started work holds its resources even where its booking is left out of the plan.
+    for p in {**pinned_placements(problem), **solution.placements}.values():
         availability.reserve(p)
     placements = dict(solution.placements)
     order = sorted(

@@ -17,14 +17,14 @@ from scheduler.contract import Booking, PlanOptions, PlanRequest
 from scheduler.dispatch import RULES, dispatch, multi_start, promoted, rank, rule_order
 from scheduler.kpis import plan_quality_words
 from scheduler.lns import improve
-from scheduler.optimise import family_rules, outside_search, wall_safety, warm_start_tries
+from scheduler.optimise import family_rules, fill_gaps, outside_search, wall_safety, warm_start_tries
 from scheduler.planning import make_plan
 from scheduler.validator import assert_valid
 from solver import bounds
 from solver.bounds import lateness_bound, lateness_floor, placement_bound
 from solver.model import safety_seconds
-from solver.problem import BayData, DayProblem, JobData, OperationData, TechnicianData
-from tests.builders import at
+from solver.problem import BayData, DayProblem, DaySolution, JobData, OperationData, Placement, TechnicianData
+from tests.builders import at, one_technician_morning
 from tests.builders import four_bay_request as request
 from tests.builders import four_bay_workshop as workshop
 
@@ -537,3 +537,34 @@ def test_a_big_pool_moves_among_the_resources_it_holds(monkeypatch: pytest.Monke
     narrowed = lns._narrow(problem.jobs[0], {problem.jobs[0].operations[0].technicians[0]}, set())
     assert narrowed.operations[0].technicians == problem.jobs[0].operations[0].technicians[:1]
     assert narrowed.operations[0].bays == () and len(narrowed.operations[0].durations) == 1
+
+
+def _started_and_waiting(second_minutes: int) -> DayProblem:
+    """One technician and one lift 08:00-10:00: booking 0 started at 08:00 (its first hour pinned,
+    a second operation of `second_minutes` to come), booking 1 an hour of work ready at 08:00."""
+
+    def op(minutes: int, pin: Placement | None = None) -> OperationData:
+        return OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(minutes,), pin=pin)
+
+    started = JobData(release=480, due=None, waiter=False, priority=1,
+                      operations=(op(60, Placement(0, 0, 480, 540)), op(second_minutes)))
+    waiting = JobData(release=480, due=None, waiter=False, priority=1, operations=(op(60),))
+    return one_technician_morning(started, waiting)  # fmt: skip
+
+
+def test_the_repair_never_places_work_over_a_started_booking_left_out() -> None:
+    """A started booking whose rest does not fit is left out of the plan, but its clocked hour is
+    real: the repair puts the waiting hour after it, not over it."""
+    problem = _started_and_waiting(second_minutes=90)
+    repaired = fill_gaps(problem, DaySolution(placements={}, unplaced={0, 1}, status="feasible"))
+    assert repaired.unplaced == {0}
+    assert repaired.placements[(1, 0)].start >= 540
+
+
+def test_the_repair_keeps_a_started_bookings_clocked_work() -> None:
+    """A started booking the repair can place again keeps its pinned operation in the plan."""
+    problem = _started_and_waiting(second_minutes=30)
+    repaired = fill_gaps(problem, DaySolution(placements={}, unplaced={0, 1}, status="feasible"))
+    assert 0 not in repaired.unplaced
+    assert repaired.placements[(0, 0)] == Placement(0, 0, 480, 540)
+    assert repaired.placements[(0, 1)].start >= 540
