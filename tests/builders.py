@@ -23,7 +23,16 @@ from scheduler.kpis import NO_KPIS
 from scheduler.planning import to_plan
 from scheduler.slots import DayBook, Offer
 from simulation.results import METRIC_UNITS, WAIT_EDGES, ExperimentResult, Metric, RuleSetResult
-from solver.problem import BayData, DayProblem, DaySolution, JobData, OperationData, Placement, TechnicianData
+from solver.problem import (
+    BayData,
+    DayProblem,
+    DaySolution,
+    JobData,
+    ObjectiveWeights,
+    OperationData,
+    Placement,
+    TechnicianData,
+)
 
 TZ = "Asia/Shanghai"
 NOW = dt.datetime(2026, 11, 23, 17, 30, tzinfo=ZoneInfo(TZ))
@@ -449,4 +458,15 @@ def one_technician_morning(*jobs: JobData) -> DayProblem:
         bays=(BayData(kind="general"),),
         technicians=(TechnicianData(grade=1, shift_start=480, shift_end=600),),
         jobs=jobs,
+    )
+
+
+def one_technician_day(*jobs: JobData, weights: ObjectiveWeights | None = None) -> DayProblem:
+    """`jobs` on one general bay and one technician working minutes 0-600 (the horizon)."""
+    return DayProblem(
+        horizon=600,
+        bays=(BayData("general"),),
+        technicians=(TechnicianData(grade=1, shift_start=0, shift_end=600),),
+        jobs=jobs,
+        weights=weights if weights is not None else ObjectiveWeights(),
     )

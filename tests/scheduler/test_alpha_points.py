@@ -20,7 +20,8 @@ from scheduler.validator import assert_valid
 from solver.bounds import lateness_floor, placement_bound
 from solver.bounds_time import Relaxation
 from solver.objective import terms
-from solver.problem import BayData, DayProblem, JobData, OperationData, Pin, TechnicianData
+from solver.problem import DayProblem, JobData, OperationData, Pin
+from tests.builders import one_technician_day
 
 
 def _three_bookings() -> DayProblem:
@@ -28,16 +29,11 @@ def _three_bookings() -> DayProblem:
     started = OperationData(
         bays=(0,), bay_costs=(0,), technicians=(0,), durations=(30,), pin=Pin(0, 0, 0, 30)
     )
-    return DayProblem(
-        horizon=600,
-        bays=(BayData("general"),),
-        technicians=(TechnicianData(grade=1, shift_start=0, shift_end=600),),
-        jobs=(
-            JobData(release=0, due=100, waiter=False, priority=1, operations=(op,)),
-            JobData(release=0, due=100, waiter=False, priority=1, operations=(op,)),
-            JobData(release=0, due=100, waiter=False, priority=1, operations=(op,)),
-            JobData(release=0, due=100, waiter=False, priority=1, operations=(started,)),
-        ),
+    return one_technician_day(
+        JobData(release=0, due=100, waiter=False, priority=1, operations=(op,)),
+        JobData(release=0, due=100, waiter=False, priority=1, operations=(op,)),
+        JobData(release=0, due=100, waiter=False, priority=1, operations=(op,)),
+        JobData(release=0, due=100, waiter=False, priority=1, operations=(started,)),
     )
 
 

@@ -33,7 +33,7 @@ from solver.problem import (
     Placement,
     TechnicianData,
 )
-from tests.builders import STARTED_TO_0950, THIRTY_MINUTES, one_technician_morning
+from tests.builders import STARTED_TO_0950, THIRTY_MINUTES, one_technician_day, one_technician_morning
 from tests.solver.test_optimiser import _least_lateness, _tiny_day
 
 
@@ -303,14 +303,9 @@ def test_the_weighted_relaxation_serves_a_request_weighing_drop_off_minutes_at_z
     divided by that weight (a 10 s request on dealer-2011 1.3x seed 4 crashed with ZeroDivisionError).
     Two hours of work due at once on one technician: the waiter, dearer, starts first, wholly."""
     work = OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(60,))
-    problem = DayProblem(
-        horizon=600,
-        bays=(BayData("general"),),
-        technicians=(TechnicianData(grade=1, shift_start=0, shift_end=600),),
-        jobs=(
-            JobData(release=0, due=60, waiter=False, priority=1, operations=(work,)),
-            JobData(release=0, due=60, waiter=True, priority=1, operations=(work,)),
-        ),
+    problem = one_technician_day(
+        JobData(release=0, due=60, waiter=False, priority=1, operations=(work,)),
+        JobData(release=0, due=60, waiter=True, priority=1, operations=(work,)),
         weights=ObjectiveWeights(lateness=lateness),
     )
     relaxation = bounds_time.time_indexed_relaxation(problem, 2, weighted=True)

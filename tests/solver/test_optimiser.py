@@ -546,10 +546,15 @@ def _started_and_waiting(second_minutes: int) -> DayProblem:
     def op(minutes: int, pin: Placement | None = None) -> OperationData:
         return OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(minutes,), pin=pin)
 
-    started = JobData(release=480, due=None, waiter=False, priority=1,
-                      operations=(op(60, Placement(0, 0, 480, 540)), op(second_minutes)))
+    started = JobData(
+        release=480,
+        due=None,
+        waiter=False,
+        priority=1,
+        operations=(op(60, Placement(0, 0, 480, 540)), op(second_minutes)),
+    )
     waiting = JobData(release=480, due=None, waiter=False, priority=1, operations=(op(60),))
-    return one_technician_morning(started, waiting)  # fmt: skip
+    return one_technician_morning(started, waiting)
 
 
 def test_the_repair_never_places_work_over_a_started_booking_left_out() -> None:
