@@ -98,11 +98,19 @@ def reinsert(
                     bays.add(solution.placements[(j, k)].bay)
     jobs: list[JobData] = []
     index: list[int] = []
+    held: set[int] = set()
     for j, job in enumerate(problem.jobs):
         if j in free_set:
             continue
         if j in solution.unplaced:
-            continue  # stays unplaced: not in the sub-problem
+            # Stays unplaced, but started work left out of the plan still holds its technician
+            # and bay: its pinned operations alone, no promise (the dispatcher drops them).
+            pins = tuple(op for op in job.operations if op.pin is not None)
+            if pins and any(op.pin.technician in techs or op.pin.bay in bays for op in pins if op.pin):
+                held.add(len(jobs))
+                jobs.append(replace(job, operations=pins, due=None))
+                index.append(j)
+            continue
         placed = [solution.placements[(j, k)] for k in range(len(job.operations))]
         if not any(p.technician in techs or p.bay in bays for p in placed):
             continue  # on other resources only: it cannot touch the neighbourhood, leave it out
@@ -121,7 +129,7 @@ def reinsert(
             if j not in solution.unplaced
             for k in range(len(problem.jobs[j].operations))
         },
-        unplaced={i for i, j in enumerate(index) if j in solution.unplaced},
+        unplaced={i for i, j in enumerate(index) if j in solution.unplaced and i not in held},
     )
     add_hint(dm, local)
     weight_now = sum(
@@ -152,7 +160,8 @@ def reinsert(
     placements = {key: p for key, p in solution.placements.items() if key[0] not in free_set}
     unplaced = set(solution.unplaced) - free_set
     for (i, k), p in got.placements.items():
-        placements[(index[i], k)] = p
+        if i not in held:
+            placements[(index[i], k)] = p
     unplaced |= {index[i] for i in got.unplaced}
     for j in unplaced:
         for k in range(len(problem.jobs[j].operations)):

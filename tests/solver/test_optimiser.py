@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -573,3 +574,15 @@ def test_the_repair_keeps_a_started_bookings_clocked_work() -> None:
     assert 0 not in repaired.unplaced
     assert repaired.placements[(0, 0)] == Placement(0, 0, 480, 540)
     assert repaired.placements[(0, 1)].start >= 540
+
+
+def test_a_neighbourhood_never_puts_work_over_a_started_booking_left_out() -> None:
+    """The search re-inserting a booking keeps off the clocked hour of a started booking the plan
+    left out (its rest does not fit): the waiting hour, due at 09:20, would rather start at 08:00."""
+    problem = _started_and_waiting(second_minutes=90)
+    waiting = replace(problem.jobs[1], due=560)
+    problem = replace(problem, jobs=(problem.jobs[0], waiting))
+    plan = DaySolution(placements={(1, 0): Placement(0, 0, 540, 600)}, unplaced={0}, status="feasible")
+    whole, _, _ = lns.reinsert(problem, plan, [1], dtime=5.0, seed=1)
+    assert whole is not None and whole.unplaced == {0}
+    assert whole.placements[(1, 0)].start >= 540
