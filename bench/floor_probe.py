@@ -4,6 +4,7 @@
     .venv/bin/python -m bench.floor_probe 1:151 --ceil                 # lengths rounded UP (not a bound)
     .venv/bin/python -m bench.floor_probe 1:151 --ceil --no-bays       # the repair ignores bays
     .venv/bin/python -m bench.floor_probe 1:151,5:152 --plan           # a real plan from it (validated)
+    .venv/bin/python -m bench.floor_probe 1:151 --plan --support 3 --mip-seconds 4  # MIP near the LP
 
 Solves `solver.bounds_time`'s model with integral starts (HiGHS MIP) for `seed:placed` pairs of
 dealer-2011 1.3x, then (1) counts, minute by minute, how far the chosen operations (each from its
@@ -64,10 +65,13 @@ def _fits(busy: list[tuple[int, int]], s: int, d: int) -> bool:
     return all(e <= s or b >= s + d for b, e in busy)
 
 
-def _integral(module: Any, problem: Any, weight: int, seconds: float) -> tuple[Any, float, dict[str, Any]]:
+def _integral(
+    module: Any, problem: Any, weight: int, seconds: float, support: int | None = None
+) -> tuple[Any, float, dict[str, Any]]:
     """`module.time_indexed_bound` solved with integral starts (HiGHS MIP, `seconds` at most): its
     value, CPU seconds, and what it saw: the columns, the classes' members, the ready work, the
-    solution, its status and MIP gap."""
+    solution, its status and MIP gap. `support`: the MIP only over the columns within that many
+    slots of the linear relaxation's support (same booking, operation and class), the LP first."""
     seen: dict[str, Any] = {}
     columns, milp = module._columns, scipy.optimize.milp
 
@@ -76,9 +80,25 @@ def _integral(module: Any, problem: Any, weight: int, seconds: float) -> tuple[A
         return seen["cols"]
 
     def integral(cost: Any, **kwargs: Any) -> Any:
+        if support is not None:
+            cpu = time.process_time()
+            lp = milp(cost, **kwargs)  # the model's own call: the linear relaxation
+            seen["lp_cpu_s"], seen["lp"] = round(time.process_time() - cpu, 2), lp.fun
+            cols = seen["cols"]
+            near: dict[tuple[int, int, int], set[int]] = defaultdict(set)
+            for i in np.flatnonzero(lp.x[: len(cols)] > 1e-6):
+                near[cols[i][:3]].add(cols[i][3])
+            keep = np.ones(len(cost), dtype=bool)
+            keep[: len(cols)] = [any(abs(c[3] - t) <= support for t in near.get(c[:3], ())) for c in cols]
+            seen["kept_columns"] = int(keep[: len(cols)].sum())
+            upper = np.array(kwargs["bounds"].ub, dtype=float)
+            upper[~keep] = 0.0
+            kwargs["bounds"] = scipy.optimize.Bounds(kwargs["bounds"].lb, upper)
         kwargs["integrality"] = np.ones_like(kwargs["integrality"])
         kwargs["options"] = {"presolve": True, "time_limit": seconds}
+        cpu = time.process_time()
         result = milp(cost, **kwargs)
+        seen["mip_only_cpu_s"] = round(time.process_time() - cpu, 2)
         seen["x"], seen["status"], seen["gap"] = result.x, result.status, getattr(result, "mip_gap", None)
         return result
 
@@ -160,7 +180,13 @@ def _free(busy: list[tuple[int, int]], s: int, e: int) -> bool:
 
 
 def plan(
-    seed: int, placed: int, grid: int, out: str | None, seconds: float = 1800.0, scenario: str = "dealer-2011"
+    seed: int,
+    placed: int,
+    grid: int,
+    out: str | None,
+    seconds: float = 1800.0,
+    scenario: str = "dealer-2011",
+    support: int | None = None,
 ) -> dict[str, Any]:
     """A plan from the rounded-up relaxation's integer optimum (see the module's docstring)."""
     from scheduler.planning import to_plan
@@ -174,10 +200,13 @@ def plan(
     module = _module(True)
     module.BAY_CLASSES, module.GRIDS = True, (grid,)  # type: ignore[attr-defined]
     module.MAX_COLUMNS, module.MAX_ENTRIES = 10**7, 10**8  # type: ignore[attr-defined]
-    value, cpu, seen = _integral(module, problem, weight, seconds)
+    value, cpu, seen = _integral(module, problem, weight, seconds, support)
     cols, x, members = seen["cols"], seen["x"], seen["members"]
+    keys = ("lp_cpu_s", "kept_columns", "mip_only_cpu_s")
+    restricted: dict[str, Any] = {k: seen[k] for k in keys if k in seen}
     if x is None:
-        return {"seed": seed, "grid": grid, "mip_cpu_s": round(cpu, 1), "mip_status": seen["status"]}
+        return {"seed": seed, "grid": grid, "support": support, "mip_cpu_s": round(cpu, 1),
+                "mip_status": seen["status"], **restricted}  # fmt: skip
     use = {(c[0], c[1]): c for i, c in enumerate(cols) if x[i] > 0.5}
     # The same classes of bays as the model's.
     _, bay_free = free_windows(problem)
@@ -235,6 +264,7 @@ def plan(
         "moved": moved, "late": minutes.lateness + minutes.waiter_lateness, "overtime": minutes.overtime,
         "objective": solution.objective,
         "violations": len(violations), "plan_late": result.kpis.total_lateness_minutes,
+        "support": support, **restricted,
     }  # fmt: skip
 
 
@@ -248,12 +278,16 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="--plan: write the plans' JSON to OUT-s<seed>.json")
     parser.add_argument("--scenario", default="dealer-2011", help="--plan: the scenario at 1.3x")
     parser.add_argument("--mip-seconds", type=float, default=1800.0, help="--plan: HiGHS's wall-clock limit")
+    parser.add_argument(
+        "--support", type=int, default=None, help="--plan: the MIP over the LP support +- this many slots"
+    )
     args = parser.parse_args()
     for day in args.days.split(","):
         seed, placed = (int(x) for x in day.split(":"))
         if args.plan:
             out = f"{args.out}-{args.scenario}-s{seed}.json" if args.out else None
-            print(json.dumps(plan(seed, placed, args.grid, out, args.mip_seconds, args.scenario)), flush=True)
+            day_plan = plan(seed, placed, args.grid, out, args.mip_seconds, args.scenario, args.support)
+            print(json.dumps(day_plan), flush=True)
         else:
             print(json.dumps(probe(seed, placed, args.ceil, not args.no_bays)), flush=True)
 
