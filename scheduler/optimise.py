@@ -23,6 +23,7 @@ from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_rela
 from solver.model import SolveParameters, safety_seconds, solve
 from solver.objective import objective, terms
 from solver.problem import DayProblem, DaySolution
+from solver.relaxation_plan import relaxation_plan
 
 
 def fill_gaps(problem: DayProblem, solution: DaySolution) -> DaySolution:
@@ -120,7 +121,9 @@ WARM_START_SECONDS = 1.0
 The same for every limit from 10 s on: a longer run then starts from the same plan and its
 search passes through the shorter run's plan (the steps are counted, not timed), so a 60 s plan
 is never worse than the 10 s plan of the same request and seed. (Days of up to SMALL_JOBS bookings
-first share the budget with a full CP-SAT solve, so this holds for larger days only.)"""
+first share the budget with a full CP-SAT solve, so this holds for larger days only; and from
+PLAN_MIP_LIMIT on the search may start from the relaxation's own plan instead, a better start,
+after which it no longer passes through the shorter run's plan.)"""
 
 
 def dispatch_seconds(problem: DayProblem) -> float:
@@ -265,6 +268,50 @@ def wall_safety(limit: float) -> float:
     return safety_seconds(limit) * max(1.0, per_core)
 
 
+PLAN_MIP_LIMIT = 30.0
+"""Requests with at least this limit also start from the relaxation's own plan
+(`solver.relaxation_plan`), where the alpha-point orders were tried (placements at the proven
+bound, the best start far above the cheap floor): it costs 4-10 s of one core on dealer-2011 1.3x,
+too much beside a 10 s request, and gives plans 267 / 397 / - / 929 / 396 minutes late where the
+10 s search ends at 529 / 543 / 289 / 1,917 / 699 (bench/RESULTS-pooled-s11.md)."""
+
+PLAN_MIP_SECONDS = 1.5e-5
+"""Counted cost of the relaxation's plan per column and matrix entry of its model (the LP and up
+to two restricted MIPs): 8-10 s of CPU for 580,000-650,000 on dealer-2011 1.3x days (load ~4)."""
+
+
+def _fresh(problem: DayProblem) -> bool:
+    """No work started and no earlier plan to keep stable."""
+    return not any(
+        op.pin is not None or op.previous is not None for job in problem.jobs for op in job.operations
+    )
+
+
+def relaxation_start(
+    problem: DayProblem, start: DaySolution, limit: float, lp: StartRelaxation | None
+) -> tuple[DaySolution, float, list[str]]:
+    """The better of `start` and the relaxation's own plan placing as much (see `PLAN_MIP_LIMIT`),
+    the counted seconds spent and a note; `start` unchanged and nothing spent where it does not
+    apply."""
+    if (
+        limit < PLAN_MIP_LIMIT
+        or lp is None
+        or lp.relaxation is None
+        or problem.keep_promises
+        or not _fresh(problem)
+    ):
+        return start, 0.0, []
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in start.unplaced)
+    made = relaxation_plan(problem, weight, safety_seconds=wall_safety(limit))
+    spent = PLAN_MIP_SECONDS * made.size
+    if made.solution is None:
+        return start, spent, made.notes
+    made.solution.objective = objective(problem, made.solution)
+    if rank(problem, made.solution) < rank(problem, start):
+        return made.solution, spent, [*made.notes, "the relaxation's plan is the start"]
+    return start, spent, [*made.notes, "the rules' start kept"]
+
+
 def _bay_choices(problem: DayProblem) -> int:
     return sum(len(op.bays) for job in problem.jobs for op in job.operations if op.pin is None)
 
@@ -291,17 +338,20 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
         else start_relaxation(problem, limit, placements.weight)
     )
     start = warm_start(problem, limit, options.seed, placements.weight, lp)
+    start, mip_seconds, mip_notes = relaxation_start(problem, start, limit, lp)
     if hint is not None:
         hint.objective = objective(problem, hint)
     if hint is not None and (problem.keep_promises or rank(problem, hint) <= rank(problem, start)):
         start = hint  # with promises kept, only the witness is a safe start
-    notes = list(start.notes)
+    notes = [*start.notes, *mip_notes]
     net = wall_safety(limit)
     relaxation = options.lower_bound and _bay_choices(problem) <= RELAXATION_CHOICES
     budget = 0.85 * limit if relaxation else 0.95 * limit
     # Small days keep the whole share (their work around the search is a fraction of a second);
     # on huge days it is counted out of the limit.
-    budget = min(budget, limit - outside_search(problem, limit) - (lp.seconds if lp is not None else 0.0))
+    budget = min(
+        budget, limit - outside_search(problem, limit) - (lp.seconds if lp is not None else 0.0) - mip_seconds
+    )
     chosen = start
     best_bound: float | None = None
     if len(problem.jobs) <= SMALL_JOBS:

@@ -29,10 +29,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from solver.blocks import earliest_ends, fit, free_windows
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 from solver.problem import DayProblem
 
 GRIDS = (2, 5, 10)
@@ -90,6 +94,82 @@ def time_indexed_relaxation(
     `weighted`: a waiter's minutes cost as the objective weighs them (`ObjectiveWeights`); its
     optimum is then no floor on plain minutes, and `bound` stays 0."""
     relaxation = Relaxation(weight=weight, waiters_only=waiters_only, weighted=weighted)
+    model = indexed_model(problem, weight, waiters_only, weighted)
+    if model is None:
+        return relaxation
+    from scipy.optimize import Bounds, LinearConstraint, milp  # ~0.4 s to import: when first needed
+
+    cols, jobs, y_of, n = model.cols, model.jobs, model.y_of, len(model.cost)
+    # The linear relaxation only (branching proves more but costs seconds per node on these sizes).
+    result = milp(
+        model.cost,
+        constraints=LinearConstraint(model.matrix, model.low, model.high),
+        integrality=np.zeros(n),
+        bounds=Bounds(model.lower, model.upper),
+        options={"time_limit": 60.0, "presolve": True},  # a safety net only
+    )
+    relaxation.size = model.size
+    if result.status != 0 or result.fun is None or not math.isfinite(result.fun) or result.x is None:
+        return relaxation  # no such plan in the relaxation, or not solved: claim nothing
+    bound = float(result.fun)
+    # Lateness is whole minutes; the margin absorbs the solver's tolerances.
+    relaxation.bound = (
+        0
+        if weighted
+        else max(0, math.ceil(float(bound) + model.fixed - 1e-6 * max(1.0, abs(float(bound))) - 1e-3))
+    )
+    x = result.x
+    for i in np.flatnonzero(x[: len(cols)] > 1e-6).tolist():
+        j, k, _, _, first_minute, *_rest = cols[i]
+        relaxation.starts.setdefault((j, k), []).append((first_minute, float(x[i])))
+    for shares in relaxation.starts.values():
+        shares.sort()
+    relaxation.placed = {j: float(x[y_of[j]]) for j in jobs}
+    return relaxation
+
+
+@dataclass
+class IndexedModel:
+    """The time-indexed model as matrices: columns `cols` (then one placed-share per booking in
+    `jobs`, at `y_of`), `cost`, rows `low` <= `matrix` x <= `high`, bounds `lower`..`upper`;
+    `members` the technician classes, `bay_members` the bay classes (`Column`'s last field) where
+    built with them; `fixed` the minutes late of work already finished; `size` its columns plus
+    entries."""
+
+    cols: list[Column]
+    members: list[list[int]]
+    bay_members: list[list[int]]
+    jobs: list[int]
+    y_of: dict[int, int]
+    cost: np.ndarray
+    matrix: csr_matrix
+    low: np.ndarray
+    high: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    fixed: float
+    size: int
+
+
+def indexed_model(
+    problem: DayProblem,
+    weight: int,
+    waiters_only: bool = False,
+    weighted: bool = False,
+    *,
+    lengths_up: bool = False,
+    bay_classes: bool | None = None,
+    grids: tuple[int, ...] | None = None,
+    limits: tuple[int, int] | None = None,
+) -> IndexedModel | None:
+    """The model behind `time_indexed_relaxation` (None where too large at every grid or empty).
+
+    `lengths_up` (not a floor: a construction): each operation holds every slot its minutes touch
+    from its slot's first minute, so per class no more run at any minute than it has members and an
+    integral solution colours onto the members (`solver.relaxation_plan`); `bay_classes`: bays in
+    classes (default `BAY_CLASSES`); `grids`, `limits`: instead of `GRIDS` and (`MAX_COLUMNS`,
+    `MAX_ENTRIES`)."""
+    with_bay_classes = BAY_CLASSES if bay_classes is None else bay_classes
     weights = problem.weights
     ends = earliest_ends(problem)
     tech_free, bay_free = free_windows(problem)
@@ -133,22 +213,22 @@ def time_indexed_relaxation(
     bay_alike: dict[tuple[object, ...], list[int]] = defaultdict(list)
     for b in sorted(holds):
         bay_alike[(tuple(bay_free[b]), tuple(holds[b]))].append(b)
-    bay_members = list(bay_alike.values()) if BAY_CLASSES else []
+    bay_members = list(bay_alike.values()) if with_bay_classes else []
     of_bay = {b: c for c, bs in enumerate(bay_members) for b in bs}
-    bay_classes = {
-        (j, k): sorted({of_bay[b] for b in problem.jobs[j].operations[k].bays}) if BAY_CLASSES else [-1]
+    op_bay_classes = {
+        (j, k): sorted({of_bay[b] for b in problem.jobs[j].operations[k].bays}) if with_bay_classes else [-1]
         for j, k in ready
     }
 
-    for grid in GRIDS:
+    for grid in grids or GRIDS:
         edges = _slot_starts(tech_free, problem.horizon, grid)
-        cols = _columns(problem, ready, members, of_tech, tech_free, edges, bay_classes)
+        cols = _columns(problem, ready, members, of_tech, tech_free, edges, op_bay_classes, limits)
         if cols is not None:
             break
     else:
-        return relaxation  # too large at every grid
+        return None  # too large at every grid
     if not cols:
-        return relaxation
+        return None
     jobs = sorted({j for j, _ in ready})
     y_of = {j: len(cols) + i for i, j in enumerate(jobs)}
     n = len(cols) + len(jobs)
@@ -199,7 +279,10 @@ def time_indexed_relaxation(
     # occupies), built with numpy (the model's largest part). Counting only the slots surely run
     # through lost a slot per operation, and with it the queue on dealer-2011 and small-dealer days.
     first = np.array([c[3] for c in cols], dtype=np.int64)
-    count = _slot_of(edges, np.array([c[5] for c in cols], dtype=np.int64)) - first
+    if lengths_up:  # every slot its minutes touch (a construction, not a floor)
+        count = _slot_of(edges, np.array([c[5] - 1 for c in cols], dtype=np.int64)) + 1 - first
+    else:
+        count = _slot_of(edges, np.array([c[5] for c in cols], dtype=np.int64)) - first
     col_of = np.repeat(np.arange(len(cols)), count)
     slot_of = (
         np.repeat(first, count) + np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
@@ -223,7 +306,7 @@ def time_indexed_relaxation(
     classes = np.array([c[2] for c in cols], dtype=np.int64)
     class_keys = classes[col_of] * span + slot_of
     capacity(col_of, class_keys, {int(k): len(members[int(k) // span]) for k in np.unique(class_keys)})
-    if BAY_CLASSES:
+    if with_bay_classes:
         # Bays alike: at most the class's bays free in the slot (none outside their windows).
         bay_of = np.array([c[8] for c in cols], dtype=np.int64)
         bay_keys = bay_of[col_of] * span + slot_of
@@ -238,7 +321,7 @@ def time_indexed_relaxation(
             most[int(key)] = len(alike_bays) if any(a <= u < e for a, e in held) else 0
         capacity(col_of, bay_keys, most)
     op_bays = {(j, k): frozenset(problem.jobs[j].operations[k].bays) for j, k in ready}
-    for group in {*op_bays.values()} if not BAY_CLASSES else ():
+    for group in {*op_bays.values()} if not with_bay_classes else ():
         inside = np.array([op_bays[(c[0], c[1])] <= group for c in cols])[col_of]
         slots_here = slot_of[inside]
         slots_free = [
@@ -272,34 +355,24 @@ def time_indexed_relaxation(
         terms = [(i, float(cols[i][6])) for i in after] + [(i, -float(cols[i][5])) for i in columns]
         row(terms, 0.0, math.inf)
 
-    from scipy.optimize import Bounds, LinearConstraint, milp  # ~0.4 s to import: when first needed
     from scipy.sparse import coo_matrix
 
     matrix = coo_matrix((val, (rows, idx)), shape=(len(low), n)).tocsr()
-    # The linear relaxation only (branching proves more but costs seconds per node on these sizes).
-    result = milp(
-        cost,
-        constraints=LinearConstraint(matrix, np.array(low), np.array(high)),
-        integrality=np.zeros(n),
-        bounds=Bounds(lower, upper),
-        options={"time_limit": 60.0, "presolve": True},  # a safety net only
+    return IndexedModel(
+        cols=cols,
+        members=members,
+        bay_members=bay_members,
+        jobs=jobs,
+        y_of=y_of,
+        cost=cost,
+        matrix=matrix,
+        low=np.array(low),
+        high=np.array(high),
+        lower=lower,
+        upper=upper,
+        fixed=fixed,
+        size=n + matrix.nnz,
     )
-    relaxation.size = n + matrix.nnz
-    if result.status != 0 or result.fun is None or not math.isfinite(result.fun) or result.x is None:
-        return relaxation  # no such plan in the relaxation, or not solved: claim nothing
-    bound = float(result.fun)
-    # Lateness is whole minutes; the margin absorbs the solver's tolerances.
-    relaxation.bound = (
-        0 if weighted else max(0, math.ceil(float(bound) + fixed - 1e-6 * max(1.0, abs(float(bound))) - 1e-3))
-    )
-    x = result.x
-    for i in np.flatnonzero(x[: len(cols)] > 1e-6).tolist():
-        j, k, c, _, first_minute, *_rest = cols[i]
-        relaxation.starts.setdefault((j, k), []).append((first_minute, float(x[i])))
-    for shares in relaxation.starts.values():
-        shares.sort()
-    relaxation.placed = {j: float(x[y_of[j]]) for j in jobs}
-    return relaxation
 
 
 Column = tuple[int, int, int, int, int, int, int, int, int]
@@ -333,8 +406,11 @@ def _columns(
     tech_free: list[list[tuple[int, int]]],
     at: np.ndarray,
     bay_classes: dict[tuple[int, int], list[int]],
+    limits: tuple[int, int] | None = None,
 ) -> list[Column] | None:
-    """Every slot each operation may start in on each class, whole in a block; None if too many."""
+    """Every slot each operation may start in on each class, whole in a block; None if more than
+    `limits` (columns, entries; default `MAX_COLUMNS`, `MAX_ENTRIES`)."""
+    most_columns, most_entries = limits or (MAX_COLUMNS, MAX_ENTRIES)
     spans: list[tuple[int, int, int, int, int, int, int]] = []  # (j, k, class, minutes, earliest
     # start, latest start, class of bays) per block that can hold it
     for (j, k), r in sorted(ready.items()):
@@ -353,7 +429,7 @@ def _columns(
     first_slot = _slot_of(at, lo_hi_d[:, 0])
     slots = _slot_of(at, lo_hi_d[:, 1]) - first_slot + 1
     held = _slot_of(at, lo_hi_d[:, 0] + lo_hi_d[:, 2]) - first_slot  # about the entries per column
-    if int(slots.sum()) > MAX_COLUMNS or int((slots * held).sum()) > MAX_ENTRIES:
+    if int(slots.sum()) > most_columns or int((slots * held).sum()) > most_entries:
         return None  # counted before building: a finer grid is given up cheaply
     cols: list[Column] = []
     for (j, k, c, d, lo, hi, b), t0, n in zip(spans, first_slot.tolist(), slots.tolist(), strict=True):

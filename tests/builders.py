@@ -470,3 +470,28 @@ def one_technician_day(*jobs: JobData, weights: ObjectiveWeights | None = None) 
         jobs=jobs,
         weights=weights if weights is not None else ObjectiveWeights(),
     )
+
+
+def alike_workshop(technicians: int = 4, bays: int = 4) -> Workshop:
+    """`technicians` alike (grade 3, 08:00-17:00, lunch 12:00-13:00, maintenance and diagnosis) and
+    one more senior, on `bays` general lifts; MAINT (60 min) and MINOR (diagnosis 30, repair 90)."""
+    skills, lifts = ["maintenance", "diagnosis"], ["general"]
+    return Workshop.model_validate(
+        {
+            "id": "alike",
+            "name": "Alike",
+            "timezone": TZ,
+            "bays": [{"id": f"G{i}", "kind": "general"} for i in range(bays)],
+            "technicians": [{"id": f"t{i}", "name": f"T{i}", "grade": 3, "skills": skills, "shift": SHIFT}
+                            for i in range(technicians)]
+            + [{"id": "senior", "name": "Senior", "grade": 4, "skills": skills, "efficiency": 1.25,
+                "shift": SHIFT}],
+            "services": [
+                {"code": "MAINT", "name": "Maintenance", "operations": [
+                    {"name": "maintenance", "minutes": 60, "skill": "maintenance", "bay_kinds": lifts}]},
+                {"code": "MINOR", "name": "Minor repair", "operations": [
+                    {"name": "diagnosis", "minutes": 30, "skill": "diagnosis", "bay_kinds": lifts},
+                    {"name": "repair", "minutes": 90, "skill": "maintenance", "bay_kinds": lifts}]},
+            ],
+        }
+    )  # fmt: skip

@@ -237,7 +237,8 @@ def test_lns_side_by_side_gives_the_same_plan_for_the_same_workers() -> None:
 def test_a_longer_search_passes_through_the_shorter_ones_plan() -> None:
     """Counted effort: with the same start and seed, a longer LNS takes the shorter one's steps and
     then more, so it is never worse (it ends where the short one did or better); and from 10 s on
-    every limit gets the same warm start, so a 60 s plan is never worse than the 10 s plan."""
+    every limit gets the same rules' warm start (from `PLAN_MIP_LIMIT` on, the relaxation's plan
+    where it is better)."""
     bookings = _fifty_bookings()
     problem = compile_request(request(bookings, limit=1.0)).problem
     assert warm_start_tries(problem, 10.0) == warm_start_tries(problem, 60.0) > 0

@@ -1,0 +1,85 @@
+"""The time-indexed model's own plan: valid by the independent validator, the same every time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from scheduler.compiler import CompiledDay, compile_request
+from scheduler.contract import Booking, PlanRequest
+from scheduler.dispatch import rank
+from scheduler.optimise import PLAN_MIP_LIMIT, StartRelaxation, relaxation_start, warm_start
+from scheduler.planning import to_plan
+from scheduler.validator import assert_valid
+from solver.bounds_time import time_indexed_relaxation
+from solver.objective import objective
+from solver.problem import Placement
+from solver.relaxation_plan import relaxation_plan
+from tests.builders import alike_workshop, at, request
+
+
+def _day(bookings: int = 40) -> tuple[PlanRequest, CompiledDay]:
+    """Five technicians (four alike) on four lifts, maintenance and two-step repairs dropped off
+    every half hour with promises three hours later; some waiters."""
+    booked = [
+        Booking(id=f"b{i:02d}", service="MINOR" if i % 3 == 0 else "MAINT",
+                drop_off=at("08:00") + dt.timedelta(minutes=30 * (i % 12)),
+                promised=at("10:00") + dt.timedelta(minutes=30 * (i % 12)), waiter=i % 5 == 0)
+        for i in range(bookings)
+    ]  # fmt: skip
+    req = request(booked, workshop=alike_workshop(), time_limit_seconds=60.0)
+    return req, compile_request(req)
+
+
+def _placed(compiled: CompiledDay) -> int:
+    """The priority the rules' start places (the day is over-full: 29 of 40)."""
+    start = warm_start(compiled.problem, PLAN_MIP_LIMIT, seed=0)
+    return sum(job.priority for j, job in enumerate(compiled.problem.jobs) if j not in start.unplaced)
+
+
+def test_the_relaxations_plan_is_valid_and_the_same_every_time() -> None:
+    req, compiled = _day()
+    problem = compiled.problem
+    weight = _placed(compiled)
+    first, second = relaxation_plan(problem, weight), relaxation_plan(problem, weight)
+    assert first.solution is not None and second.solution is not None, first.notes
+    assert first.solution.placements == second.solution.placements
+    assert (
+        sum(problem.jobs[j].priority for j in range(len(problem.jobs)) if j not in first.solution.unplaced)
+        >= weight
+    )
+    first.solution.objective = objective(problem, first.solution)
+    assert_valid(req, to_plan(compiled, first.solution, "cpsat"))
+    assert first.size > 0 and first.notes
+
+
+def test_no_plan_placing_more_than_fits() -> None:
+    _, compiled = _day()
+    problem = compiled.problem
+    made = relaxation_plan(problem, sum(job.priority for job in problem.jobs) + 1)
+    assert made.solution is None
+
+
+def test_not_with_started_work() -> None:
+    _, compiled = _day()
+    problem = compiled.problem
+    job = problem.jobs[0]
+    op = replace(job.operations[0], pin=Placement(0, 0, 480, 480 + job.operations[0].durations[0]))
+    started = replace(problem, jobs=(replace(job, operations=(op, *job.operations[1:])), *problem.jobs[1:]))
+    made = relaxation_plan(started, 1)
+    assert made.solution is None and made.size == 0
+
+
+def test_long_requests_start_from_the_better_of_the_rules_and_the_relaxations_plan() -> None:
+    req, compiled = _day()
+    problem = compiled.problem
+    weight = _placed(compiled)
+    start = warm_start(problem, PLAN_MIP_LIMIT, seed=0)
+    lp = StartRelaxation(problem, weight, relaxation=time_indexed_relaxation(problem, weight, weighted=True))
+    # Below the limit, or without the warm start's relaxation: nothing spent, the start unchanged.
+    assert relaxation_start(problem, start, PLAN_MIP_LIMIT - 1, lp) == (start, 0.0, [])
+    assert relaxation_start(problem, start, PLAN_MIP_LIMIT, None) == (start, 0.0, [])
+    chosen, spent, notes = relaxation_start(problem, start, PLAN_MIP_LIMIT, lp)
+    assert spent > 0 and "the relaxation's plan is the start" in notes  # on this day it is better
+    assert rank(problem, chosen) < rank(problem, start)
+    assert_valid(req, to_plan(compiled, chosen, "cpsat"))
