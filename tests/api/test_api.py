@@ -341,6 +341,17 @@ def test_422_bodies_do_not_echo_the_whole_input(client: TestClient) -> None:
     assert len(response.text) < 1_000, response.text[:300]
 
 
+@pytest.mark.parametrize("version", ["0", "2147483648", "9223372036854775808"])
+def test_a_workshop_version_out_of_range_is_422_naming_it(client: TestClient, version: str) -> None:
+    """A version number no stored version can have (past the column's 32 bits; SQLite's
+    driver overflowed at 2**63, PostgreSQL's column at 2**31: both a 500) names the path field."""
+    _put(client, tiny_workshop())
+    response = client.get(f"/v1/workshops/tiny/versions/{version}")
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["path", "version"]
+    assert client.get("/v1/workshops/tiny/versions/2147483647").status_code == 404  # in range: unknown
+
+
 def test_the_test_client_comes_without_a_deprecation_warning() -> None:
     """Starlette's TestClient wants httpx2 (a dev dependency); with plain httpx it warns on import
     (a StarletteDeprecationWarning, which is not a DeprecationWarning: any deprecation counts)."""
