@@ -206,6 +206,31 @@ def test_the_plan_page_carries_the_servers_clock_for_re_planning(client: TestCli
     assert f'data-now="{NOW.isoformat()}"' in page
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1999-12-31"])
+def test_pages_refuse_a_date_out_of_range_naming_it(sqlite_url: str, day: str) -> None:
+    """The pages read their dates as the API does (the contract's Day): at the ends of Python's
+    date range the day's frame overflowed (a 500); outside bayplan's range they planned nothing."""
+    client = TestClient(create_app(sqlite_url, auth=False, clock=fixed_clock()))
+    _put(client, tiny_workshop())
+    pages = {
+        f"/workshops/tiny/plan/{day}": "path",
+        f"/workshops/tiny/plan/{day}/cards.pdf": "path",
+        f"/workshops/tiny/plan/{day}/technicians/t.pdf": "path",
+        f"/workshops/tiny/me?technician=t&date={day}": "query",
+        f"/workshops/tiny/book?date={day}": "query",
+    }
+    for url, where in pages.items():
+        response = client.get(url)
+        assert response.status_code == 422, (url, response.text[:300])
+        assert response.json()["detail"][0]["loc"] == [where, "date"], url
+    # The reports page (from/to its own text) shows its default range where a range cannot be
+    # shown: 28 days before 0001-01-01 overflowed (a 500).
+    for params in ({"to": day}, {"from": day, "to": day}):
+        response = client.get("/workshops/tiny/reports", params=params)
+        assert response.status_code == 200, (params, response.text[:300])
+    assert 'role="alert"' in client.get("/workshops/tiny/reports", params={"to": "0001-01-01"}).text
+
+
 def _client_at(db_url: str, now: str) -> TestClient:
     client = TestClient(create_app(db_url, auth=False, clock=FixedClock(dt.datetime.fromisoformat(now))))
     _put(client, tiny_workshop())
