@@ -8,6 +8,7 @@ import json
 import logging
 import threading
 import uuid
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -281,7 +282,8 @@ class PlanningService:
         self._workshops: LRUCache[str, tuple[dt.datetime | None, str, Workshop]] = LRUCache(
             maxsize=4 * cached_workshops
         )
-        self._workshop_locks: dict[str, threading.Lock] = {}
+        # Held while a request uses it (weakly here): an id from outside naming no workshop leaves nothing.
+        self._workshop_locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
         self._lock = threading.Lock()
         self._refiner: OfferRefiner | None = None
         # Slot queries and bookings under way: a query's search budget is shared among them.

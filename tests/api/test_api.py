@@ -377,6 +377,23 @@ def test_a_workshop_version_out_of_range_is_422_naming_it(client: TestClient, ve
     assert client.get("/v1/workshops/tiny/versions/2147483647").status_code == 404  # in range: unknown
 
 
+def test_requests_naming_unknown_workshops_leave_no_lock_behind(sqlite_url: str) -> None:
+    """The per-workshop locks of bookings and clock events live while a request holds them: a
+    workshop id from outside that names nothing (a new one per request) no longer grows them."""
+    import scheduler.shopfloor
+
+    app = create_app(sqlite_url, auth=False, clock=fixed_clock())
+    client = TestClient(app)
+    service = app.state.services.service
+    for i in range(30):
+        ghost = f"/v1/workshops/ghost-{i}"
+        assert client.post(f"{ghost}/bookings", json={"service": "MAINT", "drop_off": AT8}).status_code == 404
+        event = {"action": "start", "booking": "b", "operation": 0, "technician": "t"}
+        assert client.post(f"{ghost}/clock", json=event).status_code == 404
+    assert len(service._workshop_locks) == 0
+    assert len(scheduler.shopfloor._LOCKS.get(service, {})) == 0
+
+
 def test_the_test_client_comes_without_a_deprecation_warning() -> None:
     """Starlette's TestClient wants httpx2 (a dev dependency); with plain httpx it warns on import
     (a StarletteDeprecationWarning, which is not a DeprecationWarning: any deprecation counts)."""
