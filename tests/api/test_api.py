@@ -16,7 +16,9 @@ with warnings.catch_warnings():
 from api.app import create_app
 from scheduler.clock import FixedClock
 from scheduler.contract import Bay, Booking, Plan, PlanRequest, Workshop
+from scheduler.keys import KeyStore
 from scheduler.scenarios import load_scenario
+from scheduler.storage import Store
 from scheduler.validator import assert_valid
 from tests.builders import DATE, NOW, fixed_clock, tiny_workshop
 
@@ -392,6 +394,34 @@ def test_requests_naming_unknown_workshops_leave_no_lock_behind(sqlite_url: str)
         assert client.post(f"{ghost}/clock", json=event).status_code == 404
     assert len(service._workshop_locks) == 0
     assert len(scheduler.shopfloor._LOCKS.get(service, {})) == 0
+
+
+def test_a_nul_character_from_outside_is_a_4xx_on_every_backend(db_url: str) -> None:
+    """PostgreSQL stores no NUL in text: a NUL in a path's id reached the database as a lookup (a
+    500 there, a 404 on SQLite), and one in a text stored in a column of its own (a key's label, a
+    webhook's URL or secret) too. A path with one names nothing (404); such a text is a 422."""
+    url = db_url
+    app = create_app(url, auth=True, clock=fixed_clock())
+    admin, _ = KeyStore(Store(url)).create("admin", ["*"], "nul")
+    client = TestClient(app, headers={"X-API-Key": admin})
+    _put(client, tiny_workshop())
+    for path in ("/v1/workshops/a%00b", f"{TINY}/a%00b", "/v1/jobs/a%00b", "/v1/workshops/a%00b/versions",
+                 "/v1/workshops/tiny/webhooks/a%00b/deliveries", "/simulations/a%00b"):  # fmt: skip
+        response = client.get(path)
+        assert response.status_code == 404, (path, response.text[:200])
+        assert "\\x00" in response.json()["detail"], path
+    assert client.delete("/v1/keys/a%00b").status_code == 404
+    hooks = "/v1/workshops/tiny/webhooks"
+    for body, field in [
+        ({"url": "https://example.com/a\x00b", "events": ["booking.done"]}, "url"),
+        ({"url": "https://example.com/", "events": ["booking.done"], "secret": "a\x00b"}, "secret"),
+    ]:
+        response = client.post(hooks, json=body)
+        assert response.status_code == 422, response.text[:200]
+        assert response.json()["detail"][0]["loc"][-1] == field
+    response = client.post("/v1/keys", json={"role": "manager", "workshops": ["tiny"], "label": "a\x00b"})
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "label"
+    assert client.get(hooks).json() == [] and len(client.get("/v1/keys").json()) == 1  # nothing stored
 
 
 def test_the_test_client_comes_without_a_deprecation_warning() -> None:
