@@ -39,6 +39,8 @@ EXPORT_COLUMNS = ("id", "service", "drop_off", "promised", "waiter", "fleet_part
 """The bookings export's header (without `phone` for the roles that may not see phones)."""
 IDEMPOTENCY_COLUMN = "idempotency_key"
 """An optional column: a row imported again with the same key is a replay, not a second booking."""
+MAX_IDEMPOTENCY_KEY = 200
+"""The longest idempotency key, as the Idempotency-Key header's (and the column storing it)."""
 REQUIRED = ("service", "drop_off")
 MAX_ROWS = 2000
 _TRUE = {"1", "true", "yes", "y"}
@@ -152,6 +154,11 @@ def read_booking_rows(text: str) -> list[BookingRow]:
             continue
         cells = dict(zip(header, row, strict=True))
         key = cells.pop(IDEMPOTENCY_COLUMN, "").strip() or None
+        if key is not None and (len(key) > MAX_IDEMPOTENCY_KEY or "\x00" in key):
+            why = "a NUL character" if "\x00" in key else f"{len(key)} characters"
+            problem = f"{IDEMPOTENCY_COLUMN}: at most {MAX_IDEMPOTENCY_KEY} characters and no NUL, got {why}"
+            found.append(BookingRow(number, None, problem=problem))
+            continue
         for column in EXPORTED_COLUMNS:
             cells.pop(column, None)
         try:
