@@ -29,6 +29,8 @@ from scheduler.clock import SYSTEM_CLOCK, Clock
 from scheduler.compiler import CompiledDay
 from scheduler.contention import Contention
 from scheduler.contract import (
+    FIRST_DATE,
+    LAST_DATE,
     Assignment,
     Booking,
     OperationEvent,
@@ -975,6 +977,12 @@ class PlanningService:
         with its promise, and the day after it. `idempotency`: (key, API key id, request hash)."""
         _check_kind(workshop, booking.service, booking.fleet_partner, booking.loan_car)
         date = booking.drop_off.astimezone(workshop.tz).date()
+        if not FIRST_DATE <= date <= LAST_DATE:  # a moment may be on the day after the last: no drop-off
+            raise InputError(
+                "drop_off",
+                N_("must be between %(first)s and %(last)s, got %(value)s")
+                % {"first": FIRST_DATE, "last": LAST_DATE, "value": date},
+            )
         if check_past:
             now = self.clock.now()
             if booking.drop_off < now - PAST_GRACE:

@@ -295,6 +295,10 @@ def _tiny_json() -> str:
         ("get", "/v1/workshops/tiny/plans/0001-01-01", None, "date"),
         ("post", TINY, '{"service": "MAINT", "drop_off": "9999-12-31T23:00:00+08:00"}', "drop_off"),
         ("post", TINY, '{"service": "MAINT", "drop_off": "0001-01-01T00:00:00+08:00"}', "drop_off"),
+        # A moment may fall on the day after the last date (work ending at its midnight); a drop-off
+        # there (in the workshop's time) is on a day bayplan does not plan: it was a 500.
+        ("post", TINY, '{"service": "MAINT", "drop_off": "2200-01-01T08:00:00+08:00"}', "drop_off"),
+        ("post", TINY, '{"service": "MAINT", "drop_off": "2200-01-01T00:30:00+00:00"}', "drop_off"),
         ("post", PLANS, '{"date": "9999-12-31", "time_limit_seconds": 1}', "date"),
         ("post", PLANS, '{"date": "0001-01-01", "time_limit_seconds": 1}', "date"),
         ("post", PLANS, f'{{"date": "{DATE}", "now": "9999-12-31T23:59:59-12:00"}}', "now"),
@@ -321,6 +325,14 @@ def test_bad_values_get_422_naming_the_field_never_a_500(
     assert detail[0]["loc"][-1] == field, response.text
     assert client.get(TINY, params={"date": DATE}).json() == []  # nothing half-written
     assert client.get("/v1/workshops/tiny").json()["timezone"] == "Asia/Shanghai"
+
+
+def test_a_booking_moved_past_the_last_planned_day_is_refused_and_kept(client: TestClient) -> None:
+    _put(client, tiny_workshop())
+    made = client.post(TINY, json={"service": "MAINT", "drop_off": AT8}).json()
+    moved = client.patch(f"{TINY}/{made['id']}", json={"drop_off": "2200-01-01T08:00:00+08:00"})
+    assert moved.status_code == 422 and moved.json()["detail"][0]["loc"][-1] == "drop_off", moved.text
+    assert client.get(f"{TINY}/{made['id']}").json() == made  # as it was
 
 
 def test_a_single_bookings_error_points_at_its_own_field(client: TestClient) -> None:
