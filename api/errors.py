@@ -270,6 +270,22 @@ class BodyLimit:
         await JSONResponse(status_code=413, content={"detail": too_big})(scope, receive, send)
 
 
+class NulPath:
+    """A path with a NUL character names nothing (no id bayplan makes or takes has one): 404 here,
+    before a route looks its id up (PostgreSQL takes no NUL in a text: the lookup was a 500)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "\x00" in scope["path"]:
+            shown = repr(scope["path"][:MAX_ECHO])
+            detail = _worded(Request(scope), N_("unknown %(what)s") % {"what": shown})
+            await JSONResponse(status_code=404, content={"detail": detail})(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def _replay(body: bytes, receive: Receive) -> Receive:
     """`receive` that first hands over `body` whole, then waits as `receive` does (a disconnect)."""
     sent = False
@@ -285,7 +301,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 def install(app: FastAPI) -> None:
-    """The exception handlers and the body-size limit."""
+    """The exception handlers, the body-size limit and the paths with a NUL."""
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(InputError, _input)
@@ -298,3 +314,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Busy, _plain(429, headers={"Retry-After": "5"}))
     app.add_exception_handler(BrokenProcessPool, _broken)
     app.add_middleware(BodyLimit)
+    app.add_middleware(NulPath)

@@ -32,6 +32,9 @@ REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request
 HEADER = "X-Request-ID"
 LOG_FORMAT_ENVIRONMENT = "BAYPLAN_LOG_FORMAT"
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+#: The methods the request metric labels by name; any other (a client may make one up per request,
+#: each a series kept for the life of the process) is labelled "other".
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 access_log = logging.getLogger("bayplan.access")
 
 
@@ -127,7 +130,8 @@ class RequestMiddleware:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or _fallback(scope["path"])
             phases.end(timing, {"method": scope["method"], "route": route, "status": status})
-            self.metrics.latency.labels(scope["method"], route, str(status)).observe(elapsed)
+            method = scope["method"] if scope["method"] in METHODS else "other"
+            self.metrics.latency.labels(method, route, str(status)).observe(elapsed)
             access_log.info(
                 "%s %s %s %.1f ms",
                 scope["method"],

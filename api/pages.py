@@ -22,7 +22,7 @@ from api.deps import ClockDep, RunnerDep, ServiceDep, services
 from api.login import COOKIE, language_switch
 from scheduler import actuals, jobcards
 from scheduler.clocking import DayStatus, OperationStatus
-from scheduler.contract import Booking, Plan, Workshop
+from scheduler.contract import Booking, Day, Plan, Workshop
 from scheduler.errors import InputError
 from scheduler.i18n import N_, normalise
 from scheduler.keys import KeyInfo, Role
@@ -111,7 +111,7 @@ def index(request: Request, service: ServiceDep, clock: ClockDep) -> Response:
 def plan_page(
     request: Request,
     workshop_id: str,
-    date: dt.date,
+    date: Day,
     service: ServiceDep,
     clock: ClockDep,
     rows: str = "bays",
@@ -170,7 +170,7 @@ def _pdf(content: bytes, filename: str) -> Response:
 
 
 @router.get("/workshops/{workshop_id}/plan/{date}/cards.pdf")
-def job_cards_pdf(request: Request, workshop_id: str, date: dt.date, service: ServiceDep) -> Response:
+def job_cards_pdf(request: Request, workshop_id: str, date: Day, service: ServiceDep) -> Response:
     """The day's job cards (A5, one per booking) in the page's language, from the stored plan
     (without one: the cards with their operations unplanned)."""
     who = viewer(request, Role.foreman, Role.manager, workshop=workshop_id)
@@ -186,7 +186,7 @@ def job_cards_pdf(request: Request, workshop_id: str, date: dt.date, service: Se
 
 @router.get("/workshops/{workshop_id}/plan/{date}/technicians/{technician}.pdf")
 def day_sheet_pdf(
-    request: Request, workshop_id: str, date: dt.date, technician: str, service: ServiceDep
+    request: Request, workshop_id: str, date: Day, technician: str, service: ServiceDep
 ) -> Response:
     """A technician's day sheet (A4) in the page's language: his planned operations in order."""
     who = viewer(request, Role.foreman, Role.manager, workshop=workshop_id)
@@ -287,7 +287,7 @@ def me_page(
     service: ServiceDep,
     clock: ClockDep,
     technician: str | None = None,
-    date: dt.date | None = None,
+    date: Day | None = None,
 ) -> Response:
     """The technician's phone page: his jobs of the day in planned order, with Start / Pause /
     Finish buttons that clock him on and off (a foreman may open anyone's: `?technician=ID`)."""
@@ -323,7 +323,7 @@ def me_page(
 
 @router.get("/workshops/{workshop_id}/book", response_class=HTMLResponse)
 def book_page(
-    request: Request, workshop_id: str, service: ServiceDep, clock: ClockDep, date: dt.date | None = None
+    request: Request, workshop_id: str, service: ServiceDep, clock: ClockDep, date: Day | None = None
 ) -> Response:
     who = viewer(request, Role.booking, workshop=workshop_id)
     if isinstance(who, Response):
@@ -412,7 +412,7 @@ def reports_page(
         start = dt.date.fromisoformat(first) if first else to - dt.timedelta(days=REPORT_PAGE_DAYS - 1)
         report = actuals.productivity(service.store, workshop_id, start, to, "all")
         times = actuals.labour_times(service, workshop_id, start, to)
-    except (ValueError, InputError) as exc:
+    except (ValueError, OverflowError, InputError) as exc:  # Overflow: 28 days before 0001-01-05
         reason = exc.reason if isinstance(exc, InputError) else str(exc)
         error = t.gettext("That range cannot be shown (%(reason)s): the last 28 days instead.", reason=reason)
         to, start = end, end - dt.timedelta(days=REPORT_PAGE_DAYS - 1)

@@ -7,14 +7,25 @@ import datetime as dt
 import json
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StrictBool
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StrictBool
 
 from scheduler.contract import Booking, Day, Finite, Identifier, Moment, OperationEvent, Overrun, Workshop
 from scheduler.day_plans import MAX_SOLVE_SECONDS
+from scheduler.i18n import N_
 from scheduler.jobs import JobRecord
 from scheduler.keys import KeyInfo, Role
 from scheduler.labour import LabourTimes
 from scheduler.slots import Offer
+
+
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError(N_("must not contain a NUL character"))
+    return text
+
+
+#: A text stored in a column of its own (not inside a JSON body): PostgreSQL stores no NUL in text.
+ColumnText = Annotated[str, AfterValidator(_no_nul)]
 
 
 class Slot(BaseModel):
@@ -169,7 +180,7 @@ class KeyIn(BaseModel):
     model_config = {"extra": "forbid"}
     role: Role
     workshops: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=100)
-    label: str | None = Field(default=None, max_length=200)
+    label: ColumnText | None = Field(default=None, max_length=200)
     technician: Identifier | None = Field(default=None, description="a technician key's technician")
 
 
@@ -301,7 +312,7 @@ class WebhookIn(BaseModel):
 
     url: str = Field(max_length=2000)
     events: list[str] = Field(min_length=1, max_length=3)
-    secret: str | None = Field(default=None, max_length=200)
+    secret: ColumnText | None = Field(default=None, max_length=200)
 
 
 class WorkshopVersion(BaseModel):

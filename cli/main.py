@@ -89,6 +89,8 @@ def _read_input(path: Path, model: type[M]) -> M:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError("--input", f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError("--input", f"cannot read {path}: not UTF-8 (byte {exc.start})") from None
     try:
         return model.model_validate_json(text)
     except ValidationError as exc:

@@ -39,7 +39,13 @@ EXPORT_COLUMNS = ("id", "service", "drop_off", "promised", "waiter", "fleet_part
 """The bookings export's header (without `phone` for the roles that may not see phones)."""
 IDEMPOTENCY_COLUMN = "idempotency_key"
 """An optional column: a row imported again with the same key is a replay, not a second booking."""
+MAX_IDEMPOTENCY_KEY = 200
+"""The longest idempotency key, as the Idempotency-Key header's (and the column storing it)."""
 REQUIRED = ("service", "drop_off")
+TEXT_COLUMNS = ("customer", "vehicle", "phone", "plate", "model")
+"""The free texts of a booking: written behind a ' where a spreadsheet would run them (`_cell`)."""
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+"""What makes a spreadsheet read a cell as a formula (OWASP's list), and the ' that quotes one."""
 MAX_ROWS = 2000
 _TRUE = {"1", "true", "yes", "y"}
 _FALSE = {"0", "false", "no", "n", ""}
@@ -72,7 +78,7 @@ def bookings_csv(bookings: Sequence[Booking], with_phone: bool, newline: str = "
             elif isinstance(value, dt.datetime):
                 row.append(value.isoformat())
             else:
-                row.append("" if value is None else str(value))
+                row.append("" if value is None else _cell(column, str(value)))
         writer.writerow(row)
     return out.getvalue()
 
@@ -88,6 +94,11 @@ class BookingRow:
     problem: str | None = None
 
 
+def _cell(column: str, text: str) -> str:
+    """A text as exported: behind a ' (text, to a spreadsheet) where it would be read as a formula."""
+    return "'" + text if column in TEXT_COLUMNS and text.startswith(FORMULA_STARTS) else text
+
+
 def _value(column: str, text: str) -> object:
     if column == "waiter":
         lowered = text.strip().lower()
@@ -101,7 +112,10 @@ def _value(column: str, text: str) -> object:
             return int(text)
         except ValueError:
             raise InputError(column, f"expected a whole number, got {text[:40]!r}") from None
-    return text.strip()
+    text = text.strip()
+    if column in TEXT_COLUMNS and text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]  # quoted by an export (`_cell`), or by a spreadsheet's user
+    return text
 
 
 def _records(text: str) -> list[tuple[int, list[str]]]:
@@ -152,6 +166,11 @@ def read_booking_rows(text: str) -> list[BookingRow]:
             continue
         cells = dict(zip(header, row, strict=True))
         key = cells.pop(IDEMPOTENCY_COLUMN, "").strip() or None
+        if key is not None and (len(key) > MAX_IDEMPOTENCY_KEY or "\x00" in key):
+            why = "a NUL character" if "\x00" in key else f"{len(key)} characters"
+            problem = f"{IDEMPOTENCY_COLUMN}: at most {MAX_IDEMPOTENCY_KEY} characters and no NUL, got {why}"
+            found.append(BookingRow(number, None, problem=problem))
+            continue
         for column in EXPORTED_COLUMNS:
             cells.pop(column, None)
         try:

@@ -42,7 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from scheduler.availability import Availability
-from scheduler.contract import Assignment, Booking, PinnedOperation, Service, Workshop
+from scheduler.contract import LAST_DATE, Assignment, Booking, PinnedOperation, Service, Workshop
 from scheduler.i18n import N_
 from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Wants
 
@@ -269,6 +269,8 @@ class _Search:
         workshop = self.day.workshop
         for i in range(1, LOOK_AHEAD_DAYS + 1):
             date = after + dt.timedelta(days=i)
+            if date > LAST_DATE:  # no day past the last one is planned: no work carried to it
+                return None
             if not workshop.is_closed(date) and any(workshop.on_duty(t, date) for t in workshop.technicians):
                 return date
         return None

@@ -139,6 +139,8 @@ def _read_toml(path: Path) -> dict[str, object]:
         raise InputError("(file)", "missing", source=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError("(syntax)", str(exc), source=str(path)) from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8
+        raise InputError("(file)", f"not UTF-8 (byte {exc.start})", source=str(path)) from None
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:

@@ -8,6 +8,7 @@ import json
 import logging
 import threading
 import uuid
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,8 @@ from scheduler.clock import SYSTEM_CLOCK, Clock
 from scheduler.compiler import CompiledDay
 from scheduler.contention import Contention
 from scheduler.contract import (
+    FIRST_DATE,
+    LAST_DATE,
     Assignment,
     Booking,
     OperationEvent,
@@ -281,7 +284,8 @@ class PlanningService:
         self._workshops: LRUCache[str, tuple[dt.datetime | None, str, Workshop]] = LRUCache(
             maxsize=4 * cached_workshops
         )
-        self._workshop_locks: dict[str, threading.Lock] = {}
+        # Held while a request uses it (weakly here): an id from outside naming no workshop leaves nothing.
+        self._workshop_locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
         self._lock = threading.Lock()
         self._refiner: OfferRefiner | None = None
         # Slot queries and bookings under way: a query's search budget is shared among them.
@@ -973,6 +977,12 @@ class PlanningService:
         with its promise, and the day after it. `idempotency`: (key, API key id, request hash)."""
         _check_kind(workshop, booking.service, booking.fleet_partner, booking.loan_car)
         date = booking.drop_off.astimezone(workshop.tz).date()
+        if not FIRST_DATE <= date <= LAST_DATE:  # a moment may be on the day after the last: no drop-off
+            raise InputError(
+                "drop_off",
+                N_("must be between %(first)s and %(last)s, got %(value)s")
+                % {"first": FIRST_DATE, "last": LAST_DATE, "value": date},
+            )
         if check_past:
             now = self.clock.now()
             if booking.drop_off < now - PAST_GRACE:

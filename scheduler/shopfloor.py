@@ -100,15 +100,19 @@ _NEW = 2**62
 """The id an event under check has: after every recorded one (the newest correction wins)."""
 
 
-_LOCKS: weakref.WeakKeyDictionary[PlanningService, dict[str, threading.Lock]] = weakref.WeakKeyDictionary()
+_LOCKS: weakref.WeakKeyDictionary[PlanningService, weakref.WeakValueDictionary[str, threading.Lock]]
+_LOCKS = weakref.WeakKeyDictionary()
 _LOCKS_LOCK = threading.Lock()
 
 
 def workshop_lock(service: PlanningService, workshop_id: str) -> threading.Lock:
     """The lock a workshop's clock events and live re-plans take, per service (shared by every
-    ShopFloor and day planner of that service): a plan is never computed from events one behind."""
+    ShopFloor and day planner of that service): a plan is never computed from events one behind.
+    It lives while someone holds it: an id from outside naming no workshop leaves nothing behind."""
     with _LOCKS_LOCK:
-        return _LOCKS.setdefault(service, {}).setdefault(workshop_id, threading.Lock())
+        return _LOCKS.setdefault(service, weakref.WeakValueDictionary()).setdefault(
+            workshop_id, threading.Lock()
+        )
 
 
 def day_bookings(session: Session, workshop: Workshop, date: dt.date) -> tuple[Workshop, list[Booking]]:

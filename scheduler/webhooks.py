@@ -60,6 +60,8 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def _check_url(url: str) -> None:
+    if any(ord(ch) < 32 or ch == "\x7f" for ch in url):  # a control character, a NUL: no URL has one
+        raise InputError("url", N_("not a URL"))
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -358,6 +358,8 @@ def load_fit(path: str | Path) -> Fit:
         raise InputError("fit", f"no fit file {str(path)!r}") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError("(syntax)", str(exc), str(path)) from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8
+        raise InputError("(file)", f"not UTF-8 (byte {exc.start})", str(path)) from None
     try:
         return Fit.model_validate(data)
     except ValidationError as exc:

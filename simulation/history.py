@@ -105,6 +105,8 @@ def load_mapping(path: str | Path) -> Mapping:
         raise InputError("mapping", f"no mapping file {source!r}") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError("(syntax)", str(exc), source) from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8
+        raise InputError("(file)", f"not UTF-8 (byte {exc.start})", source) from None
     known = {"columns", "services", "timezone", "true_values", "false_values"}
     for key in data:
         if key not in known:

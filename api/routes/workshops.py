@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from api.auth import ManagerKey, ReadingKey
 from api.deps import ServiceDep
@@ -16,6 +16,9 @@ from scheduler.errors import InputError
 from scheduler.i18n import N_
 
 router = APIRouter(prefix="/v1/workshops", tags=["workshops"])
+
+#: The largest version number storage holds (a 32-bit column): past it, a 422, not the driver's overflow.
+MAX_VERSION = 2**31 - 1
 
 
 @router.put(
@@ -67,5 +70,10 @@ def workshop_versions(workshop_id: str, service: ServiceDep, _: ReadingKey) -> l
     summary="One version of a workshop",
     description="The v1 Workshop as it was in that version.",
 )
-def workshop_version(workshop_id: str, version: int, service: ServiceDep, _: ReadingKey) -> Workshop:
+def workshop_version(
+    workshop_id: str,
+    version: Annotated[int, Path(ge=1, le=MAX_VERSION, description="1 the workshop's first text")],
+    service: ServiceDep,
+    _: ReadingKey,
+) -> Workshop:
     return actuals.version(service, workshop_id, version)

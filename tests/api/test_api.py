@@ -16,7 +16,9 @@ with warnings.catch_warnings():
 from api.app import create_app
 from scheduler.clock import FixedClock
 from scheduler.contract import Bay, Booking, Plan, PlanRequest, Workshop
+from scheduler.keys import KeyStore
 from scheduler.scenarios import load_scenario
+from scheduler.storage import Store
 from scheduler.validator import assert_valid
 from tests.builders import DATE, NOW, fixed_clock, tiny_workshop
 
@@ -206,6 +208,31 @@ def test_the_plan_page_carries_the_servers_clock_for_re_planning(client: TestCli
     assert f'data-now="{NOW.isoformat()}"' in page
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1999-12-31"])
+def test_pages_refuse_a_date_out_of_range_naming_it(sqlite_url: str, day: str) -> None:
+    """The pages read their dates as the API does (the contract's Day): at the ends of Python's
+    date range the day's frame overflowed (a 500); outside bayplan's range they planned nothing."""
+    client = TestClient(create_app(sqlite_url, auth=False, clock=fixed_clock()))
+    _put(client, tiny_workshop())
+    pages = {
+        f"/workshops/tiny/plan/{day}": "path",
+        f"/workshops/tiny/plan/{day}/cards.pdf": "path",
+        f"/workshops/tiny/plan/{day}/technicians/t.pdf": "path",
+        f"/workshops/tiny/me?technician=t&date={day}": "query",
+        f"/workshops/tiny/book?date={day}": "query",
+    }
+    for url, where in pages.items():
+        response = client.get(url)
+        assert response.status_code == 422, (url, response.text[:300])
+        assert response.json()["detail"][0]["loc"] == [where, "date"], url
+    # The reports page (from/to its own text) shows its default range where a range cannot be
+    # shown: 28 days before 0001-01-01 overflowed (a 500).
+    for params in ({"to": day}, {"from": day, "to": day}):
+        response = client.get("/workshops/tiny/reports", params=params)
+        assert response.status_code == 200, (params, response.text[:300])
+    assert 'role="alert"' in client.get("/workshops/tiny/reports", params={"to": "0001-01-01"}).text
+
+
 def _client_at(db_url: str, now: str) -> TestClient:
     client = TestClient(create_app(db_url, auth=False, clock=FixedClock(dt.datetime.fromisoformat(now))))
     _put(client, tiny_workshop())
@@ -268,6 +295,10 @@ def _tiny_json() -> str:
         ("get", "/v1/workshops/tiny/plans/0001-01-01", None, "date"),
         ("post", TINY, '{"service": "MAINT", "drop_off": "9999-12-31T23:00:00+08:00"}', "drop_off"),
         ("post", TINY, '{"service": "MAINT", "drop_off": "0001-01-01T00:00:00+08:00"}', "drop_off"),
+        # A moment may fall on the day after the last date (work ending at its midnight); a drop-off
+        # there (in the workshop's time) is on a day bayplan does not plan: it was a 500.
+        ("post", TINY, '{"service": "MAINT", "drop_off": "2200-01-01T08:00:00+08:00"}', "drop_off"),
+        ("post", TINY, '{"service": "MAINT", "drop_off": "2200-01-01T00:30:00+00:00"}', "drop_off"),
         ("post", PLANS, '{"date": "9999-12-31", "time_limit_seconds": 1}', "date"),
         ("post", PLANS, '{"date": "0001-01-01", "time_limit_seconds": 1}', "date"),
         ("post", PLANS, f'{{"date": "{DATE}", "now": "9999-12-31T23:59:59-12:00"}}', "now"),
@@ -294,6 +325,14 @@ def test_bad_values_get_422_naming_the_field_never_a_500(
     assert detail[0]["loc"][-1] == field, response.text
     assert client.get(TINY, params={"date": DATE}).json() == []  # nothing half-written
     assert client.get("/v1/workshops/tiny").json()["timezone"] == "Asia/Shanghai"
+
+
+def test_a_booking_moved_past_the_last_planned_day_is_refused_and_kept(client: TestClient) -> None:
+    _put(client, tiny_workshop())
+    made = client.post(TINY, json={"service": "MAINT", "drop_off": AT8}).json()
+    moved = client.patch(f"{TINY}/{made['id']}", json={"drop_off": "2200-01-01T08:00:00+08:00"})
+    assert moved.status_code == 422 and moved.json()["detail"][0]["loc"][-1] == "drop_off", moved.text
+    assert client.get(f"{TINY}/{made['id']}").json() == made  # as it was
 
 
 def test_a_single_bookings_error_points_at_its_own_field(client: TestClient) -> None:
@@ -339,6 +378,62 @@ def test_422_bodies_do_not_echo_the_whole_input(client: TestClient) -> None:
     response = client.post("/v1/plan", json={"workshop": {**workshop, "name": "Tiny"}})
     assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "date"
     assert len(response.text) < 1_000, response.text[:300]
+
+
+@pytest.mark.parametrize("version", ["0", "2147483648", "9223372036854775808"])
+def test_a_workshop_version_out_of_range_is_422_naming_it(client: TestClient, version: str) -> None:
+    """A version number no stored version can have (past the column's 32 bits; SQLite's
+    driver overflowed at 2**63, PostgreSQL's column at 2**31: both a 500) names the path field."""
+    _put(client, tiny_workshop())
+    response = client.get(f"/v1/workshops/tiny/versions/{version}")
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["path", "version"]
+    assert client.get("/v1/workshops/tiny/versions/2147483647").status_code == 404  # in range: unknown
+
+
+def test_requests_naming_unknown_workshops_leave_no_lock_behind(sqlite_url: str) -> None:
+    """The per-workshop locks of bookings and clock events live while a request holds them: a
+    workshop id from outside that names nothing (a new one per request) no longer grows them."""
+    import scheduler.shopfloor
+
+    app = create_app(sqlite_url, auth=False, clock=fixed_clock())
+    client = TestClient(app)
+    service = app.state.services.service
+    for i in range(30):
+        ghost = f"/v1/workshops/ghost-{i}"
+        assert client.post(f"{ghost}/bookings", json={"service": "MAINT", "drop_off": AT8}).status_code == 404
+        event = {"action": "start", "booking": "b", "operation": 0, "technician": "t"}
+        assert client.post(f"{ghost}/clock", json=event).status_code == 404
+    assert len(service._workshop_locks) == 0
+    assert len(scheduler.shopfloor._LOCKS.get(service, {})) == 0
+
+
+def test_a_nul_character_from_outside_is_a_4xx_on_every_backend(db_url: str) -> None:
+    """PostgreSQL stores no NUL in text: a NUL in a path's id reached the database as a lookup (a
+    500 there, a 404 on SQLite), and one in a text stored in a column of its own (a key's label, a
+    webhook's URL or secret) too. A path with one names nothing (404); such a text is a 422."""
+    url = db_url
+    app = create_app(url, auth=True, clock=fixed_clock())
+    admin, _ = KeyStore(Store(url)).create("admin", ["*"], "nul")
+    client = TestClient(app, headers={"X-API-Key": admin})
+    _put(client, tiny_workshop())
+    for path in ("/v1/workshops/a%00b", f"{TINY}/a%00b", "/v1/jobs/a%00b", "/v1/workshops/a%00b/versions",
+                 "/v1/workshops/tiny/webhooks/a%00b/deliveries", "/simulations/a%00b"):  # fmt: skip
+        response = client.get(path)
+        assert response.status_code == 404, (path, response.text[:200])
+        assert "\\x00" in response.json()["detail"], path
+    assert client.delete("/v1/keys/a%00b").status_code == 404
+    hooks = "/v1/workshops/tiny/webhooks"
+    for body, field in [
+        ({"url": "https://example.com/a\x00b", "events": ["booking.done"]}, "url"),
+        ({"url": "https://example.com/", "events": ["booking.done"], "secret": "a\x00b"}, "secret"),
+    ]:
+        response = client.post(hooks, json=body)
+        assert response.status_code == 422, response.text[:200]
+        assert response.json()["detail"][0]["loc"][-1] == field
+    response = client.post("/v1/keys", json={"role": "manager", "workshops": ["tiny"], "label": "a\x00b"})
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "label"
+    assert client.get(hooks).json() == [] and len(client.get("/v1/keys").json()) == 1  # nothing stored
 
 
 def test_the_test_client_comes_without_a_deprecation_warning() -> None:

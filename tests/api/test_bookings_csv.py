@@ -86,3 +86,29 @@ def test_a_manager_exports_no_phones(tmp_path: Path) -> None:
     manager = export_as("manager")
     assert PHONE not in manager and "phone" not in _rows(manager)[0]
     assert _rows(manager)[0]["plate"] == "粤A12345" and _rows(manager)[0]["customer"] == "Wang Fang"
+
+
+def test_texts_that_a_spreadsheet_would_run_go_out_quoted_and_come_back_as_they_were(
+    sqlite_url: str,
+) -> None:
+    """A customer's or car's text beginning with = + - @ (a formula to a spreadsheet opening the
+    export: =HYPERLINK(...) sends the reader elsewhere) goes out behind a ' (shown as text); the
+    file imports again as it is, the texts as they were booked."""
+    client = TestClient(create_app(sqlite_url, auth=False, clock=fixed_clock()))
+    for ws in ("tiny", "other"):
+        assert client.put(f"/v1/workshops/{ws}", json=_day_workshop(ws)).status_code == 200
+    person = {"customer": '=HYPERLINK("http://evil.example","Wang")', "phone": "+86 138 0013 8000",
+              "model": "@SUM(A1:A9)", "vehicle": "-1+1", "plate": "'=A1"}  # fmt: skip
+    made = client.post(
+        f"{W}/bookings", json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00", **person}
+    )
+    assert made.status_code == 201, made.text
+    exported = client.get(f"{W}/bookings.csv", params={"date": DATE}).text
+    row = _rows(exported)[0]
+    assert {k: row[k] for k in person} == {k: "'" + v for k, v in person.items()}
+    imported = client.post(
+        "/v1/workshops/other/bookings/import", content=exported, headers={"content-type": "text/csv"}
+    )
+    assert imported.status_code == 200 and imported.json()["refused"] == [], imported.text
+    again = imported.json()["accepted"][0]["booking"]
+    assert {k: again[k] for k in person} == person

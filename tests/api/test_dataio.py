@@ -145,6 +145,23 @@ def test_bookings_import_books_each_row_through_the_fit_check(client: TestClient
     assert len(client.get(f"{W}/bookings?date={DATE}").json()) == 2
 
 
+def test_an_import_refuses_an_idempotency_key_the_header_would_refuse(client: TestClient) -> None:
+    """The idempotency_key column is held to the Idempotency-Key header's rule (at most 200
+    characters; and no NUL, which PostgreSQL does not store): a longer key was stored on SQLite and
+    a 500 on PostgreSQL, whose column holds 200."""
+    _tiny(client)
+    text = (
+        "service,drop_off,idempotency_key\r\n"
+        f"MAINT,{DATE}T08:00:00+08:00,{'k' * 201}\r\n"
+        f"MAINT,{DATE}T08:00:00+08:00,a\x00b\r\n"
+        f"MAINT,{DATE}T08:00:00+08:00,{'k' * 200}\r\n"
+    )
+    answer = client.post(f"{W}/bookings/import", content=text.encode(), headers=CSV).json()
+    assert [r["line"] for r in answer["accepted"]] == [4]
+    refused = {r["line"]: r["reason"] for r in answer["refused"]}
+    assert set(refused) == {2, 3} and all(reason.startswith("idempotency_key") for reason in refused.values())
+
+
 @pytest.mark.parametrize(
     ("text", "field"),
     [("service,drop_off,colour\r\n", "header.colour"), ("service,waiter\r\n", "header.drop_off"),
@@ -204,6 +221,17 @@ def test_metrics_count_requests_by_route_cache_hits_solver_time_and_queued_jobs(
     assert _metric(text, "bayplan_jobs_queued") == 0
     assert "/v1/workshops/tiny" not in text  # route templates, never raw paths
     assert "bayplan_solver_seconds_count 0.0" in other.get("/metrics").text
+
+
+def test_made_up_methods_share_one_metrics_label(db_url: str) -> None:
+    """The request metric labels the HTTP methods there are; any other method a client makes up
+    (each one a new series of 18 lines, kept for the life of the process) is one `other`."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    for i in range(20):
+        assert client.request(f"X{i:03d}", "/health").status_code == 405
+    text = client.get("/metrics").text
+    assert 'method="X0' not in text
+    assert _metric(text, "bayplan_http_request_duration_seconds_count", method="other", status="405") == 20
 
 
 def test_metrics_need_an_admin_key(tmp_path: Path) -> None:

@@ -417,3 +417,24 @@ def test_a_stateless_plan_names_the_held_vehicle_field_it_refuses(client: TestCl
     response = client.post("/v1/plan", json={"workshop": workshop, "date": DATE, "held": [vehicle]})
     assert response.status_code == 422, response.text
     assert response.json()["detail"][0]["loc"] == ["held", "0", "drop_off"]
+
+
+def test_multi_day_work_at_the_end_of_the_date_range_is_carried_no_further(sqlite_url: str) -> None:
+    """The last plannable day (2199-12-31) has no day after it: work that needs one is not offered
+    and a booking of it is refused with 409, as on any day without room (the search of later days
+    planned 2200-01-01 and failed: a 500); the day before carries the work to the last day."""
+    from api.app import create_app
+    from scheduler.contract import LAST_DATE
+    from tests.builders import fixed_clock
+
+    client = TestClient(create_app(sqlite_url, auth=False, clock=fixed_clock()))
+    _put(client, multi_day_workshop())
+    last, before = LAST_DATE.isoformat(), (LAST_DATE - dt.timedelta(days=1)).isoformat()
+    offered = client.get(SLOTS, params={"service": "REPAIR", "date": last})
+    assert offered.status_code == 200 and offered.json()["slots"] == [], offered.text
+    booked = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{last}T08:00:00+08:00"})
+    assert booked.status_code == 409, booked.text
+    slots = client.get(SLOTS, params={"service": "REPAIR", "date": before}).json()["slots"]
+    assert slots and all(s["days"] == [before, last] for s in slots)
+    booked = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": slots[0]["drop_off"]})
+    assert booked.status_code == 201 and booked.json()["promised"].startswith(last), booked.text

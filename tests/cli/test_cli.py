@@ -125,6 +125,31 @@ def test_bad_arguments_exit_2_without_traceback(args: list[str]) -> None:
         assert len(lines) == 1 and args[-2] in lines[0], run.stderr
 
 
+def test_files_that_are_not_utf8_exit_2_with_one_line_naming_the_file(tmp_path: Path) -> None:
+    """A request, a workshop's TOML or a rules file in another encoding (bytes UTF-8 cannot decode)
+    is bad input like any other: one line naming the file, not a UnicodeDecodeError's traceback."""
+    request = tmp_path / "request.json"
+    request.write_bytes(b"\xff\xfe{}")
+    folder = tmp_path / "dealer"
+    folder.mkdir()
+    for name in ("workshop.toml", "demand.toml"):
+        (folder / name).write_bytes(b'name = "Caf\xe9"\n')  # Latin-1
+    rules = tmp_path / "rules.toml"
+    rules.write_bytes(b'name = "Caf\xe9"\n')
+    for args, named in [
+        (["plan", "--input", str(request)], str(request)),
+        (["plan", str(folder)], "workshop.toml"),
+        (
+            ["simulate", "small-dealer", "--rules", str(rules), "--days", "1", "--replications", "2"],
+            str(rules),
+        ),
+    ]:
+        run = bayplan(*args)
+        assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-500:]
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and named in lines[0] and "UTF-8" in lines[0], run.stderr
+
+
 def test_replan_command(tmp_path: Path) -> None:
     request = day_request(load_scenario("small-dealer"), dt.date.fromisoformat(DATE), seed=2)
     plan_path = tmp_path / "plan.json"
