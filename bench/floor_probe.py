@@ -15,8 +15,9 @@ break, with a free bay) and prints its minutes late. `--ceil` rounds every lengt
 instead of down: a stricter, NOT sound, capacity (a diagnostic only; it is loaded from a patched
 copy of the module's source, the product's code is untouched). One JSON line per day.
 
-`--plan` (branch floor-s9) solves the lengths-rounded-up model with classes of bays alike
-(`BAY_CLASSES`) as a MIP: each chosen operation then holds every slot its minutes touch, so per
+`--plan` (branch floor-s9; since the eleventh session the product's model and colouring,
+`bounds_time.indexed_model(lengths_up=True, bay_classes=True)` and `solver.relaxation_plan.colour`)
+solves the lengths-rounded-up model with classes of bays alike as a MIP: each chosen operation then holds every slot its minutes touch, so per
 class of technicians and of bays no more run at once than the class has, and in start order they
 colour onto its members (only an order violation, a next operation starting in the slot its
 predecessor ends in, moves work). The plan is checked by `scheduler.validator`; its minutes late
@@ -65,13 +66,10 @@ def _fits(busy: list[tuple[int, int]], s: int, d: int) -> bool:
     return all(e <= s or b >= s + d for b, e in busy)
 
 
-def _integral(
-    module: Any, problem: Any, weight: int, seconds: float, support: int | None = None
-) -> tuple[Any, float, dict[str, Any]]:
+def _integral(module: Any, problem: Any, weight: int, seconds: float) -> tuple[Any, float, dict[str, Any]]:
     """`module.time_indexed_bound` solved with integral starts (HiGHS MIP, `seconds` at most): its
     value, CPU seconds, and what it saw: the columns, the classes' members, the ready work, the
-    solution, its status and MIP gap. `support`: the MIP only over the columns within that many
-    slots of the linear relaxation's support (same booking, operation and class), the LP first."""
+    solution, its status and MIP gap."""
     seen: dict[str, Any] = {}
     columns, milp = module._columns, scipy.optimize.milp
 
@@ -80,25 +78,9 @@ def _integral(
         return seen["cols"]
 
     def integral(cost: Any, **kwargs: Any) -> Any:
-        if support is not None:
-            cpu = time.process_time()
-            lp = milp(cost, **kwargs)  # the model's own call: the linear relaxation
-            seen["lp_cpu_s"], seen["lp"] = round(time.process_time() - cpu, 2), lp.fun
-            cols = seen["cols"]
-            near: dict[tuple[int, int, int], set[int]] = defaultdict(set)
-            for i in np.flatnonzero(lp.x[: len(cols)] > 1e-6):
-                near[cols[i][:3]].add(cols[i][3])
-            keep = np.ones(len(cost), dtype=bool)
-            keep[: len(cols)] = [any(abs(c[3] - t) <= support for t in near.get(c[:3], ())) for c in cols]
-            seen["kept_columns"] = int(keep[: len(cols)].sum())
-            upper = np.array(kwargs["bounds"].ub, dtype=float)
-            upper[~keep] = 0.0
-            kwargs["bounds"] = scipy.optimize.Bounds(kwargs["bounds"].lb, upper)
         kwargs["integrality"] = np.ones_like(kwargs["integrality"])
         kwargs["options"] = {"presolve": True, "time_limit": seconds}
-        cpu = time.process_time()
         result = milp(cost, **kwargs)
-        seen["mip_only_cpu_s"] = round(time.process_time() - cpu, 2)
         seen["x"], seen["status"], seen["gap"] = result.x, result.status, getattr(result, "mip_gap", None)
         return result
 
@@ -175,10 +157,6 @@ def probe(seed: int, placed: int, ceil: bool, bays: bool) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _free(busy: list[tuple[int, int]], s: int, e: int) -> bool:
-    return all(b >= e or f <= s for b, f in busy)
-
-
 def plan(
     seed: int,
     placed: int,
@@ -188,83 +166,64 @@ def plan(
     scenario: str = "dealer-2011",
     support: int | None = None,
 ) -> dict[str, Any]:
-    """A plan from the rounded-up relaxation's integer optimum (see the module's docstring)."""
+    """A plan from the rounded-up relaxation's integer optimum (see the module's docstring): the
+    product's model and colouring (`solver.relaxation_plan`), here with scipy's HiGHS and a
+    wall-clock limit, over every column or (`support`) those near the LP's support only."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     from scheduler.planning import to_plan
     from scheduler.validator import validate_plan
-    from solver.blocks import free_windows
+    from solver.relaxation_plan import colour, near_support
 
     request = build_request(Instance(f"{scenario}@1.3x#s{seed}", scenario, 1.3, seed), 10.0)
     compiled = compile_request(request)
     problem = compiled.problem
     weight = sum(sorted((job.priority for job in problem.jobs), reverse=True)[:placed])
-    module = _module(True)
-    module.BAY_CLASSES, module.GRIDS = True, (grid,)  # type: ignore[attr-defined]
-    module.MAX_COLUMNS, module.MAX_ENTRIES = 10**7, 10**8  # type: ignore[attr-defined]
-    value, cpu, seen = _integral(module, problem, weight, seconds, support)
-    cols, x, members = seen["cols"], seen["x"], seen["members"]
-    keys = ("lp_cpu_s", "kept_columns", "mip_only_cpu_s")
-    restricted: dict[str, Any] = {k: seen[k] for k in keys if k in seen}
-    if x is None:
+    cpu = time.process_time()
+    model = bounds_time.indexed_model(
+        problem, weight, lengths_up=True, bay_classes=True, grids=(grid,), limits=(10**7, 10**8)
+    )
+    if model is None:
+        return {"seed": seed, "grid": grid, "model": None}
+    n = len(model.cost)
+    constraints = LinearConstraint(model.matrix, model.low, model.high)
+    upper = np.array(model.upper, dtype=float)
+    restricted: dict[str, Any] = {}
+    if support is not None:
+        lp = milp(model.cost, constraints=constraints, integrality=np.zeros(n),
+                  bounds=Bounds(model.lower, upper), options={"presolve": True})  # fmt: skip
+        restricted["lp_cpu_s"] = round(time.process_time() - cpu, 2)
+        keep = near_support(model, lp.x, support)
+        upper[: len(model.cols)][~keep] = 0.0
+        restricted["kept_columns"] = int(keep.sum())
+    mip_cpu = time.process_time()
+    box, limits = Bounds(model.lower, upper), {"presolve": True, "time_limit": seconds}
+    result = milp(model.cost, constraints=constraints, integrality=np.ones(n), bounds=box, options=limits)
+    restricted["mip_only_cpu_s"] = round(time.process_time() - mip_cpu, 2)
+    cpu = time.process_time() - cpu
+    if result.x is None:
         return {"seed": seed, "grid": grid, "support": support, "mip_cpu_s": round(cpu, 1),
-                "mip_status": seen["status"], **restricted}  # fmt: skip
-    use = {(c[0], c[1]): c for i, c in enumerate(cols) if x[i] > 0.5}
-    # The same classes of bays as the model's.
-    _, bay_free = free_windows(problem)
-    holds: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for j, k in seen["ready"]:
-        for b in problem.jobs[j].operations[k].bays:
-            holds[b].append((j, k))
-    alike: dict[tuple[object, ...], list[int]] = defaultdict(list)
-    for b in sorted(holds):
-        alike[(tuple(bay_free[b]), tuple(holds[b]))].append(b)
-    of_bay = {b: c for c, bs in enumerate(alike.values()) for b in bs}
-
-    windows = [t.windows() for t in problem.technicians]
-    tech_busy: list[list[tuple[int, int]]] = [[] for _ in problem.technicians]
-    bay_busy: list[list[tuple[int, int]]] = [[] for _ in problem.bays]
-    done: dict[int, int] = {}
-    placements: dict[tuple[int, int], Placement] = {}
-    moved = 0
-    for j, k in sorted(use, key=lambda o: (use[o][4], o[1], o[0])):
-        col, op = use[(j, k)], problem.jobs[j].operations[k]
-        ready = max(col[4], done.get(j, 0))
-        best: tuple[int, int, int, int] | None = None
-        for t in members[col[2]]:
-            d = op.durations[op.technicians.index(t)]
-            for s0, s1 in windows[t]:
-                s, found = max(s0, ready), None
-                while s + d <= s1 and found is None:
-                    if _free(tech_busy[t], s, s + d):
-                        bays = [b for b in op.bays if of_bay[b] == col[8] and _free(bay_busy[b], s, s + d)]
-                        if bays:
-                            found = (s + d, t, bays[0], s)
-                    s += 1
-                if found is not None:
-                    best = found if best is None else min(best, found)
-                    break
-        assert best is not None, "a class with no room: the relaxation's solution is not colourable"
-        end, t, b, s = best
-        moved += s != col[4]
-        tech_busy[t].append((s, end))
-        bay_busy[b].append((s, end))
-        placements[(j, k)] = Placement(b, t, s, end)
-        done[j] = end
-    kept = {j for j, _ in placements} | {j for j, job in enumerate(problem.jobs) if job.pinned}
-    solution = DaySolution(placements, set(range(len(problem.jobs))) - kept)
+                "mip_status": result.status, **restricted}  # fmt: skip
+    solution = colour(problem, model, result.x)
+    if solution is None:
+        return {"seed": seed, "grid": grid, "support": support, "coloured": False, **restricted}
+    starts = {(c[0], c[1]): c[4] for i, c in enumerate(model.cols) if result.x[i] > 0.5}
+    moved = sum(1 for key, p in solution.placements.items() if starts.get(key) != p.start)
     solution.objective = float(objective(problem, solution))
-    result = to_plan(compiled, solution, "relaxation")
-    violations = validate_plan(request, result)
+    plan_made = to_plan(compiled, solution, "relaxation")
+    violations = validate_plan(request, plan_made)
     if out is not None:
         with open(out, "w") as f:
-            f.write(result.model_dump_json(indent=1))
+            f.write(plan_made.model_dump_json(indent=1))
     minutes = terms(problem, solution)
     return {
-        "scenario": scenario, "seed": seed, "placed": len(kept), "grid": grid, "relaxation_mip": value,
-        "mip_cpu_s": round(cpu, 1), "mip_status": seen["status"], "mip_gap": seen["gap"],
-        "moved": moved, "late": minutes.lateness + minutes.waiter_lateness, "overtime": minutes.overtime,
-        "objective": solution.objective,
-        "violations": len(violations), "plan_late": result.kpis.total_lateness_minutes,
-        "support": support, **restricted,
+        "scenario": scenario, "seed": seed, "grid": grid,
+        "placed": len(problem.jobs) - len(solution.unplaced),
+        "relaxation_mip": result.fun, "mip_cpu_s": round(cpu, 1), "mip_status": result.status,
+        "mip_gap": getattr(result, "mip_gap", None), "moved": moved,
+        "late": minutes.lateness + minutes.waiter_lateness, "overtime": minutes.overtime,
+        "objective": solution.objective, "violations": len(violations),
+        "plan_late": plan_made.kpis.total_lateness_minutes, "support": support, **restricted,
     }  # fmt: skip
 
 

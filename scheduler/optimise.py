@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -277,7 +278,27 @@ too much beside a 10 s request, and gives plans 267 / 397 / - / 929 / 396 minute
 
 PLAN_MIP_SECONDS = 1.5e-5
 """Counted cost of the relaxation's plan per column and matrix entry of its model (the LP and up
-to two restricted MIPs): 8-10 s of CPU for 580,000-650,000 on dealer-2011 1.3x days (load ~4)."""
+to two restricted MIPs) up to `PLAN_MIP_SIZE`: 8-10 s of CPU for 580,000-650,000 on dealer-2011
+1.3x days (load ~4); above it the cost grows with the square of the size (33-41 s of CPU for about
+1.35 million on the 330- and 300-booking days: bench/RESULTS-review-s11.md)."""
+
+PLAN_MIP_SIZE = 650_000
+
+PLAN_MIP_SHARE = 0.7
+"""The relaxation's plan is built only where its counted cost is at most this share of the limit."""
+
+
+def plan_mip_seconds(size: int) -> float:
+    """Counted seconds of the relaxation's plan for a model of `size` columns and entries."""
+    return PLAN_MIP_SECONDS * size * max(1.0, size / PLAN_MIP_SIZE)
+
+
+def plan_mip_most(limit: float) -> int:
+    """The largest model whose counted cost fits `PLAN_MIP_SHARE` of the limit."""
+    allowed = PLAN_MIP_SHARE * limit
+    if allowed <= PLAN_MIP_SECONDS * PLAN_MIP_SIZE:
+        return int(allowed / PLAN_MIP_SECONDS)
+    return int(math.sqrt(allowed * PLAN_MIP_SIZE / PLAN_MIP_SECONDS))
 
 
 def _fresh(problem: DayProblem) -> bool:
@@ -302,8 +323,8 @@ def relaxation_start(
     ):
         return start, 0.0, []
     weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in start.unplaced)
-    made = relaxation_plan(problem, weight, safety_seconds=wall_safety(limit))
-    spent = PLAN_MIP_SECONDS * made.size
+    made = relaxation_plan(problem, weight, safety_seconds=wall_safety(limit), most_size=plan_mip_most(limit))
+    spent = plan_mip_seconds(made.size)
     if made.solution is None:
         return start, spent, made.notes
     made.solution.objective = objective(problem, made.solution)

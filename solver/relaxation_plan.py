@@ -46,16 +46,21 @@ def relaxation_plan(
     widths: tuple[int, ...] = (3, 6),
     improving: int = 2,
     safety_seconds: float = 60.0,
+    most_size: int = LIMITS[1],
 ) -> RelaxationPlan:
     """A plan placing at least `weight` priority from the model's MIP restricted to the columns
-    within each of `widths` slots (in turn, until one has a solution) of its LP's support. Fresh
-    days only: started work is not coloured around."""
+    within each of `widths` slots (in turn, until one has a solution) of its LP's support, where its
+    model (columns plus entries) is at most `most_size`. Fresh days only: started work is not
+    coloured around."""
     if any(job.pinned for job in problem.jobs):
         return RelaxationPlan(None, 0, ["relaxation plan: not with started work"])
+    most = min(most_size, LIMITS[1])
     model = indexed_model(
-        problem, weight, weighted=True, lengths_up=True, bay_classes=True, grids=(GRID,), limits=LIMITS
-    )
-    if model is None:
+        problem, weight, weighted=True, lengths_up=True, bay_classes=True, grids=(GRID,),
+        limits=(min(LIMITS[0], most), most),
+    )  # fmt: skip
+    if model is None or model.size > most:
+        # Too large for the time it may take (the size is estimated before building, then known).
         return RelaxationPlan(None, 0, ["relaxation plan: model too large or empty"])
     from scipy.optimize import Bounds, LinearConstraint, milp  # ~0.4 s to import: when first needed
 
@@ -69,21 +74,26 @@ def relaxation_plan(
     )
     if lp.status != 0 or lp.x is None:
         return RelaxationPlan(None, model.size, ["relaxation plan: no LP solution"])
-    near: dict[tuple[int, int, int], set[int]] = defaultdict(set)
-    for i in np.flatnonzero(lp.x[: len(model.cols)] > 1e-6).tolist():
-        j, k, c, t = model.cols[i][:4]
-        near[(j, k, c)].add(t)
     for width in widths:
-        keep = np.array([any(abs(col[3] - t) <= width for t in near.get(col[:3], ())) for col in model.cols])
-        x = _mip(model, keep, improving, safety_seconds)
+        x = _mip(model, near_support(model, lp.x, width), improving, safety_seconds)
         if x is None:
             continue
-        solution = _colour(problem, model, x)
+        solution = colour(problem, model, x)
         if solution is not None:
             return RelaxationPlan(
                 solution, model.size, [f"relaxation plan: MIP within {width} slots of the LP"]
             )
     return RelaxationPlan(None, model.size, ["relaxation plan: no MIP solution near the LP"])
+
+
+def near_support(model: IndexedModel, x: np.ndarray, width: int) -> np.ndarray:
+    """Which columns lie within `width` slots of a column of the same booking, operation and
+    technician class that `x` (the LP's solution) uses."""
+    near: dict[tuple[int, int, int], set[int]] = defaultdict(set)
+    for i in np.flatnonzero(x[: len(model.cols)] > 1e-6).tolist():
+        j, k, c, t = model.cols[i][:4]
+        near[(j, k, c)].add(t)
+    return np.array([any(abs(col[3] - t) <= width for t in near.get(col[:3], ())) for col in model.cols])
 
 
 def _mip(model: IndexedModel, keep: np.ndarray, improving: int, safety_seconds: float) -> np.ndarray | None:
@@ -130,7 +140,7 @@ def _fits(busy: list[tuple[int, int]], s: int, e: int) -> bool:
     return all(b >= e or f <= s for b, f in busy)
 
 
-def _colour(problem: DayProblem, model: IndexedModel, x: np.ndarray) -> DaySolution | None:
+def colour(problem: DayProblem, model: IndexedModel, x: np.ndarray) -> DaySolution | None:
     """The chosen columns in start order, each on the member of its class that ends it soonest,
     with a free bay of its class of bays, never across a break, after its predecessor; None
     where one finds no room (a solution the construction does not colour)."""

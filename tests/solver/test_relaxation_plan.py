@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+import pytest
+
+from scheduler import optimise
 from scheduler.compiler import CompiledDay, compile_request
 from scheduler.contract import Booking, PlanRequest
 from scheduler.dispatch import rank
@@ -83,3 +86,24 @@ def test_long_requests_start_from_the_better_of_the_rules_and_the_relaxations_pl
     assert spent > 0 and "the relaxation's plan is the start" in notes  # on this day it is better
     assert rank(problem, chosen) < rank(problem, start)
     assert_valid(req, to_plan(compiled, chosen, "cpsat"))
+
+
+def test_a_model_too_large_for_the_limit_is_not_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan's cost grows with its model's size (faster than linearly on the biggest days): a
+    request tries it only where its counted cost fits a share of the limit, and counts it."""
+    _, compiled = _day()
+    problem = compiled.problem
+    weight = _placed(compiled)
+    made = relaxation_plan(problem, weight, most_size=1_000)
+    assert made.solution is None and made.size == 0
+    start = warm_start(problem, PLAN_MIP_LIMIT, seed=0)
+    lp = StartRelaxation(problem, weight, relaxation=time_indexed_relaxation(problem, weight, weighted=True))
+    monkeypatch.setattr(optimise, "PLAN_MIP_SHARE", 1e-6)
+    assert relaxation_start(problem, start, PLAN_MIP_LIMIT, lp)[:2] == (start, 0.0)
+    monkeypatch.undo()
+    spent = relaxation_start(problem, start, PLAN_MIP_LIMIT, lp)[1]
+    size = relaxation_plan(problem, weight).size
+    assert spent == optimise.plan_mip_seconds(size) > 0
+    assert optimise.plan_mip_seconds(2 * optimise.PLAN_MIP_SIZE) == 4 * optimise.plan_mip_seconds(
+        optimise.PLAN_MIP_SIZE
+    )
