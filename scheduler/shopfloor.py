@@ -699,9 +699,14 @@ class ShopFloor:
     def warm(self, days: int = 2) -> None:
         """Read the status of the `days` days with the newest clock events once, so that the first
         status read after a start does not pay for the cold caches (the database layer's compiled
-        queries, the parsed workshop, the learned speeds...). Records nothing."""
-        with self.service.store.sessions() as session:
-            recent = events_db.recent_days(session, days)
+        queries, the parsed workshop, the learned speeds...). Records nothing; a database that
+        goes away meanwhile (a server shutting down) only ends the warm-up."""
+        try:
+            with self.service.store.sessions() as session:
+                recent = events_db.recent_days(session, days)
+        except Exception:  # a warm-up never stops the server
+            logger.exception("warming up the live days failed")
+            return
         for workshop_id, date in recent:
             try:
                 self.status(workshop_id, date, dt.datetime.combine(date, dt.time(12), tzinfo=dt.UTC))

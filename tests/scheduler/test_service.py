@@ -6,9 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from scheduler.contract import Booking, Workshop
 from scheduler.service import PlanningService
+from scheduler.shopfloor import ShopFloor
 from scheduler.slots import CapacityRules, DayBook
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
@@ -344,3 +346,23 @@ def test_the_day_a_booking_makes_is_repacked_ahead_where_searches_needed_it(sqli
         assert booked is not first and booked.pack_ahead and booked._packed is not None  # before any query
     finally:
         service.close()
+
+
+def test_the_live_days_warm_up_ends_quietly_when_the_database_goes_away(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's background warm-up of the live days reads the database once; a database
+    shutting down meanwhile ends the warm-up (logged), never raises in its thread (it did, as an
+    unhandled thread exception, when a test's PostgreSQL sessions were ended under it)."""
+    store = Store(f"sqlite:///{tmp_path / 'warm.db'}")
+    service = PlanningService(store, clock=fixed_clock(), refine_in_background=False)
+    floor = ShopFloor(service, background=False)
+
+    def gone() -> None:
+        raise OperationalError("SELECT", {}, Exception("terminating connection due to administrator command"))
+
+    monkeypatch.setattr(store, "sessions", gone)
+    try:
+        floor.warm()
+    finally:
+        floor.close()
