@@ -17,8 +17,9 @@ copy of the module's source, the product's code is untouched). One JSON line per
 
 `--plan` (branch floor-s9; since the eleventh session the product's model and colouring,
 `bounds_time.indexed_model(lengths_up=True, bay_classes=True)` and `solver.relaxation_plan.colour`)
-solves the lengths-rounded-up model with classes of bays alike as a MIP: each chosen operation then holds every slot its minutes touch, so per
-class of technicians and of bays no more run at once than the class has, and in start order they
+solves the lengths-rounded-up model with classes of bays alike as a MIP: each chosen operation
+then holds every slot its minutes touch, so per class of technicians and of bays no more run at
+once than the class has, and in start order they
 colour onto its members (only an order violation, a next operation starting in the slot its
 predecessor ends in, moves work). The plan is checked by `scheduler.validator`; its minutes late
 bound the day's optimum from above, as the floor does from below.

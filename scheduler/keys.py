@@ -19,11 +19,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy.orm import Session
+
 from scheduler.clock import SYSTEM_CLOCK, Clock
+from scheduler.contract import Workshop
 from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.storage import ApiKeyRow, Store
 from scheduler.storage import keys as keys_db
+from scheduler.storage import workshops as workshops_db
 
 ALL_WORKSHOPS = "*"
 PREFIX = "bp_"
@@ -126,6 +130,8 @@ class KeyStore:
         key = PREFIX + secrets.token_urlsafe(32)
         key_id, created_at = secrets.token_hex(6), self.clock.now()
         with self.store.transaction() as session:
+            if technician is not None:
+                _check_technician(session, workshops[0], technician)
             row = keys_db.add_key(
                 session, key_id, _hash(key), chosen.value, sorted(set(workshops)), label, created_at
             )
@@ -217,3 +223,17 @@ class KeyStore:
             keys_db.end_session(session, digest)
         with self._lock:
             self._sessions.pop(digest, None)
+
+
+def _check_technician(session: Session, workshop_id: str, technician: str) -> None:
+    """A technician key names one of its workshop's technicians, where the workshop is stored
+    already (a key may be made before its workshop, as for every role)."""
+    body = workshops_db.body(session, workshop_id)
+    if body is None:
+        return
+    if technician not in {t.id for t in Workshop.model_validate_json(body).technicians}:
+        raise InputError(
+            "technician",
+            N_("workshop %(workshop)r has no technician %(technician)r")
+            % {"workshop": workshop_id, "technician": technician},
+        )

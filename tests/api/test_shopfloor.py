@@ -154,6 +154,23 @@ def test_a_technician_key_clocks_only_as_himself(db_url: str) -> None:
         keys.create("technician", ["tiny"])
 
 
+def test_a_technician_key_must_name_a_technician_of_its_stored_workshop(db_url: str) -> None:
+    client = TestClient(create_app(db_url, auth=True, clock=fixed_clock()))
+    keys = KeyStore(Store(db_url))
+    admin = {"X-API-Key": keys.create("admin", ["tiny"])[0]}
+    early = keys.create("technician", ["tiny"], technician="ghost")  # before its workshop: allowed
+    assert early[1].technician == "ghost"
+    assert client.put(W, json=workshop().model_dump(mode="json"), headers=admin).status_code == 200
+    before = client.get("/v1/keys", headers=admin).json()
+    body = {"role": "technician", "workshops": ["tiny"], "technician": "ghost"}
+    r = client.post("/v1/keys", json=body, headers=admin)
+    assert r.status_code == 422, r.text
+    assert "technician" in json.dumps(r.json()) and "ghost" in json.dumps(r.json())
+    assert client.get("/v1/keys", headers=admin).json() == before  # nothing stored
+    body["technician"] = "t"
+    assert client.post("/v1/keys", json=body, headers=admin).status_code == 201
+
+
 def test_status_states_and_projections(client: TestClient) -> None:
     a, _ = day(client)
     url = f"{W}/days/{DATE}/status"
