@@ -37,6 +37,16 @@ i18n.install(templates.env)
 
 router = APIRouter(include_in_schema=False)
 
+PAGE_ROLES: dict[str, tuple[Role, ...]] = {
+    "plan": (Role.foreman, Role.manager),  # the bay plan, its job cards and day sheets
+    "book": (Role.booking,),
+    "loading": (Role.booking, Role.foreman, Role.manager),
+    "reports": (Role.foreman, Role.manager),
+    "me": (Role.technician, Role.foreman),
+}
+"""Who may open each page (admins open all): the pages check it, and a page links to another only
+for a key that may open it, so no signed-in role is shown a link that answers 403."""
+
 
 def viewer(
     request: Request, *roles: Role, workshop: str | None = None, any_role: bool = False
@@ -63,9 +73,20 @@ def viewer(
     return info
 
 
+def _signed_in_as(request: Request) -> KeyInfo | None:
+    keys = services(request).keys
+    return keys.verify_session(request.cookies.get(COOKIE, "")) if keys is not None else None
+
+
 def page(request: Request, name: str, title: str, **context: object) -> HTMLResponse:
-    """Render a page in the request's language (`title`: an English msgid, translated here)."""
+    """Render a page in the request's language (`title`: an English msgid, translated here).
+    Templates ask `may_open(page, workshop_id)` before linking to another page (`PAGE_ROLES`)."""
     signed_in = services(request).keys is not None
+    who = _signed_in_as(request)
+
+    def may_open(kind: str, workshop_id: str) -> bool:
+        return not signed_in or (who is not None and who.may(PAGE_ROLES[kind], workshop_id))
+
     t = i18n.use(request)
     here = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
     date = context.get("date")
@@ -75,6 +96,8 @@ def page(request: Request, name: str, title: str, **context: object) -> HTMLResp
         {
             "title": t.gettext(title, date=t.date(date)) if isinstance(date, dt.date) else t.gettext(title),
             "signed_in": signed_in,
+            "may_open": may_open,
+            "technician_key": who is not None and who.role is Role.technician,
             "script_texts": i18n.script_texts(t),
             "switch": language_switch(t, here),
             **context,
@@ -116,7 +139,7 @@ def plan_page(
     clock: ClockDep,
     rows: str = "bays",
 ) -> Response:
-    who = viewer(request, Role.foreman, Role.manager, workshop=workshop_id)
+    who = viewer(request, *PAGE_ROLES["plan"], workshop=workshop_id)
     if isinstance(who, Response):
         return who
     workshop = service.workshop(workshop_id)
@@ -173,7 +196,7 @@ def _pdf(content: bytes, filename: str) -> Response:
 def job_cards_pdf(request: Request, workshop_id: str, date: Day, service: ServiceDep) -> Response:
     """The day's job cards (A5, one per booking) in the page's language, from the stored plan
     (without one: the cards with their operations unplanned)."""
-    who = viewer(request, Role.foreman, Role.manager, workshop=workshop_id)
+    who = viewer(request, *PAGE_ROLES["plan"], workshop=workshop_id)
     if isinstance(who, Response):
         return who
     workshop = service.workshop(workshop_id)
@@ -189,7 +212,7 @@ def day_sheet_pdf(
     request: Request, workshop_id: str, date: Day, technician: str, service: ServiceDep
 ) -> Response:
     """A technician's day sheet (A4) in the page's language: his planned operations in order."""
-    who = viewer(request, Role.foreman, Role.manager, workshop=workshop_id)
+    who = viewer(request, *PAGE_ROLES["plan"], workshop=workshop_id)
     if isinstance(who, Response):
         return who
     workshop = service.workshop(workshop_id)
@@ -291,7 +314,7 @@ def me_page(
 ) -> Response:
     """The technician's phone page: his jobs of the day in planned order, with Start / Pause /
     Finish buttons that clock him on and off (a foreman may open anyone's: `?technician=ID`)."""
-    who = viewer(request, Role.technician, Role.foreman, workshop=workshop_id)
+    who = viewer(request, *PAGE_ROLES["me"], workshop=workshop_id)
     if isinstance(who, Response):
         return who
     if who is not None and who.role is Role.technician:
@@ -325,7 +348,7 @@ def me_page(
 def book_page(
     request: Request, workshop_id: str, service: ServiceDep, clock: ClockDep, date: Day | None = None
 ) -> Response:
-    who = viewer(request, Role.booking, workshop=workshop_id)
+    who = viewer(request, *PAGE_ROLES["book"], workshop=workshop_id)
     if isinstance(who, Response):
         return who
     workshop = service.workshop(workshop_id)
@@ -373,7 +396,7 @@ def _load_level(share: float) -> str:
 @router.get("/workshops/{workshop_id}/loading", response_class=HTMLResponse)
 def loading_page(request: Request, workshop_id: str, service: ServiceDep, clock: ClockDep) -> Response:
     """The service advisors' loading chart: the next 14 days from today, a bar per pool."""
-    who = viewer(request, Role.booking, Role.foreman, Role.manager, workshop=workshop_id)
+    who = viewer(request, *PAGE_ROLES["loading"], workshop=workshop_id)
     if isinstance(who, Response):
         return who
     workshop = service.workshop(workshop_id)
@@ -399,7 +422,7 @@ def reports_page(
     the range as bar charts, the figures per technician and grade, and the learned labour times
     beside the current ones (a manager applies them in one action). Default: the 28 days up to
     yesterday."""
-    who = viewer(request, Role.foreman, Role.manager, workshop=workshop_id)
+    who = viewer(request, *PAGE_ROLES["reports"], workshop=workshop_id)
     if isinstance(who, Response):
         return who
     workshop = service.workshop(workshop_id)

@@ -246,6 +246,7 @@ _ONE_WORKER = "tests/e2e"
 _MODULE_SCOPED = {
     "tests/api/test_cluster.py",
     "tests/api/test_fuzz.py",
+    "tests/api/test_page_links.py",
     "tests/cli/test_live_status.py",
     "tests/cli/test_replay_day.py",
     "tests/scheduler/test_demand.py",
