@@ -189,7 +189,13 @@ def plan(
 
 @app.command()
 def replan(
-    input: Annotated[Path, typer.Option("--input", help="re-plan request JSON: request, plan, now, events")],
+    input: Annotated[
+        Path,
+        typer.Option(
+            "--input",
+            help="re-plan request JSON: request, plan, now, started, finished, overruns, walk_ins, cancelled",
+        ),
+    ],
     planner: Annotated[Planner, typer.Option(help="greedy (keep + repair) or CP-SAT")] = Planner.cpsat,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="solver time limit, seconds")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -148,6 +149,16 @@ def test_files_that_are_not_utf8_exit_2_with_one_line_naming_the_file(tmp_path: 
         assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-500:]
         lines = run.stderr.strip().splitlines()
         assert len(lines) == 1 and named in lines[0] and "UTF-8" in lines[0], run.stderr
+
+
+def test_replan_help_names_the_input_keys_the_contract_has() -> None:
+    from scheduler.contract import ReplanRequest
+
+    shown = bayplan("replan", "--help")
+    assert shown.returncode == 0, shown.stderr
+    words = set(re.findall(r"[a-z_]+", shown.stdout))
+    assert set(ReplanRequest.model_fields) <= words  # every key of the input file
+    assert "events" not in words  # there is no such key
 
 
 def test_replan_command(tmp_path: Path) -> None:
