@@ -199,8 +199,10 @@ def _over_budget(request: Request, exc: Exception) -> JSONResponse:
 def _conflict(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Conflict)
     alternatives = [s.model_dump(mode="json", exclude_none=True) for s in slot_list(exc.alternatives)]
-    detail = _worded(request, str(exc))
-    return JSONResponse(status_code=409, content={"detail": detail, "alternatives": alternatives})
+    content: dict[str, object] = {"detail": _worded(request, str(exc)), "alternatives": alternatives}
+    if exc.reason is not None:
+        content["reason"] = _worded(request, exc.reason)
+    return JSONResponse(status_code=409, content=content)
 
 
 def _workshop_conflict(request: Request, exc: Exception) -> JSONResponse:

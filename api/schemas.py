@@ -213,6 +213,11 @@ class InputProblem(BaseModel):
 
 class ConflictProblem(Problem):
     alternatives: list[Slot] = []
+    reason: str | None = Field(
+        default=None,
+        description="why the time does not fit: the first rule that blocks it, as the slot query's"
+        " `explain=true` says it (absent where not worked out)",
+    )
 
 
 class BrokenBooking(BaseModel):

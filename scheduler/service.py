@@ -81,11 +81,20 @@ class NotFound(LookupError):
 
 
 class Conflict(RuntimeError):
-    def __init__(self, message: str, alternatives: list[Offer], refused: Booking | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        alternatives: list[Offer],
+        refused: Booking | None = None,
+        reason: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.alternatives = alternatives
         self.refused = refused
         """The booking that did not fit: alternatives are found after the lock is released."""
+        self.reason = reason
+        """Why it did not fit: the first front-desk rule (or the lack of room) that keeps it out,
+        as the slot query's `explain` words it (`DayBook.refusal`); None where not worked out."""
 
 
 IDEMPOTENCY_FIELD = "header.Idempotency-Key"
@@ -1016,7 +1025,9 @@ class PlanningService:
         if offer is None and not multiday.carries_over(workshop, booking):  # multi-day work: never
             offer = day.overbooked_offer(booking)  # None unless the workshop overbooks
         if offer is None:
-            raise Conflict(N_("%(why)s the day's plan") % {"why": why}, [], booking)
+            # Why, as the slot query's explain says it (multi-day work: its days' own rules).
+            reason = None if multiday.carries_over(workshop, booking) else day.refusal(booking)
+            raise Conflict(N_("%(why)s the day's plan") % {"why": why}, [], booking, reason)
         stored = booking.model_copy(update={"promised": offer.promised, "overbooked": offer.overbooked})
         if offer.rewitness is not None:  # the day was reshuffled: every promise holds in the new witness
             # Multi-day work is pinned on the day (it stays put): its stored witness spans its days.

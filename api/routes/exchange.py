@@ -109,7 +109,8 @@ def import_bookings(
         except InputError as exc:
             refused.append(RefusedRow(line=row.line, reason=str(exc)))
         except Conflict as exc:
-            refused.append(RefusedRow(line=row.line, reason=str(exc)))
+            why = str(exc) if exc.reason is None else f"{exc}: {exc.reason}"
+            refused.append(RefusedRow(line=row.line, reason=why))
         except NotFound as exc:
             refused.append(RefusedRow(line=row.line, reason=f"unknown {exc}"))
         else:

@@ -112,3 +112,16 @@ def test_texts_that_a_spreadsheet_would_run_go_out_quoted_and_come_back_as_they_
     assert imported.status_code == 200 and imported.json()["refused"] == [], imported.text
     again = imported.json()["accepted"][0]["booking"]
     assert {k: again[k] for k in person} == person
+
+
+def test_an_import_says_why_a_row_does_not_fit(db_url: str) -> None:
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    assert client.put(W, json=_day_workshop()).status_code == 200
+    late = f"service,drop_off\nMAINT,{DATE}T16:30:00+08:00\n"
+    imported = client.post(f"{W}/bookings/import", content=late, headers={"content-type": "text/csv"})
+    assert imported.status_code == 200 and imported.json()["accepted"] == [], imported.text
+    explained = client.get(f"{W}/slots", params={"service": "MAINT", "date": DATE, "explain": "true"}).json()
+    why = next(r["reason"] for r in explained["refused"] if r["drop_off"] == f"{DATE}T16:30:00+08:00")
+    assert imported.json()["refused"] == [
+        {"line": 2, "reason": f"the drop-off time no longer fits the day's plan: {why}"}
+    ]

@@ -203,3 +203,18 @@ def test_a_parts_eta_change_that_no_longer_fits_is_kept_at_risk_with_force(clien
     # Back to an ETA that fits: changed again, it is on firm ground (a witness, not at risk).
     fits = client.patch(url, json={"parts_eta": _at("09:00")})
     assert fits.status_code == 200 and fits.json()["at_risk"] is False, fits.text
+
+
+def test_a_refused_booking_says_why_as_explain_does_in_the_request_language(client: TestClient) -> None:
+    _put(client, _tiny())
+    wanted = {"service": "PARTS", "drop_off": _at("08:00"), "parts_eta": _at("09:30")}
+    for language in ("en", "zh-CN"):
+        headers = {"Accept-Language": language}
+        explained = client.get(SLOTS, params={"service": "PARTS", "date": DATE, "parts_eta": _at("09:30"),
+                                              "explain": "true"}, headers=headers).json()  # fmt: skip
+        why = next(r["reason"] for r in explained["refused"] if r["drop_off"] == _at("08:00"))
+        refused = client.post(BOOKINGS, json=wanted, headers=headers)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["reason"] == why  # the booking system can show the customer why
+    assert why == "配件 09:30 到货"  # the last language asked: Chinese
+    assert client.get(BOOKINGS, params={"date": DATE}).json() == []  # nothing stored
