@@ -14,7 +14,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property, partial
 from typing import Any
 
@@ -31,6 +31,7 @@ from scheduler.ejection import DEPTH as EJECTION_DEPTH
 from scheduler.ejection import eject_and_fit
 from scheduler.errors import InputError
 from scheduler.i18n import N_
+from scheduler.offer import NO_WANTS, Offer, Wants
 from scheduler.phases import phase
 from scheduler.reasons import unplaced_reasons
 from scheduler.repack import left_pack, right_pack
@@ -68,32 +69,6 @@ since and the merged witness, or None where those touch it (DayBook.carried)."""
 
 QUARTER_HOUR = 15
 """Explained refusals answer for every quarter hour of the day (issue 16), on the grid or not."""
-
-
-@dataclass(frozen=True)
-class Wants:
-    """What the customer asks for beyond the service: a loan car, parts on order."""
-
-    loan_car: bool = False
-    parts_eta: dt.datetime | None = None
-
-
-NO_WANTS = Wants()
-
-
-@dataclass(frozen=True)
-class Offer:
-    drop_off: dt.datetime
-    promised: dt.datetime
-    assignments: tuple[Assignment, ...]
-    """Where the new booking sits in the witness."""
-    rewitness: dict[str, tuple[Assignment, ...]] | None = None
-    """When the day had to be reshuffled: the new witness of every accepted booking."""
-    placements: tuple[Placement, ...] = ()
-    days: tuple[dt.date, ...] = ()
-    """Multi-day work (scheduler.multiday): every day the work touches, the last one the promise's."""
-    overbooked: bool = False
-    """Sold beyond the witness (no-show overbooking, scheduler.overbooking): no assignments, no placements."""
 
 
 class DayBook:
