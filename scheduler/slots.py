@@ -18,7 +18,7 @@ from dataclasses import replace
 from functools import cached_property, partial
 from typing import Any
 
-from scheduler import capacity, overbooking
+from scheduler import capacity, overbooking, refusals
 from scheduler.availability import Availability
 from scheduler.cache import CacheHolders
 from scheduler.capacity import CapacityRules
@@ -31,10 +31,8 @@ from scheduler.ejection import DEPTH as EJECTION_DEPTH
 from scheduler.ejection import eject_and_fit
 from scheduler.errors import InputError
 from scheduler.frontdesk import FrontDesk
-from scheduler.i18n import N_
 from scheduler.offer import NO_WANTS, Offer, Wants
 from scheduler.phases import phase
-from scheduler.reasons import unplaced_reasons
 from scheduler.repack import left_pack, right_pack
 from scheduler.translate import (
     DayFrame,
@@ -66,10 +64,6 @@ background) decides what is left."""
 Reshuffled = dict[int, tuple[list[Placement], dict[str, tuple[Assignment, ...]]] | None]
 """Per rewitness (by id) that offers carried over share: the placements of the bookings made
 since and the merged witness, or None where those touch it (DayBook.carried)."""
-
-
-QUARTER_HOUR = 15
-"""Explained refusals answer for every quarter hour of the day (issue 16), on the grid or not."""
 
 
 class DayBook:
@@ -623,133 +617,27 @@ class DayBook:
         skip: set[dt.datetime],
     ) -> list[tuple[dt.datetime, str]]:
         """Each candidate time of the day not in `skip` (the offered ones), with the first rule that
-        blocks it; on a closed day, every time of the opening hours."""
-        if self.workshop.is_closed(self.date):
-            open_day = self.workshop.model_copy(update={"closed_days": []})
-            times = capacity.candidate_times(open_day, self.date, self.rules.slot_minutes)
-            return [(t, N_("workshop closed")) for t in times if t not in skip]
-        probes = self._probes(service, waiter, fleet_partner, wants)
-        return [(p.drop_off, self.refusal(p)) for p in probes if p.drop_off not in skip]
+        blocks it; on a closed day, every time of the opening hours (scheduler.refusals)."""
+        return refusals.grid_refusals(self, service, waiter, fleet_partner, wants, skip)
 
     def off_grid_refusals(self, skip: set[dt.datetime], now: dt.datetime) -> list[tuple[dt.datetime, str]]:
-        """Each quarter hour of the opening hours that is not a candidate time (the desk books on
-        its `slot_minutes` grid) nor in `skip`, with why: the grid, the past, or the day closed."""
-        closed = self.workshop.is_closed(self.date)
-        open_day = self.workshop.model_copy(update={"closed_days": []}) if closed else self.workshop
-        grid = set(capacity.candidate_times(open_day, self.date, self.rules.slot_minutes))
-        out: list[tuple[dt.datetime, str]] = []
-        for t in capacity.candidate_times(open_day, self.date, QUARTER_HOUR):
-            if t in grid or t in skip:
-                continue
-            if closed:
-                out.append((t, N_("workshop closed")))
-            elif t < now:
-                out.append((t, N_("in the past")))
-            else:
-                why = N_("drop-offs are booked every %(minutes)s min") % {"minutes": self.rules.slot_minutes}
-                out.append((t, why))
-        return out
+        """Each quarter hour off the desk's grid not in `skip`, with why (scheduler.refusals)."""
+        return refusals.off_grid_refusals(self, skip, now)
 
     def refusal(self, booking: Booking) -> str:
-        """The first front-desk rule (or the lack of room) that keeps `booking` out of the day; with
-        no-show overbooking on, a time with no room in the witness names the allowance used up."""
-        rules = self.rules
-        if not self.desk.advisor_room(booking):
-            return N_("no advisor free for check-in")
-        if not self.desk.waiter_room(booking):
-            return N_("waiter cap %(cap)s per %(minutes)s min reached") % {
-                "cap": rules.waiters_per_slot,
-                "minutes": rules.slot_minutes,
-            }
-        offer = self.fit_quickly(booking)
-        if offer is None or not self.desk.within_holdback(booking, offer, self._job):
-            beyond = self._beyond_witness(booking)
-            if beyond is not None:
-                return beyond
-        if offer is None:
-            eta = booking.parts_eta
-            if eta is not None and self.fit_quickly(booking.model_copy(update={"parts_eta": None})):
-                local = eta.astimezone(self.workshop.tz)
-                when = (
-                    local.strftime("%H:%M") if local.date() == self.date else local.strftime("%Y-%m-%d %H:%M")
-                )
-                return N_("parts arrive %(when)s") % {"when": when}
-            return self._why_not_fit(booking)
-        if not self.desk.within_holdback(booking, offer, self._job):
-            return N_("walk-in holdback")
-        if not self.desk.loan_car_free(booking, offer):
-            return self._no_loan_car(booking, offer)
-        return N_("no room kept for it in the day's plan")
-
-    def _no_loan_car(self, booking: Booking, offer: Offer) -> str:
-        cars = self.workshop.loan_cars or 0
-        back = capacity.loan_car_back(cars, self.desk.loan_spans, self.desk.loan_span(booking, offer)[0])
-        if back is None or back >= self.clock.horizon:
-            # A car out past the day's end (multi-day work carried over or held) counts until then
-            # only: when it really comes back is its booking's, not this day's to say.
-            return N_("no loan car free")
-        when = self.clock.at(back)
-        # A car back on another day than the customer's drop-off (one out over several days): dated.
-        same_day = when.date() == self.clock.local_date(booking.drop_off)
-        time = when.strftime("%H:%M") if same_day else when.strftime("%Y-%m-%d %H:%M")
-        return N_("no loan car free until %(time)s") % {"time": time}
+        """The first front-desk rule (or the lack of room) that keeps `booking` out of the day
+        (scheduler.refusals)."""
+        return refusals.refusal(self, booking)
 
     def loan_car_refusal(self, booking: Booking, offer: Offer) -> str | None:
-        """Why no loan car serves `booking` placed as `offer` on this day (for work carried over
-        to it, too): "no loan car free until 16:00"; None: one is free for the whole span (or
-        none is wanted)."""
-        return None if self.desk.loan_car_free(booking, offer) else self._no_loan_car(booking, offer)
-
-    def _beyond_witness(self, booking: Booking) -> str | None:
-        """Why no-show overbooking does not sell `booking`, which the witness has no room for (or
-        the walk-in holdback keeps out): the allowance of a pool it uses is used up, or no loan car
-        is free; None when overbooking does not apply or the booking does not fit the day on its own."""
-        pools = self.desk.allowance(booking)
-        if pools is None:
-            return None
-        job, problem = self._job(booking)
-        alone = place_job(Availability(problem), job, 0)
-        if alone is None:
-            return None  # the planner's reason says why
-        for (skill, grade), percent, used, allowance in pools:
-            if used > allowance:
-                return N_("overbooking allowance %(percent)s %% of %(pool)s pool used up") % {
-                    "percent": f"{percent:g}",
-                    "pool": f"{skill}:{grade}",
-                }
-        offer = self.overbooked_offer(booking)
-        if offer is None and booking.loan_car:
-            return self._no_loan_car(booking, self._offer(booking, alone))
-        return None
+        """Why no loan car serves `booking` placed as `offer` on this day; None: one is free
+        (scheduler.refusals)."""
+        return refusals.loan_car_refusal(self, booking, offer)
 
     def overbooking_note(self, booking: Booking) -> str | None:
-        """For a time offered only thanks to no-show overbooking: the allowance it draws on (the
-        pool nearest its limit, its minutes overbooked with this booking); None otherwise."""
-        pools = self.desk.allowance(booking)
-        if not pools:
-            return None
-        (skill, grade), percent, used, allowance = max(pools, key=lambda p: p[2] / max(p[3], 1))
-        return N_(
-            "offered only thanks to the overbooking allowance %(percent)s %% of %(pool)s pool"
-            " (%(used)s of %(allowance)s min used with this booking)"
-        ) % {"percent": f"{percent:g}", "pool": f"{skill}:{grade}", "used": used, "allowance": allowance}
-
-    def _why_not_fit(self, booking: Booking) -> str:
-        """The planner's reason (scheduler.reasons) for a booking that finds no room in the witness,
-        in the desk's words ("no paint technician grade >= 3 has 140 min before 17:30")."""
-        job, _ = self._job(booking)
-        accepted = [b for b, _ in self.accepted]
-        problem = replace(self.accepted_problem, jobs=(*self.accepted_problem.jobs, job))
-        services = [self.workshop.service(b.service) for b in [*accepted, booking]]
-        compiled = CompiledDay(
-            request=PlanRequest(workshop=self.workshop, date=self.date, bookings=[*accepted, booking]),
-            frame=self.frame,
-            problem=problem,
-            services=tuple(s for s in services if s is not None),
-        )
-        placed = {(j, k): p for j, own in enumerate(self.placements_of) for k, p in enumerate(own)}
-        solution = DaySolution(placements=placed, unplaced={len(accepted)})
-        return unplaced_reasons(compiled, solution, desk=True).get(len(accepted), "day full")
+        """For a time offered only thanks to no-show overbooking: the allowance it draws on
+        (scheduler.refusals); None otherwise."""
+        return refusals.overbooking_note(self, booking)
 
     def candidate_times(self) -> list[dt.datetime]:
         times = self._probe_lists.get(())
