@@ -18,7 +18,7 @@ Every answer is written as canonical JSON; the digest is printed. Run it from tw
 arguments: equal digests, the same answers (`--out` to diff them). No CP-SAT (its answers depend on
 the machine's speed within a time limit), no wall or CPU clock.
 
-    .venv/bin/python -m bench.slots_fingerprint [--out FILE] [--attempts 60,180]
+    .venv/bin/python -m bench.slots_fingerprint [--out FILE] [--levels "small-dealer:20,40;dealer-2011:60"]
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from typing import Any
 
 import scheduler.ejection
 import scheduler.repack
+from bench.storm_replay import CountedClock
 from scheduler import overbooking, slots
 from scheduler.contract import Assignment, Booking, PoolOverbooking, Workshop
 from scheduler.scenarios import load_scenario
@@ -42,18 +43,6 @@ DATE = dt.date(2026, 11, 24)
 NOW = dt.datetime(2026, 11, 24, 10, 7, tzinfo=dt.UTC)
 STEP = 0.00002
 """Seconds per counted read: the 25 ms ejection budget is 1,250 reads, the 10 ms packing 500."""
-
-
-class CountedClock:
-    """Stands in for the `time` module of the slot search: every read advances `step` seconds."""
-
-    def __init__(self, step: float) -> None:
-        self.step = step
-        self.now = 0.0
-
-    def thread_time(self) -> float:
-        self.now += self.step
-        return self.now
 
 
 def _workshop(name: str) -> Workshop:
@@ -148,15 +137,8 @@ def _answers(workshop: Workshop, accepted: list[tuple[Booking, list[Assignment]]
                     row["offers after booking"] = [_offer(o) for o in again]
                     row["loan spans after"] = [list(s) for s in after.loan_spans]
                 per_time = []
-                for t in day.candidate_times():
-                    probe = Booking(
-                        id="probe",
-                        service=code,
-                        drop_off=t,
-                        waiter=waiter,
-                        loan_car=wants.loan_car,
-                        parts_eta=wants.parts_eta,
-                    )
+                for probe in day._probes(code, waiter, None, wants):  # every candidate time
+                    t = probe.drop_off
                     fit = day.fit_quickly(probe)
                     per_time.append(
                         {

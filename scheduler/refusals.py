@@ -22,7 +22,7 @@ from scheduler.contract import Assignment, Booking, PlanRequest, Workshop
 from scheduler.dispatch import place_job
 from scheduler.frontdesk import FrontDesk
 from scheduler.i18n import N_
-from scheduler.offer import Offer, Wants
+from scheduler.offer import Offer
 from scheduler.reasons import unplaced_reasons
 from scheduler.translate import DayFrame
 from solver.problem import DayProblem, DaySolution, JobData, Placement
@@ -53,31 +53,16 @@ class ExplainedDay(Protocol):
 
     def overbooked_offer(self, booking: Booking) -> Offer | None: ...
 
-    def _probes(
-        self, service: str, waiter: bool, fleet_partner: str | None, wants: Wants
-    ) -> list[Booking]: ...
-
     def _job(self, booking: Booking) -> tuple[JobData, DayProblem]: ...
 
     def _offer(self, booking: Booking, placed: list[Placement]) -> Offer: ...
 
 
-def grid_refusals(
-    day: ExplainedDay,
-    service: str,
-    waiter: bool,
-    fleet_partner: str | None,
-    wants: Wants,
-    skip: set[dt.datetime],
-) -> list[tuple[dt.datetime, str]]:
-    """Each candidate time of the day not in `skip` (the offered ones), with the first rule that
-    blocks it; on a closed day, every time of the opening hours."""
-    if day.workshop.is_closed(day.date):
-        open_day = day.workshop.model_copy(update={"closed_days": []})
-        times = capacity.candidate_times(open_day, day.date, day.rules.slot_minutes)
-        return [(t, N_("workshop closed")) for t in times if t not in skip]
-    probes = day._probes(service, waiter, fleet_partner, wants)
-    return [(p.drop_off, refusal(day, p)) for p in probes if p.drop_off not in skip]
+def closed_day(day: ExplainedDay, skip: set[dt.datetime]) -> list[tuple[dt.datetime, str]]:
+    """On a closed day (`DayBook.refusals`), every time of the opening hours not in `skip`."""
+    open_day = day.workshop.model_copy(update={"closed_days": []})
+    times = capacity.candidate_times(open_day, day.date, day.rules.slot_minutes)
+    return [(t, N_("workshop closed")) for t in times if t not in skip]
 
 
 def off_grid_refusals(

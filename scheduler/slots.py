@@ -617,8 +617,11 @@ class DayBook:
         skip: set[dt.datetime],
     ) -> list[tuple[dt.datetime, str]]:
         """Each candidate time of the day not in `skip` (the offered ones), with the first rule that
-        blocks it; on a closed day, every time of the opening hours (scheduler.refusals)."""
-        return refusals.grid_refusals(self, service, waiter, fleet_partner, wants, skip)
+        blocks it (scheduler.refusals); on a closed day, every time of the opening hours."""
+        if self.workshop.is_closed(self.date):
+            return refusals.closed_day(self, skip)
+        probes = self._probes(service, waiter, fleet_partner, wants)
+        return [(p.drop_off, refusals.refusal(self, p)) for p in probes if p.drop_off not in skip]
 
     def off_grid_refusals(self, skip: set[dt.datetime], now: dt.datetime) -> list[tuple[dt.datetime, str]]:
         """Each quarter hour off the desk's grid not in `skip`, with why (scheduler.refusals)."""
