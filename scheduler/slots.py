@@ -14,11 +14,11 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property, partial
 from typing import Any
 
-from scheduler import capacity, overbooking
+from scheduler import capacity, overbooking, refusals
 from scheduler.availability import Availability
 from scheduler.cache import CacheHolders
 from scheduler.capacity import CapacityRules
@@ -30,9 +30,9 @@ from scheduler.dispatch import place_job
 from scheduler.ejection import DEPTH as EJECTION_DEPTH
 from scheduler.ejection import eject_and_fit
 from scheduler.errors import InputError
-from scheduler.i18n import N_
+from scheduler.frontdesk import FrontDesk
+from scheduler.offer import NO_WANTS, Offer, Wants
 from scheduler.phases import phase
-from scheduler.reasons import unplaced_reasons
 from scheduler.repack import left_pack, right_pack
 from scheduler.translate import (
     DayFrame,
@@ -64,36 +64,6 @@ background) decides what is left."""
 Reshuffled = dict[int, tuple[list[Placement], dict[str, tuple[Assignment, ...]]] | None]
 """Per rewitness (by id) that offers carried over share: the placements of the bookings made
 since and the merged witness, or None where those touch it (DayBook.carried)."""
-
-
-QUARTER_HOUR = 15
-"""Explained refusals answer for every quarter hour of the day (issue 16), on the grid or not."""
-
-
-@dataclass(frozen=True)
-class Wants:
-    """What the customer asks for beyond the service: a loan car, parts on order."""
-
-    loan_car: bool = False
-    parts_eta: dt.datetime | None = None
-
-
-NO_WANTS = Wants()
-
-
-@dataclass(frozen=True)
-class Offer:
-    drop_off: dt.datetime
-    promised: dt.datetime
-    assignments: tuple[Assignment, ...]
-    """Where the new booking sits in the witness."""
-    rewitness: dict[str, tuple[Assignment, ...]] | None = None
-    """When the day had to be reshuffled: the new witness of every accepted booking."""
-    placements: tuple[Placement, ...] = ()
-    days: tuple[dt.date, ...] = ()
-    """Multi-day work (scheduler.multiday): every day the work touches, the last one the promise's."""
-    overbooked: bool = False
-    """Sold beyond the witness (no-show overbooking, scheduler.overbooking): no assignments, no placements."""
 
 
 class DayBook:
@@ -301,11 +271,6 @@ class DayBook:
             ).problem
         return self._accepted_problem
 
-    @cached_property
-    def waiter_drop_offs(self) -> list[int]:
-        """The accepted waiters' drop-off minutes (the waiters-per-slot rule counts them)."""
-        return [self.clock.minutes(b.drop_off) for b, _ in self.accepted if b.waiter]
-
     def _compile_one(self, booking: Booking) -> CompiledDay:
         """`booking` alone as a request on this day: its errors name the booking's own fields
         (`service`, `drop_off`), not the wrapping request's `bookings[0].service`."""
@@ -355,7 +320,7 @@ class DayBook:
     def try_moving_others(self, booking: Booking, seconds: float = EJECTION_SECONDS) -> Offer | None:
         """Where `booking` fits once bookings in its way move (scheduler.ejection, at most `seconds`
         of this thread's CPU), within the capacity rules."""
-        if not self._worth_a_search(booking):
+        if not self.desk.worth_a_search(booking, self._job):
             return None
         offer = self.fit_by_ejection(booking, time.thread_time() + seconds)
         return offer if offer is not None and self.allowed(booking, offer) else None
@@ -513,89 +478,39 @@ class DayBook:
         }
         return self._offer(booking, placed, rewitness)
 
+    @cached_property
+    def desk(self) -> FrontDesk:
+        """The front desk's rules on this day version (scheduler.frontdesk), built when first asked:
+        after `with_booking` and the repacked and moved days have filled its lists."""
+        others = self.at_risk + self.held
+        return FrontDesk(
+            self.workshop,
+            self.date,
+            self.rules,
+            self.frame,
+            self.accepted,
+            others,
+            self.worked,
+            self.shift_minutes,
+        )
+
     def allowed(self, booking: Booking, offer: Offer) -> bool:
         """The capacity rules (advisors, waiters per slot, walk-in holdback, loan cars) on top of a fit."""
-        return (
-            self.allowed_before_fit(booking)
-            and self._within_holdback(booking, offer)
-            and self._loan_car_free(booking, offer)
-        )
+        return self.desk.before_fit(booking) and self.desk.after_fit(booking, offer, self._job)
 
     def allowed_carried(self, booking: Booking, offer: Offer) -> bool:
         """The rules for multi-day work carried over to this day (dropped off earlier, so no
         check-in here): the walk-in holdback and a loan car still out."""
-        return self._within_holdback(booking, offer) and self._loan_car_free(booking, offer)
+        return self.desk.after_fit(booking, offer, self._job)
 
     def allowed_before_fit(self, booking: Booking) -> bool:
         """The rules that do not depend on where the booking sits (worth checking before a solve)."""
-        return self._advisor_room(booking) and self._waiter_room(booking)
+        return self.desk.before_fit(booking)
 
-    @cached_property
-    def _holders(self) -> list[Booking]:
-        """Every accepted booking of the day, at risk or not, held vehicles too: its customer still
-        comes to the desk and still drives a loan car."""
-        return [b for b, _ in self.accepted] + [b for b, _ in self.at_risk] + [b for b, _ in self.held]
-
-    @cached_property
+    @property
     def loan_spans(self) -> list[tuple[int, int]]:
         """The accepted loan cars' time out (drop-off to promised pickup, or the day's end)."""
-        day_end = self.clock.horizon
-        return [
-            (self.clock.minutes(b.drop_off), self.clock.minutes(b.promised) if b.promised else day_end)
-            for b in self._holders
-            if b.loan_car
-        ]
-
-    def _loan_span(self, booking: Booking, offer: Offer) -> tuple[int, int]:
-        return self.clock.minutes(booking.drop_off), self.clock.minutes(offer.promised, round_up=True)
-
-    def _loan_car_free(self, booking: Booking, offer: Offer) -> bool:
-        if not booking.loan_car:
-            return True
-        span = self._loan_span(booking, offer)
-        return capacity.loan_car_free(self.workshop.loan_cars, self.loan_spans, span)
-
-    @cached_property
-    def _advisor_shifts(self) -> list[tuple[int, int, list[tuple[int, int]]]]:
-        """The shifts (start, end, breaks) of the advisors on duty today, in the day's minutes."""
-        wall = self.clock.wall
-        return [
-            (wall(a.shift.start), wall(a.shift.end), [(wall(b.start), wall(b.end)) for b in a.shift.breaks])
-            for a in self.workshop.advisors
-            if self.date.weekday() in a.weekdays and not self.workshop.is_closed(self.date)
-        ]
-
-    @cached_property
-    def _check_ins(self) -> dict[int, int]:
-        """Advisor minutes taken per quarter hour by the accepted drop-offs of the day."""
-        taken: dict[int, int] = {}
-        for b in self._holders:
-            service = self.workshop.service(b.service)
-            if service is None or self.clock.local_date(b.drop_off) != self.date:
-                continue
-            window = capacity.advisor_window(self.clock.minutes(b.drop_off))
-            taken[window] = taken.get(window, 0) + service.check_in_minutes
-        return taken
-
-    @cached_property
-    def _advisor_available(self) -> dict[int, int]:
-        """Advisor minutes per quarter hour (its start), as asked for."""
-        return {}
-
-    def _advisor_room(self, booking: Booking) -> bool:
-        """An advisor is free to check the vehicle in (no advisors listed: no limit)."""
-        service = self.workshop.service(booking.service)
-        if not self.workshop.advisors or service is None:
-            return True
-        window = capacity.advisor_window(self.clock.minutes(booking.drop_off))
-        available = self._advisor_available.get(window)
-        if available is None:
-            available = self._advisor_available[window] = capacity.advisor_minutes(
-                window, self._advisor_shifts
-            )
-        share = capacity.holdback(self.rules, express=False)
-        taken = self._check_ins.get(window, 0)
-        return capacity.advisor_room(share, available, taken, service.check_in_minutes)
+        return self.desk.loan_spans
 
     def reoffer(self, booking: Booking, later: Offer) -> Offer | None:
         """`later`'s placement, found for a later drop-off, also fits `booking` (if the rules allow)."""
@@ -604,29 +519,12 @@ class DayBook:
         offer = self._offer(booking, later.placements, later.rewitness)
         return offer if self.allowed(booking, offer) else None
 
-    @cached_property
-    def _overbooked_minutes(self) -> dict[overbooking.Pool, int]:
-        return overbooking.overbooked_minutes(self.workshop, self._holders)
-
     def overbooked_offer(self, booking: Booking) -> Offer | None:
         """No-show overbooking (scheduler.overbooking), for a time no witness supports: the booking
         fits the day on its own (bays, skills, opening hours, parts) and every front-desk rule
         (advisors, waiter cap, loan car), and each pool it uses stays within its overbooking percent.
         Waiters and vehicles dropped off on another day are never overbooked."""
-        workshop = self.workshop
-        service = workshop.service(booking.service)
-        if (
-            service is None
-            or booking.waiter
-            or not overbooking.enabled(workshop)
-            or self.clock.local_date(booking.drop_off) != self.date
-            or not self.allowed_before_fit(booking)
-        ):
-            return None
-        need = overbooking.demand(service)
-        on_duty = [workshop.on_duty(t, self.date) for t in workshop.technicians]
-        pools = {p: overbooking.available(p, workshop.technicians, on_duty, self.shift_minutes) for p in need}
-        if not overbooking.within_allowance(workshop, need, self._overbooked_minutes, pools):
+        if not self.desk.may_overbook(booking):
             return None
         job, problem = self._job(booking)
         alone = place_job(Availability(problem), job, 0)
@@ -634,13 +532,7 @@ class DayBook:
             return None
         promised = self._offer(booking, alone).promised
         offer = Offer(drop_off=booking.drop_off, promised=promised, assignments=(), overbooked=True)
-        return offer if self._loan_car_free(booking, offer) else None
-
-    def _waiter_room(self, booking: Booking) -> bool:
-        if not booking.waiter:
-            return True
-        drop_off = self.clock.minutes(booking.drop_off)
-        return capacity.waiter_room(self.rules, booking.waiter, drop_off, self.waiter_drop_offs)
+        return offer if self.desk.loan_car_free(booking, offer) else None
 
     def _assignments(self, booking_id: str, placed: Sequence[Placement]) -> tuple[Assignment, ...]:
         return assignments_from_placements(self.frame, booking_id, placed)
@@ -679,42 +571,6 @@ class DayBook:
         """Noon and the morning and afternoon handovers of the promise rule, in the day's minutes."""
         rules, wall = self.rules, self.clock.wall
         return wall(rules.noon), wall(rules.morning_handover), wall(rules.afternoon_handover)
-
-    def _within_holdback(self, booking: Booking, offer: Offer) -> bool:
-        """The booking may not push any technician pool it uses past its online share."""
-        service = self.workshop.service(booking.service)
-        share = capacity.holdback(self.rules, service is not None and service.express)
-        if share <= 0:
-            return True
-        if offer.rewitness is None:
-            worked = list(self.worked)
-        else:
-            worked = [0] * len(self.worked)
-            for assignments in offer.rewitness.values():
-                for a in assignments:
-                    worked[self.frame.tech_index[a.technician]] += self.frame.minutes(a)
-        for p in offer.placements:
-            worked[p.technician] += p.end - p.start
-        job, _ = self._job(booking)
-        pools = [op.technicians for op in job.operations]
-        return capacity.within_holdback(share, worked, self.shift_minutes, pools)
-
-    def _worth_a_search(self, booking: Booking) -> bool:
-        """Could a fit found by moving others be sold? The rules that do not depend on where the
-        booking sits, and room under the walk-in holdback for its shortest work in every pool it
-        uses (counted on the witness: an estimate that only ever skips a search)."""
-        if not self.allowed_before_fit(booking):
-            return False
-        service = self.workshop.service(booking.service)
-        share = capacity.holdback(self.rules, service is not None and service.express)
-        if share <= 0:
-            return True
-        job, _ = self._job(booking)
-        return all(
-            sum(self.worked[t] for t in op.technicians) + min(op.durations, default=0)
-            <= (1 - share) * sum(self.shift_minutes[t] for t in op.technicians)
-            for op in job.operations
-        )
 
     def _reshuffle(self, booking: Booking, job: JobData, availability: Availability) -> Offer | None:
         """Local repair: move one accepted booking out of the way, place the new one, put the moved
@@ -761,159 +617,30 @@ class DayBook:
         skip: set[dt.datetime],
     ) -> list[tuple[dt.datetime, str]]:
         """Each candidate time of the day not in `skip` (the offered ones), with the first rule that
-        blocks it; on a closed day, every time of the opening hours."""
+        blocks it (scheduler.refusals); on a closed day, every time of the opening hours."""
         if self.workshop.is_closed(self.date):
-            open_day = self.workshop.model_copy(update={"closed_days": []})
-            times = capacity.candidate_times(open_day, self.date, self.rules.slot_minutes)
-            return [(t, N_("workshop closed")) for t in times if t not in skip]
+            return refusals.closed_day(self, skip)
         probes = self._probes(service, waiter, fleet_partner, wants)
-        return [(p.drop_off, self.refusal(p)) for p in probes if p.drop_off not in skip]
+        return [(p.drop_off, refusals.refusal(self, p)) for p in probes if p.drop_off not in skip]
 
     def off_grid_refusals(self, skip: set[dt.datetime], now: dt.datetime) -> list[tuple[dt.datetime, str]]:
-        """Each quarter hour of the opening hours that is not a candidate time (the desk books on
-        its `slot_minutes` grid) nor in `skip`, with why: the grid, the past, or the day closed."""
-        closed = self.workshop.is_closed(self.date)
-        open_day = self.workshop.model_copy(update={"closed_days": []}) if closed else self.workshop
-        grid = set(capacity.candidate_times(open_day, self.date, self.rules.slot_minutes))
-        out: list[tuple[dt.datetime, str]] = []
-        for t in capacity.candidate_times(open_day, self.date, QUARTER_HOUR):
-            if t in grid or t in skip:
-                continue
-            if closed:
-                out.append((t, N_("workshop closed")))
-            elif t < now:
-                out.append((t, N_("in the past")))
-            else:
-                why = N_("drop-offs are booked every %(minutes)s min") % {"minutes": self.rules.slot_minutes}
-                out.append((t, why))
-        return out
+        """Each quarter hour off the desk's grid not in `skip`, with why (scheduler.refusals)."""
+        return refusals.off_grid_refusals(self, skip, now)
 
     def refusal(self, booking: Booking) -> str:
-        """The first front-desk rule (or the lack of room) that keeps `booking` out of the day; with
-        no-show overbooking on, a time with no room in the witness names the allowance used up."""
-        rules = self.rules
-        if not self._advisor_room(booking):
-            return N_("no advisor free for check-in")
-        if not self._waiter_room(booking):
-            return N_("waiter cap %(cap)s per %(minutes)s min reached") % {
-                "cap": rules.waiters_per_slot,
-                "minutes": rules.slot_minutes,
-            }
-        offer = self.fit_quickly(booking)
-        if offer is None or not self._within_holdback(booking, offer):
-            beyond = self._beyond_witness(booking)
-            if beyond is not None:
-                return beyond
-        if offer is None:
-            eta = booking.parts_eta
-            if eta is not None and self.fit_quickly(booking.model_copy(update={"parts_eta": None})):
-                local = eta.astimezone(self.workshop.tz)
-                when = (
-                    local.strftime("%H:%M") if local.date() == self.date else local.strftime("%Y-%m-%d %H:%M")
-                )
-                return N_("parts arrive %(when)s") % {"when": when}
-            return self._why_not_fit(booking)
-        if not self._within_holdback(booking, offer):
-            return N_("walk-in holdback")
-        if not self._loan_car_free(booking, offer):
-            return self._no_loan_car(booking, offer)
-        return N_("no room kept for it in the day's plan")
-
-    def _no_loan_car(self, booking: Booking, offer: Offer) -> str:
-        cars = self.workshop.loan_cars or 0
-        back = capacity.loan_car_back(cars, self.loan_spans, self._loan_span(booking, offer)[0])
-        if back is None or back >= self.clock.horizon:
-            # A car out past the day's end (multi-day work carried over or held) counts until then
-            # only: when it really comes back is its booking's, not this day's to say.
-            return N_("no loan car free")
-        when = self.clock.at(back)
-        # A car back on another day than the customer's drop-off (one out over several days): dated.
-        same_day = when.date() == self.clock.local_date(booking.drop_off)
-        time = when.strftime("%H:%M") if same_day else when.strftime("%Y-%m-%d %H:%M")
-        return N_("no loan car free until %(time)s") % {"time": time}
+        """The first front-desk rule (or the lack of room) that keeps `booking` out of the day
+        (scheduler.refusals)."""
+        return refusals.refusal(self, booking)
 
     def loan_car_refusal(self, booking: Booking, offer: Offer) -> str | None:
-        """Why no loan car serves `booking` placed as `offer` on this day (for work carried over
-        to it, too): "no loan car free until 16:00"; None: one is free for the whole span (or
-        none is wanted)."""
-        return None if self._loan_car_free(booking, offer) else self._no_loan_car(booking, offer)
-
-    def _allowance(self, booking: Booking) -> list[tuple[overbooking.Pool, float, int, int]] | None:
-        """No-show overbooking as it applies to `booking`: per pool it uses, the percent, the
-        minutes overbooked with it and the allowance in minutes; None where overbooking never
-        applies (not enabled for every pool it uses, a waiter, another day's drop-off, multi-day work)."""
-        workshop = self.workshop
-        service = workshop.service(booking.service)
-        if (
-            service is None
-            or service.max_days > 1
-            or booking.waiter
-            or not overbooking.enabled(workshop)
-            or self.clock.local_date(booking.drop_off) != self.date
-        ):
-            return None
-        need = overbooking.demand(service)
-        if any(workshop.overbooking_percent(*pool) <= 0 for pool in need):
-            return None
-        on_duty = [workshop.on_duty(t, self.date) for t in workshop.technicians]
-        pools = []
-        for pool, minutes in sorted(need.items()):
-            percent = workshop.overbooking_percent(*pool)
-            available = overbooking.available(pool, workshop.technicians, on_duty, self.shift_minutes)
-            used = self._overbooked_minutes.get(pool, 0) + minutes
-            pools.append((pool, percent, used, int(percent / 100 * available)))
-        return pools
-
-    def _beyond_witness(self, booking: Booking) -> str | None:
-        """Why no-show overbooking does not sell `booking`, which the witness has no room for (or
-        the walk-in holdback keeps out): the allowance of a pool it uses is used up, or no loan car
-        is free; None when overbooking does not apply or the booking does not fit the day on its own."""
-        pools = self._allowance(booking)
-        if pools is None:
-            return None
-        job, problem = self._job(booking)
-        alone = place_job(Availability(problem), job, 0)
-        if alone is None:
-            return None  # the planner's reason says why
-        for (skill, grade), percent, used, allowance in pools:
-            if used > allowance:
-                return N_("overbooking allowance %(percent)s %% of %(pool)s pool used up") % {
-                    "percent": f"{percent:g}",
-                    "pool": f"{skill}:{grade}",
-                }
-        offer = self.overbooked_offer(booking)
-        if offer is None and booking.loan_car:
-            return self._no_loan_car(booking, self._offer(booking, alone))
-        return None
+        """Why no loan car serves `booking` placed as `offer` on this day; None: one is free
+        (scheduler.refusals)."""
+        return refusals.loan_car_refusal(self, booking, offer)
 
     def overbooking_note(self, booking: Booking) -> str | None:
-        """For a time offered only thanks to no-show overbooking: the allowance it draws on (the
-        pool nearest its limit, its minutes overbooked with this booking); None otherwise."""
-        pools = self._allowance(booking)
-        if not pools:
-            return None
-        (skill, grade), percent, used, allowance = max(pools, key=lambda p: p[2] / max(p[3], 1))
-        return N_(
-            "offered only thanks to the overbooking allowance %(percent)s %% of %(pool)s pool"
-            " (%(used)s of %(allowance)s min used with this booking)"
-        ) % {"percent": f"{percent:g}", "pool": f"{skill}:{grade}", "used": used, "allowance": allowance}
-
-    def _why_not_fit(self, booking: Booking) -> str:
-        """The planner's reason (scheduler.reasons) for a booking that finds no room in the witness,
-        in the desk's words ("no paint technician grade >= 3 has 140 min before 17:30")."""
-        job, _ = self._job(booking)
-        accepted = [b for b, _ in self.accepted]
-        problem = replace(self.accepted_problem, jobs=(*self.accepted_problem.jobs, job))
-        services = [self.workshop.service(b.service) for b in [*accepted, booking]]
-        compiled = CompiledDay(
-            request=PlanRequest(workshop=self.workshop, date=self.date, bookings=[*accepted, booking]),
-            frame=self.frame,
-            problem=problem,
-            services=tuple(s for s in services if s is not None),
-        )
-        placed = {(j, k): p for j, own in enumerate(self.placements_of) for k, p in enumerate(own)}
-        solution = DaySolution(placements=placed, unplaced={len(accepted)})
-        return unplaced_reasons(compiled, solution, desk=True).get(len(accepted), "day full")
+        """For a time offered only thanks to no-show overbooking: the allowance it draws on
+        (scheduler.refusals); None otherwise."""
+        return refusals.overbooking_note(self, booking)
 
     def candidate_times(self) -> list[dt.datetime]:
         times = self._probe_lists.get(())
@@ -1034,7 +761,7 @@ class DayBook:
         may find a later time). With `beyond`, no time after that index is tried. Returns the
         deadline, later by the CPU the day's packing took here if it did (never in the budget)."""
         stop = len(probes) if beyond is None else beyond + 1
-        wanted = [i for i, p in enumerate(probes[:stop]) if self._worth_a_search(p)]
+        wanted = [i for i, p in enumerate(probes[:stop]) if self.desk.worth_a_search(p, self._job)]
         base: DayBook = self
         if self._past_fits(fits, wanted):  # the quick fit in the day packed late and early
             spent = time.thread_time()

@@ -1,0 +1,232 @@
+"""The front desk's rules on one workshop day, on top of a fit in its witness (scheduler.slots).
+
+An advisor free for the check-in, the waiters-per-slot cap, the walk-in holdback, a loan car free
+for the time the vehicle is out, and no-show overbooking's allowance per technician pool: each
+over the day's accepted bookings as one day version holds them (`FrontDesk`, built once per
+version by `DayBook.desk`). The arithmetic of each rule is scheduler.capacity's and
+scheduler.overbooking's; what a refused time is told, scheduler.refusals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import cached_property
+
+from scheduler import capacity, overbooking
+from scheduler.capacity import CapacityRules
+from scheduler.contract import Assignment, Booking, Workshop
+from scheduler.offer import Offer
+from scheduler.translate import DayFrame
+from solver.problem import DayProblem, JobData
+
+JobOf = Callable[[Booking], tuple[JobData, DayProblem]]
+"""A booking as the day's solver data (`DayBook._job`): the rules that count its work per
+technician pool ask for it only once the cheaper rules have passed."""
+
+
+class FrontDesk:
+    """The front-desk rules of one day version. Its bookings and witness are the day version's as
+    they stand when the desk is first asked (`DayBook.desk`): a day version's lists are filled
+    where it is made (`DayBook.with_booking`, the repacked and moved days) and not changed after."""
+
+    def __init__(
+        self,
+        workshop: Workshop,
+        date: dt.date,
+        rules: CapacityRules,
+        frame: DayFrame,
+        accepted: list[tuple[Booking, list[Assignment]]],
+        others: list[tuple[Booking, list[Assignment]]],
+        worked: list[int],
+        shift_minutes: list[int],
+    ) -> None:
+        """`accepted`: the bookings the witness keeps on time; `others`: the accepted ones at risk
+        and the vehicles held (no room in the witness, but a check-in and a loan car still);
+        `worked`: minutes each technician works in the witness."""
+        self.workshop = workshop
+        self.date = date
+        self.rules = rules
+        self.frame = frame
+        self.clock = frame.clock
+        self.accepted = accepted
+        self.others = others
+        self.worked = worked
+        self.shift_minutes = shift_minutes
+        self._advisor_available: dict[int, int] = {}
+        """Advisor minutes per quarter hour (its start), as asked for."""
+
+    def before_fit(self, booking: Booking) -> bool:
+        """The rules that do not depend on where the booking sits (worth checking before a solve)."""
+        return self.advisor_room(booking) and self.waiter_room(booking)
+
+    def after_fit(self, booking: Booking, offer: Offer, job: JobOf) -> bool:
+        """The rules that do: the walk-in holdback and a loan car free while the vehicle is out."""
+        return self.within_holdback(booking, offer, job) and self.loan_car_free(booking, offer)
+
+    @cached_property
+    def holders(self) -> list[Booking]:
+        """Every accepted booking of the day, at risk or not, held vehicles too: its customer still
+        comes to the desk and still drives a loan car."""
+        return [b for b, _ in self.accepted] + [b for b, _ in self.others]
+
+    # Loan cars.
+
+    @cached_property
+    def loan_spans(self) -> list[tuple[int, int]]:
+        """The accepted loan cars' time out (drop-off to promised pickup, or the day's end)."""
+        day_end = self.clock.horizon
+        return [
+            (self.clock.minutes(b.drop_off), self.clock.minutes(b.promised) if b.promised else day_end)
+            for b in self.holders
+            if b.loan_car
+        ]
+
+    def loan_span(self, booking: Booking, offer: Offer) -> tuple[int, int]:
+        return self.clock.minutes(booking.drop_off), self.clock.minutes(offer.promised, round_up=True)
+
+    def loan_car_free(self, booking: Booking, offer: Offer) -> bool:
+        if not booking.loan_car:
+            return True
+        span = self.loan_span(booking, offer)
+        return capacity.loan_car_free(self.workshop.loan_cars, self.loan_spans, span)
+
+    # Advisors at check-in.
+
+    @cached_property
+    def advisor_shifts(self) -> list[tuple[int, int, list[tuple[int, int]]]]:
+        """The shifts (start, end, breaks) of the advisors on duty today, in the day's minutes."""
+        wall = self.clock.wall
+        return [
+            (wall(a.shift.start), wall(a.shift.end), [(wall(b.start), wall(b.end)) for b in a.shift.breaks])
+            for a in self.workshop.advisors
+            if self.date.weekday() in a.weekdays and not self.workshop.is_closed(self.date)
+        ]
+
+    @cached_property
+    def check_ins(self) -> dict[int, int]:
+        """Advisor minutes taken per quarter hour by the accepted drop-offs of the day."""
+        taken: dict[int, int] = {}
+        for b in self.holders:
+            service = self.workshop.service(b.service)
+            if service is None or self.clock.local_date(b.drop_off) != self.date:
+                continue
+            window = capacity.advisor_window(self.clock.minutes(b.drop_off))
+            taken[window] = taken.get(window, 0) + service.check_in_minutes
+        return taken
+
+    def advisor_room(self, booking: Booking) -> bool:
+        """An advisor is free to check the vehicle in (no advisors listed: no limit)."""
+        service = self.workshop.service(booking.service)
+        if not self.workshop.advisors or service is None:
+            return True
+        window = capacity.advisor_window(self.clock.minutes(booking.drop_off))
+        available = self._advisor_available.get(window)
+        if available is None:
+            available = self._advisor_available[window] = capacity.advisor_minutes(
+                window, self.advisor_shifts
+            )
+        share = capacity.holdback(self.rules, express=False)
+        taken = self.check_ins.get(window, 0)
+        return capacity.advisor_room(share, available, taken, service.check_in_minutes)
+
+    # Waiters per slot.
+
+    @cached_property
+    def waiter_drop_offs(self) -> list[int]:
+        """The accepted waiters' drop-off minutes (the waiters-per-slot rule counts them)."""
+        return [self.clock.minutes(b.drop_off) for b, _ in self.accepted if b.waiter]
+
+    def waiter_room(self, booking: Booking) -> bool:
+        if not booking.waiter:
+            return True
+        drop_off = self.clock.minutes(booking.drop_off)
+        return capacity.waiter_room(self.rules, booking.waiter, drop_off, self.waiter_drop_offs)
+
+    # The walk-in holdback.
+
+    def within_holdback(self, booking: Booking, offer: Offer, job: JobOf) -> bool:
+        """The booking may not push any technician pool it uses past its online share."""
+        service = self.workshop.service(booking.service)
+        share = capacity.holdback(self.rules, service is not None and service.express)
+        if share <= 0:
+            return True
+        if offer.rewitness is None:
+            worked = list(self.worked)
+        else:
+            worked = [0] * len(self.worked)
+            for assignments in offer.rewitness.values():
+                for a in assignments:
+                    worked[self.frame.tech_index[a.technician]] += self.frame.minutes(a)
+        for p in offer.placements:
+            worked[p.technician] += p.end - p.start
+        pools = [op.technicians for op in job(booking)[0].operations]
+        return capacity.within_holdback(share, worked, self.shift_minutes, pools)
+
+    def worth_a_search(self, booking: Booking, job: JobOf) -> bool:
+        """Could a fit found by moving others be sold? The rules that do not depend on where the
+        booking sits, and room under the walk-in holdback for its shortest work in every pool it
+        uses (counted on the witness: an estimate that only ever skips a search)."""
+        if not self.before_fit(booking):
+            return False
+        service = self.workshop.service(booking.service)
+        share = capacity.holdback(self.rules, service is not None and service.express)
+        if share <= 0:
+            return True
+        return all(
+            sum(self.worked[t] for t in op.technicians) + min(op.durations, default=0)
+            <= (1 - share) * sum(self.shift_minutes[t] for t in op.technicians)
+            for op in job(booking)[0].operations
+        )
+
+    # No-show overbooking.
+
+    @cached_property
+    def overbooked_minutes(self) -> dict[overbooking.Pool, int]:
+        return overbooking.overbooked_minutes(self.workshop, self.holders)
+
+    def may_overbook(self, booking: Booking) -> bool:
+        """No-show overbooking may sell `booking` beyond the witness if it fits the day on its own
+        and, once placed, has a loan car (`DayBook.overbooked_offer`): every front-desk rule that
+        does not depend on where it sits holds, and each pool it uses stays within its
+        overbooking percent. Waiters and vehicles dropped off on another day never."""
+        workshop = self.workshop
+        service = workshop.service(booking.service)
+        if (
+            service is None
+            or booking.waiter
+            or not overbooking.enabled(workshop)
+            or self.clock.local_date(booking.drop_off) != self.date
+            or not self.before_fit(booking)
+        ):
+            return False
+        need = overbooking.demand(service)
+        on_duty = [workshop.on_duty(t, self.date) for t in workshop.technicians]
+        pools = {p: overbooking.available(p, workshop.technicians, on_duty, self.shift_minutes) for p in need}
+        return overbooking.within_allowance(workshop, need, self.overbooked_minutes, pools)
+
+    def allowance(self, booking: Booking) -> list[tuple[overbooking.Pool, float, int, int]] | None:
+        """No-show overbooking as it applies to `booking`: per pool it uses, the percent, the
+        minutes overbooked with it and the allowance in minutes; None where overbooking never
+        applies (not enabled for every pool it uses, a waiter, another day's drop-off, multi-day work)."""
+        workshop = self.workshop
+        service = workshop.service(booking.service)
+        if (
+            service is None
+            or service.max_days > 1
+            or booking.waiter
+            or not overbooking.enabled(workshop)
+            or self.clock.local_date(booking.drop_off) != self.date
+        ):
+            return None
+        need = overbooking.demand(service)
+        if any(workshop.overbooking_percent(*pool) <= 0 for pool in need):
+            return None
+        on_duty = [workshop.on_duty(t, self.date) for t in workshop.technicians]
+        pools = []
+        for pool, minutes in sorted(need.items()):
+            percent = workshop.overbooking_percent(*pool)
+            available = overbooking.available(pool, workshop.technicians, on_duty, self.shift_minutes)
+            used = self.overbooked_minutes.get(pool, 0) + minutes
+            pools.append((pool, percent, used, int(percent / 100 * available)))
+        return pools

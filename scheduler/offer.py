@@ -1,0 +1,37 @@
+"""A slot offer and what the customer asks for beyond the service: the values the slot search
+(scheduler.slots), the front desk's rules (scheduler.frontdesk) and the explained refusals
+(scheduler.refusals) pass between them, and the service stores and returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from scheduler.contract import Assignment
+from solver.problem import Placement
+
+
+@dataclass(frozen=True)
+class Wants:
+    """What the customer asks for beyond the service: a loan car, parts on order."""
+
+    loan_car: bool = False
+    parts_eta: dt.datetime | None = None
+
+
+NO_WANTS = Wants()
+
+
+@dataclass(frozen=True)
+class Offer:
+    drop_off: dt.datetime
+    promised: dt.datetime
+    assignments: tuple[Assignment, ...]
+    """Where the new booking sits in the witness."""
+    rewitness: dict[str, tuple[Assignment, ...]] | None = None
+    """When the day had to be reshuffled: the new witness of every accepted booking."""
+    placements: tuple[Placement, ...] = ()
+    days: tuple[dt.date, ...] = ()
+    """Multi-day work (scheduler.multiday): every day the work touches, the last one the promise's."""
+    overbooked: bool = False
+    """Sold beyond the witness (no-show overbooking, scheduler.overbooking): no assignments, no placements."""
