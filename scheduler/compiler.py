@@ -30,6 +30,15 @@ def parts_release(booking: Booking, service: Service, clock: DayClock) -> int:
     return min(max(clock.minutes(booking.parts_eta, round_up=True), 0), clock.horizon)
 
 
+class PinCollision(InputError):
+    """Two bookings' started work on one bay or technician at once (`bookings`: both indices,
+    the earlier first), for a caller that names the input behind the pins (`scheduler.replan`)."""
+
+    def __init__(self, field: str, reason: str, bookings: tuple[int, int]) -> None:
+        super().__init__(field, reason)
+        self.bookings = bookings
+
+
 @dataclass(frozen=True)
 class CompiledDay:
     request: PlanRequest
@@ -278,7 +287,8 @@ def _check_pins_do_not_collide(problem: DayProblem, request: PlanRequest) -> Non
         for (_, end_a, job_a), (start_b, _, job_b) in itertools.pairwise(pins):
             if start_b < end_a:
                 names = request.workshop.bays if kind == "bay" else request.workshop.technicians
-                raise InputError(
+                raise PinCollision(
                     f"bookings[{job_b}].pinned",
                     f"overlaps pinned work of {request.bookings[job_a].id} on {kind} {names[index].id}",
+                    (job_a, job_b),
                 )

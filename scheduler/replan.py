@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection
 
 from scheduler.availability import Availability, first_common_fit
-from scheduler.compiler import CompiledDay, compile_request
+from scheduler.compiler import CompiledDay, PinCollision, compile_request
 from scheduler.contract import (
     Assignment,
     Booking,
@@ -375,6 +376,32 @@ def with_changes(before: Plan, after: Plan, rr: ReplanRequest) -> Plan:
     return after.model_copy(update={"changes": diff(before, after, rr)})
 
 
+_PINNED = re.compile(r"bookings\[(\d+)\]\.pinned.*")
+
+
+def _as_given(exc: InputError, rr: ReplanRequest, bookings: list[Booking]) -> InputError:
+    """Started work that cannot be as given (one booking's operations out of order, two bookings'
+    work on one bay or technician at once), named in the caller's input: the event or the
+    booking's own pins that put it there (the later work's first, then the earlier one's, as an
+    overrun running into the next job), not the request `replan_request` built from them."""
+    if isinstance(exc, PinCollision):
+        involved = [bookings[exc.bookings[1]].id, bookings[exc.bookings[0]].id]
+    elif (found := _PINNED.fullmatch(exc.field)) is not None:
+        involved = [bookings[int(found.group(1))].id]
+    else:
+        return exc
+    where = f"booking {involved[0]}: {exc.reason}"
+    for booking in involved:
+        for name, events in (("overruns", rr.overruns), ("started", rr.started), ("finished", rr.finished)):
+            for i, event in enumerate(events):
+                if event.booking == booking:
+                    return InputError(f"{name}[{i}]", where)
+        for i, b in enumerate(rr.request.bookings):
+            if b.id == booking and b.pinned:
+                return InputError(f"request.bookings[{i}].pinned", where)
+    return InputError("plan", where)  # started in the plan before `now`
+
+
 def replan(
     rr: ReplanRequest, planner: str = DEFAULT_PLANNER, at_risk: Collection[str] = (), jump: bool = True
 ) -> ReplanResult:
@@ -383,7 +410,10 @@ def replan(
     bookings, now = replan_request(rr)
     options = rr.request.options.model_copy(update={"not_before": now})
     request = rr.request.model_copy(update={"bookings": bookings, "options": options})
-    compiled = compile_request(request, previous=rr.plan)
+    try:
+        compiled = compile_request(request, previous=rr.plan)
+    except InputError as exc:
+        raise _as_given(exc, rr, bookings) from None
     hint = stable_hint(compiled)
     if at_risk:
         urgent = [j for j, b in enumerate(compiled.bookings) if b.id in at_risk]

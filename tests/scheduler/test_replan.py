@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
-from scheduler.contract import Booking, OperationEvent, Overrun, Plan, PlanRequest, ReplanRequest
+from scheduler.contract import Assignment, Booking, OperationEvent, Overrun, Plan, PlanRequest, ReplanRequest
 from scheduler.errors import InputError
 from scheduler.planning import make_plan
 from scheduler.replan import replan, replan_request
@@ -128,3 +129,22 @@ def test_replanning_an_unchanged_day_twice_gives_the_same_plan() -> None:
     first.pop("solve_seconds")
     second.pop("solve_seconds")
     assert first == second
+
+
+def test_an_overrun_into_started_work_names_the_overrun() -> None:
+    req, plan = _day()
+    by_technician: dict[str, list[Assignment]] = {}
+    for a in sorted(plan.assignments, key=lambda a: a.start):
+        by_technician.setdefault(a.technician, []).append(a)
+    pairs = [p for ts in by_technician.values() for p in itertools.pairwise(ts)]
+    other = next(p for p in pairs if p[0].booking != p[1].booking)  # into another booking's work
+    own = next((p for p in pairs if p[0].booking == p[1].booking), None)  # into its own next operation
+    for first, second in [other] + ([own] if own else []):
+        now = second.start + dt.timedelta(minutes=5)  # both started by now, as the plan has them
+        late = second.start + dt.timedelta(minutes=30)
+        overrun = Overrun(booking=first.booking, operation=first.operation, expected_end=late)
+        rr = ReplanRequest(request=req, plan=plan, now=now, overruns=[overrun])
+        with pytest.raises(InputError) as err:
+            replan(rr)
+        assert err.value.field == "overruns[0]", err.value  # what the caller sent, not an internal path
+        assert second.booking in str(err.value) and first.booking in str(err.value)
