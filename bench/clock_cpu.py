@@ -9,6 +9,7 @@ machine inflate far less than wall-clock latency (which is also recorded, for co
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -80,7 +81,13 @@ def measure(answer: str, date: dt.date, seed: int) -> dict[str, dict[str, float]
 
 
 def main() -> None:
-    date, seed = dt.date(2026, 11, 24), 1
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--date", type=dt.date.fromisoformat, default=dt.date(2026, 11, 24), help="the day lived"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="the replay's seed (durations drawn)")
+    args = parser.parse_args()
+    date, seed = args.date, args.seed
     per_mode = {name: measure(answer, date, seed) for name, answer in MODES.items()}
     base, mine = per_mode["whole-day answer (baseline)"], per_mode["booking answer (default)"]
     report = {
