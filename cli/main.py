@@ -21,8 +21,8 @@ from cli.options import fail, parse_date
 from cli.printing import register as register_printing
 from cli.replay_day import register as register_replay_day
 from cli.report import register as register_report
-from scheduler.clock import clock_from
-from scheduler.contract import Plan, PlanRequest
+from scheduler.clock import clock_from, in_date_range
+from scheduler.contract import LAST_DATE, Plan, PlanRequest
 from scheduler.errors import InputError, from_validation_error
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def _parse_now(value: str | None) -> dt.datetime | None:
         raise InputError("--now", f"expected an ISO 8601 instant, got {value!r}") from None
     if moment.tzinfo is None:
         raise InputError("--now", "needs a timezone offset, e.g. 2026-11-24T08:00:00+08:00")
-    return moment
+    return in_date_range("--now", moment)
 
 
 NowOption = Annotated[
@@ -162,6 +162,10 @@ def plan(
             if date is None:
                 today = clock_from(_parse_now(now)).now().astimezone(loaded.workshop.tz).date()
                 plan_date = today + dt.timedelta(days=1)
+                if plan_date > LAST_DATE:
+                    raise InputError(
+                        "--now", f"tomorrow, {plan_date}, is past the last plannable day {LAST_DATE}"
+                    )
             else:
                 plan_date = parse_date(date)
             if not 0 < scale <= MAX_SCALE:  # also refuses nan

@@ -150,6 +150,29 @@ def test_files_that_are_not_utf8_exit_2_with_one_line_naming_the_file(tmp_path: 
         assert len(lines) == 1 and named in lines[0] and "UTF-8" in lines[0], run.stderr
 
 
+def test_a_now_far_from_the_dates_bayplan_plans_exits_2_naming_it() -> None:
+    """`--now` years away from 2000..2199 (the dates bayplan plans): `plan` raised an OverflowError
+    traceback (tomorrow of 9999-12-31, multi-day work before year 1), `serve` started a server on
+    that clock. Now one line naming --now, as for a naive or unreadable instant."""
+    for args in (
+        ["plan", "small-dealer", "--planner", "greedy", "--now", "0001-01-01T00:00:00+00:00"],
+        ["plan", "small-dealer", "--planner", "greedy", "--now", "9999-12-31T23:59:00+14:00"],
+        [
+            "plan",
+            "small-dealer",
+            "--planner",
+            "greedy",
+            "--now",
+            "2199-12-31T12:00:00+08:00",
+        ],  # tomorrow: 2200
+        ["serve", "--now", "0001-01-01T00:00:00+00:00", "--port", "1"],
+    ):
+        run = bayplan(*args)
+        assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-500:]
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("bayplan: error: --now: "), run.stderr
+
+
 def test_replan_command(tmp_path: Path) -> None:
     request = day_request(load_scenario("small-dealer"), dt.date.fromisoformat(DATE), seed=2)
     plan_path = tmp_path / "plan.json"
