@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -171,6 +172,41 @@ def test_a_now_far_from_the_dates_bayplan_plans_exits_2_naming_it() -> None:
         assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-500:]
         lines = run.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("bayplan: error: --now: "), run.stderr
+
+
+def test_a_database_that_cannot_be_opened_exits_2_with_one_line_naming_db(tmp_path: Path) -> None:
+    """A bad database URL (an unknown driver) or a folder for an SQLite file: `report`, `history
+    export` and `serve` printed SQLAlchemy's traceback (exit 1); `serve` also did for a bad
+    BAYPLAN_NOW and a port out of range. Now exit 2 with one line naming --db (or the variable)."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for db in ("nonsense://x", f"sqlite:///{folder}"):
+        for args in (
+            ["report", "--workshop", "w", "--from", DATE, "--to", DATE, "--db", db],
+            ["history", "export", "--workshop", "w", "--db", db],
+            ["serve", "--db", db, "--port", "1"],
+        ):
+            run = bayplan(*args)
+            assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-500:]
+            lines = run.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("bayplan: error: --db: "), (args, run.stderr)
+    env = {**os.environ, "BAYPLAN_NOW": "garbage"}
+    command = [
+        sys.executable,
+        "-m",
+        "cli.main",
+        "serve",
+        "--db",
+        f"sqlite:///{tmp_path / 'b.db'}",
+        "--port",
+        "1",
+    ]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False, env=env)
+    assert run.returncode == 2 and run.stderr.strip().splitlines() == [
+        "bayplan: error: BAYPLAN_NOW: not an ISO 8601 instant: 'garbage'"
+    ], run.stderr[-500:]
+    run = bayplan("serve", "--port", "70000")
+    assert run.returncode == 2 and "Traceback" not in run.stderr and "--port" in run.stderr
 
 
 def test_replan_command(tmp_path: Path) -> None:
