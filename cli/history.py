@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.i18n import _
-from cli.options import EXPECTED_DATE, db_failure, fail, open_store
+from cli.options import EXPECTED_DATE, db_failure, fail, open_store, write_out
 
 if TYPE_CHECKING:
     from scheduler.errors import InputError
@@ -72,12 +72,12 @@ def fit_command(
             f"Fit by `bayplan history fit {scenario} {history}` "
             f"({note}{fit.orders} rows, {fit.first}..{fit.last})."
         )
-        out.write_text(dump_fit(fit, comment), encoding="utf-8")
+        write_out("--out", out, dump_fit(fit, comment))
     if report is not None:
         from cli.i18n import current
         from simulation.fit_report import render_fit_html
 
-        report.write_text(render_fit_html(fit, records, loaded, current()), encoding="utf-8")
+        write_out("--report", report, render_fit_html(fit, records, loaded, current()))
     if json:
         typer.echo(fit.model_dump_json(indent=2, exclude={"services": {"__all__": {"quantiles"}}}))
         return

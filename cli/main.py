@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import sys
@@ -17,7 +18,7 @@ from rich.console import Console, RenderableType
 from cli.data import register as register_data
 from cli.i18n import ENVIRONMENT as LANG_ENVIRONMENT
 from cli.i18n import _, set_language
-from cli.options import db_failure, fail, open_store, parse_date
+from cli.options import db_failure, fail, open_store, parse_date, write_out
 from cli.printing import register as register_printing
 from cli.replay_day import register as register_replay_day
 from cli.report import register as register_report
@@ -227,17 +228,18 @@ def replan(
 
 def _emit(text: str, out: Path | None) -> None:
     if out is not None:
-        out.write_text(text + "\n", encoding="utf-8")
+        write_out("--out", out, text + "\n")
     else:
         typer.echo(text)
 
 
 def _print(out: Path | None, *renderables: RenderableType) -> None:
     if out is not None:
-        with out.open("w", encoding="utf-8") as handle:
-            console = Console(file=handle, width=140, color_system=None)
-            for r in renderables:
-                console.print(r)
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=140, color_system=None)
+        for r in renderables:
+            console.print(r)
+        write_out("--out", out, buffer.getvalue())
     else:
         console = Console(width=max(120, Console().width))
         for r in renderables:

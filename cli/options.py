@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -66,3 +67,15 @@ def open_store(db: str) -> Store:
         return Store(db)
     except (SQLAlchemyError, OSError, ValueError) as exc:
         raise db_failure(db, exc) from None
+
+
+def write_out(option: str, path: Path, content: str | bytes) -> None:
+    """Write an output file given by `option` (--out, --report, --write-rules); a folder, a missing
+    folder or no permission is one line naming the option, not an OSError's traceback."""
+    try:
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise fail(f"{option}: cannot write {path}: {exc.strerror or exc}") from None

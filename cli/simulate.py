@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.options import check_run_options, fail
+from cli.options import check_run_options, fail, write_out
 from simulation.units import format_value
 
 if TYPE_CHECKING:
@@ -753,7 +753,7 @@ def _certified(
             f"alpha {result.alpha:g}) for {result.scenario}, {result.period}.\nChange from {rules.name}: "
             f"{result.best}."
         )
-        write_rules.write_text(dump_rules(chosen, comment), encoding="utf-8")
+        write_out("--write-rules", write_rules, dump_rules(chosen, comment))
     if json:
         typer.echo(result.model_dump_json(indent=2))
         return

@@ -209,6 +209,39 @@ def test_a_database_that_cannot_be_opened_exits_2_with_one_line_naming_db(tmp_pa
     assert run.returncode == 2 and "Traceback" not in run.stderr and "--port" in run.stderr
 
 
+def test_an_output_file_that_cannot_be_written_exits_2_with_one_line_naming_out(tmp_path: Path) -> None:
+    """`--out` a folder or in a folder that does not exist: plan, request and workshop export raised
+    an OSError traceback (exit 1); print said so without naming the option."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for out in (folder, tmp_path / "missing" / "plan.txt"):
+        for args in (
+            ["plan", "small-dealer", "--date", DATE, "--planner", "greedy", "--out", str(out)],
+            [
+                "plan",
+                "small-dealer",
+                "--date",
+                DATE,
+                "--planner",
+                "greedy",
+                "--format",
+                "json",
+                "--out",
+                str(out),
+            ],
+            ["request", "small-dealer", "--date", DATE, "--out", str(out)],
+            ["workshop", "export", "small-dealer", "--out", str(out)],
+            ["print", "small-dealer", "--date", DATE, "--out", str(out)],
+        ):
+            run = bayplan(*args)
+            assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-500:]
+            lines = run.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith(f"bayplan: error: --out: cannot write {out}"), (
+                run.stderr
+            )
+    assert not (tmp_path / "missing").exists()
+
+
 def test_replan_command(tmp_path: Path) -> None:
     request = day_request(load_scenario("small-dealer"), dt.date.fromisoformat(DATE), seed=2)
     plan_path = tmp_path / "plan.json"
