@@ -242,6 +242,28 @@ def test_an_output_file_that_cannot_be_written_exits_2_with_one_line_naming_out(
     assert not (tmp_path / "missing").exists()
 
 
+def test_a_folder_where_a_toml_file_should_be_exits_2_with_one_line_naming_it(tmp_path: Path) -> None:
+    """A scenario whose workshop.toml is a folder, a --fit or --mapping that is a folder: an
+    IsADirectoryError traceback (only a missing file was caught). Now one line naming the file or
+    option, exit 2."""
+    scenario = tmp_path / "dealer"
+    (scenario / "workshop.toml").mkdir(parents=True)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for args, named in [
+        (["plan", str(scenario)], "workshop.toml: (file): cannot read"),
+        (["simulate", "small-dealer", "--demand", "fitted", "--fit", str(folder)], "--fit: cannot read"),
+        (
+            ["simulate", "small-dealer", "--history", str(folder), "--mapping", str(folder)],
+            "--mapping: cannot read",
+        ),
+    ]:
+        run = bayplan(*args)
+        assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-500:]
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and named in lines[0], run.stderr
+
+
 def test_replan_command(tmp_path: Path) -> None:
     request = day_request(load_scenario("small-dealer"), dt.date.fromisoformat(DATE), seed=2)
     plan_path = tmp_path / "plan.json"
