@@ -264,6 +264,27 @@ def test_a_folder_where_a_toml_file_should_be_exits_2_with_one_line_naming_it(tm
         assert len(lines) == 1 and named in lines[0], run.stderr
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--delta-cny", "nan"),
+        ("--delta-cny", "inf"),
+        ("--penalty", "inf"),
+        ("--penalty", "nan"),
+        ("--penalty", "-1"),
+    ],
+)
+def test_staff_refuses_a_zone_or_penalty_that_is_no_finite_number(option: str, value: str) -> None:
+    """`staff --delta-cny nan` or `--penalty inf` passed the `<= 0` check and KN's sample size
+    (ceil of nan) raised a ValueError traceback; a negative penalty would reward missed targets."""
+    run = bayplan("staff", "small-dealer", option, value)
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-500:]
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"bayplan: error: {option}: must be a finite number"), (
+        run.stderr
+    )
+
+
 def test_replan_command(tmp_path: Path) -> None:
     request = day_request(load_scenario("small-dealer"), dt.date.fromisoformat(DATE), seed=2)
     plan_path = tmp_path / "plan.json"
