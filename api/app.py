@@ -46,16 +46,21 @@ def operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def _runner(store: Store, cluster: str | None) -> JobRunner:
+def _runner(store: Store, cluster: str | None, clock: Clock) -> JobRunner:
     """Plans and simulations in separate lanes: simulations filling theirs never hold up a plan.
     On a cluster each lane runs as many jobs at once as the cluster has workers."""
     if cluster is None:
         lanes = {"simulation": Lane(processes=1, capacity=2)}
-        return JobRunner(processes=1, capacity=2, store=store, lanes=lanes)
+        return JobRunner(processes=1, capacity=2, store=store, lanes=lanes, clock=clock)
     n = cluster_workers(cluster)
     lanes = {"simulation": Lane(processes=n, capacity=2 * n)}
     return JobRunner(
-        processes=n, capacity=2 * n, store=store, lanes=lanes, cluster=lambda: ClusterExecutor(cluster)
+        processes=n,
+        capacity=2 * n,
+        store=store,
+        lanes=lanes,
+        cluster=lambda: ClusterExecutor(cluster),
+        clock=clock,
     )
 
 
@@ -94,7 +99,7 @@ def create_app(
     store = Store(db_url)
     clock = clock or clock_from_environment()
     service = PlanningService(store, clock=clock)
-    runner = _runner(store, cluster or cluster_from_environment())
+    runner = _runner(store, cluster or cluster_from_environment(), clock)
     keys = KeyStore(store, clock=clock) if (auth_from_environment() if auth is None else auth) else None
     if keys is None:
         logger.warning("API keys are OFF (local development): anyone who reaches this port may do anything")

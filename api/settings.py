@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from scheduler.clock import Clock, clock_from
+from scheduler.clock import Clock, clock_from, in_date_range
 from scheduler.errors import InputError
 
 DB_ENVIRONMENT = "BAYPLAN_DB"
@@ -42,4 +42,4 @@ def clock_from_environment() -> Clock:
         raise InputError(NOW_ENVIRONMENT, f"not an ISO 8601 instant: {text!r}") from None
     if start.tzinfo is None:
         raise InputError(NOW_ENVIRONMENT, "needs a timezone offset, e.g. 2026-11-24T08:00:00+08:00")
-    return clock_from(start)
+    return clock_from(in_date_range(NOW_ENVIRONMENT, start))

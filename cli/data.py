@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.i18n import _
-from cli.options import EXPECTED_DATE, fail
+from cli.options import EXPECTED_DATE, fail, write_out
 from scheduler.errors import InputError
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def _scenario(name: str) -> Scenario:
 
 def _emit(text: str, out: Path | None) -> None:
     if out is not None:
-        out.write_text(text + "\n", encoding="utf-8")
+        write_out("--out", out, text + "\n")
     else:
         typer.echo(text)
 

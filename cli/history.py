@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.i18n import _
-from cli.options import EXPECTED_DATE, fail
+from cli.options import EXPECTED_DATE, db_failure, fail, open_store, write_out
 
 if TYPE_CHECKING:
     from scheduler.errors import InputError
@@ -72,12 +72,12 @@ def fit_command(
             f"Fit by `bayplan history fit {scenario} {history}` "
             f"({note}{fit.orders} rows, {fit.first}..{fit.last})."
         )
-        out.write_text(dump_fit(fit, comment), encoding="utf-8")
+        write_out("--out", out, dump_fit(fit, comment))
     if report is not None:
         from cli.i18n import current
         from simulation.fit_report import render_fit_html
 
-        report.write_text(render_fit_html(fit, records, loaded, current()), encoding="utf-8")
+        write_out("--report", report, render_fit_html(fit, records, loaded, current()))
     if json:
         typer.echo(fit.model_dump_json(indent=2, exclude={"services": {"__all__": {"quantiles"}}}))
         return
@@ -114,13 +114,16 @@ def export_command(
     plain = db.removeprefix("sqlite:///")
     if db.startswith("sqlite:///") and plain != ":memory:" and not Path(plain).is_file():
         raise fail(f"--db: no database file {db.removeprefix('sqlite:///')!r}")
-    from scheduler.storage import Store
+    from sqlalchemy.exc import SQLAlchemyError
+
     from simulation.history_export import export_orders
 
     try:
-        orders = export_orders(Store(db), workshop, first, last)
+        orders = export_orders(open_store(db), workshop, first, last)
     except InputError as exc:
         raise fail(f"--workshop: {exc.reason}" if exc.field == "workshop" else str(exc)) from None
+    except SQLAlchemyError as exc:
+        raise db_failure(db, exc) from None
     comment = f"bayplan history export --workshop {workshop}: {len(orders)} bookings"
     if out is None:
         write_history(orders, sys.stdout, comment=comment)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import sys
@@ -17,12 +18,12 @@ from rich.console import Console, RenderableType
 from cli.data import register as register_data
 from cli.i18n import ENVIRONMENT as LANG_ENVIRONMENT
 from cli.i18n import _, set_language
-from cli.options import fail, parse_date
+from cli.options import db_failure, fail, open_store, parse_date, write_out
 from cli.printing import register as register_printing
 from cli.replay_day import register as register_replay_day
 from cli.report import register as register_report
-from scheduler.clock import clock_from
-from scheduler.contract import Plan, PlanRequest
+from scheduler.clock import clock_from, in_date_range
+from scheduler.contract import LAST_DATE, Plan, PlanRequest
 from scheduler.errors import InputError, from_validation_error
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def _parse_now(value: str | None) -> dt.datetime | None:
         raise InputError("--now", f"expected an ISO 8601 instant, got {value!r}") from None
     if moment.tzinfo is None:
         raise InputError("--now", "needs a timezone offset, e.g. 2026-11-24T08:00:00+08:00")
-    return moment
+    return in_date_range("--now", moment)
 
 
 NowOption = Annotated[
@@ -162,6 +163,10 @@ def plan(
             if date is None:
                 today = clock_from(_parse_now(now)).now().astimezone(loaded.workshop.tz).date()
                 plan_date = today + dt.timedelta(days=1)
+                if plan_date > LAST_DATE:
+                    raise InputError(
+                        "--now", f"tomorrow, {plan_date}, is past the last plannable day {LAST_DATE}"
+                    )
             else:
                 plan_date = parse_date(date)
             if not 0 < scale <= MAX_SCALE:  # also refuses nan
@@ -229,17 +234,18 @@ def replan(
 
 def _emit(text: str, out: Path | None) -> None:
     if out is not None:
-        out.write_text(text + "\n", encoding="utf-8")
+        write_out("--out", out, text + "\n")
     else:
         typer.echo(text)
 
 
 def _print(out: Path | None, *renderables: RenderableType) -> None:
     if out is not None:
-        with out.open("w", encoding="utf-8") as handle:
-            console = Console(file=handle, width=140, color_system=None)
-            for r in renderables:
-                console.print(r)
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=140, color_system=None)
+        for r in renderables:
+            console.print(r)
+        write_out("--out", out, buffer.getvalue())
     else:
         console = Console(width=max(120, Console().width))
         for r in renderables:
@@ -250,7 +256,7 @@ def _print(out: Path | None, *renderables: RenderableType) -> None:
 def serve(
     db: Annotated[str, typer.Option("--db", help="database URL")] = "sqlite:///bayplan.db",
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port")] = 8000,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="port")] = 8000,
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="worker processes sharing the database (PostgreSQL advised)")
     ] = 1,
@@ -278,13 +284,23 @@ def serve(
 ) -> None:
     """Run the HTTP service (OpenAPI at /docs); SQLite file by default, PostgreSQL by URL."""
     # The options are checked before the app is imported (seconds): a typo fails at once.
-    from api.settings import AUTH_ENVIRONMENT, CLUSTER_ENVIRONMENT, DB_ENVIRONMENT, NOW_ENVIRONMENT
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from api.settings import (
+        AUTH_ENVIRONMENT,
+        CLUSTER_ENVIRONMENT,
+        DB_ENVIRONMENT,
+        NOW_ENVIRONMENT,
+        clock_from_environment,
+    )
     from scheduler.cluster import cluster_workers
 
     if no_auth:
         os.environ[AUTH_ENVIRONMENT] = "off"
     try:
         start = _parse_now(now)
+        if start is None:
+            clock_from_environment()  # BAYPLAN_NOW, checked before the server starts
     except InputError as exc:
         raise fail(str(exc)) from None
     if start is not None:
@@ -314,8 +330,12 @@ def serve(
     # JSON: bayplan's own handler and access line (the route template, never a query string).
     log_config = None if json_logs else uvicorn.config.LOGGING_CONFIG
     if workers == 1:
+        try:
+            served = create_app(db, settle=True)
+        except SQLAlchemyError as exc:
+            raise db_failure(db, exc) from None
         uvicorn.run(
-            create_app(db, settle=True),
+            served,
             host=host,
             port=port,
             log_level="info",
@@ -323,7 +343,10 @@ def serve(
             access_log=not json_logs,
         )
         return
-    migrate(db)  # once, before the workers start, so they do not race to create the schema
+    try:
+        migrate(db)  # once, before the workers start, so they do not race to create the schema
+    except SQLAlchemyError as exc:
+        raise db_failure(db, exc) from None
     os.environ[DB_ENVIRONMENT] = db
     uvicorn.run(
         "api.app:app_from_environment",
@@ -344,12 +367,8 @@ DbOption = Annotated[str, typer.Option("--db", help="database URL")]
 
 def _keys(db: str) -> KeyStore:
     from scheduler.keys import KeyStore
-    from scheduler.storage import Store
 
-    try:
-        return KeyStore(Store(db))
-    except Exception as exc:  # a bad URL or an unreachable server: one line, not a traceback
-        raise fail(f"--db: cannot open {db!r}: {exc}") from None
+    return KeyStore(open_store(db))
 
 
 @keys_app.command("create")

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cli.i18n import N_, _, current
 from scheduler.contract import FIRST_DATE, LAST_DATE
 from scheduler.errors import InputError
+
+if TYPE_CHECKING:
+    from scheduler.storage import Store
 
 EXPECTED_DATE = N_("expected YYYY-MM-DD, got %(value)s")
 
@@ -43,3 +48,34 @@ def check_run_options(replications: int, workers: int, seed: int) -> None:
         raise InputError("--workers", "must be 1..256")
     if seed < 0:
         raise InputError("--seed", "must not be negative")
+
+
+def db_failure(db: str, exc: Exception) -> typer.Exit:
+    """A database that cannot be opened or read (a bad URL, a missing driver, a file that is no
+    database, a server that does not answer): one line naming --db, not the driver's traceback."""
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return fail(f"--db: cannot open {db!r}: {reason}")
+
+
+def open_store(db: str) -> Store:
+    """`--db` opened (and migrated); `db_failure` if it cannot be."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from scheduler.storage import Store
+
+    try:
+        return Store(db)
+    except (SQLAlchemyError, OSError, ValueError) as exc:
+        raise db_failure(db, exc) from None
+
+
+def write_out(option: str, path: Path, content: str | bytes) -> None:
+    """Write an output file given by `option` (--out, --report, --write-rules); a folder, a missing
+    folder or no permission is one line naming the option, not an OSError's traceback."""
+    try:
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise fail(f"{option}: cannot write {path}: {exc.strerror or exc}") from None

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from cli.i18n import _, current
-from cli.options import fail, parse_date
+from cli.options import fail, parse_date, write_out
 from scheduler.errors import InputError
 
 
@@ -50,10 +50,7 @@ def print_cards(
         content = job_cards(workshop, day, plan, request.bookings, lang=lang)
     else:
         content = day_sheet(workshop, day, plan, request.bookings, technician, lang=lang)
-    try:
-        out.write_bytes(content)
-    except OSError as exc:
-        raise fail(f"cannot write {out}: {exc.strerror}") from None
+    write_out("--out", out, content)
     typer.echo(_("Wrote %(path)s.", path=str(out)))
 
 

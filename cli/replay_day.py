@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.i18n import N_, _, current
-from cli.options import fail
+from cli.options import fail, parse_date
+from scheduler.contract import LAST_DATE
 
 if TYPE_CHECKING:
     from scheduler.promise_odds import Snapshot
@@ -196,13 +197,16 @@ def replay_day_command(
     if latency_every < 0:
         raise fail("--latency-every: " + N_("must not be negative"))
     try:
-        start = dt.date.fromisoformat(first)
-    except ValueError:
-        raise fail("--first: " + N_("expected YYYY-MM-DD, got %(value)s") % {"value": repr(first)}) from None
+        start = parse_date(first)
+    except InputError as exc:  # named --date there
+        raise fail(f"--first: {exc.reason}") from None
     try:
         load_scenario(scenario)
     except InputError as exc:
         raise fail(f"{exc.field}: {exc.reason}") from None
+    replayed = working_days(scenario, days, start)
+    if replayed and replayed[-1] > LAST_DATE:  # the days bayplan plans end there
+        raise fail(f"--first: {days} working days from {start} run past {LAST_DATE}")
     records = replay_scenario(scenario, days, seed, first=start, latency_every=latency_every)
     summary = summarise(records)
     if as_json:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from cli.i18n import _, current
-from cli.options import EXPECTED_DATE, fail
+from cli.options import EXPECTED_DATE, db_failure, fail, open_store
 
 
 class Format(StrEnum):
@@ -37,11 +37,12 @@ def report_command(
     standard minutes, efficiency, productivity, start deviation and on-time share."""
     import datetime as dt
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     from scheduler.actuals import check_range, productivity
     from scheduler.errors import InputError
     from scheduler.productivity import report_csv
     from scheduler.service import NotFound
-    from scheduler.storage import Store
 
     def day(text: str, flag: str) -> dt.date:
         try:
@@ -58,9 +59,11 @@ def report_command(
     if db.startswith("sqlite:///") and plain != ":memory:" and not Path(plain).is_file():
         raise fail(f"--db: no database file {plain!r}")
     try:
-        report = productivity(Store(db), workshop, first, last, group.value)
+        report = productivity(open_store(db), workshop, first, last, group.value)
     except NotFound:
         raise fail(f"--workshop: no workshop {workshop!r} in the database") from None
+    except SQLAlchemyError as exc:
+        raise db_failure(db, exc) from None
     if format is Format.table:
         if out is not None:
             raise fail("--out: only with --format csv or json")

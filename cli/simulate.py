@@ -6,6 +6,7 @@ imported when a command runs, so `bayplan plan` does not pay for SimPy, scipy or
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.options import check_run_options, fail
+from cli.options import check_run_options, fail, write_out
 from simulation.units import format_value
 
 if TYPE_CHECKING:
@@ -680,10 +681,13 @@ def _certified(
     err = Console(stderr=True)
     try:
         targets = [parse_target(t) for t in (target or ["on_time>=0.95"])]
-        if delta <= 0:
+        if not (math.isfinite(delta) and delta > 0):  # nan or inf: KN's sample sizes cannot be counted
             raise InputError(
-                "--delta-cny" if objective == Objective.cost else "--delta-points", "must be > 0"
+                "--delta-cny" if objective == Objective.cost else "--delta-points",
+                "must be a finite number > 0",
             )
+        if not (math.isfinite(penalty) and penalty >= 0):
+            raise InputError("--penalty", "must be a finite number >= 0")
         if not 0 < alpha < 0.5:
             raise InputError("--alpha", "must be in (0, 0.5)")
         if not 2 <= n0 <= 500:
@@ -753,7 +757,7 @@ def _certified(
             f"alpha {result.alpha:g}) for {result.scenario}, {result.period}.\nChange from {rules.name}: "
             f"{result.best}."
         )
-        write_rules.write_text(dump_rules(chosen, comment), encoding="utf-8")
+        write_out("--write-rules", write_rules, dump_rules(chosen, comment))
     if json:
         typer.echo(result.model_dump_json(indent=2))
         return

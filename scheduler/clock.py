@@ -10,7 +10,8 @@ from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from scheduler.contract import hhmm_minutes
+from scheduler.contract import FIRST_DATE, LAST_DATE, hhmm_minutes
+from scheduler.errors import InputError
 
 
 class Clock(Protocol):
@@ -62,6 +63,17 @@ class ShiftedClock:
 
 
 SYSTEM_CLOCK = SystemClock()
+
+
+def in_date_range(field: str, moment: dt.datetime) -> dt.datetime:
+    """`moment` if its date is one bayplan plans (a clock started years away from them only fails
+    later, in date arithmetic past Python's range or on a day that cannot be planned); else an
+    InputError naming `field` (`--now`, BAYPLAN_NOW)."""
+    if not FIRST_DATE <= moment.date() <= LAST_DATE:
+        raise InputError(
+            field, f"must be between {FIRST_DATE} and {LAST_DATE}, got {moment.isoformat(timespec='minutes')}"
+        )
+    return moment
 
 
 def clock_from(now: dt.datetime | None) -> Clock:

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 
 from scheduler.capacity import promise
-from scheduler.contract import Booking, PlanRequest, Service, hhmm_minutes
+from scheduler.contract import FIRST_DATE, LAST_DATE, Booking, PlanRequest, Service, hhmm_minutes
 from scheduler.scenarios import MONTHS, Demand, Scenario
 
 
@@ -26,7 +26,8 @@ def _promised(scenario: Scenario, service: Service, date: dt.date, drop: int, wa
     rules = scenario.demand.promise
     standard = sum(op.minutes for op in service.operations)
     if service.code in rules.multi_day:
-        day = date + dt.timedelta(days=rules.multi_day[service.code])
+        # On the last plannable days the pickup is the day after the last (a moment's latest day).
+        day = min(date + dt.timedelta(days=rules.multi_day[service.code]), LAST_DATE + dt.timedelta(days=1))
         return _local(day, hhmm_minutes(rules.multi_day_pickup), scenario)
     handovers = [hhmm_minutes(h) for h in (rules.noon, rules.morning_handover, rules.afternoon_handover)]
     if waiter:
@@ -75,8 +76,11 @@ def generate_bookings(
         code = codes[int(services[i])]
         drop = min(max(hhmm_minutes(hours[int(hour_of[i])]) + int(minute_of[i]), open_at), close_at)
         # Multi-day work (a stage of an accident repair) is on a vehicle left 1-2 days ago.
+        # On the first plannable days it was left no earlier than the first (moments start there).
         drop_day = (
-            date - dt.timedelta(days=int(carried_days[i])) if code in demand.promise.multi_day else date
+            max(date - dt.timedelta(days=int(carried_days[i])), FIRST_DATE)
+            if code in demand.promise.multi_day
+            else date
         )
         is_fleet = bool(fleet[i]) and bool(partners)
         # Fleet vehicles are left by a driver; private customers wait by the service's share.

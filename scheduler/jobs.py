@@ -30,6 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from scheduler.clock import SYSTEM_CLOCK, Clock
 from scheduler.storage import Store
 from scheduler.storage import jobs as jobs_db
 from scheduler.workers import stop_pool, worker_pool
@@ -157,10 +158,14 @@ class JobRunner:
         store: Store | None = None,
         lanes: Mapping[str, Lane] | None = None,
         cluster: Callable[[], Executor] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         """`cluster`: opens an executor on a Dask cluster (scheduler/cluster.py); then every lane's
-        jobs run there instead of in local processes (a slot is then a job the cluster may run)."""
+        jobs run there instead of in local processes (a slot is then a job the cluster may run).
+        `clock`: the service's, for the times a job was submitted and finished (a server replaying
+        another day stamps its jobs on that day, as everything else it records)."""
         self.processes = processes
+        self.clock = clock
         self._connect = cluster
         self._cluster: Executor | None = None
         self.capacity = capacity
@@ -205,7 +210,7 @@ class JobRunner:
             if self._closed:
                 raise RuntimeError("the job runner is closed")
             future: Future[Any] = Future()
-            job = Job(uuid.uuid4().hex[:16], kind, workshop, dt.datetime.now(dt.UTC), future, lane=lane,
+            job = Job(uuid.uuid4().hex[:16], kind, workshop, self.clock.now(), future, lane=lane,
                       call=partial(fn, *args), ready=self.store is None, then=then)  # fmt: skip
             self._jobs[job.id] = job
             done = [k for k, j in self._jobs.items() if j.future.done()]
@@ -291,7 +296,7 @@ class JobRunner:
                     job.future.set_result(result)
 
     def _finished(self, job: Job) -> None:
-        job.finished = dt.datetime.now(dt.UTC)
+        job.finished = self.clock.now()
         if self.store is not None:
             result = job.future.result() if job.status == "done" else None
             with self.store.transaction() as session:

@@ -137,6 +137,8 @@ def _read_toml(path: Path) -> dict[str, object]:
             return tomllib.load(handle)
     except FileNotFoundError:
         raise InputError("(file)", "missing", source=str(path)) from None
+    except OSError as exc:  # a folder of that name, no permission
+        raise InputError("(file)", f"cannot read: {exc.strerror}", source=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError("(syntax)", str(exc), source=str(path)) from None
     except UnicodeDecodeError as exc:  # TOML is UTF-8

@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import math
 import os
 import threading
 import weakref
@@ -215,6 +216,7 @@ def _replan(
             else:
                 overruns.append(Overrun(booking=bid, operation=k, expected_end=end))
         bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
+    bookings = _clocked_work_apart(workshop, bookings)
     # Work the plan had started before now but nobody clocked has not started: free to move.
     clocked = {key for key, track in state.ops.items() if track.actual_start is not None}
     kept = [a for a in current.assignments if (a.booking, a.operation) in clocked or a.start >= now]
@@ -836,10 +838,59 @@ def _row_fields(row: ClockEventRow) -> dict[str, object]:
 
 
 def _a_bay(workshop: Workshop, booking: Booking, operation: int) -> str:
+    return _bays_for(workshop, booking, operation)[0]
+
+
+def _bays_for(workshop: Workshop, booking: Booking, operation: int) -> list[str]:
+    """The bays the operation may be in, as the planner allows them (its bay kinds; an express lane
+    only for an express service; a fleet partner's bay only for its vehicles, its own bays first);
+    any bay of its kinds if none is left (the plan's checks then say why)."""
     service = workshop.service(booking.service)
     assert service is not None
     kinds = service.operations[operation].bay_kinds
-    return next(b.id for b in workshop.bays if b.kind in kinds)
+    of_kind = [b for b in workshop.bays if b.kind in kinds]
+    allowed = [
+        b
+        for b in of_kind
+        if (b.kind != "express" or service.express)
+        and (b.fleet_partner is None or b.fleet_partner == booking.fleet_partner)
+    ]
+    allowed.sort(key=lambda b: b.fleet_partner != booking.fleet_partner)
+    return [b.id for b in allowed or of_kind]
+
+
+def _clocked_work_apart(workshop: Workshop, bookings: list[Booking]) -> list[Booking]:
+    """The clocked work in bays that are free at its times. A clock event names no bay: a clocked
+    operation is put in its bay of the stored plan, but that plan may since have moved it behind other
+    work (a re-plan from an event ahead of a late-reported start): two cars pinned in one bay at once
+    made every live re-plan of the rest of the day fail. Earlier-started work keeps its bay; later
+    work moves to another bay it may use that is free then, if there is one."""
+    taken: dict[str, list[tuple[int, int]]] = {}
+    moved: dict[tuple[int, int], str] = {}
+    pins = [(p.start, i, p) for i, b in enumerate(bookings) for p in b.pinned]
+    for _, i, p in sorted(pins, key=lambda pin: (pin[0], pin[1], pin[2].operation)):
+        # In whole minutes, as the plan holds them (start rounded down, end up).
+        start = math.floor(p.start.timestamp() / 60)
+        end = math.ceil(p.end.timestamp() / 60) if p.end is not None else start + 1
+
+        def free(bay: str, start: int = start, end: int = end) -> bool:
+            return all(end <= s or e <= start for s, e in taken.get(bay, ()))
+
+        bay = p.bay
+        if not free(bay):
+            bay = next((c for c in _bays_for(workshop, bookings[i], p.operation) if free(c)), p.bay)
+            if bay != p.bay:
+                moved[(i, p.operation)] = bay
+        taken.setdefault(bay, []).append((start, end))
+    if not moved:
+        return bookings
+    return [
+        b.model_copy(update={"pinned": [
+            p.model_copy(update={"bay": moved[(i, p.operation)]}) if (i, p.operation) in moved else p
+            for p in b.pinned
+        ]}) if any(key[0] == i for key in moved) else b
+        for i, b in enumerate(bookings)
+    ]  # fmt: skip
 
 
 __all__ = ["Effective", "ShopFloor", "has_clock_events", "replan_live", "status_message", "workshop_lock"]

@@ -64,10 +64,13 @@ def _check_url(url: str) -> None:
         raise InputError("url", N_("not a URL"))
     try:
         parts = urlsplit(url)
+        parts.port  # noqa: B018  # a port that is no number 0..65535 raises: every delivery would fail
     except ValueError:
         raise InputError("url", N_("not a URL")) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError("url", N_("must be an http:// or https:// URL with a host"))
+    if any(ch.isspace() for ch in parts.netloc):  # no host has a space: every delivery would fail
+        raise InputError("url", N_("not a URL"))
 
 
 def _view(row: webhooks_db.WebhookRow) -> Webhook:

@@ -356,6 +356,8 @@ def load_fit(path: str | Path) -> Fit:
             data = tomllib.load(handle)
     except FileNotFoundError:
         raise InputError("fit", f"no fit file {str(path)!r}") from None
+    except OSError as exc:  # a folder of that name, no permission
+        raise InputError("fit", f"cannot read {str(path)!r}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError("(syntax)", str(exc), str(path)) from None
     except UnicodeDecodeError as exc:  # TOML is UTF-8

@@ -103,6 +103,8 @@ def load_mapping(path: str | Path) -> Mapping:
             data = tomllib.load(handle)
     except FileNotFoundError:
         raise InputError("mapping", f"no mapping file {source!r}") from None
+    except OSError as exc:  # a folder of that name, no permission
+        raise InputError("mapping", f"cannot read {source!r}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError("(syntax)", str(exc), source) from None
     except UnicodeDecodeError as exc:  # TOML is UTF-8

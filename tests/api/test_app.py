@@ -114,3 +114,22 @@ def test_phases_of_a_slot_query_and_a_booking(
     assert {"booking lock wait", "fit", "flush", "commit"} <= set(booking["phases"])
     assert ("POST", "/v1/workshops/{workshop_id}/bookings", refused.status_code) in by_route
     assert all(x["ms"] >= 0 and x["gc_ms"] >= 0 for x in lines)
+
+
+@pytest.mark.parametrize(
+    "text", ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:00+14:00", "1999-12-31T12:00:00+00:00"]
+)
+def test_a_server_clock_far_from_the_planned_dates_is_refused_naming_bayplan_now(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """BAYPLAN_NOW (what `bayplan serve --now` sets) outside 2000..2199 started a server whose every
+    page and plan failed later in date arithmetic; it is refused at start, naming the variable."""
+    from api.settings import NOW_ENVIRONMENT, clock_from_environment
+    from scheduler.errors import InputError
+
+    monkeypatch.setenv(NOW_ENVIRONMENT, text)
+    with pytest.raises(InputError) as refused:
+        clock_from_environment()
+    assert refused.value.field == NOW_ENVIRONMENT and "must be between" in refused.value.reason
+    monkeypatch.setenv(NOW_ENVIRONMENT, "2026-11-24T08:00:00+08:00")
+    assert clock_from_environment().now() >= at("08:00")

@@ -22,7 +22,7 @@ from scheduler.contract import Booking, Plan, PlanRequest
 from scheduler.jobs import Busy, JobCancelled, JobRunner, Lane
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
-from tests.builders import tiny_workshop
+from tests.builders import NOW, tiny_workshop
 
 DAY = "2026-11-24"
 
@@ -243,6 +243,19 @@ def test_a_simulation_runs_as_a_background_job(client: TestClient) -> None:
     report = client.get(f"/simulations/{job['id']}")  # the manager's page: the HTML report, offline
     assert report.status_code == 200 and report.text.count("<svg") >= 3
     assert "<script src=" not in report.text and "cdn" not in report.text.lower()
+
+
+def test_a_jobs_times_come_from_the_services_clock(client: TestClient) -> None:
+    """A server on another day's clock (tests, `bayplan serve --now`) stamps its jobs on that day,
+    not on the machine's (they read the machine's clock: this test failed on any date but NOW's)."""
+    assert client.put("/v1/workshops/tiny", json=tiny_workshop().model_dump(mode="json")).status_code == 200
+    started = client.post("/v1/workshops/tiny/plans", json={"date": DAY, "background": True})
+    assert started.status_code == 202, started.text
+    assert dt.datetime.fromisoformat(started.json()["submitted"]) == NOW
+    job = _poll(client, started.json()["url"])
+    assert job["status"] == "done", job
+    assert dt.datetime.fromisoformat(str(job["submitted"])) == NOW
+    assert dt.datetime.fromisoformat(str(job["finished"])) == NOW
 
 
 @pytest.mark.parametrize(

@@ -288,6 +288,48 @@ def test_a_plan_request_on_a_day_without_events_plans_as_before(client: TestClie
     assert r.status_code == 200 and {x["booking"] for x in r.json()["assignments"]} >= {a}
 
 
+def test_a_start_reported_after_the_plan_moved_the_job_is_put_in_a_free_bay(client: TestClient) -> None:
+    """A clock event names no bay: a clocked operation goes in its bay of the stored plan. Here the
+    live plan, re-planned from A's finish at 09:00, has moved B (not clocked yet) behind A in G1;
+    then u reports having started B at 08:30. Pinned in G1 it overlapped A there, and every live
+    re-plan of the rest of the day failed (the plan stayed at the event before, B on G1 with t at
+    09:00). Now B is pinned in G2, free then, and the live plan follows every event."""
+    two_bays = {**workshop().model_dump(mode="json"), "bays": [{"id": "G1", "kind": "general"},
+                                                               {"id": "G2", "kind": "general"}]}  # fmt: skip
+    assert client.put(W, json=two_bays).status_code == 200
+    ids = []
+    for hhmm in ("08:00", "08:30"):
+        drop_off = at(hhmm).isoformat()
+        r = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": drop_off, "waiter": True})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    a, b = ids
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    for event in (ev(a, "start", "08:00"), ev(a, "finish", "09:00")):
+        assert client.post(f"{W}/clock", json=event).status_code == 201
+    settled(client, W)
+    moved = {x["booking"]: x for x in client.get(f"{W}/plans/{DATE}").json()["assignments"]}
+    assert (moved[b]["bay"], moved[b]["start"]) == ("G1", at("09:00").isoformat())  # the case in question
+    for event in (ev(b, "start", "08:30", tech="u"), ev(b, "finish", "09:30", tech="u")):
+        assert client.post(f"{W}/clock", json=event).status_code == 201
+    status = settled(client, W)
+    assert status["plan_as_of_event"] == status["latest_event"] == 4
+    plan = client.get(f"{W}/plans/{DATE}").json()
+    mine = {x["booking"]: x for x in plan["assignments"]}
+    assert (mine[a]["bay"], mine[a]["technician"], mine[a]["start"]) == ("G1", "t", at("08:00").isoformat())
+    assert (mine[b]["bay"], mine[b]["technician"], mine[b]["start"]) == ("G2", "u", at("08:30").isoformat())
+    service = client.app.state.services.service  # type: ignore[attr-defined]
+    pins = {a: ("G1", "t", "08:00", "09:00"), b: ("G2", "u", "08:30", "09:30")}
+    bookings = []
+    for x in service.bookings("tiny", DAY):
+        bay, tech, start, end = pins[x.id]
+        pin = PinnedOperation(operation=0, bay=bay, technician=tech, start=at(start), end=at(end))
+        bookings.append(x.model_copy(update={"pinned": [pin]}))
+    request = PlanRequest(workshop=Workshop.model_validate(two_bays), date=DAY, bookings=bookings,
+                          options=PlanOptions(keep_promises=False))  # fmt: skip
+    assert_valid(request, Plan.model_validate(plan))
+
+
 def _read_stream(client: TestClient, url: str, out: list[str], opened: threading.Event) -> None:
     """Read the whole stream into `out`; `opened` is set once its first message (the status the
     route computed on connecting) has arrived, so later events cannot race into that first one."""

@@ -80,6 +80,11 @@ def test_only_http_urls_and_known_events(client: TestClient) -> None:
     for body, field in [
         ({"url": "ftp://example.test/x", "events": ["plan.changed"]}, "url"),
         ({"url": "file:///etc/passwd", "events": ["plan.changed"]}, "url"),
+        # Stored, then every delivery failed: a port no number 0..65535, a space in the host.
+        ({"url": "http://example.test:99999/h", "events": ["plan.changed"]}, "url"),
+        ({"url": "http://example.test:abc/h", "events": ["plan.changed"]}, "url"),
+        ({"url": "http://example.test:-1/h", "events": ["plan.changed"]}, "url"),
+        ({"url": "http://example test/h", "events": ["plan.changed"]}, "url"),
         ({"url": "https://example.test", "events": ["booking.eaten"]}, "events"),
     ]:
         r = client.post(f"{W}/webhooks", json=body)

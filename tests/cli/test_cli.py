@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import subprocess
 import sys
@@ -159,6 +160,140 @@ def test_replan_help_names_the_input_keys_the_contract_has() -> None:
     words = set(re.findall(r"[a-z_]+", shown.stdout))
     assert set(ReplanRequest.model_fields) <= words  # every key of the input file
     assert "events" not in words  # there is no such key
+
+
+def test_a_now_far_from_the_dates_bayplan_plans_exits_2_naming_it() -> None:
+    """`--now` years away from 2000..2199 (the dates bayplan plans): `plan` raised an OverflowError
+    traceback (tomorrow of 9999-12-31, multi-day work before year 1), `serve` started a server on
+    that clock. Now one line naming --now, as for a naive or unreadable instant."""
+    for args in (
+        ["plan", "small-dealer", "--planner", "greedy", "--now", "0001-01-01T00:00:00+00:00"],
+        ["plan", "small-dealer", "--planner", "greedy", "--now", "9999-12-31T23:59:00+14:00"],
+        [
+            "plan",
+            "small-dealer",
+            "--planner",
+            "greedy",
+            "--now",
+            "2199-12-31T12:00:00+08:00",
+        ],  # tomorrow: 2200
+        ["serve", "--now", "0001-01-01T00:00:00+00:00", "--port", "1"],
+    ):
+        run = bayplan(*args)
+        assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-500:]
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("bayplan: error: --now: "), run.stderr
+
+
+def test_a_database_that_cannot_be_opened_exits_2_with_one_line_naming_db(tmp_path: Path) -> None:
+    """A bad database URL (an unknown driver) or a folder for an SQLite file: `report`, `history
+    export` and `serve` printed SQLAlchemy's traceback (exit 1); `serve` also did for a bad
+    BAYPLAN_NOW and a port out of range. Now exit 2 with one line naming --db (or the variable)."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for db in ("nonsense://x", f"sqlite:///{folder}"):
+        for args in (
+            ["report", "--workshop", "w", "--from", DATE, "--to", DATE, "--db", db],
+            ["history", "export", "--workshop", "w", "--db", db],
+            ["serve", "--db", db, "--port", "1"],
+        ):
+            run = bayplan(*args)
+            assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-500:]
+            lines = run.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("bayplan: error: --db: "), (args, run.stderr)
+    env = {**os.environ, "BAYPLAN_NOW": "garbage"}
+    command = [
+        sys.executable,
+        "-m",
+        "cli.main",
+        "serve",
+        "--db",
+        f"sqlite:///{tmp_path / 'b.db'}",
+        "--port",
+        "1",
+    ]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False, env=env)
+    assert run.returncode == 2 and run.stderr.strip().splitlines() == [
+        "bayplan: error: BAYPLAN_NOW: not an ISO 8601 instant: 'garbage'"
+    ], run.stderr[-500:]
+    run = bayplan("serve", "--port", "70000")
+    assert run.returncode == 2 and "Traceback" not in run.stderr and "--port" in run.stderr
+
+
+def test_an_output_file_that_cannot_be_written_exits_2_with_one_line_naming_out(tmp_path: Path) -> None:
+    """`--out` a folder or in a folder that does not exist: plan, request and workshop export raised
+    an OSError traceback (exit 1); print said so without naming the option."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for out in (folder, tmp_path / "missing" / "plan.txt"):
+        for args in (
+            ["plan", "small-dealer", "--date", DATE, "--planner", "greedy", "--out", str(out)],
+            [
+                "plan",
+                "small-dealer",
+                "--date",
+                DATE,
+                "--planner",
+                "greedy",
+                "--format",
+                "json",
+                "--out",
+                str(out),
+            ],
+            ["request", "small-dealer", "--date", DATE, "--out", str(out)],
+            ["workshop", "export", "small-dealer", "--out", str(out)],
+            ["print", "small-dealer", "--date", DATE, "--out", str(out)],
+        ):
+            run = bayplan(*args)
+            assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-500:]
+            lines = run.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith(f"bayplan: error: --out: cannot write {out}"), (
+                run.stderr
+            )
+    assert not (tmp_path / "missing").exists()
+
+
+def test_a_folder_where_a_toml_file_should_be_exits_2_with_one_line_naming_it(tmp_path: Path) -> None:
+    """A scenario whose workshop.toml is a folder, a --fit or --mapping that is a folder: an
+    IsADirectoryError traceback (only a missing file was caught). Now one line naming the file or
+    option, exit 2."""
+    scenario = tmp_path / "dealer"
+    (scenario / "workshop.toml").mkdir(parents=True)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for args, named in [
+        (["plan", str(scenario)], "workshop.toml: (file): cannot read"),
+        (["simulate", "small-dealer", "--demand", "fitted", "--fit", str(folder)], "--fit: cannot read"),
+        (
+            ["simulate", "small-dealer", "--history", str(folder), "--mapping", str(folder)],
+            "--mapping: cannot read",
+        ),
+    ]:
+        run = bayplan(*args)
+        assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-500:]
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and named in lines[0], run.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--delta-cny", "nan"),
+        ("--delta-cny", "inf"),
+        ("--penalty", "inf"),
+        ("--penalty", "nan"),
+        ("--penalty", "-1"),
+    ],
+)
+def test_staff_refuses_a_zone_or_penalty_that_is_no_finite_number(option: str, value: str) -> None:
+    """`staff --delta-cny nan` or `--penalty inf` passed the `<= 0` check and KN's sample size
+    (ceil of nan) raised a ValueError traceback; a negative penalty would reward missed targets."""
+    run = bayplan("staff", "small-dealer", option, value)
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-500:]
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"bayplan: error: {option}: must be a finite number"), (
+        run.stderr
+    )
 
 
 def test_replan_command(tmp_path: Path) -> None:

@@ -78,6 +78,9 @@ def test_the_table_in_english_and_chinese(
         (["replay-day", "small-dealer", "--days", "0"], "--days"),
         (["replay-day", "small-dealer", "--seed", "-1"], "--seed"),
         (["replay-day", "small-dealer", "--first", "24.11.2026"], "--first"),
+        # Outside the dates bayplan plans (a ValidationError traceback, exit 1, after booking began):
+        (["replay-day", "small-dealer", "--first", "1999-01-01"], "--first: must be between"),
+        (["replay-day", "small-dealer", "--first", "2199-12-31", "--days", "3"], "--first: 3 working days"),
         (["replay-day", "no-such-place"], "SCENARIO"),
     ],
 )

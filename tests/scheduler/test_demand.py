@@ -7,7 +7,8 @@ from collections import Counter
 
 import pytest
 
-from scheduler.demand import expected_daily_volume, generate_bookings
+from scheduler.contract import FIRST_DATE, LAST_DATE
+from scheduler.demand import day_request, expected_daily_volume, generate_bookings
 from scheduler.scenarios import Scenario, load_scenario
 
 START = dt.date(2026, 11, 2)
@@ -84,3 +85,19 @@ def test_february_is_low(dealer: Scenario) -> None:
     feb = expected_daily_volume(dealer.demand, dt.date(2027, 2, 10))
     apr = expected_daily_volume(dealer.demand, dt.date(2027, 4, 14))
     assert feb < 0.7 * apr  # Spring Festival (dealer H1-2011 report: 2,433 vs 4,233)
+
+
+@pytest.mark.parametrize(
+    "day", [FIRST_DATE, FIRST_DATE + dt.timedelta(days=1), LAST_DATE - dt.timedelta(days=1), LAST_DATE]
+)
+def test_the_first_and_last_plannable_days_generate_bookings_in_range(dealer: Scenario, day: dt.date) -> None:
+    """Multi-day work is left 1-2 days before its day and promised days after: on the range's first and
+    last days those fell outside it and the generator raised (`bayplan request/plan --date 2000-01-01`
+    or `2199-12-31`, `replay-day`: a traceback). It is left no earlier than the first day and
+    promised no later than the day after the last, the latest day a moment may fall on."""
+    request = day_request(dealer, day, seed=3, scale=2.0)
+    assert any(b.service in dealer.demand.promise.multi_day for b in request.bookings)
+    for b in request.bookings:
+        assert FIRST_DATE <= b.drop_off.date() <= day
+        assert b.promised is not None and b.drop_off < b.promised
+        assert b.promised.date() <= LAST_DATE + dt.timedelta(days=1)
