@@ -7,9 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
+import os
 import secrets
+import socket
 import threading
 import time
 import uuid
@@ -31,6 +34,37 @@ RETRY_DELAYS = (1.0, 4.0, 16.0)
 """Seconds before each retry: the first attempt at once, then up to three more."""
 TIMEOUT_SECONDS = 10.0
 SIGNATURE_HEADER = "X-Bayplan-Signature"
+PRIVATE_ENVIRONMENT = "BAYPLAN_WEBHOOK_PRIVATE"
+"""`deny`: webhooks reach public addresses only (not the shop's network, not this machine). By
+default a dealer's CRM on the shop's network (10.x, 192.168.x) or on this machine is a fine target;
+link-local addresses (169.254.x: cloud metadata services), multicast and reserved ones never are."""
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def private_networks_allowed() -> bool:
+    return os.environ.get(PRIVATE_ENVIRONMENT, "").strip().lower() != "deny"
+
+
+def refused_address(address: Address, private: bool) -> bool:
+    """Whether a webhook may not reach `address` (`private`: the shop's network and this machine
+    allowed)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:169.254.169.254 is 169.254.169.254
+    if address.is_link_local or address.is_multicast or address.is_unspecified or address.is_reserved:
+        return True
+    return not private and (address.is_private or address.is_loopback)
+
+
+def _literal(host: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+class RefusedAddress(Exception):
+    """A webhook's host resolves to an address it may not reach (`refused_address`)."""
 
 
 class Webhook(BaseModel):
@@ -59,7 +93,7 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _check_url(url: str) -> None:
+def _check_url(url: str, private: bool = True) -> None:
     if any(ord(ch) < 32 or ch == "\x7f" for ch in url):  # a control character, a NUL: no URL has one
         raise InputError("url", N_("not a URL"))
     try:
@@ -71,6 +105,9 @@ def _check_url(url: str) -> None:
         raise InputError("url", N_("must be an http:// or https:// URL with a host"))
     if any(ch.isspace() for ch in parts.netloc):  # no host has a space: every delivery would fail
         raise InputError("url", N_("not a URL"))
+    address = _literal(parts.hostname)
+    if address is not None and refused_address(address, private):
+        raise InputError("url", N_("webhooks may not reach %(address)s") % {"address": str(address)})
 
 
 def _view(row: webhooks_db.WebhookRow) -> Webhook:
@@ -88,16 +125,19 @@ class Webhooks:
         transport: httpx.BaseTransport | None = None,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         sleep: Callable[[float], None] = time.sleep,
+        private: bool | None = None,
     ) -> None:
         self.service = service
         self.transport = transport
+        self.private = private_networks_allowed() if private is None else private
+        """The shop's network and this machine may be reached (`PRIVATE_ENVIRONMENT`)."""
         self.retry_delays = tuple(retry_delays)
         self.sleep = sleep
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
 
     def create(self, workshop_id: str, url: str, events: Sequence[str], secret: str | None) -> WebhookCreated:
-        _check_url(url)
+        _check_url(url, self.private)
         if not events:
             raise InputError(
                 "events", N_("name at least one of %(join_events)s") % {"join_events": ", ".join(EVENTS)}
@@ -198,16 +238,48 @@ class Webhooks:
                 status: int | None = None
                 error: str | None = None
                 try:
-                    status = client.post(url, content=body, headers=headers).status_code
+                    request = client.build_request("POST", url, content=body, headers=headers)
+                    if self.transport is None:  # the network itself (tests inject a transport)
+                        request = self._pinned(request)
+                    status = client.send(request).status_code
                     if not 200 <= status < 300:
                         error = f"HTTP {status}"
                 except httpx.HTTPError as exc:
                     error = f"{type(exc).__name__}: {exc}"[:500]
+                except RefusedAddress as exc:
+                    self._log(webhook_id, delivery, event, attempt, None, str(exc))
+                    return  # where its name points will not change by retrying soon
                 self._log(webhook_id, delivery, event, attempt, status, error)
                 if error is None:
                     return
         logger.warning(
             "webhook %s: delivery %s of %s failed after %d attempts", webhook_id, delivery, event, attempt
+        )
+
+    def _pinned(self, request: httpx.Request) -> httpx.Request:
+        """The request sent to an address its host name resolves to now, checked (`refused_address`),
+        so a name that resolves elsewhere by the time of connecting (DNS rebinding) reaches nothing
+        else; the host name stays in the Host header and in TLS (SNI, the certificate's check)."""
+        host = request.url.host
+        address = _literal(host)
+        if address is None:
+            try:
+                found = socket.getaddrinfo(host, request.url.port, type=socket.SOCK_STREAM)
+            except OSError as exc:
+                raise httpx.ConnectError(f"{host}: {exc}", request=request) from None
+            addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
+            refused = next((a for a in addresses if refused_address(a, self.private)), None)
+            if refused is not None or not addresses:
+                raise RefusedAddress(f"refused: {host} resolves to {refused}, which webhooks may not reach")
+            address = addresses[0]
+        elif refused_address(address, self.private):
+            raise RefusedAddress(f"refused: webhooks may not reach {address}")
+        if _literal(host) is not None:
+            return request
+        pinned = request.url.copy_with(host=str(address))
+        extensions = {**request.extensions, "sni_hostname": host}
+        return httpx.Request(
+            request.method, pinned, headers=request.headers, content=request.content, extensions=extensions
         )
 
     def _log(

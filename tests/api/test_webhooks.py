@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.server
 import json
+import threading
 import warnings
+from typing import ClassVar
 
 import httpx
 
@@ -93,3 +96,57 @@ def test_only_http_urls_and_known_events(client: TestClient) -> None:
     assert client.delete(f"{W}/webhooks/{hook['id']}").status_code == 204
     assert client.get(f"{W}/webhooks").json() == []
     assert client.delete(f"{W}/webhooks/{hook['id']}").status_code == 404
+
+
+def test_webhooks_never_reach_link_local_addresses_and_may_be_kept_off_the_shop_network(
+    client: TestClient,
+) -> None:
+    day(client)
+    for url in ("http://169.254.169.254/latest/meta-data", "http://[fe80::1]/x", "http://[::ffff:169.254.169.254]/",
+                "http://0.0.0.0:8080/", "http://224.0.0.1/"):  # fmt: skip
+        r = client.post(f"{W}/webhooks", json={"url": url, "events": ["booking.done"]})
+        assert r.status_code == 422 and "may not reach" in r.text, (url, r.text)
+    for url in ("http://10.0.0.5/crm", "http://192.168.1.20:8080/hook", "http://127.0.0.1:9/x"):
+        assert client.post(f"{W}/webhooks", json={"url": url, "events": ["booking.done"]}).status_code == 201
+    webhooks = client.app.state.shopfloor.webhooks  # type: ignore[attr-defined]
+    webhooks.private = False  # BAYPLAN_WEBHOOK_PRIVATE=deny
+    r = client.post(f"{W}/webhooks", json={"url": "http://10.0.0.5/crm", "events": ["booking.done"]})
+    assert r.status_code == 422 and "may not reach" in r.text
+
+
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    seen: ClassVar[list[tuple[str, str]]] = []
+
+    def do_POST(self) -> None:  # the standard library's name for it
+        self.rfile.read(int(self.headers["Content-Length"]))
+        _Receiver.seen.append((self.headers["Host"], self.headers["X-Bayplan-Event"]))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_delivery_goes_to_the_address_its_name_resolved_to_after_the_check(client: TestClient) -> None:
+    a, _ = day(client)
+    _Receiver.seen.clear()
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        webhooks = client.app.state.shopfloor.webhooks  # type: ignore[attr-defined]
+        webhooks.retry_delays = ()
+        url = f"http://localhost:{server.server_port}/hook"  # a name: resolved and checked when sent
+        hook = client.post(f"{W}/webhooks", json={"url": url, "events": ["booking.done"]}).json()
+        assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+        assert client.post(f"{W}/clock", json=ev(a, "finish", "08:50")).status_code == 201
+        webhooks.wait_idle(10)
+        assert _Receiver.seen == [(f"localhost:{server.server_port}", "booking.done")]  # the name kept
+        webhooks.private = False  # now this machine is off limits: the same name is refused when sent
+        log = client.get(f"{W}/webhooks/{hook['id']}/deliveries").json()
+        assert [(d["status_code"], d["error"]) for d in log] == [(204, None)]
+        webhooks._deliver(hook["id"], "d2", "booking.done", url, "s", b"{}")
+        log = client.get(f"{W}/webhooks/{hook['id']}/deliveries").json()
+        assert log[-1]["status_code"] is None and "may not reach" in log[-1]["error"]
+        assert len(_Receiver.seen) == 1  # nothing sent
+    finally:
+        server.shutdown()
