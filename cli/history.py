@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.i18n import _
-from cli.options import EXPECTED_DATE, db_failure, fail, open_store, write_out
+from cli.options import EXPECTED_DATE, db_failure, fail, flagged, open_store, write_out
 
 if TYPE_CHECKING:
-    from scheduler.errors import InputError
     from simulation.backtest import Backtest
     from simulation.fit import Fit
 
@@ -29,11 +28,6 @@ class Mode(StrEnum):
 
 
 FLAGS = {"history": "HISTORY", "mapping": "--mapping", "train": "--train", "test": "--test", "fit": "--fit"}
-
-
-def _said(exc: InputError) -> str:
-    flag = FLAGS.get(exc.field.split("[", 1)[0]) if exc.source is None else None
-    return str(exc) if flag is None else f"{flag}: {exc.reason}"
 
 
 @history_app.command("fit")
@@ -61,7 +55,7 @@ def fit_command(
             raise InputError("history", "no orders to fit")
         fit = fit_history(records, loaded)
     except InputError as exc:
-        raise fail(_said(exc)) from None
+        raise fail(flagged(exc, FLAGS)) from None
     if records.skipped:
         typer.echo(
             f"bayplan: skipped {len(records.skipped)} bad row(s) (first: {records.skipped[0]})", err=True
@@ -236,7 +230,7 @@ def backtest_command(
             skip_bad=skip_bad,
         )
     except InputError as exc:
-        raise fail(_said(exc)) from None
+        raise fail(flagged(exc, FLAGS)) from None
     if json:
         typer.echo(result.model_dump_json(indent=2))
         return

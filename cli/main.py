@@ -427,10 +427,13 @@ def schema(
 
 
 def _register_simulation() -> None:
-    """`bayplan simulate` and `bayplan staff` live in cli/simulate.py (heavy imports deferred there)."""
+    """`bayplan simulate` (cli/simulate.py) and `bayplan staff` (cli/staff.py): heavy imports deferred
+    there."""
     from cli.simulate import register
+    from cli.staff import register as register_staff
 
     register(app)
+    register_staff(app)
 
 
 _register_simulation()

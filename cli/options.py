@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,13 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     said = f"{field}: {t.phrase(reason)}" if one_word else t.phrase(message)
     typer.echo(_("bayplan: error: %(reason)s", reason=said), err=True)
     return typer.Exit(code=code)
+
+
+def flagged(exc: InputError, flags: Mapping[str, str]) -> str:
+    """The error as the command line says it: naming the option (`flags`: a field's first name to
+    the option that sets it, `rules[1]` -> `--rules`), not the field; errors from files as they are."""
+    flag = flags.get(exc.field.split("[", 1)[0]) if exc.source is None else None
+    return str(exc) if flag is None else f"{flag}: {exc.reason}"
 
 
 def parse_date(value: str) -> dt.date:
