@@ -39,6 +39,12 @@ async def slots(
     loan_car: bool = False,
     parts_eta: Annotated[Moment | None, Query(description="when ordered parts arrive")] = None,
     explain: Annotated[bool, Query(description="also list each quarter hour not offered and why")] = False,
+    now: Annotated[
+        Moment | None,
+        Query(
+            description="the moment the answer is for (default: the server's clock): times before it are past"
+        ),
+    ] = None,
 ) -> Slots:
     # One hand-over to a worker thread for the whole answer (a plain `def` route costs three: its
     # body, then its response's validation, each there and back): under a booking storm every
@@ -48,12 +54,12 @@ async def slots(
 
     def answer() -> Slots:
         phases.since("to thread", handed)
-        offers = service.slots(workshop_id, service_code, date, waiter, fleet_partner, wants=wants)
+        offers = service.slots(workshop_id, service_code, date, waiter, fleet_partner, now, wants)
         if not explain:
             with phases.phase("response"):
                 return Slots(slots=slot_list(offers))
         refused, notes = service.explain(
-            workshop_id, service_code, date, waiter, fleet_partner, offers, wants=wants
+            workshop_id, service_code, date, waiter, fleet_partner, offers, now, wants
         )
         t = translator(request)
         return Slots(

@@ -97,6 +97,14 @@ def test_explain_says_in_the_past_for_times_gone(db_url: str) -> None:
     assert [s["drop_off"] for s in body["slots"]] == [_at("09:00")]
     reasons = {r["drop_off"]: r["reason"] for r in on_grid(body["refused"])}
     assert reasons[_at("08:00")] == reasons[_at("08:30")] == "in the past"
+    # The same answer for another moment, as every time-dependent route gives it (`now`).
+    earlier = client.get(
+        SLOTS, params={"service": "MAINT", "date": DATE, "explain": "true", "now": _at("07:50")}
+    )
+    assert [s["drop_off"] for s in earlier.json()["slots"]] == [_at("08:00"), _at("08:30"), _at("09:00")]
+    assert "in the past" not in {r["reason"] for r in earlier.json()["refused"]}
+    naive = client.get(SLOTS, params={"service": "MAINT", "date": DATE, "now": "2026-11-24T07:50:00"})
+    assert naive.status_code == 422 and naive.json()["detail"][0]["loc"] == ["query", "now"], naive.text
 
 
 def test_a_loan_car_where_there_are_none_is_a_422_naming_loan_car(client: TestClient) -> None:
