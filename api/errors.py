@@ -29,10 +29,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.i18n import translator
 from api.schemas import ConflictProblem, Problem, slot_list
-from scheduler.errors import InputError, precise_loc
+from scheduler.errors import Conflict, InputError, NotFound, WorkshopConflict, precise_loc
 from scheduler.i18n import DEFAULT, N_, Translator
 from scheduler.jobs import Busy, ElsewhereError, JobCancelled
-from scheduler.service import Conflict, NotFound, WorkshopConflict
 from simulation.jobs import OverBudget
 
 MAX_BODY_BYTES = 2 * 1024 * 1024

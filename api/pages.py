@@ -23,11 +23,11 @@ from api.login import COOKIE, language_switch
 from scheduler import actuals, jobcards
 from scheduler.clocking import DayStatus, OperationStatus
 from scheduler.contract import Booking, Day, Plan, Workshop
-from scheduler.errors import InputError
+from scheduler.errors import InputError, NotFound
 from scheduler.i18n import N_, normalise
 from scheduler.keys import KeyInfo, Role
 from scheduler.kpis import plan_quality_words
-from scheduler.service import NotFound, PlanningService
+from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor
 
 HERE = Path(__file__).parent

@@ -33,8 +33,9 @@ from bench.service import CODES
 from bench.storm_replay import COUNTS, StubRefiner, instrument
 from scheduler import slots
 from scheduler.clock import FixedClock
+from scheduler.errors import Conflict
 from scheduler.scenarios import load_scenario
-from scheduler.service import Conflict, PlanningService
+from scheduler.service import PlanningService
 from scheduler.storage import Store
 
 DATE = dt.date(2026, 11, 26)

@@ -59,10 +59,12 @@ from bench.slots import OPEN, exact_fits
 from scheduler import multiday
 from scheduler.clock import FixedClock
 from scheduler.contract import Booking, Workshop
+from scheduler.errors import Conflict
 from scheduler.integrity import finish, plannable
+from scheduler.plan_tasks import witness_hint
 from scheduler.planning import to_plan
 from scheduler.scenarios import load_scenario
-from scheduler.service import Conflict, PlanningService, witness_hint
+from scheduler.service import PlanningService
 from scheduler.slots import EJECTION_SECONDS, CapacityRules, DayBook
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db

@@ -40,9 +40,8 @@ def report_command(
     from sqlalchemy.exc import SQLAlchemyError
 
     from scheduler.actuals import check_range, productivity
-    from scheduler.errors import InputError
+    from scheduler.errors import InputError, NotFound
     from scheduler.productivity import report_csv
-    from scheduler.service import NotFound
 
     def day(text: str, flag: str) -> dt.date:
         try:

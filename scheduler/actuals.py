@@ -13,10 +13,10 @@ from dataclasses import replace
 
 from scheduler.clocking import ClockEvent, Effective, effective, event_from_record
 from scheduler.contract import Booking, Plan, Workshop
-from scheduler.errors import InputError
+from scheduler.errors import InputError, NotFound
 from scheduler.labour import LabourTimes, applied, learn, learned_minutes
 from scheduler.productivity import MAX_DAYS, Group, ProductivityReport, productivity_report
-from scheduler.service import NotFound, PlanningService
+from scheduler.service import PlanningService
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db

@@ -11,11 +11,11 @@ import datetime as dt
 from collections.abc import Sequence
 
 from scheduler.contract import OperationEvent, Overrun, Plan, PlanRequest
-from scheduler.errors import InputError
+from scheduler.errors import Conflict, InputError
 from scheduler.i18n import N_
 from scheduler.integrity import validated_plan
 from scheduler.jobs import JobRecord, JobRunner
-from scheduler.service import Conflict, PlanningService
+from scheduler.service import PlanningService
 from scheduler.shopfloor import has_clock_events, replan_live
 
 MAX_SOLVE_SECONDS = 60.0

@@ -1,13 +1,18 @@
-"""Input errors that name the field and the reason (and the file, for scenario data)."""
+"""Input errors that name the field and the reason (and the file, for scenario data), and the
+service's other refusals: not found, and conflicts with what is stored."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from scheduler.contract import FieldValueError
+
+if TYPE_CHECKING:
+    from scheduler.contract import Booking
+    from scheduler.offer import Offer
 
 
 class InputError(ValueError):
@@ -63,3 +68,35 @@ def from_validation_error(error: ValidationError, source: str | None = None) -> 
                 reason = reason[len(prefix) :]
                 break
     return InputError(field_path(precise_loc(first)), reason, source)
+
+
+class NotFound(LookupError):
+    """A workshop, booking, plan or key that is not stored (404)."""
+
+
+class Conflict(RuntimeError):
+    """A change that does not fit what is stored (409): a booking that no longer fits the day
+    (with the day's alternatives), an id that exists, a day changed while it was planned."""
+
+    def __init__(
+        self,
+        message: str,
+        alternatives: list[Offer],
+        refused: Booking | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.alternatives = alternatives
+        self.refused = refused
+        """The booking that did not fit: alternatives are found after the lock is released."""
+        self.reason = reason
+        """Why it did not fit: the first front-desk rule (or the lack of room) that keeps it out,
+        as the slot query's `explain` words it (`DayBook.refusal`); None where not worked out."""
+
+
+class WorkshopConflict(RuntimeError):
+    """A workshop change would break accepted bookings: each with its date and reasons."""
+
+    def __init__(self, message: str, bookings: list[dict[str, object]]) -> None:
+        super().__init__(message)
+        self.bookings = bookings

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 import threading
 import uuid
 import weakref
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from typing import cast
 
@@ -26,7 +23,6 @@ from scheduler import multiday, phases
 from scheduler.cache import CacheHolders, PartitionedLRU
 from scheduler.capacity import CapacityRules
 from scheduler.clock import SYSTEM_CLOCK, Clock
-from scheduler.compiler import CompiledDay
 from scheduler.contention import Contention
 from scheduler.contract import (
     FIRST_DATE,
@@ -41,180 +37,34 @@ from scheduler.contract import (
     ReplanRequest,
     Workshop,
 )
-from scheduler.errors import InputError, from_validation_error
+from scheduler.desk_checks import (
+    FORCEABLE,
+    IDEMPOTENCY_FIELD,
+    check_kind,
+    drop_off_not_past,
+    not_past,
+    request_hash,
+)
+from scheduler.errors import Conflict, InputError, NotFound, WorkshopConflict, from_validation_error
 from scheduler.i18n import N_
-from scheduler.integrity import FORCED_PARTS_ETA, checked_plan, finish, plannable, witness_breaks
+from scheduler.integrity import FORCED_PARTS_ETA, checked_plan
 from scheduler.loading import DayLoad, day_load
-from scheduler.optimise import optimise
+from scheduler.offer_cache import OfferCache, offers_key
 from scheduler.phases import phase
-from scheduler.planning import to_plan
+from scheduler.plan_tasks import PlanBasis, basis_text, plan_from_witness, replan_check_request, replan_plan
 from scheduler.refiner import OfferRefiner
-from scheduler.replan import check_now_on_day, replan, replan_request, with_changes
-from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Reshuffled, Wants, offers_may_grow
-from scheduler.storage import BookingRow, Store
+from scheduler.replan import check_now_on_day
+from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Wants, offers_may_grow
+from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import plans as plans_db
 from scheduler.storage import workshops as workshops_db
-from solver.problem import DaySolution, Placement
+from scheduler.workshop_changes import broken_by
 
 logger = logging.getLogger("bayplan")
 
-PAST_GRACE = dt.timedelta(minutes=15)
-"""A drop-off this far behind the clock is still booked: the desk registering a car that just arrived."""
-
-
-def _not_past(field: str, date: dt.date, now: dt.datetime, workshop: Workshop) -> None:
-    today = now.astimezone(workshop.tz).date()
-    if date < today:
-        raise InputError(
-            field,
-            N_("%(date)s is in the past (it is %(today)s at the workshop)") % {"date": date, "today": today},
-        )
-
-
 LOADING_DAYS = 62
 """The loading chart's longest range (two months)."""
-
-
-class NotFound(LookupError):
-    pass
-
-
-class Conflict(RuntimeError):
-    def __init__(
-        self,
-        message: str,
-        alternatives: list[Offer],
-        refused: Booking | None = None,
-        reason: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.alternatives = alternatives
-        self.refused = refused
-        """The booking that did not fit: alternatives are found after the lock is released."""
-        self.reason = reason
-        """Why it did not fit: the first front-desk rule (or the lack of room) that keeps it out,
-        as the slot query's `explain` words it (`DayBook.refusal`); None where not worked out."""
-
-
-IDEMPOTENCY_FIELD = "header.Idempotency-Key"
-
-FORCEABLE = frozenset({"parts_eta", "customer", "vehicle", "phone", "plate", "model"})
-"""What a forced booking change (PATCH with "force": true) may change: the parts ETA, and details
-that take no room; a new time, service or loan car must fit."""
-
-
-def _request_hash(booking: Booking) -> str:
-    """What a booking request asked for (not the id the service gave it): a replay must match it."""
-    asked = booking.model_dump(mode="json", exclude={"id", "promised"})
-    # Added later: at their defaults, the hash stays as it was.
-    for field in ("parts_eta", "loan_car", "overbooked"):
-        if not asked.get(field):
-            asked.pop(field, None)
-    return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
-
-
-def _check_kind(workshop: Workshop, service: str, fleet_partner: str | None, loan_car: bool = False) -> None:
-    """A booking's (or slot query's) service and fleet partner must be the workshop's own, and a
-    loan car one the workshop has."""
-    if loan_car and workshop.loan_cars == 0:
-        raise InputError("loan_car", N_("the workshop has no loan cars"))
-    if workshop.service(service) is None:
-        known = ", ".join(s.code for s in workshop.services)
-        raise InputError(
-            "service",
-            N_("unknown service code %(service)r (known: %(known)s)") % {"service": service, "known": known},
-        )
-    partners = workshop.fleet_partners()
-    if fleet_partner is not None and fleet_partner not in partners:
-        known = f"known: {', '.join(partners)}" if partners else "the workshop has no fleet bays"
-        raise InputError(
-            "fleet_partner",
-            N_("unknown fleet partner %(fleet_partner)r (%(known)s)")
-            % {"fleet_partner": fleet_partner, "known": known},
-        )
-
-
-def _offers_key(
-    workshop_id: str, date: dt.date, service: str, waiter: bool, fleet: str | None, wants: Wants
-) -> tuple[object, ...]:
-    """The offers cache's key: today's key unless the customer wants a loan car or awaits parts."""
-    key: tuple[object, ...] = (workshop_id, date, service, waiter, fleet)
-    return key if wants == NO_WANTS else (*key, wants)
-
-
-def replan_check_request(rr: ReplanRequest) -> PlanRequest:
-    """The request a re-planned day must pass the validator against: started work pinned, nothing
-    unpinned before `now`, and the bookings the workshop can no longer plan (listed unassigned)."""
-    compiled, dropped = plannable(rr.request)
-    bookings, now = replan_request(rr.model_copy(update={"request": compiled.request}))
-    gone = {u.booking for u in dropped}
-    bookings += [b for b in rr.request.bookings if b.id in gone]
-    options = rr.request.options.model_copy(update={"not_before": now})
-    return rr.request.model_copy(update={"bookings": bookings, "options": options})
-
-
-def replan_plan(rr: ReplanRequest) -> Plan:
-    """The re-planned day, validated (module-level so that it can run in a worker process)."""
-    compiled, dropped = plannable(rr.request)
-    plan = replan(rr.model_copy(update={"request": compiled.request})).plan
-    check = replan_check_request(rr)
-    return with_changes(rr.plan, checked_plan(check, finish(check, plan, dropped)), rr)
-
-
-def witness_hint(compiled: CompiledDay, witness: Sequence[Assignment]) -> DaySolution:
-    """The witness as a warm start: a booking whose witness no longer holds (unknown bay or
-    technician, or any hard rule broken) starts unplaced."""
-    request = compiled.request
-    index = {b.id: j for j, b in enumerate(request.bookings)}
-    own: dict[str, list[Assignment]] = {}
-    for a in witness:
-        own.setdefault(a.booking, []).append(a)
-    broken = witness_breaks(
-        request.workshop, request.date, [(b, own.get(b.id, [])) for b in request.bookings], request.held
-    )
-    placements: dict[tuple[int, int], Placement] = {}
-    for booking_id, assignments in own.items():
-        j = index.get(booking_id)
-        if j is None or booking_id in broken:
-            continue
-        job = compiled.problem.jobs[j]
-        if sorted(a.operation for a in assignments) != list(range(len(job.operations))):
-            continue
-        mine = {(j, a.operation): compiled.frame.placement(a) for a in assignments}
-        ops = job.operations
-        if all(p.bay in ops[k].bays and p.technician in ops[k].technicians for (_, k), p in mine.items()):
-            placements.update(mine)
-    unplaced = {j for j in range(len(request.bookings)) if (j, 0) not in placements}
-    return DaySolution(placements=placements, unplaced=unplaced)
-
-
-def plan_from_witness(request: PlanRequest, witness: list[Assignment]) -> Plan:
-    """CP-SAT warm-started from the accepted bookings' witness (every booking placed on time),
-    validated against `request` (the greedy plan if it breaks a hard rule). Bookings the workshop
-    can no longer plan are listed unassigned. Module-level and pure so that it can run in a
-    worker process."""
-    compiled, dropped = plannable(request)
-    hint = witness_hint(compiled, witness)
-    plan = to_plan(compiled, optimise(compiled, hint=hint), "cpsat")
-    return checked_plan(request, finish(request, plan, dropped))
-
-
-@dataclass(frozen=True)
-class PlanBasis:
-    """What a computed plan is stored under: the day's version it was computed for, and the
-    request it must pass the validator against."""
-
-    version: tuple[object, ...]
-    request: PlanRequest
-
-
-class WorkshopConflict(RuntimeError):
-    """A workshop change would break accepted bookings: each with its date and reasons."""
-
-    def __init__(self, message: str, bookings: list[dict[str, object]]) -> None:
-        super().__init__(message)
-        self.bookings = bookings
 
 
 def _pack_unless_superseded(day: DayBook, contention: Contention) -> None:
@@ -225,10 +75,6 @@ def _pack_unless_superseded(day: DayBook, contention: Contention) -> None:
     under way, `PACK_SECONDS / k`, as a query's search gets its share (scheduler.contention)."""
     if day.pack_ahead and not day.superseded:
         day.pack(share=1 / max(1, contention.busy))
-
-
-def _basis_text(version: tuple[object, ...]) -> str:
-    return json.dumps([str(v) for v in version])
 
 
 class PlanningService:
@@ -276,9 +122,7 @@ class PlanningService:
         # Offers per (workshop, date, service, waiter, fleet): the version and day they were made for.
         self.offer_cache_entries = offer_cache_entries
         self.day_cache_entries = day_cache_entries
-        self._offers: PartitionedLRU[tuple[tuple[object, ...], list[Offer], DayBook]] = PartitionedLRU(
-            offer_cache_entries, cached_workshops
-        )
+        self._offers = OfferCache(offer_cache_entries, cached_workshops)
         # The day's bookings and witness per (workshop, date, version): a query reading the day
         # just before a booking commits loads the older version beside the newer one instead of
         # replacing it (the newer one, made by the booking, carries the lineage that lets offers
@@ -301,13 +145,21 @@ class PlanningService:
         self.contention = Contention()
         # Called with (workshop id, date, plan) after each plan is stored (the shop floor's pushes).
         self.plan_listeners: list[Callable[[str, dt.date, Plan], None]] = []
-        self.offer_cache_hits = 0  # slot queries answered from the cache, and not (metrics)
-        self.offer_cache_misses = 0
         # Each day version a booking makes is repacked (DayBook.pack) here, after the booking's
         # answer, not in the first slot query on it (which would lose half its search budget).
         self._packer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bayplan-pack")
         if refine_in_background and exact_seconds > 0:
-            self._refiner = OfferRefiner(exact_seconds, partial(self._deliver, refined=True))
+            self._refiner = OfferRefiner(exact_seconds, partial(self._offers.deliver, refined=True))
+
+    @property
+    def offer_cache_hits(self) -> int:
+        """Slot queries answered from the cache (metrics)."""
+        return self._offers.hits
+
+    @property
+    def offer_cache_misses(self) -> int:
+        """Slot queries that searched (metrics)."""
+        return self._offers.misses
 
     def start_background(self) -> None:
         """Start the background refinement's worker process now rather than on the first query."""
@@ -375,7 +227,7 @@ class PlanningService:
                 return workshop
             if row.body == body:
                 return workshop  # the same workshop again: nothing changes, no plan goes stale
-            broken = self._broken_by(session, self.workshop(workshop.id, session), workshop, now)
+            broken = broken_by(session, self.workshop(workshop.id, session), workshop, now)
             if broken and not force:
                 listed: list[dict[str, object]] = [
                     {"booking": r.id, "date": r.date.isoformat(), "reasons": why} for r, why in broken
@@ -396,36 +248,6 @@ class PlanningService:
                 )
             workshops_db.replace(row, body, now, note)  # no cached day or offer of the old one is reused
         return workshop
-
-    def _broken_by(
-        self, session: Session, old: Workshop, new: Workshop, now: dt.datetime
-    ) -> list[tuple[BookingRow, list[str]]]:
-        """The booking rows, of days not yet past, whose witness `new` breaks, with the reasons."""
-        today = min(now.astimezone(old.tz).date(), now.astimezone(new.tz).date())
-        by_date: dict[dt.date, list[BookingRow]] = defaultdict(list)
-        for r in bookings_db.from_date(session, new.id, today):
-            by_date[r.date].append(r)
-        for date, r in bookings_db.carried_from(session, new.id, today):  # multi-day work's later days
-            by_date[date].append(r)
-        broken: dict[str, tuple[BookingRow, list[str]]] = {}
-        for date, day_rows in sorted(by_date.items()):
-            accepted = multiday.day_accepted(
-                new, date, [bookings_db.accepted_of(r) for r in day_rows], [], held=True
-            )
-            held = [b for b, _ in accepted if multiday.is_held(b)]  # their loan cars count
-            # A part is pinned where its witness holds it; checked here as work, not as a fact.
-            accepted = [
-                (b.model_copy(update={"pinned": []}) if multiday.is_part(b) else b, w)
-                for b, w in accepted
-                if not multiday.is_held(b)
-            ]
-            reasons = witness_breaks(multiday.day_workshop(new), date, accepted, held)
-            for r in day_rows:
-                for why in reasons.get(r.id, []):
-                    listed = broken.setdefault(r.id, (r, []))[1]
-                    if why not in listed:
-                        listed.append(why)
-        return list(broken.values())
 
     def workshops(self) -> list[Workshop]:
         with self.store.sessions() as session:
@@ -494,7 +316,7 @@ class PlanningService:
         with self.contention.entered(query=True), self.store.sessions() as session:
             with phase("workshop"):
                 workshop = self.workshop(workshop_id, session)
-            _not_past("date", date, now, workshop)
+            not_past("date", date, now, workshop)
             offers = self._day_offers(session, workshop, service, date, waiter, fleet, wants)
         if not offers or offers[0].drop_off >= now:
             return offers  # a day ahead: the cached list itself
@@ -602,15 +424,15 @@ class PlanningService:
         Multi-day work depends on the following days too: its offers are found afresh each time."""
         if multiday.multi_day(workshop.service(service)) and not waiter:
             return self._multi_day_offers(session, workshop, service, date, fleet, wants)
-        key = _offers_key(workshop.id, date, service, waiter, fleet, wants)
+        key = offers_key(workshop.id, date, service, waiter, fleet, wants)
         with phase("day version"):
             version = bookings_db.day_version(session, workshop.id, date)
         cached = self._offers.get(key)
         if cached is not None and cached[0] == version:
-            self.offer_cache_hits += 1
+            self._offers.hits += 1
             return cached[1]
-        self.offer_cache_misses += 1
-        _check_kind(workshop, service, fleet, wants.loan_car)
+        self._offers.misses += 1
+        check_kind(workshop, service, fleet, wants.loan_car)
         with phase("day"):
             day = self._day(session, workshop, date, version)
         if self._refiner is None:  # CP-SAT in the request (no background refinement)
@@ -630,7 +452,7 @@ class PlanningService:
                     with phase("search"):
                         offers = day.offers(service, waiter, fleet, wants=wants, ejection_seconds=seconds)
         with phase("deliver"):
-            self._deliver(key, version, offers, day)
+            self._offers.deliver(key, version, offers, day)
             if self._refiner is not None and offers_may_grow(day, offers):
                 self._refiner.request(key, version, day, service, waiter, fleet, wants)
         return offers
@@ -646,13 +468,13 @@ class PlanningService:
     ) -> list[Offer]:
         """The offers of a multi-day service: done on the day, or carried over to the next days.
         Cached while every day the search looked at keeps its version."""
-        key = (*_offers_key(workshop.id, date, service, False, fleet, wants), "multi-day")
+        key = (*offers_key(workshop.id, date, service, False, fleet, wants), "multi-day")
         cached = self._offers.get(key)
         if cached is not None and cached[0] == self._versions(session, workshop.id, cached[0]):
-            self.offer_cache_hits += 1
+            self._offers.hits += 1
             return cached[1]
-        self.offer_cache_misses += 1
-        _check_kind(workshop, service, fleet, wants.loan_car)
+        self._offers.misses += 1
+        check_kind(workshop, service, fleet, wants.loan_car)
         looked: set[dt.date] = set()
 
         def day_of(d: dt.date) -> DayBook:
@@ -666,6 +488,10 @@ class PlanningService:
         versions = tuple((d, bookings_db.day_version(session, workshop.id, d)) for d in sorted(looked))
         self._offers.put(key, (versions, offers, day))
         return offers
+
+    @staticmethod
+    def _day_version(session: Session, day: DayBook) -> tuple[object, ...]:
+        return bookings_db.day_version(session, day.workshop.id, day.date)
 
     @staticmethod
     def _versions(session: Session, workshop_id: str, seen: tuple[object, ...]) -> tuple[object, ...]:
@@ -693,77 +519,6 @@ class PlanningService:
         own = tuple(a.model_copy(update={"booking": booking.id}) for a in offer.assignments)
         return replace(offer, assignments=own)
 
-    def _deliver(
-        self,
-        key: tuple[object, ...],
-        version: tuple[object, ...],
-        offers: list[Offer],
-        day: DayBook,
-        refined: bool = False,
-    ) -> None:
-        """Cache `offers`; a refinement only replaces the quick answer of its own version, and
-        keeps the quick answer's times it did not find itself (each offer carries its own witness
-        of the same day: the heuristics and CP-SAT's time limit do not find the same times)."""
-        with self._lock:
-            cached = self._offers.get(key)
-            if refined and (cached is None or cached[0] != version):
-                return
-            if cached is not None and cached[0] != version and cached[2].added_since(day) is not None:
-                return  # a query that read the day before a booking: the newer answer stays
-            if refined and cached is not None:
-                merged = {o.drop_off: o for o in cached[1]}
-                for o in offers:  # a time with a witness is never given up for an overbooked one
-                    kept = merged.get(o.drop_off)
-                    if kept is None or kept.overbooked or not o.overbooked:
-                        merged[o.drop_off] = o
-                offers = [merged[t] for t in sorted(merged)]
-            self._offers.put(key, (version, offers, day))
-
-    def _cached_fit(
-        self, session: Session, day: DayBook, booking: Booking, exact: bool = False
-    ) -> Offer | None:
-        """A cached offer of the same kind at this time or later (`exact`: at this time) carries a
-        placement that fits now. A drop-off booking also takes the offer its time was shown to a
-        waiter (a customer who asked to wait and leaves the vehicle instead): the same release, and
-        its promise is never earlier than the waiter's, so the waiter's placement serves it too."""
-        wants = Wants(booking.loan_car, booking.parts_eta)
-        kinds = [booking.waiter] if booking.waiter else [False, True]
-        for waiter in kinds:
-            key = _offers_key(
-                day.workshop.id, day.date, booking.service, waiter, booking.fleet_partner, wants
-            )
-            offer = self._cached_kind_fit(session, day, booking, key, exact)
-            if offer is not None:
-                return offer
-        return None
-
-    def _cached_kind_fit(
-        self, session: Session, day: DayBook, booking: Booking, key: tuple[object, ...], exact: bool
-    ) -> Offer | None:
-        """`_cached_fit` from the offers cached under `key`."""
-        cached = self._offers.get(key)
-        if cached is None:
-            return None
-        later = [
-            o
-            for o in cached[1]
-            if (o.drop_off == booking.drop_off if exact else o.drop_off >= booking.drop_off)
-            and not o.overbooked
-        ]
-        if later and cached[0] != bookings_db.day_version(session, day.workshop.id, day.date):
-            # Made on an earlier version (other desks booked since the query): the offers that
-            # still fit this day carry over, as they do for the next query (DayBook.offers_after).
-            added = day.placements_added_since(cached[2])
-            if added is None:
-                return None
-            grown = day.added_since(cached[2]) is not None
-            reshuffled: Reshuffled = {}
-            kept = (day.carried(o, added, grown, reshuffled) for o in later)
-            later = [o for o in kept if o is not None]
-        if not later:
-            return None
-        return day.reoffer(booking, min(later, key=lambda o: o.drop_off))
-
     def book_request(
         self, workshop_id: str, fields: dict[str, object], idempotency_key: str | None, key_id: str | None
     ) -> tuple[Booking, bool]:
@@ -785,9 +540,9 @@ class PlanningService:
             raise InputError(
                 IDEMPOTENCY_FIELD, N_("must not be empty: send a unique key per booking, or none")
             )
-        request_hash = _request_hash(booking)
+        asked = request_hash(booking)
         with self.contention.entered(query=False):
-            return self._book(workshop_id, booking, idempotency_key, key_id, request_hash)
+            return self._book(workshop_id, booking, idempotency_key, key_id, asked)
 
     def _book(
         self,
@@ -984,7 +739,7 @@ class PlanningService:
     ) -> tuple[Booking, DayBook]:
         """Store `booking` where it fits the day (409 with alternatives if it does not); returns it
         with its promise, and the day after it. `idempotency`: (key, API key id, request hash)."""
-        _check_kind(workshop, booking.service, booking.fleet_partner, booking.loan_car)
+        check_kind(workshop, booking.service, booking.fleet_partner, booking.loan_car)
         date = booking.drop_off.astimezone(workshop.tz).date()
         if not FIRST_DATE <= date <= LAST_DATE:  # a moment may be on the day after the last: no drop-off
             raise InputError(
@@ -993,14 +748,7 @@ class PlanningService:
                 % {"first": FIRST_DATE, "last": LAST_DATE, "value": date},
             )
         if check_past:
-            now = self.clock.now()
-            if booking.drop_off < now - PAST_GRACE:
-                local = now.astimezone(workshop.tz).isoformat(timespec="minutes")
-                raise InputError(
-                    "drop_off",
-                    N_("%(booking_drop_off_isoformat)s is in the past (it is %(local)s)")
-                    % {"booking_drop_off_isoformat": booking.drop_off.isoformat(), "local": local},
-                )
+            drop_off_not_past(booking, self.clock.now(), workshop)
         if workshop.is_closed(date):
             raise InputError("drop_off", N_("the workshop is closed on %(date)s") % {"date": date})
         with phase("day"):
@@ -1009,13 +757,13 @@ class PlanningService:
             offer = self._multi_day_fit(session, workshop, day, booking)
         else:  # the time as its slot query offered it (the promise the customer was told), or the quick fit
             with phase("cached fit"):
-                offer = self._cached_fit(session, day, booking, exact=True)
+                offer = self._offers.fit(day, booking, partial(self._day_version, session, day), exact=True)
             if offer is None:
                 with phase("insert"):
                     offer = day.try_insert(booking)
         if offer is None:
             with phase("cached fit later"):
-                offer = self._cached_fit(session, day, booking)
+                offer = self._offers.fit(day, booking, partial(self._day_version, session, day))
         if offer is None and self.ejection_seconds > 0:
             with phase("eject"):
                 offer = day.try_moving_others(booking, self.ejection_seconds)
@@ -1110,7 +858,7 @@ class PlanningService:
                 if row is not None and row.as_of_event is not None and row.as_of_event > as_of_event:
                     return Plan.model_validate_json(row.body)
             plans_db.put(
-                session, workshop_id, date, plan.model_dump_json(), _basis_text(basis.version), as_of_event
+                session, workshop_id, date, plan.model_dump_json(), basis_text(basis.version), as_of_event
             )
         for listener in list(self.plan_listeners):
             try:
@@ -1169,5 +917,5 @@ class PlanningService:
                     N_("plan of %(workshop_id)r for %(date)s") % {"workshop_id": workshop_id, "date": date}
                 )
             plan = Plan.model_validate_json(row.body)
-            stale = row.basis != _basis_text(bookings_db.day_version(session, workshop_id, date))
+            stale = row.basis != basis_text(bookings_db.day_version(session, workshop_id, date))
             return plan.model_copy(update={"stale": stale})

@@ -57,9 +57,11 @@ from scheduler.contract import (
     ReplanRequest,
     Workshop,
 )
-from scheduler.errors import InputError
+from scheduler.desk_checks import IDEMPOTENCY_FIELD
+from scheduler.errors import Conflict, InputError, NotFound
 from scheduler.i18n import N_
 from scheduler.integrity import checked_plan, finish, plannable
+from scheduler.plan_tasks import PlanBasis, replan_check_request, witness_hint
 from scheduler.planning import to_plan
 from scheduler.promise_odds import (
     Snapshot,
@@ -71,15 +73,7 @@ from scheduler.promise_odds import (
 )
 from scheduler.pubsub import Hub
 from scheduler.replan import replan, with_changes
-from scheduler.service import (
-    IDEMPOTENCY_FIELD,
-    Conflict,
-    NotFound,
-    PlanBasis,
-    PlanningService,
-    replan_check_request,
-    witness_hint,
-)
+from scheduler.service import PlanningService
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db
 from scheduler.storage import plans as plans_db

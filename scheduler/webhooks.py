@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel
 
-from scheduler.errors import InputError
+from scheduler.errors import InputError, NotFound
 from scheduler.i18n import N_
-from scheduler.service import NotFound, PlanningService
+from scheduler.service import PlanningService
 from scheduler.storage import webhooks as webhooks_db
 
 logger = logging.getLogger("bayplan")

@@ -13,7 +13,7 @@ from api.auth import BookingKey, PlansReadKey, ReadingKey
 from api.deps import ClockDep, ServiceDep
 from api.schemas import BookingsImport, ImportedRow, RefusedRow
 from scheduler.contract import Day
-from scheduler.errors import InputError
+from scheduler.errors import Conflict, InputError, NotFound
 from scheduler.exchange import (
     BOOKING_COLUMNS,
     EXPORT_COLUMNS,
@@ -24,7 +24,6 @@ from scheduler.exchange import (
 )
 from scheduler.i18n import N_
 from scheduler.keys import Role
-from scheduler.service import Conflict, NotFound
 
 router = APIRouter(prefix="/v1/workshops")
 

@@ -7,10 +7,10 @@ from fastapi import APIRouter, HTTPException
 from api.auth import JobsKey, ensure_workshop
 from api.deps import RunnerDep
 from api.schemas import JobView, job_view
+from scheduler.errors import NotFound
 from scheduler.i18n import N_
 from scheduler.jobs import JobRecord, JobRunner
 from scheduler.keys import KeyInfo, Role
-from scheduler.service import NotFound
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 

@@ -8,9 +8,9 @@ from api.auth import AdminKey
 from api.deps import KeysDep
 from api.examples import json_body
 from api.schemas import KeyIn, KeyOut, KeyView, key_out, key_view
+from scheduler.errors import NotFound
 from scheduler.i18n import N_
 from scheduler.keys import KeyStore
-from scheduler.service import NotFound
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 

@@ -9,8 +9,9 @@ import random
 import pytest
 
 from scheduler.contract import Assignment, Booking, Workshop
+from scheduler.errors import Conflict, WorkshopConflict
 from scheduler.scenarios import load_scenario
-from scheduler.service import Conflict, PlanningService, WorkshopConflict
+from scheduler.service import PlanningService
 from scheduler.slots import CapacityRules, Wants
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db

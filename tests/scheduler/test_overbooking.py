@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from scheduler import overbooking
 from scheduler.contract import Assignment, Booking, PlanRequest, Workshop
-from scheduler.service import plan_from_witness
+from scheduler.plan_tasks import plan_from_witness
 from scheduler.slots import NO_WANTS, CapacityRules, DayBook, Wants
 from scheduler.validator import validate_plan
 from tests.builders import DAY, at

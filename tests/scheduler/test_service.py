@@ -251,7 +251,7 @@ def test_a_query_reading_the_day_before_a_booking_commits_keeps_the_newer_day_ca
     newer = service.slots("w", "MAINT", date, False, None)
     assert newer != offers
     key = ("w", date, "MAINT", False, None)
-    service._deliver(key, before, offers, late)  # the late query's answer: on the older day
+    service._offers.deliver(key, before, offers, late)  # the late query's answer: on the older day
     cached = service._offers.get(key)
     assert cached is not None and cached[1] is newer and cached[0] == after
 

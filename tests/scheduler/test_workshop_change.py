@@ -17,7 +17,9 @@ with warnings.catch_warnings():
 
 from scheduler.clock import FixedClock
 from scheduler.contract import Booking, Plan, PlanRequest, Workshop
-from scheduler.service import PlanBasis, PlanningService, WorkshopConflict, plan_from_witness
+from scheduler.errors import WorkshopConflict
+from scheduler.plan_tasks import PlanBasis, plan_from_witness
+from scheduler.service import PlanningService
 from scheduler.storage import Store
 from scheduler.validator import assert_valid, validate_plan
 from tests.builders import DATE, DAY, fixed_clock

@@ -1,0 +1,73 @@
+"""The booking desk's checks on a request before any capacity rule: the day not past, the service,
+fleet partner and loan car the workshop's own, and what an idempotent replay must match."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from scheduler.contract import Booking, Workshop
+from scheduler.errors import InputError
+from scheduler.i18n import N_
+
+PAST_GRACE = dt.timedelta(minutes=15)
+"""A drop-off this far behind the clock is still booked: the desk registering a car that just arrived."""
+
+IDEMPOTENCY_FIELD = "header.Idempotency-Key"
+
+FORCEABLE = frozenset({"parts_eta", "customer", "vehicle", "phone", "plate", "model"})
+"""What a forced booking change (PATCH with "force": true) may change: the parts ETA, and details
+that take no room; a new time, service or loan car must fit."""
+
+
+def not_past(field: str, date: dt.date, now: dt.datetime, workshop: Workshop) -> None:
+    """`date` is not before today at the workshop (InputError naming `field`)."""
+    today = now.astimezone(workshop.tz).date()
+    if date < today:
+        raise InputError(
+            field,
+            N_("%(date)s is in the past (it is %(today)s at the workshop)") % {"date": date, "today": today},
+        )
+
+
+def drop_off_not_past(booking: Booking, now: dt.datetime, workshop: Workshop) -> None:
+    """A booking's drop-off is at most `PAST_GRACE` behind `now`."""
+    if booking.drop_off < now - PAST_GRACE:
+        local = now.astimezone(workshop.tz).isoformat(timespec="minutes")
+        raise InputError(
+            "drop_off",
+            N_("%(booking_drop_off_isoformat)s is in the past (it is %(local)s)")
+            % {"booking_drop_off_isoformat": booking.drop_off.isoformat(), "local": local},
+        )
+
+
+def request_hash(booking: Booking) -> str:
+    """What a booking request asked for (not the id the service gave it): a replay must match it."""
+    asked = booking.model_dump(mode="json", exclude={"id", "promised"})
+    # Added later: at their defaults, the hash stays as it was.
+    for field in ("parts_eta", "loan_car", "overbooked"):
+        if not asked.get(field):
+            asked.pop(field, None)
+    return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
+
+
+def check_kind(workshop: Workshop, service: str, fleet_partner: str | None, loan_car: bool = False) -> None:
+    """A booking's (or slot query's) service and fleet partner must be the workshop's own, and a
+    loan car one the workshop has."""
+    if loan_car and workshop.loan_cars == 0:
+        raise InputError("loan_car", N_("the workshop has no loan cars"))
+    if workshop.service(service) is None:
+        known = ", ".join(s.code for s in workshop.services)
+        raise InputError(
+            "service",
+            N_("unknown service code %(service)r (known: %(known)s)") % {"service": service, "known": known},
+        )
+    partners = workshop.fleet_partners()
+    if fleet_partner is not None and fleet_partner not in partners:
+        known = f"known: {', '.join(partners)}" if partners else "the workshop has no fleet bays"
+        raise InputError(
+            "fleet_partner",
+            N_("unknown fleet partner %(fleet_partner)r (%(known)s)")
+            % {"fleet_partner": fleet_partner, "known": known},
+        )

@@ -1,0 +1,110 @@
+"""The slot offers the service has answered, per (workshop, date, service, waiter, fleet partner,
+wants) and day version: how a refinement merges into the quick answer, and how a booking reuses
+a cached offer's placement."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+
+from scheduler.cache import PartitionedLRU
+from scheduler.contract import Booking
+from scheduler.slots import NO_WANTS, DayBook, Offer, Reshuffled, Wants
+
+Entry = tuple[tuple[object, ...], list[Offer], DayBook]
+"""The day version the offers were made for, the offers, and the day they were made on."""
+
+
+def offers_key(
+    workshop_id: str, date: dt.date, service: str, waiter: bool, fleet: str | None, wants: Wants
+) -> tuple[object, ...]:
+    """The offers cache's key: today's key unless the customer wants a loan car or awaits parts."""
+    key: tuple[object, ...] = (workshop_id, date, service, waiter, fleet)
+    return key if wants == NO_WANTS else (*key, wants)
+
+
+class OfferCache(PartitionedLRU[Entry]):
+    """Offers per key and day version, bounded per workshop (scheduler.cache), with the hits and
+    misses of the slot queries (metrics)."""
+
+    def __init__(self, size: int, partitions: int = 64) -> None:
+        super().__init__(size, partitions)
+        self.hits = 0
+        self.misses = 0
+        self._deliveries = threading.Lock()
+
+    def deliver(
+        self,
+        key: tuple[object, ...],
+        version: tuple[object, ...],
+        offers: list[Offer],
+        day: DayBook,
+        refined: bool = False,
+    ) -> None:
+        """Cache `offers`; a refinement only replaces the quick answer of its own version, and
+        keeps the quick answer's times it did not find itself (each offer carries its own witness
+        of the same day: the heuristics and CP-SAT's time limit do not find the same times)."""
+        with self._deliveries:
+            cached = self.get(key)
+            if refined and (cached is None or cached[0] != version):
+                return
+            if cached is not None and cached[0] != version and cached[2].added_since(day) is not None:
+                return  # a query that read the day before a booking: the newer answer stays
+            if refined and cached is not None:
+                merged = {o.drop_off: o for o in cached[1]}
+                for o in offers:  # a time with a witness is never given up for an overbooked one
+                    kept = merged.get(o.drop_off)
+                    if kept is None or kept.overbooked or not o.overbooked:
+                        merged[o.drop_off] = o
+                offers = [merged[t] for t in sorted(merged)]
+            self.put(key, (version, offers, day))
+
+    def fit(
+        self, day: DayBook, booking: Booking, version: Callable[[], tuple[object, ...]], exact: bool = False
+    ) -> Offer | None:
+        """A cached offer of the same kind at this time or later (`exact`: at this time) carries a
+        placement that fits now (`version`: the day's version now, read only when needed). A
+        drop-off booking also takes the offer its time was shown to a waiter (a customer who asked
+        to wait and leaves the vehicle instead): the same release, and its promise is never earlier
+        than the waiter's, so the waiter's placement serves it too."""
+        wants = Wants(booking.loan_car, booking.parts_eta)
+        kinds = [booking.waiter] if booking.waiter else [False, True]
+        for waiter in kinds:
+            key = offers_key(day.workshop.id, day.date, booking.service, waiter, booking.fleet_partner, wants)
+            offer = self._kind_fit(day, booking, key, version, exact)
+            if offer is not None:
+                return offer
+        return None
+
+    def _kind_fit(
+        self,
+        day: DayBook,
+        booking: Booking,
+        key: tuple[object, ...],
+        version: Callable[[], tuple[object, ...]],
+        exact: bool,
+    ) -> Offer | None:
+        """`fit` from the offers cached under `key`."""
+        cached = self.get(key)
+        if cached is None:
+            return None
+        later = [
+            o
+            for o in cached[1]
+            if (o.drop_off == booking.drop_off if exact else o.drop_off >= booking.drop_off)
+            and not o.overbooked
+        ]
+        if later and cached[0] != version():
+            # Made on an earlier version (other desks booked since the query): the offers that
+            # still fit this day carry over, as they do for the next query (DayBook.offers_after).
+            added = day.placements_added_since(cached[2])
+            if added is None:
+                return None
+            grown = day.added_since(cached[2]) is not None
+            reshuffled: Reshuffled = {}
+            kept = (day.carried(o, added, grown, reshuffled) for o in later)
+            later = [o for o in kept if o is not None]
+        if not later:
+            return None
+        return day.reoffer(booking, min(later, key=lambda o: o.drop_off))

@@ -1,0 +1,91 @@
+"""What computing a day's plan runs: pure, picklable functions for a worker process, and the basis
+a result is stored under.
+
+The planning service gathers a day's inputs (`PlanningService.plan_work`); these functions turn
+them into a validated plan away from the service's state, so the job runner can run them in its
+plan lane (scheduler.day_plans) and the shop floor's live re-plans can call them in a thread.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scheduler.compiler import CompiledDay
+from scheduler.contract import Assignment, Plan, PlanRequest, ReplanRequest
+from scheduler.integrity import checked_plan, finish, plannable, witness_breaks
+from scheduler.optimise import optimise
+from scheduler.planning import to_plan
+from scheduler.replan import replan, replan_request, with_changes
+from solver.problem import DaySolution, Placement
+
+
+@dataclass(frozen=True)
+class PlanBasis:
+    """What a computed plan is stored under: the day's version it was computed for, and the
+    request it must pass the validator against."""
+
+    version: tuple[object, ...]
+    request: PlanRequest
+
+
+def basis_text(version: tuple[object, ...]) -> str:
+    """A day version as stored beside its plan (a plan is stale once the day's version moves)."""
+    return json.dumps([str(v) for v in version])
+
+
+def replan_check_request(rr: ReplanRequest) -> PlanRequest:
+    """The request a re-planned day must pass the validator against: started work pinned, nothing
+    unpinned before `now`, and the bookings the workshop can no longer plan (listed unassigned)."""
+    compiled, dropped = plannable(rr.request)
+    bookings, now = replan_request(rr.model_copy(update={"request": compiled.request}))
+    gone = {u.booking for u in dropped}
+    bookings += [b for b in rr.request.bookings if b.id in gone]
+    options = rr.request.options.model_copy(update={"not_before": now})
+    return rr.request.model_copy(update={"bookings": bookings, "options": options})
+
+
+def replan_plan(rr: ReplanRequest) -> Plan:
+    """The re-planned day, validated."""
+    compiled, dropped = plannable(rr.request)
+    plan = replan(rr.model_copy(update={"request": compiled.request})).plan
+    check = replan_check_request(rr)
+    return with_changes(rr.plan, checked_plan(check, finish(check, plan, dropped)), rr)
+
+
+def witness_hint(compiled: CompiledDay, witness: Sequence[Assignment]) -> DaySolution:
+    """The witness as a warm start: a booking whose witness no longer holds (unknown bay or
+    technician, or any hard rule broken) starts unplaced."""
+    request = compiled.request
+    index = {b.id: j for j, b in enumerate(request.bookings)}
+    own: dict[str, list[Assignment]] = {}
+    for a in witness:
+        own.setdefault(a.booking, []).append(a)
+    broken = witness_breaks(
+        request.workshop, request.date, [(b, own.get(b.id, [])) for b in request.bookings], request.held
+    )
+    placements: dict[tuple[int, int], Placement] = {}
+    for booking_id, assignments in own.items():
+        j = index.get(booking_id)
+        if j is None or booking_id in broken:
+            continue
+        job = compiled.problem.jobs[j]
+        if sorted(a.operation for a in assignments) != list(range(len(job.operations))):
+            continue
+        mine = {(j, a.operation): compiled.frame.placement(a) for a in assignments}
+        ops = job.operations
+        if all(p.bay in ops[k].bays and p.technician in ops[k].technicians for (_, k), p in mine.items()):
+            placements.update(mine)
+    unplaced = {j for j in range(len(request.bookings)) if (j, 0) not in placements}
+    return DaySolution(placements=placements, unplaced=unplaced)
+
+
+def plan_from_witness(request: PlanRequest, witness: list[Assignment]) -> Plan:
+    """CP-SAT warm-started from the accepted bookings' witness (every booking placed on time),
+    validated against `request` (the greedy plan if it breaks a hard rule). Bookings the workshop
+    can no longer plan are listed unassigned."""
+    compiled, dropped = plannable(request)
+    hint = witness_hint(compiled, witness)
+    plan = to_plan(compiled, optimise(compiled, hint=hint), "cpsat")
+    return checked_plan(request, finish(request, plan, dropped))
