@@ -5,12 +5,16 @@ the live plan. No I/O and no clock: "now" is always an argument."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+import numpy as np
 from pydantic import AwareDatetime, BaseModel
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from scheduler.contract import Booking, Plan, Workshop, hhmm_minutes
 
@@ -257,6 +261,74 @@ def replay(
             break
         apply(state, e, workshop, bookings, date)
     return state
+
+
+def bays_for(workshop: Workshop, booking: Booking, operation: int) -> list[str]:
+    """The bays the operation may be in, as the planner allows them (its bay kinds; an express lane
+    only for an express service; a fleet partner's bay only for its vehicles, its own bays first);
+    any bay of its kinds if none is left (the plan's checks then say why)."""
+    service = workshop.service(booking.service)
+    assert service is not None
+    kinds = service.operations[operation].bay_kinds
+    of_kind = [b for b in workshop.bays if b.kind in kinds]
+    allowed = [
+        b
+        for b in of_kind
+        if (b.kind != "express" or service.express)
+        and (b.fleet_partner is None or b.fleet_partner == booking.fleet_partner)
+    ]
+    allowed.sort(key=lambda b: b.fleet_partner != booking.fleet_partner)
+    return [b.id for b in allowed or of_kind]
+
+
+def bay_clash(
+    events: Sequence[Effective],
+    workshop: Workshop,
+    bookings: Mapping[str, Booking],
+    date: dt.date,
+    changed: tuple[str, int],
+) -> str | None:
+    """Why the day's events put more vehicles in work than their bays hold, at a moment the `changed`
+    operation (booking, index) is in progress; None if they never do. A clock event names no bay, so
+    the check is a matching: the operations in progress at a start or resume (after every event of
+    that moment: a finish and a start at 09:00 are a handover) each need a bay of their own among
+    those they may be in. Paused work is taken to have left its bay (a car waiting for parts is
+    pushed out of the lift). Only moments with `changed` in progress count, so a day recorded
+    before this check, with a clash of its own, still takes its other events."""
+    state = DayState()
+    tz = workshop.tz
+    local = [
+        Effective(e.id, e.booking, e.operation, e.technician, e.action, e.at.astimezone(tz)) for e in events
+    ]
+    for _, moment in itertools.groupby(local, key=lambda e: e.at):
+        group = list(moment)
+        for e in group:
+            apply(state, e, workshop, bookings, date)
+        if not any(e.action in ("start", "resume") for e in group):
+            continue
+        working = sorted(key for key, op in state.ops.items() if op.state == "in_progress")
+        if changed not in working:
+            continue
+        bays = {b.id: i for i, b in enumerate(workshop.bays)}
+        rows, cols = [], []
+        for r, (booking, operation) in enumerate(working):
+            for bay in bays_for(workshop, bookings[booking], operation):
+                rows.append(r)
+                cols.append(bays[bay])
+        graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(working), len(bays)))
+        if (maximum_bipartite_matching(graph, perm_type="column") >= 0).all():
+            continue
+        mine = bays_for(workshop, bookings[changed[0]], changed[1])
+        others = [
+            f"{b} operation {o}"
+            for b, o in working
+            if (b, o) != changed and set(bays_for(workshop, bookings[b], o)) & set(mine)
+        ]
+        return (
+            f"no bay free for booking {changed[0]} operation {changed[1]} at {_hm(group[0].at, workshop)}: "
+            f"its bays ({', '.join(mine)}) hold work in progress (booking {'; booking '.join(others)})"
+        )
+    return None
 
 
 def expected_minutes(

@@ -38,6 +38,8 @@ from scheduler.clocking import (
     DayStatus,
     Effective,
     Impossible,
+    bay_clash,
+    bays_for,
     booking_status,
     day_end,
     effective,
@@ -380,7 +382,8 @@ class ShopFloor:
                     candidate = [event_from_record(r) for r in rows] + [
                         event_from_record(row.__class__(**{**_row_fields(row), "id": _NEW}))
                     ]
-                    state = self._check(workshop, bookings, row.date, candidate)
+                    changed = (row.booking_id, row.operation)
+                    state = self._check(workshop, bookings, row.date, candidate, changed)
                     plan = self._plan(session, workshop_id, row.date)  # the live plan as stored
                     if not rows:  # the day's first event: its plan so far is the baseline of adherence
                         plans_db.keep_baseline(session, workshop_id, row.date, row.recorded_at)
@@ -519,13 +522,22 @@ class ShopFloor:
 
     @staticmethod
     def _check(
-        workshop: Workshop, bookings: dict[str, Booking], date: dt.date, events: list[ClockEvent]
+        workshop: Workshop,
+        bookings: dict[str, Booking],
+        date: dt.date,
+        events: list[ClockEvent],
+        changed: tuple[str, int],
     ) -> DayState:
-        """The day's state after `events`; Conflict if one of them cannot have happened."""
+        """The day's state after `events`; Conflict if one of them cannot have happened, or if the
+        `changed` operation's work would put a vehicle in a bay another one is in (`bay_clash`)."""
         try:
-            return replay(effective(events), workshop, bookings, date)
+            state = replay(effective(events), workshop, bookings, date)
         except Impossible as exc:
             raise Conflict(str(exc), []) from None
+        clash = bay_clash(effective(events), workshop, bookings, date, changed)
+        if clash is not None:
+            raise Conflict(clash, [])
+        return state
 
     def events(self, workshop_id: str, date: dt.date) -> list[ClockEvent]:
         """The day's audit trail: every event and correction, in the order recorded."""
@@ -832,25 +844,7 @@ def _row_fields(row: ClockEventRow) -> dict[str, object]:
 
 
 def _a_bay(workshop: Workshop, booking: Booking, operation: int) -> str:
-    return _bays_for(workshop, booking, operation)[0]
-
-
-def _bays_for(workshop: Workshop, booking: Booking, operation: int) -> list[str]:
-    """The bays the operation may be in, as the planner allows them (its bay kinds; an express lane
-    only for an express service; a fleet partner's bay only for its vehicles, its own bays first);
-    any bay of its kinds if none is left (the plan's checks then say why)."""
-    service = workshop.service(booking.service)
-    assert service is not None
-    kinds = service.operations[operation].bay_kinds
-    of_kind = [b for b in workshop.bays if b.kind in kinds]
-    allowed = [
-        b
-        for b in of_kind
-        if (b.kind != "express" or service.express)
-        and (b.fleet_partner is None or b.fleet_partner == booking.fleet_partner)
-    ]
-    allowed.sort(key=lambda b: b.fleet_partner != booking.fleet_partner)
-    return [b.id for b in allowed or of_kind]
+    return bays_for(workshop, booking, operation)[0]
 
 
 def _clocked_work_apart(workshop: Workshop, bookings: list[Booking]) -> list[Booking]:
@@ -872,7 +866,7 @@ def _clocked_work_apart(workshop: Workshop, bookings: list[Booking]) -> list[Boo
 
         bay = p.bay
         if not free(bay):
-            bay = next((c for c in _bays_for(workshop, bookings[i], p.operation) if free(c)), p.bay)
+            bay = next((c for c in bays_for(workshop, bookings[i], p.operation) if free(c)), p.bay)
             if bay != p.bay:
                 moved[(i, p.operation)] = bay
         taken.setdefault(bay, []).append((start, end))

@@ -84,6 +84,30 @@ def test_transitions_refused_with_the_reason(client: TestClient) -> None:
     assert r.status_code == 409 and "only paused work resumes" in r.json()["detail"]
 
 
+def test_a_second_car_in_the_only_bay_is_refused_and_a_handover_is_not(client: TestClient) -> None:
+    """The tiny workshop has one bay: while t works on A in it, u cannot have started B (409 naming
+    the bay and A). Paused work has left the bay; a finish and a start at the same minute hand over."""
+    a, b = day(client)
+    assert client.post(f"{W}/clock", json=ev(a, "start", "09:00")).status_code == 201
+    r = client.post(f"{W}/clock", json=ev(b, "start", "09:05", tech="u"))
+    assert r.status_code == 409, r.text
+    assert f"no bay free for booking {b} operation 0 at 09:05" in r.json()["detail"]
+    assert f"hold work in progress (booking {a} operation 0)" in r.json()["detail"]
+    assert client.post(f"{W}/clock", json=ev(a, "pause", "09:10")).status_code == 201
+    started = client.post(f"{W}/clock", json=ev(b, "start", "09:15", tech="u"))
+    assert started.status_code == 201
+    r = client.post(f"{W}/clock", json=ev(a, "resume", "09:20"))
+    assert r.status_code == 409 and f"no bay free for booking {a}" in r.json()["detail"]
+    assert client.post(f"{W}/clock", json=ev(b, "finish", "09:50", tech="u")).status_code == 201
+    assert client.post(f"{W}/clock", json=ev(a, "resume", "09:50")).status_code == 201
+    # A correction that moves B's start into A's work is refused as well.
+    fix = {"action": "correct", "corrects": started.json()["event"]["id"], "at": at("09:05").isoformat()}
+    r = client.post(f"{W}/clock", json=fix)
+    assert r.status_code == 409 and f"no bay free for booking {b} operation 0 at 09:05" in r.json()["detail"]
+    audit = client.get(f"{W}/days/{DATE}/events").json()
+    assert [e["action"] for e in audit] == ["start", "pause", "start", "finish", "resume"]
+
+
 def test_start_before_the_previous_operation_finished_is_refused(db_url: str) -> None:
     ws = workshop().model_dump(mode="json")
     ws["services"][0]["operations"].append(dict(ws["services"][0]["operations"][0], minutes=20))
