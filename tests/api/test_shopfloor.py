@@ -40,11 +40,7 @@ def workshop() -> Workshop:
         {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"], "shift": shift},
         {"id": "u", "name": "U", "grade": 3, "skills": ["maintenance"], "shift": shift},
     ]
-    return (
-        Workshop.model_validate({**ws.model_dump(mode="json"), "technicians": techs[:1]} | {})
-        if False
-        else Workshop.model_validate({**ws.model_dump(mode="json"), "technicians": techs})
-    )
+    return Workshop.model_validate({**ws.model_dump(mode="json"), "technicians": techs})
 
 
 def day(client: TestClient) -> tuple[str, str]:
