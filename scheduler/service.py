@@ -520,7 +520,12 @@ class PlanningService:
         return replace(offer, assignments=own)
 
     def book_request(
-        self, workshop_id: str, fields: dict[str, object], idempotency_key: str | None, key_id: str | None
+        self,
+        workshop_id: str,
+        fields: dict[str, object],
+        idempotency_key: str | None,
+        key_id: str | None,
+        now: dt.datetime | None = None,
     ) -> tuple[Booking, bool]:
         """`book` a booking request's fields under a new booking id."""
         try:
@@ -528,21 +533,28 @@ class PlanningService:
                 wanted = Booking.model_validate({"id": self.new_booking_id(), **fields})
         except ValidationError as exc:
             raise from_validation_error(exc) from None
-        return self.book(workshop_id, wanted, idempotency_key, key_id)
+        return self.book(workshop_id, wanted, idempotency_key, key_id, now)
 
     def book(
-        self, workshop_id: str, booking: Booking, idempotency_key: str | None, key_id: str | None = None
+        self,
+        workshop_id: str,
+        booking: Booking,
+        idempotency_key: str | None,
+        key_id: str | None = None,
+        now: dt.datetime | None = None,
     ) -> tuple[Booking, bool]:
         """Accept `booking` if it fits; returns (stored booking, created). A replay (the same
         idempotency key from the same API key `key_id`, with the same booking) returns the first
-        answer; the key reused for another booking is refused (InputError naming Idempotency-Key)."""
+        answer; the key reused for another booking is refused (InputError naming Idempotency-Key).
+        `now`: the moment the booking is made (default: the service's clock); a drop-off more than
+        `PAST_GRACE` before it is refused, and the alternatives of a refused one are after it."""
         if idempotency_key is not None and not idempotency_key.strip():
             raise InputError(
                 IDEMPOTENCY_FIELD, N_("must not be empty: send a unique key per booking, or none")
             )
         asked = request_hash(booking)
         with self.contention.entered(query=False):
-            return self._book(workshop_id, booking, idempotency_key, key_id, asked)
+            return self._book(workshop_id, booking, idempotency_key, key_id, asked, now)
 
     def _book(
         self,
@@ -551,6 +563,7 @@ class PlanningService:
         idempotency_key: str | None,
         key_id: str | None,
         request_hash: str,
+        now: dt.datetime | None = None,
     ) -> tuple[Booking, bool]:
         try:
             with self._booking_transaction(workshop_id) as session:
@@ -577,6 +590,7 @@ class PlanningService:
                         booking,
                         (idempotency_key, key_id, request_hash),
                         N_("the drop-off time no longer fits"),
+                        now=now,
                     )
                 with phase("flush"):
                     workshops_db.touch(locked, self.clock.now())
@@ -592,10 +606,10 @@ class PlanningService:
             ) from None
         except Conflict as conflict:
             with phase("suggest"):
-                self._suggest(workshop_id, conflict)
+                self._suggest(workshop_id, conflict, now)
             raise
 
-    def _suggest(self, workshop_id: str, conflict: Conflict) -> None:
+    def _suggest(self, workshop_id: str, conflict: Conflict, now: dt.datetime | None = None) -> None:
         """Alternatives for a refused booking: the day's offers of the same kind (cached)."""
         refused = conflict.refused
         if refused is None:
@@ -605,7 +619,7 @@ class PlanningService:
         try:
             wants = Wants(refused.loan_car, refused.parts_eta)
             offers = self.slots(
-                workshop_id, refused.service, date, refused.waiter, refused.fleet_partner, wants=wants
+                workshop_id, refused.service, date, refused.waiter, refused.fleet_partner, now, wants
             )
         except InputError:
             offers = []  # a day in the past: nothing to suggest
@@ -646,9 +660,16 @@ class PlanningService:
         return [(b, False) for b in own] + [(b, True) for b in carried]
 
     def change(
-        self, workshop_id: str, booking_id: str, changes: dict[str, object], force: bool = False
+        self,
+        workshop_id: str,
+        booking_id: str,
+        changes: dict[str, object],
+        force: bool = False,
+        now: dt.datetime | None = None,
     ) -> Booking:
-        """Move or change a booking: it must fit the day without its old place, or nothing changes.
+        """Move or change a booking: it must fit the day without its old place, or nothing changes
+        (`now`: the moment of the change, default the service's clock; a new drop-off before it is
+        refused).
         With `force`, a change of the parts ETA (and the customer's details) that no longer fits is
         kept anyway, the booking at risk (as a forced workshop change leaves one): its promise
         stands, it holds no room, and the next plan places it if it can."""
@@ -682,6 +703,7 @@ class PlanningService:
                         idempotency,
                         N_("the changed booking does not fit"),
                         check_past=wanted.drop_off != old.drop_off,  # other changes stay allowed
+                        now=now,
                     )
                 except Conflict:
                     if not force:
@@ -692,7 +714,7 @@ class PlanningService:
             self._pack_soon(after)
             return stored
         except Conflict as conflict:
-            self._suggest(workshop_id, conflict)
+            self._suggest(workshop_id, conflict, now)
             raise
 
     def _keep_at_risk(
@@ -736,6 +758,7 @@ class PlanningService:
         idempotency: tuple[str | None, str | None, str | None],
         why: str,
         check_past: bool = True,
+        now: dt.datetime | None = None,
     ) -> tuple[Booking, DayBook]:
         """Store `booking` where it fits the day (409 with alternatives if it does not); returns it
         with its promise, and the day after it. `idempotency`: (key, API key id, request hash)."""
@@ -748,7 +771,7 @@ class PlanningService:
                 % {"first": FIRST_DATE, "last": LAST_DATE, "value": date},
             )
         if check_past:
-            drop_off_not_past(booking, self.clock.now(), workshop)
+            drop_off_not_past(booking, now or self.clock.now(), workshop)
         if workshop.is_closed(date):
             raise InputError("drop_off", N_("the workshop is closed on %(date)s") % {"date": date})
         with phase("day"):

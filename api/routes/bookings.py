@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth import BookingKey, BookingsReadKey
@@ -12,7 +12,12 @@ from api.deps import ServiceDep
 from api.examples import EXAMPLE_BOOKING, json_body
 from api.schemas import BookingChange, BookingIn, DayBooking, InputProblem
 from scheduler import phases
-from scheduler.contract import Booking, Day
+from scheduler.contract import Booking, Day, Moment
+
+NOW = Query(
+    description="the moment the booking is made (default: the server's clock): a drop-off more than"
+    " 15 minutes before it is refused as past, and a refused booking's alternatives come after it"
+)
 
 router = APIRouter(prefix="/v1/workshops", tags=["bookings"])
 
@@ -48,6 +53,7 @@ async def book(
             " first answer; reused for another booking it is refused (422)",
         ),
     ] = None,
+    now: Annotated[Moment | None, NOW] = None,
 ) -> Booking:
     # One hand-over to a worker thread (as the slot query's: a plain `def` route costs two).
     handed = phases.mark()
@@ -55,7 +61,7 @@ async def book(
     def answer() -> tuple[Booking, bool]:
         phases.since("to thread", handed)
         return service.book_request(
-            workshop_id, body.model_dump(), idempotency_key, None if key is None else key.id
+            workshop_id, body.model_dump(), idempotency_key, None if key is None else key.id, now
         )
 
     stored, created = await run_in_threadpool(answer)
@@ -81,10 +87,15 @@ def get_booking(workshop_id: str, booking_id: str, service: ServiceDep, _: Booki
     openapi_extra=json_body({"drop_off": "2026-11-24T10:00:00+08:00", "waiter": True}),
 )
 def change_booking(
-    workshop_id: str, booking_id: str, body: BookingChange, service: ServiceDep, _: BookingKey
+    workshop_id: str,
+    booking_id: str,
+    body: BookingChange,
+    service: ServiceDep,
+    _: BookingKey,
+    now: Annotated[Moment | None, NOW] = None,
 ) -> Booking:
     changes = body.model_dump(exclude_unset=True, exclude={"force"})
-    return service.change(workshop_id, booking_id, changes, force=body.force)
+    return service.change(workshop_id, booking_id, changes, force=body.force, now=now)
 
 
 @router.delete(

@@ -263,6 +263,30 @@ def test_no_slots_for_past_days_and_today_only_from_now(db_url: str) -> None:
     assert ago.status_code == 422 and "in the past" in ago.text
 
 
+def test_a_booking_takes_the_moment_it_is_made_as_now(db_url: str) -> None:
+    """POST and PATCH bookings accept `now` as the slot query does: the past is judged against it
+    (a day's events can be replayed), the server's clock otherwise; a `now` without a time zone is
+    refused naming it, and nothing is stored."""
+    client = _client_at(db_url, "2026-11-24T07:00:00+08:00")
+    late = "2026-11-24T10:00:00+08:00"
+    ago = client.post(TINY, params={"now": late}, json={"service": "MAINT", "drop_off": AT8})
+    assert ago.status_code == 422 and "in the past (it is 2026-11-24T10:00+08:00)" in ago.text, ago.text
+    naive = client.post(
+        TINY, params={"now": "2026-11-24T07:00:00"}, json={"service": "MAINT", "drop_off": AT8}
+    )
+    assert naive.status_code == 422 and naive.json()["detail"][0]["loc"][-1] == "now", naive.text
+    assert client.get(TINY, params={"date": DATE}).json() == []
+    made = client.post(
+        TINY, params={"now": "2026-11-24T07:55:00+08:00"}, json={"service": "MAINT", "drop_off": AT8}
+    )
+    assert made.status_code == 201, made.text
+    moved = client.patch(
+        f"{TINY}/{made.json()['id']}", params={"now": late}, json={"drop_off": "2026-11-24T09:00:00+08:00"}
+    )
+    assert moved.status_code == 422 and "in the past" in moved.text, moved.text
+    assert client.get(f"{TINY}/{made.json()['id']}").json()["drop_off"] == AT8
+
+
 SLOTS = "/v1/workshops/tiny/slots"
 PLANS = "/v1/workshops/tiny/plans"
 
