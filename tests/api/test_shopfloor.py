@@ -150,6 +150,17 @@ def test_a_correction_keeps_both_in_the_audit_trail(client: TestClient) -> None:
     assert r.status_code == 409
 
 
+def test_a_correction_names_an_event_of_its_own_workshop(client: TestClient) -> None:
+    a, _ = day(client)
+    started = client.post(f"{W}/clock", json=ev(a, "start", "08:20")).json()["event"]
+    other = {**workshop().model_dump(mode="json"), "id": "other"}
+    assert client.put("/v1/workshops/other", json=other).status_code == 200
+    r = client.post("/v1/workshops/other/clock", json={"action": "correct", "corrects": started["id"],
+                                                       "at": at("08:05").isoformat()})  # fmt: skip
+    assert r.status_code == 422 and "unknown clock event" in r.text, r.text
+    assert [e["action"] for e in client.get(f"{W}/days/{DATE}/events").json()] == ["start"]
+
+
 def test_a_technician_key_clocks_only_as_himself(db_url: str) -> None:
     client = TestClient(create_app(db_url, auth=True, clock=fixed_clock()))
     keys = KeyStore(Store(db_url))
