@@ -23,6 +23,7 @@ from scheduler.pubsub import Hub
 from scheduler.storage import Store
 from scheduler.validator import assert_valid
 from tests.builders import DATE, DAY, at, fixed_clock, settled, tiny_workshop
+from tests.builders import clock_event as ev
 
 W = "/v1/workshops/tiny"
 
@@ -53,11 +54,6 @@ def day(client: TestClient) -> tuple[str, str]:
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
     return ids[0], ids[1]
-
-
-def ev(booking: str, action: str, hhmm: str, tech: str = "t", op: int = 0) -> dict[str, Any]:
-    return {"booking": booking, "operation": op, "technician": tech, "action": action,
-            "at": at(hhmm).isoformat()}  # fmt: skip
 
 
 def test_transitions_refused_with_the_reason(client: TestClient) -> None:
