@@ -1,5 +1,6 @@
 """What a route may ask for (FastAPI `Annotated` dependencies): the planning service, the day
-planner, the job runner, the key store and the clock, all made once by `create_app`."""
+planner, the job runner, the key store, the clock, the shop floor and its webhooks, all made once
+by `create_app`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from scheduler.day_plans import DayPlanner
 from scheduler.jobs import JobRunner
 from scheduler.keys import KeyStore
 from scheduler.service import PlanningService
+from scheduler.shopfloor import ShopFloor
+from scheduler.webhooks import Webhooks
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,11 @@ def services(request: Request) -> Services:
     return found
 
 
+def shopfloor(request: Request) -> ShopFloor:
+    found: ShopFloor = request.app.state.shopfloor
+    return found
+
+
 async def _service(request: Request) -> PlanningService:
     return services(request).service
 
@@ -57,8 +65,18 @@ async def _clock(request: Request) -> Clock:
     return services(request).clock
 
 
+async def _shopfloor(request: Request) -> ShopFloor:
+    return shopfloor(request)
+
+
+async def _webhooks(request: Request) -> Webhooks:
+    return shopfloor(request).webhooks
+
+
 ServiceDep = Annotated[PlanningService, Depends(_service)]
 PlannerDep = Annotated[DayPlanner, Depends(_planner)]
 RunnerDep = Annotated[JobRunner, Depends(_runner)]
 KeysDep = Annotated[KeyStore | None, Depends(_keys)]
 ClockDep = Annotated[Clock, Depends(_clock)]
+ShopFloorDep = Annotated[ShopFloor, Depends(_shopfloor)]
+WebhooksDep = Annotated[Webhooks, Depends(_webhooks)]

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from api import gantt, i18n
 from api.charts import bars
-from api.deps import ClockDep, RunnerDep, ServiceDep, services
+from api.deps import ClockDep, RunnerDep, ServiceDep, services, shopfloor
 from api.login import COOKIE, language_switch
 from scheduler import actuals, jobcards
 from scheduler.clocking import DayStatus, OperationStatus
@@ -28,7 +28,6 @@ from scheduler.i18n import N_, normalise
 from scheduler.keys import KeyInfo, Role
 from scheduler.kpis import plan_quality_words
 from scheduler.service import PlanningService
-from scheduler.shopfloor import ShopFloor
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -145,15 +144,12 @@ def plan_page(
     workshop = service.workshop(workshop_id)
     listed = service.day_bookings(workshop_id, date)  # multi-day repairs carried in count too
     bookings = [b for b, _ in listed]
-    try:
-        plan = service.stored_plan(workshop_id, date)
-    except NotFound:
-        plan = None
+    plan = _stored_plan(service, workshop_id, date)
     rows_by = "technicians" if rows == "technicians" else "bays"
     view, seen = service.day_view(workshop_id, date)  # a multi-day repair: its part of the day
     codes = {b.id: b.service for b in seen}
     now = clock.now()
-    status = _shopfloor(request).status(workshop_id, date) if bookings else None
+    status = shopfloor(request).status(workshop_id, date) if bookings else None
     t = i18n.use(request)  # also the chart's language (api/gantt.py)
     labels = {"now": t.gettext("now"), "actual": t.gettext("actual %(start)s–%(end)s"),
               "late": t.gettext("+%(minutes)s min"), "off": t.gettext("off shift"),
@@ -236,11 +232,6 @@ def stream_url(request: Request, workshop_id: str, date: dt.date) -> str | None:
     if any(getattr(r, "path", None) == path for r in request.app.routes):
         return f"/v1/workshops/{workshop_id}/days/{date}/stream"
     return None
-
-
-def _shopfloor(request: Request) -> ShopFloor:
-    found: ShopFloor = request.app.state.shopfloor
-    return found
 
 
 def _hm(moment: dt.datetime | None, workshop: Workshop) -> str:
@@ -327,12 +318,9 @@ def me_page(
         return page(request, "me.html", N_("My jobs"), workshop=workshop, date=day, technician=None,
                     technicians=workshop.technicians, jobs=[], now=now.isoformat())  # fmt: skip
     assert technician is not None
-    try:
-        plan: Plan | None = service.stored_plan(workshop_id, day)
-    except NotFound:
-        plan = None
+    plan = _stored_plan(service, workshop_id, day)
     view, seen = service.day_view(workshop_id, day)  # a multi-day repair: its part of the day
-    status = _shopfloor(request).status(workshop_id, day) if seen else None
+    status = shopfloor(request).status(workshop_id, day) if seen else None
     jobs = my_jobs(workshop, plan, status, technician)
     codes = {b.id: b.service for b in seen}
     for job in jobs:

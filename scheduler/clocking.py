@@ -19,7 +19,6 @@ from scipy.sparse.csgraph import maximum_bipartite_matching
 from scheduler.contract import Booking, Plan, Workshop, hhmm_minutes
 
 Action = Literal["start", "pause", "resume", "finish"]
-ACTIONS: tuple[str, ...] = ("start", "pause", "resume", "finish")
 OpState = Literal["not_started", "in_progress", "paused", "done"]
 BookingState = Literal["not_arrived", "waiting", "in_progress", "paused", "done"]
 TechState = Literal["idle", "working", "on_break", "off_shift"]

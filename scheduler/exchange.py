@@ -1,17 +1,18 @@
 """Plain-file exchange with other tools: a plan as CSV (one row per placed operation), a day's
-bookings as CSV, and bookings read from CSV (one booking request per row, each checked on its own,
-its line number kept). A bookings export reads back in as an import (its id and promise ignored)."""
+bookings as CSV, bookings read from CSV (one booking request per row, each checked on its own,
+its line number kept) and a technician's day as iCalendar. A bookings export reads back in as an
+import (its id and promise ignored)."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from scheduler.contract import Booking, Plan
-from scheduler.errors import InputError
+from scheduler.contract import Booking, Plan, Technician, Workshop
+from scheduler.errors import Conflict, InputError, NotFound
 from scheduler.i18n import N_
 
 PLAN_COLUMNS = ("booking", "operation", "bay", "technician", "start", "end")
@@ -180,3 +181,83 @@ def read_booking_rows(text: str) -> list[BookingRow]:
             continue
         found.append(BookingRow(number, fields, key))
     return found
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What became of one row of an import: its booking (`replay`: booked by an earlier import
+    with the same idempotency key), or why it was refused."""
+
+    line: int
+    booking: Booking | None = None
+    replay: bool = False
+    refusal: str | None = None
+
+
+def import_rows(
+    rows: Sequence[BookingRow], book: Callable[[dict[str, object], str | None], tuple[Booking, bool]]
+) -> list[Imported]:
+    """Each row booked on its own by `book` (fields, idempotency key -> the booking, whether it is
+    new): a row is booked whole or refused with the reason, and a refusal stops no other row."""
+    done: list[Imported] = []
+    for row in rows:
+        if row.fields is None:
+            done.append(Imported(row.line, refusal=row.problem or "bad row"))
+            continue
+        try:
+            stored, created = book(row.fields, row.idempotency_key)
+        except InputError as exc:
+            done.append(Imported(row.line, refusal=str(exc)))
+        except Conflict as exc:
+            done.append(
+                Imported(row.line, refusal=str(exc) if exc.reason is None else f"{exc}: {exc.reason}")
+            )
+        except NotFound as exc:
+            done.append(Imported(row.line, refusal=f"unknown {exc}"))
+        else:
+            done.append(Imported(row.line, stored, replay=not created))
+    return done
+
+
+def technician_of(workshop: Workshop, technician_id: str) -> Technician:
+    found = next((t for t in workshop.technicians if t.id == technician_id), None)
+    if found is None:
+        raise NotFound(N_("technician %(technician_id)r") % {"technician_id": technician_id})
+    return found
+
+
+def technician_ical(
+    workshop: Workshop,
+    technician: Technician,
+    date: dt.date,
+    plan: Plan,
+    bookings: Sequence[Booking],
+    stamp: dt.datetime,
+) -> bytes:
+    """The technician's work in the plan as an iCalendar (RFC 5545) feed: one event per operation,
+    in start order, with its booking, service, operation and bay (no customer data); `stamp` is
+    each event's DTSTAMP (the clock's now)."""
+    from icalendar import Calendar, Event  # only this feed needs it
+
+    services = {s.code: s for s in workshop.services}
+    booked = {b.id: b.service for b in bookings}
+    calendar = Calendar()
+    calendar.add("prodid", "-//bayplan//technician day//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"{technician.name} · {workshop.name} · {date}")
+    for a in sorted(plan.assignments, key=lambda a: a.start):
+        if a.technician != technician.id:
+            continue
+        what = a.booking
+        code = booked.get(a.booking)
+        if code in services and a.operation < len(services[code].operations):
+            what = f"{a.booking} · {services[code].name}: {services[code].operations[a.operation].name}"
+        event = Event()
+        event.add("uid", f"{workshop.id}/{date}/{a.booking}/{a.operation}@bayplan")
+        event.add("dtstamp", stamp.astimezone(dt.UTC))
+        event.add("dtstart", a.start.astimezone(dt.UTC))
+        event.add("dtend", a.end.astimezone(dt.UTC))
+        event.add("summary", what)
+        event.add("location", f"bay {a.bay}")
+        calendar.add_component(event)
+    return bytes(calendar.to_ical())

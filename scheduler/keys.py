@@ -133,9 +133,15 @@ class KeyStore:
             if technician is not None:
                 _check_technician(session, workshops[0], technician)
             row = keys_db.add_key(
-                session, key_id, _hash(key), chosen.value, sorted(set(workshops)), label, created_at
+                session,
+                key_id,
+                _hash(key),
+                chosen.value,
+                sorted(set(workshops)),
+                label,
+                created_at,
+                technician,
             )
-            row.technician_id = technician
         return key, _info(row)
 
     def remembered(self, key: str) -> tuple[bool, KeyInfo | None]:

@@ -14,7 +14,6 @@ from scheduler.contract import Workshop
 from scheduler.errors import InputError, from_validation_error
 from scheduler.i18n import N_
 
-DEFAULT_SCENARIO = "dealer-2011"
 SCENARIO_ROOT = Path(scenarios_package.__file__).parent
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 

@@ -428,31 +428,31 @@ class ShopFloor:
         return event, found, True
 
     def _date_of(
-        self, session: object, workshop_id: str, tz: dt.tzinfo, fields: dict[str, object]
+        self, session: Session, workshop_id: str, tz: dt.tzinfo, fields: dict[str, object]
     ) -> dt.date:
         booking_id = fields.get("booking")
         if fields.get("action") == "correct":
-            target = session.get(ClockEventRow, fields.get("corrects"))  # type: ignore[attr-defined]
-            if target is None or target.workshop_id != workshop_id:
+            corrects = fields.get("corrects")
+            target = events_db.get(session, workshop_id, corrects) if isinstance(corrects, int) else None
+            if target is None:
                 raise InputError(
                     "corrects",
-                    N_("unknown clock event %(fields_get_corrects)r")
-                    % {"fields_get_corrects": fields.get("corrects")},
+                    N_("unknown clock event %(fields_get_corrects)r") % {"fields_get_corrects": corrects},
                 )
-            return target.date  # type: ignore[no-any-return]
-        row = bookings_db.get(session, workshop_id, str(booking_id))  # type: ignore[arg-type]
+            return target.date
+        row = bookings_db.get(session, workshop_id, str(booking_id))
         if row is None:
             raise InputError("booking", N_("unknown booking %(booking_id)r") % {"booking_id": booking_id})
         at = fields.get("at")
         if isinstance(at, dt.datetime):  # multi-day work: clocked on a later day it carries over to
             local = at.astimezone(tz).date()
-            if local != row.date and bookings_db.carries_into(session, row.id, local):  # type: ignore[arg-type]
+            if local != row.date and bookings_db.carries_into(session, row.id, local):
                 return local
         return row.date
 
     def _new_row(
         self,
-        session: object,
+        session: Session,
         workshop: Workshop,
         bookings: dict[str, Booking],
         fields: dict[str, object],
@@ -500,7 +500,7 @@ class ShopFloor:
                 "corrects": None,
                 "date": date,
             }
-        booking_row = bookings_db.get(session, workshop.id, str(values["booking_id"]))  # type: ignore[arg-type]
+        booking_row = bookings_db.get(session, workshop.id, str(values["booking_id"]))
         assert booking_row is not None
         # As the day sees it: a multi-day repair's operations of that day (scheduler.multiday).
         booking = bookings.get(booking_row.id) or bookings_db.booking_of(booking_row)

@@ -161,7 +161,7 @@ class Webhooks:
             created_at=self.service.clock.now(),
         )
         with self.service.store.transaction() as session:
-            session.add(row)
+            webhooks_db.add(session, row)
             view = _view(row)
         return WebhookCreated(**view.model_dump(), secret=row.secret)
 
@@ -175,7 +175,7 @@ class Webhooks:
             row = webhooks_db.get(session, workshop_id, webhook_id)
             if row is None:
                 raise NotFound(N_("webhook %(webhook_id)r") % {"webhook_id": webhook_id})
-            session.delete(row)
+            webhooks_db.remove(session, row)
 
     def deliveries(self, workshop_id: str, webhook_id: str) -> list[Delivery]:
         with self.service.store.sessions() as session:
@@ -287,16 +287,8 @@ class Webhooks:
     ) -> None:
         try:
             with self.service.store.transaction() as session:
-                session.add(
-                    webhooks_db.DeliveryRow(
-                        webhook_id=webhook_id,
-                        delivery=delivery,
-                        event=event,
-                        attempt=attempt,
-                        status_code=status,
-                        error=error,
-                        at=self.service.clock.now(),
-                    )
+                webhooks_db.add_delivery(
+                    session, webhook_id, delivery, event, attempt, status, error, self.service.clock.now()
                 )
         except Exception:
             logger.exception("webhook %s: could not log delivery %s", webhook_id, delivery)

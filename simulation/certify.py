@@ -47,8 +47,6 @@ from simulation.sources import DemandSpec
 from simulation.staffing import Target
 from simulation.stats import mean_ci
 
-OBJECTIVES = ("cost", "on_time")
-
 
 def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 from scheduler.errors import InputError
 from scheduler.scenarios import SCENARIO_ROOT, Scenario, list_scenarios, load_scenario
@@ -71,7 +70,3 @@ def prepare(
 ) -> tuple[list[StaffingRules], Period]:
     """An experiment's inputs by bundled names (the service): `check_inputs` without file paths."""
     return check_inputs(scenario, rule_names, days, month, season, growth)
-
-
-def default_scenario_path(name: str) -> Path:
-    return load_scenario(name).path

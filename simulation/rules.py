@@ -13,12 +13,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from scheduler.contract import GRADE_NAMES, Shift
+from scheduler.contract import Shift
 from scheduler.errors import InputError, from_validation_error
 from scheduler.i18n import N_
 from scheduler.scenarios import Scenario
-
-GRADE_KEYS = tuple(GRADE_NAMES.values())  # apprentice .. master
 
 
 class _Model(BaseModel):

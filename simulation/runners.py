@@ -13,8 +13,6 @@ from typing import Any
 from scheduler.errors import InputError
 from simulation.replication import Job, Outcome, run_job
 
-Runner = Callable[[list[Job], Callable[[], None]], list[Outcome]]
-
 
 def run_jobs(
     jobs: list[Job], tick: Callable[[], None], workers: int = 2, cluster: str | None = None

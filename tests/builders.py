@@ -393,6 +393,35 @@ class _Getter(Protocol):
     def get(self, url: str, *, params: dict[str, str]) -> Any: ...
 
 
+class _Putter(Protocol):
+    def put(self, url: str, *, content: str, headers: dict[str, str]) -> Any: ...
+
+
+def put_workshop(http: _Putter, workshop: Workshop) -> None:
+    """Store `workshop` through the API (PUT /v1/workshops/{id}), which must accept it."""
+    response = http.put(
+        f"/v1/workshops/{workshop.id}",
+        content=workshop.model_dump_json(),
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+
+
+def clock_event(
+    booking: str, action: str, when: str | dt.datetime, tech: str = "t", op: int = 0
+) -> dict[str, Any]:
+    """A clock event's body: `tech` does `action` on `booking`'s operation `op` at `when` (HH:MM
+    on DAY, or an instant)."""
+    moment = at(when) if isinstance(when, str) else when
+    return {
+        "booking": booking,
+        "operation": op,
+        "technician": tech,
+        "action": action,
+        "at": moment.isoformat(),
+    }
+
+
 def settled(http: _Getter, workshop_path: str, date: str = DATE, seconds: float = 120.0) -> dict[str, Any]:
     """Poll the day's status (`workshop_path`: "/v1/workshops/{id}") until its live plan is made from
     every clock event recorded (the background re-plan done: `replanning` false); that status (as

@@ -4,7 +4,6 @@ iCalendar feed."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Response
@@ -13,16 +12,17 @@ from api.auth import BookingKey, PlansReadKey, ReadingKey
 from api.deps import ClockDep, ServiceDep
 from api.schemas import BookingsImport, ImportedRow, RefusedRow
 from scheduler.contract import Day
-from scheduler.errors import Conflict, InputError, NotFound
 from scheduler.exchange import (
     BOOKING_COLUMNS,
     EXPORT_COLUMNS,
     IDEMPOTENCY_COLUMN,
     bookings_csv,
+    import_rows,
     plan_csv,
     read_booking_rows,
+    technician_ical,
+    technician_of,
 )
-from scheduler.i18n import N_
 from scheduler.keys import Role
 
 router = APIRouter(prefix="/v1/workshops")
@@ -94,26 +94,12 @@ def import_bookings(
     key: BookingKey,
 ) -> BookingsImport:
     service.workshop(workshop_id)  # 404 before reading anything
-    rows = read_booking_rows(body)
-    accepted: list[ImportedRow] = []
-    refused: list[RefusedRow] = []
-    for row in rows:
-        if row.fields is None:
-            refused.append(RefusedRow(line=row.line, reason=row.problem or "bad row"))
-            continue
-        try:
-            stored, created = service.book_request(
-                workshop_id, row.fields, row.idempotency_key, None if key is None else key.id
-            )
-        except InputError as exc:
-            refused.append(RefusedRow(line=row.line, reason=str(exc)))
-        except Conflict as exc:
-            why = str(exc) if exc.reason is None else f"{exc}: {exc.reason}"
-            refused.append(RefusedRow(line=row.line, reason=why))
-        except NotFound as exc:
-            refused.append(RefusedRow(line=row.line, reason=f"unknown {exc}"))
-        else:
-            accepted.append(ImportedRow(line=row.line, booking=stored, replay=not created))
+    key_id = None if key is None else key.id
+    done = import_rows(
+        read_booking_rows(body), lambda fields, idem: service.book_request(workshop_id, fields, idem, key_id)
+    )
+    accepted = [ImportedRow(line=d.line, booking=d.booking, replay=d.replay) for d in done if d.booking]
+    refused = [RefusedRow(line=d.line, reason=d.refusal) for d in done if d.refusal is not None]
     return BookingsImport(accepted=accepted, refused=refused)
 
 
@@ -129,37 +115,12 @@ def import_bookings(
 def technician_day(
     workshop_id: str, technician_id: str, date: Day, service: ServiceDep, clock: ClockDep, _: PlansReadKey
 ) -> Response:
-    from icalendar import Calendar, Event
-
     workshop = service.workshop(workshop_id)
-    technician = next((t for t in workshop.technicians if t.id == technician_id), None)
-    if technician is None:
-        raise NotFound(N_("technician %(technician_id)r") % {"technician_id": technician_id})
+    technician = technician_of(workshop, technician_id)
     plan = service.stored_plan(workshop_id, date)
-    services = {s.code: s for s in workshop.services}
-    booked = {b.id: b.service for b in service.bookings(workshop_id, date)}
-    calendar = Calendar()
-    calendar.add("prodid", "-//bayplan//technician day//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"{technician.name} · {workshop.name} · {date}")
-    stamp = clock.now().astimezone(dt.UTC)
-    for a in sorted(plan.assignments, key=lambda a: a.start):
-        if a.technician != technician_id:
-            continue
-        what = a.booking
-        code = booked.get(a.booking)
-        if code in services and a.operation < len(services[code].operations):
-            what = f"{a.booking} · {services[code].name}: {services[code].operations[a.operation].name}"
-        event = Event()
-        event.add("uid", f"{workshop_id}/{date}/{a.booking}/{a.operation}@bayplan")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", a.start.astimezone(dt.UTC))
-        event.add("dtend", a.end.astimezone(dt.UTC))
-        event.add("summary", what)
-        event.add("location", f"bay {a.bay}")
-        calendar.add_component(event)
+    feed = technician_ical(workshop, technician, date, plan, service.bookings(workshop_id, date), clock.now())
     return Response(
-        calendar.to_ical(),
+        feed,
         media_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{technician_id}-{date}.ics"'},
     )

@@ -7,19 +7,20 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from api.auth import require
+from api.deps import ShopFloorDep
 from api.schemas import ClockIn, InputProblem
 from scheduler.clocking import BookingStatus, ClockEvent, DayStatus
 from scheduler.contract import Day, Moment
 from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.keys import KeyInfo, Role
-from scheduler.shopfloor import ShopFloor, status_message
+from scheduler.shopfloor import status_message
 
 router = APIRouter(prefix="/v1/workshops", tags=["shop floor"])
 
@@ -28,14 +29,6 @@ KEEP_ALIVE_SECONDS = 15.0
 ClockKey = Annotated[KeyInfo | None, Depends(require(Role.technician, Role.foreman))]
 EventsKey = Annotated[KeyInfo | None, Depends(require(Role.foreman, Role.manager))]
 StatusKey = Annotated[KeyInfo | None, Depends(require(Role.foreman, Role.manager, Role.technician))]
-
-
-def _shopfloor(request: Request) -> ShopFloor:
-    found: ShopFloor = request.app.state.shopfloor
-    return found
-
-
-ShopFloorDep = Annotated[ShopFloor, Depends(_shopfloor)]
 
 
 class Clocked(BaseModel):

@@ -3,23 +3,14 @@ plan.changed), signed deliveries, and each delivery's attempts."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Response
 
 from api.auth import ManagerKey
+from api.deps import WebhooksDep
 from api.schemas import InputProblem, WebhookIn
-from scheduler.webhooks import Delivery, Webhook, WebhookCreated, Webhooks
+from scheduler.webhooks import Delivery, Webhook, WebhookCreated
 
 router = APIRouter(prefix="/v1/workshops", tags=["webhooks"])
-
-
-def _webhooks(request: Request) -> Webhooks:
-    found: Webhooks = request.app.state.shopfloor.webhooks
-    return found
-
-
-WebhooksDep = Annotated[Webhooks, Depends(_webhooks)]
 
 
 @router.post(

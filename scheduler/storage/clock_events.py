@@ -49,6 +49,12 @@ def day_events(session: Session, workshop_id: str, date: dt.date) -> list[ClockE
     return list(rows)
 
 
+def get(session: Session, workshop_id: str, event_id: int) -> ClockEventRow | None:
+    """The workshop's event `event_id` (None: no such event, or another workshop's)."""
+    row = session.get(ClockEventRow, event_id)
+    return row if row is not None and row.workshop_id == workshop_id else None
+
+
 def has_events(session: Session, workshop_id: str, date: dt.date) -> bool:
     return (
         session.scalars(

@@ -19,9 +19,16 @@ def add_key(
     workshops: list[str],
     label: str | None,
     created_at: dt.datetime,
+    technician_id: str | None = None,
 ) -> ApiKeyRow:
     row = ApiKeyRow(
-        id=key_id, key_hash=key_hash, role=role, workshops=workshops, label=label, created_at=created_at
+        id=key_id,
+        key_hash=key_hash,
+        role=role,
+        workshops=workshops,
+        label=label,
+        created_at=created_at,
+        technician_id=technician_id,
     )
     session.add(row)
     return row

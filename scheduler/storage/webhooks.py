@@ -32,6 +32,38 @@ class DeliveryRow(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+def add(session: Session, row: WebhookRow) -> None:
+    session.add(row)
+
+
+def remove(session: Session, row: WebhookRow) -> None:
+    session.delete(row)
+
+
+def add_delivery(
+    session: Session,
+    webhook_id: str,
+    delivery: str,
+    event: str,
+    attempt: int,
+    status_code: int | None,
+    error: str | None,
+    at: dt.datetime,
+) -> None:
+    """Log one delivery attempt: its status code, or the error that kept it from one."""
+    session.add(
+        DeliveryRow(
+            webhook_id=webhook_id,
+            delivery=delivery,
+            event=event,
+            attempt=attempt,
+            status_code=status_code,
+            error=error,
+            at=at,
+        )
+    )
+
+
 def of_workshop(session: Session, workshop_id: str) -> list[WebhookRow]:
     return list(
         session.scalars(

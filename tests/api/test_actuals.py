@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from typing import Any
 
 import pytest
 
@@ -16,6 +15,7 @@ with warnings.catch_warnings():
 
 from scheduler.contract import Workshop
 from tests.builders import DAY, at, tiny_workshop
+from tests.builders import clock_event as ev
 
 W = "/v1/workshops/tiny"
 DAYS = [DAY + dt.timedelta(days=i) for i in range(3)]  # Tuesday .. Thursday
@@ -39,16 +39,6 @@ def workshop() -> Workshop:
     return Workshop.model_validate(
         {**body, "technicians": techs, "opening": {"start": "08:00", "end": "12:00"}, "bays": bays}
     )
-
-
-def ev(booking: str, action: str, moment: dt.datetime, tech: str) -> dict[str, Any]:
-    return {
-        "booking": booking,
-        "operation": 0,
-        "technician": tech,
-        "action": action,
-        "at": moment.isoformat(),
-    }
 
 
 PROMISED: dict[str, dt.datetime] = {}

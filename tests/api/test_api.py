@@ -15,24 +15,15 @@ with warnings.catch_warnings():
 
 from api.app import create_app
 from scheduler.clock import FixedClock
-from scheduler.contract import Bay, Booking, Plan, PlanRequest, Workshop
+from scheduler.contract import Bay, Booking, Plan, PlanRequest
 from scheduler.keys import KeyStore
 from scheduler.scenarios import load_scenario
 from scheduler.storage import Store
 from scheduler.validator import assert_valid
-from tests.builders import DATE, NOW, fixed_clock, tiny_workshop
+from tests.builders import DATE, NOW, fixed_clock, put_workshop, tiny_workshop
 
 TINY = "/v1/workshops/tiny/bookings"
 AT8 = "2026-11-24T08:00:00+08:00"
-
-
-def _put(client: TestClient, workshop: Workshop) -> None:
-    response = client.put(
-        f"/v1/workshops/{workshop.id}",
-        content=workshop.model_dump_json(),
-        headers={"content-type": "application/json"},
-    )
-    assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -40,7 +31,7 @@ def test_every_accepted_booking_fits_the_plan_on_time(client: TestClient, db_url
     if seed > 1 and not db_url.startswith("sqlite"):
         pytest.skip("the second day of bookings does not depend on the backend; once is enough")
     workshop = load_scenario("small-dealer").workshop
-    _put(client, workshop)
+    put_workshop(client, workshop)
     rng = random.Random(seed)
     accepted = 0
     for i in range(50):
@@ -97,7 +88,7 @@ def test_fifty_clients_race_for_the_last_slots(db_url: str) -> None:
 
 
 def test_idempotent_replay_and_conflict_with_alternatives(client: TestClient) -> None:
-    _put(client, tiny_workshop())
+    put_workshop(client, tiny_workshop())
     body = {"service": "MAINT", "drop_off": AT8}
     url = "/v1/workshops/tiny/bookings"
     first = client.post(url, json=body, headers={"Idempotency-Key": "abc"})
@@ -123,7 +114,7 @@ def test_idempotent_replay_and_conflict_with_alternatives(client: TestClient) ->
 
 
 def test_an_idempotency_key_is_one_request_and_never_empty(client: TestClient) -> None:
-    _put(client, tiny_workshop())
+    put_workshop(client, tiny_workshop())
     first = client.post(TINY, json={"service": "MAINT", "drop_off": AT8, "customer": "Ann"},
                         headers={"Idempotency-Key": "order-1"})  # fmt: skip
     assert first.status_code == 201, first.text
@@ -159,7 +150,7 @@ def test_an_idempotency_key_is_one_request_and_never_empty(client: TestClient) -
 def test_bad_input_gets_a_precise_4xx(
     client: TestClient, method: str, path: str, body: dict[str, object] | None, status: int, field: str | None
 ) -> None:
-    _put(client, tiny_workshop())
+    put_workshop(client, tiny_workshop())
     response = client.request(method.upper(), path, json=body)
     assert response.status_code == status, response.text
     if field is not None:
@@ -182,7 +173,7 @@ def test_stateless_plan_and_health(client: TestClient) -> None:
 
 def test_closed_day_offers_nothing_and_refuses_bookings(client: TestClient) -> None:
     closed = tiny_workshop().model_copy(update={"closed_days": [dt.date.fromisoformat(DATE)]})
-    _put(client, closed)
+    put_workshop(client, closed)
     slots = client.get("/v1/workshops/tiny/slots", params={"service": "MAINT", "date": DATE}).json()["slots"]
     assert slots == []
     response = client.post(TINY, json={"service": "MAINT", "drop_off": AT8})
@@ -197,13 +188,13 @@ def test_home_page_plans_the_workshops_own_today(db_url: str) -> None:
     # 00:30 on the 24th in Shanghai, still the 23rd in UTC.
     clock = FixedClock(dt.datetime(2026, 11, 23, 16, 30, tzinfo=dt.UTC))
     client = TestClient(create_app(db_url, auth=False, clock=clock))
-    _put(client, tiny_workshop())
+    put_workshop(client, tiny_workshop())
     page = client.get("/").text
     assert "Plan for 2026-11-24" in page and "2026-11-23" not in page
 
 
 def test_the_plan_page_carries_the_servers_clock_for_re_planning(client: TestClient) -> None:
-    _put(client, tiny_workshop())
+    put_workshop(client, tiny_workshop())
     page = client.get(f"/workshops/tiny/plan/{DATE}").text
     assert f'data-now="{NOW.isoformat()}"' in page
 
@@ -213,7 +204,7 @@ def test_pages_refuse_a_date_out_of_range_naming_it(sqlite_url: str, day: str) -
     """The pages read their dates as the API does (the contract's Day): at the ends of Python's
     date range the day's frame overflowed (a 500); outside bayplan's range they planned nothing."""
     client = TestClient(create_app(sqlite_url, auth=False, clock=fixed_clock()))
-    _put(client, tiny_workshop())
+    put_workshop(client, tiny_workshop())
     pages = {
         f"/workshops/tiny/plan/{day}": "path",
         f"/workshops/tiny/plan/{day}/cards.pdf": "path",
@@ -235,7 +226,7 @@ def test_pages_refuse_a_date_out_of_range_naming_it(sqlite_url: str, day: str) -
 
 def _client_at(db_url: str, now: str) -> TestClient:
     client = TestClient(create_app(db_url, auth=False, clock=FixedClock(dt.datetime.fromisoformat(now))))
-    _put(client, tiny_workshop())
+    put_workshop(client, tiny_workshop())
     return client
 
 
@@ -341,7 +332,7 @@ def _tiny_json() -> str:
 def test_bad_values_get_422_naming_the_field_never_a_500(
     client: TestClient, method: str, path: str, content: str | None, field: str
 ) -> None:
-    _put(client, tiny_workshop())
+    put_workshop(client, tiny_workshop())
     headers = {"content-type": "application/json"}
     response = client.request(method.upper(), path, content=content, headers=headers)
     assert response.status_code == 422, response.text
@@ -352,7 +343,7 @@ def test_bad_values_get_422_naming_the_field_never_a_500(
 
 
 def test_a_booking_moved_past_the_last_planned_day_is_refused_and_kept(client: TestClient) -> None:
-    _put(client, tiny_workshop())
+    put_workshop(client, tiny_workshop())
     made = client.post(TINY, json={"service": "MAINT", "drop_off": AT8}).json()
     moved = client.patch(f"{TINY}/{made['id']}", json={"drop_off": "2200-01-01T08:00:00+08:00"})
     assert moved.status_code == 422 and moved.json()["detail"][0]["loc"][-1] == "drop_off", moved.text
@@ -360,7 +351,7 @@ def test_a_booking_moved_past_the_last_planned_day_is_refused_and_kept(client: T
 
 
 def test_a_single_bookings_error_points_at_its_own_field(client: TestClient) -> None:
-    _put(client, tiny_workshop())
+    put_workshop(client, tiny_workshop())
     response = client.post(TINY, json={"service": "NOPE", "drop_off": AT8})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["service"], response.text
@@ -372,7 +363,7 @@ def test_a_single_bookings_error_points_at_its_own_field(client: TestClient) -> 
 def test_an_unknown_fleet_partner_is_refused_naming_the_known_ones(client: TestClient) -> None:
     tiny = tiny_workshop()
     fleet = tiny.model_copy(update={"bays": [*tiny.bays, Bay(id="F1", kind="general", fleet_partner="TAXI")]})
-    _put(client, fleet)
+    put_workshop(client, fleet)
     for response in (
         client.get(SLOTS, params={"service": "MAINT", "date": DATE, "fleet_partner": "NOPE"}),
         client.post(TINY, json={"service": "MAINT", "drop_off": AT8, "fleet_partner": "NOPE"}),
@@ -408,7 +399,7 @@ def test_422_bodies_do_not_echo_the_whole_input(client: TestClient) -> None:
 def test_a_workshop_version_out_of_range_is_422_naming_it(client: TestClient, version: str) -> None:
     """A version number no stored version can have (past the column's 32 bits; SQLite's
     driver overflowed at 2**63, PostgreSQL's column at 2**31: both a 500) names the path field."""
-    _put(client, tiny_workshop())
+    put_workshop(client, tiny_workshop())
     response = client.get(f"/v1/workshops/tiny/versions/{version}")
     assert response.status_code == 422, response.text
     assert response.json()["detail"][0]["loc"] == ["path", "version"]
@@ -440,7 +431,7 @@ def test_a_nul_character_from_outside_is_a_4xx_on_every_backend(db_url: str) -> 
     app = create_app(url, auth=True, clock=fixed_clock())
     admin, _ = KeyStore(Store(url)).create("admin", ["*"], "nul")
     client = TestClient(app, headers={"X-API-Key": admin})
-    _put(client, tiny_workshop())
+    put_workshop(client, tiny_workshop())
     for path in ("/v1/workshops/a%00b", f"{TINY}/a%00b", "/v1/jobs/a%00b", "/v1/workshops/a%00b/versions",
                  "/v1/workshops/tiny/webhooks/a%00b/deliveries", "/simulations/a%00b"):  # fmt: skip
         response = client.get(path)

@@ -21,11 +21,7 @@ PERSON = {"customer": "Wang Fang", "phone": PHONE, "plate": "粤A12345", "model"
 
 
 def _day_workshop(workshop_id: str = "tiny") -> dict[str, object]:
-    ws = tiny_workshop().model_dump(mode="json")
-    ws["id"] = workshop_id
-    ws["opening"] = {"start": "08:00", "end": "17:00"}
-    ws["technicians"][0]["shift"] = {"start": "08:00", "end": "17:00"}
-    return ws
+    return {**tiny_workshop("17:00", "17:00").model_dump(mode="json"), "id": workshop_id}
 
 
 def _rows(text: str) -> list[dict[str, str]]:

@@ -31,16 +31,8 @@ def _book(client: TestClient, hhmm: str, **extra: object) -> dict[str, object]:
     return made.json()  # type: ignore[no-any-return]
 
 
-def _day_workshop() -> dict[str, object]:
-    """The tiny workshop open all day: room for a waiter and a drop-off customer."""
-    ws = tiny_workshop().model_dump(mode="json")
-    ws["opening"] = {"start": "08:00", "end": "17:00"}
-    ws["technicians"][0]["shift"] = {"start": "08:00", "end": "17:00"}
-    return ws
-
-
 def _planned_day(client: TestClient) -> tuple[dict[str, object], dict[str, object]]:
-    assert client.put(W, json=_day_workshop()).status_code == 200
+    assert client.put(W, json=tiny_workshop("17:00", "17:00").model_dump(mode="json")).status_code == 200
     person = {"customer": "Wang Fang", "phone": PHONE, "plate": "粤A12345", "model": "Hyundai Tucson"}
     first = _book(client, "08:00", waiter=True, **person)
     second = _book(client, "08:00")

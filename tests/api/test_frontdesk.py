@@ -19,7 +19,7 @@ from scheduler.clock import FixedClock
 from scheduler.contract import Booking, Plan, PlanRequest, Workshop
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
-from tests.builders import DATE, on_grid, tiny_workshop
+from tests.builders import DATE, on_grid, put_workshop, tiny_workshop
 
 SLOTS = "/v1/workshops/tiny/slots"
 BOOKINGS = "/v1/workshops/tiny/bookings"
@@ -27,15 +27,6 @@ BOOKINGS = "/v1/workshops/tiny/bookings"
 
 def _at(hhmm: str, date: str = DATE) -> str:
     return f"{date}T{hhmm}:00+08:00"
-
-
-def _put(client: TestClient, workshop: Workshop) -> None:
-    response = client.put(
-        f"/v1/workshops/{workshop.id}",
-        content=workshop.model_dump_json(),
-        headers={"content-type": "application/json"},
-    )
-    assert response.status_code == 200, response.text
 
 
 def _tiny(**changes: Any) -> Workshop:
@@ -51,7 +42,7 @@ def _tiny(**changes: Any) -> Workshop:
 
 
 def test_the_default_answer_is_as_today_and_explain_adds_the_refusals(client: TestClient) -> None:
-    _put(client, _tiny())
+    put_workshop(client, _tiny())
     plain = client.get(SLOTS, params={"service": "MAINT", "date": DATE})
     assert plain.status_code == 200 and set(plain.json()) == {"slots"}
     explained = client.get(SLOTS, params={"service": "PARTS", "date": DATE, "parts_eta": _at("09:30"),
@@ -92,7 +83,7 @@ def test_explain_says_in_the_past_for_times_gone(db_url: str) -> None:
     client = TestClient(
         create_app(db_url, auth=False, clock=FixedClock(dt.datetime.fromisoformat(_at("08:40"))))
     )
-    _put(client, _tiny())
+    put_workshop(client, _tiny())
     body = client.get(SLOTS, params={"service": "MAINT", "date": DATE, "explain": "true"}).json()
     assert [s["drop_off"] for s in body["slots"]] == [_at("09:00")]
     reasons = {r["drop_off"]: r["reason"] for r in on_grid(body["refused"])}
@@ -108,7 +99,7 @@ def test_explain_says_in_the_past_for_times_gone(db_url: str) -> None:
 
 
 def test_a_loan_car_where_there_are_none_is_a_422_naming_loan_car(client: TestClient) -> None:
-    _put(client, _tiny(loan_cars=0))
+    put_workshop(client, _tiny(loan_cars=0))
     slots = client.get(SLOTS, params={"service": "MAINT", "date": DATE, "loan_car": "true"})
     assert slots.status_code == 422 and slots.json()["detail"][0]["loc"][-1] == "loan_car", slots.text
     booked = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:00"), "loan_car": True})
@@ -119,7 +110,7 @@ def test_a_loan_car_where_there_are_none_is_a_422_naming_loan_car(client: TestCl
 def test_loan_car_slots_and_bookings_need_a_free_car(client: TestClient) -> None:
     tech = {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
             "shift": {"start": "08:00", "end": "17:00"}}  # fmt: skip
-    _put(client, _tiny(loan_cars=1, technicians=[tech]))
+    put_workshop(client, _tiny(loan_cars=1, technicians=[tech]))
     first = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:00"), "loan_car": True})
     assert first.status_code == 201, first.text
     params = {"service": "MAINT", "date": DATE, "loan_car": "true", "explain": "true"}
@@ -132,7 +123,7 @@ def test_loan_car_slots_and_bookings_need_a_free_car(client: TestClient) -> None
 
 
 def test_patching_parts_eta_re_checks_the_booking(client: TestClient) -> None:
-    _put(client, _tiny())
+    put_workshop(client, _tiny())
     made = client.post(BOOKINGS, json={"service": "PARTS", "drop_off": _at("08:00")})
     assert made.status_code == 201, made.text
     url = f"{BOOKINGS}/{made.json()['id']}"
@@ -154,7 +145,7 @@ def test_random_bookings_with_loan_cars_and_advisors_are_on_time_in_the_day_plan
 ) -> None:
     workshop = load_scenario("small-dealer").workshop.model_copy(update={"loan_cars": 3})
     assert workshop.advisors, "small-dealer has service advisors"
-    _put(client, workshop)
+    put_workshop(client, workshop)
     rng = random.Random(seed)
     accepted = 0
     for _ in range(40):
@@ -190,7 +181,7 @@ def test_random_bookings_with_loan_cars_and_advisors_are_on_time_in_the_day_plan
 def test_a_parts_eta_change_that_no_longer_fits_is_kept_at_risk_with_force(client: TestClient) -> None:
     """Refused with alternatives (409) as it is; with "force": true kept, at risk, its promise
     standing, and the next plan lists it unassigned with the reason (the fitting ends past the shift)."""
-    _put(client, _tiny())
+    put_workshop(client, _tiny())
     made = client.post(BOOKINGS, json={"service": "PARTS", "drop_off": _at("08:00")})
     assert made.status_code == 201, made.text
     url = f"{BOOKINGS}/{made.json()['id']}"
@@ -214,7 +205,7 @@ def test_a_parts_eta_change_that_no_longer_fits_is_kept_at_risk_with_force(clien
 
 
 def test_a_refused_booking_says_why_as_explain_does_in_the_request_language(client: TestClient) -> None:
-    _put(client, _tiny())
+    put_workshop(client, _tiny())
     wanted = {"service": "PARTS", "drop_off": _at("08:00"), "parts_eta": _at("09:30")}
     for language in ("en", "zh-CN"):
         headers = {"Accept-Language": language}

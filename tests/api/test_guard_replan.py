@@ -19,6 +19,7 @@ from api.app import create_app
 from scheduler.contract import PinnedOperation, Plan, PlanOptions, PlanRequest, Workshop
 from scheduler.validator import assert_valid
 from tests.builders import DATE, DAY, at, fixed_clock, settled, tiny_workshop
+from tests.builders import clock_event as ev
 
 W = "/v1/workshops/tiny"
 
@@ -31,11 +32,6 @@ def workshop() -> Workshop:
     ws["technicians"][0]["shift"] = {"start": "08:00", "end": "12:00"}
     ws["technicians"].append(dict(ws["technicians"][0], id="u", name="U"))
     return Workshop.model_validate(ws)
-
-
-def ev(booking: str, action: str, hhmm: str, tech: str) -> dict[str, Any]:
-    return {"booking": booking, "operation": 0, "technician": tech, "action": action,
-            "at": at(hhmm).isoformat()}  # fmt: skip
 
 
 def _client(db_url: str, expedite: bool) -> Iterator[TestClient]:

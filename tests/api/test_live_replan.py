@@ -32,10 +32,10 @@ from tests.api.test_shopfloor import (
     _clocked_request,
     _messages,
     day,
-    ev,
     open_stream,
 )
 from tests.builders import DATE, at, fixed_clock, settled
+from tests.builders import clock_event as ev
 
 GATE_SECONDS = 120.0
 

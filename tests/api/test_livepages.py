@@ -15,8 +15,9 @@ from api.app import create_app
 from scheduler.clock import FixedClock
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
-from tests.api.test_shopfloor import W, day, ev, workshop
+from tests.api.test_shopfloor import W, day, workshop
 from tests.builders import DATE, NOW, at, settled
+from tests.builders import clock_event as ev
 
 FORM = {"content-type": "application/x-www-form-urlencoded", "origin": "http://testserver"}
 

@@ -13,18 +13,9 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from scheduler.contract import Workshop
-from tests.builders import DATE, DAY, NOW, tiny_workshop
+from tests.builders import DATE, DAY, NOW, put_workshop, tiny_workshop
 
 CAPACITY = "/v1/workshops/tiny/capacity"
-
-
-def _put(client: TestClient, workshop: Workshop) -> None:
-    response = client.put(
-        f"/v1/workshops/{workshop.id}",
-        content=workshop.model_dump_json(),
-        headers={"content-type": "application/json"},
-    )
-    assert response.status_code == 200, response.text
 
 
 def _tiny(**changes: Any) -> Workshop:
@@ -38,7 +29,7 @@ ADVISOR = {"id": "a", "name": "A", "shift": {"start": "08:00", "end": "10:00"}}
 
 def test_a_tiny_day_with_one_booking_gives_the_exact_minutes(client: TestClient) -> None:
     closed = DAY + dt.timedelta(days=2)
-    _put(client, _tiny(loan_cars=2, advisors=[ADVISOR], closed_days=[closed.isoformat()]))
+    put_workshop(client, _tiny(loan_cars=2, advisors=[ADVISOR], closed_days=[closed.isoformat()]))
     booked = client.post(
         "/v1/workshops/tiny/bookings",
         json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00", "loan_car": True},
@@ -70,7 +61,7 @@ def test_a_tiny_day_with_one_booking_gives_the_exact_minutes(client: TestClient)
 
 
 def test_without_loan_car_limit_or_advisors_those_fields_are_left_out(client: TestClient) -> None:
-    _put(client, _tiny())
+    put_workshop(client, _tiny())
     day = client.get(CAPACITY, params={"from": DATE, "to": DATE}).json()["days"][0]
     assert "loan_cars_free" not in day and "advisor_intake" not in day
 
@@ -80,7 +71,7 @@ def test_express_lanes_are_a_pool_of_their_own(client: TestClient) -> None:
     data["bays"].append({"id": "E1", "kind": "express"})
     work = {"name": "oil", "minutes": 30, "skill": "maintenance", "bay_kinds": ["express"]}
     data["services"].append({"code": "LUBE", "name": "Lube", "express": True, "operations": [work]})
-    _put(client, Workshop.model_validate(data))
+    put_workshop(client, Workshop.model_validate(data))
     response = client.post(
         "/v1/workshops/tiny/bookings", json={"service": "LUBE", "drop_off": f"{DATE}T08:00:00+08:00"}
     )
@@ -92,7 +83,7 @@ def test_express_lanes_are_a_pool_of_their_own(client: TestClient) -> None:
 
 
 def test_the_range_is_checked(client: TestClient) -> None:
-    _put(client, _tiny())
+    put_workshop(client, _tiny())
     late = (DAY + dt.timedelta(days=62)).isoformat()
     too_long = client.get(CAPACITY, params={"from": DATE, "to": late})
     assert too_long.status_code == 422 and "to" in too_long.text and "62" in too_long.text
@@ -105,7 +96,7 @@ def test_the_range_is_checked(client: TestClient) -> None:
 
 
 def test_the_page_shows_fourteen_days_from_today_linking_to_the_booking_desk(client: TestClient) -> None:
-    _put(client, _tiny())
+    put_workshop(client, _tiny())
     page = client.get("/workshops/tiny/loading")
     assert page.status_code == 200, page.text
     links = re.findall(r'href="/workshops/tiny/book\?date=([0-9-]+)"', page.text)

@@ -13,10 +13,10 @@ with warnings.catch_warnings():
 
 from api.gantt import colours
 from scheduler.actuals import labour_times
-from scheduler.contract import PinnedOperation, Plan, PlanOptions, Workshop
+from scheduler.contract import PinnedOperation, Plan, PlanOptions
 from scheduler.multiday import day_workshop
 from scheduler.validator import assert_valid
-from tests.builders import DATE, DAY, WORKSHOP_ID, multi_day_workshop, on_grid, settled
+from tests.builders import DATE, DAY, WORKSHOP_ID, multi_day_workshop, on_grid, put_workshop, settled
 
 SLOTS = f"/v1/workshops/{WORKSHOP_ID}/slots"
 BOOKINGS = f"/v1/workshops/{WORKSHOP_ID}/bookings"
@@ -24,17 +24,8 @@ WED = (DAY + dt.timedelta(days=1)).isoformat()
 THU = (DAY + dt.timedelta(days=2)).isoformat()
 
 
-def _put(client: TestClient, workshop: Workshop) -> None:
-    response = client.put(
-        f"/v1/workshops/{workshop.id}",
-        content=workshop.model_dump_json(),
-        headers={"content-type": "application/json"},
-    )
-    assert response.status_code == 200, response.text
-
-
 def test_offers_for_multi_day_work_carry_the_days_and_the_promised_pickup(client: TestClient) -> None:
-    _put(client, multi_day_workshop())
+    put_workshop(client, multi_day_workshop())
     slots = client.get(SLOTS, params={"service": "REPAIR", "date": DATE}).json()["slots"]
     by_time = {s["drop_off"]: s for s in slots}
     assert by_time[f"{DATE}T08:00:00+08:00"] == {
@@ -50,7 +41,7 @@ def test_offers_for_multi_day_work_carry_the_days_and_the_promised_pickup(client
 
 
 def test_a_booked_repair_is_promised_on_its_last_day_and_holds_it(client: TestClient) -> None:
-    _put(client, multi_day_workshop())
+    put_workshop(client, multi_day_workshop())
     booked = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00"})
     assert booked.status_code == 201, booked.text
     assert booked.json()["promised"] == f"{WED}T15:30:00+08:00"
@@ -68,7 +59,7 @@ def test_a_booked_repair_is_promised_on_its_last_day_and_holds_it(client: TestCl
 
 
 def test_the_day_bookings_list_shows_the_repairs_carried_in(client: TestClient) -> None:
-    _put(client, multi_day_workshop())
+    put_workshop(client, multi_day_workshop())
     drop_off = f"{DATE}T08:00:00+08:00"
     repair = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": drop_off, "vehicle": "粤B-12345"})
     assert repair.status_code == 201, repair.text
@@ -91,7 +82,7 @@ def test_the_day_bookings_list_shows_the_repairs_carried_in(client: TestClient) 
 
 
 def test_the_plan_page_counts_the_repairs_carried_in(client: TestClient) -> None:
-    _put(client, multi_day_workshop())
+    put_workshop(client, multi_day_workshop())
     booked = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00"})
     assert booked.status_code == 201, booked.text
     page = client.get(f"/workshops/{WORKSHOP_ID}/plan/{WED}")
@@ -106,7 +97,7 @@ def _clock(client: TestClient, booking: str, action: str, when: str, tech: str, 
 def test_the_carried_over_part_is_clocked_on_its_later_day(client: TestClient) -> None:
     """On Wednesday the repair is its part of the day (paint, reassembly: operations 0 and 1 as in
     Wednesday's plan), clocked there, projected there and guarded against its promise there."""
-    _put(client, multi_day_workshop())
+    put_workshop(client, multi_day_workshop())
     repair = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00"}).json()
     rid, promised = repair["id"], repair["promised"]
     assert promised == f"{WED}T15:30:00+08:00"
@@ -160,7 +151,7 @@ def test_the_carried_over_part_is_clocked_on_its_later_day(client: TestClient) -
 
 def test_on_the_drop_off_day_only_that_days_part_is_seen(client: TestClient) -> None:
     """The drop-off day's status holds the operations done that day, with no promise to guard there."""
-    _put(client, multi_day_workshop())
+    put_workshop(client, multi_day_workshop())
     rid = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00"}).json()["id"]
     status = client.get(
         f"/v1/workshops/{WORKSHOP_ID}/days/{DATE}/status", params={"now": f"{DATE}T08:00:00+08:00"}
@@ -171,7 +162,7 @@ def test_on_the_drop_off_day_only_that_days_part_is_seen(client: TestClient) -> 
 
 
 def test_explain_says_when_multi_day_work_does_not_finish_in_its_days(client: TestClient) -> None:
-    _put(client, multi_day_workshop(max_days=2))
+    put_workshop(client, multi_day_workshop(max_days=2))
     params = {"service": "REPAIR", "date": DATE, "explain": "true"}
     body = client.get(SLOTS, params=params).json()
     reasons = {r["drop_off"][11:16]: r["reason"] for r in on_grid(body["refused"])}
@@ -188,7 +179,7 @@ def test_explain_says_when_multi_day_work_does_not_finish_in_its_days(client: Te
 def test_explain_names_the_loan_car_when_the_fleet_blocks_multi_day_work(client: TestClient) -> None:
     """One loan car, out on Wednesday morning: a repair dropped off on Tuesday with a loan car
     would keep it into Wednesday, so it is refused for the car, not for its days."""
-    _put(client, multi_day_workshop(loan_cars=1))
+    put_workshop(client, multi_day_workshop(loan_cars=1))
     out = {"service": "MAINT", "drop_off": f"{WED}T08:00:00+08:00", "loan_car": True}
     booked = client.post(BOOKINGS, json=out)
     assert booked.status_code == 201, booked.text
@@ -211,7 +202,7 @@ def test_explain_names_the_loan_car_when_the_fleet_blocks_multi_day_work(client:
 
 
 def test_explain_names_the_loan_car_out_on_the_drop_off_day(client: TestClient) -> None:
-    _put(client, multi_day_workshop(loan_cars=1))
+    put_workshop(client, multi_day_workshop(loan_cars=1))
     booked = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": f"{DATE}T09:00:00+08:00",
                                          "loan_car": True})  # fmt: skip
     assert booked.status_code == 201, booked.text
@@ -230,7 +221,7 @@ def test_explain_names_the_loan_car_out_on_the_drop_off_day(client: TestClient) 
 
 
 def test_the_plan_and_my_jobs_pages_name_the_carried_over_steps(client: TestClient) -> None:
-    _put(client, multi_day_workshop())
+    put_workshop(client, multi_day_workshop())
     rid = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00"}).json()["id"]
     plan = client.post(f"/v1/workshops/{WORKSHOP_ID}/plans", json={"date": WED, "time_limit_seconds": 2})
     assert plan.status_code == 200, plan.text
@@ -257,7 +248,7 @@ def test_job_cards_and_day_sheets_list_the_repair_carried_in(client: TestClient)
     def text(pdf: bytes) -> str:
         return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
-    _put(client, multi_day_workshop())
+    put_workshop(client, multi_day_workshop())
     body = {
         "service": "REPAIR",
         "drop_off": f"{DATE}T08:00:00+08:00",
@@ -297,7 +288,7 @@ def test_a_repair_whose_work_starts_the_next_day_loads_only_its_work_days(client
     Wednesday. The loading chart holds its minutes on its work days only; Tuesday counts its
     check-in, its loan car and the vehicle; Tuesday's plan has no work of it and its job card says so."""
     advisors = [{"id": f"a{i}", "name": f"A{i}", "shift": {"start": "08:00", "end": "17:00"}} for i in (1, 2)]
-    _put(client, multi_day_workshop(max_days=4, loan_cars=2, advisors=advisors))
+    put_workshop(client, multi_day_workshop(max_days=4, loan_cars=2, advisors=advisors))
     eight = f"{DATE}T08:00:00+08:00"
     first = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": eight})
     assert first.status_code == 201, first.text
@@ -370,7 +361,7 @@ def test_explain_gives_the_first_blocking_rule_when_no_later_start_finishes_eith
     """Tuesday's body technician is taken and a start on Wednesday does not finish within the 3
     opening days from Tuesday: nothing is offered, and each time names the rule that blocks it
     (not the lack of room on Tuesday alone, which a later start gets round), in Chinese too."""
-    _put(client, multi_day_workshop())
+    put_workshop(client, multi_day_workshop())
     first = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00"})
     assert first.status_code == 201, first.text
     params = {"service": "REPAIR", "date": DATE, "explain": "true"}
@@ -381,7 +372,7 @@ def test_explain_gives_the_first_blocking_rule_when_no_later_start_finishes_eith
     zh = client.get(SLOTS, params=params, headers={"accept-language": "zh-CN"}).json()
     assert {r["reason"] for r in on_grid(zh["refused"])} == {"工作无法在 3 个营业日内完成"}
     # With a larger allowance it is offered, the work from Wednesday.
-    _put(client, multi_day_workshop(max_days=4))
+    put_workshop(client, multi_day_workshop(max_days=4))
     again = client.get(SLOTS, params=params).json()
     assert again["slots"] and all(s["days"][:2] == [DATE, WED] for s in again["slots"])
 
@@ -390,7 +381,7 @@ def test_a_held_repairs_loan_car_is_neither_offered_nor_booked_again(client: Tes
     """One loan car, taken by a repair dropped off on Tuesday and held there (its work from
     Wednesday): Tuesday offers no other loan-car booking (explained), refuses one, and its plan
     stays valid against the request that lists the held vehicle."""
-    _put(client, multi_day_workshop(max_days=4, loan_cars=1))
+    put_workshop(client, multi_day_workshop(max_days=4, loan_cars=1))
     eight = f"{DATE}T08:00:00+08:00"
     assert client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": eight}).status_code == 201
     held = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": eight, "loan_car": True})
@@ -428,7 +419,7 @@ def test_multi_day_work_at_the_end_of_the_date_range_is_carried_no_further(sqlit
     from tests.builders import fixed_clock
 
     client = TestClient(create_app(sqlite_url, auth=False, clock=fixed_clock()))
-    _put(client, multi_day_workshop())
+    put_workshop(client, multi_day_workshop())
     last, before = LAST_DATE.isoformat(), (LAST_DATE - dt.timedelta(days=1)).isoformat()
     offered = client.get(SLOTS, params={"service": "REPAIR", "date": last})
     assert offered.status_code == 200 and offered.json()["slots"] == [], offered.text

@@ -15,6 +15,7 @@ with warnings.catch_warnings():
 from api.app import create_app
 from scheduler.contract import Workshop
 from tests.builders import DATE, at, fixed_clock, settled, tiny_workshop
+from tests.builders import clock_event as ev
 
 W = "/v1/workshops/tiny"
 
@@ -43,11 +44,6 @@ def day(client: TestClient, drop_offs: tuple[str, ...] = ("08:00", "09:00", "10:
         ids.append(r.json()["id"])
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 2}).status_code == 200
     return ids
-
-
-def ev(booking: str, action: str, hhmm: str, tech: str = "t", op: int = 0) -> dict[str, Any]:
-    return {"booking": booking, "operation": op, "technician": tech, "action": action,
-            "at": at(hhmm).isoformat()}  # fmt: skip
 
 
 def status(client: TestClient, hhmm: str) -> dict[str, Any]:

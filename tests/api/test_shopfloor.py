@@ -23,6 +23,7 @@ from scheduler.pubsub import Hub
 from scheduler.storage import Store
 from scheduler.validator import assert_valid
 from tests.builders import DATE, DAY, at, fixed_clock, settled, tiny_workshop
+from tests.builders import clock_event as ev
 
 W = "/v1/workshops/tiny"
 
@@ -53,11 +54,6 @@ def day(client: TestClient) -> tuple[str, str]:
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
     return ids[0], ids[1]
-
-
-def ev(booking: str, action: str, hhmm: str, tech: str = "t", op: int = 0) -> dict[str, Any]:
-    return {"booking": booking, "operation": op, "technician": tech, "action": action,
-            "at": at(hhmm).isoformat()}  # fmt: skip
 
 
 def test_transitions_refused_with_the_reason(client: TestClient) -> None:
@@ -148,6 +144,17 @@ def test_a_correction_keeps_both_in_the_audit_trail(client: TestClient) -> None:
     r = client.post(f"{W}/clock", json={"action": "correct", "corrects": started["id"],
                                         "corrected_action": "finish"})  # fmt: skip
     assert r.status_code == 409
+
+
+def test_a_correction_names_an_event_of_its_own_workshop(client: TestClient) -> None:
+    a, _ = day(client)
+    started = client.post(f"{W}/clock", json=ev(a, "start", "08:20")).json()["event"]
+    other = {**workshop().model_dump(mode="json"), "id": "other"}
+    assert client.put("/v1/workshops/other", json=other).status_code == 200
+    r = client.post("/v1/workshops/other/clock", json={"action": "correct", "corrects": started["id"],
+                                                       "at": at("08:05").isoformat()})  # fmt: skip
+    assert r.status_code == 422 and "unknown clock event" in r.text, r.text
+    assert [e["action"] for e in client.get(f"{W}/days/{DATE}/events").json()] == ["start"]
 
 
 def test_a_technician_key_clocks_only_as_himself(db_url: str) -> None:

@@ -16,7 +16,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-from tests.api.test_shopfloor import W, day, ev
+from tests.api.test_shopfloor import W, day
+from tests.builders import clock_event as ev
 
 
 def _hooks(client: TestClient, handler: object, delays: tuple[float, ...] = (1.0, 4.0, 16.0)) -> list[float]:

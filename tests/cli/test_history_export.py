@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
 
 from typer.testing import CliRunner
 
@@ -18,6 +17,7 @@ from cli.main import app
 from scheduler.contract import Workshop
 from simulation.history import load_history
 from tests.builders import DATE, at, fixed_clock, tiny_workshop
+from tests.builders import clock_event as ev
 
 W = "/v1/workshops/tiny"
 runner = CliRunner()
@@ -30,16 +30,6 @@ def workshop() -> Workshop:
         {"id": "u", "name": "U", "grade": 3, "skills": ["maintenance"], "shift": shift},
     ]
     return Workshop.model_validate({**tiny_workshop().model_dump(mode="json"), "technicians": techs})
-
-
-def ev(booking: str, action: str, hhmm: str, tech: str = "t") -> dict[str, Any]:
-    return {
-        "booking": booking,
-        "operation": 0,
-        "technician": tech,
-        "action": action,
-        "at": at(hhmm).isoformat(),
-    }
 
 
 def test_export_round_trips_through_the_history_loader(tmp_path: Path) -> None:
