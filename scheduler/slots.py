@@ -690,7 +690,7 @@ class DayBook:
 
     def _quick_fits(self, probes: list[Booking], availability: Availability) -> list[Offer | None]:
         """`fit_quickly` (no repair) at every time, in order, without searching again where the
-        answer is known (`_known_fit`)."""
+        answer is known (`_next_quick_fit`)."""
         fits: list[Offer | None] = []
         last: _LastFit = None
         for probe in probes:
