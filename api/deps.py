@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from scheduler.clock import Clock
+from scheduler.contract import Moment
 from scheduler.day_plans import DayPlanner
 from scheduler.jobs import JobRunner
 from scheduler.keys import KeyStore
@@ -78,5 +79,10 @@ PlannerDep = Annotated[DayPlanner, Depends(_planner)]
 RunnerDep = Annotated[JobRunner, Depends(_runner)]
 KeysDep = Annotated[KeyStore | None, Depends(_keys)]
 ClockDep = Annotated[Clock, Depends(_clock)]
+NowQuery = Annotated[
+    Moment | None,
+    Query(description="the moment the page is for (default: the server's clock), so a day can be replayed"),
+]
+"""`?now=` (aware ISO 8601) on every page that depends on the time; None: the server's clock."""
 ShopFloorDep = Annotated[ShopFloor, Depends(_shopfloor)]
 WebhooksDep = Annotated[Webhooks, Depends(_webhooks)]

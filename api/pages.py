@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from api import gantt, i18n
 from api.charts import bars
-from api.deps import ClockDep, RunnerDep, ServiceDep, services, shopfloor
+from api.deps import ClockDep, NowQuery, RunnerDep, ServiceDep, services, shopfloor
 from api.login import COOKIE, language_switch
 from scheduler import actuals, jobcards
 from scheduler.clocking import DayStatus, OperationStatus
@@ -117,14 +117,14 @@ def switch_language(code: str, next: str = "/") -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, service: ServiceDep, clock: ClockDep) -> Response:
+def index(request: Request, service: ServiceDep, clock: ClockDep, now: NowQuery = None) -> Response:
     who = viewer(request, any_role=True)
     if isinstance(who, Response):
         return who
     workshops = [w for w in service.workshops() if who is None or who.may_act_on(w.id)]
     days = {w.id: service.days(w.id) for w in workshops}
     # Each workshop's own date: at 01:00 in Shanghai it is still yesterday in UTC.
-    now = clock.now()
+    now = now or clock.now()
     today = {w.id: now.astimezone(w.tz).date().isoformat() for w in workshops}
     return page(request, "index.html", N_("Workshops"), workshops=workshops, days=days, today=today)
 
@@ -137,6 +137,7 @@ def plan_page(
     service: ServiceDep,
     clock: ClockDep,
     rows: str = "bays",
+    now: NowQuery = None,
 ) -> Response:
     who = viewer(request, *PAGE_ROLES["plan"], workshop=workshop_id)
     if isinstance(who, Response):
@@ -148,8 +149,9 @@ def plan_page(
     rows_by = "technicians" if rows == "technicians" else "bays"
     view, seen = service.day_view(workshop_id, date)  # a multi-day repair: its part of the day
     codes = {b.id: b.service for b in seen}
-    now = clock.now()
-    status = shopfloor(request).status(workshop_id, date) if bookings else None
+    # The status as of `now`; without it, as the live day's reads do (they record new risks).
+    status = shopfloor(request).status(workshop_id, date, now) if bookings else None
+    now = now or clock.now()
     t = i18n.use(request)  # also the chart's language (api/gantt.py)
     labels = {"now": t.gettext("now"), "actual": t.gettext("actual %(start)s–%(end)s"),
               "late": t.gettext("+%(minutes)s min"), "off": t.gettext("off shift"),
@@ -302,6 +304,7 @@ def me_page(
     clock: ClockDep,
     technician: str | None = None,
     date: Day | None = None,
+    now: NowQuery = None,
 ) -> Response:
     """The technician's phone page: his jobs of the day in planned order, with Start / Pause /
     Finish buttons that clock him on and off (a foreman may open anyone's: `?technician=ID`)."""
@@ -311,7 +314,8 @@ def me_page(
     if who is not None and who.role is Role.technician:
         technician = who.technician
     workshop = service.workshop(workshop_id)
-    now = clock.now().astimezone(workshop.tz)
+    given = now
+    now = (now or clock.now()).astimezone(workshop.tz)
     day = date or now.date()
     names = {t.id: t.name for t in workshop.technicians}
     if technician not in names:
@@ -320,7 +324,7 @@ def me_page(
     assert technician is not None
     plan = _stored_plan(service, workshop_id, day)
     view, seen = service.day_view(workshop_id, day)  # a multi-day repair: its part of the day
-    status = shopfloor(request).status(workshop_id, day) if seen else None
+    status = shopfloor(request).status(workshop_id, day, given) if seen else None
     jobs = my_jobs(workshop, plan, status, technician)
     codes = {b.id: b.service for b in seen}
     for job in jobs:
@@ -334,19 +338,29 @@ def me_page(
 
 @router.get("/workshops/{workshop_id}/book", response_class=HTMLResponse)
 def book_page(
-    request: Request, workshop_id: str, service: ServiceDep, clock: ClockDep, date: Day | None = None
+    request: Request,
+    workshop_id: str,
+    service: ServiceDep,
+    clock: ClockDep,
+    date: Day | None = None,
+    now: NowQuery = None,
 ) -> Response:
     who = viewer(request, *PAGE_ROLES["book"], workshop=workshop_id)
     if isinstance(who, Response):
         return who
     workshop = service.workshop(workshop_id)
-    day = date or clock.now().astimezone(workshop.tz).date() + dt.timedelta(days=1)
+    day = date or (now or clock.now()).astimezone(workshop.tz).date() + dt.timedelta(days=1)
     return page(request, "book.html", N_("Book a slot"), workshop=workshop, date=day)
 
 
 @router.get("/simulations/{job_id}", response_class=HTMLResponse)
 def simulation_page(
-    request: Request, job_id: str, runner: RunnerDep, service: ServiceDep, clock: ClockDep
+    request: Request,
+    job_id: str,
+    runner: RunnerDep,
+    service: ServiceDep,
+    clock: ClockDep,
+    now: NowQuery = None,
 ) -> Response:
     """A simulation job: its report once done (verdict, figures, charts) in the site's frame, with
     links back to the workshops and, when this server holds the scenario's workshop, to its pages."""
@@ -361,7 +375,7 @@ def simulation_page(
         if isinstance(who, Response):
             return who
     workshop = next((w for w in service.workshops() if w.id == job.workshop), None)
-    today = clock.now().astimezone(workshop.tz).date() if workshop else None
+    today = (now or clock.now()).astimezone(workshop.tz).date() if workshop else None
     if job.status == "done":
         from simulation.report import report
         from simulation.results import ExperimentResult
@@ -382,13 +396,15 @@ def _load_level(share: float) -> str:
 
 
 @router.get("/workshops/{workshop_id}/loading", response_class=HTMLResponse)
-def loading_page(request: Request, workshop_id: str, service: ServiceDep, clock: ClockDep) -> Response:
+def loading_page(
+    request: Request, workshop_id: str, service: ServiceDep, clock: ClockDep, now: NowQuery = None
+) -> Response:
     """The service advisors' loading chart: the next 14 days from today, a bar per pool."""
     who = viewer(request, *PAGE_ROLES["loading"], workshop=workshop_id)
     if isinstance(who, Response):
         return who
     workshop = service.workshop(workshop_id)
-    today = clock.now().astimezone(workshop.tz).date()
+    today = (now or clock.now()).astimezone(workshop.tz).date()
     _, days = service.loading(workshop_id, today, today + dt.timedelta(days=LOADING_PAGE_DAYS - 1))
     return page(request, "loading.html", N_("Loading chart"), workshop=workshop, days=days, today=today,
                 level=_load_level)  # fmt: skip
@@ -405,6 +421,7 @@ def reports_page(
     clock: ClockDep,
     first: Annotated[str | None, Query(alias="from")] = None,
     last: Annotated[str | None, Query(alias="to")] = None,
+    now: NowQuery = None,
 ) -> Response:
     """Reports from the clock: each technician's efficiency, productivity and on-time share over
     the range as bar charts, the figures per technician and grade, and the learned labour times
@@ -415,7 +432,7 @@ def reports_page(
         return who
     workshop = service.workshop(workshop_id)
     t = i18n.translator(request)
-    today = clock.now().astimezone(workshop.tz).date()
+    today = (now or clock.now()).astimezone(workshop.tz).date()
     end = today - dt.timedelta(days=1)
     error = None
     try:

@@ -25,6 +25,12 @@ async function api(method, path, body, extraHeaders) {
   return { status: response.status, data };
 }
 
+// A page opened with ?now= (a day replayed) asks the slot and booking routes for that moment too.
+const PAGE_NOW = new URLSearchParams(window.location.search).get("now");
+function atPageNow(path) {
+  return PAGE_NOW ? path + (path.includes("?") ? "&" : "?") + "now=" + encodeURIComponent(PAGE_NOW) : path;
+}
+
 function problem(result) {
   const d = result.data && result.data.detail;
   if (Array.isArray(d)) return d.map((e) => (e.loc || []).slice(1).join(".") + ": " + e.msg).join("; ");
@@ -193,7 +199,7 @@ function setupBooking() {
       move.disabled = true;
       // Same day and offset as the booking's drop-off, only the time changes.
       const dropOff = b.drop_off.slice(0, 11) + time.value + ":00" + b.drop_off.slice(19);
-      const changed = await api("PATCH", `/v1/workshops/${workshop}/bookings/${encodeURIComponent(b.id)}`, { drop_off: dropOff });
+      const changed = await api("PATCH", atPageNow(`/v1/workshops/${workshop}/bookings/${encodeURIComponent(b.id)}`), { drop_off: dropOff });
       if (changed.status === 200) {
         status.textContent = t("moved", { booking: b.plate || b.id, drop_off: timeOf(changed.data.drop_off), pickup: changed.data.promised ? whenOf(changed.data.promised, changed.data.drop_off) : "" });
       } else {
@@ -227,7 +233,7 @@ function setupBooking() {
     const waiter = form.querySelector("input[name=waiter]:checked").value;
     if (!keepStatus) status.textContent = t("looking");
     slotsList.innerHTML = "";
-    const result = await api("GET", `/v1/workshops/${workshop}/slots?service=${encodeURIComponent(service)}&date=${date}&waiter=${waiter}`);
+    const result = await api("GET", atPageNow(`/v1/workshops/${workshop}/slots?service=${encodeURIComponent(service)}&date=${date}&waiter=${waiter}`));
     if (result.status !== 200) {
       status.textContent = t("cannot_list", { problem: problem(result) });
       return;
@@ -250,7 +256,7 @@ function setupBooking() {
           if (value) body[name] = value;
         }
         const key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
-        const made = await api("POST", `/v1/workshops/${workshop}/bookings`, body, { "Idempotency-Key": key });
+        const made = await api("POST", atPageNow(`/v1/workshops/${workshop}/bookings`), body, { "Idempotency-Key": key });
         if (made.status === 201 || made.status === 200) {
           status.textContent = t("booked", { id: made.data.plate || made.data.id, drop_off: timeOf(made.data.drop_off), pickup: whenOf(made.data.promised, made.data.drop_off) });
         } else if (made.status === 409) {

@@ -104,3 +104,16 @@ def test_the_page_shows_fourteen_days_from_today_linking_to_the_booking_desk(cli
     assert links == [(today + dt.timedelta(days=i)).isoformat() for i in range(14)]
     assert page.text.count('aria-current="date"') == 1
     assert page.text.count('class="pool"') == 14
+
+
+def test_the_page_takes_now_so_a_day_can_be_replayed(client: TestClient) -> None:
+    """`?now=` moves the page's today (as on every page that depends on the time); a `now`
+    without a time zone is refused naming it."""
+    put_workshop(client, _tiny())
+    later = NOW + dt.timedelta(days=30)
+    page = client.get("/workshops/tiny/loading", params={"now": later.isoformat()})
+    assert page.status_code == 200, page.text
+    links = re.findall(r'href="/workshops/tiny/book\?date=([0-9-]+)"', page.text)
+    assert links[0] == later.date().isoformat() and len(links) == 14
+    naive = client.get("/workshops/tiny/loading", params={"now": "2026-12-24T09:00:00"})
+    assert naive.status_code == 422 and "now" in naive.text
