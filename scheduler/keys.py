@@ -70,6 +70,33 @@ class KeyInfo:
             return N_("this key is not for workshop %(workshop_id)r") % {"workshop_id": workshop_id}
         return None
 
+    def clock_refusal(self, technician: str | None, correcting: bool) -> str | None:
+        """Why this key may not record a clock event as `technician` (or a correction); None if it
+        may. A technician's key clocks only as its own technician and corrects nothing; the route's
+        role check has already let only technicians and foremen through."""
+        if self.role is not Role.technician:
+            return None
+        if correcting:
+            return N_("only a foreman corrects clock events")
+        if technician != self.technician:
+            return N_("this key clocks only as technician %(key_technician)r") % {
+                "key_technician": self.technician
+            }
+        return None
+
+    def cancel_refusal(self, job_kind: str) -> str | None:
+        """Why this key may not cancel a job of `job_kind`: a simulation is a manager's."""
+        if job_kind == "simulation" and self.role is Role.foreman:
+            return N_("a foreman key may not cancel a simulation (needs: manager)")
+        return None
+
+    def grant_refusal(self, workshops: Iterable[str]) -> str | None:
+        """Why this key may not create a key for `workshops`: only within its own scope."""
+        outside = [w for w in workshops if not self.may_act_on(w)]
+        if outside:
+            return N_("this key may not create keys for workshop %(outside_0)r") % {"outside_0": outside[0]}
+        return None
+
     def may(self, roles: Iterable[Role], workshop_id: str | None = None) -> bool:
         return self.refusal(roles, workshop_id) is None
 

@@ -10,7 +10,7 @@ from api.schemas import JobView, job_view
 from scheduler.errors import NotFound
 from scheduler.i18n import N_
 from scheduler.jobs import JobRecord, JobRunner
-from scheduler.keys import KeyInfo, Role
+from scheduler.keys import KeyInfo
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
@@ -38,8 +38,9 @@ def cancel_job(job_id: str, runner: RunnerDep, key: JobsKey) -> JobView:
     """Cancel a queued or running job (a running one's worker process is ended); it then shows
     "cancelled". A finished job stays as it is."""
     job = _visible(runner, job_id, key)
-    if job.kind == "simulation" and key is not None and key.role is Role.foreman:
-        raise HTTPException(403, N_("a foreman key may not cancel a simulation (needs: manager)"))
+    refused = None if key is None else key.cancel_refusal(job.kind)
+    if refused is not None:
+        raise HTTPException(403, refused)
     cancelled = runner.cancel(job_id)
     if cancelled is None:
         raise NotFound(N_("job %(job_id)r") % {"job_id": job_id})

@@ -29,11 +29,9 @@ def _on(keys: KeyStore | None) -> KeyStore:
     openapi_extra=json_body({"role": "booking", "workshops": ["small-dealer"], "label": "front desk"}),
 )
 def create_key(body: KeyIn, keys: KeysDep, key: AdminKey) -> KeyOut:
-    if key is not None and not key.covers(body.workshops):
-        outside = [w for w in body.workshops if not key.may_act_on(w)]
-        raise HTTPException(
-            403, N_("this key may not create keys for workshop %(outside_0)r") % {"outside_0": outside[0]}
-        )
+    refused = None if key is None else key.grant_refusal(body.workshops)
+    if refused is not None:
+        raise HTTPException(403, refused)
     made, info = _on(keys).create(body.role, body.workshops, body.label, body.technician)
     return key_out(made, info)
 

@@ -55,15 +55,9 @@ def clock(
 ) -> Clocked:
     """A technician clocks on or off a job (start, pause, resume, finish), or a foreman corrects an
     event (both stay in the audit trail); the rest of the day is re-planned around it."""
-    if key is not None and key.role is Role.technician:
-        if body.action == "correct":
-            raise HTTPException(403, N_("only a foreman corrects clock events"))
-        if body.technician != key.technician:
-            raise HTTPException(
-                403,
-                N_("this key clocks only as technician %(key_technician)r")
-                % {"key_technician": key.technician},
-            )
+    refused = None if key is None else key.clock_refusal(body.technician, body.action == "correct")
+    if refused is not None:
+        raise HTTPException(403, refused)
     if body.action == "correct" and body.corrects is None:
         raise InputError("corrects", N_("a correction names the event it corrects"))
     if body.action != "correct" and (body.corrects is not None or body.corrected_action is not None):
