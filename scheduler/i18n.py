@@ -179,9 +179,25 @@ def _balanced(value: str) -> bool:
     return not stack
 
 
-@lru_cache(maxsize=8192)
+#: Texts up to this long are remembered (a plan's reasons repeat, and pages are read again); a
+#: longer one, which only a text from outside makes (an id in a 404 may be as long as a request
+#: line, 16 KB), is translated afresh each time, so the 8,192 remembered stay small.
+REMEMBERED_LENGTH = 1000
+
+
 def _phrase(locale: str, text: str, depth: int = 0) -> str:
-    """`Translator.phrase` (remembered: a plan's reasons repeat, and pages are read again)."""
+    """`Translator.phrase`."""
+    if len(text) > REMEMBERED_LENGTH:
+        return _translated(locale, text, depth)
+    return _remembered(locale, text, depth)
+
+
+@lru_cache(maxsize=8192)
+def _remembered(locale: str, text: str, depth: int) -> str:
+    return _translated(locale, text, depth)
+
+
+def _translated(locale: str, text: str, depth: int) -> str:
     exact = translations(locale).gettext(text)
     if exact != text or depth > 4 or not text:
         return exact
