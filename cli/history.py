@@ -91,6 +91,7 @@ def export_command(
     import datetime as dt
     import sys
 
+    from scheduler.contract import FIRST_DATE, LAST_DATE
     from scheduler.errors import InputError
     from simulation.history import write_history
 
@@ -98,9 +99,12 @@ def export_command(
         if text is None:
             return None
         try:
-            return dt.date.fromisoformat(text)
+            date = dt.date.fromisoformat(text)
         except ValueError:
             raise fail(f"{flag}: " + EXPECTED_DATE % {"value": repr(text)}) from None
+        if not FIRST_DATE <= date <= LAST_DATE:  # as every other date option
+            raise fail(f"{flag}: must be between {FIRST_DATE} and {LAST_DATE}, got {date}")
+        return date
 
     first, last = day(from_, "--from"), day(to, "--to")
     if first is not None and last is not None and last < first:

@@ -40,14 +40,18 @@ def report_command(
     from sqlalchemy.exc import SQLAlchemyError
 
     from scheduler.actuals import check_range, productivity
+    from scheduler.contract import FIRST_DATE, LAST_DATE
     from scheduler.errors import InputError, NotFound
     from scheduler.productivity import report_csv
 
     def day(text: str, flag: str) -> dt.date:
         try:
-            return dt.date.fromisoformat(text)
+            date = dt.date.fromisoformat(text)
         except ValueError:
             raise fail(f"{flag}: " + EXPECTED_DATE % {"value": repr(text)}) from None
+        if not FIRST_DATE <= date <= LAST_DATE:  # as the API's `from`/`to` (and every other --date)
+            raise fail(f"{flag}: must be between {FIRST_DATE} and {LAST_DATE}, got {date}")
+        return date
 
     first, last = day(from_, "--from"), day(to, "--to")
     try:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from scheduler.clocking import ClockEvent, Effective, effective, event_from_record
 from scheduler.contract import Booking, Plan, Workshop
 from scheduler.errors import InputError, NotFound
+from scheduler.i18n import N_
 from scheduler.labour import LabourTimes, applied, learn, learned_minutes
 from scheduler.productivity import MAX_DAYS, Group, ProductivityReport, productivity_report
 from scheduler.service import PlanningService
@@ -33,13 +34,15 @@ LearnedSpeeds = dict[tuple[str, str, int], float]
 def check_range(first: dt.date | None, last: dt.date | None) -> tuple[dt.date, dt.date]:
     """Both given, in order and at most MAX_DAYS days: else InputError naming the field."""
     if first is None:
-        raise InputError("from", "required: the first day, YYYY-MM-DD")
+        raise InputError("from", N_("required: the first day, YYYY-MM-DD"))
     if last is None:
-        raise InputError("to", "required: the last day, YYYY-MM-DD")
+        raise InputError("to", N_("required: the last day, YYYY-MM-DD"))
     if last < first:
-        raise InputError("to", f"{last} is before from {first}")
+        raise InputError("to", N_("%(last)s is before from %(first)s") % {"last": last, "first": first})
     if (last - first).days + 1 > MAX_DAYS:
-        raise InputError("to", f"at most {MAX_DAYS} days from {first}")
+        raise InputError(
+            "to", N_("at most %(max_days)s days from %(first)s") % {"max_days": MAX_DAYS, "first": first}
+        )
     return first, last
 
 
@@ -67,7 +70,7 @@ def _load(
     with store.sessions() as session:
         text = workshops_db.body(session, workshop_id)
         if text is None:
-            raise NotFound(f"workshop {workshop_id!r}")
+            raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
         workshop = Workshop.model_validate_json(text)
         bookings = {b.id: b for b in bookings_db.between(session, workshop_id, first, last)}
         days = _events(events_db.plain_between(session, workshop_id, first, last))
@@ -150,7 +153,7 @@ def versions(service: PlanningService, workshop_id: str) -> list[tuple[int, dt.d
     """(version, when, note) of each version, oldest first."""
     with service.store.sessions() as session:
         if workshops_db.body(session, workshop_id) is None:
-            raise NotFound(f"workshop {workshop_id!r}")
+            raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
         return [
             (r.version, _aware(r.created_at), r.note) for r in workshops_db.versions(session, workshop_id)
         ]
@@ -160,7 +163,10 @@ def version(service: PlanningService, workshop_id: str, number: int) -> Workshop
     with service.store.sessions() as session:
         row = workshops_db.version(session, workshop_id, number)
         if row is None:
-            raise NotFound(f"version {number} of workshop {workshop_id!r}")
+            raise NotFound(
+                N_("version %(number)s of workshop %(workshop_id)r")
+                % {"number": number, "workshop_id": workshop_id}
+            )
         return Workshop.model_validate_json(row.body)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import cache
+from importlib import resources
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -91,6 +93,16 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]
 MAX_SEED = 2**31 - 1
 #: IANA names are short ("America/Argentina/ComodRivadavia" is the longest at 32 characters).
 _TIMEZONE = re.compile(r"^[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*$")
+
+
+@cache
+def _iana_zones() -> frozenset[str]:
+    """The IANA zone names of the tzdata package (a dependency): the same list on every server. The
+    server's own zoneinfo directory, which ZoneInfo reads first, has files that are no zone of the
+    database: `localtime` (a link to /etc/localtime: the server's own zone), `posixrules`,
+    `right/…` (leap seconds counted) and `posix/…`; a workshop naming one would change its hours
+    when moved to another server, or fail to load there."""
+    return frozenset(resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split())
 
 
 def _hhmm(value: str) -> str:
@@ -305,7 +317,7 @@ class Workshop(_Model):
     def _iana(cls, value: str) -> str:
         # ZoneInfo reads a file named by the key: a directory ("Europe") raises IsADirectoryError,
         # an overlong key OSError, a path ValueError. Every one of them is an unknown zone here.
-        if not _TIMEZONE.match(value):
+        if not _TIMEZONE.match(value) or value not in _iana_zones():
             raise ValueError(N_("unknown IANA time zone %(value)r") % {"value": value})
         try:
             ZoneInfo(value)

@@ -30,13 +30,15 @@ BOOKING_COLUMNS = (
     "phone",
     "plate",
     "model",
+    "loan_car",
+    "parts_eta",
 )
 """The booking CSV's columns: `service` and `drop_off` are required, the rest optional."""
 EXPORTED_COLUMNS = ("id", "promised")
 """Columns of a bookings export that an import reads past: a booked row gets a new id and its
 promise from the fit check."""
 EXPORT_COLUMNS = ("id", "service", "drop_off", "promised", "waiter", "fleet_partner", "priority",
-                  "customer", "phone", "plate", "model", "vehicle")  # fmt: skip
+                  "customer", "phone", "plate", "model", "vehicle", "loan_car", "parts_eta")  # fmt: skip
 """The bookings export's header (without `phone` for the roles that may not see phones)."""
 IDEMPOTENCY_COLUMN = "idempotency_key"
 """An optional column: a row imported again with the same key is a replay, not a second booking."""
@@ -101,7 +103,7 @@ def _cell(column: str, text: str) -> str:
 
 
 def _value(column: str, text: str) -> object:
-    if column == "waiter":
+    if column in ("waiter", "loan_car"):
         lowered = text.strip().lower()
         if lowered in _TRUE:
             return True

@@ -84,30 +84,74 @@ _FILL = re.compile(r"%%|" + PLACEHOLDER.pattern)
 MIN_WORDING = 2
 
 
-def _pattern(msgid: str) -> re.Pattern[str]:
-    """The regular expression a text filled in from `msgid` matches, one group per placeholder."""
-    parts: list[str] = []
-    seen: set[str] = set()
-    last = 0
-    for m in PLACEHOLDER.finditer(msgid):
-        parts.append(re.escape(msgid[last : m.start()].replace("%%", "%")))
-        name = m.group(1)
-        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
-        seen.add(name)
-        last = m.end()
-    parts.append(re.escape(msgid[last:].replace("%%", "%")))
-    return re.compile("".join(parts), re.DOTALL)
+class _Template:
+    """What a text filled in from `msgid` looks like: its literal pieces, one between each two
+    placeholders, and the placeholders' names in order.
+
+    `match` finds the placeholders' values as a regular expression with a lazy group `(.+?)` per
+    placeholder would (each value the shortest that lets the rest match), but in time linear in the
+    text's length. The regular expression backtracked through every way to split a text made of
+    the pieces repeated: its time grew with the length to the power of the placeholders' count,
+    and a filled-in part may come from outside (an id in a 404), so one request froze the server.
+    """
+
+    def __init__(self, msgid: str) -> None:
+        self.literals: list[str] = []
+        self.names: list[str] = []
+        last = 0
+        for m in PLACEHOLDER.finditer(msgid):
+            self.literals.append(msgid[last : m.start()].replace("%%", "%"))
+            self.names.append(m.group(1))
+            last = m.end()
+        self.literals.append(msgid[last:].replace("%%", "%"))
+
+    def match(self, text: str) -> dict[str, str] | None:
+        """The placeholders' values if `text` is this template filled in, else None. A placeholder
+        named twice is matched as two and must get the same text both times (the one template that
+        repeats one, a command's KN note, fills in the same unit twice)."""
+        first, last, k = self.literals[0], self.literals[-1], len(self.names)
+        if k == 0:
+            return {} if text == first else None
+        end = len(text) - len(last)  # where the last value ends
+        if not text.startswith(first) or not text.endswith(last) or end <= len(first):
+            return None
+        # latest[j]: the latest place value j may start and the rest still match (a value is at
+        # least one character; the literal after value j ends by where value j + 1 starts at the latest).
+        latest = [0] * k
+        latest[k - 1] = end - 1
+        for j in range(k - 2, -1, -1):
+            literal = self.literals[j + 1]
+            if latest[j + 1] < 0:
+                return None  # (and never a negative end to rfind: it would count from the end)
+            at = text.rfind(literal, 0, latest[j + 1]) if literal else latest[j + 1]
+            if at < 0:
+                return None
+            latest[j] = at - 1
+        pos = len(first)
+        if pos > latest[0]:
+            return None
+        values: dict[str, str] = {}
+        for j, name in enumerate(self.names):
+            if j == k - 1:
+                value, pos = text[pos:end], end
+            else:
+                literal = self.literals[j + 1]
+                at = text.find(literal, pos + 1) if literal else pos + 1
+                value, pos = text[pos:at], at + len(literal)
+            if values.setdefault(name, value) != value:
+                return None
+        return values
 
 
 @cache
-def templates(locale: str) -> tuple[tuple[re.Pattern[str], str], ...]:
-    """The catalog's translated templates (msgids with named placeholders) as (pattern, msgstr),
+def templates(locale: str) -> tuple[tuple[_Template, str], ...]:
+    """The catalog's translated templates (msgids with named placeholders) as (template, msgstr),
     the most specific first: those that begin with words of their own (anchored at the text's
     start), then by the length of their wording."""
     data = None if locale == DEFAULT else compiled(locale)
     if data is None:
         return ()
-    found: list[tuple[tuple[bool, int], re.Pattern[str], str]] = []
+    found: list[tuple[tuple[bool, int], _Template, str]] = []
     for message in read_mo(io.BytesIO(data)):
         if not message.id or not isinstance(message.id, str) or not isinstance(message.string, str):
             continue
@@ -116,9 +160,9 @@ def templates(locale: str) -> tuple[tuple[re.Pattern[str], str], ...]:
         wording = len(re.sub(r"[^A-Za-z]", "", PLACEHOLDER.sub("", message.id)))
         if wording >= MIN_WORDING:
             anchored = PLACEHOLDER.match(message.id) is None
-            found.append(((anchored, wording), _pattern(message.id), message.string))
+            found.append(((anchored, wording), _Template(message.id), message.string))
     found.sort(key=lambda item: item[0], reverse=True)
-    return tuple((pattern, msgstr) for _, pattern, msgstr in found)
+    return tuple((template, msgstr) for _, template, msgstr in found)
 
 
 _OPENING = {")": "(", "]": "[", "）": "（"}
@@ -135,17 +179,33 @@ def _balanced(value: str) -> bool:
     return not stack
 
 
-@lru_cache(maxsize=8192)
+#: Texts up to this long are remembered (a plan's reasons repeat, and pages are read again); a
+#: longer one, which only a text from outside makes (an id in a 404 may be as long as a request
+#: line, 16 KB), is translated afresh each time, so the 8,192 remembered stay small.
+REMEMBERED_LENGTH = 1000
+
+
 def _phrase(locale: str, text: str, depth: int = 0) -> str:
-    """`Translator.phrase` (remembered: a plan's reasons repeat, and pages are read again)."""
+    """`Translator.phrase`."""
+    if len(text) > REMEMBERED_LENGTH:
+        return _translated(locale, text, depth)
+    return _remembered(locale, text, depth)
+
+
+@lru_cache(maxsize=8192)
+def _remembered(locale: str, text: str, depth: int) -> str:
+    return _translated(locale, text, depth)
+
+
+def _translated(locale: str, text: str, depth: int) -> str:
     exact = translations(locale).gettext(text)
     if exact != text or depth > 4 or not text:
         return exact
-    for pattern, msgstr in templates(locale):
-        m = pattern.fullmatch(text)
-        if m is None or not all(_balanced(value) for value in m.groupdict().values()):
+    for template, msgstr in templates(locale):
+        found = template.match(text)
+        if found is None or not all(_balanced(value) for value in found.values()):
             continue  # a filled-in part is whole: "(apprentice) has the…(" is not one
-        values = {name: _phrase(locale, value, depth + 1) for name, value in m.groupdict().items()}
+        values = {name: _phrase(locale, value, depth + 1) for name, value in found.items()}
 
         def fill(p: re.Match[str], values: dict[str, str] = values) -> str:
             return "%" if p.group(0) == "%%" else values.get(p.group(1), p.group(0))

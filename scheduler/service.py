@@ -577,8 +577,11 @@ class PlanningService:
                         if done.request_hash not in (None, request_hash):
                             raise InputError(
                                 IDEMPOTENCY_FIELD,
-                                f"key {idempotency_key!r} was already used for another booking request;"
-                                " send a new key for a new booking",
+                                N_(
+                                    "key %(key)r was already used for another booking request;"
+                                    " send a new key for a new booking"
+                                )
+                                % {"key": idempotency_key},
                             )
                         return Booking.model_validate_json(done.body), False
                 with phase("workshop"):

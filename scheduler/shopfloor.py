@@ -364,8 +364,11 @@ class ShopFloor:
                         if done.request_hash != request_hash:
                             raise InputError(
                                 IDEMPOTENCY_FIELD,
-                                f"key {idempotency_key!r} was already used for another clock event;"
-                                " send a new key for a new event",
+                                N_(
+                                    "key %(key)r was already used for another clock event;"
+                                    " send a new key for a new event"
+                                )
+                                % {"key": idempotency_key},
                             )
                         tz = self.service.workshop(workshop_id, session).tz
                         replayed = (event_from_record(done, tz), done.date)

@@ -33,6 +33,9 @@ EVENTS = ("booking.at_risk", "booking.done", "plan.changed")
 RETRY_DELAYS = (1.0, 4.0, 16.0)
 """Seconds before each retry: the first attempt at once, then up to three more."""
 TIMEOUT_SECONDS = 10.0
+MAX_WEBHOOKS = 20
+"""A workshop's webhooks: each event goes to every one subscribed, a thread each (up to a minute of
+attempts), so their number bounds the threads and delivery-log writes one event starts."""
 SIGNATURE_HEADER = "X-Bayplan-Signature"
 PRIVATE_ENVIRONMENT = "BAYPLAN_WEBHOOK_PRIVATE"
 """`deny`: webhooks reach public addresses only (not the shop's network, not this machine). By
@@ -161,6 +164,12 @@ class Webhooks:
             created_at=self.service.clock.now(),
         )
         with self.service.store.transaction() as session:
+            if len(webhooks_db.of_workshop(session, workshop_id)) >= MAX_WEBHOOKS:
+                raise InputError(
+                    "url",
+                    N_("at most %(max_webhooks)s webhooks a workshop: delete one first")
+                    % {"max_webhooks": MAX_WEBHOOKS},
+                )
             webhooks_db.add(session, row)
             view = _view(row)
         return WebhookCreated(**view.model_dump(), secret=row.secret)

@@ -28,9 +28,11 @@ def check_levels(levels: Sequence[float]) -> list[float]:
     for level in levels:
         if not 0 <= level <= MAX_PERCENT:
             raise InputError("overbooking", f"each level must be 0..{MAX_PERCENT:g} %, got {level:g}")
-    if len(set(levels)) != len(levels):
-        raise InputError("overbooking", "levels must be distinct")
-    return list(levels)
+    levels = [level + 0.0 for level in levels]  # -0 is 0
+    # Distinct as the table names them (`level_name`, 6 significant digits), or two columns read alike.
+    if len({level_name(level) for level in levels}) != len(levels):
+        raise InputError("overbooking", "levels must be distinct (to 6 significant digits)")
+    return levels
 
 
 def level_name(level: float) -> str:

@@ -16,7 +16,12 @@ router = APIRouter(prefix="/v1/workshops", tags=["webhooks"])
 @router.post(
     "/{workshop_id}/webhooks",
     status_code=201,
-    responses={422: {"model": InputProblem, "description": "not an http(s) URL, or an unknown event"}},
+    responses={
+        422: {
+            "model": InputProblem,
+            "description": "not an http(s) URL, an unknown event, or the workshop has 20 webhooks already",
+        }
+    },
 )
 def create_webhook(workshop_id: str, body: WebhookIn, webhooks: WebhooksDep, _: ManagerKey) -> WebhookCreated:
     """Subscribe a URL to events; deliveries carry `X-Bayplan-Signature: sha256=<hex HMAC-SHA256 of

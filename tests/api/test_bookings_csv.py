@@ -121,3 +121,34 @@ def test_an_import_says_why_a_row_does_not_fit(db_url: str) -> None:
     assert imported.json()["refused"] == [
         {"line": 2, "reason": f"the drop-off time no longer fits the day's plan: {why}"}
     ]
+
+
+def test_a_loan_car_and_a_parts_eta_go_out_and_come_back_in(db_url: str) -> None:
+    """The export left out `loan_car` and `parts_eta` and the import knew neither column: a day
+    exported and imported again came back without its loan cars (the day then lent more than the
+    shop has) and without the parts' arrival (work planned before its parts)."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    for ws in ("tiny", "other"):
+        put = client.put(f"/v1/workshops/{ws}", json={**_day_workshop(ws), "loan_cars": 1})
+        assert put.status_code == 200, put.text
+    eta = f"{DATE}T10:00:00+08:00"
+    made = client.post(
+        f"{W}/bookings",
+        json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00", "loan_car": True, "parts_eta": eta},
+    )
+    assert made.status_code == 201, made.text
+    exported = client.get(f"{W}/bookings.csv", params={"date": DATE}).text
+    (row,) = _rows(exported)
+    assert row["loan_car"] == "1" and row["parts_eta"] == eta
+    imported = client.post(
+        "/v1/workshops/other/bookings/import", content=exported, headers={"content-type": "text/csv"}
+    )
+    assert imported.status_code == 200 and imported.json()["refused"] == [], imported.text
+    (again,) = client.get("/v1/workshops/other/bookings", params={"date": DATE}).json()
+    assert again["loan_car"] is True and again["parts_eta"] == eta
+    # The one loan car is out: a second loan-car booking that day is refused.
+    second = "service,drop_off,loan_car\r\nMAINT,2026-11-24T08:00:00+08:00,yes\r\n"
+    refused = client.post(
+        "/v1/workshops/other/bookings/import", content=second, headers={"content-type": "text/csv"}
+    ).json()["refused"]
+    assert len(refused) == 1 and "loan car" in refused[0]["reason"]

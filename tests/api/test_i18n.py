@@ -388,3 +388,37 @@ def test_a_stateless_plan_gives_its_reasons_in_the_request_language(db_url: str)
     (en,), (zh,) = english.json()["unassigned"], chinese.json()["unassigned"]
     assert en["booking"] == zh["booking"] and en["reason"].startswith("day full: operation 'work'")
     assert zh["reason"].startswith("当天已满：工序「work」")
+
+
+def test_range_version_and_reused_key_errors_read_in_chinese(db_url: str) -> None:
+    """The report and labour-time ranges, an unknown workshop version and a reused Idempotency-Key
+    (of a booking and of a clock event) were English, or half Chinese ("密钥 'k' was already
+    used …": a template for a key's 404 took the rest of the sentence as the key)."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    assert client.put("/v1/workshops/tiny", json=tiny_workshop().model_dump(mode="json")).status_code == 200
+    zh = {"Accept-Language": "zh-CN"}
+    texts: list[str] = []
+    reports, labour = "/v1/workshops/tiny/reports/productivity", "/v1/workshops/tiny/labour-times"
+    for url in (reports, f"{reports}?from={DATE}", f"{reports}?from=2026-01-01&to=2027-12-31",
+                f"{labour}?from=2020-01-01&to={DATE}", "/v1/workshops/tiny/versions/99"):  # fmt: skip
+        answer = client.get(url, headers=zh)
+        assert answer.status_code in (404, 422), (url, answer.text)
+        detail = answer.json()["detail"]
+        texts += [detail] if isinstance(detail, str) else [item["msg"] for item in detail]
+    booking = {"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00", "waiter": True}
+    first = client.post(BOOKINGS, json=booking, headers={"Idempotency-Key": "k"})
+    assert first.status_code == 201
+    reused = client.post(BOOKINGS, json={**booking, "waiter": False}, headers={**zh, "Idempotency-Key": "k"})
+    texts.append(reused.json()["detail"][0]["msg"])
+    event = {"booking": first.json()["id"], "operation": 0, "technician": "t", "action": "start",
+             "at": f"{DATE}T08:00:00+08:00"}  # fmt: skip
+    clock = "/v1/workshops/tiny/clock"
+    assert client.post(clock, json=event, headers={"Idempotency-Key": "e"}).status_code == 201
+    reused = client.post(
+        clock, json={**event, "at": f"{DATE}T08:01:00+08:00"}, headers={**zh, "Idempotency-Key": "e"}
+    )
+    assert reused.status_code == 422
+    texts.append(reused.json()["detail"][0]["msg"])
+    for text in texts:
+        words = re.sub(r"'[^']*'|YYYY-MM-DD|Idempotency-Key", "", text)
+        assert not re.search(r"[A-Za-z]{3,}", words), text

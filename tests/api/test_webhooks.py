@@ -151,3 +151,20 @@ def test_a_delivery_goes_to_the_address_its_name_resolved_to_after_the_check(cli
         assert len(_Receiver.seen) == 1  # nothing sent
     finally:
         server.shutdown()
+
+
+def test_a_workshop_has_at_most_twenty_webhooks(client: TestClient) -> None:
+    """Each event is sent to every webhook subscribed, a thread each (up to four attempts over
+    a minute): 300 webhooks made one plan start 300 threads, whose delivery logs then fought for
+    SQLite's write lock ("database is locked": logs lost) with the desk's own bookings."""
+    day(client)
+    hook = {"url": "https://example.test/hook", "events": ["plan.changed"]}
+    made = [client.post(f"{W}/webhooks", json=hook) for _ in range(20)]
+    assert [r.status_code for r in made] == [201] * 20
+    refused = client.post(f"{W}/webhooks", json=hook)
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()["detail"][0]
+    assert problem["loc"] == ["url"] and "at most 20" in problem["msg"]
+    assert len(client.get(f"{W}/webhooks").json()) == 20
+    assert client.delete(f"{W}/webhooks/{made[0].json()['id']}").status_code == 204
+    assert client.post(f"{W}/webhooks", json=hook).status_code == 201

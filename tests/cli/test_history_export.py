@@ -76,3 +76,7 @@ def test_export_errors_name_the_option(tmp_path: Path) -> None:
     assert run.exit_code == 2 and "--workshop" in run.output
     run = runner.invoke(app, ["history", "export", "--db", url, "--workshop", "nope", "--from", "x"])
     assert run.exit_code == 2 and "--from" in run.output
+    # Days no booking can have (every other date option refuses them): an empty export, exit 0.
+    for flag, value in (("--from", "0001-01-01"), ("--to", "9999-12-31")):
+        run = runner.invoke(app, ["history", "export", "--db", url, "--workshop", "nope", flag, value])
+        assert run.exit_code == 2 and flag in run.output, run.output

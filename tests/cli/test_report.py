@@ -52,6 +52,9 @@ def test_bad_options_exit_2_naming_the_option(tmp_path: Path) -> None:
     cases = [
         (["--from", "2026-11-24", "--to", "nope"], "--to"),
         (["--from", "2026-11-30", "--to", "2026-11-24"], "--to"),
+        # Days no booking or event can have (the API refuses them too): an empty report, exit 0.
+        (["--from", "0001-01-01", "--to", "0001-01-05"], "--from"),
+        (["--from", "2199-12-31", "--to", "9999-12-31"], "--to"),
         (["--from", "2026-11-24", "--to", "2026-11-24", "--workshop", "ghost"], "--workshop"),
         (["--from", "2026-11-24", "--to", "2026-11-24", "--db", f"sqlite:///{tmp_path / 'none.db'}"], "--db"),
     ]

@@ -145,6 +145,12 @@ def _data() -> dict[str, object]:
         (lambda d: d["workshop"].update(timezone="Europe"), "workshop.timezone", "IANA"),
         (lambda d: d["workshop"].update(timezone="Etc"), "workshop.timezone", "IANA"),
         (lambda d: d["workshop"].update(timezone="Europe/" + "x" * 300), "workshop.timezone", "64"),
+        # Files of the server's zoneinfo that are no IANA zone: its own clock's zone (a link to
+        # /etc/localtime), a compiler default, leap-second time (a workshop's hours moved with the server).
+        (lambda d: d["workshop"].update(timezone="localtime"), "workshop.timezone", "IANA"),
+        (lambda d: d["workshop"].update(timezone="posixrules"), "workshop.timezone", "IANA"),
+        (lambda d: d["workshop"].update(timezone="right/UTC"), "workshop.timezone", "IANA"),
+        (lambda d: d["workshop"].update(timezone="posix/Asia/Shanghai"), "workshop.timezone", "IANA"),
         (
             lambda d: d["workshop"]["technicians"][0].update(efficiency=math.nan),
             "workshop.technicians[0].efficiency",

@@ -3,6 +3,8 @@ Chinese, a reason inside a reason too; English and unknown texts stay as they ar
 
 from __future__ import annotations
 
+import time
+
 from scheduler.i18n import Translator
 
 NESTED = (
@@ -41,3 +43,30 @@ def test_english_and_unknown_texts_stay_as_they_are() -> None:
     zh = Translator("zh-CN")
     for text in ("", "something no template made", "(unbalanced", "G1 · general"):
         assert zh.phrase(text) == text
+
+
+def test_a_long_hostile_part_is_matched_in_linear_time() -> None:
+    """An id from outside fills a template (a 404's "unknown booking %(id)r"). Made of another
+    template's separators, it sent the lazy groups of the templates' regular expressions into
+    backtracking of degree 5 in its length: 1,500 characters took 6 s of CPU, 3,000 minutes,
+    the GIL held all along (one request froze the server)."""
+    zh = Translator("zh-CN")
+    hostile = "'" + ", x from y: 1 days x " * 70 + "'"
+    started = time.process_time()
+    assert zh.phrase(f"unknown booking {hostile}") == f"未知的预约 {hostile}"
+    assert zh.phrase(hostile) == hostile
+    assert time.process_time() - started < 0.5
+
+
+def test_a_long_text_from_outside_is_translated_but_not_remembered() -> None:
+    """The translations are remembered per text (8,192 of them), and an id from outside may be as
+    long as a request line (16 KB): 8,192 such 404s in Chinese held some 600 MB for good."""
+    from scheduler import i18n
+
+    zh = Translator("zh-CN")
+    cached = i18n._remembered.cache_info().currsize
+    long_id = "'" + "x" * 10_000 + "'"
+    assert zh.phrase(f"unknown booking {long_id}") == f"未知的预约 {long_id}"
+    assert i18n._remembered.cache_info().currsize == cached
+    assert zh.phrase("unknown booking 'BK-1'") == "未知的预约 'BK-1'"  # short texts are remembered
+    assert i18n._remembered.cache_info().currsize > cached

@@ -122,6 +122,7 @@ def test_simulate_overbooking_prints_a_column_per_level_and_json() -> None:
         ("--overbooking", "0,60"),
         ("--overbooking", "0,five"),
         ("--overbooking", "5,5"),
+        ("--overbooking", "0.1234567,0.1234568"),  # two columns both named "0.123457 %"
         ("--overbooking", "0,5", "--rules", "current", "--rules", "current"),
     ],
 )
