@@ -36,6 +36,8 @@ TIMEOUT_SECONDS = 10.0
 MAX_WEBHOOKS = 20
 """A workshop's webhooks: each event goes to every one subscribed, a thread each (up to a minute of
 attempts), so their number bounds the threads and delivery-log writes one event starts."""
+KEPT_DELIVERIES = webhooks_db.KEPT_DELIVERIES
+"""Delivery attempts kept per webhook (the newest)."""
 SIGNATURE_HEADER = "X-Bayplan-Signature"
 PRIVATE_ENVIRONMENT = "BAYPLAN_WEBHOOK_PRIVATE"
 """`deny`: webhooks reach public addresses only (not the shop's network, not this machine). By
@@ -186,7 +188,9 @@ class Webhooks:
                 raise NotFound(N_("webhook %(webhook_id)r") % {"webhook_id": webhook_id})
             webhooks_db.remove(session, row)
 
-    def deliveries(self, workshop_id: str, webhook_id: str) -> list[Delivery]:
+    def deliveries(self, workshop_id: str, webhook_id: str, limit: int = 200) -> list[Delivery]:
+        """The newest `limit` delivery attempts, oldest first (the log keeps the newest
+        `KEPT_DELIVERIES` of each webhook)."""
         with self.service.store.sessions() as session:
             if webhooks_db.get(session, workshop_id, webhook_id) is None:
                 raise NotFound(N_("webhook %(webhook_id)r") % {"webhook_id": webhook_id})
@@ -199,7 +203,7 @@ class Webhooks:
                     error=r.error,
                     at=r.at if r.at.tzinfo else r.at.replace(tzinfo=dt.UTC),
                 )
-                for r in webhooks_db.deliveries(session, webhook_id)
+                for r in webhooks_db.deliveries(session, webhook_id, limit)
             ]
 
     # Delivery

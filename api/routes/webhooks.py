@@ -3,12 +3,14 @@ plan.changed), signed deliveries, and each delivery's attempts."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from api.auth import ManagerKey
 from api.deps import WebhooksDep
 from api.schemas import InputProblem, WebhookIn
-from scheduler.webhooks import Delivery, Webhook, WebhookCreated
+from scheduler.webhooks import KEPT_DELIVERIES, Delivery, Webhook, WebhookCreated
 
 router = APIRouter(prefix="/v1/workshops", tags=["webhooks"])
 
@@ -44,7 +46,12 @@ def delete_webhook(workshop_id: str, webhook_id: str, webhooks: WebhooksDep, _: 
 
 @router.get("/{workshop_id}/webhooks/{webhook_id}/deliveries")
 def webhook_deliveries(
-    workshop_id: str, webhook_id: str, webhooks: WebhooksDep, _: ManagerKey
+    workshop_id: str,
+    webhook_id: str,
+    webhooks: WebhooksDep,
+    _: ManagerKey,
+    limit: Annotated[int, Query(ge=1, le=KEPT_DELIVERIES, description="the newest this many attempts")] = 200,
 ) -> list[Delivery]:
-    """Every delivery attempt of a webhook, oldest first: the status code or the error, and when."""
-    return webhooks.deliveries(workshop_id, webhook_id)
+    """A webhook's newest delivery attempts (`limit`, default 200), oldest first: the status code or
+    the error, and when. The log keeps each webhook's newest 2,000."""
+    return webhooks.deliveries(workshop_id, webhook_id, limit)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, select
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from scheduler.storage.tables import Base
+
+KEPT_DELIVERIES = 2_000
+"""Delivery attempts kept per webhook, the newest: the log of a busy day's events (about five per
+booking) for weeks, not for ever."""
 
 
 class WebhookRow(Base):
@@ -62,6 +66,19 @@ def add_delivery(
             at=at,
         )
     )
+    session.flush()
+    # The oldest attempts beyond the newest KEPT_DELIVERIES go: the id of the first one to keep.
+    keep_from = session.scalar(
+        select(DeliveryRow.id)
+        .where(DeliveryRow.webhook_id == webhook_id)
+        .order_by(DeliveryRow.id.desc())
+        .offset(KEPT_DELIVERIES - 1)
+        .limit(1)
+    )
+    if keep_from is not None:
+        session.execute(
+            delete(DeliveryRow).where(DeliveryRow.webhook_id == webhook_id, DeliveryRow.id < keep_from)
+        )
 
 
 def of_workshop(session: Session, workshop_id: str) -> list[WebhookRow]:
@@ -79,9 +96,12 @@ def get(session: Session, workshop_id: str, webhook_id: str) -> WebhookRow | Non
     return row if row is not None and row.workshop_id == workshop_id else None
 
 
-def deliveries(session: Session, webhook_id: str) -> list[DeliveryRow]:
-    return list(
-        session.scalars(
-            select(DeliveryRow).where(DeliveryRow.webhook_id == webhook_id).order_by(DeliveryRow.id)
-        ).all()
-    )
+def deliveries(session: Session, webhook_id: str, limit: int) -> list[DeliveryRow]:
+    """The newest `limit` delivery attempts of a webhook, oldest first."""
+    newest = session.scalars(
+        select(DeliveryRow)
+        .where(DeliveryRow.webhook_id == webhook_id)
+        .order_by(DeliveryRow.id.desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(newest))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import http.server
@@ -11,11 +12,13 @@ import warnings
 from typing import ClassVar
 
 import httpx
+import pytest
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
+from scheduler.storage import webhooks as webhooks_db
 from tests.api.test_shopfloor import W, day
 from tests.builders import clock_event as ev
 
@@ -168,3 +171,25 @@ def test_a_workshop_has_at_most_twenty_webhooks(client: TestClient) -> None:
     assert len(client.get(f"{W}/webhooks").json()) == 20
     assert client.delete(f"{W}/webhooks/{made[0].json()['id']}").status_code == 204
     assert client.post(f"{W}/webhooks", json=hook).status_code == 201
+
+
+def test_the_delivery_log_keeps_the_newest_attempts_and_reads_a_bounded_page(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log of a busy webhook does not grow for ever (the newest KEPT_DELIVERIES stay) and a read
+    returns the newest `limit` attempts, oldest first; a limit out of range is 422 naming it."""
+    day(client)
+    monkeypatch.setattr(webhooks_db, "KEPT_DELIVERIES", 5)
+    hook = client.post(f"{W}/webhooks", json={"url": "https://example.test/hook", "events": ["booking.done"]})
+    wid = hook.json()["id"]
+    store = client.app.state.services.service.store  # type: ignore[attr-defined]
+    at = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)
+    for attempt in range(1, 9):
+        with store.transaction() as session:
+            webhooks_db.add_delivery(session, wid, f"d{attempt}", "booking.done", attempt, 500, None, at)
+    log = client.get(f"{W}/webhooks/{wid}/deliveries").json()
+    assert [d["attempt"] for d in log] == [4, 5, 6, 7, 8]
+    page = client.get(f"{W}/webhooks/{wid}/deliveries", params={"limit": 2}).json()
+    assert [d["attempt"] for d in page] == [7, 8]
+    bad = client.get(f"{W}/webhooks/{wid}/deliveries", params={"limit": 0})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "limit"
