@@ -197,25 +197,29 @@ class Imported:
 
 
 def import_rows(
-    rows: Sequence[BookingRow], book: Callable[[dict[str, object], str | None], tuple[Booking, bool]]
+    rows: Sequence[BookingRow],
+    book: Callable[[dict[str, object], str | None], tuple[Booking, bool]],
+    words: Callable[[str], str] = str,
 ) -> list[Imported]:
     """Each row booked on its own by `book` (fields, idempotency key -> the booking, whether it is
-    new): a row is booked whole or refused with the reason, and a refusal stops no other row."""
+    new): a row is booked whole or refused with the reason, and a refusal stops no other row.
+    `words` puts a reason in the reader's language (`Translator.phrase`), part by part."""
     done: list[Imported] = []
     for row in rows:
         if row.fields is None:
-            done.append(Imported(row.line, refusal=row.problem or "bad row"))
+            done.append(Imported(row.line, refusal=words(row.problem or "bad row")))
             continue
         try:
             stored, created = book(row.fields, row.idempotency_key)
         except InputError as exc:
-            done.append(Imported(row.line, refusal=str(exc)))
+            done.append(Imported(row.line, refusal=f"{exc.field}: {words(exc.reason)}"))
         except Conflict as exc:
+            why = words(str(exc))
             done.append(
-                Imported(row.line, refusal=str(exc) if exc.reason is None else f"{exc}: {exc.reason}")
+                Imported(row.line, refusal=why if exc.reason is None else f"{why}: {words(exc.reason)}")
             )
         except NotFound as exc:
-            done.append(Imported(row.line, refusal=f"unknown {exc}"))
+            done.append(Imported(row.line, refusal=words(N_("unknown %(what)s") % {"what": exc})))
         else:
             done.append(Imported(row.line, stored, replay=not created))
     return done

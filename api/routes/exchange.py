@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Request, Response
 
+from api import i18n
 from api.auth import BookingKey, PlansReadKey, ReadingKey
 from api.deps import ClockDep, ServiceDep
 from api.schemas import BookingsImport, ImportedRow, RefusedRow
@@ -88,6 +89,7 @@ def export_bookings(workshop_id: str, date: Day, service: ServiceDep, key: Readi
     openapi_extra={"requestBody": {"content": {"text/csv": {"example": CSV_EXAMPLE}}}},
 )
 def import_bookings(
+    request: Request,
     workshop_id: str,
     body: Annotated[str, Body(media_type="text/csv")],
     service: ServiceDep,
@@ -96,7 +98,9 @@ def import_bookings(
     service.workshop(workshop_id)  # 404 before reading anything
     key_id = None if key is None else key.id
     done = import_rows(
-        read_booking_rows(body), lambda fields, idem: service.book_request(workshop_id, fields, idem, key_id)
+        read_booking_rows(body),
+        lambda fields, idem: service.book_request(workshop_id, fields, idem, key_id),
+        i18n.use(request).phrase,  # the refusals in the request's language, as its errors are
     )
     accepted = [ImportedRow(line=d.line, booking=d.booking, replay=d.replay) for d in done if d.booking]
     refused = [RefusedRow(line=d.line, reason=d.refusal) for d in done if d.refusal is not None]

@@ -152,3 +152,15 @@ def test_a_loan_car_and_a_parts_eta_go_out_and_come_back_in(db_url: str) -> None
         "/v1/workshops/other/bookings/import", content=second, headers={"content-type": "text/csv"}
     ).json()["refused"]
     assert len(refused) == 1 and "loan car" in refused[0]["reason"]
+
+
+def test_an_import_gives_its_reasons_in_the_request_language(db_url: str) -> None:
+    """A Chinese desk reads why its rows were refused in Chinese, as its other errors are worded."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    assert client.put(W, json=_day_workshop()).status_code == 200
+    rows = f"service,drop_off\nNOPE,{DATE}T09:00:00+08:00\nMAINT,{DATE}T16:30:00+08:00\n"
+    headers = {"content-type": "text/csv", "accept-language": "zh-CN"}
+    refused = client.post(f"{W}/bookings/import", content=rows, headers=headers).json()["refused"]
+    assert [r["line"] for r in refused] == [2, 3]
+    assert refused[0]["reason"].startswith("service: 未知的服务代码 'NOPE'"), refused[0]
+    assert "当天" in refused[1]["reason"] and "the day's plan" not in refused[1]["reason"], refused[1]
