@@ -251,6 +251,7 @@ _MODULE_SCOPED = {
     "tests/cli/test_replay_day.py",
     "tests/scheduler/test_demand.py",
     "tests/simulation/test_overbooking.py",
+    "tests/solver/test_relaxation_plan.py",
 }
 
 
