@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
+import traceback
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -524,3 +529,50 @@ def alike_workshop(technicians: int = 4, bays: int = 4) -> Workshop:
             ],
         }
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a `bayplan` command did, named as subprocess.CompletedProcess names it."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+# A fresh interpreter's default warning filters (no -W): these categories are not shown.
+_HIDDEN_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
+
+
+def bayplan(*args: str, env: Mapping[str, str | None] | None = None) -> Ran:
+    """`bayplan ARGS` run in this process (typer's CliRunner on cli.main's app), not in a new
+    interpreter: a subprocess imports the planning code again (1-3 CPU seconds a command, some 130
+    commands in the suite). What a user would see on stderr is kept: an exception that escapes the
+    command is written there as a traceback (exit 1, as the interpreter does), and so are the
+    warnings a fresh interpreter shows and the log records its last-resort handler prints (pytest
+    would otherwise capture both). `env`: variables set for the command, None unsets one. The
+    language is set back to the environment's after it (a new process starts from it). The true
+    `python -m cli.main` runs stay in tests/cli/test_cli.py (and `serve`, which must not start here)."""
+    from typer.testing import CliRunner
+
+    from cli.i18n import set_language
+    from cli.main import app
+
+    root = logging.getLogger()
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.resetwarnings()
+        for category in _HIDDEN_WARNINGS:
+            warnings.simplefilter("ignore", category)
+        last_resort = logging.lastResort  # writes to the sys.stderr of the moment: the runner's
+        assert last_resort is not None
+        root.addHandler(last_resort)
+        try:
+            result = CliRunner().invoke(app, list(args), env=env, prog_name="bayplan")
+        finally:
+            root.removeHandler(last_resort)
+            set_language(None)
+    stderr = result.stderr
+    stderr += "".join(warnings.formatwarning(w.message, w.category, w.filename, w.lineno) for w in shown)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return Ran(result.exit_code, result.stdout, stderr)

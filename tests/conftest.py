@@ -44,9 +44,15 @@ PG_URL = os.environ.get("BAYPLAN_TEST_PG_URL", "").strip()
 # `bayplan serve` in the end-to-end tests (tests/e2e, cli.testing.Server) still spawns its own.
 _FORKSERVER = multiprocessing.get_context("forkserver")
 _FORKSERVER.set_forkserver_preload(["scheduler.day_plans", "scheduler.refiner", "simulation.jobs"])
-# Started now, so that it has imported the planning code while the tests are being collected:
-# the first request that submits a job then does not wait for it.
-multiprocessing.forkserver.ensure_running()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The fork server is started now, so that it has imported the planning code while the tests
+    are being collected: the first request that submits a job then does not wait for it. Not in
+    pytest-xdist's controller, which runs no test (its preload was some 2 CPU seconds for nothing)."""
+    if getattr(config, "workerinput", None) is None and config.getoption("numprocesses", None):
+        return
+    multiprocessing.forkserver.ensure_running()
 
 
 def _forkserver_pool(processes: int) -> ProcessPoolExecutor:
@@ -251,6 +257,7 @@ _MODULE_SCOPED = {
     "tests/cli/test_replay_day.py",
     "tests/scheduler/test_demand.py",
     "tests/simulation/test_overbooking.py",
+    "tests/solver/test_relaxation_plan.py",
 }
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -22,7 +20,7 @@ from api.app import create_app
 from scheduler.clock import FixedClock
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
-from tests.builders import fixed_clock, tiny_workshop
+from tests.builders import bayplan, fixed_clock, tiny_workshop
 
 DAY = "2026-11-24"
 AT8 = f"{DAY}T08:00:00+08:00"
@@ -186,16 +184,13 @@ def test_keys_are_stored_hashed_shown_once_and_revocable(
 
 def test_cli_creates_a_key_once_and_says_what_is_wrong(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    command = [sys.executable, "-m", "cli.main", "keys"]
-    made = subprocess.run([*command, "create", "--role", "foreman", "--workshop", "tiny", "--db", url],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    made = bayplan("keys", "create", "--role", "foreman", "--workshop", "tiny", "--db", url)
     assert made.returncode == 0, made.stderr
     key = made.stdout.strip()
     assert key.startswith("bp_") and KeyStore(Store(url)).verify(key) is not None
-    listed = subprocess.run([*command, "list", "--db", url], capture_output=True, text=True, timeout=60)
+    listed = bayplan("keys", "list", "--db", url)
     assert "foreman" in listed.stdout and key not in listed.stdout
-    bad = subprocess.run([*command, "create", "--role", "boss", "--workshop", "tiny", "--db", url],
-                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    bad = bayplan("keys", "create", "--role", "boss", "--workshop", "tiny", "--db", url)
     assert bad.returncode == 2 and "role" in bad.stderr and "Traceback" not in bad.stderr
 
 

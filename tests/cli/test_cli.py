@@ -1,4 +1,8 @@
-"""The `bayplan` command end to end, as a user runs it: tables, JSON, schemas, bad input, re-planning."""
+"""The `bayplan` command end to end, as a user runs it: tables, JSON, schemas, bad input, re-planning.
+
+Most commands run in this process (tests.builders.bayplan); a few run as `python -m cli.main`, as a
+user starts it: the plan table, an exit 2 through the real entry point, and every `serve` (in this
+process a bug would start a server instead of exiting)."""
 
 from __future__ import annotations
 
@@ -16,10 +20,11 @@ from scheduler.contract import Plan, ReplanResult
 from scheduler.demand import day_request
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
-from tests.builders import DATE
+from tests.builders import DATE, bayplan
 
 
-def bayplan(*args: str) -> subprocess.CompletedProcess[str]:
+def in_a_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """`bayplan ARGS` in a new interpreter, through cli.main's entry point."""
     return subprocess.run(
         [sys.executable, "-m", "cli.main", *args],
         capture_output=True,
@@ -30,7 +35,7 @@ def bayplan(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_plan_prints_bay_blocks_unassigned_and_kpis() -> None:
-    run = bayplan("plan", "small-dealer", "--date", DATE, "--time-limit", "2")
+    run = in_a_process("plan", "small-dealer", "--date", DATE, "--time-limit", "2")
     assert run.returncode == 0, run.stderr
     out = run.stdout
     assert out.startswith("Bay plan · Small dealer")
@@ -179,7 +184,7 @@ def test_a_now_far_from_the_dates_bayplan_plans_exits_2_naming_it() -> None:
         ],  # tomorrow: 2200
         ["serve", "--now", "0001-01-01T00:00:00+00:00", "--port", "1"],
     ):
-        run = bayplan(*args)
+        run = (in_a_process if args[0] == "serve" else bayplan)(*args)
         assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-500:]
         lines = run.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("bayplan: error: --now: "), run.stderr
@@ -197,7 +202,7 @@ def test_a_database_that_cannot_be_opened_exits_2_with_one_line_naming_db(tmp_pa
             ["history", "export", "--workshop", "w", "--db", db],
             ["serve", "--db", db, "--port", "1"],
         ):
-            run = bayplan(*args)
+            run = (in_a_process if args[0] == "serve" else bayplan)(*args)
             assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-500:]
             lines = run.stderr.strip().splitlines()
             assert len(lines) == 1 and lines[0].startswith("bayplan: error: --db: "), (args, run.stderr)
@@ -216,7 +221,7 @@ def test_a_database_that_cannot_be_opened_exits_2_with_one_line_naming_db(tmp_pa
     assert run.returncode == 2 and run.stderr.strip().splitlines() == [
         "bayplan: error: BAYPLAN_NOW: not an ISO 8601 instant: 'garbage'"
     ], run.stderr[-500:]
-    run = bayplan("serve", "--port", "70000")
+    run = in_a_process("serve", "--port", "70000")
     assert run.returncode == 2 and "Traceback" not in run.stderr and "--port" in run.stderr
 
 
@@ -339,7 +344,7 @@ def test_plan_defaults_to_tomorrow_by_the_given_clock(now: str, tomorrow: str) -
 
 
 def test_now_without_a_timezone_is_refused() -> None:
-    run = bayplan("plan", "small-dealer", "--now", "2026-11-23T17:30", "--planner", "greedy")
+    run = in_a_process("plan", "small-dealer", "--now", "2026-11-23T17:30", "--planner", "greedy")
     assert run.returncode == 2 and "--now" in run.stderr
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -24,15 +22,9 @@ from api.app import create_app
 from cli.main import app
 from scheduler.contract import Plan, PlanRequest, ReplanRequest, Workshop
 from scheduler.scenarios import load_scenario
-from tests.builders import DATE, fixed_clock, tiny_workshop
+from tests.builders import DATE, bayplan, fixed_clock, tiny_workshop
 
 runner = CliRunner()
-
-
-def bayplan(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 def test_workshop_export_prints_the_v1_workshop() -> None:

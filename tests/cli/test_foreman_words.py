@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from scheduler.contract import Booking
-from tests.builders import DATE, DAY, at, request
-
-
-def bayplan(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True,
-                          timeout=120, check=False)  # fmt: skip
+from tests.builders import DATE, DAY, at, bayplan, request
 
 
 def test_the_header_says_placed_late_and_how_close_not_the_objective() -> None:

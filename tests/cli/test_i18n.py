@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.builders import DATE
+from tests.builders import DATE, Ran
+from tests.builders import bayplan as run_bayplan
 
 
-def bayplan(*args: str, lang: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "BAYPLAN_LANG"}
-    if lang is not None:
-        env["BAYPLAN_LANG"] = lang
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True,
-                          timeout=120, check=False, env=env)  # fmt: skip
+def bayplan(*args: str, lang: str | None = None) -> Ran:
+    """`bayplan ARGS` with BAYPLAN_LANG set to `lang` (None: unset)."""
+    return run_bayplan(*args, env={"BAYPLAN_LANG": lang})
 
 
 def test_plan_table_in_chinese_with_lang() -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import subprocess
-import sys
 
 import pytest
 
@@ -18,6 +16,7 @@ from simulation.layout import compile_layout
 from simulation.model import Vehicle
 from simulation.overbooking import BookingDesk
 from simulation.tradeoff import run_tradeoff
+from tests.builders import bayplan
 
 
 @pytest.fixture(scope="module")
@@ -90,11 +89,6 @@ def test_the_desk_never_sells_more_than_its_share_beyond_the_strict_desk(
 
 def _key(v: Vehicle) -> tuple[float, int, float, bool]:
     return v.arrival, v.service, v.promised, v.waiter
-
-
-def bayplan(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True,
-                          timeout=120, check=False)  # fmt: skip
 
 
 def test_simulate_overbooking_prints_a_column_per_level_and_json() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -14,9 +14,9 @@ from scheduler.dispatch import rank
 from scheduler.optimise import PLAN_MIP_LIMIT, StartRelaxation, relaxation_start, warm_start
 from scheduler.planning import to_plan
 from scheduler.validator import assert_valid
-from solver.bounds_time import time_indexed_relaxation
+from solver.bounds_time import Relaxation, time_indexed_relaxation
 from solver.objective import objective
-from solver.problem import Placement
+from solver.problem import DaySolution, Placement
 from solver.relaxation_plan import relaxation_plan
 from tests.builders import alike_workshop, at, request
 
@@ -34,16 +34,31 @@ def _day(bookings: int = 40) -> tuple[PlanRequest, CompiledDay]:
     return req, compile_request(req)
 
 
-def _placed(compiled: CompiledDay) -> int:
-    """The priority the rules' start places (the day is over-full: 29 of 40)."""
-    start = warm_start(compiled.problem, PLAN_MIP_LIMIT, seed=0)
-    return sum(job.priority for j, job in enumerate(compiled.problem.jobs) if j not in start.unplaced)
+@dataclass(frozen=True)
+class _Day:
+    """`_day()` with the rules' start, the priority it places (the day is over-full: 29 of 40) and the
+    warm start's weighted relaxation: made once for the module (the start alone is some 5 CPU
+    seconds; the tests read them, none changes them)."""
+
+    request: PlanRequest
+    compiled: CompiledDay
+    start: DaySolution
+    weight: int
+    relaxation: Relaxation
 
 
-def test_the_relaxations_plan_is_valid_and_the_same_every_time() -> None:
+@pytest.fixture(scope="module")
+def day() -> _Day:
     req, compiled = _day()
     problem = compiled.problem
-    weight = _placed(compiled)
+    start = warm_start(problem, PLAN_MIP_LIMIT, seed=0)
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in start.unplaced)
+    return _Day(req, compiled, start, weight, time_indexed_relaxation(problem, weight, weighted=True))
+
+
+def test_the_relaxations_plan_is_valid_and_the_same_every_time(day: _Day) -> None:
+    req, compiled, weight = day.request, day.compiled, day.weight
+    problem = compiled.problem
     first, second = relaxation_plan(problem, weight), relaxation_plan(problem, weight)
     assert first.solution is not None and second.solution is not None, first.notes
     assert first.solution.placements == second.solution.placements
@@ -73,12 +88,10 @@ def test_not_with_started_work() -> None:
     assert made.solution is None and made.size == 0
 
 
-def test_long_requests_start_from_the_better_of_the_rules_and_the_relaxations_plan() -> None:
-    req, compiled = _day()
+def test_long_requests_start_from_the_better_of_the_rules_and_the_relaxations_plan(day: _Day) -> None:
+    req, compiled, start, weight = day.request, day.compiled, day.start, day.weight
     problem = compiled.problem
-    weight = _placed(compiled)
-    start = warm_start(problem, PLAN_MIP_LIMIT, seed=0)
-    lp = StartRelaxation(problem, weight, relaxation=time_indexed_relaxation(problem, weight, weighted=True))
+    lp = StartRelaxation(problem, weight, relaxation=day.relaxation)
     # Below the limit, or without the warm start's relaxation: nothing spent, the start unchanged.
     assert relaxation_start(problem, start, PLAN_MIP_LIMIT - 1, lp) == (start, 0.0, [])
     assert relaxation_start(problem, start, PLAN_MIP_LIMIT, None) == (start, 0.0, [])
@@ -88,16 +101,13 @@ def test_long_requests_start_from_the_better_of_the_rules_and_the_relaxations_pl
     assert_valid(req, to_plan(compiled, chosen, "cpsat"))
 
 
-def test_a_model_too_large_for_the_limit_is_not_built(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_model_too_large_for_the_limit_is_not_built(day: _Day, monkeypatch: pytest.MonkeyPatch) -> None:
     """The plan's cost grows with its model's size (faster than linearly on the biggest days): a
     request tries it only where its counted cost fits a share of the limit, and counts it."""
-    _, compiled = _day()
-    problem = compiled.problem
-    weight = _placed(compiled)
+    problem, start, weight = day.compiled.problem, day.start, day.weight
     made = relaxation_plan(problem, weight, most_size=1_000)
     assert made.solution is None and made.size == 0
-    start = warm_start(problem, PLAN_MIP_LIMIT, seed=0)
-    lp = StartRelaxation(problem, weight, relaxation=time_indexed_relaxation(problem, weight, weighted=True))
+    lp = StartRelaxation(problem, weight, relaxation=day.relaxation)
     monkeypatch.setattr(optimise, "PLAN_MIP_SHARE", 1e-6)
     assert relaxation_start(problem, start, PLAN_MIP_LIMIT, lp)[:2] == (start, 0.0)
     monkeypatch.undo()
