@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bisect import insort
+from bisect import bisect_right, insort
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -31,14 +32,36 @@ def subtract(windows: list[Interval], busy: list[Interval], ready: int) -> list[
     return gaps
 
 
+_EARLIEST = -(1 << 62)
+"""A `ready` before every minute: `subtract` from it gives a resource's gaps of the whole day."""
+
+_END = itemgetter(1)
+
+
+def gaps_from(gaps: list[Gap], ready: int) -> list[Gap]:
+    """The whole day's `gaps` of a resource (`subtract` from `_EARLIEST`) from `ready` on: exactly
+    `subtract` from `ready` (gaps ending by `ready` dropped, the one running across it cut there),
+    a bisection and a slice instead of a walk over the busy intervals."""
+    i = bisect_right(gaps, ready, key=_END)  # gap ends increase: the first ending after `ready`
+    rest = gaps[i:]
+    if rest and rest[0][0] < ready:
+        rest[0] = (ready, rest[0][1])
+    return rest
+
+
 def first_common_fit(a: list[Gap], b: list[Gap], length: int) -> int | None:
     """Earliest start of `length` free minutes in both gap lists."""
+    # Locals and conditional expressions instead of max/min calls: this runs ~10^5 times a plan.
     i = j = 0
-    while i < len(a) and j < len(b):
-        start = max(a[i][0], b[j][0])
-        if min(a[i][1], b[j][1]) - start >= length:
+    len_a, len_b = len(a), len(b)
+    while i < len_a and j < len_b:
+        a_start, a_end = a[i]
+        b_start, b_end = b[j]
+        start = a_start if a_start >= b_start else b_start
+        end = a_end if a_end <= b_end else b_end
+        if end - start >= length:
             return start
-        if a[i][1] < b[j][1]:
+        if a_end < b_end:
             i += 1
         else:
             j += 1
@@ -46,7 +69,10 @@ def first_common_fit(a: list[Gap], b: list[Gap], length: int) -> int | None:
 
 
 def first_fit(gaps: list[Gap], length: int) -> int | None:
-    return next((s for s, e in gaps if e - s >= length), None)
+    for start, end in gaps:
+        if end - start >= length:
+            return start
+    return None
 
 
 class Availability:
@@ -64,6 +90,12 @@ class Availability:
         """Reservations (+1) and releases (-1) not yet marked on `_grid`: marked when the grid is
         next searched or copied (`_synced_grid`). A quick fit reserves its placement and frees it
         again; the pair cancels here instead of recomputing four rows of the grid for nothing."""
+        self._bay_days: list[list[Gap] | None] = [None] * len(problem.bays)
+        self._tech_days: list[list[Gap] | None] = [None] * len(problem.technicians)
+        """Each resource's gaps of the whole day (`_bay_day`, `_tech_day`), worked out on first
+        use and dropped when its busy list changes: a dispatch searches every qualified
+        technician's gaps per operation, and only the two resources it reserves change between
+        searches. Never changed in place (shared with copies and handed to callers as slices)."""
 
     def copy(self) -> Availability:
         """An independent copy (its own busy lists and grid): a trial that must not touch this one."""
@@ -75,6 +107,8 @@ class Availability:
         fresh.tech_busy = [list(t) for t in self.tech_busy]
         fresh.tech_windows = self.tech_windows
         fresh.day = self.day
+        fresh._bay_days = list(self._bay_days)
+        fresh._tech_days = list(self._tech_days)
         fresh._grid = self._grid.copy() if self._grid is not None else None
         fresh._pending = []
         return fresh
@@ -91,12 +125,16 @@ class Availability:
     def reserve(self, p: Placement) -> None:
         insort(self.bay_busy[p.bay], (p.start, p.end))
         insort(self.tech_busy[p.technician], (p.start, p.end))
+        self._bay_days[p.bay] = None
+        self._tech_days[p.technician] = None
         if self._grid is not None:
             self._mark_later(p, 1)
 
     def free(self, p: Placement) -> None:
         self.bay_busy[p.bay].remove((p.start, p.end))
         self.tech_busy[p.technician].remove((p.start, p.end))
+        self._bay_days[p.bay] = None
+        self._tech_days[p.technician] = None
         if self._grid is not None:
             self._mark_later(p, -1)
 
@@ -122,23 +160,37 @@ class Availability:
         self._pending.clear()
         return self._grid
 
+    def _bay_day(self, bay: int) -> list[Gap]:
+        """The bay's gaps of the whole day (cached until its busy list changes)."""
+        gaps = self._bay_days[bay]
+        if gaps is None:
+            gaps = self._bay_days[bay] = subtract(self.day, self.bay_busy[bay], _EARLIEST)
+        return gaps
+
+    def _tech_day(self, tech: int) -> list[Gap]:
+        """The technician's gaps of the whole day (cached until the busy list changes)."""
+        gaps = self._tech_days[tech]
+        if gaps is None:
+            gaps = self._tech_days[tech] = subtract(self.tech_windows[tech], self.tech_busy[tech], _EARLIEST)
+        return gaps
+
     def bay_gaps(self, bay: int, ready: int) -> list[Gap]:
-        return subtract(self.day, self.bay_busy[bay], ready)
+        """`subtract(self.day, bay_busy[bay], ready)`, from the cached whole day."""
+        return gaps_from(self._bay_day(bay), ready)
 
     def bay_free_from(self, bay: int, ready: int) -> int | None:
         """The bay's first free minute from `ready` on (None: busy to the day's end); the start of
         `bay_gaps(bay, ready)[0]`."""
-        cursor = max(0, ready)
-        for start, end in self.bay_busy[bay]:
-            if end <= cursor:
-                continue
-            if start > cursor:
-                break
-            cursor = max(cursor, end)
-        return cursor if cursor < self.day[0][1] else None
+        gaps = self._bay_day(bay)
+        i = bisect_right(gaps, ready, key=_END)
+        if i == len(gaps):
+            return None
+        start = gaps[i][0]
+        return start if start > ready else ready
 
     def tech_gaps(self, tech: int, ready: int) -> list[Gap]:
-        return subtract(self.tech_windows[tech], self.tech_busy[tech], ready)
+        """`subtract(tech_windows[tech], tech_busy[tech], ready)`, from the cached whole day."""
+        return gaps_from(self._tech_day(tech), ready)
 
     def earliest(self, op: OperationData, ready: int, due: int | None = None) -> Placement | None:
         """The qualified bay + technician pair that finishes `op` earliest (the foreman's rule).
@@ -180,9 +232,10 @@ class Availability:
 
     def _earliest(self, op: OperationData, ready: int, allowed: set[int] | None) -> Placement | None:
         """`earliest` among the `allowed` technicians (None: all)."""
-        # Each bay's first free minute orders the bays; its gaps are worked out only for the bays
-        # the search reaches (most are pruned on a busy day).
-        bay_options = []
+        # Each bay's first free minute orders the bays; its gaps are cut from `ready` only for the
+        # bays the search reaches (most are pruned on a busy day). The whole day's gaps of every
+        # resource are cached (`_bay_day`, `_tech_day`): one bisection each here.
+        bay_options: list[tuple[int, int, int]] = []
         for b, cost in zip(op.bays, op.bay_costs, strict=True):
             first = self.bay_free_from(b, ready)
             if first is not None:
@@ -190,37 +243,47 @@ class Availability:
         bay_options.sort()
         bay_gaps: dict[int, list[Gap]] = {}
         tech_options = []
+        tech_day = self._tech_day
         for t, d in zip(op.technicians, op.durations, strict=True):
             if allowed is not None and t not in allowed:
                 continue
-            gaps = self.tech_gaps(t, ready)
-            alone = first_fit(gaps, d)
-            if alone is not None:
-                tech_options.append((alone + d, t, d, gaps))
+            gaps = gaps_from(tech_day(t), ready)
+            for start, end in gaps:  # `first_fit`, inline
+                if end - start >= d:
+                    tech_options.append((start + d, t, d, gaps))
+                    break
         tech_options.sort()
 
+        technicians = self.problem.technicians
         best: tuple[int, int, int, int, int, int] | None = None
+        best_end = _NO_END  # best[0] once there is a best
         best_placement: Placement | None = None
         for lower_end, t, d, t_gaps in tech_options:
-            if best is not None and lower_end > best[0]:
+            if lower_end > best_end:
                 break
-            tech = self.problem.technicians[t]
+            tech = technicians[t]
             for bay_start, cost, b in bay_options:
-                if best is not None and max(lower_end, bay_start + d) > best[0]:
+                if lower_end > best_end or bay_start + d > best_end:  # max(...) > best[0]
                     break
                 b_gaps = bay_gaps.get(b)
                 if b_gaps is None:
-                    b_gaps = bay_gaps[b] = self.bay_gaps(b, ready)
+                    b_gaps = bay_gaps[b] = gaps_from(self._bay_day(b), ready)
                 start = first_common_fit(t_gaps, b_gaps, d)
                 if start is None:
                     continue
                 end = start + d
-                overtime = max(0, end - max(start, tech.shift_end))
+                worked_to = start if start > tech.shift_end else tech.shift_end
+                overtime = end - worked_to if end > worked_to else 0
                 key = (end, overtime, cost, tech.grade, t, b)
                 if best is None or key < best:
                     best = key
+                    best_end = end
                     best_placement = Placement(b, t, start, end)
         return best_placement
+
+
+_NO_END = 1 << 62
+"""Later than any end: `Availability._earliest`'s bound before it has a placement."""
 
 
 _PENDING_MARKS = 64
