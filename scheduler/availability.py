@@ -308,6 +308,12 @@ _OpArrays = tuple[
 ]
 """An operation with its technicians, durations, bays and bay costs as arrays."""
 
+_OP_ARRAYS: dict[int, _OpArrays] = {}
+"""`_Grid._arrays` by the operation's id (the operation kept with them, so the id stays its own)."""
+
+_OP_ARRAYS_KEPT = 4_096
+"""Operations whose arrays are kept (a 1,000-booking day has ~2,000); past it they start afresh."""
+
 
 class _Grid:
     """Per bay and per technician, the free minutes that follow each minute (0 where busy or
@@ -342,13 +348,16 @@ class _Grid:
         for b, busy in enumerate(availability.bay_busy):
             for start, end in busy:
                 self.bay_busy[b, max(0, start) : max(0, end)] += 1
-        self.tech_run = np.zeros((len(problem.technicians), width), dtype=np.int32)
-        self.bay_run = np.zeros((len(problem.bays), width), dtype=np.int32)
-        for t in range(len(problem.technicians)):
-            self._rerun(self.tech_run, self.tech_busy, self.tech_cap, t)
-        for b in range(len(problem.bays)):
-            self._rerun(self.bay_run, self.bay_busy, self.bay_cap, b)
-        self.ops: dict[int, _OpArrays] = {}
+        self.tech_run = self._runs(self.tech_busy, self.tech_cap)
+        self.bay_run = self._runs(self.bay_busy, self.bay_cap)
+
+    def _runs(self, busy: npt.NDArray[np.int16], cap: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
+        """`_rerun` of every row at once (a dispatch builds a grid per plan: one pass, not one
+        per bay and technician)."""
+        stop = np.where(busy > 0, self.minutes, self.width)
+        next_busy = np.minimum.accumulate(stop[:, ::-1], axis=1)[:, ::-1]
+        run = np.maximum(np.minimum(next_busy, cap) - self.minutes, 0)
+        return run.astype(np.int32, copy=False)
 
     def _rerun(
         self,
@@ -386,14 +395,36 @@ class _Grid:
 
     def mark(self, p: Placement, delta: int) -> None:
         lo, hi = max(0, p.start), max(0, min(p.end, self.width))
+        if lo >= hi:
+            return  # no minute of the grid: nothing changes
         self.tech_busy[p.technician, lo:hi] += delta
         self.bay_busy[p.bay, lo:hi] += delta
-        self._rerun(self.tech_run, self.tech_busy, self.tech_cap, p.technician)
-        self._rerun(self.bay_run, self.bay_busy, self.bay_cap, p.bay)
+        self._mark_run(self.tech_run, self.tech_busy, self.tech_cap, p.technician, lo, hi)
+        self._mark_run(self.bay_run, self.bay_busy, self.bay_cap, p.bay, lo, hi)
+
+    def _mark_run(
+        self,
+        run: npt.NDArray[np.int32],
+        busy: npt.NDArray[np.int16],
+        cap: npt.NDArray[np.int32],
+        row: int,
+        lo: int,
+        hi: int,
+    ) -> None:
+        """The row's runs after its busy counts changed on [lo, hi): where all those minutes are now
+        busy (a reservation), what `_rerun` gives in two steps: no run there, and a run before
+        `lo` ends by `lo` at the latest (the minutes from `hi` on keep theirs). Else (a release)
+        the row worked out again."""
+        if (busy[row, lo:hi] > 0).all():
+            run[row, lo:hi] = 0
+            np.minimum(run[row, :lo], lo - self.minutes[:lo], out=run[row, :lo])
+        else:
+            self._rerun(run, busy, cap, row)
 
     def _arrays(self, op: OperationData) -> _OpArrays:
-        # Keyed by identity: the same job data is searched again and again within one dispatch.
-        cached = self.ops.get(id(op))
+        # Keyed by identity: the same job data is searched again and again, within one dispatch and
+        # by every dispatch of the warm start (each builds its own grid: the cache is the module's).
+        cached = _OP_ARRAYS.get(id(op))
         if cached is None or cached[0] is not op:
             cached = (
                 op,
@@ -402,7 +433,9 @@ class _Grid:
                 np.array(op.bays, dtype=np.intp),
                 np.array(op.bay_costs, dtype=np.int64),
             )
-            self.ops[id(op)] = cached
+            if len(_OP_ARRAYS) >= _OP_ARRAYS_KEPT:
+                _OP_ARRAYS.clear()
+            _OP_ARRAYS[id(op)] = cached  # holds `op`: its id is not reused while cached
         return cached
 
     def earliest(self, op: OperationData, ready: int) -> Placement | None:
