@@ -117,9 +117,16 @@ class Availability:
         """This free time with every pending change marked on its grid, returned. A free time shared
         between threads (a day version's, handed out as copies) must be settled before it is shared:
         `copy` marks pending changes on the object it copies, and two threads copying it at once
-        would mark them twice (a busy minute counted free: an unsound offer)."""
+        would mark them twice (a busy minute counted free: an unsound offer).
+
+        Every resource's whole-day gaps are worked out here too: its copies inherit them (each
+        search of a copy reads most of them), and a shared free time is then only read."""
         if self._grid is not None:
             self._synced_grid()
+        for b in range(len(self._bay_days)):
+            self._bay_day(b)
+        for t in range(len(self._tech_days)):
+            self._tech_day(t)
         return self
 
     def reserve(self, p: Placement) -> None:
@@ -236,21 +243,27 @@ class Availability:
         # bays the search reaches (most are pruned on a busy day). The whole day's gaps of every
         # resource are cached (`_bay_day`, `_tech_day`): one bisection each here.
         bay_options: list[tuple[int, int, int]] = []
+        bay_days, bay_day = self._bay_days, self._bay_day
         for b, cost in zip(op.bays, op.bay_costs, strict=True):
-            first = self.bay_free_from(b, ready)
-            if first is not None:
-                bay_options.append((first, cost, b))
+            gaps = bay_days[b]
+            if gaps is None:
+                gaps = bay_day(b)
+            i = bisect_right(gaps, ready, key=_END)  # `bay_free_from`, inline
+            if i < len(gaps):
+                first = gaps[i][0]
+                bay_options.append((first if first > ready else ready, cost, b))
         bay_options.sort()
         bay_gaps: dict[int, list[Gap]] = {}
         tech_options = []
-        tech_day = self._tech_day
+        tech_days, tech_day = self._tech_days, self._tech_day
         for t, d in zip(op.technicians, op.durations, strict=True):
             if allowed is not None and t not in allowed:
                 continue
-            gaps = gaps_from(tech_day(t), ready)
-            for start, end in gaps:  # `first_fit`, inline
-                if end - start >= d:
-                    tech_options.append((start + d, t, d, gaps))
+            gaps = tech_days[t]
+            gaps = gaps_from(tech_day(t) if gaps is None else gaps, ready)
+            for gap_start, gap_end in gaps:  # `first_fit`, inline
+                if gap_end - gap_start >= d:
+                    tech_options.append((gap_start + d, t, d, gaps))
                     break
         tech_options.sort()
 
@@ -267,7 +280,7 @@ class Availability:
                     break
                 b_gaps = bay_gaps.get(b)
                 if b_gaps is None:
-                    b_gaps = bay_gaps[b] = gaps_from(self._bay_day(b), ready)
+                    b_gaps = bay_gaps[b] = gaps_from(bay_day(b), ready)
                 start = first_common_fit(t_gaps, b_gaps, d)
                 if start is None:
                     continue
