@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right, insort
+from itertools import islice
 from operator import itemgetter
 
 import numpy as np
@@ -50,7 +51,12 @@ def gaps_from(gaps: list[Gap], ready: int) -> list[Gap]:
     """The whole day's `gaps` of a resource (`subtract` from `_EARLIEST`) from `ready` on: exactly
     `subtract` from `ready` (gaps ending by `ready` dropped, the one running across it cut there),
     a bisection and a slice instead of a walk over the busy intervals."""
-    i = bisect_right(gaps, ready, key=_END)  # gap ends increase: the first ending after `ready`
+    # Gap ends increase: `i` is the first gap ending after `ready`.
+    return _cut(gaps, bisect_right(gaps, ready, key=_END), ready)
+
+
+def _cut(gaps: list[Gap], i: int, ready: int) -> list[Gap]:
+    """`gaps` from the `i`th on, the first cut at `ready` (`gaps_from` with `i` known)."""
     rest = gaps[i:]
     if rest and rest[0][0] < ready:
         rest[0] = (ready, rest[0][1])
@@ -262,16 +268,23 @@ class Availability:
                 bay_options.append((first if first > ready else ready, cost, b))
         bay_options.sort()
         bay_gaps: dict[int, list[Gap]] = {}
-        tech_options = []
+        # Each technician's first fit from `ready` (`first_fit` of `tech_gaps`, inline), read off
+        # the cached whole day from its first gap ending after `ready`; the gaps are cut from
+        # `ready` only for the technicians the search reaches.
+        tech_options: list[tuple[int, int, int, int, list[Gap]]] = []
         tech_days, tech_day = self._tech_days, self._tech_day
         for t, d in zip(op.technicians, op.durations, strict=True):
             if allowed is not None and t not in allowed:
                 continue
-            gaps = tech_days[t]
-            gaps = gaps_from(tech_day(t) if gaps is None else gaps, ready)
-            for gap_start, gap_end in gaps:  # `first_fit`, inline
+            day = tech_days[t]
+            if day is None:
+                day = tech_day(t)
+            i = bisect_right(day, ready, key=_END)
+            for gap_start, gap_end in islice(day, i, None):
+                if gap_start < ready:  # the first gap, cut at `ready`
+                    gap_start = ready
                 if gap_end - gap_start >= d:
-                    tech_options.append((gap_start + d, t, d, gaps))
+                    tech_options.append((gap_start + d, t, d, i, day))
                     break
         tech_options.sort()
 
@@ -279,9 +292,10 @@ class Availability:
         best: tuple[int, int, int, int, int, int] | None = None
         best_end = _NO_END  # best[0] once there is a best
         best_placement: Placement | None = None
-        for lower_end, t, d, t_gaps in tech_options:
+        for lower_end, t, d, i, day in tech_options:
             if lower_end > best_end:
                 break
+            t_gaps = _cut(day, i, ready)
             tech = technicians[t]
             for bay_start, cost, b in bay_options:
                 if lower_end > best_end or bay_start + d > best_end:  # max(...) > best[0]
