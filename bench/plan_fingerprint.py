@@ -17,9 +17,12 @@ dealer-2011 day, whose operations search the minute grid), it records as canonic
 Every plan is its placements (job, operation, bay, technician, start, end), unplaced bookings,
 objective and notes. The digest of the whole is printed; run it from two trees with the same
 arguments: equal digests, the same answers (`--out` to diff them). `--cpu` adds the CPU seconds
-of each part to stderr (not to the digest).
+of each part to stderr (not to the digest): the rules family, the warm start and, within
+`optimise()` (or the warm start part), its phases `warm_start`, `improve`, `fill_gaps`,
+`relaxation_bound` and `add_bounds` (all threads).
 
-    .venv/bin/python -m bench.plan_fingerprint [--optimise] [--cpu] [--out FILE] [--only dealer-2011:1.3:1]
+    .venv/bin/python -m bench.plan_fingerprint [--optimise | --only-optimise] [--cpu] [--out FILE]
+        [--only dealer-2011:1.3:1] [--no-large]
 """
 
 from __future__ import annotations
@@ -134,6 +137,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path)
     parser.add_argument("--optimise", action="store_true", help="also the whole 10 s optimise() plans")
+    parser.add_argument(
+        "--only-optimise", action="store_true", help="only the optimise() plans (its phases' CPU with --cpu)"
+    )
     parser.add_argument("--cpu", action="store_true", help="CPU seconds per part on stderr")
     parser.add_argument("--no-large", action="store_true", help="skip the 300-booking day")
     parser.add_argument("--only", help="scenario:scale:seed[,...] instead of all")
@@ -150,18 +156,19 @@ def main() -> None:
         compiled = compile_request(build_request(Instance(f"x#s{seed}", scenario, scale, seed), LIMIT))
         problem = compiled.problem
         row: dict[str, Any] = {}
-        with cpu.part("rules"):
-            row["rules"] = rules(problem)
-        with cpu.part("warm"):
-            row["warm"] = warm(problem, seed)
-        if args.optimise:
+        if not args.only_optimise:
+            with cpu.part("rules"):
+                row["rules"] = rules(problem)
+            with cpu.part("warm"):
+                row["warm"] = warm(problem, seed)
+            print(f"{key}: rules {digest(row['rules'])[:16]}, warm {digest(row['warm'])[:16]}")
+        if args.optimise or args.only_optimise:
             with cpu.part("optimise"):
                 solution = opt.optimise(compiled)
             row["optimise"] = plan(solution)
             print(f"{key} optimise: objective {solution.objective}, {digest(row['optimise'])[:16]}")
         result[key] = row
-        print(f"{key}: rules {digest(row['rules'])[:16]}, warm {digest(row['warm'])[:16]}")
-    if not args.no_large:
+    if not args.no_large and not args.only_optimise:
         key = "dealer-2011 300 bookings#s1"
         compiled = compile_request(build_request(Instance("x#s1", "dealer-2011", 1.3, 1, large=True), LIMIT))
         with cpu.part("rules large"):
