@@ -3,8 +3,9 @@ against another tree's copy of it (a base checkout, e.g. `git archive main`):
 
 - `scheduler.availability`: `subtract`, the cached whole day cut from `ready` (`gaps_from`),
   `first_fit` and `first_common_fit` on random windows, busy lists and readies;
-- `solver.bounds.windowed_assignment_bound` (the assignment's table in one pass) on random subsets
-  of bench days, any k left out, waiters only or not;
+- `solver.bounds.windowed_assignment_bound` (the assignment's table in one pass) and the pooled
+  bound on random subsets of bench days, any k left out, waiters only or not, and the lateness
+  floor (without the time-indexed part) for a few weights;
 - `solver.bounds_time.indexed_model` (entries kept as arrays): the same matrix (values, indices,
   index type), rows, bounds and costs, for every option the planners use.
 
@@ -95,7 +96,13 @@ def _assignment(base: ModuleType) -> None:
             got = bounds.windowed_assignment_bound(problem, chosen, k, waiters_only)
             before, after = before + middle - began, after + time.process_time() - middle
             assert got == want, (scenario, scale, seed, chosen, k, want, got)
+            pooled = base._pooled_bound(problem, chosen, k, waiters_only)
+            assert bounds._pooled_bound(problem, chosen, k, waiters_only) == pooled
             cases += 1
+        total = sum(job.priority for job in problem.jobs)
+        for weight in (total // 2, total - 3, total):
+            want = base.lateness_floor(problem, weight, indexed=False)
+            assert bounds.lateness_floor(problem, weight, indexed=False) == want, (scenario, seed, weight)
     print(f"windowed assignment: {cases} cases the same; CPU {before:.2f} s before, {after:.2f} s now")
 
 

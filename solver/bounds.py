@@ -411,9 +411,11 @@ def _pooled_bound(problem: DayProblem, candidates: list[int], k: int, waiters_on
     ordered = sorted(alone.values(), reverse=True)
     best = sum(ordered[k:])
     releases = _thresholds(sorted({problem.jobs[j].release for j in chosen}))
+    release = {j: problem.jobs[j].release for j in chosen}
     for pool in _pools(problem):
+        in_pool = [j for j in chosen if pool.demand[j]]  # once per pool, not per threshold
         for r in releases:
-            group = [j for j in chosen if problem.jobs[j].release >= r and pool.demand[j]]
+            group = [j for j in in_pool if release[j] >= r]
             if len(group) < 2:
                 continue
             works = sorted(pool.demand[j] for j in group)
@@ -559,9 +561,13 @@ class _Matcher:
         shortest: dict[int, int] = {}
         first: dict[int, int] = {}
         for _, ready, sizes in rows:
-            for t, d in sizes.items():
-                shortest[t] = min(shortest.get(t, d), d)
-                first[t] = min(first.get(t, ready), ready)
+            for t, d in sizes.items():  # the least of each (comparisons, not min() calls)
+                least = shortest.get(t)
+                if least is None or d < least:
+                    shortest[t] = d
+                earliest = first.get(t)
+                if earliest is None or ready < earliest:
+                    first[t] = ready
         packed = {t: self.positions(t, shortest[t], first[t])[: len(rows)] for t in shortest}
         offsets: dict[int, int] = {}
         width = 0
@@ -577,23 +583,21 @@ class _Matcher:
         # the stacked end tables (`_tables`): numpy calls per (technician, minutes) group cost
         # ~70 a window on dealer-2011, most of the bound's time. Each cell is written once.
         tables, table_of = self._tables()
-        cell_row: list[int] = []
-        cell_table: list[int] = []
-        cell_first: list[int] = []
-        cell_count: list[int] = []
-        for i, (_, _, sizes) in enumerate(rows):
-            for t, d in sizes.items():
-                cell_row.append(i)
-                cell_table.append(table_of[(t, d)])
-                cell_first.append(offsets[t])
-                cell_count.append(len(packed[t]))
-        counts = np.array(cell_count, dtype=np.int64)
-        row_of = np.repeat(np.array(cell_row, dtype=np.int64), counts)
-        table_rows = np.repeat(np.array(cell_table, dtype=np.int64), counts)
-        begins = np.cumsum(counts) - counts
-        columns = np.arange(int(counts.sum())) + np.repeat(
-            np.array(cell_first, dtype=np.int64) - begins, counts
+        lengths = {t: len(positions) for t, positions in packed.items()}
+        # Per (booking, technician): the booking's row, its end table, its first column, how many.
+        cells = np.array(
+            [
+                (i, table_of[(t, d)], offsets[t], lengths[t])
+                for i, (_, _, sizes) in enumerate(rows)
+                for t, d in sizes.items()
+            ],
+            dtype=np.int64,
         )
+        counts = cells[:, 3]
+        row_of = np.repeat(cells[:, 0], counts)
+        table_rows = np.repeat(cells[:, 1], counts)
+        begins = np.cumsum(counts) - counts
+        columns = np.arange(int(counts.sum())) + np.repeat(cells[:, 2] - begins, counts)
         column_starts = np.concatenate([packed[t] for t in sorted(packed)])
         dues = np.array([due for due, _, _ in rows], dtype=np.float64)
         readies = np.array([ready for _, ready, _ in rows], dtype=np.int64)
