@@ -86,6 +86,14 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
     bays = tuple(BayData(b.kind, b.fleet_partner) for b in workshop.bays)
     techs = tuple(technician_data(t, clock) for t in workshop.technicians)
 
+    # Asked once per request, not per booking and operation (the slot search compiles a day per
+    # probe): who is on duty that day, and each service by its code (the first of a code, as
+    # `Workshop.service` finds it).
+    on_duty = [workshop.on_duty(tech, request.date) for tech in workshop.technicians]
+    by_code: dict[str, Service] = {}
+    for known_service in workshop.services:
+        by_code.setdefault(known_service.code, known_service)
+
     seen: dict[str, int] = {}
     jobs: list[JobData] = []
     services: list[Service] = []
@@ -96,7 +104,7 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
                 f"{where}.id", f"duplicate booking id {booking.id!r} (also bookings[{seen[booking.id]}])"
             )
         seen[booking.id] = i
-        service = workshop.service(booking.service)
+        service = by_code.get(booking.service)
         if service is None:
             known = ", ".join(s.code for s in workshop.services)
             raise InputError(
@@ -150,9 +158,7 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
             qualified = [
                 t
                 for t, tech in enumerate(workshop.technicians)
-                if op.skill in tech.skills
-                and tech.grade >= op.min_grade
-                and workshop.on_duty(tech, request.date)
+                if op.skill in tech.skills and tech.grade >= op.min_grade and on_duty[t]
             ]
             operations.append(
                 OperationData(

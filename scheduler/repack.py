@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from scheduler.availability import Availability, Gap, subtract
+from scheduler.availability import Availability, Gap
 from scheduler.dispatch import place_job
 from solver.problem import DayProblem, JobData, Placement
 
@@ -108,14 +108,14 @@ def latest_place(availability: Availability, job: JobData, by: int) -> list[Plac
         # the rest pruned once none can end later (ties: the shorter work).
         bays: list[tuple[int, int, int, list[Gap]]] = []
         for b in op.bays:
-            gaps = subtract(availability.day, availability.bay_busy[b], lo)
+            gaps = availability.bay_gaps(b, lo)  # `subtract`'s gaps, from the cached whole day
             b_end = _latest_end(gaps, shortest, bound)
             if b_end is not None:
                 bays.append((-b_end, len(bays), b, gaps))
         bays.sort()
         techs: list[tuple[int, int, int, int, list[Gap]]] = []
         for t, d in zip(op.technicians, op.durations, strict=True):
-            gaps = subtract(availability.tech_windows[t], availability.tech_busy[t], lo)
+            gaps = availability.tech_gaps(t, lo)
             t_end = _latest_end(gaps, d, bound)
             if t_end is not None:
                 techs.append((-t_end, d, len(techs), t, gaps))

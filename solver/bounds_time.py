@@ -242,11 +242,29 @@ def indexed_model(
             if weighted:
                 cost[i] *= (weights.waiter_lateness if job.waiter else weights.lateness) / scale
 
+    # The matrix's entries in order: rows added one by one (`row`) as Python lists, moved into
+    # `chunks` as arrays before each numpy-built block (`capacity`) is added as arrays, so the
+    # ~600,000 entries of a dealer-2011 day never go through Python lists (then `coo_matrix`'s
+    # checks and copies) in bulk.
     rows: list[int] = []
     idx: list[int] = []
     val: list[float] = []
+    chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     low: list[float] = []
     high: list[float] = []
+
+    def flush() -> None:
+        if rows:
+            chunks.append(
+                (
+                    np.array(rows, dtype=np.int64),
+                    np.array(idx, dtype=np.int64),
+                    np.array(val, dtype=np.float64),
+                )
+            )
+            rows.clear()
+            idx.clear()
+            val.clear()
 
     def row(terms: list[tuple[int, float]], lo: float, hi: float) -> None:
         r = len(low)
@@ -297,9 +315,14 @@ def indexed_model(
         new_row = np.full(len(unique), -1, dtype=np.int64)
         new_row[binding] = len(low) + np.arange(int(binding.sum()))
         keep = binding[inverse]
-        rows.extend(new_row[inverse[keep]].tolist())
-        idx.extend(entries[keep].tolist())
-        val.extend([1.0] * int(keep.sum()))
+        flush()
+        chunks.append(
+            (
+                new_row[inverse[keep]].astype(np.int64),
+                entries[keep].astype(np.int64),
+                np.ones(int(keep.sum())),
+            )
+        )
         low.extend([-math.inf] * int(binding.sum()))
         high.extend(limits[binding].tolist())
 
@@ -321,17 +344,26 @@ def indexed_model(
             most[int(key)] = len(alike_bays) if any(a <= u < e for a, e in held) else 0
         capacity(col_of, bay_keys, most)
     op_bays = {(j, k): frozenset(problem.jobs[j].operations[k].bays) for j, k in ready}
-    for group in {*op_bays.values()} if not with_bay_classes else ():
-        inside = np.array([op_bays[(c[0], c[1])] <= group for c in cols])[col_of]
-        slots_here = slot_of[inside]
-        slots_free = [
-            [(int(_slot_of(edges, np.array(a))), int(_slot_of(edges, np.array(e)))) for a, e in bay_free[b]]
-            for b in group
-        ]
-        free = {
-            int(u): sum(1 for w in slots_free if any(a <= u < e for a, e in w)) for u in np.unique(slots_here)
-        }
-        capacity(col_of[inside], slots_here, free)
+    if not with_bay_classes:
+        # Each entry's operation (its index in `op_bays`): whether its bays are in a group is asked
+        # once per operation, not once per column (an operation has ~100 columns).
+        op_index = {key: i for i, key in enumerate(op_bays)}
+        entry_op = np.array([op_index[(c[0], c[1])] for c in cols], dtype=np.int64)[col_of]
+        for group in {*op_bays.values()}:
+            inside = np.array([bays <= group for bays in op_bays.values()], dtype=bool)[entry_op]
+            slots_here = slot_of[inside]
+            slots_free = [
+                [
+                    (int(_slot_of(edges, np.array(a))), int(_slot_of(edges, np.array(e))))
+                    for a, e in bay_free[b]
+                ]
+                for b in group
+            ]
+            free = {
+                int(u): sum(1 for w in slots_free if any(a <= u < e for a, e in w))
+                for u in np.unique(slots_here)
+            }
+            capacity(col_of[inside], slots_here, free)
 
     # Energy per class and working block: the minutes its operations work there (each whole in
     # one block) are at most the class's minutes. The slot rows above drop up to a slot's worth per
@@ -357,7 +389,11 @@ def indexed_model(
 
     from scipy.sparse import coo_matrix
 
-    matrix = coo_matrix((val, (rows, idx)), shape=(len(low), n)).tocsr()
+    flush()
+    entry_rows = np.concatenate([chunk[0] for chunk in chunks]) if chunks else np.zeros(0, dtype=np.int64)
+    entry_cols = np.concatenate([chunk[1] for chunk in chunks]) if chunks else np.zeros(0, dtype=np.int64)
+    entry_values = np.concatenate([chunk[2] for chunk in chunks]) if chunks else np.zeros(0)
+    matrix = coo_matrix((entry_values, (entry_rows, entry_cols)), shape=(len(low), n)).tocsr()
     return IndexedModel(
         cols=cols,
         members=members,

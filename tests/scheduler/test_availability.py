@@ -167,3 +167,90 @@ def test_the_grid_follows_reserves_and_frees_marked_late_as_one_built_afresh(
         for name in ("tech_busy", "bay_busy", "tech_run", "bay_run"):
             assert (getattr(grid, name) == getattr(built, name)).all(), name
     assert free_time._pending == [] and copied._pending == []
+
+
+def _reference_gaps(
+    windows: list[tuple[int, int]], busy: list[tuple[int, int]], ready: int
+) -> list[tuple[int, int]]:
+    """The free gaps as first written (a walk over the busy intervals per call): what the cached
+    whole-day gaps, cut from `ready`, must give."""
+    gaps: list[tuple[int, int]] = []
+    k = 0
+    for w_start, w_end in windows:
+        cursor = max(w_start, ready)
+        while k < len(busy) and busy[k][1] <= cursor:
+            k += 1
+        i = k
+        while cursor < w_end and i < len(busy) and busy[i][0] < w_end:
+            if busy[i][0] > cursor:
+                gaps.append((cursor, busy[i][0]))
+            cursor = max(cursor, busy[i][1])
+            i += 1
+        if cursor < w_end:
+            gaps.append((cursor, w_end))
+    return gaps
+
+
+def _reference_first_free(busy: list[tuple[int, int]], horizon: int, ready: int) -> int | None:
+    """A bay's first free minute from `ready` on, as first written."""
+    cursor = max(0, ready)
+    for start, end in busy:
+        if end <= cursor:
+            continue
+        if start > cursor:
+            break
+        cursor = max(cursor, end)
+    return cursor if cursor < horizon else None
+
+
+def _assert_gaps_as_built(free_time: Availability, readies: list[int]) -> None:
+    for ready in readies:
+        for b in range(len(free_time.bay_busy)):
+            assert free_time.bay_gaps(b, ready) == _reference_gaps(
+                free_time.day, free_time.bay_busy[b], ready
+            )
+            assert free_time.bay_free_from(b, ready) == _reference_first_free(
+                free_time.bay_busy[b], free_time.day[0][1], ready
+            )
+        for t in range(len(free_time.tech_busy)):
+            windows, busy = free_time.tech_windows[t], free_time.tech_busy[t]
+            assert free_time.tech_gaps(t, ready) == _reference_gaps(windows, busy, ready)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    days(), st.lists(st.integers(0, 30), max_size=30), st.lists(st.integers(-10, 230), min_size=1, max_size=4)
+)
+def test_cached_gaps_are_the_gaps_of_the_busy_lists(
+    day: tuple[DayProblem, list[Placement], list[int], list[tuple[OperationData, int]]],
+    steps: list[int],
+    readies: list[int],
+) -> None:
+    """Each resource's gaps are cut from a cache of its whole day's, dropped when its busy list
+    changes, filled by `settled` and handed to copies: after any reserves, frees, copies and
+    settling (read in between, so stale gaps would show), they are the busy lists' own gaps, and
+    a copy's changes leave the original's alone."""
+    problem, busy, _, ops = day
+    free_time = Availability(problem)
+    originals: list[tuple[Availability, list[list[tuple[int, int]]], list[list[tuple[int, int]]]]] = []
+    held: list[int] = []
+    for step in steps:
+        if len(held) < len(busy) and (not held or step % 3):
+            i = next(j for j in [*range(step % len(busy), len(busy)), *range(len(busy))] if j not in held)
+            free_time.reserve(busy[i])
+            held.append(i)
+        elif held:
+            free_time.free(busy[held.pop(-1 if step % 2 else 0)])
+        if step % 7 == 0:
+            free_time.settled()
+        if step % 5 == 0:
+            originals.append(
+                (free_time, [list(b) for b in free_time.bay_busy], [list(t) for t in free_time.tech_busy])
+            )
+            free_time = free_time.copy()
+        _assert_gaps_as_built(free_time, readies)
+        op, ready = ops[step % len(ops)]
+        free_time.earliest(op, ready)  # the search reads (and fills) the caches too
+    for original, bay_busy, tech_busy in originals:
+        assert original.bay_busy == bay_busy and original.tech_busy == tech_busy
+        _assert_gaps_as_built(original, readies)

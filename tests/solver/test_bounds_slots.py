@@ -8,6 +8,7 @@ import itertools
 import math
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -199,6 +200,63 @@ def test_no_plan_of_any_rule_beats_the_bounds(req: PlanRequest) -> None:
             floors[weight] = lateness_floor(problem, weight)
         assert floors[weight] <= late, name
         assert lateness_bound(problem, placed) <= late, name
+
+
+def _value_by_groups(matcher: bounds._Matcher, bookings: list[int], k: int) -> float:
+    """`_Matcher.value` as first written: the cost table filled one (technician, minutes) group of
+    bookings at a time."""
+    from scipy.optimize import linear_sum_assignment
+
+    rows = [matcher.rows[j] for j in bookings if j in matcher.rows]
+    fixed = sum(matcher.fixed.get(j, 0.0) for j in bookings)
+    if len(rows) <= k:
+        return fixed
+    shortest: dict[int, int] = {}
+    first: dict[int, int] = {}
+    for _, ready, sizes in rows:
+        for t, d in sizes.items():
+            shortest[t] = min(shortest.get(t, d), d)
+            first[t] = min(first.get(t, ready), ready)
+    packed = {t: matcher.positions(t, shortest[t], first[t])[: len(rows)] for t in shortest}
+    offsets: dict[int, int] = {}
+    width = 0
+    for t in sorted(packed):
+        offsets[t] = width
+        width += len(packed[t])
+    if len(rows) * (width + k) > bounds._MATCHING_CELLS:
+        return -1.0
+    big = 1e9
+    cost = np.full((len(rows), width + k), big)
+    cost[:, width:] = 0.0
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, (_, _, sizes) in enumerate(rows):
+        for t, d in sizes.items():
+            groups.setdefault((t, d), []).append(i)
+    dues = np.array([due for due, _, _ in rows], dtype=np.float64)
+    readies = np.array([ready for _, ready, _ in rows], dtype=np.int64)
+    for (t, d), members in groups.items():
+        at = np.array(members)
+        starts = np.minimum(np.maximum(packed[t][None, :], readies[at][:, None]), matcher.size)
+        late = np.maximum(0.0, matcher.ends(t, d)[starts] - dues[at][:, None])
+        late[~np.isfinite(late)] = big
+        cost[at[:, None], np.arange(offsets[t], offsets[t] + len(packed[t]))[None, :]] = late
+    row_ind, col_ind = linear_sum_assignment(cost)
+    total = float(cost[row_ind, col_ind].sum())
+    return fixed + total if total < big else -1.0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_promised_days(), st.data())
+def test_the_assignment_table_is_the_one_filled_group_by_group(req: PlanRequest, data: st.DataObject) -> None:
+    """The windowed assignment's cost table, filled in one pass over stacked end tables, gives the
+    value the table filled one group at a time gave, to the last bit, for any bookings and k."""
+    problem = compile_request(req).problem
+    chosen = [j for j, job in enumerate(problem.jobs) if job.due is not None]
+    matcher = bounds._Matcher(problem, chosen)
+    for _ in range(4):
+        inside = data.draw(st.lists(st.sampled_from(chosen), unique=True)) if chosen else []
+        k = data.draw(st.integers(0, 3))
+        assert matcher.value(inside, k) == _value_by_groups(matcher, inside, k)
 
 
 def test_no_room_after_started_work_claims_nothing() -> None:
