@@ -138,6 +138,17 @@ def test_no_overtime_comes_before_the_preferred_bay(pairs: int, monkeypatch: pyt
     assert availability.earliest(op, 0) == Placement(1, 0, 0, 30)
 
 
+def _step(free_time: Availability, busy: list[Placement], held: list[int], step: int) -> None:
+    """One step of a random walk: reserve a placement of `busy` not held, or free one held (the
+    latest or an earlier one); `held` lists the indices reserved (two placements may be equal)."""
+    if len(held) < len(busy) and (not held or step % 3):
+        i = next(j for j in [*range(step % len(busy), len(busy)), *range(len(busy))] if j not in held)
+        free_time.reserve(busy[i])
+        held.append(i)
+    elif held:
+        free_time.free(busy[held.pop(-1 if step % 2 else 0)])
+
+
 @settings(max_examples=40, deadline=None)
 @given(days(), st.lists(st.integers(0, 30), max_size=40))
 def test_the_grid_follows_reserves_and_frees_marked_late_as_one_built_afresh(
@@ -150,13 +161,8 @@ def test_the_grid_follows_reserves_and_frees_marked_late_as_one_built_afresh(
     free_time = Availability(problem)
     free_time._grid = availability_module._Grid(free_time)
     held: list[int] = []  # indices into `busy` (two placements there may be equal)
-    for step in steps:  # reserve a placement, or free one held (the latest or an earlier one)
-        if len(held) < len(busy) and (not held or step % 3):
-            i = next(j for j in [*range(step % len(busy), len(busy)), *range(len(busy))] if j not in held)
-            free_time.reserve(busy[i])
-            held.append(i)
-        elif held:
-            free_time.free(busy[held.pop(-1 if step % 2 else 0)])
+    for step in steps:
+        _step(free_time, busy, held, step)
     copied = free_time.copy()
     fresh = Availability(problem)
     for i in held:
@@ -235,12 +241,7 @@ def test_cached_gaps_are_the_gaps_of_the_busy_lists(
     originals: list[tuple[Availability, list[list[tuple[int, int]]], list[list[tuple[int, int]]]]] = []
     held: list[int] = []
     for step in steps:
-        if len(held) < len(busy) and (not held or step % 3):
-            i = next(j for j in [*range(step % len(busy), len(busy)), *range(len(busy))] if j not in held)
-            free_time.reserve(busy[i])
-            held.append(i)
-        elif held:
-            free_time.free(busy[held.pop(-1 if step % 2 else 0)])
+        _step(free_time, busy, held, step)
         if step % 7 == 0:
             free_time.settled()
         if step % 5 == 0:
