@@ -84,5 +84,13 @@ NowQuery = Annotated[
     Query(description="the moment the page is for (default: the server's clock), so a day can be replayed"),
 ]
 """`?now=` (aware ISO 8601) on every page that depends on the time; None: the server's clock."""
+BookingNowQuery = Annotated[
+    Moment | None,
+    Query(
+        description="the moment the booking is made (default: the server's clock): a drop-off more"
+        " than 15 minutes before it is refused as past, and a refused booking's alternatives come after it"
+    ),
+]
+"""`?now=` on the routes that book (POST, PATCH and the CSV import); None: the server's clock."""
 ShopFloorDep = Annotated[ShopFloor, Depends(_shopfloor)]
 WebhooksDep = Annotated[Webhooks, Depends(_webhooks)]

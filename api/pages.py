@@ -314,17 +314,17 @@ def me_page(
     if who is not None and who.role is Role.technician:
         technician = who.technician
     workshop = service.workshop(workshop_id)
-    given = now
-    now = (now or clock.now()).astimezone(workshop.tz)
-    day = date or now.date()
+    local = (now or clock.now()).astimezone(workshop.tz)
+    day = date or local.date()
     names = {t.id: t.name for t in workshop.technicians}
     if technician not in names:
         return page(request, "me.html", N_("My jobs"), workshop=workshop, date=day, technician=None,
-                    technicians=workshop.technicians, jobs=[], now=now.isoformat())  # fmt: skip
+                    technicians=workshop.technicians, jobs=[], now=local.isoformat())  # fmt: skip
     assert technician is not None
     plan = _stored_plan(service, workshop_id, day)
     view, seen = service.day_view(workshop_id, day)  # a multi-day repair: its part of the day
-    status = shopfloor(request).status(workshop_id, day, given) if seen else None
+    # The status as of `now`; without it, as the live day's reads do (they record new risks).
+    status = shopfloor(request).status(workshop_id, day, now) if seen else None
     jobs = my_jobs(workshop, plan, status, technician)
     codes = {b.id: b.service for b in seen}
     for job in jobs:
@@ -333,7 +333,7 @@ def me_page(
         job["what"] = f"{found.name} · {found.operations[op].name}" if found else ""
     return page(request, "me.html", N_("My jobs"), workshop=workshop, date=day, technician=technician,
                 person=names[technician], technicians=workshop.technicians, jobs=jobs,
-                now=now.isoformat())  # fmt: skip
+                now=local.isoformat())  # fmt: skip
 
 
 @router.get("/workshops/{workshop_id}/book", response_class=HTMLResponse)

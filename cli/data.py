@@ -3,7 +3,6 @@ scenario day's v1 plan request, and an online backup of the SQLite database."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sqlite3
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.i18n import _
-from cli.options import EXPECTED_DATE, fail, write_out
+from cli.options import fail, parse_date, write_out
 from scheduler.errors import InputError
 
 if TYPE_CHECKING:
@@ -126,15 +125,12 @@ def request(
     out: OutOption = None,
 ) -> None:
     """Print a scenario day's v1 plan request (the `request` of a `bayplan replan` input)."""
-    from scheduler.contract import FIRST_DATE, LAST_DATE
     from scheduler.demand import day_request
 
     try:
-        day = dt.date.fromisoformat(date)
-    except ValueError:
-        raise fail("--date: " + EXPECTED_DATE % {"value": repr(date)}) from None
-    if not FIRST_DATE <= day <= LAST_DATE:
-        raise fail(f"--date: must be between {FIRST_DATE} and {LAST_DATE}, got {day}")
+        day = parse_date(date)
+    except InputError as exc:
+        raise fail(str(exc)) from None
     made = day_request(_scenario(scenario), day, seed=seed, scale=scale)
     _emit(made.model_dump_json(indent=2), out)
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.i18n import _
-from cli.options import EXPECTED_DATE, db_failure, fail, flagged, open_store, write_out
+from cli.options import db_failure, fail, flagged, open_store, parse_date, write_out
 
 if TYPE_CHECKING:
     from simulation.backtest import Backtest
@@ -91,7 +91,6 @@ def export_command(
     import datetime as dt
     import sys
 
-    from scheduler.contract import FIRST_DATE, LAST_DATE
     from scheduler.errors import InputError
     from simulation.history import write_history
 
@@ -99,12 +98,9 @@ def export_command(
         if text is None:
             return None
         try:
-            date = dt.date.fromisoformat(text)
-        except ValueError:
-            raise fail(f"{flag}: " + EXPECTED_DATE % {"value": repr(text)}) from None
-        if not FIRST_DATE <= date <= LAST_DATE:  # as every other date option
-            raise fail(f"{flag}: must be between {FIRST_DATE} and {LAST_DATE}, got {date}")
-        return date
+            return parse_date(text, flag)  # as every other date option
+        except InputError as exc:
+            raise fail(str(exc)) from None
 
     first, last = day(from_, "--from"), day(to, "--to")
     if first is not None and last is not None and last < first:

@@ -37,14 +37,14 @@ def flagged(exc: InputError, flags: Mapping[str, str]) -> str:
     return str(exc) if flag is None else f"{flag}: {exc.reason}"
 
 
-def parse_date(value: str) -> dt.date:
-    """`--date`: YYYY-MM-DD within the dates the contract accepts."""
+def parse_date(value: str, flag: str = "--date") -> dt.date:
+    """A date option (`flag`): YYYY-MM-DD within the dates the contract accepts."""
     try:
         date = dt.date.fromisoformat(value)
     except ValueError:
-        raise InputError("--date", EXPECTED_DATE % {"value": repr(value)}) from None
+        raise InputError(flag, EXPECTED_DATE % {"value": repr(value)}) from None
     if not FIRST_DATE <= date <= LAST_DATE:
-        raise InputError("--date", f"must be between {FIRST_DATE} and {LAST_DATE}, got {date}")
+        raise InputError(flag, f"must be between {FIRST_DATE} and {LAST_DATE}, got {date}")
     return date
 
 

@@ -197,9 +197,9 @@ def replay_day_command(
     if latency_every < 0:
         raise fail("--latency-every: " + N_("must not be negative"))
     try:
-        start = parse_date(first)
-    except InputError as exc:  # named --date there
-        raise fail(f"--first: {exc.reason}") from None
+        start = parse_date(first, "--first")
+    except InputError as exc:
+        raise fail(str(exc)) from None
     try:
         load_scenario(scenario)
     except InputError as exc:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from cli.i18n import _, current
-from cli.options import EXPECTED_DATE, db_failure, fail, open_store
+from cli.options import db_failure, fail, open_store, parse_date
 
 
 class Format(StrEnum):
@@ -40,18 +40,14 @@ def report_command(
     from sqlalchemy.exc import SQLAlchemyError
 
     from scheduler.actuals import check_range, productivity
-    from scheduler.contract import FIRST_DATE, LAST_DATE
     from scheduler.errors import InputError, NotFound
     from scheduler.productivity import report_csv
 
     def day(text: str, flag: str) -> dt.date:
         try:
-            date = dt.date.fromisoformat(text)
-        except ValueError:
-            raise fail(f"{flag}: " + EXPECTED_DATE % {"value": repr(text)}) from None
-        if not FIRST_DATE <= date <= LAST_DATE:  # as the API's `from`/`to` (and every other --date)
-            raise fail(f"{flag}: must be between {FIRST_DATE} and {LAST_DATE}, got {date}")
-        return date
+            return parse_date(text, flag)  # as the API's `from`/`to` (and every other --date)
+        except InputError as exc:
+            raise fail(str(exc)) from None
 
     first, last = day(from_, "--from"), day(to, "--to")
     try:

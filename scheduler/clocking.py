@@ -280,16 +280,17 @@ def bays_for(workshop: Workshop, booking: Booking, operation: int) -> list[str]:
     return [b.id for b in allowed or of_kind]
 
 
-def bay_clash(
+def replay_in_bays(
     events: Sequence[Effective],
     workshop: Workshop,
     bookings: Mapping[str, Booking],
     date: dt.date,
     changed: tuple[str, int],
-) -> str | None:
-    """Why the day's events put more vehicles in work than their bays hold, at a moment the `changed`
-    operation (booking, index) is in progress; None if they never do. A clock event names no bay, so
-    the check is a matching: the operations in progress at a start or resume (after every event of
+) -> tuple[DayState, str | None]:
+    """`replay` of the whole day (Impossible at the first bad event), and why its events put more
+    vehicles in work than their bays hold at a moment the `changed` operation (booking, index) is
+    in progress (None if they never do): one pass for both. A clock event names no bay, so the
+    check is a matching: the operations in progress at a start or resume (after every event of
     that moment: a finish and a start at 09:00 are a handover) each need a bay of their own among
     those they may be in. Paused work is taken to have left its bay (a car waiting for parts is
     pushed out of the lift). Only moments with `changed` in progress count, so a day recorded
@@ -299,35 +300,48 @@ def bay_clash(
     local = [
         Effective(e.id, e.booking, e.operation, e.technician, e.action, e.at.astimezone(tz)) for e in events
     ]
+    bays = {b.id: i for i, b in enumerate(workshop.bays)}
+    clash: str | None = None
     for _, moment in itertools.groupby(local, key=lambda e: e.at):
         group = list(moment)
         for e in group:
             apply(state, e, workshop, bookings, date)
-        if not any(e.action in ("start", "resume") for e in group):
-            continue
-        working = sorted(key for key, op in state.ops.items() if op.state == "in_progress")
-        if changed not in working:
-            continue
-        bays = {b.id: i for i, b in enumerate(workshop.bays)}
-        rows, cols = [], []
-        for r, (booking, operation) in enumerate(working):
-            for bay in bays_for(workshop, bookings[booking], operation):
-                rows.append(r)
-                cols.append(bays[bay])
-        graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(working), len(bays)))
-        if (maximum_bipartite_matching(graph, perm_type="column") >= 0).all():
-            continue
-        mine = bays_for(workshop, bookings[changed[0]], changed[1])
-        others = [
-            f"{b} operation {o}"
-            for b, o in working
-            if (b, o) != changed and set(bays_for(workshop, bookings[b], o)) & set(mine)
-        ]
-        return (
-            f"no bay free for booking {changed[0]} operation {changed[1]} at {_hm(group[0].at, workshop)}: "
-            f"its bays ({', '.join(mine)}) hold work in progress (booking {'; booking '.join(others)})"
-        )
-    return None
+        if clash is None and any(e.action in ("start", "resume") for e in group):
+            clash = _bay_clash(state, workshop, bookings, bays, changed, group[0].at)
+    return state, clash
+
+
+def _bay_clash(
+    state: DayState,
+    workshop: Workshop,
+    bookings: Mapping[str, Booking],
+    bays: Mapping[str, int],
+    changed: tuple[str, int],
+    at: dt.datetime,
+) -> str | None:
+    """`replay_in_bays`'s check at one moment: why the work in progress in `state` has no bay of
+    its own each, if `changed` is among it; else None."""
+    working = sorted(key for key, op in state.ops.items() if op.state == "in_progress")
+    if changed not in working:
+        return None
+    rows, cols = [], []
+    for r, (booking, operation) in enumerate(working):
+        for bay in bays_for(workshop, bookings[booking], operation):
+            rows.append(r)
+            cols.append(bays[bay])
+    graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(working), len(bays)))
+    if (maximum_bipartite_matching(graph, perm_type="column") >= 0).all():
+        return None
+    mine = bays_for(workshop, bookings[changed[0]], changed[1])
+    others = [
+        f"{b} operation {o}"
+        for b, o in working
+        if (b, o) != changed and set(bays_for(workshop, bookings[b], o)) & set(mine)
+    ]
+    return (
+        f"no bay free for booking {changed[0]} operation {changed[1]} at {_hm(at, workshop)}: "
+        f"its bays ({', '.join(mine)}) hold work in progress (booking {'; booking '.join(others)})"
+    )
 
 
 def expected_minutes(

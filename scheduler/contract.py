@@ -315,8 +315,9 @@ class Workshop(_Model):
     @field_validator("timezone")
     @classmethod
     def _iana(cls, value: str) -> str:
-        # ZoneInfo reads a file named by the key: a directory ("Europe") raises IsADirectoryError,
-        # an overlong key OSError, a path ValueError. Every one of them is an unknown zone here.
+        # Only names of the tzdata package's list (`_iana_zones`): no directory ("Europe"), path or
+        # server-only file reaches ZoneInfo. Its errors still count as an unknown zone: a listed
+        # name's file in the server's own zoneinfo, which ZoneInfo reads first, may be unreadable.
         if not _TIMEZONE.match(value) or value not in _iana_zones():
             raise ValueError(N_("unknown IANA time zone %(value)r") % {"value": value})
         try:

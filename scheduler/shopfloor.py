@@ -38,7 +38,6 @@ from scheduler.clocking import (
     DayStatus,
     Effective,
     Impossible,
-    bay_clash,
     bays_for,
     booking_status,
     day_end,
@@ -47,6 +46,7 @@ from scheduler.clocking import (
     expected_minutes,
     projected_end,
     replay,
+    replay_in_bays,
     technician_status,
 )
 from scheduler.coalesce import Coalescer
@@ -532,12 +532,12 @@ class ShopFloor:
         changed: tuple[str, int],
     ) -> DayState:
         """The day's state after `events`; Conflict if one of them cannot have happened, or if the
-        `changed` operation's work would put a vehicle in a bay another one is in (`bay_clash`)."""
+        `changed` operation's work would put a vehicle in a bay another one is in (`replay_in_bays`:
+        the day replayed once for both)."""
         try:
-            state = replay(effective(events), workshop, bookings, date)
+            state, clash = replay_in_bays(effective(events), workshop, bookings, date, changed)
         except Impossible as exc:
             raise Conflict(str(exc), []) from None
-        clash = bay_clash(effective(events), workshop, bookings, date, changed)
         if clash is not None:
             raise Conflict(clash, [])
         return state

@@ -38,6 +38,8 @@ MAX_WEBHOOKS = 20
 attempts), so their number bounds the threads and delivery-log writes one event starts."""
 KEPT_DELIVERIES = webhooks_db.KEPT_DELIVERIES
 """Delivery attempts kept per webhook (the newest)."""
+SHOWN_DELIVERIES = 200
+"""Delivery attempts a read of the log returns unless it asks for another number (the newest)."""
 SIGNATURE_HEADER = "X-Bayplan-Signature"
 PRIVATE_ENVIRONMENT = "BAYPLAN_WEBHOOK_PRIVATE"
 """`deny`: webhooks reach public addresses only (not the shop's network, not this machine). By
@@ -188,7 +190,7 @@ class Webhooks:
                 raise NotFound(N_("webhook %(webhook_id)r") % {"webhook_id": webhook_id})
             webhooks_db.remove(session, row)
 
-    def deliveries(self, workshop_id: str, webhook_id: str, limit: int = 200) -> list[Delivery]:
+    def deliveries(self, workshop_id: str, webhook_id: str, limit: int = SHOWN_DELIVERIES) -> list[Delivery]:
         """The newest `limit` delivery attempts, oldest first (the log keeps the newest
         `KEPT_DELIVERIES` of each webhook)."""
         with self.service.store.sessions() as session:

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth import BookingKey, BookingsReadKey
-from api.deps import ServiceDep
+from api.deps import BookingNowQuery, ServiceDep
 from api.examples import EXAMPLE_BOOKING, json_body
 from api.schemas import BookingChange, BookingIn, DayBooking, InputProblem
 from scheduler import phases
-from scheduler.contract import Booking, Day, Moment
-
-NOW = Query(
-    description="the moment the booking is made (default: the server's clock): a drop-off more than"
-    " 15 minutes before it is refused as past, and a refused booking's alternatives come after it"
-)
+from scheduler.contract import Booking, Day
 
 router = APIRouter(prefix="/v1/workshops", tags=["bookings"])
 
@@ -53,7 +48,7 @@ async def book(
             " first answer; reused for another booking it is refused (422)",
         ),
     ] = None,
-    now: Annotated[Moment | None, NOW] = None,
+    now: BookingNowQuery = None,
 ) -> Booking:
     # One hand-over to a worker thread (as the slot query's: a plain `def` route costs two).
     handed = phases.mark()
@@ -92,7 +87,7 @@ def change_booking(
     body: BookingChange,
     service: ServiceDep,
     _: BookingKey,
-    now: Annotated[Moment | None, NOW] = None,
+    now: BookingNowQuery = None,
 ) -> Booking:
     changes = body.model_dump(exclude_unset=True, exclude={"force"})
     return service.change(workshop_id, booking_id, changes, force=body.force, now=now)

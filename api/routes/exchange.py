@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Request, Response
 
 from api import i18n
 from api.auth import BookingKey, PlansReadKey, ReadingKey
-from api.deps import ClockDep, ServiceDep
+from api.deps import BookingNowQuery, ClockDep, ServiceDep
 from api.schemas import BookingsImport, ImportedRow, RefusedRow
 from scheduler.contract import Day
 from scheduler.exchange import (
@@ -94,12 +94,13 @@ def import_bookings(
     body: Annotated[str, Body(media_type="text/csv")],
     service: ServiceDep,
     key: BookingKey,
+    now: BookingNowQuery = None,
 ) -> BookingsImport:
     service.workshop(workshop_id)  # 404 before reading anything
     key_id = None if key is None else key.id
     done = import_rows(
         read_booking_rows(body),
-        lambda fields, idem: service.book_request(workshop_id, fields, idem, key_id),
+        lambda fields, idem: service.book_request(workshop_id, fields, idem, key_id, now),
         i18n.use(request).phrase,  # the refusals in the request's language, as its errors are
     )
     accepted = [ImportedRow(line=d.line, booking=d.booking, replay=d.replay) for d in done if d.booking]

@@ -10,7 +10,14 @@ from fastapi import APIRouter, Query, Response
 from api.auth import ManagerKey
 from api.deps import WebhooksDep
 from api.schemas import InputProblem, WebhookIn
-from scheduler.webhooks import KEPT_DELIVERIES, Delivery, Webhook, WebhookCreated
+from scheduler.webhooks import (
+    KEPT_DELIVERIES,
+    MAX_WEBHOOKS,
+    SHOWN_DELIVERIES,
+    Delivery,
+    Webhook,
+    WebhookCreated,
+)
 
 router = APIRouter(prefix="/v1/workshops", tags=["webhooks"])
 
@@ -21,7 +28,8 @@ router = APIRouter(prefix="/v1/workshops", tags=["webhooks"])
     responses={
         422: {
             "model": InputProblem,
-            "description": "not an http(s) URL, an unknown event, or the workshop has 20 webhooks already",
+            "description": "not an http(s) URL, an unknown event, or the workshop has"
+            f" {MAX_WEBHOOKS} webhooks already",
         }
     },
 )
@@ -50,7 +58,9 @@ def webhook_deliveries(
     webhook_id: str,
     webhooks: WebhooksDep,
     _: ManagerKey,
-    limit: Annotated[int, Query(ge=1, le=KEPT_DELIVERIES, description="the newest this many attempts")] = 200,
+    limit: Annotated[
+        int, Query(ge=1, le=KEPT_DELIVERIES, description="the newest this many attempts")
+    ] = SHOWN_DELIVERIES,
 ) -> list[Delivery]:
     """A webhook's newest delivery attempts (`limit`, default 200), oldest first: the status code or
     the error, and when. The log keeps each webhook's newest 2,000."""

@@ -123,6 +123,28 @@ def test_an_import_says_why_a_row_does_not_fit(db_url: str) -> None:
     ]
 
 
+def test_an_import_takes_the_moment_it_is_made_as_now(db_url: str) -> None:
+    """An import accepts `now` as POST /bookings does: its rows' past is judged against it (a day
+    replayed), the server's clock otherwise."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))  # the day before DATE
+    assert client.put(W, json=_day_workshop()).status_code == 200
+    row = f"service,drop_off\nMAINT,{DATE}T08:00:00+08:00\n"
+    csv_type = {"content-type": "text/csv"}
+    late = client.post(
+        f"{W}/bookings/import", params={"now": f"{DATE}T10:00:00+08:00"}, content=row, headers=csv_type
+    )
+    assert late.status_code == 200 and late.json()["accepted"] == [], late.text
+    assert late.json()["refused"] == [
+        {"line": 2, "reason": f"drop_off: {DATE}T08:00:00+08:00 is in the past (it is {DATE}T10:00+08:00)"}
+    ]
+    naive = client.post(
+        f"{W}/bookings/import", params={"now": f"{DATE}T07:00:00"}, content=row, headers=csv_type
+    )
+    assert naive.status_code == 422 and naive.json()["detail"][0]["loc"][-1] == "now", naive.text
+    made = client.post(f"{W}/bookings/import", content=row, headers=csv_type)
+    assert made.status_code == 200 and made.json()["refused"] == [], made.text
+
+
 def test_a_loan_car_and_a_parts_eta_go_out_and_come_back_in(db_url: str) -> None:
     """The export left out `loan_car` and `parts_eta` and the import knew neither column: a day
     exported and imported again came back without its loan cars (the day then lent more than the
