@@ -45,7 +45,7 @@ lint: $(STAMP)
 messages: $(STAMP)
 	@mkdir -p build
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --sort-by-file --project bayplan -o build/messages.pot .
-	$(BIN)/pybabel update -i build/messages.pot -d scheduler/locale -D messages --no-fuzzy-matching -w 110
+	$(BIN)/pybabel update -i build/messages.pot -d scheduler/locale -D messages --no-fuzzy-matching --ignore-obsolete -w 110
 	$(BIN)/python -m scheduler.catalogs
 
 bench: $(STAMP)

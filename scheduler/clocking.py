@@ -17,6 +17,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from scheduler.contract import Booking, Plan, Workshop, hhmm_minutes
+from scheduler.i18n import N_
 
 Action = Literal["start", "pause", "resume", "finish"]
 OpState = Literal["not_started", "in_progress", "paused", "done"]
@@ -25,7 +26,21 @@ TechState = Literal["idle", "working", "on_break", "off_shift"]
 
 
 class Impossible(RuntimeError):
-    """A clock event that cannot have happened (409 with the reason)."""
+    """A clock event that cannot have happened (409 with the reason, a text made from a marked
+    template so that the API says it in the caller's language, `Translator.phrase`)."""
+
+
+#: The words filled into the refusals, marked so that each is translated where it is shown.
+WORDS = (
+    N_("start"),
+    N_("pause"),
+    N_("resume"),
+    N_("finish"),
+    N_("not started"),
+    N_("in progress"),
+    N_("paused"),
+    N_("done"),
+)
 
 
 class ClockEvent(BaseModel):
@@ -178,45 +193,75 @@ def apply(
 ) -> None:
     """Apply one event to `state`, or raise Impossible saying why it cannot have happened."""
     booking = bookings[e.booking]
-    where = f"booking {e.booking} operation {e.operation}"
+    where = N_("booking %(booking)s operation %(operation)s") % {
+        "booking": e.booking,
+        "operation": e.operation,
+    }
+    at = _hm(e.at, workshop)
     if e.at < booking.drop_off:
         raise Impossible(
-            f"{e.action} at {_hm(e.at, workshop)} is before {e.booking}'s drop-off "
-            f"{_hm(booking.drop_off, workshop)}"
+            N_("%(action)s at %(at)s is before %(booking)s's drop-off %(drop_off)s")
+            % {
+                "action": e.action,
+                "at": at,
+                "booking": e.booking,
+                "drop_off": _hm(booking.drop_off, workshop),
+            }
         )
     if e.at >= day_end(workshop, date):
-        raise Impossible(f"{e.action} at {e.at.isoformat()} is after the day {date}")
+        raise Impossible(
+            N_("%(action)s at %(at)s is after the day %(date)s")
+            % {"action": e.action, "at": e.at.isoformat(), "date": date}
+        )
     op = state.op(e.booking, e.operation)
     if op.last is not None and e.at < op.last:
-        raise Impossible(f"{e.action} of {where} at {_hm(e.at, workshop)} is before its last event")
+        raise Impossible(
+            N_("%(action)s of %(where)s at %(at)s is before its last event")
+            % {"action": e.action, "where": where, "at": at}
+        )
 
     def free() -> None:
         other = state.busy.get(e.technician)
         if other is not None and other != (e.booking, e.operation):
             raise Impossible(
-                f"technician {e.technician} is on booking {other[0]} operation {other[1]} at "
-                f"{_hm(e.at, workshop)}: finish or pause it first"
+                N_("technician %(technician)s is on %(other)s at %(at)s: finish or pause it first")
+                % {
+                    "technician": e.technician,
+                    "other": N_("booking %(booking)s operation %(operation)s")
+                    % {"booking": other[0], "operation": other[1]},
+                    "at": at,
+                }
             )
 
     def same_technician() -> None:
         if op.technician != e.technician:
-            raise Impossible(f"{where} is clocked by {op.technician}, not {e.technician}")
+            raise Impossible(
+                N_("%(where)s is clocked by %(clocked_by)s, not %(technician)s")
+                % {"where": where, "clocked_by": op.technician, "technician": e.technician}
+            )
+
+    def state_word() -> str:
+        return op.state.replace("_", " ")
 
     if e.action == "start":
         if op.state != "not_started":
-            raise Impossible(f"{where} was already started")
+            raise Impossible(N_("%(where)s was already started") % {"where": where})
         if e.operation > 0:
             before = state.ops.get((e.booking, e.operation - 1))
             if before is None or before.state != "done":
                 raise Impossible(
-                    f"{where} cannot start before operation {e.operation - 1} of the booking is finished"
+                    N_("%(where)s cannot start before operation %(previous)s of the booking is finished")
+                    % {"where": where, "previous": e.operation - 1}
                 )
         free()
         op.state, op.technician, op.actual_start, op.segment_start = "in_progress", e.technician, e.at, e.at
         state.busy[e.technician] = (e.booking, e.operation)
     elif e.action == "pause":
         if op.state != "in_progress":
-            raise Impossible(f"{where} is {op.state.replace('_', ' ')}: only work in progress pauses")
+            raise Impossible(
+                N_("%(where)s is %(state)s: only work in progress pauses")
+                % {"where": where, "state": state_word()}
+            )
         same_technician()
         assert op.segment_start is not None
         op.worked += e.at - op.segment_start
@@ -224,17 +269,20 @@ def apply(
         state.busy.pop(e.technician, None)
     elif e.action == "resume":
         if op.state != "paused":
-            raise Impossible(f"{where} is {op.state.replace('_', ' ')}: only paused work resumes")
+            raise Impossible(
+                N_("%(where)s is %(state)s: only paused work resumes")
+                % {"where": where, "state": state_word()}
+            )
         free()
         op.state, op.technician, op.segment_start = "in_progress", e.technician, e.at
         state.busy[e.technician] = (e.booking, e.operation)
     else:  # finish
         if op.state == "not_started":
-            raise Impossible(f"{where} cannot finish before it started")
+            raise Impossible(N_("%(where)s cannot finish before it started") % {"where": where})
         if op.state == "paused":
-            raise Impossible(f"{where} is paused: resume it before finishing")
+            raise Impossible(N_("%(where)s is paused: resume it before finishing") % {"where": where})
         if op.state == "done":
-            raise Impossible(f"{where} was already finished")
+            raise Impossible(N_("%(where)s was already finished") % {"where": where})
         same_technician()
         assert op.segment_start is not None
         op.worked += e.at - op.segment_start
@@ -334,14 +382,19 @@ def _bay_clash(
         return None
     mine = bays_for(workshop, bookings[changed[0]], changed[1])
     others = [
-        f"{b} operation {o}"
+        N_("booking %(booking)s operation %(operation)s") % {"booking": b, "operation": o}
         for b, o in working
         if (b, o) != changed and set(bays_for(workshop, bookings[b], o)) & set(mine)
     ]
-    return (
-        f"no bay free for booking {changed[0]} operation {changed[1]} at {_hm(at, workshop)}: "
-        f"its bays ({', '.join(mine)}) hold work in progress (booking {'; booking '.join(others)})"
-    )
+    return N_(
+        "no bay free for %(where)s at %(at)s: its bays (%(bays)s) hold work in progress (%(others)s)"
+    ) % {
+        "where": N_("booking %(booking)s operation %(operation)s")
+        % {"booking": changed[0], "operation": changed[1]},
+        "at": _hm(at, workshop),
+        "bays": ", ".join(mine),
+        "others": "; ".join(others),
+    }
 
 
 def expected_minutes(

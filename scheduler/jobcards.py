@@ -316,6 +316,7 @@ def day_sheet(
     if not mine:
         page.text(MARGIN, t.gettext("No operations planned for this technician."))
         page.down()
+    carried_word = t.gettext("carried in")  # outside the f-string, where the extractor sees it
     for a in mine:
         if page.y < MARGIN + LINE:
             canvas.showPage()
@@ -327,7 +328,7 @@ def day_sheet(
         op = service.operations[at] if service and at <= last else None
         what = op.name if op else "–"
         if a.booking in carried_in:
-            what = f"{what} · {t.gettext('carried in')}"
+            what = f"{what} · {carried_word}"
         page.columns(
             [
                 _span(a, workshop, t),

@@ -8,13 +8,36 @@ import matplotlib.pyplot as plt
 import numpy as np
 from scipy import stats
 
-from scheduler.i18n import Translator, html_lang
+from scheduler.i18n import N_, Translator, html_lang
 from scheduler.scenarios import Scenario
 from simulation.fit import Estimate, Fit, observed_work
 from simulation.history import History
 from simulation.report import _STYLE, _svg, _texts_as_text  # sets the Agg backend first
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+#: The page's headings, marked here because pybabel's extractor does not look inside f-strings.
+_PAGE_TEXTS = (
+    N_("quantity"),
+    N_("estimate"),
+    N_("booked share (bookings / repair orders)"),
+    N_("kept rate"),
+    N_("waiter share (private customers)"),
+    N_("fleet-partner share"),
+    N_("Weekday factors"),
+    N_("day"),
+    N_("factor"),
+    N_("Efficiency by grade (standard / clocked minutes, single-operation orders)"),
+    N_("grade"),
+    N_("efficiency"),
+    N_("Work content per service"),
+    N_("service"),
+    N_("distribution"),
+    N_("mean minutes"),
+    N_("standard minutes"),
+    N_("share"),
+    N_("waiters"),
+    N_("why"),
+)
 
 
 def _ci(e: Estimate, pct: bool = False, digits: int = 2) -> str:
@@ -110,25 +133,25 @@ def render_fit_html(fit: Fit, history: History, scenario: Scenario, t: Translato
         " Every estimate with its 95 %% interval and sample size n.",
         rows=f"{fit.orders:,}", repairs=f"{fit.repairs:,}", days=fit.days, first=fit.first, last=fit.last,
     )  # fmt: skip
-    g = t.gettext
+    w = {text: esc(t.gettext(text)) for text in _PAGE_TEXTS}
     return f"""<!DOCTYPE html>
 <html lang="{html_lang(t.locale)}"><head><meta charset="utf-8"><title>{esc(title)}</title>
 <style>{_STYLE}</style></head><body>
 <h1>{esc(heading)}</h1>
 <p>{esc(summary)}</p>
-<table><tr><th>{g("quantity")}</th><th>{g("estimate")}</th></tr>
-<tr><td>{g("booked share (bookings / repair orders)")}</td><td>{_ci(fit.booked_share, pct=True)}</td></tr>
-<tr><td>{g("kept rate")}</td><td>{_ci(fit.kept_rate, pct=True)}</td></tr>
-<tr><td>{g("waiter share (private customers)")}</td><td>{_ci(fit.waiter_share, pct=True)}</td></tr>
-<tr><td>{g("fleet-partner share")}</td><td>{_ci(fit.fleet_share, pct=True)}</td></tr></table>
+<table><tr><th>{w["quantity"]}</th><th>{w["estimate"]}</th></tr>
+<tr><td>{w["booked share (bookings / repair orders)"]}</td><td>{_ci(fit.booked_share, pct=True)}</td></tr>
+<tr><td>{w["kept rate"]}</td><td>{_ci(fit.kept_rate, pct=True)}</td></tr>
+<tr><td>{w["waiter share (private customers)"]}</td><td>{_ci(fit.waiter_share, pct=True)}</td></tr>
+<tr><td>{w["fleet-partner share"]}</td><td>{_ci(fit.fleet_share, pct=True)}</td></tr></table>
 <figure>{rates}</figure>
-<h2>{g("Weekday factors")}</h2><table><tr><th>{g("day")}</th><th>{g("factor")}</th></tr>{weekdays}</table>
-<h2>{g("Efficiency by grade (standard / clocked minutes, single-operation orders)")}</h2>
-<table><tr><th>{g("grade")}</th><th>{g("efficiency")}</th></tr>{eff}</table>
-<h2>{g("Work content per service")}</h2>
-<table><tr><th>{g("service")}</th><th>{g("distribution")}</th><th>{g("mean minutes")}</th><th>n</th>
-<th>{g("standard minutes")}</th><th>{g("share")}</th><th>{g("waiters")}</th>
-<th>{g("why")}</th></tr>{rows}</table>
+<h2>{w["Weekday factors"]}</h2><table><tr><th>{w["day"]}</th><th>{w["factor"]}</th></tr>{weekdays}</table>
+<h2>{w["Efficiency by grade (standard / clocked minutes, single-operation orders)"]}</h2>
+<table><tr><th>{w["grade"]}</th><th>{w["efficiency"]}</th></tr>{eff}</table>
+<h2>{w["Work content per service"]}</h2>
+<table><tr><th>{w["service"]}</th><th>{w["distribution"]}</th><th>{w["mean minutes"]}</th><th>n</th>
+<th>{w["standard minutes"]}</th><th>{w["share"]}</th><th>{w["waiters"]}</th>
+<th>{w["why"]}</th></tr>{rows}</table>
 {charts}
 </body></html>
 """

@@ -222,11 +222,13 @@ def report(result: ExperimentResult, locale: str = DEFAULT) -> Report:
         ("waits", t.gettext("Waiters' waiting time")),
     ]
     nav = "".join(f'<a href="#{anchor}">{html.escape(text)}</a>' for anchor, text in sections)
-    top = f'<p class="to-top"><a href="#report">{html.escape(t.gettext("Back to the top"))}</a></p>'
+    # The texts are looked up outside the f-strings so that pybabel's extractor sees them.
+    back_to_top, sections_label = t.gettext("Back to the top"), t.gettext("Sections")
+    top = f'<p class="to-top"><a href="#report">{html.escape(back_to_top)}</a></p>'
     names = dict(sections)
     body = f"""<article class="report" id="report">
 <h1>{html.escape(title)}</h1>
-<nav class="sections" aria-label="{html.escape(t.gettext("Sections"))}">{nav}</nav>
+<nav class="sections" aria-label="{html.escape(sections_label)}">{nav}</nav>
 {verdict}
 <section id="setup" aria-labelledby="setup-h"><h2 id="setup-h">{html.escape(names["setup"])}</h2>
 <p>{summary}</p>

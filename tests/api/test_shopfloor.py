@@ -76,6 +76,27 @@ def test_transitions_refused_with_the_reason(client: TestClient) -> None:
     assert r.status_code == 409 and "only paused work resumes" in r.json()["detail"]
 
 
+def test_a_refused_clock_event_says_why_in_the_technicians_language(client: TestClient) -> None:
+    """A technician on a Chinese phone reads why his Start was refused in Chinese, the booking and
+    the times filled in; the same refusal in English by default."""
+    a, b = day(client)
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    zh = {"Accept-Language": "zh-CN"}
+    r = client.post(f"{W}/clock", json=ev(b, "start", "09:05"), headers=zh)
+    assert r.status_code == 409
+    assert r.json()["detail"] == f"技师 t 在 09:05 正在做预约 {a} 的工序 0：请先完工或暂停"
+    r = client.post(f"{W}/clock", json=ev(b, "start", "09:05", tech="u"), headers=zh)
+    assert r.status_code == 409
+    assert r.json()["detail"] == (
+        f"09:05 没有空闲工位给预约 {b} 的工序 0：它可用的工位（G1）上有进行中的工作（预约 {a} 的工序 0）"
+    )
+    r = client.post(f"{W}/clock", json=ev(a, "finish", "07:55"), headers=zh)
+    assert r.json()["detail"] == f"07:55 的完工早于预约 {a} 的送车时间 08:00"
+    r = client.post(f"{W}/clock", json=ev(b, "start", "09:05"))
+    english = f"technician t is on booking {a} operation 0 at 09:05: finish or pause it first"
+    assert r.json()["detail"] == english
+
+
 def test_a_second_car_in_the_only_bay_is_refused_and_a_handover_is_not(client: TestClient) -> None:
     """The tiny workshop has one bay: while t works on A in it, u cannot have started B (409 naming
     the bay and A). Paused work has left the bay; a finish and a start at the same minute hand over."""

@@ -77,6 +77,16 @@ def test_a_technicians_day_sheet_lists_his_operations_in_order() -> None:
     assert (round(width), round(height)) == (595, 842)  # A4 portrait
 
 
+def test_a_day_sheet_marks_only_the_work_carried_in_from_an_earlier_day() -> None:
+    """BK-1 is a repair carried over from yesterday, BK-2 booked today: only BK-1's line says so
+    (in the sheet's language)."""
+    workshop, bookings, made = tiny_day()
+    for lang, mark in (("en", "carried in"), ("zh_CN", "跨日转入")):
+        sheet = text_of(day_sheet(workshop, DAY, made, bookings[1:], "t", lang=lang, carried=bookings[:1]))[0]
+        first, second = sheet[sheet.index("BK-1") : sheet.index("BK-2")], sheet[sheet.index("BK-2") :]
+        assert mark in first and mark not in second, (lang, sheet)
+
+
 def test_no_plan_and_no_bookings_still_print() -> None:
     workshop = tiny_workshop()
     assert job_cards(workshop, DAY, None, [], lang="en").startswith(b"%PDF")
