@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+import math
 import time
 import traceback
 import warnings
@@ -11,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
+
+import numpy as np
 
 from scheduler.clock import FixedClock
 from scheduler.compiler import compile_request
@@ -529,6 +533,98 @@ def alike_workshop(technicians: int = 4, bays: int = 4) -> Workshop:
             ],
         }
     )  # fmt: skip
+
+
+# Planner tests' days (tests/scheduler/test_optimise.py, test_lns.py, test_dispatch.py; the bounds'
+# enumerations in tests/solver/).
+def one_lift_workshop() -> Workshop:
+    """`four_bay_workshop` cut to one general lift and one grade-3 technician, 08:00-12:00 with a
+    break 10:00-10:30 (30 minutes' overtime); services S30, S45, S60, S75 of one operation that long."""
+    return four_bay_workshop(
+        bays=[{"id": "G1", "kind": "general"}],
+        technicians=[
+            {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"], "max_overtime_minutes": 30,
+             "shift": {"start": "08:00", "end": "12:00", "breaks": [{"start": "10:00", "end": "10:30"}]}}
+        ],
+        services=[
+            {"code": f"S{m}", "name": f"{m} min", "operations": [
+                {"name": "work", "minutes": int(m), "skill": "maintenance", "bay_kinds": ["general"]}]}
+            for m in (30, 45, 60, 75)
+        ],
+    )  # fmt: skip
+
+
+def without_timing(plan: object) -> dict[str, object]:
+    """A plan as JSON without its solve time: two runs of a deterministic search compare equal."""
+    data = plan.model_dump(mode="json")  # type: ignore[attr-defined]
+    data.pop("solve_seconds")
+    return data  # type: ignore[no-any-return]
+
+
+def fifty_bookings() -> list[Booking]:
+    """More bookings than the full-solve threshold (the neighbourhood search runs), with promises."""
+    return [
+        Booking(id=f"b{i:02d}", service=["MINOR", "LUBE", "MINOR"][i % 3], drop_off=at(f"{8 + i % 6:02d}:00"),
+                promised=at(f"{10 + i % 6:02d}:00"), waiter=i % 4 == 0)
+        for i in range(50)
+    ]  # fmt: skip
+
+
+def tiny_day(seed: int, count: int = 6) -> PlanRequest:
+    """`count` bookings drawn from `seed` on `one_lift_workshop()`, each promised up to 50 minutes
+    after its earliest end, priority 1 or 2 (small enough to enumerate every subset and order)."""
+    rng = np.random.default_rng(seed)
+    one = one_lift_workshop()
+    bookings = []
+    for i in range(count):
+        drop = 8 * 60 + int(rng.integers(0, 9)) * 15
+        minutes = int(rng.choice([30, 45, 60, 75]))
+        due = drop + minutes + int(rng.integers(0, 6)) * 10
+        bookings.append(Booking(
+            id=f"b{i}", service=f"S{minutes}", drop_off=at(f"{drop // 60:02d}:{drop % 60:02d}"),
+            promised=at(f"{due // 60:02d}:{due % 60:02d}"), priority=int(rng.integers(1, 3)),
+        ))  # fmt: skip
+    return four_bay_request(bookings, one, limit=5)
+
+
+def least_lateness(problem: DayProblem, subset: tuple[int, ...]) -> float:
+    """Fewest minutes late placing exactly `subset` on the one technician and bay (inf if impossible)."""
+    windows = problem.technicians[0].windows()
+    best = math.inf
+    for order in itertools.permutations(subset):
+        cursor, late = 0, 0
+        for j in order:
+            job = problem.jobs[j]
+            d = job.operations[0].durations[0]
+            start = next(
+                (max(s, cursor, job.release) for s, e in windows if max(s, cursor, job.release) + d <= e),
+                None,
+            )
+            if start is None:
+                break
+            cursor = start + d
+            late += max(0, cursor - (job.due or cursor))
+        else:
+            best = min(best, late)
+    return best
+
+
+def started_and_waiting(second_minutes: int) -> DayProblem:
+    """One technician and one lift 08:00-10:00: booking 0 started at 08:00 (its first hour pinned,
+    a second operation of `second_minutes` to come), booking 1 an hour of work ready at 08:00."""
+
+    def op(minutes: int, pin: Placement | None = None) -> OperationData:
+        return OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(minutes,), pin=pin)
+
+    started = JobData(
+        release=480,
+        due=None,
+        waiter=False,
+        priority=1,
+        operations=(op(60, Placement(0, 0, 480, 540)), op(second_minutes)),
+    )
+    waiting = JobData(release=480, due=None, waiter=False, priority=1, operations=(op(60),))
+    return one_technician_morning(started, waiting)
 
 
 @dataclass(frozen=True)
