@@ -22,9 +22,7 @@ DAYS = [DAY + dt.timedelta(days=i) for i in range(3)]  # Tuesday .. Thursday
 LATER = DAY + dt.timedelta(days=3)
 
 
-@pytest.fixture
-def db_url(sqlite_url: str) -> str:
-    return sqlite_url
+pytestmark = pytest.mark.sqlite_only
 
 
 def workshop() -> Workshop:

@@ -27,10 +27,7 @@ from tests.builders import NOW, tiny_workshop
 DAY = "2026-11-24"
 
 
-@pytest.fixture
-def db_url(sqlite_url: str) -> str:
-    """SQLite only: the limits do not depend on the backend."""
-    return sqlite_url
+pytestmark = pytest.mark.sqlite_only  # the limits do not depend on the backend
 
 
 def _poll(client: TestClient, url: str, seconds: float = 180) -> dict[str, object]:

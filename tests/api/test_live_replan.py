@@ -40,9 +40,7 @@ from tests.builders import clock_event as ev
 GATE_SECONDS = 120.0
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'live.db'}"
+pytestmark = pytest.mark.sqlite_only
 
 
 class Gate:

@@ -20,9 +20,7 @@ from tests.builders import clock_event as ev
 W = "/v1/workshops/tiny"
 
 
-@pytest.fixture
-def db_url(sqlite_url: str) -> str:
-    return sqlite_url
+pytestmark = pytest.mark.sqlite_only
 
 
 def workshop() -> Workshop:
