@@ -82,7 +82,7 @@ def _wait_idle(shopfloor: ShopFloor) -> None:
     """Until the re-planner has ended its runs: the plan is stored (and the status settled) before
     a run ends (its status, pushes), so counts of runs are read only after this."""
     deadline = time.monotonic() + GATE_SECONDS
-    while not shopfloor.replanner.idle():
+    while not shopfloor.replans.replanner.idle():
         assert time.monotonic() < deadline, "the background re-plan never ended"
         time.sleep(0.005)
 
@@ -230,10 +230,10 @@ def test_a_rejected_event_asks_for_no_replan_and_changes_nothing(client: TestCli
     before = settled(client, W)
     shopfloor = client.app.state.shopfloor  # type: ignore[attr-defined]
     _wait_idle(shopfloor)
-    runs = dict(shopfloor.replanner.runs)
+    runs = dict(shopfloor.replans.replanner.runs)
     assert client.post(f"{W}/clock", json=ev(b, "start", "09:00")).status_code == 409  # t is on A
     assert client.post(f"{W}/clock", json=ev(a, "finish", "07:00")).status_code == 409
-    assert shopfloor.replanner.idle() and shopfloor.replanner.runs == runs
+    assert shopfloor.replans.replanner.idle() and shopfloor.replans.replanner.runs == runs
     assert settled(client, W) == before
 
 
@@ -251,7 +251,7 @@ def test_a_plan_lagging_its_events_after_a_restart_is_replanned(db_url: str) -> 
         s = settled(again, W)
         assert s["plan_as_of_event"] == s["latest_event"] == r.json()["event"]["id"]
     gate.open()
-    while not client.app.state.shopfloor.replanner.idle():  # type: ignore[attr-defined]
+    while not client.app.state.shopfloor.replans.replanner.idle():  # type: ignore[attr-defined]
         time.sleep(0.01)
 
 
