@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import logging
 import math
+import threading
 import time
 import traceback
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -21,6 +23,7 @@ from scheduler.compiler import compile_request
 from scheduler.contract import (
     Assignment,
     Booking,
+    PinnedOperation,
     Plan,
     PlanOptions,
     PlanRequest,
@@ -42,6 +45,9 @@ from solver.problem import (
     Placement,
     TechnicianData,
 )
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 TZ = "Asia/Shanghai"
 NOW = dt.datetime(2026, 11, 23, 17, 30, tzinfo=ZoneInfo(TZ))
@@ -406,12 +412,13 @@ class _Putter(Protocol):
     def put(self, url: str, *, content: str, headers: dict[str, str]) -> Any: ...
 
 
-def put_workshop(http: _Putter, workshop: Workshop) -> None:
-    """Store `workshop` through the API (PUT /v1/workshops/{id}), which must accept it."""
+def put_workshop(http: _Putter, workshop: Workshop, headers: dict[str, str] | None = None) -> None:
+    """Store `workshop` through the API (PUT /v1/workshops/{id}), which must accept it (`headers`:
+    the key's, where keys are on)."""
     response = http.put(
         f"/v1/workshops/{workshop.id}",
         content=workshop.model_dump_json(),
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", **(headers or {})},
     )
     assert response.status_code == 200, response.text
 
@@ -444,6 +451,101 @@ def settled(http: _Getter, workshop_path: str, date: str = DATE, seconds: float 
             return body
         assert time.monotonic() < deadline, "the live plan never caught up with the clock events"
         time.sleep(0.01)
+
+
+class _JobGetter(Protocol):
+    def get(self, url: str) -> Any: ...
+
+
+def poll_job(http: _JobGetter, url: str, seconds: float = 180.0) -> dict[str, Any]:
+    """Poll a job (`url`: the job's, as its start answered) until it is done or failed, or
+    `seconds` have passed; its last answer. Sleeps between polls, never a timed wait."""
+    deadline = time.monotonic() + seconds
+    while True:
+        job: dict[str, Any] = http.get(url).json()
+        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.2)
+
+
+# The shop floor's day through the API (tests/api/test_shopfloor.py and the live day's tests): the tiny
+# workshop with two technicians, two waiters booked, the day's stream.
+TINY_PATH = "/v1/workshops/tiny"
+
+
+def two_technician_workshop() -> Workshop:
+    """The tiny workshop with two technicians working 08:00-12:00 (drop-offs 08:00-10:00)."""
+    ws = tiny_workshop()
+    shift = {"start": "08:00", "end": "12:00"}
+    techs = [
+        {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"], "shift": shift},
+        {"id": "u", "name": "U", "grade": 3, "skills": ["maintenance"], "shift": shift},
+    ]
+    return Workshop.model_validate({**ws.model_dump(mode="json"), "technicians": techs})
+
+
+def two_waiters_day(client: TestClient) -> tuple[str, str]:
+    """Two waiters: A dropped off at 08:00, B at 09:00 (one bay: A 08:00-09:00, B 09:00-10:00)."""
+    assert client.put(TINY_PATH, json=two_technician_workshop().model_dump(mode="json")).status_code == 200
+    ids = []
+    for hhmm in ("08:00", "09:00"):
+        body = {"service": "MAINT", "drop_off": at(hhmm).isoformat(), "waiter": True}
+        r = client.post(f"{TINY_PATH}/bookings", json=body)
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    return ids[0], ids[1]
+
+
+def clocked_request(
+    client: TestClient, plan: dict[str, Any], pins: dict[str, tuple[str, str]]
+) -> PlanRequest:
+    """The day's request with the clocked work pinned at its actual times (what the plan must pass)."""
+    service = client.app.state.services.service  # type: ignore[attr-defined]
+    mine = {x["booking"]: x for x in plan["assignments"]}
+    bookings = []
+    for b in service.bookings("tiny", DAY):
+        if b.id in pins:
+            start, end = pins[b.id]
+            pin = PinnedOperation(operation=0, bay=mine[b.id]["bay"], technician=mine[b.id]["technician"],
+                                  start=at(start), end=at(end))  # fmt: skip
+            b = b.model_copy(update={"pinned": [pin]})
+        bookings.append(b)
+    return PlanRequest(workshop=two_technician_workshop(), date=DAY, bookings=bookings,
+                       options=PlanOptions(keep_promises=False))  # fmt: skip
+
+
+def _read_stream(client: TestClient, url: str, out: list[str], opened: threading.Event) -> None:
+    """Read the whole stream into `out`; `opened` is set once its first message (the status the
+    route computed on connecting) has arrived, so later events cannot race into that first one."""
+    text = ""
+    with client.stream("GET", url) as response:
+        for chunk in response.iter_text():
+            text += chunk
+            if "event: status" in text and "\n\n" in text.split("event: status", 1)[1]:
+                opened.set()
+    out.append(text)
+    opened.set()
+
+
+def open_stream(client: TestClient, url: str) -> tuple[threading.Thread, list[str]]:
+    """Start reading the day's stream in a thread; return once its first message has arrived."""
+    out: list[str] = []
+    opened = threading.Event()
+    reader = threading.Thread(target=_read_stream, args=(client, url, out, opened))
+    reader.start()
+    assert opened.wait(20), "the stream never sent its first message"
+    return reader, out
+
+
+def stream_messages(text: str) -> list[dict[str, Any]]:
+    """The day statuses in a stream's text (its `event: status` messages), in order."""
+    found = []
+    for block in text.split("\n\n"):
+        lines = block.splitlines()
+        if lines and lines[0] == "event: status":
+            assert lines[1].startswith("data: ")
+            found.append(json.loads(lines[1].removeprefix("data: ")))
+    return found
 
 
 def witness_plan(day: DayBook, probe: Booking, offer: Offer) -> tuple[PlanRequest, Plan]:

@@ -27,14 +27,17 @@ from scheduler.coalesce import Coalescer
 from scheduler.contract import Plan
 from scheduler.shopfloor import ShopFloor
 from scheduler.validator import assert_valid
-from tests.api.test_shopfloor import (
-    W,
-    _clocked_request,
-    _messages,
-    day,
+from tests.builders import (
+    DATE,
+    at,
+    clocked_request,
+    fixed_clock,
     open_stream,
+    settled,
+    stream_messages,
+    two_waiters_day,
 )
-from tests.builders import DATE, at, fixed_clock, settled
+from tests.builders import TINY_PATH as W
 from tests.builders import clock_event as ev
 
 GATE_SECONDS = 120.0
@@ -95,7 +98,7 @@ def _status(client: TestClient, hhmm: str) -> dict[str, Any]:
 
 
 def test_an_event_answers_before_its_replan_and_the_status_says_the_plan_lags(client: TestClient) -> None:
-    a, _ = day(client)
+    a, _ = two_waiters_day(client)
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
     gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]
     try:
@@ -119,13 +122,13 @@ def test_an_event_answers_before_its_replan_and_the_status_says_the_plan_lags(cl
     plan = client.get(f"{W}/plans/{DATE}").json()
     mine = {x["booking"]: x for x in plan["assignments"]}
     assert mine[a]["start"] == at("08:00").isoformat()  # the clocked start pinned in the live plan
-    assert_valid(_clocked_request(client, plan, {a: ("08:00", "09:00")}), Plan.model_validate(plan))
+    assert_valid(clocked_request(client, plan, {a: ("08:00", "09:00")}), Plan.model_validate(plan))
 
 
 def test_an_events_answer_is_its_bookings_entry_of_the_whole_days_status(client: TestClient) -> None:
     """The answer computes the event's booking alone; it equals that booking's entry in the day's
     status computed at the same state (the same events, the same stored plan: the re-plan held)."""
-    a, b = day(client)
+    a, b = two_waiters_day(client)
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
     gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]
     seen = set()
@@ -147,7 +150,7 @@ def test_an_events_answer_is_its_bookings_entry_of_the_whole_days_status(client:
 
 
 def test_events_during_a_replan_coalesce_into_one_more(client: TestClient) -> None:
-    a, b = day(client)
+    a, b = two_waiters_day(client)
     gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]
     try:
         assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
@@ -170,7 +173,7 @@ def test_events_during_a_replan_coalesce_into_one_more(client: TestClient) -> No
     assert (mine[a]["start"], mine[a]["end"]) == (at("08:00").isoformat(), at("09:40").isoformat())
     assert mine[b]["start"] == at("09:41").isoformat() and mine[b]["technician"] == "u"
     pins = {a: ("08:00", "09:40"), b: ("09:41", mine[b]["end"][11:16])}
-    assert_valid(_clocked_request(client, plan, pins), Plan.model_validate(plan))
+    assert_valid(clocked_request(client, plan, pins), Plan.model_validate(plan))
 
 
 def _by_booking(body: Any) -> Any:
@@ -197,7 +200,7 @@ def test_the_background_path_ends_where_the_synchronous_one_does(tmp_path: Path)
         client = TestClient(create_app(f"sqlite:///{tmp_path / f'{background}.db'}", auth=False,
                                        clock=fixed_clock()))  # fmt: skip
         client.app.state.shopfloor.background = background  # type: ignore[attr-defined]
-        a, b = day(client)
+        a, b = two_waiters_day(client)
         seen[background] = []
         for body in events(a, b):
             r = client.post(f"{W}/clock", json=body)
@@ -225,7 +228,7 @@ def test_the_background_path_ends_where_the_synchronous_one_does(tmp_path: Path)
 
 
 def test_a_rejected_event_asks_for_no_replan_and_changes_nothing(client: TestClient) -> None:
-    a, b = day(client)
+    a, b = two_waiters_day(client)
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     before = settled(client, W)
     shopfloor = client.app.state.shopfloor  # type: ignore[attr-defined]
@@ -239,7 +242,7 @@ def test_a_rejected_event_asks_for_no_replan_and_changes_nothing(client: TestCli
 
 def test_a_plan_lagging_its_events_after_a_restart_is_replanned(db_url: str) -> None:
     client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
-    a, _ = day(client)
+    a, _ = two_waiters_day(client)
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
     gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]
     r = client.post(f"{W}/clock", json=ev(a, "start", "08:00"))
@@ -256,7 +259,7 @@ def test_a_plan_lagging_its_events_after_a_restart_is_replanned(db_url: str) -> 
 
 
 def test_webhooks_and_the_stream_follow_the_background_replan(client: TestClient) -> None:
-    a, b = day(client)
+    a, b = two_waiters_day(client)
     shopfloor = client.app.state.shopfloor  # type: ignore[attr-defined]
     received: list[dict[str, Any]] = []
 
@@ -279,7 +282,7 @@ def test_webhooks_and_the_stream_follow_the_background_replan(client: TestClient
     settled(client, W)
     reader.join(60)
     assert not reader.is_alive() and out
-    first, started, finished, replanned = _messages(out[0])
+    first, started, finished, replanned = stream_messages(out[0])
     assert first["latest_event"] is None
     # Each answer pushed at once (the plan lagging), then the one re-plan made from both events.
     assert started["replanning"] and started["plan_as_of_event"] is None  # no plan yet
