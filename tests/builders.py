@@ -548,6 +548,63 @@ def stream_messages(text: str) -> list[dict[str, Any]]:
     return found
 
 
+# Three days of clocked work through the API, for the reports from actuals (tests/api/test_actuals.py,
+# tests/cli/test_report.py, tests/e2e/test_reports_page.py).
+HISTORY_DAYS = [DAY + dt.timedelta(days=i) for i in range(3)]  # Tuesday .. Thursday
+
+
+def two_bay_workshop() -> Workshop:
+    """Two grade-3 technicians working 08:00-12:00 with a 10:00-10:15 break, two bays; MAINT is
+    60 minutes."""
+    shift = {"start": "08:00", "end": "12:00", "breaks": [{"start": "10:00", "end": "10:15"}]}
+    techs = [
+        {"id": t, "name": t.upper(), "grade": 3, "skills": ["maintenance"], "shift": shift} for t in "tu"
+    ]
+    bays = [{"id": "G1", "kind": "general"}, {"id": "G2", "kind": "general"}]
+    body = tiny_workshop().model_dump(mode="json")
+    return Workshop.model_validate(
+        {**body, "technicians": techs, "opening": {"start": "08:00", "end": "12:00"}, "bays": bays}
+    )
+
+
+def book_waiter(
+    client: TestClient, day: dt.date, hhmm: str, promised: dict[str, dt.datetime] | None = None
+) -> str:
+    """A waiter (the booking service promises his pickup, kept in `promised`) dropped off at `hhmm`."""
+    r = client.post(
+        f"{TINY_PATH}/bookings",
+        json={"service": "MAINT", "drop_off": at(hhmm, day).isoformat(), "waiter": True},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["promised"] is not None
+    if promised is not None:
+        promised[r.json()["id"]] = dt.datetime.fromisoformat(r.json()["promised"])
+    return str(r.json()["id"])
+
+
+def clocked_history(
+    client: TestClient, promised: dict[str, dt.datetime] | None = None
+) -> list[tuple[str, dt.datetime]]:
+    """Three days (`HISTORY_DAYS`) on `two_bay_workshop()`: each day t does a 08:00 booking in 90
+    minutes (starting 08:10, 10 minutes after the plan), u one at 09:00 in 90 minutes; the day's plan
+    made before the first event. Returns (booking, finished at) of each."""
+    finished = []
+    assert client.put(TINY_PATH, json=two_bay_workshop().model_dump(mode="json")).status_code == 200
+    for day in HISTORY_DAYS:
+        a = book_waiter(client, day, "08:00", promised)
+        b = book_waiter(client, day, "09:00", promised)
+        planned = client.post(f"{TINY_PATH}/plans", json={"date": day.isoformat(), "time_limit_seconds": 1})
+        assert planned.status_code == 200
+        start_a, start_b = at("08:10", day), at("09:00", day)
+        for body in (clock_event(a, "start", start_a, "t"), clock_event(b, "start", start_b, "u"),
+                     clock_event(a, "finish", start_a + dt.timedelta(minutes=90), "t"),
+                     clock_event(b, "finish", start_b + dt.timedelta(minutes=90), "u")):  # fmt: skip
+            r = client.post(f"{TINY_PATH}/clock", json=body)
+            assert r.status_code == 201, r.text
+        finished += [(a, start_a + dt.timedelta(minutes=90)), (b, start_b + dt.timedelta(minutes=90))]
+    return finished
+
+
 def witness_plan(day: DayBook, probe: Booking, offer: Offer) -> tuple[PlanRequest, Plan]:
     """The day as a slot offer claims it: accepted bookings where the (re)witness puts them, plus
     the probe booked at the offer's promise (for the independent validator)."""
