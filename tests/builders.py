@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from hypothesis import strategies as st
 
 from scheduler.clock import FixedClock
 from scheduler.compiler import compile_request
@@ -603,6 +604,49 @@ def clocked_history(
             assert r.status_code == 201, r.text
         finished += [(a, start_a + dt.timedelta(minutes=90)), (b, start_b + dt.timedelta(minutes=90))]
     return finished
+
+
+# Random small days for property tests.
+_RANDOM_SERVICES = ["LUBE", "MAINT", "MINOR", "ACCIDENT"]
+_RANDOM_TECHNICIANS = ["li", "wang", "chen", "zhao", "zhou"]
+_RANDOM_BAYS = ["G1", "G2", "E1", "B1", "P1", "F1"]
+
+
+@st.composite
+def random_days(draw: st.DrawFn) -> PlanRequest:
+    """A random small day (hypothesis): some of `small_workshop()`'s technicians on random shifts,
+    efficiencies and overtime, some of its bays, 1-12 bookings dropped off 09:00-15:00 (the property
+    tests, tests/scheduler/test_properties.py, and the bounds', tests/solver/test_bounds_slots.py)."""
+    base = small_workshop()
+    names = draw(st.lists(st.sampled_from(_RANDOM_TECHNICIANS), min_size=1, max_size=5, unique=True))
+    technicians = []
+    for t in base.technicians:
+        if t.id not in names:
+            continue
+        start = draw(st.sampled_from(["07:00", "08:00", "09:00"]))
+        end = draw(st.sampled_from(["15:00", "16:00", "17:00", "18:00"]))
+        shift: dict[str, Any] = {**SHIFT, "start": start, "end": end}
+        technicians.append(t.model_copy(update={
+            "shift": type(t.shift).model_validate(shift),
+            "efficiency": draw(st.sampled_from([0.8, 1.0, 1.25])),
+            "max_overtime_minutes": draw(st.sampled_from([0, 30, 60])),
+        }))  # fmt: skip
+    bays = [
+        b for b in base.bays if b.id in draw(st.lists(st.sampled_from(_RANDOM_BAYS), min_size=1, unique=True))
+    ]
+    workshop = base.model_copy(update={"technicians": technicians, "bays": bays})
+    bookings = []
+    for i in range(draw(st.integers(1, 12))):
+        quarter = draw(st.integers(0, 24))  # drop-offs 09:00 .. 15:00
+        bookings.append(Booking(
+            id=f"b{i}",
+            service=draw(st.sampled_from(_RANDOM_SERVICES)),
+            drop_off=at(f"{9 + quarter // 4:02d}:{15 * (quarter % 4):02d}"),
+            waiter=draw(st.booleans()),
+            fleet_partner=draw(st.sampled_from([None, None, "TAXI"])),
+            priority=draw(st.integers(1, 3)),
+        ))  # fmt: skip
+    return request(bookings, workshop=workshop, time_limit_seconds=0.5, workers=2)
 
 
 def witness_plan(day: DayBook, probe: Booking, offer: Offer) -> tuple[PlanRequest, Plan]:

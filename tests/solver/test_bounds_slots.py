@@ -28,11 +28,11 @@ from tests.builders import (
     at,
     least_lateness,
     one_technician_morning,
+    random_days,
     tiny_day,
 )
 from tests.builders import four_bay_request as request
 from tests.builders import four_bay_workshop as workshop
-from tests.scheduler.test_properties import days
 
 MORNING = {"start": "08:00", "end": "12:00", "breaks": [{"start": "10:00", "end": "10:30"}]}
 
@@ -179,7 +179,7 @@ def test_waiters_at_the_same_minute_do_not_share_the_fast_technician() -> None:
 def _promised_days(draw: st.DrawFn) -> PlanRequest:
     """The property tests' random small days, every booking promised 30 minutes to 5 hours after
     its drop-off (tight promises: lateness the bounds must not overstate)."""
-    req = draw(days())
+    req = draw(random_days())
     bookings = [
         b.model_copy(update={"promised": b.drop_off + dt.timedelta(minutes=draw(st.integers(6, 60)) * 5)})
         for b in req.bookings
