@@ -497,6 +497,14 @@ def two_waiters_day(client: TestClient) -> tuple[str, str]:
     return ids[0], ids[1]
 
 
+def day_status(client: TestClient, hhmm: str) -> dict[str, Any]:
+    """The tiny workshop's status of DAY as of `hhmm` (GET …/days/{DATE}/status?now=), which must answer."""
+    r = client.get(f"{TINY_PATH}/days/{DATE}/status", params={"now": at(hhmm).isoformat()})
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
 def clocked_request(
     client: TestClient, plan: dict[str, Any], pins: dict[str, tuple[str, str]]
 ) -> PlanRequest:

@@ -31,6 +31,7 @@ from tests.builders import (
     DATE,
     at,
     clocked_request,
+    day_status,
     fixed_clock,
     open_stream,
     settled,
@@ -90,13 +91,6 @@ def _wait_idle(shopfloor: ShopFloor) -> None:
         time.sleep(0.005)
 
 
-def _status(client: TestClient, hhmm: str) -> dict[str, Any]:
-    r = client.get(f"{W}/days/{DATE}/status", params={"now": at(hhmm).isoformat()})
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    return body
-
-
 def test_an_event_answers_before_its_replan_and_the_status_says_the_plan_lags(client: TestClient) -> None:
     a, _ = two_waiters_day(client)
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
@@ -106,7 +100,7 @@ def test_an_event_answers_before_its_replan_and_the_status_says_the_plan_lags(cl
         assert r.status_code == 201, r.text  # answered while its re-plan is held at the gate
         event = r.json()["event"]["id"]
         assert r.json()["booking"]["state"] == "in_progress"
-        s = _status(client, "08:30")
+        s = day_status(client, "08:30")
         assert s["replanning"] and s["latest_event"] == event and s["plan_as_of_event"] == 0
         # Work in progress is projected from the clock at once, re-plan or not.
         op = s["bookings"][0]["operations"][0]
@@ -138,7 +132,7 @@ def test_an_events_answer_is_its_bookings_entry_of_the_whole_days_status(client:
             r = client.post(f"{W}/clock", json=body)
             assert r.status_code == 201, r.text
             answer = r.json()["booking"]
-            whole = _status(client, body["at"][11:16])
+            whole = day_status(client, body["at"][11:16])
             assert whole["replanning"] and gate.done == 0  # the same stored plan
             assert answer == next(x for x in whole["bookings"] if x["booking"] == body["booking"])
             seen.add((answer["state"], answer["at_risk"]))
@@ -209,7 +203,7 @@ def test_the_background_path_ends_where_the_synchronous_one_does(tmp_path: Path)
                 settled(client, W)
                 _wait_idle(client.app.state.shopfloor)  # type: ignore[attr-defined]  # risks recorded
             else:  # the synchronous path answers with the plan already made from the event
-                assert not _status(client, "08:00")["replanning"]
+                assert not day_status(client, "08:00")["replanning"]
             plan = client.get(f"{W}/plans/{DATE}").json()
             plan.pop("solve_seconds")
 
@@ -217,7 +211,7 @@ def test_the_background_path_ends_where_the_synchronous_one_does(tmp_path: Path)
                 return _by_booking(json.loads(json.dumps(body).replace(a, "A").replace(b, "B")))
 
             seen[background].append(
-                (same_ids(r.json()["booking"]), same_ids(_status(client, "10:45")), same_ids(plan))
+                (same_ids(r.json()["booking"]), same_ids(day_status(client, "10:45")), same_ids(plan))
             )
     sync, background_ = seen[False], seen[True]
     for (_, s_sync, p_sync), (_, s_bg, p_bg) in zip(sync, background_, strict=True):
