@@ -114,7 +114,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        shopfloor.catch_up()  # live plans a crash left behind their clock events: re-planned
+        shopfloor.replans.catch_up()  # live plans a crash left behind their clock events: re-planned
         if os.environ.get(WARM_START_ENVIRONMENT, "").strip().lower() != "off":
             threading.Thread(target=shopfloor.warm, name="warm-status", daemon=True).start()
         if settle:

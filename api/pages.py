@@ -18,11 +18,12 @@ from fastapi.templating import Jinja2Templates
 
 from api import gantt, i18n
 from api.charts import bars
-from api.deps import ClockDep, NowQuery, RunnerDep, ServiceDep, services, shopfloor
+from api.deps import ClockDep, NowQuery, RunnerDep, ServiceDep, ShopFloorDep, services
 from api.login import COOKIE, language_switch
 from scheduler import actuals, jobcards
 from scheduler.clocking import DayStatus, OperationStatus
 from scheduler.contract import Booking, Day, Plan, Workshop
+from scheduler.day_page import day_page, technician_day
 from scheduler.errors import InputError, NotFound
 from scheduler.i18n import N_, normalise
 from scheduler.keys import KeyInfo, Role
@@ -134,7 +135,7 @@ def plan_page(
     request: Request,
     workshop_id: str,
     date: Day,
-    service: ServiceDep,
+    floor: ShopFloorDep,
     clock: ClockDep,
     rows: str = "bays",
     now: NowQuery = None,
@@ -142,15 +143,10 @@ def plan_page(
     who = viewer(request, *PAGE_ROLES["plan"], workshop=workshop_id)
     if isinstance(who, Response):
         return who
-    workshop = service.workshop(workshop_id)
-    listed = service.day_bookings(workshop_id, date)  # multi-day repairs carried in count too
-    bookings = [b for b, _ in listed]
-    plan = _stored_plan(service, workshop_id, date)
+    day = day_page(floor, workshop_id, date, now)
+    workshop, view, plan, status = day.workshop, day.view, day.plan, day.status
     rows_by = "technicians" if rows == "technicians" else "bays"
-    view, seen = service.day_view(workshop_id, date)  # a multi-day repair: its part of the day
-    codes = {b.id: b.service for b in seen}
-    # The status as of `now`; without it, as the live day's reads do (they record new risks).
-    status = shopfloor(request).status(workshop_id, date, now) if bookings else None
+    codes = {b.id: b.service for b in day.seen}  # a multi-day repair: its part of the day
     now = now or clock.now()
     t = i18n.use(request)  # also the chart's language (api/gantt.py)
     labels = {"now": t.gettext("now"), "actual": t.gettext("actual %(start)s–%(end)s"),
@@ -158,13 +154,13 @@ def plan_page(
               "break": t.gettext("break %(start)s–%(end)s")}  # fmt: skip
     # Personal data only to the roles that need them: a manager's view shows no phone numbers.
     show_phone = who is None or who.role is not Role.manager
-    people = {b.id: b for b in bookings}
+    people = {b.id: b for b in day.bookings}
     svg = gantt.render(view, plan, codes, rows_by, status, now, labels, people, show_phone) if plan else ""
     quality = plan_quality_words(plan, t) if plan else ""
     legend = gantt.legend(view, plan, codes) if plan else []
-    plan = i18n.plan_in_words(plan, t) if plan else None
-    return page(request, "plan.html", N_("Plan %(date)s"), workshop=workshop, date=date, plan=plan,
-                bookings=bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
+    words = i18n.plan_in_words(plan, t) if plan else None
+    return page(request, "plan.html", N_("Plan %(date)s"), workshop=workshop, date=date, plan=words,
+                bookings=day.bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
                 at_risk=at_risk(workshop, status), now=now.astimezone(workshop.tz).isoformat(),
                 stream_url=stream_url(request, workshop_id, date))  # fmt: skip
 
@@ -300,8 +296,7 @@ def my_jobs(
 def me_page(
     request: Request,
     workshop_id: str,
-    service: ServiceDep,
-    clock: ClockDep,
+    floor: ShopFloorDep,
     technician: str | None = None,
     date: Day | None = None,
     now: NowQuery = None,
@@ -313,25 +308,20 @@ def me_page(
         return who
     if who is not None and who.role is Role.technician:
         technician = who.technician
-    workshop = service.workshop(workshop_id)
-    local = (now or clock.now()).astimezone(workshop.tz)
-    day = date or local.date()
-    names = {t.id: t.name for t in workshop.technicians}
-    if technician not in names:
-        return page(request, "me.html", N_("My jobs"), workshop=workshop, date=day, technician=None,
+    mine = technician_day(floor, workshop_id, technician, date, now)
+    workshop, local = mine.workshop, mine.local_now
+    if mine.day is None or technician is None:  # not one of the workshop's: the page asks who
+        return page(request, "me.html", N_("My jobs"), workshop=workshop, date=mine.date, technician=None,
                     technicians=workshop.technicians, jobs=[], now=local.isoformat())  # fmt: skip
-    assert technician is not None
-    plan = _stored_plan(service, workshop_id, day)
-    view, seen = service.day_view(workshop_id, day)  # a multi-day repair: its part of the day
-    # The status as of `now`; without it, as the live day's reads do (they record new risks).
-    status = shopfloor(request).status(workshop_id, day, now) if seen else None
-    jobs = my_jobs(workshop, plan, status, technician)
-    codes = {b.id: b.service for b in seen}
+    day = mine.day
+    jobs = my_jobs(workshop, day.plan, day.status, technician)
+    codes = {b.id: b.service for b in day.seen}  # a multi-day repair: its part of the day
     for job in jobs:
-        found = view.service(codes.get(str(job["booking"]), ""))
+        found = day.view.service(codes.get(str(job["booking"]), ""))
         op = int(str(job["operation"]))
         job["what"] = f"{found.name} · {found.operations[op].name}" if found else ""
-    return page(request, "me.html", N_("My jobs"), workshop=workshop, date=day, technician=technician,
+    names = {t.id: t.name for t in workshop.technicians}
+    return page(request, "me.html", N_("My jobs"), workshop=workshop, date=mine.date, technician=technician,
                 person=names[technician], technicians=workshop.technicians, jobs=jobs,
                 now=local.isoformat())  # fmt: skip
 

@@ -117,11 +117,14 @@ def main() -> None:
             return shopfloor.status(workshop.id, target, now)
 
         real = actuals.learned_speeds
+        import scheduler.live_replan as live_replan_module
         import scheduler.shopfloor as shopfloor_module
 
-        shopfloor_module.learned_speeds = lambda *_: {}  # type: ignore[assignment]
+        for module in (shopfloor_module, live_replan_module):
+            module.learned_speeds = lambda *_: {}  # type: ignore[assignment]
         baseline = _median_ms(status, args.repeat)
-        shopfloor_module.learned_speeds = real
+        for module in (shopfloor_module, live_replan_module):
+            module.learned_speeds = real
         status()  # warm the cache
         hit = _median_ms(status, args.repeat)
 

@@ -37,9 +37,10 @@ from bench.clock import NOW
 from cli.testing import Server
 from scheduler.clocking import ClockEvent, effective, replay
 from scheduler.contract import Booking, Plan
+from scheduler.live_replan import LIVE_REPLAN_ENVIRONMENT
 from scheduler.promise_odds import SAMPLES, on_time_probabilities
 from scheduler.scenarios import Scenario, load_scenario
-from scheduler.shopfloor import CLOCK_ANSWER_ENVIRONMENT, LIVE_REPLAN_ENVIRONMENT, WARM_START_ENVIRONMENT
+from scheduler.shopfloor import CLOCK_ANSWER_ENVIRONMENT, WARM_START_ENVIRONMENT
 from simulation.day_replay import DayRecord, percentile, replay_day
 
 HERE = Path(__file__).parent

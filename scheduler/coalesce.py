@@ -2,7 +2,7 @@
 at a time; asking again while a key's run is in progress only marks the key dirty, and the run
 repeats once when it ends, from the newest state (newest state wins, nothing queues up).
 
-The shop floor re-plans a day this way after each clock event (scheduler/shopfloor.py): N events
+The shop floor re-plans a day this way after each clock event (scheduler/live_replan.py): N events
 during one re-plan cost at most one more re-plan, not N."""
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from scheduler.errors import Conflict, InputError
 from scheduler.i18n import N_
 from scheduler.integrity import validated_plan
 from scheduler.jobs import JobRecord, JobRunner
+from scheduler.live_replan import has_clock_events, replan_live
 from scheduler.service import PlanningService
-from scheduler.shopfloor import has_clock_events, replan_live
 
 MAX_SOLVE_SECONDS = 60.0
 MAX_BOOKINGS = 1_000

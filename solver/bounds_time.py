@@ -475,9 +475,3 @@ def _columns(
             # Any start in [first, last] runs through [last, first + d).
             cols.append((j, k, c, t, first, first + d, last, first + d, b))
     return cols
-
-
-def _free_bays(bay_free: list[list[tuple[int, int]]], group: frozenset[int], at: int, grid: int) -> int:
-    """Bays of the group free for the whole slot from `at` (a bay busy for part of it holds no
-    operation that surely runs through all of it)."""
-    return sum(1 for b in group if any(s <= at and at + grid <= e for s, e in bay_free[b]))

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
 import logging
+import math
+import threading
 import time
 import traceback
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
+
+import numpy as np
+from hypothesis import strategies as st
 
 from scheduler.clock import FixedClock
 from scheduler.compiler import compile_request
 from scheduler.contract import (
     Assignment,
     Booking,
+    PinnedOperation,
     Plan,
     PlanOptions,
     PlanRequest,
@@ -38,6 +46,9 @@ from solver.problem import (
     Placement,
     TechnicianData,
 )
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 TZ = "Asia/Shanghai"
 NOW = dt.datetime(2026, 11, 23, 17, 30, tzinfo=ZoneInfo(TZ))
@@ -402,12 +413,13 @@ class _Putter(Protocol):
     def put(self, url: str, *, content: str, headers: dict[str, str]) -> Any: ...
 
 
-def put_workshop(http: _Putter, workshop: Workshop) -> None:
-    """Store `workshop` through the API (PUT /v1/workshops/{id}), which must accept it."""
+def put_workshop(http: _Putter, workshop: Workshop, headers: dict[str, str] | None = None) -> None:
+    """Store `workshop` through the API (PUT /v1/workshops/{id}), which must accept it (`headers`:
+    the key's, where keys are on)."""
     response = http.put(
         f"/v1/workshops/{workshop.id}",
         content=workshop.model_dump_json(),
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", **(headers or {})},
     )
     assert response.status_code == 200, response.text
 
@@ -440,6 +452,209 @@ def settled(http: _Getter, workshop_path: str, date: str = DATE, seconds: float 
             return body
         assert time.monotonic() < deadline, "the live plan never caught up with the clock events"
         time.sleep(0.01)
+
+
+class _JobGetter(Protocol):
+    def get(self, url: str) -> Any: ...
+
+
+def poll_job(http: _JobGetter, url: str, seconds: float = 180.0) -> dict[str, Any]:
+    """Poll a job (`url`: the job's, as its start answered) until it is done or failed, or
+    `seconds` have passed; its last answer. Sleeps between polls, never a timed wait."""
+    deadline = time.monotonic() + seconds
+    while True:
+        job: dict[str, Any] = http.get(url).json()
+        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.2)
+
+
+# The shop floor's day through the API (tests/api/test_shopfloor.py and the live day's tests): the tiny
+# workshop with two technicians, two waiters booked, the day's stream.
+TINY_PATH = "/v1/workshops/tiny"
+
+
+def two_technician_workshop() -> Workshop:
+    """The tiny workshop with two technicians working 08:00-12:00 (drop-offs 08:00-10:00)."""
+    ws = tiny_workshop()
+    shift = {"start": "08:00", "end": "12:00"}
+    techs = [
+        {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"], "shift": shift},
+        {"id": "u", "name": "U", "grade": 3, "skills": ["maintenance"], "shift": shift},
+    ]
+    return Workshop.model_validate({**ws.model_dump(mode="json"), "technicians": techs})
+
+
+def two_waiters_day(client: TestClient) -> tuple[str, str]:
+    """Two waiters: A dropped off at 08:00, B at 09:00 (one bay: A 08:00-09:00, B 09:00-10:00)."""
+    assert client.put(TINY_PATH, json=two_technician_workshop().model_dump(mode="json")).status_code == 200
+    ids = []
+    for hhmm in ("08:00", "09:00"):
+        body = {"service": "MAINT", "drop_off": at(hhmm).isoformat(), "waiter": True}
+        r = client.post(f"{TINY_PATH}/bookings", json=body)
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    return ids[0], ids[1]
+
+
+def day_status(client: TestClient, hhmm: str) -> dict[str, Any]:
+    """The tiny workshop's status of DAY as of `hhmm` (GET …/days/{DATE}/status?now=), which must answer."""
+    r = client.get(f"{TINY_PATH}/days/{DATE}/status", params={"now": at(hhmm).isoformat()})
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def clocked_request(
+    client: TestClient, plan: dict[str, Any], pins: dict[str, tuple[str, str]]
+) -> PlanRequest:
+    """The day's request with the clocked work pinned at its actual times (what the plan must pass)."""
+    service = client.app.state.services.service  # type: ignore[attr-defined]
+    mine = {x["booking"]: x for x in plan["assignments"]}
+    bookings = []
+    for b in service.bookings("tiny", DAY):
+        if b.id in pins:
+            start, end = pins[b.id]
+            pin = PinnedOperation(operation=0, bay=mine[b.id]["bay"], technician=mine[b.id]["technician"],
+                                  start=at(start), end=at(end))  # fmt: skip
+            b = b.model_copy(update={"pinned": [pin]})
+        bookings.append(b)
+    return PlanRequest(workshop=two_technician_workshop(), date=DAY, bookings=bookings,
+                       options=PlanOptions(keep_promises=False))  # fmt: skip
+
+
+def _read_stream(client: TestClient, url: str, out: list[str], opened: threading.Event) -> None:
+    """Read the whole stream into `out`; `opened` is set once its first message (the status the
+    route computed on connecting) has arrived, so later events cannot race into that first one."""
+    text = ""
+    with client.stream("GET", url) as response:
+        for chunk in response.iter_text():
+            text += chunk
+            if "event: status" in text and "\n\n" in text.split("event: status", 1)[1]:
+                opened.set()
+    out.append(text)
+    opened.set()
+
+
+def open_stream(client: TestClient, url: str) -> tuple[threading.Thread, list[str]]:
+    """Start reading the day's stream in a thread; return once its first message has arrived."""
+    out: list[str] = []
+    opened = threading.Event()
+    reader = threading.Thread(target=_read_stream, args=(client, url, out, opened))
+    reader.start()
+    assert opened.wait(20), "the stream never sent its first message"
+    return reader, out
+
+
+def stream_messages(text: str) -> list[dict[str, Any]]:
+    """The day statuses in a stream's text (its `event: status` messages), in order."""
+    found = []
+    for block in text.split("\n\n"):
+        lines = block.splitlines()
+        if lines and lines[0] == "event: status":
+            assert lines[1].startswith("data: ")
+            found.append(json.loads(lines[1].removeprefix("data: ")))
+    return found
+
+
+# Three days of clocked work through the API, for the reports from actuals (tests/api/test_actuals.py,
+# tests/cli/test_report.py, tests/e2e/test_reports_page.py).
+HISTORY_DAYS = [DAY + dt.timedelta(days=i) for i in range(3)]  # Tuesday .. Thursday
+
+
+def two_bay_workshop() -> Workshop:
+    """Two grade-3 technicians working 08:00-12:00 with a 10:00-10:15 break, two bays; MAINT is
+    60 minutes."""
+    shift = {"start": "08:00", "end": "12:00", "breaks": [{"start": "10:00", "end": "10:15"}]}
+    techs = [
+        {"id": t, "name": t.upper(), "grade": 3, "skills": ["maintenance"], "shift": shift} for t in "tu"
+    ]
+    bays = [{"id": "G1", "kind": "general"}, {"id": "G2", "kind": "general"}]
+    body = tiny_workshop().model_dump(mode="json")
+    return Workshop.model_validate(
+        {**body, "technicians": techs, "opening": {"start": "08:00", "end": "12:00"}, "bays": bays}
+    )
+
+
+def book_waiter(
+    client: TestClient, day: dt.date, hhmm: str, promised: dict[str, dt.datetime] | None = None
+) -> str:
+    """A waiter (the booking service promises his pickup, kept in `promised`) dropped off at `hhmm`."""
+    r = client.post(
+        f"{TINY_PATH}/bookings",
+        json={"service": "MAINT", "drop_off": at(hhmm, day).isoformat(), "waiter": True},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["promised"] is not None
+    if promised is not None:
+        promised[r.json()["id"]] = dt.datetime.fromisoformat(r.json()["promised"])
+    return str(r.json()["id"])
+
+
+def clocked_history(
+    client: TestClient, promised: dict[str, dt.datetime] | None = None
+) -> list[tuple[str, dt.datetime]]:
+    """Three days (`HISTORY_DAYS`) on `two_bay_workshop()`: each day t does a 08:00 booking in 90
+    minutes (starting 08:10, 10 minutes after the plan), u one at 09:00 in 90 minutes; the day's plan
+    made before the first event. Returns (booking, finished at) of each."""
+    finished = []
+    assert client.put(TINY_PATH, json=two_bay_workshop().model_dump(mode="json")).status_code == 200
+    for day in HISTORY_DAYS:
+        a = book_waiter(client, day, "08:00", promised)
+        b = book_waiter(client, day, "09:00", promised)
+        planned = client.post(f"{TINY_PATH}/plans", json={"date": day.isoformat(), "time_limit_seconds": 1})
+        assert planned.status_code == 200
+        start_a, start_b = at("08:10", day), at("09:00", day)
+        for body in (clock_event(a, "start", start_a, "t"), clock_event(b, "start", start_b, "u"),
+                     clock_event(a, "finish", start_a + dt.timedelta(minutes=90), "t"),
+                     clock_event(b, "finish", start_b + dt.timedelta(minutes=90), "u")):  # fmt: skip
+            r = client.post(f"{TINY_PATH}/clock", json=body)
+            assert r.status_code == 201, r.text
+        finished += [(a, start_a + dt.timedelta(minutes=90)), (b, start_b + dt.timedelta(minutes=90))]
+    return finished
+
+
+# Random small days for property tests.
+_RANDOM_SERVICES = ["LUBE", "MAINT", "MINOR", "ACCIDENT"]
+_RANDOM_TECHNICIANS = ["li", "wang", "chen", "zhao", "zhou"]
+_RANDOM_BAYS = ["G1", "G2", "E1", "B1", "P1", "F1"]
+
+
+@st.composite
+def random_days(draw: st.DrawFn) -> PlanRequest:
+    """A random small day (hypothesis): some of `small_workshop()`'s technicians on random shifts,
+    efficiencies and overtime, some of its bays, 1-12 bookings dropped off 09:00-15:00 (the property
+    tests, tests/scheduler/test_properties.py, and the bounds', tests/solver/test_bounds_slots.py)."""
+    base = small_workshop()
+    names = draw(st.lists(st.sampled_from(_RANDOM_TECHNICIANS), min_size=1, max_size=5, unique=True))
+    technicians = []
+    for t in base.technicians:
+        if t.id not in names:
+            continue
+        start = draw(st.sampled_from(["07:00", "08:00", "09:00"]))
+        end = draw(st.sampled_from(["15:00", "16:00", "17:00", "18:00"]))
+        shift: dict[str, Any] = {**SHIFT, "start": start, "end": end}
+        technicians.append(t.model_copy(update={
+            "shift": type(t.shift).model_validate(shift),
+            "efficiency": draw(st.sampled_from([0.8, 1.0, 1.25])),
+            "max_overtime_minutes": draw(st.sampled_from([0, 30, 60])),
+        }))  # fmt: skip
+    bays = [
+        b for b in base.bays if b.id in draw(st.lists(st.sampled_from(_RANDOM_BAYS), min_size=1, unique=True))
+    ]
+    workshop = base.model_copy(update={"technicians": technicians, "bays": bays})
+    bookings = []
+    for i in range(draw(st.integers(1, 12))):
+        quarter = draw(st.integers(0, 24))  # drop-offs 09:00 .. 15:00
+        bookings.append(Booking(
+            id=f"b{i}",
+            service=draw(st.sampled_from(_RANDOM_SERVICES)),
+            drop_off=at(f"{9 + quarter // 4:02d}:{15 * (quarter % 4):02d}"),
+            waiter=draw(st.booleans()),
+            fleet_partner=draw(st.sampled_from([None, None, "TAXI"])),
+            priority=draw(st.integers(1, 3)),
+        ))  # fmt: skip
+    return request(bookings, workshop=workshop, time_limit_seconds=0.5, workers=2)
 
 
 def witness_plan(day: DayBook, probe: Booking, offer: Offer) -> tuple[PlanRequest, Plan]:
@@ -529,6 +744,98 @@ def alike_workshop(technicians: int = 4, bays: int = 4) -> Workshop:
             ],
         }
     )  # fmt: skip
+
+
+# Planner tests' days (tests/scheduler/test_optimise.py, test_lns.py, test_dispatch.py; the bounds'
+# enumerations in tests/solver/).
+def one_lift_workshop() -> Workshop:
+    """`four_bay_workshop` cut to one general lift and one grade-3 technician, 08:00-12:00 with a
+    break 10:00-10:30 (30 minutes' overtime); services S30, S45, S60, S75 of one operation that long."""
+    return four_bay_workshop(
+        bays=[{"id": "G1", "kind": "general"}],
+        technicians=[
+            {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"], "max_overtime_minutes": 30,
+             "shift": {"start": "08:00", "end": "12:00", "breaks": [{"start": "10:00", "end": "10:30"}]}}
+        ],
+        services=[
+            {"code": f"S{m}", "name": f"{m} min", "operations": [
+                {"name": "work", "minutes": int(m), "skill": "maintenance", "bay_kinds": ["general"]}]}
+            for m in (30, 45, 60, 75)
+        ],
+    )  # fmt: skip
+
+
+def without_timing(plan: object) -> dict[str, object]:
+    """A plan as JSON without its solve time: two runs of a deterministic search compare equal."""
+    data = plan.model_dump(mode="json")  # type: ignore[attr-defined]
+    data.pop("solve_seconds")
+    return data  # type: ignore[no-any-return]
+
+
+def fifty_bookings() -> list[Booking]:
+    """More bookings than the full-solve threshold (the neighbourhood search runs), with promises."""
+    return [
+        Booking(id=f"b{i:02d}", service=["MINOR", "LUBE", "MINOR"][i % 3], drop_off=at(f"{8 + i % 6:02d}:00"),
+                promised=at(f"{10 + i % 6:02d}:00"), waiter=i % 4 == 0)
+        for i in range(50)
+    ]  # fmt: skip
+
+
+def tiny_day(seed: int, count: int = 6) -> PlanRequest:
+    """`count` bookings drawn from `seed` on `one_lift_workshop()`, each promised up to 50 minutes
+    after its earliest end, priority 1 or 2 (small enough to enumerate every subset and order)."""
+    rng = np.random.default_rng(seed)
+    one = one_lift_workshop()
+    bookings = []
+    for i in range(count):
+        drop = 8 * 60 + int(rng.integers(0, 9)) * 15
+        minutes = int(rng.choice([30, 45, 60, 75]))
+        due = drop + minutes + int(rng.integers(0, 6)) * 10
+        bookings.append(Booking(
+            id=f"b{i}", service=f"S{minutes}", drop_off=at(f"{drop // 60:02d}:{drop % 60:02d}"),
+            promised=at(f"{due // 60:02d}:{due % 60:02d}"), priority=int(rng.integers(1, 3)),
+        ))  # fmt: skip
+    return four_bay_request(bookings, one, limit=5)
+
+
+def least_lateness(problem: DayProblem, subset: tuple[int, ...]) -> float:
+    """Fewest minutes late placing exactly `subset` on the one technician and bay (inf if impossible)."""
+    windows = problem.technicians[0].windows()
+    best = math.inf
+    for order in itertools.permutations(subset):
+        cursor, late = 0, 0
+        for j in order:
+            job = problem.jobs[j]
+            d = job.operations[0].durations[0]
+            start = next(
+                (max(s, cursor, job.release) for s, e in windows if max(s, cursor, job.release) + d <= e),
+                None,
+            )
+            if start is None:
+                break
+            cursor = start + d
+            late += max(0, cursor - (job.due or cursor))
+        else:
+            best = min(best, late)
+    return best
+
+
+def started_and_waiting(second_minutes: int) -> DayProblem:
+    """One technician and one lift 08:00-10:00: booking 0 started at 08:00 (its first hour pinned,
+    a second operation of `second_minutes` to come), booking 1 an hour of work ready at 08:00."""
+
+    def op(minutes: int, pin: Placement | None = None) -> OperationData:
+        return OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(minutes,), pin=pin)
+
+    started = JobData(
+        release=480,
+        due=None,
+        waiter=False,
+        priority=1,
+        operations=(op(60, Placement(0, 0, 480, 540)), op(second_minutes)),
+    )
+    waiting = JobData(release=480, due=None, waiter=False, priority=1, operations=(op(60),))
+    return one_technician_morning(started, waiting)
 
 
 @dataclass(frozen=True)

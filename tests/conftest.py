@@ -218,9 +218,18 @@ def _postgres_databases() -> Iterator[_PostgresDatabases]:
     databases.close()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest parametrizes `db_url` with both backends
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`pytestmark = pytest.mark.sqlite_only`: the module's tests take `db_url` on SQLite alone (what
+    they test does not depend on the backend). As a parametrize mark, which pytest gives precedence
+    over the fixture's own params."""
+    if "db_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker("sqlite_only"):
+        metafunc.definition.add_marker(pytest.mark.parametrize("db_url", ["sqlite"], indirect=True))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A fresh database at head per test."""
+    """A fresh database at head per test, on each backend (a module marked `sqlite_only`: SQLite)."""
     if request.param == "sqlite":
         yield request.getfixturevalue("sqlite_url")
         return
@@ -234,7 +243,7 @@ def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 @pytest.fixture
 def client(db_url: str) -> Iterator[TestClient]:
-    """The API over `db_url` (override `db_url` in a module to pin the backend). Closed after the
+    """The API over `db_url` (`pytest.mark.sqlite_only` pins a module to SQLite). Closed after the
     test (the app's shutdown: its worker processes stopped), so no job a test started, such as a
     long simulation left running, goes on taking the cores from the tests after it."""
     with TestClient(create_app(db_url, auth=False, clock=fixed_clock())) as test_client:

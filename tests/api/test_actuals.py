@@ -13,73 +13,23 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-from scheduler.contract import Workshop
-from tests.builders import DAY, at, tiny_workshop
+from tests.builders import DAY, at, book_waiter, clocked_history, two_bay_workshop
+from tests.builders import HISTORY_DAYS as DAYS
 from tests.builders import clock_event as ev
 
 W = "/v1/workshops/tiny"
-DAYS = [DAY + dt.timedelta(days=i) for i in range(3)]  # Tuesday .. Thursday
 LATER = DAY + dt.timedelta(days=3)
 
 
-@pytest.fixture
-def db_url(sqlite_url: str) -> str:
-    return sqlite_url
-
-
-def workshop() -> Workshop:
-    """Two grade-3 technicians working 08:00-12:00 with a 10:00-10:15 break, two bays; MAINT is
-    60 minutes."""
-    shift = {"start": "08:00", "end": "12:00", "breaks": [{"start": "10:00", "end": "10:15"}]}
-    techs = [
-        {"id": t, "name": t.upper(), "grade": 3, "skills": ["maintenance"], "shift": shift} for t in "tu"
-    ]
-    bays = [{"id": "G1", "kind": "general"}, {"id": "G2", "kind": "general"}]
-    body = tiny_workshop().model_dump(mode="json")
-    return Workshop.model_validate(
-        {**body, "technicians": techs, "opening": {"start": "08:00", "end": "12:00"}, "bays": bays}
-    )
+pytestmark = pytest.mark.sqlite_only
 
 
 PROMISED: dict[str, dt.datetime] = {}
-
-
-def book(client: TestClient, day: dt.date, hhmm: str) -> str:
-    """A waiter (the booking service promises his pickup) dropped off at `hhmm`."""
-    r = client.post(
-        f"{W}/bookings", json={"service": "MAINT", "drop_off": at(hhmm, day).isoformat(), "waiter": True}
-    )
-    assert r.status_code == 201, r.text
-    assert r.json()["promised"] is not None
-    PROMISED[r.json()["id"]] = dt.datetime.fromisoformat(r.json()["promised"])
-    return str(r.json()["id"])
-
-
-def history(client: TestClient) -> list[tuple[str, dt.datetime]]:
-    """Three days: each day t does a 08:00 booking in 90 minutes (starting 08:10, 10 minutes after
-    the plan), u one at 09:00 in 90 minutes; the day's plan made before the first event. Returns
-    (booking, finished at) of each."""
-    finished = []
-    assert client.put(W, json=workshop().model_dump(mode="json")).status_code == 200
-    for day in DAYS:
-        a = book(client, day, "08:00")
-        b = book(client, day, "09:00")
-        assert (
-            client.post(f"{W}/plans", json={"date": day.isoformat(), "time_limit_seconds": 1}).status_code
-            == 200
-        )
-        start_a, start_b = at("08:10", day), at("09:00", day)
-        for body in (ev(a, "start", start_a, "t"), ev(b, "start", start_b, "u"),
-                     ev(a, "finish", start_a + dt.timedelta(minutes=90), "t"),
-                     ev(b, "finish", start_b + dt.timedelta(minutes=90), "u")):  # fmt: skip
-            r = client.post(f"{W}/clock", json=body)
-            assert r.status_code == 201, r.text
-        finished += [(a, start_a + dt.timedelta(minutes=90)), (b, start_b + dt.timedelta(minutes=90))]
-    return finished
+"""Each booking's promised pickup, as the booking service made it."""
 
 
 def test_the_productivity_report_json_and_csv(client: TestClient) -> None:
-    (a, a_end), (b, b_end), *_ = history(client)
+    (a, a_end), (b, b_end), *_ = clocked_history(client, PROMISED)
     r = client.get(
         f"{W}/reports/productivity", params={"from": DAYS[0].isoformat(), "to": DAYS[-1].isoformat()}
     )
@@ -120,14 +70,14 @@ def test_the_productivity_report_json_and_csv(client: TestClient) -> None:
     ],
 )
 def test_bad_ranges_are_422_naming_the_field(client: TestClient, params: dict[str, str], field: str) -> None:
-    assert client.put(W, json=workshop().model_dump(mode="json")).status_code == 200
+    assert client.put(W, json=two_bay_workshop().model_dump(mode="json")).status_code == 200
     r = client.get(f"{W}/reports/productivity", params=params)
     assert r.status_code == 422, r.text
     assert field in r.text
 
 
 def test_labour_times_are_suggested_and_applied_as_a_new_version(client: TestClient) -> None:
-    history(client)
+    clocked_history(client, PROMISED)
     window = {"from": DAYS[0].isoformat(), "to": DAYS[-1].isoformat()}
     times = client.get(f"{W}/labour-times", params=window).json()
     op = times["operations"][0]
@@ -152,8 +102,8 @@ def test_labour_times_are_suggested_and_applied_as_a_new_version(client: TestCli
 
 
 def test_the_live_projection_uses_the_learned_speed(client: TestClient) -> None:
-    history(client)
-    booking = book(client, LATER, "08:00")
+    clocked_history(client, PROMISED)
+    booking = book_waiter(client, LATER, "08:00", PROMISED)
     assert client.post(f"{W}/clock", json=ev(booking, "start", at("08:00", LATER), "t")).status_code == 201
     status = client.get(f"{W}/days/{LATER}/status", params={"now": at("08:30", LATER).isoformat()}).json()
     op = next(b for b in status["bookings"] if b["booking"] == booking)["operations"][0]
@@ -162,7 +112,7 @@ def test_the_live_projection_uses_the_learned_speed(client: TestClient) -> None:
 
 
 def test_the_report_page_charts_the_range_in_both_languages(client: TestClient) -> None:
-    history(client)
+    clocked_history(client, PROMISED)
     params = {"from": DAYS[0].isoformat(), "to": DAYS[-1].isoformat()}
     page = client.get("/workshops/tiny/reports", params=params, headers={"Accept-Language": "en"}).text
     assert page.count('<svg class="bars"') == 3 and "Efficiency (standard / clocked minutes)" in page
@@ -176,7 +126,7 @@ def test_the_report_page_charts_the_range_in_both_languages(client: TestClient) 
 
 
 def test_labour_times_refuse_a_bad_range_and_unknown_workshops_are_404(client: TestClient) -> None:
-    assert client.put(W, json=workshop().model_dump(mode="json")).status_code == 200
+    assert client.put(W, json=two_bay_workshop().model_dump(mode="json")).status_code == 200
     r = client.get(f"{W}/labour-times", params={"from": "2026-11-30", "to": "2026-11-24"})
     assert r.status_code == 422 and "to" in r.text
     empty = client.get(f"{W}/labour-times").json()  # default: the 90 days up to yesterday

@@ -409,7 +409,7 @@ def test_a_workshop_version_out_of_range_is_422_naming_it(client: TestClient, ve
 def test_requests_naming_unknown_workshops_leave_no_lock_behind(sqlite_url: str) -> None:
     """The per-workshop locks of bookings and clock events live while a request holds them: a
     workshop id from outside that names nothing (a new one per request) no longer grows them."""
-    import scheduler.shopfloor
+    import scheduler.clock_intake
 
     app = create_app(sqlite_url, auth=False, clock=fixed_clock())
     client = TestClient(app)
@@ -420,7 +420,7 @@ def test_requests_naming_unknown_workshops_leave_no_lock_behind(sqlite_url: str)
         event = {"action": "start", "booking": "b", "operation": 0, "technician": "t"}
         assert client.post(f"{ghost}/clock", json=event).status_code == 404
     assert len(service._workshop_locks) == 0
-    assert len(scheduler.shopfloor._LOCKS.get(service, {})) == 0
+    assert len(scheduler.clock_intake._LOCKS.get(service, {})) == 0
 
 
 def test_a_nul_character_from_outside_is_a_4xx_on_every_backend(db_url: str) -> None:

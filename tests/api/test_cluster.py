@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from api.examples import plan_request
 from scheduler.contract import Plan, PlanRequest
 from scheduler.errors import InputError
 from scheduler.validator import assert_valid
-from tests.builders import fixed_clock
+from tests.builders import fixed_clock, poll_job
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -35,15 +34,6 @@ def cluster() -> Iterator[str]:
         yield local.scheduler_address
 
 
-def _poll(client: TestClient, url: str, seconds: float = 300) -> dict[str, Any]:
-    deadline = time.monotonic() + seconds
-    while True:
-        job: dict[str, Any] = client.get(url).json()
-        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
-            return job
-        time.sleep(0.2)
-
-
 def _plan_and_simulation(client: TestClient) -> tuple[dict[str, Any], dict[str, Any]]:
     body = plan_request()
     response = client.post("/v1/plan", json=body)
@@ -54,7 +44,7 @@ def _plan_and_simulation(client: TestClient) -> tuple[dict[str, Any], dict[str, 
     spec = {"scenario": "small-dealer", "rules": ["current"], "days": 3, "replications": 2, "seed": 5}
     started = client.post("/v1/simulations", json=spec)
     assert started.status_code == 202, started.text
-    job = _poll(client, started.json()["url"])
+    job = poll_job(client, started.json()["url"], 300)
     assert job["status"] == "done", job
     result: dict[str, Any] = job["result"]
     result.pop("wall_seconds", None)

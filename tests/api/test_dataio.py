@@ -33,9 +33,7 @@ JSON = {"content-type": "application/json"}
 CSV = {"content-type": "text/csv"}
 
 
-@pytest.fixture
-def db_url(sqlite_url: str) -> str:
-    return sqlite_url
+pytestmark = pytest.mark.sqlite_only
 
 
 def _tiny(client: TestClient) -> None:

@@ -22,9 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BOOKINGS = "/v1/workshops/tiny/bookings"
 
 
-@pytest.fixture
-def db_url(sqlite_url: str) -> str:  # the language does not depend on the database: SQLite only
-    return sqlite_url
+pytestmark = pytest.mark.sqlite_only  # the language does not depend on the database
 
 
 def _extracted() -> dict[str, set[str]]:

@@ -17,8 +17,8 @@ from api.app import create_app
 from scheduler.clock import FixedClock
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
-from tests.api.test_shopfloor import W, workshop
-from tests.builders import DATE, NOW, at
+from tests.builders import DATE, NOW, at, put_workshop, two_technician_workshop
+from tests.builders import TINY_PATH as W
 
 pypdf = pytest.importorskip("pypdf")
 FORM = {"content-type": "application/x-www-form-urlencoded", "origin": "http://testserver"}
@@ -37,7 +37,7 @@ def test_a_foreman_prints_the_days_job_cards_and_a_day_sheet(tmp_path: Path) -> 
     admin = {"X-API-Key": keys.create("admin", ["tiny"])[0]}
     foreman = keys.create("foreman", ["tiny"])[0]
     booking_key = keys.create("booking", ["tiny"])[0]
-    assert client.put(W, json=workshop().model_dump(mode="json"), headers=admin).status_code == 200
+    put_workshop(client, two_technician_workshop(), admin)
     body = {"service": "MAINT", "drop_off": at("08:00").isoformat(), "plate": "SH-A 12345",
             "customer": "Wang Wei", "model": "Hyundai Tucson", "waiter": True}  # fmt: skip
     created = client.post(f"{W}/bookings", json=body, headers=admin)

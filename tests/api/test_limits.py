@@ -22,24 +22,12 @@ from scheduler.contract import Booking, Plan, PlanRequest
 from scheduler.jobs import Busy, JobCancelled, JobRunner, Lane
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
-from tests.builders import NOW, tiny_workshop
+from tests.builders import NOW, poll_job, tiny_workshop
 
 DAY = "2026-11-24"
 
 
-@pytest.fixture
-def db_url(sqlite_url: str) -> str:
-    """SQLite only: the limits do not depend on the backend."""
-    return sqlite_url
-
-
-def _poll(client: TestClient, url: str, seconds: float = 180) -> dict[str, object]:
-    deadline = time.monotonic() + seconds
-    while True:
-        job: dict[str, object] = client.get(url).json()
-        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
-            return job
-        time.sleep(0.2)
+pytestmark = pytest.mark.sqlite_only  # the limits do not depend on the backend
 
 
 def test_oversized_bodies_get_413_and_store_nothing(client: TestClient) -> None:
@@ -190,7 +178,7 @@ def test_background_plan_and_concurrent_replans_leave_one_consistent_plan(client
     assert booked >= 8
     started = client.post(f"{base}/plans", json={"date": DAY, "time_limit_seconds": 2, "background": True})
     assert started.status_code == 202
-    job = _poll(client, started.json()["url"])
+    job = poll_job(client, started.json()["url"])
     assert job["status"] == "done", job
     assert Plan.model_validate(job["result"]).kpis.placed == booked
 
@@ -236,7 +224,7 @@ def test_a_simulation_runs_as_a_background_job(client: TestClient) -> None:
     spec = {"scenario": "small-dealer", "rules": ["current"], "days": 3, "replications": 2, "seed": 5}
     started = client.post("/v1/simulations", json=spec)
     assert started.status_code == 202, started.text
-    job = _poll(client, started.json()["url"])
+    job = poll_job(client, started.json()["url"])
     assert job["status"] == "done", job
     result = job["result"]
     assert isinstance(result, dict) and result["rule_sets"][0]["name"] == "current"
@@ -252,7 +240,7 @@ def test_a_jobs_times_come_from_the_services_clock(client: TestClient) -> None:
     started = client.post("/v1/workshops/tiny/plans", json={"date": DAY, "background": True})
     assert started.status_code == 202, started.text
     assert dt.datetime.fromisoformat(started.json()["submitted"]) == NOW
-    job = _poll(client, started.json()["url"])
+    job = poll_job(client, started.json()["url"])
     assert job["status"] == "done", job
     assert dt.datetime.fromisoformat(str(job["submitted"])) == NOW
     assert dt.datetime.fromisoformat(str(job["finished"])) == NOW

@@ -27,22 +27,24 @@ from scheduler.coalesce import Coalescer
 from scheduler.contract import Plan
 from scheduler.shopfloor import ShopFloor
 from scheduler.validator import assert_valid
-from tests.api.test_shopfloor import (
-    W,
-    _clocked_request,
-    _messages,
-    day,
+from tests.builders import (
+    DATE,
+    at,
+    clocked_request,
+    day_status,
+    fixed_clock,
     open_stream,
+    settled,
+    stream_messages,
+    two_waiters_day,
 )
-from tests.builders import DATE, at, fixed_clock, settled
+from tests.builders import TINY_PATH as W
 from tests.builders import clock_event as ev
 
 GATE_SECONDS = 120.0
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'live.db'}"
+pytestmark = pytest.mark.sqlite_only
 
 
 class Gate:
@@ -84,20 +86,13 @@ def _wait_idle(shopfloor: ShopFloor) -> None:
     """Until the re-planner has ended its runs: the plan is stored (and the status settled) before
     a run ends (its status, pushes), so counts of runs are read only after this."""
     deadline = time.monotonic() + GATE_SECONDS
-    while not shopfloor.replanner.idle():
+    while not shopfloor.replans.replanner.idle():
         assert time.monotonic() < deadline, "the background re-plan never ended"
         time.sleep(0.005)
 
 
-def _status(client: TestClient, hhmm: str) -> dict[str, Any]:
-    r = client.get(f"{W}/days/{DATE}/status", params={"now": at(hhmm).isoformat()})
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    return body
-
-
 def test_an_event_answers_before_its_replan_and_the_status_says_the_plan_lags(client: TestClient) -> None:
-    a, _ = day(client)
+    a, _ = two_waiters_day(client)
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
     gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]
     try:
@@ -105,7 +100,7 @@ def test_an_event_answers_before_its_replan_and_the_status_says_the_plan_lags(cl
         assert r.status_code == 201, r.text  # answered while its re-plan is held at the gate
         event = r.json()["event"]["id"]
         assert r.json()["booking"]["state"] == "in_progress"
-        s = _status(client, "08:30")
+        s = day_status(client, "08:30")
         assert s["replanning"] and s["latest_event"] == event and s["plan_as_of_event"] == 0
         # Work in progress is projected from the clock at once, re-plan or not.
         op = s["bookings"][0]["operations"][0]
@@ -121,13 +116,13 @@ def test_an_event_answers_before_its_replan_and_the_status_says_the_plan_lags(cl
     plan = client.get(f"{W}/plans/{DATE}").json()
     mine = {x["booking"]: x for x in plan["assignments"]}
     assert mine[a]["start"] == at("08:00").isoformat()  # the clocked start pinned in the live plan
-    assert_valid(_clocked_request(client, plan, {a: ("08:00", "09:00")}), Plan.model_validate(plan))
+    assert_valid(clocked_request(client, plan, {a: ("08:00", "09:00")}), Plan.model_validate(plan))
 
 
 def test_an_events_answer_is_its_bookings_entry_of_the_whole_days_status(client: TestClient) -> None:
     """The answer computes the event's booking alone; it equals that booking's entry in the day's
     status computed at the same state (the same events, the same stored plan: the re-plan held)."""
-    a, b = day(client)
+    a, b = two_waiters_day(client)
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
     gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]
     seen = set()
@@ -137,7 +132,7 @@ def test_an_events_answer_is_its_bookings_entry_of_the_whole_days_status(client:
             r = client.post(f"{W}/clock", json=body)
             assert r.status_code == 201, r.text
             answer = r.json()["booking"]
-            whole = _status(client, body["at"][11:16])
+            whole = day_status(client, body["at"][11:16])
             assert whole["replanning"] and gate.done == 0  # the same stored plan
             assert answer == next(x for x in whole["bookings"] if x["booking"] == body["booking"])
             seen.add((answer["state"], answer["at_risk"]))
@@ -149,7 +144,7 @@ def test_an_events_answer_is_its_bookings_entry_of_the_whole_days_status(client:
 
 
 def test_events_during_a_replan_coalesce_into_one_more(client: TestClient) -> None:
-    a, b = day(client)
+    a, b = two_waiters_day(client)
     gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]
     try:
         assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
@@ -172,7 +167,7 @@ def test_events_during_a_replan_coalesce_into_one_more(client: TestClient) -> No
     assert (mine[a]["start"], mine[a]["end"]) == (at("08:00").isoformat(), at("09:40").isoformat())
     assert mine[b]["start"] == at("09:41").isoformat() and mine[b]["technician"] == "u"
     pins = {a: ("08:00", "09:40"), b: ("09:41", mine[b]["end"][11:16])}
-    assert_valid(_clocked_request(client, plan, pins), Plan.model_validate(plan))
+    assert_valid(clocked_request(client, plan, pins), Plan.model_validate(plan))
 
 
 def _by_booking(body: Any) -> Any:
@@ -199,7 +194,7 @@ def test_the_background_path_ends_where_the_synchronous_one_does(tmp_path: Path)
         client = TestClient(create_app(f"sqlite:///{tmp_path / f'{background}.db'}", auth=False,
                                        clock=fixed_clock()))  # fmt: skip
         client.app.state.shopfloor.background = background  # type: ignore[attr-defined]
-        a, b = day(client)
+        a, b = two_waiters_day(client)
         seen[background] = []
         for body in events(a, b):
             r = client.post(f"{W}/clock", json=body)
@@ -208,7 +203,7 @@ def test_the_background_path_ends_where_the_synchronous_one_does(tmp_path: Path)
                 settled(client, W)
                 _wait_idle(client.app.state.shopfloor)  # type: ignore[attr-defined]  # risks recorded
             else:  # the synchronous path answers with the plan already made from the event
-                assert not _status(client, "08:00")["replanning"]
+                assert not day_status(client, "08:00")["replanning"]
             plan = client.get(f"{W}/plans/{DATE}").json()
             plan.pop("solve_seconds")
 
@@ -216,7 +211,7 @@ def test_the_background_path_ends_where_the_synchronous_one_does(tmp_path: Path)
                 return _by_booking(json.loads(json.dumps(body).replace(a, "A").replace(b, "B")))
 
             seen[background].append(
-                (same_ids(r.json()["booking"]), same_ids(_status(client, "10:45")), same_ids(plan))
+                (same_ids(r.json()["booking"]), same_ids(day_status(client, "10:45")), same_ids(plan))
             )
     sync, background_ = seen[False], seen[True]
     for (_, s_sync, p_sync), (_, s_bg, p_bg) in zip(sync, background_, strict=True):
@@ -227,21 +222,21 @@ def test_the_background_path_ends_where_the_synchronous_one_does(tmp_path: Path)
 
 
 def test_a_rejected_event_asks_for_no_replan_and_changes_nothing(client: TestClient) -> None:
-    a, b = day(client)
+    a, b = two_waiters_day(client)
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     before = settled(client, W)
     shopfloor = client.app.state.shopfloor  # type: ignore[attr-defined]
     _wait_idle(shopfloor)
-    runs = dict(shopfloor.replanner.runs)
+    runs = dict(shopfloor.replans.replanner.runs)
     assert client.post(f"{W}/clock", json=ev(b, "start", "09:00")).status_code == 409  # t is on A
     assert client.post(f"{W}/clock", json=ev(a, "finish", "07:00")).status_code == 409
-    assert shopfloor.replanner.idle() and shopfloor.replanner.runs == runs
+    assert shopfloor.replans.replanner.idle() and shopfloor.replans.replanner.runs == runs
     assert settled(client, W) == before
 
 
 def test_a_plan_lagging_its_events_after_a_restart_is_replanned(db_url: str) -> None:
     client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
-    a, _ = day(client)
+    a, _ = two_waiters_day(client)
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
     gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]
     r = client.post(f"{W}/clock", json=ev(a, "start", "08:00"))
@@ -253,12 +248,12 @@ def test_a_plan_lagging_its_events_after_a_restart_is_replanned(db_url: str) -> 
         s = settled(again, W)
         assert s["plan_as_of_event"] == s["latest_event"] == r.json()["event"]["id"]
     gate.open()
-    while not client.app.state.shopfloor.replanner.idle():  # type: ignore[attr-defined]
+    while not client.app.state.shopfloor.replans.replanner.idle():  # type: ignore[attr-defined]
         time.sleep(0.01)
 
 
 def test_webhooks_and_the_stream_follow_the_background_replan(client: TestClient) -> None:
-    a, b = day(client)
+    a, b = two_waiters_day(client)
     shopfloor = client.app.state.shopfloor  # type: ignore[attr-defined]
     received: list[dict[str, Any]] = []
 
@@ -281,7 +276,7 @@ def test_webhooks_and_the_stream_follow_the_background_replan(client: TestClient
     settled(client, W)
     reader.join(60)
     assert not reader.is_alive() and out
-    first, started, finished, replanned = _messages(out[0])
+    first, started, finished, replanned = stream_messages(out[0])
     assert first["latest_event"] is None
     # Each answer pushed at once (the plan lagging), then the one re-plan made from both events.
     assert started["replanning"] and started["plan_as_of_event"] is None  # no plan yet

@@ -15,8 +15,8 @@ from api.app import create_app
 from scheduler.clock import FixedClock
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
-from tests.api.test_shopfloor import W, day, workshop
-from tests.builders import DATE, NOW, at, settled
+from tests.builders import DATE, NOW, at, put_workshop, settled, two_technician_workshop, two_waiters_day
+from tests.builders import TINY_PATH as W
 from tests.builders import clock_event as ev
 
 FORM = {"content-type": "application/x-www-form-urlencoded", "origin": "http://testserver"}
@@ -25,7 +25,7 @@ FORM = {"content-type": "application/x-www-form-urlencoded", "origin": "http://t
 def test_the_plan_page_shows_plan_vs_actual_now_and_the_bookings_at_risk(tmp_path: Path) -> None:
     clock = FixedClock(NOW)
     client = TestClient(create_app(f"sqlite:///{tmp_path / 'p.db'}", auth=False, clock=clock))
-    a, b = day(client)
+    a, b = two_waiters_day(client)
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     assert client.post(f"{W}/clock", json=ev(a, "finish", "09:40")).status_code == 201  # promised 09:15
     settled(client, W)  # B re-planned behind the late finish (in the background)
@@ -48,7 +48,7 @@ def test_the_plan_page_shows_plan_vs_actual_now_and_the_bookings_at_risk(tmp_pat
 
 
 def test_the_plan_page_without_clocking_has_no_actual_bars_and_nobody_at_risk(client: TestClient) -> None:
-    day(client)
+    two_waiters_day(client)
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
     page = client.get(f"/workshops/tiny/plan/{DATE}").text
     assert 'class="actual' not in page and "at-risk" not in page.split('id="risk-h"')[0].split("<svg")[1]
@@ -65,7 +65,7 @@ def test_the_technicians_page_lists_his_jobs_in_planned_order(tmp_path: Path) ->
     tech_t = keys.create("technician", ["tiny"], technician="t")[0]
     foreman = keys.create("foreman", ["tiny"])[0]
     booking = keys.create("booking", ["tiny"])[0]
-    assert client.put(W, json=workshop().model_dump(mode="json"), headers=admin).status_code == 200
+    put_workshop(client, two_technician_workshop(), admin)
     ids = []
     for hhmm in ("08:00", "08:30", "09:00"):
         r = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at(hhmm).isoformat()},
@@ -125,7 +125,7 @@ def test_the_technicians_page_lists_his_jobs_in_planned_order(tmp_path: Path) ->
 def test_the_chart_names_the_days_stream_only_when_the_server_has_one(tmp_path: Path) -> None:
     app = create_app(f"sqlite:///{tmp_path / 's.db'}", auth=False, clock=FixedClock(NOW))
     client = TestClient(app)
-    day(client)
+    two_waiters_day(client)
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
     assert "data-stream" not in client.get(f"/workshops/tiny/plan/{DATE}").text
     app.add_api_route("/v1/workshops/{workshop_id}/days/{date}/stream", lambda: None)
@@ -136,7 +136,7 @@ def test_the_chart_names_the_days_stream_only_when_the_server_has_one(tmp_path: 
 def test_the_shop_floor_pages_in_chinese(tmp_path: Path) -> None:
     clock = FixedClock(NOW)
     client = TestClient(create_app(f"sqlite:///{tmp_path / 'zh.db'}", auth=False, clock=clock))
-    a, _ = day(client)
+    a, _ = two_waiters_day(client)
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     assert client.post(f"{W}/clock", json=ev(a, "finish", "09:40")).status_code == 201
     settled(client, W)

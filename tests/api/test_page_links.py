@@ -16,8 +16,8 @@ from api.app import create_app
 from scheduler.clock import FixedClock
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
-from tests.api.test_shopfloor import W, workshop
-from tests.builders import DATE, NOW, at
+from tests.builders import DATE, NOW, at, put_workshop, two_technician_workshop
+from tests.builders import TINY_PATH as W
 
 FORM = {"content-type": "application/x-www-form-urlencoded", "origin": "http://testserver"}
 ZH = {"accept-language": "zh-CN"}
@@ -41,7 +41,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, dict[str
         role: keys.create(role, ["tiny"], technician="t" if role == "technician" else None)[0]
         for role in ("booking", "foreman", "manager", "technician", "admin")
     }
-    assert client.put(W, json=workshop().model_dump(mode="json"), headers=admin).status_code == 200
+    put_workshop(client, two_technician_workshop(), admin)
     body = {"service": "MAINT", "drop_off": at("08:00").isoformat()}
     assert client.post(f"{W}/bookings", json=body, headers=admin).status_code == 201
     plan = client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}, headers=admin)

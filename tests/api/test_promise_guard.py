@@ -4,7 +4,6 @@ projection, and rejected clock events leaving the day exactly as it was."""
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import pytest
 
@@ -14,15 +13,13 @@ with warnings.catch_warnings():
 
 from api.app import create_app
 from scheduler.contract import Workshop
-from tests.builders import DATE, at, fixed_clock, settled, tiny_workshop
+from tests.builders import DATE, at, day_status, fixed_clock, settled, tiny_workshop
 from tests.builders import clock_event as ev
 
 W = "/v1/workshops/tiny"
 
 
-@pytest.fixture
-def db_url(sqlite_url: str) -> str:
-    return sqlite_url
+pytestmark = pytest.mark.sqlite_only
 
 
 def workshop() -> Workshop:
@@ -46,19 +43,12 @@ def day(client: TestClient, drop_offs: tuple[str, ...] = ("08:00", "09:00", "10:
     return ids
 
 
-def status(client: TestClient, hhmm: str) -> dict[str, Any]:
-    r = client.get(f"{W}/days/{DATE}/status", params={"now": at(hhmm).isoformat()})
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    return body
-
-
 def test_every_booking_carries_its_odds_and_the_same_status_twice_gives_the_same(client: TestClient) -> None:
     a, b, c = day(client)
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     settled(client, W)  # the event's background re-plan done: the day holds still from here
-    first = status(client, "08:40")
-    assert first == status(client, "08:40")
+    first = day_status(client, "08:40")
+    assert first == day_status(client, "08:40")
     odds = {s["booking"]: s["on_time_probability"] for s in first["bookings"]}
     assert set(odds) == {a, b, c} and all(0 <= p <= 1 for p in odds.values())
 
@@ -66,8 +56,8 @@ def test_every_booking_carries_its_odds_and_the_same_status_twice_gives_the_same
 def test_a_long_overrun_flags_the_bookings_queued_behind_it_and_lowers_their_odds(client: TestClient) -> None:
     ids = day(client)
     assert client.post(f"{W}/clock", json=ev(ids[0], "start", "08:00")).status_code == 201
-    early = {s["booking"]: s for s in status(client, "08:30")["bookings"]}
-    late = {s["booking"]: s for s in status(client, "10:45")["bookings"]}  # still on the first job
+    early = {s["booking"]: s for s in day_status(client, "08:30")["bookings"]}
+    late = {s["booking"]: s for s in day_status(client, "10:45")["bookings"]}  # still on the first job
     first = late[ids[0]]
     assert first["at_risk"] and first["projected_lateness_minutes"] > 0
     # Every booking that waits for the same bay or technician is pushed behind the overrun.
@@ -83,7 +73,7 @@ def test_every_rejected_event_leaves_the_day_unchanged(client: TestClient) -> No
     for body in (ev(a, "start", "08:00"), ev(a, "finish", "08:55"), ev(b, "start", "09:00")):
         assert client.post(f"{W}/clock", json=body, headers={"Idempotency-Key": str(body)}).status_code == 201
     settled(client, W)
-    before = status(client, "09:30")
+    before = day_status(client, "09:30")
     trail = client.get(f"{W}/days/{DATE}/events").json()
     plan = client.get(f"{W}/plans/{DATE}").json()
     refused = [
@@ -111,7 +101,7 @@ def test_every_rejected_event_leaves_the_day_unchanged(client: TestClient) -> No
         headers={"Idempotency-Key": str(ev(a, "start", "08:00"))},
     )
     assert r.status_code == 422
-    assert status(client, "09:30") == before
+    assert day_status(client, "09:30") == before
     assert client.get(f"{W}/days/{DATE}/events").json() == trail
     assert client.get(f"{W}/plans/{DATE}").json() == plan
 
@@ -122,8 +112,8 @@ def test_a_resent_event_after_a_lost_answer_is_stored_once(db_url: str) -> None:
     headers = {"Idempotency-Key": "e1"}
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=headers).status_code == 201
     settled(client, W)
-    before = status(client, "08:30")
+    before = day_status(client, "08:30")
     again = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))  # a restarted server
     assert again.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=headers).status_code == 200
     assert len(again.get(f"{W}/days/{DATE}/events").json()) == 1
-    assert status(again, "08:30") == before
+    assert day_status(again, "08:30") == before

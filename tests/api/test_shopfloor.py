@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import warnings
-from typing import Any
 
 import pytest
 
@@ -22,42 +20,27 @@ from scheduler.keys import KeyStore
 from scheduler.pubsub import Hub
 from scheduler.storage import Store
 from scheduler.validator import assert_valid
-from tests.builders import DATE, DAY, at, fixed_clock, settled, tiny_workshop
+from tests.builders import (
+    DATE,
+    DAY,
+    at,
+    clocked_request,
+    fixed_clock,
+    open_stream,
+    put_workshop,
+    settled,
+    stream_messages,
+    two_technician_workshop,
+    two_waiters_day,
+)
+from tests.builders import TINY_PATH as W
 from tests.builders import clock_event as ev
 
-W = "/v1/workshops/tiny"
-
-
-@pytest.fixture
-def db_url(sqlite_url: str) -> str:
-    return sqlite_url
-
-
-def workshop() -> Workshop:
-    """The tiny workshop with two technicians working 08:00-12:00 (drop-offs 08:00-10:00)."""
-    ws = tiny_workshop()
-    shift = {"start": "08:00", "end": "12:00"}
-    techs = [
-        {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"], "shift": shift},
-        {"id": "u", "name": "U", "grade": 3, "skills": ["maintenance"], "shift": shift},
-    ]
-    return Workshop.model_validate({**ws.model_dump(mode="json"), "technicians": techs})
-
-
-def day(client: TestClient) -> tuple[str, str]:
-    """Two waiters: A dropped off at 08:00, B at 09:00 (one bay: A 08:00-09:00, B 09:00-10:00)."""
-    assert client.put(W, json=workshop().model_dump(mode="json")).status_code == 200
-    ids = []
-    for hhmm in ("08:00", "09:00"):
-        r = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at(hhmm).isoformat(),
-                                               "waiter": True})  # fmt: skip
-        assert r.status_code == 201, r.text
-        ids.append(r.json()["id"])
-    return ids[0], ids[1]
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_transitions_refused_with_the_reason(client: TestClient) -> None:
-    a, b = day(client)
+    a, b = two_waiters_day(client)
     cases = [
         (ev(a, "finish", "08:10"), "before it started"),
         (ev(a, "start", "07:50"), "drop-off"),
@@ -100,7 +83,7 @@ def test_a_refused_clock_event_says_why_in_the_technicians_language(client: Test
 def test_a_second_car_in_the_only_bay_is_refused_and_a_handover_is_not(client: TestClient) -> None:
     """The tiny workshop has one bay: while t works on A in it, u cannot have started B (409 naming
     the bay and A). Paused work has left the bay; a finish and a start at the same minute hand over."""
-    a, b = day(client)
+    a, b = two_waiters_day(client)
     assert client.post(f"{W}/clock", json=ev(a, "start", "09:00")).status_code == 201
     r = client.post(f"{W}/clock", json=ev(b, "start", "09:05", tech="u"))
     assert r.status_code == 409, r.text
@@ -122,7 +105,7 @@ def test_a_second_car_in_the_only_bay_is_refused_and_a_handover_is_not(client: T
 
 
 def test_start_before_the_previous_operation_finished_is_refused(db_url: str) -> None:
-    ws = workshop().model_dump(mode="json")
+    ws = two_technician_workshop().model_dump(mode="json")
     ws["services"][0]["operations"].append(dict(ws["services"][0]["operations"][0], minutes=20))
     ws["services"][0]["operations"][0]["minutes"] = 30
     client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
@@ -137,7 +120,7 @@ def test_start_before_the_previous_operation_finished_is_refused(db_url: str) ->
 
 
 def test_idempotency_201_200_422(client: TestClient) -> None:
-    a, _ = day(client)
+    a, _ = two_waiters_day(client)
     headers = {"Idempotency-Key": "k1"}
     first = client.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=headers)
     assert first.status_code == 201
@@ -150,7 +133,7 @@ def test_idempotency_201_200_422(client: TestClient) -> None:
 
 
 def test_a_correction_keeps_both_in_the_audit_trail(client: TestClient) -> None:
-    a, _ = day(client)
+    a, _ = two_waiters_day(client)
     started = client.post(f"{W}/clock", json=ev(a, "start", "08:20")).json()["event"]
     r = client.post(f"{W}/clock", json={"action": "correct", "corrects": started["id"],
                                         "at": at("08:05").isoformat()})  # fmt: skip
@@ -168,9 +151,9 @@ def test_a_correction_keeps_both_in_the_audit_trail(client: TestClient) -> None:
 
 
 def test_a_correction_names_an_event_of_its_own_workshop(client: TestClient) -> None:
-    a, _ = day(client)
+    a, _ = two_waiters_day(client)
     started = client.post(f"{W}/clock", json=ev(a, "start", "08:20")).json()["event"]
-    other = {**workshop().model_dump(mode="json"), "id": "other"}
+    other = {**two_technician_workshop().model_dump(mode="json"), "id": "other"}
     assert client.put("/v1/workshops/other", json=other).status_code == 200
     r = client.post("/v1/workshops/other/clock", json={"action": "correct", "corrects": started["id"],
                                                        "at": at("08:05").isoformat()})  # fmt: skip
@@ -185,7 +168,7 @@ def test_a_technician_key_clocks_only_as_himself(db_url: str) -> None:
     tech = {"X-API-Key": keys.create("technician", ["tiny"], technician="t")[0]}
     foreman = {"X-API-Key": keys.create("foreman", ["tiny"])[0]}
     booking = {"X-API-Key": keys.create("booking", ["tiny"])[0]}
-    assert client.put(W, json=workshop().model_dump(mode="json"), headers=admin).status_code == 200
+    put_workshop(client, two_technician_workshop(), admin)
     a = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()},
                     headers=booking).json()["id"]  # fmt: skip
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00", tech="u"), headers=tech).status_code == 403
@@ -208,7 +191,7 @@ def test_a_technician_key_must_name_a_technician_of_its_stored_workshop(db_url: 
     admin = {"X-API-Key": keys.create("admin", ["tiny"])[0]}
     early = keys.create("technician", ["tiny"], technician="ghost")  # before its workshop: allowed
     assert early[1].technician == "ghost"
-    assert client.put(W, json=workshop().model_dump(mode="json"), headers=admin).status_code == 200
+    put_workshop(client, two_technician_workshop(), admin)
     before = client.get("/v1/keys", headers=admin).json()
     body = {"role": "technician", "workshops": ["tiny"], "technician": "ghost"}
     r = client.post("/v1/keys", json=body, headers=admin)
@@ -220,7 +203,7 @@ def test_a_technician_key_must_name_a_technician_of_its_stored_workshop(db_url: 
 
 
 def test_status_states_and_projections(client: TestClient) -> None:
-    a, _ = day(client)
+    a, _ = two_waiters_day(client)
     url = f"{W}/days/{DATE}/status"
     before = client.get(url, params={"now": at("07:30").isoformat()}).json()
     assert [x["state"] for x in before["bookings"]] == ["not_arrived", "not_arrived"]
@@ -252,7 +235,7 @@ def test_status_states_and_projections(client: TestClient) -> None:
 
 
 def test_a_late_finish_puts_a_later_booking_at_risk(client: TestClient) -> None:
-    a, b = day(client)
+    a, b = two_waiters_day(client)
     url = f"{W}/days/{DATE}/status"
     r = client.post(f"{W}/clock", json=ev(a, "start", "08:00"))
     assert r.status_code == 201 and r.json()["booking"]["state"] == "in_progress"
@@ -272,7 +255,7 @@ def test_a_late_finish_puts_a_later_booking_at_risk(client: TestClient) -> None:
 
 
 def test_a_rejected_event_leaves_the_status_unchanged(client: TestClient) -> None:
-    a, b = day(client)
+    a, b = two_waiters_day(client)
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     settled(client, W)  # the live plan made from the accepted event
     url = f"{W}/days/{DATE}/status"
@@ -286,7 +269,7 @@ def test_a_rejected_event_leaves_the_status_unchanged(client: TestClient) -> Non
 def test_moving_the_clock(db_url: str) -> None:
     clock = FixedClock(at("07:00"))
     client = TestClient(create_app(db_url, auth=False, clock=clock))
-    a, _ = day(client)
+    a, _ = two_waiters_day(client)
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     clock.set(at("08:15"))
     s = client.get(f"{W}/days/{DATE}/status").json()
@@ -294,26 +277,8 @@ def test_moving_the_clock(db_url: str) -> None:
     assert s["bookings"][0]["operations"][0]["clocked_minutes"] == 15
 
 
-def _clocked_request(
-    client: TestClient, plan: dict[str, Any], pins: dict[str, tuple[str, str]]
-) -> PlanRequest:
-    """The day's request with the clocked work pinned at its actual times (what the plan must pass)."""
-    service = client.app.state.services.service  # type: ignore[attr-defined]
-    mine = {x["booking"]: x for x in plan["assignments"]}
-    bookings = []
-    for b in service.bookings("tiny", DAY):
-        if b.id in pins:
-            start, end = pins[b.id]
-            pin = PinnedOperation(operation=0, bay=mine[b.id]["bay"], technician=mine[b.id]["technician"],
-                                  start=at(start), end=at(end))  # fmt: skip
-            b = b.model_copy(update={"pinned": [pin]})
-        bookings.append(b)
-    return PlanRequest(workshop=workshop(), date=DAY, bookings=bookings,
-                       options=PlanOptions(keep_promises=False))  # fmt: skip
-
-
 def test_a_plan_request_on_a_clocked_day_keeps_the_clocked_work(client: TestClient) -> None:
-    a, b = day(client)
+    a, b = two_waiters_day(client)
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     assert client.post(f"{W}/clock", json=ev(a, "finish", "09:40")).status_code == 201
     r = client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1})
@@ -322,7 +287,7 @@ def test_a_plan_request_on_a_clocked_day_keeps_the_clocked_work(client: TestClie
         mine = {x["booking"]: x for x in plan["assignments"]}
         assert (mine[a]["start"], mine[a]["end"]) == (at("08:00").isoformat(), at("09:40").isoformat())
         assert mine[b]["start"] >= at("09:40").isoformat()
-        assert_valid(_clocked_request(client, plan, {a: ("08:00", "09:40")}), Plan.model_validate(plan))
+        assert_valid(clocked_request(client, plan, {a: ("08:00", "09:40")}), Plan.model_validate(plan))
     # Reported overruns and finished work on a clocked day: clock them instead.
     r = client.post(f"{W}/plans", json={"date": DATE, "now": at("09:50").isoformat(),
                                         "finished": [{"booking": b, "operation": 0,
@@ -331,7 +296,7 @@ def test_a_plan_request_on_a_clocked_day_keeps_the_clocked_work(client: TestClie
 
 
 def test_a_plan_request_on_a_day_without_events_plans_as_before(client: TestClient) -> None:
-    a, _ = day(client)
+    a, _ = two_waiters_day(client)
     r = client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1})
     assert r.status_code == 200 and {x["booking"] for x in r.json()["assignments"]} >= {a}
 
@@ -342,7 +307,7 @@ def test_a_start_reported_after_the_plan_moved_the_job_is_put_in_a_free_bay(clie
     then u reports having started B at 08:30. Pinned in G1 it overlapped A there, and every live
     re-plan of the rest of the day failed (the plan stayed at the event before, B on G1 with t at
     09:00). Now B is pinned in G2, free then, and the live plan follows every event."""
-    two_bays = {**workshop().model_dump(mode="json"), "bays": [{"id": "G1", "kind": "general"},
+    two_bays = {**two_technician_workshop().model_dump(mode="json"), "bays": [{"id": "G1", "kind": "general"},
                                                                {"id": "G2", "kind": "general"}]}  # fmt: skip
     assert client.put(W, json=two_bays).status_code == 200
     ids = []
@@ -378,48 +343,15 @@ def test_a_start_reported_after_the_plan_moved_the_job_is_put_in_a_free_bay(clie
     assert_valid(request, Plan.model_validate(plan))
 
 
-def _read_stream(client: TestClient, url: str, out: list[str], opened: threading.Event) -> None:
-    """Read the whole stream into `out`; `opened` is set once its first message (the status the
-    route computed on connecting) has arrived, so later events cannot race into that first one."""
-    text = ""
-    with client.stream("GET", url) as response:
-        for chunk in response.iter_text():
-            text += chunk
-            if "event: status" in text and "\n\n" in text.split("event: status", 1)[1]:
-                opened.set()
-    out.append(text)
-    opened.set()
-
-
-def open_stream(client: TestClient, url: str) -> tuple[threading.Thread, list[str]]:
-    """Start reading the day's stream in a thread; return once its first message has arrived."""
-    out: list[str] = []
-    opened = threading.Event()
-    reader = threading.Thread(target=_read_stream, args=(client, url, out, opened))
-    reader.start()
-    assert opened.wait(20), "the stream never sent its first message"
-    return reader, out
-
-
-def _messages(text: str) -> list[dict[str, Any]]:
-    found = []
-    for block in text.split("\n\n"):
-        lines = block.splitlines()
-        if lines and lines[0] == "event: status":
-            assert lines[1].startswith("data: ")
-            found.append(json.loads(lines[1].removeprefix("data: ")))
-    return found
-
-
 def test_the_stream_pushes_the_status_after_each_clock_event_and_plan(client: TestClient) -> None:
-    a, _ = day(client)
+    a, _ = two_waiters_day(client)
     url = f"{W}/days/{DATE}/stream?max_events=3"
     reader, out = open_stream(client, url)
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
     reader.join(20)
     assert not reader.is_alive() and out
-    first, clocked, planned = _messages(out[0])
+    first, clocked, planned = stream_messages(out[0])
     assert first["bookings"][0]["state"] == "not_arrived"  # as of the clock: the evening before
     assert clocked["as_of"] == planned["as_of"] == at("08:00").isoformat()  # the latest event
     assert clocked["bookings"][0]["operations"][0]["actual_start"] == at("08:00").isoformat()

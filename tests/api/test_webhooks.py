@@ -19,8 +19,9 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from scheduler.storage import webhooks as webhooks_db
-from tests.api.test_shopfloor import W, day
+from tests.builders import TINY_PATH as W
 from tests.builders import clock_event as ev
+from tests.builders import two_waiters_day
 
 
 def _hooks(client: TestClient, handler: object, delays: tuple[float, ...] = (1.0, 4.0, 16.0)) -> list[float]:
@@ -33,7 +34,7 @@ def _hooks(client: TestClient, handler: object, delays: tuple[float, ...] = (1.0
 
 
 def test_a_webhook_gets_signed_deliveries(client: TestClient) -> None:
-    a, _ = day(client)
+    a, _ = two_waiters_day(client)
     received: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -61,7 +62,7 @@ def test_a_webhook_gets_signed_deliveries(client: TestClient) -> None:
 
 
 def test_a_failing_endpoint_is_retried_with_backoff_then_logged_failed(client: TestClient) -> None:
-    day(client)
+    two_waiters_day(client)
     calls: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -83,7 +84,7 @@ def test_a_failing_endpoint_is_retried_with_backoff_then_logged_failed(client: T
 
 
 def test_only_http_urls_and_known_events(client: TestClient) -> None:
-    day(client)
+    two_waiters_day(client)
     for body, field in [
         ({"url": "ftp://example.test/x", "events": ["plan.changed"]}, "url"),
         ({"url": "file:///etc/passwd", "events": ["plan.changed"]}, "url"),
@@ -105,7 +106,7 @@ def test_only_http_urls_and_known_events(client: TestClient) -> None:
 def test_webhooks_never_reach_link_local_addresses_and_may_be_kept_off_the_shop_network(
     client: TestClient,
 ) -> None:
-    day(client)
+    two_waiters_day(client)
     for url in ("http://169.254.169.254/latest/meta-data", "http://[fe80::1]/x", "http://[::ffff:169.254.169.254]/",
                 "http://0.0.0.0:8080/", "http://224.0.0.1/"):  # fmt: skip
         r = client.post(f"{W}/webhooks", json={"url": url, "events": ["booking.done"]})
@@ -132,7 +133,7 @@ class _Receiver(http.server.BaseHTTPRequestHandler):
 
 
 def test_a_delivery_goes_to_the_address_its_name_resolved_to_after_the_check(client: TestClient) -> None:
-    a, _ = day(client)
+    a, _ = two_waiters_day(client)
     _Receiver.seen.clear()
     server = http.server.HTTPServer(("127.0.0.1", 0), _Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -160,7 +161,7 @@ def test_a_workshop_has_at_most_twenty_webhooks(client: TestClient) -> None:
     """Each event is sent to every webhook subscribed, a thread each (up to four attempts over
     a minute): 300 webhooks made one plan start 300 threads, whose delivery logs then fought for
     SQLite's write lock ("database is locked": logs lost) with the desk's own bookings."""
-    day(client)
+    two_waiters_day(client)
     hook = {"url": "https://example.test/hook", "events": ["plan.changed"]}
     made = [client.post(f"{W}/webhooks", json=hook) for _ in range(20)]
     assert [r.status_code for r in made] == [201] * 20
@@ -178,7 +179,7 @@ def test_the_delivery_log_keeps_the_newest_attempts_and_reads_a_bounded_page(
 ) -> None:
     """The log of a busy webhook does not grow for ever (the newest KEPT_DELIVERIES stay) and a read
     returns the newest `limit` attempts, oldest first; a limit out of range is 422 naming it."""
-    day(client)
+    two_waiters_day(client)
     monkeypatch.setattr(webhooks_db, "KEPT_DELIVERIES", 5)
     hook = client.post(f"{W}/webhooks", json={"url": "https://example.test/hook", "events": ["booking.done"]})
     wid = hook.json()["id"]

@@ -15,13 +15,13 @@ with warnings.catch_warnings():
 
 from api.app import create_app
 from cli.main import app
-from tests.api.test_actuals import DAYS, history
-from tests.builders import fixed_clock
+from tests.builders import HISTORY_DAYS as DAYS
+from tests.builders import clocked_history, fixed_clock
 
 
 def test_report_table_csv_and_json(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
-    history(TestClient(create_app(url, auth=False, clock=fixed_clock())))
+    clocked_history(TestClient(create_app(url, auth=False, clock=fixed_clock())))
     base = [
         "report",
         "--db",
@@ -47,7 +47,7 @@ def test_report_table_csv_and_json(tmp_path: Path) -> None:
 
 def test_bad_options_exit_2_naming_the_option(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
-    history(TestClient(create_app(url, auth=False, clock=fixed_clock())))
+    clocked_history(TestClient(create_app(url, auth=False, clock=fixed_clock())))
     runner = CliRunner()
     cases = [
         (["--from", "2026-11-24", "--to", "nope"], "--to"),

@@ -21,8 +21,8 @@ from api.app import create_app
 from cli.testing import Server
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
-from tests.api.test_actuals import DAYS, history
-from tests.builders import NOW, fixed_clock
+from tests.builders import HISTORY_DAYS as DAYS
+from tests.builders import NOW, clocked_history, fixed_clock
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
@@ -36,7 +36,7 @@ if not CHROMIUM.exists():
 
 def test_a_manager_reads_the_reports_and_applies_the_labour_times(tmp_path: Path) -> None:
     db = tmp_path / "reports.db"
-    history(TestClient(create_app(f"sqlite:///{db}", auth=False, clock=fixed_clock())))
+    clocked_history(TestClient(create_app(f"sqlite:///{db}", auth=False, clock=fixed_clock())))
     # A week later: the clocked days are past, so the longer standard breaks no booking ahead.
     server = Server(db, now=NOW + dt.timedelta(days=7))
     manager = KeyStore(Store(f"sqlite:///{db}")).create("manager", ["tiny"])[0]

@@ -22,11 +22,17 @@ from solver import bounds
 from solver.bounds import lateness_bound, lateness_floor, placement_bound, windowed_assignment_bound
 from solver.objective import terms
 from solver.problem import JobData
-from tests.builders import STARTED_TO_0950, THIRTY_MINUTES, at, one_technician_morning
+from tests.builders import (
+    STARTED_TO_0950,
+    THIRTY_MINUTES,
+    at,
+    least_lateness,
+    one_technician_morning,
+    random_days,
+    tiny_day,
+)
 from tests.builders import four_bay_request as request
 from tests.builders import four_bay_workshop as workshop
-from tests.scheduler.test_properties import days
-from tests.solver.test_optimiser import _least_lateness, _tiny_day
 
 MORNING = {"start": "08:00", "end": "12:00", "breaks": [{"start": "10:00", "end": "10:30"}]}
 
@@ -119,18 +125,18 @@ def _windowed_checks(seed: int) -> int:
     """Every subset of a tiny day (one technician with a break), placed in every order: the
     assignment bound of the subset never exceeds its least lateness (also with k left out).
     Returns on how many subsets it is stronger than the pooled bound."""
-    problem = compile_request(_tiny_day(seed, count=6)).problem
+    problem = compile_request(tiny_day(seed, count=6)).problem
     stronger = 0
     for size in range(2, len(problem.jobs) + 1):
         for subset in itertools.combinations(range(len(problem.jobs)), size):
-            least = _least_lateness(problem, subset)
+            least = least_lateness(problem, subset)
             if math.isinf(least):
                 continue
             bound = windowed_assignment_bound(problem, list(subset), 0, False)
             assert bound <= least, (subset, bound, least)
             for k in (1, 2):  # any k left out: at most the least of the subsets k smaller
                 smaller = min(
-                    _least_lateness(problem, rest) for rest in itertools.combinations(subset, size - k)
+                    least_lateness(problem, rest) for rest in itertools.combinations(subset, size - k)
                 )
                 assert windowed_assignment_bound(problem, list(subset), k, False) <= smaller
             stronger += bound > bounds._pooled_bound(problem, list(subset), 0, False)
@@ -173,7 +179,7 @@ def test_waiters_at_the_same_minute_do_not_share_the_fast_technician() -> None:
 def _promised_days(draw: st.DrawFn) -> PlanRequest:
     """The property tests' random small days, every booking promised 30 minutes to 5 hours after
     its drop-off (tight promises: lateness the bounds must not overstate)."""
-    req = draw(days())
+    req = draw(random_days())
     bookings = [
         b.model_copy(update={"promised": b.drop_off + dt.timedelta(minutes=draw(st.integers(6, 60)) * 5)})
         for b in req.bookings

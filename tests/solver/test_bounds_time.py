@@ -33,8 +33,14 @@ from solver.problem import (
     Placement,
     TechnicianData,
 )
-from tests.builders import STARTED_TO_0950, THIRTY_MINUTES, one_technician_day, one_technician_morning
-from tests.solver.test_optimiser import _least_lateness, _tiny_day
+from tests.builders import (
+    STARTED_TO_0950,
+    THIRTY_MINUTES,
+    least_lateness,
+    one_technician_day,
+    one_technician_morning,
+    tiny_day,
+)
 
 
 def _least_by_weight(problem: DayProblem) -> dict[int, float]:
@@ -42,7 +48,7 @@ def _least_by_weight(problem: DayProblem) -> dict[int, float]:
     least: dict[int, float] = {}
     for size in range(len(problem.jobs) + 1):
         for subset in itertools.combinations(range(len(problem.jobs)), size):
-            late = _least_lateness(problem, subset)
+            late = least_lateness(problem, subset)
             if math.isfinite(late):
                 weight = sum(problem.jobs[j].priority for j in subset)
                 least[weight] = min(least.get(weight, math.inf), late)
@@ -57,7 +63,7 @@ def test_never_above_the_least_lateness_by_enumeration(
     """Every weight W of a tiny day (one technician with a break, 15-minute drop-offs), both slot
     sizes: the floor is at most the least lateness of any subset weighing at least W."""
     monkeypatch.setattr(bounds_time, "GRIDS", (grid,))
-    problem = compile_request(_tiny_day(seed, count=7)).problem
+    problem = compile_request(tiny_day(seed, count=7)).problem
     least = _least_by_weight(problem)
     for weight in range(max(least) + 1):
         best = min(v for u, v in least.items() if u >= weight)
@@ -68,7 +74,7 @@ def test_it_sees_the_queue_the_other_bounds_miss() -> None:
     """On some tiny days the time-indexed floor is above every other bound for the full weight."""
     stronger = 0
     for seed in range(6):
-        problem = compile_request(_tiny_day(seed, count=7)).problem
+        problem = compile_request(tiny_day(seed, count=7)).problem
         top = max(_least_by_weight(problem))
         stronger += time_indexed_bound(problem, top) > lateness_floor(problem, top, indexed=False)
     assert stronger >= 2
@@ -221,7 +227,7 @@ def test_a_busy_small_dealer_day_no_plan_below_it() -> None:
 def test_enough_skips_only_what_cannot_matter() -> None:
     """Given a plan's own minutes late, the floor is the same when the cheaper bounds are below
     them, and never above them."""
-    problem = compile_request(_tiny_day(1, count=7)).problem
+    problem = compile_request(tiny_day(1, count=7)).problem
     least = _least_by_weight(problem)
     top = max(least)
     full = lateness_floor(problem, top)
@@ -257,7 +263,7 @@ def test_work_ready_inside_a_slot_holds_the_slots_it_reaches(monkeypatch: pytest
         return JobData(release=release, due=due, waiter=True, priority=1, operations=(op,))
 
     problem = replace(one_technician_morning(job(485, 26, 511), job(490, 20, 510)), weights=LATENESS_ONLY)
-    assert _least_lateness(problem, (0, 1)) == 21
+    assert least_lateness(problem, (0, 1)) == 21
     assert time_indexed_bound(problem, 2) == 20
 
 

@@ -1,0 +1,259 @@
+"""The clock-event intake: one event (or a correction) checked, made idempotent and recorded,
+append-only (corrections as new events), in one transaction, under the workshop's lock. What the
+shop floor answers and re-plans after it is scheduler/shopfloor.py's and scheduler/live_replan.py's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from scheduler.clocking import ClockEvent, DayState, Impossible, effective, event_from_record, replay_in_bays
+from scheduler.contract import Booking, Plan, Workshop
+from scheduler.desk_checks import IDEMPOTENCY_FIELD
+from scheduler.errors import Conflict, InputError, NotFound
+from scheduler.i18n import N_
+from scheduler.service import PlanningService
+from scheduler.storage import bookings as bookings_db
+from scheduler.storage import clock_events as events_db
+from scheduler.storage import plans as plans_db
+from scheduler.storage.tables import ClockEventRow
+
+_NEW = 2**62
+"""The id an event under check has: after every recorded one (the newest correction wins)."""
+
+
+_LOCKS: weakref.WeakKeyDictionary[PlanningService, weakref.WeakValueDictionary[str, threading.Lock]]
+_LOCKS = weakref.WeakKeyDictionary()
+_LOCKS_LOCK = threading.Lock()
+
+
+def workshop_lock(service: PlanningService, workshop_id: str) -> threading.Lock:
+    """The lock a workshop's clock events and live re-plans take, per service (shared by every
+    ShopFloor and day planner of that service): a plan is never computed from events one behind.
+    It lives while someone holds it: an id from outside naming no workshop leaves nothing behind."""
+    with _LOCKS_LOCK:
+        return _LOCKS.setdefault(service, weakref.WeakValueDictionary()).setdefault(
+            workshop_id, threading.Lock()
+        )
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """An event recorded before under the same idempotency key and body: it, and its day."""
+
+    event: ClockEvent
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A new event, committed, and what its answer is computed from: the day (`workshop`, `day`:
+    as the shop floor sees it), its live plan as stored, its state after the event and the day's
+    events before it."""
+
+    event: ClockEvent
+    date: dt.date
+    workshop: Workshop
+    day: list[Booking]
+    plan: Plan | None
+    state: DayState
+    past: list[ClockEvent]
+
+
+DayReader = Callable[[Session, str, dt.date, Workshop], tuple[Workshop, list[Booking]]]
+"""The day as the shop floor sees it (`ShopFloor._day`: cached per day version)."""
+PlanReader = Callable[[Session, str, dt.date], Plan | None]
+"""The day's live plan as stored (`ShopFloor._plan`: parsed once per stored text)."""
+
+
+def record(
+    service: PlanningService,
+    workshop_id: str,
+    fields: dict[str, object],
+    idempotency_key: str | None,
+    key_id: str | None,
+    read_day: DayReader,
+    read_plan: PlanReader,
+) -> Replayed | Recorded:
+    """Record one event (or a correction), under the workshop's lock (`workshop_lock`): Replayed
+    for a replay of the same idempotency key and body. Impossible events: Conflict; a key reused
+    for another body, a bad field: InputError; an unknown workshop: NotFound.
+
+    One transaction: the idempotency lookup, the check and the event (committed before the answer:
+    the event is durable whatever happens next)."""
+    if idempotency_key is not None and not idempotency_key.strip():
+        raise InputError(IDEMPOTENCY_FIELD, N_("must not be empty: send a unique key per event, or none"))
+    request_hash = _hash(fields)
+    with service.store.transaction() as session:
+        if service.store.lock_workshop(session, workshop_id) is None:
+            raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
+        if idempotency_key is not None:
+            done = events_db.by_idempotency_key(session, workshop_id, key_id, idempotency_key)
+            if done is not None:
+                if done.request_hash != request_hash:
+                    raise InputError(
+                        IDEMPOTENCY_FIELD,
+                        N_(
+                            "key %(key)r was already used for another clock event;"
+                            " send a new key for a new event"
+                        )
+                        % {"key": idempotency_key},
+                    )
+                tz = service.workshop(workshop_id, session).tz
+                return Replayed(event_from_record(done, tz), done.date)
+        parsed = service.workshop(workshop_id, session)
+        date = _date_of(session, workshop_id, parsed.tz, fields)
+        workshop, day = read_day(session, workshop_id, date, parsed)
+        rows = events_db.day_events(session, workshop_id, date)
+        bookings = {b.id: b for b in day}
+        row = _new_row(session, workshop, bookings, fields, rows, date)
+        row.workshop_id, row.key_id = workshop_id, key_id
+        row.idempotency_key, row.request_hash = idempotency_key, request_hash
+        row.recorded_at = service.clock.now()
+        candidate = [event_from_record(r) for r in rows] + [
+            event_from_record(row.__class__(**{**_row_fields(row), "id": _NEW}))
+        ]
+        changed = (row.booking_id, row.operation)
+        state = _check(workshop, bookings, row.date, candidate, changed)
+        plan = read_plan(session, workshop_id, row.date)  # the live plan as stored
+        if not rows:  # the day's first event: its plan so far is the baseline of adherence
+            plans_db.keep_baseline(session, workshop_id, row.date, row.recorded_at)
+        plans_db.mark_live(session, workshop_id, row.date)  # it lags until re-planned
+        events_db.add(session, row)
+        event = event_from_record(row, workshop.tz)
+        past = candidate[:-1]  # the day's events before this one
+    return Recorded(event, row.date, workshop, day, plan, state, past)
+
+
+def _date_of(session: Session, workshop_id: str, tz: dt.tzinfo, fields: dict[str, object]) -> dt.date:
+    booking_id = fields.get("booking")
+    if fields.get("action") == "correct":
+        corrects = fields.get("corrects")
+        target = events_db.get(session, workshop_id, corrects) if isinstance(corrects, int) else None
+        if target is None:
+            raise InputError(
+                "corrects",
+                N_("unknown clock event %(fields_get_corrects)r") % {"fields_get_corrects": corrects},
+            )
+        return target.date
+    row = bookings_db.get(session, workshop_id, str(booking_id))
+    if row is None:
+        raise InputError("booking", N_("unknown booking %(booking_id)r") % {"booking_id": booking_id})
+    at = fields.get("at")
+    if isinstance(at, dt.datetime):  # multi-day work: clocked on a later day it carries over to
+        local = at.astimezone(tz).date()
+        if local != row.date and bookings_db.carries_into(session, row.id, local):
+            return local
+    return row.date
+
+
+def _new_row(
+    session: Session,
+    workshop: Workshop,
+    bookings: dict[str, Booking],
+    fields: dict[str, object],
+    rows: list[ClockEventRow],
+    date: dt.date,
+) -> ClockEventRow:
+    if fields["action"] == "correct":
+        by_id = {r.id: r for r in rows}
+        target = by_id[int(fields["corrects"])]  # type: ignore[call-overload]
+        while target.action == "correct":  # a correction of a correction: correct the original
+            target = by_id[target.corrects]  # type: ignore[index]
+        latest = max(
+            (r for r in rows if r.action == "correct" and _root(r, by_id) == target.id),
+            key=lambda r: r.id,
+            default=target,
+        )
+        if fields.get("booking") not in (None, target.booking_id):
+            raise InputError("booking", N_("a correction keeps the event's booking"))
+        base_action = latest.corrected_action or latest.action
+        values = {
+            "booking_id": target.booking_id,
+            "operation": fields.get("operation", latest.operation),
+            "technician": fields.get("technician") or latest.technician,
+            "action": "correct",
+            "corrected_action": fields.get("corrected_action") or base_action,
+            "at": fields.get("at") or latest.at,
+            "corrects": target.id,
+            "date": target.date,
+        }
+        if values["operation"] is None:
+            values["operation"] = latest.operation
+    else:
+        for name in ("booking", "operation", "technician", "at"):
+            if fields.get(name) is None:
+                raise InputError(
+                    name, N_("required for %(fields_action)r") % {"fields_action": fields["action"]}
+                )
+        values = {
+            "booking_id": fields["booking"],
+            "operation": fields["operation"],
+            "technician": fields["technician"],
+            "action": fields["action"],
+            "corrected_action": None,
+            "at": fields["at"],
+            "corrects": None,
+            "date": date,
+        }
+    booking_row = bookings_db.get(session, workshop.id, str(values["booking_id"]))
+    assert booking_row is not None
+    # As the day sees it: a multi-day repair's operations of that day (scheduler.multiday).
+    booking = bookings.get(booking_row.id) or bookings_db.booking_of(booking_row)
+    service = workshop.service(booking.service)
+    assert service is not None
+    operation = int(values["operation"])  # type: ignore[call-overload]
+    if not 0 <= operation < len(service.operations):
+        raise InputError(
+            "operation",
+            N_("booking %(booking_id)s has no operation %(operation)s")
+            % {"booking_id": booking.id, "operation": operation},
+        )
+    if all(t.id != values["technician"] for t in workshop.technicians):
+        raise InputError(
+            "technician",
+            N_("unknown technician %(values_technician)r") % {"values_technician": values["technician"]},
+        )
+    return ClockEventRow(**values)
+
+
+def _check(
+    workshop: Workshop,
+    bookings: dict[str, Booking],
+    date: dt.date,
+    events: list[ClockEvent],
+    changed: tuple[str, int],
+) -> DayState:
+    """The day's state after `events`; Conflict if one of them cannot have happened, or if the
+    `changed` operation's work would put a vehicle in a bay another one is in (`replay_in_bays`:
+    the day replayed once for both)."""
+    try:
+        state, clash = replay_in_bays(effective(events), workshop, bookings, date, changed)
+    except Impossible as exc:
+        raise Conflict(str(exc), []) from None
+    if clash is not None:
+        raise Conflict(clash, [])
+    return state
+
+
+def _hash(fields: dict[str, object]) -> str:
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _root(row: ClockEventRow, by_id: dict[int, ClockEventRow]) -> int:
+    while row.action == "correct" and row.corrects in by_id:
+        row = by_id[row.corrects]
+    return row.id
+
+
+def _row_fields(row: ClockEventRow) -> dict[str, object]:
+    names = ("workshop_id", "date", "booking_id", "operation", "technician", "action", "corrected_action",
+             "at", "corrects", "recorded_at", "key_id", "idempotency_key", "request_hash")  # fmt: skip
+    return {n: getattr(row, n) for n in names}

@@ -1,0 +1,74 @@
+"""What the pages of one workshop day show (api/pages.py: the bay plan, a technician's jobs), read
+in one call: the workshop, the day's bookings, its stored plan, the day as its plans see it and the
+live status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from scheduler.clocking import DayStatus
+from scheduler.contract import Booking, Plan, Workshop
+from scheduler.errors import NotFound
+from scheduler.shopfloor import ShopFloor
+
+
+@dataclass(frozen=True)
+class DayPage:
+    """One workshop day as a page shows it."""
+
+    workshop: Workshop
+    bookings: list[Booking]
+    """Every booking with work that day, as booked: the day's own, then the multi-day repairs
+    carried in (`PlanningService.day_bookings`)."""
+    plan: Plan | None
+    """The stored plan (None: none yet)."""
+    view: Workshop
+    """The workshop as the day's plans see it: a multi-day service as its part of the day."""
+    seen: list[Booking]
+    """The bookings as the day's plans see them (`PlanningService.day_view`)."""
+    status: DayStatus | None
+    """The live day as of `now` (None: the day has no bookings)."""
+
+
+@dataclass(frozen=True)
+class TechnicianDay:
+    """A technician's page: the workshop, the day asked for (default the workshop's today) and the
+    local time, and that day's page if `technician` works in the workshop (None: he does not)."""
+
+    workshop: Workshop
+    date: dt.date
+    local_now: dt.datetime
+    day: DayPage | None
+
+
+def day_page(floor: ShopFloor, workshop_id: str, date: dt.date, now: dt.datetime | None) -> DayPage:
+    """The day's page; the status as of `now`, and without it as the live day's reads have it
+    (they record new risks). NotFound for an unknown workshop."""
+    return _day_page(floor, floor.service.workshop(workshop_id), date, now)
+
+
+def technician_day(
+    floor: ShopFloor, workshop_id: str, technician: str | None, date: dt.date | None, now: dt.datetime | None
+) -> TechnicianDay:
+    """A technician's day (`date`: default today where the workshop is, as of `now` or the clock);
+    the day is read only for a technician of the workshop (no status read, no risk recorded, for
+    the page that asks who is looking)."""
+    workshop = floor.service.workshop(workshop_id)
+    local = (now or floor.service.clock.now()).astimezone(workshop.tz)
+    day = date or local.date()
+    if technician not in {t.id for t in workshop.technicians}:
+        return TechnicianDay(workshop, day, local, None)
+    return TechnicianDay(workshop, day, local, _day_page(floor, workshop, day, now))
+
+
+def _day_page(floor: ShopFloor, workshop: Workshop, date: dt.date, now: dt.datetime | None) -> DayPage:
+    service = floor.service
+    bookings = [b for b, _ in service.day_bookings(workshop.id, date)]  # multi-day repairs carried in too
+    try:
+        plan: Plan | None = service.stored_plan(workshop.id, date)
+    except NotFound:
+        plan = None
+    view, seen = service.day_view(workshop.id, date)
+    status = floor.status(workshop.id, date, now) if bookings else None
+    return DayPage(workshop, bookings, plan, view, seen, status)

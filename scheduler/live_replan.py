@@ -1,0 +1,313 @@
+"""The live re-plan of a day with clock events: the rest of the day re-planned with the greedy
+planner around the clocked work (started and finished work pinned at its clocked times; the
+bookings the promise guard has at risk moved earlier where the plan has room,
+scheduler.replan.expedite), stored with the newest event it was made from (`as_of_event`) and never
+replaced by one made from older events.
+
+On the shop floor (scheduler/shopfloor.py) the re-plans run in the background, one per (workshop,
+day) at a time, coalescing: events arriving during a re-plan only mark the day dirty, and one more
+re-plan from the newest state follows (scheduler/coalesce.py, `LiveReplans`). After a restart, a day
+whose stored plan lags its events is re-planned in the background (at start, and whenever its
+status is read). `BAYPLAN_LIVE_REPLAN=sync` re-plans inside the event's request instead (the old
+way: benchmarks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import os
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from scheduler import multiday
+from scheduler.actuals import learned_speeds
+from scheduler.clocking import (
+    DayState,
+    bays_for,
+    day_end,
+    effective,
+    event_from_record,
+    expected_minutes,
+    projected_end,
+    replay,
+)
+from scheduler.coalesce import Coalescer
+from scheduler.contract import (
+    Booking,
+    OperationEvent,
+    Overrun,
+    PinnedOperation,
+    Plan,
+    ReplanRequest,
+    Workshop,
+)
+from scheduler.errors import Conflict, InputError, NotFound
+from scheduler.integrity import checked_plan, finish, plannable
+from scheduler.plan_tasks import PlanBasis, replan_check_request, witness_hint
+from scheduler.planning import to_plan
+from scheduler.replan import replan, with_changes
+from scheduler.service import PlanningService
+from scheduler.storage import bookings as bookings_db
+from scheduler.storage import clock_events as events_db
+from scheduler.storage import plans as plans_db
+
+logger = logging.getLogger("bayplan")
+
+LIVE_PLAN_SECONDS = 1.0
+LIVE_REPLAN_ENVIRONMENT = "BAYPLAN_LIVE_REPLAN"
+"""`sync`: each clock event re-plans the day inside its request; else (the default) in the background."""
+
+
+def day_bookings(session: Session, workshop: Workshop, date: dt.date) -> tuple[Workshop, list[Booking]]:
+    """The day as the shop floor sees it, like its plan (scheduler.multiday): the workshop with the
+    parts of its multi-day services, and the bookings with work that day in the order they were made,
+    those of earlier days carried in after them. A multi-day repair is its part of the day: its
+    operations that day numbered from 0 (as in the day's plan), the promised pickup on its last day."""
+    own = bookings_db.day_accepted(session, workshop.id, date)
+    carried = bookings_db.carried_into(session, workshop.id, date)
+    carried.sort(key=lambda accepted: (accepted[0].drop_off, accepted[0].id))
+    seen = multiday.day_accepted(workshop, date, own, carried)
+    return multiday.day_workshop(workshop), [b for b, _ in seen]
+
+
+def has_clock_events(service: PlanningService, workshop_id: str, date: dt.date) -> bool:
+    with service.store.sessions() as session:
+        return events_db.has_events(session, workshop_id, date)
+
+
+def replan_live(
+    service: PlanningService, workshop_id: str, date: dt.date, now: dt.datetime | None = None
+) -> Plan:
+    """Re-plan a day with clock events from `now` (default the service's clock; never before the
+    latest event): started and finished work pinned at its clocked times, the rest planned greedily
+    around it, and stored (unless a live plan from newer events was stored meanwhile: that one is
+    returned). Conflict if that cannot be done (the stored plan stays)."""
+    with service.store.sessions() as session:
+        workshop, day = day_bookings(session, service.workshop(workshop_id, session), date)
+        events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
+    state = replay(effective(events), workshop, {b.id: b for b in day}, date)
+    moment = live_now(service, workshop, date, state, now)
+    try:
+        return _replan(service, workshop, date, state, moment, max((e.id for e in events), default=None))
+    except (InputError, Conflict, RuntimeError) as exc:
+        raise Conflict(
+            f"the day has clock events and could not be re-planned around them: {exc}", []
+        ) from None
+
+
+def live_now(
+    service: PlanningService,
+    workshop: Workshop,
+    date: dt.date,
+    state: DayState,
+    now: dt.datetime | None = None,
+) -> dt.datetime:
+    """The moment the day is known up to: `now` (default the clock), or the latest event if that is
+    behind (events reported ahead of a replayed clock), kept within the day."""
+    moment = now or service.clock.now()
+    if state.latest is not None:
+        moment = max(moment, state.latest)
+    start = dt.datetime.combine(date, dt.time(), tzinfo=workshop.tz)
+    return min(max(moment, start), day_end(workshop, date) - dt.timedelta(minutes=1))
+
+
+def _replan(
+    service: PlanningService,
+    workshop: Workshop,
+    date: dt.date,
+    state: DayState,
+    now: dt.datetime,
+    as_of_event: int | None = None,
+    expedite: bool = True,
+    jump: bool = True,
+) -> Plan:
+    """Re-plan the rest of the day greedily around the clocked work and store it (as made from the
+    day's events up to `as_of_event`). With `expedite`, the bookings the promise guard has at risk
+    (as its last recorded status had them) are moved earlier where the plan has room
+    (`scheduler.replan.expedite`): a warning either gets fixed by the plan or stays a real one."""
+    request, witness, version = service.plan_inputs(workshop.id, date, LIVE_PLAN_SECONDS)
+    learned = learned_speeds(service, workshop, date)
+    try:
+        current = service.stored_plan(workshop.id, date)
+    except NotFound:
+        compiled, dropped = plannable(request)
+        current = finish(request, to_plan(compiled, witness_hint(compiled, witness), "witness"), dropped)
+    placed = {(a.booking, a.operation): a for a in current.assignments}
+    started: list[OperationEvent] = []
+    finished: list[OperationEvent] = []
+    overruns: list[Overrun] = []
+    bookings: list[Booking] = []
+    for b in request.bookings:
+        pins = {p.operation: p for p in b.pinned}
+        for (bid, k), track in state.ops.items():
+            if bid != b.id or track.actual_start is None or track.technician is None:
+                continue
+            a = placed.get((bid, k))
+            end = track.actual_end or projected_end(
+                track, expected_minutes(workshop, b, k, track.technician, learned), now
+            )
+            assert end is not None
+            end = max(end, track.actual_start + dt.timedelta(minutes=1))
+            pins[k] = PinnedOperation(
+                operation=k, bay=a.bay if a else _a_bay(workshop, b, k), technician=track.technician,
+                start=track.actual_start, end=end,
+            )  # fmt: skip
+            started.append(OperationEvent(booking=bid, operation=k, at=track.actual_start))
+            if track.state == "done":
+                finished.append(OperationEvent(booking=bid, operation=k, at=end))
+            else:
+                overruns.append(Overrun(booking=bid, operation=k, expected_end=end))
+        bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
+    bookings = _clocked_work_apart(workshop, bookings)
+    # Work the plan had started before now but nobody clocked has not started: free to move.
+    clocked = {key for key, track in state.ops.items() if track.actual_start is not None}
+    kept = [a for a in current.assignments if (a.booking, a.operation) in clocked or a.start >= now]
+    before, current = current, current.model_copy(update={"assignments": kept})
+    options = request.options.model_copy(update={"keep_promises": False})
+    request = request.model_copy(update={"bookings": bookings, "options": options})
+    rr = ReplanRequest(
+        request=request, plan=current, now=now, started=started, finished=finished, overruns=overruns
+    )
+    compiled, dropped = plannable(rr.request)
+    at_risk: set[str] = set()
+    if expedite:
+        with service.store.sessions() as session:
+            at_risk = set(events_db.risks(session, workshop.id, [b.id for b in compiled.request.bookings]))
+    plan = replan(
+        rr.model_copy(update={"request": compiled.request}), planner="greedy", at_risk=at_risk, jump=jump
+    ).plan
+    check = replan_check_request(rr)
+    plan = with_changes(before, checked_plan(check, finish(check, plan, dropped)), rr)
+    return service.store_plan(workshop.id, date, plan, PlanBasis(version, check), as_of_event)
+
+
+class LiveReplans:
+    """The live re-plans of a shop floor's days: after each clock event in the background (one per
+    day at a time, coalescing; the newest state wins) or inside its request, and for the days whose
+    live plan lags their recorded events. `run` re-plans one day and pushes its status (the shop
+    floor's: ShopFloor._live_replan)."""
+
+    def __init__(
+        self, service: PlanningService, run: Callable[[str, dt.date], object], background: bool | None = None
+    ) -> None:
+        self.service = service
+        self.background = (
+            os.environ.get(LIVE_REPLAN_ENVIRONMENT, "").strip().lower() != "sync"
+            if background is None
+            else background
+        )
+        """Re-plan after a clock event in the background (True), or inside its request (False)."""
+        self._run = run
+        self.replanner: Coalescer[tuple[str, dt.date]] = Coalescer(
+            lambda key: self._background_replan(*key), "live-replan"
+        )
+        """The background re-plans, one per (workshop id, date) at a time, coalescing."""
+        self._failed: dict[tuple[str, dt.date], int] = {}
+        """(workshop id, date) → the newest event a re-plan failed for (logged; the stored plan stays)."""
+        self.expedite = True
+        """Each live re-plan moves the bookings at risk earlier where the plan has room (the guard
+        feeds the plan); False: the re-plan ignores the guard."""
+        self.jump = True
+        """With `expedite`: a booking at risk may also go ahead of work that keeps its promise with
+        time to spare (scheduler.replan.expedite); False: only into room the plan has."""
+
+    def lag(
+        self, workshop_id: str, date: dt.date, newest: int | None = None
+    ) -> tuple[bool, int | None, int | None]:
+        """(Whether the live plan lags the day's events and a re-plan is on its way, the newest event
+        the stored plan was made from, the day's newest event (`newest` if known)). In the
+        background a lagging day is re-planned (once: a re-plan already queued or running is left
+        alone); a re-plan that failed for the newest event is not retried until the next event."""
+        with self.service.store.sessions() as session:
+            has_plan, as_of = plans_db.as_of_event(session, workshop_id, date)
+            if newest is None:
+                newest = events_db.newest_id(session, workshop_id, date, date)
+        # A plan stored before plans recorded their events (None) was re-planned with each event.
+        lagging = newest is not None and (not has_plan or (as_of is not None and as_of < newest))
+        key = (workshop_id, date)
+        if lagging and self._failed.get(key) == newest:
+            lagging = False
+        if lagging and self.background and not self.replanner.pending(key):
+            self.replanner.request(key)
+        return lagging, as_of, newest
+
+    def _background_replan(self, workshop_id: str, date: dt.date) -> None:
+        """The re-planner's work: re-plan the day from its newest events, unless its live plan is
+        already made from them (a re-plan asked for twice, or done by a plan request meanwhile)."""
+        with self.service.store.sessions() as session:
+            has_plan, as_of = plans_db.as_of_event(session, workshop_id, date)
+            newest = events_db.newest_id(session, workshop_id, date, date)
+        if newest is None or (has_plan and as_of is not None and as_of >= newest):
+            return
+        self._run(workshop_id, date)
+
+    def replan(
+        self, workshop: Workshop, date: dt.date, state: DayState, now: dt.datetime, newest: int
+    ) -> Plan | None:
+        """Re-plan the rest of the day around the clocked work and store it; the stored plan (None
+        if there is none) if that cannot be done."""
+        key = (workshop.id, date)
+        try:
+            plan = _replan(self.service, workshop, date, state, now, newest, self.expedite, self.jump)
+            self._failed.pop(key, None)
+            return plan
+        except (InputError, Conflict, RuntimeError) as exc:
+            self._failed[key] = newest
+            logger.error(
+                "live re-plan of %s for %s failed, the stored plan stays: %s", workshop.id, date, exc
+            )
+            try:
+                return self.service.stored_plan(workshop.id, date)
+            except NotFound:
+                return None
+
+    def catch_up(self) -> None:
+        """Re-plan in the background every day whose live plan lags its recorded events (after a
+        crash between an event's commit and its re-plan)."""
+        with self.service.store.sessions() as session:
+            days = plans_db.lagging_live_plans(session)
+        for key in days:
+            self.replanner.request(key)
+
+    def close(self) -> None:
+        self.replanner.close()
+
+
+def _a_bay(workshop: Workshop, booking: Booking, operation: int) -> str:
+    return bays_for(workshop, booking, operation)[0]
+
+
+def _clocked_work_apart(workshop: Workshop, bookings: list[Booking]) -> list[Booking]:
+    """The clocked work in bays that are free at its times. A clock event names no bay: a clocked
+    operation is put in its bay of the stored plan, but that plan may since have moved it behind other
+    work (a re-plan from an event ahead of a late-reported start): two cars pinned in one bay at once
+    made every live re-plan of the rest of the day fail. Earlier-started work keeps its bay; later
+    work moves to another bay it may use that is free then, if there is one."""
+    taken: dict[str, list[tuple[int, int]]] = {}
+    moved: dict[tuple[int, int], str] = {}
+    pins = [(p.start, i, p) for i, b in enumerate(bookings) for p in b.pinned]
+    for _, i, p in sorted(pins, key=lambda pin: (pin[0], pin[1], pin[2].operation)):
+        # In whole minutes, as the plan holds them (start rounded down, end up).
+        start = math.floor(p.start.timestamp() / 60)
+        end = math.ceil(p.end.timestamp() / 60) if p.end is not None else start + 1
+
+        def free(bay: str, start: int = start, end: int = end) -> bool:
+            return all(end <= s or e <= start for s, e in taken.get(bay, ()))
+
+        bay = p.bay
+        if not free(bay):
+            bay = next((c for c in bays_for(workshop, bookings[i], p.operation) if free(c)), p.bay)
+            if bay != p.bay:
+                moved[(i, p.operation)] = bay
+        taken.setdefault(bay, []).append((start, end))
+    if not moved:
+        return bookings
+    return [
+        b.model_copy(update={"pinned": [
+            p.model_copy(update={"bay": moved[(i, p.operation)]}) if (i, p.operation) in moved else p
+            for p in b.pinned
+        ]}) if any(key[0] == i for key in moved) else b
+        for i, b in enumerate(bookings)
+    ]  # fmt: skip

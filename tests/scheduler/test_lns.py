@@ -1,0 +1,112 @@
+"""The large-neighbourhood search (scheduler/lns.py): the same plan for the same seed and workers,
+counted effort, its targets and neighbourhoods, its wall-clock safety net."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+
+from scheduler import lns
+from scheduler.compiler import compile_request
+from scheduler.dispatch import multi_start, rank
+from scheduler.lns import improve
+from scheduler.optimise import warm_start_tries
+from scheduler.planning import make_plan
+from scheduler.validator import assert_valid
+from solver.problem import DaySolution, Placement
+from tests.builders import fifty_bookings, started_and_waiting, without_timing
+from tests.builders import four_bay_request as request
+
+
+def test_lns_side_by_side_gives_the_same_plan_for_the_same_workers() -> None:
+    """More bookings than the full-solve threshold: LNS runs one neighbourhood per worker each
+    step; with the same seed and worker count the plan is the same (and valid) every time."""
+    bookings = fifty_bookings()
+    req = request(bookings, limit=1.0)
+    two = req.model_copy(update={"options": req.options.model_copy(update={"workers": 2})})
+    first, second = make_plan(two, "cpsat"), make_plan(two, "cpsat")
+    assert_valid(two, first)
+    assert without_timing(first) == without_timing(second)
+
+
+def test_a_longer_search_passes_through_the_shorter_ones_plan() -> None:
+    """Counted effort: with the same start and seed, a longer LNS takes the shorter one's steps and
+    then more, so it is never worse (it ends where the short one did or better); and from 10 s on
+    every limit gets the same rules' warm start (from `PLAN_MIP_LIMIT` on, the relaxation's plan
+    where it is better)."""
+    bookings = fifty_bookings()
+    problem = compile_request(request(bookings, limit=1.0)).problem
+    assert warm_start_tries(problem, 10.0) == warm_start_tries(problem, 60.0) > 0
+    start = multi_start(problem, warm_start_tries(problem, 1.0), seed=0)
+    short, short_stats = improve(problem, start, 0.5, seed=0, workers=2)
+    long, long_stats = improve(problem, start, 1.5, seed=0, workers=2)
+    assert short_stats.improved > 0  # the search moved: the comparison below is not vacuous
+    assert long_stats.steps >= short_stats.steps
+    assert rank(problem, long) <= rank(problem, short) < rank(problem, start)
+
+
+def test_a_plan_at_the_placement_bound_searches_only_around_late_bookings() -> None:
+    """Once a plan places as much priority as a proven bound, its unplaced bookings are no targets
+    and ride along in no neighbourhood (none could be placed); below the bound they are searched."""
+    problem = compile_request(request(fifty_bookings(), limit=1.0)).problem
+    start = multi_start(problem, warm_start_tries(problem, 1.0), seed=0)
+    placed = sum(job.priority for job in problem.jobs) - sum(problem.jobs[j].priority for j in start.unplaced)
+    assert start.unplaced and {j for j, _ in lns._targets(problem, start)} & start.unplaced
+    assert lns._targets(problem, start, most=placed + 1)[0][0] in start.unplaced
+    at_bound = lns._targets(problem, start, most=placed)
+    assert at_bound and not {j for j, _ in at_bound} & start.unplaced
+    assert lns._open(problem, start, placed) == [] and lns._open(problem, start, None) == sorted(
+        start.unplaced
+    )
+    better, stats = improve(problem, start, 0.5, seed=0, workers=2, most=placed)
+    assert stats.steps > 0 and rank(problem, better) < rank(problem, start)
+    assert better.unplaced == start.unplaced
+
+
+def test_the_search_stops_at_its_wall_clock_safety_net() -> None:
+    """On an overloaded machine the counted effort may take far longer than the limit: past the
+    safety net's deadline the search returns the plan it has (here: a deadline already passed
+    leaves the start untouched), while the same search without a deadline moves it."""
+    bookings = fifty_bookings()
+    problem = compile_request(request(bookings, limit=1.0)).problem
+    start = multi_start(problem, warm_start_tries(problem, 1.0), seed=0)
+    stopped, stopped_stats = improve(problem, start, 0.5, seed=0, workers=1, deadline=time.perf_counter() - 1)
+    moved, moved_stats = improve(problem, start, 0.5, seed=0, workers=1)
+    assert stopped_stats.steps == 0 and stopped is start
+    assert moved_stats.steps > 0 and rank(problem, moved) < rank(problem, start)
+
+
+def test_a_big_pool_moves_among_the_resources_it_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Narrowed neighbourhoods (every pool counted as big) and turns between unplaced and late
+    targets (every day counted as huge) still give a valid plan, never worse than the warm start."""
+    monkeypatch.setattr(lns, "BIG_POOL", 0)
+    monkeypatch.setattr(lns, "HUGE_DAY", 0)
+    bookings = fifty_bookings()
+    req = request(bookings, limit=1.0)
+    problem = compile_request(req).problem
+    start = multi_start(problem, warm_start_tries(problem, 1.0), seed=0)
+    targets = lns._targets(problem, start)
+    late = [j for j, _ in targets if j not in start.unplaced]
+    assert start.unplaced and late
+    assert targets[0][0] in start.unplaced and targets[1][0] in late  # they take turns
+    better, stats = improve(problem, start, 0.5, seed=0, workers=2)
+    assert stats.steps > 0 and rank(problem, better) <= rank(problem, start)
+    plan = make_plan(req, "cpsat")
+    assert_valid(req, plan)
+    narrowed = lns._narrow(problem.jobs[0], {problem.jobs[0].operations[0].technicians[0]}, set())
+    assert narrowed.operations[0].technicians == problem.jobs[0].operations[0].technicians[:1]
+    assert narrowed.operations[0].bays == () and len(narrowed.operations[0].durations) == 1
+
+
+def test_a_neighbourhood_never_puts_work_over_a_started_booking_left_out() -> None:
+    """The search re-inserting a booking keeps off the clocked hour of a started booking the plan
+    left out (its rest does not fit): the waiting hour, due at 09:20, would rather start at 08:00."""
+    problem = started_and_waiting(second_minutes=90)
+    waiting = replace(problem.jobs[1], due=560)
+    problem = replace(problem, jobs=(problem.jobs[0], waiting))
+    plan = DaySolution(placements={(1, 0): Placement(0, 0, 540, 600)}, unplaced={0}, status="feasible")
+    whole, _, _ = lns.reinsert(problem, plan, [1], dtime=5.0, seed=1)
+    assert whole is not None and whole.unplaced == {0}
+    assert whole.placements[(1, 0)].start >= 540

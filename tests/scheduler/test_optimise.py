@@ -1,0 +1,263 @@
+"""The optimiser behind `make_plan(..., "cpsat")` (scheduler/optimise.py over the CP-SAT model):
+valid plans, known optima, never worse than the baseline, reasons, limits, the repair of a start."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from scheduler.compiler import compile_request
+from scheduler.contract import Booking, PlanOptions, PlanRequest
+from scheduler.dispatch import RULES, dispatch
+from scheduler.kpis import plan_quality_words
+from scheduler.optimise import family_rules, fill_gaps, outside_search, wall_safety
+from scheduler.planning import make_plan
+from scheduler.validator import assert_valid
+from solver.model import safety_seconds
+from solver.problem import BayData, DayProblem, DaySolution, JobData, OperationData, Placement, TechnicianData
+from tests.builders import (
+    at,
+    fifty_bookings,
+    one_lift_workshop,
+    started_and_waiting,
+    tiny_day,
+    without_timing,
+)
+from tests.builders import four_bay_request as request
+from tests.builders import four_bay_workshop as workshop
+
+
+def test_optimiser_beats_baseline_and_plan_is_valid() -> None:
+    bookings = [
+        Booking(id=f"b{i}", service=s, drop_off=at(f"{8 + i // 3:02d}:00"), waiter=i % 2 == 0,
+                promised=at(f"{10 + i // 2:02d}:00"), fleet_partner="TAXI" if i == 4 else None)
+        for i, s in enumerate(["LUBE", "LUBE", "MINOR", "LUBE", "MINOR", "MINOR", "MINOR", "MINOR", "LUBE"])
+    ]  # fmt: skip
+    req = request(bookings)
+    greedy = make_plan(req, "greedy")
+    cpsat = make_plan(req, "cpsat")
+    assert_valid(req, greedy)
+    assert_valid(req, cpsat)
+    assert cpsat.objective <= greedy.objective
+    assert (cpsat.kpis.placed, -cpsat.kpis.total_lateness_minutes) >= (
+        greedy.kpis.placed,
+        -greedy.kpis.total_lateness_minutes,
+    )
+    assert cpsat.status == "optimal"
+    assert cpsat.gap == 0.0
+
+
+def _brute_force(req: PlanRequest) -> float:
+    """Optimum of a one-technician, one-bay day by enumeration of subsets and orders.
+
+    With one technician and one bay every objective term is regular, so for a fixed order
+    the earliest start of each job is optimal: the enumeration is exact.
+    """
+    problem = compile_request(req).problem
+    w = problem.weights
+    tech = problem.technicians[0]
+    windows = tech.windows()
+    best = math.inf
+    jobs = range(len(problem.jobs))
+    for size in range(len(problem.jobs) + 1):
+        for subset in itertools.combinations(jobs, size):
+            penalty = sum(w.unplaced * problem.jobs[j].priority for j in jobs if j not in subset)
+            for order in itertools.permutations(subset):
+                cost, cursor, feasible = penalty, 0, True
+                for j in order:
+                    job = problem.jobs[j]
+                    d = job.operations[0].durations[0]
+                    start = next(
+                        (
+                            max(s, cursor, job.release)
+                            for s, e in windows
+                            if max(s, cursor, job.release) + d <= e
+                        ),
+                        None,
+                    )
+                    if start is None:
+                        feasible = False
+                        break
+                    cursor = start + d
+                    if job.due is not None:
+                        cost += (w.waiter_lateness if job.waiter else w.lateness) * max(0, cursor - job.due)
+                    cost += w.overtime * max(0, cursor - max(start, tech.shift_end))
+                if feasible:
+                    best = min(best, cost)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_small_instances_solved_to_the_brute_force_optimum(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    one = one_lift_workshop()
+    bookings = []
+    for i in range(5):
+        drop = 8 * 60 + int(rng.integers(0, 7)) * 15
+        minutes = int(rng.choice([30, 45, 60, 75]))
+        bookings.append(
+            Booking(
+                id=f"b{i}",
+                service=f"S{minutes}",
+                drop_off=at(f"{drop // 60:02d}:{drop % 60:02d}"),
+                promised=at(f"{(drop + minutes + int(rng.integers(0, 60))) // 60:02d}:"
+                            f"{(drop + minutes + int(rng.integers(0, 60))) % 60 // 5 * 5:02d}"),
+                waiter=bool(rng.integers(0, 2)),
+                priority=int(rng.integers(1, 3)),
+            )
+        )  # fmt: skip
+    req = request(bookings, one, limit=10)
+    plan = make_plan(req, "cpsat")
+    assert_valid(req, plan)
+    assert plan.status == "optimal"
+    assert plan.objective == _brute_force(req)
+
+
+def test_express_work_goes_to_the_lane_and_fleet_work_to_its_bay() -> None:
+    req = request(
+        [
+            Booking(id="lube", service="LUBE", drop_off=at("08:00")),
+            Booking(id="fleet", service="MINOR", drop_off=at("08:00"), fleet_partner="TAXI"),
+        ]
+    )
+    plan = make_plan(req, "cpsat")
+    assert_valid(req, plan)
+    bays = {(a.booking, a.operation): a.bay for a in plan.assignments}
+    assert bays[("lube", 0)] == "E1"
+    assert bays[("fleet", 0)] == "F1" and bays[("fleet", 1)] == "F1"
+
+
+def test_fleet_overflow_can_be_forbidden() -> None:
+    base = workshop()
+    second = base.technicians[1].model_copy(update={"id": "sen2"})
+    ws = base.model_copy(update={"technicians": [*base.technicians, second]})
+    # Two seniors, one partner bay: in parallel only if a general bay may take the overflow.
+    busy = [
+        Booking(id=f"f{i}", service="MINOR", drop_off=at("08:00"), fleet_partner="TAXI", promised=at("10:00"))
+        for i in range(4)
+    ]
+    allowed = request(busy, ws)
+    forbidden = allowed.model_copy(
+        update={"options": PlanOptions(time_limit_seconds=5, allow_fleet_overflow=False)}
+    )
+    plan_allowed = make_plan(allowed, "cpsat")
+    plan_forbidden = make_plan(forbidden, "cpsat")
+    assert_valid(allowed, plan_allowed)
+    assert_valid(forbidden, plan_forbidden)
+    assert all(a.bay == "F1" for a in plan_forbidden.assignments)
+    assert any(a.bay == "G1" for a in plan_allowed.assignments)
+
+
+def test_reasons_are_computed_not_guessed() -> None:
+    req = request(
+        [
+            Booking(id="paint", service="PAINT", drop_off=at("08:00")),
+            Booking(id="late-drop", service="MINOR", drop_off=at("16:50")),
+        ]
+        + [Booking(id=f"m{i}", service="MINOR", drop_off=at("08:00")) for i in range(8)]
+    )
+    for planner in ("greedy", "cpsat"):
+        plan = make_plan(req, planner)
+        assert_valid(req, plan)
+        reasons = {u.booking: u.reason for u in plan.unassigned}
+        assert "no paint technician with grade >= 3" in reasons["paint"]
+        assert "late-drop" in reasons
+        full = [r for b, r in reasons.items() if b.startswith("m")]
+        assert full and all("day full" in r or "needs" in r for r in full)
+
+
+def test_an_overloaded_day_still_returns_a_valid_plan_no_worse_than_the_rule() -> None:
+    # How long it takes is the benchmarks' business (bench/planners.py), not a timed unit test's.
+    bookings = [
+        Booking(id=f"b{i:03d}", service="MINOR", drop_off=at("08:00"), promised=at("12:00"))
+        for i in range(60)
+    ]
+    req = request(bookings, limit=2.0)
+    plan = make_plan(req, "cpsat")
+    assert_valid(req, plan)
+    baseline = dispatch(compile_request(req).problem)
+    assert plan.kpis.placed >= 60 - len(baseline.unplaced)
+    assert len(plan.unassigned) == 60 - plan.kpis.placed
+
+
+def test_the_same_request_gives_the_same_plan() -> None:
+    # Over-full (LNS and the warm-start search both run), promises to keep lateness in play.
+    bookings = [
+        Booking(id=f"b{i:02d}", service=["MINOR", "LUBE", "MINOR"][i % 3], drop_off=at(f"{8 + i % 6:02d}:00"),
+                promised=at(f"{10 + i % 6:02d}:30"), waiter=i % 4 == 0, priority=1 + i % 2)
+        for i in range(30)
+    ]  # fmt: skip
+    req = request(bookings, limit=2.0)
+    first = make_plan(req, "cpsat")
+    second = make_plan(req, "cpsat")
+    assert_valid(req, first)
+    assert without_timing(first) == without_timing(second)
+
+
+def test_the_safety_net_stretches_with_the_machines_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Load alone must not cut a deterministic search short (the same request would give another
+    plan): at load 16 on 2 cores the net is 8 times the idle one; below one per core, the idle one."""
+    monkeypatch.setattr("scheduler.optimise.os.cpu_count", lambda: 2)
+    monkeypatch.setattr("scheduler.optimise.os.getloadavg", lambda: (16.0, 16.0, 16.0))
+    assert wall_safety(10.0) == pytest.approx(8 * safety_seconds(10.0)) == pytest.approx(240.0)
+    monkeypatch.setattr("scheduler.optimise.os.getloadavg", lambda: (0.5, 0.5, 0.5))
+    assert wall_safety(10.0) == pytest.approx(30.0)
+
+
+def test_the_plan_says_how_close_it_is_in_words() -> None:
+    req = tiny_day(1, count=7)
+    plan = make_plan(req, "cpsat")
+    assert plan.placement_bound is not None and plan.lateness_bound is not None
+    assert plan.lateness_gap is not None and 0.0 <= plan.lateness_gap <= 1.0
+    words = plan_quality_words(plan)
+    assert ("placed" in words) and ("late" in words)
+
+
+def _huge_problem(jobs: int = 1000, technicians: int = 150, bays: int = 120) -> DayProblem:
+    """The API's largest day in solver data: every booking one operation any pair can do."""
+    op = OperationData(
+        bays=tuple(range(bays)),
+        bay_costs=(0,) * bays,
+        technicians=tuple(range(technicians)),
+        durations=(60,) * technicians,
+    )
+    return DayProblem(
+        horizon=1440,
+        bays=tuple(BayData("general") for _ in range(bays)),
+        technicians=(TechnicianData(grade=2, shift_start=480, shift_end=1020),) * technicians,
+        jobs=(JobData(release=480, due=600, waiter=False, priority=1, operations=(op,)),) * jobs,
+    )
+
+
+def test_on_a_huge_day_the_limit_pays_for_the_work_around_the_search() -> None:
+    """Counted, not timed: the rules family gets at most 30 % of the limit (all of it from 60 s on),
+    and the work outside the search fits inside the limit, the search getting the rest; a small
+    day runs the whole family and its search keeps its share (`min` with 85 % of the limit)."""
+    huge = _huge_problem()
+    assert 1 <= family_rules(huge, 10.0) < len(RULES) == family_rules(huge, 60.0)
+    assert 0.5 * 10.0 < outside_search(huge, 10.0) < 10.0
+    assert outside_search(huge, 60.0) < 0.3 * 60.0
+    small = compile_request(request(fifty_bookings(), limit=10.0)).problem
+    assert family_rules(small, 10.0) == len(RULES)
+    assert outside_search(small, 10.0) < 0.15 * 10.0
+
+
+def test_the_repair_never_places_work_over_a_started_booking_left_out() -> None:
+    """A started booking whose rest does not fit is left out of the plan, but its clocked hour is
+    real: the repair puts the waiting hour after it, not over it."""
+    problem = started_and_waiting(second_minutes=90)
+    repaired = fill_gaps(problem, DaySolution(placements={}, unplaced={0, 1}, status="feasible"))
+    assert repaired.unplaced == {0}
+    assert repaired.placements[(1, 0)].start >= 540
+
+
+def test_the_repair_keeps_a_started_bookings_clocked_work() -> None:
+    """A started booking the repair can place again keeps its pinned operation in the plan."""
+    problem = started_and_waiting(second_minutes=30)
+    repaired = fill_gaps(problem, DaySolution(placements={}, unplaced={0, 1}, status="feasible"))
+    assert 0 not in repaired.unplaced
+    assert repaired.placements[(0, 0)] == Placement(0, 0, 480, 540)
+    assert repaired.placements[(0, 1)].start >= 540
