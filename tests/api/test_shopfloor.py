@@ -62,7 +62,7 @@ def test_transitions_refused_with_the_reason(client: TestClient) -> None:
 def test_a_refused_clock_event_says_why_in_the_technicians_language(client: TestClient) -> None:
     """A technician on a Chinese phone reads why his Start was refused in Chinese, the booking and
     the times filled in; the same refusal in English by default."""
-    a, b = day(client)
+    a, b = two_waiters_day(client)
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     zh = {"Accept-Language": "zh-CN"}
     r = client.post(f"{W}/clock", json=ev(b, "start", "09:05"), headers=zh)
