@@ -4,7 +4,7 @@ A day is filled through `PlanningService.book` (the booking path: the offer show
 bookings moved out of the way) with seeded random requests, as `bench.slots` draws them. After each
 booking the desk waits `--pace` seconds (the time between a change of the day and the next query;
 0 is `bench.slots`'s immediate answer) and asks `PlanningService.slots` for a seeded random
-(service, waiter). Over the last `--window` attempts (default all), each answer is checked:
+(service, waiter). After the day's first `--from-booking` bookings (default 0), each answer is checked:
 
 - completeness: at `--probes` random candidate times of the day, is the time offered, and does it
   fit? A time offered is feasible by its witness (every offer is validated, below); a time not
@@ -80,7 +80,7 @@ def run(
     scenario_name: str,
     seed: int,
     attempts: int,
-    window: int,
+    from_booking: int,
     pace: float,
     probes: int,
     limit: float,
@@ -105,17 +105,18 @@ def run(
     latencies: list[float] = []
     window_latencies: list[float] = []
     unknown = checked = broken = booked = refused = 0
-    steps: list[tuple[int, int, int]] = []
-    """Per answer checked: the bookings the day had, probes feasible, of them offered."""
+    steps: list[tuple[int, int, int, bool]] = []
+    """Per answer checked: the bookings the day had, probes feasible, of them offered, from the cache."""
     window_bookings = 0
+    measuring = False
     cpu_start = wall_start = 0.0
     waited: list[float] = []
     try:
         for attempt in range(1, attempts + 1):
-            measuring = attempt > attempts - window
-            if measuring and attempt == attempts - window + 1:
+            if not measuring and booked >= from_booking:
                 service.refine_idle(timeout=60)  # the window starts with nothing under way
                 cpu_start, wall_start = _refiner_cpu(service), time.perf_counter()
+                measuring = True
             code = rng.choices(codes, weights)[0]
             waiter = rng.random() < demand.waiter_share[code]
             drop = rng.choice(times)
@@ -141,7 +142,8 @@ def run(
             t0 = time.perf_counter()
             offers = service.slots(workshop.id, ask, DATE, ask_waiter, None)
             seconds = time.perf_counter() - t0
-            from_cache += measuring and service.offer_cache_hits > hits
+            cached = service.offer_cache_hits > hits
+            from_cache += measuring and cached
             latencies.append(seconds)
             if not measuring:
                 continue
@@ -171,13 +173,14 @@ def run(
                     continue
                 feasible += fits
                 offered_feasible += offered and fits
-            steps.append((booked, feasible, offered_feasible))
+            steps.append((booked, feasible, offered_feasible, cached))
         cpu = _refiner_cpu(service) - cpu_start
         window_wall = time.perf_counter() - wall_start
     finally:
         service.close()
-    feasible = sum(f for _, f, _ in steps)
-    offered_feasible = sum(o for _, _, o in steps)
+    feasible = sum(s[1] for s in steps)
+    offered_feasible = sum(s[2] for s in steps)
+    hit_f, hit_o = sum(s[1] for s in steps if s[3]), sum(s[2] for s in steps if s[3])
     low, high = wilson(offered_feasible, feasible)
     thirds = {}
     for k, name in enumerate(("first", "second", "last")):
@@ -198,6 +201,8 @@ def run(
         **thirds,
         "unproven (not counted)": unknown,
         "answers from the cache, no search (window)": from_cache,
+        "of them: offered & feasible / feasible": f"{hit_o}/{hit_f}",
+        "steps (bookings, feasible, offered & feasible, from the cache)": steps,
         "offers validated": checked,
         "offers broken": broken,
         "slots p50 ms (window)": round(1000 * statistics.median(window_latencies), 1)
@@ -218,7 +223,7 @@ def main() -> None:
     parser.add_argument(
         "--attempts", type=int, default=None, help="default: 60 small-dealer, 300 dealer-2011"
     )
-    parser.add_argument("--window", type=int, default=None, help="last attempts measured (default: all)")
+    parser.add_argument("--from-booking", type=int, default=0, help="bookings made before the measure starts")
     parser.add_argument("--pace", default="0,2,5", help="seconds between a booking and the next query")
     parser.add_argument("--probes", type=int, default=8, help="probe times per answer in the window")
     parser.add_argument("--exact-seconds", type=float, default=30.0)
@@ -227,7 +232,6 @@ def main() -> None:
     parser.add_argument("--shown", action="store_true", help="fill with the offers shown (days differ)")
     args = parser.parse_args()
     attempts = args.attempts or (300 if args.scenario == "dealer-2011" else 60)
-    window = args.window or attempts
     verdicts = Verdicts(args.verdicts)
     rows = []
     for pace in (float(p) for p in args.pace.split(",")):
@@ -235,7 +239,7 @@ def main() -> None:
             args.scenario,
             args.seed,
             attempts,
-            window,
+            args.from_booking,
             pace,
             args.probes,
             args.exact_seconds,

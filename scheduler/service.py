@@ -68,8 +68,8 @@ LOADING_DAYS = 62
 """The loading chart's longest range (two months)."""
 
 RECENT_KEYS = 8
-"""Offer keys remembered per workshop day (the newest asked), refined ahead when a booking change
-makes a new version of the day (`PlanningService._refine_ahead`)."""
+"""Offer keys remembered per workshop day (the last asked), refined ahead when a booking change
+makes a new version of the day (`PlanningService._refine_ahead`), the most asked first."""
 
 _Asked = tuple[str, bool, str | None, Wants]
 """What a slot query asked: service, waiter, fleet partner, what the customer wants."""
@@ -160,7 +160,7 @@ class PlanningService:
             self._refiner = OfferRefiner(exact_seconds, partial(self._offers.deliver, refined=True))
         # The offer keys asked per workshop day, newest last (at most RECENT_KEYS a day, as many
         # days as the day cache per workshop): refined ahead when a booking change makes a version.
-        self._asked: PartitionedLRU[OrderedDict[tuple[object, ...], _Asked]] = PartitionedLRU(
+        self._asked: PartitionedLRU[OrderedDict[tuple[object, ...], tuple[_Asked, int]]] = PartitionedLRU(
             day_cache_entries, cached_workshops
         )
 
@@ -475,36 +475,42 @@ class PlanningService:
         return offers
 
     def _remember_asked(self, key: tuple[object, ...], asked: _Asked) -> None:
-        """`key` (valid: it was just answered) is the newest asked on its workshop day."""
+        """`key` (valid: it was just answered) is the newest asked on its workshop day, once more."""
         day_key = key[:2]  # (workshop id, date)
         with self._lock:
             keys = self._asked.get(day_key)
             if keys is None:
                 keys = OrderedDict()
                 self._asked.put(day_key, keys)
-            keys.pop(key, None)
-            keys[key] = asked
+            _, count = keys.pop(key, (asked, 0))
+            keys[key] = (asked, count + 1)
             while len(keys) > RECENT_KEYS:
                 keys.popitem(last=False)
 
     def asked_keys(self, workshop_id: str, date: dt.date) -> list[tuple[object, ...]]:
-        """The offer keys asked on the day that a booking change refines ahead, newest first."""
+        """The offer keys asked on the day that a booking change refines ahead, in the order it
+        refines them: the most asked first, then the newest asked."""
+        return [key for key, _ in self._refined_first(workshop_id, date)]
+
+    def _refined_first(self, workshop_id: str, date: dt.date) -> list[tuple[tuple[object, ...], _Asked]]:
         with self._lock:
             keys = self._asked.get((workshop_id, date))
-            return [] if keys is None else list(reversed(keys))
+            listed = [] if keys is None else list(keys.items())
+        newest_first = [(key, asked, count) for key, (asked, count) in reversed(listed)]
+        return [(key, asked) for key, asked, _ in sorted(newest_first, key=lambda k: -k[2])]  # stable
 
     def _refine_ahead(self, day: DayBook, version: tuple[object, ...]) -> None:
         """Ask the background refinement for the day version a booking change just committed, for
-        the keys asked on the day lately (oldest first, so that the newest asked is refined first:
-        the refiner takes its newest request next). Its answer is cached for that version
-        (OfferCache.deliver), so the next query of it is answered without a search; a later change
-        of the day asks again, and only the newest version of a key waits (OfferRefiner)."""
+        the keys asked on the day lately, the most asked (then the newest asked) refined first (asked
+        for last: the refiner takes its newest request next): on a full day a refinement takes a
+        second or two, and the next booking may come before every key is refined. Its answer is
+        cached for that version (OfferCache.deliver), so the next query of it is answered without a
+        search; a later change of the day asks again, and only the newest version of a key waits
+        (OfferRefiner)."""
         if self._refiner is None or day.superseded:
             return
-        with self._lock:
-            keys = self._asked.get((day.workshop.id, day.date))
-            wanted = [] if keys is None else list(keys.items())
-        for key, (service, waiter, fleet, wants) in wanted:
+        wanted = self._refined_first(day.workshop.id, day.date)
+        for key, (service, waiter, fleet, wants) in reversed(wanted):
             if day.superseded:  # booked again meanwhile: that booking asks for its own version
                 return
             self._refiner.request(key, version, day, service, waiter, fleet, wants)
