@@ -20,7 +20,10 @@ changes nothing they fit to): it puts them under another offer key than the quer
 booking never takes a placement a query's answer showed, and the days filled are the same for
 every build and pace (up to the load-dependent CPU budget of moving bookings out of the way):
 each build's answers are judged on the same days. `--shown` books the queried key's answers'
-placements where they apply instead (the days then differ from build to build).
+placements where they apply instead (the days then differ from build to build). A refused filling
+booking asks for no alternatives (`PlanningService._suggest` is off here): they would be asked
+under the filling's parts-ETA key, a key no desk asks, taking the refinement's time and a place
+among the day's keys asked (`PlanningService._refine_ahead`) from the desk's own.
 
 The wait is the pace or until the background refinement is idle, whichever comes first (nothing
 else changes the day in between, so waiting longer would give the same answer). Walk-in holdback
@@ -95,6 +98,8 @@ def run(
     asking = random.Random(seed + 1000)  # the queries and probes: apart from the fill's draws
     folder = tempfile.mkdtemp(prefix="slots-pace-")
     service = PlanningService(Store(f"sqlite:///{folder}/pace.db"), OPEN, clock=FixedClock(NOW))
+    if not shown:
+        service._suggest = lambda *args, **kwargs: None  # type: ignore[method-assign]
     service.start_background()
     service.warm()
     service.put_workshop(workshop)
