@@ -50,7 +50,7 @@ from scheduler.contract import Booking
 from scheduler.errors import Conflict
 from scheduler.scenarios import load_scenario
 from scheduler.service import PlanningService
-from scheduler.slots import DayBook
+from scheduler.slots import DayBook, Offer
 from scheduler.storage import Store
 
 HERE = Path(__file__).parent
@@ -114,6 +114,7 @@ def run(
     """Per answer checked: the bookings the day had, probes feasible, of them offered, from the cache."""
     window_bookings = 0
     measuring = False
+    answers: list[tuple[int, bool, DayBook, str, bool, list[Offer], list[dt.datetime]]] = []
     cpu_start = wall_start = 0.0
     waited: list[float] = []
     try:
@@ -155,34 +156,34 @@ def run(
             window_latencies.append(seconds)
             with service.store.sessions() as session:
                 day = service._day(session, service.workshop(workshop.id, session), DATE)
-            offered_times = {o.drop_off for o in offers}
-            checked += len(offers)
-            broken += sum(unsound(day, ask, ask_waiter, o) for o in offers)
-            feasible = offered_feasible = 0
-            for n in range(probes):
-                probe = Booking(
-                    id=f"probe{n}",
-                    service=ask,
-                    drop_off=asking.choice(day.candidate_times()),
-                    waiter=ask_waiter,
-                )
-                offered = probe.drop_off in offered_times
-                if offered:
-                    fits: bool | None = True  # its witness, validated above
-                elif not day.allowed_before_fit(probe):
-                    fits = False
-                else:
-                    fits = verdicts.fits(day, probe, limit)
-                if fits is None:
-                    unknown += 1
-                    continue
-                feasible += fits
-                offered_feasible += offered and fits
-            steps.append((booked, feasible, offered_feasible, cached))
+            asked = [asking.choice(day.candidate_times()) for _ in range(probes)]
+            answers.append((booked, cached, day, ask, ask_waiter, offers, asked))
         cpu = _refiner_cpu(service) - cpu_start
         window_wall = time.perf_counter() - wall_start
     finally:
         service.close()
+    # Judged once the day is filled: the exact checks and the validation take seconds, and done
+    # between a query and the next booking they would give the refinement that time too.
+    for booked, cached, day, ask, ask_waiter, offers, asked in answers:
+        offered_times = {o.drop_off for o in offers}
+        checked += len(offers)
+        broken += sum(unsound(day, ask, ask_waiter, o) for o in offers)
+        feasible = offered_feasible = 0
+        for n, drop_off in enumerate(asked):
+            probe = Booking(id=f"probe{n}", service=ask, drop_off=drop_off, waiter=ask_waiter)
+            offered = probe.drop_off in offered_times
+            if offered:
+                fits: bool | None = True  # its witness, validated above
+            elif not day.allowed_before_fit(probe):
+                fits = False
+            else:
+                fits = verdicts.fits(day, probe, limit)
+            if fits is None:
+                unknown += 1
+                continue
+            feasible += fits
+            offered_feasible += offered and fits
+        steps.append((booked, feasible, offered_feasible, cached))
     feasible = sum(s[1] for s in steps)
     offered_feasible = sum(s[2] for s in steps)
     hit_f, hit_o = sum(s[1] for s in steps if s[3]), sum(s[2] for s in steps if s[3])
