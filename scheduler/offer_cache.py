@@ -42,13 +42,22 @@ class OfferCache(PartitionedLRU[Entry]):
         day: DayBook,
         refined: bool = False,
     ) -> None:
-        """Cache `offers`; a refinement only replaces the quick answer of its own version, and
-        keeps the quick answer's times it did not find itself (each offer carries its own witness
-        of the same day: the heuristics and CP-SAT's time limit do not find the same times)."""
+        """Cache `offers`; a refinement merged into the quick answer of its own version keeps the
+        quick answer's times it did not find itself (each offer carries its own witness of the same
+        day: the heuristics and CP-SAT's time limit do not find the same times). A refinement of a
+        version no query has answered yet (asked ahead by a booking, `PlanningService._refine_ahead`)
+        replaces an answer of another version unless that one is newer (made from it by bookings
+        here) or its own day was booked since (`superseded`): the next query of its version is
+        answered from it without a search, and a query of a later version carries its offers over.
+        Whatever the order, a query serves an entry only at its own version (`fit` and
+        `PlanningService._day_offers` check it), so a misjudged order costs a search, never a
+        wrong offer."""
         with self._deliveries:
             cached = self.get(key)
-            if refined and (cached is None or cached[0] != version):
-                return
+            if refined and cached is not None and cached[0] != version:
+                if day.superseded or cached[2].added_since(day) is not None:
+                    return
+                cached = None  # an older version's answer (or one of unknown order): replaced
             if cached is not None and cached[0] != version and cached[2].added_since(day) is not None:
                 return  # a query that read the day before a booking: the newer answer stays
             if refined and cached is not None:

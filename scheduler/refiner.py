@@ -5,6 +5,9 @@ second) runs in one separate process at a lower CPU priority, so it never holds 
 request threads. Only the newest request per offer key is kept: a day that changed while its
 refinement waited is refined once, at its latest version. At most `most_wanted` requests wait
 (the newest are refined first; the oldest are dropped), so a storm of queries cannot pile up days.
+A request for the key and day version already being refined is not queued again (a booking asks
+ahead for the keys asked on its day, `PlanningService._refine_ahead`, and the next query on that
+version asks for the same one).
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ class OfferRefiner:
         self._lock = threading.RLock()  # a future done at once calls back under it
         self._wanted: dict[Key, _Job] = {}
         self._running: Future[list[Offer]] | None = None
+        self._running_job: tuple[Key, tuple[object, ...]] | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._idle = threading.Event()
         self._idle.set()
@@ -82,6 +86,8 @@ class OfferRefiner:
         wants: Wants = NO_WANTS,
     ) -> None:
         with self._lock:
+            if self._running_job == (key, version):
+                return  # being refined at this very version: its result is delivered soon
             self._wanted.pop(key, None)  # re-inserted as the newest
             self._wanted[key] = _Job(key, version, day, service, waiter, fleet, wants)
             while len(self._wanted) > self.most_wanted:
@@ -106,14 +112,14 @@ class OfferRefiner:
             self._wanted.clear()
             self._idle.set()
             return
-        self._running = future
+        self._running, self._running_job = future, (job.key, job.version)
         future.add_done_callback(lambda done: self._finished(job, done))
 
     def _finished(self, job: _Job, done: Future[list[Offer]]) -> None:
         if not done.cancelled() and done.exception() is None:
             self.deliver(job.key, job.version, done.result(), job.day)
         with self._lock:
-            self._running = None
+            self._running, self._running_job = None, None
             self._pump()
 
     def wait_idle(self, timeout: float | None = None) -> bool:

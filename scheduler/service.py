@@ -7,6 +7,7 @@ import logging
 import threading
 import uuid
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -65,6 +66,13 @@ logger = logging.getLogger("bayplan")
 
 LOADING_DAYS = 62
 """The loading chart's longest range (two months)."""
+
+RECENT_KEYS = 8
+"""Offer keys remembered per workshop day (the last asked), refined ahead when a booking change
+makes a new version of the day (`PlanningService._refine_ahead`), the most asked first."""
+
+_Asked = tuple[str, bool, str | None, Wants]
+"""What a slot query asked: service, waiter, fleet partner, what the customer wants."""
 
 
 def _pack_unless_superseded(day: DayBook, contention: Contention) -> None:
@@ -150,6 +158,11 @@ class PlanningService:
         self._packer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bayplan-pack")
         if refine_in_background and exact_seconds > 0:
             self._refiner = OfferRefiner(exact_seconds, partial(self._offers.deliver, refined=True))
+        # The offer keys asked per workshop day, newest last (at most RECENT_KEYS a day, as many
+        # days as the day cache per workshop): refined ahead when a booking change makes a version.
+        self._asked: PartitionedLRU[OrderedDict[tuple[object, ...], tuple[_Asked, int]]] = PartitionedLRU(
+            day_cache_entries, cached_workshops
+        )
 
     @property
     def offer_cache_hits(self) -> int:
@@ -430,6 +443,8 @@ class PlanningService:
         cached = self._offers.get(key)
         if cached is not None and cached[0] == version:
             self._offers.hits += 1
+            if self._refiner is not None:
+                self._remember_asked(key, (service, waiter, fleet, wants))
             return cached[1]
         self._offers.misses += 1
         check_kind(workshop, service, fleet, wants.loan_car)
@@ -453,9 +468,63 @@ class PlanningService:
                         offers = day.offers(service, waiter, fleet, wants=wants, ejection_seconds=seconds)
         with phase("deliver"):
             self._offers.deliver(key, version, offers, day)
-            if self._refiner is not None and offers_may_grow(day, offers):
-                self._refiner.request(key, version, day, service, waiter, fleet, wants)
+            if self._refiner is not None:
+                self._remember_asked(key, (service, waiter, fleet, wants))
+                if offers_may_grow(day, offers):
+                    self._refiner.request(key, version, day, service, waiter, fleet, wants)
         return offers
+
+    def _remember_asked(self, key: tuple[object, ...], asked: _Asked) -> None:
+        """`key` (valid: it was just answered) is the newest asked on its workshop day, once more."""
+        day_key = key[:2]  # (workshop id, date)
+        with self._lock:
+            keys = self._asked.get(day_key)
+            if keys is None:
+                keys = OrderedDict()
+                self._asked.put(day_key, keys)
+            _, count = keys.pop(key, (asked, 0))
+            keys[key] = (asked, count + 1)
+            while len(keys) > RECENT_KEYS:
+                keys.popitem(last=False)
+
+    def asked_keys(self, workshop_id: str, date: dt.date) -> list[tuple[object, ...]]:
+        """The offer keys asked on the day that a booking change refines ahead, in the order it
+        refines them: the most asked first, then the newest asked."""
+        return [key for key, _ in self._refined_first(workshop_id, date)]
+
+    def _refined_first(self, workshop_id: str, date: dt.date) -> list[tuple[tuple[object, ...], _Asked]]:
+        with self._lock:
+            keys = self._asked.get((workshop_id, date))
+            listed = [] if keys is None else list(keys.items())
+        newest_first = [(key, asked, count) for key, (asked, count) in reversed(listed)]
+        return [(key, asked) for key, asked, _ in sorted(newest_first, key=lambda k: -k[2])]  # stable
+
+    def _refine_ahead(self, day: DayBook, version: tuple[object, ...]) -> None:
+        """Ask the background refinement for the day version a booking change just committed, for
+        the keys asked on the day lately, the most asked (then the newest asked) refined first (asked
+        for last: the refiner takes its newest request next): on a full day a refinement takes a
+        second or two, and the next booking may come before every key is refined. Its answer is
+        cached for that version (OfferCache.deliver), so the next query of it is answered without a
+        search; a later change of the day asks again, and only the newest version of a key waits
+        (OfferRefiner)."""
+        if self._refiner is None or day.superseded:
+            return
+        wanted = self._refined_first(day.workshop.id, day.date)
+        for key, (service, waiter, fleet, wants) in reversed(wanted):
+            if day.superseded:  # booked again meanwhile: that booking asks for its own version
+                return
+            self._refiner.request(key, version, day, service, waiter, fleet, wants)
+
+    def _refine_ahead_loaded(self, workshop_id: str, date: dt.date) -> None:
+        """`_refine_ahead` for a change that leaves no day behind (a cancel): the day is loaded at
+        its version now, in the packer's thread, only if a query asked on it lately."""
+        if self._refiner is None or not self.asked_keys(workshop_id, date):
+            return
+        with self.store.sessions() as session:
+            workshop = self.workshop(workshop_id, session)
+            version = bookings_db.day_version(session, workshop_id, date)
+            day = self._day(session, workshop, date, version)
+        self._refine_ahead(day, version)
 
     def _multi_day_offers(
         self,
@@ -598,10 +667,11 @@ class PlanningService:
                 with phase("flush"):
                     workshops_db.touch(locked, self.clock.now())
                     session.flush()
-                    self._remember_day(
+                    version = self._remember_day(
                         session, after
                     )  # a duplicate key or id fails here, inside the transaction
             self._pack_soon(after)  # committed: the next slot query on the day finds it packed
+            self._refine_ahead(after, version)  # and, once refined, answers it without a search
             return stored, True
         except IntegrityError:
             raise Conflict(
@@ -689,6 +759,7 @@ class PlanningService:
                 workshops_db.touch(locked, self.clock.now())
                 workshop = self.workshop(workshop_id, session)
                 old = bookings_db.booking_of(row)
+                left = row.date  # the day it leaves (refined ahead too if it moves to another)
                 try:
                     # Fitted again, a booking at risk is on firm ground again.
                     fresh = {"promised": None, "at_risk": False, "at_risk_reason": None, "overbooked": False}
@@ -713,8 +784,12 @@ class PlanningService:
                         raise
                     return self._keep_at_risk(session, workshop, wanted, old, idempotency)
                 session.flush()
-                self._remember_day(session, after)
+                version = self._remember_day(session, after)
             self._pack_soon(after)
+            self._refine_ahead(after, version)
+            if after.date != left:  # moved to another day: the one it left changed too
+                with suppress(RuntimeError):
+                    self._packer.submit(self._refine_ahead_loaded, workshop_id, left)
             return stored
         except Conflict as conflict:
             self._suggest(workshop_id, conflict, now)
@@ -746,12 +821,13 @@ class PlanningService:
         with suppress(RuntimeError):  # closed: the first query on the day packs it
             self._packer.submit(_pack_unless_superseded, day, self.contention)
 
-    def _remember_day(self, session: Session, day: DayBook) -> None:
+    def _remember_day(self, session: Session, day: DayBook) -> tuple[object, ...]:
         """Cache the day as this transaction leaves it, under the version it will have once
         committed (read inside the transaction, which holds the write lock; if it does not
-        commit, that version never appears)."""
+        commit, that version never appears); returns that version."""
         version = bookings_db.day_version(session, day.workshop.id, day.date)
         self._days.put((day.workshop.id, day.date, version), (version, day))
+        return version
 
     def _fit(
         self,
@@ -844,7 +920,10 @@ class PlanningService:
             if locked is None or row is None:
                 raise NotFound(N_("booking %(booking_id)r") % {"booking_id": booking_id})
             workshops_db.touch(locked, self.clock.now())
+            date = row.date
             bookings_db.remove(session, row)
+        with suppress(RuntimeError):  # closed: nothing to refine ahead
+            self._packer.submit(self._refine_ahead_loaded, workshop_id, date)
 
     # Plans
     def plan_inputs(

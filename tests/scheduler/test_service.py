@@ -366,3 +366,121 @@ def test_the_live_days_warm_up_ends_quietly_when_the_database_goes_away(
         floor.warm()
     finally:
         floor.close()
+
+
+def _filled_small_dealer(db_url: str) -> tuple[Workshop, CapacityRules, dt.date]:
+    """small-dealer's 2026-11-24 nearly full, booked with quick answers only (no refinement)."""
+    import random
+
+    from scheduler.scenarios import load_scenario
+
+    workshop = load_scenario("small-dealer").workshop
+    rules = CapacityRules(walk_in_holdback=0, express_holdback=0, waiters_per_slot=100)
+    date = dt.date(2026, 11, 24)
+    filler = PlanningService(
+        Store(db_url), rules, exact_seconds=0.0, refine_in_background=False, clock=fixed_clock(),
+        ejection_seconds=0.0,
+    )  # fmt: skip
+    try:
+        filler.put_workshop(workshop)
+        rng = random.Random(3)
+        codes = ["LUBE", "MAINT", "MINOR", "WARRANTY", "ALIGN"]
+        for i in range(60):
+            code = rng.choice(codes)
+            offers = filler.slots(workshop.id, code, date, False, None)
+            if offers:
+                pick = rng.choice(offers)
+                filler.book(workshop.id, Booking(id=f"b{i}", service=code, drop_off=pick.drop_off), None)
+    finally:
+        filler.close()
+    return workshop, rules, date
+
+
+def test_a_booking_refines_ahead_the_keys_asked_and_the_next_query_gets_the_refined_answer(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a booking makes a new version of a nearly full day, the background refinement of the
+    services asked on that day runs at once, not when the next query comes: once it is done, the
+    next query of that version is answered with the refined offers (times the quick fit refuses on
+    that very version) without any search, and a booking at one of them keeps every promise."""
+    from scheduler.contract import PlanRequest
+    from scheduler.slots import DayBook
+    from scheduler.validator import assert_valid
+
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the refinement does not depend on the backend; once is enough")
+    workshop, rules, date = _filled_small_dealer(db_url)
+    # The quick fit alone (no bookings moved at once, scheduler.ejection): what only CP-SAT finds.
+    # CP-SAT's limit is wall time and the refinement runs at nice 10: 5 s per solve, not the
+    # service's 1 s, so that a loaded machine still proves the times.
+    service = PlanningService(
+        Store(db_url), rules, exact_seconds=5.0, clock=fixed_clock(), ejection_seconds=0.0
+    )
+    try:
+        service.slots(workshop.id, "MAINT", date, False, None)  # asked on the day: remembered
+        lube = service.slots(workshop.id, "LUBE", date, False, None)
+        assert service.refine_idle(timeout=120)
+        assert service.asked_keys(workshop.id, date)[:2] == [
+            ("small-dealer", date, "LUBE", False, None),
+            ("small-dealer", date, "MAINT", False, None),
+        ]
+        lube = service.slots(workshop.id, "LUBE", date, False, None)  # refined: the latest times
+        service.book(workshop.id, Booking(id="late", service="LUBE", drop_off=lube[-1].drop_off), None)
+        assert service.refine_idle(timeout=120)  # refined ahead, before any query of this version
+
+        def no_search(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the query searched")
+
+        monkeypatch.setattr(DayBook, "offers", no_search)
+        monkeypatch.setattr(DayBook, "offers_after", no_search)
+        misses = service.offer_cache_misses
+        refined = service.slots(workshop.id, "MAINT", date, False, None)
+        assert service.offer_cache_misses == misses  # from the cache, at this version
+        monkeypatch.undo()
+        with service.store.sessions() as session:
+            day = service._day(session, workshop, date)
+        quick = {o.drop_off for o in day.offers("MAINT", False, ejection_seconds=0.0)}
+        beyond = [o for o in refined if o.drop_off not in quick]
+        assert beyond, "the refinement found no time the quick fit refuses"
+        stored, created = service.book(
+            workshop.id, Booking(id="refined", service="MAINT", drop_off=beyond[0].drop_off), None
+        )
+        assert created and stored.promised == beyond[0].promised
+        plan = service.plan_day(workshop.id, date, time_limit_seconds=3)
+        bookings = service.bookings(workshop.id, date)
+        assert_valid(PlanRequest(workshop=workshop, date=date, bookings=bookings), plan)
+        assert plan.kpis.placed == len(bookings) and plan.kpis.late == 0
+    finally:
+        service.close()
+
+
+def test_the_keys_refined_ahead_are_bounded_per_day_and_per_workshop(db_url: str) -> None:
+    """Every parts ETA a client sends is another offer key: only the newest RECENT_KEYS of a day
+    are remembered for refining ahead, and only as many days per workshop as the day cache holds."""
+    from scheduler.offer import Wants
+    from scheduler.service import RECENT_KEYS
+
+    if not db_url.startswith("sqlite"):
+        pytest.skip("in memory only; once is enough")
+    service = PlanningService(
+        Store(db_url), CapacityRules(walk_in_holdback=0), clock=fixed_clock(), day_cache_entries=3
+    )
+    try:
+        service.put_workshop(_workshop())
+        date = dt.date(2026, 11, 24)
+        etas = [dt.datetime(2026, 11, 24, 6, minute, tzinfo=_workshop().tz) for minute in range(20)]
+        for eta in etas:
+            service.slots("w", "MAINT", date, False, None, wants=Wants(parts_eta=eta))
+        asked = service.asked_keys("w", date)
+        assert len(asked) == RECENT_KEYS
+        assert [k[-1] for k in asked] == [Wants(parts_eta=e) for e in reversed(etas[-RECENT_KEYS:])]
+        for i in range(1, 6):
+            service.slots("w", "MAINT", date + dt.timedelta(days=i), False, None)
+        kept = [
+            date + dt.timedelta(days=i)
+            for i in range(6)
+            if service.asked_keys("w", date + dt.timedelta(days=i))
+        ]
+        assert len(kept) == 3 and date not in kept
+    finally:
+        service.close()
