@@ -373,3 +373,28 @@ def test_a_slow_subscriber_is_dropped() -> None:
         assert sub.dropped and await sub.get() is None
 
     asyncio.run(run())
+
+
+def _two_step_day(client: TestClient) -> str:
+    """The tiny workshop with a two-operation service (check, then work), one booking of it at 08:00."""
+    ws = two_technician_workshop().model_dump(mode="json")
+    op = {"minutes": 30, "skill": "maintenance", "bay_kinds": ["general"]}
+    ws["services"] = [{"code": "TWO", "name": "Two steps",
+                       "operations": [{**op, "name": "check"}, {**op, "name": "work"}]}]  # fmt: skip
+    assert client.put(W, json=ws).status_code == 200
+    r = client.post(f"{W}/bookings", json={"service": "TWO", "drop_off": at("08:00").isoformat()})
+    assert r.status_code == 201, r.text
+    booking: str = r.json()["id"]
+    return booking
+
+
+def test_a_second_operation_started_first_is_refused_in_whole_chinese(client: TestClient) -> None:
+    """A technician starting the second operation before the first is done read "预约 X 的工序
+    该预约的工序 0 完工之前，1 不能开工": the booking-and-operation template took the rest of the
+    sentence as the operation."""
+    b = _two_step_day(client)
+    r = client.post(f"{W}/clock", json=ev(b, "start", "08:05", op=1), headers={"Accept-Language": "zh-CN"})
+    assert r.status_code == 409, r.text
+    assert r.json()["detail"] == f"该预约的工序 0 完工之前，预约 {b} 的工序 1 不能开工"
+    english = client.post(f"{W}/clock", json=ev(b, "start", "08:05", op=1)).json()["detail"]
+    assert english == f"booking {b} operation 1 cannot start before operation 0 of the booking is finished"

@@ -70,3 +70,21 @@ def test_a_long_text_from_outside_is_translated_but_not_remembered() -> None:
     assert i18n._remembered.cache_info().currsize == cached
     assert zh.phrase("unknown booking 'BK-1'") == "未知的预约 'BK-1'"  # short texts are remembered
     assert i18n._remembered.cache_info().currsize > cached
+
+
+def test_a_clock_refusal_reads_whole_in_chinese() -> None:
+    """The booking-and-operation template took the rest of a sentence as the operation ("预约 B 的
+    工序 该预约的工序 0 完工之前，1 不能开工"), and the first of a list of them as all of it."""
+    zh = Translator("zh-CN")
+    assert zh.phrase("booking B operation 1 cannot start before operation 0 of the booking is finished") == (
+        "该预约的工序 0 完工之前，预约 B 的工序 1 不能开工"
+    )
+    assert (
+        zh.phrase(
+            "no bay free for booking B operation 1 at 08:00: its bays (G1, G2) hold work in progress"
+            " (booking C operation 0; booking D operation 1)"
+        )
+        == "08:00 没有空闲工位给预约 B 的工序 1：它可用的工位（G1, G2）上有进行中的工作"
+        "（预约 C 的工序 0；预约 D 的工序 1）"
+    )
+    assert zh.phrase("booking B operation 0 was already started") == "预约 B 的工序 0 已经开工"
