@@ -429,3 +429,20 @@ def test_range_version_and_reused_key_errors_read_in_chinese(db_url: str) -> Non
     for text in texts:
         words = re.sub(r"'[^']*'|YYYY-MM-DD|Idempotency-Key", "", text)
         assert not re.search(r"[A-Za-z]{3,}", words), text
+
+
+def test_the_chinese_plan_chart_names_its_bays_kinds_in_chinese(db_url: str) -> None:
+    """The rows of the Chinese Gantt read "G1 · general": the kind of bay, which the command line's
+    table gives in Chinese (快修, 通用, …), was left in English; a workshop's own kinds stay as written."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    ws = tiny_workshop().model_dump(mode="json")
+    ws["bay_kinds"] = ["general", "tyre"]
+    ws["bays"] = [{"id": "G1", "kind": "general"}, {"id": "T1", "kind": "tyre"}]
+    assert client.put("/v1/workshops/tiny", json=ws).status_code == 200
+    client.post(BOOKINGS, json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"})
+    plan = client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 1})
+    assert plan.status_code == 200, plan.text
+    page = client.get(f"/workshops/tiny/plan/{DATE}", headers={"Accept-Language": "zh-CN"}).text
+    assert "G1 · 通用" in page and "G1 · general" not in page
+    assert "T1 · tyre" in page
+    assert "G1 · general" in client.get(f"/workshops/tiny/plan/{DATE}").text
