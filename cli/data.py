@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.i18n import _
+from cli.i18n import N_, _
 from cli.options import fail, parse_date, write_out
 from scheduler.errors import InputError
 
@@ -164,7 +164,7 @@ def backup(
         raise fail("--db: an SQLite file is needed, e.g. sqlite:///bayplan.db")
     source = Path(url.database)
     if not source.is_file():
-        raise fail(f"--db: no database file {source}")
+        raise fail("--db: " + N_("no database file %(path)r") % {"path": str(source)})
     if out.resolve() == source.resolve():
         raise fail("--out: is the database itself")
     partial = out.with_name(out.name + ".partial")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.i18n import _
+from cli.i18n import N_, _
 from cli.options import db_failure, fail, flagged, open_store, parse_date, write_out
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def export_command(
         raise fail("--to: ends before --from")
     plain = db.removeprefix("sqlite:///")
     if db.startswith("sqlite:///") and plain != ":memory:" and not Path(plain).is_file():
-        raise fail(f"--db: no database file {db.removeprefix('sqlite:///')!r}")
+        raise fail("--db: " + N_("no database file %(path)r") % {"path": plain})
     from sqlalchemy.exc import SQLAlchemyError
 
     from simulation.history_export import export_orders

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cli.i18n import _, current
+from cli.i18n import N_, _, current
 from cli.options import db_failure, fail, open_store, parse_date
 
 
@@ -56,7 +56,7 @@ def report_command(
         raise fail(f"--{exc.field}: {exc.reason}") from None
     plain = db.removeprefix("sqlite:///")
     if db.startswith("sqlite:///") and plain != ":memory:" and not Path(plain).is_file():
-        raise fail(f"--db: no database file {plain!r}")
+        raise fail("--db: " + N_("no database file %(path)r") % {"path": plain})
     try:
         report = productivity(open_store(db), workshop, first, last, group.value)
     except NotFound:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli.i18n import N_
 from cli.options import fail, flagged, write_out
 from cli.simulate import FLAGS, PolicyName, Season
 
@@ -112,7 +113,7 @@ def staff(
     try:
         targets = [parse_target(t) for t in (target or ["on_time>=0.95"])]
         if not 1 <= replications <= 1000:
-            raise InputError("--replications", "must be 1..1000")
+            raise InputError("--replications", N_("must be %(low)s..%(high)s") % {"low": 1, "high": 1000})
         if not 0 <= max_steps <= 100:
             raise InputError("--max-steps", "must be 0..100")
         loaded = load_scenario(scenario)

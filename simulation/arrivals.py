@@ -20,6 +20,7 @@ from scheduler.contract import hhmm_minutes
 from scheduler.demand import expected_daily_volume
 from scheduler.durations import work_factors
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.scenarios import MONTHS, Scenario
 from simulation.model import DAY, Vehicle
 
@@ -59,7 +60,7 @@ def choose_period(scenario: Scenario, days: int, month: str | None, season: str 
     history = scenario.demand.history
     year = int(history[0].month[:4]) if history else 2025
     if not 1 <= days <= 366:
-        raise InputError("days", "must be 1..366")
+        raise InputError("days", N_("must be %(low)s..%(high)s") % {"low": 1, "high": 366})
     return Period(dt.date(year, MONTHS.index(key) + 1, 1), days, label)
 
 

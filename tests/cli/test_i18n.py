@@ -95,3 +95,40 @@ def test_input_errors_in_chinese_name_the_option_as_it_is() -> None:
     assert run.returncode == 2 and "SCENARIO: 没有场景 'no-such-dealer'" in run.stderr, run.stderr
     english = bayplan("plan", "small-dealer", "--date", "nope")
     assert english.stderr.strip() == "bayplan: error: --date: expected YYYY-MM-DD, got 'nope'"
+
+
+def test_a_managers_and_a_foremans_input_errors_read_in_chinese(tmp_path: Path) -> None:
+    """A missing input file, an unknown technician, a database or history file not there, a
+    count out of range, a rule set named twice: each said in English to a Chinese command line."""
+    missing = tmp_path / "none.json"
+    said = {
+        ("plan", "--input", str(missing)): f"--input: 无法读取 {missing}：没有这个文件或目录",
+        ("print", "small-dealer", "--date", DATE, "--technician", "ZZ", "--out", str(tmp_path / "x.pdf")): (
+            "--technician: 没有技师 'ZZ'（已有：X01, M01, M02, M03, M04, B01, P01）"
+        ),
+        ("simulate", "small-dealer", "--days", "0"): "--days: 必须在 1..366 之间",
+        ("simulate", "small-dealer", "--replications", "0"): "--replications: 必须在 1..10000 之间",
+        ("simulate", "small-dealer", "--rules", "current", "--rules", "current"): (
+            "--rules: 规则集的名称不能相同，收到 ['current', 'current']"
+        ),
+        ("history", "fit", "dealer-2011", str(tmp_path / "none.csv")): (
+            f"HISTORY: 没有历史数据文件 '{tmp_path / 'none.csv'}'"
+        ),
+        (
+            "report",
+            "--db",
+            f"sqlite:///{tmp_path / 'none.db'}",
+            "--workshop",
+            "w",
+            "--from",
+            DATE,
+            "--to",
+            DATE,
+        ): (f"--db: 没有数据库文件 '{tmp_path / 'none.db'}'"),
+    }
+    for args, reason in said.items():
+        run = bayplan("--lang", "zh-CN", *args)
+        assert run.returncode == 2, (args, run.stderr)
+        assert run.stderr.strip() == f"bayplan：错误：{reason}", args
+    english = bayplan("simulate", "small-dealer", "--days", "0")
+    assert english.stderr.strip() == "bayplan: error: --days: must be 1..366"
