@@ -297,7 +297,7 @@ def _print_certified(result: Certified) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from cli.i18n import _
+    from cli.i18n import _, current
 
     out = Console()
     unit = result.unit
@@ -306,7 +306,7 @@ def _print_certified(result: Certified) -> None:
         title=_(
             "KN ranking and selection: %(scenario)s, %(period)s, objective %(objective)s"
             " (%(candidates)s candidates, %(replications)s replications, %(seconds)s s)",
-            scenario=result.scenario, period=result.period, objective=result.objective,
+            scenario=result.scenario, period=current().phrase(result.period), objective=result.objective,
             candidates=len(result.candidates), replications=result.total_replications,
             seconds=f"{result.seconds:.0f}",
         ),
@@ -389,14 +389,15 @@ def _print_frontier(result: StaffingResult, max_steps: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from cli.i18n import _
+    from cli.i18n import _, current
 
     table = Table(
         title=_(
             "Cost/service frontier: %(scenario)s, %(period)s, targets %(targets)s (%(days)s days x"
             " %(replications)s replications, seed %(seed)s, %(policy)s)",
-            scenario=result.scenario, period=result.period, targets=", ".join(result.targets),
-            days=result.days, replications=result.replications, seed=result.seed, policy=result.policy,
+            scenario=result.scenario, period=current().phrase(result.period),
+            targets=", ".join(result.targets), days=result.days, replications=result.replications,
+            seed=result.seed, policy=result.policy,
         ),
         caption=_("cost per day: technician days + overtime (CNY); metrics: mean [95 % CI]"),
     )  # fmt: skip

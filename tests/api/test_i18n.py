@@ -178,6 +178,7 @@ def test_a_chinese_page_shows_no_english_ui_text(db_url: str) -> None:
     assert '"plan_ready": "排程完成' in plan  # the script's texts, in the page's language
     report = _report(client)
     assert "将等候客户的 p90 等待时间缩短 31 分钟 [18, 44]，且不增加成本" in report  # the verdict
+    assert "人员配置仿真：dealer-2011，旺季（4月）" in report  # the season and its month
     assert 'href="/workshops/tiny/loading"' in report and 'href="#verdict"' in report  # navigation
 
 

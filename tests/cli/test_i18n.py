@@ -132,3 +132,17 @@ def test_a_managers_and_a_foremans_input_errors_read_in_chinese(tmp_path: Path) 
         assert run.stderr.strip() == f"bayplan：错误：{reason}", args
     english = bayplan("simulate", "small-dealer", "--days", "0")
     assert english.stderr.strip() == "bayplan: error: --days: must be 1..366"
+
+
+def test_the_simulation_says_its_season_month_and_backend_in_chinese() -> None:
+    """The manager's table began "small-dealer，average (jan)，… process pool x2"."""
+    run = bayplan("--lang", "zh-CN", "simulate", "small-dealer", "--days", "1", "--replications", "2",
+                  "--workers", "2", "--season", "peak")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    title = "".join(run.stdout.split())  # the table's title, as rich wraps it
+    assert "small-dealer，旺季（1月），" in title and "进程池×2" in title, title
+    for english in ("peak", "(jan)", "process pool"):
+        assert english not in run.stdout, english
+    one = bayplan("--lang", "zh-CN", "simulate", "small-dealer", "--days", "1", "--replications", "1",
+                  "--workers", "1", "--month", "mar")  # fmt: skip
+    assert "small-dealer，3月，" in "".join(one.stdout.split()) and "单进程" in one.stdout, one.stdout
