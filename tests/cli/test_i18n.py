@@ -78,9 +78,24 @@ def test_history_fit_table_and_report_in_chinese(tmp_path: Path) -> None:
         assert text in run.stdout, text
     for english in ("kept rate", "repair orders a day", "mean minutes", "rows ("):
         assert english not in run.stdout, english
+    # Why each service's distribution, and the grades' names (were English: "KS test of log minutes
+    # against the fitted normal …", "efficiency: apprentice 0.61 …").
+    flat = "".join(run.stdout.split())
+    assert "对数分钟与拟" in run.stdout and "检验：D=" in run.stdout, run.stdout  # folded in its cell
+    assert "效率：学徒0.61" in flat and "中级0.99" in flat, run.stdout
+    for english in ("KS test", "not rejected", "apprentice", "intermediate"):
+        assert english not in run.stdout, english
     page = report.read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in page
-    for text in ("各服务的工作量", "星期系数", "按等级的效率", "周一", "预约占比"):
+    for text in (
+        "各服务的工作量",
+        "星期系数",
+        "按等级的效率",
+        "周一",
+        "预约占比",
+        "对数分钟与拟合正态分布的 KS 检验",
+        "学徒",
+    ):
         assert text in page, text
     for english in ("Weekday factors", "Work content per service", "booked share", "repair orders a day"):
         assert english not in page, english
