@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.i18n import N_
+from cli.i18n import N_, current
 from cli.options import fail, flagged, write_out
 from cli.simulate import FLAGS, PolicyName, Season
 
@@ -123,6 +123,7 @@ def staff(
         with err.status("searching staffing") as status:
 
             def report_step(line: str) -> None:
+                line = current().phrase(line)
                 err.log(line)
                 status.update(line)
 
@@ -163,12 +164,12 @@ def staff(
     else:
         _print_frontier(result, max_steps)
     if write_rules is not None and result.recommendation is None:
-        typer.echo(
-            f"bayplan: error: --write-rules: no staffing within {max_steps} steps meets "
-            f"{', '.join(result.targets)}: nothing written to {write_rules}",
-            err=True,
+        raise fail(
+            "--write-rules: "
+            + N_("no staffing within %(steps)s steps meets %(targets)s: nothing written to %(path)s")
+            % {"steps": max_steps, "targets": ", ".join(result.targets), "path": write_rules},
+            code=1,
         )
-        raise typer.Exit(code=1)
 
 
 def _certified(
@@ -250,7 +251,7 @@ def _certified(
         with err.status("ranking and selection") as status:
 
             def report(line: str) -> None:
-                status.update(line)
+                status.update(current().phrase(line))
 
             result = certify(
                 loaded,

@@ -161,3 +161,23 @@ def test_the_simulation_says_its_season_month_and_backend_in_chinese() -> None:
     one = bayplan("--lang", "zh-CN", "simulate", "small-dealer", "--days", "1", "--replications", "1",
                   "--workers", "1", "--month", "mar")  # fmt: skip
     assert "small-dealer，3月，" in "".join(one.stdout.split()) and "单进程" in one.stdout, one.stdout
+
+
+def test_the_staffing_searchs_steps_read_in_chinese(tmp_path: Path) -> None:
+    """`bayplan staff` logs each step of its search on stderr: "base: current | 7 technicians,
+    cost 3,076/day, on time 72.1%, waiter wait p90 84 min" to a Chinese manager; and when no
+    staffing meets the target, why it wrote no rules file ("bayplan: error: --write-rules: …")."""
+    rules = tmp_path / "rules.toml"
+    run = bayplan("--lang", "zh-CN", "staff", "small-dealer", "--days", "1", "--replications", "2",
+                  "--max-steps", "1", "--method", "greedy", "--target", "on_time>=0.99",
+                  "--write-rules", str(rules))  # fmt: skip
+    assert run.returncode == 1, run.stderr  # no staffing meets 99 % in one step (and it says so)
+    assert not rules.exists()
+    said = f"bayplan：错误：--write-rules: 在 1 步内没有满足 on_time>=0.99 的人员配置：没有写入 {rules}"
+    assert run.stderr.strip().endswith(said), run.stderr
+    flat = "".join(run.stderr.split())
+    assert "基准：current|7名技师，每天成本" in flat and "准时率" in flat and "等候客户等待p90" in flat, (
+        run.stderr
+    )
+    for english in ("base:", "technicians, cost", "on time", "waiter wait"):
+        assert english not in run.stderr, english
