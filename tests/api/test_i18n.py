@@ -447,3 +447,24 @@ def test_the_chinese_plan_chart_names_its_bays_kinds_in_chinese(db_url: str) -> 
     assert "G1 · 通用" in page and "G1 · general" not in page
     assert "T1 · tyre" in page
     assert "G1 · general" in client.get(f"/workshops/tiny/plan/{DATE}").text
+
+
+def test_the_plan_and_technician_pages_say_at_risk_plainly_in_chinese(db_url: str) -> None:
+    """The plan page said a booking may "误约" (break an appointment; the booking is kept, its
+    promised pickup may be missed), with half-width brackets in "有风险 (0)" beside "未安排（0）";
+    the technician's page had "(工序 1)"."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    zh = {"Accept-Language": "zh-CN"}
+    assert client.put("/v1/workshops/tiny", json=tiny_workshop().model_dump(mode="json")).status_code == 200
+    client.post(BOOKINGS, json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"})
+    assert (
+        client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code
+        == 200
+    )
+    page = _visible(client.get(f"/workshops/tiny/plan/{DATE}", headers=zh).text)
+    assert "有风险（0）" in page and "红色虚线框：可能赶不上承诺的取车时间" in page, page
+    assert "没有预约有赶不上承诺取车时间的风险。" in page and "误约" not in page
+    me = client.get(
+        "/workshops/tiny/me", params={"technician": "t", "now": f"{DATE}T08:00:00+08:00"}, headers=zh
+    )
+    assert "（工序 1）" in _visible(me.text) and "(工序 1)" not in me.text, me.text
