@@ -106,6 +106,8 @@ PYDANTIC_TEXTS = (
     N_("Invalid JSON: %(error)s"),
     # Our own texts made in this module and by the domain's "unknown …" (NotFound).
     N_("unknown %(what)s"),
+    # ("unknown" + "plan of …" read "未知的车间 'w' 在 D 的排程": as if the workshop were unknown)
+    N_("unknown plan of %(workshop_id)r for %(date)s"),
     N_("the job was cancelled (%(why)s)"),
     N_("the body is over %(limit)s bytes"),
     N_("a solver process died; the pool restarts with the next request: retry"),

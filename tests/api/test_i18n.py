@@ -377,7 +377,7 @@ def test_error_details_read_in_the_request_language_and_keep_their_fields(db_url
     joined = "\n".join(chinese_texts)
     for text in expected_zh:
         assert text in joined, (text, joined)
-    assert "车间 'tiny' 在 2026-11-24 的排程" in joined
+    assert "车间 'tiny' 在 2026-11-24 还没有排程" in joined  # not "未知的车间 …": the workshop is known
     # Our English detail texts: the same words as before these were translatable.
     english = client.post(BOOKINGS, json={"service": "NOPE", "drop_off": f"{DATE}T08:00:00+08:00"}).json()
     assert english["detail"][0]["msg"] == "unknown service code 'NOPE' (known: MAINT)"

@@ -28,7 +28,7 @@ def test_a_reason_inside_a_reason_reads_in_chinese() -> None:
 
 def test_errors_and_changes_read_in_chinese() -> None:
     zh = Translator("zh_CN")
-    assert zh.phrase("unknown plan of 'tiny' for 2026-11-24") == "未知的车间 'tiny' 在 2026-11-24 的排程"
+    assert zh.phrase("unknown plan of 'tiny' for 2026-11-24") == "车间 'tiny' 在 2026-11-24 还没有排程"
     assert (
         zh.phrase("Value error, unknown IANA time zone 'Mars/Base'") == "值错误：未知的 IANA 时区 'Mars/Base'"
     )
