@@ -147,6 +147,20 @@ def _json_safe(value: object) -> object:
         return str(value)
 
 
+#: How pydantic lists the values a field may take ("'a', 'b' or 'c'"), its last word translated.
+OR = N_(" or ")
+
+
+def _choices(msg: str, error: Any, t: Translator) -> str:
+    """`msg` with the choice of values it names (a literal's or an enum's `expected`) read in `t`'s
+    language: "应为 'a', 'b' 或 'c'"; the values as they are."""
+    expected = (error.get("ctx") or {}).get("expected")
+    if not isinstance(expected, str) or OR not in expected or expected not in msg:
+        return msg
+    first, last = expected.rsplit(OR, 1)
+    return msg.replace(expected, first + t.gettext(OR) + last)
+
+
 def validation_problem(errors: Sequence[Any], t: Translator | None = None) -> list[dict[str, object]]:
     """A request's validation errors as a JSON-safe 422 detail: loc (down to the field a model's own
     check named: ["body", "bays", 0, "kind"], not ["body"]), msg (in `t`'s language when
@@ -159,7 +173,7 @@ def validation_problem(errors: Sequence[Any], t: Translator | None = None) -> li
         item: dict[str, object] = {
             "type": str(error.get("type", "value_error")),
             "loc": [part if isinstance(part, int) else str(part) for part in loc],
-            "msg": msg if t is None else t.phrase(msg),
+            "msg": msg if t is None else _choices(t.phrase(msg), error, t),
         }
         # The input is the checked model's: not shown under a field's more precise loc.
         if "input" in error and len(loc) == len(error.get("loc", ())):

@@ -468,3 +468,23 @@ def test_the_plan_and_technician_pages_say_at_risk_plainly_in_chinese(db_url: st
         "/workshops/tiny/me", params={"technician": "t", "now": f"{DATE}T08:00:00+08:00"}, headers=zh
     )
     assert "（工序 1）" in _visible(me.text) and "(工序 1)" not in me.text, me.text
+
+
+def test_a_choice_of_values_reads_or_in_chinese(db_url: str) -> None:
+    """A clock event's action out of the five read "应为 'start', …, 'finish' or 'correct'"; the
+    values and the error's ctx stay as they are."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    event = {
+        "booking": "b",
+        "operation": 0,
+        "technician": "t",
+        "action": "jump",
+        "at": f"{DATE}T08:00:00+08:00",
+    }
+    zh = client.post("/v1/workshops/tiny/clock", json=event, headers={"Accept-Language": "zh-CN"})
+    en = client.post("/v1/workshops/tiny/clock", json=event)
+    assert zh.status_code == en.status_code == 422, zh.text
+    (item,), (english,) = zh.json()["detail"], en.json()["detail"]
+    assert item["msg"] == "应为 'start', 'pause', 'resume', 'finish' 或 'correct'"
+    assert english["msg"] == "Input should be 'start', 'pause', 'resume', 'finish' or 'correct'"
+    assert item["ctx"] == english["ctx"] == {"expected": "'start', 'pause', 'resume', 'finish' or 'correct'"}
