@@ -60,7 +60,7 @@ def report_command(
     try:
         report = productivity(open_store(db), workshop, first, last, group.value)
     except NotFound:
-        raise fail(f"--workshop: no workshop {workshop!r} in the database") from None
+        raise fail("--workshop: " + N_("no workshop %(id)r in the database") % {"id": workshop}) from None
     except SQLAlchemyError as exc:
         raise db_failure(db, exc) from None
     if format is Format.table:
@@ -94,7 +94,8 @@ def _print_table(report: object) -> None:
                 _("Standard min"), _("Efficiency"), _("Productivity"), _("Start deviation min (mean / p90)"),
                 _("On time")]  # fmt: skip
     for i, h in enumerate(headings):
-        table.add_column(h, justify="left" if i < 2 else "right")
+        # folded, not cut short: a Chinese date or heading has no space to wrap at ("2026…")
+        table.add_column(h, justify="left" if i < 2 else "right", overflow="fold")
 
     def share(value: float | None) -> str:
         return "–" if value is None else t.percent(value)
