@@ -181,3 +181,14 @@ def test_the_staffing_searchs_steps_read_in_chinese(tmp_path: Path) -> None:
     )
     for english in ("base:", "technicians, cost", "on time", "waiter wait"):
         assert english not in run.stderr, english
+
+
+def test_the_plan_tables_notes_and_grades_read_in_chinese_punctuation() -> None:
+    """A row's notes read "等候客户, 承诺 09:15, 延误 45 分钟" and its technician "Zhang Wei (初级)":
+    English commas and brackets in a Chinese table."""
+    run = bayplan("--lang", "zh-CN", "plan", "small-dealer", "--date", DATE, "--planner", "greedy")
+    assert run.returncode == 0, run.stderr
+    assert "等候客户，承诺 " in run.stdout and "Zhang Wei（初级）" in run.stdout, run.stdout
+    assert "等候客户, " not in run.stdout and "(初级)" not in run.stdout
+    english = bayplan("plan", "small-dealer", "--date", DATE, "--planner", "greedy")
+    assert "waiter, promised " in english.stdout and "Zhang Wei (junior)" in english.stdout
