@@ -16,13 +16,29 @@ NESTED = (
 def test_a_reason_inside_a_reason_reads_in_chinese() -> None:
     zh = Translator("zh-CN")
     assert zh.phrase(NESTED) == (
-        "当天已满：工序「work」：08:00 之后没有一名1 级（学徒）及以上的maintenance技师"
+        "当天已满：工序「work」：08:00 之后没有一名1 级（学徒）及以上的保养技师"
         "有连续 60 分钟的空闲（最长空闲 0 分钟）"
     )
     taken = NESTED + " (taken by 2 higher-priority bookings among others)"
     assert zh.phrase(taken).endswith("（其中有 2 个更高优先级的预约占用）")
     assert zh.phrase("at risk since a workshop change: the workshop is closed on 2026-11-24") == (
         "因车间设置变更而有风险：车间在 2026-11-24 休息"
+    )
+
+
+def test_the_bundled_skills_read_in_chinese() -> None:
+    """A reason named the technician by his skill in English ("…及以上的maintenance技师"): the skills
+    of the bundled scenarios read in Chinese; a workshop's own skill stays as written."""
+    zh = Translator("zh-CN")
+    for skill, chinese in [("maintenance", "保养"), ("diagnosis", "诊断"), ("mechanical", "机修"),
+                           ("electrical", "电工"), ("hv", "高压电"), ("paint", "喷漆")]:  # fmt: skip
+        reason = f"no {skill} technician grade >= 2 has 90 min before 18:30 (longest free 30 min)"
+        assert (
+            zh.phrase(reason)
+            == f"没有一名2 级及以上的{chinese}技师在 18:30 之前有连续 90 分钟的空闲（最长空闲 30 分钟）"
+        )
+    assert "tyre技师" in zh.phrase(
+        "no tyre technician grade >= 2 has 90 min before 18:30 (longest free 30 min)"
     )
 
 
