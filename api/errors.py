@@ -223,7 +223,13 @@ def _conflict(request: Request, exc: Exception) -> JSONResponse:
 def _workshop_conflict(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, WorkshopConflict)
     detail = _worded(request, str(exc))
-    return JSONResponse(status_code=409, content={"detail": detail, "bookings": exc.bookings})
+    bookings = [
+        {**b, "reasons": [_worded(request, str(why)) for why in reasons]}
+        if isinstance(reasons := b.get("reasons"), list)
+        else b
+        for b in exc.bookings
+    ]
+    return JSONResponse(status_code=409, content={"detail": detail, "bookings": bookings})
 
 
 def _plain(

@@ -488,3 +488,24 @@ def test_a_choice_of_values_reads_or_in_chinese(db_url: str) -> None:
     assert item["msg"] == "应为 'start', 'pause', 'resume', 'finish' 或 'correct'"
     assert english["msg"] == "Input should be 'start', 'pause', 'resume', 'finish' or 'correct'"
     assert item["ctx"] == english["ctx"] == {"expected": "'start', 'pause', 'resume', 'finish' or 'correct'"}
+
+
+def test_a_workshop_change_says_which_bookings_it_breaks_and_why_in_chinese(db_url: str) -> None:
+    """A manager taking Tuesdays off the only technician read the 409's reasons in English ("booking
+    B op 0 (work) on bay G1 with t …: t is not rostered on 2026-11-24 (Tuesday)"); the ids, bays and
+    times as they are."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    ws = tiny_workshop().model_dump(mode="json")
+    assert client.put("/v1/workshops/tiny", json=ws).status_code == 200
+    booked = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"}).json()
+    ws["technicians"][0]["weekdays"] = [0, 2, 3, 4, 5]  # no Tuesday
+    refused = client.put("/v1/workshops/tiny", json=ws, headers={"Accept-Language": "zh-CN"})
+    assert refused.status_code == 409, refused.text
+    (broken,) = refused.json()["bookings"]
+    assert broken["booking"] == booked["id"]
+    assert broken["reasons"] == [
+        f"预约 {booked['id']} 工序 0（work），工位 G1，技师 t，{DATE} 08:00+08:00..{DATE} 09:00+08:00："
+        f"t 在 {DATE}（星期二）不当班"
+    ]
+    english = client.put("/v1/workshops/tiny", json=ws).json()["bookings"][0]["reasons"][0]
+    assert english.endswith(f": t is not rostered on {DATE} (Tuesday)")
