@@ -106,6 +106,8 @@ PYDANTIC_TEXTS = (
     N_("Invalid JSON: %(error)s"),
     # Our own texts made in this module and by the domain's "unknown …" (NotFound).
     N_("unknown %(what)s"),
+    # ("unknown" + "plan of …" read "未知的车间 'w' 在 D 的排程": as if the workshop were unknown)
+    N_("unknown plan of %(workshop_id)r for %(date)s"),
     N_("the job was cancelled (%(why)s)"),
     N_("the body is over %(limit)s bytes"),
     N_("a solver process died; the pool restarts with the next request: retry"),
@@ -145,6 +147,20 @@ def _json_safe(value: object) -> object:
         return str(value)
 
 
+#: How pydantic lists the values a field may take ("'a', 'b' or 'c'"), its last word translated.
+OR = N_(" or ")
+
+
+def _choices(msg: str, error: Any, t: Translator) -> str:
+    """`msg` with the choice of values it names (a literal's or an enum's `expected`) read in `t`'s
+    language: "应为 'a', 'b' 或 'c'"; the values as they are."""
+    expected = (error.get("ctx") or {}).get("expected")
+    if not isinstance(expected, str) or OR not in expected or expected not in msg:
+        return msg
+    first, last = expected.rsplit(OR, 1)
+    return msg.replace(expected, first + t.gettext(OR) + last)
+
+
 def validation_problem(errors: Sequence[Any], t: Translator | None = None) -> list[dict[str, object]]:
     """A request's validation errors as a JSON-safe 422 detail: loc (down to the field a model's own
     check named: ["body", "bays", 0, "kind"], not ["body"]), msg (in `t`'s language when
@@ -157,7 +173,7 @@ def validation_problem(errors: Sequence[Any], t: Translator | None = None) -> li
         item: dict[str, object] = {
             "type": str(error.get("type", "value_error")),
             "loc": [part if isinstance(part, int) else str(part) for part in loc],
-            "msg": msg if t is None else t.phrase(msg),
+            "msg": msg if t is None else _choices(t.phrase(msg), error, t),
         }
         # The input is the checked model's: not shown under a field's more precise loc.
         if "input" in error and len(loc) == len(error.get("loc", ())):
@@ -207,7 +223,13 @@ def _conflict(request: Request, exc: Exception) -> JSONResponse:
 def _workshop_conflict(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, WorkshopConflict)
     detail = _worded(request, str(exc))
-    return JSONResponse(status_code=409, content={"detail": detail, "bookings": exc.bookings})
+    bookings = [
+        {**b, "reasons": [_worded(request, str(why)) for why in reasons]}
+        if isinstance(reasons := b.get("reasons"), list)
+        else b
+        for b in exc.bookings
+    ]
+    return JSONResponse(status_code=409, content={"detail": detail, "bookings": bookings})
 
 
 def _plain(

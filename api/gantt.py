@@ -186,7 +186,8 @@ def render(
         key = "technician"
     else:
         rows = [
-            (b.id, f"{b.id} · {b.kind}" + (f" · {b.fleet_partner}" if b.fleet_partner else ""))
+            # the five built-in kinds read in the page's language (marked in cli/render.py, KIND_WORDS)
+            (b.id, f"{b.id} · {gettext(b.kind)}" + (f" · {b.fleet_partner}" if b.fleet_partner else ""))
             for b in workshop.bays
         ]
         key = "bay"

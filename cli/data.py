@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.i18n import _
+from cli.i18n import N_, _, current
 from cli.options import fail, parse_date, write_out
 from scheduler.errors import InputError
 
@@ -66,7 +66,10 @@ def push_workshop(
     """PUT the workshop to the server at `url` (its base address) with the API key `key`."""
     import httpx
 
-    headers = {"content-type": "application/json"}
+    from scheduler.i18n import html_lang
+
+    # The server answers in the command's language (a 409's reasons, a 422's messages).
+    headers = {"content-type": "application/json", "accept-language": html_lang(current().locale)}
     if key:
         headers["X-API-Key"] = key
     with httpx.Client(base_url=url.rstrip("/"), transport=transport, timeout=60) as client:
@@ -109,11 +112,11 @@ def workshop_push(
     if response.status_code == 409:
         broken = response.json().get("bookings", [])
         for item in broken:
-            typer.echo(
-                f"  {item.get('booking')} on {item.get('date')}: {'; '.join(item.get('reasons', []))}",
-                err=True,
-            )
-        raise fail(f"409: {detail} (--force keeps them, at risk)", code=1)
+            reasons = _("; ").join(item.get("reasons", []))
+            booking, date = item.get("booking"), item.get("date")
+            said = _("%(booking)s on %(date)s: %(reasons)s", booking=booking, date=date, reasons=reasons)
+            typer.echo(f"  {said}", err=True)
+        raise fail("409: " + N_("%(detail)s (--force keeps them, at risk)") % {"detail": detail}, code=1)
     raise fail(f"{response.status_code}: {detail}", code=2 if response.status_code == 422 else 1)
 
 
@@ -164,7 +167,7 @@ def backup(
         raise fail("--db: an SQLite file is needed, e.g. sqlite:///bayplan.db")
     source = Path(url.database)
     if not source.is_file():
-        raise fail(f"--db: no database file {source}")
+        raise fail("--db: " + N_("no database file %(path)r") % {"path": str(source)})
     if out.resolve() == source.resolve():
         raise fail("--out: is the database itself")
     partial = out.with_name(out.name + ".partial")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.i18n import _
+from cli.i18n import N_, _
 from cli.options import db_failure, fail, flagged, open_store, parse_date, write_out
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def export_command(
         raise fail("--to: ends before --from")
     plain = db.removeprefix("sqlite:///")
     if db.startswith("sqlite:///") and plain != ":memory:" and not Path(plain).is_file():
-        raise fail(f"--db: no database file {db.removeprefix('sqlite:///')!r}")
+        raise fail("--db: " + N_("no database file %(path)r") % {"path": plain})
     from sqlalchemy.exc import SQLAlchemyError
 
     from simulation.history_export import export_orders
@@ -159,7 +159,7 @@ def _print_fit(fit: Fit, skipped: int) -> None:
     rates = ", ".join(f"{m} {e.value:.1f} [{e.low:.1f}, {e.high:.1f}]" for m, e in fit.monthly_rate.items())
     out.print("  " + _("repair orders a day: %(rates)s", rates=rates))
     eff = ", ".join(
-        f"{g} {e.value:.2f} [{e.low:.2f}, {e.high:.2f}] n={e.n}" for g, e in fit.efficiency.items()
+        f"{t.gettext(g)} {e.value:.2f} [{e.low:.2f}, {e.high:.2f}] n={e.n}" for g, e in fit.efficiency.items()
     )
     out.print("  " + _("efficiency: %(values)s", values=eff))
     table = Table(caption=_("work content: clocked minutes x the grade's fitted efficiency; mean [95 % CI]"))
@@ -173,7 +173,8 @@ def _print_fit(fit: Fit, skipped: int) -> None:
         (_("why"), "left"),
     ]
     for col, justify in columns:
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+        # folded, not cut short: a Chinese reason has no spaces to wrap at ("对数分钟与拟…")
+        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for code, sf in fit.services.items():
         table.add_row(
             code,

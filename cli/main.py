@@ -17,7 +17,7 @@ from rich.console import Console, RenderableType
 
 from cli.data import register as register_data
 from cli.i18n import ENVIRONMENT as LANG_ENVIRONMENT
-from cli.i18n import _, set_language
+from cli.i18n import N_, _, set_language
 from cli.options import db_failure, fail, open_store, parse_date, write_out
 from cli.printing import register as register_printing
 from cli.replay_day import register as register_replay_day
@@ -82,6 +82,8 @@ class LogFormat(StrEnum):
 
 #: Demand factors past this are not a workshop day (and would draw millions of bookings).
 MAX_SCALE = 10.0
+#: The operating system's words for why a file cannot be read (its strerror), to be translated.
+OS_WORDS = (N_("No such file or directory"), N_("Permission denied"), N_("Is a directory"))
 
 
 def _read_input(path: Path, model: type[M]) -> M:
@@ -89,9 +91,14 @@ def _read_input(path: Path, model: type[M]) -> M:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InputError("--input", f"cannot read {path}: {exc.strerror}") from None
+        raise InputError(
+            "--input", N_("cannot read %(path)s: %(why)s") % {"path": path, "why": exc.strerror}
+        ) from None
     except UnicodeDecodeError as exc:
-        raise InputError("--input", f"cannot read {path}: not UTF-8 (byte {exc.start})") from None
+        raise InputError(
+            "--input",
+            N_("cannot read %(path)s: not UTF-8 (byte %(byte)s)") % {"path": path, "byte": exc.start},
+        ) from None
     try:
         return model.model_validate_json(text)
     except ValidationError as exc:

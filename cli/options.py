@@ -51,9 +51,9 @@ def parse_date(value: str, flag: str = "--date") -> dt.date:
 def check_run_options(replications: int, workers: int, seed: int) -> None:
     """The simulation commands' `--replications`, `--workers` and `--seed`."""
     if not 1 <= replications <= 10_000:
-        raise InputError("--replications", "must be 1..10000")
+        raise InputError("--replications", N_("must be %(low)s..%(high)s") % {"low": 1, "high": 10_000})
     if not 1 <= workers <= 256:
-        raise InputError("--workers", "must be 1..256")
+        raise InputError("--workers", N_("must be %(low)s..%(high)s") % {"low": 1, "high": 256})
     if seed < 0:
         raise InputError("--seed", "must not be negative")
 

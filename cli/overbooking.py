@@ -55,8 +55,8 @@ def tradeoff_table(result: ExperimentResult) -> Table:
         title=_(
             "No-show overbooking: %(scenario)s, %(period)s from %(start)s, rules %(rules)s: %(days)s days x"
             " %(replications)s replications, seed %(seed)s (%(seconds)s s)",
-            scenario=result.scenario, period=result.period, start=result.start, rules=rules_name,
-            days=result.days, replications=result.replications, seed=result.seed,
+            scenario=result.scenario, period=current().phrase(result.period), start=result.start,
+            rules=rules_name, days=result.days, replications=result.replications, seed=result.seed,
             seconds=f"{result.wall_seconds:.1f}",
         ),
         caption=_(

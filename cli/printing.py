@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cli.i18n import _, current
+from cli.i18n import N_, _, current
 from cli.options import fail, parse_date, write_out
 from scheduler.errors import InputError
 
@@ -40,7 +40,10 @@ def print_cards(
         workshop = loaded.workshop
         if technician is not None and technician not in {t.id for t in workshop.technicians}:
             known = ", ".join(t.id for t in workshop.technicians)
-            raise InputError("--technician", f"no technician {technician!r} (known: {known})")
+            raise InputError(
+                "--technician",
+                N_("no technician %(id)r (known: %(known)s)") % {"id": technician, "known": known},
+            )
         request = day_request(loaded, day, seed=seed, scale=scale)
         plan = make_plan(request, "greedy")
     except InputError as exc:

@@ -103,8 +103,10 @@ def render_plan(
                 cells.append(booking.plate or "")
             cells += [
                 f"{service.name} · {service.operations[a.operation].name}",
-                a.bay if rows == "technicians" else f"{tech.name} ({_(GRADE_NAMES[tech.grade])})",
-                ", ".join(notes),
+                a.bay
+                if rows == "technicians"
+                else _("%(name)s (%(grade)s)", name=tech.name, grade=_(GRADE_NAMES[tech.grade])),
+                _(", ").join(notes),
             ]
             table.add_row(*cells)
         parts.append(table)

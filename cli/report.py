@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cli.i18n import _, current
+from cli.i18n import N_, _, current
 from cli.options import db_failure, fail, open_store, parse_date
 
 
@@ -56,11 +56,11 @@ def report_command(
         raise fail(f"--{exc.field}: {exc.reason}") from None
     plain = db.removeprefix("sqlite:///")
     if db.startswith("sqlite:///") and plain != ":memory:" and not Path(plain).is_file():
-        raise fail(f"--db: no database file {plain!r}")
+        raise fail("--db: " + N_("no database file %(path)r") % {"path": plain})
     try:
         report = productivity(open_store(db), workshop, first, last, group.value)
     except NotFound:
-        raise fail(f"--workshop: no workshop {workshop!r} in the database") from None
+        raise fail("--workshop: " + N_("no workshop %(id)r in the database") % {"id": workshop}) from None
     except SQLAlchemyError as exc:
         raise db_failure(db, exc) from None
     if format is Format.table:
@@ -94,7 +94,8 @@ def _print_table(report: object) -> None:
                 _("Standard min"), _("Efficiency"), _("Productivity"), _("Start deviation min (mean / p90)"),
                 _("On time")]  # fmt: skip
     for i, h in enumerate(headings):
-        table.add_column(h, justify="left" if i < 2 else "right")
+        # folded, not cut short: a Chinese date or heading has no space to wrap at ("2026…")
+        table.add_column(h, justify="left" if i < 2 else "right", overflow="fold")
 
     def share(value: float | None) -> str:
         return "–" if value is None else t.percent(value)

@@ -449,9 +449,10 @@ def results_table(result: ExperimentResult) -> Table:
         title=_(
             "%(scenario)s, %(period)s from %(start)s: %(days)s days x %(replications)s replications,"
             " seed %(seed)s, policy %(policy)s, growth %(growth)s (%(seconds)s s, %(backend)s)",
-            scenario=result.scenario, period=result.period, start=result.start, days=result.days,
+            scenario=result.scenario, period=t.phrase(result.period), start=result.start, days=result.days,
             replications=result.replications, seed=result.seed, policy=result.policy,
-            growth=f"{result.growth:g}", seconds=f"{result.wall_seconds:.1f}", backend=result.backend,
+            growth=f"{result.growth:g}", seconds=f"{result.wall_seconds:.1f}",
+            backend=t.phrase(result.backend),
         ),
         caption="\n".join([*verdicts(result, t), _("mean [95 % confidence interval]")]),
     )  # fmt: skip

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli.i18n import N_, current
 from cli.options import fail, flagged, write_out
 from cli.simulate import FLAGS, PolicyName, Season
 
@@ -112,7 +113,7 @@ def staff(
     try:
         targets = [parse_target(t) for t in (target or ["on_time>=0.95"])]
         if not 1 <= replications <= 1000:
-            raise InputError("--replications", "must be 1..1000")
+            raise InputError("--replications", N_("must be %(low)s..%(high)s") % {"low": 1, "high": 1000})
         if not 0 <= max_steps <= 100:
             raise InputError("--max-steps", "must be 0..100")
         loaded = load_scenario(scenario)
@@ -122,6 +123,7 @@ def staff(
         with err.status("searching staffing") as status:
 
             def report_step(line: str) -> None:
+                line = current().phrase(line)
                 err.log(line)
                 status.update(line)
 
@@ -162,12 +164,12 @@ def staff(
     else:
         _print_frontier(result, max_steps)
     if write_rules is not None and result.recommendation is None:
-        typer.echo(
-            f"bayplan: error: --write-rules: no staffing within {max_steps} steps meets "
-            f"{', '.join(result.targets)}: nothing written to {write_rules}",
-            err=True,
+        raise fail(
+            "--write-rules: "
+            + N_("no staffing within %(steps)s steps meets %(targets)s: nothing written to %(path)s")
+            % {"steps": max_steps, "targets": ", ".join(result.targets), "path": write_rules},
+            code=1,
         )
-        raise typer.Exit(code=1)
 
 
 def _certified(
@@ -249,7 +251,7 @@ def _certified(
         with err.status("ranking and selection") as status:
 
             def report(line: str) -> None:
-                status.update(line)
+                status.update(current().phrase(line))
 
             result = certify(
                 loaded,
@@ -296,7 +298,7 @@ def _print_certified(result: Certified) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from cli.i18n import _
+    from cli.i18n import _, current
 
     out = Console()
     unit = result.unit
@@ -305,7 +307,7 @@ def _print_certified(result: Certified) -> None:
         title=_(
             "KN ranking and selection: %(scenario)s, %(period)s, objective %(objective)s"
             " (%(candidates)s candidates, %(replications)s replications, %(seconds)s s)",
-            scenario=result.scenario, period=result.period, objective=result.objective,
+            scenario=result.scenario, period=current().phrase(result.period), objective=result.objective,
             candidates=len(result.candidates), replications=result.total_replications,
             seconds=f"{result.seconds:.0f}",
         ),
@@ -388,14 +390,15 @@ def _print_frontier(result: StaffingResult, max_steps: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from cli.i18n import _
+    from cli.i18n import _, current
 
     table = Table(
         title=_(
             "Cost/service frontier: %(scenario)s, %(period)s, targets %(targets)s (%(days)s days x"
             " %(replications)s replications, seed %(seed)s, %(policy)s)",
-            scenario=result.scenario, period=result.period, targets=", ".join(result.targets),
-            days=result.days, replications=result.replications, seed=result.seed, policy=result.policy,
+            scenario=result.scenario, period=current().phrase(result.period),
+            targets=", ".join(result.targets), days=result.days, replications=result.replications,
+            seed=result.seed, policy=result.policy,
         ),
         caption=_("cost per day: technician days + overtime (CNY); metrics: mean [95 % CI]"),
     )  # fmt: skip

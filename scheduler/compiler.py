@@ -116,7 +116,9 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
         drop_day = clock.local_date(booking.drop_off)
         if drop_day > request.date:
             raise InputError(
-                f"{where}.drop_off", f"{booking.drop_off.isoformat()} is after the plan date {request.date}"
+                f"{where}.drop_off",
+                N_("%(at)s is after the plan date %(date)s")
+                % {"at": booking.drop_off.isoformat(), "date": request.date},
             )
         release = 0
         if drop_day == request.date:
@@ -124,7 +126,8 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
             if not opening <= release <= closing:
                 raise InputError(
                     f"{where}.drop_off",
-                    f"{booking.drop_off.isoformat()} is outside opening hours {open_hhmm}-{close_hhmm}",
+                    N_("%(at)s is outside opening hours %(open)s-%(close)s")
+                    % {"at": booking.drop_off.isoformat(), "open": open_hhmm, "close": close_hhmm},
                 )
         due = None
         if booking.promised is not None:
@@ -219,7 +222,9 @@ def _check_held(request: PlanRequest, seen: dict[str, int], clock: DayClock) -> 
         held[booking.id] = i
         if clock.local_date(booking.drop_off) > request.date:
             raise InputError(
-                f"{where}.drop_off", f"{booking.drop_off.isoformat()} is after the plan date {request.date}"
+                f"{where}.drop_off",
+                N_("%(at)s is after the plan date %(date)s")
+                % {"at": booking.drop_off.isoformat(), "date": request.date},
             )
         if booking.promised is not None and booking.promised <= booking.drop_off:
             raise InputError(f"{where}.promised", N_("promised pickup must be after drop_off"))

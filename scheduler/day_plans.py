@@ -49,7 +49,10 @@ class DayPlanner:
         if has_clock_events(self.service, workshop_id, date):
             if overruns or finished:
                 raise Conflict(
-                    "the day has clock events: clock overruns and finished work instead of reporting them", []
+                    N_(
+                        "the day has clock events: clock overruns and finished work instead of reporting them"
+                    ),
+                    [],
                 )
             return replan_live(self.service, workshop_id, date, now)
         compute, args, basis = self.service.plan_work(

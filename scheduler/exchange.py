@@ -109,7 +109,9 @@ def _value(column: str, text: str) -> object:
             return True
         if lowered in _FALSE:
             return False
-        raise InputError(column, f"expected 1/0, true/false or yes/no, got {text[:40]!r}")
+        raise InputError(
+            column, N_("expected 1/0, true/false or yes/no, got %(value)r") % {"value": text[:40]}
+        )
     if column == "priority":
         try:
             return int(text)
@@ -196,6 +198,10 @@ class Imported:
     refusal: str | None = None
 
 
+#: Between a refusal and the rule that refused it (a language's own colon).
+COLON = N_(": ")
+
+
 def import_rows(
     rows: Sequence[BookingRow],
     book: Callable[[dict[str, object], str | None], tuple[Booking, bool]],
@@ -207,7 +213,14 @@ def import_rows(
     done: list[Imported] = []
     for row in rows:
         if row.fields is None:
-            done.append(Imported(row.line, refusal=words(row.problem or "bad row")))
+            column, sep, reason = (row.problem or "bad row").partition(": ")
+            named = sep and " " not in column  # "waiter: …": the column as it is, the reason in words
+            done.append(
+                Imported(
+                    row.line,
+                    refusal=f"{column}: {words(reason)}" if named else words(row.problem or "bad row"),
+                )
+            )
             continue
         try:
             stored, created = book(row.fields, row.idempotency_key)
@@ -216,7 +229,9 @@ def import_rows(
         except Conflict as exc:
             why = words(str(exc))
             done.append(
-                Imported(row.line, refusal=why if exc.reason is None else f"{why}: {words(exc.reason)}")
+                Imported(
+                    row.line, refusal=why if exc.reason is None else why + words(COLON) + words(exc.reason)
+                )
             )
         except NotFound as exc:
             done.append(Imported(row.line, refusal=words(N_("unknown %(what)s") % {"what": exc})))

@@ -104,6 +104,20 @@ class _Template:
             self.names.append(m.group(1))
             last = m.end()
         self.literals.append(msgid[last:].replace("%%", "%"))
+        #: The literal pieces with words in them (two letters or more), as they are in the text.
+        self.words = [
+            re.compile(rf"(?<![A-Za-z]){re.escape(piece.strip())}(?![A-Za-z])")
+            for piece in self.literals
+            if len(re.findall(r"[A-Za-z]", piece)) >= 2
+        ]
+
+    def whole(self, value: str) -> bool:
+        """Whether `value` can be one filled-in part of this template: its brackets pair up, and it
+        holds none of the template's own words again. "booking %(booking)s operation %(operation)s"
+        does not take "1 cannot start before operation 0 of the booking is finished" as the
+        operation (the sentence is another template's, with the booking's operation in it), nor
+        "0; booking B operation 1" (a list of two)."""
+        return _balanced(value) and not any(w.search(value) for w in self.words)
 
     def match(self, text: str) -> dict[str, str] | None:
         """The placeholders' values if `text` is this template filled in, else None. A placeholder
@@ -179,6 +193,9 @@ def _balanced(value: str) -> bool:
     return not stack
 
 
+#: What a list of filled-in parts is joined with (`N_` so that each language says how it joins them).
+LIST = N_("; ")
+
 #: Texts up to this long are remembered (a plan's reasons repeat, and pages are read again); a
 #: longer one, which only a text from outside makes (an id in a 404 may be as long as a request
 #: line, 16 KB), is translated afresh each time, so the 8,192 remembered stay small.
@@ -203,7 +220,7 @@ def _translated(locale: str, text: str, depth: int) -> str:
         return exact
     for template, msgstr in templates(locale):
         found = template.match(text)
-        if found is None or not all(_balanced(value) for value in found.values()):
+        if found is None or not all(template.whole(value) for value in found.values()):
             continue  # a filled-in part is whole: "(apprentice) has the…(" is not one
         values = {name: _phrase(locale, value, depth + 1) for name, value in found.items()}
 
@@ -211,6 +228,12 @@ def _translated(locale: str, text: str, depth: int) -> str:
             return "%" if p.group(0) == "%%" else values.get(p.group(1), p.group(0))
 
         return _FILL.sub(fill, msgstr)
+    if LIST in text:  # a list no template took ("booking A operation 0; booking B operation 1"): item by item
+        items = text.split(LIST)
+        if all(_balanced(item) for item in items):
+            read = [_phrase(locale, item, depth + 1) for item in items]
+            if read != items:
+                return translations(locale).gettext(LIST).join(read)
     return text
 
 

@@ -17,6 +17,9 @@ WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Fr
             N_("Sunday"))  # fmt: skip
 #: The technicians' grades as reasons name them (contract.GRADE_NAMES), marked for translation.
 GRADE_WORDS = (N_("apprentice"), N_("junior"), N_("intermediate"), N_("senior"), N_("master"))
+#: The bundled scenarios' skills as reasons name them, marked for translation (a workshop's own
+#: skills read as written).
+SKILL_WORDS = (N_("maintenance"), N_("diagnosis"), N_("mechanical"), N_("electrical"), N_("hv"))
 
 
 def _who(op: Operation, desk: bool = False) -> str:

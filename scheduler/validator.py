@@ -68,6 +68,13 @@ RULES: tuple[str, ...] = (
 )
 
 
+def N_(message: str) -> str:
+    """Marks a text for extraction (babel.cfg), translated where it is shown (the API's 409 of a
+    workshop change); here, on purpose, not scheduler.i18n: the validator imports only the
+    contract and the standard library."""
+    return message
+
+
 @dataclass(frozen=True)
 class Violation:
     """One broken rule; `booking` is None for plan-wide rules such as the header."""
@@ -129,15 +136,27 @@ class _Validator:
         return local.isoformat(sep=" ", timespec=spec)
 
     def placed(self, a: Assignment) -> _Placed:
-        name = ""
         booking = self.bookings.get(a.booking)
         service = self.services.get(booking.service) if booking is not None else None
+        values = {"booking": a.booking, "operation": a.operation, "bay": a.bay, "technician": a.technician,
+                  "start": self.when(a.start), "end": self.when(a.end)}  # fmt: skip
         if service is not None and a.operation < len(service.operations):
-            name = f" ({service.operations[a.operation].name})"
-        label = (
-            f"booking {a.booking} op {a.operation}{name} on bay {a.bay} with {a.technician} "
-            f"{self.when(a.start)}..{self.when(a.end)}"
-        )
+            values["name"] = service.operations[a.operation].name
+            label = (
+                N_(
+                    "booking %(booking)s op %(operation)s (%(name)s) on bay %(bay)s with %(technician)s"
+                    " %(start)s..%(end)s"
+                )
+                % values
+            )
+        else:
+            label = (
+                N_(
+                    "booking %(booking)s op %(operation)s on bay %(bay)s with %(technician)s"
+                    " %(start)s..%(end)s"
+                )
+                % values
+            )
         return _Placed(a, _utc(a.start), _utc(a.end), label)
 
     def run(self) -> list[Violation]:
@@ -199,9 +218,18 @@ class _Validator:
             self.add(RULE_REFERENCE, a.booking, f"{p.label}: no booking {a.booking} in the request")
             return False
         if a.bay not in self.bays:
-            self.add(RULE_REFERENCE, a.booking, f"{p.label}: unknown bay {a.bay}")
+            self.add(
+                RULE_REFERENCE,
+                a.booking,
+                N_("%(label)s: unknown bay %(bay)s") % {"label": p.label, "bay": a.bay},
+            )
         if a.technician not in self.techs:
-            self.add(RULE_REFERENCE, a.booking, f"{p.label}: unknown technician {a.technician}")
+            self.add(
+                RULE_REFERENCE,
+                a.booking,
+                N_("%(label)s: unknown technician %(technician)s")
+                % {"label": p.label, "technician": a.technician},
+            )
         service = self.services.get(booking.service)
         if service is None:
             self.add(RULE_REFERENCE, a.booking, f"{p.label}: booking names unknown service {booking.service}")
@@ -280,7 +308,14 @@ class _Validator:
                 self.add(
                     RULE_BAY_KIND,
                     a.booking,
-                    f"{p.label}: bay {bay.id} is {bay.kind}, {op.name} needs {' or '.join(op.bay_kinds)}",
+                    N_("%(label)s: bay %(bay)s is %(kind)s, %(operation)s needs %(kinds)s")
+                    % {
+                        "label": p.label,
+                        "bay": bay.id,
+                        "kind": bay.kind,
+                        "operation": op.name,
+                        "kinds": " or ".join(op.bay_kinds),
+                    },
                 )
             overflow = (
                 not self.request.options.allow_fleet_overflow
@@ -295,7 +330,10 @@ class _Validator:
                 )
         if p.start < _utc(booking.drop_off):
             self.add(
-                RULE_RELEASE, a.booking, f"{p.label}: starts before drop-off {self.when(booking.drop_off)}"
+                RULE_RELEASE,
+                a.booking,
+                N_("%(label)s: starts before drop-off %(at)s")
+                % {"label": p.label, "at": self.when(booking.drop_off)},
             )
         if op.needs_parts and booking.parts_eta is not None and p.start < _utc(booking.parts_eta):
             self.add(
@@ -314,8 +352,19 @@ class _Validator:
             self.add(
                 RULE_QUALIFICATION,
                 a.booking,
-                f"{p.label}: {op.name} needs skill {op.skill} grade >= {op.min_grade}, "
-                f"{tech.id} has grade {tech.grade} and {', '.join(tech.skills)}",
+                N_(
+                    "%(label)s: %(operation)s needs skill %(skill)s grade >= %(grade)s,"
+                    " %(technician)s has grade %(has)s and %(skills)s"
+                )
+                % {
+                    "label": p.label,
+                    "operation": op.name,
+                    "skill": op.skill,
+                    "grade": op.min_grade,
+                    "technician": tech.id,
+                    "has": tech.grade,
+                    "skills": ", ".join(tech.skills),
+                },
             )
         expected = worked_minutes(op.minutes, tech.efficiency)
         if p.end - p.start != dt.timedelta(minutes=expected):
@@ -323,15 +372,29 @@ class _Validator:
             self.add(
                 RULE_DURATION,
                 a.booking,
-                f"{p.label}: lasts {actual:g} min, {op.minutes} standard min at efficiency "
-                f"{tech.efficiency:g} take {expected} min",
+                N_(
+                    "%(label)s: lasts %(actual)s min, %(standard)s standard min at efficiency"
+                    " %(efficiency)s take %(expected)s min"
+                )
+                % {
+                    "label": p.label,
+                    "actual": f"{actual:g}",
+                    "standard": op.minutes,
+                    "efficiency": f"{tech.efficiency:g}",
+                    "expected": expected,
+                },
             )
         self.check_shift(p, tech)
 
     def check_shift(self, p: _Placed, tech: Technician) -> None:
         date, shift = self.request.date, tech.shift
         if date.weekday() not in tech.weekdays or date in self.request.workshop.closed_days:
-            self.add(RULE_SHIFT, p.a.booking, f"{p.label}: {tech.id} is not rostered on {date} ({date:%A})")
+            self.add(
+                RULE_SHIFT,
+                p.a.booking,
+                N_("%(label)s: %(technician)s is not rostered on %(date)s (%(weekday)s)")
+                % {"label": p.label, "technician": tech.id, "date": date, "weekday": f"{date:%A}"},
+            )
             return
         start = _wall(date, shift.start, self.tz)
         # Overtime is elapsed time after the shift's end, so it is added to the instant.
@@ -340,14 +403,28 @@ class _Validator:
             self.add(
                 RULE_SHIFT,
                 p.a.booking,
-                f"{p.label}: outside {tech.id}'s shift {date} {shift.start}-{shift.end} "
-                f"with {tech.max_overtime_minutes} min overtime allowed (until {self.when(end)})",
+                N_(
+                    "%(label)s: outside %(technician)s's shift %(date)s %(start)s-%(end)s"
+                    " with %(overtime)s min overtime allowed (until %(until)s)"
+                )
+                % {
+                    "label": p.label,
+                    "technician": tech.id,
+                    "date": date,
+                    "start": shift.start,
+                    "end": shift.end,
+                    "overtime": tech.max_overtime_minutes,
+                    "until": self.when(end),
+                },
             )
         for brk in shift.breaks:
             b_start, b_end = _wall(date, brk.start, self.tz), _wall(date, brk.end, self.tz)
             if p.start < b_end and b_start < p.end:  # touching a break's edge is fine
                 self.add(
-                    RULE_BREAK, p.a.booking, f"{p.label}: overlaps {tech.id}'s break {brk.start}-{brk.end}"
+                    RULE_BREAK,
+                    p.a.booking,
+                    N_("%(label)s: overlaps %(technician)s's break %(start)s-%(end)s")
+                    % {"label": p.label, "technician": tech.id, "start": brk.start, "end": brk.end},
                 )
 
     def check_overlaps(

@@ -20,6 +20,7 @@ from scheduler.contract import hhmm_minutes
 from scheduler.demand import expected_daily_volume
 from scheduler.durations import work_factors
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.scenarios import MONTHS, Scenario
 from simulation.model import DAY, Vehicle
 
@@ -35,6 +36,11 @@ class Period:
     label: str
 
 
+#: The months as a period's label names them (MONTHS), to be translated where it is shown.
+MONTH_WORDS = (N_("jan"), N_("feb"), N_("mar"), N_("apr"), N_("may"), N_("jun"),
+               N_("jul"), N_("aug"), N_("sep"), N_("oct"), N_("nov"), N_("dec"))  # fmt: skip
+
+
 def choose_period(scenario: Scenario, days: int, month: str | None, season: str | None) -> Period:
     """A month by name, or the season: peak (busiest month), low (quietest) or average."""
     volumes = scenario.demand.monthly_volume
@@ -47,19 +53,19 @@ def choose_period(scenario: Scenario, days: int, month: str | None, season: str 
         label = key
     elif season in (None, "average"):
         key = min(MONTHS, key=lambda m: abs(volumes[m] - sum(volumes.values()) / 12))
-        label = f"average ({key})"
+        label = N_("average (%(month)s)") % {"month": key}
     elif season == "peak":
         key = max(MONTHS, key=lambda m: volumes[m])
-        label = f"peak ({key})"
+        label = N_("peak (%(month)s)") % {"month": key}
     elif season == "low":
         key = min(MONTHS, key=lambda m: volumes[m])
-        label = f"low ({key})"
+        label = N_("low (%(month)s)") % {"month": key}
     else:
         raise InputError("season", f"expected peak, low or average, got {season!r}")
     history = scenario.demand.history
     year = int(history[0].month[:4]) if history else 2025
     if not 1 <= days <= 366:
-        raise InputError("days", "must be 1..366")
+        raise InputError("days", N_("must be %(low)s..%(high)s") % {"low": 1, "high": 366})
     return Period(dt.date(year, MONTHS.index(key) + 1, 1), days, label)
 
 

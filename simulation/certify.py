@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict
 
 from scheduler.contract import Shift, hhmm_minutes
+from scheduler.i18n import N_
 from scheduler.scenarios import Scenario
 from simulation.arrivals import Period
 from simulation.replication import Job, Outcome
@@ -257,7 +258,10 @@ def certify(
         by: dict[int, dict[int, Outcome]] = {i: {} for i in systems}
         for o in outcomes:
             by[o.rule_index][o.replication] = o
-        progress(f"replications {first}..{last - 1} of {len(systems)} candidates ({taken} so far)")
+        progress(
+            N_("replications %(first)s..%(last)s of %(count)s candidates (%(taken)s so far)")
+            % {"first": first, "last": last - 1, "count": len(systems), "taken": taken}
+        )
         return {
             i: [objective(by[i][r].metrics, kind, targets, penalty) for r in range(first, last)]
             for i in systems

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scheduler.contract import GRADE_NAMES
 from scheduler.errors import InputError, from_validation_error
+from scheduler.i18n import N_
 from scheduler.scenarios import Scenario
 from simulation.history import History, Order
 
@@ -260,7 +261,8 @@ def _service_fit(
         mu = math.log(standard) if standard > 0 else 0.0
         return ServiceFit(
             distribution="lognormal",
-            why=f"only {positive.size} orders with clocked minutes: standard minutes, cv 0.3 assumed",
+            why=N_("only %(n)s orders with clocked minutes: standard minutes, cv 0.3 assumed")
+            % {"n": positive.size},
             mean_minutes=mean.value if positive.size else standard,
             mean_low=mean.low if positive.size else standard,
             mean_high=mean.high if positive.size else standard,
@@ -280,15 +282,15 @@ def _service_fit(
     d_stat, p_value = stats.kstest(sub, "norm", args=(mu, max(sigma, 1e-9)))
     lognormal = bool(p_value >= KS_ALPHA) and sigma > 0
     if lognormal:
-        why = (
-            f"KS test of log minutes against the fitted normal: D={d_stat:.3f}, p={p_value:.3f} "
-            f"(n={sub.size}) - lognormal not rejected at {KS_ALPHA:.0%}"
-        )
+        why = N_(
+            "KS test of log minutes against the fitted normal: D=%(d)s, p=%(p)s (n=%(n)s)"
+            " - lognormal not rejected at %(alpha)s"
+        ) % {"d": f"{d_stat:.3f}", "p": f"{p_value:.3f}", "n": sub.size, "alpha": f"{KS_ALPHA:.0%}"}
     else:
-        why = (
-            f"KS test of log minutes against the fitted normal: D={d_stat:.3f}, p={p_value:.2g} "
-            f"(n={sub.size}) - lognormal rejected at {KS_ALPHA:.0%}: empirical percentiles used"
-        )
+        why = N_(
+            "KS test of log minutes against the fitted normal: D=%(d)s, p=%(p)s (n=%(n)s)"
+            " - lognormal rejected at %(alpha)s: empirical percentiles used"
+        ) % {"d": f"{d_stat:.3f}", "p": f"{p_value:.2g}", "n": sub.size, "alpha": f"{KS_ALPHA:.0%}"}
     return ServiceFit(
         distribution="lognormal" if lognormal else "empirical",
         why=why,

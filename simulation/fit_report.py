@@ -112,7 +112,9 @@ def render_fit_html(fit: Fit, history: History, scenario: Scenario, t: Translato
         f"<td>{_ci(sf.waiter_share, pct=True)}</td><td class='why'>{esc(t.phrase(sf.why))}</td></tr>"
         for code, sf in fit.services.items()
     )
-    eff = "".join(f"<tr><td>{esc(g)}</td><td>{_ci(e)}</td></tr>" for g, e in fit.efficiency.items())
+    eff = "".join(
+        f"<tr><td>{esc(t.gettext(g))}</td><td>{_ci(e)}</td></tr>" for g, e in fit.efficiency.items()
+    )
     weekdays = "".join(
         f"<tr><td>{esc(t.gettext(d))}</td><td>{_ci(e)}</td></tr>"
         for d, e in zip(WEEKDAYS, fit.weekday_factor, strict=True)

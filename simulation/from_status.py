@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 from scheduler.clocking import DayStatus
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.scenarios import Scenario
 from simulation.arrivals import HistoryDemand, Period
 from simulation.design import aggregate, make_jobs
@@ -269,13 +270,13 @@ def run_from_status(
         for job in jobs:
             outcomes.append(run_status_job(job))
             tick()
-        backend = "in-process"
+        backend = N_("in-process")
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for future in as_completed([pool.submit(run_status_job, job) for job in jobs]):
                 outcomes.append(future.result())
                 tick()
-        backend = f"process pool x{workers}"
+        backend = N_("process pool x%(workers)s") % {"workers": workers}
     wall = time.perf_counter() - began
     result = aggregate(
         scenario, rule_sets, period, replications, seed, policy, growth, outcomes, backend, wall

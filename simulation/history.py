@@ -46,6 +46,7 @@ from typing import IO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 
 REQUIRED = ("order_id", "arrived_at", "service", "booked", "waiter", "fleet_partner")
 OPTIONAL = (
@@ -200,7 +201,7 @@ def load_history(
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError("history", f"no history file {str(p)!r}")
+        raise InputError("history", N_("no history file %(path)r") % {"path": str(p)})
     try:
         with _open_text(p) as handle:
             return read_history(handle, mapping=mapping, services=services, skip_bad=skip_bad, source=str(p))

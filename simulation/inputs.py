@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.scenarios import SCENARIO_ROOT, Scenario, list_scenarios, load_scenario
 from simulation.arrivals import HistoryDemand, Period, choose_period
 from simulation.rules import StaffingRules, list_rules, load_rules
@@ -45,7 +46,7 @@ def check_inputs(
     rule_sets = [_rule_set(scenario, name, f"rules[{i}]", files) for i, name in enumerate(rules)]
     names = [r.name for r in rule_sets]
     if len(set(names)) != len(names):
-        raise InputError("rules", f"rule set names must differ, got {names}")
+        raise InputError("rules", N_("rule set names must differ, got %(names)s") % {"names": names})
     period = choose_period(scenario, days, month, season)
     HistoryDemand(scenario, growth)  # checks the growth factor
     return rule_sets, period

@@ -192,7 +192,9 @@ def report(result: ExperimentResult, locale: str = DEFAULT) -> Report:
     page puts the body in its own frame (navigation, language switch), the file in a bare page."""
     r = result
     t = Translator(locale)
-    title = t.gettext("Staffing simulation: %(scenario)s, %(period)s", scenario=r.scenario, period=r.period)
+    title = t.gettext(
+        "Staffing simulation: %(scenario)s, %(period)s", scenario=r.scenario, period=t.phrase(r.period)
+    )
     described = "".join(
         "<li>"
         + t.gettext(
@@ -209,7 +211,7 @@ def report(result: ExperimentResult, locale: str = DEFAULT) -> Report:
         " the replications. Run: %(seconds)s s, %(events)s events, %(backend)s.",
         days=r.days, start=r.start, replications=r.replications, seed=r.seed, policy=html.escape(r.policy),
         growth=f"{r.growth:g}", seconds=f"{r.wall_seconds:.1f}", events=t.number(r.events),
-        backend=html.escape(r.backend),
+        backend=html.escape(t.phrase(r.backend)),
     )  # fmt: skip
     with _texts_as_text(t):
         charts = (_on_time_chart(r, t), _utilisation_chart(r, t), _wait_chart(r, t))

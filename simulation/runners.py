@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from simulation.replication import Job, Outcome, run_job
 
 
@@ -20,7 +21,7 @@ def run_jobs(
     """The outcomes and the backend that ran them: the Dask cluster at `cluster`, else run_local."""
     if cluster is not None:
         return run_on_cluster(jobs, tick, cluster), f"dask {cluster}"
-    backend = "in-process" if workers <= 1 else f"process pool x{workers}"
+    backend = N_("in-process") if workers <= 1 else N_("process pool x%(workers)s") % {"workers": workers}
     return run_local(jobs, tick, workers), backend
 
 

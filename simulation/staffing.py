@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict
 
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.scenarios import Scenario
 from simulation.arrivals import Period
 from simulation.design import run_experiment
@@ -177,7 +178,7 @@ def search(
     start: Config = (*(g.count for g in base.technicians), *(base_bays[k] for k in BAY_MOVES))
     evaluate([start])
     current = start
-    progress(f"base: {_describe(seen[current])}")
+    progress(N_("base: %(step)s") % {"step": _describe(seen[current])})
     # Grow: the move that removes the most shortfall per CNY of daily cost.
     for _ in range(max_steps):
         if seen[current].meets_targets:
@@ -195,7 +196,7 @@ def search(
         if best is None:
             break
         current = best
-        progress(f"add: {_describe(seen[current])}")
+        progress(N_("add: %(step)s") % {"step": _describe(seen[current])})
     # Trim: drop whatever can go without missing the targets, cheapest saving first.
     if seen[current].meets_targets:
         for _ in range(max_steps):
@@ -205,7 +206,7 @@ def search(
             if not ok:
                 break
             current = min(ok, key=lambda m: seen[m].cost_per_day.mean)
-            progress(f"trim: {_describe(seen[current])}")
+            progress(N_("trim: %(step)s") % {"step": _describe(seen[current])})
 
     evaluated = sorted(seen.values(), key=lambda c: c.cost_per_day.mean)
     frontier = _frontier(evaluated)
@@ -278,8 +279,13 @@ def _frontier(candidates: list[Candidate]) -> list[Candidate]:
 
 
 def _describe(c: Candidate) -> str:
-    return (
-        f"{c.label} | {c.technicians} technicians, cost {c.cost_per_day.mean:,.0f}/day, "
-        f"on time {c.metrics['on_time'].mean:.1%}, "
-        f"waiter wait p90 {c.metrics['waiter_wait_p90'].mean:.0f} min"
-    )
+    return N_(
+        "%(label)s | %(technicians)s technicians, cost %(cost)s/day, on time %(on_time)s,"
+        " waiter wait p90 %(p90)s min"
+    ) % {
+        "label": c.label,
+        "technicians": c.technicians,
+        "cost": f"{c.cost_per_day.mean:,.0f}",
+        "on_time": f"{c.metrics['on_time'].mean:.1%}",
+        "p90": f"{c.metrics['waiter_wait_p90'].mean:.0f}",
+    }

@@ -186,3 +186,15 @@ def test_an_import_gives_its_reasons_in_the_request_language(db_url: str) -> Non
     assert [r["line"] for r in refused] == [2, 3]
     assert refused[0]["reason"].startswith("service: 未知的服务代码 'NOPE'"), refused[0]
     assert "当天" in refused[1]["reason"] and "the day's plan" not in refused[1]["reason"], refused[1]
+
+
+def test_an_imports_refusals_read_whole_in_chinese(db_url: str) -> None:
+    """A row that no longer fits read "该送车时间已经排不下当天的排程: …" (an English colon between
+    two Chinese clauses), and a yes/no column's bad value stayed English."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    assert client.put(W, json=_day_workshop()).status_code == 200
+    rows = f"service,drop_off,waiter\nMAINT,{DATE}T16:30:00+08:00,0\nMAINT,{DATE}T09:00:00+08:00,maybe\n"
+    headers = {"content-type": "text/csv", "accept-language": "zh-CN"}
+    refused = client.post(f"{W}/bookings/import", content=rows, headers=headers).json()["refused"]
+    assert refused[0]["reason"].startswith("该送车时间已经排不下当天的排程：没有"), refused[0]
+    assert refused[1]["reason"] == "waiter: 应为 1/0、true/false 或 yes/no，收到 'maybe'", refused[1]

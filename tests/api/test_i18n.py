@@ -178,6 +178,7 @@ def test_a_chinese_page_shows_no_english_ui_text(db_url: str) -> None:
     assert '"plan_ready": "排程完成' in plan  # the script's texts, in the page's language
     report = _report(client)
     assert "将等候客户的 p90 等待时间缩短 31 分钟 [18, 44]，且不增加成本" in report  # the verdict
+    assert "人员配置仿真：dealer-2011，旺季（4月）" in report  # the season and its month
     assert 'href="/workshops/tiny/loading"' in report and 'href="#verdict"' in report  # navigation
 
 
@@ -376,7 +377,7 @@ def test_error_details_read_in_the_request_language_and_keep_their_fields(db_url
     joined = "\n".join(chinese_texts)
     for text in expected_zh:
         assert text in joined, (text, joined)
-    assert "车间 'tiny' 在 2026-11-24 的排程" in joined
+    assert "车间 'tiny' 在 2026-11-24 还没有排程" in joined  # not "未知的车间 …": the workshop is known
     # Our English detail texts: the same words as before these were translatable.
     english = client.post(BOOKINGS, json={"service": "NOPE", "drop_off": f"{DATE}T08:00:00+08:00"}).json()
     assert english["detail"][0]["msg"] == "unknown service code 'NOPE' (known: MAINT)"
@@ -429,3 +430,82 @@ def test_range_version_and_reused_key_errors_read_in_chinese(db_url: str) -> Non
     for text in texts:
         words = re.sub(r"'[^']*'|YYYY-MM-DD|Idempotency-Key", "", text)
         assert not re.search(r"[A-Za-z]{3,}", words), text
+
+
+def test_the_chinese_plan_chart_names_its_bays_kinds_in_chinese(db_url: str) -> None:
+    """The rows of the Chinese Gantt read "G1 · general": the kind of bay, which the command line's
+    table gives in Chinese (快修, 通用, …), was left in English; a workshop's own kinds stay as written."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    ws = tiny_workshop().model_dump(mode="json")
+    ws["bay_kinds"] = ["general", "tyre"]
+    ws["bays"] = [{"id": "G1", "kind": "general"}, {"id": "T1", "kind": "tyre"}]
+    assert client.put("/v1/workshops/tiny", json=ws).status_code == 200
+    client.post(BOOKINGS, json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"})
+    plan = client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 1})
+    assert plan.status_code == 200, plan.text
+    page = client.get(f"/workshops/tiny/plan/{DATE}", headers={"Accept-Language": "zh-CN"}).text
+    assert "G1 · 通用" in page and "G1 · general" not in page
+    assert "T1 · tyre" in page
+    assert "G1 · general" in client.get(f"/workshops/tiny/plan/{DATE}").text
+
+
+def test_the_plan_and_technician_pages_say_at_risk_plainly_in_chinese(db_url: str) -> None:
+    """The plan page said a booking may "误约" (break an appointment; the booking is kept, its
+    promised pickup may be missed), with half-width brackets in "有风险 (0)" beside "未安排（0）";
+    the technician's page had "(工序 1)"."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    zh = {"Accept-Language": "zh-CN"}
+    assert client.put("/v1/workshops/tiny", json=tiny_workshop().model_dump(mode="json")).status_code == 200
+    client.post(BOOKINGS, json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"})
+    assert (
+        client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code
+        == 200
+    )
+    page = _visible(client.get(f"/workshops/tiny/plan/{DATE}", headers=zh).text)
+    assert "有风险（0）" in page and "红色虚线框：可能赶不上承诺的取车时间" in page, page
+    assert "没有预约有赶不上承诺取车时间的风险。" in page and "误约" not in page
+    me = client.get(
+        "/workshops/tiny/me", params={"technician": "t", "now": f"{DATE}T08:00:00+08:00"}, headers=zh
+    )
+    assert "（工序 1）" in _visible(me.text) and "(工序 1)" not in me.text, me.text
+
+
+def test_a_choice_of_values_reads_or_in_chinese(db_url: str) -> None:
+    """A clock event's action out of the five read "应为 'start', …, 'finish' or 'correct'"; the
+    values and the error's ctx stay as they are."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    event = {
+        "booking": "b",
+        "operation": 0,
+        "technician": "t",
+        "action": "jump",
+        "at": f"{DATE}T08:00:00+08:00",
+    }
+    zh = client.post("/v1/workshops/tiny/clock", json=event, headers={"Accept-Language": "zh-CN"})
+    en = client.post("/v1/workshops/tiny/clock", json=event)
+    assert zh.status_code == en.status_code == 422, zh.text
+    (item,), (english,) = zh.json()["detail"], en.json()["detail"]
+    assert item["msg"] == "应为 'start', 'pause', 'resume', 'finish' 或 'correct'"
+    assert english["msg"] == "Input should be 'start', 'pause', 'resume', 'finish' or 'correct'"
+    assert item["ctx"] == english["ctx"] == {"expected": "'start', 'pause', 'resume', 'finish' or 'correct'"}
+
+
+def test_a_workshop_change_says_which_bookings_it_breaks_and_why_in_chinese(db_url: str) -> None:
+    """A manager taking Tuesdays off the only technician read the 409's reasons in English ("booking
+    B op 0 (work) on bay G1 with t …: t is not rostered on 2026-11-24 (Tuesday)"); the ids, bays and
+    times as they are."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    ws = tiny_workshop().model_dump(mode="json")
+    assert client.put("/v1/workshops/tiny", json=ws).status_code == 200
+    booked = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"}).json()
+    ws["technicians"][0]["weekdays"] = [0, 2, 3, 4, 5]  # no Tuesday
+    refused = client.put("/v1/workshops/tiny", json=ws, headers={"Accept-Language": "zh-CN"})
+    assert refused.status_code == 409, refused.text
+    (broken,) = refused.json()["bookings"]
+    assert broken["booking"] == booked["id"]
+    assert broken["reasons"] == [
+        f"预约 {booked['id']} 工序 0（work），工位 G1，技师 t，{DATE} 08:00+08:00..{DATE} 09:00+08:00："
+        f"t 在 {DATE}（星期二）不当班"
+    ]
+    english = client.put("/v1/workshops/tiny", json=ws).json()["bookings"][0]["reasons"][0]
+    assert english.endswith(f": t is not rostered on {DATE} (Tuesday)")

@@ -373,3 +373,40 @@ def test_a_slow_subscriber_is_dropped() -> None:
         assert sub.dropped and await sub.get() is None
 
     asyncio.run(run())
+
+
+def _two_step_day(client: TestClient) -> str:
+    """The tiny workshop with a two-operation service (check, then work), one booking of it at 08:00."""
+    ws = two_technician_workshop().model_dump(mode="json")
+    op = {"minutes": 30, "skill": "maintenance", "bay_kinds": ["general"]}
+    ws["services"] = [{"code": "TWO", "name": "Two steps",
+                       "operations": [{**op, "name": "check"}, {**op, "name": "work"}]}]  # fmt: skip
+    assert client.put(W, json=ws).status_code == 200
+    r = client.post(f"{W}/bookings", json={"service": "TWO", "drop_off": at("08:00").isoformat()})
+    assert r.status_code == 201, r.text
+    booking: str = r.json()["id"]
+    return booking
+
+
+def test_a_second_operation_started_first_is_refused_in_whole_chinese(client: TestClient) -> None:
+    """A technician starting the second operation before the first is done read "预约 X 的工序
+    该预约的工序 0 完工之前，1 不能开工": the booking-and-operation template took the rest of the
+    sentence as the operation."""
+    b = _two_step_day(client)
+    r = client.post(f"{W}/clock", json=ev(b, "start", "08:05", op=1), headers={"Accept-Language": "zh-CN"})
+    assert r.status_code == 409, r.text
+    assert r.json()["detail"] == f"该预约的工序 0 完工之前，预约 {b} 的工序 1 不能开工"
+    english = client.post(f"{W}/clock", json=ev(b, "start", "08:05", op=1)).json()["detail"]
+    assert english == f"booking {b} operation 1 cannot start before operation 0 of the booking is finished"
+
+
+def test_an_overrun_reported_on_a_clocked_day_is_refused_in_chinese(client: TestClient) -> None:
+    """A foreman reporting an overrun on a day the technicians clock read "the day has clock events:
+    clock overruns，并finished work instead of reporting them" (a stray template took its "and")."""
+    a, _ = two_waiters_day(client)
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    overrun = {"booking": a, "operation": 0, "expected_end": at("10:00").isoformat()}
+    body = {"date": DATE, "time_limit_seconds": 1, "now": at("09:00").isoformat(), "overruns": [overrun]}
+    r = client.post(f"{W}/plans", json=body, headers={"Accept-Language": "zh-CN"})
+    assert r.status_code == 409, r.text
+    assert r.json()["detail"] == "这一天已有打卡记录：超时和完工请由技师打卡，而不是在这里报告"

@@ -130,6 +130,17 @@ def test_workshop_push_to_a_real_app_and_its_conflicts(
     (folder / "demand.toml").write_text((source / "demand.toml").read_text())
     refused = runner.invoke(app, ["workshop", "push", str(folder), "--url", "http://testserver"])
     assert refused.exit_code == 1 and "409" in refused.output and booked.json()["id"] in refused.output
+    chinese = runner.invoke(
+        app, ["--lang", "zh-CN", "workshop", "push", str(folder), "--url", "http://testserver"]
+    )
+    assert chinese.exit_code == 1, chinese.output
+    # The server's answer in the command's language (it asked in English), and the command's own words.
+    assert "此变更会破坏 1 个已接受的预约" in chinese.output, chinese.output
+    assert f"{booked.json()['id']}（{DATE}）：" in chinese.output, chinese.output
+    assert "加 --force 则保留它们" in chinese.output
+    assert f"{DATE}T08:30:00+08:00 在营业时间 09:00-17:00 之外" in chinese.output, chinese.output
+    for english in ("would break", " on 2026", "keeps them"):
+        assert english not in chinese.output, chinese.output
     forced = runner.invoke(app, ["workshop", "push", str(folder), "--url", "http://testserver", "--force"])
     assert forced.exit_code == 0, forced.output
 

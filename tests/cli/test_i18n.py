@@ -78,9 +78,24 @@ def test_history_fit_table_and_report_in_chinese(tmp_path: Path) -> None:
         assert text in run.stdout, text
     for english in ("kept rate", "repair orders a day", "mean minutes", "rows ("):
         assert english not in run.stdout, english
+    # Why each service's distribution, and the grades' names (were English: "KS test of log minutes
+    # against the fitted normal …", "efficiency: apprentice 0.61 …").
+    flat = "".join(run.stdout.split())
+    assert "对数分钟与拟" in run.stdout and "检验：D=" in run.stdout, run.stdout  # folded in its cell
+    assert "效率：学徒0.61" in flat and "中级0.99" in flat, run.stdout
+    for english in ("KS test", "not rejected", "apprentice", "intermediate"):
+        assert english not in run.stdout, english
     page = report.read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in page
-    for text in ("各服务的工作量", "星期系数", "按等级的效率", "周一", "预约占比"):
+    for text in (
+        "各服务的工作量",
+        "星期系数",
+        "按等级的效率",
+        "周一",
+        "预约占比",
+        "对数分钟与拟合正态分布的 KS 检验",
+        "学徒",
+    ):
         assert text in page, text
     for english in ("Weekday factors", "Work content per service", "booked share", "repair orders a day"):
         assert english not in page, english
@@ -95,3 +110,85 @@ def test_input_errors_in_chinese_name_the_option_as_it_is() -> None:
     assert run.returncode == 2 and "SCENARIO: 没有场景 'no-such-dealer'" in run.stderr, run.stderr
     english = bayplan("plan", "small-dealer", "--date", "nope")
     assert english.stderr.strip() == "bayplan: error: --date: expected YYYY-MM-DD, got 'nope'"
+
+
+def test_a_managers_and_a_foremans_input_errors_read_in_chinese(tmp_path: Path) -> None:
+    """A missing input file, an unknown technician, a database or history file not there, a
+    count out of range, a rule set named twice: each said in English to a Chinese command line."""
+    missing = tmp_path / "none.json"
+    said = {
+        ("plan", "--input", str(missing)): f"--input: 无法读取 {missing}：没有这个文件或目录",
+        ("print", "small-dealer", "--date", DATE, "--technician", "ZZ", "--out", str(tmp_path / "x.pdf")): (
+            "--technician: 没有技师 'ZZ'（已有：X01, M01, M02, M03, M04, B01, P01）"
+        ),
+        ("simulate", "small-dealer", "--days", "0"): "--days: 必须在 1..366 之间",
+        ("simulate", "small-dealer", "--replications", "0"): "--replications: 必须在 1..10000 之间",
+        ("simulate", "small-dealer", "--rules", "current", "--rules", "current"): (
+            "--rules: 规则集的名称不能相同，收到 ['current', 'current']"
+        ),
+        ("history", "fit", "dealer-2011", str(tmp_path / "none.csv")): (
+            f"HISTORY: 没有历史数据文件 '{tmp_path / 'none.csv'}'"
+        ),
+        (
+            "report",
+            "--db",
+            f"sqlite:///{tmp_path / 'none.db'}",
+            "--workshop",
+            "w",
+            "--from",
+            DATE,
+            "--to",
+            DATE,
+        ): (f"--db: 没有数据库文件 '{tmp_path / 'none.db'}'"),
+    }
+    for args, reason in said.items():
+        run = bayplan("--lang", "zh-CN", *args)
+        assert run.returncode == 2, (args, run.stderr)
+        assert run.stderr.strip() == f"bayplan：错误：{reason}", args
+    english = bayplan("simulate", "small-dealer", "--days", "0")
+    assert english.stderr.strip() == "bayplan: error: --days: must be 1..366"
+
+
+def test_the_simulation_says_its_season_month_and_backend_in_chinese() -> None:
+    """The manager's table began "small-dealer，average (jan)，… process pool x2"."""
+    run = bayplan("--lang", "zh-CN", "simulate", "small-dealer", "--days", "1", "--replications", "2",
+                  "--workers", "2", "--season", "peak")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    title = "".join(run.stdout.split())  # the table's title, as rich wraps it
+    assert "small-dealer，旺季（1月），" in title and "进程池×2" in title, title
+    for english in ("peak", "(jan)", "process pool"):
+        assert english not in run.stdout, english
+    one = bayplan("--lang", "zh-CN", "simulate", "small-dealer", "--days", "1", "--replications", "1",
+                  "--workers", "1", "--month", "mar")  # fmt: skip
+    assert "small-dealer，3月，" in "".join(one.stdout.split()) and "单进程" in one.stdout, one.stdout
+
+
+def test_the_staffing_searchs_steps_read_in_chinese(tmp_path: Path) -> None:
+    """`bayplan staff` logs each step of its search on stderr: "base: current | 7 technicians,
+    cost 3,076/day, on time 72.1%, waiter wait p90 84 min" to a Chinese manager; and when no
+    staffing meets the target, why it wrote no rules file ("bayplan: error: --write-rules: …")."""
+    rules = tmp_path / "rules.toml"
+    run = bayplan("--lang", "zh-CN", "staff", "small-dealer", "--days", "1", "--replications", "2",
+                  "--max-steps", "1", "--method", "greedy", "--target", "on_time>=0.99",
+                  "--write-rules", str(rules))  # fmt: skip
+    assert run.returncode == 1, run.stderr  # no staffing meets 99 % in one step (and it says so)
+    assert not rules.exists()
+    said = f"bayplan：错误：--write-rules: 在 1 步内没有满足 on_time>=0.99 的人员配置：没有写入 {rules}"
+    assert run.stderr.strip().endswith(said), run.stderr
+    flat = "".join(run.stderr.split())
+    assert "基准：current|7名技师，每天成本" in flat and "准时率" in flat and "等候客户等待p90" in flat, (
+        run.stderr
+    )
+    for english in ("base:", "technicians, cost", "on time", "waiter wait"):
+        assert english not in run.stderr, english
+
+
+def test_the_plan_tables_notes_and_grades_read_in_chinese_punctuation() -> None:
+    """A row's notes read "等候客户, 承诺 09:15, 延误 45 分钟" and its technician "Zhang Wei (初级)":
+    English commas and brackets in a Chinese table."""
+    run = bayplan("--lang", "zh-CN", "plan", "small-dealer", "--date", DATE, "--planner", "greedy")
+    assert run.returncode == 0, run.stderr
+    assert "等候客户，承诺 " in run.stdout and "Zhang Wei（初级）" in run.stdout, run.stdout
+    assert "等候客户, " not in run.stdout and "(初级)" not in run.stdout
+    english = bayplan("plan", "small-dealer", "--date", DATE, "--planner", "greedy")
+    assert "waiter, promised " in english.stdout and "Zhang Wei (junior)" in english.stdout

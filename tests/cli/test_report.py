@@ -63,3 +63,19 @@ def test_bad_options_exit_2_naming_the_option(tmp_path: Path) -> None:
         result = runner.invoke(app, full)
         assert result.exit_code == 2, (args, result.output)
         assert flag in result.output, (args, result.output)
+
+
+def test_the_report_in_chinese_on_an_80_column_terminal(tmp_path: Path) -> None:
+    """A foreman's report in Chinese on a plain terminal cut each day to "2026…" (a Chinese date has no
+    space to wrap at) and said an unknown workshop in English."""
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    clocked_history(TestClient(create_app(url, auth=False, clock=fixed_clock())))
+    first, last = DAYS[0].isoformat(), DAYS[-1].isoformat()
+    runner = CliRunner()
+    args = ["--lang", "zh-CN", "report", "--db", url, "--from", first, "--to", last]
+    table = runner.invoke(app, [*args, "--workshop", "tiny"], env={"COLUMNS": "80"})
+    assert table.exit_code == 0, table.output
+    assert "2026年11" in table.output and "2026…" not in table.output, table.output
+    unknown = runner.invoke(app, [*args, "--workshop", "nope"])
+    assert unknown.exit_code == 2
+    assert unknown.output.strip() == "bayplan：错误：--workshop: 数据库中没有车间 'nope'"

@@ -16,7 +16,7 @@ NESTED = (
 def test_a_reason_inside_a_reason_reads_in_chinese() -> None:
     zh = Translator("zh-CN")
     assert zh.phrase(NESTED) == (
-        "当天已满：工序「work」：08:00 之后没有一名1 级（学徒）及以上的maintenance技师"
+        "当天已满：工序「work」：08:00 之后没有一名1 级（学徒）及以上的保养技师"
         "有连续 60 分钟的空闲（最长空闲 0 分钟）"
     )
     taken = NESTED + " (taken by 2 higher-priority bookings among others)"
@@ -26,9 +26,25 @@ def test_a_reason_inside_a_reason_reads_in_chinese() -> None:
     )
 
 
+def test_the_bundled_skills_read_in_chinese() -> None:
+    """A reason named the technician by his skill in English ("…及以上的maintenance技师"): the skills
+    of the bundled scenarios read in Chinese; a workshop's own skill stays as written."""
+    zh = Translator("zh-CN")
+    for skill, chinese in [("maintenance", "保养"), ("diagnosis", "诊断"), ("mechanical", "机修"),
+                           ("electrical", "电工"), ("hv", "高压电"), ("paint", "喷漆")]:  # fmt: skip
+        reason = f"no {skill} technician grade >= 2 has 90 min before 18:30 (longest free 30 min)"
+        assert (
+            zh.phrase(reason)
+            == f"没有一名2 级及以上的{chinese}技师在 18:30 之前有连续 90 分钟的空闲（最长空闲 30 分钟）"
+        )
+    assert "tyre技师" in zh.phrase(
+        "no tyre technician grade >= 2 has 90 min before 18:30 (longest free 30 min)"
+    )
+
+
 def test_errors_and_changes_read_in_chinese() -> None:
     zh = Translator("zh_CN")
-    assert zh.phrase("unknown plan of 'tiny' for 2026-11-24") == "未知的车间 'tiny' 在 2026-11-24 的排程"
+    assert zh.phrase("unknown plan of 'tiny' for 2026-11-24") == "车间 'tiny' 在 2026-11-24 还没有排程"
     assert (
         zh.phrase("Value error, unknown IANA time zone 'Mars/Base'") == "值错误：未知的 IANA 时区 'Mars/Base'"
     )
@@ -70,3 +86,21 @@ def test_a_long_text_from_outside_is_translated_but_not_remembered() -> None:
     assert i18n._remembered.cache_info().currsize == cached
     assert zh.phrase("unknown booking 'BK-1'") == "未知的预约 'BK-1'"  # short texts are remembered
     assert i18n._remembered.cache_info().currsize > cached
+
+
+def test_a_clock_refusal_reads_whole_in_chinese() -> None:
+    """The booking-and-operation template took the rest of a sentence as the operation ("预约 B 的
+    工序 该预约的工序 0 完工之前，1 不能开工"), and the first of a list of them as all of it."""
+    zh = Translator("zh-CN")
+    assert zh.phrase("booking B operation 1 cannot start before operation 0 of the booking is finished") == (
+        "该预约的工序 0 完工之前，预约 B 的工序 1 不能开工"
+    )
+    assert (
+        zh.phrase(
+            "no bay free for booking B operation 1 at 08:00: its bays (G1, G2) hold work in progress"
+            " (booking C operation 0; booking D operation 1)"
+        )
+        == "08:00 没有空闲工位给预约 B 的工序 1：它可用的工位（G1, G2）上有进行中的工作"
+        "（预约 C 的工序 0；预约 D 的工序 1）"
+    )
+    assert zh.phrase("booking B operation 0 was already started") == "预约 B 的工序 0 已经开工"
