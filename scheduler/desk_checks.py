@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 
+from scheduler.clock import DayClock
 from scheduler.contract import Booking, Workshop
 from scheduler.errors import InputError
 from scheduler.i18n import N_
@@ -39,6 +40,21 @@ def drop_off_not_past(booking: Booking, now: dt.datetime, workshop: Workshop) ->
             "drop_off",
             N_("%(booking_drop_off_isoformat)s is in the past (it is %(local)s)")
             % {"booking_drop_off_isoformat": booking.drop_off.isoformat(), "local": local},
+        )
+
+
+def drop_off_in_opening_hours(booking: Booking, workshop: Workshop) -> None:
+    """A booking's drop-off is within the workshop's opening hours on its day (as the planner's
+    compiler reads them), so that a time after closing is refused as such before any capacity rule
+    (which would name an advisor not free, true but not why)."""
+    date = booking.drop_off.astimezone(workshop.tz).date()
+    clock = DayClock(workshop.timezone, date)
+    open_hhmm, close_hhmm = workshop.opening_window()
+    if not clock.wall(open_hhmm) <= clock.minutes(booking.drop_off, round_up=True) <= clock.wall(close_hhmm):
+        raise InputError(
+            "drop_off",
+            N_("%(at)s is outside opening hours %(open)s-%(close)s")
+            % {"at": booking.drop_off.isoformat(), "open": open_hhmm, "close": close_hhmm},
         )
 
 

@@ -42,6 +42,7 @@ from scheduler.desk_checks import (
     FORCEABLE,
     IDEMPOTENCY_FIELD,
     check_kind,
+    drop_off_in_opening_hours,
     drop_off_not_past,
     not_past,
     request_hash,
@@ -853,6 +854,8 @@ class PlanningService:
             drop_off_not_past(booking, now or self.clock.now(), workshop)
         if workshop.is_closed(date):
             raise InputError("drop_off", N_("the workshop is closed on %(date)s") % {"date": date})
+        if not multiday.carries_over(workshop, booking):  # a carried-over repair's own days say
+            drop_off_in_opening_hours(booking, workshop)
         with phase("day"):
             day = self._day(session, workshop, date)
         if multiday.carries_over(workshop, booking):

@@ -217,3 +217,22 @@ def test_a_refused_booking_says_why_as_explain_does_in_the_request_language(clie
         assert refused.json()["reason"] == why  # the booking system can show the customer why
     assert why == "配件 09:30 到货"  # the last language asked: Chinese
     assert client.get(BOOKINGS, params={"date": DATE}).json() == []  # nothing stored
+
+
+def test_a_drop_off_after_closing_is_refused_as_such_not_for_want_of_an_advisor(client: TestClient) -> None:
+    """small-dealer takes drop-offs 08:00-17:00 and has advisors: a customer who asks for 20:00 is
+    told (422 naming drop_off, in his language) that it is outside the opening hours, not that no
+    advisor is free for check-in (true, but not why); nothing is stored."""
+    workshop = load_scenario("small-dealer").workshop
+    put_workshop(client, workshop)
+    url = f"/v1/workshops/{workshop.id}/bookings"
+    for language, words in (
+        ("en", "is outside opening hours 08:00-17:00"),
+        ("zh-CN", "在营业时间 08:00-17:00 之外"),
+    ):
+        asked = {"service": "LUBE", "drop_off": _at("20:00")}
+        r = client.post(url, json=asked, headers={"Accept-Language": language})
+        assert r.status_code == 422, r.text
+        [error] = r.json()["detail"]
+        assert error["loc"][-1] == "drop_off" and words in error["msg"], error
+    assert client.get(url, params={"date": DATE}).json() == []
