@@ -530,3 +530,30 @@ def test_a_booking_refines_the_most_asked_key_first_even_when_the_refiner_is_idl
         assert refined == service.asked_keys("w", date)
     finally:
         service.close()
+
+
+def test_a_quick_answer_delivered_after_the_refined_one_of_its_version_keeps_the_refined_times() -> None:
+    """A query that missed the cache just before the refinement of the same day version (asked
+    ahead by a booking) was delivered must not throw the refined times away with its quick answer:
+    both are answers of that version, each offer with its own witness."""
+    from scheduler.offer import Offer
+    from scheduler.offer_cache import OfferCache
+
+    workshop = _workshop()
+    date = dt.date(2026, 11, 24)
+    day = DayBook(workshop, date, [])
+
+    def offer(hour: int) -> Offer:
+        at = dt.datetime(2026, 11, 24, hour, tzinfo=workshop.tz)
+        return Offer(drop_off=at, promised=at + dt.timedelta(hours=2), assignments=())
+
+    cache = OfferCache(10)
+    key = ("w", date, "MAINT", False, None)
+    cache.deliver(key, (1,), [offer(8), offer(9), offer(15)], day, refined=True)  # asked ahead
+    cache.deliver(key, (1,), [offer(8), offer(9)], day)  # the query that read the day before it
+    cached = cache.get(key)
+    assert cached is not None and cached[0] == (1,)
+    assert [o.drop_off.hour for o in cached[1]] == [8, 9, 15]
+    cache.deliver(key, (2,), [offer(10)], day)  # another version's answer replaces it whole
+    cached = cache.get(key)
+    assert cached is not None and [o.drop_off.hour for o in cached[1]] == [10]
