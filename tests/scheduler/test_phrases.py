@@ -70,3 +70,14 @@ def test_a_long_text_from_outside_is_translated_but_not_remembered() -> None:
     assert i18n._remembered.cache_info().currsize == cached
     assert zh.phrase("unknown booking 'BK-1'") == "未知的预约 'BK-1'"  # short texts are remembered
     assert i18n._remembered.cache_info().currsize > cached
+
+
+def test_clock_refusals_naming_a_booking_operation_first_read_whole_in_chinese() -> None:
+    """A refusal that begins with "booking B operation N" is the refusal's template filled in, not
+    the booking's operation with the rest of the refusal taken for its number."""
+    zh = Translator("zh_CN")
+    assert zh.phrase("booking b1 operation 1 cannot start before operation 0 of the booking is finished") == (
+        "该预约的工序 0 完工之前，预约 b1 的工序 1 不能开工"
+    )
+    clocked = zh.phrase("booking b1 operation 0 is clocked by t1, not t2")
+    assert clocked == "预约 b1 的工序 0 由 t1 打卡，不是 t2"
