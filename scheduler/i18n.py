@@ -160,12 +160,14 @@ class _Template:
 @cache
 def templates(locale: str) -> tuple[tuple[_Template, str], ...]:
     """The catalog's translated templates (msgids with named placeholders) as (template, msgstr),
-    the most specific first: those that begin with words of their own (anchored at the text's
-    start), then by the length of their wording."""
+    the most specific first: those with words of their own at both ends of the text, then at one
+    end, then by the length of their wording (a template that only begins with words, such as
+    "booking %(booking)s operation %(operation)s", would otherwise take a whole refusal that
+    begins with it for itself, the rest of the refusal for its last part)."""
     data = None if locale == DEFAULT else compiled(locale)
     if data is None:
         return ()
-    found: list[tuple[tuple[bool, int], _Template, str]] = []
+    found: list[tuple[tuple[int, int], _Template, str]] = []
     for message in read_mo(io.BytesIO(data)):
         if not message.id or not isinstance(message.id, str) or not isinstance(message.string, str):
             continue
@@ -173,8 +175,9 @@ def templates(locale: str) -> tuple[tuple[_Template, str], ...]:
             continue
         wording = len(re.sub(r"[^A-Za-z]", "", PLACEHOLDER.sub("", message.id)))
         if wording >= MIN_WORDING:
-            anchored = PLACEHOLDER.match(message.id) is None
-            found.append(((anchored, wording), _Template(message.id), message.string))
+            template = _Template(message.id)
+            anchored = bool(template.literals[0]) + bool(template.literals[-1])
+            found.append(((anchored, wording), template, message.string))
     found.sort(key=lambda item: item[0], reverse=True)
     return tuple((template, msgstr) for _, template, msgstr in found)
 

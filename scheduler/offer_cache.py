@@ -42,8 +42,9 @@ class OfferCache(PartitionedLRU[Entry]):
         day: DayBook,
         refined: bool = False,
     ) -> None:
-        """Cache `offers`; a refinement merged into the quick answer of its own version keeps the
-        quick answer's times it did not find itself (each offer carries its own witness of the same
+        """Cache `offers`; an answer merged into another answer of its own version (a refinement
+        into the quick answer, or a quick answer that missed the refinement just delivered) keeps
+        the other's times it did not find itself (each offer carries its own witness of the same
         day: the heuristics and CP-SAT's time limit do not find the same times). A refinement of a
         version no query has answered yet (asked ahead by a booking, `PlanningService._refine_ahead`)
         replaces an answer of another version unless that one is newer (made from it by bookings
@@ -60,7 +61,10 @@ class OfferCache(PartitionedLRU[Entry]):
                 cached = None  # an older version's answer (or one of unknown order): replaced
             if cached is not None and cached[0] != version and cached[2].added_since(day) is not None:
                 return  # a query that read the day before a booking: the newer answer stays
-            if refined and cached is not None:
+            if cached is not None and cached[0] == version:
+                # The same version answered twice (a refinement and a quick answer, in either
+                # order: a query may miss just before the refinement asked ahead is delivered):
+                # every time either found is kept.
                 merged = {o.drop_off: o for o in cached[1]}
                 for o in offers:  # a time with a witness is never given up for an overbooked one
                     kept = merged.get(o.drop_off)

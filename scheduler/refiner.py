@@ -13,8 +13,9 @@ version asks for the same one).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from scheduler.slots import NO_WANTS, DayBook, Offer, Wants
@@ -62,6 +63,7 @@ class OfferRefiner:
         self._wanted: dict[Key, _Job] = {}
         self._running: Future[list[Offer]] | None = None
         self._running_job: tuple[Key, tuple[object, ...]] | None = None
+        self._batched = 0  # `batch`es open: requests wait for its end to start
         self._pool: ProcessPoolExecutor | None = None
         self._idle = threading.Event()
         self._idle.set()
@@ -93,7 +95,23 @@ class OfferRefiner:
             while len(self._wanted) > self.most_wanted:
                 del self._wanted[next(iter(self._wanted))]
             self._idle.clear()
-            self._pump()
+            if not self._batched:
+                self._pump()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Requests made inside are queued together and the newest of them starts first: without
+        it, an idle refiner starts the first request at once (the least wanted of a batch asked
+        least wanted first, `PlanningService._refine_ahead`). Holds the lock: another thread's
+        request or a finished refinement waits for its end."""
+        with self._lock:
+            self._batched += 1
+            try:
+                yield
+            finally:
+                self._batched -= 1
+                if not self._batched:
+                    self._pump()
 
     def _pump(self) -> None:
         """Start the newest wanted job if none runs (called with the lock held)."""

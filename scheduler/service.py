@@ -511,10 +511,11 @@ class PlanningService:
         if self._refiner is None or day.superseded:
             return
         wanted = self._refined_first(day.workshop.id, day.date)
-        for key, (service, waiter, fleet, wants) in reversed(wanted):
-            if day.superseded:  # booked again meanwhile: that booking asks for its own version
-                return
-            self._refiner.request(key, version, day, service, waiter, fleet, wants)
+        with self._refiner.batch():  # queued together: an idle refiner starts with the most asked
+            for key, (service, waiter, fleet, wants) in reversed(wanted):
+                if day.superseded:  # booked again meanwhile: that booking asks for its own version
+                    return
+                self._refiner.request(key, version, day, service, waiter, fleet, wants)
 
     def _refine_ahead_loaded(self, workshop_id: str, date: dt.date) -> None:
         """`_refine_ahead` for a change that leaves no day behind (a cancel): the day is loaded at

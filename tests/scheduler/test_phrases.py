@@ -104,3 +104,14 @@ def test_a_clock_refusal_reads_whole_in_chinese() -> None:
         "（预约 C 的工序 0；预约 D 的工序 1）"
     )
     assert zh.phrase("booking B operation 0 was already started") == "预约 B 的工序 0 已经开工"
+
+
+def test_clock_refusals_naming_a_booking_operation_first_read_whole_in_chinese() -> None:
+    """A refusal that begins with "booking B operation N" is the refusal's template filled in, not
+    the booking's operation with the rest of the refusal taken for its number."""
+    zh = Translator("zh_CN")
+    assert zh.phrase("booking b1 operation 1 cannot start before operation 0 of the booking is finished") == (
+        "该预约的工序 0 完工之前，预约 b1 的工序 1 不能开工"
+    )
+    clocked = zh.phrase("booking b1 operation 0 is clocked by t1, not t2")
+    assert clocked == "预约 b1 的工序 0 由 t1 打卡，不是 t2"

@@ -484,3 +484,76 @@ def test_the_keys_refined_ahead_are_bounded_per_day_and_per_workshop(db_url: str
         assert len(kept) == 3 and date not in kept
     finally:
         service.close()
+
+
+def test_a_booking_refines_the_most_asked_key_first_even_when_the_refiner_is_idle(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refinement asked ahead by a booking starts with the key asked most on the day, not with
+    the least asked one (on a full day the next booking often comes before all keys are refined)."""
+    from concurrent.futures import Future
+
+    import scheduler.refiner as refiner_module
+    from scheduler.offer import Wants
+
+    if not db_url.startswith("sqlite"):
+        pytest.skip("in memory only; once is enough")
+    refined: list[tuple[object, ...]] = []
+
+    class DonePool:  # each refinement is done at once (no offers found): the order is the record
+        _processes = None
+
+        def shutdown(self, wait: bool, cancel_futures: bool) -> None:
+            pass
+
+        def submit(self, fn: object, job: refiner_module._Job, *args: object) -> Future[list[object]]:
+            refined.append(job.key)
+            done: Future[list[object]] = Future()
+            done.set_result([])
+            return done
+
+    monkeypatch.setattr(refiner_module, "worker_pool", lambda workers: DonePool())
+    service = PlanningService(Store(db_url), CapacityRules(walk_in_holdback=0), clock=fixed_clock())
+    try:
+        service.put_workshop(_workshop())
+        date = dt.date(2026, 11, 24)
+        eta = [dt.datetime(2026, 11, 24, 6, minute, tzinfo=_workshop().tz) for minute in (0, 10, 20)]
+        for minute, times in ((0, 3), (10, 1), (20, 2)):  # asked 3, 1 and 2 times
+            for _ in range(times):
+                service.slots("w", "MAINT", date, False, None, wants=Wants(parts_eta=eta[minute // 10]))
+        most_first = service.asked_keys("w", date)
+        assert [k[-1] for k in most_first] == [Wants(parts_eta=eta[i]) for i in (0, 2, 1)]
+        offers = service.slots("w", "MAINT", date, False, None)
+        refined.clear()
+        service.book("w", Booking(id="b", service="MAINT", drop_off=offers[0].drop_off), None)
+        assert service.refine_idle(timeout=10)
+        assert refined == service.asked_keys("w", date)
+    finally:
+        service.close()
+
+
+def test_a_quick_answer_delivered_after_the_refined_one_of_its_version_keeps_the_refined_times() -> None:
+    """A query that missed the cache just before the refinement of the same day version (asked
+    ahead by a booking) was delivered must not throw the refined times away with its quick answer:
+    both are answers of that version, each offer with its own witness."""
+    from scheduler.offer import Offer
+    from scheduler.offer_cache import OfferCache
+
+    workshop = _workshop()
+    date = dt.date(2026, 11, 24)
+    day = DayBook(workshop, date, [])
+
+    def offer(hour: int) -> Offer:
+        at = dt.datetime(2026, 11, 24, hour, tzinfo=workshop.tz)
+        return Offer(drop_off=at, promised=at + dt.timedelta(hours=2), assignments=())
+
+    cache = OfferCache(10)
+    key = ("w", date, "MAINT", False, None)
+    cache.deliver(key, (1,), [offer(8), offer(9), offer(15)], day, refined=True)  # asked ahead
+    cache.deliver(key, (1,), [offer(8), offer(9)], day)  # the query that read the day before it
+    cached = cache.get(key)
+    assert cached is not None and cached[0] == (1,)
+    assert [o.drop_off.hour for o in cached[1]] == [8, 9, 15]
+    cache.deliver(key, (2,), [offer(10)], day)  # another version's answer replaces it whole
+    cached = cache.get(key)
+    assert cached is not None and [o.drop_off.hour for o in cached[1]] == [10]
