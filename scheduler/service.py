@@ -476,7 +476,10 @@ class PlanningService:
         return offers
 
     def _remember_asked(self, key: tuple[object, ...], asked: _Asked) -> None:
-        """`key` (valid: it was just answered) is the newest asked on its workshop day, once more."""
+        """`key` (valid: it was just answered) is the newest asked on its workshop day, once more.
+        Past RECENT_KEYS a day, the least asked of the others goes (of those, the oldest asked):
+        one-off keys (a parts ETA each, hostile or just varied) take turns in one place and never
+        push out a key the desk asks all day."""
         day_key = key[:2]  # (workshop id, date)
         with self._lock:
             keys = self._asked.get(day_key)
@@ -486,7 +489,9 @@ class PlanningService:
             _, count = keys.pop(key, (asked, 0))
             keys[key] = (asked, count + 1)
             while len(keys) > RECENT_KEYS:
-                keys.popitem(last=False)
+                others = list(keys.items())[:-1]  # oldest first; min keeps the oldest of a tie
+                least = min(others, key=lambda item: item[1][1])[0]
+                del keys[least]
 
     def asked_keys(self, workshop_id: str, date: dt.date) -> list[tuple[object, ...]]:
         """The offer keys asked on the day that a booking change refines ahead, in the order it

@@ -474,6 +474,13 @@ def test_the_keys_refined_ahead_are_bounded_per_day_and_per_workshop(db_url: str
         asked = service.asked_keys("w", date)
         assert len(asked) == RECENT_KEYS
         assert [k[-1] for k in asked] == [Wants(parts_eta=e) for e in reversed(etas[-RECENT_KEYS:])]
+        # A key the desk asks again and again stays, however many one-off keys come after it.
+        for _ in range(3):
+            service.slots("w", "MAINT", date, True, None)
+        for eta in etas:
+            service.slots("w", "MAINT", date, False, None, wants=Wants(parts_eta=eta + dt.timedelta(hours=1)))
+        asked = service.asked_keys("w", date)
+        assert len(asked) == RECENT_KEYS and asked[0] == ("w", date, "MAINT", True, None), asked[0]
         for i in range(1, 6):
             service.slots("w", "MAINT", date + dt.timedelta(days=i), False, None)
         kept = [
