@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from scheduler.contract import Booking, Workshop
+from scheduler.contract import Booking, PlanRequest, Workshop
+from scheduler.offer import Offer
 from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor
 from scheduler.slots import CapacityRules, DayBook
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
+from scheduler.validator import assert_valid
 from tests.builders import fixed_clock
 
 
@@ -79,9 +81,7 @@ def test_background_refinement_offers_more_times_and_they_can_be_booked(db_url: 
     day plan still places every booking by its promise (checked by the validator)."""
     import random
 
-    from scheduler.contract import PlanRequest
     from scheduler.scenarios import load_scenario
-    from scheduler.validator import assert_valid
 
     if not db_url.startswith("sqlite"):
         pytest.skip("the refinement does not depend on the backend; once is enough")
@@ -123,16 +123,24 @@ def test_background_refinement_offers_more_times_and_they_can_be_booked(db_url: 
                 break
         assert grown, "the refinement added no time on a nearly full day"
         code, offer = grown[0]
-        stored, created = service.book(
-            workshop.id, Booking(id="late", service=code, drop_off=offer.drop_off), None
+        _booked_and_every_promise_kept(
+            service, workshop, date, Booking(id="late", service=code, drop_off=offer.drop_off), offer
         )
-        assert created and stored.promised == offer.promised
-        plan = service.plan_day(workshop.id, date, time_limit_seconds=3)
-        bookings = service.bookings(workshop.id, date)
-        assert_valid(PlanRequest(workshop=workshop, date=date, bookings=bookings), plan)
-        assert plan.kpis.placed == len(bookings) and plan.kpis.late == 0
     finally:
         service.close()
+
+
+def _booked_and_every_promise_kept(
+    service: PlanningService, workshop: Workshop, date: dt.date, booking: Booking, offer: Offer
+) -> None:
+    """`booking` at `offer`'s time is accepted with the promise offered, and the day's plan then
+    places every booking on time (the independent validator)."""
+    stored, created = service.book(workshop.id, booking, None)
+    assert created and stored.promised == offer.promised
+    plan = service.plan_day(workshop.id, date, time_limit_seconds=3)
+    bookings = service.bookings(workshop.id, date)
+    assert_valid(PlanRequest(workshop=workshop, date=date, bookings=bookings), plan)
+    assert plan.kpis.placed == len(bookings) and plan.kpis.late == 0
 
 
 def test_caches_stay_bounded_per_workshop_under_a_storm_of_dates(tmp_path: Path) -> None:
@@ -279,9 +287,7 @@ def test_a_time_shown_to_a_waiter_is_booked_as_a_drop_off_with_no_search_left(db
     the reshuffle the answer found. The day plan still keeps every promise (the validator)."""
     import random
 
-    from scheduler.contract import PlanRequest
     from scheduler.scenarios import load_scenario
-    from scheduler.validator import assert_valid
 
     if not db_url.startswith("sqlite"):
         pytest.skip("the cached offers do not depend on the backend; once is enough")
@@ -403,9 +409,7 @@ def test_a_booking_refines_ahead_the_keys_asked_and_the_next_query_gets_the_refi
     services asked on that day runs at once, not when the next query comes: once it is done, the
     next query of that version is answered with the refined offers (times the quick fit refuses on
     that very version) without any search, and a booking at one of them keeps every promise."""
-    from scheduler.contract import PlanRequest
     from scheduler.slots import DayBook
-    from scheduler.validator import assert_valid
 
     if not db_url.startswith("sqlite"):
         pytest.skip("the refinement does not depend on the backend; once is enough")
@@ -442,14 +446,8 @@ def test_a_booking_refines_ahead_the_keys_asked_and_the_next_query_gets_the_refi
         quick = {o.drop_off for o in day.offers("MAINT", False, ejection_seconds=0.0)}
         beyond = [o for o in refined if o.drop_off not in quick]
         assert beyond, "the refinement found no time the quick fit refuses"
-        stored, created = service.book(
-            workshop.id, Booking(id="refined", service="MAINT", drop_off=beyond[0].drop_off), None
-        )
-        assert created and stored.promised == beyond[0].promised
-        plan = service.plan_day(workshop.id, date, time_limit_seconds=3)
-        bookings = service.bookings(workshop.id, date)
-        assert_valid(PlanRequest(workshop=workshop, date=date, bookings=bookings), plan)
-        assert plan.kpis.placed == len(bookings) and plan.kpis.late == 0
+        refined_booking = Booking(id="refined", service="MAINT", drop_off=beyond[0].drop_off)
+        _booked_and_every_promise_kept(service, workshop, date, refined_booking, beyond[0])
     finally:
         service.close()
 
