@@ -1,5 +1,6 @@
-"""The booking desk's checks on a request before any capacity rule: the day not past, the service,
-fleet partner and loan car the workshop's own, and what an idempotent replay must match."""
+"""The booking desk's checks on a request before any capacity rule: the day not past, the drop-off
+within the opening hours, the service, fleet partner and loan car the workshop's own, and what an
+idempotent replay must match."""
 
 from __future__ import annotations
 
