@@ -527,11 +527,14 @@ class PlanningService:
         its version now, in the packer's thread, only if a query asked on it lately."""
         if self._refiner is None or not self.asked_keys(workshop_id, date):
             return
-        with self.store.sessions() as session:
-            workshop = self.workshop(workshop_id, session)
-            version = bookings_db.day_version(session, workshop_id, date)
-            day = self._day(session, workshop, date, version)
-        self._refine_ahead(day, version)
+        try:
+            with self.store.sessions() as session:
+                workshop = self.workshop(workshop_id, session)
+                version = bookings_db.day_version(session, workshop_id, date)
+                day = self._day(session, workshop, date, version)
+            self._refine_ahead(day, version)
+        except Exception:  # a best effort in the background: its future is never read, so say it here
+            logger.exception("refining %s's day %s ahead after a cancel failed", workshop_id, date)
 
     def _multi_day_offers(
         self,

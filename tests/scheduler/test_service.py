@@ -562,3 +562,29 @@ def test_a_quick_answer_delivered_after_the_refined_one_of_its_version_keeps_the
     cache.deliver(key, (2,), [offer(10)], day)  # another version's answer replaces it whole
     cached = cache.get(key)
     assert cached is not None and [o.drop_off.hour for o in cached[1]] == [10]
+
+
+def test_a_refinement_ahead_that_fails_after_a_cancel_is_logged(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A cancel refines the day ahead in the background, where nobody reads the outcome: a failure
+    there (the day cannot be read) is in the log, and the cancel itself has succeeded."""
+    service = PlanningService(Store(sqlite_url), CapacityRules(walk_in_holdback=0), clock=fixed_clock())
+    try:
+        service.put_workshop(_workshop())
+        date = dt.date(2026, 11, 24)
+        offer = service.slots("w", "MAINT", date, False, None)[0]
+        stored, _ = service.book("w", Booking(id="b", service="MAINT", drop_off=offer.drop_off), None)
+        service.pack_idle()
+
+        def unreadable(*args: object, **kwargs: object) -> DayBook:
+            raise RuntimeError("the day cannot be read")
+
+        monkeypatch.setattr(service, "_day", unreadable)
+        with caplog.at_level("ERROR", logger="bayplan"):
+            service.cancel("w", stored.id)
+            service.pack_idle()
+        assert any("ahead after a cancel failed" in r.getMessage() and r.exc_info for r in caplog.records)
+        assert service.bookings("w", date) == []
+    finally:
+        service.close()
