@@ -79,34 +79,10 @@ def test_background_refinement_offers_more_times_and_they_can_be_booked(db_url: 
     """On a nearly full day the quick fit refuses times that CP-SAT can make room for; once the
     background refinement is in, those times are offered, a booking at one is accepted, and the
     day plan still places every booking by its promise (checked by the validator)."""
-    import random
-
-    from scheduler.scenarios import load_scenario
-
     if not db_url.startswith("sqlite"):
         pytest.skip("the refinement does not depend on the backend; once is enough")
-    workshop = load_scenario("small-dealer").workshop
-    rules = CapacityRules(walk_in_holdback=0, express_holdback=0, waiters_per_slot=100)
-    date = dt.date(2026, 11, 24)
     codes = ["LUBE", "MAINT", "MINOR", "WARRANTY", "ALIGN"]
-    # Filled with quick answers only, by a service without the background refinement (the quick
-    # fit, no CP-SAT): the refinements that the filling's sixty queries would start, a CP-SAT
-    # second each, are not waited for, and no refined answer slips into the filling.
-    filler = PlanningService(
-        Store(db_url), rules, exact_seconds=0.0, refine_in_background=False, clock=fixed_clock(),
-        ejection_seconds=0.0,
-    )  # fmt: skip
-    try:
-        filler.put_workshop(workshop)
-        rng = random.Random(3)
-        for i in range(60):
-            code = rng.choice(codes)
-            offers = filler.slots(workshop.id, code, date, False, None)
-            if offers:
-                pick = rng.choice(offers)
-                filler.book(workshop.id, Booking(id=f"b{i}", service=code, drop_off=pick.drop_off), None)
-    finally:
-        filler.close()
+    workshop, rules, date = _filled_small_dealer(db_url)
     # The quick fit alone (no bookings moved at once, scheduler.ejection): what only CP-SAT finds.
     service = PlanningService(
         Store(db_url), rules, exact_seconds=1.0, clock=fixed_clock(), ejection_seconds=0.0
@@ -375,7 +351,9 @@ def test_the_live_days_warm_up_ends_quietly_when_the_database_goes_away(
 
 
 def _filled_small_dealer(db_url: str) -> tuple[Workshop, CapacityRules, dt.date]:
-    """small-dealer's 2026-11-24 nearly full, booked with quick answers only (no refinement)."""
+    """small-dealer's 2026-11-24 nearly full, booked with quick answers only, by a service without
+    the background refinement: the refinements the filling's sixty queries would start, a CP-SAT
+    second each, are not waited for, and no refined answer slips into the filling."""
     import random
 
     from scheduler.scenarios import load_scenario
