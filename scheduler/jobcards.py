@@ -59,6 +59,10 @@ def _width(text: str, size: float, bold: bool = False) -> float:
     return float(sum(pdfmetrics.stringWidth(piece, font, size) for font, piece in _runs(text, bold)))
 
 
+SHRINK = 0.75
+"""How far a cell's text may shrink to fit its column before it is cut (`_Page.text`)."""
+
+
 def _fit(text: str, size: float, width: float, bold: bool = False) -> str:
     """`text`, cut with an ellipsis to fit `width` points."""
     if _width(text, size, bold) <= width:
@@ -79,6 +83,12 @@ class _Page:
     def text(
         self, x: float, text: str, size: float = 10, bold: bool = False, width: float | None = None
     ) -> None:
+        if width is not None:
+            # A cell too narrow shrinks its text first (to three quarters, a booking id read whole
+            # beats one font size), then cuts it.
+            smallest = size * SHRINK
+            while size > smallest and _width(text, size, bold) > width:
+                size = max(smallest, size - 0.25)
         shown = _fit(text, size, width, bold) if width is not None else text
         at = x
         for font, piece in _runs(shown, bold):

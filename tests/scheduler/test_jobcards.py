@@ -87,6 +87,23 @@ def test_a_day_sheet_marks_only_the_work_carried_in_from_an_earlier_day() -> Non
         assert mark in first and mark not in second, (lang, sheet)
 
 
+def test_a_day_sheet_prints_a_whole_booking_id_as_the_service_makes_them() -> None:
+    """The service's ids (BK- and 12 hex digits) fit the sheet's booking column whole: a foreman
+    reads them back to the desk; a longer text from outside is still cut to its column."""
+    workshop, bookings, made = tiny_day()
+    long_id = "BK-eb2842f68a1c"
+    renamed = [b.model_copy(update={"id": long_id}) if b.id == "BK-2" else b for b in bookings]
+    moved = made.model_copy(
+        update={"assignments": [a.model_copy(update={"booking": long_id}) if a.booking == "BK-2" else a
+                                for a in made.assignments]}
+    )  # fmt: skip
+    sheet = text_of(day_sheet(workshop, DAY, moved, renamed, "t", lang="en"))[0]
+    assert long_id in sheet
+    huge = "x" * 200
+    customer = [b.model_copy(update={"customer": huge}) for b in bookings]
+    assert huge not in text_of(day_sheet(workshop, DAY, made, customer, "t", lang="en"))[0]
+
+
 def test_no_plan_and_no_bookings_still_print() -> None:
     workshop = tiny_workshop()
     assert job_cards(workshop, DAY, None, [], lang="en").startswith(b"%PDF")
