@@ -133,3 +133,19 @@ def test_a_server_clock_far_from_the_planned_dates_is_refused_naming_bayplan_now
     assert refused.value.field == NOW_ENVIRONMENT and "must be between" in refused.value.reason
     monkeypatch.setenv(NOW_ENVIRONMENT, "2026-11-24T08:00:00+08:00")
     assert clock_from_environment().now() >= at("08:00")
+
+
+def test_keys_off_is_warned_where_a_port_may_be_served_not_for_an_in_process_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """BAYPLAN_AUTH=off (what `bayplan serve` reads) says in the log that anyone reaching the port
+    may do anything; an app a command builds in process with auth=False (`replay-day`) serves no
+    port and says nothing."""
+    warning = "API keys are OFF"
+    with caplog.at_level("WARNING", logger="bayplan"):
+        create_app(f"sqlite:///{tmp_path / 'quiet.db'}", auth=False, clock=fixed_clock())
+    assert not any(warning in r.getMessage() for r in caplog.records)
+    monkeypatch.setenv("BAYPLAN_AUTH", "off")
+    with caplog.at_level("WARNING", logger="bayplan"):
+        create_app(f"sqlite:///{tmp_path / 'served.db'}", clock=fixed_clock())
+    assert any(warning in r.getMessage() for r in caplog.records)
