@@ -410,3 +410,16 @@ def test_an_overrun_reported_on_a_clocked_day_is_refused_in_chinese(client: Test
     r = client.post(f"{W}/plans", json=body, headers={"Accept-Language": "zh-CN"})
     assert r.status_code == 409, r.text
     assert r.json()["detail"] == "这一天已有打卡记录：超时和完工请由技师打卡，而不是在这里报告"
+
+
+def test_a_correction_naming_an_event_id_past_the_column_is_422_naming_corrects(client: TestClient) -> None:
+    """An event id no column holds (2**63: SQLite's driver overflowed, a 500; 2**31: PostgreSQL's
+    32-bit id) names no event: a 422 naming `corrects`, as an unknown id is, and nothing recorded."""
+    a, _ = two_waiters_day(client)
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:20")).status_code == 201
+    for corrects in (2**31, 2**63, 10**30):
+        body = {"action": "correct", "corrects": corrects, "at": at("08:05").isoformat()}
+        r = TestClient(client.app, raise_server_exceptions=False).post(f"{W}/clock", json=body)
+        assert r.status_code == 422, (corrects, r.text)
+        assert r.json()["detail"][0]["loc"][-1] == "corrects"
+    assert [e["action"] for e in client.get(f"{W}/days/{DATE}/events").json()] == ["start"]
