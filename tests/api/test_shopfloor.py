@@ -4,6 +4,7 @@ the live day and the promise guard."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import warnings
 
@@ -423,3 +424,28 @@ def test_a_correction_naming_an_event_id_past_the_column_is_422_naming_corrects(
         assert r.status_code == 422, (corrects, r.text)
         assert r.json()["detail"][0]["loc"][-1] == "corrects"
     assert [e["action"] for e in client.get(f"{W}/days/{DATE}/events").json()] == ["start"]
+
+
+def test_clock_events_to_the_millisecond_keep_the_live_plan_following_them(client: TestClient) -> None:
+    """The technician's page clocks at the server's time to the millisecond (`toISOString()`). A
+    start at 08:00:30.250 was pinned at that instant, the plan (in whole minutes) put it at 08:00,
+    the validator refused every plan, and the live plan stopped at the event before for the rest of
+    the day (a re-plan request: 409). Now the pin holds the whole minutes (start 08:00, end up)."""
+    a, b = two_waiters_day(client)
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    started = at("08:00") + dt.timedelta(seconds=30, milliseconds=250)
+    finished = at("09:10") + dt.timedelta(seconds=5)
+    for body in (ev(a, "start", started), ev(a, "finish", finished)):
+        r = client.post(f"{W}/clock", json=body)
+        assert r.status_code == 201, r.text
+        assert r.json()["event"]["at"] == body["at"]  # the audit trail keeps the instant
+    status = settled(client, W)
+    assert status["plan_as_of_event"] == status["latest_event"] == 2
+    plan = client.get(f"{W}/plans/{DATE}").json()
+    mine = {x["booking"]: x for x in plan["assignments"]}
+    assert (mine[a]["start"], mine[a]["end"]) == (at("08:00").isoformat(), at("09:11").isoformat())
+    assert mine[b]["start"] >= at("09:11").isoformat()
+    assert_valid(clocked_request(client, plan, {a: ("08:00", "09:11")}), Plan.model_validate(plan))
+    replan = {"date": DATE, "now": at("09:30").isoformat(), "time_limit_seconds": 1}
+    r = client.post(f"{W}/plans", json=replan)
+    assert r.status_code == 200, r.text
