@@ -449,3 +449,27 @@ def test_clock_events_to_the_millisecond_keep_the_live_plan_following_them(clien
     replan = {"date": DATE, "now": at("09:30").isoformat(), "time_limit_seconds": 1}
     r = client.post(f"{W}/plans", json=replan)
     assert r.status_code == 200, r.text
+
+
+def test_work_across_the_night_the_clocks_go_back_is_clocked_in_real_minutes(db_url: str) -> None:
+    """Europe/Berlin, 2026-10-25: 02:00-03:00 comes twice (+02:00, then +01:00). Events were
+    replayed in the workshop's ZoneInfo, where datetimes compare and subtract by wall clock: a
+    finish at 02:10+01:00, forty minutes after a start at 02:30+02:00, was refused as "before its
+    last event", and work across the change counted an hour off."""
+    night = {"start": "00:00", "end": "06:00"}
+    berlin = two_technician_workshop().model_dump(mode="json")
+    berlin |= {"timezone": "Europe/Berlin", "opening": night}
+    berlin["technicians"] = [{**t, "shift": night} for t in berlin["technicians"]]
+    clock = FixedClock(dt.datetime.fromisoformat("2026-10-24T18:00:00+02:00"))
+    client = TestClient(create_app(db_url, auth=False, clock=clock))
+    assert client.put(W, json=berlin).status_code == 200
+    body = {"service": "MAINT", "drop_off": "2026-10-25T02:00:00+02:00", "waiter": True}
+    booked = client.post(f"{W}/bookings", json=body)
+    assert booked.status_code == 201, booked.text
+    a = booked.json()["id"]
+    for action, moment in (("start", "2026-10-25T02:30:00+02:00"), ("finish", "2026-10-25T02:10:00+01:00")):
+        r = client.post(f"{W}/clock", json=ev(a, action, dt.datetime.fromisoformat(moment)))
+        assert r.status_code == 201, r.text
+    status = client.get(f"{W}/days/2026-10-25/status", params={"now": "2026-10-25T04:00:00+01:00"}).json()
+    (op,) = status["bookings"][0]["operations"]
+    assert op["state"] == "done" and op["clocked_minutes"] == 40
