@@ -279,6 +279,10 @@ def slot_list(offers: list[Offer], notes: dict[dt.datetime, str] | None = None) 
     ]
 
 
+MAX_EVENT_ID = 2**31 - 1
+"""The largest clock event id (a 32-bit column on PostgreSQL; SQLite's driver overflows past 2**63)."""
+
+
 class ClockIn(BaseModel):
     """A shop-floor clock event, or (`action` "correct") a foreman's correction of one."""
 
@@ -290,7 +294,9 @@ class ClockIn(BaseModel):
     )
     technician: Identifier | None = None
     at: Moment | None = Field(default=None, description="when it happened (timezone-aware)")
-    corrects: int | None = Field(default=None, ge=1, description="correct: the id of the event corrected")
+    corrects: int | None = Field(
+        default=None, ge=1, le=MAX_EVENT_ID, description="correct: the id of the event corrected"
+    )
     corrected_action: Literal["start", "pause", "resume", "finish"] | None = Field(
         default=None, description="correct: the event's action as it should have been"
     )

@@ -89,7 +89,7 @@ OS_WORDS = (N_("No such file or directory"), N_("Permission denied"), N_("Is a d
 def _read_input(path: Path, model: type[M]) -> M:
     """An --input file as `model`; unreadable files and bad JSON become InputError naming the field."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (Windows Notepad saves one) read past
     except OSError as exc:
         raise InputError(
             "--input", N_("cannot read %(path)s: %(why)s") % {"path": path, "why": exc.strerror}

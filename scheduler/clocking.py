@@ -184,6 +184,18 @@ def day_end(workshop: Workshop, date: dt.date) -> dt.datetime:
     return dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), tzinfo=workshop.tz)
 
 
+def local_instant(moment: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """`moment` at the workshop (`tz`): the wall clock and offset `astimezone(tz)` gives, under a
+    fixed offset, so that it compares and subtracts as an instant. Two datetimes sharing a ZoneInfo
+    compare and subtract by wall clock: on the night the clocks go back, a finish at 02:10+01:00
+    came before a start at 02:30+02:00 forty minutes earlier ("before its last event"), and work
+    across the change counted an hour too few or too many."""
+    local = moment.astimezone(tz)
+    offset = local.utcoffset()
+    assert offset is not None
+    return local.replace(tzinfo=dt.timezone(offset))
+
+
 def _hm(moment: dt.datetime, workshop: Workshop) -> str:
     return moment.astimezone(workshop.tz).strftime("%H:%M")
 
@@ -303,7 +315,7 @@ def replay(
     """The state after `events` (those at or before `until`); Impossible at the first bad one."""
     state = DayState()
     for e in events:
-        e = Effective(e.id, e.booking, e.operation, e.technician, e.action, e.at.astimezone(workshop.tz))
+        e = Effective(e.id, e.booking, e.operation, e.technician, e.action, local_instant(e.at, workshop.tz))
         if until is not None and e.at > until:
             break
         apply(state, e, workshop, bookings, date)
@@ -346,7 +358,8 @@ def replay_in_bays(
     state = DayState()
     tz = workshop.tz
     local = [
-        Effective(e.id, e.booking, e.operation, e.technician, e.action, e.at.astimezone(tz)) for e in events
+        Effective(e.id, e.booking, e.operation, e.technician, e.action, local_instant(e.at, tz))
+        for e in events
     ]
     bays = {b.id: i for i, b in enumerate(workshop.bays)}
     clash: str | None = None

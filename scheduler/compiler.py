@@ -254,6 +254,20 @@ def _pins(booking: Booking, service: Service, where: str, frame: DayFrame) -> di
             )
         if pinned.bay not in bay_index:
             raise InputError(f"{field}.bay", N_("unknown bay %(pinned_bay)r") % {"pinned_bay": pinned.bay})
+        # The vehicle's bay rules bind pinned work too (the validator's): no plan could keep it.
+        bay = frame.workshop.bays[bay_index[pinned.bay]]
+        if bay.fleet_partner is not None and bay.fleet_partner != booking.fleet_partner:
+            raise InputError(
+                f"{field}.bay",
+                N_("bay %(bay)s is %(partner)s's, the vehicle is not")
+                % {"bay": bay.id, "partner": bay.fleet_partner},
+            )
+        if bay.kind == "express" and not service.express:
+            raise InputError(
+                f"{field}.bay",
+                N_("bay %(bay)s is an express lane, %(service)s is no express service")
+                % {"bay": bay.id, "service": service.code},
+            )
         if pinned.technician not in tech_index:
             raise InputError(
                 f"{field}.technician",

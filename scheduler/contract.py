@@ -423,16 +423,39 @@ class Workshop(_Model):
         return sorted({b.fleet_partner for b in self.bays if b.fleet_partner is not None})
 
 
+def _on_the_minute(value: dt.datetime, up: bool) -> dt.datetime:
+    """`value` on a whole minute (counted in UTC, so a DST fold keeps its instant): down, or `up`."""
+    utc = value.astimezone(dt.UTC)
+    whole = utc.replace(second=0, microsecond=0)
+    if whole == utc:
+        return value
+    return (whole + dt.timedelta(minutes=1) if up else whole).astimezone(value.tzinfo)
+
+
 class PinnedOperation(_Model):
-    """An operation already started (or fixed by the foreman): it stays exactly as given."""
+    """An operation already started (or fixed by the foreman): it stays as given, in the whole
+    minutes a plan holds (a start with seconds is taken at its minute, an end at the next minute:
+    a technician's phone clocks to the millisecond)."""
 
     operation: int = Field(ge=0, description="index into the service's operations")
     bay: Identifier
     technician: Identifier
-    start: Moment
+    start: Moment = Field(description="when the work started (seconds dropped)")
     end: Moment | None = Field(
-        default=None, description="expected end; default start + minutes / technician efficiency"
+        default=None,
+        description="expected end (a part of a minute counts whole); default start + minutes /"
+        " technician efficiency",
     )
+
+    @field_validator("start")
+    @classmethod
+    def _start_minute(cls, value: dt.datetime) -> dt.datetime:
+        return _on_the_minute(value, up=False)
+
+    @field_validator("end")
+    @classmethod
+    def _end_minute(cls, value: dt.datetime | None) -> dt.datetime | None:
+        return None if value is None else _on_the_minute(value, up=True)
 
 
 class Booking(_Model):

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from scheduler.contract import OperationEvent, Overrun, Plan, PlanRequest
 from scheduler.errors import Conflict, InputError
 from scheduler.i18n import N_
-from scheduler.integrity import validated_plan
+from scheduler.integrity import NoValidPlan, validated_plan
 from scheduler.jobs import JobRecord, JobRunner
 from scheduler.live_replan import has_clock_events, replan_live
 from scheduler.service import PlanningService
@@ -84,5 +84,8 @@ class DayPlanner:
                 "options.time_limit_seconds",
                 N_("at most %(max_solve_seconds)g s per request") % {"max_solve_seconds": MAX_SOLVE_SECONDS},
             )
-        plan: Plan = self.runner.run("plan", request.workshop.id, validated_plan, request)
+        try:
+            plan: Plan = self.runner.run("plan", request.workshop.id, validated_plan, request)
+        except NoValidPlan as exc:  # the request's own pinned work: a 409 saying why, not a 500
+            raise Conflict(N_("the pinned work leaves no valid plan: %(why)s") % {"why": exc}, []) from None
         return plan

@@ -258,14 +258,15 @@ def technician_ical(
     """The technician's work in the plan as an iCalendar (RFC 5545) feed: one event per operation,
     in start order, with its booking, service, operation and bay (no customer data); `stamp` is
     each event's DTSTAMP (the clock's now)."""
-    from icalendar import Calendar, Event  # only this feed needs it
+    from icalendar import Calendar, Event, vText  # only this feed needs it
 
     services = {s.code: s for s in workshop.services}
     booked = {b.id: b.service for b in bookings}
     calendar = Calendar()
     calendar.add("prodid", "-//bayplan//technician day//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"{technician.name} · {workshop.name} · {date}")
+    # As text (escaped: a line break in a name stays in its line); an X- property is otherwise raw.
+    calendar.add("x-wr-calname", vText(f"{technician.name} · {workshop.name} · {date}"))
     for a in sorted(plan.assignments, key=lambda a: a.start):
         if a.technician != technician.id:
             continue

@@ -182,6 +182,11 @@ def _without_cars_short(request: PlanRequest, plan: Plan, violations: list[Viola
     return None if violations else plan
 
 
+class NoValidPlan(RuntimeError):
+    """No plan of the request keeps its pinned work within the hard rules (work clocked so late
+    that the rest of its booking fits nowhere in the day, say): not even one placing nothing else."""
+
+
 def checked_plan(request: PlanRequest, plan: Plan) -> Plan:
     """`plan` if it passes the validator against `request` (or, breaking only the loan-car rule,
     without the bookings it blames); else the greedy plan (validated, the same), else a plan that
@@ -214,7 +219,7 @@ def checked_plan(request: PlanRequest, plan: Plan) -> Plan:
     empty = _nothing_placed(request, "no valid plan could be made for the day: plan it again")
     violations = validate_plan(request, empty)
     if violations:
-        raise RuntimeError(f"no valid {what}: {_summary(violations)}")
+        raise NoValidPlan(f"no valid {what}: {_summary(violations)}")
     return empty
 
 

@@ -109,7 +109,10 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
                 end = finished[key].at
             elif key in overruns:
                 end = overruns[key].expected_end
-            pins[k] = base.model_copy(update={"start": start, "end": end})
+            # Validated again, not copied: reported moments go on the whole minutes a plan holds.
+            pins[k] = PinnedOperation(
+                operation=k, bay=base.bay, technician=base.technician, start=start, end=end
+            )
         if b.id in cancelled:
             continue
         bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))

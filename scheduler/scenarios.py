@@ -133,7 +133,7 @@ def list_scenarios() -> list[str]:
 def _read_toml(path: Path) -> dict[str, object]:
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            return tomllib.loads(handle.read().decode("utf-8-sig"))  # a BOM (Windows Notepad) read past
     except FileNotFoundError:
         raise InputError("(file)", "missing", source=str(path)) from None
     except OSError as exc:  # a folder of that name, no permission

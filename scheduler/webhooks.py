@@ -106,7 +106,8 @@ def _check_url(url: str, private: bool = True) -> None:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  # a port that is no number 0..65535 raises: every delivery would fail
-    except ValueError:
+        httpx.URL(url).host  # noqa: B018  # a name IDNA refuses ('xn--', a zero-width space): never sent
+    except (ValueError, httpx.InvalidURL):
         raise InputError("url", N_("not a URL")) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError("url", N_("must be an http:// or https:// URL with a host"))
@@ -259,7 +260,11 @@ class Webhooks:
                     status = client.send(request).status_code
                     if not 200 <= status < 300:
                         error = f"HTTP {status}"
-                except httpx.HTTPError as exc:
+                except (
+                    httpx.HTTPError,
+                    httpx.InvalidURL,
+                    ValueError,
+                ) as exc:  # a URL stored before its check
                     error = f"{type(exc).__name__}: {exc}"[:500]
                 except RefusedAddress as exc:
                     self._log(webhook_id, delivery, event, attempt, None, str(exc))

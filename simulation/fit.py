@@ -355,7 +355,7 @@ def dump_fit(fit: Fit, comment: str = "") -> str:
 def load_fit(path: str | Path) -> Fit:
     try:
         with Path(path).open("rb") as handle:
-            data = tomllib.load(handle)
+            data = tomllib.loads(handle.read().decode("utf-8-sig"))  # a BOM (Windows Notepad) read past
     except FileNotFoundError:
         raise InputError("fit", f"no fit file {str(path)!r}") from None
     except OSError as exc:  # a folder of that name, no permission

@@ -81,7 +81,7 @@ def load_status(path: str | Path, scenario: Scenario) -> StartState:
     p = Path(path)
     source = str(p)
     try:
-        raw: Any = json.loads(p.read_text(encoding="utf-8"))
+        raw: Any = json.loads(p.read_text(encoding="utf-8-sig"))  # a BOM read past
     except FileNotFoundError:
         raise InputError("from_status", f"no status file {source!r}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

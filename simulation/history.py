@@ -101,7 +101,7 @@ def load_mapping(path: str | Path) -> Mapping:
     source = str(path)
     try:
         with Path(path).open("rb") as handle:
-            data = tomllib.load(handle)
+            data = tomllib.loads(handle.read().decode("utf-8-sig"))  # a BOM (Windows Notepad) read past
     except FileNotFoundError:
         raise InputError("mapping", f"no mapping file {source!r}") from None
     except OSError as exc:  # a folder of that name, no permission

@@ -147,7 +147,7 @@ def load_rules(scenario: Scenario, name_or_path: str, *, field: str = "rules") -
         )
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            data = tomllib.loads(handle.read().decode("utf-8-sig"))  # a BOM (Windows Notepad) read past
     except tomllib.TOMLDecodeError as exc:
         raise InputError("(syntax)", str(exc), source=str(path)) from None
     except UnicodeDecodeError as exc:  # TOML is UTF-8

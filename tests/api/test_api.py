@@ -20,7 +20,15 @@ from scheduler.keys import KeyStore
 from scheduler.scenarios import load_scenario
 from scheduler.storage import Store
 from scheduler.validator import assert_valid
-from tests.builders import DATE, NOW, fixed_clock, put_workshop, tiny_workshop
+from tests.builders import (
+    DATE,
+    NOW,
+    fixed_clock,
+    four_bay_workshop,
+    put_workshop,
+    small_workshop,
+    tiny_workshop,
+)
 
 TINY = "/v1/workshops/tiny/bookings"
 AT8 = "2026-11-24T08:00:00+08:00"
@@ -169,6 +177,45 @@ def test_stateless_plan_and_health(client: TestClient) -> None:
         "/v1/plan", content=request.model_dump_json(), headers={"content-type": "application/json"}
     )
     assert response.status_code == 200 and response.json()["kpis"]["bookings"] == 0
+
+
+@pytest.mark.parametrize(
+    ("bay", "words"),
+    [
+        ("E1", "E1 is an express lane, MINOR is no express service"),
+        ("F1", "F1 is TAXI's, the vehicle is not"),
+    ],
+)
+def test_pinned_work_in_a_bay_its_vehicle_may_not_use_is_422_naming_the_bay(
+    client: TestClient, bay: str, words: str
+) -> None:
+    """Work pinned in the express lane for a service that is not express, or in a fleet partner's
+    bay for another vehicle, breaks a rule no plan can keep: the validator refused the plan and
+    the greedy fallback alike, and the stateless plan was a 500."""
+    pin = {"operation": 0, "bay": bay, "technician": "sen", "start": "2026-11-24T08:10:00+08:00"}
+    minor = {"id": "b1", "service": "MINOR", "drop_off": "2026-11-24T08:00:00+08:00", "pinned": [pin]}
+    body = {"workshop": four_bay_workshop().model_dump(mode="json"), "date": DATE, "bookings": [minor]}
+    response = TestClient(client.app, raise_server_exceptions=False).post("/v1/plan", json=body)
+    assert response.status_code == 422, response.text
+    (problem,) = response.json()["detail"]
+    assert problem["loc"] == ["bookings", "0", "pinned", "0", "bay"] and words in problem["msg"]
+
+
+def test_pinned_work_that_leaves_its_booking_no_room_is_a_409_saying_why(client: TestClient) -> None:
+    """A diagnosis pinned 16:30-16:55 leaves its 90-minute repair no room before the shifts end at
+    17:00 (wang: 30 minutes of overtime): no plan keeps the pinned work within the rules, not even
+    one placing nothing else. The stateless plan was a 500; now a 409 with the validator's reason,
+    as a stored day's plan says it."""
+    body = small_workshop().model_dump(mode="json")
+    pin = {"operation": 0, "bay": "G1", "technician": "wang", "start": "2026-11-24T16:30:00+08:00",
+           "end": "2026-11-24T16:55:00+08:00"}  # fmt: skip
+    minor = {"id": "b1", "service": "MINOR", "drop_off": "2026-11-24T08:00:00+08:00", "pinned": [pin]}
+    request = {"workshop": body, "date": DATE, "bookings": [minor], "options": {"time_limit_seconds": 1}}
+    response = TestClient(client.app, raise_server_exceptions=False).post("/v1/plan", json=request)
+    assert response.status_code == 409, response.text
+    assert (
+        "pinned work leaves no valid plan" in response.json()["detail"] and "b1" in response.json()["detail"]
+    )
 
 
 def test_closed_day_offers_nothing_and_refuses_bookings(client: TestClient) -> None:

@@ -197,6 +197,26 @@ def test_each_technician_has_his_day_as_icalendar(client: TestClient) -> None:
     assert client.get(f"{W}/technicians/t/day/2026-11-25.ics").status_code == 404
 
 
+def test_a_calendar_name_with_a_line_break_stays_one_line_of_the_feed(client: TestClient) -> None:
+    """The feed's name is the technician's and the workshop's (texts from outside): a line feed in
+    one was a 500 (icalendar refuses an unescaped new line), a bare CR went into the feed raw, where
+    a reader that breaks lines at a CR reads a line of the sender's choosing."""
+    plan = _planned(client)
+    stored = Workshop.model_validate(client.get(W).json())
+    named = stored.model_copy(update={"name": "Tiny\rBEGIN:VEVENT", "technicians": [
+        x.model_copy(update={"name": "Li\nUID:evil"}) if x.id == "t" else x for x in stored.technicians
+    ]})  # fmt: skip
+    put = client.put(W, content=named.model_dump_json(), headers={"content-type": "application/json"})
+    assert put.status_code == 200, put.text
+    got = client.get(f"{W}/technicians/t/day/{DATE}.ics")
+    assert got.status_code == 200, got.text
+    assert "\r" not in got.text.replace("\r\n", "") and "\n" not in got.text.replace("\r\n", "")
+    assert not any(line.startswith(("UID:evil", "BEGIN:VEVENT ")) for line in got.text.split("\r\n"))
+    calendar = Calendar.from_ical(got.content)
+    assert str(calendar["x-wr-calname"]) == f"Li\\nUID:evil · Tiny\\nBEGIN:VEVENT · {DATE}"  # escaped
+    assert len(calendar.walk("VEVENT")) == len([a for a in plan.assignments if a.technician == "t"])
+
+
 def _metric(text: str, name: str, **labels: str) -> float:
     for line in text.splitlines():
         if line.startswith(name) and all(f'{k}="{v}"' in line for k, v in labels.items()):

@@ -4,6 +4,7 @@ the live day and the promise guard."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import warnings
 
@@ -410,3 +411,65 @@ def test_an_overrun_reported_on_a_clocked_day_is_refused_in_chinese(client: Test
     r = client.post(f"{W}/plans", json=body, headers={"Accept-Language": "zh-CN"})
     assert r.status_code == 409, r.text
     assert r.json()["detail"] == "这一天已有打卡记录：超时和完工请由技师打卡，而不是在这里报告"
+
+
+def test_a_correction_naming_an_event_id_past_the_column_is_422_naming_corrects(client: TestClient) -> None:
+    """An event id no column holds (2**63: SQLite's driver overflowed, a 500; 2**31: PostgreSQL's
+    32-bit id) names no event: a 422 naming `corrects`, as an unknown id is, and nothing recorded."""
+    a, _ = two_waiters_day(client)
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:20")).status_code == 201
+    for corrects in (2**31, 2**63, 10**30):
+        body = {"action": "correct", "corrects": corrects, "at": at("08:05").isoformat()}
+        r = TestClient(client.app, raise_server_exceptions=False).post(f"{W}/clock", json=body)
+        assert r.status_code == 422, (corrects, r.text)
+        assert r.json()["detail"][0]["loc"][-1] == "corrects"
+    assert [e["action"] for e in client.get(f"{W}/days/{DATE}/events").json()] == ["start"]
+
+
+def test_clock_events_to_the_millisecond_keep_the_live_plan_following_them(client: TestClient) -> None:
+    """The technician's page clocks at the server's time to the millisecond (`toISOString()`). A
+    start at 08:00:30.250 was pinned at that instant, the plan (in whole minutes) put it at 08:00,
+    the validator refused every plan, and the live plan stopped at the event before for the rest of
+    the day (a re-plan request: 409). Now the pin holds the whole minutes (start 08:00, end up)."""
+    a, b = two_waiters_day(client)
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    started = at("08:00") + dt.timedelta(seconds=30, milliseconds=250)
+    finished = at("09:10") + dt.timedelta(seconds=5)
+    for body in (ev(a, "start", started), ev(a, "finish", finished)):
+        r = client.post(f"{W}/clock", json=body)
+        assert r.status_code == 201, r.text
+        assert r.json()["event"]["at"] == body["at"]  # the audit trail keeps the instant
+    status = settled(client, W)
+    assert status["plan_as_of_event"] == status["latest_event"] == 2
+    plan = client.get(f"{W}/plans/{DATE}").json()
+    mine = {x["booking"]: x for x in plan["assignments"]}
+    assert (mine[a]["start"], mine[a]["end"]) == (at("08:00").isoformat(), at("09:11").isoformat())
+    assert mine[b]["start"] >= at("09:11").isoformat()
+    assert_valid(clocked_request(client, plan, {a: ("08:00", "09:11")}), Plan.model_validate(plan))
+    replan = {"date": DATE, "now": at("09:30").isoformat(), "time_limit_seconds": 1}
+    r = client.post(f"{W}/plans", json=replan)
+    assert r.status_code == 200, r.text
+
+
+def test_work_across_the_night_the_clocks_go_back_is_clocked_in_real_minutes(db_url: str) -> None:
+    """Europe/Berlin, 2026-10-25: 02:00-03:00 comes twice (+02:00, then +01:00). Events were
+    replayed in the workshop's ZoneInfo, where datetimes compare and subtract by wall clock: a
+    finish at 02:10+01:00, forty minutes after a start at 02:30+02:00, was refused as "before its
+    last event", and work across the change counted an hour off."""
+    night = {"start": "00:00", "end": "06:00"}
+    berlin = two_technician_workshop().model_dump(mode="json")
+    berlin |= {"timezone": "Europe/Berlin", "opening": night}
+    berlin["technicians"] = [{**t, "shift": night} for t in berlin["technicians"]]
+    clock = FixedClock(dt.datetime.fromisoformat("2026-10-24T18:00:00+02:00"))
+    client = TestClient(create_app(db_url, auth=False, clock=clock))
+    assert client.put(W, json=berlin).status_code == 200
+    body = {"service": "MAINT", "drop_off": "2026-10-25T02:00:00+02:00", "waiter": True}
+    booked = client.post(f"{W}/bookings", json=body)
+    assert booked.status_code == 201, booked.text
+    a = booked.json()["id"]
+    for action, moment in (("start", "2026-10-25T02:30:00+02:00"), ("finish", "2026-10-25T02:10:00+01:00")):
+        r = client.post(f"{W}/clock", json=ev(a, action, dt.datetime.fromisoformat(moment)))
+        assert r.status_code == 201, r.text
+    status = client.get(f"{W}/days/2026-10-25/status", params={"now": "2026-10-25T04:00:00+01:00"}).json()
+    (op,) = status["bookings"][0]["operations"]
+    assert op["state"] == "done" and op["clocked_minutes"] == 40

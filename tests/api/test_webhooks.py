@@ -194,3 +194,27 @@ def test_the_delivery_log_keeps_the_newest_attempts_and_reads_a_bounded_page(
     assert [d["attempt"] for d in page] == [7, 8]
     bad = client.get(f"{W}/webhooks/{wid}/deliveries", params={"limit": 0})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "limit"
+
+
+def test_a_host_name_idna_refuses_is_422_and_one_stored_before_is_logged_failed(client: TestClient) -> None:
+    """`xn--` (an empty A-label), a zero-width space or an Arabic-Indic digit pass urlsplit but not
+    IDNA: such a webhook was stored (201), then each event's delivery thread died on InvalidURL or
+    IDNAError with a traceback, nothing in the delivery log."""
+    two_waiters_day(client)
+    for url in ("http://xn--/h", "http://\u200b.example/h", "http://\u0660.com/h"):
+        r = client.post(f"{W}/webhooks", json={"url": url, "events": ["plan.changed"]})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["url"], (url, r.text)
+    assert (
+        client.post(
+            f"{W}/webhooks", json={"url": "http://例子.测试/h", "events": ["plan.changed"]}
+        ).status_code
+        == 201
+    )
+    _hooks(client, lambda request: httpx.Response(204), delays=())
+    webhooks = client.app.state.shopfloor.webhooks  # type: ignore[attr-defined]
+    hook = client.post(f"{W}/webhooks", json={"url": "https://x.test/h", "events": ["plan.changed"]}).json()
+    webhooks._deliver(
+        hook["id"], "d1", "plan.changed", "http://xn--/h", "s", b"{}"
+    )  # stored before the check
+    (logged,) = client.get(f"{W}/webhooks/{hook['id']}/deliveries").json()
+    assert logged["status_code"] is None and "IDNA" in logged["error"]

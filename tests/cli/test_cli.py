@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 
 from scheduler.contract import Plan, ReplanResult
 from scheduler.demand import day_request
-from scheduler.scenarios import load_scenario
+from scheduler.scenarios import SCENARIO_ROOT, load_scenario
 from scheduler.validator import assert_valid
 from tests.builders import DATE, bayplan
 
@@ -155,6 +156,27 @@ def test_files_that_are_not_utf8_exit_2_with_one_line_naming_the_file(tmp_path: 
         assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-500:]
         lines = run.stderr.strip().splitlines()
         assert len(lines) == 1 and named in lines[0] and "UTF-8" in lines[0], run.stderr
+
+
+def test_files_saved_with_a_byte_order_mark_are_read(tmp_path: Path) -> None:
+    """Windows Notepad saves UTF-8 with a byte order mark (before Windows 10 1903, by default): a
+    request or a workshop's TOML so saved was refused ("Invalid JSON: expected value at line 1
+    column 1", "Invalid statement (at line 1, column 1)"), naming nothing the user could see. The
+    bookings CSV and history files already read past it; now the JSON and TOML files do too."""
+    made = bayplan("request", "small-dealer", "--date", "2026-11-24", "--out", str(tmp_path / "plain.json"))
+    assert made.returncode == 0, made.stderr
+    request = tmp_path / "request.json"
+    request.write_bytes(b"\xef\xbb\xbf" + (tmp_path / "plain.json").read_bytes())
+    folder = tmp_path / "dealer"
+    shutil.copytree(SCENARIO_ROOT / "small-dealer", folder)
+    for name in ("workshop.toml", "demand.toml"):
+        (folder / name).write_bytes(b"\xef\xbb\xbf" + (folder / name).read_bytes())
+    for args in (
+        ["plan", "--input", str(request), "--planner", "greedy"],
+        ["request", str(folder), "--date", "2026-11-24"],
+    ):
+        run = bayplan(*args)
+        assert run.returncode == 0, (args, run.stderr[-500:])
 
 
 def test_replan_help_names_the_input_keys_the_contract_has() -> None:

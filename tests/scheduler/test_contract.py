@@ -14,6 +14,7 @@ from scheduler.compiler import compile_request
 from scheduler.contract import Booking, PinnedOperation, Plan, PlanRequest
 from scheduler.errors import InputError, from_validation_error
 from scheduler.planning import make_plan
+from scheduler.validator import assert_valid
 from tests.builders import at
 from tests.builders import four_bay_request as request
 from tests.builders import four_bay_workshop as workshop
@@ -247,3 +248,26 @@ def test_the_extremes_of_the_date_range_are_plannable() -> None:
         for zone in ("Pacific/Kiritimati", "Etc/GMT+12"):
             req = PlanRequest(workshop=workshop(timezone=zone), date=day, bookings=[])
             assert compile_request(req).clock.horizon == 24 * 60
+
+
+def test_pinned_work_holds_whole_minutes_as_a_plan_does() -> None:
+    """A pin to the second (a phone's clock event) is planned in whole minutes: its start at its
+    minute, its end at the next; the plan passes the validator (it refused every plan before, and a
+    stateless plan with such a pin was a 500)."""
+    req = _request()
+    b1 = req.bookings[0]
+    pin = PinnedOperation(
+        operation=0,
+        bay="G1",
+        technician="sen",
+        start=at("08:10") + dt.timedelta(seconds=30, microseconds=1),
+        end=at("08:40") + dt.timedelta(milliseconds=1),
+    )
+    assert (pin.start, pin.end) == (at("08:10"), at("08:41"))
+    on_time = PinnedOperation(operation=0, bay="G1", technician="sen", start=at("08:10"), end=at("08:40"))
+    assert (on_time.start, on_time.end) == (at("08:10"), at("08:40"))
+    pinned = req.model_copy(update={"bookings": [b1.model_copy(update={"pinned": [pin]}), *req.bookings[1:]]})
+    plan = make_plan(pinned, "greedy")
+    mine = [a for a in plan.assignments if (a.booking, a.operation) == ("b1", 0)]
+    assert [(a.bay, a.start, a.end) for a in mine] == [("G1", at("08:10"), at("08:41"))]
+    assert_valid(pinned, plan)
