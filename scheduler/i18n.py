@@ -98,10 +98,15 @@ class _Template:
     def __init__(self, msgid: str) -> None:
         self.literals: list[str] = []
         self.names: list[str] = []
+        #: The placeholders filled in with whole numbers (%(number)d) and with a repr (%(id)r): they
+        #: match digits only, a quoted text only.
+        self.shapes: dict[str, re.Pattern[str]] = {}
         last = 0
         for m in PLACEHOLDER.finditer(msgid):
             self.literals.append(msgid[last : m.start()].replace("%%", "%"))
             self.names.append(m.group(1))
+            if m.group(0)[-1] in _SHAPES:
+                self.shapes[m.group(1)] = _SHAPES[m.group(0)[-1]]
             last = m.end()
         self.literals.append(msgid[last:].replace("%%", "%"))
         #: The literal pieces with words in them (two letters or more), as they are in the text.
@@ -118,6 +123,16 @@ class _Template:
         operation (the sentence is another template's, with the booking's operation in it), nor
         "0; booking B operation 1" (a list of two)."""
         return _balanced(value) and not any(w.search(value) for w in self.words)
+
+    def fits(self, values: dict[str, str]) -> bool:
+        """Whether each found value can fill its placeholder: whole (`whole`), a number where the
+        template fills in a number and a quoted text where it fills in a repr ("booking
+        %(booking)s operation %(number)d" does not take "1 (check) is clocked by t1, not t2" for
+        its number, nor "booking %(booking_id)r" "b1 operation 1 (check) is clocked by …" for its id)."""
+        return all(
+            self.whole(value) and (name not in self.shapes or self.shapes[name].fullmatch(value))
+            for name, value in values.items()
+        )
 
     def match(self, text: str) -> dict[str, str] | None:
         """The placeholders' values if `text` is this template filled in, else None. A placeholder
@@ -183,6 +198,8 @@ def templates(locale: str) -> tuple[tuple[_Template, str], ...]:
 
 
 _OPENING = {")": "(", "]": "[", "）": "（"}
+#: What a %d and a %r placeholder's value looks like.
+_SHAPES = {"d": re.compile(r"-?\d+"), "r": re.compile(r"'.*'|\".*\"", re.DOTALL)}
 
 
 def _balanced(value: str) -> bool:
@@ -205,6 +222,21 @@ LIST = N_("; ")
 REMEMBERED_LENGTH = 1000
 
 
+#: Full-width punctuation, which is never spaced from what it stands beside (in Chinese a space
+#: sets a digit or a Latin word apart from Han characters: "连续 90 分钟", "预约 B 的工序 2（work）不能开工").
+_FULL_WIDTH = "（）：，。；、！？"
+_SPACED_PUNCTUATION = re.compile(rf" *([{_FULL_WIDTH}]) *")
+
+
+def _tidy(locale: str, text: str) -> str:
+    """A filled-in template as the language spaces it: in Chinese, the space a template keeps
+    beside a filled-in part goes where that part begins or ends with full-width punctuation
+    ("%(where)s 不能开工" with "…工序 2（work）")."""
+    if not locale.startswith("zh"):
+        return text
+    return _SPACED_PUNCTUATION.sub(r"\1", text)
+
+
 def _phrase(locale: str, text: str, depth: int = 0) -> str:
     """`Translator.phrase`."""
     if len(text) > REMEMBERED_LENGTH:
@@ -223,14 +255,14 @@ def _translated(locale: str, text: str, depth: int) -> str:
         return exact
     for template, msgstr in templates(locale):
         found = template.match(text)
-        if found is None or not all(template.whole(value) for value in found.values()):
+        if found is None or not template.fits(found):
             continue  # a filled-in part is whole: "(apprentice) has the…(" is not one
         values = {name: _phrase(locale, value, depth + 1) for name, value in found.items()}
 
         def fill(p: re.Match[str], values: dict[str, str] = values) -> str:
             return "%" if p.group(0) == "%%" else values.get(p.group(1), p.group(0))
 
-        return _FILL.sub(fill, msgstr)
+        return _tidy(locale, _FILL.sub(fill, msgstr))
     if LIST in text:  # a list no template took ("booking A operation 0; booking B operation 1"): item by item
         items = text.split(LIST)
         if all(_balanced(item) for item in items):
