@@ -213,6 +213,10 @@ def _balanced(value: str) -> bool:
     return not stack
 
 
+#: Placeholders that hold names and ids, data that reads as it was given in every language: an
+#: operation named "oil and filter" is not read as the template "%(a)s and %(b)s" ("oil，并filter").
+VERBATIM = frozenset({"name", "booking", "booking_id", "bay", "technician", "clocked_by"})
+
 #: What a list of filled-in parts is joined with (`N_` so that each language says how it joins them).
 LIST = N_("; ")
 
@@ -253,23 +257,60 @@ def _translated(locale: str, text: str, depth: int) -> str:
     exact = translations(locale).gettext(text)
     if exact != text or depth > 4 or not text:
         return exact
-    for template, msgstr in templates(locale):
-        found = template.match(text)
-        if found is None or not template.fits(found):
-            continue  # a filled-in part is whole: "(apprentice) has the…(" is not one
-        values = {name: _phrase(locale, value, depth + 1) for name, value in found.items()}
+    listed = _items(text)
+    if listed is not None and all(_closed(locale, item) for item in listed):
+        # a list of texts each of which is a closed template's text ("booking A operation 1 (oil);
+        # booking B operation 2 (paint)"): item by item, before a template that begins or ends open
+        # takes the separator and the next item into its open end (review-s14 R8: "预约 b2 的工序
+        # 0; booking b3 第 1 道工序")
+        return translations(locale).gettext(LIST).join(_phrase(locale, item, depth + 1) for item in listed)
+    found = _by_template(locale, text)
+    if found is not None:
+        _, msgstr, parts = found
+        values = {
+            name: value if name in VERBATIM else _phrase(locale, value, depth + 1)
+            for name, value in parts.items()
+        }
 
         def fill(p: re.Match[str], values: dict[str, str] = values) -> str:
             return "%" if p.group(0) == "%%" else values.get(p.group(1), p.group(0))
 
         return _tidy(locale, _FILL.sub(fill, msgstr))
-    if LIST in text:  # a list no template took ("booking A operation 0; booking B operation 1"): item by item
-        items = text.split(LIST)
-        if all(_balanced(item) for item in items):
-            read = [_phrase(locale, item, depth + 1) for item in items]
-            if read != items:
-                return translations(locale).gettext(LIST).join(read)
+    if (
+        listed is not None
+    ):  # a list no template took ("booking A operation 0; booking B operation 1"): item by item
+        read = [_phrase(locale, item, depth + 1) for item in listed]
+        if read != listed:
+            return translations(locale).gettext(LIST).join(read)
     return text
+
+
+def _by_template(locale: str, text: str) -> tuple[_Template, str, dict[str, str]] | None:
+    """The first of the catalog's templates `text` is filled in from, its msgstr and the parts."""
+    for template, msgstr in templates(locale):
+        found = template.match(text)
+        if found is not None and template.fits(
+            found
+        ):  # a filled-in part is whole: "(apprentice) has the…(" is not one
+            return template, msgstr, found
+    return None
+
+
+def _closed(locale: str, text: str) -> bool:
+    """Whether `text` is a catalog text or a template's with words of its own at both ends."""
+    if translations(locale).gettext(text) != text:
+        return True
+    found = _by_template(locale, text)
+    return found is not None and bool(found[0].literals[0]) and bool(found[0].literals[-1])
+
+
+def _items(text: str) -> list[str] | None:
+    """`text` as a list joined by `LIST`; None when it is not one (no separator, or one inside
+    brackets: a sentence that holds a list)."""
+    if LIST not in text:
+        return None
+    items = text.split(LIST)
+    return items if all(_balanced(item) for item in items) else None
 
 
 class Translator:

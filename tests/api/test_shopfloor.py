@@ -431,3 +431,34 @@ def test_an_operation_the_booking_lacks_names_the_fields_count_from_0(client: Te
     assert error["msg"] == f"预约 {a} 没有序号为 1 的工序：operation 从 0 起计，最大为 0"
     r = client.post(f"{W}/clock", json=ev(a, "start", "08:00", op=1))
     assert r.json()["detail"][0]["msg"] == f"booking {a} has no operation 1: operation counts from 0, up to 0"
+
+
+def test_a_bay_clash_with_two_bookings_in_the_bays_reads_whole_in_chinese(client: TestClient) -> None:
+    """Both bays held by two other bookings' work: the refusal lists both, and in Chinese each of
+    them read in Chinese (before: "（预约 b2 的工序 0; booking b3 第 1 道工序）", review-s14 R8)."""
+    ws = two_technician_workshop().model_dump(mode="json")
+    ws["bays"] = [dict(ws["bays"][0], id="G1"), dict(ws["bays"][0], id="G2")]
+    ws["technicians"].append(dict(ws["technicians"][0], id="v", name="V"))
+    assert client.put(W, json=ws).status_code == 200
+    ids = []
+    for _ in range(3):
+        r = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    a, b, c = ids
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", json=ev(b, "start", "08:00", tech="u")).status_code == 201
+    r = client.post(
+        f"{W}/clock", json=ev(c, "start", "08:10", tech="v"), headers={"Accept-Language": "zh-CN"}
+    )
+    assert r.status_code == 409, r.text
+    first, second = sorted([a, b])
+    assert r.json()["detail"] == (
+        f"08:10 没有空闲工位给预约 {c} 的工序 1（work）：它可用的工位（G1, G2）上有进行中的工作"
+        f"（预约 {first} 的工序 1（work）；预约 {second} 的工序 1（work））"
+    )
+    english = client.post(f"{W}/clock", json=ev(c, "start", "08:10", tech="v")).json()["detail"]
+    assert english == (
+        f"no bay free for booking {c} operation 1 (work) at 08:10: its bays (G1, G2) hold work in progress"
+        f" (booking {first} operation 1 (work); booking {second} operation 1 (work))"
+    )

@@ -115,3 +115,26 @@ def test_clock_refusals_naming_a_booking_operation_first_read_whole_in_chinese()
     ) == ("该预约的工序 1（check）完工之前，预约 b1 的工序 2（work）不能开工")
     clocked = zh.phrase("booking b1 operation 1 (check) is clocked by t1, not t2")
     assert clocked == "预约 b1 的工序 1（check）由 t1 打卡，不是 t2"
+
+
+def test_a_list_of_texts_reads_item_by_item_before_a_template_takes_it_whole() -> None:
+    """A list ("; ") of texts each of which reads in Chinese is read item by item: a template that
+    begins or ends open took the separator and the next item into its last part ("预约 C 的工序 1
+    （check）；technician t is（booking D …）", review-s14 R8); names and ids stay as given, an
+    operation named "oil and filter" is no "%(a)s and %(b)s" ("oil，并filter")."""
+    zh = Translator("zh_CN")
+    assert (
+        zh.phrase(
+            "booking C operation 1 (check); technician t is on booking D operation 2 (work) at 09:05:"
+            " finish or pause it first"
+        )
+        == "预约 C 的工序 1（check）；技师 t 在 09:05 正在做预约 D 的工序 2（work）：请先完工或暂停"
+    )
+    assert zh.phrase(
+        "no bay free for booking B operation 1 (oil and filter) at 08:10: its bays (G1, G2) hold work"
+        " in progress"
+        " (booking C operation 1 (oil and filter); booking D operation 2 (road test))"
+    ) == (
+        "08:10 没有空闲工位给预约 B 的工序 1（oil and filter）：它可用的工位（G1, G2）上有进行中的工作"
+        "（预约 C 的工序 1（oil and filter）；预约 D 的工序 2（road test））"
+    )
