@@ -17,7 +17,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from scheduler.contract import Booking, Plan, Workshop, hhmm_minutes
-from scheduler.i18n import N_
+from scheduler.i18n import N_, moment_words
 
 Action = Literal["start", "pause", "resume", "finish"]
 OpState = Literal["not_started", "in_progress", "paused", "done"]
@@ -225,7 +225,7 @@ def apply(
     if e.at >= day_end(workshop, date):
         raise Impossible(
             N_("%(action)s at %(at)s is after the day %(date)s")
-            % {"action": e.action, "at": e.at.isoformat(), "date": date}
+            % {"action": e.action, "at": moment_words(e.at, workshop.tz, date), "date": date}
         )
     op = state.op(e.booking, e.operation)
     if op.last is not None and e.at < op.last:

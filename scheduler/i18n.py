@@ -77,6 +77,15 @@ def translations(locale: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(io.BytesIO(data))
 
 
+def moment_words(moment: dt.datetime, tz: dt.tzinfo, day: dt.date | None = None) -> str:
+    """A moment as a sentence says it, on the workshop's clock: "17:30" on `day` (the day the
+    sentence is about), else "2026-11-25 08:00"; seconds only when there are any, never the offset
+    (the JSON fields keep ISO 8601 with the offset)."""
+    local = moment.astimezone(tz)
+    clock = "%H:%M:%S" if local.second or local.microsecond else "%H:%M"
+    return local.strftime(clock if local.date() == day else f"%Y-%m-%d {clock}")
+
+
 #: A named placeholder in a template: %(name)s, %(name)r, %(count)d, %(share).1f, …
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifgr]")
 _FILL = re.compile(r"%%|" + PLACEHOLDER.pattern)

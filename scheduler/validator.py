@@ -130,10 +130,12 @@ class _Validator:
         self.found.append(Violation(rule, booking, message))
 
     def when(self, moment: dt.datetime) -> str:
-        """A moment in the workshop's local time, seconds shown only when there are any."""
+        """A moment on the workshop's clock as a sentence says it: "08:00" on the plan's day, else
+        "2026-11-25 08:00"; seconds only when there are any, never the offset (as
+        scheduler.i18n.moment_words says it: the validator imports only the contract)."""
         local = moment.astimezone(self.tz)
-        spec = "minutes" if local.second == 0 and local.microsecond == 0 else "auto"
-        return local.isoformat(sep=" ", timespec=spec)
+        clock = "%H:%M:%S" if local.second or local.microsecond else "%H:%M"
+        return local.strftime(clock if local.date() == self.request.date else f"%Y-%m-%d {clock}")
 
     def placed(self, a: Assignment) -> _Placed:
         booking = self.bookings.get(a.booking)

@@ -77,6 +77,11 @@ def test_a_refused_clock_event_says_why_in_the_technicians_language(client: Test
     )
     r = client.post(f"{W}/clock", json=ev(a, "finish", "07:55"), headers=zh)
     assert r.json()["detail"] == f"07:55 的完工早于预约 {a} 的送车时间 08:00"
+    # a time in a sentence on the workshop's clock, its date where it is not the day's (no ISO instant)
+    r = client.post(
+        f"{W}/clock", json=ev(a, "finish", "08:00") | {"at": "2026-11-25T08:00:00+08:00"}, headers=zh
+    )
+    assert r.json()["detail"] == "2026-11-25 08:00 的完工已超出 2026-11-24 这一天"
     r = client.post(f"{W}/clock", json=ev(b, "start", "09:05"))
     english = f"technician t is on booking {a} operation 1 (work) at 09:05: finish or pause it first"
     assert r.json()["detail"] == english
