@@ -235,19 +235,49 @@ LIST = N_("; ")
 REMEMBERED_LENGTH = 1000
 
 
-#: Full-width punctuation, which is never spaced from what it stands beside (in Chinese a space
-#: sets a digit or a Latin word apart from Han characters: "连续 90 分钟", "预约 B 的工序 2（work）不能开工").
-_FULL_WIDTH = "（）：，。；、！？"
-_SPACED_PUNCTUATION = re.compile(rf" *([{_FULL_WIDTH}]) *")
+#: Chinese spacing, one rule for the catalog and for what is filled into it: a digit or a Latin
+#: letter beside a Han character is set apart by one space ("连续 90 分钟", "预约 B 的工序"), except in
+#: dates ("11月24日"); nothing else is spaced from a Han character or from full-width punctuation
+#: ("工序 2（work）不能开工", "保养技师"). tests/scheduler/test_catalogs.py holds the catalog to it.
+HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+FULL_WIDTH = "（）：，。；、！？「」《》“”"
+_DATE_UNITS = "年月日"
+_HAN = re.compile(f"[{HAN}]")
 
 
-def _tidy(locale: str, text: str) -> str:
-    """A filled-in template as the language spaces it: in Chinese, the space a template keeps
-    beside a filled-in part goes where that part begins or ends with full-width punctuation
-    ("%(where)s 不能开工" with "…工序 2（work）")."""
+def _fill_spaced(locale: str, msgstr: str, values: dict[str, str]) -> str:
+    """`msgstr` filled in with `values`, spaced as the language spaces it where a filled-in part
+    meets the template's words (in Chinese: "一名%(who)s" with "2 级…" reads "一名 2 级…", and
+    "%(where)s 不能开工" with "…（work）" reads "…（work）不能开工"); the parts themselves as given."""
+    out, last = "", 0
+    for p in _FILL.finditer(msgstr):
+        value = "%" if p.group(0) == "%%" else values.get(p.group(1), p.group(0))
+        out = _meet(locale, _meet(locale, out, msgstr[last : p.start()]), value)
+        last = p.end()
+    return _meet(locale, out, msgstr[last:])
+
+
+def _meet(locale: str, left: str, right: str) -> str:
+    """`left` and `right` joined, the spaces where they meet as the language wants them."""
     if not locale.startswith("zh"):
-        return text
-    return _SPACED_PUNCTUATION.sub(r"\1", text)
+        return left + right
+    core_l, core_r = left.rstrip(" "), right.lstrip(" ")
+    if not core_l or not core_r:
+        return left + right
+    spaced = len(core_l) + len(core_r) != len(left) + len(right)
+    return core_l + (" " if apart(core_l[-1], core_r[0], spaced) else "") + core_r
+
+
+def apart(left: str, right: str, spaced: bool = False) -> bool:
+    """Whether Chinese sets the characters `left` and `right` apart by a space (`spaced`: whether
+    a space is there now, kept where the rule does not say)."""
+    han_l, han_r = bool(_HAN.match(left)), bool(_HAN.match(right))
+    if left in FULL_WIDTH or right in FULL_WIDTH or (han_l and han_r):
+        return False
+    latin_l, latin_r = left.isascii() and left.isalnum(), right.isascii() and right.isalnum()
+    if (han_l and latin_r) or (latin_l and han_r):
+        return not ((left.isdigit() and right in _DATE_UNITS) or (left in "年月" and right.isdigit()))
+    return spaced
 
 
 def _phrase(locale: str, text: str, depth: int = 0) -> str:
@@ -280,14 +310,8 @@ def _translated(locale: str, text: str, depth: int) -> str:
             name: value if name in VERBATIM else _phrase(locale, value, depth + 1)
             for name, value in parts.items()
         }
-
-        def fill(p: re.Match[str], values: dict[str, str] = values) -> str:
-            return "%" if p.group(0) == "%%" else values.get(p.group(1), p.group(0))
-
-        return _tidy(locale, _FILL.sub(fill, msgstr))
-    if (
-        listed is not None
-    ):  # a list no template took ("booking A operation 0; booking B operation 1"): item by item
+        return _fill_spaced(locale, msgstr, values)
+    if listed is not None:  # a list no template took: item by item
         read = [_phrase(locale, item, depth + 1) for item in listed]
         if read != listed:
             return translations(locale).gettext(LIST).join(read)

@@ -16,7 +16,7 @@ NESTED = (
 def test_a_reason_inside_a_reason_reads_in_chinese() -> None:
     zh = Translator("zh-CN")
     assert zh.phrase(NESTED) == (
-        "当天已满：工序「work」：08:00 之后没有一名1 级（学徒）及以上的保养技师"
+        "当天已满：工序「work」：08:00 之后没有一名 1 级（学徒）及以上的保养技师"
         "有连续 60 分钟的空闲（最长空闲 0 分钟）"
     )
     taken = NESTED + " (taken by 2 higher-priority bookings among others)"
@@ -35,9 +35,9 @@ def test_the_bundled_skills_read_in_chinese() -> None:
         reason = f"no {skill} technician grade >= 2 has 90 min before 18:30 (longest free 30 min)"
         assert (
             zh.phrase(reason)
-            == f"没有一名2 级及以上的{chinese}技师在 18:30 之前有连续 90 分钟的空闲（最长空闲 30 分钟）"
+            == f"没有一名 2 级及以上的{chinese}技师在 18:30 之前有连续 90 分钟的空闲（最长空闲 30 分钟）"
         )
-    assert "tyre技师" in zh.phrase(
+    assert "的 tyre 技师" in zh.phrase(
         "no tyre technician grade >= 2 has 90 min before 18:30 (longest free 30 min)"
     )
 
