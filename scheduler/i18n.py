@@ -114,8 +114,8 @@ class _Template:
         for m in PLACEHOLDER.finditer(msgid):
             self.literals.append(msgid[last : m.start()].replace("%%", "%"))
             self.names.append(m.group(1))
-            if m.group(0)[-1] in _SHAPES:
-                self.shapes[m.group(1)] = _SHAPES[m.group(0)[-1]]
+            if m.group(1) in _NAMED_SHAPES or m.group(0)[-1] in _SHAPES:
+                self.shapes[m.group(1)] = _NAMED_SHAPES.get(m.group(1)) or _SHAPES[m.group(0)[-1]]
             last = m.end()
         self.literals.append(msgid[last:].replace("%%", "%"))
         #: The literal pieces with words in them (two letters or more), as they are in the text.
@@ -208,7 +208,12 @@ def templates(locale: str) -> tuple[tuple[_Template, str], ...]:
 
 _OPENING = {")": "(", "]": "[", "）": "（"}
 #: What a %d and a %r placeholder's value looks like.
-_SHAPES = {"d": re.compile(r"-?\d+"), "r": re.compile(r"'.*'|\".*\"", re.DOTALL)}
+_SHAPES = {"d": re.compile(r"[-+]?\d+"), "r": re.compile(r"'.*'|\".*\"", re.DOTALL)}
+#: ... and of a placeholder that holds an identifier ("%(moved_kind)s bays %(change)+d").
+_NAMED_SHAPES = {"moved_kind": re.compile(r"[\w-]+")}
+#: What a plain enumeration is joined with ("express g2 +1, general bays +1"): read item by item when
+#: no template takes it whole.
+COMMA = N_(", ")
 
 
 def _balanced(value: str) -> bool:
@@ -311,10 +316,12 @@ def _translated(locale: str, text: str, depth: int) -> str:
             for name, value in parts.items()
         }
         return _fill_spaced(locale, msgstr, values)
-    if listed is not None:  # a list no template took: item by item
-        read = [_phrase(locale, item, depth + 1) for item in listed]
-        if read != listed:
-            return translations(locale).gettext(LIST).join(read)
+    for separator in (LIST, COMMA):  # a list no template took: item by item
+        items = listed if separator == LIST else _items(text, COMMA)
+        if items is not None:
+            read = [_phrase(locale, item, depth + 1) for item in items]
+            if read != items:
+                return translations(locale).gettext(separator).join(read)
     return text
 
 
@@ -337,12 +344,12 @@ def _closed(locale: str, text: str) -> bool:
     return found is not None and bool(found[0].literals[0]) and bool(found[0].literals[-1])
 
 
-def _items(text: str) -> list[str] | None:
-    """`text` as a list joined by `LIST`; None when it is not one (no separator, or one inside
-    brackets: a sentence that holds a list)."""
-    if LIST not in text:
+def _items(text: str, separator: str = LIST) -> list[str] | None:
+    """`text` as a list joined by `separator`; None when it is not one (no separator, or one
+    inside brackets: a sentence that holds a list)."""
+    if separator not in text:
         return None
-    items = text.split(LIST)
+    items = text.split(separator)
     return items if all(_balanced(item) for item in items) else None
 
 
