@@ -139,7 +139,7 @@ def bar_text(
         if show_phone and booking.phone:
             details.append(booking.phone)
     details += [
-        gettext("%(service)s operation %(number)s", service=code, number=a.operation + 1),
+        gettext("%(service)s operation %(number)d", service=code, number=a.operation + 1),
         f"{start:%H:%M}–{end:%H:%M}",
         gettext("bay %(bay)s", bay=a.bay),
         names.get(a.technician, a.technician),

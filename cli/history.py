@@ -137,7 +137,7 @@ def _print_fit(fit: Fit, skipped: int) -> None:
     from cli.i18n import current
 
     t = current()
-    label = " [bold red]" + _("SYNTHETIC history") + "[/]" if fit.synthetic else ""
+    label = "[bold red]" + _(" (SYNTHETIC history)") + "[/]" if fit.synthetic else ""  # as the report says it
     out = Console()
     out.print(
         _(

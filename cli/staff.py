@@ -109,7 +109,7 @@ def staff(
     from simulation.inputs import check_inputs
     from simulation.staffing import parse_target, search
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, log_path=False)  # a step's time, not our source file ("staff.py:127")
     try:
         targets = [parse_target(t) for t in (target or ["on_time>=0.95"])]
         if not 1 <= replications <= 1000:
@@ -318,7 +318,10 @@ def _print_certified(result: Certified) -> None:
     for label in sorted(result.means, key=lambda x: result.means[x])[:12]:
         style = "bold green" if label == result.best else None
         table.add_row(
-            label, f"{sign * result.means[label]:,.1f}", str(result.replications[label]), style=style
+            current().phrase(label),
+            f"{sign * result.means[label]:,.1f}",
+            str(result.replications[label]),
+            style=style,
         )
     out.print(table)
     if result.screen_survivors:
@@ -340,7 +343,7 @@ def _print_certified(result: Certified) -> None:
                 p=f"{probability:.2f}",
                 delta=f"{result.delta:g}",
                 unit=unit,
-                best=result.best,
+                best=current().phrase(result.best),
             )
         )
     else:
@@ -349,7 +352,7 @@ def _print_certified(result: Certified) -> None:
                 "Not certified: the replication budget ran out with %(n)s candidates in contention;"
                 " best so far: [bold]%(best)s[/].",
                 n=len(result.runners_up) + 1,
-                best=result.best,
+                best=current().phrase(result.best),
             )
         )
         out.print(
@@ -368,12 +371,13 @@ def _print_certified(result: Certified) -> None:
         out.print(
             _(
                 "Runners-up it could not separate (within delta): %(names)s.",
-                names=", ".join(result.runners_up),
+                names=_("; ").join(current().phrase(name) for name in result.runners_up),
             )
         )
     out.print(_("Re-check on %(period)s:", period=result.holdout_period))  # fmt: skip
     for c in result.holdout:
-        line = f"  {c.label}: {sign * c.mean:,.1f} [{sign * c.low:,.1f}, {sign * c.high:,.1f}] {unit}"
+        said = current().phrase(c.label)
+        line = f"  {said}: {sign * c.mean:,.1f} [{sign * c.low:,.1f}, {sign * c.high:,.1f}] {unit}"
         if c.versus_chosen is not None:
             m, lo, hi = c.versus_chosen
             line += _("; minus the chosen: %(diff)s", diff=f"{m:+,.1f} [{lo:+,.1f}, {hi:+,.1f}]")
@@ -416,7 +420,7 @@ def _print_frontier(result: StaffingResult, max_steps: int) -> None:
     for c in result.frontier:
         on, wait = c.metrics["on_time"], c.metrics["waiter_wait_p90"]
         table.add_row(
-            c.label,
+            current().phrase(c.label),
             str(c.technicians),
             str(c.general_bays),
             str(c.express_lanes),
@@ -437,9 +441,10 @@ def _print_frontier(result: StaffingResult, max_steps: int) -> None:
         )
     else:
         r = result.recommendation
+        label = current().phrase(r.label)
         out.print(
             _("Recommendation: %(label)s (%(techs)s technicians, %(bays)s general bays, %(lanes)s express"
-              " lanes, %(cost)s CNY a day).", label=r.label, techs=r.technicians, bays=r.general_bays,
+              " lanes, %(cost)s CNY a day).", label=label, techs=r.technicians, bays=r.general_bays,
               lanes=r.express_lanes, cost=f"{r.cost_per_day.mean:,.0f}")
         )  # fmt: skip
 

@@ -213,8 +213,11 @@ def _new_row(
     if not 0 <= operation < len(service.operations):
         raise InputError(
             "operation",
-            N_("booking %(booking_id)s has no operation %(operation)s")
-            % {"booking_id": booking.id, "operation": operation},
+            N_(
+                "booking %(booking_id)s has no operation %(operation)s: operation counts from 0,"
+                " up to %(last)s"
+            )
+            % {"booking_id": booking.id, "last": len(service.operations) - 1, "operation": operation},
         )
     if all(t.id != values["technician"] for t in workshop.technicians):
         raise InputError(

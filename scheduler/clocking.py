@@ -17,7 +17,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from scheduler.contract import Booking, Plan, Workshop, hhmm_minutes
-from scheduler.i18n import N_
+from scheduler.i18n import N_, moment_words
 
 Action = Literal["start", "pause", "resume", "finish"]
 OpState = Literal["not_started", "in_progress", "paused", "done"]
@@ -200,15 +200,29 @@ def _hm(moment: dt.datetime, workshop: Workshop) -> str:
     return moment.astimezone(workshop.tz).strftime("%H:%M")
 
 
+def operation_words(workshop: Workshop, booking: Booking, operation: int) -> str:
+    """How a sentence a person reads names a booking's operation: numbered from 1, as the phone
+    page and the job cards number them (the API's `operation` field is the 0-based index), with
+    its name where the workshop knows it: "booking B operation 2 (paint)"."""
+    values = {"booking": booking.id, "number": operation + 1, "name": _name(workshop, booking, operation)}
+    if values["name"] is None:  # (a booking whose service changed since its events: no name to give)
+        return N_("booking %(booking)s operation %(number)d") % values
+    return N_("booking %(booking)s operation %(number)d (%(name)s)") % values
+
+
+def _name(workshop: Workshop, booking: Booking, operation: int) -> str | None:
+    service = workshop.service(booking.service)
+    if service is None or not 0 <= operation < len(service.operations):
+        return None
+    return service.operations[operation].name
+
+
 def apply(
     state: DayState, e: Effective, workshop: Workshop, bookings: Mapping[str, Booking], date: dt.date
 ) -> None:
     """Apply one event to `state`, or raise Impossible saying why it cannot have happened."""
     booking = bookings[e.booking]
-    where = N_("booking %(booking)s operation %(operation)s") % {
-        "booking": e.booking,
-        "operation": e.operation,
-    }
+    where = operation_words(workshop, booking, e.operation)
     at = _hm(e.at, workshop)
     if e.at < booking.drop_off:
         raise Impossible(
@@ -223,7 +237,7 @@ def apply(
     if e.at >= day_end(workshop, date):
         raise Impossible(
             N_("%(action)s at %(at)s is after the day %(date)s")
-            % {"action": e.action, "at": e.at.isoformat(), "date": date}
+            % {"action": e.action, "at": moment_words(e.at, workshop.tz, date), "date": date}
         )
     op = state.op(e.booking, e.operation)
     if op.last is not None and e.at < op.last:
@@ -239,8 +253,7 @@ def apply(
                 N_("technician %(technician)s is on %(other)s at %(at)s: finish or pause it first")
                 % {
                     "technician": e.technician,
-                    "other": N_("booking %(booking)s operation %(operation)s")
-                    % {"booking": other[0], "operation": other[1]},
+                    "other": operation_words(workshop, bookings[other[0]], other[1]),
                     "at": at,
                 }
             )
@@ -261,9 +274,19 @@ def apply(
         if e.operation > 0:
             before = state.ops.get((e.booking, e.operation - 1))
             if before is None or before.state != "done":
+                # the operation before, numbered from 1 as people read it: e.operation
+                values = {
+                    "where": where,
+                    "previous": e.operation,
+                    "name": _name(workshop, booking, e.operation - 1),
+                }
+                if values["name"] is None:
+                    raise Impossible(
+                        N_("%(where)s cannot start before its operation %(previous)s is finished") % values
+                    )
                 raise Impossible(
-                    N_("%(where)s cannot start before operation %(previous)s of the booking is finished")
-                    % {"where": where, "previous": e.operation - 1}
+                    N_("%(where)s cannot start before its operation %(previous)s (%(name)s) is finished")
+                    % values
                 )
         free()
         op.state, op.technician, op.actual_start, op.segment_start = "in_progress", e.technician, e.at, e.at
@@ -395,15 +418,14 @@ def _bay_clash(
         return None
     mine = bays_for(workshop, bookings[changed[0]], changed[1])
     others = [
-        N_("booking %(booking)s operation %(operation)s") % {"booking": b, "operation": o}
+        operation_words(workshop, bookings[b], o)
         for b, o in working
         if (b, o) != changed and set(bays_for(workshop, bookings[b], o)) & set(mine)
     ]
     return N_(
         "no bay free for %(where)s at %(at)s: its bays (%(bays)s) hold work in progress (%(others)s)"
     ) % {
-        "where": N_("booking %(booking)s operation %(operation)s")
-        % {"booking": changed[0], "operation": changed[1]},
+        "where": operation_words(workshop, bookings[changed[0]], changed[1]),
         "at": _hm(at, workshop),
         "bays": ", ".join(mine),
         "others": "; ".join(others),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from scheduler.clock import DayClock
 from scheduler.contract import Booking, Plan, PlanRequest, Service, Workshop
 from scheduler.errors import InputError
-from scheduler.i18n import N_
+from scheduler.i18n import N_, moment_words
 from scheduler.translate import DayFrame, technician_data
 from solver.problem import BayData, DayProblem, JobData, ObjectiveWeights, OperationData, Placement
 
@@ -118,7 +118,7 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
             raise InputError(
                 f"{where}.drop_off",
                 N_("%(at)s is after the plan date %(date)s")
-                % {"at": booking.drop_off.isoformat(), "date": request.date},
+                % {"at": moment_words(booking.drop_off, clock.tz, request.date), "date": request.date},
             )
         release = 0
         if drop_day == request.date:
@@ -127,7 +127,11 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
                 raise InputError(
                     f"{where}.drop_off",
                     N_("%(at)s is outside opening hours %(open)s-%(close)s")
-                    % {"at": booking.drop_off.isoformat(), "open": open_hhmm, "close": close_hhmm},
+                    % {
+                        "at": moment_words(booking.drop_off, clock.tz, request.date),
+                        "open": open_hhmm,
+                        "close": close_hhmm,
+                    },
                 )
         due = None
         if booking.promised is not None:
@@ -224,7 +228,7 @@ def _check_held(request: PlanRequest, seen: dict[str, int], clock: DayClock) -> 
             raise InputError(
                 f"{where}.drop_off",
                 N_("%(at)s is after the plan date %(date)s")
-                % {"at": booking.drop_off.isoformat(), "date": request.date},
+                % {"at": moment_words(booking.drop_off, clock.tz, request.date), "date": request.date},
             )
         if booking.promised is not None and booking.promised <= booking.drop_off:
             raise InputError(f"{where}.promised", N_("promised pickup must be after drop_off"))
@@ -275,7 +279,8 @@ def _pins(booking: Booking, service: Service, where: str, frame: DayFrame) -> di
             )
         if clock.local_date(pinned.start) != clock.date:
             raise InputError(
-                f"{field}.start", f"{pinned.start.isoformat()} is not on the plan date {clock.date}"
+                f"{field}.start",
+                f"{moment_words(pinned.start, clock.tz)} is not on the plan date {clock.date}",
             )
         start = clock.minutes(pinned.start)
         tech = frame.workshop.technicians[tech_index[pinned.technician]]

@@ -11,7 +11,7 @@ import json
 from scheduler.clock import DayClock
 from scheduler.contract import Booking, Workshop
 from scheduler.errors import InputError
-from scheduler.i18n import N_
+from scheduler.i18n import N_, moment_words
 
 PAST_GRACE = dt.timedelta(minutes=15)
 """A drop-off this far behind the clock is still booked: the desk registering a car that just arrived."""
@@ -36,11 +36,14 @@ def not_past(field: str, date: dt.date, now: dt.datetime, workshop: Workshop) ->
 def drop_off_not_past(booking: Booking, now: dt.datetime, workshop: Workshop) -> None:
     """A booking's drop-off is at most `PAST_GRACE` behind `now`."""
     if booking.drop_off < now - PAST_GRACE:
-        local = now.astimezone(workshop.tz).isoformat(timespec="minutes")
+        today = now.astimezone(workshop.tz).date()
         raise InputError(
             "drop_off",
-            N_("%(booking_drop_off_isoformat)s is in the past (it is %(local)s)")
-            % {"booking_drop_off_isoformat": booking.drop_off.isoformat(), "local": local},
+            N_("%(drop_off)s is in the past (it is %(now)s)")
+            % {
+                "drop_off": moment_words(booking.drop_off, workshop.tz, today),
+                "now": moment_words(now, workshop.tz, today),
+            },
         )
 
 
@@ -55,7 +58,11 @@ def drop_off_in_opening_hours(booking: Booking, workshop: Workshop) -> None:
         raise InputError(
             "drop_off",
             N_("%(at)s is outside opening hours %(open)s-%(close)s")
-            % {"at": booking.drop_off.isoformat(), "open": open_hhmm, "close": close_hhmm},
+            % {
+                "at": moment_words(booking.drop_off, workshop.tz, date),
+                "open": open_hhmm,
+                "close": close_hhmm,
+            },
         )
 
 

@@ -254,10 +254,12 @@ def technician_ical(
     plan: Plan,
     bookings: Sequence[Booking],
     stamp: dt.datetime,
+    say: Callable[[str], str] = str,
 ) -> bytes:
     """The technician's work in the plan as an iCalendar (RFC 5545) feed: one event per operation,
     in start order, with its booking, service, operation and bay (no customer data); `stamp` is
-    each event's DTSTAMP (the clock's now)."""
+    each event's DTSTAMP (the clock's now); `say` puts its words in the reader's language
+    (`Translator.phrase`: "工位 E01")."""
     from icalendar import Calendar, Event, vText  # only this feed needs it
 
     services = {s.code: s for s in workshop.services}
@@ -280,6 +282,6 @@ def technician_ical(
         event.add("dtstart", a.start.astimezone(dt.UTC))
         event.add("dtend", a.end.astimezone(dt.UTC))
         event.add("summary", what)
-        event.add("location", f"bay {a.bay}")
+        event.add("location", say(N_("bay %(bay)s") % {"bay": a.bay}))
         calendar.add_component(event)
     return bytes(calendar.to_ical())

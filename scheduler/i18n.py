@@ -77,6 +77,15 @@ def translations(locale: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(io.BytesIO(data))
 
 
+def moment_words(moment: dt.datetime, tz: dt.tzinfo, day: dt.date | None = None) -> str:
+    """A moment as a sentence says it, on the workshop's clock: "17:30" on `day` (the day the
+    sentence is about), else "2026-11-25 08:00"; seconds only when there are any, never the offset
+    (the JSON fields keep ISO 8601 with the offset)."""
+    local = moment.astimezone(tz)
+    clock = "%H:%M:%S" if local.second or local.microsecond else "%H:%M"
+    return local.strftime(clock if local.date() == day else f"%Y-%m-%d {clock}")
+
+
 #: A named placeholder in a template: %(name)s, %(name)r, %(count)d, %(share).1f, …
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifgr]")
 _FILL = re.compile(r"%%|" + PLACEHOLDER.pattern)
@@ -98,10 +107,15 @@ class _Template:
     def __init__(self, msgid: str) -> None:
         self.literals: list[str] = []
         self.names: list[str] = []
+        #: The placeholders filled in with whole numbers (%(number)d) and with a repr (%(id)r): they
+        #: match digits only, a quoted text only.
+        self.shapes: dict[str, re.Pattern[str]] = {}
         last = 0
         for m in PLACEHOLDER.finditer(msgid):
             self.literals.append(msgid[last : m.start()].replace("%%", "%"))
             self.names.append(m.group(1))
+            if m.group(1) in _NAMED_SHAPES or m.group(0)[-1] in _SHAPES:
+                self.shapes[m.group(1)] = _NAMED_SHAPES.get(m.group(1)) or _SHAPES[m.group(0)[-1]]
             last = m.end()
         self.literals.append(msgid[last:].replace("%%", "%"))
         #: The literal pieces with words in them (two letters or more), as they are in the text.
@@ -118,6 +132,16 @@ class _Template:
         operation (the sentence is another template's, with the booking's operation in it), nor
         "0; booking B operation 1" (a list of two)."""
         return _balanced(value) and not any(w.search(value) for w in self.words)
+
+    def fits(self, values: dict[str, str]) -> bool:
+        """Whether each found value can fill its placeholder: whole (`whole`), a number where the
+        template fills in a number and a quoted text where it fills in a repr ("booking
+        %(booking)s operation %(number)d" does not take "1 (check) is clocked by t1, not t2" for
+        its number, nor "booking %(booking_id)r" "b1 operation 1 (check) is clocked by …" for its id)."""
+        return all(
+            self.whole(value) and (name not in self.shapes or self.shapes[name].fullmatch(value))
+            for name, value in values.items()
+        )
 
     def match(self, text: str) -> dict[str, str] | None:
         """The placeholders' values if `text` is this template filled in, else None. A placeholder
@@ -183,6 +207,13 @@ def templates(locale: str) -> tuple[tuple[_Template, str], ...]:
 
 
 _OPENING = {")": "(", "]": "[", "）": "（"}
+#: What a %d and a %r placeholder's value looks like.
+_SHAPES = {"d": re.compile(r"[-+]?\d+"), "r": re.compile(r"'.*'|\".*\"", re.DOTALL)}
+#: ... and of a placeholder that holds an identifier ("%(moved_kind)s bays %(change)+d").
+_NAMED_SHAPES = {"moved_kind": re.compile(r"[\w-]+")}
+#: What a plain enumeration is joined with ("express g2 +1, general bays +1"): read item by item when
+#: no template takes it whole.
+COMMA = N_(", ")
 
 
 def _balanced(value: str) -> bool:
@@ -196,6 +227,10 @@ def _balanced(value: str) -> bool:
     return not stack
 
 
+#: Placeholders that hold names and ids, data that reads as it was given in every language: an
+#: operation named "oil and filter" is not read as the template "%(a)s and %(b)s" ("oil，并filter").
+VERBATIM = frozenset({"name", "booking", "booking_id", "bay", "technician", "clocked_by"})
+
 #: What a list of filled-in parts is joined with (`N_` so that each language says how it joins them).
 LIST = N_("; ")
 
@@ -203,6 +238,51 @@ LIST = N_("; ")
 #: longer one, which only a text from outside makes (an id in a 404 may be as long as a request
 #: line, 16 KB), is translated afresh each time, so the 8,192 remembered stay small.
 REMEMBERED_LENGTH = 1000
+
+
+#: Chinese spacing, one rule for the catalog and for what is filled into it: a digit or a Latin
+#: letter beside a Han character is set apart by one space ("连续 90 分钟", "预约 B 的工序"), except in
+#: dates ("11月24日"); nothing else is spaced from a Han character or from full-width punctuation
+#: ("工序 2（work）不能开工", "保养技师"). tests/scheduler/test_catalogs.py holds the catalog to it.
+HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+FULL_WIDTH = "（）：，。；、！？「」《》“”"
+_DATE_UNITS = "年月日"
+_HAN = re.compile(f"[{HAN}]")
+
+
+def _fill_spaced(locale: str, msgstr: str, values: dict[str, str]) -> str:
+    """`msgstr` filled in with `values`, spaced as the language spaces it where a filled-in part
+    meets the template's words (in Chinese: "一名%(who)s" with "2 级…" reads "一名 2 级…", and
+    "%(where)s 不能开工" with "…（work）" reads "…（work）不能开工"); the parts themselves as given."""
+    out, last = "", 0
+    for p in _FILL.finditer(msgstr):
+        value = "%" if p.group(0) == "%%" else values.get(p.group(1), p.group(0))
+        out = _meet(locale, _meet(locale, out, msgstr[last : p.start()]), value)
+        last = p.end()
+    return _meet(locale, out, msgstr[last:])
+
+
+def _meet(locale: str, left: str, right: str) -> str:
+    """`left` and `right` joined, the spaces where they meet as the language wants them."""
+    if not locale.startswith("zh"):
+        return left + right
+    core_l, core_r = left.rstrip(" "), right.lstrip(" ")
+    if not core_l or not core_r:
+        return left + right
+    spaced = len(core_l) + len(core_r) != len(left) + len(right)
+    return core_l + (" " if apart(core_l[-1], core_r[0], spaced) else "") + core_r
+
+
+def apart(left: str, right: str, spaced: bool = False) -> bool:
+    """Whether Chinese sets the characters `left` and `right` apart by a space (`spaced`: whether
+    a space is there now, kept where the rule does not say)."""
+    han_l, han_r = bool(_HAN.match(left)), bool(_HAN.match(right))
+    if left in FULL_WIDTH or right in FULL_WIDTH or (han_l and han_r):
+        return False
+    latin_l, latin_r = left.isascii() and left.isalnum(), right.isascii() and right.isalnum()
+    if (han_l and latin_r) or (latin_l and han_r):
+        return not ((left.isdigit() and right in _DATE_UNITS) or (left in "年月" and right.isdigit()))
+    return spaced
 
 
 def _phrase(locale: str, text: str, depth: int = 0) -> str:
@@ -221,23 +301,56 @@ def _translated(locale: str, text: str, depth: int) -> str:
     exact = translations(locale).gettext(text)
     if exact != text or depth > 4 or not text:
         return exact
-    for template, msgstr in templates(locale):
-        found = template.match(text)
-        if found is None or not all(template.whole(value) for value in found.values()):
-            continue  # a filled-in part is whole: "(apprentice) has the…(" is not one
-        values = {name: _phrase(locale, value, depth + 1) for name, value in found.items()}
-
-        def fill(p: re.Match[str], values: dict[str, str] = values) -> str:
-            return "%" if p.group(0) == "%%" else values.get(p.group(1), p.group(0))
-
-        return _FILL.sub(fill, msgstr)
-    if LIST in text:  # a list no template took ("booking A operation 0; booking B operation 1"): item by item
-        items = text.split(LIST)
-        if all(_balanced(item) for item in items):
+    listed = _items(text)
+    if listed is not None and all(_closed(locale, item) for item in listed):
+        # a list of texts each of which is a closed template's text ("booking A operation 1 (oil);
+        # booking B operation 2 (paint)"): item by item, before a template that begins or ends open
+        # takes the separator and the next item into its open end (review-s14 R8: "预约 b2 的工序
+        # 0; booking b3 第 1 道工序")
+        return translations(locale).gettext(LIST).join(_phrase(locale, item, depth + 1) for item in listed)
+    found = _by_template(locale, text)
+    if found is not None:
+        _, msgstr, parts = found
+        values = {
+            name: value if name in VERBATIM else _phrase(locale, value, depth + 1)
+            for name, value in parts.items()
+        }
+        return _fill_spaced(locale, msgstr, values)
+    for separator in (LIST, COMMA):  # a list no template took: item by item
+        items = listed if separator == LIST else _items(text, COMMA)
+        if items is not None:
             read = [_phrase(locale, item, depth + 1) for item in items]
             if read != items:
-                return translations(locale).gettext(LIST).join(read)
+                return translations(locale).gettext(separator).join(read)
     return text
+
+
+def _by_template(locale: str, text: str) -> tuple[_Template, str, dict[str, str]] | None:
+    """The first of the catalog's templates `text` is filled in from, its msgstr and the parts."""
+    for template, msgstr in templates(locale):
+        found = template.match(text)
+        if found is not None and template.fits(
+            found
+        ):  # a filled-in part is whole: "(apprentice) has the…(" is not one
+            return template, msgstr, found
+    return None
+
+
+def _closed(locale: str, text: str) -> bool:
+    """Whether `text` is a catalog text or a template's with words of its own at both ends."""
+    if translations(locale).gettext(text) != text:
+        return True
+    found = _by_template(locale, text)
+    return found is not None and bool(found[0].literals[0]) and bool(found[0].literals[-1])
+
+
+def _items(text: str, separator: str = LIST) -> list[str] | None:
+    """`text` as a list joined by `separator`; None when it is not one (no separator, or one
+    inside brackets: a sentence that holds a list)."""
+    if separator not in text:
+        return None
+    items = text.split(separator)
+    return items if all(_balanced(item) for item in items) else None
 
 
 class Translator:

@@ -46,8 +46,14 @@ def _events_index(rr: ReplanRequest) -> None:
                     N_("unknown booking %(event_booking)r") % {"event_booking": event.booking},
                 )
             if event.operation >= len(services[booking.service].operations):
+                count = len(services[booking.service].operations)
                 raise InputError(
-                    f"{name}[{i}].operation", f"booking {event.booking} has no operation {event.operation}"
+                    f"{name}[{i}].operation",
+                    N_(
+                        "booking %(booking_id)s has no operation %(operation)s: operation counts from 0,"
+                        " up to %(last)s"
+                    )
+                    % {"booking_id": event.booking, "last": count - 1, "operation": event.operation},
                 )
     for i, ident in enumerate(rr.cancelled):
         if ident not in bookings:
@@ -327,6 +333,16 @@ def _where(a: Assignment, tz: dt.tzinfo) -> str:
     return f"{a.bay}/{a.technician} {a.start.astimezone(tz):%H:%M}-{a.end.astimezone(tz):%H:%M}"
 
 
+def _operation(booking: str, k: int, rr: ReplanRequest) -> dict[str, object]:
+    """A change's operation as people read it: numbered from 1 (as the phone page and the job
+    cards number them; `Change.operation` stays the 0-based index), with its name where known."""
+    workshop = rr.request.workshop
+    found = next((b for b in [*rr.request.bookings, *rr.walk_ins] if b.id == booking), None)
+    service = workshop.service(found.service) if found is not None else None
+    name = service.operations[k].name if service is not None and k < len(service.operations) else None
+    return {"booking": booking, "operation": k + 1, "name": name}
+
+
 def diff(before: Plan, after: Plan, rr: ReplanRequest) -> list[Change]:
     tz = rr.request.workshop.tz
     old = {(a.booking, a.operation): a for a in before.assignments}
@@ -344,32 +360,30 @@ def diff(before: Plan, after: Plan, rr: ReplanRequest) -> list[Change]:
                 kind = "moved"
             else:
                 continue
-            summary = N_("%(booking)s op %(operation)s: %(before)s -> %(after)s") % {
-                "booking": booking,
-                "operation": k,
-                "before": _where(a, tz),
-                "after": _where(b, tz),
-            }
+            values = {**_operation(booking, k, rr), "before": _where(a, tz), "after": _where(b, tz)}
+            if values["name"] is None:
+                summary = N_("%(booking)s op %(operation)s: %(before)s -> %(after)s") % values
+            else:
+                summary = N_("%(booking)s op %(operation)s (%(name)s): %(before)s -> %(after)s") % values
             changes.append(
                 Change(booking=booking, operation=k, kind=kind, before=a, after=b, summary=summary)
             )
         elif b is not None:
             kind = "added" if booking in walk_ins else "placed"
-            summary = N_("%(booking)s op %(operation)s: new at %(where)s") % {
-                "booking": booking,
-                "operation": k,
-                "where": _where(b, tz),
-            }
+            values = {**_operation(booking, k, rr), "where": _where(b, tz)}
+            if values["name"] is None:
+                summary = N_("%(booking)s op %(operation)s: new at %(where)s") % values
+            else:
+                summary = N_("%(booking)s op %(operation)s (%(name)s): new at %(where)s") % values
             changes.append(Change(booking=booking, operation=k, kind=kind, after=b, summary=summary))
         elif a is not None:
             kind = "dropped" if booking in cancelled else "unassigned"
             why = N_("cancelled") if kind == "dropped" else N_("no room")
-            summary = N_("%(booking)s op %(operation)s: %(where)s removed (%(why)s)") % {
-                "booking": booking,
-                "operation": k,
-                "where": _where(a, tz),
-                "why": why,
-            }
+            values = {**_operation(booking, k, rr), "where": _where(a, tz), "why": why}
+            if values["name"] is None:
+                summary = N_("%(booking)s op %(operation)s: %(where)s removed (%(why)s)") % values
+            else:
+                summary = N_("%(booking)s op %(operation)s (%(name)s): %(where)s removed (%(why)s)") % values
             changes.append(Change(booking=booking, operation=k, kind=kind, before=a, summary=summary))
     return changes
 

@@ -863,8 +863,7 @@ class PlanningService:
             drop_off_not_past(booking, now or self.clock.now(), workshop)
         if workshop.is_closed(date):
             raise InputError("drop_off", N_("the workshop is closed on %(date)s") % {"date": date})
-        if not multiday.carries_over(workshop, booking):  # a carried-over repair's own days say
-            drop_off_in_opening_hours(booking, workshop)
+        drop_off_in_opening_hours(booking, workshop)  # a repair carried over too: its car comes to reception
         with phase("day"):
             day = self._day(session, workshop, date)
         if multiday.carries_over(workshop, booking):

@@ -130,16 +130,25 @@ class _Validator:
         self.found.append(Violation(rule, booking, message))
 
     def when(self, moment: dt.datetime) -> str:
-        """A moment in the workshop's local time, seconds shown only when there are any."""
+        """A moment on the workshop's clock as a sentence says it: "08:00" on the plan's day, else
+        "2026-11-25 08:00"; seconds only when there are any, never the offset (as
+        scheduler.i18n.moment_words says it: the validator imports only the contract)."""
         local = moment.astimezone(self.tz)
-        spec = "minutes" if local.second == 0 and local.microsecond == 0 else "auto"
-        return local.isoformat(sep=" ", timespec=spec)
+        clock = "%H:%M:%S" if local.second or local.microsecond else "%H:%M"
+        return local.strftime(clock if local.date() == self.request.date else f"%Y-%m-%d {clock}")
 
     def placed(self, a: Assignment) -> _Placed:
         booking = self.bookings.get(a.booking)
         service = self.services.get(booking.service) if booking is not None else None
-        values = {"booking": a.booking, "operation": a.operation, "bay": a.bay, "technician": a.technician,
-                  "start": self.when(a.start), "end": self.when(a.end)}  # fmt: skip
+        # (people read an operation numbered from 1, as on the job cards; `operation` is the index)
+        values = {
+            "booking": a.booking,
+            "operation": a.operation + 1,
+            "bay": a.bay,
+            "technician": a.technician,
+            "start": self.when(a.start),
+            "end": self.when(a.end),
+        }
         if service is not None and a.operation < len(service.operations):
             values["name"] = service.operations[a.operation].name
             label = (
@@ -251,7 +260,7 @@ class _Validator:
             if service is None:
                 continue
             for pin in booking.pinned:
-                what = f"booking {booking.id} pinned op {pin.operation}"
+                what = f"booking {booking.id} pinned op {pin.operation + 1}"
                 if pin.operation >= len(service.operations):
                     self.add(
                         RULE_REFERENCE, booking.id, f"{what}: service {service.code} has no such operation"
@@ -451,7 +460,7 @@ class _Validator:
                     self.add(
                         RULE_PRECEDENCE,
                         booking_id,
-                        f"{after[0].label}: starts before op {k - 1} ends at {self.when(before[0].end)}",
+                        f"{after[0].label}: starts before op {k} ends at {self.when(before[0].end)}",
                     )
 
     def check_loan_cars(self, by_op: dict[str, dict[int, list[_Placed]]]) -> None:
@@ -591,7 +600,7 @@ def validate_multiday(workshop: Workshop, booking: Booking, witness: list[Assign
     for a in ops:
         start_day = a.start.astimezone(tz).date()
         if (a.end - dt.timedelta(microseconds=1)).astimezone(tz).date() != start_day:
-            found.append(Violation(RULE_MULTI_DAY, booking.id, f"op {a.operation} runs over midnight"))
+            found.append(Violation(RULE_MULTI_DAY, booking.id, f"op {a.operation + 1} runs over midnight"))
         days[start_day].append(a)
     for date, placed in sorted(days.items()):
         alone = booking.model_copy(update={"pinned": []})
@@ -613,7 +622,8 @@ def validate_multiday(workshop: Workshop, booking: Booking, witness: list[Assign
                 Violation(
                     RULE_PRECEDENCE,
                     booking.id,
-                    f"booking {booking.id} op {after.operation} starts before op {before.operation} ends",
+                    f"booking {booking.id} op {after.operation + 1} starts before op {before.operation + 1}"
+                    " ends",
                 )
             )
     if ops and booking.promised is not None and _utc(ops[-1].end) > _utc(booking.promised):

@@ -118,7 +118,7 @@ def change_label(base: StaffingRules, config: Config) -> str:
     ]
     base_bays = base.bays.model_dump()
     changes += [
-        f"{kind} bays {count - base_bays[kind]:+d}"
+        N_("%(moved_kind)s bays %(change)+d") % {"moved_kind": kind, "change": count - base_bays[kind]}
         for kind, count in zip(BAY_MOVES, config[n:], strict=True)
         if count != base_bays[kind]
     ]

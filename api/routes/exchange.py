@@ -118,12 +118,21 @@ def import_bookings(
     responses={200: {"content": {"text/calendar": {}}}},
 )
 def technician_day(
-    workshop_id: str, technician_id: str, date: Day, service: ServiceDep, clock: ClockDep, _: PlansReadKey
+    request: Request,
+    workshop_id: str,
+    technician_id: str,
+    date: Day,
+    service: ServiceDep,
+    clock: ClockDep,
+    _: PlansReadKey,
 ) -> Response:
     workshop = service.workshop(workshop_id)
     technician = technician_of(workshop, technician_id)
     plan = service.stored_plan(workshop_id, date)
-    feed = technician_ical(workshop, technician, date, plan, service.bookings(workshop_id, date), clock.now())
+    bookings = service.bookings(workshop_id, date)
+    feed = technician_ical(
+        workshop, technician, date, plan, bookings, clock.now(), i18n.translator(request).phrase
+    )
     return Response(
         feed,
         media_type="text/calendar; charset=utf-8",

@@ -134,9 +134,7 @@ def test_an_import_takes_the_moment_it_is_made_as_now(db_url: str) -> None:
         f"{W}/bookings/import", params={"now": f"{DATE}T10:00:00+08:00"}, content=row, headers=csv_type
     )
     assert late.status_code == 200 and late.json()["accepted"] == [], late.text
-    assert late.json()["refused"] == [
-        {"line": 2, "reason": f"drop_off: {DATE}T08:00:00+08:00 is in the past (it is {DATE}T10:00+08:00)"}
-    ]
+    assert late.json()["refused"] == [{"line": 2, "reason": "drop_off: 08:00 is in the past (it is 10:00)"}]
     naive = client.post(
         f"{W}/bookings/import", params={"now": f"{DATE}T07:00:00"}, content=row, headers=csv_type
     )

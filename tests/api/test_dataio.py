@@ -195,6 +195,9 @@ def test_each_technician_has_his_day_as_icalendar(client: TestClient) -> None:
     assert "Ann Example" not in got.text  # no customer data in a feed
     assert client.get(f"{W}/technicians/nobody/day/{DATE}.ics").status_code == 404
     assert client.get(f"{W}/technicians/t/day/2026-11-25.ics").status_code == 404
+    # in the reader's language: the bay as the Chinese pages say it (walk-s14 #24: "LOCATION:bay E01")
+    chinese = client.get(f"{W}/technicians/t/day/{DATE}.ics", headers={"Accept-Language": "zh-CN"})
+    assert {str(e["location"]) for e in Calendar.from_ical(chinese.content).walk("VEVENT")} == {"工位 G1"}
 
 
 def test_a_calendar_name_with_a_line_break_stays_one_line_of_the_feed(client: TestClient) -> None:

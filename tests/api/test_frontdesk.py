@@ -236,3 +236,37 @@ def test_a_drop_off_after_closing_is_refused_as_such_not_for_want_of_an_advisor(
         [error] = r.json()["detail"]
         assert error["loc"][-1] == "drop_off" and words in error["msg"], error
     assert client.get(url, params={"date": DATE}).json() == []
+
+
+def test_every_path_refuses_a_drop_off_outside_opening_hours_as_such(client: TestClient) -> None:
+    """Beside POST (above): a PATCH to 20:00, a CSV row at 07:00, a multi-day repair at 20:00 are
+    refused as outside the opening hours (422 or the row's reason naming drop_off), never for want
+    of an advisor or room (walk-s14 #19; the multi-day repair was a 409 "the drop-off time no longer
+    fits the day's plan"); slots explain=true lists the opening hours only, and on a closed day says
+    "workshop closed" for each of them."""
+    workshop = load_scenario("small-dealer").workshop
+    put_workshop(client, workshop)
+    url = f"/v1/workshops/{workshop.id}"
+    zh = {"Accept-Language": "zh-CN"}
+    made = client.post(f"{url}/bookings", json={"service": "LUBE", "drop_off": _at("10:00")})
+    assert made.status_code == 201, made.text
+    r = client.patch(f"{url}/bookings/{made.json()['id']}", json={"drop_off": _at("20:00")}, headers=zh)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["msg"] == "20:00 在营业时间 08:00-17:00 之外"
+    row = f"service,drop_off\nLUBE,{_at('07:00')}\n"
+    r = client.post(f"{url}/bookings/import", content=row, headers={"content-type": "text/csv", **zh})
+    assert r.json()["refused"] == [{"line": 2, "reason": "drop_off: 07:00 在营业时间 08:00-17:00 之外"}]
+    multi = workshop.model_dump(mode="json")
+    multi["services"][0]["max_days"] = 3
+    put_workshop(client, Workshop.model_validate(multi))
+    r = client.post(f"{url}/bookings", json={"service": "LUBE", "drop_off": _at("20:00")})
+    assert r.status_code == 422 and "is outside opening hours 08:00-17:00" in r.text, r.text
+    explained = client.get(f"{url}/slots", params={"service": "LUBE", "date": DATE, "explain": "true"}).json()
+    times = sorted(x["drop_off"][11:16] for x in [*explained["slots"], *explained["refused"]])
+    assert times[0] == "08:00" and times[-1] == "17:00"
+    closed = workshop.model_copy(update={"closed_days": [dt.date.fromisoformat(DATE)]})
+    forced = client.put(url, params={"force": "true"}, content=closed.model_dump_json(),
+                        headers={"content-type": "application/json"})  # fmt: skip
+    assert forced.status_code == 200, forced.text
+    explained = client.get(f"{url}/slots", params={"service": "LUBE", "date": DATE, "explain": "true"}).json()
+    assert explained["slots"] == [] and {x["reason"] for x in explained["refused"]} == {"workshop closed"}

@@ -331,13 +331,15 @@ def test_a_replan_says_what_changed_in_the_answer_and_on_the_page(db_url: str) -
     assert replanned.status_code == 200, replanned.text
     changes = replanned.json()["changes"]
     assert [(c["booking"], c["kind"]) for c in changes] == [(booking, "moved")]
-    assert changes[0]["summary"].startswith(f"{booking} op 0: ") and " -> " in changes[0]["summary"]
+    assert changes[0]["operation"] == 0  # the index, as the request's "operation" (the API's numbering)
+    # people read the operation numbered from 1 and named, as the phone page and job cards show it
+    assert changes[0]["summary"].startswith(f"{booking} op 1 (work): ") and " -> " in changes[0]["summary"]
     page = html.unescape(client.get(f"/workshops/tiny/plan/{DATE}").text)
     assert "What the re-plan changed (1)" in page and changes[0]["summary"] in page
     chinese = client.get(f"/workshops/tiny/plan/{DATE}", headers={"Accept-Language": "zh-CN"}).text
-    assert "本次重新排程的变动（1）" in chinese and f"{booking} 工序 0：" in chinese
+    assert "本次重新排程的变动（1）" in chinese and f"{booking} 工序 1（work）：" in chinese
     stored = client.get(f"/v1/workshops/tiny/plans/{DATE}", headers={"Accept-Language": "zh-CN"}).json()
-    assert stored["changes"][0]["summary"].startswith(f"{booking} 工序 0：")
+    assert stored["changes"][0]["summary"].startswith(f"{booking} 工序 1（work）：")
 
 
 def test_error_details_read_in_the_request_language_and_keep_their_fields(db_url: str) -> None:
@@ -504,8 +506,22 @@ def test_a_workshop_change_says_which_bookings_it_breaks_and_why_in_chinese(db_u
     (broken,) = refused.json()["bookings"]
     assert broken["booking"] == booked["id"]
     assert broken["reasons"] == [
-        f"预约 {booked['id']} 工序 0（work），工位 G1，技师 t，{DATE} 08:00+08:00..{DATE} 09:00+08:00："
-        f"t 在 {DATE}（星期二）不当班"
+        f"预约 {booked['id']} 工序 1（work），工位 G1，技师 t，08:00..09:00：t 在 {DATE}（星期二）不当班"
     ]
     english = client.put("/v1/workshops/tiny", json=ws).json()["bookings"][0]["reasons"][0]
     assert english.endswith(f": t is not rostered on {DATE} (Tuesday)")
+
+
+def test_times_in_sentences_read_on_the_workshops_clock_without_iso_instants(db_url: str) -> None:
+    """A drop-off in the past read "2026-11-23T09:00:00+08:00 已经过去（现在是 2026-11-23T17:30+08:00）";
+    a sentence says a time as HH:MM on its day, with the date otherwise, never the offset (walk-s14
+    #20). The 422 still names the field."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))  # 2026-11-23 17:30 +08:00
+    assert client.put("/v1/workshops/tiny", json=tiny_workshop().model_dump(mode="json")).status_code == 200
+    zh = {"Accept-Language": "zh-CN"}
+    body = {"service": "MAINT", "drop_off": "2026-11-23T09:00:00+08:00"}
+    r = client.post(BOOKINGS, json=body, headers=zh)
+    assert r.status_code == 422, r.text
+    (error,) = r.json()["detail"]
+    assert error["loc"][-1] == "drop_off" and error["msg"] == "09:00 已经过去（现在是 17:30）"
+    assert client.post(BOOKINGS, json=body).json()["detail"][0]["msg"] == "09:00 is in the past (it is 17:30)"

@@ -62,22 +62,29 @@ def test_transitions_refused_with_the_reason(client: TestClient) -> None:
 
 def test_a_refused_clock_event_says_why_in_the_technicians_language(client: TestClient) -> None:
     """A technician on a Chinese phone reads why his Start was refused in Chinese, the booking and
-    the times filled in; the same refusal in English by default."""
+    the times filled in, the operation numbered from 1 and named as his phone page shows it
+    ("（工序 1）"); the same refusal in English by default."""
     a, b = two_waiters_day(client)
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     zh = {"Accept-Language": "zh-CN"}
     r = client.post(f"{W}/clock", json=ev(b, "start", "09:05"), headers=zh)
     assert r.status_code == 409
-    assert r.json()["detail"] == f"技师 t 在 09:05 正在做预约 {a} 的工序 0：请先完工或暂停"
+    assert r.json()["detail"] == f"技师 t 在 09:05 正在做预约 {a} 的工序 1（work）：请先完工或暂停"
     r = client.post(f"{W}/clock", json=ev(b, "start", "09:05", tech="u"), headers=zh)
     assert r.status_code == 409
     assert r.json()["detail"] == (
-        f"09:05 没有空闲工位给预约 {b} 的工序 0：它可用的工位（G1）上有进行中的工作（预约 {a} 的工序 0）"
+        f"09:05 没有空闲工位给预约 {b} 的工序 1（work）：它可用的工位（G1）上有进行中的工作"
+        f"（预约 {a} 的工序 1（work））"
     )
     r = client.post(f"{W}/clock", json=ev(a, "finish", "07:55"), headers=zh)
     assert r.json()["detail"] == f"07:55 的完工早于预约 {a} 的送车时间 08:00"
+    # a time in a sentence on the workshop's clock, its date where it is not the day's (no ISO instant)
+    r = client.post(
+        f"{W}/clock", json=ev(a, "finish", "08:00") | {"at": "2026-11-25T08:00:00+08:00"}, headers=zh
+    )
+    assert r.json()["detail"] == "2026-11-25 08:00 的完工已超出 2026-11-24 这一天"
     r = client.post(f"{W}/clock", json=ev(b, "start", "09:05"))
-    english = f"technician t is on booking {a} operation 0 at 09:05: finish or pause it first"
+    english = f"technician t is on booking {a} operation 1 (work) at 09:05: finish or pause it first"
     assert r.json()["detail"] == english
 
 
@@ -88,8 +95,8 @@ def test_a_second_car_in_the_only_bay_is_refused_and_a_handover_is_not(client: T
     assert client.post(f"{W}/clock", json=ev(a, "start", "09:00")).status_code == 201
     r = client.post(f"{W}/clock", json=ev(b, "start", "09:05", tech="u"))
     assert r.status_code == 409, r.text
-    assert f"no bay free for booking {b} operation 0 at 09:05" in r.json()["detail"]
-    assert f"hold work in progress (booking {a} operation 0)" in r.json()["detail"]
+    assert f"no bay free for booking {b} operation 1 (work) at 09:05" in r.json()["detail"]
+    assert f"hold work in progress (booking {a} operation 1 (work))" in r.json()["detail"]
     assert client.post(f"{W}/clock", json=ev(a, "pause", "09:10")).status_code == 201
     started = client.post(f"{W}/clock", json=ev(b, "start", "09:15", tech="u"))
     assert started.status_code == 201
@@ -100,7 +107,10 @@ def test_a_second_car_in_the_only_bay_is_refused_and_a_handover_is_not(client: T
     # A correction that moves B's start into A's work is refused as well.
     fix = {"action": "correct", "corrects": started.json()["event"]["id"], "at": at("09:05").isoformat()}
     r = client.post(f"{W}/clock", json=fix)
-    assert r.status_code == 409 and f"no bay free for booking {b} operation 0 at 09:05" in r.json()["detail"]
+    assert (
+        r.status_code == 409
+        and f"no bay free for booking {b} operation 1 (work) at 09:05" in r.json()["detail"]
+    )
     audit = client.get(f"{W}/days/{DATE}/events").json()
     assert [e["action"] for e in audit] == ["start", "pause", "start", "finish", "resume"]
 
@@ -114,7 +124,7 @@ def test_start_before_the_previous_operation_finished_is_refused(db_url: str) ->
     r = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()})
     a = r.json()["id"]
     r = client.post(f"{W}/clock", json=ev(a, "start", "08:00", op=1))
-    assert r.status_code == 409 and "before operation 0" in r.json()["detail"]
+    assert r.status_code == 409 and "before its operation 1 (" in r.json()["detail"]
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
     assert client.post(f"{W}/clock", json=ev(a, "finish", "08:30")).status_code == 201
     assert client.post(f"{W}/clock", json=ev(a, "start", "08:31", tech="u", op=1)).status_code == 201
@@ -396,9 +406,11 @@ def test_a_second_operation_started_first_is_refused_in_whole_chinese(client: Te
     b = _two_step_day(client)
     r = client.post(f"{W}/clock", json=ev(b, "start", "08:05", op=1), headers={"Accept-Language": "zh-CN"})
     assert r.status_code == 409, r.text
-    assert r.json()["detail"] == f"该预约的工序 0 完工之前，预约 {b} 的工序 1 不能开工"
+    assert r.json()["detail"] == f"该预约的工序 1（check）完工之前，预约 {b} 的工序 2（work）不能开工"
     english = client.post(f"{W}/clock", json=ev(b, "start", "08:05", op=1)).json()["detail"]
-    assert english == f"booking {b} operation 1 cannot start before operation 0 of the booking is finished"
+    assert (
+        english == f"booking {b} operation 2 (work) cannot start before its operation 1 (check) is finished"
+    )
 
 
 def test_an_overrun_reported_on_a_clocked_day_is_refused_in_chinese(client: TestClient) -> None:
@@ -473,3 +485,48 @@ def test_work_across_the_night_the_clocks_go_back_is_clocked_in_real_minutes(db_
     status = client.get(f"{W}/days/2026-10-25/status", params={"now": "2026-10-25T04:00:00+01:00"}).json()
     (op,) = status["bookings"][0]["operations"]
     assert op["state"] == "done" and op["clocked_minutes"] == 40
+
+
+def test_an_operation_the_booking_lacks_names_the_fields_count_from_0(client: TestClient) -> None:
+    """People read operations numbered from 1 and the `operation` field counts from 0: a 422 for
+    an operation the booking does not have says how the field counts (before: "booking B has no
+    operation 1", which a person reading from 1 takes for the first)."""
+    a, _ = two_waiters_day(client)
+    r = client.post(f"{W}/clock", json=ev(a, "start", "08:00", op=1), headers={"Accept-Language": "zh-CN"})
+    assert r.status_code == 422, r.text
+    (error,) = r.json()["detail"]
+    assert error["loc"][-1] == "operation"
+    assert error["msg"] == f"预约 {a} 没有序号为 1 的工序：operation 从 0 起计，最大为 0"
+    r = client.post(f"{W}/clock", json=ev(a, "start", "08:00", op=1))
+    assert r.json()["detail"][0]["msg"] == f"booking {a} has no operation 1: operation counts from 0, up to 0"
+
+
+def test_a_bay_clash_with_two_bookings_in_the_bays_reads_whole_in_chinese(client: TestClient) -> None:
+    """Both bays held by two other bookings' work: the refusal lists both, and in Chinese each of
+    them read in Chinese (before: "（预约 b2 的工序 0; booking b3 第 1 道工序）", review-s14 R8)."""
+    ws = two_technician_workshop().model_dump(mode="json")
+    ws["bays"] = [dict(ws["bays"][0], id="G1"), dict(ws["bays"][0], id="G2")]
+    ws["technicians"].append(dict(ws["technicians"][0], id="v", name="V"))
+    assert client.put(W, json=ws).status_code == 200
+    ids = []
+    for _ in range(3):
+        r = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    a, b, c = ids
+    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", json=ev(b, "start", "08:00", tech="u")).status_code == 201
+    r = client.post(
+        f"{W}/clock", json=ev(c, "start", "08:10", tech="v"), headers={"Accept-Language": "zh-CN"}
+    )
+    assert r.status_code == 409, r.text
+    first, second = sorted([a, b])
+    assert r.json()["detail"] == (
+        f"08:10 没有空闲工位给预约 {c} 的工序 1（work）：它可用的工位（G1, G2）上有进行中的工作"
+        f"（预约 {first} 的工序 1（work）；预约 {second} 的工序 1（work））"
+    )
+    english = client.post(f"{W}/clock", json=ev(c, "start", "08:10", tech="v")).json()["detail"]
+    assert english == (
+        f"no bay free for booking {c} operation 1 (work) at 08:10: its bays (G1, G2) hold work in progress"
+        f" (booking {first} operation 1 (work); booking {second} operation 1 (work))"
+    )

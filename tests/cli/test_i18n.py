@@ -76,6 +76,8 @@ def test_history_fit_table_and_report_in_chinese(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     for text in ("的拟合", "合成历史数据", "守约率", "每日维修单数", "平均分钟", "原因"):
         assert text in run.stdout, text
+    # the first line says what was fitted in brackets (it read "dealer-2011 的拟合 合成历史数据：")
+    assert run.stdout.splitlines()[0].startswith(f"{history} 的拟合（合成历史数据）："), run.stdout
     for english in ("kept rate", "repair orders a day", "mean minutes", "rows ("):
         assert english not in run.stdout, english
     # Why each service's distribution, and the grades' names (were English: "KS test of log minutes
@@ -181,6 +183,26 @@ def test_the_staffing_searchs_steps_read_in_chinese(tmp_path: Path) -> None:
     )
     for english in ("base:", "technicians, cost", "on time", "waiter wait"):
         assert english not in run.stderr, english
+    # no source path of ours in the log lines (rich showed "staff.py:127" beside each)
+    assert "staff.py" not in run.stderr, run.stderr
+
+
+def test_a_staffing_candidates_bays_read_in_chinese() -> None:
+    """A candidate that changes the bays read "express g2 +1, general bays +1" to a Chinese manager
+    (team names are data; "bays" is not)."""
+    from scheduler.i18n import Translator
+    from scheduler.scenarios import load_scenario
+    from simulation.rules import load_rules
+    from simulation.staffing import change_label
+
+    base = load_rules(load_scenario("small-dealer"), "current")
+    more = (*(g.count for g in base.technicians), base.bays.general + 1, base.bays.express)
+    label = change_label(base, more)
+    assert label == "general bays +1"  # the English as it was
+    zh = Translator("zh_CN")
+    assert zh.phrase(label) == "通用工位 +1"
+    assert zh.phrase("express g2 +1, general bays +1") == "express g2 +1，通用工位 +1"
+    assert zh.phrase("general bays -1, express bays +2") == "通用工位 -1，快修工位 +2"
 
 
 def test_the_plan_tables_notes_and_grades_read_in_chinese_punctuation() -> None:

@@ -15,7 +15,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from scheduler.catalogs import LOCALE_DIR, catalogs, compile_all, mo_bytes
-from scheduler.i18n import Translator, compiled
+from scheduler.i18n import FULL_WIDTH, HAN, PLACEHOLDER, Translator, apart, compiled
 
 PO = LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po"
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,3 +83,35 @@ def test_every_module_that_marks_texts_is_extracted() -> None:
         if "N_(" in (text := path.read_text()) and "def N_(" not in text
     }
     assert sorted(str(p.relative_to(ROOT)) for p in marking - listed) == []
+
+
+def test_the_chinese_catalog_spaces_digits_and_latin_words_by_one_rule() -> None:
+    """One rule for a digit or a Latin letter beside a Han character: a space on both sides
+    ("连续 90 分钟", "预约 B 的工序"), dates excepted ("11月"); no space between two Han characters nor
+    beside full-width punctuation. Every msgstr's own words keep it; where a filled-in part meets
+    them, `Translator.phrase` spaces it so ("没有一名2 级…" read "没有一名 2 级…", walk-s14 #21)."""
+    with PO.open("rb") as handle:
+        catalog = read_po(handle, locale="zh_CN")
+    broken = []
+    for message in catalog:
+        if not message.id or not message.string:
+            continue
+        for text in message.string if isinstance(message.string, tuple) else (message.string,):
+            words = PLACEHOLDER.sub("\x00", text)  # the msgstr's own words; a placeholder is neither
+            for at in range(1, len(words)):
+                left, right = words[at - 1], words[at]
+                if "\x00" in (left, right):
+                    continue
+                if right == " " and at + 1 < len(words) and words[at + 1] not in " \x00":
+                    if not apart(left, words[at + 1], spaced=True):
+                        broken.append(f"{left}␣{words[at + 1]}: {text}")
+                elif " " not in (left, right) and apart(left, right):
+                    broken.append(f"{left}{right}: {text}")
+    assert not broken, broken
+    assert "（" in FULL_WIDTH and HAN
+    zh = Translator("zh_CN")
+    reason = zh.phrase("no maintenance technician grade >= 2 has 90 min before 18:30 (longest free 30 min)")
+    assert reason == "没有一名 2 级及以上的保养技师在 18:30 之前有连续 90 分钟的空闲（最长空闲 30 分钟）"
+    assert zh.phrase(
+        "no tyre technician grade >= 2 has 90 min before 18:30 (longest free 30 min)"
+    ).startswith("没有一名 2 级及以上的 tyre 技师在")

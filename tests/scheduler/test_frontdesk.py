@@ -318,7 +318,7 @@ def test_a_refusal_for_lack_of_room_reads_as_the_desk_says_it() -> None:
     zh = Translator("zh-CN")
     assert (
         zh.phrase(refused[_at("15:30")])
-        == "没有一名3 级及以上的喷漆技师在 17:30 之前有连续 140 分钟的空闲（最长连续工作时段 120 分钟）"
+        == "没有一名 3 级及以上的喷漆技师在 17:30 之前有连续 140 分钟的空闲（最长连续工作时段 120 分钟）"
     )
 
 
@@ -356,7 +356,7 @@ def test_a_booth_and_a_painter_free_only_apart_read_as_never_free_together() -> 
         "no paint bays and paint technician grade >= 3 free together for 140 min between 08:30 and 17:00"
     )
     assert Translator("zh-CN").phrase(refused[_at("08:30")]) == (
-        "08:30 至 17:00 之间喷漆 工位与3 级及以上的喷漆技师无法同时空出 140 分钟"
+        "08:30 至 17:00 之间喷漆工位与 3 级及以上的喷漆技师无法同时空出 140 分钟"
     )
 
 

@@ -16,7 +16,7 @@ NESTED = (
 def test_a_reason_inside_a_reason_reads_in_chinese() -> None:
     zh = Translator("zh-CN")
     assert zh.phrase(NESTED) == (
-        "当天已满：工序「work」：08:00 之后没有一名1 级（学徒）及以上的保养技师"
+        "当天已满：工序「work」：08:00 之后没有一名 1 级（学徒）及以上的保养技师"
         "有连续 60 分钟的空闲（最长空闲 0 分钟）"
     )
     taken = NESTED + " (taken by 2 higher-priority bookings among others)"
@@ -35,9 +35,9 @@ def test_the_bundled_skills_read_in_chinese() -> None:
         reason = f"no {skill} technician grade >= 2 has 90 min before 18:30 (longest free 30 min)"
         assert (
             zh.phrase(reason)
-            == f"没有一名2 级及以上的{chinese}技师在 18:30 之前有连续 90 分钟的空闲（最长空闲 30 分钟）"
+            == f"没有一名 2 级及以上的{chinese}技师在 18:30 之前有连续 90 分钟的空闲（最长空闲 30 分钟）"
         )
-    assert "tyre技师" in zh.phrase(
+    assert "的 tyre 技师" in zh.phrase(
         "no tyre technician grade >= 2 has 90 min before 18:30 (longest free 30 min)"
     )
 
@@ -49,8 +49,8 @@ def test_errors_and_changes_read_in_chinese() -> None:
         zh.phrase("Value error, unknown IANA time zone 'Mars/Base'") == "值错误：未知的 IANA 时区 'Mars/Base'"
     )
     assert zh.phrase("Input should be greater than or equal to 1") == "应大于或等于 1"
-    assert zh.phrase("BK-1 op 0: G1/t 08:00-09:00 -> G1/t 08:00-10:00") == (
-        "BK-1 工序 0：G1/t 08:00-09:00 → G1/t 08:00-10:00"
+    assert zh.phrase("BK-1 op 1 (oil): G1/t 08:00-09:00 -> G1/t 08:00-10:00") == (
+        "BK-1 工序 1（oil）：G1/t 08:00-09:00 → G1/t 08:00-10:00"
     )
 
 
@@ -92,26 +92,49 @@ def test_a_clock_refusal_reads_whole_in_chinese() -> None:
     """The booking-and-operation template took the rest of a sentence as the operation ("预约 B 的
     工序 该预约的工序 0 完工之前，1 不能开工"), and the first of a list of them as all of it."""
     zh = Translator("zh-CN")
-    assert zh.phrase("booking B operation 1 cannot start before operation 0 of the booking is finished") == (
-        "该预约的工序 0 完工之前，预约 B 的工序 1 不能开工"
-    )
+    assert zh.phrase(
+        "booking B operation 2 (spray) cannot start before its operation 1 (sand) is finished"
+    ) == ("该预约的工序 1（sand）完工之前，预约 B 的工序 2（spray）不能开工")
     assert (
         zh.phrase(
-            "no bay free for booking B operation 1 at 08:00: its bays (G1, G2) hold work in progress"
-            " (booking C operation 0; booking D operation 1)"
+            "no bay free for booking B operation 2 (spray) at 08:00: its bays (G1, G2) hold work in progress"
+            " (booking C operation 1 (oil); booking D operation 2 (spray))"
         )
-        == "08:00 没有空闲工位给预约 B 的工序 1：它可用的工位（G1, G2）上有进行中的工作"
-        "（预约 C 的工序 0；预约 D 的工序 1）"
+        == "08:00 没有空闲工位给预约 B 的工序 2（spray）：它可用的工位（G1, G2）上有进行中的工作"
+        "（预约 C 的工序 1（oil）；预约 D 的工序 2（spray））"
     )
-    assert zh.phrase("booking B operation 0 was already started") == "预约 B 的工序 0 已经开工"
+    assert zh.phrase("booking B operation 1 (oil) was already started") == "预约 B 的工序 1（oil）已经开工"
 
 
 def test_clock_refusals_naming_a_booking_operation_first_read_whole_in_chinese() -> None:
     """A refusal that begins with "booking B operation N" is the refusal's template filled in, not
     the booking's operation with the rest of the refusal taken for its number."""
     zh = Translator("zh_CN")
-    assert zh.phrase("booking b1 operation 1 cannot start before operation 0 of the booking is finished") == (
-        "该预约的工序 0 完工之前，预约 b1 的工序 1 不能开工"
+    assert zh.phrase(
+        "booking b1 operation 2 (work) cannot start before its operation 1 (check) is finished"
+    ) == ("该预约的工序 1（check）完工之前，预约 b1 的工序 2（work）不能开工")
+    clocked = zh.phrase("booking b1 operation 1 (check) is clocked by t1, not t2")
+    assert clocked == "预约 b1 的工序 1（check）由 t1 打卡，不是 t2"
+
+
+def test_a_list_of_texts_reads_item_by_item_before_a_template_takes_it_whole() -> None:
+    """A list ("; ") of texts each of which reads in Chinese is read item by item: a template that
+    begins or ends open took the separator and the next item into its last part ("预约 C 的工序 1
+    （check）；technician t is（booking D …）", review-s14 R8); names and ids stay as given, an
+    operation named "oil and filter" is no "%(a)s and %(b)s" ("oil，并filter")."""
+    zh = Translator("zh_CN")
+    assert (
+        zh.phrase(
+            "booking C operation 1 (check); technician t is on booking D operation 2 (work) at 09:05:"
+            " finish or pause it first"
+        )
+        == "预约 C 的工序 1（check）；技师 t 在 09:05 正在做预约 D 的工序 2（work）：请先完工或暂停"
     )
-    clocked = zh.phrase("booking b1 operation 0 is clocked by t1, not t2")
-    assert clocked == "预约 b1 的工序 0 由 t1 打卡，不是 t2"
+    assert zh.phrase(
+        "no bay free for booking B operation 1 (oil and filter) at 08:10: its bays (G1, G2) hold work"
+        " in progress"
+        " (booking C operation 1 (oil and filter); booking D operation 2 (road test))"
+    ) == (
+        "08:10 没有空闲工位给预约 B 的工序 1（oil and filter）：它可用的工位（G1, G2）上有进行中的工作"
+        "（预约 C 的工序 1（oil and filter）；预约 D 的工序 2（road test））"
+    )

@@ -123,7 +123,7 @@ def test_messages_name_booking_operation_bay_technician_and_times() -> None:
         valid_request(), plan(valid_request(), changed("b1", 0, bay="F1"), [NOT_FREE])
     )
     assert violation.rule == v.RULE_FLEET_BAY and violation.booking == "b1"
-    for part in ("b1", "op 0", "oil and filter", "F1", "li", "08:00", "08:40", "TAXI"):
+    for part in ("b1", "op 1", "oil and filter", "F1", "li", "08:00", "08:40", "TAXI"):
         assert part in violation.message
 
 
