@@ -128,7 +128,7 @@ def finish(request: PlanRequest, plan: Plan, dropped: Sequence[Unassigned]) -> P
     unassigned += dropped
     if not dropped and unassigned == plan.unassigned:
         return plan
-    placed = {a.booking for a in plan.assignments}
+    placed = {a.booking for a in plan.assignments} - {u.booking for u in unassigned}
     kpis = compute_kpis(request, plan.assignments, placed) if dropped else plan.kpis
     return plan.model_copy(update={"unassigned": unassigned, "kpis": kpis})
 
