@@ -552,7 +552,6 @@ class _Validator:
                     f"booking {booking.id}: ops {doubled} assigned more than once",
                 )
 
-
     def check_carried(self, booking: Booking, ops: dict[int, list[_Placed]], carried: list[int]) -> None:
         """A booking listed unassigned with some of its operations (they carry over): only a
         booking with clocked (pinned) work may be cut, and only to a run of its first operations,
@@ -578,10 +577,16 @@ class _Validator:
             self.add(RULE_COMPLETENESS, booking.id, f"{what}: ops {placed} are both placed and carried over")
         missing = [k for k in range(min(first, count)) if not ops.get(k)]
         if missing:
-            self.add(RULE_COMPLETENESS, booking.id, f"booking {booking.id} is partly assigned: ops {missing} missing")
+            self.add(
+                RULE_COMPLETENESS,
+                booking.id,
+                f"booking {booking.id} is partly assigned: ops {missing} missing",
+            )
         doubled = [k for k in sorted(ops) if len(ops[k]) > 1]
         if doubled:
-            self.add(RULE_COMPLETENESS, booking.id, f"booking {booking.id}: ops {doubled} assigned more than once")
+            self.add(
+                RULE_COMPLETENESS, booking.id, f"booking {booking.id}: ops {doubled} assigned more than once"
+            )
 
 
 def validate_plan(request: PlanRequest, plan: Plan) -> list[Violation]:

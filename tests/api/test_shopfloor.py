@@ -488,7 +488,9 @@ def test_work_clocked_too_late_for_the_rest_of_its_booking_carries_over(db_url: 
         path = f"/v1/workshops/{ws.id}"
         ids = []
         for service in ("MINOR", "LUBE"):
-            r = client.post(f"{path}/bookings", json={"service": service, "drop_off": at("09:00").isoformat()})
+            r = client.post(
+                f"{path}/bookings", json={"service": service, "drop_off": at("09:00").isoformat()}
+            )
             assert r.status_code == 201, r.text
             ids.append(r.json()["id"])
         minor, lube = ids
@@ -497,7 +499,9 @@ def test_work_clocked_too_late_for_the_rest_of_its_booking_carries_over(db_url: 
         for body in (ev(minor, "start", "16:30", techs[minor]), ev(minor, "finish", "16:55", techs[minor])):
             assert client.post(f"{path}/clock", json=body).status_code == 201
         assert settled(client, path)["plan_as_of_event"] == 2
-        r = client.post(f"{path}/plans", json={"date": DATE, "time_limit_seconds": 1, "now": at("16:56").isoformat()})
+        r = client.post(
+            f"{path}/plans", json={"date": DATE, "time_limit_seconds": 1, "now": at("16:56").isoformat()}
+        )
         assert r.status_code == 200, r.text
         plan = Plan.model_validate(r.json())
         kept = [a for a in plan.assignments if a.booking == minor]
@@ -521,4 +525,6 @@ def test_work_clocked_too_late_for_the_rest_of_its_booking_carries_over(db_url: 
         status = settled(client, path)
         assert status["plan_as_of_event"] == status["latest_event"] == 3
         live = client.get(f"{path}/plans/{DATE}").json()
-        assert any(a["booking"] == lube and a["start"] == at("16:57").isoformat() for a in live["assignments"])
+        assert any(
+            a["booking"] == lube and a["start"] == at("16:57").isoformat() for a in live["assignments"]
+        )

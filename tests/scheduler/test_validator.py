@@ -472,7 +472,7 @@ def test_only_clocked_bookings_carry_over_and_only_their_last_operations() -> No
         assert v.RULE_COMPLETENESS in rules(req, plan(req, kept, [listed])), operations
     pinned = CARRIED.model_copy(update={"operations": [0, 1]})
     assert v.RULE_PINNED in rules(req, plan(req, [], [pinned]))
-    both = kept + [assignment("m", 1, "G1", "wang", "16:55", "18:07")]
+    both = [*kept, assignment("m", 1, "G1", "wang", "16:55", "18:07")]
     assert v.RULE_COMPLETENESS in rules(req, plan(req, both, [CARRIED]))
 
 
