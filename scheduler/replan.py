@@ -413,7 +413,7 @@ def _as_given(exc: InputError, rr: ReplanRequest, bookings: list[Booking]) -> In
     return InputError("plan", where)  # started in the plan before `now`
 
 
-def _cut_to_clocked(request: PlanRequest, first: Mapping[str, int]) -> PlanRequest:
+def cut_to_clocked(request: PlanRequest, first: Mapping[str, int]) -> PlanRequest:
     """`request` with each booking of `first` (id → its first operation carried over) cut to the
     operations before that one: a booking of the part service of its service's first operations
     (scheduler.multiday.part_code, "MINOR:ops0-0"), which the workshop gets too, so that the day's
@@ -443,7 +443,7 @@ def _cut_to_clocked(request: PlanRequest, first: Mapping[str, int]) -> PlanReque
     return request.model_copy(update={"workshop": cut, "bookings": bookings})
 
 
-def _stuck(request: PlanRequest, plan: Plan, carried: Mapping[str, int]) -> dict[str, int]:
+def stuck_bookings(request: PlanRequest, plan: Plan, carried: Mapping[str, int]) -> dict[str, int]:
     """The bookings `plan` leaves out although they have clocked (pinned) work and operations after
     it: the clocked work leaves the rest no room today. Id → the first operation after the last
     pinned one (from there the booking carries over)."""
@@ -529,10 +529,10 @@ def replan(
     plan = _plan_rest(rr, request, bookings, planner, at_risk, jump)
     first: dict[str, int] = {}
     for _ in range(len(bookings)):  # each round cuts at least one more booking
-        stuck = _stuck(request, plan, first)
+        stuck = stuck_bookings(request, plan, first)
         if not stuck:
             break
         first.update(stuck)
-        plan = _plan_rest(rr, _cut_to_clocked(request, first), bookings, planner, at_risk, jump)
+        plan = _plan_rest(rr, cut_to_clocked(request, first), bookings, planner, at_risk, jump)
     plan = carried_over(request, plan, first)
     return ReplanResult(plan=plan, changes=diff(rr.plan, plan, rr))
