@@ -490,6 +490,11 @@ class BookingStatus(BaseModel):
     operations: list[OperationStatus]
     on_time_probability: float | None = None
     """P(ready by the promised pickup): a Monte Carlo of the rest of the day (None: no promise)."""
+    carried_over: list[int] | None = None
+    """The operations the live plan carries over to a later day (they do not fit today after the
+    booking's clocked work: the plan lists them unassigned); then `projected_end` is null, the
+    booking is at risk, and `projected_lateness_minutes` counts at least up to the workshop's closing
+    today (the work is not finished today). None: nothing carried over."""
 
 
 class TechnicianStatus(BaseModel):
@@ -571,11 +576,20 @@ def booking_status(
             )
         )
     projected = ops[-1].projected_end
+    carried = next(
+        (u.operations for u in plan.unassigned if u.booking == booking.id and u.operations is not None), None
+    ) if plan else None  # fmt: skip
     late = 0
     at_risk = False
     if booking.promised is not None:
         if projected is None:
             at_risk = True  # not in the live plan: nothing says it will be ready
+            if carried and plan is not None:
+                _, close = workshop.opening_window()
+                midnight = dt.datetime.combine(plan.date, dt.time(), tzinfo=workshop.tz)
+                closing = (midnight + dt.timedelta(minutes=hhmm_minutes(close))).astimezone(dt.UTC)
+                floor = max(now.astimezone(dt.UTC), closing) - booking.promised.astimezone(dt.UTC)
+                late = max(0, math.ceil(floor.total_seconds() / 60))
         else:
             late = max(0, math.ceil((projected - booking.promised).total_seconds() / 60))
             at_risk = projected > booking.promised
@@ -588,6 +602,7 @@ def booking_status(
         at_risk=at_risk,
         at_risk_since=(since or now) if at_risk else None,
         operations=ops,
+        carried_over=carried,
     )
 
 

@@ -566,6 +566,12 @@ class Assignment(_Model):
 class Unassigned(_Model):
     booking: Identifier
     reason: str
+    operations: list[Annotated[int, Field(ge=0)]] | None = Field(
+        default=None,
+        description="the booking's operations left out of the day, when only some are (its last ones, "
+        "after its clocked work, which stays in the plan: they do not fit the rest of the day and carry "
+        "over); null: the whole booking is left out",
+    )
 
 
 class Kpis(_Model):

@@ -25,6 +25,7 @@ from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.kpis import NO_KPIS, compute_kpis
 from scheduler.planning import make_plan, to_plan
+from scheduler.replan import carried_over, cut_to_clocked, stuck_bookings
 from scheduler.validator import RULE_LOAN_CARS, Violation, validate_plan
 
 logger = logging.getLogger("bayplan")
@@ -128,15 +129,26 @@ def finish(request: PlanRequest, plan: Plan, dropped: Sequence[Unassigned]) -> P
     unassigned += dropped
     if not dropped and unassigned == plan.unassigned:
         return plan
-    placed = {a.booking for a in plan.assignments}
+    placed = {a.booking for a in plan.assignments} - {u.booking for u in unassigned}
     kpis = compute_kpis(request, plan.assignments, placed) if dropped else plan.kpis
     return plan.model_copy(update={"unassigned": unassigned, "kpis": kpis})
 
 
-def greedy_plan(request: PlanRequest) -> Plan:
-    """The baseline dispatcher's plan of every plannable booking of `request`."""
+def greedy_plan(request: PlanRequest, carry: bool = False) -> Plan:
+    """The baseline dispatcher's plan of every plannable booking of `request`. `carry` (a re-plan
+    of the day): a booking whose pinned work leaves the rest of it no room is cut to that work, the
+    rest carried over (scheduler.replan.carried_over), as the re-plan does."""
     compiled, dropped = plannable(request)
-    return finish(request, to_plan(compiled, dispatch(compiled.problem), "greedy"), dropped)
+    plan = to_plan(compiled, dispatch(compiled.problem), "greedy")
+    first: dict[str, int] = {}
+    for _ in range(len(compiled.request.bookings) if carry else 0):  # each round cuts one more
+        stuck = stuck_bookings(compiled.request, plan, first)
+        if not stuck:
+            break
+        first.update(stuck)
+        cut = compile_request(cut_to_clocked(compiled.request, first))
+        plan = to_plan(cut, dispatch(cut.problem), "greedy")
+    return finish(request, carried_over(compiled.request, plan, first), dropped)
 
 
 def _nothing_placed(request: PlanRequest, reason: str) -> Plan:
@@ -187,10 +199,11 @@ class NoValidPlan(RuntimeError):
     that the rest of its booking fits nowhere in the day, say): not even one placing nothing else."""
 
 
-def checked_plan(request: PlanRequest, plan: Plan) -> Plan:
+def checked_plan(request: PlanRequest, plan: Plan, carry: bool = False) -> Plan:
     """`plan` if it passes the validator against `request` (or, breaking only the loan-car rule,
-    without the bookings it blames); else the greedy plan (validated, the same), else a plan that
-    places nothing. Never returns a plan that breaks a hard rule (pinned work aside: then it raises)."""
+    without the bookings it blames); else the greedy plan (validated, the same; `carry`: a re-plan's,
+    carrying over what clocked work leaves no room, `greedy_plan`), else a plan that places nothing.
+    Never returns a plan that breaks a hard rule (pinned work aside: then it raises)."""
     violations = validate_plan(request, plan)
     if not violations:
         return plan
@@ -206,7 +219,7 @@ def checked_plan(request: PlanRequest, plan: Plan) -> Plan:
     what = f"plan of {request.workshop.id} for {request.date} by {plan.planner}"
     logger.error("%s is invalid, the greedy plan replaces it: %s", what, _summary(violations))
     try:
-        fallback = greedy_plan(request)
+        fallback = greedy_plan(request, carry)
         violations = validate_plan(request, fallback)
     except InputError as exc:
         violations = [Violation("reference", None, str(exc))]

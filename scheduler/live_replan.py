@@ -179,7 +179,7 @@ def _replan(
         rr.model_copy(update={"request": compiled.request}), planner="greedy", at_risk=at_risk, jump=jump
     ).plan
     check = replan_check_request(rr)
-    plan = with_changes(before, checked_plan(check, finish(check, plan, dropped)), rr)
+    plan = with_changes(before, checked_plan(check, finish(check, plan, dropped), carry=True), rr)
     return service.store_plan(workshop.id, date, plan, PlanBasis(version, check), as_of_event)
 
 

@@ -51,7 +51,7 @@ def replan_plan(rr: ReplanRequest) -> Plan:
     compiled, dropped = plannable(rr.request)
     plan = replan(rr.model_copy(update={"request": compiled.request})).plan
     check = replan_check_request(rr)
-    return with_changes(rr.plan, checked_plan(check, finish(check, plan, dropped)), rr)
+    return with_changes(rr.plan, checked_plan(check, finish(check, plan, dropped), carry=True), rr)
 
 
 def witness_hint(compiled: CompiledDay, witness: Sequence[Assignment]) -> DaySolution:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from scheduler.availability import Availability, first_common_fit
 from scheduler.compiler import CompiledDay, PinCollision, compile_request
@@ -14,13 +14,18 @@ from scheduler.contract import (
     Change,
     PinnedOperation,
     Plan,
+    PlanRequest,
     ReplanRequest,
     ReplanResult,
+    Service,
+    Unassigned,
     Workshop,
 )
 from scheduler.dispatch import dispatch_order, pinned_placements, place_job
 from scheduler.errors import InputError
 from scheduler.i18n import N_
+from scheduler.kpis import compute_kpis
+from scheduler.multiday import part_code
 from scheduler.planning import DEFAULT_PLANNER, to_plan
 from solver.objective import objective
 from solver.problem import DayProblem, DaySolution, Placement
@@ -349,6 +354,7 @@ def diff(before: Plan, after: Plan, rr: ReplanRequest) -> list[Change]:
     new = {(a.booking, a.operation): a for a in after.assignments}
     walk_ins = {b.id for b in rr.walk_ins}
     cancelled = set(rr.cancelled)
+    carried = {u.booking: u.operations for u in after.unassigned if u.operations is not None}
     changes: list[Change] = []
     for key in sorted(old.keys() | new.keys()):
         booking, k = key
@@ -379,6 +385,8 @@ def diff(before: Plan, after: Plan, rr: ReplanRequest) -> list[Change]:
         elif a is not None:
             kind = "dropped" if booking in cancelled else "unassigned"
             why = N_("cancelled") if kind == "dropped" else N_("no room")
+            if k in carried.get(booking, ()):
+                why = N_("carried over to a later day")
             values = {**_operation(booking, k, rr), "where": _where(a, tz), "why": why}
             if values["name"] is None:
                 summary = N_("%(booking)s op %(operation)s: %(where)s removed (%(why)s)") % values
@@ -419,14 +427,88 @@ def _as_given(exc: InputError, rr: ReplanRequest, bookings: list[Booking]) -> In
     return InputError("plan", where)  # started in the plan before `now`
 
 
-def replan(
-    rr: ReplanRequest, planner: str = DEFAULT_PLANNER, at_risk: Collection[str] = (), jump: bool = True
-) -> ReplanResult:
-    """Re-plan from `rr.now`; the bookings `at_risk` (the promise guard's) moved earlier where the
-    plan has room (`expedite`; `jump`: also ahead of work that keeps its promise anyway)."""
-    bookings, now = replan_request(rr)
-    options = rr.request.options.model_copy(update={"not_before": now})
-    request = rr.request.model_copy(update={"bookings": bookings, "options": options})
+def cut_to_clocked(request: PlanRequest, first: Mapping[str, int]) -> PlanRequest:
+    """`request` with each booking of `first` (id → its first operation carried over) cut to the
+    operations before that one: a booking of the part service of its service's first operations
+    (scheduler.multiday.part_code, "MINOR:ops0-0"), which the workshop gets too, so that the day's
+    share compiles like any booking (operations numbered as in the whole service)."""
+    workshop = request.workshop
+    services: dict[str, Service] = {}
+    bookings: list[Booking] = []
+    for b in request.bookings:
+        if b.id not in first:
+            bookings.append(b)
+            continue
+        whole = workshop.service(b.service)
+        assert whole is not None  # compiled before it was cut
+        code = part_code(b.service, 0, first[b.id] - 1)
+        services[code] = Service.model_construct(
+            code=code,
+            name=whole.name,
+            express=whole.express,
+            operations=whole.operations[: first[b.id]],
+            check_in_minutes=whole.check_in_minutes,
+            max_days=1,
+        )
+        bookings.append(b.model_copy(update={"service": code}))
+    known = {s.code for s in workshop.services}
+    extra = [s for code, s in services.items() if code not in known]
+    cut = workshop.model_copy(update={"services": [*workshop.services, *extra]}) if extra else workshop
+    return request.model_copy(update={"workshop": cut, "bookings": bookings})
+
+
+def stuck_bookings(request: PlanRequest, plan: Plan, carried: Mapping[str, int]) -> dict[str, int]:
+    """The bookings `plan` leaves out although they have clocked (pinned) work and operations after
+    it: the clocked work leaves the rest no room today. Id → the first operation after the last
+    pinned one (from there the booking carries over)."""
+    out = {u.booking for u in plan.unassigned if u.operations is None}
+    stuck: dict[str, int] = {}
+    for b in request.bookings:
+        if b.id not in out or b.id in carried or not b.pinned:
+            continue
+        service = request.workshop.service(b.service)
+        first = max(p.operation for p in b.pinned) + 1
+        if service is not None and first < len(service.operations):
+            stuck[b.id] = first
+    return stuck
+
+
+def carried_over(request: PlanRequest, plan: Plan, first: Mapping[str, int]) -> Plan:
+    """`plan` (of `request` with the bookings of `first` cut to their clocked work) as a plan of
+    `request`: each cut booking listed unassigned with the operations that carry over and why, and
+    not counted placed by the KPIs (it is not finished today; its clocked work still counts as
+    worked time)."""
+    if not first:
+        return plan
+    extra: list[Unassigned] = []
+    for b in request.bookings:
+        if b.id not in first:
+            continue
+        operations = request.workshop.service(b.service).operations  # type: ignore[union-attr]
+        rest = list(range(first[b.id], len(operations)))
+        reason = N_(
+            "ops %(operations)s (%(names)s) do not fit today after the clocked work: they carry over"
+            " to a later day"
+        ) % {
+            "operations": ", ".join(str(k + 1) for k in rest),  # numbered from 1, as people read them
+            "names": ", ".join(operations[k].name for k in rest),
+        }
+        extra.append(Unassigned(booking=b.id, reason=reason, operations=rest))
+    unassigned = [*plan.unassigned, *extra]
+    out = {u.booking for u in unassigned}
+    placed = {a.booking for a in plan.assignments} - out
+    kpis = compute_kpis(request, plan.assignments, placed)
+    return plan.model_copy(update={"unassigned": unassigned, "kpis": kpis})
+
+
+def _plan_rest(
+    rr: ReplanRequest,
+    request: PlanRequest,
+    bookings: list[Booking],
+    planner: str,
+    at_risk: Collection[str],
+    jump: bool,
+) -> Plan:
     try:
         compiled = compile_request(request, previous=rr.plan)
     except InputError as exc:
@@ -441,5 +523,30 @@ def replan(
         solution = optimise(compiled, hint=hint)
     else:
         solution = hint
-    plan = to_plan(compiled, solution, planner)
+    return to_plan(compiled, solution, planner)
+
+
+def replan(
+    rr: ReplanRequest, planner: str = DEFAULT_PLANNER, at_risk: Collection[str] = (), jump: bool = True
+) -> ReplanResult:
+    """Re-plan from `rr.now`; the bookings `at_risk` (the promise guard's) moved earlier where the
+    plan has room (`expedite`; `jump`: also ahead of work that keeps its promise anyway).
+
+    Clocked work stays as clocked. A booking whose clocked work leaves the rest of it no room
+    today (a diagnosis clocked late, its repair fitting no shift left) would make every plan
+    invalid: such a booking is cut to its clocked work and its other operations carry over (listed
+    unassigned with those operations, `carried_over`), the planner's own verdict deciding which
+    (the bookings with pinned work it leaves out, cut one round after another until none is)."""
+    bookings, now = replan_request(rr)
+    options = rr.request.options.model_copy(update={"not_before": now})
+    request = rr.request.model_copy(update={"bookings": bookings, "options": options})
+    plan = _plan_rest(rr, request, bookings, planner, at_risk, jump)
+    first: dict[str, int] = {}
+    for _ in range(len(bookings)):  # each round cuts at least one more booking
+        stuck = stuck_bookings(request, plan, first)
+        if not stuck:
+            break
+        first.update(stuck)
+        plan = _plan_rest(rr, cut_to_clocked(request, first), bookings, planner, at_risk, jump)
+    plan = carried_over(request, plan, first)
     return ReplanResult(plan=plan, changes=diff(rr.plan, plan, rr))

@@ -522,8 +522,12 @@ class _Validator:
                     RULE_COMPLETENESS, booking_id, f"booking {booking_id} is listed unassigned {count} times"
                 )
 
+        carried = {u.booking: u.operations for u in self.plan.unassigned if u.operations is not None}
         for booking in self.bookings.values():
             ops = by_op.get(booking.id, {})
+            if booking.id in carried:
+                self.check_carried(booking, ops, carried[booking.id] or [])
+                continue
             if booking.id in listed:
                 if ops:
                     self.add(
@@ -556,6 +560,42 @@ class _Validator:
                     booking.id,
                     f"booking {booking.id}: ops {doubled} assigned more than once",
                 )
+
+    def check_carried(self, booking: Booking, ops: dict[int, list[_Placed]], carried: list[int]) -> None:
+        """A booking listed unassigned with some of its operations (they carry over): only a
+        booking with clocked (pinned) work may be cut, and only to a run of its first operations,
+        every one of them placed once; the operations listed are all the rest, none of them pinned
+        nor placed. Unclocked work is never left out of a day unsaid."""
+        service: Service | None = self.services.get(booking.service)
+        count = len(service.operations) if service is not None else 0
+        first = min(carried, default=count)
+        what = f"booking {booking.id} carries over ops {carried}"
+        if not booking.pinned:
+            self.add(RULE_COMPLETENESS, booking.id, f"{what} but has no pinned work: plan all of it or none")
+        if not carried or carried != list(range(first, count)) or first == 0:
+            self.add(
+                RULE_COMPLETENESS,
+                booking.id,
+                f"{what}: it may carry over only its last operations after the first ({count} in all)",
+            )
+        pinned = sorted(p.operation for p in booking.pinned if p.operation in carried)
+        if pinned:
+            self.add(RULE_PINNED, booking.id, f"{what}: ops {pinned} are pinned and stay in the plan")
+        placed = sorted(k for k in ops if k in carried)
+        if placed:
+            self.add(RULE_COMPLETENESS, booking.id, f"{what}: ops {placed} are both placed and carried over")
+        missing = [k for k in range(min(first, count)) if not ops.get(k)]
+        if missing:
+            self.add(
+                RULE_COMPLETENESS,
+                booking.id,
+                f"booking {booking.id} is partly assigned: ops {missing} missing",
+            )
+        doubled = [k for k in sorted(ops) if len(ops[k]) > 1]
+        if doubled:
+            self.add(
+                RULE_COMPLETENESS, booking.id, f"booking {booking.id}: ops {doubled} assigned more than once"
+            )
 
 
 def validate_plan(request: PlanRequest, plan: Plan) -> list[Violation]:

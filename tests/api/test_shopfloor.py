@@ -30,6 +30,7 @@ from tests.builders import (
     open_stream,
     put_workshop,
     settled,
+    small_workshop,
     stream_messages,
     two_technician_workshop,
     two_waiters_day,
@@ -530,3 +531,59 @@ def test_a_bay_clash_with_two_bookings_in_the_bays_reads_whole_in_chinese(client
         f"no bay free for booking {c} operation 1 (work) at 08:10: its bays (G1, G2) hold work in progress"
         f" (booking {first} operation 1 (work); booking {second} operation 1 (work))"
     )
+
+
+def test_work_clocked_too_late_for_the_rest_of_its_booking_carries_over(db_url: str) -> None:
+    """A MINOR's diagnosis clocked 16:30-16:55: its 90-minute repair fits no shift left. No plan
+    kept the clocked work (a booking with clocked work had to be placed whole), so every live
+    re-plan failed for the rest of the day (the live plan stuck at the event before, a re-plan
+    request 409). Now the clocked work stays as clocked, the repair is listed as carried over, the
+    booking is at risk, and the live plan keeps following the clock."""
+    with TestClient(create_app(db_url, auth=False, clock=fixed_clock())) as client:
+        ws = small_workshop()
+        put_workshop(client, ws)
+        path = f"/v1/workshops/{ws.id}"
+        ids = []
+        for service in ("MINOR", "LUBE"):
+            r = client.post(
+                f"{path}/bookings", json={"service": service, "drop_off": at("09:00").isoformat()}
+            )
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+        minor, lube = ids
+        planned = client.post(f"{path}/plans", json={"date": DATE, "time_limit_seconds": 1}).json()
+        techs = {a["booking"]: a["technician"] for a in planned["assignments"] if a["operation"] == 0}
+        for body in (ev(minor, "start", "16:30", techs[minor]), ev(minor, "finish", "16:55", techs[minor])):
+            assert client.post(f"{path}/clock", json=body).status_code == 201
+        assert settled(client, path)["plan_as_of_event"] == 2
+        r = client.post(
+            f"{path}/plans", json={"date": DATE, "time_limit_seconds": 1, "now": at("16:56").isoformat()}
+        )
+        assert r.status_code == 200, r.text
+        plan = Plan.model_validate(r.json())
+        kept = [a for a in plan.assignments if a.booking == minor]
+        assert [(a.operation, a.start, a.end) for a in kept] == [(0, at("16:30"), at("16:55"))]
+        carried = [u for u in plan.unassigned if u.booking == minor]
+        assert len(carried) == 1 and carried[0].operations == [1]  # the field: 0-based indexes
+        name = ws.service("MINOR").operations[1].name  # type: ignore[union-attr]
+        assert carried[0].reason.startswith(f"ops 2 ({name}) do not fit today")  # people count from 1
+        assert plan.kpis.placed == 1  # the LUBE (wang, 16:56); the MINOR is not finished today
+        service = client.app.state.services.service  # type: ignore[attr-defined]
+        pin = PinnedOperation(operation=0, bay=kept[0].bay, technician=kept[0].technician, start=at("16:30"),
+                              end=at("16:55"))  # fmt: skip
+        bookings = [b.model_copy(update={"pinned": [pin]}) if b.id == minor else b
+                    for b in service.bookings(ws.id, DAY)]  # fmt: skip
+        assert_valid(PlanRequest(workshop=ws, date=DAY, bookings=bookings), plan)
+        status = client.get(f"{path}/days/{DATE}/status", params={"now": at("16:56").isoformat()}).json()
+        mine = next(s for s in status["bookings"] if s["booking"] == minor)
+        assert mine["at_risk"] and mine["projected_end"] is None and mine["carried_over"] == [1]
+        promised = dt.datetime.fromisoformat(mine["promised"])
+        assert mine["projected_lateness_minutes"] >= (at("17:00") - promised).total_seconds() // 60  # closing
+        # A later clock event on another booking: the live plan follows it.
+        assert client.post(f"{path}/clock", json=ev(lube, "start", "16:57", techs[lube])).status_code == 201
+        status = settled(client, path)
+        assert status["plan_as_of_event"] == status["latest_event"] == 3
+        live = client.get(f"{path}/plans/{DATE}").json()
+        assert any(
+            a["booking"] == lube and a["start"] == at("16:57").isoformat() for a in live["assignments"]
+        )

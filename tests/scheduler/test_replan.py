@@ -7,13 +7,25 @@ import itertools
 
 import pytest
 
-from scheduler.contract import Assignment, Booking, OperationEvent, Overrun, Plan, PlanRequest, ReplanRequest
+from scheduler.contract import (
+    Assignment,
+    Booking,
+    OperationEvent,
+    Overrun,
+    PinnedOperation,
+    Plan,
+    PlanRequest,
+    ReplanRequest,
+)
 from scheduler.errors import InputError
+from scheduler.integrity import NoValidPlan, checked_plan
 from scheduler.planning import make_plan
-from scheduler.replan import replan, replan_request
+from scheduler.replan import diff, replan, replan_request
 from scheduler.validator import assert_valid
-from tests.builders import at
+from tests.builders import at, booking
 from tests.builders import four_bay_request as request
+from tests.builders import plan as hand_plan
+from tests.builders import request as small_request
 
 MORNING = [
     Booking(id="b1", service="MINOR", drop_off=at("08:00"), promised=at("11:00"), waiter=True),
@@ -148,3 +160,41 @@ def test_an_overrun_into_started_work_names_the_overrun() -> None:
             replan(rr)
         assert err.value.field == "overruns[0]", err.value  # what the caller sent, not an internal path
         assert second.booking in str(err.value) and first.booking in str(err.value)
+
+
+@pytest.mark.parametrize("planner", ["greedy", "cpsat"])
+def test_work_clocked_too_late_for_its_repair_carries_the_repair_over(planner: str) -> None:
+    """b5's diagnosis started at 16:30 and finished at 16:55: its repair fits no shift left. The
+    re-plan keeps the diagnosis as clocked and lists the repair as carried over (before: every
+    plan broke the pinned rule, and the re-plan found none)."""
+    req, plan = _day()
+    # As the live day re-plans: the plan's work before now that nobody clocked (b5's repair) has
+    # not started.
+    waiting = [a for a in plan.assignments if (a.booking, a.operation) != ("b5", 1)]
+    rr = ReplanRequest(
+        request=req,
+        plan=plan.model_copy(update={"assignments": waiting}),
+        now=at("16:56"),
+        started=[OperationEvent(booking="b5", operation=0, at=at("16:30"))],
+        finished=[OperationEvent(booking="b5", operation=0, at=at("16:55"))],
+    )
+    result = replan(rr, planner)
+    assert_valid(_effective_request(rr), result.plan)
+    b5 = [(a.operation, a.start, a.end) for a in result.plan.assignments if a.booking == "b5"]
+    assert b5 == [(0, at("16:30"), at("16:55"))]
+    assert [(u.booking, u.operations) for u in result.plan.unassigned] == [("b5", [1])]
+    removed = [c for c in diff(plan, result.plan, rr) if (c.booking, c.operation) == ("b5", 1)]
+    assert [c.kind for c in removed] == ["unassigned"] and "carried over" in removed[0].summary
+
+
+def test_the_validator_gate_falls_back_to_a_greedy_plan_that_carries_over_too() -> None:
+    """A re-plan whose own plan broke a rule fell back to the greedy plan, which left a booking
+    with clocked work out whole (invalid too): no plan. In a re-plan the fallback carries over."""
+    late = PinnedOperation(operation=0, bay="G1", technician="wang", start=at("16:30"), end=at("16:55"))
+    req = small_request([booking("m", "MINOR", "09:00", pinned=[late])])
+    broken = hand_plan(req, [])  # places nothing, lists nothing
+    with pytest.raises(NoValidPlan):
+        checked_plan(req, broken)
+    fallback = checked_plan(req, broken, carry=True)
+    assert_valid(req, fallback)
+    assert [(u.booking, u.operations) for u in fallback.unassigned] == [("m", [1])]

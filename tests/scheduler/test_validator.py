@@ -434,6 +434,48 @@ def test_a_pinned_operation_missing_from_the_plan() -> None:
     assert broken(without("b4")) == {v.RULE_PINNED, v.RULE_COMPLETENESS}
 
 
+# --- work carried over to a later day -------------------------------------------------------------
+
+DIAGNOSIS = PinnedOperation(operation=0, bay="G1", technician="wang", start=at("16:30"), end=at("16:55"))
+"""A MINOR's diagnosis clocked so late that its 90-minute repair fits no shift left."""
+CARRIED = Unassigned(booking="m", reason="op 1 carries over", operations=[1])
+
+
+def late_minor(pinned: list[PinnedOperation] | None = None) -> PlanRequest:
+    return request([booking("m", "MINOR", "09:00", pinned=[DIAGNOSIS] if pinned is None else pinned)])
+
+
+def test_clocked_work_kept_and_the_rest_carried_over_is_valid() -> None:
+    req = late_minor()
+    p = plan(req, [assignment("m", 0, "G1", "wang", "16:30", "16:55")], [CARRIED])
+    assert v.validate_plan(req, p) == []
+
+
+def test_work_carried_over_must_be_said() -> None:
+    """Unclocked work dropped without listing it, or the whole booking listed: refused as before."""
+    req = late_minor()
+    kept = [assignment("m", 0, "G1", "wang", "16:30", "16:55")]
+    assert rules(req, plan(req, kept)) == {v.RULE_COMPLETENESS}
+    whole = Unassigned(booking="m", reason="no room")
+    assert rules(req, plan(req, kept, [whole])) == {v.RULE_COMPLETENESS}
+    assert rules(req, plan(req, [], [whole])) == {v.RULE_PINNED}
+
+
+def test_only_clocked_bookings_carry_over_and_only_their_last_operations() -> None:
+    unclocked = late_minor(pinned=[])
+    p = plan(unclocked, [assignment("m", 0, "G1", "wang", "16:30", "16:54")], [CARRIED])
+    assert rules(unclocked, p) == {v.RULE_COMPLETENESS}
+    req = late_minor()
+    kept = [assignment("m", 0, "G1", "wang", "16:30", "16:55")]
+    for operations in ([0, 1], [], [2]):
+        listed = CARRIED.model_copy(update={"operations": operations})
+        assert v.RULE_COMPLETENESS in rules(req, plan(req, kept, [listed])), operations
+    pinned = CARRIED.model_copy(update={"operations": [0, 1]})
+    assert v.RULE_PINNED in rules(req, plan(req, [], [pinned]))
+    both = [*kept, assignment("m", 1, "G1", "wang", "16:55", "18:07")]
+    assert v.RULE_COMPLETENESS in rules(req, plan(req, both, [CARRIED]))
+
+
 # --- completeness -------------------------------------------------------------------------------
 
 
