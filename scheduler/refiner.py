@@ -53,7 +53,7 @@ class OfferRefiner:
     def __init__(
         self,
         exact_seconds: float,
-        deliver: Callable[[Key, tuple[object, ...], list[Offer], DayBook], None],
+        deliver: Callable[[Key, tuple[object, ...], list[Offer], DayBook], object],
         most_wanted: int = 64,
     ):
         self.exact_seconds = exact_seconds

@@ -51,7 +51,7 @@ from scheduler.errors import Conflict, InputError, NotFound, WorkshopConflict, f
 from scheduler.i18n import N_
 from scheduler.integrity import FORCED_PARTS_ETA, checked_plan
 from scheduler.loading import DayLoad, day_load
-from scheduler.offer_cache import OfferCache, offers_key
+from scheduler.offer_cache import Entry, OfferCache, offers_key
 from scheduler.phases import phase
 from scheduler.plan_tasks import PlanBasis, basis_text, plan_from_witness, replan_check_request, replan_plan
 from scheduler.refiner import OfferRefiner
@@ -468,12 +468,15 @@ class PlanningService:
                     with phase("search"):
                         offers = day.offers(service, waiter, fleet, wants=wants, ejection_seconds=seconds)
         with phase("deliver"):
-            self._offers.deliver(key, version, offers, day)
+            entry = self._offers.deliver(key, version, offers, day)
             if self._refiner is not None:
                 self._remember_asked(key, (service, waiter, fleet, wants))
-                if offers_may_grow(day, offers):
+                # Not again for a version already refined (a query that missed just before the
+                # refinement asked ahead was delivered): it would find the same times.
+                refined = entry is not None and entry.refined
+                if not refined and offers_may_grow(day, offers):
                     self._refiner.request(key, version, day, service, waiter, fleet, wants)
-        return offers
+        return offers if entry is None else entry.offers  # with any refined time of this version
 
     def _remember_asked(self, key: tuple[object, ...], asked: _Asked) -> None:
         """`key` (valid: it was just answered) is the newest asked on its workshop day, once more.
@@ -565,7 +568,7 @@ class PlanningService:
         single = day.offers(service, False, fleet, wants=wants, ejection_seconds=seconds)
         offers = multiday.offers(day, day_of, service, fleet, single, wants, seconds)
         versions = tuple((d, bookings_db.day_version(session, workshop.id, d)) for d in sorted(looked))
-        self._offers.put(key, (versions, offers, day))
+        self._offers.put(key, Entry(versions, offers, day))
         return offers
 
     @staticmethod

@@ -151,8 +151,8 @@ def test_caches_stay_bounded_per_workshop_under_a_storm_of_dates(tmp_path: Path)
 def _day_books(service: PlanningService) -> list[DayBook]:
     """Every day version the service's caches keep alive: the cached days, the offers' days, their
     earlier versions (lineage) and their packed and moved days."""
-    todo = [entry[-1] for cache in (service._days, service._offers) for part in cache._parts.values()
-            for entry in part.values()]  # fmt: skip
+    todo = [day for part in service._days._parts.values() for _, day in part.values()]
+    todo += [entry.day for part in service._offers._parts.values() for entry in part.values()]
     seen: dict[int, DayBook] = {}
     while todo:
         day = todo.pop()
@@ -564,5 +564,62 @@ def test_a_refinement_ahead_that_fails_after_a_cancel_is_logged(
             service.pack_idle()
         assert any("ahead after a cancel failed" in r.getMessage() and r.exc_info for r in caplog.records)
         assert service.bookings("w", date) == []
+    finally:
+        service.close()
+
+
+def test_a_day_version_already_refined_is_not_refined_again_by_a_query_that_missed_it(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query that missed the cache while the refinement asked ahead for its day version was under
+    way delivers its quick answer after the refined one: the version is refined already, so the
+    query asks for no second refinement of it (it would find the same times)."""
+    from concurrent.futures import Future
+
+    import scheduler.refiner as refiner_module
+    import scheduler.service as service_module
+
+    submitted: list[tuple[tuple[object, ...], tuple[object, ...]]] = []
+    pending: list[Future[list[object]]] = []
+
+    class HeldPool:  # a refinement is done when the test says so
+        _processes = None
+
+        def shutdown(self, wait: bool, cancel_futures: bool) -> None:
+            pass
+
+        def submit(self, fn: object, job: refiner_module._Job, *args: object) -> Future[list[object]]:
+            submitted.append((job.key, job.version))
+            future: Future[list[object]] = Future()
+            pending.append(future)
+            return future
+
+    def finish_pending() -> None:
+        while pending:
+            pending.pop().set_result([])
+
+    monkeypatch.setattr(refiner_module, "worker_pool", lambda workers: HeldPool())
+    monkeypatch.setattr(service_module, "offers_may_grow", lambda *args: True)  # any answer may grow
+    original = DayBook.offers_after
+
+    def refined_meanwhile(self: DayBook, *args: object, **kwargs: object) -> list[Offer]:
+        offers = original(self, *args, **kwargs)  # type: ignore[arg-type]
+        finish_pending()  # the refinement asked ahead is delivered while the query searches
+        return offers
+
+    monkeypatch.setattr(DayBook, "offers_after", refined_meanwhile)
+    service = PlanningService(Store(sqlite_url), CapacityRules(walk_in_holdback=0), clock=fixed_clock())
+    try:
+        service.put_workshop(_workshop())
+        date = dt.date(2026, 11, 24)
+        offers = service.slots("w", "MAINT", date, False, None)  # asked on the day: remembered
+        finish_pending()
+        service.book("w", Booking(id="b", service="MAINT", drop_off=offers[0].drop_off), None)
+        assert len(submitted) == 2  # the query's refinement, then the one asked ahead
+        ahead = submitted[-1]
+        service.slots("w", "MAINT", date, False, None)  # missed: the cache had the earlier version
+        finish_pending()
+        assert submitted[1:] == [ahead], submitted
+        assert service.refine_idle(timeout=10)
     finally:
         service.close()
