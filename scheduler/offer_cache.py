@@ -23,6 +23,9 @@ class Entry(NamedTuple):
     refined: bool = False
     """A refinement of this very version is in (`OfferCache.deliver`): refining it again would find
     the same times, so a query of it asks for none (`PlanningService._day_offers`)."""
+    bound: dt.datetime | None = None
+    """The earliest drop-off CP-SAT proved not to fit on this version or on one it grew from by
+    bookings (`DayBook.offers_and_bound`): no time from it on can be offered, refined or not."""
 
 
 def offers_key(
@@ -49,6 +52,7 @@ class OfferCache(PartitionedLRU[Entry]):
         version: tuple[object, ...],
         offers: list[Offer],
         day: DayBook,
+        bound: dt.datetime | None = None,
         refined: bool = False,
     ) -> Entry | None:
         """Cache `offers`; an answer merged into another answer of its own version (a refinement
@@ -62,7 +66,7 @@ class OfferCache(PartitionedLRU[Entry]):
         Whatever the order, a query serves an entry only at its own version (`fit` and
         `PlanningService._day_offers` check it), so a misjudged order costs a search, never a
         wrong offer. Returns what is cached for `key` now (None: `offers` were not kept), `refined`
-        once a refinement of its version is in."""
+        once a refinement of its version is in, with the earliest `bound` either answer knows."""
         with self._deliveries:
             cached = self.get(key)
             if refined and cached is not None and cached[0] != version:
@@ -82,7 +86,8 @@ class OfferCache(PartitionedLRU[Entry]):
                         merged[o.drop_off] = o
                 offers = [merged[t] for t in sorted(merged)]
                 refined = refined or cached.refined
-            entry = Entry(version, offers, day, refined)
+                bound = min((b for b in (bound, cached.bound) if b is not None), default=None)
+            entry = Entry(version, offers, day, refined, bound)
             self.put(key, entry)
             return entry
 
