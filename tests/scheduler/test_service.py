@@ -686,3 +686,50 @@ def test_a_booking_that_leaves_a_keys_answer_complete_refines_nothing_ahead_and_
             service.cancel("w", f"at{offer.drop_off:%H%M}")
     finally:
         service.close()
+
+
+def test_a_booking_refines_ahead_every_key_of_a_desks_mix(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A desk asks the day's seven same-day services, each for a waiter and a drop-off: fourteen
+    offer keys. A booking refines ahead every one of them whose answer may grow, not only the
+    last eight asked (the next query, of any of them, is then answered refined)."""
+    from concurrent.futures import Future
+
+    import scheduler.refiner as refiner_module
+    from scheduler.offer import Wants
+    from scheduler.refiner import Refined
+
+    refined: list[tuple[object, ...]] = []
+
+    class DonePool:  # each refinement done at once (nothing found, nothing proven): the record
+        _processes = None
+
+        def shutdown(self, wait: bool, cancel_futures: bool) -> None:
+            pass
+
+        def submit(self, fn: object, job: refiner_module._Job, *args: object) -> Future[Refined]:
+            refined.append(job.key)
+            done: Future[Refined] = Future()
+            done.set_result(([], None))
+            return done
+
+    monkeypatch.setattr(refiner_module, "worker_pool", lambda workers: DonePool())
+    service = PlanningService(Store(sqlite_url), CapacityRules(walk_in_holdback=0), clock=fixed_clock())
+    try:
+        service.put_workshop(_workshop())
+        date = dt.date(2026, 11, 24)
+        # Fourteen keys of one service (its answers never reach closing time: each may grow).
+        etas = [dt.datetime(2026, 11, 24, 6, minute, tzinfo=_workshop().tz) for minute in range(7)]
+        mix = [(waiter, eta) for eta in etas for waiter in (False, True)]
+        for waiter, eta in mix:
+            service.slots("w", "MAINT", date, waiter, None, wants=Wants(parts_eta=eta))
+        offers = service.slots("w", "MAINT", date, False, None, wants=Wants(parts_eta=etas[0]))
+        refined.clear()
+        service.book("w", Booking(id="b", service="MAINT", drop_off=offers[0].drop_off), None)
+        assert service.refine_idle(timeout=10)
+        assert sorted(map(repr, refined)) == sorted(
+            repr(("w", date, "MAINT", waiter, None, Wants(parts_eta=eta))) for waiter, eta in mix
+        )
+    finally:
+        service.close()
