@@ -518,43 +518,19 @@ class PlanningService:
         """Ask the background refinement for the day version a booking change just committed, for
         the keys asked on the day lately, the most asked (then the newest asked) refined first (asked
         for last: the refiner takes its newest request next): on a full day a refinement takes a
-        second or two, and the next booking may come before every key is refined. Then, up to
-        RECENT_KEYS in all, the rest of the desk's mix (`_desk_mix`): the first query of a key on
-        the day is answered refined too. Only on a day the desk asks about (a key asked on it
-        lately): a bookings import touching many days refines none of the others. Its answer is
+        second or two, and the next booking may come before every key is refined. Its answer is
         cached for that version (OfferCache.deliver), so the next query of it is answered without a
         search; a later change of the day asks again, and only the newest version of a key waits
         (OfferRefiner)."""
         if self._refiner is None or day.superseded:
             return
-        asked = self._refined_first(day.workshop.id, day.date)
-        if not asked:
-            return
-        seen = {key for key, _ in asked}
-        mix = [(key, kind) for key, kind in self._desk_mix(day) if key not in seen]
-        wanted = [(key, kind) for key, kind in (asked + mix)[:RECENT_KEYS]
+        wanted = [(key, asked) for key, asked in self._refined_first(day.workshop.id, day.date)
                   if self._may_grow(key, day, version)]  # fmt: skip
         with self._refiner.batch():  # queued together: an idle refiner starts with the most asked
             for key, (service, waiter, fleet, wants) in reversed(wanted):
                 if day.superseded:  # booked again meanwhile: that booking asks for its own version
                     return
                 self._refiner.request(key, version, day, service, waiter, fleet, wants)
-
-    @staticmethod
-    def _desk_mix(day: DayBook) -> list[tuple[tuple[object, ...], _Asked]]:
-        """The keys a desk asks of a day: each same-day service of the workshop (with work to do)
-        for a waiter and for a drop-off, no fleet partner, nothing more wanted; in the workshop's
-        order of services, drop-off first."""
-        workshop = day.workshop
-        return [
-            (
-                offers_key(workshop.id, day.date, s.code, waiter, None, NO_WANTS),
-                (s.code, waiter, None, NO_WANTS),
-            )
-            for s in workshop.services
-            if s.operations and not multiday.multi_day(s)
-            for waiter in (False, True)
-        ]
 
     def _may_grow(self, key: tuple[object, ...], day: DayBook, version: tuple[object, ...]) -> bool:
         """Could refining `key` on `day` at `version` add times to what its next query answers? Not
