@@ -68,13 +68,9 @@ logger = logging.getLogger("bayplan")
 LOADING_DAYS = 62
 """The loading chart's longest range (two months)."""
 
-RECENT_KEYS = 16
+RECENT_KEYS = 8
 """Offer keys remembered per workshop day (the last asked), refined ahead when a booking change
-makes a new version of the day (`PlanningService._refine_ahead`), the most asked first. A desk's
-mix is a dozen or more keys (small-dealer and dealer-2011: seven same-day services, each for a
-waiter and a drop-off, 14); with 8, half the queries at the desk's pace asked a key not refined
-(bench/RESULTS-complete-s14.md). Keys whose answer cannot grow are not refined (`_may_grow`), so
-most of the 16 cost nothing on most bookings (bench/RESULTS-ahead-s15.md)."""
+makes a new version of the day (`PlanningService._refine_ahead`), the most asked first."""
 
 _Asked = tuple[str, bool, str | None, Wants]
 """What a slot query asked: service, waiter, fleet partner, what the customer wants."""
