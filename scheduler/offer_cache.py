@@ -7,13 +7,25 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
+from typing import NamedTuple
 
 from scheduler.cache import PartitionedLRU
 from scheduler.contract import Booking
 from scheduler.slots import NO_WANTS, DayBook, Offer, Reshuffled, Wants
 
-Entry = tuple[tuple[object, ...], list[Offer], DayBook]
-"""The day version the offers were made for, the offers, and the day they were made on."""
+
+class Entry(NamedTuple):
+    """The day version the offers were made for, the offers, and the day they were made on."""
+
+    version: tuple[object, ...]
+    offers: list[Offer]
+    day: DayBook
+    refined: bool = False
+    """A refinement of this very version is in (`OfferCache.deliver`): refining it again would find
+    the same times, so a query of it asks for none (`PlanningService._day_offers`)."""
+    bound: dt.datetime | None = None
+    """The earliest drop-off CP-SAT proved not to fit on this version or on one it grew from by
+    bookings (`DayBook.offers_and_bound`): no time from it on can be offered, refined or not."""
 
 
 def offers_key(
@@ -40,8 +52,9 @@ class OfferCache(PartitionedLRU[Entry]):
         version: tuple[object, ...],
         offers: list[Offer],
         day: DayBook,
+        bound: dt.datetime | None = None,
         refined: bool = False,
-    ) -> None:
+    ) -> Entry | None:
         """Cache `offers`; an answer merged into another answer of its own version (a refinement
         into the quick answer, or a quick answer that missed the refinement just delivered) keeps
         the other's times it did not find itself (each offer carries its own witness of the same
@@ -52,15 +65,16 @@ class OfferCache(PartitionedLRU[Entry]):
         answered from it without a search, and a query of a later version carries its offers over.
         Whatever the order, a query serves an entry only at its own version (`fit` and
         `PlanningService._day_offers` check it), so a misjudged order costs a search, never a
-        wrong offer."""
+        wrong offer. Returns what is cached for `key` now (None: `offers` were not kept), `refined`
+        once a refinement of its version is in, with the earliest `bound` either answer knows."""
         with self._deliveries:
             cached = self.get(key)
             if refined and cached is not None and cached[0] != version:
                 if day.superseded or cached[2].added_since(day) is not None:
-                    return
+                    return None
                 cached = None  # an older version's answer (or one of unknown order): replaced
             if cached is not None and cached[0] != version and cached[2].added_since(day) is not None:
-                return  # a query that read the day before a booking: the newer answer stays
+                return None  # a query that read the day before a booking: the newer answer stays
             if cached is not None and cached[0] == version:
                 # The same version answered twice (a refinement and a quick answer, in either
                 # order: a query may miss just before the refinement asked ahead is delivered):
@@ -71,7 +85,11 @@ class OfferCache(PartitionedLRU[Entry]):
                     if kept is None or kept.overbooked or not o.overbooked:
                         merged[o.drop_off] = o
                 offers = [merged[t] for t in sorted(merged)]
-            self.put(key, (version, offers, day))
+                refined = refined or cached.refined
+                bound = min((b for b in (bound, cached.bound) if b is not None), default=None)
+            entry = Entry(version, offers, day, refined, bound)
+            self.put(key, entry)
+            return entry
 
     def fit(
         self, day: DayBook, booking: Booking, version: Callable[[], tuple[object, ...]], exact: bool = False

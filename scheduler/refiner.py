@@ -12,6 +12,7 @@ version asks for the same one).
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -41,19 +42,23 @@ def _ready() -> bool:
     return True
 
 
-def _refine(job: _Job, exact_seconds: float) -> list[Offer]:
-    return job.day.offers(
+Refined = tuple[list[Offer], dt.datetime | None]
+"""The offers and the earliest time proven not to fit (`DayBook.offers_and_bound`)."""
+
+
+def _refine(job: _Job, exact_seconds: float) -> Refined:
+    return job.day.offers_and_bound(
         job.service, job.waiter, job.fleet, exact_seconds=exact_seconds, workers=1, wants=job.wants
     )
 
 
 class OfferRefiner:
-    """One refinement at a time; `deliver(key, version, offers, day)` receives each result."""
+    """One refinement at a time; `deliver(key, version, offers, day, bound)` receives each result."""
 
     def __init__(
         self,
         exact_seconds: float,
-        deliver: Callable[[Key, tuple[object, ...], list[Offer], DayBook], None],
+        deliver: Callable[[Key, tuple[object, ...], list[Offer], DayBook, dt.datetime | None], object],
         most_wanted: int = 64,
     ):
         self.exact_seconds = exact_seconds
@@ -61,7 +66,7 @@ class OfferRefiner:
         self.deliver = deliver
         self._lock = threading.RLock()  # a future done at once calls back under it
         self._wanted: dict[Key, _Job] = {}
-        self._running: Future[list[Offer]] | None = None
+        self._running: Future[Refined] | None = None
         self._running_job: tuple[Key, tuple[object, ...]] | None = None
         self._batched = 0  # `batch`es open: requests wait for its end to start
         self._pool: ProcessPoolExecutor | None = None
@@ -133,9 +138,10 @@ class OfferRefiner:
         self._running, self._running_job = future, (job.key, job.version)
         future.add_done_callback(lambda done: self._finished(job, done))
 
-    def _finished(self, job: _Job, done: Future[list[Offer]]) -> None:
+    def _finished(self, job: _Job, done: Future[Refined]) -> None:
         if not done.cancelled() and done.exception() is None:
-            self.deliver(job.key, job.version, done.result(), job.day)
+            offers, bound = done.result()
+            self.deliver(job.key, job.version, offers, job.day, bound)
         with self._lock:
             self._running, self._running_job = None, None
             self._pump()

@@ -51,7 +51,7 @@ from scheduler.errors import Conflict, InputError, NotFound, WorkshopConflict, f
 from scheduler.i18n import N_
 from scheduler.integrity import FORCED_PARTS_ETA, checked_plan
 from scheduler.loading import DayLoad, day_load
-from scheduler.offer_cache import OfferCache, offers_key
+from scheduler.offer_cache import Entry, OfferCache, offers_key
 from scheduler.phases import phase
 from scheduler.plan_tasks import PlanBasis, basis_text, plan_from_witness, replan_check_request, replan_plan
 from scheduler.refiner import OfferRefiner
@@ -451,6 +451,7 @@ class PlanningService:
         check_kind(workshop, service, fleet, wants.loan_car)
         with phase("day"):
             day = self._day(session, workshop, date, version)
+        bound = None  # the earliest time proven not to fit, known from an earlier version
         if self._refiner is None:  # CP-SAT in the request (no background refinement)
             seconds = self.contention.share(self.ejection_seconds)
             offers = day.offers(
@@ -460,6 +461,7 @@ class PlanningService:
             with self.contention.searching(self.ejection_seconds) as seconds:
                 if cached is not None and (added := day.placements_added_since(cached[2])) is not None:
                     grown = day.added_since(cached[2]) is not None  # by bookings alone
+                    bound = cached.bound if grown else None  # they only took room
                     with phase("search (carried over)"):
                         offers = day.offers_after(  # bookings later
                             cached[1], added, service, waiter, fleet, wants, seconds, grown
@@ -468,12 +470,15 @@ class PlanningService:
                     with phase("search"):
                         offers = day.offers(service, waiter, fleet, wants=wants, ejection_seconds=seconds)
         with phase("deliver"):
-            self._offers.deliver(key, version, offers, day)
+            entry = self._offers.deliver(key, version, offers, day, bound)
             if self._refiner is not None:
                 self._remember_asked(key, (service, waiter, fleet, wants))
-                if offers_may_grow(day, offers):
+                # Not again for a version already refined (a query that missed just before the
+                # refinement asked ahead was delivered): it would find the same times.
+                refined = entry is not None and entry.refined
+                if not refined and offers_may_grow(day, offers, bound if entry is None else entry.bound):
                     self._refiner.request(key, version, day, service, waiter, fleet, wants)
-        return offers
+        return offers if entry is None else entry.offers  # with any refined time of this version
 
     def _remember_asked(self, key: tuple[object, ...], asked: _Asked) -> None:
         """`key` (valid: it was just answered) is the newest asked on its workshop day, once more.
@@ -515,12 +520,35 @@ class PlanningService:
         (OfferRefiner)."""
         if self._refiner is None or day.superseded:
             return
-        wanted = self._refined_first(day.workshop.id, day.date)
+        wanted = [(key, asked) for key, asked in self._refined_first(day.workshop.id, day.date)
+                  if self._may_grow(key, day, version)]  # fmt: skip
         with self._refiner.batch():  # queued together: an idle refiner starts with the most asked
             for key, (service, waiter, fleet, wants) in reversed(wanted):
                 if day.superseded:  # booked again meanwhile: that booking asks for its own version
                     return
                 self._refiner.request(key, version, day, service, waiter, fleet, wants)
+
+    def _may_grow(self, key: tuple[object, ...], day: DayBook, version: tuple[object, ...]) -> bool:
+        """Could refining `key` on `day` at `version` add times to what its next query answers? Not
+        when that version is refined already or its answer cannot grow (`offers_may_grow`); nor
+        when the answer cached for an earlier version offered the last time that can fit (the last
+        candidate time, or the last before the bound it knows, if the day grew from it by bookings
+        alone) and that offer still fits this day (`DayBook.carried`: the next query carries it
+        over, `offers_after`, and an offer at a time stands for every earlier one). A cheap check
+        in the request thread (no search: a look at one offer's placements); a wrong guess only
+        costs a refinement or leaves one to the next query, never an offer."""
+        cached = self._offers.get(key)
+        if cached is None:
+            return True
+        if cached.version == version:
+            return not cached.refined and offers_may_grow(day, cached.offers, cached.bound)
+        proven = [o for o in cached.offers if not o.overbooked]
+        added = day.placements_added_since(cached.day)
+        if not proven or added is None:
+            return True
+        grown = day.added_since(cached.day) is not None  # by bookings alone: they only took room
+        last = day.carried(proven[-1], added, grown)
+        return last is None or offers_may_grow(day, [last], cached.bound if grown else None)
 
     def _refine_ahead_loaded(self, workshop_id: str, date: dt.date) -> None:
         """`_refine_ahead` for a change that leaves no day behind (a cancel): the day is loaded at
@@ -565,7 +593,7 @@ class PlanningService:
         single = day.offers(service, False, fleet, wants=wants, ejection_seconds=seconds)
         offers = multiday.offers(day, day_of, service, fleet, single, wants, seconds)
         versions = tuple((d, bookings_db.day_version(session, workshop.id, d)) for d in sorted(looked))
-        self._offers.put(key, (versions, offers, day))
+        self._offers.put(key, Entry(versions, offers, day))
         return offers
 
     @staticmethod

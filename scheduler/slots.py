@@ -449,6 +449,10 @@ class DayBook:
     def fit_exactly(self, booking: Booking, seconds: float, workers: int = 2) -> Offer | None:
         """Capacity only, by CP-SAT: every accepted booking may move as long as its promise holds.
         None when proven impossible or not found within `seconds` (so an offer is always sound)."""
+        return self._fit_exactly(booking, seconds, workers)[0]
+
+    def _fit_exactly(self, booking: Booking, seconds: float, workers: int) -> tuple[Offer | None, bool]:
+        """`fit_exactly`, and whether a None is proven (CP-SAT: infeasible), not a time-out."""
         bookings = [b for b, _ in self.accepted] + [booking]
         compiled = compile_request(
             PlanRequest(
@@ -462,11 +466,11 @@ class DayBook:
             placements={(j, k): p for j, own in enumerate(self.placements_of) for k, p in enumerate(own)},
             unplaced={len(self.accepted)},
         )
-        _, solution = fit_all(
+        status, solution = fit_all(
             compiled.problem, hint, SolveParameters(time_limit_seconds=seconds, workers=workers)
         )
         if solution is None:
-            return None
+            return None, status == "infeasible"
         new = len(self.accepted)
         placed = [solution.placements[(new, k)] for k in range(len(compiled.problem.jobs[new].operations))]
         rewitness = {
@@ -476,7 +480,7 @@ class DayBook:
             )
             for j, (b, _) in enumerate(self.accepted)
         }
-        return self._offer(booking, placed, rewitness)
+        return self._offer(booking, placed, rewitness), False
 
     @cached_property
     def desk(self) -> FrontDesk:
@@ -659,7 +663,23 @@ class DayBook:
         wants: Wants = NO_WANTS,
         ejection_seconds: float = EJECTION_SECONDS,
     ) -> list[Offer]:
-        """Every candidate drop-off time that fits, within the capacity rules.
+        """Every candidate drop-off time that fits, within the capacity rules (`offers_and_bound`)."""
+        return self.offers_and_bound(
+            service, waiter, fleet_partner, exact_seconds, workers, wants, ejection_seconds
+        )[0]
+
+    def offers_and_bound(
+        self,
+        service: str,
+        waiter: bool,
+        fleet_partner: str | None = None,
+        exact_seconds: float = 0.0,
+        workers: int = 2,
+        wants: Wants = NO_WANTS,
+        ejection_seconds: float = EJECTION_SECONDS,
+    ) -> tuple[list[Offer], dt.datetime | None]:
+        """Every candidate drop-off time that fits, within the capacity rules, and the bound: the
+        earliest time CP-SAT proved not to fit (None: none proven, or no `exact_seconds`).
 
         Whether a booking fits at all is monotone in its drop-off: a placement found for a later
         drop-off is valid for an earlier one (its promised pickup counts from where it sits). So
@@ -668,6 +688,10 @@ class DayBook:
         per time); an unproven time counts as not fitting. Before that, within `ejection_seconds`
         after the quick fits, moving the bookings in the way (scheduler.ejection) searches the
         boundary the same way.
+
+        The bound holds for every later time too (the prefix), and on every version this day grows
+        into by bookings (`added_since`: they only take room, each keeping its promise): an answer
+        there that offers the last candidate time before it cannot grow (`offers_may_grow`).
         """
         probes = self._probes(service, waiter, fleet_partner, wants)
         availability = self._availability(self.accepted_problem)
@@ -1026,7 +1050,7 @@ class DayBook:
             with phase("eject"):
                 self._search(probes, fits, availability, waiter, deadline, beyond, again)
         with phase("complete"):
-            return self._complete(probes, fits, 0.0, 1)
+            return self._complete(probes, fits, 0.0, 1)[0]
 
     def carried(
         self,
@@ -1114,16 +1138,19 @@ class DayBook:
 
     def _complete(
         self, probes: list[Booking], fits: list[Offer | None], exact_seconds: float, workers: int
-    ) -> list[Offer]:
-        """Extend the fitting prefix (CP-SAT), fill its gaps with later placements, apply the rules."""
+    ) -> tuple[list[Offer], dt.datetime | None]:
+        """Extend the fitting prefix (CP-SAT), fill its gaps with later placements, apply the rules;
+        and the earliest time proven not to fit (`offers_and_bound`)."""
         last = max((i for i, f in enumerate(fits) if f is not None), default=-1)
+        bound: dt.datetime | None = None
         if exact_seconds > 0:
             bad = len(probes)
             while bad - last > 1:
                 mid = (last + bad) // 2
-                found = self.fit_exactly(probes[mid], exact_seconds, workers)
+                found, proven = self._fit_exactly(probes[mid], exact_seconds, workers)
                 if found is None:
                     bad = mid
+                    bound = probes[mid].drop_off if proven else bound
                 else:
                     fits[mid], last = found, mid
         later: Offer | None = None
@@ -1133,10 +1160,10 @@ class DayBook:
             later = fits[i] or later
         offered = [f for p, f in zip(probes, fits, strict=True) if f is not None and self.allowed(p, f)]
         if not overbooking.enabled(self.workshop):
-            return offered
+            return offered, bound
         times = {o.drop_off for o in offered}
         extra = [o for p in probes if p.drop_off not in times and (o := self.overbooked_offer(p)) is not None]
-        return sorted([*offered, *extra], key=lambda o: o.drop_off)
+        return sorted([*offered, *extra], key=lambda o: o.drop_off), bound
 
 
 _LINEAGE = 16
@@ -1246,9 +1273,10 @@ def _touches(placements: Sequence[Placement], added: Sequence[Placement]) -> boo
     )
 
 
-def offers_may_grow(day: DayBook, offers: list[Offer]) -> bool:
+def offers_may_grow(day: DayBook, offers: list[Offer], bound: dt.datetime | None = None) -> bool:
     """Could an exact check add times? Not when the last candidate time is already offered (with
-    a witness: an overbooked time may still find one)."""
-    times = day.candidate_times()
+    a witness: an overbooked time may still find one), nor the last before `bound` (a time proven
+    not to fit on this day or one it grew from by bookings, `DayBook.offers_and_bound`)."""
+    times = [t for t in day.candidate_times() if bound is None or t < bound]
     proven = [o for o in offers if not o.overbooked]
-    return bool(times) and (not proven or proven[-1].drop_off != times[-1])
+    return bool(times) and (not proven or proven[-1].drop_off < times[-1])

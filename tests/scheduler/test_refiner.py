@@ -10,15 +10,17 @@ from typing import Any
 import pytest
 
 from scheduler import refiner
-from scheduler.slots import Offer
 
 
 class _DoneAtOnce:
-    """An executor whose futures are finished when `submit` returns."""
+    """An executor whose futures are finished when `submit` returns, with `result`."""
 
-    def submit(self, fn: Any, *args: Any) -> Future[list[Offer]]:
-        future: Future[list[Offer]] = Future()
-        future.set_result([])
+    def __init__(self, result: object) -> None:
+        self.result = result
+
+    def submit(self, fn: Any, *args: Any) -> Future[object]:
+        future: Future[object] = Future()
+        future.set_result(self.result)
         return future
 
     def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
@@ -26,9 +28,9 @@ class _DoneAtOnce:
 
 
 def test_a_refinement_finished_at_once_does_not_deadlock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(refiner, "worker_pool", lambda processes: _DoneAtOnce())
+    monkeypatch.setattr(refiner, "worker_pool", lambda processes: _DoneAtOnce(([], None)))
     delivered: list[object] = []
-    r = refiner.OfferRefiner(1.0, lambda key, version, offers, day: delivered.append(key))
+    r = refiner.OfferRefiner(1.0, lambda key, version, offers, day, bound: delivered.append(key))
     asked = threading.Thread(
         target=r.request, args=(("w", "d"), (1,), None, "MAINT", False, None), daemon=True
     )
@@ -41,7 +43,7 @@ def test_a_refinement_finished_at_once_does_not_deadlock(monkeypatch: pytest.Mon
 def test_a_job_finished_at_once_does_not_deadlock_the_runner(monkeypatch: pytest.MonkeyPatch) -> None:
     from scheduler import jobs
 
-    monkeypatch.setattr(jobs, "worker_pool", lambda processes: _DoneAtOnce())
+    monkeypatch.setattr(jobs, "worker_pool", lambda processes: _DoneAtOnce([]))
     runner = jobs.JobRunner(processes=1, capacity=2)
     done: list[object] = []
     asked = threading.Thread(target=lambda: done.append(runner.run("plan", None, len, [])), daemon=True)

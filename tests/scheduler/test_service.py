@@ -151,8 +151,8 @@ def test_caches_stay_bounded_per_workshop_under_a_storm_of_dates(tmp_path: Path)
 def _day_books(service: PlanningService) -> list[DayBook]:
     """Every day version the service's caches keep alive: the cached days, the offers' days, their
     earlier versions (lineage) and their packed and moved days."""
-    todo = [entry[-1] for cache in (service._days, service._offers) for part in cache._parts.values()
-            for entry in part.values()]  # fmt: skip
+    todo = [day for part in service._days._parts.values() for _, day in part.values()]
+    todo += [entry.day for part in service._offers._parts.values() for entry in part.values()]
     seen: dict[int, DayBook] = {}
     while todo:
         day = todo.pop()
@@ -478,6 +478,7 @@ def test_a_booking_refines_the_most_asked_key_first_even_when_the_refiner_is_idl
 
     import scheduler.refiner as refiner_module
     from scheduler.offer import Wants
+    from scheduler.refiner import Refined
 
     if not db_url.startswith("sqlite"):
         pytest.skip("in memory only; once is enough")
@@ -489,10 +490,10 @@ def test_a_booking_refines_the_most_asked_key_first_even_when_the_refiner_is_idl
         def shutdown(self, wait: bool, cancel_futures: bool) -> None:
             pass
 
-        def submit(self, fn: object, job: refiner_module._Job, *args: object) -> Future[list[object]]:
+        def submit(self, fn: object, job: refiner_module._Job, *args: object) -> Future[Refined]:
             refined.append(job.key)
-            done: Future[list[object]] = Future()
-            done.set_result([])
+            done: Future[Refined] = Future()
+            done.set_result(([], None))
             return done
 
     monkeypatch.setattr(refiner_module, "worker_pool", lambda workers: DonePool())
@@ -564,5 +565,124 @@ def test_a_refinement_ahead_that_fails_after_a_cancel_is_logged(
             service.pack_idle()
         assert any("ahead after a cancel failed" in r.getMessage() and r.exc_info for r in caplog.records)
         assert service.bookings("w", date) == []
+    finally:
+        service.close()
+
+
+def test_a_day_version_already_refined_is_not_refined_again_by_a_query_that_missed_it(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query that missed the cache while the refinement asked ahead for its day version was under
+    way delivers its quick answer after the refined one: the version is refined already, so the
+    query asks for no second refinement of it (it would find the same times)."""
+    from concurrent.futures import Future
+
+    import scheduler.refiner as refiner_module
+    import scheduler.service as service_module
+    from scheduler.refiner import Refined
+
+    submitted: list[tuple[tuple[object, ...], tuple[object, ...]]] = []
+    pending: list[Future[Refined]] = []
+
+    class HeldPool:  # a refinement is done when the test says so
+        _processes = None
+
+        def shutdown(self, wait: bool, cancel_futures: bool) -> None:
+            pass
+
+        def submit(self, fn: object, job: refiner_module._Job, *args: object) -> Future[Refined]:
+            submitted.append((job.key, job.version))
+            future: Future[Refined] = Future()
+            pending.append(future)
+            return future
+
+    def finish_pending() -> None:
+        while pending:
+            pending.pop().set_result(([], None))
+
+    monkeypatch.setattr(refiner_module, "worker_pool", lambda workers: HeldPool())
+    monkeypatch.setattr(service_module, "offers_may_grow", lambda *args: True)  # any answer may grow
+    original = DayBook.offers_after
+
+    def refined_meanwhile(self: DayBook, *args: object, **kwargs: object) -> list[Offer]:
+        offers = original(self, *args, **kwargs)  # type: ignore[arg-type]
+        finish_pending()  # the refinement asked ahead is delivered while the query searches
+        return offers
+
+    monkeypatch.setattr(DayBook, "offers_after", refined_meanwhile)
+    service = PlanningService(Store(sqlite_url), CapacityRules(walk_in_holdback=0), clock=fixed_clock())
+    try:
+        service.put_workshop(_workshop())
+        date = dt.date(2026, 11, 24)
+        offers = service.slots("w", "MAINT", date, False, None)  # asked on the day: remembered
+        finish_pending()
+        service.book("w", Booking(id="b", service="MAINT", drop_off=offers[0].drop_off), None)
+        assert len(submitted) == 2  # the query's refinement, then the one asked ahead
+        ahead = submitted[-1]
+        service.slots("w", "MAINT", date, False, None)  # missed: the cache had the earlier version
+        finish_pending()
+        assert submitted[1:] == [ahead], submitted
+        assert service.refine_idle(timeout=10)
+    finally:
+        service.close()
+
+
+def test_a_booking_that_leaves_a_keys_answer_complete_refines_nothing_ahead_and_the_answer_stays_complete(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a refinement proved where a day stops fitting a service (the times after it fit no
+    more, whatever moves), a booking that takes room elsewhere leaves that key's answer complete:
+    the answer it had still fits up to that time. No refinement is asked for it, ahead or by the
+    next query, and that query offers every time CP-SAT finds."""
+    from concurrent.futures import Future
+
+    import scheduler.refiner as refiner_module
+    from scheduler.refiner import Refined
+
+    submitted: list[tuple[object, ...]] = []
+
+    class InProcessPool:  # the refinement itself, done at once in this process
+        _processes = None
+
+        def shutdown(self, wait: bool, cancel_futures: bool) -> None:
+            pass
+
+        def submit(self, fn: object, job: refiner_module._Job, seconds: float) -> Future[Refined]:
+            submitted.append(job.key)
+            done: Future[Refined] = Future()
+            done.set_result(refiner_module._refine(job, seconds))
+            return done
+
+    monkeypatch.setattr(refiner_module, "worker_pool", lambda workers: InProcessPool())
+    service = PlanningService(
+        Store(sqlite_url), CapacityRules(walk_in_holdback=0), exact_seconds=5.0, clock=fixed_clock()
+    )
+    try:
+        workshop = _workshop()
+        service.put_workshop(workshop)
+        date = dt.date(2026, 11, 24)
+        for n, hour in enumerate((10, 10, 11, 11)):  # both bays from 10:00 to closing
+            at = dt.datetime(2026, 11, 24, hour, tzinfo=workshop.tz)
+            service.book("w", Booking(id=f"late{n}", service="MAINT", drop_off=at), None)
+        offers = service.slots("w", "MAINT", date, False, None)  # refined: up to where none fits
+        assert service.refine_idle(timeout=60)
+        assert [o.drop_off.strftime("%H:%M") for o in offers] == ["08:00", "08:30", "09:00"]
+        submitted.clear()
+        early = dt.datetime(2026, 11, 24, 8, tzinfo=workshop.tz)
+        service.book("w", Booking(id="early", service="MAINT", drop_off=early), None)
+        assert service.refine_idle(timeout=60)
+        assert submitted == []  # nothing refined ahead
+        after = service.slots("w", "MAINT", date, False, None)
+        assert service.refine_idle(timeout=60)
+        assert submitted == []  # nor by the query
+        with service.store.sessions() as session:
+            day = service._day(session, workshop, date)
+        exact = {o.drop_off for o in day.offers("MAINT", False, exact_seconds=5.0)}
+        assert {o.drop_off for o in after} == exact and exact
+        for offer in after:
+            _booked_and_every_promise_kept(
+                service, workshop, date, Booking(id=f"at{offer.drop_off:%H%M}", service="MAINT",
+                                                 drop_off=offer.drop_off), offer)  # fmt: skip
+            service.cancel("w", f"at{offer.drop_off:%H%M}")
     finally:
         service.close()
