@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from rich.console import Console, RenderableType
 
 from cli.data import register as register_data
+from cli.help import LocalisedGroup
 from cli.i18n import ENVIRONMENT as LANG_ENVIRONMENT
 from cli.i18n import N_, _, set_language
 from cli.options import db_failure, fail, open_store, parse_date, write_out
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=BaseModel)
 
 app = typer.Typer(
+    cls=LocalisedGroup,  # --help in the language asked for: cli/help.py
     add_completion=False,
     no_args_is_help=True,
     help=N_("Workshop bay planning for dealership after-sales."),
