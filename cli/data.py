@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 KEY_ENVIRONMENT = "BAYPLAN_KEY"
 
-workshop_app = typer.Typer(help="A scenario's workshop as v1 JSON: print it, or push it to a server.")
+workshop_app = typer.Typer(help=N_("A scenario's workshop as v1 JSON: print it, or push it to a server."))
 
 
 def _scenario(name: str) -> Scenario:
@@ -41,13 +41,14 @@ def _emit(text: str, out: Path | None) -> None:
         typer.echo(text)
 
 
-ScenarioArgument = Annotated[str, typer.Argument(help="bundled scenario name or scenario directory")]
-OutOption = Annotated[Path | None, typer.Option("--out", help="write to this file instead of stdout")]
+ScenarioArgument = Annotated[str, typer.Argument(help=N_("bundled scenario name or scenario directory"))]
+OutOption = Annotated[Path | None, typer.Option("--out", help=N_("write to this file instead of stdout"))]
 
 
-@workshop_app.command("export")
+@workshop_app.command(
+    "export", help=N_("Print the scenario's workshop as v1 JSON (the body of PUT /v1/workshops/{id}).")
+)
 def workshop_export(scenario: ScenarioArgument, out: OutOption = None) -> None:
-    """Print the scenario's workshop as v1 JSON (the body of PUT /v1/workshops/{id})."""
     _emit(_scenario(scenario).workshop.model_dump_json(indent=2), out)
 
 
@@ -81,15 +82,18 @@ def push_workshop(
         )
 
 
-@workshop_app.command("push")
+@workshop_app.command(
+    "push", help=N_("PUT the scenario's workshop to a bayplan server (a manager's API key in BAYPLAN_KEY).")
+)
 def workshop_push(
     scenario: ScenarioArgument,
-    url: Annotated[str, typer.Option("--url", help="the server's base address, e.g. http://127.0.0.1:8000")],
+    url: Annotated[
+        str, typer.Option("--url", help=N_("the server's base address, e.g. http://127.0.0.1:8000"))
+    ],
     force: Annotated[
-        bool, typer.Option("--force", help="accept a change that breaks accepted bookings (kept at risk)")
+        bool, typer.Option("--force", help=N_("accept a change that breaks accepted bookings (kept at risk)"))
     ] = False,
 ) -> None:
-    """PUT the scenario's workshop to a bayplan server (a manager's API key in BAYPLAN_KEY)."""
     import httpx
 
     if not url.startswith(("http://", "https://")):
@@ -120,14 +124,16 @@ def workshop_push(
     raise fail(f"{response.status_code}: {detail}", code=2 if response.status_code == 422 else 1)
 
 
+REQUEST_HELP = N_("Print a scenario day's v1 plan request (the `request` of a `bayplan replan` input).")
+
+
 def request(
     scenario: ScenarioArgument,
-    date: Annotated[str, typer.Option("--date", help="the day, YYYY-MM-DD")],
-    seed: Annotated[int, typer.Option(min=0, help="seed of the scenario's bookings generator")] = 0,
-    scale: Annotated[float, typer.Option(min=0.01, max=10.0, help="demand factor (1.3 = peak)")] = 1.0,
+    date: Annotated[str, typer.Option("--date", help=N_("the day, YYYY-MM-DD"))],
+    seed: Annotated[int, typer.Option(min=0, help=N_("seed of the scenario's bookings generator"))] = 0,
+    scale: Annotated[float, typer.Option(min=0.01, max=10.0, help=N_("demand factor (1.3 = peak)"))] = 1.0,
     out: OutOption = None,
 ) -> None:
-    """Print a scenario day's v1 plan request (the `request` of a `bayplan replan` input)."""
     from scheduler.demand import day_request
 
     try:
@@ -138,12 +144,18 @@ def request(
     _emit(made.model_dump_json(indent=2), out)
 
 
+BACKUP_HELP = N_(
+    "Copy the SQLite database while the service runs (SQLite's online backup); restore by\n"
+    "serving the copy (`bayplan serve --db sqlite:///COPY`). For PostgreSQL it says how to use pg_dump."
+)
+
+
 def backup(
-    db: Annotated[str, typer.Option("--db", help="database URL")] = "sqlite:///bayplan.db",
-    out: Annotated[Path, typer.Option("--out", help="the backup file to write")] = Path("bayplan-backup.db"),
+    db: Annotated[str, typer.Option("--db", help=N_("database URL"))] = "sqlite:///bayplan.db",
+    out: Annotated[Path, typer.Option("--out", help=N_("the backup file to write"))] = Path(
+        "bayplan-backup.db"
+    ),
 ) -> None:
-    """Copy the SQLite database while the service runs (SQLite's online backup); restore by
-    serving the copy (`bayplan serve --db sqlite:///COPY`). For PostgreSQL it says how to use pg_dump."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -188,5 +200,5 @@ def backup(
 def register(app: typer.Typer) -> None:
     """Add `workshop export|push`, `request` and `backup` to the `bayplan` command."""
     app.add_typer(workshop_app, name="workshop", no_args_is_help=True)
-    app.command("request")(request)
-    app.command("backup")(backup)
+    app.command("request", help=REQUEST_HELP)(request)
+    app.command("backup", help=BACKUP_HELP)(backup)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from simulation.backtest import Backtest
     from simulation.fit import Fit
 
-history_app = typer.Typer(help="The shop's own history: fit a demand model to it.", no_args_is_help=True)
+history_app = typer.Typer(help=N_("The shop's own history: fit a demand model to it."), no_args_is_help=True)
 
 
 class Mode(StrEnum):
@@ -30,19 +30,23 @@ class Mode(StrEnum):
 FLAGS = {"history": "HISTORY", "mapping": "--mapping", "train": "--train", "test": "--test", "fit": "--fit"}
 
 
-@history_app.command("fit")
+@history_app.command(
+    "fit",
+    help=N_("Fit arrival rates, shares, work content per service and efficiency per grade, with intervals."),
+)
 def fit_command(
-    scenario: Annotated[str, typer.Argument(help="bundled scenario name or scenario directory")],
-    history: Annotated[Path, typer.Argument(help="history CSV (or .csv.gz), one row per repair order")],
-    out: Annotated[Path | None, typer.Option(help="write the fit as TOML (for simulate --fit)")] = None,
-    report: Annotated[Path | None, typer.Option(help="write the HTML fit report here")] = None,
+    scenario: Annotated[str, typer.Argument(help=N_("bundled scenario name or scenario directory"))],
+    history: Annotated[Path, typer.Argument(help=N_("history CSV (or .csv.gz), one row per repair order"))],
+    out: Annotated[Path | None, typer.Option(help=N_("write the fit as TOML (for simulate --fit)"))] = None,
+    report: Annotated[Path | None, typer.Option(help=N_("write the HTML fit report here"))] = None,
     mapping: Annotated[
-        Path | None, typer.Option(help="mapping file (TOML): columns and service codes")
+        Path | None, typer.Option(help=N_("mapping file (TOML): columns and service codes"))
     ] = None,
-    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="leave bad rows out (and count them)")] = False,
-    json: Annotated[bool, typer.Option("--json", help="print the fit as JSON")] = False,
+    skip_bad: Annotated[
+        bool, typer.Option("--skip-bad", help=N_("leave bad rows out (and count them)"))
+    ] = False,
+    json: Annotated[bool, typer.Option("--json", help=N_("print the fit as JSON"))] = False,
 ) -> None:
-    """Fit arrival rates, shares, work content per service and efficiency per grade, with intervals."""
     from scheduler.errors import InputError
     from scheduler.scenarios import load_scenario
     from simulation.backtest import read_history
@@ -78,16 +82,22 @@ def fit_command(
     _print_fit(fit, len(records.skipped))
 
 
-@history_app.command("export")
+@history_app.command(
+    "export",
+    help=N_(
+        "bayplan's own bookings and clock events as a history CSV (one row per booking), for\n"
+        "`history fit`, `simulate --history` and `backtest`."
+    ),
+)
 def export_command(
-    workshop: Annotated[str, typer.Option("--workshop", help="the workshop's id")],
-    db: Annotated[str, typer.Option("--db", help="database URL")] = "sqlite:///bayplan.db",
-    from_: Annotated[str | None, typer.Option("--from", help="first booking day YYYY-MM-DD")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="last booking day YYYY-MM-DD")] = None,
-    out: Annotated[Path | None, typer.Option(help="write the CSV here (default: standard output)")] = None,
+    workshop: Annotated[str, typer.Option("--workshop", help=N_("the workshop's id"))],
+    db: Annotated[str, typer.Option("--db", help=N_("database URL"))] = "sqlite:///bayplan.db",
+    from_: Annotated[str | None, typer.Option("--from", help=N_("first booking day YYYY-MM-DD"))] = None,
+    to: Annotated[str | None, typer.Option("--to", help=N_("last booking day YYYY-MM-DD"))] = None,
+    out: Annotated[
+        Path | None, typer.Option(help=N_("write the CSV here (default: standard output)"))
+    ] = None,
 ) -> None:
-    """bayplan's own bookings and clock events as a history CSV (one row per booking), for
-    `history fit`, `simulate --history` and `backtest`."""
     import datetime as dt
     import sys
 
@@ -188,27 +198,31 @@ def _print_fit(fit: Fit, skipped: int) -> None:
     out.print(table)
 
 
+BACKTEST_HELP = N_("Fit on the training months, simulate the test months, compare with what they recorded.")
+
+
 def backtest_command(
     scenario: Annotated[
-        str, typer.Argument(help="bundled scenario name or scenario directory")
+        str, typer.Argument(help=N_("bundled scenario name or scenario directory"))
     ] = "dealer-2011",
     history: Annotated[
-        Path | None, typer.Option(help="history CSV (default: the scenario's bundled one)")
+        Path | None, typer.Option(help=N_("history CSV (default: the scenario's bundled one)"))
     ] = None,
-    train: Annotated[str, typer.Option(help="training months, e.g. 2011-01..2011-04")] = "2011-01..2011-04",
-    test: Annotated[str, typer.Option(help="test months, e.g. 2011-05..2011-06")] = "2011-05..2011-06",
-    rules: Annotated[str, typer.Option(help="the staffing that was in place")] = "current",
+    train: Annotated[
+        str, typer.Option(help=N_("training months, e.g. 2011-01..2011-04"))
+    ] = "2011-01..2011-04",
+    test: Annotated[str, typer.Option(help=N_("test months, e.g. 2011-05..2011-06"))] = "2011-05..2011-06",
+    rules: Annotated[str, typer.Option(help=N_("the staffing that was in place"))] = "current",
     demand: Annotated[
-        Mode, typer.Option(help="fitted (from the training months), bootstrap or replay")
+        Mode, typer.Option(help=N_("fitted (from the training months), bootstrap or replay"))
     ] = Mode.fitted,
-    replications: Annotated[int, typer.Option(help="replications")] = 20,
-    seed: Annotated[int, typer.Option(help="seed")] = 1,
-    workers: Annotated[int, typer.Option(help="local worker processes")] = 2,
-    mapping: Annotated[Path | None, typer.Option(help="mapping file (TOML)")] = None,
-    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="leave bad rows out")] = False,
-    json: Annotated[bool, typer.Option("--json", help="print the back-test as JSON")] = False,
+    replications: Annotated[int, typer.Option(help=N_("replications"))] = 20,
+    seed: Annotated[int, typer.Option(help=N_("seed"))] = 1,
+    workers: Annotated[int, typer.Option(help=N_("local worker processes"))] = 2,
+    mapping: Annotated[Path | None, typer.Option(help=N_("mapping file (TOML)"))] = None,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help=N_("leave bad rows out"))] = False,
+    json: Annotated[bool, typer.Option("--json", help=N_("print the back-test as JSON"))] = False,
 ) -> None:
-    """Fit on the training months, simulate the test months, compare with what they recorded."""
     from scheduler.errors import InputError
     from scheduler.scenarios import load_scenario
     from simulation.backtest import BacktestInputs, backtest, parse_range
@@ -298,4 +312,4 @@ def backtest_markdown(b: Backtest) -> str:
 
 def register(app: typer.Typer) -> None:
     app.add_typer(history_app, name="history")
-    app.command("backtest")(backtest_command)
+    app.command("backtest", help=BACKTEST_HELP)(backtest_command)

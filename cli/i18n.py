@@ -3,7 +3,7 @@ system's LANG is not followed: the output of scripts should not change with the 
 
 Tables, headings and messages are translated, and so are input errors made from a marked template
 (`cli.options.fail`: the option or field named first stays as it is); a reason no template made
-stays in English.
+stays in English. Every command's `--help` follows the same choice (`cli/help.py`).
 """
 
 from __future__ import annotations

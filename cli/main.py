@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from rich.console import Console, RenderableType
 
 from cli.data import register as register_data
+from cli.help import LocalisedGroup
 from cli.i18n import ENVIRONMENT as LANG_ENVIRONMENT
 from cli.i18n import N_, _, set_language
 from cli.options import db_failure, fail, open_store, parse_date, write_out
@@ -32,9 +33,10 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=BaseModel)
 
 app = typer.Typer(
+    cls=LocalisedGroup,  # --help in the language asked for: cli/help.py
     add_completion=False,
     no_args_is_help=True,
-    help="Workshop bay planning for dealership after-sales.",
+    help=N_("Workshop bay planning for dealership after-sales."),
     pretty_exceptions_enable=False,
 )
 
@@ -46,7 +48,7 @@ def _language(
         typer.Option(
             "--lang",
             envvar=LANG_ENVIRONMENT,
-            help="language of tables and messages: en or zh-CN (or BAYPLAN_LANG); default en",
+            help=N_("language of tables and messages: en or zh-CN (or BAYPLAN_LANG); default en"),
         ),
     ] = None,
 ) -> None:
@@ -120,7 +122,7 @@ def _parse_now(value: str | None) -> dt.datetime | None:
 
 NowOption = Annotated[
     str | None,
-    typer.Option("--now", help="the current instant (aware ISO 8601) instead of the machine's clock"),
+    typer.Option("--now", help=N_("the current instant (aware ISO 8601) instead of the machine's clock")),
 ]
 
 
@@ -133,30 +135,35 @@ def _with_time_limit(request: PlanRequest, time_limit: float | None) -> PlanRequ
     return request.model_copy(update={"options": options})
 
 
-@app.command()
+@app.command(help=N_("Plan one day: tomorrow's bay plan for a scenario, or a v1 request from --input."))
 def plan(
     scenario: Annotated[
-        str, typer.Argument(help="bundled scenario name or scenario directory")
+        str, typer.Argument(help=N_("bundled scenario name or scenario directory"))
     ] = "dealer-2011",
-    date: Annotated[str | None, typer.Option(help="plan date YYYY-MM-DD (default: tomorrow)")] = None,
+    date: Annotated[str | None, typer.Option(help=N_("plan date YYYY-MM-DD (default: tomorrow)"))] = None,
     now: NowOption = None,
-    input: Annotated[Path | None, typer.Option("--input", help="v1 plan request JSON (stateless)")] = None,
-    planner: Annotated[Planner, typer.Option(help="CP-SAT optimiser or the greedy baseline")] = Planner.cpsat,
-    time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="solver time limit, seconds")
+    input: Annotated[
+        Path | None, typer.Option("--input", help=N_("v1 plan request JSON (stateless)"))
     ] = None,
-    format: Annotated[Format, typer.Option("--format", help="table, v1 plan JSON or CSV")] = Format.table,
-    out: Annotated[Path | None, typer.Option("--out", help="write to this file instead of stdout")] = None,
-    seed: Annotated[int, typer.Option(help="seed of the scenario's bookings generator")] = 0,
-    scale: Annotated[float, typer.Option(help="demand factor for generated bookings (1.3 = peak)")] = 1.0,
+    planner: Annotated[
+        Planner, typer.Option(help=N_("CP-SAT optimiser or the greedy baseline"))
+    ] = Planner.cpsat,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help=N_("solver time limit, seconds"))
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", help=N_("table, v1 plan JSON or CSV"))] = Format.table,
+    out: Annotated[
+        Path | None, typer.Option("--out", help=N_("write to this file instead of stdout"))
+    ] = None,
+    seed: Annotated[int, typer.Option(help=N_("seed of the scenario's bookings generator"))] = 0,
+    scale: Annotated[float, typer.Option(help=N_("demand factor for generated bookings (1.3 = peak)"))] = 1.0,
     rows: Annotated[
-        Rows, typer.Option("--rows", help="the table's blocks: one per bay or per technician")
+        Rows, typer.Option("--rows", help=N_("the table's blocks: one per bay or per technician"))
     ] = Rows.bays,
     verbose: Annotated[
-        bool, typer.Option("--verbose", help="also the objective, its best bound and the gap")
+        bool, typer.Option("--verbose", help=N_("also the objective, its best bound and the gap"))
     ] = False,
 ) -> None:
-    """Plan one day: tomorrow's bay plan for a scenario, or a v1 request from --input."""
     from scheduler.planning import make_plan
 
     try:
@@ -199,23 +206,28 @@ def plan(
     _print(out, render_plan(request, result, rows.value, verbose))
 
 
-@app.command()
+@app.command(help=N_("Re-plan during the day: started work stays, overruns and walk-ins are fitted in."))
 def replan(
     input: Annotated[
         Path,
         typer.Option(
             "--input",
-            help="re-plan request JSON: request, plan, now, started, finished, overruns, walk_ins, cancelled",
+            help=N_(
+                "re-plan request JSON: request, plan, now, started, finished, overruns, walk_ins, cancelled"
+            ),
         ),
     ],
-    planner: Annotated[Planner, typer.Option(help="greedy (keep + repair) or CP-SAT")] = Planner.cpsat,
+    planner: Annotated[Planner, typer.Option(help=N_("greedy (keep + repair) or CP-SAT"))] = Planner.cpsat,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="solver time limit, seconds")
+        float | None, typer.Option("--time-limit", help=N_("solver time limit, seconds"))
     ] = None,
-    format: Annotated[Format, typer.Option("--format", help="table or JSON (plan + changes)")] = Format.table,
-    out: Annotated[Path | None, typer.Option("--out", help="write to this file instead of stdout")] = None,
+    format: Annotated[
+        Format, typer.Option("--format", help=N_("table or JSON (plan + changes)"))
+    ] = Format.table,
+    out: Annotated[
+        Path | None, typer.Option("--out", help=N_("write to this file instead of stdout"))
+    ] = None,
 ) -> None:
-    """Re-plan during the day: started work stays, overruns and walk-ins are fitted in."""
     from scheduler.contract import ReplanRequest
     from scheduler.replan import replan as run_replan
 
@@ -259,37 +271,39 @@ def _print(out: Path | None, *renderables: RenderableType) -> None:
             console.print(r)
 
 
-@app.command()
+@app.command(help=N_("Run the HTTP service (OpenAPI at /docs); SQLite file by default, PostgreSQL by URL."))
 def serve(
-    db: Annotated[str, typer.Option("--db", help="database URL")] = "sqlite:///bayplan.db",
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="port")] = 8000,
+    db: Annotated[str, typer.Option("--db", help=N_("database URL"))] = "sqlite:///bayplan.db",
+    host: Annotated[str, typer.Option(help=N_("address to listen on"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help=N_("port"))] = 8000,
     workers: Annotated[
-        int, typer.Option(min=1, max=64, help="worker processes sharing the database (PostgreSQL advised)")
+        int,
+        typer.Option(min=1, max=64, help=N_("worker processes sharing the database (PostgreSQL advised)")),
     ] = 1,
     no_auth: Annotated[
         bool,
-        typer.Option("--no-auth", help="local development only: no API keys needed (or BAYPLAN_AUTH=off)"),
+        typer.Option(
+            "--no-auth", help=N_("local development only: no API keys needed (or BAYPLAN_AUTH=off)")
+        ),
     ] = False,
     now: Annotated[
         str | None,
         typer.Option(
             "--now",
-            help="start the server's clock at this aware ISO 8601 instant (replays, demos; BAYPLAN_NOW)",
+            help=N_("start the server's clock at this aware ISO 8601 instant (replays, demos; BAYPLAN_NOW)"),
         ),
     ] = None,
     log_format: Annotated[
-        LogFormat, typer.Option("--log-format", help="text, or JSON lines with a request id")
+        LogFormat, typer.Option("--log-format", help=N_("text, or JSON lines with a request id"))
     ] = LogFormat.text,
     cluster: Annotated[
         str | None,
         typer.Option(
             "--cluster",
-            help="run day plans and simulations on the Dask cluster at tcp://HOST:PORT (BAYPLAN_CLUSTER)",
+            help=N_("run day plans and simulations on the Dask cluster at tcp://HOST:PORT (BAYPLAN_CLUSTER)"),
         ),
     ] = None,
 ) -> None:
-    """Run the HTTP service (OpenAPI at /docs); SQLite file by default, PostgreSQL by URL."""
     # The options are checked before the app is imported (seconds): a typo fails at once.
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -367,9 +381,9 @@ def serve(
     )
 
 
-keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
+keys_app = typer.Typer(help=N_("API keys: create (shown once), list, revoke."), no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
-DbOption = Annotated[str, typer.Option("--db", help="database URL")]
+DbOption = Annotated[str, typer.Option("--db", help=N_("database URL"))]
 
 
 def _keys(db: str) -> KeyStore:
@@ -378,17 +392,18 @@ def _keys(db: str) -> KeyStore:
     return KeyStore(open_store(db))
 
 
-@keys_app.command("create")
+@keys_app.command("create", help=N_("Create a key and print it once (only its hash is stored)."))
 def keys_create(
-    role: Annotated[str, typer.Option(help="booking, foreman, manager, technician or admin")],
-    workshop: Annotated[list[str], typer.Option(help="workshop id the key may act on; repeat; '*' for all")],
-    label: Annotated[str | None, typer.Option(help="who or what the key is for")] = None,
+    role: Annotated[str, typer.Option(help=N_("booking, foreman, manager, technician or admin"))],
+    workshop: Annotated[
+        list[str], typer.Option(help=N_("workshop id the key may act on; repeat; '*' for all"))
+    ],
+    label: Annotated[str | None, typer.Option(help=N_("who or what the key is for"))] = None,
     technician: Annotated[
-        str | None, typer.Option(help="with --role technician: the technician id the key clocks as")
+        str | None, typer.Option(help=N_("with --role technician: the technician id the key clocks as"))
     ] = None,
     db: DbOption = "sqlite:///bayplan.db",
 ) -> None:
-    """Create a key and print it once (only its hash is stored)."""
     try:
         key, info = _keys(db).create(role, workshop, label, technician)
     except InputError as exc:
@@ -401,9 +416,8 @@ def keys_create(
     )  # fmt: skip
 
 
-@keys_app.command("list")
+@keys_app.command("list", help=N_("List keys (ids, roles, workshops; never the keys themselves)."))
 def keys_list(db: DbOption = "sqlite:///bayplan.db") -> None:
-    """List keys (ids, roles, workshops; never the keys themselves)."""
     for info in _keys(db).list():
         state = _("revoked %(date)s", date=f"{info.revoked_at:%Y-%m-%d}") if info.revoked_at else _("active")
         typer.echo(
@@ -411,21 +425,21 @@ def keys_list(db: DbOption = "sqlite:///bayplan.db") -> None:
         )
 
 
-@keys_app.command("revoke")
+@keys_app.command(
+    "revoke", help=N_("Revoke a key: it stops working at once here, within 5 s in running servers.")
+)
 def keys_revoke(
-    key_id: Annotated[str, typer.Argument(help="the key's id (from keys list)")],
+    key_id: Annotated[str, typer.Argument(help=N_("the key's id (from keys list)"))],
     db: DbOption = "sqlite:///bayplan.db",
 ) -> None:
-    """Revoke a key: it stops working at once here, within 5 s in running servers."""
     if not _keys(db).revoke(key_id):
         raise fail(f"key_id: no key {key_id!r}")
 
 
-@app.command()
+@app.command(help=N_("Print the JSON Schema of the v1 plan request, plan or re-plan request."))
 def schema(
-    which: Annotated[SchemaName, typer.Argument(help="plan-request, plan or replan-request")],
+    which: Annotated[SchemaName, typer.Argument(help=N_("plan-request, plan or replan-request"))],
 ) -> None:
-    """Print the JSON Schema of the v1 plan request, plan or re-plan request."""
     from scheduler.contract import ReplanRequest
 
     models: dict[SchemaName, type[BaseModel]] = {SchemaName.plan_request: PlanRequest, SchemaName.plan: Plan}

@@ -13,18 +13,19 @@ from cli.i18n import N_, _, current
 from cli.options import fail, parse_date, write_out
 from scheduler.errors import InputError
 
+HELP = N_("Print a day's job cards, or one technician's day sheet, to a PDF file.")
+
 
 def print_cards(
-    scenario: Annotated[str, typer.Argument(help="bundled scenario name or scenario directory")],
-    date: Annotated[str, typer.Option("--date", help="the day, YYYY-MM-DD")],
-    out: Annotated[Path, typer.Option("--out", help="the PDF file to write")],
+    scenario: Annotated[str, typer.Argument(help=N_("bundled scenario name or scenario directory"))],
+    date: Annotated[str, typer.Option("--date", help=N_("the day, YYYY-MM-DD"))],
+    out: Annotated[Path, typer.Option("--out", help=N_("the PDF file to write"))],
     technician: Annotated[
-        str | None, typer.Option("--technician", help="his A4 day sheet instead of the A5 job cards")
+        str | None, typer.Option("--technician", help=N_("his A4 day sheet instead of the A5 job cards"))
     ] = None,
-    seed: Annotated[int, typer.Option(help="seed of the scenario's bookings generator")] = 0,
-    scale: Annotated[float, typer.Option(help="demand factor for generated bookings (1.3 = peak)")] = 1.0,
+    seed: Annotated[int, typer.Option(help=N_("seed of the scenario's bookings generator"))] = 0,
+    scale: Annotated[float, typer.Option(help=N_("demand factor for generated bookings (1.3 = peak)"))] = 1.0,
 ) -> None:
-    """Print a day's job cards, or one technician's day sheet, to a PDF file."""
     from scheduler.demand import day_request
     from scheduler.jobcards import day_sheet, job_cards
     from scheduler.planning import make_plan
@@ -59,4 +60,4 @@ def print_cards(
 
 def register(app: typer.Typer) -> None:
     """Add `print` to the `bayplan` command."""
-    app.command("print")(print_cards)
+    app.command("print", help=HELP)(print_cards)

@@ -171,21 +171,28 @@ def print_summary(name: str, summary: dict[str, Any]) -> None:
     console.print(deciles)
 
 
+HELP = N_(
+    "Replay whole days through the API on a simulated clock (book, plan, clock on and off each\n"
+    "job with drawn durations, read the status every 15 minutes) and report the promise guard."
+)
+
+
 def replay_day_command(
-    scenario: Annotated[str, typer.Argument(help="bundled scenario name or scenario directory")],
-    days: Annotated[int, typer.Option("--days", help="working days to replay (1..60)")] = 3,
-    seed: Annotated[int, typer.Option("--seed", help="random seed of demand and durations")] = 1,
+    scenario: Annotated[str, typer.Argument(help=N_("bundled scenario name or scenario directory"))],
+    days: Annotated[int, typer.Option("--days", help=N_("working days to replay (1..60)"))] = 3,
+    seed: Annotated[int, typer.Option("--seed", help=N_("random seed of demand and durations"))] = 1,
     first: Annotated[
-        str, typer.Option("--first", help="first day YYYY-MM-DD (default 2026-11-24: the benchmark's days)")
+        str,
+        typer.Option("--first", help=N_("first day YYYY-MM-DD (default 2026-11-24: the benchmark's days)")),
     ] = FIRST.isoformat(),
     latency_every: Annotated[
         int,
-        typer.Option("--latency-every", help="time the re-planned status after every n-th event (0: never)"),
+        typer.Option(
+            "--latency-every", help=N_("time the re-planned status after every n-th event (0: never)")
+        ),
     ] = 5,
-    as_json: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=N_("print the figures as JSON"))] = False,
 ) -> None:
-    """Replay whole days through the API on a simulated clock (book, plan, clock on and off each
-    job with drawn durations, read the status every 15 minutes) and report the promise guard."""
     from scheduler.errors import InputError
     from scheduler.scenarios import load_scenario
     from simulation.day_replay import summarise
@@ -217,4 +224,4 @@ def replay_day_command(
 
 def register(app: typer.Typer) -> None:
     """Add `replay-day` to the `bayplan` command."""
-    app.command("replay-day")(replay_day_command)
+    app.command("replay-day", help=HELP)(replay_day_command)

@@ -24,17 +24,21 @@ class Group(StrEnum):
     week = "week"
 
 
+HELP = N_(
+    "Productivity from the clock: per technician, grade and workshop, attendance, clocked and\n"
+    "standard minutes, efficiency, productivity, start deviation and on-time share."
+)
+
+
 def report_command(
-    workshop: Annotated[str, typer.Option("--workshop", help="the workshop's id")],
-    from_: Annotated[str, typer.Option("--from", help="first day YYYY-MM-DD")],
-    to: Annotated[str, typer.Option("--to", help="last day YYYY-MM-DD")],
-    db: Annotated[str, typer.Option("--db", help="database URL")] = "sqlite:///bayplan.db",
-    group: Annotated[Group, typer.Option("--group", help="a row per day or per ISO week")] = Group.day,
-    format: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
-    out: Annotated[Path | None, typer.Option(help="write it here (default: standard output)")] = None,
+    workshop: Annotated[str, typer.Option("--workshop", help=N_("the workshop's id"))],
+    from_: Annotated[str, typer.Option("--from", help=N_("first day YYYY-MM-DD"))],
+    to: Annotated[str, typer.Option("--to", help=N_("last day YYYY-MM-DD"))],
+    db: Annotated[str, typer.Option("--db", help=N_("database URL"))] = "sqlite:///bayplan.db",
+    group: Annotated[Group, typer.Option("--group", help=N_("a row per day or per ISO week"))] = Group.day,
+    format: Annotated[Format, typer.Option("--format", help=N_("table, csv or json"))] = Format.table,
+    out: Annotated[Path | None, typer.Option(help=N_("write it here (default: standard output)"))] = None,
 ) -> None:
-    """Productivity from the clock: per technician, grade and workshop, attendance, clocked and
-    standard minutes, efficiency, productivity, start deviation and on-time share."""
     import datetime as dt
 
     from sqlalchemy.exc import SQLAlchemyError
@@ -119,4 +123,4 @@ def _print_table(report: object) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add `report` to the `bayplan` command."""
-    app.command("report")(report_command)
+    app.command("report", help=HELP)(report_command)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli.i18n import N_
 from cli.options import check_run_options, fail, flagged
 from simulation.units import format_value
 
@@ -68,66 +69,81 @@ FLAGS = {
 }
 
 
+HELP = N_(
+    "Simulate staffing rules against historical demand: mean and 95 % CI of each metric.\n"
+    "\n"
+    "With --history the demand comes from the shop's own records (--demand replay, bootstrap or\n"
+    "fitted) over the recorded days (or --from/--to) instead of the scenario's monthly tables."
+)
+
+
 def simulate(
     scenario: Annotated[
-        str, typer.Argument(help="bundled scenario name or scenario directory")
+        str, typer.Argument(help=N_("bundled scenario name or scenario directory"))
     ] = "dealer-2011",
     rules: Annotated[
         list[str] | None,
         typer.Option(
-            "--rules", help="rules name in scenarios/<scenario>/rules or a .toml path; repeat to compare"
+            "--rules", help=N_("rules name in scenarios/<scenario>/rules or a .toml path; repeat to compare")
         ),
     ] = None,
-    days: Annotated[int, typer.Option(help="simulated days (after one warm-up day)")] = 30,
-    replications: Annotated[int, typer.Option(help="independent replications per rule set")] = 30,
-    seed: Annotated[int, typer.Option(help="seed: the same seed gives the same result")] = 1,
-    workers: Annotated[int, typer.Option(help="local worker processes (1 = in this process)")] = 2,
+    days: Annotated[int, typer.Option(help=N_("simulated days (after one warm-up day)"))] = 30,
+    replications: Annotated[int, typer.Option(help=N_("independent replications per rule set"))] = 30,
+    seed: Annotated[int, typer.Option(help=N_("seed: the same seed gives the same result"))] = 1,
+    workers: Annotated[int, typer.Option(help=N_("local worker processes (1 = in this process)"))] = 2,
     cluster: Annotated[
-        str | None, typer.Option(help="Dask scheduler address tcp://HOST:PORT (extra bayplan[cluster])")
+        str | None, typer.Option(help=N_("Dask scheduler address tcp://HOST:PORT (extra bayplan[cluster])"))
     ] = None,
-    policy: Annotated[PolicyName, typer.Option(help="dispatch policy")] = PolicyName.fcfs,
-    month: Annotated[str | None, typer.Option(help="month of the history to replay, jan..dec")] = None,
-    season: Annotated[Season | None, typer.Option(help="peak, low or average month")] = None,
-    growth: Annotated[float, typer.Option(help="demand growth factor (1.1 = +10 %)")] = 1.0,
-    report: Annotated[Path | None, typer.Option(help="write a self-contained HTML report here")] = None,
-    json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    policy: Annotated[PolicyName, typer.Option(help=N_("dispatch policy"))] = PolicyName.fcfs,
+    month: Annotated[str | None, typer.Option(help=N_("month of the history to replay, jan..dec"))] = None,
+    season: Annotated[Season | None, typer.Option(help=N_("peak, low or average month"))] = None,
+    growth: Annotated[float, typer.Option(help=N_("demand growth factor (1.1 = +10 %)"))] = 1.0,
+    report: Annotated[Path | None, typer.Option(help=N_("write a self-contained HTML report here"))] = None,
+    json: Annotated[bool, typer.Option("--json", help=N_("print the result as JSON"))] = False,
     history: Annotated[
-        Path | None, typer.Option(help="the shop's own history (CSV or .csv.gz, one row per repair order)")
+        Path | None,
+        typer.Option(help=N_("the shop's own history (CSV or .csv.gz, one row per repair order)")),
     ] = None,
     demand: Annotated[
         DemandMode | None,
-        typer.Option(help="with --history: replay the recorded days, bootstrap them, or draw from the fit"),
+        typer.Option(
+            help=N_("with --history: replay the recorded days, bootstrap them, or draw from the fit")
+        ),
     ] = None,
     from_: Annotated[
-        str | None, typer.Option("--from", help="with --history: first day YYYY-MM[-DD]")
+        str | None, typer.Option("--from", help=N_("with --history: first day YYYY-MM[-DD]"))
     ] = None,
-    to: Annotated[str | None, typer.Option("--to", help="with --history: last day YYYY-MM[-DD]")] = None,
-    mapping: Annotated[Path | None, typer.Option(help="with --history: mapping file (TOML)")] = None,
-    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="with --history: leave bad rows out")] = False,
+    to: Annotated[str | None, typer.Option("--to", help=N_("with --history: last day YYYY-MM[-DD]"))] = None,
+    mapping: Annotated[Path | None, typer.Option(help=N_("with --history: mapping file (TOML)"))] = None,
+    skip_bad: Annotated[
+        bool, typer.Option("--skip-bad", help=N_("with --history: leave bad rows out"))
+    ] = False,
     fit: Annotated[
-        Path | None, typer.Option(help="with --demand fitted: a fit written by `bayplan history fit --out`")
+        Path | None,
+        typer.Option(help=N_("with --demand fitted: a fit written by `bayplan history fit --out`")),
     ] = None,
     from_status: Annotated[
         str | None,
         typer.Option(
             "--from-status",
-            help="start from a live day: GET /v1/workshops/{id}/days/{date}/status as an http(s) URL "
-            "(API key in BAYPLAN_KEY) or a JSON file of it (its open vehicles enter with their "
-            "remaining work; --days counts from the status day)",
+            help=N_(
+                "start from a live day: GET /v1/workshops/{id}/days/{date}/status as an http(s) URL "
+                "(API key in BAYPLAN_KEY) or a JSON file of it (its open vehicles enter with their "
+                "remaining work; --days counts from the status day)"
+            ),
         ),
     ] = None,
     overbooking: Annotated[
         str | None,
         typer.Option(
-            help="no-show overbooking levels to compare, in percent of each technician pool, e.g."
-            " 0,5,10,15: on time, overtime and turned-away customers per level at the scenario's kept rate",
+            help=N_(
+                "no-show overbooking levels to compare, in percent of each technician pool, e.g."
+                " 0,5,10,15: on time, overtime and turned-away customers per level at the scenario's"
+                " kept rate"
+            ),
         ),
     ] = None,
 ) -> None:
-    """Simulate staffing rules against historical demand: mean and 95 % CI of each metric.
-
-    With --history the demand comes from the shop's own records (--demand replay, bootstrap or
-    fitted) over the recorded days (or --from/--to) instead of the scenario's monthly tables."""
     from scheduler.errors import InputError
 
     if overbooking is not None:
@@ -489,5 +505,5 @@ def _signed(value: float, unit: str) -> str:
 def register(app: typer.Typer) -> None:
     from cli.history import register as register_history
 
-    app.command()(simulate)
+    app.command(help=HELP)(simulate)
     register_history(app)

@@ -32,69 +32,76 @@ class Objective(StrEnum):
     on_time = "on_time"
 
 
+HELP = N_(
+    "Choose the staffing: certified by KN ranking and selection (default), or the greedy frontier.\n"
+    "\n"
+    "A screen on the first n0 replications (alpha/2), then KN (Kim & Nelson 2001, alpha/2) on fresh\n"
+    "replications, both with common random numbers, pick among head-count, bay and shift-pattern\n"
+    "candidates one that is best within delta with probability >= 1 - alpha, choosing the\n"
+    "replications per candidate itself; when the budget runs out first it says so and names the\n"
+    "delta the budget would certify. The choice is then re-checked on held-out days."
+)
+
+
 def staff(
     scenario: Annotated[
-        str, typer.Argument(help="bundled scenario name or scenario directory")
+        str, typer.Argument(help=N_("bundled scenario name or scenario directory"))
     ] = "dealer-2011",
     target: Annotated[
         list[str] | None,
         typer.Option(
-            "--target", help='service target, e.g. "on_time>=0.95" or "waiter_wait_p90<=30"; repeat'
+            "--target", help=N_('service target, e.g. "on_time>=0.95" or "waiter_wait_p90<=30"; repeat')
         ),
     ] = None,
-    base: Annotated[str, typer.Option("--rules", help="base rules to start from")] = "current",
-    season: Annotated[Season | None, typer.Option(help="peak, low or average month")] = None,
-    month: Annotated[str | None, typer.Option(help="month of the history, jan..dec")] = None,
-    days: Annotated[int, typer.Option(help="simulated days per candidate")] = 14,
-    replications: Annotated[int, typer.Option(help="replications per candidate")] = 8,
-    seed: Annotated[int, typer.Option(help="seed")] = 1,
-    workers: Annotated[int, typer.Option(help="local worker processes")] = 2,
-    cluster: Annotated[str | None, typer.Option(help="Dask scheduler address tcp://HOST:PORT")] = None,
-    policy: Annotated[PolicyName, typer.Option(help="dispatch policy")] = PolicyName.fcfs,
-    growth: Annotated[float, typer.Option(help="demand growth factor")] = 1.0,
-    max_steps: Annotated[int, typer.Option(help="most technicians/lanes to add (and to take away)")] = 12,
-    json: Annotated[bool, typer.Option("--json", help="print the search result as JSON")] = False,
+    base: Annotated[str, typer.Option("--rules", help=N_("base rules to start from"))] = "current",
+    season: Annotated[Season | None, typer.Option(help=N_("peak, low or average month"))] = None,
+    month: Annotated[str | None, typer.Option(help=N_("month of the history, jan..dec"))] = None,
+    days: Annotated[int, typer.Option(help=N_("simulated days per candidate"))] = 14,
+    replications: Annotated[int, typer.Option(help=N_("replications per candidate"))] = 8,
+    seed: Annotated[int, typer.Option(help=N_("seed"))] = 1,
+    workers: Annotated[int, typer.Option(help=N_("local worker processes"))] = 2,
+    cluster: Annotated[str | None, typer.Option(help=N_("Dask scheduler address tcp://HOST:PORT"))] = None,
+    policy: Annotated[PolicyName, typer.Option(help=N_("dispatch policy"))] = PolicyName.fcfs,
+    growth: Annotated[float, typer.Option(help=N_("demand growth factor"))] = 1.0,
+    max_steps: Annotated[int, typer.Option(help=N_("most technicians/lanes to add (and to take away)"))] = 12,
+    json: Annotated[bool, typer.Option("--json", help=N_("print the search result as JSON"))] = False,
     write_rules: Annotated[
-        Path | None, typer.Option("--write-rules", help="write the recommended staffing as a rules file")
+        Path | None, typer.Option("--write-rules", help=N_("write the recommended staffing as a rules file"))
     ] = None,
     method: Annotated[
-        Method, typer.Option(help="kn: certified ranking and selection; greedy: the cost/service frontier")
+        Method,
+        typer.Option(help=N_("kn: certified ranking and selection; greedy: the cost/service frontier")),
     ] = Method.kn,
     objective: Annotated[
-        Objective, typer.Option(help="kn: cost (CNY a day, plus a penalty for missed targets) or on_time")
+        Objective, typer.Option(help=N_("kn: cost (CNY a day, plus a penalty for missed targets) or on_time"))
     ] = Objective.cost,
     delta_cny: Annotated[
-        float, typer.Option("--delta-cny", help="kn, cost: indifference zone, CNY a day")
+        float, typer.Option("--delta-cny", help=N_("kn, cost: indifference zone, CNY a day"))
     ] = 100.0,
     delta_points: Annotated[
-        float, typer.Option("--delta-points", help="kn, on_time: indifference zone, points of on-time share")
+        float,
+        typer.Option("--delta-points", help=N_("kn, on_time: indifference zone, points of on-time share")),
     ] = 1.0,
     penalty: Annotated[
-        float, typer.Option(help="kn, cost: CNY a day per point a target is missed by")
+        float, typer.Option(help=N_("kn, cost: CNY a day per point a target is missed by"))
     ] = 200.0,
-    alpha: Annotated[float, typer.Option(help="kn: 1 - probability of correct selection")] = 0.05,
-    n0: Annotated[int, typer.Option("--n0", help="kn: first-stage replications per candidate")] = 10,
+    alpha: Annotated[float, typer.Option(help=N_("kn: 1 - probability of correct selection"))] = 0.05,
+    n0: Annotated[int, typer.Option("--n0", help=N_("kn: first-stage replications per candidate"))] = 10,
     max_replications: Annotated[
-        int, typer.Option(help="kn: most replications per candidate (the screen's n0 and KN's)")
+        int, typer.Option(help=N_("kn: most replications per candidate (the screen's n0 and KN's)"))
     ] = 100,
-    candidates: Annotated[int, typer.Option(help="kn: most candidates (base first)")] = 50,
+    candidates: Annotated[int, typer.Option(help=N_("kn: most candidates (base first)"))] = 50,
     history: Annotated[
-        Path | None, typer.Option(help="kn: bootstrap demand from this history's --train months")
+        Path | None, typer.Option(help=N_("kn: bootstrap demand from this history's --train months"))
     ] = None,
     train: Annotated[
-        str | None, typer.Option(help="kn with --history: training months YYYY-MM..YYYY-MM")
+        str | None, typer.Option(help=N_("kn with --history: training months YYYY-MM..YYYY-MM"))
     ] = None,
     holdout: Annotated[
-        str | None, typer.Option(help="kn with --history: held-out months (default: the month after --month)")
+        str | None,
+        typer.Option(help=N_("kn with --history: held-out months (default: the month after --month)")),
     ] = None,
 ) -> None:
-    """Choose the staffing: certified by KN ranking and selection (default), or the greedy frontier.
-
-    A screen on the first n0 replications (alpha/2), then KN (Kim & Nelson 2001, alpha/2) on fresh
-    replications, both with common random numbers, pick among head-count, bay and shift-pattern
-    candidates one that is best within delta with probability >= 1 - alpha, choosing the
-    replications per candidate itself; when the budget runs out first it says so and names the
-    delta the budget would certify. The choice is then re-checked on held-out days."""
     if method == Method.kn:
         _certified(
             scenario, target, base, season, month, days, seed, workers, policy, growth, objective,
@@ -450,4 +457,4 @@ def _print_frontier(result: StaffingResult, max_steps: int) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(staff)
+    app.command(help=HELP)(staff)

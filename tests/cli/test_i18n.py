@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from scheduler.i18n import HAN
 from tests.builders import DATE, Ran
 from tests.builders import bayplan as run_bayplan
 
@@ -214,3 +216,106 @@ def test_the_plan_tables_notes_and_grades_read_in_chinese_punctuation() -> None:
     assert "等候客户, " not in run.stdout and "(初级)" not in run.stdout
     english = bayplan("plan", "small-dealer", "--date", DATE, "--planner", "greedy")
     assert "waiter, promised " in english.stdout and "Zhang Wei (junior)" in english.stdout
+
+
+def _help(*args: str, lang: str | None = None) -> str:
+    """`bayplan ARGS --help` on a wide terminal, its box lines and spaces taken out: a phrase reads
+    whole however rich wrapped it."""
+    run = run_bayplan(*args, "--help", env={"BAYPLAN_LANG": lang, "COLUMNS": "120"})
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"[\s│╭╮╰╯─]+", "", text)
+
+
+#: English words in a row: a run of three is a sentence left untranslated.
+_WORD = re.compile(r"^\(?[A-Za-z][a-z']*[,.;:)]?$")
+
+
+def _english_runs(screen: str) -> list[str]:
+    """Runs of 3+ English words in a help screen, leaving out what stays as it is in every
+    language: the usage line, option names, metavars, and the ids and defaults in brackets."""
+    runs = []
+    for line in screen.splitlines():
+        if line.strip().startswith("Usage:"):
+            continue
+        text = re.sub(r"<[^>]*>|\[[^\]]*\]|--?[\w-]+|`[^`]*`", " ", line.replace("│", " "))
+        run: list[str] = []
+        for token in [*text.split(), ""]:
+            if _WORD.match(token):
+                run.append(token)
+                continue
+            if len(run) >= 3:
+                runs.append(" ".join(run))
+            run = []
+    return runs
+
+
+def _every_command(command: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    subs = getattr(command, "commands", {})
+    return [path, *(p for name, sub in sorted(subs.items()) for p in _every_command(sub, (*path, name)))]
+
+
+def test_help_in_chinese_with_lang() -> None:
+    """walk-s14 #23: `--help` followed --lang nowhere. Fails before: the help was English."""
+    root = _flat(_help("--lang", "zh-CN"))
+    for phrase in (
+        "4S 店售后车间的工位排程。",
+        "排一天的计划：场景明天的工位排程，或 --input 给出的 v1 请求。",
+        "API 密钥：创建（只显示一次）、列出、吊销。",
+        "显示本帮助并退出。",
+        "选项",
+        "命令",
+    ):
+        assert _flat(phrase) in root, phrase
+    plan = _flat(_help("--lang=zh-CN", "plan"))
+    for phrase in (
+        "排程日期 YYYY-MM-DD（默认：明天）",
+        "CP-SAT 优化器，或贪心基线算法",
+        "[默认：cpsat]",
+        "表格分块：按工位或按技师",
+        "参数",
+        "内置场景名或场景目录",
+    ):
+        assert _flat(phrase) in plan, phrase
+    assert _flat("Plan one day") not in plan and _flat("Show this message") not in plan
+    keys = _flat(_help("--lang", "zh-CN", "keys", "create"))
+    assert _flat("创建一个密钥并只打印这一次（只保存它的哈希值）。") in keys
+    assert _flat("配合 --role technician：用此密钥打卡的技师编号") in keys
+    assert "--workshop" in keys and "[必填]" in keys  # the option's name stays as it is
+
+
+def test_help_follows_bayplan_lang_too() -> None:
+    assert _flat("用历史需求仿真人员配置规则") in _flat(_help("simulate", lang="zh-CN"))
+
+
+def test_no_english_sentence_left_in_any_commands_chinese_help() -> None:
+    import typer
+
+    from cli.main import app
+
+    left = {}
+    for path in _every_command(typer.main.get_command(app)):
+        runs = _english_runs(_help("--lang", "zh-CN", *path))
+        if runs:
+            left[" ".join(path) or "bayplan"] = runs
+    assert not left, left
+
+
+def test_english_help_unchanged_without_lang() -> None:
+    chinese_first = _help("--lang", "zh-CN", "plan")
+    assert "排程日期" in chinese_first
+    english = _help("plan")  # in the same process: typer's words put back
+    for phrase in (
+        "Plan one day: tomorrow's bay plan for a scenario, or a v1 request from --input.",
+        "plan date YYYY-MM-DD (default: tomorrow)",
+        "Show this message and exit.",
+        "[default: cpsat]",
+        "─ Options ─",
+        "─ Arguments ─",
+    ):
+        assert phrase in english, phrase
+    assert not re.search(f"[{HAN}]", english)
+    assert _help("plan", lang="en") == english == _help("--lang", "en", "plan")

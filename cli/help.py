@@ -1,0 +1,108 @@
+"""`--help` in the command's language (`bayplan --lang zh-CN plan --help`, or BAYPLAN_LANG).
+
+The help texts are plain English in the code, marked `N_` where they are written (a command's text is
+its `help=`, not a docstring: babel does not extract docstrings). typer builds a fresh click command
+tree for every run (`typer.main.get_command`); before that tree parses anything, its root group reads
+the language from the arguments in front of the first command (`--lang X` or `--lang=X`: `--help`
+is eager, so it is shown before the `--lang` option itself is processed) or the environment, and
+puts the texts of the whole tree in that language: every command's help and short help, every
+option's and argument's help, and the words typer's help screen adds (the panels' titles, "[default:
+…]", "Show this message and exit."), folded where a line is full (Chinese has no spaces to break
+at). Option and command names, metavars and defaults stay as they are. In English nothing is
+touched, so English help is what typer makes of the code.
+
+Not translated: click's "Usage:" and the usage errors click itself raises (its gettext domain).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from typer import rich_utils
+from typer._click import Context  # typer's own click (0.2x vendors it): its parse_args signature
+from typer.core import TyperGroup
+
+from cli.i18n import N_, set_language
+from scheduler.i18n import DEFAULT, Translator
+
+__all__ = ["LocalisedGroup", "asked_language", "show_in"]
+
+#: The words typer's help screen adds, by their name in `typer.rich_utils` (read there at each
+#: rendering); their English is kept to put back.
+SCREEN_WORDS = {
+    "ARGUMENTS_PANEL_TITLE": N_("Arguments"),
+    "OPTIONS_PANEL_TITLE": N_("Options"),
+    "COMMANDS_PANEL_TITLE": N_("Commands"),
+    "DEFAULT_STRING": N_("[default: {}]"),
+    "ENVVAR_STRING": N_("[env var: {}]"),
+    "REQUIRED_LONG_STRING": N_("[required]"),
+    "DEPRECATED_STRING": N_("(deprecated) "),
+}
+_ENGLISH = {name: getattr(rich_utils, name) for name in SCREEN_WORDS}
+
+
+class _Folding(rich_utils.OptionHighlighter):
+    """typer's highlighter, its texts also folded where a line is full: rich breaks lines at
+    spaces only, and Chinese has none, so a help text longer than its column was cut short ("…")."""
+
+    def highlight(self, text: Text) -> None:
+        super().highlight(text)
+        text.overflow = "fold"
+
+
+_HIGHLIGHTER = {False: rich_utils.highlighter, True: _Folding()}
+#: The help option's own text (click's, made once per command).
+HELP_OPTION = N_("Show this message and exit.")
+
+
+def asked_language(args: Sequence[str]) -> str | None:
+    """The value of `--lang X` / `--lang=X` among the root's own options, before the first command;
+    None when not given there."""
+    for at, arg in enumerate(args):
+        if arg == "--lang":
+            return args[at + 1] if at + 1 < len(args) else None
+        if arg.startswith("--lang="):
+            return arg.removeprefix("--lang=")
+        if arg == "--" or not arg.startswith("-"):
+            return None  # the command's own arguments from here
+    return None
+
+
+def show_in(command: TyperGroup, translator: Translator) -> None:
+    """The help texts of `command` and everything under it, in the translator's language."""
+    english = translator.locale == DEFAULT
+    for name, word in SCREEN_WORDS.items():
+        setattr(rich_utils, name, _ENGLISH[name] if english else translator.raw_gettext(word))
+    rich_utils.highlighter = _HIGHLIGHTER[not english]
+    if not english:
+        _translate(command, translator)
+
+
+def _translate(command: object, translator: Translator) -> None:
+    said = translator.raw_gettext
+    for attribute in ("help", "short_help"):
+        text = getattr(command, attribute, None)
+        if text:
+            setattr(command, attribute, said(text))
+    params = list(getattr(command, "params", []))
+    context_class = getattr(command, "context_class", None)
+    if context_class is not None:
+        context = context_class(command, **getattr(command, "context_settings", {}))
+        option = command.get_help_option(context)  # type: ignore[attr-defined]
+        if option is not None and option.help == HELP_OPTION:
+            option.help = said(HELP_OPTION)
+    for param in params:
+        text = getattr(param, "help", None)
+        if text:
+            param.help = said(text)
+    for sub in getattr(command, "commands", {}).values():
+        _translate(sub, translator)
+
+
+class LocalisedGroup(TyperGroup):
+    """bayplan's root group: its help, and all its commands', in the language asked for."""
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        show_in(self, set_language(asked_language(args)))
+        return super().parse_args(ctx, args)
