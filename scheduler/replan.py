@@ -21,7 +21,7 @@ from scheduler.contract import (
     Unassigned,
     Workshop,
 )
-from scheduler.dispatch import dispatch_order, pinned_placements, place_job
+from scheduler.dispatch import dispatch, dispatch_order, pinned_placements, place_job
 from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.kpis import compute_kpis
@@ -501,6 +501,13 @@ def carried_over(request: PlanRequest, plan: Plan, first: Mapping[str, int]) -> 
     return plan.model_copy(update={"unassigned": unassigned, "kpis": kpis})
 
 
+def clocked_first(request: PlanRequest, previous: Plan) -> Plan:
+    """The dispatcher's plan of `request`: the bookings with clocked (pinned) work placed first,
+    around nothing but clocked work (scheduler.dispatch), so one it leaves out has no room today."""
+    compiled = compile_request(request, previous=previous)
+    return to_plan(compiled, dispatch(compiled.problem), "greedy")
+
+
 def _plan_rest(
     rr: ReplanRequest,
     request: PlanRequest,
@@ -542,9 +549,18 @@ def replan(
     request = rr.request.model_copy(update={"bookings": bookings, "options": options})
     plan = _plan_rest(rr, request, bookings, planner, at_risk, jump)
     first: dict[str, int] = {}
-    for _ in range(len(bookings)):  # each round cuts at least one more booking
-        stuck = stuck_bookings(request, plan, first)
+    for _ in range(len(bookings)):  # each round cuts at least one more booking, or ends
+        if not stuck_bookings(request, plan, first):
+            break
+        # The planner's verdict alone cut too much: the stable plan places the bookings in their
+        # old order, and a repair whose old place is gone (before now, not clocked) came after
+        # unstarted work that took its room. Carried over is only what does not fit even with the
+        # bookings with clocked work placed first (the dispatcher's order); if that places them all,
+        # its plan is the day's, as the validator gate's fallback made it before carrying over.
+        ahead = clocked_first(cut_to_clocked(request, first), rr.plan)
+        stuck = stuck_bookings(request, ahead, first)
         if not stuck:
+            plan = ahead
             break
         first.update(stuck)
         plan = _plan_rest(rr, cut_to_clocked(request, first), bookings, planner, at_risk, jump)
