@@ -25,7 +25,7 @@ from scheduler.dispatch import dispatch, dispatch_order, pinned_placements, plac
 from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.kpis import compute_kpis
-from scheduler.multiday import part_code
+from scheduler.multiday import part_service
 from scheduler.planning import DEFAULT_PLANNER, to_plan
 from solver.objective import objective
 from solver.problem import DayProblem, DaySolution, Placement
@@ -430,7 +430,7 @@ def _as_given(exc: InputError, rr: ReplanRequest, bookings: list[Booking]) -> In
 def cut_to_clocked(request: PlanRequest, first: Mapping[str, int]) -> PlanRequest:
     """`request` with each booking of `first` (id → its first operation carried over) cut to the
     operations before that one: a booking of the part service of its service's first operations
-    (scheduler.multiday.part_code, "MINOR:ops0-0"), which the workshop gets too, so that the day's
+    (scheduler.multiday.part_service, "MINOR:ops0-0"), which the workshop gets too, so that the day's
     share compiles like any booking (operations numbered as in the whole service)."""
     workshop = request.workshop
     services: dict[str, Service] = {}
@@ -441,16 +441,9 @@ def cut_to_clocked(request: PlanRequest, first: Mapping[str, int]) -> PlanReques
             continue
         whole = workshop.service(b.service)
         assert whole is not None  # compiled before it was cut
-        code = part_code(b.service, 0, first[b.id] - 1)
-        services[code] = Service.model_construct(
-            code=code,
-            name=whole.name,
-            express=whole.express,
-            operations=whole.operations[: first[b.id]],
-            check_in_minutes=whole.check_in_minutes,
-            max_days=1,
-        )
-        bookings.append(b.model_copy(update={"service": code}))
+        part = part_service(whole, 0, first[b.id] - 1)
+        services[part.code] = part
+        bookings.append(b.model_copy(update={"service": part.code}))
     known = {s.code for s in workshop.services}
     extra = [s for code, s in services.items() if code not in known]
     cut = workshop.model_copy(update={"services": [*workshop.services, *extra]}) if extra else workshop
