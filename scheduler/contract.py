@@ -23,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -423,19 +424,19 @@ class Workshop(_Model):
         return sorted({b.fleet_partner for b in self.bays if b.fleet_partner is not None})
 
 
-def _on_the_minute(value: dt.datetime, up: bool) -> dt.datetime:
-    """`value` on a whole minute (counted in UTC, so a DST fold keeps its instant): down, or `up`."""
+def _on_the_minute(value: dt.datetime) -> dt.datetime:
+    """`value` down to its whole minute (counted in UTC, so a DST fold keeps its instant)."""
     utc = value.astimezone(dt.UTC)
     whole = utc.replace(second=0, microsecond=0)
-    if whole == utc:
-        return value
-    return (whole + dt.timedelta(minutes=1) if up else whole).astimezone(value.tzinfo)
+    return value if whole == utc else whole.astimezone(value.tzinfo)
 
 
 class PinnedOperation(_Model):
     """An operation already started (or fixed by the foreman): it stays as given, in the whole
-    minutes a plan holds (a start with seconds is taken at its minute, an end at the next minute:
-    a technician's phone clocks to the millisecond)."""
+    minutes a plan holds (a technician's phone clocks to the millisecond). Start and end both go
+    down to their minute, so that work handed over within a minute (a finish at 09:10:20, the next
+    start at 09:10:40, by one technician or in one bay) does not overlap: an end rounded up and a
+    start rounded down overlapped by a minute, and every live re-plan of the day failed."""
 
     operation: int = Field(ge=0, description="index into the service's operations")
     bay: Identifier
@@ -443,19 +444,28 @@ class PinnedOperation(_Model):
     start: Moment = Field(description="when the work started (seconds dropped)")
     end: Moment | None = Field(
         default=None,
-        description="expected end (a part of a minute counts whole); default start + minutes /"
-        " technician efficiency",
+        description="expected end (seconds dropped; at least a minute after the start when it is"
+        " after it); default start + minutes / technician efficiency",
     )
 
     @field_validator("start")
     @classmethod
     def _start_minute(cls, value: dt.datetime) -> dt.datetime:
-        return _on_the_minute(value, up=False)
+        return _on_the_minute(value)
 
     @field_validator("end")
     @classmethod
-    def _end_minute(cls, value: dt.datetime | None) -> dt.datetime | None:
-        return None if value is None else _on_the_minute(value, up=True)
+    def _end_minute(cls, value: dt.datetime | None, info: ValidationInfo) -> dt.datetime | None:
+        start = info.data.get("start")
+        if value is None:
+            return None
+        if start is None or value.astimezone(dt.UTC) <= start.astimezone(dt.UTC):
+            return _on_the_minute(value)  # (an end not after the start: the compiler refuses it)
+        # Work of less than its first minute still holds that minute (compared in UTC: two
+        # datetimes of one ZoneInfo compare by wall clock, wrong in a DST fold).
+        least = start.astimezone(dt.UTC) + dt.timedelta(minutes=1)
+        down = _on_the_minute(value)
+        return down if down.astimezone(dt.UTC) >= least else least.astimezone(value.tzinfo)
 
 
 class Booking(_Model):

@@ -289,7 +289,7 @@ def _clocked_work_apart(workshop: Workshop, bookings: list[Booking]) -> list[Boo
     moved: dict[tuple[int, int], str] = {}
     pins = [(p.start, i, p) for i, b in enumerate(bookings) for p in b.pinned]
     for _, i, p in sorted(pins, key=lambda pin: (pin[0], pin[1], pin[2].operation)):
-        # In whole minutes, as the plan holds them (start rounded down, end up).
+        # In whole minutes, as the plan holds them (PinnedOperation: both rounded down).
         start = math.floor(p.start.timestamp() / 60)
         end = math.ceil(p.end.timestamp() / 60) if p.end is not None else start + 1
 

@@ -60,6 +60,7 @@ __all__ = [
     "multi_day",
     "offers",
     "part_code",
+    "part_service",
     "refusal",
     "refusals",
     "split_part",
@@ -83,6 +84,20 @@ def carries_over(workshop: Workshop, booking: Booking) -> bool:
 
 def part_code(code: str, first: int, last: int) -> str:
     return f"{code}{PART}{first}-{last}"
+
+
+def part_service(service: Service, first: int, last: int) -> Service:
+    """The service of `service`'s operations `first`..`last` done in one day (`part_code`): a day's
+    share of multi-day work, or (scheduler.replan.cut_to_clocked) the clocked work of a booking
+    whose rest carries over."""
+    return Service.model_construct(
+        code=part_code(service.code, first, last),
+        name=service.name,
+        express=service.express,
+        operations=service.operations[first : last + 1],
+        check_in_minutes=service.check_in_minutes,
+        max_days=1,
+    )
 
 
 HELD = "held"
@@ -126,14 +141,7 @@ def day_workshop(workshop: Workshop) -> Workshop:
         if cached is not None and cached[0] is workshop:
             return cached[1]
     parts = [
-        Service.model_construct(
-            code=part_code(s.code, first, last),
-            name=s.name,
-            express=s.express,
-            operations=s.operations[first : last + 1],
-            check_in_minutes=s.check_in_minutes,
-            max_days=1,
-        )
+        part_service(s, first, last)
         for s in workshop.services
         if multi_day(s)
         for first in range(len(s.operations))

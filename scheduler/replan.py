@@ -21,11 +21,11 @@ from scheduler.contract import (
     Unassigned,
     Workshop,
 )
-from scheduler.dispatch import dispatch_order, pinned_placements, place_job
+from scheduler.dispatch import dispatch, dispatch_order, pinned_placements, place_job
 from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.kpis import compute_kpis
-from scheduler.multiday import part_code
+from scheduler.multiday import part_service
 from scheduler.planning import DEFAULT_PLANNER, to_plan
 from solver.objective import objective
 from solver.problem import DayProblem, DaySolution, Placement
@@ -430,7 +430,7 @@ def _as_given(exc: InputError, rr: ReplanRequest, bookings: list[Booking]) -> In
 def cut_to_clocked(request: PlanRequest, first: Mapping[str, int]) -> PlanRequest:
     """`request` with each booking of `first` (id → its first operation carried over) cut to the
     operations before that one: a booking of the part service of its service's first operations
-    (scheduler.multiday.part_code, "MINOR:ops0-0"), which the workshop gets too, so that the day's
+    (scheduler.multiday.part_service, "MINOR:ops0-0"), which the workshop gets too, so that the day's
     share compiles like any booking (operations numbered as in the whole service)."""
     workshop = request.workshop
     services: dict[str, Service] = {}
@@ -441,16 +441,9 @@ def cut_to_clocked(request: PlanRequest, first: Mapping[str, int]) -> PlanReques
             continue
         whole = workshop.service(b.service)
         assert whole is not None  # compiled before it was cut
-        code = part_code(b.service, 0, first[b.id] - 1)
-        services[code] = Service.model_construct(
-            code=code,
-            name=whole.name,
-            express=whole.express,
-            operations=whole.operations[: first[b.id]],
-            check_in_minutes=whole.check_in_minutes,
-            max_days=1,
-        )
-        bookings.append(b.model_copy(update={"service": code}))
+        part = part_service(whole, 0, first[b.id] - 1)
+        services[part.code] = part
+        bookings.append(b.model_copy(update={"service": part.code}))
     known = {s.code for s in workshop.services}
     extra = [s for code, s in services.items() if code not in known]
     cut = workshop.model_copy(update={"services": [*workshop.services, *extra]}) if extra else workshop
@@ -501,6 +494,13 @@ def carried_over(request: PlanRequest, plan: Plan, first: Mapping[str, int]) -> 
     return plan.model_copy(update={"unassigned": unassigned, "kpis": kpis})
 
 
+def clocked_first(request: PlanRequest, previous: Plan) -> Plan:
+    """The dispatcher's plan of `request`: the bookings with clocked (pinned) work placed first,
+    around nothing but clocked work (scheduler.dispatch), so one it leaves out has no room today."""
+    compiled = compile_request(request, previous=previous)
+    return to_plan(compiled, dispatch(compiled.problem), "greedy")
+
+
 def _plan_rest(
     rr: ReplanRequest,
     request: PlanRequest,
@@ -542,9 +542,18 @@ def replan(
     request = rr.request.model_copy(update={"bookings": bookings, "options": options})
     plan = _plan_rest(rr, request, bookings, planner, at_risk, jump)
     first: dict[str, int] = {}
-    for _ in range(len(bookings)):  # each round cuts at least one more booking
-        stuck = stuck_bookings(request, plan, first)
+    for _ in range(len(bookings)):  # each round cuts at least one more booking, or ends
+        if not stuck_bookings(request, plan, first):
+            break
+        # The planner's verdict alone cut too much: the stable plan places the bookings in their
+        # old order, and a repair whose old place is gone (before now, not clocked) came after
+        # unstarted work that took its room. Carried over is only what does not fit even with the
+        # bookings with clocked work placed first (the dispatcher's order); if that places them all,
+        # its plan is the day's, as the validator gate's fallback made it before carrying over.
+        ahead = clocked_first(cut_to_clocked(request, first), rr.plan)
+        stuck = stuck_bookings(request, ahead, first)
         if not stuck:
+            plan = ahead
             break
         first.update(stuck)
         plan = _plan_rest(rr, cut_to_clocked(request, first), bookings, planner, at_risk, jump)

@@ -443,7 +443,7 @@ def test_clock_events_to_the_millisecond_keep_the_live_plan_following_them(clien
     """The technician's page clocks at the server's time to the millisecond (`toISOString()`). A
     start at 08:00:30.250 was pinned at that instant, the plan (in whole minutes) put it at 08:00,
     the validator refused every plan, and the live plan stopped at the event before for the rest of
-    the day (a re-plan request: 409). Now the pin holds the whole minutes (start 08:00, end up)."""
+    the day (a re-plan request: 409). Now the pin holds the whole minutes (start 08:00, end 09:10)."""
     a, b = two_waiters_day(client)
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
     started = at("08:00") + dt.timedelta(seconds=30, milliseconds=250)
@@ -456,11 +456,37 @@ def test_clock_events_to_the_millisecond_keep_the_live_plan_following_them(clien
     assert status["plan_as_of_event"] == status["latest_event"] == 2
     plan = client.get(f"{W}/plans/{DATE}").json()
     mine = {x["booking"]: x for x in plan["assignments"]}
-    assert (mine[a]["start"], mine[a]["end"]) == (at("08:00").isoformat(), at("09:11").isoformat())
-    assert mine[b]["start"] >= at("09:11").isoformat()
-    assert_valid(clocked_request(client, plan, {a: ("08:00", "09:11")}), Plan.model_validate(plan))
+    assert (mine[a]["start"], mine[a]["end"]) == (at("08:00").isoformat(), at("09:10").isoformat())
+    assert mine[b]["start"] >= at("09:10").isoformat()
+    assert_valid(clocked_request(client, plan, {a: ("08:00", "09:10")}), Plan.model_validate(plan))
     replan = {"date": DATE, "now": at("09:30").isoformat(), "time_limit_seconds": 1}
     r = client.post(f"{W}/plans", json=replan)
+    assert r.status_code == 200, r.text
+
+
+def test_work_handed_over_within_a_minute_keeps_the_live_plan_following(client: TestClient) -> None:
+    """t finishes A at 09:10:20 and starts B at 09:10:40 in the only bay. A's pin ended at 09:11 (up)
+    and B's began at 09:10 (down): they overlapped, every live re-plan failed ("overlaps pinned
+    work"), the live plan stopped at the event before and a re-plan request was a 409 (fails
+    before). Both go down to the minute: A 08:00-09:10, B from 09:10."""
+    a, b = two_waiters_day(client)
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    second = dt.timedelta(seconds=1)
+    events = (
+        ev(a, "start", "08:00"),
+        ev(a, "finish", at("09:10") + 20 * second),
+        ev(b, "start", at("09:10") + 40 * second),
+    )
+    for body in events:
+        assert client.post(f"{W}/clock", json=body).status_code == 201
+    status = settled(client, W)
+    assert status["plan_as_of_event"] == status["latest_event"] == 3
+    plan = client.get(f"{W}/plans/{DATE}").json()
+    mine = {x["booking"]: x for x in plan["assignments"]}
+    assert (mine[a]["end"], mine[b]["start"]) == (at("09:10").isoformat(), at("09:10").isoformat())
+    r = client.post(
+        f"{W}/plans", json={"date": DATE, "now": at("09:30").isoformat(), "time_limit_seconds": 1}
+    )
     assert r.status_code == 200, r.text
 
 

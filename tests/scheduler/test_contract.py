@@ -251,9 +251,9 @@ def test_the_extremes_of_the_date_range_are_plannable() -> None:
 
 
 def test_pinned_work_holds_whole_minutes_as_a_plan_does() -> None:
-    """A pin to the second (a phone's clock event) is planned in whole minutes: its start at its
-    minute, its end at the next; the plan passes the validator (it refused every plan before, and a
-    stateless plan with such a pin was a 500)."""
+    """A pin to the second (a phone's clock event) is planned in whole minutes: start and end at
+    their minutes; the plan passes the validator (it refused every plan before, and a stateless
+    plan with such a pin was a 500)."""
     req = _request()
     b1 = req.bookings[0]
     pin = PinnedOperation(
@@ -263,11 +263,37 @@ def test_pinned_work_holds_whole_minutes_as_a_plan_does() -> None:
         start=at("08:10") + dt.timedelta(seconds=30, microseconds=1),
         end=at("08:40") + dt.timedelta(milliseconds=1),
     )
-    assert (pin.start, pin.end) == (at("08:10"), at("08:41"))
+    assert (pin.start, pin.end) == (at("08:10"), at("08:40"))
     on_time = PinnedOperation(operation=0, bay="G1", technician="sen", start=at("08:10"), end=at("08:40"))
     assert (on_time.start, on_time.end) == (at("08:10"), at("08:40"))
     pinned = req.model_copy(update={"bookings": [b1.model_copy(update={"pinned": [pin]}), *req.bookings[1:]]})
     plan = make_plan(pinned, "greedy")
     mine = [a for a in plan.assignments if (a.booking, a.operation) == ("b1", 0)]
-    assert [(a.bay, a.start, a.end) for a in mine] == [("G1", at("08:10"), at("08:41"))]
+    assert [(a.bay, a.start, a.end) for a in mine] == [("G1", at("08:10"), at("08:40"))]
+    assert_valid(pinned, plan)
+
+
+def test_work_handed_over_within_a_minute_is_pinned_without_overlap() -> None:
+    """sen finishes b1 at 08:40:20 and starts b2 at 08:40:40 in the same bay. The end went up to
+    08:41 and the start down to 08:40: the two pins overlapped by a minute and no plan kept both
+    (fails before: "overlaps pinned work"). Both go down to their minute; work shorter than its
+    first minute still holds that minute."""
+    req = request([Booking(id=b, service="MINOR", drop_off=at("08:00")) for b in ("b1", "b2")])
+    s = dt.timedelta(seconds=1)
+    first = PinnedOperation(
+        operation=0, bay="G1", technician="sen", start=at("08:00"), end=at("08:40") + 20 * s
+    )
+    then = PinnedOperation(operation=0, bay="G1", technician="sen", start=at("08:40") + 40 * s)
+    assert (first.end, then.start) == (at("08:40"), at("08:40"))
+    short = PinnedOperation(
+        operation=0, bay="G1", technician="sen", start=at("08:40") + 10 * s, end=at("08:40") + 50 * s
+    )
+    assert (short.start, short.end) == (at("08:40"), at("08:41"))
+    b1, b2 = req.bookings
+    pinned = req.model_copy(
+        update={
+            "bookings": [b1.model_copy(update={"pinned": [first]}), b2.model_copy(update={"pinned": [then]})]
+        }
+    )
+    plan = make_plan(pinned, "greedy")
     assert_valid(pinned, plan)

@@ -22,7 +22,7 @@ from scheduler.integrity import NoValidPlan, checked_plan
 from scheduler.planning import make_plan
 from scheduler.replan import diff, replan, replan_request
 from scheduler.validator import assert_valid
-from tests.builders import at, booking
+from tests.builders import assignment, at, booking
 from tests.builders import four_bay_request as request
 from tests.builders import plan as hand_plan
 from tests.builders import request as small_request
@@ -198,3 +198,30 @@ def test_the_validator_gate_falls_back_to_a_greedy_plan_that_carries_over_too() 
     fallback = checked_plan(req, broken, carry=True)
     assert_valid(req, fallback)
     assert [(u.booking, u.operations) for u in fallback.unassigned] == [("m", [1])]
+
+
+@pytest.mark.parametrize("planner", ["greedy", "cpsat"])
+def test_a_repair_that_still_fits_after_late_clocked_work_is_never_carried_over(planner: str) -> None:
+    """p's diagnosis was clocked 15:00-15:24, late; its repair's old place (before now, not clocked)
+    is gone. x, not started, waits from 15:30. Only wang does both: p's repair (72 min) fits from
+    15:24 if x yields, and x cannot finish today either way. The greedy re-plan (the live day's)
+    placed x first in its old place and carried p's repair over (fails before); the car on the lift
+    keeps its repair, as the solver's plan always had it."""
+    req = small_request([booking("x", "MINOR", "15:30"), booking("p", "MINOR", "08:00")])
+    kept = [
+        assignment("p", 0, "G1", "wang", "15:00", "15:24"),
+        assignment("x", 0, "G2", "wang", "15:30", "15:54"),
+        assignment("x", 1, "G2", "wang", "15:54", "17:06"),
+    ]
+    rr = ReplanRequest(
+        request=req,
+        plan=hand_plan(req, kept),
+        now=at("15:24"),
+        started=[OperationEvent(booking="p", operation=0, at=at("15:00"))],
+        finished=[OperationEvent(booking="p", operation=0, at=at("15:24"))],
+    )
+    result = replan(rr, planner)
+    assert_valid(_effective_request(rr), result.plan)
+    p = [(a.operation, a.start, a.end) for a in result.plan.assignments if a.booking == "p"]
+    assert p == [(0, at("15:00"), at("15:24")), (1, at("15:24"), at("16:36"))]
+    assert [(u.booking, u.operations) for u in result.plan.unassigned] == [("x", None)]
