@@ -23,7 +23,7 @@ from scheduler.contract import (
 )
 from scheduler.dispatch import dispatch, dispatch_order, pinned_placements, place_job
 from scheduler.errors import InputError
-from scheduler.i18n import N_
+from scheduler.i18n import N_, enumerated
 from scheduler.kpis import compute_kpis
 from scheduler.multiday import part_service
 from scheduler.planning import DEFAULT_PLANNER, to_plan
@@ -483,8 +483,8 @@ def carried_over(request: PlanRequest, plan: Plan, first: Mapping[str, int]) -> 
             "ops %(operations)s (%(names)s) do not fit today after the clocked work: they carry over"
             " to a later day"
         ) % {
-            "operations": ", ".join(str(k + 1) for k in rest),  # numbered from 1, as people read them
-            "names": ", ".join(operations[k].name for k in rest),
+            "operations": enumerated(str(k + 1) for k in rest),  # numbered from 1, as people read them
+            "names": enumerated(operations[k].name for k in rest),
         }
         extra.append(Unassigned(booking=b.id, reason=reason, operations=rest))
     unassigned = [*plan.unassigned, *extra]

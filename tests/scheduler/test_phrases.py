@@ -138,3 +138,18 @@ def test_a_list_of_texts_reads_item_by_item_before_a_template_takes_it_whole() -
         "08:10 没有空闲工位给预约 B 的工序 1（oil and filter）：它可用的工位（G1, G2）上有进行中的工作"
         "（预约 C 的工序 1（oil and filter）；预约 D 的工序 2（road test））"
     )
+
+
+def test_the_operations_a_booking_carries_over_are_listed_as_chinese_lists_them() -> None:
+    """review-s15 R5: "工序 2, 3（body, paint）" read ASCII commas inside a Chinese sentence; a Chinese
+    enumeration joins its items with "、" (an operation's name that is a catalog word is read, as in
+    the planner's reasons: "工序「喷漆」")."""
+    carried = "ops 2, 3 (body, paint) do not fit today after the clocked work: they carry over to a later day"
+    assert Translator("zh-CN").phrase(carried) == (
+        "工序 2、3（钣金、喷漆）在已打卡的工作之后今天排不下：顺延到以后的日子"
+    )
+    own = "ops 2, 3, 4 (polish, seal, dry) do not fit today after the clocked work: they carry over to a later day"
+    assert Translator("zh-CN").phrase(own).startswith("工序 2、3、4（polish、seal、dry）在已打卡")
+    assert Translator("en").phrase(carried) == carried
+    one = "ops 2 (repair) do not fit today after the clocked work: they carry over to a later day"
+    assert Translator("zh-CN").phrase(one) == "工序 2（repair）在已打卡的工作之后今天排不下：顺延到以后的日子"
