@@ -230,16 +230,17 @@ def _balanced(value: str) -> bool:
 
 #: Placeholders that hold names and ids, data that reads as it was given in every language: an
 #: operation named "oil and filter" is not read as the template "%(a)s and %(b)s" ("oil，并filter").
-VERBATIM = frozenset({"name", "booking", "booking_id", "bay", "technician", "clocked_by"})
+VERBATIM = frozenset({"name", "operation_names", "booking", "booking_id", "bay", "technician", "clocked_by"})
 
 #: What a list of filled-in parts is joined with (`N_` so that each language says how it joins them).
 LIST = N_("; ")
 
 #: Placeholders that hold an enumeration, its items joined by ", " (`enumerated`): "ops
-#: %(operations)s (%(names)s)" filled in with "2, 3" and "body, paint". Each item is read as a part
-#: of its own and the items are joined as the language joins a list's items, SERIES: "工序 2、3（钣金、
-#: 喷漆）", not "工序 2, 3（钣金，喷漆）" (review-s15 R5; COMMA's "，" joins clauses, not a list's items).
-ENUMERATED = frozenset({"operations", "names"})
+#: %(operations)s (%(operation_names)s)" filled in with "2, 3" and "body, paint". Each item is read as
+#: a part of its own (a name as given: VERBATIM) and the items are joined as the language joins a
+#: list's items, SERIES: "工序 2、3（body、paint）", not "工序 2, 3（body, paint）" (review-s15 R5;
+#: COMMA's "，" joins clauses, not a list's items).
+ENUMERATED = frozenset({"operations", "operation_names"})
 SERIES = N_("%(items)s, %(item)s")
 
 
@@ -340,16 +341,15 @@ def _translated(locale: str, text: str, depth: int) -> str:
 def _part(locale: str, name: str, value: str, depth: int) -> str:
     """The filled-in part `name` of a template read: names and ids as given (VERBATIM), an
     enumeration item by item in the language's list (ENUMERATED), anything else as a text itself."""
-    if name in VERBATIM:
-        return value
     items = _items(value, COMMA) if name in ENUMERATED else None
     if items is None:
-        return _phrase(locale, value, depth + 1)
+        return value if name in VERBATIM else _phrase(locale, value, depth + 1)
     series = translations(locale).gettext(SERIES)
-    read = _phrase(locale, items[0], depth + 1)
-    for item in items[1:]:
-        read = series % {"items": read, "item": _phrase(locale, item, depth + 1)}
-    return read
+    read = [item if name in VERBATIM else _phrase(locale, item, depth + 1) for item in items]
+    joined = read[0]
+    for item in read[1:]:
+        joined = series % {"items": joined, "item": item}
+    return joined
 
 
 def _by_template(locale: str, text: str) -> tuple[_Template, str, dict[str, str]] | None:

@@ -480,11 +480,11 @@ def carried_over(request: PlanRequest, plan: Plan, first: Mapping[str, int]) -> 
         operations = request.workshop.service(b.service).operations  # type: ignore[union-attr]
         rest = list(range(first[b.id], len(operations)))
         reason = N_(
-            "ops %(operations)s (%(names)s) do not fit today after the clocked work: they carry over"
-            " to a later day"
+            "ops %(operations)s (%(operation_names)s) do not fit today after the clocked work: they carry"
+            " over to a later day"
         ) % {
             "operations": enumerated(str(k + 1) for k in rest),  # numbered from 1, as people read them
-            "names": enumerated(operations[k].name for k in rest),
+            "operation_names": enumerated(operations[k].name for k in rest),  # data: as given
         }
         extra.append(Unassigned(booking=b.id, reason=reason, operations=rest))
     unassigned = [*plan.unassigned, *extra]
