@@ -245,7 +245,8 @@ def _card(
     names = _names(workshop)
     for line in lines:
         a = line.assignment
-        page.columns([line.name, t.number(line.minutes), _span(a, workshop, t, line.carried_over), a.bay if a else "–",
+        span = _span(a, workshop, t, line.carried_over)
+        page.columns([line.name, t.number(line.minutes), span, a.bay if a else "–",
                       names.get(a.technician, a.technician) if a else "–"], xs)  # fmt: skip
         page.down()
     page.notes(t)
