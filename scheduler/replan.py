@@ -479,10 +479,17 @@ def carried_over(request: PlanRequest, plan: Plan, first: Mapping[str, int]) -> 
             continue
         operations = request.workshop.service(b.service).operations  # type: ignore[union-attr]
         rest = list(range(first[b.id], len(operations)))
-        reason = N_(
-            "ops %(operations)s (%(operation_names)s) do not fit today after the clocked work: they carry"
-            " over to a later day"
-        ) % {
+        if len(rest) == 1:
+            template = N_(
+                "op %(operations)s (%(operation_names)s) does not fit today after the clocked work: it"
+                " carries over to a later day"
+            )
+        else:
+            template = N_(
+                "ops %(operations)s (%(operation_names)s) do not fit today after the clocked work: they"
+                " carry over to a later day"
+            )
+        reason = template % {
             "operations": enumerated(str(k + 1) for k in rest),  # numbered from 1, as people read them
             "operation_names": enumerated(operations[k].name for k in rest),  # data: as given
         }
