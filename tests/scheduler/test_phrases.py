@@ -154,7 +154,8 @@ def test_the_operations_a_booking_carries_over_are_listed_as_chinese_lists_them(
     assert Translator("en").phrase(carried) == carried
     one = "op 2 (repair) does not fit today after the clocked work: it carries over to a later day"
     assert Translator("zh-CN").phrase(one) == "工序 2（repair）在已打卡的工作之后今天排不下：顺延到以后的日子"
-    one = "ops 2 (repair) do not fit today after the clocked work: they carry over to a later day"  # stored before
+    # a reason stored before the singular: still read
+    one = "ops 2 (repair) do not fit today after the clocked work: they carry over to a later day"
     assert Translator("zh-CN").phrase(one) == "工序 2（repair）在已打卡的工作之后今天排不下：顺延到以后的日子"
     change = "BK-1 op 2 (body): B1/zhao 16:00-18:00 removed (carried over to a later day)"
     assert (
