@@ -20,6 +20,7 @@ import datetime as dt
 import gettext
 import io
 import re
+from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -229,10 +230,25 @@ def _balanced(value: str) -> bool:
 
 #: Placeholders that hold names and ids, data that reads as it was given in every language: an
 #: operation named "oil and filter" is not read as the template "%(a)s and %(b)s" ("oil，并filter").
-VERBATIM = frozenset({"name", "booking", "booking_id", "bay", "technician", "clocked_by"})
+VERBATIM = frozenset({"name", "operation_names", "booking", "booking_id", "bay", "technician", "clocked_by"})
 
 #: What a list of filled-in parts is joined with (`N_` so that each language says how it joins them).
 LIST = N_("; ")
+
+#: Placeholders that hold an enumeration, its items joined by ", " (`enumerated`): "ops
+#: %(operations)s (%(operation_names)s)" filled in with "2, 3" and "body, paint". Each item is read as
+#: a part of its own (a name as given: VERBATIM) and the items are joined as the language joins a
+#: list's items, SERIES: "工序 2、3（body、paint）", not "工序 2, 3（body, paint）" (review-s15 R5;
+#: COMMA's "，" joins clauses, not a list's items).
+ENUMERATED = frozenset({"operations", "operation_names"})
+SERIES = N_("%(items)s, %(item)s")
+
+
+def enumerated(items: Iterable[str]) -> str:
+    """`items` as the enumeration filled into an ENUMERATED placeholder ("2, 3"), in English as made;
+    `Translator.phrase` joins them in the reader's language."""
+    return ", ".join(items)
+
 
 #: Texts up to this long are remembered (a plan's reasons repeat, and pages are read again); a
 #: longer one, which only a text from outside makes (an id in a 404 may be as long as a request
@@ -311,10 +327,7 @@ def _translated(locale: str, text: str, depth: int) -> str:
     found = _by_template(locale, text)
     if found is not None:
         _, msgstr, parts = found
-        values = {
-            name: value if name in VERBATIM else _phrase(locale, value, depth + 1)
-            for name, value in parts.items()
-        }
+        values = {name: _part(locale, name, value, depth) for name, value in parts.items()}
         return _fill_spaced(locale, msgstr, values)
     for separator in (LIST, COMMA):  # a list no template took: item by item
         items = listed if separator == LIST else _items(text, COMMA)
@@ -323,6 +336,20 @@ def _translated(locale: str, text: str, depth: int) -> str:
             if read != items:
                 return translations(locale).gettext(separator).join(read)
     return text
+
+
+def _part(locale: str, name: str, value: str, depth: int) -> str:
+    """The filled-in part `name` of a template read: names and ids as given (VERBATIM), an
+    enumeration item by item in the language's list (ENUMERATED), anything else as a text itself."""
+    items = _items(value, COMMA) if name in ENUMERATED else None
+    if items is None:
+        return value if name in VERBATIM else _phrase(locale, value, depth + 1)
+    series = translations(locale).gettext(SERIES)
+    read = [item if name in VERBATIM else _phrase(locale, item, depth + 1) for item in items]
+    joined = read[0]
+    for item in read[1:]:
+        joined = series % {"items": joined, "item": item}
+    return joined
 
 
 def _by_template(locale: str, text: str) -> tuple[_Template, str, dict[str, str]] | None:

@@ -128,6 +128,7 @@ class _Line:
     name: str
     minutes: int
     assignment: Assignment | None
+    carried_over: bool = False  # left out of the day after its clocked work (scheduler.replan)
 
 
 def _service(workshop: Workshop, booking: Booking) -> tuple[Service | None, int, int]:
@@ -148,8 +149,10 @@ def _lines(workshop: Workshop, plan: Plan | None, booking: Booking) -> list[_Lin
     placed = {first + a.operation: a for a in (plan.assignments if plan else []) if a.booking == booking.id}
     if service is None:
         return []
+    unassigned = plan.unassigned if plan else []
+    later = {first + k for u in unassigned if u.booking == booking.id for k in u.operations or ()}
     return [
-        _Line(booking, service.operations[i].name, service.operations[i].minutes, placed.get(i))
+        _Line(booking, service.operations[i].name, service.operations[i].minutes, placed.get(i), i in later)
         for i in range(first, last + 1)
     ]
 
@@ -158,12 +161,10 @@ def _hm(moment: dt.datetime | None, workshop: Workshop, t: Translator) -> str:
     return t.time(moment.astimezone(workshop.tz)) if moment is not None else "–"
 
 
-def _span(a: Assignment | None, workshop: Workshop, t: Translator) -> str:
-    return (
-        f"{_hm(a.start, workshop, t)}–{_hm(a.end, workshop, t)}"
-        if a is not None
-        else t.gettext("not planned")
-    )
+def _span(a: Assignment | None, workshop: Workshop, t: Translator, carried_over: bool = False) -> str:
+    if a is not None:
+        return f"{_hm(a.start, workshop, t)}–{_hm(a.end, workshop, t)}"
+    return t.gettext("carried over") if carried_over else t.gettext("not planned")
 
 
 def _names(workshop: Workshop) -> dict[str, str]:
@@ -244,7 +245,8 @@ def _card(
     names = _names(workshop)
     for line in lines:
         a = line.assignment
-        page.columns([line.name, t.number(line.minutes), _span(a, workshop, t), a.bay if a else "–",
+        span = _span(a, workshop, t, line.carried_over)
+        page.columns([line.name, t.number(line.minutes), span, a.bay if a else "–",
                       names.get(a.technician, a.technician) if a else "–"], xs)  # fmt: skip
         page.down()
     page.notes(t)

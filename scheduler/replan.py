@@ -23,7 +23,7 @@ from scheduler.contract import (
 )
 from scheduler.dispatch import dispatch, dispatch_order, pinned_placements, place_job
 from scheduler.errors import InputError
-from scheduler.i18n import N_
+from scheduler.i18n import N_, enumerated
 from scheduler.kpis import compute_kpis
 from scheduler.multiday import part_service
 from scheduler.planning import DEFAULT_PLANNER, to_plan
@@ -479,12 +479,19 @@ def carried_over(request: PlanRequest, plan: Plan, first: Mapping[str, int]) -> 
             continue
         operations = request.workshop.service(b.service).operations  # type: ignore[union-attr]
         rest = list(range(first[b.id], len(operations)))
-        reason = N_(
-            "ops %(operations)s (%(names)s) do not fit today after the clocked work: they carry over"
-            " to a later day"
-        ) % {
-            "operations": ", ".join(str(k + 1) for k in rest),  # numbered from 1, as people read them
-            "names": ", ".join(operations[k].name for k in rest),
+        if len(rest) == 1:
+            template = N_(
+                "op %(operations)s (%(operation_names)s) does not fit today after the clocked work: it"
+                " carries over to a later day"
+            )
+        else:
+            template = N_(
+                "ops %(operations)s (%(operation_names)s) do not fit today after the clocked work: they"
+                " carry over to a later day"
+            )
+        reason = template % {
+            "operations": enumerated(str(k + 1) for k in rest),  # numbered from 1, as people read them
+            "operation_names": enumerated(operations[k].name for k in rest),  # data: as given
         }
         extra.append(Unassigned(booking=b.id, reason=reason, operations=rest))
     unassigned = [*plan.unassigned, *extra]

@@ -592,7 +592,9 @@ def test_work_clocked_too_late_for_the_rest_of_its_booking_carries_over(db_url: 
         carried = [u for u in plan.unassigned if u.booking == minor]
         assert len(carried) == 1 and carried[0].operations == [1]  # the field: 0-based indexes
         name = ws.service("MINOR").operations[1].name  # type: ignore[union-attr]
-        assert carried[0].reason.startswith(f"ops 2 ({name}) do not fit today")  # people count from 1
+        assert carried[0].reason == (  # people count from 1; one operation reads in the singular
+            f"op 2 ({name}) does not fit today after the clocked work: it carries over to a later day"
+        )
         assert plan.kpis.placed == 1  # the LUBE (wang, 16:56); the MINOR is not finished today
         service = client.app.state.services.service  # type: ignore[attr-defined]
         pin = PinnedOperation(operation=0, bay=kept[0].bay, technician=kept[0].technician, start=at("16:30"),

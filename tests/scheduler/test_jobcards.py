@@ -10,9 +10,9 @@ import pypdfium2 as pdfium
 import pytest
 from reportlab.lib.pagesizes import A5
 
-from scheduler.contract import Plan, Workshop
+from scheduler.contract import Plan, Unassigned, Workshop
 from scheduler.jobcards import day_sheet, job_cards
-from tests.builders import DAY, assignment, booking, plan, request, tiny_workshop
+from tests.builders import DAY, assignment, booking, plan, request, small_workshop, tiny_workshop
 
 pypdf = pytest.importorskip("pypdf")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -60,6 +60,25 @@ def test_a_chinese_job_card_has_chinese_labels() -> None:
     assert pdf.startswith(b"%PDF") and b"STSong-Light" in pdf
     first = text_of(pdf)[0]
     assert "车牌" in first and "承诺取车" in first and "09:15" in first
+
+
+def test_a_job_card_says_which_operations_carry_over_to_a_later_day() -> None:
+    """A MINOR's diagnosis clocked 16:30-16:55, its repair carried over (scheduler.replan): the card
+    said the repair was "not planned" (未排程) as if the planner had no room for it yet; it says it
+    carries over, as the plan's Unassigned table does."""
+    workshop = small_workshop()
+    late = booking("m", "MINOR", "09:00")
+    made = plan(
+        request([late], workshop=workshop),
+        [assignment("m", 0, "G1", "wang", "16:30", "16:55")],
+        [Unassigned(booking="m", reason="ops 2 (repair) do not fit today …", operations=[1])],
+    )
+    zh = text_of(job_cards(workshop, DAY, made, [late], lang="zh_CN"))[0]
+    assert "16:30–16:55" in zh and "顺延" in zh and "未排程" not in zh
+    en = text_of(job_cards(workshop, DAY, made, [late], lang="en"))[0]
+    assert "carried over" in en and "not planned" not in en
+    unplaced = made.model_copy(update={"unassigned": [Unassigned(booking="m", reason="no room")]})
+    assert "not planned" in text_of(job_cards(workshop, DAY, unplaced, [late], lang="en"))[0]
 
 
 def test_a_technicians_day_sheet_lists_his_operations_in_order() -> None:

@@ -138,3 +138,27 @@ def test_a_list_of_texts_reads_item_by_item_before_a_template_takes_it_whole() -
         "08:10 没有空闲工位给预约 B 的工序 1（oil and filter）：它可用的工位（G1, G2）上有进行中的工作"
         "（预约 C 的工序 1（oil and filter）；预约 D 的工序 2（road test））"
     )
+
+
+def test_the_operations_a_booking_carries_over_are_listed_as_chinese_lists_them() -> None:
+    """review-s15 R5: "工序 2, 3（body, paint）" read ASCII commas inside a Chinese sentence; a Chinese
+    enumeration joins its items with "、". The operations' names are data and stay as given, as in the
+    re-plan's change for the same operation ("工序 2（body）：… 已移除（顺延到以后的日子）"), the phone page
+    and the job cards (they read "钣金、喷漆" on the same page)."""
+    carried = "ops 2, 3 (body, paint) do not fit today after the clocked work: they carry over to a later day"
+    assert Translator("zh-CN").phrase(carried) == (
+        "工序 2、3（body、paint）在已打卡的工作之后今天排不下：顺延到以后的日子"
+    )
+    own = carried.replace("2, 3 (body, paint)", "2, 3, 4 (polish, seal, dry)")
+    assert Translator("zh-CN").phrase(own).startswith("工序 2、3、4（polish、seal、dry）在已打卡")
+    assert Translator("en").phrase(carried) == carried
+    one = "op 2 (repair) does not fit today after the clocked work: it carries over to a later day"
+    assert Translator("zh-CN").phrase(one) == "工序 2（repair）在已打卡的工作之后今天排不下：顺延到以后的日子"
+    # a reason stored before the singular: still read
+    one = "ops 2 (repair) do not fit today after the clocked work: they carry over to a later day"
+    assert Translator("zh-CN").phrase(one) == "工序 2（repair）在已打卡的工作之后今天排不下：顺延到以后的日子"
+    change = "BK-1 op 2 (body): B1/zhao 16:00-18:00 removed (carried over to a later day)"
+    assert (
+        Translator("zh-CN").phrase(change)
+        == "BK-1 工序 2（body）：B1/zhao 16:00-18:00 已移除（顺延到以后的日子）"
+    )
