@@ -205,9 +205,11 @@ def unplaced_weight(problem: DayProblem, solution: DaySolution) -> int:
     return sum(problem.jobs[j].priority for j in solution.unplaced)
 
 
-def rank(problem: DayProblem, solution: DaySolution) -> tuple[int, float]:
-    """Lexicographic quality: priority-weighted unplaced first, then the objective (lower is better)."""
-    return (unplaced_weight(problem, solution), solution.objective)
+def rank(problem: DayProblem, solution: DaySolution) -> tuple[int, int, float]:
+    """Lexicographic quality (lower is better): kept promises left out (`JobData.kept`), then
+    priority-weighted unplaced, then the objective."""
+    broken = sum(1 for j in solution.unplaced if problem.jobs[j].kept)
+    return (broken, unplaced_weight(problem, solution), solution.objective)
 
 
 def run_rules(problem: DayProblem) -> dict[str, DaySolution]:

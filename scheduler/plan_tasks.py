@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scheduler.compiler import CompiledDay
 from scheduler.contract import Assignment, Plan, PlanRequest, ReplanRequest
@@ -81,11 +81,22 @@ def witness_hint(compiled: CompiledDay, witness: Sequence[Assignment]) -> DaySol
     return DaySolution(placements=placements, unplaced=unplaced)
 
 
+def keeping_promises(compiled: CompiledDay, hint: DaySolution) -> CompiledDay:
+    """`compiled` with every booking the witness still places kept (`JobData.kept`): a booking at
+    risk or without a witness is placed only where it takes no accepted booking's place. Without
+    this a plan traded an accepted booking for one at risk of the same or higher priority wherever
+    that lowered the rest of the objective (which one depended on the search)."""
+    problem = compiled.problem
+    jobs = tuple(job if j in hint.unplaced else replace(job, kept=True) for j, job in enumerate(problem.jobs))
+    return replace(compiled, problem=replace(problem, jobs=jobs))
+
+
 def plan_from_witness(request: PlanRequest, witness: list[Assignment]) -> Plan:
     """CP-SAT warm-started from the accepted bookings' witness (every booking placed on time),
     validated against `request` (the greedy plan if it breaks a hard rule). Bookings the workshop
     can no longer plan are listed unassigned."""
     compiled, dropped = plannable(request)
     hint = witness_hint(compiled, witness)
+    compiled = keeping_promises(compiled, hint)
     plan = to_plan(compiled, optimise(compiled, hint=hint), "cpsat")
     return checked_plan(request, finish(request, plan, dropped))

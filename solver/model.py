@@ -89,8 +89,8 @@ def build(problem: DayProblem) -> DayModel:
     groups_b: dict[frozenset[int], list[cp_model.IntervalVar]] = {}
 
     for j, job in enumerate(problem.jobs):
-        if job.pinned:
-            present: cp_model.IntVar | int = 1  # started work stays in the plan
+        if job.pinned or job.kept:
+            present: cp_model.IntVar | int = 1  # started work and kept promises stay in the plan
         else:
             present = m.new_bool_var(f"placed_{j}")
             terms.append(w.unplaced * job.priority * (1 - present))

@@ -84,6 +84,9 @@ class JobData:
     waiter: bool
     priority: int
     operations: tuple[OperationData, ...]
+    kept: bool = False
+    """An accepted booking whose promise holds (its witness is valid): it stays placed, so a
+    booking at risk never takes its place, whatever its priority."""
 
     @property
     def pinned(self) -> bool:
