@@ -38,7 +38,7 @@ TOP = 24
 ACTUAL = 7
 """The height of a clocked (actual) bar, drawn over the bottom of the planned one."""
 LABELS = {"now": "now", "actual": "actual %(start)s–%(end)s", "late": "+%(minutes)s min",
-          "off": "off shift", "break": "break %(start)s–%(end)s"}  # fmt: skip
+          "off": "off shift", "break": "break %(start)s–%(end)s", "carried": "carried over"}  # fmt: skip
 """The chart's words (English; pages.py passes them translated)."""
 
 
@@ -250,7 +250,14 @@ def render(
         end = a.end.astimezone(tz)
         label, details = bar_text(a, (people or {}).get(a.booking), code, workshop, rows_by, show_phone)
         risk = risky.get(a.booking)
-        late = words["late"].replace("%(minutes)s", str(risk.projected_lateness_minutes)) if risk else ""
+        # Work that cannot finish today has no projected end: its mark says it carries over.
+        late = (
+            ""
+            if risk is None
+            else words["carried"]
+            if risk.carried_over
+            else words["late"].replace("%(minutes)s", str(risk.projected_lateness_minutes))
+        )
         done = actual.get((a.booking, a.operation))
         if done is not None and done.actual_start is not None:
             actual_end = done.actual_end or max(now or done.actual_start, done.actual_start)

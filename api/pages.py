@@ -151,7 +151,8 @@ def plan_page(
     t = i18n.use(request)  # also the chart's language (api/gantt.py)
     labels = {"now": t.gettext("now"), "actual": t.gettext("actual %(start)s–%(end)s"),
               "late": t.gettext("+%(minutes)s min"), "off": t.gettext("off shift"),
-              "break": t.gettext("break %(start)s–%(end)s")}  # fmt: skip
+              "break": t.gettext("break %(start)s–%(end)s"),
+              "carried": t.gettext("carried over")}  # fmt: skip
     # Personal data only to the roles that need them: a manager's view shows no phone numbers.
     show_phone = who is None or who.role is not Role.manager
     people = {b.id: b for b in day.bookings}
@@ -161,7 +162,8 @@ def plan_page(
     words = i18n.plan_in_words(plan, t) if plan else None
     return page(request, "plan.html", N_("Plan %(date)s"), workshop=workshop, date=date, plan=words,
                 bookings=day.bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
-                at_risk=at_risk(workshop, status), now=now.astimezone(workshop.tz).isoformat(),
+                at_risk=at_risk(workshop, status, labels["carried"]),
+                now=now.astimezone(workshop.tz).isoformat(),
                 stream_url=stream_url(request, workshop_id, date))  # fmt: skip
 
 
@@ -236,8 +238,11 @@ def _hm(moment: dt.datetime | None, workshop: Workshop) -> str:
     return "" if moment is None else f"{moment.astimezone(workshop.tz):%H:%M}"
 
 
-def at_risk(workshop: Workshop, status: DayStatus | None) -> list[dict[str, object]]:
-    """The bookings at risk of missing their promise, soonest promised pickup first."""
+def at_risk(
+    workshop: Workshop, status: DayStatus | None, carried: str = "carried over"
+) -> list[dict[str, object]]:
+    """The bookings at risk of missing their promise, soonest promised pickup first; `carried`: the
+    projected end of one whose work carries over to a later day (it has none today)."""
     risky = [b for b in (status.bookings if status else []) if b.at_risk]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     risky.sort(key=lambda b: (b.promised or far, b.booking))
@@ -245,7 +250,7 @@ def at_risk(workshop: Workshop, status: DayStatus | None) -> list[dict[str, obje
         {
             "booking": b.booking,
             "promised": _hm(b.promised, workshop),
-            "projected_end": _hm(b.projected_end, workshop),
+            "projected_end": carried if b.carried_over else _hm(b.projected_end, workshop),
             "minutes": b.projected_lateness_minutes,
         }
         for b in risky

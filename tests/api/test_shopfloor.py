@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import re
 import warnings
 
 import pytest
@@ -607,6 +608,12 @@ def test_work_clocked_too_late_for_the_rest_of_its_booking_carries_over(db_url: 
         assert mine["at_risk"] and mine["projected_end"] is None and mine["carried_over"] == [1]
         promised = dt.datetime.fromisoformat(mine["promised"])
         assert mine["projected_lateness_minutes"] >= (at("17:00") - promised).total_seconds() // 60  # closing
+        # The plan page marks it on its bar and in the at-risk list as carried over, not minutes late.
+        page = client.get(f"/workshops/{ws.id}/plan/{DATE}", params={"now": at("16:56").isoformat()}).text
+        bar = re.search(rf'<g class="bar at-risk[^"]*"[^>]*data-booking="{minor}".*?</g>', page, re.S)
+        assert bar is not None and "⚠ carried over" in bar.group(0), page
+        listed = page[page.index('id="at-risk"') :]
+        assert re.search(rf"<tr><td>{minor}</td><td>[^<]+</td><td>carried over</td>", listed)
         # A later clock event on another booking: the live plan follows it.
         assert client.post(f"{path}/clock", json=ev(lube, "start", "16:57", techs[lube])).status_code == 201
         status = settled(client, path)
