@@ -15,6 +15,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console, RenderableType
 
+from cli.cjk_wrap import install as install_cjk_wrap
 from cli.data import register as register_data
 from cli.help import LocalisedGroup
 from cli.i18n import ENVIRONMENT as LANG_ENVIRONMENT
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from scheduler.keys import KeyStore
 
 M = TypeVar("M", bound=BaseModel)
+
+install_cjk_wrap()  # Chinese lines in tables and help break between characters (cli/cjk_wrap.py)
 
 app = typer.Typer(
     cls=LocalisedGroup,  # --help in the language asked for: cli/help.py

@@ -85,7 +85,7 @@ def test_history_fit_table_and_report_in_chinese(tmp_path: Path) -> None:
     # Why each service's distribution, and the grades' names (were English: "KS test of log minutes
     # against the fitted normal …", "efficiency: apprentice 0.61 …").
     flat = "".join(run.stdout.split())
-    assert "对数分钟与拟" in run.stdout and "检验：D=" in run.stdout, run.stdout  # folded in its cell
+    assert "对数分钟与拟" in run.stdout and "检验：" in run.stdout and "D=0." in run.stdout, run.stdout
     assert "效率：学徒0.61" in flat and "中级0.99" in flat, run.stdout
     for english in ("KS test", "not rejected", "apprentice", "intermediate"):
         assert english not in run.stdout, english
