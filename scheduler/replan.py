@@ -338,12 +338,13 @@ def _where(a: Assignment, tz: dt.tzinfo) -> str:
     return f"{a.bay}/{a.technician} {a.start.astimezone(tz):%H:%M}-{a.end.astimezone(tz):%H:%M}"
 
 
-def _operation(booking: str, k: int, rr: ReplanRequest) -> dict[str, object]:
+def _operation(booking: str, k: int, rr: ReplanRequest, services: dict[str, str]) -> dict[str, object]:
     """A change's operation as people read it: numbered from 1 (as the phone page and the job
-    cards number them; `Change.operation` stays the 0-based index), with its name where known."""
+    cards number them; `Change.operation` stays the 0-based index), with its name where known.
+    `services`: each booking's service code (looked up once per diff, not per change)."""
     workshop = rr.request.workshop
-    found = next((b for b in [*rr.request.bookings, *rr.walk_ins] if b.id == booking), None)
-    service = workshop.service(found.service) if found is not None else None
+    code = services.get(booking)
+    service = workshop.service(code) if code is not None else None
     name = service.operations[k].name if service is not None and k < len(service.operations) else None
     return {"booking": booking, "operation": k + 1, "name": name}
 
@@ -355,6 +356,7 @@ def diff(before: Plan, after: Plan, rr: ReplanRequest) -> list[Change]:
     walk_ins = {b.id for b in rr.walk_ins}
     cancelled = set(rr.cancelled)
     carried = {u.booking: u.operations for u in after.unassigned if u.operations is not None}
+    services = {b.id: b.service for b in [*rr.walk_ins, *rr.request.bookings]}
     changes: list[Change] = []
     for key in sorted(old.keys() | new.keys()):
         booking, k = key
@@ -366,7 +368,7 @@ def diff(before: Plan, after: Plan, rr: ReplanRequest) -> list[Change]:
                 kind = "moved"
             else:
                 continue
-            values = {**_operation(booking, k, rr), "before": _where(a, tz), "after": _where(b, tz)}
+            values = {**_operation(booking, k, rr, services), "before": _where(a, tz), "after": _where(b, tz)}
             if values["name"] is None:
                 summary = N_("%(booking)s op %(operation)s: %(before)s -> %(after)s") % values
             else:
@@ -376,7 +378,7 @@ def diff(before: Plan, after: Plan, rr: ReplanRequest) -> list[Change]:
             )
         elif b is not None:
             kind = "added" if booking in walk_ins else "placed"
-            values = {**_operation(booking, k, rr), "where": _where(b, tz)}
+            values = {**_operation(booking, k, rr, services), "where": _where(b, tz)}
             if values["name"] is None:
                 summary = N_("%(booking)s op %(operation)s: new at %(where)s") % values
             else:
@@ -387,7 +389,7 @@ def diff(before: Plan, after: Plan, rr: ReplanRequest) -> list[Change]:
             why = N_("cancelled") if kind == "dropped" else N_("no room")
             if k in carried.get(booking, ()):
                 why = N_("carried over to a later day")
-            values = {**_operation(booking, k, rr), "where": _where(a, tz), "why": why}
+            values = {**_operation(booking, k, rr, services), "where": _where(a, tz), "why": why}
             if values["name"] is None:
                 summary = N_("%(booking)s op %(operation)s: %(where)s removed (%(why)s)") % values
             else:
