@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -15,6 +16,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import TypeAdapter, ValidationError
 
 from api import gantt, i18n
 from api.charts import bars
@@ -22,10 +24,10 @@ from api.deps import ClockDep, NowQuery, RunnerDep, ServiceDep, ShopFloorDep, se
 from api.login import COOKIE, language_switch
 from scheduler import actuals, jobcards
 from scheduler.clocking import DayStatus, OperationStatus
-from scheduler.contract import Booking, Day, Plan, Workshop
+from scheduler.contract import FIRST_DATE, LAST_DATE, Booking, Day, Moment, Plan, Workshop
 from scheduler.day_page import day_page, technician_day
 from scheduler.errors import InputError, NotFound
-from scheduler.i18n import N_, normalise
+from scheduler.i18n import N_, Translator, normalise
 from scheduler.keys import KeyInfo, Role
 from scheduler.kpis import plan_quality_words
 from scheduler.service import PlanningService
@@ -90,6 +92,7 @@ def page(request: Request, name: str, title: str, **context: object) -> HTMLResp
     t = i18n.use(request)
     here = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
     date = context.get("date")
+    now_alert = _now_outside(request, context, t)
     return templates.TemplateResponse(
         request,
         name,
@@ -100,8 +103,37 @@ def page(request: Request, name: str, title: str, **context: object) -> HTMLResp
             "technician_key": who is not None and who.role is Role.technician,
             "script_texts": i18n.script_texts(t),
             "switch": language_switch(t, here),
+            "now_alert": now_alert,
             **context,
         },
+    )
+
+
+_MOMENT: TypeAdapter[dt.datetime] = TypeAdapter(Moment)
+
+
+def _now_outside(request: Request, context: Mapping[str, object], t: Translator) -> str | None:
+    """The alert for a page asked `?now=` a moment whose day at the workshop (each listed one's, on
+    the home page) is not one bayplan plans: `Moment` checks the value's own date, so
+    2200-01-01T23:59-12:00 passes, and it is 2200-01-02 in Shanghai. None: no such `now`."""
+    raw = request.query_params.get("now")
+    if not raw:
+        return None
+    try:
+        now = _MOMENT.validate_python(raw)
+    except ValidationError:
+        return None  # the route refused it (422)
+    shown = context.get("workshops")
+    workshops = list(shown) if isinstance(shown, list) else [context.get("workshop")]
+    zones: list[dt.tzinfo] = [w.tz for w in workshops if isinstance(w, Workshop)] or [dt.UTC]
+    if all(FIRST_DATE <= now.astimezone(tz).date() <= LAST_DATE for tz in zones):
+        return None
+    return t.gettext(
+        "The time %(now)s is outside the days bayplan plans (%(first)s to %(last)s): the days shown"
+        " here can be neither planned nor booked.",
+        now=now.isoformat(timespec="minutes"),
+        first=FIRST_DATE.isoformat(),
+        last=LAST_DATE.isoformat(),
     )
 
 

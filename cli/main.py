@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import logging
 import os
 import sys
 from enum import StrEnum
@@ -138,6 +139,39 @@ def _with_time_limit(request: PlanRequest, time_limit: float | None) -> PlanRequ
     return request.model_copy(update={"options": options})
 
 
+class _Held(logging.Handler):
+    """Log records kept back, to be shown or dropped."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _gated_plan(request: PlanRequest, planner: str) -> Plan:
+    """The plan by `planner` through the validator's gate, as the API's stateless plan makes it
+    (`integrity.validated_plan`): a plan breaking a hard rule is replaced by the greedy one, and
+    NoValidPlan when the request's pinned work leaves none. The gate's log records (a plan
+    replaced) are shown once a plan stands; with NoValidPlan its error alone says why, as the
+    API's 409 does."""
+    from scheduler.integrity import validated_plan
+
+    logger = logging.getLogger("bayplan")
+    held = _Held()
+    propagate, logger.propagate = logger.propagate, False
+    logger.addHandler(held)
+    try:
+        plan = validated_plan(request, planner)
+    finally:
+        logger.removeHandler(held)
+        logger.propagate = propagate
+    for record in held.records:
+        logger.handle(record)
+    return plan
+
+
 @app.command(help=N_("Plan one day: tomorrow's bay plan for a scenario, or a v1 request from --input."))
 def plan(
     scenario: Annotated[
@@ -167,7 +201,7 @@ def plan(
         bool, typer.Option("--verbose", help=N_("also the objective, its best bound and the gap"))
     ] = False,
 ) -> None:
-    from scheduler.planning import make_plan
+    from scheduler.integrity import NoValidPlan, no_valid_plan
 
     try:
         if input is not None:
@@ -192,9 +226,11 @@ def plan(
                 raise InputError("--seed", f"must not be negative, got {seed}")
             request = day_request(loaded, plan_date, seed=seed, scale=scale)
         request = _with_time_limit(request, time_limit)
-        result = make_plan(request, planner.value)
+        result = _gated_plan(request, planner.value)
     except InputError as exc:
         raise fail(str(exc)) from None
+    except NoValidPlan as exc:  # the request's pinned work: what the API's 409 says, exit 1 as a 409
+        raise fail(str(no_valid_plan(exc)), code=1) from None
 
     if format is Format.json:
         _emit(result.model_dump_json(indent=2), out)

@@ -39,6 +39,16 @@ class PinCollision(InputError):
         self.bookings = bookings
 
 
+class PinsOutOfOrder(InputError):
+    """A booking's pinned operation `operation` (0-based) starting before its previous one ends,
+    for a caller that names the input behind the pins and says it as people number operations
+    (`scheduler.replan`)."""
+
+    def __init__(self, field: str, reason: str, operation: int) -> None:
+        super().__init__(field, reason)
+        self.operation = operation
+
+
 @dataclass(frozen=True)
 class CompiledDay:
     request: PlanRequest
@@ -298,9 +308,10 @@ def _pins(booking: Booking, service: Service, where: str, frame: DayFrame) -> di
                 f"operation {k} is pinned but operation {k - 1} is not: pin finished work too",
             )
         if k > 0 and pins[k].start < pins[k - 1].end:
-            raise InputError(
+            raise PinsOutOfOrder(
                 f"{where}.pinned",
                 N_("operation %(k)s starts before operation %(k_1)s ends") % {"k": k, "k_1": k - 1},
+                k,
             )
     return pins
 
@@ -317,8 +328,11 @@ def _check_pins_do_not_collide(problem: DayProblem, request: PlanRequest) -> Non
         for (_, end_a, job_a), (start_b, _, job_b) in itertools.pairwise(pins):
             if start_b < end_a:
                 names = request.workshop.bays if kind == "bay" else request.workshop.technicians
-                raise PinCollision(
-                    f"bookings[{job_b}].pinned",
-                    f"overlaps pinned work of {request.bookings[job_a].id} on {kind} {names[index].id}",
-                    (job_a, job_b),
+                other, held = request.bookings[job_a].id, names[index].id
+                reason = (
+                    N_("overlaps pinned work of %(booking)s on bay %(bay)s") % {"booking": other, "bay": held}
+                    if kind == "bay"
+                    else N_("overlaps pinned work of %(booking)s on technician %(technician)s")
+                    % {"booking": other, "technician": held}
                 )
+                raise PinCollision(f"bookings[{job_b}].pinned", reason, (job_a, job_b))

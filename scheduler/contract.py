@@ -41,6 +41,11 @@ GRADE_NAMES = {1: "apprentice", 2: "junior", 3: "intermediate", 4: "senior", 5: 
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
+PART_CODE = ":ops"
+"""What marks a part of a service in its code, "ACC-REPAIR:ops2-3" (scheduler.multiday): a day's share
+of multi-day work, or the clocked part of a booking whose rest carries over. No workshop service's
+code holds it."""
+
 Grade = Annotated[int, Field(ge=1, le=5, description="1 apprentice .. 5 master")]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 #: A bay kind: any identifier the workshop declares in `Workshop.bay_kinds`.
@@ -233,6 +238,18 @@ class Service(_Model):
         "opening days, each operation done in one piece on one day, and the promised pickup is on "
         "the last day; default 1: the work is done on the drop-off day",
     )
+
+    @field_validator("code")
+    @classmethod
+    def _not_a_part(cls, value: str) -> str:
+        # A day's share of a service is a service of its own, coded "MINOR:ops0-0"
+        # (scheduler.multiday.part_code): a workshop's own code of that shape would be taken for one.
+        if PART_CODE in value:
+            raise ValueError(
+                N_("must not contain %(part)r: it marks a part of a service (%(example)r)")
+                % {"part": PART_CODE, "example": "ACC:ops0-1"}
+            )
+        return value
 
     @property
     def needs_parts(self) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from scheduler.contract import OperationEvent, Overrun, Plan, PlanRequest
 from scheduler.errors import Conflict, InputError
 from scheduler.i18n import N_
-from scheduler.integrity import NoValidPlan, validated_plan
+from scheduler.integrity import NoValidPlan, no_valid_plan, validated_plan
 from scheduler.jobs import JobRecord, JobRunner
 from scheduler.live_replan import has_clock_events, replan_live
 from scheduler.service import PlanningService
@@ -87,5 +87,5 @@ class DayPlanner:
         try:
             plan: Plan = self.runner.run("plan", request.workshop.id, validated_plan, request)
         except NoValidPlan as exc:  # the request's own pinned work: a 409 saying why, not a 500
-            raise Conflict(N_("the pinned work leaves no valid plan: %(why)s") % {"why": exc}, []) from None
+            raise no_valid_plan(exc) from None
         return plan

@@ -21,10 +21,10 @@ from collections.abc import Sequence
 from scheduler.compiler import CompiledDay, compile_request
 from scheduler.contract import Assignment, Booking, Plan, PlanOptions, PlanRequest, Unassigned, Workshop
 from scheduler.dispatch import dispatch
-from scheduler.errors import InputError
+from scheduler.errors import Conflict, InputError
 from scheduler.i18n import N_
 from scheduler.kpis import NO_KPIS, compute_kpis
-from scheduler.planning import make_plan, to_plan
+from scheduler.planning import DEFAULT_PLANNER, make_plan, to_plan
 from scheduler.replan import carried_over, cut_to_clocked, stuck_bookings
 from scheduler.validator import RULE_LOAN_CARS, Violation, validate_plan
 
@@ -236,6 +236,14 @@ def checked_plan(request: PlanRequest, plan: Plan, carry: bool = False) -> Plan:
     return empty
 
 
-def validated_plan(request: PlanRequest) -> Plan:
-    """`make_plan` with the validator's gate (the stateless endpoint; runs in a worker process)."""
-    return checked_plan(request, make_plan(request))
+def validated_plan(request: PlanRequest, planner: str = DEFAULT_PLANNER) -> Plan:
+    """`make_plan` with the validator's gate: the stateless plan, by the API (in a worker process)
+    and by `bayplan plan`. NoValidPlan when the request's own pinned work leaves no valid plan
+    (`no_valid_plan` says it as the API's 409 and the CLI's error do)."""
+    return checked_plan(request, make_plan(request, planner))
+
+
+def no_valid_plan(exc: NoValidPlan) -> Conflict:
+    """A stateless request whose pinned work leaves no valid plan (`validated_plan`), as a 409
+    says it: the validator's reasons (the booking named)."""
+    return Conflict(N_("the pinned work leaves no valid plan: %(why)s") % {"why": exc}, [])

@@ -42,7 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from scheduler.availability import Availability
-from scheduler.contract import LAST_DATE, Assignment, Booking, PinnedOperation, Service, Workshop
+from scheduler.contract import LAST_DATE, PART_CODE, Assignment, Booking, PinnedOperation, Service, Workshop
 from scheduler.i18n import N_
 from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Wants
 
@@ -66,8 +66,9 @@ __all__ = [
     "split_part",
 ]
 
-PART = ":ops"
-"""Part service codes are the service's code, this, and the operations: "ACC-REPAIR:ops2-3"."""
+PART = PART_CODE
+"""Part service codes are the service's code, this, and the operations: "ACC-REPAIR:ops2-3" (a
+workshop's own service codes never hold it: contract.Service)."""
 
 LOOK_AHEAD_DAYS = 45
 """Calendar days searched for the following opening days (holidays included)."""

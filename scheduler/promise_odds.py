@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr, ndtri
 
-from scheduler.clocking import BookingStatus, DayState, OpTrack, expected_minutes
+from scheduler.clocking import BookingStatus, DayState, OpTrack, expected_minutes, local_instant
 from scheduler.contract import Booking, Plan, Workshop, hhmm_minutes
 from scheduler.durations import DURATION_CV, lognormal_sigma, work_factors
 
@@ -71,7 +71,16 @@ class Snapshot:
 
 
 def _minutes(moment: dt.datetime, now: dt.datetime) -> float:
-    return (moment - now).total_seconds() / 60
+    """Real minutes from `now` to `moment`: datetimes sharing a ZoneInfo (`now` at the workshop,
+    a plan's wall times) subtract by wall clock, an hour off across a DST change."""
+    return (moment.astimezone(dt.UTC) - now.astimezone(dt.UTC)).total_seconds() / 60
+
+
+def _after(now: dt.datetime, minutes: float) -> dt.datetime:
+    """The instant `minutes` of real time after `now`, at `now`'s offset then (a fixed offset, so
+    that it compares as an instant: `clocking.local_instant`)."""
+    assert now.tzinfo is not None
+    return local_instant(now.astimezone(dt.UTC) + dt.timedelta(minutes=minutes), now.tzinfo)
 
 
 def _wall(workshop: Workshop, date: dt.date, hhmm: str) -> dt.datetime:
@@ -352,15 +361,13 @@ class GuardRule:
     def early_phase(self, promised: dt.datetime, drop_off: dt.datetime, now: dt.datetime) -> bool:
         """Time to act: the vehicle in, and the promise at least `horizon` minutes ahead or the
         vehicle in for less than `settle` minutes."""
-        if now < drop_off:
+        if _minutes(drop_off, now) > 0:
             return False
-        return promised - now >= dt.timedelta(minutes=self.horizon) or now - drop_off < dt.timedelta(
-            minutes=self.settle
-        )
+        return _minutes(promised, now) >= self.horizon or -_minutes(drop_off, now) < self.settle
 
     def quantile(self, booking: Booking, now: dt.datetime) -> float | None:
         assert booking.promised is not None
-        if now < booking.drop_off:
+        if _minutes(booking.drop_off, now) > 0:
             return None
         return self.early if self.early_phase(booking.promised, booking.drop_off, now) else self.late
 
@@ -406,11 +413,7 @@ def _promises(snapshot: Snapshot, ends: Mapping[str, Floats | None], rule: Guard
             q = rule.quantile(b, now)
             # The inverted-CDF quantile agrees with the odds: past the promise exactly when fewer
             # than q of the draws end by it (interpolation let P = 0.898 sit on the promise).
-            end = (
-                None
-                if q is None
-                else now + dt.timedelta(minutes=float(np.quantile(last, q, method="inverted_cdf")))
-            )
+            end = None if q is None else _after(now, float(np.quantile(last, q, method="inverted_cdf")))
             out[b.id] = Promise(round(float(np.mean(last <= promised + 1e-9)), 4), end)
     return out
 
@@ -461,9 +464,7 @@ def _point_ends(
     ops: Sequence[_Op], unplanned: Collection[str], now: dt.datetime, keep: Collection[int] | None = None
 ) -> dict[tuple[str, int], dt.datetime]:
     ends = _propagate(ops, None, MODEL, 1, keep=keep)
-    return {
-        key: now + dt.timedelta(minutes=float(end[0])) for key, end in ends.items() if key[0] not in unplanned
-    }
+    return {key: _after(now, float(end[0])) for key, end in ends.items() if key[0] not in unplanned}
 
 
 def booking_projection(

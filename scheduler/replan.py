@@ -7,7 +7,8 @@ import re
 from collections.abc import Collection, Mapping
 
 from scheduler.availability import Availability, first_common_fit
-from scheduler.compiler import CompiledDay, PinCollision, compile_request
+from scheduler.clocking import operation_words
+from scheduler.compiler import CompiledDay, PinCollision, PinsOutOfOrder, compile_request
 from scheduler.contract import (
     Assignment,
     Booking,
@@ -417,7 +418,11 @@ def _as_given(exc: InputError, rr: ReplanRequest, bookings: list[Booking]) -> In
         involved = [bookings[int(found.group(1))].id]
     else:
         return exc
-    where = f"booking {involved[0]}: {exc.reason}"
+    if isinstance(exc, PinsOutOfOrder):  # said as people number operations, from 1, with names
+        late = next(b for b in bookings if b.id == involved[0])
+        where = _out_of_order(rr.request.workshop, late, exc.operation)
+    else:
+        where = N_("booking %(booking)s: %(reason)s") % {"booking": involved[0], "reason": exc.reason}
     for booking in involved:
         for name, events in (("overruns", rr.overruns), ("started", rr.started), ("finished", rr.finished)):
             for i, event in enumerate(events):
@@ -427,6 +432,20 @@ def _as_given(exc: InputError, rr: ReplanRequest, bookings: list[Booking]) -> In
             if b.id == booking and b.pinned:
                 return InputError(f"request.bookings[{i}].pinned", where)
     return InputError("plan", where)  # started in the plan before `now`
+
+
+def _out_of_order(workshop: Workshop, booking: Booking, k: int) -> str:
+    """Operation `k` (0-based) of `booking` starting before its previous one ends, as a person
+    reads it: "booking b5 operation 2 (repair) starts before its operation 1 (diagnosis) ends"."""
+    service = workshop.service(booking.service)
+    values = {
+        "where": operation_words(workshop, booking, k),
+        "previous": k,  # operation k - 1, numbered from 1
+        "name": service.operations[k - 1].name if service is not None else None,
+    }
+    if values["name"] is None:
+        return N_("%(where)s starts before its operation %(previous)s ends") % values
+    return N_("%(where)s starts before its operation %(previous)s (%(name)s) ends") % values
 
 
 def cut_to_clocked(request: PlanRequest, first: Mapping[str, int]) -> PlanRequest:

@@ -58,6 +58,8 @@ def refused_address(address: Address, private: bool) -> bool:
     allowed)."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped  # ::ffff:169.254.169.254 is 169.254.169.254
+    if address.is_loopback:  # this machine, 127.x and ::1 alike (Python counts ::1 reserved: ::/8)
+        return not private
     if address.is_link_local or address.is_multicast or address.is_unspecified or address.is_reserved:
         return True
     return not private and (address.is_private or address.is_loopback)

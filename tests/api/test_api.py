@@ -218,6 +218,28 @@ def test_pinned_work_that_leaves_its_booking_no_room_is_a_409_saying_why(client:
     )
 
 
+def test_a_service_code_naming_a_part_of_a_service_is_422_naming_the_code(client: TestClient) -> None:
+    """A day's share of a service is a service of its own, "MINOR:ops0-0" (multi-day work, and the
+    clocked part of a booking whose rest carries over). A workshop service of that code was taken
+    for the part: a cut booking ran on the workshop's own service, and the chart, the job cards and
+    the day's plan read its bookings as shares of MINOR (review-s15 R4). Such codes are refused."""
+    body = small_workshop().model_dump(mode="json")
+    body["services"].append({**body["services"][2], "code": "MINOR:ops0-0", "name": "Own"})
+    http = TestClient(client.app, raise_server_exceptions=False)
+    stored = http.put(f"/v1/workshops/{body['id']}", json=body)
+    assert stored.status_code == 422, stored.text
+    (error,) = stored.json()["detail"]
+    assert error["loc"][-3:] == ["services", len(body["services"]) - 1, "code"], error
+    assert ":ops" in error["msg"], error
+    zh = http.put(f"/v1/workshops/{body['id']}", json=body, headers={"Accept-Language": "zh-CN"})
+    assert "不能包含 ':ops'" in zh.json()["detail"][0]["msg"], zh.text
+    planned = http.post("/v1/plan", json={"workshop": body, "date": DATE, "bookings": []})
+    assert planned.status_code == 422, planned.text
+    assert "services" in str(planned.json()["detail"]) and ":ops" in str(planned.json()["detail"])
+    body["services"][-1]["code"] = "MINOR-OPS0"  # a code of its own is fine
+    assert client.put(f"/v1/workshops/{body['id']}", json=body).status_code == 200
+
+
 def test_closed_day_offers_nothing_and_refuses_bookings(client: TestClient) -> None:
     closed = tiny_workshop().model_copy(update={"closed_days": [dt.date.fromisoformat(DATE)]})
     put_workshop(client, closed)

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from scheduler import phases, refiner
-from tests.builders import DATE, at, fixed_clock, small_workshop
+from tests.builders import DATE, at, fixed_clock, put_workshop, small_workshop, tiny_workshop
 
 
 class _Pool:
@@ -149,3 +151,25 @@ def test_keys_off_is_warned_where_a_port_may_be_served_not_for_an_in_process_app
     with caplog.at_level("WARNING", logger="bayplan"):
         create_app(f"sqlite:///{tmp_path / 'served.db'}", clock=fixed_clock())
     assert any(warning in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("now", ["2200-01-01T23:59:00-12:00", "2000-01-01T00:00:00+14:00"])
+def test_a_page_for_a_moment_whose_day_bayplan_does_not_plan_says_so(client: TestClient, now: str) -> None:
+    """`?now=` is checked on its own date, so 2200-01-01T23:59-12:00 passes, but at the workshop
+    (Shanghai) it is 2200-01-02, and 2000-01-01T00:00+14:00 is 1999-12-31 there: the pages showed
+    those days (the booking page's default day, the loading chart, the reports' range) with no
+    word that none of them can be planned or booked (fuzz-s15). Each page now says so in an alert."""
+    put_workshop(client, tiny_workshop())
+    pages = ["/", f"/workshops/tiny/plan/{DATE}", "/workshops/tiny/book", "/workshops/tiny/loading",
+             "/workshops/tiny/reports", f"/workshops/tiny/me?technician=t&date={DATE}"]  # fmt: skip
+    for url in pages:
+        joined = "&" if "?" in url else "?"
+        page = client.get(f"{url}{joined}now={quote(now)}")
+        assert page.status_code == 200, (url, page.text)
+        alert = re.search(r'<p class="error" role="alert">([^<]*)</p>', page.text)
+        assert alert is not None and "outside the days bayplan plans" in alert.group(1), (url, page.text)
+        assert "2000-01-01 to 2199-12-31" in alert.group(1)
+        zh = client.get(f"{url}{joined}now={quote(now)}", headers={"Accept-Language": "zh-CN"}).text
+        assert "不在 bayplan 排程的日期范围" in zh, url
+        fine = client.get(f"{url}{joined}now={quote(at('09:00').isoformat())}").text
+        assert 'role="alert"' not in fine, url

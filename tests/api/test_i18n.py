@@ -472,6 +472,20 @@ def test_the_plan_and_technician_pages_say_at_risk_plainly_in_chinese(db_url: st
     assert "（工序 1）" in _visible(me.text) and "(工序 1)" not in me.text, me.text
 
 
+def test_the_chinese_plan_chart_numbers_operations_as_the_other_texts_do(db_url: str) -> None:
+    """A bar's details said "MAINT 第 1 道工序" while the phone page, the job cards, the clock's
+    refusals and the re-plan's changes say "工序 1" (walk-s15 D)."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    assert client.put("/v1/workshops/tiny", json=tiny_workshop().model_dump(mode="json")).status_code == 200
+    client.post(BOOKINGS, json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"})
+    plan = client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 1})
+    assert plan.status_code == 200, plan.text
+    page = client.get(f"/workshops/tiny/plan/{DATE}", headers={"Accept-Language": "zh-CN"}).text
+    chart = " ".join(_svg_too(page))
+    assert "MAINT 工序 1 ·" in chart and "道工序" not in chart, chart
+    assert "MAINT operation 1" in " ".join(_svg_too(client.get(f"/workshops/tiny/plan/{DATE}").text))
+
+
 def test_a_choice_of_values_reads_or_in_chinese(db_url: str) -> None:
     """A clock event's action out of the five read "应为 'start', …, 'finish' or 'correct'"; the
     values and the error's ctx stay as they are."""

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import socket
 import threading
 import warnings
 from typing import ClassVar
@@ -19,6 +20,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from scheduler.storage import webhooks as webhooks_db
+from scheduler.webhooks import RefusedAddress
 from tests.builders import TINY_PATH as W
 from tests.builders import clock_event as ev
 from tests.builders import two_waiters_day
@@ -117,6 +119,35 @@ def test_webhooks_never_reach_link_local_addresses_and_may_be_kept_off_the_shop_
     webhooks.private = False  # BAYPLAN_WEBHOOK_PRIVATE=deny
     r = client.post(f"{W}/webhooks", json={"url": "http://10.0.0.5/crm", "events": ["booking.done"]})
     assert r.status_code == 422 and "may not reach" in r.text
+
+
+def test_this_machine_is_reached_alike_by_its_ipv4_and_ipv6_loopback(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """http://127.0.0.1/ is a fine target by default (a CRM on this machine) but http://[::1]/ was
+    refused ("may not reach ::1": Python counts ::/8 reserved), and so was every delivery to a name
+    such as localhost that resolves to ::1 as well (most dual-stack machines). Loopback is now this
+    machine in both families: allowed by default, refused alike under BAYPLAN_WEBHOOK_PRIVATE=deny."""
+    two_waiters_day(client)
+    webhooks = client.app.state.shopfloor.webhooks  # type: ignore[attr-defined]
+    both = [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", 8080, 0, 0)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 8080))]  # fmt: skip
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: both)
+    for url in ("http://127.0.0.1:8080/hook", "http://[::1]:8080/hook", "http://localhost:8080/hook"):
+        r = client.post(f"{W}/webhooks", json={"url": url, "events": ["booking.done"]})
+        assert r.status_code == 201, (url, r.text)
+    sent = webhooks._pinned(httpx.Request("POST", "http://localhost:8080/hook"))  # how a delivery connects
+    assert sent.url.host == "::1" and sent.headers["Host"] == "localhost:8080"
+    webhooks.private = False  # BAYPLAN_WEBHOOK_PRIVATE=deny: this machine is off limits in both
+    for url in ("http://127.0.0.1:8080/hook", "http://[::1]:8080/hook"):
+        r = client.post(f"{W}/webhooks", json={"url": url, "events": ["booking.done"]})
+        assert r.status_code == 422 and "may not reach" in r.text, (url, r.text)
+    with pytest.raises(RefusedAddress):
+        webhooks._pinned(httpx.Request("POST", "http://localhost:8080/hook"))
+    webhooks.private = True
+    for url in ("http://[::]:8080/", "http://[fe80::1]/x", "http://[ff02::1]/x"):  # never, as before
+        r = client.post(f"{W}/webhooks", json={"url": url, "events": ["booking.done"]})
+        assert r.status_code == 422 and "may not reach" in r.text, (url, r.text)
 
 
 class _Receiver(http.server.BaseHTTPRequestHandler):

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.contract import Plan, ReplanResult
+from scheduler.contract import PinnedOperation, Plan, ReplanResult
 from scheduler.demand import day_request
 from scheduler.scenarios import SCENARIO_ROOT, load_scenario
 from scheduler.validator import assert_valid
-from tests.builders import DATE, bayplan
+from tests.builders import DATE, at, bayplan, booking, request
 
 
 def in_a_process(*args: str) -> subprocess.CompletedProcess[str]:
@@ -64,6 +64,29 @@ def test_input_request_is_planned_statelessly(tmp_path: Path) -> None:
     run = bayplan("plan", "--input", str(path), "--format", "json", "--planner", "greedy")
     assert run.returncode == 0, run.stderr
     assert_valid(request, Plan.model_validate_json(run.stdout))
+
+
+@pytest.mark.parametrize("planner", ["greedy", "cpsat"])
+def test_input_whose_pinned_work_leaves_no_room_fails_as_the_api_says(tmp_path: Path, planner: str) -> None:
+    """A diagnosis pinned 16:30-16:55 leaves its 90-minute repair no room before the shifts end:
+    no plan keeps the pinned work. The API's stateless plan answers 409 with the validator's
+    reason; the CLI printed a plan without the pinned diagnosis and exited 0. Now it says the same
+    (exit 1, as a 409 does for `workshop push`), one line, no plan on stdout, in Chinese too."""
+    late = PinnedOperation(operation=0, bay="G1", technician="wang", start=at("16:30"), end=at("16:55"))
+    path = tmp_path / "request.json"
+    day = request([booking("b1", "MINOR", "09:00", pinned=[late])], time_limit_seconds=2)
+    path.write_text(day.model_dump_json())
+    run = bayplan("plan", "--input", str(path), "--planner", planner)
+    assert run.returncode == 1 and run.stdout == "", run.stdout
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("bayplan: error: the pinned work leaves no valid plan")
+    assert "booking b1 has pinned work but is unassigned" in lines[0]
+    zh = bayplan("--lang", "zh-CN", "plan", "--input", str(path), "--planner", planner)
+    assert zh.returncode == 1 and zh.stdout == ""
+    said = zh.stderr.strip().splitlines()
+    assert len(said) == 1 and said[0].startswith("bayplan：错误：已固定的工作使当天无法排出有效计划："), said
+    assert "b1" in said[0]  # the validator's reasons stay as it words them, as in the API's 409
 
 
 def test_schemas_are_printed() -> None:

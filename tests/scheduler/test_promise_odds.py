@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from scheduler.clocking import DayState, Effective, booking_status, replay
-from scheduler.contract import Booking, Plan, PlanRequest
+from scheduler.contract import Booking, Plan, PlanRequest, Workshop
 from scheduler.planning import make_plan
 from scheduler.promise_odds import (
     DurationModel,
@@ -223,3 +224,38 @@ def test_one_bookings_projection_is_its_part_of_the_whole_days() -> None:
             assert promise == whole_promises[b.id]
             between += promise is not None and promise.on_time_probability not in (None, 0.0, 1.0)
     assert between > 0  # some odds in between: the draws were compared, not only certainties
+
+
+def test_the_night_the_clocks_go_back_is_projected_in_real_minutes() -> None:
+    """Europe/Berlin, 2026-10-25: 02:00-03:00 comes twice. A 90-minute job started at 01:30+02:00
+    ends, as expected, at 02:00+01:00 (an hour and a half later in real time). Asked with `now`
+    in the workshop's own zone (a fixed clock there), the odds added and subtracted by wall
+    clock: the projected end came out at 03:00+01:00, an hour late, and its promise at 02:30+01:00
+    was flagged at risk. The same instant gives the same projection whichever zone it is given in."""
+    berlin = ZoneInfo("Europe/Berlin")
+    night = {"start": "00:00", "end": "06:00"}
+    data = tiny_workshop(services={"MAINT": ("Maintenance", 90)}).model_dump(mode="json")
+    data |= {"timezone": "Europe/Berlin", "opening": night}
+    data["technicians"] = [{**t, "shift": night} for t in data["technicians"]]
+    ws = Workshop.model_validate(data)
+    date = dt.date(2026, 10, 25)
+    when = dt.datetime.fromisoformat
+    promised = when("2026-10-25T02:30+01:00")  # half an hour after the expected end, in real time
+    a = Booking(id="A", service="MAINT", drop_off=when("2026-10-25T01:00+02:00"), promised=promised)
+    req = PlanRequest(workshop=ws, date=date, bookings=[a])
+    p = make_plan(req, "greedy")
+    assert_valid(req, p)
+    started = replay([Effective(1, "A", 0, "t", "start", when("2026-10-25T01:30+02:00"))], ws, {"A": a}, date)
+    at_the_workshop = dt.datetime(2026, 10, 25, 1, 45, tzinfo=berlin)  # +02:00, before the change
+    in_utc = at_the_workshop.astimezone(dt.UTC)
+    for now in (at_the_workshop, in_utc):
+        (end,) = projected_ends(ws, [a], p, started, now).values()
+        assert end == when("2026-10-25T02:00+01:00"), (now, end)
+        status = booking_status(ws, a, p, started, now, None)
+        statuses = guarded(
+            reprojected([status], {("A", 0): end}),
+            promise_guard(Snapshot(ws, date, [a], p, started, now), rule=GuardRule(0.5, 0.5)),
+        )
+        assert not statuses[0].at_risk and statuses[0].projected_end == end, statuses[0]
+    zone, utc = (on_time_probabilities(ws, date, [a], p, started, now) for now in (at_the_workshop, in_utc))
+    assert zone == utc and zone["A"] is not None and zone["A"] > 0.5

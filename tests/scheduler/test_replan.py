@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 
 import pytest
 
@@ -18,6 +19,7 @@ from scheduler.contract import (
     ReplanRequest,
 )
 from scheduler.errors import InputError
+from scheduler.i18n import Translator
 from scheduler.integrity import NoValidPlan, checked_plan
 from scheduler.planning import make_plan
 from scheduler.replan import diff, replan, replan_request
@@ -160,6 +162,33 @@ def test_an_overrun_into_started_work_names_the_overrun() -> None:
             replan(rr)
         assert err.value.field == "overruns[0]", err.value  # what the caller sent, not an internal path
         assert second.booking in str(err.value) and first.booking in str(err.value)
+        said = Translator("zh-CN").phrase(err.value.reason)  # whole in Chinese (before: English in it)
+        assert second.booking in said and first.booking in said and not re.search("[a-z]{3,} [a-z]{3,}", said)
+
+
+def test_work_started_before_its_previous_operation_ends_is_said_as_people_number_operations() -> None:
+    """The plan has b5's repair before now (taken as started, as nobody said otherwise) while its
+    diagnosis was clocked 16:30-16:55. The error said "booking b5: operation 1 starts before
+    operation 0 ends": numbered from 0 and, in Chinese, English inside the sentence (walk-s15 C).
+    Now it names the operations as the phone page and the clock's refusals do."""
+    req, plan = _day()
+    assert any(a.booking == "b5" and a.operation == 1 and a.start < at("16:30") for a in plan.assignments)
+    rr = ReplanRequest(
+        request=req,
+        plan=plan,
+        now=at("16:56"),
+        started=[OperationEvent(booking="b5", operation=0, at=at("16:30"))],
+        finished=[OperationEvent(booking="b5", operation=0, at=at("16:55"))],
+    )
+    with pytest.raises(InputError) as err:
+        replan(rr, "greedy")
+    assert err.value.field == "started[0]"
+    assert err.value.reason == (
+        "booking b5 operation 2 (repair) starts before its operation 1 (diagnosis) ends"
+    )
+    assert Translator("zh-CN").phrase(err.value.reason) == (
+        "预约 b5 的工序 2（repair）在该预约的工序 1（diagnosis）结束之前就开始了"
+    )
 
 
 @pytest.mark.parametrize("planner", ["greedy", "cpsat"])
