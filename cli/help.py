@@ -11,16 +11,22 @@ option's and argument's help, and the words typer's help screen adds (the panels
 at). Option and command names, metavars and defaults stay as they are. In English nothing is
 touched, so English help is what typer makes of the code.
 
-Not translated: click's "Usage:" and the usage errors click itself raises (its gettext domain).
+The usage line's "Usage:" and typer's own group errors ("Missing command.", "No such command",
+the error panel's title and "Try … for help.") follow too. Not translated: the errors click's
+parser words itself ("No such option", "Missing argument", "Invalid value for"): f-strings, no
+message to look up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gettext
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
+from typer import core as typer_core
 from typer import rich_utils
 from typer._click import Context  # typer's own click (0.2x vendors it): its parse_args signature
+from typer._click.formatting import HelpFormatter
 from typer.core import TyperGroup
 
 from cli.i18n import N_, set_language
@@ -38,6 +44,8 @@ SCREEN_WORDS = {
     "ENVVAR_STRING": N_("[env var: {}]"),
     "REQUIRED_LONG_STRING": N_("[required]"),
     "DEPRECATED_STRING": N_("(deprecated) "),
+    "ERRORS_PANEL_TITLE": N_("Error"),
+    "RICH_HELP": N_("Try [blue]'{command_path} {help_option}'[/] for help."),
 }
 _ENGLISH = {name: getattr(rich_utils, name) for name in SCREEN_WORDS}
 
@@ -52,6 +60,24 @@ class _Folding(rich_utils.OptionHighlighter):
 
 
 _HIGHLIGHTER = {False: rich_utils.highlighter, True: _Folding()}
+#: The usage line's prefix, click's constant (not a gettext message): put in the language by
+#: `show_in` through the formatter's default.
+USAGE = N_("Usage: ")
+_ENGLISH_USAGE = HelpFormatter.write_usage
+#: typer's group words ("Missing command.", "No such command 'x'.") go through `typer.core._`,
+#: the process's gettext; bayplan's catalog gives them in the language asked for.
+_CLICK_GETTEXT: Callable[[str], str] = gettext.gettext
+TYPER_WORDS = (N_("Missing command."), N_("No such command {name!r}."))
+"""typer's words read through `typer.core._` (listed here for the catalog)."""
+
+
+def _usage_in(word: str) -> Callable[..., None]:
+    def write_usage(self: HelpFormatter, prog: str, args: str = "", prefix: str | None = None) -> None:
+        _ENGLISH_USAGE(self, prog, args, word if prefix is None else prefix)
+
+    return write_usage
+
+
 #: The help option's own text (click's, made once per command).
 HELP_OPTION = N_("Show this message and exit.")
 
@@ -75,6 +101,10 @@ def show_in(command: TyperGroup, translator: Translator) -> None:
     for name, word in SCREEN_WORDS.items():
         setattr(rich_utils, name, _ENGLISH[name] if english else translator.raw_gettext(word))
     rich_utils.highlighter = _HIGHLIGHTER[not english]
+    HelpFormatter.write_usage = (  # type: ignore[method-assign]
+        _ENGLISH_USAGE if english else _usage_in(translator.raw_gettext(USAGE))
+    )
+    setattr(typer_core, "_", _CLICK_GETTEXT if english else translator.raw_gettext)  # noqa: B010
     if not english:
         _translate(command, translator)
 

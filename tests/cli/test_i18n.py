@@ -319,3 +319,19 @@ def test_english_help_unchanged_without_lang() -> None:
         assert phrase in english, phrase
     assert not re.search(f"[{HAN}]", english)
     assert _help("plan", lang="en") == english == _help("--lang", "en", "plan")
+
+
+def test_usage_and_typers_own_errors_in_chinese_and_back_in_english() -> None:
+    """The usage line and typer's own group errors follow the language (walk-s15 F); the next
+    command in English reads English again."""
+    helped = bayplan("--lang", "zh-CN", "plan", "--help")
+    assert "用法：bayplan plan" in helped.stdout and "Usage:" not in helped.stdout, helped.stdout
+    wrong = bayplan("--lang", "zh-CN", "nope")
+    assert wrong.returncode == 2
+    shown = wrong.stdout + wrong.stderr
+    assert "没有命令 'nope'。" in shown and "错误" in shown and "查看帮助" in shown, shown
+    assert "No such command" not in shown and "Usage:" not in shown, shown
+    english = bayplan("nope")
+    shown = english.stdout + english.stderr
+    assert "No such command 'nope'." in shown and "Usage: bayplan" in shown and "Error" in shown, shown
+    assert "用法" not in bayplan("plan", "--help").stdout
