@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,11 +23,20 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     """Say what was wrong on stderr, in the command's language (the option or field named first
     stays as it is), and exit `code`."""
     t = current()
-    field, sep, reason = message.partition(": ")
-    one_word = sep and " " not in field  # "--date: …", "SCENARIO: …", "rules[0]: …"
-    said = f"{field}: {t.phrase(reason)}" if one_word else t.phrase(message)
+    said = _phrased(message, t.phrase)
     typer.echo(_("bayplan: error: %(reason)s", reason=said), err=True)
     return typer.Exit(code=code)
+
+
+def _phrased(message: str, phrase: Callable[[str], str], depth: int = 2) -> str:
+    """`message` in the language, the names it starts with as they are: an option or field
+    ("--date: …", "SCENARIO: …", "rules[0]: …"), and an input file's error its path, then the field
+    ("request.json: workshop.services[2].code: …")."""
+    field, sep, reason = message.partition(": ")
+    if not sep or " " in field or depth == 0:
+        return phrase(message)
+    said = phrase(reason)
+    return f"{field}: {_phrased(reason, phrase, depth - 1) if said == reason else said}"
 
 
 def flagged(exc: InputError, flags: Mapping[str, str]) -> str:

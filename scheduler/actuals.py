@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from scheduler.clocking import ClockEvent, Effective, effective, event_from_record
-from scheduler.contract import Booking, Plan, Workshop
+from scheduler.contract import Booking, Plan, Workshop, stored_workshop
 from scheduler.errors import InputError, NotFound
 from scheduler.i18n import N_
 from scheduler.labour import LabourTimes, applied, learn, learned_minutes
@@ -71,7 +71,7 @@ def _load(
         text = workshops_db.body(session, workshop_id)
         if text is None:
             raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
-        workshop = Workshop.model_validate_json(text)
+        workshop = stored_workshop(text)
         bookings = {b.id: b for b in bookings_db.between(session, workshop_id, first, last)}
         days = _events(events_db.plain_between(session, workshop_id, first, last))
         plans = plans_db.baselines(session, workshop_id, first, last) if baselines else {}
@@ -167,7 +167,7 @@ def version(service: PlanningService, workshop_id: str, number: int) -> Workshop
                 N_("version %(number)s of workshop %(workshop_id)r")
                 % {"number": number, "workshop_id": workshop_id}
             )
-        return Workshop.model_validate_json(row.body)
+        return stored_workshop(row.body)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from scheduler.compiler import CompiledDay, compile_request
 from scheduler.contract import Assignment, Booking, Plan, PlanOptions, PlanRequest, Unassigned, Workshop
@@ -171,17 +171,42 @@ def _summary(violations: Sequence[Violation]) -> str:
     return f"{len(violations)} hard rule(s) broken: {shown}{more}"
 
 
-def _without_cars_short(request: PlanRequest, plan: Plan, violations: list[Violation]) -> Plan | None:
+def _out_with(bookings: dict[str, Booking], placed: set[str], kept: str, keep: Collection[str]) -> str | None:
+    """A placed loan-car booking not in `keep` whose car is out when the car of `kept` (blamed by
+    the validator, its promise holds) leaves: the one to leave out instead (lowest priority, then
+    the latest drop-off); None when there is none."""
+    leaves = bookings[kept].drop_off
+    out = [
+        b
+        for b in bookings.values()
+        if b.id in placed
+        and b.id not in keep
+        and b.loan_car
+        and b.drop_off <= leaves
+        and (b.promised is None or b.promised > leaves)
+    ]
+    return min(out, key=lambda b: (b.priority, -b.drop_off.timestamp(), b.id)).id if out else None
+
+
+def _without_cars_short(
+    request: PlanRequest, plan: Plan, violations: list[Violation], keep: Collection[str] = ()
+) -> Plan | None:
     """`plan` with the bookings the loan-car rule blames listed unassigned, when that is all it
     breaks (None otherwise). The planners do not count loan cars: the front desk keeps the
     accepted ones within the fleet, so more are out only after a workshop cut the fleet by force,
-    and then the bookings without a car are the ones to leave out, not the whole day."""
+    and then the bookings without a car are the ones to leave out, not the whole day. `keep`: the
+    bookings whose promise holds (plan_tasks.keeping_promises): where one is blamed, a booking
+    not kept whose car is out then is left out instead, so one at risk never takes its car."""
     unassigned = list(plan.unassigned)
     bookings = {b.id: b for b in request.bookings}
     for _ in range(len(request.bookings)):  # each round unassigns at least one booking
         if not violations or any(v.rule != RULE_LOAN_CARS or v.booking is None for v in violations):
             break
         blamed = {v.booking for v in violations if v.booking is not None}
+        placed = {a.booking for a in plan.assignments}
+        instead = {_out_with(bookings, placed, b, keep) for b in blamed if b in keep and b in bookings}
+        if instead and None not in instead:
+            blamed = {b for b in instead if b is not None}
         unassigned += [
             Unassigned(booking=b, reason=_at_risk(bookings.get(b), N_("no loan car free")))
             for b in sorted(blamed)
@@ -199,15 +224,16 @@ class NoValidPlan(RuntimeError):
     that the rest of its booking fits nowhere in the day, say): not even one placing nothing else."""
 
 
-def checked_plan(request: PlanRequest, plan: Plan, carry: bool = False) -> Plan:
+def checked_plan(request: PlanRequest, plan: Plan, carry: bool = False, keep: Collection[str] = ()) -> Plan:
     """`plan` if it passes the validator against `request` (or, breaking only the loan-car rule,
     without the bookings it blames); else the greedy plan (validated, the same; `carry`: a re-plan's,
     carrying over what clocked work leaves no room, `greedy_plan`), else a plan that places nothing.
-    Never returns a plan that breaks a hard rule (pinned work aside: then it raises)."""
+    Never returns a plan that breaks a hard rule (pinned work aside: then it raises). `keep`: the
+    bookings whose promise holds, never left out for one that is not (`_without_cars_short`)."""
     violations = validate_plan(request, plan)
     if not violations:
         return plan
-    trimmed = _without_cars_short(request, plan, violations)
+    trimmed = _without_cars_short(request, plan, violations, keep)
     if trimmed is not None:
         logger.warning(
             "plan of %s for %s: more loan cars out than the workshop has, %d booking(s) unassigned",
@@ -225,7 +251,7 @@ def checked_plan(request: PlanRequest, plan: Plan, carry: bool = False) -> Plan:
         violations = [Violation("reference", None, str(exc))]
     if not violations:
         return fallback
-    trimmed = _without_cars_short(request, fallback, violations)
+    trimmed = _without_cars_short(request, fallback, violations, keep)
     if trimmed is not None:
         return trimmed
     logger.error("the greedy %s is invalid too: %s", what, _summary(violations))

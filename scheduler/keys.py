@@ -22,7 +22,7 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from scheduler.clock import SYSTEM_CLOCK, Clock
-from scheduler.contract import Workshop
+from scheduler.contract import stored_workshop
 from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.storage import ApiKeyRow, Store
@@ -264,7 +264,7 @@ def _check_technician(session: Session, workshop_id: str, technician: str) -> No
     body = workshops_db.body(session, workshop_id)
     if body is None:
         return
-    if technician not in {t.id for t in Workshop.model_validate_json(body).technicians}:
+    if technician not in {t.id for t in stored_workshop(body).technicians}:
         raise InputError(
             "technician",
             N_("workshop %(workshop)r has no technician %(technician)r")

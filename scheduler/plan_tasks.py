@@ -99,4 +99,5 @@ def plan_from_witness(request: PlanRequest, witness: list[Assignment]) -> Plan:
     hint = witness_hint(compiled, witness)
     compiled = keeping_promises(compiled, hint)
     plan = to_plan(compiled, optimise(compiled, hint=hint), "cpsat")
-    return checked_plan(request, finish(request, plan, dropped))
+    kept = {compiled.request.bookings[j].id for j, job in enumerate(compiled.problem.jobs) if job.kept}
+    return checked_plan(request, finish(request, plan, dropped), keep=kept)

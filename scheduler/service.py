@@ -37,6 +37,7 @@ from scheduler.contract import (
     PlanRequest,
     ReplanRequest,
     Workshop,
+    stored_workshop,
 )
 from scheduler.desk_checks import (
     FORCEABLE,
@@ -289,7 +290,7 @@ class PlanningService:
         if body is None:
             raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
         same = cached is not None and cached[1] == body  # the same text parses to the same workshop
-        parsed = cached[2] if cached is not None and same else Workshop.model_validate_json(body)
+        parsed = cached[2] if cached is not None and same else stored_workshop(body)
         with self._lock:
             self._workshops[workshop_id] = (revision, body, parsed)
         return parsed

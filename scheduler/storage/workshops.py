@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, object_session
 
-from scheduler.contract import Workshop
+from scheduler.contract import Workshop, stored_workshop
 from scheduler.storage.tables import WorkshopRow, WorkshopVersionRow
 
 
@@ -65,7 +65,7 @@ def revision(session: Session, workshop_id: str) -> dt.datetime | None:
 
 def all_workshops(session: Session) -> list[Workshop]:
     rows = session.scalars(select(WorkshopRow).order_by(WorkshopRow.id)).all()
-    return [Workshop.model_validate_json(r.body) for r in rows]
+    return [stored_workshop(r.body) for r in rows]
 
 
 def touch(row: WorkshopRow, now: dt.datetime) -> None:

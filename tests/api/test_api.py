@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -238,6 +239,31 @@ def test_a_service_code_naming_a_part_of_a_service_is_422_naming_the_code(client
     assert "services" in str(planned.json()["detail"]) and ":ops" in str(planned.json()["detail"])
     body["services"][-1]["code"] = "MINOR-OPS0"  # a code of its own is fine
     assert client.put(f"/v1/workshops/{body['id']}", json=body).status_code == 200
+
+
+def test_a_workshop_stored_with_a_part_code_before_it_was_refused_can_be_read_and_mended(
+    client: TestClient,
+) -> None:
+    """A workshop stored before ':ops' codes were refused (a442936) still loads: it is listed, read
+    and replaced by a text without the code, instead of every request of it (and the list of all
+    workshops) failing with a 500 and nothing able to mend it."""
+    from sqlalchemy import update
+
+    from scheduler.storage.tables import WorkshopRow
+
+    body = small_workshop().model_dump(mode="json")
+    assert client.put(f"/v1/workshops/{body['id']}", json=body).status_code == 200
+    old = {**body, "services": [*body["services"], {**body["services"][2], "code": "MINOR:ops0-0"}]}
+    service = client.app.state.services.service  # type: ignore[attr-defined]
+    with service.store.sessions() as session, session.begin():
+        session.execute(update(WorkshopRow).where(WorkshopRow.id == body["id"]).values(body=json.dumps(old)))
+    http = TestClient(client.app, raise_server_exceptions=False)
+    listed = http.get("/")  # the home page lists every workshop
+    assert listed.status_code == 200, listed.text
+    read = http.get(f"/v1/workshops/{body['id']}")
+    assert read.status_code == 200, read.text
+    assert http.put(f"/v1/workshops/{body['id']}", json=body).status_code == 200
+    assert http.put(f"/v1/workshops/{body['id']}", json=old).status_code == 422  # never stored anew
 
 
 def test_closed_day_offers_nothing_and_refuses_bookings(client: TestClient) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 from scheduler.i18n import HAN
-from tests.builders import DATE, Ran
+from tests.builders import DATE, Ran, booking, request, small_workshop
 from tests.builders import bayplan as run_bayplan
 
 
@@ -151,6 +152,24 @@ def test_a_managers_and_a_foremans_input_errors_read_in_chinese(tmp_path: Path) 
         assert run.stderr.strip() == f"bayplan：错误：{reason}", args
     english = bayplan("simulate", "small-dealer", "--days", "0")
     assert english.stderr.strip() == "bayplan: error: --days: must be 1..366"
+
+
+def test_a_files_error_reads_in_chinese_after_the_file_and_the_field(tmp_path: Path) -> None:
+    """An error in an input file reads "path: field: reason"; the reason is bayplan's own (a
+    translated template), so it reads in Chinese as the API's 422 does, the path and field as they are."""
+    body = json.loads(request([booking("b1", "MINOR", "08:00")], workshop=small_workshop()).model_dump_json())
+    body["workshop"]["services"][2]["code"] = "MINOR:ops0-0"
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(body))
+    run = bayplan("--lang", "zh-CN", "plan", "--input", str(path))
+    assert run.returncode == 2, run.stderr
+    reason = "不能包含 ':ops'：它表示服务的一部分（如 'ACC:ops0-1'）"
+    said = f"bayplan：错误：{path}: workshop.services[2].code: {reason}"
+    assert run.stderr.strip() == said
+    english = bayplan("plan", "--input", str(path))
+    assert english.stderr.strip().endswith(
+        "code: must not contain ':ops': it marks a part of a service ('ACC:ops0-1')"
+    )
 
 
 def test_the_simulation_says_its_season_month_and_backend_in_chinese() -> None:
