@@ -66,7 +66,7 @@ USAGE = N_("Usage: ")
 _ENGLISH_USAGE = HelpFormatter.write_usage
 #: typer's group words ("Missing command.", "No such command 'x'.") go through `typer.core._`,
 #: the process's gettext; bayplan's catalog gives them in the language asked for.
-_CLICK_GETTEXT: Callable[[str], str] = gettext.gettext
+_CLICK_GETTEXT: Callable[[str], str] = getattr(typer_core, "_", gettext.gettext)  # put back in English
 TYPER_WORDS = (N_("Missing command."), N_("No such command {name!r}."))
 """typer's words read through `typer.core._` (listed here for the catalog)."""
 
