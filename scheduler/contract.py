@@ -632,7 +632,10 @@ class Plan(_Model):
     contract: Literal["v1"] = CONTRACT_VERSION
     workshop: Identifier
     date: Day
-    planner: str = Field(description="greedy or cpsat")
+    planner: str = Field(
+        description="greedy or cpsat; witness: the accepted bookings' own placements, where a computed "
+        "plan of the day broke a rule (never expected)"
+    )
     status: PlanStatus
     objective: float
     best_bound: float | None = None

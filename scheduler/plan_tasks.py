@@ -9,6 +9,7 @@ plan lane (scheduler.day_plans) and the shop floor's live re-plans can call them
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -18,7 +19,11 @@ from scheduler.integrity import checked_plan, finish, plannable, witness_breaks
 from scheduler.optimise import optimise
 from scheduler.planning import to_plan
 from scheduler.replan import replan, replan_request, with_changes
+from scheduler.validator import validate_plan
+from solver.objective import objective
 from solver.problem import DaySolution, Placement
+
+logger = logging.getLogger("bayplan")
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,15 @@ def plan_from_witness(request: PlanRequest, witness: list[Assignment]) -> Plan:
     compiled, dropped = plannable(request)
     hint = witness_hint(compiled, witness)
     compiled = keeping_promises(compiled, hint)
-    plan = to_plan(compiled, optimise(compiled, hint=hint), "cpsat")
+    plan = finish(request, to_plan(compiled, optimise(compiled, hint=hint), "cpsat"), dropped)
     kept = {compiled.request.bookings[j].id for j, job in enumerate(compiled.problem.jobs) if job.kept}
-    return checked_plan(request, finish(request, plan, dropped), keep=kept)
+    if kept and validate_plan(request, plan):
+        # Never expected (the search starts from the witness and keeps it valid); if it happens,
+        # the accepted bookings' own placements stand before the greedy plan, which knows no promise.
+        hint.objective = objective(compiled.problem, hint)
+        witnessed = finish(request, to_plan(compiled, hint, "witness"), dropped)
+        if not validate_plan(request, witnessed):
+            where = (request.workshop.id, request.date)
+            logger.error("cpsat plan of %s for %s invalid: the witness stands", *where)
+            return witnessed
+    return checked_plan(request, plan, keep=kept)
