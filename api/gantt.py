@@ -239,6 +239,9 @@ def render(
         hx = at(h * 60)
         parts.append(f'<line class="hour" x1="{hx:.1f}" y1="18" x2="{hx:.1f}" y2="{height}"/>')
         parts.append(f'<text class="hour-label" x="{hx + 2:.1f}" y="13">{h:02d}:00</text>')
+    last: dict[str, int] = {}
+    for a in plan.assignments:
+        last[a.booking] = max(a.operation, last.get(a.booking, a.operation))
     for a in sorted(plan.assignments, key=lambda a: (a.start, a.booking)):
         row = index.get(a.bay if key == "bay" else a.technician)
         if row is None:
@@ -301,9 +304,12 @@ def render(
                 f'<rect class="risk-outline" x="{x0 - 1:.1f}" y="{y - 1}" '
                 f'width="{max(2.0, x1 - x0) + 2:.1f}" height="{ROW - 6}" rx="4" fill="none" '
                 f'stroke="#B00020" stroke-width="2" stroke-dasharray="5 3"/>'
-                f'<text class="risk-label" x="{x1 + 3:.1f}" y="{y + 11}" fill="#B00020">'
-                f"⚠ {escape(late)}</text>"
             )
+            if a.operation == last[a.booking]:  # every bar outlined; the mark once, after the last
+                parts.append(
+                    f'<text class="risk-label" x="{x1 + 3:.1f}" y="{y + 11}" fill="#B00020">'
+                    f"⚠ {escape(late)}</text>"
+                )
         parts.append("</g>")
     if now is not None:
         nx = x(now)

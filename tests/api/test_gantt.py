@@ -8,9 +8,10 @@ import re
 import xml.etree.ElementTree as ET
 
 from api import gantt
+from scheduler.clocking import BookingStatus, DayStatus
 from scheduler.contract import Workshop
 from scheduler.scenarios import load_scenario
-from tests.builders import DAY, assignment, booking, plan, request, tiny_workshop
+from tests.builders import DAY, assignment, at, booking, plan, request, small_workshop, tiny_workshop
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -153,3 +154,31 @@ def test_the_palette_colours_are_far_apart_and_none_is_the_off_shift_grey() -> N
     assert min(dist(_lab(a), _lab(b)) for a, b in combinations(PALETTE, 2)) >= 25  # ΔE*76
     grey = _lab("#d9d9d9")
     assert all(dist(_lab(c), grey) >= 25 for c in PALETTE)
+
+
+def test_a_booking_at_risk_is_outlined_on_every_bar_and_marked_once_after_its_last() -> None:
+    """Two operations at risk: both bars outlined, one "⚠ +25 min" (it was drawn beside each bar)."""
+    ws = small_workshop()  # MINOR: diagnosis 30 min, then repair 90
+    req = request([booking("b1", "MINOR", "08:00")], workshop=ws)
+    two = plan(
+        req,
+        [
+            assignment("b1", 0, "G1", "wang", "08:00", "08:30"),
+            assignment("b1", 1, "G1", "wang", "08:30", "10:00"),
+        ],
+    )
+    status = DayStatus(
+        as_of=at("08:00"),
+        bookings=[
+            BookingStatus(booking="b1", state="not_arrived", promised=at("09:35"),
+                          projected_end=at("10:00"), projected_lateness_minutes=25, at_risk=True,
+                          at_risk_since=at("08:00"), operations=[])
+        ],
+        technicians=[],
+    )  # fmt: skip
+    svg = gantt.render(ws, two, {"b1": "MINOR"}, status=status)
+    _, chart = _parse(svg)
+    outlines = [r for r in chart.iter(f"{SVG}rect") if r.get("class") == "risk-outline"]
+    marks = [t for t in chart.iter(f"{SVG}text") if t.get("class") == "risk-label"]
+    assert len(outlines) == 2 and [m.text for m in marks] == ["⚠ +25 min"]
+    assert float(marks[0].get("x") or 0) > max(float(r.get("x") or 0) for r in outlines)  # after the last
