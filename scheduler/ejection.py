@@ -69,7 +69,8 @@ WIDEST = 10**6
 @dataclass(frozen=True)
 class _Point:
     cost: int
-    """Minutes of accepted work taken out."""
+    """Minutes of accepted work taken out (each booking's weighted by its tightness, `TIGHTNESS`,
+    when the chain asks)."""
     start: int
     technician: int
     bay: int
