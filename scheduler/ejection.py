@@ -52,6 +52,16 @@ them than `BRANCHING` (3 did not find the bench's misses, 30 did: bench/RESULTS-
 PUSH_LIMIT = 12
 """Operations one shift may move (the bookings in the way, those in theirs, ...)."""
 
+TIGHTNESS = 1000
+"""With `tightness` (the small days' chains, `scheduler.slots.DayBook._chain_portfolio`), a minute of
+a booking taken out costs `1 + TIGHTNESS / window` minutes, its window being its drop-off to its
+promised pickup: the points that take out bookings with room to go elsewhere come first. By
+minutes alone, a 40-minute express waiter (a 50-minute window: he can only change technician)
+was taken out before a 120-minute drop-off repair with a 580-minute window (which fits in many
+places), and the chains CP-SAT's plans need on seed 3's full small-dealer day (a repair moved from
+the afternoon to the morning, two short diagnoses out of its way) were found at 25-90 ms instead of
+2-10 ms (bench/RESULTS-desk-s16.md)."""
+
 WIDEST = 10**6
 """Points tried for the new booking, cheapest first."""
 
@@ -59,7 +69,8 @@ WIDEST = 10**6
 @dataclass(frozen=True)
 class _Point:
     cost: int
-    """Minutes of accepted work taken out."""
+    """Minutes of accepted work taken out (each booking's weighted by its tightness, `TIGHTNESS`,
+    when the chain asks)."""
     start: int
     technician: int
     bay: int
@@ -73,7 +84,13 @@ class _Deadline(Exception):
 
 class _Chain:
     def __init__(
-        self, problem: DayProblem, job: JobData, deadline: float, first: list[int], push: bool = False
+        self,
+        problem: DayProblem,
+        job: JobData,
+        deadline: float,
+        first: list[int],
+        push: bool = False,
+        tightness: int = 0,
     ) -> None:
         self.problem = problem
         self.job = job
@@ -83,6 +100,8 @@ class _Chain:
         among equal promises)."""
         self.push = push
         """At the last level, place a booking by shifting the ones in its way later (`shifted`)."""
+        self.tightness = tightness
+        """Points are ranked by minutes taken out weighted by the bookings' tightness (`TIGHTNESS`)."""
         self._windows: dict[int, list[tuple[int, int]]] = {}
 
     def job_of(self, j: int) -> JobData:
@@ -152,7 +171,8 @@ class _Chain:
         if alone is not None and alone.end <= latest:
             tries.append((alone, frozenset()))
         limit = PUSH_POINTS if depth == 0 else widest if k == 0 else BRANCHING
-        points = islice(_points(self.problem, op, ready, latest, where, fixed | ejected | {j}), limit)
+        taken = fixed | ejected | {j}
+        points = islice(_points(self.problem, op, ready, latest, where, taken, self.tightness), limit)
         ranked = ((Placement(p.bay, p.technician, p.start, p.end), p.ejected) for p in points)
         for placement, out in chain(tries, ranked):
             if time.thread_time() > self.deadline:
@@ -279,6 +299,7 @@ def eject_and_fit(
     deepest: int = DEPTH,
     free: Availability | None = None,
     push: bool = False,
+    tightness: int = 0,
 ) -> Fit | None:
     """Where `job` fits once the accepted bookings in its way are moved.
 
@@ -288,6 +309,8 @@ def eject_and_fit(
     (a caller that already tried the shallower ones, at other times too, starts deeper).
     `free`: the free time around `own` when the caller has it (used up here), else built.
     `push`: the last level places a booking by shifting the ones in its way later (`_Chain.shifted`).
+    `tightness`: rank the points by the minutes they take out, each booking's weighted by how
+    tight its window is (`TIGHTNESS`); 0: by minutes alone.
     """
     if not job.operations or any(op.pin is not None for op in job.operations):
         return None
@@ -299,7 +322,8 @@ def eject_and_fit(
             for p in placed:
                 availability.reserve(p)
     pinned = frozenset(j for j, _ in enumerate(own) if problem.jobs[j].pinned or not own[j])
-    chain = _Chain(problem, job, deadline, [placed[0].start if placed else 0 for placed in own], push)
+    first = [placed[0].start if placed else 0 for placed in own]
+    chain = _Chain(problem, job, deadline, first, push, tightness)
     state = None
     try:
         for depth in range(shallowest, deepest + 1):  # iterative deepening: every shallow chain first
@@ -322,6 +346,7 @@ def _points(
     latest: int,
     where: dict[int, list[Placement]],
     fixed: frozenset[int],
+    tightness: int = 0,
 ) -> Iterator[_Point]:
     """Every (technician, start) for `op` from `ready` on, ending by `latest`, with its cheapest
     bay, cheapest first; none that would eject a booking in `fixed`.
@@ -344,7 +369,12 @@ def _points(
         for j in ejected:
             minutes = work.get(j)
             if minutes is None:
-                minutes = work[j] = sum(p.end - p.start for p in where[j])
+                minutes = sum(p.end - p.start for p in where[j])
+                if tightness:  # each minute weighs 1 + tightness / window (`TIGHTNESS`)
+                    job = problem.jobs[j]
+                    window = (job.due if job.due is not None else problem.horizon) - job.release
+                    minutes += tightness * minutes // max(1, window)
+                work[j] = minutes
             total += minutes
         return total
 

@@ -28,6 +28,7 @@ from scheduler.confidence import confident_promise
 from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop
 from scheduler.dispatch import place_job
 from scheduler.ejection import DEPTH as EJECTION_DEPTH
+from scheduler.ejection import TIGHTNESS as EJECTION_TIGHTNESS
 from scheduler.ejection import eject_and_fit
 from scheduler.errors import InputError
 from scheduler.frontdesk import FrontDesk
@@ -332,15 +333,19 @@ class DayBook:
         shallowest: int = 1,
         deepest: int = EJECTION_DEPTH,
         push: bool = False,
+        tightness: int = 0,
     ) -> Offer | None:
         """Capacity only: the accepted bookings in the way of `booking` moved elsewhere
         (scheduler.ejection, chains of `shallowest` to `deepest` levels; with `push`, the last
-        level shifts the bookings in its way later instead), every promise kept; None if no room
+        level shifts the bookings in its way later instead; `tightness`: the points ranked with
+        the bookings' windows, scheduler.ejection.TIGHTNESS), every promise kept; None if no room
         is found by `deadline`."""
         job, _ = self._job(booking)
         problem = self.accepted_problem
         free = self._availability(problem)
-        found = eject_and_fit(problem, self.placements_of, job, deadline, shallowest, deepest, free, push)
+        found = eject_and_fit(
+            problem, self.placements_of, job, deadline, shallowest, deepest, free, push, tightness
+        )
         if found is None:
             return None
         placed, moved = found
@@ -825,7 +830,9 @@ class DayBook:
         bench's fullest small-dealer days 0.5-5 ms in one, nothing in 25 ms in another), so each
         (levels, witness) pair gets an equal share of the time left when its turn comes, a pair
         that finishes early leaving its time to the rest. Chains of one level are not tried
-        apart: a two-level chain places every booking it ejects at its earliest finish first."""
+        apart: a two-level chain places every booking it ejects at its earliest finish first.
+        The chains take out first the bookings whose windows leave them room to go elsewhere
+        (scheduler.ejection.TIGHTNESS; bench/RESULTS-desk-s16.md)."""
         starts = [base]
         for day in [*(self._packed or []), self]:
             if all(day is not d for d in starts):
@@ -834,7 +841,7 @@ class DayBook:
         for done, (depth, n) in enumerate(pairs):
             if time.thread_time() >= deadline:
                 break
-            chains = partial(_ejected, depth=depth, push=True)
+            chains = partial(_ejected, depth=depth, push=True, tightness=EJECTION_TIGHTNESS)
             share = 1.0 / (len(pairs) - done)
             starts[n] = self._gallop(
                 probes, fits, self._past_fits(fits, wanted), starts[n], deadline, starts[n], chains, share
@@ -984,7 +991,7 @@ class DayBook:
         return day
 
     def _quick_or_ejected(
-        self, booking: Booking, deadline: float, depth: int = 0, push: bool = False
+        self, booking: Booking, deadline: float, depth: int = 0, push: bool = False, tightness: int = 0
     ) -> Offer | None:
         """The quick fit, else the ejection chain until `deadline` (of `depth` levels only; 0: every
         depth up to scheduler.ejection.DEPTH; `push`: see `fit_by_ejection`)."""
@@ -992,8 +999,8 @@ class DayBook:
         if offer is not None:
             return offer
         if depth <= 0:
-            return self.fit_by_ejection(booking, deadline, push=push)
-        return self.fit_by_ejection(booking, deadline, depth, depth, push)
+            return self.fit_by_ejection(booking, deadline, push=push, tightness=tightness)
+        return self.fit_by_ejection(booking, deadline, depth, depth, push, tightness)
 
     def offers_after(
         self,
@@ -1259,9 +1266,11 @@ def _quick(day: DayBook, booking: Booking, deadline: float) -> Offer | None:
     return day.fit_quickly(booking, repair=False)
 
 
-def _ejected(day: DayBook, booking: Booking, deadline: float, depth: int, push: bool = False) -> Offer | None:
+def _ejected(
+    day: DayBook, booking: Booking, deadline: float, depth: int, push: bool = False, tightness: int = 0
+) -> Offer | None:
     """The quick fit, else ejection chains of exactly `depth` levels until `deadline`."""
-    return day._quick_or_ejected(booking, deadline, depth, push)
+    return day._quick_or_ejected(booking, deadline, depth, push, tightness)
 
 
 def _touches(placements: Sequence[Placement], added: Sequence[Placement]) -> bool:

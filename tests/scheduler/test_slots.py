@@ -360,10 +360,10 @@ def test_a_placement_found_by_moving_bookings_serves_every_time_up_to_its_start(
     tries: list[dt.datetime] = []
 
     def counted(
-        d: DayBook, booking: Booking, deadline: float, depth: int, push: bool = False
+        d: DayBook, booking: Booking, deadline: float, depth: int, push: bool = False, tightness: int = 0
     ) -> Offer | None:
         tries.append(booking.drop_off)
-        return d._quick_or_ejected(booking, deadline, depth, push)
+        return d._quick_or_ejected(booking, deadline, depth, push, tightness)
 
     monkeypatch.setattr(slots, "_ejected", counted)
     offers = day.offers("HOUR", False, ejection_seconds=5.0)
@@ -387,10 +387,10 @@ def test_the_repacked_day_offers_an_hour_no_gap_of_the_witness_holds_without_any
     chains: list[dt.datetime] = []
 
     def counted(
-        d: DayBook, booking: Booking, deadline: float, depth: int, push: bool = False
+        d: DayBook, booking: Booking, deadline: float, depth: int, push: bool = False, tightness: int = 0
     ) -> Offer | None:
         chains.append(booking.drop_off)
-        return d._quick_or_ejected(booking, deadline, depth, push)
+        return d._quick_or_ejected(booking, deadline, depth, push, tightness)
 
     monkeypatch.setattr(slots, "_ejected", counted)
     day, new = _fragmented_day()
