@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from scheduler.compiler import CompiledDay, compile_request
 from scheduler.contract import Assignment, Booking, Plan, PlanOptions, PlanRequest, Unassigned, Workshop
@@ -224,12 +224,20 @@ class NoValidPlan(RuntimeError):
     that the rest of its booking fits nowhere in the day, say): not even one placing nothing else."""
 
 
-def checked_plan(request: PlanRequest, plan: Plan, carry: bool = False, keep: Collection[str] = ()) -> Plan:
+def checked_plan(
+    request: PlanRequest,
+    plan: Plan,
+    carry: bool = False,
+    keep: Collection[str] = (),
+    before_greedy: Callable[[], Plan] | None = None,
+) -> Plan:
     """`plan` if it passes the validator against `request` (or, breaking only the loan-car rule,
     without the bookings it blames); else the greedy plan (validated, the same; `carry`: a re-plan's,
     carrying over what clocked work leaves no room, `greedy_plan`), else a plan that places nothing.
     Never returns a plan that breaks a hard rule (pinned work aside: then it raises). `keep`: the
-    bookings whose promise holds, never left out for one that is not (`_without_cars_short`)."""
+    bookings whose promise holds, never left out for one that is not (`_without_cars_short`).
+    `before_greedy`: a plan tried before the greedy one (the day plan's witness, which keeps every
+    promise where the greedy plan knows none)."""
     violations = validate_plan(request, plan)
     if not violations:
         return plan
@@ -243,6 +251,13 @@ def checked_plan(request: PlanRequest, plan: Plan, carry: bool = False, keep: Co
         )
         return trimmed
     what = f"plan of {request.workshop.id} for {request.date} by {plan.planner}"
+    if before_greedy is not None:
+        instead = before_greedy()
+        if not validate_plan(request, instead):
+            logger.error(
+                "%s is invalid, the %s plan replaces it: %s", what, instead.planner, _summary(violations)
+            )
+            return instead
     logger.error("%s is invalid, the greedy plan replaces it: %s", what, _summary(violations))
     try:
         fallback = greedy_plan(request, carry)

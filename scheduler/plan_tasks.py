@@ -9,7 +9,6 @@ plan lane (scheduler.day_plans) and the shop floor's live re-plans can call them
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -19,11 +18,8 @@ from scheduler.integrity import checked_plan, finish, plannable, witness_breaks
 from scheduler.optimise import optimise
 from scheduler.planning import to_plan
 from scheduler.replan import replan, replan_request, with_changes
-from scheduler.validator import validate_plan
 from solver.objective import objective
 from solver.problem import DaySolution, Placement
-
-logger = logging.getLogger("bayplan")
 
 
 @dataclass(frozen=True)
@@ -105,13 +101,11 @@ def plan_from_witness(request: PlanRequest, witness: list[Assignment]) -> Plan:
     compiled = keeping_promises(compiled, hint)
     plan = finish(request, to_plan(compiled, optimise(compiled, hint=hint), "cpsat"), dropped)
     kept = {compiled.request.bookings[j].id for j, job in enumerate(compiled.problem.jobs) if job.kept}
-    if kept and validate_plan(request, plan):
-        # Never expected (the search starts from the witness and keeps it valid); if it happens,
-        # the accepted bookings' own placements stand before the greedy plan, which knows no promise.
+
+    def witnessed() -> Plan:
+        """The accepted bookings' own placements: never expected to be needed (the search starts from
+        them and keeps them valid), but where the greedy plan knows no promise, they keep every one."""
         hint.objective = objective(compiled.problem, hint)
-        witnessed = finish(request, to_plan(compiled, hint, "witness"), dropped)
-        if not validate_plan(request, witnessed):
-            where = (request.workshop.id, request.date)
-            logger.error("cpsat plan of %s for %s invalid: the witness stands", *where)
-            return witnessed
-    return checked_plan(request, plan, keep=kept)
+        return finish(request, to_plan(compiled, hint, "witness"), dropped)
+
+    return checked_plan(request, plan, keep=kept, before_greedy=witnessed if kept else None)
