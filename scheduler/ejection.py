@@ -116,28 +116,25 @@ class _Chain:
         j: int,
         availability: Availability,
         where: dict[int, list[Placement]],
-        index: _Index,
         fixed: frozenset[int],
         depth: int,
         widest: int,
-    ) -> _State | None:
-        """Place job `j` (not in `where`, whose busy index is `index`): at its earliest finish,
-        else by ejecting bookings not in `fixed`. Returns the new state (the inputs are left as
-        they were) or None."""
+    ) -> tuple[Availability, dict[int, list[Placement]]] | None:
+        """Place job `j` (not in `where`): at its earliest finish, else by ejecting bookings not in
+        `fixed`. Returns the new state (the inputs are left as they were) or None."""
         if time.thread_time() > self.deadline:
             raise _Deadline
         job = self.job_of(j)
         placed = place_job(availability, job, j)
         if placed is not None:
             if self.fits_due(j, placed):
-                after = {**where, j: placed}
-                return availability, after, index.then(after, frozenset({j}))
+                return availability, {**where, j: placed}
             for p in placed:
                 availability.free(p)
         if depth == 0 and not self.push:
             return None
         # depth 0 (with `push`): nothing more is ejected, the bookings in the way are shifted later.
-        return self._ops(j, 0, job.release, availability, where, index, frozenset(), fixed, depth, widest)
+        return self._ops(j, 0, job.release, availability, where, frozenset(), fixed, depth, widest)
 
     def _ops(
         self,
@@ -146,12 +143,11 @@ class _Chain:
         ready: int,
         availability: Availability,
         where: dict[int, list[Placement]],
-        index: _Index,
         ejected: frozenset[int],
         fixed: frozenset[int],
         depth: int,
         widest: int,
-    ) -> _State | None:
+    ) -> tuple[Availability, dict[int, list[Placement]]] | None:
         """Place operations k, k+1, ... of job `j` from `ready` on (earlier ones are in
         `where[j]`), each at its earliest finish or at a point that ejects bookings; then place the
         `ejected` ones again, a level deeper."""
@@ -159,11 +155,11 @@ class _Chain:
         if k == len(job.operations):
             if not self.fits_due(j, where[j]):
                 return None
-            state: _State | None = (availability, where, index)
+            state: tuple[Availability, dict[int, list[Placement]]] | None = (availability, where)
             still = fixed | ejected | {j}
             for e in sorted(ejected, key=lambda e: (_due(self.problem.jobs[e]), self.first[e])):
                 assert state is not None
-                state = self.place(e, state[0], state[1], state[2], still, depth - 1, BRANCHING)
+                state = self.place(e, state[0], state[1], still, depth - 1, BRANCHING)
                 if state is None:
                     return None
             return state
@@ -176,7 +172,7 @@ class _Chain:
             tries.append((alone, frozenset()))
         limit = PUSH_POINTS if depth == 0 else widest if k == 0 else BRANCHING
         taken = fixed | ejected | {j}
-        points = islice(_points(self.problem, op, ready, latest, where, taken, self.tightness, index), limit)
+        points = islice(_points(self.problem, op, ready, latest, where, taken, self.tightness), limit)
         ranked = ((Placement(p.bay, p.technician, p.start, p.end), p.ejected) for p in points)
         for placement, out in chain(tries, ranked):
             if time.thread_time() > self.deadline:
@@ -193,8 +189,7 @@ class _Chain:
                         trial.reserve(p)
                 trial.reserve(placement)
                 after = {**where, **shifted, j: [*where.get(j, []), placement]}
-                moved = index.then(after, frozenset(shifted) | {j})
-                state = self._ops(j, k + 1, placement.end, trial, after, moved, ejected, fixed, depth, widest)
+                state = self._ops(j, k + 1, placement.end, trial, after, ejected, fixed, depth, widest)
                 if state is not None:
                     return state
                 continue
@@ -205,10 +200,7 @@ class _Chain:
                     trial.free(p)
             trial.reserve(placement)
             after[j] = [*where.get(j, []), placement]
-            moved = index.then(after, out | {j})
-            state = self._ops(
-                j, k + 1, placement.end, trial, after, moved, ejected | out, fixed, depth, widest
-            )
+            state = self._ops(j, k + 1, placement.end, trial, after, ejected | out, fixed, depth, widest)
             if state is not None:
                 return state
         return None
@@ -332,11 +324,10 @@ def eject_and_fit(
     pinned = frozenset(j for j, _ in enumerate(own) if problem.jobs[j].pinned or not own[j])
     first = [placed[0].start if placed else 0 for placed in own]
     chain = _Chain(problem, job, deadline, first, push, tightness)
-    index = _Index(where, _Shared(problem, tightness))
     state = None
     try:
         for depth in range(shallowest, deepest + 1):  # iterative deepening: every shallow chain first
-            state = chain.place(NEW, availability, where, index, pinned, depth, WIDEST)
+            state = chain.place(NEW, availability, where, pinned, depth, WIDEST)
             if state is not None:
                 break
     except _Deadline:
@@ -356,7 +347,6 @@ def _points(
     where: dict[int, list[Placement]],
     fixed: frozenset[int],
     tightness: int = 0,
-    index: _Index | None = None,
 ) -> Iterator[_Point]:
     """Every (technician, start) for `op` from `ready` on, ending by `latest`, with its cheapest
     bay, cheapest first; none that would eject a booking in `fixed`.
@@ -365,16 +355,13 @@ def _points(
     alone (a bay can only add to it) and its bays are looked at only when it reaches the head of
     the queue, so a chain that succeeds at one of its first points (most do) does not price every
     bay at every start of the day (on a full dealer-2011 day that was most of a chain's time).
-    The order is the one of sorting every point by (cost, start, technician, bay).
-
-    `index`: `where`'s busy time per technician and bay, when the caller keeps it (a chain patches
-    its parent's with the few bookings it moved, `_Index.then`, and shares the built `_Busy` and
-    the bookings' minutes across its steps); built here otherwise. The points are the same."""
-    if index is None:
-        index = _Index(where, _Shared(problem, tightness))
-    shared = index.shared
-    on_tech, on_bay = index.resources()
-
+    The order is the one of sorting every point by (cost, start, technician, bay)."""
+    on_tech: dict[int, list[tuple[int, int, int]]] = {}
+    on_bay: dict[int, list[tuple[int, int, int]]] = {}
+    for j, placed in where.items():
+        for p in placed:
+            on_tech.setdefault(p.technician, []).append((p.start, p.end, j))
+            on_bay.setdefault(p.bay, []).append((p.start, p.end, j))
     work: dict[int, int] = {}
 
     def cost_of(ejected: set[int]) -> int:
@@ -382,7 +369,12 @@ def _points(
         for j in ejected:
             minutes = work.get(j)
             if minutes is None:
-                minutes = work[j] = shared.minutes(j, where[j])
+                minutes = sum(p.end - p.start for p in where[j])
+                if tightness:  # each minute weighs 1 + tightness / window (`TIGHTNESS`)
+                    job = problem.jobs[j]
+                    window = (job.due if job.due is not None else problem.horizon) - job.release
+                    minutes += tightness * minutes // max(1, window)
+                work[j] = minutes
             total += minutes
         return total
 
@@ -392,10 +384,17 @@ def _points(
     # a point not priced yet, at a cost no more than its own and ahead of it among equal ones.
     queue: list[tuple[int, int, int, int, int, set[int] | _Point]] = []
     for t, d in zip(op.technicians, op.durations, strict=True):
-        busy = on_tech.get(t, ())
-        for s, here in shared.busy(busy).starts_on(t, d, ready, latest, shared):
-            if not here & fixed:
-                queue.append((cost_of(here), s, t, -1, d, here))
+        busy = on_tech.get(t, [])
+        tech_index = _Busy(busy)
+        for w_start, w_end in problem.technicians[t].windows():
+            first = max(w_start, ready)
+            starts = {first} | {e for _, e, _ in busy if first <= e}
+            for s in sorted(starts):
+                if s + d > min(w_end, latest):
+                    break
+                here = tech_index.overlapping(s, s + d)
+                if not here & fixed:
+                    queue.append((cost_of(here), s, t, -1, d, here))
     heapify(queue)
     while queue:
         _, s, t, _, d, item = heappop(queue)
@@ -405,10 +404,10 @@ def _points(
         here = item
         best: _Point | None = None
         for b in bays:  # cheapest bay first; a free one ends the search
-            index_b = bay_index.get(b)
-            if index_b is None:
-                index_b = bay_index[b] = shared.busy(on_bay.get(b, ()))
-            ejected = here | index_b.overlapping_memo(s, s + d)
+            index = bay_index.get(b)
+            if index is None:
+                index = bay_index[b] = _Busy(on_bay.get(b, []))
+            ejected = here | index.overlapping(s, s + d)
             if ejected & fixed:
                 continue
             cost = cost_of(ejected)
@@ -420,138 +419,6 @@ def _points(
             heappush(queue, (best.cost, s, t, best.bay, d, best))
 
 
-_Intervals = tuple[tuple[int, int, int], ...]
-"""One resource's busy intervals (start, end, booking), in no particular order."""
-
-_State = tuple[Availability, dict[int, list[Placement]], "_Index"]
-"""A chain's state: the free time, every booking's placements, and their busy index."""
-
-SHARED_LIMIT = 4096
-"""Entries `_Shared` keeps per cache before it starts afresh (a long chain makes many versions)."""
-
-
-class _Shared:
-    """What a chain's `_points` calls share, each entry keyed by the identity of the object it was
-    worked out from and holding that object (so the identity is never reused while cached): a
-    resource's `_Busy` per intervals tuple, a booking's weighted minutes per placements list (a
-    chain's states share the lists and tuples of what they did not move), the technicians'
-    working blocks."""
-
-    def __init__(self, problem: DayProblem, tightness: int) -> None:
-        self.problem = problem
-        self.tightness = tightness
-        self._busy: dict[int, tuple[_Intervals, _Busy]] = {}
-        self._busy_of: dict[_Intervals, _Busy] = {}
-        """By content: sibling states often leave a resource as another left it."""
-        self._minutes: dict[tuple[int, int], tuple[list[Placement], int]] = {}
-        self._windows: dict[int, list[tuple[int, int]]] = {}
-
-    def busy(self, intervals: _Intervals) -> _Busy:
-        found = self._busy.get(id(intervals))
-        if found is not None:
-            return found[1]
-        if len(self._busy) >= SHARED_LIMIT:
-            self._busy.clear()
-            self._busy_of.clear()
-        made = self._busy_of.get(intervals)
-        if made is None:
-            made = self._busy_of[intervals] = _Busy(intervals)
-        self._busy[id(intervals)] = (intervals, made)
-        return made
-
-    def minutes(self, j: int, placed: list[Placement]) -> int:
-        """Booking `j`'s minutes of work as `placed`, weighted by its tightness when asked
-        (`TIGHTNESS`)."""
-        key = (j, id(placed))
-        found = self._minutes.get(key)
-        if found is not None:
-            return found[1]
-        minutes = sum(p.end - p.start for p in placed)
-        if self.tightness:  # each minute weighs 1 + tightness / window (`TIGHTNESS`)
-            job = self.problem.jobs[j]
-            window = (job.due if job.due is not None else self.problem.horizon) - job.release
-            minutes += self.tightness * minutes // max(1, window)
-        if len(self._minutes) >= SHARED_LIMIT:
-            self._minutes.clear()
-        self._minutes[key] = (placed, minutes)
-        return minutes
-
-    def windows(self, technician: int) -> list[tuple[int, int]]:
-        found = self._windows.get(technician)
-        if found is None:
-            found = self._windows[technician] = self.problem.technicians[technician].windows()
-        return found
-
-
-class _Index:
-    """A chain state's busy intervals per technician and per bay, worked out on first use: from
-    every placement for the chain's first state, else from its parent's by redoing only the
-    resources the `changed` bookings were or are on (the rest share the parent's tuples, and with
-    them `_Shared`'s `_Busy`)."""
-
-    __slots__ = ("_bay", "_changed", "_parent", "_tech", "shared", "where")
-
-    def __init__(
-        self,
-        where: dict[int, list[Placement]],
-        shared: _Shared,
-        parent: _Index | None = None,
-        changed: frozenset[int] = frozenset(),
-    ) -> None:
-        self.where = where
-        self.shared = shared
-        self._parent = parent
-        self._changed = changed
-        self._tech: dict[int, _Intervals] | None = None
-        self._bay: dict[int, _Intervals] = {}
-
-    def then(self, where: dict[int, list[Placement]], changed: frozenset[int]) -> _Index:
-        """The index of `where`: this one's with the bookings in `changed` moved (or taken out)."""
-        return _Index(where, self.shared, self, changed)
-
-    def resources(self) -> tuple[dict[int, _Intervals], dict[int, _Intervals]]:
-        if self._tech is not None:
-            return self._tech, self._bay
-        parent = self._parent
-        if parent is None:
-            tech: dict[int, list[tuple[int, int, int]]] = {}
-            bay: dict[int, list[tuple[int, int, int]]] = {}
-            for j, placed in self.where.items():
-                for p in placed:
-                    tech.setdefault(p.technician, []).append((p.start, p.end, j))
-                    bay.setdefault(p.bay, []).append((p.start, p.end, j))
-            self._tech = {t: tuple(sorted(v)) for t, v in tech.items()}
-            self._bay = {b: tuple(sorted(v)) for b, v in bay.items()}
-            return self._tech, self._bay
-        old_tech, old_bay = parent.resources()
-        changed = self._changed
-        before, now = parent.where, self.where
-        self._tech = dict(old_tech)
-        self._bay = dict(old_bay)
-        techs: set[int] = set()
-        bays: set[int] = set()
-        for j in changed:
-            for p in chain(before.get(j, ()), now.get(j, ())):
-                techs.add(p.technician)
-                bays.add(p.bay)
-        for t in techs:
-            self._tech[t] = tuple(
-                sorted(
-                    [x for x in old_tech.get(t, ()) if x[2] not in changed]
-                    + [(p.start, p.end, j) for j in changed for p in now.get(j, ()) if p.technician == t]
-                )
-            )
-        for b in bays:
-            self._bay[b] = tuple(
-                sorted(
-                    [x for x in old_bay.get(b, ()) if x[2] not in changed]
-                    + [(p.start, p.end, j) for j in changed for p in now.get(j, ()) if p.bay == b]
-                )
-            )
-        self._parent = None  # its where is no longer needed here
-        return self._tech, self._bay
-
-
 class _Busy:
     """One resource's busy intervals (start, end, booking), for the bookings overlapping a span:
     sorted by start, with the running maximum of their ends (every interval before the first
@@ -560,44 +427,12 @@ class _Busy:
 
     def __init__(self, busy: Sequence[tuple[int, int, int]]) -> None:
         self.busy = sorted(busy)
-        self.ends = [e for _, e, _ in busy]
-        """Every interval's end (the starts of points after a booking)."""
-        self._starts: dict[tuple[int, int, int, int], list[tuple[int, set[int]]]] = {}
-        self._overlapping: dict[tuple[int, int], set[int]] = {}
         self.starts = [a for a, _, _ in self.busy]
         self.reach: list[int] = []
         furthest = -(10**9)
         for _, e, _ in self.busy:
             furthest = max(furthest, e)
             self.reach.append(furthest)
-
-    def starts_on(
-        self, technician: int, duration: int, ready: int, latest: int, shared: _Shared
-    ) -> list[tuple[int, set[int]]]:
-        """The starts of `duration` minutes on `technician` (these are his busy intervals) from
-        `ready` on, inside a working block and ending by `latest`, in order, with the bookings
-        each overlaps (worked out once per argument set: a chain asks again for the same booking
-        in many states that left this technician as he was). Not to be changed by the caller."""
-        key = (technician, duration, ready, latest)
-        found = self._starts.get(key)
-        if found is not None:
-            return found
-        found = self._starts[key] = []
-        for w_start, w_end in shared.windows(technician):
-            first = max(w_start, ready)
-            starts = {first} | {e for e in self.ends if first <= e}
-            for s in sorted(starts):
-                if s + duration > min(w_end, latest):
-                    break
-                found.append((s, self.overlapping(s, s + duration)))
-        return found
-
-    def overlapping_memo(self, start: int, end: int) -> set[int]:
-        """`overlapping`, remembered (not to be changed by the caller)."""
-        found = self._overlapping.get((start, end))
-        if found is None:
-            found = self._overlapping[start, end] = self.overlapping(start, end)
-        return found
 
     def overlapping(self, start: int, end: int) -> set[int]:
         """The bookings with an interval overlapping [start, end)."""
