@@ -29,8 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import scheduler.slots as slots
-from bench.slots import DATE, OPEN
-from scheduler.contract import Booking
+from bench.slots import DATE, OPEN, book_one
 from scheduler.scenarios import load_scenario
 from scheduler.slots import DayBook
 
@@ -58,18 +57,7 @@ def capture(seed: int) -> list[bytes]:
         weights = [demand.mix[c] for c in codes]
         accepted: list[Any] = []
         for attempt in range(1, 61):
-            day = DayBook(workshop, DATE, accepted, OPEN)
-            code = rng.choices(codes, weights)[0]
-            waiter = rng.random() < demand.waiter_share[code]
-            drop = rng.choice(day.candidate_times())
-            offer = day.try_insert(Booking(id=f"A{attempt}", service=code, drop_off=drop, waiter=waiter))
-            if offer is not None:
-                booking = Booking(
-                    id=f"A{attempt}", service=code, drop_off=drop, waiter=waiter, promised=offer.promised
-                )
-                if offer.rewitness is not None:
-                    accepted = [(b, list(offer.rewitness[b.id])) for b, _ in accepted]
-                accepted.append((booking, list(offer.assignments)))
+            accepted = book_one(workshop, demand, accepted, rng, codes, weights, attempt)
             if attempt in (40, 60):
                 full = DayBook(workshop, DATE, accepted, OPEN)
                 full.pack()

@@ -30,9 +30,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from scheduler.compiler import compile_request
-from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest
+from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop
 from scheduler.planning import to_plan
-from scheduler.scenarios import load_scenario
+from scheduler.scenarios import Demand, load_scenario
 from scheduler.slots import EJECTION_SECONDS, CapacityRules, DayBook, Offer
 from scheduler.validator import validate_plan
 from solver.model import SolveParameters, fit_all
@@ -176,6 +176,30 @@ def unsound(day: DayBook, code: str, waiter: bool, offer: Offer) -> bool:
     return bool(validate_plan(request, plan)) or plan.kpis.late > 0
 
 
+def book_one(
+    workshop: Workshop,
+    demand: Demand,
+    accepted: list[tuple[Booking, list[Assignment]]],
+    rng: random.Random,
+    codes: list[str],
+    weights: list[float],
+    attempt: int,
+) -> list[tuple[Booking, list[Assignment]]]:
+    """The day after one customer tries a random same-day service at a random time (kept where the
+    immediate answer fits it, as offered; a booking moved to make room stored where it went)."""
+    day = DayBook(workshop, DATE, accepted, OPEN)
+    code = rng.choices(codes, weights)[0]
+    waiter = rng.random() < demand.waiter_share[code]
+    drop = rng.choice(day.candidate_times())
+    offer = day.try_insert(Booking(id=f"A{attempt}", service=code, drop_off=drop, waiter=waiter))
+    if offer is None:
+        return accepted
+    booking = Booking(id=f"A{attempt}", service=code, drop_off=drop, waiter=waiter, promised=offer.promised)
+    if offer.rewitness is not None:
+        accepted = [(b, list(offer.rewitness[b.id])) for b, _ in accepted]
+    return [*accepted, (booking, list(offer.assignments))]
+
+
 def run(
     scenario_name: str,
     attempts: int,
@@ -194,18 +218,7 @@ def run(
     tallies = []
     checkpoints = {round(attempts * (k + 1) / levels) for k in range(levels)}
     for attempt in range(1, attempts + 1):
-        day = DayBook(workshop, DATE, accepted, OPEN)
-        code = rng.choices(codes, weights)[0]
-        waiter = rng.random() < demand.waiter_share[code]
-        drop = rng.choice(day.candidate_times())
-        offer = day.try_insert(Booking(id=f"A{attempt}", service=code, drop_off=drop, waiter=waiter))
-        if offer is not None:
-            booking = Booking(
-                id=f"A{attempt}", service=code, drop_off=drop, waiter=waiter, promised=offer.promised
-            )
-            if offer.rewitness is not None:  # a booking moved to make room: store where it went
-                accepted = [(b, list(offer.rewitness[b.id])) for b, _ in accepted]
-            accepted.append((booking, list(offer.assignments)))
+        accepted = book_one(workshop, demand, accepted, rng, codes, weights, attempt)
         if attempt in checkpoints:
             tallies.append(_probe(scenario_name, DayBook(workshop, DATE, accepted, OPEN), rng, codes, weights,
                                   probes_per_level, limit, verdicts))  # fmt: skip
