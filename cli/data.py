@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.i18n import N_, _, current
-from cli.options import fail, parse_date, write_out
+from cli.options import NO_FOLDER, fail, parse_date, write_out
 from scheduler.errors import InputError
 
 if TYPE_CHECKING:
@@ -182,6 +182,8 @@ def backup(
         raise fail("--db: " + N_("no database file %(path)r") % {"path": str(source)})
     if out.resolve() == source.resolve():
         raise fail("--out: is the database itself")
+    if not out.parent.is_dir():  # the user's mistake, named; not a failed backup
+        raise fail("--out: " + NO_FOLDER % {"path": str(out.parent)})
     partial = out.with_name(out.name + ".partial")
     try:
         src, dst = sqlite3.connect(source), sqlite3.connect(partial)

@@ -28,6 +28,7 @@ from cli.report import register as register_report
 from scheduler.clock import clock_from, in_date_range
 from scheduler.contract import LAST_DATE, Plan, PlanRequest
 from scheduler.errors import InputError, from_validation_error
+from scheduler.i18n import normalise
 
 if TYPE_CHECKING:
     from scheduler.keys import KeyStore
@@ -47,6 +48,7 @@ app = typer.Typer(
 
 @app.callback()
 def _language(
+    ctx: typer.Context,
     lang: Annotated[
         str | None,
         typer.Option(
@@ -56,7 +58,16 @@ def _language(
         ),
     ] = None,
 ) -> None:
+    # Asked for on the command line, a language bayplan does not speak is a mistake to name; from
+    # BAYPLAN_LANG (set once for a machine, perhaps for other tools too) it falls back to English.
+    source = ctx.get_parameter_source("lang")  # typer's own click: compared by name
+    from_command_line = source is not None and source.name == "COMMANDLINE"
+    if lang is not None and from_command_line and normalise(lang) is None:
+        raise fail(_("--lang: '%(lang)s' is not a language bayplan speaks (en or zh-CN)", lang=lang))
     set_language(lang)
+
+
+TIME_LIMIT_HELP = N_("solver time limit, seconds (default: the request's, 10 unless it says otherwise)")
 
 
 class Planner(StrEnum):
@@ -186,7 +197,11 @@ def plan(
         Planner, typer.Option(help=N_("CP-SAT optimiser or the greedy baseline"))
     ] = Planner.cpsat,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help=N_("solver time limit, seconds"))
+        float | None,
+        typer.Option(
+            "--time-limit",
+            help=TIME_LIMIT_HELP,
+        ),
     ] = None,
     format: Annotated[Format, typer.Option("--format", help=N_("table, v1 plan JSON or CSV"))] = Format.table,
     out: Annotated[
@@ -258,7 +273,11 @@ def replan(
     ],
     planner: Annotated[Planner, typer.Option(help=N_("greedy (keep + repair) or CP-SAT"))] = Planner.cpsat,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help=N_("solver time limit, seconds"))
+        float | None,
+        typer.Option(
+            "--time-limit",
+            help=TIME_LIMIT_HELP,
+        ),
     ] = None,
     format: Annotated[
         Format, typer.Option("--format", help=N_("table or JSON (plan + changes)"))

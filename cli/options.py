@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from scheduler.storage import Store
 
 EXPECTED_DATE = N_("expected YYYY-MM-DD, got %(value)s")
+NO_SUCH_DAY = N_("no such day: %(value)s")
+NO_FOLDER = N_("no folder %(path)s")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -51,7 +53,10 @@ def parse_date(value: str, flag: str = "--date") -> dt.date:
     try:
         date = dt.date.fromisoformat(value)
     except ValueError:
-        raise InputError(flag, EXPECTED_DATE % {"value": repr(value)}) from None
+        # Written right but not on the calendar (2026-02-30): say so, not "expected YYYY-MM-DD".
+        shaped = len(value) == 10 and value[4] == value[7] == "-" and value.replace("-", "").isdigit()
+        template = NO_SUCH_DAY if shaped else EXPECTED_DATE
+        raise InputError(flag, template % {"value": repr(value)}) from None
     if not FIRST_DATE <= date <= LAST_DATE:
         raise InputError(flag, f"must be between {FIRST_DATE} and {LAST_DATE}, got {date}")
     return date
@@ -70,8 +75,26 @@ def check_run_options(replications: int, workers: int, seed: int) -> None:
 def db_failure(db: str, exc: Exception) -> typer.Exit:
     """A database that cannot be opened or read (a bad URL, a missing driver, a file that is no
     database, a server that does not answer): one line naming --db, not the driver's traceback."""
+    folder = _missing_sqlite_folder(db)
+    if folder is not None:  # SQLite's own words ("unable to open database file") do not say why
+        return fail("--db: " + NO_FOLDER % {"path": folder})
     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return fail(f"--db: cannot open {db!r}: {reason}")
+
+
+def _missing_sqlite_folder(db: str) -> str | None:
+    """The folder an SQLite URL's file would be in, when that folder does not exist."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(db)
+    except ArgumentError:
+        return None
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    folder = Path(url.database).parent
+    return None if folder.is_dir() else str(folder)
 
 
 def open_store(db: str) -> Store:

@@ -161,7 +161,10 @@ def print_summary(name: str, summary: dict[str, Any]) -> None:
     table.add_column(_("Figure"))
     table.add_column(_("Value"), justify="right")
     for key, label in ROWS:
-        table.add_row(_(label), _cell(summary.get(key)))
+        value = summary.get(key)
+        # Shares read as percentages, beside goals written in percent.
+        shown = current().percent(value, 1) if "share" in key and isinstance(value, float) else _cell(value)
+        table.add_row(_(label), shown)
     console.print(table)
     deciles = Table(title=_("Reliability of the on-time probability (every poll of every open booking)"))
     for heading in (_("Decile"), _("Polls"), _("Predicted"), _("Observed on time")):
@@ -172,8 +175,8 @@ def print_summary(name: str, summary: dict[str, Any]) -> None:
 
 
 HELP = N_(
-    "Replay whole days through the API on a simulated clock (book, plan, clock on and off each\n"
-    "job with drawn durations, read the status every 15 minutes) and report the promise guard."
+    "Replay whole days through the API on a simulated clock (book, plan, clock on and off each"
+    " job with drawn durations, read the status every 15 minutes) and report the promise guard."
 )
 
 

@@ -25,8 +25,8 @@ class Group(StrEnum):
 
 
 HELP = N_(
-    "Productivity from the clock: per technician, grade and workshop, attendance, clocked and\n"
-    "standard minutes, efficiency, productivity, start deviation and on-time share."
+    "Productivity from the clock: per technician, grade and workshop, attendance, clocked and"
+    " standard minutes, efficiency, productivity, start deviation and on-time share."
 )
 
 

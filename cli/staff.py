@@ -369,18 +369,18 @@ def _print_certified(result: Certified) -> None:
                 " (--delta-cny / --delta-points, or raise --max-replications).",
                 delta=f"{result.delta:g}",
                 unit=unit,
-                needed=result.needed,
-                budget=result.budget,
+                needed=f"{result.needed:,}",
+                budget=f"{result.budget:,}",
                 least=f"{result.delta_for_budget:,.1f}",
             )
         )
     if result.runners_up:
-        out.print(
-            _(
-                "Runners-up it could not separate (within delta): %(names)s.",
-                names=_("; ").join(current().phrase(name) for name in result.runners_up),
-            )
-        )
+        names = _("; ").join(current().phrase(name) for name in result.runners_up)
+        # Uncertified, the others are not shown to be within delta: only not yet told apart.
+        if result.certified:
+            out.print(_("Runners-up it could not separate (within delta): %(names)s.", names=names))
+        else:
+            out.print(_("Still in contention: %(names)s.", names=names))
     out.print(_("Re-check on %(period)s:", period=result.holdout_period))  # fmt: skip
     for c in result.holdout:
         said = current().phrase(c.label)

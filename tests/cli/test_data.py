@@ -174,3 +174,21 @@ def test_backup_of_postgresql_says_pg_dump_and_bad_urls_exit_2(tmp_path: Path) -
     missing = runner.invoke(app, ["backup", "--db", f"sqlite:///{tmp_path / 'none.db'}", "--out", "x.db"])
     assert missing.exit_code == 2 and "--db" in missing.output
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_missing_folder_is_named_for_the_backup_and_for_the_database(tmp_path: Path) -> None:
+    """`backup --out` into a folder that does not exist was "backup failed: unable to open database
+    file" (exit 1), and `keys create --db` with a missing folder gave SQLite's own words; both now
+    exit 2 naming the option and the folder."""
+    db = tmp_path / "b.db"
+    assert runner.invoke(app, ["keys", "list", "--db", f"sqlite:///{db}"]).exit_code == 0  # creates it
+    gone = tmp_path / "no" / "such"
+    backup = runner.invoke(app, ["backup", "--db", f"sqlite:///{db}", "--out", str(gone / "b.db")])
+    assert backup.exit_code == 2, backup.output
+    assert backup.output.strip() == f"bayplan: error: --out: no folder {gone}"
+    keys = runner.invoke(
+        app, ["keys", "create", "--role", "admin", "--workshop", "*", "--db", f"sqlite:///{gone / 'k.db'}"]
+    )
+    assert keys.exit_code == 2, keys.output
+    assert keys.output.strip() == f"bayplan: error: --db: no folder {gone}"
+    assert not gone.exists()

@@ -38,9 +38,19 @@ def test_bayplan_lang_environment_and_english_default() -> None:
     assert "KPIs" in unknown.stdout  # a language bayplan does not speak: English
 
 
+def test_an_unknown_language_asked_for_on_the_command_line_is_an_error_naming_lang() -> None:
+    run = bayplan("--lang", "fr", "plan", "small-dealer", "--date", DATE, "--planner", "greedy")
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip() == "bayplan: error: --lang: 'fr' is not a language bayplan speaks (en or zh-CN)"
+
+
 def test_errors_name_the_option_in_chinese_too() -> None:
-    run = bayplan("--lang", "zh-CN", "plan", "small-dealer", "--date", "2026-13-01")
+    run = bayplan("--lang", "zh-CN", "plan", "small-dealer", "--date", "2026-1-1")
     assert run.returncode == 2 and run.stderr.startswith("bayplan：错误：--date: 应为 YYYY-MM-DD")
+    run = bayplan("--lang", "zh-CN", "plan", "small-dealer", "--date", "2026-02-30")
+    assert run.returncode == 2 and run.stderr.strip() == "bayplan：错误：--date: 没有这一天：'2026-02-30'"
+    english = bayplan("plan", "small-dealer", "--date", "2026-02-30")
+    assert english.stderr.strip() == "bayplan: error: --date: no such day: '2026-02-30'"
 
 
 def test_simulation_table_and_report_in_chinese(tmp_path: Path) -> None:

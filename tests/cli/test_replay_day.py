@@ -70,6 +70,9 @@ def test_the_table_in_english_and_chinese(
     assert "Flagged ahead share" in english and "No event lost" in english and "Decile" in english
     assert "Flagged ahead share" not in chinese and "Decile" not in chinese
     assert "提前" in chinese and "十分位" in chinese
+    share = two_days["flagged ahead share (goal >= 0.90)"]
+    row = next(line for line in english.splitlines() if "Flagged ahead share" in line)
+    assert f"{share * 100:.1f}%" in row  # a share beside a goal in percent reads in percent
 
 
 @pytest.mark.parametrize(

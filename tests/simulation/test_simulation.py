@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -472,6 +473,9 @@ def test_staff_certified_prints_the_guarantee_or_says_plainly_it_could_not() -> 
     shown = CliRunner().invoke(app, [*base, "--delta-cny", "0.001"])
     said = " ".join(shown.output.split())
     assert "Not certified" in said and "this budget would certify delta >=" in said
-    assert "Best with probability" not in said and "Runners-up it could not separate" in said
+    assert "Best with probability" not in said and "Still in contention:" in said
+    assert "within delta)" not in said  # not shown to be within delta: only not told apart yet
+    needed = re.search(r"KN could need up to ([\d,]+) replications", said)
+    assert needed is not None and needed.group(1) == f"{got['needed']:,}"
     refused = CliRunner().invoke(app, ["staff", "small-dealer", "--n0", "3", "--max-replications", "5"])
     assert refused.exit_code == 2 and "--max-replications" in refused.output
