@@ -24,7 +24,7 @@ from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_rela
 from solver.model import SolveParameters, safety_seconds, solve
 from solver.objective import objective, terms
 from solver.problem import DayProblem, DaySolution
-from solver.relaxation_plan import near_plan, relaxation_plan
+from solver.relaxation_plan import relaxation_plan
 
 
 def fill_gaps(problem: DayProblem, solution: DaySolution) -> DaySolution:
@@ -301,20 +301,6 @@ def plan_mip_most(limit: float) -> int:
     return int(math.sqrt(allowed * PLAN_MIP_SIZE / PLAN_MIP_SECONDS))
 
 
-NEAR_PLAN = 1
-"""Requests from `INDEXED_BOUND_SECONDS` up to `PLAN_MIP_LIMIT` start from `near_plan` where
-better (its LP restricted to the columns near the warm start and the alpha-point relaxation)."""
-
-NEAR_MODEL_SECONDS = 4e-7
-"""Counted seconds per column and entry of the lengths-up model `near_plan` builds."""
-
-NEAR_LP_SECONDS = 5e-6
-"""Counted seconds per column and entry of `near_plan`'s restricted LP."""
-
-NEAR_ITERATION_SECONDS = 3.5e-4
-"""Counted seconds per simplex iteration of `near_plan`'s MIPs."""
-
-
 def _fresh(problem: DayProblem) -> bool:
     """No work started and no earlier plan to keep stable."""
     return not any(
@@ -328,28 +314,6 @@ def relaxation_start(
     """The better of `start` and the relaxation's own plan placing as much (see `PLAN_MIP_LIMIT`),
     the counted seconds spent and a note; `start` unchanged and nothing spent where it does not
     apply."""
-    if (
-        NEAR_PLAN
-        and INDEXED_BOUND_SECONDS <= limit < PLAN_MIP_LIMIT
-        and lp is not None
-        and lp.relaxation is not None
-        and not problem.keep_promises
-        and _fresh(problem)
-    ):
-        weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in start.unplaced)
-        near = near_plan(problem, weight, start, lp.relaxation.starts, safety_seconds=wall_safety(limit))
-        spent = (
-            NEAR_MODEL_SECONDS * near.model_size
-            + NEAR_LP_SECONDS * near.lp_size
-            + NEAR_ITERATION_SECONDS * near.iterations
-        )
-        notes = [*near.notes, f"near plan: {near.lp_size} LP size, {near.iterations} MIP iterations"]
-        if near.solution is None:
-            return start, spent, notes
-        near.solution.objective = objective(problem, near.solution)
-        if rank(problem, near.solution) < rank(problem, start):
-            return near.solution, spent, [*notes, "the near plan is the start"]
-        return start, spent, [*notes, "the rules' start kept"]
     if (
         limit < PLAN_MIP_LIMIT
         or lp is None
