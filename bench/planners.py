@@ -4,7 +4,7 @@ Each solve runs in a fresh process so its peak memory (ru_maxrss) is its own. Sp
 quality are reported against the baseline measured in the same run.
 
     .venv/bin/python -m bench.planners            # full run, writes bench/RESULTS.md and RESULTS.json
-    .venv/bin/python -m bench.planners --quick    # one date, 10 s only
+    .venv/bin/python -m bench.planners --quick    # one date, 10 s only: bench/RESULTS-quick.md
 """
 
 from __future__ import annotations
@@ -356,11 +356,15 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--limits", default="10,60", help="cpsat time limits, comma-separated")
     parser.add_argument("--only", default="", help="run instances whose name contains this")
-    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="default bench/RESULTS.md; with --quick bench/RESULTS-quick.md"
+    )
     parser.add_argument(
         "--workers", type=int, default=None, help="the request's workers (LNS lanes); default: the contract's"
     )
     args = parser.parse_args()
+    if args.out is None:  # a one-seed check never overwrites the committed 5-seed table
+        args.out = HERE / ("RESULTS-quick.md" if args.quick else "RESULTS.md")
     limits = [10.0] if args.quick else [float(x) for x in args.limits.split(",")]
     began = time.perf_counter()
     rows: list[Row] = []
