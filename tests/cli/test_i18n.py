@@ -354,3 +354,73 @@ def test_usage_and_typers_own_errors_in_chinese_and_back_in_english() -> None:
     shown = english.stdout + english.stderr
     assert "No such command 'nope'." in shown and "Usage: bayplan" in shown and "Error" in shown, shown
     assert "用法" not in bayplan("plan", "--help").stdout
+
+
+#: click's parser errors a user meets, each with its Chinese (the option named as typed) and its
+#: English, byte for byte as it was before the Chinese was added.
+PARSER_ERRORS = (
+    (
+        ("plan", "--bogus"),
+        "没有选项：--bogus（可用的选项：--out, --rows, --verbose）",
+        "No such option: --bogus (Possible options: --out, --rows, --verbose)",
+    ),
+    (
+        ("plan", "--time-limit"),
+        "选项 '--time-limit' 需要一个值。",
+        "Option '--time-limit' requires an argument.",
+    ),
+    (("plan", "--verbose=3"), "选项 '--verbose' 不接受值。", "Option '--verbose' does not take a value."),
+    (
+        ("plan", "small-dealer", "x1", "x2"),
+        "多出了参数（x1 x2）",
+        "Got unexpected extra argument(s) (x1 x2)",
+    ),
+    (
+        ("plan", "--time-limit", "abc"),
+        "'--time-limit' 的值无效：应为有效的数字，无法将字符串解析为数字",
+        "Invalid value for '--time-limit': Input should be a valid number, unable to parse string as a"
+        " number",
+    ),
+    (
+        ("plan", "--seed", "1.5"),
+        "'--seed' 的值无效：应为有效的整数，无法将字符串解析为整数",
+        "Invalid value for '--seed': Input should be a valid integer, unable to parse string as an integer",
+    ),
+    (
+        ("plan", "--planner", "foo"),
+        "'--planner' 的值无效：值错误：'foo' 不是 'greedy', 'cpsat' 之一。",
+        "Invalid value for '--planner': Value error, 'foo' is not one of 'greedy', 'cpsat'.",
+    ),
+    (("keys", "create"), "缺少选项 '--role'。", "Missing option '--role'."),
+    (("replan",), "缺少选项 '--input'。", "Missing option '--input'."),
+    (
+        ("plna",),
+        "没有命令 'plna'。你是不是要用 'plan', 'replan'？",
+        "No such command 'plna'. Did you mean 'plan', 'replan'?",
+    ),
+)
+
+
+def _error_panel(run: Ran) -> str:
+    """The error a run shows, its panel's box and the line breaks rich made taken out."""
+    return " ".join(re.sub(r"[│╭╮╰╯─]+", " ", run.stdout + run.stderr).split())
+
+
+def test_clicks_parser_errors_in_chinese_and_english_as_before() -> None:
+    """click's parser words its errors itself ("No such option", "Missing option", "Invalid value
+    for"): they stayed English under --lang zh-CN (walk-s16). Fails before: English in the panel."""
+    for args, chinese, english in PARSER_ERRORS:
+        run = bayplan("--lang", "zh-CN", *args)
+        assert run.returncode == 2, (args, run.stderr)
+        shown = _error_panel(run)
+        assert _flat(chinese) in _flat(shown), (args, shown)
+        assert english.split(" ")[0] not in shown, (args, shown)
+        same = bayplan(*args)  # English as it was, in the same process after the Chinese run
+        assert same.returncode == 2
+        assert english in _error_panel(same), (args, same.stdout + same.stderr)
+        assert not re.search(f"[{HAN}]", same.stdout + same.stderr), args
+
+
+def test_parser_errors_follow_bayplan_lang_too() -> None:
+    run = bayplan("plan", "--bogus", lang="zh-CN")
+    assert "没有选项：--bogus" in _error_panel(run) and "用法：" in run.stdout + run.stderr
