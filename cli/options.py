@@ -35,8 +35,15 @@ def _phrased(message: str, phrase: Callable[[str], str], depth: int = 2) -> str:
     field, sep, reason = message.partition(": ")
     if not sep or " " in field or depth == 0:
         return phrase(message)
-    said = phrase(reason)
-    return f"{field}: {_phrased(reason, phrase, depth - 1) if said == reason else said}"
+    said, inner = phrase(reason), _phrased(reason, phrase, depth - 1)
+    # The reading that leaves fewer English letters: the reason whole ("%(url)s: not found …"), or
+    # a field in front of it ("bookings[0].drop_off: Input should be …", which read whole was only
+    # read in part, after its last comma).
+    return f"{field}: {inner if _latin(inner) < _latin(said) else said}"
+
+
+def _latin(text: str) -> int:
+    return sum(char.isascii() and char.isalpha() for char in text)
 
 
 def flagged(exc: InputError, flags: Mapping[str, str]) -> str:

@@ -254,8 +254,11 @@ def _balanced(value: str) -> bool:
 
 
 #: Placeholders that hold names and ids, data that reads as it was given in every language: an
-#: operation named "oil and filter" is not read as the template "%(a)s and %(b)s" ("oil，并filter").
-VERBATIM = frozenset({"name", "operation_names", "booking", "booking_id", "bay", "technician", "clocked_by"})
+#: operation named "oil and filter" is not read as the template "%(a)s and %(b)s" ("oil，并filter");
+#: the codes a field takes ("known": "general, express, …") as they are to be typed.
+VERBATIM = frozenset(
+    {"name", "operation_names", "booking", "booking_id", "bay", "technician", "clocked_by", "known"}
+)
 
 #: What a list of filled-in parts is joined with (`N_` so that each language says how it joins them).
 LIST = N_("; ")

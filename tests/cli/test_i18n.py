@@ -424,3 +424,53 @@ def test_clicks_parser_errors_in_chinese_and_english_as_before() -> None:
 def test_parser_errors_follow_bayplan_lang_too() -> None:
     run = bayplan("plan", "--bogus", lang="zh-CN")
     assert "没有选项：--bogus" in _error_panel(run) and "用法：" in run.stdout + run.stderr
+
+
+def test_a_foremans_bad_file_reads_in_chinese_for_every_common_mistake(tmp_path: Path) -> None:
+    """A foreman's request file with one mistake each: the reason after the file and the field read
+    in Chinese (pydantic's common messages and bayplan's own), the English as it was. Fails before:
+    a date-time with extra characters and an impossible date read half English ("Input should be a
+    valid datetime or date，输入末尾…"), an undeclared bay kind, a repeated booking id and broken JSON
+    wholly English."""
+    good = json.loads(request([booking("b1", "MINOR", "08:00")], workshop=small_workshop()).model_dump_json())
+
+    def mistake(change: object) -> dict[str, object]:
+        body = json.loads(json.dumps(good))
+        change(body)  # type: ignore[operator]
+        return body
+
+    b0 = "bookings[0]"
+    cases = [
+        (lambda b: b["bookings"][0].update(drop_off="2026-11-24 soon"), f"{b0}.drop_off",
+         "应为有效的日期时间或日期：输入末尾有多余的字符",
+         "Input should be a valid datetime or date, unexpected extra characters at the end of the input"),
+        (lambda b: b.update(date="2026-02-30"), "date", "应为有效的日期或日期时间：日期超出有效范围",
+         "Input should be a valid date or datetime, day value is outside expected range"),
+        (lambda b: b["workshop"]["bays"][0].update(kind="garage"), "workshop.bays[0].kind",
+         "'garage' 不是已声明的工位类型（general, express", "'garage' is not a declared bay kind ("),
+        (lambda b: b["bookings"].append(b["bookings"][0]), "bookings[1].id",
+         "重复的预约编号 'b1'（另见 bookings[0]）", "duplicate booking id 'b1' (also bookings[0])"),
+        (lambda b: b["workshop"].pop("timezone"), "workshop.timezone", "缺少必填字段", "Field required"),
+        (lambda b: b["bookings"][0].update(priority="high"), f"{b0}.priority",
+         "应为有效的整数，无法将字符串解析为整数",
+         "Input should be a valid integer, unable to parse string as an integer"),
+        (lambda b: b["bookings"][0].update(drop_off="2026-11-24T08:00:00"), f"{b0}.drop_off",
+         "应带有时区信息", "Input should have timezone info"),
+        (lambda b: b["bookings"][0].update(colour="red"), f"{b0}.colour", "不允许额外的字段",
+         "Extra inputs are not permitted"),
+    ]  # fmt: skip
+    path = tmp_path / "request.json"
+    for change, field, chinese, english in cases:
+        path.write_text(json.dumps(mistake(change)))
+        run = bayplan("--lang", "zh-CN", "plan", "--input", str(path), "--planner", "greedy")
+        assert run.returncode == 2, run.stderr
+        said = run.stderr.strip()
+        assert f"{field}: {chinese}" in said, said
+        assert not re.search(r"[A-Za-z]{3,} [a-z]{3,}", said.split(f"{field}: ", 1)[1]), said
+        same = bayplan("plan", "--input", str(path), "--planner", "greedy").stderr.strip()
+        assert f"{field}: {english}" in same, same
+    path.write_text('{"workshop": ')
+    said = bayplan("--lang", "zh-CN", "plan", "--input", str(path)).stderr.strip()
+    assert said.endswith("(root): 无效的 JSON：解析值时遇到文件结尾，位于第 1 行第 13 列"), said
+    english = bayplan("plan", "--input", str(path)).stderr.strip()
+    assert english.endswith("(root): Invalid JSON: EOF while parsing a value at line 1 column 13"), english
