@@ -78,7 +78,8 @@ def db_failure(db: str, exc: Exception) -> typer.Exit:
     """A database that cannot be opened or read (a bad URL, a missing driver, a file that is no
     database, a server that does not answer): one line naming --db, not the driver's traceback."""
     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return fail(f"--db: cannot open {db!r}: {reason}")
+    said = N_("cannot open %(db)r: %(reason)s") % {"db": db, "reason": reason}
+    return fail(f"--db: {said}")
 
 
 def open_store(db: str) -> Store:
@@ -102,4 +103,6 @@ def write_out(option: str, path: Path, content: str | bytes) -> None:
         else:
             path.write_text(content, encoding="utf-8", newline="")
     except OSError as exc:
-        raise fail(f"{option}: cannot write {path}: {exc.strerror or exc}") from None
+        why = exc.strerror or str(exc)
+        said = N_("cannot write %(path)s: %(why)s") % {"path": path, "why": why}
+        raise fail(f"{option}: {said}") from None

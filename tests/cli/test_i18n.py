@@ -474,3 +474,28 @@ def test_a_foremans_bad_file_reads_in_chinese_for_every_common_mistake(tmp_path:
     assert said.endswith("(root): 无效的 JSON：解析值时遇到文件结尾，位于第 1 行第 13 列"), said
     english = bayplan("plan", "--input", str(path)).stderr.strip()
     assert english.endswith("(root): Invalid JSON: EOF while parsing a value at line 1 column 13"), english
+
+
+def test_a_foremans_option_errors_read_in_chinese(tmp_path: Path) -> None:
+    """`bayplan plan`'s own option checks were English under --lang zh-CN (f-strings and unmarked
+    texts); the option named first as it is. Fails before: each reason English."""
+    out = tmp_path / "none" / "plan.txt"
+    cases = [
+        (("--now", "2026-11-24T08:00"), "--now: 需要时区偏移，例如 2026-11-24T08:00:00+08:00",
+         "--now: needs a timezone offset, e.g. 2026-11-24T08:00:00+08:00"),
+        (("--now", "soon"), "--now: 应为 ISO 8601 时刻，收到 'soon'",
+         "--now: expected an ISO 8601 instant, got 'soon'"),
+        (("--time-limit", "0"), "--time-limit: 必须在 (0, 600] 秒之内",
+         "--time-limit: must be in (0, 600] seconds"),
+        (("--scale", "0"), "--scale: 必须在 (0, 10] 之内，收到 0", "--scale: must be in (0, 10], got 0"),
+        (("--seed", "-1"), "--seed: 不能为负数，收到 -1", "--seed: must not be negative, got -1"),
+        (("--date", DATE, "--planner", "greedy", "--out", str(out)),
+         f"--out: 无法写入 {out}：没有这个文件或目录",
+         f"--out: cannot write {out}: No such file or directory"),
+    ]  # fmt: skip
+    for args, chinese, english in cases:
+        run = bayplan("--lang", "zh-CN", "plan", "small-dealer", *args)
+        assert run.returncode == 2, (args, run.stderr)
+        assert run.stderr.strip() == f"bayplan：错误：{chinese}", args
+        same = bayplan("plan", "small-dealer", *args)
+        assert same.stderr.strip() == f"bayplan: error: {english}", args
