@@ -104,6 +104,19 @@ PYDANTIC_TEXTS = (
     N_("List should have at most %(max_length)s items after validation, not %(actual_length)s"),
     N_("JSON decode error"),
     N_("Invalid JSON: %(error)s"),
+    # serde_json's, inside "Invalid JSON: …" (a file or body cut short or mistyped)
+    N_("EOF while parsing a value at line %(line)d column %(column)d"),
+    N_("EOF while parsing an object at line %(line)d column %(column)d"),
+    N_("EOF while parsing a list at line %(line)d column %(column)d"),
+    N_("EOF while parsing a string at line %(line)d column %(column)d"),
+    N_("expected value at line %(line)d column %(column)d"),
+    N_("expected `,` or `}` at line %(line)d column %(column)d"),
+    N_("expected `,` or `]` at line %(line)d column %(column)d"),
+    N_("expected `:` at line %(line)d column %(column)d"),
+    N_("key must be a string at line %(line)d column %(column)d"),
+    N_("trailing comma at line %(line)d column %(column)d"),
+    N_("trailing characters at line %(line)d column %(column)d"),
+    N_("expected ident at line %(line)d column %(column)d"),
     # Our own texts made in this module and by the domain's "unknown …" (NotFound).
     N_("unknown %(what)s"),
     # ("unknown" + "plan of …" read "未知的车间 'w' 在 D 的排程": as if the workshop were unknown)

@@ -12,9 +12,11 @@ at). Option and command names, metavars and defaults stay as they are. In Englis
 touched, so English help is what typer makes of the code.
 
 The usage line's "Usage:" and typer's own group errors ("Missing command.", "No such command",
-the error panel's title and "Try … for help.") follow too. Not translated: the errors click's
-parser words itself ("No such option", "Missing argument", "Invalid value for"): f-strings, no
-message to look up.
+the error panel's title and "Try … for help.") follow too, and so do the errors click's parser
+words itself ("No such option", "Missing option", "Invalid value for", "Got unexpected extra
+argument(s)"): typer's click makes them with f-strings (no gettext call to patch), so the root group
+reads each one as it is shown through the catalog's templates (`PARSER_WORDS`, `Translator.phrase`;
+the pydantic reason inside "Invalid value for" too). In English nothing is touched.
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ from rich.text import Text
 from typer import core as typer_core
 from typer import rich_utils
 from typer._click import Context  # typer's own click (0.2x vendors it): its parse_args signature
+from typer._click.exceptions import ClickException
 from typer._click.formatting import HelpFormatter
 from typer.core import TyperGroup
 
-from cli.i18n import N_, set_language
+from cli.i18n import N_, current, set_language
 from scheduler.i18n import DEFAULT, Translator
 
 __all__ = ["LocalisedGroup", "asked_language", "show_in"]
@@ -69,6 +72,38 @@ _ENGLISH_USAGE = HelpFormatter.write_usage
 _CLICK_GETTEXT: Callable[[str], str] = getattr(typer_core, "_", gettext.gettext)  # put back in English
 TYPER_WORDS = (N_("Missing command."), N_("No such command {name!r}."))
 """typer's words read through `typer.core._` (listed here for the catalog)."""
+
+
+#: The errors typer's click words itself (f-strings in `typer._click` and `typer.core`), as templates
+#: of the text shown: translated whole when shown (`in_language`); the names, values and pydantic's
+#: reason filled in are read as they are, or through their own templates (api/errors.PYDANTIC_TEXTS).
+PARSER_WORDS = (
+    N_("No such option: %(name)s"),
+    N_("%(message)s (Possible options: %(options)s)"),
+    N_("Option %(name)s requires an argument."),
+    N_("Option %(name)s requires %(count)d arguments."),
+    N_("Option %(name)s does not take a value."),
+    N_("Argument %(name)s takes %(count)d values."),
+    N_("Got unexpected extra argument(s) (%(arguments)s)"),
+    N_("Invalid value for %(name)s: %(reason)s"),
+    N_("Invalid value: %(reason)s"),
+    N_("Missing option %(name)s."),
+    N_("Missing argument %(name)s."),
+    N_("Missing parameter %(name)s."),
+    N_("%(value)s is not one of %(choices)s."),
+    N_("Value %(value)s is not a valid %(kind)s."),
+    N_("%(message)s. Did you mean %(suggestions)s?"),
+)
+
+
+def in_language(exc: ClickException) -> None:
+    """`exc`'s message as shown (rich's error panel and click's `show` both read `format_message`)
+    in the command's language; left as it is in English."""
+    translator = current()
+    if translator.locale == DEFAULT:
+        return
+    said = translator.phrase(exc.format_message())
+    setattr(exc, "format_message", lambda: said)  # noqa: B010 (the instance's, not the class's)
 
 
 def _usage_in(word: str) -> Callable[..., None]:
@@ -135,4 +170,15 @@ class LocalisedGroup(TyperGroup):
 
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         show_in(self, set_language(asked_language(args)))
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except ClickException as exc:  # the root's own options
+            in_language(exc)
+            raise
+
+    def invoke(self, ctx: Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ClickException as exc:  # a command's name, options and arguments
+            in_language(exc)
+            raise

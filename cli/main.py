@@ -129,11 +129,16 @@ def _parse_now(value: str | None) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise InputError("--now", f"expected an ISO 8601 instant, got {value!r}") from None
+        raise InputError(
+            "--now", N_("expected an ISO 8601 instant, got %(value)r") % {"value": value}
+        ) from None
     if moment.tzinfo is None:
-        raise InputError("--now", "needs a timezone offset, e.g. 2026-11-24T08:00:00+08:00")
+        raise InputError("--now", N_("needs a timezone offset, e.g. %(example)s") % {"example": NOW_EXAMPLE})
     return in_date_range("--now", moment)
 
+
+#: An aware instant, as `--now` wants it.
+NOW_EXAMPLE = "2026-11-24T08:00:00+08:00"
 
 NowOption = Annotated[
     str | None,
@@ -145,7 +150,7 @@ def _with_time_limit(request: PlanRequest, time_limit: float | None) -> PlanRequ
     if time_limit is None:
         return request
     if not 0 < time_limit <= 600:
-        raise InputError("--time-limit", "must be in (0, 600] seconds")
+        raise InputError("--time-limit", N_("must be in (0, %(most)s] seconds") % {"most": 600})
     options = request.options.model_copy(update={"time_limit_seconds": time_limit})
     return request.model_copy(update={"options": options})
 
@@ -231,14 +236,20 @@ def plan(
                 plan_date = today + dt.timedelta(days=1)
                 if plan_date > LAST_DATE:
                     raise InputError(
-                        "--now", f"tomorrow, {plan_date}, is past the last plannable day {LAST_DATE}"
+                        "--now",
+                        N_("tomorrow, %(date)s, is past the last plannable day %(last)s")
+                        % {"date": plan_date, "last": LAST_DATE},
                     )
             else:
                 plan_date = parse_date(date)
             if not 0 < scale <= MAX_SCALE:  # also refuses nan
-                raise InputError("--scale", f"must be in (0, {MAX_SCALE:g}], got {scale:g}")
+                raise InputError(
+                    "--scale",
+                    N_("must be in (0, %(most)s], got %(value)s")
+                    % {"most": f"{MAX_SCALE:g}", "value": f"{scale:g}"},
+                )
             if seed < 0:
-                raise InputError("--seed", f"must not be negative, got {seed}")
+                raise InputError("--seed", N_("must not be negative, got %(value)s") % {"value": seed})
             request = day_request(loaded, plan_date, seed=seed, scale=scale)
         request = _with_time_limit(request, time_limit)
         result = _gated_plan(request, planner.value)

@@ -37,8 +37,15 @@ def _phrased(message: str, phrase: Callable[[str], str], depth: int = 2) -> str:
     field, sep, reason = message.partition(": ")
     if not sep or " " in field or depth == 0:
         return phrase(message)
-    said = phrase(reason)
-    return f"{field}: {_phrased(reason, phrase, depth - 1) if said == reason else said}"
+    said, inner = phrase(reason), _phrased(reason, phrase, depth - 1)
+    # The reading that leaves fewer English letters: the reason whole ("%(url)s: not found …"), or
+    # a field in front of it ("bookings[0].drop_off: Input should be …", which read whole was only
+    # read in part, after its last comma).
+    return f"{field}: {inner if _latin(inner) < _latin(said) else said}"
+
+
+def _latin(text: str) -> int:
+    return sum(char.isascii() and char.isalpha() for char in text)
 
 
 def flagged(exc: InputError, flags: Mapping[str, str]) -> str:
@@ -79,7 +86,8 @@ def db_failure(db: str, exc: Exception) -> typer.Exit:
     if folder is not None:  # SQLite's own words ("unable to open database file") do not say why
         return fail("--db: " + NO_FOLDER % {"path": folder})
     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return fail(f"--db: cannot open {db!r}: {reason}")
+    said = N_("cannot open %(db)r: %(reason)s") % {"db": db, "reason": reason}
+    return fail(f"--db: {said}")
 
 
 def _missing_sqlite_folder(db: str) -> str | None:
@@ -118,4 +126,6 @@ def write_out(option: str, path: Path, content: str | bytes) -> None:
         else:
             path.write_text(content, encoding="utf-8", newline="")
     except OSError as exc:
-        raise fail(f"{option}: cannot write {path}: {exc.strerror or exc}") from None
+        why = exc.strerror or str(exc)
+        said = N_("cannot write %(path)s: %(why)s") % {"path": path, "why": why}
+        raise fail(f"{option}: {said}") from None

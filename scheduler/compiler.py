@@ -111,7 +111,9 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
         where = f"bookings[{i}]"
         if booking.id in seen:
             raise InputError(
-                f"{where}.id", f"duplicate booking id {booking.id!r} (also bookings[{seen[booking.id]}])"
+                f"{where}.id",
+                N_("duplicate booking id %(booking_id)r (also bookings[%(other)s])")
+                % {"booking_id": booking.id, "other": seen[booking.id]},
             )
         seen[booking.id] = i
         service = by_code.get(booking.service)
@@ -228,10 +230,16 @@ def _check_held(request: PlanRequest, seen: dict[str, int], clock: DayClock) -> 
     for i, booking in enumerate(request.held):
         where = f"held[{i}]"
         if booking.id in seen:
-            raise InputError(f"{where}.id", f"{booking.id!r} is also bookings[{seen[booking.id]}]")
+            raise InputError(
+                f"{where}.id",
+                N_("%(booking_id)r is also bookings[%(other)s]")
+                % {"booking_id": booking.id, "other": seen[booking.id]},
+            )
         if booking.id in held:
             raise InputError(
-                f"{where}.id", f"duplicate held vehicle {booking.id!r} (also held[{held[booking.id]}])"
+                f"{where}.id",
+                N_("duplicate held vehicle %(booking_id)r (also held[%(other)s])")
+                % {"booking_id": booking.id, "other": held[booking.id]},
             )
         held[booking.id] = i
         if clock.local_date(booking.drop_off) > request.date:
@@ -243,7 +251,7 @@ def _check_held(request: PlanRequest, seen: dict[str, int], clock: DayClock) -> 
         if booking.promised is not None and booking.promised <= booking.drop_off:
             raise InputError(f"{where}.promised", N_("promised pickup must be after drop_off"))
         if booking.pinned:
-            raise InputError(f"{where}.pinned", "a held vehicle has no work on the plan date")
+            raise InputError(f"{where}.pinned", N_("a held vehicle has no work on the plan date"))
 
 
 def _previous_placements(plan: Plan, frame: DayFrame) -> dict[tuple[str, int], Placement]:
@@ -259,7 +267,8 @@ def _pins(booking: Booking, service: Service, where: str, frame: DayFrame) -> di
         if pinned.operation >= len(service.operations):
             raise InputError(
                 f"{field}.operation",
-                f"service {service.code} has operations 0..{len(service.operations) - 1} only",
+                N_("service %(service)s has operations 0..%(last)d only")
+                % {"service": service.code, "last": len(service.operations) - 1},
             )
         if pinned.operation in pins:
             raise InputError(
@@ -290,7 +299,8 @@ def _pins(booking: Booking, service: Service, where: str, frame: DayFrame) -> di
         if clock.local_date(pinned.start) != clock.date:
             raise InputError(
                 f"{field}.start",
-                f"{moment_words(pinned.start, clock.tz)} is not on the plan date {clock.date}",
+                N_("%(at)s is not on the plan date %(date)s")
+                % {"at": moment_words(pinned.start, clock.tz), "date": clock.date},
             )
         start = clock.minutes(pinned.start)
         tech = frame.workshop.technicians[tech_index[pinned.technician]]

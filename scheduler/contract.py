@@ -126,6 +126,18 @@ def hhmm_minutes(value: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
+#: The reasons of the model checks that name their field in front ("bays[0].kind: 'x' is not a
+#: declared bay kind (…)") as a file's error gives them, after the field it names in full
+#: (scheduler.errors.from_validation_error takes the field off): translated as the whole texts are.
+FIELD_REASONS = (
+    N_("duplicate id %(ident)r"),
+    N_("duplicate kind %(dup)r"),
+    N_("%(bay_kind)r is not a declared bay kind (%(known)s)"),
+    N_("%(pool)r is not a pool of the workshop (%(known)s)"),
+    N_("duplicate pool %(pool)r"),
+)
+
+
 class FieldValueError(ValueError):
     """A model's own check that found one field wrong (a cross-field check such as a bay kind the
     workshop does not declare): `loc` is that field's path inside the model being checked, so the
@@ -406,11 +418,13 @@ class Workshop(_Model):
                 known = ", ".join(sorted(pools))
                 raise FieldValueError(
                     ("overbooking", i, "pool"),
-                    f"overbooking[{i}].pool: {entry.pool!r} is not a pool of the workshop ({known})",
+                    N_("overbooking[%(i)s].pool: %(pool)r is not a pool of the workshop (%(known)s)")
+                    % {"i": i, "pool": entry.pool, "known": known},
                 )
             if entry.pool in seen:
                 raise FieldValueError(
-                    ("overbooking", i, "pool"), f"overbooking[{i}].pool: duplicate pool {entry.pool!r}"
+                    ("overbooking", i, "pool"),
+                    N_("overbooking[%(i)s].pool: duplicate pool %(pool)r") % {"i": i, "pool": entry.pool},
                 )
             seen.add(entry.pool)
         return self

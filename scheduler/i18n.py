@@ -140,7 +140,9 @@ class _Template:
         %(booking)s operation %(number)d" does not take "1 (check) is clocked by t1, not t2" for
         its number, nor "booking %(booking_id)r" "b1 operation 1 (check) is clocked by …" for its id)."""
         return all(
-            self.whole(value) and (name not in self.shapes or self.shapes[name].fullmatch(value))
+            bool(LABEL.fullmatch(value))
+            if name in LABELS
+            else self.whole(value) and (name not in self.shapes or self.shapes[name].fullmatch(value))
             for name, value in values.items()
         )
 
@@ -175,9 +177,15 @@ class _Template:
                 value, pos = text[pos:end], end
             else:
                 literal = self.literals[j + 1]
-                at = text.find(literal, pos + 1) if literal else pos + 1
+                label = LABEL.match(text, pos) if name in LABELS else None
+                if label is not None:  # a label by its shape: the words in its name ("oil and filter")
+                    at = label.end() if text.startswith(literal, label.end()) else -1
+                else:
+                    at = text.find(literal, pos + 1) if literal else pos + 1
+                if at < 0 or at > end:
+                    return None
                 value, pos = text[pos:at], at + len(literal)
-            if values.setdefault(name, value) != value:
+            if not value or values.setdefault(name, value) != value:
                 return None
         return values
 
@@ -211,7 +219,24 @@ _OPENING = {")": "(", "]": "[", "）": "（"}
 #: What a %d and a %r placeholder's value looks like.
 _SHAPES = {"d": re.compile(r"[-+]?\d+"), "r": re.compile(r"'.*'|\".*\"", re.DOTALL)}
 #: ... and of a placeholder that holds an identifier ("%(moved_kind)s bays %(change)+d").
-_NAMED_SHAPES = {"moved_kind": re.compile(r"[\w-]+")}
+#: A moment as a sentence says it (`moment_words`): "08:40", "2026-11-25 08:40", seconds when any.
+MOMENT = re.compile(r"(?:\d{4}-\d{2}-\d{2} )?\d{2}:\d{2}(?::\d{2})?")
+_NAMED_SHAPES = {
+    "moved_kind": re.compile(r"[\w-]+"),
+    "booking": re.compile(r"\S+"),
+    "starts": MOMENT,
+    "ends": MOMENT,
+}
+#: ... "booking" holds a booking's id (the contract's Identifier: no spaces), so "booking
+#: %(booking)s: %(reason)s" does not take a validator's label for an id. A validator's reason begins
+#: with the placement it is about, its label (`placement`; or two: `other_placement`): "booking b1
+#: op 1 (oil) on bay G1 with li 08:00..08:40" (scheduler/validator.py), whole by its shape, the words
+#: its template shares with the reason's ("with", "and") notwithstanding, and found by its shape (an
+#: operation's name may hold the word after it: "oil and filter").
+LABELS = frozenset({"placement", "other_placement"})
+LABEL = re.compile(
+    rf"booking \S+ op \d+ (?:\(.*?\) )?on bay \S+ with \S+ {MOMENT.pattern}\.\.{MOMENT.pattern}"
+)
 #: What a plain enumeration is joined with ("express g2 +1, general bays +1"): read item by item when
 #: no template takes it whole.
 COMMA = N_(", ")
@@ -229,8 +254,11 @@ def _balanced(value: str) -> bool:
 
 
 #: Placeholders that hold names and ids, data that reads as it was given in every language: an
-#: operation named "oil and filter" is not read as the template "%(a)s and %(b)s" ("oil，并filter").
-VERBATIM = frozenset({"name", "operation_names", "booking", "booking_id", "bay", "technician", "clocked_by"})
+#: operation named "oil and filter" is not read as the template "%(a)s and %(b)s" ("oil，并filter");
+#: the codes a field takes ("known": "general, express, …") as they are to be typed.
+VERBATIM = frozenset(
+    {"name", "operation_names", "booking", "booking_id", "bay", "technician", "clocked_by", "known"}
+)
 
 #: What a list of filled-in parts is joined with (`N_` so that each language says how it joins them).
 LIST = N_("; ")
@@ -249,6 +277,14 @@ def enumerated(items: Iterable[str]) -> str:
     `Translator.phrase` joins them in the reader's language."""
     return ", ".join(items)
 
+
+#: How deep a reason inside a reason is read (the CLI's "no valid plan" holds the broken rules, each
+#: a placement's label and a reason: 7 deep); below it a part stays as it is.
+MAX_DEPTH = 8
+
+#: A rule's code in brackets in front of a reason ("[pinned] booking b1 has pinned work but is
+#: unassigned", scheduler/integrity.py): a code, kept as it is; the reason after it is read.
+TAG = re.compile(r"\[[a-z_]+\] (?=\S)")
 
 #: Texts up to this long are remembered (a plan's reasons repeat, and pages are read again); a
 #: longer one, which only a text from outside makes (an id in a 404 may be as long as a request
@@ -315,8 +351,11 @@ def _remembered(locale: str, text: str, depth: int) -> str:
 
 def _translated(locale: str, text: str, depth: int) -> str:
     exact = translations(locale).gettext(text)
-    if exact != text or depth > 4 or not text:
+    if exact != text or depth > MAX_DEPTH or not text:
         return exact
+    tag = TAG.match(text)
+    if tag is not None:  # "[pinned] booking b1 …": the code as it is, the reason read
+        return tag.group(0) + _phrase(locale, text[tag.end() :], depth)
     listed = _items(text)
     if listed is not None and all(_closed(locale, item) for item in listed):
         # a list of texts each of which is a closed template's text ("booking A operation 1 (oil);

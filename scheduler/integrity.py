@@ -41,7 +41,9 @@ def _unplannable(workshop: Workshop, date: dt.date, bookings: Sequence[Booking])
     reasons: dict[str, str] = {}
     for booking in bookings:
         if workshop.service(booking.service) is None:
-            reasons[booking.id] = f"service {booking.service} is no longer offered by the workshop"
+            reasons[booking.id] = N_("service %(service)s is no longer offered by the workshop") % {
+                "service": booking.service
+            }
             continue
         try:
             compile_request(PlanRequest(workshop=workshop, date=date, bookings=[booking]))
@@ -166,9 +168,14 @@ def _nothing_placed(request: PlanRequest, reason: str) -> Plan:
 
 
 def _summary(violations: Sequence[Violation]) -> str:
-    shown = "; ".join(f"[{v.rule}] {v.message}" for v in violations[:3])
-    more = f" (and {len(violations) - 3} more)" if len(violations) > 3 else ""
-    return f"{len(violations)} hard rule(s) broken: {shown}{more}"
+    """The first three broken rules, each as "[rule] reason" (the rule's code as it is)."""
+    values = {"count": len(violations), "shown": "; ".join(f"[{v.rule}] {v.message}" for v in violations[:3])}
+    if len(violations) > 3:
+        return N_("%(count)d hard rule(s) broken: %(shown)s (and %(more)d more)") % {
+            **values,
+            "more": len(violations) - 3,
+        }
+    return N_("%(count)d hard rule(s) broken: %(shown)s") % values
 
 
 def _out_with(bookings: dict[str, Booking], placed: set[str], kept: str, keep: Collection[str]) -> str | None:
@@ -270,10 +277,18 @@ def checked_plan(
     if trimmed is not None:
         return trimmed
     logger.error("the greedy %s is invalid too: %s", what, _summary(violations))
-    empty = _nothing_placed(request, "no valid plan could be made for the day: plan it again")
+    empty = _nothing_placed(request, N_("no valid plan could be made for the day: plan it again"))
     violations = validate_plan(request, empty)
     if violations:
-        raise NoValidPlan(f"no valid {what}: {_summary(violations)}")
+        raise NoValidPlan(
+            N_("no valid plan of %(workshop)s for %(date)s by %(planner)s: %(why)s")
+            % {
+                "workshop": request.workshop.id,
+                "date": request.date,
+                "planner": plan.planner,
+                "why": _summary(violations),
+            }
+        )
     return empty
 
 

@@ -75,6 +75,13 @@ def N_(message: str) -> str:
     return message
 
 
+#: Two placements at once on one bay or technician, by the resource's kind (check_overlaps).
+DOUBLE_BOOKED = {
+    "bay": N_("bay %(resource)s double-booked: %(placement)s and %(other_placement)s"),
+    "technician": N_("technician %(resource)s double-booked: %(placement)s and %(other_placement)s"),
+}
+
+
 @dataclass(frozen=True)
 class Violation:
     """One broken rule; `booking` is None for plan-wide rules such as the header."""
@@ -146,15 +153,15 @@ class _Validator:
             "operation": a.operation + 1,
             "bay": a.bay,
             "technician": a.technician,
-            "start": self.when(a.start),
-            "end": self.when(a.end),
+            "starts": self.when(a.start),
+            "ends": self.when(a.end),
         }
         if service is not None and a.operation < len(service.operations):
             values["name"] = service.operations[a.operation].name
             label = (
                 N_(
                     "booking %(booking)s op %(operation)s (%(name)s) on bay %(bay)s with %(technician)s"
-                    " %(start)s..%(end)s"
+                    " %(starts)s..%(ends)s"
                 )
                 % values
             )
@@ -162,7 +169,7 @@ class _Validator:
             label = (
                 N_(
                     "booking %(booking)s op %(operation)s on bay %(bay)s with %(technician)s"
-                    " %(start)s..%(end)s"
+                    " %(starts)s..%(ends)s"
                 )
                 % values
             )
@@ -190,9 +197,19 @@ class _Validator:
     def check_header(self) -> None:
         ws_id, date = self.request.workshop.id, self.request.date
         if self.plan.workshop != ws_id:
-            self.add(RULE_HEADER, None, f"plan is for workshop {self.plan.workshop}, request for {ws_id}")
+            self.add(
+                RULE_HEADER,
+                None,
+                N_("plan is for workshop %(planned)s, request for %(asked)s")
+                % {"planned": self.plan.workshop, "asked": ws_id},
+            )
         if self.plan.date != date:
-            self.add(RULE_HEADER, None, f"plan is for {self.plan.date}, request for {date}")
+            self.add(
+                RULE_HEADER,
+                None,
+                N_("plan is for %(planned)s, request for %(asked)s")
+                % {"planned": self.plan.date, "asked": date},
+            )
 
     def check_request_ids(self) -> None:
         # Duplicate booking ids make "each booking exactly once" meaningless, so say so.
@@ -204,19 +221,25 @@ class _Validator:
                 self.add(
                     RULE_COMPLETENESS,
                     booking_id,
-                    f"booking id {booking_id} occurs {count} times in the request",
+                    N_("booking id %(booking)s occurs %(count)d times in the request")
+                    % {"booking": booking_id, "count": count},
                 )
         held: dict[str, int] = defaultdict(int)
         for b in self.request.held:
             held[b.id] += 1
             if b.id in counts and held[b.id] == 1:
-                self.add(RULE_REFERENCE, b.id, f"held vehicle {b.id} is also a booking of the request")
+                self.add(
+                    RULE_REFERENCE,
+                    b.id,
+                    N_("held vehicle %(booking)s is also a booking of the request") % {"booking": b.id},
+                )
         for booking_id, count in held.items():
             if count > 1:
                 self.add(
                     RULE_REFERENCE,
                     booking_id,
-                    f"held vehicle {booking_id} occurs {count} times in the request",
+                    N_("held vehicle %(booking)s occurs %(count)d times in the request")
+                    % {"booking": booking_id, "count": count},
                 )
 
     def check_references(self, p: _Placed) -> bool:
@@ -224,30 +247,41 @@ class _Validator:
         a = p.a
         booking = self.bookings.get(a.booking)
         if booking is None:
-            self.add(RULE_REFERENCE, a.booking, f"{p.label}: no booking {a.booking} in the request")
+            self.add(
+                RULE_REFERENCE,
+                a.booking,
+                N_("%(placement)s: no booking %(booking)s in the request")
+                % {"placement": p.label, "booking": a.booking},
+            )
             return False
         if a.bay not in self.bays:
             self.add(
                 RULE_REFERENCE,
                 a.booking,
-                N_("%(label)s: unknown bay %(bay)s") % {"label": p.label, "bay": a.bay},
+                N_("%(placement)s: unknown bay %(bay)s") % {"placement": p.label, "bay": a.bay},
             )
         if a.technician not in self.techs:
             self.add(
                 RULE_REFERENCE,
                 a.booking,
-                N_("%(label)s: unknown technician %(technician)s")
-                % {"label": p.label, "technician": a.technician},
+                N_("%(placement)s: unknown technician %(technician)s")
+                % {"placement": p.label, "technician": a.technician},
             )
         service = self.services.get(booking.service)
         if service is None:
-            self.add(RULE_REFERENCE, a.booking, f"{p.label}: booking names unknown service {booking.service}")
+            self.add(
+                RULE_REFERENCE,
+                a.booking,
+                N_("%(placement)s: booking names unknown service %(service)s")
+                % {"placement": p.label, "service": booking.service},
+            )
             return False
         if a.operation >= len(service.operations):
             self.add(
                 RULE_REFERENCE,
                 a.booking,
-                f"{p.label}: service {service.code} has operations 0..{len(service.operations) - 1} only",
+                N_("%(placement)s: service %(service)s has operations 0..%(last)d only")
+                % {"placement": p.label, "service": service.code, "last": len(service.operations) - 1},
             )
             return False
         return True
@@ -260,10 +294,16 @@ class _Validator:
             if service is None:
                 continue
             for pin in booking.pinned:
-                what = f"booking {booking.id} pinned op {pin.operation + 1}"
+                what = N_("booking %(booking)s pinned op %(operation)d") % {
+                    "booking": booking.id,
+                    "operation": pin.operation + 1,
+                }
                 if pin.operation >= len(service.operations):
                     self.add(
-                        RULE_REFERENCE, booking.id, f"{what}: service {service.code} has no such operation"
+                        RULE_REFERENCE,
+                        booking.id,
+                        N_("%(what)s: service %(service)s has no such operation")
+                        % {"what": what, "service": service.code},
                     )
                     continue
                 tech = self.techs.get(pin.technician)
@@ -273,18 +313,36 @@ class _Validator:
                     op = service.operations[pin.operation]
                     end = _utc(pin.start) + dt.timedelta(minutes=worked_minutes(op.minutes, tech.efficiency))
                 else:
-                    self.add(RULE_REFERENCE, booking.id, f"{what}: unknown technician {pin.technician}")
+                    self.add(
+                        RULE_REFERENCE,
+                        booking.id,
+                        N_("%(what)s: unknown technician %(technician)s")
+                        % {"what": what, "technician": pin.technician},
+                    )
                     continue
                 want = (pin.bay, pin.technician, _utc(pin.start), end)
-                where = f"bay {pin.bay} with {pin.technician} {self.when(pin.start)}..{self.when(end)}"
+                where = N_("bay %(bay)s with %(technician)s %(starts)s..%(ends)s") % {
+                    "bay": pin.bay,
+                    "technician": pin.technician,
+                    "starts": self.when(pin.start),
+                    "ends": self.when(end),
+                }
                 placements = by_op.get(booking.id, {}).get(pin.operation, [])
                 if not placements:
-                    self.add(RULE_PINNED, booking.id, f"{what} ({where}) is missing from the plan")
+                    self.add(
+                        RULE_PINNED,
+                        booking.id,
+                        N_("%(what)s (%(where)s) is missing from the plan") % {"what": what, "where": where},
+                    )
                 for p in placements:
                     if (p.a.bay, p.a.technician, p.start, p.end) == want:
                         faithful.add(id(p))
                     else:
-                        self.add(RULE_PINNED, booking.id, f"{p.label}: pinned as {where}")
+                        self.add(
+                            RULE_PINNED,
+                            booking.id,
+                            N_("%(placement)s: pinned as %(where)s") % {"placement": p.label, "where": where},
+                        )
         return faithful
 
     def check_placement(self, p: _Placed, *, exempt: bool) -> None:
@@ -297,17 +355,19 @@ class _Validator:
         if bay is not None:
             # Fleet and express bays are about the vehicle, so pinned work obeys them too.
             if bay.fleet_partner is not None and bay.fleet_partner != booking.fleet_partner:
-                partner = booking.fleet_partner or "no fleet partner"
+                partner = booking.fleet_partner or N_("no fleet partner")
                 self.add(
                     RULE_FLEET_BAY,
                     a.booking,
-                    f"{p.label}: bay {bay.id} is {bay.fleet_partner}'s, vehicle has {partner}",
+                    N_("%(placement)s: bay %(bay)s is %(owner)s's, vehicle has %(partner)s")
+                    % {"placement": p.label, "bay": bay.id, "owner": bay.fleet_partner, "partner": partner},
                 )
             if bay.kind == "express" and not service.express:
                 self.add(
                     RULE_EXPRESS_BAY,
                     a.booking,
-                    f"{p.label}: service {service.code} is not an express service",
+                    N_("%(placement)s: service %(service)s is not an express service")
+                    % {"placement": p.label, "service": service.code},
                 )
         if exempt:
             return
@@ -317,9 +377,9 @@ class _Validator:
                 self.add(
                     RULE_BAY_KIND,
                     a.booking,
-                    N_("%(label)s: bay %(bay)s is %(kind)s, %(operation)s needs %(kinds)s")
+                    N_("%(placement)s: bay %(bay)s is %(kind)s, %(operation)s needs %(kinds)s")
                     % {
-                        "label": p.label,
+                        "placement": p.label,
                         "bay": bay.id,
                         "kind": bay.kind,
                         "operation": op.name,
@@ -335,25 +395,30 @@ class _Validator:
                 self.add(
                     RULE_FLEET_OVERFLOW,
                     a.booking,
-                    f"{p.label}: fleet overflow is off, {booking.fleet_partner} uses only its own bays",
+                    N_("%(placement)s: fleet overflow is off, %(partner)s uses only its own bays")
+                    % {"placement": p.label, "partner": booking.fleet_partner},
                 )
         if p.start < _utc(booking.drop_off):
             self.add(
                 RULE_RELEASE,
                 a.booking,
-                N_("%(label)s: starts before drop-off %(at)s")
-                % {"label": p.label, "at": self.when(booking.drop_off)},
+                N_("%(placement)s: starts before drop-off %(at)s")
+                % {"placement": p.label, "at": self.when(booking.drop_off)},
             )
         if op.needs_parts and booking.parts_eta is not None and p.start < _utc(booking.parts_eta):
             self.add(
                 RULE_PARTS,
                 a.booking,
-                f"{p.label}: {op.name} needs parts, which arrive {self.when(booking.parts_eta)}",
+                N_("%(placement)s: %(name)s needs parts, which arrive %(at)s")
+                % {"placement": p.label, "name": op.name, "at": self.when(booking.parts_eta)},
             )
         not_before = self.request.options.not_before
         if not_before is not None and p.start < _utc(not_before):
             self.add(
-                RULE_NOT_BEFORE, a.booking, f"{p.label}: starts before not_before {self.when(not_before)}"
+                RULE_NOT_BEFORE,
+                a.booking,
+                N_("%(placement)s: starts before not_before %(at)s")
+                % {"placement": p.label, "at": self.when(not_before)},
             )
         if tech is None:
             return
@@ -362,11 +427,11 @@ class _Validator:
                 RULE_QUALIFICATION,
                 a.booking,
                 N_(
-                    "%(label)s: %(operation)s needs skill %(skill)s grade >= %(grade)s,"
+                    "%(placement)s: %(operation)s needs skill %(skill)s grade >= %(grade)s,"
                     " %(technician)s has grade %(has)s and %(skills)s"
                 )
                 % {
-                    "label": p.label,
+                    "placement": p.label,
                     "operation": op.name,
                     "skill": op.skill,
                     "grade": op.min_grade,
@@ -382,11 +447,11 @@ class _Validator:
                 RULE_DURATION,
                 a.booking,
                 N_(
-                    "%(label)s: lasts %(actual)s min, %(standard)s standard min at efficiency"
+                    "%(placement)s: lasts %(actual)s min, %(standard)s standard min at efficiency"
                     " %(efficiency)s take %(expected)s min"
                 )
                 % {
-                    "label": p.label,
+                    "placement": p.label,
                     "actual": f"{actual:g}",
                     "standard": op.minutes,
                     "efficiency": f"{tech.efficiency:g}",
@@ -401,8 +466,8 @@ class _Validator:
             self.add(
                 RULE_SHIFT,
                 p.a.booking,
-                N_("%(label)s: %(technician)s is not rostered on %(date)s (%(weekday)s)")
-                % {"label": p.label, "technician": tech.id, "date": date, "weekday": f"{date:%A}"},
+                N_("%(placement)s: %(technician)s is not rostered on %(date)s (%(weekday)s)")
+                % {"placement": p.label, "technician": tech.id, "date": date, "weekday": f"{date:%A}"},
             )
             return
         start = _wall(date, shift.start, self.tz)
@@ -413,11 +478,11 @@ class _Validator:
                 RULE_SHIFT,
                 p.a.booking,
                 N_(
-                    "%(label)s: outside %(technician)s's shift %(date)s %(start)s-%(end)s"
+                    "%(placement)s: outside %(technician)s's shift %(date)s %(start)s-%(end)s"
                     " with %(overtime)s min overtime allowed (until %(until)s)"
                 )
                 % {
-                    "label": p.label,
+                    "placement": p.label,
                     "technician": tech.id,
                     "date": date,
                     "start": shift.start,
@@ -432,8 +497,8 @@ class _Validator:
                 self.add(
                     RULE_BREAK,
                     p.a.booking,
-                    N_("%(label)s: overlaps %(technician)s's break %(start)s-%(end)s")
-                    % {"label": p.label, "technician": tech.id, "start": brk.start, "end": brk.end},
+                    N_("%(placement)s: overlaps %(technician)s's break %(start)s-%(end)s")
+                    % {"placement": p.label, "technician": tech.id, "start": brk.start, "end": brk.end},
                 )
 
     def check_overlaps(
@@ -449,7 +514,12 @@ class _Validator:
                 # Half-open intervals: one ending at p.start does not clash; every pair is reported.
                 active = [q for q in active if q.end > p.start]
                 for q in active:
-                    self.add(rule, p.a.booking, f"{what} {resource} double-booked: {q.label} and {p.label}")
+                    self.add(
+                        rule,
+                        p.a.booking,
+                        DOUBLE_BOOKED[what]
+                        % {"resource": resource, "placement": q.label, "other_placement": p.label},
+                    )
                 active.append(p)
 
     def check_precedence(self, by_op: dict[str, dict[int, list[_Placed]]]) -> None:
@@ -460,7 +530,8 @@ class _Validator:
                     self.add(
                         RULE_PRECEDENCE,
                         booking_id,
-                        f"{after[0].label}: starts before op {k} ends at {self.when(before[0].end)}",
+                        N_("%(placement)s: starts before op %(operation)d ends at %(at)s")
+                        % {"placement": after[0].label, "operation": k, "at": self.when(before[0].end)},
                     )
 
     def check_loan_cars(self, by_op: dict[str, dict[int, list[_Placed]]]) -> None:
@@ -494,17 +565,18 @@ class _Validator:
             out = len(placed_out) + len(held_out)
             if out > limit and placed_out:
                 blamed = booking_id if placed else placed_out[-1]
-                why = (
-                    f" ({len(held_out)} of them with vehicles held for later work: {', '.join(held_out)})"
-                    if held_out
-                    else ""
-                )
-                self.add(
-                    RULE_LOAN_CARS,
-                    blamed,
-                    f"booking {blamed}: {out} loan cars out at {self.when(moment)}{why}, "
-                    f"the workshop has {limit}",
-                )
+                values = {"booking": blamed, "out": out, "at": self.when(moment), "limit": limit}
+                if held_out:
+                    message = N_(
+                        "booking %(booking)s: %(out)d loan cars out at %(at)s (%(held)d of them with"
+                        " vehicles held for later work: %(held_ids)s), the workshop has %(limit)d"
+                    ) % {**values, "held": len(held_out), "held_ids": ", ".join(held_out)}
+                else:
+                    message = (
+                        N_("booking %(booking)s: %(out)d loan cars out at %(at)s, the workshop has %(limit)d")
+                        % values
+                    )
+                self.add(RULE_LOAN_CARS, blamed, message)
 
     def check_completeness(self, by_op: dict[str, dict[int, list[_Placed]]]) -> None:
         listed: dict[str, int] = defaultdict(int)
@@ -512,14 +584,23 @@ class _Validator:
             listed[u.booking] += 1
             if u.booking not in self.bookings:
                 self.add(
-                    RULE_COMPLETENESS, u.booking, f"unassigned {u.booking} is not a booking of the request"
+                    RULE_COMPLETENESS,
+                    u.booking,
+                    N_("unassigned %(booking)s is not a booking of the request") % {"booking": u.booking},
                 )
             elif not u.reason.strip():
-                self.add(RULE_COMPLETENESS, u.booking, f"unassigned booking {u.booking} has no reason")
+                self.add(
+                    RULE_COMPLETENESS,
+                    u.booking,
+                    N_("unassigned booking %(booking)s has no reason") % {"booking": u.booking},
+                )
         for booking_id, count in listed.items():
             if count > 1:
                 self.add(
-                    RULE_COMPLETENESS, booking_id, f"booking {booking_id} is listed unassigned {count} times"
+                    RULE_COMPLETENESS,
+                    booking_id,
+                    N_("booking %(booking)s is listed unassigned %(count)d times")
+                    % {"booking": booking_id, "count": count},
                 )
 
         carried = {u.booking: u.operations for u in self.plan.unassigned if u.operations is not None}
@@ -531,11 +612,15 @@ class _Validator:
             if booking.id in listed:
                 if ops:
                     self.add(
-                        RULE_COMPLETENESS, booking.id, f"booking {booking.id} is both assigned and unassigned"
+                        RULE_COMPLETENESS,
+                        booking.id,
+                        N_("booking %(booking)s is both assigned and unassigned") % {"booking": booking.id},
                     )
                 elif booking.pinned:
                     self.add(
-                        RULE_PINNED, booking.id, f"booking {booking.id} has pinned work but is unassigned"
+                        RULE_PINNED,
+                        booking.id,
+                        N_("booking %(booking)s has pinned work but is unassigned") % {"booking": booking.id},
                     )
                 continue
             service: Service | None = self.services.get(booking.service)
@@ -546,19 +631,22 @@ class _Validator:
                 self.add(
                     RULE_COMPLETENESS,
                     booking.id,
-                    f"booking {booking.id} is neither assigned nor listed unassigned",
+                    N_("booking %(booking)s is neither assigned nor listed unassigned")
+                    % {"booking": booking.id},
                 )
             elif missing:
                 self.add(
                     RULE_COMPLETENESS,
                     booking.id,
-                    f"booking {booking.id} is partly assigned: ops {missing} missing",
+                    N_("booking %(booking)s is partly assigned: ops %(ops)s missing")
+                    % {"booking": booking.id, "ops": missing},
                 )
             if doubled:
                 self.add(
                     RULE_COMPLETENESS,
                     booking.id,
-                    f"booking {booking.id}: ops {doubled} assigned more than once",
+                    N_("booking %(booking)s: ops %(ops)s assigned more than once")
+                    % {"booking": booking.id, "ops": doubled},
                 )
 
     def check_carried(self, booking: Booking, ops: dict[int, list[_Placed]], carried: list[int]) -> None:
@@ -569,32 +657,49 @@ class _Validator:
         service: Service | None = self.services.get(booking.service)
         count = len(service.operations) if service is not None else 0
         first = min(carried, default=count)
-        what = f"booking {booking.id} carries over ops {carried}"
+        what = N_("booking %(booking)s carries over ops %(ops)s") % {"booking": booking.id, "ops": carried}
         if not booking.pinned:
-            self.add(RULE_COMPLETENESS, booking.id, f"{what} but has no pinned work: plan all of it or none")
+            self.add(
+                RULE_COMPLETENESS,
+                booking.id,
+                N_("%(what)s but has no pinned work: plan all of it or none") % {"what": what},
+            )
         if not carried or carried != list(range(first, count)) or first == 0:
             self.add(
                 RULE_COMPLETENESS,
                 booking.id,
-                f"{what}: it may carry over only its last operations after the first ({count} in all)",
+                N_("%(what)s: it may carry over only its last operations after the first (%(count)d in all)")
+                % {"what": what, "count": count},
             )
         pinned = sorted(p.operation for p in booking.pinned if p.operation in carried)
         if pinned:
-            self.add(RULE_PINNED, booking.id, f"{what}: ops {pinned} are pinned and stay in the plan")
+            self.add(
+                RULE_PINNED,
+                booking.id,
+                N_("%(what)s: ops %(ops)s are pinned and stay in the plan") % {"what": what, "ops": pinned},
+            )
         placed = sorted(k for k in ops if k in carried)
         if placed:
-            self.add(RULE_COMPLETENESS, booking.id, f"{what}: ops {placed} are both placed and carried over")
+            self.add(
+                RULE_COMPLETENESS,
+                booking.id,
+                N_("%(what)s: ops %(ops)s are both placed and carried over") % {"what": what, "ops": placed},
+            )
         missing = [k for k in range(min(first, count)) if not ops.get(k)]
         if missing:
             self.add(
                 RULE_COMPLETENESS,
                 booking.id,
-                f"booking {booking.id} is partly assigned: ops {missing} missing",
+                N_("booking %(booking)s is partly assigned: ops %(ops)s missing")
+                % {"booking": booking.id, "ops": missing},
             )
         doubled = [k for k in sorted(ops) if len(ops[k]) > 1]
         if doubled:
             self.add(
-                RULE_COMPLETENESS, booking.id, f"booking {booking.id}: ops {doubled} assigned more than once"
+                RULE_COMPLETENESS,
+                booking.id,
+                N_("booking %(booking)s: ops %(ops)s assigned more than once")
+                % {"booking": booking.id, "ops": doubled},
             )
 
 
@@ -620,7 +725,10 @@ def validate_multiday(workshop: Workshop, booking: Booking, witness: list[Assign
     found: list[Violation] = []
     service = next((s for s in workshop.services if s.code == booking.service), None)
     if service is None:
-        why = f"booking {booking.id}: unknown service {booking.service}"
+        why = N_("booking %(booking)s: unknown service %(service)s") % {
+            "booking": booking.id,
+            "service": booking.service,
+        }
         return [Violation(RULE_REFERENCE, booking.id, why)]
     ops = sorted(witness, key=lambda a: a.operation)
     wanted = list(range(len(service.operations)))
@@ -629,7 +737,8 @@ def validate_multiday(workshop: Workshop, booking: Booking, witness: list[Assign
             Violation(
                 RULE_COMPLETENESS,
                 booking.id,
-                f"booking {booking.id}: operations {[a.operation for a in ops]} placed, {wanted} wanted",
+                N_("booking %(booking)s: operations %(placed)s placed, %(wanted)s wanted")
+                % {"booking": booking.id, "placed": [a.operation for a in ops], "wanted": wanted},
             )
         )
     empty = Kpis(
@@ -640,7 +749,13 @@ def validate_multiday(workshop: Workshop, booking: Booking, witness: list[Assign
     for a in ops:
         start_day = a.start.astimezone(tz).date()
         if (a.end - dt.timedelta(microseconds=1)).astimezone(tz).date() != start_day:
-            found.append(Violation(RULE_MULTI_DAY, booking.id, f"op {a.operation + 1} runs over midnight"))
+            found.append(
+                Violation(
+                    RULE_MULTI_DAY,
+                    booking.id,
+                    N_("op %(operation)d runs over midnight") % {"operation": a.operation + 1},
+                )
+            )
         days[start_day].append(a)
     for date, placed in sorted(days.items()):
         alone = booking.model_copy(update={"pinned": []})
@@ -662,13 +777,21 @@ def validate_multiday(workshop: Workshop, booking: Booking, witness: list[Assign
                 Violation(
                     RULE_PRECEDENCE,
                     booking.id,
-                    f"booking {booking.id} op {after.operation + 1} starts before op {before.operation + 1}"
-                    " ends",
+                    N_("booking %(booking)s op %(operation)d starts before op %(before)d ends")
+                    % {
+                        "booking": booking.id,
+                        "operation": after.operation + 1,
+                        "before": before.operation + 1,
+                    },
                 )
             )
     if ops and booking.promised is not None and _utc(ops[-1].end) > _utc(booking.promised):
         found.append(
-            Violation(RULE_MULTI_DAY, booking.id, f"booking {booking.id} is done after its promised pickup")
+            Violation(
+                RULE_MULTI_DAY,
+                booking.id,
+                N_("booking %(booking)s is done after its promised pickup") % {"booking": booking.id},
+            )
         )
     if days:
         first, last = booking.drop_off.astimezone(tz).date(), max(days)
@@ -682,8 +805,16 @@ def validate_multiday(workshop: Workshop, booking: Booking, witness: list[Assign
                 Violation(
                     RULE_MULTI_DAY,
                     booking.id,
-                    f"booking {booking.id} spans {len(spanned)} opening days, service {service.code} "
-                    f"at most {service.max_days}",
+                    N_(
+                        "booking %(booking)s spans %(days)d opening days, service %(service)s"
+                        " at most %(most)d"
+                    )
+                    % {
+                        "booking": booking.id,
+                        "days": len(spanned),
+                        "service": service.code,
+                        "most": service.max_days,
+                    },
                 )
             )
     return found

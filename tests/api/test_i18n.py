@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.i18n import accepted
 from scheduler.i18n import LOCALE_DIR, Translator
-from tests.builders import DATE, experiment_result, fixed_clock, tiny_workshop
+from tests.builders import DATE, experiment_result, fixed_clock, small_workshop, tiny_workshop
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOKINGS = "/v1/workshops/tiny/bookings"
@@ -539,3 +539,43 @@ def test_times_in_sentences_read_on_the_workshops_clock_without_iso_instants(db_
     (error,) = r.json()["detail"]
     assert error["loc"][-1] == "drop_off" and error["msg"] == "09:00 已经过去（现在是 17:30）"
     assert client.post(BOOKINGS, json=body).json()["detail"][0]["msg"] == "09:00 is in the past (it is 17:30)"
+
+
+def test_the_validators_reasons_read_in_chinese_in_a_409(db_url: str) -> None:
+    """The validator's reasons were English under Accept-Language zh-CN where it worded them with
+    f-strings: a workshop change giving the booked bay to a fleet partner, and a stateless plan whose
+    pinned work leaves no valid plan. Fails before: "bay G1 is TAXI's, vehicle has no fleet partner",
+    "hard rule(s) broken: [pinned] booking b1 has pinned work but is unassigned". English as before."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    zh = {"Accept-Language": "zh-CN"}
+    ws = tiny_workshop().model_dump(mode="json")
+    assert client.put("/v1/workshops/tiny", json=ws).status_code == 200
+    booked = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"}).json()
+    ws["bays"][0]["fleet_partner"] = "TAXI"
+    refused = client.put("/v1/workshops/tiny", json=ws, headers=zh)
+    assert refused.status_code == 409, refused.text
+    (broken,) = refused.json()["bookings"]
+    label = f"预约 {booked['id']} 工序 1（work），工位 G1，技师 t，08:00..09:00"
+    assert broken["reasons"] == [f"{label}：工位 G1 属于 TAXI，车辆为不属于任何车队客户"]
+    english = client.put("/v1/workshops/tiny", json=ws).json()["bookings"][0]["reasons"]
+    assert english == [
+        f"booking {booked['id']} op 1 (work) on bay G1 with t 08:00..09:00: bay G1 is TAXI's,"
+        " vehicle has no fleet partner"
+    ]
+
+    # A diagnosis pinned 16:30-16:55 leaves its 90-minute repair no room (tests/api/test_api.py).
+    pin = {"operation": 0, "bay": "G1", "technician": "wang", "start": f"{DATE}T16:30:00+08:00",
+           "end": f"{DATE}T16:55:00+08:00"}  # fmt: skip
+    request = {"workshop": small_workshop().model_dump(mode="json"), "date": DATE,
+               "bookings": [{"id": "b1", "service": "MINOR", "drop_off": f"{DATE}T08:00:00+08:00",
+                             "pinned": [pin]}], "options": {"time_limit_seconds": 1}}  # fmt: skip
+    stateless = TestClient(client.app, raise_server_exceptions=False)
+    chinese = stateless.post("/v1/plan", json=request, headers=zh)
+    english_409 = stateless.post("/v1/plan", json=request)
+    assert chinese.status_code == english_409.status_code == 409, chinese.text
+    detail = chinese.json()["detail"]
+    assert "违反了" in detail and "预约 b1 有已固定的工作，却未排入计划" in detail, detail
+    assert not re.search(r"[a-z]{3,} [a-z]{3,} [a-z]{3,}", detail), detail
+    said = english_409.json()["detail"]
+    assert said.startswith("the pinned work leaves no valid plan: no valid plan of ws-small for ")
+    assert "[pinned] booking b1 has pinned work but is unassigned" in said

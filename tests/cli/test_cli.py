@@ -86,7 +86,10 @@ def test_input_whose_pinned_work_leaves_no_room_fails_as_the_api_says(tmp_path: 
     assert zh.returncode == 1 and zh.stdout == ""
     said = zh.stderr.strip().splitlines()
     assert len(said) == 1 and said[0].startswith("bayplan：错误：已固定的工作使当天无法排出有效计划："), said
-    assert "b1" in said[0]  # the validator's reasons stay as it words them, as in the API's 409
+    # The validator's reasons in Chinese too (they were English: f-strings), the rule's code as it is.
+    rules = "违反了 2 条硬性规则：[pinned] 预约 b1 已固定的工序 1（工位 G1，技师 wang，16:30..16:55）"
+    assert f"{rules}不在计划中" in said[0], said
+    assert "hard rule" not in said[0] and "missing from the plan" not in said[0], said
 
 
 def test_schemas_are_printed() -> None:

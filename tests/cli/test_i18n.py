@@ -364,3 +364,148 @@ def test_usage_and_typers_own_errors_in_chinese_and_back_in_english() -> None:
     shown = english.stdout + english.stderr
     assert "No such command 'nope'." in shown and "Usage: bayplan" in shown and "Error" in shown, shown
     assert "用法" not in bayplan("plan", "--help").stdout
+
+
+#: click's parser errors a user meets, each with its Chinese (the option named as typed) and its
+#: English, byte for byte as it was before the Chinese was added.
+PARSER_ERRORS = (
+    (
+        ("plan", "--bogus"),
+        "没有选项：--bogus（可用的选项：--out, --rows, --verbose）",
+        "No such option: --bogus (Possible options: --out, --rows, --verbose)",
+    ),
+    (
+        ("plan", "--time-limit"),
+        "选项 '--time-limit' 需要一个值。",
+        "Option '--time-limit' requires an argument.",
+    ),
+    (("plan", "--verbose=3"), "选项 '--verbose' 不接受值。", "Option '--verbose' does not take a value."),
+    (
+        ("plan", "small-dealer", "x1", "x2"),
+        "多出了参数（x1 x2）",
+        "Got unexpected extra argument(s) (x1 x2)",
+    ),
+    (
+        ("plan", "--time-limit", "abc"),
+        "'--time-limit' 的值无效：应为有效的数字，无法将字符串解析为数字",
+        "Invalid value for '--time-limit': Input should be a valid number, unable to parse string as a"
+        " number",
+    ),
+    (
+        ("plan", "--seed", "1.5"),
+        "'--seed' 的值无效：应为有效的整数，无法将字符串解析为整数",
+        "Invalid value for '--seed': Input should be a valid integer, unable to parse string as an integer",
+    ),
+    (
+        ("plan", "--planner", "foo"),
+        "'--planner' 的值无效：值错误：'foo' 不是 'greedy', 'cpsat' 之一。",
+        "Invalid value for '--planner': Value error, 'foo' is not one of 'greedy', 'cpsat'.",
+    ),
+    (("keys", "create"), "缺少选项 '--role'。", "Missing option '--role'."),
+    (("replan",), "缺少选项 '--input'。", "Missing option '--input'."),
+    (
+        ("plna",),
+        "没有命令 'plna'。你是不是要用 'plan', 'replan'？",
+        "No such command 'plna'. Did you mean 'plan', 'replan'?",
+    ),
+)
+
+
+def _error_panel(run: Ran) -> str:
+    """The error a run shows, its panel's box and the line breaks rich made taken out."""
+    return " ".join(re.sub(r"[│╭╮╰╯─]+", " ", run.stdout + run.stderr).split())
+
+
+def test_clicks_parser_errors_in_chinese_and_english_as_before() -> None:
+    """click's parser words its errors itself ("No such option", "Missing option", "Invalid value
+    for"): they stayed English under --lang zh-CN (walk-s16). Fails before: English in the panel."""
+    for args, chinese, english in PARSER_ERRORS:
+        run = bayplan("--lang", "zh-CN", *args)
+        assert run.returncode == 2, (args, run.stderr)
+        shown = _error_panel(run)
+        assert _flat(chinese) in _flat(shown), (args, shown)
+        assert english.split(" ")[0] not in shown, (args, shown)
+        same = bayplan(*args)  # English as it was, in the same process after the Chinese run
+        assert same.returncode == 2
+        assert english in _error_panel(same), (args, same.stdout + same.stderr)
+        assert not re.search(f"[{HAN}]", same.stdout + same.stderr), args
+
+
+def test_parser_errors_follow_bayplan_lang_too() -> None:
+    run = bayplan("plan", "--bogus", lang="zh-CN")
+    assert "没有选项：--bogus" in _error_panel(run) and "用法：" in run.stdout + run.stderr
+
+
+def test_a_foremans_bad_file_reads_in_chinese_for_every_common_mistake(tmp_path: Path) -> None:
+    """A foreman's request file with one mistake each: the reason after the file and the field read
+    in Chinese (pydantic's common messages and bayplan's own), the English as it was. Fails before:
+    a date-time with extra characters and an impossible date read half English ("Input should be a
+    valid datetime or date，输入末尾…"), an undeclared bay kind, a repeated booking id and broken JSON
+    wholly English."""
+    good = json.loads(request([booking("b1", "MINOR", "08:00")], workshop=small_workshop()).model_dump_json())
+
+    def mistake(change: object) -> dict[str, object]:
+        body = json.loads(json.dumps(good))
+        change(body)  # type: ignore[operator]
+        return body
+
+    b0 = "bookings[0]"
+    cases = [
+        (lambda b: b["bookings"][0].update(drop_off="2026-11-24 soon"), f"{b0}.drop_off",
+         "应为有效的日期时间或日期：输入末尾有多余的字符",
+         "Input should be a valid datetime or date, unexpected extra characters at the end of the input"),
+        (lambda b: b.update(date="2026-02-30"), "date", "应为有效的日期或日期时间：日期超出有效范围",
+         "Input should be a valid date or datetime, day value is outside expected range"),
+        (lambda b: b["workshop"]["bays"][0].update(kind="garage"), "workshop.bays[0].kind",
+         "'garage' 不是已声明的工位类型（general, express", "'garage' is not a declared bay kind ("),
+        (lambda b: b["bookings"].append(b["bookings"][0]), "bookings[1].id",
+         "重复的预约编号 'b1'（另见 bookings[0]）", "duplicate booking id 'b1' (also bookings[0])"),
+        (lambda b: b["workshop"].pop("timezone"), "workshop.timezone", "缺少必填字段", "Field required"),
+        (lambda b: b["bookings"][0].update(priority="high"), f"{b0}.priority",
+         "应为有效的整数，无法将字符串解析为整数",
+         "Input should be a valid integer, unable to parse string as an integer"),
+        (lambda b: b["bookings"][0].update(drop_off="2026-11-24T08:00:00"), f"{b0}.drop_off",
+         "应带有时区信息", "Input should have timezone info"),
+        (lambda b: b["bookings"][0].update(colour="red"), f"{b0}.colour", "不允许额外的字段",
+         "Extra inputs are not permitted"),
+    ]  # fmt: skip
+    path = tmp_path / "request.json"
+    for change, field, chinese, english in cases:
+        path.write_text(json.dumps(mistake(change)))
+        run = bayplan("--lang", "zh-CN", "plan", "--input", str(path), "--planner", "greedy")
+        assert run.returncode == 2, run.stderr
+        said = run.stderr.strip()
+        assert f"{field}: {chinese}" in said, said
+        assert not re.search(r"[A-Za-z]{3,} [a-z]{3,}", said.split(f"{field}: ", 1)[1]), said
+        same = bayplan("plan", "--input", str(path), "--planner", "greedy").stderr.strip()
+        assert f"{field}: {english}" in same, same
+    path.write_text('{"workshop": ')
+    said = bayplan("--lang", "zh-CN", "plan", "--input", str(path)).stderr.strip()
+    assert said.endswith("(root): 无效的 JSON：解析值时遇到文件结尾，位于第 1 行第 13 列"), said
+    english = bayplan("plan", "--input", str(path)).stderr.strip()
+    assert english.endswith("(root): Invalid JSON: EOF while parsing a value at line 1 column 13"), english
+
+
+def test_a_foremans_option_errors_read_in_chinese(tmp_path: Path) -> None:
+    """`bayplan plan`'s own option checks were English under --lang zh-CN (f-strings and unmarked
+    texts); the option named first as it is. Fails before: each reason English."""
+    out = tmp_path / "none" / "plan.txt"
+    cases = [
+        (("--now", "2026-11-24T08:00"), "--now: 需要时区偏移，例如 2026-11-24T08:00:00+08:00",
+         "--now: needs a timezone offset, e.g. 2026-11-24T08:00:00+08:00"),
+        (("--now", "soon"), "--now: 应为 ISO 8601 时刻，收到 'soon'",
+         "--now: expected an ISO 8601 instant, got 'soon'"),
+        (("--time-limit", "0"), "--time-limit: 必须在 (0, 600] 秒之内",
+         "--time-limit: must be in (0, 600] seconds"),
+        (("--scale", "0"), "--scale: 必须在 (0, 10] 之内，收到 0", "--scale: must be in (0, 10], got 0"),
+        (("--seed", "-1"), "--seed: 不能为负数，收到 -1", "--seed: must not be negative, got -1"),
+        (("--date", DATE, "--planner", "greedy", "--out", str(out)),
+         f"--out: 无法写入 {out}：没有这个文件或目录",
+         f"--out: cannot write {out}: No such file or directory"),
+    ]  # fmt: skip
+    for args, chinese, english in cases:
+        run = bayplan("--lang", "zh-CN", "plan", "small-dealer", *args)
+        assert run.returncode == 2, (args, run.stderr)
+        assert run.stderr.strip() == f"bayplan：错误：{chinese}", args
+        same = bayplan("plan", "small-dealer", *args)
+        assert same.stderr.strip() == f"bayplan: error: {english}", args
