@@ -187,7 +187,8 @@ def _replan(
         kept=promised,
     ).plan
     check = replan_check_request(rr)
-    plan = with_changes(before, checked_plan(check, finish(check, plan, dropped), carry=True, keep=promised), rr)
+    plan = checked_plan(check, finish(check, plan, dropped), carry=True, keep=promised)
+    plan = with_changes(before, plan, rr)
     return service.store_plan(workshop.id, date, plan, PlanBasis(version, check), as_of_event)
 
 
