@@ -652,9 +652,17 @@ def replan(
         # The planner's verdict alone cut too much: the stable plan places the bookings in their
         # old order, and a repair whose old place is gone (before now, not clocked) came after
         # unstarted work that took its room. Carried over is only what does not fit even with the
-        # bookings with clocked work placed first (the dispatcher's order); if that places them all,
-        # its plan is the day's, as the validator gate's fallback made it before carrying over.
-        ahead = clocked_first(cut_to_clocked(request, first), rr.plan)
+        # bookings with clocked work placed first; if that places them all, its plan is the day's.
+        # It is the stable plan with those bookings first (the planner's, kept promises and
+        # bookings at risk as above), so the rest of the day moves as little as it can; the
+        # dispatcher's plan (as the validator gate's fallback made it before carrying over) only
+        # where that one still leaves one of them out.
+        cut = cut_to_clocked(request, first)
+        ahead = _plan_rest(rr, cut, bookings, planner, at_risk, jump, kept, clocked=True)
+        if stuck_bookings(request, ahead, first):
+            plain = clocked_first(cut, rr.plan)
+            if not stuck_bookings(request, plain, first):
+                ahead = plain
         stuck = stuck_bookings(request, ahead, first)
         if not stuck:
             plan = ahead

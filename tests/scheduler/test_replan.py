@@ -254,3 +254,44 @@ def test_a_repair_that_still_fits_after_late_clocked_work_is_never_carried_over(
     p = [(a.operation, a.start, a.end) for a in result.plan.assignments if a.booking == "p"]
     assert p == [(0, at("15:00"), at("15:24")), (1, at("15:24"), at("16:36"))]
     assert [(u.booking, u.operations) for u in result.plan.unassigned] == [("x", None)]
+
+
+def test_a_repair_placed_ahead_of_other_work_leaves_the_rest_of_the_day_where_it_was() -> None:
+    """As above, p's diagnosis was clocked late (15:00-15:24) and its repair goes ahead of x, which
+    no longer fits; li's MAINT at 16:00, chen's LUBE at 16:10 and zhou's paint at 15:30 are not
+    started and still fit where they are. The greedy re-plan placed the bookings with clocked work
+    first with the plain dispatcher, which moved all three to 15:24 (5 operations changed; fails
+    before); the plan with clocked work first is now the stable one: only x's two change."""
+    req = small_request([booking("x", "MINOR", "15:30"), booking("p", "MINOR", "08:00"),
+                         booking("m", "MAINT", "08:00"), booking("l", "LUBE", "08:00"),
+                         booking("a", "ACCIDENT", "08:00")])  # fmt: skip
+    kept = [
+        assignment("p", 0, "G1", "wang", "15:00", "15:24"),
+        assignment("x", 0, "G1", "wang", "15:30", "15:54"),
+        assignment("x", 1, "G1", "wang", "15:54", "17:06"),
+        assignment("m", 0, "G2", "li", "16:00", "17:00"),
+        assignment("l", 0, "E1", "chen", "16:10", "16:55"),
+        assignment("a", 0, "B1", "zhao", "13:00", "15:00"),
+        assignment("a", 1, "P1", "zhou", "15:30", "17:00"),
+    ]
+    rr = ReplanRequest(
+        request=req,
+        plan=hand_plan(req, kept),
+        now=at("15:24"),
+        started=[OperationEvent(booking="p", operation=0, at=at("15:00")),
+                 OperationEvent(booking="a", operation=0, at=at("13:00"))],
+        finished=[OperationEvent(booking="p", operation=0, at=at("15:24")),
+                  OperationEvent(booking="a", operation=0, at=at("15:00"))],
+    )  # fmt: skip
+    result = replan(rr, "greedy")
+    assert_valid(_effective_request(rr), result.plan)
+    assert result.plan.planner == "greedy"
+    p = [(a.operation, a.start, a.end) for a in result.plan.assignments if a.booking == "p"]
+    assert p == [(0, at("15:00"), at("15:24")), (1, at("15:24"), at("16:36"))]
+    new = {(a.booking, a.operation): (a.technician, a.bay, a.start) for a in result.plan.assignments}
+    waiting = [a for a in kept if a.start >= rr.now]  # not started
+    moved = sorted((a.booking, a.operation) for a in waiting
+                   if new.get((a.booking, a.operation)) != (a.technician, a.bay, a.start))  # fmt: skip
+    assert moved == [("x", 0), ("x", 1)]
+    changes = {(c.booking, c.operation): c.kind for c in result.changes}
+    assert changes == {("p", 1): "placed", ("x", 0): "unassigned", ("x", 1): "unassigned"}
