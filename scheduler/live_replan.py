@@ -47,7 +47,7 @@ from scheduler.errors import Conflict, InputError, NotFound
 from scheduler.integrity import checked_plan, finish, plannable
 from scheduler.plan_tasks import PlanBasis, replan_check_request, witness_hint
 from scheduler.planning import to_plan
-from scheduler.replan import replan, with_changes
+from scheduler.replan import on_time, replan, with_changes
 from scheduler.service import PlanningService
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db
@@ -175,11 +175,20 @@ def _replan(
     if expedite:
         with service.store.sessions() as session:
             at_risk = set(events_db.risks(session, workshop.id, [b.id for b in compiled.request.bookings]))
+    # The bookings the live plan has on time stay in the day wherever a plan keeps them: judged
+    # on the stored plan, not `current` (a booking planned before now and not clocked is still on
+    # the board: it has not lost its place to a booking at risk).
+    promised = on_time(request, before)
     plan = replan(
-        rr.model_copy(update={"request": compiled.request}), planner="greedy", at_risk=at_risk, jump=jump
+        rr.model_copy(update={"request": compiled.request}),
+        planner="greedy",
+        at_risk=at_risk,
+        jump=jump,
+        kept=promised,
     ).plan
     check = replan_check_request(rr)
-    plan = with_changes(before, checked_plan(check, finish(check, plan, dropped), carry=True), rr)
+    plan = checked_plan(check, finish(check, plan, dropped), carry=True, keep=promised)
+    plan = with_changes(before, plan, rr)
     return service.store_plan(workshop.id, date, plan, PlanBasis(version, check), as_of_event)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 
 from scheduler.availability import Availability, first_common_fit
 from scheduler.clocking import operation_words
@@ -22,7 +23,7 @@ from scheduler.contract import (
     Unassigned,
     Workshop,
 )
-from scheduler.dispatch import dispatch, dispatch_order, pinned_placements, place_job
+from scheduler.dispatch import dispatch, dispatch_order, pinned_placements, place_job, rank
 from scheduler.errors import InputError
 from scheduler.i18n import N_, enumerated
 from scheduler.kpis import compute_kpis
@@ -140,19 +141,28 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
     return bookings, now
 
 
-def stable_hint(compiled: CompiledDay) -> DaySolution:
-    """The current plan kept where it still holds; the rest dispatched around it (warm start and fallback)."""
+def stable_hint(compiled: CompiledDay, ahead: Sequence[Collection[int]] = ()) -> DaySolution:
+    """The current plan kept where it still holds; the rest dispatched around it (warm start and fallback).
+    The bookings go in the order of their operations' old starts; `ahead`: groups of bookings (job
+    indices) placed before the rest, the first group first (each in that order too)."""
     problem = compiled.problem
     availability = Availability(problem)
     placements = pinned_placements(problem)
     for pinned in placements.values():
         availability.reserve(pinned)
     unplaced: set[int] = set()
+
+    def group(j: int) -> int:
+        return next((g for g, jobs in enumerate(ahead) if j in jobs), len(ahead))
+
     order = sorted(
         dispatch_order(problem),
-        key=lambda j: min(
-            (op.previous.start for op in problem.jobs[j].operations if op.previous and op.pin is None),
-            default=10**9,
+        key=lambda j: (
+            group(j),
+            min(
+                (op.previous.start for op in problem.jobs[j].operations if op.previous and op.pin is None),
+                default=10**9,
+            ),
         ),
     )
     for j in order:
@@ -522,6 +532,35 @@ def carried_over(request: PlanRequest, plan: Plan, first: Mapping[str, int]) -> 
     return plan.model_copy(update={"unassigned": unassigned, "kpis": kpis})
 
 
+def on_time(request: PlanRequest, plan: Plan) -> set[str]:
+    """The bookings of `request` that `plan` places whole (every operation, none carried over) and
+    on time (its last operation ends by the promised pickup; any end without one): those a re-plan
+    keeps (`JobData.kept`) wherever some plan keeps them."""
+    out = {u.booking for u in plan.unassigned}
+    ends: dict[str, list[dt.datetime]] = {}
+    for a in plan.assignments:
+        ends.setdefault(a.booking, []).append(a.end)
+    kept: set[str] = set()
+    for b in request.bookings:
+        service = request.workshop.service(b.service)
+        mine = ends.get(b.id, [])
+        if b.id in out or service is None or len(mine) != len(service.operations):
+            continue
+        if b.promised is None or max(mine) <= b.promised:
+            kept.add(b.id)
+    return kept
+
+
+def _keeping(compiled: CompiledDay, jobs: Collection[int]) -> CompiledDay:
+    """`compiled` with the bookings `jobs` (indices) kept (`JobData.kept`: CP-SAT keeps them placed,
+    `rank` counts the kept ones left out first) and no other."""
+    problem = compiled.problem
+    marked = tuple(
+        job if job.kept == (j in jobs) else replace(job, kept=j in jobs) for j, job in enumerate(problem.jobs)
+    )
+    return replace(compiled, problem=replace(problem, jobs=marked))
+
+
 def clocked_first(request: PlanRequest, previous: Plan) -> Plan:
     """The dispatcher's plan of `request`: the bookings with clocked (pinned) work placed first,
     around nothing but clocked work (scheduler.dispatch), so one it leaves out has no room today."""
@@ -536,12 +575,38 @@ def _plan_rest(
     planner: str,
     at_risk: Collection[str],
     jump: bool,
+    kept: Collection[str] = (),
+    clocked: bool = False,
 ) -> Plan:
+    """The rest of the day planned around the clocked work: the current plan kept where it still
+    holds (`stable_hint`), the bookings at risk moved earlier (`expedite`), then the planner's search
+    from there. `kept`: the bookings the current plan has on time; where the stable plan leaves one
+    out, the stable plan with the kept bookings placed first is taken if it leaves fewer out
+    (`rank`), and CP-SAT keeps every kept booking that plan places. `clocked`: the bookings with
+    clocked work placed first (`clocked_first`'s order, kept stable)."""
     try:
         compiled = compile_request(request, previous=rr.plan)
     except InputError as exc:
         raise _as_given(exc, rr, bookings) from None
-    hint = stable_hint(compiled)
+    mine = {j for j, b in enumerate(compiled.bookings) if b.id in kept}
+    compiled = _keeping(compiled, mine)
+    pinned = {j for j, job in enumerate(compiled.problem.jobs) if job.pinned}
+    ahead: list[Collection[int]] = [pinned] if clocked else []
+    hint = stable_hint(compiled, ahead)
+    if mine & hint.unplaced:
+        # A kept booking whose old place is gone (an overrun, or planned before now and not
+        # clocked) came after work that took its room: with the kept ones first it may fit.
+        first = stable_hint(compiled, [*ahead, mine])
+        if rank(compiled.problem, first) < rank(compiled.problem, hint):
+            hint = first
+    if planner == "cpsat" and pinned & hint.unplaced:
+        # CP-SAT places every booking with clocked work: its start (and the kept bookings it must
+        # place, below) from a plan that places them too, where the stable one does not.
+        first = stable_hint(compiled, [pinned, mine])
+        if not pinned & first.unplaced:
+            hint = first
+    # Only what the plan keeps is kept: CP-SAT then never searches a model no plan satisfies.
+    compiled = _keeping(compiled, mine - hint.unplaced)
     if at_risk:
         urgent = [j for j, b in enumerate(compiled.bookings) if b.id in at_risk]
         hint = expedite(compiled.problem, hint, urgent, jump)
@@ -555,10 +620,19 @@ def _plan_rest(
 
 
 def replan(
-    rr: ReplanRequest, planner: str = DEFAULT_PLANNER, at_risk: Collection[str] = (), jump: bool = True
+    rr: ReplanRequest,
+    planner: str = DEFAULT_PLANNER,
+    at_risk: Collection[str] = (),
+    jump: bool = True,
+    kept: Collection[str] | None = None,
 ) -> ReplanResult:
     """Re-plan from `rr.now`; the bookings `at_risk` (the promise guard's) moved earlier where the
     plan has room (`expedite`; `jump`: also ahead of work that keeps its promise anyway).
+
+    A booking the current plan places on time (`kept`, default `on_time` of `rr.plan`) is never
+    left out for another booking (one at risk, one of a higher priority) where a plan keeping it
+    is found; where none is (overruns left it no room), it is listed unassigned, and the live
+    day's status has it at risk.
 
     Clocked work stays as clocked. A booking whose clocked work leaves the rest of it no room
     today (a diagnosis clocked late, its repair fitting no shift left) would make every plan
@@ -568,7 +642,9 @@ def replan(
     bookings, now = replan_request(rr)
     options = rr.request.options.model_copy(update={"not_before": now})
     request = rr.request.model_copy(update={"bookings": bookings, "options": options})
-    plan = _plan_rest(rr, request, bookings, planner, at_risk, jump)
+    if kept is None:
+        kept = on_time(request, rr.plan)
+    plan = _plan_rest(rr, request, bookings, planner, at_risk, jump, kept)
     first: dict[str, int] = {}
     for _ in range(len(bookings)):  # each round cuts at least one more booking, or ends
         if not stuck_bookings(request, plan, first):
@@ -576,14 +652,22 @@ def replan(
         # The planner's verdict alone cut too much: the stable plan places the bookings in their
         # old order, and a repair whose old place is gone (before now, not clocked) came after
         # unstarted work that took its room. Carried over is only what does not fit even with the
-        # bookings with clocked work placed first (the dispatcher's order); if that places them all,
-        # its plan is the day's, as the validator gate's fallback made it before carrying over.
-        ahead = clocked_first(cut_to_clocked(request, first), rr.plan)
+        # bookings with clocked work placed first; if that places them all, its plan is the day's.
+        # It is the stable plan with those bookings first (the planner's, kept promises and
+        # bookings at risk as above), so the rest of the day moves as little as it can; the
+        # dispatcher's plan (as the validator gate's fallback made it before carrying over) only
+        # where that one still leaves one of them out.
+        cut = cut_to_clocked(request, first)
+        ahead = _plan_rest(rr, cut, bookings, planner, at_risk, jump, kept, clocked=True)
+        if stuck_bookings(request, ahead, first):
+            plain = clocked_first(cut, rr.plan)
+            if not stuck_bookings(request, plain, first):
+                ahead = plain
         stuck = stuck_bookings(request, ahead, first)
         if not stuck:
             plan = ahead
             break
         first.update(stuck)
-        plan = _plan_rest(rr, cut_to_clocked(request, first), bookings, planner, at_risk, jump)
+        plan = _plan_rest(rr, cut_to_clocked(request, first), bookings, planner, at_risk, jump, kept)
     plan = carried_over(request, plan, first)
     return ReplanResult(plan=plan, changes=diff(rr.plan, plan, rr))

@@ -126,3 +126,72 @@ def test_without_the_guards_feed_the_re_plan_leaves_it_queued(plain_client: Test
     assert flagged["at_risk"], flagged
     assert moved["start"] == at("09:00").isoformat()  # kept where it was: still at risk
     _valid(plain_client)
+
+
+def _overrun_day(client: TestClient) -> dict[str, str]:
+    """One technician and one bay, 08:00-17:00: P (60 minutes, a waiter), X (150, a waiter) and Y
+    (180, left for the day), all dropped off at 08:00 and planned P, X, Y (every promise kept). P is
+    clocked on at 08:00 and never off. Booking ids by name."""
+    services = {"P": ("p", 60), "X": ("x", 150), "Y": ("y", 180)}
+    ws = tiny_workshop(closing="17:00", shift_end="17:00", services=services)
+    assert client.put(W, json=ws.model_dump(mode="json")).status_code == 200
+    ids = {}
+    for name in services:
+        body = {"service": name, "drop_off": at("08:00").isoformat(), "waiter": name != "Y"}
+        r = client.post(f"{W}/bookings", json=body)
+        assert r.status_code == 201, r.text
+        ids[name] = r.json()["id"]
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    plan = {a["booking"]: a for a in client.get(f"{W}/plans/{DATE}").json()["assignments"]}
+    assert [plan[ids[n]]["start"] for n in "PXY"] == [at(t).isoformat() for t in ("08:00", "09:00", "11:30")]
+    assert client.post(f"{W}/clock", json=ev(ids["P"], "start", "08:00")).status_code == 201
+    settled(client, W)
+    return ids
+
+
+def _replanned(client: TestClient, hhmm: str, ids: dict[str, str]) -> Plan:
+    """The day re-planned from the clock at `hhmm` (P still running), which must pass the validator
+    with P's clocked work pinned (08:00 until `hhmm`) and nothing else before `hhmm`."""
+    r = client.post(f"{W}/plans", json={"date": DATE, "now": at(hhmm).isoformat()})
+    assert r.status_code == 200, r.text
+    plan = Plan.model_validate(r.json())
+    service = client.app.state.services.service  # type: ignore[attr-defined]
+    pin = PinnedOperation(operation=0, bay="G1", technician="t", start=at("08:00"), end=at(hhmm))
+    bookings = [b.model_copy(update={"pinned": [pin]}) if b.id == ids["P"] else b
+                for b in service.bookings("tiny", DAY)]  # fmt: skip
+    request = PlanRequest(
+        workshop=service.workshop("tiny"), date=DAY, bookings=bookings,
+        options=PlanOptions(keep_promises=False, not_before=at(hhmm)),
+    )  # fmt: skip
+    assert_valid(request, plan)
+    return plan
+
+
+def test_an_overrun_never_drops_a_booking_the_live_plan_has_on_time_for_one_at_risk(
+    guarded_client: TestClient,
+) -> None:
+    """P overruns. At 11:00 the live plan has Y on time (by 15:30) and X, a waiter due at 11:45,
+    late. At 12:00 only one of them fits before closing: Y stays (12:00-15:00, still on time), and X,
+    which no plan can finish today besides Y, is left out and reported at risk (so is Y once P runs
+    on so long that no plan keeps it). Before, the
+    re-plan at 12:00 placed X and dropped Y (its 11:00 start had passed unclocked: it lost its place
+    in the re-plan's order)."""
+    client = guarded_client
+    ids = _overrun_day(client)
+    at_eleven = {a.booking: a for a in _replanned(client, "11:00", ids).assignments}
+    promised = {b.id: b.promised for b in client.app.state.services.service.bookings("tiny", DAY)}  # type: ignore[attr-defined]
+    y = ids["Y"]
+    assert at_eleven[y].end <= promised[y] < at_eleven[ids["X"]].end  # Y on time, X late
+    noon = _replanned(client, "12:00", ids)
+    placed = {a.booking: a for a in noon.assignments}
+    assert y in placed and placed[y].end <= promised[y], noon.assignments
+    assert ids["X"] not in placed and ids["X"] in {u.booking for u in noon.unassigned}
+    status = client.get(f"{W}/days/{DATE}/status", params={"now": at("12:00").isoformat()}).json()
+    x = next(s for s in status["bookings"] if s["booking"] == ids["X"])
+    assert x["at_risk"] and x["projected_end"] is None
+    # P runs on to 14:30: no plan keeps Y now (180 minutes to the 17:00 closing). Y is left out and
+    # at risk; X (150 minutes) takes the room, as nothing on time is left to keep.
+    late = _replanned(client, "14:30", ids)
+    assert {a.booking for a in late.assignments} == {ids["P"], ids["X"]}
+    status = client.get(f"{W}/days/{DATE}/status", params={"now": at("14:30").isoformat()}).json()
+    assert next(s for s in status["bookings"] if s["booking"] == y)["at_risk"]

@@ -254,3 +254,88 @@ def test_a_repair_that_still_fits_after_late_clocked_work_is_never_carried_over(
     p = [(a.operation, a.start, a.end) for a in result.plan.assignments if a.booking == "p"]
     assert p == [(0, at("15:00"), at("15:24")), (1, at("15:24"), at("16:36"))]
     assert [(u.booking, u.operations) for u in result.plan.unassigned] == [("x", None)]
+
+
+def test_a_repair_placed_ahead_of_other_work_leaves_the_rest_of_the_day_where_it_was() -> None:
+    """As above, p's diagnosis was clocked late (15:00-15:24) and its repair goes ahead of x, which
+    no longer fits; li's MAINT at 16:00, chen's LUBE at 16:10 and zhou's paint at 15:30 are not
+    started and still fit where they are. The greedy re-plan placed the bookings with clocked work
+    first with the plain dispatcher, which moved all three to 15:24 (5 operations changed; fails
+    before); the plan with clocked work first is now the stable one: only x's two change."""
+    req = small_request([booking("x", "MINOR", "15:30"), booking("p", "MINOR", "08:00"),
+                         booking("m", "MAINT", "08:00"), booking("l", "LUBE", "08:00"),
+                         booking("a", "ACCIDENT", "08:00")])  # fmt: skip
+    kept = [
+        assignment("p", 0, "G1", "wang", "15:00", "15:24"),
+        assignment("x", 0, "G1", "wang", "15:30", "15:54"),
+        assignment("x", 1, "G1", "wang", "15:54", "17:06"),
+        assignment("m", 0, "G2", "li", "16:00", "17:00"),
+        assignment("l", 0, "E1", "chen", "16:10", "16:55"),
+        assignment("a", 0, "B1", "zhao", "13:00", "15:00"),
+        assignment("a", 1, "P1", "zhou", "15:30", "17:00"),
+    ]
+    rr = ReplanRequest(
+        request=req,
+        plan=hand_plan(req, kept),
+        now=at("15:24"),
+        started=[OperationEvent(booking="p", operation=0, at=at("15:00")),
+                 OperationEvent(booking="a", operation=0, at=at("13:00"))],
+        finished=[OperationEvent(booking="p", operation=0, at=at("15:24")),
+                  OperationEvent(booking="a", operation=0, at=at("15:00"))],
+    )  # fmt: skip
+    _only_x_moves(rr, kept, [(0, at("15:00"), at("15:24")), (1, at("15:24"), at("16:36"))])
+
+
+def test_an_overrun_that_puts_a_repair_ahead_of_other_work_leaves_the_rest_of_the_day_where_it_was() -> None:
+    """The same day with an overrun: p's diagnosis, planned 14:00-14:24, still runs at 15:00 (its
+    repair's place, 14:24-15:36, is gone: not clocked before now). Its repair goes first, 15:00-16:12,
+    and x (after it on wang) no longer fits; m, l and a's paint stay where they are (before: moved to
+    15:00 by the dispatcher, 5 operations changed; fails before)."""
+    req = small_request([booking("x", "MINOR", "15:30"), booking("p", "MINOR", "08:00"),
+                         booking("m", "MAINT", "08:00"), booking("l", "LUBE", "08:00"),
+                         booking("a", "ACCIDENT", "08:00")])  # fmt: skip
+    kept = [
+        assignment("p", 0, "G1", "wang", "14:00", "14:24"),
+        assignment("x", 0, "G1", "wang", "15:36", "16:00"),
+        assignment("x", 1, "G1", "wang", "16:00", "17:12"),
+        assignment("m", 0, "G2", "li", "16:00", "17:00"),
+        assignment("l", 0, "E1", "chen", "16:10", "16:55"),
+        assignment("a", 0, "B1", "zhao", "13:00", "15:00"),
+        assignment("a", 1, "P1", "zhou", "15:30", "17:00"),
+    ]
+    rr = ReplanRequest(
+        request=req,
+        plan=hand_plan(req, kept),
+        now=at("15:00"),
+        started=[OperationEvent(booking="p", operation=0, at=at("14:00")),
+                 OperationEvent(booking="a", operation=0, at=at("13:00"))],
+        finished=[OperationEvent(booking="a", operation=0, at=at("15:00"))],
+        overruns=[Overrun(booking="p", operation=0, expected_end=at("15:00"))],
+    )  # fmt: skip
+    _only_x_moves(
+        rr, kept, [(0, at("14:00"), at("15:00")), (1, at("15:00"), at("16:12"))], {("p", 0): "moved"}
+    )
+
+
+def _only_x_moves(
+    rr: ReplanRequest,
+    kept: list[Assignment],
+    p_expected: list[tuple[int, dt.datetime, dt.datetime]],
+    clocked: dict[tuple[str, int], str] | None = None,
+) -> None:
+    """The greedy re-plan of `rr` is valid, places p as `p_expected` (operation, start, end) and
+    changes no operation not started (in `kept`, the plan before) but x's two, which no longer fit;
+    the plan's changes are those and p's repair placed (and `clocked`: the clocked work's own)."""
+    result = replan(rr, "greedy")
+    assert_valid(_effective_request(rr), result.plan)
+    assert result.plan.planner == "greedy"
+    p = [(a.operation, a.start, a.end) for a in result.plan.assignments if a.booking == "p"]
+    assert p == p_expected
+    new = {(a.booking, a.operation): (a.technician, a.bay, a.start) for a in result.plan.assignments}
+    waiting = [a for a in kept if a.start >= rr.now]  # not started
+    moved = sorted((a.booking, a.operation) for a in waiting
+                   if new.get((a.booking, a.operation)) != (a.technician, a.bay, a.start))  # fmt: skip
+    assert moved == [("x", 0), ("x", 1)]
+    changes = {(c.booking, c.operation): c.kind for c in result.changes}
+    expected = {("p", 1): "placed", ("x", 0): "unassigned", ("x", 1): "unassigned", **(clocked or {})}
+    assert changes == expected
