@@ -227,12 +227,15 @@ class PlanningService:
             lock.release()
 
     # Workshops
-    def put_workshop(self, workshop: Workshop, force: bool = False, note: str | None = None) -> Workshop:
+    def put_workshop(
+        self, workshop: Workshop, force: bool = False, note: str | None = None, route: str = "put"
+    ) -> Workshop:
         """Create or replace the workshop. A change that breaks the witness of accepted bookings on
         days not yet past (a technician, bay or service gone, shorter shifts, new breaks, another
         time zone...) is refused with WorkshopConflict listing them, unless `force`: then those
         bookings are kept at risk (their witness dropped, the reason on the booking). Every new text
-        is a new version (`note`: why, kept with it); the old ones stay readable."""
+        is a new version (`note`: why, kept with it); the old ones stay readable. `route`: how the
+        refusal tells the caller to force it ("put": PUT the workshop, "apply": labour times)."""
         with self._booking_transaction(workshop.id) as session:
             now = self.clock.now()
             row = self.store.lock_workshop(session, workshop.id)
@@ -247,14 +250,18 @@ class PlanningService:
                 listed: list[dict[str, object]] = [
                     {"booking": r.id, "date": r.date.isoformat(), "reasons": why} for r, why in broken
                 ]
-                raise WorkshopConflict(
+                template = (
                     N_(
+                        "the change breaks %(count)s accepted booking(s): change or cancel them first,"
+                        " or apply again with force=true to keep them at risk"
+                    )
+                    if route == "apply"
+                    else N_(
                         "the change breaks %(count)s accepted booking(s): change or cancel them first,"
                         " or PUT with ?force=true to keep them at risk"
                     )
-                    % {"count": len(broken)},
-                    listed,
                 )
+                raise WorkshopConflict(template % {"count": len(broken)}, listed)
             for r, why in broken:
                 bookings_db.mark_at_risk(r, "; ".join(why))
             if broken:

@@ -89,6 +89,11 @@ def test_labour_times_are_suggested_and_applied_as_a_new_version(client: TestCli
     # By the tests' clock these days are still ahead: longer work would break their bookings.
     refused = client.post(f"{W}/labour-times/apply", params=window)
     assert refused.status_code == 409 and len(refused.json()["bookings"]) == 6
+    # The route's own force=true, not the workshop's PUT (walk-s17 A4).
+    assert "apply again with force=true" in refused.json()["detail"], refused.text
+    assert "PUT" not in refused.json()["detail"]
+    zh = client.post(f"{W}/labour-times/apply", params=window, headers={"Accept-Language": "zh-CN"})
+    assert "force=true" in zh.json()["detail"] and "PUT" not in zh.json()["detail"], zh.text
     assert [v["version"] for v in client.get(f"{W}/versions").json()] == [1]  # nothing changed
     r = client.post(f"{W}/labour-times/apply", params={**window, "force": "true"})
     assert r.status_code == 200, r.text
