@@ -52,6 +52,13 @@ def clock(
     shopfloor: ShopFloorDep,
     key: ClockKey,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    now: Annotated[
+        Moment | None,
+        Query(
+            description="the moment the event is received (default: the server's clock): an `at` more than"
+            " 2 minutes after it is refused (409)"
+        ),
+    ] = None,
 ) -> Clocked:
     """A technician clocks on or off a job (start, pause, resume, finish), or a foreman corrects an
     event (both stay in the audit trail); the rest of the day is re-planned around it."""
@@ -63,7 +70,11 @@ def clock(
     if body.action != "correct" and (body.corrects is not None or body.corrected_action is not None):
         raise InputError("corrects", N_("only a correction names another event"))
     event, status, created = shopfloor.clock(
-        workshop_id, body.model_dump(exclude_unset=True), idempotency_key, None if key is None else key.id
+        workshop_id,
+        body.model_dump(exclude_unset=True),
+        idempotency_key,
+        None if key is None else key.id,
+        now,
     )
     if not created:
         response.status_code = 200

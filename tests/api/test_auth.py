@@ -20,7 +20,7 @@ from api.app import create_app
 from scheduler.clock import FixedClock
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
-from tests.builders import bayplan, fixed_clock, tiny_workshop
+from tests.builders import CLOCK_AS_OF, bayplan, fixed_clock, tiny_workshop
 
 DAY = "2026-11-24"
 AT8 = f"{DAY}T08:00:00+08:00"
@@ -48,7 +48,7 @@ ROUTES: list[tuple[str, str, object, set[str]]] = [
     ("POST", "/v1/simulations", {"scenario": "no-such-scenario"}, {"manager"}),  # 422 once admitted
     (
         "POST",
-        f"{W}/clock",
+        f"{W}/clock{CLOCK_AS_OF}",
         {"action": "start", "booking": "BK-unknown", "operation": 0, "technician": "t", "at": AT8},
         {"foreman"},
     ),
