@@ -3,6 +3,7 @@ projection, and rejected clock events leaving the day exactly as it was."""
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 
 import pytest
@@ -129,3 +130,25 @@ def test_a_resent_event_after_a_lost_answer_is_stored_once(db_url: str) -> None:
     )
     assert len(again.get(f"{W}/days/{DATE}/events").json()) == 1
     assert day_status(again, "08:30") == before
+
+
+def test_projected_ends_are_whole_minutes_never_before_now(client: TestClient) -> None:
+    """The Monte Carlo's pessimistic end gave `projected_end: …T10:57:54.752526+08:00` (walk-s17
+    A7). Every projected end in the status is a whole minute (rounded up), never before now, also
+    when now has seconds."""
+    ids = day(client)
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(ids[0], "start", "08:00")).status_code == 201
+    settled(client, W)
+    for now in (at("09:00"), at("10:45") + dt.timedelta(seconds=17, microseconds=5)):
+        status = client.get(f"{W}/days/{DATE}/status", params={"now": now.isoformat()}).json()
+        ends = [s["projected_end"] for s in status["bookings"]]
+        ends += [o["projected_end"] for s in status["bookings"] for o in s["operations"]]
+        ends = [dt.datetime.fromisoformat(e) for e in ends if e is not None]
+        assert ends, status
+        assert all(e.second == 0 and e.microsecond == 0 for e in ends), ends
+        unfinished = [
+            dt.datetime.fromisoformat(s["projected_end"])
+            for s in status["bookings"]
+            if s["state"] != "done" and s["projected_end"] is not None
+        ]
+        assert all(e >= now for e in unfinished), (now, unfinished)
