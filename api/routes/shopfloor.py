@@ -107,14 +107,22 @@ async def day_stream(
     shopfloor: ShopFloorDep,
     _: StatusKey,
     max_events: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    now: Annotated[
+        Moment | None,
+        Query(description="the first message's moment, as the status route's `now` (default: live)"),
+    ] = None,
 ) -> StreamingResponse:
     """Server-sent events: the day's status now (as of the clock, or the latest clock event if the
-    clock is behind it), then again after each accepted clock event and each
-    stored plan (`event: status`, `data:` the status JSON); `max_events` ends the stream after that
-    many. A client too slow to keep up is dropped (reconnect and read the status again)."""
+    clock is behind it; as of `now` when given), then again after each accepted clock event and each
+    stored plan (`event: status`, `data:` the status JSON, as the shop floor knows it then);
+    `max_events` ends the stream after that many. A client too slow to keep up is dropped
+    (reconnect and read the status again)."""
     sub = shopfloor.hub.subscribe((workshop_id, date))
     try:
-        first = await run_in_threadpool(shopfloor.live_status, workshop_id, date)
+        if now is None:
+            first = await run_in_threadpool(shopfloor.live_status, workshop_id, date)
+        else:
+            first = await run_in_threadpool(shopfloor.status, workshop_id, date, now)
     except BaseException:
         shopfloor.hub.unsubscribe(sub)
         raise

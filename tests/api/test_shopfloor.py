@@ -693,3 +693,22 @@ def test_an_event_in_the_future_is_refused_with_the_reason(client: TestClient) -
     assert naive.status_code == 422 and naive.json()["detail"][0]["loc"][-1] == "now", naive.text
     skew = client.post(f"{W}/clock", params=received, json=ev(a, "start", "08:46"))  # 1 min ahead: skew
     assert skew.status_code == 201, skew.text
+
+
+def test_the_stream_takes_now_as_the_status_does(client: TestClient) -> None:
+    """Issue 13: every time-dependent route accepts `now`. The stream ignored it (walk-s17 A8:
+    `?now=garbage` gave 200): its first message is now the status as of `now`, and a naive or
+    garbage `now` is a 422 naming it."""
+    a, _ = two_waiters_day(client)
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
+    settled(client, W)  # the event's background re-plan done: the day holds still from here
+    url = f"{W}/days/{DATE}/stream"
+    nine = at("09:00").isoformat()
+    r = client.get(url, params={"max_events": 1, "now": nine})
+    assert r.status_code == 200, r.text
+    (first,) = stream_messages(r.text)
+    assert first == client.get(f"{W}/days/{DATE}/status", params={"now": nine}).json()
+    assert first["as_of"] == nine
+    for bad in ("garbage", "2026-11-24T09:00"):
+        r = client.get(url, params={"max_events": 1, "now": bad})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "now", r.text
