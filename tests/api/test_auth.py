@@ -194,6 +194,35 @@ def test_cli_creates_a_key_once_and_says_what_is_wrong(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "role" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_a_key_names_a_possible_workshop_and_shows_its_technician(setup: Setup, tmp_path: Path) -> None:
+    """walk-s17 C12/C13: a key scoped to '../../x' was created (201 / exit 0), and nothing showed
+    which technician a technician key clocks as. A workshop id must be one the contract allows
+    ('*' still means all): 422 / exit 2 naming the workshop; the 201, the listing and `keys list`
+    show a technician key's technician."""
+    client, tokens, keys, _ = setup
+    admin = {"X-API-Key": tokens["admin"]}
+    everywhere = {"X-API-Key": keys.create("admin", ["*"])[0]}
+    for bad in ("../../x", "a b", "x" * 65):
+        for who in (admin, everywhere):  # an impossible id, whoever asks: 422, not 403
+            r = client.post("/v1/keys", json={"role": "foreman", "workshops": [bad]}, headers=who)
+            assert r.status_code == 422 and "workshops" in r.json()["detail"][0]["loc"], (bad, r.text)
+    every = {"role": "booking", "workshops": ["*"]}
+    assert client.post("/v1/keys", json=every, headers=everywhere).status_code == 201
+    made = client.post("/v1/keys", json={"role": "technician", "workshops": ["tiny"], "technician": "t"},
+                       headers=admin)  # fmt: skip
+    assert made.status_code == 201 and made.json()["technician"] == "t", made.text
+    listed = {k["id"]: k for k in client.get("/v1/keys", headers=admin).json()}
+    assert listed[made.json()["id"]]["technician"] == "t"
+    assert {k["technician"] for k in listed.values() if k["role"] != "technician"} == {None}
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    bad = bayplan("keys", "create", "--role", "foreman", "--workshop", "../../x", "--db", url)
+    assert bad.returncode == 2 and "--workshop" in bad.stderr and "Traceback" not in bad.stderr
+    assert bayplan("keys", "list", "--db", url).stdout == ""  # nothing made
+    KeyStore(Store(url)).create("technician", ["w"], technician="m02")  # (no workshop w stored)
+    listed_cli = bayplan("keys", "list", "--db", url)
+    assert listed_cli.returncode == 0 and "w/m02" in listed_cli.stdout, listed_cli.stdout
+
+
 def test_web_sign_in_sets_a_cookie_that_the_api_honours(setup: Setup) -> None:
     client, tokens, _, _ = setup
     client.cookies.clear()
