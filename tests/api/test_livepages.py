@@ -113,10 +113,13 @@ def test_the_technicians_page_lists_his_jobs_in_planned_order(tmp_path: Path) ->
     # A technician key sees only his own jobs, whatever the query says.
     assert 'data-technician="t"' in client.get(url + "&technician=u").text
 
-    # He starts his first job (as the page's script would): it is in progress, still the next one.
+    # He starts his first job (as the page's script would: received as of the page's clock, which
+    # a replay's ?now= sets ahead of the server's): it is in progress, still the next one.
+    assert "/clock?now=${encodeURIComponent(at)}" in client.get("/static/app.js").text
     body = {**ev(mine[0], "start", "08:00"), "operation": 0}
     same_site = {"origin": "http://testserver"}
-    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=body, headers=same_site).status_code == 201
+    sent = client.post(f"{W}/clock", params={"now": body["at"]}, json=body, headers=same_site)
+    assert sent.status_code == 201, sent.text
     clock.set(at("08:10"))
     page = client.get(url).text
     assert f'class="job in_progress next" data-booking="{mine[0]}"' in page
