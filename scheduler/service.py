@@ -807,8 +807,11 @@ class PlanningService:
                 workshops_db.touch(locked, self.clock.now())
                 workshop = self.workshop(workshop_id, session)
                 old = bookings_db.booking_of(row)
-                if set(changes) <= DETAILS:  # no room taken: stored as it is, nothing re-fitted
+                # The customer's details take no room. (An empty change asks for a place afresh.)
+                details_only = bool(changes) and set(changes) <= DETAILS
+                if details_only and not (old.at_risk or old.overbooked):  # it has its place: kept
                     return self._change_details(row, old, changes)
+                created = row.created_at
                 left = row.date  # the day it leaves (refined ahead too if it moves to another)
                 try:
                     # Fitted again, a booking at risk is on firm ground again.
@@ -834,6 +837,10 @@ class PlanningService:
                         keep_by=keep_by,
                     )
                 except Conflict:
+                    if details_only:  # no place for it yet (at risk, overbooked): as it was, new details
+                        kept = Booking.model_validate({**old.model_dump(), **changes})
+                        bookings_db.add(session, workshop.id, left, kept, [], idempotency, created)
+                        return kept
                     if not force:
                         raise
                     return self._keep_at_risk(session, workshop, wanted, old, idempotency)

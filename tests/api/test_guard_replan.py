@@ -144,7 +144,7 @@ def _overrun_day(client: TestClient) -> dict[str, str]:
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
     plan = {a["booking"]: a for a in client.get(f"{W}/plans/{DATE}").json()["assignments"]}
     assert [plan[ids[n]]["start"] for n in "PXY"] == [at(t).isoformat() for t in ("08:00", "09:00", "11:30")]
-    assert client.post(f"{W}/clock", json=ev(ids["P"], "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(ids["P"], "start", "08:00")).status_code == 201
     settled(client, W)
     return ids
 

@@ -311,9 +311,9 @@ def test_moving_the_clock(db_url: str) -> None:
     client = TestClient(create_app(db_url, auth=False, clock=clock))
     a, _ = two_waiters_day(client)
     assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
-    clock.set(at("08:15"))
+    clock.set(at("08:15").astimezone(dt.UTC).replace(microsecond=250_000))  # a server clock: UTC
     s = client.get(f"{W}/days/{DATE}/status").json()
-    assert s["as_of"] == at("08:15").isoformat()
+    assert s["as_of"] == at("08:15").isoformat()  # the workshop's offset, whole seconds
     assert s["bookings"][0]["operations"][0]["clocked_minutes"] == 15
 
 
