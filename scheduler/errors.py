@@ -15,6 +15,16 @@ if TYPE_CHECKING:
     from scheduler.offer import Offer
 
 
+#: An input value bayplan repeats in its own error texts is cut to this many characters (then "…").
+MAX_SHOWN = 80
+
+
+def shown(value: object, limit: int = MAX_SHOWN) -> str:
+    """`value` as text to repeat in an error message, at most `limit` characters and "…"."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 class InputError(ValueError):
     """Bad input: `field` is a dotted path such as ``bookings[3].drop_off``."""
 
