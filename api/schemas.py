@@ -191,6 +191,7 @@ class KeyView(BaseModel):
     label: str | None
     created_at: AwareDatetime
     revoked_at: AwareDatetime | None
+    technician: str | None = Field(default=None, description="a technician key's technician")
 
 
 class KeyOut(KeyView):
@@ -262,6 +263,7 @@ def _key_fields(info: KeyInfo) -> dict[str, object]:
         "label": info.label,
         "created_at": aware(info.created_at),
         "revoked_at": aware(info.revoked_at),
+        "technician": info.technician,
     }
 
 

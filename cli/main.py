@@ -489,9 +489,9 @@ def keys_create(
 def keys_list(db: DbOption = "sqlite:///bayplan.db") -> None:
     for info in _keys(db).list():
         state = _("revoked %(date)s", date=f"{info.revoked_at:%Y-%m-%d}") if info.revoked_at else _("active")
-        typer.echo(
-            f"{info.id}  {info.role.value:8} {','.join(info.workshops):20} {state}  {info.label or ''}"
-        )
+        # A technician key's technician after its workshop (walk-s17 C13: whose key it is).
+        scope = ",".join(info.workshops) + (f"/{info.technician}" if info.technician else "")
+        typer.echo(f"{info.id}  {info.role.value:8} {scope:20} {state}  {info.label or ''}")
 
 
 @keys_app.command(

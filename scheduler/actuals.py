@@ -139,7 +139,7 @@ def apply_labour_times(
     previous = current_version(service, workshop_id)
     new = applied(service.workshop(workshop_id), times)
     note = f"labour times learned from {times.first}..{times.last} ({times.samples} operations)"
-    service.put_workshop(new, force=force, note=note)
+    service.put_workshop(new, force=force, note=note, route="apply")
     return Applied(current_version(service, workshop_id), previous, new, times)
 
 

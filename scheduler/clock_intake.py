@@ -18,12 +18,16 @@ from scheduler.clocking import ClockEvent, DayState, Impossible, effective, even
 from scheduler.contract import Booking, Plan, Workshop
 from scheduler.desk_checks import IDEMPOTENCY_FIELD
 from scheduler.errors import Conflict, InputError, NotFound
-from scheduler.i18n import N_
+from scheduler.i18n import N_, moment_words
 from scheduler.service import PlanningService
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db
 from scheduler.storage import plans as plans_db
 from scheduler.storage.tables import ClockEventRow
+
+FUTURE_TOLERANCE = dt.timedelta(minutes=2)
+"""How far after the server's now (or the request's `now`) an event's `at` may be: a phone's clock
+a little ahead of the server's. Later is an event in the future (409)."""
 
 _NEW = 2**62
 """The id an event under check has: after every recorded one (the newest correction wins)."""
@@ -81,6 +85,7 @@ def record(
     key_id: str | None,
     read_day: DayReader,
     read_plan: PlanReader,
+    now: dt.datetime | None = None,
 ) -> Replayed | Recorded:
     """Record one event (or a correction), under the workshop's lock (`workshop_lock`): Replayed
     for a replay of the same idempotency key and body. Impossible events: Conflict; a key reused
@@ -109,6 +114,7 @@ def record(
                 tz = service.workshop(workshop_id, session).tz
                 return Replayed(event_from_record(done, tz), done.date)
         parsed = service.workshop(workshop_id, session)
+        _not_in_future(fields.get("at"), now or service.clock.now(), parsed)
         date = _date_of(session, workshop_id, parsed.tz, fields)
         workshop, day = read_day(session, workshop_id, date, parsed)
         rows = events_db.day_events(session, workshop_id, date)
@@ -130,6 +136,19 @@ def record(
         event = event_from_record(row, workshop.tz)
         past = candidate[:-1]  # the day's events before this one
     return Recorded(event, row.date, workshop, day, plan, state, past)
+
+
+def _not_in_future(at: object, now: dt.datetime, workshop: Workshop) -> None:
+    """An event's `at` no later than `now` (with FUTURE_TOLERANCE for clocks a little ahead)."""
+    if isinstance(at, dt.datetime) and at > now + FUTURE_TOLERANCE:
+        raise Conflict(
+            N_("event in the future: %(at)s is after now (%(now)s)")
+            % {
+                "at": moment_words(at, workshop.tz, now.astimezone(workshop.tz).date()),
+                "now": moment_words(now, workshop.tz, at.astimezone(workshop.tz).date()),
+            },
+            [],
+        )
 
 
 def _date_of(session: Session, workshop_id: str, tz: dt.tzinfo, fields: dict[str, object]) -> dt.date:

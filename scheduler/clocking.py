@@ -196,6 +196,14 @@ def local_instant(moment: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
     return local.replace(tzinfo=dt.timezone(offset))
 
 
+def minute_up(moment: dt.datetime) -> dt.datetime:
+    """`moment` up to its next whole minute (itself when it is one): a projected end reads in the
+    whole minutes every other time does, and never before the moment it was projected from."""
+    if moment.second == 0 and moment.microsecond == 0:
+        return moment
+    return moment.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+
+
 def _hm(moment: dt.datetime, workshop: Workshop) -> str:
     return moment.astimezone(workshop.tz).strftime("%H:%M")
 
@@ -453,7 +461,8 @@ def expected_minutes(
 
 
 def projected_end(op: OpTrack, expected: int, now: dt.datetime) -> dt.datetime | None:
-    """Done: its end. Started: the remaining expected time after what was clocked, never before now."""
+    """Done: its end. Started: the remaining expected time after what was clocked, never before now
+    (up to the whole minute)."""
     if op.state == "done":
         return op.actual_end
     if op.state == "not_started":
@@ -461,8 +470,8 @@ def projected_end(op: OpTrack, expected: int, now: dt.datetime) -> dt.datetime |
     remaining = dt.timedelta(minutes=expected) - op.worked
     if op.state == "in_progress":
         assert op.segment_start is not None
-        return max(now, op.segment_start + remaining)
-    return now + max(remaining, dt.timedelta())
+        return minute_up(max(now, op.segment_start + remaining))
+    return minute_up(now + max(remaining, dt.timedelta()))
 
 
 # The live day (the status route's body)

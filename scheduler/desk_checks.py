@@ -19,6 +19,9 @@ PAST_GRACE = dt.timedelta(minutes=15)
 IDEMPOTENCY_FIELD = "header.Idempotency-Key"
 
 FORCEABLE = frozenset({"parts_eta", "customer", "vehicle", "phone", "plate", "model"})
+DETAILS = FORCEABLE - {"parts_eta"}
+"""The customer's and vehicle's details: a change of only these takes no room, so it is never
+refused for want of it (the booking keeps its place, promise and at-risk state)."""
 """What a forced booking change (PATCH with "force": true) may change: the parts ETA, and details
 that take no room; a new time, service or loan car must fit."""
 

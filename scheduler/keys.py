@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 import threading
 import time
@@ -30,6 +31,8 @@ from scheduler.storage import keys as keys_db
 from scheduler.storage import workshops as workshops_db
 
 ALL_WORKSHOPS = "*"
+WORKSHOP_ID = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
+"""A workshop id a key may name (scheduler.contract's Identifier), or ALL_WORKSHOPS."""
 PREFIX = "bp_"
 SESSION_HOURS = 12
 
@@ -147,9 +150,7 @@ class KeyStore:
                 N_("name at least one workshop, or %(all_workshops)r for all")
                 % {"all_workshops": ALL_WORKSHOPS},
             )
-        for w in workshops:
-            if not w or len(w) > 64:
-                raise InputError("workshops", N_("bad workshop id %(w)r") % {"w": w})
+        check_workshop_ids(workshops)
         if (chosen is Role.technician) != (technician is not None):
             raise InputError("technician", N_("a technician key, and only one, names its technician"))
         if chosen is Role.technician and (len(set(workshops)) != 1 or ALL_WORKSHOPS in workshops):
@@ -256,6 +257,14 @@ class KeyStore:
             keys_db.end_session(session, digest)
         with self._lock:
             self._sessions.pop(digest, None)
+
+
+def check_workshop_ids(workshops: Iterable[str]) -> None:
+    """Each a workshop id as the contract's (Identifier) or ALL_WORKSHOPS (InputError naming
+    `workshops`; walk-s17 C12: a key for '../../x' was made)."""
+    for w in workshops:
+        if w != ALL_WORKSHOPS and not WORKSHOP_ID.fullmatch(w):
+            raise InputError("workshops", N_("bad workshop id %(w)r") % {"w": w})
 
 
 def _check_technician(session: Session, workshop_id: str, technician: str) -> None:

@@ -12,7 +12,8 @@ workshop in, suggestions out.
   variance / between variance (method of moments, pooled over the workshop): a technician with few
   samples stays near his grade, one with many near his own figure. The grade's mean is the mean
   of its technicians' means (the workshop's when the grade has fewer than two technicians with
-  data).
+  data); while the grade has fewer than MIN_OPERATION_SAMPLES samples, his current efficiency
+  stands in for it (a lone sample is no grade's mean).
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class TechnicianSpeed(BaseModel):
     own_efficiency: float | None
     """exp(mean y) of his samples alone."""
     grade_efficiency: float | None
-    """exp(the grade's mean): what few samples are pulled toward."""
+    """exp(the grade's mean): what few samples are pulled toward (his current efficiency while
+    his grade has fewer than MIN_OPERATION_SAMPLES samples)."""
     weight: float | None
     """n / (n + k): how much his own figure counts."""
     suggested_efficiency: float | None
@@ -140,8 +142,10 @@ def learn(
     means = {t: float(np.mean(v)) for t, v in ys.items()}
     overall = float(np.mean(list(means.values()))) if means else None
     by_grade: dict[int, list[float]] = defaultdict(list)
+    grade_samples: dict[int, int] = defaultdict(int)
     for tech_id, m in means.items():
         by_grade[techs[tech_id].grade].append(m)
+        grade_samples[techs[tech_id].grade] += len(ys[tech_id])
     speeds: list[TechnicianSpeed] = []
     for t in workshop.technicians:
         values = ys.get(t.id, [])
@@ -151,7 +155,13 @@ def learn(
                 suggested_efficiency=None))  # fmt: skip
             continue
         peers = by_grade[t.grade]
-        grade_mean = float(np.mean(peers)) if len(peers) >= 2 else overall
+        # What few samples are pulled toward: his current efficiency while his grade has fewer
+        # samples than an operation needs for a suggestion (walk-s17 A3: one sample was its own
+        # grade's mean, and n = 1 suggested 1.18).
+        if grade_samples[t.grade] < MIN_OPERATION_SAMPLES:
+            grade_mean = math.log(t.efficiency)
+        else:
+            grade_mean = float(np.mean(peers)) if len(peers) >= 2 else overall
         weight = len(values) / (len(values) + shrink)
         theta = grade_mean + weight * (means[t.id] - grade_mean)
         efficiency = min(max(math.exp(theta), EFFICIENCY_BOUNDS[0]), EFFICIENCY_BOUNDS[1])

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr, ndtri
 
-from scheduler.clocking import BookingStatus, DayState, OpTrack, expected_minutes, local_instant
+from scheduler.clocking import BookingStatus, DayState, OpTrack, expected_minutes, local_instant, minute_up
 from scheduler.contract import Booking, Plan, Workshop, hhmm_minutes
 from scheduler.durations import DURATION_CV, lognormal_sigma, work_factors
 
@@ -413,7 +413,9 @@ def _promises(snapshot: Snapshot, ends: Mapping[str, Floats | None], rule: Guard
             q = rule.quantile(b, now)
             # The inverted-CDF quantile agrees with the odds: past the promise exactly when fewer
             # than q of the draws end by it (interpolation let P = 0.898 sit on the promise).
-            end = None if q is None else _after(now, float(np.quantile(last, q, method="inverted_cdf")))
+            # Up to the whole minute, as every time the status gives (walk-s17 A7: microseconds).
+            quantile = float(np.quantile(last, q, method="inverted_cdf")) if q is not None else None
+            end = None if quantile is None else minute_up(_after(now, quantile))
             out[b.id] = Promise(round(float(np.mean(last <= promised + 1e-9)), 4), end)
     return out
 
@@ -464,7 +466,9 @@ def _point_ends(
     ops: Sequence[_Op], unplanned: Collection[str], now: dt.datetime, keep: Collection[int] | None = None
 ) -> dict[tuple[str, int], dt.datetime]:
     ends = _propagate(ops, None, MODEL, 1, keep=keep)
-    return {key: _after(now, float(end[0])) for key, end in ends.items() if key[0] not in unplanned}
+    return {
+        key: minute_up(_after(now, float(end[0]))) for key, end in ends.items() if key[0] not in unplanned
+    }
 
 
 def booking_projection(

@@ -91,7 +91,8 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
     overruns = {(e.booking, e.operation): e for e in rr.overruns}
     cancelled = set(rr.cancelled)
 
-    bookings: list[Booking] = []
+    pinned: dict[str, dict[int, PinnedOperation]] = {}
+    as_planned: list[Assignment] = []
     for b in request.bookings:
         pins = {p.operation: p for p in b.pinned}
         operations = request.workshop.service(b.service).operations  # type: ignore[union-attr]
@@ -106,6 +107,9 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
                     "cancelled",
                     N_("booking %(b_id)s has started work and cannot be cancelled") % {"b_id": b.id},
                 )
+            if not reported and k not in pins and a is not None:
+                as_planned.append(a)  # nobody said: taken as started as planned (`_taken_as_planned`)
+                continue
             base = pins.get(k)
             if base is None:
                 if a is None:
@@ -126,8 +130,13 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
             pins[k] = PinnedOperation(
                 operation=k, bay=base.bay, technician=base.technician, start=start, end=end
             )
+        pinned[b.id] = pins
+    _taken_as_planned(pinned, as_planned, now)
+    bookings: list[Booking] = []
+    for b in request.bookings:
         if b.id in cancelled:
             continue
+        pins = pinned.get(b.id, {})
         bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
     known = {b.id for b in bookings}
     for i, walk_in in enumerate(rr.walk_ins):
@@ -139,6 +148,42 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
         known.add(walk_in.id)
         bookings.append(walk_in)
     return bookings, now
+
+
+def _taken_as_planned(
+    pinned: dict[str, dict[int, PinnedOperation]], as_planned: list[Assignment], now: dt.datetime
+) -> None:
+    """The plan's work before `now` that nobody reported (`as_planned`) pinned into `pinned` (each
+    booking's operation → its pin) as started as planned, but no earlier than the work before it
+    on its bay or technician ends (a reported late finish, an overrun) or than its own previous
+    operation ends: "it finished 5 min late" pushes the next job, it does not contradict it. Work
+    pushed to `now` or later has not started and stays free to move (so does what follows it in
+    its booking). Reported times that overlap each other are left as given: the compiler names
+    the collision."""
+    held = [p for pins in pinned.values() for p in pins.values()]
+    for a in sorted(as_planned, key=lambda a: (a.start, a.booking, a.operation)):
+        own = pinned.setdefault(a.booking, {})
+        if a.operation > 0 and a.operation - 1 not in own:
+            continue  # its previous operation has not started: nor has it
+        start, length = a.start, a.end - a.start
+        before = own[a.operation - 1].end if a.operation > 0 else None
+        if before is not None:
+            start = max(start, before)
+        pushed = True
+        while pushed:
+            pushed = False
+            for p in held:
+                if p.bay != a.bay and p.technician != a.technician:
+                    continue
+                if p.end is not None and p.start <= start < p.end:
+                    start, pushed = p.end, True
+        if start >= now:
+            continue  # pushed past now: not started, planned again
+        pin = PinnedOperation(
+            operation=a.operation, bay=a.bay, technician=a.technician, start=start, end=start + length
+        )
+        own[a.operation] = pin
+        held.append(pin)
 
 
 def stable_hint(compiled: CompiledDay, ahead: Sequence[Collection[int]] = ()) -> DaySolution:

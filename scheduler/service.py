@@ -40,6 +40,7 @@ from scheduler.contract import (
     stored_workshop,
 )
 from scheduler.desk_checks import (
+    DETAILS,
     FORCEABLE,
     IDEMPOTENCY_FIELD,
     check_kind,
@@ -49,7 +50,7 @@ from scheduler.desk_checks import (
     request_hash,
 )
 from scheduler.errors import Conflict, InputError, NotFound, WorkshopConflict, from_validation_error
-from scheduler.i18n import N_
+from scheduler.i18n import N_, moment_words
 from scheduler.integrity import FORCED_PARTS_ETA, checked_plan
 from scheduler.loading import DayLoad, day_load
 from scheduler.offer_cache import Entry, OfferCache, offers_key
@@ -62,6 +63,7 @@ from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import plans as plans_db
 from scheduler.storage import workshops as workshops_db
+from scheduler.storage.tables import BookingRow
 from scheduler.workshop_changes import broken_by
 
 logger = logging.getLogger("bayplan")
@@ -227,12 +229,15 @@ class PlanningService:
             lock.release()
 
     # Workshops
-    def put_workshop(self, workshop: Workshop, force: bool = False, note: str | None = None) -> Workshop:
+    def put_workshop(
+        self, workshop: Workshop, force: bool = False, note: str | None = None, route: str = "put"
+    ) -> Workshop:
         """Create or replace the workshop. A change that breaks the witness of accepted bookings on
         days not yet past (a technician, bay or service gone, shorter shifts, new breaks, another
         time zone...) is refused with WorkshopConflict listing them, unless `force`: then those
         bookings are kept at risk (their witness dropped, the reason on the booking). Every new text
-        is a new version (`note`: why, kept with it); the old ones stay readable."""
+        is a new version (`note`: why, kept with it); the old ones stay readable. `route`: how the
+        refusal tells the caller to force it ("put": PUT the workshop, "apply": labour times)."""
         with self._booking_transaction(workshop.id) as session:
             now = self.clock.now()
             row = self.store.lock_workshop(session, workshop.id)
@@ -247,14 +252,18 @@ class PlanningService:
                 listed: list[dict[str, object]] = [
                     {"booking": r.id, "date": r.date.isoformat(), "reasons": why} for r, why in broken
                 ]
-                raise WorkshopConflict(
+                template = (
                     N_(
+                        "the change breaks %(count)s accepted booking(s): change or cancel them first,"
+                        " or apply again with force=true to keep them at risk"
+                    )
+                    if route == "apply"
+                    else N_(
                         "the change breaks %(count)s accepted booking(s): change or cancel them first,"
                         " or PUT with ?force=true to keep them at risk"
                     )
-                    % {"count": len(broken)},
-                    listed,
                 )
+                raise WorkshopConflict(template % {"count": len(broken)}, listed)
             for r, why in broken:
                 bookings_db.mark_at_risk(r, "; ".join(why))
             if broken:
@@ -798,6 +807,8 @@ class PlanningService:
                 workshops_db.touch(locked, self.clock.now())
                 workshop = self.workshop(workshop_id, session)
                 old = bookings_db.booking_of(row)
+                if set(changes) <= DETAILS:  # no room taken: stored as it is, nothing re-fitted
+                    return self._change_details(row, old, changes)
                 left = row.date  # the day it leaves (refined ahead too if it moves to another)
                 try:
                     # Fitted again, a booking at risk is on firm ground again.
@@ -808,6 +819,9 @@ class PlanningService:
                 idempotency = bookings_db.idempotency_of(row)
                 bookings_db.remove(session, row)
                 session.flush()
+                # A new parts ETA (or the customer's details) leaves the customer's promise as it
+                # was: the booking must still be ready by it (walk-s17 A1: it moved silently).
+                keep_by = old.promised if set(changes) <= FORCEABLE else None
                 try:
                     stored, after = self._fit(
                         session,
@@ -817,6 +831,7 @@ class PlanningService:
                         N_("the changed booking does not fit"),
                         check_past=wanted.drop_off != old.drop_off,  # other changes stay allowed
                         now=now,
+                        keep_by=keep_by,
                     )
                 except Conflict:
                     if not force:
@@ -833,6 +848,16 @@ class PlanningService:
         except Conflict as conflict:
             self._suggest(workshop_id, conflict, now)
             raise
+
+    @staticmethod
+    def _change_details(row: BookingRow, old: Booking, changes: dict[str, object]) -> Booking:
+        """`old` with new details (desk_checks.DETAILS): its place, witness and promise as they were."""
+        try:
+            changed = Booking.model_validate({**old.model_dump(), **changes})
+        except ValidationError as exc:
+            raise from_validation_error(exc) from None
+        bookings_db.set_details(row, changed)
+        return changed
 
     def _keep_at_risk(
         self,
@@ -877,9 +902,11 @@ class PlanningService:
         why: str,
         check_past: bool = True,
         now: dt.datetime | None = None,
+        keep_by: dt.datetime | None = None,
     ) -> tuple[Booking, DayBook]:
         """Store `booking` where it fits the day (409 with alternatives if it does not); returns it
-        with its promise, and the day after it. `idempotency`: (key, API key id, request hash)."""
+        with its promise, and the day after it. `idempotency`: (key, API key id, request hash).
+        `keep_by`: the promise it already has and keeps (a fit ready later is no fit)."""
         check_kind(workshop, booking.service, booking.fleet_partner, booking.loan_car)
         date = booking.drop_off.astimezone(workshop.tz).date()
         if not FIRST_DATE <= date <= LAST_DATE:  # a moment may be on the day after the last: no drop-off
@@ -895,30 +922,47 @@ class PlanningService:
         drop_off_in_opening_hours(booking, workshop)  # a repair carried over too: its car comes to reception
         with phase("day"):
             day = self._day(session, workshop, date)
+        ready_late: dt.datetime | None = None  # the earliest a fit ready after `keep_by` was ready
+
+        def kept(found: Offer | None) -> Offer | None:
+            nonlocal ready_late
+            if found is None or keep_by is None or found.promised <= keep_by:
+                return found
+            ready_late = found.promised if ready_late is None else min(ready_late, found.promised)
+            return None
+
         if multiday.carries_over(workshop, booking):
-            offer = self._multi_day_fit(session, workshop, day, booking)
+            offer = kept(self._multi_day_fit(session, workshop, day, booking))
         else:  # the time as its slot query offered it (the promise the customer was told), or the quick fit
             with phase("cached fit"):
-                offer = self._offers.fit(day, booking, partial(self._day_version, session, day), exact=True)
+                offer = kept(
+                    self._offers.fit(day, booking, partial(self._day_version, session, day), exact=True)
+                )
             if offer is None:
                 with phase("insert"):
-                    offer = day.try_insert(booking)
+                    offer = kept(day.try_insert(booking))
         if offer is None:
             with phase("cached fit later"):
-                offer = self._offers.fit(day, booking, partial(self._day_version, session, day))
+                offer = kept(self._offers.fit(day, booking, partial(self._day_version, session, day)))
         if offer is None and self.ejection_seconds > 0:
             with phase("eject"):
-                offer = day.try_moving_others(booking, self.ejection_seconds)
+                offer = kept(day.try_moving_others(booking, self.ejection_seconds))
         if offer is None and self.booking_exact_seconds > 0 and day.allowed_before_fit(booking):
             exact = day.fit_exactly(booking, self.booking_exact_seconds)
-            offer = exact if exact is not None and day.allowed(booking, exact) else None
+            offer = kept(exact if exact is not None and day.allowed(booking, exact) else None)
         if offer is None and not multiday.carries_over(workshop, booking):  # multi-day work: never
-            offer = day.overbooked_offer(booking)  # None unless the workshop overbooks
+            offer = kept(day.overbooked_offer(booking))  # None unless the workshop overbooks
         if offer is None:
             # Why, as the slot query's explain says it (multi-day work: its days' own rules).
             reason = None if multiday.carries_over(workshop, booking) else day.refusal(booking)
+            if ready_late is not None and keep_by is not None:
+                reason = N_("it would be ready at %(ready)s, after its promised pickup %(promised)s") % {
+                    "ready": moment_words(ready_late, workshop.tz, date),
+                    "promised": moment_words(keep_by, workshop.tz, date),
+                }
             raise Conflict(N_("%(why)s the day's plan") % {"why": why}, [], booking, reason)
-        stored = booking.model_copy(update={"promised": offer.promised, "overbooked": offer.overbooked})
+        promised = keep_by if keep_by is not None else offer.promised
+        stored = booking.model_copy(update={"promised": promised, "overbooked": offer.overbooked})
         if offer.rewitness is not None:  # the day was reshuffled: every promise holds in the new witness
             # Multi-day work is pinned on the day (it stays put): its stored witness spans its days.
             parts = {b.id for b, _ in day.accepted if multiday.is_part(b)}

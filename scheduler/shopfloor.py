@@ -173,7 +173,12 @@ class ShopFloor:
 
     # Events
     def clock(
-        self, workshop_id: str, fields: dict[str, object], idempotency_key: str | None, key_id: str | None
+        self,
+        workshop_id: str,
+        fields: dict[str, object],
+        idempotency_key: str | None,
+        key_id: str | None,
+        now: dt.datetime | None = None,
     ) -> tuple[ClockEvent, BookingStatus, bool]:
         """Record one event (or a correction); returns it, the booking's status and whether it is
         new (False: a replay of the same idempotency key and body). Impossible events: Conflict.
@@ -182,7 +187,9 @@ class ShopFloor:
         here, when not `background`): the answer projects the event over the live plan as stored."""
         replanned: DayStatus | None = None
         with workshop_lock(self.service, workshop_id):
-            taken = record(self.service, workshop_id, fields, idempotency_key, key_id, self._day, self._plan)
+            taken = record(
+                self.service, workshop_id, fields, idempotency_key, key_id, self._day, self._plan, now
+            )
             if isinstance(taken, Replayed):
                 # The first answer may have been lost between the event's commit and its re-plan
                 # (a crash): the live plan catches up if it lags the recorded events.

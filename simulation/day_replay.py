@@ -242,8 +242,11 @@ def replay_day(
         body = {"booking": booking, "operation": operation, "technician": technician, "action": action,
                 "at": _iso(moment)}  # fmt: skip
         t0 = time.perf_counter()
-        got = http.post(
-            f"{base}/clock", json=body, headers={"Idempotency-Key": f"{booking}-{operation}-{action}"}
+        got = http.post(  # received at its moment (an event after the server's clock is refused)
+            f"{base}/clock",
+            json=body,
+            params={"now": _iso(moment)},
+            headers={"Idempotency-Key": f"{booking}-{operation}-{action}"},
         )
         t1 = time.perf_counter()
         if got.status_code != 201:

@@ -55,6 +55,13 @@ NOW = dt.datetime(2026, 11, 23, 17, 30, tzinfo=ZoneInfo(TZ))
 """The tests' clock: every app, service and server in the suite runs on it, never on the machine's."""
 DAY = (NOW + dt.timedelta(days=1)).date()  # tomorrow by that clock: a Tuesday
 DATE = DAY.isoformat()
+CLOCK_RECEIVED = "2027-01-01T00:00:00+08:00"
+"""When the tests' clock events are received: they clock days after their server's clock (NOW), and
+`POST …/clock` refuses an event after the moment it is received (`?now=`, default the server's)."""
+CLOCK_NOW = {"now": CLOCK_RECEIVED}
+"""The clock route's query as of CLOCK_RECEIVED."""
+CLOCK_AS_OF = "?now=2027-01-01T00:00:00%2B08:00"
+"""The same query in a URL."""
 WORKSHOP_ID = "ws-small"
 SHIFT: dict[str, Any] = {"start": "08:00", "end": "17:00", "breaks": [{"start": "12:00", "end": "13:00"}]}
 
@@ -608,7 +615,7 @@ def clocked_history(
         for body in (clock_event(a, "start", start_a, "t"), clock_event(b, "start", start_b, "u"),
                      clock_event(a, "finish", start_a + dt.timedelta(minutes=90), "t"),
                      clock_event(b, "finish", start_b + dt.timedelta(minutes=90), "u")):  # fmt: skip
-            r = client.post(f"{TINY_PATH}/clock", json=body)
+            r = client.post(f"{TINY_PATH}/clock", params=CLOCK_NOW, json=body)
             assert r.status_code == 201, r.text
         finished += [(a, start_a + dt.timedelta(minutes=90)), (b, start_b + dt.timedelta(minutes=90))]
     return finished

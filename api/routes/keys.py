@@ -10,7 +10,7 @@ from api.examples import json_body
 from api.schemas import KeyIn, KeyOut, KeyView, key_out, key_view
 from scheduler.errors import NotFound
 from scheduler.i18n import N_
-from scheduler.keys import KeyStore
+from scheduler.keys import KeyStore, check_workshop_ids
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 
@@ -29,6 +29,7 @@ def _on(keys: KeyStore | None) -> KeyStore:
     openapi_extra=json_body({"role": "booking", "workshops": ["small-dealer"], "label": "front desk"}),
 )
 def create_key(body: KeyIn, keys: KeysDep, key: AdminKey) -> KeyOut:
+    check_workshop_ids(body.workshops)  # an impossible id is a 422 whoever asks, not a 403
     refused = None if key is None else key.grant_refusal(body.workshops)
     if refused is not None:
         raise HTTPException(403, refused)

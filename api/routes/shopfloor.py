@@ -52,6 +52,13 @@ def clock(
     shopfloor: ShopFloorDep,
     key: ClockKey,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    now: Annotated[
+        Moment | None,
+        Query(
+            description="the moment the event is received (default: the server's clock): an `at` more than"
+            " 2 minutes after it is refused (409)"
+        ),
+    ] = None,
 ) -> Clocked:
     """A technician clocks on or off a job (start, pause, resume, finish), or a foreman corrects an
     event (both stay in the audit trail); the rest of the day is re-planned around it."""
@@ -63,7 +70,11 @@ def clock(
     if body.action != "correct" and (body.corrects is not None or body.corrected_action is not None):
         raise InputError("corrects", N_("only a correction names another event"))
     event, status, created = shopfloor.clock(
-        workshop_id, body.model_dump(exclude_unset=True), idempotency_key, None if key is None else key.id
+        workshop_id,
+        body.model_dump(exclude_unset=True),
+        idempotency_key,
+        None if key is None else key.id,
+        now,
     )
     if not created:
         response.status_code = 200
@@ -96,14 +107,22 @@ async def day_stream(
     shopfloor: ShopFloorDep,
     _: StatusKey,
     max_events: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    now: Annotated[
+        Moment | None,
+        Query(description="the first message's moment, as the status route's `now` (default: live)"),
+    ] = None,
 ) -> StreamingResponse:
     """Server-sent events: the day's status now (as of the clock, or the latest clock event if the
-    clock is behind it), then again after each accepted clock event and each
-    stored plan (`event: status`, `data:` the status JSON); `max_events` ends the stream after that
-    many. A client too slow to keep up is dropped (reconnect and read the status again)."""
+    clock is behind it; as of `now` when given), then again after each accepted clock event and each
+    stored plan (`event: status`, `data:` the status JSON, as the shop floor knows it then);
+    `max_events` ends the stream after that many. A client too slow to keep up is dropped
+    (reconnect and read the status again)."""
     sub = shopfloor.hub.subscribe((workshop_id, date))
     try:
-        first = await run_in_threadpool(shopfloor.live_status, workshop_id, date)
+        if now is None:
+            first = await run_in_threadpool(shopfloor.live_status, workshop_id, date)
+        else:
+            first = await run_in_threadpool(shopfloor.status, workshop_id, date, now)
     except BaseException:
         shopfloor.hub.unsubscribe(sub)
         raise

@@ -289,12 +289,16 @@ function setupMe() {
       const job = button.closest(".job");
       me.querySelectorAll("button").forEach((b) => (b.disabled = true));
       status.textContent = me.dataset.sending || "";
+      const at = serverNow(me).toISOString();
       const body = {
         booking: job.dataset.booking, operation: Number(job.dataset.operation),
-        technician: me.dataset.technician, action: button.dataset.action, at: serverNow(me).toISOString(),
+        technician: me.dataset.technician, action: button.dataset.action, at,
       };
       const key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
-      const result = await api("POST", `/v1/workshops/${me.dataset.workshop}/clock`, body, { "Idempotency-Key": key });
+      // Received as of the page's clock (a day replayed with ?now= too): the route refuses an event
+      // after the moment it is received.
+      const url = `/v1/workshops/${me.dataset.workshop}/clock?now=${encodeURIComponent(at)}`;
+      const result = await api("POST", url, body, { "Idempotency-Key": key });
       if (result.status === 201 || result.status === 200) {
         window.location.reload();
       } else {

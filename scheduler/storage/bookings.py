@@ -204,6 +204,11 @@ def rewitness_day(
             other.witness = _witness_json(moved)
 
 
+def set_details(row: BookingRow, booking: Booking) -> None:
+    """The booking's body replaced (details that take no room): its day, witness and key stay."""
+    row.body = booking.model_dump_json()
+
+
 def mark_at_risk(row: BookingRow, reason: str) -> None:
     """The booking stays, at risk: its witness dropped, the reason on the booking."""
     booking = booking_of(row)

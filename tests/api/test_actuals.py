@@ -13,7 +13,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-from tests.builders import DAY, at, book_waiter, clocked_history, two_bay_workshop
+from tests.builders import CLOCK_NOW, DAY, at, book_waiter, clocked_history, two_bay_workshop
 from tests.builders import HISTORY_DAYS as DAYS
 from tests.builders import clock_event as ev
 
@@ -89,6 +89,11 @@ def test_labour_times_are_suggested_and_applied_as_a_new_version(client: TestCli
     # By the tests' clock these days are still ahead: longer work would break their bookings.
     refused = client.post(f"{W}/labour-times/apply", params=window)
     assert refused.status_code == 409 and len(refused.json()["bookings"]) == 6
+    # The route's own force=true, not the workshop's PUT (walk-s17 A4).
+    assert "apply again with force=true" in refused.json()["detail"], refused.text
+    assert "PUT" not in refused.json()["detail"]
+    zh = client.post(f"{W}/labour-times/apply", params=window, headers={"Accept-Language": "zh-CN"})
+    assert "force=true" in zh.json()["detail"] and "PUT" not in zh.json()["detail"], zh.text
     assert [v["version"] for v in client.get(f"{W}/versions").json()] == [1]  # nothing changed
     r = client.post(f"{W}/labour-times/apply", params={**window, "force": "true"})
     assert r.status_code == 200, r.text
@@ -104,7 +109,12 @@ def test_labour_times_are_suggested_and_applied_as_a_new_version(client: TestCli
 def test_the_live_projection_uses_the_learned_speed(client: TestClient) -> None:
     clocked_history(client, PROMISED)
     booking = book_waiter(client, LATER, "08:00", PROMISED)
-    assert client.post(f"{W}/clock", json=ev(booking, "start", at("08:00", LATER), "t")).status_code == 201
+    assert (
+        client.post(
+            f"{W}/clock", params=CLOCK_NOW, json=ev(booking, "start", at("08:00", LATER), "t")
+        ).status_code
+        == 201
+    )
     status = client.get(f"{W}/days/{LATER}/status", params={"now": at("08:30", LATER).isoformat()}).json()
     op = next(b for b in status["bookings"] if b["booking"] == booking)["operations"][0]
     # Standard 60 at efficiency 1.0 would say 09:00; t's earlier days say 90 minutes.

@@ -22,6 +22,7 @@ from scheduler.scenarios import load_scenario
 from scheduler.storage import Store
 from scheduler.validator import assert_valid
 from tests.builders import (
+    CLOCK_NOW,
     DATE,
     NOW,
     fixed_clock,
@@ -513,7 +514,7 @@ def test_requests_naming_unknown_workshops_leave_no_lock_behind(sqlite_url: str)
         ghost = f"/v1/workshops/ghost-{i}"
         assert client.post(f"{ghost}/bookings", json={"service": "MAINT", "drop_off": AT8}).status_code == 404
         event = {"action": "start", "booking": "b", "operation": 0, "technician": "t"}
-        assert client.post(f"{ghost}/clock", json=event).status_code == 404
+        assert client.post(f"{ghost}/clock", params=CLOCK_NOW, json=event).status_code == 404
     assert len(service._workshop_locks) == 0
     assert len(scheduler.clock_intake._LOCKS.get(service, {})) == 0
 

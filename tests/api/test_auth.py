@@ -20,7 +20,7 @@ from api.app import create_app
 from scheduler.clock import FixedClock
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
-from tests.builders import bayplan, fixed_clock, tiny_workshop
+from tests.builders import CLOCK_AS_OF, bayplan, fixed_clock, tiny_workshop
 
 DAY = "2026-11-24"
 AT8 = f"{DAY}T08:00:00+08:00"
@@ -48,7 +48,7 @@ ROUTES: list[tuple[str, str, object, set[str]]] = [
     ("POST", "/v1/simulations", {"scenario": "no-such-scenario"}, {"manager"}),  # 422 once admitted
     (
         "POST",
-        f"{W}/clock",
+        f"{W}/clock{CLOCK_AS_OF}",
         {"action": "start", "booking": "BK-unknown", "operation": 0, "technician": "t", "at": AT8},
         {"foreman"},
     ),
@@ -192,6 +192,35 @@ def test_cli_creates_a_key_once_and_says_what_is_wrong(tmp_path: Path) -> None:
     assert "foreman" in listed.stdout and key not in listed.stdout
     bad = bayplan("keys", "create", "--role", "boss", "--workshop", "tiny", "--db", url)
     assert bad.returncode == 2 and "role" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_key_names_a_possible_workshop_and_shows_its_technician(setup: Setup, tmp_path: Path) -> None:
+    """walk-s17 C12/C13: a key scoped to '../../x' was created (201 / exit 0), and nothing showed
+    which technician a technician key clocks as. A workshop id must be one the contract allows
+    ('*' still means all): 422 / exit 2 naming the workshop; the 201, the listing and `keys list`
+    show a technician key's technician."""
+    client, tokens, keys, _ = setup
+    admin = {"X-API-Key": tokens["admin"]}
+    everywhere = {"X-API-Key": keys.create("admin", ["*"])[0]}
+    for bad in ("../../x", "a b", "x" * 65):
+        for who in (admin, everywhere):  # an impossible id, whoever asks: 422, not 403
+            r = client.post("/v1/keys", json={"role": "foreman", "workshops": [bad]}, headers=who)
+            assert r.status_code == 422 and "workshops" in r.json()["detail"][0]["loc"], (bad, r.text)
+    every = {"role": "booking", "workshops": ["*"]}
+    assert client.post("/v1/keys", json=every, headers=everywhere).status_code == 201
+    made = client.post("/v1/keys", json={"role": "technician", "workshops": ["tiny"], "technician": "t"},
+                       headers=admin)  # fmt: skip
+    assert made.status_code == 201 and made.json()["technician"] == "t", made.text
+    listed = {k["id"]: k for k in client.get("/v1/keys", headers=admin).json()}
+    assert listed[made.json()["id"]]["technician"] == "t"
+    assert {k["technician"] for k in listed.values() if k["role"] != "technician"} == {None}
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    bad = bayplan("keys", "create", "--role", "foreman", "--workshop", "../../x", "--db", url)
+    assert bad.returncode == 2 and "--workshop" in bad.stderr and "Traceback" not in bad.stderr
+    assert bayplan("keys", "list", "--db", url).stdout == ""  # nothing made
+    KeyStore(Store(url)).create("technician", ["w"], technician="m02")  # (no workshop w stored)
+    listed_cli = bayplan("keys", "list", "--db", url)
+    assert listed_cli.returncode == 0 and "w/m02" in listed_cli.stdout, listed_cli.stdout
 
 
 def test_web_sign_in_sets_a_cookie_that_the_api_honours(setup: Setup) -> None:

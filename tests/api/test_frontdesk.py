@@ -270,3 +270,53 @@ def test_every_path_refuses_a_drop_off_outside_opening_hours_as_such(client: Tes
     assert forced.status_code == 200, forced.text
     explained = client.get(f"{url}/slots", params={"service": "LUBE", "date": DATE, "explain": "true"}).json()
     assert explained["slots"] == [] and {x["reason"] for x in explained["refused"]} == {"workshop closed"}
+
+
+def test_a_later_parts_eta_never_moves_the_promise_silently(client: TestClient) -> None:
+    """The promise is the customer's (issue 16 item 3). A parts ETA that still lets the car be
+    ready by it is accepted with the promise as it was; one that does not is refused with
+    alternatives and the reason, nothing changed; with "force": true it is kept at risk, the
+    promise as it was. Before (walk-s17 A1): 200 and the promise moved silently, 15:30 -> 16:45."""
+    tech = {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
+            "shift": {"start": "08:00", "end": "17:00"}}  # fmt: skip
+    put_workshop(client, _tiny(opening={"start": "08:00", "end": "17:00"}, technicians=[tech]))
+    made = client.post(BOOKINGS, json={"service": "PARTS", "drop_off": _at("08:00")})
+    assert made.status_code == 201, made.text
+    promised = made.json()["promised"]
+    assert promised == _at("15:30")
+    url = f"{BOOKINGS}/{made.json()['id']}"
+    soon = client.patch(url, json={"parts_eta": _at("08:30")})  # ready by the promise all the same
+    assert soon.status_code == 200 and soon.json()["promised"] == promised, soon.text
+    late = {"parts_eta": _at("15:30")}  # the fitting 15:30-16:00: ready after the promise
+    refused = client.patch(url, json=late)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["alternatives"]
+    assert "after its promised pickup" in refused.json()["reason"], refused.text
+    assert client.get(url).json() == soon.json()  # nothing changed
+    forced = client.patch(url, json={**late, "force": True})
+    assert forced.status_code == 200, forced.text
+    body = forced.json()
+    assert body["promised"] == promised and body["at_risk"] is True
+    assert body["parts_eta"] == _at("15:30")
+
+
+def test_a_change_of_the_customers_details_only_is_never_refused_for_room(client: TestClient) -> None:
+    """A new phone number or plate takes no room: it is stored as it is, the booking keeping its
+    place, promise and at-risk state. Before, it was fitted again like a new time: on a booking at
+    risk since a forced parts ETA (no place by its promise any more) it was refused with a 409."""
+    tech = {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
+            "shift": {"start": "08:00", "end": "17:00"}}  # fmt: skip
+    put_workshop(client, _tiny(opening={"start": "08:00", "end": "17:00"}, technicians=[tech]))
+    made = client.post(BOOKINGS, json={"service": "PARTS", "drop_off": _at("08:00")})
+    assert made.status_code == 201, made.text
+    url = f"{BOOKINGS}/{made.json()['id']}"
+    forced = client.patch(url, json={"parts_eta": _at("15:30"), "force": True})
+    assert forced.status_code == 200 and forced.json()["at_risk"] is True, forced.text
+    phoned = client.patch(url, json={"phone": "+86 138 0000 0000", "plate": "粤B 12345"})
+    assert phoned.status_code == 200, phoned.text
+    body = phoned.json()
+    assert body["phone"] == "+86 138 0000 0000" and body["plate"] == "粤B 12345"
+    assert body["at_risk"] is True and body["promised"] == made.json()["promised"]
+    assert client.get(url).json() == body  # stored
+    bad = client.patch(url, json={"plate": "x" * 21})
+    assert bad.status_code == 422 and client.get(url).json() == body  # nothing half-written

@@ -18,7 +18,7 @@ with warnings.catch_warnings():
 from api.app import create_app
 from scheduler.contract import PinnedOperation, Plan, PlanOptions, PlanRequest, Workshop
 from scheduler.validator import assert_valid
-from tests.builders import DATE, DAY, at, fixed_clock, settled, tiny_workshop
+from tests.builders import CLOCK_NOW, DATE, DAY, at, fixed_clock, settled, tiny_workshop
 from tests.builders import clock_event as ev
 
 W = "/v1/workshops/tiny"
@@ -72,13 +72,13 @@ def live_day(client: TestClient) -> tuple[str, dict[str, Any], dict[str, Any]]:
         ev(a, "start", "08:00", plan[a]["technician"]),
         ev(b, "start", "08:00", plan[b]["technician"]),
     ):
-        assert client.post(f"{W}/clock", json=body).status_code == 201
+        assert client.post(f"{W}/clock", params=CLOCK_NOW, json=body).status_code == 201
     settled(client, W)
     status = client.get(f"{W}/days/{DATE}/status", params={"now": at("08:00").isoformat()}).json()
     flagged = next(s for s in status["bookings"] if s["booking"] == c)
     # The first jobs' technicians: the one whose job ends at 08:20 is idle from then.
     idle = plan[b]["technician"]
-    assert client.post(f"{W}/clock", json=ev(b, "finish", "08:20", idle)).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(b, "finish", "08:20", idle)).status_code == 201
     settled(client, W)
     moved = next(x for x in client.get(f"{W}/plans/{DATE}").json()["assignments"] if x["booking"] == c)
     return idle, flagged, moved

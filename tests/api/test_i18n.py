@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.i18n import accepted
 from scheduler.i18n import LOCALE_DIR, Translator
-from tests.builders import DATE, experiment_result, fixed_clock, small_workshop, tiny_workshop
+from tests.builders import CLOCK_NOW, DATE, experiment_result, fixed_clock, small_workshop, tiny_workshop
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOKINGS = "/v1/workshops/tiny/bookings"
@@ -423,9 +423,14 @@ def test_range_version_and_reused_key_errors_read_in_chinese(db_url: str) -> Non
     event = {"booking": first.json()["id"], "operation": 0, "technician": "t", "action": "start",
              "at": f"{DATE}T08:00:00+08:00"}  # fmt: skip
     clock = "/v1/workshops/tiny/clock"
-    assert client.post(clock, json=event, headers={"Idempotency-Key": "e"}).status_code == 201
+    assert (
+        client.post(clock, params=CLOCK_NOW, json=event, headers={"Idempotency-Key": "e"}).status_code == 201
+    )
     reused = client.post(
-        clock, json={**event, "at": f"{DATE}T08:01:00+08:00"}, headers={**zh, "Idempotency-Key": "e"}
+        clock,
+        params=CLOCK_NOW,
+        json={**event, "at": f"{DATE}T08:01:00+08:00"},
+        headers={**zh, "Idempotency-Key": "e"},
     )
     assert reused.status_code == 422
     texts.append(reused.json()["detail"][0]["msg"])
@@ -497,8 +502,10 @@ def test_a_choice_of_values_reads_or_in_chinese(db_url: str) -> None:
         "action": "jump",
         "at": f"{DATE}T08:00:00+08:00",
     }
-    zh = client.post("/v1/workshops/tiny/clock", json=event, headers={"Accept-Language": "zh-CN"})
-    en = client.post("/v1/workshops/tiny/clock", json=event)
+    zh = client.post(
+        "/v1/workshops/tiny/clock", params=CLOCK_NOW, json=event, headers={"Accept-Language": "zh-CN"}
+    )
+    en = client.post("/v1/workshops/tiny/clock", params=CLOCK_NOW, json=event)
     assert zh.status_code == en.status_code == 422, zh.text
     (item,), (english,) = zh.json()["detail"], en.json()["detail"]
     assert item["msg"] == "应为 'start', 'pause', 'resume', 'finish' 或 'correct'"

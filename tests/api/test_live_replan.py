@@ -28,6 +28,7 @@ from scheduler.contract import Plan
 from scheduler.shopfloor import ShopFloor
 from scheduler.validator import assert_valid
 from tests.builders import (
+    CLOCK_NOW,
     DATE,
     at,
     clocked_request,
@@ -96,7 +97,7 @@ def test_an_event_answers_before_its_replan_and_the_status_says_the_plan_lags(cl
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
     gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]
     try:
-        r = client.post(f"{W}/clock", json=ev(a, "start", "08:00"))
+        r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00"))
         assert r.status_code == 201, r.text  # answered while its re-plan is held at the gate
         event = r.json()["event"]["id"]
         assert r.json()["booking"]["state"] == "in_progress"
@@ -129,7 +130,7 @@ def test_an_events_answer_is_its_bookings_entry_of_the_whole_days_status(client:
     try:
         for body in (ev(a, "start", "08:00"), ev(a, "pause", "08:30"), ev(a, "resume", "08:35"),
                      ev(a, "finish", "09:50"), ev(b, "start", "09:55", tech="u")):  # fmt: skip
-            r = client.post(f"{W}/clock", json=body)
+            r = client.post(f"{W}/clock", params=CLOCK_NOW, json=body)
             assert r.status_code == 201, r.text
             answer = r.json()["booking"]
             whole = day_status(client, body["at"][11:16])
@@ -147,12 +148,12 @@ def test_events_during_a_replan_coalesce_into_one_more(client: TestClient) -> No
     a, b = two_waiters_day(client)
     gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]
     try:
-        assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+        assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
         gate.wait_entered(1)  # the first re-plan runs (held) ...
         ids = []
         for body in (ev(a, "pause", "08:20"), ev(a, "resume", "08:25"), ev(a, "finish", "09:40"),
                      ev(b, "start", "09:41", tech="u")):  # fmt: skip
-            r = client.post(f"{W}/clock", json=body)
+            r = client.post(f"{W}/clock", params=CLOCK_NOW, json=body)
             assert r.status_code == 201, r.text
             ids.append(r.json()["event"]["id"])
         assert gate.entered == 1  # ... and the four events since only marked the day dirty
@@ -197,7 +198,7 @@ def test_the_background_path_ends_where_the_synchronous_one_does(tmp_path: Path)
         a, b = two_waiters_day(client)
         seen[background] = []
         for body in events(a, b):
-            r = client.post(f"{W}/clock", json=body)
+            r = client.post(f"{W}/clock", params=CLOCK_NOW, json=body)
             assert r.status_code == 201, r.text
             if background:
                 settled(client, W)
@@ -223,13 +224,15 @@ def test_the_background_path_ends_where_the_synchronous_one_does(tmp_path: Path)
 
 def test_a_rejected_event_asks_for_no_replan_and_changes_nothing(client: TestClient) -> None:
     a, b = two_waiters_day(client)
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
     before = settled(client, W)
     shopfloor = client.app.state.shopfloor  # type: ignore[attr-defined]
     _wait_idle(shopfloor)
     runs = dict(shopfloor.replans.replanner.runs)
-    assert client.post(f"{W}/clock", json=ev(b, "start", "09:00")).status_code == 409  # t is on A
-    assert client.post(f"{W}/clock", json=ev(a, "finish", "07:00")).status_code == 409
+    assert (
+        client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(b, "start", "09:00")).status_code == 409
+    )  # t is on A
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "finish", "07:00")).status_code == 409
     assert shopfloor.replans.replanner.idle() and shopfloor.replans.replanner.runs == runs
     assert settled(client, W) == before
 
@@ -239,7 +242,7 @@ def test_a_plan_lagging_its_events_after_a_restart_is_replanned(db_url: str) -> 
     a, _ = two_waiters_day(client)
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
     gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]
-    r = client.post(f"{W}/clock", json=ev(a, "start", "08:00"))
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00"))
     assert r.status_code == 201
     # "Killed" before its re-plan: the event is stored, the stored plan is known to lag it.
     client.app.state.shopfloor.close()  # type: ignore[attr-defined]
@@ -268,8 +271,10 @@ def test_webhooks_and_the_stream_follow_the_background_replan(client: TestClient
     reader, out = open_stream(client, url)
     gate = Gate(shopfloor)
     try:
-        assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
-        assert client.post(f"{W}/clock", json=ev(a, "finish", "09:40")).status_code == 201  # B pushed late
+        assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
+        assert (
+            client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "finish", "09:40")).status_code == 201
+        )  # B pushed late
         gate.wait_entered(1)
     finally:
         gate.open()

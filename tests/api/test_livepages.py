@@ -15,7 +15,16 @@ from api.app import create_app
 from scheduler.clock import FixedClock
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
-from tests.builders import DATE, NOW, at, put_workshop, settled, two_technician_workshop, two_waiters_day
+from tests.builders import (
+    CLOCK_NOW,
+    DATE,
+    NOW,
+    at,
+    put_workshop,
+    settled,
+    two_technician_workshop,
+    two_waiters_day,
+)
 from tests.builders import TINY_PATH as W
 from tests.builders import clock_event as ev
 
@@ -26,8 +35,10 @@ def test_the_plan_page_shows_plan_vs_actual_now_and_the_bookings_at_risk(tmp_pat
     clock = FixedClock(NOW)
     client = TestClient(create_app(f"sqlite:///{tmp_path / 'p.db'}", auth=False, clock=clock))
     a, b = two_waiters_day(client)
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
-    assert client.post(f"{W}/clock", json=ev(a, "finish", "09:40")).status_code == 201  # promised 09:15
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
+    assert (
+        client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "finish", "09:40")).status_code == 201
+    )  # promised 09:15
     settled(client, W)  # B re-planned behind the late finish (in the background)
     clock.set(at("09:45"))
     page = client.get(f"/workshops/tiny/plan/{DATE}").text
@@ -102,10 +113,13 @@ def test_the_technicians_page_lists_his_jobs_in_planned_order(tmp_path: Path) ->
     # A technician key sees only his own jobs, whatever the query says.
     assert 'data-technician="t"' in client.get(url + "&technician=u").text
 
-    # He starts his first job (as the page's script would): it is in progress, still the next one.
+    # He starts his first job (as the page's script would: received as of the page's clock, which
+    # a replay's ?now= sets ahead of the server's): it is in progress, still the next one.
+    assert "/clock?now=${encodeURIComponent(at)}" in client.get("/static/app.js").text
     body = {**ev(mine[0], "start", "08:00"), "operation": 0}
     same_site = {"origin": "http://testserver"}
-    assert client.post(f"{W}/clock", json=body, headers=same_site).status_code == 201
+    sent = client.post(f"{W}/clock", params={"now": body["at"]}, json=body, headers=same_site)
+    assert sent.status_code == 201, sent.text
     clock.set(at("08:10"))
     page = client.get(url).text
     assert f'class="job in_progress next" data-booking="{mine[0]}"' in page
@@ -137,8 +151,8 @@ def test_the_shop_floor_pages_in_chinese(tmp_path: Path) -> None:
     clock = FixedClock(NOW)
     client = TestClient(create_app(f"sqlite:///{tmp_path / 'zh.db'}", auth=False, clock=clock))
     a, _ = two_waiters_day(client)
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
-    assert client.post(f"{W}/clock", json=ev(a, "finish", "09:40")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "finish", "09:40")).status_code == 201
     settled(client, W)
     clock.set(at("09:45"))
     zh = {"Accept-Language": "zh-CN"}

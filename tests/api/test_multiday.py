@@ -16,7 +16,16 @@ from scheduler.actuals import labour_times
 from scheduler.contract import PinnedOperation, Plan, PlanOptions
 from scheduler.multiday import day_workshop
 from scheduler.validator import assert_valid
-from tests.builders import DATE, DAY, WORKSHOP_ID, multi_day_workshop, on_grid, put_workshop, settled
+from tests.builders import (
+    CLOCK_NOW,
+    DATE,
+    DAY,
+    WORKSHOP_ID,
+    multi_day_workshop,
+    on_grid,
+    put_workshop,
+    settled,
+)
 
 SLOTS = f"/v1/workshops/{WORKSHOP_ID}/slots"
 BOOKINGS = f"/v1/workshops/{WORKSHOP_ID}/bookings"
@@ -91,7 +100,7 @@ def test_the_plan_page_counts_the_repairs_carried_in(client: TestClient) -> None
 
 def _clock(client: TestClient, booking: str, action: str, when: str, tech: str, op: int) -> Any:
     body = {"booking": booking, "operation": op, "technician": tech, "action": action, "at": when}
-    return client.post(f"/v1/workshops/{WORKSHOP_ID}/clock", json=body)
+    return client.post(f"/v1/workshops/{WORKSHOP_ID}/clock", params=CLOCK_NOW, json=body)
 
 
 def test_the_carried_over_part_is_clocked_on_its_later_day(client: TestClient) -> None:

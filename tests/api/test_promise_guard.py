@@ -3,6 +3,7 @@ projection, and rejected clock events leaving the day exactly as it was."""
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 
 import pytest
@@ -13,7 +14,7 @@ with warnings.catch_warnings():
 
 from api.app import create_app
 from scheduler.contract import Workshop
-from tests.builders import DATE, at, day_status, fixed_clock, settled, tiny_workshop
+from tests.builders import CLOCK_NOW, DATE, at, day_status, fixed_clock, settled, tiny_workshop
 from tests.builders import clock_event as ev
 
 W = "/v1/workshops/tiny"
@@ -45,7 +46,7 @@ def day(client: TestClient, drop_offs: tuple[str, ...] = ("08:00", "09:00", "10:
 
 def test_every_booking_carries_its_odds_and_the_same_status_twice_gives_the_same(client: TestClient) -> None:
     a, b, c = day(client)
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
     settled(client, W)  # the event's background re-plan done: the day holds still from here
     first = day_status(client, "08:40")
     assert first == day_status(client, "08:40")
@@ -55,7 +56,7 @@ def test_every_booking_carries_its_odds_and_the_same_status_twice_gives_the_same
 
 def test_a_long_overrun_flags_the_bookings_queued_behind_it_and_lowers_their_odds(client: TestClient) -> None:
     ids = day(client)
-    assert client.post(f"{W}/clock", json=ev(ids[0], "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(ids[0], "start", "08:00")).status_code == 201
     early = {s["booking"]: s for s in day_status(client, "08:30")["bookings"]}
     late = {s["booking"]: s for s in day_status(client, "10:45")["bookings"]}  # still on the first job
     first = late[ids[0]]
@@ -71,7 +72,12 @@ def test_a_long_overrun_flags_the_bookings_queued_behind_it_and_lowers_their_odd
 def test_every_rejected_event_leaves_the_day_unchanged(client: TestClient) -> None:
     a, b, c = day(client)
     for body in (ev(a, "start", "08:00"), ev(a, "finish", "08:55"), ev(b, "start", "09:00")):
-        assert client.post(f"{W}/clock", json=body, headers={"Idempotency-Key": str(body)}).status_code == 201
+        assert (
+            client.post(
+                f"{W}/clock", params=CLOCK_NOW, json=body, headers={"Idempotency-Key": str(body)}
+            ).status_code
+            == 201
+        )
     settled(client, W)
     before = day_status(client, "09:30")
     trail = client.get(f"{W}/days/{DATE}/events").json()
@@ -92,11 +98,12 @@ def test_every_rejected_event_leaves_the_day_unchanged(client: TestClient) -> No
         ({"action": "correct", "corrects": trail[0]["id"], "corrected_action": "finish"}, 409),
     ]
     for body, code in refused:
-        r = client.post(f"{W}/clock", json=body)
+        r = client.post(f"{W}/clock", params=CLOCK_NOW, json=body)
         assert r.status_code == code, (body, r.text)
     # The same idempotency key with another body: 422, nothing recorded.
     r = client.post(
         f"{W}/clock",
+        params=CLOCK_NOW,
         json=ev(c, "start", "10:05", tech="u"),
         headers={"Idempotency-Key": str(ev(a, "start", "08:00"))},
     )
@@ -110,10 +117,38 @@ def test_a_resent_event_after_a_lost_answer_is_stored_once(db_url: str) -> None:
     client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
     a, _, _ = day(client)
     headers = {"Idempotency-Key": "e1"}
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=headers).status_code == 201
+    assert (
+        client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00"), headers=headers).status_code
+        == 201
+    )
     settled(client, W)
     before = day_status(client, "08:30")
     again = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))  # a restarted server
-    assert again.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=headers).status_code == 200
+    assert (
+        again.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00"), headers=headers).status_code
+        == 200
+    )
     assert len(again.get(f"{W}/days/{DATE}/events").json()) == 1
     assert day_status(again, "08:30") == before
+
+
+def test_projected_ends_are_whole_minutes_never_before_now(client: TestClient) -> None:
+    """The Monte Carlo's pessimistic end gave `projected_end: …T10:57:54.752526+08:00` (walk-s17
+    A7). Every projected end in the status is a whole minute (rounded up), never before now, also
+    when now has seconds."""
+    ids = day(client)
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(ids[0], "start", "08:00")).status_code == 201
+    settled(client, W)
+    for now in (at("09:00"), at("10:45") + dt.timedelta(seconds=17, microseconds=5)):
+        status = client.get(f"{W}/days/{DATE}/status", params={"now": now.isoformat()}).json()
+        ends = [s["projected_end"] for s in status["bookings"]]
+        ends += [o["projected_end"] for s in status["bookings"] for o in s["operations"]]
+        ends = [dt.datetime.fromisoformat(e) for e in ends if e is not None]
+        assert ends, status
+        assert all(e.second == 0 and e.microsecond == 0 for e in ends), ends
+        unfinished = [
+            dt.datetime.fromisoformat(s["projected_end"])
+            for s in status["bookings"]
+            if s["state"] != "done" and s["projected_end"] is not None
+        ]
+        assert all(e >= now for e in unfinished), (now, unfinished)

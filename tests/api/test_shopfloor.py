@@ -23,6 +23,7 @@ from scheduler.pubsub import Hub
 from scheduler.storage import Store
 from scheduler.validator import assert_valid
 from tests.builders import (
+    CLOCK_NOW,
     DATE,
     DAY,
     at,
@@ -50,15 +51,15 @@ def test_transitions_refused_with_the_reason(client: TestClient) -> None:
         (ev(a, "start", "08:00").__or__({"at": "2026-11-25T08:00:00+08:00"}), "after the day"),
     ]
     for body, reason in cases:
-        r = client.post(f"{W}/clock", json=body)
+        r = client.post(f"{W}/clock", params=CLOCK_NOW, json=body)
         assert r.status_code == 409, (body, r.text)
         assert reason in r.json()["detail"]
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
-    r = client.post(f"{W}/clock", json=ev(b, "start", "09:05"))
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(b, "start", "09:05"))
     assert r.status_code == 409 and "technician t is on booking" in r.json()["detail"]
-    r = client.post(f"{W}/clock", json=ev(a, "start", "08:05", tech="u"))
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:05", tech="u"))
     assert r.status_code == 409 and "already started" in r.json()["detail"]
-    r = client.post(f"{W}/clock", json=ev(a, "resume", "08:05"))
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "resume", "08:05"))
     assert r.status_code == 409 and "only paused work resumes" in r.json()["detail"]
 
 
@@ -67,25 +68,28 @@ def test_a_refused_clock_event_says_why_in_the_technicians_language(client: Test
     the times filled in, the operation numbered from 1 and named as his phone page shows it
     ("（工序 1）"); the same refusal in English by default."""
     a, b = two_waiters_day(client)
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
     zh = {"Accept-Language": "zh-CN"}
-    r = client.post(f"{W}/clock", json=ev(b, "start", "09:05"), headers=zh)
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(b, "start", "09:05"), headers=zh)
     assert r.status_code == 409
     assert r.json()["detail"] == f"技师 t 在 09:05 正在做预约 {a} 的工序 1（work）：请先完工或暂停"
-    r = client.post(f"{W}/clock", json=ev(b, "start", "09:05", tech="u"), headers=zh)
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(b, "start", "09:05", tech="u"), headers=zh)
     assert r.status_code == 409
     assert r.json()["detail"] == (
         f"09:05 没有空闲工位给预约 {b} 的工序 1（work）：它可用的工位（G1）上有进行中的工作"
         f"（预约 {a} 的工序 1（work））"
     )
-    r = client.post(f"{W}/clock", json=ev(a, "finish", "07:55"), headers=zh)
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "finish", "07:55"), headers=zh)
     assert r.json()["detail"] == f"07:55 的完工早于预约 {a} 的送车时间 08:00"
     # a time in a sentence on the workshop's clock, its date where it is not the day's (no ISO instant)
     r = client.post(
-        f"{W}/clock", json=ev(a, "finish", "08:00") | {"at": "2026-11-25T08:00:00+08:00"}, headers=zh
+        f"{W}/clock",
+        params=CLOCK_NOW,
+        json=ev(a, "finish", "08:00") | {"at": "2026-11-25T08:00:00+08:00"},
+        headers=zh,
     )
     assert r.json()["detail"] == "2026-11-25 08:00 的完工已超出 2026-11-24 这一天"
-    r = client.post(f"{W}/clock", json=ev(b, "start", "09:05"))
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(b, "start", "09:05"))
     english = f"technician t is on booking {a} operation 1 (work) at 09:05: finish or pause it first"
     assert r.json()["detail"] == english
 
@@ -94,21 +98,24 @@ def test_a_second_car_in_the_only_bay_is_refused_and_a_handover_is_not(client: T
     """The tiny workshop has one bay: while t works on A in it, u cannot have started B (409 naming
     the bay and A). Paused work has left the bay; a finish and a start at the same minute hand over."""
     a, b = two_waiters_day(client)
-    assert client.post(f"{W}/clock", json=ev(a, "start", "09:00")).status_code == 201
-    r = client.post(f"{W}/clock", json=ev(b, "start", "09:05", tech="u"))
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "09:00")).status_code == 201
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(b, "start", "09:05", tech="u"))
     assert r.status_code == 409, r.text
     assert f"no bay free for booking {b} operation 1 (work) at 09:05" in r.json()["detail"]
     assert f"hold work in progress (booking {a} operation 1 (work))" in r.json()["detail"]
-    assert client.post(f"{W}/clock", json=ev(a, "pause", "09:10")).status_code == 201
-    started = client.post(f"{W}/clock", json=ev(b, "start", "09:15", tech="u"))
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "pause", "09:10")).status_code == 201
+    started = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(b, "start", "09:15", tech="u"))
     assert started.status_code == 201
-    r = client.post(f"{W}/clock", json=ev(a, "resume", "09:20"))
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "resume", "09:20"))
     assert r.status_code == 409 and f"no bay free for booking {a}" in r.json()["detail"]
-    assert client.post(f"{W}/clock", json=ev(b, "finish", "09:50", tech="u")).status_code == 201
-    assert client.post(f"{W}/clock", json=ev(a, "resume", "09:50")).status_code == 201
+    assert (
+        client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(b, "finish", "09:50", tech="u")).status_code
+        == 201
+    )
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "resume", "09:50")).status_code == 201
     # A correction that moves B's start into A's work is refused as well.
     fix = {"action": "correct", "corrects": started.json()["event"]["id"], "at": at("09:05").isoformat()}
-    r = client.post(f"{W}/clock", json=fix)
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=fix)
     assert (
         r.status_code == 409
         and f"no bay free for booking {b} operation 1 (work) at 09:05" in r.json()["detail"]
@@ -125,30 +132,33 @@ def test_start_before_the_previous_operation_finished_is_refused(db_url: str) ->
     assert client.put(W, json=ws).status_code == 200
     r = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()})
     a = r.json()["id"]
-    r = client.post(f"{W}/clock", json=ev(a, "start", "08:00", op=1))
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00", op=1))
     assert r.status_code == 409 and "before its operation 1 (" in r.json()["detail"]
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
-    assert client.post(f"{W}/clock", json=ev(a, "finish", "08:30")).status_code == 201
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:31", tech="u", op=1)).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "finish", "08:30")).status_code == 201
+    assert (
+        client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:31", tech="u", op=1)).status_code
+        == 201
+    )
 
 
 def test_idempotency_201_200_422(client: TestClient) -> None:
     a, _ = two_waiters_day(client)
     headers = {"Idempotency-Key": "k1"}
-    first = client.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=headers)
+    first = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00"), headers=headers)
     assert first.status_code == 201
-    again = client.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=headers)
+    again = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00"), headers=headers)
     assert again.status_code == 200
     assert again.json()["event"] == first.json()["event"]
-    other = client.post(f"{W}/clock", json=ev(a, "start", "08:01"), headers=headers)
+    other = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:01"), headers=headers)
     assert other.status_code == 422 and "Idempotency-Key" in other.text
     assert len(client.get(f"{W}/days/{DATE}/events").json()) == 1
 
 
 def test_a_correction_keeps_both_in_the_audit_trail(client: TestClient) -> None:
     a, _ = two_waiters_day(client)
-    started = client.post(f"{W}/clock", json=ev(a, "start", "08:20")).json()["event"]
-    r = client.post(f"{W}/clock", json={"action": "correct", "corrects": started["id"],
+    started = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:20")).json()["event"]
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json={"action": "correct", "corrects": started["id"],
                                         "at": at("08:05").isoformat()})  # fmt: skip
     assert r.status_code == 201, r.text
     trail = client.get(f"{W}/days/{DATE}/events").json()
@@ -158,18 +168,18 @@ def test_a_correction_keeps_both_in_the_audit_trail(client: TestClient) -> None:
     op = status["bookings"][0]["operations"][0]
     assert op["actual_start"] == at("08:05").isoformat() and op["clocked_minutes"] == 25
     # A correction into an impossible state is refused like any event.
-    r = client.post(f"{W}/clock", json={"action": "correct", "corrects": started["id"],
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json={"action": "correct", "corrects": started["id"],
                                         "corrected_action": "finish"})  # fmt: skip
     assert r.status_code == 409
 
 
 def test_a_correction_names_an_event_of_its_own_workshop(client: TestClient) -> None:
     a, _ = two_waiters_day(client)
-    started = client.post(f"{W}/clock", json=ev(a, "start", "08:20")).json()["event"]
+    started = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:20")).json()["event"]
     other = {**two_technician_workshop().model_dump(mode="json"), "id": "other"}
     assert client.put("/v1/workshops/other", json=other).status_code == 200
-    r = client.post("/v1/workshops/other/clock", json={"action": "correct", "corrects": started["id"],
-                                                       "at": at("08:05").isoformat()})  # fmt: skip
+    correction = {"action": "correct", "corrects": started["id"], "at": at("08:05").isoformat()}
+    r = client.post("/v1/workshops/other/clock", params=CLOCK_NOW, json=correction)
     assert r.status_code == 422 and "unknown clock event" in r.text, r.text
     assert [e["action"] for e in client.get(f"{W}/days/{DATE}/events").json()] == ["start"]
 
@@ -184,15 +194,26 @@ def test_a_technician_key_clocks_only_as_himself(db_url: str) -> None:
     put_workshop(client, two_technician_workshop(), admin)
     a = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()},
                     headers=booking).json()["id"]  # fmt: skip
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00", tech="u"), headers=tech).status_code == 403
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=booking).status_code == 403
-    r = client.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=tech)
+    assert (
+        client.post(
+            f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00", tech="u"), headers=tech
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00"), headers=booking).status_code
+        == 403
+    )
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00"), headers=tech)
     assert r.status_code == 201
     correction = {"action": "correct", "corrects": r.json()["event"]["id"], "at": at("08:02").isoformat()}
-    assert client.post(f"{W}/clock", json=correction, headers=tech).status_code == 403
-    assert client.post(f"{W}/clock", json=correction, headers=foreman).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=correction, headers=tech).status_code == 403
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=correction, headers=foreman).status_code == 201
     assert (
-        client.post(f"{W}/clock", json=ev(a, "pause", "08:30", tech="t"), headers=foreman).status_code == 201
+        client.post(
+            f"{W}/clock", params=CLOCK_NOW, json=ev(a, "pause", "08:30", tech="t"), headers=foreman
+        ).status_code
+        == 201
     )
     with pytest.raises(Exception, match="technician"):
         keys.create("technician", ["tiny"])
@@ -221,7 +242,7 @@ def test_status_states_and_projections(client: TestClient) -> None:
     before = client.get(url, params={"now": at("07:30").isoformat()}).json()
     assert [x["state"] for x in before["bookings"]] == ["not_arrived", "not_arrived"]
     assert {t["state"] for t in before["technicians"]} == {"off_shift"}
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
     s = client.get(url, params={"now": at("08:30").isoformat()}).json()
     sa, sb = s["bookings"]
     assert sa["state"] == "in_progress" and sb["state"] == "not_arrived"
@@ -233,13 +254,19 @@ def test_status_states_and_projections(client: TestClient) -> None:
     # Running late: projected never before now.
     late = client.get(url, params={"now": at("09:10").isoformat()}).json()["bookings"][0]
     assert late["projected_end"] == at("09:10").isoformat()
-    assert client.post(f"{W}/clock", json=ev(a, "pause", "08:30")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "pause", "08:30")).status_code == 201
     s = client.get(url, params={"now": at("08:40").isoformat()}).json()
     assert s["bookings"][0]["state"] == "paused"
     assert s["bookings"][0]["projected_end"] == at("09:10").isoformat()  # 30 min left, from now
     assert s["technicians"][0]["state"] == "idle"
-    assert client.post(f"{W}/clock", json=ev(a, "resume", "08:40", tech="u")).status_code == 201
-    assert client.post(f"{W}/clock", json=ev(a, "finish", "09:05", tech="u")).status_code == 201
+    assert (
+        client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "resume", "08:40", tech="u")).status_code
+        == 201
+    )
+    assert (
+        client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "finish", "09:05", tech="u")).status_code
+        == 201
+    )
     s = client.get(url, params={"now": at("09:06").isoformat()}).json()
     assert (
         s["bookings"][0]["state"] == "done" and s["bookings"][0]["projected_end"] == at("09:05").isoformat()
@@ -250,9 +277,9 @@ def test_status_states_and_projections(client: TestClient) -> None:
 def test_a_late_finish_puts_a_later_booking_at_risk(client: TestClient) -> None:
     a, b = two_waiters_day(client)
     url = f"{W}/days/{DATE}/status"
-    r = client.post(f"{W}/clock", json=ev(a, "start", "08:00"))
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00"))
     assert r.status_code == 201 and r.json()["booking"]["state"] == "in_progress"
-    r = client.post(f"{W}/clock", json=ev(a, "finish", "09:40"))
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "finish", "09:40"))
     assert r.status_code == 201
     assert r.json()["booking"]["state"] == "done" and r.json()["booking"]["at_risk"]  # promised 09:15
     settled(client, W)  # the re-plan around the late finish, in the background
@@ -269,12 +296,12 @@ def test_a_late_finish_puts_a_later_booking_at_risk(client: TestClient) -> None:
 
 def test_a_rejected_event_leaves_the_status_unchanged(client: TestClient) -> None:
     a, b = two_waiters_day(client)
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
     settled(client, W)  # the live plan made from the accepted event
     url = f"{W}/days/{DATE}/status"
     params = {"now": at("08:30").isoformat()}
     before = client.get(url, params=params).json()
-    assert client.post(f"{W}/clock", json=ev(b, "start", "09:00")).status_code == 409
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(b, "start", "09:00")).status_code == 409
     assert client.get(url, params=params).json() == before
     assert len(client.get(f"{W}/days/{DATE}/events").json()) == 1
 
@@ -283,7 +310,7 @@ def test_moving_the_clock(db_url: str) -> None:
     clock = FixedClock(at("07:00"))
     client = TestClient(create_app(db_url, auth=False, clock=clock))
     a, _ = two_waiters_day(client)
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
     clock.set(at("08:15"))
     s = client.get(f"{W}/days/{DATE}/status").json()
     assert s["as_of"] == at("08:15").isoformat()
@@ -292,8 +319,8 @@ def test_moving_the_clock(db_url: str) -> None:
 
 def test_a_plan_request_on_a_clocked_day_keeps_the_clocked_work(client: TestClient) -> None:
     a, b = two_waiters_day(client)
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
-    assert client.post(f"{W}/clock", json=ev(a, "finish", "09:40")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "finish", "09:40")).status_code == 201
     r = client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1})
     assert r.status_code == 200, r.text
     for plan in (r.json(), client.get(f"{W}/plans/{DATE}").json()):
@@ -332,12 +359,12 @@ def test_a_start_reported_after_the_plan_moved_the_job_is_put_in_a_free_bay(clie
     a, b = ids
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
     for event in (ev(a, "start", "08:00"), ev(a, "finish", "09:00")):
-        assert client.post(f"{W}/clock", json=event).status_code == 201
+        assert client.post(f"{W}/clock", params=CLOCK_NOW, json=event).status_code == 201
     settled(client, W)
     moved = {x["booking"]: x for x in client.get(f"{W}/plans/{DATE}").json()["assignments"]}
     assert (moved[b]["bay"], moved[b]["start"]) == ("G1", at("09:00").isoformat())  # the case in question
     for event in (ev(b, "start", "08:30", tech="u"), ev(b, "finish", "09:30", tech="u")):
-        assert client.post(f"{W}/clock", json=event).status_code == 201
+        assert client.post(f"{W}/clock", params=CLOCK_NOW, json=event).status_code == 201
     status = settled(client, W)
     assert status["plan_as_of_event"] == status["latest_event"] == 4
     plan = client.get(f"{W}/plans/{DATE}").json()
@@ -360,7 +387,7 @@ def test_the_stream_pushes_the_status_after_each_clock_event_and_plan(client: Te
     a, _ = two_waiters_day(client)
     url = f"{W}/days/{DATE}/stream?max_events=3"
     reader, out = open_stream(client, url)
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
     assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
     reader.join(20)
     assert not reader.is_alive() and out
@@ -406,10 +433,15 @@ def test_a_second_operation_started_first_is_refused_in_whole_chinese(client: Te
     该预约的工序 0 完工之前，1 不能开工": the booking-and-operation template took the rest of the
     sentence as the operation."""
     b = _two_step_day(client)
-    r = client.post(f"{W}/clock", json=ev(b, "start", "08:05", op=1), headers={"Accept-Language": "zh-CN"})
+    r = client.post(
+        f"{W}/clock",
+        params=CLOCK_NOW,
+        json=ev(b, "start", "08:05", op=1),
+        headers={"Accept-Language": "zh-CN"},
+    )
     assert r.status_code == 409, r.text
     assert r.json()["detail"] == f"该预约的工序 1（check）完工之前，预约 {b} 的工序 2（work）不能开工"
-    english = client.post(f"{W}/clock", json=ev(b, "start", "08:05", op=1)).json()["detail"]
+    english = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(b, "start", "08:05", op=1)).json()["detail"]
     assert (
         english == f"booking {b} operation 2 (work) cannot start before its operation 1 (check) is finished"
     )
@@ -419,7 +451,7 @@ def test_an_overrun_reported_on_a_clocked_day_is_refused_in_chinese(client: Test
     """A foreman reporting an overrun on a day the technicians clock read "the day has clock events:
     clock overruns，并finished work instead of reporting them" (a stray template took its "and")."""
     a, _ = two_waiters_day(client)
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
     overrun = {"booking": a, "operation": 0, "expected_end": at("10:00").isoformat()}
     body = {"date": DATE, "time_limit_seconds": 1, "now": at("09:00").isoformat(), "overruns": [overrun]}
     r = client.post(f"{W}/plans", json=body, headers={"Accept-Language": "zh-CN"})
@@ -431,10 +463,12 @@ def test_a_correction_naming_an_event_id_past_the_column_is_422_naming_corrects(
     """An event id no column holds (2**63: SQLite's driver overflowed, a 500; 2**31: PostgreSQL's
     32-bit id) names no event: a 422 naming `corrects`, as an unknown id is, and nothing recorded."""
     a, _ = two_waiters_day(client)
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:20")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:20")).status_code == 201
     for corrects in (2**31, 2**63, 10**30):
         body = {"action": "correct", "corrects": corrects, "at": at("08:05").isoformat()}
-        r = TestClient(client.app, raise_server_exceptions=False).post(f"{W}/clock", json=body)
+        r = TestClient(client.app, raise_server_exceptions=False).post(
+            f"{W}/clock", params=CLOCK_NOW, json=body
+        )
         assert r.status_code == 422, (corrects, r.text)
         assert r.json()["detail"][0]["loc"][-1] == "corrects"
     assert [e["action"] for e in client.get(f"{W}/days/{DATE}/events").json()] == ["start"]
@@ -450,7 +484,7 @@ def test_clock_events_to_the_millisecond_keep_the_live_plan_following_them(clien
     started = at("08:00") + dt.timedelta(seconds=30, milliseconds=250)
     finished = at("09:10") + dt.timedelta(seconds=5)
     for body in (ev(a, "start", started), ev(a, "finish", finished)):
-        r = client.post(f"{W}/clock", json=body)
+        r = client.post(f"{W}/clock", params=CLOCK_NOW, json=body)
         assert r.status_code == 201, r.text
         assert r.json()["event"]["at"] == body["at"]  # the audit trail keeps the instant
     status = settled(client, W)
@@ -479,7 +513,7 @@ def test_work_handed_over_within_a_minute_keeps_the_live_plan_following(client: 
         ev(b, "start", at("09:10") + 40 * second),
     )
     for body in events:
-        assert client.post(f"{W}/clock", json=body).status_code == 201
+        assert client.post(f"{W}/clock", params=CLOCK_NOW, json=body).status_code == 201
     status = settled(client, W)
     assert status["plan_as_of_event"] == status["latest_event"] == 3
     plan = client.get(f"{W}/plans/{DATE}").json()
@@ -508,7 +542,7 @@ def test_work_across_the_night_the_clocks_go_back_is_clocked_in_real_minutes(db_
     assert booked.status_code == 201, booked.text
     a = booked.json()["id"]
     for action, moment in (("start", "2026-10-25T02:30:00+02:00"), ("finish", "2026-10-25T02:10:00+01:00")):
-        r = client.post(f"{W}/clock", json=ev(a, action, dt.datetime.fromisoformat(moment)))
+        r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, action, dt.datetime.fromisoformat(moment)))
         assert r.status_code == 201, r.text
     status = client.get(f"{W}/days/2026-10-25/status", params={"now": "2026-10-25T04:00:00+01:00"}).json()
     (op,) = status["bookings"][0]["operations"]
@@ -520,12 +554,17 @@ def test_an_operation_the_booking_lacks_names_the_fields_count_from_0(client: Te
     an operation the booking does not have says how the field counts (before: "booking B has no
     operation 1", which a person reading from 1 takes for the first)."""
     a, _ = two_waiters_day(client)
-    r = client.post(f"{W}/clock", json=ev(a, "start", "08:00", op=1), headers={"Accept-Language": "zh-CN"})
+    r = client.post(
+        f"{W}/clock",
+        params=CLOCK_NOW,
+        json=ev(a, "start", "08:00", op=1),
+        headers={"Accept-Language": "zh-CN"},
+    )
     assert r.status_code == 422, r.text
     (error,) = r.json()["detail"]
     assert error["loc"][-1] == "operation"
     assert error["msg"] == f"预约 {a} 没有序号为 1 的工序：operation 从 0 起计，最大为 0"
-    r = client.post(f"{W}/clock", json=ev(a, "start", "08:00", op=1))
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00", op=1))
     assert r.json()["detail"][0]["msg"] == f"booking {a} has no operation 1: operation counts from 0, up to 0"
 
 
@@ -542,10 +581,15 @@ def test_a_bay_clash_with_two_bookings_in_the_bays_reads_whole_in_chinese(client
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
     a, b, c = ids
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
-    assert client.post(f"{W}/clock", json=ev(b, "start", "08:00", tech="u")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
+    assert (
+        client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(b, "start", "08:00", tech="u")).status_code == 201
+    )
     r = client.post(
-        f"{W}/clock", json=ev(c, "start", "08:10", tech="v"), headers={"Accept-Language": "zh-CN"}
+        f"{W}/clock",
+        params=CLOCK_NOW,
+        json=ev(c, "start", "08:10", tech="v"),
+        headers={"Accept-Language": "zh-CN"},
     )
     assert r.status_code == 409, r.text
     first, second = sorted([a, b])
@@ -553,7 +597,9 @@ def test_a_bay_clash_with_two_bookings_in_the_bays_reads_whole_in_chinese(client
         f"08:10 没有空闲工位给预约 {c} 的工序 1（work）：它可用的工位（G1, G2）上有进行中的工作"
         f"（预约 {first} 的工序 1（work）；预约 {second} 的工序 1（work））"
     )
-    english = client.post(f"{W}/clock", json=ev(c, "start", "08:10", tech="v")).json()["detail"]
+    english = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(c, "start", "08:10", tech="v")).json()[
+        "detail"
+    ]
     assert english == (
         f"no bay free for booking {c} operation 1 (work) at 08:10: its bays (G1, G2) hold work in progress"
         f" (booking {first} operation 1 (work); booking {second} operation 1 (work))"
@@ -581,7 +627,7 @@ def test_work_clocked_too_late_for_the_rest_of_its_booking_carries_over(db_url: 
         planned = client.post(f"{path}/plans", json={"date": DATE, "time_limit_seconds": 1}).json()
         techs = {a["booking"]: a["technician"] for a in planned["assignments"] if a["operation"] == 0}
         for body in (ev(minor, "start", "16:30", techs[minor]), ev(minor, "finish", "16:55", techs[minor])):
-            assert client.post(f"{path}/clock", json=body).status_code == 201
+            assert client.post(f"{path}/clock", params=CLOCK_NOW, json=body).status_code == 201
         assert settled(client, path)["plan_as_of_event"] == 2
         r = client.post(
             f"{path}/plans", json={"date": DATE, "time_limit_seconds": 1, "now": at("16:56").isoformat()}
@@ -615,10 +661,54 @@ def test_work_clocked_too_late_for_the_rest_of_its_booking_carries_over(db_url: 
         listed = page[page.index('id="at-risk"') :]
         assert re.search(rf"<tr><td>{minor}</td><td>[^<]+</td><td>carried over</td>", listed)
         # A later clock event on another booking: the live plan follows it.
-        assert client.post(f"{path}/clock", json=ev(lube, "start", "16:57", techs[lube])).status_code == 201
+        assert (
+            client.post(
+                f"{path}/clock", params=CLOCK_NOW, json=ev(lube, "start", "16:57", techs[lube])
+            ).status_code
+            == 201
+        )
         status = settled(client, path)
         assert status["plan_as_of_event"] == status["latest_event"] == 3
         live = client.get(f"{path}/plans/{DATE}").json()
         assert any(
             a["booking"] == lube and a["start"] == at("16:57").isoformat() for a in live["assignments"]
         )
+
+
+def test_an_event_in_the_future_is_refused_with_the_reason(client: TestClient) -> None:
+    """An event whose `at` is after the moment it is received (the server's clock, or `?now=`) by
+    more than the 2 minutes a phone's clock may be ahead is refused (409, nothing recorded).
+    Before (walk-s17 A2): 201, an event three days ahead stored."""
+    a, _ = two_waiters_day(client)
+    ahead = client.post(f"{W}/clock", json=ev(a, "start", "08:46"))  # the server's clock: the day before
+    assert ahead.status_code == 409 and "event in the future" in ahead.json()["detail"], ahead.text
+    received = {"now": at("08:45").isoformat()}
+    late = client.post(f"{W}/clock", params=received, json=ev(a, "start", "08:48"))
+    assert late.status_code == 409 and "event in the future: 08:48 is after now (08:45)" in late.text
+    zh = client.post(f"{W}/clock", params=received, json=ev(a, "start", "08:48"),
+                     headers={"Accept-Language": "zh-CN"})  # fmt: skip
+    assert zh.status_code == 409 and "08:48" in zh.json()["detail"] and "future" not in zh.text
+    assert client.get(f"{W}/days/{DATE}/events").json() == []
+    naive = client.post(f"{W}/clock", params={"now": "2026-11-24T08:45"}, json=ev(a, "start", "08:46"))
+    assert naive.status_code == 422 and naive.json()["detail"][0]["loc"][-1] == "now", naive.text
+    skew = client.post(f"{W}/clock", params=received, json=ev(a, "start", "08:46"))  # 1 min ahead: skew
+    assert skew.status_code == 201, skew.text
+
+
+def test_the_stream_takes_now_as_the_status_does(client: TestClient) -> None:
+    """Issue 13: every time-dependent route accepts `now`. The stream ignored it (walk-s17 A8:
+    `?now=garbage` gave 200): its first message is now the status as of `now`, and a naive or
+    garbage `now` is a 422 naming it."""
+    a, _ = two_waiters_day(client)
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
+    settled(client, W)  # the event's background re-plan done: the day holds still from here
+    url = f"{W}/days/{DATE}/stream"
+    nine = at("09:00").isoformat()
+    r = client.get(url, params={"max_events": 1, "now": nine})
+    assert r.status_code == 200, r.text
+    (first,) = stream_messages(r.text)
+    assert first == client.get(f"{W}/days/{DATE}/status", params={"now": nine}).json()
+    assert first["as_of"] == nine
+    for bad in ("garbage", "2026-11-24T09:00"):
+        r = client.get(url, params={"max_events": 1, "now": bad})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "now", r.text

@@ -21,9 +21,9 @@ with warnings.catch_warnings():
 
 from scheduler.storage import webhooks as webhooks_db
 from scheduler.webhooks import RefusedAddress
+from tests.builders import CLOCK_NOW, two_waiters_day
 from tests.builders import TINY_PATH as W
 from tests.builders import clock_event as ev
-from tests.builders import two_waiters_day
 
 
 def _hooks(client: TestClient, handler: object, delays: tuple[float, ...] = (1.0, 4.0, 16.0)) -> list[float]:
@@ -50,8 +50,8 @@ def test_a_webhook_gets_signed_deliveries(client: TestClient) -> None:
     assert hook["secret"] and hook["events"] == ["booking.done"]
     listed = client.get(f"{W}/webhooks").json()
     assert [h["id"] for h in listed] == [hook["id"]] and "secret" not in listed[0]
-    assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
-    assert client.post(f"{W}/clock", json=ev(a, "finish", "08:50")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "finish", "08:50")).status_code == 201
     client.app.state.shopfloor.webhooks.wait_idle(10)  # type: ignore[attr-defined]
     assert len(received) == 1
     sent = received[0]
@@ -173,8 +173,8 @@ def test_a_delivery_goes_to_the_address_its_name_resolved_to_after_the_check(cli
         webhooks.retry_delays = ()
         url = f"http://localhost:{server.server_port}/hook"  # a name: resolved and checked when sent
         hook = client.post(f"{W}/webhooks", json={"url": url, "events": ["booking.done"]}).json()
-        assert client.post(f"{W}/clock", json=ev(a, "start", "08:00")).status_code == 201
-        assert client.post(f"{W}/clock", json=ev(a, "finish", "08:50")).status_code == 201
+        assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
+        assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "finish", "08:50")).status_code == 201
         webhooks.wait_idle(10)
         assert _Receiver.seen == [(f"localhost:{server.server_port}", "booking.done")]  # the name kept
         webhooks.private = False  # now this machine is off limits: the same name is refused when sent

@@ -16,7 +16,7 @@ from api.app import create_app
 from cli.main import app
 from scheduler.contract import Workshop
 from simulation.history import load_history
-from tests.builders import DATE, at, fixed_clock, tiny_workshop
+from tests.builders import CLOCK_NOW, DATE, at, fixed_clock, tiny_workshop
 from tests.builders import clock_event as ev
 
 W = "/v1/workshops/tiny"
@@ -45,7 +45,7 @@ def test_export_round_trips_through_the_history_loader(tmp_path: Path) -> None:
     a, b, c = ids
     for body in (ev(a, "start", "08:00"), ev(a, "pause", "08:20"), ev(a, "resume", "08:30"),
                  ev(a, "finish", "09:05"), ev(b, "start", "09:10", "u")):  # fmt: skip
-        assert client.post(f"{W}/clock", json=body).status_code == 201, body
+        assert client.post(f"{W}/clock", params=CLOCK_NOW, json=body).status_code == 201, body
     out = tmp_path / "history.csv"
     run = runner.invoke(app, ["history", "export", "--db", url, "--workshop", "tiny", "--from", DATE,
                               "--to", DATE, "--out", str(out)])  # fmt: skip

@@ -17,7 +17,7 @@ from cli.main import app
 from cli.testing import Server, free_port
 from scheduler.scenarios import load_scenario
 from simulation.from_status import SERVED_DAY1, read_status
-from tests.builders import DATE, NOW, at, settled
+from tests.builders import CLOCK_NOW, DATE, NOW, at, settled
 
 runner = CliRunner()
 SCENARIO = "small-dealer"
@@ -42,7 +42,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 ids.append(r.json()["id"])
             clock = {"booking": ids[0], "operation": 0, "technician": "M01", "action": "start",
                      "at": at("08:00").isoformat()}  # fmt: skip
-            r = http.post(f"/v1/workshops/{workshop.id}/clock", json=clock)
+            r = http.post(f"/v1/workshops/{workshop.id}/clock", params=CLOCK_NOW, json=clock)
             assert r.status_code == 201, r.text
             settled(http, f"/v1/workshops/{workshop.id}")
         yield s

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from cli.testing import Server
-from tests.builders import DATE, NOW, at, settled
+from tests.builders import CLOCK_NOW, DATE, NOW, at, settled
 
 W = "/v1/workshops/floor"
 TECHS = ["t1", "t2", "t3", "t4"]
@@ -108,7 +108,7 @@ def test_sigkill_during_a_clock_storm_loses_no_acknowledged_event_and_doubles_no
         with httpx.Client(base_url=server.url, timeout=120, headers=server.headers) as http:
             for key, body in events:
                 try:
-                    r = http.post(f"{W}/clock", json=body, headers={"Idempotency-Key": key})
+                    r = http.post(f"{W}/clock", params=CLOCK_NOW, json=body, headers={"Idempotency-Key": key})
                     if r.status_code != 201:
                         problems.append(f"{key}: {r.status_code} {r.text}")
                         return
@@ -143,7 +143,7 @@ def test_sigkill_during_a_clock_storm_loses_no_acknowledged_event_and_doubles_no
             assert status(http) == before
         # The clients resend what they did not see acknowledged (and, to be sure, everything).
         for key, body in events:
-            r = http.post(f"{W}/clock", json=body, headers={"Idempotency-Key": key})
+            r = http.post(f"{W}/clock", params=CLOCK_NOW, json=body, headers={"Idempotency-Key": key})
             assert r.status_code in ((200,) if (key, body) in acked else (200, 201)), r.text
         final = stored(http)
         assert sorted(final) == sorted(key_of(b) for _, b in events)

@@ -11,7 +11,7 @@ import numpy as np
 from scheduler.contract import Workshop
 from scheduler.labour import applied, learn, learned_minutes, median_interval
 from scheduler.worked import Segment, WorkedOperation
-from tests.builders import DAY, at, tiny_workshop
+from tests.builders import DAY, at, tiny_workshop, with_technician
 
 STANDARD = 60
 
@@ -108,3 +108,19 @@ def test_learned_minutes_and_applying_them() -> None:
     assert new.services[0].operations[0].minutes == 90
     assert new.technicians[0].efficiency == times.technicians[0].suggested_efficiency
     assert new.technicians[1].efficiency == 1.0  # no samples: unchanged
+
+
+def test_one_sample_is_pulled_toward_the_current_efficiency_not_toward_itself() -> None:
+    """t's only finished operation took 51 of 60 minutes (1.18). His grade's mean was that very
+    sample, so nothing was shrunk and 1.18 was suggested from n = 1 (walk-s17 A3). With fewer
+    samples in the grade than an operation needs (5), he is pulled toward his current efficiency
+    (1.0 here, 1.25 where configured so)."""
+    times = learn(workshop({"t": 3}), [done("t", 51, 0)], DAY, DAY)
+    t = times.technicians[0]
+    assert t.n == 1 and t.own_efficiency == round(60 / 51, 3)
+    assert t.grade_efficiency == 1.0
+    assert t.suggested_efficiency is not None and t.suggested_efficiency <= 1.02
+    fast = with_technician(workshop({"t": 3}), "t", efficiency=1.25)
+    quick = learn(fast, [done("t", 60 / 1.25 / 1.18, 0)], DAY, DAY).technicians[0]
+    assert quick.grade_efficiency == 1.25 and quick.suggested_efficiency is not None
+    assert abs(quick.suggested_efficiency - 1.25) <= 0.02

@@ -154,30 +154,39 @@ def test_an_overrun_into_started_work_names_the_overrun() -> None:
     other = next(p for p in pairs if p[0].booking != p[1].booking)  # into another booking's work
     own = next((p for p in pairs if p[0].booking == p[1].booking), None)  # into its own next operation
     for first, second in [other] + ([own] if own else []):
-        now = second.start + dt.timedelta(minutes=5)  # both started by now, as the plan has them
+        now = second.start + dt.timedelta(minutes=5)  # both reported started, as the plan has them
         late = second.start + dt.timedelta(minutes=30)
         overrun = Overrun(booking=first.booking, operation=first.operation, expected_end=late)
-        rr = ReplanRequest(request=req, plan=plan, now=now, overruns=[overrun])
+        # (Unreported, the second would be pushed after the overrun: no contradiction.)
+        began = OperationEvent(booking=second.booking, operation=second.operation, at=second.start)
+        rr = ReplanRequest(request=req, plan=plan, now=now, overruns=[overrun], started=[began])
         with pytest.raises(InputError) as err:
             replan(rr)
-        assert err.value.field == "overruns[0]", err.value  # what the caller sent, not an internal path
+        # What the caller sent, not an internal path: the later work's event first.
+        said_by = "started[0]" if first.booking != second.booking else "overruns[0]"
+        assert err.value.field == said_by, err.value
         assert second.booking in str(err.value) and first.booking in str(err.value)
         said = Translator("zh-CN").phrase(err.value.reason)  # whole in Chinese (before: English in it)
         assert second.booking in said and first.booking in said and not re.search("[a-z]{3,} [a-z]{3,}", said)
 
 
 def test_work_started_before_its_previous_operation_ends_is_said_as_people_number_operations() -> None:
-    """The plan has b5's repair before now (taken as started, as nobody said otherwise) while its
+    """The plan has b5's repair before now (reported started there) while its
     diagnosis was clocked 16:30-16:55. The error said "booking b5: operation 1 starts before
     operation 0 ends": numbered from 0 and, in Chinese, English inside the sentence (walk-s15 C).
     Now it names the operations as the phone page and the clock's refusals do."""
     req, plan = _day()
-    assert any(a.booking == "b5" and a.operation == 1 and a.start < at("16:30") for a in plan.assignments)
+    repair = next(a for a in plan.assignments if (a.booking, a.operation) == ("b5", 1))
+    assert repair.start < at("16:30")
     rr = ReplanRequest(
         request=req,
         plan=plan,
         now=at("16:56"),
-        started=[OperationEvent(booking="b5", operation=0, at=at("16:30"))],
+        # The repair reported started as planned (unreported, it would wait for the diagnosis).
+        started=[
+            OperationEvent(booking="b5", operation=0, at=at("16:30")),
+            OperationEvent(booking="b5", operation=1, at=repair.start),
+        ],
         finished=[OperationEvent(booking="b5", operation=0, at=at("16:55"))],
     )
     with pytest.raises(InputError) as err:
@@ -339,3 +348,70 @@ def _only_x_moves(
     changes = {(c.booking, c.operation): c.kind for c in result.changes}
     expected = {("p", 1): "placed", ("x", 0): "unassigned", ("x", 1): "unassigned", **(clocked or {})}
     assert changes == expected
+
+
+def _three_lubes() -> tuple[PlanRequest, Plan]:
+    """li does three LUBEs back to back on E1: a 08:10-08:50, b 08:50-09:30, c 09:30-10:10."""
+    req = small_request([booking(b, "LUBE", "08:00") for b in ("a", "b", "c")])
+    kept = [
+        assignment("a", 0, "E1", "li", "08:10", "08:50"),
+        assignment("b", 0, "E1", "li", "08:50", "09:30"),
+        assignment("c", 0, "E1", "li", "09:30", "10:10"),
+    ]
+    return req, hand_plan(req, kept)
+
+
+@pytest.mark.parametrize("planner", ["greedy", "cpsat"])
+def test_a_late_finish_pushes_the_unreported_work_after_it(planner: str) -> None:
+    """a finished at 08:55, 5 min late; nobody reported b or c. The re-plan failed with "overlaps
+    pinned work of a on bay E1" (walk-s17 C1: b was pinned at its planned 08:50). Unreported work
+    planned before now counts as started as planned, but no earlier than the work before it on its
+    bay or technician ends: b 08:55-09:35, c (pushed to 09:35, still before now) 09:35-10:15."""
+    req, plan = _three_lubes()
+    rr = ReplanRequest(
+        request=req,
+        plan=plan,
+        now=at("10:00"),
+        finished=[OperationEvent(booking="a", operation=0, at=at("08:55"))],
+    )
+    result = replan(rr, planner)
+    assert_valid(_effective_request(rr), result.plan)
+    got = sorted((a.booking, a.bay, a.technician, a.start, a.end) for a in result.plan.assignments)
+    assert got == [
+        ("a", "E1", "li", at("08:10"), at("08:55")),
+        ("b", "E1", "li", at("08:55"), at("09:35")),
+        ("c", "E1", "li", at("09:35"), at("10:15")),
+    ]
+
+
+def test_work_pushed_past_now_has_not_started_and_is_planned_again() -> None:
+    """a overran to 09:40 with now 09:35: b (unreported, planned 08:50) cannot have started by
+    now; it is planned again from now, not pinned in the past."""
+    req, plan = _three_lubes()
+    rr = ReplanRequest(
+        request=req,
+        plan=plan,
+        now=at("09:35"),
+        overruns=[Overrun(booking="a", operation=0, expected_end=at("09:40"))],
+    )
+    result = replan(rr, "greedy")
+    assert_valid(_effective_request(rr), result.plan)
+    b = next(a for a in result.plan.assignments if a.booking == "b")
+    assert b.start >= at("09:35")
+
+
+def test_reported_times_that_overlap_still_get_the_precise_error() -> None:
+    """a finished at 08:55 while b was reported started at 08:50 on the same bay: a real
+    contradiction, named as before."""
+    req, plan = _three_lubes()
+    rr = ReplanRequest(
+        request=req,
+        plan=plan,
+        now=at("10:00"),
+        finished=[OperationEvent(booking="a", operation=0, at=at("08:55"))],
+        started=[OperationEvent(booking="b", operation=0, at=at("08:50"))],
+    )
+    with pytest.raises(InputError) as err:
+        replan(rr, "greedy")
+    assert err.value.field == "started[0]"
+    assert err.value.reason == "booking b: overlaps pinned work of a on bay E1"
