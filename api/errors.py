@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.i18n import translator
 from api.schemas import ConflictProblem, Problem, slot_list
-from scheduler.errors import Conflict, InputError, NotFound, WorkshopConflict, precise_loc
+from scheduler.errors import Conflict, InputError, NotFound, WorkshopConflict, precise_loc, shorten_echoes
 from scheduler.i18n import DEFAULT, N_, Translator
 from scheduler.jobs import Busy, ElsewhereError, JobCancelled
 from simulation.jobs import OverBudget
@@ -134,6 +134,8 @@ def _language(request: Request) -> Translator | None:
 
 
 def _worded(request: Request, text: str) -> str:
+    """bayplan's own text, a long value quoted in it cut short, in the request's language."""
+    text = shorten_echoes(text)
     t = _language(request)
     return text if t is None else t.phrase(text)
 
@@ -181,7 +183,7 @@ def validation_problem(errors: Sequence[Any], t: Translator | None = None) -> li
     characters)."""
     detail: list[dict[str, object]] = []
     for error in errors:
-        msg = str(error.get("msg", ""))
+        msg = shorten_echoes(str(error.get("msg", "")))  # a long date or id quoted by our validators
         loc = precise_loc(error)
         item: dict[str, object] = {
             "type": str(error.get("type", "value_error")),

@@ -26,7 +26,7 @@ from scheduler import actuals, jobcards
 from scheduler.clocking import DayStatus, OperationStatus
 from scheduler.contract import FIRST_DATE, LAST_DATE, Booking, Day, Moment, Plan, Workshop
 from scheduler.day_page import day_page, technician_day
-from scheduler.errors import InputError, NotFound
+from scheduler.errors import InputError, NotFound, shown
 from scheduler.i18n import N_, Translator, normalise
 from scheduler.keys import KeyInfo, Role
 from scheduler.kpis import plan_quality_words
@@ -462,13 +462,26 @@ def reports_page(
     today = (now or clock.now()).astimezone(workshop.tz).date()
     end = today - dt.timedelta(days=1)
     error = None
+
+    def day(field: str, text: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:  # not Python's "Invalid isoformat string" on the page: what is expected
+            reason = N_("expected YYYY-MM-DD, got %(value)s") % {"value": repr(shown(text))}
+            raise InputError(field, reason) from None
+
     try:
-        to = dt.date.fromisoformat(last) if last else end
-        start = dt.date.fromisoformat(first) if first else to - dt.timedelta(days=REPORT_PAGE_DAYS - 1)
+        to = day("to", last) if last else end
+        start = day("from", first) if first else to - dt.timedelta(days=REPORT_PAGE_DAYS - 1)
         report = actuals.productivity(service.store, workshop_id, start, to, "all")
         times = actuals.labour_times(service, workshop_id, start, to)
     except (ValueError, OverflowError, InputError) as exc:  # Overflow: 28 days before 0001-01-05
-        reason = exc.reason if isinstance(exc, InputError) else str(exc)
+        if isinstance(exc, InputError):
+            reason = f"{exc.field}: {t.phrase(exc.reason)}"
+        elif isinstance(exc, OverflowError):
+            reason = t.gettext(N_("the range goes outside the calendar"))
+        else:
+            reason = str(exc)
         error = t.gettext("That range cannot be shown (%(reason)s): the last 28 days instead.", reason=reason)
         to, start = end, end - dt.timedelta(days=REPORT_PAGE_DAYS - 1)
         report = actuals.productivity(service.store, workshop_id, start, to, "all")

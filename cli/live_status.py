@@ -8,8 +8,11 @@ shape of the body is checked by `simulation.from_status.read_status`, which name
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from cli.i18n import _
 from scheduler.errors import InputError
@@ -24,6 +27,20 @@ TIMEOUT_SECONDS = 30.0
 
 def is_url(text: str) -> bool:
     return text.startswith(("http://", "https://"))
+
+
+_DAY_IN_PATH = re.compile(r"/days/(\d{4}-\d{2}-\d{2})/status/?$")
+
+
+def status_day(url: str) -> dt.date | None:
+    """The day in a status URL's path (`…/days/YYYY-MM-DD/status`), or None."""
+    found = _DAY_IN_PATH.search(urlsplit(url).path)
+    if found is None:
+        return None
+    try:
+        return dt.date.fromisoformat(found.group(1))
+    except ValueError:
+        return None
 
 
 def _transport() -> httpx.BaseTransport | None:

@@ -91,19 +91,15 @@ def _print_table(report: object) -> None:
 
     assert isinstance(report, ProductivityReport)
     t = current()
-    table = Table(
-        title=_("Productivity %(first)s – %(last)s", first=t.date(report.first), last=t.date(report.last))
-    )
+    title = _("Productivity %(first)s – %(last)s", first=t.date(report.first), last=t.date(report.last))
     headings = [_("Period"), _("Technician"), _("Grade"), _("Attendance min"), _("Clocked min"),
                 _("Standard min"), _("Efficiency"), _("Productivity"), _("Start deviation min (mean / p90)"),
                 _("On time")]  # fmt: skip
-    for i, h in enumerate(headings):
-        # folded, not cut short: a Chinese date or heading has no space to wrap at ("2026…")
-        table.add_column(h, justify="left" if i < 2 else "right", overflow="fold")
 
     def share(value: float | None) -> str:
         return "–" if value is None else t.percent(value)
 
+    rows: list[list[str]] = []
     for r in report.rows:
         who = (
             r.technician
@@ -116,9 +112,33 @@ def _print_table(report: object) -> None:
         deviation = "–" if mean is None else f"{t.number(mean, 1)} / {t.number(p90 or 0, 1)}"
         minutes = [t.number(m) for m in (r.attendance_minutes, r.clocked_minutes, r.standard_minutes)]
         grade = "" if r.grade is None else str(r.grade)
-        table.add_row(t.date(r.period), who, grade, *minutes, share(r.efficiency), share(r.productivity),
-                      deviation, share(r.on_time_share))  # fmt: skip
-    Console().print(table)
+        rows.append([t.date(r.period), who or "", grade, *minutes, share(r.efficiency), share(r.productivity),
+                     deviation, share(r.on_time_share)])  # fmt: skip
+    console = Console()
+    # Ten columns of whole words do not fit 80 columns: then the figures go in a second table (the
+    # period and technician repeated) rather than headings cut inside a word ("Perio/d").
+    parts = [list(range(len(headings)))]
+    if _whole_width(headings, parts[0]) > console.width:
+        parts = [[0, 1, 2, 3, 4, 5], [0, 1, 6, 7, 8, 9]]
+    for n, columns in enumerate(parts):
+        table = Table(title=title if n == 0 else None)
+        for i in columns:
+            # folded, not cut short: a Chinese date or heading has no space to wrap at ("2026…")
+            table.add_column(headings[i], justify="left" if i < 2 else "right", overflow="fold")
+        for row in rows:
+            table.add_row(*(row[i] for i in columns))
+        console.print(table)
+
+
+def _whole_width(headings: list[str], columns: list[int]) -> int:
+    """The narrowest table (rich's heavy box: an edge and a space each side of every column) whose
+    headings keep their words whole (cli.cjk_wrap's words: a Han character is a word)."""
+    from rich.cells import cell_len
+
+    from cli.cjk_wrap import words
+
+    widest = [max(cell_len(w.strip()) for _s, _e, w in words(headings[i])) for i in columns]
+    return sum(widest) + 3 * len(columns) + 1
 
 
 def register(app: typer.Typer) -> None:

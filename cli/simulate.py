@@ -255,7 +255,7 @@ def _run_from_status(
     policy: str,
     growth: float,
 ) -> ExperimentResult:
-    from cli.live_status import fetch_status, is_url
+    from cli.live_status import fetch_status, is_url, status_day
     from scheduler.scenarios import load_scenario
     from simulation.from_status import load_status, read_status, run_from_status
     from simulation.inputs import check_inputs
@@ -264,7 +264,7 @@ def _run_from_status(
     loaded = load_scenario(scenario_name)
     rule_sets, _ = check_inputs(loaded, rule_names, days, None, None, growth, files=True)
     if is_url(status):
-        state = read_status(fetch_status(status), loaded, status)
+        state = read_status(fetch_status(status), loaded, status, day=status_day(status))
     else:
         state = load_status(status, loaded)
     result, _outcomes = run_from_status(

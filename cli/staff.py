@@ -112,9 +112,7 @@ def staff(
     from rich.console import Console
 
     from scheduler.errors import InputError
-    from scheduler.scenarios import load_scenario
-    from simulation.inputs import check_inputs
-    from simulation.staffing import parse_target, search
+    from simulation.targets import parse_target  # the options first: the simulation takes seconds to load
 
     err = Console(stderr=True, log_path=False)  # a step's time, not our source file ("staff.py:127")
     try:
@@ -123,6 +121,10 @@ def staff(
             raise InputError("--replications", N_("must be %(low)s..%(high)s") % {"low": 1, "high": 1000})
         if not 0 <= max_steps <= 100:
             raise InputError("--max-steps", "must be 0..100")
+        from scheduler.scenarios import load_scenario
+        from simulation.inputs import check_inputs
+        from simulation.staffing import search
+
         loaded = load_scenario(scenario)
         [rules], period = check_inputs(
             loaded, [base], days, month, season.value if season else None, growth, files=True
@@ -207,13 +209,7 @@ def _certified(
     from rich.console import Console
 
     from scheduler.errors import InputError
-    from scheduler.scenarios import load_scenario
-    from simulation.arrivals import Period
-    from simulation.backtest import parse_range
-    from simulation.certify import Setting, candidate_rules, certify, next_month_period
-    from simulation.inputs import check_inputs
-    from simulation.sources import DemandSpec
-    from simulation.staffing import parse_target
+    from simulation.targets import parse_target  # the options first: the simulation takes seconds to load
 
     err = Console(stderr=True)
     try:
@@ -233,6 +229,13 @@ def _certified(
             raise InputError("--max-replications", "need 2 x --n0 <= --max-replications <= 1000")
         if not 2 <= candidates <= 500:
             raise InputError("--candidates", "must be 2..500")
+        from scheduler.scenarios import load_scenario
+        from simulation.arrivals import Period
+        from simulation.backtest import parse_range
+        from simulation.certify import Setting, candidate_rules, certify, next_month_period
+        from simulation.inputs import check_inputs
+        from simulation.sources import DemandSpec
+
         loaded = load_scenario(scenario)
         [rules], period = check_inputs(
             loaded, [base], days, month, season.value if season else None, growth, files=True

@@ -3,6 +3,7 @@ service's other refusals: not found, and conflicts with what is stored."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,36 @@ from scheduler.contract import FieldValueError
 if TYPE_CHECKING:
     from scheduler.contract import Booking
     from scheduler.offer import Offer
+
+
+#: An input value bayplan repeats in its own error texts is cut to this many characters (then "…").
+MAX_SHOWN = 80
+
+
+def shown(value: object, limit: int = MAX_SHOWN) -> str:
+    """`value` as text to repeat in an error message, at most `limit` characters and "…"."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+#: A quoted value (a repr: 'x' or "x") longer than MAX_SHOWN inside a message; a quote right after
+#: a letter is an apostrophe ("the workshop's"), not an opening one.
+_LONG_QUOTED = re.compile(
+    rf"(?<!\w)'((?:[^'\\\n]|\\.){{{MAX_SHOWN + 1},}})'(?!\w)"
+    rf'|(?<!\w)"((?:[^"\\\n]|\\.){{{MAX_SHOWN + 1},}})"(?!\w)'
+)
+
+
+def shorten_echoes(message: str) -> str:
+    """`message` with every quoted value in it cut to MAX_SHOWN characters and "…" (a 5,000-character
+    id or date in "unknown booking '…'" is not repeated whole)."""
+
+    def cut(match: re.Match[str]) -> str:
+        quote = "'" if match.group(1) is not None else '"'
+        inner = match.group(1) if match.group(1) is not None else match.group(2)
+        return quote + shown(inner) + quote
+
+    return _LONG_QUOTED.sub(cut, message)
 
 
 class InputError(ValueError):

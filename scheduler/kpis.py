@@ -120,6 +120,8 @@ def plan_quality_words(plan: Plan, t: Translator | None = None) -> str:
     gap = plan.lateness_gap if k.total_lateness_minutes and plan.lateness_gap is not None else plan.gap
     if plan.status == "optimal" or (gap is not None and gap <= 1e-9):
         parts.append(t.gettext(N_("proven the best possible")))
+    elif gap is not None and t.percent(gap) == t.percent(0.0):  # not "within 0%": the gap rounds away
+        parts.append(t.gettext(N_("the best possible")))
     elif gap is not None:
         parts.append(t.gettext(N_("within %(percent)s of the best possible"), percent=t.percent(gap)))
     return " · ".join(parts)

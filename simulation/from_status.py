@@ -89,7 +89,24 @@ def load_status(path: str | Path, scenario: Scenario) -> StartState:
     return read_status(raw, scenario, source)
 
 
-def read_status(raw: Any, scenario: Scenario, source: str = "status") -> StartState:
+def _named_day(raw: Any, source: str) -> dt.date | None:
+    """The file's own `"date": "YYYY-MM-DD"` (an addition a saved status may carry), else None."""
+    given = raw.get("date") if isinstance(raw, dict) else None
+    if given is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(given))
+    except ValueError:
+        raise InputError("date", f"expected YYYY-MM-DD, got {str(given)[:80]!r}", source) from None
+
+
+def read_status(
+    raw: Any, scenario: Scenario, source: str = "status", day: dt.date | None = None
+) -> StartState:
+    """The start state from a status body. Day 1 is the status's day: `day` (the date in the
+    route's URL), else the body's `"date"`, else the local day of its `as_of`. A status read
+    before its day starts at that day's midnight (nothing of it has happened); one read after
+    its day is refused."""
     try:
         status = DayStatus.model_validate(raw)
     except ValidationError as exc:
@@ -98,13 +115,20 @@ def read_status(raw: Any, scenario: Scenario, source: str = "status") -> StartSt
     ws = scenario.workshop
     tz = ws.tz
     local = status.as_of.astimezone(tz)
-    date = local.date()
+    date = day or _named_day(raw, source) or local.date()
+    if local.date() > date:
+        raise InputError(
+            "as_of",
+            f"{local.isoformat()} is after the status day {date.isoformat()}: "
+            "read the status on or before its day",
+            source,
+        )
     midnight = dt.datetime.combine(date, dt.time(), tzinfo=tz)
 
     def minutes(moment: dt.datetime) -> float:
         return (moment - midnight).total_seconds() / 60
 
-    as_of = minutes(status.as_of)
+    as_of = max(0.0, minutes(status.as_of))
     codes = [s.code for s in ws.services]
     carried: list[Carried] = []
     for i, b in enumerate(status.bookings):

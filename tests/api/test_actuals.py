@@ -135,6 +135,20 @@ def test_the_report_page_charts_the_range_in_both_languages(client: TestClient) 
     assert 'role="alert"' in bad  # said, and the default range shown instead
 
 
+def test_a_bad_date_on_the_report_page_says_the_format_in_the_pages_language(client: TestClient) -> None:
+    """Not Python's "Invalid isoformat string": what is expected, translated, the value escaped."""
+    assert client.put(W, json=two_bay_workshop().model_dump(mode="json")).status_code == 200
+    params = {"from": "garbage", "to": "<b>2026-13-01"}
+    for lang, expected in (("en", "expected YYYY-MM-DD"), ("zh-CN", "应为 YYYY-MM-DD 格式")):
+        page = client.get("/workshops/tiny/reports", params=params, headers={"Accept-Language": lang}).text
+        alert = page.split('role="alert">', 1)[1].split("</p>", 1)[0]
+        assert expected in alert and "isoformat" not in alert, alert
+        assert "<b>" not in alert and "&lt;b&gt;2026-13-01" in alert
+    bad_from = client.get("/workshops/tiny/reports", params={"from": "x" * 5000}).text
+    alert = bad_from.split('role="alert">', 1)[1].split("</p>", 1)[0]
+    assert "from" in alert and len(alert) < 400
+
+
 def test_labour_times_refuse_a_bad_range_and_unknown_workshops_are_404(client: TestClient) -> None:
     assert client.put(W, json=two_bay_workshop().model_dump(mode="json")).status_code == 200
     r = client.get(f"{W}/labour-times", params={"from": "2026-11-30", "to": "2026-11-24"})

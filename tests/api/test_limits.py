@@ -37,6 +37,27 @@ def test_oversized_bodies_get_413_and_store_nothing(client: TestClient) -> None:
     assert client.get("/v1/workshops/tiny").status_code == 404
 
 
+def test_an_error_repeats_at_most_80_characters_of_a_long_value(client: TestClient) -> None:
+    """A 5,000-character booking id or date was repeated whole in the 404/422 text (the date twice):
+    bayplan's own texts cut an echoed value to 80 characters and "…", in either language."""
+    assert client.put("/v1/workshops/tiny", json=tiny_workshop().model_dump(mode="json")).status_code == 200
+    long_id, long_date = "B" * 5000, "9" * 5000
+    for lang in ("en", "zh-CN"):
+        headers = {"Accept-Language": lang}
+        missing = client.get(f"/v1/workshops/tiny/bookings/{long_id}", headers=headers)
+        assert missing.status_code == 404
+        detail = missing.json()["detail"]
+        assert "B" * 80 + "…" in detail and "B" * 81 not in detail and len(detail) < 200, detail
+        bad = client.get("/v1/workshops/tiny/slots", params={"service": "MAINT", "date": long_date},
+                         headers=headers)  # fmt: skip
+        assert bad.status_code == 422
+        item = bad.json()["detail"][0]
+        assert "9" * 80 + "…" in item["msg"] and "9" * 81 not in item["msg"], item["msg"]
+        assert len(str(item.get("input", ""))) <= 201  # pydantic's echo, cut as before
+    unknown = client.get(f"/v1/workshops/{'W' * 5000}").json()["detail"]
+    assert "W" * 80 + "…" in unknown and len(unknown) < 200
+
+
 def test_too_many_bookings_or_too_long_a_solve_is_refused_with_the_field(client: TestClient) -> None:
     workshop = tiny_workshop()
     drop = dt.datetime(2026, 11, 24, 8, tzinfo=workshop.tz)

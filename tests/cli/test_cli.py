@@ -349,6 +349,23 @@ def test_staff_refuses_a_zone_or_penalty_that_is_no_finite_number(option: str, v
     )
 
 
+@pytest.mark.parametrize("method", ["kn", "greedy"])
+def test_staff_refuses_a_bad_target_before_loading_the_simulation(method: str) -> None:
+    """`staff --target "on_time>>0.85"` took 12.8 s on a loaded machine before its one-line error:
+    the options are checked before the simulation (SciPy, SimPy, the scenario) is loaded."""
+    probe = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from cli.main import app\n"
+        f"run = CliRunner().invoke(app, ['staff', 'dealer-2011', '--method', '{method}', "
+        "'--target', 'on_time>>0.85', '--days', '1'])\n"
+        "heavy = sorted(m for m in ('scipy', 'simpy', 'numpy', 'simulation.design') if m in sys.modules)\n"
+        "print(run.exit_code, heavy, run.output.strip())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("2 [] bayplan: error: --target: expected METRIC>=VALUE"), out.stdout
+
+
 def test_replan_command(tmp_path: Path) -> None:
     request = day_request(load_scenario("small-dealer"), dt.date.fromisoformat(DATE), seed=2)
     plan_path = tmp_path / "plan.json"

@@ -3,6 +3,7 @@ and every way the fetch can fail as one line naming the problem, exit 2, no trac
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -133,3 +134,21 @@ def test_the_key_header_is_the_one_the_api_reads() -> None:
 def test_a_file_still_works(tmp_path: Path) -> None:
     run = runner.invoke(app, simulate(str(tmp_path / "none.json")))
     assert run.exit_code == 2 and "no status file" in run.output
+
+
+def test_day_1_is_the_day_in_the_url_not_the_day_it_was_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A status of DATE read three days early (as_of on an earlier day) simulates DATE as day 1."""
+    read_on = (dt.date.fromisoformat(DATE) - dt.timedelta(days=3)).isoformat()
+    op = {"operation": 0, "state": "not_started", "technician": None, "bay": None, "planned_start": None,
+          "planned_end": None, "actual_start": None, "actual_end": None, "clocked_minutes": 0,
+          "projected_end": None}  # fmt: skip
+    booking = {"booking": "A", "state": "not_arrived", "promised": None, "projected_end": None,
+               "projected_lateness_minutes": 0, "at_risk": False, "at_risk_since": None,
+               "operations": [op], "service": "MAINT"}  # fmt: skip
+    body = {"as_of": f"{read_on}T10:00:00+08:00", "technicians": [], "bookings": [booking]}
+    answer = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
+    monkeypatch.setattr(live_status, "_transport", lambda: answer)
+    url = f"https://bayplan.example/v1/workshops/{SCENARIO}/days/{DATE}/status"
+    run = runner.invoke(app, simulate(url), env={live_status.KEY_ENVIRONMENT: "k"})
+    assert run.exit_code == 0, run.output
+    assert json.loads(run.stdout)["start"] == DATE

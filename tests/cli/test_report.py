@@ -79,3 +79,20 @@ def test_the_report_in_chinese_on_an_80_column_terminal(tmp_path: Path) -> None:
     unknown = runner.invoke(app, [*args, "--workshop", "nope"])
     assert unknown.exit_code == 2
     assert unknown.output.strip() == "bayplan：错误：--workshop: 数据库中没有车间 'nope'"
+
+
+def test_the_english_report_on_an_80_column_pipe_keeps_its_words_whole(tmp_path: Path) -> None:
+    """Piped at 80 columns, ten columns were squeezed until "Period" read "Perio/d" and "Technician"
+    "Techn/ician": every word of every heading (and each day) is whole, in two tables if need be."""
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    clocked_history(TestClient(create_app(url, auth=False, clock=fixed_clock())))
+    args = ["report", "--db", url, "--workshop", "tiny", "--from", DAYS[0].isoformat(), "--to",
+            DAYS[-1].isoformat()]  # fmt: skip
+    table = CliRunner().invoke(app, args, env={"COLUMNS": "80"})
+    assert table.exit_code == 0, table.output
+    assert max(len(line) for line in table.output.splitlines()) <= 80
+    words = ("Period", "Technician", "Grade", "Attendance", "Clocked", "Standard", "Efficiency",
+             "Productivity", "Start", "deviation", "(mean", "p90)", "On", "time", "2026")  # fmt: skip
+    for word in words:
+        assert word in table.output, (word, table.output)
+    assert table.output.count("grade 3") == table.output.count("workshop") >= 1

@@ -216,6 +216,22 @@ def test_the_plan_says_how_close_it_is_in_words() -> None:
     assert ("placed" in words) and ("late" in words)
 
 
+def test_a_gap_that_rounds_to_nothing_is_not_within_0_percent() -> None:
+    """A gap below half a percent prints as 0 %: the words say "the best possible" (en and zh), not
+    "within 0% of the best possible"; a gap of 3 % still says it, and a proof says "proven"."""
+    from scheduler.i18n import Translator
+
+    plan = make_plan(tiny_day(1, count=7), "cpsat")
+    close = plan.model_copy(update={"status": "feasible", "gap": 0.003, "lateness_gap": 0.003})
+    for lang, within in (("en", "within"), ("zh_CN", "相差")):
+        words = plan_quality_words(close, Translator(lang))
+        assert "0%" not in words and "0 %" not in words and within not in words, words
+    assert plan_quality_words(close).endswith("· the best possible")
+    assert plan_quality_words(close, Translator("zh_CN")).endswith("· 达到最优")
+    far = plan.model_copy(update={"status": "feasible", "gap": 0.03, "lateness_gap": 0.03})
+    assert plan_quality_words(far).endswith("within 3% of the best possible")
+
+
 def _huge_problem(jobs: int = 1000, technicians: int = 150, bays: int = 120) -> DayProblem:
     """The API's largest day in solver data: every booking one operation any pair can do."""
     op = OperationData(

@@ -130,3 +130,31 @@ def test_two_technicians_off_sick_compared_from_the_status(tmp_path: Path) -> No
     assert [s["name"] for s in sets] == ["current", "two-sick"]
     assert sets[1]["technicians"] == sets[0]["technicians"] - 2
     assert "on_time" in sets[1]["versus_first"]
+
+
+def test_a_status_read_before_its_day_starts_on_its_day() -> None:
+    """Read three days early, nothing of the status day has happened: day 1 is the status day, from
+    its midnight, and a booking not arrived enters at its first planned start on that day."""
+    import datetime as dt
+
+    early = status()
+    early["as_of"] = f"{(DAY - dt.timedelta(days=3)).isoformat()}T10:00:00{TZ}"
+    waiting = op(0, "not_started")
+    waiting["actual_start"] = None
+    waiting["planned_start"], waiting["planned_end"] = moment("09:00"), moment("10:30")
+    early["bookings"] = [booking("E", [waiting], state="not_arrived", service="MAINT")]
+    state = read_status(early, load_scenario("small-dealer"), day=DAY)
+    assert state.date == DAY and state.as_of == 0
+    assert [(c.booking, c.arrival) for c in state.carried] == [("E", 9 * 60)]
+    early["date"] = DAY.isoformat()  # a saved file may name its day
+    assert read_status(early, load_scenario("small-dealer")).date == DAY
+
+
+def test_a_status_read_after_its_day_is_refused() -> None:
+    import datetime as dt
+
+    late = status()
+    late["as_of"] = f"{(DAY + dt.timedelta(days=1)).isoformat()}T10:00:00{TZ}"
+    with pytest.raises(InputError) as caught:
+        read_status(late, load_scenario("small-dealer"), day=DAY)
+    assert caught.value.field == "as_of" and DAY.isoformat() in caught.value.reason

@@ -1,0 +1,57 @@
+"""Service targets (`--target "on_time>=0.95"`): parsed with the standard library only, so that
+`bayplan staff` refuses a bad one before the simulation is loaded. simulation.staffing re-exports
+them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from scheduler.errors import InputError
+
+if TYPE_CHECKING:
+    from simulation.results import Metric
+
+_TARGET = re.compile(r"^\s*([a-z0-9_]+)\s*(>=|<=)\s*([0-9.]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Target:
+    metric: str
+    at_least: bool
+    value: float
+
+    def shortfall(self, metric: Metric) -> float:
+        """How far the mean misses the target, relative to the target (0 when met)."""
+        scale = abs(self.value) or 1.0
+        gap = self.value - metric.mean if self.at_least else metric.mean - self.value
+        return max(0.0, gap / scale)
+
+    def __str__(self) -> str:
+        return f"{self.metric}{'>=' if self.at_least else '<='}{self.value:g}"
+
+
+KNOWN_TARGETS = (
+    "on_time",
+    "waiter_wait_p90",
+    "waiter_wait_mean",
+    "time_in_shop_p50",
+    "time_in_shop_p90",
+    "carried_over_per_day",
+    "overtime_hours_per_day",
+    "served_per_day",
+)
+
+
+def parse_target(text: str) -> Target:
+    match = _TARGET.match(text)
+    if match is None:
+        raise InputError("target", f"expected METRIC>=VALUE or METRIC<=VALUE, got {text!r}")
+    name, op, value = match.groups()
+    if name not in KNOWN_TARGETS:
+        raise InputError("target", f"unknown metric {name!r} (one of {', '.join(KNOWN_TARGETS)})")
+    return Target(name, op == ">=", float(value))
+
+
+__all__ = ["KNOWN_TARGETS", "Target", "parse_target"]
