@@ -24,7 +24,7 @@ from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_rela
 from solver.model import SolveParameters, safety_seconds, solve
 from solver.objective import objective, terms
 from solver.problem import DayProblem, DaySolution
-from solver.relaxation_plan import relaxation_plan
+from solver.relaxation_plan import near_plan, relaxation_plan
 
 
 def fill_gaps(problem: DayProblem, solution: DaySolution) -> DaySolution:
@@ -124,7 +124,8 @@ search passes through the shorter run's plan (the steps are counted, not timed),
 is never worse than the 10 s plan of the same request and seed. (Days of up to SMALL_JOBS bookings
 first share the budget with a full CP-SAT solve, so this holds for larger days only; and from
 PLAN_MIP_LIMIT on the search may start from the relaxation's own plan instead, a better start,
-after which it no longer passes through the shorter run's plan.)"""
+after which it no longer passes through the shorter run's plan; below it, from 10 s, from the
+relaxation's near plan, the same for every limit there: `NEAR_PLAN`.)"""
 
 
 def dispatch_seconds(problem: DayProblem) -> float:
@@ -301,6 +302,36 @@ def plan_mip_most(limit: float) -> int:
     return int(math.sqrt(allowed * PLAN_MIP_SIZE / PLAN_MIP_SECONDS))
 
 
+NEAR_PLAN = 1
+"""Requests from `INDEXED_BOUND_SECONDS` up to `PLAN_MIP_LIMIT` start from `near_plan` where
+better (the relaxation's plan with its LP restricted to the columns near the warm start's plan and
+near the alpha-point relaxation's support, which the warm start already paid for): on the same
+gate as the alpha-point orders and `relaxation_plan`, for starts still more than `ALPHA_EXCESS`
+times the cheap floor late (`_far_above_floor`). On dealer-2011 1.3x at 10 s, search seeds
++0/1/2, minutes late s1 1,718 -> 663 and s2 1,644 -> 1,212 (the near plan is the start); on s4 and
+s5 its columns hold no integral plan and the plans are main's (`NEAR_REFUND`); s3 is not tried
+(the gate) (bench/RESULTS-gap2-s17.md)."""
+
+NEAR_MODEL_SECONDS = 4e-7
+"""Counted seconds per column and entry of the lengths-up model `near_plan` builds."""
+
+NEAR_LP_SECONDS = 5e-6
+"""Counted seconds per column and entry of `near_plan`'s restricted LP."""
+
+NEAR_ITERATION_SECONDS = 3.5e-4
+"""Counted seconds per simplex iteration of `near_plan`'s MIPs."""
+
+NEAR_REFUND = 1
+"""1: a near plan the search does not start from (none found, or no better than the rules' start)
+is not charged to the search, which then runs exactly as without it: the request's plan is never
+made worse by a failed attempt, at the price of running over its limit by the attempt's cost
+(dealer-2011 1.3x: 1.1 counted seconds on s5, 3.5 on s4; 1.2 and 2.6 s of CPU). 0: charged
+(s4 and s5 then end 8-10 % later: bench/RESULTS-gap-s17.md). No deterministic cap on HiGHS's
+integer step was found to bound that cost instead: highspy 1.16's MIP interrupt callback reports
+no simplex iteration count (-1) and `simplex_iteration_limit` does not bound a MIP's LPs
+(bench/RESULTS-gap2-s17.md)."""
+
+
 def _fresh(problem: DayProblem) -> bool:
     """No work started and no earlier plan to keep stable."""
     return not any(
@@ -308,12 +339,54 @@ def _fresh(problem: DayProblem) -> bool:
     )
 
 
+def _far_above_floor(problem: DayProblem, start: DaySolution, lp: StartRelaxation) -> bool:
+    """`start` (after its swaps) is more than `ALPHA_EXCESS` times the cheap lateness floor late
+    (or that floor was not worked out). Below it the near plan was never the start on dealer-2011
+    1.0x (s2-s5: starts 1.0-1.3 times the floor) and would only run the request over its limit
+    (`NEAR_REFUND`: 0.8 counted seconds each)."""
+    if lp.cheap is None:
+        return True
+    minutes = terms(problem, start)
+    return minutes.lateness + minutes.waiter_lateness > ALPHA_EXCESS * lp.cheap
+
+
 def relaxation_start(
     problem: DayProblem, start: DaySolution, limit: float, lp: StartRelaxation | None
 ) -> tuple[DaySolution, float, list[str]]:
-    """The better of `start` and the relaxation's own plan placing as much (see `PLAN_MIP_LIMIT`),
-    the counted seconds spent and a note; `start` unchanged and nothing spent where it does not
-    apply."""
+    """The better of `start` and the relaxation's own plan placing as much (see `PLAN_MIP_LIMIT`;
+    below it, from `INDEXED_BOUND_SECONDS`, its near plan: `NEAR_PLAN`), the counted seconds to
+    charge to the search and notes; `start` unchanged and nothing charged where it does not apply
+    (or, below `PLAN_MIP_LIMIT`, where the near plan is not the start: `NEAR_REFUND`)."""
+    if (
+        NEAR_PLAN
+        and INDEXED_BOUND_SECONDS <= limit < PLAN_MIP_LIMIT
+        and lp is not None
+        and lp.relaxation is not None
+        and not problem.keep_promises
+        and _fresh(problem)
+        and _far_above_floor(problem, start, lp)
+    ):
+        weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in start.unplaced)
+        near = near_plan(
+            problem,
+            weight,
+            start,
+            lp.relaxation.starts,
+            safety_seconds=wall_safety(limit),
+        )
+        spent = (
+            NEAR_MODEL_SECONDS * near.model_size
+            + NEAR_LP_SECONDS * near.lp_size
+            + NEAR_ITERATION_SECONDS * near.iterations
+        )
+        notes = [*near.notes, f"near plan: {near.lp_size} LP size, {near.iterations} MIP iterations"]
+        unused = 0.0 if NEAR_REFUND else spent
+        if near.solution is None:
+            return start, unused, notes
+        near.solution.objective = objective(problem, near.solution)
+        if rank(problem, near.solution) < rank(problem, start):
+            return near.solution, spent, [*notes, "the near plan is the start"]
+        return start, unused, [*notes, "the rules' start kept"]
     if (
         limit < PLAN_MIP_LIMIT
         or lp is None

@@ -393,7 +393,8 @@ class ShopFloor:
         ]
         return DayStatus(  # as_of on the workshop's clock, to the second, as its other times read
             as_of=now.astimezone(workshop.tz).replace(microsecond=0),
-            bookings=statuses, technicians=technician_status(workshop, date, state, now)
+            bookings=statuses,
+            technicians=technician_status(workshop, date, state, now),
         )
 
     def status(self, workshop_id: str, date: dt.date, now: dt.datetime | None = None) -> DayStatus:

@@ -96,9 +96,16 @@ def near_support(model: IndexedModel, x: np.ndarray, width: int) -> np.ndarray:
     return np.array([any(abs(col[3] - t) <= width for t in near.get(col[:3], ())) for col in model.cols])
 
 
-def _mip(model: IndexedModel, keep: np.ndarray, improving: int, safety_seconds: float) -> np.ndarray | None:
+def _mip(
+    model: IndexedModel,
+    keep: np.ndarray,
+    improving: int,
+    safety_seconds: float,
+    work: list[int] | None = None,
+) -> np.ndarray | None:
     """The MIP over the kept columns (and every booking's placed share), on one thread, stopped at
-    its `improving`-th improving solution; its solution, or None."""
+    its `improving`-th improving solution; its solution, or None. `work`: its simplex iterations
+    are appended there (a deterministic measure of its cost)."""
     import highspy  # HiGHS's own bindings: scipy's stop only at a time or node limit
     from highspy._core import _Highs  # the bare solver: `highspy.Highs()` prints a banner to stdout
 
@@ -130,6 +137,8 @@ def _mip(model: IndexedModel, keep: np.ndarray, improving: int, safety_seconds: 
     )
     h.changeColsIntegrality(n, every, np.full(n, highspy.HighsVarType.kInteger))
     h.run()
+    if work is not None:
+        work.append(int(h.getInfo().simplex_iteration_count))
     solution = h.getSolution()
     if not solution.value_valid or h.getInfo().primal_solution_status != 2:  # 2: feasible
         return None
@@ -180,3 +189,80 @@ def colour(problem: DayProblem, model: IndexedModel, x: np.ndarray) -> DaySoluti
         return None  # a booking with work left out: not a plan
     unplaced = set(range(len(problem.jobs))) - kept
     return DaySolution(placements, unplaced)
+
+
+@dataclass
+class NearPlan:
+    """`near_plan`'s plan (None where none was found), its work (the model's size, the restricted
+    LP's columns plus entries, the MIPs' simplex iterations: deterministic) and notes."""
+
+    solution: DaySolution | None
+    model_size: int = 0
+    lp_size: int = 0
+    iterations: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def near_plan(
+    problem: DayProblem,
+    weight: int,
+    start: DaySolution,
+    support: dict[tuple[int, int], list[tuple[int, float]]],
+    around: int = 3,
+    widths: tuple[int, ...] = (3,),
+    improving: int = 2,
+    safety_seconds: float = 60.0,
+) -> NearPlan:
+    """`relaxation_plan` at a fraction of its price: the LP only over the columns within `around`
+    slots of `start`'s starts and of `support` (the warm start's relaxation's fractional starts,
+    already paid for), then the MIP near that LP's support."""
+    if any(job.pinned for job in problem.jobs):
+        return NearPlan(None, notes=["near plan: not with started work"])
+    model = indexed_model(
+        problem, weight, weighted=True, lengths_up=True, bay_classes=True, grids=(GRID,), limits=LIMITS
+    )
+    if model is None:
+        return NearPlan(None, notes=["near plan: model too large or empty"])
+    reach = around * GRID
+    keep = np.zeros(len(model.cols), dtype=bool)
+    for i, col in enumerate(model.cols):
+        placed = start.placements.get((col[0], col[1]))
+        near_start = placed is not None and abs(col[4] - placed.start) <= reach
+        keep[i] = near_start or any(abs(col[4] - m) <= reach for m, _ in support.get((col[0], col[1]), ()))
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    upper = np.array(model.upper, dtype=float)
+    upper[: len(model.cols)][~keep] = 0.0
+    kept = np.concatenate([keep, np.ones(len(model.cost) - len(model.cols), dtype=bool)])
+    columns = np.flatnonzero(kept)
+    matrix = model.matrix.tocsc()[:, columns].tocsr()
+    rows = np.flatnonzero(np.diff(matrix.indptr) > 0)
+    matrix = matrix[rows]
+    made = NearPlan(None, model.size, len(columns) + int(matrix.nnz))
+    lp = milp(
+        np.asarray(model.cost)[columns],
+        constraints=LinearConstraint(matrix, model.low[rows], model.high[rows]),
+        integrality=np.zeros(len(columns)),
+        bounds=Bounds(np.asarray(model.lower)[columns], upper[columns]),
+        options={"time_limit": safety_seconds, "presolve": True},
+    )
+    if lp.status != 0 or lp.x is None:
+        made.notes.append("near plan: no LP solution")
+        return made
+    x = np.zeros(len(model.cost))
+    x[columns] = lp.x
+    work: list[int] = []
+    try:
+        for width in widths:
+            mip = _mip(model, near_support(model, x, width), improving, safety_seconds, work)
+            if mip is None:
+                continue
+            solution = colour(problem, model, mip)
+            if solution is not None:
+                made.solution = solution
+                made.notes.append(f"near plan: MIP within {width} slots of the restricted LP")
+                return made
+        made.notes.append("near plan: no MIP solution")
+        return made
+    finally:
+        made.iterations = sum(work)

@@ -97,6 +97,8 @@ def test_an_alpha_point_start_is_the_warm_start_on_an_over_full_day(monkeypatch:
     monkeypatch.setattr(optimise_module, "time_indexed_relaxation", counted)
     monkeypatch.setattr(bounds_time, "time_indexed_relaxation", counted)
     monkeypatch.setattr(optimise_module, "improve", lambda problem, start, *args, **kwargs: (start, _Stats()))
+    # Nor the near plan a 10 s request may start from instead (`NEAR_PLAN`): unweighted, it is.
+    monkeypatch.setattr(optimise_module, "NEAR_PLAN", 0)
     solution = optimise(compiled)
     assert any(_from_lp(note) for note in solution.notes)
     assert solution.unplaced == with_lp.unplaced and solution.objective <= with_lp.objective

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, replace
 
 import pytest
@@ -11,13 +12,20 @@ from scheduler import optimise
 from scheduler.compiler import CompiledDay, compile_request
 from scheduler.contract import Booking, PlanRequest
 from scheduler.dispatch import rank
-from scheduler.optimise import PLAN_MIP_LIMIT, StartRelaxation, relaxation_start, warm_start
+from scheduler.optimise import (
+    ALPHA_EXCESS,
+    INDEXED_BOUND_SECONDS,
+    PLAN_MIP_LIMIT,
+    StartRelaxation,
+    relaxation_start,
+    warm_start,
+)
 from scheduler.planning import to_plan
 from scheduler.validator import assert_valid
 from solver.bounds_time import Relaxation, time_indexed_relaxation
-from solver.objective import objective
+from solver.objective import objective, terms
 from solver.problem import DaySolution, Placement
-from solver.relaxation_plan import relaxation_plan
+from solver.relaxation_plan import NearPlan, near_plan, relaxation_plan
 from tests.builders import alike_workshop, at, request
 
 
@@ -93,7 +101,7 @@ def test_long_requests_start_from_the_better_of_the_rules_and_the_relaxations_pl
     problem = compiled.problem
     lp = StartRelaxation(problem, weight, relaxation=day.relaxation)
     # Below the limit, or without the warm start's relaxation: nothing spent, the start unchanged.
-    assert relaxation_start(problem, start, PLAN_MIP_LIMIT - 1, lp) == (start, 0.0, [])
+    assert relaxation_start(problem, start, INDEXED_BOUND_SECONDS - 1, lp) == (start, 0.0, [])
     assert relaxation_start(problem, start, PLAN_MIP_LIMIT, None) == (start, 0.0, [])
     chosen, spent, notes = relaxation_start(problem, start, PLAN_MIP_LIMIT, lp)
     assert spent > 0 and "the relaxation's plan is the start" in notes  # on this day it is better
@@ -117,3 +125,82 @@ def test_a_model_too_large_for_the_limit_is_not_built(day: _Day, monkeypatch: py
     assert optimise.plan_mip_seconds(2 * optimise.PLAN_MIP_SIZE) == 4 * optimise.plan_mip_seconds(
         optimise.PLAN_MIP_SIZE
     )
+
+
+def test_the_near_plan_is_valid_and_the_same_every_time(day: _Day) -> None:
+    """The relaxation's plan at a 10 s price: its LP only near the warm start's plan and the
+    warm start's relaxation (already paid for), the MIP near that LP's support."""
+    req, compiled, start, weight = day.request, day.compiled, day.start, day.weight
+    problem = compiled.problem
+    first = near_plan(problem, weight, start, day.relaxation.starts)
+    second = near_plan(problem, weight, start, day.relaxation.starts)
+    assert first.solution is not None and second.solution is not None, first.notes
+    assert first.solution.placements == second.solution.placements
+    assert (first.model_size, first.lp_size, first.iterations) == (
+        second.model_size,
+        second.lp_size,
+        second.iterations,
+    )
+    assert 0 < first.lp_size < first.model_size  # the LP is the restricted one
+    unplaced = first.solution.unplaced
+    placed = sum(job.priority for j, job in enumerate(problem.jobs) if j not in unplaced)
+    assert placed >= weight
+    assert_valid(req, to_plan(compiled, first.solution, "cpsat"))
+
+
+def test_ten_second_requests_start_from_the_better_of_the_rules_and_the_near_plan(day: _Day) -> None:
+    req, compiled, start, weight = day.request, day.compiled, day.start, day.weight
+    problem = compiled.problem
+    lp = StartRelaxation(problem, weight, relaxation=day.relaxation)
+    assert relaxation_start(problem, start, INDEXED_BOUND_SECONDS, None) == (start, 0.0, [])
+    chosen, spent, notes = relaxation_start(problem, start, INDEXED_BOUND_SECONDS, lp)
+    assert spent > 0 and "the near plan is the start" in notes  # on this day it is better
+    assert rank(problem, chosen) < rank(problem, start)
+    assert_valid(req, to_plan(compiled, chosen, "cpsat"))
+    again = relaxation_start(problem, start, INDEXED_BOUND_SECONDS, lp)
+    assert again[0].placements == chosen.placements and again[1] == spent
+
+
+def test_no_near_plan_with_started_work(day: _Day) -> None:
+    problem = day.compiled.problem
+    job = problem.jobs[0]
+    op = replace(job.operations[0], pin=Placement(0, 0, 480, 480 + job.operations[0].durations[0]))
+    started = replace(problem, jobs=(replace(job, operations=(op, *job.operations[1:])), *problem.jobs[1:]))
+    made = near_plan(started, 1, day.start, day.relaxation.starts)
+    assert made.solution is None and made.model_size == 0
+
+
+def test_a_near_plan_the_search_does_not_start_from_costs_it_nothing(
+    day: _Day, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the restricted columns hold no plan (or none better than the rules' start), the
+    search keeps its whole budget: the 10 s plan is the one it would be without the near plan."""
+    problem = day.compiled.problem
+    lp = StartRelaxation(problem, day.weight, relaxation=day.relaxation)
+    work = {"model_size": 600_000, "lp_size": 150_000, "iterations": 7_000}
+    failed = NearPlan(None, **work, notes=["none"])
+    monkeypatch.setattr(optimise, "near_plan", lambda *args, **kwargs: failed)
+    chosen, spent, notes = relaxation_start(problem, day.start, INDEXED_BOUND_SECONDS, lp)
+    assert chosen is day.start and spent == 0.0 and "none" in notes
+    same = NearPlan(replace(day.start, placements=dict(day.start.placements)), **work)
+    monkeypatch.setattr(optimise, "near_plan", lambda *args, **kwargs: same)
+    chosen, spent, notes = relaxation_start(problem, day.start, INDEXED_BOUND_SECONDS, lp)
+    assert chosen is day.start and spent == 0.0 and "the rules' start kept" in notes
+
+
+def test_no_near_plan_for_a_start_near_the_cheap_floor(day: _Day, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A start within `ALPHA_EXCESS` of the cheap lateness floor is searched from as it is: no
+    near plan is built and nothing is charged (on dealer-2011 1.0x it was never better)."""
+    problem = day.compiled.problem
+    minutes = terms(problem, day.start)
+    late = minutes.lateness + minutes.waiter_lateness
+    tried: list[int] = []
+    monkeypatch.setattr(optimise, "near_plan", lambda *args, **kwargs: tried.append(1) or NearPlan(None))
+    near = StartRelaxation(
+        problem, day.weight, relaxation=day.relaxation, cheap=math.ceil(late / ALPHA_EXCESS)
+    )
+    assert relaxation_start(problem, day.start, INDEXED_BOUND_SECONDS, near) == (day.start, 0.0, [])
+    assert not tried
+    far = StartRelaxation(problem, day.weight, relaxation=day.relaxation, cheap=late // 2 - 1)
+    relaxation_start(problem, day.start, INDEXED_BOUND_SECONDS, far)
+    assert tried
