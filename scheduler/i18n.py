@@ -355,7 +355,7 @@ def _translated(locale: str, text: str, depth: int) -> str:
         return exact
     tag = TAG.match(text)
     if tag is not None:  # "[pinned] booking b1 …": the code as it is, the reason read
-        return tag.group(0) + _phrase(locale, text[tag.end() :], depth)
+        return tag.group(0) + _phrase(locale, text[tag.end() :], depth + 1)
     listed = _items(text)
     if listed is not None and all(_closed(locale, item) for item in listed):
         # a list of texts each of which is a closed template's text ("booking A operation 1 (oil);

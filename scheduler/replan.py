@@ -163,20 +163,20 @@ def _taken_as_planned(
     held = [p for pins in pinned.values() for p in pins.values()]
     for a in sorted(as_planned, key=lambda a: (a.start, a.booking, a.operation)):
         own = pinned.setdefault(a.booking, {})
-        if a.operation > 0 and a.operation - 1 not in own:
-            continue  # its previous operation has not started: nor has it
+        if a.operation > 0 and (a.operation - 1 not in own or own[a.operation - 1].end is None):
+            continue  # its previous operation has not started, or still runs: it has not started
         start, length = a.start, a.end - a.start
-        before = own[a.operation - 1].end if a.operation > 0 else None
-        if before is not None:
-            start = max(start, before)
+        if a.operation > 0:
+            start = max(start, own[a.operation - 1].end or start)
         pushed = True
-        while pushed:
+        while pushed:  # each push moves the start to a later end: it stops
             pushed = False
             for p in held:
                 if p.bay != a.bay and p.technician != a.technician:
                     continue
-                if p.end is not None and p.start <= start < p.end:
-                    start, pushed = p.end, True
+                ends = p.end if p.end is not None else max(now, p.start)  # running: at least until now
+                if p.start < start + length and start < ends:  # the whole job overlaps it, not its start only
+                    start, pushed = ends, True
         if start >= now:
             continue  # pushed past now: not started, planned again
         pin = PinnedOperation(

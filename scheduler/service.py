@@ -836,12 +836,15 @@ class PlanningService:
                         now=now,
                         keep_by=keep_by,
                     )
-                except Conflict:
-                    if details_only:  # no place for it yet (at risk, overbooked): as it was, new details
+                except (Conflict, InputError) as refused:
+                    # No place for it yet (at risk, overbooked), for want of room or because the
+                    # workshop no longer takes it as booked (a service or opening hours changed by
+                    # force): as it was, with the new details.
+                    if details_only:
                         kept = Booking.model_validate({**old.model_dump(), **changes})
                         bookings_db.add(session, workshop.id, left, kept, [], idempotency, created)
                         return kept
-                    if not force:
+                    if not force or not isinstance(refused, Conflict):
                         raise
                     return self._keep_at_risk(session, workshop, wanted, old, idempotency)
                 session.flush()

@@ -162,3 +162,11 @@ def test_the_operations_a_booking_carries_over_are_listed_as_chinese_lists_them(
         Translator("zh-CN").phrase(change)
         == "BK-1 工序 2（body）：B1/zhao 16:00-18:00 已移除（顺延到以后的日子）"
     )
+
+
+def test_many_leading_rule_tags_end_in_the_text_as_it_is_not_a_recursion_error() -> None:
+    """Each leading "[tag] " was read without counting towards the depth limit: some 250 of them
+    (a hostile argument echoed in an error) raised RecursionError, a traceback in zh (review-s17 I1)."""
+    zh = Translator("zh-CN")
+    hostile = "[a] " * 300 + "y"
+    assert zh.phrase(hostile) == hostile

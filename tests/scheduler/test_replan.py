@@ -415,3 +415,51 @@ def test_reported_times_that_overlap_still_get_the_precise_error() -> None:
         replan(rr, "greedy")
     assert err.value.field == "started[0]"
     assert err.value.reason == "booking b: overlaps pinned work of a on bay E1"
+
+
+def test_unreported_work_pushed_onto_other_pushed_work_is_pushed_again() -> None:
+    """l (chen, E1) finished at 09:30, late; nobody reported p (li, E1, planned 08:45-09:25) or q
+    (li, G1, planned 09:25-10:05). p is pushed to 09:30-10:10 on E1, so li cannot have started q at
+    09:25: q is pushed past now and planned again. Before, only a start inside earlier pins pushed,
+    so q stayed at 09:25 under p and the re-plan failed "booking p: overlaps pinned work of q on
+    technician li" (review-s17 R1)."""
+    req = small_request([booking(b, "LUBE", "08:00") for b in ("l", "p", "q")])
+    kept = [
+        assignment("l", 0, "E1", "chen", "08:00", "08:45"),
+        assignment("p", 0, "E1", "li", "08:45", "09:25"),
+        assignment("q", 0, "G1", "li", "09:25", "10:05"),
+    ]
+    rr = ReplanRequest(
+        request=req,
+        plan=hand_plan(req, kept),
+        now=at("09:50"),
+        finished=[OperationEvent(booking="l", operation=0, at=at("09:30"))],
+    )
+    result = replan(rr, "greedy")
+    assert_valid(_effective_request(rr), result.plan)
+    placed = {a.booking: a for a in result.plan.assignments}
+    assert (placed["p"].technician, placed["p"].start) == ("li", at("09:30"))
+    assert placed["q"].start >= at("09:50")
+
+
+def test_work_still_running_holds_back_the_unreported_work_after_it() -> None:
+    """x's diagnosis was pinned started at 08:40 with no end (still running at 09:00): its repair,
+    planned 08:24-09:36 and not reported, cannot have started. Before, it was pinned at 08:24 and
+    the re-plan failed "operation 2 (repair) starts before its operation 1 (diagnosis) ends"; and y's
+    unreported MAINT on the bay of z's running work was pinned under it (review-s17 R2)."""
+    running = PinnedOperation(operation=0, bay="G1", technician="wang", start=at("08:40"))
+    z_runs = PinnedOperation(operation=0, bay="G2", technician="li", start=at("08:30"))
+    req = small_request([booking("x", "MINOR", "08:00", pinned=[running]),
+                         booking("z", "MAINT", "08:00", pinned=[z_runs]),
+                         booking("y", "MAINT", "08:00")])  # fmt: skip
+    kept = [
+        assignment("x", 0, "G1", "wang", "08:00", "08:24"),
+        assignment("x", 1, "G1", "wang", "08:24", "09:36"),
+        assignment("z", 0, "G2", "li", "08:30", "09:30"),
+        assignment("y", 0, "G2", "chen", "08:45", "09:45"),
+    ]
+    rr = ReplanRequest(request=req, plan=hand_plan(req, kept), now=at("09:00"))
+    result = replan(rr, "greedy")
+    assert_valid(_effective_request(rr), result.plan)
+    placed = {(a.booking, a.operation): a for a in result.plan.assignments}
+    assert placed[("x", 1)].start >= at("09:00") and placed[("y", 0)].start >= at("09:00")

@@ -220,6 +220,14 @@ def test_a_service_taken_away_leaves_its_bookings_unassigned_not_the_day_stuck(c
     bookings = [Booking.model_validate(b) for b in _bookings(client)]
     assert_valid(PlanRequest(workshop=without, date=DAY, bookings=bookings), replanned)
     assert {u.booking for u in replanned.unassigned} == {b["id"] for b in tyres}
+    # The desk calls these customers: a new phone number is stored, the booking as it was (it was a
+    # 422 "unknown service code", review-s17 S1); a new time, which must fit, is still refused.
+    one = tyres[0]["id"]
+    phoned = client.patch(f"{URL}/bookings/{one}", json={"phone": "+86 139 0000 0001"})
+    assert phoned.status_code == 200, phoned.text
+    assert phoned.json()["phone"] == "+86 139 0000 0001" and phoned.json()["at_risk"] is True
+    assert client.get(f"{URL}/bookings/{one}").json() == phoned.json()
+    assert client.patch(f"{URL}/bookings/{one}", json={"waiter": True}).status_code == 422
 
 
 def test_a_harmless_change_goes_through_and_bookings_keep_their_place(client: TestClient) -> None:
