@@ -271,18 +271,7 @@ def test_a_repair_placed_ahead_of_other_work_leaves_the_rest_of_the_day_where_it
     started and still fit where they are. The greedy re-plan placed the bookings with clocked work
     first with the plain dispatcher, which moved all three to 15:24 (5 operations changed; fails
     before); the plan with clocked work first is now the stable one: only x's two change."""
-    req = small_request([booking("x", "MINOR", "15:30"), booking("p", "MINOR", "08:00"),
-                         booking("m", "MAINT", "08:00"), booking("l", "LUBE", "08:00"),
-                         booking("a", "ACCIDENT", "08:00")])  # fmt: skip
-    kept = [
-        assignment("p", 0, "G1", "wang", "15:00", "15:24"),
-        assignment("x", 0, "G1", "wang", "15:30", "15:54"),
-        assignment("x", 1, "G1", "wang", "15:54", "17:06"),
-        assignment("m", 0, "G2", "li", "16:00", "17:00"),
-        assignment("l", 0, "E1", "chen", "16:10", "16:55"),
-        assignment("a", 0, "B1", "zhao", "13:00", "15:00"),
-        assignment("a", 1, "P1", "zhou", "15:30", "17:00"),
-    ]
+    req, kept = _x_behind_p(p_diagnosis=("15:00", "15:24"), x_starts=("15:30", "15:54", "17:06"))
     rr = ReplanRequest(
         request=req,
         plan=hand_plan(req, kept),
@@ -300,18 +289,7 @@ def test_an_overrun_that_puts_a_repair_ahead_of_other_work_leaves_the_rest_of_th
     repair's place, 14:24-15:36, is gone: not clocked before now). Its repair goes first, 15:00-16:12,
     and x (after it on wang) no longer fits; m, l and a's paint stay where they are (before: moved to
     15:00 by the dispatcher, 5 operations changed; fails before)."""
-    req = small_request([booking("x", "MINOR", "15:30"), booking("p", "MINOR", "08:00"),
-                         booking("m", "MAINT", "08:00"), booking("l", "LUBE", "08:00"),
-                         booking("a", "ACCIDENT", "08:00")])  # fmt: skip
-    kept = [
-        assignment("p", 0, "G1", "wang", "14:00", "14:24"),
-        assignment("x", 0, "G1", "wang", "15:36", "16:00"),
-        assignment("x", 1, "G1", "wang", "16:00", "17:12"),
-        assignment("m", 0, "G2", "li", "16:00", "17:00"),
-        assignment("l", 0, "E1", "chen", "16:10", "16:55"),
-        assignment("a", 0, "B1", "zhao", "13:00", "15:00"),
-        assignment("a", 1, "P1", "zhou", "15:30", "17:00"),
-    ]
+    req, kept = _x_behind_p(p_diagnosis=("14:00", "14:24"), x_starts=("15:36", "16:00", "17:12"))
     rr = ReplanRequest(
         request=req,
         plan=hand_plan(req, kept),
@@ -324,6 +302,26 @@ def test_an_overrun_that_puts_a_repair_ahead_of_other_work_leaves_the_rest_of_th
     _only_x_moves(
         rr, kept, [(0, at("14:00"), at("15:00")), (1, at("15:00"), at("16:12"))], {("p", 0): "moved"}
     )
+
+
+def _x_behind_p(
+    p_diagnosis: tuple[str, str], x_starts: tuple[str, str, str]
+) -> tuple[PlanRequest, list[Assignment]]:
+    """wang does p's diagnosis then x's two operations on G1 (`x_starts`: x's diagnosis, repair,
+    end); li's MAINT at 16:00, chen's LUBE at 16:10, a's body work 13:00-15:00 and paint 15:30."""
+    req = small_request([booking("x", "MINOR", "15:30"), booking("p", "MINOR", "08:00"),
+                         booking("m", "MAINT", "08:00"), booking("l", "LUBE", "08:00"),
+                         booking("a", "ACCIDENT", "08:00")])  # fmt: skip
+    kept = [
+        assignment("p", 0, "G1", "wang", *p_diagnosis),
+        assignment("x", 0, "G1", "wang", x_starts[0], x_starts[1]),
+        assignment("x", 1, "G1", "wang", x_starts[1], x_starts[2]),
+        assignment("m", 0, "G2", "li", "16:00", "17:00"),
+        assignment("l", 0, "E1", "chen", "16:10", "16:55"),
+        assignment("a", 0, "B1", "zhao", "13:00", "15:00"),
+        assignment("a", 1, "P1", "zhou", "15:30", "17:00"),
+    ]
+    return req, kept
 
 
 def _only_x_moves(
