@@ -68,6 +68,15 @@ from scheduler.workshop_changes import broken_by
 
 logger = logging.getLogger("bayplan")
 
+
+def _with_details(old: Booking, changes: dict[str, object]) -> Booking:
+    """`old` with the customer's new details, its state (promise, at risk, overbooked) as it was."""
+    try:
+        return Booking.model_validate({**old.model_dump(), **changes})
+    except ValidationError as exc:
+        raise from_validation_error(exc) from None
+
+
 LOADING_DAYS = 62
 """The loading chart's longest range (two months)."""
 
@@ -841,7 +850,7 @@ class PlanningService:
                     # workshop no longer takes it as booked (a service or opening hours changed by
                     # force): as it was, with the new details.
                     if details_only:
-                        kept = Booking.model_validate({**old.model_dump(), **changes})
+                        kept = _with_details(old, changes)
                         bookings_db.add(session, workshop.id, left, kept, [], idempotency, created)
                         return kept
                     if not force or not isinstance(refused, Conflict):
@@ -862,10 +871,7 @@ class PlanningService:
     @staticmethod
     def _change_details(row: BookingRow, old: Booking, changes: dict[str, object]) -> Booking:
         """`old` with new details (desk_checks.DETAILS): its place, witness and promise as they were."""
-        try:
-            changed = Booking.model_validate({**old.model_dump(), **changes})
-        except ValidationError as exc:
-            raise from_validation_error(exc) from None
+        changed = _with_details(old, changes)
         bookings_db.set_details(row, changed)
         return changed
 
