@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.i18n import N_, _, current
 from cli.options import db_failure, fail, open_store, parse_date
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 
 class Format(StrEnum):
@@ -85,7 +89,6 @@ def report_command(
 
 def _print_table(report: object) -> None:
     from rich.console import Console
-    from rich.table import Table
 
     from scheduler.productivity import ProductivityReport
 
@@ -115,30 +118,39 @@ def _print_table(report: object) -> None:
         rows.append([t.date(r.period), who or "", grade, *minutes, share(r.efficiency), share(r.productivity),
                      deviation, share(r.on_time_share)])  # fmt: skip
     console = Console()
-    # Ten columns of whole words do not fit 80 columns: then the figures go in a second table (the
-    # period and technician repeated) rather than headings cut inside a word ("Perio/d").
-    parts = [list(range(len(headings)))]
-    if _whole_width(headings, parts[0]) > console.width:
+    # One table when its headings keep their words whole and its cells, the days first, whole
+    # ("Perio/d", "2026/年11/月24/日", "Nov 24,/2026" were cut); else the figures go in a second
+    # table, the period and technician repeated.
+    everything = list(range(len(headings)))
+    parts = [everything]
+    if _cut(console, _table(None, headings, rows, everything), headings, rows):
         parts = [[0, 1, 2, 3, 4, 5], [0, 1, 6, 7, 8, 9]]
     for n, columns in enumerate(parts):
-        table = Table(title=title if n == 0 else None)
-        for i in columns:
-            # folded, not cut short: a Chinese date or heading has no space to wrap at ("2026…")
-            table.add_column(headings[i], justify="left" if i < 2 else "right", overflow="fold")
-        for row in rows:
-            table.add_row(*(row[i] for i in columns))
-        console.print(table)
+        console.print(_table(title if n == 0 else None, headings, rows, columns))
 
 
-def _whole_width(headings: list[str], columns: list[int]) -> int:
-    """The narrowest table (rich's heavy box: an edge and a space each side of every column) whose
-    headings keep their words whole (cli.cjk_wrap's words: a Han character is a word)."""
-    from rich.cells import cell_len
+def _table(title: str | None, headings: list[str], rows: list[list[str]], columns: list[int]) -> Table:
+    from rich.table import Table
 
+    table = Table(title=title)
+    for i in columns:
+        # A day is never broken (mend-s18); the rest folded, not cut short: a Chinese heading has no
+        # space to wrap at.
+        table.add_column(headings[i], justify="left" if i < 2 else "right", overflow="fold", no_wrap=i == 0)
+    for row in rows:
+        table.add_row(*(row[i] for i in columns))
+    return table
+
+
+def _cut(console: Console, table: Table, headings: list[str], rows: list[list[str]]) -> bool:
+    """Whether `table` on `console` breaks a heading inside a word (cli.cjk_wrap's words: a Han
+    character is a word) or any cell at all."""
     from cli.cjk_wrap import words
 
-    widest = [max(cell_len(w.strip()) for _s, _e, w in words(headings[i])) for i in columns]
-    return sum(widest) + 3 * len(columns) + 1
+    lines = ["".join(segment.text for segment in line) for line in console.render_lines(table, pad=False)]
+    wanted = {w.strip() for heading in headings for _s, _e, w in words(heading)}
+    wanted |= {cell for row in rows for cell in row}
+    return any(not any(piece in line for line in lines) for piece in wanted if piece)
 
 
 def register(app: typer.Typer) -> None:

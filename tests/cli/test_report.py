@@ -96,3 +96,26 @@ def test_the_english_report_on_an_80_column_pipe_keeps_its_words_whole(tmp_path:
     for word in words:
         assert word in table.output, (word, table.output)
     assert table.output.count("grade 3") == table.output.count("workshop") >= 1
+
+
+def test_a_day_stays_whole_in_the_report_at_80_columns(tmp_path: Path) -> None:
+    """Chinese days broke per character at 80 columns ("2026/年11/月24/日": the one table was kept
+    because each Han character of a heading fits), and the English second table broke them at the
+    comma ("Nov 24,/2026"). Fails before: the days are not whole on any line."""
+    from rich.cells import cell_len
+
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    clocked_history(TestClient(create_app(url, auth=False, clock=fixed_clock())))
+    span = ["--db", url, "--workshop", "tiny", "--from", DAYS[0].isoformat(), "--to", DAYS[-1].isoformat()]
+    runner = CliRunner()
+    chinese = runner.invoke(app, ["--lang", "zh-CN", "report", *span], env={"COLUMNS": "80"})
+    english = runner.invoke(app, ["report", *span], env={"COLUMNS": "80"})
+    said = {"zh": [f"2026年11月{d.day}日" for d in DAYS], "en": [f"Nov {d.day}, 2026" for d in DAYS]}
+    for run, days in ((chinese, said["zh"]), (english, said["en"])):
+        assert run.exit_code == 0, run.output
+        assert max(cell_len(line) for line in run.output.splitlines()) <= 80, run.output
+        rows = [line for line in run.output.splitlines() if line.startswith("│")]
+        # every row of both tables begins with its whole day (4 rows a day: 2 technicians, grade, workshop)
+        for day in days:
+            assert sum(line.startswith(f"│ {day} ") for line in rows) == 8, (day, run.output)
+    assert "开工偏差分钟（均值 / p90）" in chinese.output  # the heading whole in the second table
