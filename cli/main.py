@@ -478,20 +478,31 @@ def keys_create(
     except InputError as exc:
         raise fail(f"--{exc.field.rstrip('s')}: {exc.reason}") from None
     typer.echo(key)
-    typer.echo(
-        _("id %(id)s · role %(role)s · workshops %(workshops)s", id=info.id, role=info.role.value,
-          workshops=", ".join(info.workshops)),
-        err=True,
-    )  # fmt: skip
+    said = _("id %(id)s · role %(role)s · workshops %(workshops)s", id=info.id, role=info.role.value,
+             workshops=", ".join(info.workshops))  # fmt: skip
+    if info.technician is not None:  # whose key it is, as the API's 201 and `keys list` say (mend-s18)
+        said += _(" · technician %(technician)s", technician=info.technician)
+    typer.echo(said, err=True)
 
 
 @keys_app.command("list", help=N_("List keys (ids, roles, workshops; never the keys themselves)."))
 def keys_list(db: DbOption = "sqlite:///bayplan.db") -> None:
+    from rich.cells import cell_len
+
+    rows = []
     for info in _keys(db).list():
         state = _("revoked %(date)s", date=f"{info.revoked_at:%Y-%m-%d}") if info.revoked_at else _("active")
         # A technician key's technician after its workshop (walk-s17 C13: whose key it is).
         scope = ",".join(info.workshops) + (f"/{info.technician}" if info.technician else "")
-        typer.echo(f"{info.id}  {info.role.value:8} {scope:20} {state}  {info.label or ''}")
+        rows.append((info.id, info.role.value, scope, state, info.label or ""))
+    # Columns as wide as their longest entry (at least 8 and 20, as before): a long workshop list
+    # or "technician" shifted the rest of its line (walk-s17 C14); a Chinese state is 2 cells a character.
+    role_width = max([8, *(len(row[1]) for row in rows)])
+    scope_width = max([20, *(len(row[2]) for row in rows)])
+    state_width = max([0, *(cell_len(row[3]) for row in rows)])
+    for key_id, role, scope, state, label in rows:
+        padded = state + " " * (state_width - cell_len(state))
+        typer.echo(f"{key_id}  {role:{role_width}} {scope:{scope_width}} {padded}  {label}")
 
 
 @keys_app.command(

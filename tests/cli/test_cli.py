@@ -460,3 +460,49 @@ def test_keys_create_makes_a_technician_key_bound_to_one_technician(tmp_path: Pa
     assert info is not None and info.technician == "t1"
     missing = bayplan(*args)  # a technician key must name its technician
     assert missing.returncode == 2 and "technician" in missing.stderr
+
+
+def test_keys_create_says_a_technician_keys_technician(tmp_path: Path) -> None:
+    """The line on stderr said id, role and workshops but not whose technician key it is (the API's
+    201 and `keys list` do). Fails before: no "technician t1" on the line."""
+    db = f"sqlite:///{tmp_path / 'keys.db'}"
+    args = ("keys", "create", "--role", "technician", "--workshop", "w", "--technician", "t1", "--db", db)
+    made = bayplan(*args)
+    assert made.returncode == 0, made.stderr
+    assert re.fullmatch(r"id \w+ · role technician · workshops w · technician t1\n", made.stderr), made.stderr
+    chinese = bayplan("--lang", "zh-CN", *args)
+    assert re.fullmatch(r"编号 \w+ · 角色 technician · 车间 w · 技师 t1\n", chinese.stderr), chinese.stderr
+    admin = bayplan("keys", "create", "--role", "admin", "--workshop", "*", "--db", db)
+    assert re.fullmatch(r"id \w+ · role admin · workshops \*\n", admin.stderr), admin.stderr  # as before
+
+
+def test_keys_list_columns_line_up(tmp_path: Path) -> None:
+    """A long workshop list ("dealer-2011,small-dealer"), the role "technician" and a revoked key's
+    state shifted the rest of their line (walk-s17 C14). Fails before: the labels start in
+    different columns."""
+    db = f"sqlite:///{tmp_path / 'keys.db'}"
+    made = [
+        ("--role", "admin", "--workshop", "*", "--label", "lead"),
+        ("--role", "foreman", "--workshop", "dealer-2011", "--workshop", "small-dealer", "--label", "desk"),
+        ("--role", "technician", "--workshop", "w", "--technician", "t1", "--label", "wang"),
+    ]
+    for args in made:
+        assert bayplan("keys", "create", *args, "--db", db).returncode == 0
+    first = bayplan("keys", "list", "--db", db).stdout.split()[0]
+    assert bayplan("keys", "revoke", first, "--db", db).returncode == 0
+    for lang in ("en", "zh-CN"):
+        lines = bayplan("--lang", lang, "keys", "list", "--db", db).stdout.splitlines()
+        assert len(lines) == 3, lines
+        # where the role, the workshops and the label begin, in terminal cells (the label is last)
+        starts = {_cells_before(line, [line.split()[1], line.split()[2], line.split()[-1]]) for line in lines}
+        assert len(starts) == 1, (lang, lines)
+
+
+def _cells_before(line: str, words: list[str]) -> tuple[int, ...]:
+    from rich.cells import cell_len
+
+    found, at = [], 0
+    for word in words:
+        at = line.index(f" {word}", at) + 1
+        found.append(cell_len(line[:at]))
+    return tuple(found)
