@@ -398,8 +398,8 @@ def serve(
     if cluster is not None:
         try:
             workers_there = cluster_workers(cluster)
-        except InputError as exc:
-            raise fail(str(exc)) from None
+        except InputError as exc:  # the option, not the API's field name (walk-s17 C10)
+            raise fail(f"--cluster: {exc.reason}") from None
         os.environ[CLUSTER_ENVIRONMENT] = cluster  # for uvicorn's workers too
         typer.echo(
             _("day plans and simulations run on the Dask cluster at {address} ({n} workers)").format(

@@ -273,6 +273,15 @@ def test_a_database_that_cannot_be_opened_exits_2_with_one_line_naming_db(tmp_pa
     assert run.returncode == 2 and "Traceback" not in run.stderr and "--port" in run.stderr
 
 
+def test_serve_names_the_cluster_option() -> None:
+    """A bad `--cluster` was said as "cluster: …", the API's field, not the option (walk-s17 C10).
+    Fails before: the line begins "bayplan: error: cluster:"."""
+    run = in_a_process("serve", "--cluster", "dask.example:8786", "--port", "1")
+    assert run.returncode == 2 and run.stderr.splitlines() == [
+        "bayplan: error: --cluster: expected tcp://HOST:PORT, got 'dask.example:8786'"
+    ], run.stderr[-500:]
+
+
 def test_an_output_file_that_cannot_be_written_exits_2_with_one_line_naming_out(tmp_path: Path) -> None:
     """`--out` a folder or in a folder that does not exist: plan, request and workshop export raised
     an OSError traceback (exit 1); print said so without naming the option."""
