@@ -40,12 +40,16 @@ def drop_off_not_past(booking: Booking, now: dt.datetime, workshop: Workshop) ->
     """A booking's drop-off is at most `PAST_GRACE` behind `now`."""
     if booking.drop_off < now - PAST_GRACE:
         today = now.astimezone(workshop.tz).date()
+        # Times alone on the same day; else both with their dates ("2026-12-01 08:00 is in the past
+        # (it is 2026-12-04 08:34:01)", not "(it is 08:34:01)": walk-s17 A6).
+        same_day = booking.drop_off.astimezone(workshop.tz).date() == today
+        day = today if same_day else None
         raise InputError(
             "drop_off",
             N_("%(drop_off)s is in the past (it is %(now)s)")
             % {
-                "drop_off": moment_words(booking.drop_off, workshop.tz, today),
-                "now": moment_words(now, workshop.tz, today),
+                "drop_off": moment_words(booking.drop_off, workshop.tz, day),
+                "now": moment_words(now, workshop.tz, day),
             },
         )
 

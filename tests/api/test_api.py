@@ -358,6 +358,14 @@ def test_a_booking_takes_the_moment_it_is_made_as_now(db_url: str) -> None:
     late = "2026-11-24T10:00:00+08:00"
     ago = client.post(TINY, params={"now": late}, json={"service": "MAINT", "drop_off": AT8})
     assert ago.status_code == 422 and "08:00 is in the past (it is 10:00)" in ago.text, ago.text
+    # A day before: both moments with their dates; the clock's time alone read as today's (walk-s17
+    # A6: "2026-11-23 08:00 is in the past (it is 10:00)"). Fails before.
+    days_ago = client.post(
+        TINY, params={"now": late}, json={"service": "MAINT", "drop_off": "2026-11-23T08:00:00+08:00"}
+    )
+    assert days_ago.status_code == 422, days_ago.text
+    said = days_ago.json()["detail"][0]["msg"]
+    assert said == "2026-11-23 08:00 is in the past (it is 2026-11-24 10:00)", said
     naive = client.post(
         TINY, params={"now": "2026-11-24T07:00:00"}, json={"service": "MAINT", "drop_off": AT8}
     )
