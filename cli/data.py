@@ -97,12 +97,14 @@ def workshop_push(
     import httpx
 
     if not url.startswith(("http://", "https://")):
-        raise fail(f"--url: expected http:// or https://, got {url!r}")
+        raise fail("--url: " + N_("expected http:// or https://, got %(value)r") % {"value": url})
     workshop = _scenario(scenario).workshop
     try:
         response = push_workshop(workshop, url, os.environ.get(KEY_ENVIRONMENT), force, _transport())
     except httpx.HTTPError as exc:
-        raise fail(f"--url: cannot reach {url}: {exc}", code=1) from None
+        raise fail(
+            "--url: " + N_("cannot reach %(url)s: %(problem)s") % {"url": url, "problem": exc}, code=1
+        ) from None
     if response.status_code == 200:
         where = f"{url.rstrip('/')}/v1/workshops/{workshop.id}"
         typer.echo(_("workshop %(id)s stored at %(url)s", id=workshop.id, url=where))
@@ -112,7 +114,11 @@ def workshop_push(
     except ValueError:
         detail = response.text
     if response.status_code in (401, 403):
-        raise fail(f"{response.status_code}: {detail} (a manager's key in {KEY_ENVIRONMENT})", code=1)
+        said = N_("%(detail)s (a manager's key in %(variable)s)") % {
+            "detail": detail,
+            "variable": KEY_ENVIRONMENT,
+        }
+        raise fail(f"{response.status_code}: {said}", code=1)
     if response.status_code == 409:
         broken = response.json().get("bookings", [])
         for item in broken:
@@ -162,26 +168,29 @@ def backup(
     try:
         url = make_url(db)
     except ArgumentError:
-        raise fail(f"--db: not a database URL: {db!r}") from None
+        raise fail("--db: " + N_("not a database URL: %(db)r") % {"db": db}) from None
     backend = url.get_backend_name()
     if backend == "postgresql":
         plain = url.set(drivername="postgresql").render_as_string(hide_password=True)
-        typer.echo(
+        said = _(
             "bayplan: PostgreSQL is backed up with its own tools, e.g.\n"
-            f"  pg_dump --format=custom --file={out} '{plain}'\n"
-            f"and restored with pg_restore --clean --dbname='{plain}' {out}",
-            err=True,
-        )
+            "  pg_dump --format=custom --file=%(out)s '%(url)s'\n"
+            "and restored with pg_restore --clean --dbname='%(url)s' %(out)s",
+            out=out, url=plain,
+        )  # fmt: skip
+        typer.echo(said, err=True)
         raise typer.Exit(code=2)
     if backend != "sqlite":
-        raise fail(f"--db: backs up SQLite databases only, not {backend}")
+        raise fail("--db: " + N_("backs up SQLite databases only, not %(backend)s") % {"backend": backend})
     if not url.database or url.database == ":memory:":
-        raise fail("--db: an SQLite file is needed, e.g. sqlite:///bayplan.db")
+        raise fail(
+            "--db: " + N_("an SQLite file is needed, e.g. %(example)s") % {"example": "sqlite:///bayplan.db"}
+        )
     source = Path(url.database)
     if not source.is_file():
         raise fail("--db: " + N_("no database file %(path)r") % {"path": str(source)})
     if out.resolve() == source.resolve():
-        raise fail("--out: is the database itself")
+        raise fail("--out: " + N_("is the database itself"))
     if not out.parent.is_dir():  # the user's mistake, named; not a failed backup
         raise fail("--out: " + NO_FOLDER % {"path": str(out.parent)})
     partial = out.with_name(out.name + ".partial")
@@ -195,7 +204,7 @@ def backup(
         os.replace(partial, out)
     except (sqlite3.Error, OSError) as exc:
         partial.unlink(missing_ok=True)
-        raise fail(f"backup failed: {exc}", code=1) from None
+        raise fail(N_("backup failed: %(why)s") % {"why": exc}, code=1) from None
     typer.echo(_("backed up %(source)s to %(out)s", source=source, out=out), err=True)
 
 

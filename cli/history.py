@@ -56,14 +56,16 @@ def fit_command(
         loaded = load_scenario(scenario)
         records = read_history(loaded, str(history), str(mapping) if mapping else None, skip_bad)
         if not records.orders:
-            raise InputError("history", "no orders to fit")
+            raise InputError("history", N_("no orders to fit"))
         fit = fit_history(records, loaded)
     except InputError as exc:
         raise fail(flagged(exc, FLAGS)) from None
     if records.skipped:
-        typer.echo(
-            f"bayplan: skipped {len(records.skipped)} bad row(s) (first: {records.skipped[0]})", err=True
-        )
+        from cli.i18n import current
+
+        first = current().phrase(str(records.skipped[0]))
+        typer.echo(_("bayplan: skipped %(count)s bad row(s) (first: %(first)s)", count=len(records.skipped),
+                     first=first), err=True)  # fmt: skip
     if out is not None:
         note = "SYNTHETIC history: " if fit.synthetic else ""
         comment = (
@@ -114,7 +116,7 @@ def export_command(
 
     first, last = day(from_, "--from"), day(to, "--to")
     if first is not None and last is not None and last < first:
-        raise fail("--to: ends before --from")
+        raise fail("--to: " + N_("ends before --from"))
     plain = db.removeprefix("sqlite:///")
     if db.startswith("sqlite:///") and plain != ":memory:" and not Path(plain).is_file():
         raise fail("--db: " + N_("no database file %(path)r") % {"path": plain})
@@ -136,7 +138,9 @@ def export_command(
         with out.open("w", encoding="utf-8", newline="") as handle:
             n = write_history(orders, handle, comment=comment)
     except OSError as exc:
-        raise fail(f"--out: cannot write {out}: {exc.strerror}") from None
+        raise fail(
+            "--out: " + N_("cannot write %(path)s: %(why)s") % {"path": out, "why": exc.strerror}
+        ) from None
     typer.echo(_("wrote %(n)s orders to %(out)s", n=n, out=out), err=True)
 
 
@@ -230,7 +234,7 @@ def backtest_command(
 
     try:
         if not 2 <= replications <= 1000:
-            raise InputError("--replications", "must be 2..1000")
+            raise InputError("--replications", N_("must be %(low)s..%(high)s") % {"low": 2, "high": 1000})
         loaded = load_scenario(scenario)
         path = history or default_history(loaded.path)
         result = backtest(
@@ -257,7 +261,9 @@ def default_history(scenario_path: Path) -> Path:
 
     found = sorted(scenario_path.glob("history*.csv*"))
     if not found:
-        raise InputError("history", f"no history file in {scenario_path}: give --history")
+        raise InputError(
+            "history", N_("no history file in %(path)s: give --history") % {"path": scenario_path}
+        )
     return found[0]
 
 

@@ -513,7 +513,7 @@ def keys_revoke(
     db: DbOption = "sqlite:///bayplan.db",
 ) -> None:
     if not _keys(db).revoke(key_id):
-        raise fail(f"key_id: no key {key_id!r}")
+        raise fail("key_id: " + N_("no key %(key_id)r") % {"key_id": key_id})
 
 
 @app.command(help=N_("Print the JSON Schema of the v1 plan request, plan or re-plan request."))

@@ -255,9 +255,10 @@ def _balanced(value: str) -> bool:
 
 #: Placeholders that hold names and ids, data that reads as it was given in every language: an
 #: operation named "oil and filter" is not read as the template "%(a)s and %(b)s" ("oil，并filter");
-#: the codes a field takes ("known": "general, express, …") as they are to be typed.
+#: the codes a field takes ("known": "general, express, …") as they are to be typed; a history
+#: file's column ("column": "service", not "服务项目").
 VERBATIM = frozenset(
-    {"name", "operation_names", "booking", "booking_id", "bay", "technician", "clocked_by", "known"}
+    {"name", "operation_names", "booking", "booking_id", "bay", "technician", "clocked_by", "known", "column"}
 )
 
 #: What a list of filled-in parts is joined with (`N_` so that each language says how it joins them).

@@ -103,39 +103,49 @@ def load_mapping(path: str | Path) -> Mapping:
         with Path(path).open("rb") as handle:
             data = tomllib.loads(handle.read().decode("utf-8-sig"))  # a BOM (Windows Notepad) read past
     except FileNotFoundError:
-        raise InputError("mapping", f"no mapping file {source!r}") from None
+        raise InputError("mapping", N_("no mapping file %(path)r") % {"path": source}) from None
     except OSError as exc:  # a folder of that name, no permission
-        raise InputError("mapping", f"cannot read {source!r}: {exc.strerror}") from None
+        raise InputError(
+            "mapping", N_("cannot read %(path)r: %(why)s") % {"path": source, "why": exc.strerror}
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError("(syntax)", str(exc), source) from None
     except UnicodeDecodeError as exc:  # TOML is UTF-8
-        raise InputError("(file)", f"not UTF-8 (byte {exc.start})", source) from None
+        raise InputError("(file)", N_("not UTF-8 (byte %(byte)s)") % {"byte": exc.start}, source) from None
     known = {"columns", "services", "timezone", "true_values", "false_values"}
     for key in data:
         if key not in known:
-            raise InputError(key, f"unknown key (known: {', '.join(sorted(known))})", source)
+            raise InputError(
+                key, N_("unknown key (known: %(known)s)") % {"known": ", ".join(sorted(known))}, source
+            )
     columns = data.get("columns", {})
     for key, value in columns.items():
         if key not in COLUMNS:
-            raise InputError(f"columns.{key}", f"not a history column (one of {', '.join(COLUMNS)})", source)
+            raise InputError(
+                f"columns.{key}",
+                N_("not a history column (one of %(known)s)") % {"known": ", ".join(COLUMNS)},
+                source,
+            )
         if not isinstance(value, str):
-            raise InputError(f"columns.{key}", "expected the export's column header as a string", source)
+            raise InputError(f"columns.{key}", N_("expected the export's column header as a string"), source)
     services = data.get("services", {})
     for key, value in services.items():
         if not isinstance(value, str):
-            raise InputError(f"services.{key}", "expected a bayplan service code", source)
+            raise InputError(f"services.{key}", N_("expected a bayplan service code"), source)
     timezone = data.get("timezone")
     if timezone is not None:
         try:
             ZoneInfo(str(timezone))
         except (ZoneInfoNotFoundError, ValueError):
-            raise InputError("timezone", f"unknown time zone {timezone!r}", source) from None
+            raise InputError(
+                "timezone", N_("unknown time zone %(zone)r") % {"zone": timezone}, source
+            ) from None
     out = Mapping(columns=dict(columns), services=dict(services), timezone=timezone)
     for key in ("true_values", "false_values"):
         if key in data:
             values = data[key]
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-                raise InputError(key, "expected a list of strings", source)
+                raise InputError(key, N_("expected a list of strings"), source)
             lowered = tuple(v.strip().lower() for v in values)
             out = (
                 replace(out, true_values=lowered)
@@ -152,7 +162,11 @@ class BadRow:
     reason: str
 
     def __str__(self) -> str:
-        return f"line {self.line}, {self.field}: {self.reason}"
+        return N_("line %(line)s, %(column)s: %(reason)s") % {
+            "line": self.line,
+            "column": self.field,
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -206,7 +220,9 @@ def load_history(
         with _open_text(p) as handle:
             return read_history(handle, mapping=mapping, services=services, skip_bad=skip_bad, source=str(p))
     except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as exc:
-        raise InputError("history", f"{p}: not a UTF-8 CSV file ({exc})") from None
+        raise InputError(
+            "history", N_("%(path)s: not a UTF-8 CSV file (%(why)s)") % {"path": p, "why": exc}
+        ) from None
 
 
 def read_history(
@@ -236,7 +252,7 @@ def read_history(
     try:
         header = next(reader)
     except StopIteration:
-        raise InputError("history", f"{source}: empty file (no header row)") from None
+        raise InputError("history", N_("%(path)s: empty file (no header row)") % {"path": source}) from None
     header = [h.strip() for h in header]
     index: dict[str, int] = {}
     for name in COLUMNS:
@@ -246,7 +262,8 @@ def read_history(
         elif name in REQUIRED:
             raise InputError(
                 f"columns.{name}",
-                f"{source}: no column {wanted!r} in the header (have {', '.join(header)})",
+                N_("%(path)s: no column %(column)r in the header (have %(known)s)")
+                % {"path": source, "column": wanted, "known": ", ".join(header)},
             )
     zone = ZoneInfo(m.timezone) if m.timezone else None
     orders: list[Order] = []
@@ -263,17 +280,23 @@ def read_history(
             bad.append(BadRow(line, exc.field, exc.reason))
             continue
         if order.order_id in seen:
-            bad.append(BadRow(line, "order_id", f"duplicate order id {order.order_id!r}"))
+            bad.append(BadRow(line, "order_id", N_("duplicate order id %(id)r") % {"id": order.order_id}))
             continue
         seen.add(order.order_id)
         orders.append(order)
     if bad and not skip_bad:
-        listed = "; ".join(str(b) for b in bad[:SHOW_ERRORS])
-        more = f"; and {len(bad) - SHOW_ERRORS} more" if len(bad) > SHOW_ERRORS else ""
-        raise InputError(
-            "history",
-            f"{source}: {len(bad)} bad row(s), nothing imported (--skip-bad leaves them out): {listed}{more}",
-        )
+        values = {"path": source, "count": len(bad), "rows": "; ".join(str(b) for b in bad[:SHOW_ERRORS])}
+        if len(bad) <= SHOW_ERRORS:
+            said = N_(
+                "%(path)s: %(count)s bad row(s), nothing imported (--skip-bad leaves them out): %(rows)s"
+            )
+        else:
+            values["more"] = len(bad) - SHOW_ERRORS
+            said = N_(
+                "%(path)s: %(count)s bad row(s), nothing imported (--skip-bad leaves them out): %(rows)s; and"
+                " %(more)s more"
+            )
+        raise InputError("history", said % values)
     orders.sort(key=lambda o: (o.arrived_at, o.order_id))
     return History(orders, source, bad, synthetic)
 
@@ -303,7 +326,7 @@ def _parse_row(
         if i is None:
             return ""
         if i >= len(row):
-            raise _Bad(name, f"missing (the row has {len(row)} fields)")
+            raise _Bad(name, N_("missing (the row has %(count)s fields)") % {"count": len(row)})
         return row[i].strip()
 
     def flag(name: str, default: bool | None = None) -> bool:
@@ -314,44 +337,50 @@ def _parse_row(
             return True
         if text in false_values and text != "":
             return False
-        raise _Bad(name, f"expected 0 or 1, got {cell(name)!r}")
+        raise _Bad(name, N_("expected 0 or 1, got %(value)r") % {"value": cell(name)})
 
     def when(name: str, required: bool = False) -> dt.datetime | None:
         text = cell(name)
         if not text:
             if required:
-                raise _Bad(name, "missing")
+                raise _Bad(name, N_("missing"))
             return None
         try:
             value = dt.datetime.fromisoformat(text)
         except ValueError:
-            raise _Bad(name, f"not an ISO 8601 time: {text!r}") from None
+            raise _Bad(name, N_("not an ISO 8601 time: %(value)r") % {"value": text}) from None
         if value.tzinfo is None:
             if zone is None:
-                raise _Bad(name, f"no UTC offset in {text!r} (or set timezone in the mapping file)")
+                raise _Bad(
+                    name,
+                    N_("no UTC offset in %(value)r (or set timezone in the mapping file)") % {"value": text},
+                )
             value = value.replace(tzinfo=zone)
         return value
 
     order_id = cell("order_id")
     if not order_id:
-        raise _Bad("order_id", "missing")
+        raise _Bad("order_id", N_("missing"))
     arrived = when("arrived_at", required=True)
     assert arrived is not None
     code = cell("service")
     if not code:
-        raise _Bad("service", "missing")
+        raise _Bad("service", N_("missing"))
     code = m.services.get(code, code)
     if known is not None and code not in known:
-        raise _Bad("service", f"unknown service {code!r} (map it in the mapping file's [services])")
+        raise _Bad(
+            "service",
+            N_("unknown service %(code)r (map it in the mapping file's [services])") % {"code": code},
+        )
     clocked_text = cell("clocked_minutes")
     clocked: float | None = None
     if clocked_text:
         try:
             clocked = float(clocked_text)
         except ValueError:
-            raise _Bad("clocked_minutes", f"not a number: {clocked_text!r}") from None
+            raise _Bad("clocked_minutes", N_("not a number: %(value)r") % {"value": clocked_text}) from None
         if not 0 <= clocked <= 100_000:
-            raise _Bad("clocked_minutes", f"must be 0..100000, got {clocked_text}")
+            raise _Bad("clocked_minutes", N_("must be 0..100000, got %(value)s") % {"value": clocked_text})
     order = Order(
         order_id=order_id,
         arrived_at=arrived,
@@ -368,11 +397,11 @@ def _parse_row(
         technician=cell("technician"),
     )
     if not order.kept and not order.booked:
-        raise _Bad("kept", "only a booking can be a no-show (kept 0 needs booked 1)")
+        raise _Bad("kept", N_("only a booking can be a no-show (kept 0 needs booked 1)"))
     if order.started_at is not None and order.started_at < order.arrived_at:
-        raise _Bad("started_at", "before arrived_at")
+        raise _Bad("started_at", N_("before arrived_at"))
     if order.finished_at is not None and order.finished_at < (order.started_at or order.arrived_at):
-        raise _Bad("finished_at", "before started_at (or arrived_at)")
+        raise _Bad("finished_at", N_("before started_at (or arrived_at)"))
     return order
 
 

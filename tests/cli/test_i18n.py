@@ -509,3 +509,90 @@ def test_a_foremans_option_errors_read_in_chinese(tmp_path: Path) -> None:
         assert run.stderr.strip() == f"bayplan：错误：{chinese}", args
         same = bayplan("plan", "small-dealer", *args)
         assert same.stderr.strip() == f"bayplan: error: {english}", args
+
+
+def test_the_data_commands_errors_read_in_chinese(tmp_path: Path) -> None:
+    """`workshop push`, `backup`, `history` and `keys revoke` said their own errors in English under
+    --lang zh-CN (f-strings, unmarked texts); the option or field named first stays as it is, and
+    the English is as it was. Fails before: each reason English."""
+    db = tmp_path / "a.db"
+    db.touch()
+    keys = f"sqlite:///{tmp_path / 'k.db'}"
+    assert bayplan("keys", "list", "--db", keys).returncode == 0  # the database, with no key
+    bad_rows = tmp_path / "rows.csv"
+    lines = [
+        "order_id,arrived_at,service,booked,waiter,fleet_partner",
+        "1,2011-01-03T08:00,LUBE,1,0,",
+        "2,2011-01-03T08:00+08:00,NOPE,1,0,",
+        "3,x,LUBE,2,0,",
+    ]
+    bad_rows.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    header = tmp_path / "header.csv"
+    header.write_text("order_id,arrived_at,service\n", encoding="utf-8")
+    range_ = ["--workshop", "w", "--db", keys, "--from", "2026-01-02", "--to", "2026-01-01"]
+    cases = [
+        (("workshop", "push", "small-dealer", "--url", "ftp://x"),
+         "--url: 应为 http:// 或 https://，收到 'ftp://x'",
+         "--url: expected http:// or https://, got 'ftp://x'"),
+        (("backup", "--db", "mysql://x/y"), "--db: 只能备份 SQLite 数据库，不能备份 mysql",
+         "--db: backs up SQLite databases only, not mysql"),
+        (("backup", "--db", "sqlite://"), "--db: 需要一个 SQLite 文件，例如 sqlite:///bayplan.db",
+         "--db: an SQLite file is needed, e.g. sqlite:///bayplan.db"),
+        (("backup", "--db", f"sqlite:///{db}", "--out", str(db)), "--out: 就是数据库本身",
+         "--out: is the database itself"),
+        (("keys", "revoke", "nope", "--db", keys), "key_id: 没有密钥 'nope'", "key_id: no key 'nope'"),
+        (("history", "export", *range_), "--to: 早于 --from", "--to: ends before --from"),
+        (("history", "fit", "dealer-2011", str(header)),
+         f"columns.booked: {header}：标题行中没有列 'booked'（现有：order_id, arrived_at, service）",
+         f"columns.booked: {header}: no column 'booked' in the header (have order_id, arrived_at, service)"),
+        (("history", "fit", "dealer-2011", str(bad_rows)),
+         f"HISTORY: {bad_rows}：3 个错误行，未导入任何数据（--skip-bad 可跳过它们）：第 2 行，arrived_at："
+         "'2011-01-03T08:00' 没有 UTC 偏移（或在映射文件中设置 timezone）；第 3 行，service："
+         "未知的服务项目 'NOPE'（请在映射文件的 [services] 中映射）；"
+         "第 4 行，arrived_at：不是 ISO 8601 时间：'x'",
+         f"HISTORY: {bad_rows}: 3 bad row(s), nothing imported (--skip-bad leaves them out): line 2, "
+         "arrived_at: no UTC offset in '2011-01-03T08:00' (or set timezone in the mapping file); line 3, "
+         "service: unknown service 'NOPE' (map it in the mapping file's [services]); line 4, arrived_at: "
+         "not an ISO 8601 time: 'x'"),
+    ]  # fmt: skip
+    for args, chinese, english in cases:
+        run = bayplan("--lang", "zh-CN", *args)
+        assert run.returncode == 2, (args, run.stderr)
+        assert run.stderr.strip() == f"bayplan：错误：{chinese}", args
+        same = bayplan(*args)
+        assert same.stderr.strip() == f"bayplan: error: {english}", args
+    pg = bayplan("--lang", "zh-CN", "backup", "--db", "postgresql://u:p@h/d", "--out", "b.dump")
+    assert pg.returncode == 2 and pg.stderr.startswith("bayplan：PostgreSQL 用它自己的工具备份，例如\n"), (
+        pg.stderr
+    )
+    assert "恢复则用 pg_restore --clean --dbname='postgresql://u:***@h/d' b.dump" in pg.stderr
+    # --skip-bad: the rows left out, said in Chinese too
+    with bad_rows.open("a", encoding="utf-8") as handle:
+        handle.write("9,2011-01-03T08:00+08:00,LUBE,1,0,\n")
+    skipped = bayplan(
+        "--lang", "zh-CN", "history", "fit", "dealer-2011", str(bad_rows), "--skip-bad", "--json"
+    )
+    assert skipped.returncode == 0 and skipped.stderr.strip() == (
+        "bayplan：跳过了 3 个错误行（第一个：第 2 行，arrived_at："
+        "'2011-01-03T08:00' 没有 UTC 偏移（或在映射文件中设置 timezone））"
+    ), skipped.stderr
+    header.with_name("none.csv").write_text("order_id,arrived_at,service,booked,waiter,fleet_partner\n")
+    empty = bayplan("--lang", "zh-CN", "history", "fit", "dealer-2011", str(header.with_name("none.csv")))
+    assert empty.stderr.strip() == "bayplan：错误：HISTORY: 没有可拟合的工单", empty.stderr
+
+
+def test_past_twenty_bad_history_rows_the_rest_is_counted_in_chinese(tmp_path: Path) -> None:
+    """Past 20 bad rows the rest are counted ("; and 5 more"): that count read "，并 5 more" when it
+    was a list item of its own. Fails before: English."""
+    rows = tmp_path / "rows.csv"
+    body = [f"{i},2011-01-03T08:00,LUBE,1,0," for i in range(25)]
+    rows.write_text("order_id,arrived_at,service,booked,waiter,fleet_partner\n" + "\n".join(body) + "\n")
+    run = bayplan("--lang", "zh-CN", "history", "fit", "dealer-2011", str(rows))
+    assert run.returncode == 2 and run.stderr.strip().endswith(
+        "（或在映射文件中设置 timezone）；另有 5 个"
+    ), run.stderr
+    assert "第 21 行" in run.stderr and not re.search("[A-Za-z]+ [a-z]+ in", run.stderr), run.stderr
+    english = bayplan("history", "fit", "dealer-2011", str(rows))
+    assert english.stderr.strip().endswith("(or set timezone in the mapping file); and 5 more"), (
+        english.stderr
+    )
