@@ -629,6 +629,27 @@ def on_time(request: PlanRequest, plan: Plan) -> set[str]:
     return kept
 
 
+WAS_ON_TIME = N_("on time in the plan before this re-plan, now left out: %(reason)s")
+"""The reason of a booking a re-plan leaves out that the plan before it had on time (`said_on_time`)."""
+
+
+def said_on_time(plan: Plan, kept: Collection[str]) -> Plan:
+    """`plan` with the reason of each booking it leaves out (whole, or carried over) that the plan
+    before this re-plan had on time (`kept`, `on_time`) saying so: the foreman reads that a promise
+    the day had kept is now lost, not only that the day is full. Said once (the validator gate's
+    plan may be the re-plan's own, already said)."""
+    said = WAS_ON_TIME.split("%", 1)[0]
+    if not any(u.booking in kept and not u.reason.startswith(said) for u in plan.unassigned):
+        return plan
+    unassigned = [
+        u.model_copy(update={"reason": WAS_ON_TIME % {"reason": u.reason}})
+        if u.booking in kept and not u.reason.startswith(said)
+        else u
+        for u in plan.unassigned
+    ]
+    return plan.model_copy(update={"unassigned": unassigned})
+
+
 def _keeping(compiled: CompiledDay, jobs: Collection[int]) -> CompiledDay:
     """`compiled` with the bookings `jobs` (indices) kept (`JobData.kept`: CP-SAT keeps them placed,
     `rank` counts the kept ones left out first) and no other."""
@@ -747,5 +768,5 @@ def replan(
             break
         first.update(stuck)
         plan = _plan_rest(rr, cut_to_clocked(request, first), bookings, planner, at_risk, jump, kept)
-    plan = carried_over(request, plan, first)
+    plan = said_on_time(carried_over(request, plan, first), kept)
     return ReplanResult(plan=plan, changes=diff(rr.plan, plan, rr))

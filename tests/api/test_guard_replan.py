@@ -235,3 +235,24 @@ def test_the_gates_fallback_keeps_the_booking_the_live_plan_has_on_time_too(
     promised = {b.id: b.promised for b in client.app.state.services.service.bookings("tiny", DAY)}  # type: ignore[attr-defined]
     assert ids["Y"] in placed and placed[ids["Y"]].end <= promised[ids["Y"]], noon.assignments
     assert ids["X"] not in placed and ids["X"] in {u.booking for u in noon.unassigned}
+
+
+def test_a_booking_a_live_re_plan_drops_says_it_had_been_on_time(guarded_client: TestClient) -> None:
+    """The day of the tests above: at 14:30 no plan keeps Y, which the live plan had on time (12:00-
+    15:00, due 15:30); its reason said only why no room is left. It now says the booking had been on
+    time before this re-plan, then why, in the reader's language. X, late in the plan before it was left
+    out at 12:00, does not say so."""
+    client = guarded_client
+    ids = _overrun_day(client)
+    _replanned(client, "11:00", ids)
+    noon = _replanned(client, "12:00", ids)
+    x = next(u for u in noon.unassigned if u.booking == ids["X"])
+    assert x.reason.startswith("day full: "), x.reason
+    late = _replanned(client, "14:30", ids)
+    y = next(u for u in late.unassigned if u.booking == ids["Y"])
+    said = "on time in the plan before this re-plan, now left out: operation 'work'"
+    assert y.reason.startswith(said), y.reason
+    stored = client.get(f"{W}/plans/{DATE}", headers={"Accept-Language": "zh-CN"}).json()
+    zh = next(u for u in stored["unassigned"] if u["booking"] == ids["Y"])["reason"]
+    assert zh.startswith("本次重新排程前可按时完成，现未排入："), zh
+    assert "on time" not in zh and "needs 180 min" not in zh
