@@ -27,7 +27,8 @@ from scheduler.storage.tables import ClockEventRow
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=2)
 """How far after the server's now (or the request's `now`) an event's `at` may be: a phone's clock
-a little ahead of the server's. Later is an event in the future (409)."""
+a little ahead of the server's. Later is an event in the future (409). Also how far after the
+server's clock a technician key's `now` may be (`received_now`)."""
 
 _NEW = 2**62
 """The id an event under check has: after every recorded one (the newest correction wins)."""
@@ -86,10 +87,13 @@ def record(
     read_day: DayReader,
     read_plan: PlanReader,
     now: dt.datetime | None = None,
+    replays: bool = True,
 ) -> Replayed | Recorded:
     """Record one event (or a correction), under the workshop's lock (`workshop_lock`): Replayed
     for a replay of the same idempotency key and body. Impossible events: Conflict; a key reused
-    for another body, a bad field: InputError; an unknown workshop: NotFound.
+    for another body, a bad field: InputError; an unknown workshop: NotFound. `replays`: `now` may
+    be any moment (a foreman replaying a day); else no later than the service's clock allows
+    (`received_now`: a technician key).
 
     One transaction: the idempotency lookup, the check and the event (committed before the answer:
     the event is durable whatever happens next)."""
@@ -114,7 +118,8 @@ def record(
                 tz = service.workshop(workshop_id, session).tz
                 return Replayed(event_from_record(done, tz), done.date)
         parsed = service.workshop(workshop_id, session)
-        _not_in_future(fields.get("at"), now or service.clock.now(), parsed)
+        now = received_now(now, service.clock.now(), replays, parsed)
+        _not_in_future(fields.get("at"), now, parsed)
         date = _date_of(session, workshop_id, parsed.tz, fields)
         workshop, day = read_day(session, workshop_id, date, parsed)
         rows = events_db.day_events(session, workshop_id, date)
@@ -136,6 +141,31 @@ def record(
         event = event_from_record(row, workshop.tz)
         past = candidate[:-1]  # the day's events before this one
     return Recorded(event, row.date, workshop, day, plan, state, past)
+
+
+def received_now(
+    now: dt.datetime | None, server: dt.datetime, replays: bool, workshop: Workshop
+) -> dt.datetime:
+    """The moment an event is received: `now` (default `server`, the service's clock). Only a key
+    that `replays` days (a foreman's, a manager's, an admin's) may send any `now`; a technician's
+    `now` is at most FUTURE_TOLERANCE after the server's clock (a phone's clock a little ahead),
+    else an event in the future could be recorded by sending `now` with it (review-s17 C1):
+    InputError on `now`. Earlier is fine (a request sent as of a moment before it arrives)."""
+    if now is None:
+        return server
+    if not replays and now > server + FUTURE_TOLERANCE:
+        raise InputError(
+            "now",
+            N_(
+                "%(now)s is after the server's clock (%(server)s): a technician's key clocks as of the"
+                " server's time (a foreman's key may replay a day)"
+            )
+            % {
+                "now": moment_words(now, workshop.tz, server.astimezone(workshop.tz).date()),
+                "server": moment_words(server, workshop.tz, now.astimezone(workshop.tz).date()),
+            },
+        )
+    return now
 
 
 def _not_in_future(at: object, now: dt.datetime, workshop: Workshop) -> None:

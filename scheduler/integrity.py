@@ -20,13 +20,14 @@ from collections.abc import Callable, Collection, Sequence
 
 from scheduler.compiler import CompiledDay, compile_request
 from scheduler.contract import Assignment, Booking, Plan, PlanOptions, PlanRequest, Unassigned, Workshop
-from scheduler.dispatch import dispatch
+from scheduler.dispatch import dispatch, dispatch_order
 from scheduler.errors import Conflict, InputError
 from scheduler.i18n import N_
 from scheduler.kpis import NO_KPIS, compute_kpis
 from scheduler.planning import DEFAULT_PLANNER, make_plan, to_plan
 from scheduler.replan import carried_over, cut_to_clocked, stuck_bookings
 from scheduler.validator import RULE_LOAN_CARS, Violation, validate_plan
+from solver.problem import DaySolution
 
 logger = logging.getLogger("bayplan")
 
@@ -136,12 +137,37 @@ def finish(request: PlanRequest, plan: Plan, dropped: Sequence[Unassigned]) -> P
     return plan.model_copy(update={"unassigned": unassigned, "kpis": kpis})
 
 
-def greedy_plan(request: PlanRequest, carry: bool = False) -> Plan:
+def _dispatched(compiled: CompiledDay, keep: Collection[str]) -> DaySolution:
+    """The dispatcher's plan of `compiled`; with `keep` (bookings whose promise holds), also the
+    dispatcher's plan with those placed first (after the pinned work), taken where it leaves fewer
+    of them out (then fewer by priority, then the lower objective), as the re-plan's main path
+    (`scheduler.replan._plan_rest`) does with its stable plan."""
+    plain = dispatch(compiled.problem)
+    mine = {j for j, b in enumerate(compiled.request.bookings) if b.id in keep}
+    if not mine & plain.unplaced:
+        return plain
+    jobs = compiled.problem.jobs
+    order = sorted(dispatch_order(compiled.problem), key=lambda j: (not jobs[j].pinned, j not in mine))
+    first = dispatch(compiled.problem, order)
+
+    def quality(solution: DaySolution) -> tuple[int, int, float]:
+        return (
+            len(mine & solution.unplaced),
+            sum(jobs[j].priority for j in solution.unplaced),
+            solution.objective,
+        )
+
+    return first if quality(first) < quality(plain) else plain
+
+
+def greedy_plan(request: PlanRequest, carry: bool = False, keep: Collection[str] = ()) -> Plan:
     """The baseline dispatcher's plan of every plannable booking of `request`. `carry` (a re-plan
     of the day): a booking whose pinned work leaves the rest of it no room is cut to that work, the
-    rest carried over (scheduler.replan.carried_over), as the re-plan does."""
+    rest carried over (scheduler.replan.carried_over), as the re-plan does. `keep`: the bookings
+    whose promise holds (a live re-plan's `JobData.kept`): never left out for another booking where
+    the dispatcher placing them first keeps more of them (`_dispatched`; review-s16 F5)."""
     compiled, dropped = plannable(request)
-    plan = to_plan(compiled, dispatch(compiled.problem), "greedy")
+    plan = to_plan(compiled, _dispatched(compiled, keep), "greedy")
     first: dict[str, int] = {}
     for _ in range(len(compiled.request.bookings) if carry else 0):  # each round cuts one more
         stuck = stuck_bookings(compiled.request, plan, first)
@@ -149,7 +175,7 @@ def greedy_plan(request: PlanRequest, carry: bool = False) -> Plan:
             break
         first.update(stuck)
         cut = compile_request(cut_to_clocked(compiled.request, first))
-        plan = to_plan(cut, dispatch(cut.problem), "greedy")
+        plan = to_plan(cut, _dispatched(cut, keep), "greedy")
     return finish(request, carried_over(compiled.request, plan, first), dropped)
 
 
@@ -267,7 +293,7 @@ def checked_plan(
             return instead
     logger.error("%s is invalid, the greedy plan replaces it: %s", what, _summary(violations))
     try:
-        fallback = greedy_plan(request, carry)
+        fallback = greedy_plan(request, carry, keep)
         violations = validate_plan(request, fallback)
     except InputError as exc:
         violations = [Violation("reference", None, str(exc))]

@@ -47,7 +47,7 @@ from scheduler.errors import Conflict, InputError, NotFound
 from scheduler.integrity import checked_plan, finish, plannable
 from scheduler.plan_tasks import PlanBasis, replan_check_request, witness_hint
 from scheduler.planning import to_plan
-from scheduler.replan import on_time, replan, with_changes
+from scheduler.replan import on_time, replan, said_on_time, with_changes
 from scheduler.service import PlanningService
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db
@@ -188,7 +188,7 @@ def _replan(
     ).plan
     check = replan_check_request(rr)
     plan = checked_plan(check, finish(check, plan, dropped), carry=True, keep=promised)
-    plan = with_changes(before, plan, rr)
+    plan = with_changes(before, said_on_time(plan, promised), rr)
     return service.store_plan(workshop.id, date, plan, PlanBasis(version, check), as_of_event)
 
 

@@ -17,7 +17,7 @@ from scheduler.contract import Assignment, Plan, PlanRequest, ReplanRequest
 from scheduler.integrity import checked_plan, finish, plannable, witness_breaks
 from scheduler.optimise import optimise
 from scheduler.planning import to_plan
-from scheduler.replan import on_time, replan, replan_request, with_changes
+from scheduler.replan import on_time, replan, replan_request, said_on_time, with_changes
 from solver.objective import objective
 from solver.problem import DaySolution, Placement
 
@@ -53,7 +53,8 @@ def replan_plan(rr: ReplanRequest) -> Plan:
     plan = replan(rr.model_copy(update={"request": compiled.request})).plan
     check = replan_check_request(rr)
     kept = on_time(check, rr.plan)
-    return with_changes(rr.plan, checked_plan(check, finish(check, plan, dropped), carry=True, keep=kept), rr)
+    checked = checked_plan(check, finish(check, plan, dropped), carry=True, keep=kept)
+    return with_changes(rr.plan, said_on_time(checked, kept), rr)
 
 
 def witness_hint(compiled: CompiledDay, witness: Sequence[Assignment]) -> DaySolution:

@@ -131,6 +131,7 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
                 operation=k, bay=base.bay, technician=base.technician, start=start, end=end
             )
         pinned[b.id] = pins
+    as_planned = _done_before_reported(pinned, as_planned, current, request.bookings)
     _taken_as_planned(pinned, as_planned, now)
     bookings: list[Booking] = []
     for b in request.bookings:
@@ -148,6 +149,38 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
         known.add(walk_in.id)
         bookings.append(walk_in)
     return bookings, now
+
+
+def _done_before_reported(
+    pinned: dict[str, dict[int, PinnedOperation]],
+    as_planned: list[Assignment],
+    current: Mapping[tuple[str, int], Assignment],
+    bookings: Sequence[Booking],
+) -> list[Assignment]:
+    """A booking's operation reported (or pinned) while an operation before it is neither: the
+    earlier one is taken as done by the later one's start, where its plan has it, pinned into
+    `pinned` from its planned start to its planned end or that start, whichever is first (a repair
+    reported started at 09:10 with its diagnosis planned 09:00-09:24: diagnosis 09:00-09:10). Before,
+    the diagnosis counted as started as planned and was pushed behind its own repair, past now, and
+    the re-plan failed "operation 1 is pinned but operation 0 is not: pin finished work too"
+    (review-s17 R3(b)). Where the plan starts it no earlier than the later start, it is pinned as
+    planned all the same, so the compiler says precisely what cannot be: "operation 2 (repair)
+    starts before its operation 1 (diagnosis) ends". Returns `as_planned` without those."""
+    taken: set[tuple[str, int]] = set()
+    for b in bookings:
+        pins = pinned.get(b.id)
+        if not pins:
+            continue
+        for k in sorted(pins, reverse=True):
+            later, i = pins[k], k - 1
+            while i >= 0 and i not in pins and (a := current.get((b.id, i))) is not None:
+                end = min(a.end, later.start) if a.start < later.start else a.end
+                pins[i] = later = PinnedOperation(
+                    operation=i, bay=a.bay, technician=a.technician, start=a.start, end=end
+                )
+                taken.add((b.id, i))
+                i -= 1
+    return [a for a in as_planned if (a.booking, a.operation) not in taken]
 
 
 def _taken_as_planned(
@@ -596,6 +629,27 @@ def on_time(request: PlanRequest, plan: Plan) -> set[str]:
     return kept
 
 
+WAS_ON_TIME = N_("on time in the plan before this re-plan, now left out: %(reason)s")
+"""The reason of a booking a re-plan leaves out that the plan before it had on time (`said_on_time`)."""
+
+
+def said_on_time(plan: Plan, kept: Collection[str]) -> Plan:
+    """`plan` with the reason of each booking it leaves out (whole, or carried over) that the plan
+    before this re-plan had on time (`kept`, `on_time`) saying so: the foreman reads that a promise
+    the day had kept is now lost, not only that the day is full. Said once (the validator gate's
+    plan may be the re-plan's own, already said)."""
+    said = WAS_ON_TIME.split("%", 1)[0]
+    if not any(u.booking in kept and not u.reason.startswith(said) for u in plan.unassigned):
+        return plan
+    unassigned = [
+        u.model_copy(update={"reason": WAS_ON_TIME % {"reason": u.reason}})
+        if u.booking in kept and not u.reason.startswith(said)
+        else u
+        for u in plan.unassigned
+    ]
+    return plan.model_copy(update={"unassigned": unassigned})
+
+
 def _keeping(compiled: CompiledDay, jobs: Collection[int]) -> CompiledDay:
     """`compiled` with the bookings `jobs` (indices) kept (`JobData.kept`: CP-SAT keeps them placed,
     `rank` counts the kept ones left out first) and no other."""
@@ -714,5 +768,5 @@ def replan(
             break
         first.update(stuck)
         plan = _plan_rest(rr, cut_to_clocked(request, first), bookings, planner, at_risk, jump, kept)
-    plan = carried_over(request, plan, first)
+    plan = said_on_time(carried_over(request, plan, first), kept)
     return ReplanResult(plan=plan, changes=diff(rr.plan, plan, rr))

@@ -179,16 +179,26 @@ class ShopFloor:
         idempotency_key: str | None,
         key_id: str | None,
         now: dt.datetime | None = None,
+        replays: bool = True,
     ) -> tuple[ClockEvent, BookingStatus, bool]:
         """Record one event (or a correction); returns it, the booking's status and whether it is
         new (False: a replay of the same idempotency key and body). Impossible events: Conflict.
+        `replays`: `now` may be any moment (not for a technician's key: `record`).
 
         The event is committed before the answer; the day is re-planned in the background (or
         here, when not `background`): the answer projects the event over the live plan as stored."""
         replanned: DayStatus | None = None
         with workshop_lock(self.service, workshop_id):
             taken = record(
-                self.service, workshop_id, fields, idempotency_key, key_id, self._day, self._plan, now
+                self.service,
+                workshop_id,
+                fields,
+                idempotency_key,
+                key_id,
+                self._day,
+                self._plan,
+                now,
+                replays,
             )
             if isinstance(taken, Replayed):
                 # The first answer may have been lost between the event's commit and its re-plan

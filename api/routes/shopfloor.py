@@ -56,7 +56,8 @@ def clock(
         Moment | None,
         Query(
             description="the moment the event is received (default: the server's clock): an `at` more than"
-            " 2 minutes after it is refused (409)"
+            " 2 minutes after it is refused (409). A technician's key may not send a `now` more than"
+            " 2 minutes after the server's clock (422); a foreman's key may (a day replayed)"
         ),
     ] = None,
 ) -> Clocked:
@@ -75,6 +76,7 @@ def clock(
         idempotency_key,
         None if key is None else key.id,
         now,
+        replays=key is None or key.role is not Role.technician,
     )
     if not created:
         response.status_code = 200

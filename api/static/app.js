@@ -296,7 +296,7 @@ function setupMe() {
       };
       const key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
       // Received as of the page's clock (a day replayed with ?now= too): the route refuses an event
-      // after the moment it is received.
+      // after the moment it is received, and a technician's key a moment ahead of the server's clock.
       const url = `/v1/workshops/${me.dataset.workshop}/clock?now=${encodeURIComponent(at)}`;
       const result = await api("POST", url, body, { "Idempotency-Key": key });
       if (result.status === 201 || result.status === 200) {

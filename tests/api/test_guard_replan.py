@@ -16,7 +16,16 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from api.app import create_app
-from scheduler.contract import PinnedOperation, Plan, PlanOptions, PlanRequest, Workshop
+from scheduler import live_replan
+from scheduler.contract import (
+    PinnedOperation,
+    Plan,
+    PlanOptions,
+    PlanRequest,
+    ReplanRequest,
+    ReplanResult,
+    Workshop,
+)
 from scheduler.validator import assert_valid
 from tests.builders import CLOCK_NOW, DATE, DAY, at, fixed_clock, settled, tiny_workshop
 from tests.builders import clock_event as ev
@@ -195,3 +204,55 @@ def test_an_overrun_never_drops_a_booking_the_live_plan_has_on_time_for_one_at_r
     assert {a.booking for a in late.assignments} == {ids["P"], ids["X"]}
     status = client.get(f"{W}/days/{DATE}/status", params={"now": at("14:30").isoformat()}).json()
     assert next(s for s in status["bookings"] if s["booking"] == y)["at_risk"]
+
+
+def test_the_gates_fallback_keeps_the_booking_the_live_plan_has_on_time_too(
+    guarded_client: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The day of the test above at 12:00, with the live re-plan's own plan breaking a hard rule (a
+    planner defect, simulated: its unclocked work an hour earlier, before now), so the validator
+    gate falls back to the dispatcher's plan. That plan placed X first (booked first) and dropped Y,
+    which the live plan had on time (review-s16 F5). It keeps Y as the re-plan's own path does:
+    Y 12:00-15:00 on time, X unassigned."""
+    client = guarded_client
+    ids = _overrun_day(client)
+    _replanned(client, "11:00", ids)
+    real = live_replan.replan
+    hour = dt.timedelta(hours=1)
+
+    def broken(rr: ReplanRequest, *args: Any, **kwargs: Any) -> ReplanResult:
+        result = real(rr, *args, **kwargs)
+        clocked = [a for a in result.plan.assignments if a.booking == ids["P"]]
+        rest = [a for a in result.plan.assignments if a.booking != ids["P"]]
+        early = clocked + [a.model_copy(update={"start": a.start - hour, "end": a.end - hour}) for a in rest]
+        return result.model_copy(update={"plan": result.plan.model_copy(update={"assignments": early})})
+
+    monkeypatch.setattr(live_replan, "replan", broken)
+    with caplog.at_level("ERROR", logger="bayplan"):
+        noon = _replanned(client, "12:00", ids)
+    assert "the greedy plan replaces it" in caplog.text  # the gate's fallback made it
+    placed = {a.booking: a for a in noon.assignments}
+    promised = {b.id: b.promised for b in client.app.state.services.service.bookings("tiny", DAY)}  # type: ignore[attr-defined]
+    assert ids["Y"] in placed and placed[ids["Y"]].end <= promised[ids["Y"]], noon.assignments
+    assert ids["X"] not in placed and ids["X"] in {u.booking for u in noon.unassigned}
+
+
+def test_a_booking_a_live_re_plan_drops_says_it_had_been_on_time(guarded_client: TestClient) -> None:
+    """The day of the tests above: at 14:30 no plan keeps Y, which the live plan had on time (12:00-
+    15:00, due 15:30); its reason said only why no room is left. It now says the booking had been on
+    time before this re-plan, then why, in the reader's language. X, late in the plan before it was left
+    out at 12:00, does not say so."""
+    client = guarded_client
+    ids = _overrun_day(client)
+    _replanned(client, "11:00", ids)
+    noon = _replanned(client, "12:00", ids)
+    x = next(u for u in noon.unassigned if u.booking == ids["X"])
+    assert x.reason.startswith("day full: "), x.reason
+    late = _replanned(client, "14:30", ids)
+    y = next(u for u in late.unassigned if u.booking == ids["Y"])
+    said = "on time in the plan before this re-plan, now left out: operation 'work'"
+    assert y.reason.startswith(said), y.reason
+    stored = client.get(f"{W}/plans/{DATE}", headers={"Accept-Language": "zh-CN"}).json()
+    zh = next(u for u in stored["unassigned"] if u["booking"] == ids["Y"])["reason"]
+    assert zh.startswith("本次重新排程前可按时完成，现未排入："), zh
+    assert "on time" not in zh and "needs 180 min" not in zh

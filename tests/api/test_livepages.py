@@ -113,11 +113,20 @@ def test_the_technicians_page_lists_his_jobs_in_planned_order(tmp_path: Path) ->
     # A technician key sees only his own jobs, whatever the query says.
     assert 'data-technician="t"' in client.get(url + "&technician=u").text
 
-    # He starts his first job (as the page's script would: received as of the page's clock, which
-    # a replay's ?now= sets ahead of the server's): it is in progress, still the next one.
+    # He starts his first job at 08:00 (as the page's script would: received as of the page's
+    # clock, its data-now run on since it loaded): it is in progress, still the next one.
     assert "/clock?now=${encodeURIComponent(at)}" in client.get("/static/app.js").text
-    body = {**ev(mine[0], "start", "08:00"), "operation": 0}
     same_site = {"origin": "http://testserver"}
+    # A replay's ?now= sets the page's clock ahead of the server's (07:30): a technician's key may
+    # not clock as of it (review-s17 C1: events ahead of the server's clock); nothing is recorded.
+    replay = client.get(url + f"&now={at('08:00').isoformat()}".replace("+", "%2B")).text
+    assert f'data-now="{at("08:00").isoformat()}"' in replay
+    body = {**ev(mine[0], "start", "08:00"), "operation": 0}
+    ahead = client.post(f"{W}/clock", params={"now": body["at"]}, json=body, headers=same_site)
+    assert ahead.status_code == 422 and ahead.json()["detail"][0]["loc"] == ["now"], ahead.text
+    clock.set(at("08:00"))  # the day itself: the page's clock is the server's
+    page = client.get(url).text
+    assert f'data-now="{at("08:00").isoformat()}"' in page
     sent = client.post(f"{W}/clock", params={"now": body["at"]}, json=body, headers=same_site)
     assert sent.status_code == 201, sent.text
     clock.set(at("08:10"))
@@ -125,6 +134,13 @@ def test_the_technicians_page_lists_his_jobs_in_planned_order(tmp_path: Path) ->
     assert f'class="job in_progress next" data-booking="{mine[0]}"' in page
 
     sign_in(foreman)
+    # A foreman replaying the day on t's page (its clock at 09:00, the server's at 08:10) clocks
+    # as of the page's clock: his key replays days.
+    replay = client.get(url + f"&technician=t&now={at('09:00').isoformat()}".replace("+", "%2B")).text
+    assert f'data-now="{at("09:00").isoformat()}"' in replay
+    paused = {**ev(mine[0], "pause", "09:00"), "operation": 0}
+    replayed = client.post(f"{W}/clock", params={"now": paused["at"]}, json=paused, headers=same_site)
+    assert replayed.status_code == 201, replayed.text
     other = client.get(url + "&technician=u").text
     assert 'data-technician="u"' in other
     assert re.findall(r'<li class="job [^"]*" data-booking="([^"]+)"', other) == sorted(

@@ -185,7 +185,8 @@ def test_a_correction_names_an_event_of_its_own_workshop(client: TestClient) -> 
 
 
 def test_a_technician_key_clocks_only_as_himself(db_url: str) -> None:
-    client = TestClient(create_app(db_url, auth=True, clock=fixed_clock()))
+    clock = fixed_clock()
+    client = TestClient(create_app(db_url, auth=True, clock=clock))
     keys = KeyStore(Store(db_url))
     admin = {"X-API-Key": keys.create("admin", ["tiny"])[0]}
     tech = {"X-API-Key": keys.create("technician", ["tiny"], technician="t")[0]}
@@ -194,6 +195,7 @@ def test_a_technician_key_clocks_only_as_himself(db_url: str) -> None:
     put_workshop(client, two_technician_workshop(), admin)
     a = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()},
                     headers=booking).json()["id"]  # fmt: skip
+    clock.set(at("08:30"))  # the day itself: a technician clocks as of the server's clock
     assert (
         client.post(
             f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00", tech="u"), headers=tech
@@ -204,7 +206,7 @@ def test_a_technician_key_clocks_only_as_himself(db_url: str) -> None:
         client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00"), headers=booking).status_code
         == 403
     )
-    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00"), headers=tech)
+    r = client.post(f"{W}/clock", json=ev(a, "start", "08:00"), headers=tech)
     assert r.status_code == 201
     correction = {"action": "correct", "corrects": r.json()["event"]["id"], "at": at("08:02").isoformat()}
     assert client.post(f"{W}/clock", params=CLOCK_NOW, json=correction, headers=tech).status_code == 403
@@ -217,6 +219,49 @@ def test_a_technician_key_clocks_only_as_himself(db_url: str) -> None:
     )
     with pytest.raises(Exception, match="technician"):
         keys.create("technician", ["tiny"])
+
+
+def test_a_technician_key_may_not_clock_ahead_of_the_servers_clock(db_url: str) -> None:
+    """review-s17 C1: `?now=` moved the "event in the future" check with it, so any clock key could
+    record events ahead of the server's clock. A technician's `now` may be at most 2 minutes
+    (FUTURE_TOLERANCE) after the server's clock: later is refused (422 naming `now` and why) and
+    nothing is recorded. A foreman's or an admin's key still replays a day with any `now`."""
+    clock = fixed_clock()
+    client = TestClient(create_app(db_url, auth=True, clock=clock))
+    keys = KeyStore(Store(db_url))
+    admin = {"X-API-Key": keys.create("admin", ["tiny"])[0]}
+    tech = {"X-API-Key": keys.create("technician", ["tiny"], technician="t")[0]}
+    foreman = {"X-API-Key": keys.create("foreman", ["tiny"])[0]}
+    put_workshop(client, two_technician_workshop(), admin)
+    a, b = (client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at(hhmm).isoformat()},
+                        headers=admin).json()["id"] for hhmm in ("08:00", "08:00"))  # fmt: skip
+    clock.set(at("08:00"))
+    events = f"{W}/days/{DATE}/events"
+    ahead = client.post(f"{W}/clock", params={"now": at("16:00").isoformat()}, json=ev(a, "start", "15:59"),
+                        headers=tech)  # fmt: skip
+    assert ahead.status_code == 422, ahead.text
+    assert ahead.json()["detail"][0]["loc"] == ["now"]
+    assert ahead.json()["detail"][0]["msg"] == (
+        "16:00 is after the server's clock (08:00): a technician's key clocks as of the server's time"
+        " (a foreman's key may replay a day)"
+    )
+    zh = client.post(f"{W}/clock", params={"now": at("16:00").isoformat()}, json=ev(a, "start", "15:59"),
+                     headers={**tech, "Accept-Language": "zh-CN"})  # fmt: skip
+    assert zh.status_code == 422 and zh.json()["detail"][0]["msg"].startswith(
+        "16:00 晚于服务器时钟（08:00）：技师的密钥只能按服务器的时间打卡"
+    ), zh.text
+    assert client.get(events, headers=admin).json() == []  # nothing recorded
+    # Without `now`, the event ahead is in the future as before (409); a phone a minute ahead is fine.
+    assert client.post(f"{W}/clock", json=ev(a, "start", "15:59"), headers=tech).status_code == 409
+    early = {"now": at("08:02").isoformat()}
+    assert (
+        client.post(f"{W}/clock", params=early, json=ev(a, "start", "08:02"), headers=tech).status_code == 201
+    )
+    # A foreman (or an admin) replays the day ahead of the server's clock.
+    for who, body in ((foreman, ev(a, "finish", "09:00")), (admin, ev(b, "start", "09:10"))):
+        r = client.post(f"{W}/clock", params={"now": body["at"]}, json=body, headers=who)
+        assert r.status_code == 201, r.text
+    assert [e["action"] for e in client.get(events, headers=admin).json()] == ["start", "finish", "start"]
 
 
 def test_a_technician_key_must_name_a_technician_of_its_stored_workshop(db_url: str) -> None:

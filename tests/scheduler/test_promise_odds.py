@@ -14,6 +14,7 @@ from scheduler.promise_odds import (
     DurationModel,
     GuardRule,
     Snapshot,
+    _promises,
     booking_projection,
     end_samples,
     guarded,
@@ -143,6 +144,37 @@ def test_the_guard_rule_is_pessimistic_while_there_is_time_to_act() -> None:
     assert rule.quantile(b, at("07:50")) is None and not rule.early_phase(
         at("10:00"), at("08:00"), at("07:50")
     )
+
+
+def test_a_poll_exactly_the_horizon_before_the_promise_still_has_time_to_act() -> None:
+    """bench/RESULTS-promise-confidence.md: a late booking had P = 0.824 at exactly 60 minutes
+    before its promise, the last poll that counts as ahead, and no flag: the rule's early phase
+    was `promise - now > horizon` (strict), so that poll used the point projection alone."""
+    rule = GuardRule(early=0.9, late=None)
+    b = Booking(id="A", service="MAINT", drop_off=at("08:00"), promised=at("10:00"))
+    assert rule.early_phase(at("10:00"), at("08:00"), at("09:00"))
+    assert rule.quantile(b, at("09:00")) == 0.9
+    assert rule.quantile(b, at("09:01")) is None
+
+
+def test_odds_below_the_rules_quantile_flag_the_booking_even_at_the_quantiles_edge() -> None:
+    """bench/RESULTS-promise-confidence.md: a late booking had P(on time) = 230/256 = 0.8984 at 70
+    minutes before its promise and no flag: the interpolated 0.9 quantile of its 256 end samples
+    sat on the promise. The pessimistic end is past the promise exactly when P < 0.9."""
+    bookings, p = day(promise_a="09:30")
+    s = state(("A", "start", "08:00"), bookings=bookings)
+    now = at("08:20")
+    promised = 70.0  # minutes from now
+    ends = np.array([promised - 0.5] * 230 + [promised + 0.4] * 26)
+    guard = _promises(snapshot(bookings, p, s, now), {"A": ends}, GuardRule(0.9, None))
+    assert guard["A"].on_time_probability == 0.8984
+    assert guard["A"].pessimistic_end is not None and guard["A"].pessimistic_end > at("09:30")
+    status = booking_status(WS, bookings[0], p, s, now, None)
+    assert guarded([status], guard)[0].at_risk
+    # 231 of 256 on time (P = 0.9023): not past the promise.
+    ends = np.array([promised - 0.5] * 231 + [promised + 0.4] * 25)
+    guard = _promises(snapshot(bookings, p, s, now), {"A": ends}, GuardRule(0.9, None))
+    assert guard["A"].pessimistic_end == at("09:30") and not guarded([status], guard)[0].at_risk
 
 
 def test_at_risk_is_true_exactly_while_the_projected_end_is_after_the_promise() -> None:

@@ -461,3 +461,48 @@ def test_work_still_running_holds_back_the_unreported_work_after_it() -> None:
     assert_valid(_effective_request(rr), result.plan)
     placed = {(a.booking, a.operation): a for a in result.plan.assignments}
     assert placed[("x", 1)].start >= at("09:00") and placed[("y", 0)].start >= at("09:00")
+
+
+def _minor_m(diagnosis: str, repair: str, end: str) -> tuple[PlanRequest, Plan]:
+    """m's MINOR planned on wang, G1: the diagnosis from `diagnosis` to `repair`, the repair to `end`."""
+    req = small_request([booking("m", "MINOR", "08:30")])
+    kept = [
+        assignment("m", 0, "G1", "wang", diagnosis, repair),
+        assignment("m", 1, "G1", "wang", repair, end),
+    ]
+    return req, hand_plan(req, kept)
+
+
+@pytest.mark.parametrize("planner", ["greedy", "cpsat"])
+def test_a_repair_reported_started_takes_its_unreported_diagnosis_as_done_by_then(planner: str) -> None:
+    """m's diagnosis is planned 09:00-09:24, its repair from 09:24; the repair is reported started at
+    09:10 and nobody reported the diagnosis. The re-plan failed with "operation 1 is pinned but
+    operation 0 is not: pin finished work too" (the diagnosis, taken as started as planned, was
+    pushed behind its own repair, past now: review-s17 R3(b)). The diagnosis is done by the
+    repair's start: 09:00-09:10, the repair from 09:10."""
+    req, plan = _minor_m("09:00", "09:24", "10:36")
+    started = [OperationEvent(booking="m", operation=1, at=at("09:10"))]
+    rr = ReplanRequest(request=req, plan=plan, now=at("09:40"), started=started)
+    result = replan(rr, planner)
+    assert_valid(_effective_request(rr), result.plan)
+    m = sorted((a.operation, a.start, a.end) for a in result.plan.assignments)
+    assert m[0] == (0, at("09:00"), at("09:10")) and m[1][:2] == (1, at("09:10"))
+    assert not result.plan.unassigned
+
+
+@pytest.mark.parametrize(
+    ("planned", "now"), [(("10:00", "10:24", "11:36"), "09:40"), (("09:30", "09:54", "11:06"), "09:20")]
+)
+def test_a_repair_reported_started_before_its_diagnosis_was_planned_gets_the_precise_error(
+    planned: tuple[str, str, str], now: str
+) -> None:
+    """The repair reported started at 09:10 while its unreported diagnosis is planned later (before
+    or after now): it cannot have been done by then. The error names the report and says so
+    (before: "pin finished work too", in English in every language)."""
+    req, plan = _minor_m(*planned)
+    started = [OperationEvent(booking="m", operation=1, at=at("09:10"))]
+    rr = ReplanRequest(request=req, plan=plan, now=at(now), started=started)
+    with pytest.raises(InputError) as err:
+        replan(rr, "greedy")
+    assert err.value.field == "started[0]"
+    assert err.value.reason == "booking m operation 2 (repair) starts before its operation 1 (diagnosis) ends"
