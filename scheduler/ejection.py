@@ -356,61 +356,45 @@ def _points(
     the queue, so a chain that succeeds at one of its first points (most do) does not price every
     bay at every start of the day (on a full dealer-2011 day that was most of a chain's time).
     The order is the one of sorting every point by (cost, start, technician, bay)."""
-    # Only the qualified technicians' and the allowed bays' intervals are gathered: a point is
-    # priced on nothing else.
-    on_tech: dict[int, list[tuple[int, int, int]]] = {t: [] for t in op.technicians}
-    on_bay: dict[int, list[tuple[int, int, int]]] = {b: [] for b in op.bays}
-    tech_get, bay_get = on_tech.get, on_bay.get
+    on_tech: dict[int, list[tuple[int, int, int]]] = {}
+    on_bay: dict[int, list[tuple[int, int, int]]] = {}
     for j, placed in where.items():
         for p in placed:
-            found = tech_get(p.technician)
-            if found is not None:
-                found.append((p.start, p.end, j))
-            found = bay_get(p.bay)
-            if found is not None:
-                found.append((p.start, p.end, j))
+            on_tech.setdefault(p.technician, []).append((p.start, p.end, j))
+            on_bay.setdefault(p.bay, []).append((p.start, p.end, j))
     work: dict[int, int] = {}
-    jobs, horizon = problem.jobs, problem.horizon
 
     def cost_of(ejected: set[int]) -> int:
         total = 0
         for j in ejected:
             minutes = work.get(j)
             if minutes is None:
-                minutes = 0
-                for p in where[j]:
-                    minutes += p.end - p.start
+                minutes = sum(p.end - p.start for p in where[j])
                 if tightness:  # each minute weighs 1 + tightness / window (`TIGHTNESS`)
-                    job = jobs[j]
-                    window = (job.due if job.due is not None else horizon) - job.release
-                    minutes += tightness * minutes // (window if window > 1 else 1)
+                    job = problem.jobs[j]
+                    window = (job.due if job.due is not None else problem.horizon) - job.release
+                    minutes += tightness * minutes // max(1, window)
                 work[j] = minutes
             total += minutes
         return total
 
     bays = [b for _, b in sorted(zip(op.bay_costs, op.bays, strict=True))]
     bay_index: dict[int, _Busy] = {}
-    isdisjoint = fixed.isdisjoint
     # (cost, start, technician, bay, duration, on the technician or the point): a bay of -1 marks
     # a point not priced yet, at a cost no more than its own and ahead of it among equal ones.
     queue: list[tuple[int, int, int, int, int, set[int] | _Point]] = []
-    append = queue.append
     for t, d in zip(op.technicians, op.durations, strict=True):
-        busy = on_tech[t]
+        busy = on_tech.get(t, [])
         tech_index = _Busy(busy)
-        overlapping = tech_index.overlapping
-        ends = [e for _, e, _ in busy]
-        for w_start, w_end in _windows(problem, t):
-            first = w_start if w_start >= ready else ready
-            last = (w_end if w_end <= latest else latest) - d
-            if first > last:
-                continue
-            starts = {first}
-            starts.update([e for e in ends if first <= e <= last])
+        for w_start, w_end in problem.technicians[t].windows():
+            first = max(w_start, ready)
+            starts = {first} | {e for _, e, _ in busy if first <= e}
             for s in sorted(starts):
-                here = overlapping(s, s + d)
-                if isdisjoint(here):
-                    append((cost_of(here), s, t, -1, d, here))
+                if s + d > min(w_end, latest):
+                    break
+                here = tech_index.overlapping(s, s + d)
+                if not here & fixed:
+                    queue.append((cost_of(here), s, t, -1, d, here))
     heapify(queue)
     while queue:
         _, s, t, _, d, item = heappop(queue)
@@ -422,15 +406,9 @@ def _points(
         for b in bays:  # cheapest bay first; a free one ends the search
             index = bay_index.get(b)
             if index is None:
-                index = bay_index[b] = _Busy(on_bay[b])
-            on_b = index.overlapping(s, s + d)
-            if not on_b or on_b <= here:  # nothing more on this bay (`here` is never in `fixed`):
-                cost = cost_of(here)  # the technician's cost, the least a bay can add
-                if best is None or cost < best.cost:
-                    best = _Point(cost, s, t, b, s + d, frozenset(here))
-                break
-            ejected = here | on_b
-            if not isdisjoint(ejected):
+                index = bay_index[b] = _Busy(on_bay.get(b, []))
+            ejected = here | index.overlapping(s, s + d)
+            if ejected & fixed:
                 continue
             cost = cost_of(ejected)
             if best is None or cost < best.cost:
@@ -439,20 +417,6 @@ def _points(
                 break
         if best is not None:
             heappush(queue, (best.cost, s, t, best.bay, d, best))
-
-
-_WINDOWS: dict[int, tuple[DayProblem, list[list[tuple[int, int]]]]] = {}
-"""Each problem's technicians' working blocks (by the problem's id, the problem kept with them so a
-new problem at a reused id is not mistaken for it): `_points` asks for them at every call."""
-
-
-def _windows(problem: DayProblem, technician: int) -> list[tuple[int, int]]:
-    cached = _WINDOWS.get(id(problem))
-    if cached is None or cached[0] is not problem:
-        if len(_WINDOWS) >= 64:
-            _WINDOWS.clear()
-        cached = _WINDOWS[id(problem)] = (problem, [t.windows() for t in problem.technicians])
-    return cached[1][technician]
 
 
 class _Busy:
