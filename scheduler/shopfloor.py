@@ -384,17 +384,16 @@ class ShopFloor:
         statuses = guarded(statuses, promises)
         if persist:
             with self.service.store.transaction() as session:
-                before = events_db.risks(session, workshop.id, [s.booking for s in statuses])
-                since = events_db.set_risks(
+                update = events_db.set_risks(
                     session, workshop.id, {s.booking: s.at_risk for s in statuses}, now
                 )
+            since = update.since
+            for s in statuses:  # once per booking going at risk, whichever update wrote it
+                if s.booking in update.new:
+                    self.webhooks.emit(workshop.id, "booking.at_risk", s.model_dump(mode="json"))
         else:
             with self.service.store.sessions() as session:
                 since = events_db.risks(session, workshop.id, [s.booking for s in statuses])
-        if persist:
-            for s in statuses:
-                if s.at_risk and s.booking not in before:
-                    self.webhooks.emit(workshop.id, "booking.at_risk", s.model_dump(mode="json"))
         statuses = [
             s.model_copy(update={"at_risk_since": since.get(s.booking, now).astimezone(workshop.tz)})
             if s.at_risk

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -99,31 +100,38 @@ def risks(session: Session, workshop_id: str, booking_ids: list[str]) -> dict[st
     return {r.booking_id: _aware(r.since) for r in rows}
 
 
-def set_risks(
-    session: Session, workshop_id: str, at_risk: dict[str, bool], now: dt.datetime
-) -> dict[str, dt.datetime]:
-    """Record the first moment each booking went at risk; forget it once it is back on time."""
-    rows = {
-        r.booking_id: r
-        for r in session.scalars(
-            select(PromiseRiskRow).where(
-                PromiseRiskRow.workshop_id == workshop_id, PromiseRiskRow.booking_id.in_(list(at_risk))
+class RiskUpdate(NamedTuple):
+    since: dict[str, dt.datetime]
+    """When each booking at risk went at risk."""
+    new: frozenset[str]
+    """The bookings this update found newly at risk (another update at the same time sees none of them)."""
+
+
+def set_risks(session: Session, workshop_id: str, at_risk: dict[str, bool], now: dt.datetime) -> RiskUpdate:
+    """Record the first moment each booking went at risk; forget it once it is back on time.
+
+    A re-plan's status and a poll's may write at once: the insert skips a row the other has just
+    written (the first moment stays) and the delete counts no rows, so neither fails the other."""
+    back_on_time = [booking_id for booking_id, risky in at_risk.items() if not risky]
+    if back_on_time:
+        session.execute(
+            delete(PromiseRiskRow).where(
+                PromiseRiskRow.workshop_id == workshop_id, PromiseRiskRow.booking_id.in_(back_on_time)
             )
-        ).all()
-    }
-    since: dict[str, dt.datetime] = {}
-    for booking_id, risky in at_risk.items():
-        row = rows.get(booking_id)
-        if risky and row is None:
-            session.add(
-                PromiseRiskRow(workshop_id=workshop_id, booking_id=booking_id, since=now.astimezone(dt.UTC))
-            )
-            since[booking_id] = now
-        elif risky and row is not None:
-            since[booking_id] = _aware(row.since)
-        elif row is not None:
-            session.delete(row)
-    return since
+        )
+    risky = [booking_id for booking_id, r in at_risk.items() if r]
+    new: frozenset[str] = frozenset()
+    if risky:
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        since = now.astimezone(dt.UTC)
+        inserted = session.scalars(
+            insert(PromiseRiskRow)
+            .values([{"workshop_id": workshop_id, "booking_id": b, "since": since} for b in risky])
+            .on_conflict_do_nothing()
+            .returning(PromiseRiskRow.booking_id)
+        )
+        new = frozenset(inserted)
+    return RiskUpdate(risks(session, workshop_id, risky), new)
 
 
 def between(

@@ -1,0 +1,81 @@
+"""Promise risks written by two status updates at once (a clocked re-plan's and a poll's): on
+PostgreSQL their transactions interleave, and neither may fail nor warn for the other's row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import warnings
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import SAWarning
+
+from scheduler.storage import Store
+from scheduler.storage import clock_events as events_db
+from tests.scheduler.test_service import _service
+
+_NOW = dt.datetime(2030, 5, 6, 9, 0, tzinfo=dt.UTC)
+
+
+def _wait_until_blocked(store: Store) -> None:
+    """Until another connection of the test waits on a row lock (the interleaving under test)."""
+    deadline = time.monotonic() + 10
+    with store.engine.connect() as connection:
+        while time.monotonic() < deadline:
+            waiting = connection.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            ).scalar_one()
+            if waiting:
+                return
+            time.sleep(0.02)
+    raise AssertionError("the second transaction never waited for the first")
+
+
+def _interleaved(store: Store, first: dict[str, bool], second: dict[str, bool]) -> list[BaseException]:
+    """`first` written and flushed, `second` written from another thread while the first is open
+    (it waits on the first's row), then the first committed; the second's errors and warnings."""
+    problems: list[BaseException] = []
+
+    def write_second() -> None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", SAWarning)
+                with store.transaction() as session:
+                    events_db.set_risks(session, "w", second, _NOW + dt.timedelta(minutes=1))
+        except BaseException as error:
+            problems.append(error)
+
+    with store.transaction() as session:
+        events_db.set_risks(session, "w", first, _NOW)
+        session.flush()
+        other = threading.Thread(target=write_second)
+        other.start()
+        _wait_until_blocked(store)
+    other.join(10)
+    return problems
+
+
+@pytest.fixture
+def postgres_store(db_url: str) -> Store:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite takes one writer at a time: the interleaving cannot happen")
+    service, _ = _service(db_url)
+    return service.store
+
+
+def test_two_status_updates_marking_the_same_booking_at_risk_at_once_keep_the_first_moment(
+    postgres_store: Store,
+) -> None:
+    assert _interleaved(postgres_store, {"b1": True}, {"b1": True}) == []
+    with postgres_store.sessions() as session:
+        assert events_db.risks(session, "w", ["b1"]) == {"b1": _NOW}
+
+
+def test_two_status_updates_clearing_the_same_risk_at_once_neither_warns(postgres_store: Store) -> None:
+    with postgres_store.transaction() as session:
+        events_db.set_risks(session, "w", {"b1": True}, _NOW)
+    assert _interleaved(postgres_store, {"b1": False}, {"b1": False}) == []
+    with postgres_store.sessions() as session:
+        assert events_db.risks(session, "w", ["b1"]) == {}
