@@ -150,10 +150,14 @@ def received_now(
     that `replays` days (a foreman's, a manager's, an admin's) may send any `now`; a technician's
     `now` is at most FUTURE_TOLERANCE after the server's clock (a phone's clock a little ahead),
     else an event in the future could be recorded by sending `now` with it (review-s17 C1):
-    InputError on `now`. Earlier is fine (a request sent as of a moment before it arrives)."""
+    InputError on `now`. Earlier is fine (a request sent as of a moment before it arrives). A
+    technician's `now` ahead of the server's clock counts as the server's clock: the event's `at` may
+    be FUTURE_TOLERANCE after the server's clock, not twice that (review-s18)."""
     if now is None:
         return server
-    if not replays and now > server + FUTURE_TOLERANCE:
+    if replays:
+        return now
+    if now > server + FUTURE_TOLERANCE:
         raise InputError(
             "now",
             N_(
@@ -165,7 +169,7 @@ def received_now(
                 "server": moment_words(server, workshop.tz, now.astimezone(workshop.tz).date()),
             },
         )
-    return now
+    return min(now, server)
 
 
 def _not_in_future(at: object, now: dt.datetime, workshop: Workshop) -> None:

@@ -57,7 +57,8 @@ def clock(
         Query(
             description="the moment the event is received (default: the server's clock): an `at` more than"
             " 2 minutes after it is refused (409). A technician's key may not send a `now` more than"
-            " 2 minutes after the server's clock (422); a foreman's key may (a day replayed)"
+            " 2 minutes after the server's clock (422), and its `at` counts from the server's clock;"
+            " a foreman's key may send any `now` (a day replayed)"
         ),
     ] = None,
 ) -> Clocked:

@@ -264,6 +264,31 @@ def test_a_technician_key_may_not_clock_ahead_of_the_servers_clock(db_url: str) 
     assert [e["action"] for e in client.get(events, headers=admin).json()] == ["start", "finish", "start"]
 
 
+def test_a_technicians_now_does_not_widen_the_two_minutes_an_event_may_be_ahead(db_url: str) -> None:
+    """review-s18: a technician's `now` up to 2 minutes ahead of the server's clock, and its `at`
+    up to 2 minutes after that `now`, recorded an event 4 minutes ahead of the server's clock; without
+    `now` it is refused (409). The 2 minutes are counted from the server's clock for a technician's
+    key, whatever `now` it sends; a phone page's event as of its own moment still goes in."""
+    clock = fixed_clock()
+    client = TestClient(create_app(db_url, auth=True, clock=clock))
+    keys = KeyStore(Store(db_url))
+    admin = {"X-API-Key": keys.create("admin", ["tiny"])[0]}
+    tech = {"X-API-Key": keys.create("technician", ["tiny"], technician="t")[0]}
+    put_workshop(client, two_technician_workshop(), admin)
+    a = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()},
+                    headers=admin).json()["id"]  # fmt: skip
+    clock.set(at("08:00"))
+    plain = client.post(f"{W}/clock", json=ev(a, "start", "08:04"), headers=tech)
+    assert plain.status_code == 409, plain.text
+    ahead = client.post(f"{W}/clock", params={"now": at("08:02").isoformat()}, json=ev(a, "start", "08:04"),
+                        headers=tech)  # fmt: skip
+    assert ahead.status_code == 409, ahead.text
+    assert client.get(f"{W}/days/{DATE}/events", headers=admin).json() == []  # nothing recorded
+    page = client.post(f"{W}/clock", params={"now": at("08:01").isoformat()}, json=ev(a, "start", "08:01"),
+                       headers=tech)  # fmt: skip
+    assert page.status_code == 201, page.text
+
+
 def test_a_technician_key_must_name_a_technician_of_its_stored_workshop(db_url: str) -> None:
     client = TestClient(create_app(db_url, auth=True, clock=fixed_clock()))
     keys = KeyStore(Store(db_url))
