@@ -145,12 +145,17 @@ def _table(title: str | None, headings: list[str], rows: list[list[str]], column
 def _cut(console: Console, table: Table, headings: list[str], rows: list[list[str]]) -> bool:
     """Whether `table` on `console` breaks a heading inside a word (cli.cjk_wrap's words: a Han
     character is a word) or any cell at all."""
+    from rich.cells import cell_len
+
     from cli.cjk_wrap import words
 
-    lines = ["".join(segment.text for segment in line) for line in console.render_lines(table, pad=False)]
+    lines = console.render_lines(table, pad=False)
+    drawn = "\n".join("".join(segment.text for segment in line) for line in lines)
     wanted = {w.strip() for heading in headings for _s, _e, w in words(heading)}
-    wanted |= {cell for row in rows for cell in row}
-    return any(not any(piece in line for line in lines) for piece in wanted if piece)
+    # A column wraps its widest cell first: where that one stands whole, every cell of it does
+    # (one search per column, not per cell: a year of days has thousands of rows).
+    wanted |= {max(column, key=cell_len) for column in zip(*rows, strict=True)}
+    return any(piece not in drawn for piece in wanted if piece)
 
 
 def register(app: typer.Typer) -> None:
