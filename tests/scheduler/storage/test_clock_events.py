@@ -29,6 +29,7 @@ def _wait_until_blocked(store: Store) -> None:
             ).scalar_one()
             if waiting:
                 return
+            connection.rollback()  # pg_stat_activity is read once per transaction
             time.sleep(0.02)
     raise AssertionError("the second transaction never waited for the first")
 
