@@ -184,15 +184,21 @@ def test_a_correction_names_an_event_of_its_own_workshop(client: TestClient) -> 
     assert [e["action"] for e in client.get(f"{W}/days/{DATE}/events").json()] == ["start"]
 
 
-def test_a_technician_key_clocks_only_as_himself(db_url: str) -> None:
+def _keyed(db_url: str) -> tuple[TestClient, FixedClock, dict[str, dict[str, str]]]:
+    """An app with keys on, the fixed clock and the two-technician workshop, and a key per role
+    (the technician key clocks as technician "t")."""
     clock = fixed_clock()
     client = TestClient(create_app(db_url, auth=True, clock=clock))
     keys = KeyStore(Store(db_url))
-    admin = {"X-API-Key": keys.create("admin", ["tiny"])[0]}
-    tech = {"X-API-Key": keys.create("technician", ["tiny"], technician="t")[0]}
-    foreman = {"X-API-Key": keys.create("foreman", ["tiny"])[0]}
-    booking = {"X-API-Key": keys.create("booking", ["tiny"])[0]}
-    put_workshop(client, two_technician_workshop(), admin)
+    roles = {role: {"X-API-Key": keys.create(role, ["tiny"])[0]} for role in ("admin", "foreman", "booking")}
+    roles["technician"] = {"X-API-Key": keys.create("technician", ["tiny"], technician="t")[0]}
+    put_workshop(client, two_technician_workshop(), roles["admin"])
+    return client, clock, roles
+
+
+def test_a_technician_key_clocks_only_as_himself(db_url: str) -> None:
+    client, clock, keys = _keyed(db_url)
+    tech, foreman, booking = keys["technician"], keys["foreman"], keys["booking"]
     a = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()},
                     headers=booking).json()["id"]  # fmt: skip
     clock.set(at("08:30"))  # the day itself: a technician clocks as of the server's clock
@@ -218,7 +224,7 @@ def test_a_technician_key_clocks_only_as_himself(db_url: str) -> None:
         == 201
     )
     with pytest.raises(Exception, match="technician"):
-        keys.create("technician", ["tiny"])
+        KeyStore(Store(db_url)).create("technician", ["tiny"])
 
 
 def test_a_technician_key_may_not_clock_ahead_of_the_servers_clock(db_url: str) -> None:
@@ -226,13 +232,8 @@ def test_a_technician_key_may_not_clock_ahead_of_the_servers_clock(db_url: str) 
     record events ahead of the server's clock. A technician's `now` may be at most 2 minutes
     (FUTURE_TOLERANCE) after the server's clock: later is refused (422 naming `now` and why) and
     nothing is recorded. A foreman's or an admin's key still replays a day with any `now`."""
-    clock = fixed_clock()
-    client = TestClient(create_app(db_url, auth=True, clock=clock))
-    keys = KeyStore(Store(db_url))
-    admin = {"X-API-Key": keys.create("admin", ["tiny"])[0]}
-    tech = {"X-API-Key": keys.create("technician", ["tiny"], technician="t")[0]}
-    foreman = {"X-API-Key": keys.create("foreman", ["tiny"])[0]}
-    put_workshop(client, two_technician_workshop(), admin)
+    client, clock, keys = _keyed(db_url)
+    admin, tech, foreman = keys["admin"], keys["technician"], keys["foreman"]
     a, b = (client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at(hhmm).isoformat()},
                         headers=admin).json()["id"] for hhmm in ("08:00", "08:00"))  # fmt: skip
     clock.set(at("08:00"))
@@ -269,12 +270,8 @@ def test_a_technicians_now_does_not_widen_the_two_minutes_an_event_may_be_ahead(
     up to 2 minutes after that `now`, recorded an event 4 minutes ahead of the server's clock; without
     `now` it is refused (409). The 2 minutes are counted from the server's clock for a technician's
     key, whatever `now` it sends; a phone page's event as of its own moment still goes in."""
-    clock = fixed_clock()
-    client = TestClient(create_app(db_url, auth=True, clock=clock))
-    keys = KeyStore(Store(db_url))
-    admin = {"X-API-Key": keys.create("admin", ["tiny"])[0]}
-    tech = {"X-API-Key": keys.create("technician", ["tiny"], technician="t")[0]}
-    put_workshop(client, two_technician_workshop(), admin)
+    client, clock, keys = _keyed(db_url)
+    admin, tech = keys["admin"], keys["technician"]
     a = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()},
                     headers=admin).json()["id"]  # fmt: skip
     clock.set(at("08:00"))
