@@ -20,12 +20,12 @@ from collections.abc import Callable, Collection, Sequence
 
 from scheduler.compiler import CompiledDay, compile_request
 from scheduler.contract import Assignment, Booking, Plan, PlanOptions, PlanRequest, Unassigned, Workshop
-from scheduler.dispatch import dispatch, dispatch_order
+from scheduler.dispatch import dispatch, dispatch_order, rank
 from scheduler.errors import Conflict, InputError
 from scheduler.i18n import N_
 from scheduler.kpis import NO_KPIS, compute_kpis
 from scheduler.planning import DEFAULT_PLANNER, make_plan, to_plan
-from scheduler.replan import carried_over, cut_to_clocked, stuck_bookings
+from scheduler.replan import carried_over, cut_to_clocked, keeping, stuck_bookings
 from scheduler.validator import RULE_LOAN_CARS, Violation, validate_plan
 from solver.problem import DaySolution
 
@@ -149,15 +149,8 @@ def _dispatched(compiled: CompiledDay, keep: Collection[str]) -> DaySolution:
     jobs = compiled.problem.jobs
     order = sorted(dispatch_order(compiled.problem), key=lambda j: (not jobs[j].pinned, j not in mine))
     first = dispatch(compiled.problem, order)
-
-    def quality(solution: DaySolution) -> tuple[int, int, float]:
-        return (
-            len(mine & solution.unplaced),
-            sum(jobs[j].priority for j in solution.unplaced),
-            solution.objective,
-        )
-
-    return first if quality(first) < quality(plain) else plain
+    marked = keeping(compiled, mine).problem  # `rank` counts the kept ones left out first
+    return min((plain, first), key=lambda solution: rank(marked, solution))  # a tie keeps plain
 
 
 def greedy_plan(request: PlanRequest, carry: bool = False, keep: Collection[str] = ()) -> Plan:

@@ -650,7 +650,7 @@ def said_on_time(plan: Plan, kept: Collection[str]) -> Plan:
     return plan.model_copy(update={"unassigned": unassigned})
 
 
-def _keeping(compiled: CompiledDay, jobs: Collection[int]) -> CompiledDay:
+def keeping(compiled: CompiledDay, jobs: Collection[int]) -> CompiledDay:
     """`compiled` with the bookings `jobs` (indices) kept (`JobData.kept`: CP-SAT keeps them placed,
     `rank` counts the kept ones left out first) and no other."""
     problem = compiled.problem
@@ -688,7 +688,7 @@ def _plan_rest(
     except InputError as exc:
         raise _as_given(exc, rr, bookings) from None
     mine = {j for j, b in enumerate(compiled.bookings) if b.id in kept}
-    compiled = _keeping(compiled, mine)
+    compiled = keeping(compiled, mine)
     pinned = {j for j, job in enumerate(compiled.problem.jobs) if job.pinned}
     ahead: list[Collection[int]] = [pinned] if clocked else []
     hint = stable_hint(compiled, ahead)
@@ -705,7 +705,7 @@ def _plan_rest(
         if not pinned & first.unplaced:
             hint = first
     # Only what the plan keeps is kept: CP-SAT then never searches a model no plan satisfies.
-    compiled = _keeping(compiled, mine - hint.unplaced)
+    compiled = keeping(compiled, mine - hint.unplaced)
     if at_risk:
         urgent = [j for j, b in enumerate(compiled.bookings) if b.id in at_risk]
         hint = expedite(compiled.problem, hint, urgent, jump)
