@@ -151,7 +151,7 @@ def request(
 
 
 BACKUP_HELP = N_(
-    "Copy the SQLite database while the service runs (SQLite's online backup); restore by\n"
+    "Copy the SQLite database while the service runs (SQLite's online backup); restore by "
     "serving the copy (`bayplan serve --db sqlite:///COPY`). For PostgreSQL it says how to use pg_dump."
 )
 
