@@ -70,9 +70,8 @@ FLAGS = {
 
 
 HELP = N_(
-    "Simulate staffing rules against historical demand: mean and 95 % CI of each metric.\n"
-    "\n"
-    "With --history the demand comes from the shop's own records (--demand replay, bootstrap or\n"
+    "Simulate staffing rules against historical demand: mean and 95 % CI of each metric.\n\n"
+    "With --history the demand comes from the shop's own records (--demand replay, bootstrap or "
     "fitted) over the recorded days (or --from/--to) instead of the scenario's monthly tables."
 )
 

@@ -33,13 +33,13 @@ class Objective(StrEnum):
 
 
 HELP = N_(
-    "Choose the staffing: certified by KN ranking and selection (default), or the greedy frontier.\n"
-    "\n"
-    "A screen on the first n0 replications (alpha/2), then KN (Kim & Nelson 2001, alpha/2) on fresh\n"
-    "replications, both with common random numbers, pick among head-count, bay and shift-pattern\n"
-    "candidates one that is best within delta with probability >= 1 - alpha, choosing the\n"
-    "replications per candidate itself; when the budget runs out first it says so and names the\n"
-    "delta the budget would certify. The choice is then re-checked on held-out days."
+    "Choose the staffing: certified by KN ranking and selection (default), or the greedy frontier.\n\n"
+    "A screen on the first n0 replications (alpha/2), then KN (Kim & Nelson 2001, alpha/2) on "
+    "fresh replications, both with common random numbers, pick among head-count, bay and "
+    "shift-pattern candidates one that is best within delta with probability >= 1 - alpha, "
+    "choosing the replications per candidate itself; when the budget runs out first it says so "
+    "and names the delta the budget would certify. The choice is then re-checked on held-out "
+    "days."
 )
 
 
