@@ -111,6 +111,7 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
                 as_planned.append(a)  # nobody said: taken as started as planned (`_taken_as_planned`)
                 continue
             base = pins.get(k)
+            planned = base is None  # its bay, technician and start from the plan, not reported
             if base is None:
                 if a is None:
                     raise InputError(
@@ -126,6 +127,13 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
                 end = finished[key].at
             elif key in overruns:
                 end = overruns[key].expected_end
+            if planned and a is not None and key not in started and end is not None and end <= a.start:
+                # Reported done (or to end) by its planned start, its start not reported (POST
+                # …/plans has no `started`): done by then, as an earlier operation by a later one's
+                # reported start (`_done_by`); pinned as planned, it ended before it started.
+                done = PinnedOperation(operation=k, bay=a.bay, technician=a.technician, start=end, end=end)
+                pins[k] = _done_by(done, a, b, request, pinned)
+                continue
             # Validated again, not copied: reported moments go on the whole minutes a plan holds.
             pins[k] = PinnedOperation(
                 operation=k, bay=base.bay, technician=base.technician, start=start, end=end
@@ -501,7 +509,9 @@ def diff(before: Plan, after: Plan, rr: ReplanRequest) -> list[Change]:
             else:
                 continue
             values = {**_operation(booking, k, rr, services), "before": _where(a, tz), "after": _where(b, tz)}
-            if b.start == b.end:  # done by its next operation's reported start (`_done_by`)
+            following = new.get((booking, k + 1))
+            if b.start == b.end and following is not None and following.start == b.start:
+                # done by its next operation's reported start, no time of its own (`_done_by`)
                 values |= {"at": f"{b.start.astimezone(tz):%H:%M}", "next": k + 2}
                 summary = (
                     N_(
@@ -512,6 +522,16 @@ def diff(before: Plan, after: Plan, rr: ReplanRequest) -> list[Change]:
                     else N_(
                         "%(booking)s op %(operation)s (%(name)s): %(before)s -> counted done at %(at)s,"
                         " when op %(next)s started"
+                    )
+                ) % values
+            elif b.start == b.end:  # reported done before its planned start, no time of its own
+                values |= {"at": f"{b.start.astimezone(tz):%H:%M}"}
+                summary = (
+                    N_("%(booking)s op %(operation)s: %(before)s -> counted done at %(at)s, as reported")
+                    if values["name"] is None
+                    else N_(
+                        "%(booking)s op %(operation)s (%(name)s): %(before)s -> counted done at %(at)s,"
+                        " as reported"
                     )
                 ) % values
             elif values["name"] is None:

@@ -567,3 +567,24 @@ def test_a_diagnosis_reported_started_after_its_repair_is_a_contradiction_naming
     assert Translator("zh-CN").phrase(err.value.reason) == (
         "预约 m 的工序 2（repair）在该预约的工序 1（diagnosis）结束之前就开始了"
     )
+
+
+@pytest.mark.parametrize("planner", ["greedy", "cpsat"])
+def test_a_repair_reported_finished_before_its_planned_start_counts_as_done_then(planner: str) -> None:
+    """`POST …/plans` reports finishes but no starts: m's repair, planned 10:24-11:36, reported
+    finished at 09:40. Pinned from its planned start to that finish, the re-plan refused "booking
+    m: must be after start" (review-s18 R4 as the API reaches it). Its 72 min do not fit after the
+    08:30 drop-off: it counts as done at 09:40 with no time of its own, and its diagnosis, planned
+    10:00, as done by then in its planned 24 min (09:16-09:40)."""
+    req, plan = _minor_m("10:00", "10:24", "11:36")
+    finished = [OperationEvent(booking="m", operation=1, at=at("09:40"))]
+    rr = ReplanRequest(request=req, plan=plan, now=at("09:45"), finished=finished)
+    result = replan(rr, planner)
+    assert_valid(_effective_request(rr), result.plan)
+    m = sorted((a.operation, a.bay, a.technician, a.start, a.end) for a in result.plan.assignments)
+    assert m == [(0, "G1", "wang", at("09:16"), at("09:40")), (1, "G1", "wang", at("09:40"), at("09:40"))]
+    said = {c.operation: c.summary for c in result.changes}
+    assert said[1] == "m op 2 (repair): G1/wang 10:24-11:36 -> counted done at 09:40, as reported"
+    assert Translator("zh-CN").phrase(said[1]) == (
+        "m 工序 2（repair）：G1/wang 10:24-11:36 → 按 09:40 已完成计（已报告完工）"
+    )
