@@ -96,6 +96,8 @@ def workshop_push(
 ) -> None:
     import httpx
 
+    from scheduler.unreachable import connection_problem
+
     if not url.startswith(("http://", "https://")):
         raise fail("--url: " + N_("expected http:// or https://, got %(value)r") % {"value": url})
     workshop = _scenario(scenario).workshop
@@ -103,7 +105,9 @@ def workshop_push(
         response = push_workshop(workshop, url, os.environ.get(KEY_ENVIRONMENT), force, _transport())
     except httpx.HTTPError as exc:
         raise fail(
-            "--url: " + N_("cannot reach %(url)s: %(problem)s") % {"url": url, "problem": exc}, code=1
+            "--url: "
+            + N_("cannot reach %(url)s: %(problem)s") % {"url": url, "problem": connection_problem(exc)},
+            code=1,
         ) from None
     if response.status_code == 200:
         where = f"{url.rstrip('/')}/v1/workshops/{workshop.id}"

@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from cli.i18n import _
+from cli.i18n import _, current
 from scheduler.errors import InputError
 
 if TYPE_CHECKING:
@@ -66,6 +66,8 @@ def fetch_status(url: str, key: str | None = None, timeout: float = TIMEOUT_SECO
     """The status JSON at `url` (key: BAYPLAN_KEY when None), or an InputError naming the problem."""
     import httpx
 
+    from scheduler.unreachable import connection_problem
+
     key = key if key is not None else os.environ.get(KEY_ENVIRONMENT)
     headers = {"accept": "application/json"}
     if key:
@@ -80,7 +82,8 @@ def fetch_status(url: str, key: str | None = None, timeout: float = TIMEOUT_SECO
     except httpx.InvalidURL as exc:
         raise InputError("from_status", _("not a URL: %(url)s (%(problem)s)", url=url, problem=exc)) from None
     except httpx.HTTPError as exc:
-        reason = _("cannot reach %(url)s: %(problem)s", url=url, problem=exc)
+        problem = current().phrase(connection_problem(exc))
+        reason = _("cannot reach %(url)s: %(problem)s", url=url, problem=problem)
         raise InputError("from_status", reason) from None
     code = response.status_code
     if code in (401, 403):

@@ -10,21 +10,23 @@ from concurrent.futures import Executor, Future
 from typing import Any
 
 from scheduler.errors import InputError
+from scheduler.i18n import N_
+from scheduler.unreachable import NO_DASK, unreachable_cluster
 
 SCHEMES = ("tcp://", "tls://", "inproc://")
 
 
 def _client(address: str) -> Any:
     if not address.startswith(SCHEMES):
-        raise InputError("cluster", f"expected tcp://HOST:PORT, got {address!r}")
+        raise InputError("cluster", N_("expected tcp://HOST:PORT, got %(address)r") % {"address": address})
     try:
         from distributed import Client
     except ImportError:
-        raise InputError("cluster", "Dask is not installed: pip install 'bayplan[cluster]'") from None
+        raise InputError("cluster", NO_DASK) from None
     try:
         return Client(address, timeout=10, set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as exc:
-        raise InputError("cluster", f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        raise InputError("cluster", unreachable_cluster(address, exc)) from None
 
 
 class ClusterExecutor(Executor):

@@ -305,7 +305,7 @@ def _pins(booking: Booking, service: Service, where: str, frame: DayFrame) -> di
         start = clock.minutes(pinned.start)
         tech = frame.workshop.technicians[tech_index[pinned.technician]]
         if pinned.end is not None:
-            if pinned.end <= pinned.start:
+            if pinned.end < pinned.start:  # (at it: done by then, with no time of its own)
                 raise InputError(f"{field}.end", N_("must be after start"))
             end = clock.minutes(pinned.end, round_up=True)
         else:

@@ -111,6 +111,7 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
                 as_planned.append(a)  # nobody said: taken as started as planned (`_taken_as_planned`)
                 continue
             base = pins.get(k)
+            planned = base is None  # its bay, technician and start from the plan, not reported
             if base is None:
                 if a is None:
                     raise InputError(
@@ -126,12 +127,19 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
                 end = finished[key].at
             elif key in overruns:
                 end = overruns[key].expected_end
+            if planned and a is not None and key not in started and end is not None and end <= a.start:
+                # Reported done (or to end) by its planned start, its start not reported (POST
+                # …/plans has no `started`): done by then, as an earlier operation by a later one's
+                # reported start (`_done_by`); pinned as planned, it ended before it started.
+                done = PinnedOperation(operation=k, bay=a.bay, technician=a.technician, start=end, end=end)
+                pins[k] = _done_by(done, a, b, request, pinned)
+                continue
             # Validated again, not copied: reported moments go on the whole minutes a plan holds.
             pins[k] = PinnedOperation(
                 operation=k, bay=base.bay, technician=base.technician, start=start, end=end
             )
         pinned[b.id] = pins
-    as_planned = _done_before_reported(pinned, as_planned, current, request.bookings)
+    as_planned = _done_before_reported(pinned, as_planned, current, request)
     _taken_as_planned(pinned, as_planned, now)
     bookings: list[Booking] = []
     for b in request.bookings:
@@ -155,32 +163,75 @@ def _done_before_reported(
     pinned: dict[str, dict[int, PinnedOperation]],
     as_planned: list[Assignment],
     current: Mapping[tuple[str, int], Assignment],
-    bookings: Sequence[Booking],
+    request: PlanRequest,
 ) -> list[Assignment]:
     """A booking's operation reported (or pinned) while an operation before it is neither: the
     earlier one is taken as done by the later one's start, where its plan has it, pinned into
-    `pinned` from its planned start to its planned end or that start, whichever is first (a repair
-    reported started at 09:10 with its diagnosis planned 09:00-09:24: diagnosis 09:00-09:10). Before,
-    the diagnosis counted as started as planned and was pushed behind its own repair, past now, and
-    the re-plan failed "operation 1 is pinned but operation 0 is not: pin finished work too"
-    (review-s17 R3(b)). Where the plan starts it no earlier than the later start, it is pinned as
-    planned all the same, so the compiler says precisely what cannot be: "operation 2 (repair)
-    starts before its operation 1 (diagnosis) ends". Returns `as_planned` without those."""
+    `pinned`. Planned to start before that start: from its planned start to its planned end or
+    that start, whichever is first (a repair reported started at 09:10 with its diagnosis planned
+    09:00-09:24: diagnosis 09:00-09:10; review-s17 R3(b)). Planned to start at or after it: it
+    must have been done before all the same, so it ends at that start, in its planned length on its
+    planned bay and technician (diagnosis planned 10:00-10:24: 08:46-09:10) where that fits (after
+    the drop-off and its technician's shift start, clear of reported work on its bay and
+    technician); else it counts as done at that start with no time of its own, on the later one's
+    bay and technician (`_done_by`). It was pinned as planned, and the re-plan refused "operation 2
+    (repair) starts before its operation 1 (diagnosis) ends" (review-s18 R4). Returns `as_planned`
+    without those."""
     taken: set[tuple[str, int]] = set()
-    for b in bookings:
+    for b in request.bookings:
         pins = pinned.get(b.id)
         if not pins:
             continue
         for k in sorted(pins, reverse=True):
             later, i = pins[k], k - 1
             while i >= 0 and i not in pins and (a := current.get((b.id, i))) is not None:
-                end = min(a.end, later.start) if a.start < later.start else a.end
-                pins[i] = later = PinnedOperation(
-                    operation=i, bay=a.bay, technician=a.technician, start=a.start, end=end
-                )
+                if a.start < later.start:
+                    end = min(a.end, later.start)
+                    pins[i] = PinnedOperation(
+                        operation=i, bay=a.bay, technician=a.technician, start=a.start, end=end
+                    )
+                else:
+                    pins[i] = _done_by(later, a, b, request, pinned)
+                later = pins[i]
                 taken.add((b.id, i))
                 i -= 1
     return [a for a in as_planned if (a.booking, a.operation) not in taken]
+
+
+def _done_by(
+    later: PinnedOperation,
+    a: Assignment,
+    booking: Booking,
+    request: PlanRequest,
+    pinned: Mapping[str, Mapping[int, PinnedOperation]],
+) -> PinnedOperation:
+    """Operation `a` (planned at or after `later`'s start) done by `later`'s start: ending there in
+    its planned length, bay and technician where that fits the day, else at that very moment with
+    no time of its own on `later`'s bay and technician (where the vehicle then was)."""
+    utc = dt.UTC
+    end = later.start.astimezone(utc)
+    start = end - (a.end - a.start)
+    tech = next((t for t in request.workshop.technicians if t.id == a.technician), None)
+    shift_start = (
+        dt.datetime.combine(request.date, dt.time.fromisoformat(tech.shift.start), tzinfo=request.workshop.tz)
+        if tech is not None
+        else end
+    )
+    busy = any(
+        (p.bay == a.bay or p.technician == a.technician)
+        and p.start.astimezone(utc) < end
+        and start < (p.end.astimezone(utc) if p.end is not None else end)  # (running: until then at least)
+        for pins in pinned.values()
+        for p in pins.values()
+        if p is not later
+    )
+    if start >= booking.drop_off.astimezone(utc) and start >= shift_start.astimezone(utc) and not busy:
+        return PinnedOperation(
+            operation=a.operation, bay=a.bay, technician=a.technician, start=start, end=later.start
+        )
+    return PinnedOperation(
+        operation=a.operation, bay=later.bay, technician=later.technician, start=later.start, end=later.start
+    )
 
 
 def _taken_as_planned(
@@ -458,7 +509,32 @@ def diff(before: Plan, after: Plan, rr: ReplanRequest) -> list[Change]:
             else:
                 continue
             values = {**_operation(booking, k, rr, services), "before": _where(a, tz), "after": _where(b, tz)}
-            if values["name"] is None:
+            following = new.get((booking, k + 1))
+            if b.start == b.end and following is not None and following.start == b.start:
+                # done by its next operation's reported start, no time of its own (`_done_by`)
+                values |= {"at": f"{b.start.astimezone(tz):%H:%M}", "next": k + 2}
+                summary = (
+                    N_(
+                        "%(booking)s op %(operation)s: %(before)s -> counted done at %(at)s,"
+                        " when op %(next)s started"
+                    )
+                    if values["name"] is None
+                    else N_(
+                        "%(booking)s op %(operation)s (%(name)s): %(before)s -> counted done at %(at)s,"
+                        " when op %(next)s started"
+                    )
+                ) % values
+            elif b.start == b.end:  # reported done before its planned start, no time of its own
+                values |= {"at": f"{b.start.astimezone(tz):%H:%M}"}
+                summary = (
+                    N_("%(booking)s op %(operation)s: %(before)s -> counted done at %(at)s, as reported")
+                    if values["name"] is None
+                    else N_(
+                        "%(booking)s op %(operation)s (%(name)s): %(before)s -> counted done at %(at)s,"
+                        " as reported"
+                    )
+                ) % values
+            elif values["name"] is None:
                 summary = N_("%(booking)s op %(operation)s: %(before)s -> %(after)s") % values
             else:
                 summary = N_("%(booking)s op %(operation)s (%(name)s): %(before)s -> %(after)s") % values

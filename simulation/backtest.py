@@ -37,6 +37,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.scenarios import Scenario
 from simulation.arrivals import Period
 from simulation.design import make_jobs
@@ -56,7 +57,10 @@ def parse_range(text: str, field: str) -> tuple[dt.date, dt.date]:
     """'2011-01..2011-04', '2011-05', '2011-05-03..2011-05-09' -> (first day, last day)."""
     match = _RANGE.match(text)
     if match is None:
-        raise InputError(field, f"expected YYYY-MM[..YYYY-MM] or YYYY-MM-DD[..YYYY-MM-DD], got {text!r}")
+        raise InputError(
+            field,
+            N_("expected YYYY-MM[..YYYY-MM] or YYYY-MM-DD[..YYYY-MM-DD], got %(text)r") % {"text": text},
+        )
     a, b = match.group(1), match.group(2) or match.group(1)
     try:
         first = dt.date.fromisoformat(a if len(a) == 10 else a + "-01")
@@ -65,10 +69,10 @@ def parse_range(text: str, field: str) -> tuple[dt.date, dt.date]:
         else:
             y, m = int(b[:4]), int(b[5:7])
             last = dt.date(y, m, calendar.monthrange(y, m)[1])
-    except ValueError as exc:
-        raise InputError(field, f"not a date: {exc}") from None
+    except ValueError:
+        raise InputError(field, N_("not a date: %(text)r") % {"text": text}) from None
     if last < first:
-        raise InputError(field, f"ends before it starts: {text!r}")
+        raise InputError(field, N_("ends before it starts: %(text)r") % {"text": text})
     return first, last
 
 
@@ -99,7 +103,7 @@ def history_demand(
         raise InputError("demand", f"expected one of {', '.join(MODES)}, got {mode!r}")
     history = history or read_history(scenario, path, mapping, skip_bad)
     if not history.orders:
-        raise InputError("history", "no orders in the history")
+        raise InputError("history", N_("no orders in the history"))
     tz = scenario.workshop.tz
     dates = [o.arrived_at.astimezone(tz).date() for o in history.orders]
     start, end = first or min(dates), last or max(dates)
@@ -195,7 +199,7 @@ def backtest(
     tz = scenario.workshop.tz
     train = history.between(*inputs.train, tz)
     if not train.orders:
-        raise InputError("train", "no orders recorded in the training months")
+        raise InputError("train", N_("no orders recorded in the training months"))
     fit: Fit = fit_history(train, scenario)
     level, level_sd, level_months = fit.level_spread()
     if inputs.mode == "fitted":

@@ -12,6 +12,7 @@ from typing import Any
 
 from scheduler.errors import InputError
 from scheduler.i18n import N_
+from scheduler.unreachable import NO_DASK, unreachable_cluster
 from simulation.replication import Job, Outcome, run_job
 
 
@@ -48,11 +49,11 @@ def run_on_cluster(jobs: list[Job], tick: Callable[[], None], address: str) -> l
         from distributed import Client
         from distributed import as_completed as finished
     except ImportError:
-        raise InputError("cluster", "Dask is not installed: pip install 'bayplan[cluster]'") from None
+        raise InputError("cluster", NO_DASK) from None
     try:
         client = Client(address, timeout=10)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as exc:
-        raise InputError("cluster", f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        raise InputError("cluster", unreachable_cluster(address, exc)) from None
     results: list[Outcome] = []
     with client:
         futures = client.map(run_job, jobs, pure=False)
@@ -78,13 +79,11 @@ class BatchRunner:
             try:
                 from distributed import Client
             except ImportError:
-                raise InputError("cluster", "Dask is not installed: pip install 'bayplan[cluster]'") from None
+                raise InputError("cluster", NO_DASK) from None
             try:
                 self._client = Client(self.cluster, timeout=10)  # type: ignore[no-untyped-call]
             except (OSError, TimeoutError) as exc:
-                raise InputError(
-                    "cluster", f"cannot reach the Dask scheduler at {self.cluster}: {exc}"
-                ) from None
+                raise InputError("cluster", unreachable_cluster(self.cluster, exc)) from None
         elif self.workers > 1:
             self._pool = ProcessPoolExecutor(max_workers=self.workers)
         return self

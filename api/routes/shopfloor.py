@@ -71,14 +71,20 @@ def clock(
         raise InputError("corrects", N_("a correction names the event it corrects"))
     if body.action != "correct" and (body.corrects is not None or body.corrected_action is not None):
         raise InputError("corrects", N_("only a correction names another event"))
-    event, status, created = shopfloor.clock(
-        workshop_id,
-        body.model_dump(exclude_unset=True),
-        idempotency_key,
-        None if key is None else key.id,
-        now,
-        replays=key is None or key.role is not Role.technician,
-    )
+    try:
+        event, status, created = shopfloor.clock(
+            workshop_id,
+            body.model_dump(exclude_unset=True),
+            idempotency_key,
+            None if key is None else key.id,
+            now,
+            replays=key is None or key.role is not Role.technician,
+        )
+    except InputError as exc:
+        if exc.field != "now":
+            raise
+        # `now` is this route's query parameter: named where FastAPI names its own errors of it.
+        raise InputError("query.now", exc.reason, exc.source) from None
     if not created:
         response.status_code = 200
     return Clocked(event=event, booking=status)

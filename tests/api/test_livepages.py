@@ -123,7 +123,7 @@ def test_the_technicians_page_lists_his_jobs_in_planned_order(tmp_path: Path) ->
     assert f'data-now="{at("08:00").isoformat()}"' in replay
     body = {**ev(mine[0], "start", "08:00"), "operation": 0}
     ahead = client.post(f"{W}/clock", params={"now": body["at"]}, json=body, headers=same_site)
-    assert ahead.status_code == 422 and ahead.json()["detail"][0]["loc"] == ["now"], ahead.text
+    assert ahead.status_code == 422 and ahead.json()["detail"][0]["loc"] == ["query", "now"], ahead.text
     clock.set(at("08:00"))  # the day itself: the page's clock is the server's
     page = client.get(url).text
     assert f'data-now="{at("08:00").isoformat()}"' in page

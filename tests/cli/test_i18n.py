@@ -596,3 +596,46 @@ def test_past_twenty_bad_history_rows_the_rest_is_counted_in_chinese(tmp_path: P
     assert english.stderr.strip().endswith("(or set timezone in the mapping file); and 5 more"), (
         english.stderr
     )
+
+
+def test_an_unreachable_url_says_why_in_chinese() -> None:
+    """`workshop push --url` and `simulate --from-status` at a port nobody listens on: the OS's
+    reason stayed English under zh ("无法连接 …：[Errno 111] Connection refused"; mend-s19). The
+    common reasons have their own wording now (tests/scheduler/test_unreachable.py: the rest)."""
+    from cli.testing import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    push = bayplan("--lang", "zh-CN", "workshop", "push", "small-dealer", "--url", url)
+    assert push.returncode == 1 and push.stderr.strip() == f"bayplan：错误：--url: 无法连接 {url}：连接被拒绝"
+    english = bayplan("workshop", "push", "small-dealer", "--url", url)
+    assert english.stderr.strip() == f"bayplan: error: --url: cannot reach {url}: connection refused"
+    status = f"{url}/v1/workshops/small-dealer/days/{DATE}/status"
+    fetched = bayplan("--lang", "zh-CN", "simulate", "small-dealer", "--from-status", status)
+    assert fetched.returncode == 2 and fetched.stderr.strip().endswith(f"无法连接 {status}：连接被拒绝"), (
+        fetched.stderr
+    )
+
+
+def test_the_backtests_train_and_test_months_and_a_bad_cluster_read_in_chinese() -> None:
+    """`backtest --train/--test` and `--cluster` said their reasons in English under zh (unmarked
+    f-strings; mend-s19). Fails before: each reason English."""
+    cases = [
+        (("backtest", "--train", "spring"),
+         "--train: 应为 YYYY-MM[..YYYY-MM] 或 YYYY-MM-DD[..YYYY-MM-DD]，收到 'spring'",
+         "--train: expected YYYY-MM[..YYYY-MM] or YYYY-MM-DD[..YYYY-MM-DD], got 'spring'"),
+        (("backtest", "--test", "2011-13"), "--test: 不是有效日期：'2011-13'",
+         "--test: not a date: '2011-13'"),
+        (("backtest", "--test", "2011-06..2011-05"), "--test: 结束早于开始：'2011-06..2011-05'",
+         "--test: ends before it starts: '2011-06..2011-05'"),
+        (("backtest", "--train", "1999-01..1999-02"), "--train: 训练月份中没有记录任何工单",
+         "--train: no orders recorded in the training months"),
+        (("simulate", "small-dealer", "--cluster", "nowhere:8786"),
+         "--cluster: 应为 tcp://HOST:PORT，收到 'nowhere:8786'",
+         "--cluster: expected tcp://HOST:PORT, got 'nowhere:8786'"),
+    ]  # fmt: skip
+    for args, chinese, english in cases:
+        run = bayplan("--lang", "zh-CN", *args)
+        assert run.returncode == 2, (args, run.stderr)
+        assert run.stderr.strip() == f"bayplan：错误：{chinese}", args
+        same = bayplan(*args)
+        assert same.stderr.strip() == f"bayplan: error: {english}", args

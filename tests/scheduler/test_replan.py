@@ -463,9 +463,9 @@ def test_work_still_running_holds_back_the_unreported_work_after_it() -> None:
     assert placed[("x", 1)].start >= at("09:00") and placed[("y", 0)].start >= at("09:00")
 
 
-def _minor_m(diagnosis: str, repair: str, end: str) -> tuple[PlanRequest, Plan]:
+def _minor_m(diagnosis: str, repair: str, end: str, drop_off: str = "08:30") -> tuple[PlanRequest, Plan]:
     """m's MINOR planned on wang, G1: the diagnosis from `diagnosis` to `repair`, the repair to `end`."""
-    req = small_request([booking("m", "MINOR", "08:30")])
+    req = small_request([booking("m", "MINOR", drop_off)])
     kept = [
         assignment("m", 0, "G1", "wang", diagnosis, repair),
         assignment("m", 1, "G1", "wang", repair, end),
@@ -474,35 +474,117 @@ def _minor_m(diagnosis: str, repair: str, end: str) -> tuple[PlanRequest, Plan]:
 
 
 @pytest.mark.parametrize("planner", ["greedy", "cpsat"])
-def test_a_repair_reported_started_takes_its_unreported_diagnosis_as_done_by_then(planner: str) -> None:
-    """m's diagnosis is planned 09:00-09:24, its repair from 09:24; the repair is reported started at
-    09:10 and nobody reported the diagnosis. The re-plan failed with "operation 1 is pinned but
-    operation 0 is not: pin finished work too" (the diagnosis, taken as started as planned, was
-    pushed behind its own repair, past now: review-s17 R3(b)). The diagnosis is done by the
-    repair's start: 09:00-09:10, the repair from 09:10."""
-    req, plan = _minor_m("09:00", "09:24", "10:36")
-    started = [OperationEvent(booking="m", operation=1, at=at("09:10"))]
-    rr = ReplanRequest(request=req, plan=plan, now=at("09:40"), started=started)
-    result = replan(rr, planner)
-    assert_valid(_effective_request(rr), result.plan)
-    m = sorted((a.operation, a.start, a.end) for a in result.plan.assignments)
-    assert m[0] == (0, at("09:00"), at("09:10")) and m[1][:2] == (1, at("09:10"))
-    assert not result.plan.unassigned
-
-
 @pytest.mark.parametrize(
     ("planned", "now"), [(("10:00", "10:24", "11:36"), "09:40"), (("09:30", "09:54", "11:06"), "09:20")]
 )
-def test_a_repair_reported_started_before_its_diagnosis_was_planned_gets_the_precise_error(
-    planned: tuple[str, str, str], now: str
+def test_a_repair_reported_started_before_its_diagnosis_was_planned_takes_the_diagnosis_as_done_by_then(
+    planner: str, planned: tuple[str, str, str], now: str
 ) -> None:
-    """The repair reported started at 09:10 while its unreported diagnosis is planned later (before
-    or after now): it cannot have been done by then. The error names the report and says so
-    (before: "pin finished work too", in English in every language)."""
+    """The repair reported started at 09:10 while its unreported diagnosis is planned later (after
+    or before now). The re-plan refused: "booking m operation 2 (repair) starts before its operation
+    1 (diagnosis) ends" (review-s18 R4), though the diagnosis must have been done by then. It is now
+    taken as done by 09:10, on its planned bay and technician and in its planned 24 min (08:46-09:10,
+    after the 08:30 drop-off); the change says where it went."""
     req, plan = _minor_m(*planned)
     started = [OperationEvent(booking="m", operation=1, at=at("09:10"))]
     rr = ReplanRequest(request=req, plan=plan, now=at(now), started=started)
+    result = replan(rr, planner)
+    assert_valid(_effective_request(rr), result.plan)
+    m = sorted((a.operation, a.bay, a.technician, a.start, a.end) for a in result.plan.assignments)
+    assert m[0] == (0, "G1", "wang", at("08:46"), at("09:10")) and m[1][3] == at("09:10")
+    assert not result.plan.unassigned
+    moved = next(c for c in result.changes if c.operation == 0)
+    assert moved.kind == "moved" and moved.summary.endswith("-> G1/wang 08:46-09:10")
+
+
+def _diagnosis_done_at_10_past_9(rr: ReplanRequest, planner: str) -> None:
+    """m's diagnosis counted done at 09:10 with no time of its own, on the repair's bay and
+    technician; the change says so (in Chinese too); the plan passes the validator."""
+    result = replan(rr, planner)
+    assert_valid(_effective_request(rr), result.plan)
+    placed = result.plan.assignments
+    mine = sorted((a.operation, a.bay, a.technician, a.start, a.end) for a in placed if a.booking == "m")
+    assert mine[0] == (0, "G1", "wang", at("09:10"), at("09:10")) and mine[1][3] == at("09:10")
+    assert not result.plan.unassigned
+    done = next(c for c in result.changes if (c.booking, c.operation) == ("m", 0))
+    assert done.summary == (
+        "m op 1 (diagnosis): G1/wang 10:00-10:24 -> counted done at 09:10, when op 2 started"
+    )
+    assert Translator("zh-CN").phrase(done.summary) == (
+        "m 工序 1（diagnosis）：G1/wang 10:00-10:24 → 按 09:10 已完成计（工序 2 此时开工）"
+    )
+
+
+@pytest.mark.parametrize("planner", ["greedy", "cpsat"])
+def test_a_diagnosis_with_no_time_before_its_reported_repair_counts_as_done_at_the_repairs_start(
+    planner: str,
+) -> None:
+    """m is dropped off at 09:00 and its repair reported started at 09:10: its 24 min diagnosis,
+    planned 10:00, cannot have taken its time after the drop-off (review-s18 R4: the re-plan was
+    refused). It counts as done at 09:10 with nothing left of it, and the change says so."""
+    req, plan = _minor_m("10:00", "10:24", "11:36", drop_off="09:00")
+    started = [OperationEvent(booking="m", operation=1, at=at("09:10"))]
+    rr = ReplanRequest(request=req, plan=plan, now=at("09:40"), started=started)
+    _diagnosis_done_at_10_past_9(rr, planner)
+
+
+@pytest.mark.parametrize("planner", ["greedy", "cpsat"])
+def test_a_diagnosis_whose_technician_was_busy_before_the_reported_repair_counts_as_done_at_its_start(
+    planner: str,
+) -> None:
+    """As above, but what is taken is wang's time: he is reported on x's MAINT 08:35-09:05 in G2, so
+    m's diagnosis cannot have been his 08:46-09:10. It counts as done at the repair's 09:10."""
+    req = small_request([booking("m", "MINOR", "08:30"), booking("x", "MAINT", "08:30")])
+    kept = [
+        assignment("m", 0, "G1", "wang", "10:00", "10:24"),
+        assignment("m", 1, "G1", "wang", "10:24", "11:36"),
+        assignment("x", 0, "G2", "wang", "08:35", "09:23"),
+    ]
+    started = [
+        OperationEvent(booking="m", operation=1, at=at("09:10")),
+        OperationEvent(booking="x", operation=0, at=at("08:35")),
+    ]
+    finished = [OperationEvent(booking="x", operation=0, at=at("09:05"))]
+    rr = ReplanRequest(
+        request=req, plan=hand_plan(req, kept), now=at("09:40"), started=started, finished=finished
+    )
+    _diagnosis_done_at_10_past_9(rr, planner)
+
+
+def test_a_diagnosis_reported_started_after_its_repair_is_a_contradiction_naming_both() -> None:
+    """Both reported, the diagnosis at 09:20 and its repair at 09:10: no re-plan can keep both. The
+    error names the report and both operations (in Chinese too)."""
+    req, plan = _minor_m("10:00", "10:24", "11:36")
+    started = [
+        OperationEvent(booking="m", operation=1, at=at("09:10")),
+        OperationEvent(booking="m", operation=0, at=at("09:20")),
+    ]
+    rr = ReplanRequest(request=req, plan=plan, now=at("09:40"), started=started)
     with pytest.raises(InputError) as err:
         replan(rr, "greedy")
     assert err.value.field == "started[0]"
     assert err.value.reason == "booking m operation 2 (repair) starts before its operation 1 (diagnosis) ends"
+    assert Translator("zh-CN").phrase(err.value.reason) == (
+        "预约 m 的工序 2（repair）在该预约的工序 1（diagnosis）结束之前就开始了"
+    )
+
+
+@pytest.mark.parametrize("planner", ["greedy", "cpsat"])
+def test_a_repair_reported_finished_before_its_planned_start_counts_as_done_then(planner: str) -> None:
+    """`POST …/plans` reports finishes but no starts: m's repair, planned 10:24-11:36, reported
+    finished at 09:40. Pinned from its planned start to that finish, the re-plan refused "booking
+    m: must be after start" (review-s18 R4 as the API reaches it). Its 72 min do not fit after the
+    08:30 drop-off: it counts as done at 09:40 with no time of its own, and its diagnosis, planned
+    10:00, as done by then in its planned 24 min (09:16-09:40)."""
+    req, plan = _minor_m("10:00", "10:24", "11:36")
+    finished = [OperationEvent(booking="m", operation=1, at=at("09:40"))]
+    rr = ReplanRequest(request=req, plan=plan, now=at("09:45"), finished=finished)
+    result = replan(rr, planner)
+    assert_valid(_effective_request(rr), result.plan)
+    m = sorted((a.operation, a.bay, a.technician, a.start, a.end) for a in result.plan.assignments)
+    assert m == [(0, "G1", "wang", at("09:16"), at("09:40")), (1, "G1", "wang", at("09:40"), at("09:40"))]
+    said = {c.operation: c.summary for c in result.changes}
+    assert said[1] == "m op 2 (repair): G1/wang 10:24-11:36 -> counted done at 09:40, as reported"
+    assert Translator("zh-CN").phrase(said[1]) == (
+        "m 工序 2（repair）：G1/wang 10:24-11:36 → 按 09:40 已完成计（已报告完工）"
+    )
