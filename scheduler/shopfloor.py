@@ -461,7 +461,10 @@ class ShopFloor:
         return self.status(workshop_id, date, None if now == self.service.clock.now() else now)
 
     def _booking_now(self, workshop_id: str, date: dt.date, booking_id: str) -> BookingStatus:
-        status = self.status(workshop_id, date)
+        """A replayed event's answer: its booking as the shop floor knows it (`live_status`: as of
+        the clock, or the latest event if the clock is behind it), as a new event's answer is; as of
+        the clock alone, a day replayed ahead of it answered the booking as before the event."""
+        status = self.live_status(workshop_id, date)
         return next(b for b in status.bookings if b.booking == booking_id)
 
 

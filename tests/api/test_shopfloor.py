@@ -155,6 +155,22 @@ def test_idempotency_201_200_422(client: TestClient) -> None:
     assert len(client.get(f"{W}/days/{DATE}/events").json()) == 1
 
 
+def test_a_replayed_event_answers_the_bookings_status_with_the_event_in_it(client: TestClient) -> None:
+    """audit13-s19: the same key and body again (200) answers "the event and the booking's new
+    status", as the first answer does. The replay read the status as of the server's clock, and a
+    day replayed ahead of it (a foreman's `now`) got its booking as before the event: not arrived,
+    nothing clocked."""
+    a, _ = two_waiters_day(client)
+    headers = {"Idempotency-Key": "k1"}
+    first = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00"), headers=headers)
+    assert first.status_code == 201 and first.json()["booking"]["state"] == "in_progress"
+    again = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00"), headers=headers)
+    assert again.status_code == 200
+    booking = again.json()["booking"]
+    assert booking["state"] == "in_progress", booking
+    assert booking["operations"][0]["actual_start"] == at("08:00").isoformat()
+
+
 def test_a_correction_keeps_both_in_the_audit_trail(client: TestClient) -> None:
     a, _ = two_waiters_day(client)
     started = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:20")).json()["event"]
