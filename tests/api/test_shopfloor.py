@@ -651,6 +651,35 @@ def test_an_operation_the_booking_lacks_names_the_fields_count_from_0(client: Te
     assert r.json()["detail"][0]["msg"] == f"booking {a} has no operation 1: operation counts from 0, up to 0"
 
 
+def test_a_clock_event_missing_its_booking_or_with_a_boolean_operation_is_422_saying_why(
+    client: TestClient,
+) -> None:
+    """audit13-s19: an event without its booking said "unknown booking None" (the booking looked up
+    before the required fields were checked), and `"operation": true` was taken for operation 1
+    (a second operation clocked that nobody named). Each is a 422 naming the field and why, and
+    nothing is recorded."""
+    ws = two_technician_workshop().model_dump(mode="json")
+    ws["services"][0]["operations"].append(dict(ws["services"][0]["operations"][0], minutes=20))
+    assert client.put(W, json=ws).status_code == 200
+    r = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()})
+    a = r.json()["id"]
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "finish", "08:30")).status_code == 201
+    trail = client.get(f"{W}/days/{DATE}/events").json()
+    missing = {k: v for k, v in ev(a, "start", "08:31", tech="u", op=1).items() if k != "booking"}
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=missing)
+    assert r.status_code == 422, r.text
+    (error,) = r.json()["detail"]
+    assert error["loc"][-1] == "booking" and error["msg"] == "required for 'start'", error
+    boolean = ev(a, "start", "08:31", tech="u") | {"operation": True}
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=boolean)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"][-1] == "operation", r.text
+    zh = client.post(f"{W}/clock", params=CLOCK_NOW, json=boolean, headers={"Accept-Language": "zh-CN"})
+    assert "应为从 0 起计的序号，而不是 true 或 false" in zh.json()["detail"][0]["msg"], zh.text
+    assert client.get(f"{W}/days/{DATE}/events").json() == trail
+
+
 def test_a_bay_clash_with_two_bookings_in_the_bays_reads_whole_in_chinese(client: TestClient) -> None:
     """Both bays held by two other bookings' work: the refusal lists both, and in Chinese each of
     them read in Chinese (before: "（预约 b2 的工序 0; booking b3 第 1 道工序）", review-s14 R8)."""
