@@ -115,12 +115,13 @@ def live_now(
     now: dt.datetime | None = None,
 ) -> dt.datetime:
     """The moment the day is known up to: `now` (default the clock), or the latest event if that is
-    behind (events reported ahead of a replayed clock), kept within the day."""
+    behind (events reported ahead of a replayed clock), kept within the day, on the workshop's clock
+    (what is projected from it keeps its offset)."""
     moment = now or service.clock.now()
     if state.latest is not None:
         moment = max(moment, state.latest)
     start = dt.datetime.combine(date, dt.time(), tzinfo=workshop.tz)
-    return min(max(moment, start), day_end(workshop, date) - dt.timedelta(minutes=1))
+    return min(max(moment, start), day_end(workshop, date) - dt.timedelta(minutes=1)).astimezone(workshop.tz)
 
 
 def _replan(

@@ -442,7 +442,8 @@ class ShopFloor:
         with self.service.store.sessions() as session:
             workshop, day = self._day(session, workshop_id, date)
             events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
-        as_of = now or self.service.clock.now()
+        # On the workshop's clock: the projections keep the offset of the moment they start from.
+        as_of = (now or self.service.clock.now()).astimezone(workshop.tz)
         bookings = {b.id: b for b in day}
         all_events = effective(events)
         state = replay(all_events, workshop, bookings, date, until=as_of)

@@ -400,6 +400,37 @@ def test_moving_the_clock(db_url: str) -> None:
     assert s["bookings"][0]["operations"][0]["clocked_minutes"] == 15
 
 
+def _moments(value: object) -> list[str]:
+    """Every ISO 8601 moment in a JSON value."""
+    if isinstance(value, dict):
+        return [m for v in value.values() for m in _moments(v)]
+    if isinstance(value, list):
+        return [m for v in value for m in _moments(v)]
+    return [value] if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT.*", value) else []
+
+
+def test_every_time_of_the_status_reads_on_the_workshops_clock_whatever_offset_now_has(db_url: str) -> None:
+    """audit13-s19: the status's times are timezone-aware ISO 8601 on the workshop's clock (+08:00),
+    as_of and the planned and actual times were; the projected ends followed the offset of `now` —
+    a `now` sent in UTC, or the server's clock, which reads UTC, gave "…Z" beside "+08:00" in one
+    answer. The same instant in either offset gives the same status, and a clock event's answer
+    too."""
+    clock = FixedClock(at("07:00"))
+    client = TestClient(create_app(db_url, auth=False, clock=clock))
+    a, _ = two_waiters_day(client)
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
+    settled(client, W)
+    url = f"{W}/days/{DATE}/status"
+    local = client.get(url, params={"now": at("08:30").isoformat()}).json()
+    utc = client.get(url, params={"now": at("08:30").astimezone(dt.UTC).isoformat()}).json()
+    assert utc == local
+    clock.set(at("08:30").astimezone(dt.UTC))  # a server clock: UTC
+    assert client.get(url).json() == local
+    answer = client.post(f"{W}/clock", json=ev(a, "pause", "08:30")).json()
+    moments = _moments(local) + _moments(answer)
+    assert moments and all(m.endswith("+08:00") for m in moments), moments
+
+
 def test_a_plan_request_on_a_clocked_day_keeps_the_clocked_work(client: TestClient) -> None:
     a, b = two_waiters_day(client)
     assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
