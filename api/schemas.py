@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StrictBool
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StrictBool, field_validator
 
 from scheduler.contract import Booking, Day, Finite, Identifier, Moment, OperationEvent, Overrun, Workshop
 from scheduler.day_plans import MAX_SOLVE_SECONDS
@@ -302,6 +302,14 @@ class ClockIn(BaseModel):
     corrected_action: Literal["start", "pause", "resume", "finish"] | None = Field(
         default=None, description="correct: the event's action as it should have been"
     )
+
+    @field_validator("operation", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: object) -> object:
+        """`true` is not an index (pydantic takes it for 1: an operation nobody named clocked)."""
+        if isinstance(value, bool):
+            raise ValueError(N_("an index from 0, not true or false"))
+        return value
 
 
 class ImportedRow(BaseModel):

@@ -102,21 +102,30 @@ def productivity(
 
 
 def learning_window(
-    service: PlanningService, workshop_id: str, first: dt.date | None, last: dt.date | None
+    service: PlanningService,
+    workshop_id: str,
+    first: dt.date | None,
+    last: dt.date | None,
+    now: dt.datetime | None = None,
 ) -> tuple[dt.date, dt.date]:
-    """The days labour times are learned from: as given, else the LEARNING_DAYS up to yesterday."""
+    """The days labour times are learned from: as given, else the LEARNING_DAYS up to yesterday
+    (the day before `now`, default the service's clock)."""
     if last is None:
         tz = service.workshop(workshop_id).tz
-        last = service.clock.now().astimezone(tz).date() - dt.timedelta(days=1)
+        last = (now or service.clock.now()).astimezone(tz).date() - dt.timedelta(days=1)
     if first is None:
         first = last - dt.timedelta(days=LEARNING_DAYS - 1)
     return check_range(first, last)
 
 
 def labour_times(
-    service: PlanningService, workshop_id: str, first: dt.date | None = None, last: dt.date | None = None
+    service: PlanningService,
+    workshop_id: str,
+    first: dt.date | None = None,
+    last: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> LabourTimes:
-    first, last = learning_window(service, workshop_id, first, last)
+    first, last = learning_window(service, workshop_id, first, last, now)
     workshop, _, worked, _ = _load(service.store, workshop_id, first, last, baselines=False)
     return learn(workshop, worked, first, last)
 
@@ -132,10 +141,14 @@ def apply_labour_times(
     first: dt.date | None = None,
     last: dt.date | None = None,
     force: bool = False,
+    now: dt.datetime | None = None,
 ) -> Applied:
-    """The suggested standard minutes and efficiencies as a new version of the workshop (the old
-    version kept); refused like any workshop change that breaks accepted bookings, unless `force`."""
-    times = labour_times(service, workshop_id, first, last)
+    """The suggested standard minutes and efficiencies (learned up to the day before `now` unless
+    `last` is given) as a new version of the workshop (the old version kept); refused like any
+    workshop change that breaks accepted bookings, unless `force`. Which days are past is the
+    service's clock's to say, not `now`'s: a `now` ahead of it would break the bookings between
+    unmarked, where `force` keeps them at risk."""
+    times = labour_times(service, workshop_id, first, last, now)
     previous = current_version(service, workshop_id)
     new = applied(service.workshop(workshop_id), times)
     note = f"labour times learned from {times.first}..{times.last} ({times.samples} operations)"

@@ -118,6 +118,7 @@ def record(
                 tz = service.workshop(workshop_id, session).tz
                 return Replayed(event_from_record(done, tz), done.date)
         parsed = service.workshop(workshop_id, session)
+        _required(fields)
         now = received_now(now, service.clock.now(), replays, parsed)
         _not_in_future(fields.get("at"), now, parsed)
         date = _date_of(session, workshop_id, parsed.tz, fields)
@@ -185,6 +186,16 @@ def _not_in_future(at: object, now: dt.datetime, workshop: Workshop) -> None:
         )
 
 
+def _required(fields: dict[str, object]) -> None:
+    """An event (not a correction) names its booking, operation, technician and time: InputError
+    naming the first missing, before the booking is looked up (else: "unknown booking None")."""
+    if fields.get("action") == "correct":
+        return
+    for name in ("booking", "operation", "technician", "at"):
+        if fields.get(name) is None:
+            raise InputError(name, N_("required for %(fields_action)r") % {"fields_action": fields["action"]})
+
+
 def _date_of(session: Session, workshop_id: str, tz: dt.tzinfo, fields: dict[str, object]) -> dt.date:
     booking_id = fields.get("booking")
     if fields.get("action") == "correct":
@@ -241,11 +252,6 @@ def _new_row(
         if values["operation"] is None:
             values["operation"] = latest.operation
     else:
-        for name in ("booking", "operation", "technician", "at"):
-            if fields.get(name) is None:
-                raise InputError(
-                    name, N_("required for %(fields_action)r") % {"fields_action": fields["action"]}
-                )
         values = {
             "booking_id": fields["booking"],
             "operation": fields["operation"],

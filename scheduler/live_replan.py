@@ -35,11 +35,13 @@ from scheduler.clocking import (
 )
 from scheduler.coalesce import Coalescer
 from scheduler.contract import (
+    Assignment,
     Booking,
     OperationEvent,
     Overrun,
     PinnedOperation,
     Plan,
+    PlanRequest,
     ReplanRequest,
     Workshop,
 )
@@ -97,6 +99,14 @@ def replan_live(
         ) from None
 
 
+def witness_plan(request: PlanRequest, witness: list[Assignment]) -> Plan:
+    """The day as its accepted bookings' witnesses place them (each keeping its promise; a booking
+    whose witness no longer holds, or without one, unassigned): the day's plan until one is stored,
+    what its first live re-plan starts from and what its status projects."""
+    compiled, dropped = plannable(request)
+    return finish(request, to_plan(compiled, witness_hint(compiled, witness), "witness"), dropped)
+
+
 def live_now(
     service: PlanningService,
     workshop: Workshop,
@@ -105,12 +115,13 @@ def live_now(
     now: dt.datetime | None = None,
 ) -> dt.datetime:
     """The moment the day is known up to: `now` (default the clock), or the latest event if that is
-    behind (events reported ahead of a replayed clock), kept within the day."""
+    behind (events reported ahead of a replayed clock), kept within the day, on the workshop's clock
+    (what is projected from it keeps its offset)."""
     moment = now or service.clock.now()
     if state.latest is not None:
         moment = max(moment, state.latest)
     start = dt.datetime.combine(date, dt.time(), tzinfo=workshop.tz)
-    return min(max(moment, start), day_end(workshop, date) - dt.timedelta(minutes=1))
+    return min(max(moment, start), day_end(workshop, date) - dt.timedelta(minutes=1)).astimezone(workshop.tz)
 
 
 def _replan(
@@ -132,8 +143,7 @@ def _replan(
     try:
         current = service.stored_plan(workshop.id, date)
     except NotFound:
-        compiled, dropped = plannable(request)
-        current = finish(request, to_plan(compiled, witness_hint(compiled, witness), "witness"), dropped)
+        current = witness_plan(request, witness)
     placed = {(a.booking, a.operation): a for a in current.assignments}
     started: list[OperationEvent] = []
     finished: list[OperationEvent] = []

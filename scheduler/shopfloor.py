@@ -36,7 +36,7 @@ from scheduler.clocking import (
 )
 from scheduler.contract import Booking, Plan, Workshop
 from scheduler.errors import NotFound
-from scheduler.live_replan import LiveReplans, day_bookings, live_now
+from scheduler.live_replan import LIVE_PLAN_SECONDS, LiveReplans, day_bookings, live_now, witness_plan
 from scheduler.promise_odds import (
     Snapshot,
     booking_projection,
@@ -89,6 +89,8 @@ class ShopFloor:
         """(workshop id, date) → (the day's version, the workshop, its `day_bookings`): `_day`."""
         self._plans: dict[tuple[str, dt.date], tuple[str, Plan]] = {}
         """(workshop id, date) → the stored plan's text and the plan parsed from it: `_plan`."""
+        self._witnessed: dict[tuple[str, dt.date], tuple[tuple[object, ...], Plan]] = {}
+        """(workshop id, date) → the day's version and its witness plan: `_witness_plan`."""
         self._days_lock = threading.Lock()
         self._pusher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="status-push")
         """Computes and pushes the status after each clock event, outside the event's request."""
@@ -279,19 +281,44 @@ class ShopFloor:
         state = replay(effective(events), workshop, {b.id: b for b in day}, date)
         now = live_now(self.service, workshop, date, state)
         lagging, as_of, newest = self.replans.lag(workshop.id, date, max(e.id for e in events))
-        try:
-            plan: Plan | None = self.service.stored_plan(workshop.id, date)
-        except NotFound:
-            plan = None
+        plan = self._live_plan(workshop.id, date)
         return _live(
             self._status(workshop, date, day, plan, state, now, persist=False), lagging, as_of, newest
         )
 
+    def _live_plan(self, workshop_id: str, date: dt.date) -> Plan | None:
+        """The day's live plan: the stored one, else its witness plan (`_witness_plan`)."""
+        try:
+            return self.service.stored_plan(workshop_id, date)
+        except NotFound:
+            return self._witness_plan(workshop_id, date)
+
+    def _witness_plan(self, workshop_id: str, date: dt.date) -> Plan | None:
+        """The plan of a day none is stored for (nobody planned it, no clock event re-planned it
+        yet): its accepted bookings as their witnesses place them, each keeping its promise
+        (`live_replan.witness_plan`, what its first live re-plan starts from), made once per day
+        version. None: no bookings. Without it, every booking of the day read as unplaced: at risk,
+        no projected end, P 0, and `booking.at_risk` sent for each (audit13-s19)."""
+        request, witness, version = self.service.plan_inputs(workshop_id, date, LIVE_PLAN_SECONDS)
+        if not request.bookings:
+            return None
+        key = (workshop_id, date)
+        with self._days_lock:
+            cached = self._witnessed.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        plan = witness_plan(request, witness)
+        with self._days_lock:
+            self._witnessed[key] = (version, plan)
+            while len(self._witnessed) > RECENT_DAYS:
+                self._witnessed.pop(next(iter(self._witnessed)))
+        return plan
+
     def _plan(self, session: Session, workshop_id: str, date: dt.date) -> Plan | None:
-        """The day's stored plan (None: none), parsed once per stored text."""
+        """The day's stored plan, parsed once per stored text; else its witness plan."""
         row = plans_db.get(session, workshop_id, date)
         if row is None:
-            return None
+            return self._witness_plan(workshop_id, date)
         key = (workshop_id, date)
         with self._days_lock:
             cached = self._plans.get(key)
@@ -415,17 +442,15 @@ class ShopFloor:
         with self.service.store.sessions() as session:
             workshop, day = self._day(session, workshop_id, date)
             events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
-        as_of = now or self.service.clock.now()
+        # On the workshop's clock: the projections keep the offset of the moment they start from.
+        as_of = (now or self.service.clock.now()).astimezone(workshop.tz)
         bookings = {b.id: b for b in day}
         all_events = effective(events)
         state = replay(all_events, workshop, bookings, date, until=as_of)
         lagging, plan_as_of, newest = self.replans.lag(
             workshop_id, date, max((e.id for e in events), default=None)
         )
-        try:
-            plan: Plan | None = self.service.stored_plan(workshop_id, date)
-        except NotFound:
-            plan = None
+        plan = self._live_plan(workshop_id, date)
         latest = all_events[-1].at if all_events else None
         # A re-plan still running has stored its plan but may not yet have recorded its risks: the
         # day is re-planning until the run ends (nor does this read record them meanwhile).
@@ -444,10 +469,7 @@ class ShopFloor:
             day = bookings_db.day_bookings(session, workshop_id, date)
             events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
         state = replay(effective(events), workshop, {b.id: b for b in day}, date, until=now)
-        try:
-            plan: Plan | None = self.service.stored_plan(workshop_id, date)
-        except NotFound:
-            plan = None
+        plan = self._live_plan(workshop_id, date)
         return Snapshot(workshop, date, day, plan, state, now, learned_speeds(self.service, workshop, date))
 
     def live_status(self, workshop_id: str, date: dt.date) -> DayStatus:
@@ -461,7 +483,10 @@ class ShopFloor:
         return self.status(workshop_id, date, None if now == self.service.clock.now() else now)
 
     def _booking_now(self, workshop_id: str, date: dt.date, booking_id: str) -> BookingStatus:
-        status = self.status(workshop_id, date)
+        """A replayed event's answer: its booking as the shop floor knows it (`live_status`: as of
+        the clock, or the latest event if the clock is behind it), as a new event's answer is; as of
+        the clock alone, a day replayed ahead of it answered the booking as before the event."""
+        status = self.live_status(workshop_id, date)
         return next(b for b in status.bookings if b.booking == booking_id)
 
 

@@ -11,7 +11,7 @@ from api.auth import ManagerKey, PlansReadKey
 from api.deps import ServiceDep
 from api.schemas import InputProblem, LabourTimesApplied, WorkshopConflictProblem
 from scheduler import actuals
-from scheduler.contract import Day
+from scheduler.contract import Day, Moment
 from scheduler.labour import LabourTimes
 
 router = APIRouter(prefix="/v1/workshops", tags=["labour times"])
@@ -21,6 +21,13 @@ First = Annotated[
     Day | None, Query(alias="from", description="first day learned from (default: 90 days before `to`)")
 ]
 Last = Annotated[Day | None, Query(alias="to", description="last day learned from (default: yesterday)")]
+Now = Annotated[
+    Moment | None,
+    Query(
+        description="the moment whose yesterday ends the default range (default: the server's clock);"
+        " which days are past, for the bookings a change may break, is the server's clock's to say"
+    ),
+]
 
 
 @router.get(
@@ -33,9 +40,14 @@ Last = Annotated[Day | None, Query(alias="to", description="last day learned fro
     responses={422: {"model": InputProblem, "description": "a bad or inverted range"}},
 )
 def labour_times(
-    workshop_id: str, service: ServiceDep, _: PlansReadKey, first: First = None, last: Last = None
+    workshop_id: str,
+    service: ServiceDep,
+    _: PlansReadKey,
+    first: First = None,
+    last: Last = None,
+    now: Now = None,
 ) -> LabourTimes:
-    return actuals.labour_times(service, workshop_id, first, last)
+    return actuals.labour_times(service, workshop_id, first, last, now)
 
 
 @router.post(
@@ -58,8 +70,9 @@ def apply_labour_times(
     force: Annotated[
         bool, Query(description="accept a change that breaks accepted bookings: they are kept at risk")
     ] = False,
+    now: Now = None,
 ) -> LabourTimesApplied:
-    done = actuals.apply_labour_times(service, workshop_id, first, last, force)
+    done = actuals.apply_labour_times(service, workshop_id, first, last, force, now)
     return LabourTimesApplied(
         version=done.version, previous_version=done.previous, workshop=done.workshop, labour_times=done.times
     )

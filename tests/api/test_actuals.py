@@ -160,3 +160,25 @@ def test_labour_times_refuse_a_bad_range_and_unknown_workshops_are_404(client: T
     assert client.get(f"{unknown}/labour-times").status_code == 404
     assert client.get(f"{unknown}/versions").status_code == 404
     assert client.post(f"{unknown}/labour-times/apply").status_code == 404
+
+
+def test_labour_times_take_now_as_every_time_dependent_route_does(client: TestClient) -> None:
+    """audit13-s19: issue 13 says every time-dependent route accepts `now`. The learning window's
+    default ends yesterday by the server's clock, with no `now`: a day replayed after these days
+    learned nothing from them by default. Which days are past for the bookings a change may break
+    stays the server's clock's (a `now` ahead of it would break the bookings between unmarked)."""
+    clocked_history(client, PROMISED)
+    after = {"now": at("12:00", DAYS[-1] + dt.timedelta(days=1)).isoformat()}
+    learned = client.get(f"{W}/labour-times", params=after)
+    assert learned.status_code == 200, learned.text
+    assert (learned.json()["last"], learned.json()["samples"]) == (DAYS[-1].isoformat(), 6)
+    assert client.get(f"{W}/labour-times").json()["samples"] == 0  # by the server's clock: ahead
+    bad = client.get(f"{W}/labour-times", params={"now": "2026-11-27T12:00:00"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "now", bad.text
+    # Applied as of `after`: the same suggestions; the days are still ahead by the server's clock.
+    refused = client.post(f"{W}/labour-times/apply", params=after)
+    assert refused.status_code == 409 and len(refused.json()["bookings"]) == 6, refused.text
+    applied = client.post(f"{W}/labour-times/apply", params={**after, "force": "true"})
+    assert applied.status_code == 200, applied.text
+    assert applied.json()["labour_times"] == learned.json()
+    assert client.get(W).json()["services"][0]["operations"][0]["minutes"] == 90

@@ -4,8 +4,10 @@ projection, and rejected clock events leaving the day exactly as it was."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import warnings
 
+import httpx
 import pytest
 
 with warnings.catch_warnings():
@@ -152,3 +154,39 @@ def test_projected_ends_are_whole_minutes_never_before_now(client: TestClient) -
             if s["state"] != "done" and s["projected_end"] is not None
         ]
         assert all(e >= now for e in unfinished), (now, unfinished)
+
+
+def test_a_day_not_yet_planned_is_projected_from_its_witnesses_and_nobody_is_flagged(db_url: str) -> None:
+    """audit13-s19: `at_risk` is true while `projected_end` is after `promised`. A day with accepted
+    bookings and no plan stored yet (nobody planned it, no clock event re-planned it) had every
+    booking at risk with no projected end and P 0 — as of the clock recorded, and each pushed to
+    the CRM as `booking.at_risk` at 07:00, before any work. Every accepted booking has a witness
+    that keeps its promise: the day is projected from those, as its first live re-plan starts
+    from them."""
+    clock = fixed_clock()
+    with TestClient(create_app(db_url, auth=False, clock=clock)) as client:
+        assert client.put(W, json=workshop().model_dump(mode="json")).status_code == 200
+        ids = []
+        for hhmm in ("08:00", "09:00"):
+            r = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at(hhmm).isoformat(),
+                                                   "waiter": True})  # fmt: skip
+            ids.append(r.json()["id"])
+        assert client.get(f"{W}/plans/{DATE}").status_code == 404  # not planned
+        sent: list[dict[str, object]] = []
+        webhooks = client.app.state.shopfloor.webhooks  # type: ignore[attr-defined]
+
+        def endpoint(request: httpx.Request) -> httpx.Response:
+            sent.append(json.loads(request.content))
+            return httpx.Response(204)
+
+        webhooks.transport = httpx.MockTransport(endpoint)
+        hook = {"url": "https://example.test/hook", "events": ["booking.at_risk"]}
+        assert client.post(f"{W}/webhooks", json=hook).status_code == 201
+        clock.set(at("07:00"))
+        status = client.get(f"{W}/days/{DATE}/status").json()  # as of the clock: risks recorded
+        for b in status["bookings"]:
+            assert b["projected_end"] is not None and b["projected_end"] <= b["promised"], b
+            assert not b["at_risk"] and b["on_time_probability"] > 0.5, b
+            assert b["operations"][0]["planned_start"] is not None
+        webhooks.wait_idle(10)
+        assert sent == []

@@ -155,6 +155,22 @@ def test_idempotency_201_200_422(client: TestClient) -> None:
     assert len(client.get(f"{W}/days/{DATE}/events").json()) == 1
 
 
+def test_a_replayed_event_answers_the_bookings_status_with_the_event_in_it(client: TestClient) -> None:
+    """audit13-s19: the same key and body again (200) answers "the event and the booking's new
+    status", as the first answer does. The replay read the status as of the server's clock, and a
+    day replayed ahead of it (a foreman's `now`) got its booking as before the event: not arrived,
+    nothing clocked."""
+    a, _ = two_waiters_day(client)
+    headers = {"Idempotency-Key": "k1"}
+    first = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00"), headers=headers)
+    assert first.status_code == 201 and first.json()["booking"]["state"] == "in_progress"
+    again = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00"), headers=headers)
+    assert again.status_code == 200
+    booking = again.json()["booking"]
+    assert booking["state"] == "in_progress", booking
+    assert booking["operations"][0]["actual_start"] == at("08:00").isoformat()
+
+
 def test_a_correction_keeps_both_in_the_audit_trail(client: TestClient) -> None:
     a, _ = two_waiters_day(client)
     started = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:20")).json()["event"]
@@ -385,6 +401,37 @@ def test_moving_the_clock(db_url: str) -> None:
     s = client.get(f"{W}/days/{DATE}/status").json()
     assert s["as_of"] == at("08:15").isoformat()  # the workshop's offset, whole seconds
     assert s["bookings"][0]["operations"][0]["clocked_minutes"] == 15
+
+
+def _moments(value: object) -> list[str]:
+    """Every ISO 8601 moment in a JSON value."""
+    if isinstance(value, dict):
+        return [m for v in value.values() for m in _moments(v)]
+    if isinstance(value, list):
+        return [m for v in value for m in _moments(v)]
+    return [value] if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT.*", value) else []
+
+
+def test_every_time_of_the_status_reads_on_the_workshops_clock_whatever_offset_now_has(db_url: str) -> None:
+    """audit13-s19: the status's times are timezone-aware ISO 8601 on the workshop's clock (+08:00),
+    as_of and the planned and actual times were; the projected ends followed the offset of `now` —
+    a `now` sent in UTC, or the server's clock, which reads UTC, gave "…Z" beside "+08:00" in one
+    answer. The same instant in either offset gives the same status, and a clock event's answer
+    too."""
+    clock = FixedClock(at("07:00"))
+    client = TestClient(create_app(db_url, auth=False, clock=clock))
+    a, _ = two_waiters_day(client)
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
+    settled(client, W)
+    url = f"{W}/days/{DATE}/status"
+    local = client.get(url, params={"now": at("08:30").isoformat()}).json()
+    utc = client.get(url, params={"now": at("08:30").astimezone(dt.UTC).isoformat()}).json()
+    assert utc == local
+    clock.set(at("08:30").astimezone(dt.UTC))  # a server clock: UTC
+    assert client.get(url).json() == local
+    answer = client.post(f"{W}/clock", json=ev(a, "pause", "08:30")).json()
+    moments = _moments(local) + _moments(answer)
+    assert moments and all(m.endswith("+08:00") for m in moments), moments
 
 
 def test_a_plan_request_on_a_clocked_day_keeps_the_clocked_work(client: TestClient) -> None:
@@ -636,6 +683,35 @@ def test_an_operation_the_booking_lacks_names_the_fields_count_from_0(client: Te
     assert error["msg"] == f"预约 {a} 没有序号为 1 的工序：operation 从 0 起计，最大为 0"
     r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00", op=1))
     assert r.json()["detail"][0]["msg"] == f"booking {a} has no operation 1: operation counts from 0, up to 0"
+
+
+def test_a_clock_event_missing_its_booking_or_with_a_boolean_operation_is_422_saying_why(
+    client: TestClient,
+) -> None:
+    """audit13-s19: an event without its booking said "unknown booking None" (the booking looked up
+    before the required fields were checked), and `"operation": true` was taken for operation 1
+    (a second operation clocked that nobody named). Each is a 422 naming the field and why, and
+    nothing is recorded."""
+    ws = two_technician_workshop().model_dump(mode="json")
+    ws["services"][0]["operations"].append(dict(ws["services"][0]["operations"][0], minutes=20))
+    assert client.put(W, json=ws).status_code == 200
+    r = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()})
+    a = r.json()["id"]
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "finish", "08:30")).status_code == 201
+    trail = client.get(f"{W}/days/{DATE}/events").json()
+    missing = {k: v for k, v in ev(a, "start", "08:31", tech="u", op=1).items() if k != "booking"}
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=missing)
+    assert r.status_code == 422, r.text
+    (error,) = r.json()["detail"]
+    assert error["loc"][-1] == "booking" and error["msg"] == "required for 'start'", error
+    boolean = ev(a, "start", "08:31", tech="u") | {"operation": True}
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=boolean)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"][-1] == "operation", r.text
+    zh = client.post(f"{W}/clock", params=CLOCK_NOW, json=boolean, headers={"Accept-Language": "zh-CN"})
+    assert "应为从 0 起计的序号，而不是 true 或 false" in zh.json()["detail"][0]["msg"], zh.text
+    assert client.get(f"{W}/days/{DATE}/events").json() == trail
 
 
 def test_a_bay_clash_with_two_bookings_in_the_bays_reads_whole_in_chinese(client: TestClient) -> None:
