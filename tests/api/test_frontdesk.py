@@ -320,3 +320,22 @@ def test_a_change_of_the_customers_details_only_is_never_refused_for_room(client
     assert client.get(url).json() == body  # stored
     bad = client.patch(url, json={"plate": "x" * 21})
     assert bad.status_code == 422 and client.get(url).json() == body  # nothing half-written
+
+
+def test_parts_arriving_after_the_day_are_the_reason_at_every_time(client: TestClient) -> None:
+    """Parts due on a later day keep the whole one-day job out of this day: every time is refused
+    with when they arrive (dated), also where the day would have no room for the work anyway.
+    Before: those later times read "… (for operation 'check', from 00:00, …)", the parts'
+    release clamped to the day's end and shown as midnight (audit16-s19)."""
+    put_workshop(client, _tiny())
+    tomorrow = (dt.date.fromisoformat(DATE) + dt.timedelta(days=1)).isoformat()
+    params = {"service": "PARTS", "date": DATE, "parts_eta": _at("09:00", tomorrow), "explain": "true"}
+    body = client.get(SLOTS, params=params).json()
+    assert body["slots"] == []
+    reasons = {r["drop_off"][11:16]: r["reason"] for r in on_grid(body["refused"])}
+    times = ("08:00", "08:30", "09:00", "09:30", "10:00")
+    assert reasons == {t: f"parts arrive {tomorrow} 09:00" for t in times}
+    refused = client.post(BOOKINGS, json={"service": "PARTS", "drop_off": _at("09:30"),
+                                          "parts_eta": _at("09:00", tomorrow)})  # fmt: skip
+    assert refused.status_code == 409 and refused.json()["reason"] == f"parts arrive {tomorrow} 09:00"
+    assert client.get(BOOKINGS, params={"date": DATE}).json() == []
