@@ -151,6 +151,8 @@ class PlanningService:
         self._days: PartitionedLRU[tuple[tuple[object, ...], DayBook]] = PartitionedLRU(
             day_cache_entries, cached_workshops
         )
+        # The keys of `_days` put by this thread's booking transaction under way (None: none is).
+        self._uncommitted = threading.local()
         # The day versions (of every workshop, the days above and those the offers keep) that keep
         # their free time, packed and moved days: the least recently used beyond it drop them.
         self._day_caches = CacheHolders(day_caches_kept)
@@ -229,12 +231,21 @@ class PlanningService:
             lock = self._workshop_locks.setdefault(workshop_id, threading.Lock())
         with phase("booking lock wait"):
             lock.acquire()
+        outer, self._uncommitted.keys = getattr(self._uncommitted, "keys", None), []
         try:
             with self.store.transaction() as session:
                 yield session
                 committing = phases.mark()
             phases.since("commit", committing)
+        except BaseException:
+            # The days this transaction remembered never were: their versions may come again
+            # (under a fixed clock the next change bumps the workshop's revision to the same
+            # instant, and bookings made in one tick share created_at), holding another day.
+            for key in self._uncommitted.keys:
+                self._days.discard(key)
+            raise
         finally:
+            self._uncommitted.keys = outer
             lock.release()
 
     # Workshops
@@ -331,8 +342,16 @@ class PlanningService:
         )
         day = DayBook(multiday.day_workshop(workshop), date, accepted, self.rules)
         day.caches = self._day_caches
-        self._days.put((workshop.id, date, version), (version, day))
+        self._put_day((workshop.id, date, version), (version, day))
         return day
+
+    def _put_day(self, key: tuple[object, ...], value: tuple[tuple[object, ...], DayBook]) -> None:
+        """Remember a day version; one read inside a booking transaction is forgotten again if the
+        transaction does not commit (`_booking_transaction`)."""
+        self._days.put(key, value)
+        uncommitted = getattr(self._uncommitted, "keys", None)
+        if uncommitted is not None:
+            uncommitted.append(key)
 
     def slots(
         self,
@@ -904,9 +923,9 @@ class PlanningService:
     def _remember_day(self, session: Session, day: DayBook) -> tuple[object, ...]:
         """Cache the day as this transaction leaves it, under the version it will have once
         committed (read inside the transaction, which holds the write lock; if it does not
-        commit, that version never appears); returns that version."""
+        commit, the entry is forgotten: `_put_day`); returns that version."""
         version = bookings_db.day_version(session, day.workshop.id, day.date)
-        self._days.put((day.workshop.id, day.date, version), (version, day))
+        self._put_day((day.workshop.id, day.date, version), (version, day))
         return version
 
     def _fit(

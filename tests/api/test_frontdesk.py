@@ -339,3 +339,29 @@ def test_parts_arriving_after_the_day_are_the_reason_at_every_time(client: TestC
                                           "parts_eta": _at("09:00", tomorrow)})  # fmt: skip
     assert refused.status_code == 409 and refused.json()["reason"] == f"parts arrive {tomorrow} 09:00"
     assert client.get(BOOKINGS, params={"date": DATE}).json() == []
+
+
+@pytest.mark.parametrize("rule", ["loan car", "advisor"])
+def test_a_refused_change_leaves_no_trace_on_the_next_one(client: TestClient, rule: str) -> None:
+    """A PATCH refused for want of a loan car changes nothing, not even what the desk remembers
+    of the day: the next change of another booking is fitted against the day as stored. Before
+    (audit16-s19), under a fixed clock (tests, `serve --now`, replays) the refused change's day
+    without its booking was remembered under a version the next change's day got too, so that
+    booking met its own loan car or check-in and was refused ("no loan car free until 15:30",
+    "no advisor free for check-in")."""
+    tech = {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
+            "shift": {"start": "08:00", "end": "17:00"}}  # fmt: skip
+    advisors = (
+        [{"id": "a", "name": "A", "shift": {"start": "08:00", "end": "17:00"}}] if rule == "advisor" else []
+    )
+    put_workshop(client, _tiny(opening={"start": "08:00", "end": "17:00"}, technicians=[tech], loan_cars=1,
+                               advisors=advisors))  # fmt: skip
+    first = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:00"), "loan_car": True})
+    second = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("09:00")})
+    assert first.status_code == second.status_code == 201, (first.text, second.text)
+    refused = client.patch(f"{BOOKINGS}/{second.json()['id']}", json={"loan_car": True})
+    assert refused.status_code == 409 and refused.json()["reason"] == "no loan car free until 15:30"
+    url = f"{BOOKINGS}/{first.json()['id']}"
+    again = client.patch(url, json={})  # a place afresh: its own, as it was
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json()
