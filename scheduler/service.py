@@ -758,15 +758,40 @@ class PlanningService:
                 self._suggest(workshop_id, conflict, now)
             raise
 
-    def _suggest(self, workshop_id: str, conflict: Conflict, now: dt.datetime | None = None) -> None:
-        """Alternatives for a refused booking: the day's offers of the same kind (cached)."""
+    def _suggest(
+        self,
+        workshop_id: str,
+        conflict: Conflict,
+        now: dt.datetime | None = None,
+        own_place_free: bool = False,
+    ) -> None:
+        """Alternatives for a refused booking: the day's offers of the same kind (cached). For a
+        refused change (`own_place_free`), the offers of the day it was fitted to, its old place
+        free: a booking's alternatives never count it twice."""
         refused = conflict.refused
         if refused is None:
             return
         workshop = self.workshop(workshop_id)
         date = refused.drop_off.astimezone(workshop.tz).date()
+        wants = Wants(refused.loan_car, refused.parts_eta)
+        day = conflict.day
+        if (
+            own_place_free
+            and isinstance(day, DayBook)
+            and not multiday.multi_day(workshop.service(refused.service))
+        ):
+            now = now or self.clock.now()
+            with self.contention.searching(self.ejection_seconds) as seconds:
+                offers = day.offers(
+                    refused.service,
+                    refused.waiter,
+                    refused.fleet_partner,
+                    wants=wants,
+                    ejection_seconds=seconds,
+                )
+            conflict.alternatives = [o for o in offers if o.drop_off >= now][:5]
+            return
         try:
-            wants = Wants(refused.loan_car, refused.parts_eta)
             offers = self.slots(
                 workshop_id, refused.service, date, refused.waiter, refused.fleet_partner, now, wants
             )
@@ -884,7 +909,7 @@ class PlanningService:
                     self._packer.submit(self._refine_ahead_loaded, workshop_id, left)
             return stored
         except Conflict as conflict:
-            self._suggest(workshop_id, conflict, now)
+            self._suggest(workshop_id, conflict, now, own_place_free=True)
             raise
 
     @staticmethod
@@ -995,7 +1020,9 @@ class PlanningService:
                     "ready": moment_words(ready_late, workshop.tz, date),
                     "promised": moment_words(keep_by, workshop.tz, date),
                 }
-            raise Conflict(N_("%(why)s the day's plan") % {"why": why}, [], booking, reason)
+            conflict = Conflict(N_("%(why)s the day's plan") % {"why": why}, [], booking, reason)
+            conflict.day = day
+            raise conflict
         promised = keep_by if keep_by is not None else offer.promised
         stored = booking.model_copy(update={"promised": promised, "overbooked": offer.overbooked})
         if offer.rewitness is not None:  # the day was reshuffled: every promise holds in the new witness

@@ -365,3 +365,20 @@ def test_a_refused_change_leaves_no_trace_on_the_next_one(client: TestClient, ru
     again = client.patch(url, json={})  # a place afresh: its own, as it was
     assert again.status_code == 200, again.text
     assert again.json() == first.json()
+
+
+def test_a_refused_change_offers_the_times_the_booking_itself_would_fit(client: TestClient) -> None:
+    """A PATCH that does not fit is refused with the times the changed booking would fit, its
+    old place counted free (issue 16: "refused with alternatives"). Before (audit16-s19) they were
+    the day's offers for one more booking beside it: on a day with room for one, none at all."""
+    put_workshop(client, tiny_workshop())  # room for one 60-minute booking (the walk-in holdback)
+    made = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:00")})
+    assert made.status_code == 201, made.text
+    url = f"{BOOKINGS}/{made.json()['id']}"
+    refused = client.patch(url, json={"drop_off": _at("10:00")})  # past the technician's day
+    assert refused.status_code == 409, refused.text
+    alternatives = refused.json()["alternatives"]
+    assert [a["drop_off"] for a in alternatives] == [_at("08:00"), _at("08:30"), _at("09:00")]
+    assert client.get(url).json() == made.json()  # nothing changed
+    taken = client.patch(url, json={"drop_off": alternatives[-1]["drop_off"]})
+    assert taken.status_code == 200 and taken.json()["promised"] == alternatives[-1]["promised"], taken.text
