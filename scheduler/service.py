@@ -769,7 +769,7 @@ class PlanningService:
         refused change (`own_place_free`), the offers of the day it was fitted to, its old place
         free: a booking's alternatives never count it twice."""
         refused = conflict.refused
-        if refused is None:
+        if refused is None or conflict.found:
             return
         workshop = self.workshop(workshop_id)
         date = refused.drop_off.astimezone(workshop.tz).date()
@@ -798,6 +798,24 @@ class PlanningService:
         except InputError:
             offers = []  # a day in the past: nothing to suggest
         conflict.alternatives = offers[:5]
+
+    def _multi_day_alternatives(
+        self, session: Session, workshop: Workshop, booking: Booking, now: dt.datetime | None
+    ) -> list[Offer]:
+        """Where multi-day work `booking` fits, on the days as the transaction of its refused change
+        has them (its old place free on each), at most five from `now` on. Not cached: those days
+        never are (`_booking_transaction` forgets them)."""
+        date = booking.drop_off.astimezone(workshop.tz).date()
+        day_of = partial(self._day, session, workshop)
+        wants = Wants(booking.loan_car, booking.parts_eta)
+        seconds = self.contention.share(self.ejection_seconds)
+        day = day_of(date)
+        single = day.offers(
+            booking.service, False, booking.fleet_partner, wants=wants, ejection_seconds=seconds
+        )
+        offers = multiday.offers(day, day_of, booking.service, booking.fleet_partner, single, wants, seconds)
+        since = now or self.clock.now()
+        return [o for o in offers if o.drop_off >= since][:5]
 
     @staticmethod
     def new_booking_id() -> str:
@@ -897,6 +915,13 @@ class PlanningService:
                         kept = _with_details(old, changes)
                         bookings_db.add(session, workshop.id, left, kept, [], idempotency, created)
                         return kept
+                    if (
+                        isinstance(refused, Conflict)
+                        and not force
+                        and multiday.carries_over(workshop, wanted)
+                    ):
+                        refused.alternatives = self._multi_day_alternatives(session, workshop, wanted, now)
+                        refused.found = True
                     if not force or not isinstance(refused, Conflict):
                         raise
                     return self._keep_at_risk(session, workshop, wanted, old, idempotency)
