@@ -1039,7 +1039,9 @@ class PlanningService:
             offer = kept(day.overbooked_offer(booking))  # None unless the workshop overbooks
         if offer is None:
             # Why, as the slot query's explain says it (multi-day work: its days' own rules).
-            reason = None if multiday.carries_over(workshop, booking) else day.refusal(booking)
+            reason = day.refusal(booking)
+            if multiday.carries_over(workshop, booking):  # its days' own rules, where the day's mislead
+                reason = multiday.refusal(day, booking, partial(self._day, session, workshop)) or reason
             if ready_late is not None and keep_by is not None:
                 reason = N_("it would be ready at %(ready)s, after its promised pickup %(promised)s") % {
                     "ready": moment_words(ready_late, workshop.tz, date),

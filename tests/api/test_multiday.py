@@ -464,3 +464,15 @@ def test_a_refused_change_of_multi_day_work_offers_the_times_it_would_fit(client
     assert client.get(f"{url}/{mine.json()['id']}").json() == mine.json()  # nothing changed
     taken = client.patch(f"{url}/{mine.json()['id']}", json={"drop_off": alternatives[-1]["drop_off"]})
     assert taken.status_code == 200 and taken.json()["promised"] == alternatives[-1]["promised"], taken.text
+
+
+def test_a_refused_multi_day_booking_says_why_as_explain_does(client: TestClient) -> None:
+    """The 409 of multi-day work gives its `reason` as `explain=true` words that time (the README's
+    409 contract). Before (audit16-s19) it had none: only one-day work's refusals said why."""
+    put_workshop(client, multi_day_workshop(max_days=2))
+    slots = client.get(SLOTS, params={"service": "REPAIR", "date": DATE, "explain": "true"}).json()
+    refused = {r["drop_off"]: r["reason"] for r in on_grid(slots["refused"])}
+    late = max(refused)
+    response = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": late})
+    assert response.status_code == 409, response.text
+    assert response.json()["reason"] == refused[late], (late, refused[late])
