@@ -44,6 +44,13 @@ class PartitionedLRU(Generic[V]):
                 self._parts[key[0]] = part
             part[key] = value
 
+    def discard(self, key: tuple[object, ...]) -> None:
+        """Forget `key`'s entry, if there is one."""
+        with self._lock:
+            part = self._parts.get(key[0])
+            if part is not None:
+                part.pop(key, None)
+
     def __len__(self) -> int:
         with self._lock:
             return sum(len(part) for part in self._parts.values())

@@ -7,9 +7,9 @@ command line show it in the reader's language with `Translator.phrase`. Plans st
 from __future__ import annotations
 
 from scheduler.availability import Availability, first_fit
-from scheduler.compiler import CompiledDay
+from scheduler.compiler import CompiledDay, parts_release
 from scheduler.contract import GRADE_NAMES, Operation, Service
-from scheduler.i18n import N_
+from scheduler.i18n import N_, moment_words
 from solver.problem import DayProblem, DaySolution, OperationData, Placement
 
 #: The weekdays as reasons name them (`date.weekday()` order), marked for translation.
@@ -104,6 +104,12 @@ def _static_reason(compiled: CompiledDay, j: int, desk: bool = False) -> str | N
     job = problem.jobs[j]
     service = compiled.services[j]
     ready = job.release
+    booking = compiled.bookings[j]
+    clock = compiled.clock
+    if booking.parts_eta is not None and parts_release(booking, service, clock) >= clock.horizon:
+        # Parts due after the day (their release clamped to its end): no start today at all.
+        when = moment_words(booking.parts_eta, compiled.workshop.tz, compiled.request.date)
+        return N_("parts arrive %(when)s") % {"when": when}
     for op_data, op in zip(job.operations, service.operations, strict=True):
         if op_data.pin is not None:
             ready = max(ready, op_data.pin.end)

@@ -17,7 +17,7 @@ from scheduler import capacity
 from scheduler.availability import Availability
 from scheduler.capacity import CapacityRules
 from scheduler.clock import DayClock
-from scheduler.compiler import CompiledDay
+from scheduler.compiler import CompiledDay, parts_release
 from scheduler.contract import Assignment, Booking, PlanRequest, Workshop
 from scheduler.dispatch import place_job
 from scheduler.frontdesk import FrontDesk
@@ -105,7 +105,10 @@ def refusal(day: ExplainedDay, booking: Booking) -> str:
             return beyond
     if offer is None:
         eta = booking.parts_eta
-        if eta is not None and day.fit_quickly(booking.model_copy(update={"parts_eta": None})):
+        if eta is not None and (
+            _parts_after_the_day(day, booking)
+            or day.fit_quickly(booking.model_copy(update={"parts_eta": None}))
+        ):
             local = eta.astimezone(day.workshop.tz)
             when = local.strftime("%H:%M") if local.date() == day.date else local.strftime("%Y-%m-%d %H:%M")
             return N_("parts arrive %(when)s") % {"when": when}
@@ -115,6 +118,13 @@ def refusal(day: ExplainedDay, booking: Booking) -> str:
     if not day.desk.loan_car_free(booking, offer):
         return no_loan_car(day, booking, offer)
     return N_("no room kept for it in the day's plan")
+
+
+def _parts_after_the_day(day: ExplainedDay, booking: Booking) -> bool:
+    """The booking's parts arrive after the day's end: its job (which waits for them whole,
+    scheduler.compiler.parts_release) cannot start today at any drop-off time, room or not."""
+    service = day.workshop.service(booking.service)
+    return service is not None and parts_release(booking, service, day.clock) >= day.clock.horizon
 
 
 def no_loan_car(day: ExplainedDay, booking: Booking, offer: Offer) -> str:

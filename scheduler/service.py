@@ -151,6 +151,8 @@ class PlanningService:
         self._days: PartitionedLRU[tuple[tuple[object, ...], DayBook]] = PartitionedLRU(
             day_cache_entries, cached_workshops
         )
+        # The keys of `_days` put by this thread's booking transaction under way (None: none is).
+        self._uncommitted = threading.local()
         # The day versions (of every workshop, the days above and those the offers keep) that keep
         # their free time, packed and moved days: the least recently used beyond it drop them.
         self._day_caches = CacheHolders(day_caches_kept)
@@ -229,12 +231,21 @@ class PlanningService:
             lock = self._workshop_locks.setdefault(workshop_id, threading.Lock())
         with phase("booking lock wait"):
             lock.acquire()
+        outer, self._uncommitted.keys = getattr(self._uncommitted, "keys", None), []
         try:
             with self.store.transaction() as session:
                 yield session
                 committing = phases.mark()
             phases.since("commit", committing)
+        except BaseException:
+            # The days this transaction remembered never were: their versions may come again
+            # (under a fixed clock the next change bumps the workshop's revision to the same
+            # instant, and bookings made in one tick share created_at), holding another day.
+            for key in self._uncommitted.keys:
+                self._days.discard(key)
+            raise
         finally:
+            self._uncommitted.keys = outer
             lock.release()
 
     # Workshops
@@ -331,8 +342,16 @@ class PlanningService:
         )
         day = DayBook(multiday.day_workshop(workshop), date, accepted, self.rules)
         day.caches = self._day_caches
-        self._days.put((workshop.id, date, version), (version, day))
+        self._put_day((workshop.id, date, version), (version, day))
         return day
+
+    def _put_day(self, key: tuple[object, ...], value: tuple[tuple[object, ...], DayBook]) -> None:
+        """Remember a day version; one read inside a booking transaction is forgotten again if the
+        transaction does not commit (`_booking_transaction`)."""
+        self._days.put(key, value)
+        uncommitted = getattr(self._uncommitted, "keys", None)
+        if uncommitted is not None:
+            uncommitted.append(key)
 
     def slots(
         self,
@@ -739,21 +758,64 @@ class PlanningService:
                 self._suggest(workshop_id, conflict, now)
             raise
 
-    def _suggest(self, workshop_id: str, conflict: Conflict, now: dt.datetime | None = None) -> None:
-        """Alternatives for a refused booking: the day's offers of the same kind (cached)."""
+    def _suggest(
+        self,
+        workshop_id: str,
+        conflict: Conflict,
+        now: dt.datetime | None = None,
+        own_place_free: bool = False,
+    ) -> None:
+        """Alternatives for a refused booking: the day's offers of the same kind (cached). For a
+        refused change (`own_place_free`), the offers of the day it was fitted to, its old place
+        free: a booking's alternatives never count it twice."""
         refused = conflict.refused
-        if refused is None:
+        if refused is None or conflict.found:
             return
         workshop = self.workshop(workshop_id)
         date = refused.drop_off.astimezone(workshop.tz).date()
+        wants = Wants(refused.loan_car, refused.parts_eta)
+        day = conflict.day
+        if (
+            own_place_free
+            and isinstance(day, DayBook)
+            and not multiday.multi_day(workshop.service(refused.service))
+        ):
+            now = now or self.clock.now()
+            with self.contention.searching(self.ejection_seconds) as seconds:
+                offers = day.offers(
+                    refused.service,
+                    refused.waiter,
+                    refused.fleet_partner,
+                    wants=wants,
+                    ejection_seconds=seconds,
+                )
+            conflict.alternatives = [o for o in offers if o.drop_off >= now][:5]
+            return
         try:
-            wants = Wants(refused.loan_car, refused.parts_eta)
             offers = self.slots(
                 workshop_id, refused.service, date, refused.waiter, refused.fleet_partner, now, wants
             )
         except InputError:
             offers = []  # a day in the past: nothing to suggest
         conflict.alternatives = offers[:5]
+
+    def _multi_day_alternatives(
+        self, session: Session, workshop: Workshop, booking: Booking, now: dt.datetime | None
+    ) -> list[Offer]:
+        """Where multi-day work `booking` fits, on the days as the transaction of its refused change
+        has them (its old place free on each), at most five from `now` on. Not cached: those days
+        never are (`_booking_transaction` forgets them)."""
+        date = booking.drop_off.astimezone(workshop.tz).date()
+        day_of = partial(self._day, session, workshop)
+        wants = Wants(booking.loan_car, booking.parts_eta)
+        seconds = self.contention.share(self.ejection_seconds)
+        day = day_of(date)
+        single = day.offers(
+            booking.service, False, booking.fleet_partner, wants=wants, ejection_seconds=seconds
+        )
+        offers = multiday.offers(day, day_of, booking.service, booking.fleet_partner, single, wants, seconds)
+        since = now or self.clock.now()
+        return [o for o in offers if o.drop_off >= since][:5]
 
     @staticmethod
     def new_booking_id() -> str:
@@ -853,6 +915,13 @@ class PlanningService:
                         kept = _with_details(old, changes)
                         bookings_db.add(session, workshop.id, left, kept, [], idempotency, created)
                         return kept
+                    if (
+                        isinstance(refused, Conflict)
+                        and not force
+                        and multiday.carries_over(workshop, wanted)
+                    ):
+                        refused.alternatives = self._multi_day_alternatives(session, workshop, wanted, now)
+                        refused.found = True
                     if not force or not isinstance(refused, Conflict):
                         raise
                     return self._keep_at_risk(session, workshop, wanted, old, idempotency)
@@ -865,7 +934,7 @@ class PlanningService:
                     self._packer.submit(self._refine_ahead_loaded, workshop_id, left)
             return stored
         except Conflict as conflict:
-            self._suggest(workshop_id, conflict, now)
+            self._suggest(workshop_id, conflict, now, own_place_free=True)
             raise
 
     @staticmethod
@@ -904,9 +973,9 @@ class PlanningService:
     def _remember_day(self, session: Session, day: DayBook) -> tuple[object, ...]:
         """Cache the day as this transaction leaves it, under the version it will have once
         committed (read inside the transaction, which holds the write lock; if it does not
-        commit, that version never appears); returns that version."""
+        commit, the entry is forgotten: `_put_day`); returns that version."""
         version = bookings_db.day_version(session, day.workshop.id, day.date)
-        self._days.put((day.workshop.id, day.date, version), (version, day))
+        self._put_day((day.workshop.id, day.date, version), (version, day))
         return version
 
     def _fit(
@@ -970,13 +1039,17 @@ class PlanningService:
             offer = kept(day.overbooked_offer(booking))  # None unless the workshop overbooks
         if offer is None:
             # Why, as the slot query's explain says it (multi-day work: its days' own rules).
-            reason = None if multiday.carries_over(workshop, booking) else day.refusal(booking)
+            reason = day.refusal(booking)
+            if multiday.carries_over(workshop, booking):  # its days' own rules, where the day's mislead
+                reason = multiday.refusal(day, booking, partial(self._day, session, workshop)) or reason
             if ready_late is not None and keep_by is not None:
                 reason = N_("it would be ready at %(ready)s, after its promised pickup %(promised)s") % {
                     "ready": moment_words(ready_late, workshop.tz, date),
                     "promised": moment_words(keep_by, workshop.tz, date),
                 }
-            raise Conflict(N_("%(why)s the day's plan") % {"why": why}, [], booking, reason)
+            conflict = Conflict(N_("%(why)s the day's plan") % {"why": why}, [], booking, reason)
+            conflict.day = day
+            raise conflict
         promised = keep_by if keep_by is not None else offer.promised
         stored = booking.model_copy(update={"promised": promised, "overbooked": offer.overbooked})
         if offer.rewitness is not None:  # the day was reshuffled: every promise holds in the new witness

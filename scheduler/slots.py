@@ -1016,12 +1016,14 @@ class DayBook:
         """The offers of the same kind on this day, from `previous` (the offers on an earlier version
         of it, before the bookings placed at `added`): an offer whose placement the new bookings do
         not touch still fits; only the touched times are fitted again (as in `offers`, in the
-        witness's free time first; with no `ejection_seconds`, with a one-booking repair). Then,
-        within `ejection_seconds`, moving bookings out of the way looks further, as in `offers`,
-        but only at times `previous` offered (no later than its last one; a waiter's repair only
-        where he was offered): the day only lost room since, and a time the earlier search did not
-        find is left to the background refinement (which looks again) instead of being searched
-        after every booking.
+        witness's free time first; with no `ejection_seconds`, with a one-booking repair), and,
+        unless the day `grown` by bookings alone (then a time not offered before cannot fit now),
+        the times `previous` did not offer get the quick fit too: a cancellation or a change may
+        have freed room, a loan car or a check-in. Then, within `ejection_seconds`, moving bookings
+        out of the way looks further, as in `offers`, but only at times `previous` offered (no
+        later than its last one; a waiter's repair only where he was offered): a time the earlier
+        search did not find is left to the background refinement (which looks again) instead of
+        being searched after every booking.
 
         `grown`: this day grew from that earlier one by bookings alone (`added_since`); then an
         offer that had bookings moved out of its way carries over too, with them where it moved
@@ -1038,7 +1040,12 @@ class DayBook:
         with phase("refit"):
             for probe in probes:
                 old = before.get(probe.drop_off)
-                if old is None or old.overbooked:  # overbooked: the allowance is checked again
+                if old is None and not grown:
+                    # Not offered then, but the day may have gained since (a cancellation, a change
+                    # freeing a loan car or a check-in): the quick fit, as a fresh answer has it.
+                    offer, last = self._next_quick_fit(probe, availability, last)
+                    fits.append(offer)
+                elif old is None or old.overbooked:  # overbooked: the allowance is checked again
                     fits.append(None)
                 elif (kept := self.carried(old, added, grown, reshuffled)) is not None:
                     fits.append(kept)

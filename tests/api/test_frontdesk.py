@@ -320,3 +320,65 @@ def test_a_change_of_the_customers_details_only_is_never_refused_for_room(client
     assert client.get(url).json() == body  # stored
     bad = client.patch(url, json={"plate": "x" * 21})
     assert bad.status_code == 422 and client.get(url).json() == body  # nothing half-written
+
+
+def test_parts_arriving_after_the_day_are_the_reason_at_every_time(client: TestClient) -> None:
+    """Parts due on a later day keep the whole one-day job out of this day: every time is refused
+    with when they arrive (dated), also where the day would have no room for the work anyway.
+    Before: those later times read "… (for operation 'check', from 00:00, …)", the parts'
+    release clamped to the day's end and shown as midnight (audit16-s19)."""
+    put_workshop(client, _tiny())
+    tomorrow = (dt.date.fromisoformat(DATE) + dt.timedelta(days=1)).isoformat()
+    params = {"service": "PARTS", "date": DATE, "parts_eta": _at("09:00", tomorrow), "explain": "true"}
+    body = client.get(SLOTS, params=params).json()
+    assert body["slots"] == []
+    reasons = {r["drop_off"][11:16]: r["reason"] for r in on_grid(body["refused"])}
+    times = ("08:00", "08:30", "09:00", "09:30", "10:00")
+    assert reasons == {t: f"parts arrive {tomorrow} 09:00" for t in times}
+    refused = client.post(BOOKINGS, json={"service": "PARTS", "drop_off": _at("09:30"),
+                                          "parts_eta": _at("09:00", tomorrow)})  # fmt: skip
+    assert refused.status_code == 409 and refused.json()["reason"] == f"parts arrive {tomorrow} 09:00"
+    assert client.get(BOOKINGS, params={"date": DATE}).json() == []
+
+
+@pytest.mark.parametrize("rule", ["loan car", "advisor"])
+def test_a_refused_change_leaves_no_trace_on_the_next_one(client: TestClient, rule: str) -> None:
+    """A PATCH refused for want of a loan car changes nothing, not even what the desk remembers
+    of the day: the next change of another booking is fitted against the day as stored. Before
+    (audit16-s19), under a fixed clock (tests, `serve --now`, replays) the refused change's day
+    without its booking was remembered under a version the next change's day got too, so that
+    booking met its own loan car or check-in and was refused ("no loan car free until 15:30",
+    "no advisor free for check-in")."""
+    tech = {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
+            "shift": {"start": "08:00", "end": "17:00"}}  # fmt: skip
+    advisors = (
+        [{"id": "a", "name": "A", "shift": {"start": "08:00", "end": "17:00"}}] if rule == "advisor" else []
+    )
+    put_workshop(client, _tiny(opening={"start": "08:00", "end": "17:00"}, technicians=[tech], loan_cars=1,
+                               advisors=advisors))  # fmt: skip
+    first = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:00"), "loan_car": True})
+    second = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("09:00")})
+    assert first.status_code == second.status_code == 201, (first.text, second.text)
+    refused = client.patch(f"{BOOKINGS}/{second.json()['id']}", json={"loan_car": True})
+    assert refused.status_code == 409 and refused.json()["reason"] == "no loan car free until 15:30"
+    url = f"{BOOKINGS}/{first.json()['id']}"
+    again = client.patch(url, json={})  # a place afresh: its own, as it was
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json()
+
+
+def test_a_refused_change_offers_the_times_the_booking_itself_would_fit(client: TestClient) -> None:
+    """A PATCH that does not fit is refused with the times the changed booking would fit, its
+    old place counted free (issue 16: "refused with alternatives"). Before (audit16-s19) they were
+    the day's offers for one more booking beside it: on a day with room for one, none at all."""
+    put_workshop(client, tiny_workshop())  # room for one 60-minute booking (the walk-in holdback)
+    made = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:00")})
+    assert made.status_code == 201, made.text
+    url = f"{BOOKINGS}/{made.json()['id']}"
+    refused = client.patch(url, json={"drop_off": _at("10:00")})  # past the technician's day
+    assert refused.status_code == 409, refused.text
+    alternatives = refused.json()["alternatives"]
+    assert [a["drop_off"] for a in alternatives] == [_at("08:00"), _at("08:30"), _at("09:00")]
+    assert client.get(url).json() == made.json()  # nothing changed
+    taken = client.patch(url, json={"drop_off": alternatives[-1]["drop_off"]})
+    assert taken.status_code == 200 and taken.json()["promised"] == alternatives[-1]["promised"], taken.text

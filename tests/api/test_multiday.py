@@ -13,7 +13,7 @@ with warnings.catch_warnings():
 
 from api.gantt import colours
 from scheduler.actuals import labour_times
-from scheduler.contract import PinnedOperation, Plan, PlanOptions
+from scheduler.contract import PinnedOperation, Plan, PlanOptions, Workshop
 from scheduler.multiday import day_workshop
 from scheduler.validator import assert_valid
 from tests.builders import (
@@ -25,6 +25,7 @@ from tests.builders import (
     on_grid,
     put_workshop,
     settled,
+    tiny_workshop,
 )
 
 SLOTS = f"/v1/workshops/{WORKSHOP_ID}/slots"
@@ -438,3 +439,40 @@ def test_multi_day_work_at_the_end_of_the_date_range_is_carried_no_further(sqlit
     assert slots and all(s["days"] == [before, last] for s in slots)
     booked = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": slots[0]["drop_off"]})
     assert booked.status_code == 201 and booked.json()["promised"].startswith(last), booked.text
+
+
+def test_a_refused_change_of_multi_day_work_offers_the_times_it_would_fit(client: TestClient) -> None:
+    """A PATCH of multi-day work that fits none of its days is refused with the times the changed
+    booking would fit, its old place on every day counted free (issue 16: "refused with
+    alternatives"). Before (audit16-s19): the stored days' offers for one more such booking
+    beside it, none on days with room for one."""
+    data = tiny_workshop(closing="17:00", shift_end="17:00").model_dump()
+    data["technicians"][0]["shift"]["breaks"] = [{"start": "12:00", "end": "13:00"}]
+    work = {"name": "work", "minutes": 240, "skill": "maintenance", "bay_kinds": ["general"]}
+    data["services"] = [{"code": "LONG", "name": "Long", "max_days": 2, "operations": [work]}]
+    put_workshop(client, Workshop.model_validate(data))  # room for one LONG a day (the holdback)
+    url = "/v1/workshops/tiny/bookings"
+    mine = client.post(url, json={"service": "LONG", "drop_off": f"{DATE}T08:00:00+08:00"})
+    other = client.post(url, json={"service": "LONG", "drop_off": f"{WED}T08:00:00+08:00"})
+    assert mine.status_code == other.status_code == 201, (mine.text, other.text)
+    refused = client.patch(f"{url}/{mine.json()['id']}", json={"drop_off": f"{DATE}T17:00:00+08:00"})
+    assert refused.status_code == 409, refused.text
+    alternatives = refused.json()["alternatives"]
+    assert alternatives and alternatives[0] == {
+        "drop_off": f"{DATE}T08:00:00+08:00", "promised": f"{DATE}T15:30:00+08:00", "days": [DATE],
+    }  # fmt: skip
+    assert client.get(f"{url}/{mine.json()['id']}").json() == mine.json()  # nothing changed
+    taken = client.patch(f"{url}/{mine.json()['id']}", json={"drop_off": alternatives[-1]["drop_off"]})
+    assert taken.status_code == 200 and taken.json()["promised"] == alternatives[-1]["promised"], taken.text
+
+
+def test_a_refused_multi_day_booking_says_why_as_explain_does(client: TestClient) -> None:
+    """The 409 of multi-day work gives its `reason` as `explain=true` words that time (the README's
+    409 contract). Before (audit16-s19) it had none: only one-day work's refusals said why."""
+    put_workshop(client, multi_day_workshop(max_days=2))
+    slots = client.get(SLOTS, params={"service": "REPAIR", "date": DATE, "explain": "true"}).json()
+    refused = {r["drop_off"]: r["reason"] for r in on_grid(slots["refused"])}
+    late = max(refused)
+    response = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": late})
+    assert response.status_code == 409, response.text
+    assert response.json()["reason"] == refused[late], (late, refused[late])

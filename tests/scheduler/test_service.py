@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,11 +14,11 @@ from scheduler.contract import Booking, PlanRequest, Workshop
 from scheduler.offer import Offer
 from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor
-from scheduler.slots import CapacityRules, DayBook
+from scheduler.slots import CapacityRules, DayBook, Wants
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
 from scheduler.validator import assert_valid
-from tests.builders import fixed_clock
+from tests.builders import DAY, at, fixed_clock, small_workshop
 
 
 def _workshop() -> Workshop:
@@ -686,3 +688,52 @@ def test_a_booking_that_leaves_a_keys_answer_complete_refines_nothing_ahead_and_
             service.cancel("w", f"at{offer.drop_off:%H%M}")
     finally:
         service.close()
+
+
+class _RefinerThatNeverDelivers:
+    """The background refinement, held back: what a slot query answers at once, alone."""
+
+    def request(self, *args: object) -> None:
+        pass
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        yield
+
+    def start(self) -> None:
+        pass
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("change", ["cancel", "patch"])
+def test_the_immediate_answer_after_a_car_comes_free_offers_it(db_url: str, change: str) -> None:
+    """Cancelling a loan-car booking (or changing it to need no car) frees the car at once: the
+    next loan-car slot query offers what a fresh day offers, without waiting for the background
+    refinement. Before (audit16-s19) the answer carried over from the earlier version quick-fitted
+    only the times that version offered ("the day has only lost room since"), so every time the car
+    had blocked stayed refused until the refinement (seconds later): here all of them."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the cached offers do not depend on the backend; once is enough")
+    service = PlanningService(Store(db_url), clock=fixed_clock())  # refinement on, as served
+    service._refiner = _RefinerThatNeverDelivers()  # type: ignore[assignment]
+    workshop = small_workshop(loan_cars=1)
+    service.put_workshop(workshop)
+    car = Wants(loan_car=True)
+    first = Booking(id="a", service="MAINT", drop_off=at("08:00"), loan_car=True)
+    service.book(workshop.id, first, None)
+    service.book(workshop.id, Booking(id="b", service="MAINT", drop_off=at("16:00"), loan_car=True), None)
+    assert service.slots(workshop.id, "MAINT", DAY, False, None, wants=car) == []  # both cars out
+    if change == "cancel":
+        service.cancel(workshop.id, "a")
+    else:
+        service.change(workshop.id, "a", {"loan_car": False})
+    answer = [o.drop_off for o in service.slots(workshop.id, "MAINT", DAY, False, None, wants=car)]
+    fresh = PlanningService(Store(db_url), clock=fixed_clock(), refine_in_background=False)
+    expected = [o.drop_off for o in fresh.slots(workshop.id, "MAINT", DAY, False, None, wants=car)]
+    assert expected and expected[0] == at("08:00")  # the morning's drop-offs are back by 15:30
+    assert answer == expected
