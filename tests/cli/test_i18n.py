@@ -16,6 +16,16 @@ def bayplan(*args: str, lang: str | None = None) -> Ran:
     return run_bayplan(*args, env={"BAYPLAN_LANG": lang})
 
 
+def _refused_in_both_languages(cases: list[tuple[tuple[str, ...], str, str]]) -> None:
+    """Each command line exits 2 with exactly its reason, in Chinese under --lang zh-CN, else English."""
+    for args, chinese, english in cases:
+        run = bayplan("--lang", "zh-CN", *args)
+        assert run.returncode == 2, (args, run.stderr)
+        assert run.stderr.strip() == f"bayplan：错误：{chinese}", args
+        same = bayplan(*args)
+        assert same.stderr.strip() == f"bayplan: error: {english}", args
+
+
 def test_plan_table_in_chinese_with_lang() -> None:
     run = bayplan("--lang", "zh-CN", "plan", "small-dealer", "--date", DATE, "--planner", "greedy")
     assert run.returncode == 0, run.stderr
@@ -503,12 +513,7 @@ def test_a_foremans_option_errors_read_in_chinese(tmp_path: Path) -> None:
          f"--out: 无法写入 {out}：没有这个文件或目录",
          f"--out: cannot write {out}: No such file or directory"),
     ]  # fmt: skip
-    for args, chinese, english in cases:
-        run = bayplan("--lang", "zh-CN", "plan", "small-dealer", *args)
-        assert run.returncode == 2, (args, run.stderr)
-        assert run.stderr.strip() == f"bayplan：错误：{chinese}", args
-        same = bayplan("plan", "small-dealer", *args)
-        assert same.stderr.strip() == f"bayplan: error: {english}", args
+    _refused_in_both_languages([(("plan", "small-dealer", *args), zh, en) for args, zh, en in cases])
 
 
 def test_the_data_commands_errors_read_in_chinese(tmp_path: Path) -> None:
@@ -555,12 +560,7 @@ def test_the_data_commands_errors_read_in_chinese(tmp_path: Path) -> None:
          "service: unknown service 'NOPE' (map it in the mapping file's [services]); line 4, arrived_at: "
          "not an ISO 8601 time: 'x'"),
     ]  # fmt: skip
-    for args, chinese, english in cases:
-        run = bayplan("--lang", "zh-CN", *args)
-        assert run.returncode == 2, (args, run.stderr)
-        assert run.stderr.strip() == f"bayplan：错误：{chinese}", args
-        same = bayplan(*args)
-        assert same.stderr.strip() == f"bayplan: error: {english}", args
+    _refused_in_both_languages(cases)
     pg = bayplan("--lang", "zh-CN", "backup", "--db", "postgresql://u:p@h/d", "--out", "b.dump")
     assert pg.returncode == 2 and pg.stderr.startswith("bayplan：PostgreSQL 用它自己的工具备份，例如\n"), (
         pg.stderr
@@ -633,9 +633,4 @@ def test_the_backtests_train_and_test_months_and_a_bad_cluster_read_in_chinese()
          "--cluster: 应为 tcp://HOST:PORT，收到 'nowhere:8786'",
          "--cluster: expected tcp://HOST:PORT, got 'nowhere:8786'"),
     ]  # fmt: skip
-    for args, chinese, english in cases:
-        run = bayplan("--lang", "zh-CN", *args)
-        assert run.returncode == 2, (args, run.stderr)
-        assert run.stderr.strip() == f"bayplan：错误：{chinese}", args
-        same = bayplan(*args)
-        assert same.stderr.strip() == f"bayplan: error: {english}", args
+    _refused_in_both_languages(cases)
