@@ -145,14 +145,14 @@ def apply_labour_times(
 ) -> Applied:
     """The suggested standard minutes and efficiencies (learned up to the day before `now` unless
     `last` is given) as a new version of the workshop (the old version kept); refused like any
-    workshop change that breaks accepted bookings, unless `force`. Which days are past is the
-    service's clock's to say, not `now`'s: a `now` ahead of it would break the bookings between
-    unmarked, where `force` keeps them at risk."""
+    workshop change that breaks accepted bookings, unless `force`. A day is past only when past by
+    both `now` and the service's clock (`workshop_changes.past_from`): a `now` ahead of the clock
+    cannot skip the bookings between, a `now` behind it (a day replayed) has its days checked."""
     times = labour_times(service, workshop_id, first, last, now)
     previous = current_version(service, workshop_id)
     new = applied(service.workshop(workshop_id), times)
     note = f"labour times learned from {times.first}..{times.last} ({times.samples} operations)"
-    service.put_workshop(new, force=force, note=note, route="apply")
+    service.put_workshop(new, force=force, note=note, route="apply", as_of=now)
     return Applied(current_version(service, workshop_id), previous, new, times)
 
 
