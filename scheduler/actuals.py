@@ -163,12 +163,15 @@ def current_version(service: PlanningService, workshop_id: str) -> int:
 
 
 def versions(service: PlanningService, workshop_id: str) -> list[tuple[int, dt.datetime, str | None]]:
-    """(version, when, note) of each version, oldest first."""
+    """(version, when, note) of each version, oldest first; when on the workshop's clock, as its
+    other times read (it read UTC, or the database session's zone)."""
     with service.store.sessions() as session:
         if workshops_db.body(session, workshop_id) is None:
             raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
+        tz = service.workshop(workshop_id, session).tz
         return [
-            (r.version, _aware(r.created_at), r.note) for r in workshops_db.versions(session, workshop_id)
+            (r.version, _aware(r.created_at).astimezone(tz), r.note)
+            for r in workshops_db.versions(session, workshop_id)
         ]
 
 
