@@ -145,14 +145,14 @@ def apply_labour_times(
 ) -> Applied:
     """The suggested standard minutes and efficiencies (learned up to the day before `now` unless
     `last` is given) as a new version of the workshop (the old version kept); refused like any
-    workshop change that breaks accepted bookings, unless `force`. Which days are past is the
-    service's clock's to say, not `now`'s: a `now` ahead of it would break the bookings between
-    unmarked, where `force` keeps them at risk."""
+    workshop change that breaks accepted bookings, unless `force`. A day is past only when past by
+    both `now` and the service's clock (`workshop_changes.past_from`): a `now` ahead of the clock
+    cannot skip the bookings between, a `now` behind it (a day replayed) has its days checked."""
     times = labour_times(service, workshop_id, first, last, now)
     previous = current_version(service, workshop_id)
     new = applied(service.workshop(workshop_id), times)
     note = f"labour times learned from {times.first}..{times.last} ({times.samples} operations)"
-    service.put_workshop(new, force=force, note=note, route="apply")
+    service.put_workshop(new, force=force, note=note, route="apply", as_of=now)
     return Applied(current_version(service, workshop_id), previous, new, times)
 
 
@@ -163,12 +163,15 @@ def current_version(service: PlanningService, workshop_id: str) -> int:
 
 
 def versions(service: PlanningService, workshop_id: str) -> list[tuple[int, dt.datetime, str | None]]:
-    """(version, when, note) of each version, oldest first."""
+    """(version, when, note) of each version, oldest first; when on the workshop's clock, as its
+    other times read (it read UTC, or the database session's zone)."""
     with service.store.sessions() as session:
         if workshops_db.body(session, workshop_id) is None:
             raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
+        tz = service.workshop(workshop_id, session).tz
         return [
-            (r.version, _aware(r.created_at), r.note) for r in workshops_db.versions(session, workshop_id)
+            (r.version, _aware(r.created_at).astimezone(tz), r.note)
+            for r in workshops_db.versions(session, workshop_id)
         ]
 
 

@@ -100,13 +100,14 @@ def record(
     if idempotency_key is not None and not idempotency_key.strip():
         raise InputError(IDEMPOTENCY_FIELD, N_("must not be empty: send a unique key per event, or none"))
     request_hash = _hash(fields)
+    hashes = {request_hash, _hash_as_sent(fields)}  # events stored before: hashed as sent
     with service.store.transaction() as session:
         if service.store.lock_workshop(session, workshop_id) is None:
             raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
         if idempotency_key is not None:
             done = events_db.by_idempotency_key(session, workshop_id, key_id, idempotency_key)
             if done is not None:
-                if done.request_hash != request_hash:
+                if done.request_hash not in hashes:
                     raise InputError(
                         IDEMPOTENCY_FIELD,
                         N_(
@@ -305,7 +306,25 @@ def _check(
     return state
 
 
+EVENT_FIELDS = ("action", "booking", "operation", "technician", "at", "corrects", "corrected_action")
+"""A clock event's body's fields (the API's ClockIn); those not sent are None."""
+
+
 def _hash(fields: dict[str, object]) -> str:
+    """The body's hash for its idempotency key: of what it says, not how it is written: every field
+    (None those not sent: `"corrects": null` or omitted alike) and `at` as an instant (in UTC: the
+    same moment in another offset is the same event). audit13-s19 R1: a retry written differently
+    was "another body" (422)."""
+    normal: dict[str, object] = {name: None for name in EVENT_FIELDS} | fields
+    at = normal["at"]
+    if isinstance(at, dt.datetime):
+        normal["at"] = at.astimezone(dt.UTC)
+    return _hash_as_sent(normal)
+
+
+def _hash_as_sent(fields: dict[str, object]) -> str:
+    """The hash of the fields as sent: what events stored before the normal hash (`_hash`) carry,
+    still matched, so a retry of one of them is still a replay."""
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -64,7 +64,7 @@ from scheduler.storage import bookings as bookings_db
 from scheduler.storage import plans as plans_db
 from scheduler.storage import workshops as workshops_db
 from scheduler.storage.tables import BookingRow
-from scheduler.workshop_changes import broken_by
+from scheduler.workshop_changes import broken_by, past_from
 
 logger = logging.getLogger("bayplan")
 
@@ -250,14 +250,24 @@ class PlanningService:
 
     # Workshops
     def put_workshop(
-        self, workshop: Workshop, force: bool = False, note: str | None = None, route: str = "put"
+        self,
+        workshop: Workshop,
+        force: bool = False,
+        note: str | None = None,
+        route: str = "put",
+        as_of: dt.datetime | None = None,
     ) -> Workshop:
         """Create or replace the workshop. A change that breaks the witness of accepted bookings on
         days not yet past (a technician, bay or service gone, shorter shifts, new breaks, another
         time zone...) is refused with WorkshopConflict listing them, unless `force`: then those
         bookings are kept at risk (their witness dropped, the reason on the booking). Every new text
         is a new version (`note`: why, kept with it); the old ones stay readable. `route`: how the
-        refusal tells the caller to force it ("put": PUT the workshop, "apply": labour times)."""
+        refusal tells the caller to force it ("put": PUT the workshop, "apply": labour times).
+
+        `as_of`: the request's `now` (a day replayed). A day is past only when it is past by both
+        it and the service's clock (`past_from`): a `now` behind the clock checks the replayed days
+        too, and a `now` ahead of it cannot skip the days between (their bookings broken unmarked).
+        The version is dated by the service's clock."""
         with self._booking_transaction(workshop.id) as session:
             now = self.clock.now()
             row = self.store.lock_workshop(session, workshop.id)
@@ -267,7 +277,7 @@ class PlanningService:
                 return workshop
             if row.body == body:
                 return workshop  # the same workshop again: nothing changes, no plan goes stale
-            broken = broken_by(session, self.workshop(workshop.id, session), workshop, now)
+            broken = broken_by(session, self.workshop(workshop.id, session), workshop, past_from(now, as_of))
             if broken and not force:
                 listed: list[dict[str, object]] = [
                     {"booking": r.id, "date": r.date.isoformat(), "reasons": why} for r, why in broken

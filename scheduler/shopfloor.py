@@ -188,7 +188,9 @@ class ShopFloor:
         `replays`: `now` may be any moment (not for a technician's key: `record`).
 
         The event is committed before the answer; the day is re-planned in the background (or
-        here, when not `background`): the answer projects the event over the live plan as stored."""
+        here, when not `background`): the answer projects the event over the live plan as stored,
+        as the shop floor knows the day (`live_now`) or, given `now`, as of it (`answer_moment`:
+        the booking's entry of the day's status as of that moment)."""
         replanned: DayStatus | None = None
         with workshop_lock(self.service, workshop_id):
             taken = record(
@@ -209,24 +211,36 @@ class ShopFloor:
                     self._live_replan(workshop_id, taken.date)
             elif not self.replans.background:  # the re-plan inside the request (under the lock)
                 replanned = self._live_replan(workshop_id, taken.date)
+        as_of = answer_moment(now, self.service.clock.now(), replays, taken.event)
         if isinstance(taken, Replayed):
             if self.replans.background:
                 self.replans.lag(workshop_id, taken.date)  # asks for the re-plan if the plan lags
-            return taken.event, self._booking_now(workshop_id, taken.date, taken.event.booking), False
+            booking = self._booking_now(workshop_id, taken.date, taken.event.booking, as_of)
+            return taken.event, booking, False
         event, date, workshop, day = taken.event, taken.date, taken.workshop, taken.day
         if replanned is not None:
+            if as_of is not None:
+                replanned = self.status(workshop_id, date, as_of)
             found = next(b for b in replanned.bookings if b.booking == event.booking)
         elif self.whole_day_answer:  # before the answer computed its booking alone (benchmarks)
             if self.replans.background:
                 self.replans.replanner.request((workshop_id, date))
             status = self._answer_status(workshop, date, day, [*taken.past, event])
             self._changed(workshop_id, date, status)
+            if as_of is not None:
+                status = self._answer_status(workshop, date, day, [*taken.past, event], as_of)
             found = next(b for b in status.bookings if b.booking == event.booking)
         else:
             # The answer: the event's booking alone, projected over the live plan as stored (what
             # the whole day's status gives it); the day's status is pushed by the pusher thread.
             try:
-                found = self._booking_answer(workshop, date, day, taken.plan, taken.state, event.booking)
+                state = taken.state
+                if as_of is not None and state.latest is not None and state.latest > as_of:
+                    # Events recorded before this one but after `now` (a day entered out of order):
+                    # not yet known as of `now`, as the status route as of it leaves them out.
+                    known = effective([*taken.past, event])
+                    state = replay(known, workshop, {b.id: b for b in day}, date, until=as_of)
+                found = self._booking_answer(workshop, date, day, taken.plan, state, event.booking, as_of)
                 if self.hub.subscribers((workshop_id, date)):
                     events = [*taken.past, event]
                     self._push_later(
@@ -274,17 +288,25 @@ class ShopFloor:
         return status
 
     def _answer_status(
-        self, workshop: Workshop, date: dt.date, day: list[Booking], events: list[ClockEvent]
+        self,
+        workshop: Workshop,
+        date: dt.date,
+        day: list[Booking],
+        events: list[ClockEvent],
+        as_of: dt.datetime | None = None,
     ) -> DayStatus:
         """What a new event answers and pushes before its re-plan: the events projected over the
-        live plan as stored (work in progress from its clocked start, the rest as planned)."""
-        state = replay(effective(events), workshop, {b.id: b for b in day}, date)
-        now = live_now(self.service, workshop, date, state)
-        lagging, as_of, newest = self.replans.lag(workshop.id, date, max(e.id for e in events))
+        live plan as stored (work in progress from its clocked start, the rest as planned), as the
+        shop floor knows the day (`live_now`), or as of `as_of` (the request's `now`)."""
+        until = None if as_of is None else as_of.astimezone(workshop.tz)
+        state = replay(effective(events), workshop, {b.id: b for b in day}, date, until=until)
+        now = until or live_now(self.service, workshop, date, state)
+        lagging, plan_as_of, newest = self.replans.lag(workshop.id, date, max(e.id for e in events))
         plan = self._live_plan(workshop.id, date)
-        return _live(
-            self._status(workshop, date, day, plan, state, now, persist=False), lagging, as_of, newest
+        status = self._status(
+            workshop, date, day, plan, state, now, persist=False, replayed=until is not None
         )
+        return _live(status, lagging, plan_as_of, newest)
 
     def _live_plan(self, workshop_id: str, date: dt.date) -> Plan | None:
         """The day's live plan: the stored one, else its witness plan (`_witness_plan`)."""
@@ -339,11 +361,16 @@ class ShopFloor:
         plan: Plan | None,
         state: DayState,
         booking_id: str,
+        as_of: dt.datetime | None = None,
     ) -> BookingStatus:
         """What a new event answers before its re-plan: its booking's entry of `_answer_status`
         (the events, replayed into `state`, projected over the live `plan` as stored), computed
-        for that booking alone — the work it waits for through the plan's sequences, the same draws."""
-        now = live_now(self.service, workshop, date, state)
+        for that booking alone — the work it waits for through the plan's sequences, the same draws.
+        As the shop floor knows the day (`live_now`), or as of `as_of` (the request's `now`: `state`
+        holds the events up to it)."""
+        now = (
+            live_now(self.service, workshop, date, state) if as_of is None else as_of.astimezone(workshop.tz)
+        )
         learned = learned_speeds(self.service, workshop, date)
         booking = next(b for b in day if b.id == booking_id)
         ends, promise = booking_projection(
@@ -357,7 +384,8 @@ class ShopFloor:
             return found
         with self.service.store.sessions() as session:
             since = events_db.risks(session, workshop.id, [booking_id])
-        return found.model_copy(update={"at_risk_since": since.get(booking_id, now).astimezone(workshop.tz)})
+        first = risk_since(since.get(booking_id), now, as_of is not None, workshop.tz)
+        return found.model_copy(update={"at_risk_since": first})
 
     def _push_later(self, workshop_id: str, date: dt.date, status: Callable[[], DayStatus]) -> None:
         """Push `status()` to the day's subscribers from the pusher thread (in order of asking)."""
@@ -402,7 +430,10 @@ class ShopFloor:
         state: DayState,
         now: dt.datetime,
         persist: bool,
+        replayed: bool = False,
     ) -> DayStatus:
+        """The day's status as of `now`; `persist`: record the bookings newly at risk (and those back
+        on time); `replayed`: `now` is a moment asked for (`risk_since`)."""
         learned = learned_speeds(self.service, workshop, date)
         promises = promise_guard(Snapshot(workshop, date, day, plan, state, now, learned))
         statuses = [booking_status(workshop, b, plan, state, now, None, learned) for b in day]
@@ -422,7 +453,9 @@ class ShopFloor:
             with self.service.store.sessions() as session:
                 since = events_db.risks(session, workshop.id, [s.booking for s in statuses])
         statuses = [
-            s.model_copy(update={"at_risk_since": since.get(s.booking, now).astimezone(workshop.tz)})
+            s.model_copy(
+                update={"at_risk_since": risk_since(since.get(s.booking), now, replayed, workshop.tz)}
+            )
             if s.at_risk
             else s
             for s in statuses
@@ -433,12 +466,15 @@ class ShopFloor:
             technicians=technician_status(workshop, date, state, now),
         )
 
-    def status(self, workshop_id: str, date: dt.date, now: dt.datetime | None = None) -> DayStatus:
+    def status(
+        self, workshop_id: str, date: dt.date, now: dt.datetime | None = None, live: bool = False
+    ) -> DayStatus:
         """The live day as of `now` (default the service's clock): events up to then, the live plan
         for the rest, and which event that plan was made from (`replanning` while it lags the
         newest or its re-plan is still running: the re-plan is on its way). As of the clock (and
         not before the latest event, and with a live plan made from every event and its re-plan
-        ended), newly at-risk bookings are recorded."""
+        ended), newly at-risk bookings are recorded. A `now` given is a moment replayed
+        (`risk_since`) unless `live` (the moment the shop floor knows the day up to: `live_status`)."""
         with self.service.store.sessions() as session:
             workshop, day = self._day(session, workshop_id, date)
             events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
@@ -458,8 +494,12 @@ class ShopFloor:
             self.replans.background and self.replans.replanner.pending((workshop_id, date))
         )
         persist = now is None and (latest is None or as_of >= latest) and not replanning
+        replayed = now is not None and not live
         return _live(
-            self._status(workshop, date, day, plan, state, as_of, persist), replanning, plan_as_of, newest
+            self._status(workshop, date, day, plan, state, as_of, persist, replayed),
+            replanning,
+            plan_as_of,
+            newest,
         )
 
     def snapshot(self, workshop_id: str, date: dt.date, now: dt.datetime) -> Snapshot:
@@ -480,14 +520,48 @@ class ShopFloor:
             events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
         state = replay(effective(events), workshop, {b.id: b for b in day}, date)
         now = live_now(self.service, workshop, date, state)
-        return self.status(workshop_id, date, None if now == self.service.clock.now() else now)
+        return self.status(workshop_id, date, None if now == self.service.clock.now() else now, live=True)
 
-    def _booking_now(self, workshop_id: str, date: dt.date, booking_id: str) -> BookingStatus:
+    def _booking_now(
+        self, workshop_id: str, date: dt.date, booking_id: str, as_of: dt.datetime | None = None
+    ) -> BookingStatus:
         """A replayed event's answer: its booking as the shop floor knows it (`live_status`: as of
-        the clock, or the latest event if the clock is behind it), as a new event's answer is; as of
-        the clock alone, a day replayed ahead of it answered the booking as before the event."""
-        status = self.live_status(workshop_id, date)
+        the clock, or the latest event if the clock is behind it), or as of `as_of` (the request's
+        `now`), as a new event's answer is; as of the clock alone, a day replayed ahead of it
+        answered the booking as before the event."""
+        status = (
+            self.live_status(workshop_id, date) if as_of is None else self.status(workshop_id, date, as_of)
+        )
         return next(b for b in status.bookings if b.booking == booking_id)
+
+
+def risk_since(
+    recorded: dt.datetime | None, now: dt.datetime, replayed: bool, tz: dt.tzinfo
+) -> dt.datetime | None:
+    """When a booking at risk as of `now` went at risk, as its status shows it (on the workshop's
+    clock, `tz`): when the promise guard recorded it (`set_risks`: the first moment of its current
+    spell at risk, forgotten once back on time). Live (not `replayed`), a risk not recorded yet is
+    new as of `now` (a reading that records writes that moment). As of a moment asked for
+    (`replayed`: a day replayed, `?now=`), only a risk recorded at or before it counts; else None:
+    the guard had not flagged it by then. Before, such a reading showed its own `now` (a moment that
+    moved with each poll of a replay) or a risk recorded after it (audit13-s19 R6)."""
+    if recorded is not None and (not replayed or recorded <= now):
+        return recorded.astimezone(tz)
+    return None if replayed else now.astimezone(tz)
+
+
+def answer_moment(
+    now: dt.datetime | None, server: dt.datetime, replays: bool, event: ClockEvent
+) -> dt.datetime | None:
+    """The moment a clock event's answer is as of: the request's `now` (None: not given, the answer
+    is as the shop floor knows the day, `live_now`), as `received_now` takes it (a technician's no
+    later than the server's clock), and not before the event's own `at` (up to FUTURE_TOLERANCE
+    after `now`): the answer is the booking's entry of the day's status as of that moment, the
+    event in it (audit13-s19 R2: it was as of the server's clock, or the latest event)."""
+    if now is None:
+        return None
+    moment = now if replays else min(now, server)
+    return max(moment, event.at)
 
 
 def _live(status: DayStatus, replanning: bool, plan_as_of: int | None, newest: int | None) -> DayStatus:

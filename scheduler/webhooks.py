@@ -120,9 +120,15 @@ def _check_url(url: str, private: bool = True) -> None:
         raise InputError("url", N_("webhooks may not reach %(address)s") % {"address": str(address)})
 
 
-def _view(row: webhooks_db.WebhookRow) -> Webhook:
-    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=dt.UTC)
-    return Webhook(id=row.id, url=row.url, events=list(row.events), created_at=created)
+def _local(moment: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """A stored instant on the workshop's clock, as the shop floor's other times read (the POST
+    answered in the server clock's offset, the list in UTC: audit13-s19 R4). SQLite drops the zone:
+    stored in UTC."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(tz)
+
+
+def _view(row: webhooks_db.WebhookRow, tz: dt.tzinfo) -> Webhook:
+    return Webhook(id=row.id, url=row.url, events=list(row.events), created_at=_local(row.created_at, tz))
 
 
 class Webhooks:
@@ -161,7 +167,7 @@ class Webhooks:
                 )
         if secret is not None and not secret.strip():
             raise InputError("secret", N_("must not be empty: send one, or none to have one made"))
-        self.service.workshop(workshop_id)  # NotFound
+        tz = self.service.workshop(workshop_id).tz  # NotFound
         row = webhooks_db.WebhookRow(
             id="WH-" + uuid.uuid4().hex[:12],
             workshop_id=workshop_id,
@@ -178,13 +184,13 @@ class Webhooks:
                     % {"max_webhooks": MAX_WEBHOOKS},
                 )
             webhooks_db.add(session, row)
-            view = _view(row)
+            view = _view(row, tz)
         return WebhookCreated(**view.model_dump(), secret=row.secret)
 
     def of_workshop(self, workshop_id: str) -> list[Webhook]:
-        self.service.workshop(workshop_id)
+        tz = self.service.workshop(workshop_id).tz
         with self.service.store.sessions() as session:
-            return [_view(r) for r in webhooks_db.of_workshop(session, workshop_id)]
+            return [_view(r, tz) for r in webhooks_db.of_workshop(session, workshop_id)]
 
     def delete(self, workshop_id: str, webhook_id: str) -> None:
         with self.service.store.transaction() as session:
@@ -199,6 +205,7 @@ class Webhooks:
         with self.service.store.sessions() as session:
             if webhooks_db.get(session, workshop_id, webhook_id) is None:
                 raise NotFound(N_("webhook %(webhook_id)r") % {"webhook_id": webhook_id})
+            tz = self.service.workshop(workshop_id, session).tz
             return [
                 Delivery(
                     delivery=r.delivery,
@@ -206,7 +213,7 @@ class Webhooks:
                     attempt=r.attempt,
                     status_code=r.status_code,
                     error=r.error,
-                    at=r.at if r.at.tzinfo else r.at.replace(tzinfo=dt.UTC),
+                    at=_local(r.at, tz),
                 )
                 for r in webhooks_db.deliveries(session, webhook_id, limit)
             ]
@@ -221,11 +228,14 @@ class Webhooks:
                 for r in webhooks_db.of_workshop(session, workshop_id)
                 if event in r.events
             ]
+            if not targets:
+                return 0
+            tz = self.service.workshop(workshop_id, session).tz
         for webhook_id, url, secret in targets:
             delivery = "D-" + uuid.uuid4().hex[:12]
             body = json.dumps(
                 {"id": delivery, "event": event, "workshop": workshop_id,
-                 "at": self.service.clock.now().isoformat(), "data": data},
+                 "at": self.service.clock.now().astimezone(tz).isoformat(), "data": data},
                 default=str,
             ).encode()  # fmt: skip
             thread = threading.Thread(

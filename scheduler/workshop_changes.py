@@ -16,6 +16,14 @@ from scheduler.storage import BookingRow
 from scheduler.storage import bookings as bookings_db
 
 
+def past_from(server: dt.datetime, now: dt.datetime | None) -> dt.datetime:
+    """The moment whose day is the first not yet past for a workshop change: the earlier of the
+    server's clock and the request's `now` (a day is past only when past by both). A `now` behind the
+    clock (a day replayed) has its days checked; one ahead of it cannot make the days between past,
+    or a manager could break their bookings without `force` marking them at risk (audit13-s19 R5)."""
+    return server if now is None else min(server, now)
+
+
 def broken_by(
     session: Session, old: Workshop, new: Workshop, now: dt.datetime
 ) -> list[tuple[BookingRow, list[str]]]:

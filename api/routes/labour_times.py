@@ -25,7 +25,8 @@ Now = Annotated[
     Moment | None,
     Query(
         description="the moment whose yesterday ends the default range (default: the server's clock);"
-        " which days are past, for the bookings a change may break, is the server's clock's to say"
+        " for the bookings a change may break, a day is past only when past by both `now` and the"
+        " server's clock"
     ),
 ]
 

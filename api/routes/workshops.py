@@ -11,7 +11,7 @@ from api.deps import ServiceDep
 from api.examples import json_body, small_dealer_workshop
 from api.schemas import WorkshopConflictProblem, WorkshopVersion
 from scheduler import actuals
-from scheduler.contract import Workshop
+from scheduler.contract import Moment, Workshop
 from scheduler.errors import InputError
 from scheduler.i18n import N_
 
@@ -37,6 +37,14 @@ def put_workshop(
     force: Annotated[
         bool, Query(description="accept a change that breaks accepted bookings: they are kept at risk")
     ] = False,
+    now: Annotated[
+        Moment | None,
+        Query(
+            description="the moment of the change (default: the server's clock; a day replayed): the"
+            " bookings it may break are those of days not yet past, a day being past only when past by"
+            " both `now` and the server's clock"
+        ),
+    ] = None,
 ) -> Workshop:
     if workshop.id != workshop_id:
         raise InputError(
@@ -44,7 +52,7 @@ def put_workshop(
             N_("body id %(workshop_id)r differs from the path's %(workshop_id2)r")
             % {"workshop_id": workshop.id, "workshop_id2": workshop_id},
         )
-    return service.put_workshop(workshop, force=force)
+    return service.put_workshop(workshop, force=force, as_of=now)
 
 
 @router.get("/{workshop_id}", summary="A workshop's set-up", description="The stored v1 Workshop.")

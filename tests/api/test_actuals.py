@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-from tests.builders import CLOCK_NOW, DAY, at, book_waiter, clocked_history, two_bay_workshop
+from api.app import create_app
+from tests.builders import CLOCK_NOW, DAY, at, book_waiter, clocked_history, fixed_clock, two_bay_workshop
 from tests.builders import HISTORY_DAYS as DAYS
 from tests.builders import clock_event as ev
 
@@ -147,6 +149,22 @@ def test_a_bad_date_on_the_report_page_says_the_format_in_the_pages_language(cli
     bad_from = client.get("/workshops/tiny/reports", params={"from": "x" * 5000}).text
     alert = bad_from.split('role="alert">', 1)[1].split("</p>", 1)[0]
     assert "from" in alert and len(alert) < 400
+
+
+def test_applying_as_of_a_replayed_now_checks_the_days_not_yet_past_by_it(tmp_path: Path) -> None:
+    """audit13-s19 R5: apply's `now` also says which days are past, with the server's clock: a day
+    is past only when past by both. Replayed as of the history's first morning, long after by the
+    server's clock, longer work breaks those days' bookings: 409 (it went through unchecked)."""
+    clock = fixed_clock()
+    client = TestClient(create_app(f"sqlite:///{tmp_path / 'apply.db'}", auth=False, clock=clock))
+    clocked_history(client)
+    clock.set(at("12:00", DAYS[-1] + dt.timedelta(days=10)))
+    span = {"from": DAYS[0].isoformat(), "to": DAYS[-1].isoformat()}
+    replayed = client.post(
+        f"{W}/labour-times/apply", params={**span, "now": at("07:00", DAYS[0]).isoformat()}
+    )
+    assert replayed.status_code == 409 and len(replayed.json()["bookings"]) == 6, replayed.text
+    assert client.post(f"{W}/labour-times/apply", params=span).status_code == 200  # by the clock: past
 
 
 def test_labour_times_refuse_a_bad_range_and_unknown_workshops_are_404(client: TestClient) -> None:

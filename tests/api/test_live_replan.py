@@ -6,6 +6,7 @@ The re-plans are held at a gate the test opens (polled with time.sleep, never a 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -30,6 +31,7 @@ from scheduler.validator import assert_valid
 from tests.builders import (
     CLOCK_NOW,
     DATE,
+    DAY,
     at,
     clocked_request,
     day_status,
@@ -130,7 +132,8 @@ def test_an_events_answer_is_its_bookings_entry_of_the_whole_days_status(client:
     try:
         for body in (ev(a, "start", "08:00"), ev(a, "pause", "08:30"), ev(a, "resume", "08:35"),
                      ev(a, "finish", "09:50"), ev(b, "start", "09:55", tech="u")):  # fmt: skip
-            r = client.post(f"{W}/clock", params=CLOCK_NOW, json=body)
+            # Received at its moment (the answer is as of the request's `now`, as a replay posts).
+            r = client.post(f"{W}/clock", params={"now": body["at"]}, json=body)
             assert r.status_code == 201, r.text
             answer = r.json()["booking"]
             whole = day_status(client, body["at"][11:16])
@@ -142,6 +145,55 @@ def test_an_events_answer_is_its_bookings_entry_of_the_whole_days_status(client:
     assert {state for state, _ in seen} == {"in_progress", "paused", "done"}
     assert {risk for _, risk in seen} == {False, True}  # at_risk_since compared too
     settled(client, W)
+
+
+def _entry(status: dict[str, Any], booking: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(x for x in status["bookings"] if x["booking"] == booking)
+    return found
+
+
+@pytest.mark.parametrize("server", ["before the day", "after the day"])
+def test_an_events_answer_is_the_status_as_of_the_requests_now(tmp_path: Path, server: str) -> None:
+    """audit13-s19 R2: `POST …/clock?now=` answers the booking as of that `now` (its entry of
+    `GET …/status?now=`), the 201 and the 200 of a retry alike. It was as of the server's clock, or
+    the latest event when the clock is behind: a foreman replaying yesterday (the server's clock a
+    day on) read every start as clocked up to the day's end, a replay ahead of the clock read no
+    minute clocked, and events entered out of order showed work finished after `now`."""
+    clock = fixed_clock()
+    client = TestClient(create_app(f"sqlite:///{tmp_path / 'day.db'}", auth=False, clock=clock))
+    a, b = two_waiters_day(client)
+    if server == "after the day":
+        clock.set(at("12:00", DAY + dt.timedelta(days=1)))
+    gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]
+    try:
+        key = {"Idempotency-Key": "k1"}
+        r = client.post(f"{W}/clock", params={"now": at("08:30").isoformat()}, json=ev(a, "start", "08:00"),
+                        headers=key)  # fmt: skip
+        assert r.status_code == 201, r.text
+        answer = r.json()["booking"]
+        assert answer["state"] == "in_progress" and answer["operations"][0]["clocked_minutes"] == 30
+        assert answer == _entry(day_status(client, "08:30"), a)
+        # The same key and body, received later: the 200 answers as of its own `now`.
+        r = client.post(f"{W}/clock", params={"now": at("08:45").isoformat()}, json=ev(a, "start", "08:00"),
+                        headers=key)  # fmt: skip
+        assert r.status_code == 200, r.text
+        assert r.json()["booking"]["operations"][0]["clocked_minutes"] == 45
+        assert r.json()["booking"] == _entry(day_status(client, "08:45"), a)
+        # Entered out of order: the finish (08:50) and B's start (09:05) are recorded, then the start
+        # is corrected as of 08:30: the answer knows neither of the later events yet.
+        started = r.json()["event"]["id"]
+        for body in (ev(a, "finish", "08:50"), ev(b, "start", "09:05", tech="u")):
+            assert client.post(f"{W}/clock", params={"now": body["at"]}, json=body).status_code == 201
+        correction = {"action": "correct", "corrects": started, "at": at("08:10").isoformat()}
+        r = client.post(f"{W}/clock", params={"now": at("08:30").isoformat()}, json=correction)
+        assert r.status_code == 201, r.text
+        answer = r.json()["booking"]
+        assert answer["state"] == "in_progress" and answer["operations"][0]["clocked_minutes"] == 20
+        assert answer == _entry(day_status(client, "08:30"), a)
+    finally:
+        gate.open()
+    settled(client, W)
+    _wait_idle(client.app.state.shopfloor)  # type: ignore[attr-defined]
 
 
 def test_events_during_a_replan_coalesce_into_one_more(client: TestClient) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import json
 import re
 import warnings
 
 import pytest
+from sqlalchemy import select
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -21,6 +23,7 @@ from scheduler.contract import PinnedOperation, Plan, PlanOptions, PlanRequest, 
 from scheduler.keys import KeyStore
 from scheduler.pubsub import Hub
 from scheduler.storage import Store
+from scheduler.storage.tables import ClockEventRow
 from scheduler.validator import assert_valid
 from tests.builders import (
     CLOCK_NOW,
@@ -153,6 +156,38 @@ def test_idempotency_201_200_422(client: TestClient) -> None:
     other = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:01"), headers=headers)
     assert other.status_code == 422 and "Idempotency-Key" in other.text
     assert len(client.get(f"{W}/days/{DATE}/events").json()) == 1
+
+
+def test_a_retry_written_differently_is_the_same_event(client: TestClient) -> None:
+    """audit13-s19 R1: the same event with its `at` in another offset, or `"corrects": null`
+    written out, is the same body (200, the same event), not "another body" (422); an event stored
+    with the body's hash as sent (before) still answers its retry."""
+    a, _ = two_waiters_day(client)
+    key = {"Idempotency-Key": "k1"}
+    first = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00"), headers=key)
+    assert first.status_code == 201
+    utc = ev(a, "start", at("08:00").astimezone(dt.UTC))
+    assert utc["at"] == "2026-11-24T00:00:00+00:00"
+    for body in (utc, {**ev(a, "start", "08:00"), "corrects": None, "corrected_action": None}):
+        again = client.post(f"{W}/clock", params=CLOCK_NOW, json=body, headers=key)
+        assert again.status_code == 200, (body, again.text)
+        assert again.json()["event"] == first.json()["event"]
+    other = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:01"), headers=key)
+    assert other.status_code == 422 and "Idempotency-Key" in other.text
+    # An event stored with the hash of its fields as sent (as before) still answers its retry.
+    sent = ev(a, "finish", "08:50")
+    old = {"Idempotency-Key": "k2"}
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=sent, headers=old).status_code == 201
+    store = client.app.state.services.service.store  # type: ignore[attr-defined]
+    as_sent = {**sent, "at": at("08:50")}  # the body as parsed, `at` in the offset it was sent in
+    before = hashlib.sha256(json.dumps(as_sent, sort_keys=True, default=str).encode()).hexdigest()
+    with store.transaction() as session:
+        row = session.scalars(select(ClockEventRow).where(ClockEventRow.idempotency_key == "k2")).one()
+        assert row.request_hash != before  # stored now: the normal hash
+        row.request_hash = before
+    again = client.post(f"{W}/clock", params=CLOCK_NOW, json=sent, headers=old)
+    assert again.status_code == 200, again.text
+    assert len(client.get(f"{W}/days/{DATE}/events").json()) == 2
 
 
 def test_a_replayed_event_answers_the_bookings_status_with_the_event_in_it(client: TestClient) -> None:
@@ -378,6 +413,35 @@ def test_a_late_finish_puts_a_later_booking_at_risk(client: TestClient) -> None:
     mine = {x["booking"]: x for x in plan["assignments"]}
     assert (mine[a]["start"], mine[a]["end"]) == (at("08:00").isoformat(), at("09:40").isoformat())
     assert mine[b]["start"] >= at("09:40").isoformat()  # the live plan, re-planned around the late finish
+
+
+def test_a_replayed_moment_shows_the_risk_as_recorded_by_then(client: TestClient) -> None:
+    """audit13-s19 R6: `at_risk_since` read as of a moment given (`?now=`, a foreman replaying the
+    day) is when the promise guard recorded the risk, if it had by then; else null (not flagged
+    yet). It showed the moment read (moving with each poll) or a risk recorded after it."""
+    a, b = two_waiters_day(client)
+    url = f"{W}/days/{DATE}/status"
+
+    def entry(hhmm: str, booking: str) -> dict[str, object]:
+        body = client.get(url, params={"now": at(hhmm).isoformat()}).json()
+        found: dict[str, object] = next(x for x in body["bookings"] if x["booking"] == booking)
+        return found
+
+    assert client.post(f"{W}/clock", params={"now": at("08:00").isoformat()},
+                       json=ev(a, "start", "08:00")).status_code == 201  # fmt: skip
+    settled(client, W)  # its re-plan records A at risk as of 08:00 (its odds of 09:15), not B
+    assert entry("09:20", a)["at_risk_since"] == at("08:00").isoformat()
+    # B (promised 10:15) goes at risk behind A's overrun as the replay moves on, recorded nowhere.
+    for hhmm in ("09:00", "09:30"):
+        late = entry(hhmm, b)
+        assert late["at_risk"] and late["at_risk_since"] is None, (hhmm, late)
+    assert client.post(f"{W}/clock", params={"now": at("09:40").isoformat()},
+                       json=ev(a, "finish", "09:40")).status_code == 201  # fmt: skip
+    settled(client, W)  # the re-plan records B at risk as of the finish (09:40)
+    assert entry("09:45", b)["at_risk_since"] == at("09:40").isoformat()
+    assert entry("10:30", b)["at_risk_since"] == at("09:40").isoformat()  # it does not move
+    earlier = entry("09:30", b)  # B at risk already, but recorded only at 09:40
+    assert earlier["at_risk"] and earlier["at_risk_since"] is None, earlier
 
 
 def test_a_rejected_event_leaves_the_status_unchanged(client: TestClient) -> None:

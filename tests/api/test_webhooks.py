@@ -19,9 +19,11 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
+from api.app import create_app
+from scheduler.clock import FixedClock
 from scheduler.storage import webhooks as webhooks_db
 from scheduler.webhooks import RefusedAddress
-from tests.builders import CLOCK_NOW, two_waiters_day
+from tests.builders import CLOCK_NOW, DATE, NOW, two_waiters_day
 from tests.builders import TINY_PATH as W
 from tests.builders import clock_event as ev
 
@@ -61,6 +63,36 @@ def test_a_webhook_gets_signed_deliveries(client: TestClient) -> None:
     assert body["event"] == "booking.done" and body["data"]["booking"] == a
     log = client.get(f"{W}/webhooks/{hook['id']}/deliveries").json()
     assert [(d["attempt"], d["status_code"], d["error"]) for d in log] == [(1, 204, None)]
+
+
+def test_webhook_times_read_on_the_workshops_clock(db_url: str) -> None:
+    """audit13-s19 R4: a webhook's `created_at` read in the server clock's offset when created and
+    in UTC when listed; its deliveries' `at` and the workshop's versions' `created_at` in UTC. They
+    read on the workshop's clock, as the clock events and the day's status do, whatever the server's
+    clock's offset (a server's reads UTC)."""
+    client = TestClient(create_app(db_url, auth=False, clock=FixedClock(NOW.astimezone(dt.UTC))))
+    a, _ = two_waiters_day(client)
+    received: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        return httpx.Response(204)
+
+    _hooks(client, handler)
+    r = client.post(f"{W}/webhooks", json={"url": "https://example.test/hook", "events": ["booking.done"]})
+    assert r.status_code == 201, r.text
+    local = NOW.isoformat()  # 2026-11-23T17:30:00+08:00: the workshop's (Asia/Shanghai)
+    assert r.json()["created_at"] == local
+    assert [h["created_at"] for h in client.get(f"{W}/webhooks").json()] == [local]
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "finish", "08:50")).status_code == 201
+    client.app.state.shopfloor.webhooks.wait_idle(10)  # type: ignore[attr-defined]
+    assert [json.loads(x.content)["at"] for x in received] == [local]
+    log = client.get(f"{W}/webhooks/{r.json()['id']}/deliveries").json()
+    assert [d["at"] for d in log] == [local]
+    events = client.get(f"{W}/days/{DATE}/events").json()
+    assert {e["recorded_at"] for e in events} == {local}  # the convention followed
+    assert [v["created_at"] for v in client.get(f"{W}/versions").json()] == [local]  # so do versions
 
 
 def test_a_failing_endpoint_is_retried_with_backoff_then_logged_failed(client: TestClient) -> None:

@@ -15,6 +15,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
+from api.app import create_app
 from scheduler.clock import FixedClock
 from scheduler.contract import Booking, Plan, PlanRequest, Workshop
 from scheduler.errors import WorkshopConflict
@@ -255,6 +256,38 @@ def test_past_days_are_not_checked_and_still_plan(db_url: str) -> None:
     plan = service.plan_day("ws", past, 1.0)
     assert_valid(PlanRequest(workshop=_without_t2(), date=past, bookings=service.bookings("ws", past)), plan)
     assert len(plan.assignments) + len(plan.unassigned) == 3
+
+
+def test_a_changes_now_counts_a_day_past_only_when_past_by_both_clocks(db_url: str) -> None:
+    """audit13-s19 R5: PUT takes `now` (a day replayed), and a day is past for the bookings a change
+    may break only when past by both `now` and the server's clock: a manager replaying a day the
+    clock has left behind has its bookings checked (they were skipped: broken, nothing marked), and a
+    `now` ahead of the clock cannot skip the days between."""
+    clock = fixed_clock()
+    client = TestClient(create_app(db_url, auth=False, clock=clock))
+    assert _put(client, _workshop()).status_code == 200
+    _book_day(client)
+    body = {"content": _without_t2().model_dump_json(), "headers": {"content-type": "application/json"}}
+    naive = client.put(URL, params={"now": f"{DATE}T07:00:00"}, **body)
+    assert naive.status_code == 422 and naive.json()["detail"][0]["loc"] == ["query", "now"], naive.text
+    # A `now` days ahead of the server's clock: the day is still ahead by the clock.
+    ahead = {
+        "now": (
+            dt.datetime.combine(DAY, dt.time(12), tzinfo=_workshop().tz) + dt.timedelta(days=3)
+        ).isoformat()
+    }
+    refused = client.put(URL, params=ahead, **body)
+    assert refused.status_code == 409 and refused.json()["bookings"], refused.text
+    # The clock moves on past the day; the manager replays it as of its morning: still refused.
+    clock.set(dt.datetime.combine(DAY + dt.timedelta(days=3), dt.time(12), tzinfo=_workshop().tz))
+    replayed = client.put(URL, params={"now": f"{DATE}T07:00:00+08:00"}, **body)
+    assert replayed.status_code == 409, replayed.text
+    assert {b["booking"] for b in replayed.json()["bookings"]} == {
+        b["booking"] for b in refused.json()["bookings"]
+    }
+    assert not any(b["at_risk"] for b in _bookings(client))
+    # Without `now`, the server's clock alone: the day is past, the change goes through.
+    assert client.put(URL, **body).status_code == 200
 
 
 def test_an_invalid_plan_is_never_stored_the_greedy_plan_is(db_url: str) -> None:
