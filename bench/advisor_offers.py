@@ -7,6 +7,7 @@ For one advisor (08:00-17:30, lunch 12:00-13:00) with check-ins of 10, 15, 20, 3
 on a workshop whose technicians never bind (10 lifts, 10 technicians, MAINT 30 min), and for
 dealer-2011 (7 advisors) with its check-ins (10 min) and with 90-minute ones:
 - `offered`: drop-off times offered on an empty day (walk-in holdback 0.2);
+- `fill_query_ms_mean`, `_p99`: the slot queries (`DayBook.offers`) of that filling;
 - `filled`: drop-offs booked by taking the earliest offered time again and again until none is
   left (one customer after another), and `max_concurrent_over`: minutes at which more check-ins
   run than advisors are on duty (an independent count; must be 0), and the witness of the filled
@@ -20,7 +21,7 @@ import json
 import sys
 import time
 
-from scheduler.contract import Booking, Plan, PlanRequest, Workshop
+from scheduler.contract import Booking, Plan, PlanOptions, PlanRequest, Workshop
 from scheduler.kpis import NO_KPIS
 from scheduler.scenarios import load_scenario
 from scheduler.slots import CapacityRules, DayBook
@@ -86,8 +87,11 @@ def run(ws: Workshop, service: str, fill_limit: int = 400) -> dict[str, object]:
     offered = len(day.offers(service, waiter=False))
     offers_ms = (time.perf_counter() - t0) * 1000
     booked: list[Booking] = []
+    took: list[float] = []
     for i in range(fill_limit):
+        t0 = time.perf_counter()
         offers = day.offers(service, waiter=False)
+        took.append((time.perf_counter() - t0) * 1000)
         if not offers:
             break
         b = Booking(id=f"b{i}", service=service, drop_off=offers[0].drop_off)
@@ -97,7 +101,9 @@ def run(ws: Workshop, service: str, fill_limit: int = 400) -> dict[str, object]:
         b = b.model_copy(update={"promised": offer.promised})
         day = day.with_booking(b, offer)
         booked.append(b)
-    request = PlanRequest(workshop=ws, date=DAY, bookings=[b for b, _ in day.accepted])
+    request = PlanRequest(
+        workshop=ws, date=DAY, bookings=[b for b, _ in day.accepted], options=PlanOptions(keep_promises=True)
+    )
     plan = Plan(workshop=ws.id, date=DAY, planner="witness", status="feasible", objective=0.0,
                 solve_seconds=0.0, assignments=[a for _, w in day.accepted for a in w], unassigned=[],
                 kpis=NO_KPIS)  # fmt: skip
@@ -105,6 +111,8 @@ def run(ws: Workshop, service: str, fill_limit: int = 400) -> dict[str, object]:
         "offered": offered,
         "offers_ms": round(offers_ms, 1),
         "filled": len(booked),
+        "fill_query_ms_mean": round(sum(took) / len(took), 2),
+        "fill_query_ms_p99": round(sorted(took)[min(len(took) - 1, int(0.99 * len(took)))], 2),
         "max_concurrent_over": concurrent_over(ws, booked),
         "invalid": len(validate_plan(request, plan)),
     }

@@ -238,6 +238,41 @@ def assign_check_ins(blocks: Sequence[Sequence[Span]], spans: Sequence[Span]) ->
     return result if search(0, [-(10**9)] * n) else None
 
 
+def connected(spans: Iterable[Span], span: Span) -> list[Span]:
+    """The spans of `spans` linked to `span` by a chain of overlapping ones: the check-ins whose
+    advisors a new check-in in `span` may have to reshuffle (before and after them every advisor is
+    free, so the others keep theirs)."""
+    lo, hi = span
+    linked: list[Span] = []
+    rest = sorted(spans)
+    grew = True
+    while grew:
+        grew = False
+        keep: list[Span] = []
+        for s in rest:
+            if s[0] < hi and lo < s[1]:
+                linked.append(s)
+                lo, hi = min(lo, s[0]), max(hi, s[1])
+                grew = True
+            else:
+                keep.append(s)
+        rest = keep
+    return linked
+
+
+def too_many_at_once(blocks: Sequence[Sequence[Span]], spans: Sequence[Span], span: Span) -> bool:
+    """At some moment of `span` the check-ins of `spans` running then and this one outnumber the
+    advisors in a free block: a quick proof that `assign_check_ins` would find none."""
+    moments = {span[0]} | {s for s, _ in spans if span[0] < s < span[1]}
+    moments |= {b for bs in blocks for blk in bs for b in blk if span[0] < b < span[1]}
+    for m in moments:
+        running = 1 + sum(1 for s, e in spans if s <= m < e)
+        on = sum(1 for bs in blocks if any(s <= m < e for s, e in bs))
+        if running > on:
+            return True
+    return False
+
+
 def overlap(span: Span, lo: int, hi: int) -> int:
     return max(0, min(span[1], hi) - max(span[0], lo))
 

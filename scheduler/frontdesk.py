@@ -153,8 +153,13 @@ class FrontDesk:
                 return True
         answer = self._advisor_free.get(span)
         if answer is None:
-            assigned = capacity.assign_check_ins(self.advisor_blocks, [*kept, span])
-            answer = self._advisor_free[span] = assigned is not None
+            # Only the check-ins linked to this one by overlaps may have to change advisors.
+            linked = capacity.connected(kept, span)
+            every = self.advisor_blocks
+            answer = not capacity.too_many_at_once(every, linked, span) and (
+                capacity.assign_check_ins(every, [*linked, span]) is not None
+            )
+            self._advisor_free[span] = answer
         return answer
 
     def advisor_room(self, booking: Booking) -> bool:

@@ -584,14 +584,18 @@ class _Validator:
     def check_advisors(self, by_op: dict[str, dict[int, list[_Placed]]]) -> None:
         """Each vehicle dropped off on the plan day has a service advisor on duty free for its whole
         check-in (`check_in_minutes` from the drop-off), each advisor checking one vehicle in at a
-        time, within a stretch of the shift between breaks (only when the workshop lists advisors;
-        the walk-in holdback is the desk's, not a physical rule). Counted as the loan-car rule counts:
+        time, within a stretch of the shift between breaks (the walk-in holdback is the desk's, not
+        a physical rule). Only when the workshop lists advisors and the request is the booking
+        service's (`keep_promises`: its drop-offs were accepted by the desk, which keeps them within
+        the advisors): a stateless request's drop-offs are the caller's, generated demand's too,
+        and no plan can move a check-in (that no planner counts them, `integrity.checked_plan`
+        leaves out the bookings blamed, as for loan cars). Counted as the loan-car rule counts:
         the placed bookings and the vehicles held for later work; the plan is only to blame for a
         placed booking's check-in. Where not all fit, the check-ins are taken in drop-off order
         (held vehicles first, bookings at risk last) and each one that no advisor can take with
         those before it is reported."""
         ws = self.request.workshop
-        if not ws.advisors:
+        if not ws.advisors or not self.request.options.keep_promises:
             return
         date = self.request.date
         blocks: list[list[tuple[dt.datetime, dt.datetime]]] = []
@@ -625,7 +629,17 @@ class _Validator:
         check_ins.sort()
         taken: list[tuple[dt.datetime, dt.datetime]] = []
         for placed, _, start, booking_id, end in check_ins:
-            if _advisors_suffice(blocks, [*taken, (start, end)]):
+            # Only the check-ins linked to this one by a chain of overlaps compete with it.
+            linked: list[tuple[dt.datetime, dt.datetime]] = []
+            rest, lo, hi = list(taken), start, end
+            while True:
+                reach = [t for t in rest if t[0] < hi and lo < t[1]]
+                if not reach:
+                    break
+                linked += reach
+                rest = [t for t in rest if not (t[0] < hi and lo < t[1])]
+                lo, hi = min([lo, *(t[0] for t in reach)]), max([hi, *(t[1] for t in reach)])
+            if _advisors_suffice(blocks, [*linked, (start, end)]):
                 taken.append((start, end))
             elif placed:
                 values = {

@@ -138,6 +138,45 @@ def test_a_loan_car_is_free_when_fewer_than_the_fleet_are_out_over_the_whole_spa
     assert capacity.loan_car_free(0, [], (0, 1)) is False
 
 
+def _brute_force(blocks: list[list[tuple[int, int]]], spans: list[tuple[int, int]]) -> bool:
+    import itertools
+
+    for choice in itertools.product(range(len(blocks)), repeat=len(spans)):
+        mine = [[s for s, a in zip(spans, choice, strict=True) if a == adv] for adv in range(len(blocks))]
+        if all(
+            capacity.block_end(blocks[adv], s) is not None
+            and not any(o is not s and o[0] < s[1] and s[0] < o[1] for o in mine[adv])
+            for adv in range(len(blocks))
+            for s in mine[adv]
+        ):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_check_ins_get_an_advisor_exactly_when_one_assignment_exists(seed: int) -> None:
+    """Against every way of giving 3 advisors (random breaks) up to 6 check-ins: the desk's
+    assignment exists exactly when one does, and when it answers one, it holds."""
+    rng = random.Random(seed)
+    for _ in range(60):
+        blocks = []
+        for _ in range(3):
+            b = rng.randrange(0, 60, 5)
+            blocks.append(capacity.free_blocks((0, 90, [(b, b + rng.choice((5, 10, 20)))])))
+        spans = []
+        for _ in range(rng.randint(1, 6)):
+            start = rng.randrange(0, 80, 5)
+            spans.append((start, start + rng.choice((5, 10, 15, 30))))
+        found = capacity.assign_check_ins(blocks, spans)
+        assert (found is not None) == _brute_force(blocks, spans), (blocks, spans)
+        if found is not None:
+            for i, (s, a) in enumerate(zip(spans, found, strict=True)):
+                assert capacity.block_end(blocks[a], s) is not None
+                assert not any(
+                    found[j] == a and o[0] < s[1] and s[0] < o[1] for j, o in enumerate(spans) if j != i
+                )
+
+
 def test_advisor_minutes_per_quarter_hour_less_breaks() -> None:
     shifts = [(480, 1020, [(720, 780)]), (540, 1020, [])]
     assert capacity.advisor_minutes(480, shifts) == 15

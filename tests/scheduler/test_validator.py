@@ -287,8 +287,11 @@ def _advisors(count: int, breaks: list[dict[str, str]] | None = None) -> list[di
 
 def _advisor_request(count: int, breaks: list[dict[str, str]] | None = None) -> PlanRequest:
     """The valid plan's drop-offs (b1, b2, b5, b9 at 08:00; b3, b4 at 09:00; b6 13:00; b7 16:00;
-    b8 not placed), 10-minute check-ins, `count` advisors 08:00-17:00."""
-    return valid_request().model_copy(update={"workshop": small_workshop(advisors=_advisors(count, breaks))})
+    b8 not placed), 10-minute check-ins, `count` advisors 08:00-17:00; the booking service's day
+    (`keep_promises`: drop-offs the desk accepted)."""
+    return valid_request(keep_promises=True).model_copy(
+        update={"workshop": small_workshop(advisors=_advisors(count, breaks))}
+    )
 
 
 def test_every_drop_off_has_an_advisor_free_for_its_check_in() -> None:
@@ -299,6 +302,9 @@ def test_every_drop_off_has_an_advisor_free_for_its_check_in() -> None:
     found = v.validate_plan(req, valid_plan(req))
     assert [(x.rule, x.booking) for x in found] == [(v.RULE_ADVISORS, "b5"), (v.RULE_ADVISORS, "b9")]
     assert "10 min check-in at 08:00" in found[0].message
+    # A stateless request's drop-offs are the caller's: no plan can move a check-in.
+    stateless = req.model_copy(update={"options": req.options.model_copy(update={"keep_promises": False})})
+    assert v.validate_plan(stateless, valid_plan(stateless)) == []
     # Left out of the plan, they are not checked in: the plan is valid again.
     unplaced = [NOT_FREE, *(Unassigned(booking=b, reason="no advisor") for b in ("b5", "b9"))]
     assert rules(req, plan(req, [a for a in VALID if a.booking not in {"b5", "b9"}], unplaced)) == set()
@@ -332,7 +338,7 @@ def test_advisors_on_staggered_breaks_check_in_only_within_one_stretch() -> None
         {"id": "b", "name": "B", "shift": {"start": "08:00", "end": "17:00",
                                            "breaks": [{"start": "08:00", "end": "08:05"}]}},
     ])  # fmt: skip
-    req = request([booking("b1", "LUBE", "08:00")]).model_copy(update={"workshop": ws})
+    req = request([booking("b1", "LUBE", "08:00")], keep_promises=True).model_copy(update={"workshop": ws})
     found = v.validate_plan(req, plan(req, [a for a in VALID if a.booking == "b1"], []))
     assert [(x.rule, x.booking) for x in found] == [(v.RULE_ADVISORS, "b1")]
 
