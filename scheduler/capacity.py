@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from scheduler.contract import Workshop, hhmm_minutes
@@ -241,23 +241,21 @@ def assign_check_ins(blocks: Sequence[Sequence[Span]], spans: Sequence[Span]) ->
 def connected(spans: Iterable[Span], span: Span) -> list[Span]:
     """The spans of `spans` linked to `span` by a chain of overlapping ones: the check-ins whose
     advisors a new check-in in `span` may have to reshuffle (before and after them every advisor is
-    free, so the others keep theirs)."""
-    lo, hi = span
-    linked: list[Span] = []
-    rest = sorted(spans)
-    grew = True
-    while grew:
-        grew = False
-        keep: list[Span] = []
-        for s in rest:
-            if s[0] < hi and lo < s[1]:
-                linked.append(s)
-                lo, hi = min(lo, s[0]), max(hi, s[1])
-                grew = True
-            else:
-                keep.append(s)
-        rest = keep
-    return linked
+    free, so the others keep theirs). One sweep in start order, cluster by cluster."""
+    cluster: list[Span] = []
+    mine = False  # the cluster so far holds `span`
+    end = -(10**9)  # the cluster so far ends then
+    for s, new in sorted([(s, False) for s in spans] + [(span, True)]):
+        if s[0] >= end:  # a gap: the cluster so far is closed
+            if mine:
+                break
+            cluster = []
+        if new:
+            mine = True
+        else:
+            cluster.append(s)
+        end = max(end, s[1])  # after a gap the old end lies before s
+    return cluster
 
 
 def too_many_at_once(blocks: Sequence[Sequence[Span]], spans: Sequence[Span], span: Span) -> bool:
@@ -306,8 +304,23 @@ def advisor_room(share: float, shifts: Sequence[Shift], booked: Iterable[Span], 
     return True
 
 
-def hour_room(share: float, shifts: Sequence[Shift], booked: Iterable[Span], hour: int) -> int:
-    """Check-in minutes the walk-in holdback still lets the desk book in the clock hour from `hour`."""
-    available = advisor_minutes(hour, shifts, HOLDBACK_WINDOW)
-    taken = sum(overlap(b, hour, hour + HOLDBACK_WINDOW) for b in booked)
-    return max(0, math.floor((1 - share) * available - taken + 1e-9))
+def hours_taken(booked: Iterable[Span]) -> dict[int, int]:
+    """Check-in minutes of `booked` per clock hour (its first minute), as `advisor_room` counts them."""
+    taken: dict[int, int] = {}
+    for b in booked:
+        for hour in hours_of(b):
+            taken[hour] = taken.get(hour, 0) + overlap(b, hour, hour + HOLDBACK_WINDOW)
+    return taken
+
+
+def within_advisor_holdback(
+    share: float, span: Span, taken: Mapping[int, int], available: Callable[[int], int]
+) -> bool:
+    """`advisor_room` with the booked minutes per hour counted (`hours_taken`) and the advisors'
+    minutes per hour asked of `available`."""
+    if share <= 0:
+        return True
+    return all(
+        taken.get(hour, 0) + overlap(span, hour, hour + HOLDBACK_WINDOW) <= (1 - share) * available(hour)
+        for hour in hours_of(span)
+    )

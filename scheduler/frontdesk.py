@@ -10,6 +10,7 @@ scheduler.overbooking's; what a refused time is told, scheduler.refusals.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from functools import cached_property
 
@@ -55,6 +56,10 @@ class FrontDesk:
         self.shift_minutes = shift_minutes
         self._advisor_free: dict[capacity.Span, bool] = {}
         """Check-ins that needed the accepted ones reassigned, answered (`advisor_free`)."""
+        self._advisor_room: dict[capacity.Span, bool] = {}
+        """Check-ins answered (`advisor_room`: asked before a fit, again on the offer)."""
+        self._hour_minutes: dict[int, int] = {}
+        """Advisor minutes per clock hour (its first minute), as asked for."""
 
     def before_fit(self, booking: Booking) -> bool:
         """The rules that do not depend on where the booking sits (worth checking before a solve)."""
@@ -170,10 +175,28 @@ class FrontDesk:
         span = self.check_in_span(booking)
         if span is None:  # dropped off another day (a later day of multi-day work), or no service
             return True
-        if not self.advisor_free(span):
-            return False
-        share = capacity.holdback(self.rules, express=False)
-        return capacity.advisor_room(share, self.advisor_shifts, self.check_ins, span)
+        answer = self._advisor_room.get(span)
+        if answer is None:
+            share = capacity.holdback(self.rules, express=False)
+            answer = self.advisor_free(span) and capacity.within_advisor_holdback(
+                share, span, self.hours_taken, self.hour_minutes
+            )
+            self._advisor_room[span] = answer
+        return answer
+
+    @cached_property
+    def hours_taken(self) -> dict[int, int]:
+        """Booked check-in minutes per clock hour."""
+        return capacity.hours_taken(self.check_ins)
+
+    def hour_minutes(self, hour: int) -> int:
+        """The advisors' minutes in the clock hour from `hour`."""
+        minutes = self._hour_minutes.get(hour)
+        if minutes is None:
+            minutes = self._hour_minutes[hour] = capacity.advisor_minutes(
+                hour, self.advisor_shifts, capacity.HOLDBACK_WINDOW
+            )
+        return minutes
 
     def advisor_intake(self, quarter: int) -> int:
         """Check-in minutes the desk may still sell in the quarter hour from `quarter` (the chart's
@@ -188,7 +211,8 @@ class FrontDesk:
         )
         share = capacity.holdback(self.rules, express=False)
         hour = quarter - quarter % capacity.HOLDBACK_WINDOW
-        return min(free, capacity.hour_room(share, self.advisor_shifts, self.check_ins, hour))
+        room = math.floor((1 - share) * self.hour_minutes(hour) - self.hours_taken.get(hour, 0) + 1e-9)
+        return max(0, min(free, room))
 
     # Waiters per slot.
 

@@ -177,6 +177,14 @@ def test_check_ins_get_an_advisor_exactly_when_one_assignment_exists(seed: int) 
                 )
 
 
+def test_only_check_ins_linked_by_overlaps_are_reshuffled() -> None:
+    spans = [(0, 10), (5, 20), (20, 30), (40, 50), (45, 70), (60, 65), (80, 90)]
+    assert capacity.connected(spans, (15, 25)) == [(0, 10), (5, 20), (20, 30)]
+    assert capacity.connected(spans, (50, 55)) == [(40, 50), (45, 70), (60, 65)]
+    assert capacity.connected(spans, (30, 40)) == []
+    assert capacity.connected(spans, (0, 100)) == spans
+
+
 def test_advisor_minutes_per_quarter_hour_less_breaks() -> None:
     shifts = [(480, 1020, [(720, 780)]), (540, 1020, [])]
     assert capacity.advisor_minutes(480, shifts) == 15
