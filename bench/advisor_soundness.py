@@ -2,10 +2,11 @@
 validator accepts (advisor rule included where the validator has it), no booking left out or
 late; and an independent count: at no minute more check-ins run than advisors are on duty.
 
-    PYTHONPATH=. .venv/bin/python -m bench.advisor_soundness SCENARIO CHECK_IN SEED...
+    PYTHONPATH=. .venv/bin/python -m bench.advisor_soundness SCENARIO CHECK_IN DAYS BOOKINGS SEED...
 
-(adapted from p6 of bench/RESULTS-audit16-s19-scripts.txt: random services, waiters, loan cars
-and parts ETAs over three days, each time one of the offered slots at random.)
+(adapted from p6 of bench/RESULTS-audit16-s19-scripts.txt: BOOKINGS requests of random services,
+waiters, loan cars and parts ETAs over DAYS days from 2026-11-24, each booking one of the offered
+slots at random; with DAYS 1 and many bookings the day fills up and the advisors bind.)
 """
 
 from __future__ import annotations
@@ -22,18 +23,22 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from api.app import create_app
+from scheduler.clock import FixedClock
 from scheduler.contract import Plan, Workshop
 from scheduler.scenarios import load_scenario
 from scheduler.storage.store import Store
 from scheduler.validator import validate_plan
-from tests.builders import DAY, fixed_clock
+
+NOW = dt.datetime(2026, 11, 23, 17, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+"""The evening before DAY (the tests' fixed clock; benchmarks share no helpers with the tests)."""
+DAY = dt.date(2026, 11, 24)
 
 
 def _client() -> TestClient:
     d = tempfile.mkdtemp(prefix="advs20-")
     url = f"sqlite:///{d}/b.db"
     Store(url).engine.dispose()
-    return TestClient(create_app(url, auth=False, clock=fixed_clock()))
+    return TestClient(create_app(url, auth=False, clock=FixedClock(NOW)))
 
 
 def _minute(hhmm: str) -> int:
@@ -62,7 +67,7 @@ def over_advisors(w: Workshop, date: dt.date, drop_offs: list[tuple[dt.datetime,
     return over
 
 
-def main(scenario: str, check_in: int, seed: int, n: int = 60) -> dict[str, object]:
+def main(scenario: str, check_in: int, seed: int, n: int = 60, spread: int = 3) -> dict[str, object]:
     c = _client()
     w = load_scenario(scenario).workshop
     services = [s.model_copy(update={"check_in_minutes": check_in}) for s in w.services]
@@ -73,7 +78,7 @@ def main(scenario: str, check_in: int, seed: int, n: int = 60) -> dict[str, obje
     base = f"/v1/workshops/{w.id}"
     rng = random.Random(seed)
     codes = [s.code for s in w.services]
-    days = [DAY + dt.timedelta(days=i) for i in range(3)]
+    days = [DAY + dt.timedelta(days=i) for i in range(spread)]
     accepted = refused_offered = 0
     used: set[str] = set()
     for _ in range(n):
@@ -119,7 +124,7 @@ def main(scenario: str, check_in: int, seed: int, n: int = 60) -> dict[str, obje
             if s is not None and b.drop_off.astimezone(w.tz).date() == date:
                 drop_offs.append((b.drop_off, s.check_in_minutes))
         over += over_advisors(w, date, drop_offs)
-    row = {"scenario": scenario, "check_in": check_in, "seed": seed, "accepted": accepted,
+    row = {"scenario": scenario, "check_in": check_in, "seed": seed, "asked": n, "accepted": accepted,
            "offered_then_refused": refused_offered, "days": len(used), "invalid": invalid,
            "unassigned": unassigned, "late": late, "minutes_over_advisors": over}  # fmt: skip
     print(json.dumps(row), flush=True)
@@ -127,6 +132,6 @@ def main(scenario: str, check_in: int, seed: int, n: int = 60) -> dict[str, obje
 
 
 if __name__ == "__main__":
-    scenario, check_in = sys.argv[1], int(sys.argv[2])
-    for seed in map(int, sys.argv[3:]):
-        main(scenario, check_in, seed)
+    scenario, check_in, spread, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    for seed in map(int, sys.argv[5:]):
+        main(scenario, check_in, seed, n, spread)
