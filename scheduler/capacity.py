@@ -3,8 +3,9 @@
 Whether a booking *fits* is the witness's business (slots.py); whether the desk may *sell* a fit
 is decided here: the slot grid, waiters per slot, the walk-in holdback per technician pool, the
 promised pickup (handover times), loan cars (free from drop-off to the promised pickup) and the
-service advisors' check-ins per quarter hour (holdback applied to advisor time too), each a function
-of plain numbers that frontdesk.FrontDesk applies on top of a fit (the promise: slots.DayBook).
+service advisors' check-ins (an advisor free for the whole check-in from the drop-off; the holdback
+applied to advisor time per clock hour), each a function of plain numbers that
+frontdesk.FrontDesk applies on top of a fit (the promise: slots.DayBook).
 Parts on order are a release time (scheduler.compiler.parts_release), so the witness keeps them.
 
 Times are minutes after the plan day's local midnight (scheduler.clock.DayClock).
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from scheduler.contract import Workshop, hhmm_minutes
@@ -134,18 +135,192 @@ def advisor_window(minute: int) -> int:
     return minute - minute % CHECK_IN_WINDOW
 
 
-def advisor_minutes(window: int, shifts: Iterable[tuple[int, int, Sequence[tuple[int, int]]]]) -> int:
-    """Advisor minutes in the quarter hour starting at `window`: per advisor on duty, the overlap
-    of the window with the shift (start, end, breaks) less the breaks in it."""
-    lo, hi = window, window + CHECK_IN_WINDOW
+HOLDBACK_WINDOW = 60
+"""The walk-in holdback on advisor time is kept per clock hour (a minute count from local midnight:
+on a daylight-saving day the hours still start on the wall clock's hour). A quarter hour is
+shorter than many check-ins (a 15-minute check-in would never fit one quarter hour's 80 %); an
+hour is what a desk plans its intake by, and it still spreads the booked check-ins over the day."""
 
-    def overlap(s: int, e: int) -> int:
-        return max(0, min(e, hi) - max(s, lo))
+Shift = tuple[int, int, Sequence[tuple[int, int]]]
+"""An advisor's shift on the day's minutes: start, end, breaks."""
 
-    return sum(overlap(s, e) - sum(overlap(bs, be) for bs, be in breaks) for s, e, breaks in shifts)
+Span = tuple[int, int]
 
 
-def advisor_room(share: float, available: int, booked: int, check_in: int) -> bool:
-    """One more check-in of `check_in` minutes fits the quarter hour whose advisors have `available`
-    minutes, `booked` of them taken by accepted drop-offs, `share` held back for walk-ins."""
-    return booked + check_in <= (1 - share) * available
+def free_blocks(shift: Shift) -> list[Span]:
+    """The stretches of `shift` between its breaks (an advisor's time to check vehicles in)."""
+    start, end, breaks = shift
+    blocks: list[Span] = []
+    at = start
+    for bs, be in sorted(breaks):
+        if bs > at:
+            blocks.append((at, min(bs, end)))
+        at = max(at, be)
+    if at < end:
+        blocks.append((at, end))
+    return [(s, e) for s, e in blocks if s < e]
+
+
+def block_end(blocks: Sequence[Span], span: Span) -> int | None:
+    """The end of the block of `blocks` holding all of `span` (None: no block does)."""
+    for s, e in blocks:
+        if s <= span[0] and span[1] <= e:
+            return e
+    return None
+
+
+ASSIGN_BUDGET = 20_000
+"""Search nodes `assign_check_ins` may spend after its greedy pass fails (never reached by days of
+tens of check-ins; past it the check-ins count as not assignable: the desk refuses, never oversells)."""
+
+
+def assign_check_ins(blocks: Sequence[Sequence[Span]], spans: Sequence[Span]) -> list[int] | None:
+    """An advisor (index into `blocks`, each advisor's free blocks) for each check-in of `spans`,
+    such that every check-in lies within one free block of its advisor and no advisor's check-ins
+    overlap: the physical rule. None when there is none. A greedy pass in drop-off order (each
+    check-in to the free advisor whose block ends first), then, when it fails, a search over the
+    advisors that differ (advisors with the same blocks are interchangeable)."""
+    order = sorted(range(len(spans)), key=lambda i: spans[i])
+    n = len(blocks)
+
+    def choices(i: int, free_from: list[int]) -> list[int]:
+        span = spans[i]
+        fits = []
+        seen: set[tuple[tuple[int, int], ...]] = set()
+        for a in range(n):
+            end = block_end(blocks[a], span)
+            if end is None or free_from[a] > span[0]:
+                continue
+            key = tuple(blocks[a])
+            if key in seen:  # the same blocks and free at the check-in's start: interchangeable
+                continue
+            seen.add(key)
+            fits.append((end, -free_from[a], a))
+        return [a for _, _, a in sorted(fits)]
+
+    result = [-1] * len(spans)
+    free_from = [-(10**9)] * n
+    for i in order:
+        options = choices(i, free_from)
+        if not options:
+            break
+        result[i] = options[0]
+        free_from[options[0]] = spans[i][1]
+    else:
+        return result
+
+    nodes = 0
+    failed: set[tuple[int, tuple[int, ...]]] = set()
+    result = [-1] * len(spans)
+
+    def search(k: int, free_from: list[int]) -> bool:
+        nonlocal nodes
+        if k == len(order):
+            return True
+        i = order[k]
+        start = spans[i][0]
+        key = (k, tuple(max(f, start) for f in free_from))
+        if key in failed:
+            return False
+        nodes += 1
+        if nodes > ASSIGN_BUDGET:
+            return False
+        for a in choices(i, free_from):
+            was = free_from[a]
+            free_from[a] = spans[i][1]
+            result[i] = a
+            if search(k + 1, free_from):
+                return True
+            free_from[a] = was
+        failed.add(key)
+        return False
+
+    return result if search(0, [-(10**9)] * n) else None
+
+
+def connected(spans: Iterable[Span], span: Span) -> list[Span]:
+    """The spans of `spans` linked to `span` by a chain of overlapping ones: the check-ins whose
+    advisors a new check-in in `span` may have to reshuffle (before and after them every advisor is
+    free, so the others keep theirs). One sweep in start order, cluster by cluster."""
+    cluster: list[Span] = []
+    mine = False  # the cluster so far holds `span`
+    end = -(10**9)  # the cluster so far ends then
+    for s, new in sorted([(s, False) for s in spans] + [(span, True)]):
+        if s[0] >= end:  # a gap: the cluster so far is closed
+            if mine:
+                break
+            cluster = []
+        if new:
+            mine = True
+        else:
+            cluster.append(s)
+        end = max(end, s[1])  # after a gap the old end lies before s
+    return cluster
+
+
+def too_many_at_once(blocks: Sequence[Sequence[Span]], spans: Sequence[Span], span: Span) -> bool:
+    """At some moment of `span` the check-ins of `spans` running then and this one outnumber the
+    advisors in a free block: a quick proof that `assign_check_ins` would find none."""
+    moments = {span[0]} | {s for s, _ in spans if span[0] < s < span[1]}
+    moments |= {b for bs in blocks for blk in bs for b in blk if span[0] < b < span[1]}
+    for m in moments:
+        running = 1 + sum(1 for s, e in spans if s <= m < e)
+        on = sum(1 for bs in blocks if any(s <= m < e for s, e in bs))
+        if running > on:
+            return True
+    return False
+
+
+def overlap(span: Span, lo: int, hi: int) -> int:
+    return max(0, min(span[1], hi) - max(span[0], lo))
+
+
+def advisor_minutes(window: int, shifts: Iterable[Shift], length: int = CHECK_IN_WINDOW) -> int:
+    """Advisor minutes in the `length` minutes (a quarter hour) from `window`: per advisor on duty,
+    the overlap of the window with the shift (start, end, breaks) less the breaks in it."""
+    lo, hi = window, window + length
+    return sum(overlap((s, e), lo, hi) - sum(overlap(b, lo, hi) for b in breaks) for s, e, breaks in shifts)
+
+
+def hours_of(span: Span) -> range:
+    """The first minutes of the clock hours (HOLDBACK_WINDOW) that `span` touches."""
+    first = span[0] - span[0] % HOLDBACK_WINDOW
+    return range(first, max(span[1], span[0] + 1), HOLDBACK_WINDOW)
+
+
+def advisor_room(share: float, shifts: Sequence[Shift], booked: Iterable[Span], span: Span) -> bool:
+    """The walk-in holdback on advisor time: in every clock hour the check-in `span` touches, the
+    check-in minutes booked there (`booked`: the accepted check-ins), this one's included, stay
+    within the online share (1 - `share`) of the advisors' minutes in that hour. Whether an advisor
+    is free for it is `assign_check_ins`'s (the physical rule)."""
+    if share <= 0:
+        return True
+    booked = list(booked)
+    for hour in hours_of(span):
+        hi = hour + HOLDBACK_WINDOW
+        taken = sum(overlap(b, hour, hi) for b in booked) + overlap(span, hour, hi)
+        if taken > (1 - share) * advisor_minutes(hour, shifts, HOLDBACK_WINDOW):
+            return False
+    return True
+
+
+def hours_taken(booked: Iterable[Span]) -> dict[int, int]:
+    """Check-in minutes of `booked` per clock hour (its first minute), as `advisor_room` counts them."""
+    taken: dict[int, int] = {}
+    for b in booked:
+        for hour in hours_of(b):
+            taken[hour] = taken.get(hour, 0) + overlap(b, hour, hour + HOLDBACK_WINDOW)
+    return taken
+
+
+def within_advisor_holdback(
+    share: float, span: Span, taken: Mapping[int, int], available: Callable[[int], int]
+) -> bool:
+    """`advisor_room` with the booked minutes per hour counted (`hours_taken`) and the advisors'
+    minutes per hour asked of `available`."""
+    if share <= 0:
+        return True
+    return all(
+        taken.get(hour, 0) + overlap(span, hour, hour + HOLDBACK_WINDOW) <= (1 - share) * available(hour)
+        for hour in hours_of(span)
+    )

@@ -10,6 +10,7 @@ scheduler.overbooking's; what a refused time is told, scheduler.refusals.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from functools import cached_property
 
@@ -53,8 +54,12 @@ class FrontDesk:
         self.others = others
         self.worked = worked
         self.shift_minutes = shift_minutes
-        self._advisor_available: dict[int, int] = {}
-        """Advisor minutes per quarter hour (its start), as asked for."""
+        self._advisor_free: dict[capacity.Span, bool] = {}
+        """Check-ins that needed the accepted ones reassigned, answered (`advisor_free`)."""
+        self._advisor_room: dict[capacity.Span, bool] = {}
+        """Check-ins answered (`advisor_room`: asked before a fit, again on the offer)."""
+        self._hour_minutes: dict[int, int] = {}
+        """Advisor minutes per clock hour (its first minute), as asked for."""
 
     def before_fit(self, booking: Booking) -> bool:
         """The rules that do not depend on where the booking sits (worth checking before a solve)."""
@@ -94,7 +99,7 @@ class FrontDesk:
     # Advisors at check-in.
 
     @cached_property
-    def advisor_shifts(self) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    def advisor_shifts(self) -> list[capacity.Shift]:
         """The shifts (start, end, breaks) of the advisors on duty today, in the day's minutes."""
         wall = self.clock.wall
         return [
@@ -104,31 +109,110 @@ class FrontDesk:
         ]
 
     @cached_property
-    def check_ins(self) -> dict[int, int]:
-        """Advisor minutes taken per quarter hour by the accepted drop-offs of the day."""
-        taken: dict[int, int] = {}
-        for b in self.holders:
-            service = self.workshop.service(b.service)
-            if service is None or self.clock.local_date(b.drop_off) != self.date:
-                continue
-            window = capacity.advisor_window(self.clock.minutes(b.drop_off))
-            taken[window] = taken.get(window, 0) + service.check_in_minutes
-        return taken
+    def advisor_blocks(self) -> list[list[capacity.Span]]:
+        """Each advisor on duty's free stretches between breaks."""
+        return [capacity.free_blocks(shift) for shift in self.advisor_shifts]
+
+    def check_in_span(self, booking: Booking) -> capacity.Span | None:
+        """The check-in of `booking` on the day's minutes (None: not dropped off today, or a
+        service the workshop no longer has)."""
+        service = self.workshop.service(booking.service)
+        if service is None or self.clock.local_date(booking.drop_off) != self.date:
+            return None
+        start = self.clock.minutes(booking.drop_off)
+        return start, start + service.check_in_minutes
+
+    @cached_property
+    def check_ins(self) -> list[capacity.Span]:
+        """The check-ins of the accepted drop-offs of the day (held vehicles and bookings at risk too)."""
+        return [span for b in self.holders if (span := self.check_in_span(b)) is not None]
+
+    @cached_property
+    def advisor_busy(self) -> tuple[list[capacity.Span], list[list[capacity.Span]]]:
+        """The accepted check-ins the advisors can take, and each advisor's check-ins in one
+        assignment of them. Normally all of them; after a workshop change accepted by force
+        (bookings at risk) some may have no advisor: those are left out, taken one by one in
+        drop-off order while the rest still has an assignment."""
+        blocks = self.advisor_blocks
+        kept = list(self.check_ins)
+        assigned = capacity.assign_check_ins(blocks, kept)
+        if assigned is None:
+            kept = []
+            for span in sorted(self.check_ins):
+                if capacity.assign_check_ins(blocks, [*kept, span]) is not None:
+                    kept.append(span)
+            assigned = capacity.assign_check_ins(blocks, kept) or []
+        busy: list[list[capacity.Span]] = [[] for _ in blocks]
+        for span, a in zip(kept, assigned, strict=True):
+            busy[a].append(span)
+        return kept, busy
+
+    def advisor_free(self, span: capacity.Span) -> bool:
+        """Some advisor on duty is free for the whole check-in `span`, the accepted check-ins
+        (those the advisors can take) reassigned among them if need be."""
+        kept, busy = self.advisor_busy
+        for blocks, mine in zip(self.advisor_blocks, busy, strict=True):
+            if capacity.block_end(blocks, span) is not None and not any(
+                capacity.overlap(b, span[0], span[1]) for b in mine
+            ):
+                return True
+        answer = self._advisor_free.get(span)
+        if answer is None:
+            # Only the check-ins linked to this one by overlaps may have to change advisors.
+            linked = capacity.connected(kept, span)
+            every = self.advisor_blocks
+            answer = not capacity.too_many_at_once(every, linked, span) and (
+                capacity.assign_check_ins(every, [*linked, span]) is not None
+            )
+            self._advisor_free[span] = answer
+        return answer
 
     def advisor_room(self, booking: Booking) -> bool:
-        """An advisor is free to check the vehicle in (no advisors listed: no limit)."""
-        service = self.workshop.service(booking.service)
-        if not self.workshop.advisors or service is None:
+        """An advisor is free for the whole check-in from the drop-off, within the walk-in holdback
+        on advisor time per clock hour (no advisors listed: no limit)."""
+        if not self.workshop.advisors:
             return True
-        window = capacity.advisor_window(self.clock.minutes(booking.drop_off))
-        available = self._advisor_available.get(window)
-        if available is None:
-            available = self._advisor_available[window] = capacity.advisor_minutes(
-                window, self.advisor_shifts
+        span = self.check_in_span(booking)
+        if span is None:  # dropped off another day (a later day of multi-day work), or no service
+            return True
+        answer = self._advisor_room.get(span)
+        if answer is None:
+            share = capacity.holdback(self.rules, express=False)
+            answer = self.advisor_free(span) and capacity.within_advisor_holdback(
+                share, span, self.hours_taken, self.hour_minutes
             )
+            self._advisor_room[span] = answer
+        return answer
+
+    @cached_property
+    def hours_taken(self) -> dict[int, int]:
+        """Booked check-in minutes per clock hour."""
+        return capacity.hours_taken(self.check_ins)
+
+    def hour_minutes(self, hour: int) -> int:
+        """The advisors' minutes in the clock hour from `hour`."""
+        minutes = self._hour_minutes.get(hour)
+        if minutes is None:
+            minutes = self._hour_minutes[hour] = capacity.advisor_minutes(
+                hour, self.advisor_shifts, capacity.HOLDBACK_WINDOW
+            )
+        return minutes
+
+    def advisor_intake(self, quarter: int) -> int:
+        """Check-in minutes the desk may still sell in the quarter hour from `quarter` (the chart's
+        `advisor_intake`): the advisors' minutes in it free of breaks and booked check-ins, at most
+        what the walk-in holdback leaves of its clock hour."""
+        _, busy = self.advisor_busy
+        hi = quarter + capacity.CHECK_IN_WINDOW
+        free = sum(
+            sum(capacity.overlap(block, quarter, hi) for block in blocks)
+            - sum(capacity.overlap(b, quarter, hi) for b in mine)
+            for blocks, mine in zip(self.advisor_blocks, busy, strict=True)
+        )
         share = capacity.holdback(self.rules, express=False)
-        taken = self.check_ins.get(window, 0)
-        return capacity.advisor_room(share, available, taken, service.check_in_minutes)
+        hour = quarter - quarter % capacity.HOLDBACK_WINDOW
+        room = math.floor((1 - share) * self.hour_minutes(hour) - self.hours_taken.get(hour, 0) + 1e-9)
+        return max(0, min(free, room))
 
     # Waiters per slot.
 

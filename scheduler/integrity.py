@@ -26,7 +26,7 @@ from scheduler.i18n import N_
 from scheduler.kpis import NO_KPIS, compute_kpis
 from scheduler.planning import DEFAULT_PLANNER, make_plan, to_plan
 from scheduler.replan import carried_over, cut_to_clocked, keeping, stuck_bookings
-from scheduler.validator import RULE_LOAN_CARS, Violation, validate_plan
+from scheduler.validator import RULE_ADVISORS, RULE_LOAN_CARS, Violation, validate_plan
 from solver.problem import DaySolution
 
 logger = logging.getLogger("bayplan")
@@ -214,27 +214,36 @@ def _out_with(bookings: dict[str, Booking], placed: set[str], kept: str, keep: C
     return min(out, key=lambda b: (b.priority, -b.drop_off.timestamp(), b.id)).id if out else None
 
 
+SHORT_RULES = {RULE_LOAN_CARS: N_("no loan car free"), RULE_ADVISORS: N_("no advisor free for check-in")}
+"""The rules no planner counts, each with the reason a booking it blames is left out for
+(`_without_cars_short`)."""
+
+
 def _without_cars_short(
     request: PlanRequest, plan: Plan, violations: list[Violation], keep: Collection[str] = ()
 ) -> Plan | None:
-    """`plan` with the bookings the loan-car rule blames listed unassigned, when that is all it
-    breaks (None otherwise). The planners do not count loan cars: the front desk keeps the
-    accepted ones within the fleet, so more are out only after a workshop cut the fleet by force,
-    and then the bookings without a car are the ones to leave out, not the whole day. `keep`: the
-    bookings whose promise holds (plan_tasks.keeping_promises): where one is blamed, a booking
-    not kept whose car is out then is left out instead, so one at risk never takes its car."""
+    """`plan` with the bookings the loan-car or advisor rule blames listed unassigned, when that is
+    all it breaks (None otherwise). The planners count neither loan cars nor check-ins: the front
+    desk keeps the accepted ones within the fleet and the advisors, so more are out (or more
+    check-ins than advisors at once) only after a workshop change accepted by force, and then the
+    bookings blamed are the ones to leave out, not the whole day. `keep`: the bookings whose
+    promise holds (plan_tasks.keeping_promises): where one is blamed for a loan car, a booking
+    not kept whose car is out then is left out instead, so one at risk never takes its car (the
+    advisor rule blames bookings at risk before the others itself)."""
     unassigned = list(plan.unassigned)
     bookings = {b.id: b for b in request.bookings}
     for _ in range(len(request.bookings)):  # each round unassigns at least one booking
-        if not violations or any(v.rule != RULE_LOAN_CARS or v.booking is None for v in violations):
+        if not violations or any(v.rule not in SHORT_RULES or v.booking is None for v in violations):
             break
-        blamed = {v.booking for v in violations if v.booking is not None}
+        blamed = {v.booking: v.rule for v in violations if v.booking is not None}
         placed = {a.booking for a in plan.assignments}
-        instead = {_out_with(bookings, placed, b, keep) for b in blamed if b in keep and b in bookings}
+        cars = {b for b, rule in blamed.items() if rule == RULE_LOAN_CARS}
+        instead = {_out_with(bookings, placed, b, keep) for b in cars if b in keep and b in bookings}
         if instead and None not in instead:
-            blamed = {b for b in instead if b is not None}
+            blamed = {b: rule for b, rule in blamed.items() if rule != RULE_LOAN_CARS}
+            blamed.update({b: RULE_LOAN_CARS for b in instead if b is not None})
         unassigned += [
-            Unassigned(booking=b, reason=_at_risk(bookings.get(b), N_("no loan car free")))
+            Unassigned(booking=b, reason=_at_risk(bookings.get(b), SHORT_RULES[blamed[b]]))
             for b in sorted(blamed)
         ]
         assignments = [a for a in plan.assignments if a.booking not in blamed]
@@ -257,11 +266,12 @@ def checked_plan(
     keep: Collection[str] = (),
     before_greedy: Callable[[], Plan] | None = None,
 ) -> Plan:
-    """`plan` if it passes the validator against `request` (or, breaking only the loan-car rule,
-    without the bookings it blames); else the greedy plan (validated, the same; `carry`: a re-plan's,
-    carrying over what clocked work leaves no room, `greedy_plan`), else a plan that places nothing.
-    Never returns a plan that breaks a hard rule (pinned work aside: then it raises). `keep`: the
-    bookings whose promise holds, never left out for one that is not (`_without_cars_short`).
+    """`plan` if it passes the validator against `request` (or, breaking only the loan-car or
+    advisor rule, without the bookings they blame); else the greedy plan (validated, the same;
+    `carry`: a re-plan's, carrying over what clocked work leaves no room, `greedy_plan`), else a
+    plan that places nothing. Never returns a plan that breaks a hard rule (pinned work aside: then
+    it raises). `keep`: the bookings whose promise holds, never left out for one that is not
+    (`_without_cars_short`).
     `before_greedy`: a plan tried before the greedy one (the day plan's witness, which keeps every
     promise where the greedy plan knows none)."""
     violations = validate_plan(request, plan)
@@ -270,7 +280,8 @@ def checked_plan(
     trimmed = _without_cars_short(request, plan, violations, keep)
     if trimmed is not None:
         logger.warning(
-            "plan of %s for %s: more loan cars out than the workshop has, %d booking(s) unassigned",
+            "plan of %s for %s: more loan cars out or check-ins than the workshop has,"
+            " %d booking(s) unassigned",
             request.workshop.id,
             request.date,
             len(trimmed.unassigned) - len(plan.unassigned),

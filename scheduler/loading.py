@@ -9,7 +9,8 @@ for its work), held back minutes (the holdback share of available) and free minu
 (available less held back less booked, never below 0). A technician in several pools counts in
 each, as the holdback rule counts him. Loan cars free: the cars not out at the day's busiest
 moment. Advisor intake: per quarter hour of the opening hours, the check-in minutes the desk may
-still sell (holdback applied, as scheduler.capacity.advisor_room does).
+still sell in it: the advisors' minutes there free of breaks and of booked check-ins, at most
+what the walk-in holdback leaves of its clock hour (scheduler.capacity.advisor_room).
 """
 
 from __future__ import annotations
@@ -128,29 +129,15 @@ def _pool(
 
 
 def _intake(day: DayBook) -> list[IntakeWindow]:
-    """Check-in minutes left per quarter hour of the opening hours (none on a closed day)."""
+    """Check-in minutes left per quarter hour of the opening hours (none on a closed day):
+    scheduler.frontdesk.FrontDesk.advisor_intake."""
     if day.workshop.is_closed(day.date):
         return []
-    workshop, wall = day.workshop, day.clock.wall
-    shifts = [
-        (wall(a.shift.start), wall(a.shift.end), [(wall(b.start), wall(b.end)) for b in a.shift.breaks])
-        for a in workshop.advisors
-        if day.date.weekday() in a.weekdays
-    ]
-    taken: dict[int, int] = {}
-    for b, _ in day.accepted + day.at_risk + day.held:  # held: multi-day work starting on a later day
-        service = workshop.service(b.service)
-        if service is not None and day.clock.local_date(b.drop_off) == day.date:
-            window = capacity.advisor_window(day.clock.minutes(b.drop_off))
-            taken[window] = taken.get(window, 0) + service.check_in_minutes
-    share = capacity.holdback(day.rules, express=False)
-    open_hhmm, close_hhmm = workshop.opening_window()
+    desk, wall = day.desk, day.clock.wall
+    open_hhmm, close_hhmm = day.workshop.opening_window()
     first = capacity.advisor_window(hhmm_minutes(open_hhmm))
     windows = []
     for m in range(first, hhmm_minutes(close_hhmm), capacity.CHECK_IN_WINDOW):
         hhmm = f"{m // 60:02d}:{m % 60:02d}"
-        window = wall(hhmm)
-        available = capacity.advisor_minutes(window, shifts)
-        left = max(0, math.floor((1 - share) * available - taken.get(window, 0)))
-        windows.append(IntakeWindow(hhmm, left))
+        windows.append(IntakeWindow(hhmm, desk.advisor_intake(wall(hhmm))))
     return windows

@@ -43,6 +43,7 @@ RULE_COMPLETENESS = "completeness"
 RULE_PARTS = "parts"
 RULE_LOAN_CARS = "loan_cars"
 RULE_MULTI_DAY = "multi_day"
+RULE_ADVISORS = "advisors"
 
 RULES: tuple[str, ...] = (
     RULE_HEADER,
@@ -65,6 +66,7 @@ RULES: tuple[str, ...] = (
     RULE_PARTS,
     RULE_LOAN_CARS,
     RULE_MULTI_DAY,
+    RULE_ADVISORS,
 )
 
 
@@ -192,6 +194,7 @@ class _Validator:
         self.check_precedence(by_op)
         self.check_completeness(by_op)
         self.check_loan_cars(by_op)
+        self.check_advisors(by_op)
         return self.found
 
     def check_header(self) -> None:
@@ -578,6 +581,82 @@ class _Validator:
                     )
                 self.add(RULE_LOAN_CARS, blamed, message)
 
+    def check_advisors(self, by_op: dict[str, dict[int, list[_Placed]]]) -> None:
+        """Each vehicle dropped off on the plan day has a service advisor on duty free for its whole
+        check-in (`check_in_minutes` from the drop-off), each advisor checking one vehicle in at a
+        time, within a stretch of the shift between breaks (the walk-in holdback is the desk's, not
+        a physical rule). Only when the workshop lists advisors and the request is the booking
+        service's (`keep_promises`: its drop-offs were accepted by the desk, which keeps them within
+        the advisors): a stateless request's drop-offs are the caller's, generated demand's too,
+        and no plan can move a check-in (that no planner counts them, `integrity.checked_plan`
+        leaves out the bookings blamed, as for loan cars). Counted as the loan-car rule counts:
+        the placed bookings and the vehicles held for later work; the plan is only to blame for a
+        placed booking's check-in. Where not all fit, the check-ins are taken in drop-off order
+        (held vehicles first, bookings at risk last) and each one that no advisor can take with
+        those before it is reported."""
+        ws = self.request.workshop
+        if not ws.advisors or not self.request.options.keep_promises:
+            return
+        date = self.request.date
+        blocks: list[list[tuple[dt.datetime, dt.datetime]]] = []
+        for a in ws.advisors:
+            if date.weekday() not in a.weekdays or ws.is_closed(date):
+                continue
+            free: list[tuple[dt.datetime, dt.datetime]] = []
+            at = _wall(date, a.shift.start, self.tz)
+            end = _wall(date, a.shift.end, self.tz)
+            for br in sorted(a.shift.breaks, key=lambda br: br.start):
+                b_start, b_end = _wall(date, br.start, self.tz), _wall(date, br.end, self.tz)
+                if at < b_start:
+                    free.append((at, min(b_start, end)))
+                at = max(at, b_end)
+            if at < end:
+                free.append((at, end))
+            blocks.append(free)
+
+        # (held first, at risk last, drop-off, booking): the order check-ins are taken in.
+        check_ins: list[tuple[bool, bool, dt.datetime, str, dt.datetime]] = []
+        held = [b for b in self.request.held if b.id not in self.bookings]
+        for b, placed in [(b, True) for b in self.bookings.values() if by_op.get(b.id)] + [
+            (b, False) for b in held
+        ]:
+            service = self.services.get(b.service)
+            if service is None or b.drop_off.astimezone(self.tz).date() != date:
+                continue
+            start = _utc(b.drop_off)
+            end = start + dt.timedelta(minutes=service.check_in_minutes)
+            check_ins.append((placed, b.at_risk, start, b.id, end))
+        check_ins.sort()
+        taken: list[tuple[dt.datetime, dt.datetime]] = []
+        for placed, _, start, booking_id, end in check_ins:
+            # Only the check-ins linked to this one by a chain of overlaps compete with it.
+            linked: list[tuple[dt.datetime, dt.datetime]] = []
+            rest, lo, hi = list(taken), start, end
+            while True:
+                reach = [t for t in rest if t[0] < hi and lo < t[1]]
+                if not reach:
+                    break
+                linked += reach
+                rest = [t for t in rest if not (t[0] < hi and lo < t[1])]
+                lo, hi = min([lo, *(t[0] for t in reach)]), max([hi, *(t[1] for t in reach)])
+            if _advisors_suffice(blocks, [*linked, (start, end)]):
+                taken.append((start, end))
+            elif placed:
+                values = {
+                    "booking": booking_id,
+                    "at": self.when(start),
+                    "minutes": (end - start) // dt.timedelta(minutes=1),
+                }
+                self.add(
+                    RULE_ADVISORS,
+                    booking_id,
+                    N_(
+                        "booking %(booking)s: no service advisor free for its %(minutes)d min"
+                        " check-in at %(at)s"
+                    )
+                    % values,
+                )
+
     def check_completeness(self, by_op: dict[str, dict[int, list[_Placed]]]) -> None:
         listed: dict[str, int] = defaultdict(int)
         for u in self.plan.unassigned:
@@ -701,6 +780,39 @@ class _Validator:
                 N_("booking %(booking)s: ops %(ops)s assigned more than once")
                 % {"booking": booking.id, "ops": doubled},
             )
+
+
+def _advisors_suffice(
+    blocks: list[list[tuple[dt.datetime, dt.datetime]]], spans: list[tuple[dt.datetime, dt.datetime]]
+) -> bool:
+    """Can each check-in of `spans` be given an advisor (by index into `blocks`, each advisor's
+    stretches between breaks) holding all of it within one stretch, no advisor taking two at once?
+    A depth-first search in start order; advisors with the same stretches, free at a check-in's
+    start, are tried once; states that failed are remembered."""
+    spans = sorted(spans)
+    failed: set[tuple[int, tuple[dt.datetime, ...]]] = set()
+
+    def fits(k: int, free_from: tuple[dt.datetime, ...]) -> bool:
+        if k == len(spans):
+            return True
+        start, end = spans[k]
+        state = (k, tuple(max(f, start) for f in free_from))
+        if state in failed:
+            return False
+        tried: set[tuple[tuple[dt.datetime, dt.datetime], ...]] = set()
+        for a, stretches in enumerate(blocks):
+            if free_from[a] > start or not any(s <= start and end <= e for s, e in stretches):
+                continue
+            if tuple(stretches) in tried:
+                continue
+            tried.add(tuple(stretches))
+            if fits(k + 1, (*free_from[:a], end, *free_from[a + 1 :])):
+                return True
+        failed.add(state)
+        return False
+
+    never = dt.datetime.min.replace(tzinfo=dt.UTC)
+    return fits(0, tuple(never for _ in blocks))
 
 
 def validate_plan(request: PlanRequest, plan: Plan) -> list[Violation]:

@@ -34,7 +34,10 @@ class PoolView(BaseModel):
 
 class IntakeView(BaseModel):
     start: str = Field(description="HH:MM, the quarter hour's start")
-    minutes: int = Field(description="check-in minutes the desk may still sell in it")
+    minutes: int = Field(
+        description="check-in minutes the desk may still sell in it: the advisors' minutes there not on a"
+        " break nor taken by a booked check-in, at most what the walk-in holdback leaves of its clock hour"
+    )
 
 
 class DayView(BaseModel):

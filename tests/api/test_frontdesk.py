@@ -382,3 +382,27 @@ def test_a_refused_change_offers_the_times_the_booking_itself_would_fit(client: 
     assert client.get(url).json() == made.json()  # nothing changed
     taken = client.patch(url, json={"drop_off": alternatives[-1]["drop_off"]})
     assert taken.status_code == 200 and taken.json()["promised"] == alternatives[-1]["promised"], taken.text
+
+
+def _check_ins(ws: Workshop, minutes: int) -> Workshop:
+    return ws.model_copy(update={"services": [s.model_copy(update={"check_in_minutes": minutes})
+                                              for s in ws.services]})  # fmt: skip
+
+
+def test_quarter_hour_check_ins_with_one_advisor_are_offered_over_http(client: TestClient) -> None:
+    """One advisor, 15-minute check-ins (one per advisor per quarter hour): the desk offers the
+    morning and books it; 120-minute check-ins are then refused at every time with the rule's
+    words (an hour of her time, more than the walk-in holdback leaves of it). Fails before
+    (audit16-s19 R1): nothing offered, every time "no advisor free for check-in"."""
+    tech = {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
+            "shift": {"start": "08:00", "end": "17:00"}}  # fmt: skip
+    advisor = {"id": "a", "name": "A", "shift": {"start": "08:00", "end": "12:00"}}
+    ws = _tiny(opening={"start": "08:00", "end": "11:00"}, technicians=[tech], advisors=[advisor])
+    put_workshop(client, _check_ins(ws, 15))
+    slots = client.get(SLOTS, params={"service": "MAINT", "date": DATE}).json()["slots"]
+    assert [s["drop_off"][11:16] for s in slots][:2] == ["08:00", "08:30"], slots
+    assert client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:00")}).status_code == 201
+    put_workshop(client, _check_ins(ws, 120))  # she can still take the 08:00 check-in: no conflict
+    body = client.get(SLOTS, params={"service": "MAINT", "date": DATE, "explain": "true"}).json()
+    assert body["slots"] == []
+    assert {r["reason"] for r in on_grid(body["refused"])} == {"no advisor free for check-in"}

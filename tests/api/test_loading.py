@@ -48,9 +48,10 @@ def test_a_tiny_day_with_one_booking_gives_the_exact_minutes(client: TestClient)
     ]  # fmt: skip
     assert day["bookings"] == 1 and day["loan_cars_free"] == 1
     intake = {w["start"]: w["minutes"] for w in day["advisor_intake"]}
-    # 15 advisor minutes a quarter hour, 12 sellable; the 08:00 check-in takes 10.
-    assert intake == {"08:00": 2, "08:15": 12, "08:30": 12, "08:45": 12,
-                      "09:00": 12, "09:15": 12, "09:30": 12, "09:45": 12}  # fmt: skip
+    # 15 advisor minutes a quarter hour, the 08:00 check-in takes 10 of them; each hour's 60
+    # minutes, 48 sellable (the 08:00 hour's 38 left), cap no quarter hour here.
+    assert intake == {"08:00": 5, "08:15": 15, "08:30": 15, "08:45": 15,
+                      "09:00": 15, "09:15": 15, "09:30": 15, "09:45": 15}  # fmt: skip
     assert next_day["pools"] == [
         {"pool": "maintenance:1", "skill": "maintenance", "min_grade": 1,
          "available": 120, "booked": 0, "held_back": 24, "free": 96}

@@ -138,13 +138,65 @@ def test_a_loan_car_is_free_when_fewer_than_the_fleet_are_out_over_the_whole_spa
     assert capacity.loan_car_free(0, [], (0, 1)) is False
 
 
+def _brute_force(blocks: list[list[tuple[int, int]]], spans: list[tuple[int, int]]) -> bool:
+    import itertools
+
+    for choice in itertools.product(range(len(blocks)), repeat=len(spans)):
+        mine = [[s for s, a in zip(spans, choice, strict=True) if a == adv] for adv in range(len(blocks))]
+        if all(
+            capacity.block_end(blocks[adv], s) is not None
+            and not any(o is not s and o[0] < s[1] and s[0] < o[1] for o in mine[adv])
+            for adv in range(len(blocks))
+            for s in mine[adv]
+        ):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_check_ins_get_an_advisor_exactly_when_one_assignment_exists(seed: int) -> None:
+    """Against every way of giving 3 advisors (random breaks) up to 6 check-ins: the desk's
+    assignment exists exactly when one does, and when it answers one, it holds."""
+    rng = random.Random(seed)
+    for _ in range(60):
+        blocks = []
+        for _ in range(3):
+            b = rng.randrange(0, 60, 5)
+            blocks.append(capacity.free_blocks((0, 90, [(b, b + rng.choice((5, 10, 20)))])))
+        spans = []
+        for _ in range(rng.randint(1, 6)):
+            start = rng.randrange(0, 80, 5)
+            spans.append((start, start + rng.choice((5, 10, 15, 30))))
+        found = capacity.assign_check_ins(blocks, spans)
+        assert (found is not None) == _brute_force(blocks, spans), (blocks, spans)
+        if found is not None:
+            for i, (s, a) in enumerate(zip(spans, found, strict=True)):
+                assert capacity.block_end(blocks[a], s) is not None
+                assert not any(
+                    found[j] == a and o[0] < s[1] and s[0] < o[1] for j, o in enumerate(spans) if j != i
+                )
+
+
+def test_only_check_ins_linked_by_overlaps_are_reshuffled() -> None:
+    spans = [(0, 10), (5, 20), (20, 30), (40, 50), (45, 70), (60, 65), (80, 90)]
+    assert capacity.connected(spans, (15, 25)) == [(0, 10), (5, 20), (20, 30)]
+    assert capacity.connected(spans, (50, 55)) == [(40, 50), (45, 70), (60, 65)]
+    assert capacity.connected(spans, (30, 40)) == []
+    assert capacity.connected(spans, (0, 100)) == spans
+
+
 def test_advisor_minutes_per_quarter_hour_less_breaks() -> None:
     shifts = [(480, 1020, [(720, 780)]), (540, 1020, [])]
     assert capacity.advisor_minutes(480, shifts) == 15
     assert capacity.advisor_minutes(540, shifts) == 30
     assert capacity.advisor_minutes(720, shifts) == 15  # the first advisor is at lunch
     assert capacity.advisor_minutes(1020, shifts) == 0
-    assert capacity.advisor_room(0.2, 15, 0, 10) and not capacity.advisor_room(0.2, 15, 10, 10)
+    assert capacity.advisor_minutes(480, shifts, 60) == 60  # the second from 09:00
+    assert capacity.advisor_minutes(540, shifts, 60) == 120
+    one = shifts[:1]
+    assert capacity.advisor_room(0.2, one, [], (480, 495))  # 15 of the hour's 48 bookable minutes
+    assert not capacity.advisor_room(0.2, one, [(480, 495), (495, 510), (510, 525)], (525, 540))
+    assert capacity.advisor_room(0.2, one, [(480, 495), (495, 510), (510, 525)], (540, 555))
 
 
 # --- parts --------------------------------------------------------------------------------------
@@ -217,31 +269,91 @@ ADVISOR = {"id": "a1", "name": "Ann", "shift": {"start": "08:00", "end": "17:00"
            "breaks": [{"start": "09:00", "end": "10:00"}]}}  # fmt: skip
 
 
-def test_one_advisor_checks_one_vehicle_in_per_quarter_hour_and_none_on_her_break() -> None:
+def test_one_advisor_checks_one_vehicle_in_at_a_time_and_none_on_her_break() -> None:
     ws = _workshop(advisors=[ADVISOR])
     day = DayBook(ws, DAY, [], CapacityRules(walk_in_holdback=0.2))
     times = {o.drop_off for o in day.offers("MAINT", waiter=False)}
     assert _at("08:00") in times and _at("10:00") in times
     assert not {_at("09:00"), _at("09:30")} & times  # at lunch... on her break
     day = _book(day, Booking(id="a", service="MAINT", drop_off=_at("08:00")))
-    assert day.try_insert(Booking(id="b", service="MAINT", drop_off=_at("08:10"))) is None
-    assert day.try_insert(Booking(id="b", service="MAINT", drop_off=_at("08:15"))) is not None
+    assert day.try_insert(Booking(id="b", service="MAINT", drop_off=_at("08:05"))) is None  # busy till 08:10
+    assert day.try_insert(Booking(id="b", service="MAINT", drop_off=_at("08:10"))) is not None
+    assert day.try_insert(Booking(id="b", service="MAINT", drop_off=_at("08:55"))) is None  # break at 09:00
     refused = dict(day.refusals("MAINT", False, None, Wants(), set()))
     assert refused[_at("08:00")] == "no advisor free for check-in"
     assert refused[_at("09:00")] == "no advisor free for check-in"
 
 
+def _check_in(minutes: int, **advisor: Any) -> Workshop:
+    data = _data(advisors=[{**ADVISOR, "shift": {"start": "08:00", "end": "17:00"}, **advisor}])
+    for service in data["services"]:
+        service["check_in_minutes"] = minutes
+    return Workshop.model_validate(data)
+
+
+def test_one_advisor_with_quarter_hour_check_ins_takes_three_an_hour() -> None:
+    """One check-in per advisor per quarter hour, 15 minutes each, a fifth of her time held back
+    for walk-ins: three of the hour's four quarter hours are sold, the fourth is for walk-ins.
+    Fails before: 15 minutes never fitted a quarter hour's 12 bookable minutes, nothing offered."""
+    rules = CapacityRules(walk_in_holdback=0.2, slot_minutes=15)
+    day = DayBook(_check_in(15), DAY, [], rules)
+    assert [o.drop_off for o in day.offers("MAINT", waiter=False)][:4] == [
+        _at("08:00"), _at("08:15"), _at("08:30"), _at("08:45")
+    ]  # fmt: skip
+    for i, hhmm in enumerate(("08:00", "08:15", "08:30")):
+        day = _book(day, Booking(id=f"b{i}", service="MAINT", drop_off=_at(hhmm)))
+    refused = dict(day.refusals("MAINT", False, None, Wants(), set()))
+    assert refused[_at("08:45")] == "no advisor free for check-in"
+    assert _at("09:00") in {o.drop_off for o in day.offers("MAINT", waiter=False)}
+    _on_time(day)
+    # The loading chart's intake: 08:45 has 15 advisor minutes free, the hour 3 sellable left.
+    intake = [day.desk.advisor_intake(m) for m in (480, 495, 510, 525, 540)]
+    assert intake == [0, 0, 0, 3, 15]
+
+
+def test_a_check_in_longer_than_the_advisors_time_left_is_refused() -> None:
+    """A 120-minute check-in with one advisor until 10:30 (no holdback): offered 08:00 and 08:30,
+    refused later; with a fifth of each hour held back, never (it would take all of an hour).
+    Fails before: a check-in over the quarter hour's 15 advisor minutes was never offered."""
+    ws = _check_in(120, shift={"start": "08:00", "end": "10:30"})
+    day = DayBook(ws, DAY, [], CapacityRules(walk_in_holdback=0.0))
+    assert [o.drop_off for o in day.offers("MAINT", waiter=False)] == [_at("08:00"), _at("08:30")]
+    refused = dict(day.refusals("MAINT", False, None, Wants(), set()))
+    assert refused[_at("09:00")] == refused[_at("10:30")] == "no advisor free for check-in"
+    day = _book(day, Booking(id="b", service="MAINT", drop_off=_at("08:30")))
+    assert day.offers("MAINT", waiter=False) == []  # she is busy until 10:30
+    held = DayBook(ws, DAY, [], CapacityRules(walk_in_holdback=0.2))
+    assert {why for _, why in held.refusals("MAINT", False, None, Wants(), set())} == {
+        "no advisor free for check-in"
+    }
+
+
+def test_advisors_on_staggered_breaks_take_each_check_in_within_one_stretch() -> None:
+    """Two advisors, one on a break 08:05-09:00, the other 08:00-08:05: someone is at the desk at
+    every minute, but nobody is free for all of an 08:00 check-in of 10 minutes."""
+    one = {**ADVISOR, "shift": {"start": "08:00", "end": "17:00",
+                                "breaks": [{"start": "08:05", "end": "09:00"}]}}  # fmt: skip
+    two = {**ADVISOR, "id": "a2", "shift": {"start": "08:00", "end": "17:00",
+                                            "breaks": [{"start": "08:00", "end": "08:05"}]}}  # fmt: skip
+    day = DayBook(_workshop(advisors=[one, two]), DAY, [], CapacityRules(walk_in_holdback=0.0))
+    times = [o.drop_off for o in day.offers("MAINT", waiter=False)]
+    assert _at("08:00") not in times and _at("08:30") in times
+
+
 def test_the_holdback_applies_to_advisor_time() -> None:
+    """Two advisors, 10-minute check-ins on the quarter hours of 08:00-09:00: eight fit the desk
+    (two at a time), the holdback keeps a share of the hour's 120 advisor minutes back."""
     two = {**ADVISOR, "id": "a2", "shift": {"start": "08:00", "end": "17:00"}}
     ws = _workshop(advisors=[{**ADVISOR, "shift": {"start": "08:00", "end": "17:00"}}, two])
-    for share, room in ((0.0, 3), (0.2, 2), (0.5, 1)):
+    for share, room in ((0.0, 8), (0.4, 7), (0.5, 6)):
         day = DayBook(ws, DAY, [], CapacityRules(walk_in_holdback=share))
         n = 0
-        for i in range(5):
-            offer = day.try_insert(Booking(id=f"b{i}", service="MAINT", drop_off=_at("08:00")))
+        for i in range(12):
+            drop_off = _at(f"08:{15 * (i // 3):02d}")
+            offer = day.try_insert(Booking(id=f"b{i}", service="MAINT", drop_off=drop_off))
             if offer is None:
-                break
-            day = day.with_booking(Booking(id=f"b{i}", service="MAINT", drop_off=_at("08:00"),
+                continue
+            day = day.with_booking(Booking(id=f"b{i}", service="MAINT", drop_off=drop_off,
                                            promised=offer.promised), offer)  # fmt: skip
             n += 1
         assert n == room, share

@@ -150,8 +150,9 @@ def test_offers_that_moved_bookings_carry_over_bookings_with_valid_plans() -> No
     carries over with those bookings where it moved them and the bookings made since at their
     places, when nothing touches; each offer, carried or found again, must still come with a
     whole-day plan keeping every promise (the independent validator), on a day full enough that
-    many offers need bookings moved."""
-    workshop = load_scenario("small-dealer").workshop
+    many offers need bookings moved. The desk's rules are off (no holdback, no waiter cap, no
+    advisors: two advisors take two drop-offs at once) so that the day fills with bookings."""
+    workshop = load_scenario("small-dealer").workshop.model_copy(update={"advisors": []})
     rng = random.Random(3)
     rules = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=100)
     day = DayBook(workshop, DAY, [], rules)

@@ -280,6 +280,69 @@ def test_held_vehicles_alone_never_make_a_plan_invalid() -> None:
     assert rules(req, valid_plan(req)) == {v.RULE_LOAN_CARS}
 
 
+def _advisors(count: int, breaks: list[dict[str, str]] | None = None) -> list[dict[str, Any]]:
+    shift = {"start": "08:00", "end": "17:00", "breaks": breaks or []}
+    return [{"id": f"a{i}", "name": f"A{i}", "shift": shift} for i in range(count)]
+
+
+def _advisor_request(count: int, breaks: list[dict[str, str]] | None = None) -> PlanRequest:
+    """The valid plan's drop-offs (b1, b2, b5, b9 at 08:00; b3, b4 at 09:00; b6 13:00; b7 16:00;
+    b8 not placed), 10-minute check-ins, `count` advisors 08:00-17:00; the booking service's day
+    (`keep_promises`: drop-offs the desk accepted)."""
+    return valid_request(keep_promises=True).model_copy(
+        update={"workshop": small_workshop(advisors=_advisors(count, breaks))}
+    )
+
+
+def test_every_drop_off_has_an_advisor_free_for_its_check_in() -> None:
+    assert v.validate_plan(_advisor_request(4), valid_plan(_advisor_request(4))) == []
+    # The deliberately broken plan: four vehicles dropped off at 08:00, two advisors; the later
+    # ones in the request's order are the ones without an advisor.
+    req = _advisor_request(2)
+    found = v.validate_plan(req, valid_plan(req))
+    assert [(x.rule, x.booking) for x in found] == [(v.RULE_ADVISORS, "b5"), (v.RULE_ADVISORS, "b9")]
+    assert "10 min check-in at 08:00" in found[0].message
+    # A stateless request's drop-offs are the caller's: no plan can move a check-in.
+    stateless = req.model_copy(update={"options": req.options.model_copy(update={"keep_promises": False})})
+    assert v.validate_plan(stateless, valid_plan(stateless)) == []
+    # Left out of the plan, they are not checked in: the plan is valid again.
+    unplaced = [NOT_FREE, *(Unassigned(booking=b, reason="no advisor") for b in ("b5", "b9"))]
+    assert rules(req, plan(req, [a for a in VALID if a.booking not in {"b5", "b9"}], unplaced)) == set()
+
+
+def test_a_booking_at_risk_is_the_one_without_an_advisor() -> None:
+    req = _advisor_request(3)
+    bookings = [b.model_copy(update={"at_risk": b.id == "b1"}) for b in req.bookings]
+    req = req.model_copy(update={"bookings": bookings})
+    assert [(x.rule, x.booking) for x in v.validate_plan(req, valid_plan(req))] == [(v.RULE_ADVISORS, "b1")]
+
+
+def test_an_advisors_break_or_a_long_check_in_leaves_a_drop_off_without_one() -> None:
+    """Four advisors suffice for 08:00 (above); a break 08:00-08:30 for all of them leaves none,
+    and 90-minute check-ins from 08:00 and 09:00 need six advisors at 09:00 (and b7's at 16:00
+    would end after the advisors' day)."""
+    req = _advisor_request(4, [{"start": "08:00", "end": "08:30"}])
+    assert {x.booking for x in v.validate_plan(req, valid_plan(req))} == {"b1", "b2", "b5", "b9"}
+    req = _advisor_request(5)
+    services = [s.model_copy(update={"check_in_minutes": 90}) for s in req.workshop.services]
+    req = req.model_copy(update={"workshop": req.workshop.model_copy(update={"services": services})})
+    assert [x.booking for x in v.validate_plan(req, valid_plan(req))] == ["b4", "b7"]
+
+
+def test_advisors_on_staggered_breaks_check_in_only_within_one_stretch() -> None:
+    """Two advisors, breaks 08:05-09:00 and 08:00-08:05: at each minute one is on duty, but no one
+    is free for all of an 08:00 check-in of 10 minutes (a count per minute would pass it)."""
+    ws = small_workshop(advisors=[
+        {"id": "a", "name": "A", "shift": {"start": "08:00", "end": "17:00",
+                                           "breaks": [{"start": "08:05", "end": "09:00"}]}},
+        {"id": "b", "name": "B", "shift": {"start": "08:00", "end": "17:00",
+                                           "breaks": [{"start": "08:00", "end": "08:05"}]}},
+    ])  # fmt: skip
+    req = request([booking("b1", "LUBE", "08:00")], keep_promises=True).model_copy(update={"workshop": ws})
+    found = v.validate_plan(req, plan(req, [a for a in VALID if a.booking == "b1"], []))
+    assert [(x.rule, x.booking) for x in found] == [(v.RULE_ADVISORS, "b1")]
+
+
 def test_a_held_vehicle_is_neither_a_booking_nor_listed_twice() -> None:
     req = _loan_request(None)
     clash = req.model_copy(update={"held": [_held_car(at("08:00"), "b1")]})
@@ -655,6 +718,7 @@ def _broken_plans() -> list[tuple[PlanRequest, Plan]]:
         (overflow, plan(overflow, on_g2, [NOT_FREE])),
         (twice, valid_plan(twice)),
         (express, valid_plan(express)),
+        (_advisor_request(2), valid_plan(_advisor_request(2))),
     ]
 
 
