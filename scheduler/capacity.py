@@ -5,7 +5,8 @@ is decided here: the slot grid, waiters per slot, the walk-in holdback per techn
 promised pickup (handover times), loan cars (free from drop-off to the promised pickup) and the
 service advisors' check-ins per quarter hour (holdback applied to advisor time too), each a function
 of plain numbers that frontdesk.FrontDesk applies on top of a fit (the promise: slots.DayBook).
-Parts on order are a release time (scheduler.compiler.parts_release), so the witness keeps them.
+Parts on order are a release time of the operations that need them (scheduler.compiler.parts_release),
+so the witness keeps them.
 
 Times are minutes after the plan day's local midnight (scheduler.clock.DayClock).
 """
