@@ -5,7 +5,8 @@ The days are filled as `bench.slots` fills them (`bench.slots.book_one`: random 
 random times, kept where the quick fit places them; no parts ETA, so every build fills the same
 days). Then each query — every (service, waiter) of the demand mix, and ACCIDENT with its paint
 parts due 11:00 and 14:00 — is answered `--repeats` times by a fresh `DayBook` (cold caches, as the
-first query on a new day version; repacked first, as the service does), timed wall and thread CPU.
+first query on a new day version; repacked first, as the service does), timed wall and thread CPU
+(keys `cpu …`).
 Printed: per query the median wall ms; a JSON line with every figure.
 
     PYTHONPATH=. .venv/bin/python bench/parts_latency.py --seeds 1,2 --attempts 150,300 --repeats 5
@@ -52,14 +53,17 @@ def main() -> None:
             for code, waiter, wants in queries:
                 eta_words = wants.parts_eta.strftime("%H:%M") if wants.parts_eta else "-"
                 key = f"s{seed} n{upto} {code} {'W' if waiter else 'D'} {eta_words}"
-                times = []
+                times: list[float] = []
+                cpu: list[float] = []
                 for _ in range(args.repeats):
                     day = DayBook(workshop, DATE, accepted, OPEN)
                     day.pack()
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.thread_time()
                     day.offers(code, waiter, wants=wants)
                     times.append(time.perf_counter() - t0)
+                    cpu.append(time.thread_time() - c0)
                 out[key] = times
+                out[f"cpu {key}"] = cpu
                 print(f"{key:40} {1000 * statistics.median(times):7.1f} ms", flush=True)
     print(json.dumps(out))
 

@@ -13,7 +13,7 @@ Through the HTTP API (SQLite, a fixed clock the evening before the day):
   no issue, nothing unassigned, none late (audit16-s19 p6). Also counted: operations placed before
   their booking's parts ETA (work that no longer waits for parts it does not need).
 
-    .venv/bin/python -m bench.parts_probe [--seeds 1,2,3,4,5] [--out FILE]
+    .venv/bin/python -m bench.parts_probe [--seeds 1,2,3,4,5] [--requests 40] [--no-offers] [--out FILE]
 """
 
 from __future__ import annotations
@@ -188,15 +188,19 @@ def soundness(seed: int, requests: int = 40) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="1,2,3,4,5")
+    parser.add_argument("--requests", type=int, default=40, help="random requests per seed")
+    parser.add_argument("--no-offers", action="store_true", help="the soundness part only")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    result: dict[str, Any] = {"offers": offers(_small(), ["11:00", "14:00", "15:30"])}
-    result["offers"] += offers(load_scenario("dealer-2011").workshop, ["11:00", "14:00", "15:30"])
+    result: dict[str, Any] = {"offers": []}
+    if not args.no_offers:
+        result["offers"] += offers(_small(), ["11:00", "14:00", "15:30"])
+        result["offers"] += offers(load_scenario("dealer-2011").workshop, ["11:00", "14:00", "15:30"])
     for row in result["offers"]:
         print(json.dumps(row), flush=True)
     result["soundness"] = []
     for seed in map(int, args.seeds.split(",")):
-        row = soundness(seed)
+        row = soundness(seed, args.requests)
         print(json.dumps(row), flush=True)
         result["soundness"].append(row)
     if args.out is not None:
