@@ -226,7 +226,11 @@ class Availability:
         the pairs are many (a 150-technician, 120-bay day) the minute grid answers instead, with
         the same placement: pruning does not help when nothing fits, and then every pair's gaps
         were merged in Python (a 1,000-booking day spent ~3 s per dispatch, mostly there).
+
+        Never before the operation's own release (`OperationData.release`: its parts are in).
         """
+        if op.release > ready:
+            ready = op.release
         pairs = len(op.technicians) * len(op.bays)
         if due is not None and pairs >= DUE_PAIRS:
             due = None  # a big workshop: the grid's answer, as the foreman's rule gives it

@@ -6,7 +6,8 @@ promised pickup (handover times), loan cars (free from drop-off to the promised 
 service advisors' check-ins (an advisor free for the whole check-in from the drop-off; the holdback
 applied to advisor time per clock hour), each a function of plain numbers that
 frontdesk.FrontDesk applies on top of a fit (the promise: slots.DayBook).
-Parts on order are a release time (scheduler.compiler.parts_release), so the witness keeps them.
+Parts on order are a release time of the operations that need them (scheduler.compiler.parts_release),
+so the witness keeps them.
 
 Times are minutes after the plan day's local midnight (scheduler.clock.DayClock).
 """

@@ -22,9 +22,10 @@ def duration(minutes: int, efficiency: float) -> int:
 
 
 def parts_release(booking: Booking, service: Service, clock: DayClock) -> int:
-    """The minute the booking's parts are in (0 when none are awaited): a service with an operation
-    that needs parts starts no earlier (its operations run in order, so the whole job waits; parts
-    arriving after the plan day make the job unplaceable today)."""
+    """The minute the booking's parts are in (0 when none are awaited): the release of each of the
+    service's operations that needs parts (`OperationData.release`); the operations before it run
+    from the drop-off, those after it follow it in order. Parts arriving after the plan day (the
+    minute clamped to the day's end) make such an operation, so the booking, unplaceable today."""
     if booking.parts_eta is None or not service.needs_parts:
         return 0
     return min(max(clock.minutes(booking.parts_eta, round_up=True), 0), clock.horizon)
@@ -151,7 +152,8 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
                 raise InputError(f"{where}.promised", N_("promised pickup must be after drop_off"))
             due = clock.minutes(booking.promised)
 
-        release = max(release, not_before, parts_release(booking, service, clock))
+        release = max(release, not_before)
+        parts = parts_release(booking, service, clock)
         pins = _pins(booking, service, where, frame)
         operations = []
         for k, op in enumerate(service.operations):
@@ -189,6 +191,7 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
                     ),
                     pin=pins.get(k),
                     previous=before.get((booking.id, k)),
+                    release=parts if op.needs_parts else 0,
                 )
             )
         jobs.append(

@@ -38,7 +38,7 @@ def place_job(
         if op.pin is not None:
             ready = max(ready, op.pin.end)
             continue
-        p = availability.earliest(op, ready, job.due if keep_seniors and k == last else None)
+        p = availability.earliest(op, max(ready, op.release), job.due if keep_seniors and k == last else None)
         if p is None:
             for q in placed:
                 availability.free(q)

@@ -164,6 +164,7 @@ class _Chain:
                     return None
             return state
         op = job.operations[k]
+        ready = max(ready, op.release)  # parts on order: never before they are in
         rest = sum(min(o.durations, default=0) for o in job.operations[k + 1 :])
         latest = _due(job) - rest
         tries: list[tuple[Placement, frozenset[int]]] = []

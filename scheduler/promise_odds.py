@@ -130,6 +130,8 @@ def _operations(
                                float(expected), clocked))  # fmt: skip
             elif a is not None:
                 earliest = max(_minutes(b.drop_off, now), shifts.get(a.technician, -math.inf))
+                if service.operations[k].needs_parts and b.parts_eta is not None:
+                    earliest = max(earliest, _minutes(b.parts_eta, now))  # never before its parts
                 ops.append(_Op(b.id, k, a.technician, a.bay, "planned", _minutes(a.start, now), earliest,
                                _minutes(a.end, now) - _minutes(a.start, now)))  # fmt: skip
             else:

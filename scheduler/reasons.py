@@ -114,6 +114,7 @@ def _static_reason(compiled: CompiledDay, j: int, desk: bool = False) -> str | N
         if op_data.pin is not None:
             ready = max(ready, op_data.pin.end)
             continue
+        ready = max(ready, op_data.release)  # parts on order: this operation waits for them
         if not op_data.bays:
             return _no_bay(compiled, j, op, service, desk)
         if not op_data.technicians:
@@ -211,6 +212,7 @@ def _capacity_reason(
         if op_data.pin is not None:
             ready = max(ready, op_data.pin.end)
             continue
+        ready = max(ready, op_data.release)
         placement = availability.earliest(op_data, ready)
         if placement is None:
             if desk:  # the desk asks about this booking alone: who else took the room is the plan's

@@ -121,8 +121,8 @@ def refusal(day: ExplainedDay, booking: Booking) -> str:
 
 
 def _parts_after_the_day(day: ExplainedDay, booking: Booking) -> bool:
-    """The booking's parts arrive after the day's end: its job (which waits for them whole,
-    scheduler.compiler.parts_release) cannot start today at any drop-off time, room or not."""
+    """The booking's parts arrive after the day's end: its operation that needs them
+    (scheduler.compiler.parts_release) cannot start today at any drop-off time, room or not."""
     service = day.workshop.service(booking.service)
     return service is not None and parts_release(booking, service, day.clock) >= day.clock.horizon
 

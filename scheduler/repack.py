@@ -100,9 +100,16 @@ def latest_place(availability: Availability, job: JobData, by: int) -> list[Plac
     ops = job.operations
     placed: list[Placement] = []
     bound = by
+    # Each operation's earliest start by the releases alone (the job's, and its own: parts).
+    earliest: list[int] = []
+    at = job.release
+    for op in ops:
+        at = max(at, op.release)
+        earliest.append(at)
+        at += min(op.durations, default=0)
     for k in range(len(ops) - 1, -1, -1):
         op = ops[k]
-        lo = job.release + sum(min(o.durations, default=0) for o in ops[:k])
+        lo = earliest[k]
         shortest = min(op.durations, default=0)
         # Each resource's own latest end bounds what it can give: the most promising first, and
         # the rest pruned once none can end later (ties: the shorter work).

@@ -302,6 +302,7 @@ def stable_hint(compiled: CompiledDay, ahead: Sequence[Collection[int]] = ()) ->
             if op.pin is not None:
                 ready = max(ready, op.pin.end)
                 continue
+            ready = max(ready, op.release)  # parts on order: never before they are in
             p: Placement | None = None
             before = op.previous
             if before is not None and before.start >= ready and before.technician in op.technicians:
@@ -344,6 +345,7 @@ def _restack(
         if op.pin is not None:
             ready = max(ready, op.pin.end)
             continue
+        ready = max(ready, op.release)
         prev = before.get((i, k))
         p: Placement | None = None
         if prev is not None and prev.start >= ready:

@@ -23,7 +23,7 @@ from scheduler.availability import Availability
 from scheduler.cache import CacheHolders
 from scheduler.capacity import CapacityRules
 from scheduler.clock import DayClock
-from scheduler.compiler import CompiledDay, compile_request, parts_release
+from scheduler.compiler import CompiledDay, compile_request
 from scheduler.confidence import confident_promise
 from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop
 from scheduler.dispatch import place_job
@@ -283,7 +283,8 @@ class DayBook:
 
     def _job(self, booking: Booking) -> tuple[JobData, DayProblem]:
         """The booking as solver data; same-day probes of one kind share a compiled template
-        (only the release differs), and so do probes dropped off on an earlier day (multi-day work
+        (only the release differs: the parts ETA, a release of the operations that need parts, is
+        in the kind), and so do probes dropped off on an earlier day (multi-day work
         carried over: released at the day's start); anything else is compiled and checked in full."""
         drop_day = booking.drop_off.astimezone(self.workshop.tz).date()
         same_day = drop_day == self.date
@@ -301,9 +302,7 @@ class DayBook:
         if template is not None and carried:
             return template
         release = self.clock.minutes(booking.drop_off, round_up=True)
-        service = self.workshop.service(booking.service)
-        if template is not None and service is not None and self._opening[0] <= release <= self._opening[1]:
-            release = max(release, parts_release(booking, service, self.clock))
+        if template is not None and self._opening[0] <= release <= self._opening[1]:
             return replace(template[0], release=release), template[1]
         compiled = self._compile_one(booking)
         job, problem = compiled.problem.jobs[0], compiled.problem

@@ -68,6 +68,7 @@ def _earliest_ends(problem: DayProblem) -> list[float]:
                 ready = max(ready, op.pin.end)
                 continue
             best = math.inf
+            ready = max(ready, op.release)
             for t, d in zip(op.technicians, op.durations, strict=True):
                 for s, e in windows[t]:
                     start = max(s, ready)

@@ -55,7 +55,7 @@ def relaxation_bound(problem: DayProblem, deterministic_time: float, workers: in
                 continue
             size = min(op.durations)
             # Ends stay inside the horizon, where the off-shift fillers end.
-            start = m.new_int_var(job.release, max(job.release, horizon - size), f"s_{j}_{k}")
+            start = m.new_int_var(job.ready(k), max(job.ready(k), horizon - size), f"s_{j}_{k}")
             interval = m.new_optional_fixed_size_interval_var(start, size, literal, f"op_{j}_{k}")
             m.add(start >= previous_end)
             previous_end = start + size
@@ -505,9 +505,13 @@ class _Matcher:
                     ready = max(ready, op.pin.end)
                     continue
                 ready = min(
-                    (fit(self.free[t], ready, d) for t, d in zip(op.technicians, op.durations, strict=True)),
+                    (
+                        fit(self.free[t], max(ready, op.release), d)
+                        for t, d in zip(op.technicians, op.durations, strict=True)
+                    ),
                     default=math.inf,
                 )
+            ready = max(ready, last.release)
             if not math.isfinite(ready) or not last.technicians or not last.bays:
                 self.unfit = True  # cannot fit alone: nothing sensible to bound
                 continue

@@ -189,6 +189,7 @@ def indexed_model(
                 continue
             if not math.isfinite(at):
                 break  # started work whose rest fits nowhere: left out, the floor only gets lower
+            at = max(at, op.release)
             ready[(j, k)] = at
             at = min(
                 (fit(tech_free[t], at, d) for t, d in zip(op.technicians, op.durations, strict=True)),

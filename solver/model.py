@@ -108,11 +108,11 @@ def build(problem: DayProblem) -> DayModel:
                 ops[(j, k)] = _OpVars(start, end, size, fixed)
                 previous_end = end
                 continue
-            start = m.new_int_var(job.release, horizon, f"s_{j}_{k}")
+            start = m.new_int_var(min(job.ready(k), horizon), horizon, f"s_{j}_{k}")
             size = m.new_int_var_from_domain(
                 cp_model.Domain.from_values(sorted(set(op.durations)) or [1]), f"d_{j}_{k}"
             )
-            end = m.new_int_var(job.release, horizon, f"e_{j}_{k}")
+            end = m.new_int_var(min(job.ready(k), horizon), horizon, f"e_{j}_{k}")
             literal = present if isinstance(present, cp_model.IntVar) else m.new_constant(1)
             interval = m.new_optional_interval_var(start, size, end, literal, f"op_{j}_{k}")
             v = _OpVars(start, end, size, interval)
@@ -256,6 +256,7 @@ def add_hint(dm: DayModel, solution: DaySolution) -> None:
             if op.pin is not None:
                 ready = op.pin.end
                 continue
+            ready = max(ready, op.release)
             p = solution.placements.get((j, k)) if is_placed else None
             if p is not None and (p.technician not in op.technicians or p.bay not in v.bays):
                 p = None  # a stale placement (the workshop changed): no hint for this operation

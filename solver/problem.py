@@ -70,6 +70,9 @@ class OperationData:
     pin: Pin | None = None
     previous: Placement | None = None
     """Re-planning: where the current plan has it; moving it costs stability."""
+    release: int = 0
+    """The operation starts no earlier than this minute (parts on order), nor than its job's
+    release: `JobData.ready`. Work before it in the job runs from the job's release."""
 
     def duration_of(self, technician: int) -> int:
         return self.durations[self.technicians.index(technician)]
@@ -91,6 +94,10 @@ class JobData:
     @property
     def pinned(self) -> bool:
         return any(op.pin is not None for op in self.operations)
+
+    def ready(self, k: int) -> int:
+        """The earliest start of operation `k` by the releases alone (the job's and its own)."""
+        return max(self.release, self.operations[k].release)
 
 
 @dataclass(frozen=True)

@@ -630,9 +630,11 @@ _RANDOM_BAYS = ["G1", "G2", "E1", "B1", "P1", "F1"]
 @st.composite
 def random_days(draw: st.DrawFn) -> PlanRequest:
     """A random small day (hypothesis): some of `small_workshop()`'s technicians on random shifts,
-    efficiencies and overtime, some of its bays, 1-12 bookings dropped off 09:00-15:00 (the property
-    tests, tests/scheduler/test_properties.py, and the bounds', tests/solver/test_bounds_slots.py)."""
-    base = small_workshop()
+    efficiencies and overtime, some of its bays, 1-12 bookings dropped off 09:00-15:00, ACCIDENT's
+    paint waiting for parts some of them expect during the day (released per operation: the body
+    work does not wait) (the property tests, tests/scheduler/test_properties.py, and the bounds',
+    tests/solver/test_bounds_slots.py)."""
+    base = _paint_needs_parts(small_workshop())
     names = draw(st.lists(st.sampled_from(_RANDOM_TECHNICIANS), min_size=1, max_size=5, unique=True))
     technicians = []
     for t in base.technicians:
@@ -661,7 +663,21 @@ def random_days(draw: st.DrawFn) -> PlanRequest:
             fleet_partner=draw(st.sampled_from([None, None, "TAXI"])),
             priority=draw(st.integers(1, 3)),
         ))  # fmt: skip
+        if bookings[-1].service == "ACCIDENT":
+            eta = draw(st.sampled_from([None, "10:00", "12:00", "14:00", "16:00"]))
+            bookings[-1] = bookings[-1].model_copy(update={"parts_eta": at(eta) if eta else None})
     return request(bookings, workshop=workshop, time_limit_seconds=0.5, workers=2)
+
+
+def _paint_needs_parts(workshop: Workshop) -> Workshop:
+    """`workshop` with ACCIDENT's paint (its last operation) waiting for the booking's parts."""
+    services = []
+    for service in workshop.services:
+        if service.code == "ACCIDENT":
+            last = service.operations[-1].model_copy(update={"needs_parts": True})
+            service = service.model_copy(update={"operations": [*service.operations[:-1], last]})
+        services.append(service)
+    return workshop.model_copy(update={"services": services})
 
 
 def witness_plan(day: DayBook, probe: Booking, offer: Offer) -> tuple[PlanRequest, Plan]:

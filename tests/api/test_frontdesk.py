@@ -45,9 +45,9 @@ def test_the_default_answer_is_as_today_and_explain_adds_the_refusals(client: Te
     put_workshop(client, _tiny())
     plain = client.get(SLOTS, params={"service": "MAINT", "date": DATE})
     assert plain.status_code == 200 and set(plain.json()) == {"slots"}
-    explained = client.get(SLOTS, params={"service": "PARTS", "date": DATE, "parts_eta": _at("09:30"),
+    explained = client.get(SLOTS, params={"service": "PARTS", "date": DATE, "parts_eta": _at("09:45"),
                                           "explain": "true"}).json()  # fmt: skip
-    assert explained["slots"] == []  # the whole job waits for the parts: 09:30-10:30 ends past the shift
+    assert explained["slots"] == []  # the fitting waits for the parts: 09:45-10:15 ends past the shift
     # Every quarter hour of the opening hours is answered: off the desk's 30-minute booking grid,
     # the grid is the reason; on it, the first rule that blocks the time.
     every = explained["refused"]
@@ -64,7 +64,7 @@ def test_the_default_answer_is_as_today_and_explain_adds_the_refusals(client: Te
         _at("09:30"),
         _at("10:00"),
     ]
-    assert [r["reason"] for r in refused[:3]] == ["parts arrive 09:30"] * 3
+    assert [r["reason"] for r in refused[:3]] == ["parts arrive 09:45"] * 3
     # The desk's words (issue 16): the rule first, then where it bites (the fitting waits for
     # the check, so it could only start at 10:00, when the technician's day ends).
     assert [r["reason"] for r in refused[3:]] == [
@@ -77,6 +77,10 @@ def test_the_default_answer_is_as_today_and_explain_adds_the_refusals(client: Te
                                       "explain": "true"}).json()  # fmt: skip
     assert [s["drop_off"] for s in early["slots"]] == [_at("08:00"), _at("08:30"), _at("09:00")]
     assert all(not r["reason"].startswith("parts") for r in early["refused"])
+    # Only the fitting waits for the parts: the check runs from the drop-off (issue 16 item 3).
+    # Before, the whole job waited: 09:30-10:30 ended past the shift, and no time was offered.
+    half = client.get(SLOTS, params={"service": "PARTS", "date": DATE, "parts_eta": _at("09:30")}).json()
+    assert [s["drop_off"] for s in half["slots"]] == [_at("08:00"), _at("08:30"), _at("09:00")]
 
 
 def test_explain_says_in_the_past_for_times_gone(db_url: str) -> None:
@@ -206,16 +210,16 @@ def test_a_parts_eta_change_that_no_longer_fits_is_kept_at_risk_with_force(clien
 
 def test_a_refused_booking_says_why_as_explain_does_in_the_request_language(client: TestClient) -> None:
     put_workshop(client, _tiny())
-    wanted = {"service": "PARTS", "drop_off": _at("08:00"), "parts_eta": _at("09:30")}
+    wanted = {"service": "PARTS", "drop_off": _at("08:00"), "parts_eta": _at("09:45")}
     for language in ("en", "zh-CN"):
         headers = {"Accept-Language": language}
-        explained = client.get(SLOTS, params={"service": "PARTS", "date": DATE, "parts_eta": _at("09:30"),
+        explained = client.get(SLOTS, params={"service": "PARTS", "date": DATE, "parts_eta": _at("09:45"),
                                               "explain": "true"}, headers=headers).json()  # fmt: skip
         why = next(r["reason"] for r in explained["refused"] if r["drop_off"] == _at("08:00"))
         refused = client.post(BOOKINGS, json=wanted, headers=headers)
         assert refused.status_code == 409, refused.text
         assert refused.json()["reason"] == why  # the booking system can show the customer why
-    assert why == "配件 09:30 到货"  # the last language asked: Chinese
+    assert why == "配件 09:45 到货"  # the last language asked: Chinese
     assert client.get(BOOKINGS, params={"date": DATE}).json() == []  # nothing stored
 
 
@@ -406,3 +410,67 @@ def test_quarter_hour_check_ins_with_one_advisor_are_offered_over_http(client: T
     body = client.get(SLOTS, params={"service": "MAINT", "date": DATE, "explain": "true"}).json()
     assert body["slots"] == []
     assert {r["reason"] for r in on_grid(body["refused"])} == {"no advisor free for check-in"}
+
+
+def _dealer_day(client: TestClient, workshop: Workshop) -> tuple[Plan, PlanRequest]:
+    """The stored day's plan and the request it answers (the day's bookings as stored)."""
+    response = client.post(f"/v1/workshops/{workshop.id}/plans", json={"date": DATE, "time_limit_seconds": 3})
+    assert response.status_code == 200, response.text
+    bookings = [Booking.model_validate(b) for b in client.get(
+        f"/v1/workshops/{workshop.id}/bookings", params={"date": DATE}).json()]  # fmt: skip
+    return Plan.model_validate(response.json()), PlanRequest(
+        workshop=workshop, date=dt.date.fromisoformat(DATE), bookings=bookings
+    )
+
+
+def test_only_the_operation_that_needs_parts_waits_for_them(client: TestClient) -> None:
+    """audit16-s19 p9 (R2): ACCIDENT on dealer-2011 (body 150 min, then paint 90 min that needs
+    parts), the parts due 14:00, dropped off 08:00. The body shop works from the drop-off and the
+    paint starts when the parts are in. Before, the whole job waited for the parts: 08:00 was
+    refused ("parts arrive 14:00") and `POST /v1/plan` left the booking unassigned."""
+    workshop = load_scenario("dealer-2011").workshop
+    put_workshop(client, workshop)
+    eta = dt.datetime.fromisoformat(_at("14:00"))
+    params = {"service": "ACCIDENT", "date": DATE, "parts_eta": _at("14:00")}
+    slots = client.get(f"/v1/workshops/{workshop.id}/slots", params=params).json()["slots"]
+    assert slots and slots[0]["drop_off"] == _at("08:00"), slots
+    assert dt.datetime.fromisoformat(slots[0]["promised"]) >= eta + dt.timedelta(minutes=90)
+    wanted = {"service": "ACCIDENT", "drop_off": _at("08:00"), "parts_eta": _at("14:00")}
+    made = client.post(f"/v1/workshops/{workshop.id}/bookings", json=wanted)
+    assert made.status_code == 201 and made.json()["promised"] == slots[0]["promised"], made.text
+    plan, request = _dealer_day(client, workshop)
+    assert_valid(request, plan)
+    assert plan.kpis.placed == 1 and plan.kpis.late == 0
+    work = {a.operation: a for a in plan.assignments}
+    assert work[0].start < eta and work[0].end <= eta  # the body work while the parts are on order
+    assert work[1].start >= eta
+    # The stateless planner too: the booking is placed, body work before the parts arrive.
+    single = request.model_copy(
+        update={"bookings": [request.bookings[0].model_copy(update={"promised": None})]}
+    )
+    answer = client.post(
+        "/v1/plan", content=single.model_dump_json(), headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 200, answer.text
+    stateless = Plan.model_validate(answer.json())
+    assert not stateless.unassigned and stateless.kpis.placed == 1
+    assert_valid(single, stateless)
+    assert min(a.start for a in stateless.assignments if a.operation == 0) < eta
+
+
+def test_parts_for_the_first_operation_hold_the_whole_job(client: TestClient) -> None:
+    """ACC-PAINT on dealer-2011: its only operation needs the parts, so the job starts at the
+    ETA whatever the drop-off (as before), and the offers say so."""
+    workshop = load_scenario("dealer-2011").workshop
+    put_workshop(client, workshop)
+    eta = dt.datetime.fromisoformat(_at("14:00"))
+    params = {"service": "ACC-PAINT", "date": DATE, "parts_eta": _at("14:00")}
+    slots = client.get(f"/v1/workshops/{workshop.id}/slots", params=params).json()["slots"]
+    assert slots and slots[0]["drop_off"] == _at("08:00")
+    assert dt.datetime.fromisoformat(slots[0]["promised"]) >= eta + dt.timedelta(minutes=90)
+    wanted = {"service": "ACC-PAINT", "drop_off": _at("08:00"), "parts_eta": _at("14:00")}
+    made = client.post(f"/v1/workshops/{workshop.id}/bookings", json=wanted)
+    assert made.status_code == 201, made.text
+    plan, request = _dealer_day(client, workshop)
+    assert_valid(request, plan)
+    assert plan.kpis.placed == 1 and all(a.start >= eta for a in plan.assignments)

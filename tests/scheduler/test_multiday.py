@@ -462,3 +462,29 @@ def test_a_forced_fleet_cut_leaves_the_loan_car_booking_unassigned_not_the_whole
     assert {a.booking for a in plan.assignments} == {"first", "maint"}
     assert [u.booking for u in plan.unassigned] == ["oil"]
     assert plan.unassigned[0].reason == "at risk since a workshop change: no loan car free"
+
+
+def test_work_before_the_parts_runs_on_their_day_before_they_arrive(db_url: str) -> None:
+    """REPAIR dropped off Tuesday 10:00, the paint's parts due Wednesday 13:00: Wednesday's share
+    (body and filler, then paint) runs the body work from 08:00 and the paint from 13:00, so the
+    reassembly moves up to Thursday morning. Before (audit16-s19 R2), the whole of Wednesday's
+    share waited for the parts and the paint went to Thursday. Every day plan it touches is valid."""
+    ws = multi_day_workshop()
+    service = _service(db_url, ws)
+    eta = at("13:00", WED)
+    offers = service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None, wants=Wants(parts_eta=eta))
+    offer = next(o for o in offers if o.drop_off == at("10:00"))
+    work = {a.operation: a for a in offer.assignments}
+    assert work[1].start == at("08:00", WED) and work[1].end <= eta
+    assert work[2].start >= eta and work[2].start.astimezone(ws.tz).date() == WED
+    stored, _ = service.book(
+        WORKSHOP_ID, Booking(id="r", service="REPAIR", drop_off=at("10:00"), parts_eta=eta), None
+    )
+    assert stored.promised == offer.promised
+    booking, witness = _witness(service, "r")
+    assert validate_multiday(ws, booking, witness) == []
+    for date in (DAY, WED, THU):
+        plan = service.plan_day(WORKSHOP_ID, date, 2.0)
+        request, _, _ = service.plan_inputs(WORKSHOP_ID, date, 2.0)
+        assert validate_plan(request, plan) == [] and plan.unassigned == [] and plan.kpis.late == 0
+        assert "r" in {a.booking for a in plan.assignments}

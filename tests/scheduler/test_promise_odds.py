@@ -291,3 +291,30 @@ def test_the_night_the_clocks_go_back_is_projected_in_real_minutes() -> None:
         assert not statuses[0].at_risk and statuses[0].projected_end == end, statuses[0]
     zone, utc = (on_time_probabilities(ws, date, [a], p, started, now) for now in (at_the_workshop, in_utc))
     assert zone == utc and zone["A"] is not None and zone["A"] > 0.5
+
+
+def test_work_waiting_for_parts_is_never_projected_before_they_arrive() -> None:
+    """A fitting that needs parts due 09:00, planned 09:00-10:00 on a technician idle from 08:00,
+    promised 09:30: it cannot be done by then. Before, the projection let the technician work
+    ahead of the plan from the drop-off (08:00-09:00, parts or not) and gave the promise near-certain
+    odds; now the work waits for the parts in the projection too."""
+    data = WS.model_dump()
+    fit = {
+        "name": "fit",
+        "minutes": 60,
+        "skill": "maintenance",
+        "bay_kinds": ["general"],
+        "needs_parts": True,
+    }
+    data["services"].append({"code": "FIT", "name": "Fit parts", "operations": [fit]})
+    ws = Workshop.model_validate(data)
+    bookings = [
+        Booking(id="A", service="FIT", drop_off=at("08:00"), promised=at("09:30"), parts_eta=at("09:00"))
+    ]
+    req = PlanRequest(workshop=ws, date=DAY, bookings=bookings)
+    p = plan(req, [assignment("A", 0, "G1", "t", "09:00", "10:00")])
+    assert_valid(req, p)
+    s = replay([], ws, {b.id: b for b in bookings}, DAY)
+    got = on_time_probabilities(ws, DAY, bookings, p, s, at("07:30"))
+    assert got["A"] is not None and got["A"] < 0.1
+    assert projected_ends(ws, bookings, p, s, at("07:30"))[("A", 0)] >= at("10:00")
