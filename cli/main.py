@@ -27,6 +27,7 @@ from cli.replay_day import register as register_replay_day
 from cli.report import register as register_report
 from scheduler.clock import clock_from, in_date_range
 from scheduler.contract import LAST_DATE, Plan, PlanRequest
+from scheduler.desk_checks import check_loan_cars_wanted
 from scheduler.errors import InputError, from_validation_error
 from scheduler.i18n import normalise
 
@@ -226,6 +227,7 @@ def plan(
     try:
         if input is not None:
             request = _read_input(input, PlanRequest)
+            check_loan_cars_wanted(request)
         else:
             from scheduler.demand import day_request
             from scheduler.scenarios import load_scenario

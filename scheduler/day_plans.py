@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from scheduler.contract import OperationEvent, Overrun, Plan, PlanRequest
+from scheduler.desk_checks import check_loan_cars_wanted
 from scheduler.errors import Conflict, InputError
 from scheduler.i18n import N_
 from scheduler.integrity import NoValidPlan, no_valid_plan, validated_plan
@@ -84,6 +85,7 @@ class DayPlanner:
                 "options.time_limit_seconds",
                 N_("at most %(max_solve_seconds)g s per request") % {"max_solve_seconds": MAX_SOLVE_SECONDS},
             )
+        check_loan_cars_wanted(request)
         try:
             plan: Plan = self.runner.run("plan", request.workshop.id, validated_plan, request)
         except NoValidPlan as exc:  # the request's own pinned work: a 409 saying why, not a 500

@@ -9,7 +9,7 @@ import hashlib
 import json
 
 from scheduler.clock import DayClock
-from scheduler.contract import Booking, Workshop
+from scheduler.contract import Booking, PlanRequest, Workshop
 from scheduler.errors import InputError
 from scheduler.i18n import N_, moment_words
 
@@ -81,6 +81,18 @@ def request_hash(booking: Booking) -> str:
         if not asked.get(field):
             asked.pop(field, None)
     return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
+
+
+def check_loan_cars_wanted(request: PlanRequest) -> None:
+    """A request planned from outside (`POST /v1/plan`, `bayplan plan --input`) asks for loan cars
+    only from a workshop that has some (`loan_cars` 0; absent: no limit). Bookings at risk are let
+    through: a stored day keeps those after a forced fleet cut, and its request planned again
+    lists them unassigned ("no loan car free") instead of refusing the whole day."""
+    if request.workshop.loan_cars != 0:
+        return
+    for i, booking in enumerate(request.bookings):
+        if booking.loan_car and not booking.at_risk:
+            raise InputError(f"bookings[{i}].loan_car", N_("the workshop has no loan cars"))
 
 
 def check_kind(workshop: Workshop, service: str, fleet_partner: str | None, loan_car: bool = False) -> None:

@@ -111,6 +111,25 @@ def test_a_loan_car_where_there_are_none_is_a_422_naming_loan_car(client: TestCl
     assert client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:00")}).status_code == 201
 
 
+def test_a_stateless_plan_wanting_a_loan_car_where_there_are_none_is_a_422_naming_it(
+    client: TestClient,
+) -> None:
+    """`POST /v1/plan` too (issue 16: "loan car on a workshop without any" is bad input). Failed
+    before (audit16-s19 R4): 200, the booking unassigned "no loan car free". A booking at risk (a
+    stored day's after a forced fleet cut) still plans, listed unassigned."""
+    wanting = Booking(id="b1", service="MAINT", drop_off=_at("08:00"), loan_car=True)
+    request = PlanRequest(workshop=_tiny(loan_cars=0), date=dt.date.fromisoformat(DATE), bookings=[wanting])
+    headers = {"content-type": "application/json"}
+    refused = client.post("/v1/plan", content=request.model_dump_json(), headers=headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"][0]["loc"] == ["bookings", "0", "loan_car"], refused.text
+    assert refused.json()["detail"][0]["msg"] == "the workshop has no loan cars"
+    forced = request.model_copy(update={"bookings": [wanting.model_copy(update={"at_risk": True})]})
+    planned = client.post("/v1/plan", content=forced.model_dump_json(), headers=headers)
+    assert planned.status_code == 200, planned.text
+    assert [u["booking"] for u in planned.json()["unassigned"]] == ["b1"]
+
+
 def test_loan_car_slots_and_bookings_need_a_free_car(client: TestClient) -> None:
     tech = {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
             "shift": {"start": "08:00", "end": "17:00"}}  # fmt: skip

@@ -124,6 +124,11 @@ def _broken(tmp_path: Path, change: object) -> Path:
         (lambda d: d.update(date="9999-12-31"), "date"),
         (lambda d: d["options"].update(seed=2**31), "options.seed"),
         (lambda d: d["bookings"][0].update(waiter="yes"), "bookings[0].waiter"),
+        # A loan car from a workshop without any (as POST /v1/plan: a 422 naming it)
+        (
+            lambda d: (d["workshop"].update(loan_cars=0), d["bookings"][2].update(loan_car=True)),
+            "bookings[2].loan_car: the workshop has no loan cars",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line_naming_the_field(tmp_path: Path, change: object, field: str) -> None:
