@@ -80,6 +80,10 @@ def _with_details(old: Booking, changes: dict[str, object]) -> Booking:
 LOADING_DAYS = 62
 """The loading chart's longest range (two months)."""
 
+ALTERNATIVE_DAYS = dt.timedelta(days=7)
+"""How far a refused booking's alternatives look past a full day: a week, each day a slot query
+(the cached offers where asked before)."""
+
 RECENT_KEYS = 8
 """Offer keys remembered per workshop day (the last asked), refined ahead when a booking change
 makes a new version of the day (`PlanningService._refine_ahead`), the most asked first."""
@@ -777,7 +781,8 @@ class PlanningService:
     ) -> None:
         """Alternatives for a refused booking: the day's offers of the same kind (cached). For a
         refused change (`own_place_free`), the offers of the day it was fitted to, its old place
-        free: a booking's alternatives never count it twice."""
+        free: a booking's alternatives never count it twice. When the day has none, the offers of
+        the first of the next `ALTERNATIVE_DAYS` days that has any."""
         refused = conflict.refused
         if refused is None or conflict.found:
             return
@@ -800,14 +805,24 @@ class PlanningService:
                     ejection_seconds=seconds,
                 )
             conflict.alternatives = [o for o in offers if o.drop_off >= now][:5]
-            return
+        else:
+            conflict.alternatives = self._offers_or_none(workshop_id, refused, date, now, wants)[:5]
+        # A full day: the first of the next days with a time, so the desk has one to offer.
+        later = date
+        while not conflict.alternatives and later < min(date + ALTERNATIVE_DAYS, LAST_DATE):
+            later += dt.timedelta(days=1)
+            conflict.alternatives = self._offers_or_none(workshop_id, refused, later, now, wants)[:5]
+
+    def _offers_or_none(
+        self, workshop_id: str, booking: Booking, date: dt.date, now: dt.datetime | None, wants: Wants
+    ) -> list[Offer]:
+        """`slots` for `booking`'s kind on `date`; none for a day in the past."""
         try:
-            offers = self.slots(
-                workshop_id, refused.service, date, refused.waiter, refused.fleet_partner, now, wants
+            return self.slots(
+                workshop_id, booking.service, date, booking.waiter, booking.fleet_partner, now, wants
             )
         except InputError:
-            offers = []  # a day in the past: nothing to suggest
-        conflict.alternatives = offers[:5]
+            return []
 
     def _multi_day_alternatives(
         self, session: Session, workshop: Workshop, booking: Booking, now: dt.datetime | None

@@ -267,6 +267,23 @@ def test_a_workshop_stored_with_a_part_code_before_it_was_refused_can_be_read_an
     assert http.put(f"/v1/workshops/{body['id']}", json=old).status_code == 422  # never stored anew
 
 
+def test_a_booking_refused_on_a_full_day_is_offered_the_next_days_times(client: TestClient) -> None:
+    """The desk needs a time to offer: when the asked day has none left, the alternatives are the
+    first later day's (closed days skipped). Failed before: `alternatives: []`."""
+    closed = dt.date.fromisoformat(DATE) + dt.timedelta(days=1)
+    put_workshop(client, tiny_workshop().model_copy(update={"closed_days": [closed]}))
+    assert client.post(TINY, json={"service": "MAINT", "drop_off": AT8}).status_code == 201
+    refused = client.post(TINY, json={"service": "MAINT", "drop_off": "2026-11-24T09:00:00+08:00"})
+    assert refused.status_code == 409, refused.text
+    after = closed + dt.timedelta(days=1)
+    offers = client.get("/v1/workshops/tiny/slots", params={"service": "MAINT", "date": str(after)})
+    assert refused.json()["alternatives"] == offers.json()["slots"][:5] != []
+    taken = refused.json()["alternatives"][0]
+    assert taken["drop_off"].startswith(str(after)), taken
+    booked = client.post(TINY, json={"service": "MAINT", "drop_off": taken["drop_off"]})
+    assert booked.status_code == 201 and booked.json()["promised"] == taken["promised"], booked.text
+
+
 def test_closed_day_offers_nothing_and_refuses_bookings(client: TestClient) -> None:
     closed = tiny_workshop().model_copy(update={"closed_days": [dt.date.fromisoformat(DATE)]})
     put_workshop(client, closed)
