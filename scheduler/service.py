@@ -1119,6 +1119,13 @@ class PlanningService:
             row = bookings_db.get(session, workshop_id, booking_id)
             if locked is None or row is None:
                 raise NotFound(N_("booking %(booking_id)r") % {"booking_id": booking_id})
+            clocked = events_db.clocked_days(session, workshop_id, booking_id)
+            if clocked:  # the day's clock events name it: gone, its status and plans failed (review-s20 D4)
+                raise Conflict(
+                    N_("its work was clocked on %(date)s: a booking with clocked work cannot be cancelled")
+                    % {"date": min(clocked).isoformat()},
+                    [],
+                )
             workshops_db.touch(locked, self.clock.now())
             date = row.date
             bookings_db.remove(session, row)

@@ -534,3 +534,33 @@ def test_a_clocked_booking_is_not_moved_to_another_day(client: TestClient) -> No
         client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 2}).status_code
         == 200
     )
+
+
+def test_a_booking_with_clocked_work_is_not_cancelled(client: TestClient) -> None:
+    """A booking started on Tuesday cannot be cancelled (409, still there); the day still answers.
+    Fails before (review-s20 D4): 204, then Tuesday's status and plan were 500s."""
+    put_workshop(client, tiny_workshop())
+    booked = client.post(
+        "/v1/workshops/tiny/bookings", json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"}
+    )
+    bid = booked.json()["id"]
+    started = client.post(
+        f"/v1/workshops/tiny/clock?now={WED}T00:00:00%2B08:00",
+        json={
+            "booking": bid,
+            "operation": 0,
+            "technician": "t",
+            "action": "start",
+            "at": f"{DATE}T08:00:00+08:00",
+        },
+    )
+    assert started.status_code == 201, started.text
+    cancelled = client.delete(f"/v1/workshops/tiny/bookings/{bid}")
+    assert cancelled.status_code == 409 and DATE in cancelled.json()["detail"], cancelled.text
+    assert client.get(f"/v1/workshops/tiny/bookings/{bid}").status_code == 200
+    status = client.get(f"/v1/workshops/tiny/days/{DATE}/status", params={"now": f"{DATE}T08:30:00+08:00"})
+    assert status.status_code == 200, status.text
+    assert (
+        client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 2}).status_code
+        == 200
+    )
