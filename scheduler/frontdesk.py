@@ -115,12 +115,15 @@ class FrontDesk:
 
     def check_in_span(self, booking: Booking) -> capacity.Span | None:
         """The check-in of `booking` on the day's minutes (None: not dropped off today, or a
-        service the workshop no longer has)."""
+        service the workshop no longer has): every minute it touches, so that a drop-off with
+        seconds (08:00:30, checked in until 08:15:30) holds its advisor into the minute it ends in,
+        as the validator's advisor rule counts it to the second (review-s20 D1)."""
         service = self.workshop.service(booking.service)
         if service is None or self.clock.local_date(booking.drop_off) != self.date:
             return None
         start = self.clock.minutes(booking.drop_off)
-        return start, start + service.check_in_minutes
+        done = booking.drop_off + dt.timedelta(minutes=service.check_in_minutes)
+        return start, self.clock.minutes(done, round_up=True)
 
     @cached_property
     def check_ins(self) -> list[capacity.Span]:

@@ -210,6 +210,24 @@ def day_part(
     return part, [a.model_copy(update={"operation": a.operation - first}) for a in on_day]
 
 
+def day_operations(
+    workshop: Workshop, date: dt.date, booking: Booking, witness: list[Assignment]
+) -> tuple[int, int] | None:
+    """The operations of `booking` the day `date` sees (`day_part`: a multi-day repair's share is
+    numbered from its first operation that day) as (first, count); None: no work of it that day
+    (another day's booking, or a day its vehicle is only held)."""
+    service = workshop.service(booking.service)
+    if service is None:
+        return None
+    if not multi_day(service) or not witness:
+        return (0, len(service.operations)) if _local_date(booking.drop_off, workshop) == date else None
+    part = day_part(workshop, date, booking, witness)
+    if part is None or is_held(part[0]):
+        return None
+    split = split_part(part[0].service)
+    return (0, len(service.operations)) if split is None else (split[1], split[2] - split[1] + 1)
+
+
 def day_accepted(
     workshop: Workshop,
     date: dt.date,

@@ -61,6 +61,7 @@ from scheduler.replan import check_now_on_day
 from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Wants, offers_may_grow
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
+from scheduler.storage import clock_events as events_db
 from scheduler.storage import plans as plans_db
 from scheduler.storage import workshops as workshops_db
 from scheduler.storage.tables import BookingRow
@@ -916,6 +917,8 @@ class PlanningService:
                 except ValidationError as exc:
                     raise from_validation_error(exc) from None
                 idempotency = bookings_db.idempotency_of(row)
+                _, old_witness = bookings_db.accepted_of(row)
+                clocked = events_db.clocked_days(session, workshop_id, booking_id)
                 bookings_db.remove(session, row)
                 session.flush()
                 # A new parts ETA (or the customer's details) leaves the customer's promise as it
@@ -949,8 +952,22 @@ class PlanningService:
                         refused.found = True
                     if not force or not isinstance(refused, Conflict):
                         raise
+                    _clocked_work_stays(workshop, clocked, (old, old_witness), (wanted, []))
                     return self._keep_at_risk(session, workshop, wanted, old, idempotency)
                 session.flush()
+                moved = bookings_db.get(session, workshop_id, booking_id)
+                if moved is not None:
+                    try:
+                        _clocked_work_stays(
+                            workshop, clocked, (old, old_witness), bookings_db.accepted_of(moved)
+                        )
+                    except Conflict:
+                        if not force:
+                            raise
+                        bookings_db.remove(session, moved)  # kept at risk instead, its work where clocked
+                        session.flush()
+                        _clocked_work_stays(workshop, clocked, (old, old_witness), (wanted, []))
+                        return self._keep_at_risk(session, workshop, wanted, old, idempotency)
                 version = self._remember_day(session, after)
             self._pack_soon(after)
             self._refine_ahead(after, version)
@@ -1117,6 +1134,13 @@ class PlanningService:
             row = bookings_db.get(session, workshop_id, booking_id)
             if locked is None or row is None:
                 raise NotFound(N_("booking %(booking_id)r") % {"booking_id": booking_id})
+            clocked = events_db.clocked_days(session, workshop_id, booking_id)
+            if clocked:  # the day's clock events name it: gone, its status and plans failed (review-s20 D4)
+                raise Conflict(
+                    N_("its work was clocked on %(date)s: a booking with clocked work cannot be cancelled")
+                    % {"date": min(clocked).isoformat()},
+                    [],
+                )
             workshops_db.touch(locked, self.clock.now())
             date = row.date
             bookings_db.remove(session, row)
@@ -1222,3 +1246,29 @@ class PlanningService:
             plan = Plan.model_validate_json(row.body)
             stale = row.basis != basis_text(bookings_db.day_version(session, workshop_id, date))
             return plan.model_copy(update={"stale": stale})
+
+
+def _clocked_work_stays(
+    workshop: Workshop,
+    clocked: dict[dt.date, int],
+    before: tuple[Booking, list[Assignment]],
+    after: tuple[Booking, list[Assignment]],
+) -> None:
+    """A change keeps each day the booking's work was clocked on seeing the same operations of it
+    (`multiday.day_operations`: the first one, and at least as far as the last one clocked), since
+    the day's clock events name them so; else Conflict: moved off that day (another drop-off day,
+    a multi-day repair's work shifted by a later parts ETA), the day's events would name work it
+    no longer has and its status, clock and plans failed (review-s20 D2)."""
+    for date, last in sorted(clocked.items()):
+        was = multiday.day_operations(workshop, date, *before)
+        now = multiday.day_operations(workshop, date, *after)
+        if was is None or (now is not None and now[0] == was[0] and now[1] > last):
+            continue
+        raise Conflict(
+            N_(
+                "its work clocked on %(date)s would move off that day (a parts_eta change may be"
+                " forced: kept at risk)"
+            )
+            % {"date": date.isoformat()},
+            [],
+        )

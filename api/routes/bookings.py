@@ -97,7 +97,8 @@ def change_booking(
     "/{workshop_id}/bookings/{booking_id}",
     status_code=204,
     summary="Cancel a booking",
-    description="Its room is free for other bookings at once.",
+    description="Its room is free for other bookings at once; 409 when its work was clocked (the"
+    " day's clock events name it).",
 )
 def cancel_booking(workshop_id: str, booking_id: str, service: ServiceDep, _: BookingKey) -> Response:
     service.cancel(workshop_id, booking_id)

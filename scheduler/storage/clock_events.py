@@ -50,6 +50,17 @@ def day_events(session: Session, workshop_id: str, date: dt.date) -> list[ClockE
     return list(rows)
 
 
+def clocked_days(session: Session, workshop_id: str, booking_id: str) -> dict[dt.date, int]:
+    """The days a booking's work was clocked on, each with the highest operation clocked that day
+    (in the day's numbering: a multi-day repair's share of the day counts its operations from 0)."""
+    rows = session.execute(
+        select(ClockEventRow.date, func.max(ClockEventRow.operation))
+        .where(ClockEventRow.workshop_id == workshop_id, ClockEventRow.booking_id == booking_id)
+        .group_by(ClockEventRow.date)
+    ).all()
+    return {date: operation for date, operation in rows}
+
+
 def get(session: Session, workshop_id: str, event_id: int) -> ClockEventRow | None:
     """The workshop's event `event_id` (None: no such event, or another workshop's)."""
     row = session.get(ClockEventRow, event_id)

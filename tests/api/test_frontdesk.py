@@ -16,7 +16,7 @@ with warnings.catch_warnings():
 
 from api.app import create_app
 from scheduler.clock import FixedClock
-from scheduler.contract import Booking, Plan, PlanRequest, Workshop
+from scheduler.contract import Booking, Plan, PlanOptions, PlanRequest, Workshop
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
 from tests.builders import DATE, on_grid, put_workshop, tiny_workshop
@@ -493,3 +493,34 @@ def test_parts_for_the_first_operation_hold_the_whole_job(client: TestClient) ->
     plan, request = _dealer_day(client, workshop)
     assert_valid(request, plan)
     assert plan.kpis.placed == 1 and all(a.start >= eta for a in plan.assignments)
+
+
+def test_a_drop_off_with_seconds_holds_its_advisor_to_the_second(client: TestClient) -> None:
+    """One advisor, 15-minute check-ins: a drop-off at 08:00:30 is checked in until 08:15:30, so a
+    drop-off at 08:15 needs a second advisor: refused with the rule's words, and every booking the
+    desk accepted is in the day plan, which the validator (advisor rule) passes. Fails before
+    (review-s20 D1): the desk counted the check-in from 08:00 to 08:15 on whole minutes, took the
+    08:15 drop-off, and the plan then left a booking out ("no advisor free for check-in"), any
+    later workshop change being a 409 over it."""
+    tech = {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
+            "shift": {"start": "08:00", "end": "17:00"}}  # fmt: skip
+    advisor = {"id": "a", "name": "A", "shift": {"start": "08:00", "end": "12:00"}}
+    bays = [{"id": "G1", "kind": "general"}, {"id": "G2", "kind": "general"}]
+    ws = _check_ins(_tiny(opening={"start": "08:00", "end": "11:00"}, technicians=[tech, {**tech, "id": "u"}],
+                          bays=bays, advisors=[advisor]), 15)  # fmt: skip
+    put_workshop(client, ws)
+    first = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": f"{DATE}T08:00:30+08:00"})
+    assert first.status_code == 201, first.text
+    second = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:15")})
+    assert second.status_code == 409, second.text
+    assert second.json()["reason"] == "no advisor free for check-in", second.text
+    third = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:30")})
+    assert third.status_code == 201, third.text
+    plan = client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 2}).json()
+    assert plan["unassigned"] == [] and {a["booking"] for a in plan["assignments"]} == {
+        first.json()["id"],
+        third.json()["id"],
+    }, plan
+    bookings = [Booking.model_validate(b) for b in (first.json(), third.json())]
+    request = PlanRequest(workshop=ws, date=DATE, bookings=bookings, options=PlanOptions(keep_promises=True))
+    assert_valid(request, Plan.model_validate(plan))

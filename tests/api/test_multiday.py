@@ -476,3 +476,91 @@ def test_a_refused_multi_day_booking_says_why_as_explain_does(client: TestClient
     response = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": late})
     assert response.status_code == 409, response.text
     assert response.json()["reason"] == refused[late], (late, refused[late])
+
+
+def test_a_change_never_moves_clocked_work_off_its_day(client: TestClient) -> None:
+    """A repair whose paint waits for parts due Wednesday 10:00, its strip clocked Tuesday: the parts
+    delayed to Wednesday 15:00 would move all its work to Wednesday and Thursday, leaving Tuesday's
+    clock events naming work the day no longer has. Refused (409) instead; forced, it is kept at
+    risk on Tuesday, where its work was clocked; Tuesday's status, clock and plan still answer.
+    Fails before (review-s20 D2): the change was stored, then Tuesday's status, clock and plan were
+    500s (KeyError replaying the day's events)."""
+    put_workshop(client, multi_day_workshop())
+    eta = {"parts_eta": f"{WED}T10:00:00+08:00"}
+    repair = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00", **eta})
+    assert repair.status_code == 201, repair.text
+    rid, base = repair.json()["id"], f"/v1/workshops/{WORKSHOP_ID}"
+    assert _clock(client, rid, "start", f"{DATE}T08:00:00+08:00", "zhao", 0).status_code == 201
+    assert _clock(client, rid, "finish", f"{DATE}T11:00:00+08:00", "zhao", 0).status_code == 201
+    later = {"parts_eta": f"{WED}T15:00:00+08:00"}
+    refused = client.patch(f"{BOOKINGS}/{rid}", json=later)
+    assert refused.status_code == 409 and DATE in refused.json()["detail"], refused.text
+    assert client.get(f"{BOOKINGS}/{rid}").json()["parts_eta"] == eta["parts_eta"]  # unchanged
+    forced = client.patch(f"{BOOKINGS}/{rid}", json={**later, "force": True})
+    assert forced.status_code == 200 and forced.json()["at_risk"] is True, forced.text
+    status = client.get(f"{base}/days/{DATE}/status", params={"now": f"{DATE}T11:30:00+08:00"})
+    assert status.status_code == 200, status.text
+    mine = next(b for b in status.json()["bookings"] if b["booking"] == rid)
+    assert mine["operations"][0]["state"] == "done" and mine["at_risk"] is True
+    assert _clock(client, rid, "start", f"{DATE}T13:00:00+08:00", "zhao", 1).status_code == 201
+    plan = client.post(f"{base}/plans", json={"date": DATE, "time_limit_seconds": 2})
+    assert plan.status_code == 200, plan.text
+
+
+def test_a_clocked_booking_is_not_moved_to_another_day(client: TestClient) -> None:
+    """A booking started on Tuesday cannot be moved to Wednesday (409): Tuesday's events would name
+    a booking the day no longer has (review-s20 D2: before, Tuesday's status and plan were 500s)."""
+    put_workshop(client, tiny_workshop())
+    booked = client.post(
+        "/v1/workshops/tiny/bookings", json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"}
+    )
+    bid = booked.json()["id"]
+    started = client.post(
+        f"/v1/workshops/tiny/clock?now={WED}T00:00:00%2B08:00",
+        json={
+            "booking": bid,
+            "operation": 0,
+            "technician": "t",
+            "action": "start",
+            "at": f"{DATE}T08:00:00+08:00",
+        },
+    )
+    assert started.status_code == 201, started.text
+    moved = client.patch(f"/v1/workshops/tiny/bookings/{bid}", json={"drop_off": f"{WED}T08:00:00+08:00"})
+    assert moved.status_code == 409, moved.text
+    status = client.get(f"/v1/workshops/tiny/days/{DATE}/status", params={"now": f"{DATE}T08:30:00+08:00"})
+    assert status.status_code == 200 and status.json()["bookings"][0]["booking"] == bid, status.text
+    assert (
+        client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 2}).status_code
+        == 200
+    )
+
+
+def test_a_booking_with_clocked_work_is_not_cancelled(client: TestClient) -> None:
+    """A booking started on Tuesday cannot be cancelled (409, still there); the day still answers.
+    Fails before (review-s20 D4): 204, then Tuesday's status and plan were 500s."""
+    put_workshop(client, tiny_workshop())
+    booked = client.post(
+        "/v1/workshops/tiny/bookings", json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"}
+    )
+    bid = booked.json()["id"]
+    started = client.post(
+        f"/v1/workshops/tiny/clock?now={WED}T00:00:00%2B08:00",
+        json={
+            "booking": bid,
+            "operation": 0,
+            "technician": "t",
+            "action": "start",
+            "at": f"{DATE}T08:00:00+08:00",
+        },
+    )
+    assert started.status_code == 201, started.text
+    cancelled = client.delete(f"/v1/workshops/tiny/bookings/{bid}")
+    assert cancelled.status_code == 409 and DATE in cancelled.json()["detail"], cancelled.text
+    assert client.get(f"/v1/workshops/tiny/bookings/{bid}").status_code == 200
+    status = client.get(f"/v1/workshops/tiny/days/{DATE}/status", params={"now": f"{DATE}T08:30:00+08:00"})
+    assert status.status_code == 200, status.text
+    assert (
+        client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 2}).status_code
+        == 200
+    )
