@@ -299,6 +299,32 @@ class PlanningService:
                     )
                 )
                 raise WorkshopConflict(template % {"count": len(broken)}, listed)
+            old_workshop = self.workshop(workshop.id, session)
+            clocked_elsewhere: list[dict[str, object]] = []
+            for r, _ in broken:
+                booking, witness = bookings_db.accepted_of(r)
+                at_risk = (booking, list[Assignment]())  # no witness: on its drop-off day only
+                clocked = events_db.clocked_days(session, workshop.id, r.id)
+                left = _clocked_days_left(old_workshop, clocked, (booking, witness), at_risk)
+                if left:
+                    reason = N_("its work was clocked on %(date)s, a later day of the repair") % {
+                        "date": left[0].isoformat()
+                    }
+                    clocked_elsewhere.append(
+                        {"booking": r.id, "date": r.date.isoformat(), "reasons": [reason]}
+                    )
+            if clocked_elsewhere:
+                # At risk, a multi-day repair would leave the later days its work was clocked on
+                # (their events would name work they no longer have; review-s20 D3): not even by force.
+                raise WorkshopConflict(
+                    N_(
+                        "the change would put %(count)s booking(s) at risk whose work was clocked on a"
+                        " later day of theirs: clocked work cannot move off its day, not even by force;"
+                        " change the workshop so that their work still fits, or once they are done"
+                    )
+                    % {"count": len(clocked_elsewhere)},
+                    clocked_elsewhere,
+                )
             for r, why in broken:
                 bookings_db.mark_at_risk(r, "; ".join(why))
             if broken:
@@ -1248,6 +1274,25 @@ class PlanningService:
             return plan.model_copy(update={"stale": stale})
 
 
+def _clocked_days_left(
+    workshop: Workshop,
+    clocked: dict[dt.date, int],
+    before: tuple[Booking, list[Assignment]],
+    after: tuple[Booking, list[Assignment]],
+) -> list[dt.date]:
+    """The days the booking's work was clocked on that would no longer see the same operations of
+    it (`multiday.day_operations`: the first one, and at least as far as the last one clocked):
+    their clock events name them so."""
+    left = []
+    for date, last in sorted(clocked.items()):
+        was = multiday.day_operations(workshop, date, *before)
+        now = multiday.day_operations(workshop, date, *after)
+        if was is None or (now is not None and now[0] == was[0] and now[1] > last):
+            continue
+        left.append(date)
+    return left
+
+
 def _clocked_work_stays(
     workshop: Workshop,
     clocked: dict[dt.date, int],
@@ -1255,15 +1300,10 @@ def _clocked_work_stays(
     after: tuple[Booking, list[Assignment]],
 ) -> None:
     """A change keeps each day the booking's work was clocked on seeing the same operations of it
-    (`multiday.day_operations`: the first one, and at least as far as the last one clocked), since
-    the day's clock events name them so; else Conflict: moved off that day (another drop-off day,
-    a multi-day repair's work shifted by a later parts ETA), the day's events would name work it
-    no longer has and its status, clock and plans failed (review-s20 D2)."""
-    for date, last in sorted(clocked.items()):
-        was = multiday.day_operations(workshop, date, *before)
-        now = multiday.day_operations(workshop, date, *after)
-        if was is None or (now is not None and now[0] == was[0] and now[1] > last):
-            continue
+    (`_clocked_days_left`); else Conflict: moved off that day (another drop-off day, a multi-day
+    repair's work shifted by a later parts ETA), the day's events would name work it no longer has
+    and its status, clock and plans failed (review-s20 D2)."""
+    for date in _clocked_days_left(workshop, clocked, before, after)[:1]:
         raise Conflict(
             N_(
                 "its work clocked on %(date)s would move off that day (a parts_eta change may be"

@@ -564,3 +564,36 @@ def test_a_booking_with_clocked_work_is_not_cancelled(client: TestClient) -> Non
         client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 2}).status_code
         == 200
     )
+
+
+def test_a_forced_workshop_change_never_takes_clocked_work_off_its_day(client: TestClient) -> None:
+    """The repair's paint clocked on Wednesday, its second day; a workshop change that breaks the
+    repair (the paint longer than any day) would put it at risk on its drop-off day alone, leaving
+    Wednesday's events naming work the day no longer has. Refused even with force, naming the
+    booking and the clocked day; the days keep answering. Failed before (review-s20 D3): the
+    forced change was stored, then Wednesday's status and plan were 500s."""
+    ws = multi_day_workshop()
+    put_workshop(client, ws)
+    repair = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00"})
+    rid = repair.json()["id"]
+    assert _clock(client, rid, "start", f"{WED}T08:00:00+08:00", "zhou", 0).status_code == 201
+    data = ws.model_dump(mode="json")
+    paint = next(s for s in data["services"] if s["code"] == "REPAIR")["operations"][2]
+    paint["minutes"] = 720
+    base = f"/v1/workshops/{WORKSHOP_ID}"
+    assert client.put(base, json=data).status_code == 409
+    forced = client.put(base, params={"force": "true"}, json=data)
+    assert forced.status_code == 409, forced.text
+    assert forced.json()["bookings"] == [
+        {
+            "booking": rid,
+            "date": DATE,
+            "reasons": [f"its work was clocked on {WED}, a later day of the repair"],
+        }
+    ], forced.text
+    assert client.get(base).json()["services"] == ws.model_dump(mode="json")["services"]  # nothing stored
+    assert client.get(f"{BOOKINGS}/{rid}").json()["at_risk"] is False
+    status = client.get(f"{base}/days/{WED}/status", params={"now": f"{WED}T09:00:00+08:00"})
+    assert status.status_code == 200, status.text
+    assert any(b["booking"] == rid for b in status.json()["bookings"])
+    assert client.post(f"{base}/plans", json={"date": WED, "time_limit_seconds": 2}).status_code == 200
