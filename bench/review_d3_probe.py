@@ -1,6 +1,7 @@
-"""D3 (review-s20; mended in 173f578: the forced change is now a 409 and both days answer 200): a forced workshop change that puts a multi-day repair at
-risk drops its witness and its carried days; a carried day on which its work was clocked then
-answers its status and plans with 500 (the day's events name a booking the day no longer has).
+"""D3 (review-s20): a forced workshop change that put a multi-day repair at risk dropped its witness
+and its carried days; a carried day on which its work was clocked then answered its status and
+plans with 500 (the day's events named a booking the day no longer had). Mended in 173f578: the
+forced change is a 409 and both days answer 200.
 
     PYTHONPATH=. .venv/bin/python -m bench.review_d3_probe
 """
