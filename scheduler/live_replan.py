@@ -43,6 +43,7 @@ from scheduler.contract import (
     Plan,
     PlanRequest,
     ReplanRequest,
+    Service,
     Workshop,
 )
 from scheduler.errors import Conflict, InputError, NotFound
@@ -54,6 +55,7 @@ from scheduler.service import PlanningService
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db
 from scheduler.storage import plans as plans_db
+from scheduler.storage import workshops as workshops_db
 
 logger = logging.getLogger("bayplan")
 
@@ -70,8 +72,27 @@ def day_bookings(session: Session, workshop: Workshop, date: dt.date) -> tuple[W
     own = bookings_db.day_accepted(session, workshop.id, date)
     carried = bookings_db.carried_into(session, workshop.id, date)
     carried.sort(key=lambda accepted: (accepted[0].drop_off, accepted[0].id))
+    workshop = with_retired_services(session, workshop, {b.service for b, _ in [*own, *carried]})
     seen = multiday.day_accepted(workshop, date, own, carried)
     return multiday.day_workshop(workshop), [b for b, _ in seen]
+
+
+def with_retired_services(session: Session, workshop: Workshop, codes: set[str]) -> Workshop:
+    """The workshop, with each of the `codes` it no longer offers as its newest earlier version had
+    it: a day's bookings (and their clock events) keep reading after their service was removed
+    (a past day, or today's work forced at risk), instead of failing its status and pages."""
+    missing = codes - {s.code for s in workshop.services}
+    if not missing:
+        return workshop
+    retired: list[Service] = []
+    for row in reversed(workshops_db.versions(session, workshop.id)):
+        for service in Workshop.model_validate_json(row.body).services:
+            if service.code in missing:
+                retired.append(service)
+                missing.discard(service.code)
+        if not missing:
+            break
+    return workshop.model_copy(update={"services": [*workshop.services, *retired]}) if retired else workshop
 
 
 def has_clock_events(service: PlanningService, workshop_id: str, date: dt.date) -> bool:

@@ -37,6 +37,7 @@ from tests.builders import (
     settled,
     small_workshop,
     stream_messages,
+    tiny_workshop,
     two_technician_workshop,
     two_waiters_day,
 )
@@ -922,3 +923,43 @@ def test_the_stream_takes_now_as_the_status_does(client: TestClient) -> None:
     for bad in ("garbage", "2026-11-24T09:00"):
         r = client.get(url, params={"max_events": 1, "now": bad})
         assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "now", r.text
+
+
+def test_a_days_status_still_reads_after_its_bookings_service_was_removed(client: TestClient) -> None:
+    """A service removed from the workshop: today's work of it, clocked and then forced at risk,
+    keeps reading with the service as the workshop last had it. Failed before: the day's status,
+    its plan page and the next clock event were 500s (the live projection found no service for the
+    booking)."""
+    tiny = tiny_workshop(services={"MAINT": ("Maintenance", 60), "OTHER": ("Other", 30)})
+    put_workshop(client, tiny)
+    booked = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()})
+    bid = booked.json()["id"]
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(bid, "start", "08:00")).status_code == 201
+    data = tiny.model_dump(mode="json")
+    data["services"] = [s for s in data["services"] if s["code"] != "MAINT"]
+    assert client.put(W, params={"force": "true"}, json=data).status_code == 200
+    status = client.get(f"{W}/days/{DATE}/status", params={"now": at("09:00").isoformat()})
+    assert status.status_code == 200, status.text
+    mine = status.json()["bookings"][0]
+    assert mine["booking"] == bid and mine["operations"][0]["state"] == "in_progress", mine
+    assert client.get(f"/workshops/tiny/plan/{DATE}").status_code == 200
+    done = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(bid, "finish", "09:00"))
+    assert done.status_code == 201 and done.json()["booking"]["state"] == "done", done.text
+
+
+def test_a_past_days_status_still_reads_after_its_service_was_retired(db_url: str) -> None:
+    """A service retired once its day is past (no conflict: past days are not checked): that day's
+    status and plan page still read. Failed before: both 500s."""
+    clock = fixed_clock()
+    with TestClient(create_app(db_url, auth=False, clock=clock)) as client:
+        tiny = tiny_workshop(services={"MAINT": ("Maintenance", 60), "OTHER": ("Other", 30)})
+        put_workshop(client, tiny)
+        client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()})
+        assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 2}).status_code == 200
+        clock.set(at("08:00") + dt.timedelta(days=7))
+        data = tiny.model_dump(mode="json")
+        data["services"] = [s for s in data["services"] if s["code"] != "MAINT"]
+        assert client.put(W, json=data).status_code == 200
+        status = client.get(f"{W}/days/{DATE}/status")
+        assert status.status_code == 200 and len(status.json()["bookings"]) == 1, status.text
+        assert client.get(f"/workshops/tiny/plan/{DATE}").status_code == 200
