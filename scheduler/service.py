@@ -65,7 +65,7 @@ from scheduler.storage import clock_events as events_db
 from scheduler.storage import plans as plans_db
 from scheduler.storage import workshops as workshops_db
 from scheduler.storage.tables import BookingRow
-from scheduler.workshop_changes import broken_by, past_from
+from scheduler.workshop_changes import broken_by, clocked_work_orphaned, past_from
 
 logger = logging.getLogger("bayplan")
 
@@ -282,7 +282,19 @@ class PlanningService:
                 return workshop
             if row.body == body:
                 return workshop  # the same workshop again: nothing changes, no plan goes stale
-            broken = broken_by(session, self.workshop(workshop.id, session), workshop, past_from(now, as_of))
+            old = self.workshop(workshop.id, session)
+            orphaned = clocked_work_orphaned(session, old, workshop, past_from(now, as_of))
+            if orphaned:
+                raise WorkshopConflict(
+                    N_(
+                        "the change removes a technician or service named by the clock events of"
+                        " %(count)s booking(s) on days not yet past, which not even force may do:"
+                        " remove them once those days are past"
+                    )
+                    % {"count": len(orphaned)},
+                    orphaned,
+                )
+            broken = broken_by(session, old, workshop, past_from(now, as_of))
             if broken and not force:
                 listed: list[dict[str, object]] = [
                     {"booking": r.id, "date": r.date.isoformat(), "reasons": why} for r, why in broken
@@ -299,13 +311,12 @@ class PlanningService:
                     )
                 )
                 raise WorkshopConflict(template % {"count": len(broken)}, listed)
-            old_workshop = self.workshop(workshop.id, session)
             clocked_elsewhere: list[dict[str, object]] = []
             for r, _ in broken:
                 booking, witness = bookings_db.accepted_of(r)
                 at_risk = (booking, list[Assignment]())  # no witness: on its drop-off day only
                 clocked = events_db.clocked_days(session, workshop.id, r.id)
-                left = _clocked_days_left(old_workshop, clocked, (booking, witness), at_risk)
+                left = _clocked_days_left(old, clocked, (booking, witness), at_risk)
                 if left:
                     reason = N_("its work was clocked on %(date)s, a later day of the repair") % {
                         "date": left[0].isoformat()

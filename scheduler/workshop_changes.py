@@ -1,6 +1,6 @@
 """What a change of a workshop breaks: the accepted bookings, of days not yet past, whose witness
 the new workshop no longer holds (a technician, bay or service gone, shorter shifts, new breaks,
-another time zone...), with the reasons."""
+another time zone...), with the reasons; and the clocked work that names what it removes."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from scheduler import multiday
 from scheduler.contract import Workshop
+from scheduler.i18n import N_
 from scheduler.integrity import witness_breaks
 from scheduler.storage import BookingRow
 from scheduler.storage import bookings as bookings_db
+from scheduler.storage import clock_events as events_db
 
 
 def past_from(server: dt.datetime, now: dt.datetime | None) -> dt.datetime:
@@ -53,3 +55,39 @@ def broken_by(
                 if why not in listed:
                     listed.append(why)
     return list(broken.values())
+
+
+def clocked_work_orphaned(
+    session: Session, old: Workshop, new: Workshop, now: dt.datetime
+) -> list[dict[str, object]]:
+    """The bookings whose work was clocked, on a day not yet past, by a technician or of a service
+    that `new` no longer has, each with its date and reasons: that day's clock events name them, and
+    without them its live re-plan, its next clock event (the finish of a job under way) and its plan
+    fail. Not even `force` removes them: the manager does once those days are past."""
+    today = min(now.astimezone(old.tz).date(), now.astimezone(new.tz).date())
+    technicians = {t.id for t in new.technicians}
+    services = {s.code for s in new.services}
+    found: dict[str, tuple[dt.date, list[str]]] = {}
+    for booking_id, technician, date in events_db.clocked_since(session, new.id, today):
+        reasons = found.setdefault(booking_id, (date, []))[1]
+        if technician not in technicians:
+            reason = N_("technician %(technician)s clocked work on it on %(date)s") % {
+                "technician": technician,
+                "date": date.isoformat(),
+            }
+            if reason not in reasons:
+                reasons.append(reason)
+        row = bookings_db.get(session, new.id, booking_id)
+        service = bookings_db.booking_of(row).service if row is not None else None
+        if service is not None and service not in services:
+            reason = N_("its service %(service)s was clocked on %(date)s") % {
+                "service": service,
+                "date": date.isoformat(),
+            }
+            if reason not in reasons:
+                reasons.append(reason)
+    return [
+        {"booking": booking_id, "date": date.isoformat(), "reasons": reasons}
+        for booking_id, (date, reasons) in found.items()
+        if reasons
+    ]

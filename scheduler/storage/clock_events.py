@@ -38,6 +38,18 @@ def _make_aware(row: ClockEventRow) -> None:
     set_committed_value(row, "recorded_at", _aware(row.recorded_at))
 
 
+def clocked_since(session: Session, workshop_id: str, first: dt.date) -> list[tuple[str, str, dt.date]]:
+    """(booking id, technician, date) of each pair the workshop's clock events name on `first` and
+    after, once each."""
+    rows = session.execute(
+        select(ClockEventRow.booking_id, ClockEventRow.technician, ClockEventRow.date)
+        .where(ClockEventRow.workshop_id == workshop_id, ClockEventRow.date >= first)
+        .distinct()
+        .order_by(ClockEventRow.date, ClockEventRow.booking_id, ClockEventRow.technician)
+    ).all()
+    return [(booking, technician, date) for booking, technician, date in rows]
+
+
 def day_events(session: Session, workshop_id: str, date: dt.date) -> list[ClockEventRow]:
     """The day's events in the order they were recorded."""
     rows = session.scalars(

@@ -925,11 +925,11 @@ def test_the_stream_takes_now_as_the_status_does(client: TestClient) -> None:
         assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "now", r.text
 
 
-def test_a_days_status_still_reads_after_its_bookings_service_was_removed(client: TestClient) -> None:
-    """A service removed from the workshop: today's work of it, clocked and then forced at risk,
-    keeps reading with the service as the workshop last had it. Failed before: the day's status,
-    its plan page and the next clock event were 500s (the live projection found no service for the
-    booking)."""
+def test_a_change_may_not_remove_the_technician_or_service_of_work_clocked_today(client: TestClient) -> None:
+    """Today's clock events name the technician and the booking's service: removing either, even by
+    force, is a 409 naming the booking and why, and nothing changes. Failed before: stored (by
+    force for the service); then the job's finish could not be clocked (422 unknown technician), the
+    day never re-planned (409), and with the service gone its status was a 500."""
     tiny = tiny_workshop(services={"MAINT": ("Maintenance", 60), "OTHER": ("Other", 30)})
     put_workshop(client, tiny)
     booked = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()})
@@ -937,12 +937,22 @@ def test_a_days_status_still_reads_after_its_bookings_service_was_removed(client
     assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(bid, "start", "08:00")).status_code == 201
     data = tiny.model_dump(mode="json")
     data["services"] = [s for s in data["services"] if s["code"] != "MAINT"]
-    assert client.put(W, params={"force": "true"}, json=data).status_code == 200
+    data["technicians"][0]["id"] = "t2"
+    refused = client.put(W, params={"force": "true"}, json=data)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["bookings"] == [
+        {
+            "booking": bid,
+            "date": DATE,
+            "reasons": [
+                f"technician t clocked work on it on {DATE}",
+                f"its service MAINT was clocked on {DATE}",
+            ],
+        }
+    ], refused.text
+    assert client.get(W).json()["services"] == tiny.model_dump(mode="json")["services"]  # nothing stored
     status = client.get(f"{W}/days/{DATE}/status", params={"now": at("09:00").isoformat()})
-    assert status.status_code == 200, status.text
-    mine = status.json()["bookings"][0]
-    assert mine["booking"] == bid and mine["operations"][0]["state"] == "in_progress", mine
-    assert client.get(f"/workshops/tiny/plan/{DATE}").status_code == 200
+    assert status.status_code == 200 and status.json()["bookings"][0]["booking"] == bid, status.text
     done = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(bid, "finish", "09:00"))
     assert done.status_code == 201 and done.json()["booking"]["state"] == "done", done.text
 
