@@ -507,25 +507,29 @@ def test_a_change_never_moves_clocked_work_off_its_day(client: TestClient) -> No
     assert plan.status_code == 200, plan.text
 
 
-def test_a_clocked_booking_is_not_moved_to_another_day(client: TestClient) -> None:
-    """A booking started on Tuesday cannot be moved to Wednesday (409): Tuesday's events would name
-    a booking the day no longer has (review-s20 D2: before, Tuesday's status and plan were 500s)."""
+def _started_on_tuesday(client: TestClient) -> str:
+    """A MAINT booking of the tiny workshop, dropped off Tuesday 08:00 and started then: its id."""
     put_workshop(client, tiny_workshop())
     booked = client.post(
         "/v1/workshops/tiny/bookings", json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"}
     )
-    bid = booked.json()["id"]
-    started = client.post(
-        f"/v1/workshops/tiny/clock?now={WED}T00:00:00%2B08:00",
-        json={
-            "booking": bid,
-            "operation": 0,
-            "technician": "t",
-            "action": "start",
-            "at": f"{DATE}T08:00:00+08:00",
-        },
-    )
+    bid: str = booked.json()["id"]
+    body = {
+        "booking": bid,
+        "operation": 0,
+        "technician": "t",
+        "action": "start",
+        "at": f"{DATE}T08:00:00+08:00",
+    }
+    started = client.post(f"/v1/workshops/tiny/clock?now={WED}T00:00:00%2B08:00", json=body)
     assert started.status_code == 201, started.text
+    return bid
+
+
+def test_a_clocked_booking_is_not_moved_to_another_day(client: TestClient) -> None:
+    """A booking started on Tuesday cannot be moved to Wednesday (409): Tuesday's events would name
+    a booking the day no longer has (review-s20 D2: before, Tuesday's status and plan were 500s)."""
+    bid = _started_on_tuesday(client)
     moved = client.patch(f"/v1/workshops/tiny/bookings/{bid}", json={"drop_off": f"{WED}T08:00:00+08:00"})
     assert moved.status_code == 409, moved.text
     status = client.get(f"/v1/workshops/tiny/days/{DATE}/status", params={"now": f"{DATE}T08:30:00+08:00"})
@@ -539,22 +543,7 @@ def test_a_clocked_booking_is_not_moved_to_another_day(client: TestClient) -> No
 def test_a_booking_with_clocked_work_is_not_cancelled(client: TestClient) -> None:
     """A booking started on Tuesday cannot be cancelled (409, still there); the day still answers.
     Fails before (review-s20 D4): 204, then Tuesday's status and plan were 500s."""
-    put_workshop(client, tiny_workshop())
-    booked = client.post(
-        "/v1/workshops/tiny/bookings", json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"}
-    )
-    bid = booked.json()["id"]
-    started = client.post(
-        f"/v1/workshops/tiny/clock?now={WED}T00:00:00%2B08:00",
-        json={
-            "booking": bid,
-            "operation": 0,
-            "technician": "t",
-            "action": "start",
-            "at": f"{DATE}T08:00:00+08:00",
-        },
-    )
-    assert started.status_code == 201, started.text
+    bid = _started_on_tuesday(client)
     cancelled = client.delete(f"/v1/workshops/tiny/bookings/{bid}")
     assert cancelled.status_code == 409 and DATE in cancelled.json()["detail"], cancelled.text
     assert client.get(f"/v1/workshops/tiny/bookings/{bid}").status_code == 200

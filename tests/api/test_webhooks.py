@@ -37,8 +37,8 @@ def _hooks(client: TestClient, handler: object, delays: tuple[float, ...] = (1.0
     return slept
 
 
-def test_a_webhook_gets_signed_deliveries(client: TestClient) -> None:
-    a, _ = two_waiters_day(client)
+def _received(client: TestClient) -> list[httpx.Request]:
+    """Every delivery the app makes from now on, each answered 204."""
     received: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -46,6 +46,12 @@ def test_a_webhook_gets_signed_deliveries(client: TestClient) -> None:
         return httpx.Response(204)
 
     _hooks(client, handler)
+    return received
+
+
+def test_a_webhook_gets_signed_deliveries(client: TestClient) -> None:
+    a, _ = two_waiters_day(client)
+    received = _received(client)
     r = client.post(f"{W}/webhooks", json={"url": "https://example.test/hook", "events": ["booking.done"]})
     assert r.status_code == 201, r.text
     hook = r.json()
@@ -72,13 +78,7 @@ def test_webhook_times_read_on_the_workshops_clock(db_url: str) -> None:
     clock's offset (a server's reads UTC)."""
     client = TestClient(create_app(db_url, auth=False, clock=FixedClock(NOW.astimezone(dt.UTC))))
     a, _ = two_waiters_day(client)
-    received: list[httpx.Request] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        received.append(request)
-        return httpx.Response(204)
-
-    _hooks(client, handler)
+    received = _received(client)
     r = client.post(f"{W}/webhooks", json={"url": "https://example.test/hook", "events": ["booking.done"]})
     assert r.status_code == 201, r.text
     local = NOW.isoformat()  # 2026-11-23T17:30:00+08:00: the workshop's (Asia/Shanghai)
