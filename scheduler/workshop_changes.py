@@ -30,7 +30,7 @@ def broken_by(
     session: Session, old: Workshop, new: Workshop, now: dt.datetime
 ) -> list[tuple[BookingRow, list[str]]]:
     """The booking rows, of days not yet past, whose witness `new` breaks, with the reasons."""
-    today = min(now.astimezone(old.tz).date(), now.astimezone(new.tz).date())
+    today = _first_day(old, new, now)
     by_date: dict[dt.date, list[BookingRow]] = defaultdict(list)
     for r in bookings_db.from_date(session, new.id, today):
         by_date[r.date].append(r)
@@ -64,11 +64,13 @@ def clocked_work_orphaned(
     that `new` no longer has, each with its date and reasons: that day's clock events name them, and
     without them its live re-plan, its next clock event (the finish of a job under way) and its plan
     fail. Not even `force` removes them: the manager does once those days are past."""
-    today = min(now.astimezone(old.tz).date(), now.astimezone(new.tz).date())
     technicians = {t.id for t in new.technicians}
     services = {s.code for s in new.services}
+    if {t.id for t in old.technicians} <= technicians and {s.code for s in old.services} <= services:
+        return []  # nothing removed: no clock event can name what is gone
     found: dict[str, tuple[dt.date, list[str]]] = {}
-    for booking_id, technician, date in events_db.clocked_since(session, new.id, today):
+    for booking_id, technician, date in events_db.clocked_since(session, new.id, _first_day(old, new, now)):
+        seen = booking_id in found
         reasons = found.setdefault(booking_id, (date, []))[1]
         if technician not in technicians:
             reason = N_("technician %(technician)s clocked work on it on %(date)s") % {
@@ -77,17 +79,22 @@ def clocked_work_orphaned(
             }
             if reason not in reasons:
                 reasons.append(reason)
+        if seen:
+            continue  # its service was looked at on its first clocked day
         row = bookings_db.get(session, new.id, booking_id)
         service = bookings_db.booking_of(row).service if row is not None else None
         if service is not None and service not in services:
-            reason = N_("its service %(service)s was clocked on %(date)s") % {
-                "service": service,
-                "date": date.isoformat(),
-            }
-            if reason not in reasons:
-                reasons.append(reason)
+            reasons.append(
+                N_("its service %(service)s was clocked on %(date)s")
+                % {"service": service, "date": date.isoformat()}
+            )
     return [
         {"booking": booking_id, "date": date.isoformat(), "reasons": reasons}
         for booking_id, (date, reasons) in found.items()
         if reasons
     ]
+
+
+def _first_day(old: Workshop, new: Workshop, now: dt.datetime) -> dt.date:
+    """The first day not yet past at `now`, by the earlier of the two workshops' time zones."""
+    return min(now.astimezone(old.tz).date(), now.astimezone(new.tz).date())
