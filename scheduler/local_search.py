@@ -59,7 +59,7 @@ def job_cost(problem: DayProblem, j: int, placed: list[Placement]) -> tuple[int,
     job = problem.jobs[j]
     w = problem.weights
     cost = late = 0
-    if job.due is not None:
+    if job.due is not None and placed:
         late = max(0, placed[-1].end - job.due)
         cost += (w.waiter_lateness if job.waiter else w.lateness) * late
     previous: Placement | None = None
