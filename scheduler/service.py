@@ -93,6 +93,18 @@ _Asked = tuple[str, bool, str | None, Wants]
 """What a slot query asked: service, waiter, fleet partner, what the customer wants."""
 
 
+def _without(day: DayBook, booking_id: str) -> DayBook:
+    """`day` without anything of booking `booking_id` (its work, its held vehicle, or it at risk):
+    a new DayBook, not cached; `day` itself where it holds nothing of it."""
+    entries = [*day.accepted, *day.at_risk, *day.held]
+    kept = [(b, w) for b, w in entries if b.id != booking_id]
+    if len(kept) == len(entries):
+        return day
+    freed = DayBook(day.workshop, day.date, kept, day.rules)
+    freed.caches = day.caches
+    return freed
+
+
 def _pack_unless_superseded(day: DayBook, contention: Contention) -> None:
     """Repack `day` if a search on the version before it needed packing (a full day: an emptier
     one is answered by the quick fits, and a storm on it would pay 10-30 ms of CPU per booking for
@@ -817,34 +829,20 @@ class PlanningService:
         now: dt.datetime | None = None,
         own_place_free: bool = False,
     ) -> None:
-        """Alternatives for a refused booking: the day's offers of the same kind (cached). For a
-        refused change (`own_place_free`), the offers of the day it was fitted to, its old place
-        free: a booking's alternatives never count it twice. When the day has none, the offers of
-        the first of the next `ALTERNATIVE_DAYS` days that has any."""
+        """Alternatives for a refused booking: the day's offers of the same kind (cached); when the
+        day has none, the offers of the first of the next `ALTERNATIVE_DAYS` days that has any.
+        For a refused change (`own_place_free`), each day with the booking's old place free
+        (`_alternatives_without`): a booking's alternatives never count it twice."""
         refused = conflict.refused
-        if refused is None or conflict.found:
+        if refused is None:
+            return
+        if own_place_free:
+            conflict.alternatives = self._alternatives_without(workshop_id, refused, now)
             return
         workshop = self.workshop(workshop_id)
         date = refused.drop_off.astimezone(workshop.tz).date()
         wants = Wants(refused.loan_car, refused.parts_eta)
-        day = conflict.day
-        if (
-            own_place_free
-            and isinstance(day, DayBook)
-            and not multiday.multi_day(workshop.service(refused.service))
-        ):
-            now = now or self.clock.now()
-            with self.contention.searching(self.ejection_seconds) as seconds:
-                offers = day.offers(
-                    refused.service,
-                    refused.waiter,
-                    refused.fleet_partner,
-                    wants=wants,
-                    ejection_seconds=seconds,
-                )
-            conflict.alternatives = [o for o in offers if o.drop_off >= now][:5]
-        else:
-            conflict.alternatives = self._offers_or_none(workshop_id, refused, date, now, wants)[:5]
+        conflict.alternatives = self._offers_or_none(workshop_id, refused, date, now, wants)[:5]
         # A full day: the first of the next days with a time, so the desk has one to offer.
         later = date
         while not conflict.alternatives and later < min(date + ALTERNATIVE_DAYS, LAST_DATE):
@@ -862,23 +860,53 @@ class PlanningService:
         except InputError:
             return []
 
-    def _multi_day_alternatives(
-        self, session: Session, workshop: Workshop, booking: Booking, now: dt.datetime | None
+    def _alternatives_without(
+        self, workshop_id: str, booking: Booking, now: dt.datetime | None
     ) -> list[Offer]:
-        """Where multi-day work `booking` fits, on the days as the transaction of its refused change
-        has them (its old place free on each), at most five from `now` on. Not cached: those days
-        never are (`_booking_transaction` forgets them)."""
-        date = booking.drop_off.astimezone(workshop.tz).date()
-        day_of = partial(self._day, session, workshop)
+        """Where the changed `booking` (refused) fits with its old place free on every day it
+        holds (its drop-off day, the days its work carries over to, the days its vehicle is held
+        on): at most five times from `now` on, of its new drop-off day, else of the first of the
+        next `ALTERNATIVE_DAYS` days with any. A day it holds nothing of answers from the cached
+        slot offers (one-day work); a day it holds is read without it (`_without`, not cached);
+        multi-day work's offers look at the following days, each without it, afresh (as its slot
+        queries do). Read after the change's transaction, outside the workshop's lock."""
+        now = now or self.clock.now()
         wants = Wants(booking.loan_car, booking.parts_eta)
-        seconds = self.contention.share(self.ejection_seconds)
-        day = day_of(date)
-        single = day.offers(
-            booking.service, False, booking.fleet_partner, wants=wants, ejection_seconds=seconds
-        )
-        offers = multiday.offers(day, day_of, booking.service, booking.fleet_partner, single, wants, seconds)
-        since = now or self.clock.now()
-        return [o for o in offers if o.drop_off >= since][:5]
+        with self.store.sessions() as session:
+            workshop = self.workshop(workshop_id, session)
+            date = booking.drop_off.astimezone(workshop.tz).date()
+            carried = multiday.carries_over(workshop, booking)
+            freed: dict[dt.date, DayBook] = {}
+
+            def day_of(d: dt.date) -> DayBook:
+                if d not in freed:
+                    freed[d] = _without(self._day(session, workshop, d), booking.id)
+                return freed[d]
+
+            def offers_on(d: dt.date) -> list[Offer]:
+                try:
+                    not_past("date", d, now, workshop)
+                    check_kind(workshop, booking.service, booking.fleet_partner, booking.loan_car)
+                except InputError:
+                    return []
+                day = day_of(d)
+                if not carried and day is self._day(session, workshop, d):  # nothing of it there
+                    return self._offers_or_none(workshop_id, booking, d, now, wants)
+                fleet = booking.fleet_partner
+                with self.contention.searching(self.ejection_seconds) as seconds:
+                    single = day.offers(
+                        booking.service, booking.waiter, fleet, wants=wants, ejection_seconds=seconds
+                    )
+                    if carried:
+                        single = multiday.offers(day, day_of, booking.service, fleet, single, wants, seconds)
+                return [o for o in single if o.drop_off >= now]
+
+            later = date
+            offers = offers_on(date)
+            while not offers and later < min(date + ALTERNATIVE_DAYS, LAST_DATE):
+                later += dt.timedelta(days=1)
+                offers = offers_on(later)
+            return offers[:5]
 
     @staticmethod
     def new_booking_id() -> str:
@@ -980,13 +1008,6 @@ class PlanningService:
                         kept = _with_details(old, changes)
                         bookings_db.add(session, workshop.id, left, kept, [], idempotency, created)
                         return kept
-                    if (
-                        isinstance(refused, Conflict)
-                        and not force
-                        and multiday.carries_over(workshop, wanted)
-                    ):
-                        refused.alternatives = self._multi_day_alternatives(session, workshop, wanted, now)
-                        refused.found = True
                     if not force or not isinstance(refused, Conflict):
                         raise
                     _clocked_work_stays(workshop, clocked, (old, old_witness), (wanted, []))
@@ -1126,9 +1147,7 @@ class PlanningService:
                     "ready": moment_words(ready_late, workshop.tz, date),
                     "promised": moment_words(keep_by, workshop.tz, date),
                 }
-            conflict = Conflict(N_("%(why)s the day's plan") % {"why": why}, [], booking, reason)
-            conflict.day = day
-            raise conflict
+            raise Conflict(N_("%(why)s the day's plan") % {"why": why}, [], booking, reason)
         promised = keep_by if keep_by is not None else offer.promised
         stored = booking.model_copy(update={"promised": promised, "overbooked": offer.overbooked})
         if offer.rewitness is not None:  # the day was reshuffled: every promise holds in the new witness

@@ -407,6 +407,26 @@ def test_a_refused_change_offers_the_times_the_booking_itself_would_fit(client: 
     assert taken.status_code == 200 and taken.json()["promised"] == alternatives[-1]["promised"], taken.text
 
 
+def test_a_refused_change_offers_the_next_day_with_its_own_place_there_free(client: TestClient) -> None:
+    """A refused PATCH whose new day has no time offers the first later day with one, each day
+    with the booking's own place free: booked on Wednesday, moved to a full Tuesday, its
+    alternatives are Wednesday's times (its own). Before (desk16-s21): Thursday's, the later days
+    read as stored, Wednesday full with the booking itself."""
+    put_workshop(client, tiny_workshop())  # room for one 60-minute booking a day (the holdback)
+    wed = (dt.date.fromisoformat(DATE) + dt.timedelta(days=1)).isoformat()
+    mine = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:00", wed)})
+    other = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:00")})
+    assert mine.status_code == other.status_code == 201, (mine.text, other.text)
+    url = f"{BOOKINGS}/{mine.json()['id']}"
+    refused = client.patch(url, json={"drop_off": _at("09:00")})
+    assert refused.status_code == 409, refused.text
+    alternatives = refused.json()["alternatives"]
+    assert [a["drop_off"] for a in alternatives] == [_at("08:00", wed), _at("08:30", wed), _at("09:00", wed)]
+    assert client.get(url).json() == mine.json()  # nothing changed
+    taken = client.patch(url, json={"drop_off": alternatives[-1]["drop_off"]})
+    assert taken.status_code == 200 and taken.json()["promised"] == alternatives[-1]["promised"], taken.text
+
+
 def _check_ins(ws: Workshop, minutes: int) -> Workshop:
     return ws.model_copy(update={"services": [s.model_copy(update={"check_in_minutes": minutes})
                                               for s in ws.services]})  # fmt: skip
