@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.auth import BookingKey
 from api.deps import ServiceDep
+from api.errors import located
 from api.i18n import translator
 from api.schemas import Refusal, Slots, slot_list
 from scheduler import phases
@@ -16,6 +17,9 @@ from scheduler.contract import Day, Moment
 from scheduler.slots import Wants
 
 router = APIRouter(prefix="/v1/workshops", tags=["slots"])
+
+QUERY = ("service", "date", "waiter", "fleet_partner", "loan_car", "parts_eta", "explain", "now")
+"""The slot query's parameters: an error the service finds in one is located in the query."""
 
 
 @router.get(
@@ -53,6 +57,10 @@ async def slots(
     handed = phases.mark()
 
     def answer() -> Slots:
+        with located("query", QUERY):  # ["query", "loan_car"], as FastAPI's own
+            return explained()
+
+    def explained() -> Slots:
         phases.since("to thread", handed)
         offers = service.slots(workshop_id, service_code, date, waiter, fleet_partner, now, wants)
         if not explain:
