@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scheduler import multiday, phases
+from scheduler import multiday, phases, refusals
 from scheduler.cache import CacheHolders, PartitionedLRU
 from scheduler.capacity import CapacityRules
 from scheduler.clock import SYSTEM_CLOCK, Clock
@@ -448,17 +448,28 @@ class PlanningService:
         offers: list[Offer],
         now: dt.datetime | None = None,
         wants: Wants = NO_WANTS,
-    ) -> list[tuple[dt.datetime, str]]:
+    ) -> tuple[list[tuple[dt.datetime, str]], list[Offer]]:
         """Why each quarter hour of the day not among `offers` is not offered: the first rule that
-        blocks it ("in the past" before any capacity rule; off the desk's booking grid, the grid)."""
+        blocks it ("in the past" before any capacity rule; off the desk's booking grid, the grid).
+        And the times not among `offers` where every rule holds and the quick fit finds room
+        (`refusals.refusal_or_fit`): a booking there is accepted with that very fit
+        (`DayBook.try_insert`), so they are offered, not refused (review-s20 R1: "no room kept for
+        it in the day's plan", then booked), and kept in the day version's cached answer (a slot
+        query of the version offers them too). One-day work only: multi-day work's own search
+        decides where it carries over."""
         now = now or self.clock.now()
         offered = {o.drop_off for o in offers}
         with self.store.sessions() as session:
             workshop = self.workshop(workshop_id, session)
-            day = self._day(session, workshop, date)
+            version = bookings_db.day_version(session, workshop.id, date)
+            day = self._day(session, workshop, date, version)
         past = {t: N_("in the past") for t in day.candidate_times() if t < now and t not in offered}
-        explained = day.refusals(service, waiter, fleet, wants, offered | set(past))
-        if multiday.multi_day(workshop.service(service)) and not waiter:  # work carried over
+        worded = day.refusals(service, waiter, fleet, wants, offered | set(past))
+        carried = multiday.multi_day(workshop.service(service)) and not waiter  # work carried over
+        found = [] if carried else [x for _, x in worded if isinstance(x, Offer)]
+        explained = [(t, x if isinstance(x, str) else refusals.NO_ROOM_KEPT) for t, x in worded]
+        explained = [(t, why) for t, why in explained if carried or t not in {o.drop_off for o in found}]
+        if carried:
             template = Booking(
                 id="probe",
                 service=service,
@@ -469,8 +480,13 @@ class PlanningService:
             )
             with self.store.sessions() as session:
                 explained = multiday.refusals(day, partial(self._day, session, workshop), template, explained)
+        if found:  # the day version's cached answer offers them too (none cached: nothing to add to)
+            key = offers_key(workshop.id, date, service, waiter, fleet, wants)
+            cached = self._offers.get(key)
+            if cached is not None and cached[0] == version:
+                self._offers.deliver(key, version, found, day)
         off_grid = day.off_grid_refusals(offered, now)
-        return sorted([*past.items(), *explained, *off_grid])
+        return sorted([*past.items(), *explained, *off_grid]), [o for o in found if o.drop_off >= now]
 
     def explain(
         self,
@@ -482,10 +498,11 @@ class PlanningService:
         offers: list[Offer],
         now: dt.datetime | None = None,
         wants: Wants = NO_WANTS,
-    ) -> tuple[list[tuple[dt.datetime, str]], dict[dt.datetime, str]]:
-        """`refusals`, and for each offer sold only thanks to no-show overbooking, the allowance it
+    ) -> tuple[list[tuple[dt.datetime, str]], dict[dt.datetime, str], list[Offer]]:
+        """`refusals` (why each time not among `offers` is not offered, and the times found to fit
+        after all), and for each offer sold only thanks to no-show overbooking, the allowance it
         draws on (scheduler.slots.DayBook.overbooking_note)."""
-        refused = self.refusals(workshop_id, service, date, waiter, fleet, offers, now, wants)
+        refused, found = self.refusals(workshop_id, service, date, waiter, fleet, offers, now, wants)
         notes: dict[dt.datetime, str] = {}
         over = [o for o in offers if o.overbooked]
         if over:
@@ -504,7 +521,7 @@ class PlanningService:
                 note = day.overbooking_note(probe)
                 if note is not None:
                     notes[o.drop_off] = note
-        return refused, notes
+        return refused, notes, found
 
     def loading(self, workshop_id: str, first: dt.date, last: dt.date) -> tuple[Workshop, list[DayLoad]]:
         """The loading chart from `first` to `last` (both included, at most LOADING_DAYS days):

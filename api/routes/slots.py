@@ -66,9 +66,11 @@ async def slots(
         if not explain:
             with phases.phase("response"):
                 return Slots(slots=slot_list(offers))
-        refused, notes = service.explain(
+        refused, notes, found = service.explain(
             workshop_id, service_code, date, waiter, fleet_partner, offers, now, wants
         )
+        if found:  # times the explanation found to fit after all (the booking's own fit)
+            offers = sorted([*offers, *found], key=lambda o: o.drop_off)
         t = translator(request)
         return Slots(
             slots=slot_list(offers, {when: t.phrase(note) for when, note in notes.items()}),

@@ -737,3 +737,32 @@ def test_the_immediate_answer_after_a_car_comes_free_offers_it(db_url: str, chan
     expected = [o.drop_off for o in fresh.slots(workshop.id, "MAINT", DAY, False, None, wants=car)]
     assert expected and expected[0] == at("08:00")  # the morning's drop-offs are back by 15:30
     assert answer == expected
+
+
+def test_explain_offers_a_time_the_slot_answer_missed_where_a_booking_fits(db_url: str) -> None:
+    """A time the slot answer does not offer but where every rule holds and the quick fit finds
+    room is offered by the explanation, not refused "no room kept for it in the day's plan": a
+    booking there is accepted with that very fit (review-s20 R1: refused by explain, then booked
+    201). The day version's cached answer offers it from then on. Before (desk16-s21): refused
+    with that reason, the cached answer left without it."""
+    from scheduler.offer_cache import offers_key
+
+    service, workshop = _service(db_url)
+    offers = service.slots(workshop.id, "MAINT", DAY, False, None)
+    missed = offers[1].drop_off
+    key = offers_key(workshop.id, DAY, "MAINT", False, None, Wants())
+    cached = service._offers.get(key)
+    assert cached is not None
+    # An answer that missed it: the search rations its repairs, an answer carried over from an
+    # earlier version of the day does not look again.
+    shown = [o for o in offers if o.drop_off != missed]
+    service._offers.put(key, cached._replace(offers=shown))
+    assert [o.drop_off for o in service.slots(workshop.id, "MAINT", DAY, False, None)] == [
+        o.drop_off for o in shown
+    ]
+    refused, _, found = service.explain(workshop.id, "MAINT", DAY, False, None, shown)
+    assert missed not in dict(refused) and [o.drop_off for o in found] == [missed]
+    assert not any("no room kept" in why for _, why in refused)
+    assert missed in {o.drop_off for o in service.slots(workshop.id, "MAINT", DAY, False, None)}
+    stored, _ = service.book(workshop.id, Booking(id="b", service="MAINT", drop_off=missed), None)
+    assert stored.promised == found[0].promised
