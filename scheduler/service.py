@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 import uuid
 import weakref
 from collections import OrderedDict
@@ -467,6 +468,18 @@ class PlanningService:
         worded = day.refusals(service, waiter, fleet, wants, offered | set(past))
         carried = multiday.multi_day(workshop.service(service)) and not waiter  # work carried over
         found = [] if carried else [x for _, x in worded if isinstance(x, Offer)]
+        if not carried:
+            probe = Booking(
+                id="probe",
+                service=service,
+                drop_off=now,
+                waiter=waiter,
+                fleet_partner=fleet,
+                loan_car=wants.loan_car,
+                parts_eta=wants.parts_eta,
+            )
+            refused = [t for t, x in worded if isinstance(x, str)]
+            found += self._booking_fits(day, version, probe, refused)
         explained = [(t, x if isinstance(x, str) else refusals.NO_ROOM_KEPT) for t, x in worded]
         explained = [(t, why) for t, why in explained if carried or t not in {o.drop_off for o in found}]
         if carried:
@@ -487,6 +500,37 @@ class PlanningService:
                 self._offers.deliver(key, version, found, day)
         off_grid = day.off_grid_refusals(offered, now)
         return sorted([*past.items(), *explained, *off_grid]), [o for o in found if o.drop_off >= now]
+
+    def _booking_fits(
+        self, day: DayBook, version: tuple[object, ...], template: Booking, times: list[dt.datetime]
+    ) -> list[Offer]:
+        """Where a booking like `template` at each of `times` (refused: the quick fit found no room
+        its rules allow) is accepted all the same by the booking's own later fits (`_fit`): a
+        cached offer of a later time whose placement serves it, then the bookings in its way moved
+        (`DayBook.try_moving_others`); within one search's budget (`ejection_seconds`, taking its
+        turn as a slot query's search does), the earliest times first. Each offer found carries its
+        witness (explain offers it: review-s20 R1, refused, then booked)."""
+        probes = [template.model_copy(update={"drop_off": t}) for t in sorted(times)]
+        probes = [p for p in probes if day.allowed_before_fit(p)]  # advisors, waiters: no fit helps
+        if not probes:
+            return []
+        found: dict[dt.datetime, Offer] = {}
+        for p in probes:
+            offer = self._offers.fit(day, p, lambda: version)
+            if offer is not None:
+                found[p.drop_off] = offer
+        if self.ejection_seconds > 0:
+            with self.contention.searching(self.ejection_seconds) as seconds:
+                deadline = time.thread_time() + seconds
+                for p in probes:
+                    left = deadline - time.thread_time()
+                    if left <= 0:
+                        break
+                    if p.drop_off not in found:
+                        offer = day.try_moving_others(p, left)
+                        if offer is not None:
+                            found[p.drop_off] = offer
+        return [found[t] for t in sorted(found)]
 
     def explain(
         self,

@@ -766,3 +766,31 @@ def test_explain_offers_a_time_the_slot_answer_missed_where_a_booking_fits(db_ur
     assert missed in {o.drop_off for o in service.slots(workshop.id, "MAINT", DAY, False, None)}
     stored, _ = service.book(workshop.id, Booking(id="b", service="MAINT", drop_off=missed), None)
     assert stored.promised == found[0].promised
+
+
+def test_explain_offers_a_time_the_booking_fits_by_moving_the_bookings_in_its_way(db_url: str) -> None:
+    """Three 60-minute bookings leave the morning's hour free in 20-minute gaps: the quick fit
+    finds no room at 08:00, the booking's own fit moves them (scheduler.ejection, every promise
+    kept) and accepts it. Explained against an answer that missed it (the immediate search's
+    budget is shared, an answer carried over does not look again), 08:00 is offered, with the
+    booking's fit, not refused "no maintenance technician … (longest free 20 min)". Before
+    (desk16-s21): refused with that reason, then booked."""
+    from scheduler.contract import Assignment
+    from tests.builders import NOW, tiny_workshop
+
+    service = PlanningService(
+        Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
+    )
+    ws = tiny_workshop(closing="12:00", shift_end="12:00")
+    service.put_workshop(ws)
+    with service.store.transaction() as session:
+        for i, (start, end) in enumerate((("08:20", "09:20"), ("09:40", "10:40"), ("11:00", "12:00"))):
+            booking = Booking(id=f"b{i}", service="MAINT", drop_off=at("08:00"), promised=at("12:00"))
+            witness = [Assignment(booking=booking.id, operation=0, bay="G1", technician="t",
+                                  start=at(start), end=at(end))]  # fmt: skip
+            bookings_db.add(session, ws.id, DAY, booking, witness, (None, None, None), NOW, ws.timezone)
+    refused, _, found = service.explain(ws.id, "MAINT", DAY, False, None, [])
+    assert at("08:00") in {o.drop_off for o in found}, refused
+    assert at("08:00") not in dict(refused)
+    stored, _ = service.book(ws.id, Booking(id="new", service="MAINT", drop_off=at("08:00")), None)
+    assert stored.promised == next(o.promised for o in found if o.drop_off == at("08:00"))
