@@ -26,7 +26,12 @@ def _params(rng: random.Random, w, day: dt.date) -> tuple[dict[str, str], dict[s
     service = w.service(code)
     waiter = code in ("LUBE", "INSPECT") and rng.random() < 0.4
     loan = bool(w.loan_cars) and not waiter and rng.random() < 0.5
-    params = {"service": code, "date": day.isoformat(), "waiter": str(waiter).lower(), "loan_car": str(loan).lower()}
+    params = {
+        "service": code,
+        "date": day.isoformat(),
+        "waiter": str(waiter).lower(),
+        "loan_car": str(loan).lower(),
+    }
     body: dict[str, object] = {"service": code, "waiter": waiter, "loan_car": loan}
     if any(o.needs_parts for o in service.operations) and rng.random() < 0.7:
         when = dt.time(rng.choice([9, 11, 14]), rng.choice([0, 30]))
@@ -44,7 +49,9 @@ def main(scenario: str, bookings: int, queries: int, seed: int) -> None:
     c = _client()
     w = load_scenario(scenario).workshop
     w = w.model_copy(update={"services": [s.model_copy(update={"check_in_minutes": 10}) for s in w.services]})
-    put = c.put(f"/v1/workshops/{w.id}", content=w.model_dump_json(), headers={"content-type": "application/json"})
+    put = c.put(
+        f"/v1/workshops/{w.id}", content=w.model_dump_json(), headers={"content-type": "application/json"}
+    )
     assert put.status_code == 200, put.text
     base = f"/v1/workshops/{w.id}"
     rng = random.Random(seed)
