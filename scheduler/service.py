@@ -479,7 +479,7 @@ class PlanningService:
                 parts_eta=wants.parts_eta,
             )
             refused = [t for t, x in worded if isinstance(x, str)]
-            found += self._booking_fits(day, version, probe, refused)
+            found += self._booking_fits(day, version, probe, refused, [*offers, *found])
         explained = [(t, x if isinstance(x, str) else refusals.NO_ROOM_KEPT) for t, x in worded]
         explained = [(t, why) for t, why in explained if carried or t not in {o.drop_off for o in found}]
         if carried:
@@ -502,24 +502,39 @@ class PlanningService:
         return sorted([*past.items(), *explained, *off_grid]), [o for o in found if o.drop_off >= now]
 
     def _booking_fits(
-        self, day: DayBook, version: tuple[object, ...], template: Booking, times: list[dt.datetime]
+        self,
+        day: DayBook,
+        version: tuple[object, ...],
+        template: Booking,
+        times: list[dt.datetime],
+        known: list[Offer],
     ) -> list[Offer]:
         """Where a booking like `template` at each of `times` (refused: the quick fit found no room
-        its rules allow) is accepted all the same by the booking's own later fits (`_fit`): a
-        cached offer of a later time whose placement serves it, then the bookings in its way moved
-        (`DayBook.try_moving_others`); within one search's budget (`ejection_seconds`, taking its
-        turn as a slot query's search does), the earliest times first. Each offer found carries its
-        witness (explain offers it: review-s20 R1, refused, then booked)."""
+        its rules allow) is accepted all the same by the booking's own later fits (`_fit`): the
+        earliest offer at or after it (of `known`, the answer and the times found to fit, and the
+        day's cached answers of either kind) whose placement serves it, then the bookings in its
+        way moved (`DayBook.try_moving_others`) within one search's budget (`ejection_seconds`,
+        taking its turn as a slot query's search does), the earliest times first. Each offer found
+        carries its witness (explain offers it: review-s20 R1, refused, then booked)."""
         probes = [template.model_copy(update={"drop_off": t}) for t in sorted(times)]
         probes = [p for p in probes if day.allowed_before_fit(p)]  # advisors, waiters: no fit helps
-        if not probes:
-            return []
         found: dict[dt.datetime, Offer] = {}
-        for p in probes:
-            offer = self._offers.fit(day, p, lambda: version)
-            if offer is not None:
-                found[p.drop_off] = offer
-        if self.ejection_seconds > 0:
+        offered = sorted((o for o in known if not o.overbooked), key=lambda o: o.drop_off)
+
+        def later_fits() -> None:  # the latest first: a time found serves the earlier ones
+            for p in reversed(probes):
+                if p.drop_off in found:
+                    continue
+                nxt = next((o for o in offered if o.drop_off >= p.drop_off), None)
+                offer = None if nxt is None else day.reoffer(p, nxt)
+                offer = offer or self._offers.fit(day, p, lambda: version)
+                if offer is not None:
+                    found[p.drop_off] = offer
+                    offered.append(offer)
+                    offered.sort(key=lambda o: o.drop_off)
+
+        later_fits()
+        if self.ejection_seconds > 0 and len(found) < len(probes):
             with self.contention.searching(self.ejection_seconds) as seconds:
                 deadline = time.thread_time() + seconds
                 for p in probes:
@@ -530,6 +545,9 @@ class PlanningService:
                         offer = day.try_moving_others(p, left)
                         if offer is not None:
                             found[p.drop_off] = offer
+                            offered.append(offer)
+            offered.sort(key=lambda o: o.drop_off)
+            later_fits()
         return [found[t] for t in sorted(found)]
 
     def explain(
