@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request, Response
@@ -201,6 +202,19 @@ def validation_problem(errors: Sequence[Any], t: Translator | None = None) -> li
             item["ctx"] = _json_safe(error["ctx"])
         detail.append(item)
     return detail
+
+
+@contextmanager
+def located(where: str, fields: Collection[str]) -> Iterator[None]:
+    """The service's InputError for one of `fields` of the request's `where` ("body", "query")
+    located there, as FastAPI locates its own errors for the same request: ["body", "loan_car"],
+    not ["loan_car"]. An error for another field (one the request did not send, a header) as it is."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.field.split(".", 1)[0].split("[", 1)[0] not in fields:
+            raise
+        raise InputError(f"{where}.{exc.field}", exc.reason, exc.source) from None
 
 
 def _input(request: Request, exc: Exception) -> JSONResponse:

@@ -28,6 +28,7 @@ import datetime as dt
 import hashlib
 import json
 import random
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ import scheduler.repack
 from bench.storm_replay import CountedClock
 from scheduler import overbooking, slots
 from scheduler.contract import Assignment, Booking, PoolOverbooking, Workshop
+from scheduler.refusals import NO_ROOM_KEPT
 from scheduler.scenarios import load_scenario
 from scheduler.slots import CapacityRules, DayBook, Offer, Wants
 
@@ -71,8 +73,10 @@ def _offer(offer: Offer | None) -> Any:
     }
 
 
-def _times(pairs: list[tuple[dt.datetime, str]]) -> list[list[str]]:
-    return [[t.isoformat(), why] for t, why in pairs]
+def _times(pairs: Sequence[tuple[dt.datetime, str | Offer]]) -> list[list[str]]:
+    """Each time and its reason; a time the refusals found to fit (`refusals.refusal_or_fit`) as
+    `refusal` words it, "no room kept…" (the fingerprint of the day, not of the answer)."""
+    return [[t.isoformat(), why if isinstance(why, str) else NO_ROOM_KEPT] for t, why in pairs]
 
 
 def _fill(workshop: Workshop, attempts: int, seed: int) -> list[tuple[Booking, list[Assignment]]]:

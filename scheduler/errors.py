@@ -123,13 +123,6 @@ class Conflict(RuntimeError):
         self.reason = reason
         """Why it did not fit: the first front-desk rule (or the lack of room) that keeps it out,
         as the slot query's `explain` words it (`DayBook.refusal`); None where not worked out."""
-        self.found = False
-        """The alternatives were found already (a refused change of multi-day work: inside its
-        transaction, where the booking's old place on each of its days is free)."""
-        self.day: object | None = None
-        """The day the booking was fitted to (scheduler.slots.DayBook; a change: without the
-        booking's old place), for alternatives where that place counts as free; None: the day as
-        stored."""
 
 
 class WorkshopConflict(RuntimeError):

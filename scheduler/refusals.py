@@ -87,9 +87,23 @@ def off_grid_refusals(
     return out
 
 
+NO_ROOM_KEPT = N_("no room kept for it in the day's plan")
+"""Every rule holds and the quick fit finds room, yet the booking does not fit (as a booking's
+refusal: its promise kept would be missed, or multi-day work's other days)."""
+
+
 def refusal(day: ExplainedDay, booking: Booking) -> str:
     """The first front-desk rule (or the lack of room) that keeps `booking` out of the day; with
     no-show overbooking on, a time with no room in the witness names the allowance used up."""
+    found = refusal_or_fit(day, booking)
+    return found if isinstance(found, str) else NO_ROOM_KEPT
+
+
+def refusal_or_fit(day: ExplainedDay, booking: Booking) -> str | Offer:
+    """`refusal`, or where every rule holds and the quick fit (one booking moved at most) finds
+    room, that fit: an offer with its witness, as a booking at that time gets it
+    (`DayBook.try_insert`: the same fit, the same rules). The slot search may miss such a time
+    (its repairs are rationed); the explanation offers it instead of refusing it (review-s20 R1)."""
     rules = day.rules
     if not day.desk.advisor_room(booking):
         return N_("no advisor free for check-in")
@@ -117,7 +131,7 @@ def refusal(day: ExplainedDay, booking: Booking) -> str:
         return N_("walk-in holdback")
     if not day.desk.loan_car_free(booking, offer):
         return no_loan_car(day, booking, offer)
-    return N_("no room kept for it in the day's plan")
+    return offer
 
 
 def _parts_after_the_day(day: ExplainedDay, booking: Booking) -> bool:

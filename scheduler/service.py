@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 import uuid
 import weakref
 from collections import OrderedDict
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scheduler import multiday, phases
+from scheduler import multiday, phases, refusals
 from scheduler.cache import CacheHolders, PartitionedLRU
 from scheduler.capacity import CapacityRules
 from scheduler.clock import SYSTEM_CLOCK, Clock
@@ -91,6 +92,18 @@ makes a new version of the day (`PlanningService._refine_ahead`), the most asked
 
 _Asked = tuple[str, bool, str | None, Wants]
 """What a slot query asked: service, waiter, fleet partner, what the customer wants."""
+
+
+def _without(day: DayBook, booking_id: str) -> DayBook:
+    """`day` without anything of booking `booking_id` (its work, its held vehicle, or it at risk):
+    a new DayBook, not cached; `day` itself where it holds nothing of it."""
+    entries = [*day.accepted, *day.at_risk, *day.held]
+    kept = [(b, w) for b, w in entries if b.id != booking_id]
+    if len(kept) == len(entries):
+        return day
+    freed = DayBook(day.workshop, day.date, kept, day.rules)
+    freed.caches = day.caches
+    return freed
 
 
 def _pack_unless_superseded(day: DayBook, contention: Contention) -> None:
@@ -436,17 +449,40 @@ class PlanningService:
         offers: list[Offer],
         now: dt.datetime | None = None,
         wants: Wants = NO_WANTS,
-    ) -> list[tuple[dt.datetime, str]]:
+    ) -> tuple[list[tuple[dt.datetime, str]], list[Offer]]:
         """Why each quarter hour of the day not among `offers` is not offered: the first rule that
-        blocks it ("in the past" before any capacity rule; off the desk's booking grid, the grid)."""
+        blocks it ("in the past" before any capacity rule; off the desk's booking grid, the grid).
+        And the times not among `offers` where every rule holds and the quick fit finds room
+        (`refusals.refusal_or_fit`): a booking there is accepted with that very fit
+        (`DayBook.try_insert`), so they are offered, not refused (review-s20 R1: "no room kept for
+        it in the day's plan", then booked), and kept in the day version's cached answer (a slot
+        query of the version offers them too). One-day work only: multi-day work's own search
+        decides where it carries over."""
         now = now or self.clock.now()
         offered = {o.drop_off for o in offers}
         with self.store.sessions() as session:
             workshop = self.workshop(workshop_id, session)
-            day = self._day(session, workshop, date)
+            version = bookings_db.day_version(session, workshop.id, date)
+            day = self._day(session, workshop, date, version)
         past = {t: N_("in the past") for t in day.candidate_times() if t < now and t not in offered}
-        explained = day.refusals(service, waiter, fleet, wants, offered | set(past))
-        if multiday.multi_day(workshop.service(service)) and not waiter:  # work carried over
+        worded = day.refusals(service, waiter, fleet, wants, offered | set(past))
+        carried = multiday.multi_day(workshop.service(service)) and not waiter  # work carried over
+        found = [] if carried else [x for _, x in worded if isinstance(x, Offer)]
+        if not carried:
+            probe = Booking(
+                id="probe",
+                service=service,
+                drop_off=now,
+                waiter=waiter,
+                fleet_partner=fleet,
+                loan_car=wants.loan_car,
+                parts_eta=wants.parts_eta,
+            )
+            refused = [t for t, x in worded if isinstance(x, str)]
+            found += self._booking_fits(day, version, probe, refused, [*offers, *found])
+        explained = [(t, x if isinstance(x, str) else refusals.NO_ROOM_KEPT) for t, x in worded]
+        explained = [(t, why) for t, why in explained if carried or t not in {o.drop_off for o in found}]
+        if carried:
             template = Booking(
                 id="probe",
                 service=service,
@@ -457,8 +493,62 @@ class PlanningService:
             )
             with self.store.sessions() as session:
                 explained = multiday.refusals(day, partial(self._day, session, workshop), template, explained)
+        if found:  # the day version's cached answer offers them too (none cached: nothing to add to)
+            key = offers_key(workshop.id, date, service, waiter, fleet, wants)
+            cached = self._offers.get(key)
+            if cached is not None and cached[0] == version:
+                self._offers.deliver(key, version, found, day)
         off_grid = day.off_grid_refusals(offered, now)
-        return sorted([*past.items(), *explained, *off_grid])
+        return sorted([*past.items(), *explained, *off_grid]), [o for o in found if o.drop_off >= now]
+
+    def _booking_fits(
+        self,
+        day: DayBook,
+        version: tuple[object, ...],
+        template: Booking,
+        times: list[dt.datetime],
+        known: list[Offer],
+    ) -> list[Offer]:
+        """Where a booking like `template` at each of `times` (refused: the quick fit found no room
+        its rules allow) is accepted all the same by the booking's own later fits (`_fit`): the
+        earliest offer at or after it (of `known`, the answer and the times found to fit, and the
+        day's cached answers of either kind) whose placement serves it, then the bookings in its
+        way moved (`DayBook.try_moving_others`) within one search's budget (`ejection_seconds`,
+        taking its turn as a slot query's search does), the earliest times first. Each offer found
+        carries its witness (explain offers it: review-s20 R1, refused, then booked)."""
+        probes = [template.model_copy(update={"drop_off": t}) for t in sorted(times)]
+        probes = [p for p in probes if day.allowed_before_fit(p)]  # advisors, waiters: no fit helps
+        found: dict[dt.datetime, Offer] = {}
+        offered = sorted((o for o in known if not o.overbooked), key=lambda o: o.drop_off)
+
+        def later_fits() -> None:  # the latest first: a time found serves the earlier ones
+            for p in reversed(probes):
+                if p.drop_off in found:
+                    continue
+                nxt = next((o for o in offered if o.drop_off >= p.drop_off), None)
+                offer = None if nxt is None else day.reoffer(p, nxt)
+                offer = offer or self._offers.fit(day, p, lambda: version)
+                if offer is not None:
+                    found[p.drop_off] = offer
+                    offered.append(offer)
+                    offered.sort(key=lambda o: o.drop_off)
+
+        later_fits()
+        if self.ejection_seconds > 0 and len(found) < len(probes):
+            with self.contention.searching(self.ejection_seconds) as seconds:
+                deadline = time.thread_time() + seconds
+                for p in probes:
+                    left = deadline - time.thread_time()
+                    if left <= 0:
+                        break
+                    if p.drop_off not in found:
+                        offer = day.try_moving_others(p, left)
+                        if offer is not None:
+                            found[p.drop_off] = offer
+                            offered.append(offer)
+            offered.sort(key=lambda o: o.drop_off)
+            later_fits()
+        return [found[t] for t in sorted(found)]
 
     def explain(
         self,
@@ -470,10 +560,11 @@ class PlanningService:
         offers: list[Offer],
         now: dt.datetime | None = None,
         wants: Wants = NO_WANTS,
-    ) -> tuple[list[tuple[dt.datetime, str]], dict[dt.datetime, str]]:
-        """`refusals`, and for each offer sold only thanks to no-show overbooking, the allowance it
+    ) -> tuple[list[tuple[dt.datetime, str]], dict[dt.datetime, str], list[Offer]]:
+        """`refusals` (why each time not among `offers` is not offered, and the times found to fit
+        after all), and for each offer sold only thanks to no-show overbooking, the allowance it
         draws on (scheduler.slots.DayBook.overbooking_note)."""
-        refused = self.refusals(workshop_id, service, date, waiter, fleet, offers, now, wants)
+        refused, found = self.refusals(workshop_id, service, date, waiter, fleet, offers, now, wants)
         notes: dict[dt.datetime, str] = {}
         over = [o for o in offers if o.overbooked]
         if over:
@@ -492,7 +583,7 @@ class PlanningService:
                 note = day.overbooking_note(probe)
                 if note is not None:
                     notes[o.drop_off] = note
-        return refused, notes
+        return refused, notes, found
 
     def loading(self, workshop_id: str, first: dt.date, last: dt.date) -> tuple[Workshop, list[DayLoad]]:
         """The loading chart from `first` to `last` (both included, at most LOADING_DAYS days):
@@ -817,34 +908,20 @@ class PlanningService:
         now: dt.datetime | None = None,
         own_place_free: bool = False,
     ) -> None:
-        """Alternatives for a refused booking: the day's offers of the same kind (cached). For a
-        refused change (`own_place_free`), the offers of the day it was fitted to, its old place
-        free: a booking's alternatives never count it twice. When the day has none, the offers of
-        the first of the next `ALTERNATIVE_DAYS` days that has any."""
+        """Alternatives for a refused booking: the day's offers of the same kind (cached); when the
+        day has none, the offers of the first of the next `ALTERNATIVE_DAYS` days that has any.
+        For a refused change (`own_place_free`), each day with the booking's old place free
+        (`_alternatives_without`): a booking's alternatives never count it twice."""
         refused = conflict.refused
-        if refused is None or conflict.found:
+        if refused is None:
+            return
+        if own_place_free:
+            conflict.alternatives = self._alternatives_without(workshop_id, refused, now)
             return
         workshop = self.workshop(workshop_id)
         date = refused.drop_off.astimezone(workshop.tz).date()
         wants = Wants(refused.loan_car, refused.parts_eta)
-        day = conflict.day
-        if (
-            own_place_free
-            and isinstance(day, DayBook)
-            and not multiday.multi_day(workshop.service(refused.service))
-        ):
-            now = now or self.clock.now()
-            with self.contention.searching(self.ejection_seconds) as seconds:
-                offers = day.offers(
-                    refused.service,
-                    refused.waiter,
-                    refused.fleet_partner,
-                    wants=wants,
-                    ejection_seconds=seconds,
-                )
-            conflict.alternatives = [o for o in offers if o.drop_off >= now][:5]
-        else:
-            conflict.alternatives = self._offers_or_none(workshop_id, refused, date, now, wants)[:5]
+        conflict.alternatives = self._offers_or_none(workshop_id, refused, date, now, wants)[:5]
         # A full day: the first of the next days with a time, so the desk has one to offer.
         later = date
         while not conflict.alternatives and later < min(date + ALTERNATIVE_DAYS, LAST_DATE):
@@ -862,23 +939,53 @@ class PlanningService:
         except InputError:
             return []
 
-    def _multi_day_alternatives(
-        self, session: Session, workshop: Workshop, booking: Booking, now: dt.datetime | None
+    def _alternatives_without(
+        self, workshop_id: str, booking: Booking, now: dt.datetime | None
     ) -> list[Offer]:
-        """Where multi-day work `booking` fits, on the days as the transaction of its refused change
-        has them (its old place free on each), at most five from `now` on. Not cached: those days
-        never are (`_booking_transaction` forgets them)."""
-        date = booking.drop_off.astimezone(workshop.tz).date()
-        day_of = partial(self._day, session, workshop)
+        """Where the changed `booking` (refused) fits with its old place free on every day it
+        holds (its drop-off day, the days its work carries over to, the days its vehicle is held
+        on): at most five times from `now` on, of its new drop-off day, else of the first of the
+        next `ALTERNATIVE_DAYS` days with any. A day it holds nothing of answers from the cached
+        slot offers (one-day work); a day it holds is read without it (`_without`, not cached);
+        multi-day work's offers look at the following days, each without it, afresh (as its slot
+        queries do). Read after the change's transaction, outside the workshop's lock."""
+        now = now or self.clock.now()
         wants = Wants(booking.loan_car, booking.parts_eta)
-        seconds = self.contention.share(self.ejection_seconds)
-        day = day_of(date)
-        single = day.offers(
-            booking.service, False, booking.fleet_partner, wants=wants, ejection_seconds=seconds
-        )
-        offers = multiday.offers(day, day_of, booking.service, booking.fleet_partner, single, wants, seconds)
-        since = now or self.clock.now()
-        return [o for o in offers if o.drop_off >= since][:5]
+        with self.store.sessions() as session:
+            workshop = self.workshop(workshop_id, session)
+            date = booking.drop_off.astimezone(workshop.tz).date()
+            carried = multiday.carries_over(workshop, booking)
+            freed: dict[dt.date, DayBook] = {}
+
+            def day_of(d: dt.date) -> DayBook:
+                if d not in freed:
+                    freed[d] = _without(self._day(session, workshop, d), booking.id)
+                return freed[d]
+
+            def offers_on(d: dt.date) -> list[Offer]:
+                try:
+                    not_past("date", d, now, workshop)
+                    check_kind(workshop, booking.service, booking.fleet_partner, booking.loan_car)
+                except InputError:
+                    return []
+                day = day_of(d)
+                if not carried and day is self._day(session, workshop, d):  # nothing of it there
+                    return self._offers_or_none(workshop_id, booking, d, now, wants)
+                fleet = booking.fleet_partner
+                with self.contention.searching(self.ejection_seconds) as seconds:
+                    single = day.offers(
+                        booking.service, booking.waiter, fleet, wants=wants, ejection_seconds=seconds
+                    )
+                    if carried:
+                        single = multiday.offers(day, day_of, booking.service, fleet, single, wants, seconds)
+                return [o for o in single if o.drop_off >= now]
+
+            later = date
+            offers = offers_on(date)
+            while not offers and later < min(date + ALTERNATIVE_DAYS, LAST_DATE):
+                later += dt.timedelta(days=1)
+                offers = offers_on(later)
+            return offers[:5]
 
     @staticmethod
     def new_booking_id() -> str:
@@ -980,13 +1087,6 @@ class PlanningService:
                         kept = _with_details(old, changes)
                         bookings_db.add(session, workshop.id, left, kept, [], idempotency, created)
                         return kept
-                    if (
-                        isinstance(refused, Conflict)
-                        and not force
-                        and multiday.carries_over(workshop, wanted)
-                    ):
-                        refused.alternatives = self._multi_day_alternatives(session, workshop, wanted, now)
-                        refused.found = True
                     if not force or not isinstance(refused, Conflict):
                         raise
                     _clocked_work_stays(workshop, clocked, (old, old_witness), (wanted, []))
@@ -1126,9 +1226,7 @@ class PlanningService:
                     "ready": moment_words(ready_late, workshop.tz, date),
                     "promised": moment_words(keep_by, workshop.tz, date),
                 }
-            conflict = Conflict(N_("%(why)s the day's plan") % {"why": why}, [], booking, reason)
-            conflict.day = day
-            raise conflict
+            raise Conflict(N_("%(why)s the day's plan") % {"why": why}, [], booking, reason)
         promised = keep_by if keep_by is not None else offer.promised
         stored = booking.model_copy(update={"promised": promised, "overbooked": offer.overbooked})
         if offer.rewitness is not None:  # the day was reshuffled: every promise holds in the new witness

@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.auth import BookingKey, BookingsReadKey
 from api.deps import BookingNowQuery, ServiceDep
+from api.errors import located
 from api.examples import EXAMPLE_BOOKING, json_body
 from api.schemas import BookingChange, BookingIn, DayBooking, InputProblem
 from scheduler import phases
@@ -55,9 +56,10 @@ async def book(
 
     def answer() -> tuple[Booking, bool]:
         phases.since("to thread", handed)
-        return service.book_request(
-            workshop_id, body.model_dump(), idempotency_key, None if key is None else key.id, now
-        )
+        with located("body", body.model_fields_set):  # ["body", "loan_car"], as FastAPI's own
+            return service.book_request(
+                workshop_id, body.model_dump(), idempotency_key, None if key is None else key.id, now
+            )
 
     stored, created = await run_in_threadpool(answer)
     if not created:
@@ -90,7 +92,8 @@ def change_booking(
     now: BookingNowQuery = None,
 ) -> Booking:
     changes = body.model_dump(exclude_unset=True, exclude={"force"})
-    return service.change(workshop_id, booking_id, changes, force=body.force, now=now)
+    with located("body", body.model_fields_set):  # a field it sent: ["body", "drop_off"]
+        return service.change(workshop_id, booking_id, changes, force=body.force, now=now)
 
 
 @router.delete(

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Request, Response
 from api import i18n
 from api.auth import BookingKey, PlansReadKey, ReadingKey
 from api.deps import BookingNowQuery, ClockDep, ServiceDep
+from api.errors import located
 from api.schemas import BookingsImport, ImportedRow, RefusedRow
 from scheduler.contract import Day
 from scheduler.exchange import (
@@ -98,8 +99,10 @@ def import_bookings(
 ) -> BookingsImport:
     service.workshop(workshop_id)  # 404 before reading anything
     key_id = None if key is None else key.id
+    with located("body", {"header"}):  # the file's header row: ["body", "header", "colour"]
+        rows = read_booking_rows(body)
     done = import_rows(
-        read_booking_rows(body),
+        rows,
         lambda fields, idem: service.book_request(workshop_id, fields, idem, key_id, now),
         i18n.use(request).phrase,  # the refusals in the request's language, as its errors are
     )

@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.auth import BookingKey
 from api.deps import ServiceDep
+from api.errors import located
 from api.i18n import translator
 from api.schemas import Refusal, Slots, slot_list
 from scheduler import phases
@@ -16,6 +17,9 @@ from scheduler.contract import Day, Moment
 from scheduler.slots import Wants
 
 router = APIRouter(prefix="/v1/workshops", tags=["slots"])
+
+QUERY = ("service", "date", "waiter", "fleet_partner", "loan_car", "parts_eta", "explain", "now")
+"""The slot query's parameters: an error the service finds in one is located in the query."""
 
 
 @router.get(
@@ -53,14 +57,20 @@ async def slots(
     handed = phases.mark()
 
     def answer() -> Slots:
+        with located("query", QUERY):  # ["query", "loan_car"], as FastAPI's own
+            return explained()
+
+    def explained() -> Slots:
         phases.since("to thread", handed)
         offers = service.slots(workshop_id, service_code, date, waiter, fleet_partner, now, wants)
         if not explain:
             with phases.phase("response"):
                 return Slots(slots=slot_list(offers))
-        refused, notes = service.explain(
+        refused, notes, found = service.explain(
             workshop_id, service_code, date, waiter, fleet_partner, offers, now, wants
         )
+        if found:  # times the explanation found to fit after all (the booking's own fit)
+            offers = sorted([*offers, *found], key=lambda o: o.drop_off)
         t = translator(request)
         return Slots(
             slots=slot_list(offers, {when: t.phrase(note) for when, note in notes.items()}),

@@ -475,10 +475,12 @@ def test_a_single_bookings_error_points_at_its_own_field(client: TestClient) -> 
     put_workshop(client, tiny_workshop())
     response = client.post(TINY, json={"service": "NOPE", "drop_off": AT8})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["service"], response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "service"], response.text
     assert "MAINT" in response.json()["detail"][0]["msg"]  # names the known codes
     outside = client.post(TINY, json={"service": "MAINT", "drop_off": "2026-11-24T19:00:00+08:00"})
-    assert outside.status_code == 422 and outside.json()["detail"][0]["loc"] == ["drop_off"], outside.text
+    assert outside.status_code == 422 and outside.json()["detail"][0]["loc"] == ["body", "drop_off"], (
+        outside.text
+    )
 
 
 def test_an_unknown_fleet_partner_is_refused_naming_the_known_ones(client: TestClient) -> None:
@@ -500,7 +502,9 @@ def test_an_unknown_fleet_partner_is_refused_naming_the_known_ones(client: TestC
     changed = client.patch(f"{TINY}/{booked.json()['id']}", json={"fleet_partner": "NOPE"})
     assert changed.status_code == 422 and changed.json()["detail"][0]["loc"][-1] == "fleet_partner"
     cleared = client.patch(f"{TINY}/{booked.json()['id']}", json={"service": None})
-    assert cleared.status_code == 422 and cleared.json()["detail"][0]["loc"] == ["service"], cleared.text
+    assert cleared.status_code == 422 and cleared.json()["detail"][0]["loc"] == ["body", "service"], (
+        cleared.text
+    )
 
 
 def test_422_bodies_do_not_echo_the_whole_input(client: TestClient) -> None:

@@ -466,6 +466,41 @@ def test_a_refused_change_of_multi_day_work_offers_the_times_it_would_fit(client
     assert taken.status_code == 200 and taken.json()["promised"] == alternatives[-1]["promised"], taken.text
 
 
+def test_a_refused_change_of_multi_day_work_offers_later_days_with_its_own_place_free(
+    client: TestClient,
+) -> None:
+    """A refused PATCH of multi-day work whose new day has no time offers the first later day with
+    one, its own place there (work carried over included) counted free: a two-day repair booked
+    Wednesday-Thursday, moved to Tuesday with its parts due Thursday (three days: refused), is
+    offered Wednesday again, where only its own place stood. Before (desk16-s21): no alternatives
+    at all (the later days were never looked at for a change of multi-day work)."""
+    data = tiny_workshop(closing="17:00", shift_end="17:00").model_dump()
+    data["technicians"][0]["shift"]["breaks"] = [{"start": "12:00", "end": "13:00"}]
+    work = {"name": "work", "minutes": 240, "skill": "maintenance", "bay_kinds": ["general"]}
+    fit = {**work, "name": "fit", "needs_parts": True}
+    data["services"] = [{"code": "LONG", "name": "Long", "max_days": 2, "operations": [work, fit]}]
+    put_workshop(client, Workshop.model_validate(data))
+    url = "/v1/workshops/tiny/bookings"
+    mine = client.post(url, json={"service": "LONG", "drop_off": f"{WED}T08:00:00+08:00"})
+    assert mine.status_code == 201 and mine.json()["promised"].startswith(THU), mine.text
+    eta = f"{THU}T08:00:00+08:00"
+    slots = [client.get("/v1/workshops/tiny/slots", params={"service": "LONG", "date": d, "parts_eta": eta})
+             for d in (DATE, WED, THU)]  # fmt: skip
+    assert [s.json()["slots"] for s in slots] == [[], [], []]  # as stored, its own place taken
+    refused = client.patch(
+        f"{url}/{mine.json()['id']}", json={"drop_off": f"{DATE}T08:00:00+08:00", "parts_eta": eta}
+    )
+    assert refused.status_code == 409, refused.text
+    alternatives = refused.json()["alternatives"]
+    assert alternatives and all(a["days"] == [WED, THU] for a in alternatives), alternatives
+    assert alternatives[0]["drop_off"] == f"{WED}T08:00:00+08:00"
+    assert client.get(f"{url}/{mine.json()['id']}").json() == mine.json()  # nothing changed
+    taken = client.patch(
+        f"{url}/{mine.json()['id']}", json={"drop_off": alternatives[-1]["drop_off"], "parts_eta": eta}
+    )
+    assert taken.status_code == 200 and taken.json()["promised"] == alternatives[-1]["promised"], taken.text
+
+
 def test_a_refused_multi_day_booking_says_why_as_explain_does(client: TestClient) -> None:
     """The 409 of multi-day work gives its `reason` as `explain=true` words that time (the README's
     409 contract). Before (audit16-s19) it had none: only one-day work's refusals said why."""

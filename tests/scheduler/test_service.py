@@ -737,3 +737,60 @@ def test_the_immediate_answer_after_a_car_comes_free_offers_it(db_url: str, chan
     expected = [o.drop_off for o in fresh.slots(workshop.id, "MAINT", DAY, False, None, wants=car)]
     assert expected and expected[0] == at("08:00")  # the morning's drop-offs are back by 15:30
     assert answer == expected
+
+
+def test_explain_offers_a_time_the_slot_answer_missed_where_a_booking_fits(db_url: str) -> None:
+    """A time the slot answer does not offer but where every rule holds and the quick fit finds
+    room is offered by the explanation, not refused "no room kept for it in the day's plan": a
+    booking there is accepted with that very fit (review-s20 R1: refused by explain, then booked
+    201). The day version's cached answer offers it from then on. Before (desk16-s21): refused
+    with that reason, the cached answer left without it."""
+    from scheduler.offer_cache import offers_key
+
+    service, workshop = _service(db_url)
+    offers = service.slots(workshop.id, "MAINT", DAY, False, None)
+    missed = offers[1].drop_off
+    key = offers_key(workshop.id, DAY, "MAINT", False, None, Wants())
+    cached = service._offers.get(key)
+    assert cached is not None
+    # An answer that missed it: the search rations its repairs, an answer carried over from an
+    # earlier version of the day does not look again.
+    shown = [o for o in offers if o.drop_off != missed]
+    service._offers.put(key, cached._replace(offers=shown))
+    assert [o.drop_off for o in service.slots(workshop.id, "MAINT", DAY, False, None)] == [
+        o.drop_off for o in shown
+    ]
+    refused, _, found = service.explain(workshop.id, "MAINT", DAY, False, None, shown)
+    assert missed not in dict(refused) and [o.drop_off for o in found] == [missed]
+    assert not any("no room kept" in why for _, why in refused)
+    assert missed in {o.drop_off for o in service.slots(workshop.id, "MAINT", DAY, False, None)}
+    stored, _ = service.book(workshop.id, Booking(id="b", service="MAINT", drop_off=missed), None)
+    assert stored.promised == found[0].promised
+
+
+def test_explain_offers_a_time_the_booking_fits_by_moving_the_bookings_in_its_way(db_url: str) -> None:
+    """Three 60-minute bookings leave the morning's hour free in 20-minute gaps: the quick fit
+    finds no room at 08:00, the booking's own fit moves them (scheduler.ejection, every promise
+    kept) and accepts it. Explained against an answer that missed it (the immediate search's
+    budget is shared, an answer carried over does not look again), 08:00 is offered, with the
+    booking's fit, not refused "no maintenance technician … (longest free 20 min)". Before
+    (desk16-s21): refused with that reason, then booked."""
+    from scheduler.contract import Assignment
+    from tests.builders import NOW, tiny_workshop
+
+    service = PlanningService(
+        Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
+    )
+    ws = tiny_workshop(closing="12:00", shift_end="12:00")
+    service.put_workshop(ws)
+    with service.store.transaction() as session:
+        for i, (start, end) in enumerate((("08:20", "09:20"), ("09:40", "10:40"), ("11:00", "12:00"))):
+            booking = Booking(id=f"b{i}", service="MAINT", drop_off=at("08:00"), promised=at("12:00"))
+            witness = [Assignment(booking=booking.id, operation=0, bay="G1", technician="t",
+                                  start=at(start), end=at(end))]  # fmt: skip
+            bookings_db.add(session, ws.id, DAY, booking, witness, (None, None, None), NOW, ws.timezone)
+    refused, _, found = service.explain(ws.id, "MAINT", DAY, False, None, [])
+    assert at("08:00") in {o.drop_off for o in found}, refused
+    assert at("08:00") not in dict(refused)
+    stored, _ = service.book(ws.id, Booking(id="new", service="MAINT", drop_off=at("08:00")), None)
+    assert stored.promised == next(o.promised for o in found if o.drop_off == at("08:00"))

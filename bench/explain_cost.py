@@ -1,0 +1,93 @@
+"""The cost of `explain=true` on a filled day: GET …/slots with and without it, the same queries
+in the same process (in-process API on the tests' fixed clock, bench.advisor_soundness._client).
+
+    PYTHONPATH=. .venv/bin/python -m bench.explain_cost SCENARIO BOOKINGS QUERIES SEED
+
+Fills two days with BOOKINGS bookings each at offered times (random services, loan cars, parts
+ETAs), then asks QUERIES random slot queries on them: each once without explain (after a warm-up
+ask, so both answers come from the cached offers), then with it. Prints one JSON line: p50/p99 ms
+of each and of the paired difference (explain minus plain).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import sys
+import time
+
+from bench.advisor_soundness import DAY, _client
+from scheduler.scenarios import load_scenario
+
+
+def _params(rng: random.Random, w, day: dt.date) -> tuple[dict[str, str], dict[str, object]]:  # type: ignore[no-untyped-def]
+    code = rng.choice([s.code for s in w.services])
+    service = w.service(code)
+    waiter = code in ("LUBE", "INSPECT") and rng.random() < 0.4
+    loan = bool(w.loan_cars) and not waiter and rng.random() < 0.5
+    params = {
+        "service": code,
+        "date": day.isoformat(),
+        "waiter": str(waiter).lower(),
+        "loan_car": str(loan).lower(),
+    }
+    body: dict[str, object] = {"service": code, "waiter": waiter, "loan_car": loan}
+    if any(o.needs_parts for o in service.operations) and rng.random() < 0.7:
+        when = dt.time(rng.choice([9, 11, 14]), rng.choice([0, 30]))
+        eta = dt.datetime.combine(day + dt.timedelta(days=rng.choice([0, 0, 1])), when, tzinfo=w.tz)
+        params["parts_eta"] = body["parts_eta"] = eta.isoformat()
+    return params, body
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+
+def main(scenario: str, bookings: int, queries: int, seed: int) -> None:
+    c = _client()
+    w = load_scenario(scenario).workshop
+    w = w.model_copy(update={"services": [s.model_copy(update={"check_in_minutes": 10}) for s in w.services]})
+    put = c.put(
+        f"/v1/workshops/{w.id}", content=w.model_dump_json(), headers={"content-type": "application/json"}
+    )
+    assert put.status_code == 200, put.text
+    base = f"/v1/workshops/{w.id}"
+    rng = random.Random(seed)
+    days = [DAY, DAY + dt.timedelta(days=1)]
+    made = 0
+    for _ in range(bookings * 4):
+        if made >= bookings * len(days):
+            break
+        params, body = _params(rng, w, rng.choice(days))
+        slots = c.get(f"{base}/slots", params=params).json()["slots"]
+        if slots:
+            r = c.post(f"{base}/bookings", json={**body, "drop_off": rng.choice(slots)["drop_off"]})
+            made += r.status_code == 201
+    plain: list[float] = []
+    explained: list[float] = []
+    refused = offered = 0
+    for _ in range(queries):
+        params, _ = _params(rng, w, rng.choice(days))
+        c.get(f"{base}/slots", params=params)  # the offers cached: both timings below read them
+        t0 = time.perf_counter()
+        c.get(f"{base}/slots", params=params)
+        t1 = time.perf_counter()
+        answer = c.get(f"{base}/slots", params={**params, "explain": "true"}).json()
+        t2 = time.perf_counter()
+        plain.append((t1 - t0) * 1000)
+        explained.append((t2 - t1) * 1000)
+        refused += len(answer.get("refused", []))
+        offered += len(answer["slots"])
+    diff = [e - p for e, p in zip(explained, plain, strict=True)]
+    out = {"scenario": scenario, "seed": seed, "booked": made, "queries": queries,
+           "plain_p50": _pct(plain, 0.5), "plain_p99": _pct(plain, 0.99),
+           "explain_p50": _pct(explained, 0.5), "explain_p99": _pct(explained, 0.99),
+           "extra_p50": _pct(diff, 0.5), "extra_p99": _pct(diff, 0.99),
+           "offered": offered, "refused": refused}  # fmt: skip
+    print(json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
