@@ -258,7 +258,9 @@ def _workshop_conflict(request: Request, exc: Exception) -> JSONResponse:
         else b
         for b in exc.bookings
     ]
-    return JSONResponse(status_code=409, content={"detail": detail, "bookings": bookings})
+    return JSONResponse(
+        status_code=409, content={"detail": detail, "bookings": bookings, "forceable": exc.forceable}
+    )
 
 
 def _plain(

@@ -229,6 +229,12 @@ class BrokenBooking(BaseModel):
 
 class WorkshopConflictProblem(Problem):
     bookings: list[BrokenBooking] = Field(description="the accepted bookings the change would break, and why")
+    forceable: bool = Field(
+        True,
+        description="whether the change with force=true would be stored, these bookings kept at risk; false"
+        " when it removes a technician or service named by clock events of a day not yet past, or would"
+        " put at risk a repair whose work was clocked on a later day of it",
+    )
 
 
 def job_view(job: JobRecord) -> JobView:

@@ -130,6 +130,8 @@ def workshop_push(
             booking, date = item.get("booking"), item.get("date")
             said = _("%(booking)s on %(date)s: %(reasons)s", booking=booking, date=date, reasons=reasons)
             typer.echo(f"  {said}", err=True)
+        if force or not response.json().get("forceable", True):
+            raise fail(f"409: {detail}", code=1)  # force does not lift it: no hint to use it
         raise fail("409: " + N_("%(detail)s (--force keeps them, at risk)") % {"detail": detail}, code=1)
     raise fail(f"{response.status_code}: {detail}", code=2 if response.status_code == 422 else 1)
 

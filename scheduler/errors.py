@@ -128,6 +128,8 @@ class Conflict(RuntimeError):
 class WorkshopConflict(RuntimeError):
     """A workshop change would break accepted bookings: each with its date and reasons."""
 
-    def __init__(self, message: str, bookings: list[dict[str, object]]) -> None:
+    def __init__(self, message: str, bookings: list[dict[str, object]], forceable: bool = True) -> None:
         super().__init__(message)
         self.bookings = bookings
+        self.forceable = forceable
+        """Whether the change forced would keep the bookings at risk (not for clocked work it orphans)."""

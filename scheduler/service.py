@@ -306,6 +306,7 @@ class PlanningService:
                     )
                     % {"count": len(orphaned)},
                     orphaned,
+                    forceable=False,
                 )
             broken = broken_by(session, old, workshop, past_from(now, as_of))
             if broken and not force:
@@ -348,6 +349,7 @@ class PlanningService:
                     )
                     % {"count": len(clocked_elsewhere)},
                     clocked_elsewhere,
+                    forceable=False,
                 )
             for r, why in broken:
                 bookings_db.mark_at_risk(r, "; ".join(why))

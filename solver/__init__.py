@@ -1,1 +1,2 @@
-"""The CP-SAT day-plan model: plain data in, assignments out; no I/O."""
+"""The CP-SAT day-plan model, its objective and relaxation bounds: plain data in, placements out; no
+I/O."""

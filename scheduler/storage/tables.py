@@ -4,9 +4,25 @@ web sign-ins and jobs."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, Dialect, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class Moment(TypeDecorator[dt.datetime]):
+    """A moment, written in UTC: SQLite keeps no offset and every reader takes a stored moment as
+    UTC, so one written on another offset (the workshop's clock: `bayplan serve --now …+08:00`)
+    read back hours off. PostgreSQL's timestamptz stores the same instant either way."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            return value.astimezone(dt.UTC)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -17,7 +33,7 @@ class WorkshopRow(Base):
     __tablename__ = "workshops"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     body: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(Moment)
 
 
 class BookingRow(Base):
@@ -35,7 +51,7 @@ class BookingRow(Base):
     """The API key that booked (None with keys off): idempotency keys are that key's own."""
     request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     """SHA-256 of the booking request, so a reused idempotency key with another body is refused."""
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(Moment)
 
 
 class CarriedDayRow(Base):
@@ -46,7 +62,7 @@ class CarriedDayRow(Base):
     booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id"), primary_key=True)
     date: Mapped[dt.date] = mapped_column(Date, primary_key=True, index=True)
     workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(Moment)
 
 
 class ApiKeyRow(Base):
@@ -56,8 +72,8 @@ class ApiKeyRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     workshops: Mapped[list[str]] = mapped_column(JSON)
     label: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Moment)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(Moment, nullable=True)
     technician_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     """A technician key's technician: it clocks only as them."""
 
@@ -68,8 +84,8 @@ class SessionRow(Base):
     __tablename__ = "sessions"
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(Moment)
+    expires_at: Mapped[dt.datetime] = mapped_column(Moment)
 
 
 class JobRow(Base):
@@ -79,8 +95,8 @@ class JobRow(Base):
     workshop_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     owner: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16))
-    submitted: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    finished: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    submitted: Mapped[dt.datetime] = mapped_column(Moment)
+    finished: Mapped[dt.datetime | None] = mapped_column(Moment, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     result: Mapped[str | None] = mapped_column(Text, nullable=True)
 
@@ -109,9 +125,9 @@ class ClockEventRow(Base):
     technician: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(16))
     corrected_action: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(Moment)
     corrects: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[dt.datetime] = mapped_column(Moment)
     key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -123,7 +139,7 @@ class PromiseRiskRow(Base):
     __tablename__ = "promise_risks"
     workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), primary_key=True)
     booking_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    since: Mapped[dt.datetime] = mapped_column(Moment)
 
 
 class WorkshopVersionRow(Base):
@@ -134,7 +150,7 @@ class WorkshopVersionRow(Base):
     workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(Moment)
     note: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
@@ -146,4 +162,4 @@ class PlanBaselineRow(Base):
     workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), primary_key=True)
     date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     body: Mapped[str] = mapped_column(Text)
-    taken_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    taken_at: Mapped[dt.datetime] = mapped_column(Moment)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, delete, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from scheduler.storage.tables import Base
+from scheduler.storage.tables import Base, Moment
 
 KEPT_DELIVERIES = 2_000
 """Delivery attempts kept per webhook, the newest: the log of a busy day's events (about five per
@@ -21,7 +21,7 @@ class WebhookRow(Base):
     url: Mapped[str] = mapped_column(String(2000))
     events: Mapped[list[str]] = mapped_column(JSON)
     secret: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(Moment)
 
 
 class DeliveryRow(Base):
@@ -33,7 +33,7 @@ class DeliveryRow(Base):
     attempt: Mapped[int] = mapped_column(Integer)
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(Moment)
 
 
 def add(session: Session, row: WebhookRow) -> None:

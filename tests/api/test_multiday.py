@@ -605,9 +605,10 @@ def test_a_forced_workshop_change_never_takes_clocked_work_off_its_day(client: T
     paint = next(s for s in data["services"] if s["code"] == "REPAIR")["operations"][2]
     paint["minutes"] = 720
     base = f"/v1/workshops/{WORKSHOP_ID}"
-    assert client.put(base, json=data).status_code == 409
+    unforced = client.put(base, json=data)
+    assert unforced.status_code == 409 and unforced.json()["forceable"] is True, unforced.text
     forced = client.put(base, params={"force": "true"}, json=data)
-    assert forced.status_code == 409, forced.text
+    assert forced.status_code == 409 and forced.json()["forceable"] is False, forced.text
     assert forced.json()["bookings"] == [
         {
             "booking": rid,

@@ -939,7 +939,7 @@ def test_a_change_may_not_remove_the_technician_or_service_of_work_clocked_today
     data["services"] = [s for s in data["services"] if s["code"] != "MAINT"]
     data["technicians"][0]["id"] = "t2"
     refused = client.put(W, params={"force": "true"}, json=data)
-    assert refused.status_code == 409, refused.text
+    assert refused.status_code == 409 and refused.json()["forceable"] is False, refused.text
     assert refused.json()["bookings"] == [
         {
             "booking": bid,

@@ -192,3 +192,30 @@ def test_a_missing_folder_is_named_for_the_backup_and_for_the_database(tmp_path:
     assert keys.exit_code == 2, keys.output
     assert keys.output.strip() == f"bayplan: error: --db: no folder {gone}"
     assert not gone.exists()
+
+
+@pytest.mark.parametrize(
+    ("forceable", "args"),
+    [(False, []), (True, ["--force"])],
+    ids=["clocked-work-not-even-force", "already-forced"],
+)
+def test_workshop_push_offers_force_only_where_it_would_help(
+    monkeypatch: pytest.MonkeyPatch, forceable: bool, args: list[str]
+) -> None:
+    """A 409 that force cannot lift (clocked work a change would orphan: `forceable` false) or that
+    came with --force already does not end with "(--force keeps them, at risk)". Before, every 409
+    did: "…which not even force may do: … (--force keeps them, at risk)"."""
+    body = {
+        "detail": "the change removes a technician or service named by the clock events of 1 booking(s)",
+        "bookings": [
+            {"booking": "BK-1", "date": DATE, "reasons": [f"technician M04 clocked work on it on {DATE}"]}
+        ],
+        "forceable": forceable,
+    }
+    monkeypatch.setattr(
+        cli.data, "_transport", lambda: httpx.MockTransport(lambda _: httpx.Response(409, json=body))
+    )
+    monkeypatch.setenv("BAYPLAN_KEY", "bp_manager")
+    run = runner.invoke(app, ["workshop", "push", "small-dealer", "--url", "http://testserver", *args])
+    assert run.exit_code == 1 and "409" in run.output and "BK-1" in run.output, run.output
+    assert "--force" not in run.output, run.output
