@@ -545,6 +545,8 @@ def with_risk_history(
     `now` (a reading that records writes that moment); on time as of `now`, a spell the record has
     open ends at `now` (the same). `at_risk_since` is the start of the first
     spell, not the latest (issue 13: "when that first became true")."""
+    if not recorded and not status.at_risk:
+        return status  # never at risk (most bookings): nothing to add, no copy
     if replayed:
         recorded = [
             (start, None if end is None or end > now else end) for start, end in recorded if start <= now

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import DateTime, delete, func, null, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -134,19 +134,19 @@ Spell = tuple[dt.datetime, dt.datetime | None]
 
 def spells(session: Session, workshop_id: str, booking_ids: list[str]) -> dict[str, list[Spell]]:
     """Every spell at risk of each of `booking_ids` (those never at risk are left out), oldest first:
-    the ended ones, then the open one (to None) if it is at risk still."""
+    the ended ones, then the open one (to None) if it is at risk still. One query (a status reads it
+    at each poll)."""
+    ended = select(
+        PromiseRiskSpellRow.booking_id, PromiseRiskSpellRow.since, PromiseRiskSpellRow.until
+    ).where(PromiseRiskSpellRow.workshop_id == workshop_id, PromiseRiskSpellRow.booking_id.in_(booking_ids))
+    open_ = select(
+        PromiseRiskRow.booking_id, PromiseRiskRow.since, null().cast(DateTime(timezone=True)).label("until")
+    ).where(PromiseRiskRow.workshop_id == workshop_id, PromiseRiskRow.booking_id.in_(booking_ids))
     found: dict[str, list[Spell]] = {}
-    ended = session.scalars(
-        select(PromiseRiskSpellRow)
-        .where(
-            PromiseRiskSpellRow.workshop_id == workshop_id, PromiseRiskSpellRow.booking_id.in_(booking_ids)
-        )
-        .order_by(PromiseRiskSpellRow.since)
-    ).all()
-    for r in ended:
-        found.setdefault(r.booking_id, []).append((_aware(r.since), _aware(r.until)))
-    for booking_id, since in risks(session, workshop_id, booking_ids).items():
-        found.setdefault(booking_id, []).append((since, None))
+    for booking_id, since, until in session.execute(union_all(ended, open_)).all():
+        found.setdefault(booking_id, []).append((_aware(since), None if until is None else _aware(until)))
+    for listed in found.values():
+        listed.sort(key=lambda spell: (spell[1] is None, spell[0]))  # the open one last
     return found
 
 
