@@ -120,6 +120,7 @@ def record(
                 return Replayed(event_from_record(done, tz), done.date)
         parsed = service.workshop(workshop_id, session)
         _required(fields)
+        asked = now
         now = received_now(now, service.clock.now(), replays, parsed)
         _not_in_future(fields.get("at"), now, parsed)
         date = _date_of(session, workshop_id, parsed.tz, fields)
@@ -130,6 +131,8 @@ def record(
         row.workshop_id, row.key_id = workshop_id, key_id
         row.idempotency_key, row.request_hash = idempotency_key, request_hash
         row.recorded_at = service.clock.now()
+        # Its live re-plan plans the rest of the day as of the moment its answer is as of.
+        row.asked_now = answer_moment(asked, row.recorded_at, replays, row.at)
         candidate = [event_from_record(r) for r in rows] + [
             event_from_record(row.__class__(**{**_row_fields(row), "id": _NEW}))
         ]
@@ -143,6 +146,20 @@ def record(
         event = event_from_record(row, workshop.tz)
         past = candidate[:-1]  # the day's events before this one
     return Recorded(event, row.date, workshop, day, plan, state, past)
+
+
+def answer_moment(
+    now: dt.datetime | None, server: dt.datetime, replays: bool, at: dt.datetime
+) -> dt.datetime | None:
+    """The moment a clock event's answer is as of: the request's `now` (None: not given, the answer
+    is as the shop floor knows the day, `live_now`), as `received_now` takes it (a technician's no
+    later than the server's clock), and not before the event's own `at` (up to FUTURE_TOLERANCE
+    after `now`): the answer is the booking's entry of the day's status as of that moment, the
+    event in it (audit13-s19 R2: it was as of the server's clock, or the latest event)."""
+    if now is None:
+        return None
+    moment = now if replays else min(now, server)
+    return max(moment, at)
 
 
 def received_now(

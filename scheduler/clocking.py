@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import numpy as np
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
@@ -488,6 +488,15 @@ class OperationStatus(BaseModel):
     projected_end: AwareDatetime | None
 
 
+class RiskSpell(BaseModel):
+    """A spell a booking was at risk, as the promise guard recorded it: from when, to when (None:
+    still at risk as of the moment read)."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+    from_: AwareDatetime = Field(alias="from")
+    to: AwareDatetime | None = None
+
+
 class BookingStatus(BaseModel):
     booking: str
     state: BookingState
@@ -499,6 +508,10 @@ class BookingStatus(BaseModel):
     operations: list[OperationStatus]
     on_time_probability: float | None = None
     """P(ready by the promised pickup): a Monte Carlo of the rest of the day (None: no promise)."""
+    at_risk_spells: list[RiskSpell] = []
+    """Every spell the promise guard recorded it at risk up to the moment read, oldest first (the
+    last one open, `to` null, while it lasts); `at_risk_since` is the first one's `from`. A spell
+    recorded after that moment is left out, one ended after it reads open."""
     carried_over: list[int] | None = None
     """The operations the live plan carries over to a later day (they do not fit today after the
     booking's clocked work: the plan lists them unassigned); then `projected_end` is null, the

@@ -1091,7 +1091,7 @@ class PlanningService:
                         return kept
                     if not force or not isinstance(refused, Conflict):
                         raise
-                    _clocked_work_stays(workshop, clocked, (old, old_witness), (wanted, []))
+                    _clocked_work_stays(workshop, clocked, (old, old_witness), (wanted, []), forced=old.id)
                     return self._keep_at_risk(session, workshop, wanted, old, idempotency)
                 session.flush()
                 moved = bookings_db.get(session, workshop_id, booking_id)
@@ -1105,7 +1105,9 @@ class PlanningService:
                             raise
                         bookings_db.remove(session, moved)  # kept at risk instead, its work where clocked
                         session.flush()
-                        _clocked_work_stays(workshop, clocked, (old, old_witness), (wanted, []))
+                        _clocked_work_stays(
+                            workshop, clocked, (old, old_witness), (wanted, []), forced=old.id
+                        )
                         return self._keep_at_risk(session, workshop, wanted, old, idempotency)
                 version = self._remember_day(session, after)
             self._pack_soon(after)
@@ -1409,12 +1411,26 @@ def _clocked_work_stays(
     clocked: dict[dt.date, int],
     before: tuple[Booking, list[Assignment]],
     after: tuple[Booking, list[Assignment]],
+    forced: str | None = None,
 ) -> None:
     """A change keeps each day the booking's work was clocked on seeing the same operations of it
     (`_clocked_days_left`); else Conflict: moved off that day (another drop-off day, a multi-day
     repair's work shifted by a later parts ETA), the day's events would name work it no longer has
-    and its status, clock and plans failed (review-s20 D2)."""
+    and its status, clock and plans failed (review-s20 D2). `forced`: the booking's id, `after` its
+    forced change kept at risk (on its drop-off day alone): a later day of the repair with clocked
+    work refuses it even so, naming the booking and the day, as a forced workshop change does
+    (173f578); the refusal no longer suggests forcing it."""
     for date in _clocked_days_left(workshop, clocked, before, after)[:1]:
+        if forced is not None:
+            raise Conflict(
+                N_(
+                    "booking %(booking)s was clocked on %(date)s, a later day of the repair: kept at"
+                    " risk it would hold its drop-off day only, and clocked work cannot move off its"
+                    " day, not even by force"
+                )
+                % {"booking": forced, "date": date.isoformat()},
+                [],
+            )
         raise Conflict(
             N_(
                 "its work clocked on %(date)s would move off that day (a parts_eta change may be"

@@ -21,13 +21,14 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy.orm import Session
 
 from scheduler.actuals import learned_speeds
-from scheduler.clock_intake import Replayed, record, workshop_lock
+from scheduler.clock_intake import Replayed, answer_moment, record, workshop_lock
 from scheduler.clocking import (
     BookingStatus,
     ClockEvent,
     DayState,
     DayStatus,
     Effective,
+    RiskSpell,
     booking_status,
     effective,
     event_from_record,
@@ -50,6 +51,8 @@ from scheduler.service import PlanningService
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db
 from scheduler.storage import plans as plans_db
+from scheduler.storage.clock_events import Spell
+from scheduler.storage.tables import ClockEventRow
 from scheduler.webhooks import Webhooks
 
 logger = logging.getLogger("bayplan")
@@ -211,7 +214,7 @@ class ShopFloor:
                     self._live_replan(workshop_id, taken.date)
             elif not self.replans.background:  # the re-plan inside the request (under the lock)
                 replanned = self._live_replan(workshop_id, taken.date)
-        as_of = answer_moment(now, self.service.clock.now(), replays, taken.event)
+        as_of = answer_moment(now, self.service.clock.now(), replays, taken.event.at)
         if isinstance(taken, Replayed):
             if self.replans.background:
                 self.replans.lag(workshop_id, taken.date)  # asks for the re-plan if the plan lags
@@ -266,12 +269,13 @@ class ShopFloor:
         day has no events). A re-plan that fails is logged and the stored plan stays."""
         with self.service.store.sessions() as session:
             workshop, day = self._day(session, workshop_id, date)
-            events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
-        if not events:
+            rows = events_db.day_events(session, workshop_id, date)
+        if not rows:
             return None
+        events = [event_from_record(r) for r in rows]
         newest = max(e.id for e in events)
         state = replay(effective(events), workshop, {b.id: b for b in day}, date)
-        now = live_now(self.service, workshop, date, state)
+        now = live_now(self.service, workshop, date, state, replan_moment(max(rows, key=lambda r: r.id)))
         self._quiet.on = True
         try:
             plan = self.replans.replan(workshop, date, state, now, newest)
@@ -380,12 +384,9 @@ class ShopFloor:
         if self.downstream:
             statuses = reprojected(statuses, ends)
         found = guarded(statuses, {} if promise is None else {booking_id: promise})[0]
-        if not found.at_risk:
-            return found
         with self.service.store.sessions() as session:
-            since = events_db.risks(session, workshop.id, [booking_id])
-        first = risk_since(since.get(booking_id), now, as_of is not None, workshop.tz)
-        return found.model_copy(update={"at_risk_since": first})
+            recorded = events_db.spells(session, workshop.id, [booking_id])
+        return with_risk_history(found, recorded.get(booking_id, []), now, as_of is not None, workshop.tz)
 
     def _push_later(self, workshop_id: str, date: dt.date, status: Callable[[], DayStatus]) -> None:
         """Push `status()` to the day's subscribers from the pusher thread (in order of asking)."""
@@ -433,33 +434,30 @@ class ShopFloor:
         replayed: bool = False,
     ) -> DayStatus:
         """The day's status as of `now`; `persist`: record the bookings newly at risk (and those back
-        on time); `replayed`: `now` is a moment asked for (`risk_since`)."""
+        on time); `replayed`: `now` is a moment asked for (`with_risk_history`)."""
         learned = learned_speeds(self.service, workshop, date)
         promises = promise_guard(Snapshot(workshop, date, day, plan, state, now, learned))
         statuses = [booking_status(workshop, b, plan, state, now, None, learned) for b in day]
         if self.downstream:
             statuses = reprojected(statuses, projected_ends(workshop, day, plan, state, now, learned))
         statuses = guarded(statuses, promises)
+        ids = [s.booking for s in statuses]
+        new: frozenset[str] = frozenset()
         if persist:
             with self.service.store.transaction() as session:
-                update = events_db.set_risks(
+                new = events_db.set_risks(
                     session, workshop.id, {s.booking: s.at_risk for s in statuses}, now
-                )
-            since = update.since
-            for s in statuses:  # once per booking going at risk, whichever update wrote it
-                if s.booking in update.new:
-                    self.webhooks.emit(workshop.id, "booking.at_risk", s.model_dump(mode="json"))
+                ).new
+                recorded = events_db.spells(session, workshop.id, ids)
         else:
             with self.service.store.sessions() as session:
-                since = events_db.risks(session, workshop.id, [s.booking for s in statuses])
+                recorded = events_db.spells(session, workshop.id, ids)
         statuses = [
-            s.model_copy(
-                update={"at_risk_since": risk_since(since.get(s.booking), now, replayed, workshop.tz)}
-            )
-            if s.at_risk
-            else s
-            for s in statuses
+            with_risk_history(s, recorded.get(s.booking, []), now, replayed, workshop.tz) for s in statuses
         ]
+        for s in statuses:  # once per booking going at risk, whichever update wrote it
+            if s.booking in new:
+                self.webhooks.emit(workshop.id, "booking.at_risk", s.model_dump(mode="json"))
         return DayStatus(  # as_of on the workshop's clock, to the second, as its other times read
             as_of=now.astimezone(workshop.tz).replace(microsecond=0),
             bookings=statuses,
@@ -474,7 +472,7 @@ class ShopFloor:
         newest or its re-plan is still running: the re-plan is on its way). As of the clock (and
         not before the latest event, and with a live plan made from every event and its re-plan
         ended), newly at-risk bookings are recorded. A `now` given is a moment replayed
-        (`risk_since`) unless `live` (the moment the shop floor knows the day up to: `live_status`)."""
+        (`with_risk_history`) unless `live` (the moment the shop floor knows the day up to: `live_status`)."""
         with self.service.store.sessions() as session:
             workshop, day = self._day(session, workshop_id, date)
             events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
@@ -535,33 +533,46 @@ class ShopFloor:
         return next(b for b in status.bookings if b.booking == booking_id)
 
 
-def risk_since(
-    recorded: dt.datetime | None, now: dt.datetime, replayed: bool, tz: dt.tzinfo
-) -> dt.datetime | None:
-    """When a booking at risk as of `now` went at risk, as its status shows it (on the workshop's
-    clock, `tz`): when the promise guard recorded it (`set_risks`: the first moment of its current
-    spell at risk, forgotten once back on time). Live (not `replayed`), a risk not recorded yet is
-    new as of `now` (a reading that records writes that moment). As of a moment asked for
-    (`replayed`: a day replayed, `?now=`), only a risk recorded at or before it counts; else None:
-    the guard had not flagged it by then. Before, such a reading showed its own `now` (a moment that
-    moved with each poll of a replay) or a risk recorded after it (audit13-s19 R6)."""
-    if recorded is not None and (not replayed or recorded <= now):
-        return recorded.astimezone(tz)
-    return None if replayed else now.astimezone(tz)
+def with_risk_history(
+    status: BookingStatus, recorded: list[Spell], now: dt.datetime, replayed: bool, tz: dt.tzinfo
+) -> BookingStatus:
+    """`status` (as of `now`) with its spells at risk (`at_risk_spells`) and, at risk, when it first
+    went at risk (`at_risk_since`), as the promise guard recorded them (`set_risks`; `recorded`,
+    oldest first), on the workshop's clock (`tz`). As of a moment asked for (`replayed`: a day
+    replayed, `?now=`), only spells begun at or before it count, one ended after it reads open; at
+    risk with none by then, `at_risk_since` is None: the guard had not flagged it yet (audit13-s19
+    R6). Live (not `replayed`), spells read as recorded, and a risk not recorded yet is new as of
+    `now` (a reading that records writes that moment); on time as of `now`, a spell the record has
+    open ends at `now` (the same). `at_risk_since` is the start of the first
+    spell, not the latest (issue 13: "when that first became true")."""
+    if not recorded and not status.at_risk:
+        return status  # never at risk (most bookings): nothing to add, no copy
+    if replayed:
+        recorded = [
+            (start, None if end is None or end > now else end) for start, end in recorded if start <= now
+        ]
+    elif status.at_risk and (not recorded or recorded[-1][1] is not None):
+        recorded = [*recorded, (now, None)]
+    if not status.at_risk and recorded and recorded[-1][1] is None:
+        # On time as of `now`: a spell still open in the record ends then (what a recording read writes).
+        recorded = [*recorded[:-1], (recorded[-1][0], max(now, recorded[-1][0]))]
+    spells = [RiskSpell(from_=start.astimezone(tz), to=None if end is None else end.astimezone(tz))
+              for start, end in recorded]  # fmt: skip
+    since = spells[0].from_ if status.at_risk and spells else None
+    return status.model_copy(update={"at_risk_since": since, "at_risk_spells": spells})
 
 
-def answer_moment(
-    now: dt.datetime | None, server: dt.datetime, replays: bool, event: ClockEvent
-) -> dt.datetime | None:
-    """The moment a clock event's answer is as of: the request's `now` (None: not given, the answer
-    is as the shop floor knows the day, `live_now`), as `received_now` takes it (a technician's no
-    later than the server's clock), and not before the event's own `at` (up to FUTURE_TOLERANCE
-    after `now`): the answer is the booking's entry of the day's status as of that moment, the
-    event in it (audit13-s19 R2: it was as of the server's clock, or the latest event)."""
-    if now is None:
+def replan_moment(newest: ClockEventRow) -> dt.datetime | None:
+    """The moment the live re-plan after the day's `newest` event plans the rest of the day from
+    (before `live_now` keeps it within the day and not before the latest event): the moment its
+    request was answered as of (`asked_now`: max(`now`, `at`), a technician's `now` no later than the
+    server's clock), so that a day replayed (`?now=` behind the server's clock) is re-planned from
+    where the replay is; but no later than the server's clock when it was received (a `now` ahead of
+    it names a moment not yet come: the answer reads the day as of it, the shared live plan is not
+    made from it). None (no `now` given): the service's clock, as before."""
+    if newest.asked_now is None:
         return None
-    moment = now if replays else min(now, server)
-    return max(moment, event.at)
+    return min(newest.asked_now, newest.recorded_at)
 
 
 def _live(status: DayStatus, replanning: bool, plan_as_of: int | None, newest: int | None) -> DayStatus:

@@ -1,16 +1,17 @@
-"""Clock event rows (append-only) and the promise-risk rows (when a booking first went at risk)."""
+"""Clock event rows (append-only) and the promise-risk rows (when a booking went at risk: its open
+spell, and the spells that ended)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import NamedTuple
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import DateTime, delete, func, null, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from scheduler.storage.tables import ClockEventRow, PromiseRiskRow
+from scheduler.storage.tables import ClockEventRow, PromiseRiskRow, PromiseRiskSpellRow
 
 
 class PlainEvent(NamedTuple):
@@ -36,6 +37,8 @@ def _make_aware(row: ClockEventRow) -> None:
     the day's events does not write every one of them back)."""
     set_committed_value(row, "at", _aware(row.at))
     set_committed_value(row, "recorded_at", _aware(row.recorded_at))
+    if row.asked_now is not None:
+        set_committed_value(row, "asked_now", _aware(row.asked_now))
 
 
 def clocked_since(session: Session, workshop_id: str, first: dt.date) -> list[tuple[str, str, dt.date]]:
@@ -108,6 +111,8 @@ def by_idempotency_key(
 def add(session: Session, row: ClockEventRow) -> ClockEventRow:
     """Store an event; times in UTC (SQLite keeps no offset)."""
     row.at, row.recorded_at = row.at.astimezone(dt.UTC), row.recorded_at.astimezone(dt.UTC)
+    if row.asked_now is not None:
+        row.asked_now = row.asked_now.astimezone(dt.UTC)
     session.add(row)
     session.flush()  # gives the row its id
     return row
@@ -123,29 +128,69 @@ def risks(session: Session, workshop_id: str, booking_ids: list[str]) -> dict[st
     return {r.booking_id: _aware(r.since) for r in rows}
 
 
+Spell = tuple[dt.datetime, dt.datetime | None]
+"""A spell at risk: (from, to); to None while it lasts."""
+
+
+def spells(session: Session, workshop_id: str, booking_ids: list[str]) -> dict[str, list[Spell]]:
+    """Every spell at risk of each of `booking_ids` (those never at risk are left out), oldest first:
+    the ended ones, then the open one (to None) if it is at risk still. One query (a status reads it
+    at each poll)."""
+    ended = select(
+        PromiseRiskSpellRow.booking_id, PromiseRiskSpellRow.since, PromiseRiskSpellRow.until
+    ).where(PromiseRiskSpellRow.workshop_id == workshop_id, PromiseRiskSpellRow.booking_id.in_(booking_ids))
+    open_ = select(
+        PromiseRiskRow.booking_id, PromiseRiskRow.since, null().cast(DateTime(timezone=True)).label("until")
+    ).where(PromiseRiskRow.workshop_id == workshop_id, PromiseRiskRow.booking_id.in_(booking_ids))
+    found: dict[str, list[Spell]] = {}
+    for booking_id, since, until in session.execute(union_all(ended, open_)).all():
+        found.setdefault(booking_id, []).append((_aware(since), None if until is None else _aware(until)))
+    for listed in found.values():
+        listed.sort(key=lambda spell: (spell[1] is None, spell[0]))  # the open one last
+    return found
+
+
 class RiskUpdate(NamedTuple):
     since: dict[str, dt.datetime]
-    """When each booking at risk went at risk."""
+    """When each booking at risk went at risk (its open spell)."""
     new: frozenset[str]
     """The bookings this update found newly at risk (another update at the same time sees none of them)."""
 
 
 def set_risks(session: Session, workshop_id: str, at_risk: dict[str, bool], now: dt.datetime) -> RiskUpdate:
-    """Record the first moment each booking went at risk; forget it once it is back on time.
+    """Record the moment each booking went at risk (its open spell); once it is back on time, the
+    spell ends at `now` and is kept (`spells`).
 
     A re-plan's status and a poll's may write at once: the insert skips a row the other has just
-    written (the first moment stays) and the delete counts no rows, so neither fails the other."""
+    written (the first moment stays) and the delete counts no rows, so neither fails the other (the
+    spell ended by the one whose delete returned it)."""
     back_on_time = [booking_id for booking_id, risky in at_risk.items() if not risky]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     if back_on_time:
-        session.execute(
-            delete(PromiseRiskRow).where(
-                PromiseRiskRow.workshop_id == workshop_id, PromiseRiskRow.booking_id.in_(back_on_time)
+        ended = session.execute(
+            delete(PromiseRiskRow)
+            .where(PromiseRiskRow.workshop_id == workshop_id, PromiseRiskRow.booking_id.in_(back_on_time))
+            .returning(PromiseRiskRow.booking_id, PromiseRiskRow.since)
+        ).all()
+        if ended:
+            session.execute(
+                insert(PromiseRiskSpellRow)
+                .values(
+                    [
+                        {
+                            "workshop_id": workshop_id,
+                            "booking_id": booking_id,
+                            "since": _aware(since),
+                            "until": max(now.astimezone(dt.UTC), _aware(since)),
+                        }
+                        for booking_id, since in ended
+                    ]
+                )
+                .on_conflict_do_nothing()
             )
-        )
     risky = [booking_id for booking_id, r in at_risk.items() if r]
     new: frozenset[str] = frozenset()
     if risky:
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         since = now.astimezone(dt.UTC)
         inserted = session.scalars(
             insert(PromiseRiskRow)

@@ -131,6 +131,10 @@ class ClockEventRow(Base):
     key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    asked_now: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """The moment its request was answered as of (`?now=`, as `clock_intake.answer_moment` takes
+    it); None: not given (the shop floor's own moment, `live_now`). The live re-plan after it plans
+    the rest of the day from it."""
 
 
 class PromiseRiskRow(Base):
@@ -140,6 +144,17 @@ class PromiseRiskRow(Base):
     workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), primary_key=True)
     booking_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     since: Mapped[dt.datetime] = mapped_column(Moment)
+
+
+class PromiseRiskSpellRow(Base):
+    """A spell a booking was at risk that has ended (it went back on time): the open one is its
+    PromiseRiskRow. `at_risk_since` is the start of the first spell."""
+
+    __tablename__ = "promise_risk_spells"
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), primary_key=True)
+    booking_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    until: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class WorkshopVersionRow(Base):

@@ -196,6 +196,40 @@ def test_an_events_answer_is_the_status_as_of_the_requests_now(tmp_path: Path, s
     _wait_idle(client.app.state.shopfloor)  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("server", ["14:00 that day", "the next day"])
+def test_a_replayed_events_replan_plans_the_rest_of_the_day_from_the_requests_now(
+    tmp_path: Path, server: str
+) -> None:
+    """A day replayed (`POST …/clock?now=` well before the server's clock): the background re-plan
+    the event triggers plans the rest of the day as of the request's `now` (max(now, at)), as its
+    answer is. It planned from the server's clock: A's start projected on to 14:00 (a job never
+    ends before `now`) and B moved behind it, or, the clock a day on, B carried off the day."""
+    clock = fixed_clock()
+    client = TestClient(create_app(f"sqlite:///{tmp_path / 'day.db'}", auth=False, clock=clock))
+    a, b = two_waiters_day(client)
+    clock.set(at("14:00") if server == "14:00 that day" else at("12:00", DAY + dt.timedelta(days=1)))
+    r = client.post(f"{W}/clock", params={"now": at("08:00").isoformat()}, json=ev(a, "start", "08:00"))
+    assert r.status_code == 201, r.text
+    s = settled(client, W)
+    _wait_idle(client.app.state.shopfloor)  # type: ignore[attr-defined]
+    assert s["plan_as_of_event"] == r.json()["event"]["id"]
+    plan = client.get(f"{W}/plans/{DATE}").json()
+    mine = {x["booking"]: x for x in plan["assignments"]}
+    assert (mine[a]["start"], mine[a]["end"]) == (at("08:00").isoformat(), at("09:00").isoformat())
+    assert b in mine, plan["unassigned"]
+    assert at("08:00") <= dt.datetime.fromisoformat(mine[b]["start"]) < at("14:00"), mine[b]
+    assert_valid(clocked_request(client, plan, {a: ("08:00", "09:00")}), Plan.model_validate(plan))
+    # A later event without `now` is as of the server's clock again (newest state wins).
+    if server == "14:00 that day":
+        later = client.post(f"{W}/clock", json=ev(a, "finish", "09:00"))
+        assert later.status_code == 201, later.text
+        settled(client, W)
+        _wait_idle(client.app.state.shopfloor)  # type: ignore[attr-defined]
+        starts = {x["booking"]: x["start"] for x in client.get(f"{W}/plans/{DATE}").json()["assignments"]}
+        # B not started by the clock's 14:00: planned from then on, if at all.
+        assert starts.get(b, at("14:00").isoformat()) >= at("14:00").isoformat(), starts
+
+
 def test_events_during_a_replan_coalesce_into_one_more(client: TestClient) -> None:
     a, b = two_waiters_day(client)
     gate = Gate(client.app.state.shopfloor)  # type: ignore[attr-defined]

@@ -622,3 +622,36 @@ def test_a_forced_workshop_change_never_takes_clocked_work_off_its_day(client: T
     assert status.status_code == 200, status.text
     assert any(b["booking"] == rid for b in status.json()["bookings"])
     assert client.post(f"{base}/plans", json={"date": WED, "time_limit_seconds": 2}).status_code == 200
+
+
+def test_a_forced_parts_eta_change_never_takes_clocked_work_off_a_later_day(client: TestClient) -> None:
+    """review-s20 D3, last sentence: a repair whose paint waits for parts due Wednesday 10:00, its
+    paint started on Wednesday (its second day); the parts delayed to 15:00 no longer fit, and
+    forced, it would be kept at risk on its drop-off day alone, Wednesday's events naming work the
+    day no longer has. Refused (409) even forced, naming the booking and the clocked day, as a forced
+    workshop change is (173f578); nothing changes and every day's status and plan answer. (Already a
+    409 on main since af740f5, but one that said "a parts_eta change may be forced": to a request
+    that was.)"""
+    put_workshop(client, multi_day_workshop())
+    eta = {"parts_eta": f"{WED}T10:00:00+08:00"}
+    repair = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00", **eta})
+    assert repair.status_code == 201, repair.text
+    rid, base = repair.json()["id"], f"/v1/workshops/{WORKSHOP_ID}"
+    assert _clock(client, rid, "start", f"{WED}T10:00:00+08:00", "zhou", 0).status_code == 201
+    later = {"parts_eta": f"{WED}T15:00:00+08:00"}
+    assert client.patch(f"{BOOKINGS}/{rid}", json=later).status_code == 409
+    forced = client.patch(f"{BOOKINGS}/{rid}", json={**later, "force": True})
+    assert forced.status_code == 409, forced.text
+    detail = forced.json()["detail"]
+    assert rid in detail and WED in detail and "not even by force" in detail, detail
+    assert "may be forced" not in detail, detail
+    kept = client.get(f"{BOOKINGS}/{rid}").json()
+    assert kept["parts_eta"] == eta["parts_eta"] and kept["at_risk"] is False
+    for day in (DATE, WED, THU):
+        status = client.get(f"{base}/days/{day}/status", params={"now": f"{day}T12:00:00+08:00"})
+        assert status.status_code == 200, (day, status.text)
+        plan = client.post(f"{base}/plans", json={"date": day, "time_limit_seconds": 2})
+        assert plan.status_code == 200, (day, plan.text)
+    wed = client.get(f"{base}/days/{WED}/status", params={"now": f"{WED}T12:00:00+08:00"}).json()
+    mine = next(b for b in wed["bookings"] if b["booking"] == rid)
+    assert mine["operations"][0]["actual_start"] == f"{WED}T10:00:00+08:00"

@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 import warnings
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from scheduler.contract import PinnedOperation, Plan, PlanOptions, PlanRequest, 
 from scheduler.keys import KeyStore
 from scheduler.pubsub import Hub
 from scheduler.storage import Store
+from scheduler.storage import clock_events as events_db
 from scheduler.storage.tables import ClockEventRow
 from scheduler.validator import assert_valid
 from tests.builders import (
@@ -475,6 +477,51 @@ def _moments(value: object) -> list[str]:
     if isinstance(value, list):
         return [m for v in value for m in _moments(v)]
     return [value] if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT.*", value) else []
+
+
+def test_at_risk_since_is_the_start_of_the_first_spell_and_every_spell_is_listed(client: TestClient) -> None:
+    """Issue 13: `at_risk_since` "records when that first became true". B (promised 10:15, queued
+    behind A's overrun) recorded at risk at 09:00, back on time at 10:00, at risk again at 14:00:
+    read at 15:00 it is at risk since 09:00, with both spells in `at_risk_spells`; replayed at 09:30
+    it shows 09:00 and one open spell; at 11:00 the first spell, ended. Before, the guard kept only the
+    latest spell: 14:00, and no spells listed."""
+    a, b = two_waiters_day(client)
+    url = f"{W}/days/{DATE}/status"
+    assert client.post(f"{W}/clock", params={"now": at("08:00").isoformat()},
+                       json=ev(a, "start", "08:00")).status_code == 201  # fmt: skip
+    settled(client, W)
+    store = client.app.state.services.service.store  # type: ignore[attr-defined]
+    for hhmm, risky in (("09:00", True), ("10:00", False), ("14:00", True)):  # what the guard recorded
+        with store.transaction() as session:
+            events_db.set_risks(session, "tiny", {b: risky}, at(hhmm))
+
+    def entry(hhmm: str) -> dict[str, Any]:
+        body = client.get(url, params={"now": at(hhmm).isoformat()}).json()
+        found: dict[str, Any] = next(x for x in body["bookings"] if x["booking"] == b)
+        assert found["at_risk"], found  # A never finishes: B is late at every moment read
+        return found
+
+    late = entry("15:00")
+    assert late["at_risk_since"] == at("09:00").isoformat()
+    assert late["at_risk_spells"] == [
+        {"from": at("09:00").isoformat(), "to": at("10:00").isoformat()},
+        {"from": at("14:00").isoformat(), "to": None},
+    ]
+    early = entry("09:30")
+    assert early["at_risk_since"] == at("09:00").isoformat()
+    assert early["at_risk_spells"] == [{"from": at("09:00").isoformat(), "to": None}]
+    between = entry("11:00")
+    assert between["at_risk_since"] == at("09:00").isoformat()
+    assert between["at_risk_spells"] == [{"from": at("09:00").isoformat(), "to": at("10:00").isoformat()}]
+    # A clock event's answer as of a `now` reads the same.
+    done = client.post(f"{W}/clock", params={"now": at("15:00").isoformat()}, json=ev(a, "finish", "15:00"))
+    assert done.status_code == 201, done.text
+    r = client.post(
+        f"{W}/clock", params={"now": at("15:00").isoformat()}, json=ev(b, "start", "15:00", tech="u")
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["booking"]["at_risk_since"] == at("09:00").isoformat()
+    assert len(r.json()["booking"]["at_risk_spells"]) == 2
 
 
 def test_every_time_of_the_status_reads_on_the_workshops_clock_whatever_offset_now_has(db_url: str) -> None:

@@ -80,3 +80,24 @@ def test_two_status_updates_clearing_the_same_risk_at_once_neither_warns(postgre
     assert _interleaved(postgres_store, {"b1": False}, {"b1": False}) == []
     with postgres_store.sessions() as session:
         assert events_db.risks(session, "w", ["b1"]) == {}
+
+
+def test_a_spell_at_risk_that_ends_is_kept_beside_the_next(db_url: str) -> None:
+    """Issue 13: `at_risk_since` "records when that first became true". A booking at risk at 09:00,
+    on time at 10:00 and at risk again at 14:00 keeps both spells (SQLite and PostgreSQL, migration
+    0011); the open one is the one `risks` reads. Before, the 09:00 spell was deleted at 10:00."""
+    service, _ = _service(db_url)
+    store = service.store
+    nine, ten, two = (_NOW + dt.timedelta(hours=h) for h in (0, 1, 5))
+    for moment, risky in ((nine, True), (ten, False), (two, True), (two, True)):  # the last: no change
+        with store.transaction() as session:
+            events_db.set_risks(session, "w", {"b1": risky, "b2": False}, moment)
+    with store.sessions() as session:
+        assert events_db.spells(session, "w", ["b1", "b2"]) == {"b1": [(nine, ten), (two, None)]}
+        assert events_db.risks(session, "w", ["b1"]) == {"b1": two}
+    with store.transaction() as session:  # over again at 15:00: two spells ended, none open
+        events_db.set_risks(session, "w", {"b1": False}, two + dt.timedelta(hours=1))
+    with store.sessions() as session:
+        assert events_db.spells(session, "w", ["b1"]) == {
+            "b1": [(nine, ten), (two, two + dt.timedelta(hours=1))]
+        }
