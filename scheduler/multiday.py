@@ -542,14 +542,7 @@ def offers(
     (scheduler.overbooking): it holds every day in a witness."""
     single_day = [o for o in single_day if not o.overbooked]
     day_offers = [replace(o, days=(day.date,)) for o in single_day]
-    template = Booking(
-        id="probe",
-        service=service,
-        drop_off=day.clock.at(0),
-        fleet_partner=fleet_partner,
-        loan_car=wants.loan_car,
-        parts_eta=wants.parts_eta,
-    )
+    template = wants.probe(service, day.clock.at(0), False, fleet_partner)
     search = _search(day, day_of, template, ejection_seconds)
     if search is None:
         return day_offers

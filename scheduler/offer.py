@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from scheduler.contract import Assignment
+from scheduler.contract import Assignment, Booking
 from solver.problem import Placement
 
 
@@ -17,6 +17,20 @@ class Wants:
 
     loan_car: bool = False
     parts_eta: dt.datetime | None = None
+
+    def probe(
+        self, service: str, drop_off: dt.datetime, waiter: bool = False, fleet_partner: str | None = None
+    ) -> Booking:
+        """The booking a slot search tries at `drop_off`: this service, asking for these wants."""
+        return Booking(
+            id="probe",
+            service=service,
+            drop_off=drop_off,
+            waiter=waiter,
+            fleet_partner=fleet_partner,
+            loan_car=self.loan_car,
+            parts_eta=self.parts_eta,
+        )
 
 
 NO_WANTS = Wants()

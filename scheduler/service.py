@@ -471,28 +471,13 @@ class PlanningService:
         carried = multiday.multi_day(workshop.service(service)) and not waiter  # work carried over
         found = [] if carried else [x for _, x in worded if isinstance(x, Offer)]
         if not carried:
-            probe = Booking(
-                id="probe",
-                service=service,
-                drop_off=now,
-                waiter=waiter,
-                fleet_partner=fleet,
-                loan_car=wants.loan_car,
-                parts_eta=wants.parts_eta,
-            )
+            probe = wants.probe(service, now, waiter, fleet)
             refused = [t for t, x in worded if isinstance(x, str)]
             found += self._booking_fits(day, version, probe, refused, [*offers, *found])
         explained = [(t, x if isinstance(x, str) else refusals.NO_ROOM_KEPT) for t, x in worded]
         explained = [(t, why) for t, why in explained if carried or t not in {o.drop_off for o in found}]
         if carried:
-            template = Booking(
-                id="probe",
-                service=service,
-                drop_off=now,
-                fleet_partner=fleet,
-                loan_car=wants.loan_car,
-                parts_eta=wants.parts_eta,
-            )
+            template = wants.probe(service, now, False, fleet)
             with self.store.sessions() as session:
                 explained = multiday.refusals(day, partial(self._day, session, workshop), template, explained)
         if found:  # the day version's cached answer offers them too (none cached: nothing to add to)
@@ -573,15 +558,7 @@ class PlanningService:
             with self.store.sessions() as session:
                 day = self._day(session, self.workshop(workshop_id, session), date)
             for o in over:
-                probe = Booking(
-                    id="probe",
-                    service=service,
-                    drop_off=o.drop_off,
-                    waiter=waiter,
-                    fleet_partner=fleet,
-                    loan_car=wants.loan_car,
-                    parts_eta=wants.parts_eta,
-                )
+                probe = wants.probe(service, o.drop_off, waiter, fleet)
                 note = day.overbooking_note(probe)
                 if note is not None:
                     notes[o.drop_off] = note

@@ -1136,18 +1136,7 @@ class DayBook:
         key = (service, waiter, fleet_partner, wants)
         probes = self._probe_lists.get(key)
         if probes is None:
-            probes = tuple(
-                Booking(
-                    id="probe",
-                    service=service,
-                    drop_off=t,
-                    waiter=waiter,
-                    fleet_partner=fleet_partner,
-                    loan_car=wants.loan_car,
-                    parts_eta=wants.parts_eta,
-                )
-                for t in self.candidate_times()
-            )
+            probes = tuple(wants.probe(service, t, waiter, fleet_partner) for t in self.candidate_times())
             _bounded_put(self._probe_lists, key, probes, _TEMPLATES)
         return list(probes)
 
