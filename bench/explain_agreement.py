@@ -4,7 +4,7 @@ planned and validated with the booking service's request (`keep_promises`). Coun
 
     PYTHONPATH=. .venv/bin/python -m bench.explain_agreement SCENARIO CHECK_IN DAYS N K SEED...
 
-The random stream is review_explain_probe's where K = 2 (the same queries, bookings and tries).
+`bench.review_explain_probe` is this probe with K = 2.
 """
 
 from __future__ import annotations

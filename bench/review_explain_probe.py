@@ -1,93 +1,21 @@
 """P5 (review-s20): explain's refused times must be 409s with the same reason, offered ones must
-book, and each day touched then plans valid (validator on the booking service's request).
+book, and each day touched then plans valid (validator on the booking service's request). The same
+probe as `bench.explain_agreement` with two refused times tried per query (its random stream).
 
     PYTHONPATH=. .venv/bin/python -m bench.review_explain_probe SCENARIO CHECK_IN DAYS N SEED...
 """
 
 from __future__ import annotations
 
-import collections
-import datetime as dt
-import json
-import random
 import sys
 
-from bench.advisor_soundness import DAY, _client
-from scheduler.contract import Plan
-from scheduler.scenarios import load_scenario
-from scheduler.validator import validate_plan
+from bench.explain_agreement import main as agreement
 
-SKIP = ("in the past", "drop-offs are booked every", "workshop closed")
+TRIED_PER_QUERY = 2
 
 
 def main(scenario: str, check_in: int, spread: int, n: int, seed: int) -> None:
-    c = _client()
-    w = load_scenario(scenario).workshop
-    w = w.model_copy(
-        update={"services": [s.model_copy(update={"check_in_minutes": check_in}) for s in w.services]}
-    )
-    put = c.put(
-        f"/v1/workshops/{w.id}", content=w.model_dump_json(), headers={"content-type": "application/json"}
-    )
-    assert put.status_code == 200, put.text
-    base = f"/v1/workshops/{w.id}"
-    rng = random.Random(seed)
-    days = [DAY + dt.timedelta(days=i) for i in range(spread)]
-    stats: collections.Counter[str] = collections.Counter()
-    odd: list[tuple[object, ...]] = []
-    used: set[str] = set()
-    for _ in range(n):
-        code, day = rng.choice([s.code for s in w.services]), rng.choice(days)
-        service = w.service(code)
-        assert service is not None
-        waiter = code in ("LUBE", "INSPECT") and rng.random() < 0.4
-        loan = bool(w.loan_cars) and not waiter and rng.random() < 0.5
-        params = {"service": code, "date": day.isoformat(), "waiter": str(waiter).lower(),
-                  "loan_car": str(loan).lower(), "explain": "true"}  # fmt: skip
-        body: dict[str, object] = {"service": code, "waiter": waiter, "loan_car": loan}
-        if any(o.needs_parts for o in service.operations) and rng.random() < 0.7:
-            when = dt.time(rng.choice([9, 11, 14]), rng.choice([0, 30]))
-            eta = dt.datetime.combine(day + dt.timedelta(days=rng.choice([0, 0, 1])), when, tzinfo=w.tz)
-            params["parts_eta"] = body["parts_eta"] = eta.isoformat()
-        answer = c.get(f"{base}/slots", params=params).json()
-        refused = [x for x in answer.get("refused", []) if not x["reason"].startswith(SKIP)]
-        for x in rng.sample(refused, min(2, len(refused))):
-            r = c.post(f"{base}/bookings", json={**body, "drop_off": x["drop_off"]})
-            stats["refused_tried"] += 1
-            if r.status_code == 201:
-                stats["refused_but_booked"] += 1
-                odd.append(
-                    ("booked", code, waiter, loan, params.get("parts_eta"), x["drop_off"], x["reason"])
-                )
-                assert c.delete(f"{base}/bookings/{r.json()['id']}").status_code in (200, 204)
-            elif r.status_code == 409 and r.json().get("reason") == x["reason"]:
-                stats["same_reason"] += 1
-            else:
-                stats["reason_differs"] += 1
-                odd.append(("differs", code, x["drop_off"], x["reason"], r.status_code, r.text[:200]))
-        if answer["slots"]:
-            pick = rng.choice(answer["slots"])
-            r = c.post(f"{base}/bookings", json={**body, "drop_off": pick["drop_off"]})
-            stats["offered_tried"] += 1
-            if r.status_code != 201:
-                stats["offered_refused"] += 1
-                odd.append(("offered_refused", code, pick, r.text[:200]))
-            else:
-                used.update(pick.get("days", [day.isoformat()]))
-    for d in sorted(used):
-        r = c.post(f"{base}/plans", json={"date": d, "time_limit_seconds": 2})
-        assert r.status_code == 200, r.text
-        plan = Plan.model_validate(r.json())
-        request, _, _ = c.app.state.services.service.plan_inputs(w.id, dt.date.fromisoformat(d), 2)  # type: ignore[attr-defined]
-        found = validate_plan(request, plan)
-        stats["invalid"] += len(found)
-        stats["unassigned"] += len(plan.unassigned)
-        stats["late"] += plan.kpis.late
-        odd += [("invalid", d, v.rule, v.message) for v in found[:3]]
-        odd += [("unassigned", d, u.booking, u.reason) for u in plan.unassigned[:3]]
-    print(json.dumps({"scenario": scenario, "check_in": check_in, "seed": seed, **stats}), flush=True)
-    for item in odd[:12]:
-        print("  ", item)
+    agreement(scenario, check_in, spread, n, TRIED_PER_QUERY, seed)
 
 
 if __name__ == "__main__":
