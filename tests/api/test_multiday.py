@@ -513,6 +513,19 @@ def test_a_refused_multi_day_booking_says_why_as_explain_does(client: TestClient
     assert response.json()["reason"] == refused[late], (late, refused[late])
 
 
+PARTS_DUE = f"{WED}T10:00:00+08:00"
+
+
+def _repair_waiting_for_parts(client: TestClient) -> tuple[str, str]:
+    """A REPAIR dropped off Tuesday 08:00 whose paint waits for parts due Wednesday 10:00: its id and
+    the workshop's route."""
+    put_workshop(client, multi_day_workshop())
+    due = {"parts_eta": PARTS_DUE}
+    repair = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00", **due})
+    assert repair.status_code == 201, repair.text
+    return repair.json()["id"], f"/v1/workshops/{WORKSHOP_ID}"
+
+
 def test_a_change_never_moves_clocked_work_off_its_day(client: TestClient) -> None:
     """A repair whose paint waits for parts due Wednesday 10:00, its strip clocked Tuesday: the parts
     delayed to Wednesday 15:00 would move all its work to Wednesday and Thursday, leaving Tuesday's
@@ -520,17 +533,13 @@ def test_a_change_never_moves_clocked_work_off_its_day(client: TestClient) -> No
     risk on Tuesday, where its work was clocked; Tuesday's status, clock and plan still answer.
     Fails before (review-s20 D2): the change was stored, then Tuesday's status, clock and plan were
     500s (KeyError replaying the day's events)."""
-    put_workshop(client, multi_day_workshop())
-    eta = {"parts_eta": f"{WED}T10:00:00+08:00"}
-    repair = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00", **eta})
-    assert repair.status_code == 201, repair.text
-    rid, base = repair.json()["id"], f"/v1/workshops/{WORKSHOP_ID}"
+    rid, base = _repair_waiting_for_parts(client)
     assert _clock(client, rid, "start", f"{DATE}T08:00:00+08:00", "zhao", 0).status_code == 201
     assert _clock(client, rid, "finish", f"{DATE}T11:00:00+08:00", "zhao", 0).status_code == 201
     later = {"parts_eta": f"{WED}T15:00:00+08:00"}
     refused = client.patch(f"{BOOKINGS}/{rid}", json=later)
     assert refused.status_code == 409 and DATE in refused.json()["detail"], refused.text
-    assert client.get(f"{BOOKINGS}/{rid}").json()["parts_eta"] == eta["parts_eta"]  # unchanged
+    assert client.get(f"{BOOKINGS}/{rid}").json()["parts_eta"] == PARTS_DUE  # unchanged
     forced = client.patch(f"{BOOKINGS}/{rid}", json={**later, "force": True})
     assert forced.status_code == 200 and forced.json()["at_risk"] is True, forced.text
     status = client.get(f"{base}/days/{DATE}/status", params={"now": f"{DATE}T11:30:00+08:00"})
@@ -632,11 +641,7 @@ def test_a_forced_parts_eta_change_never_takes_clocked_work_off_a_later_day(clie
     workshop change is (173f578); nothing changes and every day's status and plan answer. (Already a
     409 on main since af740f5, but one that said "a parts_eta change may be forced": to a request
     that was.)"""
-    put_workshop(client, multi_day_workshop())
-    eta = {"parts_eta": f"{WED}T10:00:00+08:00"}
-    repair = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00", **eta})
-    assert repair.status_code == 201, repair.text
-    rid, base = repair.json()["id"], f"/v1/workshops/{WORKSHOP_ID}"
+    rid, base = _repair_waiting_for_parts(client)
     assert _clock(client, rid, "start", f"{WED}T10:00:00+08:00", "zhou", 0).status_code == 201
     later = {"parts_eta": f"{WED}T15:00:00+08:00"}
     assert client.patch(f"{BOOKINGS}/{rid}", json=later).status_code == 409
@@ -646,7 +651,7 @@ def test_a_forced_parts_eta_change_never_takes_clocked_work_off_a_later_day(clie
     assert rid in detail and WED in detail and "not even by force" in detail, detail
     assert "may be forced" not in detail, detail
     kept = client.get(f"{BOOKINGS}/{rid}").json()
-    assert kept["parts_eta"] == eta["parts_eta"] and kept["at_risk"] is False
+    assert kept["parts_eta"] == PARTS_DUE and kept["at_risk"] is False
     for day in (DATE, WED, THU):
         status = client.get(f"{base}/days/{day}/status", params={"now": f"{day}T12:00:00+08:00"})
         assert status.status_code == 200, (day, status.text)
