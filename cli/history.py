@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     from simulation.backtest import Backtest
     from simulation.fit import Fit
 
-history_app = typer.Typer(help=N_("The shop's own history: fit a demand model to it."), no_args_is_help=True)
+history_app = typer.Typer(
+    help=N_("The shop's own history: export bayplan's records as one, fit a demand model to it."),
+    no_args_is_help=True,
+)
 
 
 class Mode(StrEnum):

@@ -293,7 +293,7 @@ def replan(
         ),
     ] = None,
     format: Annotated[
-        Format, typer.Option("--format", help=N_("table or JSON (plan + changes)"))
+        Format, typer.Option("--format", help=N_("table, JSON (plan + changes) or the plan as CSV"))
     ] = Format.table,
     out: Annotated[
         Path | None, typer.Option("--out", help=N_("write to this file instead of stdout"))
