@@ -531,6 +531,32 @@ def test_a_change_to_an_offered_alternative_gets_the_promise_offered(
         assert plan["unassigned"] == [], plan
 
 
+def test_an_offered_alternative_booked_since_is_fitted_afresh(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The offered alternative's placement is reused only on the day it was found on: another
+    booking made since at that time takes the room, and the PATCH to it is fitted afresh (here,
+    the quick fit and the ejection finding nothing, refused), never put on top of the other."""
+    tech = {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
+            "shift": {"start": "08:00", "end": "17:00"}}  # fmt: skip
+    ws = _tiny(opening={"start": "08:00", "end": "17:00"}, technicians=[tech])
+    put_workshop(client, ws)
+    made = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:00")})
+    assert made.status_code == 201, made.text
+    url = f"{BOOKINGS}/{made.json()['id']}"
+    refused = client.patch(url, json={"drop_off": _at("16:30")})  # past the technician's day
+    assert refused.status_code == 409, refused.text
+    alternative = refused.json()["alternatives"][1]
+    other = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": alternative["drop_off"]})
+    assert other.status_code == 201, other.text
+    with monkeypatch.context() as patched:
+        patched.setattr(DayBook, "try_insert", lambda self, booking: None)
+        patched.setattr(DayBook, "try_moving_others", lambda self, booking, seconds=0.0: None)
+        taken = client.patch(url, json={"drop_off": alternative["drop_off"]})
+    assert taken.status_code == 409, taken.text
+    assert client.get(url).json() == made.json()
+
+
 def _check_ins(ws: Workshop, minutes: int) -> Workshop:
     return ws.model_copy(update={"services": [s.model_copy(update={"check_in_minutes": minutes})
                                               for s in ws.services]})  # fmt: skip
