@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from functools import partial
-from typing import cast
+from typing import NamedTuple, cast
 
 from cachetools import LRUCache
 from pydantic import ValidationError
@@ -92,6 +92,51 @@ makes a new version of the day (`PlanningService._refine_ahead`), the most asked
 
 _Asked = tuple[str, bool, str | None, Wants]
 """What a slot query asked: service, waiter, fleet partner, what the customer wants."""
+
+OFFERED_CHANGES = 256
+"""Refused changes whose alternatives are remembered (`_Offered`), the least recently refused
+forgotten first: a few KB each (the day's bookings are shared, not copied)."""
+
+_Contents = dict[tuple[str, str], tuple[Booking, tuple[Assignment, ...]]]
+
+
+def _contents(day: DayBook) -> _Contents:
+    """What a day's offers depend on besides its workshop and rules: every booking it holds
+    (accepted, at risk, its vehicle held), each with its witness."""
+    return {
+        (kind, b.id): (b, tuple(w))
+        for kind, entries in (("accepted", day.accepted), ("at_risk", day.at_risk), ("held", day.held))
+        for b, w in entries
+    }
+
+
+class _Offered(NamedTuple):
+    """The alternatives a refused change was offered on a day it held, found on that day without
+    it (`_without`, never cached, so a PATCH to one finds no cached offer): the change refused,
+    and the day they were found on (workshop, rules, the bookings it holds with their witnesses)."""
+
+    refused: Booking
+    date: dt.date
+    workshop: Workshop
+    rules: CapacityRules
+    contents: _Contents
+    offers: tuple[Offer, ...]
+
+    def fit(self, day: DayBook, booking: Booking) -> Offer | None:
+        """The offered alternative at `booking`'s drop-off, its placement (and its reshuffle of the
+        others) as offered, if `booking` is the refused change at that time and `day` (without it)
+        holds just what the day it was found on held: its witness was made for that very day, so
+        the promise is the one offered. None otherwise (the usual fits decide)."""
+        match = next((o for o in self.offers if o.drop_off == booking.drop_off), None)
+        if match is None or day.date != self.date or day.rules != self.rules:
+            return None
+        if booking.model_copy(update={"drop_off": self.refused.drop_off}) != self.refused:
+            return None
+        if day.workshop is not self.workshop and day.workshop != self.workshop:
+            return None
+        if _contents(day) != self.contents:
+            return None
+        return day.reoffer(booking, match)
 
 
 def _without(day: DayBook, booking_id: str) -> DayBook:
@@ -196,6 +241,9 @@ class PlanningService:
         self._asked: PartitionedLRU[OrderedDict[tuple[object, ...], tuple[_Asked, int]]] = PartitionedLRU(
             day_cache_entries, cached_workshops
         )
+        # Per (workshop, booking): the alternatives its last refused change was offered on a day it
+        # held (a PATCH to one of them gets the promise offered, `_Offered.fit`).
+        self._offered: LRUCache[tuple[str, str], _Offered] = LRUCache(maxsize=OFFERED_CHANGES)
 
     @property
     def offer_cache_hits(self) -> int:
@@ -935,6 +983,7 @@ class PlanningService:
             date = booking.drop_off.astimezone(workshop.tz).date()
             carried = multiday.carries_over(workshop, booking)
             freed: dict[dt.date, DayBook] = {}
+            searched: dict[dt.date, DayBook] = {}  # the days read without it, searched here
 
             def day_of(d: dt.date) -> DayBook:
                 if d not in freed:
@@ -951,6 +1000,7 @@ class PlanningService:
                 if not carried and day is self._day(session, workshop, d):  # nothing of it there
                     return self._offers_or_none(workshop_id, booking, d, now, wants)
                 fleet = booking.fleet_partner
+                searched[d] = day
                 with self.contention.searching(self.ejection_seconds) as seconds:
                     single = day.offers(
                         booking.service, booking.waiter, fleet, wants=wants, ejection_seconds=seconds
@@ -964,7 +1014,15 @@ class PlanningService:
             while not offers and later < min(date + ALTERNATIVE_DAYS, LAST_DATE):
                 later += dt.timedelta(days=1)
                 offers = offers_on(later)
-            return offers[:5]
+            offers = offers[:5]
+            found_on = searched.get(later)
+            if offers and found_on is not None and not carried:  # a PATCH to one: the promise offered
+                offered = _Offered(
+                    booking, later, found_on.workshop, found_on.rules, _contents(found_on), tuple(offers)
+                )
+                with self._lock:
+                    self._offered[(workshop_id, booking.id)] = offered
+            return offers
 
     @staticmethod
     def new_booking_id() -> str:
@@ -1042,6 +1100,8 @@ class PlanningService:
                 idempotency = bookings_db.idempotency_of(row)
                 _, old_witness = bookings_db.accepted_of(row)
                 clocked = events_db.clocked_days(session, workshop_id, booking_id)
+                with self._lock:
+                    offered = self._offered.get((workshop_id, booking_id))
                 bookings_db.remove(session, row)
                 session.flush()
                 # A new parts ETA (or the customer's details) leaves the customer's promise as it
@@ -1057,6 +1117,7 @@ class PlanningService:
                         check_past=wanted.drop_off != old.drop_off,  # other changes stay allowed
                         now=now,
                         keep_by=keep_by,
+                        offered=offered,
                     )
                 except (Conflict, InputError) as refused:
                     # No place for it yet (at risk, overbooked), for want of room or because the
@@ -1148,10 +1209,12 @@ class PlanningService:
         check_past: bool = True,
         now: dt.datetime | None = None,
         keep_by: dt.datetime | None = None,
+        offered: _Offered | None = None,
     ) -> tuple[Booking, DayBook]:
         """Store `booking` where it fits the day (409 with alternatives if it does not); returns it
         with its promise, and the day after it. `idempotency`: (key, API key id, request hash).
-        `keep_by`: the promise it already has and keeps (a fit ready later is no fit)."""
+        `keep_by`: the promise it already has and keeps (a fit ready later is no fit). `offered`:
+        the alternatives its last refused change was offered (the one at its time taken first)."""
         check_kind(workshop, booking.service, booking.fleet_partner, booking.loan_car)
         date = booking.drop_off.astimezone(workshop.tz).date()
         if not FIRST_DATE <= date <= LAST_DATE:  # a moment may be on the day after the last: no drop-off
@@ -1179,10 +1242,15 @@ class PlanningService:
         if multiday.carries_over(workshop, booking):
             offer = kept(self._multi_day_fit(session, workshop, day, booking))
         else:  # the time as its slot query offered it (the promise the customer was told), or the quick fit
-            with phase("cached fit"):
-                offer = kept(
-                    self._offers.fit(day, booking, partial(self._day_version, session, day), exact=True)
-                )
+            offer = None
+            if offered is not None:  # or as its refused change was offered it
+                with phase("offered fit"):
+                    offer = kept(offered.fit(day, booking))
+            if offer is None:
+                with phase("cached fit"):
+                    offer = kept(
+                        self._offers.fit(day, booking, partial(self._day_version, session, day), exact=True)
+                    )
             if offer is None:
                 with phase("insert"):
                     offer = kept(day.try_insert(booking))

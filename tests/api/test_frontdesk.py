@@ -18,6 +18,7 @@ from api.app import create_app
 from scheduler.clock import FixedClock
 from scheduler.contract import Booking, Plan, PlanOptions, PlanRequest, Workshop
 from scheduler.scenarios import load_scenario
+from scheduler.slots import DayBook
 from scheduler.validator import assert_valid
 from tests.builders import DATE, on_grid, put_workshop, tiny_workshop
 
@@ -491,6 +492,69 @@ def test_a_refused_change_offers_the_next_day_with_its_own_place_there_free(clie
     assert client.get(url).json() == mine.json()  # nothing changed
     taken = client.patch(url, json={"drop_off": alternatives[-1]["drop_off"]})
     assert taken.status_code == 200 and taken.json()["promised"] == alternatives[-1]["promised"], taken.text
+
+
+def test_a_change_to_an_offered_alternative_gets_the_promise_offered(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused PATCH's alternatives are found on the day without the booking; a PATCH to one of
+    them, nothing booked since, takes that very placement and promise. Here the quick fit and the
+    ejection find nothing (they stand for fits that choose their own placement: review-s21 R1,
+    small-dealer, "10:00, ready 17:45" offered, 18:15 given). Before (altpatch-s21): no cached offer
+    for the time (the day without the booking is never cached), so each PATCH was refused, and
+    with the quick fit as it is it may promise another pickup."""
+    put_workshop(client, tiny_workshop())  # room for one 60-minute booking (the walk-in holdback)
+    made = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:00")})
+    assert made.status_code == 201, made.text
+    url = f"{BOOKINGS}/{made.json()['id']}"
+    first = client.patch(url, json={"drop_off": _at("10:00")})  # past the technician's day
+    assert first.status_code == 409, first.text
+    offered = first.json()["alternatives"]
+    assert [a["drop_off"] for a in offered] == [_at("08:00"), _at("08:30"), _at("09:00")]
+    for alternative in offered:
+        refused = client.patch(url, json={"drop_off": _at("10:00")})
+        assert refused.status_code == 409 and refused.json()["alternatives"] == offered, refused.text
+        with monkeypatch.context() as patched:
+            patched.setattr(DayBook, "try_insert", lambda self, booking: None)
+            patched.setattr(DayBook, "try_moving_others", lambda self, booking, seconds=0.0: None)
+            taken = client.patch(url, json={"drop_off": alternative["drop_off"]})
+        assert taken.status_code == 200, taken.text
+        assert (taken.json()["drop_off"], taken.json()["promised"]) == (
+            alternative["drop_off"],
+            alternative["promised"],
+        )
+        plan = client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 2}).json()
+        bookings = [Booking.model_validate(b) for b in client.get(BOOKINGS, params={"date": DATE}).json()]
+        request = PlanRequest(workshop=tiny_workshop(), date=DATE, bookings=bookings,
+                              options=PlanOptions(keep_promises=True))  # fmt: skip
+        assert_valid(request, Plan.model_validate(plan))
+        assert plan["unassigned"] == [], plan
+
+
+def test_an_offered_alternative_booked_since_is_fitted_afresh(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The offered alternative's placement is reused only on the day it was found on: another
+    booking made since at that time takes the room, and the PATCH to it is fitted afresh (here,
+    the quick fit and the ejection finding nothing, refused), never put on top of the other."""
+    tech = {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
+            "shift": {"start": "08:00", "end": "17:00"}}  # fmt: skip
+    ws = _tiny(opening={"start": "08:00", "end": "17:00"}, technicians=[tech])
+    put_workshop(client, ws)
+    made = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:00")})
+    assert made.status_code == 201, made.text
+    url = f"{BOOKINGS}/{made.json()['id']}"
+    refused = client.patch(url, json={"drop_off": _at("16:30")})  # past the technician's day
+    assert refused.status_code == 409, refused.text
+    alternative = refused.json()["alternatives"][1]
+    other = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": alternative["drop_off"]})
+    assert other.status_code == 201, other.text
+    with monkeypatch.context() as patched:
+        patched.setattr(DayBook, "try_insert", lambda self, booking: None)
+        patched.setattr(DayBook, "try_moving_others", lambda self, booking, seconds=0.0: None)
+        taken = client.patch(url, json={"drop_off": alternative["drop_off"]})
+    assert taken.status_code == 409, taken.text
+    assert client.get(url).json() == made.json()
 
 
 def _check_ins(ws: Workshop, minutes: int) -> Workshop:
