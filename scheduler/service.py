@@ -523,7 +523,8 @@ class PlanningService:
             refused = [t for t, x in worded if isinstance(x, str)]
             found += self._booking_fits(day, version, probe, refused, [*offers, *found])
         explained = [(t, x if isinstance(x, str) else refusals.NO_ROOM_KEPT) for t, x in worded]
-        explained = [(t, why) for t, why in explained if carried or t not in {o.drop_off for o in found}]
+        fitted = {o.drop_off for o in found}
+        explained = [(t, why) for t, why in explained if carried or t not in fitted]
         if carried:
             template = wants.probe(service, now, False, fleet)
             with self.store.sessions() as session:
