@@ -155,7 +155,11 @@ def live_figures(
 
     out: dict[str, Any] = {"held-out days": {}, "reliability 0.7-0.8, held-out days": {}}
     for sc, (bs, _) in test.items():
-        out["held-out days"][sc] = figures(bs)
+        out["held-out days"][sc] = {
+            "days": len({b.date for b in bs}),
+            "bookings judged": len(bs),
+            **figures(bs),
+        }
         out["reliability 0.7-0.8, held-out days"][sc] = reliability(bs)[7]
     out["held-out days, pooled"] = _pooled([figures(bs) for bs, _ in test.values()])
     out["training days, pooled"] = _pooled([figures(bs) for bs, _ in train])
