@@ -794,3 +794,64 @@ def test_explain_offers_a_time_the_booking_fits_by_moving_the_bookings_in_its_wa
     assert at("08:00") not in dict(refused)
     stored, _ = service.book(ws.id, Booking(id="new", service="MAINT", drop_off=at("08:00")), None)
     assert stored.promised == next(o.promised for o in found if o.drop_off == at("08:00"))
+
+
+@pytest.mark.parametrize(
+    ("code", "max_days", "index"),
+    [("REPAIR", 3, 1), ("ACCIDENT", 2, 2)],
+    ids=["carried-over", "done-on-the-day"],
+)
+def test_explain_offers_multi_day_work_where_a_booking_fits_it(
+    db_url: str, code: str, max_days: int, index: int
+) -> None:
+    """A time of multi-day work the slot answer does not offer, where the booking's own fit finds
+    room, is offered by the explanation (with the days it touches), not refused "the work does not
+    finish within N opening days" and then booked 201: carried over to the next days
+    (`multiday.fits`, the booking's `multiday.fit`), or done on the day (ACCIDENT made multi-day:
+    the booking's `try_insert`). The days' cached answer offers it from then on, and a booking there
+    gets that promise and those days, every day it touches valid. Before (explain16-s22): refused
+    with that reason, found nothing (explain never tried multi-day fits)."""
+    from scheduler.offer_cache import offers_key
+    from scheduler.validator import validate_multiday
+    from tests.builders import multi_day_workshop
+
+    service = PlanningService(
+        Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
+    )
+    ws = multi_day_workshop(max_days=3)
+    ws = ws.model_copy(
+        update={
+            "services": [
+                s.model_copy(update={"max_days": max_days}) if s.code == code else s for s in ws.services
+            ]
+        }
+    )
+    service.put_workshop(ws)
+    offers = service.slots(ws.id, code, DAY, False, None)
+    missed = offers[index]
+    assert len(missed.days) == (1 if code == "ACCIDENT" else 2), missed
+    key = (*offers_key(ws.id, DAY, code, False, None, Wants()), "multi-day")
+    cached = service._offers.get(key)
+    assert cached is not None
+    # An answer that missed it (its search's budget is shared with the requests under way).
+    shown = [o for o in offers if o.drop_off != missed.drop_off]
+    service._offers.put(key, cached._replace(offers=shown))
+    assert missed.drop_off not in {o.drop_off for o in service.slots(ws.id, code, DAY, False, None)}
+    refused, _, found = service.explain(ws.id, code, DAY, False, None, shown)
+    assert missed.drop_off not in dict(refused), dict(refused).get(missed.drop_off)
+    mine = next(o for o in found if o.drop_off == missed.drop_off)
+    assert mine.days == missed.days
+    assert missed.drop_off in {o.drop_off for o in service.slots(ws.id, code, DAY, False, None)}
+    stored, _ = service.book(ws.id, Booking(id="b", service=code, drop_off=missed.drop_off), None)
+    assert stored.promised == mine.promised
+    with service.store.sessions() as session:
+        row = bookings_db.get(session, ws.id, "b")
+        assert row is not None
+        booking, witness = bookings_db.accepted_of(row)
+    assert validate_multiday(ws, booking, witness) == []
+    assert sorted({a.start.astimezone(ws.tz).date() for a in witness}) == list(mine.days)
+    for d in mine.days:
+        plan = service.plan_day(ws.id, d, 1.0)
+        request, _, _ = service.plan_inputs(ws.id, d, 1.0)
+        assert_valid(request, plan)
+        assert not plan.unassigned
