@@ -3,7 +3,8 @@
 every time it offers that the plain answer of the same query does not is booked, its days' witness
 validated, and cancelled; one offered time per query is booked and kept (the days fill up).
 
-    PYTHONPATH=. .venv/bin/python -m bench.explain_multiday SCENARIO FILL QUERIES SEED... [--multi=CODE:DAYS] [--loan-cars=N]
+    PYTHONPATH=. .venv/bin/python -m bench.explain_multiday SCENARIO FILL QUERIES SEED... \\
+        [--multi=CODE:DAYS] [--loan-cars=N]
 
 FILL bookings (random services of the scenario, whole repairs among them) are booked at offered
 times over the three days from DAY before the queries. `--multi=CODE:DAYS` makes a service of the
@@ -138,8 +139,9 @@ def main(
             if r.status_code == 201:
                 stats["refused_but_booked"] += 1
                 booked_by_reason[reason] += 1
-                odd.append(("booked", params.get("loan_car"), params.get("parts_eta"), x["drop_off"], x["reason"],
-                            r.json().get("days")))  # fmt: skip
+                odd.append(
+                    ("booked", params.get("loan_car"), params.get("parts_eta"), x["drop_off"], x["reason"])
+                )
                 assert c.delete(f"{base}/bookings/{r.json()['id']}").status_code in (200, 204)
             elif r.status_code == 409 and r.json().get("reason") == x["reason"]:
                 stats["same_reason"] += 1
@@ -168,8 +170,9 @@ def main(
                 bad = witness_violations(c, w, r.json()["id"])
                 stats["invalid"] += len(bad)
                 odd += [("invalid", pick["drop_off"], v) for v in bad[:3]]
-    out = {"scenario": scenario, "multi": multi, "loan_cars": w.loan_cars, "fill": fill, "seed": seed, **stats,
-           "booked_by_reason": dict(booked_by_reason), "tried_by_reason": dict(tried_by_reason)}  # fmt: skip
+    out = {"scenario": scenario, "multi": multi, "loan_cars": w.loan_cars, "fill": fill, "seed": seed,
+           **stats, "booked_by_reason": dict(booked_by_reason),
+           "tried_by_reason": dict(tried_by_reason)}  # fmt: skip
     print(json.dumps(out), flush=True)
     for item in odd[:12]:
         print("  ", item, flush=True)
