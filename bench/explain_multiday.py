@@ -4,12 +4,15 @@ every time it offers that the plain answer of the same query does not is booked,
 validated, and cancelled; one offered time per query is booked and kept (the days fill up).
 
     PYTHONPATH=. .venv/bin/python -m bench.explain_multiday SCENARIO FILL QUERIES SEED... \\
-        [--multi=CODE:DAYS] [--loan-cars=N]
+        [--multi=CODE:DAYS] [--loan-cars=N] [--storm=K]
 
 FILL bookings (random services of the scenario, whole repairs among them) are booked at offered
 times over the three days from DAY before the queries. `--multi=CODE:DAYS` makes a service of the
 scenario multi-day (`max_days`), for a scenario that has none (small-dealer: ACCIDENT:3);
-`--loan-cars=N` sets the loan-car fleet (fewer cars: the loan-car rule blocks more often). The
+`--loan-cars=N` sets the loan-car fleet (fewer cars: the loan-car rule blocks more often).
+`--storm=K`: each query's answer is first made with its search's budget shared as among K desks at
+once (`Contention.share`: full / K), as an answer cached during a booking storm; explain and the
+bookings then run alone (the full budget). The
 multi-day service asked is the first with `max_days` > 1.
 
 Every day a kept or explain-only booking touches is checked by the independent validator
@@ -82,9 +85,16 @@ def witness_violations(c, w: Workshop, booking_id: str) -> list[str]:  # type: i
 
 
 def main(
-    scenario: str, fill: int, queries: int, seed: int, multi: tuple[str, int] | None, cars: int | None = None
+    scenario: str,
+    fill: int,
+    queries: int,
+    seed: int,
+    multi: tuple[str, int] | None,
+    cars: int | None = None,
+    storm: int = 1,
 ) -> dict[str, object]:
     c = _client()
+    svc = c.app.state.services.service  # type: ignore[attr-defined]
     w = load_scenario(scenario).workshop
     if cars is not None:
         w = w.model_copy(update={"loan_cars": cars})
@@ -122,7 +132,12 @@ def main(
     for _ in range(queries):
         day = rng.choice(days)
         params, body = _wants(rng, w, code, day)
-        plain = c.get(f"{base}/slots", params=params).json()
+        if storm > 1:  # the answer cached as under a storm of `storm` desks (its search's budget shared)
+            svc.contention.share = lambda full: full / storm
+        try:
+            plain = c.get(f"{base}/slots", params=params).json()
+        finally:
+            svc.contention.__dict__.pop("share", None)
         answer = c.get(f"{base}/slots", params={**params, "explain": "true"}).json()
         stats["queries"] += 1
         stats["offered"] += len(answer["slots"])
@@ -170,7 +185,8 @@ def main(
                 bad = witness_violations(c, w, r.json()["id"])
                 stats["invalid"] += len(bad)
                 odd += [("invalid", pick["drop_off"], v) for v in bad[:3]]
-    out = {"scenario": scenario, "multi": multi, "loan_cars": w.loan_cars, "fill": fill, "seed": seed,
+    out = {"scenario": scenario, "multi": multi, "loan_cars": w.loan_cars, "storm": storm,
+           "fill": fill, "seed": seed,
            **stats, "booked_by_reason": dict(booked_by_reason),
            "tried_by_reason": dict(tried_by_reason)}  # fmt: skip
     print(json.dumps(out), flush=True)
@@ -182,8 +198,11 @@ def main(
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     cars_arg = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--loan-cars=")), None)
+    storm_arg = next((int(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("--storm=")), 1)
     multi_arg = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--multi=")), None)
     multi = None if multi_arg is None else (multi_arg.split(":")[0], int(multi_arg.split(":")[1]))
     scenario, numbers = args[0], [int(a) for a in args[1:]]
     for s in numbers[2:]:
-        main(scenario, numbers[0], numbers[1], s, multi, None if cars_arg is None else int(cars_arg))
+        main(
+            scenario, numbers[0], numbers[1], s, multi, None if cars_arg is None else int(cars_arg), storm_arg
+        )
