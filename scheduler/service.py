@@ -559,7 +559,8 @@ class PlanningService:
         earliest offer at or after it (of `known`, the answer and the times found to fit, and the
         day's cached answers of either kind) whose placement serves it, then the bookings in its
         way moved (`DayBook.try_moving_others`) within one search's budget (`ejection_seconds`,
-        taking its turn as a slot query's search does), the earliest times first. Each offer found
+        taking its turn as a slot query's search does), the earliest times first, each with a fair
+        share of what is left (`contention.fair_share`: the first times cannot spend it all). Each offer found
         carries its witness (explain offers it: review-s20 R1, refused, then booked)."""
         probes = [template.model_copy(update={"drop_off": t}) for t in sorted(times)]
         probes = [p for p in probes if day.allowed_before_fit(p)]  # advisors, waiters: no fit helps
@@ -581,16 +582,16 @@ class PlanningService:
         later_fits()
         if self.ejection_seconds > 0 and len(found) < len(probes):
             with self.contention.searching(self.ejection_seconds) as seconds:
-                deadline = time.thread_time() + seconds
-                for p in probes:
-                    left = deadline - time.thread_time()
-                    if left <= 0:
+                budget = fair_share(seconds)  # a time's try cannot spend the later ones' share
+                untried = [p for p in probes if p.drop_off not in found]
+                for i, p in enumerate(untried):
+                    share = budget(len(untried) - i)
+                    if share <= 0:
                         break
-                    if p.drop_off not in found:
-                        offer = day.try_moving_others(p, left)
-                        if offer is not None:
-                            found[p.drop_off] = offer
-                            offered.append(offer)
+                    offer = day.try_moving_others(p, share)
+                    if offer is not None:
+                        found[p.drop_off] = offer
+                        offered.append(offer)
             offered.sort(key=lambda o: o.drop_off)
             later_fits()
         return [found[t] for t in sorted(found)]
