@@ -10,7 +10,9 @@ whole booking's budget (`ejection_seconds`, as `POST /bookings` has) on the same
 - `not_tried`: refused times explain never gave a try (the budget was spent before their turn);
 - `cut`: tried, but the try used up the budget it was given (found nothing);
 - `fits_with_own_budget`: of those two, the times a booking's own budget then fits — refused by
-  explain only because the budget ran out (a booking there is accepted).
+  explain only because the budget ran out (a booking there is accepted);
+- multi-day work (`multi_*`): every refused time the rules allow, tried with a booking's own fits
+  (`try_insert`, `multiday.fit` and `try_moving_others`, each with a whole budget).
 
     PYTHONPATH=. .venv/bin/python -m bench.explain_budget SCENARIO BOOKINGS QUERIES SEED...
 """
@@ -89,17 +91,21 @@ def main(scenario: str, bookings: int, queries: int, seed: int) -> dict[str, obj
                 probe = Booking.model_validate({"id": "probe", **body, "drop_off": t.isoformat()})
                 if not day.allowed_before_fit(probe):
                     continue
-                stats["refused_allowed"] += 1
-                if t in tried and not (tried[t][1] >= 0.9 * tried[t][0]):
-                    continue  # tried with budget to spare: nothing fits it
-                stats["not_tried" if t not in tried else "cut"] += 1
-                if multiday.carries_over(day.workshop, probe):
+                if multiday.carries_over(day.workshop, probe):  # its tries are not recorded: all
+                    stats["multi_refused_allowed"] += 1
                     offer = day.try_insert(probe) or multiday.fit(
                         day, partial(svc._day, session, w), probe, svc.ejection_seconds
                     )
                     offer = offer or day.try_moving_others(probe, svc.ejection_seconds)
-                else:
-                    offer = day.try_moving_others(probe, svc.ejection_seconds)
+                    if offer is not None:
+                        stats["multi_fits_with_own_budget"] += 1
+                        odd.append((params["service"], x["drop_off"], x["reason"][:60]))
+                    continue
+                stats["refused_allowed"] += 1
+                if t in tried and not (tried[t][1] >= 0.9 * tried[t][0]):
+                    continue  # tried with budget to spare: nothing fits it
+                stats["not_tried" if t not in tried else "cut"] += 1
+                offer = day.try_moving_others(probe, svc.ejection_seconds)
                 if offer is not None:
                     stats["fits_with_own_budget"] += 1
                     odd.append((params["service"], x["drop_off"], x["reason"][:60]))
