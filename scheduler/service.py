@@ -519,7 +519,8 @@ class PlanningService:
         carried = multiday.multi_day(workshop.service(service)) and not waiter  # work carried over
         found = [x for _, x in worded if isinstance(x, Offer)]
         probe = wants.probe(service, now, waiter, fleet)
-        refused = [t for t, x in worded if isinstance(x, str)]
+        # A closed day's times are refused whatever fits (a booking there is a 422).
+        refused = [] if workshop.is_closed(date) else [t for t, x in worded if isinstance(x, str)]
         if carried:  # the work done on the day (`try_insert`, as a booking's), else carried over
             found = [replace(o, days=(date,)) for o in found]
             with self.store.sessions() as session:
