@@ -4,7 +4,7 @@ every time it offers that the plain answer of the same query does not is booked,
 validated, and cancelled; one offered time per query is booked and kept (the days fill up).
 
     PYTHONPATH=. .venv/bin/python -m bench.explain_multiday SCENARIO FILL QUERIES SEED... \\
-        [--multi=CODE:DAYS] [--loan-cars=N] [--storm=K]
+        [--multi=CODE:DAYS] [--loan-cars=N] [--storm=K] [--hide]
 
 FILL bookings (random services of the scenario, whole repairs among them) are booked at offered
 times over the three days from DAY before the queries. `--multi=CODE:DAYS` makes a service of the
@@ -12,7 +12,9 @@ scenario multi-day (`max_days`), for a scenario that has none (small-dealer: ACC
 `--loan-cars=N` sets the loan-car fleet (fewer cars: the loan-car rule blocks more often).
 `--storm=K`: each query's answer is first made with its search's budget shared as among K desks at
 once (`Contention.share`: full / K), as an answer cached during a booking storm; explain and the
-bookings then run alone (the full budget). The
+bookings then run alone (the full budget). `--hide`: every other offered time is then left out of
+the cached answer (an answer that missed them, as review-s20's R1 and the tests do by hand): explain
+should find them again, a booking there is accepted either way. The
 multi-day service asked is the first with `max_days` > 1.
 
 Every day a kept or explain-only booking touches is checked by the independent validator
@@ -31,6 +33,8 @@ import sys
 from bench.advisor_soundness import DAY, _client
 from scheduler.contract import Workshop
 from scheduler.integrity import finish, plannable
+from scheduler.offer import Wants
+from scheduler.offer_cache import offers_key
 from scheduler.plan_tasks import witness_hint
 from scheduler.planning import to_plan
 from scheduler.scenarios import load_scenario
@@ -92,6 +96,7 @@ def main(
     multi: tuple[str, int] | None,
     cars: int | None = None,
     storm: int = 1,
+    hide: bool = False,
 ) -> dict[str, object]:
     c = _client()
     svc = c.app.state.services.service  # type: ignore[attr-defined]
@@ -138,6 +143,18 @@ def main(
             plain = c.get(f"{base}/slots", params=params).json()
         finally:
             svc.contention.__dict__.pop("share", None)
+        if hide:  # every other offered time left out of the cached answer (an answer that missed them)
+            eta = params.get("parts_eta")
+            wants = Wants(
+                params["loan_car"] == "true", None if eta is None else dt.datetime.fromisoformat(eta)
+            )
+            key = (*offers_key(w.id, day, code, False, None, wants), "multi-day")
+            cached = svc._offers.get(key)
+            if cached is not None:
+                kept = [o for i, o in enumerate(cached[1]) if i % 2 == 1]
+                stats["hidden"] += len(cached[1]) - len(kept)
+                svc._offers.put(key, cached._replace(offers=kept))
+                plain = c.get(f"{base}/slots", params=params).json()
         answer = c.get(f"{base}/slots", params={**params, "explain": "true"}).json()
         stats["queries"] += 1
         stats["offered"] += len(answer["slots"])
@@ -185,7 +202,7 @@ def main(
                 bad = witness_violations(c, w, r.json()["id"])
                 stats["invalid"] += len(bad)
                 odd += [("invalid", pick["drop_off"], v) for v in bad[:3]]
-    out = {"scenario": scenario, "multi": multi, "loan_cars": w.loan_cars, "storm": storm,
+    out = {"scenario": scenario, "multi": multi, "loan_cars": w.loan_cars, "storm": storm, "hide": hide,
            "fill": fill, "seed": seed,
            **stats, "booked_by_reason": dict(booked_by_reason),
            "tried_by_reason": dict(tried_by_reason)}  # fmt: skip
@@ -199,6 +216,7 @@ if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     cars_arg = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--loan-cars=")), None)
     storm_arg = next((int(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("--storm=")), 1)
+    hide_arg = "--hide" in sys.argv[1:]
     multi_arg = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--multi=")), None)
     multi = None if multi_arg is None else (multi_arg.split(":")[0], int(multi_arg.split(":")[1]))
     scenario, numbers = args[0], [int(a) for a in args[1:]]
