@@ -222,5 +222,12 @@ if __name__ == "__main__":
     scenario, numbers = args[0], [int(a) for a in args[1:]]
     for s in numbers[2:]:
         main(
-            scenario, numbers[0], numbers[1], s, multi, None if cars_arg is None else int(cars_arg), storm_arg
+            scenario,
+            numbers[0],
+            numbers[1],
+            s,
+            multi,
+            None if cars_arg is None else int(cars_arg),
+            storm_arg,
+            hide_arg,
         )
