@@ -538,7 +538,10 @@ def fits(
     day's answer) is accepted all the same by a booking's own carried-over fit there (`fit`: the
     days' free time, a later start, then bookings moved out of the way; failing that, the whole
     work on the day once its bookings move, `DayBook.try_moving_others`), with one search for all
-    of them (the following days' fits found once), the earliest first. `budget(left)`: the CPU the
+    of them (the following days' fits found once): first every time in the days' free time as it
+    is, as `offers` does (no budget: an answer that missed them had its reasons, a shared budget or
+    an older day version), a later time's placements serving an earlier one; then the others
+    moving bookings, the earliest first. `budget(left)`: the CPU the
     next time may spend, with `left` times still to try (0: the budget is spent, the times left
     are not tried).
     A time whose try ran out of its budget leaves no failure behind for the later ones (the rests
@@ -547,13 +550,23 @@ def fits(
     found: dict[dt.datetime, Offer] = {}
     if search is None:
         return found
-    ordered = sorted(times)
+    for t in sorted(times):  # the days' free time as it is (or a later start): no budget, as `offers`
+        offer, _ = search.at(t, eject=False)
+        if offer is not None:
+            found[t] = offer
+    later: dt.datetime | None = None  # a later time's placements serve an earlier one (`offers`)
+    for t in sorted(times, reverse=True):
+        if t in found:
+            later = t
+        elif later is not None and (reused := search.earlier(t, later)) is not None:
+            found[t] = reused
+    ordered = sorted(t for t in times if t not in found)
     for i, t in enumerate(ordered):
         seconds = budget(len(ordered) - i)
         if seconds <= 0:
             break  # the budget is spent: the times left stay refused
         search.deadline = time.thread_time() + seconds
-        offer, _ = search.at(t)
+        offer, _ = search.at(t)  # again, now moving bookings out of the way
         if offer is None and time.thread_time() < search.deadline:
             # The booking's next fit (scheduler.service): the whole work on the day, bookings moved.
             offer = day.try_moving_others(search.probe(t), search.deadline - time.thread_time())
