@@ -550,8 +550,9 @@ def fits(
     found: dict[dt.datetime, Offer] = {}
     if search is None:
         return found
+    longest: int | None = None  # the most an earlier time had room for on the day (`offers`)
     for t in sorted(times):  # the days' free time as it is (or a later start): no budget, as `offers`
-        offer, _ = search.at(t, eject=False)
+        offer, longest = search.at(t, longest, eject=False)
         if offer is not None:
             found[t] = offer
     later: dt.datetime | None = None  # a later time's placements serve an earlier one (`offers`)
