@@ -541,11 +541,11 @@ def fits(
     of them (the following days' fits found once): first every time in the days' free time as it
     is, as `offers` does (no budget: an answer that missed them had its reasons, a shared budget or
     an older day version), a later time's placements serving an earlier one; then the others
-    moving bookings, the earliest first. `budget(left)`: the CPU the
-    next time may spend, with `left` times still to try (0: the budget is spent, the times left
-    are not tried).
-    A time whose try ran out of its budget leaves no failure behind for the later ones (the rests
-    the cut search gave up on are looked at again)."""
+    moving bookings, the earliest first. `budget(left)`: the CPU the next of those may spend, with
+    `left` times still to try (0: the budget is spent, the times left are not tried); its clock
+    runs from before the free-time pass, which always finishes: moving bookings gets what that pass
+    left of it. A time whose try ran out of its budget leaves no failure behind for the later ones
+    (the rests the cut search gave up on are looked at again)."""
     search = _search(day, day_of, template.model_copy(update={"drop_off": day.clock.at(0)}), 0.0)
     found: dict[dt.datetime, Offer] = {}
     if search is None:

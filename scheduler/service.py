@@ -560,8 +560,8 @@ class PlanningService:
         day's cached answers of either kind) whose placement serves it, then the bookings in its
         way moved (`DayBook.try_moving_others`) within one search's budget (`ejection_seconds`,
         taking its turn as a slot query's search does), the earliest times first, each with a fair
-        share of what is left (`contention.fair_share`: the first times cannot spend it all). Each offer found
-        carries its witness (explain offers it: review-s20 R1, refused, then booked)."""
+        share of what is left (`contention.fair_share`: the first times cannot spend it all). Each
+        offer found carries its witness (explain offers it: review-s20 R1, refused, then booked)."""
         probes = [template.model_copy(update={"drop_off": t}) for t in sorted(times)]
         probes = [p for p in probes if day.allowed_before_fit(p)]  # advisors, waiters: no fit helps
         found: dict[dt.datetime, Offer] = {}
@@ -610,8 +610,9 @@ class PlanningService:
         the work carried over to the following days (`multiday.fits`: free time, a later start,
         bookings moved out of the way), else the whole work on the day with its bookings moved,
         within one search's budget (`ejection_seconds`, taking its turn as a slot query's search
-        does) shared fairly among the times (`contention.fair_share`), the earliest first. Returns
-        the offers found and each day's version the search read (each day read once)."""
+        does; the free-time pass, which always finishes, spends it first) shared fairly among the
+        times (`contention.fair_share`), the earliest first. Returns the offers found and each
+        day's version the search read (each day read once)."""
         probes = [t for t in times if day.allowed_before_fit(template.model_copy(update={"drop_off": t}))]
         looked: dict[dt.date, object] = {day.date: version}
         days: dict[dt.date, DayBook] = {day.date: day}
