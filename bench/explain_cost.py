@@ -1,11 +1,12 @@
 """The cost of `explain=true` on a filled day: GET …/slots with and without it, the same queries
 in the same process (in-process API on the tests' fixed clock, bench.advisor_soundness._client).
 
-    PYTHONPATH=. .venv/bin/python -m bench.explain_cost SCENARIO BOOKINGS QUERIES SEED
+    PYTHONPATH=. .venv/bin/python -m bench.explain_cost SCENARIO BOOKINGS QUERIES SEED [SERVICE]
 
 Fills two days with BOOKINGS bookings each at offered times (random services, loan cars, parts
 ETAs), then asks QUERIES random slot queries on them: each once without explain (after a warm-up
-ask, so both answers come from the cached offers), then with it. Prints one JSON line: p50/p99 ms
+ask, so both answers come from the cached offers), then with it; with SERVICE, every query asks
+for that service (ACC-REPAIR: multi-day work's explain). Prints one JSON line: p50/p99 ms
 of each and of the paired difference (explain minus plain).
 """
 
@@ -21,8 +22,11 @@ from bench.advisor_soundness import DAY, _client
 from scheduler.scenarios import load_scenario
 
 
-def _params(rng: random.Random, w, day: dt.date) -> tuple[dict[str, str], dict[str, object]]:  # type: ignore[no-untyped-def]
+def _params(  # type: ignore[no-untyped-def]
+    rng: random.Random, w, day: dt.date, only: str | None = None
+) -> tuple[dict[str, str], dict[str, object]]:
     code = rng.choice([s.code for s in w.services])
+    code = only or code  # the same draws either way: the days fill alike
     service = w.service(code)
     waiter = code in ("LUBE", "INSPECT") and rng.random() < 0.4
     loan = bool(w.loan_cars) and not waiter and rng.random() < 0.5
@@ -45,7 +49,7 @@ def _pct(values: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
 
 
-def main(scenario: str, bookings: int, queries: int, seed: int) -> None:
+def main(scenario: str, bookings: int, queries: int, seed: int, only: str | None = None) -> None:
     c = _client()
     w = load_scenario(scenario).workshop
     w = w.model_copy(update={"services": [s.model_copy(update={"check_in_minutes": 10}) for s in w.services]})
@@ -69,7 +73,7 @@ def main(scenario: str, bookings: int, queries: int, seed: int) -> None:
     explained: list[float] = []
     refused = offered = 0
     for _ in range(queries):
-        params, _ = _params(rng, w, rng.choice(days))
+        params, _ = _params(rng, w, rng.choice(days), only)
         c.get(f"{base}/slots", params=params)  # the offers cached: both timings below read them
         t0 = time.perf_counter()
         c.get(f"{base}/slots", params=params)
@@ -81,7 +85,7 @@ def main(scenario: str, bookings: int, queries: int, seed: int) -> None:
         refused += len(answer.get("refused", []))
         offered += len(answer["slots"])
     diff = [e - p for e, p in zip(explained, plain, strict=True)]
-    out = {"scenario": scenario, "seed": seed, "booked": made, "queries": queries,
+    out = {"scenario": scenario, "seed": seed, "service": only, "booked": made, "queries": queries,
            "plain_p50": _pct(plain, 0.5), "plain_p99": _pct(plain, 0.99),
            "explain_p50": _pct(explained, 0.5), "explain_p99": _pct(explained, 0.99),
            "extra_p50": _pct(diff, 0.5), "extra_p99": _pct(diff, 0.99),
@@ -90,4 +94,4 @@ def main(scenario: str, bookings: int, queries: int, seed: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), *sys.argv[5:6])

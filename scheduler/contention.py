@@ -36,6 +36,28 @@ NO_SEARCH_SECONDS = 1e-9
 one-booking repair instead, `DayBook.offers`), and spent before the search starts."""
 
 
+FAIR_SHARE_FLOOR = 0.003
+"""The least CPU (seconds) `fair_share` gives a time while the budget lasts: about one move of the
+bookings in a crowded day's way (scheduler.ejection), so a try is not cut before it starts."""
+
+
+def fair_share(seconds: float, floor: float = FAIR_SHARE_FLOOR) -> Callable[[int], float]:
+    """One budget of `seconds` (this thread's CPU from now) split among times tried one after
+    another, the earliest first: `budget(remaining)` is what the next try may spend with
+    `remaining` tries left, counting it — an even share of what is left (what an earlier try did
+    not use goes to the later ones), at least `floor` while anything is left, and 0 once it is
+    spent. So the first times cannot use up the whole budget before the later ones get a try."""
+    deadline = time.thread_time() + seconds
+
+    def budget(remaining: int) -> float:
+        left = deadline - time.thread_time()
+        if left <= 0:
+            return 0.0
+        return min(left, max(floor, left / max(remaining, 1)))
+
+    return budget
+
+
 def share(full: float, busy: int, waited: float) -> float:
     """A query's search budget: `full` alone; with `busy` requests at once (this one counted)
     `full / busy`, but no more than what ends the search by about `WAIT_SECONDS` after the query

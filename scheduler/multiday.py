@@ -54,6 +54,7 @@ __all__ = [
     "day_part",
     "day_workshop",
     "fit",
+    "fits",
     "held_code",
     "is_held",
     "is_part",
@@ -524,6 +525,58 @@ def fit(
     to the following opening days (`day_of`: a date's DayBook): None when it does not fit."""
     search = _search(day, day_of, booking, ejection_seconds)
     return None if search is None else search.at(booking.drop_off)[0]
+
+
+def fits(
+    day: DayBook,
+    day_of: Callable[[dt.date], DayBook],
+    template: Booking,
+    times: list[dt.datetime],
+    budget: Callable[[int], float],
+) -> dict[dt.datetime, Offer]:
+    """Where multi-day work like `template` (any drop-off) at each of `times` (not offered by the
+    day's answer) is accepted all the same by a booking's own carried-over fit there (`fit`: the
+    days' free time, a later start, then bookings moved out of the way; failing that, the whole
+    work on the day once its bookings move, `DayBook.try_moving_others`), with one search for all
+    of them (the following days' fits found once): first every time in the days' free time as it
+    is, as `offers` does (no budget: an answer that missed them had its reasons, a shared budget or
+    an older day version), a later time's placements serving an earlier one; then the others
+    moving bookings, the earliest first. `budget(left)`: the CPU the next of those may spend, with
+    `left` times still to try (0: the budget is spent, the times left are not tried); its clock
+    runs from before the free-time pass, which always finishes: moving bookings gets what that pass
+    left of it. A time whose try ran out of its budget leaves no failure behind for the later ones
+    (the rests the cut search gave up on are looked at again)."""
+    search = _search(day, day_of, template.model_copy(update={"drop_off": day.clock.at(0)}), 0.0)
+    found: dict[dt.datetime, Offer] = {}
+    if search is None:
+        return found
+    longest: int | None = None  # the most an earlier time had room for on the day (`offers`)
+    for t in sorted(times):  # the days' free time as it is (or a later start): no budget, as `offers`
+        offer, longest = search.at(t, longest, eject=False)
+        if offer is not None:
+            found[t] = offer
+    later: dt.datetime | None = None  # a later time's placements serve an earlier one (`offers`)
+    for t in sorted(times, reverse=True):
+        if t in found:
+            later = t
+        elif later is not None and (reused := search.earlier(t, later)) is not None:
+            found[t] = reused
+    ordered = sorted(t for t in times if t not in found)
+    for i, t in enumerate(ordered):
+        seconds = budget(len(ordered) - i)
+        if seconds <= 0:
+            break  # the budget is spent: the times left stay refused
+        search.deadline = time.thread_time() + seconds
+        offer, _ = search.at(t)  # again, now moving bookings out of the way
+        if offer is None and time.thread_time() < search.deadline:
+            # The booking's next fit (scheduler.service): the whole work on the day, bookings moved.
+            offer = day.try_moving_others(search.probe(t), search.deadline - time.thread_time())
+            offer = None if offer is None else replace(offer, days=(day.date,))
+        if offer is not None:
+            found[t] = offer
+        elif time.thread_time() >= search.deadline:  # cut short: not a proof
+            search.rests = {k: v for k, v in search.rests.items() if v is not None or not k[3]}
+    return found
 
 
 def offers(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 import uuid
 import weakref
 from collections import OrderedDict
@@ -25,7 +24,7 @@ from scheduler import multiday, phases, refusals
 from scheduler.cache import CacheHolders, PartitionedLRU
 from scheduler.capacity import CapacityRules
 from scheduler.clock import SYSTEM_CLOCK, Clock
-from scheduler.contention import Contention
+from scheduler.contention import Contention, fair_share
 from scheduler.contract import (
     FIRST_DATE,
     LAST_DATE,
@@ -517,19 +516,29 @@ class PlanningService:
         past = {t: N_("in the past") for t in day.candidate_times() if t < now and t not in offered}
         worded = day.refusals(service, waiter, fleet, wants, offered | set(past))
         carried = multiday.multi_day(workshop.service(service)) and not waiter  # work carried over
-        found = [] if carried else [x for _, x in worded if isinstance(x, Offer)]
-        if not carried:
-            probe = wants.probe(service, now, waiter, fleet)
-            refused = [t for t, x in worded if isinstance(x, str)]
+        found = [x for _, x in worded if isinstance(x, Offer)]
+        probe = wants.probe(service, now, waiter, fleet)
+        # A closed day's times are refused whatever fits (a booking there is a 422).
+        refused = [] if workshop.is_closed(date) else [t for t, x in worded if isinstance(x, str)]
+        if carried:  # the work done on the day (`try_insert`, as a booking's), else carried over
+            found = [replace(o, days=(date,)) for o in found]
+            with self.store.sessions() as session:
+                more, looked = self._multi_day_fits(session, workshop, day, version, probe, refused)
+            found += more
+        else:
             found += self._booking_fits(day, version, probe, refused, [*offers, *found])
         explained = [(t, x if isinstance(x, str) else refusals.NO_ROOM_KEPT) for t, x in worded]
         fitted = {o.drop_off for o in found}
-        explained = [(t, why) for t, why in explained if carried or t not in fitted]
+        explained = [(t, why) for t, why in explained if t not in fitted]
         if carried:
             template = wants.probe(service, now, False, fleet)
             with self.store.sessions() as session:
                 explained = multiday.refusals(day, partial(self._day, session, workshop), template, explained)
-        if found:  # the day version's cached answer offers them too (none cached: nothing to add to)
+        if found and carried:  # the days' cached answer offers them too (a booking there takes it)
+            self._deliver_multi_day(
+                (*offers_key(workshop.id, date, service, False, fleet, wants), "multi-day"), looked, found
+            )
+        elif found:  # the day version's cached answer offers them too (none cached: nothing to add to)
             key = offers_key(workshop.id, date, service, waiter, fleet, wants)
             cached = self._offers.get(key)
             if cached is not None and cached[0] == version:
@@ -550,8 +559,9 @@ class PlanningService:
         earliest offer at or after it (of `known`, the answer and the times found to fit, and the
         day's cached answers of either kind) whose placement serves it, then the bookings in its
         way moved (`DayBook.try_moving_others`) within one search's budget (`ejection_seconds`,
-        taking its turn as a slot query's search does), the earliest times first. Each offer found
-        carries its witness (explain offers it: review-s20 R1, refused, then booked)."""
+        taking its turn as a slot query's search does), the earliest times first, each with a fair
+        share of what is left (`contention.fair_share`: the first times cannot spend it all). Each
+        offer found carries its witness (explain offers it: review-s20 R1, refused, then booked)."""
         probes = [template.model_copy(update={"drop_off": t}) for t in sorted(times)]
         probes = [p for p in probes if day.allowed_before_fit(p)]  # advisors, waiters: no fit helps
         found: dict[dt.datetime, Offer] = {}
@@ -572,19 +582,71 @@ class PlanningService:
         later_fits()
         if self.ejection_seconds > 0 and len(found) < len(probes):
             with self.contention.searching(self.ejection_seconds) as seconds:
-                deadline = time.thread_time() + seconds
-                for p in probes:
-                    left = deadline - time.thread_time()
-                    if left <= 0:
+                budget = fair_share(seconds)  # a time's try cannot spend the later ones' share
+                untried = [p for p in probes if p.drop_off not in found]
+                for i, p in enumerate(untried):
+                    share = budget(len(untried) - i)
+                    if share <= 0:
                         break
-                    if p.drop_off not in found:
-                        offer = day.try_moving_others(p, left)
-                        if offer is not None:
-                            found[p.drop_off] = offer
-                            offered.append(offer)
+                    offer = day.try_moving_others(p, share)
+                    if offer is not None:
+                        found[p.drop_off] = offer
+                        offered.append(offer)
             offered.sort(key=lambda o: o.drop_off)
             later_fits()
         return [found[t] for t in sorted(found)]
+
+    def _multi_day_fits(
+        self,
+        session: Session,
+        workshop: Workshop,
+        day: DayBook,
+        version: tuple[object, ...],
+        template: Booking,
+        times: list[dt.datetime],
+    ) -> tuple[list[Offer], dict[dt.date, object]]:
+        """Where multi-day work like `template` at each of `times` (refused: no rule-abiding fit on
+        the day alone) is accepted all the same by a booking's own fits (`_fit`, `_multi_day_fit`):
+        the work carried over to the following days (`multiday.fits`: free time, a later start,
+        bookings moved out of the way), else the whole work on the day with its bookings moved,
+        within one search's budget (`ejection_seconds`, taking its turn as a slot query's search
+        does; the free-time pass, which always finishes, spends it first) shared fairly among the
+        times (`contention.fair_share`), the earliest first. Returns the offers found and each
+        day's version the search read (each day read once)."""
+        probes = [t for t in times if day.allowed_before_fit(template.model_copy(update={"drop_off": t}))]
+        looked: dict[dt.date, object] = {day.date: version}
+        days: dict[dt.date, DayBook] = {day.date: day}
+
+        def day_of(d: dt.date) -> DayBook:
+            if d not in days:
+                looked[d] = bookings_db.day_version(session, workshop.id, d)
+                days[d] = self._day(session, workshop, d, cast("tuple[object, ...]", looked[d]))
+            return days[d]
+
+        if not probes or self.ejection_seconds <= 0:
+            return [], looked
+        with self.contention.searching(self.ejection_seconds) as seconds:
+            found = multiday.fits(day, day_of, template, probes, fair_share(seconds))
+        return [found[t] for t in sorted(found)], looked
+
+    def _deliver_multi_day(
+        self, key: tuple[object, ...], looked: dict[dt.date, object], found: list[Offer]
+    ) -> None:
+        """Add `found` (offers on the days `looked`, at those versions) to the multi-day answer cached
+        under `key`, where every day both looked at is at the same version: the entry is then valid
+        while every day of either keeps its version (`_multi_day_offers` checks them all)."""
+        cached = self._offers.get(key)
+        if cached is None:
+            return
+        versions = dict(cast("tuple[tuple[dt.date, object], ...]", cached[0]))
+        for d, v in looked.items():
+            if versions.setdefault(d, v) != v:
+                return  # a day booked since the answer (or since this search read it): nothing mixed
+        merged = {o.drop_off: o for o in cached[1]}
+        for o in found:
+            merged.setdefault(o.drop_off, o)
+        offers = [merged[t] for t in sorted(merged)]
+        self._offers.put(key, cached._replace(version=tuple(sorted(versions.items())), offers=offers))
 
     def explain(
         self,

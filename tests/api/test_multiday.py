@@ -660,3 +660,13 @@ def test_a_forced_parts_eta_change_never_takes_clocked_work_off_a_later_day(clie
     wed = client.get(f"{base}/days/{WED}/status", params={"now": f"{WED}T12:00:00+08:00"}).json()
     mine = next(b for b in wed["bookings"] if b["booking"] == rid)
     assert mine["operations"][0]["actual_start"] == f"{WED}T10:00:00+08:00"
+
+
+def test_explain_on_a_closed_day_offers_no_multi_day_work(client: TestClient) -> None:
+    """Explain tries multi-day work at the times it refuses (the booking's own fits); on a closed
+    day every time stays refused "workshop closed" (work held there and started on a later day
+    would fit, but a booking on a closed day is a 422)."""
+    put_workshop(client, multi_day_workshop(closed_days=[DATE]))
+    answer = client.get(SLOTS, params={"service": "REPAIR", "date": DATE, "explain": "true"}).json()
+    assert answer["slots"] == []
+    assert answer["refused"] and {r["reason"] for r in answer["refused"]} == {"workshop closed"}

@@ -18,6 +18,7 @@ from scheduler.contention import (
     WAIT_SECONDS,
     Contention,
     FairLock,
+    fair_share,
     share,
 )
 from scheduler.contract import Booking, PlanRequest
@@ -204,3 +205,13 @@ def test_a_query_alone_just_after_others_overlapped_still_shares_its_budget() ->
         assert contention.share(0.025) == pytest.approx(0.025 / 3)
         clock[0] += CROWDED_SECONDS
         assert contention.share(0.025) == 0.025  # alone for long enough: the whole budget again
+
+
+def test_a_fair_share_splits_what_is_left_with_a_floor_and_nothing_once_spent() -> None:
+    """The explain booking fits' budget (scheduler.contention.fair_share): an even share of what is
+    left for the tries still to come, at least the floor while anything is left, 0 once spent."""
+    budget = fair_share(0.030, floor=0.003)
+    assert 0.009 <= budget(3) <= 0.010  # a third of 30 ms (a little CPU already gone)
+    assert budget(100) == pytest.approx(0.003)  # the floor, not 0.3 ms
+    assert 0.029 <= budget(1) <= 0.030  # the last try: all that is left
+    assert fair_share(0.0)(1) == 0.0  # spent: no try

@@ -794,3 +794,112 @@ def test_explain_offers_a_time_the_booking_fits_by_moving_the_bookings_in_its_wa
     assert at("08:00") not in dict(refused)
     stored, _ = service.book(ws.id, Booking(id="new", service="MAINT", drop_off=at("08:00")), None)
     assert stored.promised == next(o.promised for o in found if o.drop_off == at("08:00"))
+
+
+@pytest.mark.parametrize(
+    ("code", "max_days", "index"),
+    [("REPAIR", 3, 1), ("ACCIDENT", 2, 2)],
+    ids=["carried-over", "done-on-the-day"],
+)
+def test_explain_offers_multi_day_work_where_a_booking_fits_it(
+    db_url: str, code: str, max_days: int, index: int
+) -> None:
+    """A time of multi-day work the slot answer does not offer, where the booking's own fit finds
+    room, is offered by the explanation (with the days it touches), not refused "the work does not
+    finish within N opening days" and then booked 201: carried over to the next days
+    (`multiday.fits`, the booking's `multiday.fit`), or done on the day (ACCIDENT made multi-day:
+    the booking's `try_insert`). The days' cached answer offers it from then on, and a booking there
+    gets that promise and those days, every day it touches valid. Before (explain16-s22): refused
+    with that reason, found nothing (explain never tried multi-day fits)."""
+    from scheduler.offer_cache import offers_key
+    from scheduler.validator import validate_multiday
+    from tests.builders import multi_day_workshop
+
+    service = PlanningService(
+        Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
+    )
+    ws = multi_day_workshop(max_days=3)
+    ws = ws.model_copy(
+        update={
+            "services": [
+                s.model_copy(update={"max_days": max_days}) if s.code == code else s for s in ws.services
+            ]
+        }
+    )
+    service.put_workshop(ws)
+    offers = service.slots(ws.id, code, DAY, False, None)
+    missed = offers[index]
+    assert len(missed.days) == (1 if code == "ACCIDENT" else 2), missed
+    key = (*offers_key(ws.id, DAY, code, False, None, Wants()), "multi-day")
+    cached = service._offers.get(key)
+    assert cached is not None
+    # An answer that missed it (its search's budget is shared with the requests under way).
+    shown = [o for o in offers if o.drop_off != missed.drop_off]
+    service._offers.put(key, cached._replace(offers=shown))
+    assert missed.drop_off not in {o.drop_off for o in service.slots(ws.id, code, DAY, False, None)}
+    refused, _, found = service.explain(ws.id, code, DAY, False, None, shown)
+    assert missed.drop_off not in dict(refused), dict(refused).get(missed.drop_off)
+    mine = next(o for o in found if o.drop_off == missed.drop_off)
+    assert mine.days == missed.days
+    assert missed.drop_off in {o.drop_off for o in service.slots(ws.id, code, DAY, False, None)}
+    stored, _ = service.book(ws.id, Booking(id="b", service=code, drop_off=missed.drop_off), None)
+    assert stored.promised == mine.promised
+    with service.store.sessions() as session:
+        row = bookings_db.get(session, ws.id, "b")
+        assert row is not None
+        booking, witness = bookings_db.accepted_of(row)
+    assert validate_multiday(ws, booking, witness) == []
+    assert sorted({a.start.astimezone(ws.tz).date() for a in witness}) == list(mine.days)
+    for d in mine.days:
+        plan = service.plan_day(ws.id, d, 1.0)
+        request, _, _ = service.plan_inputs(ws.id, d, 1.0)
+        assert_valid(request, plan)
+        assert not plan.unassigned
+
+
+def test_explain_gives_a_later_refused_time_a_try_when_the_first_ones_use_their_whole_share(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The booking fits explain runs for refused times share one budget, the earliest first
+    (`contention.fair_share`): an early time whose fit by moving others uses all it is given (a
+    crowded day's search finding nothing) no longer leaves the later ones untried. Three 60-minute
+    bookings, 20-minute gaps between them, fill 08:00-12:00 with one free hour in pieces: every
+    drop-off up to 11:00 fits once they move. The fits before 11:00 are made to spend their whole
+    budget and find nothing; 11:00 is still tried, found and booked with that promise. Before
+    (explain16-s22): 08:00 took the whole budget and 11:00 was refused, then booked 201."""
+    import time as time_module
+
+    from scheduler.contract import Assignment
+    from tests.builders import NOW, tiny_workshop
+
+    service = PlanningService(
+        Store(db_url),
+        CapacityRules(walk_in_holdback=0),
+        refine_in_background=False,
+        clock=fixed_clock(),
+        ejection_seconds=0.2,
+    )
+    ws = tiny_workshop(closing="12:00", shift_end="12:00")
+    service.put_workshop(ws)
+    with service.store.transaction() as session:
+        for i, (start, end) in enumerate((("08:00", "09:00"), ("09:20", "10:20"), ("10:40", "11:40"))):
+            booking = Booking(id=f"b{i}", service="MAINT", drop_off=at("08:00"), promised=at("12:00"))
+            witness = [Assignment(booking=booking.id, operation=0, bay="G1", technician="t",
+                                  start=at(start), end=at(end))]  # fmt: skip
+            bookings_db.add(session, ws.id, DAY, booking, witness, (None, None, None), NOW, ws.timezone)
+    real = DayBook.try_moving_others
+
+    def crowded(self: DayBook, booking: Booking, seconds: float = 0.025) -> Offer | None:
+        if booking.drop_off == at("11:00"):
+            return real(self, booking, seconds)
+        end = time_module.thread_time() + seconds  # a search that finds nothing in its whole budget
+        while time_module.thread_time() < end:
+            pass
+        return None
+
+    monkeypatch.setattr(DayBook, "try_moving_others", crowded)
+    refused, _, found = service.explain(ws.id, "MAINT", DAY, False, None, [])
+    assert at("11:00") in {o.drop_off for o in found}, dict(refused).get(at("11:00"))
+    monkeypatch.setattr(DayBook, "try_moving_others", real)
+    stored, _ = service.book(ws.id, Booking(id="new", service="MAINT", drop_off=at("11:00")), None)
+    assert stored.promised == next(o.promised for o in found if o.drop_off == at("11:00"))
