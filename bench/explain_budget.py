@@ -22,16 +22,14 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import json
-import random
 import sys
 import time
 from functools import partial
 
 from bench.advisor_soundness import DAY, _client
-from bench.explain_cost import _params
+from bench.explain_cost import _params, filled
 from scheduler import multiday
 from scheduler.contract import Booking
-from scheduler.scenarios import load_scenario
 from scheduler.slots import DayBook
 
 SKIP = ("in the past", "drop-offs are booked every", "workshop closed")
@@ -40,24 +38,8 @@ SKIP = ("in the past", "drop-offs are booked every", "workshop closed")
 def main(scenario: str, bookings: int, queries: int, seed: int) -> dict[str, object]:
     c = _client()
     svc = c.app.state.services.service  # type: ignore[attr-defined]
-    w = load_scenario(scenario).workshop
-    w = w.model_copy(update={"services": [s.model_copy(update={"check_in_minutes": 10}) for s in w.services]})
-    put = c.put(
-        f"/v1/workshops/{w.id}", content=w.model_dump_json(), headers={"content-type": "application/json"}
-    )
-    assert put.status_code == 200, put.text
-    base = f"/v1/workshops/{w.id}"
-    rng = random.Random(seed)
+    w, base, rng, made = filled(c, scenario, bookings, seed)
     days = [DAY, DAY + dt.timedelta(days=1)]
-    made = 0
-    for _ in range(bookings * 4):
-        if made >= bookings * len(days):
-            break
-        params, body = _params(rng, w, rng.choice(days))
-        slots = c.get(f"{base}/slots", params=params).json()["slots"]
-        if slots:
-            r = c.post(f"{base}/bookings", json={**body, "drop_off": rng.choice(slots)["drop_off"]})
-            made += r.status_code == 201
     tries: list[tuple[dt.datetime, float, float, bool]] = []
     original = DayBook.try_moving_others
 

@@ -18,16 +18,25 @@ import random
 import sys
 import time
 
+from fastapi.testclient import TestClient
+
 from bench.advisor_soundness import DAY, _client
+from scheduler.contract import Workshop
 from scheduler.scenarios import load_scenario
 
 
-def _params(  # type: ignore[no-untyped-def]
-    rng: random.Random, w, day: dt.date, only: str | None = None
+def wants(
+    rng: random.Random,
+    w: Workshop,
+    code: str,
+    day: dt.date,
+    parts_share: float = 0.7,
+    eta_days: tuple[int, ...] = (0, 0, 1),
 ) -> tuple[dict[str, str], dict[str, object]]:
-    code = rng.choice([s.code for s in w.services])
-    code = only or code  # the same draws either way: the days fill alike
+    """A random query for `code` on `day` (waiter, loan car, a parts ETA on its day or later) as slot
+    query parameters and the booking body that goes with it."""
     service = w.service(code)
+    assert service is not None
     waiter = code in ("LUBE", "INSPECT") and rng.random() < 0.4
     loan = bool(w.loan_cars) and not waiter and rng.random() < 0.5
     params = {
@@ -37,27 +46,37 @@ def _params(  # type: ignore[no-untyped-def]
         "loan_car": str(loan).lower(),
     }
     body: dict[str, object] = {"service": code, "waiter": waiter, "loan_car": loan}
-    if any(o.needs_parts for o in service.operations) and rng.random() < 0.7:
+    if any(o.needs_parts for o in service.operations) and rng.random() < parts_share:
         when = dt.time(rng.choice([9, 11, 14]), rng.choice([0, 30]))
-        eta = dt.datetime.combine(day + dt.timedelta(days=rng.choice([0, 0, 1])), when, tzinfo=w.tz)
+        eta = dt.datetime.combine(day + dt.timedelta(days=rng.choice(eta_days)), when, tzinfo=w.tz)
         params["parts_eta"] = body["parts_eta"] = eta.isoformat()
     return params, body
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+def _params(
+    rng: random.Random, w: Workshop, day: dt.date, only: str | None = None
+) -> tuple[dict[str, str], dict[str, object]]:
+    code = rng.choice([s.code for s in w.services])
+    return wants(rng, w, only or code, day)  # the same draws either way: the days fill alike
 
 
-def main(scenario: str, bookings: int, queries: int, seed: int, only: str | None = None) -> None:
-    c = _client()
-    w = load_scenario(scenario).workshop
-    w = w.model_copy(update={"services": [s.model_copy(update={"check_in_minutes": 10}) for s in w.services]})
+def put_workshop(c: TestClient, w: Workshop) -> str:
+    """`w` stored through the API; its routes' base."""
     put = c.put(
         f"/v1/workshops/{w.id}", content=w.model_dump_json(), headers={"content-type": "application/json"}
     )
     assert put.status_code == 200, put.text
-    base = f"/v1/workshops/{w.id}"
+    return f"/v1/workshops/{w.id}"
+
+
+def filled(
+    c: TestClient, scenario: str, bookings: int, seed: int
+) -> tuple[Workshop, str, random.Random, int]:
+    """The scenario's workshop (check-in 10 min) with its first two days filled with `bookings`
+    bookings each at offered times; the random draws go on from the returned generator."""
+    w = load_scenario(scenario).workshop
+    w = w.model_copy(update={"services": [s.model_copy(update={"check_in_minutes": 10}) for s in w.services]})
+    base = put_workshop(c, w)
     rng = random.Random(seed)
     days = [DAY, DAY + dt.timedelta(days=1)]
     made = 0
@@ -69,6 +88,18 @@ def main(scenario: str, bookings: int, queries: int, seed: int, only: str | None
         if slots:
             r = c.post(f"{base}/bookings", json={**body, "drop_off": rng.choice(slots)["drop_off"]})
             made += r.status_code == 201
+    return w, base, rng, made
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+
+def main(scenario: str, bookings: int, queries: int, seed: int, only: str | None = None) -> None:
+    c = _client()
+    w, base, rng, made = filled(c, scenario, bookings, seed)
+    days = [DAY, DAY + dt.timedelta(days=1)]
     plain: list[float] = []
     explained: list[float] = []
     refused = offered = 0

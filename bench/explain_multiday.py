@@ -31,6 +31,7 @@ import random
 import sys
 
 from bench.advisor_soundness import DAY, _client
+from bench.explain_cost import put_workshop, wants
 from scheduler.contract import Workshop
 from scheduler.integrity import finish, plannable
 from scheduler.offer import Wants
@@ -47,22 +48,7 @@ SKIP = ("in the past", "drop-offs are booked every", "workshop closed")
 def _wants(
     rng: random.Random, w: Workshop, code: str, day: dt.date
 ) -> tuple[dict[str, str], dict[str, object]]:
-    service = w.service(code)
-    assert service is not None
-    waiter = code in ("LUBE", "INSPECT") and rng.random() < 0.4
-    loan = bool(w.loan_cars) and not waiter and rng.random() < 0.5
-    params = {
-        "service": code,
-        "date": day.isoformat(),
-        "waiter": str(waiter).lower(),
-        "loan_car": str(loan).lower(),
-    }
-    body: dict[str, object] = {"service": code, "waiter": waiter, "loan_car": loan}
-    if any(o.needs_parts for o in service.operations) and rng.random() < 0.5:
-        when = dt.time(rng.choice([9, 11, 14]), rng.choice([0, 30]))
-        eta = dt.datetime.combine(day + dt.timedelta(days=rng.choice([0, 0, 1, 2])), when, tzinfo=w.tz)
-        params["parts_eta"] = body["parts_eta"] = eta.isoformat()
-    return params, body
+    return wants(rng, w, code, day, parts_share=0.5, eta_days=(0, 0, 1, 2))
 
 
 def witness_violations(c, w: Workshop, booking_id: str) -> list[str]:  # type: ignore[no-untyped-def]
@@ -112,11 +98,7 @@ def main(
                 ]
             }
         )
-    put = c.put(
-        f"/v1/workshops/{w.id}", content=w.model_dump_json(), headers={"content-type": "application/json"}
-    )
-    assert put.status_code == 200, put.text
-    base = f"/v1/workshops/{w.id}"
+    base = put_workshop(c, w)
     code = next(s.code for s in w.services if s.max_days > 1)
     rng = random.Random(seed)
     days = [DAY + dt.timedelta(days=i) for i in range(3)]
