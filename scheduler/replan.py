@@ -74,7 +74,9 @@ def check_now_on_day(now: dt.datetime, workshop: Workshop, date: dt.date) -> Non
     if now >= end:
         local = now.astimezone(workshop.tz).isoformat(timespec="minutes")
         raise InputError(
-            "now", f"{local} is after the plan date {date} ended: a past day cannot be re-planned from now"
+            "now",
+            N_("%(now)s is after the plan date %(date)s ended: a past day cannot be re-planned from now")
+            % {"now": local, "date": date},
         )
 
 
@@ -116,7 +118,11 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
                 if a is None:
                     raise InputError(
                         "started",
-                        f"booking {b.id} operation {k} is reported but has no bay and technician in the plan",
+                        N_(
+                            "booking %(b_id)s operation %(operation)d is reported but has no bay and"
+                            " technician in the plan"
+                        )
+                        % {"b_id": b.id, "operation": k},
                     )
                 base = PinnedOperation(
                     operation=k, bay=a.bay, technician=a.technician, start=a.start, end=a.end
