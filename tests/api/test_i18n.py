@@ -658,6 +658,7 @@ def test_the_error_texts_review_s22_found_english_read_in_chinese(db_url: str) -
         "overruns": ("post", f"{base}/plans", {"json": {"date": fri, "overruns": [
             {"booking": rid, "operation": 0, "expected_end": f"{fri}T12:00:00+08:00"}]}}),
         "scenario": ("post", "/v1/simulations", {"json": {"scenario": "nope"}}),
+        "month": ("post", "/v1/simulations", {"json": {"scenario": "dealer-2011", "month": "foo"}}),
     }  # fmt: skip
     for name, (method, url, kwargs) in calls.items():
         answer = getattr(client, method)(url, headers=zh, **kwargs)
