@@ -170,7 +170,13 @@ class SimulationIn(BaseModel):
     days: int = Field(default=30, ge=1, le=62)
     replications: int = Field(default=10, ge=2, le=50)
     seed: int = Field(default=1, ge=0, le=2**31)
-    policy: Literal["fcfs", "shortest", "waiters", "promise"] = "fcfs"
+    policy: Literal["fcfs", "shortest", "waiters", "promise", "plan"] = Field(
+        default="fcfs",
+        description=(
+            "dispatch policy; `plan` follows each simulated day's optimised plan (slower: at most"
+            " 120 simulated days a job)"
+        ),
+    )
     season: Literal["peak", "low", "average"] | None = None
     month: str | None = Field(default=None, max_length=9)
     growth: Finite = Field(default=1.0, gt=0, le=5)

@@ -16,6 +16,17 @@ the held-out days:
         --cache C.pickle [--json OUT]
 
 (`--cache`: the re-projections `bench.guard_trace` keeps; the traces: `bench.replay_day --trace`.)
+
+Replays recorded with the live guard (its early-phase flags already in `at_risk`) are read from
+their `.partial.pickle` instead (`--records NAME=PATH`, the polls' own `on_time_probability`, no
+re-projection), split by a frozen report's training days with `--train-from`; the report then adds
+the live guard's own figures, a held-out trade-off curve of one threshold, which goals each choice
+meets on the held-out days, and the rules chosen the other way round (the most flagged ahead with
+strict false alarms <= 10 % on the training days):
+
+    .venv/bin/python -m bench.guard_rules --records dealer-2011=A.partial.pickle \
+        --records dealer-2011=B.partial.pickle --records small-dealer=S.partial.pickle \
+        --train-from bench/RESULTS-replay-frozen.json --json OUT.json
 """
 
 from __future__ import annotations
@@ -118,10 +129,50 @@ def best(
     return max(scored, key=lambda a: scored[a]["flagged ahead share"] or 0)
 
 
-def _from_records(specs: Sequence[str], train_share: float) -> tuple[list[Any], dict[str, Any]]:
+GOAL_STRICT = 0.1
+CURVE = [round(x, 2) for x in np.arange(0.5, 0.991, 0.02)]
+
+
+def goals(v: dict[str, Any]) -> dict[str, bool]:
+    """Which of item 3's goals figures meet: flagged ahead, false alarms as the replay counts them,
+    and strictly."""
+    return {
+        "flagged ahead >= 90 %": (v["flagged ahead share"] or 0) >= 0.9,
+        "false alarms <= 10 %": (v["false alarm share"] or 0) <= 0.1,
+        "false alarms, strict <= 10 %": (v["false alarm share (strict)"] or 0) <= GOAL_STRICT,
+    }
+
+
+def live_figures(
+    train: Sequence[tuple[list[Booking], list[Polls]]], test: dict[str, tuple[list[Booking], list[Polls]]]
+) -> dict[str, Any]:
+    """The live guard's own figures: the flags the recorded statuses carried (`at_risk`, the early
+    phase included)."""
+    from bench.guard_trace import reliability
+
+    def figures(bs: Sequence[Booking]) -> dict[str, Any]:
+        return evaluate_flags(bs, [np.array([bool(r["at_risk"]) for r in b.polls], dtype=bool) for b in bs])
+
+    out: dict[str, Any] = {"held-out days": {}, "reliability 0.7-0.8, held-out days": {}}
+    for sc, (bs, _) in test.items():
+        out["held-out days"][sc] = {
+            "days": len({b.date for b in bs}),
+            "bookings judged": len(bs),
+            **figures(bs),
+        }
+        out["reliability 0.7-0.8, held-out days"][sc] = reliability(bs)[7]
+    out["held-out days, pooled"] = _pooled([figures(bs) for bs, _ in test.values()])
+    out["training days, pooled"] = _pooled([figures(bs) for bs, _ in train])
+    return out
+
+
+def _from_records(
+    specs: Sequence[str], train_share: float, train_days: dict[str, list[str]] | None = None
+) -> tuple[list[Any], dict[str, Any]]:
     """Training and held-out parts from replays' DayRecord pickles (`name=path`): the polls' own
     `on_time_probability` is the mixture's P (the live Monte Carlo draws from it), the first
-    `train_share` of each scenario's days train, the rest are held out."""
+    `train_share` of each scenario's days train (or the days `train_days` names), the rest are
+    held out."""
     from bench.guard_oracle import bookings_from_records
 
     train: list[tuple[list[Booking], list[Polls]]] = []
@@ -133,6 +184,8 @@ def _from_records(specs: Sequence[str], train_share: float) -> tuple[list[Any], 
                     r["p:mixture"] = float(r["on_time_probability"])
         dates = sorted({b.date for b in bookings})
         days = set(dates[: max(1, round(len(dates) * train_share))])
+        if train_days is not None:
+            days = set(train_days.get(scenario, [])) & set(dates)
         tr = [b for b in bookings if b.date in days]
         te = [b for b in bookings if b.date not in days]
         train.append((tr, [_late_phase_only(polls(b)) for b in tr]))
@@ -151,7 +204,11 @@ def _late_phase_only(x: Polls) -> Polls:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("trace", nargs="*")
-    parser.add_argument("--train-from", default=None)
+    parser.add_argument(
+        "--train-from",
+        default=None,
+        help="an earlier bench.guard_trace report (--json): its training days (with --records too)",
+    )
     parser.add_argument("--cache", default=None)
     parser.add_argument(
         "--records",
@@ -164,7 +221,11 @@ def main() -> None:
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     if args.records:
-        train, test = _from_records(args.records, args.train_share)
+        frozen_days = None
+        if args.train_from:
+            frozen = json.loads(Path(args.train_from).read_text(encoding="utf-8"))
+            frozen_days = {sc: v["train days"] for sc, v in frozen["scenarios"].items()}
+        train, test = _from_records(args.records, args.train_share, frozen_days)
     else:
         if not args.trace or args.train_from is None or args.cache is None:
             parser.error("traces need --train-from and --cache (or give --records)")
@@ -181,6 +242,48 @@ def main() -> None:
             "held-out days, pooled": score(list(test.values()), family, pick),
         }
         print(name, json.dumps(report[name]), flush=True)
+    if args.records:
+        report["live guard (the recorded at_risk)"] = live_figures(train, test)
+        report["held-out curve: one threshold at all early polls"] = {
+            f"p < {t}": {
+                **{sc: score([part], state, (t, t)) for sc, part in test.items()},
+                "pooled": score(list(test.values()), state, (t, t)),
+            }
+            for t in CURVE
+        }
+        report["goals on the held-out days (pooled)"] = {
+            name: goals(v["held-out days, pooled"]) for name, v in report.items() if name in FAMILIES
+        }
+        report["goals on the held-out days (pooled)"]["live guard"] = goals(
+            report["live guard (the recorded at_risk)"]["held-out days, pooled"]
+        )
+        strict_first: dict[str, Any] = {}
+        for name, (family, grid) in FAMILIES.items():
+            scored = {a: score(train, family, a) for a in grid}
+            ok = [a for a, v in scored.items() if (v["false alarm share (strict)"] or 0) <= GOAL_STRICT]
+            if not ok:
+                continue
+            pick = max(ok, key=lambda a: (scored[a]["flagged ahead share"] or 0, -_strict_count(scored[a])))
+            strict_first[name] = {
+                "chosen": list(pick),
+                "training days, pooled": scored[pick],
+                "held-out days, pooled": score(list(test.values()), family, pick),
+            }
+        report["the most flagged ahead with strict false alarms <= 10 % on the training days"] = strict_first
+        # Chosen on each scenario's own training days (a workshop tuning its own guard).
+        scenarios = sorted(test)
+        own: dict[str, Any] = {}
+        for name, (family, grid) in FAMILIES.items():
+            own[name] = {}
+            for sc, tr in zip(scenarios, train, strict=True):
+                scored = {a: score([tr], family, a) for a in grid}
+                pick = best(scored)
+                own[name][sc] = {
+                    "chosen": list(pick),
+                    "training days": scored[pick],
+                    "held-out days": score([test[sc]], family, pick),
+                }
+        report["chosen on each scenario's own training days"] = own
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
 

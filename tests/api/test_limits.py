@@ -254,6 +254,26 @@ def test_a_simulation_runs_as_a_background_job(client: TestClient) -> None:
     assert "<script src=" not in report.text and "cdn" not in report.text.lower()
 
 
+def test_a_simulation_can_follow_each_days_plan_within_its_own_budget(client: TestClient) -> None:
+    """`policy: plan` (the CLI's `--policy plan`) through the API: each simulated day planned by the
+    optimiser first, so its budget is smaller and says so, in the caller's language."""
+    spec = {"scenario": "small-dealer", "rules": ["current"], "days": 2, "replications": 2, "policy": "plan"}
+    started = client.post("/v1/simulations", json=spec)
+    assert started.status_code == 202, started.text
+    job = poll_job(client, started.json()["url"])
+    assert job["status"] == "done", job
+    result = job["result"]
+    assert isinstance(result, dict) and result["policy"] == "plan"
+    big = {**spec, "days": 30, "replications": 10}  # 300 planned days: fine for fcfs, not for plan
+    refused = client.post("/v1/simulations", json=big, headers={"Accept-Language": "zh-CN"})
+    assert refused.status_code == 422, refused.text
+    fields = {tuple(d["loc"]) for d in refused.json()["detail"]}
+    assert fields == {("body", "days"), ("body", "replications"), ("body", "rules"), ("body", "policy")}
+    msg = refused.json()["detail"][0]["msg"]
+    assert "300" in msg and "120" in msg and "budget" not in msg, msg  # worded in Chinese
+    assert client.post("/v1/simulations", json={**big, "policy": "fcfs"}).status_code == 202
+
+
 def test_a_jobs_times_come_from_the_services_clock(client: TestClient) -> None:
     """A server on another day's clock (tests, `bayplan serve --now`) stamps its jobs on that day,
     not on the machine's (they read the machine's clock: this test failed on any date but NOW's)."""
