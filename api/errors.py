@@ -103,6 +103,10 @@ PYDANTIC_TEXTS = (
     N_("String should match pattern '%(pattern)s'"),
     N_("List should have at least %(min_length)s items after validation, not %(actual_length)s"),
     N_("List should have at most %(max_length)s items after validation, not %(actual_length)s"),
+    # pydantic says "item" for one ("at least 1 item after validation, not 0": an empty list of
+    # events, technicians, workshops)
+    N_("List should have at least %(min_length)s item after validation, not %(actual_length)s"),
+    N_("List should have at most %(max_length)s item after validation, not %(actual_length)s"),
     N_("JSON decode error"),
     N_("Invalid JSON: %(error)s"),
     # serde_json's, inside "Invalid JSON: …" (a file or body cut short or mistyped)
@@ -118,6 +122,9 @@ PYDANTIC_TEXTS = (
     N_("trailing comma at line %(line)d column %(column)d"),
     N_("trailing characters at line %(line)d column %(column)d"),
     N_("expected ident at line %(line)d column %(column)d"),
+    # Starlette's own: a path no route has, a method the path has not.
+    N_("Not Found"),
+    N_("Method Not Allowed"),
     # Our own texts made in this module and by the domain's "unknown …" (NotFound).
     N_("unknown %(what)s"),
     # ("unknown" + "plan of …" read "未知的车间 'w' 在 D 的排程": as if the workshop were unknown)

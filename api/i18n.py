@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextvars
 import json
+from typing import TypeVar
 
 from babel.core import negotiate_locale
 from fastapi import Request
 from jinja2 import Environment
 from markupsafe import Markup
 
-from scheduler.contract import Plan
+from scheduler.contract import Booking, Plan
 from scheduler.i18n import DEFAULT, N_, SUPPORTED, Translator, html_lang, normalise
 
 COOKIE = "bayplan_lang"
@@ -127,6 +128,17 @@ def install(env: Environment) -> None:
     env.filters["fpercent"] = lambda value, digits=0: current().percent(value, digits)
     env.globals["html_lang"] = lambda: html_lang(current().locale)
     env.globals["current_locale"] = lambda: current().locale
+
+
+BookingT = TypeVar("BookingT", bound=Booking)
+
+
+def booking_in_words(booking: BookingT, t: Translator) -> BookingT:
+    """`booking` with why it is at risk (a forced parts ETA change, a workshop change) in `t`'s
+    language; the stored booking keeps it in English."""
+    if t.locale == DEFAULT or not booking.at_risk_reason:
+        return booking
+    return booking.model_copy(update={"at_risk_reason": t.phrase(booking.at_risk_reason)})
 
 
 def plan_in_words(plan: Plan, t: Translator) -> Plan:

@@ -45,8 +45,11 @@ def check_same_origin(request: Request) -> None:
         said = f"Origin {origin!r}" if origin is not None else f"Referer {sender!r}"
         raise HTTPException(
             403,
-            f"cross-site request refused: a signed-in browser request needs an Origin (or Referer)"
-            f" header naming this site ({host!r}); got {said}",
+            N_(
+                "cross-site request refused: a signed-in browser request needs an Origin (or Referer)"
+                " header naming this site (%(host)r); got %(header)s"
+            )
+            % {"host": host, "header": said},
         )
 
 

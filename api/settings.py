@@ -7,6 +7,7 @@ import os
 
 from scheduler.clock import Clock, clock_from, in_date_range
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 
 DB_ENVIRONMENT = "BAYPLAN_DB"
 AUTH_ENVIRONMENT = "BAYPLAN_AUTH"
@@ -39,7 +40,7 @@ def clock_from_environment() -> Clock:
     try:
         start = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise InputError(NOW_ENVIRONMENT, f"not an ISO 8601 instant: {text!r}") from None
+        raise InputError(NOW_ENVIRONMENT, N_("not an ISO 8601 instant: %(text)r") % {"text": text}) from None
     if start.tzinfo is None:
-        raise InputError(NOW_ENVIRONMENT, "needs a timezone offset, e.g. 2026-11-24T08:00:00+08:00")
+        raise InputError(NOW_ENVIRONMENT, N_("needs a timezone offset, e.g. 2026-11-24T08:00:00+08:00"))
     return clock_from(in_date_range(NOW_ENVIRONMENT, start))

@@ -65,7 +65,11 @@ def parse_date(value: str, flag: str = "--date") -> dt.date:
         template = NO_SUCH_DAY if shaped else EXPECTED_DATE
         raise InputError(flag, template % {"value": repr(value)}) from None
     if not FIRST_DATE <= date <= LAST_DATE:
-        raise InputError(flag, f"must be between {FIRST_DATE} and {LAST_DATE}, got {date}")
+        raise InputError(
+            flag,
+            N_("must be between %(first)s and %(last)s, got %(value)s")
+            % {"first": FIRST_DATE, "last": LAST_DATE, "value": date},
+        )
     return date
 
 
@@ -76,7 +80,7 @@ def check_run_options(replications: int, workers: int, seed: int) -> None:
     if not 1 <= workers <= 256:
         raise InputError("--workers", N_("must be %(low)s..%(high)s") % {"low": 1, "high": 256})
     if seed < 0:
-        raise InputError("--seed", "must not be negative")
+        raise InputError("--seed", N_("must not be negative"))
 
 
 def db_failure(db: str, exc: Exception) -> typer.Exit:

@@ -26,6 +26,7 @@ ROWS = (
 
 def parse_levels(text: str) -> list[float]:
     """ "0,5,10,15" -> [0.0, 5.0, 10.0, 15.0] (InputError naming overbooking on anything else)."""
+    from cli.i18n import N_
     from scheduler.errors import InputError
     from simulation.tradeoff import check_levels
 
@@ -35,10 +36,10 @@ def parse_levels(text: str) -> list[float]:
             level = float(part.strip())
         except ValueError:
             raise InputError(
-                "overbooking", f"expected percents like 0,5,10,15, got {part.strip()!r}"
+                "overbooking", N_("expected percents like 0,5,10,15, got %(part)r") % {"part": part.strip()}
             ) from None
         if level != level:  # NaN
-            raise InputError("overbooking", "a level must be a number")
+            raise InputError("overbooking", N_("a level must be a number"))
         levels.append(level)
     return check_levels(levels)
 

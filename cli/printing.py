@@ -35,9 +35,11 @@ def print_cards(
         loaded = load_scenario(scenario)
         day = parse_date(date)
         if not 0 < scale <= 10:  # as `bayplan plan` (MAX_SCALE); also refuses nan
-            raise InputError("--scale", f"must be in (0, 10], got {scale:g}")
+            raise InputError(
+                "--scale", N_("must be in (0, %(most)s], got %(value)s") % {"most": 10, "value": f"{scale:g}"}
+            )
         if seed < 0:
-            raise InputError("--seed", f"must not be negative, got {seed}")
+            raise InputError("--seed", N_("must not be negative, got %(value)s") % {"value": seed})
         workshop = loaded.workshop
         if technician is not None and technician not in {t.id for t in workshop.technicians}:
             known = ", ".join(t.id for t in workshop.technicians)

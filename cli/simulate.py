@@ -319,7 +319,7 @@ def _run(
 
     check_run_options(replications, workers, seed)
     if cluster is not None and not cluster.startswith(("tcp://", "tls://", "inproc://")):
-        raise InputError("--cluster", f"expected tcp://HOST:PORT, got {cluster!r}")
+        raise InputError("--cluster", N_("expected tcp://HOST:PORT, got %(cluster)r") % {"cluster": cluster})
     loaded = load_scenario(scenario_name)
     rule_sets, period = check_inputs(loaded, rule_names, days, month, season, growth, files=True)
     spec = None
@@ -378,9 +378,9 @@ def _run_overbooking(
     levels = parse_levels(levels_text)
     check_run_options(replications, workers, seed)
     if len(rule_names) != 1:
-        raise InputError("overbooking", "compares the levels of one rule set: give at most one --rules")
+        raise InputError("overbooking", N_("compares the levels of one rule set: give at most one --rules"))
     if cluster is not None and not cluster.startswith(("tcp://", "tls://", "inproc://")):
-        raise InputError("--cluster", f"expected tcp://HOST:PORT, got {cluster!r}")
+        raise InputError("--cluster", N_("expected tcp://HOST:PORT, got %(cluster)r") % {"cluster": cluster})
     loaded = load_scenario(scenario_name)
     rule_sets, period = check_inputs(loaded, rule_names, days, month, season, growth, files=True)
     spec = None
@@ -427,17 +427,17 @@ def _history_demand(scenario: Scenario, o: HistoryOptions) -> tuple[DemandSpec, 
     last = parse_range(o.last, "to")[1] if o.last else None
     if o.fit is not None:
         if o.mode != "fitted":
-            raise InputError("fit", "--fit goes with --demand fitted")
+            raise InputError("fit", N_("--fit goes with --demand fitted"))
         fitted = load_fit(o.fit)
         start, end = first or fitted.first, last or fitted.last
         days = (end - start).days + 1
         if days < 1:
-            raise InputError("to", "ends before --from")
+            raise InputError("to", N_("ends before --from"))
         spec = DemandSpec("fitted", fit=fitted.model_dump_json())
         note = " (SYNTHETIC history)" if fitted.synthetic else ""
         return spec, Period(start, days, f"fitted from {o.fit}{note}")
     if o.history is None:
-        raise InputError("history", "--demand needs --history (or --fit with --demand fitted)")
+        raise InputError("history", N_("--demand needs --history (or --fit with --demand fitted)"))
     spec, period, _ = history_demand(
         scenario,
         str(o.history),

@@ -120,7 +120,7 @@ def staff(
         if not 1 <= replications <= 1000:
             raise InputError("--replications", N_("must be %(low)s..%(high)s") % {"low": 1, "high": 1000})
         if not 0 <= max_steps <= 100:
-            raise InputError("--max-steps", "must be 0..100")
+            raise InputError("--max-steps", N_("must be %(low)s..%(high)s") % {"low": 0, "high": 100})
         from scheduler.scenarios import load_scenario
         from simulation.inputs import check_inputs
         from simulation.staffing import search
@@ -217,18 +217,18 @@ def _certified(
         if not (math.isfinite(delta) and delta > 0):  # nan or inf: KN's sample sizes cannot be counted
             raise InputError(
                 "--delta-cny" if objective == Objective.cost else "--delta-points",
-                "must be a finite number > 0",
+                N_("must be a finite number > 0"),
             )
         if not (math.isfinite(penalty) and penalty >= 0):
-            raise InputError("--penalty", "must be a finite number >= 0")
+            raise InputError("--penalty", N_("must be a finite number >= 0"))
         if not 0 < alpha < 0.5:
-            raise InputError("--alpha", "must be in (0, 0.5)")
+            raise InputError("--alpha", N_("must be in (0, 0.5)"))
         if not 2 <= n0 <= 500:
-            raise InputError("--n0", "must be 2..500")
+            raise InputError("--n0", N_("must be %(low)s..%(high)s") % {"low": 2, "high": 500})
         if not 2 * n0 <= max_replications <= 1000:
-            raise InputError("--max-replications", "need 2 x --n0 <= --max-replications <= 1000")
+            raise InputError("--max-replications", N_("need 2 x --n0 <= --max-replications <= 1000"))
         if not 2 <= candidates <= 500:
-            raise InputError("--candidates", "must be 2..500")
+            raise InputError("--candidates", N_("must be %(low)s..%(high)s") % {"low": 2, "high": 500})
         from scheduler.scenarios import load_scenario
         from simulation.arrivals import Period
         from simulation.backtest import parse_range

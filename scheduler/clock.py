@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.contract import FIRST_DATE, LAST_DATE, hhmm_minutes
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 
 
 class Clock(Protocol):
@@ -71,7 +72,9 @@ def in_date_range(field: str, moment: dt.datetime) -> dt.datetime:
     InputError naming `field` (`--now`, BAYPLAN_NOW)."""
     if not FIRST_DATE <= moment.date() <= LAST_DATE:
         raise InputError(
-            field, f"must be between {FIRST_DATE} and {LAST_DATE}, got {moment.isoformat(timespec='minutes')}"
+            field,
+            N_("must be between %(first)s and %(last)s, got %(value)s")
+            % {"first": FIRST_DATE, "last": LAST_DATE, "value": moment.isoformat(timespec="minutes")},
         )
     return moment
 

@@ -222,7 +222,7 @@ def _date_of(session: Session, workshop_id: str, tz: dt.tzinfo, fields: dict[str
         if target is None:
             raise InputError(
                 "corrects",
-                N_("unknown clock event %(fields_get_corrects)r") % {"fields_get_corrects": corrects},
+                N_("unknown clock event %(event)d") % {"event": corrects},
             )
         return target.date
     row = bookings_db.get(session, workshop_id, str(booking_id))

@@ -318,7 +318,8 @@ def _pins(booking: Booking, service: Service, where: str, frame: DayFrame) -> di
         if k > 0 and k - 1 not in pins:
             raise InputError(
                 f"{where}.pinned",
-                f"operation {k} is pinned but operation {k - 1} is not: pin finished work too",
+                N_("operation %(operation)d is pinned but operation %(before)d is not: pin finished work too")
+                % {"operation": k, "before": k - 1},
             )
         if k > 0 and pins[k].start < pins[k - 1].end:
             raise PinsOutOfOrder(

@@ -108,9 +108,11 @@ def check_kind(workshop: Workshop, service: str, fleet_partner: str | None, loan
         )
     partners = workshop.fleet_partners()
     if fleet_partner is not None and fleet_partner not in partners:
-        known = f"known: {', '.join(partners)}" if partners else "the workshop has no fleet bays"
         raise InputError(
             "fleet_partner",
-            N_("unknown fleet partner %(fleet_partner)r (%(known)s)")
-            % {"fleet_partner": fleet_partner, "known": known},
+            N_("unknown fleet partner %(fleet_partner)r (known: %(known)s)")
+            % {"fleet_partner": fleet_partner, "known": ", ".join(partners)}
+            if partners
+            else N_("unknown fleet partner %(fleet_partner)r (the workshop has no fleet bays)")
+            % {"fleet_partner": fleet_partner},
         )

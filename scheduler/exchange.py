@@ -116,7 +116,9 @@ def _value(column: str, text: str) -> object:
         try:
             return int(text)
         except ValueError:
-            raise InputError(column, f"expected a whole number, got {text[:40]!r}") from None
+            raise InputError(
+                column, N_("expected a whole number, got %(text)r") % {"text": text[:40]}
+            ) from None
     text = text.strip()
     if column in TEXT_COLUMNS and text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
         return text[1:]  # quoted by an export (`_cell`), or by a spreadsheet's user

@@ -47,6 +47,7 @@ from scheduler.contract import (
     Workshop,
 )
 from scheduler.errors import Conflict, InputError, NotFound
+from scheduler.i18n import N_
 from scheduler.integrity import checked_plan, finish, plannable
 from scheduler.plan_tasks import PlanBasis, replan_check_request, witness_hint
 from scheduler.planning import to_plan
@@ -116,7 +117,7 @@ def replan_live(
         return _replan(service, workshop, date, state, moment, max((e.id for e in events), default=None))
     except (InputError, Conflict, RuntimeError) as exc:
         raise Conflict(
-            f"the day has clock events and could not be re-planned around them: {exc}", []
+            N_("the day has clock events and could not be re-planned around them: %(why)s") % {"why": exc}, []
         ) from None
 
 

@@ -25,7 +25,7 @@ from scheduler.contract import (
 )
 from scheduler.dispatch import dispatch, dispatch_order, pinned_placements, place_job, rank
 from scheduler.errors import InputError
-from scheduler.i18n import N_, enumerated
+from scheduler.i18n import N_, enumerated, moment_words
 from scheduler.kpis import compute_kpis
 from scheduler.multiday import part_service
 from scheduler.planning import DEFAULT_PLANNER, to_plan
@@ -41,9 +41,27 @@ promise (or no later than it did)."""
 
 
 def _events_index(rr: ReplanRequest) -> None:
-    """Every event must name a booking and operation that exist."""
+    """Every event must name a booking and operation that exist, a reported time must have happened
+    by `now`, and an overrun must end on the plan date."""
     services = {s.code: s for s in rr.request.workshop.services}
     bookings = {b.id: b for b in rr.request.bookings}
+    tz, date = rr.request.workshop.tz, rr.request.date
+    day_end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    for name, reports in (("started", rr.started), ("finished", rr.finished)):
+        for i, reported in enumerate(reports):
+            if reported.at is not None and reported.at > rr.now:
+                raise InputError(
+                    f"{name}[{i}].at",
+                    N_("reported at %(at)s, after now (%(now)s)")
+                    % {"at": moment_words(reported.at, tz, date), "now": moment_words(rr.now, tz, date)},
+                )
+    for i, overrun in enumerate(rr.overruns):
+        if overrun.expected_end >= day_end:
+            raise InputError(
+                f"overruns[{i}].expected_end",
+                N_("%(at)s is after the plan date %(date)s")
+                % {"at": moment_words(overrun.expected_end, tz, date), "date": date},
+            )
     for name, events in (("started", rr.started), ("finished", rr.finished), ("overruns", rr.overruns)):
         for i, event in enumerate(events):
             booking = bookings.get(event.booking)
@@ -74,7 +92,9 @@ def check_now_on_day(now: dt.datetime, workshop: Workshop, date: dt.date) -> Non
     if now >= end:
         local = now.astimezone(workshop.tz).isoformat(timespec="minutes")
         raise InputError(
-            "now", f"{local} is after the plan date {date} ended: a past day cannot be re-planned from now"
+            "now",
+            N_("%(now)s is after the plan date %(date)s ended: a past day cannot be re-planned from now")
+            % {"now": local, "date": date},
         )
 
 
@@ -116,7 +136,11 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
                 if a is None:
                     raise InputError(
                         "started",
-                        f"booking {b.id} operation {k} is reported but has no bay and technician in the plan",
+                        N_(
+                            "booking %(b_id)s operation %(operation)d is reported but has no bay and"
+                            " technician in the plan"
+                        )
+                        % {"b_id": b.id, "operation": k},
                     )
                 base = PinnedOperation(
                     operation=k, bay=a.bay, technician=a.technician, start=a.start, end=a.end

@@ -135,13 +135,17 @@ def _read_toml(path: Path) -> dict[str, object]:
         with path.open("rb") as handle:
             return tomllib.loads(handle.read().decode("utf-8-sig"))  # a BOM (Windows Notepad) read past
     except FileNotFoundError:
-        raise InputError("(file)", "missing", source=str(path)) from None
+        raise InputError("(file)", N_("missing"), source=str(path)) from None
     except OSError as exc:  # a folder of that name, no permission
-        raise InputError("(file)", f"cannot read: {exc.strerror}", source=str(path)) from None
+        raise InputError(
+            "(file)", N_("cannot read: %(why)s") % {"why": exc.strerror}, source=str(path)
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError("(syntax)", str(exc), source=str(path)) from None
     except UnicodeDecodeError as exc:  # TOML is UTF-8
-        raise InputError("(file)", f"not UTF-8 (byte {exc.start})", source=str(path)) from None
+        raise InputError(
+            "(file)", N_("not UTF-8 (byte %(byte)s)") % {"byte": exc.start}, source=str(path)
+        ) from None
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
@@ -172,14 +176,18 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         for code in getattr(demand, table):
             if code not in codes:
                 raise InputError(
-                    f"{table}.{code}", "no such service in workshop.toml", source=str(demand_file)
+                    f"{table}.{code}", N_("no such service in workshop.toml"), source=str(demand_file)
                 )
     for code in demand.promise.multi_day:
         if code not in codes:
             raise InputError(
-                f"promise.multi_day.{code}", "no such service in workshop.toml", source=str(demand_file)
+                f"promise.multi_day.{code}", N_("no such service in workshop.toml"), source=str(demand_file)
             )
     missing = [code for code in demand.mix if code not in demand.waiter_share]
     if missing:
-        raise InputError("waiter_share", f"no share for {missing}", source=str(demand_file))
+        raise InputError(
+            "waiter_share",
+            N_("no share for %(codes)s") % {"codes": ", ".join(missing)},
+            source=str(demand_file),
+        )
     return Scenario(name=path.name, path=path, workshop=workshop, demand=demand)

@@ -51,7 +51,7 @@ from scheduler.desk_checks import (
 )
 from scheduler.errors import Conflict, InputError, NotFound, WorkshopConflict, from_validation_error
 from scheduler.i18n import N_, moment_words
-from scheduler.integrity import FORCED_PARTS_ETA, checked_plan
+from scheduler.integrity import checked_plan
 from scheduler.loading import DayLoad, day_load
 from scheduler.offer_cache import Entry, OfferCache, offers_key
 from scheduler.phases import phase
@@ -1239,7 +1239,9 @@ class PlanningService:
         """`wanted` (a forced change of `old` that fits no more) stored at risk, without a witness
         (bookings_db.mark_at_risk): the customer keeps the promise they were given."""
         eta = wanted.parts_eta.astimezone(workshop.tz).isoformat() if wanted.parts_eta else "none"
-        reason = f"{FORCED_PARTS_ETA}{eta}: the booking no longer fits the day's plan"
+        reason = N_("parts_eta changed by force to %(eta)s: the booking no longer fits the day's plan") % {
+            "eta": eta
+        }
         kept = wanted.model_copy(update={"promised": old.promised, "at_risk": True, "at_risk_reason": reason})
         date = wanted.drop_off.astimezone(workshop.tz).date()
         bookings_db.add(
@@ -1467,7 +1469,7 @@ class PlanningService:
         if now is None:
             if overruns or finished:
                 raise InputError(
-                    "now", "overruns and finished operations need the time they were reported at"
+                    "now", N_("overruns and finished operations need the time they were reported at")
                 )
             request, witness, version = self.plan_inputs(workshop_id, date, time_limit_seconds)
             return plan_from_witness, (request, witness), PlanBasis(version, request)

@@ -45,11 +45,11 @@ def choose_period(scenario: Scenario, days: int, month: str | None, season: str 
     """A month by name, or the season: peak (busiest month), low (quietest) or average."""
     volumes = scenario.demand.monthly_volume
     if month is not None and season is not None:
-        raise InputError("month", "give --month or --season, not both")
+        raise InputError("month", N_("give --month or --season, not both"))
     if month is not None:
         key = month.strip().lower()[:3]
         if key not in MONTHS:
-            raise InputError("month", f"expected a month name jan..dec, got {month!r}")
+            raise InputError("month", N_("expected a month name jan..dec, got %(month)r") % {"month": month})
         label = key
     elif season in (None, "average"):
         key = min(MONTHS, key=lambda m: abs(volumes[m] - sum(volumes.values()) / 12))
@@ -61,7 +61,7 @@ def choose_period(scenario: Scenario, days: int, month: str | None, season: str 
         key = min(MONTHS, key=lambda m: volumes[m])
         label = N_("low (%(month)s)") % {"month": key}
     else:
-        raise InputError("season", f"expected peak, low or average, got {season!r}")
+        raise InputError("season", N_("expected peak, low or average, got %(season)r") % {"season": season})
     history = scenario.demand.history
     year = int(history[0].month[:4]) if history else 2025
     if not 1 <= days <= 366:
@@ -78,7 +78,7 @@ class HistoryDemand:
 
     def __init__(self, scenario: Scenario, growth: float = 1.0) -> None:
         if not 0 < growth <= 10:
-            raise InputError("growth", "must be in (0, 10]")
+            raise InputError("growth", N_("must be in (0, 10]"))
         d = scenario.demand
         ws = scenario.workshop
         self.scenario = scenario

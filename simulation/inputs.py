@@ -24,7 +24,10 @@ def bundled_scenario(name: str) -> Scenario:
     """A scenario bundled in scenarios/, by name only (the service never opens a path it is given)."""
     known = list_scenarios()
     if BUNDLED_NAME.fullmatch(name) is None or name not in known:
-        raise InputError("scenario", f"unknown scenario {name!r} (known: {', '.join(known)})")
+        raise InputError(
+            "scenario",
+            N_("unknown scenario %(name)r (known: %(known)s)") % {"name": name, "known": ", ".join(known)},
+        )
     return load_scenario(SCENARIO_ROOT / name)
 
 
@@ -57,7 +60,11 @@ def _rule_set(scenario: Scenario, name: str, field: str, files: bool) -> Staffin
         return load_rules(scenario, name, field=field)
     known = list_rules(scenario)
     if BUNDLED_NAME.fullmatch(name) is None or name not in known:
-        raise InputError(field, f"unknown rules {name!r} for {scenario.name} (known: {', '.join(known)})")
+        raise InputError(
+            field,
+            N_("unknown rules %(name)r for %(scenario)s (known: %(known)s)")
+            % {"name": name, "scenario": scenario.name, "known": ", ".join(known)},
+        )
     return load_rules(scenario, str(scenario.path / "rules" / f"{name}.toml"), field=field)
 
 

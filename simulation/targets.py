@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 
 if TYPE_CHECKING:
     from simulation.results import Metric
@@ -47,10 +48,16 @@ KNOWN_TARGETS = (
 def parse_target(text: str) -> Target:
     match = _TARGET.match(text)
     if match is None:
-        raise InputError("target", f"expected METRIC>=VALUE or METRIC<=VALUE, got {text!r}")
+        raise InputError(
+            "target", N_("expected METRIC>=VALUE or METRIC<=VALUE, got %(text)r") % {"text": text}
+        )
     name, op, value = match.groups()
     if name not in KNOWN_TARGETS:
-        raise InputError("target", f"unknown metric {name!r} (one of {', '.join(KNOWN_TARGETS)})")
+        raise InputError(
+            "target",
+            N_("unknown metric %(name)r (one of %(known)s)")
+            % {"name": name, "known": ", ".join(KNOWN_TARGETS)},
+        )
     return Target(name, op == ">=", float(value))
 
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.scenarios import Scenario
 from simulation.arrivals import Period
 from simulation.design import aggregate, make_jobs
@@ -24,14 +25,18 @@ TRADEOFF = ("on_time", "overtime_hours_per_day", "turned_away_per_day", "overboo
 def check_levels(levels: Sequence[float]) -> list[float]:
     """Distinct levels in 0..MAX_PERCENT, in the order given (the first is the baseline)."""
     if not levels:
-        raise InputError("overbooking", "give at least one level, e.g. 0,5,10,15")
+        raise InputError("overbooking", N_("give at least one level, e.g. 0,5,10,15"))
     for level in levels:
         if not 0 <= level <= MAX_PERCENT:
-            raise InputError("overbooking", f"each level must be 0..{MAX_PERCENT:g} %, got {level:g}")
+            raise InputError(
+                "overbooking",
+                N_("each level must be 0..%(most)s %%, got %(level)s")
+                % {"most": f"{MAX_PERCENT:g}", "level": f"{level:g}"},
+            )
     levels = [level + 0.0 for level in levels]  # -0 is 0
     # Distinct as the table names them (`level_name`, 6 significant digits), or two columns read alike.
     if len({level_name(level) for level in levels}) != len(levels):
-        raise InputError("overbooking", "levels must be distinct (to 6 significant digits)")
+        raise InputError("overbooking", N_("levels must be distinct (to 6 significant digits)"))
     return levels
 
 

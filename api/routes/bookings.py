@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth import BookingKey, BookingsReadKey
 from api.deps import BookingNowQuery, ServiceDep
 from api.errors import located
 from api.examples import EXAMPLE_BOOKING, json_body
+from api.i18n import booking_in_words, translator
 from api.schemas import BookingChange, BookingIn, DayBooking, InputProblem
 from scheduler import phases
 from scheduler.contract import Booking, Day
@@ -38,6 +39,7 @@ router = APIRouter(prefix="/v1/workshops", tags=["bookings"])
 async def book(
     workshop_id: str,
     body: BookingIn,
+    request: Request,
     response: Response,
     service: ServiceDep,
     key: BookingKey,
@@ -64,7 +66,7 @@ async def book(
     stored, created = await run_in_threadpool(answer)
     if not created:
         response.status_code = 200  # a replay of an acknowledged booking
-    return stored
+    return booking_in_words(stored, translator(request))
 
 
 @router.get(
@@ -72,8 +74,10 @@ async def book(
     summary="A booking",
     description="One booking with its promised pickup.",
 )
-def get_booking(workshop_id: str, booking_id: str, service: ServiceDep, _: BookingsReadKey) -> Booking:
-    return service.booking(workshop_id, booking_id)
+def get_booking(
+    workshop_id: str, booking_id: str, request: Request, service: ServiceDep, _: BookingsReadKey
+) -> Booking:
+    return booking_in_words(service.booking(workshop_id, booking_id), translator(request))
 
 
 @router.patch(
@@ -87,13 +91,15 @@ def change_booking(
     workshop_id: str,
     booking_id: str,
     body: BookingChange,
+    request: Request,
     service: ServiceDep,
     _: BookingKey,
     now: BookingNowQuery = None,
 ) -> Booking:
     changes = body.model_dump(exclude_unset=True, exclude={"force"})
     with located("body", body.model_fields_set):  # a field it sent: ["body", "drop_off"]
-        return service.change(workshop_id, booking_id, changes, force=body.force, now=now)
+        changed = service.change(workshop_id, booking_id, changes, force=body.force, now=now)
+    return booking_in_words(changed, translator(request))
 
 
 @router.delete(
@@ -114,8 +120,11 @@ def cancel_booking(workshop_id: str, booking_id: str, service: ServiceDep, _: Bo
     description="The bookings dropped off on `date`, then the multi-day repairs of earlier days whose"
     " work carries over to it, marked `carried_in`.",
 )
-def list_bookings(workshop_id: str, date: Day, service: ServiceDep, _: BookingsReadKey) -> list[DayBooking]:
+def list_bookings(
+    workshop_id: str, date: Day, request: Request, service: ServiceDep, _: BookingsReadKey
+) -> list[DayBooking]:
+    t = translator(request)
     return [
-        DayBooking.model_validate({**b.model_dump(), "carried_in": carried or None})
+        booking_in_words(DayBooking.model_validate({**b.model_dump(), "carried_in": carried or None}), t)
         for b, carried in service.day_bookings(workshop_id, date)
     ]

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/keys", tags=["keys"])
 
 def _on(keys: KeyStore | None) -> KeyStore:
     if keys is None:
-        raise HTTPException(404, "API keys are off on this server (BAYPLAN_AUTH=off)")
+        raise HTTPException(404, N_("API keys are off on this server (BAYPLAN_AUTH=off)"))
     return keys
 
 

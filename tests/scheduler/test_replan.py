@@ -588,3 +588,34 @@ def test_a_repair_reported_finished_before_its_planned_start_counts_as_done_then
     assert Translator("zh-CN").phrase(said[1]) == (
         "m 工序 2（repair）：G1/wang 10:24-11:36 → 按 09:40 已完成计（已报告完工）"
     )
+
+
+def test_work_reported_after_now_or_an_overrun_past_the_day_names_the_field() -> None:
+    """A re-plan at 09:00 was told an operation finished at 11:30 (or started then), or that one
+    runs until a date in 2199: each was planned from as if true (a plan with 91 million minutes
+    late, review-s22). Refused, naming the field, as the clock route refuses an event in the
+    future; in Chinese too."""
+    req, plan = _day()
+    first = min(plan.assignments, key=lambda a: a.start)
+    ref = {"booking": first.booking, "operation": first.operation}
+    cases = {
+        "finished[0].at": {"finished": [OperationEvent(**ref, at=at("11:30"))]},
+        "started[0].at": {"started": [OperationEvent(**ref, at=at("09:01"))]},
+        "overruns[0].expected_end": {
+            "overruns": [Overrun(**ref, expected_end=dt.datetime(2199, 1, 1, 10, tzinfo=at("09:00").tzinfo))]
+        },
+    }
+    for field, events in cases.items():
+        rr = ReplanRequest(request=req, plan=plan, now=at("09:00"), **events)
+        with pytest.raises(InputError) as err:
+            replan(rr, "greedy")
+        assert err.value.field == field
+        zh = Translator("zh-CN").phrase(err.value.reason)
+        assert not re.search(r"[A-Za-z]{3,}", zh), zh
+    assert err.value.reason == f"2199-01-01 10:00 is after the plan date {req.date}"
+    rr = ReplanRequest(
+        request=req, plan=plan, now=at("09:00"), finished=[OperationEvent(**ref, at=at("11:30"))]
+    )
+    with pytest.raises(InputError) as err:
+        replan(rr, "greedy")
+    assert err.value.reason == "reported at 11:30, after now (09:00)"
