@@ -17,7 +17,7 @@ import pytest
 from api.i18n import SCRIPT_TEXTS
 from cli.testing import Server
 from scheduler.i18n import Translator
-from tests.builders import DATE, NOW, tiny_workshop
+from tests.builders import DATE, NOW, multi_day_workshop, tiny_workshop
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
@@ -166,3 +166,46 @@ def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(served: Serve
             assert page.locator("#status b, #alternatives b, #bookings b").count() == 0  # text, never markup
         finally:
             browser.close()
+
+
+def test_the_desk_gives_multi_day_work_its_days_and_dated_pickup(tmp_path: Path) -> None:
+    """Free slots and alternatives share one rendering: multi-day work shows the days it takes and
+    its promised pickup with its date (on a later day than the drop-off)."""
+    workshop = multi_day_workshop()
+    server = Server(tmp_path / "desk.db", now=NOW)
+    server.start()
+    try:
+        response = httpx.put(f"{server.url}/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
+                             headers={**server.headers, "content-type": "application/json"})  # fmt: skip
+        assert response.status_code == 200, response.text
+        query = {"service": "REPAIR", "date": DATE}
+        slots = httpx.get(
+            f"{server.url}/v1/workshops/{workshop.id}/slots", params=query, headers=server.headers
+        )
+        offered = slots.json()["slots"]
+        assert offered and all(len(s["days"]) > 1 for s in offered)
+        said = texts("en")
+        with playwright_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+            try:
+                page = browser.new_page(locale="en-US")
+                page.goto(f"{server.url}/login?next=/workshops/{workshop.id}/book")
+                page.get_by_label("API key").fill(server.headers["X-API-Key"])
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_url(re.compile("/book"))
+                page.locator("#service").select_option("REPAIR")
+                page.locator("#date").fill(DATE)
+                page.locator("#slot-form button[type=submit]").click()
+                page.locator("#slots li").nth(len(offered) - 1).wait_for(timeout=30_000)
+                shown = page.locator("#slots li span").all_inner_texts()
+            finally:
+                browser.close()
+    finally:
+        server.kill()
+    assert shown == [
+        fill(said["slot"], drop_off=s["drop_off"][11:16], pickup=when(s["promised"], s["drop_off"]))
+        + " · "
+        + fill(said["slot_days"], days=str(len(s["days"])))
+        for s in offered
+    ]
+    assert all(re.search(r"pickup \d{4}-\d\d-\d\d \d\d:\d\d · \d days$", text) for text in shown)
