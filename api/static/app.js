@@ -139,6 +139,42 @@ function setupBooking() {
   const status = document.getElementById("status");
   const slotsList = document.getElementById("slots");
   const bookingsBody = document.getElementById("bookings");
+  const alternativesBox = document.getElementById("alternatives-box");
+  const alternativesList = document.getElementById("alternatives");
+
+  // A slot as the desk shows it: drop-off and promised pickup in the workshop's time (the API's
+  // local ISO times), the drop-off dated when not on `day`, and the days multi-day work takes.
+  const slotText = (slot, day) => {
+    const text = t("slot", { drop_off: whenOf(slot.drop_off, day), pickup: whenOf(slot.promised, slot.drop_off) });
+    return slot.days && slot.days.length > 1 ? text + " · " + t("slot_days", { days: slot.days.length }) : text;
+  };
+
+  const clearAlternatives = () => {
+    alternativesList.replaceChildren();
+    alternativesBox.hidden = true;
+  };
+
+  // A refused booking or change (409): its alternatives, each a button that sends it again at that
+  // drop-off (`send`). Text only (textContent), never markup from the answer.
+  const showAlternatives = (result, day, label, send) => {
+    clearAlternatives();
+    const alternatives = (result.data && Array.isArray(result.data.alternatives)) ? result.data.alternatives : [];
+    for (const slot of alternatives) {
+      const li = document.createElement("li");
+      const text = document.createElement("span");
+      text.textContent = slotText(slot, day);
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = label(whenOf(slot.drop_off, day));
+      button.addEventListener("click", () => {
+        alternativesList.querySelectorAll("button").forEach((other) => (other.disabled = true));
+        send(slot.drop_off);
+      });
+      li.append(text, button);
+      alternativesList.appendChild(li);
+    }
+    alternativesBox.hidden = alternatives.length === 0;
+  };
 
   const findPlate = document.getElementById("find-plate");
   // Search by plate on the page: rows whose plate (or booking id) does not contain the text hide.
@@ -182,6 +218,36 @@ function setupBooking() {
     filterBookings();
   };
 
+  // A new drop-off for booking `b` (PATCH); refused (409), its alternatives each move it there.
+  const moveBooking = async (b, dropOff) => {
+    clearAlternatives();
+    const changed = await api("PATCH", atPageNow(`/v1/workshops/${workshop}/bookings/${encodeURIComponent(b.id)}`), { drop_off: dropOff });
+    if (changed.status === 200) {
+      status.textContent = t("moved", { booking: b.plate || b.id, drop_off: whenOf(changed.data.drop_off, b.drop_off), pickup: changed.data.promised ? whenOf(changed.data.promised, changed.data.drop_off) : "" });
+    } else {
+      status.textContent = t("not_moved", { problem: problem(changed) });
+      if (changed.status === 409) showAlternatives(changed, b.drop_off, (time) => t("move_to", { time }), (at) => moveBooking(b, at));
+    }
+    await showBookings();
+  };
+
+  // A new booking (POST, its own Idempotency-Key); refused (409), its alternatives each book it there.
+  const bookAt = async (details, dropOff, day) => {
+    clearAlternatives();
+    const key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
+    const made = await api("POST", atPageNow(`/v1/workshops/${workshop}/bookings`), Object.assign({}, details, { drop_off: dropOff }), { "Idempotency-Key": key });
+    if (made.status === 201 || made.status === 200) {
+      status.textContent = t("booked", { id: made.data.plate || made.data.id, drop_off: whenOf(made.data.drop_off, day), pickup: whenOf(made.data.promised, made.data.drop_off) });
+    } else if (made.status === 409) {
+      status.textContent = t("taken", { times: ((made.data && made.data.alternatives) || []).map((a) => whenOf(a.drop_off, day)).join(", ") });
+      showAlternatives(made, day, (time) => t("book", { time }), (at) => bookAt(details, at, day));
+    } else {
+      status.textContent = t("not_booked", { problem: problem(made) });
+    }
+    await showBookings();
+    await showSlots(true);
+  };
+
   // A row's actions: a new drop-off time (PATCH) and a cancel that asks for a second click (DELETE).
   const bookingActions = (b) => {
     const td = document.createElement("td");
@@ -194,18 +260,11 @@ function setupBooking() {
     move.type = "button";
     move.className = "secondary move";
     move.textContent = t("move");
-    move.addEventListener("click", async () => {
+    move.addEventListener("click", () => {
       if (!time.value) return;
       move.disabled = true;
       // Same day and offset as the booking's drop-off, only the time changes.
-      const dropOff = b.drop_off.slice(0, 11) + time.value + ":00" + b.drop_off.slice(19);
-      const changed = await api("PATCH", atPageNow(`/v1/workshops/${workshop}/bookings/${encodeURIComponent(b.id)}`), { drop_off: dropOff });
-      if (changed.status === 200) {
-        status.textContent = t("moved", { booking: b.plate || b.id, drop_off: timeOf(changed.data.drop_off), pickup: changed.data.promised ? whenOf(changed.data.promised, changed.data.drop_off) : "" });
-      } else {
-        status.textContent = t("not_moved", { problem: problem(changed) });
-      }
-      await showBookings();
+      moveBooking(b, b.drop_off.slice(0, 11) + time.value + ":00" + b.drop_off.slice(19));
     });
     const cancel = document.createElement("button");
     cancel.type = "button";
@@ -231,7 +290,10 @@ function setupBooking() {
     const service = form.elements["service"].value;
     const date = form.elements["date"].value;
     const waiter = form.querySelector("input[name=waiter]:checked").value;
-    if (!keepStatus) status.textContent = t("looking");
+    if (!keepStatus) {
+      status.textContent = t("looking");
+      clearAlternatives();
+    }
     slotsList.innerHTML = "";
     const result = await api("GET", atPageNow(`/v1/workshops/${workshop}/slots?service=${encodeURIComponent(service)}&date=${date}&waiter=${waiter}`));
     if (result.status !== 200) {
@@ -244,28 +306,18 @@ function setupBooking() {
     for (const slot of result.data.slots) {
       const li = document.createElement("li");
       const text = document.createElement("span");
-      text.textContent = t("slot", { drop_off: timeOf(slot.drop_off), pickup: whenOf(slot.promised, slot.drop_off) });
+      text.textContent = slotText(slot, date);
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = t("book", { time: timeOf(slot.drop_off) });
-      button.addEventListener("click", async () => {
+      button.addEventListener("click", () => {
         button.disabled = true;
-        const body = { service, drop_off: slot.drop_off, waiter: waiter === "true" };
+        const details = { service, waiter: waiter === "true" };
         for (const name of ["customer", "phone", "plate", "model"]) {
           const value = form.elements[name].value.trim();
-          if (value) body[name] = value;
+          if (value) details[name] = value;
         }
-        const key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
-        const made = await api("POST", atPageNow(`/v1/workshops/${workshop}/bookings`), body, { "Idempotency-Key": key });
-        if (made.status === 201 || made.status === 200) {
-          status.textContent = t("booked", { id: made.data.plate || made.data.id, drop_off: timeOf(made.data.drop_off), pickup: whenOf(made.data.promised, made.data.drop_off) });
-        } else if (made.status === 409) {
-          status.textContent = t("taken", { times: ((made.data && made.data.alternatives) || []).map((a) => timeOf(a.drop_off)).join(", ") });
-        } else {
-          status.textContent = t("not_booked", { problem: problem(made) });
-        }
-        await showBookings();
-        await showSlots(true);
+        bookAt(details, slot.drop_off, date);
       });
       li.appendChild(text);
       li.appendChild(button);

@@ -1,0 +1,211 @@
+"""The booking desk page in a real browser (Chromium, Playwright) on a full day: a refused new
+booking (POST 409) and a refused change (PATCH 409) show their alternatives as buttons, drop-off
+and promised pickup in the workshop's time (not the browser's), in the page's language; a click
+sends the booking or the change again at that drop-off and the page shows the booking's new state,
+with the very promise offered. Texts from the answer are shown as text, never as markup."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.i18n import SCRIPT_TEXTS
+from cli.testing import Server
+from scheduler.i18n import Translator
+from tests.builders import DATE, NOW, multi_day_workshop, tiny_workshop
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+BOOKINGS = "/v1/workshops/tiny/bookings"
+PLATE = "<b>X1</b>"  # a plate that would be markup if the page ever used innerHTML with it
+OTHER = "粤B00001"  # the booking another desk makes, then moved at this one
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not CHROMIUM.exists():
+    pytest.skip("no Chromium at /usr/bin/chromium (scripts/chromium.sh installs it)", allow_module_level=True)
+
+#: Per browser language: its Accept-Language locale, the sign-in form's words, a few page words.
+LANGUAGES = {
+    "en": {"locale": "en-US", "catalog": "en", "key": "API key", "sign_in": "Sign in",
+           "move_to": "Move to 08:30", "heading": "Other times offered"},
+    "zh": {"locale": "zh-CN", "catalog": "zh_CN", "key": "API 密钥", "sign_in": "登录",
+           "move_to": "改到 08:30", "heading": "可选的其他时间"},
+}  # fmt: skip
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Server]:
+    """The tiny workshop (one technician, room for one booking a day with the walk-in holdback)."""
+    server = Server(tmp_path / "desk.db", now=NOW)
+    server.start()
+    with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as http:
+        response = http.put("/v1/workshops/tiny", content=tiny_workshop().model_dump_json(),
+                            headers={"content-type": "application/json"})  # fmt: skip
+        assert response.status_code == 200, response.text
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+def when(iso: str, day: str) -> str:
+    """As the page shows a time: HH:MM of the local ISO time, with its date when not on `day`."""
+    return iso[11:16] if iso[:10] == day[:10] else f"{iso[:10]} {iso[11:16]}"
+
+
+def texts(language: str) -> dict[str, str]:
+    t = Translator(LANGUAGES[language]["catalog"])
+    return {key: t.gettext(message) for key, message in SCRIPT_TEXTS.items()}
+
+
+def fill(text: str, **values: str) -> str:
+    return re.sub(r"%\((\w+)\)s", lambda m: values[m.group(1)], text)
+
+
+def posted(response: Any) -> bool:
+    return bool(response.request.method == "POST" and response.url.endswith("/bookings"))
+
+
+def patched(response: Any) -> bool:
+    return bool(response.request.method == "PATCH")
+
+
+def shown_alternatives(page: Any) -> tuple[list[str], list[str]]:
+    items = page.locator("#alternatives li")
+    spans = [items.nth(i).locator("span").inner_text() for i in range(items.count())]
+    buttons = [items.nth(i).get_by_role("button").inner_text() for i in range(items.count())]
+    return spans, buttons
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(served: Server, language: str) -> None:
+    server, words, said = served, LANGUAGES[language], texts(language)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            # The browser in New York: the page shows the workshop's (Shanghai) times all the same.
+            page = browser.new_page(viewport={"width": 1366, "height": 768}, locale=words["locale"],
+                                    timezone_id="America/New_York")  # fmt: skip
+            page.goto(f"{server.url}/login?next=/workshops/tiny/book")
+            page.get_by_label(words["key"]).fill(server.headers["X-API-Key"])
+            page.get_by_role("button", name=words["sign_in"]).click()
+            page.wait_for_url(re.compile("/workshops/tiny/book"))
+            assert page.locator("#alternatives-box").is_hidden()
+
+            # A new booking refused: the day filled by another desk between listing and clicking.
+            page.locator("#date").fill(DATE)
+            page.locator("#plate").fill(PLATE)
+            page.locator("#slot-form button[type=submit]").click()
+            page.locator("#slots button").nth(1).wait_for(timeout=30_000)
+            body = {"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00", "plate": OTHER}
+            other = httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=body)
+            assert other.status_code == 201, other.text
+            with page.expect_response(posted) as sent:
+                page.locator("#slots button").nth(1).click()
+            assert sent.value.status == 409, sent.value.text()
+            offered = sent.value.json()["alternatives"]
+            assert offered and all(not a["drop_off"].startswith(DATE) for a in offered)  # the next day's
+            page.locator("#alternatives button").first.wait_for()
+            spans, buttons = shown_alternatives(page)
+            assert buttons == [fill(said["book"], time=when(a["drop_off"], DATE)) for a in offered]
+            assert spans == [fill(said["slot"], drop_off=when(a["drop_off"], DATE),
+                                  pickup=when(a["promised"], a["drop_off"])) for a in offered]  # fmt: skip
+            assert page.locator("#alternatives-h").inner_text() == words["heading"]
+            with page.expect_response(posted) as sent:
+                page.locator("#alternatives button").first.click()
+            assert sent.value.status == 201, sent.value.text()
+            made = sent.value.json()
+            assert (made["drop_off"], made["promised"]) == (offered[0]["drop_off"], offered[0]["promised"])
+            assert made["plate"] == PLATE
+            page.wait_for_function("document.getElementById('alternatives-box').hidden")
+            assert page.locator("#status").inner_text() == fill(
+                said["booked"], id=PLATE, drop_off=when(made["drop_off"], DATE),
+                pickup=when(made["promised"], made["drop_off"]),
+            )  # fmt: skip
+
+            # A change refused: the booking at 08:00 moved past the technician's day.
+            row = page.locator("#bookings tr", has_text=OTHER)
+            row.locator("input.move-time").fill("10:00")
+            with page.expect_response(patched) as sent:
+                row.locator("button.move").click()
+            assert sent.value.status == 409, sent.value.text()
+            offered = sent.value.json()["alternatives"]
+            assert [a["drop_off"][11:16] for a in offered] == ["08:00", "08:30", "09:00"]
+            assert all(a["drop_off"].startswith(DATE) and a["drop_off"].endswith("+08:00") for a in offered)
+            page.locator("#alternatives button").first.wait_for()
+            spans, buttons = shown_alternatives(page)
+            assert buttons == [fill(said["move_to"], time=a["drop_off"][11:16]) for a in offered]
+            assert spans == [fill(said["slot"], drop_off=a["drop_off"][11:16],
+                                  pickup=when(a["promised"], a["drop_off"])) for a in offered]  # fmt: skip
+            assert page.locator("#status").inner_text().startswith(fill(said["not_moved"], problem=""))
+            page.screenshot(path=str(ARTIFACTS / f"desk-alternatives-{language}.png"), full_page=True)
+            with page.expect_response(patched) as sent:
+                page.get_by_role("button", name=words["move_to"]).click()
+            assert sent.value.status == 200, sent.value.text()
+            moved = sent.value.json()
+            assert (moved["drop_off"], moved["promised"]) == (offered[1]["drop_off"], offered[1]["promised"])
+            page.wait_for_function(
+                "document.getElementById('alternatives-box').hidden"
+                " && document.getElementById('bookings').getAttribute('aria-busy') === 'false'"
+            )
+            pickup = when(moved["promised"], moved["drop_off"])
+            moved_text = fill(said["moved"], booking=OTHER, drop_off="08:30", pickup=pickup)
+            assert page.locator("#status").inner_text() == moved_text
+            cells = page.locator("#bookings tr", has_text=OTHER).locator("td")
+            assert (cells.nth(4).inner_text(), cells.nth(5).inner_text()) == ("08:30", pickup)
+            stored = httpx.get(f"{server.url}{BOOKINGS}/{moved['id']}", headers=server.headers).json()
+            assert (stored["drop_off"], stored["promised"]) == (moved["drop_off"], moved["promised"])
+            assert page.locator("#status b, #alternatives b, #bookings b").count() == 0  # text, never markup
+        finally:
+            browser.close()
+
+
+def test_the_desk_gives_multi_day_work_its_days_and_dated_pickup(tmp_path: Path) -> None:
+    """Free slots and alternatives share one rendering: multi-day work shows the days it takes and
+    its promised pickup with its date (on a later day than the drop-off)."""
+    workshop = multi_day_workshop()
+    server = Server(tmp_path / "desk.db", now=NOW)
+    server.start()
+    try:
+        response = httpx.put(f"{server.url}/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
+                             headers={**server.headers, "content-type": "application/json"})  # fmt: skip
+        assert response.status_code == 200, response.text
+        query = {"service": "REPAIR", "date": DATE}
+        slots = httpx.get(
+            f"{server.url}/v1/workshops/{workshop.id}/slots", params=query, headers=server.headers
+        )
+        offered = slots.json()["slots"]
+        assert offered and all(len(s["days"]) > 1 for s in offered)
+        said = texts("en")
+        with playwright_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+            try:
+                page = browser.new_page(locale="en-US")
+                page.goto(f"{server.url}/login?next=/workshops/{workshop.id}/book")
+                page.get_by_label("API key").fill(server.headers["X-API-Key"])
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_url(re.compile("/book"))
+                page.locator("#service").select_option("REPAIR")
+                page.locator("#date").fill(DATE)
+                page.locator("#slot-form button[type=submit]").click()
+                page.locator("#slots li").nth(len(offered) - 1).wait_for(timeout=30_000)
+                shown = page.locator("#slots li span").all_inner_texts()
+            finally:
+                browser.close()
+    finally:
+        server.kill()
+    assert shown == [
+        fill(said["slot"], drop_off=s["drop_off"][11:16], pickup=when(s["promised"], s["drop_off"]))
+        + " · "
+        + fill(said["slot_days"], days=str(len(s["days"])))
+        for s in offered
+    ]
+    assert all(re.search(r"pickup \d{4}-\d\d-\d\d \d\d:\d\d · \d days$", text) for text in shown)
