@@ -256,7 +256,7 @@ class Availability:
         return first
 
     def earliest_sparing(
-        self, op: OperationData, ready: int, by: int | None, preference: list[int]
+        self, op: OperationData, ready: int, by: int | None, preference: list[int], slack: int
     ) -> Placement | None:
         """`earliest`, except that where its pair finishes by `by` without overtime, the first
         technician of `preference` (those of `op`'s, least wanted first) who also does, on his
@@ -264,14 +264,14 @@ class Availability:
         promise, and the one the work still to place needs most stays free for it (the warm
         start's `keep_scarce` dispatches). Only technicians before the earliest pair's own in
         `preference` are tried; on the minute grid of big workshops (`DUE_PAIRS`), `earliest`.
-        `by` None: the earliest pair's own end (a tie-break among technicians finishing as early)."""
+        Never more than `slack` minutes after the earliest pair's end (`by` None: that alone)."""
         first = self.earliest(op, ready)
         if first is None or len(op.technicians) * len(op.bays) >= DUE_PAIRS:
             return first
         if op.release > ready:
             ready = op.release
         technicians = self.problem.technicians
-        by = first.end if by is None else by
+        by = first.end + slack if by is None else min(by, first.end + slack)
         if first.end > min(by, technicians[first.technician].shift_end):
             return first
         for t in preference:
