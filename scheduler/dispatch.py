@@ -292,6 +292,10 @@ scarce technicians kept is 1,776 minutes late against 2,559 (placing 147 of 152 
 
 SCARCE = ", scarce kept"
 
+WARM_FAMILY_SCARCE = False
+"""Whether the warm start's family holds the `SCARCE_RULES` kept scarce too (besides their
+promoted starts)."""
+
 
 def _order_of(problem: DayProblem, name: str) -> tuple[list[int], bool]:
     """A family rule's order of the bookings and whether it keeps scarce technicians."""
@@ -504,7 +508,9 @@ def multi_start(
     baseline itself stays the foreman's rule.
     """
     began = time.perf_counter()
-    names = family(list(RULES)[: max(1, rules)] if rules is not None else list(RULES))
+    names = list(RULES)[: max(1, rules)] if rules is not None else list(RULES)
+    if WARM_FAMILY_SCARCE:
+        names = family(names)
     orders: dict[str, list[int]] = {}
     plans: dict[str, DaySolution] = {}
     for name in names:
@@ -524,10 +530,12 @@ def multi_start(
     for rule, (keep_seniors, keep_scarce) in itertools.product(PROMOTED_RULES if promote else (), modes):
         if keep_scarce and rule not in SCARCE_RULES:
             continue
-        name = f"{rule}{SCARCE}" if keep_scarce else rule
-        if name not in plans or left <= 0:
+        if rule not in plans or left <= 0:
             continue
-        order, plan, label = orders[name], plans[name], name
+        order, plan, label = orders[rule], plans[rule], rule
+        name = f"{rule}{SCARCE}"
+        if keep_scarce and name in plans:
+            plan, label = plans[name], name
         if unplaced_weight(problem, plans[rule]) <= enough or unplaced_weight(problem, plan) <= enough:
             # The rule alone places as much: it was in the running above. Keeping seniors (or
             # scarce technicians) is left out too: a day the rule fills without starving anyone
@@ -535,6 +543,8 @@ def multi_start(
             # a plan 3 minutes later on one day).
             continue
         spent = 0
+        if keep_scarce and name not in plans:
+            plan, label, spent = dispatch(problem, order, keep_scarce=True), name, 1
         if keep_seniors:
             plan, label, spent = dispatch(problem, order, keep_seniors=True), f"{rule}, seniors kept", 1
         if unplaced_weight(problem, plan) > allowed:
