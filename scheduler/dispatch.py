@@ -285,16 +285,25 @@ def rank(problem: DayProblem, solution: DaySolution) -> tuple[int, int, float]:
 
 SCARCE_RULES = ("earliest-promise",)
 """Rules whose order is also dispatched keeping scarce technicians (`dispatch`'s `keep_scarce`),
-as the family's rule `<rule>, scarce kept`, and, in the warm start, promoted as `PROMOTED_RULES`
-are: on dealer-2011 1.3x seed 4, 1,056 of the plan's 1,834 late minutes were on bookings only
-technicians 10-21 may do, while technicians 0-1 worked 268-293 minutes; earliest promise with
-scarce technicians kept is 1,776 minutes late against 2,559 (placing 147 of 152 either way)."""
+as the family's rule `<rule>, scarce kept` (`WARM_FAMILY_SCARCE`) and, in the warm start, promoted
+as `PROMOTED_RULES` are (`PROMOTE_SCARCE`): on dealer-2011 1.3x seed 4, 1,056 of main's 1,834 late
+minutes are on bookings only technicians 10-21 may do, while technicians 0-1 work 268-293 minutes;
+earliest promise keeping scarce technicians places 148 at 1,704 minutes late against 147 at 2,559,
+and promoted 152 at 2,224 against 3,246. Both switches are off: the product's plans are main's."""
 
 SCARCE = ", scarce kept"
 
 WARM_FAMILY_SCARCE = False
-"""Whether the warm start's family holds the `SCARCE_RULES` kept scarce too (besides their
-promoted starts)."""
+"""Whether the family (`run_rules`, `best_rule` and the warm start's) holds the `SCARCE_RULES` kept
+scarce. Off: on 8 of 11 measured days the rule alone is the family's best plan, but the product's
+plan from it at 10 s is worse than main's on dealer-2011 1.3x seeds 1 and 2 and 1.0x seed 3
+(`bench/RESULTS-scarce15-s22.md`)."""
+
+PROMOTE_SCARCE = False
+"""Whether the warm start also promotes the `SCARCE_RULES` kept scarce (`multi_start`). Off: at
+10 s it gives dealer-2011 1.3x seed 4 1,650 minutes late and seed 5 394 against main's 1,834 and
+682, but seed 2 409 against 404, and at search seed 1 seed 5 1,040 against 781
+(`bench/RESULTS-scarce15-s22.md`)."""
 
 
 def _order_of(problem: DayProblem, name: str) -> tuple[list[int], bool]:
@@ -307,6 +316,8 @@ def _order_of(problem: DayProblem, name: str) -> tuple[list[int], bool]:
 def family(names: list[str] | None = None) -> list[str]:
     """The family's rules (`RULES`, then `SCARCE_RULES` kept scarce), of `names` where given."""
     names = list(RULES) if names is None else names
+    if not WARM_FAMILY_SCARCE:
+        return names
     return names + [f"{rule}{SCARCE}" for rule in SCARCE_RULES if rule in names]
 
 
@@ -508,9 +519,7 @@ def multi_start(
     baseline itself stays the foreman's rule.
     """
     began = time.perf_counter()
-    names = list(RULES)[: max(1, rules)] if rules is not None else list(RULES)
-    if WARM_FAMILY_SCARCE:
-        names = family(names)
+    names = family(list(RULES)[: max(1, rules)] if rules is not None else list(RULES))
     orders: dict[str, list[int]] = {}
     plans: dict[str, DaySolution] = {}
     for name in names:
@@ -528,7 +537,7 @@ def multi_start(
     chains = [first]
     modes = ((False, False), (True, False), (False, True))  # (keep seniors, keep scarce)
     for rule, (keep_seniors, keep_scarce) in itertools.product(PROMOTED_RULES if promote else (), modes):
-        if keep_scarce and rule not in SCARCE_RULES:
+        if keep_scarce and (rule not in SCARCE_RULES or not PROMOTE_SCARCE):
             continue
         if rule not in plans or left <= 0:
             continue

@@ -140,10 +140,22 @@ def test_keeping_scarce_technicians_leaves_the_only_diagnostician_free_for_diagn
     assert kept.objective < foreman.objective
 
 
-def test_the_scarce_rule_is_in_the_family() -> None:
-    """`run_rules` (and so `best_rule` and the warm start) holds earliest promise keeping scarce
-    technicians, besides every order of `RULES`."""
+def test_the_scarce_rule_joins_the_family_and_the_warm_start_only_when_switched_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Off (the default) the family and the warm start are main's; on, `run_rules` holds earliest
+    promise keeping scarce technicians besides every order of `RULES`, and the warm start promotes
+    it: on the scarce-skill day, the slack up to the promise, it places all seven, none late, alone."""
     from scheduler.dispatch import SCARCE, run_rules
 
     problem = _scarce_skill_day()
+    assert set(run_rules(problem)) == set(RULES)
+    monkeypatch.setattr(dispatch_module, "PLACEMENT_PROBE", 0)
+    monkeypatch.setattr(dispatch_module, "PROMOTED_RULES", ())
+    assert multi_start(problem, 1, promote=False).objective > 0
+    monkeypatch.setattr(dispatch_module, "WARM_FAMILY_SCARCE", True)
+    monkeypatch.setattr(dispatch_module, "SCARCE_SLACK", 600)
     assert set(run_rules(problem)) == {*RULES, f"earliest-promise{SCARCE}"}
+    warm = multi_start(problem, 1, promote=False)
+    assert (warm.unplaced, warm.objective) == (set(), 0)
+    assert warm.notes[0] == f"warm start: rule earliest-promise{SCARCE}"
