@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -220,13 +223,73 @@ def located(where: str, fields: Collection[str]) -> Iterator[None]:
         yield
     except InputError as exc:
         if exc.field.split(".", 1)[0].split("[", 1)[0] not in fields:
+            exc.placed = True  # decided here: left bare (not located again by the route's fields)
             raise
         raise InputError(f"{where}.{exc.field}", exc.reason, exc.source) from None
 
 
+#: Where FastAPI says a field of a request comes from: the first part of its `loc`.
+WHERES = ("body", "query", "path", "header", "cookie")
+
+#: A part of an InputError's dotted path: a list index (`[3]`) or a name.
+_PART = re.compile(r"\[([^\]]*)\]|([^.\[\]]+)")
+
+
+def loc_of(field: str) -> list[str | int]:
+    """An InputError's dotted path as a `loc`: "bookings[3].drop_off" → ["bookings", 3, "drop_off"]
+    (a list index an integer, as pydantic's; a name, even one of digits, a string)."""
+    parts: list[str | int] = []
+    for index, name in _PART.findall(field):
+        parts.append(int(index) if index.isdigit() else index or name)
+    return parts or [field]
+
+
+def _sources(route: APIRoute) -> dict[str, str]:
+    """The names a route's request carries, each with where it comes from ("query", "body", …), as
+    FastAPI locates them: a single (not embedded) body model's fields in the body, else the body
+    parameters' own names."""
+    names: dict[str, str] = {}
+    dependants = [route.dependant]
+    while dependants:
+        dependant = dependants.pop()
+        dependants.extend(dependant.dependencies)
+        for where, params in (
+            ("path", dependant.path_params),
+            ("query", dependant.query_params),
+            ("header", dependant.header_params),
+            ("cookie", dependant.cookie_params),
+        ):
+            for param in params:
+                names.setdefault(param.alias, where)
+    body = route.dependant.body_params
+    if route.body_field is not None and not getattr(route, "_embed_body_fields", True) and len(body) == 1:
+        annotation = body[0].field_info.annotation
+        for model in (annotation, *get_args(annotation)):  # a model, or an optional one
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                for name, info in model.model_fields.items():
+                    names.setdefault(info.alias or name, "body")
+    else:
+        for param in body:
+            names.setdefault(param.alias, "body")
+    return names
+
+
+def located_loc(request: Request, exc: InputError) -> list[str | int]:
+    """The `loc` of bayplan's own 422 as FastAPI's own for the same route: the field's source first
+    (["body", "overruns", 0, "booking"], ["query", "now"]), list indexes as integers. A field the
+    request does not carry (a stored value, an environment variable) or one a route placed itself
+    (`located`) as it is."""
+    loc = loc_of(exc.field)
+    route = request.scope.get("route")
+    if exc.placed or loc[0] in WHERES or not isinstance(route, APIRoute):
+        return loc
+    where = _sources(route).get(str(loc[0]))
+    return loc if where is None else [where, *loc]
+
+
 def _input(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InputError)
-    loc = exc.field.replace("]", "").replace("[", ".").split(".")
+    loc = located_loc(request, exc)
     msg = _worded(request, exc.reason)
     return JSONResponse(
         status_code=422, content={"detail": [{"loc": loc, "msg": msg, "type": "value_error"}]}

@@ -49,6 +49,9 @@ def shorten_echoes(message: str) -> str:
 class InputError(ValueError):
     """Bad input: `field` is a dotted path such as ``bookings[3].drop_off``."""
 
+    placed = False
+    """Whether the API already decided where the field is (`api.errors.located`): not located again."""
+
     def __init__(self, field: str, reason: str, source: str | None = None) -> None:
         self.field = field
         self.reason = reason

@@ -200,7 +200,7 @@ def test_pinned_work_in_a_bay_its_vehicle_may_not_use_is_422_naming_the_bay(
     response = TestClient(client.app, raise_server_exceptions=False).post("/v1/plan", json=body)
     assert response.status_code == 422, response.text
     (problem,) = response.json()["detail"]
-    assert problem["loc"] == ["bookings", "0", "pinned", "0", "bay"] and words in problem["msg"]
+    assert problem["loc"] == ["body", "bookings", 0, "pinned", 0, "bay"] and words in problem["msg"]
 
 
 def test_pinned_work_that_leaves_its_booking_no_room_is_a_409_saying_why(client: TestClient) -> None:

@@ -189,7 +189,7 @@ def test_a_stateless_plan_wanting_a_loan_car_where_there_are_none_is_a_422_namin
     headers = {"content-type": "application/json"}
     refused = client.post("/v1/plan", content=request.model_dump_json(), headers=headers)
     assert refused.status_code == 422, refused.text
-    assert refused.json()["detail"][0]["loc"] == ["bookings", "0", "loan_car"], refused.text
+    assert refused.json()["detail"][0]["loc"] == ["body", "bookings", 0, "loan_car"], refused.text
     assert refused.json()["detail"][0]["msg"] == "the workshop has no loan cars"
     forced = request.model_copy(update={"bookings": [wanting.model_copy(update={"at_risk": True})]})
     planned = client.post("/v1/plan", content=forced.model_dump_json(), headers=headers)

@@ -417,7 +417,7 @@ def test_a_stateless_plan_names_the_held_vehicle_field_it_refuses(client: TestCl
     vehicle = {"id": "h1", "service": "REPAIR", "drop_off": f"{WED}T08:00:00+08:00", "loan_car": True}
     response = client.post("/v1/plan", json={"workshop": workshop, "date": DATE, "held": [vehicle]})
     assert response.status_code == 422, response.text
-    assert response.json()["detail"][0]["loc"] == ["held", "0", "drop_off"]
+    assert response.json()["detail"][0]["loc"] == ["body", "held", 0, "drop_off"]
 
 
 def test_multi_day_work_at_the_end_of_the_date_range_is_carried_no_further(sqlite_url: str) -> None:

@@ -64,4 +64,5 @@ def test_reports_that_contradict_each_other_are_a_422_naming_the_report_and_both
     ):
         refused = client.post(PLANS, json=body, headers={"Accept-Language": language})
         assert refused.status_code == 422, refused.text
-        assert refused.json()["detail"] == [{"loc": ["overruns", "0"], "msg": said, "type": "value_error"}]
+        error = {"loc": ["body", "overruns", 0], "msg": said, "type": "value_error"}
+        assert refused.json()["detail"] == [error]

@@ -1,0 +1,155 @@
+"""The `loc` of a 422: bayplan's own (InputError) located as FastAPI's own for the same route."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from api.errors import loc_of
+from tests.builders import DATE, put_workshop, tiny_workshop
+
+W = "/v1/workshops/tiny"
+
+
+def _at(hhmm: str) -> str:
+    return f"{DATE}T{hhmm}:00+08:00"
+
+
+def _naive(hhmm: str) -> str:
+    return f"{DATE}T{hhmm}:00"
+
+
+def _stateless(booking: dict[str, Any], held: bool = False) -> dict[str, Any]:
+    workshop = {**tiny_workshop().model_dump(mode="json"), "loan_cars": 0}
+    return {"workshop": workshop, "date": DATE, ("held" if held else "bookings"): [booking]}
+
+
+def _shape(loc: list[object]) -> list[object]:
+    """Where a field comes from, then the kind of each part: ["body", str, int, str]."""
+    return [loc[0], *(type(part) for part in loc[1:])]
+
+
+Call = Callable[[TestClient], Any]
+
+#: Per route: a request FastAPI refuses, one bayplan refuses itself, and the loc bayplan gives.
+CASES: dict[str, tuple[Call, Call, list[object]]] = {
+    "plans: an overrun's booking": (
+        lambda c: c.post(
+            f"{W}/plans",
+            json={
+                "date": DATE,
+                "overruns": [{"booking": "x", "operation": "a", "expected_end": _at("11:00")}],
+            },
+        ),
+        lambda c: c.post(
+            f"{W}/plans",
+            json={
+                "date": DATE,
+                "now": _at("09:00"),
+                "overruns": [{"booking": "nope", "operation": 0, "expected_end": _at("11:00")}],
+            },
+        ),
+        ["body", "overruns", 0, "booking"],
+    ),
+    "stateless plan: a booking's loan car": (
+        lambda c: c.post(
+            "/v1/plan", json=_stateless({"id": "b1", "service": "MAINT", "drop_off": _naive("08:00")})
+        ),
+        lambda c: c.post(
+            "/v1/plan",
+            json=_stateless({"id": "b1", "service": "MAINT", "drop_off": _at("08:00"), "loan_car": True}),
+        ),
+        ["body", "bookings", 0, "loan_car"],
+    ),
+    "stateless plan: a held vehicle": (
+        lambda c: c.post(
+            "/v1/plan",
+            json=_stateless({"id": "h1", "service": "MAINT", "drop_off": _naive("08:00")}, held=True),
+        ),
+        lambda c: c.post(
+            "/v1/plan",
+            json=_stateless(
+                {"id": "h1", "service": "MAINT", "drop_off": "2026-11-25T08:00:00+08:00"}, held=True
+            ),
+        ),
+        ["body", "held", 0, "drop_off"],
+    ),
+    "workshop PUT: id": (
+        lambda c: c.put(W, json={**tiny_workshop().model_dump(mode="json"), "id": 5}),
+        lambda c: c.put(W, json={**tiny_workshop().model_dump(mode="json"), "id": "other"}),
+        ["body", "id"],
+    ),
+    "clock: corrects": (
+        lambda c: c.post(
+            f"{W}/clock", json={"action": "start", "booking": "x", "operation": "a", "technician": "t"}
+        ),
+        lambda c: c.post(
+            f"{W}/clock",
+            json={"action": "start", "booking": "x", "operation": 0, "technician": "t", "corrects": 3},
+        ),
+        ["body", "corrects"],
+    ),
+    "webhooks: url": (
+        lambda c: c.post(f"{W}/webhooks", json={"url": 5, "events": ["plan.changed"]}),
+        lambda c: c.post(f"{W}/webhooks", json={"url": "ftp://example.com/hook", "events": ["plan.changed"]}),
+        ["body", "url"],
+    ),
+    "capacity: to": (
+        lambda c: c.get(f"{W}/capacity", params={"from": DATE, "to": "soon"}),
+        lambda c: c.get(f"{W}/capacity", params={"from": DATE, "to": "2026-11-01"}),
+        ["query", "to"],
+    ),
+    "productivity report: to": (
+        lambda c: c.get(f"{W}/reports/productivity", params={"from": DATE, "to": "soon"}),
+        lambda c: c.get(f"{W}/reports/productivity", params={"from": DATE, "to": "2026-11-01"}),
+        ["query", "to"],
+    ),
+    "labour times: to": (
+        lambda c: c.get(f"{W}/labour-times", params={"from": DATE, "to": "soon"}),
+        lambda c: c.get(f"{W}/labour-times", params={"from": DATE, "to": "2026-11-01"}),
+        ["query", "to"],
+    ),
+    "simulations: scenario": (
+        lambda c: c.post("/v1/simulations", json={"scenario": 5, "days": 1, "replications": 2}),
+        lambda c: c.post("/v1/simulations", json={"scenario": "nope", "days": 1, "replications": 2}),
+        ["body", "scenario"],
+    ),
+    "keys: workshops": (
+        lambda c: c.post("/v1/keys", json={"role": "manager", "workshops": 5}),
+        lambda c: c.post("/v1/keys", json={"role": "manager", "workshops": ["no such/id"]}),
+        ["body", "workshops"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_route_locates_its_own_422_as_fastapi_locates_its_own(client: TestClient, case: str) -> None:
+    """A client reads one `loc` form: where the field comes from first ("body", "query"), a list
+    index an integer. Before (review-s22): bayplan's own said ["overruns", "0", "booking"] where
+    FastAPI's for the same body says ["body", "overruns", 0, "booking"], and ["url"], ["to"], …"""
+    put_workshop(client, tiny_workshop())
+    assert (
+        client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": _at("08:00")}).status_code == 201
+    )
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    fastapi_s, ours, loc = CASES[case]
+    theirs = fastapi_s(client)
+    assert theirs.status_code == 422, theirs.text
+    mine = ours(client)
+    assert mine.status_code == 422, mine.text
+    assert mine.json()["detail"][0]["loc"] == loc, mine.text
+    assert _shape(theirs.json()["detail"][0]["loc"]) == _shape(loc), theirs.text
+
+
+def test_a_field_path_becomes_a_loc_with_integer_indexes_and_names_as_they_are() -> None:
+    assert loc_of("bookings[3].pinned[0].bay") == ["bookings", 3, "pinned", 0, "bay"]
+    assert loc_of("services.10.code") == ["services", "10", "code"]  # a mapping's key stays a name
+    assert loc_of("body.header.colour") == ["body", "header", "colour"]
+    assert loc_of("(root)") == ["(root)"]
