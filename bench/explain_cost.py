@@ -7,7 +7,8 @@ Fills two days with BOOKINGS bookings each at offered times (random services, lo
 ETAs), then asks QUERIES random slot queries on them: each once without explain (after a warm-up
 ask, so both answers come from the cached offers), then with it; with SERVICE, every query asks
 for that service (ACC-REPAIR: multi-day work's explain). Prints one JSON line: p50/p99 ms
-of each and of the paired difference (explain minus plain).
+of each and of the paired difference (explain minus plain), wall clock, and the process's CPU
+(`*_cpu_*`: every thread's, less moved by other load on a shared machine).
 """
 
 from __future__ import annotations
@@ -102,24 +103,32 @@ def main(scenario: str, bookings: int, queries: int, seed: int, only: str | None
     days = [DAY, DAY + dt.timedelta(days=1)]
     plain: list[float] = []
     explained: list[float] = []
+    plain_cpu: list[float] = []
+    explained_cpu: list[float] = []
     refused = offered = 0
     for _ in range(queries):
         params, _ = _params(rng, w, rng.choice(days), only)
         c.get(f"{base}/slots", params=params)  # the offers cached: both timings below read them
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         c.get(f"{base}/slots", params=params)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         answer = c.get(f"{base}/slots", params={**params, "explain": "true"}).json()
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         plain.append((t1 - t0) * 1000)
         explained.append((t2 - t1) * 1000)
+        plain_cpu.append((c1 - c0) * 1000)  # the process's CPU (every thread): less moved by the load
+        explained_cpu.append((c2 - c1) * 1000)
         refused += len(answer.get("refused", []))
         offered += len(answer["slots"])
     diff = [e - p for e, p in zip(explained, plain, strict=True)]
+    diff_cpu = [e - p for e, p in zip(explained_cpu, plain_cpu, strict=True)]
     out = {"scenario": scenario, "seed": seed, "service": only, "booked": made, "queries": queries,
            "plain_p50": _pct(plain, 0.5), "plain_p99": _pct(plain, 0.99),
            "explain_p50": _pct(explained, 0.5), "explain_p99": _pct(explained, 0.99),
            "extra_p50": _pct(diff, 0.5), "extra_p99": _pct(diff, 0.99),
+           "plain_cpu_p50": _pct(plain_cpu, 0.5), "explain_cpu_p50": _pct(explained_cpu, 0.5),
+           "extra_cpu_p50": _pct(diff_cpu, 0.5), "extra_cpu_mean": round(sum(diff_cpu) / len(diff_cpu), 2),
+           "extra_mean": round(sum(diff) / len(diff), 2),
            "offered": offered, "refused": refused}  # fmt: skip
     print(json.dumps(out), flush=True)
 

@@ -282,13 +282,21 @@ class _Search:
     where the witness's free time has no room: the budget of one whole search."""
     carless: _Search | None = None
     """The same search without the loan car (`loan_car_refusal`), made once."""
+    fitted: dict[tuple[dt.date, str, dt.datetime], Offer | None] = field(default_factory=dict)
+    """Where each probe (day, the part of the work, drop-off) fits its day's free time as it is,
+    found once: no budget, and the same with or without the loan car (`DayBook.fit_quickly` is
+    capacity only), so the search without it (`carless`) shares it."""
 
     def _fit(self, book: DayBook, probe: Booking, eject: bool = False) -> Offer | None:
         """Where `probe` fits `book`'s witness as it is; with `eject`, failing that, once the
         bookings in its way move (every promise of that day kept), while the budget lasts."""
-        if book.date not in self.free:
-            self.free[book.date] = book.availability()
-        placed = book.fit_quickly(probe, self.free[book.date], repair=False)
+        key = (book.date, probe.service, probe.drop_off)
+        if key in self.fitted:
+            placed = self.fitted[key]
+        else:
+            if book.date not in self.free:
+                self.free[book.date] = book.availability()
+            placed = self.fitted[key] = book.fit_quickly(probe, self.free[book.date], repair=False)
         if placed is None and eject and time.thread_time() < self.deadline:
             placed = book.fit_by_ejection(probe, self.deadline)
         return placed
@@ -483,7 +491,12 @@ class _Search:
             return None
         if self.carless is None:
             no_car = self.template.model_copy(update={"loan_car": False})
-            self.carless = _Search(self.day, self.day_of, self.service, no_car, free=self.free)
+            # The days' fits (`fitted`, and the rests found in the free time) do not depend on the
+            # loan car: the search with it has found many of them already.
+            free_rests = {k: v for k, v in self.rests.items() if not k[3]}
+            self.carless = _Search(
+                self.day, self.day_of, self.service, no_car, free_rests, free=self.free, fitted=self.fitted
+            )
         carless = self.carless
         offer, _ = carless.at(drop_off, eject=False)
         if offer is None:
@@ -500,6 +513,11 @@ class _Search:
         return self._probe(0, len(self.service.operations) - 1, drop_off)
 
 
+Search = _Search
+"""One search for carried-over work (`search`), for callers that keep it between `fits` and
+`refusals`."""
+
+
 def _held_offer(drop_off: dt.datetime) -> Offer:
     """A held day's share: no placements (its promise is set by the offer it is part of)."""
     return Offer(drop_off=drop_off, promised=drop_off, assignments=())
@@ -513,6 +531,13 @@ def _search(
         return None
     deadline = time.thread_time() + ejection_seconds if ejection_seconds > 0 else 0.0
     return _Search(day, day_of, service, template, deadline=deadline)
+
+
+def search(day: DayBook, day_of: Callable[[dt.date], DayBook], template: Booking) -> _Search | None:
+    """One search for multi-day work like `template` (any drop-off) on `day` (None: the work does
+    not carry over), for `fits` and then `refusals` of the same explain: the days' fits found by
+    the one are not looked for again by the other."""
+    return _search(day, day_of, template.model_copy(update={"drop_off": day.clock.at(0)}), 0.0)
 
 
 def fit(
@@ -533,6 +558,7 @@ def fits(
     template: Booking,
     times: list[dt.datetime],
     budget: Callable[[int], float],
+    made: _Search | None = None,
 ) -> dict[dt.datetime, Offer]:
     """Where multi-day work like `template` (any drop-off) at each of `times` (not offered by the
     day's answer) is accepted all the same by a booking's own carried-over fit there (`fit`: the
@@ -545,8 +571,8 @@ def fits(
     `left` times still to try (0: the budget is spent, the times left are not tried); its clock
     runs from before the free-time pass, which always finishes: moving bookings gets what that pass
     left of it. A time whose try ran out of its budget leaves no failure behind for the later ones
-    (the rests the cut search gave up on are looked at again)."""
-    search = _search(day, day_of, template.model_copy(update={"drop_off": day.clock.at(0)}), 0.0)
+    (the rests the cut search gave up on are looked at again). `made`: the search to use (`search`)."""
+    search = made or _search(day, day_of, template.model_copy(update={"drop_off": day.clock.at(0)}), 0.0)
     found: dict[dt.datetime, Offer] = {}
     if search is None:
         return found
@@ -684,11 +710,13 @@ def refusals(
     day_of: Callable[[dt.date], DayBook],
     template: Booking,
     explained: list[tuple[dt.datetime, str]],
+    made: _Search | None = None,
 ) -> list[tuple[dt.datetime, str]]:
     """The day's reasons `explained` (time, reason) for multi-day work like `template` (any
     drop-off): each replaced by `refusal`'s where the day's own would mislead; one search (the
-    following days' fits found once) serves every time."""
-    search = _search(day, day_of, template.model_copy(update={"drop_off": day.clock.at(0)}), 0.0)
+    following days' fits found once; `made`: the one `fits` used, its days' fits kept) serves
+    every time."""
+    search = made or _search(day, day_of, template.model_copy(update={"drop_off": day.clock.at(0)}), 0.0)
     return [
         (t, refusal(day, template.model_copy(update={"drop_off": t}), day_of, search) or why)
         for t, why in explained

@@ -520,20 +520,21 @@ class PlanningService:
         probe = wants.probe(service, now, waiter, fleet)
         # A closed day's times are refused whatever fits (a booking there is a 422).
         refused = [] if workshop.is_closed(date) else [t for t, x in worded if isinstance(x, str)]
+        explained = [(t, x if isinstance(x, str) else refusals.NO_ROOM_KEPT) for t, x in worded]
         if carried:  # the work done on the day (`try_insert`, as a booking's), else carried over
             found = [replace(o, days=(date,)) for o in found]
             with self.store.sessions() as session:
-                more, looked = self._multi_day_fits(session, workshop, day, version, probe, refused)
-            found += more
+                day_of, looked = self._days_read(session, workshop, day, version)
+                # One search for both (the same probe: no waiter), on the same days' versions.
+                search = multiday.search(day, day_of, probe)
+                found += self._multi_day_fits(day, day_of, probe, refused, search)
+                fitted = {o.drop_off for o in found}
+                explained = [(t, why) for t, why in explained if t not in fitted]
+                explained = multiday.refusals(day, day_of, probe, explained, search)
         else:
             found += self._booking_fits(day, version, probe, refused, [*offers, *found])
-        explained = [(t, x if isinstance(x, str) else refusals.NO_ROOM_KEPT) for t, x in worded]
-        fitted = {o.drop_off for o in found}
-        explained = [(t, why) for t, why in explained if t not in fitted]
-        if carried:
-            template = wants.probe(service, now, False, fleet)
-            with self.store.sessions() as session:
-                explained = multiday.refusals(day, partial(self._day, session, workshop), template, explained)
+            fitted = {o.drop_off for o in found}
+            explained = [(t, why) for t, why in explained if t not in fitted]
         if found and carried:  # the days' cached answer offers them too (a booking there takes it)
             self._deliver_multi_day(
                 (*offers_key(workshop.id, date, service, False, fleet, wants), "multi-day"), looked, found
@@ -596,24 +597,11 @@ class PlanningService:
             later_fits()
         return [found[t] for t in sorted(found)]
 
-    def _multi_day_fits(
-        self,
-        session: Session,
-        workshop: Workshop,
-        day: DayBook,
-        version: tuple[object, ...],
-        template: Booking,
-        times: list[dt.datetime],
-    ) -> tuple[list[Offer], dict[dt.date, object]]:
-        """Where multi-day work like `template` at each of `times` (refused: no rule-abiding fit on
-        the day alone) is accepted all the same by a booking's own fits (`_fit`, `_multi_day_fit`):
-        the work carried over to the following days (`multiday.fits`: free time, a later start,
-        bookings moved out of the way), else the whole work on the day with its bookings moved,
-        within one search's budget (`ejection_seconds`, taking its turn as a slot query's search
-        does; the free-time pass, which always finishes, spends it first) shared fairly among the
-        times (`contention.fair_share`), the earliest first. Returns the offers found and each
-        day's version the search read (each day read once)."""
-        probes = [t for t in times if day.allowed_before_fit(template.model_copy(update={"drop_off": t}))]
+    def _days_read(
+        self, session: Session, workshop: Workshop, day: DayBook, version: tuple[object, ...]
+    ) -> tuple[Callable[[dt.date], DayBook], dict[dt.date, object]]:
+        """A date's DayBook, `day` (at `version`) for its own date, each other date read once at
+        its version then; and the versions read (filled as it is asked)."""
         looked: dict[dt.date, object] = {day.date: version}
         days: dict[dt.date, DayBook] = {day.date: day}
 
@@ -623,11 +611,31 @@ class PlanningService:
                 days[d] = self._day(session, workshop, d, cast("tuple[object, ...]", looked[d]))
             return days[d]
 
+        return day_of, looked
+
+    def _multi_day_fits(
+        self,
+        day: DayBook,
+        day_of: Callable[[dt.date], DayBook],
+        template: Booking,
+        times: list[dt.datetime],
+        search: multiday.Search | None = None,
+    ) -> list[Offer]:
+        """Where multi-day work like `template` at each of `times` (refused: no rule-abiding fit on
+        the day alone) is accepted all the same by a booking's own fits (`_fit`, `_multi_day_fit`):
+        the work carried over to the following days (`multiday.fits`: free time, a later start,
+        bookings moved out of the way), else the whole work on the day with its bookings moved,
+        within one search's budget (`ejection_seconds`, taking its turn as a slot query's search
+        does; the free-time pass, which always finishes, spends it first) shared fairly among the
+        times (`contention.fair_share`), the earliest first; `search`: the search to use
+        (`multiday.search`, its days' fits kept for the refusals). `day_of`: a date's DayBook
+        (`_days_read`: each day read once)."""
+        probes = [t for t in times if day.allowed_before_fit(template.model_copy(update={"drop_off": t}))]
         if not probes or self.ejection_seconds <= 0:
-            return [], looked
+            return []
         with self.contention.searching(self.ejection_seconds) as seconds:
-            found = multiday.fits(day, day_of, template, probes, fair_share(seconds))
-        return [found[t] for t in sorted(found)], looked
+            found = multiday.fits(day, day_of, template, probes, fair_share(seconds), search)
+        return [found[t] for t in sorted(found)]
 
     def _deliver_multi_day(
         self, key: tuple[object, ...], looked: dict[dt.date, object], found: list[Offer]

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
+from functools import partial
 
 import pytest
 
+from scheduler import multiday
+from scheduler.availability import Availability
 from scheduler.contract import Assignment, Booking, Workshop
 from scheduler.errors import Conflict, WorkshopConflict
+from scheduler.offer import Offer
 from scheduler.scenarios import load_scenario
 from scheduler.service import PlanningService
-from scheduler.slots import CapacityRules, Wants
+from scheduler.slots import CapacityRules, DayBook, Wants
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
 from scheduler.validator import RULE_MULTI_DAY, RULE_PRECEDENCE, RULE_SHIFT, validate_multiday, validate_plan
@@ -488,3 +493,86 @@ def test_work_before_the_parts_runs_on_their_day_before_they_arrive(db_url: str)
         request, _, _ = service.plan_inputs(WORKSHOP_ID, date, 2.0)
         assert validate_plan(request, plan) == [] and plan.unassigned == [] and plan.kpis.late == 0
         assert "r" in {a.booking for a in plan.assignments}
+
+
+def _car_out_on_wednesday(db_url: str) -> PlanningService:
+    """One loan car, out on Wednesday morning: a repair dropped off on Tuesday with a loan car
+    would keep it into Wednesday (refused for the car where it fits without one)."""
+    service = _service(db_url, multi_day_workshop(loan_cars=1))
+    out = Booking(id="out", service="MAINT", drop_off=at("08:00", WED), loan_car=True)
+    service.book(WORKSHOP_ID, out, None)
+    return service
+
+
+def test_the_free_time_fit_of_multi_day_work_does_not_depend_on_the_loan_car(db_url: str) -> None:
+    """explain's multi-day search shares its days' free-time fits with the same search without
+    the loan car (`_Search.fitted`, `loan_car_refusal`): it relies on `fit_quickly` being capacity
+    only, the same placements and promise whether the booking wants a car or not."""
+    service = _car_out_on_wednesday(db_url)
+    with service.store.sessions() as session:
+        workshop = service.workshop(WORKSHOP_ID, session)
+        days = [service._day(session, workshop, d) for d in (DAY, WED, THU)]
+    repair = workshop.service("REPAIR")
+    assert repair is not None
+    n = len(repair.operations)
+    codes = [
+        "REPAIR",
+        *(multiday.part_code("REPAIR", first, last) for first in range(n) for last in range(first, n)),
+    ]
+    compared = fitted = 0
+    for day in days:
+        for t in days[0].candidate_times():
+            for code in codes:
+                if (
+                    code != "REPAIR"
+                    and (split := multiday.split_part(code))
+                    and (split[1], split[2]) == (0, n - 1)
+                ):
+                    continue
+                probe = Booking(id="probe", service=code, drop_off=t)
+                with_car = day.fit_quickly(
+                    probe.model_copy(update={"loan_car": True}), day.availability(), repair=False
+                )
+                without = day.fit_quickly(probe, day.availability(), repair=False)
+                assert with_car == without, (day.date, t, code)
+                compared += 1
+                fitted += without is not None
+    assert compared and fitted  # some fit, some do not
+
+
+def test_explain_fits_each_part_of_multi_day_work_at_each_time_once(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """explain of a multi-day service with a loan car: the multi-day fits and the refusals (the
+    loan car's, which looks again without the car) share one search, so each part of the work is
+    fitted in a day's free time at each drop-off once (before: every refused time again, in a
+    fresh search and its carless one); the reasons are those a fresh search gives."""
+    service = _car_out_on_wednesday(db_url)
+    car = Wants(loan_car=True)
+    offers = service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None, wants=car)
+    calls: Counter[tuple[dt.date, str, dt.datetime]] = Counter()
+    original = DayBook.fit_quickly
+
+    def counted(
+        self: DayBook, booking: Booking, availability: Availability | None = None, repair: bool = True
+    ) -> Offer | None:
+        if not repair:  # the multi-day search's fits (the day's own explain repairs)
+            calls[(self.date, booking.service, booking.drop_off)] += 1
+        return original(self, booking, availability, repair)
+
+    monkeypatch.setattr(DayBook, "fit_quickly", counted)
+    refused, _ = service.refusals(WORKSHOP_ID, "REPAIR", DAY, False, None, offers, wants=car)
+    monkeypatch.setattr(DayBook, "fit_quickly", original)
+    assert calls and max(calls.values()) == 1, [k for k, v in calls.items() if v > 1][:5]
+    reasons = dict(refused)
+    assert any(why.startswith("no loan car free until") for why in reasons.values()), reasons
+    # The same reasons from a search of their own.
+    with service.store.sessions() as session:
+        workshop = service.workshop(WORKSHOP_ID, session)
+        day = service._day(session, workshop, DAY)
+        day_of = partial(service._day, session, workshop)
+        template = car.probe("REPAIR", at("00:00"), False, None)
+        grid = [t for t in day.candidate_times() if t in reasons]  # not the off-grid times
+        alone = multiday.refusals(day, day_of, template, [(t, "the day's own") for t in grid])
+    own = {t: why for t, why in alone if why != "the day's own"}
+    assert own and own == {t: why for t, why in reasons.items() if t in own}
