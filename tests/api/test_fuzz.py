@@ -67,16 +67,18 @@ def _app_closed_after_the_module() -> Iterator[None]:
 
 RANDOMIZED = os.environ.get("BAYPLAN_FUZZ_RANDOM", "") == "1"
 EXAMPLES = int(os.environ.get("BAYPLAN_FUZZ_EXAMPLES", "25"))
-
-
-@schema.parametrize()
-@settings(
+FUZZED = settings(
     max_examples=EXAMPLES,
     deadline=None,
     derandomize=not RANDOMIZED,
     database=None if not RANDOMIZED else settings.default.database,
     suppress_health_check=list(HealthCheck),
 )
+"""One setting for every fuzzed test: derandomized (the same examples every run) unless asked."""
+
+
+@schema.parametrize()
+@FUZZED
 def test_no_server_errors_and_responses_match_the_schema(case: schemathesis.Case) -> None:
     if (case.method.upper(), case.path) in HEAVY and isinstance(case.body, dict):
         case.body.pop("time_limit_seconds", None)
@@ -102,13 +104,7 @@ BOOKING = _BOOKED.json()["id"]
 
 
 @schema.include(path_regex=DAY_ROUTES).exclude(method="DELETE").parametrize()
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=not RANDOMIZED,
-    database=None if not RANDOMIZED else settings.default.database,
-    suppress_health_check=list(HealthCheck),
-)
+@FUZZED
 def test_the_day_routes_on_a_real_workshop_and_booking_never_fail(case: schemathesis.Case) -> None:
     known = {"workshop_id": _workshop.id, "booking_id": BOOKING, "date": DATE}
     case.path_parameters = {**(case.path_parameters or {}), **{
