@@ -255,33 +255,6 @@ class Availability:
                 return junior
         return first
 
-    def earliest_sparing(
-        self, op: OperationData, ready: int, by: int | None, preference: list[int], slack: int
-    ) -> Placement | None:
-        """`earliest`, except that where its pair finishes by `by` without overtime, the first
-        technician of `preference` (those of `op`'s, least wanted first) who also does, on his
-        earliest pair: a technician whose skills and grade little other work needs keeps the
-        promise, and the one the work still to place needs most stays free for it (the warm
-        start's `keep_scarce` dispatches). Only technicians before the earliest pair's own in
-        `preference` are tried; on the minute grid of big workshops (`DUE_PAIRS`), `earliest`.
-        Never more than `slack` minutes after the earliest pair's end (`by` None: that alone)."""
-        first = self.earliest(op, ready)
-        if first is None or len(op.technicians) * len(op.bays) >= DUE_PAIRS:
-            return first
-        if op.release > ready:
-            ready = op.release
-        technicians = self.problem.technicians
-        by = first.end + slack if by is None else min(by, first.end + slack)
-        if first.end > min(by, technicians[first.technician].shift_end):
-            return first
-        for t in preference:
-            if t == first.technician:
-                break
-            spare = self._earliest(op, ready, {t})
-            if spare is not None and spare.end <= min(by, technicians[t].shift_end):
-                return spare
-        return first
-
     def _earliest(self, op: OperationData, ready: int, allowed: set[int] | None) -> Placement | None:
         """`earliest` among the `allowed` technicians (None: all)."""
         # Each bay's first free minute orders the bays; its gaps are cut from `ready` only for the

@@ -16,7 +16,7 @@ from typing import Protocol
 from scheduler.availability import Availability
 from solver.bounds_time import Relaxation
 from solver.objective import objective
-from solver.problem import DayProblem, DaySolution, JobData, OperationData, Placement
+from solver.problem import DayProblem, DaySolution, JobData, Placement
 
 
 def dispatch_order(problem: DayProblem) -> list[int]:
@@ -24,80 +24,21 @@ def dispatch_order(problem: DayProblem) -> list[int]:
     return rule_order(problem, "fcfs")
 
 
-SCARCE_SLACK = 30
-"""Minutes after the earliest finish a less wanted technician may finish an operation instead
-(`place_job`'s `scarcity`). Earliest promise with scarce technicians kept, promoted, on dealer-2011
-1.3x seeds 4 / 5: with no limit but the promise it places 151 / 152, 2,501 / 1,669 minutes late;
-with 30 minutes 152 / 152, 2,224 / 1,577; with 90, 152 / 151; with 0 (ties only), 3,273 / 4,145."""
-
-
-class Scarcity:
-    """How much the work still to place wants each technician: every unpinned operation of the
-    bookings not yet dispatched shares its shortest duration equally among the technicians
-    qualified for it (by skill and grade), over each technician's shift minutes. A technician
-    qualified for work few others may do has a high share; one only the commonest work may use
-    has a low one. Updated as bookings are dispatched (`done`)."""
-
-    def __init__(self, problem: DayProblem) -> None:
-        self.problem = problem
-        self.capacity = [max(1, t.shift_end - t.shift_start) for t in problem.technicians]
-        self.wanted = [0.0] * len(problem.technicians)
-        for job in problem.jobs:
-            self._add(job, 1.0)
-
-    def _add(self, job: JobData, sign: float) -> None:
-        for op in job.operations:
-            if op.pin is None and op.technicians:
-                share = sign * min(op.durations) / len(op.technicians)
-                for t in op.technicians:
-                    self.wanted[t] += share / self.capacity[t]
-
-    def done(self, job: JobData) -> None:
-        """The booking is dispatched (placed or not): its work wants no one any more."""
-        self._add(job, -1.0)
-
-    def preference(self, op: OperationData) -> list[int]:
-        """`op`'s technicians, the least wanted first (ties to the lower grade, then the index)."""
-        techs = self.problem.technicians
-        return sorted(op.technicians, key=lambda t: (round(self.wanted[t], 9), techs[t].grade, t))
-
-
 def place_job(
-    availability: Availability,
-    job: JobData,
-    j: int,
-    keep_seniors: bool = False,
-    scarcity: Scarcity | None = None,
+    availability: Availability, job: JobData, j: int, keep_seniors: bool = False
 ) -> list[Placement] | None:
     """Place the job's unpinned operations in order; undo everything if one does not fit.
 
     `keep_seniors`: the last operation goes to the lowest grade that keeps the promise
-    (`Availability.earliest`'s `due`).
-
-    `scarcity`: each operation goes to the least wanted technician (`Scarcity.preference`) who
-    finishes it early enough for the promise to be kept (by the promise less the shortest time of
-    the operations after it) and at most `SCARCE_SLACK` minutes after the earliest pair
-    (`Availability.earliest_sparing`): the least flexible technician is used last."""
+    (`Availability.earliest`'s `due`)."""
     placed: list[Placement] = []
     ready = job.release
     last = len(job.operations) - 1
-    after = [0] * len(job.operations)  # shortest work of the unpinned operations after each
-    for k in range(last - 1, -1, -1):
-        nxt = job.operations[k + 1]
-        after[k] = after[k + 1] + (min(nxt.durations, default=0) if nxt.pin is None else 0)
     for k, op in enumerate(job.operations):
         if op.pin is not None:
             ready = max(ready, op.pin.end)
             continue
-        if scarcity is not None:
-            by = job.due - after[k] if job.due is not None else None
-            p = availability.earliest_sparing(
-                op, max(ready, op.release), by, scarcity.preference(op), SCARCE_SLACK
-            )
-        else:
-            p = availability.earliest(
-                op, max(ready, op.release), job.due if keep_seniors and k == last else None
-            )
+        p = availability.earliest(op, max(ready, op.release), job.due if keep_seniors and k == last else None)
         if p is None:
             for q in placed:
                 availability.free(q)
@@ -117,28 +58,16 @@ def pinned_placements(problem: DayProblem) -> dict[tuple[int, int], Placement]:
     }
 
 
-def dispatch(
-    problem: DayProblem,
-    order: list[int] | None = None,
-    keep_seniors: bool = False,
-    keep_scarce: bool = False,
-) -> DaySolution:
-    """Place the bookings in `order` (the foreman's by default) one by one, earliest finish first.
-
-    `keep_scarce`: instead, each operation on the least wanted technician who keeps the promise
-    (`place_job`'s `scarcity`; `keep_seniors` is then not used)."""
+def dispatch(problem: DayProblem, order: list[int] | None = None, keep_seniors: bool = False) -> DaySolution:
     began = time.perf_counter()
     availability = Availability(problem)
     placements = pinned_placements(problem)
     for p in placements.values():
         availability.reserve(p)
     unplaced: set[int] = set()
-    scarcity = Scarcity(problem) if keep_scarce else None
     for j in order if order is not None else dispatch_order(problem):
         job = problem.jobs[j]
-        if scarcity is not None:
-            scarcity.done(job)  # its own work is not what the others still want
-        placed = place_job(availability, job, j, keep_seniors, scarcity)
+        placed = place_job(availability, job, j, keep_seniors)
         if placed is None:
             unplaced.add(j)
             for k in range(len(job.operations)):
@@ -283,51 +212,9 @@ def rank(problem: DayProblem, solution: DaySolution) -> tuple[int, int, float]:
     return (broken, unplaced_weight(problem, solution), solution.objective)
 
 
-SCARCE_RULES = ("earliest-promise",)
-"""Rules whose order is also dispatched keeping scarce technicians (`dispatch`'s `keep_scarce`),
-as the family's rule `<rule>, scarce kept` (`WARM_FAMILY_SCARCE`) and, in the warm start, promoted
-as `PROMOTED_RULES` are (`PROMOTE_SCARCE`): on dealer-2011 1.3x seed 4, 1,056 of main's 1,834 late
-minutes are on bookings only technicians 10-21 may do, while technicians 0-1 work 268-293 minutes;
-earliest promise keeping scarce technicians places 148 at 1,704 minutes late against 147 at 2,559,
-and promoted 152 at 2,224 against 3,246. Both switches are off: the product's plans are main's."""
-
-SCARCE = ", scarce kept"
-
-WARM_FAMILY_SCARCE = False
-"""Whether the family (`run_rules`, `best_rule` and the warm start's) holds the `SCARCE_RULES` kept
-scarce. Off: on 8 of 11 measured days the rule alone is the family's best plan, but the product's
-plan from it at 10 s is worse than main's on dealer-2011 1.3x seeds 1 and 2 and 1.0x seed 3
-(`bench/RESULTS-scarce15-s22.md`)."""
-
-PROMOTE_SCARCE = False
-"""Whether the warm start also promotes the `SCARCE_RULES` kept scarce (`multi_start`). Off: at
-10 s it gives dealer-2011 1.3x seed 4 1,650 minutes late and seed 5 394 against main's 1,834 and
-682, but seed 2 409 against 404, and at search seed 1 seed 5 1,040 against 781
-(`bench/RESULTS-scarce15-s22.md`)."""
-
-
-def _order_of(problem: DayProblem, name: str) -> tuple[list[int], bool]:
-    """A family rule's order of the bookings and whether it keeps scarce technicians."""
-    if name.endswith(SCARCE):
-        return rule_order(problem, name.removesuffix(SCARCE)), True
-    return rule_order(problem, name), False
-
-
-def family(names: list[str] | None = None) -> list[str]:
-    """The family's rules (`RULES`, then `SCARCE_RULES` kept scarce), of `names` where given."""
-    names = list(RULES) if names is None else names
-    if not WARM_FAMILY_SCARCE:
-        return names
-    return names + [f"{rule}{SCARCE}" for rule in SCARCE_RULES if rule in names]
-
-
 def run_rules(problem: DayProblem) -> dict[str, DaySolution]:
     """The plan of every rule of the family."""
-    plans = {}
-    for name in family():
-        order, keep_scarce = _order_of(problem, name)
-        plans[name] = dispatch(problem, order, keep_scarce=keep_scarce)
-    return plans
+    return {name: dispatch(problem, rule_order(problem, name)) for name in RULES}
 
 
 def best_rule(problem: DayProblem) -> tuple[str, DaySolution]:
@@ -355,7 +242,6 @@ def promoted(
     enough: int,
     rounds: int,
     keep_seniors: bool = False,
-    keep_scarce: bool = False,
 ) -> tuple[list[int], DaySolution, int]:
     """`order` with the bookings its plan leaves unplaced moved to the front (after started work,
     keeping their order), dispatched again, until the plan leaves at most `enough` priority
@@ -369,7 +255,7 @@ def promoted(
         rest = [j for j in order if j not in plan.unplaced]
         pinned = [j for j in rest if problem.jobs[j].pinned]
         order = pinned + front + [j for j in rest if not problem.jobs[j].pinned]
-        plan = dispatch(problem, order, keep_seniors, keep_scarce)
+        plan = dispatch(problem, order, keep_seniors)
         spent += 1
         if rank(problem, plan) < rank(problem, best):
             best_order, best = order, plan
@@ -455,7 +341,6 @@ class _Swaps:
     name: str
     rng: random.Random
     keep_seniors: bool = False
-    keep_scarce: bool = False
     stale: int = 0
 
     def run(self, tries: int) -> int:
@@ -473,7 +358,7 @@ class _Swaps:
                 a = rng.choice(movable)
                 b = min(max(a + rng.randint(-8, 8), movable[0]), movable[-1])
                 order[a], order[b] = order[b], order[a]
-            candidate = dispatch(problem, order, self.keep_seniors, self.keep_scarce)
+            candidate = dispatch(problem, order, self.keep_seniors)
             if rank(problem, candidate) < rank(problem, self.best):
                 self.best, self.order, self.stale = candidate, order, 0
                 self.best.notes.append(f"warm start: rule {self.name} with swaps")
@@ -519,54 +404,41 @@ def multi_start(
     baseline itself stays the foreman's rule.
     """
     began = time.perf_counter()
-    names = family(list(RULES)[: max(1, rules)] if rules is not None else list(RULES))
-    orders: dict[str, list[int]] = {}
-    plans: dict[str, DaySolution] = {}
-    for name in names:
-        orders[name], keep_scarce = _order_of(problem, name)
-        plans[name] = dispatch(problem, orders[name], keep_scarce=keep_scarce)
+    names = list(RULES)[: max(1, rules)] if rules is not None else list(RULES)
+    orders = {name: rule_order(problem, name) for name in names}
+    plans = {name: dispatch(problem, orders[name]) for name in names}
     name = min(plans, key=lambda n: rank(problem, plans[n]))
     plans[name].notes.append(f"warm start: rule {name}")
-    first = _Swaps(
-        problem, orders[name], plans[name], name, random.Random(seed), keep_scarce=name.endswith(SCARCE)
-    )
+    first = _Swaps(problem, orders[name], plans[name], name, random.Random(seed))
     left = tries - first.run(min(tries, PLACEMENT_PROBE) if promote else tries)
     enough = unplaced_weight(problem, first.best)
     # How much a promoted start may leave unplaced to join.
     allowed = enough if most is None else sum(job.priority for job in problem.jobs) - most
     chains = [first]
-    modes = ((False, False), (True, False), (False, True))  # (keep seniors, keep scarce)
-    for rule, (keep_seniors, keep_scarce) in itertools.product(PROMOTED_RULES if promote else (), modes):
-        if keep_scarce and (rule not in SCARCE_RULES or not PROMOTE_SCARCE):
-            continue
+    for rule, keep_seniors in itertools.product(PROMOTED_RULES if promote else (), (False, True)):
         if rule not in plans or left <= 0:
             continue
         order, plan, label = orders[rule], plans[rule], rule
-        name = f"{rule}{SCARCE}"
-        if keep_scarce and name in plans:
-            plan, label = plans[name], name
-        if unplaced_weight(problem, plans[rule]) <= enough or unplaced_weight(problem, plan) <= enough:
-            # The rule alone places as much: it was in the running above. Keeping seniors (or
-            # scarce technicians) is left out too: a day the rule fills without starving anyone
-            # needs no scarce skill guarded (on dealer-2011 1.0x keeping seniors led the search to
-            # a plan 3 minutes later on one day).
+        if unplaced_weight(problem, plan) <= enough:
+            # The rule alone places as much: it was in the running above. Keeping seniors is left
+            # out too: a day the rule fills without starving anyone needs no scarce skill guarded
+            # (on dealer-2011 1.0x it led the search to a plan 3 minutes later on one day).
             continue
         spent = 0
-        if keep_scarce and name not in plans:
-            plan, label, spent = dispatch(problem, order, keep_scarce=True), name, 1
         if keep_seniors:
             plan, label, spent = dispatch(problem, order, keep_seniors=True), f"{rule}, seniors kept", 1
         if unplaced_weight(problem, plan) > allowed:
             order, plan, rounds = promoted(
-                problem, order, plan, allowed, min(left - spent, PROMOTION_ROUNDS), keep_seniors, keep_scarce
+                problem, order, plan, allowed, min(left - spent, PROMOTION_ROUNDS), keep_seniors
             )
             spent += rounds
             label = f"{label}, unplaced first"
         if unplaced_weight(problem, plan) <= allowed:
             left -= spent
             plan.notes.append(f"warm start: rule {label}")
-            generator = random.Random(seed + len(chains))
-            chains.append(_Swaps(problem, order, plan, label, generator, keep_seniors, keep_scarce))
+            chains.append(
+                _Swaps(problem, order, plan, label, random.Random(seed + len(chains)), keep_seniors)
+            )
         elif most is None:
             left -= spent
     settled = most is not None and min(unplaced_weight(problem, c.best) for c in chains) <= allowed

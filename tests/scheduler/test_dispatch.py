@@ -51,8 +51,6 @@ def test_the_warm_start_places_the_scarce_skill_first_and_keeps_promises(
     _, plan, spent = promoted(problem, rule_order(problem, "earliest-promise"), edd, 0, 8)
     assert (plan.unplaced, plan.objective, spent) == (set(), 0, 1)
     monkeypatch.setattr(dispatch_module, "PLACEMENT_PROBE", 0)  # swaps would find it on so small a day
-    # The promotion alone (without the rule keeping scarce technicians).
-    monkeypatch.setattr(dispatch_module, "SCARCE_RULES", ())
     without = multi_start(problem, 1, promote=False)
     warm = multi_start(problem, 1)
     assert without.objective > 0 and (warm.unplaced, warm.objective) == (set(), 0)
@@ -106,56 +104,3 @@ def test_where_placements_are_not_settled_the_warm_start_is_the_best_rules(
     assert (bounded.placements, bounded.unplaced) == (alone.placements, alone.unplaced)
     monkeypatch.setattr(dispatch_module, "PLACEMENT_PROBE", 0)  # swaps would find it on so small a day
     assert multi_start(_scarce_skill_day(), 1, most=7).objective == 0
-
-
-def test_keeping_scarce_technicians_leaves_the_only_diagnostician_free_for_diagnosis() -> None:
-    """Small workshop: a 60-minute MAINT (Li or Wang; Wang, faster, finishes first) booked before a
-    MINOR only Wang may do (diagnosis, grade >= 3), both dropped off at 08:00, the MINOR promised
-    at 09:40. The foreman's rule gives Wang the MAINT and the MINOR is 44 minutes late; keeping
-    scarce technicians gives the MAINT to Li (done by its 12:00 promise) and Wang the MINOR on
-    time. Both plans pass the independent validator; placed as many."""
-    from scheduler.planning import to_plan
-    from scheduler.validator import validate_plan
-    from tests.builders import at, booking
-    from tests.builders import request as day_request
-
-    req = day_request(
-        [
-            booking("maint", "MAINT", "08:00", promised=at("12:00")),
-            booking("minor", "MINOR", "08:00", promised=at("09:40")),
-        ],
-    )
-    compiled = compile_request(req)
-    names = [t.id for t in req.workshop.technicians]
-    plans = {keep: dispatch(compiled.problem, [0, 1], keep_scarce=keep) for keep in (False, True)}
-    for keep, plan in plans.items():
-        made = to_plan(compiled, plan, "greedy")
-        assert validate_plan(req, made) == [], keep
-        assert made.kpis.placed == 2
-    foreman, kept = plans[False], plans[True]
-    assert names[foreman.placements[(0, 0)].technician] == "wang"
-    assert names[kept.placements[(0, 0)].technician] == "li"
-    assert to_plan(compiled, foreman, "greedy").kpis.total_lateness_minutes > 0
-    assert to_plan(compiled, kept, "greedy").kpis.total_lateness_minutes == 0
-    assert kept.objective < foreman.objective
-
-
-def test_the_scarce_rule_joins_the_family_and_the_warm_start_only_when_switched_on(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Off (the default) the family and the warm start are main's; on, `run_rules` holds earliest
-    promise keeping scarce technicians besides every order of `RULES`, and the warm start promotes
-    it: on the scarce-skill day, the slack up to the promise, it places all seven, none late, alone."""
-    from scheduler.dispatch import SCARCE, run_rules
-
-    problem = _scarce_skill_day()
-    assert set(run_rules(problem)) == set(RULES)
-    monkeypatch.setattr(dispatch_module, "PLACEMENT_PROBE", 0)
-    monkeypatch.setattr(dispatch_module, "PROMOTED_RULES", ())
-    assert multi_start(problem, 1, promote=False).objective > 0
-    monkeypatch.setattr(dispatch_module, "WARM_FAMILY_SCARCE", True)
-    monkeypatch.setattr(dispatch_module, "SCARCE_SLACK", 600)
-    assert set(run_rules(problem)) == {*RULES, f"earliest-promise{SCARCE}"}
-    warm = multi_start(problem, 1, promote=False)
-    assert (warm.unplaced, warm.objective) == (set(), 0)
-    assert warm.notes[0] == f"warm start: rule earliest-promise{SCARCE}"
