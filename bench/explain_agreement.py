@@ -23,6 +23,35 @@ from scheduler.validator import validate_plan
 SKIP = ("in the past", "drop-offs are booked every", "workshop closed")
 
 
+def book_refused(  # type: ignore[no-untyped-def]
+    c,
+    base: str,
+    body: dict[str, object],
+    x: dict[str, str],
+    words: int,
+    stats: collections.Counter[str],
+    tried_by_reason: collections.Counter[str],
+    booked_by_reason: collections.Counter[str],
+):
+    """A time explain refused (`x`) tried as a booking and counted under its reason's first `words`
+    words: booked (cancelled at once), refused with the same reason, or another answer. The answer
+    where the booking and explain disagree (201, or not a 409 with the same reason), else None."""
+    r = c.post(f"{base}/bookings", json={**body, "drop_off": x["drop_off"]})
+    stats["refused_tried"] += 1
+    reason = " ".join(x["reason"].split(" until ")[0].split(" (")[0].split()[:words])
+    tried_by_reason[reason] += 1
+    if r.status_code == 201:
+        stats["refused_but_booked"] += 1
+        booked_by_reason[reason] += 1
+        assert c.delete(f"{base}/bookings/{r.json()['id']}").status_code in (200, 204)
+        return r
+    if r.status_code == 409 and r.json().get("reason") == x["reason"]:
+        stats["same_reason"] += 1
+        return None
+    stats["reason_differs"] += 1
+    return r
+
+
 def main(scenario: str, check_in: int, spread: int, n: int, k: int, seed: int) -> dict[str, object]:
     c = _client()
     w = load_scenario(scenario).workshop
@@ -63,21 +92,14 @@ def main(scenario: str, check_in: int, spread: int, n: int, k: int, seed: int) -
         refused = [x for x in answer.get("refused", []) if not x["reason"].startswith(SKIP)]
         stats["refused_on_grid"] += len(refused)
         for x in rng.sample(refused, min(k, len(refused))):
-            r = c.post(f"{base}/bookings", json={**body, "drop_off": x["drop_off"]})
-            stats["refused_tried"] += 1
-            reason = " ".join(x["reason"].split(" until ")[0].split(" (")[0].split()[:4])
-            tried_by_reason[reason] += 1
+            r = book_refused(c, base, body, x, 4, stats, tried_by_reason, booked_by_reason)
+            if r is None:
+                continue
             if r.status_code == 201:
-                stats["refused_but_booked"] += 1
-                booked_by_reason[reason] += 1
                 odd.append(
                     ("booked", code, waiter, loan, params.get("parts_eta"), x["drop_off"], x["reason"])
                 )
-                assert c.delete(f"{base}/bookings/{r.json()['id']}").status_code in (200, 204)
-            elif r.status_code == 409 and r.json().get("reason") == x["reason"]:
-                stats["same_reason"] += 1
             else:
-                stats["reason_differs"] += 1
                 odd.append(("differs", code, x["drop_off"], x["reason"], r.status_code, r.text[:200]))
         if answer["slots"]:
             pick = rng.choice(answer["slots"])

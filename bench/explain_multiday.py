@@ -31,6 +31,7 @@ import random
 import sys
 
 from bench.advisor_soundness import DAY, _client
+from bench.explain_agreement import book_refused
 from bench.explain_cost import put_workshop, wants
 from scheduler.contract import Workshop
 from scheduler.integrity import finish, plannable
@@ -146,21 +147,14 @@ def main(
         refused = [x for x in answer.get("refused", []) if not x["reason"].startswith(SKIP)]
         stats["refused_on_grid"] += len(refused)
         for x in refused:
-            r = c.post(f"{base}/bookings", json={**body, "drop_off": x["drop_off"]})
-            stats["refused_tried"] += 1
-            reason = " ".join(x["reason"].split(" until ")[0].split(" (")[0].split()[:5])
-            tried_by_reason[reason] += 1
+            r = book_refused(c, base, body, x, 5, stats, tried_by_reason, booked_by_reason)
+            if r is None:
+                continue
             if r.status_code == 201:
-                stats["refused_but_booked"] += 1
-                booked_by_reason[reason] += 1
                 odd.append(
                     ("booked", params.get("loan_car"), params.get("parts_eta"), x["drop_off"], x["reason"])
                 )
-                assert c.delete(f"{base}/bookings/{r.json()['id']}").status_code in (200, 204)
-            elif r.status_code == 409 and r.json().get("reason") == x["reason"]:
-                stats["same_reason"] += 1
             else:
-                stats["reason_differs"] += 1
                 odd.append(("differs", x["drop_off"], x["reason"], r.status_code, r.text[:160]))
         for s in extra:  # offered by explain only: must book, with every day it touches valid
             r = c.post(f"{base}/bookings", json={**body, "drop_off": s["drop_off"]})
