@@ -30,7 +30,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code=code)
 
 
-def _phrased(message: str, phrase: Callable[[str], str], depth: int = 2) -> str:
+def _phrased(message: str, phrase: Callable[[str], str], depth: int = 3) -> str:
     """`message` in the language, the names it starts with as they are: an option or field
     ("--date: …", "SCENARIO: …", "rules[0]: …"), and an input file's error its path, then the field
     ("request.json: workshop.services[2].code: …")."""

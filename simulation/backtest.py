@@ -100,7 +100,10 @@ def history_demand(
 ) -> tuple[DemandSpec, Period, History]:
     """The demand spec and the simulated period (`first`..`last`, default the history's span)."""
     if mode not in MODES:
-        raise InputError("demand", f"expected one of {', '.join(MODES)}, got {mode!r}")
+        raise InputError(
+            "demand",
+            N_("expected one of %(modes)s, got %(mode)r") % {"modes": ", ".join(MODES), "mode": mode},
+        )
     history = history or read_history(scenario, path, mapping, skip_bad)
     if not history.orders:
         raise InputError("history", N_("no orders in the history"))

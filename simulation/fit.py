@@ -357,13 +357,15 @@ def load_fit(path: str | Path) -> Fit:
         with Path(path).open("rb") as handle:
             data = tomllib.loads(handle.read().decode("utf-8-sig"))  # a BOM (Windows Notepad) read past
     except FileNotFoundError:
-        raise InputError("fit", f"no fit file {str(path)!r}") from None
+        raise InputError("fit", N_("no fit file %(path)r") % {"path": str(path)}) from None
     except OSError as exc:  # a folder of that name, no permission
-        raise InputError("fit", f"cannot read {str(path)!r}: {exc.strerror}") from None
+        raise InputError(
+            "fit", N_("cannot read %(path)r: %(why)s") % {"path": str(path), "why": exc.strerror}
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError("(syntax)", str(exc), str(path)) from None
     except UnicodeDecodeError as exc:  # TOML is UTF-8
-        raise InputError("(file)", f"not UTF-8 (byte {exc.start})", str(path)) from None
+        raise InputError("(file)", N_("not UTF-8 (byte %(byte)s)") % {"byte": exc.start}, str(path)) from None
     try:
         return Fit.model_validate(data)
     except ValidationError as exc:

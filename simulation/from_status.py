@@ -83,9 +83,11 @@ def load_status(path: str | Path, scenario: Scenario) -> StartState:
     try:
         raw: Any = json.loads(p.read_text(encoding="utf-8-sig"))  # a BOM read past
     except FileNotFoundError:
-        raise InputError("from_status", f"no status file {source!r}") from None
+        raise InputError("from_status", N_("no status file %(path)r") % {"path": source}) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError("from_status", f"{source}: not a JSON file ({exc})") from None
+        raise InputError(
+            "from_status", N_("%(path)s: not a JSON file (%(why)s)") % {"path": source, "why": exc}
+        ) from None
     return read_status(raw, scenario, source)
 
 
@@ -97,7 +99,9 @@ def _named_day(raw: Any, source: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(given))
     except ValueError:
-        raise InputError("date", f"expected YYYY-MM-DD, got {str(given)[:80]!r}", source) from None
+        raise InputError(
+            "date", N_("expected YYYY-MM-DD, got %(value)s") % {"value": repr(str(given)[:80])}, source
+        ) from None
 
 
 def read_status(
@@ -119,8 +123,8 @@ def read_status(
     if local.date() > date:
         raise InputError(
             "as_of",
-            f"{local.isoformat()} is after the status day {date.isoformat()}: "
-            "read the status on or before its day",
+            N_("%(as_of)s is after the status day %(day)s: read the status on or before its day")
+            % {"as_of": local.isoformat(), "day": date.isoformat()},
             source,
         )
     midnight = dt.datetime.combine(date, dt.time(), tzinfo=tz)

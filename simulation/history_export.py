@@ -23,6 +23,7 @@ from scheduler.clocking import (
 )
 from scheduler.contract import Booking, Workshop
 from scheduler.errors import InputError
+from scheduler.i18n import N_
 from scheduler.storage import Store
 from scheduler.storage import bookings as booking_rows
 from scheduler.storage import clock_events as event_rows
@@ -35,7 +36,7 @@ def export_orders(store: Store, workshop_id: str, first: dt.date | None, last: d
     with store.sessions() as session:
         text = workshop_rows.body(session, workshop_id)
         if text is None:
-            raise InputError("workshop", f"no workshop {workshop_id!r} in the database")
+            raise InputError("workshop", N_("no workshop %(id)r in the database") % {"id": workshop_id})
         workshop = Workshop.model_validate_json(text)
         booked = booking_rows.between(session, workshop_id, first, last)
         rows = event_rows.between(session, workshop_id, first, last)

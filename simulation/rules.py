@@ -151,7 +151,9 @@ def load_rules(scenario: Scenario, name_or_path: str, *, field: str = "rules") -
     except tomllib.TOMLDecodeError as exc:
         raise InputError("(syntax)", str(exc), source=str(path)) from None
     except UnicodeDecodeError as exc:  # TOML is UTF-8
-        raise InputError("(file)", f"not UTF-8 (byte {exc.start})", source=str(path)) from None
+        raise InputError(
+            "(file)", N_("not UTF-8 (byte %(byte)s)") % {"byte": exc.start}, source=str(path)
+        ) from None
     return parse_rules(data, scenario, str(path))
 
 

@@ -634,3 +634,29 @@ def test_the_backtests_train_and_test_months_and_a_bad_cluster_read_in_chinese()
          "--cluster: expected tcp://HOST:PORT, got 'nowhere:8786'"),
     ]  # fmt: skip
     _refused_in_both_languages(cases)
+
+
+def test_a_status_files_and_a_fit_files_errors_read_in_chinese(tmp_path: Path) -> None:
+    """A manager's start-state file or fit file that is missing, not JSON or lacks a field: the
+    reason reads in Chinese after the option, the file and the field, as the other files' errors do."""
+    missing, empty = tmp_path / "none.json", tmp_path / "status.json"
+    empty.write_text("{}")
+    _refused_in_both_languages(
+        [
+            (
+                ("simulate", "--from-status", str(missing)),
+                f"--from-status: 没有状态文件 {str(missing)!r}",
+                f"--from-status: no status file {str(missing)!r}",
+            ),
+            (
+                ("simulate", "--from-status", str(empty)),
+                f"--from-status: {empty}: as_of: 缺少必填字段",
+                f"--from-status: {empty}: as_of: Field required",
+            ),
+            (
+                ("simulate", "--demand", "fitted", "--fit", str(tmp_path / "fit.toml")),
+                f"--fit: 没有拟合文件 {str(tmp_path / 'fit.toml')!r}",
+                f"--fit: no fit file {str(tmp_path / 'fit.toml')!r}",
+            ),
+        ]
+    )
