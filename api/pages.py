@@ -22,15 +22,14 @@ from api import gantt, i18n
 from api.charts import bars
 from api.deps import ClockDep, NowQuery, RunnerDep, ServiceDep, ShopFloorDep, services
 from api.login import COOKIE, language_switch
-from scheduler import actuals, jobcards
+from scheduler import actuals
 from scheduler.clocking import DayStatus, OperationStatus
-from scheduler.contract import FIRST_DATE, LAST_DATE, Booking, Day, Moment, Plan, Workshop
-from scheduler.day_page import day_page, technician_day
+from scheduler.contract import FIRST_DATE, LAST_DATE, Day, Moment, Plan, Workshop
+from scheduler.day_page import day_page, day_sheet, job_cards, technician_day
 from scheduler.errors import InputError, NotFound, shown
 from scheduler.i18n import N_, Translator, normalise
 from scheduler.keys import KeyInfo, Role
 from scheduler.kpis import plan_quality_words
-from scheduler.service import PlanningService
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -199,22 +198,6 @@ def plan_page(
                 stream_url=stream_url(request, workshop_id, date))  # fmt: skip
 
 
-def _stored_plan(service: PlanningService, workshop_id: str, date: dt.date) -> Plan | None:
-    try:
-        return service.stored_plan(workshop_id, date)
-    except NotFound:
-        return None
-
-
-def _carried_in(service: PlanningService, workshop_id: str, date: dt.date) -> list[Booking]:
-    """The multi-day repairs of earlier days with work on `date`, each as the day sees it (its
-    part: the operations done that day), for the job cards and day sheets."""
-    carried = {b.id for b, carried in service.day_bookings(workshop_id, date) if carried}
-    if not carried:
-        return []
-    return [b for b in service.day_view(workshop_id, date)[1] if b.id in carried]
-
-
 def _pdf(content: bytes, filename: str) -> Response:
     return Response(content, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})  # fmt: skip
@@ -227,11 +210,7 @@ def job_cards_pdf(request: Request, workshop_id: str, date: Day, service: Servic
     who = viewer(request, *PAGE_ROLES["plan"], workshop=workshop_id)
     if isinstance(who, Response):
         return who
-    workshop = service.workshop(workshop_id)
-    bookings = service.bookings(workshop_id, date)
-    plan = _stored_plan(service, workshop_id, date)
-    carried = _carried_in(service, workshop_id, date)
-    content = jobcards.job_cards(workshop, date, plan, bookings, lang=i18n.choose(request), carried=carried)
+    content = job_cards(service, workshop_id, date, i18n.choose(request))
     return _pdf(content, f"{workshop_id}-{date}-cards.pdf")
 
 
@@ -243,17 +222,7 @@ def day_sheet_pdf(
     who = viewer(request, *PAGE_ROLES["plan"], workshop=workshop_id)
     if isinstance(who, Response):
         return who
-    workshop = service.workshop(workshop_id)
-    if technician not in {t.id for t in workshop.technicians}:
-        raise NotFound(
-            N_("technician %(technician)r not in workshop %(workshop_id)r")
-            % {"technician": technician, "workshop_id": workshop_id}
-        )
-    bookings = service.bookings(workshop_id, date)
-    plan = _stored_plan(service, workshop_id, date)
-    carried = _carried_in(service, workshop_id, date)
-    lang = i18n.choose(request)
-    content = jobcards.day_sheet(workshop, date, plan, bookings, technician, lang=lang, carried=carried)
+    content = day_sheet(service, workshop_id, date, technician, i18n.choose(request))
     return _pdf(content, f"{workshop_id}-{date}-{technician}.pdf")
 
 

@@ -1,4 +1,4 @@
-"""A workshop day's pages read in one call (scheduler/day_page.py)."""
+"""A workshop day's pages, and its printouts, read in one call (scheduler/day_page.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from collections.abc import Iterator
 import pytest
 
 from scheduler.contract import Booking
-from scheduler.day_page import day_page, technician_day
+from scheduler.day_page import day_page, day_sheet, job_cards, printed_day, technician_day
+from scheduler.errors import NotFound
 from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor
+from scheduler.slots import CapacityRules
 from scheduler.storage import Store
-from tests.builders import DAY, NOW, at, fixed_clock, tiny_workshop
+from tests.builders import DAY, NOW, WORKSHOP_ID, at, fixed_clock, multi_day_workshop, tiny_workshop
 
 
 @pytest.fixture
@@ -42,3 +44,32 @@ def test_a_technicians_day_is_the_workshops_today_and_read_only_for_its_technici
     assert mine.day is not None and mine.day.workshop.id == "tiny"
     stranger = technician_day(floor, "tiny", "nobody", DAY, None)
     assert stranger.date == DAY and stranger.day is None
+
+
+def test_a_printed_day_holds_its_own_bookings_its_plan_and_the_repairs_carried_in(sqlite_url: str) -> None:
+    service = PlanningService(
+        Store(sqlite_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
+    )
+    service.put_workshop(multi_day_workshop())
+    wed = DAY + dt.timedelta(days=1)
+    repair = service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)[0]  # body Tuesday, paint Wednesday
+    assert wed in repair.days
+    service.book(WORKSHOP_ID, Booking(id="repair", service="REPAIR", drop_off=repair.drop_off), None)
+    maint = service.slots(WORKSHOP_ID, "MAINT", wed, False, None)[0]
+    service.book(WORKSHOP_ID, Booking(id="maint", service="MAINT", drop_off=maint.drop_off), None)
+
+    day = printed_day(service, WORKSHOP_ID, wed)
+    assert day.workshop.id == WORKSHOP_ID and day.plan is None
+    assert [b.id for b in day.bookings] == ["maint"]
+    assert [b.id for b in day.carried] == ["repair"]  # as Wednesday sees it: its part of the work
+    assert [b.id for b in printed_day(service, WORKSHOP_ID, DAY).carried] == []
+    planned = service.plan_day(WORKSHOP_ID, wed, 2.0)
+    assert printed_day(service, WORKSHOP_ID, wed).plan == planned
+
+    assert job_cards(service, WORKSHOP_ID, wed, "zh_CN").startswith(b"%PDF")
+    assert day_sheet(service, WORKSHOP_ID, wed, "zhao", None).startswith(b"%PDF")
+    with pytest.raises(NotFound, match="technician 'nobody' not in workshop"):
+        day_sheet(service, WORKSHOP_ID, wed, "nobody", None)
+    with pytest.raises(NotFound, match="workshop 'elsewhere'"):
+        job_cards(service, "elsewhere", wed, None)
+    service.close()
