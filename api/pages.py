@@ -26,7 +26,7 @@ from scheduler import actuals
 from scheduler.clocking import DayStatus, OperationStatus
 from scheduler.contract import FIRST_DATE, LAST_DATE, Day, Moment, Plan, Workshop
 from scheduler.day_page import day_page, day_sheet, job_cards, technician_day
-from scheduler.errors import InputError, NotFound, shown
+from scheduler.errors import InputError, NotFound
 from scheduler.i18n import N_, Translator, normalise
 from scheduler.keys import KeyInfo, Role
 from scheduler.kpis import plan_quality_words
@@ -406,15 +406,11 @@ def loading_page(
                 level=_load_level)  # fmt: skip
 
 
-REPORT_PAGE_DAYS = 28
-
-
 @router.get("/workshops/{workshop_id}/reports", response_class=HTMLResponse)
 def reports_page(
     request: Request,
     workshop_id: str,
     service: ServiceDep,
-    clock: ClockDep,
     first: Annotated[str | None, Query(alias="from")] = None,
     last: Annotated[str | None, Query(alias="to")] = None,
     now: NowQuery = None,
@@ -426,25 +422,12 @@ def reports_page(
     who = viewer(request, *PAGE_ROLES["reports"], workshop=workshop_id)
     if isinstance(who, Response):
         return who
-    workshop = service.workshop(workshop_id)
+    found = actuals.reports_page(service, workshop_id, first, last, now)
+    workshop, report = found.workshop, found.report
     t = i18n.translator(request)
-    today = (now or clock.now()).astimezone(workshop.tz).date()
-    end = today - dt.timedelta(days=1)
     error = None
-
-    def day(field: str, text: str) -> dt.date:
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:  # not Python's "Invalid isoformat string" on the page: what is expected
-            reason = N_("expected YYYY-MM-DD, got %(value)s") % {"value": repr(shown(text))}
-            raise InputError(field, reason) from None
-
-    try:
-        to = day("to", last) if last else end
-        start = day("from", first) if first else to - dt.timedelta(days=REPORT_PAGE_DAYS - 1)
-        report = actuals.productivity(service.store, workshop_id, start, to, "all")
-        times = actuals.labour_times(service, workshop_id, start, to)
-    except (ValueError, OverflowError, InputError) as exc:  # Overflow: 28 days before 0001-01-05
+    if found.problem is not None:  # the range asked for, in words: the default range is shown
+        exc = found.problem
         if isinstance(exc, InputError):
             reason = f"{exc.field}: {t.phrase(exc.reason)}"
         elif isinstance(exc, OverflowError):
@@ -452,9 +435,6 @@ def reports_page(
         else:
             reason = str(exc)
         error = t.gettext("That range cannot be shown (%(reason)s): the last 28 days instead.", reason=reason)
-        to, start = end, end - dt.timedelta(days=REPORT_PAGE_DAYS - 1)
-        report = actuals.productivity(service.store, workshop_id, start, to, "all")
-        times = actuals.labour_times(service, workshop_id, start, to)
     techs = [r for r in report.rows if r.level == "technician"]
     names = {x.id: x.name for x in workshop.technicians}
 
@@ -470,5 +450,5 @@ def reports_page(
     charts = [(title, bars(title, items(field), t.percent, 1.0, full)) for field, title in titles.items()]
     may_apply = who is None or who.role in (Role.manager, Role.admin)
     return page(request, "reports.html", N_("Reports"), workshop=workshop, report=report, charts=charts,
-                first=start, last=to, today=today, times=times, names=names, error=error,
-                may_apply=may_apply)  # fmt: skip
+                first=found.first, last=found.last, today=found.today, times=found.times, names=names,
+                error=error, may_apply=may_apply)  # fmt: skip

@@ -1,0 +1,65 @@
+"""Actuals over storage (scheduler/actuals.py): the reports page's range and what it reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from scheduler.actuals import REPORT_PAGE_DAYS, reports_page
+from scheduler.errors import InputError, NotFound
+from scheduler.service import PlanningService
+from scheduler.storage import Store
+from tests.builders import NOW, fixed_clock, tiny_workshop
+
+TODAY = NOW.date()  # NOW is on the workshop's (Shanghai) clock
+YESTERDAY = TODAY - dt.timedelta(days=1)
+DEFAULT_FIRST = YESTERDAY - dt.timedelta(days=REPORT_PAGE_DAYS - 1)
+
+
+@pytest.fixture
+def service(sqlite_url: str) -> Iterator[PlanningService]:
+    made = PlanningService(Store(sqlite_url), clock=fixed_clock(), refine_in_background=False)
+    made.put_workshop(tiny_workshop())
+    yield made
+    made.close()
+
+
+def test_the_reports_page_shows_the_range_asked_for_else_the_days_up_to_yesterday(
+    service: PlanningService,
+) -> None:
+    default = reports_page(service, "tiny", None, None)
+    assert (default.today, default.first, default.last, default.problem) == (
+        TODAY, DEFAULT_FIRST, YESTERDAY, None
+    )  # fmt: skip
+    assert (default.report.first, default.report.last) == (DEFAULT_FIRST, YESTERDAY)
+    assert (default.times.first, default.times.last) == (DEFAULT_FIRST, YESTERDAY)
+    asked = reports_page(service, "tiny", "2026-11-02", "2026-11-09")
+    assert (asked.first, asked.last, asked.problem) == (dt.date(2026, 11, 2), dt.date(2026, 11, 9), None)
+    later = reports_page(service, "tiny", None, None, now=NOW + dt.timedelta(days=3))
+    assert later.today == TODAY + dt.timedelta(days=3) and later.last == YESTERDAY + dt.timedelta(days=3)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "problem", "field"),
+    [
+        (None, "24/11/2026", InputError, "to"),  # not a date: the format expected
+        ("2026-11-09", "2026-11-02", InputError, "to"),  # inverted
+        (None, "0001-01-05", OverflowError, None),  # its 28 days start before the calendar
+    ],
+)
+def test_a_range_the_reports_page_cannot_show_is_named_and_the_default_range_shown_instead(
+    service: PlanningService, first: str | None, last: str, problem: type[Exception], field: str | None
+) -> None:
+    found = reports_page(service, "tiny", first, last)
+    assert isinstance(found.problem, problem)
+    if isinstance(found.problem, InputError):
+        assert found.problem.field == field
+    assert (found.first, found.last) == (DEFAULT_FIRST, YESTERDAY)
+    assert (found.report.first, found.report.last) == (DEFAULT_FIRST, YESTERDAY)
+
+
+def test_the_reports_page_of_an_unknown_workshop_is_not_found(service: PlanningService) -> None:
+    with pytest.raises(NotFound, match="workshop 'elsewhere'"):
+        reports_page(service, "elsewhere", None, None)
