@@ -768,6 +768,24 @@ def test_explain_offers_a_time_the_slot_answer_missed_where_a_booking_fits(db_ur
     assert stored.promised == found[0].promised
 
 
+def test_the_explained_slot_answer_offers_the_times_explain_found_in_time_order(db_url: str) -> None:
+    """`explained_slots` (GET slots?explain=true in one call): the slot answer, the times the
+    explanation found to fit after all merged in at their place, and why each other time is refused."""
+    from scheduler.offer_cache import offers_key
+
+    service, workshop = _service(db_url)
+    offers = service.slots(workshop.id, "MAINT", DAY, False, None)
+    missed = offers[1].drop_off
+    key = offers_key(workshop.id, DAY, "MAINT", False, None, Wants())
+    cached = service._offers.get(key)
+    assert cached is not None
+    service._offers.put(key, cached._replace(offers=[o for o in offers if o.drop_off != missed]))
+    answer, refused, notes = service.explained_slots(workshop.id, "MAINT", DAY, False, None)
+    assert [o.drop_off for o in answer] == [o.drop_off for o in offers]  # `missed` second, as found
+    assert refused and not {when for when, _ in refused} & {o.drop_off for o in answer}
+    assert notes == {}  # nothing sold beyond the witness
+
+
 def test_explain_offers_a_time_the_booking_fits_by_moving_the_bookings_in_its_way(db_url: str) -> None:
     """Three 60-minute bookings leave the morning's hour free in 20-minute gaps: the quick fit
     finds no room at 08:00, the booking's own fit moves them (scheduler.ejection, every promise
