@@ -18,7 +18,6 @@ from api.schemas import ClockIn, InputProblem
 from scheduler.clocking import BookingStatus, ClockEvent, DayStatus
 from scheduler.contract import Day, Moment
 from scheduler.errors import InputError
-from scheduler.i18n import N_
 from scheduler.keys import KeyInfo, Role
 from scheduler.shopfloor import status_message
 
@@ -67,10 +66,6 @@ def clock(
     refused = None if key is None else key.clock_refusal(body.technician, body.action == "correct")
     if refused is not None:
         raise HTTPException(403, refused)
-    if body.action == "correct" and body.corrects is None:
-        raise InputError("corrects", N_("a correction names the event it corrects"))
-    if body.action != "correct" and (body.corrects is not None or body.corrected_action is not None):
-        raise InputError("corrects", N_("only a correction names another event"))
     try:
         event, status, created = shopfloor.clock(
             workshop_id,
