@@ -10,12 +10,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
 
 from api.auth import require
 from api.deps import ShopFloorDep
-from api.schemas import ClockIn, InputProblem
-from scheduler.clocking import BookingStatus, ClockEvent, DayStatus
+from api.schemas import Clocked, ClockIn, InputProblem
+from scheduler.clocking import ClockEvent, DayStatus
 from scheduler.contract import Day, Moment
 from scheduler.errors import InputError
 from scheduler.keys import KeyInfo, Role
@@ -28,11 +27,6 @@ KEEP_ALIVE_SECONDS = 15.0
 ClockKey = Annotated[KeyInfo | None, Depends(require(Role.technician, Role.foreman))]
 EventsKey = Annotated[KeyInfo | None, Depends(require(Role.foreman, Role.manager))]
 StatusKey = Annotated[KeyInfo | None, Depends(require(Role.foreman, Role.manager, Role.technician))]
-
-
-class Clocked(BaseModel):
-    event: ClockEvent
-    booking: BookingStatus
 
 
 @router.post(
