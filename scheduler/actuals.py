@@ -94,9 +94,10 @@ def _load(
 
 
 def productivity(
-    store: Store, workshop_id: str, first: dt.date, last: dt.date, group: Group = "day"
+    store: Store, workshop_id: str, first: dt.date | None, last: dt.date | None, group: Group = "day"
 ) -> ProductivityReport:
-    """The report of `first`..`last` (the CLI's too: a store is all it needs)."""
+    """The report of `first`..`last` (the CLI's too: a store is all it needs); both required, in
+    order and at most MAX_DAYS days (`check_range`, before the workshop is read)."""
     first, last = check_range(first, last)
     workshop, bookings, worked, baselines = _load(store, workshop_id, first, last, baselines=True)
     return productivity_report(workshop, bookings, worked, baselines, first, last, group)

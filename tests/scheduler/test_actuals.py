@@ -1,4 +1,5 @@
-"""Actuals over storage (scheduler/actuals.py): the reports page's range and what it reads."""
+"""Actuals over storage (scheduler/actuals.py): the productivity report's range, the reports page's
+range and what it reads."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from scheduler.actuals import REPORT_PAGE_DAYS, reports_page
+from scheduler.actuals import REPORT_PAGE_DAYS, productivity, reports_page
 from scheduler.errors import InputError, NotFound
 from scheduler.service import PlanningService
 from scheduler.storage import Store
@@ -63,3 +64,19 @@ def test_a_range_the_reports_page_cannot_show_is_named_and_the_default_range_sho
 def test_the_reports_page_of_an_unknown_workshop_is_not_found(service: PlanningService) -> None:
     with pytest.raises(NotFound, match="workshop 'elsewhere'"):
         reports_page(service, "elsewhere", None, None)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "field"),
+    [(None, YESTERDAY, "from"), (YESTERDAY, None, "to"), (YESTERDAY, DEFAULT_FIRST, "to")],
+)
+def test_the_productivity_reports_range_is_checked_before_the_workshop_is_read(
+    service: PlanningService, first: dt.date | None, last: dt.date | None, field: str
+) -> None:
+    """The report route's one call: a missing or inverted range is the 422, whatever the workshop."""
+    with pytest.raises(InputError) as bad:
+        productivity(service.store, "elsewhere", first, last)
+    assert bad.value.field == field
+    with pytest.raises(NotFound):
+        productivity(service.store, "elsewhere", DEFAULT_FIRST, YESTERDAY)
+    assert productivity(service.store, "tiny", DEFAULT_FIRST, YESTERDAY).rows is not None
