@@ -28,7 +28,7 @@ from scheduler.contract import FIRST_DATE, LAST_DATE, Day, Moment, Plan, Worksho
 from scheduler.day_page import day_page, day_sheet, job_cards, technician_day
 from scheduler.errors import InputError, NotFound
 from scheduler.i18n import N_, Translator, normalise
-from scheduler.keys import KeyInfo, Role
+from scheduler.keys import KeyInfo, Role, sees_phones
 from scheduler.kpis import plan_quality_words
 
 HERE = Path(__file__).parent
@@ -184,8 +184,7 @@ def plan_page(
               "late": t.gettext("+%(minutes)s min"), "off": t.gettext("off shift"),
               "break": t.gettext("break %(start)s–%(end)s"),
               "carried": t.gettext("carried over")}  # fmt: skip
-    # Personal data only to the roles that need them: a manager's view shows no phone numbers.
-    show_phone = who is None or who.role is not Role.manager
+    show_phone = sees_phones(who)
     people = {b.id: b for b in day.bookings}
     svg = gantt.render(view, plan, codes, rows_by, status, now, labels, people, show_phone) if plan else ""
     quality = plan_quality_words(plan, t) if plan else ""
