@@ -25,7 +25,7 @@ from api.login import COOKIE, language_switch
 from scheduler import actuals
 from scheduler.clocking import DayStatus, OperationStatus
 from scheduler.contract import FIRST_DATE, LAST_DATE, Day, Moment, Plan, Workshop
-from scheduler.day_page import day_page, day_sheet, job_cards, technician_day
+from scheduler.day_page import day_page, day_sheet, job_cards, technician_day, workshops_days
 from scheduler.errors import InputError, NotFound
 from scheduler.i18n import N_, Translator, normalise
 from scheduler.keys import KeyInfo, Role, sees_phones
@@ -149,15 +149,14 @@ def switch_language(code: str, next: str = "/") -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, service: ServiceDep, clock: ClockDep, now: NowQuery = None) -> Response:
+def index(request: Request, service: ServiceDep, now: NowQuery = None) -> Response:
     who = viewer(request, any_role=True)
     if isinstance(who, Response):
         return who
-    workshops = [w for w in service.workshops() if who is None or who.may_act_on(w.id)]
-    days = {w.id: service.days(w.id) for w in workshops}
-    # Each workshop's own date: at 01:00 in Shanghai it is still yesterday in UTC.
-    now = now or clock.now()
-    today = {w.id: now.astimezone(w.tz).date().isoformat() for w in workshops}
+    shown = workshops_days(service, lambda w: who is None or who.may_act_on(w), now)
+    workshops = [w.workshop for w in shown]
+    days = {w.workshop.id: w.days for w in shown}
+    today = {w.workshop.id: w.today.isoformat() for w in shown}
     return page(request, "index.html", N_("Workshops"), workshops=workshops, days=days, today=today)
 
 

@@ -1,11 +1,12 @@
 """What the pages of one workshop day show (api/pages.py: the bay plan, a technician's jobs), read
 in one call: the workshop, the day's bookings, its stored plan, the day as its plans see it and the
-live status; and what its printouts show (the job cards, a technician's day sheet), read and
-printed in one call."""
+live status; what its printouts show (the job cards, a technician's day sheet), read and
+printed in one call; and the home page's workshops, each with its days and its today."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from scheduler import jobcards
@@ -129,3 +130,27 @@ def day_sheet(
     return jobcards.day_sheet(
         day.workshop, date, day.plan, day.bookings, technician, lang=lang, carried=day.carried
     )
+
+
+@dataclass(frozen=True)
+class WorkshopDays:
+    """A workshop on the home page."""
+
+    workshop: Workshop
+    days: list[tuple[dt.date, int, bool]]
+    """(date, bookings, has a stored plan) of each day with bookings or a plan, newest first."""
+    today: dt.date
+    """The workshop's own date as of `now`: at 01:00 in Shanghai it is still yesterday in UTC."""
+
+
+def workshops_days(
+    service: PlanningService, may_see: Callable[[str], bool], now: dt.datetime | None
+) -> list[WorkshopDays]:
+    """The workshops whose id `may_see` allows, in storage's order, each with its days and its
+    today as of `now` (default: the service's clock)."""
+    now = now or service.clock.now()
+    return [
+        WorkshopDays(w, service.days(w.id), now.astimezone(w.tz).date())
+        for w in service.workshops()
+        if may_see(w.id)
+    ]

@@ -1,4 +1,5 @@
-"""A workshop day's pages, and its printouts, read in one call (scheduler/day_page.py)."""
+"""A workshop day's pages, its printouts and the home page's workshops, each read in one call
+(scheduler/day_page.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from scheduler.contract import Booking
-from scheduler.day_page import day_page, day_sheet, job_cards, printed_day, technician_day
+from scheduler.day_page import day_page, day_sheet, job_cards, printed_day, technician_day, workshops_days
 from scheduler.errors import NotFound
 from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor
@@ -73,3 +74,18 @@ def test_a_printed_day_holds_its_own_bookings_its_plan_and_the_repairs_carried_i
     with pytest.raises(NotFound, match="workshop 'elsewhere'"):
         job_cards(service, "elsewhere", wed, None)
     service.close()
+
+
+def test_the_home_page_lists_the_workshops_it_may_see_with_their_days_and_their_own_today(
+    floor: ShopFloor,
+) -> None:
+    service = floor.service
+    service.put_workshop(tiny_workshop().model_copy(update={"id": "other"}))
+    shown = workshops_days(service, lambda w: w == "tiny", None)
+    assert [w.workshop.id for w in shown] == ["tiny"]
+    assert shown[0].days == [(DAY, 1, False)] and shown[0].today == NOW.date()
+    late_utc = dt.datetime(2026, 11, 23, 17, 0, tzinfo=dt.UTC)  # 01:00 the next day in Shanghai
+    both = workshops_days(service, lambda w: True, late_utc)
+    assert sorted(w.workshop.id for w in both) == ["other", "tiny"]
+    assert {w.today for w in both} == {dt.date(2026, 11, 24)}
+    assert next(w for w in both if w.workshop.id == "other").days == []
