@@ -4,41 +4,31 @@ range and what it reads."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 
 from scheduler.actuals import REPORT_PAGE_DAYS, productivity, reports_page
 from scheduler.errors import InputError, NotFound
 from scheduler.service import PlanningService
-from scheduler.storage import Store
-from tests.builders import NOW, fixed_clock, tiny_workshop
+from tests.builders import NOW
 
 TODAY = NOW.date()  # NOW is on the workshop's (Shanghai) clock
 YESTERDAY = TODAY - dt.timedelta(days=1)
 DEFAULT_FIRST = YESTERDAY - dt.timedelta(days=REPORT_PAGE_DAYS - 1)
 
 
-@pytest.fixture
-def service(sqlite_url: str) -> Iterator[PlanningService]:
-    made = PlanningService(Store(sqlite_url), clock=fixed_clock(), refine_in_background=False)
-    made.put_workshop(tiny_workshop())
-    yield made
-    made.close()
-
-
 def test_the_reports_page_shows_the_range_asked_for_else_the_days_up_to_yesterday(
-    service: PlanningService,
+    tiny_service: PlanningService,
 ) -> None:
-    default = reports_page(service, "tiny", None, None)
+    default = reports_page(tiny_service, "tiny", None, None)
     assert (default.today, default.first, default.last, default.problem) == (
         TODAY, DEFAULT_FIRST, YESTERDAY, None
     )  # fmt: skip
     assert (default.report.first, default.report.last) == (DEFAULT_FIRST, YESTERDAY)
     assert (default.times.first, default.times.last) == (DEFAULT_FIRST, YESTERDAY)
-    asked = reports_page(service, "tiny", "2026-11-02", "2026-11-09")
+    asked = reports_page(tiny_service, "tiny", "2026-11-02", "2026-11-09")
     assert (asked.first, asked.last, asked.problem) == (dt.date(2026, 11, 2), dt.date(2026, 11, 9), None)
-    later = reports_page(service, "tiny", None, None, now=NOW + dt.timedelta(days=3))
+    later = reports_page(tiny_service, "tiny", None, None, now=NOW + dt.timedelta(days=3))
     assert later.today == TODAY + dt.timedelta(days=3) and later.last == YESTERDAY + dt.timedelta(days=3)
 
 
@@ -51,9 +41,9 @@ def test_the_reports_page_shows_the_range_asked_for_else_the_days_up_to_yesterda
     ],
 )
 def test_a_range_the_reports_page_cannot_show_is_named_and_the_default_range_shown_instead(
-    service: PlanningService, first: str | None, last: str, problem: type[Exception], field: str | None
+    tiny_service: PlanningService, first: str | None, last: str, problem: type[Exception], field: str | None
 ) -> None:
-    found = reports_page(service, "tiny", first, last)
+    found = reports_page(tiny_service, "tiny", first, last)
     assert isinstance(found.problem, problem)
     if isinstance(found.problem, InputError):
         assert found.problem.field == field
@@ -61,9 +51,9 @@ def test_a_range_the_reports_page_cannot_show_is_named_and_the_default_range_sho
     assert (found.report.first, found.report.last) == (DEFAULT_FIRST, YESTERDAY)
 
 
-def test_the_reports_page_of_an_unknown_workshop_is_not_found(service: PlanningService) -> None:
+def test_the_reports_page_of_an_unknown_workshop_is_not_found(tiny_service: PlanningService) -> None:
     with pytest.raises(NotFound, match="workshop 'elsewhere'"):
-        reports_page(service, "elsewhere", None, None)
+        reports_page(tiny_service, "elsewhere", None, None)
 
 
 @pytest.mark.parametrize(
@@ -71,12 +61,12 @@ def test_the_reports_page_of_an_unknown_workshop_is_not_found(service: PlanningS
     [(None, YESTERDAY, "from"), (YESTERDAY, None, "to"), (YESTERDAY, DEFAULT_FIRST, "to")],
 )
 def test_the_productivity_reports_range_is_checked_before_the_workshop_is_read(
-    service: PlanningService, first: dt.date | None, last: dt.date | None, field: str
+    tiny_service: PlanningService, first: dt.date | None, last: dt.date | None, field: str
 ) -> None:
     """The report route's one call: a missing or inverted range is the 422, whatever the workshop."""
     with pytest.raises(InputError) as bad:
-        productivity(service.store, "elsewhere", first, last)
+        productivity(tiny_service.store, "elsewhere", first, last)
     assert bad.value.field == field
     with pytest.raises(NotFound):
-        productivity(service.store, "elsewhere", DEFAULT_FIRST, YESTERDAY)
-    assert productivity(service.store, "tiny", DEFAULT_FIRST, YESTERDAY).rows is not None
+        productivity(tiny_service.store, "elsewhere", DEFAULT_FIRST, YESTERDAY)
+    assert productivity(tiny_service.store, "tiny", DEFAULT_FIRST, YESTERDAY).rows is not None

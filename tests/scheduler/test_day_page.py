@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,32 +17,22 @@ from scheduler.storage import Store
 from tests.builders import DAY, NOW, WORKSHOP_ID, at, fixed_clock, multi_day_workshop, tiny_workshop
 
 
-@pytest.fixture
-def floor(sqlite_url: str) -> Iterator[ShopFloor]:
-    """The tiny workshop with one booking at 08:00 on DAY, no plan stored yet."""
-    service = PlanningService(Store(sqlite_url), clock=fixed_clock(), refine_in_background=False)
-    service.put_workshop(tiny_workshop())
-    service.book("tiny", Booking(id="b1", service="MAINT", drop_off=at("08:00")), None)
-    shop = ShopFloor(service, background=False)
-    yield shop
-    shop.close()
-    service.close()
-
-
-def test_a_day_page_holds_the_bookings_the_plan_and_the_live_status(floor: ShopFloor) -> None:
-    page = day_page(floor, "tiny", DAY, at("09:00"))
+def test_a_day_page_holds_the_bookings_the_plan_and_the_live_status(tiny_floor: ShopFloor) -> None:
+    page = day_page(tiny_floor, "tiny", DAY, at("09:00"))
     assert page.workshop.id == "tiny" and page.plan is None
     assert [b.id for b in page.bookings] == [b.id for b in page.seen] == ["b1"]
     assert page.status is not None and [b.booking for b in page.status.bookings] == ["b1"]
-    empty = day_page(floor, "tiny", DAY + dt.timedelta(days=1), at("09:00"))
+    empty = day_page(tiny_floor, "tiny", DAY + dt.timedelta(days=1), at("09:00"))
     assert empty.bookings == [] and empty.status is None
 
 
-def test_a_technicians_day_is_the_workshops_today_and_read_only_for_its_technicians(floor: ShopFloor) -> None:
-    mine = technician_day(floor, "tiny", "t", None, None)
+def test_a_technicians_day_is_the_workshops_today_and_read_only_for_its_technicians(
+    tiny_floor: ShopFloor,
+) -> None:
+    mine = technician_day(tiny_floor, "tiny", "t", None, None)
     assert mine.date == NOW.date() and mine.local_now == NOW
     assert mine.day is not None and mine.day.workshop.id == "tiny"
-    stranger = technician_day(floor, "tiny", "nobody", DAY, None)
+    stranger = technician_day(tiny_floor, "tiny", "nobody", DAY, None)
     assert stranger.date == DAY and stranger.day is None
 
 
@@ -77,9 +66,9 @@ def test_a_printed_day_holds_its_own_bookings_its_plan_and_the_repairs_carried_i
 
 
 def test_the_home_page_lists_the_workshops_it_may_see_with_their_days_and_their_own_today(
-    floor: ShopFloor,
+    tiny_floor: ShopFloor,
 ) -> None:
-    service = floor.service
+    service = tiny_floor.service
     service.put_workshop(tiny_workshop().model_copy(update={"id": "other"}))
     shown = workshops_days(service, lambda w: w == "tiny", None)
     assert [w.workshop.id for w in shown] == ["tiny"]
