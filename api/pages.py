@@ -22,15 +22,14 @@ from api import gantt, i18n
 from api.charts import bars
 from api.deps import ClockDep, NowQuery, RunnerDep, ServiceDep, ShopFloorDep, services
 from api.login import COOKIE, language_switch
-from scheduler import actuals, jobcards
+from scheduler import actuals
 from scheduler.clocking import DayStatus, OperationStatus
-from scheduler.contract import FIRST_DATE, LAST_DATE, Booking, Day, Moment, Plan, Workshop
-from scheduler.day_page import day_page, technician_day
-from scheduler.errors import InputError, NotFound, shown
+from scheduler.contract import FIRST_DATE, LAST_DATE, Day, Moment, Plan, Workshop
+from scheduler.day_page import day_page, day_sheet, job_cards, technician_day, workshops_days
+from scheduler.errors import InputError, NotFound
 from scheduler.i18n import N_, Translator, normalise
-from scheduler.keys import KeyInfo, Role
+from scheduler.keys import KeyInfo, Role, sees_phones
 from scheduler.kpis import plan_quality_words
-from scheduler.service import PlanningService
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -150,15 +149,14 @@ def switch_language(code: str, next: str = "/") -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, service: ServiceDep, clock: ClockDep, now: NowQuery = None) -> Response:
+def index(request: Request, service: ServiceDep, now: NowQuery = None) -> Response:
     who = viewer(request, any_role=True)
     if isinstance(who, Response):
         return who
-    workshops = [w for w in service.workshops() if who is None or who.may_act_on(w.id)]
-    days = {w.id: service.days(w.id) for w in workshops}
-    # Each workshop's own date: at 01:00 in Shanghai it is still yesterday in UTC.
-    now = now or clock.now()
-    today = {w.id: now.astimezone(w.tz).date().isoformat() for w in workshops}
+    shown = workshops_days(service, lambda w: who is None or who.may_act_on(w), now)
+    workshops = [w.workshop for w in shown]
+    days = {w.workshop.id: w.days for w in shown}
+    today = {w.workshop.id: w.today.isoformat() for w in shown}
     return page(request, "index.html", N_("Workshops"), workshops=workshops, days=days, today=today)
 
 
@@ -185,8 +183,7 @@ def plan_page(
               "late": t.gettext("+%(minutes)s min"), "off": t.gettext("off shift"),
               "break": t.gettext("break %(start)s–%(end)s"),
               "carried": t.gettext("carried over")}  # fmt: skip
-    # Personal data only to the roles that need them: a manager's view shows no phone numbers.
-    show_phone = who is None or who.role is not Role.manager
+    show_phone = sees_phones(who)
     people = {b.id: b for b in day.bookings}
     svg = gantt.render(view, plan, codes, rows_by, status, now, labels, people, show_phone) if plan else ""
     quality = plan_quality_words(plan, t) if plan else ""
@@ -197,22 +194,6 @@ def plan_page(
                 at_risk=at_risk(workshop, status, labels["carried"]),
                 now=now.astimezone(workshop.tz).isoformat(),
                 stream_url=stream_url(request, workshop_id, date))  # fmt: skip
-
-
-def _stored_plan(service: PlanningService, workshop_id: str, date: dt.date) -> Plan | None:
-    try:
-        return service.stored_plan(workshop_id, date)
-    except NotFound:
-        return None
-
-
-def _carried_in(service: PlanningService, workshop_id: str, date: dt.date) -> list[Booking]:
-    """The multi-day repairs of earlier days with work on `date`, each as the day sees it (its
-    part: the operations done that day), for the job cards and day sheets."""
-    carried = {b.id for b, carried in service.day_bookings(workshop_id, date) if carried}
-    if not carried:
-        return []
-    return [b for b in service.day_view(workshop_id, date)[1] if b.id in carried]
 
 
 def _pdf(content: bytes, filename: str) -> Response:
@@ -227,11 +208,7 @@ def job_cards_pdf(request: Request, workshop_id: str, date: Day, service: Servic
     who = viewer(request, *PAGE_ROLES["plan"], workshop=workshop_id)
     if isinstance(who, Response):
         return who
-    workshop = service.workshop(workshop_id)
-    bookings = service.bookings(workshop_id, date)
-    plan = _stored_plan(service, workshop_id, date)
-    carried = _carried_in(service, workshop_id, date)
-    content = jobcards.job_cards(workshop, date, plan, bookings, lang=i18n.choose(request), carried=carried)
+    content = job_cards(service, workshop_id, date, i18n.choose(request))
     return _pdf(content, f"{workshop_id}-{date}-cards.pdf")
 
 
@@ -243,17 +220,7 @@ def day_sheet_pdf(
     who = viewer(request, *PAGE_ROLES["plan"], workshop=workshop_id)
     if isinstance(who, Response):
         return who
-    workshop = service.workshop(workshop_id)
-    if technician not in {t.id for t in workshop.technicians}:
-        raise NotFound(
-            N_("technician %(technician)r not in workshop %(workshop_id)r")
-            % {"technician": technician, "workshop_id": workshop_id}
-        )
-    bookings = service.bookings(workshop_id, date)
-    plan = _stored_plan(service, workshop_id, date)
-    carried = _carried_in(service, workshop_id, date)
-    lang = i18n.choose(request)
-    content = jobcards.day_sheet(workshop, date, plan, bookings, technician, lang=lang, carried=carried)
+    content = day_sheet(service, workshop_id, date, technician, i18n.choose(request))
     return _pdf(content, f"{workshop_id}-{date}-{technician}.pdf")
 
 
@@ -437,15 +404,11 @@ def loading_page(
                 level=_load_level)  # fmt: skip
 
 
-REPORT_PAGE_DAYS = 28
-
-
 @router.get("/workshops/{workshop_id}/reports", response_class=HTMLResponse)
 def reports_page(
     request: Request,
     workshop_id: str,
     service: ServiceDep,
-    clock: ClockDep,
     first: Annotated[str | None, Query(alias="from")] = None,
     last: Annotated[str | None, Query(alias="to")] = None,
     now: NowQuery = None,
@@ -457,25 +420,12 @@ def reports_page(
     who = viewer(request, *PAGE_ROLES["reports"], workshop=workshop_id)
     if isinstance(who, Response):
         return who
-    workshop = service.workshop(workshop_id)
+    found = actuals.reports_page(service, workshop_id, first, last, now)
+    workshop, report = found.workshop, found.report
     t = i18n.translator(request)
-    today = (now or clock.now()).astimezone(workshop.tz).date()
-    end = today - dt.timedelta(days=1)
     error = None
-
-    def day(field: str, text: str) -> dt.date:
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:  # not Python's "Invalid isoformat string" on the page: what is expected
-            reason = N_("expected YYYY-MM-DD, got %(value)s") % {"value": repr(shown(text))}
-            raise InputError(field, reason) from None
-
-    try:
-        to = day("to", last) if last else end
-        start = day("from", first) if first else to - dt.timedelta(days=REPORT_PAGE_DAYS - 1)
-        report = actuals.productivity(service.store, workshop_id, start, to, "all")
-        times = actuals.labour_times(service, workshop_id, start, to)
-    except (ValueError, OverflowError, InputError) as exc:  # Overflow: 28 days before 0001-01-05
+    if found.problem is not None:  # the range asked for, in words: the default range is shown
+        exc = found.problem
         if isinstance(exc, InputError):
             reason = f"{exc.field}: {t.phrase(exc.reason)}"
         elif isinstance(exc, OverflowError):
@@ -483,9 +433,6 @@ def reports_page(
         else:
             reason = str(exc)
         error = t.gettext("That range cannot be shown (%(reason)s): the last 28 days instead.", reason=reason)
-        to, start = end, end - dt.timedelta(days=REPORT_PAGE_DAYS - 1)
-        report = actuals.productivity(service.store, workshop_id, start, to, "all")
-        times = actuals.labour_times(service, workshop_id, start, to)
     techs = [r for r in report.rows if r.level == "technician"]
     names = {x.id: x.name for x in workshop.technicians}
 
@@ -501,5 +448,5 @@ def reports_page(
     charts = [(title, bars(title, items(field), t.percent, 1.0, full)) for field, title in titles.items()]
     may_apply = who is None or who.role in (Role.manager, Role.admin)
     return page(request, "reports.html", N_("Reports"), workshop=workshop, report=report, charts=charts,
-                first=start, last=to, today=today, times=times, names=names, error=error,
-                may_apply=may_apply)  # fmt: skip
+                first=found.first, last=found.last, today=found.today, times=found.times, names=names,
+                error=error, may_apply=may_apply)  # fmt: skip

@@ -1,7 +1,8 @@
 """Actuals over storage: the productivity report and the learned labour times of a workshop's
-recorded clock events (read only), applying the suggestions as a new workshop version, the
-workshop's versions, and the learned speeds the live day projects with (cached until an earlier
-day's events or the workshop change)."""
+recorded clock events (read only), both over a range as the reports page shows them
+(`reports_page`), applying the suggestions as a new workshop version, the workshop's versions, and
+the learned speeds the live day projects with (cached until an earlier day's events or the
+workshop change)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ import datetime as dt
 import threading
 import weakref
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from scheduler.clocking import ClockEvent, Effective, effective, event_from_record
 from scheduler.contract import Booking, Plan, Workshop, stored_workshop
-from scheduler.errors import InputError, NotFound
+from scheduler.errors import InputError, NotFound, shown
 from scheduler.i18n import N_
 from scheduler.labour import LabourTimes, applied, learn, learned_minutes
 from scheduler.productivity import MAX_DAYS, Group, ProductivityReport, productivity_report
@@ -93,9 +94,10 @@ def _load(
 
 
 def productivity(
-    store: Store, workshop_id: str, first: dt.date, last: dt.date, group: Group = "day"
+    store: Store, workshop_id: str, first: dt.date | None, last: dt.date | None, group: Group = "day"
 ) -> ProductivityReport:
-    """The report of `first`..`last` (the CLI's too: a store is all it needs)."""
+    """The report of `first`..`last` (the CLI's too: a store is all it needs); both required, in
+    order and at most MAX_DAYS days (`check_range`, before the workshop is read)."""
     first, last = check_range(first, last)
     workshop, bookings, worked, baselines = _load(store, workshop_id, first, last, baselines=True)
     return productivity_report(workshop, bookings, worked, baselines, first, last, group)
@@ -128,6 +130,63 @@ def labour_times(
     first, last = learning_window(service, workshop_id, first, last, now)
     workshop, _, worked, _ = _load(service.store, workshop_id, first, last, baselines=False)
     return learn(workshop, worked, first, last)
+
+
+REPORT_PAGE_DAYS = 28
+"""The reports page's range by default, and instead of one it cannot show: the days up to yesterday."""
+
+
+@dataclass(frozen=True)
+class ReportsPage:
+    """What the reports page shows: the productivity report (`group` "all") and the learned labour
+    times of one range, and why the range asked for could not be shown (`problem`; then the
+    default range instead)."""
+
+    workshop: Workshop
+    today: dt.date
+    """The workshop's today as of `now`."""
+    first: dt.date
+    last: dt.date
+    report: ProductivityReport
+    times: LabourTimes
+    problem: ValueError | OverflowError | None = None
+    """An InputError naming `from` or `to`, an OverflowError for a range outside the calendar."""
+
+
+def reports_page(
+    service: PlanningService,
+    workshop_id: str,
+    first: str | None,
+    last: str | None,
+    now: dt.datetime | None = None,
+) -> ReportsPage:
+    """The reports of `first`..`last` (YYYY-MM-DD as typed in the page's query; `last` default
+    yesterday, `first` default REPORT_PAGE_DAYS up to `last`), and of the REPORT_PAGE_DAYS up to
+    yesterday (as of `now`, default the service's clock) when that range cannot be shown.
+    NotFound for an unknown workshop."""
+    workshop = service.workshop(workshop_id)
+    today = (now or service.clock.now()).astimezone(workshop.tz).date()
+    end = today - dt.timedelta(days=1)
+
+    def day(field: str, text: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:  # not Python's "Invalid isoformat string" on the page: what is expected
+            reason = N_("expected YYYY-MM-DD, got %(value)s") % {"value": repr(shown(text))}
+            raise InputError(field, reason) from None
+
+    try:
+        to = day("to", last) if last else end
+        start = day("from", first) if first else to - dt.timedelta(days=REPORT_PAGE_DAYS - 1)
+        report = productivity(service.store, workshop_id, start, to, "all")
+        times = labour_times(service, workshop_id, start, to)
+        return ReportsPage(workshop, today, start, to, report, times)
+    except (ValueError, OverflowError) as exc:  # Overflow: 28 days before 0001-01-05
+        problem = exc
+    start = end - dt.timedelta(days=REPORT_PAGE_DAYS - 1)
+    report = productivity(service.store, workshop_id, start, end, "all")
+    times = labour_times(service, workshop_id, start, end)
+    return ReportsPage(workshop, today, start, end, report, times, problem)
 
 
 class Applied:

@@ -97,6 +97,7 @@ def record(
 
     One transaction: the idempotency lookup, the check and the event (committed before the answer:
     the event is durable whatever happens next)."""
+    _correction_named(fields)
     if idempotency_key is not None and not idempotency_key.strip():
         raise InputError(IDEMPOTENCY_FIELD, N_("must not be empty: send a unique key per event, or none"))
     request_hash = _hash(fields)
@@ -202,6 +203,16 @@ def _not_in_future(at: object, now: dt.datetime, workshop: Workshop) -> None:
             },
             [],
         )
+
+
+def _correction_named(fields: dict[str, object]) -> None:
+    """A correction names the event it corrects, and only a correction names one (`corrects`,
+    `corrected_action`): InputError naming `corrects`, before anything is read."""
+    correcting = fields.get("action") == "correct"
+    if correcting and fields.get("corrects") is None:
+        raise InputError("corrects", N_("a correction names the event it corrects"))
+    if not correcting and (fields.get("corrects") is not None or fields.get("corrected_action") is not None):
+        raise InputError("corrects", N_("only a correction names another event"))
 
 
 def _required(fields: dict[str, object]) -> None:

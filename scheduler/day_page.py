@@ -1,15 +1,20 @@
 """What the pages of one workshop day show (api/pages.py: the bay plan, a technician's jobs), read
 in one call: the workshop, the day's bookings, its stored plan, the day as its plans see it and the
-live status."""
+live status; what its printouts show (the job cards, a technician's day sheet), read and
+printed in one call; and the home page's workshops, each with its days and its today."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from scheduler import jobcards
 from scheduler.clocking import DayStatus
 from scheduler.contract import Booking, Plan, Workshop
 from scheduler.errors import NotFound
+from scheduler.i18n import N_
+from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor
 
 
@@ -72,3 +77,80 @@ def _day_page(floor: ShopFloor, workshop: Workshop, date: dt.date, now: dt.datet
     view, seen = service.day_view(workshop.id, date)
     status = floor.status(workshop.id, date, now) if bookings else None
     return DayPage(workshop, bookings, plan, view, seen, status)
+
+
+@dataclass(frozen=True)
+class PrintedDay:
+    """What a day's job cards and day sheets print."""
+
+    workshop: Workshop
+    bookings: list[Booking]
+    """The bookings dropped off that day, in the order they were made."""
+    plan: Plan | None
+    """The stored plan (None: none yet; the operations print unplanned)."""
+    carried: list[Booking]
+    """The multi-day repairs of earlier days with work that day, each as the day sees it (its part:
+    the operations done that day)."""
+
+
+def printed_day(
+    service: PlanningService, workshop_id: str, date: dt.date, technician: str | None = None
+) -> PrintedDay:
+    """The day as its printouts show it. NotFound for an unknown workshop, and for a `technician`
+    not in it (before anything else is read)."""
+    workshop = service.workshop(workshop_id)
+    if technician is not None and technician not in {t.id for t in workshop.technicians}:
+        raise NotFound(
+            N_("technician %(technician)r not in workshop %(workshop_id)r")
+            % {"technician": technician, "workshop_id": workshop_id}
+        )
+    day = service.day_bookings(workshop_id, date)
+    try:
+        plan: Plan | None = service.stored_plan(workshop_id, date)
+    except NotFound:
+        plan = None
+    carried_ids = {b.id for b, carried in day if carried}
+    # The day view only when something is carried in: it reads (and caches) the day's witness.
+    seen = service.day_view(workshop_id, date)[1] if carried_ids else []
+    own = [b for b, carried in day if not carried]
+    return PrintedDay(workshop, own, plan, [b for b in seen if b.id in carried_ids])
+
+
+def job_cards(service: PlanningService, workshop_id: str, date: dt.date, lang: str | None) -> bytes:
+    """The day's job cards as PDF (scheduler.jobcards.job_cards) in `lang`."""
+    day = printed_day(service, workshop_id, date)
+    return jobcards.job_cards(day.workshop, date, day.plan, day.bookings, lang=lang, carried=day.carried)
+
+
+def day_sheet(
+    service: PlanningService, workshop_id: str, date: dt.date, technician: str, lang: str | None
+) -> bytes:
+    """A technician's day sheet as PDF (scheduler.jobcards.day_sheet) in `lang`."""
+    day = printed_day(service, workshop_id, date, technician)
+    return jobcards.day_sheet(
+        day.workshop, date, day.plan, day.bookings, technician, lang=lang, carried=day.carried
+    )
+
+
+@dataclass(frozen=True)
+class WorkshopDays:
+    """A workshop on the home page."""
+
+    workshop: Workshop
+    days: list[tuple[dt.date, int, bool]]
+    """(date, bookings, has a stored plan) of each day with bookings or a plan, newest first."""
+    today: dt.date
+    """The workshop's own date as of `now`: at 01:00 in Shanghai it is still yesterday in UTC."""
+
+
+def workshops_days(
+    service: PlanningService, may_see: Callable[[str], bool], now: dt.datetime | None
+) -> list[WorkshopDays]:
+    """The workshops whose id `may_see` allows, in storage's order, each with its days and its
+    today as of `now` (default: the service's clock)."""
+    now = now or service.clock.now()
+    return [
+        WorkshopDays(w, service.days(w.id), now.astimezone(w.tz).date())
+        for w in service.workshops()
+        if may_see(w.id)
+    ]

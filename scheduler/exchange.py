@@ -1,7 +1,8 @@
 """Plain-file exchange with other tools: a plan as CSV (one row per placed operation), a day's
 bookings as CSV, bookings read from CSV (one booking request per row, each checked on its own,
 its line number kept) and a technician's day as iCalendar. A bookings export reads back in as an
-import (its id and promise ignored)."""
+import (its id and promise ignored). `import_file` and `technician_feed` are the API's calls:
+each reads what it needs from the planning service."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ import datetime as dt
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from scheduler.contract import Booking, Plan, Technician, Workshop
 from scheduler.errors import Conflict, InputError, NotFound
 from scheduler.i18n import N_
+
+if TYPE_CHECKING:  # the file formats alone (`bayplan plan --csv`) need no planning service
+    from scheduler.service import PlanningService
 
 PLAN_COLUMNS = ("booking", "operation", "bay", "technician", "start", "end")
 """The plan CSV's header: `operation` is the index into the service's operations (as in the v1
@@ -287,3 +292,37 @@ def technician_ical(
         event.add("location", say(N_("bay %(bay)s") % {"bay": a.bay}))
         calendar.add_component(event)
     return bytes(calendar.to_ical())
+
+
+def import_file(
+    service: PlanningService,
+    workshop_id: str,
+    text: str,
+    key_id: str | None,
+    now: dt.datetime | None = None,
+    words: Callable[[str], str] = str,
+) -> list[Imported]:
+    """A bookings CSV file booked row by row (`import_rows`) through the booking desk
+    (`PlanningService.book_request`, as key `key_id`, at `now`): NotFound for an unknown workshop
+    before the file is read, and an InputError for its header (nothing booked)."""
+    service.workshop(workshop_id)
+    rows = read_booking_rows(text)
+    return import_rows(
+        rows, lambda fields, idem: service.book_request(workshop_id, fields, idem, key_id, now), words
+    )
+
+
+def technician_feed(
+    service: PlanningService,
+    workshop_id: str,
+    technician_id: str,
+    date: dt.date,
+    say: Callable[[str], str] = str,
+) -> bytes:
+    """The technician's day in the stored plan as iCalendar (`technician_ical`, stamped with the
+    service's clock): NotFound for an unknown workshop, technician or plan, in that order."""
+    workshop = service.workshop(workshop_id)
+    technician = technician_of(workshop, technician_id)
+    plan = service.stored_plan(workshop_id, date)
+    bookings = service.bookings(workshop_id, date)
+    return technician_ical(workshop, technician, date, plan, bookings, service.clock.now(), say)

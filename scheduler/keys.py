@@ -108,6 +108,12 @@ class KeyInfo:
         return all(self.may_act_on(w) for w in workshops)
 
 
+def sees_phones(key: KeyInfo | None) -> bool:
+    """Whether customers' phone numbers are shown to `key` (None: keys off): personal data only for
+    the roles that call the customer, so not to a manager (the bay plan page, the bookings export)."""
+    return key is None or key.role is not Role.manager
+
+
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 

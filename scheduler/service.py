@@ -683,6 +683,25 @@ class PlanningService:
                     notes[o.drop_off] = note
         return refused, notes, found
 
+    def explained_slots(
+        self,
+        workshop_id: str,
+        service: str,
+        date: dt.date,
+        waiter: bool,
+        fleet: str | None,
+        now: dt.datetime | None = None,
+        wants: Wants = NO_WANTS,
+    ) -> tuple[list[Offer], list[tuple[dt.datetime, str]], dict[dt.datetime, str]]:
+        """The slot answer explained (`GET …/slots?explain=true`): the offers (`slots`) with the
+        times the explanation found to fit after all (the booking's own fit), in time order; why
+        each other time is refused; the overbooking notes of the offers (`explain`)."""
+        offers = self.slots(workshop_id, service, date, waiter, fleet, now, wants)
+        refused, notes, found = self.explain(workshop_id, service, date, waiter, fleet, offers, now, wants)
+        if found:
+            offers = sorted([*offers, *found], key=lambda o: o.drop_off)
+        return offers, refused, notes
+
     def loading(self, workshop_id: str, first: dt.date, last: dt.date) -> tuple[Workshop, list[DayLoad]]:
         """The loading chart from `first` to `last` (both included, at most LOADING_DAYS days):
         per day and pool what is available, booked, held back and free (scheduler.loading)."""

@@ -28,8 +28,11 @@ import scheduler.jobs
 import scheduler.refiner
 import scheduler.workers
 from api.app import create_app
+from scheduler.contract import Booking
+from scheduler.service import PlanningService
+from scheduler.shopfloor import ShopFloor
 from scheduler.storage import Store
-from tests.builders import fixed_clock
+from tests.builders import at, fixed_clock, tiny_workshop
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -248,6 +251,26 @@ def client(db_url: str) -> Iterator[TestClient]:
     long simulation left running, goes on taking the cores from the tests after it."""
     with TestClient(create_app(db_url, auth=False, clock=fixed_clock())) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def tiny_service(sqlite_url: str) -> Iterator[PlanningService]:
+    """A planning service on SQLite and the tests' clock holding the tiny workshop (room for two
+    60-minute bookings on DAY, 08:00-10:00), no refinement in the background."""
+    service = PlanningService(Store(sqlite_url), clock=fixed_clock(), refine_in_background=False)
+    service.put_workshop(tiny_workshop())
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def tiny_floor(tiny_service: PlanningService) -> Iterator[ShopFloor]:
+    """The shop floor over `tiny_service`, re-planning in the request, with one booking (b1, MAINT)
+    at 08:00 on DAY and no plan stored yet."""
+    tiny_service.book("tiny", Booking(id="b1", service="MAINT", drop_off=at("08:00")), None)
+    floor = ShopFloor(tiny_service, background=False)
+    yield floor
+    floor.close()
 
 
 # Under pytest-xdist (`make test` runs `-n 2 --dist loadscope`, scheduled by the scopes below): the

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Request, Response
 
 from api import i18n
 from api.auth import BookingKey, PlansReadKey, ReadingKey
-from api.deps import BookingNowQuery, ClockDep, ServiceDep
+from api.deps import BookingNowQuery, ServiceDep
 from api.errors import located
 from api.schemas import BookingsImport, ImportedRow, RefusedRow
 from scheduler.contract import Day
@@ -19,13 +19,11 @@ from scheduler.exchange import (
     EXPORT_COLUMNS,
     IDEMPOTENCY_COLUMN,
     bookings_csv,
-    import_rows,
+    import_file,
     plan_csv,
-    read_booking_rows,
-    technician_ical,
-    technician_of,
+    technician_feed,
 )
-from scheduler.keys import Role
+from scheduler.keys import sees_phones
 
 router = APIRouter(prefix="/v1/workshops")
 
@@ -69,9 +67,8 @@ def plan_as_csv(workshop_id: str, date: Day, service: ServiceDep, _: PlansReadKe
 )
 def export_bookings(workshop_id: str, date: Day, service: ServiceDep, key: ReadingKey) -> Response:
     bookings = service.bookings(workshop_id, date)
-    with_phone = key is None or key.role is not Role.manager
     return Response(
-        bookings_csv(bookings, with_phone),
+        bookings_csv(bookings, sees_phones(key)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="bookings-{workshop_id}-{date}.csv"'},
     )
@@ -97,15 +94,11 @@ def import_bookings(
     key: BookingKey,
     now: BookingNowQuery = None,
 ) -> BookingsImport:
-    service.workshop(workshop_id)  # 404 before reading anything
     key_id = None if key is None else key.id
-    with located("body", {"header"}):  # the file's header row: ["body", "header", "colour"]
-        rows = read_booking_rows(body)
-    done = import_rows(
-        rows,
-        lambda fields, idem: service.book_request(workshop_id, fields, idem, key_id, now),
-        i18n.use(request).phrase,  # the refusals in the request's language, as its errors are
-    )
+    # The refusals in the request's language, as its errors are; the file's header row's errors
+    # located as FastAPI's: ["body", "header", "colour"].
+    with located("body", {"header"}):
+        done = import_file(service, workshop_id, body, key_id, now, i18n.use(request).phrase)
     accepted = [ImportedRow(line=d.line, booking=d.booking, replay=d.replay) for d in done if d.booking]
     refused = [RefusedRow(line=d.line, reason=d.refusal) for d in done if d.refusal is not None]
     return BookingsImport(accepted=accepted, refused=refused)
@@ -126,16 +119,9 @@ def technician_day(
     technician_id: str,
     date: Day,
     service: ServiceDep,
-    clock: ClockDep,
     _: PlansReadKey,
 ) -> Response:
-    workshop = service.workshop(workshop_id)
-    technician = technician_of(workshop, technician_id)
-    plan = service.stored_plan(workshop_id, date)
-    bookings = service.bookings(workshop_id, date)
-    feed = technician_ical(
-        workshop, technician, date, plan, bookings, clock.now(), i18n.translator(request).phrase
-    )
+    feed = technician_feed(service, workshop_id, technician_id, date, i18n.translator(request).phrase)
     return Response(
         feed,
         media_type="text/calendar; charset=utf-8",

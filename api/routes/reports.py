@@ -39,7 +39,7 @@ def productivity_report(
     group: Literal["day", "week"] = "day",
     format: Literal["json", "csv"] = "json",
 ) -> Response | ProductivityReport:
-    report = actuals.productivity(service.store, workshop_id, *actuals.check_range(first, last), group)
+    report = actuals.productivity(service.store, workshop_id, first, last, group)
     if format == "json":
         return report
     name = f"productivity-{workshop_id}-{report.first}-{report.last}.csv"

@@ -10,15 +10,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
 
 from api.auth import require
 from api.deps import ShopFloorDep
-from api.schemas import ClockIn, InputProblem
-from scheduler.clocking import BookingStatus, ClockEvent, DayStatus
+from api.schemas import Clocked, ClockIn, InputProblem
+from scheduler.clocking import ClockEvent, DayStatus
 from scheduler.contract import Day, Moment
 from scheduler.errors import InputError
-from scheduler.i18n import N_
 from scheduler.keys import KeyInfo, Role
 from scheduler.shopfloor import status_message
 
@@ -29,11 +27,6 @@ KEEP_ALIVE_SECONDS = 15.0
 ClockKey = Annotated[KeyInfo | None, Depends(require(Role.technician, Role.foreman))]
 EventsKey = Annotated[KeyInfo | None, Depends(require(Role.foreman, Role.manager))]
 StatusKey = Annotated[KeyInfo | None, Depends(require(Role.foreman, Role.manager, Role.technician))]
-
-
-class Clocked(BaseModel):
-    event: ClockEvent
-    booking: BookingStatus
 
 
 @router.post(
@@ -67,10 +60,6 @@ def clock(
     refused = None if key is None else key.clock_refusal(body.technician, body.action == "correct")
     if refused is not None:
         raise HTTPException(403, refused)
-    if body.action == "correct" and body.corrects is None:
-        raise InputError("corrects", N_("a correction names the event it corrects"))
-    if body.action != "correct" and (body.corrects is not None or body.corrected_action is not None):
-        raise InputError("corrects", N_("only a correction names another event"))
     try:
         event, status, created = shopfloor.clock(
             workshop_id,

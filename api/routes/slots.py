@@ -62,15 +62,13 @@ async def slots(
 
     def explained() -> Slots:
         phases.since("to thread", handed)
-        offers = service.slots(workshop_id, service_code, date, waiter, fleet_partner, now, wants)
         if not explain:
+            offers = service.slots(workshop_id, service_code, date, waiter, fleet_partner, now, wants)
             with phases.phase("response"):
                 return Slots(slots=slot_list(offers))
-        refused, notes, found = service.explain(
-            workshop_id, service_code, date, waiter, fleet_partner, offers, now, wants
+        offers, refused, notes = service.explained_slots(
+            workshop_id, service_code, date, waiter, fleet_partner, now, wants
         )
-        if found:  # times the explanation found to fit after all (the booking's own fit)
-            offers = sorted([*offers, *found], key=lambda o: o.drop_off)
         t = translator(request)
         return Slots(
             slots=slot_list(offers, {when: t.phrase(note) for when, note in notes.items()}),

@@ -739,24 +739,32 @@ def test_the_immediate_answer_after_a_car_comes_free_offers_it(db_url: str, chan
     assert answer == expected
 
 
+def _answer_missing_the_second(
+    service: PlanningService, workshop: Workshop
+) -> tuple[list[Offer], list[Offer]]:
+    """The day's MAINT offers, and the cached answer made to miss the second of them (as one can:
+    the search rations its repairs, an answer carried over from an earlier version of the day does
+    not look again)."""
+    from scheduler.offer_cache import offers_key
+
+    offers = service.slots(workshop.id, "MAINT", DAY, False, None)
+    key = offers_key(workshop.id, DAY, "MAINT", False, None, Wants())
+    cached = service._offers.get(key)
+    assert cached is not None
+    shown = [o for o in offers if o.drop_off != offers[1].drop_off]
+    service._offers.put(key, cached._replace(offers=shown))
+    return offers, shown
+
+
 def test_explain_offers_a_time_the_slot_answer_missed_where_a_booking_fits(db_url: str) -> None:
     """A time the slot answer does not offer but where every rule holds and the quick fit finds
     room is offered by the explanation, not refused "no room kept for it in the day's plan": a
     booking there is accepted with that very fit (review-s20 R1: refused by explain, then booked
     201). The day version's cached answer offers it from then on. Before (desk16-s21): refused
     with that reason, the cached answer left without it."""
-    from scheduler.offer_cache import offers_key
-
     service, workshop = _service(db_url)
-    offers = service.slots(workshop.id, "MAINT", DAY, False, None)
+    offers, shown = _answer_missing_the_second(service, workshop)
     missed = offers[1].drop_off
-    key = offers_key(workshop.id, DAY, "MAINT", False, None, Wants())
-    cached = service._offers.get(key)
-    assert cached is not None
-    # An answer that missed it: the search rations its repairs, an answer carried over from an
-    # earlier version of the day does not look again.
-    shown = [o for o in offers if o.drop_off != missed]
-    service._offers.put(key, cached._replace(offers=shown))
     assert [o.drop_off for o in service.slots(workshop.id, "MAINT", DAY, False, None)] == [
         o.drop_off for o in shown
     ]
@@ -766,6 +774,17 @@ def test_explain_offers_a_time_the_slot_answer_missed_where_a_booking_fits(db_ur
     assert missed in {o.drop_off for o in service.slots(workshop.id, "MAINT", DAY, False, None)}
     stored, _ = service.book(workshop.id, Booking(id="b", service="MAINT", drop_off=missed), None)
     assert stored.promised == found[0].promised
+
+
+def test_the_explained_slot_answer_offers_the_times_explain_found_in_time_order(db_url: str) -> None:
+    """`explained_slots` (GET slots?explain=true in one call): the slot answer, the times the
+    explanation found to fit after all merged in at their place, and why each other time is refused."""
+    service, workshop = _service(db_url)
+    offers, _ = _answer_missing_the_second(service, workshop)
+    answer, refused, notes = service.explained_slots(workshop.id, "MAINT", DAY, False, None)
+    assert [o.drop_off for o in answer] == [o.drop_off for o in offers]  # the second one found again
+    assert refused and not {when for when, _ in refused} & {o.drop_off for o in answer}
+    assert notes == {}  # nothing sold beyond the witness
 
 
 def test_explain_offers_a_time_the_booking_fits_by_moving_the_bookings_in_its_way(db_url: str) -> None:
