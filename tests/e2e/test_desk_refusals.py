@@ -30,7 +30,7 @@ if not CHROMIUM.exists():
 SLOTS = "/v1/workshops/tiny/slots"
 CLOSED = (dt.date.fromisoformat(DATE) + dt.timedelta(days=1)).isoformat()
 #: An operation's name as a workshop may write it (free text): markup if the page ever used innerHTML.
-HOSTILE = "<img src=x onerror=\"window.pwned=1\"><b>fit</b>"
+HOSTILE = '<img src=x onerror="window.pwned=1"><b>fit</b>'
 
 
 def desk_workshop() -> Workshop:
@@ -95,8 +95,9 @@ def test_the_desk_says_why_a_time_is_not_offered(served: Server, language: str) 
     server, words, said = served, LANGUAGES[language], texts(language)
     ours = Translator(words["catalog"])
     reasons = {r["drop_off"][11:16]: r["reason"] for r in explained(server, words["locale"])["refused"]}
-    assert reasons["08:00"] == reasons["08:30"] == reasons["12:00"] == ours.gettext("no advisor free for check-in")
-    assert reasons["08:15"] == ours.phrase("drop-offs are booked every %(minutes)s min" % {"minutes": 30})
+    no_advisor = ours.gettext("no advisor free for check-in")
+    assert reasons["08:00"] == reasons["08:30"] == reasons["12:00"] == no_advisor
+    assert reasons["08:15"] == ours.phrase("drop-offs are booked every 30 min")
     others = said["other_quarter_hours"]
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
