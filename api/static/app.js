@@ -365,7 +365,8 @@ function setupBooking() {
     }
     for (const reason of aside) line(t("other_quarter_hours"), reason);
     document.getElementById("refusals-h").textContent = t("why_not", { count });
-    refusalsBox.hidden = refused.length === 0;
+    // Nothing to say when every time of the grid is offered (only the quarter hours between refused).
+    refusalsBox.hidden = count === 0;
   };
 
   let asking = 0;  // only the newest slot query renders (a booking's refresh may overlap a new one)

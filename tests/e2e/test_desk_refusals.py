@@ -20,7 +20,7 @@ import pytest
 from cli.testing import Server
 from scheduler.contract import Workshop
 from scheduler.i18n import Translator
-from tests.builders import DATE, NOW, tiny_workshop
+from tests.builders import DATE, NOW, multi_day_workshop, tiny_workshop
 from tests.e2e.test_desk_alternatives import ARGS, ARTIFACTS, CHROMIUM, LANGUAGES, fill, texts
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -176,5 +176,40 @@ def test_the_desk_asks_as_of_the_pages_now(served: Server) -> None:
         "08:00–10:00 · in the past",
         f"11:30 · {reasons['11:30']}",
         "12:00 · no advisor free for check-in",
+        f"{said['other_quarter_hours']} · drop-offs are booked every 30 min",
+    ]
+
+
+def test_multi_day_works_refusals_come_through_the_same_list(tmp_path: Path) -> None:
+    """Accident repair over at most 2 days (630 min of one body technician's 8-hour days): from
+    09:30 it would take a third day, one line for the rest of the day."""
+    workshop = multi_day_workshop(max_days=2)
+    server = Server(tmp_path / "desk.db", now=NOW)
+    server.start()
+    try:
+        response = httpx.put(f"{server.url}/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
+                             headers={**server.headers, "content-type": "application/json"})  # fmt: skip
+        assert response.status_code == 200, response.text
+        said = texts("en")
+        with playwright_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+            try:
+                page = browser.new_page(locale="en-US")
+                page.goto(f"{server.url}/login?next=/workshops/{workshop.id}/book")
+                page.get_by_label("API key").fill(server.headers["X-API-Key"])
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_url(re.compile("/book"))
+                answer = ask(page, "REPAIR", DATE).json()
+                assert [s["drop_off"][11:16] for s in answer["slots"]] == ["08:00", "08:30", "09:00"]
+                assert all(len(s["days"]) == 2 for s in answer["slots"])
+                summary = page.locator("#refusals-h").inner_text()
+                lines = shown(page)
+            finally:
+                browser.close()
+    finally:
+        server.kill()
+    assert summary == fill(said["why_not"], count="16")
+    assert lines == [
+        "09:30–17:00 · the work does not finish within 2 opening days",
         f"{said['other_quarter_hours']} · drop-offs are booked every 30 min",
     ]
