@@ -52,6 +52,8 @@ SCRIPT_TEXTS = {
     "cancelled": N_("%(booking)s cancelled."),
     "not_cancelled": N_("Not cancelled: %(problem)s"),
     "overrun_bar": N_("%(vehicle)s, operation %(number)s (%(step)s)"),
+    "why_not": N_("Why not other times? (%(count)s)"),
+    "other_quarter_hours": N_("other quarter hours"),
 }
 
 #: A background job's status words (shown on the simulation page).

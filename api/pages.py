@@ -344,7 +344,10 @@ def book_page(
         return who
     workshop = service.workshop(workshop_id)
     day = date or (now or clock.now()).astimezone(workshop.tz).date() + dt.timedelta(days=1)
-    return page(request, "book.html", N_("Book a slot"), workshop=workshop, date=day)
+    # The desk's booking grid: the quarter hours between its times are refused for it alone, and
+    # the page's "Why not other times?" sets them aside (app.js, refusalLines).
+    grid = service.rules.slot_minutes
+    return page(request, "book.html", N_("Book a slot"), workshop=workshop, date=day, grid=grid)
 
 
 @router.get("/simulations/{job_id}", response_class=HTMLResponse)

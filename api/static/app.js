@@ -47,6 +47,53 @@ function whenOf(iso, dayOf) {
   return iso.slice(0, 10) === (dayOf || "").slice(0, 10) ? timeOf(iso) : iso.slice(0, 10) + " " + timeOf(iso);
 }
 
+// Minutes after midnight of a local ISO time: the workshop's wall clock, as the API gives it.
+function minuteOf(iso) {
+  return Number(iso.slice(11, 13)) * 60 + Number(iso.slice(14, 16));
+}
+
+// An explained slot answer as the desk reads it: the refused times in time order, consecutive ones
+// with the same reason grouped into one line, {first, last, reason} (an offered time ends a line).
+// A time between the booking grid's (`grid` minutes) is refused for that alone ("drop-offs are
+// booked every 30 min") unless the times around it are refused for the same reason (the past, a
+// closed day, an advisor away): such a time neither breaks nor joins the line around it and is set
+// aside, each reason once, with no times (`aside`). `count`: the refused times on the grid.
+function refusalLines(refused, offered, grid) {
+  const onGrid = (iso) => !(grid > 0) || minuteOf(iso) % grid === 0;
+  const events = offered.map((s) => ({ at: s.drop_off, reason: null }))
+    .concat(refused.map((r) => ({ at: r.drop_off, reason: r.reason })))
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const lines = [];
+  const aside = [];
+  let run = null;
+  let pending = [];  // times between the grid's since the last line's, not yet placed
+  const setAside = (list) => {
+    for (const p of list) if (!aside.includes(p.reason)) aside.push(p.reason);
+  };
+  for (const e of events) {
+    if (e.reason === null) {  // offered: the line ends
+      setAside(pending);
+      pending = [];
+      run = null;
+    } else if (run && e.reason === run.reason) {
+      setAside(pending);
+      pending = [];
+      run.last = e.at;
+    } else if (!onGrid(e.at)) {
+      pending.push(e);
+    } else {  // a new line; the times just before it with its reason start it
+      let start = pending.length;
+      while (start > 0 && pending[start - 1].reason === e.reason) start -= 1;
+      setAside(pending.slice(0, start));
+      run = { first: start < pending.length ? pending[start].at : e.at, last: e.at, reason: e.reason };
+      pending = [];
+      lines.push(run);
+    }
+  }
+  setAside(pending);
+  return { lines, aside, count: refused.filter((r) => onGrid(r.drop_off)).length };
+}
+
 const pageLoaded = Date.now();
 
 function serverNow(element) {
@@ -141,6 +188,9 @@ function setupBooking() {
   const bookingsBody = document.getElementById("bookings");
   const alternativesBox = document.getElementById("alternatives-box");
   const alternativesList = document.getElementById("alternatives");
+  const refusalsBox = document.getElementById("refusals-box");
+  const refusalsList = document.getElementById("refusals");
+  const grid = Number(form.dataset.grid) || 0;
 
   // A slot as the desk shows it: drop-off and promised pickup in the workshop's time (the API's
   // local ISO times), the drop-off dated when not on `day`, and the days multi-day work takes.
@@ -286,7 +336,42 @@ function setupBooking() {
     return td;
   };
 
+  // "Why not other times?": the refused times of the day, grouped (refusalLines), each line
+  // "08:00–09:15 · no advisor free for check-in" in the workshop's time. The reasons come translated
+  // from the API (the page's cookie or Accept-Language, as every call of the page). Text only
+  // (textContent), never markup: a reason may quote an operation's name as the workshop wrote it.
+  const clearRefusals = () => {
+    refusalsList.replaceChildren();
+    refusalsBox.hidden = true;
+  };
+  const showRefusals = (answer, day) => {
+    clearRefusals();
+    const refused = Array.isArray(answer.refused) ? answer.refused : [];
+    const { lines, aside, count } = refusalLines(refused, answer.slots, grid);
+    const line = (when, reason) => {
+      const li = document.createElement("li");
+      const at = document.createElement("span");
+      at.className = "when";
+      at.textContent = when;
+      const why = document.createElement("span");
+      why.className = "why";
+      why.textContent = reason;
+      li.append(at, " · ", why);
+      refusalsList.appendChild(li);
+    };
+    for (const l of lines) {
+      const first = whenOf(l.first, day);
+      line(l.first === l.last ? first : first + "–" + whenOf(l.last, day), l.reason);
+    }
+    for (const reason of aside) line(t("other_quarter_hours"), reason);
+    document.getElementById("refusals-h").textContent = t("why_not", { count });
+    // Nothing to say when every time of the grid is offered (only the quarter hours between refused).
+    refusalsBox.hidden = count === 0;
+  };
+
+  let asking = 0;  // only the newest slot query renders (a booking's refresh may overlap a new one)
   const showSlots = async (keepStatus) => {
+    const mine = ++asking;
     const service = form.elements["service"].value;
     const date = form.elements["date"].value;
     const waiter = form.querySelector("input[name=waiter]:checked").value;
@@ -295,11 +380,16 @@ function setupBooking() {
       clearAlternatives();
     }
     slotsList.innerHTML = "";
-    const result = await api("GET", atPageNow(`/v1/workshops/${workshop}/slots?service=${encodeURIComponent(service)}&date=${date}&waiter=${waiter}`));
+    clearRefusals();
+    // One request: an explained answer's slots are the plain answer's and the times the explanation
+    // found to fit after all (a booking there gets that fit), so the two lists never disagree.
+    const result = await api("GET", atPageNow(`/v1/workshops/${workshop}/slots?service=${encodeURIComponent(service)}&date=${date}&waiter=${waiter}&explain=true`));
+    if (mine !== asking) return;
     if (result.status !== 200) {
       status.textContent = t("cannot_list", { problem: problem(result) });
       return;
     }
+    showRefusals(result.data, date);
     if (!keepStatus) {
       status.textContent = result.data.slots.length ? t("free_slots", { count: result.data.slots.length }) : t("no_free_slot");
     }

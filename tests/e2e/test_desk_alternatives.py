@@ -198,6 +198,9 @@ def test_the_desk_gives_multi_day_work_its_days_and_dated_pickup(tmp_path: Path)
                 page.locator("#slot-form button[type=submit]").click()
                 page.locator("#slots li").nth(len(offered) - 1).wait_for(timeout=30_000)
                 shown = page.locator("#slots li span").all_inner_texts()
+                # Every time of the booking grid offered: no "Why not other times?" (the quarter
+                # hours between them are refused for the grid alone).
+                assert page.locator("#refusals-box").is_hidden()
             finally:
                 browser.close()
     finally:
