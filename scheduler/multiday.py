@@ -288,7 +288,7 @@ class _Search:
     found once: no budget, and the same with or without the loan car (`DayBook.fit_quickly` is
     capacity only), so the search without it (`carless`) shares it."""
     rules: bool = True
-    """False: capacity only (`capacity`): an offer needs the drop-off day's check-in and nothing
+    """False: capacity only (`relaxed`): an offer needs the drop-off day's check-in and nothing
     else of the front desk (no walk-in holdback, no loan car)."""
     capacity_only: _Search | None = None
     """The same search with capacity only and no loan car (`relaxed`), made once."""
@@ -800,7 +800,7 @@ def refusal(
     - no room for it on its days (capacity alone, whether it starts on the drop-off day or, the
       vehicle held, later): "parts arrive …" where it has room with the parts on the shelf, else
       the planner's reason for the operation that finds no room where the work gets furthest,
-      "on 2026-11-25: …" when that day is not the drop-off day (`_Search.room_refusal`);
+      "day 2026-11-25: …" when that day is not the drop-off day (`_Search.room_refusal`);
     - room, but not within the walk-in holdback (of any of its days): "walk-in holdback";
     - room within it, but no loan car free for the customer on one of its days: that day's car;
     - else (no single rule: only the whole of them, or bookings that would have to move) the work
