@@ -77,7 +77,9 @@ class Refusal(BaseModel):
         ' 140 min between 16:00 and 17:30", or a day that can never take it ("no paint technician grade >= 3'
         " on shift Sunday (operation 'paint')\", \"the workshop has no paint bays (operation 'paint')\");"
         ' "walk-in holdback"; "no loan car free until 16:00" ("no loan car free" while one is out past the'
-        ' day\'s end); multi-day work: "the work does not finish within 5 opening days"; "no room kept for it'
+        " day's end); multi-day work: these rules over its days, the lack of room dated when it is on"
+        ' another day than the drop-off ("day 2026-11-25: no body technician grade >= 1 has 120 min before'
+        ' 17:00 (...)"), else "the work does not finish within 5 opening days"; "no room kept for it'
         " in the day's plan\"",
         examples=["no paint technician grade >= 3 has 140 min before 17:30 (longest free 110 min)"],
     )

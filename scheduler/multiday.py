@@ -44,6 +44,7 @@ from dataclasses import dataclass, field, replace
 from scheduler.availability import Availability
 from scheduler.contract import LAST_DATE, PART_CODE, Assignment, Booking, PinnedOperation, Service, Workshop
 from scheduler.i18n import N_
+from scheduler.refusals import on_day, parts_after_the_day, parts_arrive
 from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Wants
 
 __all__ = [
@@ -286,6 +287,15 @@ class _Search:
     """Where each probe (day, the part of the work, drop-off) fits its day's free time as it is,
     found once: no budget, and the same with or without the loan car (`DayBook.fit_quickly` is
     capacity only), so the search without it (`carless`) shares it."""
+    rules: bool = True
+    """False: capacity only (`relaxed`): an offer needs the drop-off day's check-in and nothing
+    else of the front desk (no walk-in holdback, no loan car)."""
+    capacity_only: _Search | None = None
+    """The same search with capacity only and no loan car (`relaxed`), made once."""
+    partless: _Search | None = None
+    """The same, the parts on the shelf (no ETA): what the ETA alone keeps out (`relaxed`)."""
+    room: dict[tuple[dt.date, str], str] = field(default_factory=dict)
+    """The room reason of each later day's share (`stuck`), found once."""
 
     def _fit(self, book: DayBook, probe: Booking, eject: bool = False) -> Offer | None:
         """Where `probe` fits `book`'s witness as it is; with `eject`, failing that, once the
@@ -452,10 +462,13 @@ class _Search:
             wants = probe.model_copy(update={"loan_car": self.template.loan_car, "drop_off": drop_off})
             if is_held(probe):  # no work that day: the check-in (drop-off day) and the loan car
                 checked_in = i > 0 or book.allowed_before_fit(wants)
-                if not checked_in or book.loan_car_refusal(wants, held) is not None:
+                if not checked_in or (self.rules and book.loan_car_refusal(wants, held) is not None):
                     return None
                 continue
-            allowed = book.allowed(wants, held) if i == 0 else book.allowed_carried(wants, held)
+            if not self.rules:  # capacity only: the check-in on the drop-off day
+                allowed = i > 0 or book.allowed_before_fit(wants)
+            else:
+                allowed = book.allowed(wants, held) if i == 0 else book.allowed_carried(wants, held)
             if not allowed:
                 return None
             if i > 0 and placed.rewitness is not None:
@@ -483,12 +496,10 @@ class _Search:
             return None
         return self._offer(drop_off, parts)
 
-    def loan_car_refusal(self, drop_off: dt.datetime) -> str | None:
-        """Why the work at `drop_off` is refused for its loan car: where it fits every day without
-        one (as the days' free time is), the first day of it that has no car free for the customer
-        (None: it does not fit even without a car, or every day has one)."""
+    def carless_search(self) -> _Search:
+        """The same search without the loan car (itself when none is wanted), made once."""
         if not self.template.loan_car:
-            return None
+            return self
         if self.carless is None:
             no_car = self.template.model_copy(update={"loan_car": False})
             # The days' fits (`fitted`, and the rests found in the free time) do not depend on the
@@ -497,7 +508,15 @@ class _Search:
             self.carless = _Search(
                 self.day, self.day_of, self.service, no_car, free_rests, free=self.free, fitted=self.fitted
             )
-        carless = self.carless
+        return self.carless
+
+    def loan_car_refusal(self, drop_off: dt.datetime) -> str | None:
+        """Why the work at `drop_off` is refused for its loan car: where it fits every day without
+        one (as the days' free time is), the first day of it that has no car free for the customer
+        (None: it does not fit even without a car, or every day has one)."""
+        if not self.template.loan_car:
+            return None
+        carless = self.carless_search()
         offer, _ = carless.at(drop_off, eject=False)
         if offer is None:
             return None
@@ -511,6 +530,99 @@ class _Search:
     def probe(self, drop_off: dt.datetime) -> Booking:
         """The whole booking asked for, dropped off at `drop_off`."""
         return self._probe(0, len(self.service.operations) - 1, drop_off)
+
+    def relaxed(self, parts: bool = True) -> _Search:
+        """The same search with capacity only (no walk-in holdback, no loan car: `rules`), made
+        once; without `parts`, the parts on the shelf too. The days' fits of the first are this
+        search's (`fitted`, the rests found in the free time: neither depends on the rules); the
+        second's are its own (the ETA moves them)."""
+        if parts and self.capacity_only is not None:
+            return self.capacity_only
+        if not parts and self.partless is not None:
+            return self.partless
+        update: dict[str, object] = {"loan_car": False} if parts else {"loan_car": False, "parts_eta": None}
+        template = self.template.model_copy(update=update)
+        if parts:
+            rests = {k: v for k, v in self.rests.items() if not k[3]}
+            made = _Search(
+                self.day,
+                self.day_of,
+                self.service,
+                template,
+                rests,
+                self.free,
+                fitted=self.fitted,
+                rules=False,
+            )
+            self.capacity_only = made
+        else:
+            made = _Search(self.day, self.day_of, self.service, template, free=self.free, rules=False)
+            self.partless = made
+        return made
+
+    def fits_anyhow(self, drop_off: dt.datetime) -> Offer | None:
+        """The work at `drop_off` in the days' free time as it is (no bookings moved): the whole
+        of it on the drop-off day, else carried over or started later (`at`), within this search's
+        rules."""
+        whole = self.probe(drop_off)
+        placed = self._fit(self.day, whole)
+        if placed is not None:
+            car = whole.model_copy(update={"loan_car": self.template.loan_car})
+            if not self.rules or self.day.allowed(car, placed):
+                return placed
+        return self.at(drop_off, eject=False)[0]
+
+    def stuck(self, drop_off: dt.datetime) -> tuple[DayBook, Booking] | None:
+        """Where the work at `drop_off` runs out of room in the days' free time as it is (capacity
+        only): the search's own path (`at`, `_find_rest`: each day the longest run of what is left,
+        from the drop-off day or, the vehicle held, from a later start) that places the most
+        operations, the earliest start on a tie; its last day and the work left from that day's
+        first operation on (whose reason names the operation that finds no room, after the ones
+        before it). None: some path places it all."""
+        n, days = len(self.service.operations), self.service.max_days
+        best: tuple[int, DayBook, Booking] | None = None
+        start: DayBook | None = self.day
+        for held in range(days):
+            if start is None:
+                break
+            first, book, used = 0, start, held
+            while True:
+                used += 1
+                when = drop_off if book.date == self.day.date else self.template.drop_off
+                last = first - 1
+                for end in range(n - 1, first - 1, -1):
+                    if self._fit(book, self._probe(first, end, when)) is not None:
+                        last = end
+                        break
+                if last == n - 1:
+                    return None
+                following = self._next_open(book.date) if last >= first and used < days else None
+                if following is None:
+                    if best is None or last + 1 > best[0]:
+                        best = (last + 1, book, self._probe(first, n - 1, when))
+                    break
+                first, book = last + 1, self.day_of(following)
+            following = self._next_open(start.date)
+            start = None if following is None else self.day_of(following)
+        return None if best is None else (best[1], best[2])
+
+    def room_refusal(self, drop_off: dt.datetime) -> str | None:
+        """The planner's reason for the operation that finds no room where the work at `drop_off`
+        gets furthest (`stuck`), dated when that day is not the drop-off day; None: it has room."""
+        found = self.stuck(drop_off)
+        if found is None:
+            return None
+        book, probe = found
+        if book.date == self.day.date:
+            return book.room_refusal(probe)
+        key = (book.date, probe.service)
+        if key not in self.room:
+            eta = probe.parts_eta
+            if eta is not None and parts_after_the_day(book, probe):  # the ETA is dated already
+                self.room[key] = parts_arrive(self.day, eta)
+            else:
+                self.room[key] = on_day(book.date, book.room_refusal(probe))
+        return self.room[key]
 
 
 Search = _Search
@@ -682,13 +794,20 @@ def refusal(
     search: _Search | None = None,
 ) -> str | None:
     """Why multi-day work is not offered at `booking`'s drop-off, where the day's own reason (the
-    whole work on one day) would mislead: it fits its days without a loan car (starting on the
-    drop-off day or, the vehicle held, on a later one), but no loan car is free for the customer on
-    one of its days (with `day_of`, a date's DayBook, to look at the following days; `search`: one
-    made for the day's other times, reused); else the work does not finish within the service's
-    opening days from the drop-off day (whether it starts that day or later: a drop-off day without
-    room for its first operation no longer blocks it by itself). None: the day's reason stands (a
-    front-desk rule: advisor check-in, or the workshop closed)."""
+    whole work on one day) would mislead: the first rule that blocks it, in the one-day order
+    (scheduler.refusals.refusal_or_fit) over every day the work may touch (`day_of`, a date's
+    DayBook; `search`: one made for the day's other times, reused), the days' free time as it is:
+    - no room for it on its days (capacity alone, whether it starts on the drop-off day or, the
+      vehicle held, later): "parts arrive …" where it has room with the parts on the shelf, else
+      the planner's reason for the operation that finds no room where the work gets furthest,
+      "day 2026-11-25: …" when that day is not the drop-off day (`_Search.room_refusal`);
+    - room, but not within the walk-in holdback (of any of its days): "walk-in holdback";
+    - room within it, but no loan car free for the customer on one of its days: that day's car;
+    - else (no single rule: only the whole of them, or bookings that would have to move) the work
+      does not finish within the service's opening days from the drop-off day.
+    None: the day's reason stands (a front-desk rule before any fit: advisor check-in, or the
+    workshop closed). The slot query's explain and a refused booking both say this
+    (`refusals`; scheduler.service)."""
     service = day.workshop.service(booking.service)
     if (
         service is None
@@ -697,12 +816,32 @@ def refusal(
         or not day.allowed_before_fit(booking)
     ):
         return None
-    if booking.loan_car and day_of is not None:
-        search = search or _search(day, day_of, booking, 0.0)
-        why = None if search is None else search.loan_car_refusal(booking.drop_off)
+    fallback = N_("the work does not finish within %(days)s opening days") % {"days": service.max_days}
+    if day_of is None:
+        return fallback
+    search = search or _search(day, day_of, booking, 0.0)
+    if search is None:
+        return fallback
+    t = booking.drop_off
+    capacity = search.relaxed()
+    if capacity.fits_anyhow(t) is None:
+        eta = search.template.parts_eta
+        if eta is not None and search.relaxed(parts=False).fits_anyhow(t) is not None:
+            return parts_arrive(day, eta)
+        return capacity.room_refusal(t) or fallback
+    carless = search.carless_search()
+    if carless.fits_anyhow(t) is None:
+        return N_("walk-in holdback")
+    if booking.loan_car:
+        whole = search.probe(t)
+        placed = search._fit(day, whole)
+        if placed is not None and day.desk.within_holdback(whole, placed, day._job):
+            why = day.loan_car_refusal(whole, placed)
+        else:
+            why = search.loan_car_refusal(t)
         if why is not None:
             return why
-    return N_("the work does not finish within %(days)s opening days") % {"days": service.max_days}
+    return fallback
 
 
 def refusals(

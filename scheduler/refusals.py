@@ -120,13 +120,11 @@ def refusal_or_fit(day: ExplainedDay, booking: Booking) -> str | Offer:
     if offer is None:
         eta = booking.parts_eta
         if eta is not None and (
-            _parts_after_the_day(day, booking)
+            parts_after_the_day(day, booking)
             or day.fit_quickly(booking.model_copy(update={"parts_eta": None}))
         ):
-            local = eta.astimezone(day.workshop.tz)
-            when = local.strftime("%H:%M") if local.date() == day.date else local.strftime("%Y-%m-%d %H:%M")
-            return N_("parts arrive %(when)s") % {"when": when}
-        return _why_not_fit(day, booking)
+            return parts_arrive(day, eta)
+        return room_refusal(day, booking)
     if not day.desk.within_holdback(booking, offer, day._job):
         return N_("walk-in holdback")
     if not day.desk.loan_car_free(booking, offer):
@@ -134,7 +132,22 @@ def refusal_or_fit(day: ExplainedDay, booking: Booking) -> str | Offer:
     return offer
 
 
-def _parts_after_the_day(day: ExplainedDay, booking: Booking) -> bool:
+def parts_arrive(day: ExplainedDay, eta: dt.datetime) -> str:
+    """ "parts arrive 14:00": the ETA on the workshop's clock, dated when not on `day`."""
+    local = eta.astimezone(day.workshop.tz)
+    when = local.strftime("%H:%M") if local.date() == day.date else local.strftime("%Y-%m-%d %H:%M")
+    return N_("parts arrive %(when)s") % {"when": when}
+
+
+def on_day(date: dt.date, why: str) -> str:
+    """A reason about another day than the one asked about (multi-day work carried over to it):
+    "day 2026-11-25: no paint technician grade >= 3 has 150 min before 17:00 (…)" (the word
+    "day", not "on", which the reasons inside use: a filled-in part holds none of its template's
+    words, scheduler.i18n)."""
+    return N_("day %(date)s: %(why)s") % {"date": date.isoformat(), "why": why}
+
+
+def parts_after_the_day(day: ExplainedDay, booking: Booking) -> bool:
     """The booking's parts arrive after the day's end: its operation that needs them
     (scheduler.compiler.parts_release) cannot start today at any drop-off time, room or not."""
     service = day.workshop.service(booking.service)
@@ -198,9 +211,11 @@ def overbooking_note(day: ExplainedDay, booking: Booking) -> str | None:
     ) % {"percent": f"{percent:g}", "pool": f"{skill}:{grade}", "used": used, "allowance": allowance}
 
 
-def _why_not_fit(day: ExplainedDay, booking: Booking) -> str:
+def room_refusal(day: ExplainedDay, booking: Booking) -> str:
     """The planner's reason (scheduler.reasons) for a booking that finds no room in the witness,
-    in the desk's words ("no paint technician grade >= 3 has 140 min before 17:30")."""
+    in the desk's words ("no paint technician grade >= 3 has 140 min before 17:30"): the first of
+    its operations, placed in order at their earliest, that finds none (a multi-day repair's share
+    of a day, too: its part booking)."""
     job, _ = day._job(booking)
     accepted = [b for b, _ in day.accepted]
     problem = replace(day.accepted_problem, jobs=(*day.accepted_problem.jobs, job))

@@ -1361,7 +1361,8 @@ class PlanningService:
             # Why, as the slot query's explain says it (multi-day work: its days' own rules).
             reason = day.refusal(booking)
             if multiday.carries_over(workshop, booking):  # its days' own rules, where the day's mislead
-                reason = multiday.refusal(day, booking, partial(self._day, session, workshop)) or reason
+                day_of, _ = self._days_read(session, workshop, day, ())  # each day read once, as explain
+                reason = multiday.refusal(day, booking, day_of) or reason
             if ready_late is not None and keep_by is not None:
                 reason = N_("it would be ready at %(ready)s, after its promised pickup %(promised)s") % {
                     "ready": moment_words(ready_late, workshop.tz, date),

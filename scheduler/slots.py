@@ -642,6 +642,11 @@ class DayBook:
         (scheduler.refusals)."""
         return refusals.refusal(self, booking)
 
+    def room_refusal(self, booking: Booking) -> str:
+        """Why `booking` finds no room in the witness's free time, in the desk's words: the
+        planner's reason for the first operation that finds none (scheduler.refusals)."""
+        return refusals.room_refusal(self, booking)
+
     def loan_car_refusal(self, booking: Booking, offer: Offer) -> str | None:
         """Why no loan car serves `booking` placed as `offer` on this day; None: one is free
         (scheduler.refusals)."""

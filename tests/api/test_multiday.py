@@ -171,19 +171,33 @@ def test_on_the_drop_off_day_only_that_days_part_is_seen(client: TestClient) -> 
     assert mine["promised"] is None and mine["at_risk"] is False
 
 
-def test_explain_says_when_multi_day_work_does_not_finish_in_its_days(client: TestClient) -> None:
+def test_explain_says_where_multi_day_work_runs_out_of_its_days(client: TestClient) -> None:
     put_workshop(client, multi_day_workshop(max_days=2))
     params = {"service": "REPAIR", "date": DATE, "explain": "true"}
     body = client.get(SLOTS, params=params).json()
     reasons = {r["drop_off"][11:16]: r["reason"] for r in on_grid(body["refused"])}
     assert [s["drop_off"][11:16] for s in body["slots"]] == ["08:00", "08:30", "09:00"]
-    # Taken in on Tuesday but not done by Wednesday; from 14:30 not even the first stage fits
-    # Tuesday, and a start on Wednesday needs Thursday too: the same rule blocks it.
-    assert reasons["09:30"] == reasons["14:00"] == "the work does not finish within 2 opening days"
-    assert reasons["14:30"] == reasons["17:00"] == reasons["09:30"]
+    # Taken in on Tuesday but not done by Wednesday: the reassembly, after Wednesday's paint, finds
+    # no body technician with its 120 minutes there (before: "the work does not finish within 2
+    # opening days", the same for every time).
+    reassembly = (
+        f"day {WED}: no body technician grade >= 1 has 120 min before 17:00"
+        " (for operation 'reassembly', from 15:30, longest working block 90 min)"
+    )
+    assert reasons["09:30"] == reasons["14:00"] == reassembly
+    # From 14:30 not even the first stage fits Tuesday; a start on Wednesday gets furthest, and its
+    # paint finds no room after the body work there.
+    paint = (
+        f"day {WED}: no paint technician grade >= 1 has 150 min before 17:00"
+        " (for operation 'paint', from 16:00, longest working block 60 min)"
+    )
+    assert reasons["14:30"] == reasons["17:00"] == paint
     zh = client.get(SLOTS, params=params, headers={"accept-language": "zh-CN"}).json()
     in_chinese = {r["drop_off"][11:16]: r["reason"] for r in on_grid(zh["refused"])}
-    assert in_chinese["09:30"] == "工作无法在 2 个营业日内完成"
+    assert in_chinese["09:30"] == (
+        f"{WED} 当天：没有一名 1 级及以上的钣金技师在 17:00 之前有连续 120 分钟的空闲"
+        "（工序「reassembly」，15:30 起，最长连续工作时段 90 分钟）"
+    )
 
 
 def test_explain_names_the_loan_car_when_the_fleet_blocks_multi_day_work(client: TestClient) -> None:
@@ -370,7 +384,8 @@ def test_explain_gives_the_first_blocking_rule_when_no_later_start_finishes_eith
 ) -> None:
     """Tuesday's body technician is taken and a start on Wednesday does not finish within the 3
     opening days from Tuesday: nothing is offered, and each time names the rule that blocks it
-    (not the lack of room on Tuesday alone, which a later start gets round), in Chinese too."""
+    (not the lack of room on Tuesday alone, which a later start gets round): Thursday's reassembly
+    after the paint (before: "the work does not finish within 3 opening days"), in Chinese too."""
     put_workshop(client, multi_day_workshop())
     first = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": f"{DATE}T08:00:00+08:00"})
     assert first.status_code == 201, first.text
@@ -378,9 +393,16 @@ def test_explain_gives_the_first_blocking_rule_when_no_later_start_finishes_eith
     body = client.get(SLOTS, params=params).json()
     assert body["slots"] == []
     reasons = {r["drop_off"][11:16]: r["reason"] for r in on_grid(body["refused"])}
-    assert len(reasons) == 19 and set(reasons.values()) == {"the work does not finish within 3 opening days"}
+    reassembly = (
+        f"day {THU}: no body technician grade >= 1 has 120 min before 17:00"
+        " (for operation 'reassembly', from 15:30, longest working block 90 min)"
+    )
+    assert len(reasons) == 19 and set(reasons.values()) == {reassembly}
     zh = client.get(SLOTS, params=params, headers={"accept-language": "zh-CN"}).json()
-    assert {r["reason"] for r in on_grid(zh["refused"])} == {"工作无法在 3 个营业日内完成"}
+    assert {r["reason"] for r in on_grid(zh["refused"])} == {
+        f"{THU} 当天：没有一名 1 级及以上的钣金技师在 17:00 之前有连续 120 分钟的空闲"
+        "（工序「reassembly」，15:30 起，最长连续工作时段 90 分钟）"
+    }
     # With a larger allowance it is offered, the work from Wednesday.
     put_workshop(client, multi_day_workshop(max_days=4))
     again = client.get(SLOTS, params=params).json()
@@ -511,6 +533,63 @@ def test_a_refused_multi_day_booking_says_why_as_explain_does(client: TestClient
     response = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": late})
     assert response.status_code == 409, response.text
     assert response.json()["reason"] == refused[late], (late, refused[late])
+
+
+def test_explain_and_the_booking_name_the_parts_that_push_multi_day_work_past_its_days(
+    client: TestClient,
+) -> None:
+    """A 2-day repair whose paint waits for parts due Thursday 10:00: at 08:00 it fits Tuesday and
+    Wednesday with the parts on the shelf, so the ETA is the rule that blocks it, dated (before:
+    "the work does not finish within 2 opening days"); a booking there is refused with the same
+    words, in Chinese too."""
+    put_workshop(client, multi_day_workshop(max_days=2))
+    eight = f"{DATE}T08:00:00+08:00"
+    params = {"service": "REPAIR", "date": DATE, "explain": "true"}
+    assert eight in {s["drop_off"] for s in client.get(SLOTS, params=params).json()["slots"]}
+    due = {"parts_eta": f"{THU}T10:00:00+08:00"}
+    body = client.get(SLOTS, params={**params, **due}).json()
+    assert body["slots"] == []
+    reasons = {r["drop_off"]: r["reason"] for r in on_grid(body["refused"])}
+    assert reasons[eight] == f"parts arrive {THU} 10:00", reasons[eight]
+    refused = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": eight, **due})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["reason"] == reasons[eight]
+    zh = client.get(SLOTS, params={**params, **due}, headers={"accept-language": "zh-CN"}).json()
+    assert {r["drop_off"]: r["reason"] for r in zh["refused"]}[eight] == f"配件 {THU} 10:00 到货"
+
+
+def test_explain_and_the_booking_date_the_room_reason_of_a_later_day(client: TestClient) -> None:
+    """The body technician does not work Wednesdays: a 2-day repair dropped off Tuesday 08:00 has
+    its body work on Tuesday and its paint on Wednesday, but its reassembly finds no one there.
+    The reason is the planner's for that operation on that day, dated (before: "the work does not
+    finish within 2 opening days"); the booking's 409 says the same; later times that run out of
+    room on Tuesday itself (none of the work from Wednesday either) keep Tuesday's reason undated."""
+    workshop = multi_day_workshop(max_days=2)
+    off_wednesday = [0, 1, 3, 4, 5, 6]
+    technicians = [
+        t.model_copy(update={"weekdays": off_wednesday}) if t.id == "zhao" else t
+        for t in workshop.technicians
+    ]
+    put_workshop(client, workshop.model_copy(update={"technicians": technicians}))
+    params = {"service": "REPAIR", "date": DATE, "explain": "true"}
+    body = client.get(SLOTS, params=params).json()
+    assert body["slots"] == []
+    reasons = {r["drop_off"]: r["reason"] for r in on_grid(body["refused"])}
+    eight = f"{DATE}T08:00:00+08:00"
+    wednesday = f"day {WED}: no body technician grade >= 1 on shift Wednesday (operation 'reassembly')"
+    assert reasons[eight] == wednesday, reasons[eight]
+    refused = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": eight})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["reason"] == wednesday
+    zh = client.get(SLOTS, params=params, headers={"accept-language": "zh-CN"}).json()
+    in_chinese = {r["drop_off"]: r["reason"] for r in zh["refused"]}
+    assert in_chinese[eight] == f"{WED} 当天：星期三没有当班的 1 级及以上的钣金技师（工序「reassembly」）"
+    assert reasons[f"{DATE}T14:30:00+08:00"] == (
+        "no body technician grade >= 1 has 180 min before 17:00"
+        " (for operation 'strip and body', longest working block 150 min)"
+    )
+    # Every refused time names a rule, none the generic "does not finish".
+    assert not any("opening days" in why for why in reasons.values()), reasons
 
 
 PARTS_DUE = f"{WED}T10:00:00+08:00"

@@ -576,3 +576,26 @@ def test_explain_fits_each_part_of_multi_day_work_at_each_time_once(
         alone = multiday.refusals(day, day_of, template, [(t, "the day's own") for t in grid])
     own = {t: why for t, why in alone if why != "the day's own"}
     assert own and own == {t: why for t, why in reasons.items() if t in own}
+
+
+def test_multi_day_work_kept_out_only_by_the_walk_in_holdback_is_refused_for_it(db_url: str) -> None:
+    """30 % of each pool held back for walk-ins leaves the body technician 336 of his 480 minutes:
+    a repair that starts on Wednesday (from 14:30 Tuesday has no room for its first stage) puts
+    both body stages, 360 minutes, on that day. It has the room (offered with no holdback), so the
+    holdback is the rule that blocks it, in explain and in the booking's refusal alike (before:
+    "the work does not finish within 3 opening days")."""
+    workshop = multi_day_workshop()
+    free = _service(db_url, workshop)
+    late = [at(hhmm) for hhmm in ("14:30", "15:30", "17:00")]
+    assert set(late) <= {o.drop_off for o in free.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
+    service = PlanningService(
+        Store(db_url), CapacityRules(walk_in_holdback=0.3), refine_in_background=False, clock=fixed_clock()
+    )
+    offers = service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)
+    assert offers and not set(late) & {o.drop_off for o in offers}
+    refused, found = service.refusals(WORKSHOP_ID, "REPAIR", DAY, False, None, offers)
+    reasons = dict(refused)
+    assert not found and [reasons[t] for t in late] == ["walk-in holdback"] * 3, reasons
+    with pytest.raises(Conflict) as raised:
+        service.book(WORKSHOP_ID, Booking(id="r1", service="REPAIR", drop_off=late[0]), None)
+    assert raised.value.reason == "walk-in holdback"
