@@ -182,7 +182,8 @@ def test_the_desk_asks_as_of_the_pages_now(served: Server) -> None:
 
 def test_multi_day_works_refusals_come_through_the_same_list(tmp_path: Path) -> None:
     """Accident repair over at most 2 days (630 min of one body technician's 8-hour days): from
-    09:30 it would take a third day, one line for the rest of the day."""
+    09:30 it would take a third day: each refused time names the operation that finds no room on
+    the second day (multiday.refusal), one line per reason."""
     workshop = multi_day_workshop(max_days=2)
     server = Server(tmp_path / "desk.db", now=NOW)
     server.start()
@@ -210,6 +211,9 @@ def test_multi_day_works_refusals_come_through_the_same_list(tmp_path: Path) -> 
         server.kill()
     assert summary == fill(said["why_not"], count="16")
     assert lines == [
-        "09:30–17:00 · the work does not finish within 2 opening days",
+        "09:30–14:00 · day 2026-11-25: no body technician grade >= 1 has 120 min before 17:00"
+        " (for operation 'reassembly', from 15:30, longest working block 90 min)",
+        "14:30–17:00 · day 2026-11-25: no paint technician grade >= 1 has 150 min before 17:00"
+        " (for operation 'paint', from 16:00, longest working block 60 min)",
         f"{said['other_quarter_hours']} · drop-offs are booked every 30 min",
     ]
