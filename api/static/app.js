@@ -192,14 +192,35 @@ function setupBooking() {
   const refusalsList = document.getElementById("refusals");
   const grid = Number(form.dataset.grid) || 0;
 
+  // Into `element`, as text: each value a span that does not break inside ("2026-11-27 15:30" on
+  // one line), a list of values (`days`) joined by the language's separator. Its textContent is
+  // t(key, values) with the lists joined.
+  const fillInto = (element, key, values) => {
+    (TEXTS[key] || key).split(/(%\(\w+\)s)/).forEach((part, i) => {
+      const name = i % 2 ? part.slice(2, -2) : null;
+      if (name === null || !(name in values)) {
+        if (part) element.append(part);
+        return;
+      }
+      [].concat(values[name]).forEach((value, j) => {
+        if (j) element.append(t("list_separator"));
+        const span = document.createElement("span");
+        span.className = "value";
+        span.textContent = String(value);
+        element.append(span);
+      });
+    });
+  };
   // A slot as the desk shows it: drop-off and promised pickup in the workshop's time (the API's
   // local ISO times), the drop-off dated when not on `day`, the pickup dated when not on the
   // drop-off's, and the days multi-day work touches (the API's workshop-local dates, in order;
   // not always consecutive: a closed day in between is not one of them).
-  const slotText = (slot, day) => {
-    const text = t("slot", { drop_off: whenOf(slot.drop_off, day), pickup: whenOf(slot.promised, slot.drop_off) });
-    if (!(Array.isArray(slot.days) && slot.days.length > 1)) return text;
-    return text + " · " + t("slot_days_on", { count: slot.days.length, days: slot.days.join(t("list_separator")) });
+  const slotInto = (element, slot, day) => {
+    fillInto(element, "slot", { drop_off: whenOf(slot.drop_off, day), pickup: whenOf(slot.promised, slot.drop_off) });
+    if (Array.isArray(slot.days) && slot.days.length > 1) {
+      element.append(" · ");
+      fillInto(element, "slot_days_on", { count: slot.days.length, days: slot.days });
+    }
   };
 
   // A slot sold beyond the day's plan (no-show overbooking): a risk the desk must see. A marker and
@@ -235,7 +256,7 @@ function setupBooking() {
     what.className = "what";
     const text = document.createElement("span");
     text.className = "slot-text";
-    text.textContent = slotText(slot, day);
+    slotInto(text, slot, day);
     what.appendChild(text);
     const risk = riskNote(slot);
     if (risk) {
