@@ -214,8 +214,12 @@ def test_the_loan_car_box_goes_with_the_query_and_the_booking(
         server.kill()
 
 
-def test_a_workshop_without_loan_cars_has_no_loan_car_box(tmp_path: Path, browser: Any) -> None:
-    server = served(tmp_path, tiny_workshop())
+@pytest.mark.parametrize("loan_cars", [0, None])
+def test_a_workshop_without_loan_cars_has_no_loan_car_box(
+    tmp_path: Path, browser: Any, loan_cars: int | None
+) -> None:
+    """0: none (the API refuses loan_car=true); absent: no fleet managed here ("no limit")."""
+    server = served(tmp_path, tiny_workshop().model_copy(update={"loan_cars": loan_cars}))
     try:
         page = desk(browser, server, "tiny", "en")
         assert page.locator("#loan-car").count() == 0
