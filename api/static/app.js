@@ -192,11 +192,80 @@ function setupBooking() {
   const refusalsList = document.getElementById("refusals");
   const grid = Number(form.dataset.grid) || 0;
 
+  // Into `element`, as text: each value a span that does not break inside ("2026-11-27 15:30" on
+  // one line), a list of values (`days`) joined by the language's separator. Its textContent is
+  // t(key, values) with the lists joined.
+  const fillInto = (element, key, values) => {
+    (TEXTS[key] || key).split(/(%\(\w+\)s)/).forEach((part, i) => {
+      const name = i % 2 ? part.slice(2, -2) : null;
+      if (name === null || !(name in values)) {
+        if (part) element.append(part);
+        return;
+      }
+      [].concat(values[name]).forEach((value, j) => {
+        if (j) element.append(t("list_separator"));
+        const span = document.createElement("span");
+        span.className = "value";
+        span.textContent = String(value);
+        element.append(span);
+      });
+    });
+  };
   // A slot as the desk shows it: drop-off and promised pickup in the workshop's time (the API's
-  // local ISO times), the drop-off dated when not on `day`, and the days multi-day work takes.
-  const slotText = (slot, day) => {
-    const text = t("slot", { drop_off: whenOf(slot.drop_off, day), pickup: whenOf(slot.promised, slot.drop_off) });
-    return slot.days && slot.days.length > 1 ? text + " · " + t("slot_days", { days: slot.days.length }) : text;
+  // local ISO times), the drop-off dated when not on `day`, the pickup dated when not on the
+  // drop-off's, and the days multi-day work touches (the API's workshop-local dates, in order;
+  // not always consecutive: a closed day in between is not one of them).
+  const slotInto = (element, slot, day) => {
+    fillInto(element, "slot", { drop_off: whenOf(slot.drop_off, day), pickup: whenOf(slot.promised, slot.drop_off) });
+    if (Array.isArray(slot.days) && slot.days.length > 1) {
+      element.append(" · ");
+      fillInto(element, "slot_days_on", { count: slot.days.length, days: slot.days });
+    }
+  };
+
+  // A slot sold beyond the day's plan (no-show overbooking): a risk the desk must see. A marker and
+  // a word (not colour alone), then the allowance it draws on (the explained answer's `note`, in
+  // the page's language), as text; the slot's button is described by it. Null for other slots.
+  let risks = 0;
+  const riskNote = (slot) => {
+    if (slot.overbooked !== true) return null;
+    const note = document.createElement("p");
+    note.className = "risk";
+    note.id = "risk-" + (++risks);
+    const mark = document.createElement("span");
+    mark.className = "mark";
+    mark.setAttribute("aria-hidden", "true");
+    mark.textContent = "⚠";
+    const label = document.createElement("strong");
+    label.className = "risk-label";
+    label.textContent = t("overbooking_risk");
+    note.append(mark, " ", label);
+    if (typeof slot.note === "string" && slot.note) {
+      const why = document.createElement("span");
+      why.className = "why";
+      why.textContent = slot.note;
+      note.append(" · ", why);
+    }
+    return note;
+  };
+
+  // A slot's list item: its text (and its risk, if any) and the button that acts on it.
+  const slotItem = (slot, day, button) => {
+    const li = document.createElement("li");
+    const what = document.createElement("div");
+    what.className = "what";
+    const text = document.createElement("span");
+    text.className = "slot-text";
+    slotInto(text, slot, day);
+    what.appendChild(text);
+    const risk = riskNote(slot);
+    if (risk) {
+      li.className = "overbooked";
+      what.appendChild(risk);
+      button.setAttribute("aria-describedby", risk.id);
+    }
+    li.append(what, button);
+    return li;
   };
 
   const clearAlternatives = () => {
@@ -210,9 +279,6 @@ function setupBooking() {
     clearAlternatives();
     const alternatives = (result.data && Array.isArray(result.data.alternatives)) ? result.data.alternatives : [];
     for (const slot of alternatives) {
-      const li = document.createElement("li");
-      const text = document.createElement("span");
-      text.textContent = slotText(slot, day);
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = label(whenOf(slot.drop_off, day));
@@ -220,8 +286,7 @@ function setupBooking() {
         alternativesList.querySelectorAll("button").forEach((other) => (other.disabled = true));
         send(slot.drop_off);
       });
-      li.append(text, button);
-      alternativesList.appendChild(li);
+      alternativesList.appendChild(slotItem(slot, day, button));
     }
     alternativesBox.hidden = alternatives.length === 0;
   };
@@ -375,6 +440,10 @@ function setupBooking() {
     const service = form.elements["service"].value;
     const date = form.elements["date"].value;
     const waiter = form.querySelector("input[name=waiter]:checked").value;
+    // The loan-car box is there only when the workshop has loan cars: asked for, the offers are
+    // the times a car is free until the promised pickup, and the booking takes one.
+    const loanBox = form.elements["loan_car"];
+    const loanCar = Boolean(loanBox && loanBox.checked);
     if (!keepStatus) {
       status.textContent = t("looking");
       clearAlternatives();
@@ -383,7 +452,7 @@ function setupBooking() {
     clearRefusals();
     // One request: an explained answer's slots are the plain answer's and the times the explanation
     // found to fit after all (a booking there gets that fit), so the two lists never disagree.
-    const result = await api("GET", atPageNow(`/v1/workshops/${workshop}/slots?service=${encodeURIComponent(service)}&date=${date}&waiter=${waiter}&explain=true`));
+    const result = await api("GET", atPageNow(`/v1/workshops/${workshop}/slots?service=${encodeURIComponent(service)}&date=${date}&waiter=${waiter}${loanCar ? "&loan_car=true" : ""}&explain=true`));
     if (mine !== asking) return;
     if (result.status !== 200) {
       status.textContent = t("cannot_list", { problem: problem(result) });
@@ -394,24 +463,20 @@ function setupBooking() {
       status.textContent = result.data.slots.length ? t("free_slots", { count: result.data.slots.length }) : t("no_free_slot");
     }
     for (const slot of result.data.slots) {
-      const li = document.createElement("li");
-      const text = document.createElement("span");
-      text.textContent = slotText(slot, date);
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = t("book", { time: timeOf(slot.drop_off) });
       button.addEventListener("click", () => {
         button.disabled = true;
         const details = { service, waiter: waiter === "true" };
+        if (loanCar) details.loan_car = true;
         for (const name of ["customer", "phone", "plate", "model"]) {
           const value = form.elements[name].value.trim();
           if (value) details[name] = value;
         }
         bookAt(details, slot.drop_off, date);
       });
-      li.appendChild(text);
-      li.appendChild(button);
-      slotsList.appendChild(li);
+      slotsList.appendChild(slotItem(slot, date, button));
     }
   };
 

@@ -79,7 +79,7 @@ def patched(response: Any) -> bool:
 
 def shown_alternatives(page: Any) -> tuple[list[str], list[str]]:
     items = page.locator("#alternatives li")
-    spans = [items.nth(i).locator("span").inner_text() for i in range(items.count())]
+    spans = [items.nth(i).locator(".slot-text").inner_text() for i in range(items.count())]
     buttons = [items.nth(i).get_by_role("button").inner_text() for i in range(items.count())]
     return spans, buttons
 
@@ -197,7 +197,7 @@ def test_the_desk_gives_multi_day_work_its_days_and_dated_pickup(tmp_path: Path)
                 page.locator("#date").fill(DATE)
                 page.locator("#slot-form button[type=submit]").click()
                 page.locator("#slots li").nth(len(offered) - 1).wait_for(timeout=30_000)
-                shown = page.locator("#slots li span").all_inner_texts()
+                shown = page.locator("#slots li .slot-text").all_inner_texts()
                 # Every time of the booking grid offered: no "Why not other times?" (the quarter
                 # hours between them are refused for the grid alone).
                 assert page.locator("#refusals-box").is_hidden()
@@ -208,7 +208,8 @@ def test_the_desk_gives_multi_day_work_its_days_and_dated_pickup(tmp_path: Path)
     assert shown == [
         fill(said["slot"], drop_off=s["drop_off"][11:16], pickup=when(s["promised"], s["drop_off"]))
         + " · "
-        + fill(said["slot_days"], days=str(len(s["days"])))
+        + fill(said["slot_days_on"], count=str(len(s["days"])), days=", ".join(s["days"]))
         for s in offered
     ]
-    assert all(re.search(r"pickup \d{4}-\d\d-\d\d \d\d:\d\d · \d days$", text) for text in shown)
+    days = r"\d{4}-\d\d-\d\d(, \d{4}-\d\d-\d\d)+"
+    assert all(re.search(rf"pickup \d{{4}}-\d\d-\d\d \d\d:\d\d · \d days: {days}$", text) for text in shown)

@@ -1,0 +1,229 @@
+"""What an offer carries, on the booking desk page in a real browser (Chromium, Playwright), in the
+page's language: a time sold only thanks to the no-show overbooking allowance (issue 16 item 8) is
+marked as a risk, a sign and a word (not colour alone) and the allowance it draws on; multi-day
+work (item 4) lists the days it touches and its dated pickup; a workshop with loan cars (item 2)
+has a loan-car box whose choice goes with the slot query and the booking, and a workshop without
+any has none. Texts are read as textContent: what the page put there, never markup."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cli.testing import Server
+from scheduler.contract import Workshop
+from scheduler.i18n import Translator
+from tests.builders import DATE, NOW, multi_day_workshop, tiny_workshop
+from tests.e2e.test_desk_alternatives import ARGS, CHROMIUM, LANGUAGES, fill, posted, texts, when
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not CHROMIUM.exists():
+    pytest.skip("no Chromium at /usr/bin/chromium (scripts/chromium.sh installs it)", allow_module_level=True)
+
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
+
+
+def served(tmp_path: Path, workshop: Workshop) -> Server:
+    server = Server(tmp_path / "desk.db", now=NOW)
+    server.start()
+    response = httpx.put(f"{server.url}/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
+                         headers={**server.headers, "content-type": "application/json"})  # fmt: skip
+    assert response.status_code == 200, response.text
+    return server
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def desk(browser: Any, server: Server, workshop: str, language: str) -> Any:
+    """The desk page of `workshop`, signed in, the browser in `language` and in New York (the page
+    shows the workshop's times all the same)."""
+    words = LANGUAGES[language]
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale=words["locale"],
+                            timezone_id="America/New_York")  # fmt: skip
+    page.goto(f"{server.url}/login?next=/workshops/{workshop}/book")
+    page.get_by_label(words["key"]).fill(server.headers["X-API-Key"])
+    page.get_by_role("button", name=words["sign_in"]).click()
+    page.wait_for_url(re.compile("/book"))
+    return page
+
+
+def asked(response: Any) -> bool:
+    return bool(response.request.method == "GET" and "/slots?" in response.url)
+
+
+def ask(page: Any, service: str, date: str) -> Any:
+    """Ask the desk for `service`'s free slots on `date`; the slot query's response, once shown."""
+    page.locator("#service").select_option(service)
+    page.locator("#date").fill(date)
+    with page.expect_response(asked) as sent:
+        page.locator("#slot-form button[type=submit]").click()
+    response = sent.value
+    assert response.status == 200, response.text()
+    count = len(response.json()["slots"])
+    page.wait_for_function(f"document.querySelectorAll('#slots li').length === {count}")
+    return response
+
+
+def book(server: Server, workshop: str, at: str, **fields: Any) -> dict[str, Any]:
+    body = {"service": "MAINT", "drop_off": f"{DATE}T{at}:00+08:00", **fields}
+    made = httpx.post(f"{server.url}/v1/workshops/{workshop}/bookings", headers=server.headers, json=body)
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
+def overbooking_workshop() -> Workshop:
+    """tiny open 08:00-12:00 (one technician, one bay), 25 % of its maintenance pool overbooked."""
+    data = tiny_workshop(closing="12:00", shift_end="12:00").model_dump(mode="json")
+    data["overbooking"] = [{"pool": "maintenance:1", "overbooking_percent": 25}]
+    return Workshop.model_validate(data)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_slot_sold_on_the_overbooking_allowance_shows_its_risk(
+    tmp_path: Path, browser: Any, language: str
+) -> None:
+    server, said = served(tmp_path, overbooking_workshop()), texts(language)
+    try:
+        book(server, "tiny", "08:00")
+        book(server, "tiny", "09:00")
+        page = desk(browser, server, "tiny", language)
+        # Room in the day's plan: plain slots, no risk anywhere.
+        plain = ask(page, "MAINT", DATE).json()["slots"]
+        assert plain and not any(s.get("overbooked") for s in plain)
+        assert page.locator("#slots .risk").count() == 0
+        assert page.locator("#slots li.overbooked").count() == 0
+
+        # A third booking fills the plan: what is still offered is sold on the allowance.
+        book(server, "tiny", "10:00")
+        answer = ask(page, "MAINT", DATE).json()["slots"]
+        assert answer and all(s["overbooked"] is True and s["note"] for s in answer)
+        # The note in the page's language, as the API gives it (here checked against the catalogue).
+        allowance = Translator(LANGUAGES[language]["catalog"]).phrase(
+            "offered only thanks to the overbooking allowance 25 % of maintenance:1 pool"
+            " (60 of 60 min used with this booking)"
+        )
+        assert {s["note"] for s in answer} == {allowance}
+        items = page.locator("#slots li")
+        assert items.count() == len(answer)
+        for i, slot in enumerate(answer):
+            item = items.nth(i)
+            assert item.get_attribute("class") == "overbooked"
+            assert item.locator(".slot-text").text_content() == fill(
+                said["slot"],
+                drop_off=slot["drop_off"][11:16],
+                pickup=when(slot["promised"], slot["drop_off"]),
+            )
+            risk = item.locator(".risk")
+            assert risk.text_content() == f"⚠ {said['overbooking_risk']} · {slot['note']}"
+            assert risk.locator(".mark").get_attribute("aria-hidden") == "true"  # the word says it
+            # The button is described by the risk: a screen reader hears it with "Book 08:00".
+            assert item.get_by_role("button").get_attribute("aria-describedby") == risk.get_attribute("id")
+        ids = [items.nth(i).locator(".risk").get_attribute("id") for i in range(len(answer))]
+        assert len(set(ids)) == len(ids)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"desk-overbooked-{language}.png"), full_page=True)
+
+        # Booked from the page: stored overbooked, as offered.
+        with page.expect_response(posted) as sent:
+            items.first.get_by_role("button").click()
+        assert sent.value.status == 201, sent.value.text()
+        assert sent.value.json()["overbooked"] is True
+    finally:
+        server.kill()
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_multi_day_offers_list_the_days_they_touch(tmp_path: Path, browser: Any, language: str) -> None:
+    """Accident repair over up to 3 days, the day after DATE a holiday: the work's days skip it,
+    and the page lists them as the API gives them (workshop-local dates), pickup dated."""
+    closed = (dt.date.fromisoformat(DATE) + dt.timedelta(days=1)).isoformat()
+    workshop = multi_day_workshop(closed_days=[closed])
+    server, said = served(tmp_path, workshop), texts(language)
+    try:
+        page = desk(browser, server, workshop.id, language)
+        offered = ask(page, "REPAIR", DATE).json()["slots"]
+        assert offered and all(len(s["days"]) > 1 and closed not in s["days"] for s in offered)
+        assert all(s["promised"][:10] == s["days"][-1] != DATE for s in offered)
+        shown = page.locator("#slots li .slot-text").evaluate_all("items => items.map((i) => i.textContent)")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"desk-multiday-{language}.png"), full_page=True)
+    finally:
+        server.kill()
+    assert shown == [
+        fill(said["slot"], drop_off=s["drop_off"][11:16], pickup=when(s["promised"], s["drop_off"]))
+        + " · "
+        + fill(said["slot_days_on"], count=str(len(s["days"])), days=said["list_separator"].join(s["days"]))
+        for s in offered
+    ]
+    pickup = offered[-1]["promised"]
+    assert f"{pickup[:10]} {pickup[11:16]}" in shown[-1]  # the pickup with its date
+
+
+def loan_car_workshop() -> Workshop:
+    """tiny open 08:00-12:00 with one loan car."""
+    data = tiny_workshop(closing="12:00", shift_end="12:00").model_dump(mode="json")
+    data["loan_cars"] = 1
+    return Workshop.model_validate(data)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_loan_car_box_goes_with_the_query_and_the_booking(
+    tmp_path: Path, browser: Any, language: str
+) -> None:
+    server = served(tmp_path, loan_car_workshop())
+    label = Translator(LANGUAGES[language]["catalog"]).gettext("needs a loan car")
+    try:
+        page = desk(browser, server, "tiny", language)
+        box = page.get_by_label(label)
+        assert box.is_visible() and not box.is_checked()
+        # Not asked for: the query and the booking say nothing of a loan car.
+        unasked = ask(page, "MAINT", DATE)
+        assert "loan_car" not in unasked.url
+        box.check()
+        response = ask(page, "MAINT", DATE)
+        assert "loan_car=true" in response.url
+        first = response.json()["slots"][0]
+        with page.expect_response(asked) as refreshed, page.expect_response(posted) as sent:
+            page.locator("#slots li").first.get_by_role("button").click()
+        assert json.loads(sent.value.request.post_data)["loan_car"] is True
+        assert sent.value.status == 201, sent.value.text()
+        made = sent.value.json()
+        assert made["loan_car"] is True and made["drop_off"] == first["drop_off"]
+        stored = httpx.get(f"{server.url}/v1/workshops/tiny/bookings/{made['id']}", headers=server.headers)
+        assert stored.json()["loan_car"] is True
+        # The page lists the slots again, with the loan car still asked for: the one car is out
+        # until that pickup, so the day has no time for another.
+        assert "loan_car=true" in refreshed.value.url and refreshed.value.json()["slots"] == []
+        page.screenshot(path=str(ARTIFACTS / f"desk-loan-car-{language}.png"), full_page=True)
+    finally:
+        server.kill()
+
+
+@pytest.mark.parametrize("loan_cars", [0, None])
+def test_a_workshop_without_loan_cars_has_no_loan_car_box(
+    tmp_path: Path, browser: Any, loan_cars: int | None
+) -> None:
+    """0: none (the API refuses loan_car=true); absent: no fleet managed here ("no limit")."""
+    server = served(tmp_path, tiny_workshop().model_copy(update={"loan_cars": loan_cars}))
+    try:
+        page = desk(browser, server, "tiny", "en")
+        assert page.locator("#loan-car").count() == 0
+        assert page.get_by_label("needs a loan car").count() == 0
+        assert "loan_car" not in ask(page, "MAINT", DATE).url
+    finally:
+        server.kill()
