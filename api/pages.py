@@ -357,7 +357,10 @@ def simulation_page(
         who = viewer(request, Role.manager, workshop=job.workshop)
         if isinstance(who, Response):
             return who
-    workshop = next((w for w in service.workshops() if w.id == job.workshop), None)
+    try:
+        workshop = service.workshop(job.workshop) if job.workshop is not None else None
+    except NotFound:  # a scenario's workshop this server does not hold: no links to its pages
+        workshop = None
     today = (now or clock.now()).astimezone(workshop.tz).date() if workshop else None
     if job.status == "done":
         from simulation.report import report
