@@ -20,6 +20,7 @@ from scheduler.day_page import (
     workshops_days,
 )
 from scheduler.errors import NotFound
+from scheduler.offer import SlotQuery
 from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor
 from scheduler.slots import CapacityRules
@@ -135,10 +136,12 @@ def test_a_printed_day_holds_its_own_bookings_its_plan_and_the_repairs_carried_i
     )
     service.put_workshop(multi_day_workshop())
     wed = DAY + dt.timedelta(days=1)
-    repair = service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)[0]  # body Tuesday, paint Wednesday
+    repair = service.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None))[
+        0
+    ]  # body Tuesday, paint Wednesday
     assert wed in repair.days
     service.book(WORKSHOP_ID, Booking(id="repair", service="REPAIR", drop_off=repair.drop_off), None)
-    maint = service.slots(WORKSHOP_ID, "MAINT", wed, False, None)[0]
+    maint = service.slots(SlotQuery(WORKSHOP_ID, "MAINT", wed, False, None))[0]
     service.book(WORKSHOP_ID, Booking(id="maint", service="MAINT", drop_off=maint.drop_off), None)
 
     day = printed_day(service, WORKSHOP_ID, wed)
