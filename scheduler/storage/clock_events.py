@@ -127,21 +127,10 @@ def new_event(
 ) -> ClockEventRow:
     """An event's row, not stored yet (no id: `add` stores it and the database gives it one)."""
     return ClockEventRow(
-        workshop_id=workshop_id,
-        date=date,
-        booking_id=booking_id,
-        operation=operation,
-        technician=technician,
-        action=action,
-        corrected_action=corrected_action,
-        at=at,
-        corrects=corrects,
-        recorded_at=recorded_at,
-        key_id=key_id,
-        idempotency_key=idempotency_key,
-        request_hash=request_hash,
-        asked_now=asked_now,
-    )
+        workshop_id=workshop_id, date=date, booking_id=booking_id, operation=operation, technician=technician,
+        action=action, corrected_action=corrected_action, at=at, corrects=corrects, recorded_at=recorded_at,
+        key_id=key_id, idempotency_key=idempotency_key, request_hash=request_hash, asked_now=asked_now,
+    )  # fmt: skip
 
 
 def plain(row: ClockEventRow, event_id: int | None = None) -> PlainEvent:
