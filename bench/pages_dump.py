@@ -1,7 +1,8 @@
 """The technician pages (/workshops/{id}/me) and simulation pages of one fixed day, as HTML, for
 diffing two checkouts: a day of small-dealer booked from its own slot offers, planned, some work
 clocked (started, paused, finished), each technician's page as of 11:00; a simulation page of a job
-on the workshop held and on one not held. A bench of house2-s23 (bench/RESULTS-house2-s23.md); run
+on the workshop held and on one not held; and first, before any booking, each service's slot answer
+explained (`GET …/slots?explain=true`). A bench of house2-s23 (bench/RESULTS-house2-s23.md); run
 from a checkout's root:
 
     PYTHONPATH=. python -m bench.pages_dump > branch.html
@@ -38,6 +39,9 @@ def main() -> None:
         with TestClient(app) as client:
             base = f"/v1/workshops/{workshop.id}"
             assert client.put(base, json=workshop.model_dump(mode="json")).status_code in (200, 201)
+            for code in [s.code for s in workshop.services]:  # the day's slot answers, explained
+                params = {"service": code, "date": str(DAY), "explain": "true", "loan_car": code == "MAINT"}
+                print(f"=== slots {code}", client.get(f"{base}/slots", params=params).text)
             booked = []
             for i, code in enumerate(
                 ["MAINT", "LUBE", "MINOR", "INSPECT", "ALIGN", "MAINT", "ACCIDENT", "LUBE"]
@@ -53,6 +57,10 @@ def main() -> None:
                 booked.append(r.json()["id"])
             plan = client.post(f"{base}/plans", json={"date": str(DAY), "time_limit_seconds": 2}).json()
             first = sorted(plan["assignments"], key=lambda a: a["start"])
+            named = {booking_id: f"booking-{n}" for n, booking_id in enumerate(booked)}
+            print("=== plan (CP-SAT within 2 s: on a loaded machine it may differ between runs)")
+            for a in first:
+                print(named[a["booking"]], a["operation"], a["technician"], a["bay"], a["start"], a["end"])
             clock.set(dt.datetime.combine(DAY, dt.time(11, 0), tzinfo=TZ))
             for n, a in enumerate(first[:4]):
                 start = dt.datetime.fromisoformat(a["start"])
@@ -70,8 +78,8 @@ def main() -> None:
                 )
                 print(f"=== me {t.id} {page.status_code}")
                 text = re.sub(r'data-now="[^"]*"', "", page.text)
-                for n, booking_id in enumerate(booked):  # ids are random: named by booking order
-                    text = text.replace(booking_id, f"booking-{n}")
+                for booking_id, name in named.items():  # ids are random: named by booking order
+                    text = text.replace(booking_id, name)
                 print(text)
             print(
                 "=== me nobody",
