@@ -7,7 +7,10 @@ from a checkout's root:
 
     PYTHONPATH=. python -m bench.pages_dump > branch.html
 
-and on `git archive main` (this file copied into its bench/) the same, then `cmp` the two."""
+and on `git archive main` (this file copied into its bench/) the same, then `cmp` the two. The
+stored plan and the day's status the pages read are printed before them: after the clock events the
+stored plan is the live re-plan, made in the background by CP-SAT within its budget, so it (and the
+pages with it) may differ between two runs of the same tree; the slot answers do not."""
 
 from __future__ import annotations
 
@@ -72,6 +75,17 @@ def main() -> None:
                 if n == 1:
                     half = start + dt.timedelta(minutes=10)
                     client.post(f"{base}/clock", json={**body, "action": "pause", "at": half.isoformat()})
+            # What the pages read: the stored plan (the live re-plans after the clock events run in
+            # the background, CP-SAT within its budget) and the day's status as of 11:00.
+            stored = client.get(f"{base}/plans/{DAY}").json()
+            print("=== stored plan as the pages read it")
+            for a in sorted(stored["assignments"], key=lambda a: (a["start"], a["booking"])):
+                print(named[a["booking"]], a["operation"], a["technician"], a["bay"], a["start"], a["end"])
+            status = client.get(f"{base}/days/{DAY}/status").json()
+            for b in status["bookings"]:
+                for o in b["operations"]:
+                    row = (o["operation"], o["state"], o["technician"], o["planned_start"])
+                    print(named[b["booking"]], *row)
             for t in workshop.technicians:
                 page = client.get(
                     f"/workshops/{workshop.id}/me", params={"technician": t.id, "date": str(DAY)}
