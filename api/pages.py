@@ -23,9 +23,17 @@ from api.charts import bars
 from api.deps import ClockDep, NowQuery, RunnerDep, ServiceDep, ShopFloorDep, services
 from api.login import COOKIE, language_switch
 from scheduler import actuals
-from scheduler.clocking import DayStatus, OperationStatus
-from scheduler.contract import FIRST_DATE, LAST_DATE, Day, Moment, Plan, Workshop
-from scheduler.day_page import day_page, day_sheet, job_cards, technician_day, workshops_days
+from scheduler.clocking import DayStatus
+from scheduler.contract import FIRST_DATE, LAST_DATE, Day, Moment, Workshop
+from scheduler.day_page import (
+    TechnicianDay,
+    TechnicianJob,
+    day_page,
+    day_sheet,
+    job_cards,
+    technician_day,
+    workshops_days,
+)
 from scheduler.errors import InputError, NotFound
 from scheduler.i18n import N_, Translator, normalise
 from scheduler.keys import KeyInfo, Role, sees_phones
@@ -256,44 +264,28 @@ def at_risk(
     ]
 
 
-def my_jobs(
-    workshop: Workshop, plan: Plan | None, status: DayStatus | None, technician: str
-) -> list[dict[str, object]]:
-    """A technician's jobs of the day in planned order: his assignments in the (live) plan and any
-    operation he has clocked, each with its state; the first one not done is `next`."""
-    ops: dict[tuple[str, int], OperationStatus] = {
-        (b.booking, o.operation): o for b in (status.bookings if status else []) for o in b.operations
-    }
-    services = {b.booking: b for b in (status.bookings if status else [])}
-    found: dict[tuple[str, int], dt.datetime | None] = {}
-    for a in plan.assignments if plan else []:
-        if a.technician == technician:
-            found[(a.booking, a.operation)] = a.start
-    for k, o in ops.items():
-        if o.technician == technician and o.actual_start is not None:
-            found.setdefault(k, o.actual_start)
-    far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    jobs: list[dict[str, object]] = []
-    for (booking, operation), start in sorted(found.items(), key=lambda kv: (kv[1] or far, kv[0])):
-        op = ops.get((booking, operation))
-        b = services.get(booking)
-        jobs.append(
-            {
-                "booking": booking,
-                "operation": operation,
-                "state": op.state if op else "not_started",
-                "start": _hm(op.planned_start if op and op.planned_start else start, workshop),
-                "end": _hm(op.planned_end if op else None, workshop),
-                "bay": (op.bay if op else None) or "",
-                "promised": _hm(b.promised if b else None, workshop),
-                "next": False,
-            }
-        )
-    for job in jobs:
-        if job["state"] != "done":
-            job["next"] = True
-            break
-    return jobs
+def my_jobs(mine: TechnicianDay) -> list[dict[str, object]]:
+    """The technician's jobs (`TechnicianDay.jobs`) as the page shows them: times HH:MM where the
+    workshop is, each named "service · operation"."""
+    workshop = mine.workshop
+    return [
+        {
+            "booking": job.booking,
+            "operation": job.operation,
+            "state": job.state,
+            "start": _hm(job.start, workshop),
+            "end": _hm(job.end, workshop),
+            "bay": job.bay or "",
+            "promised": _hm(job.promised, workshop),
+            "next": job.next,
+            "what": _what(job),
+        }
+        for job in mine.jobs
+    ]
+
+
+def _what(job: TechnicianJob) -> str:
+    return f"{job.service.name} · {job.service.operations[job.operation].name}" if job.service else ""
 
 
 @router.get("/workshops/{workshop_id}/me", response_class=HTMLResponse)
@@ -317,13 +309,7 @@ def me_page(
     if mine.day is None or technician is None:  # not one of the workshop's: the page asks who
         return page(request, "me.html", N_("My jobs"), workshop=workshop, date=mine.date, technician=None,
                     technicians=workshop.technicians, jobs=[], now=local.isoformat())  # fmt: skip
-    day = mine.day
-    jobs = my_jobs(workshop, day.plan, day.status, technician)
-    codes = {b.id: b.service for b in day.seen}  # a multi-day repair: its part of the day
-    for job in jobs:
-        found = day.view.service(codes.get(str(job["booking"]), ""))
-        op = int(str(job["operation"]))
-        job["what"] = f"{found.name} · {found.operations[op].name}" if found else ""
+    jobs = my_jobs(mine)
     names = {t.id: t.name for t in workshop.technicians}
     return page(request, "me.html", N_("My jobs"), workshop=workshop, date=mine.date, technician=technician,
                 person=names[technician], technicians=workshop.technicians, jobs=jobs,
@@ -371,7 +357,10 @@ def simulation_page(
         who = viewer(request, Role.manager, workshop=job.workshop)
         if isinstance(who, Response):
             return who
-    workshop = next((w for w in service.workshops() if w.id == job.workshop), None)
+    try:
+        workshop = service.workshop(job.workshop) if job.workshop is not None else None
+    except NotFound:  # a scenario's workshop this server does not hold: no links to its pages
+        workshop = None
     today = (now or clock.now()).astimezone(workshop.tz).date() if workshop else None
     if job.status == "done":
         from simulation.report import report

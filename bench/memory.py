@@ -34,6 +34,7 @@ from bench.storm_replay import COUNTS, StubRefiner, instrument
 from scheduler import slots
 from scheduler.clock import FixedClock
 from scheduler.errors import Conflict
+from scheduler.offer import SlotQuery
 from scheduler.scenarios import load_scenario
 from scheduler.service import PlanningService
 from scheduler.storage import Store
@@ -84,7 +85,7 @@ def run(plan: list[tuple[dt.date, int]], mode: str, trace: bool) -> None:
             picks = []
             for _ in range(desks):
                 code, waiter = rng.choice(CODES), rng.random() < 0.5
-                offers = service.slots(workshop.id, code, date, waiter, None)
+                offers = service.slots(SlotQuery(workshop.id, code, date, waiter, None))
                 queries += 1
                 if offers:
                     picks.append((code, waiter, rng.choice(offers).drop_off))

@@ -31,6 +31,7 @@ from bench.clock import NOW
 from scheduler import multiday
 from scheduler.clock import FixedClock
 from scheduler.contract import Booking
+from scheduler.offer import SlotQuery
 from scheduler.scenarios import load_scenario
 from scheduler.service import PlanningService
 from scheduler.slots import CapacityRules
@@ -64,7 +65,7 @@ def main() -> None:
         for date in DAYS:
             rng.shuffle(asked[date])
             for n, code in enumerate(asked[date]):
-                offers = service.slots(ws.id, code, date, False, None)
+                offers = service.slots(SlotQuery(ws.id, code, date, False, None))
                 if not offers:
                     refused += 1
                     continue
@@ -113,7 +114,7 @@ def main() -> None:
             for _ in range(reps):  # the service's answer: cached while the days searched keep their versions
                 for date in DAYS:
                     began = time.perf_counter()
-                    service.slots(ws.id, "ACC-REPAIR", date, False, None)
+                    service.slots(SlotQuery(ws.id, "ACC-REPAIR", date, False, None))
                     timings.setdefault("ACC-REPAIR cached", []).append(time.perf_counter() - began)
     medians = {code: statistics.median(t) * 1000 for code, t in timings.items()}
     result = {

@@ -61,6 +61,7 @@ from scheduler.clock import FixedClock
 from scheduler.contract import Booking, Workshop
 from scheduler.errors import Conflict
 from scheduler.integrity import finish, plannable
+from scheduler.offer import SlotQuery
 from scheduler.plan_tasks import witness_hint
 from scheduler.planning import to_plan
 from scheduler.scenarios import load_scenario
@@ -361,7 +362,7 @@ def main() -> None:
             asked = [CODE] * repairs_per_day + [rng.choice(ONE_DAY) for _ in range(per_day)]
             rng.shuffle(asked)
             for n, code in enumerate(asked):
-                offers = service.slots(ws.id, code, date, False, None)
+                offers = service.slots(SlotQuery(ws.id, code, date, False, None))
                 if offers:
                     wanted = Booking(id=f"{date:%d}-{n}", service=code, drop_off=rng.choice(offers).drop_off)
                     service.book(ws.id, wanted, None)

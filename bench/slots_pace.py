@@ -48,6 +48,7 @@ from bench.slots import DATE, OPEN, Verdicts, unsound, wilson
 from scheduler.clock import FixedClock
 from scheduler.contract import Booking
 from scheduler.errors import Conflict
+from scheduler.offer import SlotQuery
 from scheduler.scenarios import load_scenario
 from scheduler.service import PlanningService
 from scheduler.slots import DayBook, Offer
@@ -146,7 +147,7 @@ def run(
             ask_waiter = asking.random() < 0.5
             hits = service.offer_cache_hits
             t0 = time.perf_counter()
-            offers = service.slots(workshop.id, ask, DATE, ask_waiter, None)
+            offers = service.slots(SlotQuery(workshop.id, ask, DATE, ask_waiter, None))
             seconds = time.perf_counter() - t0
             cached = service.offer_cache_hits > hits
             from_cache += measuring and cached

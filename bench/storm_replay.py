@@ -47,6 +47,7 @@ from bench.service import CODES, percentile
 from scheduler import slots
 from scheduler.clock import FixedClock
 from scheduler.errors import Conflict
+from scheduler.offer import SlotQuery
 from scheduler.scenarios import load_scenario
 from scheduler.service import PlanningService
 from scheduler.storage import Store
@@ -165,7 +166,7 @@ def replay(
                 for d, rng in enumerate(rngs):
                     code, waiter = rng.choice(CODES), rng.random() < 0.5
                     began = time.thread_time()
-                    offers = service.slots(workshop.id, code, DATE, waiter, None)
+                    offers = service.slots(SlotQuery(workshop.id, code, DATE, waiter, None))
                     slot_cpu.append(time.thread_time() - began)
                     offered += len(offers)
                     digest.update(repr([(o.drop_off, o.promised, o.assignments) for o in offers]).encode())

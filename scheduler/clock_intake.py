@@ -11,6 +11,7 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -128,15 +129,19 @@ def record(
         workshop, day = read_day(session, workshop_id, date, parsed)
         rows = events_db.day_events(session, workshop_id, date)
         bookings = {b.id: b for b in day}
-        row = _new_row(session, workshop, bookings, fields, rows, date)
-        row.workshop_id, row.key_id = workshop_id, key_id
-        row.idempotency_key, row.request_hash = idempotency_key, request_hash
-        row.recorded_at = service.clock.now()
-        # Its live re-plan plans the rest of the day as of the moment its answer is as of.
-        row.asked_now = answer_moment(asked, row.recorded_at, replays, row.at)
-        candidate = [event_from_record(r) for r in rows] + [
-            event_from_record(row.__class__(**{**_row_fields(row), "id": _NEW}))
-        ]
+        values = _event_values(session, workshop, bookings, fields, rows, date)
+        recorded_at = service.clock.now()
+        row = events_db.new_event(
+            workshop_id,
+            **values,
+            recorded_at=recorded_at,
+            key_id=key_id,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            # Its live re-plan plans the rest of the day as of the moment its answer is as of.
+            asked_now=answer_moment(asked, recorded_at, replays, values["at"]),
+        )
+        candidate = [event_from_record(r) for r in rows] + [event_from_record(events_db.plain(row, _NEW))]
         changed = (row.booking_id, row.operation)
         state = _check(workshop, bookings, row.date, candidate, changed)
         plan = read_plan(session, workshop_id, row.date)  # the live plan as stored
@@ -247,14 +252,16 @@ def _date_of(session: Session, workshop_id: str, tz: dt.tzinfo, fields: dict[str
     return row.date
 
 
-def _new_row(
+def _event_values(
     session: Session,
     workshop: Workshop,
     bookings: dict[str, Booking],
     fields: dict[str, object],
     rows: list[ClockEventRow],
     date: dt.date,
-) -> ClockEventRow:
+) -> dict[str, Any]:
+    """The new event's columns (`events_db.new_event`'s) that the body and the day's events give:
+    a correction's from the event it corrects, its latest correction and the body."""
     if fields["action"] == "correct":
         by_id = {r.id: r for r in rows}
         target = by_id[int(fields["corrects"])]  # type: ignore[call-overload]
@@ -312,7 +319,7 @@ def _new_row(
             "technician",
             N_("unknown technician %(values_technician)r") % {"values_technician": values["technician"]},
         )
-    return ClockEventRow(**values)
+    return values
 
 
 def _check(
@@ -360,9 +367,3 @@ def _root(row: ClockEventRow, by_id: dict[int, ClockEventRow]) -> int:
     while row.action == "correct" and row.corrects in by_id:
         row = by_id[row.corrects]
     return row.id
-
-
-def _row_fields(row: ClockEventRow) -> dict[str, object]:
-    names = ("workshop_id", "date", "booking_id", "operation", "technician", "action", "corrected_action",
-             "at", "corrects", "recorded_at", "key_id", "idempotency_key", "request_hash")  # fmt: skip
-    return {n: getattr(row, n) for n in names}

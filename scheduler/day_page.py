@@ -1,17 +1,18 @@
 """What the pages of one workshop day show (api/pages.py: the bay plan, a technician's jobs), read
 in one call: the workshop, the day's bookings, its stored plan, the day as its plans see it and the
-live status; what its printouts show (the job cards, a technician's day sheet), read and
-printed in one call; and the home page's workshops, each with its days and its today."""
+live status, and a technician's jobs of the day in order, the next one marked; what its printouts
+show (the job cards, a technician's day sheet), read and printed in one call; and the home page's
+workshops, each with its days and its today."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scheduler import jobcards
-from scheduler.clocking import DayStatus
-from scheduler.contract import Booking, Plan, Workshop
+from scheduler.clocking import DayStatus, OperationStatus, OpState
+from scheduler.contract import Booking, Plan, Service, Workshop
 from scheduler.errors import NotFound
 from scheduler.i18n import N_
 from scheduler.service import PlanningService
@@ -37,14 +38,38 @@ class DayPage:
 
 
 @dataclass(frozen=True)
+class TechnicianJob:
+    """One operation on a technician's page: planned for him, or clocked by him."""
+
+    booking: str
+    operation: int
+    state: OpState
+    """As the live day has it ("not_started" when the day has no status for it)."""
+    start: dt.datetime | None
+    """The live plan's start, else the stored plan's start, else when he clocked on."""
+    end: dt.datetime | None
+    """The live plan's end (None: the live day has no status for it)."""
+    bay: str | None
+    promised: dt.datetime | None
+    """The booking's promised pickup (None: no promise, or no status for it)."""
+    service: Service | None
+    """The booking's service as the day sees it (a multi-day repair: its part of the day; None: the
+    booking is not in the day's view)."""
+    next: bool
+    """The first of his jobs, in order, not done."""
+
+
+@dataclass(frozen=True)
 class TechnicianDay:
     """A technician's page: the workshop, the day asked for (default the workshop's today) and the
-    local time, and that day's page if `technician` works in the workshop (None: he does not)."""
+    local time, and that day's page if `technician` works in the workshop (None: he does not), with
+    his jobs of that day (`technician_jobs`; none when he does not)."""
 
     workshop: Workshop
     date: dt.date
     local_now: dt.datetime
     day: DayPage | None
+    jobs: list[TechnicianJob] = field(default_factory=list)
 
 
 def day_page(floor: ShopFloor, workshop_id: str, date: dt.date, now: dt.datetime | None) -> DayPage:
@@ -62,9 +87,50 @@ def technician_day(
     workshop = floor.service.workshop(workshop_id)
     local = (now or floor.service.clock.now()).astimezone(workshop.tz)
     day = date or local.date()
-    if technician not in {t.id for t in workshop.technicians}:
+    if technician is None or technician not in {t.id for t in workshop.technicians}:
         return TechnicianDay(workshop, day, local, None)
-    return TechnicianDay(workshop, day, local, _day_page(floor, workshop, day, now))
+    page = _day_page(floor, workshop, day, now)
+    return TechnicianDay(workshop, day, local, page, technician_jobs(page, technician))
+
+
+def technician_jobs(day: DayPage, technician: str) -> list[TechnicianJob]:
+    """A technician's jobs of the day: his assignments in the stored plan and every operation he
+    has clocked on, once each, in order of start (the plan's, else his clock's; then booking and
+    operation); the first one not done is `next`."""
+    bookings = day.status.bookings if day.status else []
+    ops: dict[tuple[str, int], OperationStatus] = {
+        (b.booking, o.operation): o for b in bookings for o in b.operations
+    }
+    promised = {b.booking: b.promised for b in bookings}
+    found: dict[tuple[str, int], dt.datetime | None] = {}
+    for a in day.plan.assignments if day.plan else []:
+        if a.technician == technician:
+            found[(a.booking, a.operation)] = a.start
+    for key, o in ops.items():
+        if o.technician == technician and o.actual_start is not None:
+            found.setdefault(key, o.actual_start)
+    codes = {b.id: b.service for b in day.seen}  # a multi-day repair: its part of the day
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    jobs: list[TechnicianJob] = []
+    waiting = True  # no job not done yet: the next one not done is `next`
+    for (booking, operation), start in sorted(found.items(), key=lambda kv: (kv[1] or far, kv[0])):
+        op = ops.get((booking, operation))
+        state: OpState = op.state if op else "not_started"
+        jobs.append(
+            TechnicianJob(
+                booking=booking,
+                operation=operation,
+                state=state,
+                start=op.planned_start if op and op.planned_start else start,
+                end=op.planned_end if op else None,
+                bay=op.bay if op else None,
+                promised=promised.get(booking),
+                service=day.view.service(codes.get(booking, "")),
+                next=waiting and state != "done",
+            )
+        )
+        waiting = waiting and state == "done"
+    return jobs
 
 
 def _day_page(floor: ShopFloor, workshop: Workshop, date: dt.date, now: dt.datetime | None) -> DayPage:

@@ -1,4 +1,4 @@
-"""A slot offer and what the customer asks for beyond the service: the values the slot search
+"""A slot offer, the slot query and what the customer asks for beyond the service: the values the slot search
 (scheduler.slots), the front desk's rules (scheduler.frontdesk) and the explained refusals
 (scheduler.refusals) pass between them, and the service stores and returns."""
 
@@ -34,6 +34,21 @@ class Wants:
 
 
 NO_WANTS = Wants()
+
+
+@dataclass(frozen=True)
+class SlotQuery:
+    """One slot query (`GET …/slots`): a service's drop-off times on a day at a workshop, for a
+    customer who waits or not, a fleet partner's vehicle or not, with these wants, as of `now`
+    (None: the planning service's clock, read where the answer is made)."""
+
+    workshop_id: str
+    service: str
+    date: dt.date
+    waiter: bool = False
+    fleet: str | None = None
+    now: dt.datetime | None = None
+    wants: Wants = NO_WANTS
 
 
 @dataclass(frozen=True)

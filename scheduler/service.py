@@ -53,6 +53,7 @@ from scheduler.errors import Conflict, InputError, NotFound, WorkshopConflict, f
 from scheduler.i18n import N_, moment_words
 from scheduler.integrity import checked_plan
 from scheduler.loading import DayLoad, day_load
+from scheduler.offer import SlotQuery
 from scheduler.offer_cache import Entry, OfferCache, offers_key
 from scheduler.phases import phase
 from scheduler.plan_tasks import PlanBasis, basis_text, plan_from_witness, replan_check_request, replan_plan
@@ -467,37 +468,22 @@ class PlanningService:
         if uncommitted is not None:
             uncommitted.append(key)
 
-    def slots(
-        self,
-        workshop_id: str,
-        service: str,
-        date: dt.date,
-        waiter: bool,
-        fleet: str | None,
-        now: dt.datetime | None = None,
-        wants: Wants = NO_WANTS,
-    ) -> list[Offer]:
-        """The day's offers that are still ahead of `now` (default: the service's clock)."""
-        now = now or self.clock.now()
+    def slots(self, query: SlotQuery) -> list[Offer]:
+        """The day's offers that are still ahead of the query's `now` (default: the service's clock)."""
+        now = query.now or self.clock.now()
         with self.contention.entered(query=True), self.store.sessions() as session:
             with phase("workshop"):
-                workshop = self.workshop(workshop_id, session)
-            not_past("date", date, now, workshop)
-            offers = self._day_offers(session, workshop, service, date, waiter, fleet, wants)
+                workshop = self.workshop(query.workshop_id, session)
+            not_past("date", query.date, now, workshop)
+            offers = self._day_offers(
+                session, workshop, query.service, query.date, query.waiter, query.fleet, query.wants
+            )
         if not offers or offers[0].drop_off >= now:
             return offers  # a day ahead: the cached list itself
         return [o for o in offers if o.drop_off >= now]
 
     def refusals(
-        self,
-        workshop_id: str,
-        service: str,
-        date: dt.date,
-        waiter: bool,
-        fleet: str | None,
-        offers: list[Offer],
-        now: dt.datetime | None = None,
-        wants: Wants = NO_WANTS,
+        self, query: SlotQuery, offers: list[Offer]
     ) -> tuple[list[tuple[dt.datetime, str]], list[Offer]]:
         """Why each quarter hour of the day not among `offers` is not offered: the first rule that
         blocks it ("in the past" before any capacity rule; off the desk's booking grid, the grid).
@@ -507,10 +493,12 @@ class PlanningService:
         it in the day's plan", then booked), and kept in the day version's cached answer (a slot
         query of the version offers them too). One-day work only: multi-day work's own search
         decides where it carries over."""
-        now = now or self.clock.now()
+        service, date, wants = query.service, query.date, query.wants
+        waiter, fleet = query.waiter, query.fleet
+        now = query.now or self.clock.now()
         offered = {o.drop_off for o in offers}
         with self.store.sessions() as session:
-            workshop = self.workshop(workshop_id, session)
+            workshop = self.workshop(query.workshop_id, session)
             version = bookings_db.day_version(session, workshop.id, date)
             day = self._day(session, workshop, date, version)
         past = {t: N_("in the past") for t in day.candidate_times() if t < now and t not in offered}
@@ -657,47 +645,32 @@ class PlanningService:
         self._offers.put(key, cached._replace(version=tuple(sorted(versions.items())), offers=offers))
 
     def explain(
-        self,
-        workshop_id: str,
-        service: str,
-        date: dt.date,
-        waiter: bool,
-        fleet: str | None,
-        offers: list[Offer],
-        now: dt.datetime | None = None,
-        wants: Wants = NO_WANTS,
+        self, query: SlotQuery, offers: list[Offer]
     ) -> tuple[list[tuple[dt.datetime, str]], dict[dt.datetime, str], list[Offer]]:
         """`refusals` (why each time not among `offers` is not offered, and the times found to fit
         after all), and for each offer sold only thanks to no-show overbooking, the allowance it
         draws on (scheduler.slots.DayBook.overbooking_note)."""
-        refused, found = self.refusals(workshop_id, service, date, waiter, fleet, offers, now, wants)
+        refused, found = self.refusals(query, offers)
         notes: dict[dt.datetime, str] = {}
         over = [o for o in offers if o.overbooked]
         if over:
             with self.store.sessions() as session:
-                day = self._day(session, self.workshop(workshop_id, session), date)
+                day = self._day(session, self.workshop(query.workshop_id, session), query.date)
             for o in over:
-                probe = wants.probe(service, o.drop_off, waiter, fleet)
+                probe = query.wants.probe(query.service, o.drop_off, query.waiter, query.fleet)
                 note = day.overbooking_note(probe)
                 if note is not None:
                     notes[o.drop_off] = note
         return refused, notes, found
 
     def explained_slots(
-        self,
-        workshop_id: str,
-        service: str,
-        date: dt.date,
-        waiter: bool,
-        fleet: str | None,
-        now: dt.datetime | None = None,
-        wants: Wants = NO_WANTS,
+        self, query: SlotQuery
     ) -> tuple[list[Offer], list[tuple[dt.datetime, str]], dict[dt.datetime, str]]:
         """The slot answer explained (`GET …/slots?explain=true`): the offers (`slots`) with the
         times the explanation found to fit after all (the booking's own fit), in time order; why
         each other time is refused; the overbooking notes of the offers (`explain`)."""
-        offers = self.slots(workshop_id, service, date, waiter, fleet, now, wants)
-        refused, notes, found = self.explain(workshop_id, service, date, waiter, fleet, offers, now, wants)
+        offers = self.slots(query)
+        refused, notes, found = self.explain(query, offers)
         if found:
             offers = sorted([*offers, *found], key=lambda o: o.drop_off)
         return offers, refused, notes
@@ -1051,7 +1024,9 @@ class PlanningService:
         """`slots` for `booking`'s kind on `date`; none for a day in the past."""
         try:
             return self.slots(
-                workshop_id, booking.service, date, booking.waiter, booking.fleet_partner, now, wants
+                SlotQuery(
+                    workshop_id, booking.service, date, booking.waiter, booking.fleet_partner, now, wants
+                )
             )
         except InputError:
             return []

@@ -168,14 +168,8 @@ class Webhooks:
         if secret is not None and not secret.strip():
             raise InputError("secret", N_("must not be empty: send one, or none to have one made"))
         tz = self.service.workshop(workshop_id).tz  # NotFound
-        row = webhooks_db.WebhookRow(
-            id="WH-" + uuid.uuid4().hex[:12],
-            workshop_id=workshop_id,
-            url=url,
-            events=sorted(set(events), key=EVENTS.index),
-            secret=secret or secrets.token_urlsafe(32),
-            created_at=self.service.clock.now(),
-        )
+        webhook_id, wanted = "WH-" + uuid.uuid4().hex[:12], sorted(set(events), key=EVENTS.index)
+        secret, created_at = secret or secrets.token_urlsafe(32), self.service.clock.now()
         with self.service.store.transaction() as session:
             if len(webhooks_db.of_workshop(session, workshop_id)) >= MAX_WEBHOOKS:
                 raise InputError(
@@ -183,7 +177,7 @@ class Webhooks:
                     N_("at most %(max_webhooks)s webhooks a workshop: delete one first")
                     % {"max_webhooks": MAX_WEBHOOKS},
                 )
-            webhooks_db.add(session, row)
+            row = webhooks_db.add(session, webhook_id, workshop_id, url, wanted, secret, created_at)
             view = _view(row, tz)
         return WebhookCreated(**view.model_dump(), secret=row.secret)
 

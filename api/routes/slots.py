@@ -14,7 +14,7 @@ from api.i18n import translator
 from api.schemas import Refusal, Slots, slot_list
 from scheduler import phases
 from scheduler.contract import Day, Moment
-from scheduler.slots import Wants
+from scheduler.offer import SlotQuery, Wants
 
 router = APIRouter(prefix="/v1/workshops", tags=["slots"])
 
@@ -53,7 +53,7 @@ async def slots(
     # One hand-over to a worker thread for the whole answer (a plain `def` route costs three: its
     # body, then its response's validation, each there and back): under a booking storm every
     # thread wake-up waits its turn for the interpreter.
-    wants = Wants(loan_car, parts_eta)
+    query = SlotQuery(workshop_id, service_code, date, waiter, fleet_partner, now, Wants(loan_car, parts_eta))
     handed = phases.mark()
 
     def answer() -> Slots:
@@ -63,12 +63,10 @@ async def slots(
     def explained() -> Slots:
         phases.since("to thread", handed)
         if not explain:
-            offers = service.slots(workshop_id, service_code, date, waiter, fleet_partner, now, wants)
+            offers = service.slots(query)
             with phases.phase("response"):
                 return Slots(slots=slot_list(offers))
-        offers, refused, notes = service.explained_slots(
-            workshop_id, service_code, date, waiter, fleet_partner, now, wants
-        )
+        offers, refused, notes = service.explained_slots(query)
         t = translator(request)
         return Slots(
             slots=slot_list(offers, {when: t.phrase(note) for when, note in notes.items()}),

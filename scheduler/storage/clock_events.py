@@ -108,6 +108,40 @@ def by_idempotency_key(
     return row
 
 
+def new_event(
+    workshop_id: str,
+    *,
+    date: dt.date,
+    booking_id: str,
+    operation: int,
+    technician: str,
+    action: str,
+    corrected_action: str | None,
+    at: dt.datetime,
+    corrects: int | None,
+    recorded_at: dt.datetime,
+    key_id: str | None,
+    idempotency_key: str | None,
+    request_hash: str | None,
+    asked_now: dt.datetime | None,
+) -> ClockEventRow:
+    """An event's row, not stored yet (no id: `add` stores it and the database gives it one)."""
+    return ClockEventRow(
+        workshop_id=workshop_id, date=date, booking_id=booking_id, operation=operation, technician=technician,
+        action=action, corrected_action=corrected_action, at=at, corrects=corrects, recorded_at=recorded_at,
+        key_id=key_id, idempotency_key=idempotency_key, request_hash=request_hash, asked_now=asked_now,
+    )  # fmt: skip
+
+
+def plain(row: ClockEventRow, event_id: int | None = None) -> PlainEvent:
+    """The row as a plain event (`event_id`: under that id instead, e.g. an event being checked
+    before it is stored, placed after every stored one)."""
+    return PlainEvent(
+        row.id if event_id is None else event_id, row.date, row.booking_id, row.operation, row.technician,
+        row.action, row.corrected_action, row.at, row.corrects, row.recorded_at, row.key_id,
+    )  # fmt: skip
+
+
 def add(session: Session, row: ClockEventRow) -> ClockEventRow:
     """Store an event; times in UTC (SQLite keeps no offset)."""
     row.at, row.recorded_at = row.at.astimezone(dt.UTC), row.recorded_at.astimezone(dt.UTC)

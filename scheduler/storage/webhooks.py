@@ -36,8 +36,21 @@ class DeliveryRow(Base):
     at: Mapped[dt.datetime] = mapped_column(Moment)
 
 
-def add(session: Session, row: WebhookRow) -> None:
+def add(
+    session: Session,
+    webhook_id: str,
+    workshop_id: str,
+    url: str,
+    events: list[str],
+    secret: str,
+    created_at: dt.datetime,
+) -> WebhookRow:
+    """A new subscription of the workshop's."""
+    row = WebhookRow(
+        id=webhook_id, workshop_id=workshop_id, url=url, events=events, secret=secret, created_at=created_at
+    )
     session.add(row)
+    return row
 
 
 def remove(session: Session, row: WebhookRow) -> None:

@@ -22,6 +22,7 @@ from scheduler.contention import (
     share,
 )
 from scheduler.contract import Booking, PlanRequest
+from scheduler.offer import SlotQuery
 from scheduler.scenarios import load_scenario
 from scheduler.service import PlanningService
 from scheduler.slots import EJECTION_SECONDS, CapacityRules, DayBook
@@ -171,7 +172,7 @@ def test_a_query_alone_searches_as_before_and_beside_another_with_half_and_stays
         def storm(n: int, start: int) -> None:
             for i in range(start, start + n):
                 code = rng.choice(codes)
-                offers = service.slots(workshop.id, code, date, rng.random() < 0.3, None)
+                offers = service.slots(SlotQuery(workshop.id, code, date, rng.random() < 0.3, None))
                 if offers:
                     pick = rng.choice(offers)
                     service.book(workshop.id, Booking(id=f"b{i}", service=code, drop_off=pick.drop_off), None)

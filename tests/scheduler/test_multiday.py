@@ -14,7 +14,7 @@ from scheduler import multiday
 from scheduler.availability import Availability
 from scheduler.contract import Assignment, Booking, Workshop
 from scheduler.errors import Conflict, WorkshopConflict
-from scheduler.offer import Offer
+from scheduler.offer import Offer, SlotQuery
 from scheduler.scenarios import load_scenario
 from scheduler.service import PlanningService
 from scheduler.slots import CapacityRules, DayBook, Wants
@@ -51,7 +51,7 @@ def _witness(service: PlanningService, booking_id: str) -> tuple[Booking, list[A
 
 def test_an_offer_covers_every_day_the_work_touches_and_promises_pickup_on_the_last(db_url: str) -> None:
     service = _service(db_url, multi_day_workshop())
-    offers = {o.drop_off: o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
+    offers = {o.drop_off: o for o in service.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None))}
     # 08:00: both body stages on Tuesday (08:00-11:00, 13:00-16:00), paint and reassembly Wednesday.
     early = offers[at("08:00")]
     assert early.days == (DAY, WED)
@@ -65,7 +65,7 @@ def test_an_offer_covers_every_day_the_work_touches_and_promises_pickup_on_the_l
 
 def test_work_that_needs_more_days_than_the_service_allows_is_not_offered(db_url: str) -> None:
     service = _service(db_url, multi_day_workshop(max_days=2))
-    offers = service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)
+    offers = service.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None))
     assert offers and all(len(o.days) == 2 for o in offers)
     assert at("10:00") not in {o.drop_off for o in offers}
 
@@ -81,7 +81,7 @@ def test_bookings_over_three_days_keep_every_day_plan_valid_and_on_time(db_url: 
         [(DAY, "REPAIR"), (DAY, "MAINT"), (WED, "REPAIR"), (WED, "ACCIDENT"), (WED, "MINOR"),
          (THU, "REPAIR"), (THU, "ACCIDENT"), (THU, "MAINT"), (DAY, "ACCIDENT"), (WED, "REPAIR")]
     ):  # fmt: skip
-        offers = service.slots(WORKSHOP_ID, code, date, False, None)
+        offers = service.slots(SlotQuery(WORKSHOP_ID, code, date, False, None))
         if not offers:
             continue
         wanted = Booking(id=f"b{n}", service=code, drop_off=offers[0].drop_off)
@@ -118,7 +118,7 @@ def test_later_days_hold_the_carried_over_work(db_url: str) -> None:
     assert booked["paint"] == 150 and booked["body"] == 120  # Wednesday's paint and reassembly
     assert {p.skill: p.booked for p in before[0].pools}["paint"] == 0
     # The painter is busy on Wednesday until 10:30: an accident job's paint waits for it.
-    offer = service.slots(WORKSHOP_ID, "ACCIDENT", WED, False, None)[0]
+    offer = service.slots(SlotQuery(WORKSHOP_ID, "ACCIDENT", WED, False, None))[0]
     assert offer.drop_off == at("08:00", WED)
     assert next(a for a in offer.assignments if a.operation == 1).start >= at("10:30", WED)
     service.cancel(WORKSHOP_ID, "r")
@@ -133,19 +133,19 @@ def test_a_loan_car_stays_out_until_the_promised_pickup_days_later(db_url: str) 
     )
     assert stored.promised == at("15:30", WED)
     car = Wants(loan_car=True)
-    assert service.slots(WORKSHOP_ID, "MAINT", DAY, False, None, wants=car) == []
-    wednesday = service.slots(WORKSHOP_ID, "MAINT", WED, False, None, wants=car)
+    assert service.slots(SlotQuery(WORKSHOP_ID, "MAINT", DAY, False, None, wants=car)) == []
+    wednesday = service.slots(SlotQuery(WORKSHOP_ID, "MAINT", WED, False, None, wants=car))
     assert wednesday and all(o.drop_off >= at("15:30", WED) for o in wednesday)
-    assert service.slots(WORKSHOP_ID, "MAINT", WED, False, None)[0].drop_off == at("08:00", WED)
+    assert service.slots(SlotQuery(WORKSHOP_ID, "MAINT", WED, False, None))[0].drop_off == at("08:00", WED)
     # A second multi-day repair with a loan car: none free before Wednesday 15:30.
-    assert service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None, wants=car) == []
+    assert service.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None, wants=car)) == []
 
 
 def test_parts_eta_holds_the_paint_on_whichever_day_it_falls(db_url: str) -> None:
     ws = multi_day_workshop()
     service = _service(db_url, ws)
     eta = at("11:00", WED)
-    offers = service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None, wants=Wants(parts_eta=eta))
+    offers = service.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None, wants=Wants(parts_eta=eta)))
     offer = next(o for o in offers if o.drop_off == at("08:00"))
     paint = next(a for a in offer.assignments if a.operation == 2)
     assert paint.start >= eta
@@ -190,7 +190,7 @@ def test_the_multi_day_check_finds_broken_witnesses() -> None:
 @pytest.mark.parametrize("code", ["MAINT", "ACCIDENT"])
 def test_one_day_services_keep_their_offers(db_url: str, code: str) -> None:
     service = _service(db_url, multi_day_workshop())
-    assert all(o.days == () for o in service.slots(WORKSHOP_ID, code, DAY, False, None))
+    assert all(o.days == () for o in service.slots(SlotQuery(WORKSHOP_ID, code, DAY, False, None)))
 
 
 def test_a_workshop_change_that_breaks_carried_over_work_names_the_booking(db_url: str) -> None:
@@ -216,7 +216,7 @@ def test_dealer_2011_books_whole_accident_repairs_over_three_days(db_url: str) -
     for date in (DAY, WED, THU):
         for n in range(12):
             code = "ACC-REPAIR" if n % 3 == 0 else rng.choice(["MAINT", "MINOR", "ACC-BODY", "LUBE"])
-            offers = service.slots(ws.id, code, date, False, None)
+            offers = service.slots(SlotQuery(ws.id, code, date, False, None))
             if not offers:
                 continue
             pick = rng.choice(offers)
@@ -246,12 +246,12 @@ def test_dealer_2011_books_whole_accident_repairs_over_three_days(db_url: str) -
 
 def test_offers_follow_bookings_on_the_days_the_work_carries_over_to(db_url: str) -> None:
     service = _service(db_url, multi_day_workshop())
-    first = {o.drop_off: o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
+    first = {o.drop_off: o for o in service.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None))}
     assert first[at("08:00")].days == (DAY, WED)
     # Wednesday's accident job takes the painter 10:00-11:30: the repair's paint and reassembly
     # no longer both fit Wednesday, so the answer for Tuesday changes (not the cached one).
     service.book(WORKSHOP_ID, Booking(id="w", service="ACCIDENT", drop_off=at("08:00", WED)), None)
-    again = {o.drop_off: o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
+    again = {o.drop_off: o for o in service.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None))}
     assert again[at("08:00")].days == (DAY, WED, THU)
     assert again[at("08:00")].promised == at("15:30", THU)
 
@@ -282,7 +282,7 @@ def test_multi_day_work_is_never_overbooked(db_url: str, max_days: int) -> None:
     service = _service(db_url, Workshop.model_validate({**data, "overbooking": pools}))
     seen: list[tuple[bool, int]] = []
     for n in range(6):
-        offers = service.slots(WORKSHOP_ID, "ACCIDENT", DAY, False, None)
+        offers = service.slots(SlotQuery(WORKSHOP_ID, "ACCIDENT", DAY, False, None))
         seen += [(o.overbooked, len(o.days)) for o in offers]
         if not offers:
             break
@@ -307,12 +307,12 @@ def test_a_later_day_moves_its_bookings_out_of_the_way_to_hold_the_carried_over_
     quick = _service(db_url, ws)
     quick.ejection_seconds = 0.0  # the free time as it is only (the answer before moving others)
     quick.book(WORKSHOP_ID, Booking(id="acc", service="ACCIDENT", drop_off=at("08:00", WED)), None)
-    assert quick.slots(WORKSHOP_ID, "REPAIR", DAY, False, None) == []
+    assert quick.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None)) == []
     service = PlanningService(
         Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock(),
         ejection_seconds=1.0,  # the answer's budget is CPU time: generous here, so the test is not timed
     )  # fmt: skip
-    offers = {o.drop_off: o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
+    offers = {o.drop_off: o for o in service.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None))}
     offer = offers[at(drop_off)]
     assert offer.days == (DAY, WED) and offer.promised.astimezone(ws.tz).date() == WED
     accident_before = _witness(service, "acc")
@@ -339,7 +339,7 @@ def test_a_full_drop_off_day_still_gets_a_repair_whose_work_starts_the_next_day(
     ws = multi_day_workshop(max_days=4, loan_cars=2)
     service = _service(db_url, ws)
     service.book(WORKSHOP_ID, Booking(id="first", service="REPAIR", drop_off=at("08:00")), None)
-    offers = {o.drop_off: o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
+    offers = {o.drop_off: o for o in service.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None))}
     offer = offers[at("08:00")]
     assert offer.days == (DAY, WED, THU, FRI)
     assert {a.start.astimezone(ws.tz).date() for a in offer.assignments} == {WED, THU, FRI}
@@ -362,12 +362,12 @@ def test_a_full_drop_off_day_still_gets_a_repair_whose_work_starts_the_next_day(
     assert [loads[d].loan_cars_free for d in (DAY, WED, THU, FRI)] == [1, 1, 1, 1]
     assert loads[DAY].bookings == 2
     car = Wants(loan_car=True)
-    assert service.slots(WORKSHOP_ID, "MAINT", DAY, False, None, wants=car)  # one car is left
+    assert service.slots(SlotQuery(WORKSHOP_ID, "MAINT", DAY, False, None, wants=car))  # one car is left
     out, _ = service.book(
         WORKSHOP_ID, Booking(id="car", service="MAINT", drop_off=at("08:00"), loan_car=True), None
     )
     assert out.promised is not None
-    later = service.slots(WORKSHOP_ID, "MAINT", DAY, False, None, wants=car)
+    later = service.slots(SlotQuery(WORKSHOP_ID, "MAINT", DAY, False, None, wants=car))
     assert later and all(o.drop_off >= out.promised for o in later)  # the held repair keeps the other
 
 
@@ -379,7 +379,9 @@ def test_a_held_day_keeps_its_loan_car_out_when_the_work_starts_two_days_later(d
     for name in ("first", "second"):
         service.book(WORKSHOP_ID, Booking(id=name, service="REPAIR", drop_off=at("08:00")), None)
     offer = next(
-        o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None) if o.drop_off == at("08:00")
+        o
+        for o in service.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None))
+        if o.drop_off == at("08:00")
     )
     worked = {a.start.astimezone(ws.tz).date() for a in offer.assignments}
     assert min(worked) == THU and offer.days[:3] == (DAY, WED, THU)
@@ -423,8 +425,8 @@ def test_the_day_plan_counts_the_loan_car_of_a_vehicle_held_for_later_work(db_ur
     assert validate_plan(with_car.model_copy(update={"held": []}), plan) == []  # the gap this closes
     # The front desk: no LUBE with a loan car on Tuesday, and booking one is refused.
     car = Wants(loan_car=True)
-    assert service.slots(WORKSHOP_ID, "LUBE", DAY, False, None, wants=car) == []
-    assert service.slots(WORKSHOP_ID, "LUBE", DAY, False, None)  # without a car it fits
+    assert service.slots(SlotQuery(WORKSHOP_ID, "LUBE", DAY, False, None, wants=car)) == []
+    assert service.slots(SlotQuery(WORKSHOP_ID, "LUBE", DAY, False, None))  # without a car it fits
     with pytest.raises(Conflict):
         service.book(
             WORKSHOP_ID, Booking(id="car", service="LUBE", drop_off=at("14:00"), loan_car=True), None
@@ -477,7 +479,7 @@ def test_work_before_the_parts_runs_on_their_day_before_they_arrive(db_url: str)
     ws = multi_day_workshop()
     service = _service(db_url, ws)
     eta = at("13:00", WED)
-    offers = service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None, wants=Wants(parts_eta=eta))
+    offers = service.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None, wants=Wants(parts_eta=eta)))
     offer = next(o for o in offers if o.drop_off == at("10:00"))
     work = {a.operation: a for a in offer.assignments}
     assert work[1].start == at("08:00", WED) and work[1].end <= eta
@@ -549,7 +551,7 @@ def test_explain_fits_each_part_of_multi_day_work_at_each_time_once(
     fresh search and its carless one); the reasons are those a fresh search gives."""
     service = _car_out_on_wednesday(db_url)
     car = Wants(loan_car=True)
-    offers = service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None, wants=car)
+    offers = service.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None, wants=car))
     calls: Counter[tuple[dt.date, str, dt.datetime]] = Counter()
     original = DayBook.fit_quickly
 
@@ -561,7 +563,7 @@ def test_explain_fits_each_part_of_multi_day_work_at_each_time_once(
         return original(self, booking, availability, repair)
 
     monkeypatch.setattr(DayBook, "fit_quickly", counted)
-    refused, _ = service.refusals(WORKSHOP_ID, "REPAIR", DAY, False, None, offers, wants=car)
+    refused, _ = service.refusals(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None, wants=car), offers)
     monkeypatch.setattr(DayBook, "fit_quickly", original)
     assert calls and max(calls.values()) == 1, [k for k, v in calls.items() if v > 1][:5]
     reasons = dict(refused)
@@ -587,13 +589,13 @@ def test_multi_day_work_kept_out_only_by_the_walk_in_holdback_is_refused_for_it(
     workshop = multi_day_workshop()
     free = _service(db_url, workshop)
     late = [at(hhmm) for hhmm in ("14:30", "15:30", "17:00")]
-    assert set(late) <= {o.drop_off for o in free.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
+    assert set(late) <= {o.drop_off for o in free.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None))}
     service = PlanningService(
         Store(db_url), CapacityRules(walk_in_holdback=0.3), refine_in_background=False, clock=fixed_clock()
     )
-    offers = service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)
+    offers = service.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None))
     assert offers and not set(late) & {o.drop_off for o in offers}
-    refused, found = service.refusals(WORKSHOP_ID, "REPAIR", DAY, False, None, offers)
+    refused, found = service.refusals(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None), offers)
     reasons = dict(refused)
     assert not found and [reasons[t] for t in late] == ["walk-in holdback"] * 3, reasons
     with pytest.raises(Conflict) as raised:

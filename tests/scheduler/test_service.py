@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from scheduler.contract import Booking, PlanRequest, Workshop
-from scheduler.offer import Offer
+from scheduler.offer import Offer, SlotQuery
 from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor
 from scheduler.slots import CapacityRules, DayBook, Wants
@@ -70,11 +70,13 @@ def test_every_booking_change_gives_the_day_a_new_version(db_url: str) -> None:
     service.book("w", Booking(id="c", service="MAINT", drop_off=at), None)
     seen.append(version())
     assert len(set(seen)) == len(seen)
-    offers = service.slots("w", "MAINT", date, False, None)
+    offers = service.slots(SlotQuery("w", "MAINT", date, False, None))
     assert offers and all(o.drop_off.date() == date for o in offers)
-    assert service.slots("w", "MAINT", date, False, None) is offers  # unchanged day: the cached answer
+    assert (
+        service.slots(SlotQuery("w", "MAINT", date, False, None)) is offers
+    )  # unchanged day: the cached answer
     service.cancel("w", "c")
-    assert service.slots("w", "MAINT", date, False, None) is not offers
+    assert service.slots(SlotQuery("w", "MAINT", date, False, None)) is not offers
 
 
 def test_background_refinement_offers_more_times_and_they_can_be_booked(db_url: str) -> None:
@@ -92,9 +94,9 @@ def test_background_refinement_offers_more_times_and_they_can_be_booked(db_url: 
     try:
         grown = []
         for code in codes:
-            quick = {o.drop_off for o in service.slots(workshop.id, code, date, False, None)}
+            quick = {o.drop_off for o in service.slots(SlotQuery(workshop.id, code, date, False, None))}
             assert service.refine_idle(timeout=120)
-            refined = service.slots(workshop.id, code, date, False, None)
+            refined = service.slots(SlotQuery(workshop.id, code, date, False, None))
             assert quick <= {o.drop_off for o in refined}
             grown += [(code, o) for o in refined if o.drop_off not in quick]
             if grown:  # one service the refinement widened is the point; each refinement costs seconds
@@ -137,16 +139,16 @@ def test_caches_stay_bounded_per_workshop_under_a_storm_of_dates(tmp_path: Path)
     service.put_workshop(_workshop())
     service.put_workshop(other)
     date = dt.date(2026, 11, 24)
-    kept = service.slots("other", "MAINT", date, False, None)
+    kept = service.slots(SlotQuery("other", "MAINT", date, False, None))
     storm = service.offer_cache_entries + 200
     for d in range(storm):
-        service.slots("w", "MAINT", date + dt.timedelta(days=d), False, None)
+        service.slots(SlotQuery("w", "MAINT", date + dt.timedelta(days=d), False, None))
     assert service._offers.count("w") == service.offer_cache_entries < storm
     assert service._days.count("w") == service.day_cache_entries < storm
     assert len(service._offers) == service.offer_cache_entries + 1
-    assert service.slots("other", "MAINT", date, False, None) is kept  # still cached
-    newest = service.slots("w", "MAINT", date + dt.timedelta(days=storm - 1), False, None)
-    assert service.slots("w", "MAINT", date + dt.timedelta(days=storm - 1), False, None) is newest
+    assert service.slots(SlotQuery("other", "MAINT", date, False, None)) is kept  # still cached
+    newest = service.slots(SlotQuery("w", "MAINT", date + dt.timedelta(days=storm - 1), False, None))
+    assert service.slots(SlotQuery("w", "MAINT", date + dt.timedelta(days=storm - 1), False, None)) is newest
     assert service._workshops.currsize <= service._workshops.maxsize
 
 
@@ -177,11 +179,11 @@ def test_day_versions_keeping_their_free_time_are_bounded(tmp_path: Path) -> Non
     first = dt.date(2026, 11, 24)
     dates = [first + dt.timedelta(days=d) for d in range(12)]
     for n, date in enumerate(dates):
-        offers = service.slots("w", "MAINT", date, False, None)
+        offers = service.slots(SlotQuery("w", "MAINT", date, False, None))
         service.book_request(
             "w", {"service": "MAINT", "drop_off": offers[0].drop_off, "waiter": False}, f"k{n}", None
         )
-        service.slots("w", "MAINT", date, True, None)
+        service.slots(SlotQuery("w", "MAINT", date, True, None))
     service.pack_idle()  # the background packing of the last version done
     days = _day_books(service)
     assert len({(d.date, len(d.accepted)) for d in days}) >= len(
@@ -225,7 +227,7 @@ def test_a_query_reading_the_day_before_a_booking_commits_keeps_the_newer_day_ca
     with service.store.sessions() as session:
         before = bookings_db.day_version(session, "w", date)
         empty = service._day(session, service.workshop("w"), date, before)
-    offers = service.slots("w", "MAINT", date, False, None)
+    offers = service.slots(SlotQuery("w", "MAINT", date, False, None))
     service.book("w", Booking(id="a", service="MAINT", drop_off=at), None)
     with service.store.sessions() as session:
         after = bookings_db.day_version(session, "w", date)
@@ -234,7 +236,7 @@ def test_a_query_reading_the_day_before_a_booking_commits_keeps_the_newer_day_ca
         late = service._day(session, service.workshop("w"), date, before)  # the late query's day
         assert late is empty
         assert service._day(session, service.workshop("w"), date, after) is booked  # not replaced
-    newer = service.slots("w", "MAINT", date, False, None)
+    newer = service.slots(SlotQuery("w", "MAINT", date, False, None))
     assert newer != offers
     key = ("w", date, "MAINT", False, None)
     service._offers.deliver(key, before, offers, late)  # the late query's answer: on the older day
@@ -251,7 +253,7 @@ def test_warming_reads_changes_nothing_and_the_first_booking_still_fits(db_url: 
     assert service.workshops() == []
     ws = service.put_workshop(_workshop())
     day = dt.date(2026, 11, 24)
-    offer = service.slots(ws.id, "MAINT", day, waiter=False, fleet=None)[0]
+    offer = service.slots(SlotQuery(ws.id, "MAINT", day, waiter=False, fleet=None))[0]
     stored, created = service.book(ws.id, Booking(id="b1", service="MAINT", drop_off=offer.drop_off), None)
     assert created and stored.promised is not None
     with store.sessions() as session:
@@ -281,7 +283,7 @@ def test_a_time_shown_to_a_waiter_is_booked_as_a_drop_off_with_no_search_left(db
     booked = reshuffled = 0
     for i in range(60):
         code = rng.choice(codes)
-        offers = service.slots(workshop.id, code, date, True, None)
+        offers = service.slots(SlotQuery(workshop.id, code, date, True, None))
         if not offers:
             continue
         # Prefer a time the answer had to move bookings for: the quick fit alone does not find it.
@@ -322,7 +324,7 @@ def test_the_day_a_booking_makes_is_repacked_ahead_where_searches_needed_it(sqli
         service.pack_idle()
         first = current()
         assert first.accepted and first._packed is None  # never searched: nothing packed ahead
-        offers = service.slots("w", "MAINT", date, False, None)
+        offers = service.slots(SlotQuery("w", "MAINT", date, False, None))
         assert offers and first._packed is not None  # the search past the last fit packed it
         service.book("w", Booking(id="b", service="MAINT", drop_off=offers[-1].drop_off), None)
         service.pack_idle()
@@ -373,7 +375,7 @@ def _filled_small_dealer(db_url: str) -> tuple[Workshop, CapacityRules, dt.date]
         codes = ["LUBE", "MAINT", "MINOR", "WARRANTY", "ALIGN"]
         for i in range(60):
             code = rng.choice(codes)
-            offers = filler.slots(workshop.id, code, date, False, None)
+            offers = filler.slots(SlotQuery(workshop.id, code, date, False, None))
             if offers:
                 pick = rng.choice(offers)
                 filler.book(workshop.id, Booking(id=f"b{i}", service=code, drop_off=pick.drop_off), None)
@@ -401,14 +403,14 @@ def test_a_booking_refines_ahead_the_keys_asked_and_the_next_query_gets_the_refi
         Store(db_url), rules, exact_seconds=5.0, clock=fixed_clock(), ejection_seconds=0.0
     )
     try:
-        service.slots(workshop.id, "MAINT", date, False, None)  # asked on the day: remembered
-        lube = service.slots(workshop.id, "LUBE", date, False, None)
+        service.slots(SlotQuery(workshop.id, "MAINT", date, False, None))  # asked on the day: remembered
+        lube = service.slots(SlotQuery(workshop.id, "LUBE", date, False, None))
         assert service.refine_idle(timeout=120)
         assert service.asked_keys(workshop.id, date)[:2] == [
             ("small-dealer", date, "LUBE", False, None),
             ("small-dealer", date, "MAINT", False, None),
         ]
-        lube = service.slots(workshop.id, "LUBE", date, False, None)  # refined: the latest times
+        lube = service.slots(SlotQuery(workshop.id, "LUBE", date, False, None))  # refined: the latest times
         service.book(workshop.id, Booking(id="late", service="LUBE", drop_off=lube[-1].drop_off), None)
         assert service.refine_idle(timeout=120)  # refined ahead, before any query of this version
 
@@ -418,7 +420,7 @@ def test_a_booking_refines_ahead_the_keys_asked_and_the_next_query_gets_the_refi
         monkeypatch.setattr(DayBook, "offers", no_search)
         monkeypatch.setattr(DayBook, "offers_after", no_search)
         misses = service.offer_cache_misses
-        refined = service.slots(workshop.id, "MAINT", date, False, None)
+        refined = service.slots(SlotQuery(workshop.id, "MAINT", date, False, None))
         assert service.offer_cache_misses == misses  # from the cache, at this version
         monkeypatch.undo()
         with service.store.sessions() as session:
@@ -448,19 +450,21 @@ def test_the_keys_refined_ahead_are_bounded_per_day_and_per_workshop(db_url: str
         date = dt.date(2026, 11, 24)
         etas = [dt.datetime(2026, 11, 24, 6, minute, tzinfo=_workshop().tz) for minute in range(20)]
         for eta in etas:
-            service.slots("w", "MAINT", date, False, None, wants=Wants(parts_eta=eta))
+            service.slots(SlotQuery("w", "MAINT", date, False, None, wants=Wants(parts_eta=eta)))
         asked = service.asked_keys("w", date)
         assert len(asked) == RECENT_KEYS
         assert [k[-1] for k in asked] == [Wants(parts_eta=e) for e in reversed(etas[-RECENT_KEYS:])]
         # A key the desk asks again and again stays, however many one-off keys come after it.
         for _ in range(3):
-            service.slots("w", "MAINT", date, True, None)
+            service.slots(SlotQuery("w", "MAINT", date, True, None))
         for eta in etas:
-            service.slots("w", "MAINT", date, False, None, wants=Wants(parts_eta=eta + dt.timedelta(hours=1)))
+            service.slots(
+                SlotQuery("w", "MAINT", date, False, None, wants=Wants(parts_eta=eta + dt.timedelta(hours=1)))
+            )
         asked = service.asked_keys("w", date)
         assert len(asked) == RECENT_KEYS and asked[0] == ("w", date, "MAINT", True, None), asked[0]
         for i in range(1, 6):
-            service.slots("w", "MAINT", date + dt.timedelta(days=i), False, None)
+            service.slots(SlotQuery("w", "MAINT", date + dt.timedelta(days=i), False, None))
         kept = [
             date + dt.timedelta(days=i)
             for i in range(6)
@@ -506,10 +510,12 @@ def test_a_booking_refines_the_most_asked_key_first_even_when_the_refiner_is_idl
         eta = [dt.datetime(2026, 11, 24, 6, minute, tzinfo=_workshop().tz) for minute in (0, 10, 20)]
         for minute, times in ((0, 3), (10, 1), (20, 2)):  # asked 3, 1 and 2 times
             for _ in range(times):
-                service.slots("w", "MAINT", date, False, None, wants=Wants(parts_eta=eta[minute // 10]))
+                service.slots(
+                    SlotQuery("w", "MAINT", date, False, None, wants=Wants(parts_eta=eta[minute // 10]))
+                )
         most_first = service.asked_keys("w", date)
         assert [k[-1] for k in most_first] == [Wants(parts_eta=eta[i]) for i in (0, 2, 1)]
-        offers = service.slots("w", "MAINT", date, False, None)
+        offers = service.slots(SlotQuery("w", "MAINT", date, False, None))
         refined.clear()
         service.book("w", Booking(id="b", service="MAINT", drop_off=offers[0].drop_off), None)
         assert service.refine_idle(timeout=10)
@@ -554,7 +560,7 @@ def test_a_refinement_ahead_that_fails_after_a_cancel_is_logged(
     try:
         service.put_workshop(_workshop())
         date = dt.date(2026, 11, 24)
-        offer = service.slots("w", "MAINT", date, False, None)[0]
+        offer = service.slots(SlotQuery("w", "MAINT", date, False, None))[0]
         stored, _ = service.book("w", Booking(id="b", service="MAINT", drop_off=offer.drop_off), None)
         service.pack_idle()
 
@@ -616,12 +622,12 @@ def test_a_day_version_already_refined_is_not_refined_again_by_a_query_that_miss
     try:
         service.put_workshop(_workshop())
         date = dt.date(2026, 11, 24)
-        offers = service.slots("w", "MAINT", date, False, None)  # asked on the day: remembered
+        offers = service.slots(SlotQuery("w", "MAINT", date, False, None))  # asked on the day: remembered
         finish_pending()
         service.book("w", Booking(id="b", service="MAINT", drop_off=offers[0].drop_off), None)
         assert len(submitted) == 2  # the query's refinement, then the one asked ahead
         ahead = submitted[-1]
-        service.slots("w", "MAINT", date, False, None)  # missed: the cache had the earlier version
+        service.slots(SlotQuery("w", "MAINT", date, False, None))  # missed: the cache had the earlier version
         finish_pending()
         assert submitted[1:] == [ahead], submitted
         assert service.refine_idle(timeout=10)
@@ -666,7 +672,7 @@ def test_a_booking_that_leaves_a_keys_answer_complete_refines_nothing_ahead_and_
         for n, hour in enumerate((10, 10, 11, 11)):  # both bays from 10:00 to closing
             at = dt.datetime(2026, 11, 24, hour, tzinfo=workshop.tz)
             service.book("w", Booking(id=f"late{n}", service="MAINT", drop_off=at), None)
-        offers = service.slots("w", "MAINT", date, False, None)  # refined: up to where none fits
+        offers = service.slots(SlotQuery("w", "MAINT", date, False, None))  # refined: up to where none fits
         assert service.refine_idle(timeout=60)
         assert [o.drop_off.strftime("%H:%M") for o in offers] == ["08:00", "08:30", "09:00"]
         submitted.clear()
@@ -674,7 +680,7 @@ def test_a_booking_that_leaves_a_keys_answer_complete_refines_nothing_ahead_and_
         service.book("w", Booking(id="early", service="MAINT", drop_off=early), None)
         assert service.refine_idle(timeout=60)
         assert submitted == []  # nothing refined ahead
-        after = service.slots("w", "MAINT", date, False, None)
+        after = service.slots(SlotQuery("w", "MAINT", date, False, None))
         assert service.refine_idle(timeout=60)
         assert submitted == []  # nor by the query
         with service.store.sessions() as session:
@@ -727,14 +733,14 @@ def test_the_immediate_answer_after_a_car_comes_free_offers_it(db_url: str, chan
     first = Booking(id="a", service="MAINT", drop_off=at("08:00"), loan_car=True)
     service.book(workshop.id, first, None)
     service.book(workshop.id, Booking(id="b", service="MAINT", drop_off=at("16:00"), loan_car=True), None)
-    assert service.slots(workshop.id, "MAINT", DAY, False, None, wants=car) == []  # both cars out
+    assert service.slots(SlotQuery(workshop.id, "MAINT", DAY, False, None, wants=car)) == []  # both cars out
     if change == "cancel":
         service.cancel(workshop.id, "a")
     else:
         service.change(workshop.id, "a", {"loan_car": False})
-    answer = [o.drop_off for o in service.slots(workshop.id, "MAINT", DAY, False, None, wants=car)]
+    answer = [o.drop_off for o in service.slots(SlotQuery(workshop.id, "MAINT", DAY, False, None, wants=car))]
     fresh = PlanningService(Store(db_url), clock=fixed_clock(), refine_in_background=False)
-    expected = [o.drop_off for o in fresh.slots(workshop.id, "MAINT", DAY, False, None, wants=car)]
+    expected = [o.drop_off for o in fresh.slots(SlotQuery(workshop.id, "MAINT", DAY, False, None, wants=car))]
     assert expected and expected[0] == at("08:00")  # the morning's drop-offs are back by 15:30
     assert answer == expected
 
@@ -747,7 +753,7 @@ def _answer_missing_the_second(
     not look again)."""
     from scheduler.offer_cache import offers_key
 
-    offers = service.slots(workshop.id, "MAINT", DAY, False, None)
+    offers = service.slots(SlotQuery(workshop.id, "MAINT", DAY, False, None))
     key = offers_key(workshop.id, DAY, "MAINT", False, None, Wants())
     cached = service._offers.get(key)
     assert cached is not None
@@ -765,13 +771,13 @@ def test_explain_offers_a_time_the_slot_answer_missed_where_a_booking_fits(db_ur
     service, workshop = _service(db_url)
     offers, shown = _answer_missing_the_second(service, workshop)
     missed = offers[1].drop_off
-    assert [o.drop_off for o in service.slots(workshop.id, "MAINT", DAY, False, None)] == [
+    assert [o.drop_off for o in service.slots(SlotQuery(workshop.id, "MAINT", DAY, False, None))] == [
         o.drop_off for o in shown
     ]
-    refused, _, found = service.explain(workshop.id, "MAINT", DAY, False, None, shown)
+    refused, _, found = service.explain(SlotQuery(workshop.id, "MAINT", DAY, False, None), shown)
     assert missed not in dict(refused) and [o.drop_off for o in found] == [missed]
     assert not any("no room kept" in why for _, why in refused)
-    assert missed in {o.drop_off for o in service.slots(workshop.id, "MAINT", DAY, False, None)}
+    assert missed in {o.drop_off for o in service.slots(SlotQuery(workshop.id, "MAINT", DAY, False, None))}
     stored, _ = service.book(workshop.id, Booking(id="b", service="MAINT", drop_off=missed), None)
     assert stored.promised == found[0].promised
 
@@ -781,7 +787,7 @@ def test_the_explained_slot_answer_offers_the_times_explain_found_in_time_order(
     explanation found to fit after all merged in at their place, and why each other time is refused."""
     service, workshop = _service(db_url)
     offers, _ = _answer_missing_the_second(service, workshop)
-    answer, refused, notes = service.explained_slots(workshop.id, "MAINT", DAY, False, None)
+    answer, refused, notes = service.explained_slots(SlotQuery(workshop.id, "MAINT", DAY, False, None))
     assert [o.drop_off for o in answer] == [o.drop_off for o in offers]  # the second one found again
     assert refused and not {when for when, _ in refused} & {o.drop_off for o in answer}
     assert notes == {}  # nothing sold beyond the witness
@@ -808,7 +814,7 @@ def test_explain_offers_a_time_the_booking_fits_by_moving_the_bookings_in_its_wa
             witness = [Assignment(booking=booking.id, operation=0, bay="G1", technician="t",
                                   start=at(start), end=at(end))]  # fmt: skip
             bookings_db.add(session, ws.id, DAY, booking, witness, (None, None, None), NOW, ws.timezone)
-    refused, _, found = service.explain(ws.id, "MAINT", DAY, False, None, [])
+    refused, _, found = service.explain(SlotQuery(ws.id, "MAINT", DAY, False, None), [])
     assert at("08:00") in {o.drop_off for o in found}, refused
     assert at("08:00") not in dict(refused)
     stored, _ = service.book(ws.id, Booking(id="new", service="MAINT", drop_off=at("08:00")), None)
@@ -846,7 +852,7 @@ def test_explain_offers_multi_day_work_where_a_booking_fits_it(
         }
     )
     service.put_workshop(ws)
-    offers = service.slots(ws.id, code, DAY, False, None)
+    offers = service.slots(SlotQuery(ws.id, code, DAY, False, None))
     missed = offers[index]
     assert len(missed.days) == (1 if code == "ACCIDENT" else 2), missed
     key = (*offers_key(ws.id, DAY, code, False, None, Wants()), "multi-day")
@@ -855,12 +861,14 @@ def test_explain_offers_multi_day_work_where_a_booking_fits_it(
     # An answer that missed it (its search's budget is shared with the requests under way).
     shown = [o for o in offers if o.drop_off != missed.drop_off]
     service._offers.put(key, cached._replace(offers=shown))
-    assert missed.drop_off not in {o.drop_off for o in service.slots(ws.id, code, DAY, False, None)}
-    refused, _, found = service.explain(ws.id, code, DAY, False, None, shown)
+    assert missed.drop_off not in {
+        o.drop_off for o in service.slots(SlotQuery(ws.id, code, DAY, False, None))
+    }
+    refused, _, found = service.explain(SlotQuery(ws.id, code, DAY, False, None), shown)
     assert missed.drop_off not in dict(refused), dict(refused).get(missed.drop_off)
     mine = next(o for o in found if o.drop_off == missed.drop_off)
     assert mine.days == missed.days
-    assert missed.drop_off in {o.drop_off for o in service.slots(ws.id, code, DAY, False, None)}
+    assert missed.drop_off in {o.drop_off for o in service.slots(SlotQuery(ws.id, code, DAY, False, None))}
     stored, _ = service.book(ws.id, Booking(id="b", service=code, drop_off=missed.drop_off), None)
     assert stored.promised == mine.promised
     with service.store.sessions() as session:
@@ -917,7 +925,7 @@ def test_explain_gives_a_later_refused_time_a_try_when_the_first_ones_use_their_
         return None
 
     monkeypatch.setattr(DayBook, "try_moving_others", crowded)
-    refused, _, found = service.explain(ws.id, "MAINT", DAY, False, None, [])
+    refused, _, found = service.explain(SlotQuery(ws.id, "MAINT", DAY, False, None), [])
     assert at("11:00") in {o.drop_off for o in found}, dict(refused).get(at("11:00"))
     monkeypatch.setattr(DayBook, "try_moving_others", real)
     stored, _ = service.book(ws.id, Booking(id="new", service="MAINT", drop_off=at("11:00")), None)

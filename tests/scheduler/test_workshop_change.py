@@ -19,6 +19,7 @@ from api.app import create_app
 from scheduler.clock import FixedClock
 from scheduler.contract import Booking, Plan, PlanRequest, Workshop
 from scheduler.errors import WorkshopConflict
+from scheduler.offer import SlotQuery
 from scheduler.plan_tasks import PlanBasis, plan_from_witness
 from scheduler.service import PlanningService
 from scheduler.storage import Store
@@ -425,4 +426,4 @@ def test_the_service_refuses_without_force(db_url: str) -> None:
     (listed,) = refused.value.bookings  # the one on t2
     assert listed["date"] == DATE and any("unknown technician t2" in r for r in listed["reasons"])  # type: ignore[attr-defined]
     assert service.workshop("ws") == _workshop()
-    assert service.slots("ws", "MAINT", DAY, False, None)
+    assert service.slots(SlotQuery("ws", "MAINT", DAY, False, None))

@@ -101,3 +101,28 @@ def test_a_spell_at_risk_that_ends_is_kept_beside_the_next(db_url: str) -> None:
         assert events_db.spells(session, "w", ["b1"]) == {
             "b1": [(nine, ten), (two, two + dt.timedelta(hours=1))]
         }
+
+
+def test_an_event_row_is_made_by_storage_and_stored_in_utc_with_the_databases_id(db_url: str) -> None:
+    """Storage owns the clock-event rows: `new_event` makes one (no id yet), `plain` reads it as a
+    plain event (under another id for an event being checked), `add` stores it in UTC."""
+    service, _ = _service(db_url)
+    at = dt.datetime(2030, 5, 6, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))  # 09:00 UTC
+    recorded = at + dt.timedelta(minutes=1)
+    row = events_db.new_event(
+        "w", date=at.date(), booking_id="b1", operation=0, technician="t", action="start",
+        corrected_action=None, at=at, corrects=None, recorded_at=recorded, key_id=None,
+        idempotency_key="k1", request_hash="h1", asked_now=at,
+    )  # fmt: skip
+    assert row.id is None and row.workshop_id == "w" and row.request_hash == "h1"
+    checked = events_db.plain(row, 2**62)
+    assert checked == (2**62, at.date(), "b1", 0, "t", "start", None, at, None, recorded, None)
+    with service.store.transaction() as session:
+        event_id = events_db.add(session, row).id
+    assert event_id is not None
+    with service.store.sessions() as session:
+        [back] = events_db.day_events(session, "w", at.date())
+        assert events_db.plain(back) == checked._replace(id=event_id)
+        assert back.at.utcoffset() == dt.timedelta(0) and back.asked_now == at
+        found = events_db.by_idempotency_key(session, "w", None, "k1")
+        assert found is not None and found.id == event_id and found.request_hash == "h1"
