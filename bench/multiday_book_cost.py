@@ -27,7 +27,9 @@ promise and days, or the 409's reason and alternatives) as canonical JSON, diges
 machine and load) and the background refinement is off: the fingerprint is then the same from
 run to run, and two trees with equal digests gave the same answers (timings are meaningless then).
 Without it: the app's settings, the real clock (timings; the fingerprint may move where a budget
-cut a search). `--profile=FILE`: cProfile over the measured bookings only, to FILE.SEED.
+cut a search). `--profile=FILE`: cProfile over the measured bookings only, to FILE.SEED, and over the
+explanations (after the plain answer, cached), to FILE-explain.SEED. The explanations' cost is
+measured as the bookings' ("explain": `explained_slots` with the plain answer cached).
 """
 
 from __future__ import annotations
@@ -152,6 +154,7 @@ def main(
     profile: str | None = None,
 ) -> dict[str, Any]:
     profiler = cProfile.Profile() if profile else None
+    explainer = cProfile.Profile() if profile else None
     if counted:
         clock = CountedClock(STEP)
         for module in (
@@ -259,7 +262,21 @@ def main(
         day = rng.choice(days)
         waiter, fleet, wanted, body = _query(rng, w, code, day)
         settle()
+        svc.slots(w.id, code, day, waiter, fleet, wants=wanted)  # the plain answer cached first
+        counter.start()
+        if explainer is not None:
+            explainer.enable()
+        t0, c0 = time.perf_counter(), time.thread_time()
         offers, refused, _ = svc.explained_slots(w.id, code, day, waiter, fleet, wants=wanted)
+        t1, c1 = time.perf_counter(), time.thread_time()
+        if explainer is not None:
+            explainer.disable()
+        counter.on = False
+        mine = cost["explain"]
+        mine["wall"].append((t1 - t0) * 1000)
+        mine["cpu"].append((c1 - c0) * 1000)
+        mine["sql"].append(counter.statements)
+        mine["versions"].append(counter.versions)
         record.append(
             [
                 "query",
@@ -308,6 +325,8 @@ def main(
     print(json.dumps(out), flush=True)
     if profiler is not None and profile:
         profiler.dump_stats(f"{profile}.{seed}")
+    if explainer is not None and profile:
+        explainer.dump_stats(f"{profile}-explain.{seed}")
     svc.close()
     return out
 
