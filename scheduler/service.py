@@ -548,8 +548,10 @@ class PlanningService:
             version = bookings_db.day_version(session, workshop.id, date)
             day = self._day(session, workshop, date, version)
         past = {t: N_("in the past") for t in day.candidate_times() if t < now and t not in offered}
-        worded = day.refusals(service, waiter, fleet, wants, offered | set(past))
         carried = multiday.multi_day(workshop.service(service)) and not waiter  # work carried over
+        # Multi-day work: a time the rules before any fit allow is worded over its days
+        # (`multiday.refusals`), never with the day's own reason: that one is not worked out.
+        worded = day.refusals(service, waiter, fleet, wants, offered | set(past), words=not carried)
         found = [x for _, x in worded if isinstance(x, Offer)]
         probe = wants.probe(service, now, waiter, fleet)
         # A closed day's times are refused whatever fits (a booking there is a 422).
@@ -565,6 +567,7 @@ class PlanningService:
                 fitted = {o.drop_off for o in found}
                 explained = [(t, why) for t, why in explained if t not in fitted]
                 explained = multiday.refusals(day, day_of, probe, explained, search)
+                explained = [(t, self._worded(day, probe, t, why)) for t, why in explained]
         else:
             found += self._booking_fits(day, version, probe, refused, [*offers, *found])
             fitted = {o.drop_off for o in found}
@@ -580,6 +583,14 @@ class PlanningService:
                 self._offers.deliver(key, version, found, day)
         off_grid = day.off_grid_refusals(offered, now)
         return sorted([*past.items(), *explained, *off_grid]), [o for o in found if o.drop_off >= now]
+
+    @staticmethod
+    def _worded(day: DayBook, probe: Booking, t: dt.datetime, why: str) -> str:
+        """`why`, or the day's own reason at `t` where it was left unworded (a guard: multi-day
+        work's reasons, `multiday.refusal`, word every time the rules before any fit allow)."""
+        if why != refusals.UNWORDED:
+            return why
+        return refusals.refusal(day, probe.model_copy(update={"drop_off": t}))
 
     def _booking_fits(
         self,

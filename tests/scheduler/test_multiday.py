@@ -684,3 +684,39 @@ def test_a_refused_multi_day_booking_fits_each_part_of_its_work_once(
     monkeypatch.setattr(DayBook, "fit_quickly", original)
     assert raised.value.reason == "walk-in holdback"
     assert calls and max(calls.values()) == 1, [k for k, v in calls.items() if v > 1][:5]
+
+
+def test_explain_of_multi_day_work_words_each_refused_time_over_its_days_only(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """explain of multi-day work words a time the rules before any fit allow over the work's days
+    (`multiday.refusals`), so the day's own reason for the whole work on one day (room, parts,
+    no-show overbooking), which it never shows, is not worked out (`refusals.UNWORDED`); the
+    reasons are those the day's own reasons replaced by the multi-day ones give. Before
+    (mdcost-s23): every refused time worded both ways."""
+    from scheduler import refusals
+
+    service = _service(db_url, multi_day_workshop(max_days=2))
+    offers = service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)
+    beyond = Counter[dt.datetime]()
+    original = refusals._beyond_witness
+
+    def counted(day: object, booking: Booking) -> str | None:
+        beyond[booking.drop_off] += 1
+        return original(day, booking)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(refusals, "_beyond_witness", counted)
+    refused, _ = service.refusals(WORKSHOP_ID, "REPAIR", DAY, False, None, offers)
+    monkeypatch.setattr(refusals, "_beyond_witness", original)
+    assert not beyond, beyond
+    reasons = dict(refused)
+    assert refusals.UNWORDED not in reasons.values()
+    with service.store.sessions() as session:
+        workshop = service.workshop(WORKSHOP_ID, session)
+        day = service._day(session, workshop, DAY)
+        worded = day.refusals("REPAIR", False, None, Wants(), {o.drop_off for o in offers})
+        own = [(t, why) for t, why in worded if isinstance(why, str)]
+        template = Wants().probe("REPAIR", at("00:00"), False, None)
+        both = dict(multiday.refusals(day, partial(service._day, session, workshop), template, own))
+    assert both and {t: reasons[t] for t in both} == both
+    assert at("10:00") in both  # a time that needs three days: refused over its days
