@@ -652,15 +652,29 @@ def search(day: DayBook, day_of: Callable[[dt.date], DayBook], template: Booking
     return _search(day, day_of, template.model_copy(update={"drop_off": day.clock.at(0)}), 0.0)
 
 
+def booking_search(
+    day: DayBook,
+    day_of: Callable[[dt.date], DayBook],
+    booking: Booking,
+    ejection_seconds: float = EJECTION_SECONDS,
+) -> _Search | None:
+    """The search `fit` makes for `booking` (its budget, `ejection_seconds`, from now), for a
+    caller that keeps it: a refused booking's `refusal` then reuses the days' fits it found in
+    their free time (`fitted`, the rests found without moving bookings: none depends on the budget)."""
+    return _search(day, day_of, booking, ejection_seconds)
+
+
 def fit(
     day: DayBook,
     day_of: Callable[[dt.date], DayBook],
     booking: Booking,
     ejection_seconds: float = EJECTION_SECONDS,
+    made: _Search | None = None,
 ) -> Offer | None:
     """`booking` (of a multi-day service) with its work carried over from `day`, its drop-off day,
-    to the following opening days (`day_of`: a date's DayBook): None when it does not fit."""
-    search = _search(day, day_of, booking, ejection_seconds)
+    to the following opening days (`day_of`: a date's DayBook): None when it does not fit.
+    `made`: the search to use (`booking_search`, for this booking)."""
+    search = made or _search(day, day_of, booking, ejection_seconds)
     return None if search is None else search.at(booking.drop_off)[0]
 
 

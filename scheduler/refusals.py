@@ -99,11 +99,19 @@ def refusal(day: ExplainedDay, booking: Booking) -> str:
     return found if isinstance(found, str) else NO_ROOM_KEPT
 
 
-def refusal_or_fit(day: ExplainedDay, booking: Booking) -> str | Offer:
+UNWORDED = "(not worded: the reason of the work over its days stands instead)"
+"""`refusal_or_fit(words=False)` at a time the rules before any fit allow and no fit is offered:
+no reason worked out (multi-day work's explanation words those times over their days,
+scheduler.multiday.refusals, and never shows the day's own). Never a message."""
+
+
+def refusal_or_fit(day: ExplainedDay, booking: Booking, words: bool = True) -> str | Offer:
     """`refusal`, or where every rule holds and the quick fit (one booking moved at most) finds
     room, that fit: an offer with its witness, as a booking at that time gets it
     (`DayBook.try_insert`: the same fit, the same rules). The slot search may miss such a time
-    (its repairs are rationed); the explanation offers it instead of refusing it (review-s20 R1)."""
+    (its repairs are rationed); the explanation offers it instead of refusing it (review-s20 R1).
+    Without `words`, a time the rules before any fit allow that gets no fit is `UNWORDED` (its
+    room, parts and overbooking reasons not worked out: the caller words it otherwise)."""
     rules = day.rules
     if not day.desk.advisor_room(booking):
         return N_("no advisor free for check-in")
@@ -113,6 +121,8 @@ def refusal_or_fit(day: ExplainedDay, booking: Booking) -> str | Offer:
             "minutes": rules.slot_minutes,
         }
     offer = day.fit_quickly(booking)
+    if not words and (offer is None or not day.desk.after_fit(booking, offer, day._job)):
+        return UNWORDED
     if offer is None or not day.desk.within_holdback(booking, offer, day._job):
         beyond = _beyond_witness(day, booking)
         if beyond is not None:

@@ -161,6 +161,40 @@ def _pack_unless_superseded(day: DayBook, contention: Contention) -> None:
         day.pack(share=1 / max(1, contention.busy))
 
 
+class _DayReads:
+    """One request's reads of a workshop's days: each date's version read once, and its DayBook
+    (`PlanningService._day`, cached per version) once, at that version; `looked`, the versions
+    read (filled as they are asked). Inside a booking transaction (the workshop locked) a day
+    cannot change between two reads, so a second read would only cost a query; in a read session
+    the version kept is the one the day was read at."""
+
+    def __init__(
+        self,
+        service: PlanningService,
+        session: Session,
+        workshop: Workshop,
+        day: DayBook | None = None,
+        version: tuple[object, ...] = (),
+    ) -> None:
+        self._read = partial(service._day, session, workshop)
+        self._version = partial(bookings_db.day_version, session, workshop.id)
+        self.looked: dict[dt.date, object] = {}
+        self._days: dict[dt.date, DayBook] = {}
+        if day is not None:  # read already, at `version`
+            self.looked[day.date] = version
+            self._days[day.date] = day
+
+    def version(self, date: dt.date) -> tuple[object, ...]:
+        if date not in self.looked:
+            self.looked[date] = self._version(date)
+        return cast("tuple[object, ...]", self.looked[date])
+
+    def __call__(self, date: dt.date) -> DayBook:
+        if date not in self._days:
+            self._days[date] = self._read(date, self.version(date))
+        return self._days[date]
+
+
 class PlanningService:
     """Workshops, slots, bookings and plans over a store.
 
@@ -502,8 +536,10 @@ class PlanningService:
             version = bookings_db.day_version(session, workshop.id, date)
             day = self._day(session, workshop, date, version)
         past = {t: N_("in the past") for t in day.candidate_times() if t < now and t not in offered}
-        worded = day.refusals(service, waiter, fleet, wants, offered | set(past))
         carried = multiday.multi_day(workshop.service(service)) and not waiter  # work carried over
+        # Multi-day work: a time the rules before any fit allow is worded over its days
+        # (`multiday.refusals`), never with the day's own reason: that one is not worked out.
+        worded = day.refusals(service, waiter, fleet, wants, offered | set(past), words=not carried)
         found = [x for _, x in worded if isinstance(x, Offer)]
         probe = wants.probe(service, now, waiter, fleet)
         # A closed day's times are refused whatever fits (a booking there is a 422).
@@ -519,6 +555,7 @@ class PlanningService:
                 fitted = {o.drop_off for o in found}
                 explained = [(t, why) for t, why in explained if t not in fitted]
                 explained = multiday.refusals(day, day_of, probe, explained, search)
+                explained = [(t, self._worded(day, probe, t, why)) for t, why in explained]
         else:
             found += self._booking_fits(day, version, probe, refused, [*offers, *found])
             fitted = {o.drop_off for o in found}
@@ -534,6 +571,14 @@ class PlanningService:
                 self._offers.deliver(key, version, found, day)
         off_grid = day.off_grid_refusals(offered, now)
         return sorted([*past.items(), *explained, *off_grid]), [o for o in found if o.drop_off >= now]
+
+    @staticmethod
+    def _worded(day: DayBook, probe: Booking, t: dt.datetime, why: str) -> str:
+        """`why`, or the day's own reason at `t` where it was left unworded (a guard: multi-day
+        work's reasons, `multiday.refusal`, word every time the rules before any fit allow)."""
+        if why != refusals.UNWORDED:
+            return why
+        return refusals.refusal(day, probe.model_copy(update={"drop_off": t}))
 
     def _booking_fits(
         self,
@@ -590,16 +635,8 @@ class PlanningService:
     ) -> tuple[Callable[[dt.date], DayBook], dict[dt.date, object]]:
         """A date's DayBook, `day` (at `version`) for its own date, each other date read once at
         its version then; and the versions read (filled as it is asked)."""
-        looked: dict[dt.date, object] = {day.date: version}
-        days: dict[dt.date, DayBook] = {day.date: day}
-
-        def day_of(d: dt.date) -> DayBook:
-            if d not in days:
-                looked[d] = bookings_db.day_version(session, workshop.id, d)
-                days[d] = self._day(session, workshop, d, cast("tuple[object, ...]", looked[d]))
-            return days[d]
-
-        return day_of, looked
+        reads = _DayReads(self, session, workshop, day, version)
+        return reads, reads.looked
 
     def _multi_day_fits(
         self,
@@ -843,12 +880,15 @@ class PlanningService:
         date: dt.date,
         fleet: str | None,
         wants: Wants = NO_WANTS,
+        reads: _DayReads | None = None,
     ) -> list[Offer]:
         """The offers of a multi-day service: done on the day, or carried over to the next days.
-        Cached while every day the search looked at keeps its version."""
+        Cached while every day the search looked at keeps its version (each day's version and
+        DayBook read once, `reads`: a booking's, shared with its own fits)."""
         key = (*offers_key(workshop.id, date, service, False, fleet, wants), "multi-day")
+        reads = reads or _DayReads(self, session, workshop)
         cached = self._offers.get(key)
-        if cached is not None and cached[0] == self._versions(session, workshop.id, cached[0]):
+        if cached is not None and cached[0] == self._versions(reads, cached[0]):
             self._offers.hits += 1
             return cached[1]
         self._offers.misses += 1
@@ -857,13 +897,14 @@ class PlanningService:
 
         def day_of(d: dt.date) -> DayBook:
             looked.add(d)
-            return self._day(session, workshop, d)
+            return reads(d)
 
         day = day_of(date)
         seconds = self.contention.share(self.ejection_seconds)  # shared with the requests under way
         single = day.offers(service, False, fleet, wants=wants, ejection_seconds=seconds)
         offers = multiday.offers(day, day_of, service, fleet, single, wants, seconds)
-        versions = tuple((d, bookings_db.day_version(session, workshop.id, d)) for d in sorted(looked))
+        # The versions the days were read at (the answer's own; a day changed since: a stale entry).
+        versions = tuple((d, reads.version(d)) for d in sorted(looked))
         self._offers.put(key, Entry(versions, offers, day))
         return offers
 
@@ -872,30 +913,33 @@ class PlanningService:
         return bookings_db.day_version(session, day.workshop.id, day.date)
 
     @staticmethod
-    def _versions(session: Session, workshop_id: str, seen: tuple[object, ...]) -> tuple[object, ...]:
+    def _versions(reads: _DayReads, seen: tuple[object, ...]) -> tuple[object, ...]:
         """The days' versions now, for the (date, version) pairs `seen`."""
         dates = [pair[0] for pair in cast("tuple[tuple[dt.date, object], ...]", seen)]
-        return tuple((d, bookings_db.day_version(session, workshop_id, d)) for d in dates)
+        return tuple((d, reads.version(d)) for d in dates)
 
     def _multi_day_fit(
-        self, session: Session, workshop: Workshop, day: DayBook, booking: Booking
-    ) -> Offer | None:
+        self, session: Session, workshop: Workshop, day: DayBook, booking: Booking, reads: _DayReads
+    ) -> tuple[Offer | None, multiday.Search | None]:
         """An offer for `booking` of a multi-day service: the day's offer at its drop-off time (the
-        answer its slot query gave), else the work done that day, else carried over from it."""
+        answer its slot query gave), else the work done that day, else carried over from it; and
+        the carried-over search made for it (None: none made), whose days' fits its refusal reuses.
+        `reads`: the booking's days, each read once."""
         wants = Wants(booking.loan_car, booking.parts_eta)
         listed = self._multi_day_offers(
-            session, workshop, booking.service, day.date, booking.fleet_partner, wants
+            session, workshop, booking.service, day.date, booking.fleet_partner, wants, reads
         )
         offer = next((o for o in listed if o.drop_off == booking.drop_off), None)
         if offer is None:  # not a time of the grid: done that day, or carried over from it
             done = day.try_insert(booking)
-            return done or multiday.fit(
-                day, partial(self._day, session, workshop), booking, self.ejection_seconds
-            )
+            if done is not None:
+                return done, None
+            search = multiday.booking_search(day, reads, booking, self.ejection_seconds)
+            return multiday.fit(day, reads, booking, self.ejection_seconds, search), search
         if len(offer.days) <= 1:
-            return day.reoffer(booking, offer)
+            return day.reoffer(booking, offer), None
         own = tuple(a.model_copy(update={"booking": booking.id}) for a in offer.assignments)
-        return replace(offer, assignments=own)
+        return replace(offer, assignments=own), None
 
     def book_request(
         self,
@@ -1296,7 +1340,10 @@ class PlanningService:
             raise InputError("drop_off", N_("the workshop is closed on %(date)s") % {"date": date})
         drop_off_in_opening_hours(booking, workshop)  # a repair carried over too: its car comes to reception
         with phase("day"):
-            day = self._day(session, workshop, date)
+            version = bookings_db.day_version(session, workshop.id, date)
+            day = self._day(session, workshop, date, version)
+        reads = _DayReads(self, session, workshop, day, version)  # multi-day work: each day read once
+        search: multiday.Search | None = None  # multi-day work's own search, if made (its refusal reuses it)
         ready_late: dt.datetime | None = None  # the earliest a fit ready after `keep_by` was ready
 
         def kept(found: Offer | None) -> Offer | None:
@@ -1307,7 +1354,8 @@ class PlanningService:
             return None
 
         if multiday.carries_over(workshop, booking):
-            offer = kept(self._multi_day_fit(session, workshop, day, booking))
+            found, search = self._multi_day_fit(session, workshop, day, booking, reads)
+            offer = kept(found)
         else:  # the time as its slot query offered it (the promise the customer was told), or the quick fit
             offer = None
             if offered is not None:  # or as its refused change was offered it
@@ -1336,8 +1384,7 @@ class PlanningService:
             # Why, as the slot query's explain says it (multi-day work: its days' own rules).
             reason = day.refusal(booking)
             if multiday.carries_over(workshop, booking):  # its days' own rules, where the day's mislead
-                day_of, _ = self._days_read(session, workshop, day, ())  # each day read once, as explain
-                reason = multiday.refusal(day, booking, day_of) or reason
+                reason = multiday.refusal(day, booking, reads, search) or reason
             if ready_late is not None and keep_by is not None:
                 reason = N_("it would be ready at %(ready)s, after its promised pickup %(promised)s") % {
                     "ready": moment_words(ready_late, workshop.tz, date),
@@ -1353,7 +1400,7 @@ class PlanningService:
             bookings_db.rewitness_day(session, workshop.id, date, moved)
         if isinstance(offer, multiday.CarriedOffer):  # later days reshuffled to hold their share
             for later, witness in offer.later:
-                held_day = self._day(session, workshop, later)
+                held_day = reads(later)  # as the search read it (its parts are what is pinned)
                 pinned = {b.id for b, _ in held_day.accepted if multiday.is_part(b)}
                 moved = {k: v for k, v in witness.items() if k not in pinned}
                 bookings_db.rewitness_day(session, workshop.id, later, moved)

@@ -623,15 +623,19 @@ class DayBook:
         fleet_partner: str | None,
         wants: Wants,
         skip: set[dt.datetime],
+        words: bool = True,
     ) -> list[tuple[dt.datetime, str | Offer]]:
         """Each candidate time of the day not in `skip` (the offered ones), with the first rule that
         blocks it (scheduler.refusals), or where every rule holds and the quick fit finds room, that
         fit (`refusals.refusal_or_fit`: the offer a booking at that time gets); on a closed day,
-        every time of the opening hours."""
+        every time of the opening hours. Without `words`: `refusals.UNWORDED` where the rules
+        before any fit hold and no fit is offered (multi-day work words those over its days)."""
         if self.workshop.is_closed(self.date):
             return list(refusals.closed_day(self, skip))
         probes = self._probes(service, waiter, fleet_partner, wants)
-        return [(p.drop_off, refusals.refusal_or_fit(self, p)) for p in probes if p.drop_off not in skip]
+        return [
+            (p.drop_off, refusals.refusal_or_fit(self, p, words)) for p in probes if p.drop_off not in skip
+        ]
 
     def off_grid_refusals(self, skip: set[dt.datetime], now: dt.datetime) -> list[tuple[dt.datetime, str]]:
         """Each quarter hour off the desk's grid not in `skip`, with why (scheduler.refusals)."""
