@@ -60,7 +60,7 @@ from scheduler.clock import FixedClock
 from scheduler.contract import Booking, Workshop
 from scheduler.errors import Conflict
 from scheduler.integrity import finish, plannable
-from scheduler.offer import Offer, Wants
+from scheduler.offer import Offer, SlotQuery, Wants
 from scheduler.offer_cache import offers_key
 from scheduler.plan_tasks import witness_hint
 from scheduler.planning import to_plan
@@ -255,19 +255,19 @@ def main(
         asked = code if rng.random() < 0.15 else rng.choice(codes)
         day = rng.choice(days)
         waiter, fleet, wanted, body = _query(rng, w, asked, day)
-        offers = svc.slots(w.id, asked, day, waiter, fleet, wants=wanted)
+        offers = svc.slots(SlotQuery(w.id, asked, day, waiter, fleet, wants=wanted))
         if offers:
             book("fill", body, rng.choice(offers).drop_off)
     for q in range(queries):
         day = rng.choice(days)
         waiter, fleet, wanted, body = _query(rng, w, code, day)
         settle()
-        svc.slots(w.id, code, day, waiter, fleet, wants=wanted)  # the plain answer cached first
+        svc.slots(SlotQuery(w.id, code, day, waiter, fleet, wants=wanted))  # the plain answer cached first
         counter.start()
         if explainer is not None:
             explainer.enable()
         t0, c0 = time.perf_counter(), time.thread_time()
-        offers, refused, _ = svc.explained_slots(w.id, code, day, waiter, fleet, wants=wanted)
+        offers, refused, _ = svc.explained_slots(SlotQuery(w.id, code, day, waiter, fleet, wants=wanted))
         t1, c1 = time.perf_counter(), time.thread_time()
         if explainer is not None:
             explainer.disable()
@@ -302,7 +302,7 @@ def main(
         # answer asked again first: a cancel makes new versions), then one kept, warm or cold.
         for i, other in enumerate(rng.sample(offers, min(TRIED, len(offers)))):
             settle()
-            asked_again = svc.slots(w.id, code, day, waiter, fleet, wants=wanted)
+            asked_again = svc.slots(SlotQuery(w.id, code, day, waiter, fleet, wants=wanted))
             again = next((o for o in asked_again if o.drop_off == other.drop_off), None)
             if again is None:
                 stats["offer gone"] += 1

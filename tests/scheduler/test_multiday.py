@@ -634,7 +634,7 @@ def test_a_multi_day_booking_reads_each_day_it_looks_at_once(
     refused = case == "refused"
     service = _service(db_url, multi_day_workshop(max_days=2 if refused else 3))
     when = at("10:00") if refused else at("08:00")  # 10:00 needs three days (not offered with two)
-    offers = {o.drop_off: o for o in service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)}
+    offers = {o.drop_off: o for o in service.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None))}
     assert (when in offers) is not refused
     key = (*offers_key(WORKSHOP_ID, DAY, "REPAIR", False, None, Wants()), "multi-day")
     cached = service._offers.get(key)
@@ -669,7 +669,7 @@ def test_a_refused_multi_day_booking_fits_each_part_of_its_work_once(
     service = PlanningService(
         Store(db_url), CapacityRules(walk_in_holdback=0.3), refine_in_background=False, clock=fixed_clock()
     )
-    service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)  # cached: the alternatives search nothing
+    service.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None))  # cached: the alternatives search none
     calls: Counter[tuple[dt.date, str, dt.datetime]] = Counter()
     original = DayBook.fit_quickly
 
@@ -699,7 +699,7 @@ def test_explain_of_multi_day_work_words_each_refused_time_over_its_days_only(
     from scheduler import refusals
 
     service = _service(db_url, multi_day_workshop(max_days=2))
-    offers = service.slots(WORKSHOP_ID, "REPAIR", DAY, False, None)
+    offers = service.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None))
     beyond = Counter[dt.datetime]()
     original = refusals._beyond_witness
 
@@ -708,7 +708,7 @@ def test_explain_of_multi_day_work_words_each_refused_time_over_its_days_only(
         return original(day, booking)  # type: ignore[arg-type]
 
     monkeypatch.setattr(refusals, "_beyond_witness", counted)
-    refused, _ = service.refusals(WORKSHOP_ID, "REPAIR", DAY, False, None, offers)
+    refused, _ = service.refusals(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None), offers)
     monkeypatch.setattr(refusals, "_beyond_witness", original)
     assert not beyond, beyond
     reasons = dict(refused)
