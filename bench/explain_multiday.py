@@ -40,6 +40,7 @@ from scheduler.offer_cache import offers_key
 from scheduler.plan_tasks import witness_hint
 from scheduler.planning import to_plan
 from scheduler.scenarios import load_scenario
+from scheduler.service import PlanningService
 from scheduler.storage import bookings as bookings_db
 from scheduler.validator import validate_multiday, validate_plan
 
@@ -53,9 +54,13 @@ def _wants(
 
 
 def witness_violations(c, w: Workshop, booking_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """`violations` through the test client's planning service."""
+    return violations(c.app.state.services.service, w, booking_id)
+
+
+def violations(service: PlanningService, w: Workshop, booking_id: str) -> list[str]:
     """The validator on every day `booking_id` touches (the day's witness as a plan, the booking
     service's request) and on its own witness over its days."""
-    service = c.app.state.services.service
     with service.store.sessions() as session:
         row = bookings_db.get(session, w.id, booking_id)
         assert row is not None

@@ -55,20 +55,17 @@ import scheduler.repack
 import scheduler.slots
 from bench.advisor_soundness import DAY, NOW
 from bench.explain_cost import wants as draw_wants
+from bench.explain_multiday import violations
 from bench.storm_replay import CountedClock
 from scheduler.clock import FixedClock
 from scheduler.contract import Booking, Workshop
 from scheduler.errors import Conflict
-from scheduler.integrity import finish, plannable
 from scheduler.offer import Offer, SlotQuery, Wants
 from scheduler.offer_cache import offers_key
-from scheduler.plan_tasks import witness_hint
-from scheduler.planning import to_plan
 from scheduler.scenarios import load_scenario
 from scheduler.service import PlanningService
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
-from scheduler.validator import validate_multiday, validate_plan
 
 SKIP = ("in the past", "drop-offs are booked every", "workshop closed")
 TRIED = 3
@@ -115,26 +112,6 @@ def _query(
     eta = params.get("parts_eta")
     wanted = Wants(params["loan_car"] == "true", None if eta is None else dt.datetime.fromisoformat(eta))
     return params["waiter"] == "true", None, wanted, body
-
-
-def violations(svc: PlanningService, w: Workshop, booking_id: str) -> list[str]:
-    """The validator on every day `booking_id` touches and on its own witness over its days."""
-    with svc.store.sessions() as session:
-        row = bookings_db.get(session, w.id, booking_id)
-        assert row is not None
-        booking, witness = bookings_db.accepted_of(row)
-    found = [f"multiday: {v.rule} {v.message}" for v in validate_multiday(w, booking, witness)]
-    dates = sorted(
-        {a.start.astimezone(w.tz).date() for a in witness} | {booking.drop_off.astimezone(w.tz).date()}
-    )
-    for d in dates:
-        request, day_witness, _ = svc.plan_inputs(w.id, d, 2.0)
-        compiled, dropped = plannable(request)
-        hint = witness_hint(compiled, day_witness)
-        found += [f"{d}: witness does not place {compiled.request.bookings[j].id}" for j in hint.unplaced]
-        plan = finish(request, to_plan(compiled, hint, "witness"), dropped)
-        found += [f"{d}: {v.rule} {v.message}" for v in validate_plan(request, plan)]
-    return found
 
 
 def _pct(values: list[float], q: float) -> float:

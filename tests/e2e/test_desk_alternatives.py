@@ -14,15 +14,12 @@ from typing import Any
 import httpx
 import pytest
 
-from api.i18n import SCRIPT_TEXTS
 from cli.testing import Server
-from scheduler.i18n import Translator
 from tests.builders import DATE, NOW, multi_day_workshop, tiny_workshop
+from tests.e2e.browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.e2e.desk import LANGUAGES, fill, posted, texts, when
+from tests.e2e.desk import served as served_workshop
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parents[1] / "artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 BOOKINGS = "/v1/workshops/tiny/bookings"
 PLATE = "<b>X1</b>"  # a plate that would be markup if the page ever used innerHTML with it
 OTHER = "粤B00001"  # the booking another desk makes, then moved at this one
@@ -31,46 +28,15 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
     pytest.skip("no Chromium at /usr/bin/chromium (scripts/chromium.sh installs it)", allow_module_level=True)
 
-#: Per browser language: its Accept-Language locale, the sign-in form's words, a few page words.
-LANGUAGES = {
-    "en": {"locale": "en-US", "catalog": "en", "key": "API key", "sign_in": "Sign in",
-           "move_to": "Move to 08:30", "heading": "Other times offered"},
-    "zh": {"locale": "zh-CN", "catalog": "zh_CN", "key": "API 密钥", "sign_in": "登录",
-           "move_to": "改到 08:30", "heading": "可选的其他时间"},
-}  # fmt: skip
-
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Server]:
     """The tiny workshop (one technician, room for one booking a day with the walk-in holdback)."""
-    server = Server(tmp_path / "desk.db", now=NOW)
-    server.start()
-    with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as http:
-        response = http.put("/v1/workshops/tiny", content=tiny_workshop().model_dump_json(),
-                            headers={"content-type": "application/json"})  # fmt: skip
-        assert response.status_code == 200, response.text
+    server = served_workshop(tmp_path, tiny_workshop())
     try:
         yield server
     finally:
         server.kill()
-
-
-def when(iso: str, day: str) -> str:
-    """As the page shows a time: HH:MM of the local ISO time, with its date when not on `day`."""
-    return iso[11:16] if iso[:10] == day[:10] else f"{iso[:10]} {iso[11:16]}"
-
-
-def texts(language: str) -> dict[str, str]:
-    t = Translator(LANGUAGES[language]["catalog"])
-    return {key: t.gettext(message) for key, message in SCRIPT_TEXTS.items()}
-
-
-def fill(text: str, **values: str) -> str:
-    return re.sub(r"%\((\w+)\)s", lambda m: values[m.group(1)], text)
-
-
-def posted(response: Any) -> bool:
-    return bool(response.request.method == "POST" and response.url.endswith("/bookings"))
 
 
 def patched(response: Any) -> bool:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,63 +18,13 @@ import pytest
 from cli.testing import Server
 from scheduler.contract import Workshop
 from scheduler.i18n import Translator
-from tests.builders import DATE, NOW, multi_day_workshop, tiny_workshop
-from tests.e2e.test_desk_alternatives import ARGS, CHROMIUM, LANGUAGES, fill, posted, texts, when
+from tests.builders import DATE, multi_day_workshop, tiny_workshop
+from tests.e2e.browser import ARTIFACTS, CHROMIUM
+from tests.e2e.desk import LANGUAGES, ask, asked, desk, fill, posted, served, texts, when
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
     pytest.skip("no Chromium at /usr/bin/chromium (scripts/chromium.sh installs it)", allow_module_level=True)
-
-ARTIFACTS = Path(__file__).parents[1] / "artifacts"
-
-
-def served(tmp_path: Path, workshop: Workshop) -> Server:
-    server = Server(tmp_path / "desk.db", now=NOW)
-    server.start()
-    response = httpx.put(f"{server.url}/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
-                         headers={**server.headers, "content-type": "application/json"})  # fmt: skip
-    assert response.status_code == 200, response.text
-    return server
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def desk(browser: Any, server: Server, workshop: str, language: str) -> Any:
-    """The desk page of `workshop`, signed in, the browser in `language` and in New York (the page
-    shows the workshop's times all the same)."""
-    words = LANGUAGES[language]
-    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale=words["locale"],
-                            timezone_id="America/New_York")  # fmt: skip
-    page.goto(f"{server.url}/login?next=/workshops/{workshop}/book")
-    page.get_by_label(words["key"]).fill(server.headers["X-API-Key"])
-    page.get_by_role("button", name=words["sign_in"]).click()
-    page.wait_for_url(re.compile("/book"))
-    return page
-
-
-def asked(response: Any) -> bool:
-    return bool(response.request.method == "GET" and "/slots?" in response.url)
-
-
-def ask(page: Any, service: str, date: str) -> Any:
-    """Ask the desk for `service`'s free slots on `date`; the slot query's response, once shown."""
-    page.locator("#service").select_option(service)
-    page.locator("#date").fill(date)
-    with page.expect_response(asked) as sent:
-        page.locator("#slot-form button[type=submit]").click()
-    response = sent.value
-    assert response.status == 200, response.text()
-    count = len(response.json()["slots"])
-    page.wait_for_function(f"document.querySelectorAll('#slots li').length === {count}")
-    return response
 
 
 def book(server: Server, workshop: str, at: str, **fields: Any) -> dict[str, Any]:

@@ -20,8 +20,10 @@ import pytest
 from cli.testing import Server
 from scheduler.contract import Workshop
 from scheduler.i18n import Translator
-from tests.builders import DATE, NOW, multi_day_workshop, tiny_workshop
-from tests.e2e.test_desk_alternatives import ARGS, ARTIFACTS, CHROMIUM, LANGUAGES, fill, texts
+from tests.builders import DATE, multi_day_workshop, tiny_workshop
+from tests.e2e.browser import ARTIFACTS, CHROMIUM
+from tests.e2e.desk import LANGUAGES, desk, fill, served, texts
+from tests.e2e.desk import ask as ask_slots
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
@@ -46,13 +48,8 @@ def desk_workshop() -> Workshop:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Server]:
-    server = Server(tmp_path / "desk.db", now=NOW)
-    server.start()
-    with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as http:
-        response = http.put("/v1/workshops/tiny", content=desk_workshop().model_dump_json(),
-                            headers={"content-type": "application/json"})  # fmt: skip
-        assert response.status_code == 200, response.text
+def tiny(tmp_path: Path) -> Iterator[Server]:
+    server = served(tmp_path, desk_workshop())
     try:
         yield server
     finally:
@@ -68,19 +65,12 @@ def explained(server: Server, locale: str, **query: str) -> dict[str, Any]:
     return dict(answer.json())
 
 
-def asked(response: Any) -> bool:
-    return bool(response.request.method == "GET" and "/slots?" in response.url)
-
-
 def ask(page: Any, service: str, date: str) -> Any:
-    """Ask the desk for `service`'s free slots on `date`; the slot query's response."""
-    page.locator("#service").select_option(service)
-    page.locator("#date").fill(date)
-    with page.expect_response(asked) as sent:
-        page.locator("#slot-form button[type=submit]").click()
-    assert sent.value.status == 200, sent.value.text()
+    """Ask the desk for `service`'s free slots on `date`; the slot query's response, once the
+    refusals are shown too."""
+    response = ask_slots(page, service, date)
     page.wait_for_function("!document.getElementById('refusals-box').hidden")
-    return sent.value
+    return response
 
 
 def shown(page: Any) -> list[str]:
@@ -91,87 +81,68 @@ def shown(page: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_the_desk_says_why_a_time_is_not_offered(served: Server, language: str) -> None:
-    server, words, said = served, LANGUAGES[language], texts(language)
+def test_the_desk_says_why_a_time_is_not_offered(tiny: Server, browser: Any, language: str) -> None:
+    server, words, said = tiny, LANGUAGES[language], texts(language)
     ours = Translator(words["catalog"])
     reasons = {r["drop_off"][11:16]: r["reason"] for r in explained(server, words["locale"])["refused"]}
     no_advisor = ours.gettext("no advisor free for check-in")
     assert reasons["08:00"] == reasons["08:30"] == reasons["12:00"] == no_advisor
     assert reasons["08:15"] == ours.phrase("drop-offs are booked every 30 min")
     others = said["other_quarter_hours"]
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            # The browser in New York: the page shows the workshop's (Shanghai) times all the same.
-            page = browser.new_page(viewport={"width": 1366, "height": 768}, locale=words["locale"],
-                                    timezone_id="America/New_York")  # fmt: skip
-            page.goto(f"{server.url}/login?next=/workshops/tiny/book")
-            page.get_by_label(words["key"]).fill(server.headers["X-API-Key"])
-            page.get_by_role("button", name=words["sign_in"]).click()
-            page.wait_for_url(re.compile("/workshops/tiny/book"))
-            assert page.locator("#refusals-box").is_hidden()
+    # The browser in New York: the page shows the workshop's (Shanghai) times all the same.
+    page = desk(browser, tiny, "tiny", language, height=768)
+    assert page.locator("#refusals-box").is_hidden()
 
-            # One query, explained: the slots it lists are the free slots shown, the rest said why.
-            response = ask(page, "MAINT", DATE)
-            assert "explain=true" in response.url and "waiter=false" in response.url
-            answer = response.json()
-            page.locator("#slots li").nth(len(answer["slots"]) - 1).wait_for()
-            times = [s["drop_off"][11:16] for s in answer["slots"]]
-            assert times == ["09:00", "09:30", "10:00", "10:30", "11:00"]
-            assert [b[-5:] for b in page.locator("#slots button").all_inner_texts()] == times
-            assert page.locator("#refusals-box").get_attribute("open") is None  # collapsed
-            assert page.locator("#refusals-h").inner_text() == fill(said["why_not"], count="4")
-            assert shown(page) == [
-                f"08:00–08:30 · {reasons['08:00']}",  # 08:15 between them: the grid's
-                f"11:30 · {reasons['11:30']}",
-                f"12:00 · {reasons['12:00']}",
-                f"{others} · {reasons['08:15']}",
-            ]
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"desk-refusals-{language}.png"), full_page=True)
+    # One query, explained: the slots it lists are the free slots shown, the rest said why.
+    response = ask(page, "MAINT", DATE)
+    assert "explain=true" in response.url and "waiter=false" in response.url
+    answer = response.json()
+    page.locator("#slots li").nth(len(answer["slots"]) - 1).wait_for()
+    times = [s["drop_off"][11:16] for s in answer["slots"]]
+    assert times == ["09:00", "09:30", "10:00", "10:30", "11:00"]
+    assert [b[-5:] for b in page.locator("#slots button").all_inner_texts()] == times
+    assert page.locator("#refusals-box").get_attribute("open") is None  # collapsed
+    assert page.locator("#refusals-h").inner_text() == fill(said["why_not"], count="4")
+    assert shown(page) == [
+        f"08:00–08:30 · {reasons['08:00']}",  # 08:15 between them: the grid's
+        f"11:30 · {reasons['11:30']}",
+        f"12:00 · {reasons['12:00']}",
+        f"{others} · {reasons['08:15']}",
+    ]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"desk-refusals-{language}.png"), full_page=True)
 
-            # A waiter: the same one query with waiter=true.
-            page.locator("input[name=waiter][value=true]").check()
-            assert "waiter=true" in ask(page, "MAINT", DATE).url
+    # A waiter: the same one query with waiter=true.
+    page.locator("input[name=waiter][value=true]").check()
+    assert "waiter=true" in ask(page, "MAINT", DATE).url
 
-            # A reason naming an operation the workshop called `HOSTILE`: text, never markup.
-            page.locator("input[name=waiter][value=false]").check()
-            ask(page, "HOST", DATE)
-            lines = shown(page)
-            assert sum(HOSTILE in line for line in lines) == 3, lines  # 10:30, 11:00, 11:30: each its own
-            assert page.locator("#refusals img, #refusals b, #slots img, #slots b").count() == 0
-            assert page.evaluate("window.pwned") is None
+    # A reason naming an operation the workshop called `HOSTILE`: text, never markup.
+    page.locator("input[name=waiter][value=false]").check()
+    ask(page, "HOST", DATE)
+    lines = shown(page)
+    assert sum(HOSTILE in line for line in lines) == 3, lines  # 10:30, 11:00, 11:30: each its own
+    assert page.locator("#refusals img, #refusals b, #slots img, #slots b").count() == 0
+    assert page.evaluate("window.pwned") is None
 
-            # A closed day: nothing free, one line for the whole opening hours.
-            ask(page, "MAINT", CLOSED)
-            assert page.locator("#status").inner_text() == said["no_free_slot"]
-            assert shown(page) == [f"08:00–12:00 · {ours.gettext('workshop closed')}"]
-            assert page.locator("#refusals-h").inner_text() == fill(said["why_not"], count="9")
-        finally:
-            browser.close()
+    # A closed day: nothing free, one line for the whole opening hours.
+    ask(page, "MAINT", CLOSED)
+    assert page.locator("#status").inner_text() == said["no_free_slot"]
+    assert shown(page) == [f"08:00–12:00 · {ours.gettext('workshop closed')}"]
+    assert page.locator("#refusals-h").inner_text() == fill(said["why_not"], count="9")
 
 
-def test_the_desk_asks_as_of_the_pages_now(served: Server) -> None:
+def test_the_desk_asks_as_of_the_pages_now(tiny: Server, browser: Any) -> None:
     """A page opened with ?now= (a day replayed) asks the explained query for that moment: the
     times before it are "in the past", one line, the quarter hours between included."""
-    server, said = served, texts("en")
+    server, said = tiny, texts("en")
     now = f"{DATE}T10:05:00+08:00"
     reasons = {r["drop_off"][11:16]: r["reason"] for r in explained(server, "en-US", now=now)["refused"]}
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            page = browser.new_page(locale="en-US")
-            page.goto(f"{server.url}/login?next=/workshops/tiny/book")
-            page.get_by_label("API key").fill(server.headers["X-API-Key"])
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url(re.compile("/workshops/tiny/book"))
-            page.goto(f"{server.url}/workshops/tiny/book?{httpx.QueryParams(now=now)}")
-            response = ask(page, "MAINT", DATE)
-            assert httpx.URL(response.url).params["now"] == now
-            assert [s["drop_off"][11:16] for s in response.json()["slots"]] == ["10:30", "11:00"]
-            lines = shown(page)
-        finally:
-            browser.close()
+    page = desk(browser, server, "tiny", "en")
+    page.goto(f"{server.url}/workshops/tiny/book?{httpx.QueryParams(now=now)}")
+    response = ask(page, "MAINT", DATE)
+    assert httpx.URL(response.url).params["now"] == now
+    assert [s["drop_off"][11:16] for s in response.json()["slots"]] == ["10:30", "11:00"]
+    lines = shown(page)
     assert lines == [
         "08:00–10:00 · in the past",
         f"11:30 · {reasons['11:30']}",
@@ -180,33 +151,19 @@ def test_the_desk_asks_as_of_the_pages_now(served: Server) -> None:
     ]
 
 
-def test_multi_day_works_refusals_come_through_the_same_list(tmp_path: Path) -> None:
+def test_multi_day_works_refusals_come_through_the_same_list(tmp_path: Path, browser: Any) -> None:
     """Accident repair over at most 2 days (630 min of one body technician's 8-hour days): from
     09:30 it would take a third day: each refused time names the operation that finds no room on
     the second day (multiday.refusal), one line per reason."""
     workshop = multi_day_workshop(max_days=2)
-    server = Server(tmp_path / "desk.db", now=NOW)
-    server.start()
+    server, said = served(tmp_path, workshop), texts("en")
     try:
-        response = httpx.put(f"{server.url}/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
-                             headers={**server.headers, "content-type": "application/json"})  # fmt: skip
-        assert response.status_code == 200, response.text
-        said = texts("en")
-        with playwright_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-            try:
-                page = browser.new_page(locale="en-US")
-                page.goto(f"{server.url}/login?next=/workshops/{workshop.id}/book")
-                page.get_by_label("API key").fill(server.headers["X-API-Key"])
-                page.get_by_role("button", name="Sign in").click()
-                page.wait_for_url(re.compile("/book"))
-                answer = ask(page, "REPAIR", DATE).json()
-                assert [s["drop_off"][11:16] for s in answer["slots"]] == ["08:00", "08:30", "09:00"]
-                assert all(len(s["days"]) == 2 for s in answer["slots"])
-                summary = page.locator("#refusals-h").inner_text()
-                lines = shown(page)
-            finally:
-                browser.close()
+        page = desk(browser, server, workshop.id, "en")
+        answer = ask(page, "REPAIR", DATE).json()
+        assert [s["drop_off"][11:16] for s in answer["slots"]] == ["08:00", "08:30", "09:00"]
+        assert all(len(s["days"]) == 2 for s in answer["slots"])
+        summary = page.locator("#refusals-h").inner_text()
+        lines = shown(page)
     finally:
         server.kill()
     assert summary == fill(said["why_not"], count="16")

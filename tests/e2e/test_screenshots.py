@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,11 +20,8 @@ from scheduler.scenarios import load_scenario
 from simulation.rules import load_rules
 from tests.api.test_i18n import _english_ui_words, _extracted
 from tests.builders import DATE, NOW
+from tests.e2e.browser import ARTIFACTS, CHROMIUM
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parents[1] / "artifacts"  # tests/artifacts (git-ignored)
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 SIZES = [(1366, 768), (768, 1024)]
 PLATES = ["粤A12345", "粤B2N771", "粤A9K303", "粤S55E20", "粤A0Q918", "粤E7T664", "粤A31J07", "粤B80M52"]
 
@@ -97,16 +93,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield Site(server, workshop.id, started.json()["id"])
     finally:
         server.kill()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[playwright_api.Browser]:
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def signed_in(browser: playwright_api.Browser, site: Site, locale: str) -> playwright_api.BrowserContext:

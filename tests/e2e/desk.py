@@ -1,0 +1,85 @@
+"""The booking desk page driven in Chromium, shared by its browser tests: a server holding one
+workshop, the page signed in in a language, a slot query asked, and the page's own words."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from api.i18n import SCRIPT_TEXTS
+from cli.testing import Server
+from scheduler.contract import Workshop
+from scheduler.i18n import Translator
+from tests.builders import NOW
+
+#: Per browser language: its Accept-Language locale, the sign-in form's words, a few page words.
+LANGUAGES = {
+    "en": {"locale": "en-US", "catalog": "en", "key": "API key", "sign_in": "Sign in",
+           "move_to": "Move to 08:30", "heading": "Other times offered"},
+    "zh": {"locale": "zh-CN", "catalog": "zh_CN", "key": "API 密钥", "sign_in": "登录",
+           "move_to": "改到 08:30", "heading": "可选的其他时间"},
+}  # fmt: skip
+
+
+def texts(language: str) -> dict[str, str]:
+    """The page script's words in `language`."""
+    t = Translator(LANGUAGES[language]["catalog"])
+    return {key: t.gettext(message) for key, message in SCRIPT_TEXTS.items()}
+
+
+def fill(text: str, **values: str) -> str:
+    return re.sub(r"%\((\w+)\)s", lambda m: values[m.group(1)], text)
+
+
+def when(iso: str, day: str) -> str:
+    """As the page shows a time: HH:MM of the local ISO time, with its date when not on `day`."""
+    return iso[11:16] if iso[:10] == day[:10] else f"{iso[:10]} {iso[11:16]}"
+
+
+def posted(response: Any) -> bool:
+    return bool(response.request.method == "POST" and response.url.endswith("/bookings"))
+
+
+def served(tmp_path: Path, workshop: Workshop) -> Server:
+    """A real server (the fixed clock) holding `workshop`; the caller kills it."""
+    server = Server(tmp_path / "desk.db", now=NOW)
+    server.start()
+    response = httpx.put(f"{server.url}/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
+                         headers={**server.headers, "content-type": "application/json"})  # fmt: skip
+    if response.status_code != 200:
+        server.kill()
+    assert response.status_code == 200, response.text
+    return server
+
+
+def desk(browser: Any, server: Server, workshop: str, language: str, height: int = 900) -> Any:
+    """The desk page of `workshop`, signed in, the browser in `language` and in New York (the page
+    shows the workshop's times all the same)."""
+    words = LANGUAGES[language]
+    page = browser.new_page(viewport={"width": 1366, "height": height}, locale=words["locale"],
+                            timezone_id="America/New_York")  # fmt: skip
+    page.goto(f"{server.url}/login?next=/workshops/{workshop}/book")
+    page.get_by_label(words["key"]).fill(server.headers["X-API-Key"])
+    page.get_by_role("button", name=words["sign_in"]).click()
+    page.wait_for_url(re.compile("/book"))
+    return page
+
+
+def asked(response: Any) -> bool:
+    return bool(response.request.method == "GET" and "/slots?" in response.url)
+
+
+def ask(page: Any, service: str, date: str) -> Any:
+    """Ask the desk for `service`'s free slots on `date`; the slot query's response, once shown."""
+    page.locator("#service").select_option(service)
+    page.locator("#date").fill(date)
+    with page.expect_response(asked) as sent:
+        page.locator("#slot-form button[type=submit]").click()
+    response = sent.value
+    assert response.status == 200, response.text()
+    count = len(response.json()["slots"])
+    page.wait_for_function(f"document.querySelectorAll('#slots li').length === {count}")
+    return response
