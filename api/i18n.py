@@ -42,6 +42,7 @@ SCRIPT_TEXTS = {
     "slot_days_on": N_("%(count)s days: %(days)s"),
     "list_separator": N_(", "),
     "overbooking_risk": N_("Overbooking risk"),
+    "loan_car_mark": N_("loan car"),
     "not_booked": N_("Not booked: %(problem)s"),
     "carried_in": N_("%(drop_off)s (carried in)"),
     "new_drop_off": N_("New drop-off time for %(booking)s"),

@@ -322,7 +322,11 @@ function setupBooking() {
       // Multi-day work carried in from an earlier day: its own drop-off (with its date), marked.
       const dropOff = b.carried_in ? t("carried_in", { drop_off: whenOf(b.drop_off, date) }) : timeOf(b.drop_off);
       if (b.carried_in) tr.className = "carried-in";
-      for (const text of [b.plate || b.id, customer, b.phone || "", b.service, dropOff, b.promised ? whenOf(b.promised, b.carried_in ? date : b.drop_off) : "", b.waiter ? t("yes") : t("no")]) {
+      // What the desk must act on, beside the service: a loan car to hand over, a booking sold
+      // beyond the day's plan (no-show overbooking), as words (not colour alone).
+      const service = [b.service, b.loan_car ? t("loan_car_mark") : null, b.overbooked ? "⚠ " + t("overbooking_risk") : null]
+        .filter(Boolean).join(" · ");
+      for (const text of [b.plate || b.id, customer, b.phone || "", service, dropOff, b.promised ? whenOf(b.promised, b.carried_in ? date : b.drop_off) : "", b.waiter ? t("yes") : t("no")]) {
         const td = document.createElement("td");
         td.textContent = text;
         tr.appendChild(td);

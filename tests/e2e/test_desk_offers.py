@@ -91,6 +91,10 @@ def test_a_slot_sold_on_the_overbooking_allowance_shows_its_risk(
             items.first.get_by_role("button").click()
         assert sent.value.status == 201, sent.value.text()
         assert sent.value.json()["overbooked"] is True
+        # The day's bookings mark it beside its service.
+        row = page.locator(f'#bookings tr[data-booking="{sent.value.json()["id"]}"] td')
+        row.first.wait_for()
+        assert row.nth(3).text_content() == f"MAINT · ⚠ {said['overbooking_risk']}"
     finally:
         server.kill()
 
@@ -157,6 +161,10 @@ def test_the_loan_car_box_goes_with_the_query_and_the_booking(
         # The page lists the slots again, with the loan car still asked for: the one car is out
         # until that pickup, so the day has no time for another.
         assert "loan_car=true" in refreshed.value.url and refreshed.value.json()["slots"] == []
+        # The day's bookings mark the loan car beside the service: a car to hand over at drop-off.
+        row = page.locator(f'#bookings tr[data-booking="{made["id"]}"] td')
+        row.first.wait_for()
+        assert row.nth(3).text_content() == f"MAINT · {texts(language)['loan_car_mark']}"
         page.screenshot(path=str(ARTIFACTS / f"desk-loan-car-{language}.png"), full_page=True)
     finally:
         server.kill()
