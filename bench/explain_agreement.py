@@ -23,6 +23,24 @@ from scheduler.validator import validate_plan
 SKIP = ("in the past", "drop-offs are booked every", "workshop closed")
 
 
+def book_offered(  # type: ignore[no-untyped-def]
+    c,
+    base: str,
+    body: dict[str, object],
+    slots: list[dict[str, object]],
+    rng: random.Random,
+    stats: collections.Counter[str],
+):
+    """One offered time of `slots` picked at random and booked (an offer must book): the pick and
+    the answer, counted as tried and, unless 201, refused."""
+    pick = rng.choice(slots)
+    r = c.post(f"{base}/bookings", json={**body, "drop_off": pick["drop_off"]})
+    stats["offered_tried"] += 1
+    if r.status_code != 201:
+        stats["offered_refused"] += 1
+    return pick, r
+
+
 def book_refused(  # type: ignore[no-untyped-def]
     c,
     base: str,
@@ -102,11 +120,8 @@ def main(scenario: str, check_in: int, spread: int, n: int, k: int, seed: int) -
             else:
                 odd.append(("differs", code, x["drop_off"], x["reason"], r.status_code, r.text[:200]))
         if answer["slots"]:
-            pick = rng.choice(answer["slots"])
-            r = c.post(f"{base}/bookings", json={**body, "drop_off": pick["drop_off"]})
-            stats["offered_tried"] += 1
+            pick, r = book_offered(c, base, body, answer["slots"], rng, stats)
             if r.status_code != 201:
-                stats["offered_refused"] += 1
                 odd.append(("offered_refused", code, pick, r.text[:200]))
             else:
                 used.update(pick.get("days", [day.isoformat()]))

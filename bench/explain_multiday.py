@@ -31,7 +31,7 @@ import random
 import sys
 
 from bench.advisor_soundness import DAY, _client
-from bench.explain_agreement import book_refused
+from bench.explain_agreement import book_offered, book_refused
 from bench.explain_cost import put_workshop, wants
 from scheduler.contract import Workshop
 from scheduler.integrity import finish, plannable
@@ -173,11 +173,8 @@ def main(
             odd += [("invalid", s["drop_off"], v) for v in bad[:3]]
             assert c.delete(f"{base}/bookings/{r.json()['id']}").status_code in (200, 204)
         if answer["slots"]:
-            pick = rng.choice(answer["slots"])
-            r = c.post(f"{base}/bookings", json={**body, "drop_off": pick["drop_off"]})
-            stats["offered_tried"] += 1
+            pick, r = book_offered(c, base, body, answer["slots"], rng, stats)
             if r.status_code != 201:
-                stats["offered_refused"] += 1
                 odd.append(("offered_refused", pick["drop_off"], r.text[:160]))
             else:
                 bad = witness_violations(c, w, r.json()["id"])
