@@ -50,6 +50,7 @@ SCRIPT_TEXTS = {
     "move_to": N_("Move to %(time)s"),
     "moved": N_("%(booking)s moved: drop-off %(drop_off)s, pickup %(pickup)s."),
     "not_moved": N_("Not moved: %(problem)s"),
+    "problem_reason": N_("%(problem)s: %(reason)s"),
     "cancel_booking": N_("Cancel booking"),
     "confirm_cancel": N_("Really cancel?"),
     "cancelled": N_("%(booking)s cancelled."),

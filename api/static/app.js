@@ -31,10 +31,15 @@ function atPageNow(path) {
   return PAGE_NOW ? path + (path.includes("?") ? "&" : "?") + "now=" + encodeURIComponent(PAGE_NOW) : path;
 }
 
+// What an error answer says: its detail, and a refusal's (409) `reason` after it when it has one
+// (the rule that blocks it: "no loan car free until 16:00", "day 2026-11-25: …", "parts arrive …").
 function problem(result) {
   const d = result.data && result.data.detail;
   if (Array.isArray(d)) return d.map((e) => (e.loc || []).slice(1).join(".") + ": " + e.msg).join("; ");
-  if (typeof d === "string") return d;
+  if (typeof d === "string") {
+    const why = result.data.reason;
+    return typeof why === "string" && why && why !== d ? t("problem_reason", { problem: d, reason: why }) : d;
+  }
   return "HTTP " + result.status;
 }
 
