@@ -198,8 +198,10 @@ function setupBooking() {
   const grid = Number(form.dataset.grid) || 0;
 
   // Into `element`, as text: each value a span that does not break inside ("2026-11-27 15:30" on
-  // one line), a list of values (`days`) joined by the language's separator. Its textContent is
+  // one line), a list of values (`days`) joined as the language joins a list's items (the series
+  // template's separator: ", "; Chinese "、", not the "，" that joins clauses). Its textContent is
   // t(key, values) with the lists joined.
+  const separator = t("series", { items: "", item: "" });
   const fillInto = (element, key, values) => {
     (TEXTS[key] || key).split(/(%\(\w+\)s)/).forEach((part, i) => {
       const name = i % 2 ? part.slice(2, -2) : null;
@@ -208,7 +210,7 @@ function setupBooking() {
         return;
       }
       [].concat(values[name]).forEach((value, j) => {
-        if (j) element.append(t("list_separator"));
+        if (j) element.append(separator);
         const span = document.createElement("span");
         span.className = "value";
         span.textContent = String(value);

@@ -34,6 +34,11 @@ def book(server: Server, workshop: str, at: str, **fields: Any) -> dict[str, Any
     return dict(made.json())
 
 
+#: How each language lists a few items (scheduler.i18n.SERIES): review-s24 found the days joined
+#: by "，" in Chinese, the comma that joins clauses, not a list's items ("、").
+SERIES = {"en": ", ", "zh": "、"}
+
+
 def overbooking_workshop() -> Workshop:
     """tiny open 08:00-12:00 (one technician, one bay), 25 % of its maintenance pool overbooked."""
     data = tiny_workshop(closing="12:00", shift_end="12:00").model_dump(mode="json")
@@ -119,7 +124,7 @@ def test_multi_day_offers_list_the_days_they_touch(tmp_path: Path, browser: Any,
     assert shown == [
         fill(said["slot"], drop_off=s["drop_off"][11:16], pickup=when(s["promised"], s["drop_off"]))
         + " · "
-        + fill(said["slot_days_on"], count=str(len(s["days"])), days=said["list_separator"].join(s["days"]))
+        + fill(said["slot_days_on"], count=str(len(s["days"])), days=SERIES[language].join(s["days"]))
         for s in offered
     ]
     pickup = offered[-1]["promised"]
