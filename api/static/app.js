@@ -365,7 +365,7 @@ function setupBooking() {
     if (made.status === 201 || made.status === 200) {
       status.textContent = t("booked", { id: made.data.plate || made.data.id, drop_off: whenOf(made.data.drop_off, day), pickup: whenOf(made.data.promised, made.data.drop_off) });
     } else if (made.status === 409) {
-      status.textContent = t("taken", { times: ((made.data && made.data.alternatives) || []).map((a) => whenOf(a.drop_off, day)).join(", ") });
+      status.textContent = t("taken", { times: ((made.data && made.data.alternatives) || []).map((a) => whenOf(a.drop_off, day)).join(separator) });
       showAlternatives(made, day, (time) => t("book", { time }), (at) => bookAt(details, at, day));
     } else {
       status.textContent = t("not_booked", { problem: problem(made) });

@@ -80,6 +80,9 @@ def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(served: Serve
             offered = sent.value.json()["alternatives"]
             assert offered and all(not a["drop_off"].startswith(DATE) for a in offered)  # the next day's
             page.locator("#alternatives button").first.wait_for()
+            # The other times in the status, listed as the language lists items (review-s24: ", ").
+            times = {"en": ", ", "zh": "、"}[language].join(when(a["drop_off"], DATE) for a in offered)
+            assert page.locator("#status").inner_text() == fill(said["taken"], times=times)
             spans, buttons = shown_alternatives(page)
             assert buttons == [fill(said["book"], time=when(a["drop_off"], DATE)) for a in offered]
             assert spans == [fill(said["slot"], drop_off=when(a["drop_off"], DATE),
