@@ -190,7 +190,7 @@ def test_a_refused_move_says_why_as_the_409_does(served: Server, browser: Any, l
     the day's plan", never the answer's `reason` (the rule that blocks it: a multi-day booking's
     "day 2026-11-25: …", "parts arrive …"), which the desk's own refusals list would give. The
     status now says both, in the page's language, as text."""
-    server, words, said = served, LANGUAGES[language], texts(language)
+    server, said = served, texts(language)
     body = {"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00", "plate": PLATE}
     made = httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=body)
     assert made.status_code == 201, made.text

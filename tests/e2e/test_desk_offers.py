@@ -209,12 +209,10 @@ def test_the_desk_fits_a_360_px_phone(tmp_path: Path, browser: Any) -> None:
         page.get_by_label(Translator("zh_CN").gettext("needs a loan car")).check()
         ask(page, "REPAIR", DATE)
         page.evaluate("document.getElementById('refusals-box').open = true")
-        page.locator('#bookings tr[data-booking] td').first.wait_for()
+        page.locator("#bookings tr[data-booking] td").first.wait_for()
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "desk-360-zh.png"), full_page=True)
-        wide = page.evaluate(
-            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-        )
+        wide = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         table = page.evaluate("(() => { const t = document.querySelector('#bookings').closest('table');"
                               " return [t.scrollWidth, t.parentElement.clientWidth]; })()")  # fmt: skip
         # The customer's name reads on a few lines, not a character a line (a table squeezed to fit).
