@@ -18,7 +18,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from scheduler.contract import Booking, Plan
-from scheduler.i18n import DEFAULT, N_, SUPPORTED, Translator, html_lang, normalise
+from scheduler.i18n import DEFAULT, N_, SERIES, SUPPORTED, Translator, html_lang, normalise
 
 COOKIE = "bayplan_lang"
 _current: contextvars.ContextVar[Translator] = contextvars.ContextVar("bayplan_translator")
@@ -40,7 +40,7 @@ SCRIPT_TEXTS = {
     "booked": N_("Booked %(id)s: drop-off %(drop_off)s, pickup %(pickup)s."),
     "taken": N_("That time was just taken. Other times: %(times)s"),
     "slot_days_on": N_("%(count)s days: %(days)s"),
-    "list_separator": N_(", "),
+    "series": SERIES,  # a list's items as the language joins them ("、" in Chinese, not "，")
     "overbooking_risk": N_("Overbooking risk"),
     "loan_car_mark": N_("loan car"),
     "not_booked": N_("Not booked: %(problem)s"),
@@ -50,6 +50,7 @@ SCRIPT_TEXTS = {
     "move_to": N_("Move to %(time)s"),
     "moved": N_("%(booking)s moved: drop-off %(drop_off)s, pickup %(pickup)s."),
     "not_moved": N_("Not moved: %(problem)s"),
+    "problem_reason": N_("%(problem)s: %(reason)s"),
     "cancel_booking": N_("Cancel booking"),
     "confirm_cancel": N_("Really cancel?"),
     "cancelled": N_("%(booking)s cancelled."),

@@ -256,9 +256,22 @@ def _balanced(value: str) -> bool:
 #: Placeholders that hold names and ids, data that reads as it was given in every language: an
 #: operation named "oil and filter" is not read as the template "%(a)s and %(b)s" ("oil，并filter");
 #: the codes a field takes ("known": "general, express, …") as they are to be typed; a history
-#: file's column ("column": "service", not "服务项目").
+#: file's column ("column": "service", not "服务项目"). "operation" is an operation's name in the
+#: planner's reasons ("for operation '%(operation)s', …": "strip and body" read "strip，并钣金",
+#: review-s24) and its number elsewhere, which reads the same either way.
 VERBATIM = frozenset(
-    {"name", "operation_names", "booking", "booking_id", "bay", "technician", "clocked_by", "known", "column"}
+    {
+        "name",
+        "operation",
+        "operation_names",
+        "booking",
+        "booking_id",
+        "bay",
+        "technician",
+        "clocked_by",
+        "known",
+        "column",
+    }
 )
 
 #: What a list of filled-in parts is joined with (`N_` so that each language says how it joins them).

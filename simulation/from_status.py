@@ -84,11 +84,35 @@ def load_status(path: str | Path, scenario: Scenario) -> StartState:
         raw: Any = json.loads(p.read_text(encoding="utf-8-sig"))  # a BOM read past
     except FileNotFoundError:
         raise InputError("from_status", N_("no status file %(path)r") % {"path": source}) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except OSError as exc:  # a folder of that name, no permission: as the fit file says it
         raise InputError(
-            "from_status", N_("%(path)s: not a JSON file (%(why)s)") % {"path": source, "why": exc}
+            "from_status", N_("cannot read %(path)r: %(why)s") % {"path": source, "why": exc.strerror}
+        ) from None
+    except UnicodeDecodeError as exc:  # JSON is UTF-8
+        raise InputError("(file)", N_("not UTF-8 (byte %(byte)s)") % {"byte": exc.start}, source) from None
+    except json.JSONDecodeError as exc:  # where, and what the parser expected (JSON_ERRORS)
+        raise InputError(
+            "(syntax)",
+            N_("not a JSON file (line %(line)s, column %(column)s: %(why)s)")
+            % {"line": exc.lineno, "column": exc.colno, "why": exc.msg},
+            source,
         ) from None
     return read_status(raw, scenario, source)
+
+
+#: What Python's JSON parser says is wrong (`JSONDecodeError.msg`), marked so that a status file's
+#: syntax error reads in the language (review-s24: "Expecting value" in a Chinese sentence).
+JSON_ERRORS = (
+    N_("Expecting value"),
+    N_("Expecting ',' delimiter"),
+    N_("Expecting ':' delimiter"),
+    N_("Expecting property name enclosed in double quotes"),
+    N_("Unterminated string starting at"),
+    N_("Invalid control character at"),
+    N_("Invalid \\escape"),
+    N_("Invalid \\uXXXX escape"),
+    N_("Extra data"),
+)
 
 
 def _named_day(raw: Any, source: str) -> dt.date | None:

@@ -31,10 +31,15 @@ function atPageNow(path) {
   return PAGE_NOW ? path + (path.includes("?") ? "&" : "?") + "now=" + encodeURIComponent(PAGE_NOW) : path;
 }
 
+// What an error answer says: its detail, and a refusal's (409) `reason` after it when it has one
+// (the rule that blocks it: "no loan car free until 16:00", "day 2026-11-25: …", "parts arrive …").
 function problem(result) {
   const d = result.data && result.data.detail;
   if (Array.isArray(d)) return d.map((e) => (e.loc || []).slice(1).join(".") + ": " + e.msg).join("; ");
-  if (typeof d === "string") return d;
+  if (typeof d === "string") {
+    const why = result.data.reason;
+    return typeof why === "string" && why && why !== d ? t("problem_reason", { problem: d, reason: why }) : d;
+  }
   return "HTTP " + result.status;
 }
 
@@ -193,8 +198,10 @@ function setupBooking() {
   const grid = Number(form.dataset.grid) || 0;
 
   // Into `element`, as text: each value a span that does not break inside ("2026-11-27 15:30" on
-  // one line), a list of values (`days`) joined by the language's separator. Its textContent is
+  // one line), a list of values (`days`) joined as the language joins a list's items (the series
+  // template's separator: ", "; Chinese "、", not the "，" that joins clauses). Its textContent is
   // t(key, values) with the lists joined.
+  const separator = t("series", { items: "", item: "" });
   const fillInto = (element, key, values) => {
     (TEXTS[key] || key).split(/(%\(\w+\)s)/).forEach((part, i) => {
       const name = i % 2 ? part.slice(2, -2) : null;
@@ -203,7 +210,7 @@ function setupBooking() {
         return;
       }
       [].concat(values[name]).forEach((value, j) => {
-        if (j) element.append(t("list_separator"));
+        if (j) element.append(separator);
         const span = document.createElement("span");
         span.className = "value";
         span.textContent = String(value);
@@ -358,7 +365,7 @@ function setupBooking() {
     if (made.status === 201 || made.status === 200) {
       status.textContent = t("booked", { id: made.data.plate || made.data.id, drop_off: whenOf(made.data.drop_off, day), pickup: whenOf(made.data.promised, made.data.drop_off) });
     } else if (made.status === 409) {
-      status.textContent = t("taken", { times: ((made.data && made.data.alternatives) || []).map((a) => whenOf(a.drop_off, day)).join(", ") });
+      status.textContent = t("taken", { times: ((made.data && made.data.alternatives) || []).map((a) => whenOf(a.drop_off, day)).join(separator) });
       showAlternatives(made, day, (time) => t("book", { time }), (at) => bookAt(details, at, day));
     } else {
       status.textContent = t("not_booked", { problem: problem(made) });

@@ -660,3 +660,34 @@ def test_a_status_files_and_a_fit_files_errors_read_in_chinese(tmp_path: Path) -
             ),
         ]
     )
+
+
+def test_a_status_file_that_cannot_be_read_or_is_not_json_says_why_in_chinese(tmp_path: Path) -> None:
+    """review-s24: a start-state file that is a folder, not UTF-8 or not JSON read
+    "dir：不是 JSON 文件（[Errno 21] Is a directory: 'dir'）", "（'utf-8' codec can't decode byte 0xff …）",
+    "（Expecting value: line 1 column 1 (char 0)）" under --lang zh-CN: Python's English (and a folder
+    called not JSON). Now as the fit file says them: cannot read (why), not UTF-8 (byte), and not
+    JSON with the line, the column and what the parser expected, each in the language."""
+    folder, binary, broken = tmp_path / "dir.json", tmp_path / "bin.json", tmp_path / "bad.json"
+    folder.mkdir()
+    binary.write_bytes(b"\xff\xfe")
+    broken.write_text('{"as_of": "2026-11-24T10:00:00+08:00",\n "bookings": [1,]}')
+    _refused_in_both_languages(
+        [
+            (
+                ("simulate", "--from-status", str(folder)),
+                f"--from-status: 无法读取 {str(folder)!r}：这是一个目录",
+                f"--from-status: cannot read {str(folder)!r}: Is a directory",
+            ),
+            (
+                ("simulate", "--from-status", str(binary)),
+                f"--from-status: {binary}: (file): 不是 UTF-8 编码（第 0 个字节）",
+                f"--from-status: {binary}: (file): not UTF-8 (byte 0)",
+            ),
+            (
+                ("simulate", "--from-status", str(broken)),
+                f"--from-status: {broken}: (syntax): 不是 JSON 文件（第 2 行第 17 列：应为一个值）",
+                f"--from-status: {broken}: (syntax): not a JSON file (line 2, column 17: Expecting value)",
+            ),
+        ]
+    )

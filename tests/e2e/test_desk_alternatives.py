@@ -17,7 +17,7 @@ import pytest
 from cli.testing import Server
 from tests.builders import DATE, NOW, multi_day_workshop, tiny_workshop
 from tests.e2e.browser import ARGS, ARTIFACTS, CHROMIUM
-from tests.e2e.desk import LANGUAGES, fill, posted, texts, when
+from tests.e2e.desk import LANGUAGES, ask, desk, fill, posted, texts, when
 from tests.e2e.desk import served as served_workshop
 
 BOOKINGS = "/v1/workshops/tiny/bookings"
@@ -80,6 +80,9 @@ def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(served: Serve
             offered = sent.value.json()["alternatives"]
             assert offered and all(not a["drop_off"].startswith(DATE) for a in offered)  # the next day's
             page.locator("#alternatives button").first.wait_for()
+            # The other times in the status, listed as the language lists items (review-s24: ", ").
+            times = {"en": ", ", "zh": "、"}[language].join(when(a["drop_off"], DATE) for a in offered)
+            assert page.locator("#status").inner_text() == fill(said["taken"], times=times)
             spans, buttons = shown_alternatives(page)
             assert buttons == [fill(said["book"], time=when(a["drop_off"], DATE)) for a in offered]
             assert spans == [fill(said["slot"], drop_off=when(a["drop_off"], DATE),
@@ -179,3 +182,28 @@ def test_the_desk_gives_multi_day_work_its_days_and_dated_pickup(tmp_path: Path)
     ]
     days = r"\d{4}-\d\d-\d\d(, \d{4}-\d\d-\d\d)+"
     assert all(re.search(rf"pickup \d{{4}}-\d\d-\d\d \d\d:\d\d · \d days: {days}$", text) for text in shown)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_refused_move_says_why_as_the_409_does(served: Server, browser: Any, language: str) -> None:
+    """review-s24: a move refused (PATCH 409) said only "Not moved: the changed booking no longer fits
+    the day's plan", never the answer's `reason` (the rule that blocks it: a multi-day booking's
+    "day 2026-11-25: …", "parts arrive …"), which the desk's own refusals list would give. The
+    status now says both, in the page's language, as text."""
+    server, said = served, texts(language)
+    body = {"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00", "plate": PLATE}
+    made = httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=body)
+    assert made.status_code == 201, made.text
+    page = desk(browser, server, "tiny", language)
+    ask(page, "MAINT", DATE)  # the day's slots and bookings shown (the status said, not overwritten later)
+    row = page.locator("#bookings tr", has_text=PLATE)
+    row.locator("input.move-time").fill("10:00")
+    with page.expect_response(patched) as sent:
+        row.locator("button.move").click()
+    assert sent.value.status == 409, sent.value.text()
+    answer = sent.value.json()
+    assert answer["reason"] and answer["reason"] != answer["detail"]
+    page.locator("#alternatives button").first.wait_for()
+    problem = fill(said["problem_reason"], problem=answer["detail"], reason=answer["reason"])
+    assert page.locator("#status").inner_text() == fill(said["not_moved"], problem=problem)
+    assert page.locator("#status b").count() == 0

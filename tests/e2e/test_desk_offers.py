@@ -18,7 +18,7 @@ import pytest
 from cli.testing import Server
 from scheduler.contract import Workshop
 from scheduler.i18n import Translator
-from tests.builders import DATE, multi_day_workshop, tiny_workshop
+from tests.builders import DATE, WORKSHOP_ID, multi_day_workshop, tiny_workshop
 from tests.e2e.browser import ARTIFACTS, CHROMIUM
 from tests.e2e.desk import LANGUAGES, ask, asked, desk, fill, posted, served, texts, when
 
@@ -32,6 +32,11 @@ def book(server: Server, workshop: str, at: str, **fields: Any) -> dict[str, Any
     made = httpx.post(f"{server.url}/v1/workshops/{workshop}/bookings", headers=server.headers, json=body)
     assert made.status_code == 201, made.text
     return dict(made.json())
+
+
+#: How each language lists a few items (scheduler.i18n.SERIES): review-s24 found the days joined
+#: by "，" in Chinese, the comma that joins clauses, not a list's items ("、").
+SERIES = {"en": ", ", "zh": "、"}
 
 
 def overbooking_workshop() -> Workshop:
@@ -119,7 +124,7 @@ def test_multi_day_offers_list_the_days_they_touch(tmp_path: Path, browser: Any,
     assert shown == [
         fill(said["slot"], drop_off=s["drop_off"][11:16], pickup=when(s["promised"], s["drop_off"]))
         + " · "
-        + fill(said["slot_days_on"], count=str(len(s["days"])), days=said["list_separator"].join(s["days"]))
+        + fill(said["slot_days_on"], count=str(len(s["days"])), days=SERIES[language].join(s["days"]))
         for s in offered
     ]
     pickup = offered[-1]["promised"]
@@ -183,3 +188,37 @@ def test_a_workshop_without_loan_cars_has_no_loan_car_box(
         assert "loan_car" not in ask(page, "MAINT", DATE).url
     finally:
         server.kill()
+
+
+def test_the_desk_fits_a_360_px_phone(tmp_path: Path, browser: Any) -> None:
+    """review-s24: at 360 px (a phone at the desk or in the yard) the page scrolled sideways as a
+    whole: the service list as wide as its longest name ("Accident repair, booked whole (multi-day)"
+    in dealer-2011), the day's bookings table wider than the screen. The list fits the screen and
+    the table scrolls in its own box; the offers, their days and risks, and the refusals wrap."""
+    data = multi_day_workshop().model_dump(mode="json")
+    data["loan_cars"] = 2
+    for service in data["services"]:
+        if service["code"] == "REPAIR":
+            service["name"] = "Accident repair, booked whole (multi-day), body and paint"
+    server = served(tmp_path, Workshop.model_validate(data))
+    try:
+        book(server, WORKSHOP_ID, "08:00", service="REPAIR", loan_car=True, customer="王先生 " + "长" * 30)
+        book(server, WORKSHOP_ID, "09:00", loan_car=True, customer="李女士 " + "长" * 30)
+        page = desk(browser, server, WORKSHOP_ID, "zh")
+        page.set_viewport_size({"width": 360, "height": 740})
+        page.get_by_label(Translator("zh_CN").gettext("needs a loan car")).check()
+        ask(page, "REPAIR", DATE)
+        page.evaluate("document.getElementById('refusals-box').open = true")
+        page.locator("#bookings tr[data-booking] td").first.wait_for()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "desk-360-zh.png"), full_page=True)
+        wide = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        table = page.evaluate("(() => { const t = document.querySelector('#bookings').closest('table');"
+                              " return [t.scrollWidth, t.parentElement.clientWidth]; })()")  # fmt: skip
+        # The customer's name reads on a few lines, not a character a line (a table squeezed to fit).
+        customer = page.locator("#bookings tr[data-booking] td").nth(1).bounding_box()
+    finally:
+        server.kill()
+    assert wide[0] <= wide[1], wide
+    assert table[0] > table[1]  # the table is wider than the screen: it scrolls in its box
+    assert customer is not None and customer["width"] >= 96, customer

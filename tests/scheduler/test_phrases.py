@@ -170,3 +170,26 @@ def test_many_leading_rule_tags_end_in_the_text_as_it_is_not_a_recursion_error()
     zh = Translator("zh-CN")
     hostile = "[a] " * 300 + "y"
     assert zh.phrase(hostile) == hostile
+
+
+def test_an_operations_name_in_a_room_reason_stays_as_the_workshop_wrote_it() -> None:
+    """review-s24: the planner's room reasons quote an operation's name ("for operation '%(operation)s',
+    …", "operation '%(operation)s': …"); the desk's "Why not other times?" and a multi-day refusal's
+    "day …:" show them to the advisor. The name was read as a text of its own: "strip and body" came
+    out "strip，并钣金", "oil and filter" "oil，并 filter", "paint" "喷漆" while "reassembly" stayed.
+    A name is data: as given, like a booking's or a technician's."""
+    zh = Translator("zh_CN")
+    assert zh.phrase(
+        "day 2026-11-25: no body technician grade >= 1 has 180 min before 17:00"
+        " (for operation 'strip and body', longest working block 150 min)"
+    ) == (
+        "2026-11-25 当天：没有一名 1 级及以上的钣金技师在 17:00 之前有连续 180 分钟的空闲"
+        "（工序「strip and body」，最长连续工作时段 150 分钟）"
+    )
+    assert zh.phrase(
+        "no paint technician grade >= 1 has 150 min before 17:00 (for operation 'paint', from 16:00,"
+        " longest working block 60 min)"
+    ).endswith("（工序「paint」，16:00 起，最长连续工作时段 60 分钟）")
+    assert zh.phrase("the workshop has no paint bays (operation 'body and filler')") == (
+        "车间没有喷漆工位（工序「body and filler」）"
+    )
