@@ -103,6 +103,8 @@ class _Chain:
         self.tightness = tightness
         """Points are ranked by minutes taken out weighted by the bookings' tightness (`TIGHTNESS`)."""
         self._windows: dict[int, list[tuple[int, int]]] = {}
+        self.started: float | None = None
+        """The first clock reading of the search (its budget runs from there to `deadline`)."""
 
     def job_of(self, j: int) -> JobData:
         return self.job if j == NEW else self.problem.jobs[j]
@@ -122,7 +124,10 @@ class _Chain:
     ) -> tuple[Availability, dict[int, list[Placement]]] | None:
         """Place job `j` (not in `where`): at its earliest finish, else by ejecting bookings not in
         `fixed`. Returns the new state (the inputs are left as they were) or None."""
-        if time.thread_time() > self.deadline:
+        now = time.thread_time()
+        if self.started is None:
+            self.started = now
+        if now > self.deadline:
             raise _Deadline
         job = self.job_of(j)
         placed = place_job(availability, job, j)
@@ -301,6 +306,7 @@ def eject_and_fit(
     free: Availability | None = None,
     push: bool = False,
     tightness: int = 0,
+    cut: list[float] | None = None,
 ) -> Fit | None:
     """Where `job` fits once the accepted bookings in its way are moved.
 
@@ -312,6 +318,9 @@ def eject_and_fit(
     `push`: the last level places a booking by shifting the ones in its way later (`_Chain.shifted`).
     `tightness`: rank the points by the minutes they take out, each booking's weighted by how
     tight its window is (`TIGHTNESS`); 0: by minutes alone.
+    `cut`: when the search stops at `deadline` (None then says nothing of what a longer search
+    would find), the CPU it had is appended (from its first clock reading to `deadline`); left
+    as it was when None is a proof that no chain of these depths fits.
     """
     if not job.operations or any(op.pin is not None for op in job.operations):
         return None
@@ -332,6 +341,8 @@ def eject_and_fit(
             if state is not None:
                 break
     except _Deadline:
+        if cut is not None:
+            cut.append(deadline - (deadline if chain.started is None else chain.started))
         return None
     if state is None:
         return None

@@ -308,8 +308,14 @@ class _Search:
                 self.free[book.date] = book.availability()
             placed = self.fitted[key] = book.fit_quickly(probe, self.free[book.date], repair=False)
         if placed is None and eject and time.thread_time() < self.deadline:
-            placed = book.fit_by_ejection(probe, self.deadline)
+            placed = book.fit_by_ejection(probe, self.deadline, stopped=self._spent)
         return placed
+
+    def _spent(self) -> None:
+        """The search's budget is spent: a chain search stopped at its deadline, or would have
+        (the same one on that day version was given at least as much and found nothing:
+        `DayBook.fit_by_ejection`), so nothing more is moved, as after any search cut short."""
+        self.deadline = 0.0
 
     def _next_open(self, after: dt.date) -> dt.date | None:
         workshop = self.day.workshop

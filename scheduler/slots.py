@@ -136,6 +136,15 @@ class DayBook:
         self.caches: CacheHolders | None = None
         """The service's bound on the day versions that keep their free time, packed and moved
         days (`drop_caches`); None: unbounded (a day built outside a service)."""
+        self._chains: dict[tuple[object, ...], float] = {}
+        """The ejection searches of this day version that found nothing (`fit_by_ejection`), by
+        what they searched (the job, the depths, `push`, `tightness`): `EXHAUSTED` where every
+        chain was tried (a proof: none fits), else the most CPU one was given before its deadline
+        cut it. The day version is the same, so the same search again finds nothing again in the
+        first case, and in the second with no more CPU than that (it tries the same chains in the
+        same order and stops sooner)."""
+        self.chains_spared = 0
+        """Ejection searches not run again because `_chains` knew their answer (a test's counter)."""
         for _, assignments in self.accepted:
             own = placements_from_assignments(self.frame, assignments)
             for p in own:
@@ -168,6 +177,7 @@ class DayBook:
             "_free_time": {},
             "_free_time_from": [],
             "caches": None,
+            "_chains": {},
         }
         del state["_pack_lock"]
         return state
@@ -333,19 +343,39 @@ class DayBook:
         deepest: int = EJECTION_DEPTH,
         push: bool = False,
         tightness: int = 0,
+        stopped: Callable[[], None] | None = None,
     ) -> Offer | None:
         """Capacity only: the accepted bookings in the way of `booking` moved elsewhere
         (scheduler.ejection, chains of `shallowest` to `deepest` levels; with `push`, the last
         level shifts the bookings in its way later instead; `tightness`: the points ranked with
         the bookings' windows, scheduler.ejection.TIGHTNESS), every promise kept; None if no room
-        is found by `deadline`."""
+        is found by `deadline`. `stopped`: called when the search stops at `deadline` with nothing
+        found, or would (`_chains`: the same search on this day version, given at least as much CPU,
+        was cut and found nothing; it is not run again): a caller whose budget it was stops there
+        too, as after any search that ran out of it. Without `stopped` such a search runs again (its
+        caller may go on with the time it has left); one that tried every chain never does."""
         job, _ = self._job(booking)
+        key = (job, shallowest, deepest, push, tightness)
+        known = self._chains.get(key)
+        if known == EXHAUSTED or (
+            known is not None and stopped is not None and deadline - time.thread_time() <= known
+        ):
+            self.chains_spared += 1
+            if known != EXHAUSTED and stopped is not None:
+                stopped()
+            return None
         problem = self.accepted_problem
         free = self._availability(problem)
+        cut: list[float] = []
         found = eject_and_fit(
-            problem, self.placements_of, job, deadline, shallowest, deepest, free, push, tightness
+            problem, self.placements_of, job, deadline, shallowest, deepest, free, push, tightness, cut
         )
         if found is None:
+            if len(self._chains) >= _CHAINS:
+                self._chains.clear()
+            self._chains[key] = max(cut[0], known or 0.0) if cut else EXHAUSTED
+            if cut and stopped is not None:
+                stopped()
             return None
         placed, moved = found
         rewitness = {
@@ -1200,6 +1230,12 @@ varying them must not grow a day's caches without bound; past it the oldest go (
 _FREE_TIMES = 16
 """Free times kept per day version, one per problem (`_free_time`; ~1.1 MB each with its grid on
 dealer-2011): a template per request variant would otherwise keep one each."""
+
+_CHAINS = 1024
+"""Ejection searches remembered per day version (`DayBook._chains`); past it they are forgotten."""
+
+EXHAUSTED = float("inf")
+"""An ejection search that tried every chain and found none (`DayBook._chains`)."""
 
 
 def _apply(availability: Availability, changes: Counter[Placement]) -> None:

@@ -10,7 +10,7 @@ from functools import partial
 
 import pytest
 
-from scheduler import multiday
+from scheduler import multiday, slots
 from scheduler.availability import Availability
 from scheduler.contract import Assignment, Booking, Workshop
 from scheduler.errors import Conflict, WorkshopConflict
@@ -722,3 +722,49 @@ def test_explain_of_multi_day_work_words_each_refused_time_over_its_days_only(
         both = dict(multiday.refusals(day, partial(service._day, session, workshop), template, own))
     assert both and {t: reasons[t] for t in both} == both
     assert at("10:00") in both  # a time that needs three days: refused over its days
+
+
+def test_a_refused_multi_day_booking_does_not_search_again_for_chains_its_days_have_none_for(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Wednesday's accident job leaves a two-day repair dropped off at 14:30 no room on Wednesday,
+    bookings moved or not: refused with Wednesday's paint reason. The ejection searches that the
+    slot answer and the first refusal ran on these day versions and that tried every chain are not
+    run again by the next refusals (each searched once), and every refusal gives the reason and
+    the alternatives a service that never searched these days gives (its day versions read afresh).
+    Before (mdp99-s24): each refused booking ran them all again."""
+    ws = multi_day_workshop(max_days=2)
+
+    def service() -> PlanningService:
+        return PlanningService(
+            Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock(),
+            ejection_seconds=1.0,  # generous: the searches end by trying every chain, not by the clock
+        )  # fmt: skip
+
+    first = service()
+    first.put_workshop(ws)
+    first.book(WORKSHOP_ID, Booking(id="acc", service="ACCIDENT", drop_off=at("08:00", WED)), None)
+    query = SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None)
+    assert at("14:30") not in {o.drop_off for o in first.slots(query)}
+    runs: Counter[tuple[int, object]] = Counter()
+    real = slots.eject_and_fit
+
+    def counted(problem: object, own: object, job: object, *args: object, **kwargs: object) -> object:
+        runs[(id(problem), job)] += 1
+        return real(problem, own, job, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(slots, "eject_and_fit", counted)
+    answers = []
+    for i in range(3):
+        with pytest.raises(Conflict) as raised:
+            first.book(WORKSHOP_ID, Booking(id=f"r{i}", service="REPAIR", drop_off=at("14:30")), None)
+        answers.append((raised.value.reason, raised.value.alternatives))
+    assert max(runs.values(), default=0) <= 1, runs
+    fresh = service()
+    runs.clear()
+    with pytest.raises(Conflict) as raised:
+        fresh.book(WORKSHOP_ID, Booking(id="r", service="REPAIR", drop_off=at("14:30")), None)
+    assert runs  # a service that never searched these days does search them
+    assert answers == [(raised.value.reason, raised.value.alternatives)] * 3
+    assert raised.value.reason.startswith("day 2026-11-25: no paint technician")
+    assert [o.drop_off for o in raised.value.alternatives] == [at("08:00"), at("08:30"), at("09:00")]

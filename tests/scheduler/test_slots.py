@@ -253,10 +253,11 @@ def test_offered_instants_exist_are_distinct_and_in_order_across_dst(date: dt.da
     assert len(times) == (48 + 2 if repeated else 48 - 2)  # the 30-minute grid over a 25 h or 23 h day
 
 
-def _fragmented_day() -> tuple[DayBook, Booking]:
+def _fragmented_day(services: dict[str, tuple[str, int]] | None = None) -> tuple[DayBook, Booking]:
     """One technician and one lift 08:00-12:00; three one-hour jobs promised at the handover leave
-    three 20-minute gaps (09:00, 10:20, 11:40): a fourth hour fits only if two of them move left."""
-    workshop = tiny_workshop("11:00", "12:00", {"HOUR": ("Hour", 60)})
+    three 20-minute gaps (09:00, 10:20, 11:40): a fourth hour fits only if two of them move left.
+    `services`: more services of the workshop besides HOUR."""
+    workshop = tiny_workshop("11:00", "12:00", {"HOUR": ("Hour", 60), **(services or {})})
     tz = workshop.tz
     at = partial(dt.datetime, 2026, 11, 24, tzinfo=tz)
     accepted = []
@@ -407,6 +408,48 @@ def test_the_repacked_day_offers_an_hour_no_gap_of_the_witness_holds_without_any
     day, new = _fragmented_day()
     assert new.drop_off in {o.drop_off for o in day.offers("HOUR", False, ejection_seconds=5.0)}
     assert chains and day._packed == []
+
+
+def test_a_chain_search_that_found_nothing_is_not_run_again_on_the_same_day_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a counted clock (a budget is a number of clock reads): an ejection search that tried every
+    chain and found none (two hours where the day has one free) is not run again on that day
+    version, whoever asks; one cut by its deadline is not run again for a caller that stops with
+    its budget (`stopped`, told it is spent) and has no more CPU than the cut one had, and is for
+    a caller that goes on, or one with more (which then finds the chain). A new day version
+    searches afresh. Before (mdp99-s24): every ask searched again."""
+    clock = CountedThreadClock(step=2**-10)  # a power of two: budgets compare exactly
+    for module in (slots, ejection, repack):
+        monkeypatch.setattr(module, "time", clock)
+    runs: list[int] = []
+    real = slots.eject_and_fit
+
+    def counted(*args: object, **kwargs: object) -> object:
+        runs.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(slots, "eject_and_fit", counted)
+    day, new = _fragmented_day({"TWO": ("Two hours", 120)})
+    two = new.model_copy(update={"id": "two", "service": "TWO"})
+    assert day.fit_by_ejection(two, deadline=1e9) is None
+    assert day.fit_by_ejection(two, deadline=1e9) is None
+    assert day.fit_by_ejection(two, deadline=clock.now + clock.step, stopped=lambda: None) is None
+    assert len(runs) == 1 and day.chains_spared == 2
+    other, _ = _fragmented_day({"TWO": ("Two hours", 120)})  # another version of the day
+    assert other.fit_by_ejection(two, deadline=1e9) is None and len(runs) == 2
+
+    budget = 3 * clock.step  # the chain that fits the new hour needs far more reads
+    stops: list[int] = []
+    assert day.fit_by_ejection(new, clock.now + budget, stopped=lambda: stops.append(1)) is None
+    assert len(runs) == 3 and stops == [1]  # cut: its caller stops
+    assert day.fit_by_ejection(new, clock.now + budget, stopped=lambda: stops.append(1)) is None
+    assert len(runs) == 3 and stops == [1, 1]  # not searched again, the caller stops all the same
+    assert day.fit_by_ejection(new, clock.now + budget) is None and len(runs) == 4  # goes on: searched
+    found = day.fit_by_ejection(new, clock.now + 1e6, stopped=lambda: stops.append(1))
+    assert found is not None and len(runs) == 5 and stops == [1, 1]
+    request, plan = witness_plan(day, new, found)
+    assert validate_plan(request, plan) == [] and plan.kpis.late == 0
 
 
 def test_a_chain_longer_than_a_third_of_the_budget_is_found_within_it(
