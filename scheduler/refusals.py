@@ -157,7 +157,9 @@ _POOL_HOLDBACK = {
     (False, False): N_("walk-in holdback: %(skill)s technicians grade >= %(grade)s"),
     (True, False): N_("walk-in holdback: express work on %(skill)s technicians grade >= %(grade)s"),
     (False, True): N_("walk-in holdback: %(skill)s technicians grade >= %(grade)s, day %(date)s"),
-    (True, True): N_("walk-in holdback: express work on %(skill)s technicians grade >= %(grade)s, day %(date)s"),
+    (True, True): N_(
+        "walk-in holdback: express work on %(skill)s technicians grade >= %(grade)s, day %(date)s"
+    ),
 }
 """Per (express service, a later day than the drop-off's): the holdback of the technician pool the
 time would eat into, "walk-in holdback: paint technicians grade >= 3" (the pool: the technicians

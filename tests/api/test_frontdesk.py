@@ -586,7 +586,9 @@ def test_quarter_hour_check_ins_with_one_advisor_are_offered_over_http(client: T
 
 
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])
-def test_the_walk_in_holdback_names_the_pool_in_explain_and_in_the_409(client: TestClient, locale: str) -> None:
+def test_the_walk_in_holdback_names_the_pool_in_explain_and_in_the_409(
+    client: TestClient, locale: str
+) -> None:
     """tiny: one technician's 120 minutes, 20 % held back for walk-ins (the default) leave 96: one
     60-minute booking is sold, a second is refused at 08:30, where the technician has the room.
     The refusal names the pool whose holdback it would eat into, the same words in explain and in
@@ -600,7 +602,9 @@ def test_the_walk_in_holdback_names_the_pool_in_explain_and_in_the_409(client: T
     said = english if locale == "en" else Translator("zh_CN").phrase(english)
     assert said.startswith("walk-in holdback") == (locale == "en") and said != "为散客预留"
     headers = {"accept-language": locale}
-    body = client.get(SLOTS, params={"service": "MAINT", "date": DATE, "explain": "true"}, headers=headers).json()
+    body = client.get(
+        SLOTS, params={"service": "MAINT", "date": DATE, "explain": "true"}, headers=headers
+    ).json()
     reasons = {r["drop_off"]: r["reason"] for r in body["refused"]}
     assert reasons[_at("08:30")] == said, reasons
     refused = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:30")}, headers=headers)

@@ -389,13 +389,27 @@ def _two_pools(**service: Any) -> Workshop:
     by the body technician (grade 2, 08:00-12:00: 240 minutes)."""
     data = _data()
     data["technicians"] = [
-        {"id": "m", "name": "M", "grade": 3, "skills": ["maintenance"], "shift": {"start": "08:00", "end": "17:00"}},
+        {
+            "id": "m",
+            "name": "M",
+            "grade": 3,
+            "skills": ["maintenance"],
+            "shift": {"start": "08:00", "end": "17:00"},
+        },
         {"id": "b", "name": "B", "grade": 2, "skills": ["body"], "shift": {"start": "08:00", "end": "12:00"}},
     ]
-    data["services"].append({"code": "BODY", "name": "Body", **service, "operations": [
-        {"name": "check", "minutes": 30, "skill": "maintenance", "bay_kinds": ["general"]},
-        {"name": "panel", "minutes": 60, "skill": "body", "min_grade": 2, "bay_kinds": ["general"]}]})
-    return Workshop.model_validate(data)  # fmt: skip
+    data["services"].append(
+        {
+            "code": "BODY",
+            "name": "Body",
+            **service,
+            "operations": [
+                {"name": "check", "minutes": 30, "skill": "maintenance", "bay_kinds": ["general"]},
+                {"name": "panel", "minutes": 60, "skill": "body", "min_grade": 2, "bay_kinds": ["general"]},
+            ],
+        }
+    )
+    return Workshop.model_validate(data)
 
 
 @pytest.mark.parametrize("express", [False, True])
