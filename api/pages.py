@@ -373,14 +373,17 @@ def zone_offsets(timezone: str, year: int) -> dict[str, object]:
     first, last = (int((t - epoch).total_seconds() // 60) for t in (start, end))
     offsets = [[first * 60_000, offset(first)]]
     step = 6 * 60  # a quarter day: no zone changes its offset twice in one
+    before = offsets[0][1]
     for at in range(first, last, step):
         lo, hi = at, min(at + step, last)
-        if offset(hi) == offset(lo):
+        after = offset(hi)
+        if after == before:
             continue
-        while hi - lo > 1:  # offset(lo) is the old one, offset(hi) the new
+        while hi - lo > 1:  # the old offset at lo, the new one at hi
             mid = (lo + hi) // 2
-            lo, hi = (mid, hi) if offset(mid) == offset(lo) else (lo, mid)
-        offsets.append([hi * 60_000, offset(hi)])
+            lo, hi = (mid, hi) if offset(mid) == before else (lo, mid)
+        offsets.append([hi * 60_000, after])
+        before = after
     return {"offsets": offsets, "until": last * 60_000}
 
 
