@@ -170,9 +170,12 @@ def test_the_eta_takes_the_offset_the_workshops_zone_has_on_its_date(
         set_eta(page, summer, "14:00")
         response = ask(page, "PARTS", summer)
         assert eta_sent(response) == f"{summer}T14:00:00+02:00" and response.json()["slots"]
-        with page.expect_response(posted) as sent:
+        # Booked, the page lists the slots again (same ETA): waited for, so that the next query's
+        # answer is not that one.
+        with page.expect_response(asked) as refreshed, page.expect_response(posted) as sent:
             page.locator("#slots li").first.get_by_role("button").click()
         assert sent.value.status == 201, sent.value.text()
+        assert eta_sent(refreshed.value) == f"{summer}T14:00:00+02:00"
         made = sent.value.json()
         assert made["parts_eta"] == f"{summer}T14:00:00+02:00"
         row = page.locator(f'#bookings tr[data-booking="{made["id"]}"] td')
