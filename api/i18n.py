@@ -43,6 +43,9 @@ SCRIPT_TEXTS = {
     "series": SERIES,  # a list's items as the language joins them ("、" in Chinese, not "，")
     "overbooking_risk": N_("Overbooking risk"),
     "loan_car_mark": N_("loan car"),
+    "parts_eta_invalid": N_(
+        "Parts arrive: give a time (and a date, if not the booking's), or leave both empty."
+    ),
     "not_booked": N_("Not booked: %(problem)s"),
     "carried_in": N_("%(drop_off)s (carried in)"),
     "new_drop_off": N_("New drop-off time for %(booking)s"),

@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -333,7 +335,56 @@ def book_page(
     # The desk's booking grid: the quarter hours between its times are refused for it alone, and
     # the page's "Why not other times?" sets them aside (app.js, refusalLines).
     grid = service.rules.slot_minutes
-    return page(request, "book.html", N_("Book a slot"), workshop=workshop, date=day, grid=grid)
+    # The services whose operations wait for ordered parts: the "Parts arrive" field is shown for
+    # them, and turned into an aware time with the workshop zone's offsets (app.js, zonedIso).
+    parts = [s.code for s in workshop.services if any(op.needs_parts for op in s.operations)]
+    zone = {"zone": workshop.timezone, **zone_offsets(workshop.timezone, day.year)} if parts else None
+    # The parts date a day inside the offsets either side (a wall time is looked up a day around).
+    first, last = dt.date(day.year - ZONE_YEARS[0], 1, 2), dt.date(day.year + ZONE_YEARS[1] - 1, 12, 30)
+    return page(request, "book.html", N_("Book a slot"), workshop=workshop, date=day, grid=grid,
+                parts=parts, zone=zone, zone_first=first, zone_last=last)  # fmt: skip
+
+
+ZONE_YEARS = (1, 3)
+"""The years before and after the desk page's date that its zone offsets cover (`zone_offsets`):
+a parts ETA is weeks away, and the page's date may be changed without reloading it."""
+
+
+@lru_cache(maxsize=64)
+def zone_offsets(timezone: str, year: int) -> dict[str, object]:
+    """The UTC offsets of the IANA zone `timezone` from 1 January of `year` - 1 to 1 January of
+    `year` + 3 (UTC), as the server's zoneinfo has them (the tz database the scheduler reads every
+    local time with): `offsets`, each [from, minutes]: from that UTC instant (ms since the epoch)
+    the offset is that many minutes, until the next; `until`: the end of what is known (ms). The
+    desk page turns a wall-clock date and time into an aware time with the offset in force then
+    (app.js, zonedIso): DST-correct for any date in the range, whatever the browser's own zone and
+    time-zone data. Transitions found day by day, then to the minute by halving."""
+    zone = ZoneInfo(timezone)
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    start = dt.datetime(year - ZONE_YEARS[0], 1, 1, tzinfo=dt.UTC)
+    end = dt.datetime(year + ZONE_YEARS[1], 1, 1, tzinfo=dt.UTC)
+
+    def minute(m: int) -> dt.datetime:
+        return epoch + dt.timedelta(minutes=m)
+
+    def offset(m: int) -> int:
+        return int((minute(m).astimezone(zone).utcoffset() or dt.timedelta()).total_seconds() // 60)
+
+    first, last = (int((t - epoch).total_seconds() // 60) for t in (start, end))
+    offsets = [[first * 60_000, offset(first)]]
+    step = 6 * 60  # a quarter day: no zone changes its offset twice in one
+    before = offsets[0][1]
+    for at in range(first, last, step):
+        lo, hi = at, min(at + step, last)
+        after = offset(hi)
+        if after == before:
+            continue
+        while hi - lo > 1:  # the old offset at lo, the new one at hi
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if offset(mid) == before else (lo, mid)
+        offsets.append([hi * 60_000, after])
+        before = after
+    return {"offsets": offsets, "until": last * 60_000}
 
 
 @router.get("/simulations/{job_id}", response_class=HTMLResponse)

@@ -67,19 +67,23 @@ class Refusal(BaseModel):
     reason: str = Field(
         description="the first front-desk rule (or the lack of room) that blocks the time, in this order:"
         ' "in the past"; "workshop closed"; "drop-offs are booked every 30 min" (between the booking'
-        ' times); "no advisor free for check-in"; "waiter cap 3 per 30 min reached"; "overbooking allowance'
-        ' 10 % of paint:3 pool used up"; "parts arrive 14:00"; the lack of room, the work\'s minutes and the'
-        ' latest it may end first: "no paint technician grade >= 3 has 140 min before 17:30 (longest free'
-        ' 110 min)" (or "longest working block N min": the shifts alone; "100-140 min ... (at best 110 of the'
-        ' 140 min)": technicians at different paces; "from 16:00, " when the work starts later than the'
-        ' drop-off; "for operation \'paint\', " in a service of several), "no paint bays free for 140 min'
-        ' before 17:30 (longest 60 min)", "no paint bays and paint technician grade >= 3 free together for'
-        ' 140 min between 16:00 and 17:30", or a day that can never take it ("no paint technician grade >= 3'
-        " on shift Sunday (operation 'paint')\", \"the workshop has no paint bays (operation 'paint')\");"
-        ' "walk-in holdback"; "no loan car free until 16:00" ("no loan car free" while one is out past the'
-        " day's end); multi-day work: these rules over its days, the lack of room dated when it is on"
-        ' another day than the drop-off ("day 2026-11-25: no body technician grade >= 1 has 120 min before'
-        ' 17:00 (...)"), else "the work does not finish within 5 opening days"; "no room kept for it'
+        ' times); "no advisor free for check-in"; "walk-in holdback: advisor check-in" (an advisor is'
+        ' free, the holdback on advisor time keeps it back); "waiter cap 3 per 30 min reached";'
+        ' "overbooking allowance 10 % of paint:3 pool used up"; "parts arrive 14:00"; the lack of room,'
+        " the work's minutes and the latest it may end first: \"no paint technician grade >= 3 has 140 min"
+        ' before 17:30 (longest free 110 min)" (or "longest working block N min": the shifts alone;'
+        ' "100-140 min ... (at best 110 of the 140 min)": technicians at different paces; "from 16:00, "'
+        " when the work starts later than the drop-off; \"for operation 'paint', \" in a service of several),"
+        ' "no paint bays free for 140 min before 17:30 (longest 60 min)", "no paint bays and paint'
+        ' technician grade >= 3 free together for 140 min between 16:00 and 17:30", or a day that can never'
+        ' take it ("no paint technician grade >= 3 on shift Sunday (operation \'paint\')", "the workshop has'
+        ' no paint bays (operation \'paint\')"); "walk-in holdback: paint technicians grade >= 3" (the'
+        ' technician pool whose share kept for walk-ins it would eat into; "walk-in holdback: express work'
+        ' on ..." for an express service; every holdback reason starts with "walk-in holdback"); "no loan'
+        ' car free until 16:00" ("no loan car free" while one is out past the day\'s end); multi-day work:'
+        " these rules over its days, the lack of room dated when it is on another day than the drop-off"
+        ' ("day 2026-11-25: no body technician grade >= 1 has 120 min before 17:00 (...)"; the holdback'
+        ' ", day 2026-11-25"), else "the work does not finish within 5 opening days"; "no room kept for it'
         " in the day's plan\"",
         examples=["no paint technician grade >= 3 has 140 min before 17:30 (longest free 110 min)"],
     )

@@ -80,11 +80,20 @@ def within_holdback(
 ) -> bool:
     """No technician pool (the technicians qualified for one operation of the booking) works more
     than its online share: `worked` and `shift_minutes` per technician, the booking included."""
+    return over_holdback(share, worked, shift_minutes, pools) is None
+
+
+def over_holdback(
+    share: float, worked: Sequence[int], shift_minutes: Sequence[int], pools: Iterable[Sequence[int]]
+) -> int | None:
+    """The first of `pools` (by its index: the booking's operation it is qualified for) that works
+    more than its online share, `within_holdback`'s rule; None: none does."""
     if share <= 0:
-        return True
-    return all(
-        sum(worked[t] for t in pool) <= (1 - share) * sum(shift_minutes[t] for t in pool) for pool in pools
-    )
+        return None
+    for k, pool in enumerate(pools):
+        if sum(worked[t] for t in pool) > (1 - share) * sum(shift_minutes[t] for t in pool):
+            return k
+    return None
 
 
 def candidate_times(workshop: Workshop, date: dt.date, slot_minutes: int) -> list[dt.datetime]:

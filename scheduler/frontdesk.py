@@ -187,6 +187,12 @@ class FrontDesk:
             self._advisor_room[span] = answer
         return answer
 
+    def advisor_held_back(self, booking: Booking) -> bool:
+        """An advisor is free for the check-in, but the walk-in holdback on advisor time keeps it
+        back (`advisor_room` refuses it for the holdback alone)."""
+        span = self.check_in_span(booking) if self.workshop.advisors else None
+        return span is not None and not self.advisor_room(booking) and self.advisor_free(span)
+
     @cached_property
     def hours_taken(self) -> dict[int, int]:
         """Booked check-in minutes per clock hour."""
@@ -234,10 +240,15 @@ class FrontDesk:
 
     def within_holdback(self, booking: Booking, offer: Offer, job: JobOf) -> bool:
         """The booking may not push any technician pool it uses past its online share."""
+        return self.over_holdback(booking, offer, job) is None
+
+    def over_holdback(self, booking: Booking, offer: Offer, job: JobOf) -> int | None:
+        """The first operation of `booking` placed as `offer` whose technician pool (those qualified
+        for it) it pushes past the pool's online share (`within_holdback`); None: no pool."""
         service = self.workshop.service(booking.service)
         share = capacity.holdback(self.rules, service is not None and service.express)
         if share <= 0:
-            return True
+            return None
         if offer.rewitness is None:
             worked = list(self.worked)
         else:
@@ -248,7 +259,7 @@ class FrontDesk:
         for p in offer.placements:
             worked[p.technician] += p.end - p.start
         pools = [op.technicians for op in job(booking)[0].operations]
-        return capacity.within_holdback(share, worked, self.shift_minutes, pools)
+        return capacity.over_holdback(share, worked, self.shift_minutes, pools)
 
     def worth_a_search(self, booking: Booking, job: JobOf) -> bool:
         """Could a fit found by moving others be sold? The rules that do not depend on where the

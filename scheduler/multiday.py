@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from scheduler.availability import Availability
 from scheduler.contract import LAST_DATE, PART_CODE, Assignment, Booking, PinnedOperation, Service, Workshop
 from scheduler.i18n import N_
-from scheduler.refusals import on_day, parts_after_the_day, parts_arrive
+from scheduler.refusals import HOLDBACK, holdback_refusal, on_day, parts_after_the_day, parts_arrive
 from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Wants
 
 __all__ = [
@@ -612,6 +612,25 @@ class _Search:
             start = None if following is None else self.day_of(following)
         return None if best is None else (best[1], best[2])
 
+    def holdback_refusal(self, drop_off: dt.datetime, room: Offer) -> str:
+        """Why the work at `drop_off`, which has `room` in the days' free time (this search's
+        capacity-only fit), is kept out by the walk-in holdback: the first of its days, in order,
+        where its share pushes a technician pool past the pool's online share, that pool named
+        (scheduler.refusals.holdback_refusal), dated when not the drop-off day."""
+        if isinstance(room, CarriedOffer):
+            days = self.parts.get(drop_off, [])
+        else:  # the whole work on the drop-off day
+            days = [(self.day, self.probe(drop_off), room)]
+        for book, probe, placed in days:
+            if is_held(probe):  # no work that day
+                continue
+            wants = probe.model_copy(update={"loan_car": False, "drop_off": drop_off})
+            later = None if book.date == self.day.date else book.date
+            why = holdback_refusal(book, wants, replace(placed, promised=room.promised), later)
+            if why is not None:
+                return why
+        return HOLDBACK
+
     def room_refusal(self, drop_off: dt.datetime) -> str | None:
         """The planner's reason for the operation that finds no room where the work at `drop_off`
         gets furthest (`stuck`), dated when that day is not the drop-off day; None: it has room."""
@@ -821,7 +840,9 @@ def refusal(
       vehicle held, later): "parts arrive …" where it has room with the parts on the shelf, else
       the planner's reason for the operation that finds no room where the work gets furthest,
       "day 2026-11-25: …" when that day is not the drop-off day (`_Search.room_refusal`);
-    - room, but not within the walk-in holdback (of any of its days): "walk-in holdback";
+    - room, but not within the walk-in holdback (of any of its days): the pool the room found
+      would push past it, "walk-in holdback: body technicians grade >= 1" (", day 2026-11-25"
+      when that day is not the drop-off day; `_Search.holdback_refusal`);
     - room within it, but no loan car free for the customer on one of its days: that day's car;
     - else (no single rule: only the whole of them, or bookings that would have to move) the work
       does not finish within the service's opening days from the drop-off day.
@@ -844,14 +865,15 @@ def refusal(
         return fallback
     t = booking.drop_off
     capacity = search.relaxed()
-    if capacity.fits_anyhow(t) is None:
+    room = capacity.fits_anyhow(t)
+    if room is None:
         eta = search.template.parts_eta
         if eta is not None and search.relaxed(parts=False).fits_anyhow(t) is not None:
             return parts_arrive(day, eta)
         return capacity.room_refusal(t) or fallback
     carless = search.carless_search()
     if carless.fits_anyhow(t) is None:
-        return N_("walk-in holdback")
+        return capacity.holdback_refusal(t, room)
     if booking.loan_car:
         whole = search.probe(t)
         placed = search._fit(day, whole)

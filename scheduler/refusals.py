@@ -114,6 +114,8 @@ def refusal_or_fit(day: ExplainedDay, booking: Booking, words: bool = True) -> s
     room, parts and overbooking reasons not worked out: the caller words it otherwise)."""
     rules = day.rules
     if not day.desk.advisor_room(booking):
+        if day.desk.advisor_held_back(booking):
+            return ADVISOR_HOLDBACK
         return N_("no advisor free for check-in")
     if not day.desk.waiter_room(booking):
         return N_("waiter cap %(cap)s per %(minutes)s min reached") % {
@@ -135,11 +137,52 @@ def refusal_or_fit(day: ExplainedDay, booking: Booking, words: bool = True) -> s
         ):
             return parts_arrive(day, eta)
         return room_refusal(day, booking)
-    if not day.desk.within_holdback(booking, offer, day._job):
-        return N_("walk-in holdback")
+    held_back = holdback_refusal(day, booking, offer)
+    if held_back is not None:
+        return held_back
     if not day.desk.loan_car_free(booking, offer):
         return no_loan_car(day, booking, offer)
     return offer
+
+
+HOLDBACK = N_("walk-in holdback")
+"""The walk-in holdback, no pool named (every reason of the holdback starts with it: a contract
+other programs may match the prefix of)."""
+
+ADVISOR_HOLDBACK = N_("walk-in holdback: advisor check-in")
+"""An advisor is free for the check-in, but the holdback on advisor time per clock hour keeps it
+for walk-ins (scheduler.capacity.within_advisor_holdback)."""
+
+_POOL_HOLDBACK = {
+    (False, False): N_("walk-in holdback: %(skill)s technicians grade >= %(grade)s"),
+    (True, False): N_("walk-in holdback: express work on %(skill)s technicians grade >= %(grade)s"),
+    (False, True): N_("walk-in holdback: %(skill)s technicians grade >= %(grade)s, day %(date)s"),
+    (True, True): N_(
+        "walk-in holdback: express work on %(skill)s technicians grade >= %(grade)s, day %(date)s"
+    ),
+}
+"""Per (express service, a later day than the drop-off's): the holdback of the technician pool the
+time would eat into, "walk-in holdback: paint technicians grade >= 3" (the pool: the technicians
+with the operation's skill at its minimum grade or above, as the loading chart's `skill:grade`)."""
+
+
+def holdback_refusal(
+    day: ExplainedDay, booking: Booking, offer: Offer, later: dt.date | None = None
+) -> str | None:
+    """Why the walk-in holdback keeps `booking`, placed as `offer`, out of `day`: the first pool
+    it would push past its online share (`FrontDesk.over_holdback`), named; dated with `later`, a
+    day multi-day work is carried over to. None: within the holdback."""
+    k = day.desk.over_holdback(booking, offer, day._job)
+    if k is None:
+        return None
+    service = day.workshop.service(booking.service)
+    if service is None or not 0 <= k < len(service.operations):
+        return HOLDBACK
+    op = service.operations[k]
+    values = {"skill": op.skill, "grade": op.min_grade}
+    if later is not None:
+        values["date"] = later.isoformat()
+    return _POOL_HOLDBACK[(service.express, later is not None)] % values
 
 
 def parts_arrive(day: ExplainedDay, eta: dt.datetime) -> str:

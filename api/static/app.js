@@ -99,6 +99,56 @@ function refusalLines(refused, offered, grid) {
   return { lines, aside, count: refused.filter((r) => onGrid(r.drop_off)).length };
 }
 
+// The workshop's time zone as the server's tz database has it (the booking page's `workshop-zone`
+// block, api/pages.py zone_offsets): `offsets`, each [from, minutes]: from that UTC instant (ms)
+// the UTC offset is that many minutes, until the next; `until`: the end of what is known.
+const ZONE = (() => {
+  const block = document.getElementById("workshop-zone");
+  try { return block ? JSON.parse(block.textContent) : null; } catch (e) { return null; }
+})();
+
+// The offset (minutes) in force at the UTC instant `ms`; null outside what `zone` covers.
+function offsetAt(zone, ms) {
+  if (!zone || !Array.isArray(zone.offsets) || !zone.offsets.length) return null;
+  if (!(ms >= zone.offsets[0][0] && ms < zone.until)) return null;
+  let minutes = null;
+  for (const [from, offset] of zone.offsets) {
+    if (from > ms) break;
+    minutes = offset;
+  }
+  return minutes;
+}
+
+// A wall-clock date ("2027-03-29") and time ("14:00") in the workshop's zone as an aware ISO time
+// with the offset in force at that moment, not today's ("2027-03-29T14:00:00+02:00" in Berlin):
+// the offset before or after a change that maps the wall time back onto itself; in an hour that
+// happens twice (autumn) the first; in one that never happens (spring) the offset before it, as
+// Python's zoneinfo reads such a time (fold=0). Null: not a date and time, or outside `zone`.
+function zonedIso(zone, date, time) {
+  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date || "");
+  const hm = /^(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?$/.exec(time || "");
+  if (!d || !hm) return null;
+  const wall = Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]), Number(hm[1]), Number(hm[2]));
+  if (Number.isNaN(wall) || new Date(wall).toISOString().slice(0, 10) !== date) return null;
+  const day = 24 * 60 * 60 * 1000;
+  const before = offsetAt(zone, wall - day);
+  const after = offsetAt(zone, wall + day);
+  if (before === null || after === null) return null;
+  const fits = [before, after].filter((o) => offsetAt(zone, wall - o * 60000) === o);
+  const minutes = fits.length ? Math.max(...fits) : before;
+  const abs = Math.abs(minutes);
+  const hhmm = String(Math.floor(abs / 60)).padStart(2, "0") + ":" + String(abs % 60).padStart(2, "0");
+  return `${date}T${hm[1]}:${hm[2]}:00${minutes < 0 ? "-" : "+"}${hhmm}`;
+}
+
+// An aware ISO time on the workshop's clock, "2027-03-29T14:00" (whenOf reads it); as given when
+// `zone` does not cover it.
+function localIso(zone, iso) {
+  const ms = Date.parse(iso);
+  const minutes = Number.isNaN(ms) ? null : offsetAt(zone, ms);
+  return minutes === null ? iso : new Date(ms + minutes * 60000).toISOString().slice(0, 16);
+}
+
 const pageLoaded = Date.now();
 
 function serverNow(element) {
@@ -196,6 +246,40 @@ function setupBooking() {
   const refusalsBox = document.getElementById("refusals-box");
   const refusalsList = document.getElementById("refusals");
   const grid = Number(form.dataset.grid) || 0;
+  const partsBox = document.getElementById("parts-eta");
+  const withParts = form.dataset.parts === "yes";  // the bookings table has a "Parts arrive" column
+
+  // "Parts arrive": shown (and sent) only for a service whose operations wait for ordered parts.
+  const partsWanted = () => {
+    const option = form.elements["service"].selectedOptions[0];
+    return Boolean(partsBox && option && option.dataset.parts === "yes");
+  };
+  const showPartsBox = () => {
+    if (!partsBox) return;
+    const wanted = partsWanted();
+    partsBox.hidden = !wanted;
+    partsBox.disabled = !wanted;
+  };
+  showPartsBox();
+  form.elements["service"].addEventListener("change", showPartsBox);
+
+  // The parts ETA asked for: {eta: aware ISO time} on the workshop's clock (a time alone on the
+  // booking's `day`), {eta: null} when empty or not asked, {invalid: true} otherwise (a date
+  // without a time, a date the page's zone offsets do not cover).
+  const partsEta = (day) => {
+    if (!partsWanted()) return { eta: null };
+    const dateBox = form.elements["parts_date"];
+    const timeBox = form.elements["parts_time"];
+    const date = dateBox.value;
+    const time = timeBox.value;
+    // A half-typed date or time reads as empty; the browser says it is not valid.
+    const typed = !dateBox.validity.valid || !timeBox.validity.valid;
+    let eta = null;
+    if (time) eta = zonedIso(ZONE, date || day, time);
+    const invalid = typed || (Boolean(date) && !time) || (Boolean(time) && eta === null);
+    for (const box of [dateBox, timeBox]) box.setAttribute("aria-invalid", invalid ? "true" : "false");
+    return invalid ? { invalid: true } : { eta };
+  };
 
   // Into `element`, as text: each value a span that does not break inside ("2026-11-27 15:30" on
   // one line), a list of values (`days`) joined as the language joins a list's items (the series
@@ -333,7 +417,12 @@ function setupBooking() {
       // beyond the day's plan (no-show overbooking), as words (not colour alone).
       const service = [b.service, b.loan_car ? t("loan_car_mark") : null, b.overbooked ? "⚠ " + t("overbooking_risk") : null]
         .filter(Boolean).join(" · ");
-      for (const text of [b.plate || b.id, customer, b.phone || "", service, dropOff, b.promised ? whenOf(b.promised, b.carried_in ? date : b.drop_off) : "", b.waiter ? t("yes") : t("no")]) {
+      const shown = b.carried_in ? date : b.drop_off;
+      const cells = [b.plate || b.id, customer, b.phone || "", service, dropOff, b.promised ? whenOf(b.promised, shown) : ""];
+      // The parts ETA on the workshop's clock, dated when not on the drop-off's day.
+      if (withParts) cells.push(b.parts_eta ? whenOf(localIso(ZONE, b.parts_eta), shown) : "");
+      cells.push(b.waiter ? t("yes") : t("no"));
+      for (const text of cells) {
         const td = document.createElement("td");
         td.textContent = text;
         tr.appendChild(td);
@@ -455,6 +544,17 @@ function setupBooking() {
     // the times a car is free until the promised pickup, and the booking takes one.
     const loanBox = form.elements["loan_car"];
     const loanCar = Boolean(loanBox && loanBox.checked);
+    // Parts on order: the offers start the work that needs them no earlier than the ETA, and the
+    // booking carries it. Not a date and time: said, and nothing asked.
+    const parts = partsEta(date);
+    if (parts.invalid) {
+      status.textContent = t("parts_eta_invalid");
+      clearAlternatives();
+      slotsList.innerHTML = "";
+      clearRefusals();
+      return;
+    }
+    const eta = parts.eta;
     if (!keepStatus) {
       status.textContent = t("looking");
       clearAlternatives();
@@ -463,7 +563,7 @@ function setupBooking() {
     clearRefusals();
     // One request: an explained answer's slots are the plain answer's and the times the explanation
     // found to fit after all (a booking there gets that fit), so the two lists never disagree.
-    const result = await api("GET", atPageNow(`/v1/workshops/${workshop}/slots?service=${encodeURIComponent(service)}&date=${date}&waiter=${waiter}${loanCar ? "&loan_car=true" : ""}&explain=true`));
+    const result = await api("GET", atPageNow(`/v1/workshops/${workshop}/slots?service=${encodeURIComponent(service)}&date=${date}&waiter=${waiter}${loanCar ? "&loan_car=true" : ""}${eta ? "&parts_eta=" + encodeURIComponent(eta) : ""}&explain=true`));
     if (mine !== asking) return;
     if (result.status !== 200) {
       status.textContent = t("cannot_list", { problem: problem(result) });
@@ -481,6 +581,7 @@ function setupBooking() {
         button.disabled = true;
         const details = { service, waiter: waiter === "true" };
         if (loanCar) details.loan_car = true;
+        if (eta) details.parts_eta = eta;
         for (const name of ["customer", "phone", "plate", "model"]) {
           const value = form.elements[name].value.trim();
           if (value) details[name] = value;

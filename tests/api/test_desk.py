@@ -3,15 +3,19 @@ they are needed (and only there), the plan's quality in words, moves and cancels
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api import gantt
 from api.app import create_app
+from api.pages import zone_offsets
 from scheduler.contract import Booking
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
@@ -149,3 +153,65 @@ def test_bar_text_falls_back_to_the_booking_id_and_dates_a_promise_on_another_da
     _, details = gantt.bar_text(a, later, "MAINT", ws)
     assert "promised Wed 25 Nov 16:00" in details and PHONE not in details
     assert PHONE in gantt.bar_text(a, later, "MAINT", ws, show_phone=True)[1]
+
+
+def _parts_workshop(timezone: str = "Asia/Shanghai") -> dict[str, object]:
+    """tiny with PARTS: a 30-minute check, then a 60-minute fitting that waits for ordered parts."""
+    data = tiny_workshop().model_dump(mode="json")
+    check = {"name": "check", "minutes": 30, "skill": "maintenance", "bay_kinds": ["general"]}
+    data["services"].append({"code": "PARTS", "name": "Parts", "operations": [
+        check, {**check, "name": "fit", "minutes": 60, "needs_parts": True}]})  # fmt: skip
+    data["timezone"] = timezone
+    return data
+
+
+def test_the_desk_has_a_parts_field_for_services_that_wait_for_parts(client: TestClient) -> None:
+    """A workshop with a service whose operations need parts: the desk page has a "Parts arrive"
+    date and time (hidden until such a service is chosen: its option is marked), a column for it
+    in the day's bookings, and the workshop zone's offsets to turn the local time into an aware one
+    (api.pages.zone_offsets). A workshop without one has none of it. Fails before (deskparts-s24)."""
+    assert client.put(W, json=tiny_workshop().model_dump(mode="json")).status_code == 200
+    plain = client.get("/workshops/tiny/book").text
+    assert 'id="parts-eta"' not in plain and 'id="workshop-zone"' not in plain
+    assert ">Parts arrive<" not in plain  # no column
+    assert client.put(W, json=_parts_workshop("Europe/Berlin")).status_code == 200
+    page = client.get("/workshops/tiny/book").text
+    assert 'id="parts-eta"' in page and 'id="parts-date"' in page and 'id="parts-time"' in page
+    assert '<option value="PARTS" data-parts="yes">' in page and '<option value="MAINT">' in page
+    assert '<th scope="col">Parts arrive</th>' in page and "(Europe/Berlin)" in page
+    block = re.search(r'<script type="application/json" id="workshop-zone">(.*?)</script>', page, re.S)
+    assert block is not None
+    zone = json.loads(block.group(1))
+    assert zone["zone"] == "Europe/Berlin" and zone["offsets"][0][1] == 60  # 1 January 2025: winter
+    assert [m for _, m in zone["offsets"]] == [60, 120] * 4 + [60]  # 2025-2028: four summers
+    assert '"parts_eta_invalid":' in page
+    zh = client.get("/workshops/tiny/book", headers={"accept-language": "zh-CN"}).text
+    assert "配件到货" in zh and "Parts arrive" not in zh
+
+
+@pytest.mark.parametrize("timezone", ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe",
+                                      "Pacific/Chatham", "Asia/Shanghai", "America/Sao_Paulo"])  # fmt: skip
+def test_zone_offsets_are_the_offsets_zoneinfo_has_at_every_moment(timezone: str) -> None:
+    """The desk page's zone offsets (api.pages.zone_offsets): at each transition and a minute
+    before it, and at every six hours of the four years covered, the offset in force is zoneinfo's
+    (half-hour and 45-minute offsets, a half-hour DST shift, a zone with no DST)."""
+    zone = ZoneInfo(timezone)
+    table = zone_offsets(timezone, 2026)
+    offsets, until = table["offsets"], table["until"]
+    assert isinstance(offsets, list) and isinstance(until, int)
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+    def listed(ms: int) -> int:
+        return [m for start, m in offsets if start <= ms][-1]
+
+    def actual(ms: int) -> int:
+        moment = epoch + dt.timedelta(milliseconds=ms)
+        return int((moment.astimezone(zone).utcoffset() or dt.timedelta()).total_seconds() // 60)
+
+    assert offsets[0][0] == int((dt.datetime(2025, 1, 1, tzinfo=dt.UTC) - epoch).total_seconds() * 1000)
+    assert until == int((dt.datetime(2029, 1, 1, tzinfo=dt.UTC) - epoch).total_seconds() * 1000)
+    moments = [ms for start, _ in offsets[1:] for ms in (start, start - 60_000)]
+    moments += list(range(offsets[0][0], until, 6 * 3_600_000))
+    assert all(listed(ms) == actual(ms) for ms in moments)
+    changes = {"Asia/Shanghai": 0, "America/Sao_Paulo": 0}.get(timezone, 8)
+    assert len(offsets) == 1 + changes

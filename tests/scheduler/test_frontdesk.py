@@ -306,7 +306,7 @@ def test_one_advisor_with_quarter_hour_check_ins_takes_three_an_hour() -> None:
     for i, hhmm in enumerate(("08:00", "08:15", "08:30")):
         day = _book(day, Booking(id=f"b{i}", service="MAINT", drop_off=_at(hhmm)))
     refused = dict(day.refusals("MAINT", False, None, Wants(), set()))
-    assert refused[_at("08:45")] == "no advisor free for check-in"
+    assert refused[_at("08:45")] == "walk-in holdback: advisor check-in"  # she is free: kept back
     assert _at("09:00") in {o.drop_off for o in day.offers("MAINT", waiter=False)}
     _on_time(day)
     # The loading chart's intake: 08:45 has 15 advisor minutes free, the hour 3 sellable left.
@@ -326,9 +326,12 @@ def test_a_check_in_longer_than_the_advisors_time_left_is_refused() -> None:
     day = _book(day, Booking(id="b", service="MAINT", drop_off=_at("08:30")))
     assert day.offers("MAINT", waiter=False) == []  # she is busy until 10:30
     held = DayBook(ws, DAY, [], CapacityRules(walk_in_holdback=0.2))
-    assert {why for _, why in held.refusals("MAINT", False, None, Wants(), set())} == {
-        "no advisor free for check-in"
-    }
+    reasons = dict(held.refusals("MAINT", False, None, Wants(), set()))
+    # 08:00 and 08:30: she has the time, the holdback keeps it back; later she has not.
+    assert [reasons[_at(hhmm)] for hhmm in ("08:00", "08:30", "09:00", "10:30")] == [
+        "walk-in holdback: advisor check-in", "walk-in holdback: advisor check-in",
+        "no advisor free for check-in", "no advisor free for check-in",
+    ]  # fmt: skip
 
 
 def test_advisors_on_staggered_breaks_take_each_check_in_within_one_stretch() -> None:
@@ -362,6 +365,76 @@ def test_the_holdback_applies_to_advisor_time() -> None:
         assert n == room, share
 
 
+def test_a_check_in_kept_back_by_the_holdback_names_the_advisors_reserve() -> None:
+    """Two advisors, 10-minute check-ins, half of each clock hour's advisor minutes held back:
+    six check-ins fill 08:00-09:00 (two at 08:00, 08:15 and 08:30). At 08:30 both advisors are busy
+    ("no advisor free for check-in"); at 08:45 both are free, but the hour's online share is used
+    up: the advisors' reserve for walk-ins, named (before deskparts-s24: "no advisor free for
+    check-in" as if nobody were there), in explain and in a booking's refusal alike."""
+    two = {**ADVISOR, "id": "a2", "shift": {"start": "08:00", "end": "17:00"}}
+    ws = _workshop(advisors=[{**ADVISOR, "shift": {"start": "08:00", "end": "17:00"}}, two])
+    day = DayBook(ws, DAY, [], CapacityRules(walk_in_holdback=0.5, slot_minutes=15))
+    for i, hhmm in enumerate(["08:00", "08:00", "08:15", "08:15", "08:30", "08:30"]):
+        day = _book(day, Booking(id=f"b{i}", service="MAINT", drop_off=_at(hhmm)))
+    refused = dict(day.refusals("MAINT", False, None, Wants(), set()))
+    assert refused[_at("08:30")] == "no advisor free for check-in"
+    assert refused[_at("08:45")] == "walk-in holdback: advisor check-in"
+    assert not isinstance(refused[_at("09:00")], str)  # the next hour has its own share: a fit
+    late = Booking(id="late", service="MAINT", drop_off=_at("08:45"))
+    assert day.try_insert(late) is None and day.refusal(late) == "walk-in holdback: advisor check-in"
+
+
+def _two_pools(**service: Any) -> Workshop:
+    """BODY: a 30-minute check by the maintenance technician (to 17:00), then a 60-minute panel
+    by the body technician (grade 2, 08:00-12:00: 240 minutes)."""
+    data = _data()
+    data["technicians"] = [
+        {
+            "id": "m",
+            "name": "M",
+            "grade": 3,
+            "skills": ["maintenance"],
+            "shift": {"start": "08:00", "end": "17:00"},
+        },
+        {"id": "b", "name": "B", "grade": 2, "skills": ["body"], "shift": {"start": "08:00", "end": "12:00"}},
+    ]
+    data["services"].append(
+        {
+            "code": "BODY",
+            "name": "Body",
+            **service,
+            "operations": [
+                {"name": "check", "minutes": 30, "skill": "maintenance", "bay_kinds": ["general"]},
+                {"name": "panel", "minutes": 60, "skill": "body", "min_grade": 2, "bay_kinds": ["general"]},
+            ],
+        }
+    )
+    return Workshop.model_validate(data)
+
+
+@pytest.mark.parametrize("express", [False, True])
+def test_a_holdback_refusal_names_the_pool_it_would_eat_into(express: bool) -> None:
+    """60 % held back (express work: 70 %) leaves the body technician 96 (72) of his 240 minutes:
+    one panel is sold, a second is not, though he has the room. The refusal names the body pool,
+    not the maintenance technician's, which the check uses first and which has room to spare (and
+    says the express share applies); the same words for the time explained and for the booking
+    refused. Before deskparts-s24: "walk-in holdback", no pool."""
+    ws = _two_pools(express=True) if express else _two_pools()
+    rules = CapacityRules(walk_in_holdback=0.6, express_holdback=0.7)
+    day = _book(DayBook(ws, DAY, [], rules), Booking(id="b1", service="BODY", drop_off=_at("08:00")))
+    pool = "body technicians grade >= 2"
+    said = f"walk-in holdback: express work on {pool}" if express else f"walk-in holdback: {pool}"
+    refused = dict(day.refusals("BODY", False, None, Wants(), set()))
+    morning = [_at(f"{h:02d}:{m:02d}") for h in (8, 9) for m in (0, 30)]  # later: no room for the panel
+    assert [refused.get(t) for t in morning] == [said] * 4, refused
+    assert DayBook(ws, DAY, [], CapacityRules(walk_in_holdback=0.0, express_holdback=0.0)).try_insert(
+        Booking(id="b1", service="BODY", drop_off=_at("08:00"))
+    )  # the room is there with no holdback
+    second = Booking(id="b2", service="BODY", drop_off=_at("08:30"))
+    assert day.try_insert(second) is None and day.refusal(second) == said
+    assert Translator("zh_CN").phrase(said) != said  # translated whole, the pool too
+
+
 # --- explained refusals -------------------------------------------------------------------------
 
 
@@ -372,7 +445,9 @@ def test_refusals_name_the_waiter_cap_the_holdback_and_the_day_being_full() -> N
     refused = dict(day.refusals("MAINT", True, None, Wants(), set()))
     assert refused[_at("08:00")] == "waiter cap 1 per 30 min reached"
     held = DayBook(ws, DAY, [], CapacityRules(walk_in_holdback=0.99))
-    assert {why for _, why in held.refusals("MAINT", False, None, Wants(), set())} == {"walk-in holdback"}
+    assert {why for _, why in held.refusals("MAINT", False, None, Wants(), set())} == {
+        "walk-in holdback: maintenance technicians grade >= 1"
+    }
     closed = DayBook(_workshop(closed_days=[DAY]), DAY, [], RULES)
     assert {why for _, why in closed.refusals("MAINT", False, None, Wants(), set())} == {"workshop closed"}
     full = DayBook(ws, DAY, [], RULES)

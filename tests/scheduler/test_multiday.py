@@ -580,12 +580,17 @@ def test_explain_fits_each_part_of_multi_day_work_at_each_time_once(
     assert own and own == {t: why for t, why in reasons.items() if t in own}
 
 
+WEDNESDAY_BODY_HOLDBACK = "walk-in holdback: body technicians grade >= 1, day 2026-11-25"
+"""The pool whose walk-in holdback multi_day_workshop's repair, started on Wednesday, would eat into."""
+
+
 def test_multi_day_work_kept_out_only_by_the_walk_in_holdback_is_refused_for_it(db_url: str) -> None:
     """30 % of each pool held back for walk-ins leaves the body technician 336 of his 480 minutes:
     a repair that starts on Wednesday (from 14:30 Tuesday has no room for its first stage) puts
     both body stages, 360 minutes, on that day. It has the room (offered with no holdback), so the
-    holdback is the rule that blocks it, in explain and in the booking's refusal alike (before:
-    "the work does not finish within 3 opening days")."""
+    holdback is the rule that blocks it, in explain and in the booking's refusal alike, naming the
+    pool and the day it would eat into (before: "the work does not finish within 3 opening days";
+    before deskparts-s24: "walk-in holdback" alone)."""
     workshop = multi_day_workshop()
     free = _service(db_url, workshop)
     late = [at(hhmm) for hhmm in ("14:30", "15:30", "17:00")]
@@ -597,10 +602,10 @@ def test_multi_day_work_kept_out_only_by_the_walk_in_holdback_is_refused_for_it(
     assert offers and not set(late) & {o.drop_off for o in offers}
     refused, found = service.refusals(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None), offers)
     reasons = dict(refused)
-    assert not found and [reasons[t] for t in late] == ["walk-in holdback"] * 3, reasons
+    assert not found and [reasons[t] for t in late] == [WEDNESDAY_BODY_HOLDBACK] * 3, reasons
     with pytest.raises(Conflict) as raised:
         service.book(WORKSHOP_ID, Booking(id="r1", service="REPAIR", drop_off=late[0]), None)
-    assert raised.value.reason == "walk-in holdback"
+    assert raised.value.reason == WEDNESDAY_BODY_HOLDBACK
 
 
 def _version_reads(
@@ -684,7 +689,7 @@ def test_a_refused_multi_day_booking_fits_each_part_of_its_work_once(
     with pytest.raises(Conflict) as raised:
         service.book(WORKSHOP_ID, Booking(id="r1", service="REPAIR", drop_off=at("14:30")), None)
     monkeypatch.setattr(DayBook, "fit_quickly", original)
-    assert raised.value.reason == "walk-in holdback"
+    assert raised.value.reason == WEDNESDAY_BODY_HOLDBACK
     assert calls and max(calls.values()) == 1, [k for k, v in calls.items() if v > 1][:5]
 
 
