@@ -560,7 +560,7 @@ class DayBook:
         promised = self._kept_promise(promised, placed)
         return Offer(
             drop_off=booking.drop_off,
-            promised=self._handed_over(promised),
+            promised=self.clock.at(promised) if booking.waiter else self._handed_over(promised),
             assignments=self._assignments(booking.id, placed),
             rewitness=rewitness,
             placements=tuple(placed),
@@ -577,7 +577,8 @@ class DayBook:
     def _handed_over(self, promised: int) -> dt.datetime:
         """The promise when the desk can hand the car back: `promised` (minutes of the day) while
         the desk is open then (capacity.handover_hours); work ready after the desk closes, or on a
-        day it does not open, is promised for the next handover day's first handover time."""
+        day it does not open, is promised for the next handover day's first handover time. (Not
+        for a waiter: he waits for his car at the desk, promised the work's end.)"""
         last = self._last_handover
         if last is not None and promised <= last:
             return self.clock.at(promised)
