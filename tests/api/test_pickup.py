@@ -59,6 +59,13 @@ def test_one_day_work_ending_in_overtime_is_promised_the_next_morning(client: Te
     assert by_time["08:00"] == _at(DATE, "15:30")  # ready 13:15: the morning handover
     assert by_time["13:00"] == _at(WED, "08:00")  # work to 18:00 in overtime: not 18:15 today
     assert all(_within_handover(p) for p in by_time.values()), by_time
+    # A waiter waits at the desk for his car: promised the work's end (+ the buffer), as before.
+    waiting = client.get(
+        "/v1/workshops/tiny/slots", params={"service": "LONG", "date": DATE, "waiter": "true"}
+    )
+    assert {s["drop_off"][11:16]: s["promised"] for s in waiting.json()["slots"]}["13:00"] == _at(
+        DATE, "18:15"
+    )
     booked = client.post(
         "/v1/workshops/tiny/bookings",
         json={"service": "LONG", "drop_off": _at(DATE, "13:00"), "loan_car": True},
