@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from scheduler.clock import DayClock
 from scheduler.contract import Workshop, hhmm_minutes
 
 
@@ -58,6 +59,45 @@ def promise(ready: int, waiter: bool, drop_off: int, noon: int, morning: int, af
     if waiter:
         return at
     return max(at, morning if drop_off < noon else afternoon)
+
+
+def handover_hours(workshop: Workshop, date: dt.date, rules: CapacityRules) -> tuple[str, str] | None:
+    """When the desk hands cars back on `date` ('HH:MM' first and last; None: not that day). The
+    first is when a drop-off can be made (the opening hours' start, and an advisor on shift where the
+    workshop has advisors), so a car promised for it is back before any car goes out that day; the
+    last is when the desk closes: the latest advisor's shift end where it has advisors, else the
+    opening hours' end, and never before the promise rule's own afternoon handover (the desk hands
+    cars back then by its own rule). No handover on a closed day, nor where advisors are set and
+    none is on duty."""
+    if workshop.is_closed(date):
+        return None
+    first, last = workshop.opening_window()
+    if workshop.advisors:
+        on_duty = [a.shift for a in workshop.advisors if date.weekday() in a.weekdays]
+        if not on_duty:
+            return None
+        first = max(first, min((s.start for s in on_duty), key=hhmm_minutes), key=hhmm_minutes)
+        last = max((s.end for s in on_duty), key=hhmm_minutes)
+    return first, max(last, rules.afternoon_handover, key=hhmm_minutes)
+
+
+HANDOVER_SEARCH_DAYS = 31
+"""How far the next handover day is looked for (a workshop closed longer keeps its day's promise)."""
+
+
+def next_handover(workshop: Workshop, date: dt.date, rules: CapacityRules) -> dt.datetime | None:
+    """The first handover time of the first day after `date` the desk hands cars back (None: none
+    within HANDOVER_SEARCH_DAYS, or past the calendar's end)."""
+    for k in range(1, HANDOVER_SEARCH_DAYS + 1):
+        try:
+            day = date + dt.timedelta(days=k)
+        except OverflowError:
+            return None
+        hours = handover_hours(workshop, day, rules)
+        if hours is not None:
+            clock = DayClock(workshop.timezone, day)
+            return clock.at(clock.wall(hours[0]))
+    return None
 
 
 def waiter_room(rules: CapacityRules, waiter: bool, drop_off: int, waiter_drop_offs: Iterable[int]) -> bool:

@@ -251,7 +251,8 @@ class Service(_Model):
         description="multi-day work (accident repairs): the most opening days the work may span, the "
         "drop-off day included; what does not fit the drop-off day carries over to the following "
         "opening days, each operation done in one piece on one day, and the promised pickup is on "
-        "the last day; default 1: the work is done on the drop-off day",
+        "the last day (work ready after the desk closes: the next handover day's first handover "
+        "time); default 1: the work is done on the drop-off day",
     )
 
     @field_validator("code")

@@ -17,7 +17,10 @@ the rest (work may not pause on an opening day once it has started), until all i
 `max_days` opening days. Its promise is the promise rule's (scheduler.capacity) on the last day, and
 every day's capacity rules hold: the advisor check-in on the drop-off day, the walk-in holdback
 every day, and a loan car free from drop-off to the promised pickup (every day's DayBook counts the
-cars out).
+cars out). Work ready after the desk closes on its last day (overtime) is promised for the next
+handover day's first handover time (capacity.handover_hours, DayBook's promise): the `max_days`
+bound the work days, the car is handed back the next morning. The loan car is then out overnight
+until a moment no car goes out before (the first drop-off time), so the days' counts hold.
 
 Where that finds nothing (the drop-off day has no room for even the first operation, or its run
 leaves the later days too much), the work may start on a later opening day: the vehicle is checked

@@ -590,7 +590,7 @@ class DayBook:
         promised = self._kept_promise(promised, placed)
         return Offer(
             drop_off=booking.drop_off,
-            promised=self.clock.at(promised),
+            promised=self.clock.at(promised) if booking.waiter else self._handed_over(promised),
             assignments=self._assignments(booking.id, placed),
             rewitness=rewitness,
             placements=tuple(placed),
@@ -603,6 +603,23 @@ class DayBook:
         if confidence is None:
             return promised
         return confident_promise(promised, [(p.start, p.end) for p in placed], confidence)
+
+    def _handed_over(self, promised: int) -> dt.datetime:
+        """The promise when the desk can hand the car back: `promised` (minutes of the day) while
+        the desk is open then (capacity.handover_hours); work ready after the desk closes, or on a
+        day it does not open, is promised for the next handover day's first handover time. (Not
+        for a waiter: he waits for his car at the desk, promised the work's end.)"""
+        last = self._last_handover
+        if last is not None and promised <= last:
+            return self.clock.at(promised)
+        later = capacity.next_handover(self.workshop, self.date, self.rules)
+        return later if later is not None else self.clock.at(promised)
+
+    @cached_property
+    def _last_handover(self) -> int | None:
+        """The day's last handover time in its minutes (None: the desk hands no car back today)."""
+        hours = capacity.handover_hours(self.workshop, self.date, self.rules)
+        return None if hours is None else self.clock.wall(hours[1])
 
     @cached_property
     def _handovers(self) -> tuple[int, int, int]:

@@ -40,9 +40,36 @@ def _rule_promise(day: DayBook, booking: Booking, offer: Offer) -> int:
     if booking.waiter:
         return at
     drop = day.clock.minutes(booking.drop_off)
-    return max(
-        at, wall(rules.morning_handover) if drop < wall(rules.noon) else wall(rules.afternoon_handover)
+    return _handed_over(
+        day,
+        max(at, wall(rules.morning_handover) if drop < wall(rules.noon) else wall(rules.afternoon_handover)),
     )
+
+
+def _handed_over(day: DayBook, promised: int) -> int:
+    """`promised` while the desk hands cars back (till the last advisor leaves, or the opening
+    hours' end without advisors, never before the afternoon handover); later, the first handover of
+    the next day the desk opens (the opening, or the first advisor if later), in `day`'s minutes."""
+    ws, wall = day.workshop, day.clock.wall
+
+    def desk(date: dt.date) -> tuple[str, str] | None:
+        on = [a.shift for a in ws.advisors if date.weekday() in a.weekdays]
+        if date in ws.closed_days or (ws.advisors and not on):
+            return None
+        opens, closes = ws.opening_window()
+        if on:
+            opens = max([opens, *(s.start for s in on)])
+            closes = max(s.end for s in on)
+        return opens, max(closes, day.rules.afternoon_handover)
+
+    today = desk(day.date)
+    if today is not None and promised <= wall(today[1]):
+        return promised
+    date = day.date + dt.timedelta(days=1)
+    while (hours := desk(date)) is None:
+        date += dt.timedelta(days=1)
+    first = dt.datetime.combine(date, dt.time.fromisoformat(hours[0]), tzinfo=ws.tz)
+    return day.clock.minutes(first)
 
 
 def _fill(
@@ -88,7 +115,8 @@ def test_on_each_promise_is_the_later_of_the_rule_and_the_quantile_and_is_kept_t
         rule = _rule_promise(day, booking, offer)
         promised = day.clock.minutes(offer.promised)
         spans = [(p.start, p.end) for p in offer.placements]
-        assert promised == max(rule, math.ceil(confident_end(spans, 0.9) / 5) * 5)
+        confident = max(rule, math.ceil(confident_end(spans, 0.9) / 5) * 5)
+        assert promised == (confident if booking.waiter else _handed_over(day, confident))
         assert promised % 5 == 0 and promised >= rule
         later += promised > rule
     assert later >= 10  # waiters' promises follow their work: the quantile is past end + 15 min

@@ -1,0 +1,122 @@
+"""The promised pickup is when the desk hands cars back (scheduler.capacity.handover_hours): work
+ready after the desk closes, one-day work in overtime or the last day of multi-day work, is
+promised for the next handover day's first handover time, in the offer, the stored booking, the
+day plan's due time and the loan car's span."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from scheduler.contract import Plan, Workshop
+from scheduler.validator import assert_valid
+from tests.builders import DATE, DAY, WORKSHOP_ID, multi_day_workshop, put_workshop, tiny_workshop
+
+WED = (DAY + dt.timedelta(days=1)).isoformat()
+THU = (DAY + dt.timedelta(days=2)).isoformat()
+
+
+def _at(date: str, hhmm: str) -> str:
+    return f"{date}T{hhmm}:00+08:00"
+
+
+def _overtime_tiny() -> Workshop:
+    """The tiny workshop open 08:00-17:00, its technician 08:00-17:00 with an hour of overtime and
+    one loan car; LONG is 300 minutes of work."""
+    ws = tiny_workshop(
+        closing="17:00", shift_end="17:00", services={"MAINT": ("Maint", 60), "LONG": ("Long", 300)}
+    )
+    techs = [t.model_copy(update={"max_overtime_minutes": 60}) for t in ws.technicians]
+    return ws.model_copy(update={"technicians": techs, "loan_cars": 1})
+
+
+def _within_handover(promised: str) -> bool:
+    """On the five minutes from 08:00 to 17:30 (the desk's last handover: the promise rule's
+    afternoon handover, after the 17:00 opening hours' end)."""
+    return "08:00" <= promised[11:16] <= "17:30"
+
+
+def _plan_is_valid(client: TestClient, workshop: str, date: dt.date) -> Plan:
+    made = client.post(
+        f"/v1/workshops/{workshop}/plans", json={"date": date.isoformat(), "time_limit_seconds": 2}
+    )
+    assert made.status_code == 200, made.text
+    plan = Plan.model_validate(made.json())
+    service = client.app.state.services.service  # type: ignore[attr-defined]
+    request, _, _ = service.plan_inputs(workshop, date, 1.0)
+    assert_valid(request, plan)
+    return plan
+
+
+def test_one_day_work_ending_in_overtime_is_promised_the_next_morning(client: TestClient) -> None:
+    put_workshop(client, _overtime_tiny())
+    slots = client.get("/v1/workshops/tiny/slots", params={"service": "LONG", "date": DATE}).json()["slots"]
+    by_time = {s["drop_off"][11:16]: s["promised"] for s in slots}
+    assert by_time["08:00"] == _at(DATE, "15:30")  # ready 13:15: the morning handover
+    assert by_time["13:00"] == _at(WED, "08:00")  # work to 18:00 in overtime: not 18:15 today
+    assert all(_within_handover(p) for p in by_time.values()), by_time
+    # A waiter waits at the desk for his car: promised the work's end (+ the buffer), as before.
+    waiting = client.get(
+        "/v1/workshops/tiny/slots", params={"service": "LONG", "date": DATE, "waiter": "true"}
+    )
+    assert {s["drop_off"][11:16]: s["promised"] for s in waiting.json()["slots"]}["13:00"] == _at(
+        DATE, "18:15"
+    )
+    booked = client.post(
+        "/v1/workshops/tiny/bookings",
+        json={"service": "LONG", "drop_off": _at(DATE, "13:00"), "loan_car": True},
+    )
+    assert booked.status_code == 201, booked.text
+    assert booked.json()["promised"] == _at(WED, "08:00")
+    stored = client.get(f"/v1/workshops/tiny/bookings/{booked.json()['id']}").json()
+    assert stored["promised"] == _at(WED, "08:00")
+    plan = _plan_is_valid(client, "tiny", DAY)
+    mine = [a for a in plan.assignments if a.booking == booked.json()["id"]]
+    assert mine and max(a.end for a in mine).isoformat() == _at(DATE, "18:00")
+    # The loan car is out until Wednesday 08:00 and back for Wednesday's first drop-off.
+    today = client.get(
+        "/v1/workshops/tiny/slots", params={"service": "MAINT", "date": DATE, "loan_car": "true"}
+    )
+    assert today.json()["slots"] == []
+    wed = client.get("/v1/workshops/tiny/slots", params={"service": "MAINT", "date": WED, "loan_car": "true"})
+    assert wed.json()["slots"][0]["drop_off"] == _at(WED, "08:00"), wed.text
+
+
+def test_multi_day_work_ending_in_overtime_is_promised_the_next_opening_day(client: TestClient) -> None:
+    """Parts on Wednesday at 14:00: paint 14:00-16:30, reassembly in Zhao's overtime to 18:30, so
+    the car is promised on Thursday at 08:00 (not Wednesday 18:45)."""
+    ws = multi_day_workshop()
+    techs = [
+        t.model_copy(update={"max_overtime_minutes": 120}) if t.id == "zhao" else t for t in ws.technicians
+    ]
+    put_workshop(client, ws.model_copy(update={"technicians": techs, "loan_cars": 1}))
+    eta = _at(WED, "14:00")
+    query = {"service": "REPAIR", "date": DATE, "parts_eta": eta}
+    slots = client.get(f"/v1/workshops/{WORKSHOP_ID}/slots", params=query).json()["slots"]
+    assert slots and all(_within_handover(s["promised"]) for s in slots), slots
+    first = slots[0]
+    assert first["drop_off"] == _at(DATE, "08:00") and first["days"] == [DATE, WED]
+    assert first["promised"] == _at(THU, "08:00")
+    booked = client.post(
+        f"/v1/workshops/{WORKSHOP_ID}/bookings",
+        json={"service": "REPAIR", "drop_off": _at(DATE, "08:00"), "parts_eta": eta, "loan_car": True},
+    )
+    assert booked.status_code == 201, booked.text
+    assert booked.json()["promised"] == _at(THU, "08:00")
+    plan = _plan_is_valid(client, WORKSHOP_ID, DAY + dt.timedelta(days=1))
+    mine = [a for a in plan.assignments if a.booking == booked.json()["id"]]
+    assert mine and max(a.end for a in mine).isoformat() > _at(WED, "17:30")  # in overtime
+    _plan_is_valid(client, WORKSHOP_ID, DAY)
+    # The loan car stays out on Wednesday and is back for Thursday's first drop-off.
+    wed = client.get(
+        f"/v1/workshops/{WORKSHOP_ID}/slots", params={"service": "MAINT", "date": WED, "loan_car": "true"}
+    )
+    assert wed.json()["slots"] == []
+    thu = client.get(
+        f"/v1/workshops/{WORKSHOP_ID}/slots", params={"service": "MAINT", "date": THU, "loan_car": "true"}
+    )
+    assert thu.json()["slots"][0]["drop_off"] == _at(THU, "08:00"), thu.text
