@@ -39,6 +39,8 @@ SCRIPT_TEXTS = {
     "book": N_("Book %(time)s"),
     "booked": N_("Booked %(id)s: drop-off %(drop_off)s, pickup %(pickup)s."),
     "taken": N_("That time was just taken. Other times: %(times)s"),
+    "taken_because": N_("That time was just taken: %(reason)s. Other times: %(times)s"),
+    "pickup_dropped_off": N_("%(drop_off)s (dropped off)"),
     "slot_days_on": N_("%(count)s days: %(days)s"),
     "series": SERIES,  # a list's items as the language joins them ("、" in Chinese, not "，")
     "overbooking_risk": N_("Overbooking risk"),

@@ -60,6 +60,14 @@ class DayBooking(Booking):
         " day (`drop_off` is its original drop-off, `promised` the pickup on its last day); absent on the"
         " day's own bookings (listed as before)",
     )
+    pickup_only: bool | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="with pickups=true: true on a car dropped off on an earlier day, with no work on this"
+        " day, whose promised pickup is on it (work ready after the desk closed, a multi-day repair"
+        " promised the morning after its last day); listed after the day's bookings, by promised pickup;"
+        " absent otherwise",
+    )
 
 
 class Refusal(BaseModel):

@@ -1167,6 +1167,14 @@ class PlanningService:
         carried.sort(key=lambda b: (b.drop_off, b.id))
         return [(b, False) for b in own] + [(b, True) for b in carried]
 
+    def pickups_from_earlier(self, workshop_id: str, date: dt.date) -> list[Booking]:
+        """The cars promised for pickup on `date` that were dropped off on an earlier day and have no
+        work on it (ready after the desk closed, a multi-day repair's morning-after promise): the
+        desk hands them back that day though `day_bookings` does not list them."""
+        with self.store.sessions() as session:
+            workshop = self.workshop(workshop_id, session)
+            return bookings_db.promised_on(session, workshop_id, date, workshop.tz)
+
     def change(
         self,
         workshop_id: str,

@@ -118,13 +118,25 @@ def cancel_booking(workshop_id: str, booking_id: str, service: ServiceDep, _: Bo
     "/{workshop_id}/bookings",
     summary="A day's bookings",
     description="The bookings dropped off on `date`, then the multi-day repairs of earlier days whose"
-    " work carries over to it, marked `carried_in`.",
+    " work carries over to it, marked `carried_in`; with `pickups=true`, then the cars dropped off on"
+    " an earlier day with no work on `date` whose promised pickup is on it, marked `pickup_only`.",
 )
 def list_bookings(
-    workshop_id: str, date: Day, request: Request, service: ServiceDep, _: BookingsReadKey
+    workshop_id: str,
+    date: Day,
+    request: Request,
+    service: ServiceDep,
+    _: BookingsReadKey,
+    pickups: bool = False,
 ) -> list[DayBooking]:
     t = translator(request)
-    return [
-        booking_in_words(DayBooking.model_validate({**b.model_dump(), "carried_in": carried or None}), t)
+    listed = [
+        DayBooking.model_validate({**b.model_dump(), "carried_in": carried or None})
         for b, carried in service.day_bookings(workshop_id, date)
     ]
+    if pickups:
+        listed += [
+            DayBooking.model_validate({**b.model_dump(), "pickup_only": True})
+            for b in service.pickups_from_earlier(workshop_id, date)
+        ]
+    return [booking_in_words(b, t) for b in listed]

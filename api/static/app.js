@@ -241,6 +241,8 @@ function setupBooking() {
   const status = document.getElementById("status");
   const slotsList = document.getElementById("slots");
   const bookingsBody = document.getElementById("bookings");
+  const pickupsBox = document.getElementById("pickups-box");
+  const pickupsBody = document.getElementById("pickups");
   const alternativesBox = document.getElementById("alternatives-box");
   const alternativesList = document.getElementById("alternatives");
   const refusalsBox = document.getElementById("refusals-box");
@@ -399,12 +401,13 @@ function setupBooking() {
     const mine = ++listing;
     bookingsBody.setAttribute("aria-busy", "true");
     const date = form.elements["date"].value;
-    const result = await api("GET", `/v1/workshops/${workshop}/bookings?date=${date}`);
+    const result = await api("GET", `/v1/workshops/${workshop}/bookings?date=${date}&pickups=true`);
     if (mine !== listing) return;
     bookingsBody.innerHTML = "";
     bookingsBody.setAttribute("aria-busy", "false");
+    showPickups(result.status === 200 ? result.data : [], date);
     if (result.status !== 200) return;
-    const bookings = result.data.slice().sort((a, b) => Date.parse(a.drop_off) - Date.parse(b.drop_off) || a.id.localeCompare(b.id));
+    const bookings = result.data.filter((b) => !b.pickup_only).sort((a, b) => Date.parse(a.drop_off) - Date.parse(b.drop_off) || a.id.localeCompare(b.id));
     for (const b of bookings) {
       const tr = document.createElement("tr");
       tr.dataset.booking = b.id;
@@ -433,6 +436,30 @@ function setupBooking() {
     filterBookings();
   };
 
+  // The cars handed back on `date` that were dropped off on an earlier day: those with no work that
+  // day (pickup_only: ready after the desk closed, a multi-day repair promised the morning after)
+  // and multi-day work carried in and promised that day; by promised pickup.
+  const showPickups = (listed, date) => {
+    if (!pickupsBody) return;
+    pickupsBody.innerHTML = "";
+    const promisedDay = (b) => (ZONE ? localIso(ZONE, b.promised) : b.promised).slice(0, 10);
+    const pickups = listed.filter((b) => b.promised && (b.pickup_only || (b.carried_in && promisedDay(b) === date)))
+      .sort((a, b) => Date.parse(a.promised) - Date.parse(b.promised) || a.id.localeCompare(b.id));
+    pickupsBox.hidden = pickups.length === 0;
+    for (const b of pickups) {
+      const tr = document.createElement("tr");
+      tr.dataset.booking = b.id;
+      const cells = [b.plate || b.id, [b.customer, b.model].filter(Boolean).join(" · "), b.phone || "", b.service,
+        t("pickup_dropped_off", { drop_off: whenOf(b.drop_off, date) }), whenOf(b.promised, date), b.loan_car ? t("yes") : t("no")];
+      for (const text of cells) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        tr.appendChild(td);
+      }
+      pickupsBody.appendChild(tr);
+    }
+  };
+
   // A new drop-off for booking `b` (PATCH); refused (409), its alternatives each move it there.
   const moveBooking = async (b, dropOff) => {
     clearAlternatives();
@@ -454,7 +481,10 @@ function setupBooking() {
     if (made.status === 201 || made.status === 200) {
       status.textContent = t("booked", { id: made.data.plate || made.data.id, drop_off: whenOf(made.data.drop_off, day), pickup: whenOf(made.data.promised, made.data.drop_off) });
     } else if (made.status === 409) {
-      status.textContent = t("taken", { times: ((made.data && made.data.alternatives) || []).map((a) => whenOf(a.drop_off, day)).join(separator) });
+      // Its reason (the rule that blocks it now) after "just taken", as a refused move says it.
+      const times = ((made.data && made.data.alternatives) || []).map((a) => whenOf(a.drop_off, day)).join(separator);
+      const why = made.data && made.data.reason;
+      status.textContent = typeof why === "string" && why ? t("taken_because", { reason: why, times }) : t("taken", { times });
       showAlternatives(made, day, (time) => t("book", { time }), (at) => bookAt(details, at, day));
     } else {
       status.textContent = t("not_booked", { problem: problem(made) });

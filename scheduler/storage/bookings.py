@@ -79,6 +79,40 @@ def carried_into(session: Session, workshop_id: str, date: dt.date) -> list[Acce
     return [accepted_of(r) for r in rows]
 
 
+PICKUP_LOOKBACK_DAYS = 14
+"""How far before a day `promised_on` looks for the last work day of a car promised on it: the
+desk's closed days between a car's last work day and its pickup (a holiday week) stay below it."""
+
+
+def promised_on(session: Session, workshop_id: str, date: dt.date, zone: ZoneInfo) -> list[Booking]:
+    """The bookings dropped off before `date` whose promised pickup falls on it (in `zone`), and
+    that have no work carried over to it: work ready after the desk closed on an earlier day, the
+    morning after a multi-day repair's last day. Each has a work day (its drop-off or a carried
+    day) within `PICKUP_LOOKBACK_DAYS` before `date`; by promised pickup, then drop-off."""
+    first = date - dt.timedelta(days=PICKUP_LOOKBACK_DAYS)
+    carried_here = select(CarriedDayRow.booking_id).where(
+        CarriedDayRow.workshop_id == workshop_id, CarriedDayRow.date == date
+    )
+    carried_recently = select(CarriedDayRow.booking_id).where(
+        CarriedDayRow.workshop_id == workshop_id, CarriedDayRow.date >= first, CarriedDayRow.date < date
+    )
+    rows = session.scalars(
+        select(BookingRow).where(
+            BookingRow.workshop_id == workshop_id,
+            BookingRow.date < date,
+            (BookingRow.date >= first) | BookingRow.id.in_(carried_recently),
+            BookingRow.id.not_in(carried_here),
+        )
+    ).all()
+    found = []
+    for row in rows:
+        promised = json.loads(row.body).get("promised")  # cheaper than the whole model, most are not
+        if promised and dt.datetime.fromisoformat(promised).astimezone(zone).date() == date:
+            found.append(booking_of(row))
+    found.sort(key=lambda b: (b.promised, b.drop_off, b.id))
+    return found
+
+
 def carries_into(session: Session, booking_id: str, date: dt.date) -> bool:
     """Does the multi-day booking's work carry over to `date` (a later day than its drop-off)?"""
     return session.get(CarriedDayRow, (booking_id, date)) is not None

@@ -120,3 +120,66 @@ def test_multi_day_work_ending_in_overtime_is_promised_the_next_opening_day(clie
         f"/v1/workshops/{WORKSHOP_ID}/slots", params={"service": "MAINT", "date": THU, "loan_car": "true"}
     )
     assert thu.json()["slots"][0]["drop_off"] == _at(THU, "08:00"), thu.text
+
+
+def _listed(client: TestClient, workshop: str, date: str, **params: str) -> list[dict[str, object]]:
+    got = client.get(f"/v1/workshops/{workshop}/bookings", params={"date": date, **params})
+    assert got.status_code == 200, got.text
+    return list(got.json())
+
+
+def test_a_car_promised_the_next_morning_is_listed_for_pickup_on_that_day(client: TestClient) -> None:
+    """deskpick-s24: LONG dropped off Tuesday 13:00 is promised Wednesday 08:00; Wednesday's list with
+    pickups=true gives it, marked pickup_only (no work that day), after the day's own bookings.
+    Without the flag, and on other days, the lists are as before."""
+    put_workshop(client, _overtime_tiny())
+    booked = client.post(
+        "/v1/workshops/tiny/bookings",
+        json={"service": "LONG", "drop_off": _at(DATE, "13:00"), "plate": "粤B·LONG1", "loan_car": True},
+    )
+    assert booked.status_code == 201, booked.text
+    assert booked.json()["promised"] == _at(WED, "08:00")
+    same_day = client.post(
+        "/v1/workshops/tiny/bookings", json={"service": "MAINT", "drop_off": _at(WED, "09:00")}
+    )
+    assert same_day.status_code == 201, same_day.text
+    wed = _listed(client, "tiny", WED, pickups="true")
+    assert [b["id"] for b in wed] == [same_day.json()["id"], booked.json()["id"]]
+    assert wed[1]["pickup_only"] is True and "carried_in" not in wed[1]
+    assert wed[1]["drop_off"] == _at(DATE, "13:00") and wed[1]["promised"] == _at(WED, "08:00")
+    assert wed[1]["plate"] == "粤B·LONG1" and wed[1]["loan_car"] is True
+    assert "pickup_only" not in wed[0]
+    # Existing consumers: without the flag Wednesday lists its own booking only, as before.
+    assert [b["id"] for b in _listed(client, "tiny", WED)] == [same_day.json()["id"]]
+    # Tuesday lists the booking as its own (not a pickup), Thursday has none.
+    tue = _listed(client, "tiny", DATE, pickups="true")
+    assert [b["id"] for b in tue] == [booked.json()["id"]] and "pickup_only" not in tue[0]
+    assert _listed(client, "tiny", THU, pickups="true") == []
+    assert (
+        client.get("/v1/workshops/tiny/bookings", params={"date": WED, "pickups": "maybe"}).status_code == 422
+    )
+
+
+def test_a_multi_day_repair_promised_the_morning_after_is_listed_on_that_morning(client: TestClient) -> None:
+    """The repair works Tuesday and Wednesday (in overtime) and is promised Thursday 08:00: Wednesday
+    lists it carried in (not again as a pickup), Thursday lists it for pickup only."""
+    ws = multi_day_workshop()
+    techs = [
+        t.model_copy(update={"max_overtime_minutes": 120}) if t.id == "zhao" else t for t in ws.technicians
+    ]
+    put_workshop(client, ws.model_copy(update={"technicians": techs, "loan_cars": 1}))
+    booked = client.post(
+        f"/v1/workshops/{WORKSHOP_ID}/bookings",
+        json={"service": "REPAIR", "drop_off": _at(DATE, "08:00"), "parts_eta": _at(WED, "14:00")},
+    )
+    assert booked.status_code == 201, booked.text
+    assert booked.json()["promised"] == _at(THU, "08:00")
+    wed = _listed(client, WORKSHOP_ID, WED, pickups="true")
+    assert [(b["id"], b.get("carried_in"), b.get("pickup_only")) for b in wed] == [
+        (booked.json()["id"], True, None)
+    ]
+    thu = _listed(client, WORKSHOP_ID, THU, pickups="true")
+    assert [(b["id"], b.get("carried_in"), b.get("pickup_only")) for b in thu] == [
+        (booked.json()["id"], None, True)
+    ]
+    assert _listed(client, WORKSHOP_ID, THU) == []

@@ -77,12 +77,17 @@ def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(served: Serve
             with page.expect_response(posted) as sent:
                 page.locator("#slots button").nth(1).click()
             assert sent.value.status == 409, sent.value.text()
-            offered = sent.value.json()["alternatives"]
+            refused = sent.value.json()
+            offered = refused["alternatives"]
             assert offered and all(not a["drop_off"].startswith(DATE) for a in offered)  # the next day's
             page.locator("#alternatives button").first.wait_for()
             # The other times in the status, listed as the language lists items (review-s24: ", ").
             times = {"en": ", ", "zh": "、"}[language].join(when(a["drop_off"], DATE) for a in offered)
-            assert page.locator("#status").inner_text() == fill(said["taken"], times=times)
+            # deskpick-s24: and the 409's reason after "just taken" (as a refused move says it).
+            assert refused["reason"] and refused["reason"] in page.locator("#status").inner_text()
+            assert page.locator("#status").inner_text() == fill(
+                said["taken_because"], reason=refused["reason"], times=times
+            )
             spans, buttons = shown_alternatives(page)
             assert buttons == [fill(said["book"], time=when(a["drop_off"], DATE)) for a in offered]
             assert spans == [fill(said["slot"], drop_off=when(a["drop_off"], DATE),

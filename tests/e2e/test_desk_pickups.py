@@ -1,0 +1,88 @@
+"""The cars handed back on a day that were dropped off on an earlier one (deskpick-s24), at the
+booking desk in a real browser (Chromium, Playwright), in the page's language: work ready after the
+desk closed on Tuesday is promised Wednesday 08:00, and Wednesday's desk lists it under "Pickups
+today from earlier days" (plate, customer, phone, service, dated drop-off, promised pickup, loan
+car), not among the day's own bookings; Tuesday's desk does not."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cli.testing import Server
+from scheduler.contract import Workshop
+from tests.builders import DATE, DAY, tiny_workshop
+from tests.e2e.browser import CHROMIUM
+from tests.e2e.desk import ask, desk, fill, texts
+from tests.e2e.desk import served as served_workshop
+
+pytest.importorskip("playwright.sync_api")
+if not CHROMIUM.exists():
+    pytest.skip("no Chromium at /usr/bin/chromium (scripts/chromium.sh installs it)", allow_module_level=True)
+
+WED = (DAY + dt.timedelta(days=1)).isoformat()
+BOOKINGS = "/v1/workshops/tiny/bookings"
+PLATE = "<b>L1</b>"  # markup if the page ever used innerHTML with it
+HEADING = {"en": "Pickups today from earlier days", "zh": "今天取车（前几天送修）"}
+
+
+def _overtime_tiny() -> Workshop:
+    """The tiny workshop open 08:00-17:00, its technician with an hour of overtime, one loan car;
+    LONG: 300 minutes of work (dropped off at 13:00, ready 18:00: promised the next morning)."""
+    ws = tiny_workshop(
+        closing="17:00", shift_end="17:00", services={"MAINT": ("Maint", 60), "LONG": ("Long", 300)}
+    )
+    techs = [t.model_copy(update={"max_overtime_minutes": 60}) for t in ws.technicians]
+    return ws.model_copy(update={"technicians": techs, "loan_cars": 1})
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Server]:
+    server = served_workshop(tmp_path, _overtime_tiny())
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+def _cells(row: Any) -> list[str]:
+    cells = row.locator("td")
+    return [cells.nth(i).inner_text() for i in range(cells.count())]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_desk_lists_the_cars_handed_back_that_were_dropped_off_earlier(
+    served: Server, browser: Any, language: str
+) -> None:
+    server, said = served, texts(language)
+    long = {"service": "LONG", "drop_off": f"{DATE}T13:00:00+08:00", "plate": PLATE, "customer": "王芳",
+            "phone": "+86 138 0000 0001", "loan_car": True}  # fmt: skip
+    made = httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=long)
+    assert made.status_code == 201, made.text
+    assert made.json()["promised"] == f"{WED}T08:00:00+08:00"
+    own = {"service": "MAINT", "drop_off": f"{WED}T09:00:00+08:00", "plate": "粤B00002"}
+    assert httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=own).status_code == 201
+
+    page = desk(browser, server, "tiny", language)
+    ask(page, "MAINT", WED)
+    page.wait_for_function("document.querySelectorAll('#pickups tr').length === 1")
+    assert page.locator("#pickups-box").is_visible()
+    assert page.locator("#pickups-h").inner_text() == HEADING[language]
+    assert _cells(page.locator("#pickups tr")) == [
+        PLATE, "王芳", "+86 138 0000 0001", "LONG",
+        fill(said["pickup_dropped_off"], drop_off=f"{DATE} 13:00"), "08:00", said["yes"],
+    ]  # fmt: skip
+    assert page.locator("#pickups b").count() == 0  # the plate as text
+    page.wait_for_function("document.querySelectorAll('#bookings tr').length === 1")
+    assert "粤B00002" in page.locator("#bookings tr").inner_text()  # the day's own bookings as before
+
+    ask(page, "MAINT", DATE)  # Tuesday: the car is dropped off, not picked up
+    page.wait_for_function("document.querySelectorAll('#pickups tr').length === 0")
+    page.wait_for_function("document.querySelectorAll('#bookings tr').length === 1")
+    assert page.locator("#pickups-box").is_hidden()
+    page.close()
