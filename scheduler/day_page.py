@@ -175,10 +175,10 @@ def printed_day(
         plan: Plan | None = service.stored_plan(workshop_id, date)
     except NotFound:
         plan = None
-    carried_ids = {b.id for b, carried in day if carried}
+    carried_ids = {b.id for b, listing in day if listing == "carried_in"}
     # The day view only when something is carried in: it reads (and caches) the day's witness.
     seen = service.day_view(workshop_id, date)[1] if carried_ids else []
-    own = [b for b, carried in day if not carried]
+    own = [b for b, listing in day if listing == "own"]
     return PrintedDay(workshop, own, plan, [b for b in seen if b.id in carried_ids])
 
 

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from functools import partial
-from typing import NamedTuple, cast
+from typing import Literal, NamedTuple, cast
 
 from cachetools import LRUCache
 from pydantic import ValidationError
@@ -69,6 +69,9 @@ from scheduler.storage.tables import BookingRow
 from scheduler.workshop_changes import broken_by, clocked_work_orphaned, past_from
 
 logger = logging.getLogger("bayplan")
+
+DayListing = Literal["own", "carried_in", "pickup_only"]
+"""Why a booking is listed on a day (`PlanningService.day_bookings`)."""
 
 
 def _with_details(old: Booking, changes: dict[str, object]) -> Booking:
@@ -1156,24 +1159,24 @@ class PlanningService:
             day = self._day(session, self.workshop(workshop_id, session), date)
         return day.workshop, [b for b, _ in day.accepted] + [b for b, _ in day.at_risk]
 
-    def day_bookings(self, workshop_id: str, date: dt.date) -> list[tuple[Booking, bool]]:
+    def day_bookings(
+        self, workshop_id: str, date: dt.date, pickups: bool = False
+    ) -> list[tuple[Booking, DayListing]]:
         """Every booking with work on `date`: those dropped off that day in the order they were
-        made (False), then the multi-day repairs of earlier days carried in to it (True), by drop-off;
-        each as booked (its own drop-off, the promised pickup on its last day)."""
-        with self.store.sessions() as session:
-            self.workshop(workshop_id, session)
-            own = bookings_db.day_bookings(session, workshop_id, date)
-            carried = [b for b, _ in bookings_db.carried_into(session, workshop_id, date)]
-        carried.sort(key=lambda b: (b.drop_off, b.id))
-        return [(b, False) for b in own] + [(b, True) for b in carried]
-
-    def pickups_from_earlier(self, workshop_id: str, date: dt.date) -> list[Booking]:
-        """The cars promised for pickup on `date` that were dropped off on an earlier day and have no
-        work on it (ready after the desk closed, a multi-day repair's morning-after promise): the
-        desk hands them back that day though `day_bookings` does not list them."""
+        made ("own"), then the multi-day repairs of earlier days carried in to it ("carried_in"), by
+        drop-off; each as booked (its own drop-off, the promised pickup on its last day). With
+        `pickups`, then the cars promised for pickup on `date` that were dropped off on an earlier
+        day and have no work on it ("pickup_only": ready after the desk closed, a multi-day
+        repair's morning-after promise), by promised pickup: the desk hands them back that day."""
         with self.store.sessions() as session:
             workshop = self.workshop(workshop_id, session)
-            return bookings_db.promised_on(session, workshop_id, date, workshop.tz)
+            own = bookings_db.day_bookings(session, workshop_id, date)
+            carried = [b for b, _ in bookings_db.carried_into(session, workshop_id, date)]
+            later = bookings_db.promised_on(session, workshop_id, date, workshop.tz) if pickups else []
+        carried.sort(key=lambda b: (b.drop_off, b.id))
+        listed: list[tuple[Booking, DayListing]] = [(b, "own") for b in own]
+        listed += [(b, "carried_in") for b in carried]
+        return listed + [(b, "pickup_only") for b in later]
 
     def change(
         self,

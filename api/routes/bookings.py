@@ -131,12 +131,7 @@ def list_bookings(
 ) -> list[DayBooking]:
     t = translator(request)
     listed = [
-        DayBooking.model_validate({**b.model_dump(), "carried_in": carried or None})
-        for b, carried in service.day_bookings(workshop_id, date)
+        DayBooking.model_validate({**b.model_dump(), listing: True} if listing != "own" else b.model_dump())
+        for b, listing in service.day_bookings(workshop_id, date, pickups)
     ]
-    if pickups:
-        listed += [
-            DayBooking.model_validate({**b.model_dump(), "pickup_only": True})
-            for b in service.pickups_from_earlier(workshop_id, date)
-        ]
     return [booking_in_words(b, t) for b in listed]
