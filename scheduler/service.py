@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from scheduler import multiday, phases, refusals
 from scheduler.cache import CacheHolders, PartitionedLRU
 from scheduler.capacity import CapacityRules
-from scheduler.clock import SYSTEM_CLOCK, Clock
+from scheduler.clock import SYSTEM_CLOCK, Clock, DayClock
 from scheduler.contention import Contention, fair_share
 from scheduler.contract import (
     FIRST_DATE,
@@ -733,7 +733,17 @@ class PlanningService:
         with self.store.sessions() as session:
             workshop = self.workshop(workshop_id, session)
             days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-            return workshop, [day_load(self._day(session, workshop, d)) for d in days]
+            return workshop, [
+                day_load(self._day(session, workshop, d), self._still_out(session, workshop, d)) for d in days
+            ]
+
+    @staticmethod
+    def _still_out(session: Session, workshop: Workshop, date: dt.date) -> list[Booking]:
+        """The loan cars of earlier days not back by `date`'s opening (promised for later)."""
+        if workshop.loan_cars is None or workshop.is_closed(date):
+            return []
+        clock = DayClock(workshop.timezone, date)
+        return bookings_db.out_over(session, workshop.id, date, clock.at(clock.wall(workshop.opening_window()[0])))
 
     def _day_offers(
         self,

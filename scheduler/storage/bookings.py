@@ -89,6 +89,23 @@ def promised_on(session: Session, workshop_id: str, date: dt.date, zone: ZoneInf
     that have no work carried over to it: work ready after the desk closed on an earlier day, the
     morning after a multi-day repair's last day. Each has a work day (its drop-off or a carried
     day) within `PICKUP_LOOKBACK_DAYS` before `date`; by promised pickup, then drop-off."""
+    found = [booking_of(r) for r, p in _from_earlier(session, workshop_id, date) if p.astimezone(zone).date() == date]
+    found.sort(key=lambda b: (b.promised, b.drop_off, b.id))
+    return found
+
+
+def out_over(session: Session, workshop_id: str, date: dt.date, since: dt.datetime) -> list[Booking]:
+    """The loan-car bookings dropped off before `date`, with no work carried over to it, whose
+    promised pickup is after `since` (a moment of `date`): their car is still out then (a car
+    promised for a later day, the desk not handing cars back on `date`). Same look-back as
+    `promised_on`."""
+    found = (booking_of(r) for r, p in _from_earlier(session, workshop_id, date) if p > since)
+    return [b for b in found if b.loan_car]
+
+
+def _from_earlier(session: Session, workshop_id: str, date: dt.date) -> list[tuple[BookingRow, dt.datetime]]:
+    """The bookings with a work day within PICKUP_LOOKBACK_DAYS before `date`, dropped off before
+    it, with no work carried over to it, that have a promised pickup: each row with its promise."""
     first = date - dt.timedelta(days=PICKUP_LOOKBACK_DAYS)
     carried_here = select(CarriedDayRow.booking_id).where(
         CarriedDayRow.workshop_id == workshop_id, CarriedDayRow.date == date
@@ -104,13 +121,8 @@ def promised_on(session: Session, workshop_id: str, date: dt.date, zone: ZoneInf
             BookingRow.id.not_in(carried_here),
         )
     ).all()
-    found = []
-    for row in rows:
-        promised = json.loads(row.body).get("promised")  # cheaper than the whole model, most are not
-        if promised and dt.datetime.fromisoformat(promised).astimezone(zone).date() == date:
-            found.append(booking_of(row))
-    found.sort(key=lambda b: (b.promised, b.drop_off, b.id))
-    return found
+    promises = ((row, json.loads(row.body).get("promised")) for row in rows)  # cheaper than the model
+    return [(row, dt.datetime.fromisoformat(p)) for row, p in promises if p]
 
 
 def carries_into(session: Session, booking_id: str, date: dt.date) -> bool:

@@ -12,7 +12,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-from scheduler.contract import Plan, Workshop
+from scheduler.contract import Advisor, Plan, Workshop
 from scheduler.validator import assert_valid
 from tests.builders import DATE, DAY, WORKSHOP_ID, multi_day_workshop, put_workshop, tiny_workshop
 
@@ -183,3 +183,27 @@ def test_a_multi_day_repair_promised_the_morning_after_is_listed_on_that_morning
         (booked.json()["id"], None, True)
     ]
     assert _listed(client, WORKSHOP_ID, THU) == []
+
+
+def test_the_loading_chart_counts_a_car_still_out_from_an_earlier_day(client: TestClient) -> None:
+    """review2-s24: with no advisor on Wednesday the desk hands no car back then, so LONG dropped off
+    Tuesday 13:00 with the only loan car is promised Thursday 08:00 and the car is out all Wednesday:
+    the loading chart said 1 car free on Wednesday. A car back at the next morning's opening (the
+    advisor on duty every day) leaves that day's count as it was."""
+    advisor = {"id": "a", "name": "A", "shift": {"start": "08:00", "end": "17:30"}}
+    for weekdays, promised, wed_free in (([0, 1, 3, 4, 5, 6], THU, 0), (list(range(7)), WED, 1)):
+        ws = _overtime_tiny()
+        put_workshop(
+            client, ws.model_copy(update={"advisors": [Advisor.model_validate({**advisor, "weekdays": weekdays})]})
+        )
+        booked = client.post(
+            "/v1/workshops/tiny/bookings",
+            json={"service": "LONG", "drop_off": _at(DATE, "13:00"), "loan_car": True},
+        )
+        assert booked.status_code == 201, booked.text
+        assert booked.json()["promised"] == _at(promised, "08:00")
+        chart = client.get("/v1/workshops/tiny/capacity", params={"from": DATE, "to": THU})
+        assert chart.status_code == 200, chart.text
+        free = {d["date"]: d["loan_cars_free"] for d in chart.json()["days"]}
+        assert free == {DATE: 0, WED: wed_free, THU: 1}, (weekdays, free)
+        assert client.delete(f"/v1/workshops/tiny/bookings/{booked.json()['id']}").status_code == 204
