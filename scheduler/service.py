@@ -743,7 +743,8 @@ class PlanningService:
         if workshop.loan_cars is None or workshop.is_closed(date):
             return []
         clock = DayClock(workshop.timezone, date)
-        return bookings_db.out_over(session, workshop.id, date, clock.at(clock.wall(workshop.opening_window()[0])))
+        opens = clock.at(clock.wall(workshop.opening_window()[0]))
+        return bookings_db.out_over(session, workshop.id, date, opens)
 
     def _day_offers(
         self,

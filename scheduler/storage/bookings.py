@@ -89,7 +89,8 @@ def promised_on(session: Session, workshop_id: str, date: dt.date, zone: ZoneInf
     that have no work carried over to it: work ready after the desk closed on an earlier day, the
     morning after a multi-day repair's last day. Each has a work day (its drop-off or a carried
     day) within `PICKUP_LOOKBACK_DAYS` before `date`; by promised pickup, then drop-off."""
-    found = [booking_of(r) for r, p in _from_earlier(session, workshop_id, date) if p.astimezone(zone).date() == date]
+    earlier = _from_earlier(session, workshop_id, date)
+    found = [booking_of(r) for r, p in earlier if p.astimezone(zone).date() == date]
     found.sort(key=lambda b: (b.promised, b.drop_off, b.id))
     return found
 

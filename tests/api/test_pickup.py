@@ -192,10 +192,8 @@ def test_the_loading_chart_counts_a_car_still_out_from_an_earlier_day(client: Te
     advisor on duty every day) leaves that day's count as it was."""
     advisor = {"id": "a", "name": "A", "shift": {"start": "08:00", "end": "17:30"}}
     for weekdays, promised, wed_free in (([0, 1, 3, 4, 5, 6], THU, 0), (list(range(7)), WED, 1)):
-        ws = _overtime_tiny()
-        put_workshop(
-            client, ws.model_copy(update={"advisors": [Advisor.model_validate({**advisor, "weekdays": weekdays})]})
-        )
+        advisors = [Advisor.model_validate({**advisor, "weekdays": weekdays})]
+        put_workshop(client, _overtime_tiny().model_copy(update={"advisors": advisors}))
         booked = client.post(
             "/v1/workshops/tiny/bookings",
             json={"service": "LONG", "drop_off": _at(DATE, "13:00"), "loan_car": True},
