@@ -247,6 +247,15 @@ def _hm(moment: dt.datetime | None, workshop: Workshop) -> str:
     return "" if moment is None else f"{moment.astimezone(workshop.tz):%H:%M}"
 
 
+def _hm_on(moment: dt.datetime | None, workshop: Workshop, date: dt.date) -> str:
+    """'HH:MM' where the workshop is, dated 'YYYY-MM-DD HH:MM' when not on `date` (a promised pickup
+    the next morning: work ready after the desk closed, the end of multi-day work)."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(workshop.tz)
+    return f"{local:%H:%M}" if local.date() == date else f"{local:%Y-%m-%d %H:%M}"
+
+
 def at_risk(
     workshop: Workshop, status: DayStatus | None, carried: str = "carried over"
 ) -> list[dict[str, object]]:
@@ -278,7 +287,7 @@ def my_jobs(mine: TechnicianDay) -> list[dict[str, object]]:
             "start": _hm(job.start, workshop),
             "end": _hm(job.end, workshop),
             "bay": job.bay or "",
-            "promised": _hm(job.promised, workshop),
+            "promised": _hm_on(job.promised, workshop, mine.date),
             "next": job.next,
             "what": _what(job),
         }

@@ -205,3 +205,21 @@ def test_the_loading_chart_counts_a_car_still_out_from_an_earlier_day(client: Te
         free = {d["date"]: d["loan_cars_free"] for d in chart.json()["days"]}
         assert free == {DATE: 0, WED: wed_free, THU: 1}, (weekdays, free)
         assert client.delete(f"/v1/workshops/tiny/bookings/{booked.json()['id']}").status_code == 204
+
+
+def test_the_technicians_page_dates_a_promise_on_a_later_day(client: TestClient) -> None:
+    """review2-s24: the technician's page said "promised 08:00" for LONG dropped off Tuesday 13:00
+    (work to 18:00, promised Wednesday 08:00), as though it were five hours late already; a promise
+    on another day is dated (as the job cards and the desk date it); today's stays a time."""
+    put_workshop(client, _overtime_tiny())
+    promised = []
+    for service, hhmm in (("LONG", "13:00"), ("MAINT", "08:00")):
+        body = {"service": service, "drop_off": _at(DATE, hhmm)}
+        booked = client.post("/v1/workshops/tiny/bookings", json=body)
+        assert booked.status_code == 201, booked.text
+        promised.append(booked.json()["promised"])
+    assert promised[0] == _at(WED, "08:00") and promised[1].startswith(DATE)
+    _plan_is_valid(client, "tiny", DAY)
+    page = client.get("/workshops/tiny/me", params={"technician": "t", "date": DATE}).text
+    assert f"promised {promised[1][11:16]}<" in page  # MAINT's, today: a time
+    assert f"promised {WED} 08:00<" in page and "promised 08:00<" not in page
