@@ -12,6 +12,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
+from api.pages import at_risk
+from scheduler.clocking import BookingStatus, DayStatus
 from scheduler.contract import Advisor, Plan, Workshop
 from scheduler.validator import assert_valid
 from tests.builders import DATE, DAY, WORKSHOP_ID, multi_day_workshop, put_workshop, tiny_workshop
@@ -223,3 +225,24 @@ def test_the_technicians_page_dates_a_promise_on_a_later_day(client: TestClient)
     page = client.get("/workshops/tiny/me", params={"technician": "t", "date": DATE}).text
     assert f"promised {promised[1][11:16]}<" in page  # MAINT's, today: a time
     assert f"promised {WED} 08:00<" in page and "promised 08:00<" not in page
+
+
+def test_the_plan_pages_at_risk_list_dates_a_promise_on_a_later_day() -> None:
+    """review2-s24: the plan page's "at risk" table showed a next-morning promise as a bare time
+    ("08:00" beside a projected end of 18:30 the day before); it is dated, as on the job cards."""
+    ws = _overtime_tiny()
+    tomorrow = dt.datetime.fromisoformat(_at(WED, "08:00"))
+    today = dt.datetime.fromisoformat(_at(DATE, "15:30"))
+    status = DayStatus.model_construct(
+        bookings=[
+            BookingStatus.model_construct(
+                booking=b, promised=p, projected_end=p + dt.timedelta(hours=1), projected_lateness_minutes=60,
+                at_risk=True, carried_over=None,
+            )
+            for b, p in (("late-today", today), ("late-tomorrow", tomorrow))
+        ]
+    )  # fmt: skip
+    rows = {r["booking"]: r for r in at_risk(ws, status, date=DAY)}
+    assert rows["late-today"]["promised"] == "15:30" and rows["late-today"]["projected_end"] == "16:30"
+    assert rows["late-tomorrow"]["promised"] == f"{WED} 08:00"
+    assert rows["late-tomorrow"]["projected_end"] == f"{WED} 09:00"
