@@ -201,7 +201,7 @@ def plan_page(
     words = i18n.plan_in_words(plan, t) if plan else None
     return page(request, "plan.html", N_("Plan %(date)s"), workshop=workshop, date=date, plan=words,
                 bookings=day.bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
-                at_risk=at_risk(workshop, status, labels["carried"]),
+                at_risk=at_risk(workshop, status, labels["carried"], date),
                 now=now.astimezone(workshop.tz).isoformat(),
                 stream_url=stream_url(request, workshop_id, date))  # fmt: skip
 
@@ -247,19 +247,33 @@ def _hm(moment: dt.datetime | None, workshop: Workshop) -> str:
     return "" if moment is None else f"{moment.astimezone(workshop.tz):%H:%M}"
 
 
+def _hm_on(moment: dt.datetime | None, workshop: Workshop, date: dt.date) -> str:
+    """'HH:MM' where the workshop is, dated 'YYYY-MM-DD HH:MM' when not on `date` (a promised pickup
+    the next morning: work ready after the desk closed, the end of multi-day work)."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(workshop.tz)
+    return f"{local:%H:%M}" if local.date() == date else f"{local:%Y-%m-%d %H:%M}"
+
+
 def at_risk(
-    workshop: Workshop, status: DayStatus | None, carried: str = "carried over"
+    workshop: Workshop, status: DayStatus | None, carried: str = "carried over", date: dt.date | None = None
 ) -> list[dict[str, object]]:
     """The bookings at risk of missing their promise, soonest promised pickup first; `carried`: the
-    projected end of one whose work carries over to a later day (it has none today)."""
+    projected end of one whose work carries over to a later day (it has none today). Times on
+    another day than `date` (the page's) are dated: a promise the next morning."""
     risky = [b for b in (status.bookings if status else []) if b.at_risk]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     risky.sort(key=lambda b: (b.promised or far, b.booking))
+
+    def when(moment: dt.datetime | None) -> str:
+        return _hm(moment, workshop) if date is None else _hm_on(moment, workshop, date)
+
     return [
         {
             "booking": b.booking,
-            "promised": _hm(b.promised, workshop),
-            "projected_end": carried if b.carried_over else _hm(b.projected_end, workshop),
+            "promised": when(b.promised),
+            "projected_end": carried if b.carried_over else when(b.projected_end),
             "minutes": b.projected_lateness_minutes,
         }
         for b in risky
@@ -278,7 +292,7 @@ def my_jobs(mine: TechnicianDay) -> list[dict[str, object]]:
             "start": _hm(job.start, workshop),
             "end": _hm(job.end, workshop),
             "bay": job.bay or "",
-            "promised": _hm(job.promised, workshop),
+            "promised": _hm_on(job.promised, workshop, mine.date),
             "next": job.next,
             "what": _what(job),
         }

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from scheduler import multiday, phases, refusals
 from scheduler.cache import CacheHolders, PartitionedLRU
 from scheduler.capacity import CapacityRules
-from scheduler.clock import SYSTEM_CLOCK, Clock
+from scheduler.clock import SYSTEM_CLOCK, Clock, DayClock
 from scheduler.contention import Contention, fair_share
 from scheduler.contract import (
     FIRST_DATE,
@@ -733,7 +733,23 @@ class PlanningService:
         with self.store.sessions() as session:
             workshop = self.workshop(workshop_id, session)
             days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-            return workshop, [day_load(self._day(session, workshop, d)) for d in days]
+            out = self._loan_cars_out(session, workshop, days)
+            return workshop, [day_load(self._day(session, workshop, d), out.get(d, [])) for d in days]
+
+    @staticmethod
+    def _loan_cars_out(
+        session: Session, workshop: Workshop, days: list[dt.date]
+    ) -> dict[dt.date, list[dt.datetime]]:
+        """Per open day, the promised pickups of earlier days' loan cars not back by its opening."""
+        if workshop.loan_cars is None:
+            return {}
+        opening = workshop.opening_window()[0]
+        moments = {}
+        for d in days:
+            if not workshop.is_closed(d):
+                clock = DayClock(workshop.timezone, d)
+                moments[d] = clock.at(clock.wall(opening))
+        return bookings_db.loan_cars_out(session, workshop.id, moments)
 
     def _day_offers(
         self,

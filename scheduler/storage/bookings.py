@@ -89,6 +89,61 @@ def promised_on(session: Session, workshop_id: str, date: dt.date, zone: ZoneInf
     that have no work carried over to it: work ready after the desk closed on an earlier day, the
     morning after a multi-day repair's last day. Each has a work day (its drop-off or a carried
     day) within `PICKUP_LOOKBACK_DAYS` before `date`; by promised pickup, then drop-off."""
+    earlier = _from_earlier(session, workshop_id, date)
+    found = [booking_of(r) for r, p in earlier if p.astimezone(zone).date() == date]
+    found.sort(key=lambda b: (b.promised, b.drop_off, b.id))
+    return found
+
+
+def loan_cars_out(
+    session: Session, workshop_id: str, moments: Mapping[dt.date, dt.datetime]
+) -> dict[dt.date, list[dt.datetime]]:
+    """For each day of `moments`, the promised pickups of the loan-car bookings dropped off before
+    it, with no work carried over to it, whose car is still out at the day's moment (promised for
+    later: the desk hands no car back that day, or later that day). Same look-back as `promised_on`;
+    one query for all the days (the loading chart's range)."""
+    if not moments:
+        return {}
+    first, last = min(moments) - dt.timedelta(days=PICKUP_LOOKBACK_DAYS), max(moments)
+    carried_rows = session.execute(
+        select(CarriedDayRow.booking_id, CarriedDayRow.date).where(
+            CarriedDayRow.workshop_id == workshop_id, CarriedDayRow.date >= first, CarriedDayRow.date <= last
+        )
+    ).all()
+    carried: dict[str, set[dt.date]] = {}
+    for booking_id, day in carried_rows:
+        carried.setdefault(booking_id, set()).add(day)
+    rows = session.execute(
+        select(BookingRow.id, BookingRow.date, BookingRow.body).where(
+            BookingRow.workshop_id == workshop_id,
+            BookingRow.date < last,
+            (BookingRow.date >= first) | BookingRow.id.in_(list(carried)),
+        )
+    ).all()
+    cars = []
+    for booking_id, dropped, body in rows:
+        fields = json.loads(body)
+        if fields.get("loan_car") and fields.get("promised"):
+            cars.append(
+                (dropped, dt.datetime.fromisoformat(fields["promised"]), carried.get(booking_id, set()))
+            )
+    out: dict[dt.date, list[dt.datetime]] = {}
+    for day, since in moments.items():
+        back = day - dt.timedelta(days=PICKUP_LOOKBACK_DAYS)
+        out[day] = sorted(
+            promised
+            for dropped, promised, days in cars
+            if dropped < day
+            and (dropped >= back or any(back <= d < day for d in days))
+            and day not in days
+            and promised > since
+        )
+    return out
+
+
+def _from_earlier(session: Session, workshop_id: str, date: dt.date) -> list[tuple[BookingRow, dt.datetime]]:
+    """The bookings with a work day within PICKUP_LOOKBACK_DAYS before `date`, dropped off before
+    it, with no work carried over to it, that have a promised pickup: each row with its promise."""
     first = date - dt.timedelta(days=PICKUP_LOOKBACK_DAYS)
     carried_here = select(CarriedDayRow.booking_id).where(
         CarriedDayRow.workshop_id == workshop_id, CarriedDayRow.date == date
@@ -104,13 +159,8 @@ def promised_on(session: Session, workshop_id: str, date: dt.date, zone: ZoneInf
             BookingRow.id.not_in(carried_here),
         )
     ).all()
-    found = []
-    for row in rows:
-        promised = json.loads(row.body).get("promised")  # cheaper than the whole model, most are not
-        if promised and dt.datetime.fromisoformat(promised).astimezone(zone).date() == date:
-            found.append(booking_of(row))
-    found.sort(key=lambda b: (b.promised, b.drop_off, b.id))
-    return found
+    promises = ((row, json.loads(row.body).get("promised")) for row in rows)  # cheaper than the model
+    return [(row, dt.datetime.fromisoformat(p)) for row, p in promises if p]
 
 
 def carries_into(session: Session, booking_id: str, date: dt.date) -> bool:

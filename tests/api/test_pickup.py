@@ -12,7 +12,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-from scheduler.contract import Plan, Workshop
+from api.pages import at_risk
+from scheduler.clocking import BookingStatus, DayStatus
+from scheduler.contract import Advisor, Plan, Workshop
 from scheduler.validator import assert_valid
 from tests.builders import DATE, DAY, WORKSHOP_ID, multi_day_workshop, put_workshop, tiny_workshop
 
@@ -183,3 +185,64 @@ def test_a_multi_day_repair_promised_the_morning_after_is_listed_on_that_morning
         (booked.json()["id"], None, True)
     ]
     assert _listed(client, WORKSHOP_ID, THU) == []
+
+
+def test_the_loading_chart_counts_a_car_still_out_from_an_earlier_day(client: TestClient) -> None:
+    """review2-s24: with no advisor on Wednesday the desk hands no car back then, so LONG dropped off
+    Tuesday 13:00 with the only loan car is promised Thursday 08:00 and the car is out all Wednesday:
+    the loading chart said 1 car free on Wednesday. A car back at the next morning's opening (the
+    advisor on duty every day) leaves that day's count as it was."""
+    advisor = {"id": "a", "name": "A", "shift": {"start": "08:00", "end": "17:30"}}
+    for weekdays, promised, wed_free in (([0, 1, 3, 4, 5, 6], THU, 0), (list(range(7)), WED, 1)):
+        advisors = [Advisor.model_validate({**advisor, "weekdays": weekdays})]
+        put_workshop(client, _overtime_tiny().model_copy(update={"advisors": advisors}))
+        booked = client.post(
+            "/v1/workshops/tiny/bookings",
+            json={"service": "LONG", "drop_off": _at(DATE, "13:00"), "loan_car": True},
+        )
+        assert booked.status_code == 201, booked.text
+        assert booked.json()["promised"] == _at(promised, "08:00")
+        chart = client.get("/v1/workshops/tiny/capacity", params={"from": DATE, "to": THU})
+        assert chart.status_code == 200, chart.text
+        free = {d["date"]: d["loan_cars_free"] for d in chart.json()["days"]}
+        assert free == {DATE: 0, WED: wed_free, THU: 1}, (weekdays, free)
+        assert client.delete(f"/v1/workshops/tiny/bookings/{booked.json()['id']}").status_code == 204
+
+
+def test_the_technicians_page_dates_a_promise_on_a_later_day(client: TestClient) -> None:
+    """review2-s24: the technician's page said "promised 08:00" for LONG dropped off Tuesday 13:00
+    (work to 18:00, promised Wednesday 08:00), as though it were five hours late already; a promise
+    on another day is dated (as the job cards and the desk date it); today's stays a time."""
+    put_workshop(client, _overtime_tiny())
+    promised = []
+    for service, hhmm in (("LONG", "13:00"), ("MAINT", "08:00")):
+        body = {"service": service, "drop_off": _at(DATE, hhmm)}
+        booked = client.post("/v1/workshops/tiny/bookings", json=body)
+        assert booked.status_code == 201, booked.text
+        promised.append(booked.json()["promised"])
+    assert promised[0] == _at(WED, "08:00") and promised[1].startswith(DATE)
+    _plan_is_valid(client, "tiny", DAY)
+    page = client.get("/workshops/tiny/me", params={"technician": "t", "date": DATE}).text
+    assert f"promised {promised[1][11:16]}<" in page  # MAINT's, today: a time
+    assert f"promised {WED} 08:00<" in page and "promised 08:00<" not in page
+
+
+def test_the_plan_pages_at_risk_list_dates_a_promise_on_a_later_day() -> None:
+    """review2-s24: the plan page's "at risk" table showed a next-morning promise as a bare time
+    ("08:00" beside a projected end of 18:30 the day before); it is dated, as on the job cards."""
+    ws = _overtime_tiny()
+    tomorrow = dt.datetime.fromisoformat(_at(WED, "08:00"))
+    today = dt.datetime.fromisoformat(_at(DATE, "15:30"))
+    status = DayStatus.model_construct(
+        bookings=[
+            BookingStatus.model_construct(
+                booking=b, promised=p, projected_end=p + dt.timedelta(hours=1), projected_lateness_minutes=60,
+                at_risk=True, carried_over=None,
+            )
+            for b, p in (("late-today", today), ("late-tomorrow", tomorrow))
+        ]
+    )  # fmt: skip
+    rows = {r["booking"]: r for r in at_risk(ws, status, date=DAY)}
+    assert rows["late-today"]["promised"] == "15:30" and rows["late-today"]["projected_end"] == "16:30"
+    assert rows["late-tomorrow"]["promised"] == f"{WED} 08:00"
+    assert rows["late-tomorrow"]["projected_end"] == f"{WED} 09:00"
