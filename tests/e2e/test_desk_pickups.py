@@ -28,7 +28,7 @@ if not CHROMIUM.exists():
 WED = (DAY + dt.timedelta(days=1)).isoformat()
 BOOKINGS = "/v1/workshops/tiny/bookings"
 PLATE = "<b>L1</b>"  # markup if the page ever used innerHTML with it
-HEADING = {"en": "Pickups today from earlier days", "zh": "今天取车（前几天送修）"}
+HEADING = {"en": "Pickups today from earlier days", "zh": "今日交车（前几日送修）"}
 
 
 def _overtime_tiny() -> Workshop:
