@@ -385,12 +385,18 @@ function setupBooking() {
   };
 
   const findPlate = document.getElementById("find-plate");
-  // Search by plate on the page: rows whose plate (or booking id) does not contain the text hide.
+  // Search by plate on the page: rows whose plate (or booking id) does not contain the text hide,
+  // in the day's bookings and in the pickups from earlier days alike (a customer at the desk to
+  // collect is looked up the same way).
+  const findable = (b) => ((b.plate || "") + " " + b.id).replace(/[\s·.-]/g, "").toUpperCase();
   const filterBookings = () => {
     const wanted = (findPlate ? findPlate.value : "").replace(/[\s·.-]/g, "").toUpperCase();
-    bookingsBody.querySelectorAll("tr").forEach((tr) => {
-      tr.hidden = Boolean(wanted) && !(tr.dataset.find || "").includes(wanted);
-    });
+    for (const body of [bookingsBody, pickupsBody]) {
+      if (!body) continue;
+      body.querySelectorAll("tr").forEach((tr) => {
+        tr.hidden = Boolean(wanted) && !(tr.dataset.find || "").includes(wanted);
+      });
+    }
   };
   if (findPlate) findPlate.addEventListener("input", filterBookings);
 
@@ -411,7 +417,7 @@ function setupBooking() {
     for (const b of bookings) {
       const tr = document.createElement("tr");
       tr.dataset.booking = b.id;
-      tr.dataset.find = ((b.plate || "") + " " + b.id).replace(/[\s·.-]/g, "").toUpperCase();
+      tr.dataset.find = findable(b);
       const customer = [b.customer, b.model].filter(Boolean).join(" · ");
       // Multi-day work carried in from an earlier day: its own drop-off (with its date), marked.
       const dropOff = b.carried_in ? t("carried_in", { drop_off: whenOf(b.drop_off, date) }) : timeOf(b.drop_off);
@@ -449,6 +455,7 @@ function setupBooking() {
     for (const b of pickups) {
       const tr = document.createElement("tr");
       tr.dataset.booking = b.id;
+      tr.dataset.find = findable(b);
       const cells = [b.plate || b.id, [b.customer, b.model].filter(Boolean).join(" · "), b.phone || "", b.service,
         t("pickup_dropped_off", { drop_off: whenOf(b.drop_off, date) }), whenOf(b.promised, date), b.loan_car ? t("yes") : t("no")];
       for (const text of cells) {

@@ -80,6 +80,12 @@ def test_the_desk_lists_the_cars_handed_back_that_were_dropped_off_earlier(
     assert page.locator("#pickups b").count() == 0  # the plate as text
     page.wait_for_function("document.querySelectorAll('#bookings tr').length === 1")
     assert "粤B00002" in page.locator("#bookings tr").inner_text()  # the day's own bookings as before
+    # "Find a plate" looks up a customer come to collect as well as the day's own bookings.
+    page.locator("#find-plate").fill("l1")
+    assert page.locator("#pickups tr").is_visible() and page.locator("#bookings tr").is_hidden()
+    page.locator("#find-plate").fill("粤B")
+    assert page.locator("#pickups tr").is_hidden() and page.locator("#bookings tr").is_visible()
+    page.locator("#find-plate").fill("")
 
     ask(page, "MAINT", DATE)  # Tuesday: the car is dropped off, not picked up
     page.wait_for_function("document.querySelectorAll('#pickups tr').length === 0")
