@@ -13,6 +13,7 @@ pydantic message not listed there, and the texts of the simulation's history and
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import re
@@ -31,6 +32,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.error_pages import error_page, wants_page
 from api.i18n import translator
 from api.schemas import ConflictProblem, Problem, slot_list
 from scheduler.errors import Conflict, InputError, NotFound, WorkshopConflict, precise_loc, shorten_echoes
@@ -424,18 +426,38 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
+def _for_people(handler: Callable[[Request, Exception], Any]) -> Callable[[Request, Exception], Any]:
+    """`handler`, its JSON answer to a browser opening a page made a page in its language
+    (api/error_pages.py); the API's answers as they are."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        response = handler(request, exc)
+        if inspect.isawaitable(response):
+            response = await response
+        assert isinstance(response, Response)
+        if isinstance(response, JSONResponse) and wants_page(request):
+            return error_page(request, response)
+        return response
+
+    return handle
+
+
 def install(app: FastAPI) -> None:
     """The exception handlers, the body-size limit and the paths with a NUL."""
-    app.add_exception_handler(StarletteHTTPException, _http)
-    app.add_exception_handler(RequestValidationError, _invalid)
-    app.add_exception_handler(InputError, _input)
-    app.add_exception_handler(OverBudget, _over_budget)
-    app.add_exception_handler(NotFound, _plain(404, "unknown {}"))
-    app.add_exception_handler(Conflict, _conflict)
-    app.add_exception_handler(WorkshopConflict, _workshop_conflict)
-    app.add_exception_handler(JobCancelled, _plain(409, "the job was cancelled ({})"))
-    app.add_exception_handler(ElsewhereError, _plain(409))
-    app.add_exception_handler(Busy, _plain(429, headers={"Retry-After": "5"}))
-    app.add_exception_handler(BrokenProcessPool, _broken)
+    handlers: list[tuple[type[Exception], Callable[[Request, Exception], Any]]] = [
+        (StarletteHTTPException, _http),
+        (RequestValidationError, _invalid),
+        (InputError, _input),
+        (OverBudget, _over_budget),
+        (NotFound, _plain(404, "unknown {}")),
+        (Conflict, _conflict),
+        (WorkshopConflict, _workshop_conflict),
+        (JobCancelled, _plain(409, "the job was cancelled ({})")),
+        (ElsewhereError, _plain(409)),
+        (Busy, _plain(429, headers={"Retry-After": "5"})),
+        (BrokenProcessPool, _broken),
+    ]
+    for kind, handler in handlers:
+        app.add_exception_handler(kind, _for_people(handler))
     app.add_middleware(BodyLimit)
     app.add_middleware(NulPath)

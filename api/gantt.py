@@ -21,7 +21,7 @@ from api import palette as service_palette
 from api.i18n import current
 from scheduler.clocking import DayStatus
 from scheduler.contract import Assignment, Booking, Plan, Workshop, hhmm_minutes
-from scheduler.multiday import PART
+from scheduler.multiday import PART, split_part
 
 ROW = 34
 LABEL = 150
@@ -115,6 +115,20 @@ def _text_colour(fill: str) -> str:
     return "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"
 
 
+def shown_code(code: str) -> str:
+    """A service code as a person reads it: a day's part of multi-day work ("ACC-REPAIR:ops2-3",
+    scheduler.multiday) as its service's own code, "ACC-REPAIR"."""
+    part = split_part(code)
+    return code if part is None else part[0]
+
+
+def operation_number(code: str, a: Assignment) -> int:
+    """The operation's number in its booking, from 1: a day's part of multi-day work numbers its
+    operations from its first one ("ACC-REPAIR:ops2-3"'s first is operation 3)."""
+    part = split_part(code)
+    return a.operation + 1 + (0 if part is None else part[1])
+
+
 def bar_text(
     a: Assignment,
     booking: Booking | None,
@@ -139,7 +153,9 @@ def bar_text(
         if show_phone and booking.phone:
             details.append(booking.phone)
     details += [
-        gettext("%(service)s operation %(number)d", service=code, number=a.operation + 1),
+        gettext(
+            "%(service)s operation %(number)d", service=shown_code(code), number=operation_number(code, a)
+        ),
         f"{start:%H:%M}–{end:%H:%M}",
         gettext("bay %(bay)s", bay=a.bay),
         names.get(a.technician, a.technician),
@@ -147,7 +163,7 @@ def bar_text(
     if booking is not None and booking.promised is not None:
         promised = booking.promised.astimezone(tz)
         t = current()
-        on = f"{promised:%a %d %b}" if t.locale == "en" else t.date(promised.date(), "MMMd日EEE")
+        on = f"{promised:%a %d %b}" if t.locale == "en" else t.short_day(promised.date())
         day = "" if promised.date() == start.date() else f"{on} "
         details.append(gettext("promised %(when)s", when=f"{day}{promised:%H:%M}"))
     if booking is not None and booking.waiter:
@@ -279,12 +295,13 @@ def render(
         # What the "running late" dialog names: the vehicle (plate, else booking), service and step.
         named = (
             f'data-vehicle="{escape(who.plate if who is not None and who.plate else a.booking)}" '
-            f'data-service="{escape(code)}" data-step="{escape(step)}" '
+            f'data-service="{escape(shown_code(code))}" data-step="{escape(step)}" '
         )
         # A nested <svg> per bar clips its label to the bar.
         parts.append(
             f'<g class="{classes}" tabindex="0" role="img" aria-label="{escape(details)}" '
-            f'data-booking="{escape(a.booking)}" data-operation="{a.operation}" {named}'
+            f'data-booking="{escape(a.booking)}" data-operation="{a.operation}" '
+            f'data-number="{operation_number(code, a)}" {named}'
             f'data-end="{end.isoformat()}"><title>{escape(details)}</title>'
             f'<svg x="{x0:.1f}" y="{y}" width="{max(2.0, x1 - x0):.1f}" height="{ROW - 8}" overflow="hidden">'
             f'<rect width="100%" height="100%" rx="3" fill="{fill}"/>'

@@ -40,6 +40,8 @@ from scheduler.errors import InputError, NotFound
 from scheduler.i18n import N_, Translator, normalise
 from scheduler.keys import KeyInfo, Role, sees_phones
 from scheduler.kpis import plan_quality_words
+from scheduler.loading import PoolLoad
+from scheduler.multiday import split_part
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -59,6 +61,17 @@ PAGE_ROLES: dict[str, tuple[Role, ...]] = {
 for a key that may open it, so no signed-in role is shown a link that answers 403."""
 
 
+ROLE_WORDS: dict[Role, str] = {
+    Role.booking: N_("booking desk"),
+    Role.foreman: N_("foreman"),
+    Role.manager: N_("manager"),
+    Role.admin: N_("admin"),
+    Role.technician: N_("technician"),
+}
+"""A key's role as the refusal names it, in the page's language (the API's texts keep the role's
+value: it is what a key is created with)."""
+
+
 def viewer(
     request: Request, *roles: Role, workshop: str | None = None, any_role: bool = False
 ) -> KeyInfo | Response | None:
@@ -74,7 +87,8 @@ def viewer(
     refusal = None if any_role else info.refusal(roles, workshop)
     if refusal is not None:
         t = i18n.translator(request)
-        text = t.gettext("This %(role)s key may not open this page.", role=info.role.value)
+        role = t.gettext(ROLE_WORDS.get(info.role, info.role.value))
+        text = t.gettext("This %(role)s key may not open this page.", role=role)
         back = t.gettext("Back")
         return HTMLResponse(
             f"<!doctype html><html lang='{t.locale.replace('_', '-')}'><meta charset='utf-8'>"
@@ -166,7 +180,7 @@ def index(request: Request, service: ServiceDep, now: NowQuery = None) -> Respon
     shown = workshops_days(service, lambda w: who is None or who.may_act_on(w), now)
     workshops = [w.workshop for w in shown]
     days = {w.workshop.id: w.days for w in shown}
-    today = {w.workshop.id: w.today.isoformat() for w in shown}
+    today = {w.workshop.id: w.today for w in shown}
     return page(request, "index.html", N_("Workshops"), workshops=workshops, days=days, today=today)
 
 
@@ -199,11 +213,22 @@ def plan_page(
     quality = plan_quality_words(plan, t) if plan else ""
     legend = gantt.legend(view, plan, codes) if plan else []
     words = i18n.plan_in_words(plan, t) if plan else None
+    planner_name = lambda name: t.gettext(PLANNER_WORDS[name]) if name in PLANNER_WORDS else name  # noqa: E731
     return page(request, "plan.html", N_("Plan %(date)s"), workshop=workshop, date=date, plan=words,
+                planner_name=planner_name,
                 bookings=day.bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
-                at_risk=at_risk(workshop, status, labels["carried"], date),
+                at_risk=at_risk(workshop, status, labels["carried"], date, t,
+                                {b.id: b.plate for b in [*day.bookings, *day.seen] if b.plate}),
                 now=now.astimezone(workshop.tz).isoformat(),
                 stream_url=stream_url(request, workshop_id, date))  # fmt: skip
+
+
+PLANNER_WORDS = {
+    "cpsat": N_("the optimiser (CP-SAT)"),
+    "greedy": N_("the foreman's rule (first come, first served)"),
+    "witness": N_("the bookings' own placements"),
+}
+"""The plan's `planner` as the plan page names it (the JSON keeps the identifier)."""
 
 
 def _pdf(content: bytes, filename: str) -> Response:
@@ -247,31 +272,41 @@ def _hm(moment: dt.datetime | None, workshop: Workshop) -> str:
     return "" if moment is None else f"{moment.astimezone(workshop.tz):%H:%M}"
 
 
-def _hm_on(moment: dt.datetime | None, workshop: Workshop, date: dt.date) -> str:
-    """'HH:MM' where the workshop is, dated 'YYYY-MM-DD HH:MM' when not on `date` (a promised pickup
-    the next morning: work ready after the desk closed, the end of multi-day work)."""
+def _hm_on(moment: dt.datetime | None, workshop: Workshop, date: dt.date, t: Translator | None = None) -> str:
+    """'HH:MM' where the workshop is, dated when not on `date` (a promised pickup the next morning:
+    work ready after the desk closed, the end of multi-day work): 'YYYY-MM-DD HH:MM' in English,
+    '11月25日 周三 08:00' in Chinese (`t`'s `short_day`)."""
     if moment is None:
         return ""
     local = moment.astimezone(workshop.tz)
-    return f"{local:%H:%M}" if local.date() == date else f"{local:%Y-%m-%d %H:%M}"
+    if local.date() == date:
+        return f"{local:%H:%M}"
+    return f"{(t or Translator()).short_day(local.date())} {local:%H:%M}"
 
 
 def at_risk(
-    workshop: Workshop, status: DayStatus | None, carried: str = "carried over", date: dt.date | None = None
+    workshop: Workshop,
+    status: DayStatus | None,
+    carried: str = "carried over",
+    date: dt.date | None = None,
+    t: Translator | None = None,
+    plates: Mapping[str, str] | None = None,
 ) -> list[dict[str, object]]:
     """The bookings at risk of missing their promise, soonest promised pickup first; `carried`: the
     projected end of one whose work carries over to a later day (it has none today). Times on
-    another day than `date` (the page's) are dated: a promise the next morning."""
+    another day than `date` (the page's) are dated: a promise the next morning. `plates`: each
+    booking's plate, which the list shows first (the chart's bars are labelled with it)."""
     risky = [b for b in (status.bookings if status else []) if b.at_risk]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     risky.sort(key=lambda b: (b.promised or far, b.booking))
 
     def when(moment: dt.datetime | None) -> str:
-        return _hm(moment, workshop) if date is None else _hm_on(moment, workshop, date)
+        return _hm(moment, workshop) if date is None else _hm_on(moment, workshop, date, t)
 
     return [
         {
             "booking": b.booking,
+            "plate": (plates or {}).get(b.booking, ""),
             "promised": when(b.promised),
             "projected_end": carried if b.carried_over else when(b.projected_end),
             "minutes": b.projected_lateness_minutes,
@@ -280,24 +315,33 @@ def at_risk(
     ]
 
 
-def my_jobs(mine: TechnicianDay) -> list[dict[str, object]]:
+def my_jobs(mine: TechnicianDay, t: Translator | None = None) -> list[dict[str, object]]:
     """The technician's jobs (`TechnicianDay.jobs`) as the page shows them: times HH:MM where the
     workshop is, each named "service · operation"."""
     workshop = mine.workshop
     return [
         {
             "booking": job.booking,
+            "plate": job.plate or "",
             "operation": job.operation,
+            "number": job.operation + 1 + _first_operation(job),
             "state": job.state,
             "start": _hm(job.start, workshop),
             "end": _hm(job.end, workshop),
             "bay": job.bay or "",
-            "promised": _hm_on(job.promised, workshop, mine.date),
+            "promised": _hm_on(job.promised, workshop, mine.date, t),
             "next": job.next,
             "what": _what(job),
         }
         for job in mine.jobs
     ]
+
+
+def _first_operation(job: TechnicianJob) -> int:
+    """Where the day's part of a multi-day repair starts in its booking ("ACC-REPAIR:ops2-3": 2), so
+    that its operations are numbered as the booking's; 0 for any other job."""
+    part = split_part(job.service.code) if job.service else None
+    return 0 if part is None else part[1]
 
 
 def _what(job: TechnicianJob) -> str:
@@ -325,7 +369,7 @@ def me_page(
     if mine.day is None or technician is None:  # not one of the workshop's: the page asks who
         return page(request, "me.html", N_("My jobs"), workshop=workshop, date=mine.date, technician=None,
                     technicians=workshop.technicians, jobs=[], now=local.isoformat())  # fmt: skip
-    jobs = my_jobs(mine)
+    jobs = my_jobs(mine, i18n.translator(request))
     names = {t.id: t.name for t in workshop.technicians}
     return page(request, "me.html", N_("My jobs"), workshop=workshop, date=mine.date, technician=technician,
                 person=names[technician], technicians=workshop.technicians, jobs=jobs,
@@ -446,6 +490,15 @@ def _load_level(share: float) -> str:
     return "full" if share >= 0.95 else "busy" if share >= 0.7 else "open"
 
 
+def pool_words(pool: PoolLoad, t: Translator) -> str:
+    """A loading chart pool as a person reads it, in `t`'s language: "alignment, grade 3+"
+    ("3 级及以上四轮定位"), "express lanes"; the skill as the catalog names it (a workshop's own skill
+    as written). The API keeps `skill:grade`."""
+    if pool.skill is None or pool.min_grade is None:
+        return t.gettext(N_("express lanes"))
+    return t.gettext(N_("%(skill)s, grade %(grade)s+"), skill=t.gettext(pool.skill), grade=pool.min_grade)
+
+
 @router.get("/workshops/{workshop_id}/loading", response_class=HTMLResponse)
 def loading_page(
     request: Request, workshop_id: str, service: ServiceDep, clock: ClockDep, now: NowQuery = None
@@ -457,8 +510,9 @@ def loading_page(
     workshop = service.workshop(workshop_id)
     today = (now or clock.now()).astimezone(workshop.tz).date()
     _, days = service.loading(workshop_id, today, today + dt.timedelta(days=LOADING_PAGE_DAYS - 1))
+    t = i18n.translator(request)
     return page(request, "loading.html", N_("Loading chart"), workshop=workshop, days=days, today=today,
-                level=_load_level)  # fmt: skip
+                level=_load_level, pool_name=lambda pool: pool_words(pool, t))  # fmt: skip
 
 
 @router.get("/workshops/{workshop_id}/reports", response_class=HTMLResponse)
@@ -484,7 +538,9 @@ def reports_page(
     if found.problem is not None:  # the range asked for, in words: the default range is shown
         exc = found.problem
         if isinstance(exc, InputError):
-            reason = f"{exc.field}: {t.phrase(exc.reason)}"
+            # the field as the page labels it ("截止", not "to"), as a 409's problem and reason join
+            label = {"from": t.gettext("From"), "to": t.gettext("To")}.get(exc.field, exc.field)
+            reason = t.gettext("%(problem)s: %(reason)s", problem=label, reason=t.phrase(exc.reason))
         elif isinstance(exc, OverflowError):
             reason = t.gettext(N_("the range goes outside the calendar"))
         else:

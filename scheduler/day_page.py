@@ -57,6 +57,8 @@ class TechnicianJob:
     booking is not in the day's view)."""
     next: bool
     """The first of his jobs, in order, not done."""
+    plate: str | None = None
+    """The vehicle's plate, as the booking has it (what a technician finds the car by)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ def technician_jobs(day: DayPage, technician: str) -> list[TechnicianJob]:
         if o.technician == technician and o.actual_start is not None:
             found.setdefault(key, o.actual_start)
     codes = {b.id: b.service for b in day.seen}  # a multi-day repair: its part of the day
+    plates = {b.id: b.plate for b in [*day.bookings, *day.seen] if b.plate}
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     jobs: list[TechnicianJob] = []
     waiting = True  # no job not done yet: the next one not done is `next`
@@ -127,6 +130,7 @@ def technician_jobs(day: DayPage, technician: str) -> list[TechnicianJob]:
                 promised=promised.get(booking),
                 service=day.view.service(codes.get(booking, "")),
                 next=waiting and state != "done",
+                plate=plates.get(booking),
             )
         )
         waiting = waiting and state == "done"

@@ -473,6 +473,13 @@ class Translator:
         """`Tuesday, November 24, 2026` / `2026年11月24日星期二`."""
         return dates.format_date(value, format="full", locale=self.locale)
 
+    def short_day(self, value: dt.date) -> str:
+        """A day named beside a time in a sentence or a table cell: `2026-11-25` in English (as the
+        desk and the job cards date it), `11月25日 周三` in Chinese (a date a foreman reads, not ISO)."""
+        if self.locale == DEFAULT:
+            return value.isoformat()
+        return dates.format_date(value, format="MMMd日 EEE", locale=self.locale)
+
     def time(self, value: dt.datetime | dt.time) -> str:
         """Hours and minutes, 24 h: 08:30 in both languages (the workshop's clock)."""
         return dates.format_time(value, format="HH:mm", locale=self.locale)

@@ -56,6 +56,11 @@ METRIC_LABELS = {
 }
 
 
+FLEET_BAYS = N_("fleet")
+"""The fleet partners' bays as one kind in the bay utilisation ("bay_utilisation_fleet",
+simulation/replication.py); the five built-in kinds are marked in cli/render.py (KIND_WORDS)."""
+
+
 def metric_label(name: str, t: Translator) -> str:
     """A metric's name in `t`'s language; utilisation per grade and per bay kind included."""
     if name in METRIC_LABELS:

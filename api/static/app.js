@@ -196,7 +196,9 @@ function setupPlan() {
     // The dialog's title names the bar clicked: its vehicle (plate, else booking) and operation.
     const step = [g.dataset.service, g.dataset.step].filter(Boolean).join(" · ");
     document.getElementById("overrun-bar").textContent = t("overrun_bar", {
-      vehicle: g.dataset.vehicle || g.dataset.booking, number: Number(g.dataset.operation) + 1, step,
+      // the operation's number in its booking (data-number: a multi-day repair's later day goes on from
+      // its earlier days'), not its index in the day's plan (data-operation, what the re-plan takes)
+      vehicle: g.dataset.vehicle || g.dataset.booking, number: Number(g.dataset.number || Number(g.dataset.operation) + 1), step,
     });
     document.getElementById("overrun-what").textContent = g.getAttribute("aria-label");
     const end = g.dataset.end;  // local ISO time with its offset, e.g. 2026-11-24T10:30:00+08:00
