@@ -138,6 +138,7 @@ def install(env: Environment) -> None:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["fdate"] = lambda value, format="medium": current().date(value, format)
     env.filters["fday"] = lambda value: current().short_day(value)
+    env.filters["bracketed"] = lambda value: current().bracketed(value)
     env.filters["fnumber"] = lambda value, digits=0: current().number(value, digits)
     env.filters["fpercent"] = lambda value, digits=0: current().percent(value, digits)
     env.globals["html_lang"] = lambda: html_lang(current().locale)

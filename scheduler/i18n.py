@@ -473,6 +473,12 @@ class Translator:
         """`Tuesday, November 24, 2026` / `2026年11月24日星期二`."""
         return dates.format_date(value, format="full", locale=self.locale)
 
+    def bracketed(self, text: str) -> str:
+        """`text` in brackets after what it explains: " (63 min)" in English, "（63 分钟）" in Chinese
+        (full-width, no space). A rule of the language, not a catalog template: a template "%(a)s
+        (%(b)s min)" would match any reason that ends in a bracket (`phrase`)."""
+        return f" ({text})" if self.locale == DEFAULT else f"（{text}）"
+
     def short_day(self, value: dt.date) -> str:
         """A day named beside a time in a sentence or a table cell: `2026-11-25` in English (as the
         desk and the job cards date it), `11月25日 周三` in Chinese (a date a foreman reads, not ISO)."""
