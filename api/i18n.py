@@ -142,6 +142,9 @@ def install(env: Environment) -> None:
     env.filters["fnumber"] = lambda value, digits=0: current().number(value, digits)
     env.filters["fpercent"] = lambda value, digits=0: current().percent(value, digits)
     env.globals["html_lang"] = lambda: html_lang(current().locale)
+    # Between a label's colon or a sentence's full stop and what follows: a space in English, none
+    # after Chinese full-width punctuation ("状态：未开始", "…个预约。排程方式：…").
+    env.globals["gap"] = lambda: " " if current().locale == DEFAULT else ""
     env.globals["current_locale"] = lambda: current().locale
 
 

@@ -98,6 +98,9 @@ def test_the_technicians_page_names_the_car_by_its_plate_and_dates_a_later_promi
     assert booked.json()["id"] in what.group(1)  # still there, smaller
     assert "Long · work（工序 1）" in what.group(1)
     assert "承诺交车 11月25日 周三 08:00" in page
+    assert "状态：<span" in page  # no space after the full-width colon (before: "状态： 未开始")
+    english = client.get("/workshops/tiny/me", params={"technician": "t", "date": DATE}).text
+    assert "Status: <span" in english
 
 
 def test_the_plan_page_lists_the_cars_at_risk_by_plate_and_words_its_figures_in_chinese(
@@ -128,7 +131,7 @@ def test_the_plan_page_lists_the_cars_at_risk_by_plate_and_words_its_figures_in_
     table = page[page.index('id="at-risk"') :]
     assert '<strong class="plate">粤A00000</strong>' in table and ids[0] in table
     meta = re.search(r'<p class="meta">(.*?)</p>', page, re.S)
-    assert meta is not None and "排程方式：" in meta.group(1)
+    assert meta is not None and "个预约。排程方式：" in meta.group(1)  # no space after "。"
     assert not re.search(r"greedy|cpsat", meta.group(1))
     late = re.search(r"<dt>延误</dt><dd>([^<]*)</dd>", page)
     assert late is not None and re.fullmatch(r"\d+（\d+ 分钟）", late.group(1)), late
