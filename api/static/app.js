@@ -682,7 +682,14 @@ function setupBooking() {
       if (!etaOf || etaWanted === null) return;
       sendEta({ parts_eta: etaWanted, force: true });
     });
-    etaBox("eta-close").addEventListener("click", closeEta);
+    // Closed by the person: the focus back on the row's button (the row may have been listed anew).
+    etaBox("eta-close").addEventListener("click", () => {
+      const id = etaOf ? etaOf.booking.id : null;
+      closeEta();
+      const back = id && Array.from(bookingsBody.querySelectorAll("tr")).find((tr) => tr.dataset.booking === id);
+      const button = back && back.querySelector("button.eta");
+      if (button) button.focus();
+    });
   }
 
   // "Why not other times?": the refused times of the day, grouped (refusalLines), each line

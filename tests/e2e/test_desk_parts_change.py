@@ -106,6 +106,12 @@ def test_a_stored_bookings_parts_eta_is_changed_refused_kept_at_risk_and_cleared
         assert page.locator("#eta-form").is_hidden()
         row.get_by_role("button", name=fill(said["change_eta_of"], booking=PLATE)).click()
         assert page.locator("#eta-form").is_visible()
+        assert page.evaluate("document.activeElement.id") == "eta-time"
+        page.get_by_role("button", name=ours.gettext("Close")).click()  # closed: back on the row
+        assert page.locator("#eta-form").is_hidden()
+        assert page.evaluate("document.activeElement.classList.contains('eta')")
+        page.keyboard.press("Enter")
+        assert page.locator("#eta-form").is_visible()
         assert page.locator("#eta-h").inner_text() == fill(said["eta_heading"], booking=PLATE)
         assert page.locator("#eta-form b, #bookings b").count() == 0  # the plate as text
         assert page.locator("#eta-current").inner_text() == fill(said["eta_current"], eta="09:00")
