@@ -461,8 +461,11 @@ function setupBooking() {
       const tr = document.createElement("tr");
       tr.dataset.booking = b.id;
       tr.dataset.find = findable(b);
-      const cells = [b.plate || b.id, [b.customer, b.model].filter(Boolean).join(" · "), b.phone || "", b.service,
-        t("pickup_dropped_off", { drop_off: whenOf(b.drop_off, date) }), whenOf(b.promised, date), b.loan_car ? t("yes") : t("no")];
+      // What the customer is handed first (plate, promised pickup, the loan car to take back): on a
+      // phone those columns are on screen without scrolling the table sideways.
+      const cells = [b.plate || b.id, whenOf(b.promised, date), b.loan_car ? t("yes") : t("no"),
+        [b.customer, b.model].filter(Boolean).join(" · "), b.phone || "", b.service,
+        t("pickup_dropped_off", { drop_off: whenOf(b.drop_off, date) })];
       for (const text of cells) {
         const td = document.createElement("td");
         td.textContent = text;

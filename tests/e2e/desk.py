@@ -67,11 +67,13 @@ def served(tmp_path: Path, workshop: Workshop) -> Server:
     return server
 
 
-def desk(browser: Any, server: Server, workshop: str, language: str, height: int = 900) -> Any:
+def desk(
+    browser: Any, server: Server, workshop: str, language: str, height: int = 900, width: int = 1366
+) -> Any:
     """The desk page of `workshop`, signed in, the browser in `language` and in New York (the page
-    shows the workshop's times all the same)."""
+    shows the workshop's times all the same), `width` x `height` pixels."""
     words = LANGUAGES[language]
-    page = browser.new_page(viewport={"width": 1366, "height": height}, locale=words["locale"],
+    page = browser.new_page(viewport={"width": width, "height": height}, locale=words["locale"],
                             timezone_id="America/New_York")  # fmt: skip
     page.goto(f"{server.url}/login?next=/workshops/{workshop}/book")
     page.get_by_label(words["key"]).fill(server.headers["X-API-Key"])
