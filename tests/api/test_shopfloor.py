@@ -728,6 +728,22 @@ def test_clock_events_to_the_millisecond_keep_the_live_plan_following_them(clien
     assert r.status_code == 200, r.text
 
 
+def test_an_event_in_the_days_last_minute_keeps_the_live_plan_following_it(client: TestClient) -> None:
+    """A finish at 23:59:30 is on the day (201), but the live re-plan planned from `live_now`, kept at
+    23:59, and refused it ("reported at 23:59:30, after now (23:59)"): the live plan stopped at the
+    event before, with `replanning` false (review-s25). The re-plan plans from the latest event."""
+    a, _ = two_waiters_day(client)
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    for body in (ev(a, "start", "08:00"), ev(a, "finish", at("23:59") + dt.timedelta(seconds=30))):
+        r = client.post(f"{W}/clock", params=CLOCK_NOW, json=body)
+        assert r.status_code == 201, r.text
+    status = settled(client, W)
+    assert status["plan_as_of_event"] == status["latest_event"] == 2
+    plan = client.get(f"{W}/plans/{DATE}").json()
+    mine = {x["booking"]: x for x in plan["assignments"]}
+    assert mine[a]["start"] == at("08:00").isoformat()
+
+
 def test_work_handed_over_within_a_minute_keeps_the_live_plan_following(client: TestClient) -> None:
     """t finishes A at 09:10:20 and starts B at 09:10:40 in the only bay. A's pin ended at 09:11 (up)
     and B's began at 09:10 (down): they overlapped, every live re-plan failed ("overlaps pinned
