@@ -161,7 +161,7 @@ def test_a_lone_surrogate_in_a_json_string_is_a_422_naming_the_field(client: Tes
     (review-s25). Now the 422 names the field and shows the input with the half pair escaped."""
     put_workshop(client, tiny_workshop())
     workshop = tiny_workshop().model_dump_json().replace('"name":"Tiny"', '"name":"T\\ud800"')
-    booking = '{"service": "MAINT", "drop_off": "%s", "customer": "W\\udfffang"}' % _at("08:00")
+    booking = '{"service": "MAINT", "drop_off": "' + _at("08:00") + '", "customer": "W\\udfffang"}'
     for method, url, body, field in (
         ("PUT", W, workshop, "name"),
         ("POST", f"{W}/bookings", booking, "customer"),
