@@ -385,7 +385,7 @@ class PlanningService:
             if orphaned:
                 raise WorkshopConflict(
                     N_(
-                        "the change removes a technician or service named by the clock events of"
+                        "the change removes a technician, service or operation named by the clock events of"
                         " %(count)s booking(s) on days not yet past, which not even force may do:"
                         " remove them once those days are past"
                     )

@@ -1020,6 +1020,34 @@ def test_a_change_may_not_remove_the_technician_or_service_of_work_clocked_today
     assert done.status_code == 201 and done.json()["booking"]["state"] == "done", done.text
 
 
+def test_a_change_may_not_remove_an_operation_of_work_clocked_today(client: TestClient) -> None:
+    """Today's events name the booking's second operation; a forced change keeping the service with
+    only its first was stored (review-s25: only a removed technician or service was checked), then
+    the job's finish was a 422 ("no operation 1"), a re-plan request, the productivity report and the
+    technician's page 500s. Now a 409 naming the booking and the operation, even by force; nothing
+    stored."""
+    ws = tiny_workshop()
+    data = ws.model_dump(mode="json")
+    first = data["services"][0]["operations"][0]
+    data["services"][0]["operations"] = [{**first, "minutes": 30}, {**first, "name": "test", "minutes": 30}]
+    put_workshop(client, Workshop.model_validate(data))
+    booked = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()})
+    bid = booked.json()["id"]
+    for body in (ev(bid, "start", "08:00"), ev(bid, "finish", "08:30"), ev(bid, "start", "08:30", op=1)):
+        assert client.post(f"{W}/clock", params=CLOCK_NOW, json=body).status_code == 201
+    shrunk = {**data, "services": [{**data["services"][0], "operations": [first]}]}
+    refused = client.put(W, params={"force": "true"}, json=shrunk)
+    assert refused.status_code == 409 and refused.json()["forceable"] is False, refused.text
+    assert refused.json()["bookings"] == [
+        {"booking": bid, "date": DATE, "reasons": [f"its operation 2 (test) was clocked on {DATE}"]}
+    ], refused.text
+    assert len(client.get(W).json()["services"][0]["operations"]) == 2  # nothing stored
+    done = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(bid, "finish", "09:00", op=1))
+    assert done.status_code == 201 and done.json()["booking"]["state"] == "done", done.text
+    report = client.get(f"{W}/reports/productivity", params={"from": DATE, "to": DATE})
+    assert report.status_code == 200, report.text
+
+
 def test_a_past_days_status_still_reads_after_its_service_was_retired(db_url: str) -> None:
     """A service retired once its day is past (no conflict: past days are not checked): that day's
     status and plan page still read. Failed before: both 500s."""
