@@ -385,7 +385,7 @@ class PlanningService:
             if orphaned:
                 raise WorkshopConflict(
                     N_(
-                        "the change removes a technician or service named by the clock events of"
+                        "the change removes a technician, service or operation named by the clock events of"
                         " %(count)s booking(s) on days not yet past, which not even force may do:"
                         " remove them once those days are past"
                     )
@@ -1221,6 +1221,17 @@ class PlanningService:
                 workshops_db.touch(locked, self.clock.now())
                 workshop = self.workshop(workshop_id, session)
                 old = bookings_db.booking_of(row)
+                if changes.get("service", old.service) != old.service:
+                    clocked_on = events_db.clocked_days(session, workshop_id, booking_id)
+                    if clocked_on:  # its events name operations by index: another service's (review-s25)
+                        raise Conflict(
+                            N_(
+                                "its work was clocked on %(date)s: a booking with clocked work keeps"
+                                " its service"
+                            )
+                            % {"date": min(clocked_on).isoformat()},
+                            [],
+                        )
                 # The customer's details take no room. (An empty change asks for a place afresh.)
                 details_only = bool(changes) and set(changes) <= DETAILS
                 if details_only and not (old.at_risk or old.overbooked):  # it has its place: kept

@@ -295,7 +295,16 @@ def test_staffing_search_finds_a_cheaper_staffing_that_meets_an_easy_target() ->
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("on_time>0.9", "expected METRIC"), ("speed>=3", "unknown metric 'speed'"), ("on_time>=x", "expected")],
+    [
+        ("on_time>0.9", "expected METRIC"),
+        ("speed>=3", "unknown metric 'speed'"),
+        ("on_time>=x", "expected"),
+        # review-s25: digits and dots that are no number were a ValueError (a traceback, exit 1)
+        ("on_time>=1.2.3", "expected METRIC"),
+        ("on_time>=.", "expected METRIC"),
+        # review-s25: a share is 0..1: "on_time>=95" (read as a percent) was taken and met by nothing
+        ("on_time>=95", r"on_time is a share from 0 to 1, got 95"),
+    ],
 )
 def test_bad_targets(text: str, reason: str) -> None:
     from simulation.staffing import parse_target
