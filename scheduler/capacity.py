@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from scheduler.clock import DayClock
-from scheduler.contract import Workshop, hhmm_minutes
+from scheduler.contract import Booking, Workshop, hhmm_minutes
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,20 @@ def handover_hours(workshop: Workshop, date: dt.date, rules: HandoverRule) -> tu
         first = max(first, min((s.start for s in on_duty), key=hhmm_minutes), key=hhmm_minutes)
         last = max((s.end for s in on_duty), key=hhmm_minutes)
     return first, max(last, rules.afternoon_handover, key=hhmm_minutes)
+
+
+def after_desk_hours(workshop: Workshop, booking: Booking, rules: HandoverRule) -> bool:
+    """A drop-off customer's car promised when the desk does not hand cars back: outside the
+    handover hours of the promise's day (a promise stored before the offers kept to those hours;
+    bayplan never changes a promise made to a customer). Never a waiter's: he waits at the desk."""
+    if booking.waiter or booking.promised is None:
+        return False
+    clock = DayClock(workshop.timezone, booking.promised.astimezone(workshop.tz).date())
+    hours = handover_hours(workshop, clock.date, rules)
+    if hours is None:
+        return True
+    at = clock.minutes(booking.promised)
+    return not clock.wall(hours[0]) <= at <= clock.wall(hours[1])
 
 
 HANDOVER_SEARCH_DAYS = 31
