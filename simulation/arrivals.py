@@ -105,11 +105,11 @@ class Promises:
             return pickup_in * DAY + self.handovers(date + dt.timedelta(days=pickup_in)).handed_over(
                 self.pickup
             )
+        noon, morning, afternoon = self.rule
         if waiter:
-            return promise(drop + standard + self.buffer, True, drop, *self.rule)
-        return self.handovers(date).handed_over(
-            promise(drop + standard + self.margin, False, drop, *self.rule)
-        )
+            return promise(drop + standard + self.buffer, True, drop, noon, morning, afternoon)
+        day = self._days.get(date) or self.handovers(date)  # the hot loop: one lookup a vehicle
+        return day.handed_over(promise(drop + standard + self.margin, False, drop, noon, morning, afternoon))
 
 
 class HistoryDemand:
