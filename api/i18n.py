@@ -45,6 +45,8 @@ SCRIPT_TEXTS = {
     "series": SERIES,  # a list's items as the language joins them ("、" in Chinese, not "，")
     "overbooking_risk": N_("Overbooking risk"),
     "loan_car_mark": N_("loan car"),
+    # A drop-off promised when the desk does not hand cars back (an old promise, kept as told).
+    "after_desk_hours": N_("after desk hours"),
     "parts_eta_invalid": N_(
         "Parts arrive: give a time (and a date, if not the booking's), or leave both empty."
     ),

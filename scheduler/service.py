@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from scheduler import multiday, phases, refusals
 from scheduler.cache import CacheHolders, PartitionedLRU
-from scheduler.capacity import CapacityRules
+from scheduler.capacity import CapacityRules, after_desk_hours
 from scheduler.clock import SYSTEM_CLOCK, Clock, DayClock
 from scheduler.contention import Contention, fair_share
 from scheduler.contract import (
@@ -1193,6 +1193,16 @@ class PlanningService:
         listed: list[tuple[Booking, DayListing]] = [(b, "own") for b in own]
         listed += [(b, "carried_in") for b in carried]
         return listed + [(b, "pickup_only") for b in later]
+
+    def desk_list(
+        self, workshop_id: str, date: dt.date, pickups: bool = False
+    ) -> list[tuple[Booking, DayListing, bool]]:
+        """The day's bookings as the desk lists them (`day_bookings`), each with whether its car is
+        promised when the desk does not hand cars back (capacity.after_desk_hours: a promise made
+        before the offers kept to the desk's hours, kept as told; the desk calls the customer)."""
+        listed = self.day_bookings(workshop_id, date, pickups)
+        workshop = self.workshop(workshop_id)
+        return [(b, why, after_desk_hours(workshop, b, self.rules)) for b, why in listed]
 
     def change(
         self,

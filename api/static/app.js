@@ -404,6 +404,11 @@ function setupBooking() {
 
   // Only the newest listing renders (a move, a booking and a date change may overlap), and the
   // body is aria-busy while one is on its way, so nobody acts on a row about to be replaced.
+  // The promised pickup, marked (in words, not colour alone) where the desk does not hand cars
+  // back then: a promise made before offers kept to the desk's hours, kept as told.
+  const promisedWords = (b, shown) =>
+    whenOf(b.promised, shown) + (b.after_desk_hours ? " · ⚠ " + t("after_desk_hours") : "");
+
   let listing = 0;
   const showBookings = async () => {
     const mine = ++listing;
@@ -432,7 +437,7 @@ function setupBooking() {
         b.at_risk ? "⚠ " + t("at_risk_mark") : null].filter(Boolean).join(" · ");
       if (b.at_risk) tr.classList.add("at-risk");
       const shown = b.carried_in ? date : b.drop_off;
-      const cells = [b.plate || b.id, customer, b.phone || "", service, dropOff, b.promised ? whenOf(b.promised, shown) : ""];
+      const cells = [b.plate || b.id, customer, b.phone || "", service, dropOff, b.promised ? promisedWords(b, shown) : ""];
       // The parts ETA on the workshop's clock, dated when not on the drop-off's day.
       if (withParts) cells.push(b.parts_eta ? whenOf(localIso(ZONE, b.parts_eta), shown) : "");
       cells.push(b.waiter ? t("yes") : t("no"));
@@ -463,7 +468,7 @@ function setupBooking() {
       tr.dataset.find = findable(b);
       // What the customer is handed first (plate, promised pickup, the loan car to take back): on a
       // phone those columns are on screen without scrolling the table sideways.
-      const cells = [b.plate || b.id, whenOf(b.promised, date), b.loan_car ? t("yes") : t("no"),
+      const cells = [b.plate || b.id, promisedWords(b, date), b.loan_car ? t("yes") : t("no"),
         [b.customer, b.model].filter(Boolean).join(" · "), b.phone || "", b.service,
         t("pickup_dropped_off", { drop_off: whenOf(b.drop_off, date) })];
       for (const text of cells) {

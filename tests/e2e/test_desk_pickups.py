@@ -132,3 +132,28 @@ def test_on_a_phone_the_pickups_show_plate_promised_pickup_and_loan_car_without_
     assert page.evaluate("window.scrollX") == 0
     assert page.evaluate("document.querySelector('#pickups-box .table-scroll').scrollLeft") == 0
     page.close()
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_an_old_after_hours_promise_is_marked_at_the_desk(
+    served: Server, browser: Any, language: str
+) -> None:
+    """handover-s25: a booking stored before offers kept to the desk's hours, promised 18:35 (the
+    desk hands cars back until 17:30), keeps its promise and is marked in words at the desk."""
+    import json
+    import sqlite3
+
+    server, said = served, texts(language)
+    maint = {"service": "MAINT", "drop_off": f"{DATE}T13:00:00+08:00", "plate": "粤B00003"}
+    made = httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=maint)
+    assert made.status_code == 201, made.text
+    with sqlite3.connect(server.db) as db:
+        (body,) = db.execute("SELECT body FROM bookings WHERE id = ?", (made.json()["id"],)).fetchone()
+        old = json.dumps({**json.loads(body), "promised": f"{DATE}T18:35:00+08:00"})
+        db.execute("UPDATE bookings SET body = ? WHERE id = ?", (old, made.json()["id"]))
+
+    page = desk(browser, server, "tiny", language)
+    ask(page, "MAINT", DATE)
+    page.wait_for_function("document.querySelectorAll('#bookings tr').length === 1")
+    assert f"18:35 · ⚠ {said['after_desk_hours']}" in _cells(page.locator("#bookings tr"))
+    page.close()
