@@ -158,21 +158,24 @@ MAX_ECHO = 200
 
 
 def _json_safe(value: object) -> object:
-    """`value` as plain JSON: non-finite floats (NaN, Infinity: not JSON) and exceptions as strings."""
+    """`value` as plain JSON: non-finite floats (NaN, Infinity: not JSON) and exceptions as strings;
+    half a UTF-16 pair (JSON's "\\ud800", not UTF-8: the body failed to render, a 500) escaped."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(_json_safe(str(k))): _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
     if isinstance(value, BaseException):
-        return str(value)
-    if value is None or isinstance(value, str | int | float):
+        return _json_safe(str(value))
+    if value is None or isinstance(value, int | float):
         return value
     try:
         return _json_safe(jsonable_encoder(value))
     except Exception:  # anything else is shown as text
-        return str(value)
+        return _json_safe(str(value))
 
 
 #: How pydantic lists the values a field may take ("'a', 'b' or 'c'"), its last word translated.

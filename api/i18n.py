@@ -45,6 +45,8 @@ SCRIPT_TEXTS = {
     "series": SERIES,  # a list's items as the language joins them ("、" in Chinese, not "，")
     "overbooking_risk": N_("Overbooking risk"),
     "loan_car_mark": N_("loan car"),
+    # A drop-off promised when the desk does not hand cars back (an old promise, kept as told).
+    "after_desk_hours": N_("after desk hours"),
     "parts_eta_invalid": N_(
         "Parts arrive: give a time (and a date, if not the booking's), or leave both empty."
     ),
@@ -62,6 +64,18 @@ SCRIPT_TEXTS = {
     "not_cancelled": N_("Not cancelled: %(problem)s"),
     "overrun_bar": N_("%(vehicle)s, operation %(number)s (%(step)s)"),
     "why_not": N_("Why not other times? (%(count)s)"),
+    "at_risk_mark": N_("At risk"),
+    "change_eta": N_("Parts ETA"),
+    "change_eta_of": N_("Change the parts ETA of %(booking)s"),
+    "eta_heading": N_("Parts ETA of %(booking)s"),
+    "eta_current": N_("Parts arrive %(eta)s."),
+    "eta_none": N_("No parts ETA: the parts are in."),
+    "at_risk_because": N_("At risk: %(reason)s"),
+    "eta_invalid": N_("Parts arrive: give a time (and its date); if the parts are in, press “Parts are in”."),
+    "eta_changed": N_("%(booking)s: parts arrive %(eta)s."),
+    "eta_cleared": N_("%(booking)s: the parts are in."),
+    "eta_kept_at_risk": N_("%(booking)s kept at risk, parts arrive %(eta)s: %(reason)s"),
+    "eta_not_changed": N_("Parts ETA not changed: %(problem)s"),
     "other_quarter_hours": N_("other quarter hours"),
 }
 

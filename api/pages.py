@@ -26,7 +26,7 @@ from api.deps import ClockDep, NowQuery, RunnerDep, ServiceDep, ShopFloorDep, se
 from api.login import COOKIE, language_switch
 from scheduler import actuals
 from scheduler.clocking import DayStatus
-from scheduler.contract import FIRST_DATE, LAST_DATE, Day, Moment, Workshop
+from scheduler.contract import FIRST_DATE, LAST_DATE, Booking, Day, Moment, Workshop
 from scheduler.day_page import (
     TechnicianDay,
     TechnicianJob,
@@ -219,6 +219,7 @@ def plan_page(
                 bookings=day.bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
                 at_risk=at_risk(workshop, status, labels["carried"], date, t,
                                 {b.id: b.plate for b in [*day.bookings, *day.seen] if b.plate}),
+                pickups=handed_back(workshop, day.pickups, date, t),
                 now=now.astimezone(workshop.tz).isoformat(),
                 stream_url=stream_url(request, workshop_id, date))  # fmt: skip
 
@@ -313,6 +314,30 @@ def at_risk(
         }
         for b in risky
     ]
+
+
+def handed_back(
+    workshop: Workshop, pickups: list[Booking], date: dt.date, t: Translator
+) -> list[dict[str, str]]:
+    """The cars from earlier days handed back on `date` (`DayPage.pickups`) as the plan page lists
+    them, in their order (by promised pickup): the plate (else the booking), the service as code and
+    name, the customer and model, the drop-off and the promised pickup where the workshop is (dated
+    when not on `date`) and whether a loan car comes back. No phone: the foreman's list."""
+    rows = []
+    for b in pickups:
+        service = workshop.service(b.service)
+        rows.append(
+            {
+                "booking": b.id,
+                "plate": b.plate or b.id,
+                "service": f"{b.service} · {service.name}" if service else b.service,
+                "customer": " · ".join(x for x in (b.customer, b.model) if x),
+                "drop_off": _hm_on(b.drop_off, workshop, date),
+                "promised": _hm_on(b.promised, workshop, date),
+                "loan_car": t.gettext("yes") if b.loan_car else t.gettext("no"),
+            }
+        )
+    return rows
 
 
 def my_jobs(mine: TechnicianDay, t: Translator | None = None) -> list[dict[str, object]]:

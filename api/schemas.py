@@ -68,6 +68,14 @@ class DayBooking(Booking):
         " promised the morning after its last day); listed after the day's bookings, by promised pickup;"
         " absent otherwise",
     )
+    after_desk_hours: bool | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="true: a drop-off customer's car promised when the desk does not hand cars back"
+        " (outside the desk's handover hours that day: a promise stored before offers kept to those"
+        " hours; bayplan never changes a promise made to a customer, the desk may call them); absent"
+        " otherwise (and on waiters)",
+    )
 
 
 class Refusal(BaseModel):
@@ -254,8 +262,8 @@ class WorkshopConflictProblem(Problem):
     forceable: bool = Field(
         True,
         description="whether the change with force=true would be stored, these bookings kept at risk; false"
-        " when it removes a technician or service named by clock events of a day not yet past, or would"
-        " put at risk a repair whose work was clocked on a later day of it",
+        " when it removes a technician, service or operation named by clock events of a day not yet past, or"
+        " would put at risk a repair whose work was clocked on a later day of it",
     )
 
 

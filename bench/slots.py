@@ -34,7 +34,7 @@ from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Wo
 from scheduler.planning import to_plan
 from scheduler.scenarios import Demand, load_scenario
 from scheduler.slots import EJECTION_SECONDS, CapacityRules, DayBook, Offer
-from scheduler.validator import validate_plan
+from scheduler.validator import handover_warnings, validate_plan
 from solver.model import SolveParameters, fit_all
 from solver.problem import DaySolution
 
@@ -157,12 +157,16 @@ def exact_fits(day: DayBook, probe: Booking, limit: float) -> bool | None:
 def unsound(day: DayBook, code: str, waiter: bool, offer: Offer) -> bool:
     """The offer's whole-day plan (every accepted booking where its (re)witness puts it, the new
     one where the offer does, booked at its promise) breaks a hard rule by the independent
-    validator, or is late for a promise (an overbooked offer has no plan to check)."""
-    if offer.overbooked:
-        return False
+    validator, or is late for a promise, or promises a drop-off outside the desk's handover hours
+    (validator.handover_warnings: an error for a new offer; an overbooked offer has no plan to check,
+    its promise is checked all the same)."""
     booked = Booking(
         id="offered", service=code, drop_off=offer.drop_off, waiter=waiter, promised=offer.promised
     )
+    if handover_warnings(day.workshop, [booked], day.rules.afternoon_handover):
+        return True
+    if offer.overbooked:
+        return False
     bookings = [b for b, _ in day.accepted] + [booked]
     held = [b for b, _ in day.held]  # multi-day work held on the day: its loan car counts
     request = PlanRequest(workshop=day.workshop, date=day.date, bookings=bookings, held=held)

@@ -18,9 +18,10 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from scheduler.clock import DayClock
-from scheduler.contract import Workshop, hhmm_minutes
+from scheduler.contract import Booking, Workshop, hhmm_minutes
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class CapacityRules:
     """Accepted bookings nearest the drop-off that may be moved (promises kept) to fit a new one."""
 
 
-def round_up(minutes: int, step: int) -> int:
+def round_up(minutes: float, step: int) -> int:
     return math.ceil(minutes / step) * step
 
 
@@ -51,17 +52,33 @@ PROMISE_STEP = 5
 """Promised pickups are on the five minutes."""
 
 
-def promise(ready: int, waiter: bool, drop_off: int, noon: int, morning: int, afternoon: int) -> int:
+def promise(ready: float, waiter: bool, drop_off: float, noon: int, morning: int, afternoon: int) -> int:
     """The promised pickup of work ready at `ready` (buffer included): on the five minutes, and for
     a drop-off customer not before the handover of his half of the day (morning or afternoon
-    drop-off, split at `noon`); a waiter is promised the work's end."""
+    drop-off, split at `noon`); a waiter is promised the work's end. Then, for a drop-off customer,
+    when the desk hands cars back (`DayHandovers.handed_over`; slots.DayBook, scheduler.demand and
+    the simulator's arrivals all apply both steps)."""
     at = round_up(ready, PROMISE_STEP)
     if waiter:
         return at
     return max(at, morning if drop_off < noon else afternoon)
 
 
-def handover_hours(workshop: Workshop, date: dt.date, rules: CapacityRules) -> tuple[str, str] | None:
+class HandoverRule(Protocol):
+    """What the handover hours read of a promise rule: its afternoon handover, the latest the desk
+    stays open for (CapacityRules for offers, a scenario's PromiseRules for its seeded demand)."""
+
+    @property
+    def afternoon_handover(self) -> str: ...
+
+
+def after_hours(promised: float, last: float | None) -> bool:
+    """A drop-off promised at `promised` cannot be handed back then: after the day's last handover
+    `last` (None: the desk hands no car back that day). Both in the same day's minutes."""
+    return last is None or promised > last
+
+
+def handover_hours(workshop: Workshop, date: dt.date, rules: HandoverRule) -> tuple[str, str] | None:
     """When the desk hands cars back on `date` ('HH:MM' first and last; None: not that day). The
     first is when a drop-off can be made (the opening hours' start, and an advisor on shift where the
     workshop has advisors), so a car promised for it is back before any car goes out that day; the
@@ -81,13 +98,27 @@ def handover_hours(workshop: Workshop, date: dt.date, rules: CapacityRules) -> t
     return first, max(last, rules.afternoon_handover, key=hhmm_minutes)
 
 
+def after_desk_hours(workshop: Workshop, booking: Booking, rules: HandoverRule) -> bool:
+    """A drop-off customer's car promised when the desk does not hand cars back: outside the
+    handover hours of the promise's day (a promise stored before the offers kept to those hours;
+    bayplan never changes a promise made to a customer). Never a waiter's: he waits at the desk."""
+    if booking.waiter or booking.promised is None:
+        return False
+    clock = DayClock(workshop.timezone, booking.promised.astimezone(workshop.tz).date())
+    hours = handover_hours(workshop, clock.date, rules)
+    if hours is None:
+        return True
+    at = clock.minutes(booking.promised)
+    return not clock.wall(hours[0]) <= at <= clock.wall(hours[1])
+
+
 HANDOVER_SEARCH_DAYS = 31
 """How far the next handover day is looked for (a workshop closed longer keeps its day's promise)."""
 
 
-def next_handover(workshop: Workshop, date: dt.date, rules: CapacityRules) -> dt.datetime | None:
-    """The first handover time of the first day after `date` the desk hands cars back (None: none
-    within HANDOVER_SEARCH_DAYS, or past the calendar's end)."""
+def next_handover_day(workshop: Workshop, date: dt.date, rules: HandoverRule) -> tuple[dt.date, str] | None:
+    """The first day after `date` the desk hands cars back, and its first handover 'HH:MM' (None:
+    none within HANDOVER_SEARCH_DAYS, or past the calendar's end)."""
     for k in range(1, HANDOVER_SEARCH_DAYS + 1):
         try:
             day = date + dt.timedelta(days=k)
@@ -95,9 +126,51 @@ def next_handover(workshop: Workshop, date: dt.date, rules: CapacityRules) -> dt
             return None
         hours = handover_hours(workshop, day, rules)
         if hours is not None:
-            clock = DayClock(workshop.timezone, day)
-            return clock.at(clock.wall(hours[0]))
+            return day, hours[0]
     return None
+
+
+def next_handover(workshop: Workshop, date: dt.date, rules: HandoverRule) -> dt.datetime | None:
+    """The first handover time of the first day after `date` the desk hands cars back, as an aware
+    time (next_handover_day)."""
+    found = next_handover_day(workshop, date, rules)
+    if found is None:
+        return None
+    clock = DayClock(workshop.timezone, found[0])
+    return clock.at(clock.wall(found[1]))
+
+
+DAY_MINUTES = 24 * 60
+
+
+@dataclass(frozen=True)
+class DayHandovers:
+    """A day's handover rule in its wall-clock minutes (no DST shift: the seeded demand and the
+    simulator count a day as 24 h; slots.DayBook applies the same rule on its DayClock)."""
+
+    last: int | None
+    """The day's last handover (None: the desk hands no car back that day)."""
+    next_first: int | None
+    """The next handover day's first handover, in minutes after this day's midnight (days x 1440 +
+    its wall minutes; None: none within HANDOVER_SEARCH_DAYS)."""
+
+    def handed_over(self, promised: int) -> int:
+        """A drop-off's promise when the desk can hand the car back: `promised` while the desk is
+        open then, else the next handover day's first handover (kept where there is none)."""
+        if not after_hours(promised, self.last) or self.next_first is None:
+            return promised
+        return self.next_first
+
+
+def day_handovers(workshop: Workshop, date: dt.date, rules: HandoverRule) -> DayHandovers:
+    """`date`'s handover rule (handover_hours, next_handover_day) in wall minutes; compute once per
+    day and apply to each promise (`DayHandovers.handed_over`)."""
+    hours = handover_hours(workshop, date, rules)
+    found = next_handover_day(workshop, date, rules)
+    return DayHandovers(
+        last=None if hours is None else hhmm_minutes(hours[1]),
+        next_first=None if found is None else (found[0] - date).days * DAY_MINUTES + hhmm_minutes(found[1]),
+    )
 
 
 def waiter_room(rules: CapacityRules, waiter: bool, drop_off: int, waiter_drop_offs: Iterable[int]) -> bool:

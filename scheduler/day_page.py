@@ -1,7 +1,8 @@
 """What the pages of one workshop day show (api/pages.py: the bay plan, a technician's jobs), read
-in one call: the workshop, the day's bookings, its stored plan, the day as its plans see it and the
-live status, and a technician's jobs of the day in order, the next one marked; what its printouts
-show (the job cards, a technician's day sheet), read and printed in one call; and the home page's
+in one call: the workshop, the day's bookings, its stored plan, the day as its plans see it, the
+live status and the cars from earlier days handed back that day, and a technician's jobs of the
+day in order, the next one marked; what its printouts show (the job cards, a technician's day
+sheet: no car handed back, it has no work), read and printed in one call; and the home page's
 workshops, each with its days and its today."""
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ class DayPage:
     """The bookings as the day's plans see them (`PlanningService.day_view`)."""
     status: DayStatus | None
     """The live day as of `now` (None: the day has no bookings)."""
+    pickups: list[Booking] = field(default_factory=list)
+    """The cars dropped off on an earlier day, with no work on this one, whose promised pickup is
+    on it (`PlanningService.day_bookings`' "pickup_only"), by promised pickup: handed back that day.
+    In no plan and no live status."""
 
 
 @dataclass(frozen=True)
@@ -139,14 +144,16 @@ def technician_jobs(day: DayPage, technician: str) -> list[TechnicianJob]:
 
 def _day_page(floor: ShopFloor, workshop: Workshop, date: dt.date, now: dt.datetime | None) -> DayPage:
     service = floor.service
-    bookings = [b for b, _ in service.day_bookings(workshop.id, date)]  # multi-day repairs carried in too
+    listed = service.day_bookings(workshop.id, date, pickups=True)
+    bookings = [b for b, kind in listed if kind != "pickup_only"]  # multi-day repairs carried in too
+    pickups = [b for b, kind in listed if kind == "pickup_only"]
     try:
         plan: Plan | None = service.stored_plan(workshop.id, date)
     except NotFound:
         plan = None
     view, seen = service.day_view(workshop.id, date)
     status = floor.status(workshop.id, date, now) if bookings else None
-    return DayPage(workshop, bookings, plan, view, seen, status)
+    return DayPage(workshop, bookings, plan, view, seen, status, pickups)
 
 
 @dataclass(frozen=True)

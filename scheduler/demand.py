@@ -6,7 +6,7 @@ import datetime as dt
 
 import numpy as np
 
-from scheduler.capacity import promise
+from scheduler.capacity import DAY_MINUTES, day_handovers, promise
 from scheduler.contract import FIRST_DATE, LAST_DATE, Booking, PlanRequest, Service, hhmm_minutes
 from scheduler.scenarios import MONTHS, Demand, Scenario
 
@@ -19,7 +19,20 @@ def expected_daily_volume(demand: Demand, date: dt.date) -> float:
 
 
 def _local(date: dt.date, minutes: int, scenario: Scenario) -> dt.datetime:
-    return dt.datetime.combine(date, dt.time(minutes // 60, minutes % 60), tzinfo=scenario.workshop.tz)
+    """`minutes` after `date`'s local midnight on the wall clock (past 24 h: a later day)."""
+    day, minutes = date + dt.timedelta(days=minutes // DAY_MINUTES), minutes % DAY_MINUTES
+    return dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60), tzinfo=scenario.workshop.tz)
+
+
+def _handed_over(scenario: Scenario, date: dt.date, minutes: int) -> dt.datetime:
+    """A drop-off's promise at `minutes` of `date` when the desk can hand the car back, by the
+    offers' rule (capacity.DayHandovers): after the day's last handover, or on a day without one,
+    the next handover day's first handover; never past the latest day a moment may fall on."""
+    rules = scenario.demand.promise
+    at = day_handovers(scenario.workshop, date, rules).handed_over(minutes)
+    if date + dt.timedelta(days=at // DAY_MINUTES) > LAST_DATE + dt.timedelta(days=1):
+        at = minutes
+    return _local(date, at, scenario)
 
 
 def _promised(scenario: Scenario, service: Service, date: dt.date, drop: int, waiter: bool) -> dt.datetime:
@@ -28,16 +41,16 @@ def _promised(scenario: Scenario, service: Service, date: dt.date, drop: int, wa
     if service.code in rules.multi_day:
         # On the last plannable days the pickup is the day after the last (a moment's latest day).
         day = min(date + dt.timedelta(days=rules.multi_day[service.code]), LAST_DATE + dt.timedelta(days=1))
-        return _local(day, hhmm_minutes(rules.multi_day_pickup), scenario)
+        return _handed_over(scenario, day, hhmm_minutes(rules.multi_day_pickup))
     handovers = [hhmm_minutes(h) for h in (rules.noon, rules.morning_handover, rules.afternoon_handover)]
     if waiter:
+        # A waiter waits at the desk for his car: the work's end, whenever it is.
         return _local(
             date, promise(drop + standard + rules.waiter_buffer_minutes, True, drop, *handovers), scenario
         )
-    at = promise(drop + standard + rules.margin_minutes, False, drop, *handovers)
-    if at >= 24 * 60:  # past midnight: the next morning's handover
-        return _local(date + dt.timedelta(days=1), hhmm_minutes(rules.morning_handover), scenario)
-    return _local(date, at, scenario)
+    return _handed_over(
+        scenario, date, promise(drop + standard + rules.margin_minutes, False, drop, *handovers)
+    )
 
 
 def generate_bookings(

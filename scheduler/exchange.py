@@ -1,8 +1,10 @@
 """Plain-file exchange with other tools: a plan as CSV (one row per placed operation), a day's
-bookings as CSV, bookings read from CSV (one booking request per row, each checked on its own,
-its line number kept) and a technician's day as iCalendar. A bookings export reads back in as an
-import (its id and promise ignored). `import_file` and `technician_feed` are the API's calls:
-each reads what it needs from the planning service."""
+bookings as CSV (with its pickups: the cars from earlier days too, each row's listing in a last
+column), bookings read from CSV (one booking request per row, each checked on its own, its line
+number kept) and a technician's day as iCalendar. A bookings export reads back in as an import
+(its id and promise ignored; a row listed from an earlier day refused, not booked again).
+`import_file`, `day_bookings_csv` and `technician_feed` are the API's calls: each reads what it
+needs from the planning service."""
 
 from __future__ import annotations
 
@@ -45,6 +47,12 @@ promise from the fit check."""
 EXPORT_COLUMNS = ("id", "service", "drop_off", "promised", "waiter", "fleet_partner", "priority",
                   "customer", "phone", "plate", "model", "vehicle", "loan_car", "parts_eta")  # fmt: skip
 """The bookings export's header (without `phone` for the roles that may not see phones)."""
+LISTING_COLUMN = "listing"
+"""The last column of a day's export with its pickups (`day_bookings_csv`): why the booking is on
+the day's list, `PlanningService.day_bookings`' kind: "own" (dropped off that day), "carried_in" (a
+multi-day repair of an earlier day with work that day), "pickup_only" (dropped off earlier, no work
+that day, promised for pickup on it). An import books only the day's own rows."""
+LISTINGS = ("own", "carried_in", "pickup_only")
 IDEMPOTENCY_COLUMN = "idempotency_key"
 """An optional column: a row imported again with the same key is a replay, not a second booking."""
 MAX_IDEMPOTENCY_KEY = 200
@@ -77,18 +85,53 @@ def bookings_csv(bookings: Sequence[Booking], with_phone: bool, newline: str = "
     writer = csv.writer(out, lineterminator=newline)
     writer.writerow(columns)
     for b in sorted(bookings, key=lambda b: (b.drop_off, b.id)):
-        values = b.model_dump(include=set(columns))
-        row = []
-        for column in columns:
-            value = values.get(column)
-            if isinstance(value, bool):
-                row.append("1" if value else "0")
-            elif isinstance(value, dt.datetime):
-                row.append(value.isoformat())
-            else:
-                row.append("" if value is None else _cell(column, str(value)))
-        writer.writerow(row)
+        writer.writerow(_export_row(b, columns))
     return out.getvalue()
+
+
+def listed_bookings_csv(
+    listed: Sequence[tuple[Booking, str]], with_phone: bool, newline: str = "\r\n"
+) -> str:
+    """The bookings as `bookings_csv` writes them, in the order given, each with its listing in a
+    last column (header `EXPORT_COLUMNS`, then `LISTING_COLUMN`)."""
+    columns = [c for c in EXPORT_COLUMNS if with_phone or c != "phone"]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=newline)
+    writer.writerow([*columns, LISTING_COLUMN])
+    for b, listing in listed:
+        writer.writerow([*_export_row(b, columns), listing])
+    return out.getvalue()
+
+
+def _export_row(b: Booking, columns: Sequence[str]) -> list[str]:
+    values = b.model_dump(include=set(columns))
+    row = []
+    for column in columns:
+        value = values.get(column)
+        if isinstance(value, bool):
+            row.append("1" if value else "0")
+        elif isinstance(value, dt.datetime):
+            row.append(value.isoformat())
+        else:
+            row.append("" if value is None else _cell(column, str(value)))
+    return row
+
+
+def day_bookings_csv(
+    service: PlanningService, workshop_id: str, date: dt.date, with_phone: bool, pickups: bool = False
+) -> str:
+    """The day's bookings export: the bookings dropped off on `date` (`bookings_csv`). With
+    `pickups`, what the foreman hands over that day (`listed_bookings_csv`): those, by drop-off,
+    then the multi-day repairs of earlier days carried in to it, by drop-off, then the cars dropped
+    off earlier and promised for pickup on it with no work that day, by promised pickup, each row's
+    kind in the last column (`PlanningService.day_bookings`). NotFound for an unknown workshop."""
+    if not pickups:
+        return bookings_csv(service.bookings(workshop_id, date), with_phone)
+    listed = service.day_bookings(workshop_id, date, pickups=True)
+    own = sorted((b for b, kind in listed if kind == "own"), key=lambda b: (b.drop_off, b.id))
+    return listed_bookings_csv(
+        [(b, "own") for b in own] + [(b, kind) for b, kind in listed if kind != "own"], with_phone
+    )
 
 
 @dataclass(frozen=True)
@@ -130,6 +173,19 @@ def _value(column: str, text: str) -> object:
     return text
 
 
+def _not_own(listing: str) -> InputError:
+    """Why a row listed on the day from an earlier one (`LISTING_COLUMN`) is not booked again."""
+    if listing in LISTINGS:
+        return InputError(
+            LISTING_COLUMN,
+            N_("listed from an earlier day (%(listing)s), not booked again") % {"listing": listing},
+        )
+    return InputError(
+        LISTING_COLUMN,
+        N_("expected own, carried_in or pickup_only, got %(value)r") % {"value": listing[:40]},
+    )
+
+
 def _records(text: str) -> list[tuple[int, list[str]]]:
     """The CSV records with the line each starts on (a quoted cell may span lines)."""
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -154,7 +210,7 @@ def read_booking_rows(text: str) -> list[BookingRow]:
     header = [cell.strip().lower() for cell in rows[0][1]]
     known = (*BOOKING_COLUMNS, IDEMPOTENCY_COLUMN)
     for column in header:
-        if column not in known and column not in EXPORTED_COLUMNS:
+        if column not in known and column not in (*EXPORTED_COLUMNS, LISTING_COLUMN):
             raise InputError(
                 f"header.{column[:40]}",
                 N_("unknown column; expected some of %(join_known)s") % {"join_known": ", ".join(known)},
@@ -185,6 +241,10 @@ def read_booking_rows(text: str) -> list[BookingRow]:
             continue
         for column in EXPORTED_COLUMNS:
             cells.pop(column, None)
+        listing = cells.pop(LISTING_COLUMN, "").strip().lower()
+        if listing not in ("", "own"):  # a day's export with its pickups: the day's own rows only
+            found.append(BookingRow(number, None, problem=str(_not_own(listing))))
+            continue
         try:
             fields = {c: _value(c, v) for c, v in cells.items() if v.strip()}
         except InputError as exc:

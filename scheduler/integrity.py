@@ -26,7 +26,7 @@ from scheduler.i18n import N_
 from scheduler.kpis import NO_KPIS, compute_kpis
 from scheduler.planning import DEFAULT_PLANNER, make_plan, to_plan
 from scheduler.replan import carried_over, cut_to_clocked, keeping, stuck_bookings
-from scheduler.validator import RULE_ADVISORS, RULE_LOAN_CARS, Violation, validate_plan
+from scheduler.validator import RULE_ADVISORS, RULE_LOAN_CARS, Violation, plan_warnings, validate_plan
 from solver.problem import DaySolution
 
 logger = logging.getLogger("bayplan")
@@ -254,6 +254,22 @@ def _without_cars_short(
     return None if violations else plan
 
 
+def _warn_of_promises(request: PlanRequest) -> None:
+    """Logs the day's bookings promised outside the desk's handover hours (validator.plan_warnings):
+    promises made before the offers kept to those hours, which no plan can change; the plan is
+    valid all the same."""
+    warnings = plan_warnings(request)
+    if warnings:
+        logger.warning(
+            "plan of %s for %s: %d booking(s) promised outside the desk's handover hours: %s%s",
+            request.workshop.id,
+            request.date,
+            len(warnings),
+            "; ".join(w.message for w in warnings[:3]),
+            " …" if len(warnings) > 3 else "",
+        )
+
+
 class NoValidPlan(RuntimeError):
     """No plan of the request keeps its pinned work within the hard rules (work clocked so late
     that the rest of its booking fits nowhere in the day, say): not even one placing nothing else."""
@@ -274,6 +290,7 @@ def checked_plan(
     (`_without_cars_short`).
     `before_greedy`: a plan tried before the greedy one (the day plan's witness, which keeps every
     promise where the greedy plan knows none)."""
+    _warn_of_promises(request)
     violations = validate_plan(request, plan)
     if not violations:
         return plan

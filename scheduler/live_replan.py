@@ -138,12 +138,15 @@ def live_now(
 ) -> dt.datetime:
     """The moment the day is known up to: `now` (default the clock), or the latest event if that is
     behind (events reported ahead of a replayed clock), kept within the day, on the workshop's clock
-    (what is projected from it keeps its offset)."""
+    (what is projected from it keeps its offset). Kept before the day's last minute, unless an
+    event was clocked in it (23:59:30: a re-plan from 23:59 refused it, review-s25)."""
     moment = now or service.clock.now()
+    last = day_end(workshop, date) - dt.timedelta(minutes=1)
     if state.latest is not None:
         moment = max(moment, state.latest)
+        last = max(last, state.latest)
     start = dt.datetime.combine(date, dt.time(), tzinfo=workshop.tz)
-    return min(max(moment, start), day_end(workshop, date) - dt.timedelta(minutes=1)).astimezone(workshop.tz)
+    return min(max(moment, start), last).astimezone(workshop.tz)
 
 
 def _replan(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from scheduler import multiday, phases, refusals
 from scheduler.cache import CacheHolders, PartitionedLRU
-from scheduler.capacity import CapacityRules
+from scheduler.capacity import CapacityRules, after_desk_hours
 from scheduler.clock import SYSTEM_CLOCK, Clock, DayClock
 from scheduler.contention import Contention, fair_share
 from scheduler.contract import (
@@ -385,7 +385,7 @@ class PlanningService:
             if orphaned:
                 raise WorkshopConflict(
                     N_(
-                        "the change removes a technician or service named by the clock events of"
+                        "the change removes a technician, service or operation named by the clock events of"
                         " %(count)s booking(s) on days not yet past, which not even force may do:"
                         " remove them once those days are past"
                     )
@@ -1194,6 +1194,16 @@ class PlanningService:
         listed += [(b, "carried_in") for b in carried]
         return listed + [(b, "pickup_only") for b in later]
 
+    def desk_list(
+        self, workshop_id: str, date: dt.date, pickups: bool = False
+    ) -> list[tuple[Booking, DayListing, bool]]:
+        """The day's bookings as the desk lists them (`day_bookings`), each with whether its car is
+        promised when the desk does not hand cars back (capacity.after_desk_hours: a promise made
+        before the offers kept to the desk's hours, kept as told; the desk calls the customer)."""
+        listed = self.day_bookings(workshop_id, date, pickups)
+        workshop = self.workshop(workshop_id)
+        return [(b, why, after_desk_hours(workshop, b, self.rules)) for b, why in listed]
+
     def change(
         self,
         workshop_id: str,
@@ -1221,6 +1231,17 @@ class PlanningService:
                 workshops_db.touch(locked, self.clock.now())
                 workshop = self.workshop(workshop_id, session)
                 old = bookings_db.booking_of(row)
+                if changes.get("service", old.service) != old.service:
+                    clocked_on = events_db.clocked_days(session, workshop_id, booking_id)
+                    if clocked_on:  # its events name operations by index: another service's (review-s25)
+                        raise Conflict(
+                            N_(
+                                "its work was clocked on %(date)s: a booking with clocked work keeps"
+                                " its service"
+                            )
+                            % {"date": min(clocked_on).isoformat()},
+                            [],
+                        )
                 # The customer's details take no room. (An empty change asks for a place afresh.)
                 details_only = bool(changes) and set(changes) <= DETAILS
                 if details_only and not (old.at_risk or old.overbooked):  # it has its place: kept

@@ -609,8 +609,7 @@ class DayBook:
         the desk is open then (capacity.handover_hours); work ready after the desk closes, or on a
         day it does not open, is promised for the next handover day's first handover time. (Not
         for a waiter: he waits for his car at the desk, promised the work's end.)"""
-        last = self._last_handover
-        if last is not None and promised <= last:
+        if not capacity.after_hours(promised, self._last_handover):
             return self.clock.at(promised)
         later = capacity.next_handover(self.workshop, self.date, self.rules)
         return later if later is not None else self.clock.at(promised)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -68,6 +68,16 @@ RULES: tuple[str, ...] = (
     RULE_MULTI_DAY,
     RULE_ADVISORS,
 )
+
+
+WARNING_HANDOVER = "handover"
+"""A drop-off promised outside the desk's handover hours (handover_warnings): not a hard rule of a
+plan (validate_plan never reports it: a plan cannot change a promise, and a booking stored before
+the offers kept to the desk's hours may carry one made to the customer); a new offer's promise
+must have none (bench.slots, the offer tests), a day's bookings are read as warnings
+(plan_warnings)."""
+
+WARNINGS: tuple[str, ...] = (WARNING_HANDOVER,)
 
 
 def N_(message: str) -> str:
@@ -825,6 +835,65 @@ def assert_valid(request: PlanRequest, plan: Plan) -> None:
     if violations:
         lines = "\n".join(f"  [{v.rule}] {v.message}" for v in violations)
         raise AssertionError(f"plan breaks {len(violations)} hard rule(s):\n{lines}")
+
+
+def _handover_hours(workshop: Workshop, date: dt.date, afternoon_handover: str) -> tuple[str, str] | None:
+    """When the desk hands cars back on `date` ('HH:MM' first and last; None: it does not): from the
+    opening, or the first advisor on duty if later, to the last advisor's shift end (the opening's
+    end without advisors), never before the promise rule's afternoon handover; none on a holiday or
+    where the workshop has advisors and none works that weekday."""
+
+    def minutes(hhmm: str) -> int:
+        hours, mins = map(int, hhmm.split(":"))
+        return 60 * hours + mins
+
+    if date in workshop.closed_days:
+        return None
+    first, last = workshop.opening_window()
+    if workshop.advisors:
+        shifts = [a.shift for a in workshop.advisors if date.weekday() in a.weekdays]
+        if not shifts:
+            return None
+        first = max(first, min((sh.start for sh in shifts), key=minutes), key=minutes)
+        last = max((sh.end for sh in shifts), key=minutes)
+    return first, max(last, afternoon_handover, key=minutes)
+
+
+def handover_warnings(
+    workshop: Workshop, bookings: Iterable[Booking], afternoon_handover: str = "17:30"
+) -> list[Violation]:
+    """The drop-off bookings (not waiters: they wait at the desk for the car) whose promised pickup
+    is not within the desk's handover hours of its day (WARNING_HANDOVER; `afternoon_handover`: the
+    promise rule's, the latest the desk stays open for, CapacityRules.afternoon_handover)."""
+    tz = ZoneInfo(workshop.timezone)
+    found: list[Violation] = []
+    for b in bookings:
+        if b.waiter or b.promised is None:
+            continue
+        local = b.promised.astimezone(tz)
+        hours = _handover_hours(workshop, local.date(), afternoon_handover)
+        values = {"booking": b.id, "promised": local.strftime("%Y-%m-%d %H:%M")}
+        if hours is None:
+            why = N_("booking %(booking)s is promised for %(promised)s, a day the desk hands no car back")
+            found.append(Violation(WARNING_HANDOVER, b.id, why % values))
+            continue
+        first, last = (_wall(local.date(), hhmm, tz) for hhmm in hours)
+        if not first <= _utc(b.promised) <= last:
+            why = N_(
+                "booking %(booking)s is promised for %(promised)s, outside the desk's handover hours"
+                " %(first)s..%(last)s"
+            )
+            found.append(
+                Violation(WARNING_HANDOVER, b.id, why % {**values, "first": hours[0], "last": hours[1]})
+            )
+    return found
+
+
+def plan_warnings(request: PlanRequest, afternoon_handover: str = "17:30") -> list[Violation]:
+    """What a day's plan cannot mend but the desk should know: its bookings promised outside the
+    desk's handover hours (handover_warnings). Never part of validate_plan: a plan with them is
+    valid."""
+    return handover_warnings(request.workshop, request.bookings, afternoon_handover)
 
 
 def validate_multiday(workshop: Workshop, booking: Booking, witness: list[Assignment]) -> list[Violation]:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from sqlalchemy.orm import Session
 
 from scheduler import multiday
-from scheduler.contract import Workshop
+from scheduler.contract import Assignment, Booking, Workshop
 from scheduler.i18n import N_
 from scheduler.integrity import witness_breaks
 from scheduler.storage import BookingRow
@@ -66,9 +66,20 @@ def clocked_work_orphaned(
     fail. Not even `force` removes them: the manager does once those days are past."""
     technicians = {t.id for t in new.technicians}
     services = {s.code for s in new.services}
-    if {t.id for t in old.technicians} <= technicians and {s.code for s in old.services} <= services:
+    # A service kept with fewer operations: events naming a later one name nothing (review-s25).
+    shrunk = {
+        s.code: len(s.operations)
+        for s in new.services
+        if (was := old.service(s.code)) is not None and len(s.operations) < len(was.operations)
+    }
+    if (
+        {t.id for t in old.technicians} <= technicians
+        and {s.code for s in old.services} <= services
+        and not shrunk
+    ):
         return []  # nothing removed: no clock event can name what is gone
     found: dict[str, tuple[dt.date, list[str]]] = {}
+    days_seen: set[tuple[str, dt.date]] = set()
     for booking_id, technician, date in events_db.clocked_since(session, new.id, _first_day(old, new, now)):
         seen = booking_id in found
         reasons = found.setdefault(booking_id, (date, []))[1]
@@ -79,10 +90,16 @@ def clocked_work_orphaned(
             }
             if reason not in reasons:
                 reasons.append(reason)
+        row = bookings_db.get(session, new.id, booking_id) if not seen or shrunk else None
+        booking, witness = bookings_db.accepted_of(row) if row is not None else (None, [])
+        if booking is not None and booking.service in shrunk and (booking_id, date) not in days_seen:
+            days_seen.add((booking_id, date))
+            gone = _operation_gone(session, old, booking, witness, date, shrunk[booking.service])
+            if gone is not None:
+                reasons.append(gone)
         if seen:
             continue  # its service was looked at on its first clocked day
-        row = bookings_db.get(session, new.id, booking_id)
-        service = bookings_db.booking_of(row).service if row is not None else None
+        service = booking.service if booking is not None else None
         if service is not None and service not in services:
             reasons.append(
                 N_("its service %(service)s was clocked on %(date)s")
@@ -93,6 +110,29 @@ def clocked_work_orphaned(
         for booking_id, (date, reasons) in found.items()
         if reasons
     ]
+
+
+def _operation_gone(
+    session: Session, old: Workshop, booking: Booking, witness: list[Assignment], date: dt.date, count: int
+) -> str | None:
+    """Why `booking`'s work clocked on `date` names an operation its service keeps no longer (it
+    keeps `count`): the last one clocked that day, numbered in the service as `old` had it (a
+    multi-day repair's day numbers its share from 0, `multiday.day_operations`); None: all kept."""
+    last = events_db.clocked_days(session, old.id, booking.id).get(date)
+    if last is None:
+        return None
+    day = multiday.day_operations(old, date, booking, witness)
+    operation = (day[0] if day is not None else 0) + last
+    if operation < count:
+        return None
+    service = old.service(booking.service)
+    known = service.operations if service is not None else []
+    name = known[operation].name if operation < len(known) else "?"
+    return N_("its operation %(number)d (%(name)s) was clocked on %(date)s") % {
+        "number": operation + 1,
+        "name": name,
+        "date": date.isoformat(),
+    }
 
 
 def _first_day(old: Workshop, new: Workshop, now: dt.datetime) -> dt.date:

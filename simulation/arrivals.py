@@ -11,11 +11,11 @@ numbers); the rules only decide what happens to them.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from scheduler.capacity import DayHandovers, day_handovers, promise
 from scheduler.contract import hhmm_minutes
 from scheduler.demand import expected_daily_volume
 from scheduler.durations import work_factors
@@ -69,8 +69,47 @@ def choose_period(scenario: Scenario, days: int, month: str | None, season: str 
     return Period(dt.date(year, MONTHS.index(key) + 1, 1), days, label)
 
 
-def _round5(minutes: float) -> float:
-    return math.ceil(minutes / 5) * 5
+class Promises:
+    """The scenario's promise rule on the simulator's minutes (from a day's midnight, 24 h a day),
+    the rule the offers and the seeded demand apply (capacity.promise, then the desk's handover
+    hours, capacity.DayHandovers, computed once per date): a waiter is promised his work's end; a
+    drop-off the handover of his half of the day, or later, within the desk's hours, else the next
+    handover day's first handover; multi-day work its pickup day's pickup, handed over alike."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        p = scenario.demand.promise
+        self.scenario = scenario
+        self.buffer, self.margin = p.waiter_buffer_minutes, p.margin_minutes
+        self.rule = (
+            hhmm_minutes(p.noon),
+            hhmm_minutes(p.morning_handover),
+            hhmm_minutes(p.afternoon_handover),
+        )
+        self.pickup = hhmm_minutes(p.multi_day_pickup)
+        self._days: dict[dt.date, DayHandovers] = {}
+
+    def handovers(self, date: dt.date) -> DayHandovers:
+        found = self._days.get(date)
+        if found is None:
+            found = self._days[date] = day_handovers(
+                self.scenario.workshop, date, self.scenario.demand.promise
+            )
+        return found
+
+    def promised(
+        self, date: dt.date, drop: float, standard: float, waiter: bool, pickup_in: int | None = None
+    ) -> float:
+        """The promise of a vehicle left at `drop` on `date` for `standard` minutes of work;
+        `pickup_in`: multi-day work, picked up that many days after `date`."""
+        if pickup_in is not None:
+            return pickup_in * DAY + self.handovers(date + dt.timedelta(days=pickup_in)).handed_over(
+                self.pickup
+            )
+        noon, morning, afternoon = self.rule
+        if waiter:
+            return promise(drop + standard + self.buffer, True, drop, noon, morning, afternoon)
+        day = self._days.get(date) or self.handovers(date)  # the hot loop: one lookup a vehicle
+        return day.handed_over(promise(drop + standard + self.margin, False, drop, noon, morning, afternoon))
 
 
 class HistoryDemand:
@@ -99,14 +138,7 @@ class HistoryDemand:
         self.multi_day = [d.promise.multi_day.get(c, 0) for c in self.codes]
         open_at, close_at = ws.opening_window()
         self.open_at, self.close_at = float(hhmm_minutes(open_at)), float(hhmm_minutes(close_at))
-        p = d.promise
-        self.buffer, self.margin = float(p.waiter_buffer_minutes), float(p.margin_minutes)
-        self.noon = float(hhmm_minutes(p.noon))
-        self.morning, self.afternoon = (
-            float(hhmm_minutes(p.morning_handover)),
-            float(hhmm_minutes(p.afternoon_handover)),
-        )
-        self.pickup = float(hhmm_minutes(p.multi_day_pickup))
+        self.promises = Promises(scenario)
 
     def expected(self, date: dt.date) -> float:
         return expected_daily_volume(self.demand, date) * self.growth
@@ -169,12 +201,11 @@ class HistoryDemand:
             if self.multi_day[c]:
                 # A stage of a multi-day job: the vehicle came 1-2 days ago and is there at opening.
                 drop = self.open_at
-                promised = (self.multi_day[c] - int(carried[j])) * DAY + self.pickup
-            elif waiter:
-                promised = _round5(drop + self.standard[c] + self.buffer)
+                promised = self.promises.promised(
+                    date, drop, 0.0, waiter, self.multi_day[c] - int(carried[j])
+                )
             else:
-                handover = self.morning if drop < self.noon else self.afternoon
-                promised = max(handover, _round5(drop + self.standard[c] + self.margin))
+                promised = self.promises.promised(date, drop, self.standard[c], waiter)
             vehicles.append(
                 Vehicle(
                     arrival=base + drop,

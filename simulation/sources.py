@@ -28,7 +28,7 @@ from scheduler.contract import hhmm_minutes
 from scheduler.durations import work_factors
 from scheduler.errors import InputError
 from scheduler.scenarios import Scenario
-from simulation.arrivals import MAX_OPS
+from simulation.arrivals import MAX_OPS, Promises
 from simulation.fit import Fit, draw_work
 from simulation.history import History, Order, load_history, load_mapping
 from simulation.model import DAY, Vehicle
@@ -73,24 +73,17 @@ class Catalogue:
         self.efficiency = {t.id: t.efficiency for t in ws.technicians}
         open_at, close_at = ws.opening_window()
         self.open_at, self.close_at = float(hhmm_minutes(open_at)), float(hhmm_minutes(close_at))
-        p = d.promise
-        self.buffer, self.margin = float(p.waiter_buffer_minutes), float(p.margin_minutes)
-        self.noon = float(hhmm_minutes(p.noon))
-        self.morning = float(hhmm_minutes(p.morning_handover))
-        self.afternoon = float(hhmm_minutes(p.afternoon_handover))
-        self.pickup = float(hhmm_minutes(p.multi_day_pickup))
+        self.promises = Promises(scenario)
 
     def midnight(self, date: dt.date) -> dt.datetime:
         return dt.datetime.combine(date, dt.time(0), tzinfo=self.tz)
 
-    def promise(self, c: int, drop: float, waiter: bool, carried: int = 1) -> float:
-        """The promised pickup (minutes from the day's midnight) by the scenario's promise rules."""
+    def promise(self, c: int, date: dt.date, drop: float, waiter: bool, carried: int = 1) -> float:
+        """The promised pickup (minutes from `date`'s midnight) by the scenario's promise rules, as
+        the offers promise (arrivals.Promises)."""
         if c in self.multi_day:
-            return (self.multi_day[c] - carried) * DAY + self.pickup
-        if waiter:
-            return math.ceil((drop + self.standard[c] + self.buffer) / 5) * 5
-        handover = self.morning if drop < self.noon else self.afternoon
-        return max(handover, math.ceil((drop + self.standard[c] + self.margin) / 5) * 5)
+            return self.promises.promised(date, drop, 0.0, waiter, self.multi_day[c] - carried)
+        return self.promises.promised(date, drop, self.standard[c], waiter)
 
     def vehicles(
         self,
@@ -116,7 +109,7 @@ class Catalogue:
             if o.promised_at is not None:
                 promised = (o.promised_at - midnight).total_seconds() / 60
             else:
-                promised = self.promise(c, drop, o.waiter)
+                promised = self.promise(c, date, drop, o.waiter)
             if o.clocked_minutes and self.standard[c] > 0:
                 content = o.clocked_minutes * self.efficiency.get(o.technician, 1.0)
                 work = [content / self.standard[c]] * MAX_OPS

@@ -14,7 +14,7 @@ from scheduler.i18n import N_
 if TYPE_CHECKING:
     from simulation.results import Metric
 
-_TARGET = re.compile(r"^\s*([a-z0-9_]+)\s*(>=|<=)\s*([0-9.]+)\s*$")
+_TARGET = re.compile(r"^\s*([a-z0-9_]+)\s*(>=|<=)\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*$")
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,16 @@ def parse_target(text: str) -> Target:
             "target",
             N_("unknown metric %(name)r (one of %(known)s)")
             % {"name": name, "known": ", ".join(KNOWN_TARGETS)},
+        )
+    from simulation.results import METRIC_UNITS, UNIT_BOUNDS  # pydantic models only: no simulation
+
+    _, high = UNIT_BOUNDS[METRIC_UNITS[name]]
+    if METRIC_UNITS[name] == "share" and high is not None and float(value) > high:
+        # A share is 0..1: "on_time>=95" (a percent) was met by no staffing, silently (review-s25).
+        raise InputError(
+            "target",
+            N_("%(name)s is a share from 0 to 1, got %(value)s (e.g. %(name)s>=0.95)")
+            % {"name": name, "value": value},
         )
     return Target(name, op == ">=", float(value))
 

@@ -273,6 +273,18 @@ def tiny_workshop(
     )  # fmt: skip
 
 
+def overtime_tiny_workshop() -> Workshop:
+    """The tiny workshop open 08:00-17:00, its technician 08:00-17:00 with an hour of overtime and
+    one loan car; LONG is 300 minutes of work: dropped off on DAY at 13:00 it is ready at 18:00,
+    after the desk closed, and promised the next morning at 08:00 (a pickup on a later day, with
+    no work on it)."""
+    ws = tiny_workshop(
+        closing="17:00", shift_end="17:00", services={"MAINT": ("Maint", 60), "LONG": ("Long", 300)}
+    )
+    techs = [t.model_copy(update={"max_overtime_minutes": 60}) for t in ws.technicians]
+    return ws.model_copy(update={"technicians": techs, "loan_cars": 1})
+
+
 def four_bay_workshop(**changes: object) -> Workshop:
     """An express lane, a general lift, a fleet partner's lift and a paint booth; a junior and a
     senior technician; lube, minor repair and paint services."""

@@ -119,7 +119,9 @@ def cancel_booking(workshop_id: str, booking_id: str, service: ServiceDep, _: Bo
     summary="A day's bookings",
     description="The bookings dropped off on `date`, then the multi-day repairs of earlier days whose"
     " work carries over to it, marked `carried_in`; with `pickups=true`, then the cars dropped off on"
-    " an earlier day with no work on `date` whose promised pickup is on it, marked `pickup_only`.",
+    " an earlier day with no work on `date` whose promised pickup is on it, marked `pickup_only`. A"
+    " drop-off promised when the desk does not hand cars back (a promise made before offers kept to the"
+    " desk's hours) is marked `after_desk_hours`.",
 )
 def list_bookings(
     workshop_id: str,
@@ -131,7 +133,13 @@ def list_bookings(
 ) -> list[DayBooking]:
     t = translator(request)
     listed = [
-        DayBooking.model_validate({**b.model_dump(), listing: True} if listing != "own" else b.model_dump())
-        for b, listing in service.day_bookings(workshop_id, date, pickups)
+        DayBooking.model_validate(
+            {
+                **b.model_dump(),
+                **({listing: True} if listing != "own" else {}),
+                **({"after_desk_hours": True} if late else {}),
+            }
+        )
+        for b, listing, late in service.desk_list(workshop_id, date, pickups)
     ]
     return [booking_in_words(b, t) for b in listed]

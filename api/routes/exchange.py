@@ -18,7 +18,8 @@ from scheduler.exchange import (
     BOOKING_COLUMNS,
     EXPORT_COLUMNS,
     IDEMPOTENCY_COLUMN,
-    bookings_csv,
+    LISTING_COLUMN,
+    day_bookings_csv,
     import_file,
     plan_csv,
     technician_feed,
@@ -62,13 +63,20 @@ def plan_as_csv(workshop_id: str, date: Day, service: ServiceDep, _: PlansReadKe
     + ", ".join(EXPORT_COLUMNS)
     + " (aware ISO 8601 times, waiter 1/0). A manager's export has no phone column (personal data"
     " only for the roles that call the customer). The file imports again as it is through"
-    " POST /bookings/import (id and promised are read past: each row is booked anew).",
+    " POST /bookings/import (id and promised are read past: each row is booked anew)."
+    " With `pickups=true`, what the day hands over: a last column `"
+    + LISTING_COLUMN
+    + "` (the other columns as they are, in their order) and after the day's own bookings (`own`)"
+    " the multi-day repairs of earlier days with work that day (`carried_in`), then the cars dropped"
+    " off on an earlier day with no work that day whose promised pickup is on it (`pickup_only`), by"
+    " promised pickup; an import books only the `own` rows (the others are refused, not booked again).",
     responses={200: {"content": {"text/csv": {"example": ",".join(EXPORT_COLUMNS) + "\r\n"}}}},
 )
-def export_bookings(workshop_id: str, date: Day, service: ServiceDep, key: ReadingKey) -> Response:
-    bookings = service.bookings(workshop_id, date)
+def export_bookings(
+    workshop_id: str, date: Day, service: ServiceDep, key: ReadingKey, pickups: bool = False
+) -> Response:
     return Response(
-        bookings_csv(bookings, sees_phones(key)),
+        day_bookings_csv(service, workshop_id, date, sees_phones(key), pickups),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="bookings-{workshop_id}-{date}.csv"'},
     )

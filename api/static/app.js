@@ -149,6 +149,23 @@ function localIso(zone, iso) {
   return minutes === null ? iso : new Date(ms + minutes * 60000).toISOString().slice(0, 16);
 }
 
+// A parts ETA typed in a date box and a time box, on the workshop's clock (the page's zone offsets,
+// zonedIso): {eta: aware ISO time} (a time alone on `day`), {eta: null} when both are empty,
+// {invalid: true} otherwise (a date without a time, a date the zone offsets do not cover, a
+// half-typed date or time). Both boxes get aria-invalid accordingly. The one reading of the new
+// booking's "Parts arrive" field and of a stored booking's parts ETA change.
+function wallEta(dateBox, timeBox, day) {
+  const date = dateBox.value;
+  const time = timeBox.value;
+  // A half-typed date or time reads as empty; the browser says it is not valid.
+  const typed = !dateBox.validity.valid || !timeBox.validity.valid;
+  let eta = null;
+  if (time) eta = zonedIso(ZONE, date || day, time);
+  const invalid = typed || (Boolean(date) && !time) || (Boolean(time) && eta === null);
+  for (const box of [dateBox, timeBox]) box.setAttribute("aria-invalid", invalid ? "true" : "false");
+  return invalid ? { invalid: true } : { eta };
+}
+
 const pageLoaded = Date.now();
 
 function serverNow(element) {
@@ -267,23 +284,8 @@ function setupBooking() {
   showPartsBox();
   form.elements["service"].addEventListener("change", showPartsBox);
 
-  // The parts ETA asked for: {eta: aware ISO time} on the workshop's clock (a time alone on the
-  // booking's `day`), {eta: null} when empty or not asked, {invalid: true} otherwise (a date
-  // without a time, a date the page's zone offsets do not cover).
-  const partsEta = (day) => {
-    if (!partsWanted()) return { eta: null };
-    const dateBox = form.elements["parts_date"];
-    const timeBox = form.elements["parts_time"];
-    const date = dateBox.value;
-    const time = timeBox.value;
-    // A half-typed date or time reads as empty; the browser says it is not valid.
-    const typed = !dateBox.validity.valid || !timeBox.validity.valid;
-    let eta = null;
-    if (time) eta = zonedIso(ZONE, date || day, time);
-    const invalid = typed || (Boolean(date) && !time) || (Boolean(time) && eta === null);
-    for (const box of [dateBox, timeBox]) box.setAttribute("aria-invalid", invalid ? "true" : "false");
-    return invalid ? { invalid: true } : { eta };
-  };
+  // The parts ETA asked for with a new booking (wallEta): none when the service waits for no parts.
+  const partsEta = (day) => (partsWanted() ? wallEta(form.elements["parts_date"], form.elements["parts_time"], day) : { eta: null });
 
   // Into `element`, as text: each value a span that does not break inside ("2026-11-27 15:30" on
   // one line), a list of values (`days`) joined as the language joins a list's items (the series
@@ -404,6 +406,11 @@ function setupBooking() {
 
   // Only the newest listing renders (a move, a booking and a date change may overlap), and the
   // body is aria-busy while one is on its way, so nobody acts on a row about to be replaced.
+  // The promised pickup, marked (in words, not colour alone) where the desk does not hand cars
+  // back then: a promise made before offers kept to the desk's hours, kept as told.
+  const promisedWords = (b, shown) =>
+    whenOf(b.promised, shown) + (b.after_desk_hours ? " · ⚠ " + t("after_desk_hours") : "");
+
   let listing = 0;
   const showBookings = async () => {
     const mine = ++listing;
@@ -419,6 +426,7 @@ function setupBooking() {
     for (const b of bookings) {
       const tr = document.createElement("tr");
       tr.dataset.booking = b.id;
+      tr.dataset.day = date;
       tr.dataset.find = findable(b);
       const customer = [b.customer, b.model].filter(Boolean).join(" · ");
       // Multi-day work carried in from an earlier day: its own drop-off (with its date), marked.
@@ -426,10 +434,12 @@ function setupBooking() {
       if (b.carried_in) tr.className = "carried-in";
       // What the desk must act on, beside the service: a loan car to hand over, a booking sold
       // beyond the day's plan (no-show overbooking), as words (not colour alone).
-      const service = [b.service, b.loan_car ? t("loan_car_mark") : null, b.overbooked ? "⚠ " + t("overbooking_risk") : null]
-        .filter(Boolean).join(" · ");
+      // A booking kept at risk (a parts ETA changed by force, a workshop change): marked as well.
+      const service = [b.service, b.loan_car ? t("loan_car_mark") : null, b.overbooked ? "⚠ " + t("overbooking_risk") : null,
+        b.at_risk ? "⚠ " + t("at_risk_mark") : null].filter(Boolean).join(" · ");
+      if (b.at_risk) tr.classList.add("at-risk");
       const shown = b.carried_in ? date : b.drop_off;
-      const cells = [b.plate || b.id, customer, b.phone || "", service, dropOff, b.promised ? whenOf(b.promised, shown) : ""];
+      const cells = [b.plate || b.id, customer, b.phone || "", service, dropOff, b.promised ? promisedWords(b, shown) : ""];
       // The parts ETA on the workshop's clock, dated when not on the drop-off's day.
       if (withParts) cells.push(b.parts_eta ? whenOf(localIso(ZONE, b.parts_eta), shown) : "");
       cells.push(b.waiter ? t("yes") : t("no"));
@@ -458,8 +468,11 @@ function setupBooking() {
       const tr = document.createElement("tr");
       tr.dataset.booking = b.id;
       tr.dataset.find = findable(b);
-      const cells = [b.plate || b.id, [b.customer, b.model].filter(Boolean).join(" · "), b.phone || "", b.service,
-        t("pickup_dropped_off", { drop_off: whenOf(b.drop_off, date) }), whenOf(b.promised, date), b.loan_car ? t("yes") : t("no")];
+      // What the customer is handed first (plate, promised pickup, the loan car to take back): on a
+      // phone those columns are on screen without scrolling the table sideways.
+      const cells = [b.plate || b.id, promisedWords(b, date), b.loan_car ? t("yes") : t("no"),
+        [b.customer, b.model].filter(Boolean).join(" · "), b.phone || "", b.service,
+        t("pickup_dropped_off", { drop_off: whenOf(b.drop_off, date) })];
       for (const text of cells) {
         const td = document.createElement("td");
         td.textContent = text;
@@ -537,8 +550,157 @@ function setupBooking() {
     });
     // A repair carried in from an earlier day is moved on its drop-off day, not here.
     if (b.carried_in) td.append(cancel); else td.append(time, " ", move, " ", cancel);
+    // Work waiting for ordered parts: its parts ETA changed (carried-in work too: only the ETA moves).
+    if (etaForm && partsServices.has(b.service)) {
+      const eta = document.createElement("button");
+      eta.type = "button";
+      eta.className = "secondary eta";
+      eta.textContent = t("change_eta");
+      eta.setAttribute("aria-label", t("change_eta_of", { booking: b.plate || b.id }));
+      eta.setAttribute("aria-controls", "eta-form");
+      eta.addEventListener("click", () => openEta(b, td.closest("tr").dataset.day));
+      td.prepend(eta, " ");
+    }
     return td;
   };
+
+  // A stored booking's parts ETA changed (PATCH parts_eta), for work that waits for ordered parts:
+  // the form under the day's bookings (full width on a phone, outside the table's scroll box),
+  // opened from the booking's row. The date and time are read as the new booking's field is
+  // (wallEta: the workshop's clock, the zone offsets sent with the page). The change is re-checked:
+  // it fits (the row shows the new ETA), or it is refused (409) with why and the times it would fit
+  // at (each moves the booking there with the new ETA), and "Keep it anyway (at risk)" sends it
+  // again with force: stored, the booking at risk, its promise standing. "Parts are in" clears the
+  // ETA (null). Everything the server says is shown as text, never markup.
+  const etaForm = document.getElementById("eta-form");
+  const partsServices = new Set(Array.from(form.elements["service"].options)
+    .filter((o) => o.dataset.parts === "yes").map((o) => o.value));
+  let etaOf = null;  // {booking, day}: the booking whose ETA the form changes, as last listed or answered
+  let etaWanted = null;  // the ETA last refused: what "Keep it anyway" and an alternative send
+  const etaBox = (id) => document.getElementById(id);
+  const etaLocal = (iso) => (iso ? whenOf(localIso(ZONE, iso), etaOf.day) : "");
+  const clearEtaRefusal = () => {
+    etaBox("eta-alternatives").replaceChildren();
+    etaBox("eta-refused").hidden = true;
+    etaWanted = null;
+  };
+  const showEtaCurrent = () => {
+    const b = etaOf.booking;
+    const p = etaBox("eta-current");
+    p.replaceChildren(b.parts_eta ? t("eta_current", { eta: etaLocal(b.parts_eta) }) : t("eta_none"));
+    if (b.at_risk) {
+      const risk = document.createElement("strong");
+      risk.className = "risk-label";
+      risk.textContent = "⚠ " + t("at_risk_because", { reason: typeof b.at_risk_reason === "string" ? b.at_risk_reason : "" });
+      p.append(" ", risk);
+    }
+    etaBox("eta-clear").hidden = !b.parts_eta;
+  };
+  const closeEta = () => {
+    if (!etaForm) return;
+    etaForm.hidden = true;
+    etaOf = null;
+    clearEtaRefusal();
+  };
+  const openEta = (b, day) => {
+    etaOf = { booking: b, day: day || form.elements["date"].value };
+    clearEtaRefusal();
+    etaBox("eta-h").textContent = t("eta_heading", { booking: b.plate || b.id });
+    const local = b.parts_eta ? localIso(ZONE, b.parts_eta) : "";
+    etaBox("eta-date").value = local ? local.slice(0, 10) : etaOf.day;
+    etaBox("eta-time").value = local ? local.slice(11, 16) : "";
+    for (const id of ["eta-date", "eta-time"]) etaBox(id).setAttribute("aria-invalid", "false");
+    etaBox("eta-status").textContent = "";
+    showEtaCurrent();
+    etaForm.hidden = false;
+    etaForm.scrollIntoView({ block: "nearest" });
+    etaBox("eta-time").focus();
+  };
+  // PATCH the booking with `changes` ({parts_eta}, with force, or with an alternative's drop_off).
+  const sendEta = async (changes) => {
+    const b = etaOf.booking;
+    const who = b.plate || b.id;
+    etaForm.querySelectorAll("button").forEach((button) => (button.disabled = true));
+    const changed = await api("PATCH", atPageNow(`/v1/workshops/${workshop}/bookings/${encodeURIComponent(b.id)}`), changes);
+    etaForm.querySelectorAll("button").forEach((button) => (button.disabled = false));
+    if (!etaOf || etaOf.booking.id !== b.id) return;  // closed or another booking opened meanwhile
+    const status = etaBox("eta-status");
+    if (changed.status === 200 && changed.data) {
+      const c = changed.data;
+      clearEtaRefusal();
+      etaOf.booking = c;
+      const reason = typeof c.at_risk_reason === "string" ? c.at_risk_reason : "";
+      if ("drop_off" in changes) {
+        status.textContent = t("moved", { booking: who, drop_off: whenOf(c.drop_off, b.drop_off), pickup: c.promised ? whenOf(c.promised, c.drop_off) : "" });
+      } else if (c.at_risk) {
+        status.textContent = t("eta_kept_at_risk", { booking: who, eta: etaLocal(c.parts_eta), reason });
+      } else {
+        status.textContent = c.parts_eta ? t("eta_changed", { booking: who, eta: etaLocal(c.parts_eta) }) : t("eta_cleared", { booking: who });
+      }
+      showEtaCurrent();
+    } else {
+      status.textContent = t("eta_not_changed", { problem: problem(changed) });
+      if (changed.status === 409) showEtaRefusal(changed, changes.parts_eta === undefined ? null : changes.parts_eta);
+    }
+    await showBookings();
+  };
+  // A refused change: the times it would fit at (each moves the booking there, the new ETA with it)
+  // and "Keep it anyway (at risk)" (the same change, forced).
+  const showEtaRefusal = (result, eta) => {
+    clearEtaRefusal();
+    etaWanted = eta;
+    const list = etaBox("eta-alternatives");
+    const alternatives = (result.data && Array.isArray(result.data.alternatives)) ? result.data.alternatives : [];
+    const day = etaOf.booking.drop_off;
+    for (const slot of alternatives) {
+      if (!slot || typeof slot.drop_off !== "string" || typeof slot.promised !== "string") continue;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary";
+      button.textContent = t("move_to", { time: whenOf(slot.drop_off, day) });
+      button.addEventListener("click", () => sendEta({ drop_off: slot.drop_off, parts_eta: etaWanted }));
+      list.appendChild(slotItem(slot, day, button));
+    }
+    etaBox("eta-alternatives-h").hidden = list.children.length === 0;
+    etaBox("eta-force").hidden = eta === null;  // only a parts ETA change may be forced
+    etaBox("eta-refused").hidden = false;
+  };
+  if (etaForm) {
+    etaForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (!etaOf) return;
+      const dateBox = etaBox("eta-date");
+      const timeBox = etaBox("eta-time");
+      const read = wallEta(dateBox, timeBox, etaOf.day);
+      // Empty is not "the parts are in" here: that is its own button, never a slip of the keyboard.
+      if (read.invalid || read.eta === null) {
+        if (!read.invalid) timeBox.setAttribute("aria-invalid", "true");
+        clearEtaRefusal();
+        etaBox("eta-status").textContent = t("eta_invalid");
+        (timeBox.value || !dateBox.validity.valid ? dateBox : timeBox).focus();
+        return;
+      }
+      sendEta({ parts_eta: read.eta });
+    });
+    etaBox("eta-clear").addEventListener("click", () => {
+      if (!etaOf) return;
+      for (const id of ["eta-date", "eta-time"]) etaBox(id).setAttribute("aria-invalid", "false");
+      etaBox("eta-time").value = "";
+      sendEta({ parts_eta: null });
+    });
+    etaBox("eta-force").addEventListener("click", () => {
+      if (!etaOf || etaWanted === null) return;
+      sendEta({ parts_eta: etaWanted, force: true });
+    });
+    // Closed by the person: the focus back on the row's button (the row may have been listed anew).
+    etaBox("eta-close").addEventListener("click", () => {
+      const id = etaOf ? etaOf.booking.id : null;
+      closeEta();
+      const back = id && Array.from(bookingsBody.querySelectorAll("tr")).find((tr) => tr.dataset.booking === id);
+      const button = back && back.querySelector("button.eta");
+      if (button) button.focus();
+    });
+  }
 
   // "Why not other times?": the refused times of the day, grouped (refusalLines), each line
   // "08:00–09:15 · no advisor free for check-in" in the workshop's time. The reasons come translated
@@ -632,7 +794,7 @@ function setupBooking() {
   };
 
   form.addEventListener("submit", (e) => { e.preventDefault(); showSlots(false); showBookings(); });
-  form.elements["date"].addEventListener("change", showBookings);
+  form.elements["date"].addEventListener("change", () => { closeEta(); showBookings(); });
   showBookings();
 }
 

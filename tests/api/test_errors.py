@@ -153,3 +153,21 @@ def test_a_field_path_becomes_a_loc_with_integer_indexes_and_names_as_they_are()
     assert loc_of("services.10.code") == ["services", "10", "code"]  # a mapping's key stays a name
     assert loc_of("body.header.colour") == ["body", "header", "colour"]
     assert loc_of("(root)") == ["(root)"]
+
+
+def test_a_lone_surrogate_in_a_json_string_is_a_422_naming_the_field(client: TestClient) -> None:
+    """JSON may escape half a UTF-16 pair ("\\ud800"); pydantic refuses it (`string_unicode`), and
+    the 422 echoed it as the `input`: not UTF-8, so rendering the error was a 500 in plain text
+    (review-s25). Now the 422 names the field and shows the input with the half pair escaped."""
+    put_workshop(client, tiny_workshop())
+    workshop = tiny_workshop().model_dump_json().replace('"name":"Tiny"', '"name":"T\\ud800"')
+    booking = '{"service": "MAINT", "drop_off": "' + _at("08:00") + '", "customer": "W\\udfffang"}'
+    for method, url, body, field in (
+        ("PUT", W, workshop, "name"),
+        ("POST", f"{W}/bookings", booking, "customer"),
+    ):
+        r = client.request(method, url, content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 422, r.text
+        [error] = r.json()["detail"]
+        assert error["loc"] == ["body", field] and error["type"] == "string_unicode", error
+        assert error["input"] in ("T\\ud800", "W\\udfffang"), error

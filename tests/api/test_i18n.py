@@ -24,6 +24,7 @@ from tests.builders import (
     experiment_result,
     fixed_clock,
     multi_day_workshop,
+    overtime_tiny_workshop,
     put_workshop,
     small_workshop,
     tiny_workshop,
@@ -165,7 +166,22 @@ def _pages(client: TestClient) -> dict[str, str]:
         "reports": client.get("/workshops/tiny/reports").text,
         "login": client.get("/login").text,
         "report": _report(client),
+        "plan with pickups": _pickups_page(client),
     }
+
+
+def _pickups_page(client: TestClient) -> str:
+    """The plan page of a day with a car from the day before to hand back (pickday-s25): LONG ready
+    after the desk closed, promised the next morning."""
+    late = overtime_tiny_workshop().model_copy(update={"id": "late"})
+    client.put("/v1/workshops/late", json=late.model_dump(mode="json"))
+    made = client.post(
+        "/v1/workshops/late/bookings", json={"service": "LONG", "drop_off": f"{DATE}T13:00:00+08:00"}
+    )
+    assert made.status_code == 201, made.text
+    page = client.get(f"/workshops/late/plan/{DAY + dt.timedelta(days=1)}").text
+    assert 'id="pickups"' in page
+    return page
 
 
 def test_a_chinese_page_shows_no_english_ui_text(db_url: str) -> None:
@@ -174,6 +190,7 @@ def test_a_chinese_page_shows_no_english_ui_text(db_url: str) -> None:
     ui = [m for m, files in _extracted().items() if any(f.startswith(("api", "simulation")) for f in files)]
     words = _english_ui_words(ui)
     data = {"Tiny", "Maintenance", "MAINT", "Asia/Shanghai", "greedy", "cpsat", "bayplan", "English"}
+    data |= {"LONG", "Long"}  # the services of the day with a pickup
     data |= {"stagger-lunch rules", "current rules", "stagger-lunch", "current", "dealer-2011", "fcfs"}
     data |= {"local"}  # the report's data: rule sets, scenario, policy, backend
     for name, page in _pages(client).items():

@@ -681,6 +681,26 @@ def test_a_booking_with_clocked_work_is_not_cancelled(client: TestClient) -> Non
     )
 
 
+def test_a_booking_with_clocked_work_keeps_its_service(client: TestClient) -> None:
+    """MAINT started at 08:00, then the booking changed to LUBE: 200 before (review-s25), and the
+    day's events, status, productivity and learned labour times counted the MAINT work clocked as
+    LUBE's (the events name an operation by its index in the service). Now 409 naming the day (and
+    a forced change is refused as any forced service change); the booking keeps its service; its
+    details still change."""
+    put_workshop(client, tiny_workshop(services={"MAINT": ("Maintenance", 60), "LUBE": ("Oil", 30)}))
+    body = {"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"}
+    bid = client.post("/v1/workshops/tiny/bookings", json=body).json()["id"]
+    start = {"booking": bid, "operation": 0, "technician": "t", "action": "start", "at": body["drop_off"]}
+    assert client.post(f"/v1/workshops/tiny/clock?now={WED}T00:00:00%2B08:00", json=start).status_code == 201
+    refused = client.patch(f"/v1/workshops/tiny/bookings/{bid}", json={"service": "LUBE"})
+    assert refused.status_code == 409 and DATE in refused.json()["detail"], refused.text
+    forced = client.patch(f"/v1/workshops/tiny/bookings/{bid}", json={"service": "LUBE", "force": True})
+    assert forced.status_code == 422, forced.text
+    assert client.get(f"/v1/workshops/tiny/bookings/{bid}").json()["service"] == "MAINT"
+    same = client.patch(f"/v1/workshops/tiny/bookings/{bid}", json={"service": "MAINT", "customer": "Wang"})
+    assert same.status_code == 200 and same.json()["customer"] == "Wang", same.text
+
+
 def test_a_forced_workshop_change_never_takes_clocked_work_off_its_day(client: TestClient) -> None:
     """The repair's paint clocked on Wednesday, its second day; a workshop change that breaks the
     repair (the paint longer than any day) would put it at risk on its drop-off day alone, leaving

@@ -246,3 +246,42 @@ def test_the_plan_pages_at_risk_list_dates_a_promise_on_a_later_day() -> None:
     assert rows["late-today"]["promised"] == "15:30" and rows["late-today"]["projected_end"] == "16:30"
     assert rows["late-tomorrow"]["promised"] == f"{WED} 08:00"
     assert rows["late-tomorrow"]["projected_end"] == f"{WED} 09:00"
+
+
+def _promise_as_stored_before(client: TestClient, booking_id: str, promised: str) -> None:
+    """The booking's promise as a booking stored before the offers kept to the desk's hours has it
+    (an after-hours promise made to the customer): written into its stored row."""
+    import json
+
+    from sqlalchemy import select
+
+    from scheduler.storage.tables import BookingRow
+
+    service = client.app.state.services.service  # type: ignore[attr-defined]
+    with service.store.sessions() as session, session.begin():
+        row = session.execute(select(BookingRow).where(BookingRow.id == booking_id)).scalar_one()
+        row.body = json.dumps({**json.loads(row.body), "promised": promised})
+
+
+def test_an_old_after_hours_promise_is_kept_marked_and_its_day_still_plans(client: TestClient) -> None:
+    """handover-s25: a drop-off stored before with an 18:35 promise (as the offers promised before
+    session 24) is not rewritten (the customer was told 18:35): the day's list marks it
+    `after_desk_hours`, the day plans (validator: a warning, not a broken rule), and the day's other
+    bookings and a waiter promised after hours are not marked."""
+    put_workshop(client, _overtime_tiny())
+    made = {}
+    for plate, body in {
+        "OLD": {"service": "MAINT", "drop_off": _at(DATE, "13:00")},
+        "NEW": {"service": "MAINT", "drop_off": _at(DATE, "08:00")},
+        "WAIT": {"service": "MAINT", "drop_off": _at(DATE, "10:00"), "waiter": True},
+    }.items():
+        booked = client.post("/v1/workshops/tiny/bookings", json={**body, "plate": plate})
+        assert booked.status_code == 201, booked.text
+        made[plate] = booked.json()["id"]
+    _promise_as_stored_before(client, made["OLD"], _at(DATE, "18:35"))
+    _promise_as_stored_before(client, made["WAIT"], _at(DATE, "18:35"))
+    listed = {b["plate"]: b for b in _listed(client, "tiny", DATE, pickups="true")}
+    assert listed["OLD"]["promised"] == _at(DATE, "18:35")  # kept as told
+    assert listed["OLD"]["after_desk_hours"] is True
+    assert "after_desk_hours" not in listed["NEW"] and "after_desk_hours" not in listed["WAIT"]
+    _plan_is_valid(client, "tiny", DAY)

@@ -728,6 +728,22 @@ def test_clock_events_to_the_millisecond_keep_the_live_plan_following_them(clien
     assert r.status_code == 200, r.text
 
 
+def test_an_event_in_the_days_last_minute_keeps_the_live_plan_following_it(client: TestClient) -> None:
+    """A finish at 23:59:30 is on the day (201), but the live re-plan planned from `live_now`, kept at
+    23:59, and refused it ("reported at 23:59:30, after now (23:59)"): the live plan stopped at the
+    event before, with `replanning` false (review-s25). The re-plan plans from the latest event."""
+    a, _ = two_waiters_day(client)
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    for body in (ev(a, "start", "08:00"), ev(a, "finish", at("23:59") + dt.timedelta(seconds=30))):
+        r = client.post(f"{W}/clock", params=CLOCK_NOW, json=body)
+        assert r.status_code == 201, r.text
+    status = settled(client, W)
+    assert status["plan_as_of_event"] == status["latest_event"] == 2
+    plan = client.get(f"{W}/plans/{DATE}").json()
+    mine = {x["booking"]: x for x in plan["assignments"]}
+    assert mine[a]["start"] == at("08:00").isoformat()
+
+
 def test_work_handed_over_within_a_minute_keeps_the_live_plan_following(client: TestClient) -> None:
     """t finishes A at 09:10:20 and starts B at 09:10:40 in the only bay. A's pin ended at 09:11 (up)
     and B's began at 09:10 (down): they overlapped, every live re-plan failed ("overlaps pinned
@@ -1002,6 +1018,34 @@ def test_a_change_may_not_remove_the_technician_or_service_of_work_clocked_today
     assert status.status_code == 200 and status.json()["bookings"][0]["booking"] == bid, status.text
     done = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(bid, "finish", "09:00"))
     assert done.status_code == 201 and done.json()["booking"]["state"] == "done", done.text
+
+
+def test_a_change_may_not_remove_an_operation_of_work_clocked_today(client: TestClient) -> None:
+    """Today's events name the booking's second operation; a forced change keeping the service with
+    only its first was stored (review-s25: only a removed technician or service was checked), then
+    the job's finish was a 422 ("no operation 1"), a re-plan request, the productivity report and the
+    technician's page 500s. Now a 409 naming the booking and the operation, even by force; nothing
+    stored."""
+    ws = tiny_workshop()
+    data = ws.model_dump(mode="json")
+    first = data["services"][0]["operations"][0]
+    data["services"][0]["operations"] = [{**first, "minutes": 30}, {**first, "name": "test", "minutes": 30}]
+    put_workshop(client, Workshop.model_validate(data))
+    booked = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()})
+    bid = booked.json()["id"]
+    for body in (ev(bid, "start", "08:00"), ev(bid, "finish", "08:30"), ev(bid, "start", "08:30", op=1)):
+        assert client.post(f"{W}/clock", params=CLOCK_NOW, json=body).status_code == 201
+    shrunk = {**data, "services": [{**data["services"][0], "operations": [first]}]}
+    refused = client.put(W, params={"force": "true"}, json=shrunk)
+    assert refused.status_code == 409 and refused.json()["forceable"] is False, refused.text
+    assert refused.json()["bookings"] == [
+        {"booking": bid, "date": DATE, "reasons": [f"its operation 2 (test) was clocked on {DATE}"]}
+    ], refused.text
+    assert len(client.get(W).json()["services"][0]["operations"]) == 2  # nothing stored
+    done = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(bid, "finish", "09:00", op=1))
+    assert done.status_code == 201 and done.json()["booking"]["state"] == "done", done.text
+    report = client.get(f"{W}/reports/productivity", params={"from": DATE, "to": DATE})
+    assert report.status_code == 200, report.text
 
 
 def test_a_past_days_status_still_reads_after_its_service_was_retired(db_url: str) -> None:

@@ -206,7 +206,9 @@ def test_workshop_push_offers_force_only_where_it_would_help(
     came with --force already does not end with "(--force keeps them, at risk)". Before, every 409
     did: "…which not even force may do: … (--force keeps them, at risk)"."""
     body = {
-        "detail": "the change removes a technician or service named by the clock events of 1 booking(s)",
+        "detail": (
+            "the change removes a technician, service or operation named by the clock events of 1 booking(s)"
+        ),
         "bookings": [
             {"booking": "BK-1", "date": DATE, "reasons": [f"technician M04 clocked work on it on {DATE}"]}
         ],

@@ -13,7 +13,7 @@ from api.i18n import SCRIPT_TEXTS
 from cli.testing import Server
 from scheduler.contract import Workshop
 from scheduler.i18n import Translator
-from tests.builders import NOW
+from tests.builders import NOW, tiny_workshop
 
 #: Per browser language: its Accept-Language locale, the sign-in form's words, a few page words.
 LANGUAGES = {
@@ -22,6 +22,18 @@ LANGUAGES = {
     "zh": {"locale": "zh-CN", "catalog": "zh_CN", "key": "API 密钥", "sign_in": "登录",
            "move_to": "改到 08:30", "heading": "可选的其他时间"},
 }  # fmt: skip
+
+
+def parts_workshop(timezone: str = "Asia/Shanghai") -> Workshop:
+    """tiny open 08:00-15:00 (one technician to 15:00, one bay) with PARTS: a 30-minute check,
+    then a 60-minute fitting that waits for the parts. Parts at 14:00: one fitting fits the day,
+    14:00-15:00, for any drop-off until 13:30."""
+    data = tiny_workshop(closing="15:00", shift_end="15:00").model_dump(mode="json")
+    check = {"name": "check", "minutes": 30, "skill": "maintenance", "bay_kinds": ["general"]}
+    data["services"].append({"code": "PARTS", "name": "Parts", "operations": [
+        check, {**check, "name": "fit", "minutes": 60, "needs_parts": True}]})  # fmt: skip
+    data["timezone"] = timezone
+    return Workshop.model_validate(data)
 
 
 def texts(language: str) -> dict[str, str]:
@@ -55,11 +67,13 @@ def served(tmp_path: Path, workshop: Workshop) -> Server:
     return server
 
 
-def desk(browser: Any, server: Server, workshop: str, language: str, height: int = 900) -> Any:
+def desk(
+    browser: Any, server: Server, workshop: str, language: str, height: int = 900, width: int = 1366
+) -> Any:
     """The desk page of `workshop`, signed in, the browser in `language` and in New York (the page
-    shows the workshop's times all the same)."""
+    shows the workshop's times all the same), `width` x `height` pixels."""
     words = LANGUAGES[language]
-    page = browser.new_page(viewport={"width": 1366, "height": height}, locale=words["locale"],
+    page = browser.new_page(viewport={"width": width, "height": height}, locale=words["locale"],
                             timezone_id="America/New_York")  # fmt: skip
     page.goto(f"{server.url}/login?next=/workshops/{workshop}/book")
     page.get_by_label(words["key"]).fill(server.headers["X-API-Key"])

@@ -19,27 +19,14 @@ import httpx
 import pytest
 
 from api.pages import zone_offsets
-from scheduler.contract import Workshop
 from scheduler.i18n import Translator
-from tests.builders import DATE, tiny_workshop
+from tests.builders import DATE
 from tests.e2e.browser import ARTIFACTS, CHROMIUM
-from tests.e2e.desk import LANGUAGES, ask, asked, desk, posted, served, texts
+from tests.e2e.desk import LANGUAGES, ask, asked, desk, parts_workshop, posted, served, texts
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
     pytest.skip("no Chromium at /usr/bin/chromium (scripts/chromium.sh installs it)", allow_module_level=True)
-
-
-def parts_workshop(timezone: str = "Asia/Shanghai") -> Workshop:
-    """tiny open 08:00-15:00 (one technician to 15:00, one bay) with PARTS: a 30-minute check,
-    then a 60-minute fitting that waits for the parts. Parts at 14:00: one fitting fits the day,
-    14:00-15:00, for any drop-off until 13:30."""
-    data = tiny_workshop(closing="15:00", shift_end="15:00").model_dump(mode="json")
-    check = {"name": "check", "minutes": 30, "skill": "maintenance", "bay_kinds": ["general"]}
-    data["services"].append({"code": "PARTS", "name": "Parts", "operations": [
-        check, {**check, "name": "fit", "minutes": 60, "needs_parts": True}]})  # fmt: skip
-    data["timezone"] = timezone
-    return Workshop.model_validate(data)
 
 
 def lines(page: Any) -> list[str]:

@@ -1,8 +1,8 @@
 """The cars handed back on a day that were dropped off on an earlier one (deskpick-s24), at the
 booking desk in a real browser (Chromium, Playwright), in the page's language: work ready after the
 desk closed on Tuesday is promised Wednesday 08:00, and Wednesday's desk lists it under "Pickups
-today from earlier days" (plate, customer, phone, service, dated drop-off, promised pickup, loan
-car), not among the day's own bookings; Tuesday's desk does not."""
+today from earlier days" (plate, promised pickup, loan car, customer, phone, service, dated
+drop-off), not among the day's own bookings; Tuesday's desk does not."""
 
 from __future__ import annotations
 
@@ -74,9 +74,14 @@ def test_the_desk_lists_the_cars_handed_back_that_were_dropped_off_earlier(
     assert page.locator("#pickups-box").is_visible()
     assert page.locator("#pickups-h").inner_text() == HEADING[language]
     assert _cells(page.locator("#pickups tr")) == [
-        PLATE, "王芳", "+86 138 0000 0001", "LONG",
-        fill(said["pickup_dropped_off"], drop_off=f"{DATE} 13:00"), "08:00", said["yes"],
-    ]  # fmt: skip
+        PLATE,
+        "08:00",
+        said["yes"],
+        "王芳",
+        "+86 138 0000 0001",
+        "LONG",
+        fill(said["pickup_dropped_off"], drop_off=f"{DATE} 13:00"),
+    ]  # fmt: skip (pickday-s25: what the customer is handed first, on a phone too)
     assert page.locator("#pickups b").count() == 0  # the plate as text
     page.wait_for_function("document.querySelectorAll('#bookings tr').length === 1")
     assert "粤B00002" in page.locator("#bookings tr").inner_text()  # the day's own bookings as before
@@ -91,4 +96,64 @@ def test_the_desk_lists_the_cars_handed_back_that_were_dropped_off_earlier(
     page.wait_for_function("document.querySelectorAll('#pickups tr').length === 0")
     page.wait_for_function("document.querySelectorAll('#bookings tr').length === 1")
     assert page.locator("#pickups-box").is_hidden()
+    page.close()
+
+
+#: The pickups table's headers of the cells a customer come to collect is handed over by.
+HANDOVER = {"en": ("Plate", "Promised pickup", "Loan car"), "zh": ("车牌", "承诺取车", "代步车")}
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_on_a_phone_the_pickups_show_plate_promised_pickup_and_loan_car_without_scrolling_sideways(
+    served: Server, browser: Any, language: str
+) -> None:
+    """pickday-s25: at 360 x 740 the pickups table scrolled sideways and the promised pickup and the
+    loan car were off screen; they are within the viewport as the list first shows (no sideways
+    scroll, of the page or of the table's box)."""
+    server = served
+    long = {"service": "LONG", "drop_off": f"{DATE}T13:00:00+08:00", "plate": "粤B·12345", "customer": "王芳",
+            "model": "Hyundai Tucson", "phone": "+86 138 0000 0001", "loan_car": True}  # fmt: skip
+    assert httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=long).status_code == 201
+    page = desk(browser, server, "tiny", language, height=740, width=360)
+    ask(page, "MAINT", WED)
+    page.wait_for_function("document.querySelectorAll('#pickups tr').length === 1")
+    page.evaluate("document.getElementById('pickups-h').scrollIntoView()")  # down to it, not sideways
+    headers = [h.strip() for h in page.locator("#pickups-box th").all_inner_texts()]
+    row = page.locator("#pickups tr").first
+    for name in HANDOVER[language]:
+        cell = row.locator("td").nth(headers.index(name))
+        box = cell.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360, (name, box)
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 740, (name, box)
+    cells = dict(zip(headers, _cells(row), strict=True))
+    said = texts(language)
+    assert [cells[name] for name in HANDOVER[language]] == ["粤B·12345", "08:00", said["yes"]]
+    assert page.evaluate("window.scrollX") == 0
+    assert page.evaluate("document.querySelector('#pickups-box .table-scroll').scrollLeft") == 0
+    page.close()
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_an_old_after_hours_promise_is_marked_at_the_desk(
+    served: Server, browser: Any, language: str
+) -> None:
+    """handover-s25: a booking stored before offers kept to the desk's hours, promised 18:35 (the
+    desk hands cars back until 17:30), keeps its promise and is marked in words at the desk."""
+    import json
+    import sqlite3
+
+    server, said = served, texts(language)
+    maint = {"service": "MAINT", "drop_off": f"{DATE}T13:00:00+08:00", "plate": "粤B00003"}
+    made = httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=maint)
+    assert made.status_code == 201, made.text
+    with sqlite3.connect(server.db) as db:
+        (body,) = db.execute("SELECT body FROM bookings WHERE id = ?", (made.json()["id"],)).fetchone()
+        old = json.dumps({**json.loads(body), "promised": f"{DATE}T18:35:00+08:00"})
+        db.execute("UPDATE bookings SET body = ? WHERE id = ?", (old, made.json()["id"]))
+
+    page = desk(browser, server, "tiny", language)
+    ask(page, "MAINT", DATE)
+    page.wait_for_function("document.querySelectorAll('#bookings tr').length === 1")
+    assert f"18:35 · ⚠ {said['after_desk_hours']}" in _cells(page.locator("#bookings tr"))
     page.close()

@@ -34,6 +34,7 @@ from tests.builders import (
     booking,
     fixed_clock,
     multi_day_workshop,
+    overtime_tiny_workshop,
     plan,
     request,
     small_workshop,
@@ -159,6 +160,35 @@ def test_a_printed_day_holds_its_own_bookings_its_plan_and_the_repairs_carried_i
     with pytest.raises(NotFound, match="workshop 'elsewhere'"):
         job_cards(service, "elsewhere", wed, None)
     service.close()
+
+
+def test_a_day_page_lists_the_cars_from_earlier_days_promised_for_pickup_on_it(sqlite_url: str) -> None:
+    """pickday-s25: LONG dropped off Tuesday 13:00 is ready after the desk closed and promised
+    Wednesday 08:00: Wednesday's page lists it apart, as a pickup (no work, not in the live day), by
+    promised pickup; Tuesday's page has it as its own booking and no pickups. The printouts (job
+    cards, day sheets: the technicians' work) leave it out."""
+    service = PlanningService(Store(sqlite_url), clock=fixed_clock(), refine_in_background=False)
+    service.put_workshop(overtime_tiny_workshop())
+    wed = DAY + dt.timedelta(days=1)
+    long, _ = service.book(
+        "tiny", Booking(id="long", service="LONG", drop_off=at("13:00"), loan_car=True), None
+    )
+    assert long.promised == at("08:00", wed)
+    service.book("tiny", Booking(id="maint", service="MAINT", drop_off=at("09:00", wed)), None)
+    floor = ShopFloor(service, background=False)
+    try:
+        page = day_page(floor, "tiny", wed, at("07:00", wed))
+        assert [b.id for b in page.bookings] == [b.id for b in page.seen] == ["maint"]
+        assert [b.id for b in page.pickups] == ["long"] and page.pickups[0].loan_car
+        assert page.status is not None and [b.booking for b in page.status.bookings] == ["maint"]
+        tuesday = day_page(floor, "tiny", DAY, at("07:00"))
+        assert [b.id for b in tuesday.bookings] == ["long"] and tuesday.pickups == []
+        assert technician_day(floor, "tiny", "t", wed, at("07:00", wed)).day == page
+        assert [b.id for b in printed_day(service, "tiny", wed).bookings] == ["maint"]
+        assert printed_day(service, "tiny", wed).carried == []
+    finally:
+        floor.close()
+        service.close()
 
 
 def test_the_home_page_lists_the_workshops_it_may_see_with_their_days_and_their_own_today(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 
 import pytest
 
+from scheduler.capacity import handover_hours
 from scheduler.contract import FIRST_DATE, LAST_DATE
 from scheduler.demand import day_request, expected_daily_volume, generate_bookings
 from scheduler.scenarios import Scenario, load_scenario
@@ -101,3 +103,38 @@ def test_the_first_and_last_plannable_days_generate_bookings_in_range(dealer: Sc
         assert FIRST_DATE <= b.drop_off.date() <= day
         assert b.promised is not None and b.drop_off < b.promised
         assert b.promised.date() <= LAST_DATE + dt.timedelta(days=1)
+
+
+def _within_handover_hours(scenario: Scenario, moment: dt.datetime) -> bool:
+    local = moment.astimezone(scenario.workshop.tz)
+    hours = handover_hours(scenario.workshop, local.date(), scenario.demand.promise)
+    return hours is not None and hours[0] <= local.strftime("%H:%M") <= hours[1]
+
+
+def test_drop_offs_are_promised_within_the_desks_handover_hours(dealer: Scenario, month: list) -> None:  # type: ignore[type-arg]
+    """The offers' rule (capacity.handover_hours, slots.DayBook): a drop-off's car is promised while
+    the desk hands cars back (dealer-2011: 08:00-17:30), work ready later the next morning at 08:00;
+    before, a car left at 16:40 for two hours' work was promised for 18:40, after the desk closed."""
+    drop_offs = [b for b in month if not b.waiter]
+    assert all(_within_handover_hours(dealer, b.promised) for b in drop_offs)
+    next_morning = [b for b in drop_offs if b.promised.date() > b.drop_off.date()]
+    one_day = [b for b in next_morning if b.service not in dealer.demand.promise.multi_day]
+    assert one_day and all(b.promised.timetz().replace(tzinfo=None) == dt.time(8, 0) for b in one_day)
+    # Waiters keep their work's end, after the desk's hours too (they wait at the desk for the car).
+    assert any(not _within_handover_hours(dealer, b.promised) for b in month if b.waiter)
+
+
+def test_a_promise_after_hours_skips_the_days_the_desk_is_closed(dealer: Scenario) -> None:
+    day = dt.date(2026, 11, 24)
+    closed = dataclasses.replace(
+        dealer,
+        workshop=dealer.workshop.model_copy(update={"closed_days": [day + dt.timedelta(days=1)]}),
+    )
+    late = [b for b in generate_bookings(closed, day, seed=7) if not b.waiter and b.promised.date() > day]
+    assert late
+    for b in late:
+        local = b.promised.astimezone(closed.workshop.tz)
+        if b.service in closed.demand.promise.multi_day:
+            assert local.date() != day + dt.timedelta(days=1)
+        else:
+            assert (local.date(), local.strftime("%H:%M")) == (day + dt.timedelta(days=2), "08:00")

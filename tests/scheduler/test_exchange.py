@@ -3,13 +3,19 @@ booked row by row, a technician's day as iCalendar."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+
 import pytest
 from icalendar import Calendar
 
+from scheduler.contract import Booking
 from scheduler.errors import InputError, NotFound
-from scheduler.exchange import import_file, technician_feed
+from scheduler.exchange import EXPORT_COLUMNS, bookings_csv, day_bookings_csv, import_file, technician_feed
 from scheduler.service import PlanningService
-from tests.builders import DATE, DAY, NOW
+from scheduler.storage import Store
+from tests.builders import DATE, DAY, NOW, at, fixed_clock, overtime_tiny_workshop
 
 
 def test_a_bookings_file_is_booked_row_by_row_each_row_booked_whole_or_refused(
@@ -54,3 +60,45 @@ def test_a_technicians_feed_is_his_work_in_the_stored_plan_stamped_by_the_servic
     events = feed.walk("VEVENT")
     assert len(events) == 1 and str(events[0]["location"]) == "BAY G1"
     assert events[0].decoded("dtstamp") == NOW
+
+
+def test_a_days_export_with_pickups_adds_the_cars_from_earlier_days_in_a_last_column_and_imports_only_its_own(
+    sqlite_url: str,
+) -> None:
+    """pickday-s25: Wednesday's export with `pickups` is the plain export's columns in their order,
+    then `listing`; its rows the day's own bookings (by drop-off), then the cars dropped off earlier
+    and promised that day ("pickup_only", by promised pickup). Without the flag the file is as it
+    was. Imported again, the day's own rows are booked and a pickup is refused, naming the column:
+    the car is not booked a second time."""
+    service = PlanningService(Store(sqlite_url), clock=fixed_clock(), refine_in_background=False)
+    service.put_workshop(overtime_tiny_workshop())
+    service.put_workshop(overtime_tiny_workshop().model_copy(update={"id": "other"}))
+    wed = DAY + dt.timedelta(days=1)
+    long = Booking(id="long", service="LONG", drop_off=at("13:00"), loan_car=True, plate="=L1", phone="138")
+    service.book("tiny", long, None)
+    service.book("tiny", Booking(id="maint", service="MAINT", drop_off=at("09:00", wed)), None)
+
+    assert day_bookings_csv(service, "tiny", wed, True) == bookings_csv(service.bookings("tiny", wed), True)
+    text = day_bookings_csv(service, "tiny", wed, True, pickups=True)
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    assert header == [*EXPORT_COLUMNS, "listing"]
+    listed = [dict(zip(header, row, strict=True)) for row in rows]
+    assert [(r["id"], r["listing"]) for r in listed] == [("maint", "own"), ("long", "pickup_only")]
+    pickup = listed[1]
+    assert (pickup["drop_off"], pickup["promised"]) == (at("13:00").isoformat(), at("08:00", wed).isoformat())
+    assert [pickup[c] for c in ("service", "loan_car", "plate", "phone")] == ["LONG", "1", "'=L1", "138"]
+    no_phone = list(csv.reader(io.StringIO(day_bookings_csv(service, "tiny", wed, False, pickups=True))))
+    assert no_phone[0] == [c for c in EXPORT_COLUMNS if c != "phone"] + ["listing"]
+    assert [r[-1] for r in no_phone[1:]] == ["own", "pickup_only"]
+    assert day_bookings_csv(service, "tiny", DAY, True, pickups=True).count("pickup_only") == 0
+
+    done = import_file(service, "other", text, None, NOW)
+    assert [(d.line, d.booking is not None) for d in done] == [(2, True), (3, False)]
+    assert done[1].refusal is not None and done[1].refusal.startswith("listing: ")
+    assert [b.service for b in service.bookings("other", wed)] == ["MAINT"]
+    assert service.bookings("other", DAY) == []
+    bad = text.replace(",pickup_only", ",later")
+    assert import_file(service, "other", bad, None, NOW)[1].refusal == (
+        "listing: expected own, carried_in or pickup_only, got 'later'"
+    )
+    service.close()

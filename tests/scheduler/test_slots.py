@@ -13,7 +13,7 @@ from scheduler.availability import Availability
 from scheduler.contract import Assignment, Booking, Workshop
 from scheduler.scenarios import load_scenario
 from scheduler.slots import CapacityRules, DayBook, Offer
-from scheduler.validator import validate_plan
+from scheduler.validator import handover_warnings, validate_plan
 from solver.problem import DayProblem, Interval, Placement
 from tests.builders import CountedThreadClock, tiny_workshop, witness_plan
 
@@ -86,6 +86,10 @@ def test_every_offer_carries_a_valid_plan_that_keeps_every_promise(
             request, plan = witness_plan(day, probe, day.reoffer(probe, offer) or offer)
             assert validate_plan(request, plan) == []
             assert plan.kpis.placed == len(request.bookings) and plan.kpis.late == 0
+            # A new offer's promise is within the desk's handover hours (an error here, where a
+            # stored day's plan only warns of it).
+            promised = probe.model_copy(update={"promised": offer.promised})
+            assert handover_warnings(workshop, [promised], rules.afternoon_handover) == []
             checked += 1
         pick = rng.choice(offers)
         booking = Booking(id=f"b{i}", service=service, drop_off=pick.drop_off, waiter=waiter)

@@ -766,3 +766,75 @@ def test_reasons_in_chinese_name_the_booking_and_the_rule_words() -> None:
     (cars,) = v.validate_plan(_loan_request(1), valid_plan(_loan_request(1)))
     assert cars.message == "booking b2: 2 loan cars out at 08:00, the workshop has 1"
     assert zh.phrase(cars.message) == "预约 b2：08:00 有 2 辆代步车在外，车间只有 1 辆"
+
+
+# --- promises outside the desk's handover hours: a warning, never a broken plan ---------------
+
+
+def _promised(req: PlanRequest, **promises: dt.datetime) -> PlanRequest:
+    bookings = [
+        b.model_copy(update={"promised": promises[b.id]}) if b.id in promises else b for b in req.bookings
+    ]
+    return req.model_copy(update={"bookings": bookings})
+
+
+def test_a_drop_off_promised_after_the_desk_closes_is_a_warning_not_a_broken_plan() -> None:
+    """Offers promise within the desk's handover hours (capacity.handover_hours: here 08:00-17:30,
+    the opening lifted to the promise rule's afternoon handover), but bookings stored before may
+    carry an 18:35 promise made to the customer, which no plan can change: the plan stays valid
+    (the day is not refused), and the day's warnings name the booking; a waiter's is no warning."""
+    req = _promised(valid_request(), b6=at("18:35"), b7=at("18:35"))
+    assert v.validate_plan(req, valid_plan(req)) == []
+    (warning,) = v.plan_warnings(req)
+    assert (warning.rule, warning.booking) == (v.WARNING_HANDOVER, "b6")
+    assert "18:35" in warning.message and "08:00..17:30" in warning.message
+    assert v.plan_warnings(_promised(valid_request(), b6=at("17:30"), b1=at("17:30"))) == []
+    assert v.plan_warnings(valid_request()) == []  # no promise, nothing to say
+
+
+def test_a_promise_on_a_day_the_desk_is_closed_or_before_it_opens_is_a_warning() -> None:
+    wed = DAY + dt.timedelta(days=1)
+    req = _promised(valid_request(), b6=at("08:00", wed), b1=at("07:55", DAY + dt.timedelta(days=2)))
+    assert {w.booking for w in v.plan_warnings(req)} == {"b1"}
+    closed = req.model_copy(update={"workshop": req.workshop.model_copy(update={"closed_days": [wed]})})
+    found = {w.booking: w.message for w in v.plan_warnings(closed)}
+    assert set(found) == {"b1", "b6"} and "hands no car back" in found["b6"]
+
+
+def test_the_validators_handover_hours_agree_with_the_offers() -> None:
+    """Written apart from scheduler.capacity.handover_hours (the validator imports only the
+    contract), they agree on advisors' shifts and weekdays, holidays and the afternoon lift."""
+    from scheduler.capacity import CapacityRules, handover_hours
+
+    base = small_workshop()
+    advisors = [
+        {"id": "a", "name": "A", "shift": {"start": "07:30", "end": "18:00"}, "weekdays": [0, 1, 2]},
+        {"id": "b", "name": "B", "shift": {"start": "09:00", "end": "17:00"}},
+    ]
+    workshops = [
+        base,
+        base.model_copy(update={"closed_days": [DAY]}),
+        Workshop.model_validate({**base.model_dump(mode="json"), "advisors": advisors}),
+        Workshop.model_validate({**base.model_dump(mode="json"), "advisors": advisors[:1]}),
+    ]
+    for ws in workshops:
+        for k in range(7):
+            date = DAY + dt.timedelta(days=k)
+            for rules in (CapacityRules(), CapacityRules(afternoon_handover="16:00")):
+                expected = handover_hours(ws, date, rules)
+                assert v._handover_hours(ws, date, rules.afternoon_handover) == expected, (ws.advisors, date)
+
+
+def test_the_plan_gate_keeps_a_day_with_an_old_after_hours_promise_and_logs_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """integrity.checked_plan, which every stored or returned plan passes: the valid plan is kept
+    as it is (not replaced, not refused), and the promise is logged as a warning."""
+    from scheduler.integrity import checked_plan
+
+    req = _promised(valid_request(), b6=at("18:35"))
+    made = valid_plan(req)
+    with caplog.at_level("WARNING", logger="bayplan"):
+        assert checked_plan(req, made) == made
+    (record,) = [r for r in caplog.records if "handover hours" in r.getMessage()]
+    assert record.levelname == "WARNING" and "b6" in record.getMessage()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -15,6 +17,7 @@ from scheduler.scenarios import MONTHS, load_scenario
 from simulation.arrivals import HistoryDemand, choose_period
 from simulation.design import run_experiment
 from simulation.mmc import run_mmc
+from simulation.model import DAY
 from simulation.results import ExperimentResult
 from simulation.rules import load_rules
 from simulation.stats import erlang_c, mean_ci
@@ -295,7 +298,16 @@ def test_staffing_search_finds_a_cheaper_staffing_that_meets_an_easy_target() ->
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("on_time>0.9", "expected METRIC"), ("speed>=3", "unknown metric 'speed'"), ("on_time>=x", "expected")],
+    [
+        ("on_time>0.9", "expected METRIC"),
+        ("speed>=3", "unknown metric 'speed'"),
+        ("on_time>=x", "expected"),
+        # review-s25: digits and dots that are no number were a ValueError (a traceback, exit 1)
+        ("on_time>=1.2.3", "expected METRIC"),
+        ("on_time>=.", "expected METRIC"),
+        # review-s25: a share is 0..1: "on_time>=95" (read as a percent) was taken and met by nothing
+        ("on_time>=95", r"on_time is a share from 0 to 1, got 95"),
+    ],
 )
 def test_bad_targets(text: str, reason: str) -> None:
     from simulation.staffing import parse_target
@@ -479,3 +491,28 @@ def test_staff_certified_prints_the_guarantee_or_says_plainly_it_could_not() -> 
     assert needed is not None and needed.group(1) == f"{got['needed']:,}"
     refused = CliRunner().invoke(app, ["staff", "small-dealer", "--n0", "3", "--max-replications", "5"])
     assert refused.exit_code == 2 and "--max-replications" in refused.output
+
+
+def test_simulated_drop_offs_are_promised_within_the_desks_handover_hours() -> None:
+    """The arrivals promise as the offers do (capacity.handover_hours, slots.DayBook): a drop-off's
+    car within the desk's hours (dealer-2011: 08:00-17:30), work ready later the next handover day
+    at 08:00 (a closed day skipped); waiters keep the work's end. Before, 17:45 .. 19:10."""
+    scenario = load_scenario("dealer-2011")
+    date = choose_period(scenario, 1, "apr", None).start
+    day = 3
+    vehicles = HistoryDemand(scenario).day(1, 0, day, date, 0.3, None)
+    base = day * DAY
+    drop_offs = [v for v in vehicles if not v.waiter]
+    assert all(8 * 60 <= (v.promised - base) % DAY <= 17 * 60 + 30 for v in drop_offs)
+    moved = [v for v in drop_offs if not v.multi_day and v.promised - base >= DAY]
+    assert moved and all(v.promised - base == DAY + 8 * 60 for v in moved)
+    assert any((v.promised - base) % DAY > 17 * 60 + 30 for v in vehicles if v.waiter)
+
+    closed = dataclasses.replace(
+        scenario,
+        workshop=scenario.workshop.model_copy(update={"closed_days": [date + dt.timedelta(days=1)]}),
+    )
+    again = HistoryDemand(closed).day(1, 0, day, date, 0.3, None)
+    assert [
+        v.promised - base for v in again if not v.waiter and not v.multi_day and v.promised - base >= DAY
+    ] == [2 * DAY + 8 * 60 for _ in moved]
