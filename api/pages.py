@@ -219,7 +219,7 @@ def plan_page(
                 bookings=day.bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
                 at_risk=at_risk(workshop, status, labels["carried"], date, t,
                                 {b.id: b.plate for b in [*day.bookings, *day.seen] if b.plate}),
-                pickups=handed_back(workshop, day.pickups, date, t),
+                pickups=handed_back(workshop, day.pickups, date, t, day.after_hours),
                 now=now.astimezone(workshop.tz).isoformat(),
                 stream_url=stream_url(request, workshop_id, date))  # fmt: skip
 
@@ -317,12 +317,17 @@ def at_risk(
 
 
 def handed_back(
-    workshop: Workshop, pickups: list[Booking], date: dt.date, t: Translator
+    workshop: Workshop,
+    pickups: list[Booking],
+    date: dt.date,
+    t: Translator,
+    after_hours: frozenset[str] = frozenset(),
 ) -> list[dict[str, str]]:
     """The cars from earlier days handed back on `date` (`DayPage.pickups`) as the plan page lists
     them, in their order (by promised pickup): the plate (else the booking), the service as code and
     name, the customer and model, the drop-off and the promised pickup where the workshop is (dated
-    when not on `date`) and whether a loan car comes back. No phone: the foreman's list."""
+    when not on `date`; "· ⚠ after desk hours" for those in `after_hours`, in words as the desk
+    says it) and whether a loan car comes back. No phone: the foreman's list."""
     rows = []
     for b in pickups:
         service = workshop.service(b.service)
@@ -332,8 +337,9 @@ def handed_back(
                 "plate": b.plate or b.id,
                 "service": f"{b.service} · {service.name}" if service else b.service,
                 "customer": " · ".join(x for x in (b.customer, b.model) if x),
-                "drop_off": _hm_on(b.drop_off, workshop, date),
-                "promised": _hm_on(b.promised, workshop, date),
+                "drop_off": _hm_on(b.drop_off, workshop, date, t),
+                "promised": _hm_on(b.promised, workshop, date, t)
+                + (" · ⚠ " + t.gettext("after desk hours") if b.id in after_hours else ""),
                 "loan_car": t.gettext("yes") if b.loan_car else t.gettext("no"),
             }
         )

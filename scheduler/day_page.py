@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from scheduler import jobcards
+from scheduler.capacity import after_desk_hours
 from scheduler.clocking import DayStatus, OperationStatus, OpState
 from scheduler.contract import Booking, Plan, Service, Workshop
 from scheduler.errors import NotFound
@@ -40,6 +41,9 @@ class DayPage:
     """The cars dropped off on an earlier day, with no work on this one, whose promised pickup is
     on it (`PlanningService.day_bookings`' "pickup_only"), by promised pickup: handed back that day.
     In no plan and no live status."""
+    after_hours: frozenset[str] = frozenset()
+    """The ids of those `pickups` promised when the desk does not hand cars back
+    (`capacity.after_desk_hours`: an old promise kept as told), marked as the desk marks them."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,8 @@ def _day_page(floor: ShopFloor, workshop: Workshop, date: dt.date, now: dt.datet
         plan = None
     view, seen = service.day_view(workshop.id, date)
     status = floor.status(workshop.id, date, now) if bookings else None
-    return DayPage(workshop, bookings, plan, view, seen, status, pickups)
+    late = frozenset(b.id for b in pickups if after_desk_hours(workshop, b, service.rules))
+    return DayPage(workshop, bookings, plan, view, seen, status, pickups, late)
 
 
 @dataclass(frozen=True)

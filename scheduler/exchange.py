@@ -53,6 +53,10 @@ the day's list, `PlanningService.day_bookings`' kind: "own" (dropped off that da
 multi-day repair of an earlier day with work that day), "pickup_only" (dropped off earlier, no work
 that day, promised for pickup on it). An import books only the day's own rows."""
 LISTINGS = ("own", "carried_in", "pickup_only")
+AFTER_HOURS_COLUMN = "after_desk_hours"
+"""The very last column of a day's export with its pickups, after `listing` (followups-s25): "true"
+where the car is promised when the desk does not hand cars back (`capacity.after_desk_hours`: an
+old promise kept as told), else "false". An import reads past it, as it does `id` and `promised`."""
 IDEMPOTENCY_COLUMN = "idempotency_key"
 """An optional column: a row imported again with the same key is a replay, not a second booking."""
 MAX_IDEMPOTENCY_KEY = 200
@@ -90,16 +94,17 @@ def bookings_csv(bookings: Sequence[Booking], with_phone: bool, newline: str = "
 
 
 def listed_bookings_csv(
-    listed: Sequence[tuple[Booking, str]], with_phone: bool, newline: str = "\r\n"
+    listed: Sequence[tuple[Booking, str, bool]], with_phone: bool, newline: str = "\r\n"
 ) -> str:
-    """The bookings as `bookings_csv` writes them, in the order given, each with its listing in a
-    last column (header `EXPORT_COLUMNS`, then `LISTING_COLUMN`)."""
+    """The bookings as `bookings_csv` writes them, in the order given, each with its listing and
+    whether it is promised after the desk's hours in two last columns (header `EXPORT_COLUMNS`,
+    then `LISTING_COLUMN`, then `AFTER_HOURS_COLUMN`)."""
     columns = [c for c in EXPORT_COLUMNS if with_phone or c != "phone"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator=newline)
-    writer.writerow([*columns, LISTING_COLUMN])
-    for b, listing in listed:
-        writer.writerow([*_export_row(b, columns), listing])
+    writer.writerow([*columns, LISTING_COLUMN, AFTER_HOURS_COLUMN])
+    for b, listing, late in listed:
+        writer.writerow([*_export_row(b, columns), listing, "true" if late else "false"])
     return out.getvalue()
 
 
@@ -124,14 +129,13 @@ def day_bookings_csv(
     `pickups`, what the foreman hands over that day (`listed_bookings_csv`): those, by drop-off,
     then the multi-day repairs of earlier days carried in to it, by drop-off, then the cars dropped
     off earlier and promised for pickup on it with no work that day, by promised pickup, each row's
-    kind in the last column (`PlanningService.day_bookings`). NotFound for an unknown workshop."""
+    kind in a last but one column (`PlanningService.day_bookings`) and whether it is promised after the
+    desk's hours in the last (`PlanningService.desk_list`). NotFound for an unknown workshop."""
     if not pickups:
         return bookings_csv(service.bookings(workshop_id, date), with_phone)
-    listed = service.day_bookings(workshop_id, date, pickups=True)
-    own = sorted((b for b, kind in listed if kind == "own"), key=lambda b: (b.drop_off, b.id))
-    return listed_bookings_csv(
-        [(b, "own") for b in own] + [(b, kind) for b, kind in listed if kind != "own"], with_phone
-    )
+    listed = service.desk_list(workshop_id, date, pickups=True)
+    own = sorted((x for x in listed if x[1] == "own"), key=lambda x: (x[0].drop_off, x[0].id))
+    return listed_bookings_csv(own + [x for x in listed if x[1] != "own"], with_phone)
 
 
 @dataclass(frozen=True)
@@ -210,7 +214,7 @@ def read_booking_rows(text: str) -> list[BookingRow]:
     header = [cell.strip().lower() for cell in rows[0][1]]
     known = (*BOOKING_COLUMNS, IDEMPOTENCY_COLUMN)
     for column in header:
-        if column not in known and column not in (*EXPORTED_COLUMNS, LISTING_COLUMN):
+        if column not in known and column not in (*EXPORTED_COLUMNS, LISTING_COLUMN, AFTER_HOURS_COLUMN):
             raise InputError(
                 f"header.{column[:40]}",
                 N_("unknown column; expected some of %(join_known)s") % {"join_known": ", ".join(known)},
@@ -239,7 +243,7 @@ def read_booking_rows(text: str) -> list[BookingRow]:
             problem = f"{IDEMPOTENCY_COLUMN}: at most {MAX_IDEMPOTENCY_KEY} characters and no NUL, got {why}"
             found.append(BookingRow(number, None, problem=problem))
             continue
-        for column in EXPORTED_COLUMNS:
+        for column in (*EXPORTED_COLUMNS, AFTER_HOURS_COLUMN):
             cells.pop(column, None)
         listing = cells.pop(LISTING_COLUMN, "").strip().lower()
         if listing not in ("", "own"):  # a day's export with its pickups: the day's own rows only

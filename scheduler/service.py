@@ -1332,12 +1332,13 @@ class PlanningService:
     ) -> Booking:
         """`wanted` (a forced change of `old` that fits no more) stored at risk, without a witness
         (bookings_db.mark_at_risk): the customer keeps the promise they were given."""
-        eta = wanted.parts_eta.astimezone(workshop.tz).isoformat() if wanted.parts_eta else "none"
+        date = wanted.drop_off.astimezone(workshop.tz).date()
+        # On the workshop's clock, dated when not the booking's day, as every reason reads a moment.
+        eta = moment_words(wanted.parts_eta, workshop.tz, date) if wanted.parts_eta else "none"
         reason = N_("parts_eta changed by force to %(eta)s: the booking no longer fits the day's plan") % {
             "eta": eta
         }
         kept = wanted.model_copy(update={"promised": old.promised, "at_risk": True, "at_risk_reason": reason})
-        date = wanted.drop_off.astimezone(workshop.tz).date()
         bookings_db.add(
             session, workshop.id, date, kept, [], idempotency, self.clock.now(), workshop.timezone
         )

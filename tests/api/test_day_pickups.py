@@ -22,6 +22,7 @@ with warnings.catch_warnings():
 from scheduler.contract import Plan
 from scheduler.exchange import EXPORT_COLUMNS
 from scheduler.validator import assert_valid
+from tests.api.test_pickup import _promise_as_stored_before
 from tests.builders import DATE, DAY, WORKSHOP_ID, multi_day_workshop, overtime_tiny_workshop, put_workshop
 
 pypdf = pytest.importorskip("pypdf")
@@ -118,7 +119,7 @@ def test_the_plan_page_lists_the_cars_from_earlier_days_promised_for_pickup_that
     assert f'href="/v1/workshops/tiny/bookings.csv?date={WED}&amp;pickups=true"' in page
     zh_head, zh_rows = _table(client.get(f"/workshops/tiny/plan/{WED}", headers=ZH).text, "pickups")
     assert zh_head == ["车牌", "服务项目", "客户", "送车", "承诺取车", "待还代步车"]
-    assert zh_rows == [[PLATE, "LONG · Long", "王芳 · Tucson", f"{DATE} 13:00", "08:00", "是"]]
+    assert zh_rows == [[PLATE, "LONG · Long", "王芳 · Tucson", "11月24日 周二 13:00", "08:00", "是"]]
 
     # Tuesday: the car is dropped off (the day's own booking), not handed back; no plan needed.
     tuesday = client.get(f"/workshops/tiny/plan/{DATE}").text
@@ -144,7 +145,7 @@ def test_the_days_csv_with_pickups_adds_the_cars_from_earlier_days_with_their_li
     got = client.get("/v1/workshops/tiny/bookings.csv", params={"date": WED, "pickups": "true"})
     assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(got.text)))
-    assert list(rows[0]) == [*EXPORT_COLUMNS, "listing"]  # the columns as before, the new one last
+    assert list(rows[0]) == [*EXPORT_COLUMNS, "listing", "after_desk_hours"]  # as before, new ones last
     assert [(r["id"], r["listing"]) for r in rows] == [(maint["id"], "own"), (long["id"], "pickup_only")]
     assert rows[1]["promised"] == _at(WED, "08:00") and rows[1]["loan_car"] == "1"
     assert rows[1]["plate"] == PLATE and rows[1]["drop_off"] == _at(DATE, "13:00")
@@ -184,6 +185,39 @@ def test_the_days_csv_lists_a_multi_day_repair_carried_in_then_for_pickup(client
     _valid_plan(client, WORKSHOP_ID, WED)
     thursday = client.get(f"/workshops/{WORKSHOP_ID}/plan/{THU}").text
     assert _table(thursday, "pickups")[1][0][:2] == ["沪A·R1", "REPAIR · " + ws.service("REPAIR").name]
+
+
+def test_a_pickup_promised_after_the_desks_hours_is_marked_on_the_day_page_and_in_the_csv(
+    client: TestClient,
+) -> None:
+    """followups-s25: a car from an earlier day promised when the desk does not hand cars back (an
+    old promise, kept as told: capacity.after_desk_hours) reads "18:35 · ⚠ after desk hours" on the
+    plan page as at the desk (zh 前台下班后), and the day's CSV with pickups says so in a last column
+    `after_desk_hours` (true/false), after the columns as they were; the import still reads it."""
+    long, maint = _tuesday_long_and_wednesday_maint(client)
+    _promise_as_stored_before(client, str(long["id"]), _at(WED, "18:35"))
+    _valid_plan(client, "tiny", WED)
+    page = client.get(f"/workshops/tiny/plan/{WED}").text
+    assert _table(page, "pickups")[1] == [
+        [PLATE, "LONG · Long", "王芳 · Tucson", f"{DATE} 13:00", "18:35 · ⚠ after desk hours", "yes"]
+    ]
+    zh_rows = _table(client.get(f"/workshops/tiny/plan/{WED}", headers=ZH).text, "pickups")[1]
+    assert zh_rows[0][4] == "18:35 · ⚠ 前台下班后"
+
+    got = client.get("/v1/workshops/tiny/bookings.csv", params={"date": WED, "pickups": "true"})
+    assert got.status_code == 200, got.text
+    header, *rows = list(csv.reader(io.StringIO(got.text)))
+    assert header == [*EXPORT_COLUMNS, "listing", "after_desk_hours"]
+    assert [(r[0], r[-2], r[-1]) for r in rows] == [
+        (maint["id"], "own", "false"),
+        (long["id"], "pickup_only", "true"),
+    ]
+    assert rows[1][header.index("promised")] == _at(WED, "18:35")  # kept as told
+    imported = client.post(
+        "/v1/workshops/tiny/bookings/import", content=got.text, headers={"Content-Type": "text/csv"}
+    )
+    assert imported.status_code == 200, imported.text  # the column read past, as id and promised
+    assert [r["line"] for r in imported.json()["refused"]] == [3]  # the pickup, not booked again
 
 
 def test_the_job_cards_leave_out_the_cars_handed_back(client: TestClient) -> None:

@@ -294,6 +294,29 @@ def test_a_parts_eta_change_that_no_longer_fits_is_kept_at_risk_with_force(clien
     assert fits.status_code == 200 and fits.json()["at_risk"] is False, fits.text
 
 
+def test_a_changed_parts_eta_is_worded_on_the_workshops_clock_refused_or_forced(client: TestClient) -> None:
+    """The 409 of a parts ETA change and the at-risk reason of a forced one read the ETA as every
+    other reason does (scheduler.i18n.moment_words): "16:45" on the booking's day, dated on
+    another, never the raw ISO time with its offset (deskpatch-s25); zh_CN the same."""
+    put_workshop(client, _tiny())
+    made = client.post(BOOKINGS, json={"service": "PARTS", "drop_off": _at("08:00")})
+    assert made.status_code == 201, made.text
+    url = f"{BOOKINGS}/{made.json()['id']}"
+    tomorrow = (dt.date.fromisoformat(DATE) + dt.timedelta(days=1)).isoformat()
+    for eta, words in ((_at("16:45"), "16:45"), (_at("09:00", tomorrow), f"{tomorrow} 09:00")):
+        refused = client.patch(url, json={"parts_eta": eta})
+        assert refused.status_code == 409, refused.text
+        said = f"{refused.json()['detail']} {refused.json()['reason']}"
+        assert "+08:00" not in said and f"T{eta[11:16]}" not in said, said
+        forced = client.patch(url, json={"parts_eta": eta, "force": True})
+        assert forced.status_code == 200 and forced.json()["at_risk"] is True, forced.text
+        expected = f"parts_eta changed by force to {words}: the booking no longer fits the day's plan"
+        assert forced.json()["at_risk_reason"] == expected
+        zh = client.get(url, headers={"Accept-Language": "zh-CN"}).json()["at_risk_reason"]
+        assert zh == f"配件到货时间（parts_eta）被强制改为 {words}：该预约已排不进当天的排程"
+        assert client.patch(url, json={"parts_eta": _at("09:00")}).json()["at_risk"] is False
+
+
 def test_a_refused_booking_says_why_as_explain_does_in_the_request_language(client: TestClient) -> None:
     put_workshop(client, _tiny())
     wanted = {"service": "PARTS", "drop_off": _at("08:00"), "parts_eta": _at("09:45")}

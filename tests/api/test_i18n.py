@@ -659,10 +659,7 @@ def test_the_error_texts_review_s22_found_english_read_in_chinese(db_url: str) -
     ]
     texts["listed"] = listed["at_risk_reason"]
     english = client.get(f"{base}/bookings/{rid}").json()["at_risk_reason"]
-    assert (
-        english
-        == f"parts_eta changed by force to {wed}T15:00:00+08:00: the booking no longer fits the day's plan"
-    )
+    assert english == f"parts_eta changed by force to {wed} 15:00: the booking no longer fits the day's plan"
     calls = {
         "corrects": ("post", f"{base}/clock", {"json": {"action": "correct", "corrects": 99999,
                      "corrected_action": "start", "at": f"{DATE}T09:00:00+08:00"}, "params": CLOCK_NOW}),

@@ -116,7 +116,7 @@ def test_the_foremans_day_page_lists_the_cars_handed_back_from_earlier_days(
     got = page.request.get(f"{server.url}{link.get_attribute('href')}")  # as signed in on the page
     assert got.status == 200, got.text()
     rows = list(csv.DictReader(io.StringIO(got.text())))
-    assert list(rows[0]) == [*EXPORT_COLUMNS, "listing"]
+    assert list(rows[0]) == [*EXPORT_COLUMNS, "listing", "after_desk_hours"]
     assert [(r["plate"], r["listing"], r["loan_car"]) for r in rows] == [
         ("粤B00002", "own", "0"),
         (PLATE, "pickup_only", "1"),

@@ -103,15 +103,22 @@ def test_the_desk_lists_the_cars_handed_back_that_were_dropped_off_earlier(
 HANDOVER = {"en": ("Plate", "Promised pickup", "Loan car"), "zh": ("车牌", "承诺取车", "代步车")}
 
 
+#: A plate as long as the contract allows (Booking.plate: 20 characters), of the widest letters and
+#: with no place to break a line: the phone's worst case (followups-s25).
+LONGEST_PLATE = "W" * 20
+
+
+@pytest.mark.parametrize("plate", ["粤B·12345", LONGEST_PLATE])
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_on_a_phone_the_pickups_show_plate_promised_pickup_and_loan_car_without_scrolling_sideways(
-    served: Server, browser: Any, language: str
+    served: Server, browser: Any, language: str, plate: str
 ) -> None:
     """pickday-s25: at 360 x 740 the pickups table scrolled sideways and the promised pickup and the
     loan car were off screen; they are within the viewport as the list first shows (no sideways
-    scroll, of the page or of the table's box)."""
+    scroll, of the page or of the table's box). followups-s25: with a 20-character plate too (it
+    wraps at phone width, whole, not cut)."""
     server = served
-    long = {"service": "LONG", "drop_off": f"{DATE}T13:00:00+08:00", "plate": "粤B·12345", "customer": "王芳",
+    long = {"service": "LONG", "drop_off": f"{DATE}T13:00:00+08:00", "plate": plate, "customer": "王芳",
             "model": "Hyundai Tucson", "phone": "+86 138 0000 0001", "loan_car": True}  # fmt: skip
     assert httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=long).status_code == 201
     page = desk(browser, server, "tiny", language, height=740, width=360)
@@ -128,7 +135,7 @@ def test_on_a_phone_the_pickups_show_plate_promised_pickup_and_loan_car_without_
         assert box["y"] >= 0 and box["y"] + box["height"] <= 740, (name, box)
     cells = dict(zip(headers, _cells(row), strict=True))
     said = texts(language)
-    assert [cells[name] for name in HANDOVER[language]] == ["粤B·12345", "08:00", said["yes"]]
+    assert [cells[name] for name in HANDOVER[language]] == [plate, "08:00", said["yes"]]
     assert page.evaluate("window.scrollX") == 0
     assert page.evaluate("document.querySelector('#pickups-box .table-scroll').scrollLeft") == 0
     page.close()

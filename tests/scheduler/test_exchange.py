@@ -81,15 +81,15 @@ def test_a_days_export_with_pickups_adds_the_cars_from_earlier_days_in_a_last_co
     assert day_bookings_csv(service, "tiny", wed, True) == bookings_csv(service.bookings("tiny", wed), True)
     text = day_bookings_csv(service, "tiny", wed, True, pickups=True)
     header, *rows = list(csv.reader(io.StringIO(text)))
-    assert header == [*EXPORT_COLUMNS, "listing"]
+    assert header == [*EXPORT_COLUMNS, "listing", "after_desk_hours"]
     listed = [dict(zip(header, row, strict=True)) for row in rows]
     assert [(r["id"], r["listing"]) for r in listed] == [("maint", "own"), ("long", "pickup_only")]
     pickup = listed[1]
     assert (pickup["drop_off"], pickup["promised"]) == (at("13:00").isoformat(), at("08:00", wed).isoformat())
     assert [pickup[c] for c in ("service", "loan_car", "plate", "phone")] == ["LONG", "1", "'=L1", "138"]
     no_phone = list(csv.reader(io.StringIO(day_bookings_csv(service, "tiny", wed, False, pickups=True))))
-    assert no_phone[0] == [c for c in EXPORT_COLUMNS if c != "phone"] + ["listing"]
-    assert [r[-1] for r in no_phone[1:]] == ["own", "pickup_only"]
+    assert no_phone[0] == [c for c in EXPORT_COLUMNS if c != "phone"] + ["listing", "after_desk_hours"]
+    assert [r[-2:] for r in no_phone[1:]] == [["own", "false"], ["pickup_only", "false"]]
     assert day_bookings_csv(service, "tiny", DAY, True, pickups=True).count("pickup_only") == 0
 
     done = import_file(service, "other", text, None, NOW)
