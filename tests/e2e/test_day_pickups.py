@@ -82,7 +82,8 @@ def test_the_foremans_day_page_lists_the_cars_handed_back_from_earlier_days(
     maint = httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=own)
     assert maint.status_code == 201, maint.text
     said = texts(language)
-    row = [PLATE, "LONG · Long", "王芳 · Tucson", f"{DATE} 13:00", "08:00", said["yes"]]
+    dropped = f"{DATE} 13:00" if language == "en" else "11月24日 周二 13:00"  # a Chinese page's date
+    row = [PLATE, "LONG · Long", "王芳 · Tucson", dropped, "08:00", said["yes"]]
 
     page = _plan_page(browser, server, language)
     assert page.locator("svg.gantt").count() == 0  # no plan yet: the pickups all the same
