@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
 from scheduler import multiday
-from scheduler.contract import Assignment, Booking, Workshop
+from scheduler.contract import Assignment, Booking, Operation, Workshop
 from scheduler.i18n import N_
 from scheduler.integrity import witness_breaks
 from scheduler.storage import BookingRow
@@ -66,11 +67,14 @@ def clocked_work_orphaned(
     fail. Not even `force` removes them: the manager does once those days are past."""
     technicians = {t.id for t in new.technicians}
     services = {s.code for s in new.services}
-    # A service kept with fewer operations: events naming a later one name nothing (review-s25).
+    # A service kept whose operations differ from some position on (fewer, reordered, replaced):
+    # events name operations by position, so from there they would name nothing or other work
+    # (review-s25). Per service: how many of its first operations stay as they were, by name.
     shrunk = {
-        s.code: len(s.operations)
+        s.code: kept
         for s in new.services
-        if (was := old.service(s.code)) is not None and len(s.operations) < len(was.operations)
+        if (was := old.service(s.code)) is not None
+        and (kept := _same_first_operations(was.operations, s.operations)) < len(was.operations)
     }
     if (
         {t.id for t in old.technicians} <= technicians
@@ -112,19 +116,31 @@ def clocked_work_orphaned(
     ]
 
 
+def _same_first_operations(old: Sequence[Operation], new: Sequence[Operation]) -> int:
+    """How many of a service's first operations `new` keeps where `old` had them (by name)."""
+    kept = 0
+    for was, now in zip(old, new, strict=False):
+        if was.name != now.name:
+            break
+        kept += 1
+    return kept
+
+
 def _operation_gone(
     session: Session, old: Workshop, booking: Booking, witness: list[Assignment], date: dt.date, count: int
 ) -> str | None:
-    """Why `booking`'s work clocked on `date` names an operation its service keeps no longer (it
-    keeps `count`): the last one clocked that day, numbered in the service as `old` had it (a
-    multi-day repair's day numbers its share from 0, `multiday.day_operations`); None: all kept."""
+    """Why `booking`'s work clocked on `date` names an operation its service no longer has where it
+    was (it keeps its first `count` in place): the first such one clocked that day, numbered in the
+    service as `old` had it (a multi-day repair's day numbers its share from 0,
+    `multiday.day_operations`); None: all kept."""
     last = events_db.clocked_days(session, old.id, booking.id).get(date)
     if last is None:
         return None
     day = multiday.day_operations(old, date, booking, witness)
-    operation = (day[0] if day is not None else 0) + last
-    if operation < count:
+    first = day[0] if day is not None else 0
+    if first + last < count:
         return None
+    operation = max(count, first)
     service = old.service(booking.service)
     known = service.operations if service is not None else []
     name = known[operation].name if operation < len(known) else "?"

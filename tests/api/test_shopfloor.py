@@ -1048,6 +1048,36 @@ def test_a_change_may_not_remove_an_operation_of_work_clocked_today(client: Test
     assert report.status_code == 200, report.text
 
 
+def test_a_change_may_not_reorder_the_operations_of_work_clocked_today(client: TestClient) -> None:
+    """Events name operations by position: swapping a service's two operations under work clocked
+    today on the first would relabel it as the second (its actuals, report and learned times under
+    another operation's name); stored before. Now a 409 naming the operation, even by force; a
+    change of an operation after the clocked ones is still taken."""
+    ws = tiny_workshop()
+    data = ws.model_dump(mode="json")
+    first = data["services"][0]["operations"][0]
+    ops = [{**first, "name": "oil", "minutes": 30}, {**first, "name": "brakes", "minutes": 30}]
+    data["services"][0]["operations"] = ops
+    put_workshop(client, Workshop.model_validate(data))
+    booked = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()})
+    bid = booked.json()["id"]
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(bid, "start", "08:00")).status_code == 201
+    swapped = {**data, "services": [{**data["services"][0], "operations": [ops[1], ops[0]]}]}
+    refused = client.put(W, params={"force": "true"}, json=swapped)
+    assert refused.status_code == 409 and refused.json()["forceable"] is False, refused.text
+    assert refused.json()["bookings"] == [
+        {"booking": bid, "date": DATE, "reasons": [f"its operation 1 (oil) was clocked on {DATE}"]}
+    ], refused.text
+    assert [o["name"] for o in client.get(W).json()["services"][0]["operations"]] == ["oil", "brakes"]
+    renamed = {
+        **data,
+        "services": [{**data["services"][0], "operations": [ops[0], {**ops[1], "name": "discs"}]}],
+    }
+    taken = client.put(W, params={"force": "true"}, json=renamed)
+    assert taken.status_code == 200, taken.text
+    assert [o["name"] for o in client.get(W).json()["services"][0]["operations"]] == ["oil", "discs"]
+
+
 def test_a_past_days_status_still_reads_after_its_service_was_retired(db_url: str) -> None:
     """A service retired once its day is past (no conflict: past days are not checked): that day's
     status and plan page still read. Failed before: both 500s."""
