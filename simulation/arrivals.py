@@ -108,8 +108,8 @@ class Promises:
         noon, morning, afternoon = self.rule
         if waiter:
             return promise(drop + standard + self.buffer, True, drop, noon, morning, afternoon)
-        day = self._days.get(date) or self.handovers(date)  # the hot loop: one lookup a vehicle
-        return day.handed_over(promise(drop + standard + self.margin, False, drop, noon, morning, afternoon))
+        ready = promise(drop + standard + self.margin, False, drop, noon, morning, afternoon)
+        return self.handovers(date).handed_over(ready)
 
 
 class HistoryDemand:
