@@ -1242,6 +1242,19 @@ class PlanningService:
                             % {"date": min(clocked_on).isoformat()},
                             [],
                         )
+                moved_to = changes.get("drop_off")
+                if isinstance(moved_to, dt.datetime) and moved_to != old.drop_off:
+                    first = events_db.first_clocked(session, workshop_id, booking_id)
+                    if first is not None and first < moved_to:  # the day's events would start before it
+                        tz = workshop.tz
+                        raise Conflict(
+                            N_("its work was clocked at %(at)s, before the new drop-off %(drop_off)s")
+                            % {
+                                "at": moment_words(first, tz, moved_to.astimezone(tz).date()),
+                                "drop_off": moment_words(moved_to, tz, first.astimezone(tz).date()),
+                            },
+                            [],
+                        )
                 # The customer's details take no room. (An empty change asks for a place afresh.)
                 details_only = bool(changes) and set(changes) <= DETAILS
                 if details_only and not (old.at_risk or old.overbooked):  # it has its place: kept

@@ -1094,3 +1094,32 @@ def test_a_past_days_status_still_reads_after_its_service_was_retired(db_url: st
         status = client.get(f"{W}/days/{DATE}/status")
         assert status.status_code == 200 and len(status.json()["bookings"]) == 1, status.text
         assert client.get(f"/workshops/tiny/plan/{DATE}").status_code == 200
+
+
+def test_a_booking_with_clocked_work_is_not_moved_to_a_drop_off_after_it(client: TestClient) -> None:
+    """MAINT dropped off 08:30 and started 08:45; the desk then moved its drop-off to 13:00 the same
+    day: 200 before (review-s26: only a move to another day was refused), and the day's status was a
+    500 ("start at 08:45 is before its drop-off 13:00") since every replay of the day's events
+    refuses work before the drop-off. Now a 409 naming the clocked start; nothing changes; a move to
+    a drop-off no later than the clocked start (08:45) is still taken."""
+    put_workshop(client, tiny_workshop(closing="17:00", shift_end="17:00"))
+    booked = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:30").isoformat()})
+    bid = booked.json()["id"]
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(bid, "start", "08:45")).status_code == 201
+    late = client.patch(f"{W}/bookings/{bid}", json={"drop_off": at("13:00").isoformat()})
+    assert late.status_code == 409 and "08:45" in late.json()["detail"], late.text
+    assert late.json()["alternatives"] == [], late.text
+    zh = client.patch(
+        f"{W}/bookings/{bid}",
+        json={"drop_off": at("13:00").isoformat()},
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert (
+        zh.status_code == 409 and "08:45" in zh.json()["detail"] and "clocked" not in zh.json()["detail"]
+    ), zh.text
+    assert client.get(f"{W}/bookings/{bid}").json()["drop_off"] == at("08:30").isoformat()
+    status = client.get(f"{W}/days/{DATE}/status", params={"now": at("09:00").isoformat()})
+    assert status.status_code == 200, status.text
+    earlier = client.patch(f"{W}/bookings/{bid}", json={"drop_off": at("08:45").isoformat()})
+    assert earlier.status_code == 200, earlier.text
+    assert client.get(f"{W}/days/{DATE}/status", params={"now": at("09:00").isoformat()}).status_code == 200
