@@ -66,7 +66,7 @@ from scheduler.storage import clock_events as events_db
 from scheduler.storage import plans as plans_db
 from scheduler.storage import workshops as workshops_db
 from scheduler.storage.tables import BookingRow
-from scheduler.workshop_changes import broken_by, clocked_work_orphaned, past_from
+from scheduler.workshop_changes import broken_by, clocked_work_off_its_day, clocked_work_orphaned, past_from
 
 logger = logging.getLogger("bayplan")
 
@@ -391,6 +391,18 @@ class PlanningService:
                     )
                     % {"count": len(orphaned)},
                     orphaned,
+                    forceable=False,
+                )
+            off_day = clocked_work_off_its_day(session, old, workshop, past_from(now, as_of))
+            if off_day:
+                raise WorkshopConflict(
+                    N_(
+                        "the change of time zone moves work clocked for %(count)s booking(s) on days not"
+                        " yet past to another day, which not even force may do: change it once those days"
+                        " are past"
+                    )
+                    % {"count": len(off_day)},
+                    off_day,
                     forceable=False,
                 )
             broken = broken_by(session, old, workshop, past_from(now, as_of))

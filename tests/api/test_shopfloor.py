@@ -1123,3 +1123,37 @@ def test_a_booking_with_clocked_work_is_not_moved_to_a_drop_off_after_it(client:
     earlier = client.patch(f"{W}/bookings/{bid}", json={"drop_off": at("08:45").isoformat()})
     assert earlier.status_code == 200, earlier.text
     assert client.get(f"{W}/days/{DATE}/status", params={"now": at("09:00").isoformat()}).status_code == 200
+
+
+def test_a_time_zone_change_may_not_move_work_clocked_today_off_its_day(client: TestClient) -> None:
+    """Berlin, work clocked today until 17:30; a forced change to Asia/Shanghai (its opening hours
+    and shift to 23:59, so only the witness broke: forceable) was stored (review-s26), and the day's
+    status was a 500: the finish at 17:30 Berlin is 00:30 the next day in Shanghai, "after the day".
+    Now a 409, not forceable, naming the booking and its time; nothing stored. A time zone change
+    that keeps every clocked moment on its day is still taken."""
+    ws = tiny_workshop(closing="17:00", shift_end="17:00").model_copy(update={"timezone": "Europe/Berlin"})
+    put_workshop(client, ws)
+    berlin = dt.datetime.combine(DAY, dt.time(16), tzinfo=ws.tz)
+    booked = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": berlin.isoformat()})
+    bid = booked.json()["id"]
+    for body in (ev(bid, "start", berlin), ev(bid, "finish", berlin + dt.timedelta(minutes=90))):
+        assert client.post(f"{W}/clock", params=CLOCK_NOW, json=body).status_code == 201
+    data = ws.model_dump(mode="json")
+    data["opening"] = {"start": "08:00", "end": "23:59"}
+    data["technicians"][0]["shift"] = {"start": "08:00", "end": "23:59", "breaks": []}
+    asked = {"force": "true", "now": (berlin + dt.timedelta(hours=2)).isoformat()}
+    refused = client.put(W, params=asked, json={**data, "timezone": "Asia/Shanghai"})
+    assert refused.status_code == 409 and refused.json()["forceable"] is False, refused.text
+    assert [(b["booking"], b["date"]) for b in refused.json()["bookings"]] == [(bid, DATE)], refused.text
+    assert "17:30" in refused.json()["bookings"][0]["reasons"][0], refused.text
+    zh = client.put(
+        W, params=asked, json={**data, "timezone": "Asia/Shanghai"}, headers={"Accept-Language": "zh-CN"}
+    )
+    assert zh.status_code == 409 and "时区" in zh.json()["detail"], zh.text
+    assert "时区" in zh.json()["bookings"][0]["reasons"][0], zh.text
+    assert client.get(W).json()["timezone"] == "Europe/Berlin"  # nothing stored
+    status = client.get(f"{W}/days/{DATE}/status", params={"now": asked["now"]})
+    assert status.status_code == 200, status.text
+    taken = client.put(W, params=asked, json={**data, "timezone": "Europe/Paris"})  # the same day there
+    assert taken.status_code == 200, taken.text
+    assert client.get(f"{W}/days/{DATE}/status", params={"now": asked["now"]}).status_code == 200
