@@ -66,7 +66,13 @@ from scheduler.storage import clock_events as events_db
 from scheduler.storage import plans as plans_db
 from scheduler.storage import workshops as workshops_db
 from scheduler.storage.tables import BookingRow
-from scheduler.workshop_changes import broken_by, clocked_work_off_its_day, clocked_work_orphaned, past_from
+from scheduler.workshop_changes import (
+    broken_by,
+    clocked_work_off_its_day,
+    clocked_work_orphaned,
+    clocked_work_unplannable,
+    past_from,
+)
 
 logger = logging.getLogger("bayplan")
 
@@ -403,6 +409,17 @@ class PlanningService:
                     )
                     % {"count": len(off_day)},
                     off_day,
+                    forceable=False,
+                )
+            unplanned = clocked_work_unplannable(session, old, workshop, past_from(now, as_of))
+            if unplanned:
+                raise WorkshopConflict(
+                    N_(
+                        "the change leaves %(count)s booking(s) with work clocked on days not yet past"
+                        " unplannable, which not even force may do: change it once those days are past"
+                    )
+                    % {"count": len(unplanned)},
+                    unplanned,
                     forceable=False,
                 )
             broken = broken_by(session, old, workshop, past_from(now, as_of))

@@ -1157,3 +1157,30 @@ def test_a_time_zone_change_may_not_move_work_clocked_today_off_its_day(client: 
     taken = client.put(W, params=asked, json={**data, "timezone": "Europe/Paris"})  # the same day there
     assert taken.status_code == 200, taken.text
     assert client.get(f"{W}/days/{DATE}/status", params={"now": asked["now"]}).status_code == 200
+
+
+def test_a_change_may_not_leave_work_clocked_today_unplannable(client: TestClient) -> None:
+    """MAINT dropped off 08:00 and started 08:05; a forced change opening the workshop at 10:00 was
+    stored (review-s26: the booking at risk, its drop-off no longer taken), then every re-plan of the
+    day was a 409 "started[0].booking: unknown booking" (the plan leaves out a booking it cannot
+    plan, its clocked work still names it): the foreman's "Re-plan now" and the live plan stopped
+    for the rest of the day. Now the change is a 409 naming the booking and why, not forceable;
+    nothing stored; the day still re-plans."""
+    ws = tiny_workshop(closing="17:00", shift_end="17:00")
+    put_workshop(client, ws)
+    booked = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()})
+    bid = booked.json()["id"]
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(bid, "start", "08:05")).status_code == 201
+    later = {**ws.model_dump(mode="json"), "opening": {"start": "10:00", "end": "17:00"}}
+    asked = {"force": "true", "now": at("08:30").isoformat()}
+    refused = client.put(W, params=asked, json=later)
+    assert refused.status_code == 409 and refused.json()["forceable"] is False, refused.text
+    assert [(b["booking"], b["date"]) for b in refused.json()["bookings"]] == [(bid, DATE)], refused.text
+    assert "drop_off" in refused.json()["bookings"][0]["reasons"][0], refused.text
+    zh = client.put(W, params=asked, json=later, headers={"Accept-Language": "zh-CN"})
+    assert zh.status_code == 409 and "无法为它排程" in zh.json()["bookings"][0]["reasons"][0], zh.text
+    assert client.get(W).json()["opening"]["start"] == "08:00"  # nothing stored
+    replanned = client.post(
+        f"{W}/plans", json={"date": DATE, "time_limit_seconds": 2, "now": at("09:00").isoformat()}
+    )
+    assert replanned.status_code == 200, replanned.text
