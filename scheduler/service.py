@@ -1104,9 +1104,11 @@ class PlanningService:
         date = refused.drop_off.astimezone(workshop.tz).date()
         wants = Wants(refused.loan_car, refused.parts_eta)
         conflict.alternatives = self._offers_or_none(workshop_id, refused, date, now, wants)[:5]
-        # A full day: the first of the next days with a time, so the desk has one to offer.
-        later = date
-        while not conflict.alternatives and later < min(date + ALTERNATIVE_DAYS, LAST_DATE):
+        # A full day: the first of the next days with a time, so the desk has one to offer (from
+        # the first day its parts let it fit on: none before that has one).
+        first = _first_parts_day(workshop, refused, date)
+        later = first - dt.timedelta(days=1) if first > date else date
+        while not conflict.alternatives and later < min(first + ALTERNATIVE_DAYS, LAST_DATE):
             later += dt.timedelta(days=1)
             conflict.alternatives = self._offers_or_none(workshop_id, refused, later, now, wants)[:5]
 
@@ -1166,9 +1168,10 @@ class PlanningService:
                         single = multiday.offers(day, day_of, booking.service, fleet, single, wants, seconds)
                 return [o for o in single if o.drop_off >= now]
 
-            later = date
             offers = offers_on(date)
-            while not offers and later < min(date + ALTERNATIVE_DAYS, LAST_DATE):
+            first = _first_parts_day(workshop, booking, date)  # none before it has a time
+            later = first - dt.timedelta(days=1) if first > date else date
+            while not offers and later < min(first + ALTERNATIVE_DAYS, LAST_DATE):
                 later += dt.timedelta(days=1)
                 offers = offers_on(later)
             offers = offers[:5]
@@ -1636,6 +1639,17 @@ class PlanningService:
             plan = Plan.model_validate_json(row.body)
             stale = row.basis != basis_text(bookings_db.day_version(session, workshop_id, date))
             return plan.model_copy(update={"stale": stale})
+
+
+def _first_parts_day(workshop: Workshop, booking: Booking, date: dt.date) -> dt.date:
+    """The first drop-off day from `date` on whose work can fit after the booking's parts arrive:
+    its operations that need parts start no earlier than `parts_eta`, within its service's
+    `max_days` from the drop-off day (review-s26: parts due weeks ahead left no alternatives)."""
+    service = workshop.service(booking.service)
+    if booking.parts_eta is None or service is None or not service.needs_parts:
+        return date
+    parts_day = booking.parts_eta.astimezone(workshop.tz).date()
+    return max(date, min(parts_day, LAST_DATE) - dt.timedelta(days=service.max_days - 1))
 
 
 def _clocked_days_left(
