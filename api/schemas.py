@@ -262,8 +262,10 @@ class WorkshopConflictProblem(Problem):
     forceable: bool = Field(
         True,
         description="whether the change with force=true would be stored, these bookings kept at risk; false"
-        " when it removes a technician, service or operation named by clock events of a day not yet past, or"
-        " would put at risk a repair whose work was clocked on a later day of it",
+        " when it removes a technician, service or operation named by clock events of a day not yet past,"
+        " moves such an event to another day by a change of time zone, leaves such a booking unplannable on"
+        " its day, or would put at risk a repair whose"
+        " work was clocked on a later day of it",
     )
 
 

@@ -54,6 +54,12 @@ def _unplannable(workshop: Workshop, date: dt.date, bookings: Sequence[Booking])
     return reasons
 
 
+def unplannable(workshop: Workshop, date: dt.date, bookings: Sequence[Booking]) -> dict[str, str]:
+    """The bookings `workshop` cannot plan at all on `date` (a drop-off outside its opening hours,
+    a service it no longer has, ...), each with the reason."""
+    return _unplannable(workshop, date, bookings)
+
+
 def witness_breaks(
     workshop: Workshop,
     date: dt.date,

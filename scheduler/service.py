@@ -66,7 +66,13 @@ from scheduler.storage import clock_events as events_db
 from scheduler.storage import plans as plans_db
 from scheduler.storage import workshops as workshops_db
 from scheduler.storage.tables import BookingRow
-from scheduler.workshop_changes import broken_by, clocked_work_orphaned, past_from
+from scheduler.workshop_changes import (
+    broken_by,
+    clocked_work_off_its_day,
+    clocked_work_orphaned,
+    clocked_work_unplannable,
+    past_from,
+)
 
 logger = logging.getLogger("bayplan")
 
@@ -391,6 +397,29 @@ class PlanningService:
                     )
                     % {"count": len(orphaned)},
                     orphaned,
+                    forceable=False,
+                )
+            off_day = clocked_work_off_its_day(session, old, workshop, past_from(now, as_of))
+            if off_day:
+                raise WorkshopConflict(
+                    N_(
+                        "the change of time zone moves work clocked for %(count)s booking(s) on days not"
+                        " yet past to another day, which not even force may do: change it once those days"
+                        " are past"
+                    )
+                    % {"count": len(off_day)},
+                    off_day,
+                    forceable=False,
+                )
+            unplanned = clocked_work_unplannable(session, old, workshop, past_from(now, as_of))
+            if unplanned:
+                raise WorkshopConflict(
+                    N_(
+                        "the change leaves %(count)s booking(s) with work clocked on days not yet past"
+                        " unplannable, which not even force may do: change it once those days are past"
+                    )
+                    % {"count": len(unplanned)},
+                    unplanned,
                     forceable=False,
                 )
             broken = broken_by(session, old, workshop, past_from(now, as_of))
@@ -1075,9 +1104,11 @@ class PlanningService:
         date = refused.drop_off.astimezone(workshop.tz).date()
         wants = Wants(refused.loan_car, refused.parts_eta)
         conflict.alternatives = self._offers_or_none(workshop_id, refused, date, now, wants)[:5]
-        # A full day: the first of the next days with a time, so the desk has one to offer.
-        later = date
-        while not conflict.alternatives and later < min(date + ALTERNATIVE_DAYS, LAST_DATE):
+        # A full day: the first of the next days with a time, so the desk has one to offer (from
+        # the first day its parts let it fit on: none before that has one).
+        first = _first_parts_day(workshop, refused, date)
+        later = first - dt.timedelta(days=1) if first > date else date
+        while not conflict.alternatives and later < min(first + ALTERNATIVE_DAYS, LAST_DATE):
             later += dt.timedelta(days=1)
             conflict.alternatives = self._offers_or_none(workshop_id, refused, later, now, wants)[:5]
 
@@ -1137,9 +1168,10 @@ class PlanningService:
                         single = multiday.offers(day, day_of, booking.service, fleet, single, wants, seconds)
                 return [o for o in single if o.drop_off >= now]
 
-            later = date
             offers = offers_on(date)
-            while not offers and later < min(date + ALTERNATIVE_DAYS, LAST_DATE):
+            first = _first_parts_day(workshop, booking, date)  # none before it has a time
+            later = first - dt.timedelta(days=1) if first > date else date
+            while not offers and later < min(first + ALTERNATIVE_DAYS, LAST_DATE):
                 later += dt.timedelta(days=1)
                 offers = offers_on(later)
             offers = offers[:5]
@@ -1240,6 +1272,19 @@ class PlanningService:
                                 " its service"
                             )
                             % {"date": min(clocked_on).isoformat()},
+                            [],
+                        )
+                moved_to = changes.get("drop_off")
+                if isinstance(moved_to, dt.datetime) and moved_to != old.drop_off:
+                    first = events_db.first_clocked(session, workshop_id, booking_id)
+                    if first is not None and first < moved_to:  # the day's events would start before it
+                        tz = workshop.tz
+                        raise Conflict(
+                            N_("its work was clocked at %(at)s, before the new drop-off %(drop_off)s")
+                            % {
+                                "at": moment_words(first, tz, moved_to.astimezone(tz).date()),
+                                "drop_off": moment_words(moved_to, tz, first.astimezone(tz).date()),
+                            },
                             [],
                         )
                 # The customer's details take no room. (An empty change asks for a place afresh.)
@@ -1594,6 +1639,17 @@ class PlanningService:
             plan = Plan.model_validate_json(row.body)
             stale = row.basis != basis_text(bookings_db.day_version(session, workshop_id, date))
             return plan.model_copy(update={"stale": stale})
+
+
+def _first_parts_day(workshop: Workshop, booking: Booking, date: dt.date) -> dt.date:
+    """The first drop-off day from `date` on whose work can fit after the booking's parts arrive:
+    its operations that need parts start no earlier than `parts_eta`, within its service's
+    `max_days` from the drop-off day (review-s26: parts due weeks ahead left no alternatives)."""
+    service = workshop.service(booking.service)
+    if booking.parts_eta is None or service is None or not service.needs_parts:
+        return date
+    parts_day = booking.parts_eta.astimezone(workshop.tz).date()
+    return max(date, min(parts_day, LAST_DATE) - dt.timedelta(days=service.max_days - 1))
 
 
 def _clocked_days_left(

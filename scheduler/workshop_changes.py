@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from scheduler import multiday
 from scheduler.contract import Assignment, Booking, Operation, Workshop
 from scheduler.i18n import N_
-from scheduler.integrity import witness_breaks
+from scheduler.integrity import unplannable, witness_breaks
 from scheduler.storage import BookingRow
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db
@@ -113,6 +113,63 @@ def clocked_work_orphaned(
         {"booking": booking_id, "date": date.isoformat(), "reasons": reasons}
         for booking_id, (date, reasons) in found.items()
         if reasons
+    ]
+
+
+def clocked_work_off_its_day(
+    session: Session, old: Workshop, new: Workshop, now: dt.datetime
+) -> list[dict[str, object]]:
+    """The bookings with work clocked, on a day not yet past, at a moment that `new`'s time zone puts
+    on another day, each with its date and why (the first such moment, on `old`'s clock): each event
+    is kept under its day, whose replay refuses a moment after it (and plans it from its start), so
+    the day's status, clock and plans would fail (review-s26). Not even `force` changes that: the
+    manager does once those days are past. None when the time zone stays."""
+    if new.timezone == old.timezone:
+        return []
+    found: dict[str, tuple[dt.date, list[str]]] = {}
+    for event in events_db.between(session, new.id, _first_day(old, new, now), None):
+        if event.booking_id in found or event.at.astimezone(new.tz).date() == event.date:
+            continue
+        reason = N_("its work clocked at %(at)s on %(date)s would fall on %(other)s in %(timezone)s") % {
+            "at": event.at.astimezone(old.tz).strftime("%H:%M"),
+            "date": event.date.isoformat(),
+            "other": event.at.astimezone(new.tz).date().isoformat(),
+            "timezone": new.timezone,
+        }
+        found[event.booking_id] = (event.date, [reason])
+    return [
+        {"booking": booking_id, "date": date.isoformat(), "reasons": reasons}
+        for booking_id, (date, reasons) in found.items()
+    ]
+
+
+def clocked_work_unplannable(
+    session: Session, old: Workshop, new: Workshop, now: dt.datetime
+) -> list[dict[str, object]]:
+    """The bookings with work clocked on their drop-off day, not yet past, that `new` cannot plan
+    on it at all (its drop-off outside the new opening hours, ...), each with its date and why: the
+    day's plan leaves such a booking out while its clock events still name it, so every re-plan of
+    the day, the live one and the foreman's, is refused (review-s26). Not even `force` changes that.
+    A service removed is `clocked_work_orphaned`'s."""
+    found: dict[str, tuple[dt.date, list[str]]] = {}
+    for booking_id, _, date in events_db.clocked_since(session, new.id, _first_day(old, new, now)):
+        if booking_id in found:
+            continue
+        row = bookings_db.get(session, new.id, booking_id)
+        if row is None or row.date != date:
+            continue  # a repair's later day: its own rule (service._clocked_work_stays)
+        booking, _ = bookings_db.accepted_of(row)
+        if new.service(booking.service) is None:
+            continue
+        why = unplannable(multiday.day_workshop(new), date, [booking]).get(booking.id)
+        if why is not None:
+            reason = N_(
+                "its work was clocked on %(date)s, and the changed workshop cannot plan it then: %(why)s"
+            )
+            found[booking_id] = (date, [reason % {"date": date.isoformat(), "why": why}])
+    return [
+        {"booking": booking_id, "date": date.isoformat(), "reasons": reasons}
+        for booking_id, (date, reasons) in found.items()
     ]
 
 

@@ -76,6 +76,17 @@ def clocked_days(session: Session, workshop_id: str, booking_id: str) -> dict[dt
     return {date: operation for date, operation in rows}
 
 
+def first_clocked(session: Session, workshop_id: str, booking_id: str) -> dt.datetime | None:
+    """The earliest moment any clock event of the booking names (its corrections' too: never later
+    than the first work clocked on it); None: none clocked."""
+    first = session.execute(
+        select(func.min(ClockEventRow.at)).where(
+            ClockEventRow.workshop_id == workshop_id, ClockEventRow.booking_id == booking_id
+        )
+    ).scalar_one_or_none()
+    return None if first is None else _aware(first)
+
+
 def get(session: Session, workshop_id: str, event_id: int) -> ClockEventRow | None:
     """The workshop's event `event_id` (None: no such event, or another workshop's)."""
     row = session.get(ClockEventRow, event_id)

@@ -317,6 +317,28 @@ def test_a_changed_parts_eta_is_worded_on_the_workshops_clock_refused_or_forced(
         assert client.patch(url, json={"parts_eta": _at("09:00")}).json()["at_risk"] is False
 
 
+def test_a_parts_eta_weeks_ahead_gets_alternatives_from_its_day(client: TestClient) -> None:
+    """Parts due in 12 days: one-day work cannot be done before they arrive, so the booking's day and
+    the week after have no time for it. A change of the ETA (and a new booking with it) was refused
+    with no alternatives (review-s26: they were looked for from the drop-off day on, 7 days); now they
+    are looked for from the parts' day on, and moving there is taken."""
+    put_workshop(client, _tiny())
+    far = (dt.date.fromisoformat(DATE) + dt.timedelta(days=12)).isoformat()
+    made = client.post(BOOKINGS, json={"service": "PARTS", "drop_off": _at("08:00")})
+    url = f"{BOOKINGS}/{made.json()['id']}"
+    refused = client.patch(url, json={"parts_eta": _at("09:00", far)})
+    assert refused.status_code == 409, refused.text
+    alternatives = refused.json()["alternatives"]
+    assert alternatives and {a["drop_off"][:10] for a in alternatives} == {far}, refused.text
+    moved = client.patch(url, json={"drop_off": alternatives[0]["drop_off"], "parts_eta": _at("09:00", far)})
+    assert moved.status_code == 200 and moved.json()["drop_off"][:10] == far, moved.text
+    new = client.post(
+        BOOKINGS, json={"service": "PARTS", "drop_off": _at("08:00"), "parts_eta": _at("09:00", far)}
+    )
+    assert new.status_code == 409, new.text
+    assert new.json()["alternatives"] and min(a["drop_off"][:10] for a in new.json()["alternatives"]) >= far
+
+
 def test_a_refused_booking_says_why_as_explain_does_in_the_request_language(client: TestClient) -> None:
     put_workshop(client, _tiny())
     wanted = {"service": "PARTS", "drop_off": _at("08:00"), "parts_eta": _at("09:45")}

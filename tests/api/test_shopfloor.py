@@ -1094,3 +1094,93 @@ def test_a_past_days_status_still_reads_after_its_service_was_retired(db_url: st
         status = client.get(f"{W}/days/{DATE}/status")
         assert status.status_code == 200 and len(status.json()["bookings"]) == 1, status.text
         assert client.get(f"/workshops/tiny/plan/{DATE}").status_code == 200
+
+
+def test_a_booking_with_clocked_work_is_not_moved_to_a_drop_off_after_it(client: TestClient) -> None:
+    """MAINT dropped off 08:30 and started 08:45; the desk then moved its drop-off to 13:00 the same
+    day: 200 before (review-s26: only a move to another day was refused), and the day's status was a
+    500 ("start at 08:45 is before its drop-off 13:00") since every replay of the day's events
+    refuses work before the drop-off. Now a 409 naming the clocked start; nothing changes; a move to
+    a drop-off no later than the clocked start (08:45) is still taken."""
+    put_workshop(client, tiny_workshop(closing="17:00", shift_end="17:00"))
+    booked = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:30").isoformat()})
+    bid = booked.json()["id"]
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(bid, "start", "08:45")).status_code == 201
+    late = client.patch(f"{W}/bookings/{bid}", json={"drop_off": at("13:00").isoformat()})
+    assert late.status_code == 409 and "08:45" in late.json()["detail"], late.text
+    assert late.json()["alternatives"] == [], late.text
+    zh = client.patch(
+        f"{W}/bookings/{bid}",
+        json={"drop_off": at("13:00").isoformat()},
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert (
+        zh.status_code == 409 and "08:45" in zh.json()["detail"] and "clocked" not in zh.json()["detail"]
+    ), zh.text
+    assert client.get(f"{W}/bookings/{bid}").json()["drop_off"] == at("08:30").isoformat()
+    status = client.get(f"{W}/days/{DATE}/status", params={"now": at("09:00").isoformat()})
+    assert status.status_code == 200, status.text
+    earlier = client.patch(f"{W}/bookings/{bid}", json={"drop_off": at("08:45").isoformat()})
+    assert earlier.status_code == 200, earlier.text
+    assert client.get(f"{W}/days/{DATE}/status", params={"now": at("09:00").isoformat()}).status_code == 200
+
+
+def test_a_time_zone_change_may_not_move_work_clocked_today_off_its_day(client: TestClient) -> None:
+    """Berlin, work clocked today until 17:30; a forced change to Asia/Shanghai (its opening hours
+    and shift to 23:59, so only the witness broke: forceable) was stored (review-s26), and the day's
+    status was a 500: the finish at 17:30 Berlin is 00:30 the next day in Shanghai, "after the day".
+    Now a 409, not forceable, naming the booking and its time; nothing stored. A time zone change
+    that keeps every clocked moment on its day is still taken."""
+    ws = tiny_workshop(closing="17:00", shift_end="17:00").model_copy(update={"timezone": "Europe/Berlin"})
+    put_workshop(client, ws)
+    berlin = dt.datetime.combine(DAY, dt.time(16), tzinfo=ws.tz)
+    booked = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": berlin.isoformat()})
+    bid = booked.json()["id"]
+    for body in (ev(bid, "start", berlin), ev(bid, "finish", berlin + dt.timedelta(minutes=90))):
+        assert client.post(f"{W}/clock", params=CLOCK_NOW, json=body).status_code == 201
+    data = ws.model_dump(mode="json")
+    data["opening"] = {"start": "08:00", "end": "23:59"}
+    data["technicians"][0]["shift"] = {"start": "08:00", "end": "23:59", "breaks": []}
+    asked = {"force": "true", "now": (berlin + dt.timedelta(hours=2)).isoformat()}
+    refused = client.put(W, params=asked, json={**data, "timezone": "Asia/Shanghai"})
+    assert refused.status_code == 409 and refused.json()["forceable"] is False, refused.text
+    assert [(b["booking"], b["date"]) for b in refused.json()["bookings"]] == [(bid, DATE)], refused.text
+    assert "17:30" in refused.json()["bookings"][0]["reasons"][0], refused.text
+    zh = client.put(
+        W, params=asked, json={**data, "timezone": "Asia/Shanghai"}, headers={"Accept-Language": "zh-CN"}
+    )
+    assert zh.status_code == 409 and "时区" in zh.json()["detail"], zh.text
+    assert "时区" in zh.json()["bookings"][0]["reasons"][0], zh.text
+    assert client.get(W).json()["timezone"] == "Europe/Berlin"  # nothing stored
+    status = client.get(f"{W}/days/{DATE}/status", params={"now": asked["now"]})
+    assert status.status_code == 200, status.text
+    taken = client.put(W, params=asked, json={**data, "timezone": "Europe/Paris"})  # the same day there
+    assert taken.status_code == 200, taken.text
+    assert client.get(f"{W}/days/{DATE}/status", params={"now": asked["now"]}).status_code == 200
+
+
+def test_a_change_may_not_leave_work_clocked_today_unplannable(client: TestClient) -> None:
+    """MAINT dropped off 08:00 and started 08:05; a forced change opening the workshop at 10:00 was
+    stored (review-s26: the booking at risk, its drop-off no longer taken), then every re-plan of the
+    day was a 409 "started[0].booking: unknown booking" (the plan leaves out a booking it cannot
+    plan, its clocked work still names it): the foreman's "Re-plan now" and the live plan stopped
+    for the rest of the day. Now the change is a 409 naming the booking and why, not forceable;
+    nothing stored; the day still re-plans."""
+    ws = tiny_workshop(closing="17:00", shift_end="17:00")
+    put_workshop(client, ws)
+    booked = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()})
+    bid = booked.json()["id"]
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(bid, "start", "08:05")).status_code == 201
+    later = {**ws.model_dump(mode="json"), "opening": {"start": "10:00", "end": "17:00"}}
+    asked = {"force": "true", "now": at("08:30").isoformat()}
+    refused = client.put(W, params=asked, json=later)
+    assert refused.status_code == 409 and refused.json()["forceable"] is False, refused.text
+    assert [(b["booking"], b["date"]) for b in refused.json()["bookings"]] == [(bid, DATE)], refused.text
+    assert "drop_off" in refused.json()["bookings"][0]["reasons"][0], refused.text
+    zh = client.put(W, params=asked, json=later, headers={"Accept-Language": "zh-CN"})
+    assert zh.status_code == 409 and "无法为它排程" in zh.json()["bookings"][0]["reasons"][0], zh.text
+    assert client.get(W).json()["opening"]["start"] == "08:00"  # nothing stored
+    replanned = client.post(
+        f"{W}/plans", json={"date": DATE, "time_limit_seconds": 2, "now": at("09:00").isoformat()}
+    )
+    assert replanned.status_code == 200, replanned.text
