@@ -13,6 +13,8 @@ pydantic message not listed there, and the texts of the simulation's history and
 
 from __future__ import annotations
 
+import datetime as dt
+import email.message
 import inspect
 import json
 import math
@@ -34,8 +36,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.error_pages import error_page, wants_page
 from api.i18n import translator
-from api.schemas import ConflictProblem, Problem, slot_list
-from scheduler.errors import Conflict, InputError, NotFound, WorkshopConflict, precise_loc, shorten_echoes
+from api.schemas import ConflictProblem, MediaTypeProblem, Problem, slot_list
+from scheduler.errors import (
+    CancelledReplay,
+    Conflict,
+    InputError,
+    NotFound,
+    WorkshopConflict,
+    precise_loc,
+    shorten_echoes,
+)
 from scheduler.i18n import DEFAULT, N_, Translator
 from scheduler.jobs import Busy, ElsewhereError, JobCancelled
 from simulation.jobs import OverBudget
@@ -56,6 +66,10 @@ ERRORS: dict[int | str, dict[str, object]] = {
         "description": "it no longer fits (with alternatives), or the day changed",
     },
     413: {"model": Problem, "description": "the body is too large"},
+    415: {
+        "model": MediaTypeProblem,
+        "description": "a JSON route's body sent as something else (text/plain, a form, no Content-Type)",
+    },
     429: {"model": Problem, "description": "the solver pool (plans, or simulations) is busy: retry later"},
     503: {"model": Problem, "description": "a solver process died: retry"},
 }
@@ -321,6 +335,9 @@ def _conflict(request: Request, exc: Exception) -> JSONResponse:
     content: dict[str, object] = {"detail": _worded(request, str(exc)), "alternatives": alternatives}
     if exc.reason is not None:
         content["reason"] = _worded(request, exc.reason)
+    if isinstance(exc, CancelledReplay):  # a retry of a cancelled booking's request: which, and when
+        content["booking"] = exc.booking_id
+        content["cancelled_at"] = exc.cancelled_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     return JSONResponse(status_code=409, content=content)
 
 
@@ -445,6 +462,56 @@ def _for_people(handler: Callable[[Request, Exception], Any]) -> Callable[[Reque
     return handle
 
 
+JSON = "application/json"
+
+
+class UnsupportedMediaType(Exception):
+    """A JSON route's body sent as something else (415): the Content-Type it came with, or None."""
+
+    def __init__(self, content_type: str | None) -> None:
+        super().__init__(content_type)
+        self.content_type = content_type
+
+
+def is_json(content_type: str) -> bool:
+    """Whether FastAPI reads a body of this Content-Type as JSON: application/json or
+    application/*+json, with any parameters (charset)."""
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    json_like = subtype == "json" or subtype.endswith("+json")
+    return message.get_content_maintype() == "application" and json_like
+
+
+async def json_bodies_only(request: Request) -> None:
+    """On a route whose body is JSON, a body sent as anything else (text/plain, a form, no
+    Content-Type) is a 415 naming its Content-Type, not the 422 "Input should be a valid
+    dictionary" (review-s25). Routes of other bodies (the CSV import's text/csv) and bodiless
+    requests are left alone. One app-wide dependency: it runs before the route's own."""
+    route = request.scope.get("route")
+    field = getattr(route, "body_field", None)
+    if field is None or getattr(field.field_info, "media_type", None) != JSON:
+        return
+    content_type = request.headers.get("content-type")
+    if content_type and is_json(content_type):
+        return
+    if await request.body():  # read once: FastAPI has read it already and keeps it
+        raise UnsupportedMediaType(content_type)
+
+
+def _unsupported(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, UnsupportedMediaType)
+    if exc.content_type:
+        text = N_("Content-Type %(content_type)r is not accepted here: send the body as %(expected)s") % {
+            "content_type": exc.content_type,
+            "expected": JSON,
+        }
+    else:
+        text = N_("no Content-Type: send the body as %(expected)s") % {"expected": JSON}
+    content = {"detail": _worded(request, text), "content_type": exc.content_type, "expected": JSON}
+    return JSONResponse(status_code=415, content=content)
+
+
 def install(app: FastAPI) -> None:
     """The exception handlers, the body-size limit and the paths with a NUL."""
     handlers: list[tuple[type[Exception], Callable[[Request, Exception], Any]]] = [
@@ -454,6 +521,7 @@ def install(app: FastAPI) -> None:
         (OverBudget, _over_budget),
         (NotFound, _plain(404, "unknown {}")),
         (Conflict, _conflict),
+        (UnsupportedMediaType, _unsupported),
         (WorkshopConflict, _workshop_conflict),
         (JobCancelled, _plain(409, "the job was cancelled ({})")),
         (ElsewhereError, _plain(409)),

@@ -21,6 +21,15 @@ NO_SUCH_DAY = N_("no such day: %(value)s")
 NO_FOLDER = N_("no folder %(path)s")
 
 
+def no_database_file(path: str | Path) -> str | None:
+    """Why an SQLite --db file at `path` cannot be opened (a directory, or nothing there), or None."""
+    if Path(path).is_dir():
+        return N_("%(path)r is a directory, not a database file") % {"path": str(path)}
+    if not Path(path).is_file():
+        return N_("no database file %(path)r") % {"path": str(path)}
+    return None
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Say what was wrong on stderr, in the command's language (the option or field named first
     stays as it is), and exit `code`."""
