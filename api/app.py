@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
@@ -132,7 +132,6 @@ def create_app(
         lifespan=lifespan,
         responses=errors.ERRORS,
         generate_unique_id_function=operation_id,
-        dependencies=[Depends(errors.json_bodies_only)],  # a JSON route's body sent as text: 415
     )
     app.state.services = Services(service, DayPlanner(service, runner), runner, keys, clock, secure)
     app.state.shopfloor = shopfloor

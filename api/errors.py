@@ -14,7 +14,6 @@ pydantic message not listed there, and the texts of the simulation's history and
 from __future__ import annotations
 
 import datetime as dt
-import email.message
 import inspect
 import json
 import math
@@ -63,7 +62,8 @@ ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": Problem, "description": "unknown workshop, booking, plan, job or key"},
     409: {
         "model": ConflictProblem,
-        "description": "it no longer fits (with alternatives), or the day changed",
+        "description": "it no longer fits (with alternatives), or the day changed, or a booking"
+        " request's `Idempotency-Key` made a booking that was cancelled since (`booking`, `cancelled_at`)",
     },
     413: {"model": Problem, "description": "the body is too large"},
     415: {
@@ -317,6 +317,8 @@ def _input(request: Request, exc: Exception) -> JSONResponse:
 
 def _invalid(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if _not_json(request, exc.body):
+        return _unsupported(request, request.headers.get("content-type"))
     return JSONResponse(
         status_code=422, content={"detail": validation_problem(exc.errors(), _language(request))}
     )
@@ -465,50 +467,29 @@ def _for_people(handler: Callable[[Request, Exception], Any]) -> Callable[[Reque
 JSON = "application/json"
 
 
-class UnsupportedMediaType(Exception):
-    """A JSON route's body sent as something else (415): the Content-Type it came with, or None."""
-
-    def __init__(self, content_type: str | None) -> None:
-        super().__init__(content_type)
-        self.content_type = content_type
-
-
-def is_json(content_type: str) -> bool:
-    """Whether FastAPI reads a body of this Content-Type as JSON: application/json or
-    application/*+json, with any parameters (charset)."""
-    message = email.message.Message()
-    message["content-type"] = content_type
-    subtype = message.get_content_subtype()
-    json_like = subtype == "json" or subtype.endswith("+json")
-    return message.get_content_maintype() == "application" and json_like
-
-
-async def json_bodies_only(request: Request) -> None:
-    """On a route whose body is JSON, a body sent as anything else (text/plain, a form, no
-    Content-Type) is a 415 naming its Content-Type, not the 422 "Input should be a valid
-    dictionary" (review-s25). Routes of other bodies (the CSV import's text/csv) and bodiless
-    requests are left alone. One app-wide dependency: it runs before the route's own."""
+def _not_json(request: Request, body: object) -> bool:
+    """Whether a request refused by validation sent a JSON route's body as something else
+    (text/plain, a form, no Content-Type): FastAPI then hands the route the body's bytes, which its
+    model refuses with a 422 ["body"] "Input should be a valid dictionary" (review-s25); it is a 415
+    naming the Content-Type. Checked only once validation failed: no cost to a good request, and the
+    route's own dependencies (the key's 401/403) come first. A route of another body (the CSV
+    import's text/csv) and a request with no body are left to their 422."""
     route = request.scope.get("route")
     field = getattr(route, "body_field", None)
-    if field is None or getattr(field.field_info, "media_type", None) != JSON:
-        return
-    content_type = request.headers.get("content-type")
-    if content_type and is_json(content_type):
-        return
-    if await request.body():  # read once: FastAPI has read it already and keeps it
-        raise UnsupportedMediaType(content_type)
+    expects = getattr(getattr(field, "field_info", None), "media_type", None)
+    return expects == JSON and isinstance(body, bytes | bytearray) and bool(body)
 
 
-def _unsupported(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, UnsupportedMediaType)
-    if exc.content_type:
+def _unsupported(request: Request, content_type: str | None) -> JSONResponse:
+    """415: a JSON route's body came as `content_type` (None: none said)."""
+    if content_type:
         text = N_("Content-Type %(content_type)r is not accepted here: send the body as %(expected)s") % {
-            "content_type": exc.content_type,
+            "content_type": content_type,
             "expected": JSON,
         }
     else:
         text = N_("no Content-Type: send the body as %(expected)s") % {"expected": JSON}
-    content = {"detail": _worded(request, text), "content_type": exc.content_type, "expected": JSON}
+    content = {"detail": _worded(request, text), "content_type": content_type, "expected": JSON}
     return JSONResponse(status_code=415, content=content)
 
 
@@ -521,7 +502,6 @@ def install(app: FastAPI) -> None:
         (OverBudget, _over_budget),
         (NotFound, _plain(404, "unknown {}")),
         (Conflict, _conflict),
-        (UnsupportedMediaType, _unsupported),
         (WorkshopConflict, _workshop_conflict),
         (JobCancelled, _plain(409, "the job was cancelled ({})")),
         (ElsewhereError, _plain(409)),

@@ -221,3 +221,22 @@ def test_a_body_that_is_not_json_on_a_json_route_is_a_415_naming_its_content_typ
     csv = f"service,drop_off\nMAINT,{_at('09:00')}\n".encode()
     imported = client.post(f"{W}/bookings/import", content=csv, headers={"content-type": "text/csv"})
     assert imported.status_code == 200 and len(imported.json()["accepted"]) == 1, imported.text
+
+
+def test_a_non_json_body_is_refused_after_the_key_is_checked(db_url: str) -> None:
+    """The 415 is where the body's 422 was: no key is still 401, a key not covering the route 403."""
+    from api.app import create_app
+    from scheduler.keys import KeyStore
+    from scheduler.storage import Store
+    from tests.builders import fixed_clock
+
+    client = TestClient(create_app(db_url, auth=True, clock=fixed_clock()))
+    keys = KeyStore(Store(db_url))
+    admin, foreman = (keys.create(role, ["tiny"])[0] for role in ("admin", "foreman"))
+    put_workshop(client, tiny_workshop(), {"X-API-Key": admin})
+    plain = {"content-type": "text/plain"}
+    assert client.post(f"{W}/bookings", content=b"{}", headers=plain).status_code == 401
+    refused = client.post(f"{W}/webhooks", content=b"{}", headers={**plain, "X-API-Key": foreman})
+    assert refused.status_code == 403, refused.text
+    r = client.post(f"{W}/bookings", content=b"{}", headers={**plain, "X-API-Key": admin})
+    assert r.status_code == 415 and r.json()["content_type"] == "text/plain", r.text

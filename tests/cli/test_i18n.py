@@ -718,6 +718,10 @@ def test_a_directory_given_for_a_file_is_said_to_be_a_directory(tmp_path: Path) 
             f"--db: '{folder}' is a directory, not a database file",
             f"--db: '{folder}' 是一个目录，不是数据库文件",
         ),
+        ("keys", "list", "--db", db): (
+            f"--db: '{folder}' is a directory, not a database file",
+            f"--db: '{folder}' 是一个目录，不是数据库文件",
+        ),
         ("history", "export", "--workshop", "w", "--db", db): (
             f"--db: '{folder}' is a directory, not a database file",
             f"--db: '{folder}' 是一个目录，不是数据库文件",
