@@ -245,8 +245,8 @@ def _keyed(db_url: str) -> tuple[TestClient, FixedClock, dict[str, dict[str, str
     client = TestClient(create_app(db_url, auth=True, clock=clock))
     keys = KeyStore(Store(db_url))
     roles = {role: {"X-API-Key": keys.create(role, ["tiny"])[0]} for role in ("admin", "foreman", "booking")}
+    put_workshop(client, two_technician_workshop(), roles["admin"])  # before its technician's key
     roles["technician"] = {"X-API-Key": keys.create("technician", ["tiny"], technician="t")[0]}
-    put_workshop(client, two_technician_workshop(), roles["admin"])
     return client, clock, roles
 
 
