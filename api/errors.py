@@ -13,6 +13,7 @@ pydantic message not listed there, and the texts of the simulation's history and
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import json
 import math
@@ -34,8 +35,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.error_pages import error_page, wants_page
 from api.i18n import translator
-from api.schemas import ConflictProblem, Problem, slot_list
-from scheduler.errors import Conflict, InputError, NotFound, WorkshopConflict, precise_loc, shorten_echoes
+from api.schemas import ConflictProblem, MediaTypeProblem, Problem, slot_list
+from scheduler.errors import (
+    CancelledReplay,
+    Conflict,
+    InputError,
+    NotFound,
+    WorkshopConflict,
+    precise_loc,
+    shorten_echoes,
+)
 from scheduler.i18n import DEFAULT, N_, Translator
 from scheduler.jobs import Busy, ElsewhereError, JobCancelled
 from simulation.jobs import OverBudget
@@ -53,9 +62,14 @@ ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": Problem, "description": "unknown workshop, booking, plan, job or key"},
     409: {
         "model": ConflictProblem,
-        "description": "it no longer fits (with alternatives), or the day changed",
+        "description": "it no longer fits (with alternatives), or the day changed, or a booking"
+        " request's `Idempotency-Key` made a booking that was cancelled since (`booking`, `cancelled_at`)",
     },
     413: {"model": Problem, "description": "the body is too large"},
+    415: {
+        "model": MediaTypeProblem,
+        "description": "a JSON route's body sent as something else (text/plain, a form, no Content-Type)",
+    },
     429: {"model": Problem, "description": "the solver pool (plans, or simulations) is busy: retry later"},
     503: {"model": Problem, "description": "a solver process died: retry"},
 }
@@ -303,6 +317,8 @@ def _input(request: Request, exc: Exception) -> JSONResponse:
 
 def _invalid(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if _not_json(request, exc.body):
+        return _unsupported(request, request.headers.get("content-type"))
     return JSONResponse(
         status_code=422, content={"detail": validation_problem(exc.errors(), _language(request))}
     )
@@ -321,6 +337,9 @@ def _conflict(request: Request, exc: Exception) -> JSONResponse:
     content: dict[str, object] = {"detail": _worded(request, str(exc)), "alternatives": alternatives}
     if exc.reason is not None:
         content["reason"] = _worded(request, exc.reason)
+    if isinstance(exc, CancelledReplay):  # a retry of a cancelled booking's request: which, and when
+        content["booking"] = exc.booking_id
+        content["cancelled_at"] = exc.cancelled_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     return JSONResponse(status_code=409, content=content)
 
 
@@ -443,6 +462,35 @@ def _for_people(handler: Callable[[Request, Exception], Any]) -> Callable[[Reque
         return response
 
     return handle
+
+
+JSON = "application/json"
+
+
+def _not_json(request: Request, body: object) -> bool:
+    """Whether a request refused by validation sent a JSON route's body as something else
+    (text/plain, a form, no Content-Type): FastAPI then hands the route the body's bytes, which its
+    model refuses with a 422 ["body"] "Input should be a valid dictionary" (review-s25); it is a 415
+    naming the Content-Type. Checked only once validation failed: no cost to a good request, and the
+    route's own dependencies (the key's 401/403) come first. A route of another body (the CSV
+    import's text/csv) and a request with no body are left to their 422."""
+    route = request.scope.get("route")
+    field = getattr(route, "body_field", None)
+    expects = getattr(getattr(field, "field_info", None), "media_type", None)
+    return expects == JSON and isinstance(body, bytes | bytearray) and bool(body)
+
+
+def _unsupported(request: Request, content_type: str | None) -> JSONResponse:
+    """415: a JSON route's body came as `content_type` (None: none said)."""
+    if content_type:
+        text = N_("Content-Type %(content_type)r is not accepted here: send the body as %(expected)s") % {
+            "content_type": content_type,
+            "expected": JSON,
+        }
+    else:
+        text = N_("no Content-Type: send the body as %(expected)s") % {"expected": JSON}
+    content = {"detail": _worded(request, text), "content_type": content_type, "expected": JSON}
+    return JSONResponse(status_code=415, content=content)
 
 
 def install(app: FastAPI) -> None:

@@ -232,6 +232,11 @@ class Problem(BaseModel):
     detail: str
 
 
+class MediaTypeProblem(Problem):
+    content_type: str | None = Field(description="the Content-Type the body came with (null: none)")
+    expected: str = Field(description="the Content-Type the route reads: application/json")
+
+
 class InputIssue(BaseModel):
     loc: list[str | int] = Field(description="where: ['header', 'Idempotency-Key'], ['body', 'drop_off']")
     msg: str
@@ -248,6 +253,14 @@ class ConflictProblem(Problem):
         default=None,
         description="why the time does not fit: the first rule that blocks it, as the slot query's"
         " `explain=true` says it (absent where not worked out)",
+    )
+    booking: str | None = Field(
+        default=None,
+        description="a booking request retried under the `Idempotency-Key` of a booking cancelled"
+        " since: that booking's id (it is not booked again; a new key books anew)",
+    )
+    cancelled_at: dt.datetime | None = Field(
+        default=None, description="with `booking`: when that booking was cancelled (UTC)"
     )
 
 

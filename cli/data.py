@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.i18n import N_, _, current
-from cli.options import NO_FOLDER, fail, parse_date, write_out
+from cli.options import NO_FOLDER, fail, no_database_file, parse_date, write_out
 from scheduler.errors import InputError
 
 if TYPE_CHECKING:
@@ -193,8 +193,8 @@ def backup(
             "--db: " + N_("an SQLite file is needed, e.g. %(example)s") % {"example": "sqlite:///bayplan.db"}
         )
     source = Path(url.database)
-    if not source.is_file():
-        raise fail("--db: " + N_("no database file %(path)r") % {"path": str(source)})
+    if why := no_database_file(source):
+        raise fail("--db: " + why)
     if out.resolve() == source.resolve():
         raise fail("--out: " + N_("is the database itself"))
     if not out.parent.is_dir():  # the user's mistake, named; not a failed backup

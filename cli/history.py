@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.i18n import N_, _
-from cli.options import db_failure, fail, flagged, open_store, parse_date, write_out
+from cli.options import db_failure, fail, flagged, no_database_file, open_store, parse_date, write_out
 
 if TYPE_CHECKING:
     from simulation.backtest import Backtest
@@ -121,8 +121,8 @@ def export_command(
     if first is not None and last is not None and last < first:
         raise fail("--to: " + N_("ends before --from"))
     plain = db.removeprefix("sqlite:///")
-    if db.startswith("sqlite:///") and plain != ":memory:" and not Path(plain).is_file():
-        raise fail("--db: " + N_("no database file %(path)r") % {"path": plain})
+    if db.startswith("sqlite:///") and plain != ":memory:" and (why := no_database_file(plain)):
+        raise fail("--db: " + why)
     from sqlalchemy.exc import SQLAlchemyError
 
     from simulation.history_export import export_orders
@@ -251,8 +251,8 @@ def backtest_command(
             mapping=str(mapping) if mapping else None,
             skip_bad=skip_bad,
         )
-    except InputError as exc:
-        raise fail(flagged(exc, FLAGS)) from None
+    except InputError as exc:  # here the history is the --history option, not fit's HISTORY argument
+        raise fail(flagged(exc, {**FLAGS, "history": "--history"})) from None
     if json:
         typer.echo(result.model_dump_json(indent=2))
         return

@@ -21,6 +21,15 @@ NO_SUCH_DAY = N_("no such day: %(value)s")
 NO_FOLDER = N_("no folder %(path)s")
 
 
+def no_database_file(path: str | Path) -> str | None:
+    """Why an SQLite --db file at `path` cannot be opened (a directory, or nothing there), or None."""
+    if Path(path).is_dir():  # said as such: "no database file" for a directory that is there (review-s25)
+        return N_("%(path)r is a directory, not a database file") % {"path": str(path)}
+    if not Path(path).is_file():
+        return N_("no database file %(path)r") % {"path": str(path)}
+    return None
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Say what was wrong on stderr, in the command's language (the option or field named first
     stays as it is), and exit `code`."""
@@ -86,16 +95,19 @@ def check_run_options(replications: int, workers: int, seed: int) -> None:
 def db_failure(db: str, exc: Exception) -> typer.Exit:
     """A database that cannot be opened or read (a bad URL, a missing driver, a file that is no
     database, a server that does not answer): one line naming --db, not the driver's traceback."""
-    folder = _missing_sqlite_folder(db)
-    if folder is not None:  # SQLite's own words ("unable to open database file") do not say why
-        return fail("--db: " + NO_FOLDER % {"path": folder})
+    # SQLite's own words ("unable to open database file") do not say why: a missing folder, a directory
+    file = _sqlite_file(db)
+    if file is not None and not file.parent.is_dir():
+        return fail("--db: " + NO_FOLDER % {"path": str(file.parent)})
+    if file is not None and file.is_dir():
+        return fail("--db: " + (no_database_file(file) or ""))
     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     said = N_("cannot open %(db)r: %(reason)s") % {"db": db, "reason": reason}
     return fail(f"--db: {said}")
 
 
-def _missing_sqlite_folder(db: str) -> str | None:
-    """The folder an SQLite URL's file would be in, when that folder does not exist."""
+def _sqlite_file(db: str) -> Path | None:
+    """An SQLite URL's file (None: not SQLite, in memory, or no URL)."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -105,8 +117,7 @@ def _missing_sqlite_folder(db: str) -> str | None:
         return None
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
-    folder = Path(url.database).parent
-    return None if folder.is_dir() else str(folder)
+    return Path(url.database)
 
 
 def open_store(db: str) -> Store:

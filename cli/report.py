@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.i18n import N_, _, current
-from cli.options import db_failure, fail, open_store, parse_date
+from cli.options import db_failure, fail, no_database_file, open_store, parse_date
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -63,8 +63,8 @@ def report_command(
     except InputError as exc:
         raise fail(f"--{exc.field}: {exc.reason}") from None
     plain = db.removeprefix("sqlite:///")
-    if db.startswith("sqlite:///") and plain != ":memory:" and not Path(plain).is_file():
-        raise fail("--db: " + N_("no database file %(path)r") % {"path": plain})
+    if db.startswith("sqlite:///") and plain != ":memory:" and (why := no_database_file(plain)):
+        raise fail("--db: " + why)
     try:
         report = productivity(open_store(db), workshop, first, last, group.value)
     except NotFound:

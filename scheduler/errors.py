@@ -3,6 +3,7 @@ service's other refusals: not found, and conflicts with what is stored."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -126,6 +127,16 @@ class Conflict(RuntimeError):
         self.reason = reason
         """Why it did not fit: the first front-desk rule (or the lack of room) that keeps it out,
         as the slot query's `explain` words it (`DayBook.refusal`); None where not worked out."""
+
+
+class CancelledReplay(Conflict):
+    """A booking request retried under the idempotency key of a booking that was cancelled since
+    (409): not booked again; names the cancelled booking and when it was cancelled."""
+
+    def __init__(self, message: str, booking_id: str, cancelled_at: dt.datetime) -> None:
+        super().__init__(message, [])
+        self.booking_id = booking_id
+        self.cancelled_at = cancelled_at
 
 
 class WorkshopConflict(RuntimeError):

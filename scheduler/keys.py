@@ -274,11 +274,19 @@ def check_workshop_ids(workshops: Iterable[str]) -> None:
 
 
 def _check_technician(session: Session, workshop_id: str, technician: str) -> None:
-    """A technician key names one of its workshop's technicians, where the workshop is stored
-    already (a key may be made before its workshop, as for every role)."""
+    """A technician key names one of its stored workshop's technicians. Unlike the other roles'
+    keys, it is not made before its workshop (review-s25: its technician could not be checked, and a
+    key naming no technician of the workshop clocks nothing)."""
     body = workshops_db.body(session, workshop_id)
     if body is None:
-        return
+        raise InputError(
+            "workshops",
+            N_(
+                "no workshop %(workshop)r is stored: a technician key names one of its technicians,"
+                " so make it once the workshop is set up"
+            )
+            % {"workshop": workshop_id},
+        )
     if technician not in {t.id for t in stored_workshop(body).technicians}:
         raise InputError(
             "technician",

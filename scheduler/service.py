@@ -49,7 +49,14 @@ from scheduler.desk_checks import (
     not_past,
     request_hash,
 )
-from scheduler.errors import Conflict, InputError, NotFound, WorkshopConflict, from_validation_error
+from scheduler.errors import (
+    CancelledReplay,
+    Conflict,
+    InputError,
+    NotFound,
+    WorkshopConflict,
+    from_validation_error,
+)
 from scheduler.i18n import N_, moment_words
 from scheduler.integrity import checked_plan
 from scheduler.loading import DayLoad, day_load
@@ -1054,6 +1061,7 @@ class PlanningService:
                                 % {"key": idempotency_key},
                             )
                         return Booking.model_validate_json(done.body), False
+                    self._refuse_cancelled(session, workshop_id, key_id, idempotency_key, request_hash)
                 with phase("workshop"):
                     workshop = self.workshop(workshop_id, session)
                 with phase("fit"):
@@ -1082,6 +1090,35 @@ class PlanningService:
             with phase("suggest"):
                 self._suggest(workshop_id, conflict, now)
             raise
+
+    @staticmethod
+    def _refuse_cancelled(
+        session: Session, workshop_id: str, key_id: str | None, idempotency_key: str, request_hash: str
+    ) -> None:
+        """A key whose booking was cancelled stays used (review-s25: a retry re-created the booking
+        the desk had cancelled): its own request is a 409 naming the cancelled booking, another
+        request under it the 422 of a reused key."""
+        gone = bookings_db.cancelled_by_idempotency_key(session, workshop_id, key_id, idempotency_key)
+        if gone is None:
+            return
+        if gone.request_hash not in (None, request_hash):
+            raise InputError(
+                IDEMPOTENCY_FIELD,
+                N_(
+                    "key %(key)r was already used for another booking request;"
+                    " send a new key for a new booking"
+                )
+                % {"key": idempotency_key},
+            )
+        raise CancelledReplay(
+            N_(
+                "key %(key)r made booking %(booking_id)r, which was cancelled since: it is not booked"
+                " again; send a new key to book anew"
+            )
+            % {"key": idempotency_key, "booking_id": gone.booking_id},
+            gone.booking_id,
+            gone.cancelled_at if gone.cancelled_at.tzinfo else gone.cancelled_at.replace(tzinfo=dt.UTC),
+        )
 
     def _suggest(
         self,
@@ -1536,7 +1573,7 @@ class PlanningService:
                 )
             workshops_db.touch(locked, self.clock.now())
             date = row.date
-            bookings_db.remove(session, row)
+            bookings_db.cancel(session, row, self.clock.now())  # its idempotency key stays used
         with suppress(RuntimeError):  # closed: nothing to refine ahead
             self._packer.submit(self._refine_ahead_loaded, workshop_id, date)
 

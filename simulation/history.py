@@ -214,6 +214,8 @@ def load_history(
     `services` are the scenario's service codes: a code outside them (after mapping) is a bad row.
     """
     p = Path(path)
+    if p.is_dir():
+        raise InputError("history", N_("%(path)r is a directory, not a history file") % {"path": str(p)})
     if not p.is_file():
         raise InputError("history", N_("no history file %(path)r") % {"path": str(p)})
     try:

@@ -918,3 +918,17 @@ def bayplan(*args: str, env: Mapping[str, str | None] | None = None) -> Ran:
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         stderr += "".join(traceback.format_exception(result.exception))
     return Ran(result.exit_code, result.stdout, stderr)
+
+
+def store_workshop(url: str, workshop_id: str, technician: str) -> None:
+    """The tiny workshop stored in the database at `url` as `workshop_id`, its one technician
+    `technician` (a technician key is made only for a stored workshop's technician)."""
+    from scheduler.service import PlanningService
+    from scheduler.storage import Store
+
+    workshop = with_technician(tiny_workshop(), "t", id=technician).model_copy(update={"id": workshop_id})
+    service = PlanningService(Store(url), clock=fixed_clock())
+    try:
+        service.put_workshop(workshop)
+    finally:
+        service.close()

@@ -48,7 +48,8 @@ async def book(
         Header(
             max_length=200,
             description="a unique key per booking of this API key: a retry with it returns the"
-            " first answer; reused for another booking it is refused (422)",
+            " first answer; reused for another booking it is refused (422); once its booking is"
+            " cancelled, a retry is a 409 naming it (not booked again)",
         ),
     ] = None,
     now: BookingNowQuery = None,

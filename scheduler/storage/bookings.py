@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session, object_session
 
 from scheduler.contract import Assignment, Booking
-from scheduler.storage.tables import BookingRow, CarriedDayRow, WorkshopRow
+from scheduler.storage.tables import BookingRow, CancelledBookingRow, CarriedDayRow, WorkshopRow
 
 Accepted = tuple[Booking, list[Assignment]]
 """A booking with its witness placements (empty for a booking at risk)."""
@@ -44,6 +44,19 @@ def by_idempotency_key(
             BookingRow.workshop_id == workshop_id,
             BookingRow.key_id.is_(None) if key_id is None else BookingRow.key_id == key_id,
             BookingRow.idempotency_key == idempotency_key,
+        )
+    ).first()
+
+
+def cancelled_by_idempotency_key(
+    session: Session, workshop_id: str, key_id: str | None, idempotency_key: str
+) -> CancelledBookingRow | None:
+    """The tombstone of the cancelled booking made with `idempotency_key` by API key `key_id`."""
+    return session.scalars(
+        select(CancelledBookingRow).where(
+            CancelledBookingRow.workshop_id == workshop_id,
+            CancelledBookingRow.key_id.is_(None) if key_id is None else CancelledBookingRow.key_id == key_id,
+            CancelledBookingRow.idempotency_key == idempotency_key,
         )
     ).first()
 
@@ -273,6 +286,23 @@ def idempotency_of(row: BookingRow) -> tuple[str | None, str | None, str | None]
 def remove(session: Session, row: BookingRow) -> None:
     session.execute(delete(CarriedDayRow).where(CarriedDayRow.booking_id == row.id))
     session.delete(row)
+
+
+def cancel(session: Session, row: BookingRow, at: dt.datetime) -> None:
+    """Remove a cancelled booking; its idempotency key, if it had one, stays used (a tombstone), in
+    the same transaction."""
+    if row.idempotency_key is not None:
+        session.add(
+            CancelledBookingRow(
+                workshop_id=row.workshop_id,
+                booking_id=row.id,
+                idempotency_key=row.idempotency_key,
+                key_id=row.key_id,
+                request_hash=row.request_hash,
+                cancelled_at=at,
+            )
+        )
+    remove(session, row)
 
 
 def rewitness_day(

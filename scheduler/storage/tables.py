@@ -54,6 +54,24 @@ class BookingRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(Moment)
 
 
+class CancelledBookingRow(Base):
+    """A cancelled booking's idempotency key (a tombstone: its booking row is deleted), kept so
+    that a retry of the request that made it is not booked again (review-s25). Only bookings made
+    with a key leave one; no customer data is kept."""
+
+    __tablename__ = "cancelled_bookings"
+    __table_args__ = (
+        UniqueConstraint("workshop_id", "key_id", "idempotency_key", name="uq_cancelled_idempotency_per_key"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), index=True)
+    booking_id: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    cancelled_at: Mapped[dt.datetime] = mapped_column(Moment)
+
+
 class CarriedDayRow(Base):
     """A later day that a multi-day booking's work carries over to: the booking's row is dated
     its drop-off day, and its witness holds the work of every day; this row lists it on the day."""

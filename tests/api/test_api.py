@@ -143,6 +143,38 @@ def test_an_idempotency_key_is_one_request_and_never_empty(client: TestClient) -
     assert [b["customer"] for b in client.get(TINY, params={"date": DATE}).json()] == ["Ann"]
 
 
+def test_a_cancelled_bookings_key_is_not_booked_again(client: TestClient) -> None:
+    """review-s25: a retry of a booking's POST after the desk cancelled it made a new booking (201).
+    The key stays used: the same request is a 409 naming the key and its cancelled booking (a 200
+    with the booking's body would read as booked to a client that ignores new fields, while GET says
+    404); another request under it is still the 422 of a reused key; a new key books again."""
+    put_workshop(client, tiny_workshop())
+    body = {"service": "MAINT", "drop_off": AT8, "customer": "Ann"}
+    first = client.post(TINY, json=body, headers={"Idempotency-Key": "z1"})
+    assert first.status_code == 201, first.text
+    booking_id = first.json()["id"]
+    assert client.delete(f"{TINY}/{booking_id}").status_code == 204
+    for _ in range(2):
+        again = client.post(TINY, json=body, headers={"Idempotency-Key": "z1"})
+        assert again.status_code == 409, again.text
+        answer = again.json()
+        detail = answer["detail"]
+        assert "'z1'" in detail and booking_id in detail and "cancelled" in detail, detail
+        assert answer["booking"] == booking_id and dt.datetime.fromisoformat(answer["cancelled_at"]) == NOW
+        assert answer["alternatives"] == []
+    assert client.get(TINY, params={"date": DATE}).json() == []
+    other = client.post(TINY, json={**body, "customer": "Ben"}, headers={"Idempotency-Key": "z1"})
+    assert other.status_code == 422 and "Idempotency-Key" in other.json()["detail"][0]["loc"]
+    zh = client.post(TINY, json=body, headers={"Idempotency-Key": "z1", "Accept-Language": "zh-CN"})
+    assert zh.status_code == 409 and "已取消" in zh.json()["detail"], zh.text
+    fresh = client.post(TINY, json=body, headers={"Idempotency-Key": "z2"})
+    assert fresh.status_code == 201 and fresh.json()["id"] != booking_id
+    # A changed booking keeps its key (a PATCH stores it afresh): its replay still answers it.
+    moved = client.patch(f"{TINY}/{fresh.json()['id']}", json={"customer": "Cy"})
+    assert moved.status_code == 200
+    assert client.post(TINY, json=body, headers={"Idempotency-Key": "z2"}).json()["customer"] == "Cy"
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "field"),
     [

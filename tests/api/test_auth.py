@@ -20,7 +20,7 @@ from api.app import create_app
 from scheduler.clock import FixedClock
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
-from tests.builders import CLOCK_AS_OF, bayplan, fixed_clock, tiny_workshop
+from tests.builders import CLOCK_AS_OF, bayplan, fixed_clock, store_workshop, tiny_workshop
 
 DAY = "2026-11-24"
 AT8 = f"{DAY}T08:00:00+08:00"
@@ -218,7 +218,8 @@ def test_a_key_names_a_possible_workshop_and_shows_its_technician(setup: Setup, 
     bad = bayplan("keys", "create", "--role", "foreman", "--workshop", "../../x", "--db", url)
     assert bad.returncode == 2 and "--workshop" in bad.stderr and "Traceback" not in bad.stderr
     assert bayplan("keys", "list", "--db", url).stdout == ""  # nothing made
-    KeyStore(Store(url)).create("technician", ["w"], technician="m02")  # (no workshop w stored)
+    store_workshop(url, "w", "m02")
+    KeyStore(Store(url)).create("technician", ["w"], technician="m02")
     listed_cli = bayplan("keys", "list", "--db", url)
     assert listed_cli.returncode == 0 and "w/m02" in listed_cli.stdout, listed_cli.stdout
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -171,3 +173,70 @@ def test_a_lone_surrogate_in_a_json_string_is_a_422_naming_the_field(client: Tes
         [error] = r.json()["detail"]
         assert error["loc"] == ["body", field] and error["type"] == "string_unicode", error
         assert error["input"] in ("T\\ud800", "W\\udfffang"), error
+
+
+def _json_body_operations(client: TestClient) -> list[tuple[str, str]]:
+    """Every operation whose body is JSON, as (method, path with its parameters filled in)."""
+    found = []
+    for path, item in client.get("/openapi.json").json()["paths"].items():
+        for method, operation in item.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                filled = path.replace("{workshop_id}", "tiny").replace("{date}", DATE)
+                found.append((method, re.sub(r"\{[^}]+\}", "x1", filled)))
+    return found
+
+
+def test_a_body_that_is_not_json_on_a_json_route_is_a_415_naming_its_content_type(client: TestClient) -> None:
+    """review-s25: a text/plain or form body (or none named) on a JSON route was a 422 ["body"]
+    "Input should be a valid dictionary". It is a 415 on every such route, saying the Content-Type
+    sent and the one expected; JSON with a charset or as application/*+json is read as before, and
+    the CSV import takes CSV."""
+    put_workshop(client, tiny_workshop())
+    operations = _json_body_operations(client)
+    assert len(operations) >= 9 and ("post", f"{W}/bookings") in operations, operations
+    part = b"--b\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n--b--\r\n"
+    sent = {"text/plain": b'{"service": "MAINT"}', "application/x-www-form-urlencoded": b"service=MAINT",
+            "multipart/form-data; boundary=b": part, "": b'{"service": "MAINT"}'}  # fmt: skip
+    for method, path in operations:
+        for content_type, body in sent.items():
+            headers = {"content-type": content_type} if content_type else {}
+            r = client.request(method.upper(), path, content=body, headers=headers)
+            assert r.status_code == 415, (method, path, content_type, r.status_code, r.text)
+            answer = r.json()
+            assert answer["content_type"] == (content_type or None), answer
+            assert answer["expected"] == "application/json", answer
+            named = repr(content_type) if content_type else "no Content-Type"
+            assert named in answer["detail"] and "application/json" in answer["detail"], answer
+    plain_zh = {"content-type": "text/plain", "Accept-Language": "zh-CN"}
+    zh = client.post(f"{W}/bookings", content=b"x", headers=plain_zh)
+    assert zh.status_code == 415 and "请以 application/json 发送" in zh.json()["detail"], zh.text
+    booking = json.dumps({"service": "MAINT", "drop_off": _at("08:00")}).encode()
+    for content_type in ("application/json; charset=utf-8", "application/vnd.booking+json"):
+        r = client.post(f"{W}/bookings", content=booking, headers={"content-type": content_type})
+        assert r.status_code == 201, (content_type, r.text)
+        assert client.delete(f"{W}/bookings/{r.json()['id']}").status_code == 204
+    empty = client.post(f"{W}/bookings", content=b"", headers={"content-type": "text/plain"})
+    assert empty.status_code == 422  # no body: FastAPI's "Field required", as before
+    csv = f"service,drop_off\nMAINT,{_at('09:00')}\n".encode()
+    imported = client.post(f"{W}/bookings/import", content=csv, headers={"content-type": "text/csv"})
+    assert imported.status_code == 200 and len(imported.json()["accepted"]) == 1, imported.text
+
+
+def test_a_non_json_body_is_refused_after_the_key_is_checked(db_url: str) -> None:
+    """The 415 is where the body's 422 was: no key is still 401, a key not covering the route 403."""
+    from api.app import create_app
+    from scheduler.keys import KeyStore
+    from scheduler.storage import Store
+    from tests.builders import fixed_clock
+
+    client = TestClient(create_app(db_url, auth=True, clock=fixed_clock()))
+    keys = KeyStore(Store(db_url))
+    admin, foreman = (keys.create(role, ["tiny"])[0] for role in ("admin", "foreman"))
+    put_workshop(client, tiny_workshop(), {"X-API-Key": admin})
+    plain = {"content-type": "text/plain"}
+    assert client.post(f"{W}/bookings", content=b"{}", headers=plain).status_code == 401
+    refused = client.post(f"{W}/webhooks", content=b"{}", headers={**plain, "X-API-Key": foreman})
+    assert refused.status_code == 403, refused.text
+    r = client.post(f"{W}/bookings", content=b"{}", headers={**plain, "X-API-Key": admin})
+    assert r.status_code == 415 and r.json()["content_type"] == "text/plain", r.text

@@ -73,10 +73,10 @@ def test_the_technicians_page_lists_his_jobs_in_planned_order(tmp_path: Path) ->
     client = TestClient(create_app(db, auth=True, clock=clock))
     keys = KeyStore(Store(db))
     admin = {"X-API-Key": keys.create("admin", ["tiny"])[0]}
+    put_workshop(client, two_technician_workshop(), admin)  # before its technician's key
     tech_t = keys.create("technician", ["tiny"], technician="t")[0]
     foreman = keys.create("foreman", ["tiny"])[0]
     booking = keys.create("booking", ["tiny"])[0]
-    put_workshop(client, two_technician_workshop(), admin)
     ids = []
     for hhmm in ("08:00", "08:30", "09:00"):
         r = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at(hhmm).isoformat()},

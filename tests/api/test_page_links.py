@@ -37,11 +37,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, dict[str
     client = TestClient(create_app(db, auth=True, clock=FixedClock(NOW)))
     keys = KeyStore(Store(db))
     admin = {"X-API-Key": keys.create("admin", ["tiny"])[0]}
+    put_workshop(client, two_technician_workshop(), admin)  # before its technician's key
     tokens = {
         role: keys.create(role, ["tiny"], technician="t" if role == "technician" else None)[0]
         for role in ("booking", "foreman", "manager", "technician", "admin")
     }
-    put_workshop(client, two_technician_workshop(), admin)
     body = {"service": "MAINT", "drop_off": at("08:00").isoformat()}
     assert client.post(f"{W}/bookings", json=body, headers=admin).status_code == 201
     plan = client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}, headers=admin)

@@ -35,6 +35,7 @@ from tests.builders import (
     multi_day_workshop,
     put_workshop,
     settled,
+    store_workshop,
     two_technician_workshop,
     two_waiters_day,
 )
@@ -201,6 +202,7 @@ def test_a_refused_keys_role_is_named_in_chinese(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'k.db'}"
     client = TestClient(create_app(db, auth=True, clock=fixed_clock()))
     keys = KeyStore(Store(db))
+    store_workshop(db, "tiny", "t")  # a technician key is made for a stored workshop's technician
     key = keys.create("technician", ["tiny"], technician="t")[0]
     form = {"content-type": "application/x-www-form-urlencoded", "origin": "http://testserver"}
     signed = client.post("/login", content=f"key={key}&next=/", follow_redirects=False, headers=form)

@@ -21,7 +21,7 @@ from scheduler.contract import PinnedOperation, Plan, ReplanResult
 from scheduler.demand import day_request
 from scheduler.scenarios import SCENARIO_ROOT, load_scenario
 from scheduler.validator import assert_valid
-from tests.builders import DATE, at, bayplan, booking, request
+from tests.builders import DATE, at, bayplan, booking, request, store_workshop
 
 
 def in_a_process(*args: str) -> subprocess.CompletedProcess[str]:
@@ -465,6 +465,11 @@ def test_readme_says_keys_and_serve_share_one_database() -> None:
 def test_keys_create_makes_a_technician_key_bound_to_one_technician(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'keys.db'}"
     args = ["keys", "create", "--role", "technician", "--workshop", "w", "--db", db]
+    unknown = bayplan(*args, "--technician", "t1")  # review-s25: no workshop w stored yet
+    assert unknown.returncode == 2, unknown.stderr
+    assert "--workshop: no workshop 'w' is stored" in unknown.stderr, unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    store_workshop(db, "w", "t1")
     made = bayplan(*args, "--technician", "t1")
     assert made.returncode == 0, made.stderr
     from scheduler.keys import KeyStore
@@ -480,6 +485,7 @@ def test_keys_create_says_a_technician_keys_technician(tmp_path: Path) -> None:
     """The line on stderr said id, role and workshops but not whose technician key it is (the API's
     201 and `keys list` do). Fails before: no "technician t1" on the line."""
     db = f"sqlite:///{tmp_path / 'keys.db'}"
+    store_workshop(db, "w", "t1")
     args = ("keys", "create", "--role", "technician", "--workshop", "w", "--technician", "t1", "--db", db)
     made = bayplan(*args)
     assert made.returncode == 0, made.stderr
@@ -495,6 +501,7 @@ def test_keys_list_columns_line_up(tmp_path: Path) -> None:
     state shifted the rest of their line (walk-s17 C14). Fails before: the labels start in
     different columns."""
     db = f"sqlite:///{tmp_path / 'keys.db'}"
+    store_workshop(db, "w", "t1")
     made = [
         ("--role", "admin", "--workshop", "*", "--label", "lead"),
         ("--role", "foreman", "--workshop", "dealer-2011", "--workshop", "small-dealer", "--label", "desk"),

@@ -692,3 +692,44 @@ def test_a_status_file_that_cannot_be_read_or_is_not_json_says_why_in_chinese(tm
             ),
         ]
     )
+
+
+def test_a_directory_given_for_a_file_is_said_to_be_a_directory(tmp_path: Path) -> None:
+    """review-s25: `history fit SCENARIO DIR` said "no history file" and `--db sqlite:///DIR` "no
+    database file" for a directory that is there: exit 2 naming the argument or option and that it
+    is a directory, in English and in Chinese."""
+    folder = tmp_path / "a folder"
+    folder.mkdir()
+    db = f"sqlite:///{folder}"
+    cases = {
+        ("history", "fit", "dealer-2011", str(folder)): (
+            f"HISTORY: '{folder}' is a directory, not a history file",
+            f"HISTORY: '{folder}' 是一个目录，不是历史数据文件",
+        ),
+        ("backtest", "dealer-2011", "--history", str(folder)): (
+            f"--history: '{folder}' is a directory, not a history file",
+            f"--history: '{folder}' 是一个目录，不是历史数据文件",
+        ),
+        ("backup", "--db", db, "--out", str(tmp_path / "copy.db")): (
+            f"--db: '{folder}' is a directory, not a database file",
+            f"--db: '{folder}' 是一个目录，不是数据库文件",
+        ),
+        ("report", "--db", db, "--workshop", "w", "--from", DATE, "--to", DATE): (
+            f"--db: '{folder}' is a directory, not a database file",
+            f"--db: '{folder}' 是一个目录，不是数据库文件",
+        ),
+        ("keys", "list", "--db", db): (
+            f"--db: '{folder}' is a directory, not a database file",
+            f"--db: '{folder}' 是一个目录，不是数据库文件",
+        ),
+        ("history", "export", "--workshop", "w", "--db", db): (
+            f"--db: '{folder}' is a directory, not a database file",
+            f"--db: '{folder}' 是一个目录，不是数据库文件",
+        ),
+    }
+    for args, (english, chinese) in cases.items():
+        run = bayplan(*args)
+        assert run.returncode == 2 and run.stderr.strip() == f"bayplan: error: {english}", (args, run.stderr)
+        run = bayplan("--lang", "zh-CN", *args)
+        assert run.returncode == 2 and run.stderr.strip() == f"bayplan：错误：{chinese}", (args, run.stderr)
+    assert not (tmp_path / "copy.db").exists()
