@@ -455,7 +455,9 @@ def test_a_waiter_is_offered_only_where_his_work_ends_before_the_desk_closes() -
     assert dict(day.refusals("MAINT", True, None, Wants(), set()))[_at("11:00")] == said
     assert Translator("zh_CN").phrase(said) == "工作 11:45 结束，晚于前台 11:30 下班"
     dropped = day.offers("MAINT", waiter=False)
-    assert dropped[-1].drop_off == _at("11:00") and dropped[-1].promised == _at("08:00", DAY + dt.timedelta(days=1))
+    assert dropped[-1].drop_off == _at("11:00") and dropped[-1].promised == _at(
+        "08:00", DAY + dt.timedelta(days=1)
+    )
 
 
 def test_refusals_name_the_waiter_cap_the_holdback_and_the_day_being_full() -> None:

@@ -792,6 +792,20 @@ def test_a_drop_off_promised_after_the_desk_closes_is_a_warning_not_a_broken_pla
     assert v.plan_warnings(valid_request()) == []  # no promise, nothing to say
 
 
+def test_a_new_offers_waiter_promised_after_the_desk_closes_breaks_the_handover_rule() -> None:
+    """desk16-s26: a waiter waits at the desk, so a new offer's waiter promise after the last
+    handover is checked too (`waiters=True`, as bench.slots and the offers' soundness test ask); a
+    stored day's waiter is still no warning."""
+    req = _promised(valid_request(), b7=at("18:35"))
+    (b7,) = [b for b in req.bookings if b.id == "b7"]
+    assert b7.waiter
+    assert v.handover_warnings(req.workshop, [b7]) == []
+    (warning,) = v.handover_warnings(req.workshop, [b7], waiters=True)
+    assert warning.booking == "b7" and "08:00..17:30" in warning.message
+    at_close = b7.model_copy(update={"promised": at("17:30")})
+    assert v.handover_warnings(req.workshop, [at_close], waiters=True) == []
+
+
 def test_a_promise_on_a_day_the_desk_is_closed_or_before_it_opens_is_a_warning() -> None:
     wed = DAY + dt.timedelta(days=1)
     req = _promised(valid_request(), b6=at("08:00", wed), b1=at("07:55", DAY + dt.timedelta(days=2)))
