@@ -323,3 +323,40 @@ def test_a_waiter_is_offered_only_times_whose_work_ends_while_the_desk_is_open(c
         f"{url}/bookings", json={"service": "LONG", "drop_off": _at(DATE, "12:00"), "waiter": True}
     )
     assert booked.status_code == 201 and booked.json()["promised"] == _at(DATE, "17:15"), booked.text
+
+
+def test_the_live_status_and_the_plan_pages_at_risk_list_mark_an_after_hours_promise(
+    client: TestClient,
+) -> None:
+    """desk16-s26: the day status's bookings say `after_desk_hours` (true for a drop-off stored with
+    an 18:35 promise, false for the others, a waiter after hours too), and the foreman's plan page
+    marks it in its at-risk list as the desk does ("· ⚠ after desk hours", zh 前台下班后): at 18:50
+    with nothing clocked both drop-offs are at risk."""
+    put_workshop(client, _overtime_tiny())
+    made = {}
+    for plate, body in {
+        "OLD": {"service": "MAINT", "drop_off": _at(DATE, "13:00")},
+        "NEW": {"service": "MAINT", "drop_off": _at(DATE, "08:00")},
+        "WAIT": {"service": "MAINT", "drop_off": _at(DATE, "10:00"), "waiter": True},
+    }.items():
+        booked = client.post("/v1/workshops/tiny/bookings", json={**body, "plate": plate})
+        assert booked.status_code == 201, booked.text
+        made[plate] = booked.json()["id"]
+    _promise_as_stored_before(client, made["OLD"], _at(DATE, "18:35"))
+    _promise_as_stored_before(client, made["WAIT"], _at(DATE, "18:35"))
+    _plan_is_valid(client, "tiny", DAY)
+    now = _at(DATE, "18:50")
+    status = client.get(f"/v1/workshops/tiny/days/{DATE}/status", params={"now": now})
+    assert status.status_code == 200, status.text
+    flags = {b["booking"]: b["after_desk_hours"] for b in status.json()["bookings"]}
+    assert flags == {made["OLD"]: True, made["NEW"]: False, made["WAIT"]: False}
+    risky = {b["booking"] for b in status.json()["bookings"] if b["at_risk"]}
+    assert {made["OLD"], made["NEW"]} <= risky
+    for language, mark in (("en", "18:35 · ⚠ after desk hours"), ("zh-CN", "18:35 · ⚠ 前台下班后")):
+        page = client.get(
+            f"/workshops/tiny/plan/{DATE}", params={"now": now}, headers={"Accept-Language": language}
+        ).text
+        table = page[page.index('id="at-risk"') : page.index("</table>", page.index('id="at-risk"'))]
+        rows = {r.split("</strong>")[0].rsplit(">", 1)[-1]: r for r in table.split("<tr>")[2:]}
+        assert mark in rows["OLD"], rows
+        assert "⚠" not in rows["NEW"], rows
