@@ -930,3 +930,28 @@ def test_explain_gives_a_later_refused_time_a_try_when_the_first_ones_use_their_
     monkeypatch.setattr(DayBook, "try_moving_others", real)
     stored, _ = service.book(ws.id, Booking(id="new", service="MAINT", drop_off=at("11:00")), None)
     assert stored.promised == next(o.promised for o in found if o.drop_off == at("11:00"))
+
+
+def test_the_plan_gate_reads_the_desks_handover_hours_from_the_services_rules(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """desk16-s26: a service whose desk closes at 19:00 (CapacityRules.afternoon_handover) promises
+    an afternoon drop-off for 19:00, within its hours. Planning the day (here, in a worker's task,
+    re-planned from a moment) logs no handover warning: the plan gate read the default 17:30
+    before and warned of it as "outside the desk's handover hours 08:00..17:30"."""
+    from tests.builders import tiny_workshop
+
+    rules = CapacityRules(afternoon_handover="19:00")
+    service = PlanningService(Store(sqlite_url), clock=fixed_clock(), refine_in_background=False, rules=rules)
+    try:
+        service.put_workshop(tiny_workshop(closing="17:00", shift_end="17:00"))
+        booked, _ = service.book("tiny", Booking(id="a", service="MAINT", drop_off=at("13:00")), None)
+        assert booked.promised == at("19:00")
+        with caplog.at_level("WARNING", logger="bayplan"):
+            service.plan_day("tiny", DAY, 1.0)
+            for now in (None, at("14:00")):
+                task, args, _ = service.plan_work("tiny", DAY, 1.0, now=now)
+                task(*args)
+        assert [r.getMessage() for r in caplog.records if "handover hours" in r.getMessage()] == []
+    finally:
+        service.close()

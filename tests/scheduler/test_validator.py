@@ -852,3 +852,19 @@ def test_the_plan_gate_keeps_a_day_with_an_old_after_hours_promise_and_logs_a_wa
         assert checked_plan(req, made) == made
     (record,) = [r for r in caplog.records if "handover hours" in r.getMessage()]
     assert record.levelname == "WARNING" and "b6" in record.getMessage()
+
+
+def test_the_plan_gate_warns_by_the_afternoon_handover_it_is_given(caplog: pytest.LogCaptureFixture) -> None:
+    """desk16-s26: the gate's warning reads the desk's own afternoon handover (the service's
+    CapacityRules): with 19:00, an 18:35 promise is within the hours and 19:30 is not."""
+    from scheduler.integrity import checked_plan
+
+    late = _promised(valid_request(), b6=at("18:35"))
+    with caplog.at_level("WARNING", logger="bayplan"):
+        assert checked_plan(late, valid_plan(late), afternoon_handover="19:00") == valid_plan(late)
+    assert not [r for r in caplog.records if "handover hours" in r.getMessage()]
+    later = _promised(valid_request(), b6=at("19:30"))
+    with caplog.at_level("WARNING", logger="bayplan"):
+        checked_plan(later, valid_plan(later), afternoon_handover="19:00")
+    (record,) = [r for r in caplog.records if "handover hours" in r.getMessage()]
+    assert "b6" in record.getMessage() and "08:00..19:00" in record.getMessage()
