@@ -44,7 +44,6 @@ SCRIPT_TEXTS = {
     "slot_days_on": N_("%(count)s days: %(days)s"),
     "series": SERIES,  # a list's items as the language joins them ("、" in Chinese, not "，")
     "overbooking_risk": N_("Overbooking risk"),
-    "loan_car_mark": N_("loan car"),
     # A drop-off promised when the desk does not hand cars back (an old promise, kept as told).
     "after_desk_hours": N_("after desk hours"),
     "parts_eta_invalid": N_(

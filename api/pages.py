@@ -296,7 +296,9 @@ def at_risk(
     """The bookings at risk of missing their promise, soonest promised pickup first; `carried`: the
     projected end of one whose work carries over to a later day (it has none today). Times on
     another day than `date` (the page's) are dated: a promise the next morning. `plates`: each
-    booking's plate, which the list shows first (the chart's bars are labelled with it)."""
+    booking's plate, which the list shows first (the chart's bars are labelled with it). A promise
+    when the desk hands no car back (`after_desk_hours`) reads "· ⚠ after desk hours", in words as
+    the desk says it (with `t`)."""
     risky = [b for b in (status.bookings if status else []) if b.at_risk]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     risky.sort(key=lambda b: (b.promised or far, b.booking))
@@ -308,7 +310,8 @@ def at_risk(
         {
             "booking": b.booking,
             "plate": (plates or {}).get(b.booking, ""),
-            "promised": when(b.promised),
+            "promised": when(b.promised)
+            + (" · ⚠ " + (t or Translator("en")).gettext("after desk hours") if b.after_desk_hours else ""),
             "projected_end": carried if b.carried_over else when(b.projected_end),
             "minutes": b.projected_lateness_minutes,
         }

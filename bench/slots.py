@@ -96,7 +96,7 @@ class Verdicts:
     def proven(self, day: DayBook, probe: Booking) -> None:
         """An offer (booked and validated) proves a probe CP-SAT left unproven: kept, so that later
         runs, whatever they offer, count the same feasible set."""
-        key = self.key(day, probe)
+        key = self.key(day, desk_closes(day, probe))
         self.known[key] = {**self.known.get(key, {}), "fits": True, "by": "offer"}
         self._write(key)
 
@@ -104,11 +104,16 @@ class Verdicts:
     def key(day: DayBook, probe: Booking) -> str:
         """The workshop as it is (a changed scenario is another key), the day's bookings, the probe."""
         bookings = sorted(b.model_dump_json(exclude={"id"}) for b, _ in day.accepted)
-        asked = probe.model_dump_json(include={"service", "waiter", "drop_off"})
+        # A waiter's probe carries the desk's close as its promise (desk_closes): another key than
+        # the verdicts from before the rule (a drop-off's key is as it was).
+        asked = probe.model_dump_json(
+            include={"service", "waiter", "drop_off"} | ({"promised"} if probe.promised else set())
+        )
         text = json.dumps([day.workshop.model_dump_json(), day.date.isoformat(), bookings, asked])
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
     def fits(self, day: DayBook, probe: Booking, limit: float) -> bool | None:
+        probe = desk_closes(day, probe)
         key = self.key(day, probe)
         known = self.known.get(key)
         if known is not None and (known["fits"] is not None or float(str(known["limit"])) >= limit):
@@ -136,6 +141,20 @@ def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def desk_closes(day: DayBook, probe: Booking) -> Booking:
+    """The probe as the exact check asks it: a waiter's work must end by the desk's last handover
+    less the promise buffer (his promise, the end + the buffer on the five minutes, no later than
+    the close: the offers' rule, scheduler.frontdesk.FrontDesk.handed_back), as a promise CP-SAT
+    keeps; a drop-off as it is."""
+    last = day.desk.last_handover
+    if not probe.waiter or last is None:
+        return probe
+    due = day.clock.wall(last) - day.rules.promise_buffer_minutes
+    return probe.model_copy(
+        update={"promised": day.clock.at(max(due, day.clock.minutes(probe.drop_off) + 1))}
+    )
+
+
 def exact_fits(day: DayBook, probe: Booking, limit: float) -> bool | None:
     """CP-SAT (feasibility, every booking present): can every accepted booking keep its promise
     with the probe placed too? None: unproven within `limit`."""
@@ -158,12 +177,12 @@ def unsound(day: DayBook, code: str, waiter: bool, offer: Offer) -> bool:
     """The offer's whole-day plan (every accepted booking where its (re)witness puts it, the new
     one where the offer does, booked at its promise) breaks a hard rule by the independent
     validator, or is late for a promise, or promises a drop-off outside the desk's handover hours
-    (validator.handover_warnings: an error for a new offer; an overbooked offer has no plan to check,
-    its promise is checked all the same)."""
+    or a waiter after it closes (validator.handover_warnings with waiters: an error for a new
+    offer; an overbooked offer has no plan to check, its promise is checked all the same)."""
     booked = Booking(
         id="offered", service=code, drop_off=offer.drop_off, waiter=waiter, promised=offer.promised
     )
-    if handover_warnings(day.workshop, [booked], day.rules.afternoon_handover):
+    if handover_warnings(day.workshop, [booked], day.rules.afternoon_handover, waiters=True):
         return True
     if offer.overbooked:
         return False

@@ -78,6 +78,20 @@ def after_hours(promised: float, last: float | None) -> bool:
     return last is None or promised > last
 
 
+def waiter_handed_back(promised: float, last: float | None) -> bool:
+    """A waiter may be promised `promised`: he waits at the desk for his car, so it must be ready
+    while the desk still hands cars back (not after the day's last handover `last`; None: no
+    handover that day). The offers (scheduler.frontdesk), the seeded demand and the simulator's
+    arrivals all ask this (desk16-s26); the same predicate as a drop-off's `after_hours`."""
+    return not after_hours(promised, last)
+
+
+def last_handover(workshop: Workshop, date: dt.date, rules: HandoverRule) -> str | None:
+    """The day's last handover 'HH:MM', when the desk closes (handover_hours; None: no handover)."""
+    hours = handover_hours(workshop, date, rules)
+    return None if hours is None else hours[1]
+
+
 def handover_hours(workshop: Workshop, date: dt.date, rules: HandoverRule) -> tuple[str, str] | None:
     """When the desk hands cars back on `date` ('HH:MM' first and last; None: not that day). The
     first is when a drop-off can be made (the opening hours' start, and an advisor on shift where the
@@ -153,6 +167,11 @@ class DayHandovers:
     next_first: int | None
     """The next handover day's first handover, in minutes after this day's midnight (days x 1440 +
     its wall minutes; None: none within HANDOVER_SEARCH_DAYS)."""
+
+    def waits(self, promised: float) -> bool:
+        """A waiter promised `promised` can wait for his car (waiter_handed_back); one who cannot
+        leaves it instead (scheduler.demand, the simulator's arrivals)."""
+        return waiter_handed_back(promised, self.last)
 
     def handed_over(self, promised: int) -> int:
         """A drop-off's promise when the desk can hand the car back: `promised` while the desk is

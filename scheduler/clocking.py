@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
+from scheduler.capacity import HandoverRule, after_desk_hours
 from scheduler.contract import Booking, Plan, Workshop, hhmm_minutes
 from scheduler.i18n import N_, moment_words
 
@@ -512,6 +513,10 @@ class BookingStatus(BaseModel):
     """Every spell the promise guard recorded it at risk up to the moment read, oldest first (the
     last one open, `to` null, while it lasts); `at_risk_since` is the first one's `from`. A spell
     recorded after that moment is left out, one ended after it reads open."""
+    after_desk_hours: bool = False
+    """Its car is promised when the desk hands no car back (capacity.after_desk_hours: a drop-off's
+    promise stored before the offers kept to the desk's hours; never a waiter's), as the desk's
+    list of the day marks it (desk16-s26)."""
     carried_over: list[int] | None = None
     """The operations the live plan carries over to a later day (they do not fit today after the
     booking's clocked work: the plan lists them unassigned); then `projected_end` is null, the
@@ -562,9 +567,11 @@ def booking_status(
     now: dt.datetime,
     since: dt.datetime | None,
     learned: Mapping[tuple[str, str, int], float] | None = None,
+    handovers: HandoverRule | None = None,
 ) -> BookingStatus:
     """One booking's live state: clocked work as clocked, the rest from the live plan, pushed back
-    behind `now` and behind the booking's earlier operations."""
+    behind `now` and behind the booking's earlier operations; `handovers`: the desk's promise rule
+    (the service's CapacityRules), which `after_desk_hours` reads (None: not marked)."""
     service = workshop.service(booking.service)
     assert service is not None
     planned = {a.operation: a for a in plan.assignments if a.booking == booking.id} if plan else {}
@@ -624,6 +631,7 @@ def booking_status(
         at_risk=at_risk,
         at_risk_since=(since or now) if at_risk else None,
         operations=ops,
+        after_desk_hours=handovers is not None and after_desk_hours(workshop, booking, handovers),
         carried_over=carried,
     )
 

@@ -35,20 +35,26 @@ def _handed_over(scenario: Scenario, date: dt.date, minutes: int) -> dt.datetime
     return _local(date, at, scenario)
 
 
-def _promised(scenario: Scenario, service: Service, date: dt.date, drop: int, waiter: bool) -> dt.datetime:
+def _promised(
+    scenario: Scenario, service: Service, date: dt.date, drop: int, waiter: bool
+) -> tuple[bool, dt.datetime]:
+    """Whether the customer waits, and his promise. A waiter is promised his work's end while the
+    desk still hands cars back then (capacity.DayHandovers.waits); one whose work would end after
+    the desk closes is not offered that time as a waiter (scheduler.frontdesk) and leaves the car
+    instead: a drop-off, promised as one (desk16-s26)."""
     rules = scenario.demand.promise
     standard = sum(op.minutes for op in service.operations)
     if service.code in rules.multi_day:
         # On the last plannable days the pickup is the day after the last (a moment's latest day).
         day = min(date + dt.timedelta(days=rules.multi_day[service.code]), LAST_DATE + dt.timedelta(days=1))
-        return _handed_over(scenario, day, hhmm_minutes(rules.multi_day_pickup))
+        return waiter, _handed_over(scenario, day, hhmm_minutes(rules.multi_day_pickup))
     handovers = [hhmm_minutes(h) for h in (rules.noon, rules.morning_handover, rules.afternoon_handover)]
     if waiter:
-        # A waiter waits at the desk for his car: the work's end, whenever it is.
-        return _local(
-            date, promise(drop + standard + rules.waiter_buffer_minutes, True, drop, *handovers), scenario
-        )
-    return _handed_over(
+        # A waiter waits at the desk for his car: the work's end, while the desk is open.
+        end = promise(drop + standard + rules.waiter_buffer_minutes, True, drop, *handovers)
+        if day_handovers(scenario.workshop, date, rules).waits(end):
+            return True, _local(date, end, scenario)
+    return False, _handed_over(
         scenario, date, promise(drop + standard + rules.margin_minutes, False, drop, *handovers)
     )
 
@@ -105,13 +111,14 @@ def generate_bookings(
     for n, (drop_day, drop, code, waiter, partner) in enumerate(drafts, start=1):
         service = workshop.service(code)
         assert service is not None  # the loader checked every mix code
+        waits, promised = _promised(scenario, service, drop_day, drop, waiter)
         bookings.append(
             Booking(
                 id=f"D{date:%Y%m%d}-{n:03d}",
                 service=code,
                 drop_off=_local(drop_day, drop, scenario),
-                promised=_promised(scenario, service, drop_day, drop, waiter),
-                waiter=waiter,
+                promised=promised,
+                waiter=waits,
                 fleet_partner=partner,
             )
         )

@@ -66,8 +66,13 @@ class FrontDesk:
         return self.advisor_room(booking) and self.waiter_room(booking)
 
     def after_fit(self, booking: Booking, offer: Offer, job: JobOf) -> bool:
-        """The rules that do: the walk-in holdback and a loan car free while the vehicle is out."""
-        return self.within_holdback(booking, offer, job) and self.loan_car_free(booking, offer)
+        """The rules that do: a waiter's car ready while the desk is open, the walk-in holdback and
+        a loan car free while the vehicle is out."""
+        return (
+            self.handed_back(booking, offer)
+            and self.within_holdback(booking, offer, job)
+            and self.loan_car_free(booking, offer)
+        )
 
     @cached_property
     def holders(self) -> list[Booking]:
@@ -235,6 +240,24 @@ class FrontDesk:
             return True
         drop_off = self.clock.minutes(booking.drop_off)
         return capacity.waiter_room(self.rules, booking.waiter, drop_off, self.waiter_drop_offs)
+
+    # A waiter's car handed back.
+
+    @cached_property
+    def last_handover(self) -> str | None:
+        """When the desk closes today, 'HH:MM' (capacity.last_handover; None: no handover)."""
+        return capacity.last_handover(self.workshop, self.date, self.rules)
+
+    def handed_back(self, booking: Booking, offer: Offer) -> bool:
+        """A waiter waits at the desk for his car: the offer's promise (his work's end, the buffer
+        and any confidence added) is no later than the day's last handover
+        (capacity.waiter_handed_back). A drop-off customer's promise is moved to the next handover
+        day instead (slots.DayBook._handed_over), so always."""
+        if not booking.waiter:
+            return True
+        last = None if self.last_handover is None else self.clock.wall(self.last_handover)
+        promised = self.clock.minutes(offer.promised, round_up=True)
+        return capacity.waiter_handed_back(promised, last)
 
     # The walk-in holdback.
 

@@ -18,6 +18,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 
+from scheduler.capacity import CapacityRules
 from scheduler.compiler import CompiledDay, compile_request
 from scheduler.contract import Assignment, Booking, Plan, PlanOptions, PlanRequest, Unassigned, Workshop
 from scheduler.dispatch import dispatch, dispatch_order, rank
@@ -260,11 +261,15 @@ def _without_cars_short(
     return None if violations else plan
 
 
-def _warn_of_promises(request: PlanRequest) -> None:
-    """Logs the day's bookings promised outside the desk's handover hours (validator.plan_warnings):
-    promises made before the offers kept to those hours, which no plan can change; the plan is
-    valid all the same."""
-    warnings = plan_warnings(request)
+DEFAULT_AFTERNOON_HANDOVER = CapacityRules.afternoon_handover
+"""The promise rule's afternoon handover where no service's rules are given (a stateless plan)."""
+
+
+def _warn_of_promises(request: PlanRequest, afternoon_handover: str) -> None:
+    """Logs the day's bookings promised outside the desk's handover hours (validator.plan_warnings,
+    with the desk's `afternoon_handover`): promises made before the offers kept to those hours,
+    which no plan can change; the plan is valid all the same."""
+    warnings = plan_warnings(request, afternoon_handover)
     if warnings:
         logger.warning(
             "plan of %s for %s: %d booking(s) promised outside the desk's handover hours: %s%s",
@@ -287,6 +292,7 @@ def checked_plan(
     carry: bool = False,
     keep: Collection[str] = (),
     before_greedy: Callable[[], Plan] | None = None,
+    afternoon_handover: str = DEFAULT_AFTERNOON_HANDOVER,
 ) -> Plan:
     """`plan` if it passes the validator against `request` (or, breaking only the loan-car or
     advisor rule, without the bookings they blame); else the greedy plan (validated, the same;
@@ -295,8 +301,10 @@ def checked_plan(
     it raises). `keep`: the bookings whose promise holds, never left out for one that is not
     (`_without_cars_short`).
     `before_greedy`: a plan tried before the greedy one (the day plan's witness, which keeps every
-    promise where the greedy plan knows none)."""
-    _warn_of_promises(request)
+    promise where the greedy plan knows none). `afternoon_handover`: the desk's promise rule's
+    (CapacityRules.afternoon_handover of the service planning the day), which the handover warning
+    reads (`_warn_of_promises`)."""
+    _warn_of_promises(request, afternoon_handover)
     violations = validate_plan(request, plan)
     if not violations:
         return plan

@@ -222,7 +222,10 @@ def _replan(
         kept=promised,
     ).plan
     check = replan_check_request(rr)
-    plan = checked_plan(check, finish(check, plan, dropped), carry=True, keep=promised)
+    handover = service.rules.afternoon_handover
+    plan = checked_plan(
+        check, finish(check, plan, dropped), carry=True, keep=promised, afternoon_handover=handover
+    )
     plan = with_changes(before, said_on_time(plan, promised), rr)
     return service.store_plan(workshop.id, date, plan, PlanBasis(version, check), as_of_event)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from scheduler.compiler import CompiledDay
 from scheduler.contract import Assignment, Plan, PlanRequest, ReplanRequest
-from scheduler.integrity import checked_plan, finish, plannable, witness_breaks
+from scheduler.integrity import DEFAULT_AFTERNOON_HANDOVER, checked_plan, finish, plannable, witness_breaks
 from scheduler.optimise import optimise
 from scheduler.planning import to_plan
 from scheduler.replan import on_time, replan, replan_request, said_on_time, with_changes
@@ -47,13 +47,15 @@ def replan_check_request(rr: ReplanRequest) -> PlanRequest:
     return rr.request.model_copy(update={"bookings": bookings, "options": options})
 
 
-def replan_plan(rr: ReplanRequest) -> Plan:
-    """The re-planned day, validated."""
+def replan_plan(rr: ReplanRequest, afternoon_handover: str = DEFAULT_AFTERNOON_HANDOVER) -> Plan:
+    """The re-planned day, validated (`afternoon_handover`: the desk's, for the gate's warning)."""
     compiled, dropped = plannable(rr.request)
     plan = replan(rr.model_copy(update={"request": compiled.request})).plan
     check = replan_check_request(rr)
     kept = on_time(check, rr.plan)
-    checked = checked_plan(check, finish(check, plan, dropped), carry=True, keep=kept)
+    checked = checked_plan(
+        check, finish(check, plan, dropped), carry=True, keep=kept, afternoon_handover=afternoon_handover
+    )
     return with_changes(rr.plan, said_on_time(checked, kept), rr)
 
 
@@ -94,10 +96,13 @@ def keeping_promises(compiled: CompiledDay, hint: DaySolution) -> CompiledDay:
     return replace(compiled, problem=replace(problem, jobs=jobs))
 
 
-def plan_from_witness(request: PlanRequest, witness: list[Assignment]) -> Plan:
+def plan_from_witness(
+    request: PlanRequest, witness: list[Assignment], afternoon_handover: str = DEFAULT_AFTERNOON_HANDOVER
+) -> Plan:
     """CP-SAT warm-started from the accepted bookings' witness (every booking placed on time),
     validated against `request` (the greedy plan if it breaks a hard rule). Bookings the workshop
-    can no longer plan are listed unassigned."""
+    can no longer plan are listed unassigned. `afternoon_handover`: the desk's (the service's
+    CapacityRules), which the gate's handover warning reads."""
     compiled, dropped = plannable(request)
     hint = witness_hint(compiled, witness)
     compiled = keeping_promises(compiled, hint)
@@ -110,4 +115,10 @@ def plan_from_witness(request: PlanRequest, witness: list[Assignment]) -> Plan:
         hint.objective = objective(compiled.problem, hint)
         return finish(request, to_plan(compiled, hint, "witness"), dropped)
 
-    return checked_plan(request, plan, keep=kept, before_greedy=witnessed if kept else None)
+    return checked_plan(
+        request,
+        plan,
+        keep=kept,
+        before_greedy=witnessed if kept else None,
+        afternoon_handover=afternoon_handover,
+    )

@@ -137,12 +137,25 @@ def refusal_or_fit(day: ExplainedDay, booking: Booking, words: bool = True) -> s
         ):
             return parts_arrive(day, eta)
         return room_refusal(day, booking)
+    if not day.desk.handed_back(booking, offer):
+        return desk_closed(day, offer)
     held_back = holdback_refusal(day, booking, offer)
     if held_back is not None:
         return held_back
     if not day.desk.loan_car_free(booking, offer):
         return no_loan_car(day, booking, offer)
     return offer
+
+
+def desk_closed(day: ExplainedDay, offer: Offer) -> str:
+    """Why a waiter is not offered a time his work fits: "work ends 17:50, after the desk closes at
+    17:30" (the time: his promise, the work's end with the buffer; FrontDesk.handed_back)."""
+    last = day.desk.last_handover
+    local = offer.promised.astimezone(day.workshop.tz)
+    when = local.strftime("%H:%M") if local.date() == day.date else local.strftime("%Y-%m-%d %H:%M")
+    if last is None:
+        return N_("work ends %(end)s, but the desk hands no car back that day") % {"end": when}
+    return N_("work ends %(end)s, after the desk closes at %(close)s") % {"end": when, "close": last}
 
 
 HOLDBACK = N_("walk-in holdback")

@@ -1605,7 +1605,8 @@ class PlanningService:
 
         `as_of_event`: a live plan, re-planned from the day's clock events up to that id. It never
         replaces a live plan made from newer events (newest state wins): that one is returned."""
-        plan = checked_plan(basis.request, plan).model_copy(update={"stale": False})
+        plan = checked_plan(basis.request, plan, afternoon_handover=self.rules.afternoon_handover)
+        plan = plan.model_copy(update={"stale": False})
         with self._booking_transaction(workshop_id) as session:
             self.store.lock_workshop(session, workshop_id)
             if bookings_db.day_version(session, workshop_id, date) != basis.version:
@@ -1653,15 +1654,16 @@ class PlanningService:
                     "now", N_("overruns and finished operations need the time they were reported at")
                 )
             request, witness, version = self.plan_inputs(workshop_id, date, time_limit_seconds)
-            return plan_from_witness, (request, witness), PlanBasis(version, request)
+            handover = self.rules.afternoon_handover
+            return plan_from_witness, (request, witness, handover), PlanBasis(version, request)
         rr, version = self.replan_inputs(workshop_id, date, now, time_limit_seconds)
         rr = rr.model_copy(update={"overruns": list(overruns), "finished": list(finished)})
-        return replan_plan, (rr,), PlanBasis(version, replan_check_request(rr))
+        return replan_plan, (rr, self.rules.afternoon_handover), PlanBasis(version, replan_check_request(rr))
 
     def plan_day(self, workshop_id: str, date: dt.date, time_limit_seconds: float) -> Plan:
         """Plan the day here and now (the API runs `plan_from_witness` in its worker pool instead)."""
         request, witness, version = self.plan_inputs(workshop_id, date, time_limit_seconds)
-        plan = plan_from_witness(request, witness)
+        plan = plan_from_witness(request, witness, self.rules.afternoon_handover)
         return self.store_plan(workshop_id, date, plan, PlanBasis(version, request))
 
     def stored_plan(self, workshop_id: str, date: dt.date) -> Plan:

@@ -380,7 +380,7 @@ class ShopFloor:
         ends, promise = booking_projection(
             Snapshot(workshop, date, day, plan, state, now, learned), booking_id
         )
-        statuses = [booking_status(workshop, booking, plan, state, now, None, learned)]
+        statuses = [booking_status(workshop, booking, plan, state, now, None, learned, self.service.rules)]
         if self.downstream:
             statuses = reprojected(statuses, ends)
         found = guarded(statuses, {} if promise is None else {booking_id: promise})[0]
@@ -437,7 +437,9 @@ class ShopFloor:
         on time); `replayed`: `now` is a moment asked for (`with_risk_history`)."""
         learned = learned_speeds(self.service, workshop, date)
         promises = promise_guard(Snapshot(workshop, date, day, plan, state, now, learned))
-        statuses = [booking_status(workshop, b, plan, state, now, None, learned) for b in day]
+        statuses = [
+            booking_status(workshop, b, plan, state, now, None, learned, self.service.rules) for b in day
+        ]
         if self.downstream:
             statuses = reprojected(statuses, projected_ends(workshop, day, plan, state, now, learned))
         statuses = guarded(statuses, promises)

@@ -617,8 +617,8 @@ class DayBook:
     @cached_property
     def _last_handover(self) -> int | None:
         """The day's last handover time in its minutes (None: the desk hands no car back today)."""
-        hours = capacity.handover_hours(self.workshop, self.date, self.rules)
-        return None if hours is None else self.clock.wall(hours[1])
+        last = capacity.last_handover(self.workshop, self.date, self.rules)
+        return None if last is None else self.clock.wall(last)
 
     @cached_property
     def _handovers(self) -> tuple[int, int, int]:

@@ -860,15 +860,17 @@ def _handover_hours(workshop: Workshop, date: dt.date, afternoon_handover: str) 
 
 
 def handover_warnings(
-    workshop: Workshop, bookings: Iterable[Booking], afternoon_handover: str = "17:30"
+    workshop: Workshop, bookings: Iterable[Booking], afternoon_handover: str = "17:30", waiters: bool = False
 ) -> list[Violation]:
-    """The drop-off bookings (not waiters: they wait at the desk for the car) whose promised pickup
-    is not within the desk's handover hours of its day (WARNING_HANDOVER; `afternoon_handover`: the
-    promise rule's, the latest the desk stays open for, CapacityRules.afternoon_handover)."""
+    """The drop-off bookings whose promised pickup is not within the desk's handover hours of its
+    day (WARNING_HANDOVER; `afternoon_handover`: the promise rule's, the latest the desk stays open
+    for, CapacityRules.afternoon_handover). With `waiters`, a waiter's too (he waits at the desk for
+    the car, so it must be ready by the last handover): a new offer's promise is checked so, where
+    a stored day's waiters are not (they were told their time)."""
     tz = ZoneInfo(workshop.timezone)
     found: list[Violation] = []
     for b in bookings:
-        if b.waiter or b.promised is None:
+        if (b.waiter and not waiters) or b.promised is None:
             continue
         local = b.promised.astimezone(tz)
         hours = _handover_hours(workshop, local.date(), afternoon_handover)

@@ -96,6 +96,15 @@ class Promises:
             )
         return found
 
+    def waits(self, date: dt.date, drop: float, standard: float) -> bool:
+        """A customer who would wait for `standard` minutes of work left at `drop` on `date` may:
+        his car is ready (the work's end + the buffer) while the desk still hands cars back
+        (capacity.DayHandovers.waits, the offers' rule); otherwise he leaves it (desk16-s26)."""
+        noon, morning, afternoon = self.rule
+        return self.handovers(date).waits(
+            promise(drop + standard + self.buffer, True, drop, noon, morning, afternoon)
+        )
+
     def promised(
         self, date: dt.date, drop: float, standard: float, waiter: bool, pickup_in: int | None = None
     ) -> float:
@@ -205,6 +214,8 @@ class HistoryDemand:
                     date, drop, 0.0, waiter, self.multi_day[c] - int(carried[j])
                 )
             else:
+                # One whose work would end after the desk closes cannot wait: he leaves the car.
+                waiter = waiter and self.promises.waits(date, drop, self.standard[c])
                 promised = self.promises.promised(date, drop, self.standard[c], waiter)
             vehicles.append(
                 Vehicle(

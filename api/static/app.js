@@ -432,14 +432,18 @@ function setupBooking() {
       // Multi-day work carried in from an earlier day: its own drop-off (with its date), marked.
       const dropOff = b.carried_in ? t("carried_in", { drop_off: whenOf(b.drop_off, date) }) : timeOf(b.drop_off);
       if (b.carried_in) tr.className = "carried-in";
-      // What the desk must act on, beside the service: a loan car to hand over, a booking sold
-      // beyond the day's plan (no-show overbooking), as words (not colour alone).
-      // A booking kept at risk (a parts ETA changed by force, a workshop change): marked as well.
-      const service = [b.service, b.loan_car ? t("loan_car_mark") : null, b.overbooked ? "⚠ " + t("overbooking_risk") : null,
+      // What the desk must act on, beside the service: a booking sold beyond the day's plan
+      // (no-show overbooking), as words (not colour alone). A booking kept at risk (a parts ETA
+      // changed by force, a workshop change): marked as well. The loan car to hand over has its
+      // own column.
+      const service = [b.service, b.overbooked ? "⚠ " + t("overbooking_risk") : null,
         b.at_risk ? "⚠ " + t("at_risk_mark") : null].filter(Boolean).join(" · ");
       if (b.at_risk) tr.classList.add("at-risk");
       const shown = b.carried_in ? date : b.drop_off;
-      const cells = [b.plate || b.id, customer, b.phone || "", service, dropOff, b.promised ? promisedWords(b, shown) : ""];
+      // What the customer is told and handed first (plate, promised pickup, loan car), as the
+      // pickups list has them: on a phone those columns are on screen without scrolling sideways.
+      const cells = [b.plate || b.id, b.promised ? promisedWords(b, shown) : "", b.loan_car ? t("yes") : t("no"),
+        customer, b.phone || "", service, dropOff];
       // The parts ETA on the workshop's clock, dated when not on the drop-off's day.
       if (withParts) cells.push(b.parts_eta ? whenOf(localIso(ZONE, b.parts_eta), shown) : "");
       cells.push(b.waiter ? t("yes") : t("no"));

@@ -61,13 +61,13 @@ def test_one_day_work_ending_in_overtime_is_promised_the_next_morning(client: Te
     assert by_time["08:00"] == _at(DATE, "15:30")  # ready 13:15: the morning handover
     assert by_time["13:00"] == _at(WED, "08:00")  # work to 18:00 in overtime: not 18:15 today
     assert all(_within_handover(p) for p in by_time.values()), by_time
-    # A waiter waits at the desk for his car: promised the work's end (+ the buffer), as before.
+    # A waiter waits at the desk for his car: promised the work's end (+ the buffer), only while
+    # the desk is open then (desk16-s26: at 13:00 the work would end 18:15, after it closes).
     waiting = client.get(
         "/v1/workshops/tiny/slots", params={"service": "LONG", "date": DATE, "waiter": "true"}
     )
-    assert {s["drop_off"][11:16]: s["promised"] for s in waiting.json()["slots"]}["13:00"] == _at(
-        DATE, "18:15"
-    )
+    by_waiter = {s["drop_off"][11:16]: s["promised"] for s in waiting.json()["slots"]}
+    assert by_waiter["12:00"] == _at(DATE, "17:15") and "13:00" not in by_waiter
     booked = client.post(
         "/v1/workshops/tiny/bookings",
         json={"service": "LONG", "drop_off": _at(DATE, "13:00"), "loan_car": True},
@@ -285,3 +285,78 @@ def test_an_old_after_hours_promise_is_kept_marked_and_its_day_still_plans(clien
     assert listed["OLD"]["after_desk_hours"] is True
     assert "after_desk_hours" not in listed["NEW"] and "after_desk_hours" not in listed["WAIT"]
     _plan_is_valid(client, "tiny", DAY)
+
+
+def test_a_waiter_is_offered_only_times_whose_work_ends_while_the_desk_is_open(client: TestClient) -> None:
+    """desk16-s26: a waiter waits at the desk for his car, so nobody hands it back if his work
+    (+ the promise buffer) ends after the desk's last handover (17:30 here). LONG (300 min) from
+    12:00 ends 17:00, promised 17:15: offered; from 12:30 it ends 17:30 in overtime, promised
+    17:45: not offered, explain says why in the request's language, and a booking asked for that
+    time is refused with the same words (nothing stored); a drop-off customer still gets 12:30,
+    promised the next morning."""
+    put_workshop(client, _overtime_tiny())
+    url = "/v1/workshops/tiny"
+    waiting = client.get(f"{url}/slots", params={"service": "LONG", "date": DATE, "waiter": "true"})
+    times = [s["drop_off"][11:16] for s in waiting.json()["slots"]]
+    assert times and times[-1] == "12:00", times
+    assert all(s["promised"] <= _at(DATE, "17:30") for s in waiting.json()["slots"])
+    for language, words in (
+        ("en", "work ends 17:45, after the desk closes at 17:30"),
+        ("zh-CN", "工作 17:45 结束，晚于前台 17:30 下班"),
+    ):
+        headers = {"Accept-Language": language}
+        params = {"service": "LONG", "date": DATE, "waiter": "true", "explain": "true"}
+        explained = client.get(f"{url}/slots", params=params, headers=headers).json()
+        why = {r["drop_off"][11:16]: r["reason"] for r in explained["refused"]}
+        assert why["12:30"] == words, why
+        refused = client.post(
+            f"{url}/bookings",
+            json={"service": "LONG", "drop_off": _at(DATE, "12:30"), "waiter": True},
+            headers=headers,
+        )
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["reason"] == words
+    assert client.get(f"{url}/bookings", params={"date": DATE}).json() == []
+    left = client.get(f"{url}/slots", params={"service": "LONG", "date": DATE}).json()["slots"]
+    assert {s["drop_off"][11:16]: s["promised"] for s in left}["12:30"] == _at(WED, "08:00")
+    booked = client.post(
+        f"{url}/bookings", json={"service": "LONG", "drop_off": _at(DATE, "12:00"), "waiter": True}
+    )
+    assert booked.status_code == 201 and booked.json()["promised"] == _at(DATE, "17:15"), booked.text
+
+
+def test_the_live_status_and_the_plan_pages_at_risk_list_mark_an_after_hours_promise(
+    client: TestClient,
+) -> None:
+    """desk16-s26: the day status's bookings say `after_desk_hours` (true for a drop-off stored with
+    an 18:35 promise, false for the others, a waiter after hours too), and the foreman's plan page
+    marks it in its at-risk list as the desk does ("· ⚠ after desk hours", zh 前台下班后): at 18:50
+    with nothing clocked both drop-offs are at risk."""
+    put_workshop(client, _overtime_tiny())
+    made = {}
+    for plate, body in {
+        "OLD": {"service": "MAINT", "drop_off": _at(DATE, "13:00")},
+        "NEW": {"service": "MAINT", "drop_off": _at(DATE, "08:00")},
+        "WAIT": {"service": "MAINT", "drop_off": _at(DATE, "10:00"), "waiter": True},
+    }.items():
+        booked = client.post("/v1/workshops/tiny/bookings", json={**body, "plate": plate})
+        assert booked.status_code == 201, booked.text
+        made[plate] = booked.json()["id"]
+    _promise_as_stored_before(client, made["OLD"], _at(DATE, "18:35"))
+    _promise_as_stored_before(client, made["WAIT"], _at(DATE, "18:35"))
+    _plan_is_valid(client, "tiny", DAY)
+    now = _at(DATE, "18:50")
+    status = client.get(f"/v1/workshops/tiny/days/{DATE}/status", params={"now": now})
+    assert status.status_code == 200, status.text
+    flags = {b["booking"]: b["after_desk_hours"] for b in status.json()["bookings"]}
+    assert flags == {made["OLD"]: True, made["NEW"]: False, made["WAIT"]: False}
+    risky = {b["booking"] for b in status.json()["bookings"] if b["at_risk"]}
+    assert {made["OLD"], made["NEW"]} <= risky
+    for language, mark in (("en", "18:35 · ⚠ after desk hours"), ("zh-CN", "18:35 · ⚠ 前台下班后")):
+        page = client.get(
+            f"/workshops/tiny/plan/{DATE}", params={"now": now}, headers={"Accept-Language": language}
+        ).text
+        table = page[page.index('id="at-risk"') : page.index("</table>", page.index('id="at-risk"'))]
+        rows = {r.split("</strong>")[0].rsplit(">", 1)[-1]: r for r in table.split("<tr>")[2:]}
+        assert mark in rows["OLD"], rows
+        assert "⚠" not in rows["NEW"], rows

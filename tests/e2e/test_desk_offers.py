@@ -99,7 +99,7 @@ def test_a_slot_sold_on_the_overbooking_allowance_shows_its_risk(
         # The day's bookings mark it beside its service.
         row = page.locator(f'#bookings tr[data-booking="{sent.value.json()["id"]}"] td')
         row.first.wait_for()
-        assert row.nth(3).text_content() == f"MAINT · ⚠ {said['overbooking_risk']}"
+        assert row.nth(5).text_content() == f"MAINT · ⚠ {said['overbooking_risk']}"
     finally:
         server.kill()
 
@@ -166,10 +166,11 @@ def test_the_loan_car_box_goes_with_the_query_and_the_booking(
         # The page lists the slots again, with the loan car still asked for: the one car is out
         # until that pickup, so the day has no time for another.
         assert "loan_car=true" in refreshed.value.url and refreshed.value.json()["slots"] == []
-        # The day's bookings mark the loan car beside the service: a car to hand over at drop-off.
+        # The day's bookings say the loan car in its own column (desk16-s26: beside the plate and
+        # the promised pickup, on a phone too): a car to hand over at drop-off.
         row = page.locator(f'#bookings tr[data-booking="{made["id"]}"] td')
         row.first.wait_for()
-        assert row.nth(3).text_content() == f"MAINT · {texts(language)['loan_car_mark']}"
+        assert (row.nth(2).text_content(), row.nth(5).text_content()) == (texts(language)["yes"], "MAINT")
         page.screenshot(path=str(ARTIFACTS / f"desk-loan-car-{language}.png"), full_page=True)
     finally:
         server.kill()
@@ -216,7 +217,7 @@ def test_the_desk_fits_a_360_px_phone(tmp_path: Path, browser: Any) -> None:
         table = page.evaluate("(() => { const t = document.querySelector('#bookings').closest('table');"
                               " return [t.scrollWidth, t.parentElement.clientWidth]; })()")  # fmt: skip
         # The customer's name reads on a few lines, not a character a line (a table squeezed to fit).
-        customer = page.locator("#bookings tr[data-booking] td").nth(1).bounding_box()
+        customer = page.locator("#bookings tr[data-booking] td").nth(3).bounding_box()
     finally:
         server.kill()
     assert wide[0] <= wide[1], wide

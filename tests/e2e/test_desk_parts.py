@@ -62,7 +62,7 @@ def test_parts_arriving_at_two_go_with_the_query_and_the_booking(
         assert page.locator("#parts-eta").is_visible()
         assert page.locator("#parts-eta legend").inner_text() == column
         assert "Asia/Shanghai" in page.locator("#parts-hint").inner_text()
-        assert page.locator("#bookings").locator("xpath=..").locator("th").nth(6).inner_text() == column
+        assert page.locator("#bookings").locator("xpath=..").locator("th").nth(7).inner_text() == column
 
         set_eta(page, DATE, "14:00")
         response = ask(page, "PARTS", DATE)
@@ -97,7 +97,7 @@ def test_parts_arriving_at_two_go_with_the_query_and_the_booking(
         # The day's bookings show the ETA in its own column, on the workshop's clock.
         row = page.locator(f'#bookings tr[data-booking="{made["id"]}"] td')
         row.first.wait_for()
-        assert row.nth(6).text_content() == "14:00"
+        assert row.nth(7).text_content() == "14:00"
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"desk-parts-{language}.png"), full_page=True)
         assert said["parts_eta_invalid"]  # the page's own words, in its language (below)
@@ -167,7 +167,7 @@ def test_the_eta_takes_the_offset_the_workshops_zone_has_on_its_date(
         assert made["parts_eta"] == f"{summer}T14:00:00+02:00"
         row = page.locator(f'#bookings tr[data-booking="{made["id"]}"] td')
         row.first.wait_for()
-        assert row.nth(6).text_content() == "14:00"
+        assert row.nth(7).text_content() == "14:00"
 
         set_eta(page, "2027-03-29", "14:00")
         response = ask(page, "PARTS", "2027-03-26")

@@ -97,7 +97,7 @@ def test_a_stored_bookings_parts_eta_is_changed_refused_kept_at_risk_and_cleared
         page = desk(browser, server, "tiny", language)
         page.wait_for_function("document.querySelectorAll('#bookings tr').length === 2")
         assert page.locator(f'#bookings tr[data-booking="{other["id"]}"] button.eta').count() == 0
-        assert cells(page, rid)[6] == "09:00"
+        assert cells(page, rid)[7] == "09:00"
 
         # Found by its plate, the row opens the form: the ETA as stored, on the workshop's clock.
         page.locator("#find-plate").fill("p1")
@@ -126,7 +126,7 @@ def test_a_stored_bookings_parts_eta_is_changed_refused_kept_at_risk_and_cleared
             page.locator("#eta-save").click()
         assert json.loads(sent.value.request.post_data) == {"parts_eta": at("13:00")}
         assert sent.value.status == 200, sent.value.text()
-        shown(page, rid, 6, "13:00")
+        shown(page, rid, 7, "13:00")
         assert page.locator("#eta-status").inner_text() == fill(
             said["eta_changed"], booking=PLATE, eta="13:00"
         )
@@ -159,7 +159,7 @@ def test_a_stored_bookings_parts_eta_is_changed_refused_kept_at_risk_and_cleared
         force = page.get_by_role("button", name=ours.gettext("Keep it anyway (at risk)"))
         assert force.is_visible()
         assert stored(server, rid) == fits
-        assert cells(page, rid)[6] == "13:00" and "⚠" not in cells(page, rid)[3]
+        assert cells(page, rid)[7] == "13:00" and "⚠" not in cells(page, rid)[5]
 
         # Kept anyway: the same ETA sent with force; stored at risk (its promise standing), the row
         # and the form say so; the next plan leaves it unassigned rather than late.
@@ -169,9 +169,9 @@ def test_a_stored_bookings_parts_eta_is_changed_refused_kept_at_risk_and_cleared
         assert sent.value.status == 200, sent.value.text()
         kept = sent.value.json()
         assert kept["at_risk"] is True and kept["promised"] == made["promised"]
-        shown(page, rid, 6, "14:30")
+        shown(page, rid, 7, "14:30")
         mark = "⚠ " + said["at_risk_mark"]
-        assert mark in cells(page, rid)[3]
+        assert mark in cells(page, rid)[5]
         assert page.locator(f'#bookings tr[data-booking="{rid}"]').get_attribute("class") == "at-risk"
         assert page.locator("#eta-status").inner_text() == fill(
             said["eta_kept_at_risk"], booking=PLATE, eta="14:30", reason=kept["at_risk_reason"]
@@ -192,8 +192,8 @@ def test_a_stored_bookings_parts_eta_is_changed_refused_kept_at_risk_and_cleared
             page.get_by_role("button", name=ours.gettext("Parts are in")).click()
         assert json.loads(sent.value.request.post_data) == {"parts_eta": None}
         assert sent.value.status == 200, sent.value.text()
-        shown(page, rid, 6, "")
-        assert "⚠" not in cells(page, rid)[3]
+        shown(page, rid, 7, "")
+        assert "⚠" not in cells(page, rid)[5]
         assert page.locator("#eta-status").inner_text() == fill(said["eta_cleared"], booking=PLATE)
         assert page.locator("#eta-current").inner_text() == said["eta_none"]
         cleared = stored(server, rid)

@@ -142,6 +142,39 @@ def test_on_a_phone_the_pickups_show_plate_promised_pickup_and_loan_car_without_
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
+def test_on_a_phone_the_days_bookings_show_plate_promised_pickup_and_loan_car_without_scrolling_sideways(
+    served: Server, browser: Any, language: str
+) -> None:
+    """desk16-s26: the desk's own bookings table at 360 x 740 with a 20-character plate: the plate,
+    the promised pickup and the loan car are on screen as the list first shows (no sideways scroll
+    of the page or of the table's box), as the pickups table keeps them (pickday-s25)."""
+    server, said = served, texts(language)
+    long = {"service": "LONG", "drop_off": f"{DATE}T08:00:00+08:00", "plate": LONGEST_PLATE,
+            "customer": "王芳", "model": "Hyundai Tucson", "phone": "+86 138 0000 0001",
+            "loan_car": True}  # fmt: skip
+    made = httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=long)
+    assert made.status_code == 201, made.text
+    page = desk(browser, server, "tiny", language, height=740, width=360)
+    ask(page, "MAINT", DATE)
+    page.wait_for_function("document.querySelectorAll('#bookings tr').length === 1")
+    page.evaluate("document.getElementById('bookings-h').scrollIntoView()")  # down to it, not sideways
+    heads = page.locator("#bookings").locator("xpath=..").locator("th")
+    headers = [h.strip() for h in heads.all_inner_texts()]
+    row = page.locator("#bookings tr").first
+    for name in HANDOVER[language]:
+        cell = row.locator("td").nth(headers.index(name))
+        box = cell.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360, (name, box)
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 740, (name, box)
+    cells = dict(zip(headers, _cells(row), strict=False))
+    assert [cells[name] for name in HANDOVER[language]] == [LONGEST_PLATE, "15:30", said["yes"]]
+    assert page.evaluate("window.scrollX") == 0
+    assert page.evaluate("document.querySelector('#bookings').closest('.table-scroll').scrollLeft") == 0
+    page.close()
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
 def test_an_old_after_hours_promise_is_marked_at_the_desk(
     served: Server, browser: Any, language: str
 ) -> None:

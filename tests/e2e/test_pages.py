@@ -139,7 +139,7 @@ def test_a_foreman_generates_a_plan_and_books_a_slot_in_the_browser(served: tupl
             )
             # The day's list: by drop-off, searchable by plate, each row moved or cancelled from the page.
             rows = page.locator("#bookings tr")
-            drop_offs = [rows.nth(i).locator("td").nth(4).inner_text() for i in range(rows.count())]
+            drop_offs = [rows.nth(i).locator("td").nth(6).inner_text() for i in range(rows.count())]
             assert drop_offs == sorted(drop_offs) and len(drop_offs) == len(listed)
             page.get_by_label("Find a plate").fill("a123")
             assert page.locator("#bookings tr:visible").count() == 1
@@ -155,7 +155,7 @@ def test_a_foreman_generates_a_plan_and_books_a_slot_in_the_browser(served: tupl
             )
             row = page.locator("#bookings tr", has_text="粤A12345")
             if sent.value.status == 200:
-                assert row.locator("td").nth(4).inner_text() == "16:00"
+                assert row.locator("td").nth(6).inner_text() == "16:00"
             row.get_by_role("button", name="Cancel booking").click()
             with page.expect_response(lambda r: r.request.method == "DELETE") as gone:
                 row.get_by_role("button", name="Really cancel?").click()

@@ -120,8 +120,28 @@ def test_drop_offs_are_promised_within_the_desks_handover_hours(dealer: Scenario
     next_morning = [b for b in drop_offs if b.promised.date() > b.drop_off.date()]
     one_day = [b for b in next_morning if b.service not in dealer.demand.promise.multi_day]
     assert one_day and all(b.promised.timetz().replace(tzinfo=None) == dt.time(8, 0) for b in one_day)
-    # Waiters keep their work's end, after the desk's hours too (they wait at the desk for the car).
-    assert any(not _within_handover_hours(dealer, b.promised) for b in month if b.waiter)
+    # Waiters keep their work's end, while the desk is open (desk16-s26: they wait there for it).
+    assert all(_within_handover_hours(dealer, b.promised) for b in month if b.waiter)
+
+
+def test_a_customer_whose_work_would_end_after_the_desk_closes_leaves_the_car(dealer: Scenario) -> None:
+    """desk16-s26: the offers refuse a waiter a time whose work (+ the buffer) ends after the desk's
+    last handover (scheduler.frontdesk); the seeded demand does not make him wait either: the same
+    draws with the desk open to 23:55 make him a waiter promised after 17:30, here he is a drop-off
+    promised as one (within the desk's hours, the next morning at 08:00); every other booking is
+    the same."""
+    promise = dealer.demand.promise.model_copy(update={"afternoon_handover": "23:55"})
+    late = dataclasses.replace(dealer, demand=dealer.demand.model_copy(update={"promise": promise}))
+    day = dt.date(2026, 11, 24)
+    here = {b.id: b for d in range(5) for b in generate_bookings(dealer, day + dt.timedelta(days=d), seed=4)}
+    there = {b.id: b for d in range(5) for b in generate_bookings(late, day + dt.timedelta(days=d), seed=4)}
+    assert here.keys() == there.keys()
+    left = [i for i in here if there[i].waiter and not here[i].waiter]
+    assert left and all(there[i].waiter == here[i].waiter for i in here if i not in left)
+    for i in left:
+        assert there[i].promised.astimezone(dealer.workshop.tz).strftime("%H:%M") > "17:30"
+        assert _within_handover_hours(dealer, here[i].promised)
+        assert here[i].drop_off == there[i].drop_off and here[i].service == there[i].service
 
 
 def test_a_promise_after_hours_skips_the_days_the_desk_is_closed(dealer: Scenario) -> None:

@@ -438,6 +438,28 @@ def test_a_holdback_refusal_names_the_pool_it_would_eat_into(express: bool) -> N
 # --- explained refusals -------------------------------------------------------------------------
 
 
+def test_a_waiter_is_offered_only_where_his_work_ends_before_the_desk_closes() -> None:
+    """desk16-s26: the desk closes at 11:30 here (the promise rule's afternoon handover, after the
+    11:00 opening end). A waiter's MAINT (30 min + 15 buffer) from 10:30 is promised 11:15: offered;
+    from 11:00, 11:45: not, and the refusal says when the work ends and when the desk closes; a
+    drop-off customer keeps 11:00 (promised the next day's first handover)."""
+    rules = CapacityRules(walk_in_holdback=0.0, afternoon_handover="11:30")
+    day = DayBook(_workshop(), DAY, [], rules)
+    waiting = day.offers("MAINT", waiter=True)
+    assert [o.drop_off for o in waiting][-1] == _at("10:30")
+    assert all(o.promised <= _at("11:30") for o in waiting)
+    late = Booking(id="w", service="MAINT", drop_off=_at("11:00"), waiter=True)
+    assert day.try_insert(late) is None
+    said = "work ends 11:45, after the desk closes at 11:30"
+    assert day.refusal(late) == said
+    assert dict(day.refusals("MAINT", True, None, Wants(), set()))[_at("11:00")] == said
+    assert Translator("zh_CN").phrase(said) == "工作 11:45 结束，晚于前台 11:30 下班"
+    dropped = day.offers("MAINT", waiter=False)
+    assert dropped[-1].drop_off == _at("11:00") and dropped[-1].promised == _at(
+        "08:00", DAY + dt.timedelta(days=1)
+    )
+
+
 def test_refusals_name_the_waiter_cap_the_holdback_and_the_day_being_full() -> None:
     ws = _workshop(technicians=[_data()["technicians"][0]], bays=[{"id": "G1", "kind": "general"}])
     day = DayBook(ws, DAY, [], CapacityRules(waiters_per_slot=1, walk_in_holdback=0.0))
@@ -581,8 +603,10 @@ def test_random_bookings_with_loan_cars_advisors_and_parts_keep_every_promise(se
         pick = rng.choice(offers)
         booking = Booking(id=f"b{i}", service=code, drop_off=pick.drop_off, waiter=waiter,
                           loan_car=wants.loan_car, parts_eta=wants.parts_eta)  # fmt: skip
-        offer = day.try_insert(booking)
-        assert offer is not None, (booking, pick)  # an offer holds when no one books in between
+        # An offer holds when no one books in between: found by the quick fit, or (an offer of
+        # the ejection search) by moving bookings out of the way, as the booking desk tries.
+        offer = day.try_insert(booking) or day.try_moving_others(booking)
+        assert offer is not None, (booking, pick)
         day = day.with_booking(booking.model_copy(update={"promised": offer.promised}), offer)
         booked += 1
         _on_time(day)

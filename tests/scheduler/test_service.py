@@ -264,7 +264,8 @@ def test_a_time_shown_to_a_waiter_is_booked_as_a_drop_off_with_no_search_left(db
     """A customer who asked to wait leaves the vehicle instead: the booking (a drop-off) takes the
     placement the waiter's answer showed, with no search budget left for the booking (as on a
     loaded machine, where the CPU-time budget runs out first), not a fresh quick fit that may miss
-    the reshuffle the answer found. The day plan still keeps every promise (the validator)."""
+    the reshuffle the answer found. The day plan still keeps every promise (the validator). The
+    desk stays open to 20:00 (desk16-s26): the waiters' times that move bookings are late ones."""
     import random
 
     from scheduler.scenarios import load_scenario
@@ -272,7 +273,9 @@ def test_a_time_shown_to_a_waiter_is_booked_as_a_drop_off_with_no_search_left(db
     if not db_url.startswith("sqlite"):
         pytest.skip("the cached offers do not depend on the backend; once is enough")
     workshop = load_scenario("small-dealer").workshop
-    rules = CapacityRules(walk_in_holdback=0, express_holdback=0, waiters_per_slot=100)
+    rules = CapacityRules(
+        walk_in_holdback=0, express_holdback=0, waiters_per_slot=100, afternoon_handover="20:00"
+    )
     service = PlanningService(
         Store(db_url), rules, exact_seconds=0.0, refine_in_background=False, clock=fixed_clock()
     )
@@ -930,3 +933,28 @@ def test_explain_gives_a_later_refused_time_a_try_when_the_first_ones_use_their_
     monkeypatch.setattr(DayBook, "try_moving_others", real)
     stored, _ = service.book(ws.id, Booking(id="new", service="MAINT", drop_off=at("11:00")), None)
     assert stored.promised == next(o.promised for o in found if o.drop_off == at("11:00"))
+
+
+def test_the_plan_gate_reads_the_desks_handover_hours_from_the_services_rules(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """desk16-s26: a service whose desk closes at 19:00 (CapacityRules.afternoon_handover) promises
+    an afternoon drop-off for 19:00, within its hours. Planning the day (here, in a worker's task,
+    re-planned from a moment) logs no handover warning: the plan gate read the default 17:30
+    before and warned of it as "outside the desk's handover hours 08:00..17:30"."""
+    from tests.builders import tiny_workshop
+
+    rules = CapacityRules(afternoon_handover="19:00")
+    service = PlanningService(Store(sqlite_url), clock=fixed_clock(), refine_in_background=False, rules=rules)
+    try:
+        service.put_workshop(tiny_workshop(closing="17:00", shift_end="17:00"))
+        booked, _ = service.book("tiny", Booking(id="a", service="MAINT", drop_off=at("13:00")), None)
+        assert booked.promised == at("19:00")
+        with caplog.at_level("WARNING", logger="bayplan"):
+            service.plan_day("tiny", DAY, 1.0)
+            for now in (None, at("14:00")):
+                task, args, _ = service.plan_work("tiny", DAY, 1.0, now=now)
+                task(*args)
+        assert [r.getMessage() for r in caplog.records if "handover hours" in r.getMessage()] == []
+    finally:
+        service.close()

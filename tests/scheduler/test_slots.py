@@ -89,7 +89,7 @@ def test_every_offer_carries_a_valid_plan_that_keeps_every_promise(
             # A new offer's promise is within the desk's handover hours (an error here, where a
             # stored day's plan only warns of it).
             promised = probe.model_copy(update={"promised": offer.promised})
-            assert handover_warnings(workshop, [promised], rules.afternoon_handover) == []
+            assert handover_warnings(workshop, [promised], rules.afternoon_handover, waiters=True) == []
             checked += 1
         pick = rng.choice(offers)
         booking = Booking(id=f"b{i}", service=service, drop_off=pick.drop_off, waiter=waiter)
@@ -155,10 +155,14 @@ def test_offers_that_moved_bookings_carry_over_bookings_with_valid_plans() -> No
     places, when nothing touches; each offer, carried or found again, must still come with a
     whole-day plan keeping every promise (the independent validator), on a day full enough that
     many offers need bookings moved. The desk's rules are off (no holdback, no waiter cap, no
-    advisors: two advisors take two drop-offs at once) so that the day fills with bookings."""
+    advisors: two advisors take two drop-offs at once; the desk open to 20:00, so that waiters are
+    offered the late times whose offers move bookings, desk16-s26) so that the day fills with
+    bookings."""
     workshop = load_scenario("small-dealer").workshop.model_copy(update={"advisors": []})
     rng = random.Random(3)
-    rules = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=100)
+    rules = CapacityRules(
+        walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=100, afternoon_handover="20:00"
+    )
     day = DayBook(workshop, DAY, [], rules)
     kinds = [("MAINT", False), ("LUBE", True), ("MINOR", False), ("FIRST", True)]
     # No ejection search (its CPU deadline varies with the machine): the one-booking repair moves

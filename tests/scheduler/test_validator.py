@@ -792,6 +792,20 @@ def test_a_drop_off_promised_after_the_desk_closes_is_a_warning_not_a_broken_pla
     assert v.plan_warnings(valid_request()) == []  # no promise, nothing to say
 
 
+def test_a_new_offers_waiter_promised_after_the_desk_closes_breaks_the_handover_rule() -> None:
+    """desk16-s26: a waiter waits at the desk, so a new offer's waiter promise after the last
+    handover is checked too (`waiters=True`, as bench.slots and the offers' soundness test ask); a
+    stored day's waiter is still no warning."""
+    req = _promised(valid_request(), b7=at("18:35"))
+    (b7,) = [b for b in req.bookings if b.id == "b7"]
+    assert b7.waiter
+    assert v.handover_warnings(req.workshop, [b7]) == []
+    (warning,) = v.handover_warnings(req.workshop, [b7], waiters=True)
+    assert warning.booking == "b7" and "08:00..17:30" in warning.message
+    at_close = b7.model_copy(update={"promised": at("17:30")})
+    assert v.handover_warnings(req.workshop, [at_close], waiters=True) == []
+
+
 def test_a_promise_on_a_day_the_desk_is_closed_or_before_it_opens_is_a_warning() -> None:
     wed = DAY + dt.timedelta(days=1)
     req = _promised(valid_request(), b6=at("08:00", wed), b1=at("07:55", DAY + dt.timedelta(days=2)))
@@ -838,3 +852,19 @@ def test_the_plan_gate_keeps_a_day_with_an_old_after_hours_promise_and_logs_a_wa
         assert checked_plan(req, made) == made
     (record,) = [r for r in caplog.records if "handover hours" in r.getMessage()]
     assert record.levelname == "WARNING" and "b6" in record.getMessage()
+
+
+def test_the_plan_gate_warns_by_the_afternoon_handover_it_is_given(caplog: pytest.LogCaptureFixture) -> None:
+    """desk16-s26: the gate's warning reads the desk's own afternoon handover (the service's
+    CapacityRules): with 19:00, an 18:35 promise is within the hours and 19:30 is not."""
+    from scheduler.integrity import checked_plan
+
+    late = _promised(valid_request(), b6=at("18:35"))
+    with caplog.at_level("WARNING", logger="bayplan"):
+        assert checked_plan(late, valid_plan(late), afternoon_handover="19:00") == valid_plan(late)
+    assert not [r for r in caplog.records if "handover hours" in r.getMessage()]
+    later = _promised(valid_request(), b6=at("19:30"))
+    with caplog.at_level("WARNING", logger="bayplan"):
+        checked_plan(later, valid_plan(later), afternoon_handover="19:00")
+    (record,) = [r for r in caplog.records if "handover hours" in r.getMessage()]
+    assert "b6" in record.getMessage() and "08:00..19:00" in record.getMessage()

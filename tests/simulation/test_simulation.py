@@ -496,7 +496,8 @@ def test_staff_certified_prints_the_guarantee_or_says_plainly_it_could_not() -> 
 def test_simulated_drop_offs_are_promised_within_the_desks_handover_hours() -> None:
     """The arrivals promise as the offers do (capacity.handover_hours, slots.DayBook): a drop-off's
     car within the desk's hours (dealer-2011: 08:00-17:30), work ready later the next handover day
-    at 08:00 (a closed day skipped); waiters keep the work's end. Before, 17:45 .. 19:10."""
+    at 08:00 (a closed day skipped); waiters keep the work's end, while the desk is open (one whose
+    work would end after it closes leaves the car: a drop-off, desk16-s26). Before, 17:45 .. 19:10."""
     scenario = load_scenario("dealer-2011")
     date = choose_period(scenario, 1, "apr", None).start
     day = 3
@@ -506,7 +507,17 @@ def test_simulated_drop_offs_are_promised_within_the_desks_handover_hours() -> N
     assert all(8 * 60 <= (v.promised - base) % DAY <= 17 * 60 + 30 for v in drop_offs)
     moved = [v for v in drop_offs if not v.multi_day and v.promised - base >= DAY]
     assert moved and all(v.promised - base == DAY + 8 * 60 for v in moved)
-    assert any((v.promised - base) % DAY > 17 * 60 + 30 for v in vehicles if v.waiter)
+    assert all((v.promised - base) % DAY <= 17 * 60 + 30 for v in vehicles if v.waiter)
+    # The same draws with the desk open to 23:55: those customers wait, promised after 17:30.
+    promise = scenario.demand.promise.model_copy(update={"afternoon_handover": "23:55"})
+    late = dataclasses.replace(scenario, demand=scenario.demand.model_copy(update={"promise": promise}))
+    there = HistoryDemand(late).day(1, 0, day, date, 0.3, None)
+    assert [(v.arrival, v.service) for v in there] == [(v.arrival, v.service) for v in vehicles]
+    left = [(v, w) for v, w in zip(vehicles, there, strict=True) if w.waiter and not v.waiter]
+    assert left and all(
+        v.waiter == w.waiter for v, w in zip(vehicles, there, strict=True) if (v, w) not in left
+    )
+    assert all((w.promised - base) % DAY > 17 * 60 + 30 for _, w in left)
 
     closed = dataclasses.replace(
         scenario,
