@@ -18,7 +18,10 @@ with warnings.catch_warnings():
 
 from api.app import create_app
 from scheduler.catalogs import LOCALE_DIR
-from tests.builders import DATE, fixed_clock, tiny_workshop
+from scheduler.contract import Assignment, Change
+from scheduler.i18n import Translator
+from scheduler.replan import change_words
+from tests.builders import DATE, at, fixed_clock, tiny_workshop
 
 PO = LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po"
 
@@ -33,7 +36,15 @@ def _lang(client: TestClient, header: str) -> str:
 def test_any_chinese_browser_reads_the_simplified_catalog_unless_it_ranks_english_higher(db_url: str) -> None:
     """Before: zh-TW, zh-HK, zh-Hant, zh-Hant-TW got English (only zh-CN, zh, zh-Hans were Chinese)."""
     client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
-    for header in ("zh-TW", "zh-HK", "zh-Hant", "zh-Hant-TW", "zh-MO", "zh-TW,zh;q=0.9,en;q=0.8", "fr, zh-HK;q=0.5"):
+    for header in (
+        "zh-TW",
+        "zh-HK",
+        "zh-Hant",
+        "zh-Hant-TW",
+        "zh-MO",
+        "zh-TW,zh;q=0.9,en;q=0.8",
+        "fr, zh-HK;q=0.5",
+    ):
         assert _lang(client, header) == "zh-CN", header
     for header in ("en, zh-TW;q=0.5", "en-US,en;q=0.9,zh-TW;q=0.8", "en-GB", "fr", ""):
         assert _lang(client, header) == "en", header
@@ -68,7 +79,9 @@ def test_a_replans_changes_name_the_car_by_plate_and_the_technician_by_name(db_u
     the technician's id); the plate and the name now, in both languages; the JSON keeps its summary."""
     client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
     tiny = tiny_workshop()
-    workshop = tiny.model_copy(update={"technicians": [tiny.technicians[0].model_copy(update={"name": "王师傅"})]})
+    workshop = tiny.model_copy(
+        update={"technicians": [tiny.technicians[0].model_copy(update={"name": "王师傅"})]}
+    )
     assert client.put("/v1/workshops/tiny", json=workshop.model_dump(mode="json")).status_code == 200
     made = client.post(
         "/v1/workshops/tiny/bookings",
@@ -88,9 +101,37 @@ def test_a_replans_changes_name_the_car_by_plate_and_the_technician_by_name(db_u
     assert change["summary"].startswith(f"{booking} op 1 (work): ")  # the contract's text, as stored
     name = {t.id: t.name for t in workshop.technicians}[placed["technician"]]
     bay = placed["bay"]
-    for headers, expected in (({}, "粤A12345 op 1 (work): "), ({"Accept-Language": "zh-CN"}, "粤A12345 工序 1（work）：")):
+    for headers, expected in (
+        ({}, "粤A12345 op 1 (work): "),
+        ({"Accept-Language": "zh-CN"}, "粤A12345 工序 1（work）："),
+    ):
         page = html.unescape(client.get(f"/workshops/tiny/plan/{DATE}", headers=headers).text)
         [line] = re.findall(r'<ul id="changes"><li>(.*?)</li>', page)
         assert line.startswith(expected), line
         assert booking not in line and f"{bay}/{name} " in line, line
         assert f"/{placed['technician']} " not in line, line
+
+
+def test_a_removed_operation_and_an_older_summary_read_in_words() -> None:
+    """The change's fields give the place; the summary gives why (translated); a summary no change
+    template made is read as before (Translator.phrase)."""
+    tiny = tiny_workshop()
+    tech = tiny.technicians[0].model_copy(update={"name": "王师傅"})
+    workshop = tiny.model_copy(update={"technicians": [tech]})
+    before = Assignment(
+        booking="B1", operation=0, bay="G1", technician=tech.id, start=at("08:00"), end=at("09:00")
+    )
+    removed = Change(booking="B1", operation=0, kind="unassigned", before=before,
+                     summary=f"B1 op 1 (work): G1/{tech.id} 08:00-09:00 removed (carried over to a later day)")  # fmt: skip
+    zh, en = Translator("zh_CN"), Translator("en")
+    assert change_words(removed, workshop, {"B1": "粤A12345"}, en) == (
+        "粤A12345 op 1 (work): G1/王师傅 08:00-09:00 removed (carried over to a later day)"
+    )
+    assert (
+        change_words(removed, workshop, {}, zh)
+        == "B1 工序 1（work）：G1/王师傅 08:00-09:00 已移除（"
+        + zh.gettext("carried over to a later day")
+        + "）"
+    )
+    old = removed.model_copy(update={"summary": "no room"})
+    assert change_words(old, workshop, {"B1": "粤A12345"}, zh) == zh.gettext("no room")
