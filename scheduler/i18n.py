@@ -499,6 +499,17 @@ class Translator:
             return value.isoformat()
         return dates.format_date(value, format="MMMd日 EEE", locale=self.locale)
 
+    def long_day(self, value: dt.date) -> str:
+        """A day on its own in a sentence, the year with it: `2011-07-01` in English (as the English
+        pages date it), `2011年7月1日` in Chinese (Babel's long date)."""
+        if self.locale == DEFAULT:
+            return value.isoformat()
+        return dates.format_date(value, format="long", locale=self.locale)
+
+    def factor(self, value: float) -> str:
+        """A scale factor: `×1.0`, `×1.15` (at least one decimal, at most three)."""
+        return "×" + numbers.format_decimal(value, format="#,##0.0##", locale=self.locale)
+
     def time(self, value: dt.datetime | dt.time) -> str:
         """Hours and minutes, 24 h: 08:30 in both languages (the workshop's clock)."""
         return dates.format_time(value, format="HH:mm", locale=self.locale)
