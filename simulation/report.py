@@ -150,7 +150,9 @@ def _table(result: ExperimentResult, t: Translator) -> str:
     head = "".join(f"<th>{html.escape(rs.name)}</th>" for rs in result.rule_sets)
     rows = []
     for name in names:
-        cells = [_cell(rs.metrics[name], t) if name in rs.metrics else "<td>-</td>" for rs in result.rule_sets]
+        cells = [
+            _cell(rs.metrics[name], t) if name in rs.metrics else "<td>-</td>" for rs in result.rule_sets
+        ]
         rows.append(f"<tr><td>{html.escape(labelled(name, units[name], t))}</td>{''.join(cells)}</tr>")
     first = result.rule_sets[0].name
     for name in dict.fromkeys(k for rs in result.rule_sets for k in rs.versus_first):

@@ -121,8 +121,8 @@ def test_a_removed_operation_and_an_older_summary_read_in_words() -> None:
     before = Assignment(
         booking="B1", operation=0, bay="G1", technician=tech.id, start=at("08:00"), end=at("09:00")
     )
-    removed = Change(booking="B1", operation=0, kind="unassigned", before=before,
-                     summary=f"B1 op 1 (work): G1/{tech.id} 08:00-09:00 removed (carried over to a later day)")  # fmt: skip
+    summary = f"B1 op 1 (work): G1/{tech.id} 08:00-09:00 removed (carried over to a later day)"
+    removed = Change(booking="B1", operation=0, kind="unassigned", before=before, summary=summary)
     zh, en = Translator("zh_CN"), Translator("en")
     assert change_words(removed, workshop, {"B1": "粤A12345"}, en) == (
         "粤A12345 op 1 (work): G1/王师傅 08:00-09:00 removed (carried over to a later day)"
