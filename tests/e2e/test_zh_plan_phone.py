@@ -46,7 +46,10 @@ HEADER_LINES = """() => [...document.querySelectorAll('#at-risk thead th')].map(
 
 #: The boxes of the now label and of the time axis's hour labels, as drawn.
 LABEL_BOXES = """() => {
-  const box = e => { const r = e.getBoundingClientRect(); return [e.textContent, r.left, r.top, r.right, r.bottom]; };
+  const box = e => {
+    const r = e.getBoundingClientRect();
+    return [e.textContent, r.left, r.top, r.right, r.bottom];
+  };
   return {now: box(document.querySelector('svg.gantt g.now text')),
           hours: [...document.querySelectorAll('svg.gantt text.hour-label')].map(box)};
 }"""
@@ -95,9 +98,8 @@ def test_the_plan_page_at_risk_and_now_read_cleanly_on_a_chinese_phone(tmp_path:
                 page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
                 page.get_by_role("button", name="登录").click()
                 page.wait_for_url(f"{server.url}/")
-                page.goto(
-                    f"{server.url}/workshops/tiny/plan/{DATE}?now={at('11:00').isoformat().replace('+', '%2B')}"
-                )
+                now = at("11:00").isoformat().replace("+", "%2B")
+                page.goto(f"{server.url}/workshops/tiny/plan/{DATE}?now={now}")
                 assert page.locator("#at-risk tbody tr").count() >= 1
                 page.locator("#at-risk").scroll_into_view_if_needed()
                 page.screenshot(path=str(ARTIFACTS / "plan-at-risk-zh-360x740.png"), full_page=True)
@@ -108,10 +110,10 @@ def test_the_plan_page_at_risk_and_now_read_cleanly_on_a_chinese_phone(tmp_path:
                 page.locator("svg.gantt g.now text").scroll_into_view_if_needed()
                 page.locator("#chart").screenshot(path=str(ARTIFACTS / "plan-now-zh-360x740.png"))
                 boxes = page.evaluate(LABEL_BOXES)
-                now = boxes["now"]
-                assert now[0].endswith("11:00"), now
-                clashes = [hour for hour in boxes["hours"] if _overlap(now, hour)]
-                assert clashes == [], (now, clashes)
+                label = boxes["now"]
+                assert label[0].endswith("11:00"), label
+                clashes = [hour for hour in boxes["hours"] if _overlap(label, hour)]
+                assert clashes == [], (label, clashes)
             finally:
                 browser.close()
     finally:
