@@ -5,7 +5,9 @@ report read "调度策略 fcfs", "需求增长 1", "每日加班小时（小时�
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 import warnings
 
@@ -21,7 +23,7 @@ from scheduler.catalogs import LOCALE_DIR
 from scheduler.contract import Assignment, Change
 from scheduler.i18n import Translator
 from scheduler.replan import change_words
-from tests.builders import DATE, at, fixed_clock, tiny_workshop
+from tests.builders import DATE, HISTORY_DAYS, at, clocked_history, fixed_clock, tiny_workshop
 
 PO = LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po"
 
@@ -135,3 +137,36 @@ def test_a_removed_operation_and_an_older_summary_read_in_words() -> None:
     )
     old = removed.model_copy(update={"summary": "no room"})
     assert change_words(old, workshop, {"B1": "粤A12345"}, zh) == zh.gettext("no room")
+
+
+@pytest.mark.sqlite_only
+def test_the_productivity_csv_has_a_readable_export_beside_the_machine_one(db_url: str) -> None:
+    """The CSV (`format=csv`) keeps the contract's machine header and technician ids; `labels=true`
+    gives the same rows with the columns named in the request's language, technicians by name,
+    the levels in words and shares as percents (a BOM first, so a spreadsheet reads it as UTF-8);
+    the reports page links both."""
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    clocked_history(client)
+    days = {"from": HISTORY_DAYS[0].isoformat(), "to": HISTORY_DAYS[-1].isoformat(), "format": "csv"}
+    url = "/v1/workshops/tiny/reports/productivity"
+    machine = client.get(url, params=days, headers={"Accept-Language": "zh-CN"}).text
+    assert machine.splitlines()[0].startswith("level,period,period_end,technician,grade,")
+    zh = client.get(url, params={**days, "labels": "true"}, headers={"Accept-Language": "zh-CN"})
+    assert zh.status_code == 200 and zh.headers["content-type"].startswith("text/csv")
+    assert zh.text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(zh.text.removeprefix("\ufeff"))))
+    header = rows[0]
+    assert header[:5] == ["层级", "起始", "截止", "技师", "等级"] and not any(
+        re.search(r"[a-z]_", h) for h in header
+    )
+    assert len(rows) == len(machine.splitlines())
+    technicians = [r for r in rows[1:] if r[0] == "技师"]
+    assert {r[3] for r in technicians} == {"T", "U"}  # two_bay_workshop's names
+    assert all(r[3] == "" for r in rows[1:] if r[0] == "全车间")
+    assert any(r[header.index("效率")].endswith("%") for r in technicians)
+    en = client.get(url, params={**days, "labels": "true"}).text.removeprefix("\ufeff")
+    assert en.splitlines()[0].startswith("Level,From,To,Technician,Grade,")
+    page = client.get(
+        "/workshops/tiny/reports", params=days | {"format": ""}, headers={"Accept-Language": "zh-CN"}
+    )
+    assert "format=csv&amp;labels=true" in page.text
