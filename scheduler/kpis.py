@@ -117,11 +117,29 @@ def plan_quality_words(plan: Plan, t: Translator | None = None) -> str:
                 minutes=t.number(k.total_lateness_minutes),
             )
         )
-    gap = plan.lateness_gap if k.total_lateness_minutes and plan.lateness_gap is not None else plan.gap
-    if plan.status == "optimal" or (gap is not None and gap <= 1e-9):
+    lateness_only = bool(k.total_lateness_minutes) and plan.lateness_gap is not None
+    gap = plan.lateness_gap if lateness_only else plan.gap
+    if lateness_only and k.placed < k.bookings and plan.status != "optimal":
+        # The lateness gap holds for this many placements, not for placing more: say so.
+        parts.append(_lateness_words(gap, k.placed, t))
+    elif plan.status == "optimal" or (gap is not None and gap <= 1e-9):
         parts.append(t.gettext(N_("proven the best possible")))
     elif gap is not None and t.percent(gap) == t.percent(0.0):  # not "within 0%": the gap rounds away
         parts.append(t.gettext(N_("the best possible")))
     elif gap is not None:
         parts.append(t.gettext(N_("within %(percent)s of the best possible"), percent=t.percent(gap)))
     return " · ".join(parts)
+
+
+def _lateness_words(gap: float | None, placed: int, t: Translator) -> str:
+    """How close the lateness is to the least any plan placing as many could have."""
+    count = t.number(placed)
+    if gap is None or gap <= 1e-9:
+        return t.gettext(N_("lateness proven the least for %(count)s placed"), count=count)
+    if t.percent(gap) == t.percent(0.0):
+        return t.gettext(N_("lateness the least for %(count)s placed"), count=count)
+    return t.gettext(
+        N_("lateness within %(percent)s of the least for %(count)s placed"),
+        percent=t.percent(gap),
+        count=count,
+    )

@@ -245,7 +245,11 @@ def test_a_gap_that_rounds_to_nothing_is_not_within_0_percent() -> None:
     "within 0% of the best possible"; a gap of 3 % still says it, and a proof says "proven"."""
     from scheduler.i18n import Translator
 
-    plan = make_plan(tiny_day(1, count=7), "cpsat")
+    made = make_plan(tiny_day(1, count=7), "cpsat")
+    all_placed = made.kpis.model_copy(
+        update={"placed": made.kpis.bookings, "late": 1, "total_lateness_minutes": 30}
+    )
+    plan = made.model_copy(update={"kpis": all_placed})
     close = plan.model_copy(update={"status": "feasible", "gap": 0.003, "lateness_gap": 0.003})
     for lang, within in (("en", "within"), ("zh_CN", "相差")):
         words = plan_quality_words(close, Translator(lang))
@@ -334,3 +338,32 @@ def test_only_the_operations_that_need_parts_wait_for_them(planner: str) -> None
         assert booking.parts_eta is not None
         work = {a.operation: a for a in plan.assignments if a.booking == booking.id}
         assert work[0].start < booking.parts_eta <= work[1].start, (booking.id, work)
+
+
+def test_when_some_are_left_out_the_proof_words_say_they_are_about_the_lateness() -> None:
+    """With bookings left out and a non-optimal status, the gap shown is the lateness gap (the
+    least lateness for that many placements), not the placements': "placed 21 of 22 · at most 22
+    can fit · 2 late (210 min) · proven the best possible" read as if 22 could not be placed."""
+    from scheduler.i18n import Translator
+
+    plan = make_plan(tiny_day(1, count=7), "cpsat")
+    kpis = plan.kpis.model_copy(
+        update={"placed": plan.kpis.bookings - 1, "late": 2, "total_lateness_minutes": 210}
+    )
+    short = plan.model_copy(
+        update={"status": "feasible", "kpis": kpis, "placement_bound": plan.kpis.bookings, "gap": 0.2}
+    )
+    placed = kpis.placed
+    proven = short.model_copy(update={"lateness_gap": 0.0})
+    assert plan_quality_words(proven).endswith(f"· lateness proven the least for {placed} placed")
+    assert "best possible" not in plan_quality_words(proven)
+    assert plan_quality_words(proven, Translator("zh_CN")).endswith(f"· 排入 {placed} 个时延误已证明最少")
+    within = short.model_copy(update={"lateness_gap": 0.03})
+    assert plan_quality_words(within).endswith(f"· lateness within 3% of the least for {placed} placed")
+    close = short.model_copy(update={"lateness_gap": 0.003})
+    assert plan_quality_words(close).endswith(f"· lateness the least for {placed} placed")
+    # All placed: the words stay as they were.
+    everyone = short.model_copy(
+        update={"kpis": kpis.model_copy(update={"placed": kpis.bookings}), "lateness_gap": 0.0}
+    )
+    assert plan_quality_words(everyone).endswith("· proven the best possible")
