@@ -34,7 +34,10 @@ FIT = 1150
 """The labels and chart together fit this width (1280 px less the page's margins) while they can."""
 RIGHT = 40
 """Room right of the last hour (its label, an at-risk mark)."""
-TOP = 24
+TOP = 38
+"""The rows start below two bands: the hours' labels (baseline 13) and the now line's label
+(baseline `NOW_Y`), so that "now 11:00" is never drawn over the axis's "11:00" (zh-s26)."""
+NOW_Y = 31
 ACTUAL = 7
 """The height of a clocked (actual) bar, drawn over the bottom of the planned one."""
 LABELS = {"now": "now", "actual": "actual %(start)s–%(end)s", "late": "+%(minutes)s min",
@@ -334,7 +337,7 @@ def render(
             parts.append(
                 f'<g class="now" data-now="{now.astimezone(tz).isoformat()}">'
                 f'<line x1="{nx:.1f}" y1="16" x2="{nx:.1f}" y2="{height}" stroke="#B00020" stroke-width="2"/>'
-                f'<text x="{nx + 3:.1f}" y="22" fill="#B00020">{escape(words["now"])} '
+                f'<text x="{nx + 3:.1f}" y="{NOW_Y}" fill="#B00020">{escape(words["now"])} '
                 f"{now.astimezone(tz):%H:%M}</text></g>"
             )
     parts.append("</svg>")

@@ -1,5 +1,6 @@
 """The pages' language: the `bayplan_lang` cookie (set by the switch on every page), else the
-browser's Accept-Language (Babel's `negotiate_locale`), else English.
+browser's Accept-Language (Babel's `negotiate_locale`; any Chinese reads the Simplified catalog,
+`negotiated`), else English.
 
 Templates use Jinja's i18n extension (`{% trans %}`, `_()`); its gettext callables read the
 request's translator from a context variable, set by `use()` just before a page is rendered, so
@@ -107,11 +108,23 @@ def choose(request: Request) -> str:
     chosen = normalise(request.cookies.get(COOKIE))
     if chosen is not None:
         return chosen
-    preferred = accepted(request.headers.get("accept-language"))
-    # Bare "zh" and the Hans/Hant scripts count as Chinese (the one catalog is Simplified).
-    aliases = {"zh": "zh_CN", "zh_Hans": "zh_CN", "zh_Hans_CN": "zh_CN", "zh_SG": "zh_CN"}
-    found = negotiate_locale(preferred, list(SUPPORTED), aliases=aliases)
-    return normalise(found) or DEFAULT
+    return negotiated(request.headers.get("accept-language"))
+
+
+#: Chinese tags read in the one Chinese catalog there is, Simplified (zh_CN): a reader of zh-TW,
+#: zh-HK or zh-Hant is better served by it than by English. Babel's negotiation tries each wanted
+#: tag in the browser's order: as it is, then through these aliases, then by its language alone
+#: ("zh_TW" -> "zh", offered as `LANGUAGE_ONLY`), so an English ranked higher still wins
+#: ("en, zh-TW;q=0.5" -> en).
+ALIASES = {"zh": "zh_CN", "zh_Hans": "zh_CN", "zh_Hans_CN": "zh_CN", "zh_SG": "zh_CN"}
+LANGUAGE_ONLY = {"zh": "zh_CN"}
+
+
+def negotiated(header: str | None) -> str:
+    """The supported locale the Accept-Language `header` asks for first, else English."""
+    offered = [*SUPPORTED, *LANGUAGE_ONLY]
+    found = negotiate_locale(accepted(header), offered, aliases=ALIASES)
+    return normalise(LANGUAGE_ONLY.get(found, found) if found else None) or DEFAULT
 
 
 def translator(request: Request) -> Translator:

@@ -42,6 +42,7 @@ from scheduler.keys import KeyInfo, Role, sees_phones
 from scheduler.kpis import plan_quality_words
 from scheduler.loading import PoolLoad
 from scheduler.multiday import split_part
+from scheduler.replan import change_words
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -213,12 +214,17 @@ def plan_page(
     quality = plan_quality_words(plan, t) if plan else ""
     legend = gantt.legend(view, plan, codes) if plan else []
     words = i18n.plan_in_words(plan, t) if plan else None
+    plates = {b.id: b.plate for b in [*day.bookings, *day.seen] if b.plate}
+    changes = (
+        None
+        if plan is None or plan.changes is None
+        else [change_words(c, view, plates, t) for c in plan.changes]
+    )
     planner_name = lambda name: t.gettext(PLANNER_WORDS[name]) if name in PLANNER_WORDS else name  # noqa: E731
     return page(request, "plan.html", N_("Plan %(date)s"), workshop=workshop, date=date, plan=words,
-                planner_name=planner_name,
+                planner_name=planner_name, changes=changes,
                 bookings=day.bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
-                at_risk=at_risk(workshop, status, labels["carried"], date, t,
-                                {b.id: b.plate for b in [*day.bookings, *day.seen] if b.plate}),
+                at_risk=at_risk(workshop, status, labels["carried"], date, t, plates),
                 pickups=handed_back(workshop, day.pickups, date, t, day.after_hours),
                 now=now.astimezone(workshop.tz).isoformat(),
                 stream_url=stream_url(request, workshop_id, date))  # fmt: skip

@@ -20,7 +20,7 @@ import datetime as dt
 import gettext
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -416,6 +416,14 @@ def _by_template(locale: str, text: str) -> tuple[_Template, str, dict[str, str]
     return None
 
 
+def filled_in(template: str, text: str) -> dict[str, str] | None:
+    """The parts `text` was filled in with, if it was made from `template` (an English msgid),
+    else None: a stored text read back into its parts, to be said again with other parts."""
+    shape = _Template(template)
+    found = shape.match(text)
+    return found if found is not None and shape.fits(found) else None
+
+
 def _closed(locale: str, text: str) -> bool:
     """Whether `text` is a catalog text or a template's with words of its own at both ends."""
     if translations(locale).gettext(text) != text:
@@ -463,6 +471,11 @@ class Translator:
             return text
         return _phrase(self.locale, text)
 
+    def fill(self, message: str, values: Mapping[str, str]) -> str:
+        """`message` (a template) in this language, filled in with `values` (already in it),
+        spaced as the language spaces a filled-in part beside the template's words."""
+        return _fill_spaced(self.locale, self._t.gettext(message), dict(values))
+
     # Formats -----------------------------------------------------------------------------------
 
     def date(self, value: dt.date, format: str = "medium") -> str:
@@ -485,6 +498,17 @@ class Translator:
         if self.locale == DEFAULT:
             return value.isoformat()
         return dates.format_date(value, format="MMMd日 EEE", locale=self.locale)
+
+    def long_day(self, value: dt.date) -> str:
+        """A day on its own in a sentence, the year with it: `2011-07-01` in English (as the English
+        pages date it), `2011年7月1日` in Chinese (Babel's long date)."""
+        if self.locale == DEFAULT:
+            return value.isoformat()
+        return dates.format_date(value, format="long", locale=self.locale)
+
+    def factor(self, value: float) -> str:
+        """A scale factor: `×1.0`, `×1.15` (at least one decimal, at most three)."""
+        return "×" + numbers.format_decimal(value, format="#,##0.0##", locale=self.locale)
 
     def time(self, value: dt.datetime | dt.time) -> str:
         """Hours and minutes, 24 h: 08:30 in both languages (the workshop's clock)."""

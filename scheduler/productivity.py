@@ -30,6 +30,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from scheduler.contract import Booking, Plan, Technician, Workshop, hhmm_minutes
+from scheduler.i18n import N_, Translator
 from scheduler.worked import WorkedOperation
 
 Group = Literal["day", "week", "all"]
@@ -218,4 +219,63 @@ def report_csv(report: ProductivityReport) -> str:
     for row in report.rows:
         values = row.model_dump(mode="json")
         writer.writerow(["" if values[c] is None else values[c] for c in COLUMNS])
+    return out.getvalue()
+
+
+#: The CSV's columns as a person reads them (`readable_csv`), in COLUMNS' order.
+COLUMN_WORDS: dict[str, str] = {
+    "level": N_("Level"),
+    "period": N_("From"),
+    "period_end": N_("To"),
+    "technician": N_("Technician"),
+    "grade": N_("Grade"),
+    "attendance_minutes": N_("Attendance min"),
+    "clocked_minutes": N_("Clocked min"),
+    "standard_minutes": N_("Standard min"),
+    "finished_operations": N_("Finished operations"),
+    "efficiency": N_("Efficiency"),
+    "productivity": N_("Productivity"),
+    "started_operations": N_("Planned operations started"),
+    "start_deviation_mean_minutes": N_("Start deviation min, mean"),
+    "start_deviation_p90_minutes": N_("Start deviation min, p90"),
+    "bookings": N_("Bookings with a promise"),
+    "on_time": N_("On time"),
+    "on_time_share": N_("On-time share"),
+}
+#: A row's level in words.
+LEVEL_WORDS: dict[str, str] = {
+    "technician": N_("Technician"),
+    "grade": N_("Grade"),
+    "workshop": N_("workshop"),
+}
+#: The columns that are shares, read as percents.
+SHARES = frozenset({"efficiency", "productivity", "on_time_share"})
+
+
+def readable_csv(report: ProductivityReport, workshop: Workshop, t: Translator) -> str:
+    """The report's rows as `report_csv` has them, for a person opening it in a spreadsheet: the
+    columns named in `t`'s language, each technician by his name, the levels in words, shares as
+    percents and minutes as numbers; a byte order mark first (a spreadsheet then reads the UTF-8).
+    The machine CSV (`report_csv`) stays the API's contract."""
+    names = {tech.id: tech.name for tech in workshop.technicians}
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([t.gettext(COLUMN_WORDS[c]) for c in COLUMNS])
+    for row in report.rows:
+        values = row.model_dump(mode="json")
+        cells: list[object] = []
+        for c in COLUMNS:
+            value = values[c]
+            if value is None:
+                cells.append("")
+            elif c == "level":
+                cells.append(t.gettext(LEVEL_WORDS[value]))
+            elif c == "technician":
+                cells.append(names.get(value, value))
+            elif c in SHARES:
+                cells.append(t.percent(value, 1))
+            else:
+                cells.append(value)
+        writer.writerow(cells)
     return out.getvalue()

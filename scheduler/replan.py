@@ -25,7 +25,7 @@ from scheduler.contract import (
 )
 from scheduler.dispatch import dispatch, dispatch_order, pinned_placements, place_job, rank
 from scheduler.errors import InputError
-from scheduler.i18n import N_, enumerated, moment_words
+from scheduler.i18n import N_, Translator, enumerated, filled_in, moment_words
 from scheduler.kpis import compute_kpis
 from scheduler.multiday import part_service
 from scheduler.planning import DEFAULT_PLANNER, to_plan
@@ -500,8 +500,62 @@ def expedite(
     return moved
 
 
-def _where(a: Assignment, tz: dt.tzinfo) -> str:
-    return f"{a.bay}/{a.technician} {a.start.astimezone(tz):%H:%M}-{a.end.astimezone(tz):%H:%M}"
+#: A change as `Change.summary` says it (in English, the contract's text; each also read back by
+#: `change_words`). With the operation's name and without, the named first: the plain one would
+#: take "1 (oil)" for the operation's number.
+DONE_BY_NEXT_NAMED = N_(
+    "%(booking)s op %(operation)s (%(name)s): %(before)s -> counted done at %(at)s, when op %(next)s started"
+)
+DONE_BY_NEXT = N_(
+    "%(booking)s op %(operation)s: %(before)s -> counted done at %(at)s, when op %(next)s started"
+)
+DONE_AS_REPORTED_NAMED = N_(
+    "%(booking)s op %(operation)s (%(name)s): %(before)s -> counted done at %(at)s, as reported"
+)
+DONE_AS_REPORTED = N_("%(booking)s op %(operation)s: %(before)s -> counted done at %(at)s, as reported")
+MOVED_NAMED = N_("%(booking)s op %(operation)s (%(name)s): %(before)s -> %(after)s")
+MOVED = N_("%(booking)s op %(operation)s: %(before)s -> %(after)s")
+NEW_NAMED = N_("%(booking)s op %(operation)s (%(name)s): new at %(where)s")
+NEW = N_("%(booking)s op %(operation)s: new at %(where)s")
+REMOVED_NAMED = N_("%(booking)s op %(operation)s (%(name)s): %(where)s removed (%(why)s)")
+REMOVED = N_("%(booking)s op %(operation)s: %(where)s removed (%(why)s)")
+#: The most specific first: a "counted done" text is also a move to "counted done at …".
+CHANGE_TEMPLATES = (
+    DONE_BY_NEXT_NAMED, DONE_BY_NEXT, DONE_AS_REPORTED_NAMED, DONE_AS_REPORTED,
+    MOVED_NAMED, MOVED, NEW_NAMED, NEW, REMOVED_NAMED, REMOVED,
+)  # fmt: skip
+
+
+def _where(a: Assignment, tz: dt.tzinfo, technicians: Mapping[str, str] | None = None) -> str:
+    """Where and when an operation is: bay/technician HH:MM-HH:MM (the technician by name when
+    `technicians` names him)."""
+    who = (technicians or {}).get(a.technician, a.technician)
+    return f"{a.bay}/{who} {a.start.astimezone(tz):%H:%M}-{a.end.astimezone(tz):%H:%M}"
+
+
+def change_words(change: Change, workshop: Workshop, plates: Mapping[str, str], t: Translator) -> str:
+    """A re-plan's change as the plan page says it, in `t`'s language: the car by its plate (its
+    booking id without one), each place by its bay and the technician's name, from the change's
+    own fields (`before`, `after`); what they do not hold (the operation's name, why it was
+    removed, when it counted done) read back from the stored summary. A summary no change template
+    made (an older wording) reads as `Translator.phrase` reads it."""
+    for template in CHANGE_TEMPLATES:
+        values = filled_in(template, change.summary)
+        if values is not None:
+            break
+    else:
+        return t.phrase(change.summary)
+    names = {tech.id: tech.name for tech in workshop.technicians}
+    values["booking"] = plates.get(change.booking) or change.booking
+    for part, placed in (("before", change.before), ("after", change.after)):
+        if part in values and placed is not None:
+            values[part] = _where(placed, workshop.tz, names)
+    placed = change.before or change.after
+    if "where" in values and placed is not None:
+        values["where"] = _where(placed, workshop.tz, names)
+    if "why" in values:
+        values["why"] = t.gettext(values["why"])
+    return t.fill(template, values)
 
 
 def _operation(booking: str, k: int, rr: ReplanRequest, services: dict[str, str]) -> dict[str, object]:
@@ -539,41 +593,19 @@ def diff(before: Plan, after: Plan, rr: ReplanRequest) -> list[Change]:
             if b.start == b.end and following is not None and following.start == b.start:
                 # done by its next operation's reported start, no time of its own (`_done_by`)
                 values |= {"at": f"{b.start.astimezone(tz):%H:%M}", "next": k + 2}
-                summary = (
-                    N_(
-                        "%(booking)s op %(operation)s: %(before)s -> counted done at %(at)s,"
-                        " when op %(next)s started"
-                    )
-                    if values["name"] is None
-                    else N_(
-                        "%(booking)s op %(operation)s (%(name)s): %(before)s -> counted done at %(at)s,"
-                        " when op %(next)s started"
-                    )
-                ) % values
+                summary = (DONE_BY_NEXT if values["name"] is None else DONE_BY_NEXT_NAMED) % values
             elif b.start == b.end:  # reported done before its planned start, no time of its own
                 values |= {"at": f"{b.start.astimezone(tz):%H:%M}"}
-                summary = (
-                    N_("%(booking)s op %(operation)s: %(before)s -> counted done at %(at)s, as reported")
-                    if values["name"] is None
-                    else N_(
-                        "%(booking)s op %(operation)s (%(name)s): %(before)s -> counted done at %(at)s,"
-                        " as reported"
-                    )
-                ) % values
-            elif values["name"] is None:
-                summary = N_("%(booking)s op %(operation)s: %(before)s -> %(after)s") % values
+                summary = (DONE_AS_REPORTED if values["name"] is None else DONE_AS_REPORTED_NAMED) % values
             else:
-                summary = N_("%(booking)s op %(operation)s (%(name)s): %(before)s -> %(after)s") % values
+                summary = (MOVED if values["name"] is None else MOVED_NAMED) % values
             changes.append(
                 Change(booking=booking, operation=k, kind=kind, before=a, after=b, summary=summary)
             )
         elif b is not None:
             kind = "added" if booking in walk_ins else "placed"
             values = {**_operation(booking, k, rr, services), "where": _where(b, tz)}
-            if values["name"] is None:
-                summary = N_("%(booking)s op %(operation)s: new at %(where)s") % values
-            else:
-                summary = N_("%(booking)s op %(operation)s (%(name)s): new at %(where)s") % values
+            summary = (NEW if values["name"] is None else NEW_NAMED) % values
             changes.append(Change(booking=booking, operation=k, kind=kind, after=b, summary=summary))
         elif a is not None:
             kind = "dropped" if booking in cancelled else "unassigned"
@@ -581,10 +613,7 @@ def diff(before: Plan, after: Plan, rr: ReplanRequest) -> list[Change]:
             if k in carried.get(booking, ()):
                 why = N_("carried over to a later day")
             values = {**_operation(booking, k, rr, services), "where": _where(a, tz), "why": why}
-            if values["name"] is None:
-                summary = N_("%(booking)s op %(operation)s: %(where)s removed (%(why)s)") % values
-            else:
-                summary = N_("%(booking)s op %(operation)s (%(name)s): %(where)s removed (%(why)s)") % values
+            summary = (REMOVED if values["name"] is None else REMOVED_NAMED) % values
             changes.append(Change(booking=booking, operation=k, kind=kind, before=a, summary=summary))
     return changes
 

@@ -20,9 +20,9 @@ matplotlib.use("Agg")  # no display: render to SVG only
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from scheduler.i18n import DEFAULT, Translator, html_lang
+from scheduler.i18n import DEFAULT, N_, Translator, html_lang
 from simulation.results import UNIT_BOUNDS, ExperimentResult, Metric
-from simulation.units import format_value, labelled, metric_label, with_unit
+from simulation.units import format_value, labelled, metric_label, policy_words, with_unit
 from simulation.verdict import verdicts
 
 _STYLE = """
@@ -129,8 +129,8 @@ def _clip(value: float, unit: str) -> float:
     return value if upper is None else min(upper, value)
 
 
-def _cell(m: Metric) -> str:
-    mean, low, high = (format_value(_clip(v, m.unit), m.unit) for v in (m.mean, m.low, m.high))
+def _cell(m: Metric, t: Translator) -> str:
+    mean, low, high = (format_value(_clip(v, m.unit), m.unit, t) for v in (m.mean, m.low, m.high))
     return f"<td>{mean} <span class='ci'>[{low}, {high}]</span></td>"
 
 
@@ -150,7 +150,9 @@ def _table(result: ExperimentResult, t: Translator) -> str:
     head = "".join(f"<th>{html.escape(rs.name)}</th>" for rs in result.rule_sets)
     rows = []
     for name in names:
-        cells = [_cell(rs.metrics[name]) if name in rs.metrics else "<td>-</td>" for rs in result.rule_sets]
+        cells = [
+            _cell(rs.metrics[name], t) if name in rs.metrics else "<td>-</td>" for rs in result.rule_sets
+        ]
         rows.append(f"<tr><td>{html.escape(labelled(name, units[name], t))}</td>{''.join(cells)}</tr>")
     first = result.rule_sets[0].name
     for name in dict.fromkeys(k for rs in result.rule_sets for k in rs.versus_first):
@@ -204,14 +206,16 @@ def report(result: ExperimentResult, locale: str = DEFAULT) -> Report:
         + "</li>"
         for rs in r.rule_sets
     )  # fmt: skip
-    summary = t.gettext(
-        "%(days)s days from %(start)s after one warm-up day, %(replications)s replications, seed %(seed)s,"
+    # t.fill: a filled-in part spaced as the language spaces it ("自 2011年7月1日起仿真").
+    summary = t.fill(
+        N_("%(days)s days from %(start)s after one warm-up day, %(replications)s replications, seed %(seed)s,"
         " dispatch policy <b>%(policy)s</b>, demand growth %(growth)s. All rule sets see the same vehicles"
         " and work content (common random numbers). Figures are means with 95 %% confidence intervals over"
-        " the replications. Run: %(seconds)s s, %(events)s events, %(backend)s.",
-        days=r.days, start=r.start, replications=r.replications, seed=r.seed, policy=html.escape(r.policy),
-        growth=f"{r.growth:g}", seconds=f"{r.wall_seconds:.1f}", events=t.number(r.events),
-        backend=html.escape(t.phrase(r.backend)),
+        " the replications. Run: %(seconds)s s, %(events)s events, %(backend)s."),
+        {"days": str(r.days), "start": t.long_day(r.start), "replications": str(r.replications),
+         "seed": str(r.seed), "policy": html.escape(policy_words(r.policy, t)), "growth": t.factor(r.growth),
+         "seconds": t.number(r.wall_seconds, 1), "events": t.number(r.events),
+         "backend": html.escape(t.phrase(r.backend))},
     )  # fmt: skip
     with _texts_as_text(t):
         charts = (_on_time_chart(r, t), _utilisation_chart(r, t), _wait_chart(r, t))

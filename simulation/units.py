@@ -20,9 +20,15 @@ class Estimate(Protocol):
     def unit(self) -> str: ...
 
 
-def format_value(value: float, unit: str) -> str:
+def format_value(value: float, unit: str, t: Translator | None = None) -> str:
+    """A metric's value in its unit: by hand for the CLI's tables and files ("73.6 %"), in the
+    locale's own forms where `t` is given (Babel: "73.6%" in Chinese, no space before the sign)."""
     if value != value:  # NaN
         return "-"
+    if t is not None:
+        if unit == "share":
+            return t.percent(value, 1)
+        return t.number(value, 0 if unit == "CNY" else 1)
     if unit == "share":
         return f"{value * 100:.1f} %"
     if unit == "CNY":
@@ -54,6 +60,21 @@ METRIC_LABELS = {
     "overbooked_per_day": N_("overbooked per day"),
     "no_shows_per_day": N_("no-shows per day"),
 }
+
+
+#: The simulator's dispatch policies (simulation.policies.POLICIES' keys) as a person reads them.
+POLICY_WORDS = {
+    "fcfs": N_("first come, first served"),
+    "shortest": N_("shortest operation first"),
+    "waiters": N_("waiting customers first"),
+    "promise": N_("earliest promised pickup first"),
+    "plan": N_("in the day plan's order"),
+}
+
+
+def policy_words(name: str, t: Translator) -> str:
+    """A dispatch policy's name in words ("fcfs": first come, first served); an unknown one as given."""
+    return t.gettext(POLICY_WORDS[name]) if name in POLICY_WORDS else name
 
 
 FLEET_BAYS = N_("fleet")

@@ -118,7 +118,7 @@ def test_the_plan_page_lists_the_cars_from_earlier_days_promised_for_pickup_that
     assert 'href="#pickups-h"' in page and "1 car from an earlier day to hand back." in page
     assert f'href="/v1/workshops/tiny/bookings.csv?date={WED}&amp;pickups=true"' in page
     zh_head, zh_rows = _table(client.get(f"/workshops/tiny/plan/{WED}", headers=ZH).text, "pickups")
-    assert zh_head == ["车牌", "服务项目", "客户", "送车", "承诺取车", "待还代步车"]
+    assert zh_head == ["车牌", "服务项目", "客户", "送车", "承诺交车", "待还代步车"]
     assert zh_rows == [[PLATE, "LONG · Long", "王芳 · Tucson", "11月24日 周二 13:00", "08:00", "是"]]
 
     # Tuesday: the car is dropped off (the day's own booking), not handed back; no plan needed.

@@ -363,7 +363,8 @@ def test_a_replan_says_what_changed_in_the_answer_and_on_the_page(db_url: str) -
     # people read the operation numbered from 1 and named, as the phone page and job cards show it
     assert changes[0]["summary"].startswith(f"{booking} op 1 (work): ") and " -> " in changes[0]["summary"]
     page = html.unescape(client.get(f"/workshops/tiny/plan/{DATE}").text)
-    assert "What the re-plan changed (1)" in page and changes[0]["summary"] in page
+    # the page names the technician (tiny's "t" is "T"; the summary keeps the id: zh-s26)
+    assert "What the re-plan changed (1)" in page and f"<li>{booking} op 1 (work): G1/T " in page
     chinese = client.get(f"/workshops/tiny/plan/{DATE}", headers={"Accept-Language": "zh-CN"}).text
     assert "本次重新排程的变动（1）" in chinese and f"{booking} 工序 1（work）：" in chinese
     stored = client.get(f"/v1/workshops/tiny/plans/{DATE}", headers={"Accept-Language": "zh-CN"}).json()
@@ -497,8 +498,8 @@ def test_the_plan_and_technician_pages_say_at_risk_plainly_in_chinese(db_url: st
         == 200
     )
     page = _visible(client.get(f"/workshops/tiny/plan/{DATE}", headers=zh).text)
-    assert "有风险（0）" in page and "红色虚线框：可能赶不上承诺的取车时间" in page, page
-    assert "没有预约有赶不上承诺取车时间的风险。" in page and "误约" not in page
+    assert "有风险（0）" in page and "红色虚线框：可能赶不上承诺的交车时间" in page, page
+    assert "没有预约有赶不上承诺交车时间的风险。" in page and "误约" not in page
     me = client.get(
         "/workshops/tiny/me", params={"technician": "t", "now": f"{DATE}T08:00:00+08:00"}, headers=zh
     )

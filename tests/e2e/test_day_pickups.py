@@ -39,7 +39,7 @@ BOOKINGS = "/v1/workshops/tiny/bookings"
 PLATE = "<b>L1</b>"  # markup if the page ever rendered a plate as HTML
 HEADERS = {
     "en": ["Plate", "Service", "Customer", "Drop-off", "Promised pickup", "Loan car to return"],
-    "zh": ["车牌", "服务项目", "客户", "送车", "承诺取车", "待还代步车"],
+    "zh": ["车牌", "服务项目", "客户", "送车", "承诺交车", "待还代步车"],
 }
 HEADING = {"en": "Pickups from earlier days (1)", "zh": "前几日送修、当日交车（1）"}
 

@@ -100,7 +100,7 @@ def test_the_desk_lists_the_cars_handed_back_that_were_dropped_off_earlier(
 
 
 #: The pickups table's headers of the cells a customer come to collect is handed over by.
-HANDOVER = {"en": ("Plate", "Promised pickup", "Loan car"), "zh": ("车牌", "承诺取车", "代步车")}
+HANDOVER = {"en": ("Plate", "Promised pickup", "Loan car"), "zh": ("车牌", "承诺交车", "代步车")}
 
 
 #: A plate as long as the contract allows (Booking.plate: 20 characters), of the widest letters and

@@ -59,7 +59,7 @@ def test_a_chinese_job_card_has_chinese_labels() -> None:
     pdf = job_cards(workshop, DAY, made, bookings, lang="zh_CN")
     assert pdf.startswith(b"%PDF") and b"STSong-Light" in pdf
     first = text_of(pdf)[0]
-    assert "车牌" in first and "承诺取车" in first and "09:15" in first
+    assert "车牌" in first and "承诺交车" in first and "09:15" in first
 
 
 def test_a_job_card_says_which_operations_carry_over_to_a_later_day() -> None:

@@ -111,7 +111,7 @@ def test_a_share_is_never_shown_above_100_percent() -> None:
     over = first.model_copy(update={"metrics": {**first.metrics, "on_time": unclipped}})
     page = render_html(result.model_copy(update={"rule_sets": [over, result.rule_sets[1]]}))
     shares = [
-        float(x) for x in re.findall(r"(\d+(?:\.\d+)?) %", page.split("<table>")[1].split("</table>")[0])
+        float(x) for x in re.findall(r"(\d+(?:\.\d+)?) ?%", page.split("<table>")[1].split("</table>")[0])
     ]
     assert shares and max(shares) <= 100.0
 

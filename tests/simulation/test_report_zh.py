@@ -1,0 +1,39 @@
+"""zh-s26: the simulation report as a Chinese reader reads it (bench/RESULTS-zhreview-s25.md, left
+over). Before: "调度策略 fcfs" (the policy's identifier), "需求增长 1" (a scale factor as a bare
+number), "每日加班小时（小时）" (the unit twice), "73.6 %" (a space before % in Chinese, by hand) and
+"自 2026-11-24 起仿真" (ISO in a Chinese sentence)."""
+
+from __future__ import annotations
+
+import re
+
+from scheduler.i18n import Translator
+from simulation.report import report
+from simulation.units import format_value
+from tests.builders import experiment_result
+
+TIE = {"waiter_wait_p90": (-3.0, -9.0, 3.0), "on_time": (0.002, -0.004, 0.008)}
+
+
+def _text(body: str) -> str:
+    return re.sub(r"<[^>]+>", "", re.sub(r"<(svg|style|script)\b.*?</\1>", " ", body, flags=re.S))
+
+
+def test_the_chinese_report_names_the_policy_the_factor_the_date_and_shares_in_its_own_forms() -> None:
+    result = experiment_result(TIE).model_copy(update={"growth": 1.15})
+    zh = _text(report(result, "zh_CN").body)
+    assert "fcfs" not in zh and "调度策略为先到先服务" in zh
+    assert "需求增长系数 ×1.15" in zh
+    assert "自 2026年11月24日起仿真" in zh and "2026-11-24" not in zh
+    assert "每日加班时长（小时）" in zh and "（小时）（小时）" not in zh and "小时（小时）" not in zh
+    assert "99.8%" in zh and " %" not in zh.replace("95 %", "")
+    en = _text(report(result, "en").body)
+    assert "dispatch policy first come, first served" in en and "demand growth ×1.15" in en
+    assert "5 days from 2026-11-24" in en  # English keeps ISO (as the other English pages do)
+    assert "99.8%" in en
+
+
+def test_a_share_reads_in_the_locales_percent_form_where_a_translator_is_given() -> None:
+    assert format_value(0.736, "share") == "73.6 %"  # the CLI's tables and files, unchanged
+    assert format_value(0.736, "share", Translator("zh_CN")) == "73.6%"
+    assert format_value(1234.0, "CNY", Translator("zh_CN")) == "1,234"
