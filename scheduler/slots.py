@@ -1092,7 +1092,6 @@ class DayBook:
             availability = self._availability(self.accepted_problem)
         fits: list[Offer | None] = []
         reshuffled: Reshuffled = {}
-        made_way: _MadeWay = {}
         last: _LastFit = None
         with phase("refit"):
             for probe in probes:
@@ -1107,16 +1106,11 @@ class DayBook:
                 elif (kept := self.carried(old, added, grown, reshuffled)) is not None:
                     fits.append(kept)
                 elif ejection_seconds <= 0:  # with no time to move bookings, a one-booking repair at once
-                    offer = self.fit_quickly(probe, availability, repair=True)
-                    fits.append(
-                        offer or (self._made_way(old, added, availability, made_way) if grown else None)
-                    )
+                    fits.append(self.fit_quickly(probe, availability, repair=True))
                 else:  # the quick fit, known without a search where an earlier time's tells (a storm
                     # refits several touched times per query, most of them to the same placement)
                     offer, last = self._next_quick_fit(probe, availability, last)
-                    fits.append(
-                        offer or (self._made_way(old, added, availability, made_way) if grown else None)
-                    )
+                    fits.append(offer)
         if ejection_seconds > 0:
             # Only where the previous answer offered: the day has only lost room since.
             offered = {o.drop_off for o in previous if not o.overbooked}
@@ -1163,80 +1157,6 @@ class DayBook:
         if merged is None or _touches(old.placements, merged[0]):
             return None
         return replace(old, rewitness=merged[1])
-
-    def _made_way(
-        self, old: Offer, added: Sequence[Placement], availability: Availability, made_way: _MadeWay
-    ) -> Offer | None:
-        """`old`, made on an earlier version of this day from which this one grew by bookings alone,
-        touched by the bookings made since (or by where they moved others) and not carried over
-        (`carried`): kept where it is, in the day as `old`'s witness left it, with the bookings made
-        since placed again around it by the foreman's rule (each kept where it is unless it overlaps
-        `old` or the bookings `old` moved; else at its earliest place, which must keep its promise).
-        The refined answer's witnesses (CP-SAT's, which moved many bookings) are where a chain would
-        have to find the room again; the new booking takes one place of many and can often go to
-        another. At most MADE_WAY different (witness, placement) pairs per answer, the same for
-        every time that shares one; `availability` is left as it was found."""
-        key = (id(old.rewitness), old.placements)
-        if key not in made_way:
-            if len(made_way) >= MADE_WAY:
-                return None
-            made_way[key] = self._make_way(old, set(added), availability)
-        rewitness = made_way[key]
-        return None if rewitness is None else replace(old, rewitness=rewitness)
-
-    def _make_way(
-        self, old: Offer, added: set[Placement], availability: Availability
-    ) -> dict[str, tuple[Assignment, ...]] | None:
-        """The whole-day witness of `_made_way` (None: a booking made since finds no place)."""
-        problem = self.accepted_problem
-        witness = {b.id: tuple(a) for b, a in self.accepted}
-        changes: Counter[Placement] = Counter()
-        stays: list[Placement] = list(old.placements)  # what a booking made since must not overlap
-        if old.rewitness is None:
-            movers = [i for i, own in enumerate(self.placements_of) if any(p in added for p in own)]
-        else:
-            if any(booking_id not in witness for booking_id in old.rewitness):
-                return None
-            movers = [i for i, (b, _) in enumerate(self.accepted) if b.id not in old.rewitness]
-            for i, (b, _) in enumerate(self.accepted):
-                if b.id in old.rewitness and tuple(old.rewitness[b.id]) != witness[b.id]:
-                    there = placements_from_assignments(self.frame, list(old.rewitness[b.id]))
-                    changes.subtract(self.placements_of[i])
-                    changes.update(there)
-                    stays += there
-                    witness[b.id] = tuple(old.rewitness[b.id])
-        if not movers or any(op.pin is not None for i in movers for op in problem.jobs[i].operations):
-            return None
-        for i in movers:
-            changes.subtract(self.placements_of[i])
-        changes.update(old.placements)
-        changes = Counter({p: n for p, n in changes.items() if n})
-        _apply(availability, changes)
-        placed_here: list[Placement] = []
-        try:
-            for i in sorted(movers, key=lambda i: problem.jobs[i].due or 0):
-                own = self.placements_of[i]
-                if not any(_overlap(p, q) for p in own for q in stays):
-                    back = list(own)
-                    for p in own:
-                        availability.reserve(p)
-                else:
-                    found = place_job(availability, problem.jobs[i], i)
-                    due = problem.jobs[i].due
-                    if found is None or (due is not None and found[-1].end > due):
-                        for p in found or []:
-                            availability.free(p)
-                        return None
-                    back = found
-                placed_here += back
-                stays += back
-                booking = self.accepted[i][0]
-                witness[booking.id] = self._assignments(booking.id, back)
-        finally:
-            for p in placed_here:
-                availability.free(p)
-            _apply(availability, Counter({p: -n for p, n in changes.items()}))
-        return witness
 
     def _merged_rewitness(
         self, rewitness: dict[str, tuple[Assignment, ...]]
@@ -1306,18 +1226,6 @@ class DayBook:
 
 
 _LINEAGE = 16
-
-MADE_WAY = 16
-"""Carried offers touched by the bookings made since for which an answer places those bookings
-again around the offer (`DayBook._made_way`), per answer (distinct witness and placement)."""
-
-_MadeWay = dict[tuple[int, tuple[Placement, ...]], dict[str, tuple[Assignment, ...]] | None]
-
-
-def _overlap(p: Placement, q: Placement) -> bool:
-    """Two placements on the same bay or technician at once."""
-    return (p.bay == q.bay or p.technician == q.technician) and p.start < q.end and q.start < p.end
-
 
 _FreeTimeSource = tuple[dict[int, tuple[DayProblem, Availability]], Counter[Placement]]
 """An earlier day version's free time per problem, and the placements that came (positive counts)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import replace
 from functools import partial
 
 import pytest
@@ -195,84 +194,6 @@ def test_offers_that_moved_bookings_carry_over_bookings_with_valid_plans() -> No
         if previous[kind]:
             day = _book_one_of(day, previous[kind], kind, f"b{i}", rng)
     assert len(day.accepted) >= 20 and checked > 200 and carried >= 5
-
-
-def _one_short_shift() -> Workshop:
-    """`_workshop` with its technician leaving at 11:30: a 30-minute MAIN left at 11:00 has one place."""
-    workshop = _workshop()
-    tech = workshop.technicians[0]
-    shift = tech.shift.model_copy(update={"end": "11:30"})
-    return workshop.model_copy(update={"technicians": [tech.model_copy(update={"shift": shift})]})
-
-
-def _booked(day: DayBook, booking_id: str, drop_off: dt.datetime, at: Offer) -> DayBook:
-    """`day` with a MAIN dropped off at `drop_off` booked at the placement of the offer `at`."""
-    booking = Booking(id=booking_id, service="MAIN", drop_off=drop_off)
-    offer = day.reoffer(booking, at)
-    assert offer is not None
-    return day.with_booking(booking.model_copy(update={"promised": offer.promised}), offer)
-
-
-def _checked(day: DayBook, offers: list[Offer]) -> dict[dt.time, Offer]:
-    """`offers` of a MAIN drop-off by time, each checked: its whole-day plan is valid and on time."""
-    for o in offers:
-        probe = Booking(id="probe", service="MAIN", drop_off=o.drop_off)
-        request, plan = witness_plan(day, probe, o)
-        assert validate_plan(request, plan) == []
-        assert plan.kpis.placed == len(request.bookings) and plan.kpis.late == 0
-    return {o.drop_off.time(): o for o in offers}
-
-
-def test_a_carried_offer_in_the_way_of_a_new_booking_keeps_its_place_and_moves_the_booking() -> None:
-    """The day's last place (11:00-11:30) was offered; a customer dropping off at 08:00 was then
-    booked there (a later time's placement serves an earlier drop-off). The carried answer keeps
-    11:00 offered, with the new booking moved to the free morning (its promise still kept), instead
-    of losing the time until a search finds it (none here: no search, no one-booking repair)."""
-    workshop = _one_short_shift()
-    rules = CapacityRules(
-        walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=100, repair_candidates=0
-    )
-    before = DayBook(workshop, DAY, [], rules)
-    previous = before.offers("MAIN", False, ejection_seconds=0)
-    eleven = _checked(before, previous)[dt.time(11)]
-    day = _booked(before, "n", dt.datetime(2026, 11, 24, 8, tzinfo=workshop.tz), eleven)
-    added = day.added_since(before)
-    assert (
-        added is not None
-        and day.fit_quickly(Booking(id="p", service="MAIN", drop_off=eleven.drop_off)) is None
-    )
-    offered = _checked(day, day.offers_after(previous, added, "MAIN", False, ejection_seconds=0, grown=True))
-    assert set(offered) == set(_checked(before, previous))  # nothing lost
-    kept = offered[dt.time(11)]
-    assert kept.placements == eleven.placements and kept.rewitness is not None
-    assert kept.rewitness["n"][0].start < eleven.drop_off  # the new booking went to the morning
-
-
-def test_a_carried_offer_that_moved_bookings_keeps_them_moved_and_moves_the_new_booking_too() -> None:
-    """An offer that moved a booking out of its way (booking a, from 11:00 to 08:00) and a booking
-    made since where the moved one now sits in that offer's witness (n at 08:00): the carried answer
-    keeps the offer with a moved and n placed again after it, where a plain carry (the witnesses
-    touch) and the quick fit (a still at 11:00) find nothing."""
-    workshop = _one_short_shift()
-    rules = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=100)
-    empty = DayBook(workshop, DAY, [], rules)
-    eleven = {o.drop_off.time(): o for o in empty.offers("MAIN", False, ejection_seconds=0)}[dt.time(11)]
-    before = _booked(empty, "a", dt.datetime(2026, 11, 24, 8, tzinfo=workshop.tz), eleven)
-    previous = _checked(before, before.offers("MAIN", False, ejection_seconds=0))
-    assert previous[dt.time(11)].rewitness is not None  # a moved out of 11:00 by the one-booking repair
-    eight = previous[dt.time(8)]
-    assert eight.rewitness is None and eight.placements[0].start == 8 * 60
-    day = _booked(before, "n", eight.drop_off, eight)
-    added = day.added_since(before)
-    assert added is not None
-    day.rules = replace(rules, repair_candidates=0)  # as on a full day: no time for the repair
-    offered = _checked(
-        day, day.offers_after(list(previous.values()), added, "MAIN", False, ejection_seconds=0, grown=True)
-    )
-    kept = offered[dt.time(11)]
-    assert kept.placements == previous[dt.time(11)].placements and kept.rewitness is not None
-    a, n = kept.rewitness["a"][0], kept.rewitness["n"][0]
-    assert a.start.time() == dt.time(8) and n.start.time() == dt.time(8, 30)
 
 
 def test_offers_carried_over_any_earlier_version_of_the_day_still_carry_valid_plans() -> None:
