@@ -91,9 +91,13 @@ def run(name: str, attempts: int, count: int, levels: int, seed: int, limit: flo
             assert last is not None
             prev = DayBook(workshop, base.DATE, last[0], base.OPEN)
             prev.pack(base.PACK[0])
-            day = prev.with_booking(last[1], last[2])
+            # One version per answer, each made from `prev` as the service makes it: an answer's
+            # chain searches leave room found and searches exhausted on its day version
+            # (`_moved_days`, `_chains`), which must not help or stop another answer's.
+            days = {answer: prev.with_booking(last[1], last[2]) for answer in TIMED}
+            day = days[TIMED[0]]
             assert sorted(b.id for b, _ in day.accepted) == sorted(b.id for b, _ in accepted)
-            rows.append(_level(name, seed, prev, day, rng, codes, weights, count, limit, verdicts))
+            rows.append(_level(name, seed, prev, days, rng, codes, weights, count, limit, verdicts))
             print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -102,7 +106,7 @@ def _level(
     name: str,
     seed: int,
     prev: DayBook,
-    day: DayBook,
+    days: dict[str, DayBook],
     rng: random.Random,
     codes: list[str],
     weights: list[float],
@@ -111,7 +115,9 @@ def _level(
     verdicts: base.Verdicts,
 ) -> dict[str, object]:
     began = time.perf_counter()
-    day.pack(base.PACK[0])
+    for version in days.values():
+        version.pack(base.PACK[0])
+    day = days["fresh"]  # the probes, the exact verdicts and the validator's day (all alike)
     added = day.added_since(prev)
     assert added is not None
     answers: dict[tuple[str, bool], dict[str, set[object]]] = {}
@@ -137,10 +143,10 @@ def _level(
             for answer in TIMED:
                 t0 = time.thread_time()
                 if answer == "fresh":
-                    found[answer] = day.offers(code, waiter, ejection_seconds=budget)
+                    found[answer] = days[answer].offers(code, waiter, ejection_seconds=budget)
                 else:
                     previous = refined if answer == "carried_refined" else immediate_prev
-                    found[answer] = day.offers_after(
+                    found[answer] = days[answer].offers_after(
                         previous, added, code, waiter, ejection_seconds=budget, grown=True
                     )
                 spent = time.thread_time() - t0
