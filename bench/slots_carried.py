@@ -11,8 +11,9 @@ previous answer is the refined one (CP-SAT, `OfferRefiner`) when the refinement 
 the previous booking finished before the query, else the previous immediate answer.
 
 Per fill level (the same days and probes as `bench.slots --seed N`, same random draws) the day is
-built as the service builds it, `with_booking` from the version before its last accepted booking;
-per probed (service, waiter):
+built as the service builds it, `with_booking` from the version before its last accepted booking
+(one such version per answer: the room a search finds stays on its version); per probed
+(service, waiter):
 
 - `fresh`: `day.offers(..., ejection_seconds=25 ms)` (bench.slots' immediate answer);
 - `carried_refined`: `day.offers_after(prev_refined, ...)` within 25 ms, where `prev_refined` is
