@@ -672,7 +672,9 @@ function setupBooking() {
       list.appendChild(slotItem(slot, day, button));
     }
     etaBox("eta-alternatives-h").hidden = list.children.length === 0;
-    etaBox("eta-force").hidden = eta === null;  // only a parts ETA change may be forced
+    // Only a parts ETA change may be forced, and not one the API says force would not store either
+    // (`forceable: false`: work needing the parts was clocked before the new ETA).
+    etaBox("eta-force").hidden = eta === null || Boolean(result.data && result.data.forceable === false);
     etaBox("eta-refused").hidden = false;
   };
   if (etaForm) {

@@ -23,7 +23,8 @@ from cli.testing import Server
 from scheduler.contract import Booking, Plan, PlanRequest, Workshop
 from scheduler.i18n import Translator
 from scheduler.validator import assert_valid
-from tests.builders import DATE, DAY
+from tests.builders import CLOCK_NOW, DATE, DAY
+from tests.builders import clock_event as ev
 from tests.e2e.browser import ARTIFACTS, CHROMIUM
 from tests.e2e.desk import LANGUAGES, desk, fill, parts_workshop, served, texts
 
@@ -266,6 +267,26 @@ def test_a_stored_bookings_parts_eta_is_changed_refused_kept_at_risk_and_cleared
             drop_off="08:00",
             pickup=own["promised"][11:16],
         )
+
+        # Its fitting then started at 14:30: the parts were there. A later ETA is refused, and force
+        # would not store it either (`forceable: false`): no "Keep it anyway", no times; the reason
+        # said; nothing stored changes.
+        for event in (ev(second["id"], "start", "08:00"), ev(second["id"], "finish", "08:30"),
+                      ev(second["id"], "start", "14:30", op=1)):  # fmt: skip
+            clocked = httpx.post(f"{server.url}/v1/workshops/tiny/clock", headers=server.headers,
+                                 params=CLOCK_NOW, json=event)  # fmt: skip
+            assert clocked.status_code == 201, clocked.text
+        page.locator("#eta-time").fill("16:00")
+        with page.expect_response(patched) as sent:
+            page.locator("#eta-save").click()
+        assert sent.value.status == 409 and sent.value.json()["forceable"] is False, sent.value.text()
+        page.wait_for_function("!document.getElementById('eta-refused').hidden")
+        assert page.locator("#eta-force").is_hidden() and page.locator("#eta-alternatives li").count() == 0
+        assert page.locator("#eta-status").inner_text() == fill(
+            said["eta_not_changed"], problem=sent.value.json()["detail"]
+        )
+        assert "14:30" in sent.value.json()["detail"]
+        assert stored(server, second["id"]) == kept_day
     finally:
         server.kill()
 
