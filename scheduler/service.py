@@ -1721,7 +1721,7 @@ def _parts_not_clocked_before(
         k = seen[0] + operation  # the service's numbering
         if k < len(service.operations) and service.operations[k].needs_parts:
             tz = workshop.tz
-            day = first.astimezone(tz).date()
+            day = booking.drop_off.astimezone(tz).date()  # dated when not the booking's day
             raise Conflict(
                 N_(
                     "parts_eta cannot be %(eta)s: its operation %(number)d (%(name)s) was clocked at"
@@ -1731,7 +1731,7 @@ def _parts_not_clocked_before(
                     "eta": moment_words(eta, tz, day),
                     "number": k + 1,
                     "name": service.operations[k].name,
-                    "at": moment_words(first, tz, eta.astimezone(tz).date()),
+                    "at": moment_words(first, tz, day),
                 },
                 [],
                 forceable=False,
