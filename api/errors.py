@@ -337,6 +337,8 @@ def _conflict(request: Request, exc: Exception) -> JSONResponse:
     content: dict[str, object] = {"detail": _worded(request, str(exc)), "alternatives": alternatives}
     if exc.reason is not None:
         content["reason"] = _worded(request, exc.reason)
+    if not exc.forceable:
+        content["forceable"] = False
     if isinstance(exc, CancelledReplay):  # a retry of a cancelled booking's request: which, and when
         content["booking"] = exc.booking_id
         content["cancelled_at"] = exc.cancelled_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")

@@ -55,6 +55,11 @@ SCRIPT_TEXTS = {
     "new_drop_off": N_("New drop-off time for %(booking)s"),
     "move": N_("Move"),
     "move_to": N_("Move to %(time)s"),
+    # A refused change's alternative at the booking's own drop-off: only its pickup moves.
+    "keep_drop_off": N_("Keep %(time)s, pickup %(pickup)s"),
+    "eta_changed_pickup": N_(
+        "%(booking)s: parts arrive %(eta)s, drop-off %(drop_off)s kept, pickup %(pickup)s."
+    ),
     "moved": N_("%(booking)s moved: drop-off %(drop_off)s, pickup %(pickup)s."),
     "not_moved": N_("Not moved: %(problem)s"),
     "problem_reason": N_("%(problem)s: %(reason)s"),

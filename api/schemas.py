@@ -254,6 +254,11 @@ class ConflictProblem(Problem):
         description="why the time does not fit: the first rule that blocks it, as the slot query's"
         " `explain=true` says it (absent where not worked out)",
     )
+    forceable: bool | None = Field(
+        default=None,
+        description="false: a change of `parts_eta` that `force=true` would not store either (work"
+        " needing the parts was clocked before the new ETA: the parts were there); absent otherwise",
+    )
     booking: str | None = Field(
         default=None,
         description="a booking request retried under the `Idempotency-Key` of a booking cancelled"

@@ -119,6 +119,7 @@ class Conflict(RuntimeError):
         alternatives: list[Offer],
         refused: Booking | None = None,
         reason: str | None = None,
+        forceable: bool = True,
     ) -> None:
         super().__init__(message)
         self.alternatives = alternatives
@@ -127,6 +128,9 @@ class Conflict(RuntimeError):
         self.reason = reason
         """Why it did not fit: the first front-desk rule (or the lack of room) that keeps it out,
         as the slot query's `explain` words it (`DayBook.refusal`); None where not worked out."""
+        self.forceable = forceable
+        """False: a change of parts_eta refused even with force (work that needs the parts was
+        clocked before the new ETA); the answer says so (`forceable: false`)."""
 
 
 class CancelledReplay(Conflict):

@@ -1324,6 +1324,14 @@ class PlanningService:
                             },
                             [],
                         )
+                eta = changes.get("parts_eta")
+                if isinstance(eta, dt.datetime) and eta != old.parts_eta:
+                    _parts_not_clocked_before(
+                        workshop,
+                        (old, bookings_db.accepted_of(row)[1]),
+                        eta,
+                        events_db.first_clocked_operations(session, workshop_id, booking_id),
+                    )
                 # The customer's details take no room. (An empty change asks for a place afresh.)
                 details_only = bool(changes) and set(changes) <= DETAILS
                 if details_only and not (old.at_risk or old.overbooked):  # it has its place: kept
@@ -1689,6 +1697,45 @@ def _first_parts_day(workshop: Workshop, booking: Booking, date: dt.date) -> dt.
         return date
     parts_day = booking.parts_eta.astimezone(workshop.tz).date()
     return max(date, min(parts_day, LAST_DATE) - dt.timedelta(days=service.max_days - 1))
+
+
+def _parts_not_clocked_before(
+    workshop: Workshop,
+    booked: tuple[Booking, list[Assignment]],
+    eta: dt.datetime,
+    clocked: list[tuple[dt.date, int, dt.datetime]],
+) -> None:
+    """A new parts ETA later than the first clocked moment of an operation that needs the parts
+    (`clocked`: each clocked operation of the booking, in its day's numbering, with its first
+    moment) is refused, not forceable: that work was started (or done), so the parts were there
+    (etaclocked-s26: taken, it re-placed the finished work after the ETA; forced, it put done work
+    at risk). An earlier ETA, one no later than that moment, or none, is taken as before."""
+    booking = booked[0]
+    service = workshop.service(booking.service)
+    if service is None:
+        return
+    for date, operation, first in clocked:
+        seen = multiday.day_operations(workshop, date, *booked)
+        if seen is None or first >= eta:
+            continue
+        k = seen[0] + operation  # the service's numbering
+        if k < len(service.operations) and service.operations[k].needs_parts:
+            tz = workshop.tz
+            day = booking.drop_off.astimezone(tz).date()  # dated when not the booking's day
+            raise Conflict(
+                N_(
+                    "parts_eta cannot be %(eta)s: its operation %(number)d (%(name)s) was clocked at"
+                    " %(at)s, the parts were there"
+                )
+                % {
+                    "eta": moment_words(eta, tz, day),
+                    "number": k + 1,
+                    "name": service.operations[k].name,
+                    "at": moment_words(first, tz, day),
+                },
+                [],
+                forceable=False,
+            )
 
 
 def _clocked_days_left(

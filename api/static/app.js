@@ -634,7 +634,9 @@ function setupBooking() {
       clearEtaRefusal();
       etaOf.booking = c;
       const reason = typeof c.at_risk_reason === "string" ? c.at_risk_reason : "";
-      if ("drop_off" in changes) {
+      if ("drop_off" in changes && Date.parse(c.drop_off) === Date.parse(b.drop_off)) {
+        status.textContent = t("eta_changed_pickup", { booking: who, eta: etaLocal(c.parts_eta), drop_off: whenOf(c.drop_off, b.drop_off), pickup: c.promised ? whenOf(c.promised, c.drop_off) : "" });
+      } else if ("drop_off" in changes) {
         status.textContent = t("moved", { booking: who, drop_off: whenOf(c.drop_off, b.drop_off), pickup: c.promised ? whenOf(c.promised, c.drop_off) : "" });
       } else if (c.at_risk) {
         status.textContent = t("eta_kept_at_risk", { booking: who, eta: etaLocal(c.parts_eta), reason });
@@ -661,12 +663,18 @@ function setupBooking() {
       const button = document.createElement("button");
       button.type = "button";
       button.className = "secondary";
-      button.textContent = t("move_to", { time: whenOf(slot.drop_off, day) });
+      // The booking's own drop-off with a later promise: it stays, only the pickup moves; said so.
+      const keeps = Date.parse(slot.drop_off) === Date.parse(day);
+      button.textContent = keeps
+        ? t("keep_drop_off", { time: whenOf(slot.drop_off, day), pickup: whenOf(slot.promised, day) })
+        : t("move_to", { time: whenOf(slot.drop_off, day) });
       button.addEventListener("click", () => sendEta({ drop_off: slot.drop_off, parts_eta: etaWanted }));
       list.appendChild(slotItem(slot, day, button));
     }
     etaBox("eta-alternatives-h").hidden = list.children.length === 0;
-    etaBox("eta-force").hidden = eta === null;  // only a parts ETA change may be forced
+    // Only a parts ETA change may be forced, and not one the API says force would not store either
+    // (`forceable: false`: work needing the parts was clocked before the new ETA).
+    etaBox("eta-force").hidden = eta === null || Boolean(result.data && result.data.forceable === false);
     etaBox("eta-refused").hidden = false;
   };
   if (etaForm) {

@@ -87,6 +87,21 @@ def first_clocked(session: Session, workshop_id: str, booking_id: str) -> dt.dat
     return None if first is None else _aware(first)
 
 
+def first_clocked_operations(
+    session: Session, workshop_id: str, booking_id: str
+) -> list[tuple[dt.date, int, dt.datetime]]:
+    """(date, operation in the day's numbering, earliest moment) of each operation of the booking
+    its clock events name (corrections too: never later than the first work clocked on it), by
+    date and operation."""
+    rows = session.execute(
+        select(ClockEventRow.date, ClockEventRow.operation, func.min(ClockEventRow.at))
+        .where(ClockEventRow.workshop_id == workshop_id, ClockEventRow.booking_id == booking_id)
+        .group_by(ClockEventRow.date, ClockEventRow.operation)
+        .order_by(ClockEventRow.date, ClockEventRow.operation)
+    ).all()
+    return [(date, operation, _aware(at)) for date, operation, at in rows]
+
+
 def get(session: Session, workshop_id: str, event_id: int) -> ClockEventRow | None:
     """The workshop's event `event_id` (None: no such event, or another workshop's)."""
     row = session.get(ClockEventRow, event_id)

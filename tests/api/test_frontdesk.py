@@ -20,7 +20,8 @@ from scheduler.contract import Booking, Plan, PlanOptions, PlanRequest, Workshop
 from scheduler.scenarios import load_scenario
 from scheduler.slots import DayBook
 from scheduler.validator import assert_valid
-from tests.builders import DATE, on_grid, put_workshop, tiny_workshop
+from tests.builders import CLOCK_NOW, DATE, on_grid, put_workshop, tiny_workshop
+from tests.builders import clock_event as ev
 
 SLOTS = "/v1/workshops/tiny/slots"
 BOOKINGS = "/v1/workshops/tiny/bookings"
@@ -315,6 +316,49 @@ def test_a_changed_parts_eta_is_worded_on_the_workshops_clock_refused_or_forced(
         zh = client.get(url, headers={"Accept-Language": "zh-CN"}).json()["at_risk_reason"]
         assert zh == f"配件到货时间（parts_eta）被强制改为 {words}：该预约已排不进当天的排程"
         assert client.patch(url, json={"parts_eta": _at("09:00")}).json()["at_risk"] is False
+
+
+def test_a_parts_eta_after_its_parts_work_was_clocked_is_refused_even_by_force(client: TestClient) -> None:
+    """The fitting (it needs the parts) was started 08:50: the parts were there. A later ETA was taken
+    (review-s26 L2: the witness re-placed the fitting after it) or, forced, put the booking at risk
+    though its work was under way. Now a 409 naming parts_eta, the fitting and 08:50, no alternatives,
+    `forceable: false`, with force too, en and zh; nothing stored. An ETA while only the check was
+    clocked, one no later than 08:50, and none ("parts are in") are taken as before."""
+    put_workshop(client, _tiny())
+    made = client.post(BOOKINGS, json={"service": "PARTS", "drop_off": _at("08:00")})
+    assert made.status_code == 201, made.text
+    bid = made.json()["id"]
+    url = f"{BOOKINGS}/{bid}"
+    clock = "/v1/workshops/tiny/clock"
+    for body in (ev(bid, "start", "08:00"), ev(bid, "finish", "08:30")):
+        assert client.post(clock, params=CLOCK_NOW, json=body).status_code == 201
+    only_check = client.patch(url, json={"parts_eta": _at("08:45")})  # the fitting not clocked yet
+    assert only_check.status_code == 200 and only_check.json()["at_risk"] is False, only_check.text
+    assert client.post(clock, params=CLOCK_NOW, json=ev(bid, "start", "08:50", op=1)).status_code == 201
+    stored = client.get(url).json()
+    for force in (False, True):
+        refused = client.patch(url, json={"parts_eta": _at("09:30"), "force": force})
+        assert refused.status_code == 409, refused.text
+        answer = refused.json()
+        assert answer["detail"] == (
+            "parts_eta cannot be 09:30: its operation 2 (fit) was clocked at 08:50, the parts were there"
+        ), answer
+        assert answer["alternatives"] == [] and answer["forceable"] is False, answer
+        assert client.get(url).json() == stored  # nothing changed
+    zh = client.patch(url, json={"parts_eta": _at("09:30")}, headers={"Accept-Language": "zh-CN"})
+    assert zh.status_code == 409 and "08:50" in zh.json()["detail"], zh.text
+    assert "parts_eta" in zh.json()["detail"] and "clocked" not in zh.json()["detail"], zh.text
+    # A refusal a force would store keeps its answer as it was: no `forceable` field.
+    assert "forceable" not in client.patch(url, json={"drop_off": _at("09:00")}).json()
+    status = client.get(f"/v1/workshops/tiny/days/{DATE}/status", params={"now": _at("09:00")})
+    assert status.status_code == 200, status.text
+    earlier = client.patch(url, json={"parts_eta": _at("08:40")})
+    assert earlier.status_code == 200 and earlier.json()["parts_eta"] == _at("08:40"), earlier.text
+    cleared = client.patch(url, json={"parts_eta": None})
+    assert cleared.status_code == 200 and cleared.json()["parts_eta"] is None, cleared.text
+    assert client.post(clock, params=CLOCK_NOW, json=ev(bid, "finish", "09:20", op=1)).status_code == 201
+    done = client.patch(url, json={"parts_eta": _at("09:30"), "force": True})
+    assert done.status_code == 409 and "08:50" in done.json()["detail"], done.text
 
 
 def test_a_parts_eta_weeks_ahead_gets_alternatives_from_its_day(client: TestClient) -> None:

@@ -742,7 +742,8 @@ def test_a_forced_parts_eta_change_never_takes_clocked_work_off_a_later_day(clie
     day no longer has. Refused (409) even forced, naming the booking and the clocked day, as a forced
     workshop change is (173f578); nothing changes and every day's status and plan answer. (Already a
     409 on main since af740f5, but one that said "a parts_eta change may be forced": to a request
-    that was.)"""
+    that was.) Since etaclocked-s26 the reason is the paint itself: it needs the parts and was
+    started at 10:00 Wednesday, before the new ETA (`forceable: false`)."""
     rid, base = _repair_waiting_for_parts(client)
     assert _clock(client, rid, "start", f"{WED}T10:00:00+08:00", "zhou", 0).status_code == 201
     later = {"parts_eta": f"{WED}T15:00:00+08:00"}
@@ -750,7 +751,8 @@ def test_a_forced_parts_eta_change_never_takes_clocked_work_off_a_later_day(clie
     forced = client.patch(f"{BOOKINGS}/{rid}", json={**later, "force": True})
     assert forced.status_code == 409, forced.text
     detail = forced.json()["detail"]
-    assert rid in detail and WED in detail and "not even by force" in detail, detail
+    # etaclocked-s26: the paint needs the parts and was started: refused for that, dated, not forceable.
+    assert "parts_eta" in detail and f"{WED} 10:00" in detail and forced.json()["forceable"] is False, detail
     assert "may be forced" not in detail, detail
     kept = client.get(f"{BOOKINGS}/{rid}").json()
     assert kept["parts_eta"] == PARTS_DUE and kept["at_risk"] is False

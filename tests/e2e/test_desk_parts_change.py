@@ -23,7 +23,8 @@ from cli.testing import Server
 from scheduler.contract import Booking, Plan, PlanRequest, Workshop
 from scheduler.i18n import Translator
 from scheduler.validator import assert_valid
-from tests.builders import DATE, DAY
+from tests.builders import CLOCK_NOW, DATE, DAY
+from tests.builders import clock_event as ev
 from tests.e2e.browser import ARTIFACTS, CHROMIUM
 from tests.e2e.desk import LANGUAGES, desk, fill, parts_workshop, served, texts
 
@@ -224,6 +225,68 @@ def test_a_stored_bookings_parts_eta_is_changed_refused_kept_at_risk_and_cleared
             drop_off=f"{WED} {first['drop_off'][11:16]}",
             pickup=first["promised"][11:16],
         )
+
+        # The technician now works to 17:00 (the desk still closes 15:00): a later ETA fits the
+        # day, but after the promise given. The first time it would fit at is its own drop-off with
+        # a later pickup (review-s26: the button said "Move to 08:00", though only the pickup
+        # moves): the button says it keeps the drop-off and gives the new pickup; pressed, the
+        # drop-off stays, the ETA and the pickup change, and the status line says so.
+        longer = workshop.model_dump(mode="json")
+        longer["technicians"][0]["shift"]["end"] = "17:00"
+        put = httpx.put(f"{server.url}/v1/workshops/tiny", headers=server.headers, json=longer)
+        assert put.status_code == 200, put.text
+        second = book(server, service="PARTS", drop_off=at("08:00"), parts_eta=at("09:00"), plate="P2")
+        page.reload()
+        page.locator("#find-plate").fill("p2")
+        page.locator(f'#bookings tr[data-booking="{second["id"]}"]').get_by_role(
+            "button", name=fill(said["change_eta_of"], booking="P2")
+        ).click()
+        page.locator("#eta-time").fill("14:30")
+        with page.expect_response(patched) as sent:
+            page.locator("#eta-save").click()
+        assert sent.value.status == 409, sent.value.text()
+        own = sent.value.json()["alternatives"][0]
+        assert own["drop_off"] == second["drop_off"] and own["promised"] > second["promised"], own
+        page.wait_for_function("!document.getElementById('eta-refused').hidden")
+        keep = page.locator("#eta-alternatives li button").first
+        assert keep.inner_text() == fill(said["keep_drop_off"], time="08:00", pickup=own["promised"][11:16])
+        assert keep.inner_text() != fill(said["move_to"], time="08:00")
+        with page.expect_response(patched) as sent:
+            keep.click()
+        assert json.loads(sent.value.request.post_data) == {
+            "drop_off": own["drop_off"],
+            "parts_eta": at("14:30"),
+        }
+        assert sent.value.status == 200, sent.value.text()
+        kept_day = stored(server, second["id"])
+        assert kept_day["drop_off"] == second["drop_off"] and kept_day["promised"] == own["promised"]
+        assert page.locator("#eta-status").inner_text() == fill(
+            said["eta_changed_pickup"],
+            booking="P2",
+            eta="14:30",
+            drop_off="08:00",
+            pickup=own["promised"][11:16],
+        )
+
+        # Its fitting then started at 14:30: the parts were there. A later ETA is refused, and force
+        # would not store it either (`forceable: false`): no "Keep it anyway", no times; the reason
+        # said; nothing stored changes.
+        for event in (ev(second["id"], "start", "08:00"), ev(second["id"], "finish", "08:30"),
+                      ev(second["id"], "start", "14:30", op=1)):  # fmt: skip
+            clocked = httpx.post(f"{server.url}/v1/workshops/tiny/clock", headers=server.headers,
+                                 params=CLOCK_NOW, json=event)  # fmt: skip
+            assert clocked.status_code == 201, clocked.text
+        page.locator("#eta-time").fill("16:00")
+        with page.expect_response(patched) as sent:
+            page.locator("#eta-save").click()
+        assert sent.value.status == 409 and sent.value.json()["forceable"] is False, sent.value.text()
+        page.wait_for_function("!document.getElementById('eta-refused').hidden")
+        assert page.locator("#eta-force").is_hidden() and page.locator("#eta-alternatives li").count() == 0
+        assert page.locator("#eta-status").inner_text() == fill(
+            said["eta_not_changed"], problem=sent.value.json()["detail"]
+        )
+        assert "14:30" in sent.value.json()["detail"]
+        assert stored(server, second["id"]) == kept_day
     finally:
         server.kill()
 
