@@ -316,9 +316,30 @@ class DayBook:
             return replace(template[0], release=release), template[1]
         compiled = self._compile_one(booking)
         job, problem = compiled.problem.jobs[0], compiled.problem
+        if same_day:
+            job = self._aimed(booking, job)
         if same_day or carried:
             _bounded_put(self._templates, key, (job, problem), _TEMPLATES)
         return job, problem
+
+    def _aimed(self, booking: Booking, job: JobData) -> JobData:
+        """A waiter's job due by the desk's close: his work must end by the latest minute whose
+        promise the desk still hands back (capacity.waiter_latest_end), so the searches that keep
+        a job's due (the ejection chains, the one-booking repair, the exact fit) look for a fit
+        that ends in time instead of finding one that ends too late and having the desk refuse it
+        (waiterdue-s26). The desk's own check stays on every offer (FrontDesk.handed_back)."""
+        latest = self._waiter_latest_end if booking.waiter else None
+        if latest is None or (job.due is not None and job.due <= latest):
+            return job
+        return replace(job, due=latest)
+
+    @cached_property
+    def _waiter_latest_end(self) -> int | None:
+        return capacity.waiter_latest_end(self._last_handover, self.rules.promise_buffer_minutes)
+
+    def _late(self, job: JobData, placed: Sequence[Placement]) -> bool:
+        """Does a waiter's fit end after his due (`_aimed`)? His desk would refuse it."""
+        return job.waiter and job.due is not None and bool(placed) and placed[-1].end > job.due
 
     def try_insert(self, booking: Booking) -> Offer | None:
         """Where `booking` fits (nothing moved, or one nearby booking moved) within the capacity rules."""
@@ -477,7 +498,14 @@ class DayBook:
         if placed is not None:
             for p in placed:
                 availability.free(p)
-            return self._offer(booking, placed)
+            if not self._late(job, placed):
+                return self._offer(booking, placed)
+            # A waiter's earliest finish ends after the desk closes: the repair may end in time.
+            # Without one that does, the late fit is the answer (the desk refuses it, saying why)
+            # where a repair was asked; a search that goes on (`repair=False`) gets none.
+            if not repair:
+                return None
+            return self._reshuffle(booking, job, availability) or self._offer(booking, placed)
         return self._reshuffle(booking, job, availability) if repair else None
 
     def fit_exactly(self, booking: Booking, seconds: float, workers: int = 2) -> Offer | None:
@@ -500,9 +528,11 @@ class DayBook:
             placements={(j, k): p for j, own in enumerate(self.placements_of) for k, p in enumerate(own)},
             unplaced={len(self.accepted)},
         )
-        status, solution = fit_all(
-            compiled.problem, hint, SolveParameters(time_limit_seconds=seconds, workers=workers)
-        )
+        problem = compiled.problem
+        new_job = self._aimed(booking, problem.jobs[-1])  # a waiter: done by the desk's close
+        if new_job is not problem.jobs[-1]:
+            problem = replace(problem, jobs=(*problem.jobs[:-1], new_job))
+        status, solution = fit_all(problem, hint, SolveParameters(time_limit_seconds=seconds, workers=workers))
         if solution is None:
             return None, status == "infeasible"
         new = len(self.accepted)
@@ -655,6 +685,8 @@ class DayBook:
                 availability.reserve(p)
             due = others_problem.jobs[i].due
             if placed is None or back is None or (due is not None and back[-1].end > due):
+                continue
+            if self._late(job, placed):
                 continue
             moved_booking = self.accepted[i][0]
             rewitness = {b.id: tuple(a) for b, a in self.accepted}

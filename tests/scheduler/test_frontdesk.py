@@ -465,8 +465,8 @@ def test_a_waiter_is_offered_a_time_that_fits_by_the_desks_close_only_once_a_boo
     (promised 15:00). A waiter's MAINT (30 min + 15 buffer) from 10:30 fits at once only 11:00-11:30,
     promised 11:45, after the close; with the drop-off moved to 11:00-11:30 he is done at 11:00 and
     promised 11:15. The offer search aims at the desk's close (his latest end, 11:15), so that time is
-    offered: by the slot search, by moving others at the booking desk and by the exact fit; and the
-    offer is a valid plan that keeps every promise. A drop-off customer is unchanged."""
+    offered: by the slot search, by the booking desk's one-booking repair and its search moving
+    others, and by the exact fit; each offer is a valid plan that keeps every promise. A drop-off customer is unchanged."""
     rules = CapacityRules(walk_in_holdback=0.0, afternoon_handover="11:30")
     ws = _workshop(technicians=[_data()["technicians"][0]], bays=[{"id": "G1", "kind": "general"}])
     day = DayBook(ws, DAY, [], rules)
@@ -475,7 +475,9 @@ def test_a_waiter_is_offered_a_time_that_fits_by_the_desks_close_only_once_a_boo
     assert offer is not None and offer.assignments[0].start == _at("10:30")
     day = day.with_booking(booked, offer)
     waiter = Booking(id="w", service="MAINT", drop_off=_at("10:30"), waiter=True)
-    assert day.refusal(waiter) == "work ends 11:45, after the desk closes at 11:30"  # the quick fit alone
+    assert day.fit_quickly(waiter, repair=False) is None  # his earliest finish alone ends too late
+    inserted = day.try_insert(waiter)  # the one-booking repair moves the drop-off
+    assert inserted is not None and inserted.promised == _at("11:15")
     by_time = {o.drop_off: o for o in day.offers("MAINT", waiter=True)}
     assert _at("10:30") in by_time and by_time[_at("10:30")].promised == _at("11:15")
     assert all(o.promised <= _at("11:30") for o in by_time.values())
@@ -483,8 +485,9 @@ def test_a_waiter_is_offered_a_time_that_fits_by_the_desks_close_only_once_a_boo
     assert moved is not None and moved.promised == _at("11:15")
     exact = day.fit_exactly(waiter, 10.0, workers=1)
     assert exact is not None and day.allowed(waiter, exact) and exact.promised <= _at("11:30")
-    for found in (by_time[_at("10:30")], moved, exact):
-        after = day.with_booking(waiter.model_copy(update={"promised": found.promised}), found)
+    for found in (by_time[_at("10:30")], inserted, moved, exact):
+        as_offered = {"id": found.assignments[0].booking, "promised": found.promised}  # a probe's id
+        after = day.with_booking(waiter.model_copy(update=as_offered), found)
         _on_time(after)
     assert _at("11:00") not in by_time  # 11:00-11:30 + 15 is 11:45 wherever it goes
     assert [o.drop_off for o in day.offers("MAINT", waiter=False)][-1] == _at("11:00")
