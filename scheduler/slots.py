@@ -532,7 +532,9 @@ class DayBook:
         new_job = self._aimed(booking, problem.jobs[-1])  # a waiter: done by the desk's close
         if new_job is not problem.jobs[-1]:
             problem = replace(problem, jobs=(*problem.jobs[:-1], new_job))
-        status, solution = fit_all(problem, hint, SolveParameters(time_limit_seconds=seconds, workers=workers))
+        status, solution = fit_all(
+            problem, hint, SolveParameters(time_limit_seconds=seconds, workers=workers)
+        )
         if solution is None:
             return None, status == "infeasible"
         new = len(self.accepted)

@@ -1,7 +1,8 @@
-"""How a Chinese foreman reads bayplan: what the s25 review left (bench/RESULTS-zhreview-s25.md, "Found and not fixed"), each
-failing before its fix: a Traditional-Chinese browser got English, the promise had two words (承诺取车
-and 承诺交车), the re-plan's changes named cars by booking id and technicians by id, the simulation
-report read "调度策略 fcfs", "需求增长 1", "每日加班小时（小时）", "73.6 %" and an ISO date."""
+"""How a Chinese foreman reads bayplan: what the s25 review left (bench/RESULTS-zhreview-s25.md,
+"Found and not fixed"), each failing before its fix: a Traditional-Chinese browser got English,
+the promise had two words (承诺取车 and 承诺交车), the re-plan's changes named cars by booking id
+and technicians by id, the simulation report read "调度策略 fcfs", "需求增长 1", "每日加班小时（小时）",
+"73.6 %" and an ISO date."""
 
 from __future__ import annotations
 

@@ -466,7 +466,8 @@ def test_a_waiter_is_offered_a_time_that_fits_by_the_desks_close_only_once_a_boo
     promised 11:45, after the close; with the drop-off moved to 11:00-11:30 he is done at 11:00 and
     promised 11:15. The offer search aims at the desk's close (his latest end, 11:15), so that time is
     offered: by the slot search, by the booking desk's one-booking repair and its search moving
-    others, and by the exact fit; each offer is a valid plan that keeps every promise. A drop-off customer is unchanged."""
+    others, and by the exact fit; each offer is a valid plan that keeps every promise. A drop-off
+    customer is unchanged."""
     rules = CapacityRules(walk_in_holdback=0.0, afternoon_handover="11:30")
     ws = _workshop(technicians=[_data()["technicians"][0]], bays=[{"id": "G1", "kind": "general"}])
     day = DayBook(ws, DAY, [], rules)
