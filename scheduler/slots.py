@@ -341,6 +341,20 @@ class DayBook:
         """Does a waiter's fit end after his due (`_aimed`)? His desk would refuse it."""
         return job.waiter and job.due is not None and bool(placed) and placed[-1].end > job.due
 
+    def _reachable(self, booking: Booking) -> bool:
+        """Could `booking`'s work end by its job's due at all: from its release, each operation at
+        its shortest and no sooner than its parts are in? (False: a proof it does not fit.)"""
+        job = self._job(booking)[0]
+        if job.due is None:
+            return True
+        end = job.release
+        for op in job.operations:
+            if op.pin is not None:
+                end = max(end, op.pin.end)
+                continue
+            end = max(end, op.release) + min(op.durations, default=0)
+        return end <= job.due
+
     def try_insert(self, booking: Booking) -> Offer | None:
         """Where `booking` fits (nothing moved, or one nearby booking moved) within the capacity rules."""
         if not self.allowed_before_fit(booking):
@@ -1238,6 +1252,11 @@ class DayBook:
         bound: dt.datetime | None = None
         if exact_seconds > 0:
             bad = len(probes)
+            # A waiter's time whose work, at its shortest, cannot end by his due (the desk's close,
+            # `_aimed`) is proven not to fit without a solve; so is every later one.
+            reach = next((i for i in range(last + 1, bad) if not self._reachable(probes[i])), None)
+            if reach is not None:
+                bad, bound = reach, probes[reach].drop_off
             while bad - last > 1:
                 mid = (last + bad) // 2
                 found, proven = self._fit_exactly(probes[mid], exact_seconds, workers)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from scheduler import capacity
+from scheduler import capacity, slots
 from scheduler.contract import Assignment, Booking, Plan, PlanRequest, Workshop
 from scheduler.i18n import Translator
 from scheduler.kpis import NO_KPIS
@@ -492,6 +492,25 @@ def test_a_waiter_is_offered_a_time_that_fits_by_the_desks_close_only_once_a_boo
         _on_time(after)
     assert _at("11:00") not in by_time  # 11:00-11:30 + 15 is 11:45 wherever it goes
     assert [o.drop_off for o in day.offers("MAINT", waiter=False)][-1] == _at("11:00")
+
+
+def test_a_waiter_time_whose_shortest_work_ends_after_the_desks_close_is_proven_not_to_fit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """waiterdue-s26: the desk closes at 11:30; a waiter's MAINT (30 min + 15 buffer) dropped off at
+    11:00 cannot end before 11:30, promised 11:45 at the earliest: the exact search takes that as
+    proven (the bound that stops later answers from looking again) without a solve."""
+    rules = CapacityRules(walk_in_holdback=0.0, afternoon_handover="11:30")
+    day = DayBook(_workshop(), DAY, [], rules)
+
+    def no_solve(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("CP-SAT asked about a time out of reach")
+
+    monkeypatch.setattr(slots, "fit_all", no_solve)
+    offers, bound = day.offers_and_bound("MAINT", waiter=True, exact_seconds=5.0, workers=1)
+    assert offers[-1].drop_off == _at("10:30") and bound == _at("11:00")
+    monkeypatch.undo()
+    assert day.offers_and_bound("MAINT", waiter=False, exact_seconds=5.0, workers=1)[1] is None
 
 
 def test_refusals_name_the_waiter_cap_the_holdback_and_the_day_being_full() -> None:
