@@ -316,8 +316,7 @@ class DayBook:
             return replace(template[0], release=release), template[1]
         compiled = self._compile_one(booking)
         job, problem = compiled.problem.jobs[0], compiled.problem
-        if same_day:
-            job = self._aimed(booking, job)
+        job = self._aimed(booking, job)
         if same_day or carried:
             _bounded_put(self._templates, key, (job, problem), _TEMPLATES)
         return job, problem
@@ -327,8 +326,10 @@ class DayBook:
         promise the desk still hands back (capacity.waiter_latest_end), so the searches that keep
         a job's due (the ejection chains, the one-booking repair, the exact fit) look for a fit
         that ends in time instead of finding one that ends too late and having the desk refuse it
-        (waiterdue-s26). The desk's own check stays on every offer (FrontDesk.handed_back)."""
-        latest = self._waiter_latest_end if booking.waiter else None
+        (waiterdue-s26). The desk's own check stays on every offer (FrontDesk.handed_back). Only a
+        waiter dropped off on this day: he waits for his car today."""
+        today = booking.drop_off.astimezone(self.workshop.tz).date() == self.date
+        latest = self._waiter_latest_end if booking.waiter and today else None
         if latest is None or (job.due is not None and job.due <= latest):
             return job
         return replace(job, due=latest)
