@@ -86,6 +86,17 @@ def waiter_handed_back(promised: float, last: float | None) -> bool:
     return not after_hours(promised, last)
 
 
+def waiter_latest_end(last: int | None, buffer: int) -> int | None:
+    """The latest minute a waiter's work may end and his promise (the end + `buffer`, on the five
+    minutes: `promise`) still be handed back by the day's last handover `last`
+    (`waiter_handed_back`); None: no handover that day. The offer search's due for a waiter
+    (slots.DayBook._job, waiterdue-s26); a `promise_confidence` margin may still push a fit ending
+    by it past the close, which the desk checks on the offer (frontdesk.FrontDesk.handed_back)."""
+    if last is None:
+        return None
+    return last // PROMISE_STEP * PROMISE_STEP - buffer
+
+
 def last_handover(workshop: Workshop, date: dt.date, rules: HandoverRule) -> str | None:
     """The day's last handover 'HH:MM', when the desk closes (handover_hours; None: no handover)."""
     hours = handover_hours(workshop, date, rules)

@@ -316,9 +316,45 @@ class DayBook:
             return replace(template[0], release=release), template[1]
         compiled = self._compile_one(booking)
         job, problem = compiled.problem.jobs[0], compiled.problem
+        job = self._aimed(booking, job)
         if same_day or carried:
             _bounded_put(self._templates, key, (job, problem), _TEMPLATES)
         return job, problem
+
+    def _aimed(self, booking: Booking, job: JobData) -> JobData:
+        """A waiter's job due by the desk's close: his work must end by the latest minute whose
+        promise the desk still hands back (capacity.waiter_latest_end), so the searches that keep
+        a job's due (the ejection chains, the one-booking repair, the exact fit) look for a fit
+        that ends in time instead of finding one that ends too late and having the desk refuse it
+        (waiterdue-s26). The desk's own check stays on every offer (FrontDesk.handed_back). Only a
+        waiter dropped off on this day: he waits for his car today."""
+        today = booking.drop_off.astimezone(self.workshop.tz).date() == self.date
+        latest = self._waiter_latest_end if booking.waiter and today else None
+        if latest is None or (job.due is not None and job.due <= latest):
+            return job
+        return replace(job, due=latest)
+
+    @cached_property
+    def _waiter_latest_end(self) -> int | None:
+        return capacity.waiter_latest_end(self._last_handover, self.rules.promise_buffer_minutes)
+
+    def _late(self, job: JobData, placed: Sequence[Placement]) -> bool:
+        """Does a waiter's fit end after his due (`_aimed`)? His desk would refuse it."""
+        return job.waiter and job.due is not None and bool(placed) and placed[-1].end > job.due
+
+    def _reachable(self, booking: Booking) -> bool:
+        """Could `booking`'s work end by its job's due at all: from its release, each operation at
+        its shortest and no sooner than its parts are in? (False: a proof it does not fit.)"""
+        job = self._job(booking)[0]
+        if job.due is None:
+            return True
+        end = job.release
+        for op in job.operations:
+            if op.pin is not None:
+                end = max(end, op.pin.end)
+                continue
+            end = max(end, op.release) + min(op.durations, default=0)
+        return end <= job.due
 
     def try_insert(self, booking: Booking) -> Offer | None:
         """Where `booking` fits (nothing moved, or one nearby booking moved) within the capacity rules."""
@@ -477,7 +513,14 @@ class DayBook:
         if placed is not None:
             for p in placed:
                 availability.free(p)
-            return self._offer(booking, placed)
+            if not self._late(job, placed):
+                return self._offer(booking, placed)
+            # A waiter's earliest finish ends after the desk closes: the repair may end in time.
+            # Without one that does, the late fit is the answer (the desk refuses it, saying why)
+            # where a repair was asked; a search that goes on (`repair=False`) gets none.
+            if not repair:
+                return None
+            return self._reshuffle(booking, job, availability) or self._offer(booking, placed)
         return self._reshuffle(booking, job, availability) if repair else None
 
     def fit_exactly(self, booking: Booking, seconds: float, workers: int = 2) -> Offer | None:
@@ -500,8 +543,12 @@ class DayBook:
             placements={(j, k): p for j, own in enumerate(self.placements_of) for k, p in enumerate(own)},
             unplaced={len(self.accepted)},
         )
+        problem = compiled.problem
+        new_job = self._aimed(booking, problem.jobs[-1])  # a waiter: done by the desk's close
+        if new_job is not problem.jobs[-1]:
+            problem = replace(problem, jobs=(*problem.jobs[:-1], new_job))
         status, solution = fit_all(
-            compiled.problem, hint, SolveParameters(time_limit_seconds=seconds, workers=workers)
+            problem, hint, SolveParameters(time_limit_seconds=seconds, workers=workers)
         )
         if solution is None:
             return None, status == "infeasible"
@@ -655,6 +702,8 @@ class DayBook:
                 availability.reserve(p)
             due = others_problem.jobs[i].due
             if placed is None or back is None or (due is not None and back[-1].end > due):
+                continue
+            if self._late(job, placed):
                 continue
             moved_booking = self.accepted[i][0]
             rewitness = {b.id: tuple(a) for b, a in self.accepted}
@@ -1204,6 +1253,11 @@ class DayBook:
         bound: dt.datetime | None = None
         if exact_seconds > 0:
             bad = len(probes)
+            # A waiter's time whose work, at its shortest, cannot end by his due (the desk's close,
+            # `_aimed`) is proven not to fit without a solve; so is every later one.
+            reach = next((i for i in range(last + 1, bad) if not self._reachable(probes[i])), None)
+            if reach is not None:
+                bad, bound = reach, probes[reach].drop_off
             while bad - last > 1:
                 mid = (last + bad) // 2
                 found, proven = self._fit_exactly(probes[mid], exact_seconds, workers)

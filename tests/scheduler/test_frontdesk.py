@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from scheduler import capacity
+from scheduler import capacity, slots
 from scheduler.contract import Assignment, Booking, Plan, PlanRequest, Workshop
 from scheduler.i18n import Translator
 from scheduler.kpis import NO_KPIS
@@ -458,6 +458,59 @@ def test_a_waiter_is_offered_only_where_his_work_ends_before_the_desk_closes() -
     assert dropped[-1].drop_off == _at("11:00") and dropped[-1].promised == _at(
         "08:00", DAY + dt.timedelta(days=1)
     )
+
+
+def test_a_waiter_is_offered_a_time_that_fits_by_the_desks_close_only_once_a_booking_moves() -> None:
+    """waiterdue-s26: the desk closes at 11:30; one technician, one lift, a drop-off booked 10:30-11:00
+    (promised 15:00). A waiter's MAINT (30 min + 15 buffer) from 10:30 fits at once only 11:00-11:30,
+    promised 11:45, after the close; with the drop-off moved to 11:00-11:30 he is done at 11:00 and
+    promised 11:15. The offer search aims at the desk's close (his latest end, 11:15), so that time is
+    offered: by the slot search, by the booking desk's one-booking repair and its search moving
+    others, and by the exact fit; each offer is a valid plan that keeps every promise. A drop-off
+    customer is unchanged."""
+    rules = CapacityRules(walk_in_holdback=0.0, afternoon_handover="11:30")
+    ws = _workshop(technicians=[_data()["technicians"][0]], bays=[{"id": "G1", "kind": "general"}])
+    day = DayBook(ws, DAY, [], rules)
+    booked = Booking(id="x", service="MAINT", drop_off=_at("10:30"), promised=_at("15:00"))
+    offer = day.try_insert(booked)
+    assert offer is not None and offer.assignments[0].start == _at("10:30")
+    day = day.with_booking(booked, offer)
+    waiter = Booking(id="w", service="MAINT", drop_off=_at("10:30"), waiter=True)
+    assert day.fit_quickly(waiter, repair=False) is None  # his earliest finish alone ends too late
+    inserted = day.try_insert(waiter)  # the one-booking repair moves the drop-off
+    assert inserted is not None and inserted.promised == _at("11:15")
+    by_time = {o.drop_off: o for o in day.offers("MAINT", waiter=True)}
+    assert _at("10:30") in by_time and by_time[_at("10:30")].promised == _at("11:15")
+    assert all(o.promised <= _at("11:30") for o in by_time.values())
+    moved = day.try_moving_others(waiter)
+    assert moved is not None and moved.promised == _at("11:15")
+    exact = day.fit_exactly(waiter, 10.0, workers=1)
+    assert exact is not None and day.allowed(waiter, exact) and exact.promised <= _at("11:30")
+    for found in (by_time[_at("10:30")], inserted, moved, exact):
+        as_offered = {"id": found.assignments[0].booking, "promised": found.promised}  # a probe's id
+        after = day.with_booking(waiter.model_copy(update=as_offered), found)
+        _on_time(after)
+    assert _at("11:00") not in by_time  # 11:00-11:30 + 15 is 11:45 wherever it goes
+    assert [o.drop_off for o in day.offers("MAINT", waiter=False)][-1] == _at("11:00")
+
+
+def test_a_waiter_time_whose_shortest_work_ends_after_the_desks_close_is_proven_not_to_fit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """waiterdue-s26: the desk closes at 11:30; a waiter's MAINT (30 min + 15 buffer) dropped off at
+    11:00 cannot end before 11:30, promised 11:45 at the earliest: the exact search takes that as
+    proven (the bound that stops later answers from looking again) without a solve."""
+    rules = CapacityRules(walk_in_holdback=0.0, afternoon_handover="11:30")
+    day = DayBook(_workshop(), DAY, [], rules)
+
+    def no_solve(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("CP-SAT asked about a time out of reach")
+
+    monkeypatch.setattr(slots, "fit_all", no_solve)
+    offers, bound = day.offers_and_bound("MAINT", waiter=True, exact_seconds=5.0, workers=1)
+    assert offers[-1].drop_off == _at("10:30") and bound == _at("11:00")
+    monkeypatch.undo()
+    assert day.offers_and_bound("MAINT", waiter=False, exact_seconds=5.0, workers=1)[1] is None
 
 
 def test_refusals_name_the_waiter_cap_the_holdback_and_the_day_being_full() -> None:
