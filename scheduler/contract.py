@@ -49,6 +49,10 @@ PART_CODE = ":ops"
 of multi-day work, or the clocked part of a booking whose rest carries over. No workshop service's
 code holds it."""
 
+HELD_CODE = f"{PART_CODE}held"
+"""What ends the code of a day's held share of a booking, no work of it that day
+(scheduler.multiday.held_code): "ACC-REPAIR:opsheld"."""
+
 Grade = Annotated[int, Field(ge=1, le=5, description="1 apprentice .. 5 master")]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 #: A bay kind: any identifier the workshop declares in `Workshop.bay_kinds`.

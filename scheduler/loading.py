@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from scheduler import capacity, overbooking
@@ -77,11 +76,11 @@ def _loan_cars_free(cars: int, spans: list[tuple[int, int]]) -> int:
     return max(0, cars - peak)
 
 
-def day_load(day: DayBook, still_out: Sequence[dt.datetime] = ()) -> DayLoad:
-    """The loading of one workshop day from its accepted bookings' witness placements.
-    `still_out`: the promised pickups of earlier days' loan cars not back when the day's drop-offs
-    start (the desk hands no car back that day, or later that day); each counts from the opening
-    to its promised pickup."""
+def day_load(day: DayBook) -> DayLoad:
+    """The loading of one workshop day from its accepted bookings' witness placements. The loan
+    cars out from earlier days (vehicles held for later work, and cars not back before the day:
+    DayBook.held, scheduler.multiday.out_shares) each count from the opening to their promised
+    pickup, or the day's end."""
     workshop, rules, date = day.workshop, day.rules, day.date
     closed = workshop.is_closed(date)
     on_duty = [workshop.on_duty(t, date) for t in workshop.technicians]
@@ -110,8 +109,8 @@ def day_load(day: DayBook, still_out: Sequence[dt.datetime] = ()) -> DayLoad:
         express_share = capacity.holdback(rules, express=True)
         pools.append(_pool(EXPRESS, None, None, span * len(lanes), booked, express_share))
     opens = day.clock.wall(workshop.opening_window()[0])
-    earlier = [(opens, day.clock.minutes(promised)) for promised in still_out]
-    spans = day.loan_spans + [(s, e) for s, e in earlier if s < e]
+    spans = [(opens if s < 0 else s, e) for s, e in day.loan_spans]  # out since an earlier day
+    spans = [(s, e) for s, e in spans if s < e]
     loan = None if workshop.loan_cars is None else _loan_cars_free(workshop.loan_cars, spans)
     return DayLoad(
         date=date,

@@ -45,7 +45,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from scheduler.availability import Availability
-from scheduler.contract import LAST_DATE, PART_CODE, Assignment, Booking, PinnedOperation, Service, Workshop
+from scheduler.contract import (
+    HELD_CODE,
+    LAST_DATE,
+    PART_CODE,
+    Assignment,
+    Booking,
+    PinnedOperation,
+    Service,
+    Workshop,
+)
 from scheduler.i18n import N_
 from scheduler.refusals import HOLDBACK, holdback_refusal, on_day, parts_after_the_day, parts_arrive
 from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Wants
@@ -106,7 +115,7 @@ def part_service(service: Service, first: int, last: int) -> Service:
     )
 
 
-HELD = "held"
+HELD = HELD_CODE.removeprefix(PART)
 """The operations of a held share (no work that day): "ACC-REPAIR:opsheld"."""
 
 
@@ -121,7 +130,17 @@ def is_part(booking: Booking) -> bool:
 
 def is_held(booking: Booking) -> bool:
     """A day's share of multi-day work with no work of it that day (`held_code`)."""
-    return booking.service.endswith(f"{PART}{HELD}")
+    return booking.service.endswith(HELD_CODE)
+
+
+def out_shares(out: list[Booking]) -> list[tuple[Booking, list[Assignment]]]:
+    """Bookings of earlier days whose loan car is still out on a day, with no work of theirs on it
+    (`bookings.loan_cars_into`), as that day's held shares (`held_code`, no witness, no pins): the
+    front desk (DayBook.held), the day's plan request (PlanRequest.held, the validator) and a
+    workshop change's check count the car out from the drop-off until the promised pickup, as they
+    count a held vehicle's (review-s26 L1). A service that is not multi-day has no held share in
+    the day's workshop (`day_workshop`): DayBook takes the code as held all the same."""
+    return [(b.model_copy(update={"service": held_code(b.service), "pinned": []}), []) for b in out]
 
 
 def split_part(code: str) -> tuple[str, int, int] | None:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from scheduler import multiday, phases, refusals
 from scheduler.cache import CacheHolders, PartitionedLRU
 from scheduler.capacity import CapacityRules, after_desk_hours
-from scheduler.clock import SYSTEM_CLOCK, Clock, DayClock
+from scheduler.clock import SYSTEM_CLOCK, Clock
 from scheduler.contention import Contention, fair_share
 from scheduler.contract import (
     FIRST_DATE,
@@ -528,6 +528,7 @@ class PlanningService:
             bookings_db.carried_into(session, workshop.id, date),
             held=True,  # the front desk counts the vehicles held for later work (not in plans)
         )
+        accepted += self._cars_out(session, workshop, date)
         day = DayBook(multiday.day_workshop(workshop), date, accepted, self.rules)
         day.caches = self._day_caches
         self._put_day((workshop.id, date, version), (version, day))
@@ -769,23 +770,17 @@ class PlanningService:
         with self.store.sessions() as session:
             workshop = self.workshop(workshop_id, session)
             days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-            out = self._loan_cars_out(session, workshop, days)
-            return workshop, [day_load(self._day(session, workshop, d), out.get(d, [])) for d in days]
+            return workshop, [day_load(self._day(session, workshop, d)) for d in days]
 
     @staticmethod
-    def _loan_cars_out(
-        session: Session, workshop: Workshop, days: list[dt.date]
-    ) -> dict[dt.date, list[dt.datetime]]:
-        """Per open day, the promised pickups of earlier days' loan cars not back by its opening."""
+    def _cars_out(
+        session: Session, workshop: Workshop, date: dt.date
+    ) -> list[tuple[Booking, list[Assignment]]]:
+        """The loan cars of earlier days still out on `date`, as its held shares
+        (scheduler.multiday.out_shares); none where the workshop does not count its loan cars."""
         if workshop.loan_cars is None:
-            return {}
-        opening = workshop.opening_window()[0]
-        moments = {}
-        for d in days:
-            if not workshop.is_closed(d):
-                clock = DayClock(workshop.timezone, d)
-                moments[d] = clock.at(clock.wall(opening))
-        return bookings_db.loan_cars_out(session, workshop.id, moments)
+            return []
+        return multiday.out_shares(bookings_db.loan_cars_into(session, workshop.id, date, workshop.tz))
 
     def _day_offers(
         self,

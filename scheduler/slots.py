@@ -25,7 +25,7 @@ from scheduler.capacity import CapacityRules
 from scheduler.clock import DayClock
 from scheduler.compiler import CompiledDay, compile_request
 from scheduler.confidence import confident_promise
-from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop
+from scheduler.contract import HELD_CODE, Assignment, Booking, PlanOptions, PlanRequest, Workshop
 from scheduler.dispatch import place_job
 from scheduler.ejection import DEPTH as EJECTION_DEPTH
 from scheduler.ejection import TIGHTNESS as EJECTION_TIGHTNESS
@@ -153,9 +153,12 @@ class DayBook:
             self.placements_of.append(own)
 
     def _held(self, booking: Booking) -> bool:
-        """A share of a day with no operations (a held vehicle, `held`)."""
+        """A share of a day with no operations (a held vehicle, `held`), or a car out from an
+        earlier day (scheduler.multiday.out_shares: a held share of a service not multi-day)."""
         service = self.workshop.service(booking.service)
-        return service is not None and not service.operations
+        if service is None:
+            return booking.service.endswith(HELD_CODE)
+        return not service.operations
 
     def _witnessed(self, booking: Booking, witness: list[Assignment]) -> bool:
         """The witness names every operation of the booking's service once, on known bays and

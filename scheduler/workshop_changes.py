@@ -42,6 +42,8 @@ def broken_by(
         accepted = multiday.day_accepted(
             new, date, [bookings_db.accepted_of(r) for r in day_rows], [], held=True
         )
+        if new.loan_cars is not None:  # the cars of earlier days still out count (review-s26 L1)
+            accepted += multiday.out_shares(bookings_db.loan_cars_into(session, new.id, date, new.tz))
         held = [b for b, _ in accepted if multiday.is_held(b)]  # their loan cars count
         # A part is pinned where its witness holds it; checked here as work, not as a fact.
         accepted = [

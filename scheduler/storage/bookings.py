@@ -108,50 +108,18 @@ def promised_on(session: Session, workshop_id: str, date: dt.date, zone: ZoneInf
     return found
 
 
-def loan_cars_out(
-    session: Session, workshop_id: str, moments: Mapping[dt.date, dt.datetime]
-) -> dict[dt.date, list[dt.datetime]]:
-    """For each day of `moments`, the promised pickups of the loan-car bookings dropped off before
-    it, with no work carried over to it, whose car is still out at the day's moment (promised for
-    later: the desk hands no car back that day, or later that day). Same look-back as `promised_on`;
-    one query for all the days (the loading chart's range)."""
-    if not moments:
-        return {}
-    first, last = min(moments) - dt.timedelta(days=PICKUP_LOOKBACK_DAYS), max(moments)
-    carried_rows = session.execute(
-        select(CarriedDayRow.booking_id, CarriedDayRow.date).where(
-            CarriedDayRow.workshop_id == workshop_id, CarriedDayRow.date >= first, CarriedDayRow.date <= last
-        )
-    ).all()
-    carried: dict[str, set[dt.date]] = {}
-    for booking_id, day in carried_rows:
-        carried.setdefault(booking_id, set()).add(day)
-    rows = session.execute(
-        select(BookingRow.id, BookingRow.date, BookingRow.body).where(
-            BookingRow.workshop_id == workshop_id,
-            BookingRow.date < last,
-            (BookingRow.date >= first) | BookingRow.id.in_(list(carried)),
-        )
-    ).all()
-    cars = []
-    for booking_id, dropped, body in rows:
-        fields = json.loads(body)
-        if fields.get("loan_car") and fields.get("promised"):
-            cars.append(
-                (dropped, dt.datetime.fromisoformat(fields["promised"]), carried.get(booking_id, set()))
-            )
-    out: dict[dt.date, list[dt.datetime]] = {}
-    for day, since in moments.items():
-        back = day - dt.timedelta(days=PICKUP_LOOKBACK_DAYS)
-        out[day] = sorted(
-            promised
-            for dropped, promised, days in cars
-            if dropped < day
-            and (dropped >= back or any(back <= d < day for d in days))
-            and day not in days
-            and promised > since
-        )
-    return out
+def loan_cars_into(session: Session, workshop_id: str, date: dt.date, zone: ZoneInfo) -> list[Booking]:
+    """The loan-car bookings dropped off before `date`, with no work carried over to it, whose
+    promised pickup is on it or later (in `zone`): their cars are out on `date` until then. Same
+    look-back as `promised_on`; by drop-off."""
+    start = dt.datetime.combine(date, dt.time(0), tzinfo=zone)
+    found = [
+        booking
+        for row, promised in _from_earlier(session, workshop_id, date)
+        if promised > start and (booking := booking_of(row)).loan_car
+    ]
+    found.sort(key=lambda b: (b.drop_off, b.id))
+    return found
 
 
 def _from_earlier(session: Session, workshop_id: str, date: dt.date) -> list[tuple[BookingRow, dt.datetime]]:

@@ -360,3 +360,55 @@ def test_the_live_status_and_the_plan_pages_at_risk_list_mark_an_after_hours_pro
         rows = {r.split("</strong>")[0].rsplit(">", 1)[-1]: r for r in table.split("<tr>")[2:]}
         assert mark in rows["OLD"], rows
         assert "⚠" not in rows["NEW"], rows
+
+
+def test_a_car_out_from_an_earlier_day_keeps_the_next_mornings_loan_car_taken(client: TestClient) -> None:
+    """review-s26 L1: opening 10:00, LONG dropped off Tuesday 13:00 with the only loan car is promised
+    Wednesday 10:00; the opening then moves to 08:00 (nothing breaks). Wednesday's offers gave 08:00
+    with a loan car and booked it: two cars out 08:00-10:00. The car out from Tuesday counts on
+    Wednesday for the offers, the booking, the day's plan request (the validator) and the chart."""
+    late = _overtime_tiny().model_dump(mode="json")
+    put_workshop(client, Workshop.model_validate({**late, "opening": {"start": "10:00", "end": "17:00"}}))
+    body = {"service": "LONG", "drop_off": _at(DATE, "13:00"), "loan_car": True}
+    booked = client.post("/v1/workshops/tiny/bookings", json=body)
+    assert booked.status_code == 201, booked.text
+    assert booked.json()["promised"] == _at(WED, "10:00")
+    put_workshop(client, _overtime_tiny())  # opening 08:00
+    params = {"service": "MAINT", "date": WED, "loan_car": "true", "explain": "true"}
+    offered = client.get("/v1/workshops/tiny/slots", params=params).json()
+    assert offered["slots"] and all(s["drop_off"] >= _at(WED, "10:00") for s in offered["slots"])
+    reasons = {r["drop_off"]: r["reason"] for r in offered["refused"]}
+    assert reasons[_at(WED, "08:00")] == "no loan car free until 10:00"
+    early = {"service": "MAINT", "drop_off": _at(WED, "08:00"), "loan_car": True}
+    refused = client.post("/v1/workshops/tiny/bookings", json=early)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["reason"] == "no loan car free until 10:00"
+    carless = client.post("/v1/workshops/tiny/bookings", json={**early, "loan_car": False})
+    assert carless.status_code == 201, carless.text
+    chart = client.get("/v1/workshops/tiny/capacity", params={"from": WED, "to": WED}).json()
+    assert chart["days"][0]["loan_cars_free"] == 0
+    service = client.app.state.services.service  # type: ignore[attr-defined]
+    request, _, _ = service.plan_inputs("tiny", DAY + dt.timedelta(days=1), 1.0)
+    assert [b.id for b in request.held] == [booked.json()["id"]]
+    _plan_is_valid(client, "tiny", DAY + dt.timedelta(days=1))
+
+
+def test_a_workshop_change_sees_the_cars_out_from_earlier_days(client: TestClient) -> None:
+    """review-s26 L1: two loan cars, opening 10:00: LONG dropped off Tuesday 13:00 with a car is
+    promised Wednesday 10:00; the opening moves to 08:00 and a Wednesday 08:00 booking takes the
+    second car. Cutting the fleet to one car breaks that booking (two cars out 08:00-10:00): the
+    change is refused, naming it."""
+    two = _overtime_tiny().model_copy(update={"loan_cars": 2})
+    late = two.model_dump(mode="json")
+    put_workshop(client, Workshop.model_validate({**late, "opening": {"start": "10:00", "end": "17:00"}}))
+    body = {"service": "LONG", "drop_off": _at(DATE, "13:00"), "loan_car": True}
+    booked = client.post("/v1/workshops/tiny/bookings", json=body)
+    assert booked.status_code == 201 and booked.json()["promised"] == _at(WED, "10:00"), booked.text
+    put_workshop(client, two)
+    early = {"service": "MAINT", "drop_off": _at(WED, "08:00"), "loan_car": True}
+    wed = client.post("/v1/workshops/tiny/bookings", json=early)
+    assert wed.status_code == 201, wed.text  # the second car
+    one = two.model_copy(update={"loan_cars": 1}).model_dump_json()
+    changed = client.put("/v1/workshops/tiny", content=one, headers={"content-type": "application/json"})
+    assert changed.status_code == 409, changed.text
+    assert wed.json()["id"] in changed.text

@@ -270,6 +270,18 @@ def test_a_held_vehicles_loan_car_counts_against_the_fleet() -> None:
     assert "09:00" in found[0].message
 
 
+def test_a_car_out_from_yesterday_counts_until_its_promise_today() -> None:
+    """review-s26 L1: a one-day job's car out since yesterday (scheduler.multiday.out_shares: its
+    held share, the promise kept) counts until its promised pickup: back at 08:30 it keeps a third
+    car out when b1 and b2 leave at 08:00; back at 08:00 it does not."""
+    yesterday = at("13:00", DAY - dt.timedelta(days=1))
+    for back, broken in (("08:30", True), ("08:00", False)):
+        out = Booking(id="h1", service="MAINT:opsheld", drop_off=yesterday, loan_car=True, promised=at(back))
+        req = _loan_request(2).model_copy(update={"held": [out]})
+        found = v.validate_plan(req, valid_plan(req))
+        assert [(x.rule, x.booking) for x in found] == ([(v.RULE_LOAN_CARS, "b2")] if broken else []), back
+
+
 def test_held_vehicles_alone_never_make_a_plan_invalid() -> None:
     """More held cars than the fleet (a workshop change cut it): the plan is to blame only while
     a car of its own is out, so a plan placing no loan-car booking still passes."""
