@@ -394,41 +394,36 @@ class PlanningService:
             if row.body == body:
                 return workshop  # the same workshop again: nothing changes, no plan goes stale
             old = self.workshop(workshop.id, session)
-            orphaned = clocked_work_orphaned(session, old, workshop, past_from(now, as_of))
-            if orphaned:
-                raise WorkshopConflict(
+            # Changes that would strand work clocked on a day not yet past: not even force may do them.
+            since = past_from(now, as_of)
+            for stranded, message in (
+                (
+                    clocked_work_orphaned,
                     N_(
                         "the change removes a technician, service or operation named by the clock events of"
                         " %(count)s booking(s) on days not yet past, which not even force may do:"
                         " remove them once those days are past"
-                    )
-                    % {"count": len(orphaned)},
-                    orphaned,
-                    forceable=False,
-                )
-            off_day = clocked_work_off_its_day(session, old, workshop, past_from(now, as_of))
-            if off_day:
-                raise WorkshopConflict(
+                    ),
+                ),
+                (
+                    clocked_work_off_its_day,
                     N_(
                         "the change of time zone moves work clocked for %(count)s booking(s) on days not"
                         " yet past to another day, which not even force may do: change it once those days"
                         " are past"
-                    )
-                    % {"count": len(off_day)},
-                    off_day,
-                    forceable=False,
-                )
-            unplanned = clocked_work_unplannable(session, old, workshop, past_from(now, as_of))
-            if unplanned:
-                raise WorkshopConflict(
+                    ),
+                ),
+                (
+                    clocked_work_unplannable,
                     N_(
                         "the change leaves %(count)s booking(s) with work clocked on days not yet past"
                         " unplannable, which not even force may do: change it once those days are past"
-                    )
-                    % {"count": len(unplanned)},
-                    unplanned,
-                    forceable=False,
-                )
+                    ),
+                ),
+            ):
+                named = stranded(session, old, workshop, since)
+                if named:
+                    raise WorkshopConflict(message % {"count": len(named)}, named, forceable=False)
             broken = broken_by(session, old, workshop, past_from(now, as_of))
             if broken and not force:
                 listed: list[dict[str, object]] = [
