@@ -1041,15 +1041,7 @@ class PlanningService:
                     with phase("idempotency"):
                         done = bookings_db.by_idempotency_key(session, workshop_id, key_id, idempotency_key)
                     if done is not None:
-                        if done.request_hash not in (None, request_hash):
-                            raise InputError(
-                                IDEMPOTENCY_FIELD,
-                                N_(
-                                    "key %(key)r was already used for another booking request;"
-                                    " send a new key for a new booking"
-                                )
-                                % {"key": idempotency_key},
-                            )
+                        _same_request(done.request_hash, request_hash, idempotency_key)
                         return Booking.model_validate_json(done.body), False
                     self._refuse_cancelled(session, workshop_id, key_id, idempotency_key, request_hash)
                 with phase("workshop"):
@@ -1091,15 +1083,7 @@ class PlanningService:
         gone = bookings_db.cancelled_by_idempotency_key(session, workshop_id, key_id, idempotency_key)
         if gone is None:
             return
-        if gone.request_hash not in (None, request_hash):
-            raise InputError(
-                IDEMPOTENCY_FIELD,
-                N_(
-                    "key %(key)r was already used for another booking request;"
-                    " send a new key for a new booking"
-                )
-                % {"key": idempotency_key},
-            )
+        _same_request(gone.request_hash, request_hash, idempotency_key)
         raise CancelledReplay(
             N_(
                 "key %(key)r made booking %(booking_id)r, which was cancelled since: it is not booked"
@@ -1676,6 +1660,16 @@ class PlanningService:
             plan = Plan.model_validate_json(row.body)
             stale = row.basis != basis_text(bookings_db.day_version(session, workshop_id, date))
             return plan.model_copy(update={"stale": stale})
+
+
+def _same_request(stored_hash: str | None, request_hash: str, idempotency_key: str) -> None:
+    """A key answers only the request it was first sent with: another body under it is a 422."""
+    if stored_hash not in (None, request_hash):
+        raise InputError(
+            IDEMPOTENCY_FIELD,
+            N_("key %(key)r was already used for another booking request; send a new key for a new booking")
+            % {"key": idempotency_key},
+        )
 
 
 def _first_parts_day(workshop: Workshop, booking: Booking, date: dt.date) -> dt.date:
