@@ -504,16 +504,36 @@ def two_technician_workshop() -> Workshop:
     return Workshop.model_validate({**ws.model_dump(mode="json"), "technicians": techs})
 
 
-def two_waiters_day(client: TestClient) -> tuple[str, str]:
-    """Two waiters: A dropped off at 08:00, B at 09:00 (one bay: A 08:00-09:00, B 09:00-10:00)."""
+def two_waiters_day(client: TestClient, plates: tuple[str, str] | None = None) -> tuple[str, str]:
+    """Two waiters: A dropped off at 08:00, B at 09:00 (one bay: A 08:00-09:00, B 09:00-10:00),
+    with `plates` if given."""
     assert client.put(TINY_PATH, json=two_technician_workshop().model_dump(mode="json")).status_code == 200
     ids = []
-    for hhmm in ("08:00", "09:00"):
-        body = {"service": "MAINT", "drop_off": at(hhmm).isoformat(), "waiter": True}
+    for i, hhmm in enumerate(("08:00", "09:00")):
+        body: dict[str, Any] = {"service": "MAINT", "drop_off": at(hhmm).isoformat(), "waiter": True}
+        if plates:
+            body["plate"] = plates[i]
         r = client.post(f"{TINY_PATH}/bookings", json=body)
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
     return ids[0], ids[1]
+
+
+def two_waiters_at_risk(client: TestClient) -> tuple[str, str]:
+    """`two_waiters_day` with plates 粤A00000 and 粤A00001, planned, A started at 08:00 by t and not
+    finished, the live plan settled: by 10:30-11:00 both are at risk of missing their promises."""
+    first, second = two_waiters_day(client, plates=("粤A00000", "粤A00001"))
+    assert client.post(f"{TINY_PATH}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    event = {
+        "booking": first,
+        "operation": 0,
+        "technician": "t",
+        "action": "start",
+        "at": at("08:00").isoformat(),
+    }
+    assert client.post(f"{TINY_PATH}/clock", params=CLOCK_NOW, json=event).status_code == 201
+    settled(client, TINY_PATH)
+    return first, second
 
 
 def day_status(client: TestClient, hhmm: str) -> dict[str, Any]:

@@ -26,7 +26,6 @@ from scheduler.storage import Store
 from simulation.units import metric_label
 from tests.api.test_pickup import _overtime_tiny
 from tests.builders import (
-    CLOCK_NOW,
     DATE,
     DAY,
     WORKSHOP_ID,
@@ -34,9 +33,8 @@ from tests.builders import (
     fixed_clock,
     multi_day_workshop,
     put_workshop,
-    settled,
     store_workshop,
-    two_technician_workshop,
+    two_waiters_at_risk,
     two_waiters_day,
 )
 from tests.builders import TINY_PATH as W
@@ -110,23 +108,7 @@ def test_the_plan_page_lists_the_cars_at_risk_by_plate_and_words_its_figures_in_
     """Before: the at-risk list had booking ids only; "排程器 greedy。"; "3 (63 分钟)" with
     half-width brackets; the plan's header said 超时 (overtime) for late, its KPI 延误."""
     client = TestClient(create_app(f"sqlite:///{tmp_path / 'p.db'}", auth=False, clock=fixed_clock()))
-    put_workshop(client, two_technician_workshop())
-    ids = []
-    for i, hhmm in enumerate(("08:00", "09:00")):
-        body = {"service": "MAINT", "drop_off": at(hhmm).isoformat(), "waiter": True, "plate": f"粤A0000{i}"}
-        r = client.post(f"{W}/bookings", json=body)
-        assert r.status_code == 201, r.text
-        ids.append(r.json()["id"])
-    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
-    event = {
-        "booking": ids[0],
-        "operation": 0,
-        "technician": "t",
-        "action": "start",
-        "at": at("08:00").isoformat(),
-    }
-    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=event).status_code == 201
-    settled(client, W)
+    ids = two_waiters_at_risk(client)
     received = {"now": at("10:30").isoformat()}
     page = client.get(f"/workshops/tiny/plan/{DATE}", params=received, headers=ZH).text
     table = page[page.index('id="at-risk"') :]

@@ -18,14 +18,11 @@ with warnings.catch_warnings():
 from api.app import create_app
 from cli.testing import Server
 from tests.builders import (
-    CLOCK_NOW,
     DATE,
     NOW,
     at,
     fixed_clock,
-    put_workshop,
-    settled,
-    two_technician_workshop,
+    two_waiters_at_risk,
 )
 from tests.e2e.browser import ARGS, ARTIFACTS, CHROMIUM
 
@@ -34,7 +31,6 @@ if not CHROMIUM.exists():
     pytest.skip("no Chromium at /usr/bin/chromium (scripts/chromium.sh)", allow_module_level=True)
 
 PHONE = {"width": 360, "height": 740}
-W = "/v1/workshops/tiny"
 
 #: Each header cell's lines: the distinct tops of its text's line boxes.
 HEADER_LINES = """() => [...document.querySelectorAll('#at-risk thead th')].map(th => {
@@ -62,24 +58,7 @@ def _overlap(a: list[float], b: list[float]) -> bool:
 def _two_at_risk(db: Path) -> None:
     """tiny with two technicians, two waiters' cars (plates) at 08:00 and 09:00; the first started
     at 08:00 and not finished: by 11:00 both are at risk of missing their promises."""
-    client = TestClient(create_app(f"sqlite:///{db}", auth=False, clock=fixed_clock()))
-    put_workshop(client, two_technician_workshop())
-    ids = []
-    for i, hhmm in enumerate(("08:00", "09:00")):
-        body = {"service": "MAINT", "drop_off": at(hhmm).isoformat(), "waiter": True, "plate": f"粤A0000{i}"}
-        r = client.post(f"{W}/bookings", json=body)
-        assert r.status_code == 201, r.text
-        ids.append(r.json()["id"])
-    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
-    event = {
-        "booking": ids[0],
-        "operation": 0,
-        "technician": "t",
-        "action": "start",
-        "at": at("08:00").isoformat(),
-    }
-    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=event).status_code == 201
-    settled(client, W)
+    two_waiters_at_risk(TestClient(create_app(f"sqlite:///{db}", auth=False, clock=fixed_clock())))
 
 
 def test_the_plan_page_at_risk_and_now_read_cleanly_on_a_chinese_phone(tmp_path: Path) -> None:
