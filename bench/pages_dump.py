@@ -8,13 +8,19 @@ from a checkout's root:
     PYTHONPATH=. python -m bench.pages_dump > branch.html
 
 and on `git archive main` (this file copied into its bench/) the same, then `cmp` the two. The
-stored plan and the day's status the pages read are printed before them: after the clock events the
-stored plan is the live re-plan, made in the background by CP-SAT within its budget, so it (and the
-pages with it) may differ between two runs of the same tree; the slot answers do not."""
+stored plan and the day's status the pages read are printed before them. After the clock events the
+stored plan is the live re-plan; the dump makes it inside each clock request (`BAYPLAN_LIVE_REPLAN=sync`),
+and numbers the bookings (plans break ties by booking id, which the service draws at random), so every
+event is re-planned in order and two runs of one tree give the same bytes. In the background
+(the service's default) re-plans coalesce: which intermediate states get a plan of their own depends
+on timing, and each re-plan moves the rest of the day as little as possible from the last one, so the
+final live plan may differ between runs (each one valid and from the same events)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import os
 import re
 import tempfile
 import time
@@ -26,7 +32,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from scheduler.clock import FixedClock
+from scheduler.live_replan import LIVE_REPLAN_ENVIRONMENT
 from scheduler.scenarios import load_scenario
+from scheduler.service import PlanningService
 from simulation.results import ExperimentResult
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -35,6 +43,10 @@ DAY = dt.date(2026, 11, 24)
 
 
 def main() -> None:
+    os.environ[LIVE_REPLAN_ENVIRONMENT] = "sync"  # each event re-planned in order: the same bytes each run
+    # Booking ids are random, and plans break ties by id: numbered here so two runs plan alike.
+    numbers = itertools.count(1)
+    PlanningService.new_booking_id = staticmethod(lambda: f"BK-{next(numbers):012d}")  # type: ignore[method-assign]
     workshop = load_scenario("small-dealer").workshop
     with tempfile.TemporaryDirectory() as folder:
         clock = FixedClock(NOW)
@@ -75,8 +87,8 @@ def main() -> None:
                 if n == 1:
                     half = start + dt.timedelta(minutes=10)
                     client.post(f"{base}/clock", json={**body, "action": "pause", "at": half.isoformat()})
-            # What the pages read: the stored plan (the live re-plans after the clock events run in
-            # the background, CP-SAT within its budget) and the day's status as of 11:00.
+            # What the pages read: the stored plan (re-planned live inside each clock request) and
+            # the day's status as of 11:00.
             stored = client.get(f"{base}/plans/{DAY}").json()
             print("=== stored plan as the pages read it")
             for a in sorted(stored["assignments"], key=lambda a: (a["start"], a["booking"])):
