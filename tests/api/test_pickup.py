@@ -412,3 +412,55 @@ def test_a_workshop_change_sees_the_cars_out_from_earlier_days(client: TestClien
     changed = client.put("/v1/workshops/tiny", content=one, headers={"content-type": "application/json"})
     assert changed.status_code == 409, changed.text
     assert wed.json()["id"] in changed.text
+
+
+def test_a_change_that_keeps_the_car_into_the_next_morning_sees_that_mornings_cars(
+    client: TestClient,
+) -> None:
+    """loanrev-s27 (the reverse of review-s26 L1): one loan car. MAINT on Wednesday 08:00 takes it
+    (promised 15:30); the opening then moves to 09:00 by force, so that booking is at risk, but its
+    customer still comes at 08:00 and drives the car (the desk counts it). LONG on Tuesday 10:00 with
+    the car is promised Tuesday 15:30; moved to 13:00 its work ends 18:00, so it would be promised
+    Wednesday 09:00: two cars out on Wednesday 08:00-09:00. The move was checked on Tuesday only
+    (200); it is refused now, Wednesday's car named, nothing changed, and its alternatives bring
+    the car back in time. So is taking the car on a booking promised on Wednesday, and a new
+    booking promised then; without a car the move is taken."""
+    put_workshop(client, _overtime_tiny())
+    url = "/v1/workshops/tiny/bookings"
+    wed = client.post(url, json={"service": "MAINT", "drop_off": _at(WED, "08:00"), "loan_car": True})
+    assert wed.status_code == 201 and wed.json()["promised"] == _at(WED, "15:30"), wed.text
+    tue = client.post(url, json={"service": "LONG", "drop_off": _at(DATE, "10:00"), "loan_car": True})
+    assert tue.status_code == 201 and tue.json()["promised"] == _at(DATE, "15:30"), tue.text
+    nine = Workshop.model_validate(
+        {**_overtime_tiny().model_dump(mode="json"), "opening": {"start": "09:00", "end": "17:00"}}
+    )
+    forced = client.put(
+        "/v1/workshops/tiny?force=true",
+        content=nine.model_dump_json(),
+        headers={"content-type": "application/json"},
+    )
+    assert forced.status_code == 200, forced.text
+    assert client.get(f"{url}/{wed.json()['id']}").json()["at_risk"] is True
+    mine = f"{url}/{tue.json()['id']}"
+    reason = f"no loan car free until {WED} 15:30"
+    moved = client.patch(mine, json={"drop_off": _at(DATE, "13:00")})
+    assert moved.status_code == 409, moved.text
+    assert moved.json()["reason"] == reason
+    alternatives = moved.json()["alternatives"]
+    assert alternatives and all(a["promised"].startswith(DATE) for a in alternatives), alternatives
+    kept = client.get(mine).json()
+    assert (kept["drop_off"], kept["promised"], kept["loan_car"]) == (
+        _at(DATE, "10:00"),
+        _at(DATE, "15:30"),
+        True,
+    )
+    assert client.patch(mine, json={"drop_off": _at(DATE, "13:00"), "force": True}).status_code == 422
+    # Without the car the move is taken; taking the car then is refused the same way.
+    carless = client.patch(mine, json={"drop_off": _at(DATE, "13:00"), "loan_car": False})
+    assert carless.status_code == 200 and carless.json()["promised"] == _at(WED, "09:00"), carless.text
+    with_car = client.patch(mine, json={"loan_car": True})
+    assert with_car.status_code == 409 and with_car.json()["reason"] == reason, with_car.text
+    assert client.get(mine).json()["loan_car"] is False
+    assert client.delete(mine).status_code == 204
+    new = client.post(url, json={"service": "LONG", "drop_off": _at(DATE, "13:00"), "loan_car": True})
+    assert new.status_code == 409 and new.json()["reason"] == reason, new.text
