@@ -455,6 +455,8 @@ def test_a_change_that_keeps_the_car_into_the_next_morning_sees_that_mornings_ca
         True,
     )
     assert client.patch(mine, json={"drop_off": _at(DATE, "13:00"), "force": True}).status_code == 422
+    zh = client.patch(mine, json={"drop_off": _at(DATE, "13:00")}, headers={"Accept-Language": "zh-CN"})
+    assert zh.status_code == 409 and zh.json()["reason"] == f"{WED} 15:30 之前没有空闲的代步车", zh.text
     # Without the car the move is taken; taking the car then is refused the same way.
     carless = client.patch(mine, json={"drop_off": _at(DATE, "13:00"), "loan_car": False})
     assert carless.status_code == 200 and carless.json()["promised"] == _at(WED, "09:00"), carless.text
