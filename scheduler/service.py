@@ -1116,9 +1116,12 @@ class PlanningService:
             date = refused.drop_off.astimezone(workshop.tz).date()
             wants = Wants(refused.loan_car, refused.parts_eta)
 
+            day_of = partial(self._day, session, workshop)
+            out_before = partial(bookings_db.loan_car_out_before, session, workshop_id)
+
             def offers_on(d: dt.date) -> list[Offer]:
                 found = self._offers_or_none(workshop_id, refused, d, now, wants)
-                return _cars_back(partial(self._day, session, workshop), workshop, refused, found)[:5]
+                return _cars_back(day_of, out_before, workshop, refused, found)[:5]
 
             conflict.alternatives = offers_on(date)
             # A full day: the first of the next days with a time, so the desk has one to offer
@@ -1160,6 +1163,7 @@ class PlanningService:
             carried = multiday.carries_over(workshop, booking)
             freed: dict[dt.date, DayBook] = {}
             searched: dict[dt.date, DayBook] = {}  # the days read without it, searched here
+            out_before = partial(bookings_db.loan_car_out_before, session, workshop_id)
 
             def day_of(d: dt.date) -> DayBook:
                 if d not in freed:
@@ -1167,7 +1171,7 @@ class PlanningService:
                 return freed[d]
 
             def offers_on(d: dt.date) -> list[Offer]:
-                return _cars_back(day_of, workshop, booking, offered_on(d))
+                return _cars_back(day_of, out_before, workshop, booking, offered_on(d))
 
             def offered_on(d: dt.date) -> list[Offer]:
                 try:
@@ -1472,6 +1476,7 @@ class PlanningService:
         search: multiday.Search | None = None  # multi-day work's own search, if made (its refusal reuses it)
         ready_late: dt.datetime | None = None  # the earliest a fit ready after `keep_by` was ready
         car_late: str | None = None  # why a fit's loan car, out into a later day, has none free there
+        out_before = partial(bookings_db.loan_car_out_before, session, workshop.id)
 
         def kept(found: Offer | None) -> Offer | None:
             nonlocal ready_late, car_late
@@ -1481,7 +1486,7 @@ class PlanningService:
                 ready_late = found.promised if ready_late is None else min(ready_late, found.promised)
                 return None
             promised = found if keep_by is None else replace(found, promised=keep_by)
-            why = _car_not_back(reads, workshop, booking, promised, was)
+            why = _car_not_back(reads, out_before, workshop, booking, promised, was)
             if why is not None:
                 car_late = car_late or why
                 return None
@@ -1707,19 +1712,25 @@ def _first_parts_day(workshop: Workshop, booking: Booking, date: dt.date) -> dt.
 
 
 def _cars_back(
-    day_of: Callable[[dt.date], DayBook], workshop: Workshop, booking: Booking, offers: list[Offer]
+    day_of: Callable[[dt.date], DayBook],
+    out_before: Callable[[dt.date, dt.datetime], bool],
+    workshop: Workshop,
+    booking: Booking,
+    offers: list[Offer],
 ) -> list[Offer]:
     """The `offers` for `booking` (refused: its alternatives) whose loan car is free on each later
     day it is out (`_car_not_back`): the slot offers see their own day's cars only."""
     return [
         o
         for o in offers
-        if _car_not_back(day_of, workshop, booking.model_copy(update={"drop_off": o.drop_off}), o) is None
+        if _car_not_back(day_of, out_before, workshop, booking.model_copy(update={"drop_off": o.drop_off}), o)
+        is None
     ]
 
 
 def _car_not_back(
     day_of: Callable[[dt.date], DayBook],
+    out_before: Callable[[dt.date, dt.datetime], bool],
     workshop: Workshop,
     booking: Booking,
     offer: Offer,
@@ -1731,7 +1742,14 @@ def _car_not_back(
     day. A booking is checked on its own days (its drop-off day, multi-day work's `offer.days`), so
     a change that kept its car into the next morning was not checked there (loanrev-s27: the
     reverse of review-s26 L1). `was`: the booking before a change; within its span the car was
-    out already and takes nothing more (a new parts ETA keeps the promise: nothing to check)."""
+    out already and takes nothing more (a new parts ETA keeps the promise: nothing to check).
+
+    Only a day with a car of its own out before the promise is read (`out_before(date, promise)`:
+    a booking of that day with a loan car dropped off before it): a car out on a later day before
+    the promise that went out on an earlier day was out at the end of the last day checked too,
+    and that day's check counted it. The desk's promise on a later day is its first handover, when
+    its drop-offs begin, so such a car is one taken under other opening hours or advisors' shifts
+    (a booking kept at risk by a forced workshop change): mostly no day is read."""
     if not booking.loan_car or workshop.loan_cars is None:
         return None
     tz = workshop.tz
@@ -1748,7 +1766,7 @@ def _car_not_back(
         return None
     while date < min(last, LAST_DATE):
         date += dt.timedelta(days=1)
-        if date in offer.days:  # the multi-day search checked its car there
+        if date in offer.days or not out_before(date, offer.promised):  # the search checked its days
             continue
         why = day_of(date).loan_car_refusal(booking, offer)
         if why is not None:  # dated where the car comes back ("until 2026-11-25 15:30"), else the day
