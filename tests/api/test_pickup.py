@@ -466,3 +466,33 @@ def test_a_change_that_keeps_the_car_into_the_next_morning_sees_that_mornings_ca
     assert client.delete(mine).status_code == 204
     new = client.post(url, json={"service": "LONG", "drop_off": _at(DATE, "13:00"), "loan_car": True})
     assert new.status_code == 409 and new.json()["reason"] == reason, new.text
+
+
+def test_multi_day_work_promised_the_morning_after_its_last_day_sees_that_mornings_cars(
+    client: TestClient,
+) -> None:
+    """loanrev-s27: the multi-day search checks the loan car on the repair's own days (Tuesday,
+    Wednesday); its promise falls on Thursday's first handover, a day it does not check. One car:
+    Thursday 08:00 MAINT takes it, then the opening moves to 09:00 by force (that booking at risk,
+    its car still out). A repair dropped off Tuesday 09:00 with a car, parts on Wednesday 14:00,
+    works into Wednesday's overtime and would be promised Thursday 09:00: refused, naming
+    Thursday's car; without a car it is booked, promised then."""
+    ws = multi_day_workshop()
+    techs = [
+        t.model_copy(update={"max_overtime_minutes": 120}) if t.id == "zhao" else t for t in ws.technicians
+    ]
+    ws = ws.model_copy(update={"technicians": techs, "loan_cars": 1})
+    put_workshop(client, ws)
+    url = f"/v1/workshops/{WORKSHOP_ID}/bookings"
+    thu = client.post(url, json={"service": "MAINT", "drop_off": _at(THU, "08:00"), "loan_car": True})
+    assert thu.status_code == 201, thu.text
+    nine = {**ws.model_dump(mode="json"), "opening": {"start": "09:00", "end": "17:00"}}
+    forced = client.put(f"/v1/workshops/{WORKSHOP_ID}?force=true", json=nine)
+    assert forced.status_code == 200, forced.text
+    body = {"service": "REPAIR", "drop_off": _at(DATE, "09:00"), "parts_eta": _at(WED, "14:00")}
+    refused = client.post(url, json={**body, "loan_car": True})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["reason"] == f"no loan car free until {THU} {thu.json()['promised'][11:16]}"
+    carless = client.post(url, json=body)
+    assert carless.status_code == 201, carless.text
+    assert carless.json()["promised"] == _at(THU, "09:00"), carless.text
