@@ -1111,17 +1111,26 @@ class PlanningService:
         if own_place_free:
             conflict.alternatives = self._alternatives_without(workshop_id, refused, now)
             return
-        workshop = self.workshop(workshop_id)
-        date = refused.drop_off.astimezone(workshop.tz).date()
-        wants = Wants(refused.loan_car, refused.parts_eta)
-        conflict.alternatives = self._offers_or_none(workshop_id, refused, date, now, wants)[:5]
-        # A full day: the first of the next days with a time, so the desk has one to offer (from
-        # the first day its parts let it fit on: none before that has one).
-        first = _first_parts_day(workshop, refused, date)
-        later = first - dt.timedelta(days=1) if first > date else date
-        while not conflict.alternatives and later < min(first + ALTERNATIVE_DAYS, LAST_DATE):
-            later += dt.timedelta(days=1)
-            conflict.alternatives = self._offers_or_none(workshop_id, refused, later, now, wants)[:5]
+        with self.store.sessions() as session:
+            workshop = self.workshop(workshop_id, session)
+            date = refused.drop_off.astimezone(workshop.tz).date()
+            wants = Wants(refused.loan_car, refused.parts_eta)
+
+            day_of = partial(self._day, session, workshop)
+            out_before = partial(bookings_db.loan_car_out_before, session, workshop_id)
+
+            def offers_on(d: dt.date) -> list[Offer]:
+                found = self._offers_or_none(workshop_id, refused, d, now, wants)
+                return _cars_back(day_of, out_before, workshop, refused, found)[:5]
+
+            conflict.alternatives = offers_on(date)
+            # A full day: the first of the next days with a time, so the desk has one to offer
+            # (from the first day its parts let it fit on: none before that has one).
+            first = _first_parts_day(workshop, refused, date)
+            later = first - dt.timedelta(days=1) if first > date else date
+            while not conflict.alternatives and later < min(first + ALTERNATIVE_DAYS, LAST_DATE):
+                later += dt.timedelta(days=1)
+                conflict.alternatives = offers_on(later)
 
     def _offers_or_none(
         self, workshop_id: str, booking: Booking, date: dt.date, now: dt.datetime | None, wants: Wants
@@ -1154,6 +1163,7 @@ class PlanningService:
             carried = multiday.carries_over(workshop, booking)
             freed: dict[dt.date, DayBook] = {}
             searched: dict[dt.date, DayBook] = {}  # the days read without it, searched here
+            out_before = partial(bookings_db.loan_car_out_before, session, workshop_id)
 
             def day_of(d: dt.date) -> DayBook:
                 if d not in freed:
@@ -1161,6 +1171,9 @@ class PlanningService:
                 return freed[d]
 
             def offers_on(d: dt.date) -> list[Offer]:
+                return _cars_back(day_of, out_before, workshop, booking, offered_on(d))
+
+            def offered_on(d: dt.date) -> list[Offer]:
                 try:
                     not_past("date", d, now, workshop)
                     check_kind(workshop, booking.service, booking.fleet_partner, booking.loan_car)
@@ -1339,6 +1352,7 @@ class PlanningService:
                         now=now,
                         keep_by=keep_by,
                         offered=offered,
+                        was=old,
                     )
                 except (Conflict, InputError) as refused:
                     # No place for it yet (at risk, overbooked), for want of room or because the
@@ -1434,11 +1448,14 @@ class PlanningService:
         now: dt.datetime | None = None,
         keep_by: dt.datetime | None = None,
         offered: _Offered | None = None,
+        was: Booking | None = None,
     ) -> tuple[Booking, DayBook]:
         """Store `booking` where it fits the day (409 with alternatives if it does not); returns it
         with its promise, and the day after it. `idempotency`: (key, API key id, request hash).
         `keep_by`: the promise it already has and keeps (a fit ready later is no fit). `offered`:
-        the alternatives its last refused change was offered (the one at its time taken first)."""
+        the alternatives its last refused change was offered (the one at its time taken first).
+        A fit whose loan car would be out into a later day with none free there is no fit either
+        (`_car_not_back`; `was`: the booking before a change, whose car was out already)."""
         check_kind(workshop, booking.service, booking.fleet_partner, booking.loan_car)
         date = booking.drop_off.astimezone(workshop.tz).date()
         if not FIRST_DATE <= date <= LAST_DATE:  # a moment may be on the day after the last: no drop-off
@@ -1458,13 +1475,22 @@ class PlanningService:
         reads = _DayReads(self, session, workshop, day, version)  # multi-day work: each day read once
         search: multiday.Search | None = None  # multi-day work's own search, if made (its refusal reuses it)
         ready_late: dt.datetime | None = None  # the earliest a fit ready after `keep_by` was ready
+        car_late: str | None = None  # why a fit's loan car, out into a later day, has none free there
+        out_before = partial(bookings_db.loan_car_out_before, session, workshop.id)
 
         def kept(found: Offer | None) -> Offer | None:
-            nonlocal ready_late
-            if found is None or keep_by is None or found.promised <= keep_by:
-                return found
-            ready_late = found.promised if ready_late is None else min(ready_late, found.promised)
-            return None
+            nonlocal ready_late, car_late
+            if found is None:
+                return None
+            if keep_by is not None and found.promised > keep_by:
+                ready_late = found.promised if ready_late is None else min(ready_late, found.promised)
+                return None
+            promised = found if keep_by is None else replace(found, promised=keep_by)
+            why = _car_not_back(reads, out_before, workshop, booking, promised, was)
+            if why is not None:
+                car_late = car_late or why
+                return None
+            return found
 
         if multiday.carries_over(workshop, booking):
             found, search = self._multi_day_fit(session, workshop, day, booking, reads)
@@ -1498,6 +1524,8 @@ class PlanningService:
             reason = day.refusal(booking)
             if multiday.carries_over(workshop, booking):  # its days' own rules, where the day's mislead
                 reason = multiday.refusal(day, booking, reads, search) or reason
+            if car_late is not None:  # it fits the day, but its loan car is not free on a later one
+                reason = car_late
             if ready_late is not None and keep_by is not None:
                 reason = N_("it would be ready at %(ready)s, after its promised pickup %(promised)s") % {
                     "ready": moment_words(ready_late, workshop.tz, date),
@@ -1681,6 +1709,69 @@ def _first_parts_day(workshop: Workshop, booking: Booking, date: dt.date) -> dt.
         return date
     parts_day = booking.parts_eta.astimezone(workshop.tz).date()
     return max(date, min(parts_day, LAST_DATE) - dt.timedelta(days=service.max_days - 1))
+
+
+def _cars_back(
+    day_of: Callable[[dt.date], DayBook],
+    out_before: Callable[[dt.date, dt.datetime], bool],
+    workshop: Workshop,
+    booking: Booking,
+    offers: list[Offer],
+) -> list[Offer]:
+    """The `offers` for `booking` (refused: its alternatives) whose loan car is free on each later
+    day it is out (`_car_not_back`): the slot offers see their own day's cars only."""
+    return [
+        o
+        for o in offers
+        if _car_not_back(day_of, out_before, workshop, booking.model_copy(update={"drop_off": o.drop_off}), o)
+        is None
+    ]
+
+
+def _car_not_back(
+    day_of: Callable[[dt.date], DayBook],
+    out_before: Callable[[dt.date, dt.datetime], bool],
+    workshop: Workshop,
+    booking: Booking,
+    offer: Offer,
+    was: Booking | None = None,
+) -> str | None:
+    """Why `booking`'s loan car, out from its drop-off until `offer`'s promise on a later day, is
+    not free on one of the later days it is out (`day_of`: each day as the desk counts its cars,
+    those out from earlier days too); None: a car is free on each, or none is out past its drop-off
+    day. A booking is checked on its own days (its drop-off day, multi-day work's `offer.days`), so
+    a change that kept its car into the next morning was not checked there (loanrev-s27: the
+    reverse of review-s26 L1). `was`: the booking before a change; within its span the car was
+    out already and takes nothing more (a new parts ETA keeps the promise: nothing to check).
+
+    Only a day with a car of its own out before the promise is read (`out_before(date, promise)`:
+    a booking of that day with a loan car dropped off before it): a car out on a later day before
+    the promise that went out on an earlier day was out at the end of the last day checked too,
+    and that day's check counted it. The desk's promise on a later day is its first handover, when
+    its drop-offs begin, so such a car is one taken under other opening hours or advisors' shifts
+    (a booking kept at risk by a forced workshop change): mostly no day is read."""
+    if not booking.loan_car or workshop.loan_cars is None:
+        return None
+    tz = workshop.tz
+    date, last = booking.drop_off.astimezone(tz).date(), offer.promised.astimezone(tz).date()
+    if last <= date:
+        return None
+    if (
+        was is not None
+        and was.loan_car
+        and was.promised is not None
+        and was.drop_off <= booking.drop_off
+        and offer.promised <= was.promised
+    ):
+        return None
+    while date < min(last, LAST_DATE):
+        date += dt.timedelta(days=1)
+        if date in offer.days or not out_before(date, offer.promised):  # the search checked its days
+            continue
+        why = day_of(date).loan_car_refusal(booking, offer)
+        if why is not None:  # dated where the car comes back ("until 2026-11-25 15:30"), else the day
+            return why if why != N_("no loan car free") else refusals.on_day(date, why)
+    return None
 
 
 def _parts_not_clocked_before(

@@ -633,6 +633,36 @@ def test_a_change_never_moves_clocked_work_off_its_day(client: TestClient) -> No
     assert plan.status_code == 200, plan.text
 
 
+def test_a_repair_at_risk_has_its_parts_work_clocked_on_its_drop_off_day_alone(client: TestClient) -> None:
+    """loanrev-s27, the parts-ETA-after-clocked-work rule (etaclocked-s26) for a repair at risk: it
+    has no witness, so the rule cannot tell which operations a later day's events name. No such
+    events can exist: kept at risk (the strip clocked Tuesday, the parts forced to Wednesday 15:00)
+    it holds its drop-off day alone, and its paint clocked on Wednesday is refused there (a repair
+    clocked on a later day is never put at risk: 173f578, review-s20 D3). Clocked on Tuesday, the
+    paint (it needs the parts) was started at 14:00: a later ETA is refused, not forceable, naming it;
+    an ETA before 14:00 is taken (still at risk)."""
+    rid, _ = _repair_waiting_for_parts(client)
+    assert _clock(client, rid, "start", f"{DATE}T08:00:00+08:00", "zhao", 0).status_code == 201
+    assert _clock(client, rid, "finish", f"{DATE}T11:00:00+08:00", "zhao", 0).status_code == 201
+    forced = client.patch(f"{BOOKINGS}/{rid}", json={"parts_eta": f"{WED}T15:00:00+08:00", "force": True})
+    assert forced.status_code == 200 and forced.json()["at_risk"] is True, forced.text
+    on_wednesday = _clock(client, rid, "start", f"{WED}T10:00:00+08:00", "zhou", 0)
+    assert on_wednesday.status_code == 409, on_wednesday.text
+    assert _clock(client, rid, "start", f"{DATE}T11:00:00+08:00", "zhao", 1).status_code == 201
+    assert _clock(client, rid, "finish", f"{DATE}T14:00:00+08:00", "zhao", 1).status_code == 201
+    assert _clock(client, rid, "start", f"{DATE}T14:00:00+08:00", "zhou", 2).status_code == 201
+    later = {"parts_eta": f"{WED}T16:00:00+08:00"}
+    for body in (later, {**later, "force": True}):
+        refused = client.patch(f"{BOOKINGS}/{rid}", json=body)
+        assert refused.status_code == 409 and refused.json()["forceable"] is False, refused.text
+        assert "its operation 3 (paint) was clocked at" in refused.json()["detail"], refused.text
+    assert client.get(f"{BOOKINGS}/{rid}").json()["parts_eta"] == f"{WED}T15:00:00+08:00"
+    earlier = client.patch(f"{BOOKINGS}/{rid}", json={"parts_eta": f"{DATE}T13:00:00+08:00", "force": True})
+    assert earlier.status_code == 200 and earlier.json()["parts_eta"] == f"{DATE}T13:00:00+08:00", (
+        earlier.text
+    )
+
+
 def _started_on_tuesday(client: TestClient) -> str:
     """A MAINT booking of the tiny workshop, dropped off Tuesday 08:00 and started then: its id."""
     put_workshop(client, tiny_workshop())

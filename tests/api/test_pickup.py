@@ -412,3 +412,87 @@ def test_a_workshop_change_sees_the_cars_out_from_earlier_days(client: TestClien
     changed = client.put("/v1/workshops/tiny", content=one, headers={"content-type": "application/json"})
     assert changed.status_code == 409, changed.text
     assert wed.json()["id"] in changed.text
+
+
+def test_a_change_that_keeps_the_car_into_the_next_morning_sees_that_mornings_cars(
+    client: TestClient,
+) -> None:
+    """loanrev-s27 (the reverse of review-s26 L1): one loan car. MAINT on Wednesday 08:00 takes it
+    (promised 15:30); the opening then moves to 09:00 by force, so that booking is at risk, but its
+    customer still comes at 08:00 and drives the car (the desk counts it). LONG on Tuesday 10:00 with
+    the car is promised Tuesday 15:30; moved to 13:00 its work ends 18:00, so it would be promised
+    Wednesday 09:00: two cars out on Wednesday 08:00-09:00. The move was checked on Tuesday only
+    (200); it is refused now, Wednesday's car named, nothing changed, and its alternatives bring
+    the car back in time. So is taking the car on a booking promised on Wednesday, and a new
+    booking promised then; without a car the move is taken."""
+    put_workshop(client, _overtime_tiny())
+    url = "/v1/workshops/tiny/bookings"
+    wed = client.post(url, json={"service": "MAINT", "drop_off": _at(WED, "08:00"), "loan_car": True})
+    assert wed.status_code == 201 and wed.json()["promised"] == _at(WED, "15:30"), wed.text
+    tue = client.post(url, json={"service": "LONG", "drop_off": _at(DATE, "10:00"), "loan_car": True})
+    assert tue.status_code == 201 and tue.json()["promised"] == _at(DATE, "15:30"), tue.text
+    nine = Workshop.model_validate(
+        {**_overtime_tiny().model_dump(mode="json"), "opening": {"start": "09:00", "end": "17:00"}}
+    )
+    forced = client.put(
+        "/v1/workshops/tiny?force=true",
+        content=nine.model_dump_json(),
+        headers={"content-type": "application/json"},
+    )
+    assert forced.status_code == 200, forced.text
+    assert client.get(f"{url}/{wed.json()['id']}").json()["at_risk"] is True
+    mine = f"{url}/{tue.json()['id']}"
+    reason = f"no loan car free until {WED} 15:30"
+    moved = client.patch(mine, json={"drop_off": _at(DATE, "13:00")})
+    assert moved.status_code == 409, moved.text
+    assert moved.json()["reason"] == reason
+    alternatives = moved.json()["alternatives"]
+    assert alternatives and all(a["promised"].startswith(DATE) for a in alternatives), alternatives
+    kept = client.get(mine).json()
+    assert (kept["drop_off"], kept["promised"], kept["loan_car"]) == (
+        _at(DATE, "10:00"),
+        _at(DATE, "15:30"),
+        True,
+    )
+    assert client.patch(mine, json={"drop_off": _at(DATE, "13:00"), "force": True}).status_code == 422
+    zh = client.patch(mine, json={"drop_off": _at(DATE, "13:00")}, headers={"Accept-Language": "zh-CN"})
+    assert zh.status_code == 409 and zh.json()["reason"] == f"{WED} 15:30 之前没有空闲的代步车", zh.text
+    # Without the car the move is taken; taking the car then is refused the same way.
+    carless = client.patch(mine, json={"drop_off": _at(DATE, "13:00"), "loan_car": False})
+    assert carless.status_code == 200 and carless.json()["promised"] == _at(WED, "09:00"), carless.text
+    with_car = client.patch(mine, json={"loan_car": True})
+    assert with_car.status_code == 409 and with_car.json()["reason"] == reason, with_car.text
+    assert client.get(mine).json()["loan_car"] is False
+    assert client.delete(mine).status_code == 204
+    new = client.post(url, json={"service": "LONG", "drop_off": _at(DATE, "13:00"), "loan_car": True})
+    assert new.status_code == 409 and new.json()["reason"] == reason, new.text
+
+
+def test_multi_day_work_promised_the_morning_after_its_last_day_sees_that_mornings_cars(
+    client: TestClient,
+) -> None:
+    """loanrev-s27: the multi-day search checks the loan car on the repair's own days (Tuesday,
+    Wednesday); its promise falls on Thursday's first handover, a day it does not check. One car:
+    Thursday 08:00 MAINT takes it, then the opening moves to 09:00 by force (that booking at risk,
+    its car still out). A repair dropped off Tuesday 09:00 with a car, parts on Wednesday 14:00,
+    works into Wednesday's overtime and would be promised Thursday 09:00: refused, naming
+    Thursday's car; without a car it is booked, promised then."""
+    ws = multi_day_workshop()
+    techs = [
+        t.model_copy(update={"max_overtime_minutes": 120}) if t.id == "zhao" else t for t in ws.technicians
+    ]
+    ws = ws.model_copy(update={"technicians": techs, "loan_cars": 1})
+    put_workshop(client, ws)
+    url = f"/v1/workshops/{WORKSHOP_ID}/bookings"
+    thu = client.post(url, json={"service": "MAINT", "drop_off": _at(THU, "08:00"), "loan_car": True})
+    assert thu.status_code == 201, thu.text
+    nine = {**ws.model_dump(mode="json"), "opening": {"start": "09:00", "end": "17:00"}}
+    forced = client.put(f"/v1/workshops/{WORKSHOP_ID}?force=true", json=nine)
+    assert forced.status_code == 200, forced.text
+    body = {"service": "REPAIR", "drop_off": _at(DATE, "09:00"), "parts_eta": _at(WED, "14:00")}
+    refused = client.post(url, json={**body, "loan_car": True})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["reason"] == f"no loan car free until {THU} {thu.json()['promised'][11:16]}"
+    carless = client.post(url, json=body)
+    assert carless.status_code == 201, carless.text
+    assert carless.json()["promised"] == _at(THU, "09:00"), carless.text

@@ -69,3 +69,28 @@ def test_a_booking_without_a_key_leaves_no_tombstone(db_url: str) -> None:
     service.cancel(workshop.id, "b1")
     with service.store.sessions() as session:
         assert session.scalar(sa.text("SELECT count(*) FROM cancelled_bookings")) == 0
+
+
+def test_loan_car_out_before_reads_the_days_own_loan_car_drop_offs(db_url: str) -> None:
+    """loanrev-s27: whether a booking of the day with a loan car was dropped off before a moment
+    (the later-day check of a loan car out past its drop-off day reads a day only then)."""
+    service, workshop = _service(db_url)
+    workshop = workshop.model_copy(update={"loan_cars": 2})
+    service.put_workshop(workshop)
+    day = NOW.date() + dt.timedelta(days=1)
+    nine = dt.datetime.combine(day, dt.time(9), tzinfo=workshop.tz)
+    service.book(workshop.id, Booking(id="car", service="MAINT", drop_off=nine, loan_car=True), None)
+    service.book(
+        workshop.id, Booking(id="none", service="MAINT", drop_off=nine - dt.timedelta(hours=1)), None
+    )
+    try:
+        with service.store.sessions() as session:
+
+            def out(date: dt.date, moment: dt.datetime) -> bool:
+                return bookings_db.loan_car_out_before(session, workshop.id, date, moment)
+
+            assert out(day, nine + dt.timedelta(minutes=1)) is True
+            assert out(day, nine) is False  # dropped off then, not before; the one before has no car
+            assert out(day + dt.timedelta(days=1), nine + dt.timedelta(days=1)) is False  # none that day
+    finally:
+        service.close()

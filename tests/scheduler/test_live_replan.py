@@ -1,0 +1,101 @@
+"""The live re-plan (scheduler.live_replan) plans from the day's plan request as the normal plan path
+builds it (PlanningService.plan_inputs): the vehicles held for later work and the loan cars out
+from earlier days are in its `held`, so the validator gate counts their cars and leaves out a
+booking whose car is not there (loanrev-s27)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from scheduler.contract import Booking, Plan, Workshop
+from scheduler.service import PlanningService
+from scheduler.shopfloor import ShopFloor
+from scheduler.slots import CapacityRules
+from scheduler.storage import Store
+from scheduler.validator import RULE_LOAN_CARS, validate_plan
+from tests.builders import DAY, WORKSHOP_ID, at, fixed_clock, multi_day_workshop, tiny_workshop
+
+WED = DAY + dt.timedelta(days=1)
+
+
+@pytest.fixture
+def service(db_url: str) -> Iterator[PlanningService]:
+    made = PlanningService(
+        Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
+    )
+    yield made
+    made.close()
+
+
+def _live_plan_after(
+    service: PlanningService, workshop_id: str, date: dt.date, event: dict[str, object]
+) -> Plan:
+    """The day's live plan once `event` is clocked (re-planned inside the request)."""
+    moment = event["at"]
+    assert isinstance(moment, dt.datetime)
+    floor = ShopFloor(service, background=False)
+    try:
+        floor.clock(workshop_id, event, "key-1", None, moment)  # as of the event: the rest of the day
+    finally:
+        floor.close()
+    return service.stored_plan(workshop_id, date)
+
+
+def _loan_car_breaks(service: PlanningService, workshop_id: str, date: dt.date, plan: Plan) -> list[str]:
+    request, _, _ = service.plan_inputs(workshop_id, date, 1.0)
+    assert request.held, "the day holds a car out with no work of it"
+    return [v.message for v in validate_plan(request, plan) if v.rule == RULE_LOAN_CARS]
+
+
+def test_a_live_replan_counts_the_car_of_a_vehicle_held_for_later_work(service: PlanningService) -> None:
+    """Two loan cars: a repair held on Tuesday (its work from Wednesday) has one, the oil change at
+    13:00 the other; cut to one car by force, the oil change is at risk. A clock event on Tuesday
+    re-plans the day live: the oil change stays out of the plan ("no loan car free"), as the
+    normal plan leaves it out. A live request without the held vehicle placed it: two cars out."""
+    ws = multi_day_workshop(max_days=4, loan_cars=2)
+    service.put_workshop(ws)
+    service.book(WORKSHOP_ID, Booking(id="first", service="REPAIR", drop_off=at("08:00")), None)
+    service.book(WORKSHOP_ID, Booking(id="held", service="REPAIR", drop_off=at("08:00"), loan_car=True), None)
+    service.book(WORKSHOP_ID, Booking(id="oil", service="LUBE", drop_off=at("13:00"), loan_car=True), None)
+    service.put_workshop(ws.model_copy(update={"loan_cars": 1}), force=True)
+    assert {b.id: b.at_risk for b in service.bookings(WORKSHOP_ID, DAY)}["oil"] is True
+    event = {"booking": "first", "operation": 0, "technician": "zhao", "action": "start", "at": at("08:05")}
+    live = _live_plan_after(service, WORKSHOP_ID, DAY, event)
+    assert live.planner == "greedy" and "first" in {a.booking for a in live.assignments}
+    assert "oil" not in {a.booking for a in live.assignments}
+    assert "no loan car free" in {u.booking: u.reason for u in live.unassigned}["oil"]
+    assert _loan_car_breaks(service, WORKSHOP_ID, DAY, live) == []
+
+
+def test_a_live_replan_counts_a_car_out_from_an_earlier_day(service: PlanningService) -> None:
+    """Two loan cars, opening 10:00: LONG dropped off Tuesday 13:00 with one is promised Wednesday
+    10:00; the opening moves to 08:00 and Wednesday 08:00 books the other; cut to one car by force,
+    that booking is at risk. A clock event on Wednesday (another booking started at 09:00) re-plans
+    the day live: the booking at risk stays out of it (Tuesday's car is out until 10:00)."""
+    tiny = tiny_workshop(
+        closing="17:00", shift_end="17:00", services={"MAINT": ("Maint", 60), "LONG": ("Long", 300)}
+    )
+    techs = [t.model_copy(update={"max_overtime_minutes": 60}) for t in tiny.technicians]
+    two = tiny.model_copy(update={"technicians": techs, "loan_cars": 2})
+    late = Workshop.model_validate(
+        {**two.model_dump(mode="json"), "opening": {"start": "10:00", "end": "17:00"}}
+    )
+    service.put_workshop(late)
+    long, _ = service.book(
+        "tiny", Booking(id="long", service="LONG", drop_off=at("13:00"), loan_car=True), None
+    )
+    assert long.promised == at("10:00", WED)
+    service.put_workshop(two)
+    service.book("tiny", Booking(id="early", service="MAINT", drop_off=at("08:00", WED), loan_car=True), None)
+    service.book("tiny", Booking(id="nine", service="MAINT", drop_off=at("09:00", WED)), None)
+    service.put_workshop(two.model_copy(update={"loan_cars": 1}), force=True)
+    assert {b.id: b.at_risk for b in service.bookings("tiny", WED)} == {"early": True, "nine": False}
+    event = {"booking": "nine", "operation": 0, "technician": "t", "action": "start", "at": at("09:00", WED)}
+    live = _live_plan_after(service, "tiny", WED, event)
+    assert "nine" in {a.booking for a in live.assignments}
+    assert "early" not in {a.booking for a in live.assignments}
+    assert "no loan car free" in {u.booking: u.reason for u in live.unassigned}["early"]
+    assert _loan_car_breaks(service, "tiny", WED, live) == []
