@@ -46,6 +46,7 @@ from solver.problem import DayProblem, DaySolution, JobData, Placement
 
 __all__ = [
     "EJECTION_SECONDS",
+    "WAITER_RETRY_SECONDS",
     "NO_WANTS",
     "CapacityRules",
     "DayBook",
@@ -60,6 +61,13 @@ EJECTION_SECONDS = 0.025
 machine, only later) one immediate answer may spend moving bookings out of the way
 (scheduler.ejection) to find the times the quick fit misses; the exact search (CP-SAT, in the
 background) decides what is left."""
+
+WAITER_RETRY_SECONDS = 0.2
+"""The exact search's limit (CP-SAT seconds) for a waiter's times once one of them was left unproven
+in the same search (`DayBook._complete`). Aimed at the desk's close (`_aimed`), a waiter on a full day
+is mostly a fit CP-SAT finds in a few hundredths of a second or one it does not find within the whole
+limit: the rest of his binary search gets a short look each instead of the full limit (waitercost-s27).
+A time left unproven is not offered, as before."""
 
 
 Reshuffled = dict[int, tuple[list[Placement], dict[str, tuple[Assignment, ...]]] | None]
@@ -1261,12 +1269,15 @@ class DayBook:
             reach = next((i for i in range(last + 1, bad) if not self._reachable(probes[i])), None)
             if reach is not None:
                 bad, bound = reach, probes[reach].drop_off
+            limit = exact_seconds
             while bad - last > 1:
                 mid = (last + bad) // 2
-                found, proven = self._fit_exactly(probes[mid], exact_seconds, workers)
+                found, proven = self._fit_exactly(probes[mid], limit, workers)
                 if found is None:
                     bad = mid
                     bound = probes[mid].drop_off if proven else bound
+                    if not proven and probes[mid].waiter:
+                        limit = min(exact_seconds, WAITER_RETRY_SECONDS)  # WAITER_RETRY_SECONDS
                 else:
                     fits[mid], last = found, mid
         later: Offer | None = None
