@@ -513,6 +513,34 @@ def test_a_waiter_time_whose_shortest_work_ends_after_the_desks_close_is_proven_
     assert day.offers_and_bound("MAINT", waiter=False, exact_seconds=5.0, workers=1)[1] is None
 
 
+@pytest.mark.parametrize(
+    ("waiter", "status", "shortened"),
+    [(True, "unknown", True), (True, "infeasible", False), (False, "unknown", False)],
+)
+def test_a_waiters_exact_search_looks_briefly_at_the_times_after_one_left_unproven(
+    monkeypatch: pytest.MonkeyPatch, waiter: bool, status: str, shortened: bool
+) -> None:
+    """waitercost-s27: on a day where nothing fits at once (the quick fits and the repair find
+    nothing), the exact binary search asks CP-SAT about several times. Once a waiter's time is left
+    unproven within the whole limit, the rest of his search gets `WAITER_RETRY_SECONDS` each; a time
+    proven not to fit, or a drop-off customer's search, keeps the whole limit every time. Nothing
+    unproven is offered."""
+    day = DayBook(_workshop(), DAY, [], CapacityRules(walk_in_holdback=0.0))
+    limits: list[float] = []
+
+    def answered(problem: Any, hint: Any, params: Any) -> tuple[str, None]:
+        limits.append(params.time_limit_seconds)
+        return status, None
+
+    monkeypatch.setattr(DayBook, "_quick_fits", lambda self, probes, availability: [None] * len(probes))
+    monkeypatch.setattr(DayBook, "_reshuffle", lambda self, booking, job, availability: None)
+    monkeypatch.setattr(slots, "fit_all", answered)
+    offers, _ = day.offers_and_bound("MAINT", waiter=waiter, exact_seconds=1.0, workers=1, ejection_seconds=0.0)
+    assert offers == [] and len(limits) >= 3
+    retry = slots.WAITER_RETRY_SECONDS if shortened else 1.0
+    assert limits == [1.0] + [retry] * (len(limits) - 1)
+
+
 def test_refusals_name_the_waiter_cap_the_holdback_and_the_day_being_full() -> None:
     ws = _workshop(technicians=[_data()["technicians"][0]], bays=[{"id": "G1", "kind": "general"}])
     day = DayBook(ws, DAY, [], CapacityRules(waiters_per_slot=1, walk_in_holdback=0.0))
