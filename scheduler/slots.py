@@ -46,8 +46,8 @@ from solver.problem import DayProblem, DaySolution, JobData, Placement
 
 __all__ = [
     "EJECTION_SECONDS",
-    "WAITER_RETRY_SECONDS",
     "NO_WANTS",
+    "WAITER_RETRY_SECONDS",
     "CapacityRules",
     "DayBook",
     "Offer",

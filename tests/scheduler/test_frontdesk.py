@@ -535,7 +535,9 @@ def test_a_waiters_exact_search_looks_briefly_at_the_times_after_one_left_unprov
     monkeypatch.setattr(DayBook, "_quick_fits", lambda self, probes, availability: [None] * len(probes))
     monkeypatch.setattr(DayBook, "_reshuffle", lambda self, booking, job, availability: None)
     monkeypatch.setattr(slots, "fit_all", answered)
-    offers, _ = day.offers_and_bound("MAINT", waiter=waiter, exact_seconds=1.0, workers=1, ejection_seconds=0.0)
+    offers, _ = day.offers_and_bound(
+        "MAINT", waiter=waiter, exact_seconds=1.0, workers=1, ejection_seconds=0.0
+    )
     assert offers == [] and len(limits) >= 3
     retry = slots.WAITER_RETRY_SECONDS if shortened else 1.0
     assert limits == [1.0] + [retry] * (len(limits) - 1)
