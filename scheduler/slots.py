@@ -41,7 +41,7 @@ from scheduler.translate import (
     placements_from_assignments,
     technician_data,
 )
-from solver.model import SolveParameters, fit_all
+from solver.model import LastJobFits, SolveParameters, fit_all
 from solver.problem import DayProblem, DaySolution, JobData, Placement
 
 __all__ = [
@@ -539,8 +539,12 @@ class DayBook:
         None when proven impossible or not found within `seconds` (so an offer is always sound)."""
         return self._fit_exactly(booking, seconds, workers)[0]
 
-    def _fit_exactly(self, booking: Booking, seconds: float, workers: int) -> tuple[Offer | None, bool]:
-        """`fit_exactly`, and whether a None is proven (CP-SAT: infeasible), not a time-out."""
+    def _fit_exactly(
+        self, booking: Booking, seconds: float, workers: int, shared: LastJobFits | None = None
+    ) -> tuple[Offer | None, bool]:
+        """`fit_exactly`, and whether a None is proven (CP-SAT: infeasible), not a time-out. With
+        `shared`, one binary search's checks (the same day and hint, only the drop-off differing)
+        share the CP-SAT model built for the first (`solver.model.LastJobFits`)."""
         bookings = [b for b, _ in self.accepted] + [booking]
         compiled = compile_request(
             PlanRequest(
@@ -559,7 +563,7 @@ class DayBook:
         if new_job is not problem.jobs[-1]:
             problem = replace(problem, jobs=(*problem.jobs[:-1], new_job))
         status, solution = fit_all(
-            problem, hint, SolveParameters(time_limit_seconds=seconds, workers=workers)
+            problem, hint, SolveParameters(time_limit_seconds=seconds, workers=workers), shared=shared
         )
         if solution is None:
             return None, status == "infeasible"
@@ -1270,9 +1274,10 @@ class DayBook:
             if reach is not None:
                 bad, bound = reach, probes[reach].drop_off
             limit = exact_seconds
+            shared = LastJobFits()
             while bad - last > 1:
                 mid = (last + bad) // 2
-                found, proven = self._fit_exactly(probes[mid], limit, workers)
+                found, proven = self._fit_exactly(probes[mid], limit, workers, shared)
                 if found is None:
                     bad = mid
                     bound = probes[mid].drop_off if proven else bound
