@@ -1282,7 +1282,7 @@ class DayBook:
                     bad = mid
                     bound = probes[mid].drop_off if proven else bound
                     if not proven and probes[mid].waiter:
-                        limit = min(exact_seconds, WAITER_RETRY_SECONDS)  # WAITER_RETRY_SECONDS
+                        limit = min(exact_seconds, WAITER_RETRY_SECONDS)
                 else:
                     fits[mid], last = found, mid
         later: Offer | None = None
