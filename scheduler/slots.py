@@ -41,12 +41,13 @@ from scheduler.translate import (
     placements_from_assignments,
     technician_data,
 )
-from solver.model import SolveParameters, fit_all
+from solver.model import LastJobFits, SolveParameters, fit_all
 from solver.problem import DayProblem, DaySolution, JobData, Placement
 
 __all__ = [
     "EJECTION_SECONDS",
     "NO_WANTS",
+    "WAITER_RETRY_SECONDS",
     "CapacityRules",
     "DayBook",
     "Offer",
@@ -60,6 +61,13 @@ EJECTION_SECONDS = 0.025
 machine, only later) one immediate answer may spend moving bookings out of the way
 (scheduler.ejection) to find the times the quick fit misses; the exact search (CP-SAT, in the
 background) decides what is left."""
+
+WAITER_RETRY_SECONDS = 0.2
+"""The exact search's limit (CP-SAT seconds) for a waiter's times once one of them was left unproven
+in the same search (`DayBook._complete`). Aimed at the desk's close (`_aimed`), a waiter on a full day
+is mostly a fit CP-SAT finds in a few hundredths of a second or one it does not find within the whole
+limit: the rest of his binary search gets a short look each instead of the full limit (waitercost-s27).
+A time left unproven is not offered, as before."""
 
 
 Reshuffled = dict[int, tuple[list[Placement], dict[str, tuple[Assignment, ...]]] | None]
@@ -531,8 +539,12 @@ class DayBook:
         None when proven impossible or not found within `seconds` (so an offer is always sound)."""
         return self._fit_exactly(booking, seconds, workers)[0]
 
-    def _fit_exactly(self, booking: Booking, seconds: float, workers: int) -> tuple[Offer | None, bool]:
-        """`fit_exactly`, and whether a None is proven (CP-SAT: infeasible), not a time-out."""
+    def _fit_exactly(
+        self, booking: Booking, seconds: float, workers: int, shared: LastJobFits | None = None
+    ) -> tuple[Offer | None, bool]:
+        """`fit_exactly`, and whether a None is proven (CP-SAT: infeasible), not a time-out. With
+        `shared`, one binary search's checks (the same day and hint, only the drop-off differing)
+        share the CP-SAT model built for the first (`solver.model.LastJobFits`)."""
         bookings = [b for b, _ in self.accepted] + [booking]
         compiled = compile_request(
             PlanRequest(
@@ -551,7 +563,7 @@ class DayBook:
         if new_job is not problem.jobs[-1]:
             problem = replace(problem, jobs=(*problem.jobs[:-1], new_job))
         status, solution = fit_all(
-            problem, hint, SolveParameters(time_limit_seconds=seconds, workers=workers)
+            problem, hint, SolveParameters(time_limit_seconds=seconds, workers=workers), shared=shared
         )
         if solution is None:
             return None, status == "infeasible"
@@ -1261,12 +1273,16 @@ class DayBook:
             reach = next((i for i in range(last + 1, bad) if not self._reachable(probes[i])), None)
             if reach is not None:
                 bad, bound = reach, probes[reach].drop_off
+            limit = exact_seconds
+            shared = LastJobFits()
             while bad - last > 1:
                 mid = (last + bad) // 2
-                found, proven = self._fit_exactly(probes[mid], exact_seconds, workers)
+                found, proven = self._fit_exactly(probes[mid], limit, workers, shared)
                 if found is None:
                     bad = mid
                     bound = probes[mid].drop_off if proven else bound
+                    if not proven and probes[mid].waiter:
+                        limit = min(exact_seconds, WAITER_RETRY_SECONDS)
                 else:
                     fits[mid], last = found, mid
         later: Offer | None = None

@@ -19,6 +19,7 @@ from scheduler.kpis import NO_KPIS
 from scheduler.scenarios import load_scenario
 from scheduler.slots import CapacityRules, DayBook, Offer, Wants
 from scheduler.validator import validate_plan
+from solver import model as solver_model
 from tests.builders import DAY
 
 TZ = "Asia/Shanghai"
@@ -511,6 +512,80 @@ def test_a_waiter_time_whose_shortest_work_ends_after_the_desks_close_is_proven_
     assert offers[-1].drop_off == _at("10:30") and bound == _at("11:00")
     monkeypatch.undo()
     assert day.offers_and_bound("MAINT", waiter=False, exact_seconds=5.0, workers=1)[1] is None
+
+
+@pytest.mark.parametrize(
+    ("waiter", "status", "shortened"),
+    [(True, "unknown", True), (True, "infeasible", False), (False, "unknown", False)],
+)
+def test_a_waiters_exact_search_looks_briefly_at_the_times_after_one_left_unproven(
+    monkeypatch: pytest.MonkeyPatch, waiter: bool, status: str, shortened: bool
+) -> None:
+    """waitercost-s27: on a day where nothing fits at once (the quick fits and the repair find
+    nothing), the exact binary search asks CP-SAT about several times. Once a waiter's time is left
+    unproven within the whole limit, the rest of his search gets `WAITER_RETRY_SECONDS` each; a time
+    proven not to fit, or a drop-off customer's search, keeps the whole limit every time. Nothing
+    unproven is offered."""
+    day = DayBook(_workshop(), DAY, [], CapacityRules(walk_in_holdback=0.0))
+    limits: list[float] = []
+
+    def answered(problem: Any, hint: Any, params: Any, shared: Any = None) -> tuple[str, None]:
+        limits.append(params.time_limit_seconds)
+        return status, None
+
+    monkeypatch.setattr(DayBook, "_quick_fits", lambda self, probes, availability: [None] * len(probes))
+    monkeypatch.setattr(DayBook, "_reshuffle", lambda self, booking, job, availability: None)
+    monkeypatch.setattr(slots, "fit_all", answered)
+    offers, _ = day.offers_and_bound(
+        "MAINT", waiter=waiter, exact_seconds=1.0, workers=1, ejection_seconds=0.0
+    )
+    assert offers == [] and len(limits) >= 3
+    retry = slots.WAITER_RETRY_SECONDS if shortened else 1.0
+    assert limits == [1.0] + [retry] * (len(limits) - 1)
+
+
+@pytest.mark.parametrize("waiter", [True, False])
+def test_one_exact_search_builds_its_model_once_and_answers_each_time_as_a_fresh_model_would(
+    monkeypatch: pytest.MonkeyPatch, waiter: bool
+) -> None:
+    """waitercost-s27: the checks of one binary search share the CP-SAT model built for the first
+    (`solver.model.LastJobFits`: only the new booking's drop-off differs, held by a constraint).
+    At every candidate time of a day with two bookings and one technician, the shared model gives
+    the verdict a model built for that time gives (fits, proven not to, both in 10 s), builds once,
+    and each fit it finds is a plan that keeps every promise (validator)."""
+    rules = CapacityRules(walk_in_holdback=0.0, afternoon_handover="11:30")
+    ws = _workshop(technicians=[_data()["technicians"][0]], bays=[{"id": "G1", "kind": "general"}])
+    day = DayBook(ws, DAY, [], rules)
+    for booked in (
+        Booking(id="x", service="MAINT", drop_off=_at("10:30"), promised=_at("15:00")),
+        Booking(id="y", service="MAINT", drop_off=_at("08:00"), promised=_at("09:30")),
+    ):
+        offer = day.try_insert(booked)
+        assert offer is not None
+        day = day.with_booking(booked, offer)
+    builds: list[int] = []
+    original = solver_model.build
+
+    def counted(problem: Any) -> Any:
+        builds.append(len(problem.jobs))
+        return original(problem)
+
+    monkeypatch.setattr(solver_model, "build", counted)
+    shared = solver_model.LastJobFits()
+    verdicts = []
+    for drop_off in day.candidate_times():
+        probe = Booking(id="w", service="MAINT", drop_off=drop_off, waiter=waiter)
+        found, proven = day._fit_exactly(probe, 10.0, 1, shared)
+        fresh, fresh_proven = day._fit_exactly(probe, 10.0, 1)
+        assert (found is None, proven) == (fresh is None, fresh_proven)
+        verdicts.append(found is not None)
+        if found is not None:
+            as_offered = {"id": found.assignments[0].booking, "promised": found.promised}
+            _on_time(day.with_booking(probe.model_copy(update=as_offered), found))
+    # A waiter fits up to 10:30 and is proven not to from 11:00 (desk closes 11:30): both verdicts
+    # compared; a drop-off customer fits at every time (promised the next morning).
+    assert any(verdicts) and all(verdicts) != waiter
+    assert len(builds) == 1 + len(verdicts)  # the shared model once, a fresh one per time
 
 
 def test_refusals_name_the_waiter_cap_the_holdback_and_the_day_being_full() -> None:
