@@ -14,11 +14,12 @@ pydantic message not listed there, and the texts of the simulation's history and
 from __future__ import annotations
 
 import datetime as dt
+import email.message
 import inspect
 import json
 import math
 import re
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Coroutine, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, get_args
@@ -30,6 +31,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -68,7 +70,8 @@ ERRORS: dict[int | str, dict[str, object]] = {
     413: {"model": Problem, "description": "the body is too large"},
     415: {
         "model": MediaTypeProblem,
-        "description": "a JSON route's body sent as something else (text/plain, a form, no Content-Type)",
+        "description": "a JSON route's body sent as something else (text/plain, a form, no Content-Type),"
+        " or the CSV import's as JSON, a form or with no Content-Type",
     },
     429: {"model": Problem, "description": "the solver pool (plans, or simulations) is busy: retry later"},
     503: {"model": Problem, "description": "a solver process died: retry"},
@@ -475,24 +478,86 @@ def _not_json(request: Request, body: object) -> bool:
     model refuses with a 422 ["body"] "Input should be a valid dictionary" (review-s25); it is a 415
     naming the Content-Type. Checked only once validation failed: no cost to a good request, and the
     route's own dependencies (the key's 401/403) come first. A route of another body (the CSV
-    import's text/csv) and a request with no body are left to their 422."""
+    import's text/csv: its own 415 in BodyRoute) and a request with no body are left to their 422."""
     route = request.scope.get("route")
     field = getattr(route, "body_field", None)
     expects = getattr(getattr(field, "field_info", None), "media_type", None)
     return expects == JSON and isinstance(body, bytes | bytearray) and bool(body)
 
 
-def _unsupported(request: Request, content_type: str | None) -> JSONResponse:
-    """415: a JSON route's body came as `content_type` (None: none said)."""
+def _unsupported(request: Request, content_type: str | None, expected: str = JSON) -> JSONResponse:
+    """415: a body that came as `content_type` (None: none said) where the route reads `expected`."""
     if content_type:
         text = N_("Content-Type %(content_type)r is not accepted here: send the body as %(expected)s") % {
             "content_type": content_type,
-            "expected": JSON,
+            "expected": expected,
         }
     else:
-        text = N_("no Content-Type: send the body as %(expected)s") % {"expected": JSON}
-    content = {"detail": _worded(request, text), "content_type": content_type, "expected": JSON}
+        text = N_("no Content-Type: send the body as %(expected)s") % {"expected": expected}
+    content: dict[str, object] = {
+        "detail": _worded(request, text),
+        "content_type": content_type,
+        "expected": expected,
+    }
     return JSONResponse(status_code=415, content=content)
+
+
+CSV = "text/csv"
+
+
+def _media(content_type: str) -> str:
+    """A Content-Type's media type, lower case ("text/plain" when it names none), as FastAPI reads
+    the header (email.message)."""
+    message = email.message.Message()
+    message["content-type"] = content_type
+    return message.get_content_type()
+
+
+def _is_json(media_type: str) -> bool:
+    """Whether FastAPI reads a body of `media_type` as JSON: application/json, application/*+json."""
+    kind, _, subtype = media_type.partition("/")
+    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def media_refusal(scope: Scope, expected: str) -> JSONResponse | None:
+    """The 415 for a request to a route reading `expected` (JSON, or the CSV import's text/csv)
+    whose Content-Type it cannot take, None when it can (left to the route and its 422): the CSV
+    import's body as JSON, a multipart form, or with no Content-Type (which FastAPI reads as JSON);
+    sent as any other type (text/csv, text/plain, curl's default form type) it is read as text, as
+    before.
+    A request with an empty body (Content-Length 0) is left to the route."""
+    headers = Headers(scope=scope)
+    if headers.get("content-length") == "0":
+        return None
+    content_type = headers.get("content-type")
+    if content_type is None:
+        return _unsupported(Request(scope), None, expected) if expected == CSV else None
+    media_type = _media(content_type)
+    if expected == CSV and (_is_json(media_type) or media_type == "multipart/form-data"):
+        return _unsupported(Request(scope), content_type, expected)
+    return None
+
+
+class BodyRoute(APIRoute):
+    """Every API router's route class (`APIRouter(route_class=BodyRoute)`): a route with a JSON or
+    CSV body checks its Content-Type (media_refusal) before FastAPI reads the body. The check runs
+    after routing and before the route's dependencies: like the 413, the 415 of a CSV body sent
+    as JSON comes before the key is checked (FastAPI reads a JSON body, and refuses one it cannot
+    parse, before it checks the key)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        field = self.body_field
+        expected = getattr(getattr(field, "field_info", None), "media_type", None)
+        if expected not in (JSON, CSV):
+            return handler
+        reads = str(expected)
+
+        async def checked(request: Request) -> Response:
+            refused = media_refusal(request.scope, reads)
+            return refused if refused is not None else await handler(request)
+
+        return checked
 
 
 def install(app: FastAPI) -> None:

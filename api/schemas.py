@@ -234,7 +234,9 @@ class Problem(BaseModel):
 
 class MediaTypeProblem(Problem):
     content_type: str | None = Field(description="the Content-Type the body came with (null: none)")
-    expected: str = Field(description="the Content-Type the route reads: application/json")
+    expected: str = Field(
+        description="the Content-Type the route reads: application/json (the CSV import: text/csv)"
+    )
 
 
 class InputIssue(BaseModel):

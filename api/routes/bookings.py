@@ -9,14 +9,14 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.auth import BookingKey, BookingsReadKey
 from api.deps import BookingNowQuery, ServiceDep
-from api.errors import located
+from api.errors import BodyRoute, located
 from api.examples import EXAMPLE_BOOKING, json_body
 from api.i18n import booking_in_words, translator
 from api.schemas import BookingChange, BookingIn, DayBooking, InputProblem
 from scheduler import phases
 from scheduler.contract import Booking, Day
 
-router = APIRouter(prefix="/v1/workshops", tags=["bookings"])
+router = APIRouter(prefix="/v1/workshops", tags=["bookings"], route_class=BodyRoute)
 
 
 @router.post(

@@ -240,3 +240,31 @@ def test_a_non_json_body_is_refused_after_the_key_is_checked(db_url: str) -> Non
     assert refused.status_code == 403, refused.text
     r = client.post(f"{W}/bookings", content=b"{}", headers={**plain, "X-API-Key": admin})
     assert r.status_code == 415 and r.json()["content_type"] == "text/plain", r.text
+
+
+def test_the_csv_import_sent_as_json_a_form_or_untyped_is_a_415_naming_text_csv(client: TestClient) -> None:
+    """smallfix-s27: the CSV import sent with `Content-Type: application/json` was a 422 (FastAPI
+    read the file as JSON: "Invalid JSON"), and a valid JSON string was read as the file. As a JSON
+    route's body sent as text/plain, it is a 415 naming the Content-Type sent and text/csv; nothing
+    is booked. A body sent as text (text/csv, text/plain, curl's default form type) is read as before."""
+    put_workshop(client, tiny_workshop())
+    csv = f"service,drop_off\nMAINT,{_at('09:00')}\n"
+    sent = {"application/json": csv.encode(), "application/json; charset=utf-8": json.dumps(csv).encode(),
+            "application/vnd.rows+json": b"[]", "multipart/form-data; boundary=b": csv.encode(),
+            "": csv.encode()}  # fmt: skip
+    for content_type, body in sent.items():
+        headers = {"content-type": content_type} if content_type else {}
+        r = client.post(f"{W}/bookings/import", content=body, headers=headers)
+        assert r.status_code == 415, (content_type, r.status_code, r.text)
+        answer = r.json()
+        assert answer["content_type"] == (content_type or None) and answer["expected"] == "text/csv", answer
+        named = repr(content_type) if content_type else "no Content-Type"
+        assert named in answer["detail"] and "text/csv" in answer["detail"], answer
+    zh_json = {"content-type": "application/json", "Accept-Language": "zh-CN"}
+    zh = client.post(f"{W}/bookings/import", content=csv, headers=zh_json)
+    assert zh.status_code == 415 and "请以 text/csv 发送" in zh.json()["detail"], zh.text
+    assert client.get(f"{W}/bookings", params={"date": DATE}).json() == []  # nothing booked
+    for content_type in ("text/csv", "text/plain", "application/x-www-form-urlencoded"):
+        r = client.post(f"{W}/bookings/import", content=csv, headers={"content-type": content_type})
+        assert r.status_code == 200 and len(r.json()["accepted"]) == 1, (content_type, r.text)
+        assert client.delete(f"{W}/bookings/{r.json()['accepted'][0]['booking']['id']}").status_code == 204
