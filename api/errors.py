@@ -13,6 +13,7 @@ pydantic message not listed there, and the texts of the simulation's history and
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import email.message
 import inspect
@@ -71,7 +72,8 @@ ERRORS: dict[int | str, dict[str, object]] = {
     415: {
         "model": MediaTypeProblem,
         "description": "a JSON route's body sent as something else (text/plain, a form, no Content-Type),"
-        " or the CSV import's as JSON, a form or with no Content-Type",
+        " the CSV import's as JSON, a form or with no Content-Type, or a body declared in a charset"
+        " other than UTF-8 (`charset`)",
     },
     429: {"model": Problem, "description": "the solver pool (plans, or simulations) is busy: retry later"},
     503: {"model": Problem, "description": "a solver process died: retry"},
@@ -485,9 +487,17 @@ def _not_json(request: Request, body: object) -> bool:
     return expects == JSON and isinstance(body, bytes | bytearray) and bool(body)
 
 
-def _unsupported(request: Request, content_type: str | None, expected: str = JSON) -> JSONResponse:
-    """415: a body that came as `content_type` (None: none said) where the route reads `expected`."""
-    if content_type:
+def _unsupported(
+    request: Request, content_type: str | None, expected: str = JSON, charset: str | None = None
+) -> JSONResponse:
+    """415: a body that came as `content_type` (None: none said) where the route reads `expected`;
+    or, with `charset`, one declared in that charset (bodies are read as UTF-8 only)."""
+    if charset is not None:
+        text = N_("charset %(charset)r is not accepted: send the body as %(expected)s in UTF-8") % {
+            "charset": charset,
+            "expected": expected,
+        }
+    elif content_type:
         text = N_("Content-Type %(content_type)r is not accepted here: send the body as %(expected)s") % {
             "content_type": content_type,
             "expected": expected,
@@ -499,18 +509,28 @@ def _unsupported(request: Request, content_type: str | None, expected: str = JSO
         "content_type": content_type,
         "expected": expected,
     }
+    if charset is not None:
+        content["charset"] = charset
     return JSONResponse(status_code=415, content=content)
 
 
 CSV = "text/csv"
 
 
-def _media(content_type: str) -> str:
-    """A Content-Type's media type, lower case ("text/plain" when it names none), as FastAPI reads
-    the header (email.message)."""
+def _media(content_type: str) -> tuple[str, str | None]:
+    """A Content-Type's media type ("text/plain" when it names none) and charset, both lower case
+    (the charset None when not given), as FastAPI reads the header (email.message)."""
     message = email.message.Message()
     message["content-type"] = content_type
-    return message.get_content_type()
+    return message.get_content_type(), message.get_content_charset()
+
+
+def _utf8(charset: str) -> bool:
+    """Whether `charset` names UTF-8 (utf-8, UTF8, "utf-8"…; a name no codec has does not)."""
+    try:
+        return codecs.lookup(charset).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def _is_json(media_type: str) -> bool:
@@ -521,10 +541,12 @@ def _is_json(media_type: str) -> bool:
 
 def media_refusal(scope: Scope, expected: str) -> JSONResponse | None:
     """The 415 for a request to a route reading `expected` (JSON, or the CSV import's text/csv)
-    whose Content-Type it cannot take, None when it can (left to the route and its 422): the CSV
-    import's body as JSON, a multipart form, or with no Content-Type (which FastAPI reads as JSON);
-    sent as any other type (text/csv, text/plain, curl's default form type) it is read as text, as
-    before.
+    whose Content-Type it cannot take, None when it can (left to the route and its 422):
+    - a charset other than UTF-8, on any such route: JSON is UTF-8 (RFC 8259 8.1) and the CSV import
+      is read as UTF-8; nothing is decoded from another charset (it was read as UTF-8 all the same);
+    - the CSV import's body as JSON, a multipart form, or with no Content-Type (which FastAPI reads
+      as JSON); sent as any other type (text/csv, text/plain, curl's default form type) it is read
+      as text, as before.
     A request with an empty body (Content-Length 0) is left to the route."""
     headers = Headers(scope=scope)
     if headers.get("content-length") == "0":
@@ -532,7 +554,9 @@ def media_refusal(scope: Scope, expected: str) -> JSONResponse | None:
     content_type = headers.get("content-type")
     if content_type is None:
         return _unsupported(Request(scope), None, expected) if expected == CSV else None
-    media_type = _media(content_type)
+    media_type, charset = _media(content_type)
+    if charset is not None and not _utf8(charset):
+        return _unsupported(Request(scope), content_type, expected, charset)
     if expected == CSV and (_is_json(media_type) or media_type == "multipart/form-data"):
         return _unsupported(Request(scope), content_type, expected)
     return None
@@ -541,9 +565,9 @@ def media_refusal(scope: Scope, expected: str) -> JSONResponse | None:
 class BodyRoute(APIRoute):
     """Every API router's route class (`APIRouter(route_class=BodyRoute)`): a route with a JSON or
     CSV body checks its Content-Type (media_refusal) before FastAPI reads the body. The check runs
-    after routing and before the route's dependencies: like the 413, the 415 of a CSV body sent
-    as JSON comes before the key is checked (FastAPI reads a JSON body, and refuses one it cannot
-    parse, before it checks the key)."""
+    after routing and before the route's dependencies: like the 413, the 415 of a charset or of a
+    CSV body sent as JSON comes before the key is checked (FastAPI reads a JSON body, and refuses
+    one it cannot parse, before it checks the key)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

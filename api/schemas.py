@@ -237,6 +237,10 @@ class MediaTypeProblem(Problem):
     expected: str = Field(
         description="the Content-Type the route reads: application/json (the CSV import: text/csv)"
     )
+    charset: str | None = Field(
+        default=None,
+        description="the charset the body was declared in, when refused for it (bodies are read as UTF-8)",
+    )
 
 
 class InputIssue(BaseModel):
