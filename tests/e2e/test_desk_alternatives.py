@@ -116,7 +116,17 @@ def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(served: Serve
             assert all(a["drop_off"].startswith(DATE) and a["drop_off"].endswith("+08:00") for a in offered)
             page.locator("#alternatives button").first.wait_for()
             spans, buttons = shown_alternatives(page)
-            assert buttons == [fill(said["move_to"], time=a["drop_off"][11:16]) for a in offered]
+            # smallfix-s27: the booking's own drop-off (08:00) was offered as "Move to 08:00"; it
+            # reads "Keep 08:00, pickup …", as the parts ETA form's alternative at its own time.
+            own = body["drop_off"]
+            assert offered[0]["drop_off"] == own
+            assert buttons == [
+                fill(said["keep_drop_off"], time="08:00", pickup=when(a["promised"], a["drop_off"]))
+                if a["drop_off"] == own
+                else fill(said["move_to"], time=a["drop_off"][11:16])
+                for a in offered
+            ]
+            assert fill(said["move_to"], time="08:00") not in buttons
             assert spans == [fill(said["slot"], drop_off=a["drop_off"][11:16],
                                   pickup=when(a["promised"], a["drop_off"])) for a in offered]  # fmt: skip
             assert page.locator("#status").inner_text().startswith(fill(said["not_moved"], problem=""))
