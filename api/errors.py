@@ -44,6 +44,7 @@ from scheduler.errors import (
     Conflict,
     InputError,
     NotFound,
+    PreconditionFailed,
     WorkshopConflict,
     precise_loc,
     shorten_echoes,
@@ -364,6 +365,14 @@ def _workshop_conflict(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _precondition(request: Request, exc: Exception) -> JSONResponse:
+    """412: a conditional request's header (If-Match) does not hold; the current tag in the body
+    and as the answer's ETag."""
+    assert isinstance(exc, PreconditionFailed)
+    content = {"detail": _worded(request, str(exc)), "header": exc.header, "etag": exc.current}
+    return JSONResponse(status_code=412, content=content, headers={"ETag": exc.current})
+
+
 def _plain(
     status: int, text: str = "{}", headers: dict[str, str] | None = None
 ) -> Callable[..., JSONResponse]:
@@ -594,6 +603,7 @@ def install(app: FastAPI) -> None:
         (NotFound, _plain(404, "unknown {}")),
         (Conflict, _conflict),
         (WorkshopConflict, _workshop_conflict),
+        (PreconditionFailed, _precondition),
         (JobCancelled, _plain(409, "the job was cancelled ({})")),
         (ElsewhereError, _plain(409)),
         (Busy, _plain(429, headers={"Retry-After": "5"})),

@@ -243,6 +243,11 @@ class MediaTypeProblem(Problem):
     )
 
 
+class PreconditionProblem(Problem):
+    header: str = Field(description="the request header whose precondition failed: If-Match")
+    etag: str = Field(description="the booking's current revision (its ETag): read it again to change it")
+
+
 class InputIssue(BaseModel):
     loc: list[str | int] = Field(description="where: ['header', 'Idempotency-Key'], ['body', 'drop_off']")
     msg: str
