@@ -234,7 +234,18 @@ class Problem(BaseModel):
 
 class MediaTypeProblem(Problem):
     content_type: str | None = Field(description="the Content-Type the body came with (null: none)")
-    expected: str = Field(description="the Content-Type the route reads: application/json")
+    expected: str = Field(
+        description="the Content-Type the route reads: application/json (the CSV import: text/csv)"
+    )
+    charset: str | None = Field(
+        default=None,
+        description="the charset the body was declared in, when refused for it (bodies are read as UTF-8)",
+    )
+
+
+class PreconditionProblem(Problem):
+    header: str = Field(description="the request header whose precondition failed: If-Match")
+    etag: str = Field(description="the booking's current revision (its ETag): read it again to change it")
 
 
 class InputIssue(BaseModel):

@@ -1,6 +1,6 @@
 """The booking desk's checks on a request before any capacity rule: the day not past, the drop-off
-within the opening hours, the service, fleet partner and loan car the workshop's own, and what an
-idempotent replay must match."""
+within the opening hours, the service, fleet partner and loan car the workshop's own, what an
+idempotent replay must match, and a booking's revision (its ETag) that a PATCH's If-Match names."""
 
 from __future__ import annotations
 
@@ -116,3 +116,28 @@ def check_kind(workshop: Workshop, service: str, fleet_partner: str | None, loan
             else N_("unknown fleet partner %(fleet_partner)r (the workshop has no fleet bays)")
             % {"fleet_partner": fleet_partner},
         )
+
+
+IF_MATCH = "If-Match"
+
+
+def revision(booking: Booking) -> str:
+    """The booking's stored revision as a strong entity tag (RFC 9110 8.8.3, quoted): a hash of it as
+    stored (read back from its row), so any change to it (time, promise, details, at risk) changes
+    the tag, and the same revision has the same tag in every language it is read in."""
+    return '"' + hashlib.sha256(booking.model_dump_json().encode()).hexdigest()[:32] + '"'
+
+
+def if_match_holds(if_match: str, current: str) -> bool:
+    """Whether an If-Match header holds for a booking whose tag is `current`: "*", or a list of tags
+    naming it, compared strongly (a weak tag, W/"…", never matches: RFC 9110 13.1.1); a tag sent
+    without its quotes is read as quoted."""
+    for sent in if_match.split(","):
+        tag = sent.strip()
+        if (
+            tag == "*"
+            or tag == current
+            or (tag and not tag.startswith(("W/", '"')) and f'"{tag}"' == current)
+        ):
+            return True
+    return False

@@ -133,6 +133,17 @@ class Conflict(RuntimeError):
         clocked before the new ETA); the answer says so (`forceable: false`)."""
 
 
+class PreconditionFailed(RuntimeError):
+    """A conditional request whose precondition does not hold (412): a booking PATCH whose
+    `If-Match` does not name the booking's current revision (it changed since it was read);
+    nothing is changed. `header` names the request header, `current` is the current entity tag."""
+
+    def __init__(self, message: str, header: str, current: str) -> None:
+        super().__init__(message)
+        self.header = header
+        self.current = current
+
+
 class CancelledReplay(Conflict):
     """A booking request retried under the idempotency key of a booking that was cancelled since
     (409): not booked again; names the cancelled booking and when it was cancelled."""

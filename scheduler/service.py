@@ -43,17 +43,21 @@ from scheduler.desk_checks import (
     DETAILS,
     FORCEABLE,
     IDEMPOTENCY_FIELD,
+    IF_MATCH,
     check_kind,
     drop_off_in_opening_hours,
     drop_off_not_past,
+    if_match_holds,
     not_past,
     request_hash,
+    revision,
 )
 from scheduler.errors import (
     CancelledReplay,
     Conflict,
     InputError,
     NotFound,
+    PreconditionFailed,
     WorkshopConflict,
     from_validation_error,
 )
@@ -1267,10 +1271,13 @@ class PlanningService:
         changes: dict[str, object],
         force: bool = False,
         now: dt.datetime | None = None,
+        if_match: str | None = None,
     ) -> Booking:
         """Move or change a booking: it must fit the day without its old place, or nothing changes
         (`now`: the moment of the change, default the service's clock; a new drop-off before it is
-        refused).
+        refused). With `if_match` (the request's If-Match), only while the booking is still the
+        revision it names (`desk_checks.revision`), checked under the workshop's lock: else
+        PreconditionFailed (412), nothing changed; without it, the later writer wins.
         With `force`, a change of the parts ETA (and the customer's details) that no longer fits is
         kept anyway, the booking at risk (as a forced workshop change leaves one): its promise
         stands, it holds no room, and the next plan places it if it can."""
@@ -1284,9 +1291,19 @@ class PlanningService:
                 row = bookings_db.get(session, workshop_id, booking_id)
                 if row is None:
                     raise NotFound(N_("booking %(booking_id)r") % {"booking_id": booking_id})
+                old = bookings_db.booking_of(row)
+                if if_match is not None and not if_match_holds(if_match, current := revision(old)):
+                    raise PreconditionFailed(
+                        N_(
+                            "%(header)s %(sent)s does not name the booking's current revision %(current)s:"
+                            " it changed since it was read; read it again and send the change again"
+                        )
+                        % {"header": IF_MATCH, "sent": if_match, "current": current},
+                        IF_MATCH,
+                        current,
+                    )
                 workshops_db.touch(locked, self.clock.now())
                 workshop = self.workshop(workshop_id, session)
-                old = bookings_db.booking_of(row)
                 if changes.get("service", old.service) != old.service:
                     clocked_on = events_db.clocked_days(session, workshop_id, booking_id)
                     if clocked_on:  # its events name operations by index: another service's (review-s25)

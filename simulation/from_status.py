@@ -41,6 +41,7 @@ from simulation.policies import POLICIES
 from simulation.replication import Job, Outcome, _scenario, measure
 from simulation.results import ExperimentResult
 from simulation.rules import StaffingRules
+from simulation.runners import backend_name
 
 #: The metric: the share of the status's open vehicles done by the end of day 1 (the status day).
 SERVED_DAY1 = "status_served_day1"
@@ -322,13 +323,13 @@ def run_from_status(
         for job in jobs:
             outcomes.append(run_status_job(job))
             tick()
-        backend = N_("in-process")
+        backend = backend_name(1, None)
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for future in as_completed([pool.submit(run_status_job, job) for job in jobs]):
                 outcomes.append(future.result())
                 tick()
-        backend = N_("process pool x%(workers)s") % {"workers": workers}
+        backend = backend_name(workers, None)
     wall = time.perf_counter() - began
     result = aggregate(
         scenario, rule_sets, period, replications, seed, policy, growth, outcomes, backend, wall

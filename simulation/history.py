@@ -38,6 +38,7 @@ import csv
 import datetime as dt
 import gzip
 import io
+import stat
 import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -202,6 +203,30 @@ def _open_text(path: Path) -> IO[str]:
     return path.open(encoding="utf-8-sig", newline="")
 
 
+def _not_a_history_file(p: Path) -> str | None:
+    """What is wrong with `p` as a history file to read (the path as the user gave it), None when it
+    is a regular file: not there, a directory, a device (/dev/null), a named pipe (each worker
+    process reads the file again: a pipe gives its rows once), or another kind of file. An empty
+    regular file is read, and said to be empty (`read_history`)."""
+    try:
+        mode = p.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return N_("no history file %(path)r") % {"path": str(p)}
+    except OSError as exc:  # no permission to look, a name too long, a loop of links
+        return N_("%(path)r cannot be read: %(why)s") % {"path": str(p), "why": exc.strerror or exc}
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return N_("%(path)r is a directory, not a history file") % {"path": str(p)}
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return N_("%(path)r is a device, not a history file") % {"path": str(p)}
+    if stat.S_ISFIFO(mode):
+        return N_("%(path)r is a named pipe, not a history file: it is read more than once, give a file") % {
+            "path": str(p)
+        }
+    return N_("%(path)r is not a regular file, not a history file") % {"path": str(p)}
+
+
 def load_history(
     path: str | Path,
     *,
@@ -214,10 +239,9 @@ def load_history(
     `services` are the scenario's service codes: a code outside them (after mapping) is a bad row.
     """
     p = Path(path)
-    if p.is_dir():
-        raise InputError("history", N_("%(path)r is a directory, not a history file") % {"path": str(p)})
-    if not p.is_file():
-        raise InputError("history", N_("no history file %(path)r") % {"path": str(p)})
+    wrong = _not_a_history_file(p)
+    if wrong is not None:
+        raise InputError("history", wrong)
     try:
         with _open_text(p) as handle:
             return read_history(handle, mapping=mapping, services=services, skip_bad=skip_bad, source=str(p))

@@ -21,9 +21,16 @@ def run_jobs(
 ) -> tuple[list[Outcome], str]:
     """The outcomes and the backend that ran them: the Dask cluster at `cluster`, else run_local."""
     if cluster is not None:
-        return run_on_cluster(jobs, tick, cluster), f"dask {cluster}"
-    backend = N_("in-process") if workers <= 1 else N_("process pool x%(workers)s") % {"workers": workers}
-    return run_local(jobs, tick, workers), backend
+        return run_on_cluster(jobs, tick, cluster), backend_name(workers, cluster)
+    return run_local(jobs, tick, workers), backend_name(workers, None)
+
+
+def backend_name(workers: int, cluster: str | None) -> str:
+    """What ran a simulation's jobs, as its result and report name it (a marked template, read in
+    the report's language: the zh run line "进程池 ×2", "Dask 集群 tcp://…")."""
+    if cluster is not None:
+        return N_("Dask cluster %(address)s") % {"address": cluster}
+    return N_("in-process") if workers <= 1 else N_("process pool x%(workers)s") % {"workers": workers}
 
 
 def run_local(jobs: list[Job], tick: Callable[[], None], workers: int = 2) -> list[Outcome]:

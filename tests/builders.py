@@ -419,7 +419,8 @@ def experiment_result(
     diffs = {k: Metric(mean=m, low=lo, high=hi, unit=METRIC_UNITS[k]) for k, (m, lo, hi) in versus.items()}
     return ExperimentResult(
         scenario="dealer-2011", period="peak (apr)", start=DAY, days=5, replications=10, seed=1,
-        policy="fcfs", growth=1.0, backend="local", wall_seconds=3.2, events=120_000, wait_edges=WAIT_EDGES,
+        policy="fcfs", growth=1.0, backend="process pool x2", wall_seconds=3.2, events=120_000,
+        wait_edges=WAIT_EDGES,
         rule_sets=[rule_set(names[0], 0.0, {}), rule_set(names[1], -31.0, diffs)],
     )  # fmt: skip
 

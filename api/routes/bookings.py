@@ -9,14 +9,15 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.auth import BookingKey, BookingsReadKey
 from api.deps import BookingNowQuery, ServiceDep
-from api.errors import located
+from api.errors import BodyRoute, located
 from api.examples import EXAMPLE_BOOKING, json_body
 from api.i18n import booking_in_words, translator
-from api.schemas import BookingChange, BookingIn, DayBooking, InputProblem
+from api.schemas import BookingChange, BookingIn, DayBooking, InputProblem, PreconditionProblem
 from scheduler import phases
 from scheduler.contract import Booking, Day
+from scheduler.desk_checks import revision
 
-router = APIRouter(prefix="/v1/workshops", tags=["bookings"])
+router = APIRouter(prefix="/v1/workshops", tags=["bookings"], route_class=BodyRoute)
 
 
 @router.post(
@@ -73,33 +74,75 @@ async def book(
 @router.get(
     "/{workshop_id}/bookings/{booking_id}",
     summary="A booking",
-    description="One booking with its promised pickup.",
+    description="One booking with its promised pickup. Its `ETag` header names the booking's stored"
+    " revision (the same in every language): send it as `If-Match` on a PATCH to change the booking"
+    " only if nobody changed it since.",
+    responses={
+        200: {
+            "headers": {
+                "ETag": {"description": "the booking's stored revision", "schema": {"type": "string"}}
+            }
+        }
+    },
 )
 def get_booking(
-    workshop_id: str, booking_id: str, request: Request, service: ServiceDep, _: BookingsReadKey
+    workshop_id: str,
+    booking_id: str,
+    request: Request,
+    response: Response,
+    service: ServiceDep,
+    _: BookingsReadKey,
 ) -> Booking:
-    return booking_in_words(service.booking(workshop_id, booking_id), translator(request))
+    booking = service.booking(workshop_id, booking_id)
+    response.headers["ETag"] = revision(booking)
+    return booking_in_words(booking, translator(request))
 
 
 @router.patch(
     "/{workshop_id}/bookings/{booking_id}",
     summary="Change a booking",
     description="The change must fit the day without the booking's old place, or nothing changes (409"
-    " with alternatives); with `force`, a parts_eta change that no longer fits is kept, the booking at risk.",
+    " with alternatives); with `force`, a parts_eta change that no longer fits is kept, the booking at risk."
+    " With `If-Match` (the `ETag` a GET gave), only while the booking is still that revision, else 412"
+    " naming the header and the current `etag`, nothing changed; without it the later change wins."
+    " The answer's `ETag` names the changed booking's revision.",
     openapi_extra=json_body({"drop_off": "2026-11-24T10:00:00+08:00", "waiter": True}),
+    responses={
+        200: {
+            "headers": {
+                "ETag": {"description": "the changed booking's revision", "schema": {"type": "string"}}
+            }
+        },
+        412: {
+            "model": PreconditionProblem,
+            "description": "`If-Match` does not name the booking's current revision",
+        },
+    },
 )
 def change_booking(
     workshop_id: str,
     booking_id: str,
     body: BookingChange,
     request: Request,
+    response: Response,
     service: ServiceDep,
     _: BookingKey,
+    if_match: Annotated[
+        str | None,
+        Header(
+            max_length=1000,
+            description="the booking's `ETag` as read (or a list of tags, or `*`): the change is"
+            " applied only while the booking is still that revision, else 412",
+        ),
+    ] = None,
     now: BookingNowQuery = None,
 ) -> Booking:
     changes = body.model_dump(exclude_unset=True, exclude={"force"})
     with located("body", body.model_fields_set):  # a field it sent: ["body", "drop_off"]
-        changed = service.change(workshop_id, booking_id, changes, force=body.force, now=now)
+        changed = service.change(
+            workshop_id, booking_id, changes, force=body.force, now=now, if_match=if_match
+        )
+    response.headers["ETag"] = revision(changed)
     return booking_in_words(changed, translator(request))
 
 

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query
 
 from api.auth import ReadingKey
 from api.deps import ServiceDep
+from api.errors import BodyRoute
 from api.schemas import Loading, day_view
 from scheduler.contract import Day
 
-router = APIRouter(prefix="/v1/workshops", tags=["capacity"])
+router = APIRouter(prefix="/v1/workshops", tags=["capacity"], route_class=BodyRoute)
 
 
 @router.get(

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Request, Response
 from api import i18n
 from api.auth import BookingKey, PlansReadKey, ReadingKey
 from api.deps import BookingNowQuery, ServiceDep
-from api.errors import located
+from api.errors import BodyRoute, located
 from api.schemas import BookingsImport, ImportedRow, RefusedRow
 from scheduler.contract import Day
 from scheduler.exchange import (
@@ -26,7 +26,7 @@ from scheduler.exchange import (
 )
 from scheduler.keys import sees_phones
 
-router = APIRouter(prefix="/v1/workshops")
+router = APIRouter(prefix="/v1/workshops", route_class=BodyRoute)
 
 CSV_EXAMPLE = (
     "service,drop_off,waiter,customer,vehicle,idempotency_key\r\n"

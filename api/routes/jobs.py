@@ -6,13 +6,14 @@ from fastapi import APIRouter, HTTPException
 
 from api.auth import JobsKey, ensure_workshop
 from api.deps import RunnerDep
+from api.errors import BodyRoute
 from api.schemas import JobView, job_view
 from scheduler.errors import NotFound
 from scheduler.i18n import N_
 from scheduler.jobs import JobRecord, JobRunner
 from scheduler.keys import KeyInfo
 
-router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"], route_class=BodyRoute)
 
 
 def _visible(runner: JobRunner, job_id: str, key: KeyInfo | None) -> JobRecord:

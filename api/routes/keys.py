@@ -6,13 +6,14 @@ from fastapi import APIRouter, HTTPException, Response
 
 from api.auth import AdminKey
 from api.deps import KeysDep
+from api.errors import BodyRoute
 from api.examples import json_body
 from api.schemas import KeyIn, KeyOut, KeyView, key_out, key_view
 from scheduler.errors import NotFound
 from scheduler.i18n import N_
 from scheduler.keys import KeyStore, check_workshop_ids
 
-router = APIRouter(prefix="/v1/keys", tags=["keys"])
+router = APIRouter(prefix="/v1/keys", tags=["keys"], route_class=BodyRoute)
 
 
 def _on(keys: KeyStore | None) -> KeyStore:

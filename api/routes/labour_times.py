@@ -9,12 +9,13 @@ from fastapi import APIRouter, Query
 
 from api.auth import ManagerKey, PlansReadKey
 from api.deps import ServiceDep
+from api.errors import BodyRoute
 from api.schemas import InputProblem, LabourTimesApplied, WorkshopConflictProblem
 from scheduler import actuals
 from scheduler.contract import Day, Moment
 from scheduler.labour import LabourTimes
 
-router = APIRouter(prefix="/v1/workshops", tags=["labour times"])
+router = APIRouter(prefix="/v1/workshops", tags=["labour times"], route_class=BodyRoute)
 
 # `Day`: a YYYY-MM-DD in the contract's range (a bare number is not a date here).
 First = Annotated[

@@ -7,11 +7,12 @@ from fastapi import APIRouter, Request, Response
 from api import i18n
 from api.auth import ForemanKey, PlansReadKey, ensure_workshop
 from api.deps import PlannerDep, ServiceDep
+from api.errors import BodyRoute
 from api.examples import json_body, plan_request
 from api.schemas import JobView, PlanDay, job_view
 from scheduler.contract import Day, Plan, PlanRequest
 
-router = APIRouter(tags=["plans"])
+router = APIRouter(tags=["plans"], route_class=BodyRoute)
 
 
 @router.post(

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query, Request, Response
 from api import i18n
 from api.auth import PlansReadKey
 from api.deps import ServiceDep
+from api.errors import BodyRoute
 from api.schemas import InputProblem
 from scheduler import actuals
 from scheduler.contract import Day
 from scheduler.i18n import html_lang
 from scheduler.productivity import ProductivityReport, readable_csv, report_csv
 
-router = APIRouter(prefix="/v1/workshops", tags=["reports"])
+router = APIRouter(prefix="/v1/workshops", tags=["reports"], route_class=BodyRoute)
 
 
 @router.get(

@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 
 from api.auth import require
 from api.deps import ShopFloorDep
+from api.errors import BodyRoute
 from api.schemas import Clocked, ClockIn, InputProblem
 from scheduler.clocking import ClockEvent, DayStatus
 from scheduler.contract import Day, Moment
@@ -20,7 +21,7 @@ from scheduler.errors import InputError
 from scheduler.keys import KeyInfo, Role
 from scheduler.shopfloor import status_message
 
-router = APIRouter(prefix="/v1/workshops", tags=["shop floor"])
+router = APIRouter(prefix="/v1/workshops", tags=["shop floor"], route_class=BodyRoute)
 
 KEEP_ALIVE_SECONDS = 15.0
 

@@ -6,12 +6,13 @@ from fastapi import APIRouter
 
 from api.auth import ManagerKey, ensure_workshop
 from api.deps import RunnerDep
+from api.errors import BodyRoute
 from api.examples import json_body
 from api.schemas import JobView, SimulationIn, job_view
 from simulation.inputs import bundled_scenario
 from simulation.jobs import start_simulation
 
-router = APIRouter(prefix="/v1/simulations", tags=["simulations"])
+router = APIRouter(prefix="/v1/simulations", tags=["simulations"], route_class=BodyRoute)
 
 
 @router.post(

@@ -9,14 +9,14 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.auth import BookingKey
 from api.deps import ServiceDep
-from api.errors import located
+from api.errors import BodyRoute, located
 from api.i18n import translator
 from api.schemas import Refusal, Slots, slot_list
 from scheduler import phases
 from scheduler.contract import Day, Moment
 from scheduler.offer import SlotQuery, Wants
 
-router = APIRouter(prefix="/v1/workshops", tags=["slots"])
+router = APIRouter(prefix="/v1/workshops", tags=["slots"], route_class=BodyRoute)
 
 QUERY = ("service", "date", "waiter", "fleet_partner", "loan_car", "parts_eta", "explain", "now")
 """The slot query's parameters: an error the service finds in one is located in the query."""

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.auth import ManagerKey
 from api.deps import WebhooksDep
+from api.errors import BodyRoute
 from api.schemas import InputProblem, WebhookIn
 from scheduler.webhooks import (
     KEPT_DELIVERIES,
@@ -19,7 +20,7 @@ from scheduler.webhooks import (
     WebhookCreated,
 )
 
-router = APIRouter(prefix="/v1/workshops", tags=["webhooks"])
+router = APIRouter(prefix="/v1/workshops", tags=["webhooks"], route_class=BodyRoute)
 
 
 @router.post(

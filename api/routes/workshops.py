@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from api.auth import ManagerKey, ReadingKey
 from api.deps import ServiceDep
+from api.errors import BodyRoute
 from api.examples import json_body, small_dealer_workshop
 from api.schemas import WorkshopConflictProblem, WorkshopVersion
 from scheduler import actuals
@@ -15,7 +16,7 @@ from scheduler.contract import Moment, Workshop
 from scheduler.errors import InputError
 from scheduler.i18n import N_
 
-router = APIRouter(prefix="/v1/workshops", tags=["workshops"])
+router = APIRouter(prefix="/v1/workshops", tags=["workshops"], route_class=BodyRoute)
 
 #: The largest version number storage holds (a 32-bit column): past it, a 422, not the driver's overflow.
 MAX_VERSION = 2**31 - 1

@@ -371,14 +371,14 @@ function setupBooking() {
   };
 
   // A refused booking or change (409): its alternatives, each a button that sends it again at that
-  // drop-off (`send`). Text only (textContent), never markup from the answer.
+  // drop-off (`send`), worded by `label(time, slot)`. Text only (textContent), never markup from the answer.
   const showAlternatives = (result, day, label, send) => {
     clearAlternatives();
     const alternatives = (result.data && Array.isArray(result.data.alternatives)) ? result.data.alternatives : [];
     for (const slot of alternatives) {
       const button = document.createElement("button");
       button.type = "button";
-      button.textContent = label(whenOf(slot.drop_off, day));
+      button.textContent = label(whenOf(slot.drop_off, day), slot);
       button.addEventListener("click", () => {
         alternativesList.querySelectorAll("button").forEach((other) => (other.disabled = true));
         send(slot.drop_off);
@@ -494,7 +494,12 @@ function setupBooking() {
       status.textContent = t("moved", { booking: b.plate || b.id, drop_off: whenOf(changed.data.drop_off, b.drop_off), pickup: changed.data.promised ? whenOf(changed.data.promised, changed.data.drop_off) : "" });
     } else {
       status.textContent = t("not_moved", { problem: problem(changed) });
-      if (changed.status === 409) showAlternatives(changed, b.drop_off, (time) => t("move_to", { time }), (at) => moveBooking(b, at));
+      // The booking's own drop-off among them: it stays there (its pickup as offered), said so, as
+      // the parts ETA form's alternative at its own time says it ("Keep 08:00, pickup 15:45").
+      const label = (time, slot) => Date.parse(slot.drop_off) === Date.parse(b.drop_off)
+        ? t("keep_drop_off", { time, pickup: whenOf(slot.promised, b.drop_off) })
+        : t("move_to", { time });
+      if (changed.status === 409) showAlternatives(changed, b.drop_off, label, (at) => moveBooking(b, at));
     }
     await showBookings();
   };

@@ -240,3 +240,74 @@ def test_a_non_json_body_is_refused_after_the_key_is_checked(db_url: str) -> Non
     assert refused.status_code == 403, refused.text
     r = client.post(f"{W}/bookings", content=b"{}", headers={**plain, "X-API-Key": admin})
     assert r.status_code == 415 and r.json()["content_type"] == "text/plain", r.text
+
+
+def test_the_csv_import_sent_as_json_a_form_or_untyped_is_a_415_naming_text_csv(client: TestClient) -> None:
+    """smallfix-s27: the CSV import sent with `Content-Type: application/json` was a 422 (FastAPI
+    read the file as JSON: "Invalid JSON"), and a valid JSON string was read as the file. As a JSON
+    route's body sent as text/plain, it is a 415 naming the Content-Type sent and text/csv; nothing
+    is booked. A body sent as text (text/csv, text/plain, curl's default form type) is read as before."""
+    put_workshop(client, tiny_workshop())
+    csv = f"service,drop_off\nMAINT,{_at('09:00')}\n"
+    sent = {"application/json": csv.encode(), "application/json; charset=utf-8": json.dumps(csv).encode(),
+            "application/vnd.rows+json": b"[]", "multipart/form-data; boundary=b": csv.encode(),
+            "": csv.encode()}  # fmt: skip
+    for content_type, body in sent.items():
+        headers = {"content-type": content_type} if content_type else {}
+        r = client.post(f"{W}/bookings/import", content=body, headers=headers)
+        assert r.status_code == 415, (content_type, r.status_code, r.text)
+        answer = r.json()
+        assert answer["content_type"] == (content_type or None) and answer["expected"] == "text/csv", answer
+        named = repr(content_type) if content_type else "no Content-Type"
+        assert named in answer["detail"] and "text/csv" in answer["detail"], answer
+    zh_json = {"content-type": "application/json", "Accept-Language": "zh-CN"}
+    zh = client.post(f"{W}/bookings/import", content=csv, headers=zh_json)
+    assert zh.status_code == 415 and "请以 text/csv 发送" in zh.json()["detail"], zh.text
+    assert client.get(f"{W}/bookings", params={"date": DATE}).json() == []  # nothing booked
+    for content_type in ("text/csv", "text/plain", "application/x-www-form-urlencoded"):
+        r = client.post(f"{W}/bookings/import", content=csv, headers={"content-type": content_type})
+        assert r.status_code == 200 and len(r.json()["accepted"]) == 1, (content_type, r.text)
+        assert client.delete(f"{W}/bookings/{r.json()['accepted'][0]['booking']['id']}").status_code == 204
+
+
+def test_a_body_declared_in_another_charset_than_utf8_is_a_415_naming_the_charset(client: TestClient) -> None:
+    """smallfix-s27: `Content-Type: application/json; charset=latin-1` was read as UTF-8 (an ASCII
+    body as if nothing were said, a body with "é" a 400 "There was an error parsing the body").
+    JSON is UTF-8 (RFC 8259 8.1), and bayplan reads the CSV import as UTF-8 too: any other charset
+    is a 415 naming it, on every JSON route and on the CSV import; utf-8 however spelt is read."""
+    put_workshop(client, tiny_workshop())
+    operations = _json_body_operations(client)
+    assert len(operations) >= 9, operations
+    for method, path in operations:
+        for charset in ("latin-1", "ISO-8859-1", "utf-16", "nonsense"):
+            content_type = f"application/json; charset={charset}"
+            r = client.request(method.upper(), path, content=b"{}", headers={"content-type": content_type})
+            assert r.status_code == 415, (method, path, charset, r.status_code, r.text)
+            answer = r.json()
+            assert answer["charset"] == charset.lower() and answer["expected"] == "application/json", answer
+            assert answer["content_type"] == content_type, answer
+            assert repr(charset.lower()) in answer["detail"] and "UTF-8" in answer["detail"], answer
+    booking = {"service": "MAINT", "drop_off": _at("08:00"), "customer": "Zoé"}
+    latin = client.post(f"{W}/bookings", content=json.dumps(booking, ensure_ascii=False).encode("latin-1"),
+                        headers={"content-type": "application/json; charset=latin-1"})  # fmt: skip
+    assert latin.status_code == 415 and latin.json()["charset"] == "latin-1", latin.text
+    zh_latin = {"content-type": "application/json; charset=latin-1", "Accept-Language": "zh-CN"}
+    zh = client.post(f"{W}/bookings", content=b"{}", headers=zh_latin)
+    assert zh.status_code == 415 and "UTF-8" in zh.json()["detail"], zh.text
+    assert "字符集" in zh.json()["detail"], zh.text
+    csv = f"service,drop_off,customer\nMAINT,{_at('09:00')},Zoé\n".encode("latin-1")
+    windows = {"content-type": "text/csv; charset=windows-1252"}
+    r = client.post(f"{W}/bookings/import", content=csv, headers=windows)
+    assert r.status_code == 415 and r.json()["charset"] == "windows-1252", r.text
+    assert r.json()["expected"] == "text/csv", r.text
+    assert client.get(f"{W}/bookings", params={"date": DATE}).json() == []  # nothing booked
+    for content_type in ("application/json; charset=utf-8", 'application/json; charset="UTF-8"',
+                         "application/json;charset=utf8"):  # fmt: skip
+        body = json.dumps(booking, ensure_ascii=False).encode()
+        r = client.post(f"{W}/bookings", content=body, headers={"content-type": content_type})
+        assert r.status_code == 201 and r.json()["customer"] == "Zoé", (content_type, r.text)
+        assert client.delete(f"{W}/bookings/{r.json()['id']}").status_code == 204
+    utf8_csv = csv.decode("latin-1").encode()
+    utf8 = {"content-type": "text/csv; charset=utf-8"}
+    r = client.post(f"{W}/bookings/import", content=utf8_csv, headers=utf8)
+    assert r.status_code == 200 and len(r.json()["accepted"]) == 1, r.text

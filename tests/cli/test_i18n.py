@@ -733,3 +733,41 @@ def test_a_directory_given_for_a_file_is_said_to_be_a_directory(tmp_path: Path) 
         run = bayplan("--lang", "zh-CN", *args)
         assert run.returncode == 2 and run.stderr.strip() == f"bayplan：错误：{chinese}", (args, run.stderr)
     assert not (tmp_path / "copy.db").exists()
+
+
+def test_a_history_that_is_not_a_regular_file_or_is_empty_is_said_to_be_so(tmp_path: Path) -> None:
+    """smallfix-s27: `simulate --history /dev/null` said "no history file '/dev/null'", of a file
+    that is there. A device (or another file that is not a regular one) is said to be one, and an
+    empty file to be empty: exit 2 naming the option and the path given, in English and Chinese."""
+    import os
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    simulate = ("simulate", "small-dealer", "--days", "1", "--replications", "1", "--history")
+    cases = {
+        (*simulate, "/dev/null"): (
+            "--history: '/dev/null' is a device, not a history file",
+            "--history: '/dev/null' 是一个设备，不是历史数据文件",
+        ),
+        (*simulate, str(pipe)): (
+            f"--history: '{pipe}' is a named pipe, not a history file: it is read more than once,"
+            " give a file",
+            f"--history: '{pipe}' 是一个命名管道，不是历史数据文件：它会被读取不止一次，请给出一个文件",
+        ),
+        (*simulate, str(empty)): (
+            f"--history: {empty}: empty file (no header row)",
+            f"--history: {empty}：空文件（没有标题行）",
+        ),
+        ("history", "fit", "small-dealer", "/dev/null"): (
+            "HISTORY: '/dev/null' is a device, not a history file",
+            "HISTORY: '/dev/null' 是一个设备，不是历史数据文件",
+        ),
+    }
+    for args, (english, chinese) in cases.items():
+        run = bayplan(*args)
+        assert run.returncode == 2 and run.stderr.strip() == f"bayplan: error: {english}", (args, run.stderr)
+        assert "no history file" not in run.stderr
+        run = bayplan("--lang", "zh-CN", *args)
+        assert run.returncode == 2 and run.stderr.strip() == f"bayplan：错误：{chinese}", (args, run.stderr)

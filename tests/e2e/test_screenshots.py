@@ -36,7 +36,7 @@ class Site:
 
     def data(self) -> set[str]:
         """The words on the pages that are data, not UI: names, plates, codes, rule sets, ids."""
-        found = {"bayplan", "English", "cpsat", "greedy", "fcfs", "in-process", "local", *PLATES}
+        found = {"bayplan", "English", "cpsat", "greedy", "fcfs", *PLATES}
         for name in ("small-dealer", "dealer-2011"):
             scenario = load_scenario(name)
             w = scenario.workshop

@@ -37,3 +37,26 @@ def test_a_share_reads_in_the_locales_percent_form_where_a_translator_is_given()
     assert format_value(0.736, "share") == "73.6 %"  # the CLI's tables and files, unchanged
     assert format_value(0.736, "share", Translator("zh_CN")) == "73.6%"
     assert format_value(1234.0, "CNY", Translator("zh_CN")) == "1,234"
+
+
+def test_the_chinese_reports_run_line_names_every_backend_in_chinese() -> None:
+    """smallfix-s27: the zh report's run line ended in English: "local" (the builder's backend, no
+    runner's) and, for a run on a Dask cluster, "dask tcp://…". Each backend the runners name (in
+    this process, a process pool, a cluster: `runners.backend_name`) reads in Chinese, only the
+    cluster's address as it is; the builder's result says what a default run says."""
+    from simulation.runners import backend_name
+
+    assert experiment_result(TIE).backend == backend_name(2, None)
+    cases = {
+        (1, None): ("in-process", "单进程"),
+        (2, None): ("process pool x2", "进程池 ×2"),
+        (2, "tcp://10.0.0.5:8786"): ("Dask cluster tcp://10.0.0.5:8786", "Dask 集群 tcp://10.0.0.5:8786"),
+    }
+    for (workers, cluster), (english, chinese) in cases.items():
+        result = experiment_result(TIE).model_copy(update={"backend": backend_name(workers, cluster)})
+        zh = _text(report(result, "zh_CN").body)
+        run = zh[zh.index("运行：") :].split("。")[0]
+        assert run.endswith(chinese), run
+        assert not re.search(r"[A-Za-z]", run.replace("Dask", "").replace(cluster or "", "")), run
+        en = _text(report(result, "en").body)
+        assert f"events, {english}." in en, en

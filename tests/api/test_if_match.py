@@ -1,0 +1,95 @@
+"""smallfix-s27: a booking's `ETag` and `If-Match` on its PATCH (RFC 9110 13.1.1). GET answers the
+booking with an ETag naming its stored revision; a PATCH sent with `If-Match` is applied only
+while the booking is still that revision, else 412 with a JSON body naming the header and the
+current tag, nothing changed. Without If-Match a PATCH is applied as before (the later writer wins)."""
+
+from __future__ import annotations
+
+import warnings
+
+from scheduler.desk_checks import if_match_holds
+from tests.builders import DATE, put_workshop, tiny_workshop
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+W = "/v1/workshops/tiny"
+
+
+def _at(hhmm: str) -> str:
+    return f"{DATE}T{hhmm}:00+08:00"
+
+
+def _booked(client: TestClient) -> tuple[str, str]:
+    put_workshop(client, tiny_workshop())
+    made = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": _at("08:00"), "plate": "A1"})
+    assert made.status_code == 201, made.text
+    read = client.get(f"{W}/bookings/{made.json()['id']}")
+    assert read.status_code == 200, read.text
+    return made.json()["id"], read.headers["etag"]
+
+
+def test_a_booking_read_has_an_etag_that_changes_when_it_is_changed(client: TestClient) -> None:
+    booking, tag = _booked(client)
+    assert tag.startswith('"') and tag.endswith('"') and len(tag) > 10, tag
+    again = client.get(f"{W}/bookings/{booking}")
+    assert again.headers["etag"] == tag  # the same stored revision, the same tag
+    zh = client.get(f"{W}/bookings/{booking}", headers={"Accept-Language": "zh-CN"})
+    assert zh.headers["etag"] == tag  # the revision stored, whatever language it is read in
+    changed = client.patch(f"{W}/bookings/{booking}", json={"plate": "B2"}, headers={"If-Match": tag})
+    assert changed.status_code == 200 and changed.json()["plate"] == "B2", changed.text
+    now = client.get(f"{W}/bookings/{booking}").headers["etag"]
+    assert now != tag and changed.headers["etag"] == now  # the PATCH answers with the new revision's
+    moved = client.patch(
+        f"{W}/bookings/{booking}", json={"drop_off": _at("08:30")}, headers={"If-Match": now}
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.headers["etag"] == client.get(f"{W}/bookings/{booking}").headers["etag"] != now
+
+
+def test_a_patch_with_a_stale_if_match_is_a_412_naming_the_header_and_changes_nothing(
+    client: TestClient,
+) -> None:
+    booking, tag = _booked(client)
+    other = client.patch(f"{W}/bookings/{booking}", json={"plate": "B2"})  # another desk, no If-Match
+    assert other.status_code == 200, other.text
+    before = client.get(f"{W}/bookings/{booking}")
+    stale = client.patch(
+        f"{W}/bookings/{booking}", json={"drop_off": _at("08:30")}, headers={"If-Match": tag}
+    )
+    assert stale.status_code == 412, stale.text
+    answer = stale.json()
+    assert answer["header"] == "If-Match" and answer["etag"] == before.headers["etag"], answer
+    assert "If-Match" in answer["detail"] and tag in answer["detail"], answer
+    assert stale.headers["etag"] == before.headers["etag"]
+    after = client.get(f"{W}/bookings/{booking}")
+    assert after.json() == before.json() and after.headers["etag"] == before.headers["etag"]  # unchanged
+    zh = client.patch(f"{W}/bookings/{booking}", json={"plate": "C3"},
+                      headers={"If-Match": tag, "Accept-Language": "zh-CN"})  # fmt: skip
+    assert zh.status_code == 412 and "If-Match" in zh.json()["detail"] and "已" in zh.json()["detail"], (
+        zh.text
+    )
+    assert client.get(f"{W}/bookings/{booking}").json()["plate"] == "B2"
+    # Without If-Match the change is applied as before: the later writer wins.
+    later = client.patch(f"{W}/bookings/{booking}", json={"plate": "D4"})
+    assert later.status_code == 200 and later.json()["plate"] == "D4", later.text
+
+
+def test_if_match_takes_a_list_and_any_but_never_a_weak_tag(client: TestClient) -> None:
+    booking, tag = _booked(client)
+    weak = client.patch(f"{W}/bookings/{booking}", json={"plate": "W"}, headers={"If-Match": f"W/{tag}"})
+    assert weak.status_code == 412, weak.text  # If-Match compares strongly (RFC 9110 13.1.1)
+    listed = client.patch(f"{W}/bookings/{booking}", json={"plate": "L"}, headers={"If-Match": f'"x", {tag}'})
+    assert listed.status_code == 200, listed.text
+    anything = client.patch(f"{W}/bookings/{booking}", json={"plate": "S"}, headers={"If-Match": "*"})
+    assert anything.status_code == 200, anything.text
+    unknown = client.patch(f"{W}/bookings/BK-none", json={"plate": "S"}, headers={"If-Match": "*"})
+    assert unknown.status_code == 404, unknown.text
+
+
+def test_if_match_holds_for_the_tag_itself_a_list_naming_it_or_any() -> None:
+    assert if_match_holds('"abc"', '"abc"') and if_match_holds('"x", "abc"', '"abc"')
+    assert if_match_holds("*", '"abc"') and if_match_holds("abc", '"abc"')  # its quotes dropped by a client
+    assert not if_match_holds('W/"abc"', '"abc"') and not if_match_holds('"abd"', '"abc"')
+    assert not if_match_holds("", '"abc"')
