@@ -19,6 +19,7 @@ from scheduler.kpis import NO_KPIS
 from scheduler.scenarios import load_scenario
 from scheduler.slots import CapacityRules, DayBook, Offer, Wants
 from scheduler.validator import validate_plan
+from solver.problem import Placement
 from tests.builders import DAY
 
 TZ = "Asia/Shanghai"
@@ -256,6 +257,27 @@ def test_loan_car_offers_only_where_a_car_is_free_until_the_promised_pickup() ->
         booking = Booking(id="probe", service="MAINT", drop_off=offer.drop_off, loan_car=True)
         request, plan = _witness_plan(two, booking, offer)
         assert validate_plan(request, plan) == []
+
+
+@pytest.mark.parametrize("drop_off", ["08:00", "10:30", "12:00", "13:00"])
+@pytest.mark.parametrize("waiter", [False, True])
+def test_the_exact_models_loan_promise_is_the_promise_the_offers_make(drop_off: str, waiter: bool) -> None:
+    """`FrontDesk.loan_promise` (the loan-car cumulative's promise in the exact model, loanbench-s27)
+    gives, for every end of the work, the promise the offer with that end makes: the handover of
+    the customer's half of the day, the end + the buffer on the five minutes, the next handover
+    day after the desk closes; a waiter his work's end, never after the close."""
+    day = DayBook(_workshop(loan_cars=1), DAY, [], RULES)
+    probe = Booking(id="p", service="MAINT", drop_off=_at(drop_off), waiter=waiter, loan_car=True)
+    rule = day.desk.loan_promise(probe)
+    start = day.clock.minutes(probe.drop_off)
+    for end in range(start + 30, start + 30 + 16 * 60, 7):
+        placed = [Placement(bay=0, technician=0, start=end - 30, end=end)]
+        offer = day._offer(probe, placed)
+        promised = day.clock.minutes(offer.promised, round_up=True)
+        if waiter and not day.desk.handed_back(probe, offer):
+            assert rule.promise(end) is None, end
+        else:
+            assert rule.promise(end) == promised, end
 
 
 def test_no_loan_car_limit_by_default() -> None:
