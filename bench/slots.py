@@ -90,6 +90,11 @@ class Tally:
     """The share of the fill's drop-off bookings that asked for a loan car (`--loan-fill`)."""
     loan_cars_out: int = 0
     """Accepted bookings of the level that took a loan car."""
+    twins_feasible: int = 0
+    """Loan-car probes whose twin (the same probe without a car) is feasible: the fleet refused
+    `twins_feasible - feasible` of them."""
+    loan_only: int = 0
+    """Loan-car probes feasible whose twin is not (a wrong verdict: 0 is the check)."""
     pack_cpu_seconds: float = 0.0
     """CPU of the day version's repacking (`DayBook.pack`), done where the service makes the version
     (after the booking, or the day loaded), before the first answer: not in any answer's budget."""
@@ -262,12 +267,20 @@ def run(
     limit: float,
     verdicts: Verdicts,
     loan_fill: float = 0.0,
+    loan_cars: int | None = None,
+    no_advisors: bool = False,
 ) -> list[Tally]:
     scenario = load_scenario(scenario_name)
     workshop, demand = scenario.workshop, scenario.demand
+    if loan_cars is not None:  # another fleet: another workshop, so other verdict keys
+        workshop = workshop.model_copy(update={"loan_cars": loan_cars})
+    if no_advisors:  # the technicians bind, not the check-ins (RESULTS-bench-s20 §3b, slots_carried)
+        workshop = workshop.model_copy(update={"advisors": []})
     rng = random.Random(seed)
     filling = (random.Random(f"loan-fill/{seed}"), loan_fill) if loan_fill > 0 else None
     label = f"{scenario_name} loan-fill {loan_fill:g}" if filling else scenario_name
+    label += f" {loan_cars} cars" if loan_cars is not None else ""
+    label += " no advisors" if no_advisors else ""
     codes = [c for c in demand.mix if c not in demand.promise.multi_day]  # same-day work is what is booked
     weights = [demand.mix[c] for c in codes]
     accepted: list[tuple[Booking, list[Assignment]]] = []
@@ -345,7 +358,11 @@ def _loan_probes(
         if rng.random() >= LOAN_PROBES[0] or probe.waiter:
             continue
         loan_probe = probe.model_copy(update={"id": f"loan{n}", "loan_car": True})
+        feasible = tally.feasible
         _answer(day, tally, loan_probe, LOAN_WANTS, answers, to_check, limit, verdicts)
+        twin = verdicts.fits(day, probe, limit) if day.allowed_before_fit(probe) else False  # cached
+        tally.twins_feasible += twin is True
+        tally.loan_only += tally.feasible > feasible and twin is False
     _validate(day, tally, to_check, True)
     tally.seconds = time.perf_counter() - began
     return tally
@@ -444,6 +461,8 @@ def _summary(tallies: list[Tally]) -> dict[str, object]:
         "offers broken (validator or late)": sum(t.unsound for t in tallies),
         "immediate offered & feasible": hits,
         "immediate 95% CI": f"{low:.1%}-{high:.1%}",
+        "twins (no car) feasible": sum(t.twins_feasible for t in tallies),
+        "feasible with a car, not without (0 is right)": sum(t.loan_only for t in tallies),
     }
     for mode in MODES:
         both = sum(t.offered_and_feasible[mode] for t in tallies)
@@ -479,6 +498,8 @@ def main() -> None:
         default=0.0,
         help="share of dealer-2011's filling drop-offs taking a loan car",
     )
+    parser.add_argument("--loan-cars", type=int, default=None, help="dealer-2011's fleet (default: its own)")
+    parser.add_argument("--no-advisors", action="store_true", help="dealer-2011 without its advisors")
     parser.add_argument("--only", choices=("small-dealer", "dealer-2011"), default=None)
     args = parser.parse_args()
     LOAN_PROBES[0] = args.loan_share
@@ -491,7 +512,18 @@ def main() -> None:
         tallies += run("small-dealer", 60, 15 if args.quick else 40, 3, args.seed, limit, verdicts)
     if args.only in (None, "dealer-2011"):
         quick = 10 if args.quick else 25
-        tallies += run("dealer-2011", 300, quick, 3, args.seed, limit, verdicts, args.loan_fill)
+        tallies += run(
+            "dealer-2011",
+            300,
+            quick,
+            3,
+            args.seed,
+            limit,
+            verdicts,
+            args.loan_fill,
+            args.loan_cars,
+            args.no_advisors,
+        )
     loans = [t for t in tallies if t.loan]
     tallies = [t for t in tallies if not t.loan]
     feasible = sum(t.feasible for t in tallies)
