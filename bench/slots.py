@@ -29,6 +29,7 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from scheduler import capacity
 from scheduler.compiler import compile_request
 from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop
 from scheduler.offer import NO_WANTS, Wants
@@ -95,6 +96,14 @@ class Tally:
     `twins_feasible - feasible` of them."""
     loan_only: int = 0
     """Loan-car probes feasible whose twin is not (a wrong verdict: 0 is the check)."""
+    end_decides: int = 0
+    """Loan-car probes whose twin is feasible and whose car is free until the promise of their
+    shortest work from the drop-off but not until the latest promise the day can make (the next
+    handover day's, or the desk's close): where the work's end decides the loan car (`sensitive`)."""
+    end_decides_feasible: int = 0
+    """Of those, feasible (the exact check found an end that frees the car in time)."""
+    end_decides_offered: int = 0
+    """Of those, offered by the immediate answer."""
     pack_cpu_seconds: float = 0.0
     """CPU of the day version's repacking (`DayBook.pack`), done where the service makes the version
     (after the booking, or the day loaded), before the first answer: not in any answer's budget."""
@@ -196,6 +205,22 @@ def exact_fits(day: DayBook, probe: Booking, limit: float) -> bool | None:
     problem = replace(compiled.problem, loan_cars=day.desk.loan_fleet([(len(bookings) - 1, probe)]))
     status, _ = fit_all(problem, hint, SolveParameters(time_limit_seconds=limit, workers=2))
     return {"feasible": True, "infeasible": False}.get(status)
+
+
+def sensitive(day: DayBook, probe: Booking) -> bool:
+    """Does the end of `probe`'s work decide whether a loan car is free for it? A car is free from
+    its drop-off until the promise of its shortest work done at once, not until the latest promise
+    the day can make (scheduler.frontdesk.FrontDesk.loan_promise)."""
+    rule = day.desk.loan_promise(probe)
+    job = day._job(probe)[0]
+    soonest = job.release + sum(min(op.durations, default=0) for op in job.operations)
+    earliest, latest = rule.promise(soonest), rule.overnight or rule.last
+    cars, out = day.workshop.loan_cars, day.loan_spans
+    if earliest is None or latest is None:
+        return False
+    return capacity.loan_car_free(cars, out, (rule.drop_off, earliest)) and not capacity.loan_car_free(
+        cars, out, (rule.drop_off, latest)
+    )
 
 
 def unsound(day: DayBook, code: str, waiter: bool, offer: Offer, loan_car: bool = False) -> bool:
@@ -358,11 +383,14 @@ def _loan_probes(
         if rng.random() >= LOAN_PROBES[0] or probe.waiter:
             continue
         loan_probe = probe.model_copy(update={"id": f"loan{n}", "loan_car": True})
-        feasible = tally.feasible
-        _answer(day, tally, loan_probe, LOAN_WANTS, answers, to_check, limit, verdicts)
+        fits, offered = _answer(day, tally, loan_probe, LOAN_WANTS, answers, to_check, limit, verdicts)
         twin = verdicts.fits(day, probe, limit) if day.allowed_before_fit(probe) else False  # cached
         tally.twins_feasible += twin is True
-        tally.loan_only += tally.feasible > feasible and twin is False
+        tally.loan_only += fits is True and twin is False
+        if twin is True and sensitive(day, loan_probe):
+            tally.end_decides += 1
+            tally.end_decides_feasible += fits is True
+            tally.end_decides_offered += fits is True and offered
     _validate(day, tally, to_check, True)
     tally.seconds = time.perf_counter() - began
     return tally
@@ -377,9 +405,10 @@ def _answer(
     to_check: list[tuple[str, bool, Offer]],
     limit: float,
     verdicts: Verdicts,
-) -> None:
+) -> tuple[bool | None, bool]:
     """One probe: the day's answers for its (service, waiter) with `wants` (once per level), the
-    quick fit at its time, the exact verdict; tallied, the answers' offers kept in `to_check`."""
+    quick fit at its time, the exact verdict; tallied, the answers' offers kept in `to_check`.
+    Returns the verdict and whether the immediate answer offered the time."""
     code, waiter = probe.service, probe.waiter
     if (code, waiter) not in answers:
         answers[(code, waiter)] = {}
@@ -411,10 +440,11 @@ def _answer(
         tally.offered[mode] += offered[mode]
     if fits is None:
         tally.unknown += 1
-        return
+        return fits, offered["immediate"]
     tally.feasible += fits
     for mode in MODES:
         tally.offered_and_feasible[mode] += offered[mode] and fits
+    return fits, offered["immediate"]
 
 
 def _validate(day: DayBook, tally: Tally, to_check: list[tuple[str, bool, Offer]], loan_car: bool) -> None:
@@ -463,6 +493,9 @@ def _summary(tallies: list[Tally]) -> dict[str, object]:
         "immediate 95% CI": f"{low:.1%}-{high:.1%}",
         "twins (no car) feasible": sum(t.twins_feasible for t in tallies),
         "feasible with a car, not without (0 is right)": sum(t.loan_only for t in tallies),
+        "twin feasible, the work's end decides the car": sum(t.end_decides for t in tallies),
+        "... of them feasible": sum(t.end_decides_feasible for t in tallies),
+        "... of them feasible and offered at once": sum(t.end_decides_offered for t in tallies),
     }
     for mode in MODES:
         both = sum(t.offered_and_feasible[mode] for t in tallies)
