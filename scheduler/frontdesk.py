@@ -124,6 +124,25 @@ class FrontDesk:
         buffer = rules.promise_buffer_minutes
         return LoanPromise(drop_off, buffer, capacity.PROMISE_STEP, floor, last, overnight)
 
+    def loan_latest_end(self, booking: Booking) -> int | None:
+        """The latest end of `booking`'s work whose promise (`loan_promise`) brings its loan car
+        back before the fleet is all out again: a fit ending by it has a car free for its whole
+        span (`loan_car_free`). None: no end does (no car free at the drop-off, or not even until
+        the earliest promise), or none is needed (the fleet never all out later)."""
+        cars = self.workshop.loan_cars
+        if cars is None:
+            return None
+        rule = self.loan_promise(booking)
+        spans = self.loan_spans
+        moments = sorted({rule.drop_off} | {s for s, _ in spans if s > rule.drop_off})
+        full = next((m for m in moments if sum(1 for s, e in spans if s <= m < e) >= cars), None)
+        if full is None or full <= rule.drop_off or rule.floor > full or rule.last is None:
+            return None
+        if rule.overnight is not None and rule.overnight <= full:
+            return None  # even the next handover day's promise is back in time
+        latest = min(full, rule.last) // rule.step * rule.step - rule.buffer
+        return latest if latest > rule.drop_off else None
+
     def loan_fleet(self, lent: list[tuple[int, Booking]]) -> LoanCars | None:
         """The loan cars as the exact model's cumulative (solver.problem.LoanCars): the cars the
         day's bookings and held vehicles already took, out until their stored promise
