@@ -1,13 +1,14 @@
-"""A day where the work's end decides the loan car, and the offers miss it (loanbench-s27).
+"""A day where the work's end decides the loan car, which the offers missed (loanbench-s27).
 
 One technician, one lift, a fleet of one loan car. X (3 h, dropped off 10:00, promised 15:30) sits
 10:00-13:00 in the witness; Y takes the only car at 16:00. A 3-hour job dropped off at 08:00 with a
 loan car: the quick fit puts it 13:00-16:00 (promised 16:15, the car still out when Y needs it), so
 the desk refuses it; placed 08:00-11:00 with X moved to 11:00-14:00 (still by its promise) it is
 promised 15:30 and the car is back in time. The exact check (bench.slots.exact_fits, the loan-car
-cumulative) says it fits; the immediate and the refined answers offer nothing: their searches look
-for room past the last time that fits (capacity), and the loan car is checked on the fit found
-afterwards (FrontDesk.after_fit), never aimed at, as a waiter's deadline is (DayBook._aimed).
+cumulative) says it fits; before DayBook._loan_refit the immediate and the refined answers offered
+nothing: their searches look for room past the last time that fits (capacity), and the loan car is
+checked on the fit found afterwards (FrontDesk.after_fit), never aimed at, as a waiter's deadline
+is (DayBook._aimed). Now a fit refused for the car alone is tried again ending in time.
 
     PYTHONPATH=. .venv/bin/python -m bench.loan_end_decides
 """
