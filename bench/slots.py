@@ -26,11 +26,13 @@ import json
 import math
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from scheduler import capacity
 from scheduler.compiler import compile_request
 from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop
+from scheduler.offer import NO_WANTS, Wants
 from scheduler.planning import to_plan
 from scheduler.scenarios import Demand, load_scenario
 from scheduler.slots import EJECTION_SECONDS, CapacityRules, DayBook, Offer
@@ -47,6 +49,12 @@ BUDGET = [EJECTION_SECONDS]
 """The immediate answer's search budget (CPU seconds; `--budget-ms` to see what more would buy)."""
 PACK: list[float | None] = [None]
 """The repacking's CPU budget per day version (None: the service's, `scheduler.slots.PACK_SECONDS`)."""
+LOAN_PROBES = [0.0]
+"""The share of a level's drop-off probes paired with a loan-car probe at the same service and time
+(`--loan-share`; 0: none, the bench as before loanbench-s27). Drawn from a generator of their own
+after the level's other probes are answered, so those, their answers and their verdict keys are the
+same as without; tallied apart (`Tally.loan`), on workshops with a loan-car limit only."""
+LOAN_WANTS = Wants(loan_car=True)
 
 
 MODES = ("insert", "prefix", "immediate", "exact")
@@ -77,6 +85,25 @@ class Tally:
     """Wall time spent validating (in `seconds`, not in `offer_seconds`)."""
     proven_by_offer: int = 0
     """Unproven by CP-SAT, feasible by an offer's witness (counted feasible, reported)."""
+    loan: bool = False
+    """The level's loan-car probes (`LOAN_PROBES`), tallied apart from its other probes."""
+    loan_fill: float = 0.0
+    """The share of the fill's drop-off bookings that asked for a loan car (`--loan-fill`)."""
+    loan_cars_out: int = 0
+    """Accepted bookings of the level that took a loan car."""
+    twins_feasible: int = 0
+    """Loan-car probes whose twin (the same probe without a car) is feasible: the fleet refused
+    `twins_feasible - feasible` of them."""
+    loan_only: int = 0
+    """Loan-car probes feasible whose twin is not (a wrong verdict: 0 is the check)."""
+    end_decides: int = 0
+    """Loan-car probes whose twin is feasible and whose car is free until the promise of their
+    shortest work from the drop-off but not until the latest promise the day can make (the next
+    handover day's, or the desk's close): where the work's end decides the loan car (`sensitive`)."""
+    end_decides_feasible: int = 0
+    """Of those, feasible (the exact check found an end that frees the car in time)."""
+    end_decides_offered: int = 0
+    """Of those, offered by the immediate answer."""
     pack_cpu_seconds: float = 0.0
     """CPU of the day version's repacking (`DayBook.pack`), done where the service makes the version
     (after the booking, or the day loaded), before the first answer: not in any answer's budget."""
@@ -106,8 +133,11 @@ class Verdicts:
         bookings = sorted(b.model_dump_json(exclude={"id"}) for b, _ in day.accepted)
         # A waiter's probe carries the desk's close as its promise (desk_closes): another key than
         # the verdicts from before the rule (a drop-off's key is as it was).
+        # A loan-car probe (loanbench-s27) asks for one: another key (the others' keys as they were).
         asked = probe.model_dump_json(
-            include={"service", "waiter", "drop_off"} | ({"promised"} if probe.promised else set())
+            include={"service", "waiter", "drop_off"}
+            | ({"promised"} if probe.promised else set())
+            | ({"loan_car"} if probe.loan_car else set())
         )
         text = json.dumps([day.workshop.model_dump_json(), day.date.isoformat(), bookings, asked])
         return hashlib.sha256(text.encode()).hexdigest()[:24]
@@ -157,7 +187,10 @@ def desk_closes(day: DayBook, probe: Booking) -> Booking:
 
 def exact_fits(day: DayBook, probe: Booking, limit: float) -> bool | None:
     """CP-SAT (feasibility, every booking present): can every accepted booking keep its promise
-    with the probe placed too? None: unproven within `limit`."""
+    with the probe placed too? A probe asking for a loan car also needs one free from its drop-off
+    until the promise its placement earns, the cars the day's bookings (and vehicles held) took out
+    until theirs (solver.model's loan-car cumulative, `FrontDesk.loan_fleet`). None: unproven
+    within `limit`."""
     bookings = [b for b, _ in day.accepted] + [probe]
     request = PlanRequest(
         workshop=day.workshop, date=day.date, bookings=bookings, options=PlanOptions(keep_promises=True)
@@ -169,18 +202,40 @@ def exact_fits(day: DayBook, probe: Booking, limit: float) -> bool | None:
         for a in witness
     }
     hint = DaySolution(placements=placements, unplaced={len(bookings) - 1})
-    status, _ = fit_all(compiled.problem, hint, SolveParameters(time_limit_seconds=limit, workers=2))
+    problem = replace(compiled.problem, loan_cars=day.desk.loan_fleet([(len(bookings) - 1, probe)]))
+    status, _ = fit_all(problem, hint, SolveParameters(time_limit_seconds=limit, workers=2))
     return {"feasible": True, "infeasible": False}.get(status)
 
 
-def unsound(day: DayBook, code: str, waiter: bool, offer: Offer) -> bool:
+def sensitive(day: DayBook, probe: Booking) -> bool:
+    """Does the end of `probe`'s work decide whether a loan car is free for it? A car is free from
+    its drop-off until the promise of its shortest work done at once, not until the latest promise
+    the day can make (scheduler.frontdesk.FrontDesk.loan_promise)."""
+    rule = day.desk.loan_promise(probe)
+    job = day._job(probe)[0]
+    soonest = job.release + sum(min(op.durations, default=0) for op in job.operations)
+    earliest, latest = rule.promise(soonest), rule.overnight or rule.last
+    cars, out = day.workshop.loan_cars, day.loan_spans
+    if earliest is None or latest is None:
+        return False
+    return capacity.loan_car_free(cars, out, (rule.drop_off, earliest)) and not capacity.loan_car_free(
+        cars, out, (rule.drop_off, latest)
+    )
+
+
+def unsound(day: DayBook, code: str, waiter: bool, offer: Offer, loan_car: bool = False) -> bool:
     """The offer's whole-day plan (every accepted booking where its (re)witness puts it, the new
     one where the offer does, booked at its promise) breaks a hard rule by the independent
     validator, or is late for a promise, or promises a drop-off outside the desk's handover hours
     or a waiter after it closes (validator.handover_warnings with waiters: an error for a new
     offer; an overbooked offer has no plan to check, its promise is checked all the same)."""
     booked = Booking(
-        id="offered", service=code, drop_off=offer.drop_off, waiter=waiter, promised=offer.promised
+        id="offered",
+        service=code,
+        drop_off=offer.drop_off,
+        waiter=waiter,
+        promised=offer.promised,
+        loan_car=loan_car,
     )
     if handover_warnings(day.workshop, [booked], day.rules.afternoon_handover, waiters=True):
         return True
@@ -207,17 +262,22 @@ def book_one(
     codes: list[str],
     weights: list[float],
     attempt: int,
+    loan_fill: tuple[random.Random, float] | None = None,
 ) -> list[tuple[Booking, list[Assignment]]]:
     """The day after one customer tries a random same-day service at a random time (kept where the
-    immediate answer fits it, as offered; a booking moved to make room stored where it went)."""
+    immediate answer fits it, as offered; a booking moved to make room stored where it went). With
+    `loan_fill` (a generator of its own, a share): a drop-off customer asks for a loan car with
+    that probability (the other draws as without)."""
     day = DayBook(workshop, DATE, accepted, OPEN)
     code = rng.choices(codes, weights)[0]
     waiter = rng.random() < demand.waiter_share[code]
     drop = rng.choice(day.candidate_times())
-    offer = day.try_insert(Booking(id=f"A{attempt}", service=code, drop_off=drop, waiter=waiter))
+    loan = loan_fill is not None and loan_fill[0].random() < loan_fill[1] and not waiter
+    asked = Booking(id=f"A{attempt}", service=code, drop_off=drop, waiter=waiter, loan_car=loan)
+    offer = day.try_insert(asked)
     if offer is None:
         return accepted
-    booking = Booking(id=f"A{attempt}", service=code, drop_off=drop, waiter=waiter, promised=offer.promised)
+    booking = asked.model_copy(update={"promised": offer.promised})
     if offer.rewitness is not None:
         accepted = [(b, list(offer.rewitness[b.id])) for b, _ in accepted]
     return [*accepted, (booking, list(offer.assignments))]
@@ -231,25 +291,44 @@ def run(
     seed: int,
     limit: float,
     verdicts: Verdicts,
+    loan_fill: float = 0.0,
+    loan_cars: int | None = None,
+    no_advisors: bool = False,
 ) -> list[Tally]:
     scenario = load_scenario(scenario_name)
     workshop, demand = scenario.workshop, scenario.demand
+    if loan_cars is not None:  # another fleet: another workshop, so other verdict keys
+        workshop = workshop.model_copy(update={"loan_cars": loan_cars})
+    if no_advisors:  # the technicians bind, not the check-ins (RESULTS-bench-s20 §3b, slots_carried)
+        workshop = workshop.model_copy(update={"advisors": []})
     rng = random.Random(seed)
+    filling = (random.Random(f"loan-fill/{seed}"), loan_fill) if loan_fill > 0 else None
+    label = f"{scenario_name} loan-fill {loan_fill:g}" if filling else scenario_name
+    label += f" {loan_cars} cars" if loan_cars is not None else ""
+    label += " no advisors" if no_advisors else ""
     codes = [c for c in demand.mix if c not in demand.promise.multi_day]  # same-day work is what is booked
     weights = [demand.mix[c] for c in codes]
     accepted: list[tuple[Booking, list[Assignment]]] = []
     tallies = []
     checkpoints = {round(attempts * (k + 1) / levels) for k in range(levels)}
     for attempt in range(1, attempts + 1):
-        accepted = book_one(workshop, demand, accepted, rng, codes, weights, attempt)
+        accepted = book_one(workshop, demand, accepted, rng, codes, weights, attempt, filling)
         if attempt in checkpoints:
-            tallies.append(_probe(scenario_name, DayBook(workshop, DATE, accepted, OPEN), rng, codes, weights,
-                                  probes_per_level, limit, verdicts))  # fmt: skip
-            t = tallies[-1]
-            print(f"{scenario_name:14} seed={seed} accepted={t.accepted:4} probes={t.probes} "
-                  f"feasible={t.feasible} offered&feasible={t.offered_and_feasible} unknown={t.unknown} "
-                  f"validated={t.validated} unsound={t.unsound} pack={1000 * t.pack_cpu_seconds:.1f}ms "
-                  f"{t.seconds:.0f}s", flush=True)  # fmt: skip
+            day = DayBook(workshop, DATE, accepted, OPEN)
+            asked: list[Booking] = []
+            level = [_probe(label, day, rng, codes, weights, probes_per_level, limit, verdicts, asked)]
+            if LOAN_PROBES[0] > 0 and workshop.loan_cars is not None:
+                draws = random.Random(f"loan/{seed}/{attempt}")
+                level.append(_loan_probes(label, day, asked, draws, limit, verdicts))
+            for t in level:
+                t.loan_fill = loan_fill
+                t.loan_cars_out = sum(b.loan_car for b, _ in accepted)
+                print(f"{t.scenario:14} seed={seed} loan={t.loan} accepted={t.accepted:4} "
+                      f"cars={t.loan_cars_out} "
+                      f"probes={t.probes} feasible={t.feasible} offered&feasible={t.offered_and_feasible} "
+                      f"unknown={t.unknown} validated={t.validated} unsound={t.unsound} "
+                      f"pack={1000 * t.pack_cpu_seconds:.1f}ms {t.seconds:.0f}s", flush=True)  # fmt: skip
+            tallies += level
     return tallies
 
 
@@ -262,7 +341,9 @@ def _probe(
     count: int,
     limit: float,
     verdicts: Verdicts,
+    asked: list[Booking] | None = None,
 ) -> Tally:
+    """The level's probes (appended to `asked`) answered, tallied and every offer validated."""
     began = time.perf_counter()
     tally = Tally(scenario=name, accepted=len(day.accepted))
     # As the service does with each day version it makes (PlanningService._pack_soon after a
@@ -280,48 +361,100 @@ def _probe(
         probe = Booking(
             id=f"probe{n}", service=code, drop_off=rng.choice(day.candidate_times()), waiter=waiter
         )
-        if (code, waiter) not in answers:
-            answers[(code, waiter)] = {}
-            tally.computations += 1
-            for mode, exact, eject in (
-                ("prefix", 0.0, 0.0),
-                ("immediate", 0.0, BUDGET[0]),
-                ("exact", EXACT_SECONDS, 0.0),
-            ):
-                t0 = time.perf_counter()
-                offers = day.offers(code, waiter, exact_seconds=exact, ejection_seconds=eject)
-                tally.offer_seconds[mode] += time.perf_counter() - t0
-                if mode != "prefix":  # the answers the booking system gets: at once, and refined
-                    to_check += [(code, waiter, o) for o in offers]
-                answers[(code, waiter)][mode] = {o.drop_off for o in offers}
-        offered = {mode: probe.drop_off in times for mode, times in answers[(code, waiter)].items()}
-        offered["insert"] = day.try_insert(probe) is not None
-        # The exact verdict, cached per day and probe (the same for every run and branch); the
-        # front desk's rules that do not depend on the placement (advisors at check-in) first.
-        # Every offer is checked by the validator (`unsound`, after the level's answers); where
-        # CP-SAT leaves a time unproven that some mode offered, the offer is its witness: it fits.
-        fits: bool | None = verdicts.fits(day, probe, limit) if day.allowed_before_fit(probe) else False
-        if fits is None and any(offered.values()):
-            fits = True
-            tally.proven_by_offer += 1
-            verdicts.proven(day, probe)
-        tally.probes += 1
-        for mode in MODES:
-            tally.offered[mode] += offered[mode]
-        if fits is None:
-            tally.unknown += 1
+        if asked is not None:
+            asked.append(probe)
+        _answer(day, tally, probe, NO_WANTS, answers, to_check, limit, verdicts)
+    _validate(day, tally, to_check, False)
+    tally.seconds = time.perf_counter() - began
+    return tally
+
+
+def _loan_probes(
+    name: str, day: DayBook, asked: list[Booking], rng: random.Random, limit: float, verdicts: Verdicts
+) -> Tally:
+    """A share (`LOAN_PROBES`) of the level's drop-off probes `asked` again, for a customer who
+    needs a loan car, on the day as the level's answers left it (answered, tallied apart and every
+    offer validated, with its loan car, as `_probe` does)."""
+    began = time.perf_counter()
+    tally = Tally(scenario=name, accepted=len(day.accepted), loan=True)
+    answers: dict[tuple[str, bool], dict[str, set[dt.datetime]]] = {}
+    to_check: list[tuple[str, bool, Offer]] = []
+    for n, probe in enumerate(asked):
+        if rng.random() >= LOAN_PROBES[0] or probe.waiter:
             continue
-        tally.feasible += fits
-        for mode in MODES:
-            tally.offered_and_feasible[mode] += offered[mode] and fits
+        loan_probe = probe.model_copy(update={"id": f"loan{n}", "loan_car": True})
+        fits, offered = _answer(day, tally, loan_probe, LOAN_WANTS, answers, to_check, limit, verdicts)
+        twin = verdicts.fits(day, probe, limit) if day.allowed_before_fit(probe) else False  # cached
+        tally.twins_feasible += twin is True
+        tally.loan_only += fits is True and twin is False
+        if twin is True and sensitive(day, loan_probe):
+            tally.end_decides += 1
+            tally.end_decides_feasible += fits is True
+            tally.end_decides_offered += fits is True and offered
+    _validate(day, tally, to_check, True)
+    tally.seconds = time.perf_counter() - began
+    return tally
+
+
+def _answer(
+    day: DayBook,
+    tally: Tally,
+    probe: Booking,
+    wants: Wants,
+    answers: dict[tuple[str, bool], dict[str, set[dt.datetime]]],
+    to_check: list[tuple[str, bool, Offer]],
+    limit: float,
+    verdicts: Verdicts,
+) -> tuple[bool | None, bool]:
+    """One probe: the day's answers for its (service, waiter) with `wants` (once per level), the
+    quick fit at its time, the exact verdict; tallied, the answers' offers kept in `to_check`.
+    Returns the verdict and whether the immediate answer offered the time."""
+    code, waiter = probe.service, probe.waiter
+    if (code, waiter) not in answers:
+        answers[(code, waiter)] = {}
+        tally.computations += 1
+        for mode, exact, eject in (
+            ("prefix", 0.0, 0.0),
+            ("immediate", 0.0, BUDGET[0]),
+            ("exact", EXACT_SECONDS, 0.0),
+        ):
+            t0 = time.perf_counter()
+            offers = day.offers(code, waiter, exact_seconds=exact, ejection_seconds=eject, wants=wants)
+            tally.offer_seconds[mode] += time.perf_counter() - t0
+            if mode != "prefix":  # the answers the booking system gets: at once, and refined
+                to_check += [(code, waiter, o) for o in offers]
+            answers[(code, waiter)][mode] = {o.drop_off for o in offers}
+    offered = {mode: probe.drop_off in times for mode, times in answers[(code, waiter)].items()}
+    offered["insert"] = day.try_insert(probe) is not None
+    # The exact verdict, cached per day and probe (the same for every run and branch); the
+    # front desk's rules that do not depend on the placement (advisors at check-in) first.
+    # Every offer is checked by the validator (`unsound`, after the level's answers); where
+    # CP-SAT leaves a time unproven that some mode offered, the offer is its witness: it fits.
+    fits: bool | None = verdicts.fits(day, probe, limit) if day.allowed_before_fit(probe) else False
+    if fits is None and any(offered.values()):
+        fits = True
+        tally.proven_by_offer += 1
+        verdicts.proven(day, probe)
+    tally.probes += 1
+    for mode in MODES:
+        tally.offered[mode] += offered[mode]
+    if fits is None:
+        tally.unknown += 1
+        return fits, offered["immediate"]
+    tally.feasible += fits
+    for mode in MODES:
+        tally.offered_and_feasible[mode] += offered[mode] and fits
+    return fits, offered["immediate"]
+
+
+def _validate(day: DayBook, tally: Tally, to_check: list[tuple[str, bool, Offer]], loan_car: bool) -> None:
+    """Every offer kept in `to_check` booked as offered (with a loan car where asked) and checked."""
     t0 = time.perf_counter()
     tally.validated = len(to_check)
-    tally.unsound = sum(unsound(day, code, waiter, o) for code, waiter, o in to_check)
+    tally.unsound = sum(unsound(day, code, waiter, o, loan_car) for code, waiter, o in to_check)
     to_check.clear()
     gc.collect()  # the next level's answers start on a clean heap, as before validation was added
     tally.validate_seconds = time.perf_counter() - t0
-    tally.seconds = time.perf_counter() - began
-    return tally
 
 
 def _day_row(t: Tally) -> dict[str, object]:
@@ -329,6 +462,8 @@ def _day_row(t: Tally) -> dict[str, object]:
     low, high = wilson(hits, t.feasible)
     return {
         "scenario": t.scenario,
+        "loan-car probes": t.loan,
+        "loan cars taken": t.loan_cars_out,
         "accepted": t.accepted,
         "probes": t.probes,
         "feasible": t.feasible,
@@ -341,6 +476,33 @@ def _day_row(t: Tally) -> dict[str, object]:
         "unsound": t.unsound,
         "pack CPU ms (at the version, not in an answer)": round(1000 * t.pack_cpu_seconds, 1),
     }
+
+
+def _summary(tallies: list[Tally]) -> dict[str, object]:
+    """The loan-car probes' figures (`LOAN_PROBES`): per mode offered & feasible over feasible."""
+    feasible = sum(t.feasible for t in tallies)
+    hits = sum(t.offered_and_feasible["immediate"] for t in tallies)
+    low, high = wilson(hits, feasible)
+    found: dict[str, object] = {
+        "probes": sum(t.probes for t in tallies),
+        "feasible": feasible,
+        "unproven": sum(t.unknown for t in tallies),
+        "offers checked": sum(t.validated for t in tallies),
+        "offers broken (validator or late)": sum(t.unsound for t in tallies),
+        "immediate offered & feasible": hits,
+        "immediate 95% CI": f"{low:.1%}-{high:.1%}",
+        "twins (no car) feasible": sum(t.twins_feasible for t in tallies),
+        "feasible with a car, not without (0 is right)": sum(t.loan_only for t in tallies),
+        "twin feasible, the work's end decides the car": sum(t.end_decides for t in tallies),
+        "... of them feasible": sum(t.end_decides_feasible for t in tallies),
+        "... of them feasible and offered at once": sum(t.end_decides_offered for t in tallies),
+    }
+    for mode in MODES:
+        both = sum(t.offered_and_feasible[mode] for t in tallies)
+        found[f"completeness {mode}"] = f"{both / feasible:.1%}" if feasible else "n/a"
+        wrong = sum(t.offered[mode] - t.offered_and_feasible[mode] for t in tallies)
+        found[f"offered, infeasible {mode}"] = wrong
+    return found
 
 
 def main() -> None:
@@ -357,13 +519,46 @@ def main() -> None:
     parser.add_argument("--verdicts", type=Path, default=VERDICTS)  # the exact verdicts' cache
     parser.add_argument("--budget-ms", type=float, default=1000 * EJECTION_SECONDS)
     parser.add_argument("--pack-ms", type=float, default=None, help="repacking CPU budget per day version")
+    parser.add_argument(
+        "--loan-share",
+        type=float,
+        default=0.0,
+        help="share of drop-off probes asked again with a loan car (workshops with a loan-car limit)",
+    )
+    parser.add_argument(
+        "--loan-fill",
+        type=float,
+        default=0.0,
+        help="share of dealer-2011's filling drop-offs taking a loan car",
+    )
+    parser.add_argument("--loan-cars", type=int, default=None, help="dealer-2011's fleet (default: its own)")
+    parser.add_argument("--no-advisors", action="store_true", help="dealer-2011 without its advisors")
+    parser.add_argument("--only", choices=("small-dealer", "dealer-2011"), default=None)
     args = parser.parse_args()
+    LOAN_PROBES[0] = args.loan_share
     BUDGET[0] = args.budget_ms / 1000
     PACK[0] = None if args.pack_ms is None else args.pack_ms / 1000
     verdicts = Verdicts(args.verdicts)
     limit = args.exact_seconds
-    tallies = run("small-dealer", 60, 15 if args.quick else 40, 3, args.seed, limit, verdicts)
-    tallies += run("dealer-2011", 300, 10 if args.quick else 25, 3, args.seed, limit, verdicts)
+    tallies = []
+    if args.only in (None, "small-dealer"):
+        tallies += run("small-dealer", 60, 15 if args.quick else 40, 3, args.seed, limit, verdicts)
+    if args.only in (None, "dealer-2011"):
+        quick = 10 if args.quick else 25
+        tallies += run(
+            "dealer-2011",
+            300,
+            quick,
+            3,
+            args.seed,
+            limit,
+            verdicts,
+            args.loan_fill,
+            args.loan_cars,
+            args.no_advisors,
+        )
+    loans = [t for t in tallies if t.loan]
+    tallies = [t for t in tallies if not t.loan]
     feasible = sum(t.feasible for t in tallies)
     summary: dict[str, object] = {
         "seed": args.seed,
@@ -390,12 +585,16 @@ def main() -> None:
     for mode in ("prefix", "immediate", "exact"):
         seconds = sum(t.offer_seconds[mode] for t in tallies)
         summary[f"one day's offers, {mode}: mean seconds"] = round(seconds / max(1, computations), 3)
-    days = [_day_row(t) for t in tallies]
+    if loans:
+        summary["loan-car probes"] = _summary(loans)
+    days = [_day_row(t) for t in tallies + loans]
     for row in days:
         print(json.dumps(row))
     print(json.dumps(summary, indent=1))
     args.out.write_text(
-        json.dumps({"summary": summary, "days": days, "levels": [asdict(t) for t in tallies]}, indent=1),
+        json.dumps(
+            {"summary": summary, "days": days, "levels": [asdict(t) for t in tallies + loans]}, indent=1
+        ),
         encoding="utf-8",
     )
 

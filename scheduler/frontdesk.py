@@ -19,7 +19,10 @@ from scheduler.capacity import CapacityRules
 from scheduler.contract import Assignment, Booking, Workshop
 from scheduler.offer import Offer
 from scheduler.translate import DayFrame
-from solver.problem import DayProblem, JobData
+from solver.problem import DayProblem, JobData, LoanCars, LoanPromise
+
+NEVER_AFTER_HOURS = 10**7
+"""A last handover no promise is after (`loan_promise`, when no later day hands cars back)."""
 
 JobOf = Callable[[Booking], tuple[JobData, DayProblem]]
 """A booking as the day's solver data (`DayBook._job`): the rules that count its work per
@@ -100,6 +103,56 @@ class FrontDesk:
             return True
         span = self.loan_span(booking, offer)
         return capacity.loan_car_free(self.workshop.loan_cars, self.loan_spans, span)
+
+    def loan_promise(self, booking: Booking) -> LoanPromise:
+        """`booking`'s promised pickup as a function of its work's end, as the offers make it
+        (slots.DayBook._offer: capacity.promise, then the next handover day after hours), for the
+        exact model's loan cars (solver.problem.LoanPromise; a `promise_confidence` margin is not
+        in it)."""
+        rules, wall = self.rules, self.clock.wall
+        drop_off = self.clock.minutes(booking.drop_off)
+        last = None if self.last_handover is None else wall(self.last_handover)
+        if booking.waiter:  # promised his work's end, which must be handed back today
+            floor, overnight = 0, None
+        else:
+            half = rules.morning_handover if drop_off < wall(rules.noon) else rules.afternoon_handover
+            floor = wall(half)
+            later = capacity.next_handover(self.workshop, self.date, rules)
+            overnight = None if later is None else self.clock.minutes(later, round_up=True)
+            if later is None:  # no later handover day: promised when ready, however late
+                last = NEVER_AFTER_HOURS
+        buffer = rules.promise_buffer_minutes
+        return LoanPromise(drop_off, buffer, capacity.PROMISE_STEP, floor, last, overnight)
+
+    def loan_latest_end(self, booking: Booking) -> int | None:
+        """The latest end of `booking`'s work whose promise (`loan_promise`) brings its loan car
+        back before the fleet is all out again: a fit ending by it has a car free for its whole
+        span (`loan_car_free`). None: no end does (no car free at the drop-off, or not even until
+        the earliest promise), or none is needed (the fleet never all out later)."""
+        cars = self.workshop.loan_cars
+        if cars is None:
+            return None
+        rule = self.loan_promise(booking)
+        spans = self.loan_spans
+        moments = sorted({rule.drop_off} | {s for s, _ in spans if s > rule.drop_off})
+        full = next((m for m in moments if sum(1 for s, e in spans if s <= m < e) >= cars), None)
+        if full is None or full <= rule.drop_off or rule.floor > full or rule.last is None:
+            return None
+        if rule.overnight is not None and rule.overnight <= full:
+            return None  # even the next handover day's promise is back in time
+        latest = min(full, rule.last) // rule.step * rule.step - rule.buffer
+        return latest if latest > rule.drop_off else None
+
+    def loan_fleet(self, lent: list[tuple[int, Booking]]) -> LoanCars | None:
+        """The loan cars as the exact model's cumulative (solver.problem.LoanCars): the cars the
+        day's bookings and held vehicles already took, out until their stored promise
+        (`loan_spans`), and the jobs (by index) of `lent` that ask for one, out until the promise
+        their placement earns; None: the workshop sets no limit, or none of `lent` asks."""
+        cars = self.workshop.loan_cars
+        asking = tuple((j, self.loan_promise(b)) for j, b in lent if b.loan_car)
+        if cars is None or not asking:
+            return None
+        return LoanCars(cars, tuple(self.loan_spans), asking)
 
     # Advisors at check-in.
 

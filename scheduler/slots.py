@@ -688,9 +688,12 @@ class DayBook:
         rules, wall = self.rules, self.clock.wall
         return wall(rules.noon), wall(rules.morning_handover), wall(rules.afternoon_handover)
 
-    def _reshuffle(self, booking: Booking, job: JobData, availability: Availability) -> Offer | None:
+    def _reshuffle(
+        self, booking: Booking, job: JobData, availability: Availability, by: int | None = None
+    ) -> Offer | None:
         """Local repair: move one accepted booking out of the way, place the new one, put the moved
-        one back where it still keeps its promise. Tried on the bookings nearest the drop-off."""
+        one back where it still keeps its promise. Tried on the bookings nearest the drop-off.
+        `by`: the new one's work must end by then (`_loan_refit`)."""
         if not self.rules.repair_candidates:
             return None
         others_problem = self.accepted_problem
@@ -718,13 +721,38 @@ class DayBook:
             due = others_problem.jobs[i].due
             if placed is None or back is None or (due is not None and back[-1].end > due):
                 continue
-            if self._late(job, placed):
+            if self._late(job, placed) or (by is not None and placed[-1].end > by):
                 continue
             moved_booking = self.accepted[i][0]
             rewitness = {b.id: tuple(a) for b, a in self.accepted}
             rewitness[moved_booking.id] = self._assignments(moved_booking.id, back)
             return self._offer(booking, placed, rewitness)
         return None
+
+    def _loan_refit(self, booking: Booking, fit: Offer) -> Offer | None:
+        """A fit the desk refuses for its loan car, whose work ends too late for one (its promise
+        after the moment the fleet is all out again): the work ending early enough instead
+        (`FrontDesk.loan_latest_end`), in the witness's free time or with one booking moved
+        (`_reshuffle`), as a waiter's search aims at his deadline (`_aimed`); the rules checked on
+        it. None: no such fit, or refused for another rule (loanbench-s27)."""
+        if not booking.loan_car or fit.overbooked or self.desk.loan_car_free(booking, fit):
+            return None
+        by = self.desk.loan_latest_end(booking)
+        if by is None or not fit.placements or fit.placements[-1].end <= by:
+            return None
+        job, problem = self._job(booking)
+        job = replace(job, due=by if job.due is None else min(job.due, by))
+        availability = self._availability(problem)
+        placed = place_job(availability, job, 0)
+        offer: Offer | None = None
+        if placed is not None:
+            for p in placed:
+                availability.free(p)
+            if placed[-1].end <= by:
+                offer = self._offer(booking, placed)
+        if offer is None:
+            offer = self._reshuffle(booking, job, availability, by)
+        return offer if offer is not None and self.allowed(booking, offer) else None
 
     def refusals(
         self,
@@ -1290,7 +1318,11 @@ class DayBook:
             if fits[i] is None and later is not None:
                 fits[i] = self._offer(probes[i], later.placements, later.rewitness)
             later = fits[i] or later
-        offered = [f for p, f in zip(probes, fits, strict=True) if f is not None and self.allowed(p, f)]
+        offered = [
+            offer
+            for p, f in zip(probes, fits, strict=True)
+            if f is not None and (offer := f if self.allowed(p, f) else self._loan_refit(p, f)) is not None
+        ]
         if not overbooking.enabled(self.workshop):
             return offered, bound
         times = {o.drop_off for o in offered}

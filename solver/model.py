@@ -238,8 +238,67 @@ def build(problem: DayProblem) -> DayModel:
         ]
         m.add_cumulative(members + pinned_work, [1] * (len(members) + len(pinned_work)), len(bay_group))
 
+    if problem.loan_cars is not None:
+        _loan_cars(m, problem, placed, ops, horizon)
+
     m.minimize(sum(terms))
     return DayModel(problem, m, placed, ops, lateness, changes)
+
+
+def _loan_cars(
+    m: cp_model.CpModel,
+    problem: DayProblem,
+    placed: list[cp_model.IntVar | int],
+    ops: dict[tuple[int, int], _OpVars],
+    horizon: int,
+) -> None:
+    """The loan cars as a cumulative of capacity `cars`: each lent car out from its drop-off until
+    its promised pickup (half open: a car back at a minute is free at that minute). The fixed spans
+    are the cars already lent; a job in `lent` holds one from its drop-off until the promise its
+    last operation's end earns it (`LoanPromise`), when placed."""
+    fleet = problem.loan_cars
+    assert fleet is not None
+    intervals: list[cp_model.IntervalVar] = [
+        m.new_fixed_size_interval_var(s, e - s, f"loan_out_{n}")
+        for n, (s, e) in enumerate(fleet.out)
+        if e > s
+    ]
+    for j, rule in fleet.lent:
+        job = problem.jobs[j]
+        if not job.operations:
+            continue
+        end = ops[(j, len(job.operations) - 1)].end
+        present = placed[j]
+        top = max(horizon + rule.buffer + rule.step, rule.floor, rule.overnight or 0, rule.drop_off) + 1
+        steps = m.new_int_var(0, top // rule.step + 1, f"loan_steps_{j}")
+        m.add(rule.step * steps >= end + rule.buffer)
+        m.add(rule.step * steps <= end + rule.buffer + rule.step - 1)
+        at = m.new_int_var(0, top, f"loan_at_{j}")
+        m.add_max_equality(at, [rule.step * steps, rule.floor])
+        promised = m.new_int_var(rule.drop_off, top, f"loan_promised_{j}")
+        enforce = [present] if isinstance(present, cp_model.IntVar) else []
+        if rule.last is None:
+            if rule.overnight is None:
+                m.add_bool_or([]).only_enforce_if(enforce)  # no promise possible: not placed
+            else:
+                m.add(promised == rule.overnight)
+        else:
+            over = m.new_bool_var(f"loan_over_{j}")
+            m.add(at > rule.last).only_enforce_if(over)
+            m.add(at <= rule.last).only_enforce_if(~over)
+            m.add(promised == at).only_enforce_if(~over)
+            if rule.overnight is None:
+                m.add(over == 0).only_enforce_if(enforce)
+            else:
+                m.add(promised == rule.overnight).only_enforce_if(over)
+        size = m.new_int_var(0, top - rule.drop_off, f"loan_size_{j}")
+        if isinstance(present, cp_model.IntVar):
+            interval = m.new_optional_interval_var(rule.drop_off, size, promised, present, f"loan_{j}")
+        else:
+            interval = m.new_interval_var(rule.drop_off, size, promised, f"loan_{j}")
+        intervals.append(interval)
+    if intervals:
+        m.add_cumulative(intervals, [1] * len(intervals), fleet.cars)
 
 
 def add_hint(dm: DayModel, solution: DaySolution) -> None:

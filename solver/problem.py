@@ -112,6 +112,41 @@ class ObjectiveWeights:
 
 
 @dataclass(frozen=True)
+class LoanPromise:
+    """A booking's promised pickup as a function of its work's end `e` (minutes on the day's time
+    line, the next day's beyond its horizon): `at` = e + `buffer` rounded up to `step`; a drop-off
+    customer is promised max(`at`, `floor`) (the handover of his half of the day), or `overnight`
+    (the next handover day's first handover) when that is after `last` (the desk's last handover);
+    `overnight` None: such an end is not allowed (a waiter, or no later handover)."""
+
+    drop_off: int
+    buffer: int
+    step: int
+    floor: int
+    last: int | None
+    overnight: int | None
+
+    def promise(self, end: int) -> int | None:
+        """The promise of work ending at `end` (None: not allowed), as the model states it."""
+        at = -(-(end + self.buffer) // self.step) * self.step
+        at = max(at, self.floor)
+        if self.last is None or at > self.last:
+            return self.overnight
+        return at
+
+
+@dataclass(frozen=True)
+class LoanCars:
+    """The workshop's loan cars on the day: `cars` of them; `out`, the fixed spans (drop-off,
+    promised pickup) of the cars already lent (accepted and held vehicles: their promise is
+    stored); `lent`, the jobs (by index) that take a car until a promise that follows their end."""
+
+    cars: int
+    out: tuple[Interval, ...]
+    lent: tuple[tuple[int, LoanPromise], ...]
+
+
+@dataclass(frozen=True)
 class DayProblem:
     horizon: int
     bays: tuple[BayData, ...]
@@ -120,6 +155,8 @@ class DayProblem:
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
     keep_promises: bool = False
     """A placed booking must end by its due minute (accepted bookings keep their promise)."""
+    loan_cars: LoanCars | None = None
+    """The loan-car fleet as a cumulative (None: not modelled; the offers check it afterwards)."""
 
     def operation_count(self) -> int:
         return sum(len(job.operations) for job in self.jobs)

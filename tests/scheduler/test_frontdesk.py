@@ -7,19 +7,23 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from scheduler import capacity, slots
-from scheduler.contract import Assignment, Booking, Plan, PlanRequest, Workshop
+from scheduler.compiler import compile_request
+from scheduler.contract import Assignment, Booking, Plan, PlanOptions, PlanRequest, Workshop
 from scheduler.i18n import Translator
 from scheduler.kpis import NO_KPIS
 from scheduler.scenarios import load_scenario
 from scheduler.slots import CapacityRules, DayBook, Offer, Wants
 from scheduler.validator import validate_plan
 from solver import model as solver_model
+from solver.model import SolveParameters, fit_all
+from solver.problem import Placement
 from tests.builders import DAY
 
 TZ = "Asia/Shanghai"
@@ -257,6 +261,85 @@ def test_loan_car_offers_only_where_a_car_is_free_until_the_promised_pickup() ->
         booking = Booking(id="probe", service="MAINT", drop_off=offer.drop_off, loan_car=True)
         request, plan = _witness_plan(two, booking, offer)
         assert validate_plan(request, plan) == []
+
+
+@pytest.mark.parametrize("drop_off", ["08:00", "10:30", "12:00", "13:00"])
+@pytest.mark.parametrize("waiter", [False, True])
+def test_the_exact_models_loan_promise_is_the_promise_the_offers_make(drop_off: str, waiter: bool) -> None:
+    """`FrontDesk.loan_promise` (the loan-car cumulative's promise in the exact model, loanbench-s27)
+    gives, for every end of the work, the promise the offer with that end makes: the handover of
+    the customer's half of the day, the end + the buffer on the five minutes, the next handover
+    day after the desk closes; a waiter his work's end, never after the close."""
+    day = DayBook(_workshop(loan_cars=1), DAY, [], RULES)
+    probe = Booking(id="p", service="MAINT", drop_off=_at(drop_off), waiter=waiter, loan_car=True)
+    rule = day.desk.loan_promise(probe)
+    start = day.clock.minutes(probe.drop_off)
+    for end in range(start + 30, start + 30 + 16 * 60, 7):
+        placed = [Placement(bay=0, technician=0, start=end - 30, end=end)]
+        offer = day._offer(probe, placed)
+        promised = day.clock.minutes(offer.promised, round_up=True)
+        if waiter and not day.desk.handed_back(probe, offer):
+            assert rule.promise(end) is None, end
+        else:
+            assert rule.promise(end) == promised, end
+
+
+def _one_car_day() -> DayBook:
+    """One technician 08:00-18:00 on one lift, open 08:00-16:00, one loan car. X (3 h, dropped off
+    10:00, promised 15:30, no car) sits 10:00-13:00; Y takes the car at 16:00 (out until 17:30)."""
+    one_lift = [{"id": "G1", "kind": "general"}]
+    data = _data(loan_cars=1, opening={"start": "08:00", "end": "16:00"}, bays=one_lift)
+    data["technicians"] = [{**data["technicians"][0], "shift": {"start": "08:00", "end": "18:00"}}]
+    data["services"] = [
+        {"code": "LONG", "name": "Long", "operations": [
+            {"name": "work", "minutes": 180, "skill": "maintenance", "bay_kinds": ["general"]}]},
+        *data["services"],
+    ]  # fmt: skip
+    day = DayBook(Workshop.model_validate(data), DAY, [], RULES)
+    day = _book(day, Booking(id="X", service="LONG", drop_off=_at("10:00")))
+    return _book(day, Booking(id="Y", service="MAINT", drop_off=_at("16:00"), loan_car=True))
+
+
+def test_a_loan_cars_offer_ends_the_work_in_time_for_the_next_customers_car() -> None:
+    """The quick fit puts a 3-hour job dropped off at 08:00 at 13:00-16:00 (promised 16:15, the
+    only car still out when Y takes it at 16:00); with X moved to 11:00-14:00 (by its promise) the
+    job runs 08:00-11:00, promised 15:30: the offers find that end (DayBook._loan_refit), in the
+    immediate and the refined answers, and every offer is a valid plan with its loan car."""
+    day = _one_car_day()
+    probe = Booking(id="probe", service="LONG", drop_off=_at("08:00"), loan_car=True)
+    quick = day.fit_quickly(probe)
+    assert quick is not None and not day.desk.loan_car_free(probe, quick)
+    assert day.desk.loan_latest_end(probe) == day.clock.wall("15:45")  # promised 16:00, back as Y leaves
+    for exact in (0.0, 1.0):
+        offers = day.offers("LONG", waiter=False, exact_seconds=exact, wants=Wants(loan_car=True))
+        assert _at("08:00") in {o.drop_off for o in offers}
+        for offer in offers:
+            assert offer.placements[-1].end <= day.clock.wall("15:45")
+            booking = Booking(id="probe", service="LONG", drop_off=offer.drop_off, loan_car=True)
+            request, plan = _witness_plan(day, booking, offer)
+            assert validate_plan(request, plan) == []
+    assert day.offers("LONG", waiter=False) != []  # without a car: as before
+
+
+def test_the_exact_model_knows_the_loan_cars() -> None:
+    """The exact model with the desk's fleet (`FrontDesk.loan_fleet`: the cars out until their
+    promise, the new one out until the promise its end earns; bench.slots' exact check): the job
+    dropped off at 08:00 fits once X moves; at 12:30 it is promised 17:30 at the earliest, the
+    only car then out with Y from 16:00: no fit, where without a car it fits."""
+    day = _one_car_day()
+
+    def exact(probe: Booking) -> str:
+        bookings = [b for b, _ in day.accepted] + [probe]
+        options = PlanOptions(keep_promises=True)
+        compiled = compile_request(
+            PlanRequest(workshop=day.workshop, date=day.date, bookings=bookings, options=options)
+        )
+        fleet = day.desk.loan_fleet([(len(bookings) - 1, probe)])
+        return fit_all(replace(compiled.problem, loan_cars=fleet), None, SolveParameters(10.0, workers=1))[0]
+
+    assert exact(Booking(id="p", service="LONG", drop_off=_at("08:00"), loan_car=True)) == "feasible"
+    assert exact(Booking(id="p", service="LONG", drop_off=_at("12:30"), loan_car=True)) == "infeasible"
+    assert exact(Booking(id="p", service="LONG", drop_off=_at("12:30"))) == "feasible"
 
 
 def test_no_loan_car_limit_by_default() -> None:
