@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from solver.model import SolveParameters, fit_all
+from solver.model import LastJobFits, SolveParameters, fit_all
 from solver.problem import (
     BayData,
     DayProblem,
@@ -92,3 +92,17 @@ def test_the_placement_found_ends_where_its_promise_frees_the_car_in_time() -> N
     end = solution.placements[(1, 0)].end
     promised = RULE.promise(end)
     assert promised is not None and promised <= 930
+
+
+def test_one_binary_searchs_shared_model_is_built_again_when_the_loan_cars_differ() -> None:
+    """`LastJobFits` reuses a model only where the problems differ in the last job's release: with
+    the one car taken at 15:00 two hours from 13:20 (promised 15:35 at the earliest) do not fit;
+    sharing the model built without that car out would say they do."""
+    shared = LastJobFits()
+    free = _day(780, cars=1, out=())
+    taken = replace(free, loan_cars=LoanCars(cars=1, out=((900, 1100),), lent=((1, RULE),)))
+    params = SolveParameters(time_limit_seconds=10, workers=1)
+    assert fit_all(free, None, params, shared=shared)[0] == "feasible"
+    later = replace(taken, jobs=(taken.jobs[0], replace(taken.jobs[1], release=800)))
+    assert fit_all(later, None, params, shared=shared)[0] == "infeasible"
+    assert fit_all(later, None, params)[0] == "infeasible"
