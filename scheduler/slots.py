@@ -368,11 +368,19 @@ class DayBook:
         return end <= job.due
 
     def try_insert(self, booking: Booking) -> Offer | None:
-        """Where `booking` fits (nothing moved, or one nearby booking moved) within the capacity rules."""
+        """Where `booking` fits (nothing moved, or one nearby booking moved) within the capacity rules
+        (a fit refused for its loan car alone tried again ending in time, as the offers do)."""
         if not self.allowed_before_fit(booking):
             return None
         offer = self.fit_quickly(booking)
-        return offer if offer is not None and self.allowed(booking, offer) else None
+        return self._allowed_or_refit(booking, offer)
+
+    def _allowed_or_refit(self, booking: Booking, offer: Offer | None) -> Offer | None:
+        """`offer` if the rules allow it; one refused for its loan car alone, the work ending in
+        time for the car (`_loan_refit`); else None."""
+        if offer is None:
+            return None
+        return offer if self.allowed(booking, offer) else self._loan_refit(booking, offer)
 
     def try_moving_others(self, booking: Booking, seconds: float = EJECTION_SECONDS) -> Offer | None:
         """Where `booking` fits once bookings in its way move (scheduler.ejection, at most `seconds`
@@ -380,7 +388,7 @@ class DayBook:
         if not self.desk.worth_a_search(booking, self._job):
             return None
         offer = self.fit_by_ejection(booking, time.thread_time() + seconds)
-        return offer if offer is not None and self.allowed(booking, offer) else None
+        return self._allowed_or_refit(booking, offer)
 
     def fit_by_ejection(
         self,
@@ -1321,7 +1329,7 @@ class DayBook:
         offered = [
             offer
             for p, f in zip(probes, fits, strict=True)
-            if f is not None and (offer := f if self.allowed(p, f) else self._loan_refit(p, f)) is not None
+            if (offer := self._allowed_or_refit(p, f)) is not None
         ]
         if not overbooking.enabled(self.workshop):
             return offered, bound

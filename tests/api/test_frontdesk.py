@@ -213,6 +213,35 @@ def test_loan_car_slots_and_bookings_need_a_free_car(client: TestClient) -> None
     assert second.status_code == 409 and "alternatives" in second.json()
 
 
+def test_a_booking_whose_car_is_back_in_time_only_if_its_work_goes_first_is_accepted(
+    client: TestClient,
+) -> None:
+    """One technician, one lift, one loan car. X (3 h, 10:00) holds the lift 10:00-13:00 and Y
+    takes the car at 16:00. Three hours with a car from 08:00 fit only with X moved after them
+    (promised 15:30, the car back before Y's 16:00); the quick fit's 13:00-16:00 would keep the
+    car until 16:15. A POST straight away (no slot query first) gets it, as the offers do."""
+    tech = {"id": "t", "name": "T", "grade": 3, "skills": ["maintenance"],
+            "shift": {"start": "08:00", "end": "18:00"}}  # fmt: skip
+    work = {"name": "work", "skill": "maintenance", "bay_kinds": ["general"]}
+    services = [{"code": "LONG", "name": "Long", "operations": [{**work, "minutes": 180}]},
+                {"code": "SHORT", "name": "Short", "operations": [{**work, "minutes": 30}]}]  # fmt: skip
+    workshop = _tiny(loan_cars=1, technicians=[tech], bays=[{"id": "G1", "kind": "general"}],
+                     services=services, opening={"start": "08:00", "end": "16:00"})  # fmt: skip
+    put_workshop(client, workshop)
+    for service, at, car in (("LONG", "10:00", False), ("SHORT", "16:00", True)):
+        made = client.post(BOOKINGS, json={"service": service, "drop_off": _at(at), "loan_car": car})
+        assert made.status_code == 201, made.text
+    booked = client.post(BOOKINGS, json={"service": "LONG", "drop_off": _at("08:00"), "loan_car": True})
+    assert booked.status_code == 201, booked.text
+    assert booked.json()["promised"] == _at("15:30")
+    response = client.post("/v1/workshops/tiny/plans", json={"date": DATE, "time_limit_seconds": 2})
+    assert response.status_code == 200, response.text
+    plan = Plan.model_validate(response.json())
+    bookings = [Booking.model_validate(b) for b in client.get(BOOKINGS, params={"date": DATE}).json()]
+    assert_valid(PlanRequest(workshop=workshop, date=dt.date.fromisoformat(DATE), bookings=bookings), plan)
+    assert plan.kpis.placed == 3 and plan.kpis.late == 0
+
+
 def test_patching_parts_eta_re_checks_the_booking(client: TestClient) -> None:
     put_workshop(client, _tiny())
     made = client.post(BOOKINGS, json={"service": "PARTS", "drop_off": _at("08:00")})
