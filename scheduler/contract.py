@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from collections.abc import Mapping
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -309,8 +309,12 @@ class Service(_Model):
         and everything else unchanged. For what a person reads only: never stored nor sent."""
         if not self.name_i18n and not any(op.name_i18n for op in self.operations):
             return self
-        operations = [op.model_copy(update={"name": named_in(op.name, op.name_i18n, locale)}) for op in self.operations]
-        return self.model_copy(update={"name": named_in(self.name, self.name_i18n, locale), "operations": operations})
+        operations = [
+            op.model_copy(update={"name": named_in(op.name, op.name_i18n, locale)}) for op in self.operations
+        ]
+        return self.model_copy(
+            update={"name": named_in(self.name, self.name_i18n, locale), "operations": operations}
+        )
 
 
 class Advisor(_Model):
