@@ -90,9 +90,13 @@ def test_a_chinese_page_of_the_bundled_scenario_reads_its_chinese_names_and_no_e
     me = _visible(client.get(_pages(client, plan)["me"], headers=ZH).text)
     ops = {f"{s.name} · {op.name}" for s in zh.services for op in s.operations}
     assert any(op in me for op in ops), me
-    # the chart's bars name the operation in Chinese (their title), not in English
+    # the chart's bars name their step in Chinese (the "running late" dialog reads it), not in English
     chart = client.get(_pages(client, plan)["plan"], headers=ZH).text
-    assert "四轮定位" in chart and ">alignment<" not in chart
+    assert (
+        'data-step="检测"' in chart and 'data-step="首保"' in chart and 'data-step="inspection"' not in chart
+    )
+    english = client.get(_pages(client, plan)["plan"], headers=EN).text
+    assert 'data-step="inspection"' in english and 'data-step="检测"' not in english
 
 
 def test_an_english_page_is_unchanged(planned: tuple[TestClient, Workshop]) -> None:
