@@ -510,6 +510,13 @@ class Workshop(_Model):
         (`name_i18n`), else as they are; every identifier and everything else unchanged. For what
         a person reads (pages, PDFs, CLI tables) only: never stored nor sent as JSON."""
 
+        tag = locale.replace("_", "-")
+        names = [self.name_i18n, *(s.name_i18n for s in self.services)]
+        names += [op.name_i18n for s in self.services for op in s.operations]
+        names += [p.name_i18n for p in [*self.technicians, *self.advisors]]
+        if not any(tag in n for n in names):
+            return self  # nothing named in that language (English, or a workshop without names)
+
         def person(p: PersonT) -> PersonT:
             return p.model_copy(update={"name": named_in(p.name, p.name_i18n, locale)}) if p.name_i18n else p
 
