@@ -509,11 +509,10 @@ class Workshop(_Model):
         services', operations', technicians' and advisors' names in that language where given
         (`name_i18n`), else as they are; every identifier and everything else unchanged. For what
         a person reads (pages, PDFs, CLI tables) only: never stored nor sent as JSON."""
-
         tag = locale.replace("_", "-")
         names = [self.name_i18n, *(s.name_i18n for s in self.services)]
         names += [op.name_i18n for s in self.services for op in s.operations]
-        names += [p.name_i18n for p in [*self.technicians, *self.advisors]]
+        names += [t.name_i18n for t in self.technicians] + [a.name_i18n for a in self.advisors]
         if not any(tag in n for n in names):
             return self  # nothing named in that language (English, or a workshop without names)
 
