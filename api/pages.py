@@ -37,7 +37,7 @@ from scheduler.day_page import (
     workshops_days,
 )
 from scheduler.errors import InputError, NotFound
-from scheduler.i18n import N_, Translator, normalise
+from scheduler.i18n import DEFAULT, N_, Translator, normalise
 from scheduler.keys import KeyInfo, Role, sees_phones
 from scheduler.kpis import plan_quality_words
 from scheduler.loading import PoolLoad
@@ -114,6 +114,7 @@ def page(request: Request, name: str, title: str, **context: object) -> HTMLResp
         return not signed_in or (who is not None and who.may(PAGE_ROLES[kind], workshop_id))
 
     t = i18n.use(request)
+    context = named_for(t, context)
     here = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
     date = context.get("date")
     now_alert = _now_outside(request, context, t)
@@ -134,6 +135,19 @@ def page(request: Request, name: str, title: str, **context: object) -> HTMLResp
 
 
 _MOMENT: TypeAdapter[dt.datetime] = TypeAdapter(Moment)
+
+
+def named_for(t: Translator, context: Mapping[str, object]) -> dict[str, object]:
+    """The page's `workshop` (and the home page's `workshops`) with their names in `t`'s language
+    where the workshop gives them (`Workshop.in_language`: the names a dealer wrote in Chinese)."""
+    named: dict[str, object] = dict(context)
+    if t.locale == DEFAULT:
+        return named
+    if isinstance(shown := named.get("workshop"), Workshop):
+        named["workshop"] = shown.in_language(t.locale)
+    if isinstance(listed := named.get("workshops"), list):
+        named["workshops"] = [w.in_language(t.locale) if isinstance(w, Workshop) else w for w in listed]
+    return named
 
 
 def _now_outside(request: Request, context: Mapping[str, object], t: Translator) -> str | None:
@@ -204,6 +218,7 @@ def plan_page(
     codes = {b.id: b.service for b in day.seen}  # a multi-day repair: its part of the day
     now = now or clock.now()
     t = i18n.use(request)  # also the chart's language (api/gantt.py)
+    workshop, view = workshop.in_language(t.locale), view.in_language(t.locale)  # its own names too
     labels = {"now": t.gettext("now"), "actual": t.gettext("actual %(start)s–%(end)s"),
               "late": t.gettext("+%(minutes)s min"), "off": t.gettext("off shift"),
               "break": t.gettext("break %(start)s–%(end)s"),
@@ -371,7 +386,7 @@ def my_jobs(mine: TechnicianDay, t: Translator | None = None) -> list[dict[str, 
             "bay": job.bay or "",
             "promised": _hm_on(job.promised, workshop, mine.date, t),
             "next": job.next,
-            "what": _what(job),
+            "what": _what(job, t.locale if t is not None else DEFAULT),
         }
         for job in mine.jobs
     ]
@@ -384,8 +399,12 @@ def _first_operation(job: TechnicianJob) -> int:
     return 0 if part is None else part[1]
 
 
-def _what(job: TechnicianJob) -> str:
-    return f"{job.service.name} · {job.service.operations[job.operation].name}" if job.service else ""
+def _what(job: TechnicianJob, locale: str = DEFAULT) -> str:
+    """ "service · operation", named in `locale` where the workshop names them in it."""
+    if job.service is None:
+        return ""
+    service = job.service.in_language(locale)
+    return f"{service.name} · {service.operations[job.operation].name}"
 
 
 @router.get("/workshops/{workshop_id}/me", response_class=HTMLResponse)
@@ -405,7 +424,7 @@ def me_page(
     if who is not None and who.role is Role.technician:
         technician = who.technician
     mine = technician_day(floor, workshop_id, technician, date, now)
-    workshop, local = mine.workshop, mine.local_now
+    workshop, local = mine.workshop.in_language(i18n.translator(request).locale), mine.local_now
     if mine.day is None or technician is None:  # not one of the workshop's: the page asks who
         return page(request, "me.html", N_("My jobs"), workshop=workshop, date=mine.date, technician=None,
                     technicians=workshop.technicians, jobs=[], now=local.isoformat())  # fmt: skip
@@ -572,8 +591,8 @@ def reports_page(
     if isinstance(who, Response):
         return who
     found = actuals.reports_page(service, workshop_id, first, last, now)
-    workshop, report = found.workshop, found.report
     t = i18n.translator(request)
+    workshop, report = found.workshop.in_language(t.locale), found.report
     error = None
     if found.problem is not None:  # the range asked for, in words: the default range is shown
         exc = found.problem
@@ -600,6 +619,9 @@ def reports_page(
     }
     charts = [(title, bars(title, items(field), t.percent, 1.0, full)) for field, title in titles.items()]
     may_apply = who is None or who.role in (Role.manager, Role.admin)
+    # the learned labour times' operations as the workshop names them in the page's language
+    operation_names = {(s.code, k): op.name for s in workshop.services for k, op in enumerate(s.operations)}
     return page(request, "reports.html", N_("Reports"), workshop=workshop, report=report, charts=charts,
                 first=found.first, last=found.last, today=found.today, times=found.times, names=names,
+                operation_names=operation_names,
                 error=error, may_apply=may_apply)  # fmt: skip

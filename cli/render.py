@@ -38,7 +38,7 @@ def render_plan(
 ) -> RenderableType:
     """One block per bay (or per technician with `rows="technicians"`), then the unassigned, then
     KPIs; the header says how the plan went in words (`verbose`: the objective and its bound too)."""
-    workshop = request.workshop
+    workshop = request.workshop.in_language(current().locale)  # its names in the table's language
     tz = workshop.tz
     bookings = {b.id: b for b in request.bookings}
     services = {s.code: s for s in workshop.services}

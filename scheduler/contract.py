@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -55,6 +56,28 @@ HELD_CODE = f"{PART_CODE}held"
 
 Grade = Annotated[int, Field(ge=1, le=5, description="1 apprentice .. 5 master")]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+NameLanguage = Literal["zh-CN"]
+"""The languages a workshop may name its things in besides `name`, as BCP 47 tags (the pages'
+<html lang>): one per catalog bayplan speaks other than English (`scheduler.i18n.SUPPORTED`). A
+zh-TW or zh-HK reader reads the zh-CN names, as he reads the Simplified catalog."""
+
+
+# A name in other languages, by tag, as long as the `name` beside it may be.
+Names80 = dict[NameLanguage, Annotated[str, Field(min_length=1, max_length=80)]]
+Names120 = dict[NameLanguage, Annotated[str, Field(min_length=1, max_length=120)]]
+Names200 = dict[NameLanguage, Annotated[str, Field(min_length=1, max_length=200)]]
+NAMES_DESCRIPTION = (
+    "the name in other languages, by BCP 47 tag ('zh-CN': the name a Chinese page, report, PDF or "
+    "CLI table shows, zh-TW and zh-HK too); the JSON keeps `name` and the identifiers as they are; "
+    "default none: `name` in every language"
+)
+
+
+def named_in(name: str, names: Mapping[Any, str], locale: str) -> str:
+    """The name a reader in `locale` (a Babel id: zh_CN) reads: its `names` entry, else `name`."""
+    return names.get(locale.replace("_", "-"), name)
+
+
 #: A bay kind: any identifier the workshop declares in `Workshop.bay_kinds`.
 BayKind = Identifier
 
@@ -213,6 +236,7 @@ class Bay(_Model):
 class Technician(_Model):
     id: Identifier
     name: str = Field(min_length=1, max_length=120)
+    name_i18n: Names120 = Field(default_factory=dict, description=NAMES_DESCRIPTION)
     grade: Grade
     skills: list[Identifier] = Field(min_length=1)
     efficiency: Finite = Field(default=1.0, gt=0.1, le=3.0, description="standard minutes per worked minute")
@@ -231,6 +255,7 @@ class Operation(_Model):
     """One step of a service: done on one bay by one technician, in one piece."""
 
     name: str = Field(min_length=1, max_length=80)
+    name_i18n: Names80 = Field(default_factory=dict, description=NAMES_DESCRIPTION)
     minutes: int = Field(gt=0, le=720, description="standard minutes at efficiency 1.0")
     skill: Identifier
     min_grade: Grade = 1
@@ -243,6 +268,7 @@ class Operation(_Model):
 class Service(_Model):
     code: Identifier
     name: str = Field(min_length=1, max_length=120)
+    name_i18n: Names120 = Field(default_factory=dict, description=NAMES_DESCRIPTION)
     express: StrictBool = Field(default=False, description="quick service that may use express lanes")
     operations: list[Operation] = Field(min_length=1, max_length=20)
     check_in_minutes: int = Field(
@@ -277,17 +303,34 @@ class Service(_Model):
     def needs_parts(self) -> bool:
         return any(op.needs_parts for op in self.operations)
 
+    def in_language(self, locale: str) -> Service:
+        """The service as a reader in `locale` (a Babel id: zh_CN) reads it: its name and its
+        operations' names in that language where given (`name_i18n`), else as they are; the code
+        and everything else unchanged. For what a person reads only: never stored nor sent."""
+        if not self.name_i18n and not any(op.name_i18n for op in self.operations):
+            return self
+        operations = [
+            op.model_copy(update={"name": named_in(op.name, op.name_i18n, locale)}) for op in self.operations
+        ]
+        return self.model_copy(
+            update={"name": named_in(self.name, self.name_i18n, locale), "operations": operations}
+        )
+
 
 class Advisor(_Model):
     """A service advisor at the front desk: each drop-off needs one free for its check-in."""
 
     id: Identifier
     name: str = Field(min_length=1, max_length=120)
+    name_i18n: Names120 = Field(default_factory=dict, description=NAMES_DESCRIPTION)
     shift: Shift
     weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
         default_factory=lambda: list(range(7)),
         description="weekly roster: days worked, 0 Monday .. 6 Sunday (default every day)",
     )
+
+
+PersonT = TypeVar("PersonT", Technician, Advisor)
 
 
 class PoolOverbooking(_Model):
@@ -312,6 +355,7 @@ class PoolOverbooking(_Model):
 class Workshop(_Model):
     id: Identifier
     name: str = Field(min_length=1, max_length=200)
+    name_i18n: Names200 = Field(default_factory=dict, description=NAMES_DESCRIPTION)
     timezone: str = Field(max_length=64, description="IANA time zone, e.g. Asia/Shanghai")
     opening: TimeWindow | None = Field(
         default=None,
@@ -459,6 +503,30 @@ class Workshop(_Model):
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
+
+    def in_language(self, locale: str) -> Workshop:
+        """The workshop as a reader in `locale` (a Babel id: zh_CN) reads it: its name, its
+        services', operations', technicians' and advisors' names in that language where given
+        (`name_i18n`), else as they are; every identifier and everything else unchanged. For what
+        a person reads (pages, PDFs, CLI tables) only: never stored nor sent as JSON."""
+        tag = locale.replace("_", "-")
+        names = [self.name_i18n, *(s.name_i18n for s in self.services)]
+        names += [op.name_i18n for s in self.services for op in s.operations]
+        names += [t.name_i18n for t in self.technicians] + [a.name_i18n for a in self.advisors]
+        if not any(tag in n for n in names):
+            return self  # nothing named in that language (English, or a workshop without names)
+
+        def person(p: PersonT) -> PersonT:
+            return p.model_copy(update={"name": named_in(p.name, p.name_i18n, locale)}) if p.name_i18n else p
+
+        return self.model_copy(
+            update={
+                "name": named_in(self.name, self.name_i18n, locale),
+                "services": [s.in_language(locale) for s in self.services],
+                "technicians": [person(t) for t in self.technicians],
+                "advisors": [person(a) for a in self.advisors],
+            }
+        )
 
     def fleet_partners(self) -> list[str]:
         """The fleet partners this workshop knows: those with bays of their own."""

@@ -266,6 +266,7 @@ def job_cards(
     operations that day, marked carried in."""
     _register_cjk()
     t = Translator(lang)
+    workshop = workshop.in_language(t.locale)  # the names the workshop gives in that language
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A5, pageCompression=1)
     canvas.setTitle(t.gettext("Job cards %(date)s", date=t.date(date)))
@@ -301,6 +302,7 @@ def day_sheet(
     as for `job_cards`; their operations are marked carried in."""
     _register_cjk()
     t = Translator(lang)
+    workshop = workshop.in_language(t.locale)  # the names the workshop gives in that language
     name = _names(workshop).get(technician, technician)
     by_id = {b.id: b for b in [*bookings, *carried]}
     carried_in = {b.id for b in carried}

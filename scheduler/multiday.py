@@ -108,6 +108,7 @@ def part_service(service: Service, first: int, last: int) -> Service:
     return Service.model_construct(
         code=part_code(service.code, first, last),
         name=service.name,
+        name_i18n=service.name_i18n,
         express=service.express,
         operations=service.operations[first : last + 1],
         check_in_minutes=service.check_in_minutes,
@@ -177,6 +178,7 @@ def day_workshop(workshop: Workshop) -> Workshop:
         Service.model_construct(
             code=held_code(s.code),
             name=s.name,
+            name_i18n=s.name_i18n,
             express=s.express,
             operations=[],
             check_in_minutes=s.check_in_minutes,

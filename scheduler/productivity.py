@@ -257,7 +257,7 @@ def readable_csv(report: ProductivityReport, workshop: Workshop, t: Translator) 
     columns named in `t`'s language, each technician by his name, the levels in words, shares as
     percents and minutes as numbers; a byte order mark first (a spreadsheet then reads the UTF-8).
     The machine CSV (`report_csv`) stays the API's contract."""
-    names = {tech.id: tech.name for tech in workshop.technicians}
+    names = {tech.id: tech.name for tech in workshop.in_language(t.locale).technicians}
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)

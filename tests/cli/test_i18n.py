@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from scheduler.i18n import HAN
+from scheduler.scenarios import load_scenario
 from tests.builders import DATE, Ran, booking, request, small_workshop
 from tests.builders import bayplan as run_bayplan
 
@@ -30,13 +31,19 @@ def test_plan_table_in_chinese_with_lang() -> None:
     run = bayplan("--lang", "zh-CN", "plan", "small-dealer", "--date", DATE, "--planner", "greedy")
     assert run.returncode == 0, run.stderr
     out = run.stdout
-    assert out.startswith("工位排程 · Small dealer")
+    # the workshop's own names as it gives them in Chinese (name_i18n), not its English ones
+    assert out.startswith("工位排程 · 小型4S店（日均进厂20台）")
     assert "2026年11月24日星期二" in out  # the date by locale
     for text in ("E01 · 快修", "G01 · 通用", "时间", "技师", "关键指标", "技师利用率", "分钟"):
         assert text in out, text
     # The tables' English words are gone (reasons: test_unassigned_reasons_in_chinese).
     for english in ("KPIs", "technician utilisation", "service · operation", "Unassigned", "bays busy"):
         assert english not in out, english
+    workshop = load_scenario("small-dealer").workshop
+    for service in workshop.services:  # the English of the workshop's own data is gone too
+        assert service.name not in out, service.name
+    chinese = workshop.in_language("zh_CN").services
+    assert any(f"{s.name} · {op.name}" in out for s in chinese for op in s.operations), out
 
 
 def test_bayplan_lang_environment_and_english_default() -> None:
@@ -247,12 +254,12 @@ def test_a_staffing_candidates_bays_read_in_chinese() -> None:
 
 
 def test_the_plan_tables_notes_and_grades_read_in_chinese_punctuation() -> None:
-    """A row's notes read "等候客户, 承诺 09:15, 延误 45 分钟" and its technician "Zhang Wei (初级)":
+    """A row's notes read "等候客户, 承诺 09:15, 延误 45 分钟" and its technician "张伟 (初级)":
     English commas and brackets in a Chinese table."""
     run = bayplan("--lang", "zh-CN", "plan", "small-dealer", "--date", DATE, "--planner", "greedy")
     assert run.returncode == 0, run.stderr
     # "承诺交车" (zhreview-s25): the word the plan page's chart and the technician's page use
-    assert "等候客户，承诺交车 " in run.stdout and "Zhang Wei（初级）" in run.stdout, run.stdout
+    assert "等候客户，承诺交车 " in run.stdout and "张伟（初级）" in run.stdout, run.stdout
     assert "等候客户, " not in run.stdout and "(初级)" not in run.stdout
     english = bayplan("plan", "small-dealer", "--date", DATE, "--planner", "greedy")
     assert "waiter, promised " in english.stdout and "Zhang Wei (junior)" in english.stdout

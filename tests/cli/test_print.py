@@ -47,7 +47,9 @@ def test_print_a_technicians_day_sheet_in_chinese(tmp_path: Path) -> None:
     run = runner.invoke(app, args)
     assert run.exit_code == 0, run.output
     text = pypdf.PdfReader(io.BytesIO(out.read_bytes())).pages[0].extract_text()
-    assert tech.name in text and "日工单" in text and "备注" in text
+    assert "日工单" in text and "备注" in text
+    # his name and the workshop's as the workshop gives them in Chinese (name_i18n, zhdata-s27)
+    assert tech.name_i18n["zh-CN"] == "张伟" and "张伟" in text and tech.name not in text
 
 
 def test_print_refuses_an_unknown_technician(tmp_path: Path) -> None:

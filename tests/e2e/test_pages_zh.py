@@ -58,10 +58,18 @@ def test_a_chinese_browser_reads_the_pages_in_chinese(served: tuple[Server, str]
             page.wait_for_selector("svg.gantt g.bar", timeout=90_000)
             assert page.get_by_role("button", name="立即重新排程").is_visible()
             assert "关键指标" in page.content()
+            # the workshop's own names as it gives them in Chinese (name_i18n), in the chart's legend
+            legend = page.locator("ul.legend, .legend").first.inner_text()
+            assert "小保养（机油+机滤）" in legend and "Lube service" not in page.content()
+            assert "小型4S店（日均进厂20台）" in page.locator("h1").inner_text()
             page.screenshot(path=str(ARTIFACTS / "plan-zh-1366x768.png"), full_page=True)
 
             page.goto(f"{server.url}/workshops/{workshop}/book")
             page.get_by_label("服务项目").select_option("LUBE")
+            assert (
+                page.get_by_label("服务项目").locator("option[value=LUBE]").inner_text()
+                == "小保养（机油+机滤）（LUBE）"
+            )
             page.get_by_label("日期").fill(DATE)
             page.get_by_role("button", name="显示空闲时段").click()
             page.locator("#slots button").first.wait_for(timeout=30_000)

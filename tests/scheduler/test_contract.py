@@ -297,3 +297,41 @@ def test_work_handed_over_within_a_minute_is_pinned_without_overlap() -> None:
     )
     plan = make_plan(pinned, "greedy")
     assert_valid(pinned, plan)
+
+
+def test_a_workshop_reads_in_a_language_with_its_names_in_it_falling_back_to_name() -> None:
+    """`name_i18n` (zhdata-s27): the names a reader in zh_CN reads; English, or a name with none,
+    reads `name`; identifiers and the stored workshop never change."""
+    from scheduler.contract import Workshop
+    from scheduler.multiday import day_workshop
+
+    data = workshop().model_dump(mode="json")
+    data["name_i18n"] = {"zh-CN": "四工位店"}
+    data["services"][0]["name_i18n"] = {"zh-CN": "保养服务"}
+    data["services"][0]["operations"][0]["name_i18n"] = {"zh-CN": "保养"}
+    data["services"][0]["max_days"] = 2
+    data["technicians"][0]["name_i18n"] = {"zh-CN": "张伟"}
+    shop = Workshop.model_validate(data)
+    zh = shop.in_language("zh_CN")
+    first, op = shop.services[0], shop.services[0].operations[0]
+    named = (zh.name, zh.services[0].name, zh.services[0].operations[0].name)
+    assert named == ("四工位店", "保养服务", "保养")
+    assert zh.technicians[0].name == "张伟" and zh.technicians[1:] == shop.technicians[1:]
+    assert zh.services[1:] == shop.services[1:] and zh.services[0].code == first.code
+    assert shop.in_language("en").name == shop.name and shop.in_language("en").services[0].name == first.name
+    assert (shop.name, first.name, op.name) == (data["name"], data["services"][0]["name"], op.name)
+    # a multi-day service's part of a day (the plan page's view) keeps the service's names
+    parts = [s for s in day_workshop(shop).services if s.code.startswith(first.code + ":")]
+    assert parts and all(p.in_language("zh_CN").name == "保养服务" for p in parts)
+
+
+@pytest.mark.parametrize("tag", ["fr", "zh", "zh_CN", "zh-TW", "en", "ZH-CN"])
+def test_a_name_in_a_language_bayplan_does_not_speak_is_refused_naming_the_field(tag: str) -> None:
+    from scheduler.contract import Workshop
+
+    data = workshop().model_dump(mode="json")
+    data["services"][0]["operations"][0]["name_i18n"] = {tag: "x"}
+    with pytest.raises(ValidationError) as raised:
+        Workshop.model_validate(data)
+    [error] = raised.value.errors()
+    assert error["loc"] == ("services", 0, "operations", 0, "name_i18n", tag, "[key]")

@@ -153,3 +153,20 @@ def test_a_long_day_sheet_runs_onto_more_pages_with_the_heading_repeated() -> No
     pages = text_of(sheet)
     assert len(pages) >= 2
     assert all("Std. min" in page for page in pages[:2]) and "Notes" in pages[-1]
+
+
+def test_a_chinese_job_card_names_the_service_and_operation_as_the_workshop_gives_them_in_chinese() -> None:
+    """zhdata-s27: the card's service and operation, and the workshop in its heading, in the
+    workshop's own Chinese (`name_i18n`); an English card keeps `name`."""
+    workshop, bookings, made = tiny_day()
+    data = workshop.model_dump(mode="json")
+    data["name_i18n"] = {"zh-CN": "小店"}
+    for service in data["services"]:
+        service["name_i18n"] = {"zh-CN": "定期保养"}
+        for op in service["operations"]:
+            op["name_i18n"] = {"zh-CN": "保养作业"}
+    named = Workshop.model_validate(data)
+    first = text_of(job_cards(named, DAY, made, bookings, lang="zh_CN"))[0]
+    assert "定期保养" in first and "保养作业" in first and "小店" in first
+    english = text_of(job_cards(named, DAY, made, bookings, lang="en"))[0]
+    assert "定期保养" not in english and workshop.services[0].name in english
