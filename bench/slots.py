@@ -29,6 +29,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from scheduler import slots
 from scheduler.compiler import compile_request
 from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop
 from scheduler.planning import to_plan
@@ -357,8 +358,14 @@ def main() -> None:
     parser.add_argument("--verdicts", type=Path, default=VERDICTS)  # the exact verdicts' cache
     parser.add_argument("--budget-ms", type=float, default=1000 * EJECTION_SECONDS)
     parser.add_argument("--pack-ms", type=float, default=None, help="repacking CPU budget per day version")
+    parser.add_argument(
+        "--no-keep-seniors",
+        action="store_true",
+        help="the quick fit's earliest finish as it is (slots.KEEP_SENIORS)",
+    )
     args = parser.parse_args()
     BUDGET[0] = args.budget_ms / 1000
+    slots.KEEP_SENIORS = not args.no_keep_seniors
     PACK[0] = None if args.pack_ms is None else args.pack_ms / 1000
     verdicts = Verdicts(args.verdicts)
     limit = args.exact_seconds
