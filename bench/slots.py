@@ -29,7 +29,7 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from scheduler import capacity
+from scheduler import capacity, slots
 from scheduler.compiler import compile_request
 from scheduler.contract import Assignment, Booking, PlanOptions, PlanRequest, Workshop
 from scheduler.offer import NO_WANTS, Wants
@@ -534,9 +534,15 @@ def main() -> None:
     parser.add_argument("--loan-cars", type=int, default=None, help="dealer-2011's fleet (default: its own)")
     parser.add_argument("--no-advisors", action="store_true", help="dealer-2011 without its advisors")
     parser.add_argument("--only", choices=("small-dealer", "dealer-2011"), default=None)
+    parser.add_argument(
+        "--no-keep-seniors",
+        action="store_true",
+        help="the quick fit's earliest finish as it is (slots.KEEP_SENIORS)",
+    )
     args = parser.parse_args()
     LOAN_PROBES[0] = args.loan_share
     BUDGET[0] = args.budget_ms / 1000
+    slots.KEEP_SENIORS = not args.no_keep_seniors
     PACK[0] = None if args.pack_ms is None else args.pack_ms / 1000
     verdicts = Verdicts(args.verdicts)
     limit = args.exact_seconds

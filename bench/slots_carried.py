@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 from bench import slots as base
+from scheduler import slots
 from scheduler.contract import Assignment, Booking
 from scheduler.scenarios import Demand, load_scenario
 from scheduler.slots import DayBook, Offer
@@ -199,7 +200,9 @@ def main() -> None:
     parser.add_argument("--verdicts", type=Path, default=base.VERDICTS)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--scenarios", default="small-dealer,dealer-2011")
+    parser.add_argument("--no-keep-seniors", action="store_true", help="slots.KEEP_SENIORS off (the before)")
     args = parser.parse_args()
+    slots.KEEP_SENIORS = not args.no_keep_seniors
     verdicts = base.Verdicts(args.verdicts)
     sizes = {"small-dealer": (60, 15 if args.quick else 40), "dealer-2011": (300, 10 if args.quick else 25)}
     rows = []
@@ -210,6 +213,7 @@ def main() -> None:
     summary = {
         "seed": args.seed,
         "no_advisors": args.no_advisors,
+        "keep_seniors": slots.KEEP_SENIORS,
         "feasible": feasible,
         "unproven": sum(int(r["unproven"]) for r in rows),  # type: ignore[call-overload]
         "unsound": sum(int(r["unsound"]) for r in rows),  # type: ignore[call-overload]

@@ -523,17 +523,16 @@ class DayBook:
     def fit_quickly(
         self, booking: Booking, availability: Availability | None = None, repair: bool = True
     ) -> Offer | None:
-        """Capacity only: the foreman's rule in the witness's free time, then one-booking repair.
+        """Capacity only: the foreman's rule in the witness's free time (its last operation then on
+        the lowest grade that keeps the same promise, `_seniors_kept`), then one-booking repair.
         `availability` (the witness's free time) is left as it was found."""
         job, problem = self._job(booking)
         if availability is None:
             availability = self._availability(problem)
-        placed = place_job(availability, job, 0)
+        placed = self._earliest_finish(job, availability)
         if placed is not None:
-            for p in placed:
-                availability.free(p)
             if not self._late(job, placed):
-                return self._offer(booking, placed)
+                return self._seniors_kept(booking, job, availability, placed)
             # A waiter's earliest finish ends after the desk closes: the repair may end in time.
             # Without one that does, the late fit is the answer (the desk refuses it, saying why)
             # where a repair was asked; a search that goes on (`repair=False`) gets none.
@@ -541,6 +540,51 @@ class DayBook:
                 return None
             return self._reshuffle(booking, job, availability) or self._offer(booking, placed)
         return self._reshuffle(booking, job, availability) if repair else None
+
+    @staticmethod
+    def _earliest_finish(job: JobData, availability: Availability) -> list[Placement] | None:
+        """The foreman's rule (each operation at its earliest finish) in `availability`, left as it was."""
+        placed = place_job(availability, job, 0)
+        for p in placed or []:
+            availability.free(p)
+        return placed
+
+    def _seniors_kept(
+        self, booking: Booking, job: JobData, availability: Availability, placed: list[Placement]
+    ) -> Offer:
+        """The offer of the earliest finish `placed`, its last operation moved to the lowest grade
+        that finishes it in time for the same promise where one does (`Availability.earliest`'s
+        `due`): a drop-off customer is promised the handover of his half of the day however early
+        the work ends, so a junior who ends later, still before it, leaves the senior free for the
+        work only seniors can do (what the exact check's plans do on technician-bound full days,
+        bench/RESULTS-techbound-s27.md). A waiter is promised the work's end: a slower junior would
+        promise him later, so he keeps the earliest finish (unless a junior ends as early)."""
+        offer = self._offer(booking, placed)
+        if not KEEP_SENIORS or not placed:
+            return offer
+        latest = placed[-1].end
+        promised = capacity.promise(
+            latest + self.rules.promise_buffer_minutes,
+            booking.waiter,
+            self.clock.minutes(booking.drop_off),
+            *self._handovers,
+        )
+        due = promised - self.rules.promise_buffer_minutes
+        if due <= latest:
+            return offer
+        kept = place_job(
+            availability, replace(job, due=due if job.due is None else min(job.due, due)), 0, True
+        )
+        if kept is None:
+            return offer
+        for p in kept:
+            availability.free(p)
+        if kept == placed or self._late(job, kept):
+            return offer
+        other = self._offer(booking, kept)
+        if other.promised != offer.promised or not self.desk.after_fit(booking, other, self._job):
+            return offer  # (the junior's pool may be the one its walk-in holdback closes)
+        return other
 
     def fit_exactly(self, booking: Booking, seconds: float, workers: int = 2) -> Offer | None:
         """Capacity only, by CP-SAT: every accepted booking may move as long as its promise holds.
@@ -886,8 +930,8 @@ class DayBook:
     def _next_quick_fit(
         self, probe: Booking, availability: Availability, last: _LastFit
     ) -> tuple[Offer | None, _LastFit]:
-        """`fit_quickly` (no repair) at `probe`, given `last`, the quick fit of the same kind at the
-        latest earlier time fitted in the same free time (None: none yet); and what to pass on."""
+        """`fit_quickly` (no repair) at `probe`, given `last`, the earliest finish of the same kind at
+        the latest earlier time fitted in the same free time (None: none yet); and what to pass on."""
         job, _ = self._job(probe)
         if last is not None and job.operations is last[0].operations and job.due == last[0].due:
             placed = last[1]
@@ -899,12 +943,12 @@ class DayBook:
                 # The earliest-finish placement found for an earlier drop-off is the one found for
                 # every later drop-off up to its start (each bay and technician pair's earliest
                 # start from a later time is the same where it was not before that time, later
-                # elsewhere): the time gets it as it is.
-                return self._offer(probe, placed), last
-        offer = self.fit_quickly(probe, availability, repair=False)
-        if offer is None:
+                # elsewhere): the time gets it as it is, its seniors kept for its own promise.
+                return self._seniors_kept(probe, job, availability, placed), last
+        placed = self._earliest_finish(job, availability)
+        if placed is None or self._late(job, placed):
             return None, (job, None)
-        return offer, ((job, list(offer.placements)) if offer.placements else None)
+        return self._seniors_kept(probe, job, availability, placed), ((job, placed) if placed else None)
 
     def _search(
         self,
@@ -1413,6 +1457,11 @@ about 6 ms more at the median answer on the bench's full days (bench/RESULTS-com
 ATTEMPT_FLOOR = 0.004
 """CPU seconds a try may always take, however little of the budget is left (a chain found within
 it: one to three levels on a full small-dealer day, scheduler.ejection)."""
+
+KEEP_SENIORS = True
+"""The quick fit puts a booking's last operation on the lowest grade that keeps the promise the
+earliest finish gives (`DayBook._seniors_kept`); False: the earliest finish as it is (the bench's
+before, bench/RESULTS-techbound-s27.md)."""
 
 PACK_SECONDS = 0.010
 """CPU the day's repacking (`DayBook.pack`) may take, once per day version, where the version is made

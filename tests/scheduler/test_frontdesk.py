@@ -815,8 +815,9 @@ def test_random_bookings_with_loan_cars_advisors_and_parts_keep_every_promise(se
         booking = Booking(id=f"b{i}", service=code, drop_off=pick.drop_off, waiter=waiter,
                           loan_car=wants.loan_car, parts_eta=wants.parts_eta)  # fmt: skip
         # An offer holds when no one books in between: found by the quick fit, or (an offer of
-        # the ejection search) by moving bookings out of the way, as the booking desk tries.
-        offer = day.try_insert(booking) or day.try_moving_others(booking)
+        # the ejection search) by moving bookings out of the way, as the booking desk tries, else
+        # booked as it was offered (the service books the offer its slot query showed).
+        offer = day.try_insert(booking) or day.try_moving_others(booking) or day.reoffer(booking, pick)
         assert offer is not None, (booking, pick)
         day = day.with_booking(booking.model_copy(update={"promised": offer.promised}), offer)
         booked += 1

@@ -702,3 +702,68 @@ def test_request_variants_do_not_grow_a_days_caches() -> None:
     assert len(day._templates) <= slots._TEMPLATES
     assert len(day._probe_lists) <= slots._TEMPLATES
     assert len(day._free_time) <= slots._FREE_TIMES
+
+
+def _senior_and_junior() -> Workshop:
+    """Two lifts; a senior (grade 3, 1.25 x as fast, the only one for REPAIR) working 08:00-12:00
+    and a junior (grade 1, maintenance only) 08:00-17:30. LUBE is 40 minutes of maintenance (32
+    with the senior); REPAIR, 300 minutes of mechanical work (240 with the senior: his whole shift)."""
+    shift = {"start": "08:00", "end": "17:30"}
+    return Workshop.model_validate(
+        {
+            "id": "sj", "name": "SJ", "timezone": "Asia/Shanghai",
+            "opening": {"start": "08:00", "end": "17:30"},
+            "bays": [{"id": "G1", "kind": "general"}, {"id": "G2", "kind": "general"}],
+            "technicians": [
+                {"id": "senior", "name": "S", "grade": 3, "skills": ["maintenance", "mechanical"],
+                 "efficiency": 1.25, "shift": {"start": "08:00", "end": "12:00"}},
+                {"id": "junior", "name": "J", "grade": 1, "skills": ["maintenance"], "shift": shift},
+            ],
+            "services": [
+                {"code": "LUBE", "name": "Lube", "operations": [
+                    {"name": "oil", "minutes": 40, "skill": "maintenance", "bay_kinds": ["general"]}]},
+                {"code": "REPAIR", "name": "Repair", "operations": [
+                    {"name": "repair", "minutes": 300, "skill": "mechanical", "min_grade": 3,
+                     "bay_kinds": ["general"]}]},
+            ],
+        }
+    )  # fmt: skip
+
+
+OPEN = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=100)
+
+
+def _booked(day: DayBook, booking: Booking) -> tuple[Offer, DayBook]:
+    offer = day.try_insert(booking)
+    assert offer is not None
+    booked = booking.model_copy(update={"promised": offer.promised})
+    return offer, DayBook(day.workshop, DAY, [*day.accepted, (booked, list(offer.assignments))], day.rules)
+
+
+def test_a_drop_off_goes_to_the_junior_when_he_keeps_the_same_promise_leaving_the_senior_free() -> None:
+    """The LUBE drop-off at 08:00 ends earliest with the senior (08:32), but the junior (08:40) keeps
+    the same promise (the morning handover): the witness gives it to the junior, so the REPAIR only
+    the senior can do, all his shift long, still fits as the day is (no booking moved), and the
+    whole day passes the independent validator."""
+    ws = _senior_and_junior()
+    lube = Booking(id="lube", service="LUBE", drop_off=dt.datetime(2026, 11, 24, 8, tzinfo=ws.tz))
+    offer, day = _booked(DayBook(ws, DAY, [], OPEN), lube)
+    assert [a.technician for a in offer.assignments] == ["junior"]
+    assert offer.promised == dt.datetime(2026, 11, 24, 15, 30, tzinfo=ws.tz)
+    repair = Booking(id="repair", service="REPAIR", drop_off=dt.datetime(2026, 11, 24, 8, tzinfo=ws.tz))
+    fit = day.fit_quickly(repair, repair=False)
+    assert fit is not None and fit.rewitness is None
+    assert [a.technician for a in fit.assignments] == ["senior"]
+    request, plan = witness_plan(day, repair, fit)
+    assert validate_plan(request, plan) == [] and plan.kpis.late == 0
+
+
+def test_a_waiter_keeps_the_earliest_finish_where_the_junior_would_promise_him_later() -> None:
+    """A waiter is promised his work's end: the junior would make him wait longer (08:55 against
+    08:50), so his LUBE stays with the senior."""
+    ws = _senior_and_junior()
+    eight = dt.datetime(2026, 11, 24, 8, tzinfo=ws.tz)
+    lube = Booking(id="lube", service="LUBE", drop_off=eight, waiter=True)
+    offer, _ = _booked(DayBook(ws, DAY, [], OPEN), lube)
+    assert [a.technician for a in offer.assignments] == ["senior"]
+    assert offer.promised == dt.datetime(2026, 11, 24, 8, 50, tzinfo=ws.tz)
