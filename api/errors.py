@@ -540,12 +540,13 @@ def _media(content_type: str) -> tuple[str, str | None]:
 
 
 def _utf8(charset: str) -> bool:
-    """Whether `charset` names UTF-8 (utf-8, UTF8, "utf-8"…; a name no codec has does not)."""
+    """Whether `charset` names UTF-8 (utf-8, UTF8, "utf-8"…; a name no codec has does not, nor one
+    with a NUL, which codecs.lookup refuses with a ValueError)."""
     if charset == "utf-8":  # the usual one, without a codec lookup
         return True
     try:
         return codecs.lookup(charset).name == "utf-8"
-    except LookupError:
+    except (LookupError, ValueError):
         return False
 
 

@@ -311,3 +311,17 @@ def test_a_body_declared_in_another_charset_than_utf8_is_a_415_naming_the_charse
     utf8 = {"content-type": "text/csv; charset=utf-8"}
     r = client.post(f"{W}/bookings/import", content=utf8_csv, headers=utf8)
     assert r.status_code == 200 and len(r.json()["accepted"]) == 1, r.text
+
+
+def test_a_charset_with_a_nul_or_a_byte_past_ascii_is_a_415_not_a_500(client: TestClient) -> None:
+    """review-s27: `charset=\\x00` (or any name with a NUL) made codecs.lookup raise ValueError, not
+    LookupError: a 500. A charset no codec has is a 415 naming it, whatever its bytes."""
+    put_workshop(client, tiny_workshop())
+    for raw in (b"\x00", b"utf-8\x00", b"\xe9", b"utf\x00-8"):
+        content_type = b"application/json; charset=" + raw
+        r = client.post(f"{W}/bookings", content=b"{}", headers=[(b"content-type", content_type)])
+        assert r.status_code == 415, (raw, r.status_code, r.text)
+        assert r.json()["charset"] and "UTF-8" in r.json()["detail"], r.text
+    csv = b"service,drop_off\n"
+    r = client.post(f"{W}/bookings/import", content=csv, headers=[(b"content-type", b"text/csv; charset=\x00")])
+    assert r.status_code == 415 and r.json()["expected"] == "text/csv", r.text
