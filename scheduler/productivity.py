@@ -30,6 +30,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from scheduler.contract import Booking, Plan, Technician, Workshop, hhmm_minutes
+from scheduler.exchange import FORMULA_STARTS
 from scheduler.i18n import N_, Translator
 from scheduler.worked import WorkedOperation
 
@@ -252,6 +253,12 @@ LEVEL_WORDS: dict[str, str] = {
 SHARES = frozenset({"efficiency", "productivity", "on_time_share"})
 
 
+def _text_cell(text: str) -> str:
+    """A free text (a technician's name) as the readable CSV writes it: behind a ' where a
+    spreadsheet would read it as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def readable_csv(report: ProductivityReport, workshop: Workshop, t: Translator) -> str:
     """The report's rows as `report_csv` has them, for a person opening it in a spreadsheet: the
     columns named in `t`'s language, each technician by his name, the levels in words, shares as
@@ -271,8 +278,8 @@ def readable_csv(report: ProductivityReport, workshop: Workshop, t: Translator) 
                 cells.append("")
             elif c == "level":
                 cells.append(t.gettext(LEVEL_WORDS[value]))
-            elif c == "technician":
-                cells.append(names.get(value, value))
+            elif c == "technician":  # a name is free text: quoted where a spreadsheet would run it
+                cells.append(_text_cell(names.get(value, value)))
             elif c in SHARES:
                 cells.append(t.percent(value, 1))
             else:

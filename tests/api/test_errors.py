@@ -323,5 +323,7 @@ def test_a_charset_with_a_nul_or_a_byte_past_ascii_is_a_415_not_a_500(client: Te
         assert r.status_code == 415, (raw, r.status_code, r.text)
         assert r.json()["charset"] and "UTF-8" in r.json()["detail"], r.text
     csv = b"service,drop_off\n"
-    r = client.post(f"{W}/bookings/import", content=csv, headers=[(b"content-type", b"text/csv; charset=\x00")])
+    r = client.post(
+        f"{W}/bookings/import", content=csv, headers=[(b"content-type", b"text/csv; charset=\x00")]
+    )
     assert r.status_code == 415 and r.json()["expected"] == "text/csv", r.text

@@ -172,3 +172,29 @@ def test_the_productivity_csv_has_a_readable_export_beside_the_machine_one(db_ur
         "/workshops/tiny/reports", params=days | {"format": ""}, headers={"Accept-Language": "zh-CN"}
     )
     assert "format=csv&amp;labels=true" in page.text
+
+
+@pytest.mark.sqlite_only
+def test_the_readable_productivity_csv_quotes_a_name_a_spreadsheet_would_run(db_url: str) -> None:
+    """review-s27: the readable CSV (`labels=true`) wrote each technician's name (or, in Chinese,
+    his `name_i18n`) as it is: a name starting with =, +, -, @ opened as a formula in a spreadsheet.
+    It is written behind a ' as the bookings export writes its free texts (exchange.FORMULA_STARTS)."""
+    from tests.builders import two_bay_workshop
+
+    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    clocked_history(client)
+    workshop = two_bay_workshop()
+    hostile = {"t": ('=HYPERLINK("http://x")', "+1+1"), "u": ("@SUM(A1)", "-2+3")}
+    named = [
+        tech.model_copy(update={"name": hostile[tech.id][0], "name_i18n": {"zh-CN": hostile[tech.id][1]}})
+        for tech in workshop.technicians
+    ]
+    body = workshop.model_copy(update={"technicians": named}).model_dump(mode="json")
+    assert client.put("/v1/workshops/tiny", json=body).status_code == 200
+    days = {"from": HISTORY_DAYS[0].isoformat(), "to": HISTORY_DAYS[-1].isoformat(), "format": "csv"}
+    url = "/v1/workshops/tiny/reports/productivity"
+    for lang, pick in (("en", 0), ("zh-CN", 1)):
+        text = client.get(url, params={**days, "labels": "true"}, headers={"Accept-Language": lang}).text
+        rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+        names = {r[3] for r in rows[1:] if r[3]}
+        assert names == {"'" + hostile["t"][pick], "'" + hostile["u"][pick]}, (lang, names)
