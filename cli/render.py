@@ -78,7 +78,10 @@ def render_plan(
         if not jobs:
             parts.append(Text(_("%(title)s: idle", title=title), style="dim"))
             continue
-        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
+        # Names are text, never rich markup ("[/]…" raised MarkupError, "[red]" styled: review-s27).
+        table = Table(
+            title=Text(title), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, expand=False
+        )
         columns = [_("time"), _("booking")] + ([_("plate")] if plates else [])
         other = _("bay") if rows == "technicians" else _("technician")
         columns += [_("service · operation"), other, _("notes")]
@@ -108,7 +111,7 @@ def render_plan(
                 else _("%(name)s (%(grade)s)", name=tech.name, grade=_(GRADE_NAMES[tech.grade])),
                 _(", ").join(notes),
             ]
-            table.add_row(*cells)
+            table.add_row(*(Text(cell) for cell in cells))
         parts.append(table)
 
     if plan.unassigned:
@@ -117,7 +120,9 @@ def render_plan(
         unassigned.add_column(_("service"))
         unassigned.add_column(_("reason"))
         for u in plan.unassigned:
-            unassigned.add_row(u.booking, bookings[u.booking].service, current().phrase(u.reason))
+            unassigned.add_row(
+                Text(u.booking), Text(bookings[u.booking].service), Text(current().phrase(u.reason))
+            )
         parts.append(unassigned)
     else:
         parts.append(Text(_("Unassigned: none"), style="bold"))
@@ -160,5 +165,5 @@ def render_changes(changes: list[Change]) -> RenderableType:
     table.add_column(_("kind"))
     table.add_column(_("what"))
     for c in changes:
-        table.add_row(_(c.kind), current().phrase(c.summary))
+        table.add_row(_(c.kind), Text(current().phrase(c.summary)))
     return table

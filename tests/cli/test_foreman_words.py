@@ -56,3 +56,29 @@ def test_rows_technicians_gives_one_block_per_technician() -> None:
     assert "E01 · express" not in run.stdout  # no bay blocks
     bad = bayplan("plan", "small-dealer", "--date", DATE, "--rows", "bogus")
     assert bad.returncode == 2
+
+
+def test_names_with_square_brackets_are_printed_as_written_not_read_as_markup(tmp_path: Path) -> None:
+    """review-s27: the plan table's cells and block titles were rich markup: a technician, service or
+    operation named "[/]…" (or its name_i18n, in Chinese) made `bayplan plan` die with a MarkupError
+    traceback, and "[red]…" was printed red without its brackets. Names are text, printed as written."""
+    from tests.builders import small_workshop
+
+    workshop = small_workshop()
+    techs = [
+        t.model_copy(update={"name": f"[/]Tech{i} [red]x", "name_i18n": {"zh-CN": f"[/]技师{i} [red]y"}})
+        for i, t in enumerate(workshop.technicians)
+    ]
+    services = [
+        s.model_copy(update={"name": "[bold]S[/bold]", "name_i18n": {"zh-CN": "[/]服务"}})
+        for s in workshop.services
+    ]
+    named = workshop.model_copy(update={"technicians": techs, "services": services, "name": "[/]W"})
+    req = request([Booking(id="B1", service="MAINT", drop_off=at("08:00"))], workshop=named)
+    path = tmp_path / "request.json"
+    path.write_text(req.model_dump_json(), encoding="utf-8")
+    for lang, tech, service in (("en", "[/]Tech", "[bold]S[/bold]"), ("zh-CN", "[/]技师", "[/]服务")):
+        for rows in ("bays", "technicians"):
+            run = bayplan("--lang", lang, "plan", "--input", str(path), "--planner", "greedy", "--rows", rows)
+            assert run.returncode == 0, (lang, rows, run.stderr[-500:])
+            assert tech in run.stdout and service in run.stdout, (lang, rows, run.stdout)
