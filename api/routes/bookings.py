@@ -26,7 +26,8 @@ router = APIRouter(prefix="/v1/workshops", tags=["bookings"], route_class=BodyRo
     operation_id="book_booking",
     summary="Book a drop-off time",
     description="Accepted only where it fits the day's witness plan (201 with the promised pickup);"
-    " 409 with alternatives when the time no longer fits; `Idempotency-Key` makes retries safe.",
+    " 409 with alternatives when the time no longer fits; `Idempotency-Key` makes retries safe."
+    " The answer's `ETag` names the booking's stored revision (for `If-Match` on a PATCH).",
     openapi_extra=json_body(EXAMPLE_BOOKING),
     responses={
         200: {"model": Booking, "description": "a replay: this API key sent this request with this key"},
@@ -68,6 +69,7 @@ async def book(
     stored, created = await run_in_threadpool(answer)
     if not created:
         response.status_code = 200  # a replay of an acknowledged booking
+    response.headers["ETag"] = revision(stored)  # a conditional PATCH needs no GET first
     return booking_in_words(stored, translator(request))
 
 

@@ -93,3 +93,19 @@ def test_if_match_holds_for_the_tag_itself_a_list_naming_it_or_any() -> None:
     assert if_match_holds("*", '"abc"') and if_match_holds("abc", '"abc"')  # its quotes dropped by a client
     assert not if_match_holds('W/"abc"', '"abc"') and not if_match_holds('"abd"', '"abc"')
     assert not if_match_holds("", '"abc"')
+
+
+def test_a_new_booking_answers_with_the_etag_a_read_gives(client: TestClient) -> None:
+    """The 201 (and a replay's 200) carries the booking's ETag: a desk can PATCH it conditionally
+    without reading it first (review-s27 N3)."""
+    put_workshop(client, tiny_workshop())
+    body = {"service": "MAINT", "drop_off": _at("08:00")}
+    made = client.post(f"{W}/bookings", json=body, headers={"Idempotency-Key": "k1"})
+    assert made.status_code == 201, made.text
+    read = client.get(f"{W}/bookings/{made.json()['id']}")
+    assert made.headers["etag"] == read.headers["etag"]
+    replay = client.post(f"{W}/bookings", json=body, headers={"Idempotency-Key": "k1"})
+    assert replay.status_code == 200 and replay.headers["etag"] == read.headers["etag"]
+    changed = client.patch(f"{W}/bookings/{made.json()['id']}", json={"plate": "C3"},
+                           headers={"If-Match": made.headers["etag"]})  # fmt: skip
+    assert changed.status_code == 200, changed.text
