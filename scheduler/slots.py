@@ -795,13 +795,8 @@ class DayBook:
         job, problem = self._job(booking)
         job = replace(job, due=by if job.due is None else min(job.due, by))
         availability = self._availability(problem)
-        placed = place_job(availability, job, 0)
-        offer: Offer | None = None
-        if placed is not None:
-            for p in placed:
-                availability.free(p)
-            if placed[-1].end <= by:
-                offer = self._offer(booking, placed)
+        placed = self._earliest_finish(job, availability)
+        offer = self._offer(booking, placed) if placed is not None and placed[-1].end <= by else None
         if offer is None:
             offer = self._reshuffle(booking, job, availability, by)
         return offer if offer is not None and self.allowed(booking, offer) else None
