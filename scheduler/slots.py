@@ -19,7 +19,7 @@ from functools import cached_property, partial
 from typing import Any
 
 from scheduler import capacity, overbooking, refusals
-from scheduler.availability import Availability
+from scheduler.availability import GRID_PAIRS, Availability
 from scheduler.cache import CacheHolders
 from scheduler.capacity import CapacityRules
 from scheduler.clock import DayClock
@@ -562,6 +562,9 @@ class DayBook:
         offer = self._offer(booking, placed)
         if not KEEP_SENIORS or not placed:
             return offer
+        last = job.operations[-1]
+        if len(last.technicians) * len(last.bays) >= SENIORS_PAIRS:
+            return offer  # a big workshop: the grid's earliest finish (a junior's: pair by pair)
         latest = placed[-1].end
         promised = capacity.promise(
             latest + self.rules.promise_buffer_minutes,
@@ -1457,6 +1460,13 @@ KEEP_SENIORS = True
 """The quick fit puts a booking's last operation on the lowest grade that keeps the promise the
 earliest finish gives (`DayBook._seniors_kept`); False: the earliest finish as it is (the bench's
 before, bench/RESULTS-techbound-s27.md)."""
+
+SENIORS_PAIRS = GRID_PAIRS
+"""Technician x bay pairs of the last operation from which the quick fit keeps the earliest finish
+(no junior searched): there the earliest finish comes from the minute grid, while a junior's is
+searched pair by pair (`Availability.earliest` with a due), which on dealer-2011-x2 (64 technicians)
+made the 4-desk storm's slot queries p50 ×1.3-2.1 and p99 65-70 -> 87-99 ms (bench.service, session 27,
+quiet machine); dealer-2011 (about 100 pairs) and small-dealer keep their seniors free."""
 
 PACK_SECONDS = 0.010
 """CPU the day's repacking (`DayBook.pack`) may take, once per day version, where the version is made

@@ -767,3 +767,16 @@ def test_a_waiter_keeps_the_earliest_finish_where_the_junior_would_promise_him_l
     offer, _ = _booked(DayBook(ws, DAY, [], OPEN), lube)
     assert [a.technician for a in offer.assignments] == ["senior"]
     assert offer.promised == dt.datetime(2026, 11, 24, 8, 50, tzinfo=ws.tz)
+
+
+def test_a_big_workshop_keeps_the_earliest_finish_without_searching_a_junior(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From `SENIORS_PAIRS` technician x bay pairs the quick fit keeps the earliest finish (the
+    grid's answer; a junior's is searched pair by pair, too slow for the desk's 25 ms): with the
+    limit at this day's size, the LUBE stays with the senior it ends earliest with."""
+    monkeypatch.setattr(slots, "SENIORS_PAIRS", 2)  # LUBE: 2 technicians x 2 lifts
+    ws = _senior_and_junior()
+    lube = Booking(id="lube", service="LUBE", drop_off=dt.datetime(2026, 11, 24, 8, tzinfo=ws.tz))
+    offer, _ = _booked(DayBook(ws, DAY, [], OPEN), lube)
+    assert [a.technician for a in offer.assignments] == ["senior"]
