@@ -1,6 +1,7 @@
 """The booking desk's checks on a request before any capacity rule: the day not past, the drop-off
 within the opening hours, the service, fleet partner and loan car the workshop's own, what an
-idempotent replay must match, and a booking's revision (its ETag) that a PATCH's If-Match names."""
+idempotent replay must match, and a booking's revision (its ETag) that a PATCH's or a DELETE's
+If-Match names."""
 
 from __future__ import annotations
 

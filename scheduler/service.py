@@ -1585,12 +1585,27 @@ class PlanningService:
             return stored, grown_day
         return stored, day.with_booking(stored, offer)
 
-    def cancel(self, workshop_id: str, booking_id: str) -> None:
+    def cancel(self, workshop_id: str, booking_id: str, if_match: str | None = None) -> None:
+        """Cancel a booking: its room is free at once. With `if_match` (the request's If-Match), only
+        while the booking is still the revision it names, checked under the workshop's lock as a
+        PATCH's is: else PreconditionFailed (412), nothing cancelled; without it, as before."""
         with self._booking_transaction(workshop_id) as session:
             locked = self.store.lock_workshop(session, workshop_id)
             row = bookings_db.get(session, workshop_id, booking_id)
             if locked is None or row is None:
                 raise NotFound(N_("booking %(booking_id)r") % {"booking_id": booking_id})
+            if if_match is not None and not if_match_holds(
+                if_match, current := revision(bookings_db.booking_of(row))
+            ):
+                raise PreconditionFailed(
+                    N_(
+                        "%(header)s %(sent)s does not name the booking's current revision %(current)s:"
+                        " it changed since it was read; read it again before cancelling it"
+                    )
+                    % {"header": IF_MATCH, "sent": if_match, "current": current},
+                    IF_MATCH,
+                    current,
+                )
             clocked = events_db.clocked_days(session, workshop_id, booking_id)
             if clocked:  # the day's clock events name it: gone, its status and plans failed (review-s20 D4)
                 raise Conflict(

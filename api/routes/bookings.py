@@ -153,10 +153,31 @@ def change_booking(
     status_code=204,
     summary="Cancel a booking",
     description="Its room is free for other bookings at once; 409 when its work was clocked (the"
-    " day's clock events name it).",
+    " day's clock events name it). With `If-Match` (the `ETag` a GET, POST or PATCH gave), only while"
+    " the booking is still that revision, else 412 naming the header and the current `etag`, nothing"
+    " cancelled; without it the booking is cancelled whatever changed.",
+    responses={
+        412: {
+            "model": PreconditionProblem,
+            "description": "`If-Match` does not name the booking's current revision",
+        },
+    },
 )
-def cancel_booking(workshop_id: str, booking_id: str, service: ServiceDep, _: BookingKey) -> Response:
-    service.cancel(workshop_id, booking_id)
+def cancel_booking(
+    workshop_id: str,
+    booking_id: str,
+    service: ServiceDep,
+    _: BookingKey,
+    if_match: Annotated[
+        str | None,
+        Header(
+            max_length=1000,
+            description="the booking's `ETag` as read (or a list of tags, or `*`): the booking is"
+            " cancelled only while it is still that revision, else 412",
+        ),
+    ] = None,
+) -> Response:
+    service.cancel(workshop_id, booking_id, if_match=if_match)
     return Response(status_code=204)
 
 

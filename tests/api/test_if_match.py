@@ -109,3 +109,52 @@ def test_a_new_booking_answers_with_the_etag_a_read_gives(client: TestClient) ->
     changed = client.patch(f"{W}/bookings/{made.json()['id']}", json={"plate": "C3"},
                            headers={"If-Match": made.headers["etag"]})  # fmt: skip
     assert changed.status_code == 200, changed.text
+
+
+def test_a_cancel_with_a_stale_if_match_is_a_412_naming_the_header_and_cancels_nothing(
+    client: TestClient,
+) -> None:
+    """DELETE honours If-Match as PATCH does (desk16-s28): a desk that read the booking before
+    another desk moved it does not cancel the moved booking unseen."""
+    booking, tag = _booked(client)
+    moved = client.patch(f"{W}/bookings/{booking}", json={"drop_off": _at("08:30")})  # another desk
+    assert moved.status_code == 200, moved.text
+    before = client.get(f"{W}/bookings/{booking}")
+    stale = client.delete(f"{W}/bookings/{booking}", headers={"If-Match": tag})
+    assert stale.status_code == 412, stale.text
+    answer = stale.json()
+    assert answer["header"] == "If-Match" and answer["etag"] == before.headers["etag"], answer
+    assert "If-Match" in answer["detail"] and tag in answer["detail"], answer
+    assert "cancel" in answer["detail"], answer  # says what to do: read it again before cancelling
+    assert stale.headers["etag"] == before.headers["etag"]
+    zh = client.delete(f"{W}/bookings/{booking}", headers={"If-Match": tag, "Accept-Language": "zh-CN"})
+    assert zh.status_code == 412 and "If-Match" in zh.json()["detail"] and "取消" in zh.json()["detail"], (
+        zh.text
+    )
+    weak = client.delete(f"{W}/bookings/{booking}", headers={"If-Match": f"W/{before.headers['etag']}"})
+    assert weak.status_code == 412, weak.text  # compared strongly, as a PATCH's
+    after = client.get(f"{W}/bookings/{booking}")
+    assert after.status_code == 200 and after.json() == before.json()  # still booked, unchanged
+    day = client.get(f"{W}/bookings", params={"date": DATE})
+    assert booking in [b["id"] for b in day.json()], day.text
+    current = client.delete(f"{W}/bookings/{booking}", headers={"If-Match": f'"x", {before.headers["etag"]}'})
+    assert current.status_code == 204, current.text
+    assert client.get(f"{W}/bookings/{booking}").status_code == 404
+    again = client.delete(f"{W}/bookings/{booking}", headers={"If-Match": "*"})
+    assert again.status_code == 404, again.text  # gone: not found before any precondition
+
+
+def test_a_cancel_without_if_match_or_with_any_is_as_before(client: TestClient) -> None:
+    booking, _tag = _booked(client)
+    changed = client.patch(f"{W}/bookings/{booking}", json={"plate": "B2"})
+    assert changed.status_code == 200, changed.text
+    plain = client.delete(f"{W}/bookings/{booking}")  # no If-Match: cancelled whatever changed
+    assert plain.status_code == 204, plain.text
+    assert client.get(f"{W}/bookings/{booking}").status_code == 404
+    other = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": _at("09:00")})
+    assert other.status_code == 201, other.text
+    anything = client.delete(f"{W}/bookings/{other.json()['id']}", headers={"If-Match": "*"})
+    assert anything.status_code == 204, anything.text
+    too_long = client.delete(f"{W}/bookings/{booking}", headers={"If-Match": "x" * 1001})
+    assert too_long.status_code == 422, too_long.text
+    assert too_long.json()["detail"][0]["loc"] == ["header", "if-match"], too_long.text  # as a PATCH's
