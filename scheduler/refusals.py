@@ -57,6 +57,8 @@ class ExplainedDay(Protocol):
 
     def _offer(self, booking: Booking, placed: list[Placement]) -> Offer: ...
 
+    def _loan_refit(self, booking: Booking, fit: Offer) -> Offer | None: ...
+
 
 def closed_day(day: ExplainedDay, skip: set[dt.datetime]) -> list[tuple[dt.datetime, str]]:
     """On a closed day (`DayBook.refusals`), every time of the opening hours not in `skip`."""
@@ -108,7 +110,8 @@ scheduler.multiday.refusals, and never shows the day's own). Never a message."""
 def refusal_or_fit(day: ExplainedDay, booking: Booking, words: bool = True) -> str | Offer:
     """`refusal`, or where every rule holds and the quick fit (one booking moved at most) finds
     room, that fit: an offer with its witness, as a booking at that time gets it
-    (`DayBook.try_insert`: the same fit, the same rules). The slot search may miss such a time
+    (`DayBook.try_insert`: the same fit, the same rules, a fit refused for its loan car alone tried
+    again ending in time for the car, `DayBook._loan_refit`). The slot search may miss such a time
     (its repairs are rationed); the explanation offers it instead of refusing it (review-s20 R1).
     Without `words`, a time the rules before any fit allow that gets no fit is `UNWORDED` (its
     room, parts and overbooking reasons not worked out: the caller words it otherwise)."""
@@ -123,6 +126,12 @@ def refusal_or_fit(day: ExplainedDay, booking: Booking, words: bool = True) -> s
             "minutes": rules.slot_minutes,
         }
     offer = day.fit_quickly(booking)
+    if offer is not None and not day.desk.after_fit(booking, offer, day._job):
+        # A booking's quick fit refused for its loan car is tried again ending in time for the car
+        # (`DayBook._allowed_or_refit`): where that fits, the booking is accepted, so it is no refusal.
+        refit = day._loan_refit(booking, offer)
+        if refit is not None:
+            return refit
     if not words and (offer is None or not day.desk.after_fit(booking, offer, day._job)):
         return UNWORDED
     if offer is None or not day.desk.within_holdback(booking, offer, day._job):

@@ -321,6 +321,29 @@ def test_a_loan_cars_offer_ends_the_work_in_time_for_the_next_customers_car() ->
     assert day.offers("LONG", waiter=False) != []  # without a car: as before
 
 
+def test_the_explanation_of_a_time_the_loan_car_refit_books_is_that_fit_not_a_refusal() -> None:
+    """Explain agrees with a booking (desk16-s28): at 08:00-09:30 the quick fit ends at 16:00, after
+    the only car goes out, but a booking there is accepted with the work ending in time
+    (`try_insert` -> `_loan_refit`). Explained every time (the offers not skipped, as when the
+    desk's answer was carried over from an earlier day version), those times are that fit, the
+    same promise, never "no loan car free until 17:30"; a time nothing fits stays refused for the car."""
+    day = _one_car_day()
+    wants = Wants(loan_car=True)
+    explained = dict(day.refusals("LONG", False, None, wants, set()))
+    for hhmm in ("08:00", "08:30", "09:00", "09:30"):
+        probe = Booking(id="probe", service="LONG", drop_off=_at(hhmm), loan_car=True)
+        booked = day.try_insert(probe)
+        assert booked is not None, hhmm
+        fit = explained[_at(hhmm)]
+        assert isinstance(fit, Offer), (hhmm, fit)
+        assert fit.promised == booked.promised and fit.placements[-1].end <= day.clock.wall("15:45")
+        request, plan = _witness_plan(day, probe, fit)
+        assert validate_plan(request, plan) == []
+    late = Booking(id="probe", service="LONG", drop_off=_at("10:00"), loan_car=True)
+    assert day.try_insert(late) is None
+    assert explained[_at("10:00")] == "no loan car free until 17:30"
+
+
 def test_the_exact_model_knows_the_loan_cars() -> None:
     """The exact model with the desk's fleet (`FrontDesk.loan_fleet`: the cars out until their
     promise, the new one out until the promise its end earns; bench.slots' exact check): the job
