@@ -44,10 +44,13 @@ class FrontDesk:
         others: list[tuple[Booking, list[Assignment]]],
         worked: list[int],
         shift_minutes: list[int],
+        overruns: dict[str, int] | None = None,
     ) -> None:
         """`accepted`: the bookings the witness keeps on time; `others`: the accepted ones at risk
         and the vehicles held (no room in the witness, but a check-in and a loan car still);
-        `worked`: minutes each technician works in the witness."""
+        `worked`: minutes each technician works in the witness; `overruns`: per at-risk booking
+        with a loan car, the earliest its work can end (minutes of the day), where its car stays
+        out past its promise (`loan_spans`)."""
         self.workshop = workshop
         self.date = date
         self.rules = rules
@@ -57,6 +60,7 @@ class FrontDesk:
         self.others = others
         self.worked = worked
         self.shift_minutes = shift_minutes
+        self.overruns = overruns or {}
         self._advisor_free: dict[capacity.Span, bool] = {}
         """Check-ins that needed the accepted ones reassigned, answered (`advisor_free`)."""
         self._advisor_room: dict[capacity.Span, bool] = {}
@@ -87,13 +91,23 @@ class FrontDesk:
 
     @cached_property
     def loan_spans(self) -> list[tuple[int, int]]:
-        """The accepted loan cars' time out (drop-off to promised pickup, or the day's end)."""
+        """The accepted loan cars' time out (drop-off to promised pickup, or the day's end). A
+        booking at risk (a forced parts ETA, a forced workshop change) keeps its promise, but its
+        customer keeps the car until the work is done: out at least until the promise its earliest
+        possible end would earn (`overruns`), so the car is not lent to another customer across
+        the time the at-risk booking overruns (desk16-s28)."""
         day_end = self.clock.horizon
-        return [
-            (self.clock.minutes(b.drop_off), self.clock.minutes(b.promised) if b.promised else day_end)
-            for b in self.holders
-            if b.loan_car
-        ]
+        spans = []
+        for b in self.holders:
+            if not b.loan_car:
+                continue
+            end = self.clock.minutes(b.promised) if b.promised else day_end
+            ready = self.overruns.get(b.id)
+            if ready is not None:
+                late = self.loan_promise(b).promise(ready)
+                end = max(end, day_end if late is None else late)
+            spans.append((self.clock.minutes(b.drop_off), end))
+        return spans
 
     def loan_span(self, booking: Booking, offer: Offer) -> tuple[int, int]:
         return self.clock.minutes(booking.drop_off), self.clock.minutes(offer.promised, round_up=True)

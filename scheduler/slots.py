@@ -357,15 +357,19 @@ class DayBook:
         """Could `booking`'s work end by its job's due at all: from its release, each operation at
         its shortest and no sooner than its parts are in? (False: a proof it does not fit.)"""
         job = self._job(booking)[0]
-        if job.due is None:
-            return True
+        return job.due is None or self._earliest_end(job) <= job.due
+
+    @staticmethod
+    def _earliest_end(job: JobData) -> int:
+        """The earliest `job`'s work can end: from its release, each operation at its shortest and
+        no sooner than its parts are in (a lower bound, room or not)."""
         end = job.release
         for op in job.operations:
             if op.pin is not None:
                 end = max(end, op.pin.end)
                 continue
             end = max(end, op.release) + min(op.durations, default=0)
-        return end <= job.due
+        return end
 
     def try_insert(self, booking: Booking) -> Offer | None:
         """Where `booking` fits (nothing moved, or one nearby booking moved) within the capacity rules
@@ -647,7 +651,25 @@ class DayBook:
             others,
             self.worked,
             self.shift_minutes,
+            self._overruns(),
         )
+
+    def _overruns(self) -> dict[str, int]:
+        """Per booking at risk with a loan car, dropped off on this day, the earliest its work can
+        end (`_earliest_end`: its parts ETA and shortest durations), where that is past its
+        promise: its car is out until then at least (`FrontDesk.loan_spans`)."""
+        out: dict[str, int] = {}
+        for b, _ in self.at_risk:
+            if not b.loan_car or b.promised is None or self.clock.local_date(b.drop_off) != self.date:
+                continue
+            try:
+                job = self._job(b)[0]
+            except InputError:  # what put it at risk (a workshop change) makes it no booking now
+                continue
+            end = self._earliest_end(job)
+            if end + self.rules.promise_buffer_minutes > self.clock.minutes(b.promised):
+                out[b.id] = end
+        return out
 
     def allowed(self, booking: Booking, offer: Offer) -> bool:
         """The capacity rules (advisors, waiters per slot, walk-in holdback, loan cars) on top of a fit."""

@@ -822,3 +822,40 @@ def test_a_drop_off_with_seconds_holds_its_advisor_to_the_second(client: TestCli
     bookings = [Booking.model_validate(b) for b in (first.json(), third.json())]
     request = PlanRequest(workshop=ws, date=DATE, bookings=bookings, options=PlanOptions(keep_promises=True))
     assert_valid(request, Plan.model_validate(plan))
+
+
+def test_a_loan_car_kept_at_risk_by_a_forced_parts_eta_is_not_lent_across_its_overrun(
+    client: TestClient,
+) -> None:
+    """desk16-s28: PARTS dropped off 08:00 with the only loan car, promised 15:30; its parts ETA
+    forced to 16:45 (at risk, the promise standing): the fitting cannot end before 17:15, so the
+    customer keeps the car until 17:30 at the earliest. Another loan-car customer is not offered
+    15:30 (explained "no loan car free until 17:30") and a POST there is a 409 naming it; without
+    a car the time is offered and booked as before."""
+    ws = tiny_workshop(closing="17:00", shift_end="17:00")
+    check = {"name": "check", "minutes": 30, "skill": "maintenance", "bay_kinds": ["general"]}
+    parts = {
+        "code": "PARTS",
+        "name": "Parts",
+        "operations": [check, {**check, "name": "fit", "needs_parts": True}],
+    }
+    data = ws.model_dump()
+    data["services"].append(parts)
+    put_workshop(client, Workshop.model_validate({**data, "loan_cars": 1}))
+    made = client.post(BOOKINGS, json={"service": "PARTS", "drop_off": _at("08:00"), "loan_car": True})
+    assert made.status_code == 201 and made.json()["promised"] == _at("15:30"), made.text
+    url = f"{BOOKINGS}/{made.json()['id']}"
+    params = {"service": "MAINT", "date": DATE, "loan_car": "true", "explain": "true"}
+    before = client.get(SLOTS, params=params).json()
+    assert _at("15:30") in [s["drop_off"] for s in before["slots"]], before  # the car back at 15:30
+    forced = client.patch(url, json={"parts_eta": _at("16:45"), "force": True})
+    assert forced.status_code == 200 and forced.json()["at_risk"] is True, forced.text
+    assert forced.json()["promised"] == _at("15:30")  # the customer's promise stands
+    after = client.get(SLOTS, params=params).json()
+    assert _at("15:30") not in [s["drop_off"] for s in after["slots"]], after
+    refused = {r["drop_off"]: r["reason"] for r in after["refused"]}
+    assert refused[_at("15:30")] == "no loan car free until 17:30", refused
+    post = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("15:30"), "loan_car": True})
+    assert post.status_code == 409 and "no loan car free until 17:30" in post.text, post.text
+    plain = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("15:30")})
+    assert plain.status_code == 201, plain.text  # no car asked: the at-risk booking holds no room

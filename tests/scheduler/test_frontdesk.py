@@ -344,6 +344,32 @@ def test_the_explanation_of_a_time_the_loan_car_refit_books_is_that_fit_not_a_re
     assert explained[_at("10:00")] == "no loan car free until 17:30"
 
 
+def test_a_loan_car_at_risk_is_out_until_its_work_can_be_done_not_only_until_its_promise() -> None:
+    """A booking kept at risk by a forced parts ETA keeps its promise, but its customer keeps the
+    loan car until the work is done (desk16-s28): PARTS dropped off 08:00 with the only car,
+    promised 15:30, parts now at 15:00: the fitting (60 min) ends 16:00 at the earliest, promised
+    16:15 for it. Another loan-car customer is not offered 15:30-16:00 (the explanation says until
+    when), and is from 16:15; without a car, or with the ETA back in time, as before."""
+    workshop = _workshop(loan_cars=1, opening={"start": "08:00", "end": "17:00"})
+    at_risk = Booking(
+        id="A", service="PARTS", drop_off=_at("08:00"), loan_car=True, promised=_at("15:30"),
+        parts_eta=_at("15:00"), at_risk=True,
+    )  # fmt: skip
+    day = DayBook(workshop, DAY, [(at_risk, [])], RULES)
+    assert [b.id for b, _ in day.at_risk] == ["A"]
+    assert day.loan_spans == [(day.clock.wall("08:00"), day.clock.wall("16:15"))]
+    wants = Wants(loan_car=True)
+    offered = {o.drop_off for o in day.offers("MAINT", waiter=False, wants=wants)}
+    assert not {_at("15:30"), _at("16:00")} & offered and _at("16:30") in offered, sorted(offered)
+    explained = dict(day.refusals("MAINT", False, None, wants, offered))
+    assert explained[_at("15:30")] == "no loan car free until 16:15"
+    assert {_at("15:30"), _at("16:00")} <= {o.drop_off for o in day.offers("MAINT", waiter=False)}
+    in_time = at_risk.model_copy(update={"parts_eta": _at("09:00")})  # no overrun: the promise holds
+    day = DayBook(workshop, DAY, [(in_time, [])], RULES)
+    assert day.loan_spans == [(day.clock.wall("08:00"), day.clock.wall("15:30"))]
+    assert _at("15:30") in {o.drop_off for o in day.offers("MAINT", waiter=False, wants=wants)}
+
+
 def test_the_exact_model_knows_the_loan_cars() -> None:
     """The exact model with the desk's fleet (`FrontDesk.loan_fleet`: the cars out until their
     promise, the new one out until the promise its end earns; bench.slots' exact check): the job
