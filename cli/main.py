@@ -319,7 +319,7 @@ def replan(
     from cli.render import render_changes, render_plan
 
     request = rr.request.model_copy(update={"bookings": [*rr.request.bookings, *rr.walk_ins]})
-    _print(out, render_plan(request, result.plan), render_changes(result.changes))
+    _print(out, render_plan(request, result.plan), render_changes(result.changes, request.workshop))
 
 
 def _emit(text: str, out: Path | None) -> None:
