@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import contextvars
 import json
-from typing import TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from babel.core import negotiate_locale
-from fastapi import Request
+from fastapi import Query, Request
 from jinja2 import Environment
 from markupsafe import Markup
 
@@ -134,6 +134,23 @@ def negotiated(header: str | None) -> str:
 
 def translator(request: Request) -> Translator:
     return Translator(choose(request))
+
+
+#: `?lang=` on the files a person opens outside the pages (the plan and bookings CSV, the
+#: technician's iCalendar feed): a calendar app subscribing to a feed sends no cookie and its own
+#: Accept-Language, so the link says the language; else the request's (cookie, Accept-Language).
+LangQuery = Annotated[
+    Literal["en", "zh-CN"] | None,
+    Query(
+        description="the language of the names in the file (zh-CN: the workshop's Chinese names, in added"
+        " columns of a CSV); default: the bayplan_lang cookie, else Accept-Language, else English"
+    ),
+]
+
+
+def file_locale(request: Request, lang: str | None) -> str:
+    """The locale a downloaded file names things in: `?lang=` (LangQuery), else the request's."""
+    return (normalise(lang) if lang else None) or choose(request)
 
 
 def named(t: Translator, workshop: Workshop) -> Translator:

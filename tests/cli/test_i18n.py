@@ -778,3 +778,18 @@ def test_a_history_that_is_not_a_regular_file_or_is_empty_is_said_to_be_so(tmp_p
         assert "no history file" not in run.stderr
         run = bayplan("--lang", "zh-CN", *args)
         assert run.returncode == 2 and run.stderr.strip() == f"bayplan：错误：{chinese}", (args, run.stderr)
+
+
+def test_plan_csv_in_chinese_adds_the_names_after_the_contract_columns() -> None:
+    """zh-s28: `--lang zh-CN plan --format csv` adds the workshop's Chinese names in last columns;
+    English prints the contract's columns alone, as before."""
+    args = ("plan", "small-dealer", "--date", DATE, "--planner", "greedy", "--format", "csv")
+    zh, en = bayplan("--lang", "zh-CN", *args), bayplan(*args)
+    assert zh.returncode == en.returncode == 0, zh.stderr
+    head = "booking,operation,bay,technician,start,end"
+    assert en.stdout.splitlines()[0] == head
+    assert zh.stdout.splitlines()[0] == head + ",service_name,operation_name,technician_name"
+    names = {t.name_i18n["zh-CN"] for t in load_scenario("small-dealer").workshop.technicians}
+    rows = [line.split(",") for line in zh.stdout.splitlines()[1:]]
+    assert rows and all(row[-1] in names for row in rows)
+    assert [row[:6] for row in rows] == [line.split(",") for line in en.stdout.splitlines()[1:]]
