@@ -361,6 +361,8 @@ NameMap = tuple[tuple[str, str], ...]
 #: several joined by "/" ("general/express").
 LABELLED = frozenset({"skill", "kind", "kinds", "moved_kind"})
 KIND_SEPARATOR = "/"
+#: A technician pool as the overbooking settings spell it, `skill:grade`: its skill read as a label.
+POOL = re.compile(r"([A-Za-z0-9_.\-]+):([1-5])")
 
 
 @dataclass(frozen=True)
@@ -453,6 +455,9 @@ def _part(locale: str, name: str, value: str, depth: int, names: Names = NO_NAME
         return KIND_SEPARATOR.join(labels.get(k) or translations(locale).gettext(k) for k in kinds)
     if name in LABELLED and value in labels:
         return labels[value]
+    if name == "pool" and (pool := POOL.fullmatch(value)) is not None:  # "maintenance:2": 保养:2
+        skill = pool.group(1)
+        return f"{labels.get(skill) or translations(locale).gettext(skill)}:{pool.group(2)}"
     things = _lookup(names.things)
     items = _items(value, COMMA) if name in ENUMERATED else None
     if items is None:

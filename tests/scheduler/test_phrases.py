@@ -226,6 +226,9 @@ def test_the_workshops_names_read_into_a_sentence_in_chinese() -> None:
     )
     assert Translator("zh-CN").phrase("ev bays +1") == "ev 工位 +1"
     assert zh.phrase("ev bays +1") == "新能源工位 +1"
+    # an overbooking pool, skill:grade: its skill as the workshop or catalog names it
+    assert zh.phrase("overbooking allowance 10 % of ev:3 pool used up").startswith("新能源:3 技师池")
+    assert zh.phrase("overbooking allowance 10 % of maintenance:2 pool used up").startswith("保养:2 技师池")
 
 
 def test_a_name_is_read_only_whole_and_an_ambiguous_one_as_given() -> None:
