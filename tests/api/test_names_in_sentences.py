@@ -18,41 +18,13 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-from scheduler.scenarios import load_scenario
-from tests.builders import DATE
+from tests.builders import DATE, booth_workshop
 
 pytestmark = pytest.mark.sqlite_only
 
 ZH = {"Accept-Language": "zh-CN"}
 EN = {"Accept-Language": "en"}
 PATH = "/v1/workshops/small-dealer"
-
-
-def _booth_workshop() -> dict[str, Any]:
-    """small-dealer whose paint work is its own: the operation "spray and bake" (喷烤漆), the skill
-    "refinish" (烤漆) and the bay kind "booth" (烤漆房), none of which the catalog knows; its body
-    work is "panel beating" (钣金修复)."""
-    data = load_scenario("small-dealer").workshop.model_dump(mode="json")
-    data["bay_kinds"] = [*data["bay_kinds"], "booth"]
-    for bay in data["bays"]:
-        if bay["kind"] == "paint":
-            bay["kind"] = "booth"
-    for tech in data["technicians"]:
-        tech["skills"] = ["refinish" if s == "paint" else s for s in tech["skills"]]
-    for service in data["services"]:
-        for op in service["operations"]:
-            if op["skill"] == "body":
-                op.update(name="panel beating", name_i18n={"zh-CN": "钣金修复"})
-            if op["skill"] == "paint":
-                op.update(
-                    name="spray and bake",
-                    name_i18n={"zh-CN": "喷烤漆"},
-                    skill="refinish",
-                    bay_kinds=["booth"],
-                )
-    data["bay_kind_names"] = {"booth": {"name": "Paint booth", "name_i18n": {"zh-CN": "烤漆房"}}}
-    data["skill_names"] = {"refinish": {"name": "Refinish", "name_i18n": {"zh-CN": "烤漆"}}}
-    return data
 
 
 def _put(client: TestClient, data: dict[str, Any]) -> Any:
@@ -62,7 +34,7 @@ def _put(client: TestClient, data: dict[str, Any]) -> Any:
 @pytest.fixture
 def booth(client: TestClient) -> TestClient:
     """The booth workshop with its paint booth booked full on DATE, the day planned."""
-    assert _put(client, _booth_workshop()).status_code == 200
+    assert _put(client, booth_workshop()).status_code == 200
     for _ in range(12):
         slots = client.get(f"{PATH}/slots", params={"service": "ACCIDENT", "date": DATE}).json()["slots"]
         today = [s for s in slots if s["drop_off"].startswith(DATE)]
@@ -118,7 +90,7 @@ def test_pages_name_the_workshops_own_bay_kind_and_skill(booth: TestClient) -> N
 
 
 def test_without_display_names_a_kind_of_its_own_shows_as_written(client: TestClient) -> None:
-    data = _booth_workshop()
+    data = booth_workshop()
     del data["bay_kind_names"], data["skill_names"]
     assert _put(client, data).status_code == 200
     assert client.post(f"{PATH}/plans", json={"date": DATE, "time_limit_seconds": 2}).status_code == 200
@@ -143,7 +115,7 @@ def test_without_display_names_a_kind_of_its_own_shows_as_written(client: TestCl
 def test_a_name_for_an_unknown_kind_or_skill_or_a_bad_name_is_a_422_naming_the_field(
     client: TestClient, field: str, names: dict[str, Any], loc: list[object]
 ) -> None:
-    data = _booth_workshop()
+    data = booth_workshop()
     data[field] = names
     response = _put(client, data)
     assert response.status_code == 422, response.text
@@ -153,7 +125,7 @@ def test_a_name_for_an_unknown_kind_or_skill_or_a_bad_name_is_a_422_naming_the_f
 
 
 def test_the_422_for_an_unknown_kind_reads_in_chinese(client: TestClient) -> None:
-    data = _booth_workshop()
+    data = booth_workshop()
     data["bay_kind_names"] = {"tyre": {"name": "Tyre bay"}}
     response = client.put(PATH, content=json.dumps(data), headers={"content-type": "application/json", **ZH})
     [detail] = response.json()["detail"]
