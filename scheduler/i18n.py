@@ -21,7 +21,7 @@ import gettext
 import io
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -376,17 +376,24 @@ class Names:
 
     things: NameMap = ()
     labels: NameMap = ()
+    # Looked up and hashed (a remembered sentence's key) for every filled-in part: made once.
+    thing_of: dict[str, str] = field(init=False, compare=False, hash=False, repr=False)
+    label_of: dict[str, str] = field(init=False, compare=False, hash=False, repr=False)
+    _hash: int = field(init=False, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "thing_of", dict(self.things))
+        object.__setattr__(self, "label_of", dict(self.labels))
+        object.__setattr__(self, "_hash", hash((self.things, self.labels)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def __bool__(self) -> bool:
         return bool(self.things or self.labels)
 
 
 NO_NAMES = Names()
-
-
-@cache
-def _lookup(pairs: NameMap) -> dict[str, str]:
-    return dict(pairs)
 
 
 def name_map(pairs: Iterable[tuple[str, str]]) -> NameMap:
@@ -449,7 +456,7 @@ def _part(locale: str, name: str, value: str, depth: int, names: Names = NO_NAME
     workshop names them in the language (`names.things`); a bay kind or skill as the workshop
     labels it, else as the catalog says it (LABELLED); an enumeration item by item in the
     language's list (ENUMERATED); anything else as a text itself."""
-    labels = _lookup(names.labels)
+    labels = names.label_of
     if name == "kinds":  # "general/express": each kind as the workshop or the catalog says it
         kinds = value.split(KIND_SEPARATOR)
         return KIND_SEPARATOR.join(labels.get(k) or translations(locale).gettext(k) for k in kinds)
@@ -458,7 +465,7 @@ def _part(locale: str, name: str, value: str, depth: int, names: Names = NO_NAME
     if name == "pool" and (pool := POOL.fullmatch(value)) is not None:  # "maintenance:2": 保养:2
         skill = pool.group(1)
         return f"{labels.get(skill) or translations(locale).gettext(skill)}:{pool.group(2)}"
-    things = _lookup(names.things)
+    things = names.thing_of
     items = _items(value, COMMA) if name in ENUMERATED else None
     if items is None:
         return things.get(value, value) if name in VERBATIM else _phrase(locale, value, depth + 1, names)
@@ -526,12 +533,12 @@ class Translator:
     def thing(self, name: str) -> str:
         """An operation's, service's or person's English `name` as the workshop gives it in this
         language (`Names.things`), else as given."""
-        return _lookup(self.names.things).get(name, name)
+        return self.names.thing_of.get(name, name)
 
     def label(self, ident: str) -> str:
         """A bay kind or skill as this reader reads it: the workshop's display name for it, else
         the catalog's word (the five built-in kinds, the known skills), else the identifier."""
-        return _lookup(self.names.labels).get(ident) or self._t.gettext(ident)
+        return self.names.label_of.get(ident) or self._t.gettext(ident)
 
     def raw_gettext(self, message: str) -> str:
         return self._t.gettext(message)
