@@ -128,7 +128,9 @@ def import_bookings(
     # The refusals in the request's language, as its errors are; the file's header row's errors
     # located as FastAPI's: ["body", "header", "colour"].
     with located("body", {"header"}):
-        done = import_file(service, workshop_id, body, key_id, now, i18n.use(request).phrase)
+        # (the workshop read first: an unknown one is the 404 it was; its names in the refusals)
+        t = i18n.use(request, service.workshop(workshop_id))
+        done = import_file(service, workshop_id, body, key_id, now, t.phrase)
     accepted = [ImportedRow(line=d.line, booking=d.booking, replay=d.replay) for d in done if d.booking]
     refused = [RefusedRow(line=d.line, reason=d.refusal) for d in done if d.refusal is not None]
     return BookingsImport(accepted=accepted, refused=refused)

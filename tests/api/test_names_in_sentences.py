@@ -144,3 +144,15 @@ def test_a_refused_booking_names_the_operation_as_the_workshop_does(booth: TestC
     assert "工序「钣金修复」" in zh.json()["reason"] and "panel beating" not in zh.json()["reason"]
     assert "operation 'panel beating'" in en.json()["reason"]
     assert zh.json()["alternatives"] == en.json()["alternatives"]
+
+
+def test_an_imported_row_refused_names_the_operation_as_the_workshop_does(booth: TestClient) -> None:
+    params = {"service": "ACCIDENT", "date": DATE, "explain": "true"}
+    refused = booth.get(f"{PATH}/slots", params=params, headers=EN).json()["refused"]
+    when = next(r["drop_off"] for r in refused if "operation 'panel beating'" in r["reason"])
+    text = f"service,drop_off\r\nACCIDENT,{when}\r\n"
+    csv = {"content-type": "text/csv"}
+    zh = booth.post(f"{PATH}/bookings/import", content=text, headers={**csv, **ZH}).json()
+    en = booth.post(f"{PATH}/bookings/import", content=text, headers={**csv, **EN}).json()
+    assert "工序「钣金修复」" in zh["refused"][0]["reason"], zh
+    assert "operation 'panel beating'" in en["refused"][0]["reason"], en
