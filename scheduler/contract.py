@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import weakref
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
@@ -589,12 +590,12 @@ class Workshop(_Model):
         its text changes): 1 ms for dealer-2011, on every Chinese answer otherwise."""
         key = (id(self), locale)
         found = _NAMES.get(key)
-        if found is not None and found[0] is self:
+        if found is not None and found[0]() is self:
             return found[1]
         names = self._names_in(locale)
         if len(_NAMES) >= MAX_NAMED:
             _NAMES.clear()
-        _NAMES[key] = (self, names)
+        _NAMES[key] = (weakref.ref(self), names)
         return names
 
     def _names_in(self, locale: str) -> Names:
@@ -616,9 +617,10 @@ class Workshop(_Model):
         return sorted({b.fleet_partner for b in self.bays if b.fleet_partner is not None})
 
 
-#: `Workshop.names_in`'s answers by (the workshop object's id, locale), the object kept beside them
-#: (an id is reused only once the object is gone, and the entry's `is` check tells); cleared when full.
-_NAMES: dict[tuple[int, str], tuple[Workshop, Names]] = {}
+#: `Workshop.names_in`'s answers by (the workshop object's id, locale), a weak reference to the object
+#: beside them (an id is reused once the object is gone: the `is` check tells; a page's localised copy,
+#: made per request, is not kept alive by it); cleared when full.
+_NAMES: dict[tuple[int, str], tuple[weakref.ref[Workshop], Names]] = {}
 MAX_NAMED = 256
 
 

@@ -388,3 +388,16 @@ def test_a_name_for_a_kind_or_skill_the_workshop_lacks_is_refused_naming_it(
         Workshop.model_validate(data)
     error = from_validation_error(caught.value)
     assert error.field == path, error
+
+
+def test_a_changed_workshop_reads_its_new_names_not_the_remembered_ones() -> None:
+    data = workshop().model_dump(mode="json")
+    data["services"][0]["operations"][0]["name_i18n"] = {"zh-CN": "保养"}
+    first = Workshop.model_validate(data)
+    name = first.services[0].operations[0].name
+    assert dict(first.names_in("zh_CN").things)[name] == "保养"
+    assert first.names_in("zh_CN") is first.names_in("zh_CN")  # remembered for the object
+    data["services"][0]["operations"][0]["name_i18n"] = {"zh-CN": "大保养"}
+    del first  # its id may be reused by the next object: the entry must not answer for it
+    second = Workshop.model_validate(data)
+    assert dict(second.names_in("zh_CN").things)[name] == "大保养"
