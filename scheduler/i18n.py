@@ -532,8 +532,8 @@ class Translator:
 
     def thing(self, name: str) -> str:
         """An operation's, service's or person's English `name` as the workshop gives it in this
-        language (`Names.things`), else as given."""
-        return self.names.thing_of.get(name, name)
+        language (`Names.things`), else as given; English keeps `name` (as `phrase` does)."""
+        return name if self.locale == DEFAULT else self.names.thing_of.get(name, name)
 
     def label(self, ident: str) -> str:
         """A bay kind or skill as this reader reads it: the workshop's display name for it, else
