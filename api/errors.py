@@ -35,7 +35,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.error_pages import error_page, wants_page
-from api.i18n import translator
+from api.i18n import translator, workshop_translator
 from api.schemas import ConflictProblem, MediaTypeProblem, Problem, slot_list
 from scheduler.errors import (
     CancelledReplay,
@@ -158,16 +158,18 @@ PYDANTIC_TEXTS = (
 )
 
 
-def _language(request: Request) -> Translator | None:
-    """The request's translator when it is not English (English bodies are left as they are)."""
-    t = translator(request)
+def _language(request: Request, named: bool = False) -> Translator | None:
+    """The request's translator when it is not English (English bodies are left as they are);
+    `named`: with the names of the workshop in the path (a refusal that names its operations)."""
+    t = workshop_translator(request) if named else translator(request)
     return None if t.locale == DEFAULT else t
 
 
-def _worded(request: Request, text: str) -> str:
-    """bayplan's own text, a long value quoted in it cut short, in the request's language."""
+def _worded(request: Request, text: str, named: bool = False) -> str:
+    """bayplan's own text, a long value quoted in it cut short, in the request's language
+    (`named`: with the workshop's own names, for the refusals of its bookings and changes)."""
     text = shorten_echoes(text)
-    t = _language(request)
+    t = _language(request, named)
     return text if t is None else t.phrase(text)
 
 
@@ -313,7 +315,7 @@ def located_loc(request: Request, exc: InputError) -> list[str | int]:
 def _input(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InputError)
     loc = located_loc(request, exc)
-    msg = _worded(request, exc.reason)
+    msg = _worded(request, exc.reason, named=True)
     return JSONResponse(
         status_code=422, content={"detail": [{"loc": loc, "msg": msg, "type": "value_error"}]}
     )
@@ -338,9 +340,9 @@ def _over_budget(request: Request, exc: Exception) -> JSONResponse:
 def _conflict(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Conflict)
     alternatives = [s.model_dump(mode="json", exclude_none=True) for s in slot_list(exc.alternatives)]
-    content: dict[str, object] = {"detail": _worded(request, str(exc)), "alternatives": alternatives}
+    content: dict[str, object] = {"detail": _worded(request, str(exc), True), "alternatives": alternatives}
     if exc.reason is not None:
-        content["reason"] = _worded(request, exc.reason)
+        content["reason"] = _worded(request, exc.reason, named=True)
     if not exc.forceable:
         content["forceable"] = False
     if isinstance(exc, CancelledReplay):  # a retry of a cancelled booking's request: which, and when
@@ -351,9 +353,9 @@ def _conflict(request: Request, exc: Exception) -> JSONResponse:
 
 def _workshop_conflict(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, WorkshopConflict)
-    detail = _worded(request, str(exc))
+    detail = _worded(request, str(exc), named=True)
     bookings = [
-        {**b, "reasons": [_worded(request, str(why)) for why in reasons]}
+        {**b, "reasons": [_worded(request, str(why), named=True) for why in reasons]}
         if isinstance(reasons := b.get("reasons"), list)
         else b
         for b in exc.bookings

@@ -204,9 +204,11 @@ def render(
         ]
         key = "technician"
     else:
+        kind_name = current().label
         rows = [
-            # the five built-in kinds read in the page's language (marked in cli/render.py, KIND_WORDS)
-            (b.id, f"{b.id} · {gettext(b.kind)}" + (f" · {b.fleet_partner}" if b.fleet_partner else ""))
+            # the kind as the workshop names it (`bay_kind_names`), else the five built-in kinds in the
+            # page's language (marked in cli/render.py, KIND_WORDS), else as written
+            (b.id, f"{b.id} · {kind_name(b.kind)}" + (f" · {b.fleet_partner}" if b.fleet_partner else ""))
             for b in workshop.bays
         ]
         key = "bay"

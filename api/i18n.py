@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import contextvars
 import json
-from typing import TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from babel.core import negotiate_locale
-from fastapi import Request
+from fastapi import Query, Request
 from jinja2 import Environment
 from markupsafe import Markup
 
-from scheduler.contract import Booking, Plan
+from scheduler.contract import Booking, Plan, Workshop
 from scheduler.i18n import DEFAULT, N_, SERIES, SUPPORTED, Translator, html_lang, normalise
 
 COOKIE = "bayplan_lang"
@@ -136,9 +136,49 @@ def translator(request: Request) -> Translator:
     return Translator(choose(request))
 
 
-def use(request: Request) -> Translator:
-    """Choose the request's language and make it the templates' for this render."""
+#: `?lang=` on the files a person opens outside the pages (the plan and bookings CSV, the
+#: technician's iCalendar feed): a calendar app subscribing to a feed sends no cookie and its own
+#: Accept-Language, so the link says the language; else the request's (cookie, Accept-Language).
+LangQuery = Annotated[
+    Literal["en", "zh-CN"] | None,
+    Query(
+        description="the language of the names in the file (zh-CN: the workshop's Chinese names, in added"
+        " columns of a CSV); default: the bayplan_lang cookie, else Accept-Language, else English"
+    ),
+]
+
+
+def file_locale(request: Request, lang: str | None) -> str:
+    """The locale a downloaded file names things in: `?lang=` (LangQuery), else the request's."""
+    return (normalise(lang) if lang else None) or choose(request)
+
+
+def named(t: Translator, workshop: Workshop) -> Translator:
+    """`t` with `workshop`'s own names in its language (`Workshop.names_in`): the sentences it
+    reads name the workshop's operations, services, people, bay kinds and skills as the workshop
+    does in that language."""
+    return t.named(workshop.names_in(t.locale))
+
+
+def workshop_translator(request: Request) -> Translator:
+    """The request's translator with the names of the workshop in its path (`/{workshop_id}/…`),
+    for the human texts of a JSON answer or an error: English reads its sentences as made (no
+    read of the workshop), as does a path with no workshop or an unknown one."""
     t = translator(request)
+    workshop_id = request.path_params.get("workshop_id")
+    if t.locale == DEFAULT or not isinstance(workshop_id, str):
+        return t
+    try:
+        workshop = request.app.state.services.service.workshop(workshop_id)
+    except Exception:  # an unknown workshop, a store down: the sentence reads as made
+        return t
+    return named(t, workshop)
+
+
+def use(request: Request, workshop: Workshop | None = None) -> Translator:
+    """Choose the request's language and make it the templates' for this render, with the names of
+    `workshop` (the page's) in it (`named`)."""
+    t = translator(request) if workshop is None else named(translator(request), workshop)
     _current.set(t)
     return t
 

@@ -113,7 +113,8 @@ def page(request: Request, name: str, title: str, **context: object) -> HTMLResp
     def may_open(kind: str, workshop_id: str) -> bool:
         return not signed_in or (who is not None and who.may(PAGE_ROLES[kind], workshop_id))
 
-    t = i18n.use(request)
+    shown = context.get("workshop")
+    t = i18n.use(request, shown if isinstance(shown, Workshop) else None)
     context = named_for(t, context)
     here = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
     date = context.get("date")
@@ -217,7 +218,7 @@ def plan_page(
     rows_by = "technicians" if rows == "technicians" else "bays"
     codes = {b.id: b.service for b in day.seen}  # a multi-day repair: its part of the day
     now = now or clock.now()
-    t = i18n.use(request)  # also the chart's language (api/gantt.py)
+    t = i18n.use(request, workshop)  # also the chart's language (api/gantt.py), with the workshop's names
     workshop, view = workshop.in_language(t.locale), view.in_language(t.locale)  # its own names too
     labels = {"now": t.gettext("now"), "actual": t.gettext("actual %(start)s–%(end)s"),
               "late": t.gettext("+%(minutes)s min"), "off": t.gettext("off shift"),
@@ -555,7 +556,7 @@ def pool_words(pool: PoolLoad, t: Translator) -> str:
     as written). The API keeps `skill:grade`."""
     if pool.skill is None or pool.min_grade is None:
         return t.gettext(N_("express lanes"))
-    return t.gettext(N_("%(skill)s, grade %(grade)d+"), skill=t.gettext(pool.skill), grade=pool.min_grade)
+    return t.gettext(N_("%(skill)s, grade %(grade)d+"), skill=t.label(pool.skill), grade=pool.min_grade)
 
 
 @router.get("/workshops/{workshop_id}/loading", response_class=HTMLResponse)
@@ -569,7 +570,7 @@ def loading_page(
     workshop = service.workshop(workshop_id)
     today = (now or clock.now()).astimezone(workshop.tz).date()
     _, days = service.loading(workshop_id, today, today + dt.timedelta(days=LOADING_PAGE_DAYS - 1))
-    t = i18n.translator(request)
+    t = i18n.named(i18n.translator(request), workshop)
     return page(request, "loading.html", N_("Loading chart"), workshop=workshop, days=days, today=today,
                 level=_load_level, pool_name=lambda pool: pool_words(pool, t))  # fmt: skip
 

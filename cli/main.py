@@ -29,7 +29,7 @@ from scheduler.clock import clock_from, in_date_range
 from scheduler.contract import LAST_DATE, Plan, PlanRequest
 from scheduler.desk_checks import check_loan_cars_wanted
 from scheduler.errors import InputError, from_validation_error
-from scheduler.i18n import normalise
+from scheduler.i18n import DEFAULT, normalise
 
 if TYPE_CHECKING:
     from scheduler.keys import KeyStore
@@ -264,9 +264,7 @@ def plan(
         _emit(result.model_dump_json(indent=2), out)
         return
     if format is Format.csv:
-        from scheduler.exchange import plan_csv
-
-        _emit(plan_csv(result, newline="\n").rstrip("\n"), out)
+        _emit(_plan_csv(request, result), out)
         return
     from cli.render import render_plan
 
@@ -312,14 +310,26 @@ def replan(
         _emit(result.model_dump_json(indent=2), out)
         return
     if format is Format.csv:
-        from scheduler.exchange import plan_csv
-
-        _emit(plan_csv(result.plan, newline="\n").rstrip("\n"), out)
+        request = rr.request.model_copy(update={"bookings": [*rr.request.bookings, *rr.walk_ins]})
+        _emit(_plan_csv(request, result.plan), out)
         return
     from cli.render import render_changes, render_plan
 
     request = rr.request.model_copy(update={"bookings": [*rr.request.bookings, *rr.walk_ins]})
-    _print(out, render_plan(request, result.plan), render_changes(result.changes))
+    _print(out, render_plan(request, result.plan), render_changes(result.changes, request.workshop))
+
+
+def _plan_csv(request: PlanRequest, plan: Plan) -> str:
+    """The plan as CSV; read in another language than English (`--lang`), with the names of the
+    request's workshop in it in added last columns (scheduler.exchange.PLAN_NAME_COLUMNS)."""
+    from cli.i18n import current
+    from scheduler.exchange import ShownNames, plan_csv
+
+    locale = current().locale
+    shown = None
+    if locale != DEFAULT:
+        shown = ShownNames(request.workshop.in_language(locale), {b.id: b.service for b in request.bookings})
+    return plan_csv(plan, newline="\n", shown=shown).rstrip("\n")
 
 
 def _emit(text: str, out: Path | None) -> None:

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cli.i18n import N_, _, current
-from scheduler.contract import GRADE_NAMES, Assignment, Change, Plan, PlanRequest
+from scheduler.contract import GRADE_NAMES, Assignment, Change, Plan, PlanRequest, Workshop
 from scheduler.kpis import elapsed_minutes, plan_quality_words
 
 
@@ -38,7 +38,9 @@ def render_plan(
 ) -> RenderableType:
     """One block per bay (or per technician with `rows="technicians"`), then the unassigned, then
     KPIs; the header says how the plan went in words (`verbose`: the objective and its bound too)."""
-    workshop = request.workshop.in_language(current().locale)  # its names in the table's language
+    # its names in the table's language, and in the sentences (the reasons) and its kinds' names too
+    t = current().named(request.workshop.names_in(current().locale))
+    workshop = request.workshop.in_language(t.locale)
     tz = workshop.tz
     bookings = {b.id: b for b in request.bookings}
     services = {s.code: s for s in workshop.services}
@@ -48,7 +50,6 @@ def render_plan(
         by_row[a.technician if rows == "technicians" else a.bay].append(a)
     plates = any(b.plate for b in request.bookings)
 
-    t = current()
     lines: list[str | tuple[str, str]] = [
         (_("Bay plan · %(name)s · %(date)s (%(timezone)s)", name=workshop.name,
            date=t.date(plan.date, "full"), timezone=workshop.timezone) + "\n", "bold"),
@@ -68,7 +69,7 @@ def render_plan(
         blocks = [(tech.id, f"{tech.name} ({_(GRADE_NAMES[tech.grade])})") for tech in workshop.technicians]
     else:
         blocks = [
-            (bay.id, f"{bay.id} · {_(bay.kind)}"
+            (bay.id, f"{bay.id} · {t.label(bay.kind)}"
              + (" · " + _("fleet partner %(partner)s", partner=bay.fleet_partner)
                 if bay.fleet_partner else ""))
             for bay in workshop.bays
@@ -120,9 +121,7 @@ def render_plan(
         unassigned.add_column(_("service"))
         unassigned.add_column(_("reason"))
         for u in plan.unassigned:
-            unassigned.add_row(
-                Text(u.booking), Text(bookings[u.booking].service), Text(current().phrase(u.reason))
-            )
+            unassigned.add_row(Text(u.booking), Text(bookings[u.booking].service), Text(t.phrase(u.reason)))
         parts.append(unassigned)
     else:
         parts.append(Text(_("Unassigned: none"), style="bold"))
@@ -153,7 +152,9 @@ def render_plan(
     return Group(*parts)
 
 
-def render_changes(changes: list[Change]) -> RenderableType:
+def render_changes(changes: list[Change], workshop: Workshop | None = None) -> RenderableType:
+    """A re-plan's changes, each in the reader's language (with `workshop`'s names in it)."""
+    t = current() if workshop is None else current().named(workshop.names_in(current().locale))
     if not changes:
         return Text(_("Changes: none"), style="bold")
     table = Table(
@@ -165,5 +166,5 @@ def render_changes(changes: list[Change]) -> RenderableType:
     table.add_column(_("kind"))
     table.add_column(_("what"))
     for c in changes:
-        table.add_row(_(c.kind), Text(current().phrase(c.summary)))
+        table.add_row(_(c.kind), Text(t.phrase(c.summary)))
     return table

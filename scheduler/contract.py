@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import weakref
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
@@ -29,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from scheduler.i18n import N_
+from scheduler.i18n import DEFAULT, N_, Names, name_map, normalise, translations
 
 CONTRACT_VERSION: Literal["v1"] = "v1"
 
@@ -333,6 +334,30 @@ class Advisor(_Model):
 PersonT = TypeVar("PersonT", Technician, Advisor)
 
 
+class Label(_Model):
+    """What a workshop calls one of its bay kinds or skills (an identifier) on its pages and in
+    its sentences: `name` in English, `name_i18n` in other languages."""
+
+    name: str = Field(min_length=1, max_length=80, description="the display name in English")
+    name_i18n: Names80 = Field(default_factory=dict, description=NAMES_DESCRIPTION)
+
+    def in_language(self, ident: str, locale: str) -> str:
+        """The name a reader in `locale` (a Babel id) reads for `ident`: its `name_i18n` entry;
+        where it has none, the catalog's word for a built-in kind or skill ("paint": 喷漆) before
+        the English `name`."""
+        if locale.replace("_", "-") in self.name_i18n or normalise(locale) in (None, DEFAULT):
+            return named_in(self.name, self.name_i18n, locale)
+        said = translations(normalise(locale) or DEFAULT).gettext(ident)
+        return said if said != ident else self.name
+
+
+LABELS_DESCRIPTION = (
+    "display names by identifier (name, name_i18n) shown on the pages and in the sentences a person "
+    "reads instead of the identifier; the JSON, the API's fields and the CSV keep the identifiers; "
+    "default none: the built-in ones in the catalog's words, a workshop's own as written"
+)
+
+
 class PoolOverbooking(_Model):
     """No-show overbooking of one technician pool (opt-in): the desk may sell drop-off work beyond
     the day's witness plan, up to this share of the pool's available minutes (scheduler.overbooking)."""
@@ -367,6 +392,12 @@ class Workshop(_Model):
         max_length=64,
         description="the workshop's bay kinds (tyre bay, EV high-voltage bay, …): bays and operations "
         "name these; 'express' marks express lanes; default general, express, alignment, body, paint",
+    )
+    bay_kind_names: dict[Identifier, Label] = Field(
+        default_factory=dict, max_length=64, description="the bay kinds' " + LABELS_DESCRIPTION
+    )
+    skill_names: dict[Identifier, Label] = Field(
+        default_factory=dict, max_length=200, description="the skills' " + LABELS_DESCRIPTION
     )
     bays: list[Bay] = Field(min_length=1)
     technicians: list[Technician] = Field(min_length=1)
@@ -459,6 +490,29 @@ class Workshop(_Model):
         return self
 
     @model_validator(mode="after")
+    def _labelled(self) -> Workshop:
+        # A name for a kind the workshop does not declare, or a skill nobody has nor needs, is a typo
+        # (its kind would show its identifier on every page while the name waits unused).
+        kinds = ", ".join(self.bay_kinds)
+        for kind in self.bay_kind_names:
+            if kind not in self.bay_kinds:
+                raise FieldValueError(
+                    ("bay_kind_names", kind),
+                    N_("bay_kind_names: %(bay_kind)r is not a declared bay kind (%(known)s)")
+                    % {"bay_kind": kind, "known": kinds},
+                )
+        skills = {s for t in self.technicians for s in t.skills}
+        skills |= {op.skill for s in self.services for op in s.operations}
+        for skill in self.skill_names:
+            if skill not in skills:
+                raise FieldValueError(
+                    ("skill_names", skill),
+                    N_("skill_names: %(skill_id)r is no technician's skill nor any operation's (%(known)s)")
+                    % {"skill_id": skill, "known": ", ".join(sorted(skills))},
+                )
+        return self
+
+    @model_validator(mode="after")
     def _overbooked_pools(self) -> Workshop:
         pools = {f"{op.skill}:{op.min_grade}" for s in self.services for op in s.operations}
         seen: set[str] = set()
@@ -528,9 +582,46 @@ class Workshop(_Model):
             }
         )
 
+    def names_in(self, locale: str) -> Names:
+        """The names a reader in `locale` reads in the sentences made in English that name this
+        workshop's things (`Translator.phrase`): its operations', services', technicians' and
+        advisors' names (`in_language`) and its bay kinds' and skills' display names (`Label`).
+        Remembered for the workshop object (the planning service hands out the same one until
+        its text changes): 1 ms for dealer-2011, on every Chinese answer otherwise."""
+        key = (id(self), locale)
+        found = _NAMES.get(key)
+        if found is not None and found[0]() is self:
+            return found[1]
+        names = self._names_in(locale)
+        if len(_NAMES) >= MAX_NAMED:
+            _NAMES.clear()
+        _NAMES[key] = (weakref.ref(self), names)
+        return names
+
+    def _names_in(self, locale: str) -> Names:
+        shown = self.in_language(locale)
+        pairs = [(self.name, shown.name)]
+        for mine, theirs in zip(self.services, shown.services, strict=True):
+            pairs.append((mine.name, theirs.name))
+            pairs += [(a.name, b.name) for a, b in zip(mine.operations, theirs.operations, strict=True)]
+        pairs += [(a.name, b.name) for a, b in zip(self.technicians, shown.technicians, strict=True)]
+        pairs += [(a.name, b.name) for a, b in zip(self.advisors, shown.advisors, strict=True)]
+        labels = [
+            (ident, label.in_language(ident, locale))
+            for ident, label in (*self.bay_kind_names.items(), *self.skill_names.items())
+        ]
+        return Names(things=name_map(pairs), labels=name_map(labels))
+
     def fleet_partners(self) -> list[str]:
         """The fleet partners this workshop knows: those with bays of their own."""
         return sorted({b.fleet_partner for b in self.bays if b.fleet_partner is not None})
+
+
+#: `Workshop.names_in`'s answers by (the workshop object's id, locale), a weak reference to the object
+#: beside them (an id is reused once the object is gone: the `is` check tells; a page's localised copy,
+#: made per request, is not kept alive by it); cleared when full.
+_NAMES: dict[tuple[int, str], tuple[weakref.ref[Workshop], Names]] = {}
+MAX_NAMED = 256
 
 
 def stored_workshop(text: str) -> Workshop:

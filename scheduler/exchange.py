@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scheduler.contract import Booking, Plan, Technician, Workshop
+from scheduler.contract import Assignment, Booking, Plan, Technician, Workshop
 from scheduler.errors import Conflict, InputError, NotFound
-from scheduler.i18n import N_
+from scheduler.i18n import DEFAULT, N_, normalise
 
 if TYPE_CHECKING:  # the file formats alone (`bayplan plan --csv`) need no planning service
     from scheduler.service import PlanningService
@@ -57,6 +57,14 @@ AFTER_HOURS_COLUMN = "after_desk_hours"
 """The very last column of a day's export with its pickups, after `listing` (followups-s25): "true"
 where the car is promised when the desk does not hand cars back (`capacity.after_desk_hours`: an
 old promise kept as told), else "false". An import reads past it, as it does `id` and `promised`."""
+NAME_COLUMN = "service_name"
+"""A last column of a bookings export read in another language than English (zh-s28): the service's
+name as the workshop gives it in that language (`Service.in_language`), for the person opening the
+file; the columns before it are the contract, unchanged. An import reads past it."""
+PLAN_NAME_COLUMNS = ("service_name", "operation_name", "technician_name")
+"""The last columns of a plan CSV read in another language than English (zh-s28): the booking's
+service, the operation and the technician by the names the workshop gives them in that language;
+`PLAN_COLUMNS` before them unchanged (ids and indices, the contract)."""
 IDEMPOTENCY_COLUMN = "idempotency_key"
 """An optional column: a row imported again with the same key is a replay, not a second booking."""
 MAX_IDEMPOTENCY_KEY = 200
@@ -71,41 +79,93 @@ _TRUE = {"1", "true", "yes", "y"}
 _FALSE = {"0", "false", "no", "n", ""}
 
 
-def plan_csv(plan: Plan, newline: str = "\r\n") -> str:
-    """The plan's assignments as CSV (header `PLAN_COLUMNS`), in start order."""
+@dataclass(frozen=True)
+class ShownNames:
+    """What a plan CSV names in the reader's language (`PLAN_NAME_COLUMNS`): the day's workshop as
+    its plans see it (`PlanningService.day_view`: a multi-day repair's part is a service of it) in
+    that language (`Workshop.in_language`), and each booking's service code that day."""
+
+    workshop: Workshop
+    codes: Mapping[str, str]
+
+    def row(self, a: Assignment) -> list[str]:
+        service = self.workshop.service(self.codes.get(a.booking, ""))
+        tech = next((t.name for t in self.workshop.technicians if t.id == a.technician), "")
+        if service is None or not 0 <= a.operation < len(service.operations):
+            return ["", "", _text(tech)]
+        return [_text(service.name), _text(service.operations[a.operation].name), _text(tech)]
+
+
+def plan_csv(plan: Plan, newline: str = "\r\n", shown: ShownNames | None = None) -> str:
+    """The plan's assignments as CSV (header `PLAN_COLUMNS`), in start order; with `shown`, the
+    names a reader in another language reads in three last columns (`PLAN_NAME_COLUMNS`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator=newline)
-    writer.writerow(PLAN_COLUMNS)
+    writer.writerow([*PLAN_COLUMNS, *(PLAN_NAME_COLUMNS if shown else ())])
     for a in sorted(plan.assignments, key=lambda a: (a.start, a.bay, a.booking, a.operation)):
-        writer.writerow([a.booking, a.operation, a.bay, a.technician, a.start.isoformat(), a.end.isoformat()])
+        row = [a.booking, a.operation, a.bay, a.technician, a.start.isoformat(), a.end.isoformat()]
+        writer.writerow([*row, *(shown.row(a) if shown else ())])
     return out.getvalue()
 
 
-def bookings_csv(bookings: Sequence[Booking], with_phone: bool, newline: str = "\r\n") -> str:
+def day_plan_csv(service: PlanningService, workshop_id: str, date: dt.date, locale: str = DEFAULT) -> str:
+    """The day's stored plan as CSV (`plan_csv`), with the names in `locale`'s language in last
+    columns when it is not English (English: the contract's columns alone, as before)."""
+    plan = service.stored_plan(workshop_id, date)
+    if normalise(locale) in (None, DEFAULT):
+        return plan_csv(plan)
+    view, seen = service.day_view(workshop_id, date)
+    return plan_csv(plan, shown=ShownNames(view.in_language(locale), {b.id: b.service for b in seen}))
+
+
+def bookings_csv(
+    bookings: Sequence[Booking],
+    with_phone: bool,
+    newline: str = "\r\n",
+    names: Mapping[str, str] | None = None,
+) -> str:
     """The bookings as CSV (header `EXPORT_COLUMNS`, `phone` only `with_phone`), by drop-off;
-    times are aware ISO 8601 instants, `waiter` 1/0, an empty cell a field not given."""
+    times are aware ISO 8601 instants, `waiter` 1/0, an empty cell a field not given. With `names`
+    (service code -> its name in the reader's language), a last column `NAME_COLUMN`."""
     columns = [c for c in EXPORT_COLUMNS if with_phone or c != "phone"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator=newline)
-    writer.writerow(columns)
+    writer.writerow([*columns, *([NAME_COLUMN] if names is not None else [])])
     for b in sorted(bookings, key=lambda b: (b.drop_off, b.id)):
-        writer.writerow(_export_row(b, columns))
+        writer.writerow([*_export_row(b, columns), *_named(b, names)])
     return out.getvalue()
 
 
 def listed_bookings_csv(
-    listed: Sequence[tuple[Booking, str, bool]], with_phone: bool, newline: str = "\r\n"
+    listed: Sequence[tuple[Booking, str, bool]],
+    with_phone: bool,
+    newline: str = "\r\n",
+    names: Mapping[str, str] | None = None,
 ) -> str:
     """The bookings as `bookings_csv` writes them, in the order given, each with its listing and
     whether it is promised after the desk's hours in two last columns (header `EXPORT_COLUMNS`,
-    then `LISTING_COLUMN`, then `AFTER_HOURS_COLUMN`)."""
+    then `LISTING_COLUMN`, then `AFTER_HOURS_COLUMN`; then `NAME_COLUMN` with `names`)."""
     columns = [c for c in EXPORT_COLUMNS if with_phone or c != "phone"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator=newline)
-    writer.writerow([*columns, LISTING_COLUMN, AFTER_HOURS_COLUMN])
+    writer.writerow(
+        [*columns, LISTING_COLUMN, AFTER_HOURS_COLUMN, *([NAME_COLUMN] if names is not None else [])]
+    )
     for b, listing, late in listed:
-        writer.writerow([*_export_row(b, columns), listing, "true" if late else "false"])
+        writer.writerow([*_export_row(b, columns), listing, "true" if late else "false", *_named(b, names)])
     return out.getvalue()
+
+
+def _named(b: Booking, names: Mapping[str, str] | None) -> list[str]:
+    return [] if names is None else [_text(names.get(b.service, ""))]
+
+
+def service_names(workshop: Workshop, locale: str) -> dict[str, str] | None:
+    """Each service code's name in `locale`'s language for a bookings export's `NAME_COLUMN`; None
+    in English (the export's columns as before)."""
+    if normalise(locale) in (None, DEFAULT):
+        return None
+    return {s.code: s.name for s in workshop.in_language(locale).services}
 
 
 def _export_row(b: Booking, columns: Sequence[str]) -> list[str]:
@@ -123,7 +183,12 @@ def _export_row(b: Booking, columns: Sequence[str]) -> list[str]:
 
 
 def day_bookings_csv(
-    service: PlanningService, workshop_id: str, date: dt.date, with_phone: bool, pickups: bool = False
+    service: PlanningService,
+    workshop_id: str,
+    date: dt.date,
+    with_phone: bool,
+    pickups: bool = False,
+    locale: str = DEFAULT,
 ) -> str:
     """The day's bookings export: the bookings dropped off on `date` (`bookings_csv`). With
     `pickups`, what the foreman hands over that day (`listed_bookings_csv`): those, by drop-off,
@@ -131,11 +196,12 @@ def day_bookings_csv(
     off earlier and promised for pickup on it with no work that day, by promised pickup, each row's
     kind in a last but one column (`PlanningService.day_bookings`) and whether it is promised after the
     desk's hours in the last (`PlanningService.desk_list`). NotFound for an unknown workshop."""
+    names = service_names(service.workshop(workshop_id), locale)  # (NotFound first, as before)
     if not pickups:
-        return bookings_csv(service.bookings(workshop_id, date), with_phone)
+        return bookings_csv(service.bookings(workshop_id, date), with_phone, names=names)
     listed = service.desk_list(workshop_id, date, pickups=True)
     own = sorted((x for x in listed if x[1] == "own"), key=lambda x: (x[0].drop_off, x[0].id))
-    return listed_bookings_csv(own + [x for x in listed if x[1] != "own"], with_phone)
+    return listed_bookings_csv(own + [x for x in listed if x[1] != "own"], with_phone, names=names)
 
 
 @dataclass(frozen=True)
@@ -151,7 +217,12 @@ class BookingRow:
 
 def _cell(column: str, text: str) -> str:
     """A text as exported: behind a ' (text, to a spreadsheet) where it would be read as a formula."""
-    return "'" + text if column in TEXT_COLUMNS and text.startswith(FORMULA_STARTS) else text
+    return _text(text) if column in TEXT_COLUMNS else text
+
+
+def _text(text: str) -> str:
+    """A free text (a name) behind a ' where a spreadsheet would read it as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _value(column: str, text: str) -> object:
@@ -214,7 +285,12 @@ def read_booking_rows(text: str) -> list[BookingRow]:
     header = [cell.strip().lower() for cell in rows[0][1]]
     known = (*BOOKING_COLUMNS, IDEMPOTENCY_COLUMN)
     for column in header:
-        if column not in known and column not in (*EXPORTED_COLUMNS, LISTING_COLUMN, AFTER_HOURS_COLUMN):
+        if column not in known and column not in (
+            *EXPORTED_COLUMNS,
+            LISTING_COLUMN,
+            AFTER_HOURS_COLUMN,
+            NAME_COLUMN,
+        ):
             raise InputError(
                 f"header.{column[:40]}",
                 N_("unknown column; expected some of %(join_known)s") % {"join_known": ", ".join(known)},
@@ -243,7 +319,7 @@ def read_booking_rows(text: str) -> list[BookingRow]:
             problem = f"{IDEMPOTENCY_COLUMN}: at most {MAX_IDEMPOTENCY_KEY} characters and no NUL, got {why}"
             found.append(BookingRow(number, None, problem=problem))
             continue
-        for column in (*EXPORTED_COLUMNS, AFTER_HOURS_COLUMN):
+        for column in (*EXPORTED_COLUMNS, AFTER_HOURS_COLUMN, NAME_COLUMN):
             cells.pop(column, None)
         listing = cells.pop(LISTING_COLUMN, "").strip().lower()
         if listing not in ("", "own"):  # a day's export with its pickups: the day's own rows only
@@ -326,13 +402,18 @@ def technician_ical(
     bookings: Sequence[Booking],
     stamp: dt.datetime,
     say: Callable[[str], str] = str,
+    locale: str = DEFAULT,
 ) -> bytes:
     """The technician's work in the plan as an iCalendar (RFC 5545) feed: one event per operation,
     in start order, with its booking, service, operation and bay (no customer data); `stamp` is
     each event's DTSTAMP (the clock's now); `say` puts its words in the reader's language
-    (`Translator.phrase`: "工位 E01")."""
+    (`Translator.phrase`: "工位 E01"), `locale` its names (the calendar's, SUMMARY's: the workshop's,
+    technician's, service's and operation's names in that language where given)."""
     from icalendar import Calendar, Event, vText  # only this feed needs it
 
+    # the names the technician reads in his language (`locale`; English: `name`), ids unchanged
+    workshop = workshop.in_language(locale)
+    technician = technician_of(workshop, technician.id)
     services = {s.code: s for s in workshop.services}
     booked = {b.id: b.service for b in bookings}
     calendar = Calendar()
@@ -382,11 +463,13 @@ def technician_feed(
     technician_id: str,
     date: dt.date,
     say: Callable[[str], str] = str,
+    locale: str = DEFAULT,
 ) -> bytes:
     """The technician's day in the stored plan as iCalendar (`technician_ical`, stamped with the
-    service's clock): NotFound for an unknown workshop, technician or plan, in that order."""
+    service's clock, its names in `locale`'s language): NotFound for an unknown workshop,
+    technician or plan, in that order."""
     workshop = service.workshop(workshop_id)
     technician = technician_of(workshop, technician_id)
     plan = service.stored_plan(workshop_id, date)
     bookings = service.bookings(workshop_id, date)
-    return technician_ical(workshop, technician, date, plan, bookings, service.clock.now(), say)
+    return technician_ical(workshop, technician, date, plan, bookings, service.clock.now(), say, locale)

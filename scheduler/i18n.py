@@ -21,6 +21,7 @@ import gettext
 import io
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -351,54 +352,128 @@ def apart(left: str, right: str, spaced: bool = False) -> bool:
     return spaced
 
 
-def _phrase(locale: str, text: str, depth: int = 0) -> str:
+#: A workshop's own names in the reader's language, as `Translator.phrase` reads them into a
+#: sentence (`Names`): hashable, so that a sentence read with them is remembered with them.
+NameMap = tuple[tuple[str, str], ...]
+
+#: Placeholders that hold a bay kind or a skill (an identifier): each read as the workshop names it
+#: in the reader's language (`Names.labels`), else as the catalog does; "%(kinds)s bays" holds
+#: several joined by "/" ("general/express").
+LABELLED = frozenset({"skill", "kind", "kinds", "moved_kind"})
+KIND_SEPARATOR = "/"
+#: A technician pool as the overbooking settings spell it, `skill:grade`: its skill read as a label.
+POOL = re.compile(r"([A-Za-z0-9_.\-]+):([1-5])")
+
+
+@dataclass(frozen=True)
+class Names:
+    """What a workshop calls its things in one language, for the sentences made in English that
+    name them (`Translator.phrase`): `things` its operations', services', technicians' and
+    advisors' English names to theirs in that language (read into the placeholders that hold a
+    name: VERBATIM), `labels` its bay kinds' and skills' identifiers to their display names (read
+    into LABELLED placeholders). Only names that differ, and no name two things share with two
+    different translations (which one is meant is unknown: it stays as given)."""
+
+    things: NameMap = ()
+    labels: NameMap = ()
+    # Looked up and hashed (a remembered sentence's key) for every filled-in part: made once.
+    thing_of: dict[str, str] = field(init=False, compare=False, hash=False, repr=False)
+    label_of: dict[str, str] = field(init=False, compare=False, hash=False, repr=False)
+    _hash: int = field(init=False, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "thing_of", dict(self.things))
+        object.__setattr__(self, "label_of", dict(self.labels))
+        object.__setattr__(self, "_hash", hash((self.things, self.labels)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __bool__(self) -> bool:
+        return bool(self.things or self.labels)
+
+
+NO_NAMES = Names()
+
+
+def name_map(pairs: Iterable[tuple[str, str]]) -> NameMap:
+    """`pairs` (English, translated) as a NameMap: unchanged names left out, an English name given
+    two different translations left out (ambiguous)."""
+    found: dict[str, str | None] = {}
+    for english, translated in pairs:
+        if english == translated:
+            continue
+        if english in found and found[english] != translated:
+            found[english] = None
+        else:
+            found[english] = translated
+    return tuple(sorted((k, v) for k, v in found.items() if v is not None))
+
+
+def _phrase(locale: str, text: str, depth: int = 0, names: Names = NO_NAMES) -> str:
     """`Translator.phrase`."""
     if len(text) > REMEMBERED_LENGTH:
-        return _translated(locale, text, depth)
-    return _remembered(locale, text, depth)
+        return _translated(locale, text, depth, names)
+    return _remembered(locale, text, depth, names)
 
 
 @lru_cache(maxsize=8192)
-def _remembered(locale: str, text: str, depth: int) -> str:
-    return _translated(locale, text, depth)
+def _remembered(locale: str, text: str, depth: int, names: Names) -> str:
+    return _translated(locale, text, depth, names)
 
 
-def _translated(locale: str, text: str, depth: int) -> str:
+def _translated(locale: str, text: str, depth: int, names: Names = NO_NAMES) -> str:
     exact = translations(locale).gettext(text)
     if exact != text or depth > MAX_DEPTH or not text:
         return exact
     tag = TAG.match(text)
     if tag is not None:  # "[pinned] booking b1 …": the code as it is, the reason read
-        return tag.group(0) + _phrase(locale, text[tag.end() :], depth + 1)
+        return tag.group(0) + _phrase(locale, text[tag.end() :], depth + 1, names)
     listed = _items(text)
     if listed is not None and all(_closed(locale, item) for item in listed):
         # a list of texts each of which is a closed template's text ("booking A operation 1 (oil);
         # booking B operation 2 (paint)"): item by item, before a template that begins or ends open
         # takes the separator and the next item into its open end (review-s14 R8: "预约 b2 的工序
         # 0; booking b3 第 1 道工序")
-        return translations(locale).gettext(LIST).join(_phrase(locale, item, depth + 1) for item in listed)
+        each = [_phrase(locale, item, depth + 1, names) for item in listed]
+        return translations(locale).gettext(LIST).join(each)
     found = _by_template(locale, text)
     if found is not None:
         _, msgstr, parts = found
-        values = {name: _part(locale, name, value, depth) for name, value in parts.items()}
+        values = {name: _part(locale, name, value, depth, names) for name, value in parts.items()}
         return _fill_spaced(locale, msgstr, values)
     for separator in (LIST, COMMA):  # a list no template took: item by item
         items = listed if separator == LIST else _items(text, COMMA)
         if items is not None:
-            read = [_phrase(locale, item, depth + 1) for item in items]
+            read = [_phrase(locale, item, depth + 1, names) for item in items]
             if read != items:
                 return translations(locale).gettext(separator).join(read)
     return text
 
 
-def _part(locale: str, name: str, value: str, depth: int) -> str:
-    """The filled-in part `name` of a template read: names and ids as given (VERBATIM), an
-    enumeration item by item in the language's list (ENUMERATED), anything else as a text itself."""
+def _part(locale: str, name: str, value: str, depth: int, names: Names = NO_NAMES) -> str:
+    """The filled-in part `name` of a template read: names and ids as given (VERBATIM), or as the
+    workshop names them in the language (`names.things`); a bay kind or skill as the workshop
+    labels it, else as the catalog says it (LABELLED); an enumeration item by item in the
+    language's list (ENUMERATED); anything else as a text itself."""
+    labels = names.label_of
+    if name == "kinds":  # "general/express": each kind as the workshop or the catalog says it
+        kinds = value.split(KIND_SEPARATOR)
+        return KIND_SEPARATOR.join(labels.get(k) or translations(locale).gettext(k) for k in kinds)
+    if name in LABELLED and value in labels:
+        return labels[value]
+    if name == "pool" and (pool := POOL.fullmatch(value)) is not None:  # "maintenance:2": 保养:2
+        skill = pool.group(1)
+        return f"{labels.get(skill) or translations(locale).gettext(skill)}:{pool.group(2)}"
+    things = names.thing_of
     items = _items(value, COMMA) if name in ENUMERATED else None
     if items is None:
-        return value if name in VERBATIM else _phrase(locale, value, depth + 1)
+        return things.get(value, value) if name in VERBATIM else _phrase(locale, value, depth + 1, names)
     series = translations(locale).gettext(SERIES)
-    read = [item if name in VERBATIM else _phrase(locale, item, depth + 1) for item in items]
+    read = [
+        things.get(item, item) if name in VERBATIM else _phrase(locale, item, depth + 1, names)
+        for item in items
+    ]
     joined = read[0]
     for item in read[1:]:
         joined = series % {"items": joined, "item": item}
@@ -444,9 +519,26 @@ def _items(text: str, separator: str = LIST) -> list[str] | None:
 class Translator:
     """gettext for one language, and its date and number formats."""
 
-    def __init__(self, locale: str | None = None) -> None:
+    def __init__(self, locale: str | None = None, names: Names = NO_NAMES) -> None:
         self.locale = normalise(locale) or DEFAULT
         self._t = translations(self.locale)
+        #: The workshop's own names in this language, read into the sentences (`phrase`) and used
+        #: for its bay kinds and skills (`label`); none: as given, the catalog's words.
+        self.names = names
+
+    def named(self, names: Names) -> Translator:
+        """This language with a workshop's own names (`Workshop.names_in`)."""
+        return Translator(self.locale, names)
+
+    def thing(self, name: str) -> str:
+        """An operation's, service's or person's English `name` as the workshop gives it in this
+        language (`Names.things`), else as given; English keeps `name` (as `phrase` does)."""
+        return name if self.locale == DEFAULT else self.names.thing_of.get(name, name)
+
+    def label(self, ident: str) -> str:
+        """A bay kind or skill as this reader reads it: the workshop's display name for it, else
+        the catalog's word (the five built-in kinds, the known skills), else the identifier."""
+        return self.names.label_of.get(ident) or self._t.gettext(ident)
 
     def raw_gettext(self, message: str) -> str:
         return self._t.gettext(message)
@@ -469,7 +561,7 @@ class Translator:
         template made stays as it is."""
         if self.locale == DEFAULT or not text:
             return text
-        return _phrase(self.locale, text)
+        return _phrase(self.locale, text, 0, self.names)
 
     def fill(self, message: str, values: Mapping[str, str]) -> str:
         """`message` (a template) in this language, filled in with `values` (already in it),

@@ -555,6 +555,8 @@ def change_words(change: Change, workshop: Workshop, plates: Mapping[str, str], 
         values["where"] = _where(placed, workshop.tz, names)
     if "why" in values:
         values["why"] = t.gettext(values["why"])
+    if "name" in values:  # the operation's name as the workshop gives it in `t`'s language
+        values["name"] = t.thing(values["name"])
     return t.fill(template, values)
 
 

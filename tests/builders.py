@@ -34,6 +34,7 @@ from scheduler.contract import (
 )
 from scheduler.kpis import NO_KPIS
 from scheduler.planning import to_plan
+from scheduler.scenarios import load_scenario
 from scheduler.slots import DayBook, Offer
 from simulation.results import METRIC_UNITS, WAIT_EDGES, ExperimentResult, Metric, RuleSetResult
 from solver.problem import (
@@ -953,3 +954,30 @@ def store_workshop(url: str, workshop_id: str, technician: str) -> None:
         service.put_workshop(workshop)
     finally:
         service.close()
+
+
+def booth_workshop() -> dict[str, Any]:
+    """small-dealer whose paint work is its own: the operation "spray and bake" (喷烤漆), the skill
+    "refinish" (烤漆) and the bay kind "booth" (烤漆房), none of which the catalog knows; its body
+    work is "panel beating" (钣金修复)."""
+    data = load_scenario("small-dealer").workshop.model_dump(mode="json")
+    data["bay_kinds"] = [*data["bay_kinds"], "booth"]
+    for bay in data["bays"]:
+        if bay["kind"] == "paint":
+            bay["kind"] = "booth"
+    for tech in data["technicians"]:
+        tech["skills"] = ["refinish" if s == "paint" else s for s in tech["skills"]]
+    for service in data["services"]:
+        for op in service["operations"]:
+            if op["skill"] == "body":
+                op.update(name="panel beating", name_i18n={"zh-CN": "钣金修复"})
+            if op["skill"] == "paint":
+                op.update(
+                    name="spray and bake",
+                    name_i18n={"zh-CN": "喷烤漆"},
+                    skill="refinish",
+                    bay_kinds=["booth"],
+                )
+    data["bay_kind_names"] = {"booth": {"name": "Paint booth", "name_i18n": {"zh-CN": "烤漆房"}}}
+    data["skill_names"] = {"refinish": {"name": "Refinish", "name_i18n": {"zh-CN": "烤漆"}}}
+    return data

@@ -11,7 +11,7 @@ from api.auth import BookingKey, BookingsReadKey
 from api.deps import BookingNowQuery, ServiceDep
 from api.errors import BodyRoute, located
 from api.examples import EXAMPLE_BOOKING, json_body
-from api.i18n import booking_in_words, translator
+from api.i18n import booking_in_words, workshop_translator
 from api.schemas import BookingChange, BookingIn, DayBooking, InputProblem, PreconditionProblem
 from scheduler import phases
 from scheduler.contract import Booking, Day
@@ -70,7 +70,7 @@ async def book(
     if not created:
         response.status_code = 200  # a replay of an acknowledged booking
     response.headers["ETag"] = revision(stored)  # a conditional PATCH needs no GET first
-    return booking_in_words(stored, translator(request))
+    return booking_in_words(stored, workshop_translator(request))
 
 
 @router.get(
@@ -97,7 +97,7 @@ def get_booking(
 ) -> Booking:
     booking = service.booking(workshop_id, booking_id)
     response.headers["ETag"] = revision(booking)
-    return booking_in_words(booking, translator(request))
+    return booking_in_words(booking, workshop_translator(request))
 
 
 @router.patch(
@@ -145,7 +145,7 @@ def change_booking(
             workshop_id, booking_id, changes, force=body.force, now=now, if_match=if_match
         )
     response.headers["ETag"] = revision(changed)
-    return booking_in_words(changed, translator(request))
+    return booking_in_words(changed, workshop_translator(request))
 
 
 @router.delete(
@@ -198,7 +198,7 @@ def list_bookings(
     _: BookingsReadKey,
     pickups: bool = False,
 ) -> list[DayBooking]:
-    t = translator(request)
+    t = workshop_translator(request)
     listed = [
         DayBooking.model_validate(
             {

@@ -12,6 +12,7 @@ from api import i18n
 from api.auth import BookingKey, PlansReadKey, ReadingKey
 from api.deps import BookingNowQuery, ServiceDep
 from api.errors import BodyRoute, located
+from api.i18n import LangQuery
 from api.schemas import BookingsImport, ImportedRow, RefusedRow
 from scheduler.contract import Day
 from scheduler.exchange import (
@@ -19,11 +20,14 @@ from scheduler.exchange import (
     EXPORT_COLUMNS,
     IDEMPOTENCY_COLUMN,
     LISTING_COLUMN,
+    NAME_COLUMN,
+    PLAN_NAME_COLUMNS,
     day_bookings_csv,
+    day_plan_csv,
     import_file,
-    plan_csv,
     technician_feed,
 )
+from scheduler.i18n import Translator
 from scheduler.keys import sees_phones
 
 router = APIRouter(prefix="/v1/workshops", route_class=BodyRoute)
@@ -41,13 +45,22 @@ CSV_EXAMPLE = (
     response_class=Response,
     summary="A stored day plan as CSV",
     description="The day's stored plan, one row per placed operation: booking, operation (index into"
-    " the service's operations), bay, technician, start, end (aware ISO 8601).",
+    " the service's operations), bay, technician, start, end (aware ISO 8601). Read in another language"
+    " than English (`lang`, else the cookie or Accept-Language), three last columns name them in it: "
+    + ", ".join(PLAN_NAME_COLUMNS)
+    + " (the workshop's names in that language, `name_i18n`); the columns before them are unchanged.",
     responses={200: {"content": {"text/csv": {"example": "booking,operation,bay,technician,start,end\r\n"}}}},
 )
-def plan_as_csv(workshop_id: str, date: Day, service: ServiceDep, _: PlansReadKey) -> Response:
-    plan = service.stored_plan(workshop_id, date)
+def plan_as_csv(
+    request: Request,
+    workshop_id: str,
+    date: Day,
+    service: ServiceDep,
+    _: PlansReadKey,
+    lang: LangQuery = None,
+) -> Response:
     return Response(
-        plan_csv(plan),
+        day_plan_csv(service, workshop_id, date, i18n.file_locale(request, lang)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="plan-{workshop_id}-{date}.csv"'},
     )
@@ -69,14 +82,23 @@ def plan_as_csv(workshop_id: str, date: Day, service: ServiceDep, _: PlansReadKe
     + "` (the other columns as they are, in their order) and after the day's own bookings (`own`)"
     " the multi-day repairs of earlier days with work that day (`carried_in`), then the cars dropped"
     " off on an earlier day with no work that day whose promised pickup is on it (`pickup_only`), by"
-    " promised pickup; an import books only the `own` rows (the others are refused, not booked again).",
+    " promised pickup; an import books only the `own` rows (the others are refused, not booked again)."
+    " Read in another language than English (`lang`, else the cookie or Accept-Language), a very last"
+    " column `" + NAME_COLUMN + "`: the service's name in that language (an import reads past it).",
     responses={200: {"content": {"text/csv": {"example": ",".join(EXPORT_COLUMNS) + "\r\n"}}}},
 )
 def export_bookings(
-    workshop_id: str, date: Day, service: ServiceDep, key: ReadingKey, pickups: bool = False
+    request: Request,
+    workshop_id: str,
+    date: Day,
+    service: ServiceDep,
+    key: ReadingKey,
+    pickups: bool = False,
+    lang: LangQuery = None,
 ) -> Response:
+    locale = i18n.file_locale(request, lang)
     return Response(
-        day_bookings_csv(service, workshop_id, date, sees_phones(key), pickups),
+        day_bookings_csv(service, workshop_id, date, sees_phones(key), pickups, locale),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="bookings-{workshop_id}-{date}.csv"'},
     )
@@ -106,7 +128,9 @@ def import_bookings(
     # The refusals in the request's language, as its errors are; the file's header row's errors
     # located as FastAPI's: ["body", "header", "colour"].
     with located("body", {"header"}):
-        done = import_file(service, workshop_id, body, key_id, now, i18n.use(request).phrase)
+        # (the workshop read first: an unknown one is the 404 it was; its names in the refusals)
+        t = i18n.use(request, service.workshop(workshop_id))
+        done = import_file(service, workshop_id, body, key_id, now, t.phrase)
     accepted = [ImportedRow(line=d.line, booking=d.booking, replay=d.replay) for d in done if d.booking]
     refused = [RefusedRow(line=d.line, reason=d.refusal) for d in done if d.refusal is not None]
     return BookingsImport(accepted=accepted, refused=refused)
@@ -118,7 +142,9 @@ def import_bookings(
     response_class=Response,
     summary="A technician's day as iCalendar",
     description="The technician's work in the day's stored plan as an iCalendar (RFC 5545) feed: one"
-    " event per operation with its booking, service, operation and bay (no customer data).",
+    " event per operation with its booking, service, operation and bay (no customer data); the names"
+    " (calendar, SUMMARY) and words (LOCATION) in `lang`, else the cookie's or Accept-Language's"
+    " language (a calendar app subscribing sends neither: give `lang`).",
     responses={200: {"content": {"text/calendar": {}}}},
 )
 def technician_day(
@@ -128,8 +154,10 @@ def technician_day(
     date: Day,
     service: ServiceDep,
     _: PlansReadKey,
+    lang: LangQuery = None,
 ) -> Response:
-    feed = technician_feed(service, workshop_id, technician_id, date, i18n.translator(request).phrase)
+    t = Translator(i18n.file_locale(request, lang))
+    feed = technician_feed(service, workshop_id, technician_id, date, t.phrase, t.locale)
     return Response(
         feed,
         media_type="text/calendar; charset=utf-8",

@@ -37,7 +37,7 @@ def plan_day(
         background=body.background,
     )
     if isinstance(done, Plan):
-        return i18n.plan_in_words(done, i18n.translator(request))
+        return i18n.plan_in_words(done, i18n.workshop_translator(request))
     response.status_code = 202
     return job_view(done)
 
@@ -49,7 +49,7 @@ def plan_day(
     " read in the Accept-Language (en, zh-CN).",
 )
 def get_plan(workshop_id: str, date: Day, request: Request, service: ServiceDep, _: PlansReadKey) -> Plan:
-    return i18n.plan_in_words(service.stored_plan(workshop_id, date), i18n.translator(request))
+    return i18n.plan_in_words(service.stored_plan(workshop_id, date), i18n.workshop_translator(request))
 
 
 @router.post(
@@ -61,4 +61,5 @@ def get_plan(workshop_id: str, date: Day, request: Request, service: ServiceDep,
 )
 def plan_stateless(request: PlanRequest, http: Request, planner: PlannerDep, key: ForemanKey) -> Plan:
     ensure_workshop(key, request.workshop.id)
-    return i18n.plan_in_words(planner.plan_request(request), i18n.translator(http))
+    t = i18n.named(i18n.translator(http), request.workshop)  # the request's own workshop
+    return i18n.plan_in_words(planner.plan_request(request), t)

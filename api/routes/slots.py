@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from api.auth import BookingKey
 from api.deps import ServiceDep
 from api.errors import BodyRoute, located
-from api.i18n import translator
+from api.i18n import workshop_translator
 from api.schemas import Refusal, Slots, slot_list
 from scheduler import phases
 from scheduler.contract import Day, Moment
@@ -67,7 +67,7 @@ async def slots(
             with phases.phase("response"):
                 return Slots(slots=slot_list(offers))
         offers, refused, notes = service.explained_slots(query)
-        t = translator(request)
+        t = workshop_translator(request)
         return Slots(
             slots=slot_list(offers, {when: t.phrase(note) for when, note in notes.items()}),
             refused=[Refusal(drop_off=when, reason=t.phrase(why)) for when, why in refused],

@@ -23,7 +23,7 @@ with warnings.catch_warnings():
 from api.app import create_app
 from scheduler.catalogs import LOCALE_DIR
 from scheduler.contract import Assignment, Change
-from scheduler.i18n import Translator
+from scheduler.i18n import Names, Translator, name_map
 from scheduler.replan import change_words
 from tests.builders import DATE, HISTORY_DAYS, at, clocked_history, fixed_clock, tiny_workshop
 
@@ -139,6 +139,10 @@ def test_a_removed_operation_and_an_older_summary_read_in_words() -> None:
     )
     old = removed.model_copy(update={"summary": "no room"})
     assert change_words(old, workshop, {"B1": "粤A12345"}, zh) == zh.gettext("no room")
+    # zh-s28: with the workshop's names the operation reads as the workshop names it ("work": 小保养)
+    named = zh.named(Names(things=name_map([("work", "小保养")])))
+    assert change_words(removed, workshop, {}, named).startswith("B1 工序 1（小保养）：G1/王师傅 08:00-09:00")
+    assert change_words(removed, workshop, {}, en.named(named.names)).startswith("B1 op 1 (work): ")
 
 
 @pytest.mark.sqlite_only

@@ -778,3 +778,42 @@ def test_a_history_that_is_not_a_regular_file_or_is_empty_is_said_to_be_so(tmp_p
         assert "no history file" not in run.stderr
         run = bayplan("--lang", "zh-CN", *args)
         assert run.returncode == 2 and run.stderr.strip() == f"bayplan：错误：{chinese}", (args, run.stderr)
+
+
+def test_plan_csv_in_chinese_adds_the_names_after_the_contract_columns() -> None:
+    """zh-s28: `--lang zh-CN plan --format csv` adds the workshop's Chinese names in last columns;
+    English prints the contract's columns alone, as before."""
+    args = ("plan", "small-dealer", "--date", DATE, "--planner", "greedy", "--format", "csv")
+    zh, en = bayplan("--lang", "zh-CN", *args), bayplan(*args)
+    assert zh.returncode == en.returncode == 0, zh.stderr
+    head = "booking,operation,bay,technician,start,end"
+    assert en.stdout.splitlines()[0] == head
+    assert zh.stdout.splitlines()[0] == head + ",service_name,operation_name,technician_name"
+    names = {t.name_i18n["zh-CN"] for t in load_scenario("small-dealer").workshop.technicians}
+    rows = [line.split(",") for line in zh.stdout.splitlines()[1:]]
+    assert rows and all(row[-1] in names for row in rows)
+    assert [row[:6] for row in rows] == [line.split(",") for line in en.stdout.splitlines()[1:]]
+
+
+def test_unassigned_reasons_name_the_operation_and_bay_kind_as_the_workshop_does(tmp_path: Path) -> None:
+    """zh-s28: the same day with the operation named 小保养 and the bay kind general named 机电 in
+    Chinese: the reason and the bay blocks say them; English keeps 'work' and "general"."""
+    from scheduler.contract import Booking, PlanRequest, Workshop
+    from tests.builders import tiny_workshop
+
+    data = tiny_workshop().model_dump(mode="json")
+    data["services"][0]["operations"][0]["name_i18n"] = {"zh-CN": "小保养"}
+    data["bay_kind_names"] = {"general": {"name": "general", "name_i18n": {"zh-CN": "机电"}}}
+    at = f"{DATE}T08:00:00+08:00"
+    bookings = [Booking.model_validate({"id": f"b{i}", "service": "MAINT", "drop_off": at}) for i in range(3)]
+    request = PlanRequest.model_validate(
+        {"workshop": Workshop.model_validate(data), "date": DATE, "bookings": bookings}
+    )
+    path = tmp_path / "request.json"
+    path.write_text(request.model_dump_json(), encoding="utf-8")
+    chinese = bayplan("--lang", "zh-CN", "plan", "--input", str(path), "--planner", "greedy")
+    english = bayplan("plan", "--input", str(path), "--planner", "greedy")
+    assert chinese.returncode == 0 == english.returncode, chinese.stderr
+    assert "当天已满：工序「小保养」" in chinese.stdout and "「work」" not in chinese.stdout
+    assert "G1 · 机电" in chinese.stdout
+    assert "day full: operation 'work'" in english.stdout and "G1 · general" in english.stdout

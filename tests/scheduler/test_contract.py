@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from scheduler.compiler import compile_request
-from scheduler.contract import Booking, PinnedOperation, Plan, PlanRequest
+from scheduler.contract import Booking, PinnedOperation, Plan, PlanRequest, Workshop
 from scheduler.errors import InputError, from_validation_error
+from scheduler.i18n import HAN
 from scheduler.planning import make_plan
+from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
 from tests.builders import at
 from tests.builders import four_bay_request as request
@@ -335,3 +338,66 @@ def test_a_name_in_a_language_bayplan_does_not_speak_is_refused_naming_the_field
         Workshop.model_validate(data)
     [error] = raised.value.errors()
     assert error["loc"] == ("services", 0, "operations", 0, "name_i18n", tag, "[key]")
+
+
+def test_a_workshop_names_its_bay_kinds_and_skills_in_each_language() -> None:
+    """`bay_kind_names` / `skill_names` (zh-s28): what pages and sentences call a kind or skill; a
+    Chinese reader of a label with no Chinese reads the catalog's word for a built-in one, else the
+    English name; the sentences' English names of things map to the workshop's Chinese ones."""
+    data = workshop().model_dump(mode="json")
+    data["bay_kinds"] = [*data["bay_kinds"], "ev"]
+    data["bay_kind_names"] = {
+        "ev": {"name": "EV bay", "name_i18n": {"zh-CN": "新能源"}},
+        "paint": {"name": "Paint booth"},
+        "general": {"name": "Workshop bay"},
+    }
+    ws = Workshop.model_validate(data)
+    zh, en = ws.names_in("zh_CN"), ws.names_in("en")
+    assert dict(zh.labels) == {"ev": "新能源", "paint": "喷漆", "general": "通用"}
+    assert dict(en.labels) == {"ev": "EV bay", "paint": "Paint booth", "general": "Workshop bay"}
+    assert en.things == () and ws.names_in("zh_CN") == zh  # no Chinese names of things here
+    assert ws.model_dump()["bay_kind_names"]["ev"]["name"] == "EV bay"
+
+
+def test_the_bundled_scenarios_name_every_kind_and_skill_in_chinese() -> None:
+    for scenario in ("small-dealer", "dealer-2011"):
+        ws = load_scenario(scenario).workshop
+        skills = {s for t in ws.technicians for s in t.skills} | {
+            op.skill for s in ws.services for op in s.operations
+        }
+        assert set(ws.bay_kind_names) == set(ws.bay_kinds), scenario
+        assert set(ws.skill_names) == skills, scenario
+        for label in [*ws.bay_kind_names.values(), *ws.skill_names.values()]:
+            assert re.fullmatch(f"[{HAN}]+", label.name_i18n["zh-CN"]), label
+
+
+@pytest.mark.parametrize(
+    ("field", "names", "path"),
+    [
+        ("bay_kind_names", {"tyre": {"name": "Tyre"}}, "bay_kind_names.tyre"),
+        ("skill_names", {"welding": {"name": "Welding"}}, "skill_names.welding"),
+        ("skill_names", {"Bad id!": {"name": "x"}}, "skill_names.Bad id!.[key]"),
+    ],
+)
+def test_a_name_for_a_kind_or_skill_the_workshop_lacks_is_refused_naming_it(
+    field: str, names: dict[str, Any], path: str
+) -> None:
+    data = workshop().model_dump(mode="json")
+    data[field] = names
+    with pytest.raises(ValidationError) as caught:
+        Workshop.model_validate(data)
+    error = from_validation_error(caught.value)
+    assert error.field == path, error
+
+
+def test_a_changed_workshop_reads_its_new_names_not_the_remembered_ones() -> None:
+    data = workshop().model_dump(mode="json")
+    data["services"][0]["operations"][0]["name_i18n"] = {"zh-CN": "保养"}
+    first = Workshop.model_validate(data)
+    name = first.services[0].operations[0].name
+    assert dict(first.names_in("zh_CN").things)[name] == "保养"
+    assert first.names_in("zh_CN") is first.names_in("zh_CN")  # remembered for the object
+    data["services"][0]["operations"][0]["name_i18n"] = {"zh-CN": "大保养"}
+    del first  # its id may be reused by the next object: the entry must not answer for it
+    second = Workshop.model_validate(data)
+    assert dict(second.names_in("zh_CN").things)[name] == "大保养"

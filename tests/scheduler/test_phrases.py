@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from scheduler.i18n import Translator
+from scheduler.i18n import Names, Translator, name_map
 
 NESTED = (
     "day full: operation 'work': no maintenance technician with grade >= 1 (apprentice) has the 60 min"
@@ -193,3 +193,56 @@ def test_an_operations_name_in_a_room_reason_stays_as_the_workshop_wrote_it() ->
     assert zh.phrase("the workshop has no paint bays (operation 'body and filler')") == (
         "车间没有喷漆工位（工序「body and filler」）"
     )
+
+
+def _names() -> Names:
+    return Names(
+        things=name_map(
+            [("first service", "首保"), ("Li Na", "李娜"), ("repair", "维修"), ("repair", "修理")]
+        ),
+        labels=name_map([("ev", "新能源"), ("hv_check", "高压检测"), ("general", "General")]),
+    )
+
+
+def test_the_workshops_names_read_into_a_sentence_in_chinese() -> None:
+    """zh-s28: a filled-in operation name the catalog does not know ("first service") read English
+    inside the Chinese sentence; the workshop's own names (`Names`) are read into it."""
+    zh = Translator("zh-CN").named(_names())
+    assert zh.phrase("booking B1 operation 1 (first service)") == "预约 B1 的工序 1（首保）"
+    assert (
+        Translator("zh-CN").phrase("booking B1 operation 1 (first service)")
+        == "预约 B1 的工序 1（first service）"
+    )
+    reason = (
+        "no hv_check technician grade >= 2 has 90 min before 17:30"
+        " (for operation 'first service', longest free 30 min)"
+    )
+    assert zh.phrase(reason) == (
+        "没有一名 2 级及以上的高压检测技师在 17:30 之前有连续 90 分钟的空闲（工序「首保」，最长空闲 30 分钟）"
+    )
+    # bay kinds: the workshop's own, the catalog's word for a built-in one unless the workshop names it
+    assert zh.phrase("the workshop has no ev/express bays (operation 'first service')") == (
+        "车间没有新能源/快修工位（工序「首保」）"
+    )
+    assert Translator("zh-CN").phrase("ev bays +1") == "ev 工位 +1"
+    assert zh.phrase("ev bays +1") == "新能源工位 +1"
+    # an overbooking pool, skill:grade: its skill as the workshop or catalog names it
+    assert zh.phrase("overbooking allowance 10 % of ev:3 pool used up").startswith("新能源:3 技师池")
+    assert zh.phrase("overbooking allowance 10 % of maintenance:2 pool used up").startswith("保养:2 技师池")
+
+
+def test_a_name_is_read_only_whole_and_an_ambiguous_one_as_given() -> None:
+    zh = Translator("zh-CN").named(_names())
+    # "repair" is 维修 in one service and 修理 in another: which is meant is unknown
+    assert "（repair）" in zh.phrase("booking B1 operation 2 (repair)")
+    # a name inside a longer filled-in part is not replaced: "first service check" is not "首保 check"
+    assert "first service check" in zh.phrase("booking B1 operation 1 (first service check)")
+    # an id that is a name elsewhere is still an id where the template takes an id
+    assert zh.thing("Li Na") == "李娜" and zh.thing("Wang Fang") == "Wang Fang"
+
+
+def test_english_sentences_keep_the_identifiers_and_english_names() -> None:
+    en = Translator("en").named(Names(things=name_map([("first service", "First service (free)")])))
+    text = "booking B1 operation 1 (first service)"
+    assert en.phrase(text) == text
+    assert en.label("ev") == "ev" and Translator("zh-CN").label("paint") == "喷漆"
