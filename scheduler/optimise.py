@@ -476,6 +476,35 @@ def relaxation_start(
     return start, spent, [*made.notes, "the rules' start kept"]
 
 
+SMALL_PLAN = 1
+"""Days of up to `SMALL_JOBS` bookings (no warm-start relaxation: CP-SAT solves them whole) whose
+start is more than `ALPHA_EXCESS` times the cheap lateness floor late give CP-SAT the relaxation's
+own plan as its start where it is better (`relaxation_plan`, `QUICK_WIDTHS`), charged at
+`plan_mip_seconds`, from `INDEXED_BOUND_SECONDS` on; nothing charged where it is not the start."""
+
+
+def small_start(
+    problem: DayProblem, start: DaySolution, limit: float
+) -> tuple[DaySolution, float, list[str]]:
+    """`SMALL_PLAN`: the better of `start` and the relaxation's own plan, its counted cost and notes."""
+    if (
+        not SMALL_PLAN
+        or len(problem.jobs) > SMALL_JOBS
+        or limit < INDEXED_BOUND_SECONDS
+        or problem.keep_promises
+        or not _fresh(problem)
+    ):
+        return start, 0.0, []
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in start.unplaced)
+    minutes = terms(problem, start)
+    if minutes.lateness + minutes.waiter_lateness <= ALPHA_EXCESS * lateness_floor(
+        problem, weight, indexed=False
+    ):
+        return start, 0.0, []
+    quick, charged, notes = _quick_plan(problem, start, limit, weight)
+    return (quick, charged, notes) if quick is not None else (start, 0.0, notes)
+
+
 LOCAL_SEARCH_SHARE = 0.05
 """The search's plan (CP-SAT's and the LNS's) goes through the local search for lateness
 (`scheduler.local_search`) for at most this share of the limit, counted, on top of the search's
@@ -513,6 +542,10 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
     )
     start = warm_start(problem, limit, options.seed, placements.weight, lp)
     start, mip_seconds, mip_notes = relaxation_start(problem, start, limit, lp)
+    if lp is None and hint is None:
+        start, small_seconds, small_notes = small_start(problem, start, limit)
+        mip_seconds += small_seconds
+        mip_notes += small_notes
     if hint is not None:
         hint.objective = objective(problem, hint)
     if hint is not None and (problem.keep_promises or rank(problem, hint) <= rank(problem, start)):

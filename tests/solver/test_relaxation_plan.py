@@ -244,3 +244,26 @@ def test_a_quick_plan_too_large_or_no_better_costs_nothing(
     best = relaxation_start(problem, day.start, INDEXED_BOUND_SECONDS, lp)[0]
     chosen, spent, notes = relaxation_start(problem, best, INDEXED_BOUND_SECONDS, lp)
     assert chosen is best and spent == 0.0 and "the rules' start kept" in notes
+
+
+def test_a_small_day_far_from_its_floor_gives_cp_sat_the_relaxations_plan(
+    day: _Day, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Days CP-SAT solves whole (up to `SMALL_JOBS` bookings) get the relaxation's own plan as the
+    start where theirs is far above the cheap floor and it is better: charged, valid, the same
+    every time; not below `INDEXED_BOUND_SECONDS`, nor for a start near its floor (nothing charged)."""
+    req, compiled, start = day.request, day.compiled, day.start
+    problem = compiled.problem
+    assert len(problem.jobs) <= optimise.SMALL_JOBS
+    assert optimise.small_start(problem, start, INDEXED_BOUND_SECONDS - 1) == (start, 0.0, [])
+    chosen, spent, notes = optimise.small_start(problem, start, INDEXED_BOUND_SECONDS)
+    assert "the relaxation's plan is the start" in notes  # on this day it is better
+    assert spent == optimise.plan_mip_seconds(relaxation_plan(problem, day.weight, widths=(6,)).size) > 0
+    assert rank(problem, chosen) < rank(problem, start)
+    assert_valid(req, to_plan(compiled, chosen, "cpsat"))
+    again = optimise.small_start(problem, start, INDEXED_BOUND_SECONDS)
+    assert again[0].placements == chosen.placements and again[1] == spent
+    minutes = terms(problem, start)
+    late = minutes.lateness + minutes.waiter_lateness
+    monkeypatch.setattr(optimise, "lateness_floor", lambda *args, **kwargs: math.ceil(late / ALPHA_EXCESS))
+    assert optimise.small_start(problem, start, INDEXED_BOUND_SECONDS) == (start, 0.0, [])
