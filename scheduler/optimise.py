@@ -476,35 +476,6 @@ def relaxation_start(
     return start, spent, [*made.notes, "the rules' start kept"]
 
 
-SMALL_PLAN = 1
-"""Days of up to `SMALL_JOBS` bookings (no warm-start relaxation: CP-SAT solves them whole) whose
-start is more than `ALPHA_EXCESS` times the cheap lateness floor late give CP-SAT the relaxation's
-own plan as its start where it is better (`relaxation_plan`, `QUICK_WIDTHS`), charged at
-`plan_mip_seconds`, from `INDEXED_BOUND_SECONDS` on; nothing charged where it is not the start."""
-
-
-def small_start(
-    problem: DayProblem, start: DaySolution, limit: float
-) -> tuple[DaySolution, float, list[str]]:
-    """`SMALL_PLAN`: the better of `start` and the relaxation's own plan, its counted cost and notes."""
-    if (
-        not SMALL_PLAN
-        or len(problem.jobs) > SMALL_JOBS
-        or limit < INDEXED_BOUND_SECONDS
-        or problem.keep_promises
-        or not _fresh(problem)
-    ):
-        return start, 0.0, []
-    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in start.unplaced)
-    minutes = terms(problem, start)
-    if minutes.lateness + minutes.waiter_lateness <= ALPHA_EXCESS * lateness_floor(
-        problem, weight, indexed=False
-    ):
-        return start, 0.0, []
-    quick, charged, notes = _quick_plan(problem, start, limit, weight)
-    return (quick, charged, notes) if quick is not None else (start, 0.0, notes)
-
-
 LOCAL_SEARCH_SHARE = 0.05
 """The search's plan (CP-SAT's and the LNS's) goes through the local search for lateness
 (`scheduler.local_search`) for at most this share of the limit, counted, on top of the search's
@@ -513,6 +484,48 @@ a lower objective, the same bookings placed). Taken from the LNS instead, or run
 before it, it made dealer-2011 1.3x seed 5 later (808 and 794 minutes against 699): the LNS's
 last steps matter there (bench/RESULTS-gap15-s21.md). Not with promises kept (every placed
 booking is on time)."""
+
+
+SMALL_PLAN = 1
+"""Days of up to `SMALL_JOBS` bookings (no warm-start relaxation: CP-SAT solves them whole) whose
+plan is still more than `ALPHA_EXCESS` times the cheap lateness floor late, from
+`INDEXED_BOUND_SECONDS` on: the relaxation's own plan (`relaxation_plan`, `QUICK_WIDTHS`) after
+the local search is the plan where it is better (never worse: a last step, not a start; as CP-SAT's
+start it made small-dealer 2x seed 3 37 % costlier). Not charged: up to ~3 s of CPU over the limit
+where tried (small-dealer 1.5x-2x), none where the plan is near its floor (bench/RESULTS-gap15-s28.md)."""
+
+
+def small_final(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple[DaySolution, list[str]]:
+    """`SMALL_PLAN`: the better of `chosen` and the relaxation's own plan (after the local search),
+    and notes."""
+    if (
+        not SMALL_PLAN
+        or len(problem.jobs) > SMALL_JOBS
+        or limit < INDEXED_BOUND_SECONDS
+        or problem.keep_promises
+        or not _fresh(problem)
+    ):
+        return chosen, []
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in chosen.unplaced)
+    minutes = terms(problem, chosen)
+    if minutes.lateness + minutes.waiter_lateness <= ALPHA_EXCESS * lateness_floor(
+        problem, weight, indexed=False
+    ):
+        return chosen, []
+    made = relaxation_plan(
+        problem,
+        weight,
+        widths=QUICK_WIDTHS,
+        safety_seconds=wall_safety(limit),
+        most_size=plan_mip_most(limit, QUICK_SHARE),
+    )
+    if made.solution is None:
+        return chosen, made.notes
+    made.solution.objective = objective(problem, made.solution)
+    polished, _ = local_search(problem, made.solution, LOCAL_SEARCH_SHARE * limit)
+    if rank(problem, polished) < rank(problem, chosen):
+        return polished, [*made.notes, "the relaxation's plan is the plan"]
+    return chosen, [*made.notes, "the search's plan kept"]
 
 
 def _bay_choices(problem: DayProblem) -> int:
@@ -542,10 +555,6 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
     )
     start = warm_start(problem, limit, options.seed, placements.weight, lp)
     start, mip_seconds, mip_notes = relaxation_start(problem, start, limit, lp)
-    if lp is None and hint is None:
-        start, small_seconds, small_notes = small_start(problem, start, limit)
-        mip_seconds += small_seconds
-        mip_notes += small_notes
     if hint is not None:
         hint.objective = objective(problem, hint)
     if hint is not None and (problem.keep_promises or rank(problem, hint) <= rank(problem, start)):
@@ -594,6 +603,9 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
     if not problem.keep_promises:
         chosen, found = local_search(problem, chosen, LOCAL_SEARCH_SHARE * limit)
         notes.append(f"local search: {found.moves} moves, {found.placements} placements")
+    if lp is None and hint is None:
+        chosen, small_notes = small_final(problem, chosen, limit)
+        notes += small_notes
     chosen = fill_gaps(problem, chosen)
     chosen.notes = [*notes, *chosen.notes]
     chosen.best_bound = best_bound

@@ -246,24 +246,25 @@ def test_a_quick_plan_too_large_or_no_better_costs_nothing(
     assert chosen is best and spent == 0.0 and "the rules' start kept" in notes
 
 
-def test_a_small_day_far_from_its_floor_gives_cp_sat_the_relaxations_plan(
+def test_a_small_day_far_from_its_floor_takes_the_relaxations_plan_where_better(
     day: _Day, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Days CP-SAT solves whole (up to `SMALL_JOBS` bookings) get the relaxation's own plan as the
-    start where theirs is far above the cheap floor and it is better: charged, valid, the same
-    every time; not below `INDEXED_BOUND_SECONDS`, nor for a start near its floor (nothing charged)."""
+    """Days CP-SAT solves whole (up to `SMALL_JOBS` bookings) whose plan is far above the cheap floor
+    take the relaxation's own plan (after the local search) where it is better: valid, the same
+    every time, never worse; not below `INDEXED_BOUND_SECONDS`, nor for a plan near its floor."""
     req, compiled, start = day.request, day.compiled, day.start
     problem = compiled.problem
     assert len(problem.jobs) <= optimise.SMALL_JOBS
-    assert optimise.small_start(problem, start, INDEXED_BOUND_SECONDS - 1) == (start, 0.0, [])
-    chosen, spent, notes = optimise.small_start(problem, start, INDEXED_BOUND_SECONDS)
-    assert "the relaxation's plan is the start" in notes  # on this day it is better
-    assert spent == optimise.plan_mip_seconds(relaxation_plan(problem, day.weight, widths=(6,)).size) > 0
+    assert optimise.small_final(problem, start, INDEXED_BOUND_SECONDS - 1) == (start, [])
+    chosen, notes = optimise.small_final(problem, start, INDEXED_BOUND_SECONDS)
+    assert "the relaxation's plan is the plan" in notes  # on this day it is better
     assert rank(problem, chosen) < rank(problem, start)
     assert_valid(req, to_plan(compiled, chosen, "cpsat"))
-    again = optimise.small_start(problem, start, INDEXED_BOUND_SECONDS)
-    assert again[0].placements == chosen.placements and again[1] == spent
+    again = optimise.small_final(problem, start, INDEXED_BOUND_SECONDS)
+    assert again[0].placements == chosen.placements and again[1] == notes
+    kept, notes = optimise.small_final(problem, chosen, INDEXED_BOUND_SECONDS)
+    assert kept is chosen or rank(problem, kept) < rank(problem, chosen)
     minutes = terms(problem, start)
     late = minutes.lateness + minutes.waiter_lateness
     monkeypatch.setattr(optimise, "lateness_floor", lambda *args, **kwargs: math.ceil(late / ALPHA_EXCESS))
-    assert optimise.small_start(problem, start, INDEXED_BOUND_SECONDS) == (start, 0.0, [])
+    assert optimise.small_final(problem, start, INDEXED_BOUND_SECONDS) == (start, [])
