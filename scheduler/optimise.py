@@ -360,7 +360,7 @@ QUICK_PLAN = 1
 `QUICK_WIDTHS` slots of the LP only), charged at `plan_mip_seconds` where it is the start; the
 search gets what is left of the limit (on dealer-2011 1.3x nothing: the local search follows). On
 dealer-2011 1.3x at 10 s, seeds 4 and 5 (the near plan's columns hold no plan there), minutes late
-1,800 -> 923 and 817 -> 369, objective 35,692 -> 22,229 and 19,824 -> 12,597, in 14.1 and 12.9 s
+1,800 -> 923 and 817 -> 369, objective 35,692 -> 22,229 and 19,824 -> 12,597, in 15.8 and 13.2 s
 of CPU against 16.2 and 13.5; seeds 1-3 unchanged, their near plan is found or not tried
 (bench/RESULTS-gap15-s28.md). One that is not the start costs nothing, as a failed near plan
 (`NEAR_REFUND`): the search then runs as without it."""
@@ -491,7 +491,7 @@ SMALL_PLAN = 1
 plan is still more than `ALPHA_EXCESS` times the cheap lateness floor late, from
 `INDEXED_BOUND_SECONDS` on: the relaxation's own plan (`relaxation_plan`, `QUICK_WIDTHS`) after
 the local search is the plan where it is better (never worse: a last step, not a start; as CP-SAT's
-start it made small-dealer 2x seed 3 37 % costlier). Not charged: up to ~3 s of CPU over the limit
+start it made small-dealer 2x seed 3 37 % costlier). Not charged: up to ~2.3 s of CPU over the limit
 where tried (small-dealer 1.5x-2x), none where the plan is near its floor (bench/RESULTS-gap15-s28.md)."""
 
 
