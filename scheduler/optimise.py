@@ -146,7 +146,8 @@ is never worse than the 10 s plan of the same request and seed. (Days of up to S
 first share the budget with a full CP-SAT solve, so this holds for larger days only; and from
 PLAN_MIP_LIMIT on the search may start from the relaxation's own plan instead, a better start,
 after which it no longer passes through the shorter run's plan; below it, from 10 s, from the
-relaxation's near plan, the same for every limit there: `NEAR_PLAN`.)"""
+relaxation's near plan, the same for every limit there: `NEAR_PLAN`; where that finds none, from
+the relaxation's own plan where its model fits the limit: `QUICK_PLAN`.)"""
 
 
 def dispatch_seconds(problem: DayProblem) -> float:
@@ -315,9 +316,9 @@ def plan_mip_seconds(size: int) -> float:
     return PLAN_MIP_SECONDS * size * max(1.0, size / PLAN_MIP_SIZE)
 
 
-def plan_mip_most(limit: float) -> int:
-    """The largest model whose counted cost fits `PLAN_MIP_SHARE` of the limit."""
-    allowed = PLAN_MIP_SHARE * limit
+def plan_mip_most(limit: float, share: float | None = None) -> int:
+    """The largest model whose counted cost fits `share` (default `PLAN_MIP_SHARE`) of the limit."""
+    allowed = (PLAN_MIP_SHARE if share is None else share) * limit
     if allowed <= PLAN_MIP_SECONDS * PLAN_MIP_SIZE:
         return int(allowed / PLAN_MIP_SECONDS)
     return int(math.sqrt(allowed * PLAN_MIP_SIZE / PLAN_MIP_SECONDS))
@@ -353,6 +354,48 @@ no simplex iteration count (-1) and `simplex_iteration_limit` does not bound a M
 (bench/RESULTS-gap2-s17.md)."""
 
 
+QUICK_PLAN = 1
+"""Requests from `INDEXED_BOUND_SECONDS` up to `PLAN_MIP_LIMIT` whose near plan finds no plan
+(`NEAR_PLAN`) try the relaxation's own plan instead (`relaxation_plan`, its MIP within
+`QUICK_WIDTHS` slots of the LP only), charged at `plan_mip_seconds` where it is the start; the
+search gets what is left of the limit (on dealer-2011 1.3x nothing: the local search follows). On
+dealer-2011 1.3x at 10 s, seeds 4 and 5 (the near plan's columns hold no plan there), minutes late
+1,800 -> 923 and 817 -> 369, objective 35,692 -> 22,229 and 19,824 -> 12,597, in 15.8 and 13.2 s
+of CPU against 16.2 and 13.5; seeds 1-3 unchanged, their near plan is found or not tried
+(bench/RESULTS-gap15-s28.md). One that is not the start costs nothing, as a failed near plan
+(`NEAR_REFUND`): the search then runs as without it."""
+
+QUICK_WIDTHS = (6,)
+"""The quick relaxation plan's MIP only within this many slots of its LP (the longer requests' plan
+tries 3 first, then 6: on dealer-2011 1.3x seeds 4 and 5 the MIP within 3 holds no plan, 0.7-0.8 s
+of CPU for nothing)."""
+
+QUICK_SHARE = 1.0
+"""The quick relaxation plan is built where its counted cost is at most this share of the limit
+(dealer-2011 1.3x: 8.7-9.7 counted seconds for a 10 s request; the rules' start and the search's
+budget are charged apart, so the request then runs over its limit by about a tenth)."""
+
+
+def _quick_plan(
+    problem: DayProblem, start: DaySolution, limit: float, weight: int
+) -> tuple[DaySolution | None, float, list[str]]:
+    """The relaxation's own plan where it beats `start` (`QUICK_PLAN`), its counted cost and notes;
+    (None, 0, notes) where it is not the start (nothing charged)."""
+    made = relaxation_plan(
+        problem,
+        weight,
+        widths=QUICK_WIDTHS,
+        safety_seconds=wall_safety(limit),
+        most_size=plan_mip_most(limit, QUICK_SHARE),
+    )
+    if made.solution is None:
+        return None, 0.0, made.notes
+    made.solution.objective = objective(problem, made.solution)
+    if rank(problem, made.solution) < rank(problem, start):
+        return made.solution, plan_mip_seconds(made.size), [*made.notes, "the relaxation's plan is the start"]
+    return None, 0.0, [*made.notes, "the rules' start kept"]
+
+
 def _fresh(problem: DayProblem) -> bool:
     """No work started and no earlier plan to keep stable."""
     return not any(
@@ -375,9 +418,10 @@ def relaxation_start(
     problem: DayProblem, start: DaySolution, limit: float, lp: StartRelaxation | None
 ) -> tuple[DaySolution, float, list[str]]:
     """The better of `start` and the relaxation's own plan placing as much (see `PLAN_MIP_LIMIT`;
-    below it, from `INDEXED_BOUND_SECONDS`, its near plan: `NEAR_PLAN`), the counted seconds to
-    charge to the search and notes; `start` unchanged and nothing charged where it does not apply
-    (or, below `PLAN_MIP_LIMIT`, where the near plan is not the start: `NEAR_REFUND`)."""
+    below it, from `INDEXED_BOUND_SECONDS`, its near plan: `NEAR_PLAN`, or where that finds none
+    the relaxation's own plan: `QUICK_PLAN`), the counted seconds to charge to the search and
+    notes; `start` unchanged and nothing charged where it does not apply (or, below
+    `PLAN_MIP_LIMIT`, where neither is the start: `NEAR_REFUND`)."""
     if (
         NEAR_PLAN
         and INDEXED_BOUND_SECONDS <= limit < PLAN_MIP_LIMIT
@@ -403,6 +447,11 @@ def relaxation_start(
         notes = [*near.notes, f"near plan: {near.lp_size} LP size, {near.iterations} MIP iterations"]
         unused = 0.0 if NEAR_REFUND else spent
         if near.solution is None:
+            if QUICK_PLAN:
+                quick, charged, quick_notes = _quick_plan(problem, start, limit, weight)
+                notes = [*notes, *quick_notes]
+                if quick is not None:
+                    return quick, unused + charged, notes
             return start, unused, notes
         near.solution.objective = objective(problem, near.solution)
         if rank(problem, near.solution) < rank(problem, start):
@@ -435,6 +484,48 @@ a lower objective, the same bookings placed). Taken from the LNS instead, or run
 before it, it made dealer-2011 1.3x seed 5 later (808 and 794 minutes against 699): the LNS's
 last steps matter there (bench/RESULTS-gap15-s21.md). Not with promises kept (every placed
 booking is on time)."""
+
+
+SMALL_PLAN = 1
+"""Days of up to `SMALL_JOBS` bookings (no warm-start relaxation: CP-SAT solves them whole) whose
+plan is still more than `ALPHA_EXCESS` times the cheap lateness floor late, from
+`INDEXED_BOUND_SECONDS` on: the relaxation's own plan (`relaxation_plan`, `QUICK_WIDTHS`) after
+the local search is the plan where it is better (never worse: a last step, not a start; as CP-SAT's
+start it made small-dealer 2x seed 3 37 % costlier). Not charged: up to ~2.3 s of CPU over the limit
+where tried (small-dealer 1.5x-2x), none where the plan is near its floor (bench/RESULTS-gap15-s28.md)."""
+
+
+def small_final(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple[DaySolution, list[str]]:
+    """`SMALL_PLAN`: the better of `chosen` and the relaxation's own plan (after the local search),
+    and notes."""
+    if (
+        not SMALL_PLAN
+        or len(problem.jobs) > SMALL_JOBS
+        or limit < INDEXED_BOUND_SECONDS
+        or problem.keep_promises
+        or not _fresh(problem)
+    ):
+        return chosen, []
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in chosen.unplaced)
+    minutes = terms(problem, chosen)
+    if minutes.lateness + minutes.waiter_lateness <= ALPHA_EXCESS * lateness_floor(
+        problem, weight, indexed=False
+    ):
+        return chosen, []
+    made = relaxation_plan(
+        problem,
+        weight,
+        widths=QUICK_WIDTHS,
+        safety_seconds=wall_safety(limit),
+        most_size=plan_mip_most(limit, QUICK_SHARE),
+    )
+    if made.solution is None:
+        return chosen, made.notes
+    made.solution.objective = objective(problem, made.solution)
+    polished, _ = local_search(problem, made.solution, LOCAL_SEARCH_SHARE * limit)
+    if rank(problem, polished) < rank(problem, chosen):
+        return polished, [*made.notes, "the relaxation's plan is the plan"]
+    return chosen, [*made.notes, "the search's plan kept"]
 
 
 def _bay_choices(problem: DayProblem) -> int:
@@ -512,6 +603,9 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
     if not problem.keep_promises:
         chosen, found = local_search(problem, chosen, LOCAL_SEARCH_SHARE * limit)
         notes.append(f"local search: {found.moves} moves, {found.placements} placements")
+    if lp is None and hint is None:
+        chosen, small_notes = small_final(problem, chosen, limit)
+        notes += small_notes
     chosen = fill_gaps(problem, chosen)
     chosen.notes = [*notes, *chosen.notes]
     chosen.best_bound = best_bound

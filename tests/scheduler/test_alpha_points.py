@@ -150,3 +150,20 @@ def test_the_relaxation_is_worked_out_only_past_the_excess(monkeypatch: pytest.M
     monkeypatch.setattr(optimise_module, "ALPHA_EXCESS", 0.99 * late / floor)
     past = StartRelaxation(problem, 4)
     assert past.orders(start) and past.relaxation is not None and past.seconds > 0
+
+
+def test_a_ten_second_plan_starts_from_the_relaxations_own_plan_where_the_near_plan_finds_none() -> None:
+    """dealer-2011 at 1.3x seed 5: the near plan's columns hold no plan, so the 10 s request starts
+    from the relaxation's own plan (`QUICK_PLAN`): valid, every booking placed, far less late than
+    the 817 minutes the rules' start and the search gave before, and the same plan twice."""
+    request = _dealer_day(5, 10.0)
+    compiled = compile_request(request)
+    problem = compiled.problem
+    first = optimise(compiled)
+    assert "the relaxation's plan is the start" in first.notes
+    assert not first.unplaced
+    minutes = terms(problem, first)
+    assert minutes.lateness + minutes.waiter_lateness < 500
+    assert_valid(request, to_plan(compiled, first, "cpsat"))
+    second = optimise(compile_request(request))
+    assert second.placements == first.placements and second.objective == first.objective

@@ -11,7 +11,7 @@ import pytest
 from scheduler import optimise
 from scheduler.compiler import CompiledDay, compile_request
 from scheduler.contract import Booking, PlanRequest
-from scheduler.dispatch import rank
+from scheduler.dispatch import rank, unplaced_weight
 from scheduler.optimise import (
     ALPHA_EXCESS,
     INDEXED_BOUND_SECONDS,
@@ -180,6 +180,7 @@ def test_a_near_plan_the_search_does_not_start_from_costs_it_nothing(
     work = {"model_size": 600_000, "lp_size": 150_000, "iterations": 7_000}
     failed = NearPlan(None, **work, notes=["none"])
     monkeypatch.setattr(optimise, "near_plan", lambda *args, **kwargs: failed)
+    monkeypatch.setattr(optimise, "QUICK_PLAN", 0)  # no fallback: see the next test for it
     chosen, spent, notes = relaxation_start(problem, day.start, INDEXED_BOUND_SECONDS, lp)
     assert chosen is day.start and spent == 0.0 and "none" in notes
     same = NearPlan(replace(day.start, placements=dict(day.start.placements)), **work)
@@ -204,3 +205,66 @@ def test_no_near_plan_for_a_start_near_the_cheap_floor(day: _Day, monkeypatch: p
     far = StartRelaxation(problem, day.weight, relaxation=day.relaxation, cheap=late // 2 - 1)
     relaxation_start(problem, day.start, INDEXED_BOUND_SECONDS, far)
     assert tried
+
+
+def test_where_the_near_plan_finds_none_the_relaxations_own_plan_is_the_start(
+    day: _Day, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 10 s request whose near plan finds none (dealer-2011 1.3x seeds 4 and 5) starts from the
+    relaxation's own plan where it is better, charged: valid, placing as much, the same every time."""
+    req, compiled = day.request, day.compiled
+    problem = compiled.problem
+    lp = StartRelaxation(problem, day.weight, relaxation=day.relaxation)
+    monkeypatch.setattr(optimise, "near_plan", lambda *args, **kwargs: NearPlan(None, notes=["none"]))
+    chosen, spent, notes = relaxation_start(problem, day.start, INDEXED_BOUND_SECONDS, lp)
+    assert "the relaxation's plan is the start" in notes and "none" in notes
+    size = relaxation_plan(problem, day.weight, widths=optimise.QUICK_WIDTHS).size
+    assert spent == optimise.plan_mip_seconds(size) > 0
+    assert rank(problem, chosen) < rank(problem, day.start)  # on this day it is better
+    assert unplaced_weight(problem, chosen) <= unplaced_weight(problem, day.start)
+    assert_valid(req, to_plan(compiled, chosen, "cpsat"))
+    again = relaxation_start(problem, day.start, INDEXED_BOUND_SECONDS, lp)
+    assert again[0].placements == chosen.placements and again[1] == spent and again[2] == notes
+
+
+def test_a_quick_plan_too_large_or_no_better_costs_nothing(
+    day: _Day, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the relaxation's plan does not fit the limit, or is no better than the rules' start,
+    the start stands and nothing is charged: the search runs as it would without it."""
+    problem = day.compiled.problem
+    lp = StartRelaxation(problem, day.weight, relaxation=day.relaxation)
+    monkeypatch.setattr(optimise, "near_plan", lambda *args, **kwargs: NearPlan(None))
+    monkeypatch.setattr(optimise, "QUICK_SHARE", 1e-6)
+    chosen, spent, notes = relaxation_start(problem, day.start, INDEXED_BOUND_SECONDS, lp)
+    assert chosen is day.start and spent == 0.0
+    assert "relaxation plan: model too large or empty" in notes
+    monkeypatch.undo()
+    monkeypatch.setattr(optimise, "near_plan", lambda *args, **kwargs: NearPlan(None))
+    best = relaxation_start(problem, day.start, INDEXED_BOUND_SECONDS, lp)[0]
+    chosen, spent, notes = relaxation_start(problem, best, INDEXED_BOUND_SECONDS, lp)
+    assert chosen is best and spent == 0.0 and "the rules' start kept" in notes
+
+
+def test_a_small_day_far_from_its_floor_takes_the_relaxations_plan_where_better(
+    day: _Day, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Days CP-SAT solves whole (up to `SMALL_JOBS` bookings) whose plan is far above the cheap floor
+    take the relaxation's own plan (after the local search) where it is better: valid, the same
+    every time, never worse; not below `INDEXED_BOUND_SECONDS`, nor for a plan near its floor."""
+    req, compiled, start = day.request, day.compiled, day.start
+    problem = compiled.problem
+    assert len(problem.jobs) <= optimise.SMALL_JOBS
+    assert optimise.small_final(problem, start, INDEXED_BOUND_SECONDS - 1) == (start, [])
+    chosen, notes = optimise.small_final(problem, start, INDEXED_BOUND_SECONDS)
+    assert "the relaxation's plan is the plan" in notes  # on this day it is better
+    assert rank(problem, chosen) < rank(problem, start)
+    assert_valid(req, to_plan(compiled, chosen, "cpsat"))
+    again = optimise.small_final(problem, start, INDEXED_BOUND_SECONDS)
+    assert again[0].placements == chosen.placements and again[1] == notes
+    kept, notes = optimise.small_final(problem, chosen, INDEXED_BOUND_SECONDS)
+    assert kept is chosen or rank(problem, kept) < rank(problem, chosen)
+    minutes = terms(problem, start)
+    late = minutes.lateness + minutes.waiter_lateness
+    monkeypatch.setattr(optimise, "lateness_floor", lambda *args, **kwargs: math.ceil(late / ALPHA_EXCESS))
+    assert optimise.small_final(problem, start, INDEXED_BOUND_SECONDS) == (start, [])

@@ -1,0 +1,160 @@
+"""The lateness gap on the objective's own measure (issue 15 item 2): plain minutes or weighted.
+
+    PYTHONPATH=. nice -n 10 .venv/bin/python -m bench.gap_weighted dealer-2011 1.3 1,2,3,4,5
+    PYTHONPATH=. nice -n 10 .venv/bin/python -m bench.gap_weighted small-dealer 1.3 1,2,3
+
+The product's lateness gap (`Plan.lateness_gap`) counts plain minutes, a drop-off's minute as a
+waiter's. The objective the search minimises weighs them (`ObjectiveWeights`: 10 and 30 by
+default), so a plan may trade plain minutes for fewer waiter minutes. This prints, per day, the
+product's plan at the limit (the wall-clock safety net off: counted effort only, so a load spike
+cannot cut the search) with both measures:
+
+- plain: d + w minutes late, the product's floor and gap;
+- weighted: the objective's lateness terms, L = lateness * d + waiter_lateness * w, against a
+  proven floor for the same measure and placements (`weighted_floor`), and its gap.
+
+With `--known`, also the stored least-late plans of dealer-2011 1.3x (`bench.gap_side.BEST_KNOWN`,
+the relaxation's plans of `RESULTS-floor-s9-plan-dealer-2011-s*.json`) on today's days: checked by
+the independent validator and measured the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.planners import Instance, build_request
+from solver.problem import DayProblem, DaySolution
+
+
+def weighted_floor(problem: DayProblem, weight: int) -> tuple[int, dict[str, int]]:
+    """A proven floor on L = lateness * d + waiter_lateness * w for every plan placing at least
+    `weight` priority, and its parts: the largest of
+
+    - `lp`: the time-indexed relaxation (`solver.bounds_time`) with the objective's weights as
+      costs (the relaxation the warm start's alpha-point orders come from): its linear optimum
+      bounds every such plan's weighted minutes, as the unweighted one bounds the plain;
+    - `split`: min(weights) * the plain floor + (waiter weight - drop-off weight) * the waiters'
+      own floor (`lateness_floor`, both), since L = min * (d + w) + extra * w where waiters weigh
+      more (the product's objective bound uses the same sum).
+    """
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    from solver.bounds import lateness_floor
+    from solver.bounds_time import indexed_model
+
+    w = problem.weights
+    plain = lateness_floor(problem, weight)
+    waiters = lateness_floor(problem, weight, waiters_only=True)
+    split = min(w.lateness, w.waiter_lateness) * plain
+    if w.waiter_lateness > w.lateness:
+        split += (w.waiter_lateness - w.lateness) * waiters
+    else:
+        split = max(split, w.waiter_lateness * waiters)
+    lp = 0
+    model = indexed_model(problem, weight, weighted=True)
+    if model is not None:
+        result = milp(
+            model.cost,
+            constraints=LinearConstraint(model.matrix, model.low, model.high),
+            integrality=np.zeros(len(model.cost)),
+            bounds=Bounds(model.lower, model.upper),
+            options={"time_limit": 120.0, "presolve": True},
+        )
+        if result.status == 0 and result.fun is not None and math.isfinite(result.fun):
+            # Costs are in drop-off minutes (`indexed_model` divides by the drop-off weight); whole
+            # minutes, with a margin for the solver's tolerances as the plain floor takes.
+            scale = w.lateness or 1
+            fun = float(result.fun) + model.fixed
+            lp = scale * max(0, math.ceil(fun - 1e-6 * max(1.0, abs(fun)) - 1e-3))
+    return max(lp, split), {"plain": plain, "waiters": waiters, "split": split, "lp": lp}
+
+
+def measure(problem: DayProblem, solution: DaySolution) -> dict[str, Any]:
+    """Plain and weighted minutes late of a plan, the floors for its placements and both gaps."""
+    from solver.objective import terms
+
+    t = terms(problem, solution)
+    w = problem.weights
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in solution.unplaced)
+    plain = t.lateness + t.waiter_lateness
+    weighted = w.lateness * t.lateness + w.waiter_lateness * t.waiter_lateness
+    floor, parts = weighted_floor(problem, weight)
+    return {
+        "placed": len(problem.jobs) - len(solution.unplaced), "d": t.lateness, "w": t.waiter_lateness,
+        "plain": plain, "plain_floor": parts["plain"],
+        "plain_gap": round((plain - parts["plain"]) / plain, 3) if plain else 0.0,
+        "weighted": weighted, "weighted_floor": floor, "floor_parts": parts,
+        "weighted_gap": round((weighted - floor) / weighted, 3) if weighted else 0.0,
+        "objective": solution.objective,
+    }  # fmt: skip
+
+
+def product(instance: Instance, limit: float) -> dict[str, Any]:
+    """The product's plan (net off), validated, measured."""
+    import scheduler.optimise as optimise
+    from scheduler.compiler import compile_request
+    from scheduler.planning import to_plan
+    from scheduler.validator import validate_plan
+
+    optimise.wall_safety = lambda limit: 1e5  # counted effort only (this process only)
+    request = build_request(instance, limit)
+    compiled = compile_request(request)
+    cpu = time.process_time()
+    solution = optimise.optimise(compiled)
+    cpu = time.process_time() - cpu
+    plan = to_plan(compiled, solution, "cpsat")
+    row = measure(compiled.problem, solution)
+    row.update(product_gap=plan.lateness_gap, valid=not validate_plan(request, plan), cpu_s=round(cpu, 1))
+    return row
+
+
+def known(seed: int) -> dict[str, Any]:
+    """The stored least-late plan of dealer-2011 1.3x `seed` on today's day, validated, measured."""
+    from scheduler.compiler import compile_request
+    from scheduler.contract import Plan
+    from scheduler.validator import validate_plan
+    from solver.objective import objective
+
+    stored = Path(__file__).parent / f"RESULTS-floor-s9-plan-dealer-2011-s{seed}.json"
+    plan = Plan.model_validate_json(stored.read_text(encoding="utf-8"))
+    request = build_request(Instance(f"dealer-2011@1.3x#s{seed}", "dealer-2011", 1.3, seed), 10.0)
+    compiled = compile_request(request)
+    index = {b.id: j for j, b in enumerate(request.bookings)}
+    placements = {(index[a.booking], a.operation): compiled.frame.placement(a) for a in plan.assignments}
+    placed = {j for j, _ in placements}
+    solution = DaySolution(
+        placements=placements, unplaced=set(range(len(request.bookings))) - placed, status="feasible"
+    )
+    solution.objective = objective(compiled.problem, solution)
+    row = measure(compiled.problem, solution)
+    row["valid"] = not validate_plan(request, plan)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenario")
+    parser.add_argument("scale", type=float)
+    parser.add_argument("seeds", help="comma-separated days (seeds)")
+    parser.add_argument("--limit", type=float, default=10.0)
+    parser.add_argument("--known", action="store_true", help="the stored least-late plans instead")
+    args = parser.parse_args()
+    for seed in (int(s) for s in args.seeds.split(",")):
+        name = f"{args.scenario}@{args.scale}x#s{seed}"
+        if args.known:
+            row = {"day": name, "plan": "best known", **known(seed)}
+        else:
+            row = {"day": name, "plan": f"product {args.limit:g} s", **product(
+                Instance(name, args.scenario, args.scale, seed), args.limit
+            )}  # fmt: skip
+        print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
