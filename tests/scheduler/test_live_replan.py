@@ -10,11 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from scheduler.clock import FixedClock
 from scheduler.contract import Booking, Plan, Workshop
 from scheduler.service import PlanningService
-from scheduler.shopfloor import ShopFloor
+from scheduler.shopfloor import ShopFloor, replan_moment
 from scheduler.slots import CapacityRules
 from scheduler.storage import Store
+from scheduler.storage import clock_events as events_db
 from scheduler.validator import RULE_LOAN_CARS, validate_plan
 from tests.builders import DAY, WORKSHOP_ID, at, fixed_clock, multi_day_workshop, tiny_workshop
 
@@ -99,3 +101,34 @@ def test_a_live_replan_counts_a_car_out_from_an_earlier_day(service: PlanningSer
     assert "early" not in {a.booking for a in live.assignments}
     assert "no loan car free" in {u.booking: u.reason for u in live.unassigned}["early"]
     assert _loan_car_breaks(service, "tiny", WED, live) == []
+
+
+def test_an_event_without_asked_now_replans_as_of_when_it_was_received(service: PlanningService) -> None:
+    """An event recorded with no `asked_now` (no `now` given; every event recorded before migration
+    0011) re-plans its day as of its `recorded_at`, not the server's clock when the re-plan runs: the
+    re-plan run again hours later (a restart's catch-up) stores the same plan, the second booking
+    still at 09:00 after the first's clocked hour (it moved past 13:00 when run at 13:00)."""
+    ws = tiny_workshop(closing="17:00", shift_end="17:00")
+    service.put_workshop(ws)
+    for name in ("a", "b"):
+        service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
+    clock = service.clock
+    assert isinstance(clock, FixedClock)
+    clock.set(at("08:00"))
+    floor = ShopFloor(service, background=False)
+    try:
+        event = {"booking": "a", "operation": 0, "technician": "t", "action": "start", "at": at("08:00")}
+        floor.clock("tiny", event, "key-1", None, None)  # no `now`: no asked_now stored
+        with service.store.sessions() as session:
+            (row,) = events_db.day_events(session, "tiny", DAY)
+            assert row.asked_now is None and row.recorded_at == at("08:00")
+            assert replan_moment(row) == at("08:00")
+        first = service.stored_plan("tiny", DAY)
+        clock.set(at("13:00"))
+        floor._live_replan("tiny", DAY)  # the same event's re-plan, run later
+        again = service.stored_plan("tiny", DAY)
+    finally:
+        floor.close()
+    starts = {a.booking: a.start for a in again.assignments}
+    assert starts == {a.booking: a.start for a in first.assignments}
+    assert starts["b"] == at("09:00")
