@@ -45,6 +45,7 @@ from scheduler.contract import (
     ReplanRequest,
     Service,
     Workshop,
+    stored_workshop,
 )
 from scheduler.errors import Conflict, InputError, NotFound
 from scheduler.i18n import N_
@@ -87,7 +88,7 @@ def with_retired_services(session: Session, workshop: Workshop, codes: set[str])
         return workshop
     retired: list[Service] = []
     for row in reversed(workshops_db.versions(session, workshop.id)):
-        for service in Workshop.model_validate_json(row.body).services:
+        for service in stored_workshop(row.body).services:
             if service.code in missing:
                 retired.append(service)
                 missing.discard(service.code)
