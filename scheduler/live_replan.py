@@ -197,6 +197,10 @@ def _replan(
                 overruns.append(Overrun(booking=bid, operation=k, expected_end=end))
         bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
     bookings = _clocked_work_apart(workshop, bookings)
+    # Work clocked done within the minute it started still holds that minute (a plan's whole
+    # minutes): the day is re-planned as of its end at least, else its finish read as reported after
+    # now and every live re-plan of the day failed until the next event (hostile-s28).
+    now = max([now, *(e.at for e in finished if e.at is not None)]).astimezone(workshop.tz)
     # Work the plan had started before now but nobody clocked has not started: free to move.
     clocked = {key for key, track in state.ops.items() if track.actual_start is not None}
     kept = [a for a in current.assignments if (a.booking, a.operation) in clocked or a.start >= now]

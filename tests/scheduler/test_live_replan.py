@@ -17,6 +17,7 @@ from scheduler.shopfloor import ShopFloor, replan_moment
 from scheduler.slots import CapacityRules
 from scheduler.storage import Store
 from scheduler.storage import clock_events as events_db
+from scheduler.storage import plans as plans_db
 from scheduler.validator import RULE_LOAN_CARS, validate_plan
 from tests.builders import DAY, WORKSHOP_ID, at, fixed_clock, multi_day_workshop, tiny_workshop
 
@@ -132,3 +133,29 @@ def test_an_event_without_asked_now_replans_as_of_when_it_was_received(service: 
     starts = {a.booking: a.start for a in again.assignments}
     assert starts == {a.booking: a.start for a in first.assignments}
     assert starts["b"] == at("09:00")
+
+
+def test_work_clocked_done_in_the_minute_it_started_is_replanned_not_refused(
+    service: PlanningService,
+) -> None:
+    """A start and a finish at the same moment (a tap on each, a job of seconds): the work holds its
+    first minute, 08:00-08:01, so its finish was "reported at 08:01:20, after now (08:00:20)" and the
+    live re-plan failed, the stored plan still the one from the start (the work until 09:01, the hour
+    it was expected to take). Now the day is re-planned as of that minute's end."""
+    service.put_workshop(tiny_workshop(closing="17:00", shift_end="17:00"))
+    for name in ("a", "b"):
+        service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
+    moment = at("08:00") + dt.timedelta(seconds=20)
+    floor = ShopFloor(service, background=False)
+    try:
+        for action in ("start", "finish"):
+            event = {"booking": "a", "operation": 0, "technician": "t", "action": action, "at": moment}
+            floor.clock("tiny", event, f"key-{action}", None, moment)
+    finally:
+        floor.close()
+    live = service.stored_plan("tiny", DAY)
+    placed = {a.booking: (a.start, a.end) for a in live.assignments}
+    assert placed["a"] == (at("08:00"), at("08:01"))  # done, not the hour expected from its start
+    assert placed["b"][0] >= at("08:01")
+    with service.store.sessions() as session:
+        assert plans_db.as_of_event(session, "tiny", DAY) == (True, 2)  # made from the finish
