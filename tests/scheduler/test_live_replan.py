@@ -159,3 +159,30 @@ def test_work_clocked_done_in_the_minute_it_started_is_replanned_not_refused(
     assert placed["b"][0] >= at("08:01")
     with service.store.sessions() as session:
         assert plans_db.as_of_event(session, "tiny", DAY) == (True, 2)  # made from the finish
+
+
+def test_a_job_started_in_the_minute_the_technicians_last_one_was_done_follows_it(
+    service: PlanningService,
+) -> None:
+    """A job done in ten seconds (08:00:00-08:00:10) holds 08:00-08:01; the technician's next job,
+    started at 08:00:20, was pinned from 08:00: "overlaps pinned work", and every live re-plan of the
+    day failed. Now it follows the done job, from 08:01, and the plan is made from its start."""
+    service.put_workshop(tiny_workshop(closing="17:00", shift_end="17:00"))
+    for name in ("a", "b"):
+        service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
+    floor = ShopFloor(service, background=False)
+    try:
+        for n, (booking, action, seconds) in enumerate(
+            (("a", "start", 0), ("a", "finish", 10), ("b", "start", 20))
+        ):
+            moment = at("08:00") + dt.timedelta(seconds=seconds)
+            event = {"booking": booking, "operation": 0, "technician": "t", "action": action, "at": moment}
+            floor.clock("tiny", event, f"key-{n}", None, moment)
+    finally:
+        floor.close()
+    live = service.stored_plan("tiny", DAY)
+    placed = {a.booking: (a.start, a.end) for a in live.assignments}
+    assert placed["a"] == (at("08:00"), at("08:01"))
+    assert placed["b"][0] == at("08:01")
+    with service.store.sessions() as session:
+        assert plans_db.as_of_event(session, "tiny", DAY) == (True, 3)
