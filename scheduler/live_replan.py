@@ -176,6 +176,7 @@ def _replan(
     overruns: list[Overrun] = []
     bookings: list[Booking] = []
     clocked_keys: set[tuple[str, int]] = set()
+    last_minute = day_end(workshop, date) - dt.timedelta(minutes=1)
     done: set[tuple[str, int]] = set()
     for b in request.bookings:
         pins = {p.operation: p for p in b.pinned}
@@ -187,6 +188,8 @@ def _replan(
                 track, expected_minutes(workshop, b, k, track.technician, learned), now
             )
             assert end is not None
+            if track.state != "done":  # a plan holds the day only: work running past midnight ends
+                end = min(end, last_minute)  # in its last minute (else every re-plan of it failed)
             end = max(end, track.actual_start + dt.timedelta(minutes=1))
             pins[k] = PinnedOperation(
                 operation=k, bay=a.bay if a else _a_bay(workshop, b, k), technician=track.technician,

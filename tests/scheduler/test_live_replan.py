@@ -186,3 +186,21 @@ def test_a_job_started_in_the_minute_the_technicians_last_one_was_done_follows_i
     assert placed["b"][0] == at("08:01")
     with service.store.sessions() as session:
         assert plans_db.as_of_event(session, "tiny", DAY) == (True, 3)
+
+
+def test_work_running_past_midnight_is_planned_to_the_days_last_minute(service: PlanningService) -> None:
+    """A job clocked on at 23:30 and expected to take an hour would end at 00:30 the next day; a
+    re-plan holds the day only ("overruns[0].expected_end: ... is after the plan date"), so every
+    live re-plan of the day failed. Now the plan holds it until the day's last minute."""
+    service.put_workshop(tiny_workshop(closing="17:00", shift_end="17:00"))
+    service.book("tiny", Booking(id="a", service="MAINT", drop_off=at("08:00")), None)
+    floor = ShopFloor(service, background=False)
+    try:
+        event = {"booking": "a", "operation": 0, "technician": "t", "action": "start", "at": at("23:30")}
+        floor.clock("tiny", event, "key-1", None, at("23:30"))
+    finally:
+        floor.close()
+    live = service.stored_plan("tiny", DAY)
+    assert [(a.booking, a.start, a.end) for a in live.assignments] == [("a", at("23:30"), at("23:59"))]
+    with service.store.sessions() as session:
+        assert plans_db.as_of_event(session, "tiny", DAY) == (True, 1)
