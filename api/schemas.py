@@ -7,10 +7,20 @@ import datetime as dt
 import json
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StrictBool, field_validator
+from pydantic import AwareDatetime, BaseModel, Field, StrictBool, field_validator
 
 from scheduler.clocking import BookingStatus, ClockEvent
-from scheduler.contract import Booking, Day, Finite, Identifier, Moment, OperationEvent, Overrun, Workshop
+from scheduler.contract import (
+    NO_CONTROL,
+    Booking,
+    Day,
+    Finite,
+    Identifier,
+    Moment,
+    OperationEvent,
+    Overrun,
+    Workshop,
+)
 from scheduler.day_plans import MAX_SOLVE_SECONDS
 from scheduler.i18n import N_
 from scheduler.jobs import JobRecord
@@ -18,16 +28,6 @@ from scheduler.keys import KeyInfo, Role
 from scheduler.labour import LabourTimes
 from scheduler.loading import DayLoad
 from scheduler.slots import Offer
-
-
-def _no_nul(text: str) -> str:
-    if "\x00" in text:
-        raise ValueError(N_("must not contain a NUL character"))
-    return text
-
-
-#: A text stored in a column of its own (not inside a JSON body): PostgreSQL stores no NUL in text.
-ColumnText = Annotated[str, AfterValidator(_no_nul)]
 
 
 class Slot(BaseModel):
@@ -123,11 +123,11 @@ class BookingIn(BaseModel):
     waiter: StrictBool = False
     fleet_partner: Identifier | None = None
     priority: int = Field(default=1, ge=1, le=100)
-    customer: str | None = Field(default=None, max_length=200)
-    vehicle: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
-    plate: str | None = Field(default=None, max_length=20)
-    model: str | None = Field(default=None, max_length=100)
+    customer: Annotated[str, Field(max_length=200), NO_CONTROL] | None = None
+    vehicle: Annotated[str, Field(max_length=200), NO_CONTROL] | None = None
+    phone: Annotated[str, Field(max_length=40), NO_CONTROL] | None = None
+    plate: Annotated[str, Field(max_length=20), NO_CONTROL] | None = None
+    model: Annotated[str, Field(max_length=100), NO_CONTROL] | None = None
     parts_eta: Moment | None = Field(
         default=None, description="when ordered parts arrive: operations that need parts start no earlier"
     )
@@ -141,11 +141,11 @@ class BookingChange(BaseModel):
     waiter: StrictBool | None = None
     fleet_partner: Identifier | None = None
     priority: int | None = Field(default=None, ge=1, le=100)
-    customer: str | None = Field(default=None, max_length=200)
-    vehicle: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
-    plate: str | None = Field(default=None, max_length=20)
-    model: str | None = Field(default=None, max_length=100)
+    customer: Annotated[str, Field(max_length=200), NO_CONTROL] | None = None
+    vehicle: Annotated[str, Field(max_length=200), NO_CONTROL] | None = None
+    phone: Annotated[str, Field(max_length=40), NO_CONTROL] | None = None
+    plate: Annotated[str, Field(max_length=20), NO_CONTROL] | None = None
+    model: Annotated[str, Field(max_length=100), NO_CONTROL] | None = None
     parts_eta: Moment | None = None
     loan_car: StrictBool | None = None
     force: StrictBool = Field(
@@ -210,7 +210,7 @@ class KeyIn(BaseModel):
     model_config = {"extra": "forbid"}
     role: Role
     workshops: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=100)
-    label: ColumnText | None = Field(default=None, max_length=200)
+    label: Annotated[str, Field(max_length=200), NO_CONTROL] | None = None
     technician: Identifier | None = Field(default=None, description="a technician key's technician")
 
 
@@ -407,7 +407,7 @@ class WebhookIn(BaseModel):
 
     url: str = Field(max_length=2000)
     events: list[str] = Field(min_length=1, max_length=3)
-    secret: ColumnText | None = Field(default=None, max_length=200)
+    secret: Annotated[str, Field(max_length=200), NO_CONTROL] | None = None
 
 
 class WorkshopVersion(BaseModel):

@@ -55,6 +55,45 @@ HELD_CODE = f"{PART_CODE}held"
 """What ends the code of a day's held share of a booking, no work of it that day
 (scheduler.multiday.held_code): "ACC-REPAIR:opsheld"."""
 
+STORED_CONTEXT: Mapping[str, bool] = {_STORED: True}
+"""The validation context of a text read back from the database: what a rule added since refuses
+in new text still loads there (a stored workshop or booking could otherwise be neither read nor
+replaced)."""
+
+#: C0 controls (tab and line breaks too: every text of the contract is one line, on a bar, a row or a
+#: cell), DEL and C1 controls.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _no_control(value: str, info: ValidationInfo) -> str:
+    found = _CONTROL.search(value)
+    if found is None or (info.context or {}).get(_STORED):
+        return value
+    raise ValueError(
+        N_("must not contain a control character (tab, line break), got %(char)s at character %(at)s")
+        % {"char": f"U+{ord(found.group()):04X}", "at": found.start() + 1}
+    )
+
+
+def _a_name(value: str, info: ValidationInfo) -> str:
+    _no_control(value, info)
+    if value.strip() or (info.context or {}).get(_STORED):
+        return value
+    raise ValueError(N_("must not be blank (spaces only)"))
+
+
+NO_CONTROL = AfterValidator(_no_control)
+"""The rule of every free text from outside (a customer's name, a plate, a key's label): one line, no
+control character (NUL reached pages, PDFs and CSV files as it came, and PostgreSQL stores none in a
+column). Written after the text's own length, `Annotated[str, Field(max_length=200), NO_CONTROL]`:
+a length given beside it (`Field` of the field) would be checked after it, as a sequence's, no longer
+refused as a string too long."""
+A_NAME = AfterValidator(_a_name)
+"""The rule of every name from outside (a workshop's, a service's, a technician's, in any language):
+`NO_CONTROL`'s, and not spaces only (a name nobody can read on a page)."""
+Text = Annotated[str, NO_CONTROL]
+"""A free text from outside of no length of its own."""
+
 Grade = Annotated[int, Field(ge=1, le=5, description="1 apprentice .. 5 master")]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 NameLanguage = Literal["zh-CN"]
@@ -64,9 +103,9 @@ zh-TW or zh-HK reader reads the zh-CN names, as he reads the Simplified catalog.
 
 
 # A name in other languages, by tag, as long as the `name` beside it may be.
-Names80 = dict[NameLanguage, Annotated[str, Field(min_length=1, max_length=80)]]
-Names120 = dict[NameLanguage, Annotated[str, Field(min_length=1, max_length=120)]]
-Names200 = dict[NameLanguage, Annotated[str, Field(min_length=1, max_length=200)]]
+Names80 = dict[NameLanguage, Annotated[str, Field(min_length=1, max_length=80), A_NAME]]
+Names120 = dict[NameLanguage, Annotated[str, Field(min_length=1, max_length=120), A_NAME]]
+Names200 = dict[NameLanguage, Annotated[str, Field(min_length=1, max_length=200), A_NAME]]
 NAMES_DESCRIPTION = (
     "the name in other languages, by BCP 47 tag ('zh-CN': the name a Chinese page, report, PDF or "
     "CLI table shows, zh-TW and zh-HK too); the JSON keeps `name` and the identifiers as they are; "
@@ -236,7 +275,7 @@ class Bay(_Model):
 
 class Technician(_Model):
     id: Identifier
-    name: str = Field(min_length=1, max_length=120)
+    name: Annotated[str, Field(min_length=1, max_length=120), A_NAME]
     name_i18n: Names120 = Field(default_factory=dict, description=NAMES_DESCRIPTION)
     grade: Grade
     skills: list[Identifier] = Field(min_length=1)
@@ -255,7 +294,7 @@ class Technician(_Model):
 class Operation(_Model):
     """One step of a service: done on one bay by one technician, in one piece."""
 
-    name: str = Field(min_length=1, max_length=80)
+    name: Annotated[str, Field(min_length=1, max_length=80), A_NAME]
     name_i18n: Names80 = Field(default_factory=dict, description=NAMES_DESCRIPTION)
     minutes: int = Field(gt=0, le=720, description="standard minutes at efficiency 1.0")
     skill: Identifier
@@ -268,7 +307,7 @@ class Operation(_Model):
 
 class Service(_Model):
     code: Identifier
-    name: str = Field(min_length=1, max_length=120)
+    name: Annotated[str, Field(min_length=1, max_length=120), A_NAME]
     name_i18n: Names120 = Field(default_factory=dict, description=NAMES_DESCRIPTION)
     express: StrictBool = Field(default=False, description="quick service that may use express lanes")
     operations: list[Operation] = Field(min_length=1, max_length=20)
@@ -322,7 +361,7 @@ class Advisor(_Model):
     """A service advisor at the front desk: each drop-off needs one free for its check-in."""
 
     id: Identifier
-    name: str = Field(min_length=1, max_length=120)
+    name: Annotated[str, Field(min_length=1, max_length=120), A_NAME]
     name_i18n: Names120 = Field(default_factory=dict, description=NAMES_DESCRIPTION)
     shift: Shift
     weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
@@ -338,7 +377,9 @@ class Label(_Model):
     """What a workshop calls one of its bay kinds or skills (an identifier) on its pages and in
     its sentences: `name` in English, `name_i18n` in other languages."""
 
-    name: str = Field(min_length=1, max_length=80, description="the display name in English")
+    name: Annotated[str, Field(min_length=1, max_length=80), A_NAME] = Field(
+        description="the display name in English"
+    )
     name_i18n: Names80 = Field(default_factory=dict, description=NAMES_DESCRIPTION)
 
     def in_language(self, ident: str, locale: str) -> str:
@@ -379,7 +420,7 @@ class PoolOverbooking(_Model):
 
 class Workshop(_Model):
     id: Identifier
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, Field(min_length=1, max_length=200), A_NAME]
     name_i18n: Names200 = Field(default_factory=dict, description=NAMES_DESCRIPTION)
     timezone: str = Field(max_length=64, description="IANA time zone, e.g. Asia/Shanghai")
     opening: TimeWindow | None = Field(
@@ -626,9 +667,10 @@ MAX_NAMED = 256
 
 def stored_workshop(text: str) -> Workshop:
     """A workshop's text as stored: validated as a new one is, except that a service code holding
-    `PART_CODE`, refused since, still loads (a workshop stored before could otherwise be neither
-    read nor replaced: every request of it, and the list of all, failed)."""
-    return Workshop.model_validate_json(text, context={_STORED: True})
+    `PART_CODE`, and a name with a control character or of spaces only, refused since, still load
+    (a workshop stored before could otherwise be neither read nor replaced: every request of it, and
+    the list of all, failed)."""
+    return Workshop.model_validate_json(text, context=STORED_CONTEXT)
 
 
 def _on_the_minute(value: dt.datetime) -> dt.datetime:
@@ -684,21 +726,27 @@ class Booking(_Model):
     fleet_partner: Identifier | None = None
     priority: int = Field(default=1, ge=1, le=100)
     pinned: list[PinnedOperation] = Field(default_factory=list)
-    customer: str | None = Field(default=None, max_length=200, description="the customer's name")
-    vehicle: str | None = Field(
-        default=None, max_length=200, description="free text about the vehicle (see plate and model)"
+    customer: Annotated[str, Field(max_length=200), NO_CONTROL] | None = Field(
+        default=None, description="the customer's name"
     )
-    phone: str | None = Field(
-        default=None, max_length=40, description="the customer's phone (personal data: never logged)"
+    vehicle: Annotated[str, Field(max_length=200), NO_CONTROL] | None = Field(
+        default=None, description="free text about the vehicle (see plate and model)"
     )
-    plate: str | None = Field(default=None, max_length=20, description="licence plate, on the plan's bars")
-    model: str | None = Field(default=None, max_length=100, description="make and model: Hyundai Tucson")
+    phone: Annotated[str, Field(max_length=40), NO_CONTROL] | None = Field(
+        default=None, description="the customer's phone (personal data: never logged)"
+    )
+    plate: Annotated[str, Field(max_length=20), NO_CONTROL] | None = Field(
+        default=None, description="licence plate, on the plan's bars"
+    )
+    model: Annotated[str, Field(max_length=100), NO_CONTROL] | None = Field(
+        default=None, description="make and model: Hyundai Tucson"
+    )
     at_risk: bool = Field(
         default=False,
         description="a workshop change broke the booking's accepted place: the next plan may leave it "
         "unassigned (changing the booking re-places it)",
     )
-    at_risk_reason: str | None = Field(default=None, description="why the booking is at risk")
+    at_risk_reason: Text | None = Field(default=None, description="why the booking is at risk")
     parts_eta: Moment | None = Field(
         default=None,
         description="when ordered parts arrive: operations that need parts start no earlier",

@@ -71,9 +71,27 @@ MAX_IDEMPOTENCY_KEY = 200
 """The longest idempotency key, as the Idempotency-Key header's (and the column storing it)."""
 REQUIRED = ("service", "drop_off")
 TEXT_COLUMNS = ("customer", "vehicle", "phone", "plate", "model")
-"""The free texts of a booking: written behind a ' where a spreadsheet would run them (`_cell`)."""
+"""The free texts of a booking."""
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 """What makes a spreadsheet read a cell as a formula (OWASP's list), and the ' that quotes one."""
+
+
+def spreadsheet_cell(text: str) -> str:
+    """A text cell of a CSV export, an identifier as a free text: behind a ' (text, to a
+    spreadsheet) where a spreadsheet would read it as a formula. Every CSV bayplan writes puts its
+    texts through this one rule (the plan, the bookings, the productivity report, the history file):
+    an identifier may start with '-' (`contract.Identifier`), a name or a customer's text with any
+    of `FORMULA_STARTS`. `spreadsheet_text` reads the text back."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def spreadsheet_text(cell: str) -> str:
+    """The text of a cell `spreadsheet_cell` wrote (or a spreadsheet's user quoted): the ' before a
+    formula's start taken off. Exact for an identifier, which holds no '; a text that starts with a
+    ' went out behind another."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
 MAX_ROWS = 2000
 _TRUE = {"1", "true", "yes", "y"}
 _FALSE = {"0", "false", "no", "n", ""}
@@ -92,8 +110,12 @@ class ShownNames:
         service = self.workshop.service(self.codes.get(a.booking, ""))
         tech = next((t.name for t in self.workshop.technicians if t.id == a.technician), "")
         if service is None or not 0 <= a.operation < len(service.operations):
-            return ["", "", _text(tech)]
-        return [_text(service.name), _text(service.operations[a.operation].name), _text(tech)]
+            return ["", "", spreadsheet_cell(tech)]
+        return [
+            spreadsheet_cell(service.name),
+            spreadsheet_cell(service.operations[a.operation].name),
+            spreadsheet_cell(tech),
+        ]
 
 
 def plan_csv(plan: Plan, newline: str = "\r\n", shown: ShownNames | None = None) -> str:
@@ -103,7 +125,8 @@ def plan_csv(plan: Plan, newline: str = "\r\n", shown: ShownNames | None = None)
     writer = csv.writer(out, lineterminator=newline)
     writer.writerow([*PLAN_COLUMNS, *(PLAN_NAME_COLUMNS if shown else ())])
     for a in sorted(plan.assignments, key=lambda a: (a.start, a.bay, a.booking, a.operation)):
-        row = [a.booking, a.operation, a.bay, a.technician, a.start.isoformat(), a.end.isoformat()]
+        ids = (spreadsheet_cell(a.booking), spreadsheet_cell(a.bay), spreadsheet_cell(a.technician))
+        row = [ids[0], a.operation, ids[1], ids[2], a.start.isoformat(), a.end.isoformat()]
         writer.writerow([*row, *(shown.row(a) if shown else ())])
     return out.getvalue()
 
@@ -157,7 +180,7 @@ def listed_bookings_csv(
 
 
 def _named(b: Booking, names: Mapping[str, str] | None) -> list[str]:
-    return [] if names is None else [_text(names.get(b.service, ""))]
+    return [] if names is None else [spreadsheet_cell(names.get(b.service, ""))]
 
 
 def service_names(workshop: Workshop, locale: str) -> dict[str, str] | None:
@@ -178,7 +201,7 @@ def _export_row(b: Booking, columns: Sequence[str]) -> list[str]:
         elif isinstance(value, dt.datetime):
             row.append(value.isoformat())
         else:
-            row.append("" if value is None else _cell(column, str(value)))
+            row.append("" if value is None else spreadsheet_cell(str(value)))
     return row
 
 
@@ -215,16 +238,6 @@ class BookingRow:
     problem: str | None = None
 
 
-def _cell(column: str, text: str) -> str:
-    """A text as exported: behind a ' (text, to a spreadsheet) where it would be read as a formula."""
-    return _text(text) if column in TEXT_COLUMNS else text
-
-
-def _text(text: str) -> str:
-    """A free text (a name) behind a ' where a spreadsheet would read it as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def _value(column: str, text: str) -> object:
     if column in ("waiter", "loan_car"):
         lowered = text.strip().lower()
@@ -242,10 +255,7 @@ def _value(column: str, text: str) -> object:
             raise InputError(
                 column, N_("expected a whole number, got %(text)r") % {"text": text[:40]}
             ) from None
-    text = text.strip()
-    if column in TEXT_COLUMNS and text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
-        return text[1:]  # quoted by an export (`_cell`), or by a spreadsheet's user
-    return text
+    return spreadsheet_text(text.strip())  # an identifier or a text, quoted by an export
 
 
 def _not_own(listing: str) -> InputError:

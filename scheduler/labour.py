@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 from pydantic import BaseModel
 
-from scheduler.contract import Workshop
+from scheduler.contract import STORED_CONTEXT, Workshop
 from scheduler.worked import WorkedOperation
 
 MIN_OPERATION_SAMPLES = 5
@@ -234,4 +234,4 @@ def applied(workshop: Workshop, times: LabourTimes) -> Workshop:
         new_eff = efficiency.get(t["id"])
         if new_eff is not None:
             t["efficiency"] = new_eff
-    return Workshop.model_validate(body)
+    return Workshop.model_validate(body, context=STORED_CONTEXT)  # the stored workshop's names

@@ -45,6 +45,7 @@ from scheduler.contract import (
     ReplanRequest,
     Service,
     Workshop,
+    stored_workshop,
 )
 from scheduler.errors import Conflict, InputError, NotFound
 from scheduler.i18n import N_
@@ -87,7 +88,7 @@ def with_retired_services(session: Session, workshop: Workshop, codes: set[str])
         return workshop
     retired: list[Service] = []
     for row in reversed(workshops_db.versions(session, workshop.id)):
-        for service in Workshop.model_validate_json(row.body).services:
+        for service in stored_workshop(row.body).services:
             if service.code in missing:
                 retired.append(service)
                 missing.discard(service.code)
@@ -174,6 +175,9 @@ def _replan(
     finished: list[OperationEvent] = []
     overruns: list[Overrun] = []
     bookings: list[Booking] = []
+    clocked_keys: set[tuple[str, int]] = set()
+    last_minute = day_end(workshop, date) - dt.timedelta(minutes=1)
+    done: set[tuple[str, int]] = set()
     for b in request.bookings:
         pins = {p.operation: p for p in b.pinned}
         for (bid, k), track in state.ops.items():
@@ -184,18 +188,32 @@ def _replan(
                 track, expected_minutes(workshop, b, k, track.technician, learned), now
             )
             assert end is not None
+            if track.state != "done":  # a plan holds the day only: work running past midnight ends
+                end = min(end, last_minute)  # in its last minute (else every re-plan of it failed)
             end = max(end, track.actual_start + dt.timedelta(minutes=1))
             pins[k] = PinnedOperation(
                 operation=k, bay=a.bay if a else _a_bay(workshop, b, k), technician=track.technician,
                 start=track.actual_start, end=end,
             )  # fmt: skip
-            started.append(OperationEvent(booking=bid, operation=k, at=track.actual_start))
+            clocked_keys.add((bid, k))
             if track.state == "done":
-                finished.append(OperationEvent(booking=bid, operation=k, at=end))
-            else:
-                overruns.append(Overrun(booking=bid, operation=k, expected_end=end))
+                done.add((bid, k))
         bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
-    bookings = _clocked_work_apart(workshop, bookings)
+    bookings = _clocked_work_apart(workshop, _clocked_work_in_turn(bookings, done))
+    for b in bookings:  # the events as the clocked work is pinned (`_clocked_work_in_turn`)
+        for p in b.pinned:
+            if (b.id, p.operation) not in clocked_keys:
+                continue
+            assert p.end is not None
+            started.append(OperationEvent(booking=b.id, operation=p.operation, at=p.start))
+            if (b.id, p.operation) in done:
+                finished.append(OperationEvent(booking=b.id, operation=p.operation, at=p.end))
+            else:
+                overruns.append(Overrun(booking=b.id, operation=p.operation, expected_end=p.end))
+    # Work clocked done within the minute it started still holds that minute (a plan's whole
+    # minutes): the day is re-planned as of its end at least, else its finish read as reported after
+    # now and every live re-plan of the day failed until the next event (hostile-s28).
+    now = max([now, *(e.at for e in finished if e.at is not None)]).astimezone(workshop.tz)
     # Work the plan had started before now but nobody clocked has not started: free to move.
     clocked = {key for key, track in state.ops.items() if track.actual_start is not None}
     kept = [a for a in current.assignments if (a.booking, a.operation) in clocked or a.start >= now]
@@ -324,6 +342,39 @@ class LiveReplans:
 
 def _a_bay(workshop: Workshop, booking: Booking, operation: int) -> str:
     return bays_for(workshop, booking, operation)[0]
+
+
+def _clocked_work_in_turn(bookings: list[Booking], done: set[tuple[str, int]]) -> list[Booking]:
+    """The clocked work one after another as it was done, in the whole minutes a plan holds. Work
+    done within a minute of its start still holds that minute (`PinnedOperation`), so the
+    technician's next job, or the booking's next operation, started within that minute (after the
+    finish: the clock refuses it before) began before the work before it ended, and every live
+    re-plan of the day failed ("overlaps pinned work", hostile-s28). Such work starts when the done
+    work before it ends (a minute later per such job before it in that minute)."""
+    minute = dt.timedelta(minutes=1)
+    pins = {(b.id, p.operation): p for b in bookings for p in b.pinned}
+    moved = False
+    for _ in range(len(pins)):  # a move may make another: until none (at most one pass per pin)
+        again = False
+        for by_technician in (True, False):
+            before: dict[str, tuple[tuple[str, int], PinnedOperation]] = {}
+            for key, p in sorted(pins.items(), key=lambda kp: (kp[1].start, kp[1].end or kp[1].start, kp[0])):
+                group = p.technician if by_technician else key[0]
+                last = before.get(group)
+                if last is not None and last[0] in done and last[1].end is not None and p.start < last[1].end:
+                    start = last[1].end
+                    end = p.end if p.end is not None and p.end >= start + minute else start + minute
+                    p = PinnedOperation(
+                        operation=p.operation, bay=p.bay, technician=p.technician, start=start, end=end
+                    )
+                    pins[key] = p
+                    again = moved = True
+                before[group] = (key, p)
+        if not again:
+            break
+    if not moved:
+        return bookings
+    return [b.model_copy(update={"pinned": [pins[(b.id, p.operation)] for p in b.pinned]}) for b in bookings]
 
 
 def _clocked_work_apart(workshop: Workshop, bookings: list[Booking]) -> list[Booking]:

@@ -30,7 +30,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from scheduler.contract import Booking, Plan, Technician, Workshop, hhmm_minutes
-from scheduler.exchange import FORMULA_STARTS
+from scheduler.exchange import spreadsheet_cell
 from scheduler.i18n import N_, Translator
 from scheduler.worked import WorkedOperation
 
@@ -213,14 +213,21 @@ def _row(
 
 
 def report_csv(report: ProductivityReport) -> str:
-    """The report's rows as CSV with a header (COLUMNS); empty cells for figures with no data."""
+    """The report's rows as CSV with a header (COLUMNS); empty cells for figures with no data; a
+    technician's id (it may start with '-') behind a ' where a spreadsheet would run it."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for row in report.rows:
         values = row.model_dump(mode="json")
-        writer.writerow(["" if values[c] is None else values[c] for c in COLUMNS])
+        writer.writerow([_machine_cell(values[c]) for c in COLUMNS])
     return out.getvalue()
+
+
+def _machine_cell(value: object) -> object:
+    if value is None:
+        return ""
+    return spreadsheet_cell(value) if isinstance(value, str) else value
 
 
 #: The CSV's columns as a person reads them (`readable_csv`), in COLUMNS' order.
@@ -253,12 +260,6 @@ LEVEL_WORDS: dict[str, str] = {
 SHARES = frozenset({"efficiency", "productivity", "on_time_share"})
 
 
-def _text_cell(text: str) -> str:
-    """A free text (a technician's name) as the readable CSV writes it: behind a ' where a
-    spreadsheet would read it as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def readable_csv(report: ProductivityReport, workshop: Workshop, t: Translator) -> str:
     """The report's rows as `report_csv` has them, for a person opening it in a spreadsheet: the
     columns named in `t`'s language, each technician by his name, the levels in words, shares as
@@ -279,7 +280,7 @@ def readable_csv(report: ProductivityReport, workshop: Workshop, t: Translator) 
             elif c == "level":
                 cells.append(t.gettext(LEVEL_WORDS[value]))
             elif c == "technician":  # a name is free text: quoted where a spreadsheet would run it
-                cells.append(_text_cell(names.get(value, value)))
+                cells.append(spreadsheet_cell(names.get(value, value)))
             elif c in SHARES:
                 cells.append(t.percent(value, 1))
             else:

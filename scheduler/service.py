@@ -28,6 +28,7 @@ from scheduler.contention import Contention, fair_share
 from scheduler.contract import (
     FIRST_DATE,
     LAST_DATE,
+    STORED_CONTEXT,
     Assignment,
     Booking,
     OperationEvent,
@@ -94,7 +95,8 @@ DayListing = Literal["own", "carried_in", "pickup_only"]
 def _with_details(old: Booking, changes: dict[str, object]) -> Booking:
     """`old` with the customer's new details, its state (promise, at risk, overbooked) as it was."""
     try:
-        return Booking.model_validate({**old.model_dump(), **changes})
+        # The changes were checked at the boundary; the rest is the booking as stored.
+        return Booking.model_validate({**old.model_dump(), **changes}, context=STORED_CONTEXT)
     except ValidationError as exc:
         raise from_validation_error(exc) from None
 
@@ -1046,7 +1048,7 @@ class PlanningService:
                         done = bookings_db.by_idempotency_key(session, workshop_id, key_id, idempotency_key)
                     if done is not None:
                         _same_request(done.request_hash, request_hash, idempotency_key)
-                        return Booking.model_validate_json(done.body), False
+                        return Booking.model_validate_json(done.body, context=STORED_CONTEXT), False
                     self._refuse_cancelled(session, workshop_id, key_id, idempotency_key, request_hash)
                 with phase("workshop"):
                     workshop = self.workshop(workshop_id, session)
@@ -1345,7 +1347,9 @@ class PlanningService:
                 try:
                     # Fitted again, a booking at risk is on firm ground again.
                     fresh = {"promised": None, "at_risk": False, "at_risk_reason": None, "overbooked": False}
-                    wanted = Booking.model_validate({**old.model_dump(), **changes, **fresh})
+                    wanted = Booking.model_validate(
+                        {**old.model_dump(), **changes, **fresh}, context=STORED_CONTEXT
+                    )
                 except ValidationError as exc:
                     raise from_validation_error(exc) from None
                 idempotency = bookings_db.idempotency_of(row)

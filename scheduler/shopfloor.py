@@ -564,16 +564,19 @@ def with_risk_history(
     return status.model_copy(update={"at_risk_since": since, "at_risk_spells": spells})
 
 
-def replan_moment(newest: ClockEventRow) -> dt.datetime | None:
+def replan_moment(newest: ClockEventRow) -> dt.datetime:
     """The moment the live re-plan after the day's `newest` event plans the rest of the day from
     (before `live_now` keeps it within the day and not before the latest event): the moment its
     request was answered as of (`asked_now`: max(`now`, `at`), a technician's `now` no later than the
     server's clock), so that a day replayed (`?now=` behind the server's clock) is re-planned from
     where the replay is; but no later than the server's clock when it was received (a `now` ahead of
     it names a moment not yet come: the answer reads the day as of it, the shared live plan is not
-    made from it). None (no `now` given): the service's clock, as before."""
+    made from it). An event with no `asked_now` (no `now` given, or recorded before migration 0011
+    kept it): the moment it was received, `recorded_at`, so that the plan stored for the event is
+    the same whenever its re-plan runs (the server's clock then made a re-plan run late, after a
+    restart's `catch_up`, plan from another moment than one run at once)."""
     if newest.asked_now is None:
-        return None
+        return newest.recorded_at
     return min(newest.asked_now, newest.recorded_at)
 
 

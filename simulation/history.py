@@ -47,6 +47,7 @@ from typing import IO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.errors import InputError
+from scheduler.exchange import spreadsheet_cell, spreadsheet_text
 from scheduler.i18n import N_
 
 REQUIRED = ("order_id", "arrived_at", "service", "booked", "waiter", "fleet_partner")
@@ -353,7 +354,7 @@ def _parse_row(
             return ""
         if i >= len(row):
             raise _Bad(name, N_("missing (the row has %(count)s fields)") % {"count": len(row)})
-        return row[i].strip()
+        return spreadsheet_text(row[i].strip())  # as `write_history` quoted it for a spreadsheet
 
     def flag(name: str, default: bool | None = None) -> bool:
         text = cell(name).lower()
@@ -436,7 +437,8 @@ def _iso(value: dt.datetime | None) -> str:
 
 
 def write_history(orders: Iterable[Order], handle: IO[str], *, comment: str = "") -> int:
-    """Write orders in the format (every column); returns the number of rows."""
+    """Write orders in the format (every column); returns the number of rows. An identifier that
+    a spreadsheet would read as a formula goes behind a ' (`spreadsheet_cell`), read back as it was."""
     for text in comment.splitlines():
         handle.write(f"# {text}\n")
     writer = csv.writer(handle, lineterminator="\n")
@@ -445,19 +447,19 @@ def write_history(orders: Iterable[Order], handle: IO[str], *, comment: str = ""
     for o in orders:
         writer.writerow(
             [
-                o.order_id,
+                spreadsheet_cell(o.order_id),
                 _iso(o.arrived_at),
-                o.service,
+                spreadsheet_cell(o.service),
                 int(o.booked),
                 int(o.waiter),
-                o.fleet_partner,
+                spreadsheet_cell(o.fleet_partner),
                 int(o.kept),
-                o.advisor,
+                spreadsheet_cell(o.advisor),
                 _iso(o.promised_at),
                 _iso(o.started_at),
                 _iso(o.finished_at),
                 "" if o.clocked_minutes is None else f"{o.clocked_minutes:.1f}",
-                o.technician,
+                spreadsheet_cell(o.technician),
             ]
         )
         n += 1

@@ -14,7 +14,7 @@ from api.examples import EXAMPLE_BOOKING, json_body
 from api.i18n import booking_in_words, workshop_translator
 from api.schemas import BookingChange, BookingIn, DayBooking, InputProblem, PreconditionProblem
 from scheduler import phases
-from scheduler.contract import Booking, Day
+from scheduler.contract import STORED_CONTEXT, Booking, Day
 from scheduler.desk_checks import revision
 
 router = APIRouter(prefix="/v1/workshops", tags=["bookings"], route_class=BodyRoute)
@@ -205,7 +205,8 @@ def list_bookings(
                 **b.model_dump(),
                 **({listing: True} if listing != "own" else {}),
                 **({"after_desk_hours": True} if late else {}),
-            }
+            },
+            context=STORED_CONTEXT,
         )
         for b, listing, late in service.desk_list(workshop_id, date, pickups)
     ]

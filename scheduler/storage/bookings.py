@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session, object_session
 
-from scheduler.contract import Assignment, Booking
+from scheduler.contract import STORED_CONTEXT, Assignment, Booking
 from scheduler.storage.tables import BookingRow, CancelledBookingRow, CarriedDayRow, WorkshopRow
 
 Accepted = tuple[Booking, list[Assignment]]
@@ -22,7 +22,7 @@ def _witness_json(assignments: Sequence[Assignment]) -> list[dict[str, object]]:
 
 
 def booking_of(row: BookingRow) -> Booking:
-    return Booking.model_validate_json(row.body)
+    return Booking.model_validate_json(row.body, context=STORED_CONTEXT)
 
 
 def accepted_of(row: BookingRow) -> Accepted:

@@ -12,7 +12,14 @@ import pytest
 from pydantic import ValidationError
 
 from scheduler.compiler import compile_request
-from scheduler.contract import Booking, PinnedOperation, Plan, PlanRequest, Workshop
+from scheduler.contract import (
+    Booking,
+    PinnedOperation,
+    Plan,
+    PlanRequest,
+    Workshop,
+    stored_workshop,
+)
 from scheduler.errors import InputError, from_validation_error
 from scheduler.i18n import HAN
 from scheduler.planning import make_plan
@@ -401,3 +408,37 @@ def test_a_changed_workshop_reads_its_new_names_not_the_remembered_ones() -> Non
     del first  # its id may be reused by the next object: the entry must not answer for it
     second = Workshop.model_validate(data)
     assert dict(second.names_in("zh_CN").things)[name] == "大保养"
+
+
+def test_a_text_too_long_is_still_refused_as_a_string_beside_the_control_character_rule() -> None:
+    """The control-character rule sits after a text's own length (`NO_CONTROL`): a text too long is
+    refused as a string too long, as before the rule (not as a sequence's length after validation)."""
+    with pytest.raises(ValidationError) as raised:
+        Booking(id="b", service="LUBE", drop_off=at("08:00"), customer="x" * 201)
+    assert [(e["type"], e["loc"]) for e in raised.value.errors()] == [("string_too_long", ("customer",))]
+    with pytest.raises(ValidationError) as raised:
+        workshop().model_validate({**workshop().model_dump(), "name": "x" * 201})
+    assert raised.value.errors()[0]["type"] == "string_too_long"
+
+
+def test_a_stored_text_with_a_control_character_loads_a_new_one_does_not() -> None:
+    body = {**workshop().model_dump(mode="json"), "name": "Shop\x00"}
+    assert stored_workshop(json.dumps(body)).name == "Shop\x00"
+    with pytest.raises(ValidationError) as raised:
+        Workshop.model_validate(body)
+    error = from_validation_error(raised.value)
+    assert (error.field, error.reason) == (
+        "name",
+        "must not contain a control character (tab, line break), got U+0000 at character 5",
+    )
+
+
+def test_a_bay_kind_or_skill_name_with_a_control_character_is_refused_naming_it() -> None:
+    """The kinds' and skills' display names (zh-s28) follow the names' rule (hygiene-s28)."""
+    data = workshop().model_dump(mode="json")
+    data["bay_kind_names"] = {"paint": {"name": "Paint\x00booth"}}
+    with pytest.raises(ValidationError) as raised:
+        Workshop.model_validate(data)
+    error = from_validation_error(raised.value)
+    assert error.field == "bay_kind_names.paint.name", error
+    assert "U+0000" in error.reason

@@ -10,12 +10,25 @@ import io
 import pytest
 from icalendar import Calendar
 
-from scheduler.contract import Booking
+from scheduler.contract import Booking, PlanRequest, Workshop
 from scheduler.errors import InputError, NotFound
-from scheduler.exchange import EXPORT_COLUMNS, bookings_csv, day_bookings_csv, import_file, technician_feed
+from scheduler.exchange import (
+    EXPORT_COLUMNS,
+    bookings_csv,
+    day_bookings_csv,
+    import_file,
+    listed_bookings_csv,
+    plan_csv,
+    read_booking_rows,
+    technician_feed,
+)
+from scheduler.i18n import Translator
+from scheduler.planning import make_plan
+from scheduler.productivity import productivity_report, readable_csv, report_csv
 from scheduler.service import PlanningService
 from scheduler.storage import Store
-from tests.builders import DATE, DAY, NOW, at, fixed_clock, overtime_tiny_workshop
+from scheduler.worked import Segment, WorkedOperation
+from tests.builders import DATE, DAY, NOW, at, fixed_clock, overtime_tiny_workshop, tiny_workshop
 
 
 def test_a_bookings_file_is_booked_row_by_row_each_row_booked_whole_or_refused(
@@ -102,3 +115,71 @@ def test_a_days_export_with_pickups_adds_the_cars_from_earlier_days_in_a_last_co
         "listing: expected own, carried_in or pickup_only, got 'later'"
     )
     service.close()
+
+
+def _leading_minus_workshop() -> Workshop:
+    """The tiny workshop with every identifier starting with '-' (the one formula start the
+    identifier pattern allows): bays -G1 and -F1 (fleet partner -TAXI), technician -t, service -MAINT."""
+    body = tiny_workshop("17:00", "17:00").model_dump(mode="json")
+    body["bays"] = [
+        {"id": "-G1", "kind": "general"},
+        {"id": "-F1", "kind": "general", "fleet_partner": "-TAXI"},
+    ]
+    body["technicians"][0]["id"] = "-t"
+    body["services"][0]["code"] = "-MAINT"
+    return Workshop.model_validate(body)
+
+
+def _formula_cells(text: str) -> list[str]:
+    """The cells of a CSV text a spreadsheet would read as a formula (a number aside: -12.5)."""
+
+    def number(cell: str) -> bool:
+        try:
+            float(cell)
+        except ValueError:
+            return False
+        return True
+
+    rows = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    return [
+        c for row in rows for c in row if c.startswith(("=", "+", "-", "@", "\t", "\r")) and not number(c)
+    ]
+
+
+def test_every_csv_export_quotes_an_identifier_a_spreadsheet_would_run_and_the_import_reads_it_back(
+    sqlite_url: str,
+) -> None:
+    """Identifiers may start with '-' (`-A1` is a formula to a spreadsheet). The plan CSV, the
+    bookings CSV (with its pickups too) and the productivity CSVs put every text, identifiers too,
+    behind a ' where a spreadsheet would run it (one rule, `spreadsheet_cell`); a bookings export
+    imports back with the identifiers as they were (service -MAINT, fleet partner -TAXI)."""
+    ws = _leading_minus_workshop()
+    booking = Booking(id="-b1", service="-MAINT", drop_off=at("08:00"), fleet_partner="-TAXI", customer="@x")
+    made = make_plan(PlanRequest(workshop=ws, date=DAY, bookings=[booking]))
+    assert made.assignments
+    exports = {
+        "plan": plan_csv(made),
+        "bookings": bookings_csv([booking], with_phone=True),
+        "listed": listed_bookings_csv([(booking, "own", False)], with_phone=True),
+    }
+    worked = [WorkedOperation(DAY, "-b1", "-MAINT", 0, at("08:10"), "-t", at("09:10"), "-t",
+                              (Segment("-t", at("08:10"), at("09:10")),))]  # fmt: skip
+    report = productivity_report(ws, {"-b1": booking}, worked, {DAY: made}, DAY, DAY)
+    exports["productivity"] = report_csv(report)
+    exports["readable"] = readable_csv(report, ws, Translator("en"))
+    for name, text in exports.items():
+        assert _formula_cells(text) == [], name
+    first = next(csv.DictReader(io.StringIO(exports["plan"])))
+    assert [first[c] for c in ("booking", "bay", "technician")] == ["'-b1", "'-F1", "'-t"]
+    (row,) = read_booking_rows(exports["bookings"])
+    assert row.fields is not None
+    assert {k: row.fields[k] for k in ("service", "fleet_partner", "customer")} == {
+        "service": "-MAINT", "fleet_partner": "-TAXI", "customer": "@x"}  # fmt: skip
+    service = PlanningService(Store(sqlite_url), refine_in_background=False, clock=fixed_clock())
+    try:
+        service.put_workshop(ws)
+        (done,) = import_file(service, "tiny", exports["listed"], None, NOW)
+        assert done.booking is not None, done.refusal
+        assert (done.booking.service, done.booking.fleet_partner) == ("-MAINT", "-TAXI")
+    finally:
+        service.close()

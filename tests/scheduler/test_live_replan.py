@@ -10,11 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 
+from scheduler.clock import FixedClock
 from scheduler.contract import Booking, Plan, Workshop
 from scheduler.service import PlanningService
-from scheduler.shopfloor import ShopFloor
+from scheduler.shopfloor import ShopFloor, replan_moment
 from scheduler.slots import CapacityRules
 from scheduler.storage import Store
+from scheduler.storage import clock_events as events_db
+from scheduler.storage import plans as plans_db
 from scheduler.validator import RULE_LOAN_CARS, validate_plan
 from tests.builders import DAY, WORKSHOP_ID, at, fixed_clock, multi_day_workshop, tiny_workshop
 
@@ -99,3 +102,105 @@ def test_a_live_replan_counts_a_car_out_from_an_earlier_day(service: PlanningSer
     assert "early" not in {a.booking for a in live.assignments}
     assert "no loan car free" in {u.booking: u.reason for u in live.unassigned}["early"]
     assert _loan_car_breaks(service, "tiny", WED, live) == []
+
+
+def test_an_event_without_asked_now_replans_as_of_when_it_was_received(service: PlanningService) -> None:
+    """An event recorded with no `asked_now` (no `now` given; every event recorded before migration
+    0011) re-plans its day as of its `recorded_at`, not the server's clock when the re-plan runs: the
+    re-plan run again hours later (a restart's catch-up) stores the same plan, the second booking
+    still at 09:00 after the first's clocked hour (it moved past 13:00 when run at 13:00)."""
+    ws = tiny_workshop(closing="17:00", shift_end="17:00")
+    service.put_workshop(ws)
+    for name in ("a", "b"):
+        service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
+    clock = service.clock
+    assert isinstance(clock, FixedClock)
+    clock.set(at("08:00"))
+    floor = ShopFloor(service, background=False)
+    try:
+        event = {"booking": "a", "operation": 0, "technician": "t", "action": "start", "at": at("08:00")}
+        floor.clock("tiny", event, "key-1", None, None)  # no `now`: no asked_now stored
+        with service.store.sessions() as session:
+            (row,) = events_db.day_events(session, "tiny", DAY)
+            assert row.asked_now is None and row.recorded_at == at("08:00")
+            assert replan_moment(row) == at("08:00")
+        first = service.stored_plan("tiny", DAY)
+        clock.set(at("13:00"))
+        floor._live_replan("tiny", DAY)  # the same event's re-plan, run later
+        again = service.stored_plan("tiny", DAY)
+    finally:
+        floor.close()
+    starts = {a.booking: a.start for a in again.assignments}
+    assert starts == {a.booking: a.start for a in first.assignments}
+    assert starts["b"] == at("09:00")
+
+
+def test_work_clocked_done_in_the_minute_it_started_is_replanned_not_refused(
+    service: PlanningService,
+) -> None:
+    """A start and a finish at the same moment (a tap on each, a job of seconds): the work holds its
+    first minute, 08:00-08:01, so its finish was "reported at 08:01:20, after now (08:00:20)" and the
+    live re-plan failed, the stored plan still the one from the start (the work until 09:01, the hour
+    it was expected to take). Now the day is re-planned as of that minute's end."""
+    service.put_workshop(tiny_workshop(closing="17:00", shift_end="17:00"))
+    for name in ("a", "b"):
+        service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
+    moment = at("08:00") + dt.timedelta(seconds=20)
+    floor = ShopFloor(service, background=False)
+    try:
+        for action in ("start", "finish"):
+            event = {"booking": "a", "operation": 0, "technician": "t", "action": action, "at": moment}
+            floor.clock("tiny", event, f"key-{action}", None, moment)
+    finally:
+        floor.close()
+    live = service.stored_plan("tiny", DAY)
+    placed = {a.booking: (a.start, a.end) for a in live.assignments}
+    assert placed["a"] == (at("08:00"), at("08:01"))  # done, not the hour expected from its start
+    assert placed["b"][0] >= at("08:01")
+    with service.store.sessions() as session:
+        assert plans_db.as_of_event(session, "tiny", DAY) == (True, 2)  # made from the finish
+
+
+def test_a_job_started_in_the_minute_the_technicians_last_one_was_done_follows_it(
+    service: PlanningService,
+) -> None:
+    """A job done in ten seconds (08:00:00-08:00:10) holds 08:00-08:01; the technician's next job,
+    started at 08:00:20, was pinned from 08:00: "overlaps pinned work", and every live re-plan of the
+    day failed. Now it follows the done job, from 08:01, and the plan is made from its start."""
+    service.put_workshop(tiny_workshop(closing="17:00", shift_end="17:00"))
+    for name in ("a", "b"):
+        service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
+    floor = ShopFloor(service, background=False)
+    try:
+        for n, (booking, action, seconds) in enumerate(
+            (("a", "start", 0), ("a", "finish", 10), ("b", "start", 20))
+        ):
+            moment = at("08:00") + dt.timedelta(seconds=seconds)
+            event = {"booking": booking, "operation": 0, "technician": "t", "action": action, "at": moment}
+            floor.clock("tiny", event, f"key-{n}", None, moment)
+    finally:
+        floor.close()
+    live = service.stored_plan("tiny", DAY)
+    placed = {a.booking: (a.start, a.end) for a in live.assignments}
+    assert placed["a"] == (at("08:00"), at("08:01"))
+    assert placed["b"][0] == at("08:01")
+    with service.store.sessions() as session:
+        assert plans_db.as_of_event(session, "tiny", DAY) == (True, 3)
+
+
+def test_work_running_past_midnight_is_planned_to_the_days_last_minute(service: PlanningService) -> None:
+    """A job clocked on at 23:30 and expected to take an hour would end at 00:30 the next day; a
+    re-plan holds the day only ("overruns[0].expected_end: ... is after the plan date"), so every
+    live re-plan of the day failed. Now the plan holds it until the day's last minute."""
+    service.put_workshop(tiny_workshop(closing="17:00", shift_end="17:00"))
+    service.book("tiny", Booking(id="a", service="MAINT", drop_off=at("08:00")), None)
+    floor = ShopFloor(service, background=False)
+    try:
+        event = {"booking": "a", "operation": 0, "technician": "t", "action": "start", "at": at("23:30")}
+        floor.clock("tiny", event, "key-1", None, at("23:30"))
+    finally:
+        floor.close()
+    live = service.stored_plan("tiny", DAY)
+    assert [(a.booking, a.start, a.end) for a in live.assignments] == [("a", at("23:30"), at("23:59"))]
+    with service.store.sessions() as session:
+        assert plans_db.as_of_event(session, "tiny", DAY) == (True, 1)

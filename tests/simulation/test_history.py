@@ -510,3 +510,17 @@ def test_a_whole_minute_record_is_compared_with_the_simulation_measured_to_the_m
     i = next(k for k, o in enumerate(moved) if o.arrived_at.date() == may[0])
     moved[i] = replace(moved[i], arrived_at=moved[i].arrived_at + dt.timedelta(seconds=20))
     assert not whole_minutes(replace(history, orders=moved), *may)
+
+
+def test_identifiers_a_spreadsheet_would_run_go_out_quoted_and_read_back_as_they_were() -> None:
+    """The history file is a CSV export like the others (scheduler.exchange.spreadsheet_cell): an
+    order id, technician, advisor or fleet partner starting with '-' goes out behind a ' and reads
+    back as it was."""
+    history = read_history(io.StringIO(GOOD), services=CODES)
+    odd = [replace(o, order_id="-" + o.order_id, technician="-t", advisor="-a", fleet_partner="-FP")
+           for o in history.orders]  # fmt: skip
+    text = io.StringIO()
+    write_history(odd, text)
+    first = text.getvalue().splitlines()[1].split(",")
+    assert [first[0], first[5], first[7], first[-1]] == ["'-A1", "'-FP", "'-a", "'-t"]
+    assert read_history(io.StringIO(text.getvalue()), services=CODES).orders == odd
