@@ -878,6 +878,25 @@ class Plan(_Model):
     lateness_gap: float | None = Field(
         default=None, description="(total lateness - lateness_bound) / total lateness; 0 when proven minimal"
     )
+    weighted_minutes_late: float | None = Field(
+        default=None,
+        description="minutes late as the objective weighs them (options.weights), in drop-off minutes: a "
+        "drop-off customer's minute counts 1, a waiter's weights.waiter_lateness / weights.lateness (3 by "
+        "default); null with weighted_lateness_floor",
+    )
+    weighted_lateness_floor: float | None = Field(
+        default=None,
+        description="proven: any plan placing as much (priority-weighted) as this one is at least this "
+        "late in weighted_minutes_late's measure, whichever bookings it places (the lateness floor the "
+        "objective's lower_bound counts); null where not computed (the greedy planner) or "
+        "weights.lateness is 0",
+    )
+    weighted_lateness_gap: float | None = Field(
+        default=None,
+        description="(weighted_minutes_late - weighted_lateness_floor) / weighted_minutes_late; 0 when "
+        "proven minimal: how close the lateness the plan optimises (waiters' minutes weighed) is to the "
+        "least possible for this many placements; lateness_gap is the same in plain minutes",
+    )
     solve_seconds: float
     assignments: list[Assignment]
     unassigned: list[Unassigned]

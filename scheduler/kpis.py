@@ -119,6 +119,11 @@ def plan_quality_words(plan: Plan, t: Translator | None = None) -> str:
         )
     lateness_only = bool(k.total_lateness_minutes) and plan.lateness_gap is not None
     gap = plan.lateness_gap if lateness_only else plan.gap
+    # The objective weighs a waiter's minute more than a drop-off's: where that changes the figure,
+    # the gap said is the one on the lateness the plan optimises, the plain one beside it.
+    weighing = _waiter_weighing(plan, t) if lateness_only and plan.status != "optimal" else None
+    if weighing is not None:
+        gap = plan.weighted_lateness_gap
     if lateness_only and k.placed < k.bookings and plan.status != "optimal":
         # The lateness gap holds for this many placements, not for placing more: say so.
         parts.append(_lateness_words(gap, k.placed, t))
@@ -126,9 +131,43 @@ def plan_quality_words(plan: Plan, t: Translator | None = None) -> str:
         parts.append(t.gettext(N_("proven the best possible")))
     elif gap is not None and t.percent(gap) == t.percent(0.0):  # not "within 0%": the gap rounds away
         parts.append(t.gettext(N_("the best possible")))
+    elif gap is not None and weighing is not None:
+        parts.append(
+            t.gettext(N_("lateness within %(percent)s of the best possible"), percent=t.percent(gap))
+        )
     elif gap is not None:
         parts.append(t.gettext(N_("within %(percent)s of the best possible"), percent=t.percent(gap)))
+    if weighing is not None:
+        # No space before a full-width bracket (zh).
+        parts[-1] += ("" if weighing.startswith("（") else " ") + weighing
     return " · ".join(parts)
+
+
+def _waiter_weighing(plan: Plan, t: Translator) -> str | None:
+    """The words "(waiters' minutes weighed 3×; 23% in plain minutes)" where the weighted lateness
+    gap (the one the plan optimises) and the plain one read differently; None where they read the same, or
+    there are no waiters' minutes (then they are the same) or no weighted gap."""
+    k = plan.kpis
+    weighted, plain = plan.weighted_lateness_gap, plan.lateness_gap
+    if (
+        weighted is None
+        or plain is None
+        or plan.weighted_minutes_late is None
+        or not k.waiter_lateness_minutes
+    ):
+        return None
+    if t.percent(weighted) == t.percent(plain):
+        return None
+    # weighted_minutes_late counts a drop-off's minute once and a waiter's `times` over.
+    times = (plan.weighted_minutes_late - (k.total_lateness_minutes - k.waiter_lateness_minutes)) / (
+        k.waiter_lateness_minutes
+    )
+    digits = 0 if abs(times - round(times)) < 0.05 else 1
+    return t.gettext(
+        N_("(waiters' minutes weighed %(times)s×; %(percent)s in plain minutes)"),
+        times=t.number(times, digits),
+        percent=t.percent(plain),
+    )
 
 
 def _lateness_words(gap: float | None, placed: int, t: Translator) -> str:

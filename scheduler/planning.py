@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Literal
 
@@ -56,6 +57,9 @@ def to_plan(
     if solution.lateness_bound is not None:
         late = kpis.total_lateness_minutes
         lateness_gap = round(max(0.0, (late - solution.lateness_bound) / late), 6) if late else 0.0
+    weighted = _weighted_lateness(
+        compiled, solution, kpis.total_lateness_minutes, kpis.waiter_lateness_minutes
+    )
     return Plan(
         workshop=workshop.id,
         date=compiled.request.date,
@@ -68,11 +72,32 @@ def to_plan(
         placement_bound=solution.placement_bound,
         lateness_bound=solution.lateness_bound,
         lateness_gap=lateness_gap,
+        weighted_minutes_late=weighted[0],
+        weighted_lateness_floor=weighted[1],
+        weighted_lateness_gap=weighted[2],
         solve_seconds=round(solution.solve_seconds, 3),
         assignments=assignments,
         unassigned=unassigned,
         kpis=kpis,
     )
+
+
+def _weighted_lateness(
+    compiled: CompiledDay, solution: DaySolution, late: int, waiters: int
+) -> tuple[float | None, float | None, float | None]:
+    """The plan's minutes late as the objective weighs them, in drop-off minutes (a waiter's minute
+    counts `waiter_lateness / lateness` of them), the proven floor on them for this many placements
+    and the gap between the two (`Plan.weighted_lateness_gap`). Nones where there is no floor, or
+    where a drop-off's minute weighs nothing (no such unit)."""
+    w = compiled.problem.weights
+    unit = w.lateness
+    if solution.weighted_lateness_bound is None or not unit:
+        return None, None, None
+    minutes = (w.lateness * (late - waiters) + w.waiter_lateness * waiters) / unit
+    floor = solution.weighted_lateness_bound / unit
+    gap = round(max(0.0, (minutes - floor) / minutes), 6) if minutes else 0.0
+    # To a thousandth of a minute, the floor rounded down (past float noise): never above what is proven.
+    return round(minutes, 3), math.floor(round(floor * 1000, 6)) / 1000, gap
 
 
 def solve(compiled: CompiledDay, planner: str = DEFAULT_PLANNER) -> DaySolution:

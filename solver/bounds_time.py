@@ -76,6 +76,9 @@ class Relaxation:
     weighted: bool = False
     """Waiters' minutes weighed as the objective does: no floor then (`bound` 0)."""
     bound: int = 0
+    weighted_bound: int = 0
+    """Weighted: its proven floor on the objective's lateness terms (`weights.lateness` per drop-off
+    minute late plus `weights.waiter_lateness` per waiter's), 0 where not weighted or not solved."""
     starts: dict[tuple[int, int], list[tuple[int, float]]] = field(default_factory=dict)
     placed: dict[int, float] = field(default_factory=dict)
     size: int = 0
@@ -118,6 +121,8 @@ def time_indexed_relaxation(
         if weighted
         else max(0, math.ceil(float(bound) + model.fixed - 1e-6 * max(1.0, abs(float(bound))) - 1e-3))
     )
+    if weighted:
+        relaxation.weighted_bound = _weighted_floor(problem, bound, waiters_only)
     x = result.x
     for i in np.flatnonzero(x[: len(cols)] > 1e-6).tolist():
         j, k, _, _, first_minute, *_rest = cols[i]
@@ -126,6 +131,24 @@ def time_indexed_relaxation(
         shares.sort()
     relaxation.placed = {j: float(x[y_of[j]]) for j in jobs}
     return relaxation
+
+
+def _weighted_floor(problem: DayProblem, optimum: float, waiters_only: bool) -> int:
+    """The weighted relaxation's `optimum` (in drop-off minutes: `indexed_model`'s costs) as a floor
+    on the objective's lateness terms, with finished work's lateness at its own weight (`fixed`
+    counts it plain). Every plan's terms are a multiple of gcd(weights): rounded up to one, less a
+    margin for the solver's tolerances."""
+    w = problem.weights
+    scale = w.lateness or 1
+    fixed = 0
+    for job in problem.jobs:
+        last = job.operations[-1] if job.operations else None
+        if last is None or last.pin is None or job.due is None or not (job.waiter or not waiters_only):
+            continue
+        fixed += (w.waiter_lateness if job.waiter else w.lateness) * max(0, last.pin.end - job.due)
+    value = scale * optimum + fixed
+    step = math.gcd(w.lateness, w.waiter_lateness) or 1
+    return max(0, step * math.ceil((value - 1e-6 * max(1.0, abs(value)) - 1e-3 * scale) / step))
 
 
 @dataclass

@@ -181,6 +181,9 @@ class DaySolution:
     """Proven: at most this much priority can be placed."""
     lateness_bound: int | None = None
     """Proven: any plan placing as much priority is together at least this many minutes late."""
+    weighted_lateness_bound: float | None = None
+    """Proven: any plan placing as much priority pays at least this much in the objective's lateness
+    terms (`weights.lateness` per drop-off minute late plus `weights.waiter_lateness` per waiter's)."""
     deterministic_time: float = 0.0
     """CP-SAT deterministic time spent (reproducible effort, unlike solve_seconds)."""
     notes: list[str] = field(default_factory=list)

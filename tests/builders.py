@@ -838,9 +838,10 @@ def fifty_bookings() -> list[Booking]:
     ]  # fmt: skip
 
 
-def tiny_day(seed: int, count: int = 6) -> PlanRequest:
+def tiny_day(seed: int, count: int = 6, waiters: bool = False) -> PlanRequest:
     """`count` bookings drawn from `seed` on `one_lift_workshop()`, each promised up to 50 minutes
-    after its earliest end, priority 1 or 2 (small enough to enumerate every subset and order)."""
+    after its earliest end, priority 1 or 2 (small enough to enumerate every subset and order);
+    `waiters`: each a waiter or not, drawn too (after the rest: the same days otherwise)."""
     rng = np.random.default_rng(seed)
     one = one_lift_workshop()
     bookings = []
@@ -851,12 +852,17 @@ def tiny_day(seed: int, count: int = 6) -> PlanRequest:
         bookings.append(Booking(
             id=f"b{i}", service=f"S{minutes}", drop_off=at(f"{drop // 60:02d}:{drop % 60:02d}"),
             promised=at(f"{due // 60:02d}:{due % 60:02d}"), priority=int(rng.integers(1, 3)),
+            waiter=bool(rng.integers(0, 2)) if waiters else False,
         ))  # fmt: skip
     return four_bay_request(bookings, one, limit=5)
 
 
-def least_lateness(problem: DayProblem, subset: tuple[int, ...]) -> float:
-    """Fewest minutes late placing exactly `subset` on the one technician and bay (inf if impossible)."""
+def least_lateness(
+    problem: DayProblem, subset: tuple[int, ...], weights: ObjectiveWeights | None = None
+) -> float:
+    """Fewest minutes late placing exactly `subset` on the one technician and bay (inf if impossible);
+    `weights`: the least of the objective's lateness terms instead (a waiter's minute at
+    `waiter_lateness`, a drop-off's at `lateness`)."""
     windows = problem.technicians[0].windows()
     best = math.inf
     for order in itertools.permutations(subset):
@@ -871,7 +877,8 @@ def least_lateness(problem: DayProblem, subset: tuple[int, ...]) -> float:
             if start is None:
                 break
             cursor = start + d
-            late += max(0, cursor - (job.due or cursor))
+            price = 1 if weights is None else weights.waiter_lateness if job.waiter else weights.lateness
+            late += price * max(0, cursor - (job.due or cursor))
         else:
             best = min(best, late)
     return best

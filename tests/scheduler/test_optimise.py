@@ -24,6 +24,7 @@ from tests.builders import (
     DAY,
     at,
     fifty_bookings,
+    least_lateness,
     one_lift_workshop,
     started_and_waiting,
     tiny_day,
@@ -367,3 +368,90 @@ def test_when_some_are_left_out_the_proof_words_say_they_are_about_the_lateness(
         update={"kpis": kpis.model_copy(update={"placed": kpis.bookings}), "lateness_gap": 0.0}
     )
     assert plan_quality_words(everyone).endswith("· proven the best possible")
+
+
+def _weighed(req: PlanRequest, lateness: int, waiter: int, limit: float = 10.0) -> PlanRequest:
+    weights = req.options.weights.model_copy(update={"lateness": lateness, "waiter_lateness": waiter})
+    options = req.options.model_copy(update={"weights": weights, "time_limit_seconds": limit})
+    return req.model_copy(update={"options": options})
+
+
+def _least_weighted(problem: DayProblem, weight: int) -> float:
+    """The least of the objective's lateness terms of any plan of a one-lift day placing at least
+    `weight` priority (enumeration of subsets and orders: exact there)."""
+    return min(
+        least_lateness(problem, subset, problem.weights)
+        for size in range(len(problem.jobs) + 1)
+        for subset in itertools.combinations(range(len(problem.jobs)), size)
+        if sum(problem.jobs[j].priority for j in subset) >= weight
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_weighted_lateness_floor_is_proven_and_its_keys_agree_with_the_plain_ones(seed: int) -> None:
+    """`weighted_lateness_floor` (in drop-off minutes) is never above the least weighted lateness
+    of any plan placing as much priority (enumeration), at least the plain floor at the cheaper
+    weight; `weighted_minutes_late` is the plan's own minutes so weighed, the gap between them as
+    the description says; the plain keys as before. Waiters dearer (integer and not), cheaper."""
+    base = tiny_day(seed, count=6, waiters=True)
+    for lateness, waiter in ((10, 30), (10, 25), (20, 10)):
+        req = _weighed(base, lateness, waiter)
+        plan = make_plan(req, "cpsat")
+        assert_valid(req, plan)
+        problem = compile_request(req).problem
+        left = {u.booking for u in plan.unassigned}
+        weight = sum(b.priority for b in req.bookings if b.id not in left)
+        k = plan.kpis
+        late, waiting = k.total_lateness_minutes, k.waiter_lateness_minutes
+        minutes, floor, gap = (
+            plan.weighted_minutes_late,
+            plan.weighted_lateness_floor,
+            plan.weighted_lateness_gap,
+        )
+        assert (
+            minutes is not None and floor is not None and gap is not None and plan.lateness_bound is not None
+        )
+        assert minutes == pytest.approx(late - waiting + waiter / lateness * waiting, abs=1e-3)
+        assert lateness * floor <= _least_weighted(problem, weight) + 1e-6, (lateness, waiter)
+        assert floor <= minutes + 1e-9
+        assert lateness * floor >= min(lateness, waiter) * plan.lateness_bound - 1e-6
+        assert gap == pytest.approx((minutes - floor) / minutes if minutes else 0.0, abs=1e-5)
+        assert plan.lateness_gap == (round(max(0.0, (late - plan.lateness_bound) / late), 6) if late else 0.0)
+        if waiter >= lateness and not waiting:  # the waiters' floor is then 0 too: the plain floor
+            assert gap == pytest.approx(plan.lateness_gap, abs=1e-5)
+
+
+def test_no_weighted_lateness_without_a_floor_or_a_drop_off_minute_to_count_in() -> None:
+    """The greedy planner proves no floor, and a request weighing drop-off minutes at 0 has no unit
+    to count waiters' minutes in: the weighted keys are null there (and in the JSON)."""
+    req = tiny_day(2, count=6, waiters=True)
+    greedy = make_plan(req, "greedy")
+    assert greedy.weighted_lateness_gap is None and greedy.weighted_lateness_floor is None
+    free = make_plan(_weighed(req, 0, 30, limit=5), "cpsat")
+    assert free.lateness_gap is not None and free.weighted_lateness_gap is None
+    assert '"weighted_lateness_gap":null' in free.model_dump_json()
+    priced = make_plan(req, "cpsat")
+    assert '"weighted_lateness_gap":' in priced.model_dump_json() and priced.weighted_lateness_gap is not None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_warm_starts_weighted_relaxation_raises_the_weighted_floor_and_stays_proven(seed: int) -> None:
+    """Where the warm start solved the relaxation at the objective's weights (days above
+    `SMALL_JOBS`), `add_bounds` takes its floor for a plan placing as much as it was solved for:
+    never below it, never above the least weighted lateness (enumeration on a tiny day)."""
+    from scheduler.optimise import add_bounds
+    from solver.bounds_time import time_indexed_relaxation
+
+    problem = compile_request(tiny_day(seed, count=6, waiters=True)).problem
+    plan = dispatch(problem)
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in plan.unplaced)
+    relaxation = time_indexed_relaxation(problem, weight, weighted=True)
+    add_bounds(problem, plan, True, weighted=relaxation)
+    assert plan.weighted_lateness_bound is not None
+    assert relaxation.weighted_bound <= plan.weighted_lateness_bound <= _least_weighted(problem, weight)
+    lighter = time_indexed_relaxation(problem, weight + 1, weighted=True)  # solved for more: not this plan's
+    again = dispatch(problem)
+    add_bounds(problem, again, True)
+    alone = again.weighted_lateness_bound
+    add_bounds(problem, again, True, weighted=lighter)
+    assert again.weighted_lateness_bound == alone

@@ -318,3 +318,43 @@ def test_the_weighted_relaxation_serves_a_request_weighing_drop_off_minutes_at_z
     assert relaxation.bound == 0  # weighted: no floor claimed
     assert relaxation.starts[(1, 0)] == [(0, pytest.approx(1.0))]
     assert min(start for start, _ in relaxation.starts[(0, 0)]) >= 60
+
+
+def _least_weighted_by_weight(problem: DayProblem) -> dict[int, float]:
+    """Least of the objective's lateness terms of any subset weighing exactly W (enumeration)."""
+    least: dict[int, float] = {}
+    for size in range(len(problem.jobs) + 1):
+        for subset in itertools.combinations(range(len(problem.jobs)), size):
+            late = least_lateness(problem, subset, problem.weights)
+            if math.isfinite(late):
+                weight = sum(problem.jobs[j].priority for j in subset)
+                least[weight] = min(least.get(weight, math.inf), late)
+    return least
+
+
+WEIGHINGS = [(10, 30), (10, 25), (20, 10), (0, 30), (7, 7)]
+
+
+@pytest.mark.parametrize("grid", [1, 5])
+@pytest.mark.parametrize("seed", range(6))
+def test_the_weighted_floor_never_passes_the_least_weighted_lateness_by_enumeration(
+    seed: int, grid: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The weighted relaxation's floor on the objective's lateness terms (`weighted_bound`, what the
+    plan's `weighted_lateness_floor` takes from the warm start) is at most the least weighted
+    lateness of any subset weighing at least W, for every W of a tiny day with waiters, whatever
+    the weights (waiters dearer, cheaper, drop-offs free, the same); and it is not vacuous."""
+    monkeypatch.setattr(bounds_time, "GRIDS", (grid,))
+    request = tiny_day(seed, count=6, waiters=True)
+    above = 0
+    for lateness, waiter in WEIGHINGS:
+        weights = request.options.weights.model_copy(update={"lateness": lateness, "waiter_lateness": waiter})
+        options = request.options.model_copy(update={"weights": weights})
+        problem = compile_request(request.model_copy(update={"options": options})).problem
+        least = _least_weighted_by_weight(problem)
+        for weight in range(max(least) + 1):
+            best = min(v for u, v in least.items() if u >= weight)
+            floor = bounds_time.time_indexed_relaxation(problem, weight, weighted=True).weighted_bound
+            assert floor <= best, (lateness, waiter, weight, floor, best)
+            above += floor > 0
+    assert above > 0
