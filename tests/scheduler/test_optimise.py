@@ -455,3 +455,63 @@ def test_the_warm_starts_weighted_relaxation_raises_the_weighted_floor_and_stays
     alone = again.weighted_lateness_bound
     add_bounds(problem, again, True, weighted=lighter)
     assert again.weighted_lateness_bound == alone
+
+
+def test_the_words_say_the_weighted_lateness_gap_with_the_plain_one_beside_it() -> None:
+    """Where waiters' minutes weigh more and the two gaps read differently, the words give the gap
+    on the lateness the plan optimises, the weighing and the plain gap (en and zh; all placed or
+    not, proven or not); where they read the same, or the plan is optimal, the words as before."""
+    from scheduler.i18n import Translator
+
+    zh = Translator("zh_CN")
+    made = make_plan(tiny_day(1, count=7), "cpsat")
+    kpis = made.kpis.model_copy(
+        update={
+            "placed": made.kpis.bookings,
+            "late": 3,
+            "total_lateness_minutes": 209,
+            "waiter_lateness_minutes": 162,
+        }
+    )
+    plan = made.model_copy(
+        update={
+            "status": "feasible",
+            "kpis": kpis,
+            "lateness_gap": 0.23,
+            "weighted_minutes_late": 533.0,
+            "weighted_lateness_floor": 486.0,
+            "weighted_lateness_gap": 0.088,
+        }
+    )
+    weighing = "(waiters' minutes weighed 3×; 23% in plain minutes)"
+    assert plan_quality_words(plan).endswith(f"· lateness within 9% of the best possible {weighing}")
+    assert plan_quality_words(plan, zh).endswith(
+        "· 延误与最优相差不超过 9%（等候客户每分钟延误按 3 倍计；不加权时为 23%）"
+    )
+    short = plan.model_copy(
+        update={
+            "kpis": kpis.model_copy(update={"placed": kpis.bookings - 1}),
+            "placement_bound": kpis.bookings,
+        }
+    )
+    placed = kpis.bookings - 1
+    assert plan_quality_words(short).endswith(
+        f"· lateness within 9% of the least for {placed} placed {weighing}"
+    )
+    assert plan_quality_words(short, zh).endswith(
+        f"· 排入 {placed} 个时延误与最少相差不超过 9%（等候客户每分钟延误按 3 倍计；不加权时为 23%）"
+    )
+    half = plan.model_copy(update={"weighted_minutes_late": 47 + 2.5 * 162})
+    assert "(waiters' minutes weighed 2.5×; 23% in plain minutes)" in plan_quality_words(half)
+    proven = plan.model_copy(update={"weighted_lateness_gap": 0.0, "weighted_lateness_floor": 533.0})
+    assert plan_quality_words(proven).endswith(f"· proven the best possible {weighing}")
+    # The same figure either way, no waiters' minutes, no weighted gap, or optimal: as before.
+    same = plan.model_copy(update={"weighted_lateness_gap": 0.057, "lateness_gap": 0.057})
+    assert plan_quality_words(same).endswith("· within 6% of the best possible")
+    drop_offs = plan.model_copy(update={"kpis": kpis.model_copy(update={"waiter_lateness_minutes": 0})})
+    assert plan_quality_words(drop_offs).endswith("· within 23% of the best possible")
+    unweighed = plan.model_copy(update={"weighted_lateness_gap": None, "weighted_minutes_late": None})
+    assert plan_quality_words(unweighed).endswith("· within 23% of the best possible")
+    assert plan_quality_words(plan.model_copy(update={"status": "optimal"})).endswith(
+        "· proven the best possible"
+    )
