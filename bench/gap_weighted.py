@@ -99,6 +99,8 @@ def product(instance: Instance, limit: float) -> dict[str, Any]:
     """The product's plan (net off), validated, measured."""
     import scheduler.optimise as optimise
     from scheduler.compiler import compile_request
+    from scheduler.i18n import Translator
+    from scheduler.kpis import plan_quality_words
     from scheduler.planning import to_plan
     from scheduler.validator import validate_plan
 
@@ -129,6 +131,8 @@ def product(instance: Instance, limit: float) -> dict[str, Any]:
         product_weighted_gap=plan.weighted_lateness_gap,
         product_objective_gap=plan.gap,
         bounds_cpu_s=round(bounds_cpu[0], 2),
+        words=plan_quality_words(plan),
+        words_zh=plan_quality_words(plan, Translator("zh_CN")),
         bench_weighted=row["weighted"] / unit,
         bench_weighted_floor=row["weighted_floor"] / unit,
         valid=not validate_plan(request, plan),
