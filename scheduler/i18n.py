@@ -275,6 +275,13 @@ VERBATIM = frozenset(
     }
 )
 
+#: The VERBATIM placeholders that hold a name (an operation's), read as the workshop names it in the
+#: reader's language (`Names.things`); the others hold ids (a bay, a booking, a technician, a column)
+#: and stay as given even where an id equals some thing's English name (review-s28: a technician
+#: named "P01" made "bay P01" read "工位李工"). "operation" holds an index in some templates
+#: ("booking B1 operation 2"): a number stays as given.
+NAMED = frozenset({"name", "operation", "operation_names"})
+
 #: What a list of filled-in parts is joined with (`N_` so that each language says how it joins them).
 LIST = N_("; ")
 
@@ -465,15 +472,16 @@ def _part(locale: str, name: str, value: str, depth: int, names: Names = NO_NAME
     if name == "pool" and (pool := POOL.fullmatch(value)) is not None:  # "maintenance:2": 保养:2
         skill = pool.group(1)
         return f"{labels.get(skill) or translations(locale).gettext(skill)}:{pool.group(2)}"
-    things = names.thing_of
+    things = names.thing_of if name in NAMED else {}
+
+    def given(part: str) -> str:  # a VERBATIM part: an id as given, a name as the workshop gives it
+        return part if name == "operation" and part.isdigit() else things.get(part, part)
+
     items = _items(value, COMMA) if name in ENUMERATED else None
     if items is None:
-        return things.get(value, value) if name in VERBATIM else _phrase(locale, value, depth + 1, names)
+        return given(value) if name in VERBATIM else _phrase(locale, value, depth + 1, names)
     series = translations(locale).gettext(SERIES)
-    read = [
-        things.get(item, item) if name in VERBATIM else _phrase(locale, item, depth + 1, names)
-        for item in items
-    ]
+    read = [given(item) if name in VERBATIM else _phrase(locale, item, depth + 1, names) for item in items]
     joined = read[0]
     for item in read[1:]:
         joined = series % {"items": joined, "item": item}

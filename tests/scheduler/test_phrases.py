@@ -246,3 +246,16 @@ def test_english_sentences_keep_the_identifiers_and_english_names() -> None:
     text = "booking B1 operation 1 (first service)"
     assert en.phrase(text) == text
     assert en.label("ev") == "ev" and Translator("zh-CN").label("paint") == "喷漆"
+
+
+def test_an_id_equal_to_a_things_english_name_stays_the_id() -> None:
+    """review-s28: the workshop's names were read into every placeholder that keeps its value as given
+    (VERBATIM), ids too: with a technician named "P01" (the paint bay's id) 李工, "bay P01" read
+    "工位李工", and booking "B7" read as the service "B7" named 保养. Only a placeholder that holds a
+    name (an operation's: `name`, `operation`, `operation_names`) is read as the workshop names it."""
+    zh = Translator("zh-CN").named(Names(things=name_map([("P01", "李工"), ("B7", "保养"), ("2", "二保")])))
+    assert zh.phrase("bay P01") == Translator("zh-CN").phrase("bay P01")
+    assert "李工" not in zh.phrase("bay P01")
+    assert zh.phrase("booking B7 operation 1 (P01)") == "预约 B7 的工序 1（李工）"
+    # an operation's index is no name either ("operation 2" is the third, not the one named "2")
+    assert zh.phrase("booking B7 operation 2 (P01)") == "预约 B7 的工序 2（李工）"
