@@ -134,6 +134,22 @@ def loan_cars_into(session: Session, workshop_id: str, date: dt.date, zone: Zone
     return found
 
 
+def at_risk_loan_cars_back_before(
+    session: Session, workshop_id: str, date: dt.date, zone: ZoneInfo
+) -> list[Booking]:
+    """The loan-car bookings at risk dropped off before `date`, with no work carried over to it,
+    whose promised pickup is before it (in `zone`): their work may overrun the promise into `date`
+    (`PlanningService._cars_out`). Same look-back as `loan_cars_into`; by drop-off."""
+    start = dt.datetime.combine(date, dt.time(0), tzinfo=zone)
+    found = [
+        booking
+        for row, promised in _from_earlier(session, workshop_id, date)
+        if promised <= start and (booking := booking_of(row)).loan_car and booking.at_risk
+    ]
+    found.sort(key=lambda b: (b.drop_off, b.id))
+    return found
+
+
 def _from_earlier(session: Session, workshop_id: str, date: dt.date) -> list[tuple[BookingRow, dt.datetime]]:
     """The bookings with a work day within PICKUP_LOOKBACK_DAYS before `date`, dropped off before
     it, with no work carried over to it, that have a promised pickup: each row with its promise."""
