@@ -781,9 +781,9 @@ class PlanningService:
         promise alone and lent the car again that morning)."""
         if workshop.loan_cars is None:
             return []
-        out = bookings_db.loan_cars_into(session, workshop.id, date, workshop.tz)
+        out, back = bookings_db.loan_cars_around(session, workshop.id, date, workshop.tz)
         start = dt.datetime.combine(date, dt.time(0), tzinfo=workshop.tz)
-        for b in bookings_db.at_risk_loan_cars_back_before(session, workshop.id, date, workshop.tz):
+        for b in back:
             until = self._day(session, workshop, b.drop_off.astimezone(workshop.tz).date()).loan_out_until(b)
             if until is not None and until > start:
                 out.append(b.model_copy(update={"promised": until}))
