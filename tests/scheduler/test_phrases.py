@@ -259,3 +259,27 @@ def test_an_id_equal_to_a_things_english_name_stays_the_id() -> None:
     assert zh.phrase("booking B7 operation 1 (P01)") == "预约 B7 的工序 1（李工）"
     # an operation's index is no name either ("operation 2" is the third, not the one named "2")
     assert zh.phrase("booking B7 operation 2 (P01)") == "预约 B7 的工序 2（李工）"
+
+
+def test_an_empty_kind_or_label_is_never_the_catalogs_header() -> None:
+    """review-s28: gettext("") is the catalog's header (Project-Id-Version: …): a "kinds" part with an
+    empty item ("/") and `label("")` read it into the sentence."""
+    zh = Translator("zh-CN")
+    assert "Project-Id-Version" not in zh.phrase("the workshop has no / bays (operation 'x')")
+    assert "Project-Id-Version" not in zh.named(_names()).phrase(
+        "the workshop has no ev/ bays (operation 'x')"
+    )
+    assert zh.label("") == "" and zh.named(_names()).label("") == ""
+
+
+def test_a_quoted_value_from_outside_reads_as_sent_and_an_empty_item_is_no_header() -> None:
+    """review-s28: `GET …/slots?service=a; ; b` in Chinese answered "未知的服务代码 'a；Project-Id-Version:
+    bayplan 0.1.0 …": the quoted value (a %r placeholder: an echo, an id) was read as a text, split
+    as a list, and its empty item read as gettext(""), the catalog's header."""
+    zh = Translator("zh-CN")
+    for sent in ("a; ; b", "x, , y"):
+        text = f"unknown service code {sent!r} (known: LUBE, MAINT)"
+        read = zh.phrase(text)
+        assert "Project-Id-Version" not in read, read
+        assert repr(sent) in read and read != text, read  # the sentence in Chinese, the value as sent
+    assert "Project-Id-Version" not in zh.phrase("a; ; b") and "Project-Id-Version" not in zh.phrase("x, , y")
