@@ -272,6 +272,7 @@ VERBATIM = frozenset(
         "clocked_by",
         "known",
         "column",
+        "join_known",  # the CSV columns an import expects: the header's words (review-s28)
     }
 )
 

@@ -283,3 +283,11 @@ def test_a_quoted_value_from_outside_reads_as_sent_and_an_empty_item_is_no_heade
         assert "Project-Id-Version" not in read, read
         assert repr(sent) in read and read != text, read  # the sentence in Chinese, the value as sent
     assert "Project-Id-Version" not in zh.phrase("a; ; b") and "Project-Id-Version" not in zh.phrase("x, , y")
+
+
+def test_the_csv_columns_a_refusal_expects_stay_the_columns_to_write() -> None:
+    """review-s28: a bookings import with an unknown column was told in Chinese to write
+    "服务项目，drop_off，等候客户，…": the column names read as words, which the header then refuses."""
+    read = Translator("zh-CN").phrase("unknown column; expected some of service, drop_off, waiter, customer")
+    assert "service, drop_off, waiter, customer" in read and "服务项目" not in read, read
+    assert read.startswith("未知的列"), read
