@@ -272,8 +272,16 @@ VERBATIM = frozenset(
         "clocked_by",
         "known",
         "column",
+        "join_known",  # the CSV columns an import expects: the header's words (review-s28)
     }
 )
+
+#: The VERBATIM placeholders that hold a name (an operation's), read as the workshop names it in the
+#: reader's language (`Names.things`); the others hold ids (a bay, a booking, a technician, a column)
+#: and stay as given even where an id equals some thing's English name (review-s28: a technician
+#: named "P01" made "bay P01" read "工位李工"). "operation" holds an index in some templates
+#: ("booking B1 operation 2"): a number stays as given.
+NAMED = frozenset({"name", "operation", "operation_names"})
 
 #: What a list of filled-in parts is joined with (`N_` so that each language says how it joins them).
 LIST = N_("; ")
@@ -410,6 +418,12 @@ def name_map(pairs: Iterable[tuple[str, str]]) -> NameMap:
     return tuple(sorted((k, v) for k, v in found.items() if v is not None))
 
 
+def _word(locale: str, ident: str) -> str:
+    """An identifier (a bay kind, a skill) as the catalog says it, else as given; an empty one
+    empty (gettext("") is the catalog's header)."""
+    return translations(locale).gettext(ident) if ident else ident
+
+
 def _phrase(locale: str, text: str, depth: int = 0, names: Names = NO_NAMES) -> str:
     """`Translator.phrase`."""
     if len(text) > REMEMBERED_LENGTH:
@@ -423,8 +437,10 @@ def _remembered(locale: str, text: str, depth: int, names: Names) -> str:
 
 
 def _translated(locale: str, text: str, depth: int, names: Names = NO_NAMES) -> str:
+    if not text:  # gettext("") is the catalog's header (review-s28: an empty list item read it)
+        return text
     exact = translations(locale).gettext(text)
-    if exact != text or depth > MAX_DEPTH or not text:
+    if exact != text or depth > MAX_DEPTH:
         return exact
     tag = TAG.match(text)
     if tag is not None:  # "[pinned] booking b1 …": the code as it is, the reason read
@@ -439,8 +455,15 @@ def _translated(locale: str, text: str, depth: int, names: Names = NO_NAMES) -> 
         return translations(locale).gettext(LIST).join(each)
     found = _by_template(locale, text)
     if found is not None:
-        _, msgstr, parts = found
-        values = {name: _part(locale, name, value, depth, names) for name, value in parts.items()}
+        template, msgstr, parts = found
+        # a quoted value (%(id)r) is an echo of what was sent or an id: as sent, not read as a text
+        # (review-s28: "'a; ; b'" was split as a list inside the Chinese sentence)
+        values = {
+            name: value
+            if template.shapes.get(name) is _SHAPES["r"]
+            else _part(locale, name, value, depth, names)
+            for name, value in parts.items()
+        }
         return _fill_spaced(locale, msgstr, values)
     for separator in (LIST, COMMA):  # a list no template took: item by item
         items = listed if separator == LIST else _items(text, COMMA)
@@ -459,21 +482,22 @@ def _part(locale: str, name: str, value: str, depth: int, names: Names = NO_NAME
     labels = names.label_of
     if name == "kinds":  # "general/express": each kind as the workshop or the catalog says it
         kinds = value.split(KIND_SEPARATOR)
-        return KIND_SEPARATOR.join(labels.get(k) or translations(locale).gettext(k) for k in kinds)
+        return KIND_SEPARATOR.join(labels.get(k) or _word(locale, k) for k in kinds)
     if name in LABELLED and value in labels:
         return labels[value]
     if name == "pool" and (pool := POOL.fullmatch(value)) is not None:  # "maintenance:2": 保养:2
         skill = pool.group(1)
-        return f"{labels.get(skill) or translations(locale).gettext(skill)}:{pool.group(2)}"
-    things = names.thing_of
+        return f"{labels.get(skill) or _word(locale, skill)}:{pool.group(2)}"
+    things = names.thing_of if name in NAMED else {}
+
+    def given(part: str) -> str:  # a VERBATIM part: an id as given, a name as the workshop gives it
+        return part if name == "operation" and part.isdigit() else things.get(part, part)
+
     items = _items(value, COMMA) if name in ENUMERATED else None
     if items is None:
-        return things.get(value, value) if name in VERBATIM else _phrase(locale, value, depth + 1, names)
+        return given(value) if name in VERBATIM else _phrase(locale, value, depth + 1, names)
     series = translations(locale).gettext(SERIES)
-    read = [
-        things.get(item, item) if name in VERBATIM else _phrase(locale, item, depth + 1, names)
-        for item in items
-    ]
+    read = [given(item) if name in VERBATIM else _phrase(locale, item, depth + 1, names) for item in items]
     joined = read[0]
     for item in read[1:]:
         joined = series % {"items": joined, "item": item}
@@ -538,7 +562,7 @@ class Translator:
     def label(self, ident: str) -> str:
         """A bay kind or skill as this reader reads it: the workshop's display name for it, else
         the catalog's word (the five built-in kinds, the known skills), else the identifier."""
-        return self.names.label_of.get(ident) or self._t.gettext(ident)
+        return self.names.label_of.get(ident) or _word(self.locale, ident)
 
     def raw_gettext(self, message: str) -> str:
         return self._t.gettext(message)

@@ -773,15 +773,24 @@ class PlanningService:
             days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
             return workshop, [day_load(self._day(session, workshop, d)) for d in days]
 
-    @staticmethod
     def _cars_out(
-        session: Session, workshop: Workshop, date: dt.date
+        self, session: Session, workshop: Workshop, date: dt.date
     ) -> list[tuple[Booking, list[Assignment]]]:
         """The loan cars of earlier days still out on `date`, as its held shares
-        (scheduler.multiday.out_shares); none where the workshop does not count its loan cars."""
+        (scheduler.multiday.out_shares); none where the workshop does not count its loan cars. A
+        car at risk whose work overruns its promise into `date` is out as its drop-off day counts
+        it (`FrontDesk.loan_spans`): its promise read as that (review-s28: the day read the stored
+        promise alone and lent the car again that morning)."""
         if workshop.loan_cars is None:
             return []
-        return multiday.out_shares(bookings_db.loan_cars_into(session, workshop.id, date, workshop.tz))
+        out, back = bookings_db.loan_cars_around(session, workshop.id, date, workshop.tz)
+        start = dt.datetime.combine(date, dt.time(0), tzinfo=workshop.tz)
+        for b in back:
+            until = self._day(session, workshop, b.drop_off.astimezone(workshop.tz).date()).loan_out_until(b)
+            if until is not None and until > start:
+                out.append(b.model_copy(update={"promised": until}))
+        out.sort(key=lambda b: (b.drop_off, b.id))
+        return multiday.out_shares(out)
 
     def _day_offers(
         self,

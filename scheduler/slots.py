@@ -360,15 +360,20 @@ class DayBook:
         return job.due is None or self._earliest_end(job) <= job.due
 
     @staticmethod
-    def _earliest_end(job: JobData) -> int:
+    def _earliest_end(job: JobData, late_parts: tuple[int, int] | None = None) -> int:
         """The earliest `job`'s work can end: from its release, each operation at its shortest and
-        no sooner than its parts are in (a lower bound, room or not)."""
+        no sooner than its parts are in (a lower bound, room or not). `late_parts` (the day's end,
+        the minute parts due after it are in): an operation released at the day's end, the clamp of
+        such parts (`compiler.parts_release`), released when they are in instead."""
         end = job.release
         for op in job.operations:
             if op.pin is not None:
                 end = max(end, op.pin.end)
                 continue
-            end = max(end, op.release) + min(op.durations, default=0)
+            release = op.release
+            if late_parts is not None and release >= late_parts[0]:
+                release = max(release, late_parts[1])
+            end = max(end, release) + min(op.durations, default=0)
         return end
 
     def try_insert(self, booking: Booking) -> Offer | None:
@@ -666,10 +671,26 @@ class DayBook:
                 job = self._job(b)[0]
             except InputError:  # what put it at risk (a workshop change) makes it no booking now
                 continue
-            end = self._earliest_end(job)
+            # parts due after the day: the work ends after they are in, not at the day's end plus
+            # its length (review-s28: the car was counted back the next morning before its parts)
+            eta = None if b.parts_eta is None else self.clock.minutes(b.parts_eta, round_up=True)
+            late = (self.clock.horizon, eta) if eta is not None and eta > self.clock.horizon else None
+            end = self._earliest_end(job, late)
             if end + self.rules.promise_buffer_minutes > self.clock.minutes(b.promised):
                 out[b.id] = end
         return out
+
+    def loan_out_until(self, booking: Booking) -> dt.datetime | None:
+        """Until when `booking`, at risk and dropped off on this day, keeps its loan car past its
+        promise (`_overruns`, `FrontDesk.loan_spans`): the promise its earliest end would earn
+        (`loan_promise`), and never before that end and the buffer (an end after the day, parts due
+        later: the day's model promises the next handover day's first, which may be before it); a
+        lower bound. None where its work does not overrun its promise."""
+        ready = self._overruns().get(booking.id)
+        if ready is None:
+            return None
+        late = self.desk.loan_promise(booking).promise(ready)
+        return self.clock.at(max(ready + self.rules.promise_buffer_minutes, late or 0))
 
     def allowed(self, booking: Booking, offer: Offer) -> bool:
         """The capacity rules (advisors, waiters per slot, walk-in holdback, loan cars) on top of a fit."""

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 
 from api.auth import BookingKey, BookingsReadKey
 from api.deps import BookingNowQuery, ServiceDep
@@ -18,6 +19,32 @@ from scheduler.contract import STORED_CONTEXT, Booking, Day
 from scheduler.desk_checks import revision
 
 router = APIRouter(prefix="/v1/workshops", tags=["bookings"], route_class=BodyRoute)
+
+MAX_IF_MATCH = 1000
+"""If-Match's longest value, its field lines together."""
+
+
+def if_match_of(request: Request, first: str | None) -> str | None:
+    """If-Match's tags: HTTP lets a list be sent as several field lines, one list together (RFC 9110
+    5.3), so every line is read (review-s28: the first alone was, as FastAPI's header parameter reads
+    it); together bounded as one line is (422 at ["header", "if-match"])."""
+    lines = request.headers.getlist("if-match")
+    if len(lines) <= 1:
+        return first
+    joined = ", ".join(lines)
+    if len(joined) > MAX_IF_MATCH:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "string_too_long",
+                    "loc": ("header", "if-match"),
+                    "msg": f"String should have at most {MAX_IF_MATCH} characters",
+                    "input": joined,
+                    "ctx": {"max_length": MAX_IF_MATCH},
+                }
+            ]
+        )
+    return joined
 
 
 @router.post(
@@ -132,7 +159,7 @@ def change_booking(
     if_match: Annotated[
         str | None,
         Header(
-            max_length=1000,
+            max_length=MAX_IF_MATCH,
             description="the booking's `ETag` as read (or a list of tags, or `*`): the change is"
             " applied only while the booking is still that revision, else 412",
         ),
@@ -142,7 +169,12 @@ def change_booking(
     changes = body.model_dump(exclude_unset=True, exclude={"force"})
     with located("body", body.model_fields_set):  # a field it sent: ["body", "drop_off"]
         changed = service.change(
-            workshop_id, booking_id, changes, force=body.force, now=now, if_match=if_match
+            workshop_id,
+            booking_id,
+            changes,
+            force=body.force,
+            now=now,
+            if_match=if_match_of(request, if_match),
         )
     response.headers["ETag"] = revision(changed)
     return booking_in_words(changed, workshop_translator(request))
@@ -164,6 +196,7 @@ def change_booking(
     },
 )
 def cancel_booking(
+    request: Request,
     workshop_id: str,
     booking_id: str,
     service: ServiceDep,
@@ -171,13 +204,13 @@ def cancel_booking(
     if_match: Annotated[
         str | None,
         Header(
-            max_length=1000,
+            max_length=MAX_IF_MATCH,
             description="the booking's `ETag` as read (or a list of tags, or `*`): the booking is"
             " cancelled only while it is still that revision, else 412",
         ),
     ] = None,
 ) -> Response:
-    service.cancel(workshop_id, booking_id, if_match=if_match)
+    service.cancel(workshop_id, booking_id, if_match=if_match_of(request, if_match))
     return Response(status_code=204)
 
 

@@ -134,6 +134,26 @@ def loan_cars_into(session: Session, workshop_id: str, date: dt.date, zone: Zone
     return found
 
 
+def loan_cars_around(
+    session: Session, workshop_id: str, date: dt.date, zone: ZoneInfo
+) -> tuple[list[Booking], list[Booking]]:
+    """`loan_cars_into`'s bookings, and in one read the loan-car bookings at risk of earlier days
+    whose promised pickup is before `date`: their work may overrun the promise into it
+    (`PlanningService._cars_out`); each by drop-off."""
+    start = dt.datetime.combine(date, dt.time(0), tzinfo=zone)
+    into: list[Booking] = []
+    back: list[Booking] = []
+    for row, promised in _from_earlier(session, workshop_id, date):
+        if promised > start:
+            if (booking := booking_of(row)).loan_car:
+                into.append(booking)
+        elif '"at_risk":true' in row.body and (booking := booking_of(row)).loan_car and booking.at_risk:
+            back.append(booking)  # (its stored JSON looked at first: most bookings are not at risk)
+    into.sort(key=lambda b: (b.drop_off, b.id))
+    back.sort(key=lambda b: (b.drop_off, b.id))
+    return into, back
+
+
 def _from_earlier(session: Session, workshop_id: str, date: dt.date) -> list[tuple[BookingRow, dt.datetime]]:
     """The bookings with a work day within PICKUP_LOOKBACK_DAYS before `date`, dropped off before
     it, with no work carried over to it, that have a promised pickup: each row with its promise."""

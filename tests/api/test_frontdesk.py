@@ -859,3 +859,34 @@ def test_a_loan_car_kept_at_risk_by_a_forced_parts_eta_is_not_lent_across_its_ov
     assert post.status_code == 409 and "no loan car free until 17:30" in post.text, post.text
     plain = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("15:30")})
     assert plain.status_code == 201, plain.text  # no car asked: the at-risk booking holds no room
+
+
+def test_a_loan_car_kept_at_risk_into_the_next_day_is_not_lent_that_morning(client: TestClient) -> None:
+    """review-s28: PARTS dropped off 08:00 with the only loan car, promised 15:30, its parts ETA
+    forced to the next morning 08:00 (at risk, the promise standing): its work cannot end before the
+    next day, so its customer keeps the car into it. The drop-off day counted the car out (desk16-s28)
+    but the next day read the stored promise alone and lent the car again at 08:00 (a 201)."""
+    ws = tiny_workshop(closing="17:00", shift_end="17:00")
+    check = {"name": "check", "minutes": 30, "skill": "maintenance", "bay_kinds": ["general"]}
+    parts = {
+        "code": "PARTS",
+        "name": "Parts",
+        "operations": [check, {**check, "name": "fit", "needs_parts": True}],
+    }
+    data = ws.model_dump()
+    data["services"].append(parts)
+    put_workshop(client, Workshop.model_validate({**data, "loan_cars": 1}))
+    made = client.post(BOOKINGS, json={"service": "PARTS", "drop_off": _at("08:00"), "loan_car": True})
+    assert made.status_code == 201 and made.json()["promised"] == _at("15:30"), made.text
+    following = (dt.date.fromisoformat(DATE) + dt.timedelta(days=1)).isoformat()
+    morning = f"{following}T08:00:00+08:00"
+    params = {"service": "MAINT", "date": following, "loan_car": "true"}
+    assert morning in [s["drop_off"] for s in client.get(SLOTS, params=params).json()["slots"]]
+    forced = client.patch(f"{BOOKINGS}/{made.json()['id']}", json={"parts_eta": morning, "force": True})
+    assert forced.status_code == 200 and forced.json()["at_risk"] is True, forced.text
+    offered = [s["drop_off"] for s in client.get(SLOTS, params=params).json()["slots"]]
+    assert morning not in offered, offered
+    post = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": morning, "loan_car": True})
+    assert post.status_code == 409, post.text
+    plain = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": morning})
+    assert plain.status_code == 201, plain.text  # no car asked: as before

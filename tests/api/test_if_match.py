@@ -158,3 +158,24 @@ def test_a_cancel_without_if_match_or_with_any_is_as_before(client: TestClient) 
     too_long = client.delete(f"{W}/bookings/{booking}", headers={"If-Match": "x" * 1001})
     assert too_long.status_code == 422, too_long.text
     assert too_long.json()["detail"][0]["loc"] == ["header", "if-match"], too_long.text  # as a PATCH's
+
+
+def test_if_match_sent_over_several_field_lines_is_one_list_for_patch_and_delete(client: TestClient) -> None:
+    """review-s28: HTTP lets a list be sent as several field lines, one list together (RFC 9110 5.3);
+    only the first line was read, so a tag on the second was a 412 for a PATCH and for a DELETE."""
+    booking, tag = _booked(client)
+    two = [("If-Match", '"x"'), ("If-Match", tag)]
+    changed = client.patch(f"{W}/bookings/{booking}", json={"plate": "M2"}, headers=two)
+    assert changed.status_code == 200, changed.text
+    stale = [("If-Match", '"x"'), ("If-Match", tag)]  # the tag before the change: no line names the current
+    assert client.delete(f"{W}/bookings/{booking}", headers=stale).status_code == 412
+    current = [("If-Match", '"x"'), ("If-Match", changed.headers["etag"])]
+    cancelled = client.delete(f"{W}/bookings/{booking}", headers=current)
+    assert cancelled.status_code == 204, cancelled.text
+    too_long = [("If-Match", '"' + "x" * 100 + '"')] * 12  # bounded together as one line is
+    made = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": _at("08:00")})
+    refused = client.patch(f"{W}/bookings/{made.json()['id']}", json={"plate": "Z"}, headers=too_long)
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["header", "if-match"]
+    zh = client.delete(f"{W}/bookings/{made.json()['id']}", headers=[*too_long, ("Accept-Language", "zh-CN")])
+    assert zh.status_code == 422 and "1000" in zh.json()["detail"][0]["msg"], zh.text
+    assert "should" not in zh.json()["detail"][0]["msg"], zh.text  # in Chinese, as a long line's

@@ -246,3 +246,48 @@ def test_english_sentences_keep_the_identifiers_and_english_names() -> None:
     text = "booking B1 operation 1 (first service)"
     assert en.phrase(text) == text
     assert en.label("ev") == "ev" and Translator("zh-CN").label("paint") == "喷漆"
+
+
+def test_an_id_equal_to_a_things_english_name_stays_the_id() -> None:
+    """review-s28: the workshop's names were read into every placeholder that keeps its value as given
+    (VERBATIM), ids too: with a technician named "P01" (the paint bay's id) 李工, "bay P01" read
+    "工位李工", and booking "B7" read as the service "B7" named 保养. Only a placeholder that holds a
+    name (an operation's: `name`, `operation`, `operation_names`) is read as the workshop names it."""
+    zh = Translator("zh-CN").named(Names(things=name_map([("P01", "李工"), ("B7", "保养"), ("2", "二保")])))
+    assert zh.phrase("bay P01") == Translator("zh-CN").phrase("bay P01")
+    assert "李工" not in zh.phrase("bay P01")
+    assert zh.phrase("booking B7 operation 1 (P01)") == "预约 B7 的工序 1（李工）"
+    # an operation's index is no name either ("operation 2" is the third, not the one named "2")
+    assert zh.phrase("booking B7 operation 2 (P01)") == "预约 B7 的工序 2（李工）"
+
+
+def test_an_empty_kind_or_label_is_never_the_catalogs_header() -> None:
+    """review-s28: gettext("") is the catalog's header (Project-Id-Version: …): a "kinds" part with an
+    empty item ("/") and `label("")` read it into the sentence."""
+    zh = Translator("zh-CN")
+    assert "Project-Id-Version" not in zh.phrase("the workshop has no / bays (operation 'x')")
+    assert "Project-Id-Version" not in zh.named(_names()).phrase(
+        "the workshop has no ev/ bays (operation 'x')"
+    )
+    assert zh.label("") == "" and zh.named(_names()).label("") == ""
+
+
+def test_a_quoted_value_from_outside_reads_as_sent_and_an_empty_item_is_no_header() -> None:
+    """review-s28: `GET …/slots?service=a; ; b` in Chinese answered "未知的服务代码 'a；Project-Id-Version:
+    bayplan 0.1.0 …": the quoted value (a %r placeholder: an echo, an id) was read as a text, split
+    as a list, and its empty item read as gettext(""), the catalog's header."""
+    zh = Translator("zh-CN")
+    for sent in ("a; ; b", "x, , y"):
+        text = f"unknown service code {sent!r} (known: LUBE, MAINT)"
+        read = zh.phrase(text)
+        assert "Project-Id-Version" not in read, read
+        assert repr(sent) in read and read != text, read  # the sentence in Chinese, the value as sent
+    assert "Project-Id-Version" not in zh.phrase("a; ; b") and "Project-Id-Version" not in zh.phrase("x, , y")
+
+
+def test_the_csv_columns_a_refusal_expects_stay_the_columns_to_write() -> None:
+    """review-s28: a bookings import with an unknown column was told in Chinese to write
+    "服务项目，drop_off，等候客户，…": the column names read as words, which the header then refuses."""
+    read = Translator("zh-CN").phrase("unknown column; expected some of service, drop_off, waiter, customer")
+    assert "service, drop_off, waiter, customer" in read and "服务项目" not in read, read
+    assert read.startswith("未知的列"), read
