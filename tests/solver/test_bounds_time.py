@@ -358,3 +358,23 @@ def test_the_weighted_floor_never_passes_the_least_weighted_lateness_by_enumerat
             assert floor <= best, (lateness, waiter, weight, floor, best)
             above += floor > 0
     assert above > 0
+
+
+@pytest.mark.parametrize(("lateness", "waiter"), [(10, 30), (30, 10)])
+def test_finished_work_counts_at_its_own_weight_in_the_weighted_floor(lateness: int, waiter: int) -> None:
+    """A waiter's finished work (pinned) ended 30 minutes past his promise: that lateness is a fact,
+    counted at the waiter's weight (the plain `fixed` would count it at 1, too little where waiters
+    weigh more and too much where they weigh less); the drop-off job's hour after it then ends at
+    150 at the earliest, 40 minutes past its promise: the least is 30 * waiter + 40 * lateness."""
+    done = OperationData(
+        bays=(0,), bay_costs=(0,), technicians=(0,), durations=(60,), pin=Placement(0, 0, 0, 90)
+    )
+    work = OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(60,))
+    problem = one_technician_day(
+        JobData(release=0, due=60, waiter=True, priority=1, operations=(done,)),
+        JobData(release=0, due=110, waiter=False, priority=1, operations=(work,)),
+        weights=ObjectiveWeights(lateness=lateness, waiter_lateness=waiter),
+    )
+    floor = bounds_time.time_indexed_relaxation(problem, 2, weighted=True).weighted_bound
+    least = 30 * waiter + 40 * lateness  # the drop-off job starts at 90 at the earliest: ends 150
+    assert 30 * waiter <= floor <= least, (floor, least)
