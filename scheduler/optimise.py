@@ -282,7 +282,7 @@ def warm_start(
 RULES_SHARE = 0.3
 """At most this share of the limit goes to the rules family (counted). Every rule runs on the days
 of the benchmark (dealer-2011 to the 330-booking day: under 0.1 s each); a 1,000-booking day at a
-10 s limit runs the first six (fcfs first), at 60 s all of them."""
+10 s limit runs the first six of `dispatch.BUDGET_ORDER` (fcfs first), at 60 s all of them."""
 
 OTHER_SECONDS = 1.2e-5
 """Counted cost, per operation and resource, of the work around the search in one request:

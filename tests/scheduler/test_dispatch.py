@@ -104,3 +104,26 @@ def test_where_placements_are_not_settled_the_warm_start_is_the_best_rules(
     assert (bounded.placements, bounded.unplaced) == (alone.placements, alone.unplaced)
     monkeypatch.setattr(dispatch_module, "PLACEMENT_PROBE", 0)  # swaps would find it on so small a day
     assert multi_start(_scarce_skill_day(), 1, most=7).objective == 0
+
+
+def test_a_limit_short_of_the_family_takes_the_unlike_rules_before_the_fcfs_variants(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A huge day's limit pays for only some rules (`optimise.family_rules`): they are the first of
+    `BUDGET_ORDER` (the baseline, then waiters first, ...), not the first of `RULES`, whose first
+    five differ from fcfs only in ties (on the 1,000-booking day `waiters-first`, seventh there,
+    placed two more than bayplan's 10 s plan: bench/RESULTS-seeds15-s28.md)."""
+    assert sorted(dispatch_module.BUDGET_ORDER) == sorted(RULES)
+    assert dispatch_module.BUDGET_ORDER[0] == "fcfs"
+    tried: list[str] = []
+
+    def recording(problem: DayProblem, rule: str) -> list[int]:
+        tried.append(rule)
+        return rule_order(problem, rule)
+
+    monkeypatch.setattr(dispatch_module, "rule_order", recording)
+    multi_start(_scarce_skill_day(), 0, promote=False, rules=3)
+    assert sorted(tried) == sorted(["fcfs", "waiters-first", "fcfs-shortest"])
+    tried.clear()
+    multi_start(_scarce_skill_day(), 0, promote=False)
+    assert tried == list(RULES)
