@@ -26,6 +26,8 @@ from pydantic import (
     Field,
     StrictBool,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
     model_validator,
 )
@@ -919,9 +921,19 @@ class Overrun(OperationRef):
     expected_end: Moment
 
 
+def _plan_from_outside(value: object, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Plan:
+    """A plan read from outside (a file, a body) has its texts checked (`NO_CONTROL`), naming the
+    field ("plan.unassigned.0.reason"); one bayplan made (a `Plan`, a stored day's) is taken as it
+    is: its reasons may name a workshop's names as they were stored, before the rule."""
+    if not isinstance(value, Plan):
+        _PlanTexts.model_validate(value, context=info.context)
+    plan: Plan = handler(value)
+    return plan
+
+
 class ReplanRequest(_Model):
     request: PlanRequest = Field(description="the request the current plan was made from")
-    plan: Plan = Field(description="the current plan")
+    plan: Annotated[Plan, WrapValidator(_plan_from_outside)] = Field(description="the current plan")
     now: Moment
     started: list[OperationEvent] = Field(default_factory=list)
     finished: list[OperationEvent] = Field(default_factory=list)
@@ -942,6 +954,26 @@ class Change(_Model):
 
 
 Plan.model_rebuild()
+
+
+class _UnassignedText(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    reason: Annotated[str, NO_CONTROL] = ""
+
+
+class _ChangeText(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    summary: Annotated[str, NO_CONTROL] = ""
+
+
+class _PlanTexts(BaseModel):
+    """The texts bayplan writes into a plan, in a plan sent back in (a re-plan's current plan):
+    there they are texts from outside, held to their rule. The rest of the plan is `Plan`'s."""
+
+    model_config = ConfigDict(extra="ignore")
+    planner: Annotated[str, NO_CONTROL] = ""
+    unassigned: list[_UnassignedText] = Field(default_factory=list)
+    changes: list[_ChangeText] | None = None
 
 
 class ReplanResult(_Model):
