@@ -400,7 +400,15 @@ def _clocked_work_in_turn(bookings: list[Booking], done: set[tuple[str, int]]) -
             for key, p in sorted(pins.items(), key=lambda kp: (kp[1].start, kp[1].end or kp[1].start, kp[0])):
                 group = group_of(key, p)
                 last = before.get(group)
-                if last is not None and last[0] in done and last[1].end is not None and p.start < last[1].end:
+                # A bay is not clocked: two cars really in one bay at once (a start reported late)
+                # go to bays free then (`_clocked_work_apart`); only the minute a done job holds
+                # past its finish is waited out here.
+                within = group_of is not _bay_of or (last is not None and last[1].end is not None
+                                                     and last[1].end - p.start <= minute)  # fmt: skip
+                if (
+                    last is not None and last[0] in done and last[1].end is not None
+                    and p.start < last[1].end and within
+                ):  # fmt: skip
                     start = last[1].end
                     end = p.end if p.end is not None and p.end >= start + minute else start + minute
                     p = PinnedOperation(
