@@ -397,7 +397,11 @@ def _clocked_work_in_turn(bookings: list[Booking], done: set[tuple[str, int]]) -
         again = False
         for group_of in (_technician_of, _booking_of, _bay_of):
             before: dict[str, tuple[tuple[str, int], PinnedOperation]] = {}
-            for key, p in sorted(pins.items(), key=lambda kp: (kp[1].start, kp[1].end or kp[1].start, kp[0])):
+            # In a minute, done work before work still running (the clock took its finish first,
+            # and a job expected to take a minute ties with it: clockseq-s28).
+            for key, p in sorted(
+                pins.items(), key=lambda kp: (kp[1].start, kp[0] not in done, kp[1].end or kp[1].start, kp[0])
+            ):
                 group = group_of(key, p)
                 last = before.get(group)
                 # A bay is not clocked: two cars really in one bay at once (a start reported late)

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from scheduler.clock import FixedClock
-from scheduler.contract import Booking, Plan, Workshop
+from scheduler.contract import Booking, PinnedOperation, Plan, Workshop
+from scheduler.live_replan import _clocked_work_in_turn
 from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor, replan_moment
 from scheduler.slots import CapacityRules
@@ -286,3 +287,14 @@ def test_a_technician_who_paused_a_job_and_started_another_is_replanned(service:
     assert placed["b"][:2] == ("t", at("08:20"))
     with service.store.sessions() as session:
         assert plans_db.as_of_event(session, "tiny", DAY) == (True, 3)
+
+
+def test_done_work_goes_first_in_its_minute_when_the_next_job_is_expected_to_take_a_minute() -> None:
+    """z done at 08:41:00 (holding 08:41-08:42), and the technician's next job a started at 08:41:00
+    and expected to take a minute (learned from quick jobs before): both 08:41-08:42. Sorted by
+    booking, a came first, z did not push it, and every live re-plan of the day failed ("overlaps
+    pinned work"). Done work goes first in its minute."""
+    pin = PinnedOperation(operation=0, bay="G1", technician="t", start=at("08:41"), end=at("08:42"))
+    bookings = [Booking(id=b, service="MAINT", drop_off=at("08:00"), pinned=[pin]) for b in ("a", "z")]
+    moved = {b.id: (b.pinned[0].start, b.pinned[0].end) for b in _clocked_work_in_turn(bookings, {("z", 0)})}
+    assert moved == {"z": (at("08:41"), at("08:42")), "a": (at("08:42"), at("08:43"))}
