@@ -15,7 +15,8 @@ small-dealer, five bookings a day, then up to 12 steps in time order, each a sho
 Each event is re-planned inside its request (BAYPLAN_LIVE_REPLAN=sync); every error bayplan logs (a
 live re-plan that failed, the stored plan kept) is a finding, as is any 5xx. Derandomized (seeded
 from this file's source): compare runs of one copy of it.
-`PYTHONPATH=. python -m bench.clock_sequences_s28b [days]`."""
+`PYTHONPATH=. python -m bench.clock_sequences_s28b [days] [narrow]` (narrow: only the express lane
+and one general bay)."""
 
 from __future__ import annotations
 
@@ -77,12 +78,14 @@ class _Errors(logging.Handler):
         self.seen[re.sub(r"BK-\w+|\d", "#", record.getMessage())[:160]] += 1
 
 
-def main(days: int) -> int:
+def main(days: int, narrow: bool = False) -> int:
     errors = _Errors()
     logging.getLogger("bayplan").addHandler(errors)
     db = f"sqlite:///{Path(tempfile.mkdtemp(prefix='bayplan-sequences-')) / 's.db'}"
     client = TestClient(create_app(db, auth=False, clock=FixedClock(NOW)), raise_server_exceptions=False)
     ws = load_scenario("small-dealer").workshop
+    if narrow:  # the express lane and one general bay: cars follow each other in a bay
+        ws = ws.model_copy(update={"bays": [b for b in ws.bays if b.id in ("E01", "G01")]})
     breaks = {t.id: t.shift.breaks[-1] for t in ws.technicians if t.shift.breaks}
     put = client.put(f"/v1/workshops/{ws.id}", content=ws.model_dump_json(),
                      headers={"content-type": "application/json"})  # fmt: skip
@@ -277,4 +280,4 @@ def main(days: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 200))
+    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 200, "narrow" in sys.argv[2:]))
