@@ -207,6 +207,7 @@ def _replan(
             if track.state == "done":
                 done.add((bid, k))
         bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
+    bookings = _from_resume_past_other_work(bookings, state)
     bookings = _clocked_work_apart(workshop, _clocked_work_in_turn(bookings, done | ended))
     # Work clocked in the day's last minute holds it, to midnight; reported as ending a second
     # before, it is pinned the same (`PinnedOperation`: its first minute whole) and the re-plan's
@@ -366,6 +367,43 @@ def _left_for_other_work(state: DayState, key: tuple[str, int]) -> bool:
         other != key and op.technician == track.technician and op.last is not None and op.last > track.last
         for other, op in state.ops.items()
     )
+
+
+def _from_resume_past_other_work(bookings: list[Booking], state: DayState) -> list[Booking]:
+    """Work paused and resumed is pinned from its resume if other clocked work started on its
+    technician or in its bay while it was paused: a pin is one stretch, and from its first start it
+    ran through that work, and every live re-plan of the day failed (clockseq-s28). What it worked
+    before is already counted in its expected end."""
+    pins = [(b.id, p) for b in bookings for p in b.pinned]
+    late: dict[tuple[str, int], dt.datetime] = {}
+    for bid, p in pins:
+        track = state.ops.get((bid, p.operation))
+        if track is None or track.resumed is None or track.actual_start is None:
+            continue
+        between = track.actual_start, track.resumed
+        if any(
+            (other, q.operation) != (bid, p.operation)
+            and (q.technician == p.technician or q.bay == p.bay)
+            and between[0] <= q.start < between[1]
+            for other, q in pins
+        ):
+            late[(bid, p.operation)] = track.resumed
+    if not late:
+        return bookings
+
+    def from_resume(bid: str, p: PinnedOperation) -> PinnedOperation:
+        start = PinnedOperation(operation=p.operation, bay=p.bay, technician=p.technician,
+                                start=late[(bid, p.operation)]).start  # fmt: skip
+        end = max(p.end or start, start + dt.timedelta(minutes=1))  # its minute at least, as a pin
+        return PinnedOperation(
+            operation=p.operation, bay=p.bay, technician=p.technician, start=start, end=end
+        )
+
+    return [
+        b.model_copy(update={"pinned": [from_resume(b.id, p) if (b.id, p.operation) in late else p
+                                        for p in b.pinned]})
+        for b in bookings
+    ]  # fmt: skip
 
 
 def _technician_of(key: tuple[str, int], pin: PinnedOperation) -> str:

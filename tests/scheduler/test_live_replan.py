@@ -298,3 +298,29 @@ def test_done_work_goes_first_in_its_minute_when_the_next_job_is_expected_to_tak
     bookings = [Booking(id=b, service="MAINT", drop_off=at("08:00"), pinned=[pin]) for b in ("a", "z")]
     moved = {b.id: (b.pinned[0].start, b.pinned[0].end) for b in _clocked_work_in_turn(bookings, {("z", 0)})}
     assert moved == {"z": (at("08:41"), at("08:42")), "a": (at("08:42"), at("08:43"))}
+
+
+def test_a_job_resumed_after_other_work_is_pinned_from_its_resume(service: PlanningService) -> None:
+    """t pauses a at 08:10, does b 08:20-08:40 and resumes a at 08:50. A pin is one stretch: a,
+    pinned from its first start, ran through b ("overlaps pinned work of a on technician t") and
+    every live re-plan failed. a is pinned from its resume; what it worked before is counted."""
+    ws = tiny_workshop(closing="17:00", shift_end="17:00")
+    second = ws.bays[0].model_copy(update={"id": "G2"})
+    service.put_workshop(ws.model_copy(update={"bays": [*ws.bays, second]}))
+    for name in ("a", "b"):
+        service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
+    floor = ShopFloor(service, background=False)
+    events = (("a", "start", "08:00"), ("a", "pause", "08:10"), ("b", "start", "08:20"),
+              ("b", "finish", "08:40"), ("a", "resume", "08:50"))  # fmt: skip
+    try:
+        for n, (booking, action, moment) in enumerate(events):
+            event = {"booking": booking, "operation": 0, "technician": "t", "action": action,
+                     "at": at(moment)}  # fmt: skip
+            floor.clock("tiny", event, f"key-{n}", None, at(moment))
+    finally:
+        floor.close()
+    live = service.stored_plan("tiny", DAY)
+    placed = {a.booking: (a.start, a.end) for a in live.assignments}
+    assert placed == {"a": (at("08:50"), at("09:40")), "b": (at("08:20"), at("08:40"))}  # 10 + 50 min
+    with service.store.sessions() as session:
+        assert plans_db.as_of_event(session, "tiny", DAY) == (True, 5)
