@@ -209,6 +209,7 @@ def _replan(
         bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
     bookings = _from_resume_past_other_work(bookings, state)
     bookings = _clocked_work_apart(workshop, _clocked_work_in_turn(bookings, done | ended))
+    bookings = _paused_out_of_the_bay(bookings, state, ended)  # where no other bay was free
     # Work clocked in the day's last minute holds it, to midnight; reported as ending a second
     # before, it is pinned the same (`PinnedOperation`: its first minute whole) and the re-plan's
     # moments stay on the day (else every live re-plan of the day failed, clockseq-s28).
@@ -367,6 +368,44 @@ def _left_for_other_work(state: DayState, key: tuple[str, int]) -> bool:
         other != key and op.technician == track.technician and op.last is not None and op.last > track.last
         for other, op in state.ops.items()
     )
+
+
+def _paused_out_of_the_bay(
+    bookings: list[Booking], state: DayState, ended: set[tuple[str, int]]
+) -> list[Booking]:
+    """Paused work whose bay (the plan's) another car was clocked into since the pause: that car is
+    in the bay, so the paused one was moved out of it (waiting for a part, say). Held as clocked, to
+    its pause, as when its technician went on to other work; planned again on resume. Projected
+    from now in the bay, it overlapped that car and every live re-plan of the day failed when no
+    other bay was free (clockseq-s28). After `_clocked_work_apart`: a car that could go to a free
+    bay went there."""
+    pins = [(b.id, p) for b in bookings for p in b.pinned]
+    out: dict[tuple[str, int], dt.datetime] = {}
+    for bid, p in pins:
+        key = (bid, p.operation)
+        track = state.ops.get(key)
+        if track is None or track.state != "paused" or track.last is None or key in ended:
+            continue
+        pause = track.last
+        since = [state.ops[(o, q.operation)].actual_start for o, q in pins
+                 if (o, q.operation) != key and q.bay == p.bay and (o, q.operation) in state.ops]  # fmt: skip
+        if any(start is not None and start >= pause for start in since):
+            out[key] = pause
+    if not out:
+        return bookings
+    minute = dt.timedelta(minutes=1)
+
+    def held(bid: str, p: PinnedOperation) -> PinnedOperation:
+        end = out[(bid, p.operation)]
+        return PinnedOperation(operation=p.operation, bay=p.bay, technician=p.technician, start=p.start,
+                               end=max(end, p.start + minute))  # fmt: skip
+
+    return [
+        b.model_copy(
+            update={"pinned": [held(b.id, p) if (b.id, p.operation) in out else p for p in b.pinned]}
+        )
+        for b in bookings
+    ]
 
 
 def _from_resume_past_other_work(bookings: list[Booking], state: DayState) -> list[Booking]:

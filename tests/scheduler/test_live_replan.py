@@ -324,3 +324,30 @@ def test_a_job_resumed_after_other_work_is_pinned_from_its_resume(service: Plann
     assert placed == {"a": (at("08:50"), at("09:40")), "b": (at("08:20"), at("08:40"))}  # 10 + 50 min
     with service.store.sessions() as session:
         assert plans_db.as_of_event(session, "tiny", DAY) == (True, 5)
+
+
+def test_a_paused_car_makes_way_for_the_next_car_clocked_into_its_bay(service: PlanningService) -> None:
+    """One bay: t pauses a at 08:10 (waiting for a part) and u starts b at 08:20 in that bay. The
+    paused car was projected from now in the bay, through b ("overlaps pinned work of a on bay
+    G1"), and every live re-plan failed: b is in the bay, so a was moved out. a is held as clocked,
+    to its pause, and planned again on resume."""
+    ws = tiny_workshop(closing="17:00", shift_end="17:00")
+    second = ws.technicians[0].model_copy(update={"id": "u", "name": "U"})
+    service.put_workshop(ws.model_copy(update={"technicians": [*ws.technicians, second]}))
+    for name in ("a", "b"):
+        service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
+    floor = ShopFloor(service, background=False)
+    events = (("a", "t", "start", "08:00"), ("a", "t", "pause", "08:10"), ("b", "u", "start", "08:20"))
+    try:
+        for n, (booking, technician, action, moment) in enumerate(events):
+            event = {"booking": booking, "operation": 0, "technician": technician, "action": action,
+                     "at": at(moment)}  # fmt: skip
+            floor.clock("tiny", event, f"key-{n}", None, at(moment))
+    finally:
+        floor.close()
+    live = service.stored_plan("tiny", DAY)
+    placed = {a.booking: (a.bay, a.start, a.end) for a in live.assignments}
+    assert placed["a"] == ("G1", at("08:00"), at("08:10"))
+    assert placed["b"][:2] == ("G1", at("08:20"))
+    with service.store.sessions() as session:
+        assert plans_db.as_of_event(session, "tiny", DAY) == (True, 3)
