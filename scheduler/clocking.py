@@ -160,6 +160,8 @@ class OpTrack:
     actual_start: dt.datetime | None = None
     actual_end: dt.datetime | None = None
     segment_start: dt.datetime | None = None
+    resumed: dt.datetime | None = None
+    """When its latest stretch began, if it was paused and resumed (kept once done)."""
     worked: dt.timedelta = dt.timedelta()
     last: dt.datetime | None = None
 
@@ -318,7 +320,7 @@ def apply(
                 % {"where": where, "state": state_word()}
             )
         free()
-        op.state, op.technician, op.segment_start = "in_progress", e.technician, e.at
+        op.state, op.technician, op.segment_start, op.resumed = "in_progress", e.technician, e.at, e.at
         state.busy[e.technician] = (e.booking, e.operation)
     else:  # finish
         if op.state == "not_started":

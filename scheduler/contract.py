@@ -26,6 +26,8 @@ from pydantic import (
     Field,
     StrictBool,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
     model_validator,
 )
@@ -65,14 +67,23 @@ replaced)."""
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def _no_control(value: str, info: ValidationInfo) -> str:
+def control_character(value: str) -> str | None:
+    """Why `value` breaks `NO_CONTROL`'s rule (None: it does not), for a text from outside read
+    without a model (a bookings file's idempotency_key column)."""
     found = _CONTROL.search(value)
-    if found is None or (info.context or {}).get(_STORED):
+    if found is None:
+        return None
+    return N_("must not contain a control character (tab, line break), got %(char)s at character %(at)s") % {
+        "char": f"U+{ord(found.group()):04X}",
+        "at": found.start() + 1,
+    }
+
+
+def _no_control(value: str, info: ValidationInfo) -> str:
+    why = None if (info.context or {}).get(_STORED) else control_character(value)
+    if why is None:
         return value
-    raise ValueError(
-        N_("must not contain a control character (tab, line break), got %(char)s at character %(at)s")
-        % {"char": f"U+{ord(found.group()):04X}", "at": found.start() + 1}
-    )
+    raise ValueError(why)
 
 
 def _a_name(value: str, info: ValidationInfo) -> str:
@@ -929,9 +940,19 @@ class Overrun(OperationRef):
     expected_end: Moment
 
 
+def _plan_from_outside(value: object, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Plan:
+    """A plan read from outside (a file, a body) has its texts checked (`NO_CONTROL`), naming the
+    field ("plan.unassigned.0.reason"); one bayplan made (a `Plan`, a stored day's) is taken as it
+    is: its reasons may name a workshop's names as they were stored, before the rule."""
+    if not isinstance(value, Plan):
+        _PlanTexts.model_validate(value, context=info.context)
+    plan: Plan = handler(value)
+    return plan
+
+
 class ReplanRequest(_Model):
     request: PlanRequest = Field(description="the request the current plan was made from")
-    plan: Plan = Field(description="the current plan")
+    plan: Annotated[Plan, WrapValidator(_plan_from_outside)] = Field(description="the current plan")
     now: Moment
     started: list[OperationEvent] = Field(default_factory=list)
     finished: list[OperationEvent] = Field(default_factory=list)
@@ -952,6 +973,26 @@ class Change(_Model):
 
 
 Plan.model_rebuild()
+
+
+class _UnassignedText(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    reason: Annotated[str, NO_CONTROL] = ""
+
+
+class _ChangeText(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    summary: Annotated[str, NO_CONTROL] = ""
+
+
+class _PlanTexts(BaseModel):
+    """The texts bayplan writes into a plan, in a plan sent back in (a re-plan's current plan):
+    there they are texts from outside, held to their rule. The rest of the plan is `Plan`'s."""
+
+    model_config = ConfigDict(extra="ignore")
+    planner: Annotated[str, NO_CONTROL] = ""
+    unassigned: list[_UnassignedText] = Field(default_factory=list)
+    changes: list[_ChangeText] | None = None
 
 
 class ReplanResult(_Model):

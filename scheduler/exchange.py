@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scheduler.contract import Assignment, Booking, Plan, Technician, Workshop
+from scheduler.contract import Assignment, Booking, Plan, Technician, Workshop, control_character
 from scheduler.errors import Conflict, InputError, NotFound
 from scheduler.i18n import DEFAULT, N_, normalise
 
@@ -258,6 +258,14 @@ def _value(column: str, text: str) -> object:
     return spreadsheet_text(text.strip())  # an identifier or a text, quoted by an export
 
 
+def _key_problem(key: str) -> str | None:
+    """Why a bookings file's idempotency key is refused (None: it is not)."""
+    if len(key) > MAX_IDEMPOTENCY_KEY:
+        most = MAX_IDEMPOTENCY_KEY
+        return N_("at most %(most)s characters, got %(count)s") % {"most": most, "count": len(key)}
+    return control_character(key)
+
+
 def _not_own(listing: str) -> InputError:
     """Why a row listed on the day from an earlier one (`LISTING_COLUMN`) is not booked again."""
     if listing in LISTINGS:
@@ -324,10 +332,10 @@ def read_booking_rows(text: str) -> list[BookingRow]:
             continue
         cells = dict(zip(header, row, strict=True))
         key = cells.pop(IDEMPOTENCY_COLUMN, "").strip() or None
-        if key is not None and (len(key) > MAX_IDEMPOTENCY_KEY or "\x00" in key):
-            why = "a NUL character" if "\x00" in key else f"{len(key)} characters"
-            problem = f"{IDEMPOTENCY_COLUMN}: at most {MAX_IDEMPOTENCY_KEY} characters and no NUL, got {why}"
-            found.append(BookingRow(number, None, problem=problem))
+        # The Idempotency-Key header's length, and the rule of every text from outside (a key with
+        # a tab or a line break is stored and shown back in the import's answer and replays).
+        if key is not None and (why := _key_problem(key)) is not None:
+            found.append(BookingRow(number, None, problem=f"{IDEMPOTENCY_COLUMN}: {why}"))
             continue
         for column in (*EXPORTED_COLUMNS, AFTER_HOURS_COLUMN, NAME_COLUMN):
             cells.pop(column, None)

@@ -178,6 +178,7 @@ def _replan(
     clocked_keys: set[tuple[str, int]] = set()
     last_minute = day_end(workshop, date) - dt.timedelta(minutes=1)
     done: set[tuple[str, int]] = set()
+    ended: set[tuple[str, int]] = set()  # paused, its technician on other work since
     for b in request.bookings:
         pins = {p.operation: p for p in b.pinned}
         for (bid, k), track in state.ops.items():
@@ -188,6 +189,13 @@ def _replan(
                 track, expected_minutes(workshop, b, k, track.technician, learned), now
             )
             assert end is not None
+            if _left_for_other_work(state, (bid, k)):
+                # Paused, and its technician clocked on other work since: they are on that, not
+                # on this (projected from now, it overlapped it and every live re-plan of the day
+                # failed, clockseq-s28). Held as clocked, to its pause; planned again on resume.
+                assert track.last is not None
+                end = track.last
+                ended.add((bid, k))
             if track.state != "done":  # a plan holds the day only: work running past midnight ends
                 end = min(end, last_minute)  # in its last minute (else every re-plan of it failed)
             end = max(end, track.actual_start + dt.timedelta(minutes=1))
@@ -199,17 +207,24 @@ def _replan(
             if track.state == "done":
                 done.add((bid, k))
         bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
-    bookings = _clocked_work_apart(workshop, _clocked_work_in_turn(bookings, done))
+    bookings = _from_resume_past_other_work(bookings, state)
+    bookings = _clocked_work_apart(workshop, _clocked_work_in_turn(bookings, done | ended))
+    bookings = _paused_out_of_the_bay(bookings, state, ended)  # where no other bay was free
+    # Work clocked in the day's last minute holds it, to midnight; reported as ending a second
+    # before, it is pinned the same (`PinnedOperation`: its first minute whole) and the re-plan's
+    # moments stay on the day (else every live re-plan of the day failed, clockseq-s28).
+    latest = day_end(workshop, date) - dt.timedelta(seconds=1)
     for b in bookings:  # the events as the clocked work is pinned (`_clocked_work_in_turn`)
         for p in b.pinned:
             if (b.id, p.operation) not in clocked_keys:
                 continue
             assert p.end is not None
             started.append(OperationEvent(booking=b.id, operation=p.operation, at=p.start))
+            end = min(p.end, latest)
             if (b.id, p.operation) in done:
-                finished.append(OperationEvent(booking=b.id, operation=p.operation, at=p.end))
+                finished.append(OperationEvent(booking=b.id, operation=p.operation, at=end))
             else:
-                overruns.append(Overrun(booking=b.id, operation=p.operation, expected_end=p.end))
+                overruns.append(Overrun(booking=b.id, operation=p.operation, expected_end=end))
     # Work clocked done within the minute it started still holds that minute (a plan's whole
     # minutes): the day is re-planned as of its end at least, else its finish read as reported after
     # now and every live re-plan of the day failed until the next event (hostile-s28).
@@ -344,24 +359,137 @@ def _a_bay(workshop: Workshop, booking: Booking, operation: int) -> str:
     return bays_for(workshop, booking, operation)[0]
 
 
+def _left_for_other_work(state: DayState, key: tuple[str, int]) -> bool:
+    """Whether the operation `key` is paused and its technician clocked other work after the pause."""
+    track = state.ops[key]
+    if track.state != "paused" or track.last is None:
+        return False
+    return any(
+        other != key and op.technician == track.technician and op.last is not None and op.last > track.last
+        for other, op in state.ops.items()
+    )
+
+
+def _paused_out_of_the_bay(
+    bookings: list[Booking], state: DayState, ended: set[tuple[str, int]]
+) -> list[Booking]:
+    """Paused work whose bay (the plan's) another car was clocked into since the pause: that car is
+    in the bay, so the paused one was moved out of it (waiting for a part, say). Held as clocked, to
+    its pause, as when its technician went on to other work; planned again on resume. Projected
+    from now in the bay, it overlapped that car and every live re-plan of the day failed when no
+    other bay was free (clockseq-s28). After `_clocked_work_apart`: a car that could go to a free
+    bay went there."""
+    pins = [(b.id, p) for b in bookings for p in b.pinned]
+    out: dict[tuple[str, int], dt.datetime] = {}
+    for bid, p in pins:
+        key = (bid, p.operation)
+        track = state.ops.get(key)
+        if track is None or track.state != "paused" or track.last is None or key in ended:
+            continue
+        pause = track.last
+        since = [state.ops[(o, q.operation)].actual_start for o, q in pins
+                 if (o, q.operation) != key and q.bay == p.bay and (o, q.operation) in state.ops]  # fmt: skip
+        if any(start is not None and start >= pause for start in since):
+            out[key] = pause
+    if not out:
+        return bookings
+    minute = dt.timedelta(minutes=1)
+
+    def held(bid: str, p: PinnedOperation) -> PinnedOperation:
+        end = out[(bid, p.operation)]
+        return PinnedOperation(operation=p.operation, bay=p.bay, technician=p.technician, start=p.start,
+                               end=max(end, p.start + minute))  # fmt: skip
+
+    return [
+        b.model_copy(
+            update={"pinned": [held(b.id, p) if (b.id, p.operation) in out else p for p in b.pinned]}
+        )
+        for b in bookings
+    ]
+
+
+def _from_resume_past_other_work(bookings: list[Booking], state: DayState) -> list[Booking]:
+    """Work paused and resumed is pinned from its resume if other clocked work started on its
+    technician or in its bay while it was paused: a pin is one stretch, and from its first start it
+    ran through that work, and every live re-plan of the day failed (clockseq-s28). What it worked
+    before is already counted in its expected end."""
+    pins = [(b.id, p) for b in bookings for p in b.pinned]
+    late: dict[tuple[str, int], dt.datetime] = {}
+    for bid, p in pins:
+        track = state.ops.get((bid, p.operation))
+        if track is None or track.resumed is None or track.actual_start is None:
+            continue
+        between = track.actual_start, track.resumed
+        if any(
+            (other, q.operation) != (bid, p.operation)
+            and (q.technician == p.technician or q.bay == p.bay)
+            and between[0] <= q.start < between[1]
+            for other, q in pins
+        ):
+            late[(bid, p.operation)] = track.resumed
+    if not late:
+        return bookings
+
+    def from_resume(bid: str, p: PinnedOperation) -> PinnedOperation:
+        start = PinnedOperation(operation=p.operation, bay=p.bay, technician=p.technician,
+                                start=late[(bid, p.operation)]).start  # fmt: skip
+        end = max(p.end or start, start + dt.timedelta(minutes=1))  # its minute at least, as a pin
+        return PinnedOperation(
+            operation=p.operation, bay=p.bay, technician=p.technician, start=start, end=end
+        )
+
+    return [
+        b.model_copy(update={"pinned": [from_resume(b.id, p) if (b.id, p.operation) in late else p
+                                        for p in b.pinned]})
+        for b in bookings
+    ]  # fmt: skip
+
+
+def _technician_of(key: tuple[str, int], pin: PinnedOperation) -> str:
+    return pin.technician
+
+
+def _booking_of(key: tuple[str, int], pin: PinnedOperation) -> str:
+    return key[0]
+
+
+def _bay_of(key: tuple[str, int], pin: PinnedOperation) -> str:
+    return pin.bay
+
+
 def _clocked_work_in_turn(bookings: list[Booking], done: set[tuple[str, int]]) -> list[Booking]:
     """The clocked work one after another as it was done, in the whole minutes a plan holds. Work
     done within a minute of its start still holds that minute (`PinnedOperation`), so the
     technician's next job, or the booking's next operation, started within that minute (after the
     finish: the clock refuses it before) began before the work before it ended, and every live
-    re-plan of the day failed ("overlaps pinned work", hostile-s28). Such work starts when the done
-    work before it ends (a minute later per such job before it in that minute)."""
+    re-plan of the day failed ("overlaps pinned work", hostile-s28). So did the next car in the
+    same bay (its bay as the stored plan has it: the clock names none) by another technician in
+    that minute (clockseq-s28). Such work starts when the done work before it ends (a minute later
+    per such job before it in that minute): the bay was shared for seconds, and a minute late in
+    its planned bay is nearer what happened than the same minute in a bay the car was not in."""
     minute = dt.timedelta(minutes=1)
     pins = {(b.id, p.operation): p for b in bookings for p in b.pinned}
     moved = False
     for _ in range(len(pins)):  # a move may make another: until none (at most one pass per pin)
         again = False
-        for by_technician in (True, False):
+        for group_of in (_technician_of, _booking_of, _bay_of):
             before: dict[str, tuple[tuple[str, int], PinnedOperation]] = {}
-            for key, p in sorted(pins.items(), key=lambda kp: (kp[1].start, kp[1].end or kp[1].start, kp[0])):
-                group = p.technician if by_technician else key[0]
+            # In a minute, done work before work still running (the clock took its finish first,
+            # and a job expected to take a minute ties with it: clockseq-s28).
+            for key, p in sorted(
+                pins.items(), key=lambda kp: (kp[1].start, kp[0] not in done, kp[1].end or kp[1].start, kp[0])
+            ):
+                group = group_of(key, p)
                 last = before.get(group)
-                if last is not None and last[0] in done and last[1].end is not None and p.start < last[1].end:
+                # A bay is not clocked: two cars really in one bay at once (a start reported late)
+                # go to bays free then (`_clocked_work_apart`); only the minute a done job holds
+                # past its finish is waited out here.
+                within = group_of is not _bay_of or (last is not None and last[1].end is not None
+                                                     and last[1].end - p.start <= minute)  # fmt: skip
+                if (
+                    last is not None and last[0] in done and last[1].end is not None
+                    and p.start < last[1].end and within
+                ):  # fmt: skip
                     start = last[1].end
                     end = p.end if p.end is not None and p.end >= start + minute else start + minute
                     p = PinnedOperation(

@@ -159,6 +159,38 @@ def test_an_import_refuses_an_idempotency_key_the_header_would_refuse(client: Te
     assert [r["line"] for r in answer["accepted"]] == [4]
     refused = {r["line"]: r["reason"] for r in answer["refused"]}
     assert set(refused) == {2, 3} and all(reason.startswith("idempotency_key") for reason in refused.values())
+    assert refused[2] == "idempotency_key: at most 200 characters, got 201"
+    zh = client.post(
+        f"{W}/bookings/import", content=text.encode(), headers={**CSV, "Accept-Language": "zh-CN"}
+    ).json()
+    in_zh = {r["line"]: r["reason"] for r in zh["refused"]}
+    assert in_zh[2] == "idempotency_key: 最多 200 个字符，实际 201 个"
+
+
+@pytest.mark.parametrize("character", ["\x01", "\t", "\x7f", "\x85"])
+def test_an_import_refuses_an_idempotency_key_with_a_control_character(
+    client: TestClient, character: str
+) -> None:
+    """The idempotency_key column follows the rule of every text from outside (NO_CONTROL): it
+    refused only NUL, and a key with a tab or a C1 control was stored and shown back. The row is
+    refused in the reader's language, naming the character; the other rows are booked."""
+    _tiny(client)
+    text = (
+        "service,drop_off,idempotency_key\r\n"
+        f"MAINT,{DATE}T08:00:00+08:00,ab{character}c\r\n"
+        f"MAINT,{DATE}T08:00:00+08:00,abc\r\n"
+    )
+    answer = client.post(f"{W}/bookings/import", content=text.encode(), headers=CSV).json()
+    assert [r["line"] for r in answer["accepted"]] == [3]
+    code = f"U+{ord(character):04X}"
+    assert answer["refused"] == [{"line": 2, "reason": "idempotency_key: must not contain a control character"
+                                  f" (tab, line break), got {code} at character 3"}]  # fmt: skip
+    zh = client.post(
+        f"{W}/bookings/import", content=text.encode(), headers={**CSV, "Accept-Language": "zh-CN"}
+    ).json()
+    reason = f"idempotency_key: 不得包含控制字符（制表符、换行符也不行），第 3 个字符是 {code}"
+    assert zh["refused"][0]["reason"] == reason
+    assert len(client.get(f"{W}/bookings?date={DATE}").json()) == 1
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from scheduler.contract import (
     PinnedOperation,
     Plan,
     PlanRequest,
+    ReplanRequest,
     Workshop,
     stored_workshop,
 )
@@ -442,3 +443,46 @@ def test_a_bay_kind_or_skill_name_with_a_control_character_is_refused_naming_it(
     error = from_validation_error(raised.value)
     assert error.field == "bay_kind_names.paint.name", error
     assert "U+0000" in error.reason
+
+
+def _replan_body(**texts: str) -> dict[str, Any]:
+    """A re-plan request as a file or body sends it, its plan's texts as given."""
+    day = request([Booking(id="b1", service="MINOR", drop_off=at("08:00"))])
+    plan = make_plan(day, planner="greedy")
+    body = {"request": json.loads(day.model_dump_json()), "plan": json.loads(plan.model_dump_json()),
+            "now": at("09:00").isoformat()}  # fmt: skip
+    body["plan"]["planner"] = texts.get("planner", "greedy")
+    body["plan"]["unassigned"] = [{"booking": "b1", "reason": texts.get("reason", "no bay free")}]
+    body["plan"]["changes"] = [
+        {"booking": "b1", "kind": "dropped", "summary": texts.get("summary", "b1 out")}
+    ]
+    return body
+
+
+@pytest.mark.parametrize(
+    ("text", "loc"),
+    [("planner", ("plan", "planner")), ("reason", ("plan", "unassigned", 0, "reason")),
+     ("summary", ("plan", "changes", 0, "summary"))],
+)  # fmt: skip
+def test_a_plan_sent_back_in_a_replan_request_holds_its_texts_to_the_rule(
+    text: str, loc: tuple[Any, ...]
+) -> None:
+    """The texts bayplan writes into a plan (`planner`, `Unassigned.reason`, `Change.summary`) come
+    back in through a re-plan request (`bayplan replan --input`), and reached its table and JSON
+    as sent: there they are texts from outside, refused with a control character (an escape that
+    clears the terminal, here), naming the field."""
+    ReplanRequest.model_validate_json(json.dumps(_replan_body()))  # clean texts read
+    with pytest.raises(ValidationError) as refused:
+        ReplanRequest.model_validate_json(json.dumps(_replan_body(**{text: "a\x1b[2Jb"})))
+    (error,) = refused.value.errors()
+    assert error["loc"] == loc and "U+001B at character 2" in error["msg"]
+
+
+def test_a_plan_bayplan_made_is_taken_into_a_replan_request_as_it_is() -> None:
+    """A stored plan whose reason names a workshop's name as stored before the rule (a tab in it)
+    still makes a re-plan request (the live re-plan's): only a plan read from outside is checked."""
+    body = _replan_body(reason="no\tbay")
+    plan = Plan.model_validate(body["plan"])
+    day = PlanRequest.model_validate(body["request"])
+    made = ReplanRequest(request=day, plan=plan, now=at("09:00"))
+    assert made.plan.unassigned[0].reason == "no\tbay"

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from scheduler.clock import FixedClock
-from scheduler.contract import Booking, Plan, Workshop
+from scheduler.contract import Booking, PinnedOperation, Plan, Workshop
+from scheduler.live_replan import _clocked_work_in_turn
 from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor, replan_moment
 from scheduler.slots import CapacityRules
@@ -204,3 +205,149 @@ def test_work_running_past_midnight_is_planned_to_the_days_last_minute(service: 
     assert [(a.booking, a.start, a.end) for a in live.assignments] == [("a", at("23:30"), at("23:59"))]
     with service.store.sessions() as session:
         assert plans_db.as_of_event(session, "tiny", DAY) == (True, 1)
+
+
+def test_a_car_driven_into_the_bay_in_the_minute_the_last_one_was_done_there_follows_it(
+    service: PlanningService,
+) -> None:
+    """One bay, two technicians: t's job on a is done in ten seconds (08:00:00-08:00:10, holding
+    08:00-08:01), and u starts b in the same bay at 08:00:20. b was pinned from 08:00 ("overlaps
+    pinned work of a on bay G1") and every live re-plan of the day failed. The bay was shared for
+    seconds: b follows a in the bay from 08:01, as a technician's next job does."""
+    ws = tiny_workshop(closing="17:00", shift_end="17:00")
+    second = ws.technicians[0].model_copy(update={"id": "u", "name": "U"})
+    service.put_workshop(ws.model_copy(update={"technicians": [*ws.technicians, second]}))
+    for name in ("a", "b"):
+        service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
+    floor = ShopFloor(service, background=False)
+    try:
+        for n, (booking, technician, action, seconds) in enumerate(
+            (("a", "t", "start", 0), ("a", "t", "finish", 10), ("b", "u", "start", 20))
+        ):
+            moment = at("08:00") + dt.timedelta(seconds=seconds)
+            event = {"booking": booking, "operation": 0, "technician": technician, "action": action,
+                     "at": moment}  # fmt: skip
+            floor.clock("tiny", event, f"key-{n}", None, moment)
+    finally:
+        floor.close()
+    live = service.stored_plan("tiny", DAY)
+    placed = {a.booking: (a.bay, a.technician, a.start) for a in live.assignments}
+    assert placed == {"a": ("G1", "t", at("08:00")), "b": ("G1", "u", at("08:01"))}
+    with service.store.sessions() as session:
+        assert plans_db.as_of_event(session, "tiny", DAY) == (True, 3)
+
+
+@pytest.mark.parametrize("finished", [False, True])
+def test_work_clocked_in_the_days_last_minute_is_replanned(service: PlanningService, finished: bool) -> None:
+    """A job started at 23:59:10 (and done at 23:59:40) holds the day's last minute, 23:59-24:00;
+    its end was "after the plan date" (or the re-plan's now was, once done) and every live re-plan
+    of the day failed. The plan holds it in that minute."""
+    service.put_workshop(tiny_workshop(closing="17:00", shift_end="17:00"))
+    service.book("tiny", Booking(id="a", service="MAINT", drop_off=at("08:00")), None)
+    service.book("tiny", Booking(id="b", service="MAINT", drop_off=at("08:00")), None)
+    actions = [("start", 10), ("finish", 40)] if finished else [("start", 10)]
+    floor = ShopFloor(service, background=False)
+    try:
+        for n, (action, seconds) in enumerate(actions):
+            moment = at("23:59") + dt.timedelta(seconds=seconds)
+            event = {"booking": "a", "operation": 0, "technician": "t", "action": action, "at": moment}
+            floor.clock("tiny", event, f"key-{n}", None, moment)
+    finally:
+        floor.close()
+    live = service.stored_plan("tiny", DAY)
+    placed = {a.booking: (a.start, a.end) for a in live.assignments}
+    assert placed["a"] == (at("23:59"), at("23:59") + dt.timedelta(minutes=1))
+    with service.store.sessions() as session:
+        assert plans_db.as_of_event(session, "tiny", DAY) == (True, len(actions))
+
+
+def test_a_technician_who_paused_a_job_and_started_another_is_replanned(service: PlanningService) -> None:
+    """t pauses a at 08:10 (waiting for a part, say) and starts b at 08:20, as the clock allows. The
+    paused job was pinned to t from 08:00 to now plus its remaining 50 minutes, through b: "overlaps
+    pinned work of a on technician t", and every live re-plan of the day failed until a was
+    resumed. t is on b, not on a: a is held as clocked, to its pause, and planned again on resume."""
+    ws = tiny_workshop(closing="17:00", shift_end="17:00")
+    second = ws.bays[0].model_copy(update={"id": "G2"})
+    service.put_workshop(ws.model_copy(update={"bays": [*ws.bays, second]}))
+    for name in ("a", "b"):
+        service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
+    floor = ShopFloor(service, background=False)
+    try:
+        for n, (booking, action, moment) in enumerate(
+            (("a", "start", "08:00"), ("a", "pause", "08:10"), ("b", "start", "08:20"))
+        ):
+            event = {"booking": booking, "operation": 0, "technician": "t", "action": action,
+                     "at": at(moment)}  # fmt: skip
+            floor.clock("tiny", event, f"key-{n}", None, at(moment))
+    finally:
+        floor.close()
+    live = service.stored_plan("tiny", DAY)
+    placed = {a.booking: (a.technician, a.start, a.end) for a in live.assignments}
+    assert placed["a"] == ("t", at("08:00"), at("08:10"))
+    assert placed["b"][:2] == ("t", at("08:20"))
+    with service.store.sessions() as session:
+        assert plans_db.as_of_event(session, "tiny", DAY) == (True, 3)
+
+
+def test_done_work_goes_first_in_its_minute_when_the_next_job_is_expected_to_take_a_minute() -> None:
+    """z done at 08:41:00 (holding 08:41-08:42), and the technician's next job a started at 08:41:00
+    and expected to take a minute (learned from quick jobs before): both 08:41-08:42. Sorted by
+    booking, a came first, z did not push it, and every live re-plan of the day failed ("overlaps
+    pinned work"). Done work goes first in its minute."""
+    pin = PinnedOperation(operation=0, bay="G1", technician="t", start=at("08:41"), end=at("08:42"))
+    bookings = [Booking(id=b, service="MAINT", drop_off=at("08:00"), pinned=[pin]) for b in ("a", "z")]
+    moved = {b.id: (b.pinned[0].start, b.pinned[0].end) for b in _clocked_work_in_turn(bookings, {("z", 0)})}
+    assert moved == {"z": (at("08:41"), at("08:42")), "a": (at("08:42"), at("08:43"))}
+
+
+def test_a_job_resumed_after_other_work_is_pinned_from_its_resume(service: PlanningService) -> None:
+    """t pauses a at 08:10, does b 08:20-08:40 and resumes a at 08:50. A pin is one stretch: a,
+    pinned from its first start, ran through b ("overlaps pinned work of a on technician t") and
+    every live re-plan failed. a is pinned from its resume; what it worked before is counted."""
+    ws = tiny_workshop(closing="17:00", shift_end="17:00")
+    second = ws.bays[0].model_copy(update={"id": "G2"})
+    service.put_workshop(ws.model_copy(update={"bays": [*ws.bays, second]}))
+    for name in ("a", "b"):
+        service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
+    floor = ShopFloor(service, background=False)
+    events = (("a", "start", "08:00"), ("a", "pause", "08:10"), ("b", "start", "08:20"),
+              ("b", "finish", "08:40"), ("a", "resume", "08:50"))  # fmt: skip
+    try:
+        for n, (booking, action, moment) in enumerate(events):
+            event = {"booking": booking, "operation": 0, "technician": "t", "action": action,
+                     "at": at(moment)}  # fmt: skip
+            floor.clock("tiny", event, f"key-{n}", None, at(moment))
+    finally:
+        floor.close()
+    live = service.stored_plan("tiny", DAY)
+    placed = {a.booking: (a.start, a.end) for a in live.assignments}
+    assert placed == {"a": (at("08:50"), at("09:40")), "b": (at("08:20"), at("08:40"))}  # 10 + 50 min
+    with service.store.sessions() as session:
+        assert plans_db.as_of_event(session, "tiny", DAY) == (True, 5)
+
+
+def test_a_paused_car_makes_way_for_the_next_car_clocked_into_its_bay(service: PlanningService) -> None:
+    """One bay: t pauses a at 08:10 (waiting for a part) and u starts b at 08:20 in that bay. The
+    paused car was projected from now in the bay, through b ("overlaps pinned work of a on bay
+    G1"), and every live re-plan failed: b is in the bay, so a was moved out. a is held as clocked,
+    to its pause, and planned again on resume."""
+    ws = tiny_workshop(closing="17:00", shift_end="17:00")
+    second = ws.technicians[0].model_copy(update={"id": "u", "name": "U"})
+    service.put_workshop(ws.model_copy(update={"technicians": [*ws.technicians, second]}))
+    for name in ("a", "b"):
+        service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
+    floor = ShopFloor(service, background=False)
+    events = (("a", "t", "start", "08:00"), ("a", "t", "pause", "08:10"), ("b", "u", "start", "08:20"))
+    try:
+        for n, (booking, technician, action, moment) in enumerate(events):
+            event = {"booking": booking, "operation": 0, "technician": technician, "action": action,
+                     "at": at(moment)}  # fmt: skip
+            floor.clock("tiny", event, f"key-{n}", None, at(moment))
+    finally:
+        floor.close()
+    live = service.stored_plan("tiny", DAY)
+    placed = {a.booking: (a.bay, a.start, a.end) for a in live.assignments}
+    assert placed["a"] == ("G1", at("08:00"), at("08:10"))
+    assert placed["b"][:2] == ("G1", at("08:20"))
+    with service.store.sessions() as session:
+        assert plans_db.as_of_event(session, "tiny", DAY) == (True, 3)
