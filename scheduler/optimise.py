@@ -25,7 +25,7 @@ from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_rela
 from solver.model import SolveParameters, safety_seconds, solve
 from solver.objective import objective, terms
 from solver.problem import DayProblem, DaySolution
-from solver.relaxation_plan import near_plan, relaxation_plan
+from solver.relaxation_plan import RelaxationPlan, near_plan, relaxation_plan
 
 
 def fill_gaps(problem: DayProblem, solution: DaySolution) -> DaySolution:
@@ -408,11 +408,8 @@ QUICK_SHARE = 1.0
 budget are charged apart, so the request then runs over its limit by about a tenth)."""
 
 
-def _quick_plan(
-    problem: DayProblem, start: DaySolution, limit: float, weight: int
-) -> tuple[DaySolution | None, float, list[str]]:
-    """The relaxation's own plan where it beats `start` (`QUICK_PLAN`), its counted cost and notes;
-    (None, 0, notes) where it is not the start (nothing charged)."""
+def _quick_relaxation_plan(problem: DayProblem, weight: int, limit: float) -> RelaxationPlan:
+    """The relaxation's plan with its MIP within `QUICK_WIDTHS` slots only, its objective set."""
     made = relaxation_plan(
         problem,
         weight,
@@ -420,9 +417,19 @@ def _quick_plan(
         safety_seconds=wall_safety(limit),
         most_size=plan_mip_most(limit, QUICK_SHARE),
     )
+    if made.solution is not None:
+        made.solution.objective = objective(problem, made.solution)
+    return made
+
+
+def _quick_plan(
+    problem: DayProblem, start: DaySolution, limit: float, weight: int
+) -> tuple[DaySolution | None, float, list[str]]:
+    """The relaxation's own plan where it beats `start` (`QUICK_PLAN`), its counted cost and notes;
+    (None, 0, notes) where it is not the start (nothing charged)."""
+    made = _quick_relaxation_plan(problem, weight, limit)
     if made.solution is None:
         return None, 0.0, made.notes
-    made.solution.objective = objective(problem, made.solution)
     if rank(problem, made.solution) < rank(problem, start):
         return made.solution, plan_mip_seconds(made.size), [*made.notes, "the relaxation's plan is the start"]
     return None, 0.0, [*made.notes, "the rules' start kept"]
@@ -544,16 +551,9 @@ def small_final(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple
         problem, weight, indexed=False
     ):
         return chosen, []
-    made = relaxation_plan(
-        problem,
-        weight,
-        widths=QUICK_WIDTHS,
-        safety_seconds=wall_safety(limit),
-        most_size=plan_mip_most(limit, QUICK_SHARE),
-    )
+    made = _quick_relaxation_plan(problem, weight, limit)
     if made.solution is None:
         return chosen, made.notes
-    made.solution.objective = objective(problem, made.solution)
     polished, _ = local_search(problem, made.solution, LOCAL_SEARCH_SHARE * limit)
     if rank(problem, polished) < rank(problem, chosen):
         return polished, [*made.notes, "the relaxation's plan is the plan"]

@@ -47,6 +47,17 @@ def if_match_of(request: Request, first: str | None) -> str | None:
     return joined
 
 
+IfMatchHeader = Annotated[
+    str | None,
+    Header(
+        max_length=MAX_IF_MATCH,
+        description="the booking's `ETag` as read (or a list of tags, or `*`): the change or"
+        " cancellation applies only while the booking is still that revision, else 412",
+    ),
+]
+"""`If-Match` on a PATCH or DELETE of a booking."""
+
+
 @router.post(
     "/{workshop_id}/bookings",
     status_code=201,
@@ -156,14 +167,7 @@ def change_booking(
     response: Response,
     service: ServiceDep,
     _: BookingKey,
-    if_match: Annotated[
-        str | None,
-        Header(
-            max_length=MAX_IF_MATCH,
-            description="the booking's `ETag` as read (or a list of tags, or `*`): the change is"
-            " applied only while the booking is still that revision, else 412",
-        ),
-    ] = None,
+    if_match: IfMatchHeader = None,
     now: BookingNowQuery = None,
 ) -> Booking:
     changes = body.model_dump(exclude_unset=True, exclude={"force"})
@@ -201,14 +205,7 @@ def cancel_booking(
     booking_id: str,
     service: ServiceDep,
     _: BookingKey,
-    if_match: Annotated[
-        str | None,
-        Header(
-            max_length=MAX_IF_MATCH,
-            description="the booking's `ETag` as read (or a list of tags, or `*`): the booking is"
-            " cancelled only while it is still that revision, else 412",
-        ),
-    ] = None,
+    if_match: IfMatchHeader = None,
 ) -> Response:
     service.cancel(workshop_id, booking_id, if_match=if_match_of(request, if_match))
     return Response(status_code=204)
