@@ -48,6 +48,20 @@ def _live_plan_after(
     return service.stored_plan(workshop_id, date)
 
 
+def _clock_all(service: PlanningService, events: list[tuple[str, str, str, dt.datetime]]) -> Plan:
+    """The tiny workshop's live plan of `DAY` once each (booking, technician, action, at) is clocked
+    in turn, each re-planned inside its request as of its own moment."""
+    floor = ShopFloor(service, background=False)
+    try:
+        for n, (booking, technician, action, moment) in enumerate(events):
+            event = {"booking": booking, "operation": 0, "technician": technician, "action": action,
+                     "at": moment}  # fmt: skip
+            floor.clock("tiny", event, f"key-{n}", None, moment)
+    finally:
+        floor.close()
+    return service.stored_plan("tiny", DAY)
+
+
 def _loan_car_breaks(service: PlanningService, workshop_id: str, date: dt.date, plan: Plan) -> list[str]:
     request, _, _ = service.plan_inputs(workshop_id, date, 1.0)
     assert request.held, "the day holds a car out with no work of it"
@@ -147,14 +161,7 @@ def test_work_clocked_done_in_the_minute_it_started_is_replanned_not_refused(
     for name in ("a", "b"):
         service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
     moment = at("08:00") + dt.timedelta(seconds=20)
-    floor = ShopFloor(service, background=False)
-    try:
-        for action in ("start", "finish"):
-            event = {"booking": "a", "operation": 0, "technician": "t", "action": action, "at": moment}
-            floor.clock("tiny", event, f"key-{action}", None, moment)
-    finally:
-        floor.close()
-    live = service.stored_plan("tiny", DAY)
+    live = _clock_all(service, [("a", "t", "start", moment), ("a", "t", "finish", moment)])
     placed = {a.booking: (a.start, a.end) for a in live.assignments}
     assert placed["a"] == (at("08:00"), at("08:01"))  # done, not the hour expected from its start
     assert placed["b"][0] >= at("08:01")
@@ -171,17 +178,12 @@ def test_a_job_started_in_the_minute_the_technicians_last_one_was_done_follows_i
     service.put_workshop(tiny_workshop(closing="17:00", shift_end="17:00"))
     for name in ("a", "b"):
         service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
-    floor = ShopFloor(service, background=False)
-    try:
-        for n, (booking, action, seconds) in enumerate(
-            (("a", "start", 0), ("a", "finish", 10), ("b", "start", 20))
-        ):
-            moment = at("08:00") + dt.timedelta(seconds=seconds)
-            event = {"booking": booking, "operation": 0, "technician": "t", "action": action, "at": moment}
-            floor.clock("tiny", event, f"key-{n}", None, moment)
-    finally:
-        floor.close()
-    live = service.stored_plan("tiny", DAY)
+    tick = dt.timedelta(seconds=1)
+    live = _clock_all(
+        service,
+        [("a", "t", "start", at("08:00")), ("a", "t", "finish", at("08:00") + 10 * tick),
+         ("b", "t", "start", at("08:00") + 20 * tick)],
+    )  # fmt: skip
     placed = {a.booking: (a.start, a.end) for a in live.assignments}
     assert placed["a"] == (at("08:00"), at("08:01"))
     assert placed["b"][0] == at("08:01")
@@ -195,13 +197,7 @@ def test_work_running_past_midnight_is_planned_to_the_days_last_minute(service: 
     live re-plan of the day failed. Now the plan holds it until the day's last minute."""
     service.put_workshop(tiny_workshop(closing="17:00", shift_end="17:00"))
     service.book("tiny", Booking(id="a", service="MAINT", drop_off=at("08:00")), None)
-    floor = ShopFloor(service, background=False)
-    try:
-        event = {"booking": "a", "operation": 0, "technician": "t", "action": "start", "at": at("23:30")}
-        floor.clock("tiny", event, "key-1", None, at("23:30"))
-    finally:
-        floor.close()
-    live = service.stored_plan("tiny", DAY)
+    live = _clock_all(service, [("a", "t", "start", at("23:30"))])
     assert [(a.booking, a.start, a.end) for a in live.assignments] == [("a", at("23:30"), at("23:59"))]
     with service.store.sessions() as session:
         assert plans_db.as_of_event(session, "tiny", DAY) == (True, 1)
@@ -219,17 +215,12 @@ def test_a_car_driven_into_the_bay_in_the_minute_the_last_one_was_done_there_fol
     service.put_workshop(ws.model_copy(update={"technicians": [*ws.technicians, second]}))
     for name in ("a", "b"):
         service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
-    floor = ShopFloor(service, background=False)
-    try:
-        for n, (booking, technician, action, seconds) in enumerate(
-            (("a", "t", "start", 0), ("a", "t", "finish", 10), ("b", "u", "start", 20))
-        ):
-            moment = at("08:00") + dt.timedelta(seconds=seconds)
-            event = {"booking": booking, "operation": 0, "technician": technician, "action": action,
-                     "at": moment}  # fmt: skip
-            floor.clock("tiny", event, f"key-{n}", None, moment)
-    finally:
-        floor.close()
+    tick = dt.timedelta(seconds=1)
+    _clock_all(
+        service,
+        [("a", "t", "start", at("08:00")), ("a", "t", "finish", at("08:00") + 10 * tick),
+         ("b", "u", "start", at("08:00") + 20 * tick)],
+    )  # fmt: skip
     live = service.stored_plan("tiny", DAY)
     placed = {a.booking: (a.bay, a.technician, a.start) for a in live.assignments}
     assert placed == {"a": ("G1", "t", at("08:00")), "b": ("G1", "u", at("08:01"))}
@@ -246,15 +237,10 @@ def test_work_clocked_in_the_days_last_minute_is_replanned(service: PlanningServ
     service.book("tiny", Booking(id="a", service="MAINT", drop_off=at("08:00")), None)
     service.book("tiny", Booking(id="b", service="MAINT", drop_off=at("08:00")), None)
     actions = [("start", 10), ("finish", 40)] if finished else [("start", 10)]
-    floor = ShopFloor(service, background=False)
-    try:
-        for n, (action, seconds) in enumerate(actions):
-            moment = at("23:59") + dt.timedelta(seconds=seconds)
-            event = {"booking": "a", "operation": 0, "technician": "t", "action": action, "at": moment}
-            floor.clock("tiny", event, f"key-{n}", None, moment)
-    finally:
-        floor.close()
-    live = service.stored_plan("tiny", DAY)
+    live = _clock_all(
+        service,
+        [("a", "t", action, at("23:59") + dt.timedelta(seconds=seconds)) for action, seconds in actions],
+    )
     placed = {a.booking: (a.start, a.end) for a in live.assignments}
     assert placed["a"] == (at("23:59"), at("23:59") + dt.timedelta(minutes=1))
     with service.store.sessions() as session:
@@ -271,17 +257,8 @@ def test_a_technician_who_paused_a_job_and_started_another_is_replanned(service:
     service.put_workshop(ws.model_copy(update={"bays": [*ws.bays, second]}))
     for name in ("a", "b"):
         service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
-    floor = ShopFloor(service, background=False)
-    try:
-        for n, (booking, action, moment) in enumerate(
-            (("a", "start", "08:00"), ("a", "pause", "08:10"), ("b", "start", "08:20"))
-        ):
-            event = {"booking": booking, "operation": 0, "technician": "t", "action": action,
-                     "at": at(moment)}  # fmt: skip
-            floor.clock("tiny", event, f"key-{n}", None, at(moment))
-    finally:
-        floor.close()
-    live = service.stored_plan("tiny", DAY)
+    events = (("a", "start", "08:00"), ("a", "pause", "08:10"), ("b", "start", "08:20"))
+    live = _clock_all(service, [(booking, "t", action, at(moment)) for booking, action, moment in events])
     placed = {a.booking: (a.technician, a.start, a.end) for a in live.assignments}
     assert placed["a"] == ("t", at("08:00"), at("08:10"))
     assert placed["b"][:2] == ("t", at("08:20"))
@@ -309,17 +286,9 @@ def test_a_job_resumed_after_other_work_is_pinned_from_its_resume(service: Plann
     service.put_workshop(ws.model_copy(update={"bays": [*ws.bays, second]}))
     for name in ("a", "b"):
         service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
-    floor = ShopFloor(service, background=False)
     events = (("a", "start", "08:00"), ("a", "pause", "08:10"), ("b", "start", "08:20"),
               ("b", "finish", "08:40"), ("a", "resume", "08:50"))  # fmt: skip
-    try:
-        for n, (booking, action, moment) in enumerate(events):
-            event = {"booking": booking, "operation": 0, "technician": "t", "action": action,
-                     "at": at(moment)}  # fmt: skip
-            floor.clock("tiny", event, f"key-{n}", None, at(moment))
-    finally:
-        floor.close()
-    live = service.stored_plan("tiny", DAY)
+    live = _clock_all(service, [(booking, "t", action, at(moment)) for booking, action, moment in events])
     placed = {a.booking: (a.start, a.end) for a in live.assignments}
     assert placed == {"a": (at("08:50"), at("09:40")), "b": (at("08:20"), at("08:40"))}  # 10 + 50 min
     with service.store.sessions() as session:
@@ -336,16 +305,10 @@ def test_a_paused_car_makes_way_for_the_next_car_clocked_into_its_bay(service: P
     service.put_workshop(ws.model_copy(update={"technicians": [*ws.technicians, second]}))
     for name in ("a", "b"):
         service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
-    floor = ShopFloor(service, background=False)
     events = (("a", "t", "start", "08:00"), ("a", "t", "pause", "08:10"), ("b", "u", "start", "08:20"))
-    try:
-        for n, (booking, technician, action, moment) in enumerate(events):
-            event = {"booking": booking, "operation": 0, "technician": technician, "action": action,
-                     "at": at(moment)}  # fmt: skip
-            floor.clock("tiny", event, f"key-{n}", None, at(moment))
-    finally:
-        floor.close()
-    live = service.stored_plan("tiny", DAY)
+    live = _clock_all(
+        service, [(booking, tech, action, at(moment)) for booking, tech, action, moment in events]
+    )
     placed = {a.booking: (a.bay, a.start, a.end) for a in live.assignments}
     assert placed["a"] == ("G1", at("08:00"), at("08:10"))
     assert placed["b"][:2] == ("G1", at("08:20"))
