@@ -11,7 +11,7 @@ import json
 
 from scheduler.clock import DayClock
 from scheduler.contract import Booking, PlanRequest, Workshop
-from scheduler.errors import InputError
+from scheduler.errors import InputError, PreconditionFailed
 from scheduler.i18n import N_, moment_words
 
 PAST_GRACE = dt.timedelta(minutes=15)
@@ -142,3 +142,16 @@ def if_match_holds(if_match: str, current: str) -> bool:
         ):
             return True
     return False
+
+
+def check_if_match(if_match: str | None, booking: Booking, words: str) -> None:
+    """A PATCH's or DELETE's If-Match against `booking` as stored: PreconditionFailed (412) where it
+    is sent and names another revision; `words`, the request's own message (marked with `N_`, with
+    `%(header)s`, `%(sent)s` and `%(current)s`)."""
+    if if_match is None:
+        return
+    current = revision(booking)
+    if not if_match_holds(if_match, current):
+        raise PreconditionFailed(
+            words % {"header": IF_MATCH, "sent": if_match, "current": current}, IF_MATCH, current
+        )

@@ -44,21 +44,18 @@ from scheduler.desk_checks import (
     DETAILS,
     FORCEABLE,
     IDEMPOTENCY_FIELD,
-    IF_MATCH,
+    check_if_match,
     check_kind,
     drop_off_in_opening_hours,
     drop_off_not_past,
-    if_match_holds,
     not_past,
     request_hash,
-    revision,
 )
 from scheduler.errors import (
     CancelledReplay,
     Conflict,
     InputError,
     NotFound,
-    PreconditionFailed,
     WorkshopConflict,
     from_validation_error,
 )
@@ -1303,16 +1300,14 @@ class PlanningService:
                 if row is None:
                     raise NotFound(N_("booking %(booking_id)r") % {"booking_id": booking_id})
                 old = bookings_db.booking_of(row)
-                if if_match is not None and not if_match_holds(if_match, current := revision(old)):
-                    raise PreconditionFailed(
-                        N_(
-                            "%(header)s %(sent)s does not name the booking's current revision %(current)s:"
-                            " it changed since it was read; read it again and send the change again"
-                        )
-                        % {"header": IF_MATCH, "sent": if_match, "current": current},
-                        IF_MATCH,
-                        current,
-                    )
+                check_if_match(
+                    if_match,
+                    old,
+                    N_(
+                        "%(header)s %(sent)s does not name the booking's current revision %(current)s:"
+                        " it changed since it was read; read it again and send the change again"
+                    ),
+                )
                 workshops_db.touch(locked, self.clock.now())
                 workshop = self.workshop(workshop_id, session)
                 if changes.get("service", old.service) != old.service:
@@ -1607,18 +1602,14 @@ class PlanningService:
             row = bookings_db.get(session, workshop_id, booking_id)
             if locked is None or row is None:
                 raise NotFound(N_("booking %(booking_id)r") % {"booking_id": booking_id})
-            if if_match is not None and not if_match_holds(
-                if_match, current := revision(bookings_db.booking_of(row))
-            ):
-                raise PreconditionFailed(
-                    N_(
-                        "%(header)s %(sent)s does not name the booking's current revision %(current)s:"
-                        " it changed since it was read; read it again before cancelling it"
-                    )
-                    % {"header": IF_MATCH, "sent": if_match, "current": current},
-                    IF_MATCH,
-                    current,
-                )
+            check_if_match(
+                if_match,
+                bookings_db.booking_of(row),
+                N_(
+                    "%(header)s %(sent)s does not name the booking's current revision %(current)s:"
+                    " it changed since it was read; read it again before cancelling it"
+                ),
+            )
             clocked = events_db.clocked_days(session, workshop_id, booking_id)
             if clocked:  # the day's clock events name it: gone, its status and plans failed (review-s20 D4)
                 raise Conflict(
