@@ -8,6 +8,7 @@ import random
 import warnings
 from typing import Any
 
+import httpx
 import pytest
 
 with warnings.catch_warnings():
@@ -824,14 +825,9 @@ def test_a_drop_off_with_seconds_holds_its_advisor_to_the_second(client: TestCli
     assert_valid(request, Plan.model_validate(plan))
 
 
-def test_a_loan_car_kept_at_risk_by_a_forced_parts_eta_is_not_lent_across_its_overrun(
-    client: TestClient,
-) -> None:
-    """desk16-s28: PARTS dropped off 08:00 with the only loan car, promised 15:30; its parts ETA
-    forced to 16:45 (at risk, the promise standing): the fitting cannot end before 17:15, so the
-    customer keeps the car until 17:30 at the earliest. Another loan-car customer is not offered
-    15:30 (explained "no loan car free until 17:30") and a POST there is a 409 naming it; without
-    a car the time is offered and booked as before."""
+def _parts_booking_with_the_only_loan_car(client: TestClient) -> httpx.Response:
+    """A workshop with one loan car and a PARTS service (a check, then a fitting that needs parts),
+    and a PARTS booking dropped off 08:00 with the car, promised 15:30."""
     ws = tiny_workshop(closing="17:00", shift_end="17:00")
     check = {"name": "check", "minutes": 30, "skill": "maintenance", "bay_kinds": ["general"]}
     parts = {
@@ -844,6 +840,18 @@ def test_a_loan_car_kept_at_risk_by_a_forced_parts_eta_is_not_lent_across_its_ov
     put_workshop(client, Workshop.model_validate({**data, "loan_cars": 1}))
     made = client.post(BOOKINGS, json={"service": "PARTS", "drop_off": _at("08:00"), "loan_car": True})
     assert made.status_code == 201 and made.json()["promised"] == _at("15:30"), made.text
+    return made
+
+
+def test_a_loan_car_kept_at_risk_by_a_forced_parts_eta_is_not_lent_across_its_overrun(
+    client: TestClient,
+) -> None:
+    """desk16-s28: PARTS dropped off 08:00 with the only loan car, promised 15:30; its parts ETA
+    forced to 16:45 (at risk, the promise standing): the fitting cannot end before 17:15, so the
+    customer keeps the car until 17:30 at the earliest. Another loan-car customer is not offered
+    15:30 (explained "no loan car free until 17:30") and a POST there is a 409 naming it; without
+    a car the time is offered and booked as before."""
+    made = _parts_booking_with_the_only_loan_car(client)
     url = f"{BOOKINGS}/{made.json()['id']}"
     params = {"service": "MAINT", "date": DATE, "loan_car": "true", "explain": "true"}
     before = client.get(SLOTS, params=params).json()
@@ -866,18 +874,7 @@ def test_a_loan_car_kept_at_risk_into_the_next_day_is_not_lent_that_morning(clie
     forced to the next morning 08:00 (at risk, the promise standing): its work cannot end before the
     next day, so its customer keeps the car into it. The drop-off day counted the car out (desk16-s28)
     but the next day read the stored promise alone and lent the car again at 08:00 (a 201)."""
-    ws = tiny_workshop(closing="17:00", shift_end="17:00")
-    check = {"name": "check", "minutes": 30, "skill": "maintenance", "bay_kinds": ["general"]}
-    parts = {
-        "code": "PARTS",
-        "name": "Parts",
-        "operations": [check, {**check, "name": "fit", "needs_parts": True}],
-    }
-    data = ws.model_dump()
-    data["services"].append(parts)
-    put_workshop(client, Workshop.model_validate({**data, "loan_cars": 1}))
-    made = client.post(BOOKINGS, json={"service": "PARTS", "drop_off": _at("08:00"), "loan_car": True})
-    assert made.status_code == 201 and made.json()["promised"] == _at("15:30"), made.text
+    made = _parts_booking_with_the_only_loan_car(client)
     following = (dt.date.fromisoformat(DATE) + dt.timedelta(days=1)).isoformat()
     morning = f"{following}T08:00:00+08:00"
     params = {"service": "MAINT", "date": following, "loan_car": "true"}
