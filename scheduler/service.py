@@ -14,6 +14,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import replace
 from functools import partial
 from typing import Literal, NamedTuple, cast
+from zoneinfo import ZoneInfo
 
 from cachetools import LRUCache
 from pydantic import ValidationError
@@ -427,7 +428,14 @@ class PlanningService:
                 named = stranded(session, old, workshop, since)
                 if named:
                     raise WorkshopConflict(message % {"count": len(named)}, named, forceable=False)
-            broken = broken_by(session, old, workshop, past_from(now, as_of))
+            broken = broken_by(
+                session,
+                old,
+                workshop,
+                past_from(now, as_of),
+                partial(self._cars_out, session, old, zone=workshop.tz),
+                partial(self._out_until, session, old),
+            )
             if broken and not force:
                 listed: list[dict[str, object]] = [
                     {"booking": r.id, "date": r.date.isoformat(), "reasons": why} for r, why in broken
@@ -771,23 +779,35 @@ class PlanningService:
             return workshop, [day_load(self._day(session, workshop, d)) for d in days]
 
     def _cars_out(
-        self, session: Session, workshop: Workshop, date: dt.date
+        self, session: Session, workshop: Workshop, date: dt.date, zone: ZoneInfo | None = None
     ) -> list[tuple[Booking, list[Assignment]]]:
         """The loan cars of earlier days still out on `date`, as its held shares
-        (scheduler.multiday.out_shares); none where the workshop does not count its loan cars. A
-        car at risk whose work overruns its promise into `date` is out as its drop-off day counts
-        it (`FrontDesk.loan_spans`): its promise read as that (review-s28: the day read the stored
-        promise alone and lent the car again that morning)."""
+        (scheduler.multiday.out_shares); none where the workshop does not count its loan cars.
+        Each out until `_out_until` (an at-risk one's overrun: review-s28, desk16-s29)."""
         if workshop.loan_cars is None:
             return []
-        out, back = bookings_db.loan_cars_around(session, workshop.id, date, workshop.tz)
-        start = dt.datetime.combine(date, dt.time(0), tzinfo=workshop.tz)
-        for b in back:
-            until = self._day(session, workshop, b.drop_off.astimezone(workshop.tz).date()).loan_out_until(b)
-            if until is not None and until > start:
-                out.append(b.model_copy(update={"promised": until}))
-        out.sort(key=lambda b: (b.drop_off, b.id))
+        start = dt.datetime.combine(date, dt.time(0), tzinfo=zone or workshop.tz)
+        out = [
+            until
+            for b in bookings_db.loan_cars_around(session, workshop.id, date, zone or workshop.tz)
+            if (until := self._out_until(session, workshop, b)).promised is not None
+            and until.promised > start
+        ]
         return multiday.out_shares(out)
+
+    def _out_until(self, session: Session, workshop: Workshop, booking: Booking) -> Booking:
+        """`booking` (with a loan car) promised as late as its car is out: a booking at risk whose
+        work overruns its promise keeps the car until its drop-off day's desk says it is back
+        (`DayBook.loan_out_until`, `FrontDesk.out_until`). Every check of an at-risk car on a day
+        after its drop-off reads this: the day's desk, its plan's held cars and a workshop change's
+        check (desk16-s29: the check read the stored promise and let the car be lent twice)."""
+        if not booking.at_risk or booking.promised is None:
+            return booking
+        day = self._day(session, workshop, booking.drop_off.astimezone(workshop.tz).date())
+        until = day.loan_out_until(booking)
+        if until is None or until <= booking.promised:
+            return booking
+        return booking.model_copy(update={"promised": until})
 
     def _day_offers(
         self,

@@ -42,7 +42,7 @@ from scheduler.translate import (
     technician_data,
 )
 from solver.model import LastJobFits, SolveParameters, fit_all
-from solver.problem import DayProblem, DaySolution, JobData, Placement
+from solver.problem import DayProblem, DaySolution, JobData, OperationData, Placement
 
 __all__ = [
     "EJECTION_SECONDS",
@@ -360,20 +360,15 @@ class DayBook:
         return job.due is None or self._earliest_end(job) <= job.due
 
     @staticmethod
-    def _earliest_end(job: JobData, late_parts: tuple[int, int] | None = None) -> int:
+    def _earliest_end(job: JobData) -> int:
         """The earliest `job`'s work can end: from its release, each operation at its shortest and
-        no sooner than its parts are in (a lower bound, room or not). `late_parts` (the day's end,
-        the minute parts due after it are in): an operation released at the day's end, the clamp of
-        such parts (`compiler.parts_release`), released when they are in instead."""
+        no sooner than its parts are in (a lower bound, room or not)."""
         end = job.release
         for op in job.operations:
             if op.pin is not None:
                 end = max(end, op.pin.end)
                 continue
-            release = op.release
-            if late_parts is not None and release >= late_parts[0]:
-                release = max(release, late_parts[1])
-            end = max(end, release) + min(op.durations, default=0)
+            end = max(end, op.release) + min(op.durations, default=0)
         return end
 
     def try_insert(self, booking: Booking) -> Offer | None:
@@ -661,36 +656,94 @@ class DayBook:
 
     def _overruns(self) -> dict[str, int]:
         """Per booking at risk with a loan car, dropped off on this day, the earliest its work can
-        end (`_earliest_end`: its parts ETA and shortest durations), where that is past its
-        promise: its car is out until then at least (`FrontDesk.loan_spans`)."""
+        be done (`_earliest_done`: its parts ETA, shortest durations and the technicians' working
+        time), where that is past its promise: its car is out until then at least
+        (`FrontDesk.out_until`)."""
         out: dict[str, int] = {}
         for b, _ in self.at_risk:
             if not b.loan_car or b.promised is None or self.clock.local_date(b.drop_off) != self.date:
                 continue
             try:
-                job = self._job(b)[0]
+                job, problem = self._job(b)
             except InputError:  # what put it at risk (a workshop change) makes it no booking now
                 continue
             # parts due after the day: the work ends after they are in, not at the day's end plus
             # its length (review-s28: the car was counted back the next morning before its parts)
             eta = None if b.parts_eta is None else self.clock.minutes(b.parts_eta, round_up=True)
             late = (self.clock.horizon, eta) if eta is not None and eta > self.clock.horizon else None
-            end = self._earliest_end(job, late)
+            end = self._earliest_done(job, problem, late)
             if end + self.rules.promise_buffer_minutes > self.clock.minutes(b.promised):
                 out[b.id] = end
         return out
 
+    def _earliest_done(self, job: JobData, problem: DayProblem, late_parts: tuple[int, int] | None) -> int:
+        """The earliest an at-risk job's work can be done, alone in the workshop (minutes of this
+        day's time line, a later day's beyond its horizon; a lower bound): `_earliest_end`, but
+        each operation today within a qualified technician's working block (shift, breaks,
+        overtime), as the planner places it. One that no block holds today is done on a later
+        working day: from the first shift start of the first day a technician is on duty, the rest
+        at their shortest (review-s28: parts in at 16:45, 30 minutes of work, the shift ending at
+        17:00: the car was counted back at 17:30 and lent again the next morning). `late_parts`
+        (the day's end, the minute parts due after it are in): an operation released at the day's
+        end, the clamp of such parts (`compiler.parts_release`), released when they are in."""
+        end = job.release
+        windows = [t.windows() for t in problem.technicians]
+        for k, op in enumerate(job.operations):
+            if op.pin is not None:
+                end = max(end, op.pin.end)
+                continue
+            release = op.release
+            if late_parts is not None and release >= late_parts[0]:
+                release = max(release, late_parts[1])
+            start = max(end, release)
+            today = [
+                max(s, start) + d
+                for t, d in zip(op.technicians, op.durations, strict=True)
+                for s, e in windows[t]
+                if max(s, start) + d <= e
+            ]
+            if not today:
+                return self._done_later(job.operations[k:], start, late_parts)
+            end = min(today)
+        return end
+
+    def _done_later(
+        self, operations: Sequence[OperationData], start: int, late_parts: tuple[int, int] | None
+    ) -> int:
+        """`operations`, none of which is done today, each at its shortest from the first working
+        moment after this day not before `start` (the first shift start of a day a technician is
+        on duty, whose last shift end is after `start`), in order and no sooner than its parts; a
+        lower bound. No such day within `capacity.HANDOVER_SEARCH_DAYS`: from `start`."""
+        first = start
+        for k in range(1, capacity.HANDOVER_SEARCH_DAYS + 1):
+            date = self.date + dt.timedelta(days=k)
+            shifts = [
+                (t.shift.start, t.shift.end, t.max_overtime_minutes)
+                for t in self.workshop.technicians
+                if self.workshop.on_duty(t, date)
+            ]
+            if not shifts:
+                continue
+            day = DayClock(self.workshop.timezone, date)
+            opens = self.clock.minutes(day.at(min(day.wall(s) for s, _, _ in shifts)))
+            closes = self.clock.minutes(day.at(max(day.wall(e) + o for _, e, o in shifts)))
+            if start < closes:
+                first = max(start, opens)
+                break
+        end = first
+        for op in operations:
+            release = op.release
+            if late_parts is not None and release >= late_parts[0]:
+                release = max(release, late_parts[1])
+            end = max(end, release) + min(op.durations, default=0)
+        return end
+
     def loan_out_until(self, booking: Booking) -> dt.datetime | None:
         """Until when `booking`, at risk and dropped off on this day, keeps its loan car past its
-        promise (`_overruns`, `FrontDesk.loan_spans`): the promise its earliest end would earn
-        (`loan_promise`), and never before that end and the buffer (an end after the day, parts due
-        later: the day's model promises the next handover day's first, which may be before it); a
-        lower bound. None where its work does not overrun its promise."""
-        ready = self._overruns().get(booking.id)
-        if ready is None:
-            return None
-        late = self.desk.loan_promise(booking).promise(ready)
-        return self.clock.at(max(ready + self.rules.promise_buffer_minutes, late or 0))
+        promise (`FrontDesk.out_until`, which the day's own loan spans read too); a lower bound.
+        None where its work does not overrun its promise."""
+        until = self.desk.out_until(booking)
+        return None if until is None else self.clock.at(until)
 
     def allowed(self, booking: Booking, offer: Offer) -> bool:
         """The capacity rules (advisors, waiters per slot, walk-in holdback, loan cars) on top of a fit."""

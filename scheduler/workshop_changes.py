@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -28,9 +28,17 @@ def past_from(server: dt.datetime, now: dt.datetime | None) -> dt.datetime:
 
 
 def broken_by(
-    session: Session, old: Workshop, new: Workshop, now: dt.datetime
+    session: Session,
+    old: Workshop,
+    new: Workshop,
+    now: dt.datetime,
+    cars_out: Callable[[dt.date], list[tuple[Booking, list[Assignment]]]],
+    out_until: Callable[[Booking], Booking],
 ) -> list[tuple[BookingRow, list[str]]]:
-    """The booking rows, of days not yet past, whose witness `new` breaks, with the reasons."""
+    """The booking rows, of days not yet past, whose witness `new` breaks, with the reasons.
+    `cars_out`: the loan cars of earlier days still out on a day, as its held shares; `out_until`:
+    a loan-car booking promised until its car is back (an at-risk one's overrun), both as the
+    desk counts them (`PlanningService._cars_out`, `_out_until`)."""
     today = _first_day(old, new, now)
     by_date: dict[dt.date, list[BookingRow]] = defaultdict(list)
     for r in bookings_db.from_date(session, new.id, today):
@@ -43,7 +51,16 @@ def broken_by(
             new, date, [bookings_db.accepted_of(r) for r in day_rows], [], held=True
         )
         if new.loan_cars is not None:  # the cars of earlier days still out count (review-s26 L1)
-            accepted += multiday.out_shares(bookings_db.loan_cars_into(session, new.id, date, new.tz))
+            accepted += cars_out(date)
+            # and the day's own bookings at risk (no witness, unchecked): their customers keep
+            # their cars, past the promise where the work overruns it (desk16-s29)
+            accepted += multiday.out_shares(
+                [
+                    out_until(b)
+                    for b, w in accepted
+                    if b.at_risk and b.loan_car and not w and not multiday.is_part(b)
+                ]
+            )
         held = [b for b, _ in accepted if multiday.is_held(b)]  # their loan cars count
         # A part is pinned where its witness holds it; checked here as work, not as a fact.
         accepted = [

@@ -120,38 +120,20 @@ def promised_on(session: Session, workshop_id: str, date: dt.date, zone: ZoneInf
     return found
 
 
-def loan_cars_into(session: Session, workshop_id: str, date: dt.date, zone: ZoneInfo) -> list[Booking]:
-    """The loan-car bookings dropped off before `date`, with no work carried over to it, whose
-    promised pickup is on it or later (in `zone`): their cars are out on `date` until then. Same
-    look-back as `promised_on`; by drop-off."""
+def loan_cars_around(session: Session, workshop_id: str, date: dt.date, zone: ZoneInfo) -> list[Booking]:
+    """The loan-car bookings dropped off before `date`, with no work carried over to it, whose car
+    may be out on it: promised on it or later (in `zone`), or at risk, whose work may overrun its
+    promise into it (`PlanningService._cars_out` tells); same look-back as `promised_on`; by
+    drop-off."""
     start = dt.datetime.combine(date, dt.time(0), tzinfo=zone)
     found = [
         booking
         for row, promised in _from_earlier(session, workshop_id, date)
-        if promised > start and (booking := booking_of(row)).loan_car
+        # the stored JSON looked at first: most bookings are not at risk
+        if (promised > start or '"at_risk":true' in row.body) and (booking := booking_of(row)).loan_car
     ]
     found.sort(key=lambda b: (b.drop_off, b.id))
     return found
-
-
-def loan_cars_around(
-    session: Session, workshop_id: str, date: dt.date, zone: ZoneInfo
-) -> tuple[list[Booking], list[Booking]]:
-    """`loan_cars_into`'s bookings, and in one read the loan-car bookings at risk of earlier days
-    whose promised pickup is before `date`: their work may overrun the promise into it
-    (`PlanningService._cars_out`); each by drop-off."""
-    start = dt.datetime.combine(date, dt.time(0), tzinfo=zone)
-    into: list[Booking] = []
-    back: list[Booking] = []
-    for row, promised in _from_earlier(session, workshop_id, date):
-        if promised > start:
-            if (booking := booking_of(row)).loan_car:
-                into.append(booking)
-        elif '"at_risk":true' in row.body and (booking := booking_of(row)).loan_car and booking.at_risk:
-            back.append(booking)  # (its stored JSON looked at first: most bookings are not at risk)
-    into.sort(key=lambda b: (b.drop_off, b.id))
-    back.sort(key=lambda b: (b.drop_off, b.id))
-    return into, back
 
 
 def _from_earlier(session: Session, workshop_id: str, date: dt.date) -> list[tuple[BookingRow, dt.datetime]]:
