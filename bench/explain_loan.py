@@ -19,6 +19,12 @@ fit takes (the reverse). Times a booking gets only by moving others are counted 
 service's explanation searches those too (`PlanningService._booking_fits`), within its budget.
 
     PYTHONPATH=. python -m bench.explain_loan --seeds 1-4 --loan-cars 5 --loan-fill 0.15
+
+`--at-risk N --at-risk-eta HH:MM` (desk16-s29): at each level, up to N loan-car bookings of a
+service that needs parts are kept at risk with their parts due at HH:MM (as a forced `parts_eta`
+PATCH leaves them: no witness, the promise standing), so their cars count out across the overrun
+(`FrontDesk.out_until`; after the shift, into the next day); `overruns` counts those whose work
+overruns its promise.
 """
 
 from __future__ import annotations
@@ -74,6 +80,35 @@ def fill(
     return out
 
 
+def kept_at_risk(
+    workshop: Workshop, accepted: list[tuple[Booking, list[Assignment]]], count: int, eta: str
+) -> list[tuple[Booking, list[Assignment]]]:
+    """`accepted` and `count` loan-car bookings of the first one-day service that needs parts,
+    each booked at the first candidate time the quick fit takes it with a loan car free (the
+    walk-in holdback not asked: these days' holdback refuses accident work at every time), then
+    kept at risk with its parts due at `eta` (HH:MM on DATE), as a forced `parts_eta` PATCH leaves
+    it: no witness, the promise standing. (The seeded fills draw no such service: the demand holds
+    accident work as multi-day.)"""
+    due = dt.datetime.combine(DATE, dt.time.fromisoformat(eta), tzinfo=workshop.tz)
+    code = next(
+        s.code for s in workshop.services if not multi_day(s) and any(op.needs_parts for op in s.operations)
+    )
+    out = list(accepted)
+    for k in range(count):
+        day = DayBook(workshop, DATE, out, RULES)
+        for t in day.candidate_times():
+            asked = Booking(id=f"R{k}", service=code, drop_off=t, loan_car=True)
+            offer = day.fit_quickly(asked)  # not try_insert: the holdback refuses accident work here
+            if offer is None or not day.desk.loan_car_free(asked, offer):
+                continue
+            if offer.rewitness is not None:
+                out = [(b, list(offer.rewitness.get(b.id, w))) for b, w in out]
+            risky = asked.model_copy(update={"promised": offer.promised, "parts_eta": due, "at_risk": True})
+            out.append((risky, []))
+            break
+    return out
+
+
 def compare(day: DayBook, code: str) -> collections.Counter[str]:
     """One (service, loan car) answer of `day` and the explanation of every candidate time (offered
     or not: the explanation of a time must be what a booking there gets, whichever times the answer
@@ -123,6 +158,8 @@ def main() -> None:
     parser.add_argument("--no-advisors", action="store_true")
     parser.add_argument("--out", default=None)
     parser.add_argument("--constructed", action="store_true", help="bench.loan_end_decides' day only")
+    parser.add_argument("--at-risk", type=int, default=0, help="parts bookings at risk, per level")
+    parser.add_argument("--at-risk-eta", default="16:30", help="their forced parts ETA, HH:MM")
     args = parser.parse_args()
     if args.constructed:
         print("constructed day", dict(constructed()))
@@ -145,9 +182,13 @@ def main() -> None:
         for level, accepted in enumerate(
             fill(workshop, scenario.demand, seed, args.attempts, args.levels, args.loan_fill), 1
         ):
+            if args.at_risk:
+                accepted = kept_at_risk(workshop, accepted, args.at_risk, args.at_risk_eta)
             day = DayBook(workshop, DATE, accepted, RULES)
             day.pack()
             tally: collections.Counter[str] = collections.Counter()
+            tally["at risk"] = len(day.at_risk)
+            tally["overruns"] = len(day.desk.overruns)
             for code in codes:
                 tally += compare(day, code)
             cars = sum(b.loan_car for b, _ in accepted)
