@@ -370,6 +370,33 @@ def test_a_loan_car_at_risk_is_out_until_its_work_can_be_done_not_only_until_its
     assert _at("15:30") in {o.drop_off for o in day.offers("MAINT", waiter=False, wants=wants)}
 
 
+def test_an_at_risk_car_whose_parts_come_after_the_shift_is_out_until_the_next_working_day() -> None:
+    """desk16-s29: the earliest end of at-risk work counts the technicians' working time. PARTS
+    dropped off 08:00 with the only car, promised 15:30, parts now at 16:30: the 60-minute fitting
+    cannot be done before the shifts end at 17:00, so it is done the next working day from 08:00
+    (ready 09:00, the car back at 09:15). With the next day closed, or no technician rostered on
+    it, the day after. Parts at 15:30: ready 16:30 the same day, back at 16:45 (as before)."""
+    tomorrow, after = DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2)
+    at_risk = Booking(
+        id="A", service="PARTS", drop_off=_at("08:00"), loan_car=True, promised=_at("15:30"),
+        parts_eta=_at("16:30"), at_risk=True,
+    )  # fmt: skip
+    opening = {"start": "08:00", "end": "17:00"}
+    day = DayBook(_workshop(loan_cars=1, opening=opening), DAY, [(at_risk, [])], RULES)
+    assert day.loan_out_until(at_risk) == _at("09:15", tomorrow)
+    assert day.loan_spans == [(day.clock.wall("08:00"), day.clock.minutes(_at("09:15", tomorrow)))]
+    closed = _workshop(loan_cars=1, opening=opening, closed_days=[tomorrow.isoformat()])
+    assert DayBook(closed, DAY, [(at_risk, [])], RULES).loan_out_until(at_risk) == _at("09:15", after)
+    data = _data(loan_cars=1, opening=opening)
+    off = [(tomorrow.weekday() + k) % 7 for k in range(1, 7)]  # every weekday but tomorrow's
+    data["technicians"] = [{**t, "weekdays": off} for t in data["technicians"]]
+    rostered = DayBook(Workshop.model_validate(data), DAY, [(at_risk, [])], RULES)
+    assert rostered.loan_out_until(at_risk) == _at("09:15", after)
+    earlier = at_risk.model_copy(update={"parts_eta": _at("15:30")})
+    day = DayBook(_workshop(loan_cars=1, opening=opening), DAY, [(earlier, [])], RULES)
+    assert day.loan_out_until(earlier) == _at("16:45")
+
+
 def test_the_exact_model_knows_the_loan_cars() -> None:
     """The exact model with the desk's fleet (`FrontDesk.loan_fleet`: the cars out until their
     promise, the new one out until the promise its end earns; bench.slots' exact check): the job
