@@ -109,17 +109,19 @@ class FrontDesk:
     def out_until(self, booking: Booking) -> int | None:
         """Until when (minutes of the day's time line, a later day's beyond its horizon) `booking`,
         at risk with its work overrunning its promise (`overruns`), keeps its loan car: the promise
-        its earliest end would earn (`loan_promise`), never before that end and the buffer (an end
-        on a later day: the model promises the next handover day's first, which may be before it).
+        its earliest end would earn (`loan_promise`), never before that end and the buffer, on the
+        promise grid (an end on a later day: the model promises the next handover day's first,
+        which may be before it).
         The one answer to when an at-risk car is back: this day's spans, and the later days it is
         out on (`DayBook.loan_out_until`, `PlanningService._cars_out`). None: no overrun."""
         ready = self.overruns.get(booking.id)
         if ready is None:
             return None
-        late = self.loan_promise(booking).promise(ready)
+        rule = self.loan_promise(booking)
+        late = rule.promise(ready)
         if late is None:  # no handover that late (a waiter): out all day at least
             late = self.clock.horizon
-        return max(ready + self.rules.promise_buffer_minutes, late)
+        return max(-(-(ready + rule.buffer) // rule.step) * rule.step, late)  # on the promise grid
 
     def loan_span(self, booking: Booking, offer: Offer) -> tuple[int, int]:
         return self.clock.minutes(booking.drop_off), self.clock.minutes(offer.promised, round_up=True)
