@@ -180,6 +180,7 @@ def _replan(
     last_minute = day_end(workshop, date) - dt.timedelta(minutes=1)
     done: set[tuple[str, int]] = set()
     ended: set[tuple[str, int]] = set()  # paused, its technician on other work since
+    bay_ids = {bay.id for bay in workshop.bays}
     for b in request.bookings:
         pins = {p.operation: p for p in b.pinned}
         for (bid, k), track in state.ops.items():
@@ -200,8 +201,9 @@ def _replan(
             if track.state != "done":  # a plan holds the day only: work running past midnight ends
                 end = min(end, last_minute)  # in its last minute (else every re-plan of it failed)
             end = max(end, track.actual_start + dt.timedelta(minutes=1))
-            # (the plan's bay, guessed again where it had none: the conflict may be gone)
-            bay = a.bay if a and a.bay else _a_bay(workshop, b, k)
+            # The plan's bay, guessed again where it has none (the conflict may be gone) or one
+            # the workshop no longer has (taken out while cars were on it: `_clocked_bay_unknown`).
+            bay = a.bay if a and a.bay in bay_ids else _a_bay(workshop, b, k)
             pins[k] = PinnedOperation(
                 operation=k, bay=bay, technician=track.technician, start=track.actual_start, end=end
             )
