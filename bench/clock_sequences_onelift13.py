@@ -8,6 +8,7 @@ pinned with no bay (`_clocked_bay_unknown`). Same arguments as the probe:
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from typing import Any
@@ -33,6 +34,12 @@ def _counted_unknown(bookings: list[Any]) -> Any:
     out, conflicts = _unknown(bookings)
     counts["re-plans with clocked work of no bay"] += bool(conflicts)
     counts["clocked work pinned with no bay"] += len(conflicts)
+    if conflicts and os.environ.get("SEQUENCES_SHOW"):  # the pins as they collided
+        print("no bay:", [c.model_dump() for c in conflicts])
+        for b in bookings:
+            for p in b.pinned:
+                span = f"{p.start:%H:%M}-{p.end:%H:%M}" if p.end else f"{p.start:%H:%M}-"
+                print(f"  {b.id} {b.service} op {p.operation} {p.bay} {p.technician} {span}")
     return out, conflicts
 
 

@@ -453,7 +453,8 @@ def technician_ical(
         event.add("dtstart", a.start.astimezone(dt.UTC))
         event.add("dtend", a.end.astimezone(dt.UTC))
         event.add("summary", what)
-        event.add("location", say(N_("bay %(bay)s") % {"bay": a.bay}))
+        if a.bay is not None:  # (clocked work of unknown bay: no location)
+            event.add("location", say(N_("bay %(bay)s") % {"bay": a.bay}))
         calendar.add_component(event)
     return bytes(calendar.to_ical())
 
