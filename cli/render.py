@@ -75,6 +75,8 @@ def render_plan(
                 if bay.fleet_partner else ""))
             for bay in workshop.bays
         ]  # fmt: skip
+        if "–" in by_row:  # clocked work of unknown bay (`Plan.clocked_bay_conflicts`), last
+            blocks.append(("–", _("Bay unknown (clocked while its bay was taken)")))
     for row_id, title in blocks:
         jobs = sorted(by_row.get(row_id, []), key=lambda a: a.start)
         if not jobs:
