@@ -1267,3 +1267,11 @@ def test_two_cars_clocked_on_one_lift_are_both_followed_the_later_with_no_bay(cl
     assert f"正被预约 {a} 的已打卡工作占用" in zh.text
     by_technician = client.get(f"/workshops/tiny/plan/{DATE}", params={"rows": "technicians"})
     assert by_technician.status_code == 200 and f'data-booking="{b}"' in by_technician.text
+    # Its printouts and files: no bay is an empty CSV cell, no location in u's calendar.
+    for path in (f"/workshops/tiny/plan/{DATE}/cards.pdf", f"/workshops/tiny/plan/{DATE}/technicians/u.pdf"):
+        printed = client.get(path)
+        assert printed.status_code == 200 and printed.content.startswith(b"%PDF"), path
+    rows = client.get(f"{W}/plans/{DATE}.csv").text.splitlines()
+    assert any(row.startswith(f"{b},0,,u,") for row in rows), rows
+    feed = client.get(f"{W}/technicians/u/day/{DATE}.ics")
+    assert feed.status_code == 200 and "LOCATION" not in feed.text
