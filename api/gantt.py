@@ -24,6 +24,8 @@ from scheduler.contract import Assignment, Booking, Plan, Workshop, hhmm_minutes
 from scheduler.multiday import PART, split_part
 
 ROW = 34
+UNKNOWN_BAY_ROW = ""
+"""The bay view's row of clocked work with no bay (no bay id is empty)."""
 LABEL = 150
 """The row labels' width (their own SVG, beside the chart)."""
 HOUR = 96
@@ -211,6 +213,9 @@ def render(
             (b.id, f"{b.id} · {kind_name(b.kind)}" + (f" · {b.fleet_partner}" if b.fleet_partner else ""))
             for b in workshop.bays
         ]
+        if any(a.bay is None for a in plan.assignments):
+            # Clocked work of unknown bay (`Plan.clocked_bay_conflicts`): a row of its own, last.
+            rows.append((UNKNOWN_BAY_ROW, gettext("Bay unknown (clocked while its bay was taken)")))
         key = "bay"
     moments = [m for a in plan.assignments for m in (a.start, a.end)]
     for o in actual.values():
@@ -264,7 +269,7 @@ def render(
     for a in plan.assignments:
         last[a.booking] = max(a.operation, last.get(a.booking, a.operation))
     for a in sorted(plan.assignments, key=lambda a: (a.start, a.booking)):
-        row = index.get(a.bay if key == "bay" else a.technician)
+        row = index.get((a.bay or UNKNOWN_BAY_ROW) if key == "bay" else a.technician)
         if row is None:
             continue
         code = bookings.get(a.booking, "")

@@ -25,7 +25,7 @@ from api.charts import bars
 from api.deps import ClockDep, NowQuery, RunnerDep, ServiceDep, ShopFloorDep, services
 from api.login import COOKIE, language_switch
 from scheduler import actuals
-from scheduler.clocking import DayStatus
+from scheduler.clocking import DayStatus, bay_conflict_words
 from scheduler.contract import FIRST_DATE, LAST_DATE, Booking, Day, Moment, Workshop
 from scheduler.day_page import (
     TechnicianDay,
@@ -236,9 +236,12 @@ def plan_page(
         if plan is None or plan.changes is None
         else [change_words(c, view, plates, t) for c in plan.changes]
     )
+    seen = {b.id: b for b in day.seen}
+    conflicts = plan.clocked_bay_conflicts if plan else []
+    bay_conflicts = [t.phrase(bay_conflict_words(view, seen, c)) for c in conflicts]
     planner_name = lambda name: t.gettext(PLANNER_WORDS[name]) if name in PLANNER_WORDS else name  # noqa: E731
     return page(request, "plan.html", N_("Plan %(date)s"), workshop=workshop, date=date, plan=words,
-                planner_name=planner_name, changes=changes,
+                planner_name=planner_name, changes=changes, bay_conflicts=bay_conflicts,
                 bookings=day.bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
                 at_risk=at_risk(workshop, status, labels["carried"], date, t, plates),
                 pickups=handed_back(workshop, day.pickups, date, t, day.after_hours),

@@ -47,7 +47,8 @@ def render_plan(
     techs = {t.id: t for t in workshop.technicians}
     by_row: dict[str, list[Assignment]] = defaultdict(list)
     for a in plan.assignments:
-        by_row[a.technician if rows == "technicians" else a.bay].append(a)
+        # (clocked work of unknown bay: `Plan.clocked_bay_conflicts`, in a row of its own)
+        by_row[a.technician if rows == "technicians" else a.bay or "–"].append(a)
     plates = any(b.plate for b in request.bookings)
 
     lines: list[str | tuple[str, str]] = [
@@ -74,6 +75,8 @@ def render_plan(
                 if bay.fleet_partner else ""))
             for bay in workshop.bays
         ]  # fmt: skip
+        if "–" in by_row:  # clocked work of unknown bay (`Plan.clocked_bay_conflicts`), last
+            blocks.append(("–", _("Bay unknown (clocked while its bay was taken)")))
     for row_id, title in blocks:
         jobs = sorted(by_row.get(row_id, []), key=lambda a: a.start)
         if not jobs:
@@ -107,7 +110,7 @@ def render_plan(
                 cells.append(booking.plate or "")
             cells += [
                 f"{service.name} · {service.operations[a.operation].name}",
-                a.bay
+                a.bay or "–"
                 if rows == "technicians"
                 else _("%(name)s (%(grade)s)", name=tech.name, grade=_(GRADE_NAMES[tech.grade])),
                 _(", ").join(notes),

@@ -15,7 +15,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from scheduler.clocking import ClockEvent, DayState, Impossible, effective, event_from_record, replay_in_bays
+from scheduler.clocking import (
+    ClockEvent,
+    DayState,
+    Impossible,
+    effective,
+    event_from_record,
+    replay,
+    replay_in_bays,
+)
 from scheduler.contract import Booking, Plan, Workshop
 from scheduler.desk_checks import IDEMPOTENCY_FIELD
 from scheduler.errors import Conflict, InputError, NotFound
@@ -143,7 +151,10 @@ def record(
         )
         candidate = [event_from_record(r) for r in rows] + [event_from_record(events_db.plain(row, _NEW))]
         changed = (row.booking_id, row.operation)
-        state = _check(workshop, bookings, row.date, candidate, changed)
+        # A finish or a pause takes a car out of its bay: it is never refused for a bay (the day's
+        # other cars may share one, clocked before a lift was taken out: onelift13-s29).
+        bays = values["action"] not in ("finish", "pause")
+        state = _check(workshop, bookings, row.date, candidate, changed, bays)
         plan = read_plan(session, workshop_id, row.date)  # the live plan as stored
         if not rows:  # the day's first event: its plan so far is the baseline of adherence
             plans_db.keep_baseline(session, workshop_id, row.date, row.recorded_at)
@@ -328,11 +339,14 @@ def _check(
     date: dt.date,
     events: list[ClockEvent],
     changed: tuple[str, int],
+    bays: bool = True,
 ) -> DayState:
-    """The day's state after `events`; Conflict if one of them cannot have happened, or if the
-    `changed` operation's work would put a vehicle in a bay another one is in (`replay_in_bays`:
+    """The day's state after `events`; Conflict if one of them cannot have happened, or (`bays`) if
+    the `changed` operation's work would put a vehicle in a bay another one is in (`replay_in_bays`:
     the day replayed once for both)."""
     try:
+        if not bays:
+            return replay(effective(events), workshop, bookings, date)
         state, clash = replay_in_bays(effective(events), workshop, bookings, date, changed)
     except Impossible as exc:
         raise Conflict(str(exc), []) from None

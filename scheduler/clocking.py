@@ -17,7 +17,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from scheduler.capacity import HandoverRule, after_desk_hours
-from scheduler.contract import Booking, Plan, Workshop, hhmm_minutes
+from scheduler.contract import Booking, ClockedBayConflict, Plan, Workshop, hhmm_minutes
 from scheduler.i18n import N_, moment_words
 
 Action = Literal["start", "pause", "resume", "finish"]
@@ -219,6 +219,24 @@ def operation_words(workshop: Workshop, booking: Booking, operation: int) -> str
     if values["name"] is None:  # (a booking whose service changed since its events: no name to give)
         return N_("booking %(booking)s operation %(number)d") % values
     return N_("booking %(booking)s operation %(number)d (%(name)s)") % values
+
+
+def bay_conflict_words(
+    workshop: Workshop, bookings: Mapping[str, Booking], conflict: ClockedBayConflict
+) -> str:
+    """A clocked bay conflict (`Plan.clocked_bay_conflicts`) as a sentence, made from a marked
+    template (shown with `Translator.phrase`)."""
+    booking = bookings.get(conflict.booking)
+    what = (
+        operation_words(workshop, booking, conflict.operation)
+        if booking is not None
+        else N_("booking %(booking)s operation %(number)d")
+        % {"booking": conflict.booking, "number": conflict.operation + 1}
+    )
+    return N_(
+        "%(operation)s was clocked while booking %(with_booking)s's clocked work held bay %(bay)s,"
+        " its bay in the plan: the live plan has it in no bay"
+    ) % {"operation": what, "with_booking": conflict.with_booking, "bay": conflict.bay}
 
 
 def _name(workshop: Workshop, booking: Booking, operation: int) -> str | None:
@@ -546,6 +564,9 @@ class DayStatus(BaseModel):
     """True while the live plan lags the newest event and its re-plan (in the background) is on its
     way, until that re-plan has recorded its risks: work in progress is already projected from the
     events, work not started is not yet."""
+    clocked_bay_conflicts: list[ClockedBayConflict] = []
+    """The live plan's clocked work that has no bay (its operation's `bay` null): clocked while other
+    clocked work held the bay the plan had it in (`Plan.clocked_bay_conflicts`)."""
 
 
 def _booking_state(ops: Sequence[OperationStatus], booking: Booking, now: dt.datetime) -> BookingState:

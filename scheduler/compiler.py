@@ -13,7 +13,10 @@ from scheduler.i18n import N_, moment_words
 from scheduler.translate import DayFrame, technician_data
 from solver.problem import BayData, DayProblem, JobData, ObjectiveWeights, OperationData, Placement
 
-__all__ = ["CompiledDay", "compile_request", "duration", "parts_release", "technician_data"]
+__all__ = ["NO_BAY_KIND", "CompiledDay", "compile_request", "duration", "parts_release", "technician_data"]
+
+NO_BAY_KIND = ""
+"""The kind of the bay a pin given without one holds alone (no operation needs a kind "")."""
 
 
 def duration(minutes: int, efficiency: float) -> int:
@@ -106,6 +109,7 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
         by_code.setdefault(known_service.code, known_service)
 
     seen: dict[str, int] = {}
+    nowhere: list[int] = []  # the bays of pins given without one (`_pins`)
     jobs: list[JobData] = []
     services: list[Service] = []
     for i, booking in enumerate(request.bookings):
@@ -154,7 +158,7 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
 
         release = max(release, not_before)
         parts = parts_release(booking, service, clock)
-        pins = _pins(booking, service, where, frame)
+        pins = _pins(booking, service, where, frame, nowhere)
         operations = []
         for k, op in enumerate(service.operations):
             eligible: list[int] = []
@@ -209,7 +213,7 @@ def compile_request(request: PlanRequest, previous: Plan | None = None) -> Compi
     problem = DayProblem(
         keep_promises=request.options.keep_promises,
         horizon=clock.horizon,
-        bays=bays,
+        bays=(*bays, *(BayData(NO_BAY_KIND) for _ in nowhere)),
         technicians=techs,
         jobs=tuple(jobs),
         weights=ObjectiveWeights(
@@ -261,8 +265,13 @@ def _previous_placements(plan: Plan, frame: DayFrame) -> dict[tuple[str, int], P
     return {(a.booking, a.operation): frame.placement(a) for a in plan.assignments if frame.knows(a)}
 
 
-def _pins(booking: Booking, service: Service, where: str, frame: DayFrame) -> dict[int, Placement]:
-    """The booking's pinned operations (work started or finished) as fixed placements."""
+def _pins(
+    booking: Booking, service: Service, where: str, frame: DayFrame, nowhere: list[int]
+) -> dict[int, Placement]:
+    """The booking's pinned operations (work started or finished) as fixed placements. A pin with no
+    bay (clocked work whose bay is unknown) gets a bay of its own after the workshop's, added to
+    `nowhere`, that no other work may use: it holds its technician and none of the workshop's bays,
+    and no solver or planner needs a case for it (`DayFrame.assignment` gives it no bay)."""
     clock, bay_index, tech_index = frame.clock, frame.bay_index, frame.tech_index
     pins: dict[int, Placement] = {}
     for p, pinned in enumerate(booking.pinned):
@@ -278,17 +287,22 @@ def _pins(booking: Booking, service: Service, where: str, frame: DayFrame) -> di
                 f"{field}.operation",
                 N_("operation %(pinned_operation)s is pinned twice") % {"pinned_operation": pinned.operation},
             )
-        if pinned.bay not in bay_index:
+        if pinned.bay is None:
+            bay_at = len(frame.workshop.bays) + len(nowhere)
+            nowhere.append(bay_at)
+        elif pinned.bay not in bay_index:
             raise InputError(f"{field}.bay", N_("unknown bay %(pinned_bay)r") % {"pinned_bay": pinned.bay})
+        else:
+            bay_at = bay_index[pinned.bay]
         # The vehicle's bay rules bind pinned work too (the validator's): no plan could keep it.
-        bay = frame.workshop.bays[bay_index[pinned.bay]]
-        if bay.fleet_partner is not None and bay.fleet_partner != booking.fleet_partner:
+        bay = frame.workshop.bays[bay_at] if pinned.bay is not None else None
+        if bay is not None and bay.fleet_partner is not None and bay.fleet_partner != booking.fleet_partner:
             raise InputError(
                 f"{field}.bay",
                 N_("bay %(bay)s is %(partner)s's, the vehicle is not")
                 % {"bay": bay.id, "partner": bay.fleet_partner},
             )
-        if bay.kind == "express" and not service.express:
+        if bay is not None and bay.kind == "express" and not service.express:
             raise InputError(
                 f"{field}.bay",
                 N_("bay %(bay)s is an express lane, %(service)s is no express service")
@@ -313,7 +327,7 @@ def _pins(booking: Booking, service: Service, where: str, frame: DayFrame) -> di
             end = clock.minutes(pinned.end, round_up=True)
         else:
             end = start + duration(service.operations[pinned.operation].minutes, tech.efficiency)
-        pins[pinned.operation] = Placement(bay_index[pinned.bay], tech_index[pinned.technician], start, end)
+        pins[pinned.operation] = Placement(bay_at, tech_index[pinned.technician], start, end)
     for k in sorted(pins):
         if k > 0 and k - 1 not in pins:
             raise InputError(

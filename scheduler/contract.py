@@ -699,7 +699,10 @@ class PinnedOperation(_Model):
     start rounded down overlapped by a minute, and every live re-plan of the day failed."""
 
     operation: int = Field(ge=0, description="index into the service's operations")
-    bay: Identifier
+    bay: Identifier | None = Field(
+        description="null: clocked work whose bay is unknown (it was clocked while another car's clocked"
+        " work held its bay): it holds no bay, and its plan assignment has none (onelift13-s29)"
+    )
     technician: Identifier
     start: Moment = Field(description="when the work started (seconds dropped)")
     end: Moment | None = Field(
@@ -833,7 +836,10 @@ class PlanRequest(_Model):
 class Assignment(_Model):
     booking: Identifier
     operation: int = Field(ge=0)
-    bay: Identifier
+    bay: Identifier | None = Field(
+        description="null only for pinned work given with no bay (clocked while another car's clocked work"
+        " held its bay: `Plan.clocked_bay_conflicts`); planned work always has a bay"
+    )
     technician: Identifier
     start: Moment
     end: Moment
@@ -921,6 +927,22 @@ class Plan(_Model):
         description="a re-plan's changes against the plan it replaced (what moved, was added or"
         " dropped); null for a plan made from scratch",
     )
+    clocked_bay_conflicts: list[ClockedBayConflict] = Field(
+        default_factory=list,
+        description="a live plan's clocked work that collided on a bay with other clocked work: the clock"
+        " is a fact, the bay was the plan's guess, so the work clocked later keeps its times and technician"
+        " with no bay (its assignment's bay null)",
+    )
+
+
+class ClockedBayConflict(_Model):
+    """Clocked work pinned with no bay: when it was clocked, `with_booking`'s clocked work held `bay`,
+    the bay the plan had it in (a clock event names no bay)."""
+
+    booking: Identifier
+    operation: int = Field(ge=0)
+    bay: Identifier = Field(description="the bay the plan had it in, held by with_booking's clocked work")
+    with_booking: Identifier
 
 
 class OperationRef(_Model):

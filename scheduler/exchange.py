@@ -124,8 +124,9 @@ def plan_csv(plan: Plan, newline: str = "\r\n", shown: ShownNames | None = None)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator=newline)
     writer.writerow([*PLAN_COLUMNS, *(PLAN_NAME_COLUMNS if shown else ())])
-    for a in sorted(plan.assignments, key=lambda a: (a.start, a.bay, a.booking, a.operation)):
-        ids = (spreadsheet_cell(a.booking), spreadsheet_cell(a.bay), spreadsheet_cell(a.technician))
+    for a in sorted(plan.assignments, key=lambda a: (a.start, a.bay or "", a.booking, a.operation)):
+        # (no bay: clocked work whose bay is unknown, `Plan.clocked_bay_conflicts`: an empty cell)
+        ids = (spreadsheet_cell(a.booking), spreadsheet_cell(a.bay or ""), spreadsheet_cell(a.technician))
         row = [ids[0], a.operation, ids[1], ids[2], a.start.isoformat(), a.end.isoformat()]
         writer.writerow([*row, *(shown.row(a) if shown else ())])
     return out.getvalue()
@@ -452,7 +453,8 @@ def technician_ical(
         event.add("dtstart", a.start.astimezone(dt.UTC))
         event.add("dtend", a.end.astimezone(dt.UTC))
         event.add("summary", what)
-        event.add("location", say(N_("bay %(bay)s") % {"bay": a.bay}))
+        if a.bay is not None:  # (clocked work of unknown bay: no location)
+            event.add("location", say(N_("bay %(bay)s") % {"bay": a.bay}))
         calendar.add_component(event)
     return bytes(calendar.to_ical())
 

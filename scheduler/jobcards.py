@@ -246,7 +246,7 @@ def _card(
     for line in lines:
         a = line.assignment
         span = _span(a, workshop, t, line.carried_over)
-        page.columns([line.name, t.number(line.minutes), span, a.bay if a else "–",
+        page.columns([line.name, t.number(line.minutes), span, a.bay if a and a.bay else "–",
                       names.get(a.technician, a.technician) if a else "–"], xs)  # fmt: skip
         page.down()
     page.notes(t)
@@ -352,7 +352,7 @@ def day_sheet(
                 (b.model if b else None) or "–",
                 what,
                 t.number(op.minutes) if op else "–",
-                a.bay,
+                a.bay or "–",
                 _hm(b.promised if b else None, workshop, t),
                 _yes_no(bool(b and b.waiter), t),
             ],

@@ -37,6 +37,7 @@ from scheduler.coalesce import Coalescer
 from scheduler.contract import (
     Assignment,
     Booking,
+    ClockedBayConflict,
     OperationEvent,
     Overrun,
     PinnedOperation,
@@ -179,6 +180,7 @@ def _replan(
     last_minute = day_end(workshop, date) - dt.timedelta(minutes=1)
     done: set[tuple[str, int]] = set()
     ended: set[tuple[str, int]] = set()  # paused, its technician on other work since
+    bay_ids = {bay.id for bay in workshop.bays}
     for b in request.bookings:
         pins = {p.operation: p for p in b.pinned}
         for (bid, k), track in state.ops.items():
@@ -199,10 +201,12 @@ def _replan(
             if track.state != "done":  # a plan holds the day only: work running past midnight ends
                 end = min(end, last_minute)  # in its last minute (else every re-plan of it failed)
             end = max(end, track.actual_start + dt.timedelta(minutes=1))
+            # The plan's bay, guessed again where it has none (the conflict may be gone) or one
+            # the workshop no longer has (taken out while cars were on it: `_clocked_bay_unknown`).
+            bay = a.bay if a and a.bay in bay_ids else _a_bay(workshop, b, k)
             pins[k] = PinnedOperation(
-                operation=k, bay=a.bay if a else _a_bay(workshop, b, k), technician=track.technician,
-                start=track.actual_start, end=end,
-            )  # fmt: skip
+                operation=k, bay=bay, technician=track.technician, start=track.actual_start, end=end
+            )
             clocked_keys.add((bid, k))
             if track.state == "done":
                 done.add((bid, k))
@@ -210,6 +214,7 @@ def _replan(
     bookings = _from_resume_past_other_work(bookings, state)
     bookings = _clocked_work_apart(workshop, _clocked_work_in_turn(bookings, done | ended))
     bookings = _paused_out_of_the_bay(bookings, state, ended)  # where no other bay was free
+    bookings, conflicts = _clocked_bay_unknown(bookings)  # where two cars were clocked in one still
     # Work clocked in the day's last minute holds it, to midnight; reported as ending a second
     # before, it is pinned the same (`PinnedOperation`: its first minute whole) and the re-plan's
     # moments stay on the day (else every live re-plan of the day failed, clockseq-s28).
@@ -260,6 +265,7 @@ def _replan(
         check, finish(check, plan, dropped), carry=True, keep=promised, afternoon_handover=handover
     )
     plan = with_changes(before, said_on_time(plan, promised), rr)
+    plan = plan.model_copy(update={"clocked_bay_conflicts": conflicts})
     return service.store_plan(workshop.id, date, plan, PlanBasis(version, check), as_of_event)
 
 
@@ -453,7 +459,7 @@ def _booking_of(key: tuple[str, int], pin: PinnedOperation) -> str:
     return key[0]
 
 
-def _bay_of(key: tuple[str, int], pin: PinnedOperation) -> str:
+def _bay_of(key: tuple[str, int], pin: PinnedOperation) -> str | None:
     return pin.bay
 
 
@@ -480,6 +486,8 @@ def _clocked_work_in_turn(bookings: list[Booking], done: set[tuple[str, int]]) -
                 pins.items(), key=lambda kp: (kp[1].start, kp[0] not in done, kp[1].end or kp[1].start, kp[0])
             ):
                 group = group_of(key, p)
+                if group is None:
+                    continue  # (work with no bay holds none)
                 last = before.get(group)
                 # A bay is not clocked: two cars really in one bay at once (a start reported late)
                 # go to bays free then (`_clocked_work_apart`); only the minute a done job holds
@@ -510,24 +518,51 @@ def _clocked_work_apart(workshop: Workshop, bookings: list[Booking]) -> list[Boo
     operation is put in its bay of the stored plan, but that plan may since have moved it behind other
     work (a re-plan from an event ahead of a late-reported start): two cars pinned in one bay at once
     made every live re-plan of the rest of the day fail. Earlier-started work keeps its bay; later
-    work moves to another bay it may use that is free then, if there is one."""
-    taken: dict[str, list[tuple[int, int]]] = {}
-    moved: dict[tuple[int, int], str] = {}
+    work moves to another bay it may use that is free then, if there is one; else, if the car in the
+    bay it may use could be in another bay free for all its clocked time, that car moves there and
+    the later one takes the bay (the clock's own check is such a matching, `clocking.replay_in_bays`:
+    an express job in the general bay, the express lane free, and a job only the general bay takes,
+    clocked on with it, onelift13-s29)."""
+    taken: dict[str, list[tuple[int, int, tuple[int, int]]]] = {}
+    where: dict[tuple[int, int], str] = {}
+    spans: dict[tuple[int, int], tuple[int, int]] = {}
     pins = [(p.start, i, p) for i, b in enumerate(bookings) for p in b.pinned]
+
+    def free(bay: str, start: int, end: int, but: tuple[int, int] | None = None) -> bool:
+        return all(end <= s or e <= start or key == but for s, e, key in taken.get(bay, ()))
+
     for _, i, p in sorted(pins, key=lambda pin: (pin[0], pin[1], pin[2].operation)):
+        if p.bay is None:
+            continue  # (work with no bay holds none)
         # In whole minutes, as the plan holds them (PinnedOperation: both rounded down).
         start = math.floor(p.start.timestamp() / 60)
         end = math.ceil(p.end.timestamp() / 60) if p.end is not None else start + 1
-
-        def free(bay: str, start: int = start, end: int = end) -> bool:
-            return all(end <= s or e <= start for s, e in taken.get(bay, ()))
-
+        me = (i, p.operation)
         bay = p.bay
-        if not free(bay):
-            bay = next((c for c in bays_for(workshop, bookings[i], p.operation) if free(c)), p.bay)
-            if bay != p.bay:
-                moved[(i, p.operation)] = bay
-        taken.setdefault(bay, []).append((start, end))
+        if not free(bay, start, end):
+            mine = bays_for(workshop, bookings[i], p.operation)
+            bay = next((c for c in mine if free(c, start, end)), bay)
+        if not free(bay, start, end):
+            for c in [bay, *(c for c in bays_for(workshop, bookings[i], p.operation) if c != bay)]:
+                there = [key for s, e, key in taken.get(c, ()) if not (end <= s or e <= start)]
+                if len(there) != 1:
+                    continue
+                other = there[0]
+                o_start, o_end = spans[other]
+                elsewhere = next((d for d in bays_for(workshop, bookings[other[0]], other[1])
+                                  if d != c and free(d, o_start, o_end, but=other)), None)  # fmt: skip
+                if elsewhere is None:
+                    continue
+                taken[c] = [t for t in taken[c] if t[2] != other]
+                taken.setdefault(elsewhere, []).append((o_start, o_end, other))
+                where[other] = elsewhere
+                bay = c
+                break
+        where[me] = bay
+        spans[me] = (start, end)
+        taken.setdefault(bay, []).append((start, end, me))
+    moved = {key: bay for key, bay in where.items()
+             if bay != next(q.bay for q in bookings[key[0]].pinned if q.operation == key[1])}  # fmt: skip
     if not moved:
         return bookings
     return [
@@ -537,3 +572,38 @@ def _clocked_work_apart(workshop: Workshop, bookings: list[Booking]) -> list[Boo
         ]}) if any(key[0] == i for key in moved) else b
         for i, b in enumerate(bookings)
     ]  # fmt: skip
+
+
+def _clocked_bay_unknown(bookings: list[Booking]) -> tuple[list[Booking], list[ClockedBayConflict]]:
+    """Clocked work still on a bay other clocked work held at the time (two technicians clocked on
+    two cars whose only bay is one lift: after `_clocked_work_in_turn`, `_clocked_work_apart` and
+    `_paused_out_of_the_bay`, no bay was free and no minute explains it). The clock is a fact, the bay
+    the plan's guess (a clock event names none): the work started later (at one start, the later
+    booking of the day) keeps its times and technician with no bay, holding none, and the conflict
+    is reported (`Plan.clocked_bay_conflicts`). Pinned in the bay, it overlapped the other car and
+    every live re-plan of the day failed ("overlaps pinned work … on bay", onelift13-s29). Work not
+    started is planned as before: its bays are never double-booked."""
+    held: dict[str, list[tuple[int, int, str]]] = {}
+    unknown: dict[tuple[int, int], ClockedBayConflict] = {}
+    pins = [(p.start, i, p) for i, b in enumerate(bookings) for p in b.pinned]
+    for _, i, p in sorted(pins, key=lambda pin: (pin[0], pin[1], pin[2].operation)):
+        if p.bay is None:
+            continue
+        # In whole minutes, as the plan holds them (as `_clocked_work_apart`).
+        start = math.floor(p.start.timestamp() / 60)
+        end = math.ceil(p.end.timestamp() / 60) if p.end is not None else start + 1
+        other = next((bid for s, e, bid in held.get(p.bay, ()) if start < e and s < end), None)
+        if other is None:
+            held.setdefault(p.bay, []).append((start, end, bookings[i].id))
+            continue
+        unknown[(i, p.operation)] = ClockedBayConflict(
+            booking=bookings[i].id, operation=p.operation, bay=p.bay, with_booking=other
+        )
+    if not unknown:
+        return bookings, []
+    return [
+        b.model_copy(update={"pinned": [
+            p.model_copy(update={"bay": None}) if (i, p.operation) in unknown else p for p in b.pinned
+        ]}) if any(key[0] == i for key in unknown) else b
+        for i, b in enumerate(bookings)
+    ], list(unknown.values())  # fmt: skip

@@ -242,7 +242,7 @@ def _done_by(
         else end
     )
     busy = any(
-        (p.bay == a.bay or p.technician == a.technician)
+        ((p.bay is not None and p.bay == a.bay) or p.technician == a.technician)
         and p.start.astimezone(utc) < end
         and start < (p.end.astimezone(utc) if p.end is not None else end)  # (running: until then at least)
         for pins in pinned.values()
@@ -280,8 +280,8 @@ def _taken_as_planned(
         while pushed:  # each push moves the start to a later end: it stops
             pushed = False
             for p in held:
-                if p.bay != a.bay and p.technician != a.technician:
-                    continue
+                if (p.bay is None or p.bay != a.bay) and p.technician != a.technician:
+                    continue  # (work with no bay holds none)
                 ends = p.end if p.end is not None else max(now, p.start)  # running: at least until now
                 if p.start < start + length and start < ends:  # the whole job overlaps it, not its start only
                     start, pushed = ends, True
@@ -530,7 +530,7 @@ def _where(a: Assignment, tz: dt.tzinfo, technicians: Mapping[str, str] | None =
     """Where and when an operation is: bay/technician HH:MM-HH:MM (the technician by name when
     `technicians` names him)."""
     who = (technicians or {}).get(a.technician, a.technician)
-    return f"{a.bay}/{who} {a.start.astimezone(tz):%H:%M}-{a.end.astimezone(tz):%H:%M}"
+    return f"{a.bay or '–'}/{who} {a.start.astimezone(tz):%H:%M}-{a.end.astimezone(tz):%H:%M}"
 
 
 def change_words(change: Change, workshop: Workshop, plates: Mapping[str, str], t: Translator) -> str:

@@ -464,6 +464,7 @@ class ShopFloor:
             as_of=now.astimezone(workshop.tz).replace(microsecond=0),
             bookings=statuses,
             technicians=technician_status(workshop, date, state, now),
+            clocked_bay_conflicts=plan.clocked_bay_conflicts if plan is not None else [],
         )
 
     def status(

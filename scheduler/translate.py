@@ -45,7 +45,7 @@ class DayFrame:
     def placement(self, a: Assignment) -> Placement:
         """Where `a` sits, in solver data (an unknown bay or technician is index -1: no operation's)."""
         return Placement(
-            self.bay_index.get(a.bay, -1),
+            self.bay_index.get(a.bay, -1) if a.bay is not None else -1,
             self.tech_index.get(a.technician, -1),
             self.clock.minutes(a.start),
             self.clock.minutes(a.end),
@@ -55,7 +55,8 @@ class DayFrame:
         return Assignment(
             booking=booking_id,
             operation=operation,
-            bay=self.workshop.bays[p.bay].id,
+            # A bay past the workshop's is a pin's given without one (`compiler._pins`): none.
+            bay=self.workshop.bays[p.bay].id if p.bay < len(self.workshop.bays) else None,
             technician=self.workshop.technicians[p.technician].id,
             start=self.clock.at(p.start),
             end=self.clock.at(p.end),

@@ -108,6 +108,11 @@ def worked_minutes(minutes: int, efficiency: float) -> int:
     return max(1, math.ceil(minutes / efficiency - 1e-9))
 
 
+def _bay_of(p: _Placed) -> str:
+    assert p.a.bay is not None  # (only placements with a bay are grouped by it)
+    return p.a.bay
+
+
 def _utc(moment: dt.datetime) -> dt.datetime:
     # Aware datetimes sharing one tzinfo object subtract and compare by wall clock, which is wrong
     # across a DST change; in UTC every comparison and difference is between instants.
@@ -163,7 +168,7 @@ class _Validator:
         values = {
             "booking": a.booking,
             "operation": a.operation + 1,
-            "bay": a.bay,
+            "bay": a.bay if a.bay is not None else "-",  # (a pin's given without one)
             "technician": a.technician,
             "starts": self.when(a.start),
             "ends": self.when(a.end),
@@ -199,7 +204,8 @@ class _Validator:
         for p in placed:
             if p.a.booking in by_op and p.a.operation in by_op[p.a.booking]:
                 self.check_placement(p, exempt=id(p) in pinned_ok)
-        self.check_overlaps(placed, lambda p: p.a.bay, RULE_BAY_OVERLAP, "bay")
+        # Work with no bay holds none (a faithful pin's only: check_placement).
+        self.check_overlaps([p for p in placed if p.a.bay is not None], _bay_of, RULE_BAY_OVERLAP, "bay")
         self.check_overlaps(placed, lambda p: p.a.technician, RULE_TECHNICIAN_OVERLAP, "technician")
         self.check_precedence(by_op)
         self.check_completeness(by_op)
@@ -267,7 +273,7 @@ class _Validator:
                 % {"placement": p.label, "booking": a.booking},
             )
             return False
-        if a.bay not in self.bays:
+        if a.bay is not None and a.bay not in self.bays:
             self.add(
                 RULE_REFERENCE,
                 a.booking,
@@ -334,12 +340,12 @@ class _Validator:
                     )
                     continue
                 want = (pin.bay, pin.technician, _utc(pin.start), end)
-                where = N_("bay %(bay)s with %(technician)s %(starts)s..%(ends)s") % {
-                    "bay": pin.bay,
-                    "technician": pin.technician,
-                    "starts": self.when(pin.start),
-                    "ends": self.when(end),
-                }
+                at = {"technician": pin.technician, "starts": self.when(pin.start), "ends": self.when(end)}
+                where = (
+                    N_("bay %(bay)s with %(technician)s %(starts)s..%(ends)s") % {"bay": pin.bay, **at}
+                    if pin.bay is not None
+                    else N_("no bay, with %(technician)s %(starts)s..%(ends)s") % at
+                )
                 placements = by_op.get(booking.id, {}).get(pin.operation, [])
                 if not placements:
                     self.add(
@@ -363,7 +369,7 @@ class _Validator:
         a = p.a
         booking = self.bookings[a.booking]
         service = self.services[booking.service]
-        bay = self.bays.get(a.bay)
+        bay = self.bays.get(a.bay) if a.bay is not None else None
         tech = self.techs.get(a.technician)
         if bay is not None:
             # Fleet and express bays are about the vehicle, so pinned work obeys them too.
@@ -384,6 +390,14 @@ class _Validator:
                 )
         if exempt:
             return
+        if a.bay is None:
+            # Only work clocked while another car's clocked work held its bay (pinned without one,
+            # so faithful, exempt) may have no bay: planned work always takes one.
+            self.add(
+                RULE_REFERENCE,
+                a.booking,
+                N_("%(placement)s: has no bay, and is not work pinned without one") % {"placement": p.label},
+            )
         op = service.operations[a.operation]
         if bay is not None:
             if bay.kind not in op.bay_kinds:

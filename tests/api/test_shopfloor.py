@@ -26,7 +26,7 @@ from scheduler.pubsub import Hub
 from scheduler.storage import Store
 from scheduler.storage import clock_events as events_db
 from scheduler.storage.tables import ClockEventRow
-from scheduler.validator import assert_valid
+from scheduler.validator import assert_valid, validate_plan
 from tests.builders import (
     CLOCK_NOW,
     DATE,
@@ -1197,3 +1197,81 @@ def test_a_change_may_not_leave_work_clocked_today_unplannable(client: TestClien
         f"{W}/plans", json={"date": DATE, "time_limit_seconds": 2, "now": at("09:00").isoformat()}
     )
     assert replanned.status_code == 200, replanned.text
+
+
+def test_two_cars_clocked_on_one_lift_are_both_followed_the_later_with_no_bay(client: TestClient) -> None:
+    """Two lifts: t starts A on one, u starts B on the other (201 both). The second lift is taken out
+    of the workshop (by force, it broke down) while both cars are on lifts: now two cars are clocked
+    running in a workshop of one lift. The clock is a fact, the bay the plan's guess: the plain
+    re-plan keeps both at their clocked times and technicians, A in G1 and B, clocked later, with no
+    bay (`bay` null, no bay held), and says so (`clocked_bay_conflicts`). Before, B was pinned in G1
+    too and every re-plan of the day failed ("overlaps pinned work … on bay G1")."""
+    ws = two_technician_workshop().model_dump(mode="json")
+    two_lifts = {**ws, "bays": [{"id": "G1", "kind": "general"}, {"id": "G2", "kind": "general"}]}
+    assert client.put(W, json=two_lifts).status_code == 200
+    drop_off = {"service": "MAINT", "drop_off": at("08:00").isoformat()}
+    a, b = (client.post(f"{W}/bookings", json=drop_off).json()["id"] for _ in range(2))
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    for event in (ev(a, "start", "08:00"), ev(b, "start", "08:05", tech="u")):
+        assert client.post(f"{W}/clock", params=CLOCK_NOW, json=event).status_code == 201
+    settled(client, W)
+    one_lift = {**ws, "bays": [{"id": "G1", "kind": "general"}]}
+    changed = client.put(W, params={"force": "true", "now": at("08:30").isoformat()}, json=one_lift)
+    assert changed.status_code == 200, changed.text
+    replanned = client.post(f"{W}/plans", params={"now": at("08:30").isoformat()}, json={"date": DATE})
+    assert replanned.status_code == 200, replanned.text
+    plan = replanned.json()
+    mine = {x["booking"]: x for x in plan["assignments"]}
+    assert (mine[a]["bay"], mine[a]["technician"], mine[a]["start"]) == ("G1", "t", at("08:00").isoformat())
+    assert (mine[b]["bay"], mine[b]["technician"], mine[b]["start"]) == (None, "u", at("08:05").isoformat())
+    conflict = {"booking": b, "operation": 0, "bay": "G1", "with_booking": a}
+    assert plan["clocked_bay_conflicts"] == [conflict]
+    status = client.get(f"{W}/days/{DATE}/status", params={"now": at("08:30").isoformat()}).json()
+    states = {s["booking"]: s for s in status["bookings"]}
+    assert [states[x]["state"] for x in (a, b)] == ["in_progress", "in_progress"]
+    assert [states[x]["operations"][0]["bay"] for x in (a, b)] == ["G1", None]
+    assert status["clocked_bay_conflicts"] == [conflict]
+    # The validator takes a bay-less placement only as work pinned with no bay, as clocked.
+    service = client.app.state.services.service  # type: ignore[attr-defined]
+    pins = {a: ("G1", "t", "08:00", mine[a]["end"]), b: (None, "u", "08:05", mine[b]["end"])}
+    bookings = []
+    for x in service.bookings("tiny", DAY):
+        bay, tech, start, end = pins[x.id]
+        ends = dt.datetime.fromisoformat(end)
+        pin = PinnedOperation(operation=0, bay=bay, technician=tech, start=at(start), end=ends)
+        bookings.append(x.model_copy(update={"pinned": [pin]}))
+    request = PlanRequest(workshop=Workshop.model_validate(one_lift), date=DAY, bookings=bookings,
+                          options=PlanOptions(keep_promises=False))  # fmt: skip
+    assert_valid(request, Plan.model_validate(plan))
+    planned = request.model_copy(update={"bookings": [x.model_copy(update={"pinned": []}) for x in bookings]})
+    broken = {v.rule for v in validate_plan(planned, Plan.model_validate(plan))}
+    assert "reference" in broken  # planned (not pinned) work with no bay is refused
+    # The clock goes on (A done, B done), and a later plain re-plan keeps both as clocked.
+    for event in (ev(a, "finish", "09:00"), ev(b, "finish", "09:10", tech="u")):
+        done = client.post(f"{W}/clock", params=CLOCK_NOW, json=event)
+        assert done.status_code == 201, done.text
+    status = settled(client, W)
+    assert status["plan_as_of_event"] == status["latest_event"]
+    again = client.post(f"{W}/plans", params={"now": at("09:30").isoformat()}, json={"date": DATE}).json()
+    kept = {x["booking"]: (x["bay"], x["technician"], x["start"], x["end"]) for x in again["assignments"]}
+    assert kept == {a: ("G1", "t", at("08:00").isoformat(), at("09:00").isoformat()),
+                    b: (None, "u", at("08:05").isoformat(), at("09:10").isoformat())}  # fmt: skip
+    assert again["clocked_bay_conflicts"] == [conflict]
+    # The plan page shows B's bar in a row of its own and says why, in English and in Chinese.
+    page = client.get(f"/workshops/tiny/plan/{DATE}")
+    assert page.status_code == 200 and "Bay unknown (clocked while its bay was taken)" in page.text
+    assert f"booking {b} operation 1 (work) was clocked while booking {a}" in page.text
+    assert f'data-booking="{b}"' in page.text  # (its bar, in the last row)
+    zh = client.get(f"/workshops/tiny/plan/{DATE}", headers={"Accept-Language": "zh-CN"})
+    assert zh.status_code == 200 and "工位未知（打卡时其工位已被占用）" in zh.text
+    assert f"正被预约 {a} 的已打卡工作占用" in zh.text
+    by_technician = client.get(f"/workshops/tiny/plan/{DATE}", params={"rows": "technicians"})
+    assert by_technician.status_code == 200 and f'data-booking="{b}"' in by_technician.text
+    # Its printouts and files: no bay is an empty CSV cell, no location in u's calendar.
+    for path in (f"/workshops/tiny/plan/{DATE}/cards.pdf", f"/workshops/tiny/plan/{DATE}/technicians/u.pdf"):
+        printed = client.get(path)
+        assert printed.status_code == 200 and printed.content.startswith(b"%PDF"), path
+    rows = client.get(f"{W}/plans/{DATE}.csv").text.splitlines()
+    assert any(row.startswith(f"{b},0,,u,") for row in rows), rows
+    feed = client.get(f"{W}/technicians/u/day/{DATE}.ics")
+    assert feed.status_code == 200 and "LOCATION" not in feed.text

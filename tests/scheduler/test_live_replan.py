@@ -12,7 +12,7 @@ import pytest
 
 from scheduler.clock import FixedClock
 from scheduler.contract import Booking, PinnedOperation, Plan, Workshop
-from scheduler.live_replan import _clocked_work_in_turn
+from scheduler.live_replan import _clocked_bay_unknown, _clocked_work_apart, _clocked_work_in_turn
 from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor, replan_moment
 from scheduler.slots import CapacityRules
@@ -20,7 +20,15 @@ from scheduler.storage import Store
 from scheduler.storage import clock_events as events_db
 from scheduler.storage import plans as plans_db
 from scheduler.validator import RULE_LOAN_CARS, validate_plan
-from tests.builders import DAY, WORKSHOP_ID, at, fixed_clock, multi_day_workshop, tiny_workshop
+from tests.builders import (
+    DAY,
+    WORKSHOP_ID,
+    at,
+    fixed_clock,
+    four_bay_workshop,
+    multi_day_workshop,
+    tiny_workshop,
+)
 
 WED = DAY + dt.timedelta(days=1)
 
@@ -314,3 +322,31 @@ def test_a_paused_car_makes_way_for_the_next_car_clocked_into_its_bay(service: P
     assert placed["b"][:2] == ("G1", at("08:20"))
     with service.store.sessions() as session:
         assert plans_db.as_of_event(session, "tiny", DAY) == (True, 3)
+
+
+def _pinned(booking: str, service: str, bay: str, technician: str, start: str, end: str) -> Booking:
+    pin = PinnedOperation(operation=0, bay=bay, technician=technician, start=at(start), end=at(end))
+    return Booking(id=booking, service=service, drop_off=at("08:00"), pinned=[pin])
+
+
+def test_an_express_car_in_the_general_lift_makes_way_for_a_car_only_that_lift_takes() -> None:
+    """The narrow probe's last failures (clockseq-s28: 5 of 200 days): the plan had the oil change a
+    in the general lift G1, the express lane E1 free; then the minor repair b, which only G1 takes,
+    was clocked on while a ran. The clock's check had let it (a matching: a in E1, b in G1), but a
+    kept G1, b found no other bay, and every live re-plan of the day failed ("overlaps pinned work
+    … on bay G1"). a, which may be in E1, moves there; b takes G1."""
+    ws = four_bay_workshop()
+    a = _pinned("a", "LUBE", "G1", "jun", "08:00", "08:40")
+    b = _pinned("b", "MINOR", "G1", "sen", "08:10", "09:00")
+    apart = {x.id: x.pinned[0].bay for x in _clocked_work_apart(ws, [a, b])}
+    assert apart == {"a": "E1", "b": "G1"}
+    # With the lane taken too, no bay is free: b, clocked later, keeps its times with no bay.
+    c = _pinned("c", "LUBE", "E1", "sen", "07:50", "08:05")
+    c = c.model_copy(update={"drop_off": at("07:50")})
+    held = _clocked_work_apart(ws, [c, a, b])
+    assert {x.id: x.pinned[0].bay for x in held} == {"c": "E1", "a": "G1", "b": "G1"}
+    unknown, conflicts = _clocked_bay_unknown(held)
+    assert {x.id: x.pinned[0].bay for x in unknown} == {"c": "E1", "a": "G1", "b": None}
+    assert [(x.booking, x.operation, x.bay, x.with_booking) for x in conflicts] == [("b", 0, "G1", "a")]
+    assert [(x.pinned[0].start, x.pinned[0].end) for x in unknown] == [(p.start, p.end) for x in held
+                                                                        for p in x.pinned]  # fmt: skip

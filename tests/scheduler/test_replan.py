@@ -15,6 +15,7 @@ from scheduler.contract import (
     Overrun,
     PinnedOperation,
     Plan,
+    PlanOptions,
     PlanRequest,
     ReplanRequest,
 )
@@ -24,7 +25,7 @@ from scheduler.integrity import NoValidPlan, checked_plan
 from scheduler.planning import make_plan
 from scheduler.replan import diff, replan, replan_request
 from scheduler.validator import assert_valid
-from tests.builders import assignment, at, booking
+from tests.builders import DAY, assignment, at, booking, two_technician_workshop
 from tests.builders import four_bay_request as request
 from tests.builders import plan as hand_plan
 from tests.builders import request as small_request
@@ -619,3 +620,26 @@ def test_work_reported_after_now_or_an_overrun_past_the_day_names_the_field() ->
     with pytest.raises(InputError) as err:
         replan(rr, "greedy")
     assert err.value.reason == "reported at 11:30, after now (09:00)"
+
+
+@pytest.mark.parametrize("planner", ["greedy", "cpsat"])
+def test_work_pinned_with_no_bay_holds_its_technician_and_no_bay(planner: str) -> None:
+    """Clocked work pinned with no bay (two cars clocked on one lift, onelift13-s29) is planned as
+    pinned, with no bay; it holds its technician only. The planned car still waits for the lift:
+    bays are never double-booked for planned work."""
+    ws = two_technician_workshop()
+    in_g1 = PinnedOperation(operation=0, bay="G1", technician="t", start=at("08:00"), end=at("09:00"))
+    nowhere = PinnedOperation(operation=0, bay=None, technician="u", start=at("08:05"), end=at("09:05"))
+    bookings = [
+        Booking(id="a", service="MAINT", drop_off=at("08:00"), pinned=[in_g1]),
+        Booking(id="b", service="MAINT", drop_off=at("08:00"), pinned=[nowhere]),
+        Booking(id="c", service="MAINT", drop_off=at("08:00")),
+    ]
+    options = PlanOptions(keep_promises=False, time_limit_seconds=2)
+    req = PlanRequest(workshop=ws, date=DAY, bookings=bookings, options=options)
+    plan = make_plan(req, planner)
+    assert_valid(req, plan)
+    placed = {a.booking: (a.bay, a.technician, a.start, a.end) for a in plan.assignments}
+    assert placed["a"] == ("G1", "t", at("08:00"), at("09:00"))
+    assert placed["b"] == (None, "u", at("08:05"), at("09:05"))
+    assert placed["c"][0] == "G1" and placed["c"][2] >= at("09:00")

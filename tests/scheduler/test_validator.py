@@ -880,3 +880,29 @@ def test_the_plan_gate_warns_by_the_afternoon_handover_it_is_given(caplog: pytes
         checked_plan(later, valid_plan(later), afternoon_handover="19:00")
     (record,) = [r for r in caplog.records if "handover hours" in r.getMessage()]
     assert "b6" in record.getMessage() and "08:00..19:00" in record.getMessage()
+
+
+def test_clocked_work_pinned_with_no_bay_holds_none_and_only_it_may_have_none() -> None:
+    """Two cars clocked on at once in the lane E1 (the clock names no bay, onelift13-s29): the later,
+    pinned with no bay, is placed with none and overlaps nothing on a bay; it still holds its
+    technician. Planned work with no bay, or a pin given a bay placed with none, is refused."""
+    pin_x = PinnedOperation(operation=0, bay="E1", technician="li", start=at("08:00"), end=at("08:40"))
+    pin_p = PinnedOperation(operation=0, bay=None, technician="wang", start=at("08:20"), end=at("09:00"))
+    req = request(
+        [booking("x", "LUBE", "08:00", pinned=[pin_x]), booking("p", "LUBE", "08:00", pinned=[pin_p])]
+    )
+    clocked = [
+        assignment("x", 0, "E1", "li", "08:00", "08:40"),
+        assignment("p", 0, "E1", "wang", "08:20", "09:00"),
+    ]
+    clocked[1] = clocked[1].model_copy(update={"bay": None})
+    assert rules(req, plan(req, clocked)) == set()
+    same_technician = [clocked[0], clocked[1].model_copy(update={"technician": "li"})]
+    assert v.RULE_TECHNICIAN_OVERLAP in rules(req, plan(req, same_technician))
+    planned = request([booking("x", "LUBE", "08:00", pinned=[pin_x]), booking("p", "LUBE", "08:00")])
+    assert v.RULE_REFERENCE in rules(planned, plan(planned, clocked))
+    in_g1 = pin_p.model_copy(update={"bay": "G1"})
+    with_a_bay = request(
+        [booking("x", "LUBE", "08:00", pinned=[pin_x]), booking("p", "LUBE", "08:00", pinned=[in_g1])]
+    )
+    assert v.RULE_PINNED in rules(with_a_bay, plan(with_a_bay, clocked))
