@@ -651,6 +651,12 @@ class Workshop(_Model):
         return names
 
     def _names_in(self, locale: str) -> Names:
+        pairs, labels = self._name_pairs(locale)
+        return Names(things=name_map(pairs), labels=name_map(labels))
+
+    def _name_pairs(self, locale: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """(English name, name in `locale`) of every named thing, and (identifier, display name)
+        of every labelled bay kind and skill, unchanged ones too."""
         shown = self.in_language(locale)
         pairs = [(self.name, shown.name)]
         for mine, theirs in zip(self.services, shown.services, strict=True):
@@ -662,7 +668,24 @@ class Workshop(_Model):
             (ident, label.in_language(ident, locale))
             for ident, label in (*self.bay_kind_names.items(), *self.skill_names.items())
         ]
-        return Names(things=name_map(pairs), labels=name_map(labels))
+        return pairs, labels
+
+    def names_beside(self, stored: Workshop | None, locale: str) -> Names:
+        """`names_in` for the sentences about a change of `stored` to this workshop (a PUT's 409 or
+        422): a thing this workshop has (an English name, a bay kind, a skill) as it names it, a
+        thing only `stored` has (an operation the change removes) as `stored` named it
+        (zh-s29: a refused PUT named everything as the stored workshop did, the new names unread)."""
+        if stored is None or stored is self:
+            return self.names_in(locale)
+        pairs, labels = self._name_pairs(locale)
+        old_pairs, old_labels = stored._name_pairs(locale)
+        mine = {english for english, _ in pairs}
+        idents = {*self.bay_kinds, *(s for t in self.technicians for s in t.skills)}
+        idents |= {op.skill for s in self.services for op in s.operations}
+        return Names(
+            things=name_map([*pairs, *(p for p in old_pairs if p[0] not in mine)]),
+            labels=name_map([*labels, *(p for p in old_labels if p[0] not in idents)]),
+        )
 
     def fleet_partners(self) -> list[str]:
         """The fleet partners this workshop knows: those with bays of their own."""

@@ -126,14 +126,23 @@ class _Template:
             for piece in self.literals
             if len(re.findall(r"[A-Za-z]", piece)) >= 2
         ]
+        #: ... less a piece that is one joining word ("… has grade %(has)s and %(skills)s"): a name
+        #: may hold it (zh-s29: "spray and bake needs skill …" was not the template's, for its "and").
+        self.name_words = [
+            w for w, piece in zip(self.words, self._worded_pieces(), strict=True) if piece not in JOINING
+        ]
 
-    def whole(self, value: str) -> bool:
+    def _worded_pieces(self) -> list[str]:
+        return [p.strip() for p in self.literals if len(re.findall(r"[A-Za-z]", p)) >= 2]
+
+    def whole(self, value: str, name: str = "") -> bool:
         """Whether `value` can be one filled-in part of this template: its brackets pair up, and it
         holds none of the template's own words again. "booking %(booking)s operation %(operation)s"
         does not take "1 cannot start before operation 0 of the booking is finished" as the
         operation (the sentence is another template's, with the booking's operation in it), nor
         "0; booking B operation 1" (a list of two)."""
-        return _balanced(value) and not any(w.search(value) for w in self.words)
+        words = self.name_words if name in NAMED else self.words
+        return _balanced(value) and not any(w.search(value) for w in words)
 
     def fits(self, values: dict[str, str]) -> bool:
         """Whether each found value can fill its placeholder: whole (`whole`), a number where the
@@ -143,7 +152,7 @@ class _Template:
         return all(
             bool(LABEL.fullmatch(value))
             if name in LABELS
-            else self.whole(value) and (name not in self.shapes or self.shapes[name].fullmatch(value))
+            else self.whole(value, name) and (name not in self.shapes or self.shapes[name].fullmatch(value))
             for name, value in values.items()
         )
 
@@ -238,6 +247,8 @@ LABELS = frozenset({"placement", "other_placement"})
 LABEL = re.compile(
     rf"booking \S+ op \d+ (?:\(.*?\) )?on bay \S+ with \S+ {MOMENT.pattern}\.\.{MOMENT.pattern}"
 )
+#: The words that join a name's parts as well as a template's ("oil and filter", "wash or wax").
+JOINING = frozenset({"and", "or", "with", "of", "the", "on", "in", "at", "to", "for"})
 #: What a plain enumeration is joined with ("express g2 +1, general bays +1"): read item by item when
 #: no template takes it whole.
 COMMA = N_(", ")
@@ -369,6 +380,12 @@ NameMap = tuple[tuple[str, str], ...]
 #: several joined by "/" ("general/express").
 LABELLED = frozenset({"skill", "kind", "kinds", "moved_kind"})
 KIND_SEPARATOR = "/"
+#: The validator says the kinds an operation may use as alternatives ("booth or express"), and a
+#: technician's skills as a list ("body, maintenance"): each item read as a label, the items joined
+#: as the language joins them (zh-s29: the skills were read as texts, the workshop's own labels
+#: never used; "booth or express" not split, left as written).
+ALTERNATIVES = N_(" or ")
+SKILL_LIST = frozenset({"skills"})
 #: A technician pool as the overbooking settings spell it, `skill:grade`: its skill read as a label.
 POOL = re.compile(r"([A-Za-z0-9_.\-]+):([1-5])")
 
@@ -480,9 +497,19 @@ def _part(locale: str, name: str, value: str, depth: int, names: Names = NO_NAME
     labels it, else as the catalog says it (LABELLED); an enumeration item by item in the
     language's list (ENUMERATED); anything else as a text itself."""
     labels = names.label_of
+    if name == "kinds" and ALTERNATIVES in value:  # "booth or express" (the validator's)
+        kinds = [labels.get(k) or _word(locale, k) for k in value.split(ALTERNATIVES)]
+        joined, either = kinds[0], translations(locale).gettext(ALTERNATIVES)
+        for kind in kinds[1:]:
+            joined = _meet(locale, _meet(locale, joined, either), kind)
+        return joined
     if name == "kinds":  # "general/express": each kind as the workshop or the catalog says it
         kinds = value.split(KIND_SEPARATOR)
         return KIND_SEPARATOR.join(labels.get(k) or _word(locale, k) for k in kinds)
+    if name in SKILL_LIST and (skills := _items(value, COMMA)) is not None:
+        return _series(locale, [labels.get(k) or _word(locale, k) for k in skills])
+    if name in SKILL_LIST:  # one skill
+        return labels.get(value) or _word(locale, value)
     if name in LABELLED and value in labels:
         return labels[value]
     if name == "pool" and (pool := POOL.fullmatch(value)) is not None:  # "maintenance:2": 保养:2
@@ -496,10 +523,15 @@ def _part(locale: str, name: str, value: str, depth: int, names: Names = NO_NAME
     items = _items(value, COMMA) if name in ENUMERATED else None
     if items is None:
         return given(value) if name in VERBATIM else _phrase(locale, value, depth + 1, names)
-    series = translations(locale).gettext(SERIES)
     read = [given(item) if name in VERBATIM else _phrase(locale, item, depth + 1, names) for item in items]
-    joined = read[0]
-    for item in read[1:]:
+    return _series(locale, read)
+
+
+def _series(locale: str, items: list[str]) -> str:
+    """`items` joined as the language joins a list's items (SERIES): "2、3" in Chinese."""
+    series = translations(locale).gettext(SERIES)
+    joined = items[0]
+    for item in items[1:]:
         joined = series % {"items": joined, "item": item}
     return joined
 

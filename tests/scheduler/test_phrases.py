@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from scheduler.i18n import Names, Translator, name_map
+from scheduler.i18n import Names, Translator, filled_in, name_map
 
 NESTED = (
     "day full: operation 'work': no maintenance technician with grade >= 1 (apprentice) has the 60 min"
@@ -291,3 +291,45 @@ def test_the_csv_columns_a_refusal_expects_stay_the_columns_to_write() -> None:
     read = Translator("zh-CN").phrase("unknown column; expected some of service, drop_off, waiter, customer")
     assert "service, drop_off, waiter, customer" in read and "服务项目" not in read, read
     assert read.startswith("未知的列"), read
+
+
+def test_the_validators_skill_rule_names_skills_and_kinds_as_the_workshop_does() -> None:
+    """zh-s29: the validator's "… has grade 3 and body, maintenance" read its skills as texts (the
+    catalog's words, never the workshop's `skill_names`, joined by "，"), its "booth or express" was
+    left as written, and an operation named with "and" kept the rule from reading as its template."""
+    names = Names(
+        things=name_map([("spray and bake", "喷烤漆")]),
+        labels=name_map([("refinish", "烤漆"), ("body", "钣金修复"), ("booth", "烤漆房")]),
+    )
+    zh = Translator("zh-CN").named(names)
+    label = "booking B1 op 1 (spray and bake) on bay G1 with P01 08:45..10:15"
+    skills = f"{label}: spray and bake needs skill refinish grade >= 2, P01 has grade 3 and body, maintenance"
+    assert zh.phrase(skills) == (
+        "预约 B1 工序 1（喷烤漆），工位 G1，技师 P01，08:45..10:15：喷烤漆需要 2 级及以上的烤漆技能，"
+        "P01 是 3 级，技能为钣金修复、保养"
+    )
+    # without the workshop's names: the catalog's words, the rest as written
+    assert (
+        Translator("zh-CN")
+        .phrase(skills)
+        .endswith("spray and bake 需要 2 级及以上的 refinish 技能，P01 是 3 级，技能为钣金、保养")
+    )
+    kinds = f"{label}: bay G1 is general, spray and bake needs booth or express"
+    assert zh.phrase(kinds).endswith("：工位 G1 是通用工位，喷烤漆需要烤漆房或快修工位")
+    assert Translator("zh-CN").phrase(kinds).endswith("spray and bake 需要 booth 或快修工位")
+    assert Translator("en").named(names).phrase(skills) == skills
+
+
+def test_a_template_word_in_a_name_does_not_pass_a_sentence_for_a_name() -> None:
+    """A joining word ("and") may be in a name; a template's other words still keep a sentence out of
+    a name's place ("booking B operation 1 …" is not an operation's name)."""
+    template = "%(operation)s needs skill %(skill)s, has grade %(has)s and %(skills)s"
+    text = "oil and filter needs skill x, has grade 2 and y"
+    found = {"operation": "oil and filter", "skill": "x", "has": "2", "skills": "y"}
+    assert filled_in(template, text) == found
+    # a placeholder that holds no name still refuses the word
+    assert filled_in(template.replace("operation", "what"), text) is None
+    refused = "booking B1 operation 1 cannot start before operation 0 of the booking is finished"
+    assert filled_in("booking %(booking)s operation %(operation)s", refused) is None
+    oil = Translator("zh-CN").phrase("booking B1 operation 1 (oil and filter)")
+    assert oil == "预约 B1 的工序 1（oil and filter）"
