@@ -135,6 +135,11 @@ class _Template:
     def _worded_pieces(self) -> list[str]:
         return [p.strip() for p in self.literals if len(re.findall(r"[A-Za-z]", p)) >= 2]
 
+    def shaped(self) -> bool:
+        """Whether every placeholder takes a value of one shape (a number, an identifier): such a
+        template is specific with less wording of its own ("%(team)s g%(grade)d %(change)+d")."""
+        return bool(self.names) and all(name in self.shapes for name in self.names)
+
     def whole(self, value: str, name: str = "") -> bool:
         """Whether `value` can be one filled-in part of this template: its brackets pair up, and it
         holds none of the template's own words again. "booking %(booking)s operation %(operation)s"
@@ -217,8 +222,8 @@ def templates(locale: str) -> tuple[tuple[_Template, str], ...]:
         if not message.string or not PLACEHOLDER.search(message.id):
             continue
         wording = len(re.sub(r"[^A-Za-z]", "", PLACEHOLDER.sub("", message.id)))
-        if wording >= MIN_WORDING:
-            template = _Template(message.id)
+        template = _Template(message.id)
+        if wording >= MIN_WORDING or template.shaped():
             anchored = bool(template.literals[0]) + bool(template.literals[-1])
             found.append(((anchored, wording), template, message.string))
     found.sort(key=lambda item: item[0], reverse=True)
@@ -233,6 +238,7 @@ _SHAPES = {"d": re.compile(r"[-+]?\d+"), "r": re.compile(r"'.*'|\".*\"", re.DOTA
 MOMENT = re.compile(r"(?:\d{4}-\d{2}-\d{2} )?\d{2}:\d{2}(?::\d{2})?")
 _NAMED_SHAPES = {
     "moved_kind": re.compile(r"[\w-]+"),
+    "team": re.compile(r"[A-Za-z0-9_\-]+"),  # a staffing rule's team (simulation.rules)
     "booking": re.compile(r"\S+"),
     "starts": MOMENT,
     "ends": MOMENT,
@@ -375,10 +381,11 @@ def apart(left: str, right: str, spaced: bool = False) -> bool:
 #: sentence (`Names`): hashable, so that a sentence read with them is remembered with them.
 NameMap = tuple[tuple[str, str], ...]
 
-#: Placeholders that hold a bay kind or a skill (an identifier): each read as the workshop names it
+#: Placeholders that hold a bay kind or a skill (an identifier; a staffing rule's team, named as the
+#: skill or kind of its identifier, zh-s29): each read as the workshop names it
 #: in the reader's language (`Names.labels`), else as the catalog does; "%(kinds)s bays" holds
 #: several joined by "/" ("general/express").
-LABELLED = frozenset({"skill", "kind", "kinds", "moved_kind"})
+LABELLED = frozenset({"skill", "kind", "kinds", "moved_kind", "team"})
 KIND_SEPARATOR = "/"
 #: The validator says the kinds an operation may use as alternatives ("booth or express"), and a
 #: technician's skills as a list ("body, maintenance"): each item read as a label, the items joined

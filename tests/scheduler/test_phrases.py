@@ -333,3 +333,18 @@ def test_a_template_word_in_a_name_does_not_pass_a_sentence_for_a_name() -> None
     assert filled_in("booking %(booking)s operation %(operation)s", refused) is None
     oil = Translator("zh-CN").phrase("booking B1 operation 1 (oil and filter)")
     assert oil == "预约 B1 的工序 1（oil and filter）"
+
+
+def test_a_staffing_candidates_team_reads_as_the_workshop_names_it() -> None:
+    """zh-s29: "paint g2 +1" and the search's other candidates kept the team's identifier and their
+    English in Chinese; the team reads as the workshop labels that identifier, else the catalog."""
+    zh = Translator("zh-CN").named(Names(labels=name_map([("paint", "烤漆")])))
+    assert zh.phrase("paint g2 +1, general bays +2") == "烤漆组 2 级 +1 人，通用工位 +2"
+    assert Translator("zh-CN").phrase("paint g2 +1") == "喷漆组 2 级 +1 人"
+    assert zh.phrase("mechanical shift -30 min") == "机修组班次 -30 分钟"
+    assert zh.phrase("paint off Sundays") == "烤漆组周日休息"
+    assert zh.phrase("body rota: half off Sat, half off Sun") == "钣金组轮休：一半周六休、一半周日休"
+    assert zh.phrase("express g1 +1 on an early shift") == "快修组 1 级早班 +1 人"
+    assert zh.phrase("mechanical grade 3") == "机修组 3 级"
+    # a shaped template takes only its shapes: not a sentence that merely ends like one
+    assert zh.phrase("no paint g2 +1 here") == "no paint g2 +1 here"
