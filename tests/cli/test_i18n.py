@@ -842,3 +842,13 @@ def test_a_simulation_names_bay_kinds_as_its_workshop_does_and_the_policy_in_wor
     assert "先到先服务" in re.sub(r"\s", "", zh.stdout) and "fcfs" not in zh.stdout, zh.stdout
     en = bayplan(*args)
     assert "bay utilisation paint" in en.stdout and "policy fcfs" in re.sub(r"\s+", " ", en.stdout), en.stdout
+
+
+def test_the_verbose_plan_line_says_the_solver_status_in_chinese() -> None:
+    """zh-s29: `plan --verbose` in Chinese read "状态 feasible"; the JSON keeps the contract's value."""
+    args = ("plan", "small-dealer", "--date", DATE, "--planner", "greedy", "--verbose")
+    zh = bayplan("--lang", "zh-CN", *args)
+    assert zh.returncode == 0, zh.stderr
+    assert "状态 可行（未证明最优）" in zh.stdout and "feasible" not in zh.stdout, zh.stdout
+    en = bayplan(*args)
+    assert "status feasible" in en.stdout, en.stdout
