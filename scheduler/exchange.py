@@ -540,9 +540,13 @@ def technician_feed(
     technician = technician_of(workshop, technician_id)
     plan = service.stored_plan(workshop_id, date)
     listed = service.day_bookings(workshop_id, date)
-    view, seen = service.day_view(workshop_id, date)
+    carried = {b.id for b, listing in listed if listing == "carried_in"}
+    codes: dict[str, str] | None = None
+    if carried:  # a repair carried in works on its part of the day (a drop-off day's part counts from 0)
+        workshop, seen = service.day_view(workshop_id, date)
+        codes = {b.id: b.service for b in seen}
     return technician_ical(
-        view,
+        workshop,
         technician,
         date,
         plan,
@@ -550,6 +554,6 @@ def technician_feed(
         service.clock.now(),
         say,
         locale,
-        codes={b.id: b.service for b in seen},
-        carried={b.id for b, listing in listed if listing == "carried_in"},
+        codes=codes,
+        carried=carried,
     )
