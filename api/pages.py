@@ -557,7 +557,7 @@ def pool_words(pool: PoolLoad, t: Translator) -> str:
     as written). The API keeps `skill:grade`."""
     if pool.skill is None or pool.min_grade is None:
         return t.gettext(N_("express lanes"))
-    return t.gettext(N_("%(skill)s, grade %(grade)d+"), skill=t.label(pool.skill), grade=pool.min_grade)
+    return t.gettext(N_("%(skill)s, grade %(grade)d+"), skill=t.skill_label(pool.skill), grade=pool.min_grade)
 
 
 @router.get("/workshops/{workshop_id}/loading", response_class=HTMLResponse)

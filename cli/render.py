@@ -77,7 +77,7 @@ def render_plan(
         blocks = [(tech.id, f"{tech.name} ({_(GRADE_NAMES[tech.grade])})") for tech in workshop.technicians]
     else:
         blocks = [
-            (bay.id, f"{bay.id} · {t.label(bay.kind)}"
+            (bay.id, f"{bay.id} · {t.kind_label(bay.kind)}"
              + (" · " + _("fleet partner %(partner)s", partner=bay.fleet_partner)
                 if bay.fleet_partner else ""))
             for bay in workshop.bays

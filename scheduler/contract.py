@@ -32,7 +32,7 @@ from pydantic import (
     model_validator,
 )
 
-from scheduler.i18n import DEFAULT, N_, Names, name_map, normalise, translations
+from scheduler.i18n import DEFAULT, N_, NameMap, Names, name_map, normalise, translations
 
 CONTRACT_VERSION: Literal["v1"] = "v1"
 
@@ -652,7 +652,14 @@ class Workshop(_Model):
 
     def _names_in(self, locale: str) -> Names:
         pairs, labels = self._name_pairs(locale)
-        return Names(things=name_map(pairs), labels=name_map(labels))
+        return Names(things=name_map(pairs), labels=name_map(labels), **self._kinds_and_skills(locale))
+
+    def _kinds_and_skills(self, locale: str) -> dict[str, NameMap]:
+        """`Names.kinds` and `Names.skills`: the bay kinds' and skills' display names apart."""
+        return {
+            "kinds": name_map((k, label.in_language(k, locale)) for k, label in self.bay_kind_names.items()),
+            "skills": name_map((s, label.in_language(s, locale)) for s, label in self.skill_names.items()),
+        }
 
     def _name_pairs(self, locale: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """(English name, name in `locale`) of every named thing, and (identifier, display name)
@@ -682,9 +689,12 @@ class Workshop(_Model):
         mine = {english for english, _ in pairs}
         idents = {*self.bay_kinds, *(s for t in self.technicians for s in t.skills)}
         idents |= {op.skill for s in self.services for op in s.operations}
+        new, old = self._kinds_and_skills(locale), stored._kinds_and_skills(locale)
         return Names(
             things=name_map([*pairs, *(p for p in old_pairs if p[0] not in mine)]),
             labels=name_map([*labels, *(p for p in old_labels if p[0] not in idents)]),
+            kinds=name_map([*new["kinds"], *(p for p in old["kinds"] if p[0] not in idents)]),
+            skills=name_map([*new["skills"], *(p for p in old["skills"] if p[0] not in idents)]),
         )
 
     def fleet_partners(self) -> list[str]:

@@ -393,6 +393,10 @@ KIND_SEPARATOR = "/"
 #: never used; "booth or express" not split, left as written).
 ALTERNATIVES = N_(" or ")
 SKILL_LIST = frozenset({"skills"})
+#: The placeholders that hold a bay kind, and those that hold a skill (a team: the trade it is named
+#: after; a pool: `skill:grade`): each read with that one's names first (`Names.kinds`, `.skills`).
+KIND_PLACES = frozenset({"kind", "kinds", "moved_kind"})
+SKILL_PLACES = frozenset({"skill", "skills", "team", "pool"})
 #: A technician pool as the overbooking settings spell it, `skill:grade`: its skill read as a label.
 POOL = re.compile(r"([A-Za-z0-9_.\-]+):([1-5])")
 
@@ -404,25 +408,36 @@ class Names:
     advisors' English names to theirs in that language (read into the placeholders that hold a
     name: VERBATIM), `labels` its bay kinds' and skills' identifiers to their display names (read
     into LABELLED placeholders). Only names that differ, and no name two things share with two
-    different translations (which one is meant is unknown: it stays as given)."""
+    different translations (which one is meant is unknown: it stays as given).
+
+    `kinds` and `skills`: the bay kinds' and the skills' alone, for a place that says which it
+    holds (a bay's kind, a technician's skill): an identifier that is both a kind and a skill may be
+    named two ways ("paint": the 烤漆房 bay, the 喷漆 trade), which `labels` leaves out as ambiguous
+    (zh-s29)."""
 
     things: NameMap = ()
     labels: NameMap = ()
+    kinds: NameMap = ()
+    skills: NameMap = ()
     # Looked up and hashed (a remembered sentence's key) for every filled-in part: made once.
     thing_of: dict[str, str] = field(init=False, compare=False, hash=False, repr=False)
     label_of: dict[str, str] = field(init=False, compare=False, hash=False, repr=False)
+    kind_of: dict[str, str] = field(init=False, compare=False, hash=False, repr=False)
+    skill_of: dict[str, str] = field(init=False, compare=False, hash=False, repr=False)
     _hash: int = field(init=False, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "thing_of", dict(self.things))
         object.__setattr__(self, "label_of", dict(self.labels))
-        object.__setattr__(self, "_hash", hash((self.things, self.labels)))
+        object.__setattr__(self, "kind_of", {**self.label_of, **dict(self.kinds)})
+        object.__setattr__(self, "skill_of", {**self.label_of, **dict(self.skills)})
+        object.__setattr__(self, "_hash", hash((self.things, self.labels, self.kinds, self.skills)))
 
     def __hash__(self) -> int:
         return self._hash
 
     def __bool__(self) -> bool:
-        return bool(self.things or self.labels)
+        return bool(self.things or self.labels or self.kinds or self.skills)
 
 
 NO_NAMES = Names()
@@ -503,7 +518,9 @@ def _part(locale: str, name: str, value: str, depth: int, names: Names = NO_NAME
     workshop names them in the language (`names.things`); a bay kind or skill as the workshop
     labels it, else as the catalog says it (LABELLED); an enumeration item by item in the
     language's list (ENUMERATED); anything else as a text itself."""
-    labels = names.label_of
+    labels = (
+        names.kind_of if name in KIND_PLACES else names.skill_of if name in SKILL_PLACES else names.label_of
+    )
     if name == "kinds" and ALTERNATIVES in value:  # "booth or express" (the validator's)
         kinds = [labels.get(k) or _word(locale, k) for k in value.split(ALTERNATIVES)]
         joined, either = kinds[0], translations(locale).gettext(ALTERNATIVES)
@@ -602,6 +619,14 @@ class Translator:
         """A bay kind or skill as this reader reads it: the workshop's display name for it, else
         the catalog's word (the five built-in kinds, the known skills), else the identifier."""
         return self.names.label_of.get(ident) or _word(self.locale, ident)
+
+    def kind_label(self, ident: str) -> str:
+        """`label` of a bay kind: its name as a kind where the identifier is also a skill's."""
+        return self.names.kind_of.get(ident) or _word(self.locale, ident)
+
+    def skill_label(self, ident: str) -> str:
+        """`label` of a skill: its name as a skill where the identifier is also a bay kind's."""
+        return self.names.skill_of.get(ident) or _word(self.locale, ident)
 
     def raw_gettext(self, message: str) -> str:
         return self._t.gettext(message)

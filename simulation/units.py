@@ -87,7 +87,7 @@ def metric_label(name: str, t: Translator) -> str:
     if name in METRIC_LABELS:
         return t.gettext(METRIC_LABELS[name])
     if name.startswith("bay_utilisation_"):  # the kind as the workshop names it (`t.named`), else the catalog
-        return t.gettext("bay utilisation %(kind)s", kind=t.label(name.removeprefix("bay_utilisation_")))
+        return t.gettext("bay utilisation %(kind)s", kind=t.kind_label(name.removeprefix("bay_utilisation_")))
     if name.startswith("utilisation_"):
         return t.gettext("utilisation %(grade)s", grade=t.gettext(name.removeprefix("utilisation_")))
     return name.replace("_", " ")

@@ -824,21 +824,23 @@ def test_unassigned_reasons_name_the_operation_and_bay_kind_as_the_workshop_does
 
 def test_a_simulation_names_bay_kinds_as_its_workshop_does_and_the_policy_in_words(tmp_path: Path) -> None:
     """zh-s29: `simulate --lang zh-CN` named a bay kind by the catalog and the policy by its option
-    value ("调度策略 fcfs"); the scenario's workshop's own name for a kind is read (烤漆), the policy
-    in words. English keeps the option's value."""
+    value ("调度策略 fcfs"); the scenario's workshop's own name for a kind is read (烤漆房, though its
+    skill "paint" is named 喷漆: one identifier, two names, `Names.kinds`), the policy in words.
+    English keeps the option's value."""
     import shutil
 
     scenario = tmp_path / "booth-dealer"
     shutil.copytree(load_scenario("small-dealer").path, scenario)
     toml = scenario / "workshop.toml"
     text = toml.read_text(encoding="utf-8")
-    # the bay kind and the skill "paint" alike (one identifier read two ways is left as the catalog says)
-    mine = 'paint = { name = "paint", name_i18n = { zh-CN = "烤漆" } }'
-    toml.write_text(text.replace('paint = { name = "paint", name_i18n = { zh-CN = "喷漆" } }', mine), "utf-8")
+    mine = 'paint = { name = "paint", name_i18n = { zh-CN = "烤漆房" } }'
+    # the first: the bay kind's; the skill of that name keeps its own, 喷漆
+    theirs = 'paint = { name = "paint", name_i18n = { zh-CN = "喷漆" } }'
+    toml.write_text(text.replace(theirs, mine, 1), "utf-8")
     args = ("simulate", str(scenario), "--days", "2", "--replications", "2", "--workers", "1")
     zh = bayplan("--lang", "zh-CN", *args)
     assert zh.returncode == 0, zh.stderr
-    assert "工位利用率 烤漆" in zh.stdout and "工位利用率 喷漆" not in zh.stdout, zh.stdout
+    assert "工位利用率 烤漆房" in zh.stdout and "工位利用率 喷漆" not in zh.stdout, zh.stdout
     assert "先到先服务" in re.sub(r"\s", "", zh.stdout) and "fcfs" not in zh.stdout, zh.stdout
     en = bayplan(*args)
     assert "bay utilisation paint" in en.stdout and "policy fcfs" in re.sub(r"\s+", " ", en.stdout), en.stdout

@@ -512,3 +512,16 @@ def test_a_plan_bayplan_made_is_taken_into_a_replan_request_as_it_is() -> None:
     day = PlanRequest.model_validate(body["request"])
     made = ReplanRequest(request=day, plan=plan, now=at("09:00"))
     assert made.plan.unassigned[0].reason == "no\tbay"
+
+
+def test_a_kind_and_a_skill_of_one_identifier_keep_their_own_names() -> None:
+    """zh-s29: bay kind "paint" 烤漆房 and skill "paint" 喷漆: `Names.labels` leaves the identifier out
+    (ambiguous); `Names.kinds` and `Names.skills` keep each, in `names_beside` too."""
+    data = load_scenario("small-dealer").workshop.model_dump(mode="json")
+    data["bay_kind_names"]["paint"] = {"name": "paint", "name_i18n": {"zh-CN": "烤漆房"}}
+    ws = Workshop.model_validate(data)
+    names = ws.names_in("zh_CN")
+    assert "paint" not in dict(names.labels)
+    assert dict(names.kinds)["paint"] == "烤漆房" and dict(names.skills)["paint"] == "喷漆"
+    beside = ws.names_beside(load_scenario("small-dealer").workshop, "zh_CN")
+    assert dict(beside.kinds)["paint"] == "烤漆房" and dict(beside.skills)["paint"] == "喷漆"

@@ -348,3 +348,20 @@ def test_a_staffing_candidates_team_reads_as_the_workshop_names_it() -> None:
     assert zh.phrase("mechanical grade 3") == "机修组 3 级"
     # a shaped template takes only its shapes: not a sentence that merely ends like one
     assert zh.phrase("no paint g2 +1 here") == "no paint g2 +1 here"
+
+
+def test_one_identifier_named_two_ways_as_a_kind_and_as_a_skill_reads_each_in_its_place() -> None:
+    """zh-s29: a workshop calling its paint bays 烤漆房 and the paint trade 喷漆 got neither name (one
+    map of labels left the identifier out as ambiguous); a place that says which reads that one."""
+    names = Names(
+        labels=name_map([("paint", "烤漆房"), ("paint", "油漆")]),
+        kinds=name_map([("paint", "烤漆房")]),
+        skills=name_map([("paint", "油漆")]),
+    )
+    zh = Translator("zh-CN").named(names)
+    assert zh.phrase("the workshop has no paint bays (operation 'x')") == "车间没有烤漆房工位（工序「x」）"
+    reason = "no paint technician grade >= 2 has 90 min before 18:30 (longest free 30 min)"
+    assert zh.phrase(reason).startswith("没有一名 2 级及以上的油漆技师")
+    assert zh.phrase("paint g2 +1") == "油漆组 2 级 +1 人"
+    assert zh.kind_label("paint") == "烤漆房" and zh.skill_label("paint") == "油漆"
+    assert zh.label("paint") == "喷漆"  # which one is unknown: the catalog's word
