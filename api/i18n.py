@@ -161,8 +161,8 @@ def named(t: Translator, workshop: Workshop) -> Translator:
 
 
 def carries(request: Request, workshop: Workshop) -> None:
-    """Note that the request's body carries `workshop` (a PUT's new text, a stateless plan's): the
-    sentences of its answer and errors name things as it does (`workshop_translator`)."""
+    """Note that the request's body carries `workshop` (a PUT's new text): the sentences of its
+    answer and errors name things as it does (`workshop_translator`)."""
     request.state.carried_workshop = workshop
 
 

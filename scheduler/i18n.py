@@ -137,7 +137,8 @@ class _Template:
 
     def shaped(self) -> bool:
         """Whether every placeholder takes a value of one shape (a number, an identifier): such a
-        template is specific with less wording of its own ("%(team)s g%(grade)d %(change)+d")."""
+        template is specific with less wording of its own ("%(team)s g%(grade)d %(change)+d": one
+        letter, below MIN_WORDING; a template of no letter at all is never matched)."""
         return bool(self.names) and all(name in self.shapes for name in self.names)
 
     def whole(self, value: str, name: str = "") -> bool:
@@ -223,7 +224,7 @@ def templates(locale: str) -> tuple[tuple[_Template, str], ...]:
             continue
         wording = len(re.sub(r"[^A-Za-z]", "", PLACEHOLDER.sub("", message.id)))
         template = _Template(message.id)
-        if wording >= MIN_WORDING or template.shaped():
+        if wording >= MIN_WORDING or (wording and template.shaped()):  # a word of its own all the same
             anchored = bool(template.literals[0]) + bool(template.literals[-1])
             found.append(((anchored, wording), template, message.string))
     found.sort(key=lambda item: item[0], reverse=True)
