@@ -206,7 +206,7 @@ def render(
         ]
         key = "technician"
     else:
-        kind_name = current().label
+        kind_name = current().kind_label
         rows = [
             # the kind as the workshop names it (`bay_kind_names`), else the five built-in kinds in the
             # page's language (marked in cli/render.py, KIND_WORDS), else as written

@@ -160,19 +160,31 @@ def named(t: Translator, workshop: Workshop) -> Translator:
     return t.named(workshop.names_in(t.locale))
 
 
+def carries(request: Request, workshop: Workshop) -> None:
+    """Note that the request's body carries `workshop` (a PUT's new text): the sentences of its
+    answer and errors name things as it does (`workshop_translator`)."""
+    request.state.carried_workshop = workshop
+
+
 def workshop_translator(request: Request) -> Translator:
     """The request's translator with the names of the workshop in its path (`/{workshop_id}/…`),
     for the human texts of a JSON answer or an error: English reads its sentences as made (no
-    read of the workshop), as does a path with no workshop or an unknown one."""
+    read of the workshop), as does a path with no workshop or an unknown one. A workshop the body
+    carries (`carries`) names what it has; the stored one only what the body's does not have."""
     t = translator(request)
+    if t.locale == DEFAULT:
+        return t
+    carried = getattr(request.state, "carried_workshop", None)
     workshop_id = request.path_params.get("workshop_id")
-    if t.locale == DEFAULT or not isinstance(workshop_id, str):
-        return t
-    try:
-        workshop = request.app.state.services.service.workshop(workshop_id)
-    except Exception:  # an unknown workshop, a store down: the sentence reads as made
-        return t
-    return named(t, workshop)
+    stored: Workshop | None = None
+    if isinstance(workshop_id, str):
+        try:
+            stored = request.app.state.services.service.workshop(workshop_id)
+        except Exception:  # an unknown workshop, a store down: the sentence reads as made
+            stored = None
+    if isinstance(carried, Workshop):
+        return t.named(carried.names_beside(stored, t.locale))
+    return t if stored is None else named(t, stored)
 
 
 def use(request: Request, workshop: Workshop | None = None) -> Translator:

@@ -37,7 +37,7 @@ from scheduler.day_page import (
     workshops_days,
 )
 from scheduler.errors import InputError, NotFound
-from scheduler.i18n import DEFAULT, N_, Translator, normalise
+from scheduler.i18n import DEFAULT, N_, NO_NAMES, Translator, normalise
 from scheduler.keys import KeyInfo, Role, sees_phones
 from scheduler.kpis import plan_quality_words
 from scheduler.loading import PoolLoad
@@ -539,7 +539,8 @@ def simulation_page(
         from simulation.results import ExperimentResult
 
         result = ExperimentResult.model_validate_json(job.result or "{}")
-        parts = report(result, i18n.choose(request))
+        locale = i18n.choose(request)
+        parts = report(result, locale, workshop.names_in(locale) if workshop is not None else NO_NAMES)
         return page(request, "report.html", parts.title, job=job, workshop=workshop, today=today,
                     style=parts.style, body=parts.body)  # fmt: skip
     return page(request, "job.html", N_("Simulation"), job=job, workshop=workshop, today=today)
@@ -559,7 +560,7 @@ def pool_words(pool: PoolLoad, t: Translator) -> str:
     as written). The API keeps `skill:grade`."""
     if pool.skill is None or pool.min_grade is None:
         return t.gettext(N_("express lanes"))
-    return t.gettext(N_("%(skill)s, grade %(grade)d+"), skill=t.label(pool.skill), grade=pool.min_grade)
+    return t.gettext(N_("%(skill)s, grade %(grade)d+"), skill=t.skill_label(pool.skill), grade=pool.min_grade)
 
 
 @router.get("/workshops/{workshop_id}/loading", response_class=HTMLResponse)

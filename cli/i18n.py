@@ -9,13 +9,17 @@ stays in English. Every command's `--help` follows the same choice (`cli/help.py
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from scheduler.i18n import DEFAULT, N_, Translator, normalise
+
+if TYPE_CHECKING:
+    from scheduler.contract import Workshop
 
 ENVIRONMENT = "BAYPLAN_LANG"
 _state: dict[str, Translator] = {}
 
-__all__ = ["ENVIRONMENT", "N_", "_", "current", "set_language"]
+__all__ = ["ENVIRONMENT", "N_", "_", "current", "name_with", "set_language"]
 
 
 def _from_environment() -> str:
@@ -33,6 +37,14 @@ def current() -> Translator:
     if "current" not in _state:
         set_language(None)
     return _state["current"]
+
+
+def name_with(workshop: Workshop) -> Translator:
+    """The command's language from now on with `workshop`'s own names (`Workshop.names_in`): a
+    simulation's labels name its teams, bay kinds and skills as the scenario's workshop does."""
+    t = current()
+    _state["current"] = named = t.named(workshop.names_in(t.locale))
+    return named
 
 
 def _(message: str, **values: object) -> str:

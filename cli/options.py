@@ -12,6 +12,7 @@ import typer
 from cli.i18n import N_, _, current
 from scheduler.contract import FIRST_DATE, LAST_DATE
 from scheduler.errors import InputError
+from scheduler.i18n import DEFAULT, Translator
 
 if TYPE_CHECKING:
     from scheduler.storage import Store
@@ -144,3 +145,11 @@ def write_out(option: str, path: Path, content: str | bytes) -> None:
         why = exc.strerror or str(exc)
         said = N_("cannot write %(path)s: %(why)s") % {"path": path, "why": why}
         raise fail(f"{option}: {said}") from None
+
+
+def policy_said(policy: str, t: Translator) -> str:
+    """A dispatch policy in a results heading: as typed (`--policy fcfs`) in English, in words in
+    another language ("先到先服务": a foreman does not read "fcfs")."""
+    from simulation.units import policy_words
+
+    return policy if t.locale == DEFAULT else policy_words(policy, t)

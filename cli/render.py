@@ -14,6 +14,14 @@ from cli.i18n import N_, _, current
 from scheduler.contract import GRADE_NAMES, Assignment, Change, Plan, PlanRequest, Workshop
 from scheduler.kpis import elapsed_minutes, plan_quality_words
 
+#: A plan's solver status as its reader reads it (the JSON keeps the contract's value).
+STATUS_WORDS = {
+    "optimal": N_("optimal"),
+    "feasible": N_("feasible"),
+    "infeasible": N_("infeasible"),
+    "unknown": N_("unknown"),
+}
+
 
 def _hhmm(moment: object) -> str:
     return moment.strftime("%H:%M")  # type: ignore[attr-defined, no-any-return]
@@ -61,7 +69,7 @@ def render_plan(
         bound = f"{plan.best_bound:g}" if plan.best_bound is not None else _("n/a")
         technical = _(
             "planner %(planner)s · status %(status)s · objective %(objective)s · best bound %(bound)s"
-            " · gap %(gap)s · %(seconds)s s", planner=plan.planner, status=plan.status,
+            " · gap %(gap)s · %(seconds)s s", planner=plan.planner, status=_(STATUS_WORDS[plan.status]),
             objective=f"{plan.objective:g}", bound=bound, gap=gap, seconds=t.number(plan.solve_seconds, 2),
         )  # fmt: skip
         lines.append("\n" + technical)
@@ -70,7 +78,7 @@ def render_plan(
         blocks = [(tech.id, f"{tech.name} ({_(GRADE_NAMES[tech.grade])})") for tech in workshop.technicians]
     else:
         blocks = [
-            (bay.id, f"{bay.id} · {t.label(bay.kind)}"
+            (bay.id, f"{bay.id} · {t.kind_label(bay.kind)}"
              + (" · " + _("fleet partner %(partner)s", partner=bay.fleet_partner)
                 if bay.fleet_partner else ""))
             for bay in workshop.bays

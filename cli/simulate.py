@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.i18n import N_
-from cli.options import check_run_options, fail, flagged
+from cli.i18n import N_, current, name_with
+from cli.options import check_run_options, fail, flagged, policy_said
 from simulation.units import format_value
 
 if TYPE_CHECKING:
@@ -261,6 +261,7 @@ def _run_from_status(
 
     check_run_options(replications, workers, seed)
     loaded = load_scenario(scenario_name)
+    name_with(loaded.workshop)  # its labels name teams and bay kinds as the workshop does
     rule_sets, _ = check_inputs(loaded, rule_names, days, None, None, growth, files=True)
     if is_url(status):
         state = read_status(fetch_status(status), loaded, status, day=status_day(status))
@@ -279,7 +280,7 @@ def _show(result: ExperimentResult, report: Path | None, json: bool, overbooking
         from simulation.report import render_html
 
         try:
-            report.write_text(render_html(result, current().locale), encoding="utf-8")
+            report.write_text(render_html(result, current().locale, current().names), encoding="utf-8")
         except OSError as exc:
             raise fail(f"--report: cannot write {report}: {exc.strerror}") from None
     if json:
@@ -321,13 +322,14 @@ def _run(
     if cluster is not None and not cluster.startswith(("tcp://", "tls://", "inproc://")):
         raise InputError("--cluster", N_("expected tcp://HOST:PORT, got %(cluster)r") % {"cluster": cluster})
     loaded = load_scenario(scenario_name)
+    name_with(loaded.workshop)  # its labels name teams and bay kinds as the workshop does
     rule_sets, period = check_inputs(loaded, rule_names, days, month, season, growth, files=True)
     spec = None
     if source is not None:
         spec, period = _history_demand(loaded, source)
     total = len(rule_sets) * replications
     with Progress(
-        TextColumn("simulating"),
+        TextColumn(current().gettext(N_("simulating"))),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -382,12 +384,13 @@ def _run_overbooking(
     if cluster is not None and not cluster.startswith(("tcp://", "tls://", "inproc://")):
         raise InputError("--cluster", N_("expected tcp://HOST:PORT, got %(cluster)r") % {"cluster": cluster})
     loaded = load_scenario(scenario_name)
+    name_with(loaded.workshop)  # its labels name teams and bay kinds as the workshop does
     rule_sets, period = check_inputs(loaded, rule_names, days, month, season, growth, files=True)
     spec = None
     if source is not None:
         spec, period = _history_demand(loaded, source)
     with Progress(
-        TextColumn("simulating"),
+        TextColumn(current().gettext(N_("simulating"))),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -465,7 +468,7 @@ def results_table(result: ExperimentResult) -> Table:
             "%(scenario)s, %(period)s from %(start)s: %(days)s days x %(replications)s replications,"
             " seed %(seed)s, policy %(policy)s, growth %(growth)s (%(seconds)s s, %(backend)s)",
             scenario=result.scenario, period=t.phrase(result.period), start=result.start, days=result.days,
-            replications=result.replications, seed=result.seed, policy=result.policy,
+            replications=result.replications, seed=result.seed, policy=policy_said(result.policy, t),
             growth=f"{result.growth:g}", seconds=f"{result.wall_seconds:.1f}",
             backend=t.phrase(result.backend),
         ),

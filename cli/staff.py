@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.i18n import N_, current
-from cli.options import fail, flagged, write_out
+from cli.i18n import N_, current, name_with
+from cli.options import fail, flagged, policy_said, write_out
 from cli.simulate import FLAGS, PolicyName, Season
 
 if TYPE_CHECKING:
@@ -126,10 +126,11 @@ def staff(
         from simulation.staffing import search
 
         loaded = load_scenario(scenario)
+        name_with(loaded.workshop)  # its labels name teams and bay kinds as the workshop does
         [rules], period = check_inputs(
             loaded, [base], days, month, season.value if season else None, growth, files=True
         )
-        with err.status("searching staffing") as status:
+        with err.status(current().gettext(N_("searching staffing"))) as status:
 
             def report_step(line: str) -> None:
                 line = current().phrase(line)
@@ -237,6 +238,7 @@ def _certified(
         from simulation.sources import DemandSpec
 
         loaded = load_scenario(scenario)
+        name_with(loaded.workshop)  # its labels name teams and bay kinds as the workshop does
         [rules], period = check_inputs(
             loaded, [base], days, month, season.value if season else None, growth, files=True
         )
@@ -412,7 +414,7 @@ def _print_frontier(result: StaffingResult, max_steps: int) -> None:
             " %(replications)s replications, seed %(seed)s, %(policy)s)",
             scenario=result.scenario, period=current().phrase(result.period),
             targets=", ".join(result.targets), days=result.days, replications=result.replications,
-            seed=result.seed, policy=result.policy,
+            seed=result.seed, policy=policy_said(result.policy, current()),
         ),
         caption=_("cost per day: technician days + overtime (CNY); metrics: mean [95 % CI]"),
     )  # fmt: skip

@@ -32,7 +32,7 @@ from pydantic import (
     model_validator,
 )
 
-from scheduler.i18n import DEFAULT, N_, Names, name_map, normalise, translations
+from scheduler.i18n import DEFAULT, N_, NameMap, Names, name_map, normalise, translations
 
 CONTRACT_VERSION: Literal["v1"] = "v1"
 
@@ -651,6 +651,19 @@ class Workshop(_Model):
         return names
 
     def _names_in(self, locale: str) -> Names:
+        pairs, labels = self._name_pairs(locale)
+        return Names(things=name_map(pairs), labels=name_map(labels), **self._kinds_and_skills(locale))
+
+    def _kinds_and_skills(self, locale: str) -> dict[str, NameMap]:
+        """`Names.kinds` and `Names.skills`: the bay kinds' and skills' display names apart."""
+        return {
+            "kinds": name_map((k, label.in_language(k, locale)) for k, label in self.bay_kind_names.items()),
+            "skills": name_map((s, label.in_language(s, locale)) for s, label in self.skill_names.items()),
+        }
+
+    def _name_pairs(self, locale: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """(English name, name in `locale`) of every named thing, and (identifier, display name)
+        of every labelled bay kind and skill, unchanged ones too."""
         shown = self.in_language(locale)
         pairs = [(self.name, shown.name)]
         for mine, theirs in zip(self.services, shown.services, strict=True):
@@ -662,7 +675,27 @@ class Workshop(_Model):
             (ident, label.in_language(ident, locale))
             for ident, label in (*self.bay_kind_names.items(), *self.skill_names.items())
         ]
-        return Names(things=name_map(pairs), labels=name_map(labels))
+        return pairs, labels
+
+    def names_beside(self, stored: Workshop | None, locale: str) -> Names:
+        """`names_in` for the sentences about a change of `stored` to this workshop (a PUT's 409 or
+        422): a thing this workshop has (an English name, a bay kind, a skill) as it names it, a
+        thing only `stored` has (an operation the change removes) as `stored` named it
+        (zh-s29: a refused PUT named everything as the stored workshop did, the new names unread)."""
+        if stored is None or stored is self:
+            return self.names_in(locale)
+        pairs, labels = self._name_pairs(locale)
+        old_pairs, old_labels = stored._name_pairs(locale)
+        mine = {english for english, _ in pairs}
+        idents = {*self.bay_kinds, *(s for t in self.technicians for s in t.skills)}
+        idents |= {op.skill for s in self.services for op in s.operations}
+        new, old = self._kinds_and_skills(locale), stored._kinds_and_skills(locale)
+        return Names(
+            things=name_map([*pairs, *(p for p in old_pairs if p[0] not in mine)]),
+            labels=name_map([*labels, *(p for p in old_labels if p[0] not in idents)]),
+            kinds=name_map([*new["kinds"], *(p for p in old["kinds"] if p[0] not in idents)]),
+            skills=name_map([*new["skills"], *(p for p in old["skills"] if p[0] not in idents)]),
+        )
 
     def fleet_partners(self) -> list[str]:
         """The fleet partners this workshop knows: those with bays of their own."""

@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scheduler.contract import Assignment, Booking, Plan, Technician, Workshop, control_character
 from scheduler.errors import Conflict, InputError, NotFound
-from scheduler.i18n import DEFAULT, N_, normalise
+from scheduler.i18n import DEFAULT, N_, Translator, normalise
 
 if TYPE_CHECKING:  # the file formats alone (`bayplan plan --csv`) need no planning service
     from scheduler.service import PlanningService
@@ -422,19 +422,31 @@ def technician_ical(
     stamp: dt.datetime,
     say: Callable[[str], str] = str,
     locale: str = DEFAULT,
+    codes: Mapping[str, str] | None = None,
+    carried: Collection[str] = (),
 ) -> bytes:
     """The technician's work in the plan as an iCalendar (RFC 5545) feed: one event per operation,
-    in start order, with its booking, service, operation and bay (no customer data); `stamp` is
-    each event's DTSTAMP (the clock's now); `say` puts its words in the reader's language
-    (`Translator.phrase`: "工位 E01"), `locale` its names (the calendar's, SUMMARY's: the workshop's,
-    technician's, service's and operation's names in that language where given)."""
+    in start order, with its booking, service, operation and bay; `stamp` is each event's DTSTAMP
+    (the clock's now); `say` puts its words in the reader's language (`Translator.phrase`: "工位
+    E01"), `locale` its names and labels (the calendar's, SUMMARY's, DESCRIPTION's: the workshop's,
+    technician's, service's and operation's names in that language where given).
+
+    `workshop` is the day as its plans see it (`PlanningService.day_view`: a multi-day repair's day
+    is a part service of it) and `codes` each booking's service code that day (default: as booked),
+    so that a repair carried over from an earlier day (`carried`, its id) names its work as the
+    drop-off day does, not by its id alone. `bookings` as booked (their own drop-off and promise).
+    DESCRIPTION: service, operation, vehicle (plate, model, the vehicle's text), promised pickup
+    and technician, a carried-in repair's drop-off; no customer's name or phone (a feed is read by
+    calendar apps and their sync services). Texts from outside go through `vText` (RFC 5545 3.3.11:
+    "," ";" "\\" and line breaks escaped)."""
     from icalendar import Calendar, Event, vText  # only this feed needs it
 
     # the names the technician reads in his language (`locale`; English: `name`), ids unchanged
     workshop = workshop.in_language(locale)
     technician = technician_of(workshop, technician.id)
+    t = Translator(locale)
     services = {s.code: s for s in workshop.services}
-    booked = {b.id: b.service for b in bookings}
+    booked = {b.id: b for b in bookings}
     calendar = Calendar()
     calendar.add("prodid", "-//bayplan//technician day//EN")
     calendar.add("version", "2.0")
@@ -443,20 +455,58 @@ def technician_ical(
     for a in sorted(plan.assignments, key=lambda a: a.start):
         if a.technician != technician.id:
             continue
+        booking = booked.get(a.booking)
+        code = (codes or {}).get(a.booking) or (booking.service if booking is not None else None)
+        service = services.get(code) if code is not None else None
+        operation = (
+            service.operations[a.operation] if service and a.operation < len(service.operations) else None
+        )
         what = a.booking
-        code = booked.get(a.booking)
-        if code in services and a.operation < len(services[code].operations):
-            what = f"{a.booking} · {services[code].name}: {services[code].operations[a.operation].name}"
+        if service is not None and operation is not None:
+            what = f"{a.booking} · {service.name}: {operation.name}"
+        lines = []
+        if service is not None:
+            lines.append(_field(t, N_("Service"), service.name))
+        if operation is not None:
+            lines.append(_field(t, N_("Operation"), operation.name))
+        if booking is not None:
+            vehicle = " · ".join(v for v in (booking.plate, booking.model, booking.vehicle) if v)
+            if vehicle:
+                lines.append(_field(t, N_("Vehicle"), vehicle))
+            if booking.promised is not None:
+                lines.append(_field(t, N_("Promised pickup"), _when(t, booking.promised, workshop, date)))
+        lines.append(_field(t, N_("Technician"), technician.name))
+        if booking is not None and a.booking in carried:  # a repair dropped off on an earlier day
+            day = t.short_day(booking.drop_off.astimezone(workshop.tz).date())
+            what = t.gettext(N_("%(summary)s (carried in from %(day)s)"), summary=what, day=day)
+            lines.append(_field(t, N_("Drop-off"), _when(t, booking.drop_off, workshop, date)))
         event = Event()
         event.add("uid", f"{workshop.id}/{date}/{a.booking}/{a.operation}@bayplan")
         event.add("dtstamp", stamp.astimezone(dt.UTC))
         event.add("dtstart", a.start.astimezone(dt.UTC))
         event.add("dtend", a.end.astimezone(dt.UTC))
         event.add("summary", what)
+        event.add("description", vText("\n".join(lines)))
         if a.bay is not None:  # (clocked work of unknown bay: no location)
             event.add("location", say(N_("bay %(bay)s") % {"bay": a.bay}))
         calendar.add_component(event)
     return bytes(calendar.to_ical())
+
+
+#: One line of a feed's DESCRIPTION: a label and its value ("承诺交车：17:30").
+FIELD = N_("%(label)s: %(value)s")
+
+
+def _field(t: Translator, label: str, value: str) -> str:
+    return t.gettext(FIELD, label=t.gettext(label), value=value)
+
+
+def _when(t: Translator, moment: dt.datetime, workshop: Workshop, date: dt.date) -> str:
+    """A moment as the feed's reader reads it on the workshop's clock: "17:30" on `date`, with its
+    day on another ("11月25日 周三 17:30")."""
+    local = moment.astimezone(workshop.tz)
+    clock = t.time(local)
+    return clock if local.date() == date else f"{t.short_day(local.date())} {clock}"
 
 
 def import_file(
@@ -491,5 +541,21 @@ def technician_feed(
     workshop = service.workshop(workshop_id)
     technician = technician_of(workshop, technician_id)
     plan = service.stored_plan(workshop_id, date)
-    bookings = service.bookings(workshop_id, date)
-    return technician_ical(workshop, technician, date, plan, bookings, service.clock.now(), say, locale)
+    listed = service.day_bookings(workshop_id, date)
+    carried = {b.id for b, listing in listed if listing == "carried_in"}
+    codes: dict[str, str] | None = None
+    if carried:  # a repair carried in works on its part of the day (a drop-off day's part counts from 0)
+        workshop, seen = service.day_view(workshop_id, date)
+        codes = {b.id: b.service for b in seen}
+    return technician_ical(
+        workshop,
+        technician,
+        date,
+        plan,
+        [b for b, _ in listed],
+        service.clock.now(),
+        say,
+        locale,
+        codes=codes,
+        carried=carried,
+    )

@@ -126,14 +126,29 @@ class _Template:
             for piece in self.literals
             if len(re.findall(r"[A-Za-z]", piece)) >= 2
         ]
+        #: ... less a piece that is one joining word ("… has grade %(has)s and %(skills)s"): a name
+        #: may hold it (zh-s29: "spray and bake needs skill …" was not the template's, for its "and").
+        self.name_words = [
+            w for w, piece in zip(self.words, self._worded_pieces(), strict=True) if piece not in JOINING
+        ]
 
-    def whole(self, value: str) -> bool:
+    def _worded_pieces(self) -> list[str]:
+        return [p.strip() for p in self.literals if len(re.findall(r"[A-Za-z]", p)) >= 2]
+
+    def shaped(self) -> bool:
+        """Whether every placeholder takes a value of one shape (a number, an identifier): such a
+        template is specific with less wording of its own ("%(team)s g%(grade)d %(change)+d": one
+        letter, below MIN_WORDING; a template of no letter at all is never matched)."""
+        return bool(self.names) and all(name in self.shapes for name in self.names)
+
+    def whole(self, value: str, name: str = "") -> bool:
         """Whether `value` can be one filled-in part of this template: its brackets pair up, and it
         holds none of the template's own words again. "booking %(booking)s operation %(operation)s"
         does not take "1 cannot start before operation 0 of the booking is finished" as the
         operation (the sentence is another template's, with the booking's operation in it), nor
         "0; booking B operation 1" (a list of two)."""
-        return _balanced(value) and not any(w.search(value) for w in self.words)
+        words = self.name_words if name in NAMED else self.words
+        return _balanced(value) and not any(w.search(value) for w in words)
 
     def fits(self, values: dict[str, str]) -> bool:
         """Whether each found value can fill its placeholder: whole (`whole`), a number where the
@@ -143,7 +158,7 @@ class _Template:
         return all(
             bool(LABEL.fullmatch(value))
             if name in LABELS
-            else self.whole(value) and (name not in self.shapes or self.shapes[name].fullmatch(value))
+            else self.whole(value, name) and (name not in self.shapes or self.shapes[name].fullmatch(value))
             for name, value in values.items()
         )
 
@@ -208,8 +223,8 @@ def templates(locale: str) -> tuple[tuple[_Template, str], ...]:
         if not message.string or not PLACEHOLDER.search(message.id):
             continue
         wording = len(re.sub(r"[^A-Za-z]", "", PLACEHOLDER.sub("", message.id)))
-        if wording >= MIN_WORDING:
-            template = _Template(message.id)
+        template = _Template(message.id)
+        if wording >= MIN_WORDING or (wording and template.shaped()):  # a word of its own all the same
             anchored = bool(template.literals[0]) + bool(template.literals[-1])
             found.append(((anchored, wording), template, message.string))
     found.sort(key=lambda item: item[0], reverse=True)
@@ -224,6 +239,7 @@ _SHAPES = {"d": re.compile(r"[-+]?\d+"), "r": re.compile(r"'.*'|\".*\"", re.DOTA
 MOMENT = re.compile(r"(?:\d{4}-\d{2}-\d{2} )?\d{2}:\d{2}(?::\d{2})?")
 _NAMED_SHAPES = {
     "moved_kind": re.compile(r"[\w-]+"),
+    "team": re.compile(r"[A-Za-z0-9_\-]+"),  # a staffing rule's team (simulation.rules)
     "booking": re.compile(r"\S+"),
     "starts": MOMENT,
     "ends": MOMENT,
@@ -238,6 +254,8 @@ LABELS = frozenset({"placement", "other_placement"})
 LABEL = re.compile(
     rf"booking \S+ op \d+ (?:\(.*?\) )?on bay \S+ with \S+ {MOMENT.pattern}\.\.{MOMENT.pattern}"
 )
+#: The words that join a name's parts as well as a template's ("oil and filter", "wash or wax").
+JOINING = frozenset({"and", "or", "with", "of", "the", "on", "in", "at", "to", "for"})
 #: What a plain enumeration is joined with ("express g2 +1, general bays +1"): read item by item when
 #: no template takes it whole.
 COMMA = N_(", ")
@@ -364,11 +382,22 @@ def apart(left: str, right: str, spaced: bool = False) -> bool:
 #: sentence (`Names`): hashable, so that a sentence read with them is remembered with them.
 NameMap = tuple[tuple[str, str], ...]
 
-#: Placeholders that hold a bay kind or a skill (an identifier): each read as the workshop names it
+#: Placeholders that hold a bay kind or a skill (an identifier; a staffing rule's team, named as the
+#: skill or kind of its identifier, zh-s29): each read as the workshop names it
 #: in the reader's language (`Names.labels`), else as the catalog does; "%(kinds)s bays" holds
 #: several joined by "/" ("general/express").
-LABELLED = frozenset({"skill", "kind", "kinds", "moved_kind"})
+LABELLED = frozenset({"skill", "kind", "kinds", "moved_kind", "team"})
 KIND_SEPARATOR = "/"
+#: The validator says the kinds an operation may use as alternatives ("booth or express"), and a
+#: technician's skills as a list ("body, maintenance"): each item read as a label, the items joined
+#: as the language joins them (zh-s29: the skills were read as texts, the workshop's own labels
+#: never used; "booth or express" not split, left as written).
+ALTERNATIVES = N_(" or ")
+SKILL_LIST = frozenset({"skills"})
+#: The placeholders that hold a bay kind, and those that hold a skill (a team: the trade it is named
+#: after; a pool: `skill:grade`): each read with that one's names first (`Names.kinds`, `.skills`).
+KIND_PLACES = frozenset({"kind", "kinds", "moved_kind"})
+SKILL_PLACES = frozenset({"skill", "skills", "team", "pool"})
 #: A technician pool as the overbooking settings spell it, `skill:grade`: its skill read as a label.
 POOL = re.compile(r"([A-Za-z0-9_.\-]+):([1-5])")
 
@@ -380,25 +409,36 @@ class Names:
     advisors' English names to theirs in that language (read into the placeholders that hold a
     name: VERBATIM), `labels` its bay kinds' and skills' identifiers to their display names (read
     into LABELLED placeholders). Only names that differ, and no name two things share with two
-    different translations (which one is meant is unknown: it stays as given)."""
+    different translations (which one is meant is unknown: it stays as given).
+
+    `kinds` and `skills`: the bay kinds' and the skills' alone, for a place that says which it
+    holds (a bay's kind, a technician's skill): an identifier that is both a kind and a skill may be
+    named two ways ("paint": the 烤漆房 bay, the 喷漆 trade), which `labels` leaves out as ambiguous
+    (zh-s29)."""
 
     things: NameMap = ()
     labels: NameMap = ()
+    kinds: NameMap = ()
+    skills: NameMap = ()
     # Looked up and hashed (a remembered sentence's key) for every filled-in part: made once.
     thing_of: dict[str, str] = field(init=False, compare=False, hash=False, repr=False)
     label_of: dict[str, str] = field(init=False, compare=False, hash=False, repr=False)
+    kind_of: dict[str, str] = field(init=False, compare=False, hash=False, repr=False)
+    skill_of: dict[str, str] = field(init=False, compare=False, hash=False, repr=False)
     _hash: int = field(init=False, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "thing_of", dict(self.things))
         object.__setattr__(self, "label_of", dict(self.labels))
-        object.__setattr__(self, "_hash", hash((self.things, self.labels)))
+        object.__setattr__(self, "kind_of", {**self.label_of, **dict(self.kinds)})
+        object.__setattr__(self, "skill_of", {**self.label_of, **dict(self.skills)})
+        object.__setattr__(self, "_hash", hash((self.things, self.labels, self.kinds, self.skills)))
 
     def __hash__(self) -> int:
         return self._hash
 
     def __bool__(self) -> bool:
-        return bool(self.things or self.labels)
+        return bool(self.things or self.labels or self.kinds or self.skills)
 
 
 NO_NAMES = Names()
@@ -479,10 +519,22 @@ def _part(locale: str, name: str, value: str, depth: int, names: Names = NO_NAME
     workshop names them in the language (`names.things`); a bay kind or skill as the workshop
     labels it, else as the catalog says it (LABELLED); an enumeration item by item in the
     language's list (ENUMERATED); anything else as a text itself."""
-    labels = names.label_of
+    labels = (
+        names.kind_of if name in KIND_PLACES else names.skill_of if name in SKILL_PLACES else names.label_of
+    )
+    if name == "kinds" and ALTERNATIVES in value:  # "booth or express" (the validator's)
+        kinds = [labels.get(k) or _word(locale, k) for k in value.split(ALTERNATIVES)]
+        joined, either = kinds[0], translations(locale).gettext(ALTERNATIVES)
+        for kind in kinds[1:]:
+            joined = _meet(locale, _meet(locale, joined, either), kind)
+        return joined
     if name == "kinds":  # "general/express": each kind as the workshop or the catalog says it
         kinds = value.split(KIND_SEPARATOR)
         return KIND_SEPARATOR.join(labels.get(k) or _word(locale, k) for k in kinds)
+    if name in SKILL_LIST and (skills := _items(value, COMMA)) is not None:
+        return _series(locale, [labels.get(k) or _word(locale, k) for k in skills])
+    if name in SKILL_LIST:  # one skill
+        return labels.get(value) or _word(locale, value)
     if name in LABELLED and value in labels:
         return labels[value]
     if name == "pool" and (pool := POOL.fullmatch(value)) is not None:  # "maintenance:2": 保养:2
@@ -496,10 +548,15 @@ def _part(locale: str, name: str, value: str, depth: int, names: Names = NO_NAME
     items = _items(value, COMMA) if name in ENUMERATED else None
     if items is None:
         return given(value) if name in VERBATIM else _phrase(locale, value, depth + 1, names)
-    series = translations(locale).gettext(SERIES)
     read = [given(item) if name in VERBATIM else _phrase(locale, item, depth + 1, names) for item in items]
-    joined = read[0]
-    for item in read[1:]:
+    return _series(locale, read)
+
+
+def _series(locale: str, items: list[str]) -> str:
+    """`items` joined as the language joins a list's items (SERIES): "2、3" in Chinese."""
+    series = translations(locale).gettext(SERIES)
+    joined = items[0]
+    for item in items[1:]:
         joined = series % {"items": joined, "item": item}
     return joined
 
@@ -563,6 +620,14 @@ class Translator:
         """A bay kind or skill as this reader reads it: the workshop's display name for it, else
         the catalog's word (the five built-in kinds, the known skills), else the identifier."""
         return self.names.label_of.get(ident) or _word(self.locale, ident)
+
+    def kind_label(self, ident: str) -> str:
+        """`label` of a bay kind: its name as a kind where the identifier is also a skill's."""
+        return self.names.kind_of.get(ident) or _word(self.locale, ident)
+
+    def skill_label(self, ident: str) -> str:
+        """`label` of a skill: its name as a skill where the identifier is also a bay kind's."""
+        return self.names.skill_of.get(ident) or _word(self.locale, ident)
 
     def raw_gettext(self, message: str) -> str:
         return self._t.gettext(message)

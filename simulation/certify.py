@@ -45,7 +45,7 @@ from simulation.rules import StaffingRules
 from simulation.runners import BatchRunner
 from simulation.selection import select
 from simulation.sources import DemandSpec
-from simulation.staffing import Target
+from simulation.staffing import TEAM_CHANGE, Target
 from simulation.stats import mean_ci
 
 
@@ -81,12 +81,13 @@ def candidate_rules(base: StaffingRules, limit: int = 60) -> list[tuple[str, Sta
                     x.model_copy(update={"count": g.count + step}) if k == i else x
                     for k, x in enumerate(groups)
                 ]
-                add(f"{g.team} g{g.grade} {step:+d}", base.model_copy(update={"technicians": new}))
+                label = TEAM_CHANGE % {"team": g.team, "grade": g.grade, "change": step}
+                add(label, base.model_copy(update={"technicians": new}))
     for kind, step in (("express", 1), ("express", -1), ("general", 2), ("general", -2)):
         count = getattr(base.bays, kind) + step
         if count >= 0:
             add(
-                f"{kind} bays {step:+d}",
+                N_("%(moved_kind)s bays %(change)+d") % {"moved_kind": kind, "change": step},
                 base.model_copy(update={"bays": base.bays.model_copy(update={kind: count})}),
             )
     teams = list(dict.fromkeys(g.team for g in groups))
@@ -102,13 +103,13 @@ def candidate_rules(base: StaffingRules, limit: int = 60) -> list[tuple[str, Sta
                 else:
                     new.append(g)
             add(
-                f"{team} shift {by:+d} min",
+                N_("%(team)s shift %(by)+d min") % {"team": team, "by": by},
                 base.model_copy(update={"technicians": new, "shifts": shifts}),
             )
         off_sunday = [
             g.model_copy(update={"weekdays": list(range(6))}) if g.team == team else g for g in groups
         ]
-        add(f"{team} off Sundays", base.model_copy(update={"technicians": off_sunday}))
+        add(N_("%(team)s off Sundays") % {"team": team}, base.model_copy(update={"technicians": off_sunday}))
         split = []
         for g in groups:
             if g.team == team and g.count >= 2:
@@ -117,7 +118,10 @@ def candidate_rules(base: StaffingRules, limit: int = 60) -> list[tuple[str, Sta
                 split.append(g.model_copy(update={"count": half, "weekdays": [0, 1, 2, 3, 4, 6]}))
             else:
                 split.append(g)
-        add(f"{team} rota: half off Sat, half off Sun", base.model_copy(update={"technicians": split}))
+        add(
+            N_("%(team)s rota: half off Sat, half off Sun") % {"team": team},
+            base.model_copy(update={"technicians": split}),
+        )
     # Head count and shift together: one more in each group on the early shift.
     for g in groups:
         if len(out) >= limit:
@@ -127,7 +131,7 @@ def candidate_rules(base: StaffingRules, limit: int = 60) -> list[tuple[str, Sta
         shifts[name] = _shifted(base.shifts[g.shift], -30)
         extra = g.model_copy(update={"count": 1, "shift": name})
         add(
-            f"{g.team} g{g.grade} +1 on an early shift",
+            N_("%(team)s g%(grade)d +1 on an early shift") % {"team": g.team, "grade": g.grade},
             base.model_copy(update={"technicians": [*groups, extra], "shifts": shifts}),
         )
     return out[:limit]

@@ -20,7 +20,7 @@ matplotlib.use("Agg")  # no display: render to SVG only
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from scheduler.i18n import DEFAULT, N_, Translator, html_lang
+from scheduler.i18n import DEFAULT, N_, NO_NAMES, Names, Translator, html_lang
 from simulation.results import UNIT_BOUNDS, ExperimentResult, Metric
 from simulation.units import format_value, labelled, metric_label, policy_words, with_unit
 from simulation.verdict import verdicts
@@ -189,11 +189,13 @@ def _verdict(result: ExperimentResult, t: Translator) -> str:
     )
 
 
-def report(result: ExperimentResult, locale: str = DEFAULT) -> Report:
+def report(result: ExperimentResult, locale: str = DEFAULT, workshop_names: Names = NO_NAMES) -> Report:
     """The report in `locale` (en, zh_CN; English when bayplan does not speak it), in parts: the web
-    page puts the body in its own frame (navigation, language switch), the file in a bare page."""
+    page puts the body in its own frame (navigation, language switch), the file in a bare page.
+    `workshop_names`: the scenario's workshop's own names in that language (`Workshop.names_in`), for the
+    labels that name its bay kinds and teams."""
     r = result
-    t = Translator(locale)
+    t = Translator(locale, workshop_names)
     title = t.gettext(
         "Staffing simulation: %(scenario)s, %(period)s", scenario=r.scenario, period=t.phrase(r.period)
     )
@@ -201,7 +203,8 @@ def report(result: ExperimentResult, locale: str = DEFAULT) -> Report:
         "<li>"
         + t.gettext(
             "<b>%(name)s</b> (%(technicians)s technicians): %(description)s",
-            name=html.escape(rs.name), technicians=rs.technicians, description=html.escape(rs.description),
+            name=html.escape(rs.name), technicians=rs.technicians,
+            description=html.escape(t.phrase(rs.description)),  # a candidate's label in words
         )
         + "</li>"
         for rs in r.rule_sets
@@ -252,9 +255,9 @@ def report(result: ExperimentResult, locale: str = DEFAULT) -> Report:
     return Report(title, _STYLE, body)
 
 
-def render_html(result: ExperimentResult, locale: str = DEFAULT) -> str:
-    """The report as one self-contained page in `locale`."""
-    parts = report(result, locale)
+def render_html(result: ExperimentResult, locale: str = DEFAULT, workshop_names: Names = NO_NAMES) -> str:
+    """The report as one self-contained page in `locale` (`workshop_names`: as `report`)."""
+    parts = report(result, locale, workshop_names)
     t = Translator(locale)
     return f"""<!DOCTYPE html>
 <html lang="{html_lang(t.locale)}"><head><meta charset="utf-8"><title>{html.escape(parts.title)}</title>

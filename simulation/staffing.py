@@ -59,8 +59,12 @@ class StaffingResult(BaseModel):
 
 def group_label(rules: StaffingRules, i: int) -> str:
     g = rules.technicians[i]
-    return f"{g.team} grade {g.grade}"
+    return N_("%(team)s grade %(grade)d") % {"team": g.team, "grade": g.grade}
 
+
+#: One more or fewer in a team's grade: "mechanical g3 +1" (a reader's language names the team as
+#: the workshop names the skill or bay kind of that identifier: 机修 3 级 +1).
+TEAM_CHANGE = N_("%(team)s g%(grade)d %(change)+d")
 
 #: Bay kinds the search may add or take away (they cost `costs.bay_per_day`).
 BAY_MOVES = ("general", "express")
@@ -72,7 +76,7 @@ def change_label(base: StaffingRules, config: Config) -> str:
     """What a configuration changes from the base, e.g. 'express g2 +1, general bays +2'."""
     n = len(base.technicians)
     changes = [
-        f"{g.team} g{g.grade} {c - g.count:+d}"
+        TEAM_CHANGE % {"team": g.team, "grade": g.grade, "change": c - g.count}
         for g, c in zip(base.technicians, config[:n], strict=True)
         if c != g.count
     ]

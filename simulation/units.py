@@ -86,8 +86,8 @@ def metric_label(name: str, t: Translator) -> str:
     """A metric's name in `t`'s language; utilisation per grade and per bay kind included."""
     if name in METRIC_LABELS:
         return t.gettext(METRIC_LABELS[name])
-    if name.startswith("bay_utilisation_"):
-        return t.gettext("bay utilisation %(kind)s", kind=t.gettext(name.removeprefix("bay_utilisation_")))
+    if name.startswith("bay_utilisation_"):  # the kind as the workshop names it (`t.named`), else the catalog
+        return t.gettext("bay utilisation %(kind)s", kind=t.kind_label(name.removeprefix("bay_utilisation_")))
     if name.startswith("utilisation_"):
         return t.gettext("utilisation %(grade)s", grade=t.gettext(name.removeprefix("utilisation_")))
     return name.replace("_", " ")

@@ -142,9 +142,11 @@ def import_bookings(
     response_class=Response,
     summary="A technician's day as iCalendar",
     description="The technician's work in the day's stored plan as an iCalendar (RFC 5545) feed: one"
-    " event per operation with its booking, service, operation and bay (no customer data); the names"
-    " (calendar, SUMMARY) and words (LOCATION) in `lang`, else the cookie's or Accept-Language's"
-    " language (a calendar app subscribing sends neither: give `lang`).",
+    " event per operation with its booking, service, operation and bay, a repair carried in from an"
+    " earlier day marked so; DESCRIPTION: service, operation, vehicle, promised pickup, technician (no"
+    " customer's name or phone); the names (calendar, SUMMARY, DESCRIPTION) and words (LOCATION,"
+    " DESCRIPTION's labels) in `lang`, else the cookie's or Accept-Language's language (a calendar app"
+    " subscribing sends neither: give `lang`).",
     responses={200: {"content": {"text/calendar": {}}}},
 )
 def technician_day(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
+from api import i18n
 from api.auth import ManagerKey, ReadingKey
 from api.deps import ServiceDep
 from api.errors import BodyRoute
@@ -33,6 +34,7 @@ MAX_VERSION = 2**31 - 1
 def put_workshop(
     workshop_id: str,
     workshop: Workshop,
+    request: Request,
     service: ServiceDep,
     _: ManagerKey,
     force: Annotated[
@@ -53,6 +55,7 @@ def put_workshop(
             N_("body id %(workshop_id)r differs from the path's %(workshop_id2)r")
             % {"workshop_id": workshop.id, "workshop_id2": workshop_id},
         )
+    i18n.carries(request, workshop)  # its refusals name what it renames as it names it
     return service.put_workshop(workshop, force=force, as_of=now)
 
 

@@ -18,7 +18,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-from tests.builders import DATE, booth_workshop
+from simulation.results import ExperimentResult, Metric
+from tests.builders import DATE, booth_workshop, experiment_result
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -156,3 +157,29 @@ def test_an_imported_row_refused_names_the_operation_as_the_workshop_does(booth:
     en = booth.post(f"{PATH}/bookings/import", content=text, headers={**csv, **EN}).json()
     assert "工序「钣金修复」" in zh["refused"][0]["reason"], zh
     assert "operation 'panel beating'" in en["refused"][0]["reason"], en
+
+
+def _booth_result() -> ExperimentResult:
+    """A finished simulation of the booth workshop: its booth's utilisation and a candidate that adds
+    a refinish technician."""
+    base = experiment_result({"on_time": (0.002, -0.004, 0.008)})
+    booth = Metric(mean=0.5, low=0.4, high=0.6, unit="share")
+    rule_sets = [
+        rs.model_copy(update={"metrics": {**rs.metrics, "bay_utilisation_booth": booth}})
+        for rs in base.rule_sets
+    ]
+    rule_sets[1] = rule_sets[1].model_copy(update={"description": "refinish g2 +1"})
+    return base.model_copy(update={"rule_sets": rule_sets, "scenario": "small-dealer"})
+
+
+def test_the_simulation_page_names_kinds_and_teams_as_the_workshop_does(client: TestClient) -> None:
+    """zh-s29: the simulation page named the booth by its identifier ("工位利用率 booth") and the
+    candidate's team in English; it reads the names of the workshop the job is of."""
+    assert _put(client, booth_workshop()).status_code == 200
+    runner = client.app.state.services.runner  # type: ignore[attr-defined]
+    job = runner.submit("simulation", "small-dealer", _booth_result)
+    job.future.result(timeout=60)
+    zh = client.get(f"/simulations/{job.id}", headers=ZH).text
+    assert "工位利用率 烤漆房" in zh and "烤漆组 2 级 +1 人" in zh, zh
+    en = client.get(f"/simulations/{job.id}", headers=EN).text
+    assert "bay utilisation Paint booth" in en and "refinish g2 +1" in en

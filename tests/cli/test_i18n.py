@@ -210,7 +210,8 @@ def test_the_simulation_says_its_season_month_and_backend_in_chinese() -> None:
         assert english not in run.stdout, english
     one = bayplan("--lang", "zh-CN", "simulate", "small-dealer", "--days", "1", "--replications", "1",
                   "--workers", "1", "--month", "mar")  # fmt: skip
-    assert "small-dealer，3月，" in "".join(one.stdout.split()) and "单进程" in one.stdout, one.stdout
+    said = "".join(one.stdout.split())  # as rich wraps it (the policy in words makes the title longer)
+    assert "small-dealer，3月，" in said and "单进程" in said, one.stdout
 
 
 def test_the_staffing_searchs_steps_read_in_chinese(tmp_path: Path) -> None:
@@ -236,8 +237,9 @@ def test_the_staffing_searchs_steps_read_in_chinese(tmp_path: Path) -> None:
 
 
 def test_a_staffing_candidates_bays_read_in_chinese() -> None:
-    """A candidate that changes the bays read "express g2 +1, general bays +1" to a Chinese manager
-    (team names are data; "bays" is not)."""
+    """A candidate that changes the bays read "express g2 +1, general bays +1" to a Chinese manager.
+    zh-s29: a team reads as the workshop (else the catalog) names the skill or bay kind of its
+    identifier, "快修组 2 级 +1 人" (was left "express g2 +1"); a team of a name of its own as written."""
     from scheduler.i18n import Translator
     from scheduler.scenarios import load_scenario
     from simulation.rules import load_rules
@@ -249,7 +251,8 @@ def test_a_staffing_candidates_bays_read_in_chinese() -> None:
     assert label == "general bays +1"  # the English as it was
     zh = Translator("zh_CN")
     assert zh.phrase(label) == "通用工位 +1"
-    assert zh.phrase("express g2 +1, general bays +1") == "express g2 +1，通用工位 +1"
+    assert zh.phrase("express g2 +1, general bays +1") == "快修组 2 级 +1 人，通用工位 +1"
+    assert zh.phrase("night_crew g2 -1") == "night_crew 组 2 级 -1 人"
     assert zh.phrase("general bays -1, express bays +2") == "通用工位 -1，快修工位 +2"
 
 
@@ -817,3 +820,37 @@ def test_unassigned_reasons_name_the_operation_and_bay_kind_as_the_workshop_does
     assert "当天已满：工序「小保养」" in chinese.stdout and "「work」" not in chinese.stdout
     assert "G1 · 机电" in chinese.stdout
     assert "day full: operation 'work'" in english.stdout and "G1 · general" in english.stdout
+
+
+def test_a_simulation_names_bay_kinds_as_its_workshop_does_and_the_policy_in_words(tmp_path: Path) -> None:
+    """zh-s29: `simulate --lang zh-CN` named a bay kind by the catalog and the policy by its option
+    value ("调度策略 fcfs"); the scenario's workshop's own name for a kind is read (烤漆房, though its
+    skill "paint" is named 喷漆: one identifier, two names, `Names.kinds`), the policy in words.
+    English keeps the option's value."""
+    import shutil
+
+    scenario = tmp_path / "booth-dealer"
+    shutil.copytree(load_scenario("small-dealer").path, scenario)
+    toml = scenario / "workshop.toml"
+    text = toml.read_text(encoding="utf-8")
+    mine = 'paint = { name = "paint", name_i18n = { zh-CN = "烤漆房" } }'
+    # the first: the bay kind's; the skill of that name keeps its own, 喷漆
+    theirs = 'paint = { name = "paint", name_i18n = { zh-CN = "喷漆" } }'
+    toml.write_text(text.replace(theirs, mine, 1), "utf-8")
+    args = ("simulate", str(scenario), "--days", "2", "--replications", "2", "--workers", "1")
+    zh = bayplan("--lang", "zh-CN", *args)
+    assert zh.returncode == 0, zh.stderr
+    assert "工位利用率 烤漆房" in zh.stdout and "工位利用率 喷漆" not in zh.stdout, zh.stdout
+    assert "先到先服务" in re.sub(r"\s", "", zh.stdout) and "fcfs" not in zh.stdout, zh.stdout
+    en = bayplan(*args)
+    assert "bay utilisation paint" in en.stdout and "policy fcfs" in re.sub(r"\s+", " ", en.stdout), en.stdout
+
+
+def test_the_verbose_plan_line_says_the_solver_status_in_chinese() -> None:
+    """zh-s29: `plan --verbose` in Chinese read "状态 feasible"; the JSON keeps the contract's value."""
+    args = ("plan", "small-dealer", "--date", DATE, "--planner", "greedy", "--verbose")
+    zh = bayplan("--lang", "zh-CN", *args)
+    assert zh.returncode == 0, zh.stderr
+    assert "状态 可行（未证明最优）" in zh.stdout and "feasible" not in zh.stdout, zh.stdout
+    en = bayplan(*args)
+    assert "status feasible" in en.stdout, en.stdout

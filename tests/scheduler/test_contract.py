@@ -26,7 +26,7 @@ from scheduler.i18n import HAN
 from scheduler.planning import make_plan
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
-from tests.builders import at
+from tests.builders import at, booth_workshop
 from tests.builders import four_bay_request as request
 from tests.builders import four_bay_workshop as workshop
 
@@ -411,6 +411,32 @@ def test_a_changed_workshop_reads_its_new_names_not_the_remembered_ones() -> Non
     assert dict(second.names_in("zh_CN").things)[name] == "大保养"
 
 
+def test_a_change_reads_its_own_names_and_the_stored_ones_only_for_what_it_lacks() -> None:
+    """zh-s29: a refused PUT named things as the stored workshop did. `names_beside`: the new text's
+    names for the things it has, even where it drops a Chinese name (its English then), the stored
+    text's for the things only it had (a service the change removes)."""
+    stored = Workshop.model_validate(booth_workshop())
+    data = booth_workshop()
+    data["services"] = [s for s in data["services"] if s["code"] != "ACC-PAINT"]
+    for op in (op for s in data["services"] for op in s["operations"]):
+        if op["name"] == "panel beating":
+            op["name_i18n"] = {"zh-CN": "钣金整形"}
+        if op["name"] == "spray and bake":
+            op["name"], op["name_i18n"] = "respray", {"zh-CN": "重新喷漆"}
+    data["services"][0]["operations"][0].pop("name_i18n", None)  # its Chinese name dropped
+    data["skill_names"] = {"refinish": {"name": "Refinish", "name_i18n": {"zh-CN": "烤漆喷涂"}}}
+    new = Workshop.model_validate(data)
+    dropped = new.services[0].operations[0].name
+    names = new.names_beside(stored, "zh_CN")
+    things, labels = dict(names.things), dict(names.labels)
+    assert things["panel beating"] == "钣金整形" and things["respray"] == "重新喷漆"
+    assert things["spray and bake"] == "喷烤漆"  # only the stored workshop has it
+    assert dropped not in things  # the new text names it in English only
+    assert dropped in dict(stored.names_in("zh_CN").things)
+    assert labels["refinish"] == "烤漆喷涂" and "booth" in labels
+    assert new.names_beside(None, "zh_CN") == new.names_in("zh_CN")
+
+
 def test_a_text_too_long_is_still_refused_as_a_string_beside_the_control_character_rule() -> None:
     """The control-character rule sits after a text's own length (`NO_CONTROL`): a text too long is
     refused as a string too long, as before the rule (not as a sequence's length after validation)."""
@@ -486,3 +512,16 @@ def test_a_plan_bayplan_made_is_taken_into_a_replan_request_as_it_is() -> None:
     day = PlanRequest.model_validate(body["request"])
     made = ReplanRequest(request=day, plan=plan, now=at("09:00"))
     assert made.plan.unassigned[0].reason == "no\tbay"
+
+
+def test_a_kind_and_a_skill_of_one_identifier_keep_their_own_names() -> None:
+    """zh-s29: bay kind "paint" 烤漆房 and skill "paint" 喷漆: `Names.labels` leaves the identifier out
+    (ambiguous); `Names.kinds` and `Names.skills` keep each, in `names_beside` too."""
+    data = load_scenario("small-dealer").workshop.model_dump(mode="json")
+    data["bay_kind_names"]["paint"] = {"name": "paint", "name_i18n": {"zh-CN": "烤漆房"}}
+    ws = Workshop.model_validate(data)
+    names = ws.names_in("zh_CN")
+    assert "paint" not in dict(names.labels)
+    assert dict(names.kinds)["paint"] == "烤漆房" and dict(names.skills)["paint"] == "喷漆"
+    beside = ws.names_beside(load_scenario("small-dealer").workshop, "zh_CN")
+    assert dict(beside.kinds)["paint"] == "烤漆房" and dict(beside.skills)["paint"] == "喷漆"

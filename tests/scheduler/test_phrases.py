@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from scheduler.i18n import Names, Translator, name_map
+from scheduler.i18n import Names, Translator, filled_in, name_map
 
 NESTED = (
     "day full: operation 'work': no maintenance technician with grade >= 1 (apprentice) has the 60 min"
@@ -291,3 +291,77 @@ def test_the_csv_columns_a_refusal_expects_stay_the_columns_to_write() -> None:
     read = Translator("zh-CN").phrase("unknown column; expected some of service, drop_off, waiter, customer")
     assert "service, drop_off, waiter, customer" in read and "服务项目" not in read, read
     assert read.startswith("未知的列"), read
+
+
+def test_the_validators_skill_rule_names_skills_and_kinds_as_the_workshop_does() -> None:
+    """zh-s29: the validator's "… has grade 3 and body, maintenance" read its skills as texts (the
+    catalog's words, never the workshop's `skill_names`, joined by "，"), its "booth or express" was
+    left as written, and an operation named with "and" kept the rule from reading as its template."""
+    names = Names(
+        things=name_map([("spray and bake", "喷烤漆")]),
+        labels=name_map([("refinish", "烤漆"), ("body", "钣金修复"), ("booth", "烤漆房")]),
+    )
+    zh = Translator("zh-CN").named(names)
+    label = "booking B1 op 1 (spray and bake) on bay G1 with P01 08:45..10:15"
+    skills = f"{label}: spray and bake needs skill refinish grade >= 2, P01 has grade 3 and body, maintenance"
+    assert zh.phrase(skills) == (
+        "预约 B1 工序 1（喷烤漆），工位 G1，技师 P01，08:45..10:15：喷烤漆需要 2 级及以上的烤漆技能，"
+        "P01 是 3 级，技能为钣金修复、保养"
+    )
+    # without the workshop's names: the catalog's words, the rest as written
+    assert (
+        Translator("zh-CN")
+        .phrase(skills)
+        .endswith("spray and bake 需要 2 级及以上的 refinish 技能，P01 是 3 级，技能为钣金、保养")
+    )
+    kinds = f"{label}: bay G1 is general, spray and bake needs booth or express"
+    assert zh.phrase(kinds).endswith("：工位 G1 是通用工位，喷烤漆需要烤漆房或快修工位")
+    assert Translator("zh-CN").phrase(kinds).endswith("spray and bake 需要 booth 或快修工位")
+    assert Translator("en").named(names).phrase(skills) == skills
+
+
+def test_a_template_word_in_a_name_does_not_pass_a_sentence_for_a_name() -> None:
+    """A joining word ("and") may be in a name; a template's other words still keep a sentence out of
+    a name's place ("booking B operation 1 …" is not an operation's name)."""
+    template = "%(operation)s needs skill %(skill)s, has grade %(has)s and %(skills)s"
+    text = "oil and filter needs skill x, has grade 2 and y"
+    found = {"operation": "oil and filter", "skill": "x", "has": "2", "skills": "y"}
+    assert filled_in(template, text) == found
+    # a placeholder that holds no name still refuses the word
+    assert filled_in(template.replace("operation", "what"), text) is None
+    refused = "booking B1 operation 1 cannot start before operation 0 of the booking is finished"
+    assert filled_in("booking %(booking)s operation %(operation)s", refused) is None
+    oil = Translator("zh-CN").phrase("booking B1 operation 1 (oil and filter)")
+    assert oil == "预约 B1 的工序 1（oil and filter）"
+
+
+def test_a_staffing_candidates_team_reads_as_the_workshop_names_it() -> None:
+    """zh-s29: "paint g2 +1" and the search's other candidates kept the team's identifier and their
+    English in Chinese; the team reads as the workshop labels that identifier, else the catalog."""
+    zh = Translator("zh-CN").named(Names(labels=name_map([("paint", "烤漆")])))
+    assert zh.phrase("paint g2 +1, general bays +2") == "烤漆组 2 级 +1 人，通用工位 +2"
+    assert Translator("zh-CN").phrase("paint g2 +1") == "喷漆组 2 级 +1 人"
+    assert zh.phrase("mechanical shift -30 min") == "机修组班次 -30 分钟"
+    assert zh.phrase("paint off Sundays") == "烤漆组周日休息"
+    assert zh.phrase("body rota: half off Sat, half off Sun") == "钣金组轮休：一半周六休、一半周日休"
+    assert zh.phrase("express g1 +1 on an early shift") == "快修组 1 级早班 +1 人"
+    assert zh.phrase("mechanical grade 3") == "机修组 3 级"
+    # a shaped template takes only its shapes: not a sentence that merely ends like one
+    assert zh.phrase("no paint g2 +1 here") == "no paint g2 +1 here"
+
+
+def test_one_identifier_named_two_ways_as_a_kind_and_as_a_skill_reads_each_in_its_place() -> None:
+    """zh-s29: a workshop calling its paint bays 烤漆房 and the paint trade 喷漆 got neither name (one
+    map of labels left the identifier out as ambiguous); a place that says which reads that one."""
+    names = Names(
+        labels=name_map([("paint", "烤漆房"), ("paint", "油漆")]),
+        kinds=name_map([("paint", "烤漆房")]),
+        skills=name_map([("paint", "油漆")]),
+    )
+    zh = Translator("zh-CN").named(names)
+    assert zh.phrase("the workshop has no paint bays (operation 'x')") == "车间没有烤漆房工位（工序「x」）"
+    reason = "no paint technician grade >= 2 has 90 min before 18:30 (longest free 30 min)"
+    assert zh.phrase(reason).startswith("没有一名 2 级及以上的油漆技师")
+    assert zh.phrase("paint g2 +1") == "油漆组 2 级 +1 人"
+    assert zh.kind_label("paint") == "烤漆房" and zh.skill_label("paint") == "油漆"
+    assert zh.label("paint") == "喷漆"  # which one is unknown: the catalog's word

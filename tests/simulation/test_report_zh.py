@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 
-from scheduler.i18n import Translator
+from scheduler.i18n import Names, Translator, name_map
 from simulation.report import report
+from simulation.results import Metric
 from simulation.units import format_value
 from tests.builders import experiment_result
 
@@ -60,3 +61,24 @@ def test_the_chinese_reports_run_line_names_every_backend_in_chinese() -> None:
         assert not re.search(r"[A-Za-z]", run.replace("Dask", "").replace(cluster or "", "")), run
         en = _text(report(result, "en").body)
         assert f"events, {english}." in en, en
+
+
+def test_the_report_names_bay_kinds_and_teams_as_the_scenarios_workshop_does() -> None:
+    """zh-s29: the report named a bay kind by the catalog ("工位利用率 booth" for a workshop's own) and a
+    candidate's teams in English ("paint g2 +1"); with the scenario's workshop's names (`Workshop.names_in`)
+    a kind and a team read as the workshop names that identifier, else as the catalog does."""
+    base = experiment_result(TIE)
+    booth = Metric(mean=0.5, low=0.4, high=0.6, unit="share")
+    rule_sets = [
+        rs.model_copy(update={"metrics": {**rs.metrics, "bay_utilisation_booth": booth}})
+        for rs in base.rule_sets
+    ]
+    rule_sets[1] = rule_sets[1].model_copy(update={"description": "paint g2 +1, general bays +2"})
+    result = base.model_copy(update={"rule_sets": rule_sets})
+    named = Names(labels=name_map([("booth", "烤漆房"), ("paint", "烤漆")]))
+    zh = _text(report(result, "zh_CN", named).body)
+    assert "工位利用率 烤漆房" in zh and "烤漆组 2 级 +1 人，通用工位 +2" in zh, zh
+    plain = _text(report(result, "zh_CN").body)
+    assert "工位利用率 booth" in plain and "喷漆组 2 级 +1 人，通用工位 +2" in plain, plain
+    en = _text(report(result, "en", Names(labels=name_map([("booth", "Paint booth")]))).body)
+    assert "bay utilisation Paint booth" in en and "paint g2 +1, general bays +2" in en
