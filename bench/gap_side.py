@@ -24,9 +24,10 @@ from typing import Any
 
 from bench.planners import Instance, build_request, run_one
 
-BEST_KNOWN = {1: 162, 2: 397, 3: 279, 4: 832, 5: 274}
+BEST_KNOWN = {1: 162, 2: 397, 3: 279, 4: 823, 5: 274}
 """Least minutes late of a valid plan known per dealer-2011 1.3x seed (floor-s9's relaxation
-plans; s4 from pooled-s11's 60 s plan), placing as many as the product's plans."""
+plans; s4 from 300 s of CP-SAT on lateness alone from floor-s9's, stored as
+RESULTS-gap15-s29-plan-dealer-2011-s4-cpsat-plain.json), placing as many as the product's plans."""
 
 
 def lean(instance: Instance, limit: float) -> dict[str, Any]:
