@@ -13,7 +13,7 @@ from scheduler.compiler import compile_request
 from scheduler.contract import Booking, PlanOptions, PlanRequest
 from scheduler.dispatch import RULES, dispatch
 from scheduler.kpis import plan_quality_words
-from scheduler.optimise import family_rules, fill_gaps, outside_search, wall_safety
+from scheduler.optimise import NO_NET_SECONDS, family_rules, fill_gaps, outside_search, wall_safety
 from scheduler.planning import make_plan, to_plan
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
@@ -229,6 +229,17 @@ def test_the_safety_net_stretches_with_the_machines_load(monkeypatch: pytest.Mon
     monkeypatch.setattr("scheduler.optimise.os.getloadavg", lambda: (16.0, 16.0, 16.0))
     assert wall_safety(10.0) == pytest.approx(8 * safety_seconds(10.0)) == pytest.approx(240.0)
     monkeypatch.setattr("scheduler.optimise.os.getloadavg", lambda: (0.5, 0.5, 0.5))
+    assert wall_safety(10.0) == pytest.approx(30.0)
+
+
+def test_without_the_safety_net_only_counted_effort_ends_a_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Benchmarks turn the net off (`bench.planners --no-wall-safety`): whatever the load, no search
+    is cut by the wall clock, and with it on the net is back."""
+    monkeypatch.setattr("scheduler.optimise.os.getloadavg", lambda: (0.5, 0.5, 0.5))
+    monkeypatch.setattr("scheduler.optimise.WALL_SAFETY", False)
+    assert wall_safety(10.0) == NO_NET_SECONDS
+    assert wall_safety(10.0) > 1000 * safety_seconds(10.0)
+    monkeypatch.setattr("scheduler.optimise.WALL_SAFETY", True)
     assert wall_safety(10.0) == pytest.approx(30.0)
 
 
