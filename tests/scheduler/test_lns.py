@@ -15,7 +15,7 @@ from scheduler.lns import improve
 from scheduler.optimise import warm_start_tries
 from scheduler.planning import make_plan
 from scheduler.validator import assert_valid
-from solver.problem import DaySolution, Placement
+from solver.problem import BayData, DayProblem, DaySolution, JobData, OperationData, Placement, TechnicianData
 from tests.builders import fifty_bookings, started_and_waiting, without_timing
 from tests.builders import four_bay_request as request
 
@@ -98,6 +98,53 @@ def test_a_big_pool_moves_among_the_resources_it_holds(monkeypatch: pytest.Monke
     narrowed = lns._narrow(problem.jobs[0], {problem.jobs[0].operations[0].technicians[0]}, set())
     assert narrowed.operations[0].technicians == problem.jobs[0].operations[0].technicians[:1]
     assert narrowed.operations[0].bays == () and len(narrowed.operations[0].durations) == 1
+
+
+def _two_pools() -> tuple[DayProblem, DaySolution]:
+    """Two technician-bay pairs: booking 0 placed on the first, 1 unplaced needing the second, 2
+    unplaced able to use the first."""
+
+    def job(technicians: tuple[int, ...], bays: tuple[int, ...]) -> JobData:
+        op = OperationData(
+            bays=bays, bay_costs=(0,) * len(bays), technicians=technicians, durations=(60,) * len(technicians)
+        )
+        return JobData(release=480, due=540, waiter=False, priority=1, operations=(op,))
+
+    problem = DayProblem(
+        horizon=1440,
+        bays=(BayData("general"), BayData("general")),
+        technicians=(TechnicianData(grade=2, shift_start=480, shift_end=600),) * 2,
+        jobs=(job((0,), (0,)), job((1,), (1,)), job((0,), (0,))),
+    )
+    plan = DaySolution(placements={(0, 0): Placement(0, 0, 500, 560)}, unplaced={1, 2}, status="feasible")
+    return problem, plan
+
+
+def test_on_a_huge_day_only_bookings_that_could_use_the_freed_resources_ride_along(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A rider's room can only come from the freed bookings (everything else stays): on a huge day
+    an unplaced booking needing other technicians and bays does not ride along (it only turned the
+    sub-problem's LP relaxation on); on other days riders are the first unplaced, as before."""
+    problem, plan = _two_pools()
+    assert lns._riders(problem, plan, 0, [0], None, 8) == [1, 2]
+    monkeypatch.setattr(lns, "HUGE_DAY", 0)
+    assert lns._riders(problem, plan, 0, [0], None, 8) == [2]
+    assert lns._riders(problem, plan, 0, [0], None, 4) == [2]
+    assert lns._riders(problem, plan, 0, [0], None, 3) == []  # a quarter of the size
+
+
+def test_a_huge_days_model_is_charged_for_the_bookings_in_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Up to `HUGE_DAY` bookings a model is charged per booking of the day (as calibrated); above it
+    per booking in the model, which `reinsert` reports (on a huge day a narrowed neighbourhood holds
+    a tenth of the day)."""
+    problem, plan = _two_pools()
+    built: list[int] = []
+    whole, _, _ = lns.reinsert(problem, plan, [0, 2], dtime=1.0, seed=1, built=built)
+    assert whole is not None and built == [2]  # booking 1 stays unplaced: not in the model
+    assert lns.build_charge(problem, built) == pytest.approx(lns.BUILD_SECONDS_PER_JOB * 3)
+    monkeypatch.setattr(lns, "HUGE_DAY", 0)
+    assert lns.build_charge(problem, built) == pytest.approx(lns.BUILD_SECONDS_PER_JOB * 2)
 
 
 def test_a_neighbourhood_never_puts_work_over_a_started_booking_left_out() -> None:

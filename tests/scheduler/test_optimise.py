@@ -13,7 +13,16 @@ from scheduler.compiler import compile_request
 from scheduler.contract import Booking, PlanOptions, PlanRequest
 from scheduler.dispatch import RULES, dispatch
 from scheduler.kpis import plan_quality_words
-from scheduler.optimise import family_rules, fill_gaps, outside_search, wall_safety
+from scheduler.lns import HUGE_DAY
+from scheduler.optimise import (
+    HUGE_DAY_COST,
+    NO_NET_SECONDS,
+    dispatch_seconds,
+    family_rules,
+    fill_gaps,
+    outside_search,
+    wall_safety,
+)
 from scheduler.planning import make_plan, to_plan
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
@@ -232,6 +241,17 @@ def test_the_safety_net_stretches_with_the_machines_load(monkeypatch: pytest.Mon
     assert wall_safety(10.0) == pytest.approx(30.0)
 
 
+def test_without_the_safety_net_only_counted_effort_ends_a_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Benchmarks turn the net off (`bench.planners --no-wall-safety`): whatever the load, no search
+    is cut by the wall clock, and with it on the net is back."""
+    monkeypatch.setattr("scheduler.optimise.os.getloadavg", lambda: (0.5, 0.5, 0.5))
+    monkeypatch.setattr("scheduler.optimise.WALL_SAFETY", False)
+    assert wall_safety(10.0) == NO_NET_SECONDS
+    assert wall_safety(10.0) > 1000 * safety_seconds(10.0)
+    monkeypatch.setattr("scheduler.optimise.WALL_SAFETY", True)
+    assert wall_safety(10.0) == pytest.approx(30.0)
+
+
 def test_the_plan_says_how_close_it_is_in_words() -> None:
     req = tiny_day(1, count=7)
     plan = make_plan(req, "cpsat")
@@ -278,16 +298,28 @@ def _huge_problem(jobs: int = 1000, technicians: int = 150, bays: int = 120) -> 
 
 
 def test_on_a_huge_day_the_limit_pays_for_the_work_around_the_search() -> None:
-    """Counted, not timed: the rules family gets at most 30 % of the limit (all of it from 60 s on),
-    and the work outside the search fits inside the limit, the search getting the rest; a small
-    day runs the whole family and its search keeps its share (`min` with 85 % of the limit)."""
+    """Counted, not timed: the rules family gets at most 30 % of the limit (on the API's largest day
+    all of it from 10 s on, counted at `HUGE_DAY_COST`), and the work outside the search fits inside
+    the limit, the search getting the rest (half of a 10 s limit at least); a small day runs the
+    whole family and its search keeps its share (`min` with 85 % of the limit)."""
     huge = _huge_problem()
-    assert 1 <= family_rules(huge, 10.0) < len(RULES) == family_rules(huge, 60.0)
-    assert 0.5 * 10.0 < outside_search(huge, 10.0) < 10.0
+    assert 1 <= family_rules(huge, 3.0) < len(RULES) == family_rules(huge, 10.0) == family_rules(huge, 60.0)
+    assert 0.3 * 10.0 < outside_search(huge, 10.0) < 0.5 * 10.0
     assert outside_search(huge, 60.0) < 0.3 * 60.0
     small = compile_request(request(fifty_bookings(), limit=10.0)).problem
     assert family_rules(small, 10.0) == len(RULES)
     assert outside_search(small, 10.0) < 0.15 * 10.0
+
+
+def test_only_a_huge_day_is_counted_at_the_huge_days_cost() -> None:
+    """Above `lns.HUGE_DAY` bookings a dispatch and the work around the search are counted at
+    `HUGE_DAY_COST` (measured cheaper per operation and resource there); up to it as calibrated."""
+    assert 0 < HUGE_DAY_COST < 1
+    at, above = _huge_problem(jobs=HUGE_DAY), _huge_problem(jobs=HUGE_DAY + 1)
+    per_job = dispatch_seconds(at) / HUGE_DAY
+    assert dispatch_seconds(at) == pytest.approx(1.5e-6 * HUGE_DAY * 270)
+    assert dispatch_seconds(above) == pytest.approx(HUGE_DAY_COST * per_job * (HUGE_DAY + 1))
+    assert outside_search(above, 10.0) < outside_search(at, 10.0)
 
 
 def test_the_repair_never_places_work_over_a_started_booking_left_out() -> None:
