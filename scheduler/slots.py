@@ -1327,7 +1327,7 @@ class DayBook:
         if old.rewitness is None:
             if not _touches(old.placements, added):
                 return old
-            return self._refitted_around(old, added) if REFIT_CARRIED and grown else None
+            return self._refitted_around(old, added) if self._refits and grown else None
         return self._carried_over(old, {} if reshuffled is None else reshuffled) if grown else None
 
     def _carried_over(
@@ -1349,8 +1349,16 @@ class DayBook:
             reshuffled[key] = self._merged_rewitness(old.rewitness)
         merged = reshuffled[key]
         if merged is None or _touches(old.placements, merged[0]):
-            return self._refitted_around(old) if REFIT_CARRIED else None
+            return self._refitted_around(old) if self._refits else None
         return replace(old, rewitness=merged[1])
+
+    @property
+    def _refits(self) -> bool:
+        """Touched offers carried over by placing the new bookings again (`_refitted_around`): on
+        small days (`PORTFOLIO_BOOKINGS`), where it costs a fraction of a millisecond; on a full
+        dealer-2011 day each plan's free time is a minute grid, and one answer's carries took up to
+        90 ms (bench/RESULTS-techbound16-s29.md)."""
+        return REFIT_CARRIED and len(self.accepted) <= PORTFOLIO_BOOKINGS
 
     def _refitted_around(self, old: Offer, added: Sequence[Placement] = ()) -> Offer | None:
         """`old`, made on an earlier version of this day from which this one grew by bookings alone
@@ -1574,10 +1582,10 @@ earliest finish gives (`DayBook._seniors_kept`); False: the earliest finish as i
 before, bench/RESULTS-techbound-s27.md)."""
 
 REFIT_CARRIED = True
-"""An offer made with bookings moved (`Offer.rewitness`) on an earlier version of the day, touched by
-the bookings made since, carries over with those bookings placed again in its plan where each fits
-by its promise (`DayBook._new_ones_refitted`); False: it is fitted again from this day's witness
-(the bench's before, bench/RESULTS-techbound16-s29.md)."""
+"""An offer made on an earlier version of a small day and touched by the bookings made since carries
+over with those bookings placed again, each by its promise, in the plan the offer was made in
+(`DayBook._refitted_around`); False: it is fitted again from this day's witness (the bench's
+before, bench/RESULTS-techbound16-s29.md)."""
 
 SENIORS_PAIRS = GRID_PAIRS
 """Technician x bay pairs of the last operation from which the quick fit keeps the earliest finish
