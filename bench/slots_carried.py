@@ -201,8 +201,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--scenarios", default="small-dealer,dealer-2011")
     parser.add_argument("--no-keep-seniors", action="store_true", help="slots.KEEP_SENIORS off (the before)")
+    parser.add_argument("--no-refit-carried", action="store_true", help="slots.REFIT_CARRIED off (before)")
     args = parser.parse_args()
     slots.KEEP_SENIORS = not args.no_keep_seniors
+    slots.REFIT_CARRIED = not args.no_refit_carried
     verdicts = base.Verdicts(args.verdicts)
     sizes = {"small-dealer": (60, 15 if args.quick else 40), "dealer-2011": (300, 10 if args.quick else 25)}
     rows = []
@@ -214,6 +216,7 @@ def main() -> None:
         "seed": args.seed,
         "no_advisors": args.no_advisors,
         "keep_seniors": slots.KEEP_SENIORS,
+        "refit_carried": slots.REFIT_CARRIED,
         "feasible": feasible,
         "unproven": sum(int(r["unproven"]) for r in rows),  # type: ignore[call-overload]
         "unsound": sum(int(r["unsound"]) for r in rows),  # type: ignore[call-overload]

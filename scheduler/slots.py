@@ -70,6 +70,9 @@ limit: the rest of his binary search gets a short look each instead of the full 
 A time left unproven is not offered, as before."""
 
 
+_RefitBase = tuple[list[int], dict[str, tuple[Assignment, ...]], Availability]
+"""The bookings to place again (indices), the plan without them and its free time (`_refit_base`)."""
+
 Reshuffled = dict[int, tuple[list[Placement], dict[str, tuple[Assignment, ...]]] | None]
 """Per rewitness (by id) that offers carried over share: the placements of the bookings made
 since and the merged witness, or None where those touch it (DayBook.carried)."""
@@ -152,6 +155,8 @@ class DayBook:
         first case, and in the second with no more CPU than that (it tries the same chains in the
         same order and stops sooner)."""
         self.chains_spared = 0
+        self._refit_bases: dict[tuple[str, object], tuple[object, _RefitBase | None]] = {}
+        """`_refit_base`'s answers on this day version, by plan (`_REFIT_BASES` at most)."""
         """Ejection searches not run again because `_chains` knew their answer (a test's counter)."""
         for _, assignments in self.accepted:
             own = placements_from_assignments(self.frame, assignments)
@@ -189,6 +194,7 @@ class DayBook:
             "_free_time_from": [],
             "caches": None,
             "_chains": {},
+            "_refit_bases": {},
         }
         del state["_pack_lock"]
         return state
@@ -204,6 +210,7 @@ class DayBook:
         self._free_time_from = []
         self._packed = None
         self._moved_days = []
+        self._refit_bases = {}
 
     def _used(self) -> None:
         """This day version used or built its caches (the most recently used, `caches`)."""
@@ -1371,7 +1378,9 @@ class DayBook:
         `added`, if it still fits here: nothing moved for it and `added` does not touch it, or (the
         day `grown` by bookings alone) it moved bookings and still holds (`_carried_over`)."""
         if old.rewitness is None:
-            return None if _touches(old.placements, added) else old
+            if not _touches(old.placements, added):
+                return old
+            return self._refitted_around(old, added) if self._refits and grown else None
         return self._carried_over(old, {} if reshuffled is None else reshuffled) if grown else None
 
     def _carried_over(
@@ -1393,8 +1402,73 @@ class DayBook:
             reshuffled[key] = self._merged_rewitness(old.rewitness)
         merged = reshuffled[key]
         if merged is None or _touches(old.placements, merged[0]):
-            return None
+            return self._refitted_around(old) if self._refits else None
         return replace(old, rewitness=merged[1])
+
+    @property
+    def _refits(self) -> bool:
+        """Touched offers carried over by placing the new bookings again (`_refitted_around`): on
+        small days (`PORTFOLIO_BOOKINGS`), where it costs a fraction of a millisecond; on a full
+        dealer-2011 day each plan's free time is a minute grid, and one answer's carries took up to
+        90 ms (bench/RESULTS-techbound16-s29.md)."""
+        return REFIT_CARRIED and len(self.accepted) <= PORTFOLIO_BOOKINGS
+
+    def _refitted_around(self, old: Offer, added: Sequence[Placement] = ()) -> Offer | None:
+        """`old`, made on an earlier version of this day from which this one grew by bookings alone
+        and touched by what they added, with the bookings that moved or came since placed again,
+        each at its earliest finish by its own promise, around `old`'s own placements in the plan
+        `old` was made in: its `rewitness` (the bookings not in it came since), else this day's
+        witness less the bookings with a placement among `added`. Where a new booking took the
+        room a time was offered in, it often fits elsewhere in that plan (on full technician-bound
+        days the refined answer's CP-SAT plans, bench/RESULTS-techbound16-s29.md). None if one
+        does not fit."""
+        problem = self.accepted_problem
+        base = self._refit_base(old.rewitness, tuple(added))
+        if base is None:
+            return None
+        again, plan, free_time = base
+        kept = dict(plan)
+        availability = free_time.copy()
+        for p in old.placements:
+            availability.reserve(p)
+        for j in again:
+            job = problem.jobs[j]
+            if job.pinned:
+                return None
+            placed = place_job(availability, job, j)
+            if placed is None or (job.due is not None and placed[-1].end > job.due):
+                return None
+            booking = self.accepted[j][0]
+            kept[booking.id] = self._assignments(booking.id, placed)
+        return replace(old, rewitness=kept)
+
+    def _refit_base(
+        self, rewitness: dict[str, tuple[Assignment, ...]] | None, added: tuple[Placement, ...]
+    ) -> _RefitBase | None:
+        """`_refitted_around`'s plan less the bookings to place again (their indices), and its free
+        time; once per plan and answer (the offers of one answer share it). None: nothing to do."""
+        key = ("own", added) if rewitness is None else ("plan", id(rewitness))
+        cached = self._refit_bases.get(key)
+        if cached is not None and cached[0] is rewitness:
+            return cached[1]
+        if rewitness is not None:
+            again = [j for j, (b, _) in enumerate(self.accepted) if b.id not in rewitness]
+            if len(again) + len(rewitness) != len(self.accepted):
+                again = []  # a booking of that plan is no longer accepted here
+            plan: dict[str, tuple[Assignment, ...]] = dict(rewitness)
+        else:
+            came = set(added)
+            again = [j for j, own in enumerate(self.placements_of) if any(p in came for p in own)]
+            plan = {b.id: tuple(w) for j, (b, w) in enumerate(self.accepted) if j not in set(again)}
+        base: _RefitBase | None = None
+        if again:
+            availability = Availability(self.accepted_problem)
+            for assignments in plan.values():
+                for a in assignments:
+                    availability.reserve(self.frame.placement(a))
+            base = (again, plan, availability)
+        _bounded_put(self._refit_bases, key, (rewitness, base), _REFIT_BASES)
+        return base
 
     def _merged_rewitness(
         self, rewitness: dict[str, tuple[Assignment, ...]]
@@ -1498,6 +1572,9 @@ _FREE_TIMES = 16
 """Free times kept per day version, one per problem (`_free_time`; ~1.1 MB each with its grid on
 dealer-2011): a template per request variant would otherwise keep one each."""
 
+_REFIT_BASES = 16
+"""Plans kept per day version for carrying touched offers over (`DayBook._refit_base`)."""
+
 _CHAINS = 1024
 """Ejection searches remembered per day version (`DayBook._chains`); past it they are forgotten."""
 
@@ -1556,6 +1633,12 @@ KEEP_SENIORS = True
 """The quick fit puts a booking's last operation on the lowest grade that keeps the promise the
 earliest finish gives (`DayBook._seniors_kept`); False: the earliest finish as it is (the bench's
 before, bench/RESULTS-techbound-s27.md)."""
+
+REFIT_CARRIED = True
+"""An offer made on an earlier version of a small day and touched by the bookings made since carries
+over with those bookings placed again, each by its promise, in the plan the offer was made in
+(`DayBook._refitted_around`); False: it is fitted again from this day's witness (the bench's
+before, bench/RESULTS-techbound16-s29.md)."""
 
 SENIORS_PAIRS = GRID_PAIRS
 """Technician x bay pairs of the last operation from which the quick fit keeps the earliest finish
