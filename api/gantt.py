@@ -149,7 +149,9 @@ def bar_text(
     names = {t.id: t.name for t in workshop.technicians}
     start, end = a.start.astimezone(tz), a.end.astimezone(tz)
     plate = booking.plate if booking is not None and booking.plate else None
-    other = names.get(a.technician, a.technician) if rows_by == "bays" else a.bay
+    # (clocked work of unknown bay, `Plan.clocked_bay_conflicts`: "bay unknown", never "None")
+    where = gettext("bay %(bay)s", bay=a.bay) if a.bay is not None else gettext("bay unknown")
+    other = names.get(a.technician, a.technician) if rows_by == "bays" else (a.bay or "–")
     # Short: the bar clips it, and a long text would widen the bar's box past its end.
     label = f"{plate or a.booking[-6:]} · {str(other).split(' ')[0]}"
     details = [plate or a.booking] if plate is None else [plate, a.booking]
@@ -162,7 +164,7 @@ def bar_text(
             "%(service)s operation %(number)d", service=shown_code(code), number=operation_number(code, a)
         ),
         f"{start:%H:%M}–{end:%H:%M}",
-        gettext("bay %(bay)s", bay=a.bay),
+        where,
         names.get(a.technician, a.technician),
     ]
     if booking is not None and booking.promised is not None:

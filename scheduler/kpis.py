@@ -43,7 +43,7 @@ def compute_kpis(request: PlanRequest, assignments: list[Assignment], placed_ids
 
     last_end: dict[str, Assignment] = {}
     overtime = 0
-    worked = 0
+    worked = in_bays = 0
     for a in assignments:
         if a.booking not in last_end or a.end > last_end[a.booking].end:
             last_end[a.booking] = a
@@ -52,6 +52,8 @@ def compute_kpis(request: PlanRequest, assignments: list[Assignment], placed_ids
             0, elapsed_minutes(max(a.start, shift_end, key=lambda t: t.astimezone(dt.UTC)), a.end)
         )
         worked += _minutes(a)
+        if a.bay is not None:  # clocked work pinned with no bay holds none (`Plan.clocked_bay_conflicts`)
+            in_bays += _minutes(a)
 
     on_time = late = lateness = waiter_lateness = 0
     for booking in request.bookings:
@@ -85,7 +87,7 @@ def compute_kpis(request: PlanRequest, assignments: list[Assignment], placed_ids
         waiter_lateness_minutes=waiter_lateness,
         overtime_minutes=overtime,
         technician_utilisation=round(worked / shift_minutes, 4) if shift_minutes else 0.0,
-        bay_utilisation=round(worked / bay_minutes, 4) if bay_minutes else 0.0,
+        bay_utilisation=round(in_bays / bay_minutes, 4) if bay_minutes else 0.0,
     )
 
 

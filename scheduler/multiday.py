@@ -136,11 +136,12 @@ def is_held(booking: Booking) -> bool:
 
 def out_shares(out: list[Booking]) -> list[tuple[Booking, list[Assignment]]]:
     """Bookings of earlier days whose loan car is still out on a day, with no work of theirs on it
-    (`bookings.loan_cars_into`), as that day's held shares (`held_code`, no witness, no pins): the
-    front desk (DayBook.held), the day's plan request (PlanRequest.held, the validator) and a
-    workshop change's check count the car out from the drop-off until the promised pickup, as they
-    count a held vehicle's (review-s26 L1). A service that is not multi-day has no held share in
-    the day's workshop (`day_workshop`): DayBook takes the code as held all the same."""
+    (`bookings.loan_cars_around`, `PlanningService._cars_out`), as that day's held shares
+    (`held_code`, no witness, no pins): the front desk (DayBook.held), the day's plan request
+    (PlanRequest.held, the validator) and a workshop change's check count the car out from the
+    drop-off until the promised pickup, as they count a held vehicle's (review-s26 L1). A service
+    that is not multi-day has no held share in the day's workshop (`day_workshop`): DayBook takes
+    the code as held all the same."""
     return [(b.model_copy(update={"service": held_code(b.service), "pinned": []}), []) for b in out]
 
 

@@ -105,7 +105,15 @@ def replan_request(rr: ReplanRequest) -> tuple[list[Booking], dt.datetime]:
         raise InputError("plan", N_("the current plan is for another workshop or date than the request"))
     check_now_on_day(now, request.workshop, request.date)
     _events_index(rr)
-    current = {(a.booking, a.operation): a for a in plan.assignments}
+    # Work with no bay is a fact only as clocked work pinned with none (onelift13-s29): a plan's
+    # bay-less work the request does not pin (a plan from a file) is not taken as started where
+    # it stands, holding no bay, but planned again (review-s29).
+    pinned_ops = {(b.id, p.operation) for b in request.bookings for p in b.pinned}
+    current = {
+        (a.booking, a.operation): a
+        for a in plan.assignments
+        if a.bay is not None or (a.booking, a.operation) in pinned_ops
+    }
     started = {(e.booking, e.operation): e for e in rr.started}
     finished = {(e.booking, e.operation): e for e in rr.finished}
     overruns = {(e.booking, e.operation): e for e in rr.overruns}

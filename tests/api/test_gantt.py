@@ -4,12 +4,14 @@ hatched, every service its own colour, and the bars naming their vehicle."""
 
 from __future__ import annotations
 
+import contextvars
 import re
 import xml.etree.ElementTree as ET
 
-from api import gantt
+from api import gantt, i18n
 from scheduler.clocking import BookingStatus, DayStatus
 from scheduler.contract import Workshop
+from scheduler.i18n import Translator
 from scheduler.scenarios import load_scenario
 from tests.builders import DAY, assignment, at, booking, plan, request, small_workshop, tiny_workshop
 
@@ -182,3 +184,25 @@ def test_a_booking_at_risk_is_outlined_on_every_bar_and_marked_once_after_its_la
     marks = [t for t in chart.iter(f"{SVG}text") if t.get("class") == "risk-label"]
     assert len(outlines) == 2 and [m.text for m in marks] == ["⚠ +25 min"]
     assert float(marks[0].get("x") or 0) > max(float(r.get("x") or 0) for r in outlines)  # after the last
+
+
+def test_clocked_work_of_unknown_bay_reads_so_on_its_bar_never_none() -> None:
+    """review-s29: a bar of clocked work with no bay (`Plan.clocked_bay_conflicts`) read "bay None"
+    in its details, and by technicians its label was "粤A12345 · None"."""
+    ws = tiny_workshop()
+    req = request([booking("b1", "MAINT", "08:00", plate="粤A12345")], workshop=ws)
+    clocked = assignment("b1", 0, "G1", "t", "08:00", "09:00").model_copy(update={"bay": None})
+    one = plan(req, [clocked])
+    for rows_by in ("bays", "technicians"):
+        svg = gantt.render(ws, one, {"b1": "MAINT"}, rows_by=rows_by, people={"b1": req.bookings[0]})
+        _, chart = _parse(svg)
+        texts = " ".join(chart.itertext())
+        assert "None" not in texts, rows_by
+        assert "bay unknown" in texts.lower(), rows_by
+
+    def in_chinese() -> str:
+        i18n._current.set(Translator("zh_CN"))  # as `api.i18n.use` sets a page's
+        return gantt.render(ws, one, {"b1": "MAINT"}, rows_by="technicians", people={"b1": req.bookings[0]})
+
+    texts = " ".join(_parse(contextvars.copy_context().run(in_chinese))[1].itertext())
+    assert "工位未知" in texts and "None" not in texts

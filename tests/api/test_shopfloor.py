@@ -1264,9 +1264,15 @@ def test_two_cars_clocked_on_one_lift_are_both_followed_the_later_with_no_bay(cl
     assert page.status_code == 200 and "Bay unknown (clocked while its bay was taken)" in page.text
     assert f"booking {b} operation 1 (work) was clocked while booking {a}" in page.text
     assert f'data-booking="{b}"' in page.text  # (its bar, in the last row)
+    # review-s29: the page said "Every booking is on a bay with a technician." above the list of
+    # work with no bay, and B's bar read "bay None"
+    assert "Every booking is on a bay with a technician." not in page.text
+    assert "Every booking is placed; the clocked work below has no bay." in page.text
+    assert "bay None" not in page.text and "bay unknown" in page.text
     zh = client.get(f"/workshops/tiny/plan/{DATE}", headers={"Accept-Language": "zh-CN"})
     assert zh.status_code == 200 and "工位未知（打卡时其工位已被占用）" in zh.text
     assert f"正被预约 {a} 的已打卡工作占用" in zh.text
+    assert "所有预约都已排入；下列已打卡工作没有工位。" in zh.text and "工位 None" not in zh.text
     by_technician = client.get(f"/workshops/tiny/plan/{DATE}", params={"rows": "technicians"})
     assert by_technician.status_code == 200 and f'data-booking="{b}"' in by_technician.text
     # Its printouts and files: no bay is an empty CSV cell, no location in u's calendar.

@@ -643,3 +643,25 @@ def test_work_pinned_with_no_bay_holds_its_technician_and_no_bay(planner: str) -
     assert placed["a"] == ("G1", "t", at("08:00"), at("09:00"))
     assert placed["b"] == (None, "u", at("08:05"), at("09:05"))
     assert placed["c"][0] == "G1" and placed["c"][2] >= at("09:00")
+
+
+def test_work_of_no_bay_in_a_current_plan_nobody_pinned_so_is_planned_again() -> None:
+    """review-s29: a plan holds work with no bay only as clocked work pinned with none
+    (onelift13-s29). A current plan given with such work that the request does not pin so (a
+    file, `bayplan replan`) had it pinned with no bay as started: the re-plan held no bay for it
+    and passed the validator. It is planned again, on a bay; pinned with no bay it is a fact."""
+    req, plan = _day()
+    first = min(plan.assignments, key=lambda a: a.start)
+    key = (first.booking, first.operation)
+    forged = [a.model_copy(update={"bay": None}) if a is first else a for a in plan.assignments]
+    rr = ReplanRequest(request=req, plan=plan.model_copy(update={"assignments": forged}), now=at("09:40"))
+    again = replan(rr).plan
+    assert [a.bay is not None for a in again.assignments if (a.booking, a.operation) == key] == [True]
+    assert_valid(_effective_request(rr), again)
+    pin = PinnedOperation(operation=first.operation, bay=None, technician=first.technician,
+                          start=first.start, end=first.end)  # fmt: skip
+    bookings = [b.model_copy(update={"pinned": [pin]}) if b.id == first.booking else b for b in req.bookings]
+    given = rr.model_copy(update={"request": req.model_copy(update={"bookings": bookings})})
+    kept = replan(given).plan  # pinned so: a fact
+    assert [a.bay for a in kept.assignments if (a.booking, a.operation) == key] == [None]
+    assert_valid(_effective_request(given), kept)
