@@ -928,20 +928,28 @@ def test_parts_in_after_the_shift_keep_the_loan_car_out_until_the_work_is_done_n
     assert (
         refused[_at("08:00", FOLLOWING)] == refused[_at("08:30", FOLLOWING)] == "no loan car free until 08:45"
     )
-    wanted = {"service": "MAINT", "drop_off": _at("08:00", FOLLOWING), "loan_car": True}
-    post = client.post(BOOKINGS, json=wanted)
-    assert post.status_code == 409 and post.json()["reason"] == "no loan car free until 08:45", post.text
-    zh = client.post(BOOKINGS, json=wanted, headers={"Accept-Language": "zh-CN"})
-    assert zh.status_code == 409 and zh.json()["reason"] == "08:45 之前没有空闲的代步车", zh.text
-    carless = client.post(BOOKINGS, json={**wanted, "loan_car": False})
-    assert carless.status_code == 201, carless.text  # no car asked: as before
-    patch = client.patch(f"{BOOKINGS}/{carless.json()['id']}", json={"loan_car": True})
-    assert patch.status_code == 409 and patch.json()["reason"] == "no loan car free until 08:45", patch.text
+    wanted = _the_next_mornings_car_refused_until(client, "08:45")
     nine = client.post(BOOKINGS, json={**wanted, "drop_off": _at("09:00", FOLLOWING)})
     assert nine.status_code == 201, nine.text
     request = _next_day_plan_is_valid(client)
     held = {b.id: b.promised for b in request.held}
     assert held == {made.json()["id"]: dt.datetime.fromisoformat(_at("08:45", FOLLOWING))}, held
+
+
+def _the_next_mornings_car_refused_until(client: TestClient, hhmm: str) -> dict[str, object]:
+    """A MAINT at 08:00 the next morning asking for the only loan car: refused "no loan car free
+    until `hhmm`" by a POST (en, zh) and by a PATCH of a booking made there without a car (201);
+    the request body, for the caller's later time."""
+    wanted: dict[str, object] = {"service": "MAINT", "drop_off": _at("08:00", FOLLOWING), "loan_car": True}
+    post = client.post(BOOKINGS, json=wanted)
+    assert post.status_code == 409 and post.json()["reason"] == f"no loan car free until {hhmm}", post.text
+    zh = client.post(BOOKINGS, json=wanted, headers={"Accept-Language": "zh-CN"})
+    assert zh.status_code == 409 and zh.json()["reason"] == f"{hhmm} 之前没有空闲的代步车", zh.text
+    carless = client.post(BOOKINGS, json={**wanted, "loan_car": False})
+    assert carless.status_code == 201, carless.text  # no car asked: as before
+    patch = client.patch(f"{BOOKINGS}/{carless.json()['id']}", json={"loan_car": True})
+    assert patch.status_code == 409 and patch.json()["reason"] == f"no loan car free until {hhmm}", patch.text
+    return wanted
 
 
 def _long_parts_workshop(loan_cars: int) -> Workshop:
@@ -984,15 +992,7 @@ def test_a_loan_car_promised_the_next_morning_and_kept_at_risk_is_out_until_its_
     assert {refused[_at(t, FOLLOWING)] for t in ("08:00", "08:30", "09:00", "09:30")} == {
         "no loan car free until 09:45"
     }, refused
-    wanted = {"service": "MAINT", "drop_off": _at("08:00", FOLLOWING), "loan_car": True}
-    post = client.post(BOOKINGS, json=wanted)
-    assert post.status_code == 409 and post.json()["reason"] == "no loan car free until 09:45", post.text
-    zh = client.post(BOOKINGS, json=wanted, headers={"Accept-Language": "zh-CN"})
-    assert zh.status_code == 409 and zh.json()["reason"] == "09:45 之前没有空闲的代步车", zh.text
-    carless = client.post(BOOKINGS, json={**wanted, "loan_car": False})
-    assert carless.status_code == 201, carless.text
-    patch = client.patch(f"{BOOKINGS}/{carless.json()['id']}", json={"loan_car": True})
-    assert patch.status_code == 409 and patch.json()["reason"] == "no loan car free until 09:45", patch.text
+    wanted = _the_next_mornings_car_refused_until(client, "09:45")
     ten = client.post(BOOKINGS, json={**wanted, "drop_off": _at("10:00", FOLLOWING)})
     assert ten.status_code == 201, ten.text
     request = _next_day_plan_is_valid(client)

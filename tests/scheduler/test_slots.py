@@ -788,6 +788,23 @@ def test_a_big_workshop_keeps_the_earliest_finish_without_searching_a_junior(
     assert [a.technician for a in offer.assignments] == ["senior"]
 
 
+def _repair_offered_then_lube_on_the_senior(
+    day: DayBook, eight: dt.datetime
+) -> tuple[list[Offer], Booking, DayBook, tuple[Placement, ...]]:
+    """The REPAIR's one offer at 08:00 on `day`, then a LUBE waiter booked at 08:00 onto the senior
+    (his earliest finish): the answer before, the LUBE as promised, the day after and what it added."""
+    previous = day.offers("REPAIR", False, ejection_seconds=0)
+    assert [o.drop_off for o in previous] == [eight]
+    lube = Booking(id="lube", service="LUBE", drop_off=eight, waiter=True)
+    lube_offer = day.try_insert(lube)
+    assert lube_offer is not None and [a.technician for a in lube_offer.assignments] == ["senior"]
+    lube = lube.model_copy(update={"promised": lube_offer.promised})
+    after = day.with_booking(lube, lube_offer)
+    added = after.added_since(day)
+    assert added is not None
+    return previous, lube, after, added
+
+
 def test_a_time_touched_by_a_new_booking_carries_over_with_that_booking_placed_again_in_its_plan(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -798,15 +815,7 @@ def test_a_time_touched_by_a_new_booking_carries_over_with_that_booking_placed_a
     ws = _senior_and_junior()
     eight = dt.datetime(2026, 11, 24, 8, tzinfo=ws.tz)
     day = DayBook(ws, DAY, [], OPEN)
-    previous = day.offers("REPAIR", False, ejection_seconds=0)
-    assert [o.drop_off for o in previous] == [eight]
-    lube = Booking(id="lube", service="LUBE", drop_off=eight, waiter=True)
-    lube_offer = day.try_insert(lube)
-    assert lube_offer is not None and [a.technician for a in lube_offer.assignments] == ["senior"]
-    lube = lube.model_copy(update={"promised": lube_offer.promised})
-    after = day.with_booking(lube, lube_offer)
-    added = after.added_since(day)
-    assert added is not None
+    previous, lube, after, added = _repair_offered_then_lube_on_the_senior(day, eight)
 
     def no_search(*args: object, **kwargs: object) -> None:
         raise AssertionError("searched")
@@ -834,15 +843,7 @@ def test_a_touched_time_is_not_carried_where_the_new_booking_has_no_room_by_its_
         booking = Booking(id=f"l{n}", service="LUBE", drop_off=eight)
         _, day = _booked(day, booking)
     assert all(a.technician == "junior" for _, w in day.accepted for a in w)
-    previous = day.offers("REPAIR", False, ejection_seconds=0)
-    assert [o.drop_off for o in previous] == [eight]
-    lube = Booking(id="lube", service="LUBE", drop_off=eight, waiter=True)
-    lube_offer = day.try_insert(lube)
-    assert lube_offer is not None and [a.technician for a in lube_offer.assignments] == ["senior"]
-    lube = lube.model_copy(update={"promised": lube_offer.promised})
-    after = day.with_booking(lube, lube_offer)
-    added = after.added_since(day)
-    assert added is not None
+    previous, _, after, added = _repair_offered_then_lube_on_the_senior(day, eight)
     old = previous[0]
     assert after._refitted_around(old, added) is None
     offers = after.offers_after(previous, added, "REPAIR", False, ejection_seconds=0, grown=True)
