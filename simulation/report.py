@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -189,6 +190,14 @@ def _verdict(result: ExperimentResult, t: Translator) -> str:
     )
 
 
+def _described(t: Translator, text: str) -> str:
+    """A rule set's description in the reader's language where bayplan wrote it (a candidate's
+    label, "paint g2 +1, general bays +2"), else as written: a rules file's own text is data, and
+    half of it translated ("2 fleet 工位", "overtime 90 分钟") reads worse than none."""
+    out = t.phrase(text)
+    return out if out == text or not re.search(r"[A-Za-z]{2,}", out) else text
+
+
 def report(result: ExperimentResult, locale: str = DEFAULT, workshop_names: Names = NO_NAMES) -> Report:
     """The report in `locale` (en, zh_CN; English when bayplan does not speak it), in parts: the web
     page puts the body in its own frame (navigation, language switch), the file in a bare page.
@@ -204,7 +213,7 @@ def report(result: ExperimentResult, locale: str = DEFAULT, workshop_names: Name
         + t.gettext(
             "<b>%(name)s</b> (%(technicians)s technicians): %(description)s",
             name=html.escape(rs.name), technicians=rs.technicians,
-            description=html.escape(t.phrase(rs.description)),  # a candidate's label in words
+            description=html.escape(_described(t, rs.description)),
         )
         + "</li>"
         for rs in r.rule_sets

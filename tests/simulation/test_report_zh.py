@@ -5,6 +5,7 @@ number), "每日加班小时（小时）" (the unit twice), "73.6 %" (a space be
 
 from __future__ import annotations
 
+import html
 import re
 
 from scheduler.i18n import Names, Translator, name_map
@@ -82,3 +83,16 @@ def test_the_report_names_bay_kinds_and_teams_as_the_scenarios_workshop_does() -
     assert "工位利用率 booth" in plain and "喷漆组 2 级 +1 人，通用工位 +2" in plain, plain
     en = _text(report(result, "en", Names(labels=name_map([("booth", "Paint booth")]))).body)
     assert "bay utilisation Paint booth" in en and "paint g2 +1, general bays +2" in en
+
+
+def test_a_rules_files_own_description_is_not_half_translated() -> None:
+    """The e2e screenshots (session 29): dealer-2011's rules files describe themselves in English
+    ("…, 4 express lanes, 2 fleet bays"; "…; overtime 90 min"); read through the catalog's short
+    templates they came out half in Chinese ("2 fleet 工位", "overtime 90 分钟"). A description is
+    shown in Chinese only where all of it is bayplan's own label, else as the file wrote it."""
+    base = experiment_result(TIE)
+    written = "32 technicians (express team 6, mechanical 16), 4 express lanes, 2 fleet bays; overtime 90 min"
+    rule_sets = [base.rule_sets[0].model_copy(update={"description": written}), *base.rule_sets[1:]]
+    zh = _text(report(base.model_copy(update={"rule_sets": rule_sets}), "zh_CN").body)
+    assert html.escape(written) in zh or written in zh, zh
+    assert "fleet 工位" not in zh and "90 分钟" not in zh, zh
