@@ -359,10 +359,6 @@ class GuardRule:
     """None: the point projection alone in that phase."""
     horizon: float = 60.0
     settle: float = 15.0
-    late_only_past_promise: bool = False
-    """The `late` quantile only where it is past the promise: a booking on track keeps its point
-    projection in the last hour, one more likely late than not (at 0.5) is flagged even while its
-    overrun work is projected to end "now" (bench/RESULTS-replay13-s29.md §5)."""
 
     def early_phase(self, promised: dt.datetime, drop_off: dt.datetime, now: dt.datetime) -> bool:
         """Time to act: the vehicle in, and the promise at least `horizon` minutes ahead or the
@@ -378,10 +374,9 @@ class GuardRule:
         return self.early if self.early_phase(booking.promised, booking.drop_off, now) else self.late
 
 
-GUARD = GuardRule(early=0.9, late=0.5, late_only_past_promise=True)
-"""The live guard's rule (the early quantile chosen on training days of replayed dealer-2011 and
-small-dealer days, reported on other days: bench/RESULTS-replay.md; the median past the promise in
-the last hour since session 29: bench/RESULTS-replay13-s29.md §5)."""
+GUARD = GuardRule(early=0.9, late=None)
+"""The live guard's rule (chosen on training days of replayed dealer-2011 and small-dealer days,
+reported on other days: bench/RESULTS-replay.md)."""
 
 
 @dataclass(frozen=True)
@@ -423,13 +418,6 @@ def _promises(snapshot: Snapshot, ends: Mapping[str, Floats | None], rule: Guard
             # Up to the whole minute, as every time the status gives (walk-s17 A7: microseconds).
             quantile = float(np.quantile(last, q, method="inverted_cdf")) if q is not None else None
             end = None if quantile is None else minute_up(_after(now, quantile))
-            if (
-                end is not None
-                and rule.late_only_past_promise
-                and not rule.early_phase(b.promised, b.drop_off, now)
-                and end <= b.promised
-            ):
-                end = None
             out[b.id] = Promise(round(float(np.mean(last <= promised + 1e-9)), 4), end)
     return out
 

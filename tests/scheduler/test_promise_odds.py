@@ -11,7 +11,6 @@ from scheduler.clocking import DayState, Effective, booking_status, replay
 from scheduler.contract import Booking, Plan, PlanRequest, Workshop
 from scheduler.planning import make_plan
 from scheduler.promise_odds import (
-    GUARD,
     DurationModel,
     GuardRule,
     Snapshot,
@@ -319,29 +318,3 @@ def test_work_waiting_for_parts_is_never_projected_before_they_arrive() -> None:
     got = on_time_probabilities(ws, DAY, bookings, p, s, at("07:30"))
     assert got["A"] is not None and got["A"] < 0.1
     assert projected_ends(ws, bookings, p, s, at("07:30"))[("A", 0)] >= at("10:00")
-
-
-def test_overrun_work_in_the_last_hour_is_flagged_once_more_likely_late_than_not() -> None:
-    """bench/RESULTS-replay13-s29.md §5: in the last hour the point projection of work past its
-    expected minutes ends "now", so a booking at P(on time) 0.0 was not at risk until its promise
-    had passed (6 of 188 late dealer-2011 bookings never flagged). The live rule flags it once its
-    median end is past the promise, and leaves a booking on track on its point projection."""
-    bookings, p = day(promise_a="09:30")
-    s = state(("A", "start", "08:00"), bookings=bookings)
-    now = at("09:20")  # A expected to end at 09:00: overrun, the point projection says 09:20
-    status = booking_status(WS, bookings[0], p, s, now, None)
-    assert status.projected_end == at("09:20") and not status.at_risk
-    late = np.array([15.0] * 200 + [5.0] * 56)  # minutes from now: most end after 09:30
-    guard = _promises(snapshot(bookings, p, s, now), {"A": late}, GUARD)
-    assert guard["A"].on_time_probability is not None and guard["A"].on_time_probability < 0.5
-    flagged = guarded([status], guard)[0]
-    assert flagged.at_risk and flagged.projected_end == at("09:35")
-    assert flagged.projected_lateness_minutes == 5
-    # The old rule (the point projection alone in the last hour) left it unflagged.
-    assert not guarded([status], _promises(snapshot(bookings, p, s, now), {"A": late}, GuardRule(0.9, None)))[
-        0
-    ].at_risk
-    # On track (most draws by the promise): the point projection stays, unflagged, not moved to the median.
-    on_track = np.array([3.0] * 200 + [15.0] * 56)
-    kept = guarded([status], _promises(snapshot(bookings, p, s, now), {"A": on_track}, GUARD))[0]
-    assert kept.projected_end == at("09:20") and not kept.at_risk
