@@ -78,6 +78,15 @@ Reshuffled = dict[int, tuple[list[Placement], dict[str, tuple[Assignment, ...]]]
 since and the merged witness, or None where those touch it (DayBook.carried)."""
 
 
+def _parts_in(op: OperationData, late_parts: tuple[int, int] | None) -> int:
+    """`op`'s release, or with `late_parts` (the day's end, the minute parts due after it are in) an
+    operation released at the day's end (the clamp of such parts, `compiler.parts_release`) released
+    when they are in."""
+    if late_parts is not None and op.release >= late_parts[0]:
+        return max(op.release, late_parts[1])
+    return op.release
+
+
 class DayBook:
     """The accepted bookings of one workshop day and their witness placements."""
 
@@ -699,10 +708,7 @@ class DayBook:
             if op.pin is not None:
                 end = max(end, op.pin.end)
                 continue
-            release = op.release
-            if late_parts is not None and release >= late_parts[0]:
-                release = max(release, late_parts[1])
-            start = max(end, release)
+            start = max(end, _parts_in(op, late_parts))
             today = [
                 max(s, start) + d
                 for t, d in zip(op.technicians, op.durations, strict=True)
@@ -739,10 +745,7 @@ class DayBook:
                 break
         end = first
         for op in operations:
-            release = op.release
-            if late_parts is not None and release >= late_parts[0]:
-                release = max(release, late_parts[1])
-            end = max(end, release) + min(op.durations, default=0)
+            end = max(end, _parts_in(op, late_parts)) + min(op.durations, default=0)
         return end
 
     def loan_out_until(self, booking: Booking) -> dt.datetime | None:
