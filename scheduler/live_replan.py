@@ -513,6 +513,13 @@ def _clocked_work_in_turn(bookings: list[Booking], done: set[tuple[str, int]]) -
     return [b.model_copy(update={"pinned": [pins[(b.id, p.operation)] for p in b.pinned]}) for b in bookings]
 
 
+def _minutes_held(pin: PinnedOperation) -> tuple[int, int]:
+    """The minutes (since the epoch) a pin holds its bay, in whole minutes as the plan holds them
+    (its start rounded down, its end up); running work, its first minute."""
+    start = math.floor(pin.start.timestamp() / 60)
+    return start, math.ceil(pin.end.timestamp() / 60) if pin.end is not None else start + 1
+
+
 def _clocked_work_apart(workshop: Workshop, bookings: list[Booking]) -> list[Booking]:
     """The clocked work in bays that are free at its times. A clock event names no bay: a clocked
     operation is put in its bay of the stored plan, but that plan may since have moved it behind other
@@ -534,9 +541,7 @@ def _clocked_work_apart(workshop: Workshop, bookings: list[Booking]) -> list[Boo
     for _, i, p in sorted(pins, key=lambda pin: (pin[0], pin[1], pin[2].operation)):
         if p.bay is None:
             continue  # (work with no bay holds none)
-        # In whole minutes, as the plan holds them (PinnedOperation: both rounded down).
-        start = math.floor(p.start.timestamp() / 60)
-        end = math.ceil(p.end.timestamp() / 60) if p.end is not None else start + 1
+        start, end = _minutes_held(p)
         me = (i, p.operation)
         bay = p.bay
         if not free(bay, start, end):
@@ -589,9 +594,7 @@ def _clocked_bay_unknown(bookings: list[Booking]) -> tuple[list[Booking], list[C
     for _, i, p in sorted(pins, key=lambda pin: (pin[0], pin[1], pin[2].operation)):
         if p.bay is None:
             continue
-        # In whole minutes, as the plan holds them (as `_clocked_work_apart`).
-        start = math.floor(p.start.timestamp() / 60)
-        end = math.ceil(p.end.timestamp() / 60) if p.end is not None else start + 1
+        start, end = _minutes_held(p)
         other = next((bid for s, e, bid in held.get(p.bay, ()) if start < e and s < end), None)
         if other is None:
             held.setdefault(p.bay, []).append((start, end, bookings[i].id))
