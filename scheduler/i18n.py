@@ -251,8 +251,11 @@ _NAMED_SHAPES = {
 #: its template shares with the reason's ("with", "and") notwithstanding, and found by its shape (an
 #: operation's name may hold the word after it: "oil and filter").
 LABELS = frozenset({"placement", "other_placement"})
+#: Work given with no bay (a pin clocked while another car's clocked work held its bay) reads ",
+#: bay unknown," where a bay's id would be (zh-s30).
 LABEL = re.compile(
-    rf"booking \S+ op \d+ (?:\(.*?\) )?on bay \S+ with \S+ {MOMENT.pattern}\.\.{MOMENT.pattern}"
+    r"booking \S+ op \d+(?: \(.*?\))?(?: on bay \S+|, bay unknown,)"
+    rf" with \S+ {MOMENT.pattern}\.\.{MOMENT.pattern}"
 )
 #: The words that join a name's parts as well as a template's ("oil and filter", "wash or wax").
 JOINING = frozenset({"and", "or", "with", "of", "the", "on", "in", "at", "to", "for"})
