@@ -472,7 +472,7 @@ def results_table(result: ExperimentResult) -> Table:
             growth=f"{result.growth:g}", seconds=f"{result.wall_seconds:.1f}",
             backend=t.phrase(result.backend),
         ),
-        caption="\n".join([*verdicts(result, t), _("mean [95 % confidence interval]")]),
+        caption="\n".join([*verdicts(result, t), _("mean [95 %% confidence interval]")]),
     )  # fmt: skip
     table.add_column(_("metric"))
     for rs in result.rule_sets:

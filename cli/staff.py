@@ -396,7 +396,7 @@ def _print_certified(result: Certified) -> None:
         out.print(line)
     out.print(
         _("The choice holds on the held-out days: no re-checked candidate is better than the chosen"
-          " by more than delta at 95 % confidence.") if result.holdout_holds else
+          " by more than delta at 95 %% confidence.") if result.holdout_holds else
         _("The choice does NOT hold on the held-out days: a re-checked candidate is better by more"
           " than delta.")
     )  # fmt: skip

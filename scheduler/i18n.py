@@ -639,8 +639,11 @@ class Translator:
         return self._t.ngettext(singular, plural, n)
 
     def gettext(self, message: str, **values: object) -> str:
+        """`message` in this language, its placeholders filled in with `values`. A msgid that holds
+        "%%" is a format string even with no values (Babel marks a "%" before a letter, "95 % of",
+        python-format, and `msgfmt -c` refuses its translation: zh-s30): filled in, so "%%" reads "%"."""
         text = self._t.gettext(message)
-        return text % values if values else text
+        return text % values if values or "%%" in message else text
 
     def ngettext(self, singular: str, plural: str, n: int, **values: object) -> str:
         text = self._t.ngettext(singular, plural, n)
