@@ -437,8 +437,10 @@ def _history_demand(scenario: Scenario, o: HistoryOptions) -> tuple[DemandSpec, 
         if days < 1:
             raise InputError("to", N_("ends before --from"))
         spec = DemandSpec("fitted", fit=fitted.model_dump_json())
-        note = " (SYNTHETIC history)" if fitted.synthetic else ""
-        return spec, Period(start, days, f"fitted from {o.fit}{note}")
+        label = (
+            N_("fitted from %(path)s (SYNTHETIC history)") if fitted.synthetic else N_("fitted from %(path)s")
+        )
+        return spec, Period(start, days, label % {"path": o.fit})
     if o.history is None:
         raise InputError("history", N_("--demand needs --history (or --fit with --demand fitted)"))
     spec, period, _ = history_demand(

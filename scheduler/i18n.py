@@ -294,6 +294,7 @@ VERBATIM = frozenset(
         "known",
         "column",
         "join_known",  # the CSV columns an import expects: the header's words (review-s28)
+        "path",  # a file's path, as typed (a simulated period's "replay of %(path)s", zh-s30)
     }
 )
 

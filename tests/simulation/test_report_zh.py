@@ -96,3 +96,34 @@ def test_a_rules_files_own_description_is_not_half_translated() -> None:
     zh = _text(report(base.model_copy(update={"rule_sets": rule_sets}), "zh_CN").body)
     assert html.escape(written) in zh or written in zh, zh
     assert "fleet 工位" not in zh and "90 分钟" not in zh, zh
+
+
+def test_a_simulated_periods_label_made_by_bayplan_reads_in_chinese_in_the_report() -> None:
+    """zh-s30: the period labels bayplan made with f-strings (a status's, a history's, a fit's, a
+    back-test's) headed the Chinese report in English ("人员配置仿真：dealer-2011，from the status of
+    …"). Marked templates now, read where shown; English byte for byte as before; a path as typed."""
+    from scheduler.scenarios import load_scenario
+    from simulation.backtest import HISTORY_PERIODS
+    from simulation.from_status import read_status, status_jobs
+    from simulation.rules import load_rules
+    from tests.simulation.test_from_status import status
+
+    scenario = load_scenario("small-dealer")
+    rules = load_rules(scenario, "current", field="rules")
+    _, period = status_jobs(scenario, [rules], read_status(status(), scenario), 2, 2, 1, "fcfs", 1.0)
+    assert period.label == "from the status of 2026-11-24 (3 open vehicles)"  # as the f-string said it
+    for mode, (plain, synthetic) in HISTORY_PERIODS.items():  # as `f"{mode} of {path}…"` said it
+        assert plain % {"path": "h.csv"} == f"{mode} of h.csv"
+        assert synthetic % {"path": "h.csv"} == f"{mode} of h.csv (SYNTHETIC)"
+    read = {
+        period.label: "按 2026-11-24 的车间状态（3 辆在修车辆）",
+        HISTORY_PERIODS["replay"][1] % {"path": "of h.csv"}: "回放历史 of h.csv（合成数据）",
+        HISTORY_PERIODS["bootstrap"][0] % {"path": "h.csv"}: "重抽样历史 h.csv",
+        HISTORY_PERIODS["fitted"][0] % {"path": "h.csv"}: "按历史 h.csv 拟合",
+        "fitted from fit.json (SYNTHETIC history)": "按拟合结果 fit.json（合成历史数据）",
+        "back-test 2011-07-01..2011-07-07": "回测 2011-07-01..2011-07-07",
+    }
+    for label, said in read.items():
+        result = experiment_result(TIE).model_copy(update={"period": label})
+        assert report(result, "zh_CN").title == f"人员配置仿真：dealer-2011，{said}"
+        assert report(result, "en").title == f"Staffing simulation: dealer-2011, {label}"
