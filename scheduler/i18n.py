@@ -670,6 +670,13 @@ class Translator:
         """`Nov 24, 2026` / `2026年11月24日`."""
         return dates.format_date(value, format=format, locale=self.locale)
 
+    def date_range(self, first: dt.date, last: dt.date) -> str:
+        """The days `first`..`last` as one span, `Nov 23 – 29, 2026` / `2026年11月23日 – 29日` (a
+        report's week: its Monday alone read as one day, zh-s30); one day as `date` says it."""
+        if first == last:
+            return self.date(first)
+        return dates.format_interval(first, last, "yMMMd", locale=self.locale)
+
     def weekday_date(self, value: dt.date) -> str:
         """`Tuesday, November 24, 2026` / `2026年11月24日星期二`."""
         return dates.format_date(value, format="full", locale=self.locale)
