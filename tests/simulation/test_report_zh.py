@@ -127,3 +127,35 @@ def test_a_simulated_periods_label_made_by_bayplan_reads_in_chinese_in_the_repor
         result = experiment_result(TIE).model_copy(update={"period": label})
         assert report(result, "zh_CN").title == f"人员配置仿真：dealer-2011，{said}"
         assert report(result, "en").title == f"Staffing simulation: dealer-2011, {label}"
+
+
+def test_a_staffing_searchs_own_labels_read_in_chinese() -> None:
+    """zh-s30: `bayplan staff`'s held-out month ("held-out month Aug 2011", strftime's month), its
+    base candidate ("base") and its bootstrapped periods were English in a Chinese run."""
+    import datetime as dt
+
+    from cli.staff import BOOTSTRAPPED, HELD_OUT
+    from scheduler.scenarios import load_scenario
+    from simulation.arrivals import Period
+    from simulation.certify import candidate_rules, next_month_period
+    from simulation.rules import load_rules
+
+    zh = Translator("zh_CN")
+    held = next_month_period(Period(dt.date(2011, 12, 1), 5, "dec"), 5)
+    assert (held.start, held.label) == (dt.date(2012, 1, 1), "held-out month jan 2012")
+    assert zh.phrase(held.label) == "留出月份 2012年1月"
+    scenario = load_scenario("small-dealer")
+    (base, _), *_ = candidate_rules(load_rules(scenario, "current", field="rules"))
+    assert base == "base" and zh.phrase(base) == "基准"
+    a, b = dt.date(2011, 1, 3), dt.date(2011, 6, 30)
+    for synthetic, note in ((False, ""), (True, " (SYNTHETIC)")):  # English as the f-strings said it
+        assert BOOTSTRAPPED[synthetic] % {"period": "peak (apr)", "first": a, "last": b} == (
+            f"peak (apr), days bootstrapped from {a}..{b}{note}"
+        )
+        assert HELD_OUT[synthetic] % {"first": a, "last": b} == f"held out {a}..{b}, days bootstrapped{note}"
+    said = zh.phrase(BOOTSTRAPPED[True] % {"period": "peak (apr)", "first": a, "last": b})
+    assert said == "旺季（4月），从 2011-01-03..2011-06-30 的日子中重抽样（合成数据）"
+    assert (
+        zh.phrase(HELD_OUT[False] % {"first": a, "last": b})
+        == "留出期 2011-01-03..2011-06-30，从其日子中重抽样"
+    )
