@@ -543,7 +543,9 @@ def simulation_page(
         parts = report(result, locale, workshop.names_in(locale) if workshop is not None else NO_NAMES)
         return page(request, "report.html", parts.title, job=job, workshop=workshop, today=today,
                     style=parts.style, body=parts.body)  # fmt: skip
-    return page(request, "job.html", N_("Simulation"), job=job, workshop=workshop, today=today)
+    # (its error read in the page's language: a marked template's text, else as the job gave it)
+    error = i18n.translator(request).phrase(job.error) if job.error else None
+    return page(request, "job.html", N_("Simulation"), job=job, workshop=workshop, today=today, error=error)
 
 
 LOADING_PAGE_DAYS = 14
