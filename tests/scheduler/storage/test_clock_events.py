@@ -116,7 +116,7 @@ def test_an_event_row_is_made_by_storage_and_stored_in_utc_with_the_databases_id
     )  # fmt: skip
     assert row.id is None and row.workshop_id == "w" and row.request_hash == "h1"
     checked = events_db.plain(row, 2**62)
-    assert checked == (2**62, at.date(), "b1", 0, "t", "start", None, at, None, recorded, None)
+    assert checked == (2**62, at.date(), "b1", 0, "t", "start", None, at, None, recorded, None, None)
     with service.store.transaction() as session:
         event_id = events_db.add(session, row).id
     assert event_id is not None
