@@ -533,8 +533,8 @@ def _clocked_work_apart(
     bookings: list[Booking],
     fixed: AbstractSet[tuple[str, int]] = frozenset(),
 ) -> list[Booking]:
-    """The clocked work in bays that are free at its times. A clock event names no bay: a clocked
-    operation is put in its bay of the stored plan, but that plan may since have moved it behind other
+    """The clocked work in bays that are free at its times. A clock event may name no bay: such a
+    clocked operation is put in its bay of the stored plan, but that plan may since have moved it behind other
     work (a re-plan from an event ahead of a late-reported start): two cars pinned in one bay at once
     made every live re-plan of the rest of the day fail. Earlier-started work keeps its bay; later
     work moves to another bay it may use that is free then, if there is one; else, if the car in the

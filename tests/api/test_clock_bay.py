@@ -128,6 +128,15 @@ def test_a_bay_held_by_another_bookings_clocked_work_is_409_naming_it(client: Te
     assert _clock(client, ev(b, "start", "08:20", tech="u", bay="G1")).status_code == 201
     assert _clock(client, ev(b, "finish", "08:40", tech="u")).status_code == 201
     assert _clock(client, ev(a, "resume", "08:40", bay="G1")).status_code == 201
+    status = settled(client, W)  # the live plan followed every event
+    assert status["plan_as_of_event"] == status["latest_event"] and status["clocked_bay_conflicts"] == []
+    mine = {x["booking"]: x for x in client.get(f"{W}/plans/{DATE}").json()["assignments"]}
+    assert (mine[b]["bay"], mine[b]["start"], mine[b]["end"]) == (
+        "G1",
+        at("08:20").isoformat(),
+        at("08:40").isoformat(),
+    )
+    assert (mine[a]["bay"], mine[a]["start"]) == ("G1", at("08:40").isoformat())  # from its resume
 
 
 def test_a_retry_with_its_bay_is_200_and_another_bay_under_the_key_is_422(client: TestClient) -> None:
