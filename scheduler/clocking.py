@@ -387,14 +387,19 @@ def replay(
     clocked bay is checked after every event of its moment: a finish and a start at 09:00 in one
     bay are a handover)."""
     state = DayState()
-    local = [_local(e, workshop.tz) for e in events]
-    for _, moment in itertools.groupby(local, key=lambda e: e.at):
-        group = list(moment)
-        if until is not None and group[0].at > until:
+    named: list[Effective] = []  # the events of the moment applied last that name a bay
+    for e in events:
+        e = _local(e, workshop.tz)
+        if named and e.at != named[0].at:
+            _bays_held(state, named, workshop, bookings)
+            named = []
+        if until is not None and e.at > until:
             break
-        for e in group:
-            apply(state, e, workshop, bookings, date)
-        _bays_held(state, group, workshop, bookings)
+        apply(state, e, workshop, bookings, date)
+        if e.bay is not None:
+            named.append(e)
+    if named:
+        _bays_held(state, named, workshop, bookings)
     return state
 
 
