@@ -14,6 +14,9 @@ workshop in, suggestions out.
   of its technicians' means (the workshop's when the grade has fewer than two technicians with
   data); while the grade has fewer than MIN_OPERATION_SAMPLES samples, his current efficiency
   stands in for it (a lone sample is no grade's mean).
+- The learned minutes (`learned_minutes`) carry their standard errors on the log scale
+  (`LearnedMinutes`): his efficiency's posterior sd sqrt(within / (n + k)), an operation's median
+  sqrt(pi/2) · within sd / sqrt(n); the promise odds draw the speed from them.
 """
 
 from __future__ import annotations
