@@ -14,9 +14,6 @@ workshop in, suggestions out.
   of its technicians' means (the workshop's when the grade has fewer than two technicians with
   data); while the grade has fewer than MIN_OPERATION_SAMPLES samples, his current efficiency
   stands in for it (a lone sample is no grade's mean).
-- The learned minutes (`learned_minutes`) carry their standard errors on the log scale
-  (`LearnedMinutes`): his efficiency's posterior sd sqrt(within / (n + k)), an operation's median
-  sqrt(pi/2) · within sd / sqrt(n); the promise odds draw the speed from them.
 """
 
 from __future__ import annotations
@@ -203,50 +200,20 @@ def _pooling(ys: Mapping[str, list[float]]) -> tuple[float | None, float | None,
     return k, within, between
 
 
-MEDIAN_EFFICIENCY = math.sqrt(math.pi / 2)
-"""A sample median's standard error over the mean's, for normal (here: log-scale) samples."""
-
-
-class LearnedMinutes(dict[tuple[str, str, int], float]):
-    """`learned_minutes`' answer: (technician, service, operation) → minutes, and how sure the
-    learning is of each part, as log-scale standard errors: `technician_sd[t]` of his learned
-    efficiency (the shrinkage's posterior, sqrt(within / (n + k)): few samples, wide) and
-    `operation_sd[(service, operation)]` of a suggested standard minutes' median
-    (sqrt(pi/2) · within sd / sqrt(n)). Only the parts that were learned have one."""
-
-    technician_sd: dict[str, float]
-    operation_sd: dict[tuple[str, int], float]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.technician_sd = {}
-        self.operation_sd = {}
-
-    def log_sd(self, technician: str, service: str, operation: int) -> tuple[float, float]:
-        """(his efficiency's, the operation's standard's) log-scale standard errors behind that
-        learned value; 0 for a part not learned."""
-        return self.technician_sd.get(technician, 0.0), self.operation_sd.get((service, operation), 0.0)
-
-
-def learned_minutes(times: LabourTimes, workshop: Workshop) -> LearnedMinutes:
+def learned_minutes(times: LabourTimes, workshop: Workshop) -> dict[tuple[str, str, int], float]:
     """(technician, service, operation) → expected clocked minutes where something was learned:
     the suggested standard (else the current) / the suggested efficiency (else the current), for
-    technicians with samples and for operations with a suggestion; with their standard errors."""
+    technicians with samples and for operations with a suggestion."""
     ops = {(o.service, o.operation): o for o in times.operations}
     speeds = {s.technician: s for s in times.technicians}
-    out = LearnedMinutes()
-    within_sd = times.within_sd if times.within_sd is not None else math.sqrt(DEFAULT_WITHIN_VARIANCE)
+    out: dict[tuple[str, str, int], float] = {}
     for t in workshop.technicians:
         speed = speeds.get(t.id)
         efficiency = speed.suggested_efficiency if speed and speed.suggested_efficiency else None
-        if speed is not None and efficiency is not None and times.k is not None:
-            out.technician_sd[t.id] = within_sd / math.sqrt(speed.n + times.k)
         for s in workshop.services:
             for k, o in enumerate(s.operations):
                 learned = ops.get((s.code, k))
                 standard = learned.median_minutes if learned and learned.suggested_minutes else None
-                if learned is not None and standard is not None:
-                    out.operation_sd[(s.code, k)] = MEDIAN_EFFICIENCY * within_sd / math.sqrt(learned.n)
                 if efficiency is None and standard is None:
                     continue
                 out[(t.id, s.code, k)] = (standard or o.minutes) / (efficiency or t.efficiency)

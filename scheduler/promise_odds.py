@@ -10,10 +10,6 @@ plan), but work does not wait for its planned start: each operation not started 
 and the ends of the operations before it on its technician and on its bay allow (technicians work
 ahead of the plan when they can), all per sample, vectorised over the samples. P(on time) is the
 share of samples in which the booking's last operation ends by its promised pickup.
-Work in progress whose expected minutes were learned (`labour.LearnedMinutes`) carries the
-learning's own uncertainty too: per sample, each technician's learned speed and each operation's
-learned standard are drawn (lognormal of mean 1 with the learning's standard error, shared by all
-the work they are behind in that sample) before its duration is (few samples: wider odds).
 Deterministic: the draws are seeded from the workshop, the day and `now`, so the same status asked
 twice gives the same numbers. No I/O, no clock.
 """
@@ -33,7 +29,6 @@ from scipy.special import ndtr, ndtri
 from scheduler.clocking import BookingStatus, DayState, OpTrack, expected_minutes, local_instant, minute_up
 from scheduler.contract import Booking, Plan, Workshop, hhmm_minutes
 from scheduler.durations import DURATION_CV, lognormal_sigma, work_factors
-from scheduler.labour import LearnedMinutes
 
 SAMPLES = 256
 """Samples per status (the issue asks for at least 200)."""
@@ -59,10 +54,6 @@ class _Op:
     """Done: the actual end. Started: the expected total minutes. Planned: the planned span."""
     clocked: float = 0.0
     """Started: the minutes clocked on it so far."""
-    service: str = ""
-    learned_sd: tuple[float, float] = (0.0, 0.0)
-    """Started on learned minutes: the log-scale standard errors of its technician's learned
-    efficiency and of its operation's learned standard (`LearnedMinutes.log_sd`)."""
 
 
 @dataclass(frozen=True)
@@ -135,15 +126,8 @@ def _operations(
                 expected = expected_minutes(workshop, b, k, track.technician, learned)
                 clocked = track.clocked(now).total_seconds() / 60
                 start = _minutes(track.actual_start, now)
-                spread = (0.0, 0.0)
-                if (
-                    isinstance(learned, LearnedMinutes)
-                    and track.technician is not None
-                    and (track.technician, b.service, k) in learned
-                ):
-                    spread = learned.log_sd(track.technician, b.service, k)
                 ops.append(_Op(b.id, k, track.technician, bay, "started", start, start,
-                               float(expected), clocked, b.service, spread))  # fmt: skip
+                               float(expected), clocked))  # fmt: skip
             elif a is not None:
                 earliest = max(_minutes(b.drop_off, now), shifts.get(a.technician, -math.inf))
                 if service.operations[k].needs_parts and b.parts_eta is not None:
@@ -175,37 +159,32 @@ mixture fitted to the actual / expected minutes of the finished operations) on t
 of the replayed days (bench/RESULTS-replay.md); evaluated on other days."""
 
 
-def _remaining(
-    op: _Op, z: Floats | None, u: Floats | None, model: DurationModel, speed: Floats | None = None
-) -> Floats | float:
+def _remaining(op: _Op, z: Floats | None, u: Floats | None, model: DurationModel) -> Floats | float:
     """The minutes still ahead of work in progress: its total drawn conditional on exceeding what
     was clocked (`z` None: the point projection, the expected total less what was clocked). Under
     a large-overrun share, the longer the work has run past its expected minutes the likelier it is
-    an overrun (the mixture's posterior), and the later it is projected to end. `speed`: per
-    sample, a factor on the expected minutes (the learning's uncertainty)."""
+    an overrun (the mixture's posterior), and the later it is projected to end."""
     if z is None:
         return max(op.end - op.clocked, 0.0)
     sigma = lognormal_sigma(model.cv)
-    expected = op.end if speed is None else op.end * speed
     if sigma == 0:
-        return np.asarray(np.maximum(np.zeros(z.shape) + expected - op.clocked, 0.0), dtype=np.float64)
-    mu = np.log(expected) - sigma * sigma / 2
+        return np.full(z.shape, max(op.end - op.clocked, 0.0))
+    mu = math.log(op.end) - sigma * sigma / 2
     share = model.overrun_share if model.overrun_factor > 1 else 0.0
     mu_over = mu + math.log(model.overrun_factor) if share else mu
     if op.clocked > 0:
         x = math.log(op.clocked)
-        floor_n, floor_o = ndtr((x - mu) / sigma), ndtr((x - mu_over) / sigma)
+        floor_n, floor_o = float(ndtr((x - mu) / sigma)), float(ndtr((x - mu_over) / sigma))
     else:
-        floor_n = floor_o = np.zeros_like(mu)
+        floor_n = floor_o = 0.0
     if share and u is not None:
         alive_n, alive_o = (1 - share) * (1 - floor_n), share * (1 - floor_o)
-        alive = alive_n + alive_o
-        weight = np.where(alive > 0, alive_o / np.where(alive > 0, alive, 1.0), 1.0)
+        weight = alive_o / (alive_n + alive_o) if alive_n + alive_o > 0 else 1.0
         over = u < weight
         mus = np.where(over, mu_over, mu)
         floors = np.where(over, floor_o, floor_n)
     else:
-        mus, floors = np.zeros(z.shape) + mu, np.zeros(z.shape) + floor_n
+        mus, floors = np.full(z.shape, mu), np.full(z.shape, floor_n)
     v = np.clip(floors + (1 - floors) * ndtr(z), 0.0, 1 - 1e-12)
     total = np.exp(mus + sigma * ndtri(v))
     return np.asarray(np.maximum(total - op.clocked, 0.0), dtype=np.float64)
@@ -219,13 +198,11 @@ def _propagate(
     hold_planned: bool = False,
     u: Floats | None = None,
     keep: Collection[int] | None = None,
-    speeds: Mapping[int, Floats] | None = None,
 ) -> dict[tuple[str, int], Floats]:
     """Each operation's end (minutes after now) per sample, through the plan's sequences: work not
     started begins as soon as its vehicle, technician and bay are ready (technicians work ahead of
     the plan when they can), or with `hold_planned` never before its planned start. `keep`: only
-    the operations at these positions of `ops` (closed under what they wait for: `_upstream`).
-    `speeds`: per position, a factor per sample on work in progress's expected minutes."""
+    the operations at these positions of `ops` (closed under what they wait for: `_upstream`)."""
     ends: dict[tuple[str, int], Floats] = {}
     tech_free: dict[str, Floats] = {}
     bay_free: dict[str, Floats] = {}
@@ -238,7 +215,7 @@ def _propagate(
         if op.kind == "done":
             end = np.full(samples, op.end)
         elif op.kind == "started":
-            end = zero + _remaining(op, draw, mix, model, None if speeds is None else speeds.get(i))
+            end = zero + _remaining(op, draw, mix, model)
         else:
             start = np.maximum(zero, op.start if hold_planned else op.earliest)
             for before in (
@@ -331,32 +308,10 @@ def _end_samples(
     rng = np.random.default_rng(seed_of(s.workshop.id, s.date, s.now))
     z = rng.standard_normal((len(ops), samples))
     u = rng.random((len(ops), samples)) if model.overrun_share > 0 else None
-    speeds = _learned_speeds(ops, rng, samples)  # drawn after z and u: without them, as before
     keep = None if only is None else _upstream(ops, only)
     day = s.day if only is None else [b for b in s.day if b.id in only]
-    last = _last_ends(s.workshop, day, _propagate(ops, z, model, samples, u=u, keep=keep, speeds=speeds))
+    last = _last_ends(s.workshop, day, _propagate(ops, z, model, samples, u=u, keep=keep))
     return {b.id: None if b.id in unplanned else last.get(b.id) for b in day}
-
-
-def _learned_speeds(ops: Sequence[_Op], rng: np.random.Generator, samples: int) -> dict[int, Floats] | None:
-    """Per position of work in progress on learned minutes, a factor per sample of mean 1: its
-    technician's speed and its operation's standard drawn from the learning's standard errors
-    (lognormal), one draw per technician and per operation in a sample, shared by all their work
-    (his speed is one figure, not one per job). None when nothing was learned. All of the day's
-    draws are made whatever `only` asks, so one booking's odds equal the whole day's."""
-    learned = [(i, op) for i, op in enumerate(ops) if op.kind == "started" and any(op.learned_sd)]
-    if not learned:
-        return None
-    techs = sorted({op.technician or "" for _, op in learned})
-    operations = sorted({(op.service, op.operation) for _, op in learned})
-    z_tech = dict(zip(techs, rng.standard_normal((len(techs), samples)), strict=True))
-    z_op = dict(zip(operations, rng.standard_normal((len(operations), samples)), strict=True))
-    out: dict[int, Floats] = {}
-    for i, op in learned:
-        sd_tech, sd_op = op.learned_sd
-        log = sd_tech * z_tech[op.technician or ""] + sd_op * z_op[(op.service, op.operation)]
-        out[i] = np.exp(log - (sd_tech * sd_tech + sd_op * sd_op) / 2)
-    return out
 
 
 def on_time_probabilities(

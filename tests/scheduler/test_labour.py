@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from scheduler.contract import Workshop
-from scheduler.labour import MEDIAN_EFFICIENCY, applied, learn, learned_minutes, median_interval
+from scheduler.labour import applied, learn, learned_minutes, median_interval
 from scheduler.worked import Segment, WorkedOperation
 from tests.builders import DAY, at, tiny_workshop, with_technician
 
@@ -124,29 +124,3 @@ def test_one_sample_is_pulled_toward_the_current_efficiency_not_toward_itself() 
     quick = learn(fast, [done("t", 60 / 1.25 / 1.18, 0)], DAY, DAY).technicians[0]
     assert quick.grade_efficiency == 1.25 and quick.suggested_efficiency is not None
     assert abs(quick.suggested_efficiency - 1.25) <= 0.02
-
-
-def test_the_learned_minutes_carry_their_standard_errors_wide_for_few_samples() -> None:
-    """Issue 13 (guardunc13-s30): his efficiency's posterior sd sqrt(within / (n + k)), and the
-    learned standard's sqrt(pi/2) within sd / sqrt(n); nothing for what was not learned."""
-    rng = np.random.default_rng(3)
-    truth = {"a": 0.6, "b": 1.6, "c": 1.0, "many": 1.0}  # peers far apart: k small, shrinkage weak
-    ws = workshop({t: 3 for t in [*truth, "few", "idle"]})
-    worked = []
-    for tech, eff in truth.items():
-        n = 50 if tech == "many" else 20
-        worked += [done(tech, STANDARD / eff * rng.lognormal(0, 0.3), i) for i in range(n)]
-    worked += [done("few", STANDARD, i) for i in range(2)]
-    times = learn(ws, worked, DAY, DAY)
-    minutes = learned_minutes(times, ws)
-    assert times.within_sd is not None and times.k is not None and times.k < 2
-    sd = minutes.technician_sd
-    assert math.isclose(sd["few"], times.within_sd / math.sqrt(2 + times.k))
-    assert math.isclose(sd["many"], times.within_sd / math.sqrt(50 + times.k))
-    assert sd["few"] > 3 * sd["many"] and "idle" not in sd  # idle: no samples, his efficiency stands
-    op_sd = MEDIAN_EFFICIENCY * times.within_sd / math.sqrt(times.operations[0].n)
-    assert math.isclose(minutes.operation_sd[("MAINT", 0)], op_sd)
-    assert minutes.log_sd("idle", "MAINT", 0) == (0.0, op_sd)
-    # Four samples: no suggested standard, so no standard error on it.
-    four = learned_minutes(learn(ws, [done("few", 80, i) for i in range(4)], DAY, DAY), ws)
-    assert four.operation_sd == {} and set(four.technician_sd) == {"few"}

@@ -14,8 +14,6 @@ from scipy.special import ndtr
 
 from scheduler.clocking import DayState, Effective, booking_status, replay
 from scheduler.contract import Booking, Plan, PlanRequest, Workshop
-from scheduler.durations import lognormal_sigma
-from scheduler.labour import learn, learned_minutes
 from scheduler.planning import make_plan
 from scheduler.promise_odds import (
     MODEL,
@@ -32,7 +30,6 @@ from scheduler.promise_odds import (
     reprojected,
 )
 from scheduler.validator import assert_valid
-from scheduler.worked import Segment, WorkedOperation
 from tests.builders import DAY, assignment, at, plan, request, small_workshop, tiny_workshop
 
 WS = tiny_workshop()
@@ -367,68 +364,3 @@ def test_work_waiting_for_parts_is_never_projected_before_they_arrive() -> None:
     got = on_time_probabilities(ws, DAY, bookings, p, s, at("07:30"))
     assert got["A"] is not None and got["A"] < 0.1
     assert projected_ends(ws, bookings, p, s, at("07:30"))[("A", 0)] >= at("10:00")
-
-
-def _crew(techs: dict[str, float]) -> Workshop:
-    """The tiny workshop (60-minute MAINT) with technicians id -> efficiency, grade 3, 08:00-17:00."""
-    body = tiny_workshop(closing="17:00").model_dump(mode="json")
-    shift = {"start": "08:00", "end": "17:00"}
-    body["technicians"] = [
-        {"id": t, "name": t.upper(), "grade": 3, "skills": ["maintenance"], "shift": shift, "efficiency": 1.0}
-        for t in techs
-    ]
-    return Workshop.model_validate(body)
-
-
-def _worked(tech: str, minutes: float, i: int) -> WorkedOperation:
-    start = at("08:00") - dt.timedelta(days=1)
-    end = start + dt.timedelta(minutes=minutes)
-    return WorkedOperation(date=DAY - dt.timedelta(days=1), booking=f"W{tech}{i}", service="MAINT",
-                           operation=0, first_start=start, started_by=tech, finished_at=end,
-                           technician=tech, segments=(Segment(tech, start, end),))  # fmt: skip
-
-
-def test_a_technician_with_few_samples_gets_wider_odds_than_one_with_many() -> None:
-    """Issue 13 (guardunc13-s30): work in progress on learned minutes is drawn around a speed that
-    is itself drawn from the learning's standard errors (labour.LearnedMinutes). Each booking just
-    started (the plain lognormal, cv 0.3, no overruns): log(its end) has sd sqrt(sigma^2 + his
-    efficiency's sd^2 + the standard's sd^2), within 4 standard errors of a sample sd
-    (sd / sqrt(2 n)), and mean the expected minutes (each factor of mean 1); "few" (2 samples)
-    widely, "many" (50) hardly. The same minutes as a plain mapping (no errors): sd sigma."""
-    rng = np.random.default_rng(5)
-    truth = {"a": 0.6, "b": 1.6, "c": 1.0, "many": 1.0, "few": 1.0}
-    ws = _crew(truth)
-    worked = [_worked("few", 60, i) for i in range(2)]
-    for tech, eff in truth.items():
-        if tech != "few":
-            n = 50 if tech == "many" else 20
-            worked += [_worked(tech, 60 / eff * rng.lognormal(0, 0.3), i) for i in range(n)]
-    learned = learned_minutes(learn(ws, worked, DAY, DAY), ws)
-    bookings = [
-        Booking(id="F", service="MAINT", drop_off=at("08:00"), promised=at("09:00")),
-        Booking(id="M", service="MAINT", drop_off=at("08:00"), promised=at("09:00")),
-    ]
-    events = [
-        Effective(1, "F", 0, "few", "start", at("08:00")),
-        Effective(2, "M", 0, "many", "start", at("08:00")),
-    ]
-    started = replay(events, ws, {b.id: b for b in bookings}, DAY)
-    n, sigma = 20_000, lognormal_sigma(0.3)
-    widths = {}
-    for name, minutes in (("errors", learned), ("plain", dict(learned))):
-        snap = Snapshot(ws, DAY, bookings, None, started, at("08:00"), minutes)
-        ends = end_samples(snap, n, DurationModel())
-        for booking, tech in (("F", "few"), ("M", "many")):
-            got = ends[booking]
-            assert got is not None
-            sd_tech, sd_op = learned.log_sd(tech, "MAINT", 0) if name == "errors" else (0.0, 0.0)
-            want = math.sqrt(sigma**2 + sd_tech**2 + sd_op**2)
-            spread = float(np.std(np.log(got)))
-            assert abs(spread - want) < 4 * want / math.sqrt(2 * n), (name, booking, spread, want)
-            expected = math.ceil(learned[(tech, "MAINT", 0)])
-            mean_sd = expected * math.sqrt(math.exp(want**2) - 1)
-            assert abs(float(np.mean(got)) - expected) < 4 * mean_sd / math.sqrt(n), (name, booking)
-            widths[(name, booking)] = spread
-    few_sd, many_sd = learned.technician_sd["few"], learned.technician_sd["many"]
-    assert few_sd > 3 * many_sd
-    assert widths[("errors", "F")] > widths[("errors", "M")] + 0.02 and widths[("errors", "M")] < sigma + 0.02
