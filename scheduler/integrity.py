@@ -207,7 +207,8 @@ def _summary(violations: Sequence[Violation]) -> str:
 def _out_with(bookings: dict[str, Booking], placed: set[str], kept: str, keep: Collection[str]) -> str | None:
     """A placed loan-car booking not in `keep` whose car is out when the car of `kept` (blamed by
     the validator, its promise holds) leaves: the one to leave out instead (lowest priority, then
-    the latest drop-off); None when there is none."""
+    the latest drop-off); None when there is none. Not one at risk: unplaced, its customer still
+    drives the car (the validator counts it), so leaving it out frees none (desk16-s30)."""
     leaves = bookings[kept].drop_off
     out = [
         b
@@ -215,6 +216,7 @@ def _out_with(bookings: dict[str, Booking], placed: set[str], kept: str, keep: C
         if b.id in placed
         and b.id not in keep
         and b.loan_car
+        and not b.at_risk
         and b.drop_off <= leaves
         and (b.promised is None or b.promised > leaves)
     ]
