@@ -679,15 +679,28 @@ class DayBook:
         for b, _ in self.at_risk:
             if not b.loan_car or b.promised is None or self.clock.local_date(b.drop_off) != self.date:
                 continue
+            # A workshop change may leave the drop-off outside the opening hours: the vehicle is
+            # in all the same, but no day plan places it (`compile_request` refuses the drop-off),
+            # so its work is done on a later working day at the earliest (desk16-s30: its car was
+            # counted until its promise). Its operations are compiled from a drop-off inside them.
+            drop_off = self.clock.minutes(b.drop_off, round_up=True)
+            opens, closes = self._opening
+            outside = not opens <= drop_off <= closes
+            inside = b.model_copy(
+                update={"drop_off": self.clock.at(min(max(drop_off, opens), closes)), "promised": None}
+            )
             try:
-                job, problem = self._job(b)
-            except InputError:  # what put it at risk (a workshop change) makes it no booking now
+                job, problem = self._job(inside)
+            except InputError:  # what put it at risk makes it no booking now (a service removed)
                 continue
             # parts due after the day: the work ends after they are in, not at the day's end plus
             # its length (review-s28: the car was counted back the next morning before its parts)
             eta = None if b.parts_eta is None else self.clock.minutes(b.parts_eta, round_up=True)
             late = (self.clock.horizon, eta) if eta is not None and eta > self.clock.horizon else None
-            end = self._earliest_done(job, problem, late)
+            if outside:
+                end = self._done_later(job.operations, drop_off, late)
+            else:
+                end = self._earliest_done(job, problem, late)
             if end + self.rules.promise_buffer_minutes > self.clock.minutes(b.promised):
                 out[b.id] = end
         return out

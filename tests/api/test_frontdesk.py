@@ -1108,3 +1108,38 @@ def test_a_fleet_cut_by_force_leaves_no_plan_lending_the_car_of_an_unplaced_book
     service = client.app.state.services.service  # type: ignore[attr-defined]
     request, _, _ = service.plan_inputs("tiny", dt.date.fromisoformat(DATE), 1.0)
     assert_valid(request, plan)
+
+
+def test_a_loan_car_kept_at_risk_by_shortened_opening_hours_is_out_until_its_work_can_be_done(
+    client: TestClient,
+) -> None:
+    """desk16-s30: MAINT dropped off 15:30 with the only loan car (60 minutes, promised 17:30); the
+    desk then closes at 15:00, by force: the drop-off is outside the opening hours, the booking at
+    risk and in no plan of the day. Its hour of work is done the next morning at the earliest
+    (08:00-09:00), so the car is out until 09:15. Before, the desk could not compile it and counted
+    the car back at its promise: the next morning lent it again at 08:00 (slots, POST 201)."""
+    ws = tiny_workshop(closing="17:00", shift_end="17:00").model_copy(update={"loan_cars": 1})
+    put_workshop(client, ws)
+    made = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("15:30"), "loan_car": True})
+    assert made.status_code == 201 and made.json()["promised"] == _at("17:30"), made.text
+    data = ws.model_dump(mode="json")
+    data["opening"]["end"] = "15:00"
+    headers = {"content-type": "application/json"}
+    body = Workshop.model_validate(data).model_dump_json()
+    assert client.put("/v1/workshops/tiny", content=body, headers=headers).status_code == 409
+    forced = client.put("/v1/workshops/tiny?force=true", content=body, headers=headers)
+    assert forced.status_code == 200, forced.text
+    booking = client.get(f"{BOOKINGS}/{made.json()['id']}").json()
+    assert booking["at_risk"] is True and booking["promised"] == _at("17:30"), booking
+    params = {"service": "MAINT", "date": FOLLOWING, "loan_car": "true", "explain": "true"}
+    answer = client.get(SLOTS, params=params).json()
+    offered = [s["drop_off"] for s in answer["slots"]]
+    assert offered and offered[0] == _at("09:30", FOLLOWING), offered
+    refused_at = {r["drop_off"]: r["reason"] for r in answer["refused"]}
+    assert refused_at[_at("08:00", FOLLOWING)] == "no loan car free until 09:15", refused_at
+    wanted = _the_next_mornings_car_refused_until(client, "09:15")
+    later = client.post(BOOKINGS, json={**wanted, "drop_off": _at("09:30", FOLLOWING)})
+    assert later.status_code == 201, later.text
+    request = _next_day_plan_is_valid(client)
+    held = {b.id: b.promised for b in request.held}
+    assert held == {made.json()["id"]: dt.datetime.fromisoformat(_at("09:15", FOLLOWING))}, held

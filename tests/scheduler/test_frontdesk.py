@@ -397,6 +397,46 @@ def test_an_at_risk_car_whose_parts_come_after_the_shift_is_out_until_the_next_w
     assert day.loan_out_until(earlier) == _at("16:45")
 
 
+def test_an_at_risk_car_dropped_off_outside_the_changed_opening_hours_is_out_until_a_later_day() -> None:
+    """desk16-s30: a forced workshop change left MAINT's drop-off outside the opening hours; no
+    day plan places it (`compile_request` refuses the drop-off), so its 30 minutes are done the
+    next working day at 08:00 at the earliest (ready 08:30, the car back at 08:45), with the next
+    day closed the day after. Dropped off before a later opening (10:00), the same: handed back
+    when the desk opens the next day. It was counted until its promise only, so the only car was
+    lent again after it (11:00 on the day, 08:00 the next day)."""
+    tomorrow, after = DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2)
+    late = Booking(
+        id="A", service="MAINT", drop_off=_at("16:30"), loan_car=True, promised=_at("17:30"), at_risk=True
+    )
+    shortened = _workshop(loan_cars=1, opening={"start": "08:00", "end": "16:00"})
+    day = DayBook(shortened, DAY, [(late, [])], RULES)
+    assert day.loan_out_until(late) == _at("08:45", tomorrow)
+    assert day.loan_spans == [(day.clock.wall("16:30"), day.clock.minutes(_at("08:45", tomorrow)))]
+    closed = _workshop(
+        loan_cars=1, opening={"start": "08:00", "end": "16:00"}, closed_days=[tomorrow.isoformat()]
+    )
+    assert DayBook(closed, DAY, [(late, [])], RULES).loan_out_until(late) == _at("08:45", after)
+    # Before the new opening: the same day's desk does not lend the car at 11:00 (the promise).
+    early = Booking(
+        id="A", service="MAINT", drop_off=_at("08:00"), loan_car=True, promised=_at("11:00"), at_risk=True
+    )
+    later = _workshop(loan_cars=1, opening={"start": "10:00", "end": "17:00"})
+    day = DayBook(later, DAY, [(early, [])], RULES)
+    assert day.loan_out_until(early) == _at("10:00", tomorrow)  # the desk opens at 10:00
+    wants = Wants(loan_car=True)
+    offered = {o.drop_off for o in day.offers("MAINT", waiter=False, wants=wants)}
+    assert not offered and {o.drop_off for o in day.offers("MAINT", waiter=False)}, sorted(offered)
+    explained = dict(day.refusals("MAINT", False, None, wants, offered))
+    assert explained[_at("11:00")] == "no loan car free"  # back on a later day: no time (no_loan_car)
+    probe = Booking(id="p", service="MAINT", drop_off=_at("11:00"), loan_car=True)
+    assert day.try_insert(probe) is None
+    # Inside the hours it stays as it was: no overrun, out until its promise.
+    day = DayBook(
+        _workshop(loan_cars=1, opening={"start": "08:00", "end": "17:00"}), DAY, [(early, [])], RULES
+    )
+    assert day.loan_out_until(early) is None
+
+
 def test_the_exact_model_knows_the_loan_cars() -> None:
     """The exact model with the desk's fleet (`FrontDesk.loan_fleet`: the cars out until their
     promise, the new one out until the promise its end earns; bench.slots' exact check): the job
