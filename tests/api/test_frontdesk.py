@@ -1143,3 +1143,65 @@ def test_a_loan_car_kept_at_risk_by_shortened_opening_hours_is_out_until_its_wor
     request = _next_day_plan_is_valid(client)
     held = {b.id: b.promised for b in request.held}
     assert held == {made.json()["id"]: dt.datetime.fromisoformat(_at("09:15", FOLLOWING))}, held
+
+
+def test_a_multi_day_repair_kept_at_risk_keeps_its_loan_car_until_its_projected_end(
+    client: TestClient,
+) -> None:
+    """desk16-s30: REPAIR (three 300-minute operations over up to three days, the second needing
+    parts) dropped off 08:00 with the only loan car runs 08:00-13:00 each day and is promised the
+    third day at 15:30 (the morning's handover). Its parts forced to the second day at 13:00 (at
+    risk, the promise standing): the fitting is done on the third day, the last operation on the
+    fourth, 08:00-13:00, so the car is out until 13:15 that day. Before, the rest of the work was
+    chained across the night (ready the second day at 23:00, within the promise): the car counted
+    back on the third day at 15:30 and lent again from then (slots, POST 201). Now the second and
+    third days offer no time with a car, the fourth morning reads "no loan car free until 13:15";
+    13:30 is booked with the car and the fourth day's plan passes the validator. (The second and
+    third days, read while the change was tried, were cached without the car under the version
+    they keep: forgotten.)"""
+    third, fourth = ((dt.date.fromisoformat(DATE) + dt.timedelta(days=k)).isoformat() for k in (2, 3))
+    ws = tiny_workshop(closing="17:00", shift_end="17:00")
+    work = {"name": "body", "minutes": 300, "skill": "maintenance", "bay_kinds": ["general"]}
+    repair = {"code": "REPAIR", "name": "Repair", "max_days": 3, "operations": [
+        work, {**work, "name": "fit", "needs_parts": True}, {**work, "name": "paint"}]}  # fmt: skip
+    data = ws.model_dump(mode="json")
+    data["services"].append(repair)
+    put_workshop(client, Workshop.model_validate({**data, "loan_cars": 1}))
+    made = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": _at("08:00"), "loan_car": True})
+    assert made.status_code == 201 and made.json()["promised"] == _at("15:30", third), made.text
+    params = {"service": "MAINT", "date": fourth, "loan_car": "true", "explain": "true"}
+    before = [s["drop_off"] for s in client.get(SLOTS, params=params).json()["slots"]]
+    assert _at("08:00", fourth) in before, before
+    forced = client.patch(
+        f"{BOOKINGS}/{made.json()['id']}", json={"parts_eta": _at("13:00", FOLLOWING), "force": True}
+    )
+    assert forced.status_code == 200 and forced.json()["at_risk"] is True, forced.text
+    assert forced.json()["promised"] == _at("15:30", third)
+    answer = client.get(SLOTS, params=params).json()
+    offered = [s["drop_off"] for s in answer["slots"]]
+    assert offered and offered[0] == _at("13:30", fourth), offered
+    refused = {r["drop_off"]: r["reason"] for r in answer["refused"]}
+    assert refused[_at("08:00", fourth)] == refused[_at("13:00", fourth)] == "no loan car free until 13:15"
+    for day in (FOLLOWING, third):  # the days its work no longer holds: the car out all day
+        carless = client.get(SLOTS, params={**params, "date": day, "loan_car": "false"}).json()
+        assert _at("08:00", day) in [s["drop_off"] for s in carless["slots"]], carless
+        with_car = client.get(SLOTS, params={**params, "date": day}).json()
+        assert not with_car["slots"], with_car
+    afternoon = client.get(SLOTS, params={**params, "date": third}).json()
+    assert _at("16:00", third) not in [s["drop_off"] for s in afternoon["slots"]], afternoon
+    assert {r["drop_off"]: r["reason"] for r in afternoon["refused"]}[
+        _at("16:00", third)
+    ] == "no loan car free"
+    wanted = {"service": "MAINT", "drop_off": _at("08:00", fourth), "loan_car": True}
+    post = client.post(BOOKINGS, json=wanted)
+    assert post.status_code == 409 and post.json()["reason"] == "no loan car free until 13:15", post.text
+    later = client.post(BOOKINGS, json={**wanted, "drop_off": _at("13:30", fourth)})
+    assert later.status_code == 201, later.text
+    planned = client.post("/v1/workshops/tiny/plans", json={"date": fourth, "time_limit_seconds": 2})
+    assert planned.status_code == 200, planned.text
+    service = client.app.state.services.service  # type: ignore[attr-defined]
+    request, _, _ = service.plan_inputs("tiny", dt.date.fromisoformat(fourth), 1.0)
+    assert_valid(request, Plan.model_validate(planned.json()))
+    assert {b.id: b.promised for b in request.held} == {
+        made.json()["id"]: dt.datetime.fromisoformat(_at("13:15", fourth))
+    }
