@@ -27,7 +27,14 @@ from scheduler.i18n import N_
 from scheduler.kpis import NO_KPIS, compute_kpis
 from scheduler.planning import DEFAULT_PLANNER, make_plan, to_plan
 from scheduler.replan import carried_over, cut_to_clocked, keeping, stuck_bookings
-from scheduler.validator import RULE_ADVISORS, RULE_LOAN_CARS, Violation, plan_warnings, validate_plan
+from scheduler.validator import (
+    NO_LOAN_CAR,
+    RULE_ADVISORS,
+    RULE_LOAN_CARS,
+    Violation,
+    plan_warnings,
+    validate_plan,
+)
 from solver.problem import DaySolution
 
 logger = logging.getLogger("bayplan")
@@ -207,8 +214,7 @@ def _summary(violations: Sequence[Violation]) -> str:
 def _out_with(bookings: dict[str, Booking], placed: set[str], kept: str, keep: Collection[str]) -> str | None:
     """A placed loan-car booking not in `keep` whose car is out when the car of `kept` (blamed by
     the validator, its promise holds) leaves: the one to leave out instead (lowest priority, then
-    the latest drop-off); None when there is none. Not one at risk: unplaced, its customer still
-    drives the car (the validator counts it), so leaving it out frees none (desk16-s30)."""
+    the latest drop-off); None when there is none."""
     leaves = bookings[kept].drop_off
     out = [
         b
@@ -216,14 +222,13 @@ def _out_with(bookings: dict[str, Booking], placed: set[str], kept: str, keep: C
         if b.id in placed
         and b.id not in keep
         and b.loan_car
-        and not b.at_risk
         and b.drop_off <= leaves
         and (b.promised is None or b.promised > leaves)
     ]
     return min(out, key=lambda b: (b.priority, -b.drop_off.timestamp(), b.id)).id if out else None
 
 
-SHORT_RULES = {RULE_LOAN_CARS: N_("no loan car free"), RULE_ADVISORS: N_("no advisor free for check-in")}
+SHORT_RULES = {RULE_LOAN_CARS: NO_LOAN_CAR, RULE_ADVISORS: N_("no advisor free for check-in")}
 """The rules no planner counts, each with the reason a booking it blames is left out for
 (`_without_cars_short`)."""
 

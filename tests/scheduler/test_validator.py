@@ -286,8 +286,8 @@ def test_an_unplaced_booking_at_risk_keeps_its_loan_car_out() -> None:
     """desk16-s30: b5, accepted with a loan car and kept at risk (its parts late, say), is one the
     plan cannot place; its customer still drives the car until its promise, so with b1's and b2's
     two cars of two are out from 08:00: the plan lends one more than the fleet. Counted until the
-    promise only (the desk's count never ends before it); unplaced and not at risk (left out for
-    want of a car, or not accepted) it is not counted, as before."""
+    promise only (the desk's count never ends before it); left out for want of a car, or unplaced
+    and not at risk (not accepted), it is not counted."""
     req = _loan_request(2)
     risky = [
         b.model_copy(update={"loan_car": True, "promised": at("12:00"), "at_risk": True})
@@ -320,6 +320,10 @@ def test_an_unplaced_booking_at_risk_keeps_its_loan_car_out() -> None:
     )
     # Back at its promise 12:00: b6 leaving at 13:00 with b1's car back finds one free.
     assert "13:00" not in found[0].message
+    # Left out for want of a car (the plan says so, integrity._without_cars_short): its customer
+    # is told there is none, so it is not counted.
+    carless = [NOT_FREE, Unassigned(booking="b5", reason=f"at risk since a workshop change: {v.NO_LOAN_CAR}")]
+    assert rules(req, plan(req, without("b5"), carless)) == set()
     # Unplaced and not at risk: not counted.
     calm = req.model_copy(
         update={"bookings": [b.model_copy(update={"at_risk": False}) for b in req.bookings]}
