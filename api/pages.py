@@ -388,12 +388,26 @@ def my_jobs(mine: TechnicianDay, t: Translator | None = None) -> list[dict[str, 
             "start": _hm(job.start, workshop),
             "end": _hm(job.end, workshop),
             "bay": job.bay or "",
+            "bays": _bays_to_pick(workshop, job),
             "promised": _hm_on(job.promised, workshop, mine.date, t),
             "next": job.next,
             "what": _what(job, t.locale if t is not None else DEFAULT),
         }
         for job in mine.jobs
     ]
+
+
+def _bays_to_pick(workshop: Workshop, job: TechnicianJob) -> list[str]:
+    """The bays a Start or a Resume may name (the page's select, its planned bay first and chosen):
+    the workshop's, but an express lane only for an express service and a fleet partner's bay only
+    where the plan has the car (the clock refuses the others: 422 on `bay`)."""
+    express = job.service is not None and job.service.express
+    others = [
+        b.id
+        for b in workshop.bays
+        if b.id != job.bay and b.fleet_partner is None and (b.kind != "express" or express)
+    ]
+    return [job.bay, *others] if job.bay else others
 
 
 def _first_operation(job: TechnicianJob) -> int:
@@ -543,7 +557,9 @@ def simulation_page(
         parts = report(result, locale, workshop.names_in(locale) if workshop is not None else NO_NAMES)
         return page(request, "report.html", parts.title, job=job, workshop=workshop, today=today,
                     style=parts.style, body=parts.body)  # fmt: skip
-    return page(request, "job.html", N_("Simulation"), job=job, workshop=workshop, today=today)
+    # (its error read in the page's language: a marked template's text, else as the job gave it)
+    error = i18n.translator(request).phrase(job.error) if job.error else None
+    return page(request, "job.html", N_("Simulation"), job=job, workshop=workshop, today=today, error=error)
 
 
 LOADING_PAGE_DAYS = 14

@@ -369,6 +369,11 @@ class ClockIn(BaseModel):
     corrected_action: Literal["start", "pause", "resume", "finish"] | None = Field(
         default=None, description="correct: the event's action as it should have been"
     )
+    bay: Identifier | None = Field(
+        default=None,
+        description="start or resume (or a correction to one): the bay the work is in, a bay id of the"
+        " workshop; the live plan takes it as a fact (none: the plan's bay is assumed)",
+    )
 
     @field_validator("operation", mode="before")
     @classmethod

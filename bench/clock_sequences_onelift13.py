@@ -21,8 +21,8 @@ _apart = live_replan._clocked_work_apart
 _unknown = live_replan._clocked_bay_unknown
 
 
-def _counted_apart(workshop: Any, bookings: list[Any]) -> list[Any]:
-    out = _apart(workshop, bookings)
+def _counted_apart(workshop: Any, bookings: list[Any], *fixed: Any) -> list[Any]:
+    out = _apart(workshop, bookings, *fixed)
     before = {(b.id, p.operation): p.bay for b in bookings for p in b.pinned}
     after = {(b.id, p.operation): p.bay for b in out for p in b.pinned}
     counts["re-plans"] += 1
@@ -30,8 +30,8 @@ def _counted_apart(workshop: Any, bookings: list[Any]) -> list[Any]:
     return out
 
 
-def _counted_unknown(bookings: list[Any]) -> Any:
-    out, conflicts = _unknown(bookings)
+def _counted_unknown(bookings: list[Any], *fixed: Any) -> Any:
+    out, conflicts = _unknown(bookings, *fixed)
     counts["re-plans with clocked work of no bay"] += bool(conflicts)
     counts["clocked work pinned with no bay"] += len(conflicts)
     if conflicts and os.environ.get("SEQUENCES_SHOW"):  # the pins as they collided

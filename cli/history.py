@@ -295,7 +295,7 @@ def backtest_markdown(b: Backtest) -> str:
         "",
         "| "
         + " | ".join(
-            (_("metric"), _("recorded"), _("simulated mean [95 % CI]"), _("95 % of replications"),
+            (_("metric"), _("recorded"), _("simulated mean [95 % CI]"), _("95 %% of replications"),
              _("recorded inside"))
         )
         + " |",

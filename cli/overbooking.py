@@ -61,7 +61,7 @@ def tradeoff_table(result: ExperimentResult) -> Table:
             seconds=f"{result.wall_seconds:.1f}",
         ),
         caption=_(
-            "mean [95 % confidence interval]; columns: overbooking percent of each technician pool;"
+            "mean [95 %% confidence interval]; columns: overbooking percent of each technician pool;"
             " every level sees the same customers and no-shows (common random numbers)"
         ),
     )  # fmt: skip

@@ -115,8 +115,9 @@ def _print_table(report: object) -> None:
         deviation = "–" if mean is None else f"{t.number(mean, 1)} / {t.number(p90 or 0, 1)}"
         minutes = [t.number(m) for m in (r.attendance_minutes, r.clocked_minutes, r.standard_minutes)]
         grade = "" if r.grade is None else str(r.grade)
-        rows.append([t.date(r.period), who or "", grade, *minutes, share(r.efficiency), share(r.productivity),
-                     deviation, share(r.on_time_share)])  # fmt: skip
+        # (a week's row its days, not its Monday alone: read as one day, zh-s29)
+        rows.append([t.date_range(r.period, r.period_end), who or "", grade, *minutes, share(r.efficiency),
+                     share(r.productivity), deviation, share(r.on_time_share)])  # fmt: skip
     console = Console()
     # One table when its headings keep their words whole and its cells, the days first, whole
     # ("Perio/d", "2026/年11/月24/日", "Nov 24,/2026" were cut); else the figures go in a second

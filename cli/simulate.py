@@ -437,8 +437,10 @@ def _history_demand(scenario: Scenario, o: HistoryOptions) -> tuple[DemandSpec, 
         if days < 1:
             raise InputError("to", N_("ends before --from"))
         spec = DemandSpec("fitted", fit=fitted.model_dump_json())
-        note = " (SYNTHETIC history)" if fitted.synthetic else ""
-        return spec, Period(start, days, f"fitted from {o.fit}{note}")
+        label = (
+            N_("fitted from %(path)s (SYNTHETIC history)") if fitted.synthetic else N_("fitted from %(path)s")
+        )
+        return spec, Period(start, days, label % {"path": o.fit})
     if o.history is None:
         raise InputError("history", N_("--demand needs --history (or --fit with --demand fitted)"))
     spec, period, _ = history_demand(
@@ -472,7 +474,7 @@ def results_table(result: ExperimentResult) -> Table:
             growth=f"{result.growth:g}", seconds=f"{result.wall_seconds:.1f}",
             backend=t.phrase(result.backend),
         ),
-        caption="\n".join([*verdicts(result, t), _("mean [95 % confidence interval]")]),
+        caption="\n".join([*verdicts(result, t), _("mean [95 %% confidence interval]")]),
     )  # fmt: skip
     table.add_column(_("metric"))
     for rs in result.rule_sets:

@@ -32,6 +32,16 @@ class Objective(StrEnum):
     on_time = "on_time"
 
 
+#: A staffing search's periods of a history's days (plain, and of a synthetic history).
+BOOTSTRAPPED = (
+    N_("%(period)s, days bootstrapped from %(first)s..%(last)s"),
+    N_("%(period)s, days bootstrapped from %(first)s..%(last)s (SYNTHETIC)"),
+)
+HELD_OUT = (
+    N_("held out %(first)s..%(last)s, days bootstrapped"),
+    N_("held out %(first)s..%(last)s, days bootstrapped (SYNTHETIC)"),
+)
+
 HELP = N_(
     "Choose the staffing: certified by KN ranking and selection (default), or the greedy frontier.\n\n"
     "A screen on the first n0 replications (alpha/2), then KN (Kim & Nelson 2001, alpha/2) on "
@@ -251,13 +261,18 @@ def _certified(
             dates = sorted({o.arrived_at.astimezone(tz).date() for o in records.orders})
             t0, t1 = parse_range(train, "train") if train else (dates[0], dates[-1])
             h0, h1 = parse_range(holdout, "holdout") if holdout else (check.period.start, dates[-1])
-            note = " (SYNTHETIC)" if records.synthetic else ""
+            # (labels from marked templates, read where shown: zh-s30)
+            synthetic = records.synthetic
             setting = Setting(
-                Period(period.start, days, f"{period.label}, days bootstrapped from {t0}..{t1}{note}"),
+                Period(
+                    period.start,
+                    days,
+                    (BOOTSTRAPPED[synthetic] % {"period": period.label, "first": t0, "last": t1}),
+                ),
                 DemandSpec("bootstrap", str(history), None, None, t0, t1),
             )
             check = Setting(
-                Period(h0, days, f"held out {h0}..{h1}, days bootstrapped{note}"),
+                Period(h0, days, HELD_OUT[synthetic] % {"first": h0, "last": h1}),
                 DemandSpec("bootstrap", str(history), None, None, h0, h1),
             )
         with err.status("ranking and selection") as status:
@@ -386,7 +401,7 @@ def _print_certified(result: Certified) -> None:
             out.print(_("Runners-up it could not separate (within delta): %(names)s.", names=names))
         else:
             out.print(_("Still in contention: %(names)s.", names=names))
-    out.print(_("Re-check on %(period)s:", period=result.holdout_period))  # fmt: skip
+    out.print(_("Re-check on %(period)s:", period=current().phrase(result.holdout_period)))  # fmt: skip
     for c in result.holdout:
         said = current().phrase(c.label)
         line = f"  {said}: {sign * c.mean:,.1f} [{sign * c.low:,.1f}, {sign * c.high:,.1f}] {unit}"
@@ -396,7 +411,7 @@ def _print_certified(result: Certified) -> None:
         out.print(line)
     out.print(
         _("The choice holds on the held-out days: no re-checked candidate is better than the chosen"
-          " by more than delta at 95 % confidence.") if result.holdout_holds else
+          " by more than delta at 95 %% confidence.") if result.holdout_holds else
         _("The choice does NOT hold on the held-out days: a re-checked candidate is better by more"
           " than delta.")
     )  # fmt: skip

@@ -295,9 +295,13 @@ def _event_values(
             "at": fields.get("at") or latest.at,
             "corrects": target.id,
             "date": target.date,
+            # As every corrected field: the bay the event named unless the correction names one.
+            "bay": fields.get("bay") or latest.bay,
         }
         if values["operation"] is None:
             values["operation"] = latest.operation
+        if fields.get("bay") is None and values["corrected_action"] not in ("start", "resume"):
+            values["bay"] = None  # corrected to a pause or a finish: it names no bay
     else:
         values = {
             "booking_id": fields["booking"],
@@ -308,6 +312,7 @@ def _event_values(
             "at": fields["at"],
             "corrects": None,
             "date": date,
+            "bay": fields.get("bay"),
         }
     booking_row = bookings_db.get(session, workshop.id, str(values["booking_id"]))
     assert booking_row is not None
@@ -330,7 +335,44 @@ def _event_values(
             "technician",
             N_("unknown technician %(values_technician)r") % {"values_technician": values["technician"]},
         )
+    if values["bay"] is not None:
+        _bay_allowed(
+            workshop, booking, str(values["bay"]), str(values["corrected_action"] or values["action"])
+        )
     return values
+
+
+def _bay_allowed(workshop: Workshop, booking: Booking, bay_id: str, action: str) -> None:
+    """A bay named by a start or a resume (or a correction to one): one of the workshop's, and one
+    the vehicle may be in (a fleet partner's bay only for its vehicles, an express lane only for an
+    express service: the plan's hard rules bind clocked work too, so no live plan could keep it
+    there). Any bay kind is taken: the car is where the shop floor says it is (a pin's bay is a
+    fact to the validator). InputError naming `bay`."""
+    if action not in ("start", "resume"):
+        raise InputError(
+            "bay",
+            N_(
+                "only a start or a resume names the bay the work is in: a %(action)s takes the car"
+                " out of it, send it without a bay"
+            )
+            % {"action": action},
+        )
+    bay = next((b for b in workshop.bays if b.id == bay_id), None)
+    if bay is None:
+        raise InputError("bay", N_("unknown bay %(bay)r") % {"bay": bay_id})
+    if bay.fleet_partner is not None and bay.fleet_partner != booking.fleet_partner:
+        raise InputError(
+            "bay",
+            N_("bay %(bay)s is %(partner)s's, the vehicle is not")
+            % {"bay": bay.id, "partner": bay.fleet_partner},
+        )
+    service = workshop.service(booking.service)
+    if bay.kind == "express" and service is not None and not service.express:
+        raise InputError(
+            "bay",
+            N_("bay %(bay)s is an express lane, %(service)s is no express service")
+            % {"bay": bay.id, "service": service.code},
+        )
 
 
 def _check(
@@ -356,7 +398,9 @@ def _check(
 
 
 EVENT_FIELDS = ("action", "booking", "operation", "technician", "at", "corrects", "corrected_action")
-"""A clock event's body's fields (the API's ClockIn); those not sent are None."""
+"""A clock event's body's fields (the API's ClockIn); those not sent are None. And `bay`, hashed
+only when it names one (a body without it hashes as before 0013: a retry of an event stored then
+is still a replay)."""
 
 
 def _hash(fields: dict[str, object]) -> str:
@@ -365,6 +409,8 @@ def _hash(fields: dict[str, object]) -> str:
     same moment in another offset is the same event). audit13-s19 R1: a retry written differently
     was "another body" (422)."""
     normal: dict[str, object] = {name: None for name in EVENT_FIELDS} | fields
+    if normal.get("bay") is None:
+        normal.pop("bay", None)
     at = normal["at"]
     if isinstance(at, dt.datetime):
         normal["at"] = at.astimezone(dt.UTC)

@@ -58,6 +58,9 @@ class ClockEvent(BaseModel):
     corrects: int | None = None
     recorded_at: AwareDatetime
     by: str | None = None
+    bay: str | None = None
+    """The bay the work is in, as the shop floor clocked it (a start or resume, or a correction of
+    one); None: not named (the live plan guesses it)."""
 
 
 class EventRecord(Protocol):
@@ -83,6 +86,8 @@ class EventRecord(Protocol):
     def recorded_at(self) -> dt.datetime: ...
     @property
     def key_id(self) -> str | None: ...
+    @property
+    def bay(self) -> str | None: ...
 
 
 def event_from_record(record: EventRecord, tz: dt.tzinfo = dt.UTC) -> ClockEvent:
@@ -99,6 +104,7 @@ def event_from_record(record: EventRecord, tz: dt.tzinfo = dt.UTC) -> ClockEvent
             "corrects": record.corrects,
             "recorded_at": record.recorded_at,
             "by": record.key_id,
+            "bay": record.bay,
         }
     )
     return event.model_copy(
@@ -116,6 +122,8 @@ class Effective:
     technician: str
     action: Action
     at: dt.datetime
+    bay: str | None = None
+    """The bay clocked (a start or resume), None: not named."""
 
 
 def effective(events: Iterable[ClockEvent]) -> list[Effective]:
@@ -131,10 +139,12 @@ def effective(events: Iterable[ClockEvent]) -> list[Effective]:
     for ident, e in originals.items():
         c = corrections.get(ident)
         if c is None:
-            out.append(Effective(ident, e.booking, e.operation, e.technician, e.action, e.at))  # type: ignore[arg-type]
+            out.append(Effective(ident, e.booking, e.operation, e.technician, e.action, e.at, e.bay))  # type: ignore[arg-type]
         else:
             assert c.corrected_action is not None
-            out.append(Effective(ident, c.booking, c.operation, c.technician, c.corrected_action, c.at))
+            out.append(
+                Effective(ident, c.booking, c.operation, c.technician, c.corrected_action, c.at, c.bay)
+            )
     return sorted(out, key=lambda e: (e.at, e.id))
 
 
@@ -164,6 +174,12 @@ class OpTrack:
     """When its latest stretch began, if it was paused and resumed (kept once done)."""
     worked: dt.timedelta = dt.timedelta()
     last: dt.datetime | None = None
+    bay: str | None = None
+    """The bay its latest stretch was clocked in (its start's or resume's; None: not named), kept
+    once paused or done: where the work was."""
+    bay_changed: bool = False
+    """Resumed in another bay than its stretch before was clocked in (a pin is one stretch in one
+    bay: the live plan pins it from its resume)."""
 
     def clocked(self, now: dt.datetime) -> dt.timedelta:
         running = now - self.segment_start if self.state == "in_progress" and self.segment_start else None
@@ -319,6 +335,7 @@ def apply(
                 )
         free()
         op.state, op.technician, op.actual_start, op.segment_start = "in_progress", e.technician, e.at, e.at
+        op.bay = e.bay
         state.busy[e.technician] = (e.booking, e.operation)
     elif e.action == "pause":
         if op.state != "in_progress":
@@ -339,6 +356,8 @@ def apply(
             )
         free()
         op.state, op.technician, op.segment_start, op.resumed = "in_progress", e.technician, e.at, e.at
+        op.bay_changed = op.bay_changed or (op.bay is not None and e.bay != op.bay)
+        op.bay = e.bay
         state.busy[e.technician] = (e.booking, e.operation)
     else:  # finish
         if op.state == "not_started":
@@ -364,14 +383,59 @@ def replay(
     date: dt.date,
     until: dt.datetime | None = None,
 ) -> DayState:
-    """The state after `events` (those at or before `until`); Impossible at the first bad one."""
+    """The state after `events` (those at or before `until`); Impossible at the first bad one (a
+    clocked bay is checked after every event of its moment: a finish and a start at 09:00 in one
+    bay are a handover)."""
     state = DayState()
+    named: list[Effective] = []  # the events of the moment applied last that name a bay
     for e in events:
-        e = Effective(e.id, e.booking, e.operation, e.technician, e.action, local_instant(e.at, workshop.tz))
+        e = _local(e, workshop.tz)
+        if named and e.at != named[0].at:
+            _bays_held(state, named, workshop, bookings)
+            named = []
         if until is not None and e.at > until:
             break
         apply(state, e, workshop, bookings, date)
+        if e.bay is not None:
+            named.append(e)
+    if named:
+        _bays_held(state, named, workshop, bookings)
     return state
+
+
+def _local(e: Effective, tz: dt.tzinfo) -> Effective:
+    return Effective(e.id, e.booking, e.operation, e.technician, e.action, local_instant(e.at, tz), e.bay)
+
+
+def _bays_held(
+    state: DayState, group: Sequence[Effective], workshop: Workshop, bookings: Mapping[str, Booking]
+) -> None:
+    """Impossible if work started or resumed at this moment (`group`, applied) was clocked into a bay
+    that other work in progress was clocked into: the shop floor said where both cars are. Work whose
+    bay was not clocked holds none here (its bay is the plan's guess: `replay_in_bays`)."""
+    for e in group:
+        if e.bay is None or e.action not in ("start", "resume"):
+            continue
+        key = (e.booking, e.operation)
+        other = next(
+            (k for k, op in sorted(state.ops.items())
+             if k != key and op.state == "in_progress" and op.bay == e.bay),
+            None,
+        )  # fmt: skip
+        if other is None:
+            continue
+        raise Impossible(
+            N_(
+                "bay %(bay)s is taken at %(at)s: booking %(holder)s is in it (%(other)s, clocked in"
+                " progress there); finish or pause that work first, or name another bay"
+            )
+            % {
+                "bay": e.bay,
+                "at": _hm(e.at, workshop),
+                "holder": other[0],
+                "other": operation_words(workshop, bookings[other[0]], other[1]),
+            }
+        )
 
 
 def bays_for(workshop: Workshop, booking: Booking, operation: int) -> list[str]:
@@ -401,24 +465,24 @@ def replay_in_bays(
 ) -> tuple[DayState, str | None]:
     """`replay` of the whole day (Impossible at the first bad event), and why its events put more
     vehicles in work than their bays hold at a moment the `changed` operation (booking, index) is
-    in progress (None if they never do): one pass for both. A clock event names no bay, so the
+    in progress (None if they never do): one pass for both. A clock event may name no bay, so the
     check is a matching: the operations in progress at a start or resume (after every event of
     that moment: a finish and a start at 09:00 are a handover) each need a bay of their own among
-    those they may be in. Paused work is taken to have left its bay (a car waiting for parts is
-    pushed out of the lift). Only moments with `changed` in progress count, so a day recorded
-    before this check, with a clash of its own, still takes its other events."""
+    those they may be in (work clocked into a bay: that one); `changed` clocked into a bay is
+    where it was said to be (`_bays_held` refuses it in a bay other clocked work is in). Paused
+    work is taken to have left its bay (a car waiting for parts is pushed out of the lift). Only
+    moments with `changed` in progress count, so a day recorded before this check, with a clash
+    of its own, still takes its other events."""
     state = DayState()
     tz = workshop.tz
-    local = [
-        Effective(e.id, e.booking, e.operation, e.technician, e.action, local_instant(e.at, tz))
-        for e in events
-    ]
+    local = [_local(e, tz) for e in events]
     bays = {b.id: i for i, b in enumerate(workshop.bays)}
     clash: str | None = None
     for _, moment in itertools.groupby(local, key=lambda e: e.at):
         group = list(moment)
         for e in group:
             apply(state, e, workshop, bookings, date)
+        _bays_held(state, group, workshop, bookings)
         if clash is None and any(e.action in ("start", "resume") for e in group):
             clash = _bay_clash(state, workshop, bookings, bays, changed, group[0].at)
     return state, clash
@@ -435,11 +499,13 @@ def _bay_clash(
     """`replay_in_bays`'s check at one moment: why the work in progress in `state` has no bay of
     its own each, if `changed` is among it; else None."""
     working = sorted(key for key, op in state.ops.items() if op.state == "in_progress")
-    if changed not in working:
-        return None
+    if changed not in working or state.ops[changed].bay in bays:
+        return None  # (work clocked into a bay is where it was clocked: `_bays_held` checks that)
     rows, cols = [], []
     for r, (booking, operation) in enumerate(working):
-        for bay in bays_for(workshop, bookings[booking], operation):
+        for bay in _clocked_or_allowed(
+            state.ops[(booking, operation)], workshop, bookings[booking], operation, bays
+        ):
             rows.append(r)
             cols.append(bays[bay])
     graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(working), len(bays)))
@@ -449,7 +515,8 @@ def _bay_clash(
     others = [
         operation_words(workshop, bookings[b], o)
         for b, o in working
-        if (b, o) != changed and set(bays_for(workshop, bookings[b], o)) & set(mine)
+        if (b, o) != changed
+        and set(_clocked_or_allowed(state.ops[(b, o)], workshop, bookings[b], o, bays)) & set(mine)
     ]
     return N_(
         "no bay free for %(where)s at %(at)s: its bays (%(bays)s) hold work in progress (%(others)s)"
@@ -459,6 +526,14 @@ def _bay_clash(
         "bays": ", ".join(mine),
         "others": "; ".join(others),
     }
+
+
+def _clocked_or_allowed(
+    op: OpTrack, workshop: Workshop, booking: Booking, operation: int, bays: Mapping[str, int]
+) -> list[str]:
+    """The bays work in progress may be in: the one it was clocked into (a fact), else those the
+    planner allows it (`bays_for`)."""
+    return [op.bay] if op.bay is not None and op.bay in bays else bays_for(workshop, booking, operation)
 
 
 def expected_minutes(
@@ -618,7 +693,7 @@ def booking_status(
                 operation=k,
                 state=track.state,
                 technician=technician,
-                bay=a.bay if a else None,
+                bay=track.bay or (a.bay if a else None),  # clocked: a fact, ahead of its re-plan
                 planned_start=a.start if a else None,
                 planned_end=a.end if a else None,
                 actual_start=track.actual_start,

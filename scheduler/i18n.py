@@ -251,8 +251,11 @@ _NAMED_SHAPES = {
 #: its template shares with the reason's ("with", "and") notwithstanding, and found by its shape (an
 #: operation's name may hold the word after it: "oil and filter").
 LABELS = frozenset({"placement", "other_placement"})
+#: Work given with no bay (a pin clocked while another car's clocked work held its bay) reads ",
+#: bay unknown," where a bay's id would be (zh-s30).
 LABEL = re.compile(
-    rf"booking \S+ op \d+ (?:\(.*?\) )?on bay \S+ with \S+ {MOMENT.pattern}\.\.{MOMENT.pattern}"
+    r"booking \S+ op \d+(?: \(.*?\))?(?: on bay \S+|, bay unknown,)"
+    rf" with \S+ {MOMENT.pattern}\.\.{MOMENT.pattern}"
 )
 #: The words that join a name's parts as well as a template's ("oil and filter", "wash or wax").
 JOINING = frozenset({"and", "or", "with", "of", "the", "on", "in", "at", "to", "for"})
@@ -291,6 +294,7 @@ VERBATIM = frozenset(
         "known",
         "column",
         "join_known",  # the CSV columns an import expects: the header's words (review-s28)
+        "path",  # a file's path, as typed (a simulated period's "replay of %(path)s", zh-s30)
     }
 )
 
@@ -636,8 +640,11 @@ class Translator:
         return self._t.ngettext(singular, plural, n)
 
     def gettext(self, message: str, **values: object) -> str:
+        """`message` in this language, its placeholders filled in with `values`. A msgid that holds
+        "%%" is a format string even with no values (Babel marks a "%" before a letter, "95 % of",
+        python-format, and `msgfmt -c` refuses its translation: zh-s30): filled in, so "%%" reads "%"."""
         text = self._t.gettext(message)
-        return text % values if values else text
+        return text % values if values or "%%" in message else text
 
     def ngettext(self, singular: str, plural: str, n: int, **values: object) -> str:
         text = self._t.ngettext(singular, plural, n)
@@ -662,6 +669,13 @@ class Translator:
     def date(self, value: dt.date, format: str = "medium") -> str:
         """`Nov 24, 2026` / `2026年11月24日`."""
         return dates.format_date(value, format=format, locale=self.locale)
+
+    def date_range(self, first: dt.date, last: dt.date) -> str:
+        """The days `first`..`last` as one span, `Nov 23 – 29, 2026` / `2026年11月23日 – 29日` (a
+        report's week: its Monday alone read as one day, zh-s30); one day as `date` says it."""
+        if first == last:
+            return self.date(first)
+        return dates.format_interval(first, last, "yMMMd", locale=self.locale)
 
     def weekday_date(self, value: dt.date) -> str:
         """`Tuesday, November 24, 2026` / `2026年11月24日星期二`."""

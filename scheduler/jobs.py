@@ -31,9 +31,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from scheduler.clock import SYSTEM_CLOCK, Clock
+from scheduler.i18n import N_
 from scheduler.storage import Store
 from scheduler.storage import jobs as jobs_db
 from scheduler.workers import stop_pool, worker_pool
+
+#: A job whose server process is gone (read in the reader's language where shown: the job page).
+STOPPED = N_("the server process running it stopped before it finished")
 
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
 DEFAULT_LANE = "default"
@@ -361,7 +365,7 @@ class JobRunner:
                 return None
             status, error = row.status, row.error
             if status in ("queued", "running") and not _alive(row.owner):
-                status, error = "failed", "the server process running it stopped before it finished"
+                status, error = "failed", STOPPED
             submitted = _aware(row.submitted) or row.submitted
             return JobRecord(
                 row.id, row.kind, row.workshop_id, status, submitted, _aware(row.finished), error, row.result

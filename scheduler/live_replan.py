@@ -18,6 +18,7 @@ import logging
 import math
 import os
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 
 from sqlalchemy.orm import Session
 
@@ -181,6 +182,7 @@ def _replan(
     done: set[tuple[str, int]] = set()
     ended: set[tuple[str, int]] = set()  # paused, its technician on other work since
     bay_ids = {bay.id for bay in workshop.bays}
+    fixed: set[tuple[str, int]] = set()  # clocked into a bay: a fact, never moved
     for b in request.bookings:
         pins = {p.operation: p for p in b.pinned}
         for (bid, k), track in state.ops.items():
@@ -201,9 +203,14 @@ def _replan(
             if track.state != "done":  # a plan holds the day only: work running past midnight ends
                 end = min(end, last_minute)  # in its last minute (else every re-plan of it failed)
             end = max(end, track.actual_start + dt.timedelta(minutes=1))
-            # The plan's bay, guessed again where it has none (the conflict may be gone) or one
-            # the workshop no longer has (taken out while cars were on it: `_clocked_bay_unknown`).
-            bay = a.bay if a and a.bay in bay_ids else _a_bay(workshop, b, k)
+            # The bay clocked (a fact: any kind, the car is there); else the plan's bay, guessed
+            # again where it has none (the conflict may be gone) or one the workshop no longer has
+            # (taken out while cars were on it: `_clocked_bay_unknown`).
+            if track.bay is not None and track.bay in bay_ids:
+                bay = track.bay
+                fixed.add((bid, k))
+            else:
+                bay = a.bay if a and a.bay in bay_ids else _a_bay(workshop, b, k)
             pins[k] = PinnedOperation(
                 operation=k, bay=bay, technician=track.technician, start=track.actual_start, end=end
             )
@@ -212,9 +219,9 @@ def _replan(
                 done.add((bid, k))
         bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
     bookings = _from_resume_past_other_work(bookings, state)
-    bookings = _clocked_work_apart(workshop, _clocked_work_in_turn(bookings, done | ended))
+    bookings = _clocked_work_apart(workshop, _clocked_work_in_turn(bookings, done | ended), fixed)
     bookings = _paused_out_of_the_bay(bookings, state, ended)  # where no other bay was free
-    bookings, conflicts = _clocked_bay_unknown(bookings)  # where two cars were clocked in one still
+    bookings, conflicts = _clocked_bay_unknown(bookings, fixed)  # where two cars were clocked in one still
     # Work clocked in the day's last minute holds it, to midnight; reported as ending a second
     # before, it is pinned the same (`PinnedOperation`: its first minute whole) and the re-plan's
     # moments stay on the day (else every live re-plan of the day failed, clockseq-s28).
@@ -417,7 +424,8 @@ def _paused_out_of_the_bay(
 def _from_resume_past_other_work(bookings: list[Booking], state: DayState) -> list[Booking]:
     """Work paused and resumed is pinned from its resume if other clocked work started on its
     technician or in its bay while it was paused: a pin is one stretch, and from its first start it
-    ran through that work, and every live re-plan of the day failed (clockseq-s28). What it worked
+    ran through that work, and every live re-plan of the day failed (clockseq-s28). So is work
+    resumed in another bay than it was clocked in before (a pin is in one bay). What it worked
     before is already counted in its expected end."""
     pins = [(b.id, p) for b in bookings for p in b.pinned]
     late: dict[tuple[str, int], dt.datetime] = {}
@@ -426,7 +434,7 @@ def _from_resume_past_other_work(bookings: list[Booking], state: DayState) -> li
         if track is None or track.resumed is None or track.actual_start is None:
             continue
         between = track.actual_start, track.resumed
-        if any(
+        if track.bay_changed or any(
             (other, q.operation) != (bid, p.operation)
             and (q.technician == p.technician or q.bay == p.bay)
             and between[0] <= q.start < between[1]
@@ -520,39 +528,49 @@ def _minutes_held(pin: PinnedOperation) -> tuple[int, int]:
     return start, math.ceil(pin.end.timestamp() / 60) if pin.end is not None else start + 1
 
 
-def _clocked_work_apart(workshop: Workshop, bookings: list[Booking]) -> list[Booking]:
-    """The clocked work in bays that are free at its times. A clock event names no bay: a clocked
-    operation is put in its bay of the stored plan, but that plan may since have moved it behind other
+def _clocked_work_apart(
+    workshop: Workshop,
+    bookings: list[Booking],
+    fixed: AbstractSet[tuple[str, int]] = frozenset(),
+) -> list[Booking]:
+    """The clocked work in bays that are free at its times. A clock event may name no bay: such a
+    clocked operation is put in its bay of the stored plan, but that plan may since have moved it behind other
     work (a re-plan from an event ahead of a late-reported start): two cars pinned in one bay at once
     made every live re-plan of the rest of the day fail. Earlier-started work keeps its bay; later
     work moves to another bay it may use that is free then, if there is one; else, if the car in the
     bay it may use could be in another bay free for all its clocked time, that car moves there and
     the later one takes the bay (the clock's own check is such a matching, `clocking.replay_in_bays`:
     an express job in the general bay, the express lane free, and a job only the general bay takes,
-    clocked on with it, onelift13-s29)."""
+    clocked on with it, onelift13-s29). Work clocked into a bay (`fixed`: (booking, operation)) is
+    where the shop floor said: it takes its bay first and is never moved; the guessed work moves."""
     taken: dict[str, list[tuple[int, int, tuple[int, int]]]] = {}
     where: dict[tuple[int, int], str] = {}
     spans: dict[tuple[int, int], tuple[int, int]] = {}
     pins = [(p.start, i, p) for i, b in enumerate(bookings) for p in b.pinned]
+    stays = {(i, p.operation) for _, i, p in pins if (bookings[i].id, p.operation) in fixed}
 
     def free(bay: str, start: int, end: int, but: tuple[int, int] | None = None) -> bool:
         return all(end <= s or e <= start or key == but for s, e, key in taken.get(bay, ()))
 
-    for _, i, p in sorted(pins, key=lambda pin: (pin[0], pin[1], pin[2].operation)):
+    for _, i, p in sorted(
+        pins, key=lambda pin: ((pin[1], pin[2].operation) not in stays, pin[0], pin[1], pin[2].operation)
+    ):
         if p.bay is None:
             continue  # (work with no bay holds none)
         start, end = _minutes_held(p)
         me = (i, p.operation)
         bay = p.bay
-        if not free(bay, start, end):
+        if me not in stays and not free(bay, start, end):
             mine = bays_for(workshop, bookings[i], p.operation)
             bay = next((c for c in mine if free(c, start, end)), bay)
-        if not free(bay, start, end):
+        if me not in stays and not free(bay, start, end):
             for c in [bay, *(c for c in bays_for(workshop, bookings[i], p.operation) if c != bay)]:
                 there = [key for s, e, key in taken.get(c, ()) if not (end <= s or e <= start)]
                 if len(there) != 1:
                     continue
                 other = there[0]
+                if other in stays:
+                    continue
                 o_start, o_end = spans[other]
                 elsewhere = next((d for d in bays_for(workshop, bookings[other[0]], other[1])
                                   if d != c and free(d, o_start, o_end, but=other)), None)  # fmt: skip
@@ -579,19 +597,32 @@ def _clocked_work_apart(workshop: Workshop, bookings: list[Booking]) -> list[Boo
     ]  # fmt: skip
 
 
-def _clocked_bay_unknown(bookings: list[Booking]) -> tuple[list[Booking], list[ClockedBayConflict]]:
+def _clocked_bay_unknown(
+    bookings: list[Booking],
+    fixed: AbstractSet[tuple[str, int]] = frozenset(),
+) -> tuple[list[Booking], list[ClockedBayConflict]]:
     """Clocked work still on a bay other clocked work held at the time (two technicians clocked on
     two cars whose only bay is one lift: after `_clocked_work_in_turn`, `_clocked_work_apart` and
     `_paused_out_of_the_bay`, no bay was free and no minute explains it). The clock is a fact, the bay
-    the plan's guess (a clock event names none): the work started later (at one start, the later
+    the plan's guess (its clock event named none): the work started later (at one start, the later
     booking of the day) keeps its times and technician with no bay, holding none, and the conflict
     is reported (`Plan.clocked_bay_conflicts`). Pinned in the bay, it overlapped the other car and
     every live re-plan of the day failed ("overlaps pinned work … on bay", onelift13-s29). Work not
-    started is planned as before: its bays are never double-booked."""
+    started is planned as before: its bays are never double-booked. Work clocked into its bay
+    (`fixed`) holds it first: a guessed bay gives way to a clocked one."""
     held: dict[str, list[tuple[int, int, str]]] = {}
     unknown: dict[tuple[int, int], ClockedBayConflict] = {}
     pins = [(p.start, i, p) for i, b in enumerate(bookings) for p in b.pinned]
-    for _, i, p in sorted(pins, key=lambda pin: (pin[0], pin[1], pin[2].operation)):
+    order = sorted(
+        pins,
+        key=lambda pin: (
+            (bookings[pin[1]].id, pin[2].operation) not in fixed,
+            pin[0],
+            pin[1],
+            pin[2].operation,
+        ),
+    )
+    for _, i, p in order:
         if p.bay is None:
             continue
         start, end = _minutes_held(p)

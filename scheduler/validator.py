@@ -173,28 +173,42 @@ class _Validator:
         values = {
             "booking": a.booking,
             "operation": a.operation + 1,
-            "bay": a.bay if a.bay is not None else "-",  # (a pin's given without one)
             "technician": a.technician,
             "starts": self.when(a.start),
             "ends": self.when(a.end),
         }
-        if service is not None and a.operation < len(service.operations):
+        named = service is not None and a.operation < len(service.operations)
+        if named:
+            assert service is not None
             values["name"] = service.operations[a.operation].name
-            label = (
+        if a.bay is not None:
+            values["bay"] = a.bay
+            template = (
                 N_(
                     "booking %(booking)s op %(operation)s (%(name)s) on bay %(bay)s with %(technician)s"
                     " %(starts)s..%(ends)s"
                 )
-                % values
-            )
-        else:
-            label = (
-                N_(
+                if named
+                else N_(
                     "booking %(booking)s op %(operation)s on bay %(bay)s with %(technician)s"
                     " %(starts)s..%(ends)s"
                 )
-                % values
             )
+        else:
+            # A pin's given without one (clocked while another car's clocked work held its bay):
+            # its own words, not "on bay -" (zh-s30).
+            template = (
+                N_(
+                    "booking %(booking)s op %(operation)s (%(name)s), bay unknown, with %(technician)s"
+                    " %(starts)s..%(ends)s"
+                )
+                if named
+                else N_(
+                    "booking %(booking)s op %(operation)s, bay unknown, with %(technician)s"
+                    " %(starts)s..%(ends)s"
+                )
+            )
+        label = template % values
         return _Placed(a, _utc(a.start), _utc(a.end), label)
 
     def run(self) -> list[Violation]:

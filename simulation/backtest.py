@@ -113,8 +113,17 @@ def history_demand(
     fit_json = fit_history(history, scenario).model_dump_json() if mode == "fitted" else None
     spec = DemandSpec(mode, str(path), mapping, fit_json, None, None, None, skip_bad)
     days = (end - start).days + 1
-    label = f"{mode} of {path}{' (SYNTHETIC)' if history.synthetic else ''}"
+    label = HISTORY_PERIODS[mode][history.synthetic] % {"path": path}
     return spec, Period(start, days, label), history
+
+
+#: The period of a history's demand, by mode, as a label says it (plain, and of a synthetic
+#: history): marked templates, read in the reader's language where shown (zh-s30).
+HISTORY_PERIODS = {
+    "replay": (N_("replay of %(path)s"), N_("replay of %(path)s (SYNTHETIC)")),
+    "bootstrap": (N_("bootstrap of %(path)s"), N_("bootstrap of %(path)s (SYNTHETIC)")),
+    "fitted": (N_("fitted of %(path)s"), N_("fitted of %(path)s (SYNTHETIC)")),
+}
 
 
 class Row(BaseModel):
@@ -214,7 +223,9 @@ def backtest(
             first -= dt.timedelta(days=WARMUP_DAYS)
         spec = DemandSpec(inputs.mode, str(path), mapping, None, first, last, None, skip_bad)
     first, last = inputs.test
-    period = Period(first, (last - first).days + 1, f"back-test {first}..{last}")
+    period = Period(
+        first, (last - first).days + 1, N_("back-test %(first)s..%(last)s") % {"first": first, "last": last}
+    )
     jobs = make_jobs(scenario, [rules], period, replications, seed, policy, 1.0, spec, WARMUP_DAYS)
     outcomes, _ = run_jobs(jobs, lambda: None, workers)
     recorded = recorded_metrics(history, scenario, first, last)

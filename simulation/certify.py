@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict
 
 from scheduler.contract import Shift, hhmm_minutes
 from scheduler.i18n import N_
-from scheduler.scenarios import Scenario
+from scheduler.scenarios import MONTHS, Scenario
 from simulation.arrivals import Period
 from simulation.replication import Job, Outcome
 from simulation.rules import StaffingRules
@@ -68,7 +68,7 @@ def _shifted(shift: Shift, by: int) -> Shift:
 
 def candidate_rules(base: StaffingRules, limit: int = 60) -> list[tuple[str, StaffingRules]]:
     """(label, rules) of the candidates, the base first; at most `limit`."""
-    out: list[tuple[str, StaffingRules]] = [("base", base)]
+    out: list[tuple[str, StaffingRules]] = [(N_("base"), base)]  # (a label: read where shown)
 
     def add(label: str, rules: StaffingRules) -> None:
         out.append((label, rules.model_copy(update={"name": f"c{len(out):02d}", "description": label})))
@@ -331,4 +331,6 @@ def next_month_period(period: Period, days: int) -> Period:
     """The month after the period's month (the held-out month of a scenario without a history)."""
     start = period.start
     nxt = dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
-    return Period(nxt, days, f"held-out month {nxt:%b %Y}")
+    # The month as the period labels name it ("peak (apr)"): the catalog reads it, %b did not (zh-s30).
+    label = N_("held-out month %(month)s %(year)s") % {"month": MONTHS[nxt.month - 1], "year": nxt.year}
+    return Period(nxt, days, label)

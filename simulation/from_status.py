@@ -294,7 +294,12 @@ def status_jobs(
     policy: str,
     growth: float,
 ) -> tuple[list[StatusJob], Period]:
-    period = Period(state.date, days, f"from the status of {state.date} ({len(state.carried)} open vehicles)")
+    # (a label made from a marked template: read in the reader's language where it is shown, zh-s30)
+    label = N_("from the status of %(date)s (%(open)s open vehicles)") % {
+        "date": state.date,
+        "open": len(state.carried),
+    }
+    period = Period(state.date, days, label)
     jobs = [
         StatusJob(**{**j.__dict__, "state": state})
         for j in make_jobs(scenario, rule_sets, period, replications, seed, policy, growth)

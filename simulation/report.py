@@ -86,7 +86,7 @@ def _utilisation_chart(result: ExperimentResult, t: Translator) -> str:
         ax.plot(hours, [u * 100 for u in rs.utilisation_by_hour], marker="o", label=rs.name)
     ax.set_xlim(6, 20)
     ax.set_xlabel(t.gettext("hour of the day"))
-    ax.set_ylabel(t.gettext("technicians busy, % of those on shift"))
+    ax.set_ylabel(t.gettext("technicians busy, %% of those on shift"))
     ax.set_title(t.gettext("Technician utilisation by hour"))
     ax.grid(alpha=0.3)
     ax.legend()
@@ -102,7 +102,7 @@ def _wait_chart(result: ExperimentResult, t: Translator) -> str:
         t.gettext("minutes from drop-off to the start of work (last bin: %(minutes)s min and more)",
                   minutes=f"{edges[-2]:.0f}")
     )  # fmt: skip
-    ax.set_ylabel(t.gettext("% of waiters"))
+    ax.set_ylabel(t.gettext("%% of waiters"))
     ax.set_title(t.gettext("Waiters' waiting time"))
     ax.grid(alpha=0.3)
     ax.legend()

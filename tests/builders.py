@@ -446,18 +446,19 @@ def put_workshop(http: _Putter, workshop: Workshop, headers: dict[str, str] | No
 
 
 def clock_event(
-    booking: str, action: str, when: str | dt.datetime, tech: str = "t", op: int = 0
+    booking: str, action: str, when: str | dt.datetime, tech: str = "t", op: int = 0, bay: str | None = None
 ) -> dict[str, Any]:
     """A clock event's body: `tech` does `action` on `booking`'s operation `op` at `when` (HH:MM
-    on DAY, or an instant)."""
+    on DAY, or an instant), in `bay` if given (sent only then)."""
     moment = at(when) if isinstance(when, str) else when
-    return {
+    body = {
         "booking": booking,
         "operation": op,
         "technician": tech,
         "action": action,
         "at": moment.isoformat(),
     }
+    return body if bay is None else {**body, "bay": bay}
 
 
 def settled(http: _Getter, workshop_path: str, date: str = DATE, seconds: float = 120.0) -> dict[str, Any]:
@@ -504,6 +505,16 @@ def two_technician_workshop() -> Workshop:
         {"id": "u", "name": "U", "grade": 3, "skills": ["maintenance"], "shift": shift},
     ]
     return Workshop.model_validate({**ws.model_dump(mode="json"), "technicians": techs})
+
+
+def lifts_workshop() -> Workshop:
+    """`two_technician_workshop` with bays G1 and G2 (general), B1 (body: no kind MAINT may use),
+    E1 (an express lane; MAINT is no express service) and F1 (general, fleet partner TAXI's)."""
+    ws = two_technician_workshop().model_dump(mode="json")
+    bays = [{"id": "G1", "kind": "general"}, {"id": "G2", "kind": "general"},
+            {"id": "B1", "kind": "body"}, {"id": "E1", "kind": "express"},
+            {"id": "F1", "kind": "general", "fleet_partner": "TAXI"}]  # fmt: skip
+    return Workshop.model_validate({**ws, "bays": bays})
 
 
 def two_waiters_day(client: TestClient, plates: tuple[str, str] | None = None) -> tuple[str, str]:

@@ -816,7 +816,8 @@ function setupBooking() {
 }
 
 // The technician's page: Start / Pause / Resume / Finish clock him on and off a job at the server's
-// time (the page's data-now run on since it loaded); the page then reloads with the new status.
+// time (the page's data-now run on since it loaded), a Start or Resume in the bay his select names
+// (the planned one by default); the page then reloads with the new status.
 function setupMe() {
   const me = document.querySelector(".me[data-workshop]");
   if (!me) return;
@@ -831,6 +832,9 @@ function setupMe() {
         booking: job.dataset.booking, operation: Number(job.dataset.operation),
         technician: me.dataset.technician, action: button.dataset.action, at,
       };
+      // A Start or a Resume says which bay the car is in: the planned one unless he changed it.
+      const bay = job.querySelector("select[name=bay]");
+      if (bay && bay.value && (body.action === "start" || body.action === "resume")) body.bay = bay.value;
       const key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
       // Received as of the page's clock (a day replayed with ?now= too): the route refuses an event
       // after the moment it is received, and a technician's key a moment ahead of the server's clock.

@@ -26,6 +26,8 @@ class PlainEvent(NamedTuple):
     corrects: int | None
     recorded_at: dt.datetime
     key_id: str | None
+    bay: str | None = None
+    """The bay clocked (None: not named)."""
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -150,12 +152,14 @@ def new_event(
     idempotency_key: str | None,
     request_hash: str | None,
     asked_now: dt.datetime | None,
+    bay: str | None = None,
 ) -> ClockEventRow:
     """An event's row, not stored yet (no id: `add` stores it and the database gives it one)."""
     return ClockEventRow(
         workshop_id=workshop_id, date=date, booking_id=booking_id, operation=operation, technician=technician,
         action=action, corrected_action=corrected_action, at=at, corrects=corrects, recorded_at=recorded_at,
         key_id=key_id, idempotency_key=idempotency_key, request_hash=request_hash, asked_now=asked_now,
+        bay=bay,
     )  # fmt: skip
 
 
@@ -164,7 +168,7 @@ def plain(row: ClockEventRow, event_id: int | None = None) -> PlainEvent:
     before it is stored, placed after every stored one)."""
     return PlainEvent(
         row.id if event_id is None else event_id, row.date, row.booking_id, row.operation, row.technician,
-        row.action, row.corrected_action, row.at, row.corrects, row.recorded_at, row.key_id,
+        row.action, row.corrected_action, row.at, row.corrects, row.recorded_at, row.key_id, row.bay,
     )  # fmt: skip
 
 

@@ -153,6 +153,9 @@ class ClockEventRow(Base):
     """The moment its request was answered as of (`?now=`, as `clock_intake.answer_moment` takes
     it); None: not given (the shop floor's own moment, `live_now`). The live re-plan after it plans
     the rest of the day from it."""
+    bay: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The bay the shop floor clocked the work in (a start or resume, or a correction of one, that
+    named it: migration 0013); None: not named (every event before 0013), the live plan guesses it."""
 
 
 class PromiseRiskRow(Base):

@@ -167,7 +167,27 @@ def _pages(client: TestClient) -> dict[str, str]:
         "login": client.get("/login").text,
         "report": _report(client),
         "plan with pickups": _pickups_page(client),
+        # zh-s30: the technician's page (his day, and the page that asks who) and a job's status page
+        "me": client.get(f"/workshops/tiny/me?technician=t&date={DATE}").text,
+        "me, who": client.get("/workshops/tiny/me?technician=nobody").text,
+        "job": _failed_job(client),
     }
+
+
+def _stopped() -> None:
+    """A job's work that fails with one of bayplan's own texts (run in the runner's process)."""
+    from scheduler.jobs import STOPPED
+
+    raise RuntimeError(STOPPED)
+
+
+def _failed_job(client: TestClient) -> str:
+    """The status page of a simulation job that failed."""
+    runner = client.app.state.services.runner  # type: ignore[attr-defined]
+    job = runner.submit("simulation", "tiny", _stopped)
+    with pytest.raises(RuntimeError):
+        job.future.result(timeout=60)
+    return client.get(f"/simulations/{job.id}").text
 
 
 def _pickups_page(client: TestClient) -> str:
@@ -207,6 +227,8 @@ def test_a_chinese_page_shows_no_english_ui_text(db_url: str) -> None:
     assert "将等候客户的 p90 等待时间缩短 31 分钟 [18, 44]，且不增加成本" in report  # the verdict
     assert "人员配置仿真：dealer-2011，旺季（4月）" in report  # the season and its month
     assert 'href="/workshops/tiny/loading"' in report and 'href="#verdict"' in report  # navigation
+    job = _failed_job(client)
+    assert "失败" in job and "运行它的服务器进程在它完成前已停止" in job and "stopped" not in job
 
 
 def test_english_by_default_and_chinese_by_accept_language(db_url: str) -> None:

@@ -119,3 +119,24 @@ def test_a_day_stays_whole_in_the_report_at_80_columns(tmp_path: Path) -> None:
         for day in days:
             assert sum(line.startswith(f"│ {day} ") for line in rows) == 8, (day, run.output)
     assert "开工偏差分钟（均值 / p90）" in chinese.output  # the heading whole in the second table
+
+
+def test_a_weeks_row_names_its_days_not_its_monday_alone(tmp_path: Path) -> None:
+    """zh-s29 left it: with `--group week` the period column showed the week's first day as a date,
+    read as one day ("2026年11月23日"). A week's row names its ISO week, in both languages; a day's row
+    is as before."""
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    clocked_history(TestClient(create_app(url, auth=False, clock=fixed_clock())))
+    first, last = DAYS[0].isoformat(), DAYS[-1].isoformat()
+    runner = CliRunner()
+    # (CLDR's interval, as Babel formats it: thin spaces around the dash)
+    for lang, span, day in (
+        ("en", "Nov 23\u2009–\u200929, 2026", "Nov 24, 2026"),
+        ("zh-CN", "2026年11月23日\u2009–\u200929日", "2026年11月24日"),
+    ):
+        args = ["--lang", lang, "report", "--db", url, "--workshop", "tiny", "--from", first, "--to", last]
+        weeks = runner.invoke(app, [*args, "--group", "week"], env={"COLUMNS": "200"})
+        assert weeks.exit_code == 0, weeks.output
+        assert span in weeks.output, weeks.output
+        days = runner.invoke(app, args, env={"COLUMNS": "200"})
+        assert day in days.output and span not in days.output, days.output

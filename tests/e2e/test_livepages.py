@@ -1,5 +1,6 @@
-"""The shop floor in a real browser: a technician on a phone (360x740) presses Start then Finish on
-his next job and sees its status change; the foreman's plan then shows the clocked bar and now.
+"""The shop floor in a real browser: a technician on a phone (360x740) presses Start (in the bay he
+picks) then Finish on his next job and sees its status change; the foreman's plan then shows the
+clocked bar and now.
 Screenshots: tests/artifacts/me-360x740.png and plan-live-1366x768.png."""
 
 from __future__ import annotations
@@ -67,6 +68,12 @@ def test_a_technician_starts_and_finishes_his_next_job_on_a_phone(tmp_path: Path
                 )
                 assert "next" in (job.get_attribute("class") or "")
                 assert job.get_attribute("data-state") == "not_started"
+                # His Start names the bay the car is in: the planned one unless he picks another.
+                bay = job.locator("select[name=bay]")
+                assert bay.input_value() == first["bay"]
+                options = bay.locator("option").evaluate_all("(os) => os.map((o) => o.value)")
+                chosen = next(o for o in options if o and o != first["bay"])
+                bay.select_option(chosen)
                 job.get_by_role("button", name="Start").click()
                 page.wait_for_selector(
                     f".job[data-booking='{first['booking']}'][data-state='in_progress']", timeout=30_000
@@ -75,6 +82,7 @@ def test_a_technician_starts_and_finishes_his_next_job_on_a_phone(tmp_path: Path
                     f".job[data-booking='{first['booking']}'][data-operation='{first['operation']}']"
                 )
                 assert job.locator(".state-text").inner_text() == "in progress"
+                assert f"bay {chosen}" in job.locator(".when").inner_text()  # the clocked bay, a fact
                 page.screenshot(path=str(ARTIFACTS / "me-360x740.png"), full_page=True)
                 job.get_by_role("button", name="Finish").click()
                 page.wait_for_selector(
@@ -85,7 +93,10 @@ def test_a_technician_starts_and_finishes_his_next_job_on_a_phone(tmp_path: Path
                 events = httpx.get(
                     f"{server.url}/v1/workshops/{w}/days/{DATE}/events", headers=server.headers
                 )
-                assert [e["action"] for e in events.json()] == ["start", "finish"]
+                assert [(e["action"], e["bay"]) for e in events.json()] == [
+                    ("start", chosen),
+                    ("finish", None),
+                ]
 
                 foreman = browser.new_page(viewport={"width": 1366, "height": 768})
                 sign_in(foreman, server.url, server.headers["X-API-Key"], f"/workshops/{w}/plan/{DATE}")

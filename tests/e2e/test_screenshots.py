@@ -1,7 +1,8 @@
 """The plan page's layout in a real browser (Debian's Chromium via Playwright), and the screenshots
-`make test` saves: the plan page, the booking desk, the loading chart and a simulation report, in
-English and Chinese, at 1366x768 and 768x1024 (tests/artifacts/{page}-{lang}-{w}x{h}.png, 16 files;
-and 4 more of the plan by technicians, its shifts and breaks shaded).
+`make test` saves: the plan page, the booking desk, the loading chart, a simulation report and a
+technician's page (/me), in English and Chinese, at 1366x768 and 768x1024
+(tests/artifacts/{page}-{lang}-{w}x{h}.png, 20 files; and 4 more of the plan by technicians, its
+shifts and breaks shaded).
 
 One server for the module: a small dealer's day booked (with plates) and planned, and a simulation
 comparing dealer-2011's current rules with stagger-lunch, run while the first pages are looked at."""
@@ -31,8 +32,9 @@ if not CHROMIUM.exists():
 
 
 class Site:
-    def __init__(self, server: Server, workshop: str, simulation: str) -> None:
+    def __init__(self, server: Server, workshop: str, simulation: str, technician: str) -> None:
         self.server, self.workshop, self.simulation = server, workshop, simulation
+        self.technician = technician  # one with work in the day's plan (his /me page)
 
     def data(self) -> set[str]:
         """The words on the pages that are data, not UI: names, plates, codes, rule sets, ids."""
@@ -90,7 +92,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 f"/v1/workshops/{workshop.id}/plans", json={"date": DATE, "time_limit_seconds": 3}
             )
             assert made.status_code == 200 and made.json()["assignments"], made.text
-        yield Site(server, workshop.id, started.json()["id"])
+        yield Site(server, workshop.id, started.json()["id"], made.json()["assignments"][0]["technician"])
     finally:
         server.kill()
 
@@ -186,6 +188,7 @@ PAGES = {
     "book": "/workshops/{w}/book?date={date}",
     "loading": "/workshops/{w}/loading",
     "report": "/simulations/{job}",
+    "me": "/workshops/{w}/me?technician={t}&date={date}",  # zh-s30: the technician's phone page
 }
 
 
@@ -203,12 +206,17 @@ def test_screenshots_of_the_pages_in_both_languages(
         page = context.new_page()
         for name, path in PAGES.items():
             page.set_viewport_size({"width": SIZES[0][0], "height": SIZES[0][1]})
-            page.goto(site.server.url + path.format(w=site.workshop, date=DATE, job=site.simulation))
+            page.goto(
+                site.server.url
+                + path.format(w=site.workshop, date=DATE, job=site.simulation, t=site.technician)
+            )
             assert page.locator("html").get_attribute("lang") == lang
             if name == "book":  # the desk with its free slots and the day's bookings listed
                 page.locator("#slot-form button[type=submit]").click()
                 page.locator("#slots button").first.wait_for(timeout=30_000)
                 page.locator("#bookings tr").first.wait_for(timeout=30_000)
+            if name == "me":  # his day's jobs, each with its clock buttons
+                assert page.locator("button[data-action=start]").count() >= 1
             if name == "report":
                 assert page.locator("#verdict li").count() == 1
                 assert page.locator("nav.sections a").count() >= 5

@@ -156,3 +156,49 @@ def test_every_error_text_of_the_api_the_cli_and_the_scheduler_is_a_marked_templ
     sources += [ROOT / "simulation" / f"{name}.py" for name in ("inputs", "arrivals", "targets", "tradeoff")]
     unmarked = [line for p in sources if "migrations" not in p.parts for line in _unmarked_error_texts(p)]
     assert not unmarked, "an error text not made from an N_ template:\n" + "\n".join(unmarked)
+
+
+class _Zeros(dict[str, int]):
+    """Any placeholder's value: 0 (a %(name)s, %(count)d and %(share).1f all take it)."""
+
+    def __missing__(self, key: str) -> int:
+        return 0
+
+
+def test_every_catalog_passes_the_format_checks_of_babel_and_msgfmt() -> None:
+    """zh-s30: six msgids with a literal " % " before a letter ("95 % of replications", "% of
+    waiters") were taken for format strings (Babel flags them python-format: "% o" is an octal
+    conversion), and `msgfmt -c` refused their translations ("95% 的…"), 6 fatal errors. Such a
+    percent is written "%%" and the text filled in (`Translator.gettext`). Babel's own checkers
+    always; GNU msgfmt too where it is installed."""
+    for locale, po in catalogs():
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+        problems = [(m.id, [str(e) for e in errors]) for m, errors in catalog.check()]
+        assert not problems, f"{locale}: {problems}"
+        for m in catalog:
+            if m.id and isinstance(m.id, str) and m.python_format:
+                # a format string in both: filled in, it raises nothing (a lone "% o" would)
+                m.id % _Zeros()
+                if isinstance(m.string, str) and m.string:
+                    m.string % _Zeros()
+        msgfmt = shutil.which("msgfmt")
+        if msgfmt is not None:  # not on every machine (Debian's gettext package)
+            import subprocess
+
+            run = subprocess.run([msgfmt, "-c", str(po), "-o", os.devnull], capture_output=True, text=True)
+            assert run.returncode == 0, run.stderr
+
+
+def test_a_percent_sign_in_a_text_reads_as_one_in_english_and_in_chinese() -> None:
+    """The "%%" of a msgid with no placeholder reads "%": English byte for byte as before zh-s30."""
+    en, zh = Translator("en"), Translator("zh_CN")
+    assert en.gettext("95 %% of replications") == "95 % of replications"
+    assert en.gettext("%% of waiters") == "% of waiters"
+    assert en.gettext("technicians busy, %% of those on shift") == "technicians busy, % of those on shift"
+    assert en.gettext("mean [95 %% confidence interval]") == "mean [95 % confidence interval]"
+    assert zh.gettext("95 %% of replications") == "95% 的重复运行"
+    assert zh.gettext("mean [95 %% confidence interval]") == "均值 [95% 置信区间]"
+    # a text with no "%%" is as it is, a lone "%" too (not a format string: Babel does not flag it)
+    said = "vehicles ready by the promised pickup, % (95 % CI)"
+    assert en.gettext(said) == said

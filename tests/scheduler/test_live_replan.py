@@ -350,3 +350,79 @@ def test_an_express_car_in_the_general_lift_makes_way_for_a_car_only_that_lift_t
     assert [(x.booking, x.operation, x.bay, x.with_booking) for x in conflicts] == [("b", 0, "G1", "a")]
     assert [(x.pinned[0].start, x.pinned[0].end) for x in unknown] == [(p.start, p.end) for x in held
                                                                         for p in x.pinned]  # fmt: skip
+
+
+def _clock_in_bays(service: PlanningService, events: list[tuple[str, str, str, str, str | None]]) -> Plan:
+    """The tiny workshop's live plan of `DAY` once each (booking, technician, action, HH:MM, bay) is
+    clocked in turn (a bay sent only where given), each re-planned inside its request."""
+    floor = ShopFloor(service, background=False)
+    try:
+        for n, (booking, technician, action, hhmm, bay) in enumerate(events):
+            event: dict[str, object] = {"booking": booking, "operation": 0, "technician": technician,
+                                        "action": action, "at": at(hhmm)}  # fmt: skip
+            if bay is not None:
+                event["bay"] = bay
+            floor.clock("tiny", event, f"key-{n}", None, at(hhmm))
+    finally:
+        floor.close()
+    return service.stored_plan("tiny", DAY)
+
+
+def test_a_clocked_bay_other_than_the_plans_guess_is_where_the_pin_lands(service: PlanningService) -> None:
+    """clockbay13-s30: the plan has a in the general lift G1; t clocks it on in the paint booth P1
+    (a kind maintenance does not list: the car is there). The live plan pins it in P1, not G1, and
+    the validator accepts the plan with the work pinned as clocked (a pin's bay is reported work);
+    b, planned after it, stays in G1."""
+    ws = tiny_workshop(closing="17:00", shift_end="17:00")
+    booth = ws.bays[0].model_copy(update={"id": "P1", "kind": "paint"})
+    service.put_workshop(ws.model_copy(update={"bays": [*ws.bays, booth]}))
+    for name in ("a", "b"):
+        service.book("tiny", Booking(id=name, service="MAINT", drop_off=at("08:00")), None)
+    planned = service.plan_day("tiny", DAY, 1.0)
+    assert {x.booking: x.bay for x in planned.assignments}["a"] == "G1"
+    live = _clock_in_bays(service, [("a", "t", "start", "08:00", "P1")])
+    placed = {x.booking: (x.bay, x.start) for x in live.assignments}
+    assert placed["a"] == ("P1", at("08:00")) and live.clocked_bay_conflicts == []
+    assert placed["b"][0] == "G1"
+    request, _, _ = service.plan_inputs("tiny", DAY, 1.0)
+    a_end = next(x.end for x in live.assignments if x.booking == "a")
+    pin = PinnedOperation(operation=0, bay="P1", technician="t", start=at("08:00"), end=a_end)
+    pinned = [b.model_copy(update={"pinned": [pin]}) if b.id == "a" else b for b in request.bookings]
+    options = request.options.model_copy(update={"keep_promises": False})
+    checked = request.model_copy(update={"bookings": pinned, "options": options})
+    assert validate_plan(checked, live) == []
+    # Planned (not pinned) in the booth, the same placement breaks the bay kind rule.
+    assert "bay_kind" in {
+        v.rule for v in validate_plan(request.model_copy(update={"options": options}), live)
+    }
+
+
+def test_work_resumed_in_another_bay_is_pinned_there_from_its_resume(service: PlanningService) -> None:
+    """a is started in G1, paused, and resumed in G2 (the car moved lifts): a pin is one stretch in
+    one bay, so a is pinned in G2 from its resume (what it worked before counted)."""
+    ws = tiny_workshop(closing="17:00", shift_end="17:00")
+    second = ws.bays[0].model_copy(update={"id": "G2"})
+    service.put_workshop(ws.model_copy(update={"bays": [*ws.bays, second]}))
+    service.book("tiny", Booking(id="a", service="MAINT", drop_off=at("08:00")), None)
+    events = [("a", "t", "start", "08:00", "G1"), ("a", "t", "pause", "08:10", None),
+              ("a", "t", "resume", "08:20", "G2")]  # fmt: skip
+    live = _clock_in_bays(service, events)
+    assert [(x.bay, x.start, x.end) for x in live.assignments] == [("G2", at("08:20"), at("09:10"))]
+
+
+def test_guessed_clocked_work_gives_way_to_work_clocked_into_its_bay() -> None:
+    """a (the oil change) was clocked on with no bay, the plan's G1 its guess; b, which only G1
+    takes, was clocked into G1 after it: b's bay is a fact, so a moves to the free lane E1 though
+    it started first. With the lane taken too, a (not b, the later one) is the work with no bay."""
+    ws = four_bay_workshop()
+    a = _pinned("a", "LUBE", "G1", "jun", "08:00", "08:40")
+    b = _pinned("b", "MINOR", "G1", "sen", "08:10", "09:00")
+    apart = {x.id: x.pinned[0].bay for x in _clocked_work_apart(ws, [a, b], fixed={("b", 0)})}
+    assert apart == {"a": "E1", "b": "G1"}
+    # c in the lane until 08:20 (b's lift taken from 08:10: c cannot move there to make room)
+    c = _pinned("c", "LUBE", "E1", "sen", "07:50", "08:20").model_copy(update={"drop_off": at("07:50")})
+    held = _clocked_work_apart(ws, [c, a, b], fixed={("b", 0)})
+    assert {x.id: x.pinned[0].bay for x in held} == {"c": "E1", "a": "G1", "b": "G1"}
+    unknown, conflicts = _clocked_bay_unknown(held, fixed={("b", 0)})
+    assert {x.id: x.pinned[0].bay for x in unknown} == {"c": "E1", "a": None, "b": "G1"}
+    assert [(x.booking, x.bay, x.with_booking) for x in conflicts] == [("a", "G1", "b")]

@@ -959,3 +959,49 @@ def test_clocked_work_pinned_with_no_bay_holds_none_and_only_it_may_have_none() 
         [booking("x", "LUBE", "08:00", pinned=[pin_x]), booking("p", "LUBE", "08:00", pinned=[in_g1])]
     )
     assert v.RULE_PINNED in rules(with_a_bay, plan(with_a_bay, clocked))
+
+
+def test_work_with_no_known_bay_reads_bay_unknown_in_english_and_in_chinese() -> None:
+    """zh-s30: a placement given with no bay (clocked while another car's clocked work held it) was
+    labelled "on bay - with wang", a dash for a bay in both languages. Its own words now: ", bay
+    unknown," / "工位未知", in the technician's double booking, the pin's mismatch, and the refusal of
+    planned work with no bay."""
+    from scheduler.i18n import Translator
+
+    zh = Translator("zh_CN")
+    pin_x = PinnedOperation(operation=0, bay="E1", technician="li", start=at("08:00"), end=at("08:40"))
+    pin_p = PinnedOperation(operation=0, bay=None, technician="wang", start=at("08:20"), end=at("09:00"))
+    req = request(
+        [booking("x", "LUBE", "08:00", pinned=[pin_x]), booking("p", "LUBE", "08:00", pinned=[pin_p])]
+    )
+    x = assignment("x", 0, "E1", "li", "08:00", "08:40")
+    p = assignment("p", 0, "E1", "li", "08:20", "09:00").model_copy(update={"bay": None})
+    name = small_workshop().service("LUBE").operations[0].name  # type: ignore[union-attr]
+    messages = [found.message for found in v.validate_plan(req, plan(req, [x, p]))]
+    bayless = f"booking p op 1 ({name}), bay unknown, with li 08:20..09:00"
+    assert messages == [
+        f"{bayless}: pinned as no bay, with wang 08:20..09:00",
+        f"{bayless}: has no bay, and is not work pinned without one",
+        f"technician li double-booked: booking x op 1 ({name}) on bay E1 with li 08:00..08:40 and {bayless}",
+    ]
+    assert not any("bay -" in m for m in messages)
+    assert [zh.phrase(m) for m in messages] == [
+        f"预约 p 工序 1（{name}），工位未知，技师 li，08:20..09:00：已固定为无工位，技师 wang，08:20..09:00",
+        f"预约 p 工序 1（{name}），工位未知，技师 li，08:20..09:00：没有工位，且不是未指定工位的已锁定工作",
+        f"技师 li 被重复安排：预约 x 工序 1（{name}），工位 E1，技师 li，08:00..08:40 与"
+        f"预约 p 工序 1（{name}），工位未知，技师 li，08:20..09:00",
+    ]
+    # planned work (no pin) with no bay; an operation the service does not have, named by number only
+    planned = request([booking("q", "LUBE", "08:00")])
+    (refused, *_) = v.validate_plan(planned, plan(planned, [p.model_copy(update={"booking": "q"})]))
+    assert refused.message == (
+        f"booking q op 1 ({name}), bay unknown, with li 08:20..09:00: has no bay, and is not work pinned"
+        " without one"
+    )
+    assert zh.phrase(refused.message) == (
+        f"预约 q 工序 1（{name}），工位未知，技师 li，08:20..09:00：没有工位，且不是未指定工位的已锁定工作"
+    )
+    extra = v.validate_plan(planned, plan(planned, [p.model_copy(update={"booking": "q", "operation": 5})]))
+    (unnamed,) = [f.message for f in extra if f.message.startswith("booking q op 6")]
+    assert unnamed.startswith("booking q op 6, bay unknown, with li 08:20..09:00")
+    assert zh.phrase(unnamed).startswith("预约 q 工序 6，工位未知，技师 li，08:20..09:00")

@@ -96,3 +96,66 @@ def test_a_rules_files_own_description_is_not_half_translated() -> None:
     zh = _text(report(base.model_copy(update={"rule_sets": rule_sets}), "zh_CN").body)
     assert html.escape(written) in zh or written in zh, zh
     assert "fleet 工位" not in zh and "90 分钟" not in zh, zh
+
+
+def test_a_simulated_periods_label_made_by_bayplan_reads_in_chinese_in_the_report() -> None:
+    """zh-s30: the period labels bayplan made with f-strings (a status's, a history's, a fit's, a
+    back-test's) headed the Chinese report in English ("人员配置仿真：dealer-2011，from the status of
+    …"). Marked templates now, read where shown; English byte for byte as before; a path as typed."""
+    from scheduler.scenarios import load_scenario
+    from simulation.backtest import HISTORY_PERIODS
+    from simulation.from_status import read_status, status_jobs
+    from simulation.rules import load_rules
+    from tests.simulation.test_from_status import status
+
+    scenario = load_scenario("small-dealer")
+    rules = load_rules(scenario, "current", field="rules")
+    _, period = status_jobs(scenario, [rules], read_status(status(), scenario), 2, 2, 1, "fcfs", 1.0)
+    assert period.label == "from the status of 2026-11-24 (3 open vehicles)"  # as the f-string said it
+    for mode, (plain, synthetic) in HISTORY_PERIODS.items():  # as `f"{mode} of {path}…"` said it
+        assert plain % {"path": "h.csv"} == f"{mode} of h.csv"
+        assert synthetic % {"path": "h.csv"} == f"{mode} of h.csv (SYNTHETIC)"
+    read = {
+        period.label: "按 2026-11-24 的车间状态（3 辆在修车辆）",
+        HISTORY_PERIODS["replay"][1] % {"path": "of h.csv"}: "回放历史 of h.csv（合成数据）",
+        HISTORY_PERIODS["bootstrap"][0] % {"path": "h.csv"}: "重抽样历史 h.csv",
+        HISTORY_PERIODS["fitted"][0] % {"path": "h.csv"}: "按历史 h.csv 拟合",
+        "fitted from fit.json (SYNTHETIC history)": "按拟合结果 fit.json（合成历史数据）",
+        "back-test 2011-07-01..2011-07-07": "回测 2011-07-01..2011-07-07",
+    }
+    for label, said in read.items():
+        result = experiment_result(TIE).model_copy(update={"period": label})
+        assert report(result, "zh_CN").title == f"人员配置仿真：dealer-2011，{said}"
+        assert report(result, "en").title == f"Staffing simulation: dealer-2011, {label}"
+
+
+def test_a_staffing_searchs_own_labels_read_in_chinese() -> None:
+    """zh-s30: `bayplan staff`'s held-out month ("held-out month Aug 2011", strftime's month), its
+    base candidate ("base") and its bootstrapped periods were English in a Chinese run."""
+    import datetime as dt
+
+    from cli.staff import BOOTSTRAPPED, HELD_OUT
+    from scheduler.scenarios import load_scenario
+    from simulation.arrivals import Period
+    from simulation.certify import candidate_rules, next_month_period
+    from simulation.rules import load_rules
+
+    zh = Translator("zh_CN")
+    held = next_month_period(Period(dt.date(2011, 12, 1), 5, "dec"), 5)
+    assert (held.start, held.label) == (dt.date(2012, 1, 1), "held-out month jan 2012")
+    assert zh.phrase(held.label) == "留出月份 2012年1月"
+    scenario = load_scenario("small-dealer")
+    (base, _), *_ = candidate_rules(load_rules(scenario, "current", field="rules"))
+    assert base == "base" and zh.phrase(base) == "基准"
+    a, b = dt.date(2011, 1, 3), dt.date(2011, 6, 30)
+    for synthetic, note in ((False, ""), (True, " (SYNTHETIC)")):  # English as the f-strings said it
+        assert BOOTSTRAPPED[synthetic] % {"period": "peak (apr)", "first": a, "last": b} == (
+            f"peak (apr), days bootstrapped from {a}..{b}{note}"
+        )
+        assert HELD_OUT[synthetic] % {"first": a, "last": b} == f"held out {a}..{b}, days bootstrapped{note}"
+    said = zh.phrase(BOOTSTRAPPED[True] % {"period": "peak (apr)", "first": a, "last": b})
+    assert said == "旺季（4月），从 2011-01-03..2011-06-30 的日子中重抽样（合成数据）"
+    assert (
+        zh.phrase(HELD_OUT[False] % {"first": a, "last": b})
+        == "留出期 2011-01-03..2011-06-30，从其日子中重抽样"
+    )

@@ -9,11 +9,16 @@ import time
 import warnings
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.exc import SAWarning
 
-from scheduler.storage import Store
+from scheduler.clocking import event_from_record
+from scheduler.storage import MIGRATIONS, Store
 from scheduler.storage import clock_events as events_db
+from scheduler.storage.tables import ClockEventRow
 from tests.scheduler.test_service import _service
 
 _NOW = dt.datetime(2030, 5, 6, 9, 0, tzinfo=dt.UTC)
@@ -116,7 +121,7 @@ def test_an_event_row_is_made_by_storage_and_stored_in_utc_with_the_databases_id
     )  # fmt: skip
     assert row.id is None and row.workshop_id == "w" and row.request_hash == "h1"
     checked = events_db.plain(row, 2**62)
-    assert checked == (2**62, at.date(), "b1", 0, "t", "start", None, at, None, recorded, None)
+    assert checked == (2**62, at.date(), "b1", 0, "t", "start", None, at, None, recorded, None, None)
     with service.store.transaction() as session:
         event_id = events_db.add(session, row).id
     assert event_id is not None
@@ -126,3 +131,56 @@ def test_an_event_row_is_made_by_storage_and_stored_in_utc_with_the_databases_id
         assert back.at.utcoffset() == dt.timedelta(0) and back.asked_now == at
         found = events_db.by_idempotency_key(session, "w", None, "k1")
         assert found is not None and found.id == event_id and found.request_hash == "h1"
+
+
+def _columns(url: str, table: str) -> set[str]:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        return {c["name"] for c in sa.inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()
+
+
+def _event(at: dt.datetime, key: str, bay: str | None = None) -> ClockEventRow:
+    return events_db.new_event(
+        "w", date=at.date(), booking_id="b1", operation=0, technician="t", action="start",
+        corrected_action=None, at=at, corrects=None, recorded_at=at, key_id=None,
+        idempotency_key=key, request_hash="h", asked_now=None, bay=bay,
+    )  # fmt: skip
+
+
+def test_migration_0013_adds_the_clocked_bay_and_old_rows_read_as_no_bay(db_url: str) -> None:
+    """clockbay13-s30: the clocked bay is a nullable column (0013). An event stored before it (at
+    0012) reads as naming no bay after the upgrade; one stored after keeps its bay, as a row, a
+    plain event and the API's event. Down and up again on both databases."""
+    service, _ = _service(db_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", db_url)
+    service.store.engine.dispose()  # no session holds the table the downgrade alters
+    command.downgrade(config, "0012")
+    assert "bay" not in _columns(db_url, "clock_events")
+    nine = dt.datetime(2030, 5, 6, 9, 0, tzinfo=dt.UTC)
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as connection:  # an event as 0012 stored it: no bay column
+            connection.execute(
+                text(
+                    "INSERT INTO clock_events (workshop_id, date, booking_id, operation, technician,"
+                    " action, at, recorded_at, idempotency_key)"
+                    " VALUES ('w', :date, 'b1', 0, 't', 'start', :at, :at, 'old')"
+                ),
+                {"date": nine.date(), "at": nine},
+            )
+    finally:
+        engine.dispose()
+    command.upgrade(config, "head")
+    assert "bay" in _columns(db_url, "clock_events")
+    with service.store.transaction() as session:
+        events_db.add(session, _event(nine + dt.timedelta(minutes=5), "new", bay="G2"))
+    with service.store.sessions() as session:
+        old, new = events_db.day_events(session, "w", nine.date())
+        assert (old.idempotency_key, old.bay, new.bay) == ("old", None, "G2")
+        assert [event_from_record(r).bay for r in (old, new)] == [None, "G2"]
+        plain = events_db.plain_between(session, "w", nine.date(), nine.date())
+        assert [e.bay for e in plain] == [None, "G2"]
