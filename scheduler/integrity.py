@@ -27,7 +27,14 @@ from scheduler.i18n import N_
 from scheduler.kpis import NO_KPIS, compute_kpis
 from scheduler.planning import DEFAULT_PLANNER, make_plan, to_plan
 from scheduler.replan import carried_over, cut_to_clocked, keeping, stuck_bookings
-from scheduler.validator import RULE_ADVISORS, RULE_LOAN_CARS, Violation, plan_warnings, validate_plan
+from scheduler.validator import (
+    NO_LOAN_CAR,
+    RULE_ADVISORS,
+    RULE_LOAN_CARS,
+    Violation,
+    plan_warnings,
+    validate_plan,
+)
 from solver.problem import DaySolution
 
 logger = logging.getLogger("bayplan")
@@ -221,7 +228,7 @@ def _out_with(bookings: dict[str, Booking], placed: set[str], kept: str, keep: C
     return min(out, key=lambda b: (b.priority, -b.drop_off.timestamp(), b.id)).id if out else None
 
 
-SHORT_RULES = {RULE_LOAN_CARS: N_("no loan car free"), RULE_ADVISORS: N_("no advisor free for check-in")}
+SHORT_RULES = {RULE_LOAN_CARS: NO_LOAN_CAR, RULE_ADVISORS: N_("no advisor free for check-in")}
 """The rules no planner counts, each with the reason a booking it blames is left out for
 (`_without_cars_short`)."""
 

@@ -1465,6 +1465,12 @@ class PlanningService:
         bookings_db.add(
             session, workshop.id, date, kept, [], idempotency, self.clock.now(), workshop.timezone
         )
+        # The days read while the change was tried saw the booking gone: a later day of its
+        # (multi-day) work has the version it will have once committed (the workshop's revision,
+        # no booking of its own), so it would be reused without the car now kept out on it
+        # (desk16-s30: the next days lent that car again).
+        for key in getattr(self._uncommitted, "keys", None) or []:
+            self._days.discard(key)
         logger.warning("booking %s of %s changed by force: at risk", kept.id, workshop.id)
         return kept
 

@@ -23,9 +23,9 @@ from scheduler.availability import GRID_PAIRS, Availability
 from scheduler.cache import CacheHolders
 from scheduler.capacity import CapacityRules
 from scheduler.clock import DayClock
-from scheduler.compiler import CompiledDay, compile_request
+from scheduler.compiler import CompiledDay, compile_request, duration
 from scheduler.confidence import confident_promise
-from scheduler.contract import HELD_CODE, Assignment, Booking, PlanOptions, PlanRequest, Workshop
+from scheduler.contract import HELD_CODE, Assignment, Booking, Operation, PlanOptions, PlanRequest, Workshop
 from scheduler.dispatch import place_job
 from scheduler.ejection import DEPTH as EJECTION_DEPTH
 from scheduler.ejection import TIGHTNESS as EJECTION_TIGHTNESS
@@ -679,27 +679,49 @@ class DayBook:
         for b, _ in self.at_risk:
             if not b.loan_car or b.promised is None or self.clock.local_date(b.drop_off) != self.date:
                 continue
+            # A workshop change may leave the drop-off outside the opening hours: the vehicle is
+            # in all the same, but no day plan places it (`compile_request` refuses the drop-off),
+            # so its work is done on a later working day at the earliest (desk16-s30: its car was
+            # counted until its promise). Its operations are compiled from a drop-off inside them.
+            drop_off = self.clock.minutes(b.drop_off, round_up=True)
+            opens, closes = self._opening
+            outside = not opens <= drop_off <= closes
+            inside = b.model_copy(
+                update={"drop_off": self.clock.at(min(max(drop_off, opens), closes)), "promised": None}
+            )
+            service = self.workshop.service(b.service)
             try:
-                job, problem = self._job(b)
-            except InputError:  # what put it at risk (a workshop change) makes it no booking now
+                job, problem = self._job(inside)
+            except InputError:  # what put it at risk makes it no booking now (a service removed)
                 continue
+            assert service is not None  # (compiled: its service is the workshop's)
+            steps = list(zip(job.operations, service.operations, strict=True))
             # parts due after the day: the work ends after they are in, not at the day's end plus
             # its length (review-s28: the car was counted back the next morning before its parts)
             eta = None if b.parts_eta is None else self.clock.minutes(b.parts_eta, round_up=True)
             late = (self.clock.horizon, eta) if eta is not None and eta > self.clock.horizon else None
-            end = self._earliest_done(job, problem, late)
+            if outside:
+                end = self._done_later(steps, drop_off, late)
+            else:
+                end = self._earliest_done(job, problem, steps, late)
             if end + self.rules.promise_buffer_minutes > self.clock.minutes(b.promised):
                 out[b.id] = end
         return out
 
-    def _earliest_done(self, job: JobData, problem: DayProblem, late_parts: tuple[int, int] | None) -> int:
+    def _earliest_done(
+        self,
+        job: JobData,
+        problem: DayProblem,
+        steps: Sequence[tuple[OperationData, Operation]],
+        late_parts: tuple[int, int] | None,
+    ) -> int:
         """The earliest an at-risk job's work can be done, alone in the workshop (minutes of this
         day's time line, a later day's beyond its horizon; a lower bound): `_earliest_end`, but
         each operation today within a qualified technician's working block (shift, breaks,
         overtime), as the planner places it. One that no block holds today is done on a later
-        working day: from the first shift start of the first day a technician is on duty, the rest
-        at their shortest (review-s28: parts in at 16:45, 30 minutes of work, the shift ending at
-        17:00: the car was counted back at 17:30 and lent again the next morning). `late_parts`
+        working day, it and the rest day by day (`_done_later`; review-s28: parts in at 16:45, 30
+        minutes of work, the shift ending at 17:00: the car was counted back at 17:30 and lent
+        again the next morning). `steps`: the job's operations with the service's. `late_parts`
         (the day's end, the minute parts due after it are in): an operation released at the day's
         end, the clamp of such parts (`compiler.parts_release`), released when they are in."""
         end = job.release
@@ -716,37 +738,50 @@ class DayBook:
                 if max(s, start) + d <= e
             ]
             if not today:
-                return self._done_later(job.operations[k:], start, late_parts)
+                return self._done_later(steps[k:], start, late_parts)
             end = min(today)
         return end
 
     def _done_later(
-        self, operations: Sequence[OperationData], start: int, late_parts: tuple[int, int] | None
+        self, steps: Sequence[tuple[OperationData, Operation]], start: int, late_parts: tuple[int, int] | None
     ) -> int:
-        """`operations`, none of which is done today, each at its shortest from the first working
-        moment after this day not before `start` (the first shift start of a day a technician is
-        on duty, whose last shift end is after `start`), in order and no sooner than its parts; a
-        lower bound. No such day within `capacity.HANDOVER_SEARCH_DAYS`: from `start`."""
-        first = start
+        """`steps` (operations with the service's), none of which is done today, in order from
+        `start`, each in one piece on the first later working day where a qualified technician on
+        duty that day (roster, closed days) has a working block (shift, breaks, overtime) that
+        holds it at his pace, no sooner than its parts: multi-day work's end on its later day
+        (desk16-s30: the rest was chained at its shortest across nights, an at-risk repair's car
+        counted back before its promise). A lower bound (no other work, any bay). An operation no
+        day within `capacity.HANDOVER_SEARCH_DAYS` holds: at its shortest from where it may start."""
+        end = start
+        for op, spec in steps:
+            ready = max(end, _parts_in(op, late_parts))
+            end = self._later_block_end(spec, ready)
+        return end
+
+    def _later_block_end(self, spec: Operation, ready: int) -> int:
+        """The earliest end, not before `ready` and after this day, of `spec` in one working block
+        of a qualified technician on duty (`_done_later`)."""
+        paces = {
+            t.id: duration(spec.minutes, t.efficiency)
+            for t in self.workshop.technicians
+            if spec.skill in t.skills and t.grade >= spec.min_grade
+        }
         for k in range(1, capacity.HANDOVER_SEARCH_DAYS + 1):
             date = self.date + dt.timedelta(days=k)
-            shifts = [
-                (t.shift.start, t.shift.end, t.max_overtime_minutes)
-                for t in self.workshop.technicians
-                if self.workshop.on_duty(t, date)
-            ]
-            if not shifts:
-                continue
             day = DayClock(self.workshop.timezone, date)
-            opens = self.clock.minutes(day.at(min(day.wall(s) for s, _, _ in shifts)))
-            closes = self.clock.minutes(day.at(max(day.wall(e) + o for _, e, o in shifts)))
-            if start < closes:
-                first = max(start, opens)
-                break
-        end = first
-        for op in operations:
-            end = max(end, _parts_in(op, late_parts)) + min(op.durations, default=0)
-        return end
+            ends = [
+                max(begin, ready) + paces[t.id]
+                for t in self.workshop.technicians
+                if t.id in paces and self.workshop.on_duty(t, date)
+                for begin, finish in (
+                    (self.clock.minutes(day.at(s)), self.clock.minutes(day.at(e)))
+                    for s, e in technician_data(t, day).windows()
+                )
+                if max(begin, ready) + paces[t.id] <= finish
+            ]
+            if ends:
+                return min(ends)
+        return ready + min(paces.values(), default=0)
 
     def loan_out_until(self, booking: Booking) -> dt.datetime | None:
         """Until when `booking`, at risk and dropped off on this day, keeps its loan car past its

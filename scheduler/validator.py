@@ -87,6 +87,11 @@ def N_(message: str) -> str:
     return message
 
 
+NO_LOAN_CAR = N_("no loan car free")
+"""In an unassigned booking's reason: the plan leaves it out for want of a loan car, so its
+customer drives none (integrity._without_cars_short; check_loan_cars)."""
+
+
 #: Two placements at once on one bay or technician, by the resource's kind (check_overlaps).
 DOUBLE_BOOKED = {
     "bay": N_("bay %(resource)s double-booked: %(placement)s and %(other_placement)s"),
@@ -578,9 +583,13 @@ class _Validator:
     def check_loan_cars(self, by_op: dict[str, dict[int, list[_Placed]]]) -> None:
         """At no moment are more loan cars out than the workshop has: a car is out from a placed
         booking's drop-off until its promised pickup (the end of the plan day when none is set), and
-        so is every held vehicle's (`PlanRequest.held`: dropped off, its work on a later day).
-        Unplaced bookings are not counted, and the plan is only to blame while a car of its own is
-        out, so a plan that places no loan-car booking always passes."""
+        so is every held vehicle's (`PlanRequest.held`: dropped off, its work on a later day) and
+        every booking's at risk that the plan leaves unplaced (accepted, its customer still drives
+        the car: until its promise, which the desk's count never ends before; desk16-s30) unless
+        the plan leaves it out for want of a car (`NO_LOAN_CAR` in its reason: the customer is
+        told there is none, so a kept promise's booking has the car). Other unplaced bookings are
+        not counted (not accepted), and the plan is only to blame while a car of its own is out,
+        so a plan that places no loan-car booking always passes."""
         limit = self.request.workshop.loan_cars
         if limit is None:
             return
@@ -594,6 +603,14 @@ class _Validator:
         # (moment, change, booking, placed by the plan): returns sort before departures.
         events = [e for b in self.bookings.values() if b.loan_car and by_op.get(b.id) for e in trip(b, True)]
         held = {b.id: b for b in self.request.held if b.id not in self.bookings}  # check_request_ids
+        carless = {u.booking for u in self.plan.unassigned if NO_LOAN_CAR in u.reason}
+        held.update(
+            {
+                b.id: b
+                for b in self.bookings.values()
+                if b.at_risk and not by_op.get(b.id) and b.id not in carless
+            }
+        )
         events += [e for b in held.values() if b.loan_car for e in trip(b, False)]
         placed_out: list[str] = []
         held_out: list[str] = []
@@ -607,7 +624,13 @@ class _Validator:
             if out > limit and placed_out:
                 blamed = booking_id if placed else placed_out[-1]
                 values = {"booking": blamed, "out": out, "at": self.when(moment), "limit": limit}
-                if held_out:
+                if any(self.bookings.get(h) for h in held_out):  # an unplaced one at risk among them
+                    message = N_(
+                        "booking %(booking)s: %(out)d loan cars out at %(at)s (%(held)d of them with"
+                        " vehicles not in the plan, at risk or held for later work: %(held_ids)s),"
+                        " the workshop has %(limit)d"
+                    ) % {**values, "held": len(held_out), "held_ids": ", ".join(held_out)}
+                elif held_out:
                     message = N_(
                         "booking %(booking)s: %(out)d loan cars out at %(at)s (%(held)d of them with"
                         " vehicles held for later work: %(held_ids)s), the workshop has %(limit)d"

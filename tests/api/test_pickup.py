@@ -424,7 +424,9 @@ def test_a_change_that_keeps_the_car_into_the_next_morning_sees_that_mornings_ca
     Wednesday 09:00: two cars out on Wednesday 08:00-09:00. The move was checked on Tuesday only
     (200); it is refused now, Wednesday's car named, nothing changed, and its alternatives bring
     the car back in time. So is taking the car on a booking promised on Wednesday, and a new
-    booking promised then; without a car the move is taken."""
+    booking promised then; without a car the move is taken. (desk16-s30: the at-risk MAINT, its
+    drop-off now before the opening, is in no plan of Wednesday: its car is out until its work can
+    be done on Thursday, so Wednesday reads "no loan car free" with no time, not "until 15:30".)"""
     put_workshop(client, _overtime_tiny())
     url = "/v1/workshops/tiny/bookings"
     wed = client.post(url, json={"service": "MAINT", "drop_off": _at(WED, "08:00"), "loan_car": True})
@@ -442,7 +444,7 @@ def test_a_change_that_keeps_the_car_into_the_next_morning_sees_that_mornings_ca
     assert forced.status_code == 200, forced.text
     assert client.get(f"{url}/{wed.json()['id']}").json()["at_risk"] is True
     mine = f"{url}/{tue.json()['id']}"
-    reason = f"no loan car free until {WED} 15:30"
+    reason = f"day {WED}: no loan car free"
     moved = client.patch(mine, json={"drop_off": _at(DATE, "13:00")})
     assert moved.status_code == 409, moved.text
     assert moved.json()["reason"] == reason
@@ -456,7 +458,7 @@ def test_a_change_that_keeps_the_car_into_the_next_morning_sees_that_mornings_ca
     )
     assert client.patch(mine, json={"drop_off": _at(DATE, "13:00"), "force": True}).status_code == 422
     zh = client.patch(mine, json={"drop_off": _at(DATE, "13:00")}, headers={"Accept-Language": "zh-CN"})
-    assert zh.status_code == 409 and zh.json()["reason"] == f"{WED} 15:30 之前没有空闲的代步车", zh.text
+    assert zh.status_code == 409 and zh.json()["reason"] == f"{WED} 当天：没有空闲的代步车", zh.text
     # Without the car the move is taken; taking the car then is refused the same way.
     carless = client.patch(mine, json={"drop_off": _at(DATE, "13:00"), "loan_car": False})
     assert carless.status_code == 200 and carless.json()["promised"] == _at(WED, "09:00"), carless.text
@@ -476,7 +478,9 @@ def test_multi_day_work_promised_the_morning_after_its_last_day_sees_that_mornin
     Thursday 08:00 MAINT takes it, then the opening moves to 09:00 by force (that booking at risk,
     its car still out). A repair dropped off Tuesday 09:00 with a car, parts on Wednesday 14:00,
     works into Wednesday's overtime and would be promised Thursday 09:00: refused, naming
-    Thursday's car; without a car it is booked, promised then."""
+    Thursday's car; without a car it is booked, promised then. (desk16-s30: Thursday's MAINT, its
+    drop-off now before the opening, is in no plan of Thursday: its car is out until its work can
+    be done on Friday, so Thursday reads "no loan car free" with no time.)"""
     ws = multi_day_workshop()
     techs = [
         t.model_copy(update={"max_overtime_minutes": 120}) if t.id == "zhao" else t for t in ws.technicians
@@ -492,7 +496,7 @@ def test_multi_day_work_promised_the_morning_after_its_last_day_sees_that_mornin
     body = {"service": "REPAIR", "drop_off": _at(DATE, "09:00"), "parts_eta": _at(WED, "14:00")}
     refused = client.post(url, json={**body, "loan_car": True})
     assert refused.status_code == 409, refused.text
-    assert refused.json()["reason"] == f"no loan car free until {THU} {thu.json()['promised'][11:16]}"
+    assert refused.json()["reason"] == f"day {THU}: no loan car free"
     carless = client.post(url, json=body)
     assert carless.status_code == 201, carless.text
     assert carless.json()["promised"] == _at(THU, "09:00"), carless.text

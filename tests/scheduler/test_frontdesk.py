@@ -397,6 +397,75 @@ def test_an_at_risk_car_whose_parts_come_after_the_shift_is_out_until_the_next_w
     assert day.loan_out_until(earlier) == _at("16:45")
 
 
+def test_an_at_risk_car_dropped_off_outside_the_changed_opening_hours_is_out_until_a_later_day() -> None:
+    """desk16-s30: a forced workshop change left MAINT's drop-off outside the opening hours; no
+    day plan places it (`compile_request` refuses the drop-off), so its 30 minutes are done the
+    next working day at 08:00 at the earliest (ready 08:30, the car back at 08:45), with the next
+    day closed the day after. Dropped off before a later opening (10:00), the same: handed back
+    when the desk opens the next day. It was counted until its promise only, so the only car was
+    lent again after it (11:00 on the day, 08:00 the next day)."""
+    tomorrow, after = DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2)
+    late = Booking(
+        id="A", service="MAINT", drop_off=_at("16:30"), loan_car=True, promised=_at("17:30"), at_risk=True
+    )
+    shortened = _workshop(loan_cars=1, opening={"start": "08:00", "end": "16:00"})
+    day = DayBook(shortened, DAY, [(late, [])], RULES)
+    assert day.loan_out_until(late) == _at("08:45", tomorrow)
+    assert day.loan_spans == [(day.clock.wall("16:30"), day.clock.minutes(_at("08:45", tomorrow)))]
+    closed = _workshop(
+        loan_cars=1, opening={"start": "08:00", "end": "16:00"}, closed_days=[tomorrow.isoformat()]
+    )
+    assert DayBook(closed, DAY, [(late, [])], RULES).loan_out_until(late) == _at("08:45", after)
+    # The drop-off day itself closed by the change: the same, from the next working day.
+    shut = _workshop(loan_cars=1, opening={"start": "08:00", "end": "17:00"}, closed_days=[DAY.isoformat()])
+    assert DayBook(shut, DAY, [(late, [])], RULES).loan_out_until(late) == _at("08:45", tomorrow)
+    # Before the new opening: the same day's desk does not lend the car at 11:00 (the promise).
+    early = Booking(
+        id="A", service="MAINT", drop_off=_at("08:00"), loan_car=True, promised=_at("11:00"), at_risk=True
+    )
+    later = _workshop(loan_cars=1, opening={"start": "10:00", "end": "17:00"})
+    day = DayBook(later, DAY, [(early, [])], RULES)
+    assert day.loan_out_until(early) == _at("10:00", tomorrow)  # the desk opens at 10:00
+    wants = Wants(loan_car=True)
+    offered = {o.drop_off for o in day.offers("MAINT", waiter=False, wants=wants)}
+    assert not offered and {o.drop_off for o in day.offers("MAINT", waiter=False)}, sorted(offered)
+    explained = dict(day.refusals("MAINT", False, None, wants, offered))
+    assert explained[_at("11:00")] == "no loan car free"  # back on a later day: no time (no_loan_car)
+    probe = Booking(id="p", service="MAINT", drop_off=_at("11:00"), loan_car=True)
+    assert day.try_insert(probe) is None
+    # Inside the hours it stays as it was: no overrun, out until its promise.
+    day = DayBook(
+        _workshop(loan_cars=1, opening={"start": "08:00", "end": "17:00"}), DAY, [(early, [])], RULES
+    )
+    assert day.loan_out_until(early) is None
+
+
+def test_an_at_risk_multi_day_repair_keeps_its_car_until_its_projected_end_on_a_later_day() -> None:
+    """desk16-s30: REPAIR (three 300-minute operations, the second needing parts, over up to three
+    days) dropped off 08:00 with the only car is promised the third day at 13:15 (08:00-13:00,
+    then 08:00-13:00 on each of the next two days: no operation fits the 17:00 end after 13:00).
+    Its parts forced to the second day at 13:00 (at risk, the promise standing): the fitting is
+    done on the third day 08:00-13:00 and the last operation on the fourth, so the car is out
+    until 13:15 that day. The rest was chained across the night (ready on the second day at
+    23:00), before the promise: no overrun, the car counted back at the third day's 13:15."""
+    second, third, fourth = (DAY + dt.timedelta(days=k) for k in (1, 2, 3))
+    work = {"name": "body", "minutes": 300, "skill": "maintenance", "bay_kinds": ["general"]}
+    repair = {"code": "REPAIR", "name": "Repair", "max_days": 3, "operations": [
+        work, {**work, "name": "fit", "needs_parts": True}, {**work, "name": "paint"}]}  # fmt: skip
+    data = _data(loan_cars=1, opening={"start": "08:00", "end": "17:00"})
+    workshop = Workshop.model_validate({**data, "services": [*data["services"], repair]})
+    at_risk = Booking(
+        id="A", service="REPAIR", drop_off=_at("08:00"), loan_car=True, promised=_at("13:15", third),
+        parts_eta=_at("13:00", second), at_risk=True,
+    )  # fmt: skip
+    day = DayBook(workshop, DAY, [(at_risk, [])], RULES)
+    assert day.loan_out_until(at_risk) == _at("13:15", fourth)
+    assert day.loan_spans == [(day.clock.wall("08:00"), day.clock.minutes(_at("13:15", fourth)))]
+    # Parts in time for the second day's morning: done by the promise, no overrun.
+    in_time = at_risk.model_copy(update={"parts_eta": _at("08:00", second)})
+    assert DayBook(workshop, DAY, [(in_time, [])], RULES).loan_out_until(in_time) is None
+
+
 def test_the_exact_model_knows_the_loan_cars() -> None:
     """The exact model with the desk's fleet (`FrontDesk.loan_fleet`: the cars out until their
     promise, the new one out until the promise its end earns; bench.slots' exact check): the job

@@ -282,6 +282,59 @@ def test_a_car_out_from_yesterday_counts_until_its_promise_today() -> None:
         assert [(x.rule, x.booking) for x in found] == ([(v.RULE_LOAN_CARS, "b2")] if broken else []), back
 
 
+def test_an_unplaced_booking_at_risk_keeps_its_loan_car_out() -> None:
+    """desk16-s30: b5, accepted with a loan car and kept at risk (its parts late, say), is one the
+    plan cannot place; its customer still drives the car until its promise, so with b1's and b2's
+    two cars of two are out from 08:00: the plan lends one more than the fleet. Counted until the
+    promise only (the desk's count never ends before it); left out for want of a car, or unplaced
+    and not at risk (not accepted), it is not counted."""
+    req = _loan_request(2)
+    risky = [
+        b.model_copy(update={"loan_car": True, "promised": at("12:00"), "at_risk": True})
+        if b.id == "b5"
+        else b
+        for b in req.bookings
+    ]
+    req = req.model_copy(update={"bookings": risky})
+    unplaced = plan(req, without("b5"), [NOT_FREE, Unassigned(booking="b5", reason="parts arrive 16:45")])
+    found = v.validate_plan(req, unplaced)
+    assert [(x.rule, x.booking) for x in found] == [(v.RULE_LOAN_CARS, "b2")]
+    assert (
+        "3 loan cars out at" in found[0].message and "at risk or held for later work: b5" in found[0].message
+    )
+    # b2 left out as well (the trimming, integrity._without_cars_short): b1's and b5's cars, two.
+    assert (
+        rules(
+            req,
+            plan(
+                req,
+                [a for a in without("b5") if a.booking != "b2"],
+                [
+                    NOT_FREE,
+                    Unassigned(booking="b5", reason="x"),
+                    Unassigned(booking="b2", reason="no loan car"),
+                ],
+            ),
+        )
+        == set()
+    )
+    # Back at its promise 12:00: b6 leaving at 13:00 with b1's car back finds one free.
+    assert "13:00" not in found[0].message
+    # Left out for want of a car (the plan says so, integrity._without_cars_short): its customer
+    # is told there is none, so it is not counted.
+    carless = [NOT_FREE, Unassigned(booking="b5", reason=f"at risk since a workshop change: {v.NO_LOAN_CAR}")]
+    assert rules(req, plan(req, without("b5"), carless)) == set()
+    # Unplaced and not at risk: not counted.
+    calm = req.model_copy(
+        update={"bookings": [b.model_copy(update={"at_risk": False}) for b in req.bookings]}
+    )
+    assert rules(calm, plan(calm, without("b5"), [NOT_FREE, Unassigned(booking="b5", reason="x")])) == set()
+    # Placed and at risk: its car is the plan's own (b5 the third out, blamed itself).
+    found = v.validate_plan(req, valid_plan(req))
+    assert [(x.rule, x.booking) for x in found] == [(v.RULE_LOAN_CARS, "b5")]
+    assert "not in the plan" not in found[0].message
+
+
 def test_held_vehicles_alone_never_make_a_plan_invalid() -> None:
     """More held cars than the fleet (a workshop change cut it): the plan is to blame only while
     a car of its own is out, so a plan placing no loan-car booking still passes."""
