@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -1042,20 +1043,19 @@ def test_a_workshop_change_counts_the_cars_kept_at_risk_as_the_desk_does(client:
     assert client.get("/v1/workshops/tiny").json()["loan_cars"] == 2
 
 
-def test_a_loan_car_kept_at_risk_by_a_forced_shift_change_is_out_until_its_work_can_be_done(
-    client: TestClient,
-) -> None:
-    """desk16-s29: MAINT dropped off 15:30 with the only loan car (60 minutes, promised 17:30); the
-    technician's shift then ends at 16:00, by force: the booking is at risk, its promise standing.
-    Its hour of work cannot be done before the next morning (08:00-09:00), so the car is out until
-    09:15 then. Before, the earliest end ignored the shifts (16:30, within the promise): the car
-    counted back at 17:30 and was lent again the next morning at 08:00."""
+def _maint_with_the_only_car_kept_at_risk_by(
+    client: TestClient, change: Callable[[dict[str, Any]], object]
+) -> httpx.Response:
+    """MAINT dropped off 15:30 with the only loan car (60 minutes, promised 17:30); the workshop
+    then changed by `change` (on its JSON), refused (409) and then forced: the booking at risk, its
+    promise standing; the next morning offers the car from 09:30 and explains 08:00 with "no loan
+    car free until 09:15" (its hour of work done 08:00-09:00). The booking."""
     ws = tiny_workshop(closing="17:00", shift_end="17:00").model_copy(update={"loan_cars": 1})
     put_workshop(client, ws)
     made = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("15:30"), "loan_car": True})
     assert made.status_code == 201 and made.json()["promised"] == _at("17:30"), made.text
     data = ws.model_dump(mode="json")
-    data["technicians"][0]["shift"]["end"] = "16:00"
+    change(data)
     headers = {"content-type": "application/json"}
     body = Workshop.model_validate(data).model_dump_json()
     refused = client.put("/v1/workshops/tiny", content=body, headers=headers)
@@ -1070,6 +1070,20 @@ def test_a_loan_car_kept_at_risk_by_a_forced_shift_change_is_out_until_its_work_
     assert offered and offered[0] == _at("09:30", FOLLOWING), offered
     refused_at = {r["drop_off"]: r["reason"] for r in answer["refused"]}
     assert refused_at[_at("08:00", FOLLOWING)] == "no loan car free until 09:15", refused_at
+    return made
+
+
+def test_a_loan_car_kept_at_risk_by_a_forced_shift_change_is_out_until_its_work_can_be_done(
+    client: TestClient,
+) -> None:
+    """desk16-s29: MAINT dropped off 15:30 with the only loan car (60 minutes, promised 17:30); the
+    technician's shift then ends at 16:00, by force: the booking is at risk, its promise standing.
+    Its hour of work cannot be done before the next morning (08:00-09:00), so the car is out until
+    09:15 then. Before, the earliest end ignored the shifts (16:30, within the promise): the car
+    counted back at 17:30 and was lent again the next morning at 08:00."""
+    _maint_with_the_only_car_kept_at_risk_by(
+        client, lambda data: data["technicians"][0]["shift"].update(end="16:00")
+    )
     wanted = {"service": "MAINT", "drop_off": _at("08:00", FOLLOWING), "loan_car": True}
     post = client.post(BOOKINGS, json=wanted, headers={"Accept-Language": "zh-CN"})
     assert post.status_code == 409 and post.json()["reason"] == "09:15 之前没有空闲的代步车", post.text
@@ -1118,25 +1132,7 @@ def test_a_loan_car_kept_at_risk_by_shortened_opening_hours_is_out_until_its_wor
     risk and in no plan of the day. Its hour of work is done the next morning at the earliest
     (08:00-09:00), so the car is out until 09:15. Before, the desk could not compile it and counted
     the car back at its promise: the next morning lent it again at 08:00 (slots, POST 201)."""
-    ws = tiny_workshop(closing="17:00", shift_end="17:00").model_copy(update={"loan_cars": 1})
-    put_workshop(client, ws)
-    made = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("15:30"), "loan_car": True})
-    assert made.status_code == 201 and made.json()["promised"] == _at("17:30"), made.text
-    data = ws.model_dump(mode="json")
-    data["opening"]["end"] = "15:00"
-    headers = {"content-type": "application/json"}
-    body = Workshop.model_validate(data).model_dump_json()
-    assert client.put("/v1/workshops/tiny", content=body, headers=headers).status_code == 409
-    forced = client.put("/v1/workshops/tiny?force=true", content=body, headers=headers)
-    assert forced.status_code == 200, forced.text
-    booking = client.get(f"{BOOKINGS}/{made.json()['id']}").json()
-    assert booking["at_risk"] is True and booking["promised"] == _at("17:30"), booking
-    params = {"service": "MAINT", "date": FOLLOWING, "loan_car": "true", "explain": "true"}
-    answer = client.get(SLOTS, params=params).json()
-    offered = [s["drop_off"] for s in answer["slots"]]
-    assert offered and offered[0] == _at("09:30", FOLLOWING), offered
-    refused_at = {r["drop_off"]: r["reason"] for r in answer["refused"]}
-    assert refused_at[_at("08:00", FOLLOWING)] == "no loan car free until 09:15", refused_at
+    made = _maint_with_the_only_car_kept_at_risk_by(client, lambda data: data["opening"].update(end="15:00"))
     wanted = _the_next_mornings_car_refused_until(client, "09:15")
     later = client.post(BOOKINGS, json={**wanted, "drop_off": _at("09:30", FOLLOWING)})
     assert later.status_code == 201, later.text
