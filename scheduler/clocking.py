@@ -582,6 +582,9 @@ class OperationStatus(BaseModel):
     actual_end: AwareDatetime | None
     clocked_minutes: int
     projected_end: AwareDatetime | None
+    bay_clocked: bool = False
+    """`bay` as the shop floor clocked it (a start's or resume's `bay`): a fact; False: the plan's
+    guess (or none), so that a page can tell the two apart (floor13-s30)."""
 
 
 class RiskSpell(BaseModel):
@@ -700,6 +703,7 @@ def booking_status(
                 actual_end=track.actual_end,
                 clocked_minutes=int(track.clocked(now).total_seconds() // 60),
                 projected_end=end,
+                bay_clocked=track.bay is not None,
             )
         )
     projected = ops[-1].projected_end
