@@ -249,10 +249,12 @@ def bay_conflict_words(
         else N_("booking %(booking)s operation %(number)d")
         % {"booking": conflict.booking, "number": conflict.operation + 1}
     )
+    # `where`, not `operation`: an "operation" part is kept verbatim (an operation's name), and the
+    # Chinese page read "booking B operation 1 (work) 打卡时…" (floor13-s30)
     return N_(
-        "%(operation)s was clocked while booking %(with_booking)s's clocked work held bay %(bay)s,"
+        "%(where)s was clocked while booking %(with_booking)s's clocked work held bay %(bay)s,"
         " its bay in the plan: the live plan has it in no bay"
-    ) % {"operation": what, "with_booking": conflict.with_booking, "bay": conflict.bay}
+    ) % {"where": what, "with_booking": conflict.with_booking, "bay": conflict.bay}
 
 
 def _name(workshop: Workshop, booking: Booking, operation: int) -> str | None:

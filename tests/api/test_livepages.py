@@ -227,8 +227,8 @@ def test_the_plan_page_says_whose_word_a_clocked_bars_bay_is(tmp_path: Path) -> 
 def test_the_technicians_page_says_bay_unknown_for_clocked_work_with_no_bay(client: TestClient) -> None:
     """floor13-s30: B, clocked while A held its bay and no other bay was left, has no bay in the
     plan (`clocked_bay_conflicts`); u's page said nothing of its bay. Now "bay unknown", as the plan
-    page says it; t's job keeps its bay."""
-    two_cars_on_one_lift(client)
+    page says it; t's job keeps its bay. The plan page's sentence on it reads wholly in Chinese."""
+    a, b, _ = two_cars_on_one_lift(client)
     replanned = client.post(f"{W}/plans", params={"now": at("08:30").isoformat()}, json={"date": DATE})
     assert replanned.status_code == 200 and replanned.json()["clocked_bay_conflicts"], replanned.text
 
@@ -241,3 +241,10 @@ def test_the_technicians_page_says_bay_unknown_for_clocked_work_with_no_bay(clie
     assert when("u").endswith('08:05–09:05 · <span class="bay-unknown">bay unknown</span>'), when("u")
     assert when("t").endswith("08:00–09:00 · bay G1") and "unknown" not in when("t")
     assert when("u", "zh-CN").endswith('· <span class="bay-unknown">工位未知</span>')
+    # The plan page's list of that work, in Chinese: the operation read too (it was left in English,
+    # "booking B operation 1 (work) 打卡时…").
+    zh = client.get(f"/workshops/tiny/plan/{DATE}", headers={"Accept-Language": "zh-CN"}).text
+    (line,) = re.findall(r'<ul id="bay-conflicts"><li>(.*?)</li>', zh)
+    assert line.startswith(f"预约 {b} 的工序 1（work）打卡时，其计划工位 G1 正被预约 {a} 的已打卡工作占用"), (
+        line
+    )
