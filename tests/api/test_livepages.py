@@ -221,7 +221,8 @@ def test_the_plan_page_says_whose_word_a_clocked_bars_bay_is(tmp_path: Path) -> 
     assert _bar(zh, a)[1].endswith("· 工位已打卡确认") and _bar(zh, b)[1].endswith(
         "· 工位按计划（未打卡确认）"
     )
-    assert "黑色小角：其工位已由车间打卡确认（不是计划推测的）。" in zh
+    # (no space between Chinese sentences, as between English ones)
+    assert "交车时间。黑色小角：其工位已由车间打卡确认（不是计划推测的）。" in zh
 
 
 def test_the_technicians_page_says_bay_unknown_for_clocked_work_with_no_bay(client: TestClient) -> None:
