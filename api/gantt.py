@@ -7,7 +7,9 @@ shows; technician rows shade their time off shift grey and hatch their breaks. T
 separate SVG beside the chart, so that the page can keep them in view (sticky) when the chart scrolls.
 Given the live day (`DayStatus`), clocked work is a thin hatched bar along the bottom of the planned
 one (plan vs actual; work in progress runs to now), a vertical line marks now, and bookings at risk of
-missing their promise are outlined with their projected lateness.
+missing their promise are outlined with their projected lateness. A clocked bar says whose word its
+bay is: a small black corner and "bay clocked" where the shop floor named it, "bay planned" where
+the plan guessed it (`bay_said`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from html import escape
 
 from api import palette as service_palette
 from api.i18n import current
-from scheduler.clocking import DayStatus
+from scheduler.clocking import DayStatus, OperationStatus
 from scheduler.contract import Assignment, Booking, Plan, Workshop, hhmm_minutes
 from scheduler.multiday import PART, split_part
 
@@ -178,6 +180,29 @@ def bar_text(
     return label, " · ".join(details)
 
 
+def bay_said(a: Assignment, done: OperationStatus | None) -> str:
+    """Whose word a clocked bar's bay is (empty for work not clocked, or clocked with no bay: "bay
+    unknown" says it): "bay clocked" where a start or resume named the bay it is in, "bay planned"
+    where the clock named none (the plan's guess), and the bay clocked where the plan has not yet
+    caught up with it (its re-plan on its way)."""
+    if done is None or a.bay is None:
+        return ""
+    if not done.bay_clocked:
+        return gettext("bay planned")
+    if done.bay == a.bay:
+        return gettext("bay clocked")
+    return gettext("clocked in bay %(bay)s", bay=done.bay)
+
+
+def _bay_mark(width: float) -> str:
+    """A clocked bay's mark: a small black corner at the bar's top right (its <title> says it)."""
+    side = min(9.0, width)
+    return (
+        f'<path class="bay-mark" d="M{width - side:.1f} 0H{width:.1f}V{side:.1f}Z" fill="#000" '
+        f'stroke="#fff" stroke-width="1"/>'
+    )
+
+
 def render(
     workshop: Workshop,
     plan: Plan,
@@ -298,9 +323,15 @@ def render(
                 .replace("%(end)s", f"{actual_end.astimezone(tz):%H:%M}" if done.actual_end else "…")
             )
             details += f" · {done_text}"
+        # Clocked work's bay: the shop floor's word (a start or resume named it) or the plan's guess.
+        said = bay_said(a, done)
+        if said:
+            details += f" · {said}"
         if risk:
             details += f" · {late}"
+        bay_clocked = done is not None and done.bay_clocked and done.bay == a.bay
         classes = "bar" + (" at-risk" if risk else "") + (" clocked" if done else "")
+        classes += " bay-clocked" if bay_clocked else ""
         who = (people or {}).get(a.booking)
         found = workshop.service(code)
         step = found.operations[a.operation].name if found and a.operation < len(found.operations) else ""
@@ -318,7 +349,7 @@ def render(
             f'<svg x="{x0:.1f}" y="{y}" width="{max(2.0, x1 - x0):.1f}" height="{ROW - 8}" overflow="hidden">'
             f'<rect width="100%" height="100%" rx="3" fill="{fill}"/>'
             f'<text x="3" y="17" fill="{_text_colour(fill)}">'
-            f"{escape(label)}</text></svg>"
+            f"{escape(label)}</text>" + (_bay_mark(max(2.0, x1 - x0)) if bay_clocked else "") + "</svg>"
         )
         if done is not None and done.actual_start is not None:
             ax0, ax1 = x(done.actual_start), x(actual_end)

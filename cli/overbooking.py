@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from simulation.results import ExperimentResult
+    from simulation.units import Estimate
 
 #: The rows of the trade-off table: what the levels change and what a manager weighs.
 ROWS = (
@@ -49,7 +50,7 @@ def tradeoff_table(result: ExperimentResult) -> Table:
     from rich.table import Table
 
     from cli.i18n import _, current
-    from simulation.units import format_estimate, metric_label
+    from simulation.units import metric_label
 
     rules_name = result.rule_sets[0].description.split(",")[0]
     table = Table(
@@ -67,11 +68,11 @@ def tradeoff_table(result: ExperimentResult) -> Table:
     )  # fmt: skip
     table.add_column(_("metric"))
     for rs in result.rule_sets:
-        table.add_column(rs.name, justify="right")
+        table.add_column(_level(rs.name), justify="right")
     for name in ROWS:
-        cells = [format_estimate(rs.metrics.get(name)) for rs in result.rule_sets]
+        cells = [_estimate(rs.metrics.get(name)) for rs in result.rule_sets]
         table.add_row(metric_label(name, current()), *cells)
-    first = result.rule_sets[0].name
+    first = _level(result.rule_sets[0].name)
     for name in dict.fromkeys(k for rs in result.rule_sets for k in rs.versus_first):
         cells = ["-"]
         for rs in result.rule_sets[1:]:
@@ -85,8 +86,32 @@ def tradeoff_table(result: ExperimentResult) -> Table:
     return table
 
 
-def _signed(value: float, unit: str) -> str:
+def _level(name: str) -> str:
+    """A level's column ("5 %", `simulation.tradeoff.level_name`, as the JSON keeps it) as the
+    language writes a percent: "5 %" in English, "5%" in Chinese (the catalog's other percents)."""
+    from cli.i18n import _
+
+    return _("%(percent)s %%", percent=name.removesuffix(" %")) if name.endswith(" %") else name
+
+
+def _value(value: float, unit: str) -> str:
+    """`simulation.units.format_value`'s figure, a share written as the language writes a percent
+    (English "73.6 %", as before; Chinese "73.6%")."""
+    from cli.i18n import _
     from simulation.units import format_value
 
-    text = format_value(value, unit)
+    if unit == "share" and value == value:  # (NaN: "-")
+        return _("%(percent)s %%", percent=f"{value * 100:.1f}")
+    return format_value(value, unit)
+
+
+def _estimate(m: Estimate | None) -> str:
+    """ "mean [low, high]" (`simulation.units.format_estimate`, its percents in the language's way)."""
+    if m is None:
+        return "-"
+    return f"{_value(m.mean, m.unit)} [{_value(m.low, m.unit)}, {_value(m.high, m.unit)}]"
+
+
+def _signed(value: float, unit: str) -> str:
+    text = _value(value, unit)
     return text if text.startswith("-") else "+" + text

@@ -249,10 +249,12 @@ def bay_conflict_words(
         else N_("booking %(booking)s operation %(number)d")
         % {"booking": conflict.booking, "number": conflict.operation + 1}
     )
+    # `where`, not `operation`: an "operation" part is kept verbatim (an operation's name), and the
+    # Chinese page read "booking B operation 1 (work) 打卡时…" (floor13-s30)
     return N_(
-        "%(operation)s was clocked while booking %(with_booking)s's clocked work held bay %(bay)s,"
+        "%(where)s was clocked while booking %(with_booking)s's clocked work held bay %(bay)s,"
         " its bay in the plan: the live plan has it in no bay"
-    ) % {"operation": what, "with_booking": conflict.with_booking, "bay": conflict.bay}
+    ) % {"where": what, "with_booking": conflict.with_booking, "bay": conflict.bay}
 
 
 def _name(workshop: Workshop, booking: Booking, operation: int) -> str | None:
@@ -582,6 +584,9 @@ class OperationStatus(BaseModel):
     actual_end: AwareDatetime | None
     clocked_minutes: int
     projected_end: AwareDatetime | None
+    bay_clocked: bool = False
+    """`bay` as the shop floor clocked it (a start's or resume's `bay`): a fact; False: the plan's
+    guess (or none), so that a page can tell the two apart (floor13-s30)."""
 
 
 class RiskSpell(BaseModel):
@@ -700,6 +705,7 @@ def booking_status(
                 actual_end=track.actual_end,
                 clocked_minutes=int(track.clocked(now).total_seconds() // 60),
                 projected_end=end,
+                bay_clocked=track.bay is not None,
             )
         )
     projected = ops[-1].projected_end

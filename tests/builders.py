@@ -532,6 +532,25 @@ def two_waiters_day(client: TestClient, plates: tuple[str, str] | None = None) -
     return ids[0], ids[1]
 
 
+def two_cars_on_one_lift(client: TestClient) -> tuple[str, str, dict[str, Any]]:
+    """Two lifts G1, G2: t starts A and u B at 08:00/08:05 (no bay named), the day settled; then G2
+    is taken out of the workshop (by force, it broke down) as of 08:30 and the day re-planned: A
+    in G1, B clocked later with no bay (`clocked_bay_conflicts`). A, B and the workshop as sent."""
+    ws = two_technician_workshop().model_dump(mode="json")
+    two_lifts = {**ws, "bays": [{"id": "G1", "kind": "general"}, {"id": "G2", "kind": "general"}]}
+    assert client.put(TINY_PATH, json=two_lifts).status_code == 200
+    drop_off = {"service": "MAINT", "drop_off": at("08:00").isoformat()}
+    a, b = (client.post(f"{TINY_PATH}/bookings", json=drop_off).json()["id"] for _ in range(2))
+    assert client.post(f"{TINY_PATH}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    for event in (clock_event(a, "start", "08:00"), clock_event(b, "start", "08:05", tech="u")):
+        assert client.post(f"{TINY_PATH}/clock", params=CLOCK_NOW, json=event).status_code == 201
+    settled(client, TINY_PATH)
+    one_lift = {**ws, "bays": [{"id": "G1", "kind": "general"}]}
+    changed = client.put(TINY_PATH, params={"force": "true", "now": at("08:30").isoformat()}, json=one_lift)
+    assert changed.status_code == 200, changed.text
+    return a, b, one_lift
+
+
 def two_waiters_at_risk(client: TestClient) -> tuple[str, str]:
     """`two_waiters_day` with plates 粤A00000 and 粤A00001, planned, A started at 08:00 by t and not
     finished, the live plan settled: by 10:30-11:00 both are at risk of missing their promises."""

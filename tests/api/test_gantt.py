@@ -9,11 +9,21 @@ import re
 import xml.etree.ElementTree as ET
 
 from api import gantt, i18n
-from scheduler.clocking import BookingStatus, DayStatus
+from scheduler.clocking import BookingStatus, DayStatus, OperationStatus
 from scheduler.contract import Workshop
 from scheduler.i18n import Translator
 from scheduler.scenarios import load_scenario
-from tests.builders import DAY, assignment, at, booking, plan, request, small_workshop, tiny_workshop
+from tests.builders import (
+    DAY,
+    assignment,
+    at,
+    booking,
+    lifts_workshop,
+    plan,
+    request,
+    small_workshop,
+    tiny_workshop,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -206,3 +216,83 @@ def test_clocked_work_of_unknown_bay_reads_so_on_its_bar_never_none() -> None:
 
     texts = " ".join(_parse(contextvars.copy_context().run(in_chinese))[1].itertext())
     assert "工位未知" in texts and "None" not in texts
+
+
+def _clocked(booking_id: str, bay: str | None, bay_clocked: bool) -> BookingStatus:
+    """A booking whose one operation was started at 08:00 (in `bay`, named by the clock if `bay_clocked`)."""
+    op = OperationStatus(
+        operation=0,
+        state="in_progress",
+        technician="t",
+        bay=bay,
+        planned_start=at("08:00"),
+        planned_end=at("09:00"),
+        actual_start=at("08:00"),
+        actual_end=None,
+        clocked_minutes=30,
+        projected_end=at("09:00"),
+        bay_clocked=bay_clocked,
+    )
+    return BookingStatus(
+        booking=booking_id,
+        state="in_progress",
+        promised=None,
+        projected_end=at("09:00"),
+        projected_lateness_minutes=0,
+        at_risk=False,
+        at_risk_since=None,
+        operations=[op],
+    )
+
+
+def test_a_clocked_bar_says_whether_the_shop_floor_named_its_bay_or_the_plan_guessed_it() -> None:
+    """floor13-s30: clocked in the bay it is drawn in (the clock named it): a black corner and "bay
+    clocked"; clocked with no bay named: "bay planned" (the plan's guess); clocked into another bay
+    than the plan yet has (its re-plan on its way): the bay clocked; work not clocked: neither."""
+    ws = lifts_workshop()
+    req = request([booking(x, "MAINT", "08:00") for x in ("b1", "b2", "b3", "b4")], workshop=ws)
+    day = plan(
+        req,
+        [
+            assignment("b1", 0, "G1", "t", "08:00", "09:00"),
+            assignment("b2", 0, "G2", "u", "08:00", "09:00"),
+            assignment("b3", 0, "G1", "t", "09:00", "10:00"),
+            assignment("b4", 0, "G2", "u", "09:00", "10:00"),
+        ],
+    )
+    status = DayStatus(
+        as_of=at("08:30"),
+        technicians=[],
+        bookings=[_clocked("b1", "G1", True), _clocked("b2", "G2", False), _clocked("b3", "E1", True)],
+    )
+    codes = dict.fromkeys(("b1", "b2", "b3", "b4"), "MAINT")
+
+    def bars(svg: str) -> dict[str, ET.Element]:
+        return {g.get("data-booking", ""): g for g in _parse(svg)[1].iter(f"{SVG}g") if g.get("data-booking")}
+
+    def title(g: ET.Element) -> str:
+        found = g.find(f"{SVG}title")
+        assert found is not None and found.text is not None
+        return found.text
+
+    drawn = bars(gantt.render(ws, day, codes, status=status, now=at("08:30")))
+    marked = {b for b, g in drawn.items() if g.find(f".//{SVG}path[@class='bay-mark']") is not None}
+    assert marked == {b for b, g in drawn.items() if "bay-clocked" in (g.get("class") or "")} == {"b1"}
+    assert title(drawn["b1"]).endswith("· bay clocked") and title(drawn["b1"]) == drawn["b1"].get(
+        "aria-label"
+    )
+    assert title(drawn["b2"]).endswith("· bay planned")
+    assert title(drawn["b3"]).endswith("· clocked in bay E1")
+    assert not re.search(r"bay (clocked|planned)|clocked in", title(drawn["b4"]))
+    by_technician = bars(gantt.render(ws, day, codes, "technicians", status))  # (its bay: in the details)
+    assert title(by_technician["b1"]).endswith("· bay clocked")
+
+    def in_chinese() -> str:
+        i18n._current.set(Translator("zh_CN"))  # as `api.i18n.use` sets a page's
+        return gantt.render(ws, day, codes, status=status)
+
+    zh = bars(contextvars.copy_context().run(in_chinese))
+    assert title(zh["b1"]).endswith("· 工位已打卡确认") and title(zh["b2"]).endswith(
+        "· 工位按计划（未打卡确认）"
+    )
+    assert title(zh["b3"]).endswith("· 打卡确认在工位 E1")

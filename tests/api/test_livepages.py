@@ -20,8 +20,10 @@ from tests.builders import (
     DATE,
     NOW,
     at,
+    lifts_workshop,
     put_workshop,
     settled,
+    two_cars_on_one_lift,
     two_technician_workshop,
     two_waiters_day,
 )
@@ -176,3 +178,74 @@ def test_the_shop_floor_pages_in_chinese(tmp_path: Path) -> None:
     assert "有风险（2）" in plan and "实际 08:00–09:40" in plan and "现在 09:45" in plan
     me = client.get(f"/workshops/tiny/me?technician=t&date={DATE}", headers=zh).text
     assert "我的工单" in me and "已完成" in me
+
+
+def _bar(page: str, booking: str) -> tuple[str, str]:
+    """A bar's class and its details (<title>, as the page escapes it) on the plan page."""
+    found = re.search(rf'<g class="([^"]*)"[^>]*data-booking="{booking}"[^>]*><title>([^<]*)</title>', page)
+    assert found is not None, booking
+    return found.group(1), found.group(2)
+
+
+def test_the_plan_page_says_whose_word_a_clocked_bars_bay_is(tmp_path: Path) -> None:
+    """floor13-s30: A started in G2 (the clock names it: the status's `bay_clocked`, a black corner
+    on its bar, "bay clocked"), B started with no bay named (its bay the plan's guess: "bay
+    planned"); C not clocked: neither. In English and in Chinese."""
+    clock = FixedClock(NOW)
+    client = TestClient(create_app(f"sqlite:///{tmp_path / 'bay.db'}", auth=False, clock=clock))
+    assert client.put(W, json=lifts_workshop().model_dump(mode="json")).status_code == 200
+    drop_off = {"service": "MAINT", "drop_off": at("08:00").isoformat(), "customer": "<b>Li</b>"}
+    a, b, c = (client.post(f"{W}/bookings", json=drop_off).json()["id"] for _ in range(3))
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    for event in (ev(a, "start", "08:00", bay="G2"), ev(b, "start", "08:05", tech="u")):
+        assert client.post(f"{W}/clock", params=CLOCK_NOW, json=event).status_code == 201
+    settled(client, W)
+    clock.set(at("08:30"))
+    status = client.get(f"{W}/days/{DATE}/status").json()
+    ops = {s["booking"]: s["operations"][0] for s in status["bookings"]}
+    assert (ops[a]["bay"], ops[a]["bay_clocked"]) == ("G2", True)
+    assert ops[b]["bay"] is not None and ops[b]["bay_clocked"] is False and ops[c]["bay_clocked"] is False
+    page = client.get(f"/workshops/tiny/plan/{DATE}").text
+    assert "&lt;b&gt;Li&lt;/b&gt;" in page and "<b>Li</b>" not in page  # (the customer, escaped)
+    (a_class, a_text), (b_class, b_text) = _bar(page, a), _bar(page, b)
+    assert (
+        "bay-clocked" in a_class
+        and "· bay G2 ·" in a_text
+        and a_text.endswith("· actual 08:00–… · bay clocked")
+    )
+    assert "bay-clocked" not in b_class and b_text.endswith("· bay planned")
+    assert not re.search("bay (clocked|planned)", _bar(page, c)[1])
+    assert page.count('class="bay-mark"') == 1
+    assert "A black corner: its bay was clocked by the shop floor (not the plan's guess)." in page
+    zh = client.get(f"/workshops/tiny/plan/{DATE}", headers={"Accept-Language": "zh-CN"}).text
+    assert _bar(zh, a)[1].endswith("· 工位已打卡确认") and _bar(zh, b)[1].endswith(
+        "· 工位按计划（未打卡确认）"
+    )
+    # (no space between Chinese sentences, as between English ones)
+    assert "交车时间。黑色小角：其工位已由车间打卡确认（不是计划推测的）。" in zh
+
+
+def test_the_technicians_page_says_bay_unknown_for_clocked_work_with_no_bay(client: TestClient) -> None:
+    """floor13-s30: B, clocked while A held its bay and no other bay was left, has no bay in the
+    plan (`clocked_bay_conflicts`); u's page said nothing of its bay. Now "bay unknown", as the plan
+    page says it; t's job keeps its bay. The plan page's sentence on it reads wholly in Chinese."""
+    a, b, _ = two_cars_on_one_lift(client)
+    replanned = client.post(f"{W}/plans", params={"now": at("08:30").isoformat()}, json={"date": DATE})
+    assert replanned.status_code == 200 and replanned.json()["clocked_bay_conflicts"], replanned.text
+
+    def when(technician: str, language: str = "en") -> str:
+        query = {"technician": technician, "date": DATE, "now": at("08:30").isoformat()}
+        page = client.get("/workshops/tiny/me", params=query, headers={"Accept-Language": language}).text
+        (line,) = re.findall(r'<p class="when">(.*?)</p>', page)
+        return line
+
+    assert when("u").endswith('08:05–09:05 · <span class="bay-unknown">bay unknown</span>'), when("u")
+    assert when("t").endswith("08:00–09:00 · bay G1") and "unknown" not in when("t")
+    assert when("u", "zh-CN").endswith('· <span class="bay-unknown">工位未知</span>')
+    # The plan page's list of that work, in Chinese: the operation read too (it was left in English,
+    # "booking B operation 1 (work) 打卡时…").
+    zh = client.get(f"/workshops/tiny/plan/{DATE}", headers={"Accept-Language": "zh-CN"}).text
+    (line,) = re.findall(r'<ul id="bay-conflicts"><li>(.*?)</li>', zh)
+    assert line.startswith(f"预约 {b} 的工序 1（work）打卡时，其计划工位 G1 正被预约 {a} 的已打卡工作占用"), (
+        line
+    )

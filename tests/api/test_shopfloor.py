@@ -40,6 +40,7 @@ from tests.builders import (
     small_workshop,
     stream_messages,
     tiny_workshop,
+    two_cars_on_one_lift,
     two_technician_workshop,
     two_waiters_day,
 )
@@ -1206,18 +1207,7 @@ def test_two_cars_clocked_on_one_lift_are_both_followed_the_later_with_no_bay(cl
     re-plan keeps both at their clocked times and technicians, A in G1 and B, clocked later, with no
     bay (`bay` null, no bay held), and says so (`clocked_bay_conflicts`). Before, B was pinned in G1
     too and every re-plan of the day failed ("overlaps pinned work … on bay G1")."""
-    ws = two_technician_workshop().model_dump(mode="json")
-    two_lifts = {**ws, "bays": [{"id": "G1", "kind": "general"}, {"id": "G2", "kind": "general"}]}
-    assert client.put(W, json=two_lifts).status_code == 200
-    drop_off = {"service": "MAINT", "drop_off": at("08:00").isoformat()}
-    a, b = (client.post(f"{W}/bookings", json=drop_off).json()["id"] for _ in range(2))
-    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
-    for event in (ev(a, "start", "08:00"), ev(b, "start", "08:05", tech="u")):
-        assert client.post(f"{W}/clock", params=CLOCK_NOW, json=event).status_code == 201
-    settled(client, W)
-    one_lift = {**ws, "bays": [{"id": "G1", "kind": "general"}]}
-    changed = client.put(W, params={"force": "true", "now": at("08:30").isoformat()}, json=one_lift)
-    assert changed.status_code == 200, changed.text
+    a, b, one_lift = two_cars_on_one_lift(client)
     replanned = client.post(f"{W}/plans", params={"now": at("08:30").isoformat()}, json={"date": DATE})
     assert replanned.status_code == 200, replanned.text
     plan = replanned.json()

@@ -16,7 +16,7 @@ from cli.testing import Server
 from scheduler.keys import KeyStore
 from scheduler.scenarios import load_scenario
 from scheduler.storage import Store
-from tests.builders import DATE, NOW
+from tests.builders import DATE, NOW, settled
 from tests.e2e.browser import ARGS, ARTIFACTS, CHROMIUM
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -98,10 +98,19 @@ def test_a_technician_starts_and_finishes_his_next_job_on_a_phone(tmp_path: Path
                     ("finish", None),
                 ]
 
+                with httpx.Client(base_url=server.url, headers=server.headers, timeout=60) as http:
+                    settled(http, f"/v1/workshops/{w}")  # the live plan made from both events
                 foreman = browser.new_page(viewport={"width": 1366, "height": 768})
                 sign_in(foreman, server.url, server.headers["X-API-Key"], f"/workshops/{w}/plan/{DATE}")
                 assert foreman.locator("svg.gantt rect.actual").count() == 1
                 assert foreman.locator("svg.gantt g.now").count() == 1
+                # floor13-s30: its bar says the shop floor named its bay (a black corner, "bay clocked").
+                which = f"[data-booking='{first['booking']}'][data-operation='{first['operation']}']"
+                bar = foreman.locator(f"svg.gantt g.bar{which}")
+                assert "bay-clocked" in (bar.get_attribute("class") or "")
+                assert bar.locator("path.bay-mark").count() == 1 == foreman.locator("path.bay-mark").count()
+                details = bar.get_attribute("aria-label") or ""
+                assert f"· bay {chosen} ·" in details and "· bay clocked" in details, details
                 foreman.screenshot(path=str(ARTIFACTS / "plan-live-1366x768.png"), full_page=True)
             finally:
                 browser.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 
 import pytest
@@ -108,6 +109,13 @@ def test_simulate_overbooking_prints_a_column_per_level_and_json() -> None:
     assert (
         chinese.returncode == 0 and "每日拒约客户" in chinese.stdout and "turned away" not in chinese.stdout
     )
+    # floor13-s30: percents as Chinese writes them, as the catalog's others ("95% 置信区间"): the
+    # levels' columns "0%", "5%", the shares "65.0%" (English keeps "5 %", "65.0 %")
+    assert re.search(r"┃ +0% ┃ +5% ┃", chinese.stdout) and "对比 0%" in chinese.stdout, chinese.stdout
+    assert re.search(r"准时 .*\d% \[", chinese.stdout) and not re.search(r"\d %", chinese.stdout), (
+        chinese.stdout
+    )
+    assert re.search(r"on time .*\d %", table.stdout) and "vs 0 %" in table.stdout, table.stdout
 
 
 @pytest.mark.parametrize(
