@@ -74,3 +74,15 @@ def test_no_event_lost_compares_events_stored_with_events_accepted() -> None:
     lost = DayRecord(DAY + dt.timedelta(days=1), 0, 0, [], 5, 4, 0, [], [], [], 1.0)
     assert summarise([good])["no event lost"] is True
     assert summarise([good, lost])["no event lost"] is False
+
+
+def test_an_unfinished_booking_is_late_until_23_59_of_its_promise_day_and_counted_apart() -> None:
+    same_day = outcome("same-day", "18:40", None, [])  # 23:59 - 18:40: 319 minutes
+    next_morning = outcome("next-morning", "12:00", None, [], drop_off="16:50")
+    next_morning.promised = at("08:00", DAY + dt.timedelta(days=1))  # 08:00 -> 23:59: 959 minutes
+    finished = outcome("finished", "12:00", "12:30", [])  # 30 minutes
+    figures = summarise([record([same_day, next_morning, finished])])
+    assert figures["late"] == 3
+    assert figures["total lateness minutes"] == 319 + 959 + 30
+    assert figures["unfinished at the day's end (counted late)"] == 2
+    assert figures["total lateness minutes, finished bookings"] == 30
