@@ -29,6 +29,7 @@ modules win: `cd /tmp/base && /work/wt/X/.venv/bin/python -m bench.storm_replay`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -36,7 +37,7 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,10 @@ class StubRefiner:
 
     def request(self, *args: object) -> None:
         _bump("refinements asked")
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:  # the refiner's batching (PlanningService._refine_ahead)
+        yield
 
     def start(self) -> None:
         pass
