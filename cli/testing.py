@@ -36,8 +36,10 @@ class Server:
         key, _ = KeyStore(Store(f"sqlite:///{db}")).create("admin", [ALL_WORKSHOPS], "tests")
         self.headers = {"X-API-Key": key}
 
-    def start(self, timeout: float = 30.0) -> None:
-        """Start it and wait up to `timeout` seconds for /health (a loaded machine needs longer)."""
+    def start(self, timeout: float = 90.0) -> None:
+        """Start it and wait up to `timeout` seconds for /health: a start takes seconds, but at load
+        15 on 2 cores it took over 30 (session 30: two e2e tests failed so). A server that exits
+        is reported at once, not waited for."""
         command = [
             sys.executable,
             "-m",
@@ -53,6 +55,8 @@ class Server:
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with status {self.process.returncode} before it started")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
                     return
