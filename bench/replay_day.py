@@ -8,6 +8,7 @@ bench/RESULTS-replay.json and bench/RESULTS-replay.md.
 
     .venv/bin/python -m bench.replay_day [--days 20] [--scenario dealer-2011 --scenario small-dealer]
         [--trace T.ndjson]   # every poll recorded for bench/guard_trace.py (and each poll's inputs beside it)
+        [--warm-days 20]     # 20 unscored days replayed first: the learned minutes start from a history
 
 The replay itself is `cli.replay_day.replay_scenario` (also `bayplan replay-day`).
 """
@@ -44,6 +45,7 @@ def run(
     first: dt.date | None = None,
     jump: bool = True,
     promise_confidence: float | None = None,
+    warm_days: int = 0,
 ) -> tuple[dict[str, Any], list[DayRecord]]:
     records: list[DayRecord] = []
 
@@ -71,8 +73,12 @@ def run(
         probe=_probe if trace is not None else None,
         on_day=on_day,
         promise_confidence=promise_confidence,
+        warm_days=warm_days,
     )
-    return summarise(records), records
+    summary = summarise(records)
+    if warm_days:  # (a cold run's figures keep their keys, as before)
+        summary["warm-up days (unscored)"] = warm_days
+    return summary, records
 
 
 QUANTILES = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
@@ -167,6 +173,13 @@ def main() -> None:
     parser.add_argument("--first", default=None, help="the first day replayed (ISO date; default 2026-11-24)")
     parser.add_argument("--skip", type=int, default=0, help="leave out the first n days (a run in parts)")
     parser.add_argument(
+        "--warm-days",
+        type=int,
+        default=0,
+        help="first replay n working days before --first, unscored (no latency timed, no trace), so the "
+        "learned minutes start from a clocked history as in a workshop in use (default 0: none, as before)",
+    )
+    parser.add_argument(
         "--merge", nargs="*", default=None, help="summarise the days of earlier runs' .partial.pickle files"
     )
     args = parser.parse_args()
@@ -192,6 +205,7 @@ def main() -> None:
             dt.date.fromisoformat(args.first) if args.first else None,
             not args.no_jump,
             args.promise_confidence,
+            args.warm_days,
         )
     out.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")

@@ -51,6 +51,23 @@ def working_days(name: str, count: int, first: dt.date = FIRST, skip: int = 0) -
     return out[skip:]
 
 
+def warm_up_days(name: str, count: int, first: dt.date = FIRST) -> list[dt.date]:
+    """The scenario's last `count` days with demand before `first`, oldest first: replayed ahead of
+    the scored days so that these start with a clocked history to learn from, as a workshop in use
+    has (its own dates: other demand and other durations than the scored days')."""
+    from scheduler.demand import expected_daily_volume
+    from scheduler.scenarios import load_scenario
+
+    scenario = load_scenario(name)
+    out: list[dt.date] = []
+    date = first - dt.timedelta(days=1)
+    while len(out) < count and date > first - dt.timedelta(days=10 * count + 31):
+        if expected_daily_volume(scenario.demand, date) > 0:
+            out.append(date)
+        date -= dt.timedelta(days=1)
+    return out[::-1]
+
+
 def replay_scenario(
     name: str,
     days: int,
@@ -65,11 +82,15 @@ def replay_scenario(
     probe: ProbeFactory | None = None,
     on_day: Callable[[DayRecord, list[Snapshot]], None] | None = None,
     promise_confidence: float | None = None,
+    warm_days: int = 0,
 ) -> list[DayRecord]:
     """Book, plan and live through `days` working days of a scenario on one in-process app (a
     temporary SQLite database, no API keys) whose clock the replay moves to each event.
     `promise_confidence`: the workshop's desk promises at that confidence (`Workshop.promise_confidence`,
-    overriding the scenario's; None keeps the scenario's own)."""
+    overriding the scenario's; None keeps the scenario's own). `warm_days`: first replay that many
+    working days before `first` (`warm_up_days`) the same way, unscored (no record, no probe, no
+    latency timed), so the learned minutes the live projection and the odds use come from a history,
+    not from the scored run's own first days."""
     import httpx
 
     from api.app import create_app
@@ -87,7 +108,13 @@ def replay_scenario(
             scenario, workshop=scenario.workshop.model_copy(update={"promise_confidence": promise_confidence})
         )
     ws = scenario.workshop
-    clock = FixedClock(START)
+    warm = warm_up_days(name, warm_days, first) if warm_days > 0 else []
+    start = (
+        START
+        if not warm
+        else dt.datetime.combine(warm[0] - dt.timedelta(days=1), dt.time(18, 0), tzinfo=ws.tz)
+    )
+    clock = FixedClock(start)
     records: list[DayRecord] = []
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(f"sqlite:///{Path(tmp) / 'replay.db'}", auth=False, clock=clock)
@@ -96,6 +123,9 @@ def replay_scenario(
         app.state.shopfloor.jump = jump
         with TestClient(app) as http:
             http.put(f"/v1/workshops/{ws.id}", json=ws.model_dump(mode="json")).raise_for_status()
+            for date in warm:  # not scored: the history a workshop in use has
+                clock.set(dt.datetime.combine(date - dt.timedelta(days=1), dt.time(18, 0), tzinfo=ws.tz))
+                replay_day(http, scenario, date, seed, set_now=clock.set, latency_every=0)  # type: ignore[arg-type]
             for date in working_days(name, days, first, skip):
                 clock.set(dt.datetime.combine(date - dt.timedelta(days=1), dt.time(18, 0), tzinfo=ws.tz))
                 snapshots: list[Snapshot] = []
