@@ -1446,10 +1446,14 @@ class DayBook:
     @property
     def _refits(self) -> bool:
         """Touched offers carried over by placing the new bookings again (`_refitted_around`): on
-        small days (`PORTFOLIO_BOOKINGS`), where it costs a fraction of a millisecond; on a full
-        dealer-2011 day each plan's free time is a minute grid, and one answer's carries took up to
-        90 ms (bench/RESULTS-techbound16-s29.md)."""
-        return REFIT_CARRIED and len(self.accepted) <= PORTFOLIO_BOOKINGS
+        small days (`PORTFOLIO_BOOKINGS`) of small workshops (`REFIT_TECHNICIANS`), where it costs a
+        fraction of a millisecond; on a full dealer-2011 day each plan's free time is a minute grid,
+        and one answer's carries took up to 90 ms (bench/RESULTS-techbound16-s29.md)."""
+        return (
+            REFIT_CARRIED
+            and len(self.accepted) <= PORTFOLIO_BOOKINGS
+            and len(self.workshop.technicians) <= REFIT_TECHNICIANS
+        )
 
     def _refitted_around(self, old: Offer, added: Sequence[Placement] = ()) -> Offer | None:
         """`old`, made on an earlier version of this day from which this one grew by bookings alone
@@ -1677,6 +1681,13 @@ REFIT_CARRIED = True
 over with those bookings placed again, each by its promise, in the plan the offer was made in
 (`DayBook._refitted_around`); False: it is fitted again from this day's witness (the bench's
 before, bench/RESULTS-techbound16-s29.md)."""
+
+REFIT_TECHNICIANS = 12
+"""`REFIT_CARRIED` only in workshops of at most this many technicians (small-dealer: 7), where it was
+measured to pay: on dealer-2011 (32 technicians) a day filling from empty was refitted while it had
+at most `PORTFOLIO_BOOKINGS` bookings, 1-3 ms a refit, and the 4-desk storm's server CPU rose ~1.6x,
+its slots p99 165 against 92 ms on a quiet machine, for no more times offered per try
+(bench/RESULTS-measure16-s30.md, session 30)."""
 
 SENIORS_PAIRS = GRID_PAIRS
 """Technician x bay pairs of the last operation from which the quick fit keeps the earliest finish
