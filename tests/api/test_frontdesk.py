@@ -929,12 +929,19 @@ def test_parts_in_after_the_shift_keep_the_loan_car_out_until_the_work_is_done_n
     assert (
         refused[_at("08:00", FOLLOWING)] == refused[_at("08:30", FOLLOWING)] == "no loan car free until 08:45"
     )
-    wanted = _the_next_mornings_car_refused_until(client, "08:45")
-    nine = client.post(BOOKINGS, json={**wanted, "drop_off": _at("09:00", FOLLOWING)})
-    assert nine.status_code == 201, nine.text
+    _car_out_until_then_booked(client, made, "08:45", "09:00")
+
+
+def _car_out_until_then_booked(client: TestClient, made: httpx.Response, until: str, later: str) -> None:
+    """The next morning's only loan car refused until `until` (`_the_next_mornings_car_refused_until`),
+    a MAINT with the car booked at `later` (201), and the following day's plan valid with `made`'s car
+    held until `until`."""
+    wanted = _the_next_mornings_car_refused_until(client, until)
+    booked = client.post(BOOKINGS, json={**wanted, "drop_off": _at(later, FOLLOWING)})
+    assert booked.status_code == 201, booked.text
     request = _next_day_plan_is_valid(client)
     held = {b.id: b.promised for b in request.held}
-    assert held == {made.json()["id"]: dt.datetime.fromisoformat(_at("08:45", FOLLOWING))}, held
+    assert held == {made.json()["id"]: dt.datetime.fromisoformat(_at(until, FOLLOWING))}, held
 
 
 def _the_next_mornings_car_refused_until(client: TestClient, hhmm: str) -> dict[str, object]:
@@ -993,13 +1000,7 @@ def test_a_loan_car_promised_the_next_morning_and_kept_at_risk_is_out_until_its_
     assert {refused[_at(t, FOLLOWING)] for t in ("08:00", "08:30", "09:00", "09:30")} == {
         "no loan car free until 09:45"
     }, refused
-    wanted = _the_next_mornings_car_refused_until(client, "09:45")
-    ten = client.post(BOOKINGS, json={**wanted, "drop_off": _at("10:00", FOLLOWING)})
-    assert ten.status_code == 201, ten.text
-    request = _next_day_plan_is_valid(client)
-    assert {b.id: b.promised for b in request.held} == {
-        made.json()["id"]: dt.datetime.fromisoformat(_at("09:45", FOLLOWING))
-    }
+    _car_out_until_then_booked(client, made, "09:45", "10:00")
 
 
 def test_a_workshop_change_counts_the_cars_kept_at_risk_as_the_desk_does(client: TestClient) -> None:
@@ -1133,12 +1134,7 @@ def test_a_loan_car_kept_at_risk_by_shortened_opening_hours_is_out_until_its_wor
     (08:00-09:00), so the car is out until 09:15. Before, the desk could not compile it and counted
     the car back at its promise: the next morning lent it again at 08:00 (slots, POST 201)."""
     made = _maint_with_the_only_car_kept_at_risk_by(client, lambda data: data["opening"].update(end="15:00"))
-    wanted = _the_next_mornings_car_refused_until(client, "09:15")
-    later = client.post(BOOKINGS, json={**wanted, "drop_off": _at("09:30", FOLLOWING)})
-    assert later.status_code == 201, later.text
-    request = _next_day_plan_is_valid(client)
-    held = {b.id: b.promised for b in request.held}
-    assert held == {made.json()["id"]: dt.datetime.fromisoformat(_at("09:15", FOLLOWING))}, held
+    _car_out_until_then_booked(client, made, "09:15", "09:30")
 
 
 def test_a_multi_day_repair_kept_at_risk_keeps_its_loan_car_until_its_projected_end(
