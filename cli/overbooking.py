@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from simulation.results import ExperimentResult
-    from simulation.units import Estimate
 
 #: The rows of the trade-off table: what the levels change and what a manager weighs.
 ROWS = (
@@ -49,6 +48,7 @@ def tradeoff_table(result: ExperimentResult) -> Table:
     """One column per level; the paired differences to the first level below (same customers)."""
     from rich.table import Table
 
+    from cli.figures import estimate
     from cli.i18n import _, current
     from simulation.units import metric_label
 
@@ -70,7 +70,7 @@ def tradeoff_table(result: ExperimentResult) -> Table:
     for rs in result.rule_sets:
         table.add_column(_level(rs.name), justify="right")
     for name in ROWS:
-        cells = [_estimate(rs.metrics.get(name)) for rs in result.rule_sets]
+        cells = [estimate(rs.metrics.get(name)) for rs in result.rule_sets]
         table.add_row(metric_label(name, current()), *cells)
     first = _level(result.rule_sets[0].name)
     for name in dict.fromkeys(k for rs in result.rule_sets for k in rs.versus_first):
@@ -94,24 +94,8 @@ def _level(name: str) -> str:
     return _("%(percent)s %%", percent=name.removesuffix(" %")) if name.endswith(" %") else name
 
 
-def _value(value: float, unit: str) -> str:
-    """`simulation.units.format_value`'s figure, a share written as the language writes a percent
-    (English "73.6 %", as before; Chinese "73.6%")."""
-    from cli.i18n import _
-    from simulation.units import format_value
-
-    if unit == "share" and value == value:  # (NaN: "-")
-        return _("%(percent)s %%", percent=f"{value * 100:.1f}")
-    return format_value(value, unit)
-
-
-def _estimate(m: Estimate | None) -> str:
-    """ "mean [low, high]" (`simulation.units.format_estimate`, its percents in the language's way)."""
-    if m is None:
-        return "-"
-    return f"{_value(m.mean, m.unit)} [{_value(m.low, m.unit)}, {_value(m.high, m.unit)}]"
-
-
 def _signed(value: float, unit: str) -> str:
-    text = _value(value, unit)
+    from cli.figures import figure
+
+    text = figure(value, unit)
     return text if text.startswith("-") else "+" + text

@@ -460,8 +460,9 @@ def _history_demand(scenario: Scenario, o: HistoryOptions) -> tuple[DemandSpec, 
 def results_table(result: ExperimentResult) -> Table:
     from rich.table import Table
 
+    from cli.figures import estimate
     from cli.i18n import _, current
-    from simulation.units import format_estimate, labelled, metric_label, with_unit
+    from simulation.units import labelled, metric_label, with_unit
     from simulation.verdict import verdicts
 
     t = current()
@@ -481,7 +482,7 @@ def results_table(result: ExperimentResult) -> Table:
         table.add_column(rs.name, justify="right")
     names = list(dict.fromkeys(k for rs in result.rule_sets for k in rs.metrics))
     for name in names:
-        cells = [format_estimate(rs.metrics.get(name)) for rs in result.rule_sets]
+        cells = [estimate(rs.metrics.get(name)) for rs in result.rule_sets]
         unit = next(rs.metrics[name].unit for rs in result.rule_sets if name in rs.metrics)
         table.add_row(labelled(name, unit, t), *cells)
     first = result.rule_sets[0].name

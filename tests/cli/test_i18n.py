@@ -76,6 +76,8 @@ def test_simulation_table_and_report_in_chinese(tmp_path: Path) -> None:
                   "--workers", "1", "--report", str(report))  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert "每日成本" in run.stdout and "工位利用率 通用" in run.stdout and "cost per day" not in run.stdout
+    # Shares as Chinese writes a percent, no space before the sign ("71.5% [61.4%, 81.6%]")
+    assert re.search(r"准时.*\d% \[\d", run.stdout) and not re.search(r"\d %", run.stdout), run.stdout
     page = report.read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in page and "<h1>人员配置仿真：small-dealer" in page
     assert "各小时技师利用率" in page  # the charts' titles, as SVG text
