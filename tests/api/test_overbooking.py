@@ -120,7 +120,7 @@ def test_explain_names_the_allowance_in_the_request_language(client: TestClient)
     zh = client.get(SLOTS, params=params, headers={"accept-language": "zh-CN"}).json()
     in_chinese = [r["reason"] for r in on_grid(zh["refused"])]
     # the pool's skill as the catalog says it (zh-s28: `pool` read as skill:grade), the grade as is
-    assert in_chinese[:3] == ["保养:1 技师池 50 % 的超额预约额度已用完"] * 3
+    assert in_chinese[:3] == ["保养:1 技师池 50% 的超额预约额度已用完"] * 3
 
 
 def test_explained_refusals_are_in_the_request_language(client: TestClient) -> None:
