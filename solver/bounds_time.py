@@ -101,14 +101,18 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
 
 
 def time_indexed_relaxation(
-    problem: DayProblem, weight: int, waiters_only: bool = False, weighted: bool = False
+    problem: DayProblem,
+    weight: int,
+    waiters_only: bool = False,
+    weighted: bool = False,
+    chains: bool | None = None,
 ) -> Relaxation:
     """The relaxation behind `time_indexed_bound`, with its fractional starts (see `Relaxation`).
 
     `weighted`: a waiter's minutes cost as the objective weighs them (`ObjectiveWeights`); its
-    optimum is then no floor on plain minutes, and `bound` stays 0."""
+    optimum is then no floor on plain minutes, and `bound` stays 0. `chains`: see `indexed_model`."""
     relaxation = Relaxation(weight=weight, waiters_only=waiters_only, weighted=weighted)
-    model = indexed_model(problem, weight, waiters_only, weighted)
+    model = indexed_model(problem, weight, waiters_only, weighted, chains=chains)
     if model is None:
         return relaxation
     from scipy.optimize import Bounds, LinearConstraint, milp  # ~0.4 s to import: when first needed
@@ -195,6 +199,7 @@ def indexed_model(
     bay_classes: bool | None = None,
     grids: tuple[int, ...] | None = None,
     limits: tuple[int, int] | None = None,
+    chains: bool | None = None,
 ) -> IndexedModel | None:
     """The model behind `time_indexed_relaxation` (None where too large at every grid or empty).
 
@@ -202,8 +207,10 @@ def indexed_model(
     from its slot's first minute, so per class no more run at any minute than it has members and an
     integral solution colours onto the members (`solver.relaxation_plan`); `bay_classes`: bays in
     classes (default `BAY_CLASSES`); `grids`, `limits`: instead of `GRIDS` and (`MAX_COLUMNS`,
-    `MAX_ENTRIES`)."""
+    `MAX_ENTRIES`); `chains`: the order rows threshold by threshold (default `CHAINS`; never with
+    `lengths_up`)."""
     with_bay_classes = BAY_CLASSES if bay_classes is None else bay_classes
+    with_chains = (CHAINS if chains is None else chains) and not lengths_up
     weights = problem.weights
     ends = earliest_ends(problem)
     tech_free, bay_free = free_windows(problem)
@@ -421,7 +428,7 @@ def indexed_model(
             continue
         terms = [(i, float(cols[i][6])) for i in after] + [(i, -float(cols[i][5])) for i in columns]
         row(terms, 0.0, math.inf)
-        if CHAINS and not lengths_up:
+        if with_chains:
             for started, ended in _chain_rows(cols, columns, after):
                 row([(i, 1.0) for i in started] + [(i, -1.0) for i in ended], -math.inf, 0.0)
 
