@@ -222,10 +222,13 @@ of dealer-2011 1.3x over three search seeds were less late (12,692 minutes in 15
 13,458; main 15,689) and cheaper (objective 301,819 against 310,000; main 313,804), for a second
 relaxation after the search (the floor, as on main: bench/RESULTS-warm-s10.md)."""
 
-ALPHA_CHAINS = 1
+ALPHA_CHAINS = 0
 """The warm start's relaxation orders a booking's operations threshold by threshold as the floor's
-does (`bounds_time.CHAINS`; 0: on average only, its alpha-point orders as before the floor had
-them, and the weighted floor it gives without them)."""
+does (1: `bounds_time.CHAINS`) or on average only (0: its alpha-point orders and plans as before;
+the floor after the search has them either way). On, the 10 s plans of dealer-2011 1.3x moved:
+s5 369 -> 292 minutes late (objective 12,597 -> 10,858), s4 923 -> 951 (22,229 -> 22,473), s1
+and s2 a little less late for 0.1-0.5 % more objective (bench/RESULTS-gapcum15-s31.md): a change
+of the start worth its own measurement, not this floor's."""
 
 ALPHA_EXCESS = 1.5
 """Alpha-point starts only where the best start so far (before its swaps) is more than this many
