@@ -58,9 +58,10 @@ CHAINS = True
 """The order within a booking also threshold by threshold (the module's docstring): the row
 weighing starts by their minutes holds only on average, so the optimum ran a booking's first
 operation partly after its second (dealer-2011 1.3x s4: a drop-off's first job 62 % at 15:20, its
-second at 14:10). Floor 461 -> 476 plain on that day, small-dealer 1.3x s2 315 -> 356; no
-dealer-2011 or small-dealer 1.3x floor lower (bench/RESULTS-gapcum15-s31.md). Not for `lengths_up`
-(the relaxation's own plan keeps its model)."""
+second at 14:10). Plain floors at 10 s: dealer-2011 1.3x s4 462 -> 477, s5 240 -> 243; small-dealer
+1.3x s2 315 -> 357, s5 140 -> 145; none lower; ~0.1-1.3 s more CPU (s4 the most). At 5-minute
+slots s4's reads 586 (480 without), too large for a 10 s request (bench/RESULTS-gapcum15-s31.md).
+Not with `lengths_up` (the relaxation's own plan keeps its model)."""
 
 BAY_CLASSES = False
 """Each start also chooses a class of bays alike (in free windows and in the operations they can
