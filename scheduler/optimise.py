@@ -222,6 +222,14 @@ of dealer-2011 1.3x over three search seeds were less late (12,692 minutes in 15
 13,458; main 15,689) and cheaper (objective 301,819 against 310,000; main 313,804), for a second
 relaxation after the search (the floor, as on main: bench/RESULTS-warm-s10.md)."""
 
+ALPHA_CHAINS = 0
+"""The warm start's relaxation orders a booking's operations threshold by threshold as the floor's
+does (1: `bounds_time.CHAINS`) or on average only (0: its alpha-point orders and plans as before;
+the floor after the search has them either way). On, the 10 s plans of dealer-2011 1.3x moved:
+s5 369 -> 292 minutes late (objective 12,597 -> 10,858), s4 923 -> 951 (22,229 -> 22,473), s1
+and s2 a little less late for 0.1-0.5 % more objective (bench/RESULTS-gapcum15-s31.md): a change
+of the start worth its own measurement, not this floor's."""
+
 ALPHA_EXCESS = 1.5
 """Alpha-point starts only where the best start so far (before its swaps) is more than this many
 times the cheap floor (`lateness_floor` without the relaxation) late. Without the gate the 10 s
@@ -256,7 +264,9 @@ class StartRelaxation:
         self.cheap = lateness_floor(self.problem, self.weight, indexed=False)
         if late <= ALPHA_EXCESS * self.cheap:
             return []
-        self.relaxation = time_indexed_relaxation(self.problem, self.weight, weighted=bool(ALPHA_WEIGHTED))
+        self.relaxation = time_indexed_relaxation(
+            self.problem, self.weight, weighted=bool(ALPHA_WEIGHTED), chains=None if ALPHA_CHAINS else False
+        )
         return alpha_orders(self.problem, self.relaxation)
 
     @property

@@ -16,7 +16,10 @@ true starts give 0/1 values satisfying:
 - energy per class and working block: the minutes of the class's operations in the block (each
   whole in one block) are at most the class's minutes there;
 - order: operation k+1 starts (at most a_t+1 − 1) after operation k ends (at least its earliest
-  end from its slot).
+  end from its slot); and, threshold by threshold (`CHAINS`), no more of operation k+1 has
+  started before a minute T than of operation k has ended before it: a plan's column for k+1
+  whose latest start L is before T starts at s ≤ L < T, after k's true end, which is at least
+  its column's earliest end E, so E < T too.
 
 Each booking's minutes late are at least those of its last operation's earliest end from its slot,
 so the optimum of the linear relaxation (HiGHS, deterministic) bounds the lateness of every plan
@@ -50,6 +53,15 @@ the grid is coarser). Off (FINE_BEFORE = 0): 2-minute slots in the hour before e
 moved no dealer-2011 1.3x floor (seeds 1-5) at 3-6x the CPU (bench/RESULTS-floor-s9.md)."""
 
 FINE_BEFORE = 0
+
+CHAINS = True
+"""The order within a booking also threshold by threshold (the module's docstring): the row
+weighing starts by their minutes holds only on average, so the optimum ran a booking's first
+operation partly after its second (dealer-2011 1.3x s4: a drop-off's first job 62 % at 15:20, its
+second at 14:10). Plain floors at 10 s: dealer-2011 1.3x s4 462 -> 477, s5 240 -> 243; small-dealer
+1.3x s2 315 -> 357, s5 140 -> 145; none lower; ~0.1-1.3 s more CPU (s4 the most). At 5-minute
+slots s4's reads 586 (480 without), too large for a 10 s request (bench/RESULTS-gapcum15-s31.md).
+Not with `lengths_up` (the relaxation's own plan keeps its model)."""
 
 BAY_CLASSES = False
 """Each start also chooses a class of bays alike (in free windows and in the operations they can
@@ -90,14 +102,18 @@ def time_indexed_bound(problem: DayProblem, weight: int, waiters_only: bool = Fa
 
 
 def time_indexed_relaxation(
-    problem: DayProblem, weight: int, waiters_only: bool = False, weighted: bool = False
+    problem: DayProblem,
+    weight: int,
+    waiters_only: bool = False,
+    weighted: bool = False,
+    chains: bool | None = None,
 ) -> Relaxation:
     """The relaxation behind `time_indexed_bound`, with its fractional starts (see `Relaxation`).
 
     `weighted`: a waiter's minutes cost as the objective weighs them (`ObjectiveWeights`); its
-    optimum is then no floor on plain minutes, and `bound` stays 0."""
+    optimum is then no floor on plain minutes, and `bound` stays 0. `chains`: see `indexed_model`."""
     relaxation = Relaxation(weight=weight, waiters_only=waiters_only, weighted=weighted)
-    model = indexed_model(problem, weight, waiters_only, weighted)
+    model = indexed_model(problem, weight, waiters_only, weighted, chains=chains)
     if model is None:
         return relaxation
     from scipy.optimize import Bounds, LinearConstraint, milp  # ~0.4 s to import: when first needed
@@ -184,6 +200,7 @@ def indexed_model(
     bay_classes: bool | None = None,
     grids: tuple[int, ...] | None = None,
     limits: tuple[int, int] | None = None,
+    chains: bool | None = None,
 ) -> IndexedModel | None:
     """The model behind `time_indexed_relaxation` (None where too large at every grid or empty).
 
@@ -191,8 +208,10 @@ def indexed_model(
     from its slot's first minute, so per class no more run at any minute than it has members and an
     integral solution colours onto the members (`solver.relaxation_plan`); `bay_classes`: bays in
     classes (default `BAY_CLASSES`); `grids`, `limits`: instead of `GRIDS` and (`MAX_COLUMNS`,
-    `MAX_ENTRIES`)."""
+    `MAX_ENTRIES`); `chains`: the order rows threshold by threshold (default `CHAINS`; never with
+    `lengths_up`)."""
     with_bay_classes = BAY_CLASSES if bay_classes is None else bay_classes
+    with_chains = (CHAINS if chains is None else chains) and not lengths_up
     weights = problem.weights
     ends = earliest_ends(problem)
     tech_free, bay_free = free_windows(problem)
@@ -410,6 +429,9 @@ def indexed_model(
             continue
         terms = [(i, float(cols[i][6])) for i in after] + [(i, -float(cols[i][5])) for i in columns]
         row(terms, 0.0, math.inf)
+        if with_chains:
+            for started, ended in _chain_rows(cols, columns, after):
+                row([(i, 1.0) for i in started] + [(i, -1.0) for i in ended], -math.inf, 0.0)
 
     from scipy.sparse import coo_matrix
 
@@ -433,6 +455,29 @@ def indexed_model(
         fixed=fixed,
         size=n + matrix.nnz,
     )
+
+
+def _chain_rows(cols: list[Column], before: list[int], after: list[int]) -> list[tuple[list[int], list[int]]]:
+    """Per threshold T, (the columns of the next operation whose latest start is before T, the
+    columns of the operation before it whose earliest end is): the first set's share is at most the
+    second's (`CHAINS`). Only the largest T per second set (a smaller one's row is weaker: fewer
+    on the left, the same on the right), and none where the second set is all of the operation
+    (then the row is `starts once`)."""
+    ends = np.array([cols[i][5] for i in before], dtype=np.int64)
+    latest = np.array([cols[i][6] for i in after], dtype=np.int64)
+    thresholds = np.unique(latest + 1)
+    ended = np.searchsorted(np.sort(ends), thresholds, side="left")  # earliest ends < T
+    out: list[tuple[list[int], list[int]]] = []
+    for q, limit in enumerate(thresholds.tolist()):
+        if ended[q] == len(before) or (q + 1 < len(thresholds) and ended[q + 1] == ended[q]):
+            continue
+        out.append(
+            (
+                [after[i] for i in np.flatnonzero(latest < limit).tolist()],
+                [before[i] for i in np.flatnonzero(ends < limit).tolist()],
+            )
+        )
+    return out
 
 
 Column = tuple[int, int, int, int, int, int, int, int, int]
