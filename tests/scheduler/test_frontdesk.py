@@ -348,11 +348,11 @@ def test_the_refinement_solves_a_loan_car_time_again_with_the_cars_where_its_fit
     """desk16-s31: one technician 08:00-18:00 on one lift, one loan car. A (90 min, 09:00-10:30)
     and B (11:30-13:00) are promised 15:30, C (14:00-15:30) 17:30, and Y takes the car at 16:00.
     A 3-hour job with a car fits only with A and B both moved (e.g. 12:30-15:30, promised 15:45:
-    the car back as Y takes it), which the one-move refit cannot do. The immediate answer's ejection
-    chains find it; the refinement's CP-SAT fit (capacity only) put the job at 13:30-16:30, the car
-    still out at 16:00, and the desk dropped every time: the refined answer offered nothing, and
-    asked ahead for a new day version it is the whole answer. Now a time whose exact fit the car
-    alone refuses is solved again with the loan cars in the model (`DayProblem.loan_cars`)."""
+    the car back as Y takes it), which the one-move refit cannot do. The ejection chains find it
+    here; without them, the CP-SAT fit (capacity only) put the job at 13:30-16:30, the car still out
+    at 16:00, and the desk dropped every time: the exact answer offered nothing. Now a time whose
+    exact fit the car alone refuses is solved again with the loan cars in the model
+    (`DayProblem.loan_cars`)."""
     one_lift = [{"id": "G1", "kind": "general"}]
     data = _data(loan_cars=1, opening={"start": "08:00", "end": "16:00"}, bays=one_lift)
     data["technicians"] = [{**data["technicians"][0], "shift": {"start": "08:00", "end": "18:00"}}]
