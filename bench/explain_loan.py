@@ -39,7 +39,9 @@ car), then:
   `DayBook._overruns` / `_done_later`);
 - `multiday`: `--at-risk` ACC-REPAIR bookings (multi-day) with a car at the first times offered,
   their parts forced (PATCH `parts_eta` with `force`) to `--at-risk-eta` on day `--eta-day`, kept at
-  risk and projected day by day.
+  risk and projected day by day;
+- `multiday-shift`: the same bookings, then every body technician's shift cut to end at
+  `--shift-end` by a forced PUT (the workshop change route to multi-day work at risk).
 
 Then on each of `--probe-days` days from the first, for each service asked with a loan car (no
 waiter): every time explained with a reason is booked (a 201 is a disagreement, and so is a 409
@@ -252,6 +254,17 @@ def force_change(
         put = c.put(f"{base}?force=true", content=changed.model_dump_json(), headers=headers)
         assert put.status_code == 200, put.text
         return changed
+    if args.change == "multiday-shift":  # the body technicians' shifts cut by force (every day)
+        data = workshop.model_dump(mode="json")
+        for t in data["technicians"]:
+            if "body" in t["skills"]:
+                t["shift"]["end"] = args.shift_end
+                t["shift"]["breaks"] = [b for b in t["shift"].get("breaks", []) if b["end"] <= args.shift_end]
+        changed = Workshop.model_validate(data)
+        headers = {"content-type": "application/json"}
+        put = c.put(f"{base}?force=true", content=changed.model_dump_json(), headers=headers)
+        assert put.status_code == 200, put.text
+        return changed
     eta = dt.datetime.combine(
         DATE + dt.timedelta(days=args.eta_day), dt.time.fromisoformat(args.at_risk_eta), tzinfo=workshop.tz
     )
@@ -384,7 +397,10 @@ def main() -> None:
     parser.add_argument("--constructed", action="store_true", help="bench.loan_end_decides' day only")
     parser.add_argument("--at-risk", type=int, default=0, help="parts bookings at risk, per level")
     parser.add_argument("--at-risk-eta", default="16:30", help="their forced parts ETA, HH:MM")
-    parser.add_argument("--change", choices=("hours", "multiday"), default=None, help="over the API (doc)")
+    parser.add_argument(
+        "--change", choices=("hours", "multiday", "multiday-shift"), default=None, help="over the API (doc)"
+    )
+    parser.add_argument("--shift-end", default="15:00", help="multiday-shift: the body technicians' new end")
     parser.add_argument("--close", default="16:00", help="hours: the forced new closing time")
     parser.add_argument("--eta-day", type=int, default=1, help="multiday: the parts' day (0: DATE)")
     parser.add_argument("--days", type=int, default=3, help="change: days filled from DATE")
