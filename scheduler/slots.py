@@ -615,11 +615,18 @@ class DayBook:
         return self._fit_exactly(booking, seconds, workers)[0]
 
     def _fit_exactly(
-        self, booking: Booking, seconds: float, workers: int, shared: LastJobFits | None = None
+        self,
+        booking: Booking,
+        seconds: float,
+        workers: int,
+        shared: LastJobFits | None = None,
+        cars: bool = False,
     ) -> tuple[Offer | None, bool]:
         """`fit_exactly`, and whether a None is proven (CP-SAT: infeasible), not a time-out. With
         `shared`, one binary search's checks (the same day and hint, only the drop-off differing)
-        share the CP-SAT model built for the first (`solver.model.LastJobFits`)."""
+        share the CP-SAT model built for the first (`solver.model.LastJobFits`). `cars`: the loan
+        cars in the model too (`FrontDesk.loan_fleet`: a car free from the drop-off until the
+        promise the placement earns), for `_car_exact`."""
         bookings = [b for b, _ in self.accepted] + [booking]
         compiled = compile_request(
             PlanRequest(
@@ -637,6 +644,8 @@ class DayBook:
         new_job = self._aimed(booking, problem.jobs[-1])  # a waiter: done by the desk's close
         if new_job is not problem.jobs[-1]:
             problem = replace(problem, jobs=(*problem.jobs[:-1], new_job))
+        if cars:
+            problem = replace(problem, loan_cars=self.desk.loan_fleet([(len(self.accepted), booking)]))
         status, solution = fit_all(
             problem, hint, SolveParameters(time_limit_seconds=seconds, workers=workers), shared=shared
         )
@@ -1585,12 +1594,59 @@ class DayBook:
             for p, f in zip(probes, fits, strict=True)
             if (offer := self._allowed_or_refit(p, f)) is not None
         ]
+        if exact_seconds > 0:
+            offered = self._car_exact(probes, fits, offered, exact_seconds, workers)
         if not overbooking.enabled(self.workshop):
             return offered, bound
         times = {o.drop_off for o in offered}
         extra = [o for p in probes if p.drop_off not in times and (o := self.overbooked_offer(p)) is not None]
         return sorted([*offered, *extra], key=lambda o: o.drop_off), bound
 
+    def _car_exact(
+        self,
+        probes: list[Booking],
+        fits: list[Offer | None],
+        offered: list[Offer],
+        seconds: float,
+        workers: int,
+    ) -> list[Offer]:
+        """`offered` and, with CP-SAT (the refinement), each loan-car time whose fit the desk refused
+        for its car (the one-move refit found none) solved again with the loan cars in the model
+        (`_fit_exactly(cars=True)`): the capacity-only fit is any plan, and it may end the work after
+        the fleet is all out when another, moving two bookings, ends in time (desk16-s31: the
+        refined answer offered none of the times the immediate one and the exact check find). The
+        latest first, a fit found serving the earlier times where the desk allows it; at most
+        `CAR_EXACT_SOLVES` solves; none where no end brings the car back in time
+        (`FrontDesk.loan_latest_end`, the work at its shortest). The desk's rules checked on each."""
+        times = {o.drop_off for o in offered}
+        found: list[Offer] = []
+        later: Offer | None = None
+        solves = 0
+        for p, f in reversed(list(zip(probes, fits, strict=True))):
+            if not p.loan_car or f is None or p.drop_off in times or f.overbooked:
+                continue
+            if self.desk.loan_car_free(p, f) or not self.desk.before_fit(p):
+                continue  # another rule refused it: no placement helps
+            by = self.desk.loan_latest_end(p)
+            if by is None or self._earliest_end(self._job(p)[0]) > by:
+                continue
+            offer = None if later is None else self._offer(p, later.placements, later.rewitness)
+            if offer is not None and not self.allowed(p, offer):
+                offer = None
+            if offer is None and solves < CAR_EXACT_SOLVES:
+                solves += 1
+                exact, _ = self._fit_exactly(p, seconds, workers, cars=True)
+                offer = exact if exact is not None and self.allowed(p, exact) else None
+            if offer is not None:
+                found.append(offer)
+                later = offer
+        return sorted([*offered, *found], key=lambda o: o.drop_off) if found else offered
+
+
+CAR_EXACT_SOLVES = 4
+"""CP-SAT solves with the loan cars per refined answer (`DayBook._car_exact`): a loan car's
+feasibility is not monotone in the drop-off (no binary search), and each solve is up to the
+refinement's `exact_seconds`."""
 
 _LINEAGE = 16
 

@@ -344,6 +344,52 @@ def test_the_explanation_of_a_time_the_loan_car_refit_books_is_that_fit_not_a_re
     assert explained[_at("10:00")] == "no loan car free until 17:30"
 
 
+def test_the_refinement_solves_a_loan_car_time_again_with_the_cars_where_its_fit_ends_too_late() -> None:
+    """desk16-s31: one technician 08:00-18:00 on one lift, one loan car. A (90 min, 09:00-10:30)
+    and B (11:30-13:00) are promised 15:30, C (14:00-15:30) 17:30, and Y takes the car at 16:00.
+    A 3-hour job with a car fits only with A and B both moved (e.g. 12:30-15:30, promised 15:45:
+    the car back as Y takes it), which the one-move refit cannot do. The ejection chains find it
+    here; without them, the CP-SAT fit (capacity only) put the job at 13:30-16:30, the car still out
+    at 16:00, and the desk dropped every time: the exact answer offered nothing. Now a time whose
+    exact fit the car alone refuses is solved again with the loan cars in the model
+    (`DayProblem.loan_cars`)."""
+    one_lift = [{"id": "G1", "kind": "general"}]
+    data = _data(loan_cars=1, opening={"start": "08:00", "end": "16:00"}, bays=one_lift)
+    data["technicians"] = [{**data["technicians"][0], "shift": {"start": "08:00", "end": "18:00"}}]
+    work = {"name": "work", "skill": "maintenance", "bay_kinds": ["general"]}
+    data["services"] = [
+        {"code": "LONG", "name": "Long", "operations": [{**work, "minutes": 180}]},
+        {"code": "MID", "name": "Mid", "operations": [{**work, "minutes": 90}]},
+        *data["services"],
+    ]
+    workshop = Workshop.model_validate(data)
+
+    def placed(booking: Booking, start: str, end: str) -> tuple[Booking, list[Assignment]]:
+        return booking, [Assignment(booking=booking.id, operation=0, bay="G1", technician="t1",
+                                    start=_at(start), end=_at(end))]  # fmt: skip
+
+    def mid(id: str, promised: str) -> Booking:
+        return Booking(id=id, service="MID", drop_off=_at("08:00"), promised=_at(promised))
+
+    y = Booking(id="Y", service="MAINT", drop_off=_at("16:00"), promised=_at("17:30"), loan_car=True)
+    day = DayBook(workshop, DAY, [
+        placed(mid("A", "15:30"), "09:00", "10:30"), placed(mid("B", "15:30"), "11:30", "13:00"),
+        placed(mid("C", "17:30"), "14:00", "15:30"), placed(y, "16:00", "16:30"),
+    ], RULES)  # fmt: skip
+    assert len(day.accepted) == 4
+    wants = Wants(loan_car=True)
+    refined = day.offers("LONG", waiter=False, exact_seconds=5.0, ejection_seconds=0.0, wants=wants)
+    assert _at("08:00") in {o.drop_off for o in refined}, [o.drop_off for o in refined]
+    for offer in refined:
+        booking = Booking(id="probe", service="LONG", drop_off=offer.drop_off, loan_car=True)
+        assert day.allowed(booking, offer)
+        request, plan = _witness_plan(day, booking, offer)
+        assert validate_plan(request, plan) == []
+    noon = Booking(id="probe", service="LONG", drop_off=_at("12:00"), loan_car=True)  # promised 17:30
+    assert noon.drop_off not in {o.drop_off for o in refined}
+    assert day.offers("LONG", waiter=False, exact_seconds=5.0, ejection_seconds=0.0) != []  # no car
+
+
 def test_a_loan_car_at_risk_is_out_until_its_work_can_be_done_not_only_until_its_promise() -> None:
     """A booking kept at risk by a forced parts ETA keeps its promise, but its customer keeps the
     loan car until the work is done (desk16-s28): PARTS dropped off 08:00 with the only car,
