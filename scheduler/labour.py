@@ -21,7 +21,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 import numpy as np
 from pydantic import BaseModel
@@ -37,6 +38,7 @@ MIN_BETWEEN_VARIANCE = 0.0025
 """(sd 0.05) a floor, so k stays finite when technicians look alike."""
 K_BOUNDS = (0.5, 200.0)
 EFFICIENCY_BOUNDS = (0.2, 3.0)
+_Key = TypeVar("_Key", bound=Hashable)
 
 
 class OperationTime(BaseModel):
@@ -99,25 +101,39 @@ def median_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> 
     return float(x[best - 1]), float(x[n - best]), float(coverage[best - 1])
 
 
-def learn(
-    workshop: Workshop, worked: Iterable[WorkedOperation], first: dt.date, last: dt.date
-) -> LabourTimes:
-    techs = {t.id: t for t in workshop.technicians}
+def _finished(workshop: Workshop, worked: Iterable[WorkedOperation]) -> list[WorkedOperation]:
+    techs = {t.id for t in workshop.technicians}
     sizes = {s.code: len(s.operations) for s in workshop.services}
-    finished = [
+    return [
         w
         for w in worked
         if w.finished_at is not None and w.technician in techs and w.operation < sizes.get(w.service, 0)
         and w.clocked_minutes > 0
     ]  # fmt: skip
-    by_op: dict[tuple[str, int], list[WorkedOperation]] = defaultdict(list)
+
+
+def _operation_samples(
+    workshop: Workshop, finished: list[WorkedOperation]
+) -> dict[tuple[str, int], list[float]]:
+    """(service, operation) → its finished operations' clocked minutes at efficiency 1.0 (each
+    scaled by the clocking technician's current efficiency)."""
+    techs = {t.id: t for t in workshop.technicians}
+    out: dict[tuple[str, int], list[float]] = defaultdict(list)
     for w in finished:
-        by_op[(w.service, w.operation)].append(w)
+        out[(w.service, w.operation)].append(w.clocked_minutes * techs[w.technician].efficiency)
+    return out
+
+
+def learn(
+    workshop: Workshop, worked: Iterable[WorkedOperation], first: dt.date, last: dt.date
+) -> LabourTimes:
+    finished = _finished(workshop, worked)
+    by_op = _operation_samples(workshop, finished)
     operations: list[OperationTime] = []
     reference: dict[tuple[str, int], float] = {}  # the standard efficiencies are measured against
     for s in workshop.services:
         for k, o in enumerate(s.operations):
-            samples = [w.clocked_minutes * techs[w.technician].efficiency for w in by_op.get((s.code, k), [])]
+            samples = by_op.get((s.code, k), [])
             reference[(s.code, k)] = float(o.minutes)
             if not samples:
                 operations.append(OperationTime(service=s.code, operation=k, name=o.name,
@@ -135,6 +151,26 @@ def learn(
                 current_minutes=o.minutes, n=len(samples), median_minutes=round(median, 1),
                 low_minutes=round(low, 1), high_minutes=round(high, 1), confidence=round(coverage, 3),
                 suggested_minutes=suggested))  # fmt: skip
+    speeds, shrink, within, between = _technician_speeds(workshop, finished, reference)
+    return LabourTimes(
+        workshop=workshop.id,
+        first=first,
+        last=last,
+        samples=len(finished),
+        k=None if shrink is None else round(shrink, 3),
+        within_sd=None if within is None else round(math.sqrt(within), 4),
+        between_sd=None if between is None else round(math.sqrt(between), 4),
+        operations=operations,
+        technicians=speeds,
+    )
+
+
+def _technician_speeds(
+    workshop: Workshop, finished: list[WorkedOperation], reference: Mapping[tuple[str, int], float]
+) -> tuple[list[TechnicianSpeed], float | None, float | None, float | None]:
+    """Each technician's efficiency against `reference` (standard minutes per operation), shrunk
+    toward his grade's mean; with the pooling's (k, within, between)."""
+    techs = {t.id: t for t in workshop.technicians}
     ys: dict[str, list[float]] = defaultdict(list)
     for w in finished:
         ys[w.technician].append(math.log(reference[(w.service, w.operation)] / w.clocked_minutes))
@@ -169,20 +205,10 @@ def learn(
             n=len(values), own_efficiency=round(math.exp(means[t.id]), 3),
             grade_efficiency=round(math.exp(grade_mean), 3), weight=round(weight, 3),
             suggested_efficiency=round(efficiency, 2)))  # fmt: skip
-    return LabourTimes(
-        workshop=workshop.id,
-        first=first,
-        last=last,
-        samples=len(finished),
-        k=None if shrink is None else round(shrink, 3),
-        within_sd=None if within is None else round(math.sqrt(within), 4),
-        between_sd=None if between is None else round(math.sqrt(between), 4),
-        operations=operations,
-        technicians=speeds,
-    )
+    return speeds, shrink, within, between
 
 
-def _pooling(ys: Mapping[str, list[float]]) -> tuple[float | None, float | None, float | None]:
+def _pooling(ys: Mapping[_Key, list[float]]) -> tuple[float | None, float | None, float | None]:
     """(k, within variance, between variance) by the method of moments."""
     if not ys:
         return None, None, None
@@ -217,6 +243,56 @@ def learned_minutes(times: LabourTimes, workshop: Workshop) -> dict[tuple[str, s
                 if efficiency is None and standard is None:
                     continue
                 out[(t.id, s.code, k)] = (standard or o.minutes) / (efficiency or t.efficiency)
+    return out
+
+
+def shrunk_standards(
+    workshop: Workshop, finished: list[WorkedOperation]
+) -> tuple[dict[tuple[str, int], float], float | None]:
+    """(service, operation) → standard minutes for the live projection, and the k used: each
+    operation's median (at efficiency 1.0) shrunk toward its current standard on the log scale
+    with weight n / (n + k) — empirical Bayes, k = within / between variance of
+    y = log(sample / current standard) across operations, by the same method of moments as the
+    technicians' (`_pooling`). Where operations keep to their standards (between variance at its
+    floor) k is large and ten samples move little; where the standards are off, k is small and a
+    few samples suffice. No n >= MIN_OPERATION_SAMPLES gate: the weight is the gate."""
+    by_op = _operation_samples(workshop, finished)
+    standard = {(s.code, k): float(o.minutes) for s in workshop.services for k, o in enumerate(s.operations)}
+    ys = {op: [math.log(v / standard[op]) for v in samples] for op, samples in by_op.items() if samples}
+    shrink, _, _ = _pooling(ys)
+    out = dict(standard)
+    if shrink is None:
+        return out, None
+    for op, samples in by_op.items():
+        if not samples:
+            continue
+        weight = len(samples) / (len(samples) + shrink)
+        out[op] = standard[op] * math.exp(weight * math.log(float(np.median(samples)) / standard[op]))
+    return out, shrink
+
+
+def live_minutes(workshop: Workshop, worked: Iterable[WorkedOperation]) -> dict[tuple[str, str, int], float]:
+    """(technician, service, operation) → the expected clocked minutes the live day projects with:
+    the shrunk standard (`shrunk_standards`) / the technician's efficiency measured against those
+    same standards and shrunk toward his grade (else his current efficiency), for technicians with
+    samples and operations with samples. Unlike `learned_minutes` (the suggestions' figures, where
+    an operation's median of >= 5 samples counts in full) a median's estimation error does not go
+    straight into the projection (guardshrink13-s31)."""
+    finished = _finished(workshop, worked)
+    if not finished:
+        return {}
+    standards, _ = shrunk_standards(workshop, finished)
+    sampled = {(w.service, w.operation) for w in finished}
+    speeds = {s.technician: s for s in _technician_speeds(workshop, finished, standards)[0]}
+    out: dict[tuple[str, str, int], float] = {}
+    for t in workshop.technicians:
+        speed = speeds.get(t.id)
+        efficiency = speed.suggested_efficiency if speed and speed.suggested_efficiency else None
+        for s in workshop.services:
+            for k in range(len(s.operations)):
+                if efficiency is None and (s.code, k) not in sampled:
+                    continue
+                out[(t.id, s.code, k)] = standards[(s.code, k)] / (efficiency or t.efficiency)
     return out
 
 
