@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -208,7 +208,7 @@ def _technician_speeds(
     return speeds, shrink, within, between
 
 
-def _pooling(ys: Mapping[_Key, list[float]]) -> tuple[float | None, float | None, float | None]:
+def _pooling(ys: Mapping[str, list[float]]) -> tuple[float | None, float | None, float | None]:
     """(k, within variance, between variance) by the method of moments."""
     if not ys:
         return None, None, None
@@ -246,53 +246,64 @@ def learned_minutes(times: LabourTimes, workshop: Workshop) -> dict[tuple[str, s
     return out
 
 
-def shrunk_standards(
-    workshop: Workshop, finished: list[WorkedOperation]
-) -> tuple[dict[tuple[str, int], float], float | None]:
-    """(service, operation) → standard minutes for the live projection, and the k used: each
-    operation's median (at efficiency 1.0) shrunk toward its current standard on the log scale
-    with weight n / (n + k) — empirical Bayes, k = within / between variance of
-    y = log(sample / current standard) across operations, by the same method of moments as the
-    technicians' (`_pooling`). Where operations keep to their standards (between variance at its
-    floor) k is large and ten samples move little; where the standards are off, k is small and a
-    few samples suffice. No n >= MIN_OPERATION_SAMPLES gate: the weight is the gate."""
-    by_op = _operation_samples(workshop, finished)
-    standard = {(s.code, k): float(o.minutes) for s in workshop.services for k, o in enumerate(s.operations)}
-    ys = {op: [math.log(v / standard[op]) for v in samples] for op, samples in by_op.items() if samples}
-    shrink, _, _ = _pooling(ys)
-    out = dict(standard)
-    if shrink is None:
-        return out, None
-    for op, samples in by_op.items():
-        if not samples:
-            continue
-        weight = len(samples) / (len(samples) + shrink)
-        out[op] = standard[op] * math.exp(weight * math.log(float(np.median(samples)) / standard[op]))
-    return out, shrink
+def toward_prior(
+    ys: Mapping[_Key, list[float]], centre: Callable[[list[float]], float] = lambda v: float(np.mean(v))
+) -> dict[_Key, tuple[float, float]]:
+    """Group → (shrunk centre, weight) of y = log(learned / the workshop's own value), `centre`
+    (the mean, or the median where overruns should not count) shrunk toward 0 (the workshop's
+    value) with weight n / (n + k): empirical Bayes, k = within / between variance by the method
+    of moments, the between variance being the spread of the groups' true y around 0,
+    E[mean² − within / n] (floored at MIN_BETWEEN_VARIANCE; k within K_BOUNDS). Centred on 0, not
+    on the groups' own average as `_pooling` is: a workshop whose values are all off by the same
+    factor has a large between variance, a small k, and learns the factor."""
+    groups = {g: v for g, v in ys.items() if v}
+    if not groups:
+        return {}
+    squares = sum(float(np.sum((np.array(v) - np.mean(v)) ** 2)) for v in groups.values())
+    dof = sum(len(v) - 1 for v in groups.values())
+    within = max(squares / dof if dof > 0 else DEFAULT_WITHIN_VARIANCE, 1e-6)
+    between = float(np.mean([float(np.mean(v)) ** 2 - within / len(v) for v in groups.values()]))
+    k = min(max(within / max(between, MIN_BETWEEN_VARIANCE), K_BOUNDS[0]), K_BOUNDS[1])
+    return {g: (len(v) / (len(v) + k) * centre(v), len(v) / (len(v) + k)) for g, v in groups.items()}
 
 
 def live_minutes(workshop: Workshop, worked: Iterable[WorkedOperation]) -> dict[tuple[str, str, int], float]:
-    """(technician, service, operation) → the expected clocked minutes the live day projects with:
-    the shrunk standard (`shrunk_standards`) / the technician's efficiency measured against those
-    same standards and shrunk toward his grade (else his current efficiency), for technicians with
-    samples and operations with samples. Unlike `learned_minutes` (the suggestions' figures, where
-    an operation's median of >= 5 samples counts in full) a median's estimation error does not go
-    straight into the projection (guardshrink13-s31)."""
+    """(technician, service, operation) → the expected clocked minutes the live day projects with,
+    for technicians with samples and operations with samples: standard × exp(s_op) / (efficiency ×
+    exp(s_tech)), each learned factor shrunk toward the workshop's own value (`toward_prior`):
+    s_op from log(clocked × current efficiency / standard) per operation, s_tech from
+    log(that shrunk standard / clocked) − log(current efficiency) per technician. Unlike
+    `learned_minutes` (the suggestions' figures: an operation's median of >= 5 samples counts in
+    full, efficiencies pulled toward a grade mean learned from the same few days), what few samples
+    say moves the projection little (guardshrink13-s31)."""
     finished = _finished(workshop, worked)
     if not finished:
         return {}
-    standards, _ = shrunk_standards(workshop, finished)
-    sampled = {(w.service, w.operation) for w in finished}
-    speeds = {s.technician: s for s in _technician_speeds(workshop, finished, standards)[0]}
+    techs = {t.id: t for t in workshop.technicians}
+    standard = {(s.code, k): float(o.minutes) for s in workshop.services for k, o in enumerate(s.operations)}
+    by_op = _operation_samples(workshop, finished)
+    ops = toward_prior(
+        {op: [math.log(v / standard[op]) for v in samples] for op, samples in by_op.items()},
+        lambda v: float(np.median(v)),  # as the suggested standard: robust to the odd overrun
+    )
+    standards = {
+        op: minutes * math.exp(ops[op][0]) if op in ops else minutes for op, minutes in standard.items()
+    }
+    ys: dict[str, list[float]] = defaultdict(list)
+    for w in finished:
+        ys[w.technician].append(
+            math.log(standards[(w.service, w.operation)] / w.clocked_minutes)
+            - math.log(techs[w.technician].efficiency)
+        )
+    efficiency = {
+        t: min(max(techs[t].efficiency * math.exp(shift), EFFICIENCY_BOUNDS[0]), EFFICIENCY_BOUNDS[1])
+        for t, (shift, _) in toward_prior(ys).items()
+    }
     out: dict[tuple[str, str, int], float] = {}
     for t in workshop.technicians:
-        speed = speeds.get(t.id)
-        efficiency = speed.suggested_efficiency if speed and speed.suggested_efficiency else None
-        for s in workshop.services:
-            for k in range(len(s.operations)):
-                if efficiency is None and (s.code, k) not in sampled:
-                    continue
-                out[(t.id, s.code, k)] = standards[(s.code, k)] / (efficiency or t.efficiency)
+        for op in standard:
+            if t.id in efficiency or op in ops:
+                out[(t.id, *op)] = standards[op] / efficiency.get(t.id, t.efficiency)
     return out
 
 
