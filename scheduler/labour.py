@@ -14,6 +14,9 @@ workshop in, suggestions out.
   of its technicians' means (the workshop's when the grade has fewer than two technicians with
   data); while the grade has fewer than MIN_OPERATION_SAMPLES samples, his current efficiency
   stands in for it (a lone sample is no grade's mean).
+- What the live day projects with (`live_minutes`, not the suggestions): both learned factors
+  shrunk toward the workshop's own values by empirical Bayes (`toward_prior`), so a median of a
+  few samples does not go straight into the projection (guardshrink13-s31).
 """
 
 from __future__ import annotations
