@@ -16,7 +16,7 @@ from scheduler.clocking import ClockEvent, Effective, effective, event_from_reco
 from scheduler.contract import Booking, Plan, Workshop, stored_workshop
 from scheduler.errors import InputError, NotFound, shown
 from scheduler.i18n import N_
-from scheduler.labour import LabourTimes, applied, learn, learned_minutes
+from scheduler.labour import LabourTimes, applied, learn, live_minutes
 from scheduler.productivity import MAX_DAYS, Group, ProductivityReport, productivity_report
 from scheduler.service import PlanningService
 from scheduler.storage import Store
@@ -273,7 +273,7 @@ class LearnedSpeedCache:
         speeds: LearnedSpeeds = {}
         if revisions:
             worked = self._worked(workshop.id, revisions)
-            speeds = learned_minutes(learn(workshop, worked, first, last), workshop)
+            speeds = live_minutes(workshop, worked)
         with self._lock:
             if len(self._cached) > 256:
                 self._cached.clear()

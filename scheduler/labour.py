@@ -14,6 +14,9 @@ workshop in, suggestions out.
   of its technicians' means (the workshop's when the grade has fewer than two technicians with
   data); while the grade has fewer than MIN_OPERATION_SAMPLES samples, his current efficiency
   stands in for it (a lone sample is no grade's mean).
+- What the live day projects with (`live_minutes`, not the suggestions): both learned factors
+  shrunk toward the workshop's own values by empirical Bayes (`toward_prior`), so a median of a
+  few samples does not go straight into the projection (guardshrink13-s31).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 import numpy as np
 from pydantic import BaseModel
@@ -37,6 +41,7 @@ MIN_BETWEEN_VARIANCE = 0.0025
 """(sd 0.05) a floor, so k stays finite when technicians look alike."""
 K_BOUNDS = (0.5, 200.0)
 EFFICIENCY_BOUNDS = (0.2, 3.0)
+_Key = TypeVar("_Key", bound=Hashable)
 
 
 class OperationTime(BaseModel):
@@ -99,25 +104,39 @@ def median_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> 
     return float(x[best - 1]), float(x[n - best]), float(coverage[best - 1])
 
 
-def learn(
-    workshop: Workshop, worked: Iterable[WorkedOperation], first: dt.date, last: dt.date
-) -> LabourTimes:
-    techs = {t.id: t for t in workshop.technicians}
+def _finished(workshop: Workshop, worked: Iterable[WorkedOperation]) -> list[WorkedOperation]:
+    techs = {t.id for t in workshop.technicians}
     sizes = {s.code: len(s.operations) for s in workshop.services}
-    finished = [
+    return [
         w
         for w in worked
         if w.finished_at is not None and w.technician in techs and w.operation < sizes.get(w.service, 0)
         and w.clocked_minutes > 0
     ]  # fmt: skip
-    by_op: dict[tuple[str, int], list[WorkedOperation]] = defaultdict(list)
+
+
+def _operation_samples(
+    workshop: Workshop, finished: list[WorkedOperation]
+) -> dict[tuple[str, int], list[float]]:
+    """(service, operation) → its finished operations' clocked minutes at efficiency 1.0 (each
+    scaled by the clocking technician's current efficiency)."""
+    techs = {t.id: t for t in workshop.technicians}
+    out: dict[tuple[str, int], list[float]] = defaultdict(list)
     for w in finished:
-        by_op[(w.service, w.operation)].append(w)
+        out[(w.service, w.operation)].append(w.clocked_minutes * techs[w.technician].efficiency)
+    return out
+
+
+def learn(
+    workshop: Workshop, worked: Iterable[WorkedOperation], first: dt.date, last: dt.date
+) -> LabourTimes:
+    finished = _finished(workshop, worked)
+    by_op = _operation_samples(workshop, finished)
     operations: list[OperationTime] = []
     reference: dict[tuple[str, int], float] = {}  # the standard efficiencies are measured against
     for s in workshop.services:
         for k, o in enumerate(s.operations):
-            samples = [w.clocked_minutes * techs[w.technician].efficiency for w in by_op.get((s.code, k), [])]
+            samples = by_op.get((s.code, k), [])
             reference[(s.code, k)] = float(o.minutes)
             if not samples:
                 operations.append(OperationTime(service=s.code, operation=k, name=o.name,
@@ -135,6 +154,26 @@ def learn(
                 current_minutes=o.minutes, n=len(samples), median_minutes=round(median, 1),
                 low_minutes=round(low, 1), high_minutes=round(high, 1), confidence=round(coverage, 3),
                 suggested_minutes=suggested))  # fmt: skip
+    speeds, shrink, within, between = _technician_speeds(workshop, finished, reference)
+    return LabourTimes(
+        workshop=workshop.id,
+        first=first,
+        last=last,
+        samples=len(finished),
+        k=None if shrink is None else round(shrink, 3),
+        within_sd=None if within is None else round(math.sqrt(within), 4),
+        between_sd=None if between is None else round(math.sqrt(between), 4),
+        operations=operations,
+        technicians=speeds,
+    )
+
+
+def _technician_speeds(
+    workshop: Workshop, finished: list[WorkedOperation], reference: Mapping[tuple[str, int], float]
+) -> tuple[list[TechnicianSpeed], float | None, float | None, float | None]:
+    """Each technician's efficiency against `reference` (standard minutes per operation), shrunk
+    toward his grade's mean; with the pooling's (k, within, between)."""
+    techs = {t.id: t for t in workshop.technicians}
     ys: dict[str, list[float]] = defaultdict(list)
     for w in finished:
         ys[w.technician].append(math.log(reference[(w.service, w.operation)] / w.clocked_minutes))
@@ -169,17 +208,7 @@ def learn(
             n=len(values), own_efficiency=round(math.exp(means[t.id]), 3),
             grade_efficiency=round(math.exp(grade_mean), 3), weight=round(weight, 3),
             suggested_efficiency=round(efficiency, 2)))  # fmt: skip
-    return LabourTimes(
-        workshop=workshop.id,
-        first=first,
-        last=last,
-        samples=len(finished),
-        k=None if shrink is None else round(shrink, 3),
-        within_sd=None if within is None else round(math.sqrt(within), 4),
-        between_sd=None if between is None else round(math.sqrt(between), 4),
-        operations=operations,
-        technicians=speeds,
-    )
+    return speeds, shrink, within, between
 
 
 def _pooling(ys: Mapping[str, list[float]]) -> tuple[float | None, float | None, float | None]:
@@ -217,6 +246,67 @@ def learned_minutes(times: LabourTimes, workshop: Workshop) -> dict[tuple[str, s
                 if efficiency is None and standard is None:
                     continue
                 out[(t.id, s.code, k)] = (standard or o.minutes) / (efficiency or t.efficiency)
+    return out
+
+
+def toward_prior(
+    ys: Mapping[_Key, list[float]], centre: Callable[[list[float]], float] = lambda v: float(np.mean(v))
+) -> dict[_Key, tuple[float, float]]:
+    """Group → (shrunk centre, weight) of y = log(learned / the workshop's own value), `centre`
+    (the mean, or the median where overruns should not count) shrunk toward 0 (the workshop's
+    value) with weight n / (n + k): empirical Bayes, k = within / between variance by the method
+    of moments, the between variance being the spread of the groups' true y around 0,
+    E[mean² − within / n] (floored at MIN_BETWEEN_VARIANCE; k within K_BOUNDS). Centred on 0, not
+    on the groups' own average as `_pooling` is: a workshop whose values are all off by the same
+    factor has a large between variance, a small k, and learns the factor."""
+    groups = {g: v for g, v in ys.items() if v}
+    if not groups:
+        return {}
+    squares = sum(float(np.sum((np.array(v) - np.mean(v)) ** 2)) for v in groups.values())
+    dof = sum(len(v) - 1 for v in groups.values())
+    within = max(squares / dof if dof > 0 else DEFAULT_WITHIN_VARIANCE, 1e-6)
+    between = float(np.mean([float(np.mean(v)) ** 2 - within / len(v) for v in groups.values()]))
+    k = min(max(within / max(between, MIN_BETWEEN_VARIANCE), K_BOUNDS[0]), K_BOUNDS[1])
+    return {g: (len(v) / (len(v) + k) * centre(v), len(v) / (len(v) + k)) for g, v in groups.items()}
+
+
+def live_minutes(workshop: Workshop, worked: Iterable[WorkedOperation]) -> dict[tuple[str, str, int], float]:
+    """(technician, service, operation) → the expected clocked minutes the live day projects with,
+    for technicians with samples and operations with samples: standard × exp(s_op) / (efficiency ×
+    exp(s_tech)), each learned factor shrunk toward the workshop's own value (`toward_prior`):
+    s_op from log(clocked × current efficiency / standard) per operation, s_tech from
+    log(that shrunk standard / clocked) − log(current efficiency) per technician. Unlike
+    `learned_minutes` (the suggestions' figures: an operation's median of >= 5 samples counts in
+    full, efficiencies pulled toward a grade mean learned from the same few days), what few samples
+    say moves the projection little (guardshrink13-s31)."""
+    finished = _finished(workshop, worked)
+    if not finished:
+        return {}
+    techs = {t.id: t for t in workshop.technicians}
+    standard = {(s.code, k): float(o.minutes) for s in workshop.services for k, o in enumerate(s.operations)}
+    by_op = _operation_samples(workshop, finished)
+    ops = toward_prior(
+        {op: [math.log(v / standard[op]) for v in samples] for op, samples in by_op.items()},
+        lambda v: float(np.median(v)),  # as the suggested standard: robust to the odd overrun
+    )
+    standards = {
+        op: minutes * math.exp(ops[op][0]) if op in ops else minutes for op, minutes in standard.items()
+    }
+    ys: dict[str, list[float]] = defaultdict(list)
+    for w in finished:
+        ys[w.technician].append(
+            math.log(standards[(w.service, w.operation)] / w.clocked_minutes)
+            - math.log(techs[w.technician].efficiency)
+        )
+    efficiency = {
+        t: min(max(techs[t].efficiency * math.exp(shift), EFFICIENCY_BOUNDS[0]), EFFICIENCY_BOUNDS[1])
+        for t, (shift, _) in toward_prior(ys).items()
+    }
+    out: dict[tuple[str, str, int], float] = {}
+    for t in workshop.technicians:
+        for op in standard:
+            if t.id in efficiency or op in ops:
+                out[(t.id, *op)] = standards[op] / efficiency.get(t.id, t.efficiency)
     return out
 
 

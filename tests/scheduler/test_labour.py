@@ -3,13 +3,14 @@ applying the suggestions (pure: worked operations in, suggestions out)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 
 import numpy as np
 
 from scheduler.contract import Workshop
-from scheduler.labour import applied, learn, learned_minutes, median_interval
+from scheduler.labour import applied, learn, learned_minutes, live_minutes, median_interval, toward_prior
 from scheduler.worked import Segment, WorkedOperation
 from tests.builders import DAY, at, tiny_workshop, with_technician
 
@@ -124,3 +125,117 @@ def test_one_sample_is_pulled_toward_the_current_efficiency_not_toward_itself() 
     quick = learn(fast, [done("t", 60 / 1.25 / 1.18, 0)], DAY, DAY).technicians[0]
     assert quick.grade_efficiency == 1.25 and quick.suggested_efficiency is not None
     assert abs(quick.suggested_efficiency - 1.25) <= 0.02
+
+
+# The live projection's minutes (guardshrink13-s31): each learned factor shrunk toward the
+# workshop's own value, k estimated from how far the workshop's values are off.
+SERVICES = [f"S{i}" for i in range(16)]
+
+
+def sixteen_services(techs: dict[str, float]) -> Workshop:
+    """Sixteen one-operation 60-minute services (S0..S15); technicians id → current efficiency."""
+    body = tiny_workshop(services={s: (s, STANDARD) for s in SERVICES}).model_dump(mode="json")
+    shift = {"start": "08:00", "end": "17:00"}
+    body["technicians"] = [
+        {"id": t, "name": t.upper(), "grade": 3, "skills": ["maintenance"], "shift": shift, "efficiency": e}
+        for t, e in techs.items()
+    ]
+    return Workshop.model_validate(body)
+
+
+def done_on(tech: str, service: str, minutes: float, i: int) -> WorkedOperation:
+    return dataclasses.replace(done(tech, minutes, i), booking=f"B{tech}{service}{i}", service=service)
+
+
+def draws(
+    rng: np.random.Generator, techs: list[str], true: dict[str, float], n: int
+) -> list[WorkedOperation]:
+    """n finished operations of each service in `true`, round the technicians, lognormal (log sd
+    0.3) around `true[service]` minutes (its median)."""
+    return [
+        done_on(techs[i % len(techs)], s, m * rng.lognormal(0, 0.3), i)
+        for s, m in true.items()
+        for i in range(n)
+    ]
+
+
+def test_live_minutes_keep_a_few_high_samples_near_the_standard_where_standards_hold() -> None:
+    """Fifteen operations keep to their 60 minutes over 20 samples each; S15's five samples all
+    took 84 (1.4x, as a median of few can). The suggestion says 84 (item 7, unchanged) and main's
+    live day projected that in full; the live minutes stay near 60, since the workshop's
+    standards have held, and five samples move them little."""
+    rng = np.random.default_rng(31)
+    ws = sixteen_services({"a": 1.0, "b": 1.0, "c": 1.0})
+    worked = draws(rng, ["a", "b", "c"], dict.fromkeys(SERVICES[:15], STANDARD), 20)
+    worked += [done_on(["a", "b", "c"][i % 3], "S15", 84, i) for i in range(5)]
+    times = learn(ws, worked, DAY, DAY)
+    assert next(o for o in times.operations if o.service == "S15").suggested_minutes == 84
+    assert learned_minutes(times, ws)[("b", "S15", 0)] > 80  # what main's live day projected
+    live = live_minutes(ws, worked)
+    # Less than half the way from 60 to 84 (log scale); main went all the way.
+    assert 0 < math.log(live[("b", "S15", 0)] / STANDARD) < 0.5 * math.log(1.4)
+    assert all(0.8 * STANDARD < live[("a", s, 0)] < 1.2 * STANDARD for s in SERVICES[:15])  # ~3 se
+
+
+def test_live_minutes_reach_the_data_where_the_standards_are_off() -> None:
+    """Each operation's truth is off its standard by 0.7x..1.5x, 60 samples each: the spread
+    round the standards is large, k small, and the live minutes reach each operation's truth."""
+    rng = np.random.default_rng(13)
+    factors = dict(zip(SERVICES, np.linspace(0.7, 1.5, len(SERVICES)), strict=True))
+    ws = sixteen_services({"a": 1.0, "b": 1.0, "c": 1.0})
+    live = live_minutes(ws, draws(rng, ["a", "b", "c"], {s: STANDARD * f for s, f in factors.items()}, 60))
+    ratios = [live[("a", s, 0)] / (STANDARD * f) for s, f in factors.items()]
+    # Each within its sampling error (a median of 60 at log sd 0.3: ~5 %), none pulled to 60.
+    assert all(abs(math.log(r)) < 0.15 for r in ratios)
+    assert abs(float(np.mean(np.log(ratios)))) < 0.05
+
+
+def test_live_minutes_learn_a_factor_the_whole_workshop_is_off_by() -> None:
+    """Every operation takes 1.25x its standard (30 samples each, 16 technicians): shrinking
+    toward the workshop's values must not hide that. The between variance is measured round the
+    prior, not round the operations' own average (which would call them alike, k large, and
+    leave it to each technician's 30 samples to learn the factor, half the way)."""
+    rng = np.random.default_rng(5)
+    techs = [f"t{i}" for i in range(16)]
+    ws = sixteen_services(dict.fromkeys(techs, 1.0))
+    live = live_minutes(ws, draws(rng, techs, dict.fromkeys(SERVICES, 1.25 * STANDARD), 30))
+    logs = [math.log(live[(t, s, 0)] / (1.25 * STANDARD)) for t in techs for s in SERVICES]
+    assert max(map(abs, logs)) < 0.3 and abs(float(np.mean(logs))) < 0.04
+
+
+def test_live_minutes_shrink_a_technician_toward_his_current_efficiency_by_his_samples() -> None:
+    """Eight technicians work at their current efficiencies (0.8..1.2); "few" (1.0 configured)
+    took 1.5x on his two operations, "many" (1.0) 1.3x on his 80. Few stays nearer his current
+    60 minutes than his own 90 (log scale), many nearer his own 78."""
+    rng = np.random.default_rng(17)
+    current = {**{f"t{i}": 0.8 + 0.05 * i for i in range(9) if i != 4}, "b": 1.2, "few": 1.0, "many": 1.0}
+    ws = sixteen_services(current)
+    worked = [
+        done_on(t, SERVICES[i % 16], STANDARD / current[t] * rng.lognormal(0, 0.3), i)
+        for t in current
+        if t not in ("few", "many")
+        for i in range(80)
+    ]
+    worked += [done_on("few", SERVICES[i], 1.5 * STANDARD, i) for i in range(2)]
+    worked += [
+        done_on("many", SERVICES[i % 16], 1.3 * STANDARD * rng.lognormal(0, 0.3), i) for i in range(80)
+    ]
+    live = live_minutes(ws, worked)
+    few = math.log(live[("few", "S5", 0)] / STANDARD)
+    assert 0 < few < 0.5 * math.log(1.5)
+    many = math.log(live[("many", "S5", 0)] / STANDARD)
+    assert 0.5 * math.log(1.3) < many < math.log(1.5)  # more than half the way
+    assert abs(live[("b", "S5", 0)] / (STANDARD / 1.2) - 1) < 0.1
+    assert ("nobody", "S5", 0) not in live and live_minutes(ws, []) == {}
+
+
+def test_toward_prior_weights_grow_with_the_samples_and_the_spread_round_the_prior() -> None:
+    rng = np.random.default_rng(3)
+    near = {g: list(rng.normal(0, 0.3, 10)) for g in range(24)}
+    far = {g: list(rng.normal(0.4 if g % 2 else -0.4, 0.3, 10)) for g in range(24)}
+    for groups in (near, far):
+        groups["two"] = list(rng.normal(0, 0.3, 2))
+    w_near, w_far = toward_prior(near), toward_prior(far)
+    assert w_near["two"][1] < w_near[0][1] and w_far["two"][1] < w_far[0][1]
+    assert w_near[0][1] < 0.6 < 0.8 < w_far[0][1]  # right standards: ten samples say less
+    assert math.isclose(w_far[1][0], w_far[1][1] * float(np.mean(far[1])))
