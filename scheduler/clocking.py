@@ -559,26 +559,21 @@ def expected_minutes(
     return math.ceil(minutes / (tech.efficiency if tech else 1.0))
 
 
-def projected_end(
-    op: OpTrack, expected: int, now: dt.datetime, conditional: bool = True
-) -> dt.datetime | None:
-    """Done: its end. Started: what it still takes after what was clocked, from now, never before
-    now (up to the whole minute): the expected minutes less the clocked ones, or, once it has run so
-    long that such work typically takes longer, the duration model's median of the rest given it has
-    lasted that long (`durations.projected_remaining`). `conditional` False: the expected minutes
-    less the clocked ones alone (the live plan's pin of work in progress: it holds its technician
-    and bay until then, so that an overrun re-plans the rest of the day from now, as before)."""
+def projected_end(op: OpTrack, expected: int, now: dt.datetime) -> dt.datetime | None:
+    """Done: its end. Started: what it still takes after what was clocked (the expected minutes less
+    the clocked ones, or, once it has run so long that such work typically takes longer, the
+    duration model's median of the rest given it has lasted that long:
+    `durations.projected_remaining`), from now, never before now (up to the whole minute)."""
     if op.state == "done":
         return op.actual_end
     if op.state == "not_started":
         return None
-    minutes = op.clocked(now).total_seconds() / 60
-    rest = projected_remaining(expected, minutes) if conditional else max(expected - minutes, 0.0)
-    remaining = dt.timedelta(minutes=rest)
+    clocked = op.clocked(now)
+    remaining = dt.timedelta(minutes=projected_remaining(expected, clocked.total_seconds() / 60))
     if op.state == "in_progress":
         assert op.segment_start is not None
         # `now` before the stretch's clocked start (a status asked for an earlier moment): the
-        # whole rest from that start.
+        # whole rest from that start, as before.
         return minute_up(max(now, op.segment_start) + remaining)
     return minute_up(now + remaining)
 

@@ -190,7 +190,7 @@ def _replan(
                 continue
             a = placed.get((bid, k))
             end = track.actual_end or projected_end(
-                track, expected_minutes(workshop, b, k, track.technician, learned), now, conditional=False
+                track, expected_minutes(workshop, b, k, track.technician, learned), now
             )
             assert end is not None
             if _left_for_other_work(state, (bid, k)):

