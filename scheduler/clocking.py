@@ -18,7 +18,6 @@ from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from scheduler.capacity import HandoverRule, after_desk_hours
 from scheduler.contract import Booking, ClockedBayConflict, Plan, Workshop, hhmm_minutes
-from scheduler.durations import projected_remaining
 from scheduler.i18n import N_, moment_words
 
 Action = Literal["start", "pause", "resume", "finish"]
@@ -560,22 +559,17 @@ def expected_minutes(
 
 
 def projected_end(op: OpTrack, expected: int, now: dt.datetime) -> dt.datetime | None:
-    """Done: its end. Started: what it still takes after what was clocked (the expected minutes less
-    the clocked ones, or, once it has run so long that such work typically takes longer, the
-    duration model's median of the rest given it has lasted that long:
-    `durations.projected_remaining`), from now, never before now (up to the whole minute)."""
+    """Done: its end. Started: the remaining expected time after what was clocked, never before now
+    (up to the whole minute)."""
     if op.state == "done":
         return op.actual_end
     if op.state == "not_started":
         return None
-    clocked = op.clocked(now)
-    remaining = dt.timedelta(minutes=projected_remaining(expected, clocked.total_seconds() / 60))
+    remaining = dt.timedelta(minutes=expected) - op.worked
     if op.state == "in_progress":
         assert op.segment_start is not None
-        # `now` before the stretch's clocked start (a status asked for an earlier moment): the
-        # whole rest from that start, as before.
-        return minute_up(max(now, op.segment_start) + remaining)
-    return minute_up(now + remaining)
+        return minute_up(max(now, op.segment_start + remaining))
+    return minute_up(now + max(remaining, dt.timedelta()))
 
 
 # The live day (the status route's body)

@@ -28,14 +28,7 @@ from scipy.special import ndtr, ndtri
 
 from scheduler.clocking import BookingStatus, DayState, OpTrack, expected_minutes, local_instant, minute_up
 from scheduler.contract import Booking, Plan, Workshop, hhmm_minutes
-from scheduler.durations import (
-    DURATION_CV,
-    MODEL,
-    DurationModel,
-    conditioned,
-    projected_remaining,
-    work_factors,
-)
+from scheduler.durations import DURATION_CV, lognormal_sigma, work_factors
 
 SAMPLES = 256
 """Samples per status (the issue asks for at least 200)."""
@@ -147,25 +140,53 @@ def _operations(
     return ops, unplanned
 
 
+@dataclass(frozen=True)
+class DurationModel:
+    """The work an operation takes: its expected minutes times a lognormal factor of mean 1 and
+    coefficient of variation `cv` (the simulator's duration model), and with probability
+    `overrun_share` times `overrun_factor` besides (a large overrun: a seized bolt, a part missing;
+    0 keeps the plain lognormal)."""
+
+    cv: float = DURATION_CV
+    overrun_share: float = 0.0
+    overrun_factor: float = 1.0
+
+
+MODEL = DurationModel(overrun_share=0.0418, overrun_factor=2.58)
+"""The duration model the live day's odds draw from: the simulator's lognormal (cv 0.3) with a
+large-overrun share and factor learned (bench/guard_trace.py, `learned_overruns`: a two-part
+mixture fitted to the actual / expected minutes of the finished operations) on the training days
+of the replayed days (bench/RESULTS-replay.md); evaluated on other days."""
+
+
 def _remaining(op: _Op, z: Floats | None, u: Floats | None, model: DurationModel) -> Floats | float:
     """The minutes still ahead of work in progress: its total drawn conditional on exceeding what
-    was clocked (`z` None: the point projection, `durations.projected_remaining`). Under a
-    large-overrun share, the longer the work has run past its expected minutes the likelier it is
+    was clocked (`z` None: the point projection, the expected total less what was clocked). Under
+    a large-overrun share, the longer the work has run past its expected minutes the likelier it is
     an overrun (the mixture's posterior), and the later it is projected to end."""
     if z is None:
-        return projected_remaining(op.end, op.clocked, model)
-    c = conditioned(op.end, op.clocked, model)
-    if c.sigma == 0:
+        return max(op.end - op.clocked, 0.0)
+    sigma = lognormal_sigma(model.cv)
+    if sigma == 0:
         return np.full(z.shape, max(op.end - op.clocked, 0.0))
-    floor_n, floor_o = 1 - c.alive_n, 1 - c.alive_o
-    if c.weight > 0 and u is not None:
-        over = u < c.weight
-        mus = np.where(over, c.mu_over, c.mu)
+    mu = math.log(op.end) - sigma * sigma / 2
+    share = model.overrun_share if model.overrun_factor > 1 else 0.0
+    mu_over = mu + math.log(model.overrun_factor) if share else mu
+    if op.clocked > 0:
+        x = math.log(op.clocked)
+        floor_n, floor_o = float(ndtr((x - mu) / sigma)), float(ndtr((x - mu_over) / sigma))
+    else:
+        floor_n = floor_o = 0.0
+    if share and u is not None:
+        alive_n, alive_o = (1 - share) * (1 - floor_n), share * (1 - floor_o)
+        weight = alive_o / (alive_n + alive_o) if alive_n + alive_o > 0 else 1.0
+        over = u < weight
+        mus = np.where(over, mu_over, mu)
         floors = np.where(over, floor_o, floor_n)
     else:
-        mus, floors = np.full(z.shape, c.mu), np.full(z.shape, floor_n)
+        mus, floors = np.full(z.shape, mu), np.full(z.shape, floor_n)
     v = np.clip(floors + (1 - floors) * ndtr(z), 0.0, 1 - 1e-12)
-    total = np.exp(mus + c.sigma * ndtri(v))
+    total = np.exp(mus + sigma * ndtri(v))
     return np.asarray(np.maximum(total - op.clocked, 0.0), dtype=np.float64)
 
 

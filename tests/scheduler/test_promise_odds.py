@@ -12,9 +12,8 @@ import pytest
 from scipy.optimize import brentq
 from scipy.special import ndtr
 
-from scheduler.clocking import DayState, Effective, booking_status, minute_up, replay
+from scheduler.clocking import DayState, Effective, booking_status, replay
 from scheduler.contract import Booking, Plan, PlanRequest, Workshop
-from scheduler.durations import projected_remaining
 from scheduler.planning import make_plan
 from scheduler.promise_odds import (
     MODEL,
@@ -177,72 +176,6 @@ def test_work_in_progress_is_drawn_conditional_on_the_minutes_it_has_already_run
         # 1.5 x expected: the conditional median rest is ~19 minutes; a fresh draw less the
         # elapsed minutes would put it at 0 (nine in ten fresh totals are under 90 minutes).
         assert 15 < float(np.median(rest)) < 23
-
-
-def _median_rest(expected: float, elapsed: float) -> float:
-    """The analytic median of the rest of work of `expected` minutes that has run `elapsed` (MODEL)."""
-    above = _conditional_rest(MODEL, expected, elapsed)
-    return float(brentq(lambda r: above(r) - 0.5, 1e-9, 2000))
-
-
-def _point_end(now: dt.datetime, *events: tuple[str, str, str]) -> tuple[dt.datetime, dt.datetime]:
-    """A's projected end as the live status gives it (`booking_status`) and as the downstream
-    projection gives it (`projected_ends`), with B's (queued behind A on t) checked against it."""
-    bookings, p = day(promise_a="13:00", promise_b="14:00")
-    s = state(*events, bookings=bookings)
-    own = booking_status(WS, bookings[0], p, s, now, None).operations[0].projected_end
-    ends = projected_ends(WS, bookings, p, s, now)
-    assert own is not None and ends[("B", 0)] >= ends[("A", 0)] + dt.timedelta(minutes=60)
-    return own, ends[("A", 0)]
-
-
-@pytest.mark.parametrize("paused", [False, True])
-def test_work_clocked_past_its_expected_minutes_ends_what_such_work_takes_after_now(paused: bool) -> None:
-    """Issue 13 (overrun13-s31): A (60 expected minutes) clocked 90 minutes, running or paused, is
-    projected to end the duration model's median of its rest after now (~19 minutes: half of the
-    work that has lasted that long takes longer), not "now" at every poll (the expected minutes
-    less the clocked ones, floored at now), which flagged an overrunning job only once its promise
-    had passed. The live status and the downstream projection agree."""
-    if paused:
-        events = (("A", "start", "08:00"), ("A", "pause", "09:30"))
-        now = at("10:00")
-    else:
-        events = (("A", "start", "08:00"),)
-        now = at("09:30")
-    rest = _median_rest(60, 90)
-    assert 18 < rest < 19.5
-    expected = minute_up(now + dt.timedelta(minutes=rest))
-    for end in _point_end(now, *events):
-        assert end - now >= dt.timedelta(minutes=15)
-        assert abs(end - expected) <= dt.timedelta(minutes=1)  # whole minutes, a grid's rounding
-
-
-def test_work_short_of_its_expected_minutes_is_projected_as_before_until_its_median_rest_is_longer() -> None:
-    """Up to about 0.63 of its expected minutes, work in progress ends its expected minutes after its
-    start, as before; from there the median of its rest given what it has run is the longer (at
-    0.83: ~16 minutes, not 10), so it is projected later than before and keeps being projected after
-    now as it reaches and passes its expected minutes."""
-    start = at("08:00")
-    for elapsed in (0, 10, 30, 37):
-        now = start + dt.timedelta(minutes=elapsed)
-        assert _point_end(now, ("A", "start", "08:00")) == (at("09:00"), at("09:00")), elapsed
-    for elapsed in (40, 45, 50, 59, 60, 75):
-        now = start + dt.timedelta(minutes=elapsed)
-        expected = minute_up(now + dt.timedelta(minutes=_median_rest(60, elapsed)))
-        for end in _point_end(now, ("A", "start", "08:00")):
-            assert end > max(at("09:00"), now) and abs(end - expected) <= dt.timedelta(minutes=1), elapsed
-
-
-def test_the_point_projection_is_the_models_conditional_median_at_any_ratio() -> None:
-    """`projected_remaining` (cached on a grid of ratios, interpolated) against the analytic
-    conditional median, from the crossover with the plain rest to far past the expected minutes."""
-    for expected in (20.0, 60.0, 480.0):
-        for ratio in (0.7, 0.9, 1.0, 1.37, 2.0, 3.3, 8.0):
-            elapsed = expected * ratio
-            exact = max(_median_rest(expected, elapsed), expected - elapsed)
-            got = projected_remaining(expected, elapsed)
-            assert abs(got - exact) < max(0.02, 1e-4 * expected), (expected, ratio, got, exact)
-    assert projected_remaining(60.0, 0.0) == 60.0 and projected_remaining(60.0, 30.0) == 30.0
 
 
 def test_the_guard_rule_is_pessimistic_while_there_is_time_to_act() -> None:
