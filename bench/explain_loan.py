@@ -41,7 +41,10 @@ car), then:
   their parts forced (PATCH `parts_eta` with `force`) to `--at-risk-eta` on day `--eta-day`, kept at
   risk and projected day by day;
 - `multiday-shift`: the same bookings, then every body technician's shift cut to end at
-  `--shift-end` by a forced PUT (the workshop change route to multi-day work at risk).
+  `--shift-end` by a forced PUT (the workshop change route to multi-day work at risk);
+- `opening` (carcost16-s32): `--at-risk` MAINT bookings with a car at the first times offered, and
+  the opening hours made to start at `--open` by a forced PUT (every drop-off before it, on every
+  filled day, falls before opening: at risk, its car out until its work can be done, as `hours`).
 
 Then on each of `--probe-days` days from the first, for each service asked with a loan car (no
 waiter): every time explained with a reason is booked (a 201 is a disagreement, and so is a 409
@@ -233,6 +236,8 @@ def made_for_change(c: Any, base: str, workshop: Workshop, args: argparse.Namesp
     needs parts at the first times offered. Their ids."""
     if args.change == "hours":
         code, latest, after = "MAINT", True, args.close
+    elif args.change == "opening":
+        code, latest, after = "MAINT", False, None
     else:
         code = next(
             s.code for s in workshop.services if multi_day(s) and any(o.needs_parts for o in s.operations)
@@ -246,9 +251,14 @@ def force_change(
     c: Any, base: str, workshop: Workshop, made: list[str], args: argparse.Namespace
 ) -> Workshop:
     """`--change`, forced (module doc): the workshop after it."""
-    if args.change == "hours":
+    if args.change in ("hours", "opening"):
         data = workshop.model_dump(mode="json")
-        data["opening"] = {"start": workshop.opening_window()[0], "end": args.close}
+        start, end = workshop.opening_window()
+        data["opening"] = (
+            {"start": start, "end": args.close}
+            if args.change == "hours"
+            else {"start": args.open, "end": end}
+        )
         changed = Workshop.model_validate(data)
         headers = {"content-type": "application/json"}
         put = c.put(f"{base}?force=true", content=changed.model_dump_json(), headers=headers)
@@ -398,10 +408,14 @@ def main() -> None:
     parser.add_argument("--at-risk", type=int, default=0, help="parts bookings at risk, per level")
     parser.add_argument("--at-risk-eta", default="16:30", help="their forced parts ETA, HH:MM")
     parser.add_argument(
-        "--change", choices=("hours", "multiday", "multiday-shift"), default=None, help="over the API (doc)"
+        "--change",
+        choices=("hours", "opening", "multiday", "multiday-shift"),
+        default=None,
+        help="over the API (doc)",
     )
     parser.add_argument("--shift-end", default="15:00", help="multiday-shift: the body technicians' new end")
     parser.add_argument("--close", default="16:00", help="hours: the forced new closing time")
+    parser.add_argument("--open", default="09:30", help="opening: the forced new opening time")
     parser.add_argument("--eta-day", type=int, default=1, help="multiday: the parts' day (0: DATE)")
     parser.add_argument("--days", type=int, default=3, help="change: days filled from DATE")
     parser.add_argument("--fill", type=int, default=40, help="change: bookings asked per day")
