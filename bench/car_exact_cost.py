@@ -134,18 +134,128 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
-def constructed() -> DayBook:
-    """desk16-s31's day (`tests/scheduler/test_frontdesk.py::test_the_refinement_solves_a_loan_car_
-    time_again_…`): one technician 08:00-18:00 on one lift, one loan car; A (90 min, 09:00-10:30) and
-    B (11:30-13:00) promised 15:30, C (14:00-15:30) 17:30, Y takes the car at 16:00. A 3-hour job
-    (LONG) with a car fits only with A and B both moved: the day where `_car_exact` solves."""
-    from bench.loan_end_decides import WORKSHOP, at
+def small_workshop() -> Workshop:
+    """`bench.loan_end_decides`' workshop (one technician 08:00-18:00, one lift, one loan car, open
+    08:00-16:00) with MID (90 min) beside LONG (180) and SHORT (30)."""
+    from bench.loan_end_decides import WORKSHOP
 
     data = WORKSHOP.model_dump(mode="json")
     long = data["services"][0]
     data["services"].append({**long, "code": "MID", "name": "Mid",
                              "operations": [{**long["operations"][0], "minutes": 90}]})  # fmt: skip
-    workshop = Workshop.model_validate(data)
+    return Workshop.model_validate(data)
+
+
+def packed(workshop: Workshop, rng: Any) -> DayBook:
+    """Up to 6 requests (MID, SHORT, LONG at random times, half with a car), each kept where the
+    quick fit puts it (as the fill does)."""
+    day = DayBook(workshop, DATE, [], RULES)
+    times = day.candidate_times()
+    accepted: list[tuple[Booking, list[Assignment]]] = []
+    for n in range(rng.randint(2, 6)):
+        code = rng.choice(["MID", "SHORT", "LONG", "MID"])
+        asked = Booking(id=f"R{n}", service=code, drop_off=rng.choice(times), loan_car=rng.random() < 0.5)
+        offer = day.try_insert(asked)
+        if offer is None:
+            continue
+        if offer.rewitness is not None:
+            accepted = [(b, list(offer.rewitness[b.id])) for b, _ in accepted]
+        accepted.append((asked.model_copy(update={"promised": offer.promised}), list(offer.assignments)))
+        day = DayBook(workshop, DATE, accepted, RULES)
+    return day
+
+
+def scattered(workshop: Workshop, rng: Any) -> DayBook:
+    """As desk16-s31's day, at random: 2-4 MID or SHORT jobs dropped off at 08:00 and placed on the
+    lift at random quarter hours (no overlap, from 08:00), each promised its end plus 0-4 hours, and
+    Y (SHORT) taking the only car at a random 14:00-16:00, placed at its drop-off. Where the quick
+    fit packs the day, these leave gaps that only moving two bookings closes."""
+    from bench.loan_end_decides import at
+
+    placed: list[tuple[Booking, list[Assignment]]] = []
+    busy: list[tuple[int, int]] = []
+    y_at = rng.choice(range(14 * 60, 16 * 60 + 1, 15))
+    busy.append((y_at, y_at + 30))
+    for n in range(rng.randint(2, 4)):
+        code, minutes = rng.choice([("MID", 90), ("MID", 90), ("SHORT", 30)])
+        for _ in range(20):
+            start = rng.choice(range(8 * 60, 17 * 60 - minutes + 1, 15))
+            if all(start + minutes <= s or start >= e for s, e in busy):
+                break
+        else:
+            continue
+        busy.append((start, start + minutes))
+        end = start + minutes
+        promised = min(17 * 60 + 30, end + 15 * rng.randint(0, 16))
+
+        def hhmm(m: int) -> str:
+            return f"{m // 60:02d}:{m % 60:02d}"
+
+        b = Booking(id=f"R{n}", service=code, drop_off=at("08:00"), promised=at(hhmm(promised)))
+        placed.append((b, [Assignment(booking=b.id, operation=0, bay="G1", technician="t1",
+                                      start=at(hhmm(start)), end=at(hhmm(end)))]))  # fmt: skip
+    y_time = f"{y_at // 60:02d}:{y_at % 60:02d}"
+    y_end = f"{(y_at + 30) // 60:02d}:{(y_at + 30) % 60:02d}"
+    y = Booking(id="Y", service="SHORT", drop_off=at(y_time), promised=at("17:30"), loan_car=True)
+    placed.append((y, [Assignment(booking="Y", operation=0, bay="G1", technician="t1",
+                                  start=at(y_time), end=at(y_end))]))  # fmt: skip
+    return DayBook(workshop, DATE, placed, RULES)
+
+
+def random_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """`--random N`: N random days on `small_workshop` (`--loan-cars` cars), each up to 6 requests
+    (MID, SHORT, LONG at random times, half with a car) kept where the quick fit puts them; on each,
+    LONG with a car answered in `--modes` at every cap, in a rotating order. The days where the
+    refinement's car-aware solves matter (the loan car decided by the work's end) are rare on the
+    scenarios' days; these small days make them common."""
+    import random
+
+    workshop = small_workshop()
+    if args.loan_cars is not None:
+        workshop = workshop.model_copy(update={"loan_cars": args.loan_cars})
+    caps = [int(c) for c in args.caps.split(",")]
+    rows: list[dict[str, Any]] = []
+    for k in range(args.random):
+        rng = random.Random(f"car-exact/{k}")
+        day = scattered(workshop, rng) if args.scattered else packed(workshop, rng)
+        accepted = day.accepted
+        day.offers("LONG", False, wants=LOAN)
+        for mode in args.modes.split(","):
+            order = caps[k % len(caps) :] + caps[: k % len(caps)]
+            for cap in order:
+                row = answer(day, "LONG", mode, cap)
+                row.update(
+                    seed=k,
+                    level=0,
+                    bookings=len(accepted),
+                    cars=sum(b.loan_car for b, _ in accepted),
+                    code="LONG",
+                )
+                rows.append(row)
+        solves = max(r["solves"] for r in rows[-len(caps) * len(args.modes.split(",")) :])
+        if solves:
+            print(
+                k,
+                len(accepted),
+                [
+                    (r["mode"], r["cap"], len(r["offered"]), r["solves"])
+                    for r in rows[-len(caps) * len(args.modes.split(",")) :]
+                    if r["mode"] != "immediate"
+                ],
+                flush=True,
+            )
+    slots.CAR_EXACT_SOLVES = 4
+    return rows
+
+
+def constructed() -> DayBook:
+    """desk16-s31's day (`tests/scheduler/test_frontdesk.py::test_the_refinement_solves_a_loan_car_
+    time_again_…`): one technician 08:00-18:00 on one lift, one loan car; A (90 min, 09:00-10:30) and
+    B (11:30-13:00) promised 15:30, C (14:00-15:30) 17:30, Y takes the car at 16:00. A 3-hour job
+    (LONG) with a car fits only with A and B both moved: the day where `_car_exact` solves."""
+    from bench.loan_end_decides import at
+
+    workshop = small_workshop()
 
     def placed(b: Booking, start: str, end: str) -> tuple[Booking, list[Assignment]]:
         return b, [
@@ -302,6 +412,8 @@ def main() -> None:
     parser.add_argument("--modes", default="immediate,refine,exact")
     parser.add_argument("--constructed", action="store_true", help="desk16-s31's day (`constructed`)")
     parser.add_argument("--repeat", type=int, default=5, help="--constructed: answers per mode and cap")
+    parser.add_argument("--random", type=int, default=0, help="random small days (`random_rows`)")
+    parser.add_argument("--scattered", action="store_true", help="--random: `scattered` days, not `packed`")
     parser.add_argument("--solve-cost", action="store_true", help="one car-aware solve's cost (doc)")
     parser.add_argument("--per-answer", type=int, default=3, help="--solve-cost: times per answer")
     parser.add_argument("--out", default=None)
@@ -311,7 +423,7 @@ def main() -> None:
         rows = solve_cost_rows(args)
         table = solve_summary(rows)
     else:
-        rows = constructed_rows(args) if args.constructed else run(args)
+        rows = constructed_rows(args) if args.constructed else random_rows(args) if args.random else run(args)
         table = summary(rows)
     for t in table:
         print(json.dumps(t))

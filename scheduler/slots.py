@@ -1617,7 +1617,9 @@ class DayBook:
         refined answer offered none of the times the immediate one and the exact check find). The
         latest first, a fit found serving the earlier times where the desk allows it; at most
         `CAR_EXACT_SOLVES` solves; none where no end brings the car back in time
-        (`FrontDesk.loan_latest_end`, the work at its shortest). The desk's rules checked on each."""
+        (`FrontDesk.loan_latest_end`, the work at its shortest) or no fit could be sold
+        (`FrontDesk.worth_a_search`: the walk-in holdback, as the ejection search skips them). The
+        desk's rules checked on each."""
         times = {o.drop_off for o in offered}
         found: list[Offer] = []
         later: Offer | None = None
@@ -1625,8 +1627,11 @@ class DayBook:
         for p, f in reversed(list(zip(probes, fits, strict=True))):
             if not p.loan_car or f is None or p.drop_off in times or f.overbooked:
                 continue
-            if self.desk.loan_car_free(p, f) or not self.desk.before_fit(p):
-                continue  # another rule refused it: no placement helps
+            # Another rule refused it (no placement helps), or the walk-in holdback has no room
+            # for the work at its shortest: the solve does not model the holdback (carcost16-s32:
+            # on such days every car solve found a fit the holdback then refused).
+            if self.desk.loan_car_free(p, f) or not self.desk.worth_a_search(p, self._job):
+                continue
             by = self.desk.loan_latest_end(p)
             if by is None or self._earliest_end(self._job(p)[0]) > by:
                 continue

@@ -390,6 +390,61 @@ def test_the_refinement_solves_a_loan_car_time_again_with_the_cars_where_its_fit
     assert day.offers("LONG", waiter=False, exact_seconds=5.0, ejection_seconds=0.0) != []  # no car
 
 
+def test_the_refinement_spends_no_loan_car_solve_where_the_walk_in_holdback_leaves_no_room(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """carcost16-s32: desk16-s31's one-lift day, one car, the service's rules (walk-in holdback on):
+    A and B (90 min) promised 13:30, C (90 min) 16:30, D (30 min) 16:00, Y takes the car at 16:00.
+    The lift works 330 of its 600 minutes: a 3-hour job would take it past its online share, so no
+    fit can be sold. The refinement solved such loan-car times again with the cars (`_car_exact`),
+    found fits and the holdback refused each: four CP-SAT solves spent for nothing per answer. The
+    answer is the same, without a solve."""
+    one_lift = [{"id": "G1", "kind": "general"}]
+    data = _data(loan_cars=1, opening={"start": "08:00", "end": "16:00"}, bays=one_lift)
+    data["technicians"] = [{**data["technicians"][0], "shift": {"start": "08:00", "end": "18:00"}}]
+    work = {"name": "work", "skill": "maintenance", "bay_kinds": ["general"]}
+    data["services"] = [
+        {"code": "LONG", "name": "Long", "operations": [{**work, "minutes": 180}]},
+        {"code": "MID", "name": "Mid", "operations": [{**work, "minutes": 90}]},
+        *data["services"],
+    ]
+    workshop = Workshop.model_validate(data)
+
+    def placed(booking: Booking, start: str, end: str) -> tuple[Booking, list[Assignment]]:
+        return booking, [Assignment(booking=booking.id, operation=0, bay="G1", technician="t1",
+                                    start=_at(start), end=_at(end))]  # fmt: skip
+
+    def early(id: str, service: str, promised: str) -> Booking:
+        return Booking(id=id, service=service, drop_off=_at("08:00"), promised=_at(promised))
+
+    y = Booking(id="Y", service="MAINT", drop_off=_at("16:00"), promised=_at("17:30"), loan_car=True)
+    day = DayBook(workshop, DAY, [
+        placed(early("A", "MID", "13:30"), "09:00", "10:30"),
+        placed(early("B", "MID", "13:30"), "11:00", "12:30"),
+        placed(early("C", "MID", "16:30"), "13:15", "14:45"),
+        placed(early("D", "MAINT", "16:00"), "15:15", "15:45"),
+        placed(y, "16:00", "16:30"),
+    ], CapacityRules())  # fmt: skip
+    assert CapacityRules().walk_in_holdback > 0
+    original = DayBook._fit_exactly
+    car_solves: list[dt.datetime] = []
+
+    def counted(self: DayBook, booking: Booking, *args: Any, cars: bool = False, **kw: Any) -> Any:
+        if cars:
+            car_solves.append(booking.drop_off)
+        return original(self, booking, *args, cars=cars, **kw)
+
+    monkeypatch.setattr(DayBook, "_fit_exactly", counted)
+    wants = Wants(loan_car=True)
+    refined = day.offers("LONG", waiter=False, exact_seconds=5.0, ejection_seconds=0.0, wants=wants)
+    assert refined == []
+    assert car_solves == []
+    # The time is refused whatever the placement: a car-aware fit there breaks the holdback.
+    probe = Booking(id="probe", service="LONG", drop_off=_at("08:00"), loan_car=True)
+    fit, _ = original(day, probe, 5.0, 1, cars=True)
+    assert fit is None or not day.desk.within_holdback(probe, fit, day._job)
+
+
 def test_a_loan_car_at_risk_is_out_until_its_work_can_be_done_not_only_until_its_promise() -> None:
     """A booking kept at risk by a forced parts ETA keeps its promise, but its customer keeps the
     loan car until the work is done (desk16-s28): PARTS dropped off 08:00 with the only car,
