@@ -265,7 +265,11 @@ class StartRelaxation:
         if late <= ALPHA_EXCESS * self.cheap:
             return []
         self.relaxation = time_indexed_relaxation(
-            self.problem, self.weight, weighted=bool(ALPHA_WEIGHTED), chains=None if ALPHA_CHAINS else False
+            self.problem,
+            self.weight,
+            weighted=bool(ALPHA_WEIGHTED),
+            chains=None if ALPHA_CHAINS else False,
+            lean=False,  # its model as before: the floor's leaner one would move the orders
         )
         return alpha_orders(self.problem, self.relaxation)
 
