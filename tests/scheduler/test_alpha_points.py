@@ -94,9 +94,10 @@ def test_an_alpha_point_start_is_the_warm_start_on_an_over_full_day(monkeypatch:
         waiters_only: bool = False,
         weighted: bool = False,
         chains: bool | None = None,
+        lean: bool = True,
     ) -> Relaxation:
         solved.append(weighted)
-        return relax(problem, weight, waiters_only, weighted, chains)
+        return relax(problem, weight, waiters_only, weighted, chains, lean)
 
     monkeypatch.setattr(optimise_module, "time_indexed_relaxation", counted)
     monkeypatch.setattr(bounds_time, "time_indexed_relaxation", counted)
