@@ -74,9 +74,10 @@ promise (the pickup minute most bookings share) where the grid is coarser, if th
 the limits (else the uniform grid): there a rush of bookings due at once is on time in the LP only
 by counting each operation in whole slots (its start moved back to its slot's first minute, the
 rest of its last slot unheld). dealer-2011 1.3x s4 (37 bookings due 15:30), 10-minute grid: 477 ->
-499 for 0.70 M columns and entries (with `NESTED`; 0.77 M before); 5-minute slots 13:30-15:30 gave
-517 for 1.07 M, all day 576 for 1.75 M (bench/RESULTS-gapgrid15-s32.md). A refinement of the
-uniform grid (its slot starts and more), so its LP is never weaker. 0: off."""
+499 for 0.70 M columns and entries (with `NESTED`; 0.77 M before) and about the same CPU
+(`_dual_simplex`); 120 minutes before gave 517 for 0.91 M but +1.3 s, 5-minute slots all day 576
+for 1.75 M (bench/RESULTS-gapgrid15-s32.md). A refinement of the uniform grid (its slot starts and
+more), so its LP is never weaker. 0: off."""
 
 NESTED = 0.1
 """The floor leaves out the slot rows of a bay set whose operations are all but this share (by
