@@ -137,10 +137,14 @@ def add_bounds(
             WAITERS_INDEXED
             and indexed
             and waiters < minutes.waiter_lateness
-            and max(summed, lateness) * late < least * paid
+            and (
+                max(summed, lateness) * late < least * paid
+                or w.lateness * least + extra * minutes.waiter_lateness > max(summed, lateness)
+            )
         ):
             # Relative to the plan, weaker than the plain floor: the weighted gap would read worse
-            # for its floor alone. The waiters' own relaxation (`WAITERS_INDEXED`).
+            # for its floor alone; or the sum could pass the floor so far, the waiters' floor at
+            # most their minutes in the plan. The waiters' own relaxation (`WAITERS_INDEXED`).
             waiters = max(waiters, time_indexed_bound(problem, weight, waiters_only=True))
             summed = w.lateness * least + extra * waiters
         lateness = max(lateness, summed)
@@ -158,7 +162,10 @@ WAITERS_INDEXED = True
 objective's lateness terms is further below the plan than the plain floor is (`add_bounds`: the
 weighted lateness gap would read worse than the plain one for its floor alone) and the warm start
 did not already solve the weighted relaxation: 0.7-1.0 s of CPU on a dealer-2011 1.3x day
-(bench/RESULTS-wgap15-s28.md). On s3 the weighted gap is then 5.7 % (as the plain) instead of 13.4 %."""
+(bench/RESULTS-wgap15-s28.md). On s3 the weighted gap is then 5.7 % (as the plain) instead of 13.4 %.
+Also where the sum with it could pass the floor so far (the warm start's weighted relaxation's):
+0.4-0.6 s on dealer-2011 1.3x (the floor's lean model), s4's weighted floor 1,384 -> 1,423 and s5's
+719 -> 729 (bench/RESULTS-gapgrid15-s32.md)."""
 
 
 WAITER_FLOOR_JOBS = 400
@@ -265,7 +272,11 @@ class StartRelaxation:
         if late <= ALPHA_EXCESS * self.cheap:
             return []
         self.relaxation = time_indexed_relaxation(
-            self.problem, self.weight, weighted=bool(ALPHA_WEIGHTED), chains=None if ALPHA_CHAINS else False
+            self.problem,
+            self.weight,
+            weighted=bool(ALPHA_WEIGHTED),
+            chains=None if ALPHA_CHAINS else False,
+            lean=False,  # its model as before: the floor's leaner one would move the orders
         )
         return alpha_orders(self.problem, self.relaxation)
 

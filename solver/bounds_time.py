@@ -23,8 +23,11 @@ true starts give 0/1 values satisfying:
 
 Each booking's minutes late are at least those of its last operation's earliest end from its slot,
 so the optimum of the linear relaxation (HiGHS, deterministic) bounds the lateness of every plan
-placing that much priority. Unlike the energy and assignment bounds it sees
-a technician busy with one booking when the next waiter arrives, and the queue that makes.
+placing that much priority. Nothing above asks the slots to be alike: the floor's are finer before
+the day's busiest promise (`REFINE`), and the argument holds for that slot map as for any monotone
+one. Leaving rows out (`NESTED`) only lowers the optimum: still a floor. Unlike the energy and
+assignment bounds it sees a technician busy with one booking when the next waiter arrives, and the
+queue that makes.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import numpy as np
 from solver.blocks import earliest_ends, fit, free_windows
 
 if TYPE_CHECKING:
+    from scipy.optimize import OptimizeResult
     from scipy.sparse import csr_matrix
 from solver.problem import DayProblem
 
@@ -62,6 +66,27 @@ second at 14:10). Plain floors at 10 s: dealer-2011 1.3x s4 462 -> 477, s5 240 -
 1.3x s2 315 -> 357, s5 140 -> 145; none lower; ~0.1-1.3 s more CPU (s4 the most). At 5-minute
 slots s4's reads 586 (480 without), too large for a 10 s request (bench/RESULTS-gapcum15-s31.md).
 Not with `lengths_up` (the relaxation's own plan keeps its model)."""
+
+REFINE = 5
+REFINE_BEFORE = 60
+"""The floor's slots are REFINE minutes wide in the REFINE_BEFORE minutes before the day's busiest
+promise (the pickup minute most bookings share) where the grid is coarser, if that model is within
+the limits (else the uniform grid): there a rush of bookings due at once is on time in the LP only
+by counting each operation in whole slots (its start moved back to its slot's first minute, the
+rest of its last slot unheld). dealer-2011 1.3x s4 (37 bookings due 15:30), 10-minute grid: 477 ->
+499 for 0.70 M columns and entries (with `NESTED`; 0.77 M before) and about the same CPU
+(`_dual_simplex`); 120 minutes before gave 517 for 0.91 M but +1.3 s, 5-minute slots all day 576
+for 1.75 M (bench/RESULTS-gapgrid15-s32.md). A refinement of the uniform grid (its slot starts and
+more), so its LP is never weaker. 0: off."""
+
+NESTED = 0.1
+"""The floor leaves out the slot rows of a bay set whose operations are all but this share (by
+their entries) those of a smaller bay set's: near-duplicates of that set's rows (dealer-2011 1.3x:
+bays 0-19 take 145 operations; 0-20 and 0-21 add 7 and 2, 4-20 adds 2 to 4-19's 85). Fewer rows
+only lower an LP's minimum, so the floor stays proven; s4's at 10-minute slots stays 477 with
+0.49 M instead of 0.77 M columns and entries (bench/RESULTS-gapgrid15-s32.md). 0: every set's
+rows. Not with `lengths_up` (the relaxation's own plan keeps its model), nor for the warm start's
+relaxation (`lean=False`: its alpha-point orders, and so the plans, as before)."""
 
 BAY_CLASSES = False
 """Each start also chooses a class of bays alike (in free windows and in the operations they can
@@ -107,25 +132,32 @@ def time_indexed_relaxation(
     waiters_only: bool = False,
     weighted: bool = False,
     chains: bool | None = None,
+    lean: bool = True,
 ) -> Relaxation:
     """The relaxation behind `time_indexed_bound`, with its fractional starts (see `Relaxation`).
 
     `weighted`: a waiter's minutes cost as the objective weighs them (`ObjectiveWeights`); its
-    optimum is then no floor on plain minutes, and `bound` stays 0. `chains`: see `indexed_model`."""
+    optimum is then no floor on plain minutes, and `bound` stays 0. `chains`: see `indexed_model`;
+    `lean`: the floor's model (`indexed_model`) and solver (`_dual_simplex`); False for the warm
+    start's relaxation (its orders, and so the plans, as before)."""
     relaxation = Relaxation(weight=weight, waiters_only=waiters_only, weighted=weighted)
-    model = indexed_model(problem, weight, waiters_only, weighted, chains=chains)
+    model = indexed_model(problem, weight, waiters_only, weighted, chains=chains, lean=lean)
     if model is None:
         return relaxation
     from scipy.optimize import Bounds, LinearConstraint, milp  # ~0.4 s to import: when first needed
 
     cols, jobs, y_of, n = model.cols, model.jobs, model.y_of, len(model.cost)
     # The linear relaxation only (branching proves more but costs seconds per node on these sizes).
-    result = milp(
-        model.cost,
-        constraints=LinearConstraint(model.matrix, model.low, model.high),
-        integrality=np.zeros(n),
-        bounds=Bounds(model.lower, model.upper),
-        options={"time_limit": 60.0, "presolve": True},  # a safety net only
+    result = (
+        _dual_simplex(model)
+        if lean
+        else milp(
+            model.cost,
+            constraints=LinearConstraint(model.matrix, model.low, model.high),
+            integrality=np.zeros(n),
+            bounds=Bounds(model.lower, model.upper),
+            options={"time_limit": 60.0, "presolve": True},  # a safety net only
+        )
     )
     relaxation.size = model.size
     if result.status != 0 or result.fun is None or not math.isfinite(result.fun) or result.x is None:
@@ -147,6 +179,31 @@ def time_indexed_relaxation(
         shares.sort()
     relaxation.placed = {j: float(x[y_of[j]]) for j in jobs}
     return relaxation
+
+
+def _dual_simplex(model: IndexedModel) -> OptimizeResult:
+    """The floor's LP by HiGHS' dual simplex without presolve (`linprog`; deterministic): 25-30 %
+    less CPU than through `milp` on dealer-2011 1.3x s4 (2.1 against 3.0 s, the refined model;
+    bench/RESULTS-gapgrid15-s32.md). The warm start's relaxation keeps `milp`: a different path may
+    reach a different optimal vertex, and its alpha-point orders with it."""
+    from scipy.optimize import linprog
+    from scipy.sparse import vstack
+
+    equal = model.low == model.high
+    above = np.isfinite(model.high) & ~equal
+    below = np.isfinite(model.low) & ~equal
+    some_equal = bool(equal.any())
+    some_unequal = bool(above.any() or below.any())
+    return linprog(
+        model.cost,
+        A_ub=vstack([model.matrix[above], -model.matrix[below]]).tocsr() if some_unequal else None,
+        b_ub=np.concatenate([model.high[above], -model.low[below]]) if some_unequal else None,
+        A_eq=model.matrix[equal] if some_equal else None,
+        b_eq=model.low[equal] if some_equal else None,
+        bounds=np.stack([model.lower, model.upper], axis=1),
+        method="highs-ds",
+        options={"time_limit": 60.0, "presolve": False},  # a safety net only
+    )
 
 
 def _weighted_floor(problem: DayProblem, optimum: float, waiters_only: bool) -> int:
@@ -201,6 +258,7 @@ def indexed_model(
     grids: tuple[int, ...] | None = None,
     limits: tuple[int, int] | None = None,
     chains: bool | None = None,
+    lean: bool = False,
 ) -> IndexedModel | None:
     """The model behind `time_indexed_relaxation` (None where too large at every grid or empty).
 
@@ -209,7 +267,7 @@ def indexed_model(
     integral solution colours onto the members (`solver.relaxation_plan`); `bay_classes`: bays in
     classes (default `BAY_CLASSES`); `grids`, `limits`: instead of `GRIDS` and (`MAX_COLUMNS`,
     `MAX_ENTRIES`); `chains`: the order rows threshold by threshold (default `CHAINS`; never with
-    `lengths_up`)."""
+    `lengths_up`); `lean`: the floor's model (`REFINE`, `NESTED`; never with `lengths_up`)."""
     with_bay_classes = BAY_CLASSES if bay_classes is None else bay_classes
     with_chains = (CHAINS if chains is None else chains) and not lengths_up
     weights = problem.weights
@@ -263,9 +321,14 @@ def indexed_model(
         for j, k in ready
     }
 
+    rush = _busiest_promise(problem, ready, tech_free) if lean and REFINE and not lengths_up else None
     for grid in grids or GRIDS:
-        edges = _slot_starts(tech_free, problem.horizon, grid)
+        window = (rush - REFINE_BEFORE, rush) if rush is not None and grid > REFINE else None
+        edges = _slot_starts(tech_free, problem.horizon, grid, window)
         cols = _columns(problem, ready, members, of_tech, tech_free, edges, op_bay_classes, limits)
+        if cols is None and window is not None:  # too large refined: the uniform grid
+            edges = _slot_starts(tech_free, problem.horizon, grid)
+            cols = _columns(problem, ready, members, of_tech, tech_free, edges, op_bay_classes, limits)
         if cols is not None:
             break
     else:
@@ -392,8 +455,12 @@ def indexed_model(
         # once per operation, not once per column (an operation has ~100 columns).
         op_index = {key: i for i, key in enumerate(op_bays)}
         entry_op = np.array([op_index[(c[0], c[1])] for c in cols], dtype=np.int64)[col_of]
-        for group in {*op_bays.values()}:
+        held_by_op = np.bincount(entry_op, minlength=len(op_bays))
+        groups = {*op_bays.values()}
+        for group in groups:
             inside = np.array([bays <= group for bays in op_bays.values()], dtype=bool)[entry_op]
+            if lean and NESTED > 0 and not lengths_up and _near_duplicate(group, groups, op_bays, held_by_op):
+                continue
             slots_here = slot_of[inside]
             slots_free = [
                 [
@@ -457,6 +524,24 @@ def indexed_model(
     )
 
 
+def _near_duplicate(
+    group: frozenset[int],
+    groups: set[frozenset[int]],
+    op_bays: dict[tuple[int, int], frozenset[int]],
+    held: np.ndarray,
+) -> bool:
+    """Whether the operations inside `group` are, by their entries (`held`, per operation in
+    `op_bays`' order), all but `NESTED` of them inside one smaller bay set (`NESTED`)."""
+    sets = list(op_bays.values())
+    mine = sum(int(held[i]) for i, bays in enumerate(sets) if bays <= group)
+    for smaller in groups:
+        if smaller < group:
+            theirs = sum(int(held[i]) for i, bays in enumerate(sets) if bays <= smaller)
+            if mine - theirs <= NESTED * mine:
+                return True
+    return False
+
+
 def _chain_rows(cols: list[Column], before: list[int], after: list[int]) -> list[tuple[list[int], list[int]]]:
     """Per threshold T, (the columns of the next operation whose latest start is before T, the
     columns of the operation before it whose earliest end is): the first set's share is at most the
@@ -485,13 +570,35 @@ Column = tuple[int, int, int, int, int, int, int, int, int]
 class of bays or -1)."""
 
 
-def _slot_starts(tech_free: list[list[tuple[int, int]]], horizon: int, grid: int) -> np.ndarray:
-    """First minute of each start slot: every `grid` minutes, and every FINE minutes in the
-    FINE_BEFORE minutes before any technician block's end; a last entry past the day and past
-    every block (overtime can run a block past the horizon: a span's latest start must have a
-    next slot start)."""
+def _busiest_promise(
+    problem: DayProblem, ready: dict[tuple[int, int], float], tech_free: list[list[tuple[int, int]]]
+) -> int | None:
+    """The promised minute most bookings still to place share (the earliest of equals), within the
+    technicians' working day; None where no two share one (`REFINE`)."""
+    opening = min((s for blocks in tech_free for s, _ in blocks), default=0)
+    closing = max((e for blocks in tech_free for _, e in blocks), default=0)
+    dues: dict[int, int] = defaultdict(int)
+    for j in {j for j, _ in ready}:
+        due = problem.jobs[j].due
+        if due is not None and opening < due <= closing:
+            dues[due] += 1
+    if not dues:
+        return None
+    count, minute = max((n, -due) for due, n in dues.items())
+    return -minute if count > 1 else None
+
+
+def _slot_starts(
+    tech_free: list[list[tuple[int, int]]], horizon: int, grid: int, fine: tuple[int, int] | None = None
+) -> np.ndarray:
+    """First minute of each start slot: every `grid` minutes, every FINE minutes in the
+    FINE_BEFORE minutes before any technician block's end, and every REFINE minutes in `fine`
+    (from, to); a last entry past the day and past every block (overtime can run a block past the
+    horizon: a span's latest start must have a next slot start)."""
     last = max([horizon, *(e for blocks in tech_free for _, e in blocks)])
     marks = set(range(0, last + grid, grid))
+    if fine is not None:
+        marks.update(range(max(0, fine[0]), max(0, fine[1]), REFINE))
     if grid > FINE:
         for end in {e for blocks in tech_free for _, e in blocks}:
             marks.update(range(max(0, end - FINE_BEFORE), end, FINE))

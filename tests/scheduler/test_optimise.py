@@ -547,3 +547,53 @@ def test_the_words_say_the_weighted_lateness_gap_with_the_plain_one_beside_it() 
     assert plan_quality_words(plan.model_copy(update={"status": "optimal"})).endswith(
         "· proven the best possible"
     )
+
+
+def test_the_waiters_own_floor_is_asked_where_the_sum_could_pass_the_warm_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where the warm start's weighted relaxation reads less than the plain floor plus the waiters'
+    extra weight times their minutes in the plan, but the weighted gap would not read worse than
+    the plain one (the first reason to ask), `add_bounds` asks the waiters' own time-indexed floor
+    (`WAITERS_INDEXED`) and takes the sum where it is more. With the real relaxation the weighted
+    floor is never above the least weighted lateness of any plan placing as much (enumeration)."""
+    import scheduler.optimise as optimise_module
+    from scheduler.optimise import add_bounds
+    from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_relaxation
+    from solver.objective import terms
+
+    asked: list[bool] = []
+
+    def recorded(problem: DayProblem, weight: int, waiters_only: bool = False) -> int:
+        asked.append(waiters_only)
+        return time_indexed_bound(problem, weight, waiters_only)
+
+    monkeypatch.setattr(optimise_module, "time_indexed_bound", recorded)
+    checked = 0
+    for seed in range(6):
+        problem = compile_request(tiny_day(seed, count=6, waiters=True)).problem
+        w = problem.weights
+        extra = w.waiter_lateness - w.lateness
+        plan = dispatch(problem)
+        weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in plan.unplaced)
+        real = time_indexed_relaxation(problem, weight, weighted=True, lean=False)  # as the start's
+        add_bounds(problem, plan, True, weighted=real)
+        assert plan.weighted_lateness_bound is not None
+        assert plan.weighted_lateness_bound <= _least_weighted(problem, weight)
+        least = plan.lateness_bound or 0
+        minutes = terms(problem, plan)
+        late = minutes.lateness + minutes.waiter_lateness
+        paid = w.lateness * late + extra * minutes.waiter_lateness
+        # A start's floor just high enough that the weighted gap reads no worse than the plain one.
+        start = math.ceil(least * paid / late) if late else 0
+        if not least or start >= w.lateness * least + extra * minutes.waiter_lateness:
+            continue
+        asked.clear()
+        again = dispatch(problem)
+        weak = Relaxation(weight, False, weighted=True, weighted_bound=start)
+        add_bounds(problem, again, True, weighted=weak)
+        waiters = time_indexed_bound(problem, weight, waiters_only=True)
+        assert True in asked
+        assert again.weighted_lateness_bound == max(start, w.lateness * least + extra * waiters)
+        checked += 1
+    assert checked  # the second reason ran

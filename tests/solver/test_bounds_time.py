@@ -486,3 +486,139 @@ def test_ordered_threshold_by_threshold_never_above_the_optimum_of_cp_sat(
         assert averaged <= time_indexed_bound(problem, weight) <= _minutes_late(problem, best)
     finally:
         bounds_time.GRIDS, bounds_time.CHAINS = saved
+
+
+def _drop_off(release: int, due: int, *minutes: int, bays: tuple[int, ...] = (0, 1)) -> JobData:
+    """A drop-off booking of operations one after the other on either of two technicians (alike)."""
+    return JobData(
+        release=release,
+        due=due,
+        waiter=False,
+        priority=1,
+        operations=tuple(
+            OperationData(bays=bays, bay_costs=(0,) * len(bays), technicians=(0, 1), durations=(d, d))
+            for d in minutes
+        ),
+    )
+
+
+def test_finer_slots_before_the_busiest_promise_raise_the_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two technicians 08:00-11:00, four bookings due at 10:00 (25, 55 + 15, 45 and 45 + 25
+    minutes, dropped off 08:10-08:45): at best 5 minutes late (CP-SAT, proven). At 10-minute slots
+    the relaxation counts a 25- or 45-minute job in whole slots only and finishes everything on
+    time; with 5-minute slots in the hour before 10:00 (`REFINE`) it reads the optimum."""
+    problem = DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="general"), BayData(kind="general")),
+        technicians=tuple(TechnicianData(grade=2, shift_start=480, shift_end=660) for _ in range(2)),
+        jobs=(
+            _drop_off(490, 600, 25),
+            _drop_off(490, 600, 55, 15),
+            _drop_off(515, 600, 45),
+            _drop_off(525, 600, 45, 25),
+        ),
+        weights=LATENESS_ONLY,
+    )
+    best = solve(problem, None, SolveParameters(time_limit_seconds=20.0, workers=1))
+    assert best is not None and best.status == "optimal" and not best.unplaced
+    assert _minutes_late(problem, best) == 5
+    monkeypatch.setattr(bounds_time, "GRIDS", (10,))
+    monkeypatch.setattr(bounds_time, "REFINE", 0)
+    uniform = time_indexed_bound(problem, 4)
+    monkeypatch.setattr(bounds_time, "REFINE", 5)
+    assert uniform == 0 < time_indexed_bound(problem, 4) == 5
+    # The warm start's relaxation keeps the uniform grid (its orders, and so the plans, as before).
+    start = bounds_time.time_indexed_relaxation(problem, 4, lean=False)
+    assert start.bound == uniform
+
+
+def test_near_duplicate_bay_sets_leave_out_their_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nine bookings may use bays 0-1 and one bays 0-2: the rows of bays 0-2 repeat those of 0-1
+    but for one short job (`NESTED`). The floor's model leaves them out; the floor reads the same."""
+    monkeypatch.setattr(bounds_time, "REFINE", 0)
+    jobs = [_drop_off(480 + 10 * i, 540 + 10 * i, 30 + 5 * (i % 3)) for i in range(9)]
+    problem = DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="general"),) * 3,
+        technicians=tuple(TechnicianData(grade=2, shift_start=480, shift_end=660) for _ in range(2)),
+        jobs=(*jobs, _drop_off(500, 560, 20, bays=(0, 1, 2))),
+        weights=LATENESS_ONLY,
+    )
+    full = bounds_time.indexed_model(problem, 10)
+    lean = bounds_time.indexed_model(problem, 10, lean=True)
+    assert full is not None and lean is not None
+    assert lean.size < full.size and lean.matrix.shape[0] < full.matrix.shape[0]
+    monkeypatch.setattr(bounds_time, "NESTED", 0.0)
+    every_row = time_indexed_bound(problem, 10)
+    monkeypatch.setattr(bounds_time, "NESTED", 0.1)
+    assert time_indexed_bound(problem, 10) == every_row > 0
+
+
+@st.composite
+def _rush_days(draw: st.DrawFn) -> tuple[int, int, DayProblem]:
+    """A slot size of 10 or 20 minutes, a refined window of 30-90 minutes; two technicians (alike,
+    or one with a break), two bays; two to five bookings of one or two operations of 15-55
+    minutes, dropped off at any minute 08:00-09:00, most of them due at one minute (the rush), in
+    bays 0, 1 or either."""
+    technicians = (
+        TechnicianData(grade=2, shift_start=480, shift_end=660),
+        TechnicianData(
+            grade=2, shift_start=480, shift_end=660, breaks=draw(st.sampled_from([(), ((540, 555),)]))
+        ),
+    )
+    rush = draw(st.integers(570, 630))
+    jobs = tuple(
+        _drop_off(
+            release,
+            rush if shared else release + late,
+            *minutes,
+            bays=bays,
+        )
+        for release, minutes, shared, late, bays in draw(
+            st.lists(
+                st.tuples(
+                    st.integers(480, 540),
+                    st.lists(st.integers(15, 55), min_size=1, max_size=2),
+                    st.sampled_from([True, True, False]),
+                    st.integers(40, 120),
+                    st.sampled_from([(0, 1), (0, 1), (0,), (1,)]),
+                ),
+                min_size=2,
+                max_size=5,
+            )
+        )
+    )
+    problem = DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="general"), BayData(kind="general")),
+        technicians=technicians,
+        jobs=jobs,
+        weights=LATENESS_ONLY,
+    )
+    return draw(st.sampled_from([10, 20])), draw(st.sampled_from([30, 60, 90])), problem
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_rush_days())
+def test_refined_slots_never_above_the_optimum_of_cp_sat(case: tuple[int, int, DayProblem]) -> None:
+    """Finer slots before the busiest promise (`REFINE`), with or without the near-duplicate bay
+    rows (`NESTED`): the floor is never above CP-SAT's proven optimum; with every row it is never
+    below the uniform grid's (the refined grid has its slot starts and more)."""
+    grid, before, problem = case
+    best = solve(problem, None, SolveParameters(time_limit_seconds=20.0, workers=1))
+    if best is None or best.status != "optimal":
+        return  # not proven: nothing to compare with
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in best.unplaced)
+    saved = bounds_time.GRIDS, bounds_time.REFINE, bounds_time.REFINE_BEFORE, bounds_time.NESTED
+    bounds_time.GRIDS, bounds_time.REFINE_BEFORE = (grid,), before  # hypothesis: no monkeypatch
+    try:
+        late = _minutes_late(problem, best)
+        bounds_time.NESTED = 0.0
+        bounds_time.REFINE = 0
+        uniform = time_indexed_bound(problem, weight)
+        bounds_time.REFINE = 5
+        assert uniform <= time_indexed_bound(problem, weight) <= late
+        bounds_time.NESTED = 0.1
+        assert time_indexed_bound(problem, weight) <= late
+    finally:
+        bounds_time.GRIDS, bounds_time.REFINE, bounds_time.REFINE_BEFORE, bounds_time.NESTED = saved
