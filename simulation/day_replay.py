@@ -346,10 +346,9 @@ def replay_day(
                 if (o.booking, k) in done:
                     continue
                 run = next((r for r in running.values() if (r.booking, r.operation) == (o.booking, k)), None)
-                tech = run.technician if run else planned.get((o.booking, k))
-                minutes = max(
-                    1, round(expected_minutes(workshop, by_id[o.booking], k, tech) * factor[(o.booking, k)])
-                )
+                who: str | None = run.technician if run else planned.get((o.booking, k))
+                drawn = expected_minutes(workshop, by_id[o.booking], k, who) * factor[(o.booking, k)]
+                minutes = max(1, round(drawn))
                 ran = (end_of_day - run.start).total_seconds() / 60 if run else 0.0
                 left += max(0.0, minutes - ran)
             o.resumed_end = opening + dt.timedelta(minutes=left)
