@@ -273,7 +273,8 @@ def test_live_minutes_are_the_mean_minutes_the_projection_draws_around() -> None
     ]
     live = live_minutes(ws, worked)
     logs = [math.log(live[(t, s, 0)] / (1.25 * STANDARD)) for t in techs for s in services]
-    assert abs(float(np.mean(logs))) < 0.01, float(np.mean(logs))
+    # Quantiles, not draws: exact to ~0.001 (the mean factor taken for the median: +0.010; main: -0.020).
+    assert abs(float(np.mean(logs))) < 0.006, float(np.mean(logs))
     assert max(map(abs, logs)) < 0.1  # each technician's 20 samples, shrunk: within their noise
 
 
