@@ -31,6 +31,8 @@ import numpy as np
 from pydantic import BaseModel
 
 from scheduler.contract import STORED_CONTEXT, Workshop
+from scheduler.durations import factor_median
+from scheduler.promise_odds import MODEL
 from scheduler.worked import WorkedOperation
 
 MIN_OPERATION_SAMPLES = 5
@@ -278,15 +280,21 @@ def live_minutes(workshop: Workshop, worked: Iterable[WorkedOperation]) -> dict[
     log(that shrunk standard / clocked) − log(current efficiency) per technician. Unlike
     `learned_minutes` (the suggestions' figures: an operation's median of >= 5 samples counts in
     full, efficiencies pulled toward a grade mean learned from the same few days), what few samples
-    say moves the projection little (guardshrink13-s31)."""
+    say moves the projection little (guardshrink13-s31). An operation's median sample is divided by
+    the duration model's median factor (`durations.factor_median` of the projection's MODEL): the
+    projection takes these minutes for the factor's mean, and a median alone left them ~2.7 % short
+    where a technician's few samples did not make it up (alarm13-s32)."""
     finished = _finished(workshop, worked)
     if not finished:
         return {}
     techs = {t.id: t for t in workshop.technicians}
     standard = {(s.code, k): float(o.minutes) for s in workshop.services for k, o in enumerate(s.operations)}
     by_op = _operation_samples(workshop, finished)
+    # The projection draws round these minutes as the mean of a factor with the duration model's
+    # median (below 1); an operation's median sample is that median times its expected minutes.
+    median = math.log(factor_median(MODEL.cv, MODEL.overrun_share, MODEL.overrun_factor))
     ops = toward_prior(
-        {op: [math.log(v / standard[op]) for v in samples] for op, samples in by_op.items()},
+        {op: [math.log(v / standard[op]) - median for v in samples] for op, samples in by_op.items()},
         lambda v: float(np.median(v)),  # as the suggested standard: robust to the odd overrun
     )
     standards = {

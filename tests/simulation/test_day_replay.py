@@ -86,3 +86,20 @@ def test_an_unfinished_booking_is_late_until_23_59_of_its_promise_day_and_counte
     assert figures["total lateness minutes"] == 319 + 959 + 30
     assert figures["unfinished at the day's end (counted late)"] == 2
     assert figures["total lateness minutes, finished bookings"] == 30
+    # Records made before the resumed end was kept count as before.
+    assert figures["total lateness minutes, unfinished work done at the next opening"] == 319 + 959 + 30
+
+
+def test_unfinished_work_is_counted_late_until_it_would_end_done_at_the_next_opening() -> None:
+    """An unfinished booking waits for its work left, done first thing the next morning: a same-day
+    promise waits the night (18:40 -> 08:45 next day: 845 minutes, not 319 to midnight), a
+    next-morning 08:00 promise the 45 minutes of it (not 959, the whole next day to 23:59)."""
+    same_day = outcome("same-day", "18:40", None, [])
+    same_day.resumed_end = at("08:45", DAY + dt.timedelta(days=1))
+    next_morning = outcome("next-morning", "12:00", None, [], drop_off="16:50")
+    next_morning.promised = at("08:00", DAY + dt.timedelta(days=1))
+    next_morning.resumed_end = at("08:45", DAY + dt.timedelta(days=1))
+    finished = outcome("finished", "12:00", "12:30", [])
+    figures = summarise([record([same_day, next_morning, finished])])
+    assert figures["total lateness minutes, unfinished work done at the next opening"] == 845 + 45 + 30
+    assert figures["total lateness minutes"] == 319 + 959 + 30  # kept: the history compares with it
