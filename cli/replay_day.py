@@ -159,6 +159,10 @@ ROWS = (
     ("false alarm share, strict", N_("False alarm share, strict: flagged, on time, not moved by a re-plan")),
     ("on-time share", N_("On-time share")),
     ("total lateness minutes", N_("Total lateness, minutes")),
+    (
+        "total lateness minutes, unfinished work done at the next opening",
+        N_("Total lateness, minutes, work left done next morning"),
+    ),
     ("brier score", N_("Brier score of the on-time probability")),
     ("clock event ms p50 / p99", N_("Clock event ms p50 / p99")),
     ("event -> status reflects it ms p50 / p99", N_("Event to re-planned status ms p50 / p99")),
