@@ -620,14 +620,12 @@ def test_the_validators_reasons_read_in_chinese_in_a_409(db_url: str) -> None:
         " vehicle has no fleet partner"
     ]
 
-    # A diagnosis pinned 16:30-16:55 leaves its 90-minute repair no room (tests/api/test_api.py;
-    # one search worker, as there).
+    # A diagnosis pinned 16:30-16:55 leaves its 90-minute repair no room (tests/api/test_api.py).
     pin = {"operation": 0, "bay": "G1", "technician": "wang", "start": f"{DATE}T16:30:00+08:00",
            "end": f"{DATE}T16:55:00+08:00"}  # fmt: skip
     request = {"workshop": small_workshop().model_dump(mode="json"), "date": DATE,
                "bookings": [{"id": "b1", "service": "MINOR", "drop_off": f"{DATE}T08:00:00+08:00",
-                             "pinned": [pin]}],
-               "options": {"time_limit_seconds": 1, "workers": 1}}  # fmt: skip
+                             "pinned": [pin]}], "options": {"time_limit_seconds": 1}}  # fmt: skip
     stateless = TestClient(client.app, raise_server_exceptions=False)
     chinese = stateless.post("/v1/plan", json=request, headers=zh)
     english_409 = stateless.post("/v1/plan", json=request)
