@@ -56,6 +56,11 @@ a lane runs neighbourhoods one after another on its own copy of the plan until i
 much, so a lane whose neighbourhood was solved at once does not idle until the other's cap
 (with one neighbourhood per lane and step, a third of the lanes' effort went to waiting)."""
 
+INFEASIBLE_RUN = 30
+"""Neighbourhoods in a row proven infeasible after which a lane ends its round (`_run_lane`). A plan
+that keeps the hard rules is its own re-insertion (the hint), so its neighbourhoods are not proven
+infeasible: only a plan breaking a rule no re-insertion mends (pinned work left no room) is cut short."""
+
 
 @dataclass
 class LnsStats:
@@ -94,8 +99,9 @@ def reinsert(
 ) -> tuple[DaySolution | None, float, bool]:
     """Re-plan the `free` bookings around all others kept in place.
 
-    Returns (the whole plan if CP-SAT found one, deterministic time spent, proven optimal);
-    `built`, given, gets the number of bookings in the model built (`build_charge`).
+    Returns (the whole plan if CP-SAT found one, deterministic time spent, proven: optimal, or
+    without a plan, proven infeasible); `built`, given, gets the number of bookings in the model
+    built (`build_charge`).
     """
     free_set = set(free)
     techs: set[int] = set()
@@ -177,7 +183,9 @@ def reinsert(
     status = solver.solve(dm.model)
     spent = solver.deterministic_time
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, spent, False
+        # Infeasible: not even the plan as it is (the hint) re-inserts these bookings, so the plan
+        # breaks a hard rule there (pinned work left no room) that no re-insertion mends.
+        return None, spent, status == cp_model.INFEASIBLE
     got = read_solution(dm, solver)
     placements = {key: p for key, p in solution.placements.items() if key[0] not in free_set}
     unplaced = set(solution.unplaced) - free_set
@@ -479,7 +487,7 @@ def improve(
                 fruitless = 0
             else:
                 fruitless += len(results)
-            if any(r[2] for r in results):
+            if any(r[2] and r[0] is not None for r in results):
                 size = min(MAX_SIZE, size + 2)  # solved to optimality: the neighbourhood can grow
             elif size > 4:
                 size -= 1
@@ -538,7 +546,11 @@ def _run_lane(
 ) -> _Lane:
     """Neighbourhoods one after another from the lane's plan until `quota` deterministic time
     (plus the build charge, in the same units) is spent; each better plan is kept for the next.
-    Deterministic: it depends only on the lane's starting plan, cursor and random generator."""
+    Deterministic: it depends only on the lane's starting plan, cursor and random generator.
+    Ends early after `INFEASIBLE_RUN` neighbourhoods in a row proven infeasible: each is proven at
+    once and charged next to nothing, so a plan no step can mend (a booking's pinned work left no
+    room) ran some 1,400 of them a lane before the quota was spent, 3-5 s at any time limit."""
+    infeasible = 0
     while lane.spent < quota and (deadline is None or time.perf_counter() < deadline):
         targets = _targets(problem, lane.plan, most)
         if not targets:
@@ -551,6 +563,10 @@ def _run_lane(
         got, spent, proven = reinsert(problem, lane.plan, free, STEP_DTIME, rng.randrange(1 << 30), built)
         lane.spent += spent + build_charge(problem, built) * DTIME_PER_SECOND
         lane.solves += 1
+        infeasible = infeasible + 1 if got is None and proven else 0
+        if infeasible >= INFEASIBLE_RUN:
+            break
+        proven = proven and got is not None  # optimal: the neighbourhood may grow
         lane.optimal += proven
         if got is not None and rank(problem, got) < rank(problem, lane.plan):
             lane.plan = got

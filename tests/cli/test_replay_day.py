@@ -1,23 +1,18 @@
 """`bayplan replay-day`: two small-dealer days replayed on the command's own clock; the guard's
 figures are consistent with each other, no clock event is lost, and bad options exit 2 naming
-the option. A replay with warm-up days (bench/replay_day.py --warm-days) scores only its own days,
-which start from the warm days' learned minutes."""
+the option. The replay with warm-up days: tests/cli/test_replay_warm_days.py."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from cli.i18n import set_language
 from cli.main import app
-from cli.replay_day import FIRST, print_summary, replay_scenario, warm_up_days, working_days
-
-if TYPE_CHECKING:
-    from simulation.day_replay import Probe
+from cli.replay_day import FIRST, print_summary, warm_up_days, working_days
 
 
 @pytest.fixture(scope="module")
@@ -114,26 +109,3 @@ def test_warm_up_days_are_the_working_days_just_before_the_first() -> None:
     assert len(warm) == 3 and warm == sorted(warm) and warm[-1] < FIRST
     assert working_days("small-dealer", 4, warm[0]) == [*warm, working_days("small-dealer", 1)[0]]
     assert warm_up_days("small-dealer", 0) == []
-
-
-def test_warm_days_are_replayed_first_unscored_and_the_scored_day_learns_from_them() -> None:
-    learned: list[tuple[dt.date, int]] = []  # (day polled, learned minutes at that poll)
-
-    def probe(shopfloor: Any, workshop_id: str, snapshots: list[Any]) -> Probe:
-        def read(date: dt.date, moment: dt.datetime) -> dict[str, dict[str, Any]]:
-            learned.append((date, len(shopfloor.snapshot(workshop_id, date, moment).learned or {})))
-            return {}
-
-        return read
-
-    reported: list[dt.date] = []
-    records = replay_scenario(
-        "small-dealer", 1, 3, warm_days=1, latency_every=1, probe=probe,
-        on_day=lambda record, _: reported.append(record.date),
-    )  # fmt: skip
-    scored = working_days("small-dealer", 1)
-    assert [r.date for r in records] == reported == scored  # the warm day is not a record
-    assert learned and {date for date, _ in learned} == set(scored)  # nor polled by the probe
-    # A cold first day has no history (nothing learned); this one has the warm day's.
-    assert learned[0][1] > 0
-    assert records[0].reflected_ms and records[0].events_posted == records[0].events_stored

@@ -157,3 +157,24 @@ def test_a_neighbourhood_never_puts_work_over_a_started_booking_left_out() -> No
     whole, _, _ = lns.reinsert(problem, plan, [1], dtime=5.0, seed=1)
     assert whole is not None and whole.unplaced == {0}
     assert whole.placements[(1, 0)].start >= 540
+
+
+def test_a_booking_whose_pinned_work_leaves_no_room_is_not_searched_for_thousands_of_steps() -> None:
+    """A diagnosis pinned 16:30-16:55 leaves its 90-minute repair no room (tests/api/test_api.py's
+    409): every neighbourhood holding the booking is proven infeasible at once and charged next to
+    nothing, so each lane spent its round's quota on ~1,400 of them (2,812 steps, 3-5 s of CPU at any
+    time limit). A lane now ends its round after `INFEASIBLE_RUN` of them in a row."""
+    from scheduler.contract import PlanRequest
+    from solver.objective import objective
+    from tests.builders import DATE, small_workshop
+
+    pin = {"operation": 0, "bay": "G1", "technician": "wang", "start": f"{DATE}T16:30:00+08:00",
+           "end": f"{DATE}T16:55:00+08:00"}  # fmt: skip
+    booking = {"id": "b1", "service": "MINOR", "drop_off": f"{DATE}T08:00:00+08:00", "pinned": [pin]}
+    body = {"workshop": small_workshop().model_dump(mode="json"), "date": DATE, "bookings": [booking]}
+    problem = compile_request(PlanRequest.model_validate(body)).problem
+    start = DaySolution(placements={}, unplaced={0}, status="feasible")
+    start.objective = objective(problem, start)
+    kept, stats = improve(problem, start, 1.0, seed=0, workers=2, most=1)
+    assert kept is start and stats.improved == 0
+    assert stats.steps <= 4 * lns.INFEASIBLE_RUN  # 2,812 before
