@@ -344,15 +344,9 @@ def test_the_explanation_of_a_time_the_loan_car_refit_books_is_that_fit_not_a_re
     assert explained[_at("10:00")] == "no loan car free until 17:30"
 
 
-def test_the_refinement_solves_a_loan_car_time_again_with_the_cars_where_its_fit_ends_too_late() -> None:
-    """desk16-s31: one technician 08:00-18:00 on one lift, one loan car. A (90 min, 09:00-10:30)
-    and B (11:30-13:00) are promised 15:30, C (14:00-15:30) 17:30, and Y takes the car at 16:00.
-    A 3-hour job with a car fits only with A and B both moved (e.g. 12:30-15:30, promised 15:45:
-    the car back as Y takes it), which the one-move refit cannot do. The ejection chains find it
-    here; without them, the CP-SAT fit (capacity only) put the job at 13:30-16:30, the car still out
-    at 16:00, and the desk dropped every time: the exact answer offered nothing. Now a time whose
-    exact fit the car alone refuses is solved again with the loan cars in the model
-    (`DayProblem.loan_cars`)."""
+def _one_lift_workshop() -> Workshop:
+    """desk16-s31's day: one technician 08:00-18:00 on one lift, one loan car, a 3-hour LONG and a
+    90-minute MID job."""
     one_lift = [{"id": "G1", "kind": "general"}]
     data = _data(loan_cars=1, opening={"start": "08:00", "end": "16:00"}, bays=one_lift)
     data["technicians"] = [{**data["technicians"][0], "shift": {"start": "08:00", "end": "18:00"}}]
@@ -362,19 +356,33 @@ def test_the_refinement_solves_a_loan_car_time_again_with_the_cars_where_its_fit
         {"code": "MID", "name": "Mid", "operations": [{**work, "minutes": 90}]},
         *data["services"],
     ]
-    workshop = Workshop.model_validate(data)
+    return Workshop.model_validate(data)
 
-    def placed(booking: Booking, start: str, end: str) -> tuple[Booking, list[Assignment]]:
-        return booking, [Assignment(booking=booking.id, operation=0, bay="G1", technician="t1",
-                                    start=_at(start), end=_at(end))]  # fmt: skip
+
+def _on_the_lift(booking: Booking, start: str, end: str) -> tuple[Booking, list[Assignment]]:
+    """`booking` accepted with its one operation on G1 with t1 from `start` to `end`."""
+    return booking, [Assignment(booking=booking.id, operation=0, bay="G1", technician="t1",
+                                start=_at(start), end=_at(end))]  # fmt: skip
+
+
+def test_the_refinement_solves_a_loan_car_time_again_with_the_cars_where_its_fit_ends_too_late() -> None:
+    """desk16-s31: one technician 08:00-18:00 on one lift, one loan car. A (90 min, 09:00-10:30)
+    and B (11:30-13:00) are promised 15:30, C (14:00-15:30) 17:30, and Y takes the car at 16:00.
+    A 3-hour job with a car fits only with A and B both moved (e.g. 12:30-15:30, promised 15:45:
+    the car back as Y takes it), which the one-move refit cannot do. The ejection chains find it
+    here; without them, the CP-SAT fit (capacity only) put the job at 13:30-16:30, the car still out
+    at 16:00, and the desk dropped every time: the exact answer offered nothing. Now a time whose
+    exact fit the car alone refuses is solved again with the loan cars in the model
+    (`DayProblem.loan_cars`)."""
+    workshop = _one_lift_workshop()
 
     def mid(id: str, promised: str) -> Booking:
         return Booking(id=id, service="MID", drop_off=_at("08:00"), promised=_at(promised))
 
     y = Booking(id="Y", service="MAINT", drop_off=_at("16:00"), promised=_at("17:30"), loan_car=True)
     day = DayBook(workshop, DAY, [
-        placed(mid("A", "15:30"), "09:00", "10:30"), placed(mid("B", "15:30"), "11:30", "13:00"),
-        placed(mid("C", "17:30"), "14:00", "15:30"), placed(y, "16:00", "16:30"),
+        _on_the_lift(mid("A", "15:30"), "09:00", "10:30"), _on_the_lift(mid("B", "15:30"), "11:30", "13:00"),
+        _on_the_lift(mid("C", "17:30"), "14:00", "15:30"), _on_the_lift(y, "16:00", "16:30"),
     ], RULES)  # fmt: skip
     assert len(day.accepted) == 4
     wants = Wants(loan_car=True)
@@ -399,31 +407,18 @@ def test_the_refinement_spends_no_loan_car_solve_where_the_walk_in_holdback_leav
     fit can be sold. The refinement solved such loan-car times again with the cars (`_car_exact`),
     found fits and the holdback refused each: four CP-SAT solves spent for nothing per answer. The
     answer is the same, without a solve."""
-    one_lift = [{"id": "G1", "kind": "general"}]
-    data = _data(loan_cars=1, opening={"start": "08:00", "end": "16:00"}, bays=one_lift)
-    data["technicians"] = [{**data["technicians"][0], "shift": {"start": "08:00", "end": "18:00"}}]
-    work = {"name": "work", "skill": "maintenance", "bay_kinds": ["general"]}
-    data["services"] = [
-        {"code": "LONG", "name": "Long", "operations": [{**work, "minutes": 180}]},
-        {"code": "MID", "name": "Mid", "operations": [{**work, "minutes": 90}]},
-        *data["services"],
-    ]
-    workshop = Workshop.model_validate(data)
-
-    def placed(booking: Booking, start: str, end: str) -> tuple[Booking, list[Assignment]]:
-        return booking, [Assignment(booking=booking.id, operation=0, bay="G1", technician="t1",
-                                    start=_at(start), end=_at(end))]  # fmt: skip
+    workshop = _one_lift_workshop()
 
     def early(id: str, service: str, promised: str) -> Booking:
         return Booking(id=id, service=service, drop_off=_at("08:00"), promised=_at(promised))
 
     y = Booking(id="Y", service="MAINT", drop_off=_at("16:00"), promised=_at("17:30"), loan_car=True)
     day = DayBook(workshop, DAY, [
-        placed(early("A", "MID", "13:30"), "09:00", "10:30"),
-        placed(early("B", "MID", "13:30"), "11:00", "12:30"),
-        placed(early("C", "MID", "16:30"), "13:15", "14:45"),
-        placed(early("D", "MAINT", "16:00"), "15:15", "15:45"),
-        placed(y, "16:00", "16:30"),
+        _on_the_lift(early("A", "MID", "13:30"), "09:00", "10:30"),
+        _on_the_lift(early("B", "MID", "13:30"), "11:00", "12:30"),
+        _on_the_lift(early("C", "MID", "16:30"), "13:15", "14:45"),
+        _on_the_lift(early("D", "MAINT", "16:00"), "15:15", "15:45"),
+        _on_the_lift(y, "16:00", "16:30"),
     ], CapacityRules())  # fmt: skip
     assert CapacityRules().walk_in_holdback > 0
     original = DayBook._fit_exactly

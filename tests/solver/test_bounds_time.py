@@ -85,6 +85,17 @@ LATENESS_ONLY = ObjectiveWeights(
 )
 
 
+def _two_bay_day(technicians: tuple[TechnicianData, ...], jobs: tuple[JobData, ...]) -> DayProblem:
+    """A day on two general bays, lateness only in the objective."""
+    return DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="general"), BayData(kind="general")),
+        technicians=technicians,
+        jobs=jobs,
+        weights=LATENESS_ONLY,
+    )
+
+
 @st.composite
 def _small_days(draw: st.DrawFn) -> DayProblem:
     """Two technicians (breaks, overtime, different speeds), two bays, up to five bookings of one
@@ -128,13 +139,7 @@ def _small_days(draw: st.DrawFn) -> DayProblem:
         end = 480 + first.durations[0]
         pin = Placement(bay=first.bays[0], technician=first.technicians[0], start=480, end=end)
         jobs[0] = replace(jobs[0], release=480, operations=(replace(first, pin=pin), *jobs[0].operations[1:]))
-    return DayProblem(
-        horizon=1440,
-        bays=(BayData(kind="general"), BayData(kind="general")),
-        technicians=technicians,
-        jobs=tuple(jobs),
-        weights=LATENESS_ONLY,
-    )
+    return _two_bay_day(technicians, tuple(jobs))
 
 
 def _minutes_late(problem: DayProblem, solution: DaySolution) -> int:
@@ -380,9 +385,12 @@ def test_finished_work_counts_at_its_own_weight_in_the_weighted_floor(lateness: 
     assert 30 * waiter <= floor <= least, (floor, least)
 
 
-def _chained(release: int, due: int, *minutes: int, technicians: int = 1, bays: int = 1) -> JobData:
+def _chained(
+    release: int, due: int, *minutes: int, technicians: int = 1, bays: int | tuple[int, ...] = 1
+) -> JobData:
     """A drop-off booking of operations one after the other, each on any of the first `technicians`
-    technicians (alike) in any of the first `bays` bays."""
+    technicians (alike) in any of the first `bays` bays (or in the bays given)."""
+    in_bays = tuple(range(bays)) if isinstance(bays, int) else bays
     return JobData(
         release=release,
         due=due,
@@ -390,8 +398,8 @@ def _chained(release: int, due: int, *minutes: int, technicians: int = 1, bays: 
         priority=1,
         operations=tuple(
             OperationData(
-                bays=tuple(range(bays)),
-                bay_costs=(0,) * bays,
+                bays=in_bays,
+                bay_costs=(0,) * len(in_bays),
                 technicians=tuple(range(technicians)),
                 durations=(d,) * technicians,
             )
@@ -455,13 +463,7 @@ def _chained_days(draw: st.DrawFn) -> tuple[int, DayProblem]:
             )
         )
     )
-    problem = DayProblem(
-        horizon=1440,
-        bays=(BayData(kind="general"), BayData(kind="general")),
-        technicians=technicians,
-        jobs=jobs,
-        weights=LATENESS_ONLY,
-    )
+    problem = _two_bay_day(technicians, jobs)
     return draw(st.sampled_from([2, 5, 10])), problem
 
 
@@ -490,16 +492,7 @@ def test_ordered_threshold_by_threshold_never_above_the_optimum_of_cp_sat(
 
 def _drop_off(release: int, due: int, *minutes: int, bays: tuple[int, ...] = (0, 1)) -> JobData:
     """A drop-off booking of operations one after the other on either of two technicians (alike)."""
-    return JobData(
-        release=release,
-        due=due,
-        waiter=False,
-        priority=1,
-        operations=tuple(
-            OperationData(bays=bays, bay_costs=(0,) * len(bays), technicians=(0, 1), durations=(d, d))
-            for d in minutes
-        ),
-    )
+    return _chained(release, due, *minutes, technicians=2, bays=bays)
 
 
 def test_finer_slots_before_the_busiest_promise_raise_the_floor(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -507,17 +500,14 @@ def test_finer_slots_before_the_busiest_promise_raise_the_floor(monkeypatch: pyt
     minutes, dropped off 08:10-08:45): at best 5 minutes late (CP-SAT, proven). At 10-minute slots
     the relaxation counts a 25- or 45-minute job in whole slots only and finishes everything on
     time; with 5-minute slots in the hour before 10:00 (`REFINE`) it reads the optimum."""
-    problem = DayProblem(
-        horizon=1440,
-        bays=(BayData(kind="general"), BayData(kind="general")),
-        technicians=tuple(TechnicianData(grade=2, shift_start=480, shift_end=660) for _ in range(2)),
-        jobs=(
+    problem = _two_bay_day(
+        tuple(TechnicianData(grade=2, shift_start=480, shift_end=660) for _ in range(2)),
+        (
             _drop_off(490, 600, 25),
             _drop_off(490, 600, 55, 15),
             _drop_off(515, 600, 45),
             _drop_off(525, 600, 45, 25),
         ),
-        weights=LATENESS_ONLY,
     )
     best = solve(problem, None, SolveParameters(time_limit_seconds=20.0, workers=1))
     assert best is not None and best.status == "optimal" and not best.unplaced
@@ -588,13 +578,7 @@ def _rush_days(draw: st.DrawFn) -> tuple[int, int, DayProblem]:
             )
         )
     )
-    problem = DayProblem(
-        horizon=1440,
-        bays=(BayData(kind="general"), BayData(kind="general")),
-        technicians=technicians,
-        jobs=jobs,
-        weights=LATENESS_ONLY,
-    )
+    problem = _two_bay_day(technicians, jobs)
     return draw(st.sampled_from([10, 20])), draw(st.sampled_from([30, 60, 90])), problem
 
 
