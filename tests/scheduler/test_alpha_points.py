@@ -4,6 +4,7 @@ and that on an over-full day one of them is the start the search gets, and a val
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -89,15 +90,10 @@ def test_an_alpha_point_start_is_the_warm_start_on_an_over_full_day(monkeypatch:
     relax = bounds_time.time_indexed_relaxation
 
     def counted(
-        problem: DayProblem,
-        weight: int,
-        waiters_only: bool = False,
-        weighted: bool = False,
-        chains: bool | None = None,
-        lean: bool = True,
+        problem: DayProblem, weight: int, waiters_only: bool = False, weighted: bool = False, **options: Any
     ) -> Relaxation:
-        solved.append(weighted or waiters_only)
-        return relax(problem, weight, waiters_only, weighted, chains, lean)
+        solved.append(weighted or waiters_only)  # the rest (chains, lean) passed on as given
+        return relax(problem, weight, waiters_only, weighted, **options)
 
     monkeypatch.setattr(optimise_module, "time_indexed_relaxation", counted)
     monkeypatch.setattr(bounds_time, "time_indexed_relaxation", counted)
