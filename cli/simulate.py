@@ -19,12 +19,14 @@ from cli.options import check_run_options, fail, flagged, policy_said
 from simulation.units import format_value
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
     from rich.table import Table
 
     from scheduler.errors import InputError
     from scheduler.scenarios import Scenario
     from simulation.arrivals import Period
     from simulation.results import ExperimentResult
+    from simulation.rules import StaffingRules
     from simulation.sources import DemandSpec
 
 
@@ -310,33 +312,14 @@ def _run(
     growth: float,
     source: HistoryOptions | None = None,
 ) -> ExperimentResult:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from scheduler.errors import InputError
-    from scheduler.scenarios import load_scenario
     from simulation.design import run_experiment
-    from simulation.inputs import check_inputs
 
     check_run_options(replications, workers, seed)
-    if cluster is not None and not cluster.startswith(("tcp://", "tls://", "inproc://")):
-        raise InputError("--cluster", N_("expected tcp://HOST:PORT, got %(cluster)r") % {"cluster": cluster})
-    loaded = load_scenario(scenario_name)
-    name_with(loaded.workshop)  # its labels name teams and bay kinds as the workshop does
-    rule_sets, period = check_inputs(loaded, rule_names, days, month, season, growth, files=True)
-    spec = None
-    if source is not None:
-        spec, period = _history_demand(loaded, source)
-    total = len(rule_sets) * replications
-    with Progress(
-        TextColumn(current().gettext(N_("simulating"))),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("replications", total=total)
+    loaded, rule_sets, period, spec = _inputs(
+        scenario_name, rule_names, days, cluster, month, season, growth, source
+    )
+    with _progress() as progress:
+        task = progress.add_task("replications", total=len(rule_sets) * replications)
         return run_experiment(
             loaded,
             rule_sets,
@@ -368,19 +351,42 @@ def _run_overbooking(
     source: HistoryOptions | None,
 ) -> ExperimentResult:
     """The overbooking trade-off of one rule set (simulation.tradeoff), one column per level."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from cli.overbooking import parse_levels
     from scheduler.errors import InputError
-    from scheduler.scenarios import load_scenario
-    from simulation.inputs import check_inputs
     from simulation.tradeoff import run_tradeoff
 
     levels = parse_levels(levels_text)
     check_run_options(replications, workers, seed)
     if len(rule_names) != 1:
         raise InputError("overbooking", N_("compares the levels of one rule set: give at most one --rules"))
+    loaded, rule_sets, period, spec = _inputs(
+        scenario_name, rule_names, days, cluster, month, season, growth, source
+    )
+    with _progress() as progress:
+        task = progress.add_task("replications", total=len(levels) * replications)
+        return run_tradeoff(
+            loaded, rule_sets[0], period, levels, replications=replications, seed=seed, policy=policy,
+            growth=growth, workers=workers, cluster=cluster, tick=lambda: progress.advance(task),
+            demand=spec,
+        )  # fmt: skip
+
+
+def _inputs(
+    scenario_name: str,
+    rule_names: list[str],
+    days: int,
+    cluster: str | None,
+    month: str | None,
+    season: str | None,
+    growth: float,
+    source: HistoryOptions | None,
+) -> tuple[Scenario, list[StaffingRules], Period, DemandSpec | None]:
+    """What a simulation runs on, checked: the scenario (its names used for the labels), the rule
+    sets, the period and, with --history or --fit, the demand drawn from the shop's records."""
+    from scheduler.errors import InputError
+    from scheduler.scenarios import load_scenario
+    from simulation.inputs import check_inputs
+
     if cluster is not None and not cluster.startswith(("tcp://", "tls://", "inproc://")):
         raise InputError("--cluster", N_("expected tcp://HOST:PORT, got %(cluster)r") % {"cluster": cluster})
     loaded = load_scenario(scenario_name)
@@ -389,20 +395,22 @@ def _run_overbooking(
     spec = None
     if source is not None:
         spec, period = _history_demand(loaded, source)
-    with Progress(
+    return loaded, rule_sets, period, spec
+
+
+def _progress() -> Progress:
+    """The replications' progress bar on stderr, gone when the run ends."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
         TextColumn(current().gettext(N_("simulating"))),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=Console(stderr=True),
         transient=True,
-    ) as progress:
-        task = progress.add_task("replications", total=len(levels) * replications)
-        return run_tradeoff(
-            loaded, rule_sets[0], period, levels, replications=replications, seed=seed, policy=policy,
-            growth=growth, workers=workers, cluster=cluster, tick=lambda: progress.advance(task),
-            demand=spec,
-        )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
