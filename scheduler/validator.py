@@ -158,6 +158,12 @@ class _Validator:
     def add(self, rule: str, booking: str | None, message: str) -> None:
         self.found.append(Violation(rule, booking, message))
 
+    def add_repeated(self, rule: str, counts: dict[str, int], template: str) -> None:
+        """Each id counted more than once, under `rule` (`template` names %(booking)s and %(count)d)."""
+        for booking_id, count in counts.items():
+            if count > 1:
+                self.add(rule, booking_id, template % {"booking": booking_id, "count": count})
+
     def when(self, moment: dt.datetime) -> str:
         """A moment on the workshop's clock as a sentence says it: "08:00" on the plan's day, else
         "2026-11-25 08:00"; seconds only when there are any, never the offset (as
@@ -254,14 +260,9 @@ class _Validator:
         counts: dict[str, int] = defaultdict(int)
         for b in self.request.bookings:
             counts[b.id] += 1
-        for booking_id, count in counts.items():
-            if count > 1:
-                self.add(
-                    RULE_COMPLETENESS,
-                    booking_id,
-                    N_("booking id %(booking)s occurs %(count)d times in the request")
-                    % {"booking": booking_id, "count": count},
-                )
+        self.add_repeated(
+            RULE_COMPLETENESS, counts, N_("booking id %(booking)s occurs %(count)d times in the request")
+        )
         held: dict[str, int] = defaultdict(int)
         for b in self.request.held:
             held[b.id] += 1
@@ -271,14 +272,9 @@ class _Validator:
                     b.id,
                     N_("held vehicle %(booking)s is also a booking of the request") % {"booking": b.id},
                 )
-        for booking_id, count in held.items():
-            if count > 1:
-                self.add(
-                    RULE_REFERENCE,
-                    booking_id,
-                    N_("held vehicle %(booking)s occurs %(count)d times in the request")
-                    % {"booking": booking_id, "count": count},
-                )
+        self.add_repeated(
+            RULE_REFERENCE, held, N_("held vehicle %(booking)s occurs %(count)d times in the request")
+        )
 
     def check_references(self, p: _Placed) -> bool:
         """Report unknown ids; True if the booking and its operation exist (bay and technician may not)."""
@@ -734,14 +730,9 @@ class _Validator:
                     u.booking,
                     N_("unassigned booking %(booking)s has no reason") % {"booking": u.booking},
                 )
-        for booking_id, count in listed.items():
-            if count > 1:
-                self.add(
-                    RULE_COMPLETENESS,
-                    booking_id,
-                    N_("booking %(booking)s is listed unassigned %(count)d times")
-                    % {"booking": booking_id, "count": count},
-                )
+        self.add_repeated(
+            RULE_COMPLETENESS, listed, N_("booking %(booking)s is listed unassigned %(count)d times")
+        )
 
         carried = {u.booking: u.operations for u in self.plan.unassigned if u.operations is not None}
         for booking in self.bookings.values():
