@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.i18n import N_, _, current
-from cli.options import db_failure, fail, no_database_file, open_store, parse_date
+from cli.options import db_failure, fail, no_database_file, open_store, parse_date, write_out
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -80,10 +80,7 @@ def report_command(
     if out is None:
         typer.echo(text, nl=False)
         return
-    try:
-        out.write_text(text, encoding="utf-8", newline="")
-    except OSError as exc:
-        raise fail(f"--out: cannot write {out}: {exc.strerror}") from None
+    write_out("--out", out, text)
     typer.echo(_("Wrote %(path)s.", path=str(out)), err=True)
 
 

@@ -49,6 +49,7 @@ def test_bad_options_exit_2_naming_the_option(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
     clocked_history(TestClient(create_app(url, auth=False, clock=fixed_clock())))
     runner = CliRunner()
+    nowhere = tmp_path / "no" / "r.csv"  # a folder that is not there: one line naming --out, no traceback
     cases = [
         (["--from", "2026-11-24", "--to", "nope"], "--to"),
         (["--from", "2026-11-30", "--to", "2026-11-24"], "--to"),
@@ -57,7 +58,9 @@ def test_bad_options_exit_2_naming_the_option(tmp_path: Path) -> None:
         (["--from", "2199-12-31", "--to", "9999-12-31"], "--to"),
         (["--from", "2026-11-24", "--to", "2026-11-24", "--workshop", "ghost"], "--workshop"),
         (["--from", "2026-11-24", "--to", "2026-11-24", "--db", f"sqlite:///{tmp_path / 'none.db'}"], "--db"),
-    ]
+        (["--from", "2026-11-24", "--to", "2026-11-24", "--format", "csv", "--out", str(nowhere)],
+         f"--out: cannot write {nowhere}: No such file or directory"),
+    ]  # fmt: skip
     for args, flag in cases:
         full = ["report", "--db", url, "--workshop", "tiny", *args]
         result = runner.invoke(app, full)
