@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -130,21 +130,29 @@ def list_scenarios() -> list[str]:
     return sorted(p.name for p in SCENARIO_ROOT.iterdir() if (p / "workshop.toml").is_file())
 
 
-def _read_toml(path: Path) -> dict[str, object]:
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.loads(handle.read().decode("utf-8-sig"))  # a BOM (Windows Notepad) read past
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError("(file)", N_("missing"), source=str(path)) from None
     except OSError as exc:  # a folder of that name, no permission
         raise InputError(
             "(file)", N_("cannot read: %(why)s") % {"why": exc.strerror}, source=str(path)
         ) from None
+    return parse_toml(raw, str(path))
+
+
+def parse_toml(raw: bytes, source: str) -> dict[str, Any]:
+    """A TOML file's bytes (scenarios, rules, a history's mapping, a fit), a BOM (Windows Notepad)
+    read past; bad syntax or not UTF-8: an InputError naming the file, `source`. Each reader says
+    itself why the file cannot be read."""
+    try:
+        return tomllib.loads(raw.decode("utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
-        raise InputError("(syntax)", str(exc), source=str(path)) from None
+        raise InputError("(syntax)", str(exc), source=source) from None
     except UnicodeDecodeError as exc:  # TOML is UTF-8
         raise InputError(
-            "(file)", N_("not UTF-8 (byte %(byte)s)") % {"byte": exc.start}, source=str(path)
+            "(file)", N_("not UTF-8 (byte %(byte)s)") % {"byte": exc.start}, source=source
         ) from None
 
 

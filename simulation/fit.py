@@ -22,7 +22,6 @@ import datetime as dt
 import json
 import math
 import time
-import tomllib
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scheduler.contract import GRADE_NAMES
 from scheduler.errors import InputError, from_validation_error
 from scheduler.i18n import N_
-from scheduler.scenarios import Scenario
+from scheduler.scenarios import Scenario, parse_toml
 from simulation.history import History, Order
 
 KS_SUBSAMPLE = 500
@@ -354,18 +353,14 @@ def dump_fit(fit: Fit, comment: str = "") -> str:
 
 def load_fit(path: str | Path) -> Fit:
     try:
-        with Path(path).open("rb") as handle:
-            data = tomllib.loads(handle.read().decode("utf-8-sig"))  # a BOM (Windows Notepad) read past
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise InputError("fit", N_("no fit file %(path)r") % {"path": str(path)}) from None
     except OSError as exc:  # a folder of that name, no permission
         raise InputError(
             "fit", N_("cannot read %(path)r: %(why)s") % {"path": str(path), "why": exc.strerror}
         ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError("(syntax)", str(exc), str(path)) from None
-    except UnicodeDecodeError as exc:  # TOML is UTF-8
-        raise InputError("(file)", N_("not UTF-8 (byte %(byte)s)") % {"byte": exc.start}, str(path)) from None
+    data = parse_toml(raw, str(path))
     try:
         return Fit.model_validate(data)
     except ValidationError as exc:

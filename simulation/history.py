@@ -39,7 +39,6 @@ import datetime as dt
 import gzip
 import io
 import stat
-import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -49,6 +48,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from scheduler.errors import InputError
 from scheduler.exchange import spreadsheet_cell, spreadsheet_text
 from scheduler.i18n import N_
+from scheduler.scenarios import parse_toml
 
 REQUIRED = ("order_id", "arrived_at", "service", "booked", "waiter", "fleet_partner")
 OPTIONAL = (
@@ -102,18 +102,14 @@ def load_mapping(path: str | Path) -> Mapping:
     """A mapping file; unknown keys or columns are an InputError naming the key."""
     source = str(path)
     try:
-        with Path(path).open("rb") as handle:
-            data = tomllib.loads(handle.read().decode("utf-8-sig"))  # a BOM (Windows Notepad) read past
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise InputError("mapping", N_("no mapping file %(path)r") % {"path": source}) from None
     except OSError as exc:  # a folder of that name, no permission
         raise InputError(
             "mapping", N_("cannot read %(path)r: %(why)s") % {"path": source, "why": exc.strerror}
         ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError("(syntax)", str(exc), source) from None
-    except UnicodeDecodeError as exc:  # TOML is UTF-8
-        raise InputError("(file)", N_("not UTF-8 (byte %(byte)s)") % {"byte": exc.start}, source) from None
+    data = parse_toml(raw, source)
     known = {"columns", "services", "timezone", "true_values", "false_values"}
     for key in data:
         if key not in known:

@@ -7,7 +7,6 @@ bad value is an InputError naming the file, the field and the reason.
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from scheduler.contract import Shift
 from scheduler.errors import InputError, from_validation_error
 from scheduler.i18n import N_
-from scheduler.scenarios import Scenario
+from scheduler.scenarios import Scenario, parse_toml
 
 
 class _Model(BaseModel):
@@ -145,16 +144,7 @@ def load_rules(scenario: Scenario, name_or_path: str, *, field: str = "rules") -
             N_("no rules file %(path)s (bundled for %(scenario)s: %(known)s)")
             % {"path": repr(str(path)), "scenario": scenario.name, "known": known},
         )
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.loads(handle.read().decode("utf-8-sig"))  # a BOM (Windows Notepad) read past
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError("(syntax)", str(exc), source=str(path)) from None
-    except UnicodeDecodeError as exc:  # TOML is UTF-8
-        raise InputError(
-            "(file)", N_("not UTF-8 (byte %(byte)s)") % {"byte": exc.start}, source=str(path)
-        ) from None
-    return parse_rules(data, scenario, str(path))
+    return parse_rules(parse_toml(path.read_bytes(), str(path)), scenario, str(path))
 
 
 def _toml_value(value: object) -> str:
