@@ -18,7 +18,10 @@ from cli.options import fail, flagged, policy_said, write_out
 from cli.simulate import FLAGS, PolicyName, Season
 
 if TYPE_CHECKING:
+    from scheduler.scenarios import Scenario
+    from simulation.arrivals import Period
     from simulation.certify import Certified
+    from simulation.rules import StaffingRules
     from simulation.staffing import StaffingResult
 
 
@@ -131,15 +134,9 @@ def staff(
             raise InputError("--replications", N_("must be %(low)s..%(high)s") % {"low": 1, "high": 1000})
         if not 0 <= max_steps <= 100:
             raise InputError("--max-steps", N_("must be %(low)s..%(high)s") % {"low": 0, "high": 100})
-        from scheduler.scenarios import load_scenario
-        from simulation.inputs import check_inputs
         from simulation.staffing import search
 
-        loaded = load_scenario(scenario)
-        name_with(loaded.workshop)  # its labels name teams and bay kinds as the workshop does
-        [rules], period = check_inputs(
-            loaded, [base], days, month, season.value if season else None, growth, files=True
-        )
+        loaded, rules, period = _base_rules(scenario, base, days, month, season, growth)
         with err.status(current().gettext(N_("searching staffing"))) as status:
 
             def report_step(line: str) -> None:
@@ -192,6 +189,21 @@ def staff(
         )
 
 
+def _base_rules(
+    scenario: str, base: str, days: int, month: str | None, season: Season | None, growth: float
+) -> tuple[Scenario, StaffingRules, Period]:
+    """The scenario (its names used for the labels), the base rules and the period a search starts from."""
+    from scheduler.scenarios import load_scenario
+    from simulation.inputs import check_inputs
+
+    loaded = load_scenario(scenario)
+    name_with(loaded.workshop)  # its labels name teams and bay kinds as the workshop does
+    [rules], period = check_inputs(
+        loaded, [base], days, month, season.value if season else None, growth, files=True
+    )
+    return loaded, rules, period
+
+
 def _certified(
     scenario: str,
     target: list[str] | None,
@@ -240,18 +252,12 @@ def _certified(
             raise InputError("--max-replications", N_("need 2 x --n0 <= --max-replications <= 1000"))
         if not 2 <= candidates <= 500:
             raise InputError("--candidates", N_("must be %(low)s..%(high)s") % {"low": 2, "high": 500})
-        from scheduler.scenarios import load_scenario
         from simulation.arrivals import Period
         from simulation.backtest import parse_range
         from simulation.certify import Setting, candidate_rules, certify, next_month_period
-        from simulation.inputs import check_inputs
         from simulation.sources import DemandSpec
 
-        loaded = load_scenario(scenario)
-        name_with(loaded.workshop)  # its labels name teams and bay kinds as the workshop does
-        [rules], period = check_inputs(
-            loaded, [base], days, month, season.value if season else None, growth, files=True
-        )
+        loaded, rules, period = _base_rules(scenario, base, days, month, season, growth)
         setting, check = Setting(period), Setting(next_month_period(period, days))
         if history is not None:
             tz = loaded.workshop.tz
