@@ -383,11 +383,12 @@ def _inputs(
 ) -> tuple[Scenario, list[StaffingRules], Period, DemandSpec | None]:
     """What a simulation runs on, checked: the scenario (its names used for the labels), the rule
     sets, the period and, with --history or --fit, the demand drawn from the shop's records."""
+    from scheduler.cluster import SCHEMES
     from scheduler.errors import InputError
     from scheduler.scenarios import load_scenario
     from simulation.inputs import check_inputs
 
-    if cluster is not None and not cluster.startswith(("tcp://", "tls://", "inproc://")):
+    if cluster is not None and not cluster.startswith(SCHEMES):
         raise InputError("--cluster", N_("expected tcp://HOST:PORT, got %(cluster)r") % {"cluster": cluster})
     loaded = load_scenario(scenario_name)
     name_with(loaded.workshop)  # its labels name teams and bay kinds as the workshop does
