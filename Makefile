@@ -39,9 +39,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Re-extract the human texts (babel.cfg: api/, cli/, templates) and merge them into the catalogs;
-# then fill in each new msgstr in scheduler/locale/zh_CN/LC_MESSAGES/messages.po (tests/test_i18n.py
-# fails until every one has a translation); then the .mo files are compiled again.
+# Re-extract the human texts (babel.cfg: api/, cli/, templates and the modules that mark texts) and
+# merge them into the catalogs; then fill in each new msgstr in scheduler/locale/zh_CN/LC_MESSAGES/
+# messages.po (tests/api/test_i18n.py fails until every one has a translation); then the .mo files
+# are compiled again.
 messages: $(STAMP)
 	@mkdir -p build
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --sort-by-file --project bayplan -o build/messages.pot .
