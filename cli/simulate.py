@@ -257,14 +257,10 @@ def _run_from_status(
     growth: float,
 ) -> ExperimentResult:
     from cli.live_status import fetch_status, is_url, status_day
-    from scheduler.scenarios import load_scenario
     from simulation.from_status import load_status, read_status, run_from_status
-    from simulation.inputs import check_inputs
 
     check_run_options(replications, workers, seed)
-    loaded = load_scenario(scenario_name)
-    name_with(loaded.workshop)  # its labels name teams and bay kinds as the workshop does
-    rule_sets, _ = check_inputs(loaded, rule_names, days, None, None, growth, files=True)
+    loaded, rule_sets, _, _ = _inputs(scenario_name, rule_names, days, None, None, None, growth, None)
     if is_url(status):
         state = read_status(fetch_status(status), loaded, status, day=status_day(status))
     else:
