@@ -260,7 +260,9 @@ def _run_from_status(
     from simulation.from_status import load_status, read_status, run_from_status
 
     check_run_options(replications, workers, seed)
-    loaded, rule_sets, _, _ = _inputs(scenario_name, rule_names, days, None, None, None, growth, None)
+    loaded, rule_sets, _, _ = simulation_inputs(
+        scenario_name, rule_names, days, None, None, None, growth, None
+    )
     if is_url(status):
         state = read_status(fetch_status(status), loaded, status, day=status_day(status))
     else:
@@ -311,7 +313,7 @@ def _run(
     from simulation.design import run_experiment
 
     check_run_options(replications, workers, seed)
-    loaded, rule_sets, period, spec = _inputs(
+    loaded, rule_sets, period, spec = simulation_inputs(
         scenario_name, rule_names, days, cluster, month, season, growth, source
     )
     with _progress() as progress:
@@ -355,7 +357,7 @@ def _run_overbooking(
     check_run_options(replications, workers, seed)
     if len(rule_names) != 1:
         raise InputError("overbooking", N_("compares the levels of one rule set: give at most one --rules"))
-    loaded, rule_sets, period, spec = _inputs(
+    loaded, rule_sets, period, spec = simulation_inputs(
         scenario_name, rule_names, days, cluster, month, season, growth, source
     )
     with _progress() as progress:
@@ -367,7 +369,7 @@ def _run_overbooking(
         )  # fmt: skip
 
 
-def _inputs(
+def simulation_inputs(
     scenario_name: str,
     rule_names: list[str],
     days: int,
@@ -377,8 +379,9 @@ def _inputs(
     growth: float,
     source: HistoryOptions | None,
 ) -> tuple[Scenario, list[StaffingRules], Period, DemandSpec | None]:
-    """What a simulation runs on, checked: the scenario (its names used for the labels), the rule
-    sets, the period and, with --history or --fit, the demand drawn from the shop's records."""
+    """What a simulation runs on, checked (simulate and staff): the scenario (its names used for the
+    labels), the rule sets, the period and, with --history or --fit, the demand drawn from the
+    shop's records."""
     from scheduler.cluster import SCHEMES
     from scheduler.errors import InputError
     from scheduler.scenarios import load_scenario

@@ -13,15 +13,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.i18n import N_, current, name_with
+from cli.i18n import N_, current
 from cli.options import fail, flagged, policy_said, write_out
-from cli.simulate import FLAGS, PolicyName, Season
+from cli.simulate import FLAGS, PolicyName, Season, simulation_inputs
 
 if TYPE_CHECKING:
-    from scheduler.scenarios import Scenario
-    from simulation.arrivals import Period
     from simulation.certify import Certified
-    from simulation.rules import StaffingRules
     from simulation.staffing import StaffingResult
 
 
@@ -136,7 +133,9 @@ def staff(
             raise InputError("--max-steps", N_("must be %(low)s..%(high)s") % {"low": 0, "high": 100})
         from simulation.staffing import search
 
-        loaded, rules, period = _base_rules(scenario, base, days, month, season, growth)
+        loaded, [rules], period, _ = simulation_inputs(
+            scenario, [base], days, None, month, season.value if season else None, growth, None
+        )
         with err.status(current().gettext(N_("searching staffing"))) as status:
 
             def report_step(line: str) -> None:
@@ -187,21 +186,6 @@ def staff(
             % {"steps": max_steps, "targets": ", ".join(result.targets), "path": write_rules},
             code=1,
         )
-
-
-def _base_rules(
-    scenario: str, base: str, days: int, month: str | None, season: Season | None, growth: float
-) -> tuple[Scenario, StaffingRules, Period]:
-    """The scenario (its names used for the labels), the base rules and the period a search starts from."""
-    from scheduler.scenarios import load_scenario
-    from simulation.inputs import check_inputs
-
-    loaded = load_scenario(scenario)
-    name_with(loaded.workshop)  # its labels name teams and bay kinds as the workshop does
-    [rules], period = check_inputs(
-        loaded, [base], days, month, season.value if season else None, growth, files=True
-    )
-    return loaded, rules, period
 
 
 def _certified(
@@ -257,7 +241,9 @@ def _certified(
         from simulation.certify import Setting, candidate_rules, certify, next_month_period
         from simulation.sources import DemandSpec
 
-        loaded, rules, period = _base_rules(scenario, base, days, month, season, growth)
+        loaded, [rules], period, _ = simulation_inputs(
+            scenario, [base], days, None, month, season.value if season else None, growth, None
+        )
         setting, check = Setting(period), Setting(next_month_period(period, days))
         if history is not None:
             tz = loaded.workshop.tz
