@@ -1,0 +1,255 @@
+"""A lateness floor by decomposition: the day's bookings in groups, each group planned alone.
+
+Proof. Let every plan considered place every booking of `bookings` (the caller's claim: on a day
+where no booking that fits may be left out, `droppable` gives 0). Split them into disjoint groups
+G1..Gn. A plan of the day restricted to Gi (its placements of Gi's operations, nothing else) is a
+plan of the day holding Gi's bookings only: each operation keeps its technician, bay and minutes;
+leaving the other bookings out only frees technicians, bays and loan cars, and every rule of one
+booking (the order of its operations, its releases, its own promise) is unchanged. So the plan's
+lateness on Gi is at least OPT(Gi), the least lateness of Gi planned alone, and at least any proven
+lower bound on OPT(Gi). Lateness adds up per booking and the groups are disjoint, so every such plan
+is at least sum_i floor(Gi) late. The same holds for the objective's weighted lateness terms.
+
+floor(Gi) is the better of two proven bounds on OPT(Gi): CP-SAT's on the product's own model
+(`solver.model.build`) with Gi's bookings only, all of them placed, lateness its only cost (its
+optimum where proven within `CPSAT_TIME`, deterministic: one worker, deterministic time); and the
+time-indexed relaxation of Gi alone (`solver.bounds_time`) at the finest slot grid whose model fits
+`LP_LIMITS` (whole minutes on a dozen bookings: the slots' rounding is what the day's floor at
+2-minute slots loses on small-dealer 1.3x s5).
+
+The grouping is any partition (the proof asks nothing of it): bookings sharing no technician and no
+bay, directly or through others, apart; within those, by drop-off, at most `GROUP_SIZE` a group, a
+new one where the plan given leaves the technicians idle before the next drop-off (its bookings all
+ended by then: little lost by the split there).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from solver.bounds_time import _dual_simplex, _weighted_floor, indexed_model
+from solver.model import build
+from solver.problem import DayProblem, DaySolution, JobData, ObjectiveWeights
+
+GROUP_SIZE = 12
+"""At most this many bookings a group: CP-SAT proves the lateness optimum of up to about 10 waiters
+in a fraction of a second, and the whole-minute relaxation of 12 is about 2 M columns and entries
+(small-dealer 1.3x s5's morning rush: 69 minutes, where the day's floor counted 65 for it)."""
+
+CPSAT_TIME = 0.02
+"""CP-SAT's deterministic time per group and measure: it proves the small groups (the afternoon's
+few waiters) at once; on a rush of a dozen its bound stays near 0 for seconds (its linear relaxation
+of lateness is weak), where the time-indexed relaxation does better."""
+
+LP_GRIDS = (1, 2)
+"""Minutes per slot of a group's relaxation, finest first: the first within `LP_LIMITS`."""
+
+LP_LIMITS = (120_000, 2_500_000)
+"""The largest group relaxation built (columns, capacity entries)."""
+
+
+@dataclass(frozen=True)
+class GroupFloor:
+    """`plain`: minutes late (drop-offs' and waiters' alike); `weighted`: the objective's lateness
+    terms (`weights.lateness` per drop-off minute, `weights.waiter_lateness` per waiter's); both
+    proven for every plan placing all of `groups`' bookings. `proven`: per group, its optimum was
+    proven (floor = the least lateness of the group alone)."""
+
+    plain: int
+    weighted: int
+    groups: tuple[tuple[int, ...], ...]
+    proven: tuple[bool, ...]
+
+
+def groups(problem: DayProblem, bookings: list[int], plan: DaySolution | None = None) -> list[list[int]]:
+    """A partition of `bookings` (see the module's docstring: any partition gives a floor)."""
+    parent = {j: j for j in bookings}
+
+    def root(j: int) -> int:
+        while parent[j] != j:
+            parent[j] = parent[parent[j]]
+            j = parent[j]
+        return j
+
+    first: dict[tuple[str, int], int] = {}
+    for j in bookings:
+        for op in problem.jobs[j].operations:
+            pinned = (op.pin.technician,) if op.pin else ()
+            for key in [("t", t) for t in (*op.technicians, *pinned)] + [("b", b) for b in op.bays]:
+                if key in first:
+                    parent[root(j)] = root(first[key])
+                else:
+                    first[key] = j
+    components: dict[int, list[int]] = {}
+    for j in bookings:
+        components.setdefault(root(j), []).append(j)
+    out: list[list[int]] = []
+    for members in components.values():
+        members.sort(key=lambda j: (problem.jobs[j].release, j))
+        current: list[int] = []
+        ended = -math.inf
+        for j in members:
+            if current and (len(current) >= GROUP_SIZE or problem.jobs[j].release >= ended):
+                out.append(current)
+                current, ended = [], -math.inf
+            current.append(j)
+            ended = max(ended, _end(problem, plan, j))
+        if current:
+            out.append(current)
+    return out
+
+
+def _end(problem: DayProblem, plan: DaySolution | None, j: int) -> float:
+    """Booking `j`'s end in `plan` (inf where unknown: no cut after it)."""
+    if plan is None or j in plan.unplaced:
+        return math.inf
+    last = len(problem.jobs[j].operations) - 1
+    at = plan.placements.get((j, last))
+    return at.end if at is not None else math.inf
+
+
+def group_floor(
+    problem: DayProblem,
+    bookings: list[int],
+    plan: DaySolution | None = None,
+    against: tuple[int, int] | None = None,
+) -> GroupFloor | None:
+    """The floor of the module's docstring for every plan that places all of `bookings` (None where
+    some group cannot be placed whole alone: no such plan, nothing to claim). `plan`: one such plan,
+    where given: it guides the grouping only, and a group on time in it has floor 0 unsolved.
+    `against`: the (plain, weighted) floors already known; the whole-minute relaxations (the costly
+    part) only where the groups' floors at `LP_GRIDS[-1]` reach `REACH` of the plain one (a split
+    that loses more than that to the day's relaxation is not worth refining)."""
+    parts = groups(problem, bookings, plan)
+    floors: list[tuple[int, int]] = []
+    proven: list[bool] = []
+    for group in parts:
+        if _plan_lateness(problem, plan, group) == (0, 0):
+            floors.append((0, 0))  # on time in a plan: its least lateness alone is 0
+            proven.append(True)
+            continue
+        exact = _exact(problem, group)
+        if exact is None:
+            return None
+        (plain, weighted), done = exact
+        if not done:
+            coarse = _relaxation(problem, group, LP_GRIDS[-1:])
+            plain, weighted = max(plain, coarse[0]), max(weighted, coarse[1])
+        floors.append((plain, weighted))
+        proven.append(done)
+    total = sum(f[0] for f in floors)
+    if against is None or total >= REACH * against[0]:
+        for i, group in enumerate(parts):
+            if not proven[i]:
+                fine = _relaxation(problem, group, LP_GRIDS[:-1])
+                floors[i] = (max(floors[i][0], fine[0]), max(floors[i][1], fine[1]))
+    return GroupFloor(
+        sum(f[0] for f in floors), sum(f[1] for f in floors), tuple(tuple(g) for g in parts), tuple(proven)
+    )
+
+
+REACH = 0.95
+"""See `group_floor`'s `against`: small-dealer 1.3x s5's groups reach the day's 145 minutes at
+2-minute slots (then 149 at whole minutes); s2's 214 of 357 (not refined)."""
+
+
+def _plan_lateness(problem: DayProblem, plan: DaySolution | None, group: list[int]) -> tuple[int, int] | None:
+    if plan is None or any(j in plan.unplaced for j in group):
+        return None
+    plain = weighted = 0
+    w = problem.weights
+    for j in group:
+        job = problem.jobs[j]
+        at = plan.placements.get((j, len(job.operations) - 1))
+        if at is None:
+            return None
+        if job.due is not None:
+            minutes = max(0, at.end - job.due)
+            plain += minutes
+            weighted += (w.waiter_lateness if job.waiter else w.lateness) * minutes
+    return plain, weighted
+
+
+def _alone(problem: DayProblem, group: list[int], weighted: bool) -> DayProblem:
+    """The day with `group`'s bookings only, lateness its only cost (plain: a minute is a minute)."""
+    w = problem.weights
+    weights = ObjectiveWeights(
+        unplaced=0,
+        lateness=w.lateness if weighted else 1,
+        waiter_lateness=w.waiter_lateness if weighted else 1,
+        overtime=0,
+        technician_change=0,
+        stability_reassign=0,
+        stability_minutes=0,
+    )
+    jobs: list[JobData] = []
+    for j in group:
+        job = problem.jobs[j]
+        operations = tuple(replace(op, bay_costs=(0,) * len(op.bays), previous=None) for op in job.operations)
+        jobs.append(replace(job, operations=operations))
+    return replace(problem, jobs=tuple(jobs), weights=weights, loan_cars=None)
+
+
+def _exact(problem: DayProblem, group: list[int]) -> tuple[tuple[int, int], bool] | None:
+    """CP-SAT's proven (plain, weighted) floors on `group`'s least lateness alone and whether both
+    are its optimum; None: the group cannot be placed whole."""
+    out: list[int] = []
+    done = True
+    for weighted in (False, True):
+        alone = _alone(problem, group, weighted)
+        dm = build(alone)
+        for present in dm.placed:
+            if isinstance(present, cp_model.IntVar):
+                dm.model.add(present == 1)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1  # reproducible
+        solver.parameters.max_deterministic_time = CPSAT_TIME
+        solver.parameters.max_time_in_seconds = 30.0  # a safety net only
+        status = solver.solve(dm.model)
+        if status == cp_model.INFEASIBLE:
+            return None
+        if status == cp_model.OPTIMAL:
+            out.append(round(solver.objective_value))
+            continue
+        done = False
+        # Proven so far (with or without a plan found); the terms are multiples of the weights' gcd.
+        bound = solver.best_objective_bound if status != cp_model.MODEL_INVALID else 0.0
+        step = math.gcd(alone.weights.lateness, alone.weights.waiter_lateness) or 1
+        ok = math.isfinite(bound)
+        out.append(step * max(0, math.ceil((bound - 1e-6 * max(1.0, abs(bound))) / step)) if ok else 0)
+    return (out[0], out[1]), done
+
+
+def _relaxation(problem: DayProblem, group: list[int], grids: tuple[int, ...]) -> tuple[int, int]:
+    """The time-indexed relaxation's (plain, weighted) floors of `group` alone, all of it placed, at
+    the first of `grids` within `LP_LIMITS` ((0, 0): not built). One model, two costs: the weighted
+    model is the plain one with each booking's columns at its weight (`indexed_model`'s costs)."""
+    if not grids:
+        return 0, 0
+    alone = _alone(problem, group, weighted=True)
+    weight = sum(job.priority for job in alone.jobs)
+    model = indexed_model(alone, weight, grids=grids, limits=LP_LIMITS, lean=True)
+    if model is None:
+        return 0, 0
+    w = alone.weights
+    scale = w.lateness or 1
+    factor = np.ones(len(model.cost))
+    for i, col in enumerate(model.cols):
+        factor[i] = (w.waiter_lateness if alone.jobs[col[0]].waiter else w.lateness) / scale
+    out: list[int] = []
+    for weighted in (False, True):
+        if weighted:
+            model = replace(model, cost=model.cost * factor)
+        result = _dual_simplex(model)
+        if result.status != 0 or result.fun is None or not math.isfinite(result.fun):
+            return 0, 0
+        optimum = float(result.fun)
+        if weighted:
+            out.append(_weighted_floor(alone, optimum, False))
+        else:  # as `time_indexed_relaxation`: whole minutes, less a margin for the tolerances
+            out.append(max(0, math.ceil(optimum + model.fixed - 1e-6 * max(1.0, abs(optimum)) - 1e-3)))
+    return out[0], out[1]
