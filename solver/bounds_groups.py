@@ -33,7 +33,7 @@ from ortools.sat.python import cp_model
 
 from solver.bounds_time import _dual_simplex, _weighted_floor, indexed_model
 from solver.model import build
-from solver.problem import DayProblem, DaySolution, JobData, ObjectiveWeights
+from solver.problem import DayProblem, DaySolution, JobData, ObjectiveWeights, TechnicianData
 
 GROUP_SIZE = 12
 """At most this many bookings a group: CP-SAT proves the lateness optimum of up to about 10 waiters
@@ -145,7 +145,8 @@ def group_floor(
     if against is None or total >= REACH * against[0]:
         for i, group in enumerate(parts):
             if not proven[i]:
-                fine = _relaxation(problem, group, LP_GRIDS[:-1])
+                tight, until = _tight(problem, group, plan)
+                fine = _relaxation(problem, tight, LP_GRIDS[:-1], until)
                 floors[i] = (max(floors[i][0], fine[0]), max(floors[i][1], fine[1]))
     return GroupFloor(
         sum(f[0] for f in floors), sum(f[1] for f in floors), tuple(tuple(g) for g in parts), tuple(proven)
@@ -224,18 +225,62 @@ def _exact(problem: DayProblem, group: list[int]) -> tuple[tuple[int, int], bool
     return (out[0], out[1]), done
 
 
-def _relaxation(problem: DayProblem, group: list[int], grids: tuple[int, ...]) -> tuple[int, int]:
+def _tight(problem: DayProblem, group: list[int], plan: DaySolution | None) -> tuple[list[int], int | None]:
+    """The bookings of `group` promised no later than the last one late in `plan`, and a minute
+    `until` the relaxation may stop at (`_relaxation`: the bookings' latest promise plus the plan's
+    minutes late for them, counted at the least weight among them); (group, None) without a plan."""
+    late = [j for j in group if (_plan_lateness(problem, plan, [j]) or (0, 0))[0] > 0]
+    if plan is None or not late or any(problem.jobs[j].pinned for j in group):
+        return group, None
+    last = max(problem.jobs[j].due or 0 for j in late)
+    tight = [j for j in group if (due := problem.jobs[j].due) is not None and due <= last]
+    plain, weighted = _plan_lateness(problem, plan, tight) or (0, 0)
+    w = problem.weights
+    least = min(w.waiter_lateness if problem.jobs[j].waiter else w.lateness for j in tight) or 1
+    return tight, last + max(plain, -(-weighted // least))
+
+
+def _cut(technician: TechnicianData, until: int) -> TechnicianData:
+    """`technician` working only before minute `until`."""
+    shift_end = max(technician.shift_start, min(technician.shift_end, until))
+    return replace(
+        technician,
+        shift_end=shift_end,
+        max_overtime=max(0, min(technician.day_end, until) - shift_end),
+        breaks=tuple((s, min(e, until)) for s, e in technician.breaks if s < until),
+    )
+
+
+def _relaxation(
+    problem: DayProblem, group: list[int], grids: tuple[int, ...], until: int | None = None
+) -> tuple[int, int]:
     """The time-indexed relaxation's (plain, weighted) floors of `group` alone, all of it placed, at
     the first of `grids` within `LP_LIMITS` ((0, 0): not built). One model, two costs: the weighted
-    model is the plain one with each booking's columns at its weight (`indexed_model`'s costs)."""
-    if not grids:
+    model is the plain one with each booking's columns at its weight (`indexed_model`'s costs).
+
+    `until` (every booking of `group` promised before it, none started): a smaller model, the
+    technicians cut at that minute. A plan of the group alone either ends all its work by `until`,
+    and is a plan of the cut day, at least its relaxation's optimum late; or some booking j's last
+    operation ends after `until`, at least `until` + 1 - due_j minutes late: the floor is the lesser
+    of the two (an infeasible cut day: the second)."""
+    if not grids or not group:
         return 0, 0
     alone = _alone(problem, group, weighted=True)
+    w = alone.weights
+    after = (math.inf, math.inf)
+    if until is not None:
+        dues = [(job.due, w.waiter_lateness if job.waiter else w.lateness) for job in alone.jobs]
+        if any(due is None or due >= until for due, _ in dues) or any(job.pinned for job in alone.jobs):
+            return 0, 0  # no floor for work after `until` (the caller's promise broken)
+        after = (
+            min(until + 1 - due for due, _ in dues if due is not None),
+            min(weight * (until + 1 - due) for due, weight in dues if due is not None),
+        )
+        alone = replace(alone, technicians=tuple(_cut(t, until) for t in alone.technicians))
     weight = sum(job.priority for job in alone.jobs)
     model = indexed_model(alone, weight, grids=grids, limits=LP_LIMITS, lean=True)
     if model is None:
-        return 0, 0
-    w = alone.weights
+        return 0, 0  # too large, or nothing to place (claim nothing)
     scale = w.lateness or 1
     factor = np.ones(len(model.cost))
     for i, col in enumerate(model.cols):
@@ -245,6 +290,8 @@ def _relaxation(problem: DayProblem, group: list[int], grids: tuple[int, ...]) -
         if weighted:
             model = replace(model, cost=model.cost * factor)
         result = _dual_simplex(model)
+        if result.status == 2 and until is not None:  # infeasible: no plan ends its work by `until`
+            return int(after[0]), int(after[1])
         if result.status != 0 or result.fun is None or not math.isfinite(result.fun):
             return 0, 0
         optimum = float(result.fun)
@@ -252,4 +299,4 @@ def _relaxation(problem: DayProblem, group: list[int], grids: tuple[int, ...]) -
             out.append(_weighted_floor(alone, optimum, False))
         else:  # as `time_indexed_relaxation`: whole minutes, less a margin for the tolerances
             out.append(max(0, math.ceil(optimum + model.fixed - 1e-6 * max(1.0, abs(optimum)) - 1e-3)))
-    return out[0], out[1]
+    return int(min(out[0], after[0])), int(min(out[1], after[1]))

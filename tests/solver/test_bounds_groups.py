@@ -195,3 +195,21 @@ def test_never_above_the_optimum_of_cp_sat(problem: DayProblem, size: int, cpsat
             assert found.weighted <= _late(problem, weighted)[1]
     finally:
         bounds_groups.GROUP_SIZE, bounds_groups.CPSAT_TIME = saved
+
+
+def test_a_relaxation_cut_short_is_the_lesser_of_its_two_cases() -> None:
+    """The rush's relaxation (252 of the optimum's 266 minutes) with its technicians cut at a minute
+    `until` after every promise: near the promises the floor is the second case's (some waiter ends
+    after `until`: at least `until` + 1 - 09:23, the latest promise; the cut day's relaxation is
+    infeasible or higher); from 266 minutes after it on, the whole relaxation's."""
+    problem = _day(_rush(), weights=WEIGHTED)
+    everyone = list(range(len(problem.jobs)))
+    latest = max(job.due or 0 for job in problem.jobs)
+    assert latest == 563
+    whole = bounds_groups._relaxation(problem, everyone, (1,))
+    assert whole == (252, 30 * 252)
+    for until in (latest + 1, latest + 10, latest + 100):
+        minutes = until + 1 - latest
+        assert bounds_groups._relaxation(problem, everyone, (1,), until) == (minutes, 30 * minutes)
+    assert bounds_groups._relaxation(problem, everyone, (1,), latest + 266) == whole
+    assert bounds_groups._relaxation(problem, everyone, (1,), latest) == (0, 0)  # a promise at the cut
