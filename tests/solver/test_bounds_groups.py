@@ -206,10 +206,11 @@ def test_a_relaxation_cut_short_is_the_lesser_of_its_two_cases() -> None:
     everyone = list(range(len(problem.jobs)))
     latest = max(job.due or 0 for job in problem.jobs)
     assert latest == 563
-    whole = bounds_groups._relaxation(problem, everyone, (1,))
+    whole = bounds_groups._relaxation(problem, everyone, (1,), None, 10**7)[:2]
     assert whole == (252, 30 * 252)
     for until in (latest + 1, latest + 10, latest + 100):
         minutes = until + 1 - latest
-        assert bounds_groups._relaxation(problem, everyone, (1,), until) == (minutes, 30 * minutes)
-    assert bounds_groups._relaxation(problem, everyone, (1,), latest + 266) == whole
-    assert bounds_groups._relaxation(problem, everyone, (1,), latest) == (0, 0)  # a promise at the cut
+        assert bounds_groups._relaxation(problem, everyone, (1,), until, 10**7)[:2] == (minutes, 30 * minutes)
+    assert bounds_groups._relaxation(problem, everyone, (1,), latest + 266, 10**7)[:2] == whole
+    at_the_cut = bounds_groups._relaxation(problem, everyone, (1,), latest, 10**7)
+    assert at_the_cut[:2] == (0, 0)  # a promise at the cut: no claim
