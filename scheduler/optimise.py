@@ -20,7 +20,8 @@ from scheduler.dispatch import (
 )
 from scheduler.lns import DTIME_PER_SECOND, HUGE_DAY, improve
 from scheduler.local_search import local_search
-from solver.bounds import PlacementBound, lateness_floor, placement_bound, relaxation_bound
+from solver.bounds import PlacementBound, droppable, lateness_floor, placement_bound, relaxation_bound
+from solver.bounds_groups import group_floor
 from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_relaxation
 from solver.model import SolveParameters, safety_seconds, solve
 from solver.objective import objective, terms
@@ -148,12 +149,43 @@ def add_bounds(
             waiters = max(waiters, time_indexed_bound(problem, weight, waiters_only=True))
             summed = w.lateness * least + extra * waiters
         lateness = max(lateness, summed)
+    if indexed and GROUP_FLOOR and len(problem.jobs) <= GROUP_FLOOR_JOBS:
+        lateness = _group_floors(problem, solution, weight, late, lateness)
     # The floor on the objective's own lateness terms for this many placements: what the plan's
     # weighted lateness gap is measured against (`to_plan`).
     solution.weighted_lateness_bound = float(lateness)
     floor = float(w.unplaced * (total - most) + min(lateness, w.unplaced * (most - weight + 1)))
     if floor > 0 and (solution.lower_bound is None or floor > solution.lower_bound):
         solution.lower_bound = floor
+
+
+def _group_floors(problem: DayProblem, solution: DaySolution, weight: int, late: int, lateness: int) -> int:
+    """`solution.lateness_bound` and the weighted floor `lateness` (returned) raised to the groups'
+    (`solver.bounds_groups`) where every plan placing `weight` places every booking that fits (none
+    can be left out: `droppable`), and the plan is above a floor; never lowered."""
+    fits, spare = droppable(problem, weight)
+    w = problem.weights
+    minutes = terms(problem, solution)
+    paid = w.lateness * minutes.lateness + w.waiter_lateness * minutes.waiter_lateness
+    least = solution.lateness_bound or 0
+    if spare or (least >= late and lateness >= paid):
+        return lateness
+    found = group_floor(problem, fits, solution, (least, lateness))
+    if found is None:
+        return lateness
+    solution.lateness_bound = max(least, found.plain)
+    return max(lateness, found.weighted, min(w.lateness, w.waiter_lateness) * solution.lateness_bound)
+
+
+GROUP_FLOOR = True
+"""Small days (up to `GROUP_FLOOR_JOBS` bookings) with the time-indexed floor also get the groups'
+floor (`solver.bounds_groups`) where every booking that fits is placed: small-dealer 1.3x s5 145 ->
+149 minutes (plan 153), weighted 435 -> 447 (plan 459), about 3 s of CPU; on s2 1.5 s for nothing
+(bench/RESULTS-proof15-s33.md)."""
+
+GROUP_FLOOR_JOBS = SMALL_JOBS
+"""Days up to this many bookings (`GROUP_FLOOR`): the groups' relaxations at whole minutes and the
+CP-SAT solves per group cost more on larger days than a 10 s request has after its search."""
 
 
 WAITERS_INDEXED = True
