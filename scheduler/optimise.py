@@ -229,13 +229,16 @@ of dealer-2011 1.3x over three search seeds were less late (12,692 minutes in 15
 13,458; main 15,689) and cheaper (objective 301,819 against 310,000; main 313,804), for a second
 relaxation after the search (the floor, as on main: bench/RESULTS-warm-s10.md)."""
 
-ALPHA_CHAINS = 0
+ALPHA_CHAINS = 1
 """The warm start's relaxation orders a booking's operations threshold by threshold as the floor's
-does (1: `bounds_time.CHAINS`) or on average only (0: its alpha-point orders and plans as before;
-the floor after the search has them either way). On, the 10 s plans of dealer-2011 1.3x moved:
-s5 369 -> 292 minutes late (objective 12,597 -> 10,858), s4 923 -> 951 (22,229 -> 22,473), s1
-and s2 a little less late for 0.1-0.5 % more objective (bench/RESULTS-gapcum15-s31.md): a change
-of the start worth its own measurement, not this floor's."""
+does (1: `bounds_time.CHAINS`) or on average only (0). On (plan15-s33), with the plan compacted last
+(`COMPACT`), the 10 s plans of dealer-2011 1.3x (plain / weighted minutes, objective): s1 209 / 533 /
+107,346 -> 204 / 528 / 107,230, s2 409 / 1,207 / 112,805 -> 399 / 1,197 / 112,560, s3 the same, s4
+919 / 1,883 / 20,547 -> 941 / 1,909 / 20,859 (its support holds a near plan now, so the quick
+relaxation plan, the better start there, is not tried), s5 369 / 855 / 10,467 -> **292** / 778 /
+9,692 (plain gap 34 -> 17 %), and s4 and s5 cost less CPU (bench/RESULTS-plan15-s33.md; first
+measured in bench/RESULTS-gapcum15-s31.md)."""
+
 
 ALPHA_EXCESS = 1.5
 """Alpha-point starts only where the best start so far (before its swaps) is more than this many
