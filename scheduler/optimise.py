@@ -235,9 +235,11 @@ does (1: `bounds_time.CHAINS`) or on average only (0). On (plan15-s33), with the
 (`COMPACT`), the 10 s plans of dealer-2011 1.3x (plain / weighted minutes, objective): s1 209 / 533 /
 107,346 -> 204 / 528 / 107,230, s2 409 / 1,207 / 112,805 -> 399 / 1,197 / 112,560, s3 the same, s4
 919 / 1,883 / 20,547 -> 941 / 1,909 / 20,859 (its support holds a near plan now, so the quick
-relaxation plan, the better start there, is not tried), s5 369 / 855 / 10,467 -> **292** / 778 /
-9,692 (plain gap 34 -> 17 %), and s4 and s5 cost less CPU (bench/RESULTS-plan15-s33.md; first
-measured in bench/RESULTS-gapcum15-s31.md)."""
+relaxation plan, the better start there, is not built), s5 369 / 855 / 10,467 -> **292** / 778 /
+9,692 (plain gap 34 -> 17 %). With compaction, against main, over dealer-2011 1.0x-2x seeds 1-5
+at 10 s: less late on 14 of 20, the same on 4, later on 1.3x s4 and 1.0x s5 (245 -> 250
+minutes); no rule passes the plan
+(bench/RESULTS-plan15-s33.md; first measured in bench/RESULTS-gapcum15-s31.md)."""
 
 
 ALPHA_EXCESS = 1.5
