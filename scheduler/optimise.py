@@ -19,7 +19,7 @@ from scheduler.dispatch import (
     rank,
 )
 from scheduler.lns import DTIME_PER_SECOND, HUGE_DAY, improve
-from scheduler.local_search import local_search
+from scheduler.local_search import compact, local_search
 from solver.bounds import PlacementBound, droppable, lateness_floor, placement_bound, relaxation_bound
 from solver.bounds_groups import group_floor
 from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_relaxation
@@ -261,13 +261,18 @@ of dealer-2011 1.3x over three search seeds were less late (12,692 minutes in 15
 13,458; main 15,689) and cheaper (objective 301,819 against 310,000; main 313,804), for a second
 relaxation after the search (the floor, as on main: bench/RESULTS-warm-s10.md)."""
 
-ALPHA_CHAINS = 0
+ALPHA_CHAINS = 1
 """The warm start's relaxation orders a booking's operations threshold by threshold as the floor's
-does (1: `bounds_time.CHAINS`) or on average only (0: its alpha-point orders and plans as before;
-the floor after the search has them either way). On, the 10 s plans of dealer-2011 1.3x moved:
-s5 369 -> 292 minutes late (objective 12,597 -> 10,858), s4 923 -> 951 (22,229 -> 22,473), s1
-and s2 a little less late for 0.1-0.5 % more objective (bench/RESULTS-gapcum15-s31.md): a change
-of the start worth its own measurement, not this floor's."""
+does (1: `bounds_time.CHAINS`) or on average only (0). On (plan15-s33), with the plan compacted last
+(`COMPACT`), the 10 s plans of dealer-2011 1.3x (plain / weighted minutes, objective): s1 209 / 533 /
+107,346 -> 204 / 528 / 107,230, s2 409 / 1,207 / 112,805 -> 399 / 1,197 / 112,560, s3 the same, s4
+919 / 1,883 / 20,547 -> 941 / 1,909 / 20,859 (its support holds a near plan now, so the quick
+relaxation plan, the better start there, is not built), s5 369 / 855 / 10,467 -> **292** / 778 /
+9,692 (plain gap 34 -> 17 %). With compaction, against main, over dealer-2011 1.0x-2x seeds 1-5
+at 10 s: less late on 14 of 20, the same on 4, later on 1.3x s4 and 1.0x s5 (245 -> 250
+minutes); no rule passes the plan
+(bench/RESULTS-plan15-s33.md; first measured in bench/RESULTS-gapcum15-s31.md)."""
+
 
 ALPHA_EXCESS = 1.5
 """Alpha-point starts only where the best start so far (before its swaps) is more than this many
@@ -598,6 +603,18 @@ def relaxation_start(
     return start, spent, [*made.notes, "the rules' start kept"]
 
 
+COMPACT = True
+"""The plan goes through `local_search.compact` last (every operation left-shifted to its earliest
+finish, never later), kept where it ranks better: no placement and no minute late is lost, so no
+rule can pass the plan by it. A plan coloured from the relaxation's slots waits for them
+(`solver.relaxation_plan.colour`); the LNS's re-insertions leave gaps too. On dealer-2011 1.3x at
+10 s the objective falls 109,010 / 114,215 / 10,877 / 22,229 / 12,597 -> 107,346 / 112,805 /
+10,743 / 20,547 / 10,467 (s1-s5; s4 also 923 -> 919 minutes late, weighted 1,887 -> 1,883).
+Not counted apart: about one dispatch's CPU (0.013 s on dealer-2011 1.3x, 0.18 s on the
+1,000-booking day), within what `OTHER_SECONDS` counts for the work around the search
+(bench/RESULTS-plan15-s33.md)."""
+
+
 LOCAL_SEARCH_SHARE = 0.05
 """The search's plan (CP-SAT's and the LNS's) goes through the local search for lateness
 (`scheduler.local_search`) for at most this share of the limit, counted, on top of the search's
@@ -722,6 +739,12 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
         chosen, small_notes = small_final(problem, chosen, limit)
         notes += small_notes
     chosen = fill_gaps(problem, chosen)
+    if COMPACT:
+        # Last: it moves no end later, so it keeps every placement and minute late of the plan.
+        compacted, moved = compact(problem, chosen)
+        if moved and rank(problem, compacted) < rank(problem, chosen):
+            chosen = compacted
+            notes.append(f"compacted: {moved} operations earlier")
     chosen.notes = [*notes, *chosen.notes]
     chosen.best_bound = best_bound
     chosen.status = "feasible"

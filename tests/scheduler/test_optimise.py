@@ -597,3 +597,51 @@ def test_the_waiters_own_floor_is_asked_where_the_sum_could_pass_the_warm_starts
         assert again.weighted_lateness_bound == max(start, w.lateness * least + extra * waiters)
         checked += 1
     assert checked  # the second reason ran
+
+
+def test_the_plan_is_compacted_last_never_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan whose operations wait for their slots (as one coloured from the relaxation's
+    10-minute slots does: `solver.relaxation_plan.colour`) comes out of the optimiser with those
+    minutes taken back (`local_search.compact`): here the local search is made to hand over every
+    operation 7 minutes late."""
+    import scheduler.optimise as optimise_module
+    from scheduler.local_search import SearchStats
+    from scheduler.optimise import optimise
+    from solver.objective import objective, terms
+
+    req = PlanRequest(
+        workshop=one_lift_workshop(),
+        date=DAY,
+        bookings=[
+            Booking(id="a", service="S45", drop_off=at("08:00"), promised=at("08:45")),
+            Booking(id="b", service="S30", drop_off=at("08:00"), promised=at("08:30"), waiter=True),
+        ],
+        options=PlanOptions(time_limit_seconds=2.0),
+    )
+    compiled = compile_request(req)
+    problem = compiled.problem
+    handed: list[DaySolution] = []
+
+    def late_by_seven(
+        problem: DayProblem, solution: DaySolution, seconds: float
+    ) -> tuple[DaySolution, SearchStats]:
+        shifted = DaySolution(
+            placements={
+                k: Placement(p.bay, p.technician, p.start + 7, p.end + 7)
+                for k, p in solution.placements.items()
+            },
+            unplaced=set(solution.unplaced),
+        )
+        shifted.objective = objective(problem, shifted)
+        handed.append(shifted)
+        return shifted, SearchStats()
+
+    monkeypatch.setattr(optimise_module, "local_search", late_by_seven)
+    got = optimise(compiled)
+    assert handed and handed[0].placements != got.placements
+    assert all(got.placements[key].end <= p.end for key, p in handed[0].placements.items())
+    late, before = terms(problem, got), terms(problem, handed[0])
+    assert late.lateness + late.waiter_lateness < before.lateness + before.waiter_lateness
+    assert got.objective == objective(problem, got) < handed[0].objective
+    assert any("compacted" in note for note in got.notes)
+    assert_valid(req, to_plan(compiled, got, "cpsat"))
