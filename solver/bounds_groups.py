@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.bounds_time import _dual_simplex, _weighted_floor, indexed_model
+from solver.bounds_time import dual_simplex, indexed_model, weighted_floor
 from solver.model import build
 from solver.problem import DayProblem, DaySolution, JobData, ObjectiveWeights, TechnicianData
 
@@ -302,14 +302,14 @@ def _relaxation(
     for weighted in (False, True):
         if weighted:
             model = replace(model, cost=model.cost * factor)
-        result = _dual_simplex(model)
+        result = dual_simplex(model)
         if result.status == 2 and until is not None:  # infeasible: no plan ends its work by `until`
             return int(after[0]), int(after[1]), model.size
         if result.status != 0 or result.fun is None or not math.isfinite(result.fun):
             return 0, 0, model.size
         optimum = float(result.fun)
         if weighted:
-            out.append(_weighted_floor(alone, optimum, False))
+            out.append(weighted_floor(alone, optimum, False))
         else:  # as `time_indexed_relaxation`: whole minutes, less a margin for the tolerances
             out.append(max(0, math.ceil(optimum + model.fixed - 1e-6 * max(1.0, abs(optimum)) - 1e-3)))
     return int(min(out[0], after[0])), int(min(out[1], after[1])), model.size

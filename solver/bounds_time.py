@@ -75,7 +75,7 @@ the limits (else the uniform grid): there a rush of bookings due at once is on t
 by counting each operation in whole slots (its start moved back to its slot's first minute, the
 rest of its last slot unheld). dealer-2011 1.3x s4 (37 bookings due 15:30), 10-minute grid: 477 ->
 499 for 0.70 M columns and entries (with `NESTED`; 0.77 M before) and about the same CPU
-(`_dual_simplex`); 120 minutes before gave 517 for 0.91 M but +1.3 s, 5-minute slots all day 576
+(`dual_simplex`); 120 minutes before gave 517 for 0.91 M but +1.3 s, 5-minute slots all day 576
 for 1.75 M (bench/RESULTS-gapgrid15-s32.md). A refinement of the uniform grid (its slot starts and
 more), so its LP is never weaker. 0: off."""
 
@@ -138,7 +138,7 @@ def time_indexed_relaxation(
 
     `weighted`: a waiter's minutes cost as the objective weighs them (`ObjectiveWeights`); its
     optimum is then no floor on plain minutes, and `bound` stays 0. `chains`: see `indexed_model`;
-    `lean`: the floor's model (`indexed_model`) and solver (`_dual_simplex`); False for the warm
+    `lean`: the floor's model (`indexed_model`) and solver (`dual_simplex`); False for the warm
     start's relaxation (its orders, and so the plans, as before)."""
     relaxation = Relaxation(weight=weight, waiters_only=waiters_only, weighted=weighted)
     model = indexed_model(problem, weight, waiters_only, weighted, chains=chains, lean=lean)
@@ -149,7 +149,7 @@ def time_indexed_relaxation(
     cols, jobs, y_of, n = model.cols, model.jobs, model.y_of, len(model.cost)
     # The linear relaxation only (branching proves more but costs seconds per node on these sizes).
     result = (
-        _dual_simplex(model)
+        dual_simplex(model)
         if lean
         else milp(
             model.cost,
@@ -170,7 +170,7 @@ def time_indexed_relaxation(
         else max(0, math.ceil(float(bound) + model.fixed - 1e-6 * max(1.0, abs(float(bound))) - 1e-3))
     )
     if weighted:
-        relaxation.weighted_bound = _weighted_floor(problem, bound, waiters_only)
+        relaxation.weighted_bound = weighted_floor(problem, bound, waiters_only)
     x = result.x
     for i in np.flatnonzero(x[: len(cols)] > 1e-6).tolist():
         j, k, _, _, first_minute, *_rest = cols[i]
@@ -181,7 +181,7 @@ def time_indexed_relaxation(
     return relaxation
 
 
-def _dual_simplex(model: IndexedModel) -> OptimizeResult:
+def dual_simplex(model: IndexedModel) -> OptimizeResult:
     """The floor's LP by HiGHS' dual simplex without presolve (`linprog`; deterministic): 25-30 %
     less CPU than through `milp` on dealer-2011 1.3x s4 (2.1 against 3.0 s, the refined model;
     bench/RESULTS-gapgrid15-s32.md). The warm start's relaxation keeps `milp`: a different path may
@@ -206,7 +206,7 @@ def _dual_simplex(model: IndexedModel) -> OptimizeResult:
     )
 
 
-def _weighted_floor(problem: DayProblem, optimum: float, waiters_only: bool) -> int:
+def weighted_floor(problem: DayProblem, optimum: float, waiters_only: bool) -> int:
     """The weighted relaxation's `optimum` (in drop-off minutes: `indexed_model`'s costs) as a floor
     on the objective's lateness terms, with finished work's lateness at its own weight (`fixed`
     counts it plain). Every plan's terms are a multiple of gcd(weights): rounded up to one, less a
