@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from cli.testing import Server
+from tests.builders import NOW
 from tests.e2e.browser import ARGS, CHROMIUM
 
 
@@ -21,3 +23,18 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def desk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One real `bayplan serve` (the fixed clock) for a module's page tests, each of which puts its
+    own workshop on it under an id of its own (`tests.e2e.desk.put`), so no test sees another's
+    bookings, plans or offers. A start is ~2.5 CPU seconds (imports, mostly) and was most of each
+    such test (bench/RESULTS-suitespeed-s33.md); the tests that stop or restart a server, or need
+    an empty database, still start their own."""
+    server = Server(tmp_path_factory.mktemp("desk") / "desk.db", now=NOW)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()

@@ -3,6 +3,7 @@ workshop, the page signed in in a language, a slot query asked, and the page's o
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -55,16 +56,32 @@ def posted(response: Any) -> bool:
     return bool(response.request.method == "POST" and response.url.endswith("/bookings"))
 
 
+def _put(server: Server, workshop: Workshop) -> httpx.Response:
+    return httpx.put(f"{server.url}/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
+                     headers={**server.headers, "content-type": "application/json"})  # fmt: skip
+
+
 def served(tmp_path: Path, workshop: Workshop) -> Server:
     """A real server (the fixed clock) holding `workshop`; the caller kills it."""
     server = Server(tmp_path / "desk.db", now=NOW)
     server.start()
-    response = httpx.put(f"{server.url}/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
-                         headers={**server.headers, "content-type": "application/json"})  # fmt: skip
+    response = _put(server, workshop)
     if response.status_code != 200:
         server.kill()
     assert response.status_code == 200, response.text
     return server
+
+
+_OWN = itertools.count(1)
+
+
+def put(server: Server, workshop: Workshop) -> str:
+    """Put `workshop` on a shared server (the `desk_server` fixture) under an id no other test
+    has (`<its id>-<n>`: the page shows ids only in its links); that id."""
+    own = workshop.model_copy(update={"id": f"{workshop.id}-{next(_OWN)}"})
+    response = _put(server, own)
+    assert response.status_code == 200, response.text
+    return own.id
 
 
 def desk(

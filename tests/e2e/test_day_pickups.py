@@ -12,8 +12,6 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,15 +25,13 @@ from scheduler.storage import Store
 from scheduler.validator import assert_valid
 from tests.builders import DATE, DAY, fixed_clock, overtime_tiny_workshop
 from tests.e2e.browser import CHROMIUM
-from tests.e2e.desk import LANGUAGES, texts
-from tests.e2e.desk import served as served_workshop
+from tests.e2e.desk import LANGUAGES, put, texts
 
 pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
     pytest.skip("no Chromium at /usr/bin/chromium (scripts/chromium.sh installs it)", allow_module_level=True)
 
 WED = (DAY + dt.timedelta(days=1)).isoformat()
-BOOKINGS = "/v1/workshops/tiny/bookings"
 PLATE = "<b>L1</b>"  # markup if the page ever rendered a plate as HTML
 HEADERS = {
     "en": ["Plate", "Service", "Customer", "Drop-off", "Promised pickup", "Loan car to return"],
@@ -45,21 +41,18 @@ HEADING = {"en": "Pickups from earlier days (1)", "zh": "前几日送修、当�
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Server]:
-    server = served_workshop(tmp_path, overtime_tiny_workshop())
-    try:
-        yield server
-    finally:
-        server.kill()
+def served(desk_server: Server) -> tuple[Server, str]:
+    """The module's server and `overtime_tiny_workshop` on it under an id of this test's own."""
+    return desk_server, put(desk_server, overtime_tiny_workshop())
 
 
-def _plan_page(browser: Any, server: Server, language: str) -> Any:
+def _plan_page(browser: Any, server: Server, tiny: str, language: str) -> Any:
     words = LANGUAGES[language]
     page = browser.new_page(viewport={"width": 1366, "height": 900}, locale=words["locale"])
-    page.goto(f"{server.url}/login?next=/workshops/tiny/plan/{WED}")
+    page.goto(f"{server.url}/login?next=/workshops/{tiny}/plan/{WED}")
     page.get_by_label(words["key"]).fill(server.headers["X-API-Key"])
     page.get_by_role("button", name=words["sign_in"]).click()
-    page.wait_for_url(re.compile(f"/workshops/tiny/plan/{WED}"))
+    page.wait_for_url(re.compile(f"/workshops/{tiny}/plan/{WED}"))
     return page
 
 
@@ -70,22 +63,23 @@ def _rows(page: Any) -> list[list[str]]:
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_the_foremans_day_page_lists_the_cars_handed_back_from_earlier_days(
-    served: Server, browser: Any, language: str
+    served: tuple[Server, str], browser: Any, language: str
 ) -> None:
-    server = served
+    server, tiny = served
+    bookings = f"/v1/workshops/{tiny}/bookings"
     long = {"service": "LONG", "drop_off": f"{DATE}T13:00:00+08:00", "plate": PLATE, "customer": "王芳",
             "model": "Tucson", "phone": "+86 138 0000 0001", "loan_car": True}  # fmt: skip
-    made = httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=long)
+    made = httpx.post(f"{server.url}{bookings}", headers=server.headers, json=long)
     assert made.status_code == 201, made.text
     assert made.json()["promised"] == f"{WED}T08:00:00+08:00"
     own = {"service": "MAINT", "drop_off": f"{WED}T09:00:00+08:00", "plate": "粤B00002"}
-    maint = httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=own)
+    maint = httpx.post(f"{server.url}{bookings}", headers=server.headers, json=own)
     assert maint.status_code == 201, maint.text
     said = texts(language)
     dropped = f"{DATE} 13:00" if language == "en" else "11月24日 周二 13:00"  # a Chinese page's date
     row = [PLATE, "LONG · Long", "王芳 · Tucson", dropped, "08:00", said["yes"]]
 
-    page = _plan_page(browser, server, language)
+    page = _plan_page(browser, server, tiny, language)
     assert page.locator("svg.gantt").count() == 0  # no plan yet: the pickups all the same
     assert page.locator("#pickups-h").inner_text() == HEADING[language]
     assert [h.strip() for h in page.locator("#pickups th").all_inner_texts()] == HEADERS[language]
@@ -95,13 +89,13 @@ def test_the_foremans_day_page_lists_the_cars_handed_back_from_earlier_days(
     page.locator("#limit").fill("2")
     page.locator("#generate").click()
     page.wait_for_selector("svg.gantt g.bar", timeout=90_000)
-    stored = httpx.get(f"{server.url}/v1/workshops/tiny/plans/{WED}", headers=server.headers)
+    stored = httpx.get(f"{server.url}/v1/workshops/{tiny}/plans/{WED}", headers=server.headers)
     plan = Plan.model_validate(stored.json())
     service = PlanningService(
         Store(f"sqlite:///{server.db}"), clock=fixed_clock(), refine_in_background=False
     )
     try:
-        request, _, _ = service.plan_inputs("tiny", DAY + dt.timedelta(days=1), 1.0)
+        request, _, _ = service.plan_inputs(tiny, DAY + dt.timedelta(days=1), 1.0)
     finally:
         service.close()
     assert_valid(request, plan)
@@ -113,7 +107,7 @@ def test_the_foremans_day_page_lists_the_cars_handed_back_from_earlier_days(
     page.locator('a[href="#pickups-h"]').click()  # the day's summary line leads to them
     page.wait_for_url(re.compile("#pickups-h$"))
     link = page.locator("#day-csv")
-    assert link.get_attribute("href") == f"/v1/workshops/tiny/bookings.csv?date={WED}&pickups=true"
+    assert link.get_attribute("href") == f"/v1/workshops/{tiny}/bookings.csv?date={WED}&pickups=true"
     got = page.request.get(f"{server.url}{link.get_attribute('href')}")  # as signed in on the page
     assert got.status == 200, got.text()
     rows = list(csv.DictReader(io.StringIO(got.text())))

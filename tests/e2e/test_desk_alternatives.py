@@ -7,20 +7,16 @@ with the very promise offered. Texts from the answer are shown as text, never as
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from cli.testing import Server
-from tests.builders import DATE, NOW, multi_day_workshop, tiny_workshop
+from tests.builders import DATE, multi_day_workshop, tiny_workshop
 from tests.e2e.browser import ARGS, ARTIFACTS, CHROMIUM
-from tests.e2e.desk import LANGUAGES, ask, desk, fill, posted, texts, when
-from tests.e2e.desk import served as served_workshop
+from tests.e2e.desk import LANGUAGES, ask, desk, fill, posted, put, texts, when
 
-BOOKINGS = "/v1/workshops/tiny/bookings"
 PLATE = "<b>X1</b>"  # a plate that would be markup if the page ever used innerHTML with it
 OTHER = "粤B00001"  # the booking another desk makes, then moved at this one
 
@@ -30,13 +26,10 @@ if not CHROMIUM.exists():
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Server]:
-    """The tiny workshop (one technician, room for one booking a day with the walk-in holdback)."""
-    server = served_workshop(tmp_path, tiny_workshop())
-    try:
-        yield server
-    finally:
-        server.kill()
+def served(desk_server: Server) -> tuple[Server, str]:
+    """The module's server; on it, under an id of this test's own, the tiny workshop (one
+    technician, room for one booking a day with the walk-in holdback)."""
+    return desk_server, put(desk_server, tiny_workshop())
 
 
 def patched(response: Any) -> bool:
@@ -56,8 +49,11 @@ def shown_alternatives(page: Any) -> tuple[list[str], list[str]]:
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(served: Server, language: str) -> None:
-    server, words, said = served, LANGUAGES[language], texts(language)
+def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(
+    served: tuple[Server, str], language: str
+) -> None:
+    (server, tiny), words, said = served, LANGUAGES[language], texts(language)
+    bookings = f"/v1/workshops/{tiny}/bookings"
     ARTIFACTS.mkdir(exist_ok=True)
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
@@ -65,10 +61,10 @@ def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(served: Serve
             # The browser in New York: the page shows the workshop's (Shanghai) times all the same.
             page = browser.new_page(viewport={"width": 1366, "height": 768}, locale=words["locale"],
                                     timezone_id="America/New_York")  # fmt: skip
-            page.goto(f"{server.url}/login?next=/workshops/tiny/book")
+            page.goto(f"{server.url}/login?next=/workshops/{tiny}/book")
             page.get_by_label(words["key"]).fill(server.headers["X-API-Key"])
             page.get_by_role("button", name=words["sign_in"]).click()
-            page.wait_for_url(re.compile("/workshops/tiny/book"))
+            page.wait_for_url(re.compile(f"/workshops/{tiny}/book"))
             assert page.locator("#alternatives-box").is_hidden()
 
             # A new booking refused: the day filled by another desk between listing and clicking.
@@ -77,7 +73,7 @@ def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(served: Serve
             page.locator("#slot-form button[type=submit]").click()
             page.locator("#slots button").nth(1).wait_for(timeout=30_000)
             body = {"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00", "plate": OTHER}
-            other = httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=body)
+            other = httpx.post(f"{server.url}{bookings}", headers=server.headers, json=body)
             assert other.status_code == 201, other.text
             with page.expect_response(posted) as sent:
                 page.locator("#slots button").nth(1).click()
@@ -156,50 +152,41 @@ def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(served: Serve
             assert page.locator("#status").inner_text() == moved_text
             cells = page.locator("#bookings tr", has_text=OTHER).locator("td")
             assert (cells.nth(6).inner_text(), cells.nth(1).inner_text()) == ("08:30", pickup)
-            stored = httpx.get(f"{server.url}{BOOKINGS}/{moved['id']}", headers=server.headers).json()
+            stored = httpx.get(f"{server.url}{bookings}/{moved['id']}", headers=server.headers).json()
             assert (stored["drop_off"], stored["promised"]) == (moved["drop_off"], moved["promised"])
             assert page.locator("#status b, #alternatives b, #bookings b").count() == 0  # text, never markup
         finally:
             browser.close()
 
 
-def test_the_desk_gives_multi_day_work_its_days_and_dated_pickup(tmp_path: Path) -> None:
+def test_the_desk_gives_multi_day_work_its_days_and_dated_pickup(desk_server: Server) -> None:
     """Free slots and alternatives share one rendering: multi-day work shows the days it takes and
     its promised pickup with its date (on a later day than the drop-off)."""
-    workshop = multi_day_workshop()
-    server = Server(tmp_path / "desk.db", now=NOW)
-    server.start()
-    try:
-        response = httpx.put(f"{server.url}/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
-                             headers={**server.headers, "content-type": "application/json"})  # fmt: skip
-        assert response.status_code == 200, response.text
-        query = {"service": "REPAIR", "date": DATE}
-        slots = httpx.get(
-            f"{server.url}/v1/workshops/{workshop.id}/slots", params=query, headers=server.headers
-        )
-        offered = slots.json()["slots"]
-        assert offered and all(len(s["days"]) > 1 for s in offered)
-        said = texts("en")
-        with playwright_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-            try:
-                page = browser.new_page(locale="en-US")
-                page.goto(f"{server.url}/login?next=/workshops/{workshop.id}/book")
-                page.get_by_label("API key").fill(server.headers["X-API-Key"])
-                page.get_by_role("button", name="Sign in").click()
-                page.wait_for_url(re.compile("/book"))
-                page.locator("#service").select_option("REPAIR")
-                page.locator("#date").fill(DATE)
-                page.locator("#slot-form button[type=submit]").click()
-                page.locator("#slots li").nth(len(offered) - 1).wait_for(timeout=30_000)
-                shown = page.locator("#slots li .slot-text").all_inner_texts()
-                # Every time of the booking grid offered: no "Why not other times?" (the quarter
-                # hours between them are refused for the grid alone).
-                assert page.locator("#refusals-box").is_hidden()
-            finally:
-                browser.close()
-    finally:
-        server.kill()
+    server = desk_server
+    workshop = put(server, multi_day_workshop())
+    query = {"service": "REPAIR", "date": DATE}
+    slots = httpx.get(f"{server.url}/v1/workshops/{workshop}/slots", params=query, headers=server.headers)
+    offered = slots.json()["slots"]
+    assert offered and all(len(s["days"]) > 1 for s in offered)
+    said = texts("en")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(locale="en-US")
+            page.goto(f"{server.url}/login?next=/workshops/{workshop}/book")
+            page.get_by_label("API key").fill(server.headers["X-API-Key"])
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(re.compile("/book"))
+            page.locator("#service").select_option("REPAIR")
+            page.locator("#date").fill(DATE)
+            page.locator("#slot-form button[type=submit]").click()
+            page.locator("#slots li").nth(len(offered) - 1).wait_for(timeout=30_000)
+            shown = page.locator("#slots li .slot-text").all_inner_texts()
+            # Every time of the booking grid offered: no "Why not other times?" (the quarter
+            # hours between them are refused for the grid alone).
+            assert page.locator("#refusals-box").is_hidden()
+        finally:
+            browser.close()
     assert shown == [
         fill(said["slot"], drop_off=s["drop_off"][11:16], pickup=when(s["promised"], s["drop_off"]))
         + " · "
@@ -211,16 +198,19 @@ def test_the_desk_gives_multi_day_work_its_days_and_dated_pickup(tmp_path: Path)
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_a_refused_move_says_why_as_the_409_does(served: Server, browser: Any, language: str) -> None:
+def test_a_refused_move_says_why_as_the_409_does(
+    served: tuple[Server, str], browser: Any, language: str
+) -> None:
     """review-s24: a move refused (PATCH 409) said only "Not moved: the changed booking no longer fits
     the day's plan", never the answer's `reason` (the rule that blocks it: a multi-day booking's
     "day 2026-11-25: …", "parts arrive …"), which the desk's own refusals list would give. The
     status now says both, in the page's language, as text."""
-    server, said = served, texts(language)
+    (server, tiny), said = served, texts(language)
+    bookings = f"/v1/workshops/{tiny}/bookings"
     body = {"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00", "plate": PLATE}
-    made = httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=body)
+    made = httpx.post(f"{server.url}{bookings}", headers=server.headers, json=body)
     assert made.status_code == 201, made.text
-    page = desk(browser, server, "tiny", language)
+    page = desk(browser, server, tiny, language)
     ask(page, "MAINT", DATE)  # the day's slots and bookings shown (the status said, not overwritten later)
     row = page.locator("#bookings tr", has_text=PLATE)
     row.locator("input.move-time").fill("10:00")

@@ -7,8 +7,6 @@ drop-off), not among the day's own bookings; Tuesday's desk does not."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,15 +16,13 @@ from cli.testing import Server
 from scheduler.contract import Workshop
 from tests.builders import DATE, DAY, tiny_workshop
 from tests.e2e.browser import CHROMIUM
-from tests.e2e.desk import ask, desk, fill, texts
-from tests.e2e.desk import served as served_workshop
+from tests.e2e.desk import ask, desk, fill, put, texts
 
 pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
     pytest.skip("no Chromium at /usr/bin/chromium (scripts/chromium.sh installs it)", allow_module_level=True)
 
 WED = (DAY + dt.timedelta(days=1)).isoformat()
-BOOKINGS = "/v1/workshops/tiny/bookings"
 PLATE = "<b>L1</b>"  # markup if the page ever used innerHTML with it
 HEADING = {"en": "Pickups today from earlier days", "zh": "今日交车（前几日送修）"}
 
@@ -42,12 +38,9 @@ def _overtime_tiny() -> Workshop:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Server]:
-    server = served_workshop(tmp_path, _overtime_tiny())
-    try:
-        yield server
-    finally:
-        server.kill()
+def served(desk_server: Server) -> tuple[Server, str]:
+    """The module's server and `_overtime_tiny` on it under an id of this test's own."""
+    return desk_server, put(desk_server, _overtime_tiny())
 
 
 def _cells(row: Any) -> list[str]:
@@ -57,18 +50,21 @@ def _cells(row: Any) -> list[str]:
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_the_desk_lists_the_cars_handed_back_that_were_dropped_off_earlier(
-    served: Server, browser: Any, language: str
+    served: tuple[Server, str], browser: Any, language: str
 ) -> None:
-    server, said = served, texts(language)
+    (server, tiny), said = served, texts(language)
     long = {"service": "LONG", "drop_off": f"{DATE}T13:00:00+08:00", "plate": PLATE, "customer": "王芳",
             "phone": "+86 138 0000 0001", "loan_car": True}  # fmt: skip
-    made = httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=long)
+    made = httpx.post(f"{server.url}/v1/workshops/{tiny}/bookings", headers=server.headers, json=long)
     assert made.status_code == 201, made.text
     assert made.json()["promised"] == f"{WED}T08:00:00+08:00"
     own = {"service": "MAINT", "drop_off": f"{WED}T09:00:00+08:00", "plate": "粤B00002"}
-    assert httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=own).status_code == 201
+    assert (
+        httpx.post(f"{server.url}/v1/workshops/{tiny}/bookings", headers=server.headers, json=own).status_code
+        == 201
+    )
 
-    page = desk(browser, server, "tiny", language)
+    page = desk(browser, server, tiny, language)
     ask(page, "MAINT", WED)
     page.wait_for_function("document.querySelectorAll('#pickups tr').length === 1")
     assert page.locator("#pickups-box").is_visible()
@@ -111,17 +107,22 @@ LONGEST_PLATE = "W" * 20
 @pytest.mark.parametrize("plate", ["粤B·12345", LONGEST_PLATE])
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_on_a_phone_the_pickups_show_plate_promised_pickup_and_loan_car_without_scrolling_sideways(
-    served: Server, browser: Any, language: str, plate: str
+    served: tuple[Server, str], browser: Any, language: str, plate: str
 ) -> None:
     """pickday-s25: at 360 x 740 the pickups table scrolled sideways and the promised pickup and the
     loan car were off screen; they are within the viewport as the list first shows (no sideways
     scroll, of the page or of the table's box). followups-s25: with a 20-character plate too (it
     wraps at phone width, whole, not cut)."""
-    server = served
+    server, tiny = served
     long = {"service": "LONG", "drop_off": f"{DATE}T13:00:00+08:00", "plate": plate, "customer": "王芳",
             "model": "Hyundai Tucson", "phone": "+86 138 0000 0001", "loan_car": True}  # fmt: skip
-    assert httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=long).status_code == 201
-    page = desk(browser, server, "tiny", language, height=740, width=360)
+    assert (
+        httpx.post(
+            f"{server.url}/v1/workshops/{tiny}/bookings", headers=server.headers, json=long
+        ).status_code
+        == 201
+    )
+    page = desk(browser, server, tiny, language, height=740, width=360)
     ask(page, "MAINT", WED)
     page.wait_for_function("document.querySelectorAll('#pickups tr').length === 1")
     page.evaluate("document.getElementById('pickups-h').scrollIntoView()")  # down to it, not sideways
@@ -143,18 +144,18 @@ def test_on_a_phone_the_pickups_show_plate_promised_pickup_and_loan_car_without_
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_on_a_phone_the_days_bookings_show_plate_promised_pickup_and_loan_car_without_scrolling_sideways(
-    served: Server, browser: Any, language: str
+    served: tuple[Server, str], browser: Any, language: str
 ) -> None:
     """desk16-s26: the desk's own bookings table at 360 x 740 with a 20-character plate: the plate,
     the promised pickup and the loan car are on screen as the list first shows (no sideways scroll
     of the page or of the table's box), as the pickups table keeps them (pickday-s25)."""
-    server, said = served, texts(language)
+    (server, tiny), said = served, texts(language)
     long = {"service": "LONG", "drop_off": f"{DATE}T08:00:00+08:00", "plate": LONGEST_PLATE,
             "customer": "王芳", "model": "Hyundai Tucson", "phone": "+86 138 0000 0001",
             "loan_car": True}  # fmt: skip
-    made = httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=long)
+    made = httpx.post(f"{server.url}/v1/workshops/{tiny}/bookings", headers=server.headers, json=long)
     assert made.status_code == 201, made.text
-    page = desk(browser, server, "tiny", language, height=740, width=360)
+    page = desk(browser, server, tiny, language, height=740, width=360)
     ask(page, "MAINT", DATE)
     page.wait_for_function("document.querySelectorAll('#bookings tr').length === 1")
     page.evaluate("document.getElementById('bookings-h').scrollIntoView()")  # down to it, not sideways
@@ -176,23 +177,23 @@ def test_on_a_phone_the_days_bookings_show_plate_promised_pickup_and_loan_car_wi
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_an_old_after_hours_promise_is_marked_at_the_desk(
-    served: Server, browser: Any, language: str
+    served: tuple[Server, str], browser: Any, language: str
 ) -> None:
     """handover-s25: a booking stored before offers kept to the desk's hours, promised 18:35 (the
     desk hands cars back until 17:30), keeps its promise and is marked in words at the desk."""
     import json
     import sqlite3
 
-    server, said = served, texts(language)
+    (server, tiny), said = served, texts(language)
     maint = {"service": "MAINT", "drop_off": f"{DATE}T13:00:00+08:00", "plate": "粤B00003"}
-    made = httpx.post(f"{server.url}{BOOKINGS}", headers=server.headers, json=maint)
+    made = httpx.post(f"{server.url}/v1/workshops/{tiny}/bookings", headers=server.headers, json=maint)
     assert made.status_code == 201, made.text
     with sqlite3.connect(server.db) as db:
         (body,) = db.execute("SELECT body FROM bookings WHERE id = ?", (made.json()["id"],)).fetchone()
         old = json.dumps({**json.loads(body), "promised": f"{DATE}T18:35:00+08:00"})
         db.execute("UPDATE bookings SET body = ? WHERE id = ?", (old, made.json()["id"]))
 
-    page = desk(browser, server, "tiny", language)
+    page = desk(browser, server, tiny, language)
     ask(page, "MAINT", DATE)
     page.wait_for_function("document.querySelectorAll('#bookings tr').length === 1")
     assert f"18:35 · ⚠ {said['after_desk_hours']}" in _cells(page.locator("#bookings tr"))

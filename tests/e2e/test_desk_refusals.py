@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,14 +20,13 @@ from scheduler.contract import Workshop
 from scheduler.i18n import Translator
 from tests.builders import DATE, multi_day_workshop, tiny_workshop
 from tests.e2e.browser import ARTIFACTS, CHROMIUM
-from tests.e2e.desk import LANGUAGES, desk, fill, served, texts
+from tests.e2e.desk import LANGUAGES, desk, fill, put, texts
 from tests.e2e.desk import ask as ask_slots
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
     pytest.skip("no Chromium at /usr/bin/chromium (scripts/chromium.sh installs it)", allow_module_level=True)
 
-SLOTS = "/v1/workshops/tiny/slots"
 CLOSED = (dt.date.fromisoformat(DATE) + dt.timedelta(days=1)).isoformat()
 #: An operation's name as a workshop may write it (free text): markup if the page ever used innerHTML.
 HOSTILE = '<img src=x onerror="window.pwned=1"><b>fit</b>'
@@ -48,19 +45,18 @@ def desk_workshop() -> Workshop:
 
 
 @pytest.fixture
-def tiny(tmp_path: Path) -> Iterator[Server]:
-    server = served(tmp_path, desk_workshop())
-    try:
-        yield server
-    finally:
-        server.kill()
+def tiny(desk_server: Server) -> tuple[Server, str]:
+    """The module's server and `desk_workshop` on it under an id of this test's own."""
+    return desk_server, put(desk_server, desk_workshop())
 
 
-def explained(server: Server, locale: str, **query: str) -> dict[str, Any]:
+def explained(server: Server, workshop: str, locale: str, **query: str) -> dict[str, Any]:
     """The API's explained answer in `locale`, for the expected lines' reasons."""
     params = {"service": "MAINT", "date": DATE, "explain": "true", **query}
     headers = {**server.headers, "accept-language": locale}
-    answer = httpx.get(f"{server.url}{SLOTS}", params=params, headers=headers, timeout=30)
+    answer = httpx.get(
+        f"{server.url}/v1/workshops/{workshop}/slots", params=params, headers=headers, timeout=30
+    )
     assert answer.status_code == 200, answer.text
     return dict(answer.json())
 
@@ -81,16 +77,20 @@ def shown(page: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_the_desk_says_why_a_time_is_not_offered(tiny: Server, browser: Any, language: str) -> None:
-    server, words, said = tiny, LANGUAGES[language], texts(language)
+def test_the_desk_says_why_a_time_is_not_offered(
+    tiny: tuple[Server, str], browser: Any, language: str
+) -> None:
+    (server, workshop), words, said = tiny, LANGUAGES[language], texts(language)
     ours = Translator(words["catalog"])
-    reasons = {r["drop_off"][11:16]: r["reason"] for r in explained(server, words["locale"])["refused"]}
+    reasons = {
+        r["drop_off"][11:16]: r["reason"] for r in explained(server, workshop, words["locale"])["refused"]
+    }
     no_advisor = ours.gettext("no advisor free for check-in")
     assert reasons["08:00"] == reasons["08:30"] == reasons["12:00"] == no_advisor
     assert reasons["08:15"] == ours.phrase("drop-offs are booked every 30 min")
     others = said["other_quarter_hours"]
     # The browser in New York: the page shows the workshop's (Shanghai) times all the same.
-    page = desk(browser, tiny, "tiny", language, height=768)
+    page = desk(browser, server, workshop, language, height=768)
     assert page.locator("#refusals-box").is_hidden()
 
     # One query, explained: the slots it lists are the free slots shown, the rest said why.
@@ -131,14 +131,16 @@ def test_the_desk_says_why_a_time_is_not_offered(tiny: Server, browser: Any, lan
     assert page.locator("#refusals-h").inner_text() == fill(said["why_not"], count="9")
 
 
-def test_the_desk_asks_as_of_the_pages_now(tiny: Server, browser: Any) -> None:
+def test_the_desk_asks_as_of_the_pages_now(tiny: tuple[Server, str], browser: Any) -> None:
     """A page opened with ?now= (a day replayed) asks the explained query for that moment: the
     times before it are "in the past", one line, the quarter hours between included."""
-    server, said = tiny, texts("en")
+    (server, workshop), said = tiny, texts("en")
     now = f"{DATE}T10:05:00+08:00"
-    reasons = {r["drop_off"][11:16]: r["reason"] for r in explained(server, "en-US", now=now)["refused"]}
-    page = desk(browser, server, "tiny", "en")
-    page.goto(f"{server.url}/workshops/tiny/book?{httpx.QueryParams(now=now)}")
+    reasons = {
+        r["drop_off"][11:16]: r["reason"] for r in explained(server, workshop, "en-US", now=now)["refused"]
+    }
+    page = desk(browser, server, workshop, "en")
+    page.goto(f"{server.url}/workshops/{workshop}/book?{httpx.QueryParams(now=now)}")
     response = ask(page, "MAINT", DATE)
     assert httpx.URL(response.url).params["now"] == now
     assert [s["drop_off"][11:16] for s in response.json()["slots"]] == ["10:30", "11:00"]
@@ -151,21 +153,18 @@ def test_the_desk_asks_as_of_the_pages_now(tiny: Server, browser: Any) -> None:
     ]
 
 
-def test_multi_day_works_refusals_come_through_the_same_list(tmp_path: Path, browser: Any) -> None:
+def test_multi_day_works_refusals_come_through_the_same_list(desk_server: Server, browser: Any) -> None:
     """Accident repair over at most 2 days (630 min of one body technician's 8-hour days): from
     09:30 it would take a third day: each refused time names the operation that finds no room on
     the second day (multiday.refusal), one line per reason."""
     workshop = multi_day_workshop(max_days=2)
-    server, said = served(tmp_path, workshop), texts("en")
-    try:
-        page = desk(browser, server, workshop.id, "en")
-        answer = ask(page, "REPAIR", DATE).json()
-        assert [s["drop_off"][11:16] for s in answer["slots"]] == ["08:00", "08:30", "09:00"]
-        assert all(len(s["days"]) == 2 for s in answer["slots"])
-        summary = page.locator("#refusals-h").inner_text()
-        lines = shown(page)
-    finally:
-        server.kill()
+    server, said = desk_server, texts("en")
+    page = desk(browser, server, put(server, workshop), "en")
+    answer = ask(page, "REPAIR", DATE).json()
+    assert [s["drop_off"][11:16] for s in answer["slots"]] == ["08:00", "08:30", "09:00"]
+    assert all(len(s["days"]) == 2 for s in answer["slots"])
+    summary = page.locator("#refusals-h").inner_text()
+    lines = shown(page)
     assert summary == fill(said["why_not"], count="16")
     assert lines == [
         "09:30–14:00 · day 2026-11-25: no body technician grade >= 1 has 120 min before 17:00"
