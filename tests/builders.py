@@ -12,7 +12,7 @@ import time
 import traceback
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -785,6 +785,55 @@ class CountedThreadClock:
 # Solver data: one general bay and one technician on shift 08:00-10:00, whose first job ran to 09:50.
 STARTED_TO_0950 = Placement(bay=0, technician=0, start=480, end=590)
 THIRTY_MINUTES = OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(30,))
+
+
+@st.composite
+def small_solver_day(
+    draw: st.DrawFn,
+    *,
+    breaks: tuple[tuple[int, int], tuple[int, int]],
+    latest_drop_off: int,
+    longest: int,
+    slack: int,
+    priorities: tuple[int, int] = (1, 1),
+) -> tuple[tuple[TechnicianData, ...], tuple[JobData, ...]]:
+    """Solver data of a small random day for the floors' property tests: two grade-2 technicians
+    (one of two shift ends, overtime or none, no break or one of `breaks`), two to five bookings of
+    one or two operations on technician 0, 1 or either and bay 0, 1 or either (15-`longest`
+    minutes), dropped off 08:00-`latest_drop_off`, promised 20-`slack` minutes later, waiters and
+    drop-offs; sometimes the first booking's first operation started at 08:00 (pinned)."""
+    technicians = tuple(
+        TechnicianData(
+            grade=2,
+            shift_start=480,
+            shift_end=draw(st.sampled_from([660, 720])),
+            max_overtime=draw(st.sampled_from([0, 30])),
+            breaks=draw(st.sampled_from([(), (breaks[0],), (breaks[1],)])),
+        )
+        for _ in range(2)
+    )
+    jobs = []
+    for _ in range(draw(st.integers(2, 5))):
+        release = draw(st.integers(480, latest_drop_off))
+        operations = []
+        for _ in range(draw(st.integers(1, 2))):
+            techs = draw(st.sampled_from([(0,), (1,), (0, 1)]))
+            bays = draw(st.sampled_from([(0,), (1,), (0, 1)]))
+            durations = tuple(draw(st.integers(15, longest)) for _ in techs)
+            operations.append(
+                OperationData(bays=bays, bay_costs=(0,) * len(bays), technicians=techs, durations=durations)
+            )
+        due = release + draw(st.integers(20, slack))
+        waiter = draw(st.booleans())
+        priority = draw(st.integers(*priorities)) if priorities[0] != priorities[1] else priorities[0]
+        jobs.append(JobData(release, due, waiter, priority, tuple(operations)))
+    if draw(st.booleans()):  # started work: the first booking's first operation is pinned
+        first = jobs[0].operations[0]
+        pin = Placement(
+            bay=first.bays[0], technician=first.technicians[0], start=480, end=480 + first.durations[0]
+        )
+        jobs[0] = replace(jobs[0], release=480, operations=(replace(first, pin=pin), *jobs[0].operations[1:]))
+    return technicians, tuple(jobs)
 
 
 def one_technician_morning(*jobs: JobData) -> DayProblem:

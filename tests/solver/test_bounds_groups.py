@@ -26,6 +26,7 @@ from solver.problem import (
     Placement,
     TechnicianData,
 )
+from tests.builders import small_solver_day
 
 PLAIN = ObjectiveWeights(unplaced=100_000, lateness=1, waiter_lateness=1, overtime=0, technician_change=0)
 WEIGHTED = ObjectiveWeights(
@@ -140,34 +141,10 @@ def test_the_plan_gets_the_groups_floor(monkeypatch: pytest.MonkeyPatch) -> None
 def _small_days(draw: st.DrawFn) -> DayProblem:
     """Two technicians (breaks, overtime, different speeds), two bays, two to five bookings of one
     or two operations, waiters and drop-offs, tight promises; sometimes started work."""
-    technicians = tuple(
-        TechnicianData(
-            grade=2,
-            shift_start=480,
-            shift_end=draw(st.sampled_from([660, 720])),
-            max_overtime=draw(st.sampled_from([0, 30])),
-            breaks=draw(st.sampled_from([(), ((495, 525),), ((600, 630),)])),
-        )
-        for _ in range(2)
+    technicians, jobs = draw(
+        small_solver_day(breaks=((495, 525), (600, 630)), latest_drop_off=560, longest=60, slack=120)
     )
-    jobs = []
-    for _ in range(draw(st.integers(2, 5))):
-        release = draw(st.integers(480, 560))
-        operations = []
-        for _ in range(draw(st.integers(1, 2))):
-            techs = draw(st.sampled_from([(0,), (1,), (0, 1)]))
-            bays = draw(st.sampled_from([(0,), (1,), (0, 1)]))
-            durations = tuple(draw(st.integers(15, 60)) for _ in techs)
-            operations.append(_op(techs, durations, bays))
-        due = release + draw(st.integers(20, 120))
-        jobs.append(JobData(release, due, draw(st.booleans()), 1, tuple(operations)))
-    if draw(st.booleans()):  # started work: the first booking's first operation is pinned
-        first = jobs[0].operations[0]
-        pin = Placement(
-            bay=first.bays[0], technician=first.technicians[0], start=480, end=480 + first.durations[0]
-        )
-        jobs[0] = replace(jobs[0], release=480, operations=(replace(first, pin=pin), *jobs[0].operations[1:]))
-    return _day(tuple(jobs), technicians=technicians)
+    return _day(jobs, technicians=technicians)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

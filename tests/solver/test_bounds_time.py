@@ -39,6 +39,7 @@ from tests.builders import (
     least_lateness,
     one_technician_day,
     one_technician_morning,
+    small_solver_day,
     tiny_day,
 )
 
@@ -100,46 +101,12 @@ def _two_bay_day(technicians: tuple[TechnicianData, ...], jobs: tuple[JobData, .
 def _small_days(draw: st.DrawFn) -> DayProblem:
     """Two technicians (breaks, overtime, different speeds), two bays, up to five bookings of one
     or two operations, drop-offs at any minute, tight promises; sometimes started work."""
-    technicians = tuple(
-        TechnicianData(
-            grade=2,
-            shift_start=480,
-            shift_end=draw(st.sampled_from([660, 720])),
-            max_overtime=draw(st.sampled_from([0, 30])),
-            breaks=draw(st.sampled_from([(), ((570, 590),), ((600, 630),)])),
+    technicians, jobs = draw(
+        small_solver_day(
+            breaks=((570, 590), (600, 630)), latest_drop_off=600, longest=70, slack=150, priorities=(1, 2)
         )
-        for _ in range(2)
     )
-    jobs = []
-    for _ in range(draw(st.integers(2, 5))):
-        release = draw(st.integers(480, 600))
-        operations = []
-        for _ in range(draw(st.integers(1, 2))):
-            techs = draw(st.sampled_from([(0,), (1,), (0, 1)]))
-            bays = draw(st.sampled_from([(0,), (1,), (0, 1)]))
-            operations.append(
-                OperationData(
-                    bays=bays,
-                    bay_costs=(0,) * len(bays),
-                    technicians=techs,
-                    durations=tuple(draw(st.integers(15, 70)) for _ in techs),
-                )
-            )
-        jobs.append(
-            JobData(
-                release=release,
-                due=release + draw(st.integers(20, 150)),
-                waiter=draw(st.booleans()),
-                priority=draw(st.integers(1, 2)),
-                operations=tuple(operations),
-            )
-        )
-    if draw(st.booleans()):  # started work: the first booking's first operation is pinned
-        first = jobs[0].operations[0]
-        end = 480 + first.durations[0]
-        pin = Placement(bay=first.bays[0], technician=first.technicians[0], start=480, end=end)
-        jobs[0] = replace(jobs[0], release=480, operations=(replace(first, pin=pin), *jobs[0].operations[1:]))
-    return _two_bay_day(technicians, tuple(jobs))
+    return _two_bay_day(technicians, jobs)
 
 
 def _minutes_late(problem: DayProblem, solution: DaySolution) -> int:
