@@ -180,8 +180,8 @@ def _group_floors(problem: DayProblem, solution: DaySolution, weight: int, late:
 GROUP_FLOOR = True
 """Small days (up to `GROUP_FLOOR_JOBS` bookings) with the time-indexed floor also get the groups'
 floor (`solver.bounds_groups`) where every booking that fits is placed: small-dealer 1.3x s5 145 ->
-149 minutes (plan 153), weighted 435 -> 447 (plan 459), about 3 s of CPU; on s2 1.5 s for nothing
-(bench/RESULTS-proof15-s33.md)."""
+149 minutes (plan 153), weighted 435 -> 447 (plan 459), the bounds' CPU 1.2 -> 2.5 s; on s2
+0.6-0.7 s for nothing (bench/RESULTS-proof15-s33.md; FINE_SIZE caps the costly part)."""
 
 GROUP_FLOOR_JOBS = SMALL_JOBS
 """Days up to this many bookings (`GROUP_FLOOR`): the groups' relaxations at whole minutes and the
