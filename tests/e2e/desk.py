@@ -104,7 +104,8 @@ def asked(response: Any) -> bool:
 
 
 def ask(page: Any, service: str, date: str) -> Any:
-    """Ask the desk for `service`'s free slots on `date`; the slot query's response, once shown."""
+    """Ask the desk for `service`'s free slots on `date`; the slot query's response, once shown and
+    the day's bookings listed."""
     page.locator("#service").select_option(service)
     page.locator("#date").fill(date)
     with page.expect_response(asked) as sent:
@@ -113,4 +114,7 @@ def ask(page: Any, service: str, date: str) -> Any:
     assert response.status == 200, response.text()
     count = len(response.json()["slots"])
     page.wait_for_function(f"document.querySelectorAll('#slots li').length === {count}")
+    # The day's bookings are listed beside the slots and may come later: a row acted on before
+    # the newest listing lands is replaced under the click (a typed move time lost, CI at 9a314b0).
+    page.wait_for_function("document.getElementById('bookings').getAttribute('aria-busy') === 'false'")
     return response
