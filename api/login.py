@@ -58,7 +58,8 @@ _FORM = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · bayplan</title>
 <style>body{{font:16px system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}}
-label,input,button{{display:block;width:100%;font:inherit;margin:.4rem 0}}input{{padding:.5rem}}
+label,input,button{{display:block;width:100%;box-sizing:border-box;font:inherit;margin:.4rem 0}}
+input{{padding:.5rem}}
 button{{padding:.6rem;background:#0072B2;color:#fff;border:0;border-radius:4px}}.error{{color:#a00}}
 .lang a{{margin-right:.6rem}}</style>
 </head><body><h1>bayplan</h1>

@@ -146,7 +146,8 @@ class KeyStore:
         try:
             chosen = Role(role)
         except ValueError:
-            roles = ", ".join(r.value for r in Role)
+            # Quoted, as typer and the API quote a choice: the values typed, not words to translate.
+            roles = ", ".join(repr(r.value) for r in Role)
             raise InputError(
                 "role", N_("unknown role %(role)r; one of %(roles)s") % {"role": role, "roles": roles}
             ) from None

@@ -856,3 +856,19 @@ def test_the_verbose_plan_line_says_the_solver_status_in_chinese() -> None:
     assert "状态 可行（未证明最优）" in zh.stdout and "feasible" not in zh.stdout, zh.stdout
     en = bayplan(*args)
     assert "status feasible" in en.stdout, en.stdout
+
+
+def test_an_unknown_roles_hint_names_the_roles_as_typed() -> None:
+    """review-s34: under --lang zh-CN the hint listed the roles in Chinese ("可选：预约，车间主管，…"),
+    words `--role` refuses: typing one got the same refusal naming it among the choices. The roles
+    are identifiers, quoted as typer and the API quote a choice, in both languages."""
+    db = "sqlite:///:memory:"
+    chinese = bayplan("--lang", "zh-CN", "keys", "create", "--role", "车间主管", "--workshop", "w",
+                      "--db", db)  # fmt: skip
+    assert chinese.returncode == 2, chinese.stderr
+    assert "'foreman'" in chinese.stderr and "车间主管，" not in chinese.stderr, chinese.stderr
+    english = bayplan("keys", "create", "--role", "chef", "--workshop", "w", "--db", db)
+    assert english.stderr.strip() == (
+        "bayplan: error: --role: unknown role 'chef'; one of 'booking', 'foreman', 'manager', 'admin',"
+        " 'technician'"
+    ), english.stderr

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import warnings
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -103,3 +104,20 @@ def test_a_chinese_foreman_reads_the_pages_on_a_phone(tmp_path: Path) -> None:
                 browser.close()
     finally:
         server.kill()
+
+
+def test_the_sign_in_page_fits_a_phone(desk_server: Server, browser: Any) -> None:
+    """review-s34: the API key's field was 100 % wide plus its padding and border, so it stuck out
+    of the form past the button and the page scrolled sideways on a 360 px phone (364 px)."""
+    for viewport in (PHONE, {"width": 1366, "height": 768}):
+        context = browser.new_context(viewport=viewport, locale="zh-CN")
+        try:
+            page = context.new_page()
+            page.goto(f"{desk_server.url}/login?next=/")
+            assert _no_page_scroll(page), page.evaluate("document.documentElement.scrollWidth")
+            field = page.get_by_label("API 密钥").bounding_box()
+            button = page.get_by_role("button", name="登录").bounding_box()
+            assert field is not None and button is not None
+            assert abs(field["x"] + field["width"] - (button["x"] + button["width"])) < 1, (field, button)
+        finally:
+            context.close()
