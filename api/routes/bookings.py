@@ -86,6 +86,7 @@ async def book(
     idempotency_key: Annotated[
         str | None,
         Header(
+            alias="Idempotency-Key",  # FastAPI's 422 at ["header", "Idempotency-Key"], as bayplan's own
             max_length=200,
             description="a unique key per booking of this API key: a retry with it returns the"
             " first answer; reused for another booking it is refused (422); once its booking is"

@@ -45,7 +45,7 @@ def clock(
     response: Response,
     shopfloor: ShopFloorDep,
     key: ClockKey,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
     now: Annotated[
         Moment | None,
         Query(

@@ -144,6 +144,23 @@ def test_an_idempotency_key_is_one_request_and_never_empty(client: TestClient) -
     assert [b["customer"] for b in client.get(TINY, params={"date": DATE}).json()] == ["Ann"]
 
 
+def test_an_idempotency_keys_field_is_one_spelling_whoever_refuses_it(client: TestClient) -> None:
+    """review-s34: a key over 200 characters was refused by FastAPI at ["header", "idempotency-key"],
+    an empty or reused one by bayplan at ["header", "Idempotency-Key"]: a client reading `loc` (as
+    the README promises one reader serves both) missed one of them. Both at bayplan's spelling, on
+    the booking and the clock routes alike."""
+    put_workshop(client, tiny_workshop())
+    body = {"service": "MAINT", "drop_off": AT8}
+    event = {"action": "start", "booking": "B1", "operation": 0, "technician": "T1", "at": AT8}
+    clock = "/v1/workshops/tiny/clock"
+    for route, sent in ((TINY, body), (clock, event)):
+        for key in ("k" * 201, ""):
+            refused = client.post(route, json=sent, headers={"Idempotency-Key": key})
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"], (route, refused.text)
+    assert client.get(TINY, params={"date": DATE}).json() == []  # nothing stored
+
+
 def test_a_cancelled_bookings_key_is_not_booked_again(client: TestClient) -> None:
     """review-s25: a retry of a booking's POST after the desk cancelled it made a new booking (201).
     The key stays used: the same request is a 409 naming the key and its cancelled booking (a 200
