@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 #: Waiting-time histogram: 10-minute bins up to 3 hours, the last bin holds everything longer.
 WAIT_EDGES = [float(x) for x in range(0, 190, 10)]
@@ -46,6 +47,13 @@ class Metric(_Model):
     low: float = Field(description="95 % confidence interval, lower end")
     high: float = Field(description="95 % confidence interval, upper end")
     unit: str = ""
+
+    @field_validator("mean", "low", "high", mode="before")
+    @classmethod
+    def _null_is_nan(cls, value: object) -> object:
+        """JSON writes NaN (no value; one replication's interval) as null: read back as NaN, so a
+        stored result (a simulation job's) reads again."""
+        return math.nan if value is None else value
 
 
 class RuleSetResult(_Model):

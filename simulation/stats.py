@@ -32,8 +32,8 @@ def _t_interval(values: Sequence[float], level: float) -> tuple[float, float, fl
     if x.size == 0:
         return (math.nan, math.nan, math.nan)
     mean = float(x.mean())
-    if x.size < 2:
-        return (mean, mean, mean)
+    if x.size < 2:  # no spread to estimate: NaN ends ("-"), so no difference reads as clear
+        return (mean, math.nan, math.nan)
     from scipy import stats  # ~1 s to import: when first needed, not at start-up
 
     half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))

@@ -392,6 +392,43 @@ def test_intervals_respect_the_bounds_of_what_they_measure() -> None:
     assert -1.0 <= versus.low <= versus.high <= 1.0
 
 
+def test_one_replication_has_no_interval_and_no_verdict() -> None:
+    """review-s34: `bayplan simulate --replications 1` printed "57.7 % [57.7 %, 57.7 %]" under "mean
+    [95 % confidence interval]" and a verdict ("stagger-lunch cuts the waiters' p90 wait by 17 min
+    [17, 17]") from a single run: a zero-width interval, every difference "clear". One value has
+    no interval: its ends are NaN (printed "-"), and no difference is called clear."""
+    import math
+
+    import numpy as np
+
+    from cli.figures import estimate
+    from scheduler.i18n import Translator
+    from simulation.design import aggregate
+    from simulation.replication import Outcome
+    from simulation.verdict import verdicts
+
+    mean, low, high = mean_ci([0.577], lower=0, upper=1)
+    assert mean == 0.577 and math.isnan(low) and math.isnan(high)
+    scenario = load_scenario("dealer-2011")
+    current = load_rules(scenario, "current")
+    other = current.model_copy(update={"name": "other"})
+    period = choose_period(scenario, 1, "feb", None)
+    outcomes = [
+        Outcome(
+            rule_index=r, replication=0, events=1, busy_by_hour=np.zeros(24), duty_by_hour=np.ones(24),
+            wait_histogram=np.zeros(18),
+            metrics={"on_time": 0.8 + 0.1 * r, "overtime_hours_per_day": 1.0, "utilisation_senior": 0.7,
+                     "waiter_wait_p90": 60.0 - 20 * r, "time_in_shop_p90": 240.0, "cost_per_day": 1000.0},
+        )
+        for r in (0, 1)
+    ]  # fmt: skip
+    result = aggregate(scenario, [current, other], period, 1, 1, "fcfs", 1.0, outcomes, "test", 0.0)
+    assert estimate(result.rule_sets[0].metrics["on_time"]) == "80.0 % [-, -]"
+    assert verdicts(result, Translator("en")) == ["other: no clear difference from current"]
+    again = ExperimentResult.model_validate_json(result.model_dump_json())  # a job's stored result (null)
+    assert math.isnan(again.rule_sets[0].metrics["on_time"].low)
+
+
 def test_staff_write_rules_says_so_and_fails_when_nothing_meets_the_targets(tmp_path: Path) -> None:
     out = tmp_path / "recommended.toml"
     args = ["staff", "dealer-2011", "--target", "waiter_wait_p90<=0", "--days", "1", "--replications", "2",
