@@ -54,6 +54,7 @@ HELP = N_(
 
 
 def staff(
+    ctx: typer.Context,
     scenario: Annotated[
         str, typer.Argument(help=N_("bundled scenario name or scenario directory"))
     ] = "dealer-2011",
@@ -113,10 +114,17 @@ def staff(
     ] = None,
 ) -> None:
     if method == Method.kn:
+        # KN chooses its replications and candidates itself: a greedy option given is refused, not ignored.
+        given = ctx.get_parameter_source
+        greedy_only = [
+            flag for name, flag in (("replications", "--replications"), ("max_steps", "--max-steps"))
+            if getattr(given(name), "name", "DEFAULT") != "DEFAULT"  # (typer's click or click's enum)
+        ]  # fmt: skip
         _certified(
             scenario, target, base, season, month, days, seed, workers, policy, growth, objective,
             delta_cny if objective == Objective.cost else delta_points, penalty, alpha, n0,
             max_replications, candidates, history, train, holdout, json, write_rules, cluster,
+            greedy_only[0] if greedy_only else None,
         )  # fmt: skip
         return
     from rich.console import Console
@@ -212,6 +220,7 @@ def _certified(
     json: bool,
     write_rules: Path | None,
     cluster: str | None = None,
+    greedy_option: str | None = None,
 ) -> None:
     from rich.console import Console
 
@@ -221,6 +230,8 @@ def _certified(
     err = Console(stderr=True)
     try:
         targets = [parse_target(t) for t in (target or ["on_time>=0.95"])]
+        if greedy_option is not None:
+            raise InputError(greedy_option, N_("only with --method greedy"))
         if not (math.isfinite(delta) and delta > 0):  # nan or inf: KN's sample sizes cannot be counted
             raise InputError(
                 "--delta-cny" if objective == Objective.cost else "--delta-points",

@@ -380,6 +380,21 @@ def test_staff_refuses_a_bad_target_before_loading_the_simulation(method: str) -
     assert out.stdout.startswith("2 [] bayplan: error: --target: expected METRIC>=VALUE"), out.stdout
 
 
+@pytest.mark.parametrize(
+    ("option", "value"), [("--replications", "50"), ("--replications", "0"), ("--max-steps", "3")]
+)
+def test_staff_refuses_a_greedy_option_with_kn(option: str, value: str) -> None:
+    """review-s34: `staff --replications 50` (or 0) with the default method, kn, was accepted and
+    ignored: KN chooses its own replications (--n0, --max-replications) and candidates, so a manager
+    asking for more precision got none, silently. Refused naming the option, before any simulation;
+    with --method greedy it is read as before."""
+    run = bayplan("staff", "small-dealer", option, value, "--days", "1")
+    assert run.returncode == 2, run.stderr[-500:]
+    assert run.stderr.strip() == f"bayplan: error: {option}: only with --method greedy", run.stderr
+    zh = bayplan("--lang", "zh-CN", "staff", "small-dealer", option, value)
+    assert zh.stderr.strip() == f"bayplan：错误：{option}: 仅用于 --method greedy", zh.stderr
+
+
 def test_replan_command(tmp_path: Path) -> None:
     request = day_request(load_scenario("small-dealer"), dt.date.fromisoformat(DATE), seed=2)
     plan_path = tmp_path / "plan.json"
