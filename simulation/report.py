@@ -126,6 +126,8 @@ def _on_time_chart(result: ExperimentResult, t: Translator) -> str:
 def _clip(value: float, unit: str) -> float:
     """Within the unit's bounds (a share never reads 100.4 %), also for results stored before clipping."""
     lower, upper = UNIT_BOUNDS.get(unit, (None, None))
+    if value != value:  # NaN, nothing measured: stays "-" (max(0, NaN) is 0: "on time 0.0 %")
+        return value
     value = value if lower is None else max(lower, value)
     return value if upper is None else min(upper, value)
 

@@ -71,6 +71,12 @@ class RuleSetResult(_Model):
         description="paired difference to the first rule set (same vehicles: common random numbers)",
     )
 
+    @field_validator("utilisation_by_hour", "waiter_wait_histogram", "on_time_by_replication", mode="before")
+    @classmethod
+    def _nulls_are_nan(cls, values: object) -> object:
+        """A replication with nothing due has no on-time share (NaN, written as null): read back."""
+        return [math.nan if v is None else v for v in values] if isinstance(values, list) else values
+
 
 class ExperimentResult(_Model):
     scenario: str

@@ -256,6 +256,25 @@ def test_a_simulation_runs_as_a_background_job(client: TestClient) -> None:
     assert "<script src=" not in report.text and "cdn" not in report.text.lower()
 
 
+def test_a_simulation_with_nothing_to_measure_shows_its_page(client: TestClient) -> None:
+    """review-s34: a simulation with no vehicle due (growth 0.001, one day) measured no on-time
+    share: NaN, which the job's JSON stores as null, and the manager's page, reading the result back,
+    answered 500 (a float cannot be null). Read back as "no value": the page shows it."""
+    spec = {"scenario": "small-dealer", "rules": ["current"], "days": 1, "replications": 2, "growth": 0.001}
+    started = client.post("/v1/simulations", json=spec)
+    assert started.status_code == 202, started.text
+    job = poll_job(client, started.json()["url"])
+    assert job["status"] == "done", job
+    rule_set = job["result"]["rule_sets"][0]
+    assert rule_set["metrics"]["on_time"]["mean"] is None and rule_set["on_time_by_replication"] == [
+        None,
+        None,
+    ]
+    report = client.get(f"/simulations/{job['id']}")
+    assert report.status_code == 200, report.text[:500]
+    assert "<td>on time (%)</td><td>- <span class='ci'>[-, -]</span></td>" in report.text  # not "0.0%"
+
+
 def test_a_simulation_can_follow_each_days_plan_within_its_own_budget(client: TestClient) -> None:
     """`policy: plan` (the CLI's `--policy plan`) through the API: each simulated day planned by the
     optimiser first, so its budget is smaller and says so, in the caller's language."""
