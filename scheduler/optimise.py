@@ -461,7 +461,8 @@ finds a plan (dealer-2011 1.3x s2, s4, s5 at 10 s) nothing changes; on s1 the fi
 quick relaxation plan (`QUICK_PLAN`) was the start and the search got no budget (204 minutes late,
 the plain gap 20.6 %); within 4 slots the near plan is found and the LNS runs: 162 minutes late, the
 floor (bench/RESULTS-gap15-s34.md). Reach 4 everywhere made s4 and s5 later (970 and 450 minutes
-against 941 and 292), as 5 did (bench/RESULTS-plan15-s33.md)."""
+against 941 and 292); 5 everywhere found no plan on s4 and s5 (bench/RESULTS-plan15-s33.md). Where
+both attempts find none, both are refunded (`NEAR_REFUND`): the request's CPU grows by the second."""
 
 NEAR_MODEL_SECONDS = 4e-7
 """Counted seconds per column and entry of the lengths-up model `near_plan` builds."""
