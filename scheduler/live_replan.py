@@ -54,7 +54,7 @@ from scheduler.i18n import N_
 from scheduler.integrity import checked_plan, finish, plannable
 from scheduler.plan_tasks import PlanBasis, replan_check_request, witness_hint
 from scheduler.planning import to_plan
-from scheduler.replan import on_time, replan, said_on_time, with_changes
+from scheduler.replan import check_now_on_day, on_time, replan, said_on_time, with_changes
 from scheduler.service import PlanningService
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db
@@ -110,10 +110,14 @@ def replan_live(
     """Re-plan a day with clock events from `now` (default the service's clock; never before the
     latest event): started and finished work pinned at its clocked times, the rest planned greedily
     around it, and stored (unless a live plan from newer events was stored meanwhile: that one is
-    returned). Conflict if that cannot be done (the stored plan stays)."""
+    returned). Conflict if that cannot be done (the stored plan stays). A `now` (or clock) after the
+    day is refused as a re-plan without clock events is: as of its last minute every booking not
+    clocked would be left out, and its plan and events are the day's record (review-s34: "Re-plan
+    now" on yesterday's page left 17 of 21 bookings out)."""
     with service.store.sessions() as session:
         workshop, day = day_bookings(session, service.workshop(workshop_id, session), date)
         events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
+    check_now_on_day(now or service.clock.now(), workshop, date)
     state = replay(effective(events), workshop, {b.id: b for b in day}, date)
     moment = live_now(service, workshop, date, state, now)
     try:

@@ -578,6 +578,33 @@ def test_a_plan_request_on_a_clocked_day_keeps_the_clocked_work(client: TestClie
     assert r.status_code == 409 and "clock" in r.text
 
 
+def test_a_clocked_day_that_is_over_is_not_re_planned_over_its_record(db_url: str) -> None:
+    """review-s34: "Re-plan now" on yesterday's page (the page sends the server's clock as `now`) re-
+    planned a clocked day as of its last minute and stored it: every booking not clocked left out
+    (17 of 21 on small-dealer). A day that is over is refused as one without clock events is (422 on
+    `now`), with `now` or by the clock, and its stored plan stays."""
+    clock = FixedClock(at("07:00"))
+    client = TestClient(create_app(db_url, auth=False, clock=clock))
+    a, b = two_waiters_day(client)
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    assert client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).status_code == 201
+    settled(client, W)
+    stored = client.get(f"{W}/plans/{DATE}").json()
+    assert {x["booking"] for x in stored["assignments"]} == {a, b}
+    tomorrow = at("09:00", DAY + dt.timedelta(days=1))
+    clock.set(tomorrow)
+    for body in ({"date": DATE, "now": tomorrow.isoformat()}, {"date": DATE}):
+        r = client.post(f"{W}/plans", json=body)
+        assert r.status_code == 422, r.text
+        [error] = r.json()["detail"]
+        assert error["loc"] == ["body", "now"] and "past day" in error["msg"], error
+    assert client.get(f"{W}/plans/{DATE}").json() == stored
+    # Still the same day, late in the evening: re-planned around the clocked work, as before.
+    clock.set(at("21:00"))
+    r = client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1})
+    assert r.status_code == 200, r.text
+
+
 def test_a_plan_request_on_a_day_without_events_plans_as_before(client: TestClient) -> None:
     a, _ = two_waiters_day(client)
     r = client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1})
