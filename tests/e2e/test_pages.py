@@ -45,6 +45,10 @@ def served(tmp_path: Path) -> Iterator[tuple[Server, str]]:
         server.kill()
 
 
+#: The plan page's bars once it has reloaded itself after a (re-)plan (the old page marked stale).
+RELOADED = "body:not([data-stale]) svg.gantt g.bar"
+
+
 def plan_posted(response: playwright_api.Response) -> bool:
     return response.url.endswith("/plans") and response.request.method == "POST"
 
@@ -79,12 +83,15 @@ def test_a_foreman_generates_a_plan_and_books_a_slot_in_the_browser(served: tupl
             bars.first.focus()
             assert plan_booking_in(page.locator("#bar-details").inner_text(), plan)
             page.screenshot(path=str(ARTIFACTS / "plan-1366x768.png"), full_page=True)
+            # The page reloads itself once the plan is stored: the old page (marked) is loaded and
+            # has bars too, so the wait is for the reloaded one's.
+            page.evaluate("document.body.dataset.stale = 'yes'")
             with page.expect_response(plan_posted) as sent:
                 page.get_by_role("button", name="Re-plan now").click()
             assert sent.value.status == 200, sent.value.text()
             assert "now" in (sent.value.request.post_data_json or {})  # re-planned from the present
+            page.wait_for_selector(RELOADED)
             page.wait_for_load_state("load")
-            page.wait_for_selector("svg.gantt g.bar")
             plan = httpx.get(stored, headers=server.headers).json()
             assert page.locator("svg.gantt g.bar").count() == len(plan["assignments"])
             # A job runs late: the foreman clicks its bar, gives the expected end, re-plans around it.
@@ -95,11 +102,12 @@ def test_a_foreman_generates_a_plan_and_books_a_slot_in_the_browser(served: tupl
             )
             bar.click()
             page.get_by_label("Expected end").fill("16:00")
+            page.evaluate("document.body.dataset.stale = 'yes'")
             with page.expect_response(plan_posted) as sent:
                 page.get_by_role("button", name="Re-plan with this overrun").click()
             assert sent.value.status == 200, sent.value.text()
+            page.wait_for_selector(RELOADED)
             page.wait_for_load_state("load")
-            page.wait_for_selector("svg.gantt g.bar")
             plan = httpx.get(stored, headers=server.headers).json()
             late = next(
                 a for a in plan["assignments"] if a["booking"] == booking and a["operation"] == operation
