@@ -57,7 +57,7 @@ def stored(server: Server, workshop: str, booking: str) -> dict[str, Any]:
 def day_plan(server: Server, workshop: Workshop) -> Plan:
     """The day's plan made now, checked by the independent validator against the stored bookings."""
     made = httpx.post(f"{server.url}/v1/workshops/{workshop.id}/plans", headers=server.headers,
-                      json={"date": DATE, "time_limit_seconds": 2}, timeout=60)  # fmt: skip
+                      json={"date": DATE, "time_limit_seconds": 2}, timeout=180)  # fmt: skip
     assert made.status_code == 200, made.text
     plan = Plan.model_validate(made.json())
     listed = httpx.get(

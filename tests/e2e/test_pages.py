@@ -29,7 +29,7 @@ def served(tmp_path: Path) -> Iterator[tuple[Server, str]]:
     server = Server(tmp_path / "pages.db", now=NOW)
     server.start()
     workshop = load_scenario("small-dealer").workshop
-    with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as http:
+    with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
         assert http.put(f"/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
                         headers={"content-type": "application/json"}).status_code == 200  # fmt: skip
         for code in ["LUBE", "MAINT", "MINOR", "WARRANTY", "ALIGN"] * 2:

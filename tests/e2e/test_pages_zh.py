@@ -27,7 +27,7 @@ def served(desk_server: Server) -> tuple[Server, str]:
     small-dealer with one LUBE booking."""
     server = desk_server
     workshop = put(server, load_scenario("small-dealer").workshop)
-    with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as http:
+    with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
         slots = http.get(f"/v1/workshops/{workshop}/slots", params={"service": "LUBE", "date": DATE}).json()
         body = {"service": "LUBE", "drop_off": slots["slots"][0]["drop_off"]}
         assert http.post(f"/v1/workshops/{workshop}/bookings", json=body).status_code == 201
@@ -83,7 +83,7 @@ def test_a_chinese_browser_reads_the_workshops_own_kinds_skills_and_names(desk_s
     the loading chart, and its Chinese operation names inside the desk's refusals, in Chromium."""
     server = desk_server
     workshop = put(server, Workshop.model_validate(booth_workshop()))
-    with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as http:
+    with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
         w = f"/v1/workshops/{workshop}"
         for _ in range(12):  # the paint booth booked full
             slots = http.get(f"{w}/slots", params={"service": "ACCIDENT", "date": DATE}).json()["slots"]
