@@ -13,8 +13,6 @@ from typing import Literal, Protocol
 
 import numpy as np
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from scheduler.capacity import HandoverRule, after_desk_hours
 from scheduler.contract import Booking, ClockedBayConflict, Plan, Workshop, hhmm_minutes
@@ -510,6 +508,11 @@ def _bay_clash(
         ):
             rows.append(r)
             cols.append(bays[bay])
+    # Imported here, not at the top: SciPy's sparse graphs are ~10 % of a server's start-up imports
+    # (bench/RESULTS-suitespeed-s34.md) and only this rare check (work clocked without a bay) uses them.
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_bipartite_matching
+
     graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(working), len(bays)))
     if (maximum_bipartite_matching(graph, perm_type="column") >= 0).all():
         return None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +101,31 @@ def desk(
     return page
 
 
+#: The day's bookings on the page are the newest listing's: the page's own signal (app.js keeps the
+#: body aria-busy while a listing is on its way; only the newest one renders).
+BOOKINGS_LISTED = "document.getElementById('bookings').getAttribute('aria-busy') === 'false'"
+
+
+def listing(request: Any) -> bool:
+    """The desk asking for the day's bookings (on load, a date change, a query, and after a
+    booking, a move, a cancel or a parts ETA change has its answer)."""
+    return bool(request.method == "GET" and "/bookings?date=" in request.url)
+
+
+@contextmanager
+def relisted(page: Any) -> Iterator[None]:
+    """Around an action after which the desk lists the day's bookings again: on leaving, a listing
+    asked for after the action began (the page asks once it has said the action's answer) or a
+    newer one is on the page, so a row read or acted on next is not one about to be replaced (CI
+    at 9a314b0: a move time typed into such a row went out at the old 08:00). A request, not a
+    response: an earlier listing's answer may land after the click."""
+    with page.expect_request(listing) as asked_for:
+        yield
+    response = asked_for.value.response()
+    assert response is not None and response.status == 200, response and response.text()
+    page.wait_for_function(BOOKINGS_LISTED)
+
+
 def asked(response: Any) -> bool:
     return bool(response.request.method == "GET" and "/slots?" in response.url)
 
@@ -116,5 +143,5 @@ def ask(page: Any, service: str, date: str) -> Any:
     page.wait_for_function(f"document.querySelectorAll('#slots li').length === {count}")
     # The day's bookings are listed beside the slots and may come later: a row acted on before
     # the newest listing lands is replaced under the click (a typed move time lost, CI at 9a314b0).
-    page.wait_for_function("document.getElementById('bookings').getAttribute('aria-busy') === 'false'")
+    page.wait_for_function(BOOKINGS_LISTED)
     return response

@@ -25,7 +25,7 @@ from scheduler.validator import assert_valid
 from tests.builders import CLOCK_NOW, DATE, DAY
 from tests.builders import clock_event as ev
 from tests.e2e.browser import ARTIFACTS, CHROMIUM
-from tests.e2e.desk import LANGUAGES, desk, fill, parts_workshop, put, texts
+from tests.e2e.desk import LANGUAGES, desk, fill, parts_workshop, put, relisted, texts
 
 pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
@@ -57,7 +57,7 @@ def stored(server: Server, workshop: str, booking: str) -> dict[str, Any]:
 def day_plan(server: Server, workshop: Workshop) -> Plan:
     """The day's plan made now, checked by the independent validator against the stored bookings."""
     made = httpx.post(f"{server.url}/v1/workshops/{workshop.id}/plans", headers=server.headers,
-                      json={"date": DATE, "time_limit_seconds": 2}, timeout=60)  # fmt: skip
+                      json={"date": DATE, "time_limit_seconds": 2}, timeout=180)  # fmt: skip
     assert made.status_code == 200, made.text
     plan = Plan.model_validate(made.json())
     listed = httpx.get(
@@ -142,7 +142,7 @@ def test_a_stored_bookings_parts_eta_is_changed_refused_kept_at_risk_and_cleared
     # in the page's language) and the times it would fit at (Wednesday's, dated), each a button;
     # and the explicit "Keep it anyway (at risk)". Nothing stored changed, the row neither.
     page.locator("#eta-time").fill("14:30")
-    with page.expect_response(patched) as sent:
+    with page.expect_response(patched) as sent, relisted(page):  # the row below: as listed after it
         page.locator("#eta-save").click()
     refused = sent.value
     assert refused.status == 409, refused.text()
@@ -250,7 +250,7 @@ def test_a_stored_bookings_parts_eta_is_changed_refused_kept_at_risk_and_cleared
     keep = page.locator("#eta-alternatives li button").first
     assert keep.inner_text() == fill(said["keep_drop_off"], time="08:00", pickup=own["promised"][11:16])
     assert keep.inner_text() != fill(said["move_to"], time="08:00")
-    with page.expect_response(patched) as sent:
+    with page.expect_response(patched) as sent, relisted(page):  # its answer said before it is read
         keep.click()
     assert json.loads(sent.value.request.post_data) == {
         "drop_off": own["drop_off"],

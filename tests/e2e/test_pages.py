@@ -29,7 +29,7 @@ def served(tmp_path: Path) -> Iterator[tuple[Server, str]]:
     server = Server(tmp_path / "pages.db", now=NOW)
     server.start()
     workshop = load_scenario("small-dealer").workshop
-    with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as http:
+    with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
         assert http.put(f"/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
                         headers={"content-type": "application/json"}).status_code == 200  # fmt: skip
         for code in ["LUBE", "MAINT", "MINOR", "WARRANTY", "ALIGN"] * 2:
@@ -43,6 +43,10 @@ def served(tmp_path: Path) -> Iterator[tuple[Server, str]]:
         yield server, workshop.id
     finally:
         server.kill()
+
+
+#: The plan page's bars once it has reloaded itself after a (re-)plan (the old page marked stale).
+RELOADED = "body:not([data-stale]) svg.gantt g.bar"
 
 
 def plan_posted(response: playwright_api.Response) -> bool:
@@ -79,12 +83,15 @@ def test_a_foreman_generates_a_plan_and_books_a_slot_in_the_browser(served: tupl
             bars.first.focus()
             assert plan_booking_in(page.locator("#bar-details").inner_text(), plan)
             page.screenshot(path=str(ARTIFACTS / "plan-1366x768.png"), full_page=True)
+            # The page reloads itself once the plan is stored: the old page (marked) is loaded and
+            # has bars too, so the wait is for the reloaded one's.
+            page.evaluate("document.body.dataset.stale = 'yes'")
             with page.expect_response(plan_posted) as sent:
                 page.get_by_role("button", name="Re-plan now").click()
             assert sent.value.status == 200, sent.value.text()
             assert "now" in (sent.value.request.post_data_json or {})  # re-planned from the present
+            page.wait_for_selector(RELOADED)
             page.wait_for_load_state("load")
-            page.wait_for_selector("svg.gantt g.bar")
             plan = httpx.get(stored, headers=server.headers).json()
             assert page.locator("svg.gantt g.bar").count() == len(plan["assignments"])
             # A job runs late: the foreman clicks its bar, gives the expected end, re-plans around it.
@@ -95,11 +102,12 @@ def test_a_foreman_generates_a_plan_and_books_a_slot_in_the_browser(served: tupl
             )
             bar.click()
             page.get_by_label("Expected end").fill("16:00")
+            page.evaluate("document.body.dataset.stale = 'yes'")
             with page.expect_response(plan_posted) as sent:
                 page.get_by_role("button", name="Re-plan with this overrun").click()
             assert sent.value.status == 200, sent.value.text()
+            page.wait_for_selector(RELOADED)
             page.wait_for_load_state("load")
-            page.wait_for_selector("svg.gantt g.bar")
             plan = httpx.get(stored, headers=server.headers).json()
             late = next(
                 a for a in plan["assignments"] if a["booking"] == booking and a["operation"] == operation

@@ -5,16 +5,16 @@ Screenshots (with the Noto CJK fonts scripts/chromium.sh installs) go to tests/a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from cli.testing import Server
+from scheduler.contract import Workshop
 from scheduler.scenarios import load_scenario
-from tests.builders import DATE, NOW, booth_workshop
+from tests.builders import DATE, booth_workshop
 from tests.e2e.browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.e2e.desk import put
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
@@ -22,22 +22,16 @@ if not CHROMIUM.exists():
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[Server, str]]:
-    server = Server(tmp_path / "pages.db", now=NOW)
-    server.start()
-    workshop = load_scenario("small-dealer").workshop
-    with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as http:
-        assert http.put(f"/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
-                        headers={"content-type": "application/json"}).status_code == 200  # fmt: skip
-        slots = http.get(
-            f"/v1/workshops/{workshop.id}/slots", params={"service": "LUBE", "date": DATE}
-        ).json()
+def served(desk_server: Server) -> tuple[Server, str]:
+    """The module's server (tests/e2e/conftest.py); on it, under an id of this test's own,
+    small-dealer with one LUBE booking."""
+    server = desk_server
+    workshop = put(server, load_scenario("small-dealer").workshop)
+    with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
+        slots = http.get(f"/v1/workshops/{workshop}/slots", params={"service": "LUBE", "date": DATE}).json()
         body = {"service": "LUBE", "drop_off": slots["slots"][0]["drop_off"]}
-        assert http.post(f"/v1/workshops/{workshop.id}/bookings", json=body).status_code == 201
-    try:
-        yield server, workshop.id
-    finally:
-        server.kill()
+        assert http.post(f"/v1/workshops/{workshop}/bookings", json=body).status_code == 201
+    return server, workshop
 
 
 def test_a_chinese_browser_reads_the_pages_in_chinese(served: tuple[Server, str]) -> None:
@@ -84,48 +78,44 @@ def test_a_chinese_browser_reads_the_pages_in_chinese(served: tuple[Server, str]
             browser.close()
 
 
-def test_a_chinese_browser_reads_the_workshops_own_kinds_skills_and_names(tmp_path: Path) -> None:
+def test_a_chinese_browser_reads_the_workshops_own_kinds_skills_and_names(desk_server: Server) -> None:
     """zh-s28: a workshop's own bay kind (booth: 烤漆房) and skill (refinish: 烤漆) on the chart and
     the loading chart, and its Chinese operation names inside the desk's refusals, in Chromium."""
-    server = Server(tmp_path / "booth.db", now=NOW)
-    server.start()
-    try:
-        with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as http:
-            w = "/v1/workshops/small-dealer"
-            assert http.put(w, json=booth_workshop()).status_code == 200
-            for _ in range(12):  # the paint booth booked full
-                slots = http.get(f"{w}/slots", params={"service": "ACCIDENT", "date": DATE}).json()["slots"]
-                today = [s for s in slots if s["drop_off"].startswith(DATE)]
-                if not today:
-                    break
-                assert (
-                    http.post(
-                        f"{w}/bookings", json={"service": "ACCIDENT", "drop_off": today[0]["drop_off"]}
-                    ).status_code
-                    == 201
-                )
-            assert http.post(f"{w}/plans", json={"date": DATE, "time_limit_seconds": 2}).status_code == 200
-        ARTIFACTS.mkdir(exist_ok=True)
-        with playwright_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-            try:
-                page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-                page.goto(f"{server.url}/login?next=/workshops/small-dealer/plan/{DATE}")
-                page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
-                page.get_by_role("button", name="登录").click()
-                page.wait_for_selector("svg.gantt g.bar", timeout=60_000)
-                chart = page.content()
-                assert "P01 · 烤漆房" in chart and "P01 · booth" not in chart
-                page.screenshot(path=str(ARTIFACTS / "zh-s28-plan-booth.png"), full_page=True)
-                page.goto(f"{server.url}/workshops/small-dealer/loading")
-                assert "2 级及以上烤漆技师" in page.content() and "refinish" not in page.inner_text("body")
-                page.goto(f"{server.url}/workshops/small-dealer/book?date={DATE}")
-                page.screenshot(path=str(ARTIFACTS / "zh-s28-desk-booth.png"), full_page=True)
-                errors: list[str] = []
-                page.on("pageerror", lambda e: errors.append(str(e)))
-                page.reload()
-                assert not errors, errors
-            finally:
-                browser.close()
-    finally:
-        server.kill()
+    server = desk_server
+    workshop = put(server, Workshop.model_validate(booth_workshop()))
+    with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
+        w = f"/v1/workshops/{workshop}"
+        for _ in range(12):  # the paint booth booked full
+            slots = http.get(f"{w}/slots", params={"service": "ACCIDENT", "date": DATE}).json()["slots"]
+            today = [s for s in slots if s["drop_off"].startswith(DATE)]
+            if not today:
+                break
+            assert (
+                http.post(
+                    f"{w}/bookings", json={"service": "ACCIDENT", "drop_off": today[0]["drop_off"]}
+                ).status_code
+                == 201
+            )
+        assert http.post(f"{w}/plans", json={"date": DATE, "time_limit_seconds": 2}).status_code == 200
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+            page.goto(f"{server.url}/login?next=/workshops/{workshop}/plan/{DATE}")
+            page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_selector("svg.gantt g.bar", timeout=60_000)
+            chart = page.content()
+            assert "P01 · 烤漆房" in chart and "P01 · booth" not in chart
+            page.screenshot(path=str(ARTIFACTS / "zh-s28-plan-booth.png"), full_page=True)
+            page.goto(f"{server.url}/workshops/{workshop}/loading")
+            assert "2 级及以上烤漆技师" in page.content() and "refinish" not in page.inner_text("body")
+            page.goto(f"{server.url}/workshops/{workshop}/book?date={DATE}")
+            page.screenshot(path=str(ARTIFACTS / "zh-s28-desk-booth.png"), full_page=True)
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.reload()
+            assert not errors, errors
+        finally:
+            browser.close()

@@ -66,7 +66,7 @@ def test_a_manager_reads_the_reports_and_applies_the_labour_times(tmp_path: Path
                 zh_page.screenshot(path=str(ARTIFACTS / "reports-zh-1366x768.png"), full_page=True)
             finally:
                 browser.close()
-        with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as http:
+        with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
             versions = http.get("/v1/workshops/tiny/versions").json()
             assert [v["version"] for v in versions] == [1, 2]
             assert http.get("/v1/workshops/tiny").json()["services"][0]["operations"][0]["minutes"] == 90

@@ -69,7 +69,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     workshop = load_scenario("small-dealer").workshop
     dealer = load_scenario("dealer-2011").workshop
     try:
-        with httpx.Client(base_url=server.url, headers=server.headers, timeout=60) as http:
+        with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
             for w in (workshop, dealer):
                 put = http.put(f"/v1/workshops/{w.id}", content=w.model_dump_json(),
                                headers={"content-type": "application/json"})  # fmt: skip

@@ -46,7 +46,7 @@ def test_a_chinese_foreman_reads_the_pages_on_a_phone(tmp_path: Path) -> None:
     day = (NOW + dt.timedelta(days=8)).date()
     ARTIFACTS.mkdir(exist_ok=True)
     try:
-        with httpx.Client(base_url=server.url, headers=server.headers, timeout=60) as http:
+        with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
             body = {"service": "MAINT", "drop_off": at("08:00", day).isoformat(), "plate": PLATE}
             booked = http.post("/v1/workshops/tiny/bookings", json=body)
             assert booked.status_code == 201, booked.text
