@@ -418,6 +418,15 @@ function setupBooking() {
     const date = form.elements["date"].value;
     const result = await api("GET", `/v1/workshops/${workshop}/bookings?date=${date}&pickups=true`);
     if (mine !== listing) return;
+    // A new drop-off time typed into a row and not sent yet survives the listing that replaces the
+    // row (a booking made, a slot query), where the booking's drop-off is still the one it was typed
+    // against: the foreman's Move sends what he sees.
+    const typed = new Map();
+    bookingsBody.querySelectorAll("input.move-time").forEach((input) => {
+      if (input.value && input.value !== input.defaultValue && input.value !== input.dataset.sent) {
+        typed.set(input.closest("tr").dataset.booking, [input.defaultValue, input.value]);
+      }
+    });
     bookingsBody.innerHTML = "";
     bookingsBody.setAttribute("aria-busy", "false");
     showPickups(result.status === 200 ? result.data : [], date);
@@ -453,6 +462,9 @@ function setupBooking() {
         tr.appendChild(td);
       }
       tr.appendChild(bookingActions(b));
+      const kept = typed.get(b.id);
+      const time = tr.querySelector("input.move-time");
+      if (kept && time && kept[0] === time.defaultValue) time.value = kept[1];
       bookingsBody.appendChild(tr);
     }
     filterBookings();
@@ -529,7 +541,7 @@ function setupBooking() {
     const td = document.createElement("td");
     const time = document.createElement("input");
     time.type = "time";
-    time.value = timeOf(b.drop_off);
+    time.defaultValue = timeOf(b.drop_off);  // what a listing tells a typed time from
     time.className = "move-time";
     time.setAttribute("aria-label", t("new_drop_off", { booking: b.plate || b.id }));
     const move = document.createElement("button");
@@ -539,6 +551,7 @@ function setupBooking() {
     move.addEventListener("click", () => {
       if (!time.value) return;
       move.disabled = true;
+      time.dataset.sent = time.value;  // answered, not kept typed: the listing after shows the outcome
       // Same day and offset as the booking's drop-off, only the time changes.
       moveBooking(b, b.drop_off.slice(0, 11) + time.value + ":00" + b.drop_off.slice(19));
     });

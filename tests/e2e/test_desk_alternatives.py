@@ -213,3 +213,31 @@ def test_a_refused_move_says_why_as_the_409_does(
     problem = fill(said["problem_reason"], problem=answer["detail"], reason=answer["reason"])
     assert page.locator("#status").inner_text() == fill(said["not_moved"], problem=problem)
     assert page.locator("#status b").count() == 0
+
+
+def test_a_move_time_typed_into_a_row_survives_the_next_listing(
+    served: tuple[Server, str], browser: Any
+) -> None:
+    """suitespeed-s34: every listing of the day's bookings rebuilt the rows, so a new drop-off time
+    typed into a row was reset by a listing that came meanwhile (a slot query, a booking made), and
+    Move then sent the stored time (CI at 9a314b0). The typed time is kept while the booking's
+    drop-off is the one it was typed against; once sent, the row shows the outcome."""
+    server, tiny = served
+    body = {"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00", "plate": PLATE}
+    made = httpx.post(f"{server.url}/v1/workshops/{tiny}/bookings", headers=server.headers, json=body)
+    assert made.status_code == 201, made.text
+    page = desk(browser, server, tiny, "en")
+    ask(page, "MAINT", DATE)
+    typed = page.locator("#bookings tr", has_text=PLATE).locator("input.move-time")
+    typed.fill("08:30")
+    with relisted(page):  # the desk asks again: the slots and the day's bookings are listed anew
+        page.locator("#slot-form button[type=submit]").click()
+    row = page.locator("#bookings tr", has_text=PLATE)
+    assert row.locator("input.move-time").input_value() == "08:30"
+    with relisted(page), page.expect_response(patched) as sent:
+        row.locator("button.move").click()
+    assert sent.value.status == 200, sent.value.text()
+    assert sent.value.json()["drop_off"] == f"{DATE}T08:30:00+08:00"
+    row = page.locator("#bookings tr", has_text=PLATE)
+    assert row.locator("td").nth(6).inner_text() == "08:30"
+    assert row.locator("input.move-time").input_value() == "08:30"  # the stored time, nothing typed
