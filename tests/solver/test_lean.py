@@ -14,7 +14,7 @@ from scheduler.validator import assert_valid
 from solver.lean import exact, lateness_plan
 from solver.objective import objective, terms
 from solver.problem import DayProblem, DaySolution, LoanCars, Placement
-from tests.builders import least_lateness, tiny_day
+from tests.builders import fifty_bookings, four_bay_request, least_lateness, tiny_day
 
 
 def weighted(problem: DayProblem, solution: DaySolution) -> int:
@@ -70,3 +70,23 @@ def test_days_it_does_not_model_exactly() -> None:
         dataclasses.replace(problem, jobs=(moved, *problem.jobs[1:])),
     ):
         assert not exact(day, start)
+
+
+@pytest.mark.parametrize("count", [10, 14])
+def test_two_operations_shared_bays_and_a_fleet_lift(count: int) -> None:
+    """The four-bay workshop (express lane, general and fleet lifts; minor repairs in two operations
+    by the senior alone; lube by either): the lean plan keeps every rule (the validator), never
+    later than the plan it was hinted with, the same bookings placed, the same twice."""
+    req = four_bay_request(fifty_bookings()[:count], limit=10.0)
+    compiled = compile_request(req)
+    problem = compiled.problem
+    start = first_come(problem)
+    assert exact(problem, start)
+    assert any(len(job.operations) > 1 for job in problem.jobs)
+    found = lateness_plan(problem, start, 0.5)
+    assert found.solution is not None and found.solution.unplaced == start.unplaced
+    assert weighted(problem, found.solution) <= weighted(problem, start)
+    found.solution.objective = objective(problem, found.solution)
+    assert_valid(req, to_plan(compiled, found.solution, "cpsat"))
+    again = lateness_plan(problem, start, 0.5)
+    assert again.solution is not None and again.solution.placements == found.solution.placements
