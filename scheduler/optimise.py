@@ -685,11 +685,13 @@ no redundant cumulatives over bay groups, `linearization_level` 0, hinted with t
 worker, `SMALL_PASS_DTIME`), its plan kept where it ranks better (the same bookings placed, so
 never fewer), then compacted. Not on days it does not model exactly (`solver.lean.exact`: loan
 cars, kept promises, started or pinned work, re-plans). Its counted cost (`small_pass_seconds`)
-is taken from the search's budget before the search, so a 10 s request stays ~10 s. Prototype
-(bench/RESULTS-proof15-s34.md §3c, at load 7-9): small-dealer 1.3x s5 153 / 459 -> 149 / 447
-minutes (plain / weighted), the floor: "proven the best possible", +1.4 s of CPU for the pass; s2
-500 / 1,326 -> 466 / 1,278 (weighted gap 22.7 -> 19.8 %), +2.5 s; 2x s2 objective -18.6 %; s1, s3,
-s4 and 1.0x unchanged. As shipped: bench/RESULTS-smallpass-s34.md."""
+is taken from the search's budget before the search, so a 10 s request stays ~10 s. At 10 s
+(bench/RESULTS-smallpass-s34.md): small-dealer 1.3x s5 153 / 459 -> 149 / 447 minutes (plain /
+weighted), the floor: "proven the best possible"; s2 500 / 1,326 -> 466 / 1,278 (weighted gap 22.7
+-> 19.8 %, objective -3.7 %), the request's CPU 8.6 -> 9.6 s; 1.5x s1 and s4 139 -> 119 and 161 ->
+125 minutes; 2x s2 and s3 objective -19.5 and -6.2 %; 2x s5 +0.03 % (the shorter search, the pass
+finds nothing there); 1.0x and the rest unchanged; no placement lost, no rule beats the plan.
+Prototyped in bench/RESULTS-proof15-s34.md §3c."""
 
 SMALL_PASS_DTIME = 0.5
 """The lean pass's deterministic time: s2 reaches 1,278 weighted at 0.5 (not at 0.3 with the bay
