@@ -697,9 +697,10 @@ SMALL_PASS_DTIME = 0.5
 """The lean pass's deterministic time: s2 reaches 1,278 weighted at 0.5 (not at 0.3 with the bay
 cumulatives); s5 is proven optimal at 0.21."""
 
-SMALL_PASS_SECONDS_PER_DTIME = 5.0
+SMALL_PASS_SECONDS_PER_DTIME = 0.15
 """Counted seconds per unit of the lean model's deterministic time (not the product model's
-`DTIME_PER_SECOND`): 2.45-2.5 s of CPU for 0.5 on small-dealer 1.3x s2, 1.4 s for 0.21 on s5."""
+`DTIME_PER_SECOND`) and operation of the day: at load ~1, 0.5 cost 2.05 s of CPU on small-dealer
+1.3x s2 (34 operations), 2.66 s on 1.5x s5 (41), 3.4-4.1 s on 2x s1-s3 (50-54)."""
 
 
 def small_pass_seconds(problem: DayProblem, limit: float) -> float:
@@ -712,7 +713,7 @@ def small_pass_seconds(problem: DayProblem, limit: float) -> float:
         or not exact(problem, DaySolution(placements={}, unplaced=set(range(len(problem.jobs)))))
     ):
         return 0.0
-    return SMALL_PASS_DTIME * SMALL_PASS_SECONDS_PER_DTIME
+    return SMALL_PASS_DTIME * SMALL_PASS_SECONDS_PER_DTIME * problem.operation_count()
 
 
 def small_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple[DaySolution, list[str]]:
