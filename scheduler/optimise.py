@@ -689,7 +689,7 @@ is taken from the search's budget before the search, so a 10 s request stays ~10
 (bench/RESULTS-smallpass-s34.md): small-dealer 1.3x s5 153 / 459 -> 149 / 447 minutes (plain /
 weighted), the floor: "proven the best possible"; s2 500 / 1,326 -> 466 / 1,278 (weighted gap 22.7
 -> 19.8 %, objective -3.7 %), the request's CPU 8.6 -> 9.6 s; 1.5x s1 and s4 139 -> 119 and 161 ->
-125 minutes; 2x s2 and s3 objective -19.5 and -6.2 %; 2x s5 +0.03 % (the shorter search, the pass
+125 minutes; 2x s2 and s3 objective -19.5 and -6.2 %; 2x s5 +0.05 % (the shorter search, the pass
 finds nothing there); 1.0x and the rest unchanged; no placement lost, no rule beats the plan.
 Prototyped in bench/RESULTS-proof15-s34.md §3c."""
 
