@@ -23,6 +23,7 @@ from scheduler.local_search import compact, local_search
 from solver.bounds import PlacementBound, droppable, lateness_floor, placement_bound, relaxation_bound
 from solver.bounds_groups import group_floor
 from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_relaxation
+from solver.lean import exact, lateness_plan
 from solver.model import SolveParameters, safety_seconds, solve
 from solver.objective import objective, terms
 from solver.problem import DayProblem, DaySolution
@@ -677,6 +678,59 @@ def small_final(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple
     return chosen, [*made.notes, "the search's plan kept"]
 
 
+SMALL_PASS = True
+"""Days of up to `SMALL_JOBS` bookings, from `INDEXED_BOUND_SECONDS` on, whose search did not prove
+its plan optimal: a last lateness-only CP-SAT solve of the lean model (`solver.lean`: bays exact,
+no redundant cumulatives over bay groups, `linearization_level` 0, hinted with the plan, one
+worker, `SMALL_PASS_DTIME`), its plan kept where it ranks better (the same bookings placed, so
+never fewer), then compacted. Not on days it does not model exactly (`solver.lean.exact`: loan
+cars, kept promises, started or pinned work, re-plans). Its counted cost (`small_pass_seconds`)
+is taken from the search's budget before the search, so a 10 s request stays ~10 s. At 10 s
+(bench/RESULTS-smallpass-s34.md): small-dealer 1.3x s5 153 / 459 -> 149 / 447 minutes (plain /
+weighted), the floor: "proven the best possible"; s2 500 / 1,326 -> 466 / 1,278 (weighted gap 22.7
+-> 19.8 %, objective -3.7 %), the request's CPU 8.6 -> 9.6 s; 1.5x s1 and s4 139 -> 119 and 161 ->
+125 minutes; 2x s2 and s3 objective -19.5 and -6.2 %; 2x s5 +0.05 % (the shorter search, the pass
+finds nothing there); 1.0x and the rest unchanged; no placement lost, no rule beats the plan.
+Prototyped in bench/RESULTS-proof15-s34.md §3c."""
+
+SMALL_PASS_DTIME = 0.5
+"""The lean pass's deterministic time: s2 reaches 1,278 weighted at 0.5 (not at 0.3 with the bay
+cumulatives); s5 is proven optimal at 0.21."""
+
+SMALL_PASS_SECONDS_PER_DTIME = 0.15
+"""Counted seconds per unit of the lean model's deterministic time (not the product model's
+`DTIME_PER_SECOND`) and operation of the day: at load ~1, 0.5 cost 2.05 s of CPU on small-dealer
+1.3x s2 (34 operations), 2.66 s on 1.5x s5 (41), 3.4-4.1 s on 2x s1-s3 (50-54)."""
+
+
+def small_pass_seconds(problem: DayProblem, limit: float) -> float:
+    """Counted seconds the lean pass is charged before the search (`SMALL_PASS`), 0 where it does
+    not run: larger days, shorter requests, days the lean model does not model exactly."""
+    if (
+        not SMALL_PASS
+        or len(problem.jobs) > SMALL_JOBS
+        or limit < INDEXED_BOUND_SECONDS
+        or not exact(problem, DaySolution(placements={}, unplaced=set(range(len(problem.jobs)))))
+    ):
+        return 0.0
+    return SMALL_PASS_DTIME * SMALL_PASS_SECONDS_PER_DTIME * problem.operation_count()
+
+
+def small_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple[DaySolution, list[str]]:
+    """`SMALL_PASS`: the better of `chosen` and the lean model's least-late plan of its bookings,
+    and notes."""
+    if not small_pass_seconds(problem, limit) or not exact(problem, chosen):
+        return chosen, []
+    found = lateness_plan(problem, chosen, SMALL_PASS_DTIME, wall_safety(limit))
+    notes = [f"lean pass: {found.status.lower()}, {found.cost:g} / {found.bound:g}"]
+    if found.solution is None:
+        return chosen, notes
+    found.solution.objective = objective(problem, found.solution)
+    if rank(problem, found.solution) < rank(problem, chosen):
+        return found.solution, [*notes, "the lean plan is the plan"]
+    return chosen, notes
+
+
 def _bay_choices(problem: DayProblem) -> int:
     return sum(len(op.bays) for job in problem.jobs for op in job.operations if op.pin is None)
 
@@ -717,6 +771,9 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
     budget = min(
         budget, limit - outside_search(problem, limit) - (lp.seconds if lp is not None else 0.0) - mip_seconds
     )
+    # The lean pass after the search (`SMALL_PASS`) is paid for out of the search's budget.
+    lean_seconds = small_pass_seconds(problem, limit) if hint is None else 0.0
+    budget -= lean_seconds
     chosen = start
     best_bound: float | None = None
     if len(problem.jobs) <= SMALL_JOBS:
@@ -756,6 +813,9 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
         chosen, small_notes = small_final(problem, chosen, limit)
         notes += small_notes
     chosen = fill_gaps(problem, chosen)
+    if lean_seconds and not (best_bound is not None and chosen.objective <= best_bound + 1e-9):
+        chosen, lean_notes = small_pass(problem, chosen, limit)
+        notes += lean_notes
     if COMPACT:
         # Last: it moves no end later, so it keeps every placement and minute late of the plan.
         compacted, moved = compact(problem, chosen)

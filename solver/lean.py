@@ -1,0 +1,149 @@
+"""A lean CP-SAT model of a day's lateness alone, for the bookings a plan places (issue 15 item 2).
+
+Per operation: a start, one technician among the qualified (the duration is theirs), one bay among
+the eligible; each technician's work never overlaps itself nor their off-time (before the shift,
+breaks, after the allowed overtime); each bay holds one operation at a time; a booking's
+operations run in order from their releases. The cost is the objective's lateness terms only
+(drop-off and waiter minutes at their weights). Without the product model's redundant
+cumulatives over bay and technician groups, its costs for overtime, bays and changes, and with
+CP-SAT's `linearization_level` 0, it finds small days' least-late plans where the whole model
+does not (bench/RESULTS-proof15-s34.md §3c).
+
+Only days it models exactly: no started work, no earlier plan to keep (stability), no loan cars,
+no promises to keep (`exact`). Its plans keep every rule of the product's model; their other
+costs are the caller's to weigh (`scheduler.optimise` keeps one only where it ranks better).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from solver.problem import DayProblem, DaySolution, Placement
+
+
+@dataclass
+class LeanResult:
+    """The lean solve's plan (None where it found none), CP-SAT's status, its deterministic time,
+    and its lateness cost and bound (in the weights divided by their greatest common divisor)."""
+
+    solution: DaySolution | None
+    status: str
+    deterministic_time: float
+    cost: float = 0.0
+    bound: float = 0.0
+
+
+def exact(problem: DayProblem, plan: DaySolution) -> bool:
+    """Whether the lean model holds every rule of the day for `plan`'s bookings: no loan cars, no
+    promises kept, no started or pinned work and no earlier plan (stability), and every placed
+    operation with a bay and a technician to choose from."""
+    if problem.loan_cars is not None or problem.keep_promises:
+        return False
+    for job in problem.jobs:
+        for op in job.operations:
+            if op.pin is not None or op.previous is not None:
+                return False
+    placed = [j for j in range(len(problem.jobs)) if j not in plan.unplaced]
+    return all(
+        problem.jobs[j].operations
+        and all(op.bays and op.technicians for op in problem.jobs[j].operations)
+        and all((j, k) in plan.placements for k in range(len(problem.jobs[j].operations)))
+        for j in placed
+    )
+
+
+def lateness_plan(
+    problem: DayProblem, plan: DaySolution, deterministic_time: float, safety_seconds: float = 120.0
+) -> LeanResult:
+    """The least-late plan of `plan`'s bookings (the same ones placed) CP-SAT finds in
+    `deterministic_time`, hinted with `plan`: one worker, so the same day and plan give the same
+    plan (`safety_seconds`: a wall-clock net only). Call only where `exact` holds."""
+    w = problem.weights
+    unit = math.gcd(w.lateness, w.waiter_lateness) or 1
+    m = cp_model.CpModel()
+    end_of_day = max(t.day_end for t in problem.technicians) + 1
+    tech_ivs: list[list[cp_model.IntervalVar]] = [[] for _ in problem.technicians]
+    bay_ivs: list[list[cp_model.IntervalVar]] = [[] for _ in problem.bays]
+    starts: dict[tuple[int, int], cp_model.IntVar] = {}
+    techs: dict[tuple[int, int], dict[int, cp_model.IntVar]] = {}
+    bays: dict[tuple[int, int], dict[int, cp_model.IntVar]] = {}
+    cost: list[cp_model.LinearExprT] = []
+    placed = [j for j in range(len(problem.jobs)) if j not in plan.unplaced]
+    for j in placed:
+        job = problem.jobs[j]
+        previous: cp_model.LinearExprT | None = None
+        for k, op in enumerate(job.operations):
+            ready = job.ready(k)
+            start = m.new_int_var(ready, end_of_day, f"s_{j}_{k}")
+            end = m.new_int_var(ready, end_of_day, f"e_{j}_{k}")
+            lengths = cp_model.Domain.from_values(sorted(set(op.durations)))
+            size = m.new_int_var_from_domain(lengths, f"d_{j}_{k}")
+            m.new_interval_var(start, size, end, f"iv_{j}_{k}")
+            techs[(j, k)] = {}
+            for t, d in zip(op.technicians, op.durations, strict=True):
+                y = m.new_bool_var(f"y_{j}_{k}_{t}")
+                tech_ivs[t].append(m.new_optional_fixed_size_interval_var(start, d, y, f"it_{j}_{k}_{t}"))
+                m.add(size == d).only_enforce_if(y)
+                techs[(j, k)][t] = y
+            m.add_exactly_one(techs[(j, k)].values())
+            bays[(j, k)] = {}
+            for b in op.bays:
+                x = m.new_bool_var(f"x_{j}_{k}_{b}")
+                bay_ivs[b].append(m.new_optional_interval_var(start, size, end, x, f"ib_{j}_{k}_{b}"))
+                bays[(j, k)][b] = x
+            m.add_exactly_one(bays[(j, k)].values())
+            if previous is not None:
+                m.add(start >= previous)
+            previous = end
+            starts[(j, k)] = start
+        if job.due is not None and previous is not None:
+            late = m.new_int_var(0, end_of_day, f"late_{j}")
+            m.add(late >= previous - job.due)
+            cost.append((w.waiter_lateness if job.waiter else w.lateness) // unit * late)
+    for t, ivs in enumerate(tech_ivs):
+        if not ivs:
+            continue
+        cursor = 0
+        for a, b in problem.technicians[t].windows():
+            if a > cursor:
+                ivs.append(m.new_fixed_size_interval_var(cursor, a - cursor, f"off_{t}_{a}"))
+            cursor = b
+        if cursor < end_of_day:
+            ivs.append(m.new_fixed_size_interval_var(cursor, end_of_day + 1 - cursor, f"off_{t}_end"))
+        m.add_no_overlap(ivs)
+    for ivs in bay_ivs:
+        if len(ivs) > 1:
+            m.add_no_overlap(ivs)
+    m.minimize(sum(cost))
+    # The plan as hint, in the bookings' order (the same model and hint every time).
+    for key, start in starts.items():
+        at = plan.placements[key]
+        m.add_hint(start, at.start)
+        for t, y in techs[key].items():
+            m.add_hint(y, int(t == at.technician))
+        for b, x in bays[key].items():
+            m.add_hint(x, int(b == at.bay))
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.num_workers = 1
+    p.random_seed = 0
+    p.max_deterministic_time = deterministic_time
+    p.max_time_in_seconds = safety_seconds  # a net only: the deterministic time ends the search
+    p.linearization_level = 0
+    status = solver.solve(m)
+    name = solver.status_name(status)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return LeanResult(None, name, solver.deterministic_time)
+    placements: dict[tuple[int, int], Placement] = {}
+    for (j, k), start in starts.items():
+        t = next(t for t, y in techs[(j, k)].items() if solver.boolean_value(y))
+        b = next(b for b, x in bays[(j, k)].items() if solver.boolean_value(x))
+        s = solver.value(start)
+        placements[(j, k)] = Placement(b, t, s, s + problem.jobs[j].operations[k].duration_of(t))
+    found = DaySolution(placements=placements, unplaced=set(plan.unplaced), status="feasible")
+    return LeanResult(
+        found, name, solver.deterministic_time, solver.objective_value, solver.best_objective_bound
+    )
