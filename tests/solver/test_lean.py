@@ -8,13 +8,14 @@ import dataclasses
 import pytest
 
 from scheduler.compiler import compile_request
+from scheduler.contract import Booking
 from scheduler.dispatch import dispatch, rule_order
 from scheduler.planning import to_plan
 from scheduler.validator import assert_valid
 from solver.lean import exact, lateness_plan
 from solver.objective import objective, terms
 from solver.problem import DayProblem, DaySolution, LoanCars, Placement
-from tests.builders import fifty_bookings, four_bay_request, least_lateness, tiny_day
+from tests.builders import at, fifty_bookings, four_bay_request, least_lateness, tiny_day, tiny_workshop
 
 
 def weighted(problem: DayProblem, solution: DaySolution) -> int:
@@ -90,3 +91,34 @@ def test_two_operations_shared_bays_and_a_fleet_lift(count: int) -> None:
     assert_valid(req, to_plan(compiled, found.solution, "cpsat"))
     again = lateness_plan(problem, start, 0.5)
     assert again.solution is not None and again.solution.placements == found.solution.placements
+
+
+def test_the_bay_is_held_for_the_technician_who_does_the_work() -> None:
+    """An operation's bay is held for as long as the technician chosen for it works, not for the
+    fastest qualified one's minutes: one lift, two technicians at 60 min and a fast one (30 min) on
+    shift only from 12:00; two jobs at 08:00 promised 09:00. The lift takes them one after the
+    other: 60 minutes late in all (with the fast one's 30 min held for each, both would seem on time
+    and overlap on the lift)."""
+    tiny = tiny_workshop(closing="17:00", shift_end="17:00")
+    slow = tiny.technicians[0]
+    technicians = [
+        slow.model_copy(update={"id": "s1"}),
+        slow.model_copy(update={"id": "s2"}),
+        slow.model_copy(
+            update={"id": "f", "efficiency": 2.0, "shift": slow.shift.model_copy(update={"start": "12:00"})}
+        ),
+    ]
+    ws = tiny.model_copy(update={"technicians": technicians})
+    bookings = [
+        Booking(id=f"b{i}", service="MAINT", drop_off=at("08:00"), promised=at("09:00")) for i in range(2)
+    ]
+    req = four_bay_request(bookings, ws, limit=5)
+    compiled = compile_request(req)
+    problem = compiled.problem
+    start = first_come(problem)
+    assert exact(problem, start) and not start.unplaced
+    found = lateness_plan(problem, start, 0.5)
+    assert found.solution is not None
+    assert terms(problem, found.solution).lateness == 60
+    found.solution.objective = objective(problem, found.solution)
+    assert_valid(req, to_plan(compiled, found.solution, "cpsat"))
