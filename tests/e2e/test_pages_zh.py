@@ -5,6 +5,7 @@ Screenshots (with the Noto CJK fonts scripts/chromium.sh installs) go to tests/a
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -13,12 +14,21 @@ from cli.testing import Server
 from scheduler.contract import Workshop
 from scheduler.scenarios import load_scenario
 from tests.builders import DATE, booth_workshop
-from tests.e2e.browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.e2e.browser import ARTIFACTS, CHROMIUM
 from tests.e2e.desk import put
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
     pytest.skip("no Chromium at /usr/bin/chromium (scripts/chromium.sh installs it)", allow_module_level=True)
+
+
+def plan_page(browser: Any, server: Server, workshop: str, height: int) -> Any:
+    """The day's plan page of `workshop` in a zh-CN browser, signed in from the Chinese login form."""
+    page = browser.new_page(viewport={"width": 1366, "height": height}, locale="zh-CN")
+    page.goto(f"{server.url}/login?next=/workshops/{workshop}/plan/{DATE}")
+    page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
+    page.get_by_role("button", name="登录").click()
+    return page
 
 
 @pytest.fixture
@@ -34,51 +44,48 @@ def served(desk_server: Server) -> tuple[Server, str]:
     return server, workshop
 
 
-def test_a_chinese_browser_reads_the_pages_in_chinese(served: tuple[Server, str]) -> None:
+def test_a_chinese_browser_reads_the_pages_in_chinese(served: tuple[Server, str], browser: Any) -> None:
     server, workshop = served
     ARTIFACTS.mkdir(exist_ok=True)
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-            page.goto(f"{server.url}/login?next=/workshops/{workshop}/plan/{DATE}")
-            page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
-            page.get_by_role("button", name="登录").click()
-            page.wait_for_url(re.compile(f"/workshops/{workshop}/plan/{DATE}"))
-            assert "当天尚无排程" in page.content() and page.locator("html").get_attribute("lang") == "zh-CN"
-            page.get_by_label("求解时间（秒）").fill("3")
-            page.get_by_role("button", name="生成排程").click()
-            page.wait_for_function("document.getElementById('status').textContent.startsWith('正在排程')")
-            page.wait_for_selector("svg.gantt g.bar", timeout=90_000)
-            assert page.get_by_role("button", name="立即重新排程").is_visible()
-            assert "关键指标" in page.content()
-            # the workshop's own names as it gives them in Chinese (name_i18n), in the chart's legend
-            legend = page.locator("ul.legend, .legend").first.inner_text()
-            assert "小保养（机油+机滤）" in legend and "Lube service" not in page.content()
-            assert "小型4S店（日均进厂20台）" in page.locator("h1").inner_text()
-            page.screenshot(path=str(ARTIFACTS / "plan-zh-1366x768.png"), full_page=True)
+    page = plan_page(browser, server, workshop, 768)
+    try:
+        page.wait_for_url(re.compile(f"/workshops/{workshop}/plan/{DATE}"))
+        assert "当天尚无排程" in page.content() and page.locator("html").get_attribute("lang") == "zh-CN"
+        page.get_by_label("求解时间（秒）").fill("3")
+        page.get_by_role("button", name="生成排程").click()
+        page.wait_for_function("document.getElementById('status').textContent.startsWith('正在排程')")
+        page.wait_for_selector("svg.gantt g.bar", timeout=90_000)
+        assert page.get_by_role("button", name="立即重新排程").is_visible()
+        assert "关键指标" in page.content()
+        # the workshop's own names as it gives them in Chinese (name_i18n), in the chart's legend
+        legend = page.locator("ul.legend, .legend").first.inner_text()
+        assert "小保养（机油+机滤）" in legend and "Lube service" not in page.content()
+        assert "小型4S店（日均进厂20台）" in page.locator("h1").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "plan-zh-1366x768.png"), full_page=True)
 
-            page.goto(f"{server.url}/workshops/{workshop}/book")
-            page.get_by_label("服务项目").select_option("LUBE")
-            assert (
-                page.get_by_label("服务项目").locator("option[value=LUBE]").inner_text()
-                == "小保养（机油+机滤）（LUBE）"
-            )
-            page.get_by_label("日期").fill(DATE)
-            page.get_by_role("button", name="显示空闲时段").click()
-            page.locator("#slots button").first.wait_for(timeout=30_000)
-            assert page.locator("#slots button").first.inner_text().startswith("预约 ")
-            assert "个空闲时段" in page.locator("#status").inner_text()
-            page.screenshot(path=str(ARTIFACTS / "book-zh-1366x768.png"), full_page=True)
+        page.goto(f"{server.url}/workshops/{workshop}/book")
+        page.get_by_label("服务项目").select_option("LUBE")
+        assert (
+            page.get_by_label("服务项目").locator("option[value=LUBE]").inner_text()
+            == "小保养（机油+机滤）（LUBE）"
+        )
+        page.get_by_label("日期").fill(DATE)
+        page.get_by_role("button", name="显示空闲时段").click()
+        page.locator("#slots button").first.wait_for(timeout=30_000)
+        assert page.locator("#slots button").first.inner_text().startswith("预约 ")
+        assert "个空闲时段" in page.locator("#status").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "book-zh-1366x768.png"), full_page=True)
 
-            page.get_by_role("link", name="English").click()
-            page.wait_for_url(re.compile(f"/workshops/{workshop}/book"))
-            assert page.get_by_role("button", name="Show free slots").is_visible()
-        finally:
-            browser.close()
+        page.get_by_role("link", name="English").click()
+        page.wait_for_url(re.compile(f"/workshops/{workshop}/book"))
+        assert page.get_by_role("button", name="Show free slots").is_visible()
+    finally:
+        page.close()
 
 
-def test_a_chinese_browser_reads_the_workshops_own_kinds_skills_and_names(desk_server: Server) -> None:
+def test_a_chinese_browser_reads_the_workshops_own_kinds_skills_and_names(
+    desk_server: Server, browser: Any
+) -> None:
     """zh-s28: a workshop's own bay kind (booth: 烤漆房) and skill (refinish: 烤漆) on the chart and
     the loading chart, and its Chinese operation names inside the desk's refusals, in Chromium."""
     server = desk_server
@@ -98,24 +105,19 @@ def test_a_chinese_browser_reads_the_workshops_own_kinds_skills_and_names(desk_s
             )
         assert http.post(f"{w}/plans", json={"date": DATE, "time_limit_seconds": 2}).status_code == 200
     ARTIFACTS.mkdir(exist_ok=True)
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-            page.goto(f"{server.url}/login?next=/workshops/{workshop}/plan/{DATE}")
-            page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
-            page.get_by_role("button", name="登录").click()
-            page.wait_for_selector("svg.gantt g.bar", timeout=60_000)
-            chart = page.content()
-            assert "P01 · 烤漆房" in chart and "P01 · booth" not in chart
-            page.screenshot(path=str(ARTIFACTS / "zh-s28-plan-booth.png"), full_page=True)
-            page.goto(f"{server.url}/workshops/{workshop}/loading")
-            assert "2 级及以上烤漆技师" in page.content() and "refinish" not in page.inner_text("body")
-            page.goto(f"{server.url}/workshops/{workshop}/book?date={DATE}")
-            page.screenshot(path=str(ARTIFACTS / "zh-s28-desk-booth.png"), full_page=True)
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.reload()
-            assert not errors, errors
-        finally:
-            browser.close()
+    page = plan_page(browser, server, workshop, 900)
+    try:
+        page.wait_for_selector("svg.gantt g.bar", timeout=60_000)
+        chart = page.content()
+        assert "P01 · 烤漆房" in chart and "P01 · booth" not in chart
+        page.screenshot(path=str(ARTIFACTS / "zh-s28-plan-booth.png"), full_page=True)
+        page.goto(f"{server.url}/workshops/{workshop}/loading")
+        assert "2 级及以上烤漆技师" in page.content() and "refinish" not in page.inner_text("body")
+        page.goto(f"{server.url}/workshops/{workshop}/book?date={DATE}")
+        page.screenshot(path=str(ARTIFACTS / "zh-s28-desk-booth.png"), full_page=True)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.reload()
+        assert not errors, errors
+    finally:
+        page.close()
