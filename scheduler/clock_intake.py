@@ -221,12 +221,21 @@ def _not_in_future(at: object, now: dt.datetime, workshop: Workshop) -> None:
         )
 
 
+CORRECTED_FIELDS = ("corrected_action", "at", "technician", "operation", "bay")
+"""What a correction may change of the event it corrects (its booking stays)."""
+
+
 def _correction_named(fields: dict[str, object]) -> None:
-    """A correction names the event it corrects, and only a correction names one (`corrects`,
-    `corrected_action`): InputError naming `corrects`, before anything is read."""
+    """A correction names the event it corrects and something of it to change, and only a correction
+    names one (`corrects`, `corrected_action`): InputError naming `corrects`, before anything is read."""
     correcting = fields.get("action") == "correct"
     if correcting and fields.get("corrects") is None:
         raise InputError("corrects", N_("a correction names the event it corrects"))
+    # One naming nothing to change was stored as a copy of the event: a no-op in the audit trail.
+    if correcting and all(fields.get(name) is None for name in CORRECTED_FIELDS):
+        raise InputError(
+            "corrects", N_("a correction changes the event's action, time, technician, operation or bay")
+        )
     if not correcting and (fields.get("corrects") is not None or fields.get("corrected_action") is not None):
         raise InputError("corrects", N_("only a correction names another event"))
 

@@ -11,6 +11,7 @@ from tests.builders import DAY, at
 START = {"booking": "b1", "operation": 0, "technician": "t", "at": at("08:05")}
 NAME_IT = "a correction names the event it corrects"
 ONLY = "only a correction names another event"
+CHANGE_IT = "a correction changes the event's action, time, technician, operation or bay"
 
 
 @pytest.mark.parametrize(
@@ -18,6 +19,8 @@ ONLY = "only a correction names another event"
     [
         ({"action": "correct"}, NAME_IT),
         ({"action": "correct", "corrects": None, "at": at("08:05")}, NAME_IT),
+        ({"action": "correct", "corrects": 1}, CHANGE_IT),  # review-s34: stored as a no-op copy
+        ({"action": "correct", "corrects": 1, "booking": "b1"}, CHANGE_IT),
         ({**START, "action": "start", "corrects": 1}, ONLY),
         ({**START, "action": "start", "corrected_action": "pause"}, ONLY),
     ],
