@@ -31,6 +31,7 @@ _FRAME = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · bayplan</title>
 <link rel="stylesheet" href="/static/app.css">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 </head><body>
 <header class="top"><a class="brand" href="/">bayplan</a>{switch}</header>
 <main id="main"><h1>{title}</h1>

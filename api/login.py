@@ -57,6 +57,7 @@ _FORM = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · bayplan</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <style>body{{font:16px system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}}
 label,input,button{{display:block;width:100%;box-sizing:border-box;font:inherit;margin:.4rem 0}}
 input{{padding:.5rem}}

@@ -422,3 +422,18 @@ def test_cross_site_posts_with_the_cookie_are_refused(setup: Setup, sender: dict
     client.cookies.clear()
     keyed = client.post(f"{W}/bookings", json=body, headers={"X-API-Key": tokens["booking"]})
     assert keyed.status_code in (201, 409), keyed.text
+
+
+def test_every_page_names_its_icon_which_is_served_without_a_key(setup: Setup) -> None:
+    """review-s34: no page named an icon, so the browser asked for /favicon.ico (a 404 in the console
+    of every session's first page). The sign-in form, a signed-in page and an error page name the
+    icon the package ships, and it is served before signing in."""
+    client, tokens, _, _ = setup
+    client.cookies.clear()
+    icon = '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
+    assert icon in client.get("/login").text
+    assert icon in client.get("/workshops/nope/plan", headers={"accept": "text/html"}).text
+    served = client.get("/static/favicon.svg")
+    assert served.status_code == 200 and served.headers["content-type"].startswith("image/svg+xml")
+    _sign_in(client, tokens["admin"])
+    assert icon in client.get("/").text
