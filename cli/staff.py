@@ -68,13 +68,15 @@ def staff(
     season: Annotated[Season | None, typer.Option(help=N_("peak, low or average month"))] = None,
     month: Annotated[str | None, typer.Option(help=N_("month of the history, jan..dec"))] = None,
     days: Annotated[int, typer.Option(help=N_("simulated days per candidate"))] = 14,
-    replications: Annotated[int, typer.Option(help=N_("replications per candidate"))] = 8,
+    replications: Annotated[int, typer.Option(help=N_("greedy: replications per candidate"))] = 8,
     seed: Annotated[int, typer.Option(help=N_("seed"))] = 1,
     workers: Annotated[int, typer.Option(help=N_("local worker processes"))] = 2,
     cluster: Annotated[str | None, typer.Option(help=N_("Dask scheduler address tcp://HOST:PORT"))] = None,
     policy: Annotated[PolicyName, typer.Option(help=N_("dispatch policy"))] = PolicyName.fcfs,
     growth: Annotated[float, typer.Option(help=N_("demand growth factor"))] = 1.0,
-    max_steps: Annotated[int, typer.Option(help=N_("most technicians/lanes to add (and to take away)"))] = 12,
+    max_steps: Annotated[
+        int, typer.Option(help=N_("greedy: most technicians/lanes to add (and to take away)"))
+    ] = 12,
     json: Annotated[bool, typer.Option("--json", help=N_("print the search result as JSON"))] = False,
     write_rules: Annotated[
         Path | None, typer.Option("--write-rules", help=N_("write the recommended staffing as a rules file"))
