@@ -23,7 +23,7 @@ from scheduler.local_search import compact, local_search
 from solver.bounds import PlacementBound, droppable, lateness_floor, placement_bound, relaxation_bound
 from solver.bounds_groups import group_floor
 from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_relaxation
-from solver.lean import exact, lateness_plan
+from solver.lean import exact, exact_day, lateness_plan
 from solver.model import SolveParameters, safety_seconds, solve
 from solver.objective import objective, terms
 from solver.problem import DayProblem, DaySolution
@@ -710,7 +710,7 @@ def small_pass_seconds(problem: DayProblem, limit: float) -> float:
         not SMALL_PASS
         or len(problem.jobs) > SMALL_JOBS
         or limit < INDEXED_BOUND_SECONDS
-        or not exact(problem, DaySolution(placements={}, unplaced=set(range(len(problem.jobs)))))
+        or not exact_day(problem)
     ):
         return 0.0
     return SMALL_PASS_DTIME * SMALL_PASS_SECONDS_PER_DTIME * problem.operation_count()

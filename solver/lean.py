@@ -36,16 +36,19 @@ class LeanResult:
     bound: float = 0.0
 
 
-def exact(problem: DayProblem, plan: DaySolution) -> bool:
-    """Whether the lean model holds every rule of the day for `plan`'s bookings: no loan cars, no
-    promises kept, no started or pinned work and no earlier plan (stability), and every placed
-    operation with a bay and a technician to choose from."""
+def exact_day(problem: DayProblem) -> bool:
+    """Whether the day has none of the rules the lean model leaves out: no loan cars, no promises
+    kept, no started or pinned work and no earlier plan (stability)."""
     if problem.loan_cars is not None or problem.keep_promises:
         return False
-    for job in problem.jobs:
-        for op in job.operations:
-            if op.pin is not None or op.previous is not None:
-                return False
+    return all(op.pin is None and op.previous is None for job in problem.jobs for op in job.operations)
+
+
+def exact(problem: DayProblem, plan: DaySolution) -> bool:
+    """Whether the lean model holds every rule of the day for `plan`'s bookings: `exact_day`, and
+    every placed operation with a bay and a technician to choose from."""
+    if not exact_day(problem):
+        return False
     placed = [j for j in range(len(problem.jobs)) if j not in plan.unplaced]
     return all(
         problem.jobs[j].operations
