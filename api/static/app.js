@@ -47,9 +47,28 @@ function timeOf(iso) {
   return iso.slice(11, 16);
 }
 
-// A promise's time, with its date when it is on another day than `dayOf` (both local ISO times).
+// How the page names a day beside a time (the booking page's `day-format` block, Translator.
+// short_day_format): null, the ISO date (English); else a pattern and the month and weekday names.
+const DAY_FORMAT = (() => {
+  const block = document.getElementById("day-format");
+  try { return block ? JSON.parse(block.textContent) : null; } catch (e) { return null; }
+})();
+
+// "2026-11-25" as the plan page and the technician's page name it: "11月25日 周三" in Chinese.
+function shortDay(date) {
+  const f = DAY_FORMAT;
+  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!f || !d) return date;
+  const [year, month, day] = [Number(d[1]), Number(d[2]), Number(d[3])];
+  const weekday = (new Date(Date.UTC(year, month - 1, day)).getUTCDay() + 6) % 7;  // Monday first
+  const values = { MMM: f.months[month - 1], d: String(day), EEE: f.weekdays[weekday] };
+  return f.pattern.replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? values[name] : whole));
+}
+
+// A promise's time, with its day (shortDay) when it is on another day than `dayOf` (both local
+// ISO times).
 function whenOf(iso, dayOf) {
-  return iso.slice(0, 10) === (dayOf || "").slice(0, 10) ? timeOf(iso) : iso.slice(0, 10) + " " + timeOf(iso);
+  return iso.slice(0, 10) === (dayOf || "").slice(0, 10) ? timeOf(iso) : shortDay(iso.slice(0, 10)) + " " + timeOf(iso);
 }
 
 // Minutes after midnight of a local ISO time: the workshop's wall clock, as the API gives it.
@@ -316,7 +335,7 @@ function setupBooking() {
     fillInto(element, "slot", { drop_off: whenOf(slot.drop_off, day), pickup: whenOf(slot.promised, slot.drop_off) });
     if (Array.isArray(slot.days) && slot.days.length > 1) {
       element.append(" · ");
-      fillInto(element, "slot_days_on", { count: slot.days.length, days: slot.days });
+      fillInto(element, "slot_days_on", { count: slot.days.length, days: slot.days.map(shortDay) });
     }
   };
 
@@ -461,6 +480,8 @@ function setupBooking() {
         td.textContent = text;
         tr.appendChild(td);
       }
+      // The promise as the API has it (an aware ISO time) beside the words, for a reader or a script.
+      if (b.promised) tr.children[1].dataset.promised = b.promised;
       tr.appendChild(bookingActions(b));
       const kept = typed.get(b.id);
       const time = tr.querySelector("input.move-time");
@@ -494,6 +515,7 @@ function setupBooking() {
         td.textContent = text;
         tr.appendChild(td);
       }
+      tr.children[1].dataset.promised = b.promised;
       pickupsBody.appendChild(tr);
     }
   };
