@@ -26,6 +26,8 @@ _current: contextvars.ContextVar[Translator] = contextvars.ContextVar("bayplan_t
 
 #: The script's texts (static/app.js), sent translated with each page as a JSON block.
 SCRIPT_TEXTS = {
+    # A request that got no answer at all (the network gone), where an answer's problem is said.
+    "no_answer": N_("no answer from the server: check the connection and press again"),
     "planning": N_("Planning… (up to %(limit)s s)"),
     "planning_tick": N_("Planning… %(elapsed)s s of up to %(limit)s s"),
     "plan_ready": N_("Plan ready: %(count)s operations placed. Loading…"),

@@ -860,7 +860,11 @@ function setupMe() {
   me.querySelectorAll(".job button[data-action]").forEach((button) => {
     button.addEventListener("click", async () => {
       const job = button.closest(".job");
-      me.querySelectorAll("button").forEach((b) => (b.disabled = true));
+      // Each button as the job's state left it (a paused job: Resume only), to restore on a refusal:
+      // review-s35, a refused or lost clocking enabled them all (Pause and Finish on a paused job).
+      const buttons = Array.from(me.querySelectorAll("button"));
+      const was = buttons.map((b) => b.disabled);
+      buttons.forEach((b) => (b.disabled = true));
       status.textContent = me.dataset.sending || "";
       const at = serverNow(me).toISOString();
       const body = {
@@ -874,16 +878,23 @@ function setupMe() {
       // Received as of the page's clock (a day replayed with ?now= too): the route refuses an event
       // after the moment it is received, and a technician's key a moment ahead of the server's clock.
       const url = `/v1/workshops/${me.dataset.workshop}/clock?now=${encodeURIComponent(at)}`;
-      const result = await api("POST", url, body, { "Idempotency-Key": key });
-      if (result.status === 201 || result.status === 200) {
+      // No answer (the workshop's Wi-Fi gone): said so, not "Clocking…" for ever; pressed again, the
+      // same event is sent under a new key (the first never arrived, or arrived: 422 "already").
+      let result;
+      try {
+        result = await api("POST", url, body, { "Idempotency-Key": key });
+      } catch (e) {
+        result = null;
+      }
+      if (result && (result.status === 201 || result.status === 200)) {
         window.location.reload();
       } else {
         status.innerHTML = "";
         const p = document.createElement("span");
         p.className = "error";
-        p.textContent = (me.dataset.failed || "") + " " + problem(result);
+        p.textContent = (me.dataset.failed || "") + " " + (result ? problem(result) : t("no_answer"));
         status.appendChild(p);
-        me.querySelectorAll("button").forEach((b) => (b.disabled = false));
+        buttons.forEach((b, i) => (b.disabled = was[i]));
       }
     });
   });
