@@ -16,10 +16,15 @@ function t(key, values) {
 async function api(method, path, body, extraHeaders) {
   const headers = Object.assign({ "Accept": "application/json" }, extraHeaders || {});
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, {
-    method, headers, credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let response;
+  try {
+    response = await fetch(path, {
+      method, headers, credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {  // no answer at all (the network gone): status 0, which `problem` says in words
+    return { status: 0, data: null };
+  }
   let data = null;
   try { data = await response.json(); } catch (e) { data = null; }
   return { status: response.status, data };
@@ -34,6 +39,7 @@ function atPageNow(path) {
 // What an error answer says: its detail, and a refusal's (409) `reason` after it when it has one
 // (the rule that blocks it: "no loan car free until 16:00", "day 2026-11-25: …", "parts arrive …").
 function problem(result) {
+  if (result.status === 0) return t("no_answer");
   const d = result.data && result.data.detail;
   if (Array.isArray(d)) return d.map((e) => (e.loc || []).slice(1).join(".") + ": " + e.msg).join("; ");
   if (typeof d === "string") {
@@ -878,21 +884,15 @@ function setupMe() {
       // Received as of the page's clock (a day replayed with ?now= too): the route refuses an event
       // after the moment it is received, and a technician's key a moment ahead of the server's clock.
       const url = `/v1/workshops/${me.dataset.workshop}/clock?now=${encodeURIComponent(at)}`;
-      // No answer (the workshop's Wi-Fi gone): said so, not "Clocking…" for ever; pressed again, the
-      // same event is sent under a new key (the first never arrived, or arrived: 422 "already").
-      let result;
-      try {
-        result = await api("POST", url, body, { "Idempotency-Key": key });
-      } catch (e) {
-        result = null;
-      }
-      if (result && (result.status === 201 || result.status === 200)) {
+      // No answer (the workshop's Wi-Fi gone: `api`'s status 0) is said, not "Clocking…" for ever.
+      const result = await api("POST", url, body, { "Idempotency-Key": key });
+      if (result.status === 201 || result.status === 200) {
         window.location.reload();
       } else {
         status.innerHTML = "";
         const p = document.createElement("span");
         p.className = "error";
-        p.textContent = (me.dataset.failed || "") + " " + (result ? problem(result) : t("no_answer"));
+        p.textContent = (me.dataset.failed || "") + " " + problem(result);
         status.appendChild(p);
         buttons.forEach((b, i) => (b.disabled = was[i]));
       }
