@@ -26,6 +26,8 @@ _current: contextvars.ContextVar[Translator] = contextvars.ContextVar("bayplan_t
 
 #: The script's texts (static/app.js), sent translated with each page as a JSON block.
 SCRIPT_TEXTS = {
+    # A request that got no answer at all (the network gone), where an answer's problem is said.
+    "no_answer": N_("no answer from the server: check the connection and press again"),
     "planning": N_("Planning… (up to %(limit)s s)"),
     "planning_tick": N_("Planning… %(elapsed)s s of up to %(limit)s s"),
     "plan_ready": N_("Plan ready: %(count)s operations placed. Loading…"),
@@ -215,6 +217,13 @@ def script_texts(t: Translator) -> Markup:
     return Markup(encoded)
 
 
+def day_format(t: Translator) -> Markup:
+    """The JSON block app.js dates a time on another day with (`Translator.short_day_format`:
+    null in English, the ISO date), as the plan page and the technician's page date it."""
+    encoded = json.dumps(t.short_day_format(), ensure_ascii=False)
+    return Markup(encoded.replace("<", "\\u003c").replace(">", "\\u003e"))
+
+
 def install(env: Environment) -> None:
     """Jinja's i18n extension with per-request gettext, and the locale's date and number filters."""
     env.add_extension("jinja2.ext.i18n")
@@ -229,6 +238,7 @@ def install(env: Environment) -> None:
     # after Chinese full-width punctuation ("状态：未开始", "…个预约。排程方式：…").
     env.globals["gap"] = lambda: " " if current().locale == DEFAULT else ""
     env.globals["current_locale"] = lambda: current().locale
+    env.globals["day_format"] = lambda: day_format(current())
 
 
 BookingT = TypeVar("BookingT", bound=Booking)

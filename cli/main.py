@@ -123,6 +123,15 @@ def _read_input(path: Path, model: type[M]) -> M:
         raise from_validation_error(exc, source=str(path)) from None
 
 
+def _in_file(exc: InputError, path: Path | None) -> InputError:
+    """An error in an --input file's content named after the file, as its parse errors are
+    (`m.json: bookings[0].service: …`; review-s35: the checks after the parse named the field
+    alone); an option's own error (`--time-limit: …`) and one already naming its file as they are."""
+    if path is None or exc.source is not None or exc.field.startswith("--"):
+        return exc
+    return InputError(exc.field, exc.reason, str(path))
+
+
 def _parse_now(value: str | None) -> dt.datetime | None:
     """`--now`: an aware ISO 8601 instant standing in for the machine's clock."""
     if value is None:
@@ -256,7 +265,7 @@ def plan(
         request = _with_time_limit(request, time_limit)
         result = _gated_plan(request, planner.value)
     except InputError as exc:
-        raise fail(str(exc)) from None
+        raise fail(str(_in_file(exc, input))) from None
     except NoValidPlan as exc:  # the request's pinned work: what the API's 409 says, exit 1 as a 409
         raise fail(str(no_valid_plan(exc)), code=1) from None
 
@@ -305,7 +314,7 @@ def replan(
         rr = rr.model_copy(update={"request": _with_time_limit(rr.request, time_limit)})
         result = run_replan(rr, planner.value)
     except InputError as exc:
-        raise fail(str(exc)) from None
+        raise fail(str(_in_file(exc, input))) from None
     if format is Format.json:
         _emit(result.model_dump_json(indent=2), out)
         return

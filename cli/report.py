@@ -73,7 +73,7 @@ def report_command(
         raise db_failure(db, exc) from None
     if format is Format.table:
         if out is not None:
-            raise fail("--out: only with --format csv or json")
+            raise fail("--out: " + N_("only with --format csv or json"))
         _print_table(report)
         return
     text = report_csv(report) if format is Format.csv else report.model_dump_json(indent=2) + "\n"

@@ -50,6 +50,9 @@ class Season(StrEnum):
     average = "average"
 
 
+#: An option given with another it cannot go with (review-s35: was English under --lang zh-CN).
+GOES_WITHOUT = N_("goes without %(options)s")
+
 #: The simulator's errors name fields; these are the options that set them (`rules[1]` -> `--rules`).
 FLAGS = {
     "rules": "--rules",
@@ -149,7 +152,7 @@ def simulate(
 
     if overbooking is not None:
         if from_status is not None:
-            raise fail("--overbooking: goes without --from-status")
+            raise fail("--overbooking: " + GOES_WITHOUT % {"options": "--from-status"})
         source = None
         if history is not None or demand is not None or fit is not None:
             source = HistoryOptions(
@@ -166,7 +169,10 @@ def simulate(
         return
     if from_status is not None:
         if history is not None or demand is not None or fit is not None or month or season or cluster:
-            raise fail("--from-status: goes without --history, --demand, --fit, --month, --season, --cluster")
+            raise fail(
+                "--from-status: "
+                + GOES_WITHOUT % {"options": "--history, --demand, --fit, --month, --season, --cluster"}
+            )
         try:
             result = _run_from_status(
                 scenario,

@@ -7,13 +7,14 @@ workshop change)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from scheduler.clocking import ClockEvent, Effective, effective, event_from_record
-from scheduler.contract import Booking, Plan, Workshop, stored_workshop
+from scheduler.contract import FIRST_DATE, LAST_DATE, Booking, Plan, Workshop, stored_workshop
 from scheduler.errors import InputError, NotFound, shown
 from scheduler.i18n import N_
 from scheduler.labour import LabourTimes, applied, learn, live_minutes
@@ -169,11 +170,19 @@ def reports_page(
     end = today - dt.timedelta(days=1)
 
     def day(field: str, text: str) -> dt.date:
+        """A day as the API's `Day` reads it (review-s35: the page showed year 1, 9999 and
+        "20261101", which its own Apply then sent to the API and had refused)."""
         try:
-            return dt.date.fromisoformat(text)
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                raise ValueError(text)
+            value = dt.date.fromisoformat(text)
         except ValueError:  # not Python's "Invalid isoformat string" on the page: what is expected
             reason = N_("expected YYYY-MM-DD, got %(value)s") % {"value": repr(shown(text))}
             raise InputError(field, reason) from None
+        if not FIRST_DATE <= value <= LAST_DATE:
+            reason = N_("must be between %(first)s and %(last)s, got %(value)s")
+            raise InputError(field, reason % {"first": FIRST_DATE, "last": LAST_DATE, "value": value})
+        return value
 
     try:
         to = day("to", last) if last else end

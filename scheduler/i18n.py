@@ -31,6 +31,8 @@ from babel.messages.mofile import read_mo
 from scheduler.catalogs import DOMAIN, LOCALE_DIR, mo_bytes
 
 DEFAULT = "en"
+#: `Translator.short_day`'s CLDR pattern outside English: 11月25日 周三.
+SHORT_DAY = "MMMd日 EEE"
 #: The languages bayplan speaks, as Babel locale ids; the first is the default.
 SUPPORTED = ("en", "zh_CN")
 
@@ -692,7 +694,24 @@ class Translator:
         desk and the job cards date it), `11月25日 周三` in Chinese (a date a foreman reads, not ISO)."""
         if self.locale == DEFAULT:
             return value.isoformat()
-        return dates.format_date(value, format="MMMd日 EEE", locale=self.locale)
+        return dates.format_date(value, format=SHORT_DAY, locale=self.locale)
+
+    def short_day_format(self) -> dict[str, object] | None:
+        """`short_day` for the page script (the desk dates times as the plan page does): None in
+        English (the ISO date); else the pattern with %(MMM)s, %(d)s and %(EEE)s placeholders,
+        the 12 month names and the 7 weekday names, Monday first."""
+        if self.locale == DEFAULT:
+            return None
+        monday = dt.date(2001, 1, 1)
+        return {
+            "pattern": dates.parse_pattern(SHORT_DAY).format,
+            "months": [
+                dates.format_date(dt.date(2001, m, 1), "MMM", locale=self.locale) for m in range(1, 13)
+            ],
+            "weekdays": [
+                dates.format_date(monday + dt.timedelta(days=i), "EEE", locale=self.locale) for i in range(7)
+            ],
+        }
 
     def long_day(self, value: dt.date) -> str:
         """A day on its own in a sentence, the year with it: `2011-07-01` in English (as the English

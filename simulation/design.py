@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
+from scheduler.i18n import DEFAULT, Translator
 from scheduler.scenarios import Scenario
 from simulation.arrivals import Period
 from simulation.replication import Job, Outcome
 from simulation.results import METRIC_UNITS, UNIT_BOUNDS, WAIT_EDGES, ExperimentResult, Metric, RuleSetResult
-from simulation.rules import StaffingRules
+from simulation.rules import StaffingRules, composed, composition
 from simulation.runners import run_jobs
 from simulation.sources import DemandSpec
 from simulation.stats import mean_ci
@@ -103,8 +104,11 @@ def aggregate(
         results.append(
             RuleSetResult(
                 name=rules.name,
-                description=rules.description,
+                # Rules with no description of their own (the bundled ones): one made from their
+                # fields, in English here, in the reader's language where shown (review-s35).
+                description=rules.description or composed(composition(rules), Translator(DEFAULT)),
                 technicians=rules.technician_count(),
+                composition=None if rules.description else composition(rules),
                 metrics=metrics,
                 utilisation_by_hour=[float(x) for x in hourly],
                 waiter_wait_histogram=[float(x / total) if total else 0.0 for x in hist],

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 
 from scheduler.i18n import DEFAULT, N_, NO_NAMES, Names, Translator, html_lang
 from simulation.results import UNIT_BOUNDS, ExperimentResult, Metric
+from simulation.rules import composed
 from simulation.units import format_value, labelled, metric_label, policy_words, with_unit
 from simulation.verdict import verdicts
 
@@ -215,7 +216,9 @@ def report(result: ExperimentResult, locale: str = DEFAULT, workshop_names: Name
         + t.gettext(
             "<b>%(name)s</b> (%(technicians)s technicians): %(description)s",
             name=html.escape(rs.name), technicians=rs.technicians,
-            description=html.escape(_described(t, rs.description)),
+            description=html.escape(
+                composed(rs.composition, t) if rs.composition else _described(t, rs.description)
+            ),
         )
         + "</li>"
         for rs in r.rule_sets

@@ -7,6 +7,8 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from scheduler.contract import Shift
+
 #: Waiting-time histogram: 10-minute bins up to 3 hours, the last bin holds everything longer.
 WAIT_EDGES = [float(x) for x in range(0, 190, 10)]
 
@@ -56,10 +58,28 @@ class Metric(_Model):
         return math.nan if value is None else value
 
 
+class RulesComposition(_Model):
+    """What a rule set is made of (`simulation.rules.composition`), for a description in the
+    reader's language (`simulation.rules.composed`) where the rules carry none of their own."""
+
+    technicians: dict[str, int] = Field(description="technicians per team, in the rules' order")
+    bays: dict[str, int] = Field(description="bays per kind, the kinds it has")
+    fleet_bays: int = 0
+    overtime_minutes: int = Field(default=0, description="the most overtime a technician may work a day")
+    booking_cap_per_hour: int | None = None
+    shifts: dict[str, Shift] = Field(default_factory=dict)
+
+
 class RuleSetResult(_Model):
     name: str
-    description: str
+    description: str = Field(
+        description="the rules file's own description (data, as written), else one made from its fields"
+        " in English (`composition` says what it is made of)"
+    )
     technicians: int
+    composition: RulesComposition | None = Field(
+        default=None, description="what the rules are made of, where they carry no description of their own"
+    )
     metrics: dict[str, Metric]
     utilisation_by_hour: list[float] = Field(
         description="busy share of the technicians on shift (breaks included), per hour of the day 0-23"

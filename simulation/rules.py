@@ -14,8 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from scheduler.contract import Shift
 from scheduler.errors import InputError, from_validation_error
-from scheduler.i18n import N_
+from scheduler.i18n import N_, SERIES, Translator
 from scheduler.scenarios import Scenario, parse_toml
+from simulation.results import RulesComposition
 
 
 class _Model(BaseModel):
@@ -182,3 +183,56 @@ def dump_rules(rules: StaffingRules, comment: str = "") -> str:
     for group in data["technicians"]:
         lines += ["", "[[technicians]]", *(f"{k} = {_toml_value(v)}" for k, v in group.items())]
     return "\n".join(lines) + "\n"
+
+
+def composition(rules: StaffingRules) -> RulesComposition:
+    """What `rules` is made of, for a description made from its fields (`composed`)."""
+    teams: dict[str, int] = {}
+    for g in rules.technicians:
+        teams[g.team] = teams.get(g.team, 0) + g.count
+    bays = {kind: n for kind, n in rules.bays.model_dump().items() if n}
+    return RulesComposition(
+        technicians=teams,
+        bays=bays,
+        fleet_bays=sum(rules.fleet_bays.values()),
+        overtime_minutes=max((g.overtime_minutes for g in rules.technicians), default=0),
+        booking_cap_per_hour=rules.booking_cap_per_hour,
+        shifts=rules.shifts,
+    )
+
+
+def composed(c: RulesComposition, t: Translator) -> str:
+    """A description of rules made from their fields in `t`'s language (review-s35: the bundled
+    rules described themselves in English only): "7 technicians (express 1, mechanical 4); bays:
+    general 4, express 1; overtime up to 60 min; shift main 08:15–17:30, breaks 12:00–13:30"."""
+
+    def listed(items: list[str]) -> str:
+        out = items[0] if items else ""
+        for item in items[1:]:
+            out = t.gettext(SERIES, items=out, item=item)
+        return out
+
+    count = sum(c.technicians.values())
+    teams = listed([f"{t.label(team)} {n}" for team, n in c.technicians.items()])
+    parts = [
+        t.ngettext("%(num)d technician (%(teams)s)", "%(num)d technicians (%(teams)s)", count, teams=teams)
+    ]
+    if c.bays:
+        parts.append(
+            t.gettext("bays: %(bays)s", bays=listed([f"{t.kind_label(k)} {n}" for k, n in c.bays.items()]))
+        )
+    if c.fleet_bays:
+        parts.append(t.ngettext("%(num)d fleet bay", "%(num)d fleet bays", c.fleet_bays))
+    if c.overtime_minutes:
+        parts.append(t.gettext("overtime up to %(minutes)s min", minutes=c.overtime_minutes))
+    if c.booking_cap_per_hour is not None:
+        parts.append(t.gettext("at most %(cap)s bookings an hour", cap=c.booking_cap_per_hour))
+    for name, shift in c.shifts.items():
+        said = t.gettext(
+            "shift %(shift)s %(start)s–%(end)s", shift=t.label(name), start=shift.start, end=shift.end
+        )
+        if shift.breaks:
+            breaks = listed([f"{b.start}–{b.end}" for b in shift.breaks])
+            said = t.gettext("%(shift)s, breaks %(breaks)s", shift=said, breaks=breaks)
+        parts.append(said)
+    return t.gettext("; ").join(parts)

@@ -16,10 +16,15 @@ function t(key, values) {
 async function api(method, path, body, extraHeaders) {
   const headers = Object.assign({ "Accept": "application/json" }, extraHeaders || {});
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, {
-    method, headers, credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let response;
+  try {
+    response = await fetch(path, {
+      method, headers, credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {  // no answer at all (the network gone): status 0, which `problem` says in words
+    return { status: 0, data: null };
+  }
   let data = null;
   try { data = await response.json(); } catch (e) { data = null; }
   return { status: response.status, data };
@@ -34,6 +39,7 @@ function atPageNow(path) {
 // What an error answer says: its detail, and a refusal's (409) `reason` after it when it has one
 // (the rule that blocks it: "no loan car free until 16:00", "day 2026-11-25: …", "parts arrive …").
 function problem(result) {
+  if (result.status === 0) return t("no_answer");
   const d = result.data && result.data.detail;
   if (Array.isArray(d)) return d.map((e) => (e.loc || []).slice(1).join(".") + ": " + e.msg).join("; ");
   if (typeof d === "string") {
@@ -47,9 +53,28 @@ function timeOf(iso) {
   return iso.slice(11, 16);
 }
 
-// A promise's time, with its date when it is on another day than `dayOf` (both local ISO times).
+// How the page names a day beside a time (the booking page's `day-format` block, Translator.
+// short_day_format): null, the ISO date (English); else a pattern and the month and weekday names.
+const DAY_FORMAT = (() => {
+  const block = document.getElementById("day-format");
+  try { return block ? JSON.parse(block.textContent) : null; } catch (e) { return null; }
+})();
+
+// "2026-11-25" as the plan page and the technician's page name it: "11月25日 周三" in Chinese.
+function shortDay(date) {
+  const f = DAY_FORMAT;
+  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!f || !d) return date;
+  const [year, month, day] = [Number(d[1]), Number(d[2]), Number(d[3])];
+  const weekday = (new Date(Date.UTC(year, month - 1, day)).getUTCDay() + 6) % 7;  // Monday first
+  const values = { MMM: f.months[month - 1], d: String(day), EEE: f.weekdays[weekday] };
+  return f.pattern.replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? values[name] : whole));
+}
+
+// A promise's time, with its day (shortDay) when it is on another day than `dayOf` (both local
+// ISO times).
 function whenOf(iso, dayOf) {
-  return iso.slice(0, 10) === (dayOf || "").slice(0, 10) ? timeOf(iso) : iso.slice(0, 10) + " " + timeOf(iso);
+  return iso.slice(0, 10) === (dayOf || "").slice(0, 10) ? timeOf(iso) : shortDay(iso.slice(0, 10)) + " " + timeOf(iso);
 }
 
 // Minutes after midnight of a local ISO time: the workshop's wall clock, as the API gives it.
@@ -316,7 +341,7 @@ function setupBooking() {
     fillInto(element, "slot", { drop_off: whenOf(slot.drop_off, day), pickup: whenOf(slot.promised, slot.drop_off) });
     if (Array.isArray(slot.days) && slot.days.length > 1) {
       element.append(" · ");
-      fillInto(element, "slot_days_on", { count: slot.days.length, days: slot.days });
+      fillInto(element, "slot_days_on", { count: slot.days.length, days: slot.days.map(shortDay) });
     }
   };
 
@@ -461,6 +486,8 @@ function setupBooking() {
         td.textContent = text;
         tr.appendChild(td);
       }
+      // The promise as the API has it (an aware ISO time) beside the words, for a reader or a script.
+      if (b.promised) tr.children[1].dataset.promised = b.promised;
       tr.appendChild(bookingActions(b));
       const kept = typed.get(b.id);
       const time = tr.querySelector("input.move-time");
@@ -494,6 +521,7 @@ function setupBooking() {
         td.textContent = text;
         tr.appendChild(td);
       }
+      tr.children[1].dataset.promised = b.promised;
       pickupsBody.appendChild(tr);
     }
   };
@@ -838,7 +866,11 @@ function setupMe() {
   me.querySelectorAll(".job button[data-action]").forEach((button) => {
     button.addEventListener("click", async () => {
       const job = button.closest(".job");
-      me.querySelectorAll("button").forEach((b) => (b.disabled = true));
+      // Each button as the job's state left it (a paused job: Resume only), to restore on a refusal:
+      // review-s35, a refused or lost clocking enabled them all (Pause and Finish on a paused job).
+      const buttons = Array.from(me.querySelectorAll("button"));
+      const was = buttons.map((b) => b.disabled);
+      buttons.forEach((b) => (b.disabled = true));
       status.textContent = me.dataset.sending || "";
       const at = serverNow(me).toISOString();
       const body = {
@@ -852,6 +884,7 @@ function setupMe() {
       // Received as of the page's clock (a day replayed with ?now= too): the route refuses an event
       // after the moment it is received, and a technician's key a moment ahead of the server's clock.
       const url = `/v1/workshops/${me.dataset.workshop}/clock?now=${encodeURIComponent(at)}`;
+      // No answer (the workshop's Wi-Fi gone: `api`'s status 0) is said, not "Clocking…" for ever.
       const result = await api("POST", url, body, { "Idempotency-Key": key });
       if (result.status === 201 || result.status === 200) {
         window.location.reload();
@@ -861,7 +894,7 @@ function setupMe() {
         p.className = "error";
         p.textContent = (me.dataset.failed || "") + " " + problem(result);
         status.appendChild(p);
-        me.querySelectorAll("button").forEach((b) => (b.disabled = false));
+        buttons.forEach((b, i) => (b.disabled = was[i]));
       }
     });
   });

@@ -132,12 +132,17 @@ def _broken(tmp_path: Path, change: object) -> Path:
     ],
 )
 def test_bad_input_exits_2_with_one_line_naming_the_field(tmp_path: Path, change: object, field: str) -> None:
-    run = bayplan("plan", "--input", str(_broken(tmp_path, change)))
-    assert run.returncode == 2
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("bayplan: error:"), run.stderr
-    assert field in lines[0]
-    assert "Traceback" not in run.stderr
+    """review-s35: every error of the file names it first, as its parse errors did ("bad.json:
+    date: …") and the checks after the parse did not ("bookings[0].service: …"); in Chinese too."""
+    path = _broken(tmp_path, change)
+    for lang, said in (("en", "bayplan: error: "), ("zh-CN", "bayplan：错误：")):
+        run = bayplan("--lang", lang, "plan", "--input", str(path))
+        assert run.returncode == 2
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"{said}{path}: "), run.stderr
+        assert field.partition(":")[0] in lines[0]
+        assert lang != "en" or field in lines[0]
+        assert "Traceback" not in run.stderr
 
 
 @pytest.mark.parametrize(
@@ -458,6 +463,7 @@ def test_replan_a_week_later_names_now(tmp_path: Path) -> None:
     path.write_text(json.dumps(body))
     run = bayplan("replan", "--input", str(path))
     assert run.returncode == 2 and "now" in run.stderr and "past day" in run.stderr, run.stderr
+    assert run.stderr.startswith(f"bayplan: error: {path}: ")  # the file named first (review-s35)
 
 
 def test_readme_says_keys_and_serve_share_one_database() -> None:

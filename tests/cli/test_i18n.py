@@ -872,3 +872,29 @@ def test_an_unknown_roles_hint_names_the_roles_as_typed() -> None:
         "bayplan: error: --role: unknown role 'chef'; one of 'booking', 'foreman', 'manager', 'admin',"
         " 'technician'"
     ), english.stderr
+
+
+def test_options_that_do_not_go_together_are_refused_in_chinese() -> None:
+    """review-s35: `simulate --overbooking … --from-status …` and `--from-status … --month …` were
+    refused in English under --lang zh-CN (plain strings, in no catalog)."""
+    _refused_in_both_languages([
+        (("simulate", "small-dealer", "--overbooking", "10", "--from-status", "x.json"),
+         "--overbooking: 不能与 --from-status 同时使用", "--overbooking: goes without --from-status"),
+        (("simulate", "small-dealer", "--from-status", "x.json", "--month", "jan"),
+         "--from-status: 不能与 --history, --demand, --fit, --month, --season, --cluster 同时使用",
+         "--from-status: goes without --history, --demand, --fit, --month, --season, --cluster"),
+    ])  # fmt: skip
+
+
+def test_reports_out_without_a_file_format_is_refused_in_chinese(tmp_path: Path) -> None:
+    """review-s35: `report --out FILE` with the table format was refused in English under
+    --lang zh-CN (a plain string, in no catalog)."""
+    from tests.builders import store_workshop
+
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    store_workshop(db, "w", "t1")
+    out = str(tmp_path / "r.txt")
+    _refused_in_both_languages([
+        (("report", "--db", db, "--workshop", "w", "--from", DATE, "--to", DATE, "--out", out),
+         "--out: 仅用于 --format csv 或 json", "--out: only with --format csv or json"),
+    ])  # fmt: skip

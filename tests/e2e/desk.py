@@ -3,6 +3,7 @@ workshop, the page signed in in a language, a slot query asked, and the page's o
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from collections.abc import Iterator
@@ -49,9 +50,15 @@ def fill(text: str, **values: str) -> str:
     return re.sub(r"%\((\w+)\)s", lambda m: values[m.group(1)], text)
 
 
-def when(iso: str, day: str) -> str:
-    """As the page shows a time: HH:MM of the local ISO time, with its date when not on `day`."""
-    return iso[11:16] if iso[:10] == day[:10] else f"{iso[:10]} {iso[11:16]}"
+def when(iso: str, day: str, language: str = "en") -> str:
+    """As the page shows a time: HH:MM of the local ISO time, with its day when not on `day`, as
+    the plan page dates it (`Translator.short_day`: 2026-11-25, 11月25日 周三)."""
+    return iso[11:16] if iso[:10] == day[:10] else f"{short_day(iso, language)} {iso[11:16]}"
+
+
+def short_day(iso: str, language: str = "en") -> str:
+    """The day of a local ISO date or time as the pages name it (`Translator.short_day`)."""
+    return Translator(LANGUAGES[language]["catalog"]).short_day(dt.date.fromisoformat(iso[:10]))
 
 
 def posted(response: Any) -> bool:

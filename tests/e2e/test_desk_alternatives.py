@@ -78,16 +78,18 @@ def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(
             assert offered and all(not a["drop_off"].startswith(DATE) for a in offered)  # the next day's
             page.locator("#alternatives button").first.wait_for()
             # The other times in the status, listed as the language lists items (review-s24: ", ").
-            times = {"en": ", ", "zh": "、"}[language].join(when(a["drop_off"], DATE) for a in offered)
+            offered_at = [when(a["drop_off"], DATE, language) for a in offered]
+            times = {"en": ", ", "zh": "、"}[language].join(offered_at)
             # deskpick-s24: and the 409's reason after "just taken" (as a refused move says it).
             assert refused["reason"] and refused["reason"] in page.locator("#status").inner_text()
             assert page.locator("#status").inner_text() == fill(
                 said["taken_because"], reason=refused["reason"], times=times
             )
             spans, buttons = shown_alternatives(page)
-            assert buttons == [fill(said["book"], time=when(a["drop_off"], DATE)) for a in offered]
-            assert spans == [fill(said["slot"], drop_off=when(a["drop_off"], DATE),
-                                  pickup=when(a["promised"], a["drop_off"])) for a in offered]  # fmt: skip
+            assert buttons == [fill(said["book"], time=at) for at in offered_at]
+            assert spans == [fill(said["slot"], drop_off=when(a["drop_off"], DATE, language),
+                                  pickup=when(a["promised"], a["drop_off"], language))
+                             for a in offered]  # fmt: skip
             assert page.locator("#alternatives-h").inner_text() == words["heading"]
             with page.expect_response(posted) as sent, relisted(page):
                 page.locator("#alternatives button").first.click()
@@ -97,8 +99,8 @@ def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(
             assert made["plate"] == PLATE
             page.wait_for_function("document.getElementById('alternatives-box').hidden")
             assert page.locator("#status").inner_text() == fill(
-                said["booked"], id=PLATE, drop_off=when(made["drop_off"], DATE),
-                pickup=when(made["promised"], made["drop_off"]),
+                said["booked"], id=PLATE, drop_off=when(made["drop_off"], DATE, language),
+                pickup=when(made["promised"], made["drop_off"], language),
             )  # fmt: skip
 
             # A change refused: the booking at 08:00 moved past the technician's day. The day's
@@ -119,14 +121,15 @@ def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(
             own = body["drop_off"]
             assert offered[0]["drop_off"] == own
             assert buttons == [
-                fill(said["keep_drop_off"], time="08:00", pickup=when(a["promised"], a["drop_off"]))
+                fill(said["keep_drop_off"], time="08:00", pickup=when(a["promised"], a["drop_off"], language))
                 if a["drop_off"] == own
                 else fill(said["move_to"], time=a["drop_off"][11:16])
                 for a in offered
             ]
             assert fill(said["move_to"], time="08:00") not in buttons
             assert spans == [fill(said["slot"], drop_off=a["drop_off"][11:16],
-                                  pickup=when(a["promised"], a["drop_off"])) for a in offered]  # fmt: skip
+                                  pickup=when(a["promised"], a["drop_off"], language))
+                             for a in offered]  # fmt: skip
             assert page.locator("#status").inner_text().startswith(fill(said["not_moved"], problem=""))
             page.screenshot(path=str(ARTIFACTS / f"desk-alternatives-{language}.png"), full_page=True)
             # The move's answer said and the day listed anew before the status and the row are
@@ -137,7 +140,7 @@ def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(
             moved = sent.value.json()
             assert (moved["drop_off"], moved["promised"]) == (offered[1]["drop_off"], offered[1]["promised"])
             page.wait_for_function("document.getElementById('alternatives-box').hidden")
-            pickup = when(moved["promised"], moved["drop_off"])
+            pickup = when(moved["promised"], moved["drop_off"], language)
             moved_text = fill(said["moved"], booking=OTHER, drop_off="08:30", pickup=pickup)
             assert page.locator("#status").inner_text() == moved_text
             cells = page.locator("#bookings tr", has_text=OTHER).locator("td")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 import httpx
@@ -19,7 +20,7 @@ from scheduler.contract import Workshop
 from scheduler.i18n import Translator
 from tests.builders import DATE, multi_day_workshop, tiny_workshop
 from tests.e2e.browser import ARTIFACTS, CHROMIUM
-from tests.e2e.desk import LANGUAGES, ask, asked, desk, fill, posted, put, texts, when
+from tests.e2e.desk import LANGUAGES, ask, asked, desk, fill, posted, put, short_day, texts, when
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
@@ -78,7 +79,7 @@ def test_a_slot_sold_on_the_overbooking_allowance_shows_its_risk(
         assert item.locator(".slot-text").text_content() == fill(
             said["slot"],
             drop_off=slot["drop_off"][11:16],
-            pickup=when(slot["promised"], slot["drop_off"]),
+            pickup=when(slot["promised"], slot["drop_off"], language),
         )
         risk = item.locator(".risk")
         assert risk.text_content() == f"⚠ {said['overbooking_risk']} · {slot['note']}"
@@ -116,13 +117,16 @@ def test_multi_day_offers_list_the_days_they_touch(desk_server: Server, browser:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"desk-multiday-{language}.png"), full_page=True)
     assert shown == [
-        fill(said["slot"], drop_off=s["drop_off"][11:16], pickup=when(s["promised"], s["drop_off"]))
+        fill(said["slot"], drop_off=s["drop_off"][11:16], pickup=when(s["promised"], s["drop_off"], language))
         + " · "
-        + fill(said["slot_days_on"], count=str(len(s["days"])), days=SERIES[language].join(s["days"]))
+        + fill(said["slot_days_on"], count=str(len(s["days"])),
+               days=SERIES[language].join(short_day(d, language) for d in s["days"]))
         for s in offered
-    ]
+    ]  # fmt: skip
     pickup = offered[-1]["promised"]
-    assert f"{pickup[:10]} {pickup[11:16]}" in shown[-1]  # the pickup with its date
+    # The pickup with its day, as the plan page dates it (review-s35: ISO in Chinese before).
+    assert f"{short_day(pickup, language)} {pickup[11:16]}" in shown[-1]
+    assert language == "en" or re.search(r"\d+月\d+日 周. \d\d:\d\d", shown[-1])
 
 
 def loan_car_workshop() -> Workshop:

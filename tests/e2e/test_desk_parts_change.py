@@ -25,7 +25,7 @@ from scheduler.validator import assert_valid
 from tests.builders import CLOCK_NOW, DATE, DAY
 from tests.builders import clock_event as ev
 from tests.e2e.browser import ARTIFACTS, CHROMIUM
-from tests.e2e.desk import LANGUAGES, desk, fill, parts_workshop, put, relisted, texts
+from tests.e2e.desk import LANGUAGES, desk, fill, parts_workshop, put, relisted, texts, when
 
 pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
@@ -155,7 +155,7 @@ def test_a_stored_bookings_parts_eta_is_changed_refused_kept_at_risk_and_cleared
     assert answer["alternatives"] and offered.count() == len(answer["alternatives"])
     first = answer["alternatives"][0]["drop_off"]
     assert first.startswith(WED)
-    assert offered.first.inner_text() == fill(said["move_to"], time=f"{WED} {first[11:16]}")
+    assert offered.first.inner_text() == fill(said["move_to"], time=when(first, DATE, language))
     force = page.get_by_role("button", name=ours.gettext("Keep it anyway (at risk)"))
     assert force.is_visible()
     assert stored(server, tiny, rid) == fits
@@ -221,7 +221,7 @@ def test_a_stored_bookings_parts_eta_is_changed_refused_kept_at_risk_and_cleared
     assert page.locator("#eta-status").inner_text() == fill(
         said["moved"],
         booking=PLATE,
-        drop_off=f"{WED} {first['drop_off'][11:16]}",
+        drop_off=when(first["drop_off"], DATE, language),
         pickup=first["promised"][11:16],
     )
 

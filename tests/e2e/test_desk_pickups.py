@@ -16,7 +16,7 @@ from cli.testing import Server
 from scheduler.contract import Workshop
 from tests.builders import DATE, DAY, tiny_workshop
 from tests.e2e.browser import CHROMIUM
-from tests.e2e.desk import ask, desk, fill, put, texts
+from tests.e2e.desk import ask, desk, fill, put, texts, when
 
 pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
@@ -76,8 +76,10 @@ def test_the_desk_lists_the_cars_handed_back_that_were_dropped_off_earlier(
         "王芳",
         "+86 138 0000 0001",
         "LONG",
-        fill(said["pickup_dropped_off"], drop_off=f"{DATE} 13:00"),
+        fill(said["pickup_dropped_off"], drop_off=when(f"{DATE}T13:00", WED, language)),
     ]  # fmt: skip (pickday-s25: what the customer is handed first, on a phone too)
+    # The promise as the API gave it, for a script; the words for the desk.
+    assert page.locator("#pickups tr td").nth(1).get_attribute("data-promised") == made.json()["promised"]
     assert page.locator("#pickups b").count() == 0  # the plate as text
     page.wait_for_function("document.querySelectorAll('#bookings tr').length === 1")
     assert "粤B00002" in page.locator("#bookings tr").inner_text()  # the day's own bookings as before
@@ -92,6 +94,12 @@ def test_the_desk_lists_the_cars_handed_back_that_were_dropped_off_earlier(
     page.wait_for_function("document.querySelectorAll('#pickups tr').length === 0")
     page.wait_for_function("document.querySelectorAll('#bookings tr').length === 1")
     assert page.locator("#pickups-box").is_hidden()
+    # Its pickup on Wednesday dated as the plan page and the technician's page date it (review-s35:
+    # "交车 2026-11-25 08:00" at the desk, "11月25日 周三 08:00" on the plan page), the API's
+    # promise in the cell's data-promised.
+    promised = page.locator("#bookings tr td").nth(1)
+    assert promised.inner_text() == {"en": f"{WED} 08:00", "zh": "11月25日 周三 08:00"}[language]
+    assert promised.get_attribute("data-promised") == made.json()["promised"]
     page.close()
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -16,7 +18,7 @@ from cli.testing import Server
 from scheduler.keys import KeyStore
 from scheduler.scenarios import load_scenario
 from scheduler.storage import Store
-from tests.builders import DATE, NOW, settled
+from tests.builders import CLOCK_AS_OF, DATE, NOW, settled, tiny_workshop
 from tests.e2e.browser import ARGS, ARTIFACTS, CHROMIUM
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -117,3 +119,62 @@ def test_a_technician_starts_and_finishes_his_next_job_on_a_phone(tmp_path: Path
                 browser.close()
     finally:
         server.kill()
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_refused_or_lost_clocking_leaves_a_paused_jobs_buttons_as_they_were(
+    desk_server: Server, browser: Any, language: str
+) -> None:
+    """review-s35: on the phone page a paused job offers Resume (Pause and Finish disabled). A
+    refused clocking (a 4xx) enabled every button on the page (Pause and Finish of the paused job,
+    Start of every other); one with no answer at all (the Wi-Fi gone) left them all disabled under
+    "Clocking…" for good. Now each button is as the job's state left it, and the page says the
+    server did not answer, in its language."""
+    from tests.e2e.desk import LANGUAGES, put, texts
+
+    server, words = desk_server, LANGUAGES[language]
+    w = put(server, tiny_workshop())
+    with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
+        made = http.post(
+            f"/v1/workshops/{w}/bookings", json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"}
+        )
+        assert made.status_code == 201, made.text
+        booking = made.json()["id"]
+        assert (
+            http.post(f"/v1/workshops/{w}/plans", json={"date": DATE, "time_limit_seconds": 2}).status_code
+            == 200
+        )
+        for action, hm in (("start", "08:00"), ("pause", "08:10")):
+            event = {"action": action, "booking": booking, "operation": 0, "technician": "t",
+                     "at": f"{DATE}T{hm}:00+08:00"}  # fmt: skip
+            assert http.post(f"/v1/workshops/{w}/clock{CLOCK_AS_OF}", json=event).status_code == 201
+    page = browser.new_page(viewport={"width": 360, "height": 740}, locale=words["locale"])
+    target = f"/workshops/{w}/me?technician=t&date={DATE}&now={quote(f'{DATE}T08:20:00+08:00')}"
+    page.goto(f"{server.url}/login?next={quote(target)}")
+    page.get_by_label(words["key"]).fill(server.headers["X-API-Key"])
+    page.get_by_role("button", name=words["sign_in"]).click()
+    page.wait_for_url(re.compile("/me"))
+    job = page.locator(f".job[data-booking='{booking}']")
+    assert job.get_attribute("data-state") == "paused"
+
+    def enabled() -> dict[str, bool]:
+        buttons = job.locator("button[data-action]")
+        return {buttons.nth(i).get_attribute("data-action") or "": buttons.nth(i).is_enabled()
+                for i in range(buttons.count())}  # fmt: skip
+
+    before = enabled()
+    assert before == {"resume": True, "pause": False, "finish": False}
+    refusal = {"detail": "refused <b>here</b>"}
+    page.route("**/clock?**", lambda route: route.fulfill(status=422, json=refusal))
+    job.locator("button[data-action=resume]").click()
+    page.wait_for_selector("#status .error")
+    assert "refused <b>here</b>" in page.locator("#status").inner_text()  # as text
+    assert enabled() == before
+    page.unroute("**/clock?**")
+    page.route("**/clock?**", lambda route: route.abort())
+    job.locator("button[data-action=resume]").click()
+    said = texts(language)["no_answer"]
+    page.wait_for_function("(said) => document.getElementById('status').textContent.includes(said)", arg=said,
+                           timeout=15_000)  # fmt: skip
+    assert enabled() == before
+    page.close()

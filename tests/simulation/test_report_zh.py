@@ -159,3 +159,33 @@ def test_a_staffing_searchs_own_labels_read_in_chinese() -> None:
         zh.phrase(HELD_OUT[False] % {"first": a, "last": b})
         == "留出期 2011-01-03..2011-06-30，从其日子中重抽样"
     )
+
+
+def test_the_bundled_rules_are_described_in_the_readers_language() -> None:
+    """review-s35: the bundled rules described themselves in English only ("7 technicians (express
+    1, …)") on the zh simulation page and in the CLI's report. Their description is made from
+    their fields, through the translator where shown; a rules file's own text stays as written."""
+    from scheduler.scenarios import load_scenario
+    from simulation.arrivals import choose_period
+    from simulation.design import run_experiment
+    from simulation.rules import load_rules
+
+    scenario = load_scenario("small-dealer")
+    rules = load_rules(scenario, "current")
+    own = rules.model_copy(update={"name": "own", "description": "two lifts more, 朋友 <b>x</b>"})
+    result = run_experiment(
+        scenario, [rules, own], choose_period(scenario, 1, None, None), replications=2, seed=1, workers=1
+    )
+    made, written = result.rule_sets
+    english = "7 technicians (express 1, mechanical 4, body 1, paint 1); bays: general 4, express 1,"
+    assert made.description.startswith(english), made.description  # the JSON's, as before: English
+    zh = _text(report(result, "zh_CN").body)
+    assert "7 名技师（快修 1、机修 4、钣金 1、喷漆 1）；工位：通用 4、快修 1" in zh, zh
+    assert "technicians (" not in zh and "bays:" not in zh and "overtime" not in zh, zh
+    assert "班次 main 08:15–17:30，休息 08:15–08:45、12:00–13:30" in zh, zh
+    assert written.description == own.description and written.composition is None
+    assert html.escape(own.description) in report(result, "zh_CN").body  # data, as written
+    en = _text(report(result, "en").body)
+    assert english in en and "overtime up to 60 min" in en
+    # A stored result (a simulation job's JSON) reads back with what the rules are made of.
+    assert type(result).model_validate_json(result.model_dump_json()) == result
