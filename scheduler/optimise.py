@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scheduler.availability import Availability
 from scheduler.compiler import CompiledDay
@@ -212,14 +212,11 @@ objective by 0), plans unchanged (bench/RESULTS-gap-s18.md)."""
 WARM_START_SECONDS = 1.0
 """At most this much of the limit goes to the warm start's swaps (a tenth of it below 10 s).
 
-The same for every limit from 10 s on: a longer run then starts from the same plan and its
-search passes through the shorter run's plan (the steps are counted, not timed), so a 60 s plan
-is never worse than the 10 s plan of the same request and seed. (Days of up to SMALL_JOBS bookings
-first share the budget with a full CP-SAT solve, so this holds for larger days only; and from
-PLAN_MIP_LIMIT on the search may start from the relaxation's own plan instead, a better start,
-after which it no longer passes through the shorter run's plan; below it, from 10 s, from the
-relaxation's near plan, the same for every limit there: `NEAR_PLAN`; where that finds none, from
-the relaxation's own plan where its model fits the limit: `QUICK_PLAN`.)"""
+The same for every limit from 10 s on, so longer runs start from the same plan. That alone does
+not make a 60 s plan at least as good as the 10 s plan (small days share the budget with a full
+CP-SAT solve; from PLAN_MIP_LIMIT on the search starts from the relaxation's own plan instead of
+the near plan, after which it no longer passes through the shorter run's plan): `SHORT_FIRST`
+does."""
 
 
 HUGE_DAY_COST = 0.4
@@ -735,19 +732,45 @@ def _bay_choices(problem: DayProblem) -> int:
     return sum(len(op.bays) for job in problem.jobs for op in job.operations if op.pin is None)
 
 
-def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySolution:
+SHORT_FIRST = True
+"""A request of at least `SHORT_FIRST_FROM` seconds first makes the plan the same request at
+`INDEXED_BOUND_SECONDS` would (same seed and workers), then searches its own way with the rest of
+its limit, and returns the better: more time never gives a worse plan. The long path starts
+elsewhere (from `PLAN_MIP_LIMIT` the relaxation's MIP plan instead of the near plan) and was worse
+than the 10 s plan on dealer-2011 1.3x s1 (objective 107,343 against 106,927) and s5 (10,176
+against 9,692) at 60 s (bench/RESULTS-results15-s35.md)."""
+
+SHORT_FIRST_FROM = 2 * INDEXED_BOUND_SECONDS
+"""From here the long path keeps at least `INDEXED_BOUND_SECONDS` of its own (its floors and
+relaxation plans need that much)."""
+
+
+def _limited(compiled: CompiledDay, limit: float) -> CompiledDay:
+    """The same request with another time limit."""
+    request = compiled.request
+    options = request.options.model_copy(update={"time_limit_seconds": limit})
+    return replace(compiled, request=request.model_copy(update={"options": options}))
+
+
+def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: bool = True) -> DaySolution:
     """The best of the rules family, then CP-SAT and large-neighbourhood search from it.
 
     Reproducible: every step is bounded by deterministic effort (CP-SAT's deterministic time,
     counted tries), calibrated so that the time limit is roughly the wall time on the 2-core
     machine; the same request, seed and worker count give the same plan. Never worse than any
     rule of the family (priority-weighted placements first, then the objective); if CP-SAT
-    returns nothing the warm start stands.
+    returns nothing the warm start stands. From `SHORT_FIRST_FROM` seconds never worse than the
+    same request at `INDEXED_BOUND_SECONDS`. `bounds` False leaves out the proven bounds after the
+    search (the short plan inside a long request: the long one computes them).
     """
     began = time.perf_counter()
     problem = compiled.problem
     options = compiled.request.options
     limit = options.time_limit_seconds
+    short: DaySolution | None = None
+    if SHORT_FIRST and limit >= SHORT_FIRST_FROM:
+        short = optimise(_limited(compiled, INDEXED_BOUND_SECONDS), hint=hint, bounds=False)
+        limit -= INDEXED_BOUND_SECONDS
     # The family of rules and seeded swaps of the best order: a warm start no rule beats.
     placements = placement_bound(problem)
     # With promises kept only the witness is a safe start: no relaxation for other starts then.
@@ -823,8 +846,19 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None) -> DaySo
             chosen = compacted
             notes.append(f"compacted: {moved} operations earlier")
     chosen.notes = [*notes, *chosen.notes]
+    if short is not None:
+        if short.best_bound is not None:
+            best_bound = short.best_bound if best_bound is None else max(best_bound, short.best_bound)
+        if rank(problem, short) < rank(problem, chosen):
+            short.notes = [
+                *short.notes,
+                f"the {INDEXED_BOUND_SECONDS:g} s plan kept: the longer search's was worse",
+            ]
+            chosen = short
     chosen.best_bound = best_bound
     chosen.status = "feasible"
+    if not bounds:
+        return chosen
     if best_bound is not None and chosen.objective <= best_bound + 1e-9:
         chosen.status = "optimal"
     elif relaxation:

@@ -718,3 +718,47 @@ def test_small_dealer_13x_s5_is_proven_the_best_possible_at_10_s(monkeypatch: py
     assert_valid(req, plan)
     assert plan.kpis.placed == 28 and plan.kpis.total_lateness_minutes == 149 == plan.lateness_bound
     assert plan_quality_words(plan).endswith("proven the best possible")
+
+
+def test_more_time_never_gives_a_worse_plan_than_the_10_s_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`SHORT_FIRST`: a request of 20 s or more (here 30 s) makes the 10 s request's plan first
+    and returns it where its own longer search ends worse. Here the longer search is made to lose a
+    booking (its small day's last step drops one; `fill_gaps` would put it back, so it is left out):
+    the 30 s request still places what the 10 s one does, with the same plan, valid; without
+    `SHORT_FIRST` it would not."""
+    import scheduler.optimise as optimise
+    from scheduler.dispatch import rank
+    from solver.objective import objective
+
+    ten = optimise.INDEXED_BOUND_SECONDS
+    dropped: list[int] = []
+
+    def loses_one_when_longer(
+        problem: DayProblem, chosen: DaySolution, limit: float
+    ) -> tuple[DaySolution, list[str]]:
+        if limit == ten or not set(range(len(problem.jobs))) - chosen.unplaced:
+            return chosen, []
+        job = min(set(range(len(problem.jobs))) - chosen.unplaced)
+        dropped.append(job)
+        worse = DaySolution(
+            placements={k: p for k, p in chosen.placements.items() if k[0] != job},
+            unplaced={*chosen.unplaced, job},
+        )
+        worse.objective = objective(problem, worse)
+        return worse, []
+
+    monkeypatch.setattr(optimise, "small_final", loses_one_when_longer)
+    monkeypatch.setattr(optimise, "fill_gaps", lambda problem, solution: solution)
+    req = tiny_day(2, count=6, waiters=True)
+    short = optimise.optimise(
+        compile_request(req.model_copy(update={"options": PlanOptions(time_limit_seconds=ten)}))
+    )
+    compiled = compile_request(req.model_copy(update={"options": PlanOptions(time_limit_seconds=3 * ten)}))
+    long = optimise.optimise(compiled)
+    assert dropped  # the longer search did end worse
+    assert rank(compiled.problem, long) == rank(compiled.problem, short)
+    assert long.placements == short.placements and long.unplaced == short.unplaced
+    assert any("s plan kept" in note for note in long.notes)
+    assert_valid(compiled.request, to_plan(compiled, long, "cpsat"))
+    monkeypatch.setattr(optimise, "SHORT_FIRST", False)
+    assert rank(compiled.problem, optimise.optimise(compiled)) > rank(compiled.problem, short)
