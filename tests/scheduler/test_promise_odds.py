@@ -16,6 +16,7 @@ from scheduler.clocking import DayState, Effective, booking_status, replay
 from scheduler.contract import Booking, Plan, PlanRequest, Workshop
 from scheduler.planning import make_plan
 from scheduler.promise_odds import (
+    GUARD,
     MODEL,
     DurationModel,
     GuardRule,
@@ -201,6 +202,60 @@ def test_a_poll_exactly_the_horizon_before_the_promise_still_has_time_to_act() -
     assert rule.early_phase(at("10:00"), at("08:00"), at("09:00"))
     assert rule.quantile(b, at("09:00")) == 0.9
     assert rule.quantile(b, at("09:01")) is None
+
+
+def test_the_live_guards_quantile_rises_toward_the_promise_until_the_flag_is_needed() -> None:
+    """GUARD: the median 90 minutes or more before the promise, rising linearly to 0.95 at 60 (the
+    flag's deadline); 0.95 in the vehicle's first quarter hour; the point projection within the hour."""
+    b = Booking(id="A", service="MAINT", drop_off=at("07:00"), promised=at("10:30"))
+    assert GUARD.quantile(b, at("06:50")) is None  # before the drop-off
+    assert GUARD.quantile(b, at("07:05")) == 0.95  # its first quarter hour
+    assert GUARD.quantile(b, at("08:30")) == 0.5  # 120 minutes ahead
+    assert GUARD.quantile(b, at("09:00")) == 0.5  # 90
+    assert GUARD.quantile(b, at("09:15")) == pytest.approx(0.725)  # 75: half way
+    assert GUARD.quantile(b, at("09:30")) == 0.95  # 60: the last read that counts as ahead
+    assert GUARD.quantile(b, at("09:31")) is None
+    # ramp 0 keeps the early quantile throughout the early phase (the rule before alarm13-s35).
+    assert GuardRule(early=0.9, late=None).quantile(b, at("08:30")) == 0.9
+
+
+def _b_at_risk(
+    promise_b: str, now: dt.datetime, s_events: tuple[tuple[str, str, str], ...], rule: GuardRule
+) -> bool:
+    bookings, p = day(promise_a="09:30", promise_b=promise_b)
+    s = state(*s_events, bookings=bookings)
+    statuses = reprojected(
+        [booking_status(WS, b, p, s, now, None) for b in bookings], projected_ends(WS, bookings, p, s, now)
+    )
+    guarded_b = guarded(statuses, promise_guard(snapshot(bookings, p, s, now), rule=rule))[1]
+    assert guarded_b.projected_end is not None and guarded_b.promised is not None
+    assert guarded_b.at_risk == (guarded_b.projected_end > guarded_b.promised)  # the contract's at_risk
+    return guarded_b.at_risk
+
+
+def test_a_booking_two_hours_from_its_promise_on_odds_of_three_in_four_is_not_flagged_yet() -> None:
+    """alarm13-s32/s35: the false alarms of the replays were bookings flagged at odds of 0.7-0.9
+    more than an hour before the flag was needed, whose work then ended in time. B waits behind A
+    (in progress); at 08:30 its expected end is 10:00, its promise 10:30, P(on time) 0.75. The old
+    rule (the 0.9 quantile) flags it; the live guard takes the median that far ahead and does not."""
+    started = (("A", "start", "08:00"),)
+    bookings, p = day(promise_a="09:30", promise_b="10:30")
+    odds = promise_guard(snapshot(bookings, p, state(*started, bookings=bookings), at("08:30")))["B"]
+    assert odds.on_time_probability is not None and 0.7 < odds.on_time_probability < 0.8
+    assert _b_at_risk("10:30", at("08:30"), started, GuardRule(early=0.9, late=None))
+    assert not _b_at_risk("10:30", at("08:30"), started, GUARD)
+
+
+def test_the_live_guard_flags_a_booking_by_an_hour_before_its_promise_on_odds_below_095() -> None:
+    """B in progress since 09:10 (60 expected minutes), promised at 10:40; at 09:40, the last read
+    an hour ahead, P(on time) is 0.93: the old rule's 0.9 quantile lets it pass, the live guard's
+    0.95 quantile flags it in time."""
+    events = (("A", "start", "08:00"), ("A", "finish", "09:10"), ("B", "start", "09:10"))
+    bookings, p = day(promise_a="09:30", promise_b="10:40")
+    odds = promise_guard(snapshot(bookings, p, state(*events, bookings=bookings), at("09:40")))["B"]
+    assert odds.on_time_probability is not None and 0.9 < odds.on_time_probability < 0.95
+    assert not _b_at_risk("10:40", at("09:40"), events, GuardRule(early=0.9, late=None))
+    assert _b_at_risk("10:40", at("09:40"), events, GUARD)
 
 
 def test_odds_below_the_rules_quantile_flag_the_booking_even_at_the_quantiles_edge() -> None:
