@@ -728,6 +728,75 @@ def small_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple[
     return chosen, notes
 
 
+LEAN_WINDOWS = 1
+"""Days of more than `SMALL_JOBS` bookings (up to `lns.HUGE_DAY`), from `INDEXED_BOUND_SECONDS` on,
+that the lean model holds exactly (`solver.lean.exact`): after the search, up to this many
+lateness-only CP-SAT solves of the lean model over a window of the day (`late_windows`: the
+`LEAN_WINDOW_MINUTES` up to the latest late booking's end, then the next late end before it), every
+booking with work in the window free and the rest of the plan fixed, `LEAN_WINDOW_DTIME` each, kept
+where the plan ranks better. On the same window and deterministic time the product's model (the
+LNS's sub-model) finds next to nothing (bench/RESULTS-gap15-s35.md). Charged before the search
+(`lean_windows_seconds`), as `SMALL_PASS`, and only where the start already places the proven most
+(`placement_bound`): on dealer-2011 1.5x s1 the LNS's 1.25 s less placed one booking fewer. At 10 s:
+dealer-2011 1.3x s4 1,909 -> 1,845 weighted minutes late (objective 20,859 -> 20,307), s3 296 ->
+287 minutes, s5 objective 9,692 -> 9,686, s1 and s2 the same plans."""
+
+LEAN_WINDOW_MINUTES = 90
+LEAN_WINDOW_DTIME = 0.05
+LEAN_WINDOW_SECONDS_PER_DTIME = 25.0
+"""Counted seconds per unit of the windowed lean model's deterministic time."""
+
+
+def lean_windows_seconds(problem: DayProblem, limit: float) -> float:
+    """Counted seconds the window passes are charged before the search (`LEAN_WINDOWS`), 0 where
+    they do not run."""
+    if (
+        not LEAN_WINDOWS
+        or not SMALL_JOBS < len(problem.jobs) <= HUGE_DAY
+        or limit < INDEXED_BOUND_SECONDS
+        or not exact_day(problem)
+    ):
+        return 0.0
+    return LEAN_WINDOWS * LEAN_WINDOW_DTIME * LEAN_WINDOW_SECONDS_PER_DTIME
+
+
+def late_windows(problem: DayProblem, plan: DaySolution, most: int) -> list[tuple[int, int]]:
+    """Up to `most` windows of `LEAN_WINDOW_MINUTES` ending at late bookings' ends, the latest
+    first, each ending at least two thirds of a window before the previous one's end."""
+    ends: set[int] = set()
+    for j, job in enumerate(problem.jobs):
+        if j in plan.unplaced or job.due is None or not job.operations:
+            continue
+        end = max(plan.placements[(j, k)].end for k in range(len(job.operations)))
+        if end > job.due:
+            ends.add(end)
+    out: list[tuple[int, int]] = []
+    for end in sorted(ends, reverse=True):
+        if len(out) >= most:
+            break
+        if not out or end <= out[-1][1] - 2 * LEAN_WINDOW_MINUTES // 3:
+            out.append((end - LEAN_WINDOW_MINUTES, end))
+    return out
+
+
+def lean_windows(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple[DaySolution, list[str]]:
+    """`LEAN_WINDOWS`: the plan after the lean model's passes over its late windows, and notes."""
+    if not lean_windows_seconds(problem, limit) or not exact(problem, chosen):
+        return chosen, []
+    notes: list[str] = []
+    for lo, hi in late_windows(problem, chosen, LEAN_WINDOWS):
+        free = {j for (j, _), at in chosen.placements.items() if at.start < hi and at.end > lo}
+        found = lateness_plan(problem, chosen, LEAN_WINDOW_DTIME, wall_safety(limit), free=free)
+        notes.append(f"lean window {lo}-{hi}: {len(free)} free, {found.status.lower()}")
+        if found.solution is None:
+            continue
+        found.solution.objective = objective(problem, found.solution)
+        if rank(problem, found.solution) < rank(problem, chosen):
+            chosen = found.solution
+            notes.append("the lean window's plan is the plan")
+    return chosen, notes
+
+
 def _bay_choices(problem: DayProblem) -> int:
     return sum(len(op.bays) for job in problem.jobs for op in job.operations if op.pin is None)
 
@@ -796,7 +865,13 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
     )
     # The lean pass after the search (`SMALL_PASS`) is paid for out of the search's budget.
     lean_seconds = small_pass_seconds(problem, limit) if hint is None else 0.0
-    budget -= lean_seconds
+    # Only where the start already places the proven most: elsewhere the LNS's budget places more.
+    full = (
+        sum(job.priority for j, job in enumerate(problem.jobs) if j not in start.unplaced)
+        >= placements.weight
+    )
+    windows_seconds = lean_windows_seconds(problem, limit) if hint is None and full else 0.0
+    budget -= lean_seconds + windows_seconds
     chosen = start
     best_bound: float | None = None
     if len(problem.jobs) <= SMALL_JOBS:
@@ -839,6 +914,9 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
     if lean_seconds and not (best_bound is not None and chosen.objective <= best_bound + 1e-9):
         chosen, lean_notes = small_pass(problem, chosen, limit)
         notes += lean_notes
+    if windows_seconds:
+        chosen, window_notes = lean_windows(problem, chosen, limit)
+        notes += window_notes
     if COMPACT:
         # Last: it moves no end later, so it keeps every placement and minute late of the plan.
         compacted, moved = compact(problem, chosen)

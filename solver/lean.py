@@ -17,6 +17,7 @@ costs are the caller's to weigh (`scheduler.optimise` keeps one only where it ra
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -59,11 +60,20 @@ def exact(problem: DayProblem, plan: DaySolution) -> bool:
 
 
 def lateness_plan(
-    problem: DayProblem, plan: DaySolution, deterministic_time: float, safety_seconds: float = 120.0
+    problem: DayProblem,
+    plan: DaySolution,
+    deterministic_time: float,
+    safety_seconds: float = 120.0,
+    free: Collection[int] | None = None,
 ) -> LeanResult:
     """The least-late plan of `plan`'s bookings (the same ones placed) CP-SAT finds in
     `deterministic_time`, hinted with `plan`: one worker, so the same day and plan give the same
-    plan (`safety_seconds`: a wall-clock net only). Call only where `exact` holds."""
+    plan (`safety_seconds`: a wall-clock net only). Call only where `exact` holds.
+
+    `free`: only these bookings move; every other placed booking keeps its technician, bay and
+    times (fixed intervals), its lateness a constant left out of `cost` and `bound`. Without
+    presolve probing and symmetry detection, which cost seconds of CPU per model on dealer-2011's
+    windows for a few hundredths of deterministic time (uncounted)."""
     w = problem.weights
     unit = math.gcd(w.lateness, w.waiter_lateness) or 1
     m = cp_model.CpModel()
@@ -77,6 +87,13 @@ def lateness_plan(
     placed = [j for j in range(len(problem.jobs)) if j not in plan.unplaced]
     for j in placed:
         job = problem.jobs[j]
+        if free is not None and j not in free:
+            for k in range(len(job.operations)):
+                at = plan.placements[(j, k)]
+                held = m.new_fixed_size_interval_var(at.start, at.end - at.start, f"h_{j}_{k}")
+                tech_ivs[at.technician].append(held)
+                bay_ivs[at.bay].append(held)
+            continue
         previous: cp_model.LinearExprT | None = None
         for k, op in enumerate(job.operations):
             ready = job.ready(k)
@@ -136,11 +153,16 @@ def lateness_plan(
     p.max_deterministic_time = deterministic_time
     p.max_time_in_seconds = safety_seconds  # a net only: the deterministic time ends the search
     p.linearization_level = 0
+    if free is not None:
+        p.cp_model_probing_level = 0
+        p.symmetry_level = 0
     status = solver.solve(m)
     name = solver.status_name(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return LeanResult(None, name, solver.deterministic_time)
-    placements: dict[tuple[int, int], Placement] = {}
+    placements: dict[tuple[int, int], Placement] = (
+        {} if free is None else {key: at for key, at in plan.placements.items() if key[0] not in free}
+    )
     for (j, k), start in starts.items():
         t = next(t for t, y in techs[(j, k)].items() if solver.boolean_value(y))
         b = next(b for b, x in bays[(j, k)].items() if solver.boolean_value(x))

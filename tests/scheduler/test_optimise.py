@@ -762,3 +762,43 @@ def test_more_time_never_gives_a_worse_plan_than_the_10_s_request(monkeypatch: p
     assert_valid(compiled.request, to_plan(compiled, long, "cpsat"))
     monkeypatch.setattr(optimise, "SHORT_FIRST", False)
     assert rank(compiled.problem, optimise.optimise(compiled)) > rank(compiled.problem, short)
+
+
+def test_the_lean_windows_end_at_late_bookings_ends_latest_first() -> None:
+    """`late_windows`: one window of `LEAN_WINDOW_MINUTES` per late end, the latest first, each ending
+    at least two thirds of a window before the last; on-time bookings give none. `lean_windows_seconds`
+    charges only days of more than `SMALL_JOBS` bookings (up to `HUGE_DAY`), from 10 s on."""
+    import dataclasses
+
+    import scheduler.optimise as optimise
+    from solver.problem import LoanCars
+    from tests.builders import one_technician_day
+
+    op = OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(30,))
+    ends = [100, 130, 200, 300, 330, 400]
+    dues = [90, 130, 150, 250, 320, 380]  # 130 is on time
+    problem = one_technician_day(
+        *(JobData(release=0, due=due, waiter=False, priority=1, operations=(op,)) for due in dues)
+    )
+    plan = DaySolution(
+        placements={(j, 0): Placement(0, 0, end - 30, end) for j, end in enumerate(ends)},
+        unplaced=set(),
+    )
+    width = optimise.LEAN_WINDOW_MINUTES
+    assert optimise.late_windows(problem, plan, 9) == [
+        (400 - width, 400),  # 330 is 70 minutes before: a window of its own; 300 is not
+        (330 - width, 330),
+        (200 - width, 200),
+        (100 - width, 100),
+    ]
+    assert optimise.late_windows(problem, plan, 1) == [(400 - width, 400)]
+    assert optimise.lean_windows_seconds(problem, 10.0) == 0.0  # a small day: the whole-day pass instead
+    many = dataclasses.replace(problem, jobs=problem.jobs * 10)
+    assert optimise.lean_windows_seconds(many, 10.0) == pytest.approx(
+        optimise.LEAN_WINDOWS * optimise.LEAN_WINDOW_DTIME * optimise.LEAN_WINDOW_SECONDS_PER_DTIME
+    )
+    assert optimise.lean_windows_seconds(many, 9.0) == 0.0
+    lent = dataclasses.replace(many, loan_cars=LoanCars(cars=1, out=(), lent=()))
+    assert optimise.lean_windows_seconds(lent, 10.0) == 0.0
+    huge = dataclasses.replace(problem, jobs=problem.jobs * (HUGE_DAY // 6 + 1))
+    assert optimise.lean_windows_seconds(huge, 10.0) == 0.0

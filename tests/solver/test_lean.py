@@ -122,3 +122,31 @@ def test_the_bay_is_held_for_the_technician_who_does_the_work() -> None:
     assert terms(problem, found.solution).lateness == 60
     found.solution.objective = objective(problem, found.solution)
     assert_valid(req, to_plan(compiled, found.solution, "cpsat"))
+
+
+def test_a_window_moves_only_its_free_bookings() -> None:
+    """`free`: the four-bay workshop's first-come plan of 14 bookings with every other booking free;
+    the rest keep their technician, bay and times exactly, the plan is valid, never later than its
+    hint, the same bookings placed, the same twice. With every booking free it is the whole-day
+    solve."""
+    req = four_bay_request(fifty_bookings()[:14], limit=10.0)
+    compiled = compile_request(req)
+    problem = compiled.problem
+    start = first_come(problem)
+    assert exact(problem, start)
+    free = {j for j in range(len(problem.jobs)) if j % 2 and j not in start.unplaced}
+    found = lateness_plan(problem, start, 0.5, free=free)
+    assert found.solution is not None and found.solution.unplaced == start.unplaced
+    assert found.solution.placements.keys() == start.placements.keys()
+    for (j, k), placed in start.placements.items():
+        if j not in free:
+            assert found.solution.placements[(j, k)] == placed
+    assert weighted(problem, found.solution) <= weighted(problem, start)
+    found.solution.objective = objective(problem, found.solution)
+    assert_valid(req, to_plan(compiled, found.solution, "cpsat"))
+    again = lateness_plan(problem, start, 0.5, free=free)
+    assert again.solution is not None and again.solution.placements == found.solution.placements
+    every = lateness_plan(problem, start, 0.5, free=range(len(problem.jobs)))
+    whole = lateness_plan(problem, start, 0.5)
+    assert every.solution is not None and whole.solution is not None
+    assert weighted(problem, every.solution) == weighted(problem, whole.solution)
