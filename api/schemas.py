@@ -422,8 +422,15 @@ class WorkshopVersion(BaseModel):
 
 
 class LabourTimesApplied(BaseModel):
-    version: int = Field(description="the workshop's new version")
+    version: int = Field(
+        description="the workshop's version after the apply: a new one, or `previous_version` when"
+        " nothing changed (`changed` false)"
+    )
     previous_version: int = Field(description="the version it replaced, still readable")
+    changed: bool = Field(
+        description="a new version was made; false when the suggestions are what the workshop already"
+        " has (no version made, `version` = `previous_version`)"
+    )
     workshop: Workshop
     labour_times: LabourTimes
 

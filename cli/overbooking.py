@@ -52,7 +52,10 @@ def tradeoff_table(result: ExperimentResult) -> Table:
     from cli.i18n import _, current
     from simulation.units import metric_label
 
-    rules_name = result.rule_sets[0].description.split(",")[0]
+    baseline = result.rule_sets[0]
+    # The base's name as the trade-off recorded it; a result stored before `derived` (tidy-s35):
+    # read back out of its English description.
+    rules_name = baseline.derived.base if baseline.derived else baseline.description.split(",")[0]
     table = Table(
         title=_(
             "No-show overbooking: %(scenario)s, %(period)s from %(start)s, rules %(rules)s: %(days)s days x"

@@ -427,6 +427,7 @@ def _print_frontier(result: StaffingResult, max_steps: int) -> None:
     from rich.table import Table
 
     from cli.i18n import _, current
+    from simulation.rules import change_words
 
     table = Table(
         title=_(
@@ -452,7 +453,8 @@ def _print_frontier(result: StaffingResult, max_steps: int) -> None:
     for c in result.frontier:
         on, wait = c.metrics["on_time"], c.metrics["waiter_wait_p90"]
         table.add_row(
-            current().phrase(c.label),
+            # From its parts where it has them (tidy-s35), else its label (the base, an older JSON).
+            change_words(c.changes, current()) if c.changes else current().phrase(c.label),
             str(c.technicians),
             str(c.general_bays),
             str(c.express_lanes),

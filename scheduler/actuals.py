@@ -202,6 +202,11 @@ class Applied:
     def __init__(self, version: int, previous: int, workshop: Workshop, times: LabourTimes) -> None:
         self.version, self.previous, self.workshop, self.times = version, previous, workshop, times
 
+    @property
+    def changed(self) -> bool:
+        """A new version was made: an apply that learned nothing new makes none (tidy-s35)."""
+        return self.version != self.previous
+
 
 def apply_labour_times(
     service: PlanningService,
@@ -215,7 +220,14 @@ def apply_labour_times(
     `last` is given) as a new version of the workshop (the old version kept); refused like any
     workshop change that breaks accepted bookings, unless `force`. A day is past only when past by
     both `now` and the service's clock (`workshop_changes.past_from`): a `now` ahead of the clock
-    cannot skip the bookings between, a `now` behind it (a day replayed) has its days checked."""
+    cannot skip the bookings between, a `now` behind it (a day replayed) has its days checked.
+    InputError on `to` for a `last` after the workshop's today as of `now` (default the clock)."""
+    if last is not None:
+        # Days not yet worked teach nothing: such a range would apply nothing and read as if it had.
+        today = (now or service.clock.now()).astimezone(service.workshop(workshop_id).tz).date()
+        if last > today:
+            reason = N_("%(last)s is after today (%(today)s): nothing is learned from days not yet worked")
+            raise InputError("to", reason % {"last": last, "today": today})
     times = labour_times(service, workshop_id, first, last, now)
     previous = current_version(service, workshop_id)
     new = applied(service.workshop(workshop_id), times)

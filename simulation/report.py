@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from scheduler.i18n import DEFAULT, N_, NO_NAMES, Names, Translator, html_lang
 from simulation.results import UNIT_BOUNDS, ExperimentResult, Metric
-from simulation.rules import composed
+from simulation.rules import composed, derived_words
 from simulation.units import format_value, labelled, metric_label, policy_words, with_unit
 from simulation.verdict import verdicts
 
@@ -217,7 +217,8 @@ def report(result: ExperimentResult, locale: str = DEFAULT, workshop_names: Name
             "<b>%(name)s</b> (%(technicians)s technicians): %(description)s",
             name=html.escape(rs.name), technicians=rs.technicians,
             description=html.escape(
-                composed(rs.composition, t) if rs.composition else _described(t, rs.description)
+                derived_words(rs.derived, t) if rs.derived
+                else composed(rs.composition, t) if rs.composition else _described(t, rs.description)
             ),
         )
         + "</li>"

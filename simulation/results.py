@@ -70,6 +70,26 @@ class RulesComposition(_Model):
     shifts: dict[str, Shift] = Field(default_factory=dict)
 
 
+class RulesChange(_Model):
+    """One change a derived rule set makes to its base: one team/grade group (`team`, `grade`) or
+    one bay kind (`bay_kind`) by `change`."""
+
+    team: str | None = None
+    grade: int | None = None
+    bay_kind: str | None = None
+    change: int
+
+
+class DerivedRules(_Model):
+    """A rule set bayplan made from another (a staffing search's candidate, an overbooking level),
+    for its description in the reader's language (`simulation.rules.derived_words`; tidy-s35: it
+    read "current: paint g2 +1" / "current, overbooking 10 %" in English only)."""
+
+    base: str = Field(description="the base rule set's name (data, as its file names it)")
+    changes: list[RulesChange] = Field(default_factory=list, description="what it changes from the base")
+    overbooking_percent: float | None = Field(default=None, description="the desk's overbooking level")
+
+
 class RuleSetResult(_Model):
     name: str
     description: str = Field(
@@ -79,6 +99,9 @@ class RuleSetResult(_Model):
     technicians: int
     composition: RulesComposition | None = Field(
         default=None, description="what the rules are made of, where they carry no description of their own"
+    )
+    derived: DerivedRules | None = Field(
+        default=None, description="what it was made from, where bayplan made it from other rules"
     )
     metrics: dict[str, Metric]
     utilisation_by_hour: list[float] = Field(
@@ -112,3 +135,9 @@ class ExperimentResult(_Model):
     events: int
     wait_edges: list[float]
     rule_sets: list[RuleSetResult]
+
+
+def with_derived(result: ExperimentResult, derived: list[DerivedRules | None]) -> ExperimentResult:
+    """`result` with each rule set's `derived` (in the result's order)."""
+    sets = [rs.model_copy(update={"derived": d}) for rs, d in zip(result.rule_sets, derived, strict=True)]
+    return result.model_copy(update={"rule_sets": sets})

@@ -16,7 +16,7 @@ from scheduler.contract import Shift
 from scheduler.errors import InputError, from_validation_error
 from scheduler.i18n import N_, SERIES, Translator
 from scheduler.scenarios import Scenario, parse_toml
-from simulation.results import RulesComposition
+from simulation.results import DerivedRules, RulesChange, RulesComposition
 
 
 class _Model(BaseModel):
@@ -201,16 +201,54 @@ def composition(rules: StaffingRules) -> RulesComposition:
     )
 
 
+#: One more or fewer in a team's grade: "mechanical g3 +1" (a reader's language names the team as
+#: the workshop names the skill or bay kind of that identifier: 机修 3 级 +1).
+TEAM_CHANGE = N_("%(team)s g%(grade)d %(change)+d")
+BAY_CHANGE = N_("%(moved_kind)s bays %(change)+d")
+
+
+def change_words(changes: list[RulesChange], t: Translator) -> str:
+    """Changes to a rule set in `t`'s language: "paint g2 +1, general bays +2" (喷漆组 2 级 +1 人，…)."""
+    return _listed(
+        [
+            t.gettext(TEAM_CHANGE, team=t.label(c.team), grade=c.grade, change=c.change)
+            if c.team is not None
+            else t.gettext(BAY_CHANGE, moved_kind=t.kind_label(c.bay_kind or ""), change=c.change)
+            for c in changes
+        ],
+        t,
+    )
+
+
+def derived_words(d: DerivedRules, t: Translator) -> str:
+    """A derived rule set's description in `t`'s language, in English what `RuleSetResult.description`
+    says: "current: paint g2 +1, general bays +2", "current, overbooking 10 %". The base's name is
+    data (its file's name), kept as written."""
+    said = (
+        t.gettext("%(base)s: %(changes)s", base=d.base, changes=change_words(d.changes, t))
+        if d.changes
+        else d.base
+    )
+    if d.overbooking_percent is not None:
+        level = t.gettext("%(percent)s %%", percent=f"{d.overbooking_percent:g}")
+        said = t.gettext("%(base)s, overbooking %(level)s", base=said, level=level)
+    return said
+
+
+def _listed(items: list[str], t: Translator) -> str:
+    out = items[0] if items else ""
+    for item in items[1:]:
+        out = t.gettext(SERIES, items=out, item=item)
+    return out
+
+
 def composed(c: RulesComposition, t: Translator) -> str:
     """A description of rules made from their fields in `t`'s language (review-s35: the bundled
     rules described themselves in English only): "7 technicians (express 1, mechanical 4); bays:
     general 4, express 1; overtime up to 60 min; shift main 08:15–17:30, breaks 12:00–13:30"."""
 
     def listed(items: list[str]) -> str:
-        out = items[0] if items else ""
-        for item in items[1:]:
-            out = t.gettext(SERIES, items=out, item=item)
-        return out
+        return _listed(items, t)
 
     count = sum(c.technicians.values())
     teams = listed([f"{t.label(team)} {n}" for team, n in c.technicians.items()])

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from scheduler.i18n import N_
 from scheduler.scenarios import Scenario
 from simulation.arrivals import Period
 from simulation.design import run_experiment
-from simulation.results import Metric, RuleSetResult
+from simulation.results import DerivedRules, Metric, RulesChange, RuleSetResult, with_derived
+from simulation.rules import BAY_CHANGE as BAY_CHANGE
+from simulation.rules import TEAM_CHANGE as TEAM_CHANGE
 from simulation.rules import StaffingRules
 from simulation.targets import KNOWN_TARGETS as KNOWN_TARGETS
 from simulation.targets import Target as Target
@@ -29,6 +31,9 @@ class Candidate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     label: str
+    changes: list[RulesChange] = Field(
+        default_factory=list, description="what `label` says, for a reader's language (none: the base)"
+    )
     technicians: int
     general_bays: int
     express_lanes: int
@@ -62,31 +67,39 @@ def group_label(rules: StaffingRules, i: int) -> str:
     return N_("%(team)s grade %(grade)d") % {"team": g.team, "grade": g.grade}
 
 
-#: One more or fewer in a team's grade: "mechanical g3 +1" (a reader's language names the team as
-#: the workshop names the skill or bay kind of that identifier: 机修 3 级 +1).
-TEAM_CHANGE = N_("%(team)s g%(grade)d %(change)+d")
-
 #: Bay kinds the search may add or take away (they cost `costs.bay_per_day`).
 BAY_MOVES = ("general", "express")
 
 Config = tuple[int, ...]  # technicians per group, then bays per BAY_MOVES kind
 
 
-def change_label(base: StaffingRules, config: Config) -> str:
-    """What a configuration changes from the base, e.g. 'express g2 +1, general bays +2'."""
+def changes(base: StaffingRules, config: Config) -> list[RulesChange]:
+    """What a configuration changes from the base, in the base's order."""
     n = len(base.technicians)
-    changes = [
-        TEAM_CHANGE % {"team": g.team, "grade": g.grade, "change": c - g.count}
+    out = [
+        RulesChange(team=g.team, grade=g.grade, change=c - g.count)
         for g, c in zip(base.technicians, config[:n], strict=True)
         if c != g.count
     ]
     base_bays = base.bays.model_dump()
-    changes += [
-        N_("%(moved_kind)s bays %(change)+d") % {"moved_kind": kind, "change": count - base_bays[kind]}
+    out += [
+        RulesChange(bay_kind=kind, change=count - base_bays[kind])
         for kind, count in zip(BAY_MOVES, config[n:], strict=True)
         if count != base_bays[kind]
     ]
-    return ", ".join(changes) if changes else base.name
+    return out
+
+
+def change_label(base: StaffingRules, config: Config) -> str:
+    """What a configuration changes from the base, e.g. 'express g2 +1, general bays +2' (English: the
+    JSON's; `simulation.rules.change_words` says it in a reader's language)."""
+    labels = [
+        TEAM_CHANGE % {"team": c.team, "grade": c.grade, "change": c.change}
+        if c.team is not None
+        else BAY_CHANGE % {"moved_kind": c.bay_kind, "change": c.change}
+        for c in changes(base, config)
+    ]
+    return ", ".join(labels) if labels else base.name
 
 
 def variant(base: StaffingRules, config: Config) -> StaffingRules:
@@ -135,6 +148,7 @@ def search(
             workers=workers,
             cluster=cluster,
         )
+        result = with_derived(result, [DerivedRules(base=base.name, changes=changes(base, c)) for c in todo])
         for config, rules, rs in zip(todo, rule_sets, result.rule_sets, strict=True):
             seen[config] = _candidate(change_label(base, config), rules, rs, targets)
 
@@ -217,6 +231,7 @@ def _candidate(label: str, rules: StaffingRules, rs: RuleSetResult, targets: lis
     shortfall = sum(t.shortfall(rs.metrics[t.metric]) for t in targets)
     return Candidate(
         label=label,
+        changes=rs.derived.changes if rs.derived else [],
         technicians=rules.technician_count(),
         general_bays=rules.bays.general,
         express_lanes=rules.bays.express,

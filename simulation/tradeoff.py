@@ -13,7 +13,7 @@ from scheduler.scenarios import Scenario
 from simulation.arrivals import Period
 from simulation.design import aggregate, make_jobs
 from simulation.overbooking import MAX_PERCENT
-from simulation.results import ExperimentResult
+from simulation.results import DerivedRules, ExperimentResult, with_derived
 from simulation.rules import StaffingRules
 from simulation.runners import run_jobs
 from simulation.sources import DemandSpec
@@ -76,6 +76,10 @@ def run_tradeoff(
         )
         for level in levels
     ]
-    return aggregate(
+    result = aggregate(
         scenario, named, period, replications, seed, policy, growth, outcomes, backend, wall, TRADEOFF
+    )
+    # The description above stays English (the JSON's); `derived` says it in a reader's language.
+    return with_derived(
+        result, [DerivedRules(base=rules.name, overbooking_percent=level) for level in levels]
     )

@@ -57,10 +57,11 @@ def labour_times(
     summary="Apply learned labour times",
     description="The suggested standard minutes and efficiencies (as `GET labour-times` with the same"
     " range shows them) become a new version of the workshop; the old version stays readable"
-    " (`GET /versions/{version}`). Refused with 409 when it would break accepted bookings, unless `force`.",
+    " (`GET /versions/{version}`). Refused with 409 when it would break accepted bookings, unless `force`."
+    " When the suggestions are what the workshop already has, no version is made (`changed` false).",
     responses={
         409: {"model": WorkshopConflictProblem, "description": "it would break accepted bookings"},
-        422: {"model": InputProblem, "description": "a bad or inverted range"},
+        422: {"model": InputProblem, "description": "a bad or inverted range, or one ending after today"},
     },
 )
 def apply_labour_times(
@@ -76,5 +77,9 @@ def apply_labour_times(
 ) -> LabourTimesApplied:
     done = actuals.apply_labour_times(service, workshop_id, first, last, force, now)
     return LabourTimesApplied(
-        version=done.version, previous_version=done.previous, workshop=done.workshop, labour_times=done.times
+        version=done.version,
+        previous_version=done.previous,
+        changed=done.changed,
+        workshop=done.workshop,
+        labour_times=done.times,
     )

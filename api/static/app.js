@@ -946,7 +946,11 @@ function setupLabour() {
     button.disabled = true;
     const query = new URLSearchParams({ from: box.dataset.from, to: box.dataset.to });
     const result = await api("POST", `/v1/workshops/${box.dataset.workshop}/labour-times/apply?${query}`);
-    if (result.status === 200) {
+    if (result.status === 200 && result.data.changed === false) {
+      // No version was made: say so, not "now version N" (tidy-s35); nothing to reload.
+      status.textContent = box.dataset.unchanged.replace("%(version)s", String(result.data.version));
+      button.disabled = false;
+    } else if (result.status === 200) {
       status.textContent = box.dataset.applied.replace("%(version)s", String(result.data.version));
       setTimeout(() => window.location.reload(), 1500);
     } else {

@@ -89,6 +89,8 @@ def test_labour_times_are_suggested_and_applied_as_a_new_version(client: TestCli
     before = client.get(f"{W}/versions").json()
     assert [v["version"] for v in before] == [1]
     # By the tests' clock these days are still ahead: longer work would break their bookings.
+    # Applied as of the day after them (a range ending after today is 422, tidy-s35).
+    window = {**window, "now": at("12:00", DAYS[-1] + dt.timedelta(days=1)).isoformat()}
     refused = client.post(f"{W}/labour-times/apply", params=window)
     assert refused.status_code == 409 and len(refused.json()["bookings"]) == 6
     # The route's own force=true, not the workshop's PUT (walk-s17 A4).
@@ -99,7 +101,9 @@ def test_labour_times_are_suggested_and_applied_as_a_new_version(client: TestCli
     assert [v["version"] for v in client.get(f"{W}/versions").json()] == [1]  # nothing changed
     r = client.post(f"{W}/labour-times/apply", params={**window, "force": "true"})
     assert r.status_code == 200, r.text
-    assert (r.json()["version"], r.json()["previous_version"]) == (2, 1)
+    assert (r.json()["version"], r.json()["previous_version"], r.json()["changed"]) == (2, 1, True)
+    again = client.post(f"{W}/labour-times/apply", params={**window, "force": "true"}).json()
+    assert (again["version"], again["previous_version"], again["changed"]) == (2, 2, False)  # the same times
     assert client.get(W).json()["services"][0]["operations"][0]["minutes"] == 90
     old = client.get(f"{W}/versions/1").json()
     assert old["services"][0]["operations"][0]["minutes"] == 60
@@ -153,17 +157,20 @@ def test_a_bad_date_on_the_report_page_says_the_format_in_the_pages_language(cli
 
 def test_applying_as_of_a_replayed_now_checks_the_days_not_yet_past_by_it(tmp_path: Path) -> None:
     """audit13-s19 R5: apply's `now` also says which days are past, with the server's clock: a day
-    is past only when past by both. Replayed as of the history's first morning, long after by the
-    server's clock, longer work breaks those days' bookings: 409 (it went through unchecked)."""
+    is past only when past by both. Replayed as of the history's last morning, long after by the
+    server's clock, longer work breaks that day's bookings: 409 (it went through unchecked). (As of
+    its first morning the range ends after today: 422 on `to`, tidy-s35.)"""
     clock = fixed_clock()
     client = TestClient(create_app(f"sqlite:///{tmp_path / 'apply.db'}", auth=False, clock=clock))
     clocked_history(client)
     clock.set(at("12:00", DAYS[-1] + dt.timedelta(days=10)))
     span = {"from": DAYS[0].isoformat(), "to": DAYS[-1].isoformat()}
     replayed = client.post(
-        f"{W}/labour-times/apply", params={**span, "now": at("07:00", DAYS[0]).isoformat()}
+        f"{W}/labour-times/apply", params={**span, "now": at("07:00", DAYS[-1]).isoformat()}
     )
-    assert replayed.status_code == 409 and len(replayed.json()["bookings"]) == 6, replayed.text
+    assert replayed.status_code == 409 and len(replayed.json()["bookings"]) == 2, replayed.text
+    first = client.post(f"{W}/labour-times/apply", params={**span, "now": at("07:00", DAYS[0]).isoformat()})
+    assert first.status_code == 422 and first.json()["detail"][0]["loc"][-1] == "to", first.text
     assert client.post(f"{W}/labour-times/apply", params=span).status_code == 200  # by the clock: past
 
 
@@ -200,3 +207,40 @@ def test_labour_times_take_now_as_every_time_dependent_route_does(client: TestCl
     assert applied.status_code == 200, applied.text
     assert applied.json()["labour_times"] == learned.json()
     assert client.get(W).json()["services"][0]["operations"][0]["minutes"] == 90
+
+
+def test_an_apply_that_changes_nothing_says_no_version_was_made(client: TestClient) -> None:
+    """review-s35: with nothing learned the apply makes no version, yet its answer read like a new
+    one (`version` 1 as "the workshop's new version"); `changed` says it, and the page words it."""
+    assert client.put(W, json=two_bay_workshop().model_dump(mode="json")).status_code == 200
+    for _ in range(2):
+        r = client.post(f"{W}/labour-times/apply")  # the 90 days up to yesterday: no clock data
+        assert r.status_code == 200, r.text
+        assert (r.json()["version"], r.json()["previous_version"], r.json()["changed"]) == (1, 1, False)
+    assert [v["version"] for v in client.get(f"{W}/versions").json()] == [1]
+    for lang, words in (
+        ("en", "Nothing changed: the workshop already has these times (still version %(version)s)."),
+        ("zh-CN", "没有变化：车间已采用这些工时（仍为版本 %(version)s）。"),
+    ):
+        page = client.get("/workshops/tiny/reports", headers={"Accept-Language": lang}).text
+        assert f'data-unchanged="{words}"' in page, page
+    script = client.get("/static/app.js").text
+    assert "result.data.changed === false" in script and "box.dataset.unchanged" in script
+
+
+def test_applying_a_range_that_ends_after_today_is_422_on_to(client: TestClient) -> None:
+    """review-s35: days not yet worked teach nothing, so such a range changed nothing and was
+    accepted. Today is the workshop's as of `now` (default the server's clock, the tests' fixed one)."""
+    clocked_history(client, PROMISED)
+    span = {"from": DAYS[0].isoformat(), "to": DAYS[-1].isoformat()}
+    for lang, reason in (("en", "is after today"), ("zh-CN", "晚于今天")):
+        r = client.post(f"{W}/labour-times/apply", params=span, headers={"Accept-Language": lang})
+        assert r.status_code == 422, r.text
+        (issue,) = r.json()["detail"]
+        assert issue["loc"][-1] == "to" and reason in issue["msg"], r.text
+        assert DAYS[-1].isoformat() in issue["msg"]
+    on_the_day = {**span, "now": at("07:00", DAYS[-1]).isoformat()}  # today itself is not after today
+    assert client.post(f"{W}/labour-times/apply", params=on_the_day).status_code == 409  # not 422
+    ahead = {**span, "now": at("07:00", DAYS[-2]).isoformat()}
+    assert client.post(f"{W}/labour-times/apply", params=ahead).status_code == 422
+    assert [v["version"] for v in client.get(f"{W}/versions").json()] == [1]

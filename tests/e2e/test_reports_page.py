@@ -1,6 +1,7 @@
 """The report page in a real browser: a manager opens the reports of three clocked days, sees the
-three bar charts and the learned labour times, and applies them (a new workshop version); then in
-Chinese. Screenshots: tests/artifacts/reports-1366x768.png and reports-zh-1366x768.png."""
+three bar charts and the learned labour times, and applies them (a new workshop version), then
+again (nothing changed, said so); then in Chinese. Screenshots: tests/artifacts/reports-1366x768.png
+and reports-zh-1366x768.png."""
 
 from __future__ import annotations
 
@@ -54,8 +55,15 @@ def test_a_manager_reads_the_reports_and_applies_the_labour_times(tmp_path: Path
                 assert page.locator("svg.bars rect").count() == 6  # two technicians, three charts
                 assert page.locator("#labour-operations tbody tr").count() == 1
                 page.screenshot(path=str(ARTIFACTS / "reports-1366x768.png"), full_page=True)
-                page.get_by_role("button", name="Apply the suggestions (a new workshop version)").click()
-                page.wait_for_selector("#labour-status:has-text('version 2')", timeout=30_000)
+                apply = page.get_by_role("button", name="Apply the suggestions (a new workshop version)")
+                with page.expect_navigation(timeout=30_000):  # the page reloads after a new version
+                    apply.click()
+                    page.wait_for_selector("#labour-status:has-text('version 2')", timeout=30_000)
+                # The same times again make no version: said so, not "now version 2" (tidy-s35).
+                apply.click()
+                page.wait_for_selector("#labour-status:has-text('Nothing changed')", timeout=30_000)
+                assert "still version 2" in page.locator("#labour-status").inner_text()
+                assert apply.is_enabled()
                 page.get_by_role("link", name="Today's plan").click()
                 page.wait_for_url(re.compile(r"/workshops/tiny/plan/"))
                 zh = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")

@@ -8,6 +8,8 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
+
 from scheduler.i18n import Names, Translator, name_map
 from simulation.report import report
 from simulation.results import Metric
@@ -189,3 +191,72 @@ def test_the_bundled_rules_are_described_in_the_readers_language() -> None:
     assert english in en and "overtime up to 60 min" in en
     # A stored result (a simulation job's JSON) reads back with what the rules are made of.
     assert type(result).model_validate_json(result.model_dump_json()) == result
+
+
+def test_derived_rules_are_described_in_the_readers_language(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """review-s35 "not done": an overbooking level ("current, overbooking 10 %") and a staffing
+    search's candidate ("current: paint g2 +1, …") described themselves in English only. Their parts
+    (`RuleSetResult.derived`, `Candidate.changes`) are worded where shown; the JSON's English fields
+    are as before; `bayplan simulate --overbooking` names the rules from the parts, not the words."""
+    from cli.overbooking import tradeoff_table
+    from scheduler.scenarios import load_scenario
+    from simulation.arrivals import choose_period
+    from simulation.results import DerivedRules
+    from simulation.rules import change_words, derived_words, load_rules
+    from simulation.staffing import search
+    from simulation.targets import parse_target
+    from simulation.tradeoff import run_tradeoff
+
+    scenario = load_scenario("small-dealer")
+    rules = load_rules(scenario, "current")
+    period = choose_period(scenario, 1, None, None)
+    result = run_tradeoff(scenario, rules, period, [0, 10], replications=2, workers=1)
+    strict, over = result.rule_sets
+    assert (strict.description, over.description) == ("current, overbooking 0 %", "current, overbooking 10 %")
+    assert over.derived == DerivedRules(base="current", overbooking_percent=10)
+    zh = _text(report(result, "zh_CN").body)
+    assert "current，超额预约 10%" in zh and "overbooking" not in zh, zh
+    assert "current, overbooking 10 %" in _text(report(result, "en").body)
+    assert type(result).model_validate_json(result.model_dump_json()) == result
+    # The CLI's table names the rules from `derived`, whatever the description says.
+    renamed = [strict.model_copy(update={"description": "anything, at all"}), over]
+    table = tradeoff_table(result.model_copy(update={"rule_sets": renamed}))
+    assert "rules current:" in str(table.title), table.title
+    old = [strict.model_copy(update={"derived": None}), over]  # a result stored before `derived`
+    assert "rules current:" in str(tradeoff_table(result.model_copy(update={"rule_sets": old})).title)
+
+    found = search(
+        scenario, rules, period, [parse_target("on_time>=0.999")], replications=1, seed=1,
+        policy="fcfs", growth=3.0, workers=1, max_steps=1,
+    )  # fmt: skip
+    changed = [c for c in found.evaluated if c.changes]
+    assert changed, found.evaluated
+    en, zh_t = Translator("en"), Translator("zh_CN")
+    for c in changed:
+        described = derived_words(DerivedRules(base=found.base, changes=c.changes), en)
+        assert described == f"current: {c.label}"  # what the search's own rules said in English
+        said = derived_words(DerivedRules(base=found.base, changes=c.changes), zh_t)
+        assert said.startswith("current：") and not re.search(r"[A-Za-z]{2,}", said[len("current") :]), said
+    worded = {c.label: derived_words(DerivedRules(base="current", changes=c.changes), zh_t) for c in changed}
+    assert (
+        worded["paint g3 +1"] == "current：喷漆组 3 级 +1 人"
+        and worded["general bays +1"] == "current：通用工位 +1"
+    )
+    assert type(found).model_validate_json(found.model_dump_json()) == found
+    # `bayplan staff --lang zh-CN`'s frontier table words each candidate from its parts.
+    from cli.i18n import set_language
+    from cli.staff import _print_frontier
+
+    monkeypatch.setenv("COLUMNS", "240")
+    capsys.readouterr()
+    set_language("zh-CN")
+    try:
+        _print_frontier(found, 1)
+    finally:
+        set_language(None)
+    printed = capsys.readouterr().out
+    assert any(c.changes for c in found.frontier), found.frontier
+    for c in found.frontier:
+        assert (change_words(c.changes, zh_t) if c.changes else c.label) in printed, printed
