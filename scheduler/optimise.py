@@ -802,7 +802,8 @@ def _bay_choices(problem: DayProblem) -> int:
 
 
 SHORT_FIRST = True
-"""A request of at least `SHORT_FIRST_FROM` seconds first makes the plan the same request at
+"""A request of at least `SHORT_FIRST_FROM` seconds on a day of at most `SHORT_FIRST_JOBS` bookings
+first makes the plan the same request at
 `INDEXED_BOUND_SECONDS` would (same seed and workers), then searches its own way with the rest of
 its limit, and returns the better: more time never gives a worse plan. The long path starts
 elsewhere (from `PLAN_MIP_LIMIT` the relaxation's MIP plan instead of the near plan) and was worse
@@ -812,6 +813,18 @@ against 9,692) at 60 s (bench/RESULTS-results15-s35.md)."""
 SHORT_FIRST_FROM = 2 * INDEXED_BOUND_SECONDS
 """From here the long path keeps at least `INDEXED_BOUND_SECONDS` of its own (its floors and
 relaxation plans need that much)."""
+
+SHORT_FIRST_JOBS = 250
+"""Only days of at most this many bookings: on larger ones the long path needs every second of its
+limit and its 60 s plan is far better than the 10 s one. Measured at 60 s with `SHORT_FIRST` on
+every day: the 300-booking day 556 -> 1,926 minutes late, double-330 1.5x s4 8,590 -> 9,443, the
+1,000-booking day 797 -> 792 placed; dealer-2011 2x s1 (235 bookings) and 1.5x s1 objective lower
+(3,996,596 -> 3,992,086; 657,252 -> 652,922)."""
+
+
+def short_first(problem: DayProblem, limit: float) -> bool:
+    """Whether a request first makes its 10 s plan (`SHORT_FIRST`)."""
+    return bool(SHORT_FIRST) and limit >= SHORT_FIRST_FROM and len(problem.jobs) <= SHORT_FIRST_JOBS
 
 
 def _limited(compiled: CompiledDay, limit: float) -> CompiledDay:
@@ -828,16 +841,17 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
     counted tries), calibrated so that the time limit is roughly the wall time on the 2-core
     machine; the same request, seed and worker count give the same plan. Never worse than any
     rule of the family (priority-weighted placements first, then the objective); if CP-SAT
-    returns nothing the warm start stands. From `SHORT_FIRST_FROM` seconds never worse than the
-    same request at `INDEXED_BOUND_SECONDS`. `bounds` False leaves out the proven bounds after the
-    search (the short plan inside a long request: the long one computes them).
+    returns nothing the warm start stands. From `SHORT_FIRST_FROM` seconds, on days of at most
+    `SHORT_FIRST_JOBS` bookings, never worse than the same request at `INDEXED_BOUND_SECONDS`.
+    `bounds` False leaves out the proven bounds after the search (the short plan inside a long
+    request: the long one computes them).
     """
     began = time.perf_counter()
     problem = compiled.problem
     options = compiled.request.options
     limit = options.time_limit_seconds
     short: DaySolution | None = None
-    if SHORT_FIRST and limit >= SHORT_FIRST_FROM:
+    if short_first(problem, limit):
         short = optimise(_limited(compiled, INDEXED_BOUND_SECONDS), hint=hint, bounds=False)
         limit -= INDEXED_BOUND_SECONDS
     # The family of rules and seeded swaps of the best order: a warm start no rule beats.

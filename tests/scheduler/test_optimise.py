@@ -802,3 +802,20 @@ def test_the_lean_windows_end_at_late_bookings_ends_latest_first() -> None:
     assert optimise.lean_windows_seconds(lent, 10.0) == 0.0
     huge = dataclasses.replace(problem, jobs=problem.jobs * (HUGE_DAY // 6 + 1))
     assert optimise.lean_windows_seconds(huge, 10.0) == 0.0
+
+
+def test_only_days_of_a_dealers_size_make_their_10_s_plan_first() -> None:
+    """`SHORT_FIRST_JOBS`: the 300-booking day's 60 s plan needs its whole limit (556 minutes late
+    against 1,926 with 10 s of it spent on the 10 s plan), so only days up to 250 bookings make the
+    10 s plan first, and only from 20 s."""
+    import dataclasses
+
+    import scheduler.optimise as optimise
+
+    problem = compile_request(tiny_day(1, count=6, waiters=True)).problem
+    ten = optimise.INDEXED_BOUND_SECONDS
+    assert optimise.short_first(problem, 2 * ten) and not optimise.short_first(problem, 2 * ten - 1)
+    job = problem.jobs[0]
+    at_most = dataclasses.replace(problem, jobs=(job,) * optimise.SHORT_FIRST_JOBS)
+    above = dataclasses.replace(problem, jobs=(job,) * (optimise.SHORT_FIRST_JOBS + 1))
+    assert optimise.short_first(at_most, 6 * ten) and not optimise.short_first(above, 6 * ten)
