@@ -622,6 +622,10 @@ class Translator:
         language (`Names.things`), else as given; English keeps `name` (as `phrase` does)."""
         return name if self.locale == DEFAULT else self.names.thing_of.get(name, name)
 
+    def series(self, items: list[str]) -> str:
+        """`items` joined as the language joins a list's items (SERIES); "" for none."""
+        return _series(self.locale, items) if items else ""
+
     def label(self, ident: str) -> str:
         """A bay kind or skill as this reader reads it: the workshop's display name for it, else
         the catalog's word (the five built-in kinds, the known skills), else the identifier."""

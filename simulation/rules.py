@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from scheduler.contract import Shift
 from scheduler.errors import InputError, from_validation_error
-from scheduler.i18n import N_, SERIES, Translator
+from scheduler.i18n import N_, Translator
 from scheduler.scenarios import Scenario, parse_toml
 from simulation.results import DerivedRules, RulesChange, RulesComposition
 
@@ -209,14 +209,13 @@ BAY_CHANGE = N_("%(moved_kind)s bays %(change)+d")
 
 def change_words(changes: list[RulesChange], t: Translator) -> str:
     """Changes to a rule set in `t`'s language: "paint g2 +1, general bays +2" (喷漆组 2 级 +1 人，…)."""
-    return _listed(
+    return t.series(
         [
             t.gettext(TEAM_CHANGE, team=t.label(c.team), grade=c.grade, change=c.change)
             if c.team is not None
             else t.gettext(BAY_CHANGE, moved_kind=t.kind_label(c.bay_kind or ""), change=c.change)
             for c in changes
-        ],
-        t,
+        ]
     )
 
 
@@ -235,29 +234,19 @@ def derived_words(d: DerivedRules, t: Translator) -> str:
     return said
 
 
-def _listed(items: list[str], t: Translator) -> str:
-    out = items[0] if items else ""
-    for item in items[1:]:
-        out = t.gettext(SERIES, items=out, item=item)
-    return out
-
-
 def composed(c: RulesComposition, t: Translator) -> str:
     """A description of rules made from their fields in `t`'s language (review-s35: the bundled
     rules described themselves in English only): "7 technicians (express 1, mechanical 4); bays:
     general 4, express 1; overtime up to 60 min; shift main 08:15–17:30, breaks 12:00–13:30"."""
 
-    def listed(items: list[str]) -> str:
-        return _listed(items, t)
-
     count = sum(c.technicians.values())
-    teams = listed([f"{t.label(team)} {n}" for team, n in c.technicians.items()])
+    teams = t.series([f"{t.label(team)} {n}" for team, n in c.technicians.items()])
     parts = [
         t.ngettext("%(num)d technician (%(teams)s)", "%(num)d technicians (%(teams)s)", count, teams=teams)
     ]
     if c.bays:
         parts.append(
-            t.gettext("bays: %(bays)s", bays=listed([f"{t.kind_label(k)} {n}" for k, n in c.bays.items()]))
+            t.gettext("bays: %(bays)s", bays=t.series([f"{t.kind_label(k)} {n}" for k, n in c.bays.items()]))
         )
     if c.fleet_bays:
         parts.append(t.ngettext("%(num)d fleet bay", "%(num)d fleet bays", c.fleet_bays))
@@ -270,7 +259,7 @@ def composed(c: RulesComposition, t: Translator) -> str:
             "shift %(shift)s %(start)s–%(end)s", shift=t.label(name), start=shift.start, end=shift.end
         )
         if shift.breaks:
-            breaks = listed([f"{b.start}–{b.end}" for b in shift.breaks])
+            breaks = t.series([f"{b.start}–{b.end}" for b in shift.breaks])
             said = t.gettext("%(shift)s, breaks %(breaks)s", shift=said, breaks=breaks)
         parts.append(said)
     return t.gettext("; ").join(parts)
