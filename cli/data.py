@@ -31,7 +31,7 @@ def _scenario(name: str) -> Scenario:
     try:
         return load_scenario(name)
     except InputError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
 
 
 def _emit(text: str, out: Path | None) -> None:
@@ -151,7 +151,7 @@ def request(
     try:
         day = parse_date(date)
     except InputError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     made = day_request(_scenario(scenario), day, seed=seed, scale=scale)
     _emit(made.model_dump_json(indent=2), out)
 

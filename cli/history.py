@@ -115,7 +115,7 @@ def export_command(
         try:
             return parse_date(text, flag)  # as every other date option
         except InputError as exc:
-            raise fail(str(exc)) from None
+            raise fail(exc) from None
 
     first, last = day(from_, "--from"), day(to, "--to")
     if first is not None and last is not None and last < first:

@@ -265,9 +265,9 @@ def plan(
         request = _with_time_limit(request, time_limit)
         result = _gated_plan(request, planner.value)
     except InputError as exc:
-        raise fail(str(_in_file(exc, input))) from None
+        raise fail(_in_file(exc, input)) from None
     except NoValidPlan as exc:  # the request's pinned work: what the API's 409 says, exit 1 as a 409
-        raise fail(str(no_valid_plan(exc)), code=1) from None
+        raise fail(str(no_valid_plan(exc)), code=1, source=input) from None
 
     if format is Format.json:
         _emit(result.model_dump_json(indent=2), out)
@@ -314,7 +314,7 @@ def replan(
         rr = rr.model_copy(update={"request": _with_time_limit(rr.request, time_limit)})
         result = run_replan(rr, planner.value)
     except InputError as exc:
-        raise fail(str(_in_file(exc, input))) from None
+        raise fail(_in_file(exc, input)) from None
     if format is Format.json:
         _emit(result.model_dump_json(indent=2), out)
         return
@@ -413,7 +413,7 @@ def serve(
         if start is None:
             clock_from_environment()  # BAYPLAN_NOW, checked before the server starts
     except InputError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     if start is not None:
         os.environ[NOW_ENVIRONMENT] = start.isoformat()
     if cluster is not None:

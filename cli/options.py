@@ -31,11 +31,18 @@ def no_database_file(path: str | Path) -> str | None:
     return None
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
+def fail(message: str | InputError, code: int = 2, source: str | Path | None = None) -> typer.Exit:
     """Say what was wrong on stderr, in the command's language (the option or field named first
-    stays as it is), and exit `code`."""
+    stays as it is), and exit `code`. An input file's error (`InputError.source`, or `source`) is
+    named by its path first, as it is: a path is no field, and one with a space in it once left the
+    reason after it in English."""
     t = current()
+    if isinstance(message, InputError):
+        source = message.source if message.source is not None else source
+        message = f"{message.field}: {message.reason}"
     said = _phrased(message, t.phrase)
+    if source is not None:
+        said = f"{source}: {said}"
     typer.echo(_("bayplan: error: %(reason)s", reason=said), err=True)
     return typer.Exit(code=code)
 
@@ -58,11 +65,11 @@ def _latin(text: str) -> int:
     return sum(char.isascii() and char.isalpha() for char in text)
 
 
-def flagged(exc: InputError, flags: Mapping[str, str]) -> str:
+def flagged(exc: InputError, flags: Mapping[str, str]) -> str | InputError:
     """The error as the command line says it: naming the option (`flags`: a field's first name to
     the option that sets it, `rules[1]` -> `--rules`), not the field; errors from files as they are."""
     flag = flags.get(exc.field.split("[", 1)[0]) if exc.source is None else None
-    return str(exc) if flag is None else f"{flag}: {exc.reason}"
+    return exc if flag is None else f"{flag}: {exc.reason}"
 
 
 def parse_date(value: str, flag: str = "--date") -> dt.date:

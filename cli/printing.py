@@ -50,7 +50,7 @@ def print_cards(
         request = day_request(loaded, day, seed=seed, scale=scale)
         plan = make_plan(request, "greedy")
     except InputError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     lang = current().locale
     if technician is None:
         content = job_cards(workshop, day, plan, request.bookings, lang=lang)

@@ -243,14 +243,18 @@ def replay_day_command(
     try:
         start = parse_date(first, "--first")
     except InputError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     try:
         load_scenario(scenario)
     except InputError as exc:
         raise fail(f"{exc.field}: {exc.reason}") from None
     replayed = working_days(scenario, days, start)
     if replayed and replayed[-1] > LAST_DATE:  # the days bayplan plans end there
-        raise fail(f"--first: {days} working days from {start} run past {LAST_DATE}")
+        raise fail(
+            "--first: "
+            + N_("%(days)s working days from %(start)s run past %(last)s")
+            % {"days": days, "start": start, "last": LAST_DATE}
+        )
     records = replay_scenario(scenario, days, seed, first=start, latency_every=latency_every)
     summary = summarise(records)
     if as_json:

@@ -55,7 +55,7 @@ def report_command(
         try:
             return parse_date(text, flag)  # as the API's `from`/`to` (and every other --date)
         except InputError as exc:
-            raise fail(str(exc)) from None
+            raise fail(exc) from None
 
     first, last = day(from_, "--from"), day(to, "--to")
     try:

@@ -242,10 +242,12 @@ def _simulate_result(
     return result
 
 
-def _status_said(exc: InputError) -> str:
+def _status_said(exc: InputError) -> str | InputError:
     """A status file's error names its field in the file (or the option)."""
+    from scheduler.errors import InputError
+
     if exc.source is not None:
-        return f"--from-status: {exc.source}: {exc.field}: {exc.reason}"
+        return InputError(exc.field, exc.reason, f"--from-status: {exc.source}")
     if exc.field == "from_status":
         return f"--from-status: {exc.reason}"
     return flagged(exc, FLAGS)

@@ -99,6 +99,19 @@ def test_bad_options_exit_2_naming_the_option(args: list[str], named: str) -> No
     assert named in got.output
 
 
+def test_days_past_the_last_plannable_day_are_refused_in_chinese() -> None:
+    """The refusal was an f-string, English under --lang zh-CN. Fails before: no Chinese reason."""
+    try:
+        got = CliRunner().invoke(
+            app, ["--lang", "zh-CN", "replay-day", "small-dealer", "--first", "2199-12-31", "--days", "3"]
+        )
+    finally:
+        set_language("en")  # the next test in this process reads English
+    assert got.exit_code == 2
+    assert "--first: 从 2199-12-31 起的 3 个工作日超出了最后可排程日" in got.output, got.output
+    assert "working days" not in got.output
+
+
 def test_working_days_skip_the_days_without_demand() -> None:
     days = working_days("small-dealer", 3)
     assert len(days) == 3 and days == sorted(days) and len(set(days)) == 3
