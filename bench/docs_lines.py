@@ -25,7 +25,15 @@ PAIRS = (("README.md", "docs/MEASUREMENTS.md"), ("README.zh-CN.md", "docs/MEASUR
 
 #: Old lines kept in neither file, on purpose: (file, line as it was, why). A summary's rewrite of a
 #: moved paragraph keeps the old lines in the measurements file, so only lines changed in place go here.
-REWRITTEN: tuple[tuple[str, str, str], ...] = ()
+REWRITTEN: tuple[tuple[str, str, str], ...] = (
+    (
+        "README.zh-CN.md",
+        "（每天 2.5 位），代价是准时率下降 1.9 个百分点、每天多加班 0.3 小时；"
+        "超过 5 % 几乎没有更多收益（仍被拒的是等候客户，",
+        "stale figures: the session-27 table it summarises (and the English README) "
+        "says 2.6 a day and 1.8 points",
+    ),
+)
 
 
 def slug(heading: str) -> str:
