@@ -1,8 +1,9 @@
 """Nothing of the README is lost when its measurements move to docs/ (docs-s36).
 
-    python -m bench.docs_lines [--base main]
+    python -m bench.docs_lines [--base COMMIT]
 
-For README.md and README.zh-CN.md: every non-blank line of the file at BASE (`git show BASE:FILE`)
+For README.md and README.zh-CN.md: every non-blank line of the file at BASE (`git show BASE:FILE`;
+by default where this branch left main, `git merge-base HEAD main`)
 must appear, as it was, in the new file or in its measurements file (docs/MEASUREMENTS.md,
 docs/MEASUREMENTS.zh-CN.md); lines deliberately rewritten as summaries are listed in REWRITTEN and
 reported apart. Every block of the measurements file (the lines between headings and blank lines,
@@ -97,8 +98,12 @@ def check_links(path: Path, failures: list[str]) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base", default="main", help="the commit whose READMEs are the old ones")
+    parser.add_argument("--base", default=None, help="the commit whose READMEs are the old ones")
     args = parser.parse_args()
+    if args.base is None:
+        merge_base = ["git", "merge-base", "HEAD", "main"]
+        found = subprocess.run(merge_base, cwd=ROOT, capture_output=True, text=True, check=True)
+        args.base = found.stdout.strip()
     failures: list[str] = []
     for readme, measurements in PAIRS:
         old_text = subprocess.run(
