@@ -23,9 +23,9 @@ from __future__ import annotations
 import time
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from heapq import heapify, heappop, heappush
 from itertools import chain, islice, pairwise
+from typing import NamedTuple
 
 from scheduler.availability import Availability
 from scheduler.dispatch import place_job
@@ -66,8 +66,7 @@ WIDEST = 10**6
 """Points tried for the new booking, cheapest first."""
 
 
-@dataclass(frozen=True)
-class _Point:
+class _Point(NamedTuple):  # a tuple: made per bay priced, a frozen dataclass's init was ~10 % of a chain
     cost: int
     """Minutes of accepted work taken out (each booking's weighted by its tightness, `TIGHTNESS`,
     when the chain asks)."""
@@ -105,6 +104,7 @@ class _Chain:
         self._windows: dict[int, list[tuple[int, int]]] = {}
         self.index: ChainIndex | None = None
         """The root placements indexed (`ChainIndex`; set by `eject_and_fit`)."""
+        self._view: tuple[dict[int, list[Placement]], _View] | None = None
         self.started: float | None = None
         """The first clock reading of the search (its budget runs from there to `deadline`)."""
 
@@ -181,7 +181,10 @@ class _Chain:
         limit = PUSH_POINTS if depth == 0 else widest if k == 0 else BRANCHING
         taken = fixed | ejected | {j}
         points = islice(
-            _points(self.problem, op, ready, latest, where, taken, self.tightness, self.index), limit
+            _points(
+                self.problem, op, ready, latest, where, taken, self.tightness, self.index, self.view(where)
+            ),
+            limit,
         )
         ranked = ((Placement(p.bay, p.technician, p.start, p.end), p.ejected) for p in points)
         for placement, out in chain(tries, ranked):
@@ -245,9 +248,19 @@ class _Chain:
         moved: dict[int, list[Placement]] = {}
         queue = [(placement, NEW - 1, -1)]  # (a placement to clear the way for, its booking, its operation)
         count = 0
+        view = self.view(where)
         while queue:
             p, owner, index = queue.pop()
+            # Only bookings with an operation on p's bay or technician during p can clash: where they
+            # are in `where` (the view's index), or where this walk moved them.
+            near: set[int] | None = None
+            if view is not None:
+                near = view.tech_overlapping(p.technician, p.start, p.end)
+                near |= view.bay_overlapping(p.bay, p.start, p.end)
+                near.update(moved)
             for e, placed in where.items():
+                if near is not None and e not in near:
+                    continue
                 current = moved.get(e, placed)
                 for kk, q in enumerate(current):
                     if (e, kk) == (owner, index) or not _clash(q, p):
@@ -278,6 +291,15 @@ class _Chain:
         if any(a.end > b.start for placed in moved.values() for a, b in pairwise(placed)):
             return None  # never a booking's operations out of order, whatever the walk did
         return moved
+
+    def view(self, where: dict[int, list[Placement]]) -> _View | None:
+        """`where` as a view of the chain's index (the last one asked is kept: a state's point
+        search and its shifts ask for the same one); None without an index."""
+        if self.index is None:
+            return None
+        if self._view is None or self._view[0] is not where:
+            self._view = (where, self.index.view(where))
+        return self._view[1]
 
     def windows(self, technician: int) -> list[tuple[int, int]]:
         found = self._windows.get(technician)
@@ -375,6 +397,7 @@ def _points(
     fixed: frozenset[int],
     tightness: int = 0,
     index: ChainIndex | None = None,
+    view: _View | None = None,
 ) -> Iterator[_Point]:
     """Every (technician, start) for `op` from `ready` on, ending by `latest`, with its cheapest
     bay, cheapest first; none that would eject a booking in `fixed`.
@@ -386,10 +409,13 @@ def _points(
     The order is the one of sorting every point by (cost, start, technician, bay).
 
     `index`: the chain's root placements indexed (`ChainIndex`), `where` being a state of that chain;
-    None: indexed here from `where` (the same points)."""
+    None: indexed here from `where` (the same points). `view`: `index.view(where)` when the caller
+    has it."""
     if index is None or not INDEXED:
         index = ChainIndex(problem, where, tightness)
-    view = index.view(where)
+        view = None
+    if view is None:
+        view = index.view(where)
     cost_of = view.cost_of
     bays = index.bays_by_cost(op)
     # (cost, start, technician, bay, duration, on the technician or the point): a bay of -1 marks
@@ -419,18 +445,19 @@ def _points(
             yield item
             continue
         here = item
-        best: _Point | None = None
+        best: tuple[int, int, set[int]] | None = None  # (cost, bay, ejected)
         for b in bays:  # cheapest bay first; a free one ends the search
             ejected = here | view.bay_overlapping(b, s, s + d)
             if ejected & fixed:
                 continue
             cost = cost_of(ejected)
-            if best is None or cost < best.cost:
-                best = _Point(cost, s, t, b, s + d, frozenset(ejected))
+            if best is None or cost < best[0]:
+                best = (cost, b, ejected)
             if len(ejected) == len(here):
                 break
         if best is not None:
-            heappush(queue, (best.cost, s, t, best.bay, d, best))
+            cost, b, ejected = best
+            heappush(queue, (cost, s, t, b, d, _Point(cost, s, t, b, s + d, frozenset(ejected))))
 
 
 INDEXED = True
