@@ -105,6 +105,7 @@ class _Chain:
         self.index: ChainIndex | None = None
         """The root placements indexed (`ChainIndex`; set by `eject_and_fit`)."""
         self._view: tuple[dict[int, list[Placement]], _View] | None = None
+        self._pinned: dict[int, bool] = {}
         self.started: float | None = None
         """The first clock reading of the search (its budget runs from there to `deadline`)."""
 
@@ -235,7 +236,7 @@ class _Chain:
         jobs = self.problem.jobs
         for e in out:  # a cheap bound first: most shifts fail at the first booking in the way
             due = jobs[e].due
-            if e in frozen or jobs[e].pinned:
+            if e in frozen or self.pinned(e):
                 return None
             if due is None:
                 continue
@@ -266,7 +267,7 @@ class _Chain:
                     if (e, kk) == (owner, index) or not _clash(q, p):
                         continue
                     count += 1
-                    if e in frozen or jobs[e].pinned or count > PUSH_LIMIT:
+                    if e in frozen or self.pinned(e) or count > PUSH_LIMIT:
                         return None
                     current = list(current)
                     ready = p.end
@@ -291,6 +292,12 @@ class _Chain:
         if any(a.end > b.start for placed in moved.values() for a, b in pairwise(placed)):
             return None  # never a booking's operations out of order, whatever the walk did
         return moved
+
+    def pinned(self, j: int) -> bool:
+        found = self._pinned.get(j)
+        if found is None:
+            found = self._pinned[j] = self.problem.jobs[j].pinned
+        return found
 
     def view(self, where: dict[int, list[Placement]]) -> _View | None:
         """`where` as a view of the chain's index (the last one asked is kept: a state's point
@@ -589,7 +596,8 @@ class _View:
         self, found: set[int], extra: list[tuple[int, int, int]], start: int, end: int
     ) -> set[int]:
         changed = self.changed
-        found = {j for j in found if j not in changed}
+        if not found.isdisjoint(changed):
+            found = {j for j in found if j not in changed}
         for a, b, j in extra:
             if a < end and start < b:
                 found.add(j)
