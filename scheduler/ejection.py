@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from heapq import heapify, heappop, heappush
 from itertools import chain, islice, pairwise
 from typing import NamedTuple
@@ -427,24 +428,16 @@ def _points(
     bays = index.bays_by_cost(op)
     # (cost, start, technician, bay, duration, on the technician or the point): a bay of -1 marks
     # a point not priced yet, at a cost no more than its own and ahead of it among equal ones.
-    queue: list[tuple[int, int, int, int, int, set[int] | _Point]] = []
+    queue: list[tuple[int, int, int, int, int, AbstractSet[int] | _Point]] = []
     for t, d in zip(op.technicians, op.durations, strict=True):
-        ends = view.tech_ends(t)
-        for w_start, w_end in index.windows(t):
-            first = max(w_start, ready)
-            stop = min(w_end, latest)
-            # the block's start, then each busy end in it (ends are sorted, duplicates skipped)
-            s = first
-            k = bisect_left(ends, first)
-            while s + d <= stop:
-                here = view.tech_overlapping(t, s, s + d)
-                if not here & fixed:
-                    queue.append((cost_of(here), s, t, -1, d, here))
-                while k < len(ends) and ends[k] <= s:
-                    k += 1
-                if k == len(ends):
-                    break
-                s = ends[k]
+        if t not in view.dirty_techs:  # as in the root: its points are the index's
+            for cost, s, out in index.tech_points(t, d, ready, latest):
+                if out.isdisjoint(fixed):
+                    queue.append((cost, s, t, -1, d, out))
+            continue
+        for s, found in _tech_starts(view.tech_ends(t), index.windows(t), t, d, ready, latest, view):
+            if not found & fixed:
+                queue.append((cost_of(found), s, t, -1, d, found))
     heapify(queue)
     while queue:
         _, s, t, _, d, item = heappop(queue)
@@ -452,7 +445,7 @@ def _points(
             yield item
             continue
         here = item
-        best: tuple[int, int, set[int]] | None = None  # (cost, bay, ejected)
+        best: tuple[int, int, AbstractSet[int]] | None = None  # (cost, bay, ejected)
         for b in bays:  # cheapest bay first; a free one ends the search
             ejected = here | view.bay_overlapping(b, s, s + d)
             if ejected & fixed:
@@ -467,10 +460,39 @@ def _points(
             heappush(queue, (cost, s, t, b, d, _Point(cost, s, t, b, s + d, frozenset(ejected))))
 
 
+def _tech_starts(
+    ends: list[int],
+    windows: list[tuple[int, int]],
+    t: int,
+    d: int,
+    ready: int,
+    latest: int,
+    view: _View,
+) -> Iterator[tuple[int, set[int]]]:
+    """Technician `t`'s starts for `d` minutes from `ready` on, ending by `latest` (each block's
+    first minute, then each busy end in it), with the bookings each would take out on `t`."""
+    for w_start, w_end in windows:
+        first = max(w_start, ready)
+        stop = min(w_end, latest)
+        s = first
+        k = bisect_left(ends, first)  # ends are sorted; duplicates skipped below
+        while s + d <= stop:
+            yield s, view.tech_overlapping(t, s, s + d)
+            while k < len(ends) and ends[k] <= s:
+                k += 1
+            if k == len(ends):
+                break
+            s = ends[k]
+
+
 INDEXED = True
 """Chains index their root placements once (`ChainIndex`) and each state only where it moved bookings;
 False: every point search indexes every placement afresh (the bench's before,
 bench/RESULTS-tech16-s36.md)."""
+
+
+_TECH_POINTS = 4_096
+"""`ChainIndex.tech_points` lists kept per index (past it they start afresh)."""
 
 
 class ChainIndex:
@@ -504,6 +526,7 @@ class ChainIndex:
         """Each root booking's minutes (`minutes`), worked out on first use."""
         self._windows: dict[int, list[tuple[int, int]]] = {}
         self._bays: dict[int, tuple[OperationData, list[int]]] = {}
+        self._tech_points: dict[tuple[int, int, int, int], list[tuple[int, int, frozenset[int]]]] = {}
 
     def of(self, problem: DayProblem, own: Sequence[Sequence[Placement]], tightness: int) -> bool:
         """Is this the index of `own` (the same lists, none changed since) in `problem`?"""
@@ -527,6 +550,23 @@ class ChainIndex:
         if found is None or found[0] is not op:
             found = self._bays[id(op)] = (op, [b for _, b in sorted(zip(op.bay_costs, op.bays, strict=True))])
         return found[1]
+
+    def tech_points(self, t: int, d: int, ready: int, latest: int) -> list[tuple[int, int, frozenset[int]]]:
+        """Technician `t`'s points in the root for `d` minutes from `ready` to `latest`: (cost on the
+        technician, start, bookings taken out there), kept: a booking ejected again and again in a
+        chain's tree asks for the same ones wherever its technicians are as in the root."""
+        key = (t, d, ready, latest)
+        found = self._tech_points.get(key)
+        if found is None:
+            view = self.view(self.root)
+            found = [
+                (view.cost_of(here), s, frozenset(here))
+                for s, here in _tech_starts(self.tech(t).ends, self.windows(t), t, d, ready, latest, view)
+            ]
+            if len(self._tech_points) >= _TECH_POINTS:
+                self._tech_points.clear()
+            self._tech_points[key] = found
+        return found
 
     def tech(self, t: int) -> _Busy:
         found = self._tech.get(t)
@@ -628,7 +668,7 @@ class _View:
             insort(ends, e)
         return ends
 
-    def cost_of(self, ejected: set[int]) -> int:
+    def cost_of(self, ejected: AbstractSet[int]) -> int:
         total = 0
         changed = self.changed
         work = self.index.work
