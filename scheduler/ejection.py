@@ -184,7 +184,16 @@ class _Chain:
         taken = fixed | ejected | {j}
         points = islice(
             _points(
-                self.problem, op, ready, latest, where, taken, self.tightness, self.index, self.view(where)
+                self.problem,
+                op,
+                ready,
+                latest,
+                where,
+                taken,
+                self.tightness,
+                self.index,
+                self.view(where),
+                depth == 0 and SHIFTABLE_POINTS,
             ),
             limit,
         )
@@ -406,6 +415,7 @@ def _points(
     tightness: int = 0,
     index: ChainIndex | None = None,
     view: _View | None = None,
+    shifting: bool = False,
 ) -> Iterator[_Point]:
     """Every (technician, start) for `op` from `ready` on, ending by `latest`, with its cheapest
     bay, cheapest first; none that would eject a booking in `fixed`.
@@ -418,7 +428,9 @@ def _points(
 
     `index`: the chain's root placements indexed (`ChainIndex`), `where` being a state of that chain;
     None: indexed here from `where` (the same points). `view`: `index.view(where)` when the caller
-    has it."""
+    has it. `shifting` (the last level of a chain with `push`): no point whose bookings in the way
+    cannot all be shifted past its end by their promises (`_stuck`, the bound `_Chain.shifted`
+    checks first), so the points tried there are ones a shift may take."""
     if index is None or not INDEXED:
         index = ChainIndex(problem, where, tightness)
         view = None
@@ -432,11 +444,11 @@ def _points(
     for t, d in zip(op.technicians, op.durations, strict=True):
         if t not in view.dirty_techs:  # as in the root: its points are the index's
             for cost, s, out in index.tech_points(t, d, ready, latest):
-                if out.isdisjoint(fixed):
+                if out.isdisjoint(fixed) and not (shifting and _stuck(problem, where, out, t, -1, s, s + d)):
                     queue.append((cost, s, t, -1, d, out))
             continue
         for s, found in _tech_starts(view.tech_ends(t), index.windows(t), t, d, ready, latest, view):
-            if not found & fixed:
+            if not found & fixed and not (shifting and _stuck(problem, where, found, t, -1, s, s + d)):
                 queue.append((cost_of(found), s, t, -1, d, found))
     heapify(queue)
     while queue:
@@ -448,7 +460,7 @@ def _points(
         best: tuple[int, int, AbstractSet[int]] | None = None  # (cost, bay, ejected)
         for b in bays:  # cheapest bay first; a free one ends the search
             ejected = here | view.bay_overlapping(b, s, s + d)
-            if ejected & fixed:
+            if ejected & fixed or (shifting and _stuck(problem, where, ejected, t, b, s, s + d)):
                 continue
             cost = cost_of(ejected)
             if best is None or cost < best[0]:
@@ -458,6 +470,32 @@ def _points(
         if best is not None:
             cost, b, ejected = best
             heappush(queue, (cost, s, t, b, d, _Point(cost, s, t, b, s + d, frozenset(ejected))))
+
+
+def _stuck(
+    problem: DayProblem,
+    where: dict[int, list[Placement]],
+    out: AbstractSet[int],
+    t: int,
+    b: int,
+    start: int,
+    end: int,
+) -> bool:
+    """Would a booking in `out` miss its promise shifted past `end`: its first operation on
+    technician `t` or bay `b` (-1: none) during [start, end) and the ones after it, back to back
+    from `end`? (A necessary condition of `_Chain.shifted`'s cheap bound: its first clash with the
+    placement is this one or an earlier one, whose sum is no shorter.)"""
+    for e in out:
+        due = problem.jobs[e].due
+        if due is None:
+            continue
+        placed = where[e]
+        for kk, q in enumerate(placed):
+            if (q.technician == t or q.bay == b) and q.start < end and start < q.end:
+                if end + sum(r.end - r.start for r in placed[kk:]) > due:
+                    return True
+                break
+    return False
 
 
 def _tech_starts(
@@ -484,6 +522,10 @@ def _tech_starts(
                 break
             s = ends[k]
 
+
+SHIFTABLE_POINTS = True
+"""The last level of a chain with `push` takes its `PUSH_POINTS` among the points a shift may take
+(`_points`' `shifting`); False: among all points, most of which the shift refuses at once."""
 
 INDEXED = True
 """Chains index their root placements once (`ChainIndex`) and each state only where it moved bookings;
