@@ -125,6 +125,7 @@ def main() -> None:
             "first": order[0][0],
             "calls": len(calls),
             "found": sum(x is not None for x in got["old"][0]),
+            "found new": sum(x is not None for x in got["new"][0]),
             "same results": same,
             "old CPU s": round(old_cpu, 3),
             "new CPU s": round(new_cpu, 3),

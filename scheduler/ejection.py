@@ -21,12 +21,11 @@ small days (a booking moved to another technician, the ones after it there 10-15
 from __future__ import annotations
 
 import time
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
-from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from heapq import heapify, heappop, heappush
 from itertools import chain, islice, pairwise
-from typing import NamedTuple
 
 from scheduler.availability import Availability
 from scheduler.dispatch import place_job
@@ -67,7 +66,8 @@ WIDEST = 10**6
 """Points tried for the new booking, cheapest first."""
 
 
-class _Point(NamedTuple):  # a tuple: made per bay priced, a frozen dataclass's init was ~10 % of a chain
+@dataclass(frozen=True)
+class _Point:
     cost: int
     """Minutes of accepted work taken out (each booking's weighted by its tightness, `TIGHTNESS`,
     when the chain asks)."""
@@ -103,10 +103,6 @@ class _Chain:
         self.tightness = tightness
         """Points are ranked by minutes taken out weighted by the bookings' tightness (`TIGHTNESS`)."""
         self._windows: dict[int, list[tuple[int, int]]] = {}
-        self.index: ChainIndex | None = None
-        """The root placements indexed (`ChainIndex`; set by `eject_and_fit`)."""
-        self._view: tuple[dict[int, list[Placement]], _View] | None = None
-        self._pinned: dict[int, bool] = {}
         self.started: float | None = None
         """The first clock reading of the search (its budget runs from there to `deadline`)."""
 
@@ -182,21 +178,7 @@ class _Chain:
             tries.append((alone, frozenset()))
         limit = PUSH_POINTS if depth == 0 else widest if k == 0 else BRANCHING
         taken = fixed | ejected | {j}
-        points = islice(
-            _points(
-                self.problem,
-                op,
-                ready,
-                latest,
-                where,
-                taken,
-                self.tightness,
-                self.index,
-                self.view(where),
-                depth == 0 and SHIFTABLE_POINTS,
-            ),
-            limit,
-        )
+        points = islice(_points(self.problem, op, ready, latest, where, taken, self.tightness), limit)
         ranked = ((Placement(p.bay, p.technician, p.start, p.end), p.ejected) for p in points)
         for placement, out in chain(tries, ranked):
             if time.thread_time() > self.deadline:
@@ -246,7 +228,7 @@ class _Chain:
         jobs = self.problem.jobs
         for e in out:  # a cheap bound first: most shifts fail at the first booking in the way
             due = jobs[e].due
-            if e in frozen or self.pinned(e):
+            if e in frozen or jobs[e].pinned:
                 return None
             if due is None:
                 continue
@@ -259,25 +241,15 @@ class _Chain:
         moved: dict[int, list[Placement]] = {}
         queue = [(placement, NEW - 1, -1)]  # (a placement to clear the way for, its booking, its operation)
         count = 0
-        view = self.view(where)
         while queue:
             p, owner, index = queue.pop()
-            # Only bookings with an operation on p's bay or technician during p can clash: where they
-            # are in `where` (the view's index), or where this walk moved them.
-            near: set[int] | None = None
-            if view is not None:
-                near = view.tech_overlapping(p.technician, p.start, p.end)
-                near |= view.bay_overlapping(p.bay, p.start, p.end)
-                near.update(moved)
             for e, placed in where.items():
-                if near is not None and e not in near:
-                    continue
                 current = moved.get(e, placed)
                 for kk, q in enumerate(current):
                     if (e, kk) == (owner, index) or not _clash(q, p):
                         continue
                     count += 1
-                    if e in frozen or self.pinned(e) or count > PUSH_LIMIT:
+                    if e in frozen or jobs[e].pinned or count > PUSH_LIMIT:
                         return None
                     current = list(current)
                     ready = p.end
@@ -302,21 +274,6 @@ class _Chain:
         if any(a.end > b.start for placed in moved.values() for a, b in pairwise(placed)):
             return None  # never a booking's operations out of order, whatever the walk did
         return moved
-
-    def pinned(self, j: int) -> bool:
-        found = self._pinned.get(j)
-        if found is None:
-            found = self._pinned[j] = self.problem.jobs[j].pinned
-        return found
-
-    def view(self, where: dict[int, list[Placement]]) -> _View | None:
-        """`where` as a view of the chain's index (the last one asked is kept: a state's point
-        search and its shifts ask for the same one); None without an index."""
-        if self.index is None:
-            return None
-        if self._view is None or self._view[0] is not where:
-            self._view = (where, self.index.view(where))
-        return self._view[1]
 
     def windows(self, technician: int) -> list[tuple[int, int]]:
         found = self._windows.get(technician)
@@ -350,7 +307,6 @@ def eject_and_fit(
     push: bool = False,
     tightness: int = 0,
     cut: list[float] | None = None,
-    index: ChainIndex | None = None,
 ) -> Fit | None:
     """Where `job` fits once the accepted bookings in its way are moved.
 
@@ -365,29 +321,19 @@ def eject_and_fit(
     `cut`: when the search stops at `deadline` (None then says nothing of what a longer search
     would find), the CPU it had is appended (from its first clock reading to `deadline`); left
     as it was when None is a proof that no chain of these depths fits.
-    `index`: `chain_index(problem, own, tightness)` when the caller keeps it (a day version's chains
-    all start from its witness); one that is not of these (`ChainIndex.of`) is not used.
     """
     if not job.operations or any(op.pin is not None for op in job.operations):
         return None
-    if INDEXED:
-        if index is None or not index.of(problem, own, tightness):
-            index = chain_index(problem, own, tightness)
-        where = dict(index.root)  # the root's lists are shared by every state, never changed in place
-        pinned, first = index.pinned, index.first
-    else:
-        index = None
-        where = {j: list(placed) for j, placed in enumerate(own)}
-        pinned = frozenset(j for j, _ in enumerate(own) if problem.jobs[j].pinned or not own[j])
-        first = [placed[0].start if placed else 0 for placed in own]
+    where: dict[int, list[Placement]] = {j: list(placed) for j, placed in enumerate(own)}
     availability = free
     if availability is None:
         availability = Availability(problem)
         for placed in own:
             for p in placed:
                 availability.reserve(p)
+    pinned = frozenset(j for j, _ in enumerate(own) if problem.jobs[j].pinned or not own[j])
+    first = [placed[0].start if placed else 0 for placed in own]
     chain = _Chain(problem, job, deadline, first, push, tightness)
-    chain.index = index
     state = None
     try:
         for depth in range(shallowest, deepest + 1):  # iterative deepening: every shallow chain first
@@ -413,9 +359,6 @@ def _points(
     where: dict[int, list[Placement]],
     fixed: frozenset[int],
     tightness: int = 0,
-    index: ChainIndex | None = None,
-    view: _View | None = None,
-    shifting: bool = False,
 ) -> Iterator[_Point]:
     """Every (technician, start) for `op` from `ready` on, ending by `latest`, with its cheapest
     bay, cheapest first; none that would eject a booking in `fixed`.
@@ -424,32 +367,46 @@ def _points(
     alone (a bay can only add to it) and its bays are looked at only when it reaches the head of
     the queue, so a chain that succeeds at one of its first points (most do) does not price every
     bay at every start of the day (on a full dealer-2011 day that was most of a chain's time).
-    The order is the one of sorting every point by (cost, start, technician, bay).
+    The order is the one of sorting every point by (cost, start, technician, bay)."""
+    on_tech: dict[int, list[tuple[int, int, int]]] = {}
+    on_bay: dict[int, list[tuple[int, int, int]]] = {}
+    for j, placed in where.items():
+        for p in placed:
+            on_tech.setdefault(p.technician, []).append((p.start, p.end, j))
+            on_bay.setdefault(p.bay, []).append((p.start, p.end, j))
+    work: dict[int, int] = {}
 
-    `index`: the chain's root placements indexed (`ChainIndex`), `where` being a state of that chain;
-    None: indexed here from `where` (the same points). `view`: `index.view(where)` when the caller
-    has it. `shifting` (the last level of a chain with `push`): no point whose bookings in the way
-    cannot all be shifted past its end by their promises (`_stuck`, the bound `_Chain.shifted`
-    checks first), so the points tried there are ones a shift may take."""
-    if index is None or not INDEXED:
-        index = ChainIndex(problem, where, tightness)
-        view = None
-    if view is None:
-        view = index.view(where)
-    cost_of = view.cost_of
-    bays = index.bays_by_cost(op)
+    def cost_of(ejected: set[int]) -> int:
+        total = 0
+        for j in ejected:
+            minutes = work.get(j)
+            if minutes is None:
+                minutes = sum(p.end - p.start for p in where[j])
+                if tightness:  # each minute weighs 1 + tightness / window (`TIGHTNESS`)
+                    job = problem.jobs[j]
+                    window = (job.due if job.due is not None else problem.horizon) - job.release
+                    minutes += tightness * minutes // max(1, window)
+                work[j] = minutes
+            total += minutes
+        return total
+
+    bays = [b for _, b in sorted(zip(op.bay_costs, op.bays, strict=True))]
+    bay_index: dict[int, _Busy] = {}
     # (cost, start, technician, bay, duration, on the technician or the point): a bay of -1 marks
     # a point not priced yet, at a cost no more than its own and ahead of it among equal ones.
-    queue: list[tuple[int, int, int, int, int, AbstractSet[int] | _Point]] = []
+    queue: list[tuple[int, int, int, int, int, set[int] | _Point]] = []
     for t, d in zip(op.technicians, op.durations, strict=True):
-        if t not in view.dirty_techs:  # as in the root: its points are the index's
-            for cost, s, out in index.tech_points(t, d, ready, latest):
-                if out.isdisjoint(fixed) and not (shifting and _stuck(problem, where, out, t, -1, s, s + d)):
-                    queue.append((cost, s, t, -1, d, out))
-            continue
-        for s, found in _tech_starts(view.tech_ends(t), index.windows(t), t, d, ready, latest, view):
-            if not found & fixed and not (shifting and _stuck(problem, where, found, t, -1, s, s + d)):
-                queue.append((cost_of(found), s, t, -1, d, found))
+        busy = on_tech.get(t, [])
+        tech_index = _Busy(busy)
+        for w_start, w_end in problem.technicians[t].windows():
+            first = max(w_start, ready)
+            starts = {first} | {e for _, e, _ in busy if first <= e}
+            for s in sorted(starts):
+                if s + d > min(w_end, latest):
+                    break
+                here = tech_index.overlapping(s, s + d)
+                if not here & fixed:
+                    queue.append((cost_of(here), s, t, -1, d, here))
     heapify(queue)
     while queue:
         _, s, t, _, d, item = heappop(queue)
@@ -457,276 +414,21 @@ def _points(
             yield item
             continue
         here = item
-        best: tuple[int, int, AbstractSet[int]] | None = None  # (cost, bay, ejected)
+        best: _Point | None = None
         for b in bays:  # cheapest bay first; a free one ends the search
-            ejected = here | view.bay_overlapping(b, s, s + d)
-            if ejected & fixed or (shifting and _stuck(problem, where, ejected, t, b, s, s + d)):
+            index = bay_index.get(b)
+            if index is None:
+                index = bay_index[b] = _Busy(on_bay.get(b, []))
+            ejected = here | index.overlapping(s, s + d)
+            if ejected & fixed:
                 continue
             cost = cost_of(ejected)
-            if best is None or cost < best[0]:
-                best = (cost, b, ejected)
+            if best is None or cost < best.cost:
+                best = _Point(cost, s, t, b, s + d, frozenset(ejected))
             if len(ejected) == len(here):
                 break
         if best is not None:
-            cost, b, ejected = best
-            heappush(queue, (cost, s, t, b, d, _Point(cost, s, t, b, s + d, frozenset(ejected))))
-
-
-def _stuck(
-    problem: DayProblem,
-    where: dict[int, list[Placement]],
-    out: AbstractSet[int],
-    t: int,
-    b: int,
-    start: int,
-    end: int,
-) -> bool:
-    """Would a booking in `out` miss its promise shifted past `end`: its first operation on
-    technician `t` or bay `b` (-1: none) during [start, end) and the ones after it, back to back
-    from `end`? (A necessary condition of `_Chain.shifted`'s cheap bound: its first clash with the
-    placement is this one or an earlier one, whose sum is no shorter.)"""
-    for e in out:
-        due = problem.jobs[e].due
-        if due is None:
-            continue
-        placed = where[e]
-        for kk, q in enumerate(placed):
-            if (q.technician == t or q.bay == b) and q.start < end and start < q.end:
-                if end + sum(r.end - r.start for r in placed[kk:]) > due:
-                    return True
-                break
-    return False
-
-
-def _tech_starts(
-    ends: list[int],
-    windows: list[tuple[int, int]],
-    t: int,
-    d: int,
-    ready: int,
-    latest: int,
-    view: _View,
-) -> Iterator[tuple[int, set[int]]]:
-    """Technician `t`'s starts for `d` minutes from `ready` on, ending by `latest` (each block's
-    first minute, then each busy end in it), with the bookings each would take out on `t`."""
-    for w_start, w_end in windows:
-        first = max(w_start, ready)
-        stop = min(w_end, latest)
-        s = first
-        k = bisect_left(ends, first)  # ends are sorted; duplicates skipped below
-        while s + d <= stop:
-            yield s, view.tech_overlapping(t, s, s + d)
-            while k < len(ends) and ends[k] <= s:
-                k += 1
-            if k == len(ends):
-                break
-            s = ends[k]
-
-
-SHIFTABLE_POINTS = True
-"""The last level of a chain with `push` takes its `PUSH_POINTS` among the points a shift may take
-(`_points`' `shifting`); False: among all points, most of which the shift refuses at once."""
-
-INDEXED = True
-"""Chains index their root placements once (`ChainIndex`) and each state only where it moved bookings;
-False: every point search indexes every placement afresh (the bench's before,
-bench/RESULTS-tech16-s36.md)."""
-
-
-_TECH_POINTS = 4_096
-"""`ChainIndex.tech_points` lists kept per index (past it they start afresh)."""
-
-
-class ChainIndex:
-    """A chain's root placements (the witness it starts from) by technician and by bay (`_Busy`),
-    and each booking's minutes, worked out once per chain. A state of the chain shares the root's
-    placement lists of the bookings it did not move (by identity), so a point search (`_View`)
-    re-indexes only the resources of the few bookings that moved: re-indexing every placement of
-    the day per point search was most of a small day's chain CPU."""
-
-    def __init__(self, problem: DayProblem, root: dict[int, list[Placement]], tightness: int) -> None:
-        self.problem = problem
-        self.root = root
-        self.tightness = tightness
-        self.own: Sequence[Sequence[Placement]] | None = None
-        """The witness the root was made of (`chain_index`), kept to tell it is the same one (`of`)."""
-        self.pinned = frozenset(
-            j for j, placed in root.items() if j >= 0 and (problem.jobs[j].pinned or not placed)
-        )
-        """Bookings no chain moves (pinned, or not placed)."""
-        self.first = [root[j][0].start if root.get(j) else 0 for j in range(len(problem.jobs))]
-        """Each booking's witness start (`_Chain.first`)."""
-        self.on_tech: dict[int, list[tuple[int, int, int]]] = {}
-        self.on_bay: dict[int, list[tuple[int, int, int]]] = {}
-        for j, placed in root.items():
-            for p in placed:
-                self.on_tech.setdefault(p.technician, []).append((p.start, p.end, j))
-                self.on_bay.setdefault(p.bay, []).append((p.start, p.end, j))
-        self._tech: dict[int, _Busy] = {}
-        self._bay: dict[int, _Busy] = {}
-        self.work: dict[int, int] = {}
-        """Each root booking's minutes (`minutes`), worked out on first use."""
-        self._windows: dict[int, list[tuple[int, int]]] = {}
-        self._bays: dict[int, tuple[OperationData, list[int]]] = {}
-        self._tech_points: dict[tuple[int, int, int, int], list[tuple[int, int, frozenset[int]]]] = {}
-
-    def of(self, problem: DayProblem, own: Sequence[Sequence[Placement]], tightness: int) -> bool:
-        """Is this the index of `own` (the same lists, none changed since) in `problem`?"""
-        return (
-            self.problem is problem
-            and self.own is own
-            and self.tightness == tightness
-            and len(own) == len(self.root)
-            and all(self.root[j] == placed for j, placed in enumerate(own))
-        )
-
-    def windows(self, t: int) -> list[tuple[int, int]]:
-        found = self._windows.get(t)
-        if found is None:
-            found = self._windows[t] = self.problem.technicians[t].windows()
-        return found
-
-    def bays_by_cost(self, op: OperationData) -> list[int]:
-        """The operation's bays, cheapest first (keyed by identity, the operation kept with them)."""
-        found = self._bays.get(id(op))
-        if found is None or found[0] is not op:
-            found = self._bays[id(op)] = (op, [b for _, b in sorted(zip(op.bay_costs, op.bays, strict=True))])
-        return found[1]
-
-    def tech_points(self, t: int, d: int, ready: int, latest: int) -> list[tuple[int, int, frozenset[int]]]:
-        """Technician `t`'s points in the root for `d` minutes from `ready` to `latest`: (cost on the
-        technician, start, bookings taken out there), kept: a booking ejected again and again in a
-        chain's tree asks for the same ones wherever its technicians are as in the root."""
-        key = (t, d, ready, latest)
-        found = self._tech_points.get(key)
-        if found is None:
-            view = self.view(self.root)
-            found = [
-                (view.cost_of(here), s, frozenset(here))
-                for s, here in _tech_starts(self.tech(t).ends, self.windows(t), t, d, ready, latest, view)
-            ]
-            if len(self._tech_points) >= _TECH_POINTS:
-                self._tech_points.clear()
-            self._tech_points[key] = found
-        return found
-
-    def tech(self, t: int) -> _Busy:
-        found = self._tech.get(t)
-        if found is None:
-            found = self._tech[t] = _Busy(self.on_tech.get(t, []))
-        return found
-
-    def bay(self, b: int) -> _Busy:
-        found = self._bay.get(b)
-        if found is None:
-            found = self._bay[b] = _Busy(self.on_bay.get(b, []))
-        return found
-
-    def minutes(self, j: int, placed: Sequence[Placement]) -> int:
-        """Minutes of booking `j` at `placed`, weighted by its window's tightness (`TIGHTNESS`)."""
-        minutes = sum(p.end - p.start for p in placed)
-        if self.tightness:  # each minute weighs 1 + tightness / window
-            job = self.problem.jobs[j]
-            window = (job.due if job.due is not None else self.problem.horizon) - job.release
-            minutes += self.tightness * minutes // max(1, window)
-        return minutes
-
-    def view(self, where: dict[int, list[Placement]]) -> _View:
-        root = self.root
-        changed: dict[int, list[Placement] | None] = {j: v for j, v in where.items() if root.get(j) is not v}
-        if len(where) - len(changed) != len(root):  # some root bookings are out (ejected)
-            for j in root:
-                if j not in where:
-                    changed[j] = None
-        return _View(self, changed)
-
-
-def chain_index(problem: DayProblem, own: Sequence[Sequence[Placement]], tightness: int = 0) -> ChainIndex:
-    """The chains' index of the witness `own` (accepted bookings' placements, in `problem`'s order),
-    for `eject_and_fit(..., index=...)`: a caller searching one day version many times builds it
-    once (its lazily built parts then serve every chain)."""
-    index = ChainIndex(problem, {j: list(placed) for j, placed in enumerate(own)}, tightness)
-    index.own = own
-    return index
-
-
-class _View:
-    """One state of a chain (`ChainIndex.view`): the root's indexes, corrected on the resources of
-    the bookings the state moved (their root intervals left out, their intervals now added), with
-    no index built again."""
-
-    def __init__(self, index: ChainIndex, changed: dict[int, list[Placement] | None]) -> None:
-        self.index = index
-        self.changed = changed
-        self.extra_tech: dict[int, list[tuple[int, int, int]]] = {}
-        self.extra_bay: dict[int, list[tuple[int, int, int]]] = {}
-        self.dirty_techs: set[int] = set()
-        self.dirty_bays: set[int] = set()
-        root = index.root
-        for j, placed in changed.items():
-            for p in root.get(j, ()):
-                self.dirty_techs.add(p.technician)
-                self.dirty_bays.add(p.bay)
-            for p in placed or ():
-                self.dirty_techs.add(p.technician)
-                self.dirty_bays.add(p.bay)
-                self.extra_tech.setdefault(p.technician, []).append((p.start, p.end, j))
-                self.extra_bay.setdefault(p.bay, []).append((p.start, p.end, j))
-        self._work: dict[int, int] = {}
-
-    def _corrected(
-        self, found: set[int], extra: list[tuple[int, int, int]], start: int, end: int
-    ) -> set[int]:
-        changed = self.changed
-        if not found.isdisjoint(changed):
-            found = {j for j in found if j not in changed}
-        for a, b, j in extra:
-            if a < end and start < b:
-                found.add(j)
-        return found
-
-    def tech_overlapping(self, t: int, start: int, end: int) -> set[int]:
-        """The bookings on technician `t` overlapping [start, end) in this state."""
-        found = self.index.tech(t).overlapping(start, end)
-        if t in self.dirty_techs:
-            return self._corrected(found, self.extra_tech.get(t, []), start, end)
-        return found
-
-    def bay_overlapping(self, b: int, start: int, end: int) -> set[int]:
-        """The bookings on bay `b` overlapping [start, end) in this state."""
-        found = self.index.bay(b).overlapping(start, end)
-        if b in self.dirty_bays:
-            return self._corrected(found, self.extra_bay.get(b, []), start, end)
-        return found
-
-    def tech_ends(self, t: int) -> list[int]:
-        """The ends of technician `t`'s intervals in this state, sorted."""
-        root = self.index.tech(t)
-        if t not in self.dirty_techs:
-            return root.ends
-        changed = self.changed
-        ends = [e for e, j in root.ends_of if j not in changed]
-        for _, e, _ in self.extra_tech.get(t, []):
-            insort(ends, e)
-        return ends
-
-    def cost_of(self, ejected: AbstractSet[int]) -> int:
-        total = 0
-        changed = self.changed
-        work = self.index.work
-        for j in ejected:
-            if j in changed:
-                minutes = self._work.get(j)
-                if minutes is None:
-                    placed = changed[j]
-                    assert placed is not None  # a booking out of the state ejects nothing
-                    minutes = self._work[j] = self.index.minutes(j, placed)
-            else:
-                minutes = work.get(j)
-                if minutes is None:
-                    minutes = work[j] = self.index.minutes(j, self.index.root[j])
-            total += minutes
-        return total
+            heappush(queue, (best.cost, s, t, best.bay, d, best))
 
 
 class _Busy:
@@ -735,29 +437,14 @@ class _Busy:
     running maximum past a span's start ends before the span), so a probe scans only the
     intervals that can overlap it, whether or not they overlap each other."""
 
-    def __init__(self, busy: Sequence[tuple[int, int, int]], ordered: bool = False) -> None:
-        self.busy = list(busy) if ordered else sorted(busy)
+    def __init__(self, busy: Sequence[tuple[int, int, int]]) -> None:
+        self.busy = sorted(busy)
         self.starts = [a for a, _, _ in self.busy]
-        self._ends_of: list[tuple[int, int]] | None = None
-        self._ends: list[int] | None = None
         self.reach: list[int] = []
         furthest = -(10**9)
         for _, e, _ in self.busy:
             furthest = max(furthest, e)
             self.reach.append(furthest)
-
-    @property
-    def ends_of(self) -> list[tuple[int, int]]:
-        """Each interval's (end, booking), sorted (a technician's: the starts a point search tries)."""
-        if self._ends_of is None:
-            self._ends_of = sorted((e, j) for _, e, j in self.busy)
-        return self._ends_of
-
-    @property
-    def ends(self) -> list[int]:
-        if self._ends is None:
-            self._ends = [e for e, _ in self.ends_of]
-        return self._ends
 
     def overlapping(self, start: int, end: int) -> set[int]:
         """The bookings with an interval overlapping [start, end)."""

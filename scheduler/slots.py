@@ -29,7 +29,7 @@ from scheduler.contract import HELD_CODE, Assignment, Booking, Operation, PlanOp
 from scheduler.dispatch import place_job
 from scheduler.ejection import DEPTH as EJECTION_DEPTH
 from scheduler.ejection import TIGHTNESS as EJECTION_TIGHTNESS
-from scheduler.ejection import ChainIndex, chain_index, eject_and_fit
+from scheduler.ejection import eject_and_fit
 from scheduler.errors import InputError
 from scheduler.frontdesk import FrontDesk
 from scheduler.offer import NO_WANTS, Offer, Wants
@@ -166,9 +166,6 @@ class DayBook:
         self.chains_spared = 0
         self._refit_bases: dict[tuple[str, object], tuple[object, _RefitBase | None]] = {}
         """`_refit_base`'s answers on this day version, by plan (`_REFIT_BASES` at most)."""
-        self._chain_indexes: dict[int, ChainIndex] = {}
-        """The ejection chains' index of this day version's witness, by `tightness`
-        (`_chain_index`): every chain on this version starts from the same witness."""
         """Ejection searches not run again because `_chains` knew their answer (a test's counter)."""
         for _, assignments in self.accepted:
             own = placements_from_assignments(self.frame, assignments)
@@ -207,7 +204,6 @@ class DayBook:
             "caches": None,
             "_chains": {},
             "_refit_bases": {},
-            "_chain_indexes": {},
         }
         del state["_pack_lock"]
         return state
@@ -224,7 +220,6 @@ class DayBook:
         self._packed = None
         self._moved_days = []
         self._refit_bases = {}
-        self._chain_indexes = {}
 
     def _used(self) -> None:
         """This day version used or built its caches (the most recently used, `caches`)."""
@@ -448,17 +443,7 @@ class DayBook:
         free = self._availability(problem)
         cut: list[float] = []
         found = eject_and_fit(
-            problem,
-            self.placements_of,
-            job,
-            deadline,
-            shallowest,
-            deepest,
-            free,
-            push,
-            tightness,
-            cut,
-            self._chain_index(problem, tightness),
+            problem, self.placements_of, job, deadline, shallowest, deepest, free, push, tightness, cut
         )
         if found is None:
             if len(self._chains) >= _CHAINS:
@@ -473,14 +458,6 @@ class DayBook:
             for j, (b, w) in enumerate(self.accepted)
         }
         return self._offer(booking, placed, rewitness)
-
-    def _chain_index(self, problem: DayProblem, tightness: int) -> ChainIndex:
-        """The chains' index of this version's witness (scheduler.ejection.chain_index), built on
-        the first chain and kept; one no longer of this witness (`ChainIndex.of`) is built again."""
-        index = self._chain_indexes.get(tightness)
-        if index is None or not index.of(problem, self.placements_of, tightness):
-            index = self._chain_indexes[tightness] = chain_index(problem, self.placements_of, tightness)
-        return index
 
     def availability(self) -> Availability:
         """The free time around the witness, a fresh copy (`fit_quickly` leaves it as it found it)."""
