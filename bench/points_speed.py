@@ -42,7 +42,7 @@ def capture(seed: int) -> list[bytes]:
     real = slots.eject_and_fit
 
     def spy(problem: Any, own: Any, job: Any, deadline: float, *rest: Any) -> Any:
-        shallowest, deepest, _, push, tightness = (*rest, *[1, 3, None, False, 0][len(rest) :])
+        shallowest, deepest, _, push, tightness = (*rest, *[1, 3, None, False, 0][len(rest) :])[:5]
         calls.append(
             pickle.dumps((problem, [list(o) for o in own], job, shallowest, deepest, push, tightness))
         )
@@ -125,6 +125,7 @@ def main() -> None:
             "first": order[0][0],
             "calls": len(calls),
             "found": sum(x is not None for x in got["old"][0]),
+            "found new": sum(x is not None for x in got["new"][0]),
             "same results": same,
             "old CPU s": round(old_cpu, 3),
             "new CPU s": round(new_cpu, 3),

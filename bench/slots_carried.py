@@ -125,6 +125,7 @@ def _level(
     answers: dict[tuple[str, bool], dict[str, set[object]]] = {}
     cpu = dict.fromkeys(TIMED, 0.0)
     cpu_max = dict.fromkeys(TIMED, 0.0)
+    cpu_each: dict[str, list[float]] = {a: [] for a in TIMED}
     to_check: list[tuple[str, bool, Offer]] = []
     probes = feasible = unknown = 0
     hits = dict.fromkeys(ANSWERS, 0)
@@ -154,6 +155,7 @@ def _level(
                 spent = time.thread_time() - t0
                 cpu[answer] += spent
                 cpu_max[answer] = max(cpu_max[answer], spent)
+                cpu_each[answer].append(round(1000 * spent, 2))
                 to_check += [(code, waiter, o) for o in found[answer]]
             answers[(code, waiter)] = {a: {o.drop_off for o in offers} for a, offers in found.items()}
             answers[(code, waiter)]["prev_refined_stale"] = {o.drop_off for o in refined}
@@ -185,6 +187,7 @@ def _level(
         "keys": len(answers),
         "answer cpu ms mean": {a: round(1000 * cpu[a] / max(1, len(answers)), 1) for a in TIMED},
         "answer cpu ms max": {a: round(1000 * cpu_max[a], 1) for a in TIMED},
+        "answer cpu ms": cpu_each,
         "validated": len(to_check),
         "unsound": broken,
         "seconds": round(time.perf_counter() - began),
@@ -202,7 +205,11 @@ def main() -> None:
     parser.add_argument("--scenarios", default="small-dealer,dealer-2011")
     parser.add_argument("--no-keep-seniors", action="store_true", help="slots.KEEP_SENIORS off (the before)")
     parser.add_argument("--no-refit-carried", action="store_true", help="slots.REFIT_CARRIED off (before)")
+    parser.add_argument(
+        "--budget-ms", type=float, default=1000 * base.BUDGET[0], help="the answers' search CPU"
+    )
     args = parser.parse_args()
+    base.BUDGET[0] = args.budget_ms / 1000
     slots.KEEP_SENIORS = not args.no_keep_seniors
     slots.REFIT_CARRIED = not args.no_refit_carried
     verdicts = base.Verdicts(args.verdicts)
@@ -225,6 +232,13 @@ def main() -> None:
     for a in ANSWERS:
         got = sum(r["offered&feasible"][a] for r in rows)  # type: ignore[index]
         summary[a] = f"{got}/{feasible} ({got / max(1, feasible):.1%})"
+    for a in TIMED:  # each answer's CPU, this seed's levels pooled
+        each = sorted(ms for r in rows for ms in r["answer cpu ms"][a])  # type: ignore[index]
+        if each:
+            summary[f"{a} cpu ms p50/p99"] = [
+                each[len(each) // 2],
+                each[min(len(each) - 1, int(0.99 * len(each)))],
+            ]
     print(json.dumps(summary))
     if args.out is not None:
         args.out.write_text(json.dumps({"summary": summary, "levels": rows}, indent=1), encoding="utf-8")
