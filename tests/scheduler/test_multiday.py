@@ -10,7 +10,7 @@ from functools import partial
 
 import pytest
 
-from scheduler import multiday, slots
+from scheduler import contention, ejection, multiday, repack, slots
 from scheduler.availability import Availability
 from scheduler.contract import Assignment, Booking, Workshop
 from scheduler.errors import Conflict, WorkshopConflict
@@ -24,6 +24,7 @@ from scheduler.validator import RULE_MULTI_DAY, RULE_PRECEDENCE, RULE_SHIFT, val
 from tests.builders import (
     DAY,
     WORKSHOP_ID,
+    CountedThreadClock,
     at,
     fixed_clock,
     multi_day_workshop,
@@ -303,7 +304,7 @@ def test_multi_day_work_is_never_overbooked(db_url: str, max_days: int) -> None:
 
 @pytest.mark.parametrize("drop_off", ["08:00", "09:00"])
 def test_a_later_day_moves_its_bookings_out_of_the_way_to_hold_the_carried_over_work(
-    db_url: str, drop_off: str
+    db_url: str, drop_off: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Wednesday's accident job (body 08:00-10:00, paint 10:00-11:30 in its witness) leaves the
     painter no 150 minutes before the reassembly must start: the two-day repair fits only once
@@ -315,6 +316,9 @@ def test_a_later_day_moves_its_bookings_out_of_the_way_to_hold_the_carried_over_
     quick.ejection_seconds = 0.0  # the free time as it is only (the answer before moving others)
     quick.book(WORKSHOP_ID, Booking(id="acc", service="ACCIDENT", drop_off=at("08:00", WED)), None)
     assert quick.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None)) == []
+    clock = CountedThreadClock(step=2**-20)  # CPU clock reads: no stall of a loaded machine cuts it
+    for module in (slots, ejection, repack, multiday, contention):
+        monkeypatch.setattr(module, "time", clock)
     service = PlanningService(
         Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock(),
         ejection_seconds=1.0,  # the answer's budget is CPU time: generous here, so the test is not timed
@@ -744,8 +748,14 @@ def test_a_refused_multi_day_booking_does_not_search_again_for_chains_its_days_h
     slot answer and the first refusal ran on these day versions and that tried every chain are not
     run again by the next refusals (each searched once), and every refusal gives the reason and
     the alternatives a service that never searched these days gives (its day versions read afresh).
-    Before (mdp99-s24): each refused booking ran them all again."""
+    Before (mdp99-s24): each refused booking ran them all again. The searches' CPU clock counts
+    reads, so no stall spends the budget (flake-s36: on the real one, over 1 s of thread CPU lost
+    in a loaded suite worker, as a full garbage collection of a big heap takes, cut the fresh
+    service's search before its first chain: its alternatives were Thursday's)."""
     ws = multi_day_workshop(max_days=2)
+    clock = CountedThreadClock(step=2**-20)  # the 1 s budget is 2**20 reads: never reached here
+    for module in (slots, ejection, repack, multiday, contention):
+        monkeypatch.setattr(module, "time", clock)
 
     def service() -> PlanningService:
         return PlanningService(
