@@ -15,10 +15,12 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import shutil
+import sqlite3
 import uuid
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ from scheduler.contract import Booking
 from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor
 from scheduler.storage import Store
-from tests.builders import at, fixed_clock, tiny_workshop
+from tests.builders import at, clocked_history, fixed_clock, tiny_workshop
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -251,6 +253,29 @@ def client(db_url: str) -> Iterator[TestClient]:
     long simulation left running, goes on taking the cores from the tests after it."""
     with TestClient(create_app(db_url, auth=False, clock=fixed_clock())) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def _clocked_history_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database holding `clocked_history` (three clocked days, their plans), made once per
+    session (per xdist worker) as each test made it, then snapshotted by SQLite's backup (the WAL's
+    pages too). Session-, not module-scoped: the tests using it stay scopes of their own under xdist."""
+    built = tmp_path_factory.mktemp("history") / "built.db"
+    clocked_history(TestClient(create_app(f"sqlite:///{built}", auth=False, clock=fixed_clock())))
+    snapshot = built.with_name("history.db")
+    with closing(sqlite3.connect(built)) as source, closing(sqlite3.connect(snapshot)) as target:
+        source.backup(target)
+    return snapshot
+
+
+@pytest.fixture
+def clocked_history_db(_clocked_history_template: Path, tmp_path: Path) -> Path:
+    """A fresh SQLite file holding `clocked_history` (tests/builders.py), the test's own copy: the
+    same database `clocked_history(TestClient(create_app(...)))` makes, without making it again
+    (3 plans and 12 clock events, ~2.5 s a test)."""
+    path = tmp_path / "history.db"
+    shutil.copyfile(_clocked_history_template, path)
+    return path
 
 
 @pytest.fixture

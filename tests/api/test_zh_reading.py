@@ -12,6 +12,7 @@ import html
 import io
 import re
 import warnings
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
@@ -25,7 +26,7 @@ from scheduler.catalogs import LOCALE_DIR
 from scheduler.contract import Assignment, Change
 from scheduler.i18n import Names, Translator, name_map
 from scheduler.replan import change_words
-from tests.builders import DATE, HISTORY_DAYS, at, clocked_history, fixed_clock, tiny_workshop
+from tests.builders import DATE, HISTORY_DAYS, at, fixed_clock, tiny_workshop
 
 PO = LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po"
 
@@ -145,14 +146,12 @@ def test_a_removed_operation_and_an_older_summary_read_in_words() -> None:
     assert change_words(removed, workshop, {}, en.named(named.names)).startswith("B1 op 1 (work): ")
 
 
-@pytest.mark.sqlite_only
-def test_the_productivity_csv_has_a_readable_export_beside_the_machine_one(db_url: str) -> None:
+def test_the_productivity_csv_has_a_readable_export_beside_the_machine_one(clocked_history_db: Path) -> None:
     """The CSV (`format=csv`) keeps the contract's machine header and technician ids; `labels=true`
     gives the same rows with the columns named in the request's language, technicians by name,
     the levels in words and shares as percents (a BOM first, so a spreadsheet reads it as UTF-8);
     the reports page links both."""
-    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
-    clocked_history(client)
+    client = TestClient(create_app(f"sqlite:///{clocked_history_db}", auth=False, clock=fixed_clock()))
     days = {"from": HISTORY_DAYS[0].isoformat(), "to": HISTORY_DAYS[-1].isoformat(), "format": "csv"}
     url = "/v1/workshops/tiny/reports/productivity"
     machine = client.get(url, params=days, headers={"Accept-Language": "zh-CN"}).text
@@ -178,15 +177,15 @@ def test_the_productivity_csv_has_a_readable_export_beside_the_machine_one(db_ur
     assert "format=csv&amp;labels=true" in page.text
 
 
-@pytest.mark.sqlite_only
-def test_the_readable_productivity_csv_quotes_a_name_a_spreadsheet_would_run(db_url: str) -> None:
+def test_the_readable_productivity_csv_quotes_a_name_a_spreadsheet_would_run(
+    clocked_history_db: Path,
+) -> None:
     """review-s27: the readable CSV (`labels=true`) wrote each technician's name (or, in Chinese,
     his `name_i18n`) as it is: a name starting with =, +, -, @ opened as a formula in a spreadsheet.
     It is written behind a ' as the bookings export writes its free texts (exchange.FORMULA_STARTS)."""
     from tests.builders import two_bay_workshop
 
-    client = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
-    clocked_history(client)
+    client = TestClient(create_app(f"sqlite:///{clocked_history_db}", auth=False, clock=fixed_clock()))
     workshop = two_bay_workshop()
     hostile = {"t": ('=HYPERLINK("http://x")', "+1+1"), "u": ("@SUM(A1)", "-2+3")}
     named = [

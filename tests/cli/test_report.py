@@ -1,27 +1,20 @@
 """`bayplan report`: the productivity report from a database, as a table, CSV or JSON; bad options
-exit 2 naming the option."""
+exit 2 naming the option. Each test reads its own copy of `clocked_history`'s database
+(`clocked_history_db`, tests/conftest.py)."""
 
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 
 from typer.testing import CliRunner
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from fastapi.testclient import TestClient
-
-from api.app import create_app
 from cli.main import app
 from tests.builders import HISTORY_DAYS as DAYS
-from tests.builders import clocked_history, fixed_clock
 
 
-def test_report_table_csv_and_json(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'r.db'}"
-    clocked_history(TestClient(create_app(url, auth=False, clock=fixed_clock())))
+def test_report_table_csv_and_json(clocked_history_db: Path) -> None:
+    url = f"sqlite:///{clocked_history_db}"
     base = [
         "report",
         "--db",
@@ -45,9 +38,8 @@ def test_report_table_csv_and_json(tmp_path: Path) -> None:
     assert {r["technician"] for r in data["rows"] if r["level"] == "technician"} == {"t", "u"}
 
 
-def test_bad_options_exit_2_naming_the_option(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'r.db'}"
-    clocked_history(TestClient(create_app(url, auth=False, clock=fixed_clock())))
+def test_bad_options_exit_2_naming_the_option(clocked_history_db: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{clocked_history_db}"
     runner = CliRunner()
     nowhere = tmp_path / "no" / "r.csv"  # a folder that is not there: one line naming --out, no traceback
     cases = [
@@ -68,11 +60,10 @@ def test_bad_options_exit_2_naming_the_option(tmp_path: Path) -> None:
         assert flag in result.output, (args, result.output)
 
 
-def test_the_report_in_chinese_on_an_80_column_terminal(tmp_path: Path) -> None:
+def test_the_report_in_chinese_on_an_80_column_terminal(clocked_history_db: Path) -> None:
     """A foreman's report in Chinese on a plain terminal cut each day to "2026…" (a Chinese date has no
     space to wrap at) and said an unknown workshop in English."""
-    url = f"sqlite:///{tmp_path / 'r.db'}"
-    clocked_history(TestClient(create_app(url, auth=False, clock=fixed_clock())))
+    url = f"sqlite:///{clocked_history_db}"
     first, last = DAYS[0].isoformat(), DAYS[-1].isoformat()
     runner = CliRunner()
     args = ["--lang", "zh-CN", "report", "--db", url, "--from", first, "--to", last]
@@ -84,11 +75,10 @@ def test_the_report_in_chinese_on_an_80_column_terminal(tmp_path: Path) -> None:
     assert unknown.output.strip() == "bayplan：错误：--workshop: 数据库中没有车间 'nope'"
 
 
-def test_the_english_report_on_an_80_column_pipe_keeps_its_words_whole(tmp_path: Path) -> None:
+def test_the_english_report_on_an_80_column_pipe_keeps_its_words_whole(clocked_history_db: Path) -> None:
     """Piped at 80 columns, ten columns were squeezed until "Period" read "Perio/d" and "Technician"
     "Techn/ician": every word of every heading (and each day) is whole, in two tables if need be."""
-    url = f"sqlite:///{tmp_path / 'r.db'}"
-    clocked_history(TestClient(create_app(url, auth=False, clock=fixed_clock())))
+    url = f"sqlite:///{clocked_history_db}"
     args = ["report", "--db", url, "--workshop", "tiny", "--from", DAYS[0].isoformat(), "--to",
             DAYS[-1].isoformat()]  # fmt: skip
     table = CliRunner().invoke(app, args, env={"COLUMNS": "80"})
@@ -101,14 +91,13 @@ def test_the_english_report_on_an_80_column_pipe_keeps_its_words_whole(tmp_path:
     assert table.output.count("grade 3") == table.output.count("workshop") >= 1
 
 
-def test_a_day_stays_whole_in_the_report_at_80_columns(tmp_path: Path) -> None:
+def test_a_day_stays_whole_in_the_report_at_80_columns(clocked_history_db: Path) -> None:
     """Chinese days broke per character at 80 columns ("2026/年11/月24/日": the one table was kept
     because each Han character of a heading fits), and the English second table broke them at the
     comma ("Nov 24,/2026"). Fails before: the days are not whole on any line."""
     from rich.cells import cell_len
 
-    url = f"sqlite:///{tmp_path / 'r.db'}"
-    clocked_history(TestClient(create_app(url, auth=False, clock=fixed_clock())))
+    url = f"sqlite:///{clocked_history_db}"
     span = ["--db", url, "--workshop", "tiny", "--from", DAYS[0].isoformat(), "--to", DAYS[-1].isoformat()]
     runner = CliRunner()
     chinese = runner.invoke(app, ["--lang", "zh-CN", "report", *span], env={"COLUMNS": "80"})
@@ -124,12 +113,11 @@ def test_a_day_stays_whole_in_the_report_at_80_columns(tmp_path: Path) -> None:
     assert "开工偏差分钟（均值 / p90）" in chinese.output  # the heading whole in the second table
 
 
-def test_a_weeks_row_names_its_days_not_its_monday_alone(tmp_path: Path) -> None:
+def test_a_weeks_row_names_its_days_not_its_monday_alone(clocked_history_db: Path) -> None:
     """zh-s29 left it: with `--group week` the period column showed the week's first day as a date,
     read as one day ("2026年11月23日"). A week's row names its ISO week, in both languages; a day's row
     is as before."""
-    url = f"sqlite:///{tmp_path / 'r.db'}"
-    clocked_history(TestClient(create_app(url, auth=False, clock=fixed_clock())))
+    url = f"sqlite:///{clocked_history_db}"
     first, last = DAYS[0].isoformat(), DAYS[-1].isoformat()
     runner = CliRunner()
     # (CLDR's interval, as Babel formats it: thin spaces around the dash)

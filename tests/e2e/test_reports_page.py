@@ -7,23 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import warnings
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 import pytest
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from fastapi.testclient import TestClient
-
-from api.app import create_app
 from cli.testing import Server
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
 from tests.builders import HISTORY_DAYS as DAYS
-from tests.builders import NOW, clocked_history, fixed_clock
+from tests.builders import NOW
 from tests.e2e.browser import ARGS, ARTIFACTS, CHROMIUM
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -31,9 +25,8 @@ if not CHROMIUM.exists():
     pytest.skip("no Chromium at /usr/bin/chromium (scripts/chromium.sh)", allow_module_level=True)
 
 
-def test_a_manager_reads_the_reports_and_applies_the_labour_times(tmp_path: Path) -> None:
-    db = tmp_path / "reports.db"
-    clocked_history(TestClient(create_app(f"sqlite:///{db}", auth=False, clock=fixed_clock())))
+def test_a_manager_reads_the_reports_and_applies_the_labour_times(clocked_history_db: Path) -> None:
+    db = clocked_history_db  # the test's own copy
     # A week later: the clocked days are past, so the longer standard breaks no booking ahead.
     server = Server(db, now=NOW + dt.timedelta(days=7))
     manager = KeyStore(Store(f"sqlite:///{db}")).create("manager", ["tiny"])[0]

@@ -8,22 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import warnings
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from fastapi.testclient import TestClient
-
 from api import charts
-from api.app import create_app
 from cli.testing import Server
 from tests.builders import HISTORY_DAYS as DAYS
-from tests.builders import NOW, at, clocked_history, fixed_clock
+from tests.builders import NOW, at
 from tests.e2e.browser import ARGS, ARTIFACTS, CHROMIUM
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -38,9 +32,8 @@ def _no_page_scroll(page: playwright_api.Page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
-def test_a_chinese_foreman_reads_the_pages_on_a_phone(tmp_path: Path) -> None:
-    db = tmp_path / "phone.db"
-    clocked_history(TestClient(create_app(f"sqlite:///{db}", auth=False, clock=fixed_clock())))
+def test_a_chinese_foreman_reads_the_pages_on_a_phone(clocked_history_db: Path) -> None:
+    db = clocked_history_db  # the test's own copy
     server = Server(db, now=NOW + dt.timedelta(days=7))
     server.start()
     day = (NOW + dt.timedelta(days=8)).date()

@@ -15,14 +15,14 @@ from scheduler.compiler import compile_request
 from scheduler.contract import PlanRequest
 from scheduler.demand import day_request
 from scheduler.dispatch import alpha_orders, dispatch, rank
-from scheduler.optimise import StartRelaxation, optimise, start_relaxation, warm_start
+from scheduler.optimise import StartRelaxation, optimise, warm_start
 from scheduler.planning import to_plan
 from scheduler.scenarios import load_scenario
 from scheduler.validator import assert_valid
 from solver.bounds import lateness_floor, placement_bound
 from solver.bounds_time import Relaxation
 from solver.objective import terms
-from solver.problem import DayProblem, JobData, OperationData, Pin
+from solver.problem import DayProblem, DaySolution, JobData, OperationData, Pin
 from solver.relaxation_plan import NearPlan
 from tests.builders import one_technician_day
 
@@ -83,12 +83,18 @@ def test_an_alpha_point_start_is_the_warm_start_on_an_over_full_day(monkeypatch:
     problem, seed = compiled.problem, compiled.request.options.seed
     most = placement_bound(problem).weight
     without = warm_start(problem, 10.0, seed, most)
-    lp = start_relaxation(problem, 10.0, most)
-    assert lp is not None
-    with_lp = warm_start(problem, 10.0, seed, most, lp)
-    assert any(_from_lp(note) for note in with_lp.notes)
-    assert rank(problem, with_lp) < rank(problem, without)
-    assert lp.relaxation is not None and lp.dispatches >= 16 and lp.seconds > 0
+    # The relaxation and the warm start from it are the optimiser's own (recorded as it makes them
+    # below), not made a second time here: they are the same calls (limit, seed, most, relaxation).
+    starts: list[tuple[tuple[Any, ...], DaySolution, tuple[bool, int, float] | None]] = []
+    real_start = optimise_module.warm_start
+
+    def recorded(*args: Any) -> DaySolution:
+        start = real_start(*args)
+        lp = args[4] if len(args) > 4 else None  # as the warm start left it (charged)
+        starts.append((args, start, (lp.relaxation is not None, lp.dispatches, lp.seconds) if lp else None))
+        return start
+
+    monkeypatch.setattr(optimise_module, "warm_start", recorded)
 
     # The search itself is not under test here: it returns its start.
     solved: list[bool] = []
@@ -106,6 +112,11 @@ def test_an_alpha_point_start_is_the_warm_start_on_an_over_full_day(monkeypatch:
     # Nor the near plan a 10 s request may start from instead (`NEAR_PLAN`): unweighted, it is.
     monkeypatch.setattr(optimise_module, "NEAR_PLAN", 0)
     solution = optimise(compiled)
+    [(args, with_lp, charged)] = starts
+    assert args[0] is problem and args[1:4] == (10.0, seed, most) and isinstance(args[4], StartRelaxation)
+    assert any(_from_lp(note) for note in with_lp.notes)
+    assert rank(problem, with_lp) < rank(problem, without)
+    assert charged is not None and charged[0] and charged[1] >= 16 and charged[2] > 0  # relaxed, dispatches
     assert any(_from_lp(note) for note in solution.notes)
     assert solution.unplaced == with_lp.unplaced and solution.objective <= with_lp.objective
     assert_valid(request, to_plan(compiled, solution, "cpsat"))
