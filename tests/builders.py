@@ -49,6 +49,7 @@ from solver.problem import (
 )
 
 if TYPE_CHECKING:
+    import pytest
     from fastapi.testclient import TestClient
 
 TZ = "Asia/Shanghai"
@@ -780,6 +781,18 @@ class CountedThreadClock:
         self.reads += 1
         self.now += self.step
         return self.now
+
+
+def counted_search_clock(monkeypatch: pytest.MonkeyPatch, step: float) -> CountedThreadClock:
+    """A `CountedThreadClock` standing in for `time` in every module of the slot search (slots,
+    ejection, repack, multiday, contention): a budget becomes a count of reads, so no stall of a
+    loaded machine (a full garbage collection, flake-s36) cuts a search a test needs finished."""
+    from scheduler import contention, ejection, multiday, repack, slots
+
+    clock = CountedThreadClock(step)
+    for module in (slots, ejection, repack, multiday, contention):
+        monkeypatch.setattr(module, "time", clock)
+    return clock
 
 
 # Solver data: one general bay and one technician on shift 08:00-10:00, whose first job ran to 09:50.

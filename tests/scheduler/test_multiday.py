@@ -10,7 +10,7 @@ from functools import partial
 
 import pytest
 
-from scheduler import contention, ejection, multiday, repack, slots
+from scheduler import multiday, slots
 from scheduler.availability import Availability
 from scheduler.contract import Assignment, Booking, Workshop
 from scheduler.errors import Conflict, WorkshopConflict
@@ -24,8 +24,8 @@ from scheduler.validator import RULE_MULTI_DAY, RULE_PRECEDENCE, RULE_SHIFT, val
 from tests.builders import (
     DAY,
     WORKSHOP_ID,
-    CountedThreadClock,
     at,
+    counted_search_clock,
     fixed_clock,
     multi_day_workshop,
     with_service,
@@ -316,9 +316,7 @@ def test_a_later_day_moves_its_bookings_out_of_the_way_to_hold_the_carried_over_
     quick.ejection_seconds = 0.0  # the free time as it is only (the answer before moving others)
     quick.book(WORKSHOP_ID, Booking(id="acc", service="ACCIDENT", drop_off=at("08:00", WED)), None)
     assert quick.slots(SlotQuery(WORKSHOP_ID, "REPAIR", DAY, False, None)) == []
-    clock = CountedThreadClock(step=2**-20)  # CPU clock reads: no stall of a loaded machine cuts it
-    for module in (slots, ejection, repack, multiday, contention):
-        monkeypatch.setattr(module, "time", clock)
+    counted_search_clock(monkeypatch, step=2**-20)  # CPU clock reads: no stall of a loaded machine cuts it
     service = PlanningService(
         Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock(),
         ejection_seconds=1.0,  # the answer's budget is CPU time: generous here, so the test is not timed
@@ -753,9 +751,7 @@ def test_a_refused_multi_day_booking_does_not_search_again_for_chains_its_days_h
     in a loaded suite worker, as a full garbage collection of a big heap takes, cut the fresh
     service's search before its first chain: its alternatives were Thursday's)."""
     ws = multi_day_workshop(max_days=2)
-    clock = CountedThreadClock(step=2**-20)  # the 1 s budget is 2**20 reads: never reached here
-    for module in (slots, ejection, repack, multiday, contention):
-        monkeypatch.setattr(module, "time", clock)
+    counted_search_clock(monkeypatch, step=2**-20)  # the 1 s budget is 2**20 reads: never reached here
 
     def service() -> PlanningService:
         return PlanningService(

@@ -15,7 +15,7 @@ from scheduler.scenarios import load_scenario
 from scheduler.slots import CapacityRules, DayBook, Offer
 from scheduler.validator import handover_warnings, validate_plan
 from solver.problem import DayProblem, Interval, Placement
-from tests.builders import CountedThreadClock, tiny_workshop, witness_plan
+from tests.builders import counted_search_clock, tiny_workshop, witness_plan
 
 DAY = dt.date(2026, 11, 24)
 
@@ -427,9 +427,7 @@ def test_a_chain_search_that_found_nothing_is_not_run_again_on_the_same_day_vers
     its budget (`stopped`, told it is spent) and has no more CPU than the cut one had, and is for
     a caller that goes on, or one with more (which then finds the chain). A new day version
     searches afresh. Before (mdp99-s24): every ask searched again."""
-    clock = CountedThreadClock(step=2**-10)  # a power of two: budgets compare exactly
-    for module in (slots, ejection, repack):
-        monkeypatch.setattr(module, "time", clock)
+    clock = counted_search_clock(monkeypatch, step=2**-10)  # a power of two: budgets compare exactly
     runs: list[int] = []
     real = slots.eject_and_fit
 
@@ -469,9 +467,7 @@ def test_a_chain_longer_than_a_third_of_the_budget_is_found_within_it(
     cut the chain short and offered no 08:00; the try may now take all of it, and 08:00 is offered
     with a whole-day plan the independent validator accepts, every promise kept. (The order of a
     big day's search: a small day's shares its time among witnesses, `_chain_portfolio`.)"""
-    clock = CountedThreadClock(step=0.001)
-    for module in (slots, ejection, repack):
-        monkeypatch.setattr(module, "time", clock)
+    clock = counted_search_clock(monkeypatch, step=0.001)
     monkeypatch.setattr(slots, "PACK_SECONDS", 0.0)  # the repacked day would need no chain at all
     monkeypatch.setattr(slots, "PORTFOLIO_BOOKINGS", 0)
     day, new = _fragmented_day()
