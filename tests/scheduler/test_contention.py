@@ -28,7 +28,7 @@ from scheduler.service import PlanningService
 from scheduler.slots import EJECTION_SECONDS, CapacityRules, DayBook
 from scheduler.storage import Store
 from scheduler.validator import assert_valid
-from tests.builders import fixed_clock
+from tests.builders import counted_search_clock, fixed_clock
 
 
 def _until(condition: Callable[[], bool]) -> None:
@@ -208,9 +208,14 @@ def test_a_query_alone_just_after_others_overlapped_still_shares_its_budget() ->
         assert contention.share(0.025) == 0.025  # alone for long enough: the whole budget again
 
 
-def test_a_fair_share_splits_what_is_left_with_a_floor_and_nothing_once_spent() -> None:
+def test_a_fair_share_splits_what_is_left_with_a_floor_and_nothing_once_spent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The explain booking fits' budget (scheduler.contention.fair_share): an even share of what is
-    left for the tries still to come, at least the floor while anything is left, 0 once spent."""
+    left for the tries still to come, at least the floor while anything is left, 0 once spent. On
+    a counted clock (one read a microsecond): a stall of a millisecond between two reads of the
+    thread's CPU clock failed the bounds below (flake-s37)."""
+    counted_search_clock(monkeypatch, step=2**-20)
     budget = fair_share(0.030, floor=0.003)
     assert 0.009 <= budget(3) <= 0.010  # a third of 30 ms (a little CPU already gone)
     assert budget(100) == pytest.approx(0.003)  # the floor, not 0.3 ms

@@ -15,7 +15,7 @@ from scheduler.ejection import eject_and_fit
 from scheduler.slots import CapacityRules, DayBook
 from scheduler.validator import validate_plan
 from solver.problem import BayData, DayProblem, JobData, OperationData, Placement, TechnicianData
-from tests.builders import tiny_workshop, witness_plan
+from tests.builders import counted_search_clock, tiny_workshop, witness_plan
 
 DAY = dt.date(2026, 11, 24)
 STARTS = (510, 545, 580, 615, 650, 685)
@@ -110,6 +110,7 @@ def test_the_immediate_answer_offers_the_time_only_shifting_finds(monkeypatch: p
     (`DayBook._chain_portfolio`) offers 08:00 within the immediate answer, with a whole-day plan
     the independent validator accepts, every promise kept; the search as on a big day (ejection
     chains only) does not."""
+    counted_search_clock(monkeypatch, step=2**-20)  # reads: no stall cuts the 5 s search
     monkeypatch.setattr(slots, "PACK_SECONDS", 0.0)
     day, new = _chained_workshop_day()
     offers = day.offers("FIFTY", False, ejection_seconds=5.0)

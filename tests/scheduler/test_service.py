@@ -18,7 +18,7 @@ from scheduler.slots import CapacityRules, DayBook, Wants
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
 from scheduler.validator import assert_valid
-from tests.builders import DAY, at, fixed_clock, small_workshop
+from tests.builders import DAY, at, counted_search_clock, fixed_clock, small_workshop
 
 
 def _workshop() -> Workshop:
@@ -310,10 +310,15 @@ def test_a_time_shown_to_a_waiter_is_booked_as_a_drop_off_with_no_search_left(db
     assert plan.kpis.placed == len(bookings) and plan.kpis.late == 0
 
 
-def test_the_day_a_booking_makes_is_repacked_ahead_where_searches_needed_it(sqlite_url: str) -> None:
+def test_the_day_a_booking_makes_is_repacked_ahead_where_searches_needed_it(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A version of the day is repacked (DayBook.pack) in the background after the booking that
     made it when a search on the version before needed the day packed; a day no query searched is
     not packed ahead (a query that needs it packs it, outside its search budget)."""
+    # The query's search (25 ms of CPU by default) as reads: a stall before it reached the packing
+    # left the day unpacked (flake-s37).
+    counted_search_clock(monkeypatch, step=2**-20)
     service, workshop = _service(sqlite_url)
     date = dt.date(2026, 11, 24)
     at = dt.datetime(2026, 11, 24, 8, tzinfo=workshop.tz)
@@ -803,7 +808,9 @@ def test_the_explained_slot_answer_offers_the_times_explain_found_in_time_order(
     assert notes == {}  # nothing sold beyond the witness
 
 
-def test_explain_offers_a_time_the_booking_fits_by_moving_the_bookings_in_its_way(db_url: str) -> None:
+def test_explain_offers_a_time_the_booking_fits_by_moving_the_bookings_in_its_way(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Three 60-minute bookings leave the morning's hour free in 20-minute gaps: the quick fit
     finds no room at 08:00, the booking's own fit moves them (scheduler.ejection, every promise
     kept) and accepts it. Explained against an answer that missed it (the immediate search's
@@ -813,6 +820,9 @@ def test_explain_offers_a_time_the_booking_fits_by_moving_the_bookings_in_its_wa
     from scheduler.contract import Assignment
     from tests.builders import NOW, tiny_workshop
 
+    # The fits' budget (the service's 25 ms of CPU, shared among the refused times) as reads: a
+    # stall in the 08:00 fit's search left 08:00 refused (flake-s37).
+    counted_search_clock(monkeypatch, step=2**-20)
     service = PlanningService(
         Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
     )
@@ -903,12 +913,13 @@ def test_explain_gives_a_later_refused_time_a_try_when_the_first_ones_use_their_
     bookings, 20-minute gaps between them, fill 08:00-12:00 with one free hour in pieces: every
     drop-off up to 11:00 fits once they move. The fits before 11:00 are made to spend their whole
     budget and find nothing; 11:00 is still tried, found and booked with that promise. Before
-    (explain16-s22): 08:00 took the whole budget and 11:00 was refused, then booked 201."""
-    import time as time_module
-
+    (explain16-s22): 08:00 took the whole budget and 11:00 was refused, then booked 201. The budget
+    is a count of reads of the searches' clock: a stall (a full garbage collection) in 11:00's
+    search used up what the earlier fits left it, and 11:00 was refused (flake-s37)."""
     from scheduler.contract import Assignment
     from tests.builders import NOW, tiny_workshop
 
+    clock = counted_search_clock(monkeypatch, step=2**-20)
     service = PlanningService(
         Store(db_url),
         CapacityRules(walk_in_holdback=0),
@@ -929,8 +940,8 @@ def test_explain_gives_a_later_refused_time_a_try_when_the_first_ones_use_their_
     def crowded(self: DayBook, booking: Booking, seconds: float = 0.025) -> Offer | None:
         if booking.drop_off == at("11:00"):
             return real(self, booking, seconds)
-        end = time_module.thread_time() + seconds  # a search that finds nothing in its whole budget
-        while time_module.thread_time() < end:
+        end = clock.thread_time() + seconds  # a search that finds nothing in its whole budget
+        while clock.thread_time() < end:
             pass
         return None
 

@@ -278,10 +278,11 @@ def _fragmented_day(services: dict[str, tuple[str, int]] | None = None) -> tuple
     return day, Booking(id="new", service="HOUR", drop_off=at(8))
 
 
-def test_a_new_booking_fits_once_two_bookings_in_its_way_move() -> None:
+def test_a_new_booking_fits_once_two_bookings_in_its_way_move(monkeypatch: pytest.MonkeyPatch) -> None:
     """The quick fit and the one-booking repair find no hour; the ejection chain moves Y and Z
     left (each still done by its promise) and the new hour fits: offered at once, without CP-SAT,
     with a whole-day plan the independent validator accepts."""
+    counted_search_clock(monkeypatch, step=2**-20)  # reads: no stall cuts a search or its 10 ms pack
     day, new = _fragmented_day()
     assert day.try_insert(new) is None
     offer = day.try_moving_others(new, seconds=5.0)
@@ -298,9 +299,12 @@ def test_a_new_booking_fits_once_two_bookings_in_its_way_move() -> None:
         assert validate_plan(request, plan) == [] and plan.kpis.late == 0
 
 
-def test_moving_bookings_offers_more_of_a_busy_day_and_every_offer_holds() -> None:
+def test_moving_bookings_offers_more_of_a_busy_day_and_every_offer_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """On a busy small-dealer day the immediate answer with bookings moved out of the way offers
     every time the quick answer offers, and more; each offer validated with its whole-day plan."""
+    counted_search_clock(monkeypatch, step=2**-20)  # reads: no stall cuts a search or its 10 ms pack
     workshop = load_scenario("small-dealer").workshop
     rng = random.Random(3)
     rules = CapacityRules(walk_in_holdback=0.0, express_holdback=0.0, waiters_per_slot=100)
@@ -341,6 +345,7 @@ def test_room_made_for_one_answer_serves_the_next_kind_on_the_same_day_version(
     version then fits in the day as moved (a quick fit, no second chain): its offers carry that
     day's witness, and every offer of both answers passes the independent validator. (Without the
     repacked day, which would offer the hour with no chain at all.)"""
+    counted_search_clock(monkeypatch, step=2**-20)  # reads: no stall cuts a search or its 10 ms pack
     monkeypatch.setattr(slots, "PACK_SECONDS", 0.0)
     day, new = _fragmented_day()
     dropped = day.offers("HOUR", False, ejection_seconds=5.0)
@@ -366,6 +371,7 @@ def test_a_placement_found_by_moving_bookings_serves_every_time_up_to_its_start(
     """Feasibility is monotone in the drop-off: the hour the chain places for 08:00 also fits every
     later drop-off up to its own start, so those times are offered with the same placement without
     a search of their own (one try in all), each validated with its whole-day plan."""
+    counted_search_clock(monkeypatch, step=2**-20)  # reads: no stall cuts a search or its 10 ms pack
     day, new = _fragmented_day()
     tries: list[dt.datetime] = []
 
@@ -394,6 +400,7 @@ def test_the_repacked_day_offers_an_hour_no_gap_of_the_witness_holds_without_any
     """The fragmented day pushed late then early (scheduler.repack) has its three gaps in one: the
     new hour is offered by the quick fit there, no ejection chain tried; without the repacked day
     the same offer needs a chain. Every offer passes the independent validator, every promise kept."""
+    counted_search_clock(monkeypatch, step=2**-20)  # reads: no stall cuts a search or its 10 ms pack
     chains: list[dt.datetime] = []
 
     def counted(
@@ -610,6 +617,7 @@ def test_a_day_packed_where_it_is_made_answers_with_no_packing_of_its_own(
     the same repacked days the first answer would, so the answer packs nothing (its whole budget
     is the search's) and still offers the new hour at 08:00 from the repacked day, with a whole-day
     plan the independent validator accepts, every promise kept."""
+    counted_search_clock(monkeypatch, step=2**-20)  # reads: no stall cuts a search or its 10 ms pack
     asked, new = _fragmented_day()
     asked.offers("HOUR", False, ejection_seconds=5.0)  # packed inside the answer
     assert asked._packed
@@ -637,6 +645,7 @@ def test_the_free_time_shared_or_derived_is_the_one_built_afresh(monkeypatch: py
     """The witness's free time is built once per day version and handed on: to a probe's template
     problem (the same bays and technicians), to the repacked days and to a day as a chain moved it
     (only the moved bookings freed and reserved again). Each is the free time built afresh."""
+    counted_search_clock(monkeypatch, step=2**-20)  # reads: no stall cuts a search or its 10 ms pack
     day, new = _fragmented_day()
     day.pack()
     problem = day.accepted_problem
