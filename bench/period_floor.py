@@ -50,8 +50,12 @@ def breaks(problem: DayProblem) -> list[int]:
     return out
 
 
-def period_floor(problem: DayProblem, weight: int, grid: int, most_lps: int) -> dict[str, Any]:
-    """The floor of the module's docstring for every plan placing at least `weight` priority."""
+def period_floor(
+    problem: DayProblem, weight: int, grid: int, most_lps: int, plain: bool = False
+) -> dict[str, Any]:
+    """The floor of the module's docstring for every plan placing at least `weight` priority
+    (`plain`: of minutes late, a waiter's minute as a drop-off's; else of the objective's weighted
+    lateness terms, in drop-off minutes)."""
     import highspy
     from scipy.sparse import coo_matrix, csr_matrix, hstack, vstack
 
@@ -65,7 +69,7 @@ def period_floor(problem: DayProblem, weight: int, grid: int, most_lps: int) -> 
     factor = np.ones(len(model.cost))
     for i, col in enumerate(model.cols):
         factor[i] = (w.waiter_lateness if problem.jobs[col[0]].waiter else w.lateness) / (w.lateness or 1)
-    cost = model.cost * factor
+    cost = model.cost if plain else model.cost * factor
     n = len(cost)
     splits = breaks(problem)
     firsts: dict[tuple[int, int], list[int]] = {}
@@ -148,14 +152,22 @@ def period_floor(problem: DayProblem, weight: int, grid: int, most_lps: int) -> 
             made += 1
     least = min(node[0] for node in heap) if heap else math.inf
     unit = w.lateness or 1
+
+    def floor(value: float) -> int:
+        if plain:  # as `time_indexed_relaxation`: whole minutes, less a margin for the tolerances
+            value += model.fixed
+            return max(0, math.ceil(value - 1e-6 * max(1.0, abs(value)) - 1e-3))
+        return weighted_floor(problem, value, False) // unit
+
     return {
         "built": True,
         "solved": True,
         "breaks": splits,
         "shares": m,
         "size": model.size,
-        "root": weighted_floor(problem, root, False) // unit,
-        "floor": weighted_floor(problem, least, False) // unit if math.isfinite(least) else None,
+        "measure": "plain" if plain else "weighted",
+        "root": floor(root),
+        "floor": floor(least) if math.isfinite(least) else None,
         "closed": closed,
         "lps": lps,
         "open": len(heap),
@@ -194,6 +206,7 @@ def main() -> None:
     parser.add_argument("--grid", type=int, default=2, help="minutes per start slot")
     parser.add_argument("--lps", type=int, default=40, help="most LPs of the branch and bound")
     parser.add_argument("--plan", action="store_true", help="also the product's 10 s plan (its placements)")
+    parser.add_argument("--plain", action="store_true", help="plain minutes late instead of weighted")
     args = parser.parse_args()
     from scheduler.compiler import compile_request
 
@@ -205,7 +218,7 @@ def main() -> None:
         if args.plan:
             row.update(plan_row(instance, 10.0))
             weight = row["weight"]
-        row.update(period_floor(replace(problem), weight, args.grid, args.lps))
+        row.update(period_floor(replace(problem), weight, args.grid, args.lps, args.plain))
         print(json.dumps(row), flush=True)
 
 
