@@ -26,12 +26,16 @@ run: $(STAMP)
 # The storage tests also run against a throwaway PostgreSQL server, the page tests in Debian's
 # Chromium (each skipped, and said so, if it cannot be had). Two pytest-xdist workers (one per core;
 # `make test TEST_WORKERS=0` runs serially); tests/conftest.py keeps the end-to-end tests on one
-# worker and gives each worker its own databases.
+# worker and gives each worker its own databases. Bytecode is written even where the environment
+# sets PYTHONDONTWRITEBYTECODE: else each pytest process and each `bayplan serve` it starts compiles
+# the code and rewrites the tests' assertions again (bench/RESULTS-suitespeed-s37.md; __pycache__/
+# is in .gitignore).
 TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 	scripts/chromium.sh >/dev/null || true
-	BAYPLAN_TEST_PG_URL="$$(scripts/postgres.sh || true)" $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope
+	BAYPLAN_TEST_PG_URL="$$(scripts/postgres.sh || true)" env -u PYTHONDONTWRITEBYTECODE \
+		$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope
 
 lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache

@@ -226,9 +226,15 @@ def _postgres_databases() -> Iterator[_PostgresDatabases]:
 @pytest.hookimpl(tryfirst=True)  # before pytest parametrizes `db_url` with both backends
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """`pytestmark = pytest.mark.sqlite_only`: the module's tests take `db_url` on SQLite alone (what
-    they test does not depend on the backend). As a parametrize mark, which pytest gives precedence
-    over the fixture's own params."""
-    if "db_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker("sqlite_only"):
+    they test does not depend on the backend), but for a test marked `both_backends` (what it tests
+    may: a refused write rolled back, moments read back as stored). As a parametrize mark, which
+    pytest gives precedence over the fixture's own params."""
+    definition = metafunc.definition
+    if (
+        "db_url" in metafunc.fixturenames
+        and definition.get_closest_marker("sqlite_only")
+        and not definition.get_closest_marker("both_backends")
+    ):
         metafunc.definition.add_marker(pytest.mark.parametrize("db_url", ["sqlite"], indirect=True))
 
 

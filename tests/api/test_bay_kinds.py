@@ -21,6 +21,10 @@ from scheduler.slots import DayBook
 from scheduler.validator import assert_valid
 from tests.builders import DATE, DAY, booking, tiny_workshop
 
+# Bay kinds over HTTP: on PostgreSQL these tests run no line of scheduler/storage/ that
+# the tests left on both backends do not run (bench/RESULTS-suitespeed-s37.md).
+pytestmark = pytest.mark.sqlite_only
+
 
 def _ev_workshop() -> Workshop:
     """tiny with an EV bay (kind "ev", declared) beside its general bay, a second technician

@@ -25,6 +25,10 @@ from scheduler.validator import assert_valid
 from tests.api.test_pickup import _promise_as_stored_before
 from tests.builders import DATE, DAY, WORKSHOP_ID, multi_day_workshop, overtime_tiny_workshop, put_workshop
 
+# The day's pickups on its pages and CSV: on PostgreSQL these tests run no line of scheduler/storage/ that
+# the tests left on both backends do not run (bench/RESULTS-suitespeed-s37.md).
+pytestmark = pytest.mark.sqlite_only
+
 pypdf = pytest.importorskip("pypdf")
 
 WED = (DAY + dt.timedelta(days=1)).isoformat()

@@ -21,6 +21,10 @@ from scheduler.keys import KeyStore
 from scheduler.storage import Store
 from tests.builders import DATE, fixed_clock, tiny_workshop
 
+# The booking desk's fields and pages: on PostgreSQL these tests run no line of scheduler/storage/ that
+# the tests left on both backends do not run (bench/RESULTS-suitespeed-s37.md).
+pytestmark = pytest.mark.sqlite_only
+
 W = "/v1/workshops/tiny"
 PAGE = f"/workshops/tiny/plan/{DATE}"
 PHONE = "13800138000"
@@ -108,6 +112,7 @@ def test_the_desk_takes_the_vehicle_and_can_search_move_and_cancel(client: TestC
     assert client.get(f"{W}/bookings", params={"date": DATE}).json() == []
 
 
+@pytest.mark.both_backends  # the driver's own messages differ by backend
 def test_personal_data_are_never_logged(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG):
         _planned_day(client)
@@ -165,6 +170,7 @@ def _parts_workshop(timezone: str = "Asia/Shanghai") -> dict[str, object]:
     return data
 
 
+@pytest.mark.both_backends  # its clock events read back as stored (aware or not by backend)
 def test_the_desk_has_a_parts_field_for_services_that_wait_for_parts(client: TestClient) -> None:
     """A workshop with a service whose operations need parts: the desk page has a "Parts arrive"
     date and time (hidden until such a service is chosen: its option is marked), a column for it

@@ -8,12 +8,18 @@ import re
 import warnings
 from typing import Any
 
+import pytest
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
 from scheduler.contract import Workshop
 from tests.builders import DATE, DAY, NOW, put_workshop, tiny_workshop
+
+# The loading chart over HTTP: on PostgreSQL these tests run no line of scheduler/storage/ that
+# the tests left on both backends do not run (bench/RESULTS-suitespeed-s37.md).
+pytestmark = pytest.mark.sqlite_only
 
 CAPACITY = "/v1/workshops/tiny/capacity"
 

@@ -7,6 +7,8 @@ import datetime as dt
 import warnings
 from typing import Any
 
+import pytest
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
@@ -27,6 +29,10 @@ from tests.builders import (
     settled,
     tiny_workshop,
 )
+
+# Multi-day work over HTTP: on PostgreSQL these tests run no line of scheduler/storage/ that
+# the tests left on both backends do not run (bench/RESULTS-suitespeed-s37.md).
+pytestmark = pytest.mark.sqlite_only
 
 SLOTS = f"/v1/workshops/{WORKSHOP_ID}/slots"
 BOOKINGS = f"/v1/workshops/{WORKSHOP_ID}/bookings"
@@ -104,6 +110,7 @@ def _clock(client: TestClient, booking: str, action: str, when: str, tech: str, 
     return client.post(f"/v1/workshops/{WORKSHOP_ID}/clock", params=CLOCK_NOW, json=body)
 
 
+@pytest.mark.both_backends  # the only PostgreSQL run of some of storage's clock-event lines
 def test_the_carried_over_part_is_clocked_on_its_later_day(client: TestClient) -> None:
     """On Wednesday the repair is its part of the day (paint, reassembly: operations 0 and 1 as in
     Wednesday's plan), clocked there, projected there and guarded against its promise there."""
@@ -608,6 +615,7 @@ def _repair_waiting_for_parts(client: TestClient) -> tuple[str, str]:
     return repair.json()["id"], f"/v1/workshops/{WORKSHOP_ID}"
 
 
+@pytest.mark.both_backends  # a refused change of clocked work rolled back, on each backend
 def test_a_change_never_moves_clocked_work_off_its_day(client: TestClient) -> None:
     """A repair whose paint waits for parts due Wednesday 10:00, its strip clocked Tuesday: the parts
     delayed to Wednesday 15:00 would move all its work to Wednesday and Thursday, leaving Tuesday's
@@ -682,6 +690,7 @@ def _started_on_tuesday(client: TestClient) -> str:
     return bid
 
 
+@pytest.mark.both_backends  # a refused change of clocked work rolled back, on each backend
 def test_a_clocked_booking_is_not_moved_to_another_day(client: TestClient) -> None:
     """A booking started on Tuesday cannot be moved to Wednesday (409): Tuesday's events would name
     a booking the day no longer has (review-s20 D2: before, Tuesday's status and plan were 500s)."""
@@ -696,6 +705,7 @@ def test_a_clocked_booking_is_not_moved_to_another_day(client: TestClient) -> No
     )
 
 
+@pytest.mark.both_backends  # a refused change of clocked work rolled back, on each backend
 def test_a_booking_with_clocked_work_is_not_cancelled(client: TestClient) -> None:
     """A booking started on Tuesday cannot be cancelled (409, still there); the day still answers.
     Fails before (review-s20 D4): 204, then Tuesday's status and plan were 500s."""
@@ -711,6 +721,7 @@ def test_a_booking_with_clocked_work_is_not_cancelled(client: TestClient) -> Non
     )
 
 
+@pytest.mark.both_backends  # a refused change of clocked work rolled back, on each backend
 def test_a_booking_with_clocked_work_keeps_its_service(client: TestClient) -> None:
     """MAINT started at 08:00, then the booking changed to LUBE: 200 before (review-s25), and the
     day's events, status, productivity and learned labour times counted the MAINT work clocked as
@@ -731,6 +742,7 @@ def test_a_booking_with_clocked_work_keeps_its_service(client: TestClient) -> No
     assert same.status_code == 200 and same.json()["customer"] == "Wang", same.text
 
 
+@pytest.mark.both_backends  # a refused change of clocked work rolled back, on each backend
 def test_a_forced_workshop_change_never_takes_clocked_work_off_its_day(client: TestClient) -> None:
     """The repair's paint clocked on Wednesday, its second day; a workshop change that breaks the
     repair (the paint longer than any day) would put it at risk on its drop-off day alone, leaving
@@ -765,6 +777,7 @@ def test_a_forced_workshop_change_never_takes_clocked_work_off_its_day(client: T
     assert client.post(f"{base}/plans", json={"date": WED, "time_limit_seconds": 2}).status_code == 200
 
 
+@pytest.mark.both_backends  # the only PostgreSQL run of some of clock_intake's and storage's lines
 def test_a_forced_parts_eta_change_never_takes_clocked_work_off_a_later_day(client: TestClient) -> None:
     """review-s20 D3, last sentence: a repair whose paint waits for parts due Wednesday 10:00, its
     paint started on Wednesday (its second day); the parts delayed to 15:00 no longer fit, and

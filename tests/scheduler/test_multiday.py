@@ -32,6 +32,10 @@ from tests.builders import (
     with_technician,
 )
 
+# Multi-day work in the service: on PostgreSQL these tests run no line of scheduler/storage/ that
+# the tests left on both backends do not run (bench/RESULTS-suitespeed-s37.md).
+pytestmark = pytest.mark.sqlite_only
+
 WED, THU, FRI = (DAY + dt.timedelta(days=i) for i in (1, 2, 3))
 
 
@@ -632,6 +636,7 @@ def _version_reads(
     return reads
 
 
+@pytest.mark.both_backends  # the reads of one booking's transaction
 @pytest.mark.parametrize("case", ["answered", "not-in-the-answer", "no-answer-cached", "refused"])
 def test_a_multi_day_booking_reads_each_day_it_looks_at_once(
     db_url: str, monkeypatch: pytest.MonkeyPatch, case: str
