@@ -33,8 +33,8 @@ def _replaces(new: Offer, kept: Offer) -> bool:
     (each with its own witness of that version), but a query may have shown `kept`'s promise, and a
     booking at that time takes the cached offer (`fit`): so never a later promise for an earlier
     one (promise16-s37: a refinement that filled the time from a later time's placement, landing
-    between the query and the booking, had the customer told 16:20 booked for 16:25); an earlier
-    promise does (the customer is booked no later than told, the next query shown the earlier).
+    between the query and the booking, had a customer told 17:30 booked for the next morning); an
+    earlier promise does (the customer is booked no later than told, the next query shown it).
     A time with a witness is never given up for an overbooked one, and an overbooked one gives way
     to a witness whatever its promise (as before: a booking takes no overbooked offer from here)."""
     if new.overbooked != kept.overbooked:

@@ -573,7 +573,7 @@ def test_a_refinement_landing_between_the_query_and_the_booking_never_makes_the_
     background refinement of that very day version lands: where CP-SAT did not fit a time itself
     it gives it a later time's placement (`DayBook._complete`, as `reoffer` does here), so its
     08:00 is promised later. The booking at 08:00 must be promised what the query said, not the
-    refinement's later promise (promise16-s37: the customer told 16:20 was booked for 16:25); the
+    refinement's later promise (promise16-s37: a customer told 17:30 was booked for the next day); the
     day's plan keeps every promise (the validator)."""
     from scheduler.offer_cache import offers_key
 
