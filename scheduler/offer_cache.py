@@ -28,6 +28,20 @@ class Entry(NamedTuple):
     bookings (`DayBook.offers_and_bound`): no time from it on can be offered, refined or not."""
 
 
+def _replaces(new: Offer, kept: Offer) -> bool:
+    """Does `new` take the place of `kept`, cached for the same day version and drop-off? Both hold
+    (each with its own witness of that version), but a query may have shown `kept`'s promise, and a
+    booking at that time takes the cached offer (`fit`): so never a later promise for an earlier
+    one (promise16-s37: a refinement that filled the time from a later time's placement, landing
+    between the query and the booking, had a customer told 17:30 booked for the next morning); an
+    earlier promise does (the customer is booked no later than told, the next query shown it).
+    A time with a witness is never given up for an overbooked one, and an overbooked one gives way
+    to a witness whatever its promise (as before: a booking takes no overbooked offer from here)."""
+    if new.overbooked != kept.overbooked:
+        return kept.overbooked
+    return new.promised < kept.promised
+
+
 def offers_key(
     workshop_id: str, date: dt.date, service: str, waiter: bool, fleet: str | None, wants: Wants
 ) -> tuple[object, ...]:
@@ -58,11 +72,13 @@ class OfferCache(PartitionedLRU[Entry]):
         """Cache `offers`; an answer merged into another answer of its own version (a refinement
         into the quick answer, or a quick answer that missed the refinement just delivered) keeps
         the other's times it did not find itself (each offer carries its own witness of the same
-        day: the heuristics and CP-SAT's time limit do not find the same times). A refinement of a
-        version no query has answered yet (asked ahead by a booking, `PlanningService._refine_ahead`)
-        replaces an answer of another version unless that one is newer (made from it by bookings
-        here) or its own day was booked since (`superseded`): the next query of its version is
-        answered from it without a search, and a query of a later version carries its offers over.
+        day: the heuristics and CP-SAT's time limit do not find the same times) and, at a time both
+        found, the earlier promise (`_replaces`: never a later one than a query may have shown). A
+        refinement of a version no query has answered yet (asked ahead by a booking,
+        `PlanningService._refine_ahead`) replaces an answer of another version unless that one is
+        newer (made from it by bookings here) or its own day was booked since (`superseded`): the
+        next query of its version is answered from it without a search, and a query of a later
+        version carries its offers over.
         Whatever the order, a query serves an entry only at its own version (`fit` and
         `PlanningService._day_offers` check it), so a misjudged order costs a search, never a
         wrong offer. Returns what is cached for `key` now (None: `offers` were not kept), `refined`
@@ -78,11 +94,11 @@ class OfferCache(PartitionedLRU[Entry]):
             if cached is not None and cached[0] == version:
                 # The same version answered twice (a refinement and a quick answer, in either
                 # order: a query may miss just before the refinement asked ahead is delivered):
-                # every time either found is kept.
+                # every time either found is kept, each with the earlier of the two promises.
                 merged = {o.drop_off: o for o in cached[1]}
-                for o in offers:  # a time with a witness is never given up for an overbooked one
+                for o in offers:
                     kept = merged.get(o.drop_off)
-                    if kept is None or kept.overbooked or not o.overbooked:
+                    if kept is None or _replaces(o, kept):
                         merged[o.drop_off] = o
                 offers = [merged[t] for t in sorted(merged)]
                 refined = refined or cached.refined

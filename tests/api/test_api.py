@@ -57,7 +57,10 @@ def test_every_accepted_booking_fits_the_plan_on_time(client: TestClient, db_url
             f"/v1/workshops/{workshop.id}/bookings", json=body, headers={"Idempotency-Key": f"k{i}"}
         )
         assert response.status_code == 201, response.text  # no one else books in between: an offer holds
-        assert response.json()["promised"] == pick["promised"]
+        # No later than offered (a refinement of the day landing in between may have found an
+        # earlier promise at the time, never a later one: promise16-s37).
+        promised = dt.datetime.fromisoformat(response.json()["promised"])
+        assert promised <= dt.datetime.fromisoformat(pick["promised"]), (pick, response.text)
         accepted += 1
     assert accepted >= 20
     # 1 s of search (was 3): a shorter search only makes "every booking placed, none late" harder.

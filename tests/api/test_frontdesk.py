@@ -291,7 +291,10 @@ def test_random_bookings_with_loan_cars_and_advisors_are_on_time_in_the_day_plan
             f"/v1/workshops/{workshop.id}/bookings", json={**body, "drop_off": pick["drop_off"]}
         )
         assert response.status_code == 201, response.text
-        assert response.json()["promised"] == pick["promised"]
+        # No later than offered (a refinement of the day landing in between may have found an
+        # earlier promise at the time, never a later one: promise16-s37).
+        promised = dt.datetime.fromisoformat(response.json()["promised"])
+        assert promised <= dt.datetime.fromisoformat(pick["promised"]), (pick, response.text)
         accepted += 1
     assert accepted >= 10
     response = client.post(f"/v1/workshops/{workshop.id}/plans", json={"date": DATE, "time_limit_seconds": 3})

@@ -566,6 +566,67 @@ def test_a_quick_answer_delivered_after_the_refined_one_of_its_version_keeps_the
     assert cached is not None and [o.drop_off.hour for o in cached[1]] == [10]
 
 
+def test_a_refinement_landing_between_the_query_and_the_booking_never_makes_the_promise_later(
+    db_url: str,
+) -> None:
+    """A waiter is offered 08:00, promised when his hour of work ends. Before he books, the
+    background refinement of that very day version lands: where CP-SAT did not fit a time itself
+    it gives it a later time's placement (`DayBook._complete`, as `reoffer` does here), so its
+    08:00 is promised later. The booking at 08:00 must be promised what the query said, not the
+    refinement's later promise (promise16-s37: a customer told 17:30 was booked for the next day); the
+    day's plan keeps every promise (the validator)."""
+    from scheduler.offer_cache import offers_key
+
+    service, workshop = _service(db_url)
+    date = dt.date(2026, 11, 24)
+    try:
+        shown = service.slots(SlotQuery("w", "MAINT", date, waiter=True))
+        first, later = shown[0], shown[-1]
+        with service.store.sessions() as session:
+            version = bookings_db.day_version(session, "w", date)
+            day = service._day(session, workshop, date, version)
+        probe = Booking(id="probe", service="MAINT", drop_off=first.drop_off, waiter=True)
+        filled = day.reoffer(probe, later)  # the later time's placement, valid at 08:00 too
+        assert filled is not None and filled.promised > first.promised
+        key = offers_key("w", date, "MAINT", True, None, Wants())
+        # As the refiner delivers it (OfferRefiner -> OfferCache.deliver(refined=True)).
+        service._offers.deliver(key, version, [filled, *shown[1:]], day, refined=True)
+        booking = Booking(id="waiter", service="MAINT", drop_off=first.drop_off, waiter=True)
+        _booked_and_every_promise_kept(service, workshop, date, booking, first)
+    finally:
+        service.close()
+
+
+def test_two_answers_of_one_version_keep_the_earlier_promise_at_each_time_in_either_order() -> None:
+    """The offer cache merging two answers of the same day version (a refinement and a quick answer,
+    in either order): at a time both offer, the earlier promise stays, so no booking at a time a
+    query showed is promised later than shown (OfferCache.fit takes the cached offer); the times
+    only one found are kept; a witness is never given up for an overbooked offer, and an
+    overbooked offer gives way to a witness, as before."""
+    from scheduler.offer_cache import OfferCache
+
+    workshop = _workshop()
+    date = dt.date(2026, 11, 24)
+    day = DayBook(workshop, date, [])
+
+    def offer(hour: int, ready: int, overbooked: bool = False) -> Offer:
+        at = dt.datetime(2026, 11, 24, hour, tzinfo=workshop.tz)
+        promised = dt.datetime(2026, 11, 24, ready, tzinfo=workshop.tz)
+        return Offer(drop_off=at, promised=promised, assignments=(), overbooked=overbooked)
+
+    quick = [offer(8, 9), offer(9, 12), offer(10, 11, overbooked=True), offer(11, 12)]
+    refined = [offer(8, 10), offer(9, 11), offer(10, 12), offer(11, 10, overbooked=True), offer(15, 17)]
+    expected = [(8, 9), (9, 11), (10, 12), (11, 12), (15, 17)]  # (drop-off, promised) hours
+    for first, second in ((quick, refined), (refined, quick)):
+        cache = OfferCache(10)
+        key = ("w", date, "MAINT", False, None)
+        cache.deliver(key, (1,), first, day, refined=first is refined)
+        merged = cache.deliver(key, (1,), second, day, refined=second is refined)
+        assert merged is not None and merged.refined
+        assert [(o.drop_off.hour, o.promised.hour) for o in merged.offers] == expected
+        assert not any(o.overbooked for o in merged.offers)
+
+
 def test_a_refinement_ahead_that_fails_after_a_cancel_is_logged(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
