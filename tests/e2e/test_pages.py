@@ -149,7 +149,9 @@ def test_a_foreman_generates_a_plan_and_books_a_slot_in_the_browser(served: tupl
             rows = page.locator("#bookings tr")
             drop_offs = [rows.nth(i).locator("td").nth(6).inner_text() for i in range(rows.count())]
             assert drop_offs == sorted(drop_offs) and len(drop_offs) == len(listed)
-            page.get_by_label("Find a plate").fill("a123")
+            # Part of the plate, in another case; with its province so that no random booking id
+            # (BK- and 12 hex digits: "BK-a5b2b59a123d" once held "a123") can match it too.
+            page.get_by_label("Find a plate").fill("粤a123")
             assert page.locator("#bookings tr:visible").count() == 1
             row = page.locator("#bookings tr:visible")
             with page.expect_response(lambda r: r.request.method == "PATCH") as sent:
