@@ -206,18 +206,15 @@ def test_a_poll_exactly_the_horizon_before_the_promise_still_has_time_to_act() -
 
 def test_the_live_guards_quantile_rises_toward_the_promise_until_the_flag_is_needed() -> None:
     """GUARD: the median 90 minutes or more before the promise, rising linearly to 0.95 at 60 (the
-    flag's deadline); in the vehicle's first quarter hour 0.9 while the promise is more than an hour
-    ahead (flicker13-s38), else 0.95; the point projection within the hour."""
+    flag's deadline); 0.95 in the vehicle's first quarter hour; the point projection within the hour."""
     b = Booking(id="A", service="MAINT", drop_off=at("07:00"), promised=at("10:30"))
     assert GUARD.quantile(b, at("06:50")) is None  # before the drop-off
-    assert GUARD.quantile(b, at("07:05")) == 0.9  # its first quarter hour, the promise hours ahead
+    assert GUARD.quantile(b, at("07:05")) == 0.95  # its first quarter hour
     assert GUARD.quantile(b, at("08:30")) == 0.5  # 120 minutes ahead
     assert GUARD.quantile(b, at("09:00")) == 0.5  # 90
     assert GUARD.quantile(b, at("09:15")) == pytest.approx(0.725)  # 75: half way
     assert GUARD.quantile(b, at("09:30")) == 0.95  # 60: the last read that counts as ahead
     assert GUARD.quantile(b, at("09:31")) is None
-    near = b.model_copy(update={"promised": at("08:00")})
-    assert GUARD.quantile(near, at("07:05")) == 0.95  # first quarter hour, the promise within the hour
     # ramp 0 keeps the early quantile throughout the early phase (the rule before alarm13-s35).
     assert GuardRule(early=0.9, late=None).quantile(b, at("08:30")) == 0.9
 
