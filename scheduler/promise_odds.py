@@ -359,7 +359,14 @@ class GuardRule:
     `horizon`; further ahead `far` (None: the point projection alone). The status is recomputed at
     every read, so a flag raised far ahead on odds of 0.85 for work that then ends well before
     the horizon is a flag nobody needed (alarm13-s35: every such false alarm of the replays was
-    work in progress at its last read, on honest odds). `ramp` 0: `early` throughout."""
+    work in progress at its last read, on honest odds). `ramp` 0: `early` throughout.
+
+    `drop_off` (None: `early`, as at any read with time to act) is the quantile of the vehicle's
+    first `settle` minutes while its promise is more than `horizon` minutes ahead: a flag raised
+    there on `early`'s pessimism is withdrawn at the next read when the promise is far off (the
+    ramp's `far` then) — a flag that flickers on for a quarter hour at the desk (flicker13-s38). A
+    drop-off read `horizon` minutes or less before the promise is the flag's deadline and keeps
+    `early`."""
 
     early: float | None
     late: float | None
@@ -368,6 +375,7 @@ class GuardRule:
     settle: float = 15.0
     far: float | None = None
     ramp: float = 0.0
+    drop_off: float | None = None
 
     def early_phase(self, promised: dt.datetime, drop_off: dt.datetime, now: dt.datetime) -> bool:
         """Time to act: the vehicle in, and the promise at least `horizon` minutes ahead or the
@@ -384,6 +392,8 @@ class GuardRule:
             return self.late
         ahead = _minutes(booking.promised, now) - self.horizon  # minutes left before the flag is needed
         settling = -_minutes(booking.drop_off, now) < self.settle
+        if settling and ahead > 0 and self.drop_off is not None:
+            return self.drop_off
         if self.ramp <= 0 or self.early is None or ahead <= 0 or settling:
             return self.early
         if ahead >= self.ramp:

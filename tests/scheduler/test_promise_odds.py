@@ -219,6 +219,28 @@ def test_the_live_guards_quantile_rises_toward_the_promise_until_the_flag_is_nee
     assert GuardRule(early=0.9, late=None).quantile(b, at("08:30")) == 0.9
 
 
+def test_the_drop_off_read_uses_its_own_quantile_while_the_promise_is_more_than_an_hour_ahead() -> None:
+    """flicker13-s38: at 0.95 in the vehicle's first quarter hour, many bookings whose promise is
+    hours off were flagged at the drop-off read and un-flagged 15 minutes later, when the ramp
+    reads the median: a flag that flickers on at the desk. The drop-off read takes `drop_off`
+    while the promise is more than `horizon` minutes ahead; nearer, it is the flag's deadline and
+    keeps the top quantile."""
+    rule = GuardRule(early=0.95, late=None, far=0.5, ramp=30.0, drop_off=0.9)
+    far_off = Booking(id="A", service="MAINT", drop_off=at("07:00"), promised=at("10:30"))
+    assert rule.quantile(far_off, at("07:00")) == 0.9  # the drop-off read, 3.5 hours ahead
+    assert rule.quantile(far_off, at("07:14")) == 0.9  # still its first quarter hour
+    assert rule.quantile(far_off, at("07:15")) == 0.5  # settled: the ramp's median that far ahead
+    assert rule.quantile(far_off, at("06:59")) is None  # before the drop-off: the point projection
+    soon = far_off.model_copy(update={"promised": at("08:01")})
+    assert rule.quantile(soon, at("07:00")) == 0.9  # 61 minutes ahead
+    for promised in ("08:00", "07:45", "07:30"):  # the deadline read or nearer: the top quantile
+        near = far_off.model_copy(update={"promised": at(promised)})
+        assert rule.quantile(near, at("07:00")) == 0.95, promised
+        assert rule.quantile(near, at("07:15")) is None  # settled, within the hour
+    # None keeps the top quantile at the drop-off read too (the rule before flicker13-s38).
+    assert GuardRule(early=0.95, late=None, far=0.5, ramp=30.0).quantile(far_off, at("07:00")) == 0.95
+
+
 def _b_at_risk(
     promise_b: str, now: dt.datetime, s_events: tuple[tuple[str, str, str], ...], rule: GuardRule
 ) -> bool:
