@@ -5,8 +5,9 @@ have named; `scheduler.live_replan._clocked_work_matched`).
 
 A small CP-SAT model: a choice of bay per piece of work, at most one piece of work in a bay at
 each moment a piece of work there starts (the cliques of an interval graph), the count of changed
-guesses minimised. One worker, a deterministic limit: the same work gives the same bays. Plain
-data in, bays out; no I/O, no clock.
+guesses minimised. Solved apart for each group of work that could share a bay (overlapping in time
+through bays they may both use), only where the group's guesses do not already fit. One worker, a
+deterministic limit: the same work gives the same bays. Plain data in, bays out; no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -59,9 +60,67 @@ def clashes(work: Sequence[tuple[int, int, int]]) -> bool:
 
 def match_bays(work: Sequence[HeldWork], deterministic_time: float = MATCH_DETERMINISTIC_TIME) -> BayMatching:
     """Each piece of `work` in one of its bays, none overlapping another in a bay, the fewest
-    changed guesses (optimal, or the best found within `deterministic_time`)."""
+    changed guesses (optimal, or the best found within `deterministic_time` for each group). Work
+    is matched in groups that share no bay at any moment (pieces that overlap in time and may use
+    one bay, and so on): a group whose guesses already fit keeps them, the others are solved."""
     if any(not w.bays for w in work):
         return BayMatching(None, "INFEASIBLE")
+    bays = [w.guess for w in work]
+    status, changed, spent = "OPTIMAL", 0, 0.0
+    for group in _groups(work):
+        guessed = [(work[n].start, work[n].end, work[n].guess) for n in group]
+        fits = [(s, e, b) for s, e, b in guessed if b is not None]
+        if (
+            len(fits) == len(group)
+            and all(work[n].guess in work[n].bays for n in group)
+            and not clashes(fits)
+        ):
+            continue  # its guesses fit: none changes
+        solved = _solve([work[n] for n in group], deterministic_time)
+        spent += solved.deterministic_time
+        if solved.bays is None:
+            return BayMatching(None, solved.status, deterministic_time=spent)
+        if solved.status != "OPTIMAL":
+            status = solved.status
+        changed += solved.changed
+        for n, b in zip(group, solved.bays, strict=True):
+            bays[n] = b
+    assert all(b is not None for b in bays)
+    return BayMatching([b for b in bays if b is not None], status, changed, spent)
+
+
+def _groups(work: Sequence[HeldWork]) -> list[list[int]]:
+    """The pieces of work in groups, each joined to any piece it overlaps in time and shares a bay
+    it may use with (a union-find over each bay's pieces in order of start)."""
+    parent = list(range(len(work)))
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    users: dict[int, list[int]] = {}
+    for n, w in enumerate(work):
+        for b in set(w.bays):
+            users.setdefault(b, []).append(n)
+    for here in users.values():
+        here.sort(key=lambda n: work[n].start)
+        first, reach = here[0], work[here[0]].end  # the run of overlapping pieces so far
+        for n in here[1:]:
+            if work[n].start < reach:
+                parent[root(n)] = root(first)
+                reach = max(reach, work[n].end)
+            else:
+                first, reach = n, work[n].end
+    groups: dict[int, list[int]] = {}
+    for n in range(len(work)):
+        groups.setdefault(root(n), []).append(n)
+    return list(groups.values())
+
+
+def _solve(work: Sequence[HeldWork], deterministic_time: float) -> BayMatching:
+    """One group of work matched by CP-SAT."""
     m = cp_model.CpModel()
     chosen: list[dict[int, cp_model.IntVar]] = []
     for n, w in enumerate(work):
@@ -85,9 +144,8 @@ def match_bays(work: Sequence[HeldWork], deterministic_time: float = MATCH_DETER
     stays = [chosen[n][w.guess] for n, w in enumerate(work) if w.guess is not None and w.guess in chosen[n]]
     cannot_stay = len(work) - len(stays)
     m.maximize(sum(stays))
-    for n, w in enumerate(work):  # the guesses as hint: often all but a few already fit
-        for b, x in chosen[n].items():
-            m.add_hint(x, int(b == w.guess))
+    for x in stays:  # the guesses as hint: often all but a few already fit
+        m.add_hint(x, 1)
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = 1
