@@ -962,8 +962,9 @@ class Plan(_Model):
     )
     clocked_bay_conflicts: list[ClockedBayConflict] = Field(
         default_factory=list,
-        description="a live plan's clocked work that collided on a bay with other clocked work: the clock"
-        " is a fact, the bay was the plan's guess, so the work clocked later keeps its times and technician"
+        description="a live plan's clocked work that collided on a bay with other clocked work, where no"
+        " bays for the day's clocked work fit (each a bay it may use, a clocked bay kept): the clock is a"
+        " fact, the bay was the plan's guess, so the work clocked later keeps its times and technician"
         " with no bay (its assignment's bay null)",
     )
 

@@ -60,6 +60,7 @@ from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db
 from scheduler.storage import plans as plans_db
 from scheduler.storage import workshops as workshops_db
+from solver.bay_matching import HeldWork, clashes, match_bays
 
 logger = logging.getLogger("bayplan")
 
@@ -223,8 +224,10 @@ def _replan(
                 done.add((bid, k))
         bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
     bookings = _from_resume_past_other_work(bookings, state)
+    guessed = bookings
     bookings = _clocked_work_apart(workshop, _clocked_work_in_turn(bookings, done | ended), fixed)
     bookings = _paused_out_of_the_bay(bookings, state, ended)  # where no other bay was free
+    bookings = _clocked_work_matched(workshop, bookings, guessed, fixed)  # where the moves were too short
     bookings, conflicts = _clocked_bay_unknown(bookings, fixed)  # where two cars were clocked in one still
     # Work clocked in the day's last minute holds it, to midnight; reported as ending a second
     # before, it is pinned the same (`PinnedOperation`: its first minute whole) and the re-plan's
@@ -601,13 +604,63 @@ def _clocked_work_apart(
     ]  # fmt: skip
 
 
+def _clocked_work_matched(
+    workshop: Workshop,
+    bookings: list[Booking],
+    guessed: list[Booking],
+    fixed: AbstractSet[tuple[str, int]] = frozenset(),
+) -> list[Booking]:
+    """The clocked work given bays over the whole day where the moves of `_clocked_work_apart` (one
+    car out of the way at most) left two cars in one bay: each pin a bay it may use (`bays_for`),
+    the work clocked into its bay (`fixed`) where it was, no two pins that hold a minute together
+    (`_minutes_held`) in one bay, and as few pins as can be out of the bay they were guessed in
+    (their bay in `guessed`: the stored plan's) (`solver.bay_matching`, a small CP-SAT model with a
+    deterministic limit). A consistent set of bays may need two or more cars moved, one of them done
+    hours before (the narrow probe's last no-bay pin, onelift13-s29). Where two pins share a bay no
+    more, nothing is solved (the clock event's re-plan stays as cheap); where no such bays exist
+    (or none is found within the limit) the pins stay as they were, and the later work goes without
+    a bay and is reported (`_clocked_bay_unknown`)."""
+    pins = [(i, p) for i, b in enumerate(bookings) for p in b.pinned if p.bay is not None]
+    held = [_minutes_held(p) for _, p in pins]
+    index = {bay.id: n for n, bay in enumerate(workshop.bays)}
+    if not clashes([(s, e, index.get(p.bay or "", -1)) for (s, e), (_, p) in zip(held, pins, strict=True)]):
+        return bookings
+    if any(p.bay not in index for _, p in pins):
+        return bookings  # (the re-plan gives every clocked pin one of the workshop's bays)
+    guesses = {(b.id, p.operation): p.bay for b in guessed for p in b.pinned}
+    work: list[HeldWork] = []
+    for (i, p), (start, end) in zip(pins, held, strict=True):
+        key = (bookings[i].id, p.operation)
+        assert p.bay is not None
+        if key in fixed:
+            work.append(HeldWork(start, end, (index[p.bay],), index[p.bay]))
+            continue
+        mine = tuple(index[c] for c in bays_for(workshop, bookings[i], p.operation))
+        guess = guesses.get(key, p.bay)
+        work.append(HeldWork(start, end, mine, index.get(guess or "")))
+    matched = match_bays(work)
+    if matched.bays is None:
+        logger.info("no bays for the clocked work of %s: %s", workshop.id, matched.status)
+        return bookings
+    bay_ids = [bay.id for bay in workshop.bays]
+    now_in = {(i, p.operation): bay_ids[n] for (i, p), n in zip(pins, matched.bays, strict=True)}
+    return [
+        b.model_copy(update={"pinned": [
+            p.model_copy(update={"bay": now_in[(i, p.operation)]}) if (i, p.operation) in now_in else p
+            for p in b.pinned
+        ]})
+        for i, b in enumerate(bookings)
+    ]  # fmt: skip
+
+
 def _clocked_bay_unknown(
     bookings: list[Booking],
     fixed: AbstractSet[tuple[str, int]] = frozenset(),
 ) -> tuple[list[Booking], list[ClockedBayConflict]]:
     """Clocked work still on a bay other clocked work held at the time (two technicians clocked on
-    two cars whose only bay is one lift: after `_clocked_work_in_turn`, `_clocked_work_apart` and
-    `_paused_out_of_the_bay`, no bay was free and no minute explains it). The clock is a fact, the bay
+    two cars whose only bay is one lift: after `_clocked_work_in_turn`, `_clocked_work_apart`,
+    `_paused_out_of_the_bay` and `_clocked_work_matched`, no bay was free, no bays fit the whole
+    day and no minute explains it). The clock is a fact, the bay
     the plan's guess (its clock event named none): the work started later (at one start, the later
     booking of the day) keeps its times and technician with no bay, holding none, and the conflict
     is reported (`Plan.clocked_bay_conflicts`). Pinned in the bay, it overlapped the other car and

@@ -340,7 +340,9 @@ def test_an_express_car_in_the_general_lift_makes_way_for_a_car_only_that_lift_t
     b = _pinned("b", "MINOR", "G1", "sen", "08:10", "09:00")
     apart = {x.id: x.pinned[0].bay for x in _clocked_work_apart(ws, [a, b])}
     assert apart == {"a": "E1", "b": "G1"}
-    # With the lane taken too, no bay is free: b, clocked later, keeps its times with no bay.
+    # With the lane taken too, the one-car move finds no bay: b, clocked later, keeps its times with
+    # no bay (over the whole day, c moved to G1 frees the lane: `_clocked_work_matched`, tested in
+    # test_live_replan_matching.py).
     c = _pinned("c", "LUBE", "E1", "sen", "07:50", "08:05")
     c = c.model_copy(update={"drop_off": at("07:50")})
     held = _clocked_work_apart(ws, [c, a, b])
