@@ -599,6 +599,61 @@ def test_the_waiters_own_floor_is_asked_where_the_sum_could_pass_the_warm_starts
     assert checked  # the second reason ran
 
 
+def test_the_wide_weighted_floor_is_asked_only_above_the_threshold_and_stays_proven(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where a plan's weighted lateness gap against the floor `add_bounds` has without it is above
+    `WIDE_FLOOR_GAP`, it also asks the floor's model at the objective's weights with the wider
+    window (`wide_weighted_floor`), once; at or below it, never. The floor it then gives is never
+    below the floor without it and never above the least weighted lateness of any plan placing as
+    much (enumeration on a tiny day), nor above a valid plan's (the validator's)."""
+    import scheduler.optimise as optimise_module
+    from scheduler.optimise import WIDE_FLOOR_BEFORE, WIDE_FLOOR_GAP, add_bounds
+    from solver.objective import terms
+
+    real = optimise_module.time_indexed_relaxation
+    asked: list[int | None] = []
+
+    def recorded(*args: object, **kwargs: object) -> object:
+        asked.append(kwargs.get("refine_before"))  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(optimise_module, "time_indexed_relaxation", recorded)
+    gaps: list[float] = []
+    for seed in range(6):
+        req = tiny_day(seed, count=6, waiters=True)
+        problem = compile_request(req).problem
+        w = problem.weights
+        plan = dispatch(problem)
+        weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in plan.unplaced)
+        monkeypatch.setattr(optimise_module, "WIDE_FLOOR_BEFORE", 0)  # off: the floor without it
+        add_bounds(problem, plan, True)
+        without = plan.weighted_lateness_bound
+        assert without is not None
+        minutes = terms(problem, plan)
+        paid = w.lateness * minutes.lateness + w.waiter_lateness * minutes.waiter_lateness
+        gap = (paid - without) / paid if paid else 0.0
+        gaps.append(gap)
+        monkeypatch.setattr(optimise_module, "WIDE_FLOOR_BEFORE", WIDE_FLOOR_BEFORE)
+        least = _least_weighted(problem, weight)
+        # The threshold just below this plan's gap, at it, and the product's own.
+        for threshold in (gap - 1e-3, gap, WIDE_FLOOR_GAP):
+            monkeypatch.setattr(optimise_module, "WIDE_FLOOR_GAP", threshold)
+            asked.clear()
+            again = dispatch(problem)
+            add_bounds(problem, again, True)
+            wide = [before for before in asked if before is not None]
+            assert wide == ([WIDE_FLOOR_BEFORE] if gap > threshold else []), (seed, threshold, gap)
+            assert again.weighted_lateness_bound is not None
+            assert without <= again.weighted_lateness_bound <= least, (seed, threshold)
+        # A valid plan of the request (the validator's): never below the floor for what it places.
+        made = make_plan(_weighed(req, w.lateness, w.waiter_lateness, limit=10.0), "cpsat")
+        assert_valid(req, made)
+        assert made.weighted_minutes_late is not None and made.weighted_lateness_floor is not None
+        assert made.weighted_lateness_floor <= made.weighted_minutes_late + 1e-9
+    assert all(gap > WIDE_FLOOR_GAP for gap in gaps)  # the greedy plans: asked at the product's threshold
+
+
 def test_the_plan_is_compacted_last_never_later(monkeypatch: pytest.MonkeyPatch) -> None:
     """A plan whose operations wait for their slots (as one coloured from the relaxation's
     10-minute slots does: `solver.relaxation_plan.colour`) comes out of the optimiser with those
