@@ -153,7 +153,7 @@ def add_bounds(
     if indexed and GROUP_FLOOR and len(problem.jobs) <= GROUP_FLOOR_JOBS:
         lateness = _group_floors(problem, solution, weight, late, lateness)
     if indexed and WIDE_FLOOR_BEFORE:
-        lateness = max(lateness, wide_weighted_floor(problem, solution, weight, lateness))
+        lateness = wide_weighted_floor(problem, solution, weight, lateness)  # never lower
     # The floor on the objective's own lateness terms for this many placements: what the plan's
     # weighted lateness gap is measured against (`to_plan`).
     solution.weighted_lateness_bound = float(lateness)
