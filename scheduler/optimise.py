@@ -152,6 +152,8 @@ def add_bounds(
         lateness = max(lateness, summed)
     if indexed and GROUP_FLOOR and len(problem.jobs) <= GROUP_FLOOR_JOBS:
         lateness = _group_floors(problem, solution, weight, late, lateness)
+    if indexed and WIDE_FLOOR_BEFORE:
+        lateness = wide_weighted_floor(problem, solution, weight, lateness)  # never lower
     # The floor on the objective's own lateness terms for this many placements: what the plan's
     # weighted lateness gap is measured against (`to_plan`).
     solution.weighted_lateness_bound = float(lateness)
@@ -176,6 +178,40 @@ def _group_floors(problem: DayProblem, solution: DaySolution, weight: int, late:
         return lateness
     solution.lateness_bound = max(least, found.plain)
     return max(lateness, found.weighted, min(w.lateness, w.waiter_lateness) * solution.lateness_bound)
+
+
+WIDE_FLOOR_GAP = 0.20
+"""The plan's weighted lateness gap (`Plan.weighted_lateness_gap`: its lateness terms against the
+floor above) above which `add_bounds` also solves the floor's own model at the objective's weights
+with 5-minute slots over a wider window (`wide_weighted_floor`). Issue 15 asks dealer-2011 1.3x at
+10 s for a gap of at most 20 %: a plan reading at most that is left as it is (no CPU spent); only
+one reading more (dealer-2011 1.3x s4: 22.9 %) pays for the LP that may bring it under."""
+
+WIDE_FLOOR_BEFORE = 300
+"""Minutes of 5-minute slots before the busiest promise in that LP (the floor's `REFINE_BEFORE` is
+60). On dealer-2011 1.3x s4 (the plan 1,845 weighted minutes late, the floor 1,423: 22.9 %) the
+LP reads 1,438 at 60, 1,475 at 180, 1,487 at 300 (19.4 %) and 1,522 at 420 (17.5 %); the other
+seeds' floors stay (bench/RESULTS-pfloor15-s38.md). 300, not 420: at 420 the model passes the
+floor's column cap (`bounds_time.MAX_COLUMNS`, 40,000) on s1, s2, s3 and s5 (41,099-42,111) and
+is at 39,358 on s4; at 300 it is 36,707-38,726 on all five (bench/RESULTS-wfloor15-s38.md).
+0: off."""
+
+
+def wide_weighted_floor(problem: DayProblem, solution: DaySolution, weight: int, floor: int) -> int:
+    """The floor on the objective's lateness terms of every plan placing at least `weight`
+    priority from the floor's model at the objective's weights with `WIDE_FLOOR_BEFORE` minutes of
+    5-minute slots before the busiest promise, where `solution`'s weighted gap against `floor`
+    (today's) is above `WIDE_FLOOR_GAP`; else, or where that model is too large at every grid,
+    `floor` unchanged. Where the day has no rush, or its grid is already 5 minutes or finer (small
+    days), the model is the floor's own (no window), still at the objective's weights. An LP (the
+    floor's dual simplex): the same floor for the same day and plan every time. Never below `floor`."""
+    w = problem.weights
+    minutes = terms(problem, solution)
+    paid = w.lateness * minutes.lateness + w.waiter_lateness * minutes.waiter_lateness
+    if paid <= 0 or paid - floor <= WIDE_FLOOR_GAP * paid:
+        return floor
+    wide = time_indexed_relaxation(problem, weight, weighted=True, refine_before=WIDE_FLOOR_BEFORE)
+    return max(floor, wide.weighted_bound)
 
 
 GROUP_FLOOR = True

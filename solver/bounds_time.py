@@ -133,15 +133,19 @@ def time_indexed_relaxation(
     weighted: bool = False,
     chains: bool | None = None,
     lean: bool = True,
+    refine_before: int | None = None,
 ) -> Relaxation:
     """The relaxation behind `time_indexed_bound`, with its fractional starts (see `Relaxation`).
 
     `weighted`: a waiter's minutes cost as the objective weighs them (`ObjectiveWeights`); its
     optimum is then no floor on plain minutes, and `bound` stays 0. `chains`: see `indexed_model`;
     `lean`: the floor's model (`indexed_model`) and solver (`dual_simplex`); False for the warm
-    start's relaxation (its orders, and so the plans, as before)."""
+    start's relaxation (its orders, and so the plans, as before); `refine_before`: see
+    `indexed_model`."""
     relaxation = Relaxation(weight=weight, waiters_only=waiters_only, weighted=weighted)
-    model = indexed_model(problem, weight, waiters_only, weighted, chains=chains, lean=lean)
+    model = indexed_model(
+        problem, weight, waiters_only, weighted, chains=chains, lean=lean, refine_before=refine_before
+    )
     if model is None:
         return relaxation
     from scipy.optimize import Bounds, LinearConstraint, milp  # ~0.4 s to import: when first needed
@@ -259,6 +263,7 @@ def indexed_model(
     limits: tuple[int, int] | None = None,
     chains: bool | None = None,
     lean: bool = False,
+    refine_before: int | None = None,
 ) -> IndexedModel | None:
     """The model behind `time_indexed_relaxation` (None where too large at every grid or empty).
 
@@ -267,7 +272,11 @@ def indexed_model(
     integral solution colours onto the members (`solver.relaxation_plan`); `bay_classes`: bays in
     classes (default `BAY_CLASSES`); `grids`, `limits`: instead of `GRIDS` and (`MAX_COLUMNS`,
     `MAX_ENTRIES`); `chains`: the order rows threshold by threshold (default `CHAINS`; never with
-    `lengths_up`); `lean`: the floor's model (`REFINE`, `NESTED`; never with `lengths_up`)."""
+    `lengths_up`); `lean`: the floor's model (`REFINE`, `NESTED`; never with `lengths_up`);
+    `refine_before`: with `lean`, REFINE-minute slots in this many minutes before the busiest
+    promise instead of `REFINE_BEFORE`; where that model is too large at a grid, None for that grid
+    (not the uniform grid: a wider window is asked for to beat the usual one's LP, which the
+    uniform grid never does)."""
     with_bay_classes = BAY_CLASSES if bay_classes is None else bay_classes
     with_chains = (CHAINS if chains is None else chains) and not lengths_up
     weights = problem.weights
@@ -322,11 +331,12 @@ def indexed_model(
     }
 
     rush = _busiest_promise(problem, ready, tech_free) if lean and REFINE and not lengths_up else None
+    before = REFINE_BEFORE if refine_before is None else refine_before
     for grid in grids or GRIDS:
-        window = (rush - REFINE_BEFORE, rush) if rush is not None and grid > REFINE else None
+        window = (rush - before, rush) if rush is not None and grid > REFINE else None
         edges = _slot_starts(tech_free, problem.horizon, grid, window)
         cols = _columns(problem, ready, members, of_tech, tech_free, edges, op_bay_classes, limits)
-        if cols is None and window is not None:  # too large refined: the uniform grid
+        if cols is None and window is not None and refine_before is None:  # too large refined: uniform
             edges = _slot_starts(tech_free, problem.horizon, grid)
             cols = _columns(problem, ready, members, of_tech, tech_free, edges, op_bay_classes, limits)
         if cols is not None:

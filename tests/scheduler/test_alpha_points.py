@@ -98,12 +98,14 @@ def test_an_alpha_point_start_is_the_warm_start_on_an_over_full_day(monkeypatch:
 
     # The search itself is not under test here: it returns its start.
     solved: list[bool] = []
+    wide: list[bool] = []
     relax = bounds_time.time_indexed_relaxation
 
     def counted(
         problem: DayProblem, weight: int, waiters_only: bool = False, weighted: bool = False, **options: Any
     ) -> Relaxation:
         solved.append(weighted or waiters_only)  # the rest (chains, lean) passed on as given
+        wide.append(options.get("refine_before") is not None)
         return relax(problem, weight, waiters_only, weighted, **options)
 
     monkeypatch.setattr(optimise_module, "time_indexed_relaxation", counted)
@@ -122,17 +124,22 @@ def test_an_alpha_point_start_is_the_warm_start_on_an_over_full_day(monkeypatch:
     assert_valid(request, to_plan(compiled, solution, "cpsat"))
     floor = relax(problem, most).bound
     # The start's (weighted: no floor), the floor's, the waiters' own (the sum with it could pass
-    # the start's weighted floor: `WAITERS_INDEXED`).
-    assert solved == [True, False, True] and solution.lateness_bound == floor > 0
+    # the start's weighted floor: `WAITERS_INDEXED`), and the wide weighted floor (the start, not
+    # searched, reads more than `WIDE_FLOOR_GAP` above the floor: `wide_weighted_floor`).
+    assert solved == [True, False, True, True] and wide == [False, False, False, True]
+    assert solution.lateness_bound == floor > 0
 
     solved.clear()
+    wide.clear()
     monkeypatch.setattr(optimise_module, "ALPHA_WEIGHTED", 0)
     plain = optimise(compiled)
     assert any(_from_lp(note) for note in plain.notes)
     assert_valid(request, to_plan(compiled, plain, "cpsat"))
     # The floor reused the start's: without the ordered chains where the start has none (`ALPHA_CHAINS`).
     reused = relax(problem, most, chains=None if optimise_module.ALPHA_CHAINS else False, lean=False).bound
-    assert solved == [False, True] and plain.lateness_bound == reused <= floor  # and the waiters' own
+    # And the waiters' own, and the wide weighted floor.
+    assert solved == [False, True, True] and wide == [False, False, True]
+    assert plain.lateness_bound == reused <= floor
 
 
 def _from_lp(note: str) -> bool:

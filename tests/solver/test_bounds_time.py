@@ -489,6 +489,36 @@ def test_finer_slots_before_the_busiest_promise_raise_the_floor(monkeypatch: pyt
     assert start.bound == uniform
 
 
+def test_a_wider_window_asked_for_is_built_wide_or_not_at_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rush day above at 10-minute slots, its floor asked at the objective's weights with the
+    5-minute window given (`refine_before`, as `scheduler.optimise.wide_weighted_floor` asks): a
+    window that covers the rush reads the optimum, never above it; one too large for the model's
+    limits is not built (no floor claimed), where the floor's own falls back to the uniform grid."""
+    problem = _two_bay_day(
+        tuple(TechnicianData(grade=2, shift_start=480, shift_end=660) for _ in range(2)),
+        (
+            _drop_off(490, 600, 25),
+            _drop_off(490, 600, 55, 15),
+            _drop_off(515, 600, 45),
+            _drop_off(525, 600, 45, 25),
+        ),
+    )
+    problem = replace(problem, weights=ObjectiveWeights(unplaced=100_000, lateness=10, waiter_lateness=30))
+    monkeypatch.setattr(bounds_time, "GRIDS", (10,))
+    relax = bounds_time.time_indexed_relaxation
+    narrow = relax(problem, 4, weighted=True, refine_before=10)
+    wide = relax(problem, 4, weighted=True, refine_before=120)
+    assert narrow.weighted_bound <= wide.weighted_bound == 10 * 5  # the optimum: 5 minutes late
+    assert relax(problem, 4, weighted=True).weighted_bound == wide.weighted_bound  # the hour: the same
+    uniform = bounds_time.indexed_model(problem, 4, weighted=True, lean=True, refine_before=0)
+    refined = bounds_time.indexed_model(problem, 4, weighted=True, lean=True, refine_before=120)
+    assert uniform is not None and refined is not None and len(uniform.cols) < len(refined.cols)
+    monkeypatch.setattr(bounds_time, "MAX_COLUMNS", len(uniform.cols))
+    assert relax(problem, 4, weighted=True).size == uniform.size  # the floor's own: uniform
+    too_large = relax(problem, 4, weighted=True, refine_before=120)
+    assert too_large.size == 0 and too_large.weighted_bound == 0
+
+
 def test_near_duplicate_bay_sets_leave_out_their_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     """Nine bookings may use bays 0-1 and one bays 0-2: the rows of bays 0-2 repeat those of 0-1
     but for one short job (`NESTED`). The floor's model leaves them out; the floor reads the same."""
