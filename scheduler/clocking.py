@@ -469,10 +469,12 @@ def replay_in_bays(
     check is a matching: the operations in progress at a start or resume (after every event of
     that moment: a finish and a start at 09:00 are a handover) each need a bay of their own among
     those they may be in (work clocked into a bay: that one); `changed` clocked into a bay is
-    where it was said to be (`_bays_held` refuses it in a bay other clocked work is in). Paused
-    work is taken to have left its bay (a car waiting for parts is pushed out of the lift). Only
-    moments with `changed` in progress count, so a day recorded before this check, with a clash
-    of its own, still takes its other events."""
+    where it was said to be (`_bays_held` refuses it in a bay other clocked work is in; the matching
+    where work clocked with no bay has no other bay left: clockbay13-s38). Paused work is taken to
+    have left its bay (a car waiting for parts is pushed out of the lift). Only moments with
+    `changed` in progress count, and only if `changed` takes a bay more than the others' best
+    matching holds, so a day recorded before this check, with a clash of its own, still takes its
+    other events."""
     state = DayState()
     tz = workshop.tz
     local = [_local(e, tz) for e in events]
@@ -496,41 +498,74 @@ def _bay_clash(
     changed: tuple[str, int],
     at: dt.datetime,
 ) -> str | None:
-    """`replay_in_bays`'s check at one moment: why the work in progress in `state` has no bay of
-    its own each, if `changed` is among it; else None."""
+    """`replay_in_bays`'s check at one moment: why the `changed` operation's work, in progress in
+    `state`, has no bay of its own beside the other work in progress (each in a bay it may be in:
+    clocked work in its clocked bay); else None. `changed` counts only if it takes a bay more: where
+    the others alone have no bays each (a day recorded before this check, with a clash of its own),
+    work that does not add to it is not refused for it. `changed` clocked into a bay is where it was
+    said to be (`_bays_held` refuses it in a bay other clocked work is in); it is refused where work
+    clocked with no bay can be in no other bay (clockbay13-s38: that start was taken, and the live
+    plan then had no bays for the day)."""
     working = sorted(key for key, op in state.ops.items() if op.state == "in_progress")
-    if changed not in working or state.ops[changed].bay in bays:
-        return None  # (work clocked into a bay is where it was clocked: `_bays_held` checks that)
-    rows, cols = [], []
-    for r, (booking, operation) in enumerate(working):
-        for bay in _clocked_or_allowed(
-            state.ops[(booking, operation)], workshop, bookings[booking], operation, bays
-        ):
-            rows.append(r)
-            cols.append(bays[bay])
-    # Imported here, not at the top: SciPy's sparse graphs are ~10 % of a server's start-up imports
-    # (bench/RESULTS-suitespeed-s34.md) and only this rare check (work clocked without a bay) uses them.
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import maximum_bipartite_matching
-
-    graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(working), len(bays)))
-    if (maximum_bipartite_matching(graph, perm_type="column") >= 0).all():
+    if changed not in working:
         return None
-    mine = bays_for(workshop, bookings[changed[0]], changed[1])
-    others = [
-        operation_words(workshop, bookings[b], o)
-        for b, o in working
-        if (b, o) != changed
-        and set(_clocked_or_allowed(state.ops[(b, o)], workshop, bookings[b], o, bays)) & set(mine)
+    mine = state.ops[changed].bay
+    clocked = mine if mine in bays else None
+    domains = {
+        key: _clocked_or_allowed(state.ops[key], workshop, bookings[key[0]], key[1], bays) for key in working
+    }
+    others = [key for key in working if key != changed]
+    if clocked is not None and not any(clocked in domains[key] for key in others):
+        return None  # (no other work may be in its bay: nothing to match)
+    alone = _matched(others, domains, bays)
+    if _matched(working, domains, bays).count(-1) <= alone.count(-1):
+        return None  # it has a bay of its own
+    if clocked is not None:
+        holder = others[alone.index(bays[clocked])]  # in every best matching: else `changed` had it
+        return N_(
+            "bay %(bay)s is taken at %(at)s: booking %(holder)s is in it (%(other)s, in progress, clocked"
+            " with no bay; its bays, %(bays)s, have no other one free); finish or pause that work first,"
+            " or name another bay"
+        ) % {
+            "bay": clocked,
+            "at": _hm(at, workshop),
+            "holder": holder[0],
+            "other": operation_words(workshop, bookings[holder[0]], holder[1]),
+            "bays": ", ".join(domains[holder]),
+        }
+    allowed = bays_for(workshop, bookings[changed[0]], changed[1])
+    others_words = [
+        operation_words(workshop, bookings[b], o) for b, o in others if set(domains[(b, o)]) & set(allowed)
     ]
     return N_(
         "no bay free for %(where)s at %(at)s: its bays (%(bays)s) hold work in progress (%(others)s)"
     ) % {
         "where": operation_words(workshop, bookings[changed[0]], changed[1]),
         "at": _hm(at, workshop),
-        "bays": ", ".join(mine),
-        "others": "; ".join(others),
+        "bays": ", ".join(allowed),
+        "others": "; ".join(others_words),
     }
+
+
+def _matched(
+    work: Sequence[tuple[str, int]], domains: Mapping[tuple[str, int], list[str]], bays: Mapping[str, int]
+) -> list[int]:
+    """A largest matching of `work` to bays of its `domains`, a bay each: each piece's bay (its index
+    in `bays`), -1 for work left with none."""
+    if not work:
+        return []
+    rows, cols = [], []
+    for r, key in enumerate(work):
+        for bay in domains[key]:
+            rows.append(r)
+            cols.append(bays[bay])
+    # Imported here, not at the top: SciPy's sparse graphs are ~10 % of a server's start-up imports
+    # (bench/RESULTS-suitespeed-s34.md) and only this rare check (work that may share a bay) uses them.
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_bipartite_matching
+
+    graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(work), len(bays)))
+    return [int(c) for c in maximum_bipartite_matching(graph, perm_type="column")]
 
 
 def _clocked_or_allowed(

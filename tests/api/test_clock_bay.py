@@ -17,7 +17,7 @@ with warnings.catch_warnings():
 
 from scheduler.contract import PinnedOperation, Plan, PlanOptions, PlanRequest, Workshop
 from scheduler.validator import assert_valid
-from tests.builders import CLOCK_NOW, DATE, DAY, at, lifts_workshop, settled
+from tests.builders import CLOCK_NOW, DATE, DAY, at, lifts_workshop, settled, two_waiters_day
 from tests.builders import TINY_PATH as W
 from tests.builders import clock_event as ev
 
@@ -137,6 +137,32 @@ def test_a_bay_held_by_another_bookings_clocked_work_is_409_naming_it(client: Te
         at("08:40").isoformat(),
     )
     assert (mine[a]["bay"], mine[a]["start"]) == ("G1", at("08:40").isoformat())  # from its resume
+
+
+def test_a_bay_that_running_work_clocked_with_no_bay_needs_is_409_naming_it(client: TestClient) -> None:
+    """clockbay13-s38, the clockbay probe's 27 no-bay re-plans: the tiny workshop has one lift. t
+    resumes A at 09:20 without naming a bay, so A can only be in G1; u then starts B clocked INTO
+    G1 at 09:21. No bays explain 09:21 (the same two events posted the other way round were already
+    refused: "no bay free for ..."), so the start is refused, naming the bay and A, and nothing is
+    stored. Before: 201, and the live plan had A in no bay (`clocked_bay_conflicts`)."""
+    a, b = two_waiters_day(client)
+    for action, hhmm in (("start", "09:00"), ("pause", "09:10"), ("resume", "09:20")):
+        assert _clock(client, ev(a, action, hhmm)).status_code == 201
+    r = _clock(client, ev(b, "start", "09:21", tech="u", bay="G1"))
+    assert r.status_code == 409, r.text
+    assert r.json()["detail"] == (
+        f"bay G1 is taken at 09:21: booking {a} is in it (booking {a} operation 1 (work), in progress,"
+        " clocked with no bay; its bays, G1, have no other one free); finish or pause that work first,"
+        " or name another bay"
+    )
+    zh = _clock(client, ev(b, "start", "09:21", tech="u", bay="G1"), **{"Accept-Language": "zh-CN"})
+    assert zh.status_code == 409 and f"工位 G1 在 09:21 已被占用：预约 {a}" in zh.json()["detail"], zh.text
+    assert [e["action"] for e in _trail(client)] == ["start", "pause", "resume"]  # nothing stored
+    # A paused has left the lift: B may be clocked into it, and the live plan has a bay for each.
+    assert _clock(client, ev(a, "pause", "09:30")).status_code == 201
+    assert _clock(client, ev(b, "start", "09:30", tech="u", bay="G1")).status_code == 201
+    status = settled(client, W)
+    assert status["plan_as_of_event"] == status["latest_event"] and status["clocked_bay_conflicts"] == []
 
 
 def test_a_retry_with_its_bay_is_200_and_another_bay_under_the_key_is_422(client: TestClient) -> None:
