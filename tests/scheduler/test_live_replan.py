@@ -6,7 +6,6 @@ booking whose car is not there (loanrev-s27)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,8 +14,6 @@ from scheduler.contract import Booking, PinnedOperation, Plan, Workshop
 from scheduler.live_replan import _clocked_bay_unknown, _clocked_work_apart, _clocked_work_in_turn
 from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor, replan_moment
-from scheduler.slots import CapacityRules
-from scheduler.storage import Store
 from scheduler.storage import clock_events as events_db
 from scheduler.storage import plans as plans_db
 from scheduler.validator import RULE_LOAN_CARS, validate_plan
@@ -24,22 +21,12 @@ from tests.builders import (
     DAY,
     WORKSHOP_ID,
     at,
-    fixed_clock,
     four_bay_workshop,
     multi_day_workshop,
     tiny_workshop,
 )
 
 WED = DAY + dt.timedelta(days=1)
-
-
-@pytest.fixture
-def service(db_url: str) -> Iterator[PlanningService]:
-    made = PlanningService(
-        Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
-    )
-    yield made
-    made.close()
 
 
 def _live_plan_after(

@@ -5,8 +5,6 @@ need two cars moved; only where none exist is the later work pinned with no bay 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from scheduler.clocking import bays_for
@@ -19,11 +17,9 @@ from scheduler.live_replan import (
 )
 from scheduler.plan_tasks import PlanBasis
 from scheduler.service import PlanningService
-from scheduler.slots import CapacityRules
-from scheduler.storage import Store
 from scheduler.storage import clock_events as events_db
 from scheduler.validator import validate_plan
-from tests.builders import DAY, at, fixed_clock, four_bay_workshop
+from tests.builders import DAY, at, four_bay_workshop
 
 W = "three"
 
@@ -49,15 +45,6 @@ def three_bay_workshop() -> Workshop:
                 for code, (minutes, kinds) in services.items()],
         }
     )  # fmt: skip
-
-
-@pytest.fixture
-def service(db_url: str) -> Iterator[PlanningService]:
-    made = PlanningService(
-        Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
-    )
-    yield made
-    made.close()
 
 
 # (booking, service, the stored plan's bay, technician, planned start, planned end, clocked start)

@@ -462,12 +462,10 @@ def _drop_off(release: int, due: int, *minutes: int, bays: tuple[int, ...] = (0,
     return _chained(release, due, *minutes, technicians=2, bays=bays)
 
 
-def test_finer_slots_before_the_busiest_promise_raise_the_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+def _rush_day() -> DayProblem:
     """Two technicians 08:00-11:00, four bookings due at 10:00 (25, 55 + 15, 45 and 45 + 25
-    minutes, dropped off 08:10-08:45): at best 5 minutes late (CP-SAT, proven). At 10-minute slots
-    the relaxation counts a 25- or 45-minute job in whole slots only and finishes everything on
-    time; with 5-minute slots in the hour before 10:00 (`REFINE`) it reads the optimum."""
-    problem = _two_bay_day(
+    minutes, dropped off 08:10-08:45): at best 5 minutes late (CP-SAT, proven)."""
+    return _two_bay_day(
         tuple(TechnicianData(grade=2, shift_start=480, shift_end=660) for _ in range(2)),
         (
             _drop_off(490, 600, 25),
@@ -476,6 +474,14 @@ def test_finer_slots_before_the_busiest_promise_raise_the_floor(monkeypatch: pyt
             _drop_off(525, 600, 45, 25),
         ),
     )
+
+
+def test_finer_slots_before_the_busiest_promise_raise_the_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two technicians 08:00-11:00, four bookings due at 10:00 (25, 55 + 15, 45 and 45 + 25
+    minutes, dropped off 08:10-08:45): at best 5 minutes late (CP-SAT, proven). At 10-minute slots
+    the relaxation counts a 25- or 45-minute job in whole slots only and finishes everything on
+    time; with 5-minute slots in the hour before 10:00 (`REFINE`) it reads the optimum."""
+    problem = _rush_day()
     best = solve(problem, None, SolveParameters(time_limit_seconds=20.0, workers=1))
     assert best is not None and best.status == "optimal" and not best.unplaced
     assert _minutes_late(problem, best) == 5
@@ -494,15 +500,7 @@ def test_a_wider_window_asked_for_is_built_wide_or_not_at_all(monkeypatch: pytes
     5-minute window given (`refine_before`, as `scheduler.optimise.wide_weighted_floor` asks): a
     window that covers the rush reads the optimum, never above it; one too large for the model's
     limits is not built (no floor claimed), where the floor's own falls back to the uniform grid."""
-    problem = _two_bay_day(
-        tuple(TechnicianData(grade=2, shift_start=480, shift_end=660) for _ in range(2)),
-        (
-            _drop_off(490, 600, 25),
-            _drop_off(490, 600, 55, 15),
-            _drop_off(515, 600, 45),
-            _drop_off(525, 600, 45, 25),
-        ),
-    )
+    problem = _rush_day()
     problem = replace(problem, weights=ObjectiveWeights(unplaced=100_000, lateness=10, waiter_lateness=30))
     monkeypatch.setattr(bounds_time, "GRIDS", (10,))
     relax = bounds_time.time_indexed_relaxation
