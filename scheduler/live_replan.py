@@ -225,9 +225,11 @@ def _replan(
         bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
     bookings = _from_resume_past_other_work(bookings, state)
     guessed = bookings
-    bookings = _clocked_work_apart(workshop, _clocked_work_in_turn(bookings, done | ended), fixed)
+    in_turn = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date))
+    bookings = _clocked_work_apart(workshop, in_turn, fixed)
     bookings = _paused_out_of_the_bay(bookings, state, ended)  # where no other bay was free
     bookings = _clocked_work_matched(workshop, bookings, guessed, fixed)  # where the moves were too short
+    bookings = _paused_making_room(workshop, bookings, guessed, fixed, state, ended)  # where no bays fit
     bookings, conflicts = _clocked_bay_unknown(bookings, fixed)  # where two cars were clocked in one still
     # Work clocked in the day's last minute holds it, to midnight; reported as ending a second
     # before, it is pinned the same (`PinnedOperation`: its first minute whole) and the re-plan's
@@ -391,16 +393,24 @@ def _left_for_other_work(state: DayState, key: tuple[str, int]) -> bool:
 
 
 def _paused_out_of_the_bay(
-    bookings: list[Booking], state: DayState, ended: set[tuple[str, int]]
+    bookings: list[Booking],
+    state: DayState,
+    ended: set[tuple[str, int]],
+    may_use: Callable[[str, PinnedOperation], AbstractSet[str | None]] | None = None,
 ) -> list[Booking]:
     """Paused work whose bay (the plan's) another car was clocked into since the pause: that car is
     in the bay, so the paused one was moved out of it (waiting for a part, say). Held as clocked, to
     its pause, as when its technician went on to other work; planned again on resume. Projected
     from now in the bay, it overlapped that car and every live re-plan of the day failed when no
     other bay was free (clockseq-s28). After `_clocked_work_apart`: a car that could go to a free
-    bay went there."""
+    bay went there. With `may_use` ((booking, pin) → the bays that work may be in), paused work is
+    held to its pause where a car clocked since may use its bay (`_paused_making_room`)."""
     pins = [(b.id, p) for b in bookings for p in b.pinned]
     out: dict[tuple[str, int], dt.datetime] = {}
+
+    def near(bid: str, q: PinnedOperation, bay: str | None) -> bool:
+        return q.bay == bay if may_use is None else bay in may_use(bid, q)
+
     for bid, p in pins:
         key = (bid, p.operation)
         track = state.ops.get(key)
@@ -408,7 +418,8 @@ def _paused_out_of_the_bay(
             continue
         pause = track.last
         since = [state.ops[(o, q.operation)].actual_start for o, q in pins
-                 if (o, q.operation) != key and q.bay == p.bay and (o, q.operation) in state.ops]  # fmt: skip
+                 if (o, q.operation) != key and (o, q.operation) in state.ops
+                 and near(o, q, p.bay)]  # fmt: skip
         if any(start is not None and start >= pause for start in since):
             out[key] = pause
     if not out:
@@ -478,7 +489,9 @@ def _bay_of(key: tuple[str, int], pin: PinnedOperation) -> str | None:
     return pin.bay
 
 
-def _clocked_work_in_turn(bookings: list[Booking], done: set[tuple[str, int]]) -> list[Booking]:
+def _clocked_work_in_turn(
+    bookings: list[Booking], done: set[tuple[str, int]], until: dt.datetime | None = None
+) -> list[Booking]:
     """The clocked work one after another as it was done, in the whole minutes a plan holds. Work
     done within a minute of its start still holds that minute (`PinnedOperation`), so the
     technician's next job, or the booking's next operation, started within that minute (after the
@@ -487,7 +500,13 @@ def _clocked_work_in_turn(bookings: list[Booking], done: set[tuple[str, int]]) -
     same bay (its bay as the stored plan has it: the clock names none) by another technician in
     that minute (clockseq-s28). Such work starts when the done work before it ends (a minute later
     per such job before it in that minute): the bay was shared for seconds, and a minute late in
-    its planned bay is nearer what happened than the same minute in a bay the car was not in."""
+    its planned bay is nearer what happened than the same minute in a bay the car was not in.
+    Never to `until` (the day's end) or after: work clocked in the day's last minute after work
+    done within it started at midnight, after the re-plan's now, and every live re-plan failed
+    until the next event (day 2027-06-08 of the clockbay13-s38 probe, lastmin13-s38). There the
+    done work ends when the next starts instead, a minute earlier than clocked where it must
+    (`_done_a_minute_earlier`); where that minute is taken, both keep their clocked minute (a bay
+    shared with a car whose bay was guessed is then sorted out as any two cars in one bay)."""
     minute = dt.timedelta(minutes=1)
     pins = {(b.id, p.operation): p for b in bookings for p in b.pinned}
     moved = False
@@ -512,6 +531,15 @@ def _clocked_work_in_turn(bookings: list[Booking], done: set[tuple[str, int]]) -
                 if (
                     last is not None and last[0] in done and last[1].end is not None
                     and p.start < last[1].end and within
+                    and until is not None and last[1].end >= until
+                ):  # fmt: skip
+                    earlier = _done_a_minute_earlier(last, key, p, pins)
+                    if earlier is not None:
+                        pins[last[0]] = earlier
+                        again = moved = True
+                elif (
+                    last is not None and last[0] in done and last[1].end is not None
+                    and p.start < last[1].end and within
                 ):  # fmt: skip
                     start = last[1].end
                     end = p.end if p.end is not None and p.end >= start + minute else start + minute
@@ -526,6 +554,34 @@ def _clocked_work_in_turn(bookings: list[Booking], done: set[tuple[str, int]]) -
     if not moved:
         return bookings
     return [b.model_copy(update={"pinned": [pins[(b.id, p.operation)] for p in b.pinned]}) for b in bookings]
+
+
+def _done_a_minute_earlier(
+    last: tuple[tuple[str, int], PinnedOperation],
+    key: tuple[str, int],
+    p: PinnedOperation,
+    pins: dict[tuple[str, int], PinnedOperation],
+) -> PinnedOperation | None:
+    """The done work `last` ending when `p` (`key`) starts, in the day's last minute: from a minute
+    before that at the latest (a pin holds its first minute whole). None where the minutes it would
+    take earlier are held by other work of its technician, booking or bay. A job started and
+    finished at 23:59:59 is pinned 23:58-23:59, not started past midnight (after now): its bay,
+    technician and finish are as clocked, its start a minute early, and the next car keeps its
+    clocked minute and bay (where its bay was guessed, the done car was else reported with no bay
+    as if two cars were clocked in one, though the clock saw a handover)."""
+    minute = dt.timedelta(minutes=1)
+    (bid, _), q = last
+    start = min(q.start, p.start - minute)
+    for other, o in pins.items():  # the minutes it takes before its clocked start: free?
+        if other in (last[0], key) or start >= q.start:
+            continue
+        if o.technician == q.technician or other[0] == bid or (o.bay is not None and o.bay == q.bay):
+            o_end = o.end if o.end is not None and o.end > o.start else o.start + minute
+            if o.start < q.start and start < o_end:
+                return None
+    return PinnedOperation(
+        operation=q.operation, bay=q.bay, technician=q.technician, start=start, end=p.start
+    )
 
 
 def _minutes_held(pin: PinnedOperation) -> tuple[int, int]:
@@ -602,6 +658,44 @@ def _clocked_work_apart(
         ]}) if any(key[0] == i for key in moved) else b
         for i, b in enumerate(bookings)
     ]  # fmt: skip
+
+
+def _bays_clash(workshop: Workshop, bookings: list[Booking]) -> bool:
+    """Whether two clocked pins hold a minute together in one bay."""
+    pins = [p for b in bookings for p in b.pinned if p.bay is not None]
+    index = {bay.id: n for n, bay in enumerate(workshop.bays)}
+    return clashes([(*_minutes_held(p), index.get(p.bay or "", -1)) for p in pins])
+
+
+def _paused_making_room(
+    workshop: Workshop,
+    bookings: list[Booking],
+    guessed: list[Booking],
+    fixed: AbstractSet[tuple[str, int]],
+    state: DayState,
+    ended: set[tuple[str, int]],
+) -> list[Booking]:
+    """Where the clocked work still has no bays for the whole day (`_clocked_work_matched` found
+    none), paused work holds no bay a car clocked since its pause may use: held to its pause (as
+    `_paused_out_of_the_bay`), and the bays matched again. The clock takes paused work as out of
+    its bay (`clocking.replay_in_bays`) and accepts a start it leaves room for; held in its bay up
+    to now (clocked there, so never moved), the paused car left that later car with no bay and a
+    reported conflict the clock had not seen (day 2027-03-03 of the clockbay13-s38 probe,
+    lastmin13-s38). Only where no bays fit otherwise: the paused car's rest stays projected in its
+    bay where it is in nobody's way."""
+    if not _bays_clash(workshop, bookings):
+        return bookings
+
+    def may_use(bid: str, q: PinnedOperation) -> AbstractSet[str | None]:
+        if (bid, q.operation) in fixed:
+            return {q.bay}
+        booking = next(b for b in bookings if b.id == bid)
+        return set(bays_for(workshop, booking, q.operation))
+
+    cut = _paused_out_of_the_bay(bookings, state, ended, may_use)
+    if cut == bookings:
+        return bookings
+    return _clocked_work_matched(workshop, cut, guessed, fixed)
 
 
 def _clocked_work_matched(

@@ -1,0 +1,108 @@
+"""Two live re-plans that failed or read the day unlike the clock (issue 13, lastmin13-s38; found by
+the clockbay13-s38 probe): work clocked in the day's last minute after a car done within that
+minute in the same bay (the re-plan started it after midnight, after its `now`, and failed), and a
+paused car held in its bay where a car the clock accepted needed it (the clock takes paused work as
+out of its bay; the re-plan left the later car with no bay, a reported conflict)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from scheduler.contract import Booking, Plan
+from scheduler.live_replan import replan_live
+from scheduler.plan_tasks import PlanBasis
+from scheduler.service import PlanningService
+from scheduler.storage import clock_events as events_db
+from tests.builders import DAY, at
+from tests.scheduler.test_live_replan_matching import W, _valid_with_pins, service, three_bay_workshop
+
+__all__ = ["service"]  # (the fixture, used by name)
+
+
+def _moment(hhmmss: str) -> dt.datetime:
+    hh, mm, ss = hhmmss.split(":")
+    return at(f"{hh}:{mm}") + dt.timedelta(seconds=int(ss))
+
+
+def _clocked(
+    service: PlanningService,
+    plan: dict[str, tuple[str, str, str, str, str]],
+    events: list[tuple[str, str, str, str, str | None]],
+    now: str,
+) -> Plan:
+    """The three-bay day with `plan`'s bookings (booking → service, the stored plan's bay,
+    technician, start, end), that plan stored, then `events` (booking, technician, action,
+    HH:MM:SS, the bay named) recorded, and the day re-planned live at `now` (HH:MM:SS)."""
+    service.put_workshop(three_bay_workshop())
+    for booking, (code, *_) in plan.items():
+        service.book(W, Booking(id=booking, service=code, drop_off=at("08:00")), None)
+    request, _, version = service.plan_inputs(W, DAY, 1.0)
+    planned = service.plan_day(W, DAY, 1.0)
+    made = [
+        x.model_copy(update={"bay": plan[x.booking][1], "technician": plan[x.booking][2],
+                             "start": at(plan[x.booking][3]), "end": at(plan[x.booking][4])})
+        for x in planned.assignments
+    ]  # fmt: skip
+    service.store_plan(W, DAY, planned.model_copy(update={"assignments": made}), PlanBasis(version, request))
+    with service.store.transaction() as session:
+        for n, (booking, tech, action, hhmmss, bay) in enumerate(events):
+            moment = _moment(hhmmss)
+            events_db.add(session, events_db.new_event(
+                W, date=DAY, booking_id=booking, operation=0, technician=tech, action=action,
+                corrected_action=None, at=moment, corrects=None, recorded_at=moment, key_id=None,
+                idempotency_key=f"k{n}", request_hash=f"h{n}", asked_now=moment, bay=bay,
+            ))  # fmt: skip
+    return replan_live(service, W, DAY, _moment(now))
+
+
+@pytest.mark.parametrize("d_by", ["u", "t"])
+def test_work_clocked_in_the_days_last_minute_after_a_car_done_in_its_bay_is_replanned(
+    service: PlanningService, d_by: str
+) -> None:
+    """c (maintenance) is started and finished at 23:59:59 with no bay (the plan had it in the
+    general lift B1); d (alignment) is started at 23:59:59 clocked into B1, by another technician
+    or by c's. Holding c's whole minute and starting d when it ends put d at midnight, after the
+    re-plan's now, and every live re-plan failed until the next event (day 2027-06-08 of the
+    clockbay13-s38 probe). d is where and when it was clocked; c, a handover the clock took, keeps
+    its bay and technician and ends when d starts (its start a minute early); no conflict is
+    reported, and the validator accepts the plan."""
+    plan = {"c": ("MAINT", "B1", "t", "16:00", "17:00"), "d": ("ALIGN", "A1", d_by, "08:00", "09:30")}
+    events = [
+        ("c", "t", "start", "23:59:59", None),
+        ("c", "t", "finish", "23:59:59", None),
+        ("d", d_by, "start", "23:59:59", "B1"),
+    ]
+    live = _clocked(service, plan, events, "23:59:59")
+    placed = {x.booking: (x.bay, x.technician, x.start, x.end) for x in live.assignments}
+    assert placed["c"] == ("B1", "t", at("23:58"), at("23:59"))
+    assert placed["d"][:3] == ("B1", d_by, at("23:59"))
+    assert live.clocked_bay_conflicts == []
+    _valid_with_pins(service, live, {"c", "d"})
+
+
+def test_a_paused_car_holds_no_bay_a_car_the_clock_accepted_needs(service: PlanningService) -> None:
+    """a (maintenance) is clocked into the general lift B1 at 10:12 and paused at 10:12:20; b (body
+    work, the body bay C1 only) runs in C1 from 09:41; c (maintenance: B1 or C1) starts at 17:31:59
+    with no bay (the plan guessed C1). The clock takes paused work as out of its bay, so c was
+    accepted, in B1; the re-plan held a in B1 up to now (it cut a paused car only where another was
+    clocked into its bay) and c went without a bay, reported as a conflict (day 2027-03-03 of the
+    clockbay13-s38 probe). Now a is held to its pause, c is in B1 at its clocked minute, no
+    conflict, and the validator accepts the plan."""
+    plan = {
+        "a": ("MAINT", "B1", "t", "10:00", "11:00"),
+        "b": ("BODY", "C1", "u", "09:40", "10:10"),
+        "c": ("MAINT", "C1", "v", "16:00", "17:00"),
+    }
+    events = [
+        ("b", "u", "start", "09:41:30", "C1"),
+        ("a", "t", "start", "10:12:00", "B1"),
+        ("a", "t", "pause", "10:12:20", None),
+        ("c", "v", "start", "17:31:59", None),
+    ]
+    live = _clocked(service, plan, events, "17:35:00")
+    placed = {x.booking: (x.bay, x.start) for x in live.assignments}
+    assert placed == {"a": ("B1", at("10:12")), "b": ("C1", at("09:41")), "c": ("B1", at("17:31"))}
+    assert live.clocked_bay_conflicts == []
+    _valid_with_pins(service, live, {"a", "b", "c"})
