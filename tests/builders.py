@@ -36,6 +36,7 @@ from scheduler.kpis import NO_KPIS
 from scheduler.planning import to_plan
 from scheduler.scenarios import load_scenario
 from scheduler.slots import DayBook, Offer
+from scheduler.validator import validate_plan
 from simulation.results import METRIC_UNITS, WAIT_EDGES, ExperimentResult, Metric, RuleSetResult
 from solver.problem import (
     BayData,
@@ -51,6 +52,8 @@ from solver.problem import (
 if TYPE_CHECKING:
     import pytest
     from fastapi.testclient import TestClient
+
+    from scheduler.service import PlanningService
 
 TZ = "Asia/Shanghai"
 NOW = dt.datetime(2026, 11, 23, 17, 30, tzinfo=ZoneInfo(TZ))
@@ -285,6 +288,50 @@ def overtime_tiny_workshop() -> Workshop:
     )
     techs = [t.model_copy(update={"max_overtime_minutes": 60}) for t in ws.technicians]
     return ws.model_copy(update={"technicians": techs, "loan_cars": 1})
+
+
+THREE_BAYS = "three"
+"""The id of `three_bay_workshop`."""
+
+
+def three_bay_workshop() -> Workshop:
+    """Three bays, each service its own: alignment (ALIGN: the alignment bay or the general lift),
+    maintenance (MAINT: the general lift or the body bay), body work (BODY: the body bay only), and
+    wheels (WHEEL: the alignment bay only). Four technicians, 08:00-17:00."""
+    services = {"ALIGN": (90, ["alignment", "general"]), "MAINT": (60, ["general", "body"]),
+                "BODY": (30, ["body"]), "WHEEL": (60, ["alignment"])}  # fmt: skip
+    return Workshop.model_validate(
+        {
+            "id": THREE_BAYS,
+            "name": "Three bays",
+            "timezone": "Asia/Shanghai",
+            "opening": {"start": "08:00", "end": "17:00"},
+            "bays": [{"id": "C1", "kind": "body"}, {"id": "B1", "kind": "general"},
+                     {"id": "A1", "kind": "alignment"}],
+            "technicians": [{"id": t, "name": t.upper(), "grade": 3, "skills": ["maintenance"],
+                             "shift": {"start": "08:00", "end": "17:00"}} for t in ("t", "u", "v", "w")],
+            "services": [{"code": code, "name": code.title(), "operations": [
+                {"name": "work", "minutes": minutes, "skill": "maintenance", "bay_kinds": kinds}]}
+                for code, (minutes, kinds) in services.items()],
+        }
+    )  # fmt: skip
+
+
+def valid_with_pins(service: PlanningService, live: Plan, clocked: set[str]) -> None:
+    """The independent validator accepts the live plan of `three_bay_workshop`'s day for the day's
+    request with the clocked work pinned where the plan placed it (a pin with no bay as one given
+    with no bay)."""
+    request, _, _ = service.plan_inputs(THREE_BAYS, DAY, 1.0)
+    placed = {x.booking: x for x in live.assignments}
+    bookings = []
+    for b in request.bookings:
+        if b.id in clocked:
+            x = placed[b.id]
+            pin = PinnedOperation(operation=0, bay=x.bay, technician=x.technician, start=x.start, end=x.end)
+            b = b.model_copy(update={"pinned": [pin]})
+        bookings.append(b)
+    options = request.options.model_copy(update={"keep_promises": False})
+    assert validate_plan(request.model_copy(update={"bookings": bookings, "options": options}), live) == []
 
 
 def four_bay_workshop(**changes: object) -> Workshop:

@@ -15,10 +15,8 @@ from scheduler.live_replan import replan_live
 from scheduler.plan_tasks import PlanBasis
 from scheduler.service import PlanningService
 from scheduler.storage import clock_events as events_db
-from tests.builders import DAY, at
-from tests.scheduler.test_live_replan_matching import W, _valid_with_pins, service, three_bay_workshop
-
-__all__ = ["service"]  # (the fixture, used by name)
+from tests.builders import DAY, at, three_bay_workshop, valid_with_pins
+from tests.builders import THREE_BAYS as W
 
 
 def _moment(hhmmss: str) -> dt.datetime:
@@ -79,7 +77,7 @@ def test_work_clocked_in_the_days_last_minute_after_a_car_done_in_its_bay_is_rep
     assert placed["c"] == ("B1", "t", at("23:58"), at("23:59"))
     assert placed["d"][:3] == ("B1", d_by, at("23:59"))
     assert live.clocked_bay_conflicts == []
-    _valid_with_pins(service, live, {"c", "d"})
+    valid_with_pins(service, live, {"c", "d"})
 
 
 def test_a_paused_car_holds_no_bay_a_car_the_clock_accepted_needs(service: PlanningService) -> None:
@@ -105,4 +103,4 @@ def test_a_paused_car_holds_no_bay_a_car_the_clock_accepted_needs(service: Plann
     placed = {x.booking: (x.bay, x.start) for x in live.assignments}
     assert placed == {"a": ("B1", at("10:12")), "b": ("C1", at("09:41")), "c": ("B1", at("17:31"))}
     assert live.clocked_bay_conflicts == []
-    _valid_with_pins(service, live, {"a", "b", "c"})
+    valid_with_pins(service, live, {"a", "b", "c"})

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from scheduler.clocking import bays_for
-from scheduler.contract import Booking, PinnedOperation, Plan, Workshop
+from scheduler.contract import Booking, PinnedOperation, Plan
 from scheduler.live_replan import (
     _clocked_bay_unknown,
     _clocked_work_apart,
@@ -18,34 +18,8 @@ from scheduler.live_replan import (
 from scheduler.plan_tasks import PlanBasis
 from scheduler.service import PlanningService
 from scheduler.storage import clock_events as events_db
-from scheduler.validator import validate_plan
-from tests.builders import DAY, at, four_bay_workshop
-
-W = "three"
-
-
-def three_bay_workshop() -> Workshop:
-    """Three bays, each service its own: alignment (ALIGN: the alignment bay or the general lift),
-    maintenance (MAINT: the general lift or the body bay), body work (BODY: the body bay only), and
-    wheels (WHEEL: the alignment bay only). Four technicians, 08:00-17:00."""
-    services = {"ALIGN": (90, ["alignment", "general"]), "MAINT": (60, ["general", "body"]),
-                "BODY": (30, ["body"]), "WHEEL": (60, ["alignment"])}  # fmt: skip
-    return Workshop.model_validate(
-        {
-            "id": W,
-            "name": "Three bays",
-            "timezone": "Asia/Shanghai",
-            "opening": {"start": "08:00", "end": "17:00"},
-            "bays": [{"id": "C1", "kind": "body"}, {"id": "B1", "kind": "general"},
-                     {"id": "A1", "kind": "alignment"}],
-            "technicians": [{"id": t, "name": t.upper(), "grade": 3, "skills": ["maintenance"],
-                             "shift": {"start": "08:00", "end": "17:00"}} for t in ("t", "u", "v", "w")],
-            "services": [{"code": code, "name": code.title(), "operations": [
-                {"name": "work", "minutes": minutes, "skill": "maintenance", "bay_kinds": kinds}]}
-                for code, (minutes, kinds) in services.items()],
-        }
-    )  # fmt: skip
-
+from tests.builders import DAY, at, four_bay_workshop, three_bay_workshop, valid_with_pins
+from tests.builders import THREE_BAYS as W
 
 # (booking, service, the stored plan's bay, technician, planned start, planned end, clocked start)
 DAY_OF_THREE = [
@@ -101,22 +75,6 @@ def _clocked_day(
     return replan_live(service, W, DAY, at("08:40"))
 
 
-def _valid_with_pins(service: PlanningService, live: Plan, clocked: set[str]) -> None:
-    """The independent validator accepts the live plan for the day's request with the clocked work
-    pinned where the plan placed it (a pin with no bay as one given with no bay)."""
-    request, _, _ = service.plan_inputs(W, DAY, 1.0)
-    placed = {x.booking: x for x in live.assignments}
-    bookings = []
-    for b in request.bookings:
-        if b.id in clocked:
-            x = placed[b.id]
-            pin = PinnedOperation(operation=0, bay=x.bay, technician=x.technician, start=x.start, end=x.end)
-            b = b.model_copy(update={"pinned": [pin]})
-        bookings.append(b)
-    options = request.options.model_copy(update={"keep_promises": False})
-    assert validate_plan(request.model_copy(update={"bookings": bookings, "options": options}), live) == []
-
-
 def test_a_clash_two_cars_deep_gets_every_clocked_job_a_bay(service: PlanningService) -> None:
     """q, which only the body bay takes, clocked on while r ran there: r moves to the general lift
     and s, there since 08:00, to the alignment bay (each a bay its service may use); every clocked
@@ -136,7 +94,7 @@ def test_a_clash_two_cars_deep_gets_every_clocked_job_a_bay(service: PlanningSer
             id=x.booking, service={b: c for b, c, *_ in DAY_OF_THREE}[x.booking], drop_off=at("08:00")
         )
         assert x.bay in bays_for(ws, booking, 0)
-    _valid_with_pins(service, live, {"s", "r", "q"})
+    valid_with_pins(service, live, {"s", "r", "q"})
 
 
 @pytest.mark.parametrize(
@@ -161,7 +119,7 @@ def test_where_no_bays_fit_the_day_the_later_work_has_none_and_is_reported(
     placed = {x.booking: x.bay for x in live.assignments}
     assert placed == {"s": "B1", "r": "C1", "q": None} | ({"p": "A1"} if len(day) == 4 else {})
     assert [(c.booking, c.bay, c.with_booking) for c in live.clocked_bay_conflicts] == [("q", "C1", "r")]
-    _valid_with_pins(service, live, {row[0] for row in day})
+    valid_with_pins(service, live, {row[0] for row in day})
 
 
 def _pinned(booking: str, service: str, bay: str, technician: str, start: str, end: str) -> Booking:
