@@ -470,8 +470,11 @@ def replay_in_bays(
     that moment: a finish and a start at 09:00 are a handover) each need a bay of their own among
     those they may be in (work clocked into a bay: that one); `changed` clocked into a bay is
     where it was said to be (`_bays_held` refuses it in a bay other clocked work is in; the matching
-    where work clocked with no bay has no other bay left: clockbay13-s38). Paused work is taken to
-    have left its bay (a car waiting for parts is pushed out of the lift). Only moments with
+    where work clocked with no bay has no other bay left: clockbay13-s38). Work clocked with no bay
+    stays in one bay from its start or resume to its pause or finish (as the live plan pins it), so
+    a bay other work was clocked into during that stretch is not among its bays (onepin13-s38).
+    Paused work is taken to have left its bay (a car waiting for parts is pushed out of the lift).
+    Only moments with
     `changed` in progress count, and only if `changed` takes a bay more than the others' best
     matching holds, so a day recorded before this check, with a clash of its own, still takes its
     other events."""
@@ -480,14 +483,29 @@ def replay_in_bays(
     local = [_local(e, tz) for e in events]
     bays = {b.id: i for i, b in enumerate(workshop.bays)}
     clash: str | None = None
+    barred: dict[tuple[str, int], set[str]] = {}
     for _, moment in itertools.groupby(local, key=lambda e: e.at):
         group = list(moment)
         for e in group:
             apply(state, e, workshop, bookings, date)
+            if e.action in ("start", "resume"):
+                barred[(e.booking, e.operation)] = set()  # a new stretch: in any bay so far
         _bays_held(state, group, workshop, bookings)
         if clash is None and any(e.action in ("start", "resume") for e in group):
-            clash = _bay_clash(state, workshop, bookings, bays, changed, group[0].at)
+            clash = _bay_clash(state, workshop, bookings, bays, changed, group[0].at, barred)
+        _bar_clocked_bays(state, barred)  # after the check: this moment's bays are in its matching
     return state, clash
+
+
+def _bar_clocked_bays(state: DayState, barred: dict[tuple[str, int], set[str]]) -> None:
+    """Adds to each stretch of work in progress with no clocked bay (`barred`: since its start or
+    resume) the bays other work in progress is clocked into now: a stretch is in one bay from its
+    start or resume to its pause or finish (a pin is one stretch in one bay), so it was never in a
+    bay clocked work held during it, even after that work leaves (onepin13-s38)."""
+    held = {op.bay for op in state.ops.values() if op.state == "in_progress" and op.bay is not None}
+    for key, op in state.ops.items():
+        if op.state == "in_progress" and op.bay is None:
+            barred.setdefault(key, set()).update(held)
 
 
 def _bay_clash(
@@ -497,6 +515,7 @@ def _bay_clash(
     bays: Mapping[str, int],
     changed: tuple[str, int],
     at: dt.datetime,
+    barred: Mapping[tuple[str, int], set[str]] | None = None,
 ) -> str | None:
     """`replay_in_bays`'s check at one moment: why the `changed` operation's work, in progress in
     `state`, has no bay of its own beside the other work in progress (each in a bay it may be in:
@@ -512,7 +531,10 @@ def _bay_clash(
     mine = state.ops[changed].bay
     clocked = mine if mine in bays else None
     domains = {
-        key: _clocked_or_allowed(state.ops[key], workshop, bookings[key[0]], key[1], bays) for key in working
+        key: _clocked_or_allowed(
+            state.ops[key], workshop, bookings[key[0]], key[1], bays, (barred or {}).get(key)
+        )
+        for key in working
     }
     others = [key for key in working if key != changed]
     if clocked is not None and not any(clocked in domains[key] for key in others):
@@ -534,8 +556,10 @@ def _bay_clash(
             "bays": ", ".join(domains[holder]),
         }
     allowed = bays_for(workshop, bookings[changed[0]], changed[1])
-    others_words = [
-        operation_words(workshop, bookings[b], o) for b, o in others if set(domains[(b, o)]) & set(allowed)
+    others_words = [  # (their bays as allowed, not less the barred: work in a clash of its own is named)
+        operation_words(workshop, bookings[b], o)
+        for b, o in others
+        if set(_clocked_or_allowed(state.ops[(b, o)], workshop, bookings[b], o, bays)) & set(allowed)
     ]
     return N_(
         "no bay free for %(where)s at %(at)s: its bays (%(bays)s) hold work in progress (%(others)s)"
@@ -569,11 +593,18 @@ def _matched(
 
 
 def _clocked_or_allowed(
-    op: OpTrack, workshop: Workshop, booking: Booking, operation: int, bays: Mapping[str, int]
+    op: OpTrack,
+    workshop: Workshop,
+    booking: Booking,
+    operation: int,
+    bays: Mapping[str, int],
+    barred: set[str] | None = None,
 ) -> list[str]:
     """The bays work in progress may be in: the one it was clocked into (a fact), else those the
-    planner allows it (`bays_for`)."""
-    return [op.bay] if op.bay is not None and op.bay in bays else bays_for(workshop, booking, operation)
+    planner allows it (`bays_for`) but the `barred` ones (clocked work held them during its stretch)."""
+    if op.bay is not None and op.bay in bays:
+        return [op.bay]
+    return [b for b in bays_for(workshop, booking, operation) if not barred or b not in barred]
 
 
 def expected_minutes(

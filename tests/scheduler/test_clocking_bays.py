@@ -82,3 +82,39 @@ def test_the_moment_counts_only_while_the_work_is_in_progress() -> None:
     assert _clash(day, "B") is None
     resumed = Effective(4, "A", 0, "t", "resume", at("08:30"))
     assert _clash([*day, resumed], "A") is not None  # back in with no bay: G1 has B
+
+
+def test_running_work_with_no_bay_stays_in_the_bay_it_started_in() -> None:
+    """onepin13-s38, the clockbay probe's last no-bay re-plan (day 2027-05-05): with two lifts, D is
+    clocked into G2 at 08:00; A starts at 08:10 with no bay, so A is in G1 (G2 has D); D finishes at
+    08:20. B clocked into G1 at 08:30 cannot be: A is still in G1 (a stretch of work is in one bay
+    from its start to its pause or finish, as the live plan pins it), though G2 is free by then.
+    Before: each moment was matched on its own (A "in G2" at 08:30), the start was taken, and the
+    live plan had no bay for A or B."""
+    lifts = WS.model_copy(update={"bays": [*WS.bays, WS.bays[0].model_copy(update={"id": "G2"})]})
+    c = Effective(1, "D", 0, "t", "start", at("08:00"), "G2")
+    a = _start(2, "A", "u", "08:10")
+    d_done = Effective(3, "D", 0, "t", "finish", at("08:20"))
+    day = [c, a, d_done]
+
+    def clash(events: list[Effective]) -> str | None:
+        _, why = replay_in_bays(sorted(events, key=lambda e: (e.at, e.id)), lifts, BOOKINGS, DAY, ("B", 0))
+        return why
+
+    assert clash([*day, _start(4, "B", "t", "08:30", bay="G1")]) == (
+        "bay G1 is taken at 08:30: booking A is in it (booking A operation 1 (work), in progress, clocked"
+        " with no bay; its bays, G1, have no other one free); finish or pause that work first, or name"
+        " another bay"
+    )
+    assert clash([*day, _start(4, "B", "t", "08:30", bay="G2")]) is None  # the lift D left
+    assert clash([*day, _start(4, "B", "t", "08:30")]) is None  # no bay named: B in G2
+    # A started when D had left (a handover at 08:20) may be in G2: then G1 is free for B.
+    later = [c, d_done, _start(2, "A", "u", "08:20")]
+    assert clash([*later, _start(4, "B", "t", "08:30", bay="G1")]) is None
+    # A paused and resumed after D left has left its lift: its new stretch may be in G2.
+    moved = [
+        *day,
+        Effective(5, "A", 0, "u", "pause", at("08:25")),
+        Effective(6, "A", 0, "u", "resume", at("08:26")),
+    ]
+    assert clash([*moved, _start(4, "B", "t", "08:30", bay="G1")]) is None
