@@ -491,7 +491,9 @@ def replay_in_bays(
             if e.action in ("start", "resume"):
                 barred[(e.booking, e.operation)] = set()  # a new stretch: in any bay so far
         _bays_held(state, group, workshop, bookings)
-        if clash is None and any(e.action in ("start", "resume") for e in group):
+        if not any(e.action in ("start", "resume") for e in group):
+            continue  # (nothing enters a bay: no check, and no stretch meets a bay it had not met)
+        if clash is None:
             clash = _bay_clash(state, workshop, bookings, bays, changed, group[0].at, barred)
         _bar_clocked_bays(state, barred)  # after the check: this moment's bays are in its matching
     return state, clash
