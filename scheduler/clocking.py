@@ -495,19 +495,34 @@ def replay_in_bays(
             continue  # (nothing enters a bay: no check, and no stretch meets a bay it had not met)
         if clash is None:
             clash = _bay_clash(state, workshop, bookings, bays, changed, group[0].at, barred)
-        _bar_clocked_bays(state, barred)  # after the check: this moment's bays are in its matching
+        _bar_held_bays(
+            state, barred, workshop, bookings, bays
+        )  # after the check: this moment's bays are in its matching
     return state, clash
 
 
-def _bar_clocked_bays(state: DayState, barred: dict[tuple[str, int], set[str]]) -> None:
+def _bar_held_bays(
+    state: DayState,
+    barred: dict[tuple[str, int], set[str]],
+    workshop: Workshop,
+    bookings: Mapping[str, Booking],
+    bays: Mapping[str, int],
+) -> None:
     """Adds to each stretch of work in progress with no clocked bay (`barred`: since its start or
-    resume) the bays other work in progress is clocked into now: a stretch is in one bay from its
-    start or resume to its pause or finish (a pin is one stretch in one bay), so it was never in a
-    bay clocked work held during it, even after that work leaves (onepin13-s38)."""
-    held = {op.bay for op in state.ops.values() if op.state == "in_progress" and op.bay is not None}
-    for key, op in state.ops.items():
-        if op.state == "in_progress" and op.bay is None:
-            barred.setdefault(key, set()).update(held)
+    resume) the bays other work in progress holds now: the bay it was clocked into, or the only bay
+    left to work with no clocked bay. A stretch is in one bay from its start or resume to its pause
+    or finish (a pin is one stretch in one bay), so it was never in a bay other work held during it,
+    even after that work leaves (onepin13-s38)."""
+    working = {key: op for key, op in state.ops.items() if op.state == "in_progress"}
+    held = {key: op.bay for key, op in working.items() if op.bay is not None}
+    for key, op in working.items():
+        if op.bay is None:
+            left = _clocked_or_allowed(op, workshop, bookings[key[0]], key[1], bays, barred.get(key))
+            if len(left) == 1:
+                held[key] = left[0]
+    for key, op in working.items():
+        if op.bay is None:
+            barred.setdefault(key, set()).update(bay for k, bay in held.items() if k != key)
 
 
 def _bay_clash(
@@ -558,10 +573,8 @@ def _bay_clash(
             "bays": ", ".join(domains[holder]),
         }
     allowed = bays_for(workshop, bookings[changed[0]], changed[1])
-    others_words = [  # (their bays as allowed, not less the barred: work in a clash of its own is named)
-        operation_words(workshop, bookings[b], o)
-        for b, o in others
-        if set(_clocked_or_allowed(state.ops[(b, o)], workshop, bookings[b], o, bays)) & set(allowed)
+    others_words = [
+        operation_words(workshop, bookings[b], o) for b, o in others if set(domains[(b, o)]) & set(allowed)
     ]
     return N_(
         "no bay free for %(where)s at %(at)s: its bays (%(bays)s) hold work in progress (%(others)s)"
@@ -603,10 +616,12 @@ def _clocked_or_allowed(
     barred: set[str] | None = None,
 ) -> list[str]:
     """The bays work in progress may be in: the one it was clocked into (a fact), else those the
-    planner allows it (`bays_for`) but the `barred` ones (clocked work held them during its stretch)."""
+    planner allows it (`bays_for`) but the `barred` ones (other work held them during its stretch);
+    all it is allowed if none is left (a day recorded with a clash of its own: as before the bar)."""
     if op.bay is not None and op.bay in bays:
         return [op.bay]
-    return [b for b in bays_for(workshop, booking, operation) if not barred or b not in barred]
+    allowed = bays_for(workshop, booking, operation)
+    return [b for b in allowed if not barred or b not in barred] or allowed
 
 
 def expected_minutes(

@@ -17,12 +17,15 @@ def _workshop() -> Workshop:
     (tech,) = ws["technicians"]
     body = {"code": "BODY", "name": "Body", "operations": [
         {"name": "panel", "minutes": 60, "skill": "maintenance", "bay_kinds": ["body"]}]}  # fmt: skip
+    either = {"code": "EITHER", "name": "Either", "operations": [
+        {"name": "check", "minutes": 60, "skill": "maintenance",
+         "bay_kinds": ["general", "body"]}]}  # fmt: skip
     return Workshop.model_validate(
         {
             **ws,
             "bays": [{"id": "G1", "kind": "general"}, {"id": "P1", "kind": "body"}],
             "technicians": [{**tech, "id": name} for name in ("t", "u", "v", "w")],
-            "services": [*ws["services"], body],
+            "services": [*ws["services"], body, either],
         }
     )
 
@@ -118,3 +121,40 @@ def test_running_work_with_no_bay_stays_in_the_bay_it_started_in() -> None:
         Effective(6, "A", 0, "u", "resume", at("08:26")),
     ]
     assert clash([*moved, _start(4, "B", "t", "08:30", bay="G1")]) is None
+
+
+def test_running_work_with_no_bay_stays_in_the_bay_other_work_with_no_bay_left_it() -> None:
+    """onepin13-s38, the same with a guess: X (maintenance, no bay named) can only be in the lift
+    G1, so A (a check that may use G1 or the body bay P1), started at 08:10 with no bay while X
+    runs, is in P1. X done at 08:20, B clocked into P1 at 08:30 cannot be: A is still in P1. B
+    clocked into G1 (the lift X left) is taken."""
+    bookings = {**BOOKINGS, "X": Booking(id="X", service="MAINT", drop_off=at("08:00")),
+                "A": Booking(id="A", service="EITHER", drop_off=at("08:00"))}  # fmt: skip
+    day = [
+        _start(1, "X", "t", "08:00"),
+        _start(2, "A", "u", "08:10"),
+        Effective(3, "X", 0, "t", "finish", at("08:20")),
+    ]
+
+    def clash(bay: str) -> str | None:
+        events = [*day, _start(4, "C", "v", "08:30", bay=bay)]
+        return replay_in_bays(events, WS, bookings, DAY, ("C", 0))[1]
+
+    assert clash("P1") == (
+        "bay P1 is taken at 08:30: booking A is in it (booking A operation 1 (check), in progress, clocked"
+        " with no bay; its bays, P1, have no other one free); finish or pause that work first, or name"
+        " another bay"
+    )
+    assert clash("G1") is None
+
+
+def test_a_day_with_a_clash_of_its_own_still_holds_the_bay_after_the_clocked_car_leaves() -> None:
+    """A (no bay: G1 only) and B clocked into G1 at 08:05, as the clock took them before
+    clockbay13-s38; B leaves at 08:20. A is still in G1, so D's maintenance at 08:30 has no bay
+    (the bar that B's bay puts on A's stretch leaves A no bay at all: it is not applied)."""
+    day = [_start(1, "A", "t", "08:00"), _start(2, "B", "u", "08:05", bay="G1"),
+           Effective(3, "B", 0, "u", "finish", at("08:20"))]  # fmt: skip
+    assert _clash([*day, _start(4, "D", "v", "08:30")], "D") == (
+        "no bay free for booking D operation 1 (work) at 08:30: its bays (G1) hold work in progress"
+        " (booking A operation 1 (work))"
+    )
