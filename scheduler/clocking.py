@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -484,6 +485,7 @@ def replay_in_bays(
     bays = {b.id: i for i, b in enumerate(workshop.bays)}
     clash: str | None = None
     barred: dict[tuple[str, int], set[str]] = {}
+    allowed: dict[tuple[str, int, str | None], list[str]] = {}  # (`bays_for`, once per kind of work)
     for _, moment in itertools.groupby(local, key=lambda e: e.at):
         group = list(moment)
         for e in group:
@@ -495,9 +497,8 @@ def replay_in_bays(
             continue  # (nothing enters a bay: no check, and no stretch meets a bay it had not met)
         if clash is None:
             clash = _bay_clash(state, workshop, bookings, bays, changed, group[0].at, barred)
-        _bar_held_bays(
-            state, barred, workshop, bookings, bays
-        )  # after the check: this moment's bays are in its matching
+        # After the check: this moment's bays are in its matching.
+        _bar_held_bays(state, barred, workshop, bookings, allowed)
     return state, clash
 
 
@@ -506,23 +507,28 @@ def _bar_held_bays(
     barred: dict[tuple[str, int], set[str]],
     workshop: Workshop,
     bookings: Mapping[str, Booking],
-    bays: Mapping[str, int],
+    allowed: dict[tuple[str, int, str | None], list[str]],
 ) -> None:
     """Adds to each stretch of work in progress with no clocked bay (`barred`: since its start or
     resume) the bays other work in progress holds now: the bay it was clocked into, or the only bay
     left to work with no clocked bay. A stretch is in one bay from its start or resume to its pause
     or finish (a pin is one stretch in one bay), so it was never in a bay other work held during it,
-    even after that work leaves (onepin13-s38)."""
+    even after that work leaves (onepin13-s38). As `_clocked_or_allowed`: none if none would be left."""
     working = {key: op for key, op in state.ops.items() if op.state == "in_progress"}
     held = {key: op.bay for key, op in working.items() if op.bay is not None}
-    for key, op in working.items():
-        if op.bay is None:
-            left = _clocked_or_allowed(op, workshop, bookings[key[0]], key[1], bays, barred.get(key))
-            if len(left) == 1:
-                held[key] = left[0]
-    for key, op in working.items():
-        if op.bay is None:
-            barred.setdefault(key, set()).update(bay for k, bay in held.items() if k != key)
+    guessed = [key for key, op in working.items() if op.bay is None]
+    for key in guessed:
+        booking = bookings[key[0]]
+        kind = (booking.service, key[1], booking.fleet_partner)  # what `bays_for` reads
+        if kind not in allowed:
+            allowed[kind] = bays_for(workshop, booking, key[1])
+        left = [b for b in allowed[kind] if b not in barred.get(key, ())] or allowed[kind]
+        if len(left) == 1:
+            held[key] = left[0]
+    counts = Counter(held.values())
+    for key in guessed:
+        own = held.get(key)
+        barred.setdefault(key, set()).update(b for b in counts if b != own or counts[b] > 1)
 
 
 def _bay_clash(
