@@ -473,12 +473,11 @@ def replay_in_bays(
     where it was said to be (`_bays_held` refuses it in a bay other clocked work is in; the matching
     where work clocked with no bay has no other bay left: clockbay13-s38). Work clocked with no bay
     stays in one bay from its start or resume to its pause or finish (as the live plan pins it), so
-    a bay other work was clocked into during that stretch is not among its bays (onepin13-s38).
-    Paused work is taken to have left its bay (a car waiting for parts is pushed out of the lift).
-    Only moments with
-    `changed` in progress count, and only if `changed` takes a bay more than the others' best
-    matching holds, so a day recorded before this check, with a clash of its own, still takes its
-    other events."""
+    a bay other work held during that stretch (clocked into it, or its only bay left) is not among
+    its bays (onepin13-s38: `_bar_held_bays`). Paused work is taken to have left its bay (a car
+    waiting for parts is pushed out of the lift). Only moments with `changed` in progress count,
+    and only if `changed` takes a bay more than the others' best matching holds, so a day recorded
+    before this check, with a clash of its own, still takes its other events."""
     state = DayState()
     tz = workshop.tz
     local = [_local(e, tz) for e in events]
