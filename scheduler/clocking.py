@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -470,24 +471,63 @@ def replay_in_bays(
     that moment: a finish and a start at 09:00 are a handover) each need a bay of their own among
     those they may be in (work clocked into a bay: that one); `changed` clocked into a bay is
     where it was said to be (`_bays_held` refuses it in a bay other clocked work is in; the matching
-    where work clocked with no bay has no other bay left: clockbay13-s38). Paused work is taken to
-    have left its bay (a car waiting for parts is pushed out of the lift). Only moments with
-    `changed` in progress count, and only if `changed` takes a bay more than the others' best
-    matching holds, so a day recorded before this check, with a clash of its own, still takes its
-    other events."""
+    where work clocked with no bay has no other bay left: clockbay13-s38). Work clocked with no bay
+    stays in one bay from its start or resume to its pause or finish (as the live plan pins it), so
+    a bay other work held during that stretch (clocked into it, or its only bay left) is not among
+    its bays (onepin13-s38: `_bar_held_bays`). Paused work is taken to have left its bay (a car
+    waiting for parts is pushed out of the lift). Only moments with `changed` in progress count,
+    and only if `changed` takes a bay more than the others' best matching holds, so a day recorded
+    before this check, with a clash of its own, still takes its other events."""
     state = DayState()
     tz = workshop.tz
     local = [_local(e, tz) for e in events]
     bays = {b.id: i for i, b in enumerate(workshop.bays)}
     clash: str | None = None
+    barred: dict[tuple[str, int], set[str]] = {}
+    allowed: dict[tuple[str, int, str | None], list[str]] = {}  # (`bays_for`, once per kind of work)
     for _, moment in itertools.groupby(local, key=lambda e: e.at):
         group = list(moment)
         for e in group:
             apply(state, e, workshop, bookings, date)
+            if e.action in ("start", "resume"):
+                barred[(e.booking, e.operation)] = set()  # a new stretch: in any bay so far
         _bays_held(state, group, workshop, bookings)
-        if clash is None and any(e.action in ("start", "resume") for e in group):
-            clash = _bay_clash(state, workshop, bookings, bays, changed, group[0].at)
+        if not any(e.action in ("start", "resume") for e in group):
+            continue  # (nothing enters a bay: no check, and no stretch meets a bay it had not met)
+        if clash is None:
+            clash = _bay_clash(state, workshop, bookings, bays, changed, group[0].at, barred)
+        # After the check: this moment's bays are in its matching.
+        _bar_held_bays(state, barred, workshop, bookings, allowed)
     return state, clash
+
+
+def _bar_held_bays(
+    state: DayState,
+    barred: dict[tuple[str, int], set[str]],
+    workshop: Workshop,
+    bookings: Mapping[str, Booking],
+    allowed: dict[tuple[str, int, str | None], list[str]],
+) -> None:
+    """Adds to each stretch of work in progress with no clocked bay (`barred`: since its start or
+    resume) the bays other work in progress holds now: the bay it was clocked into, or the only bay
+    left to work with no clocked bay. A stretch is in one bay from its start or resume to its pause
+    or finish (a pin is one stretch in one bay), so it was never in a bay other work held during it,
+    even after that work leaves (onepin13-s38). As `_clocked_or_allowed`: none if none would be left."""
+    working = {key: op for key, op in state.ops.items() if op.state == "in_progress"}
+    held = {key: op.bay for key, op in working.items() if op.bay is not None}
+    guessed = [key for key, op in working.items() if op.bay is None]
+    for key in guessed:
+        booking = bookings[key[0]]
+        kind = (booking.service, key[1], booking.fleet_partner)  # what `bays_for` reads
+        if kind not in allowed:
+            allowed[kind] = bays_for(workshop, booking, key[1])
+        left = [b for b in allowed[kind] if b not in barred.get(key, ())] or allowed[kind]
+        if len(left) == 1:
+            held[key] = left[0]
+    counts = Counter(held.values())
+    for key in guessed:
+        own = held.get(key)
+        barred.setdefault(key, set()).update(b for b in counts if b != own or counts[b] > 1)
 
 
 def _bay_clash(
@@ -497,6 +537,7 @@ def _bay_clash(
     bays: Mapping[str, int],
     changed: tuple[str, int],
     at: dt.datetime,
+    barred: Mapping[tuple[str, int], set[str]] | None = None,
 ) -> str | None:
     """`replay_in_bays`'s check at one moment: why the `changed` operation's work, in progress in
     `state`, has no bay of its own beside the other work in progress (each in a bay it may be in:
@@ -512,7 +553,10 @@ def _bay_clash(
     mine = state.ops[changed].bay
     clocked = mine if mine in bays else None
     domains = {
-        key: _clocked_or_allowed(state.ops[key], workshop, bookings[key[0]], key[1], bays) for key in working
+        key: _clocked_or_allowed(
+            state.ops[key], workshop, bookings[key[0]], key[1], bays, (barred or {}).get(key)
+        )
+        for key in working
     }
     others = [key for key in working if key != changed]
     if clocked is not None and not any(clocked in domains[key] for key in others):
@@ -569,11 +613,20 @@ def _matched(
 
 
 def _clocked_or_allowed(
-    op: OpTrack, workshop: Workshop, booking: Booking, operation: int, bays: Mapping[str, int]
+    op: OpTrack,
+    workshop: Workshop,
+    booking: Booking,
+    operation: int,
+    bays: Mapping[str, int],
+    barred: set[str] | None = None,
 ) -> list[str]:
     """The bays work in progress may be in: the one it was clocked into (a fact), else those the
-    planner allows it (`bays_for`)."""
-    return [op.bay] if op.bay is not None and op.bay in bays else bays_for(workshop, booking, operation)
+    planner allows it (`bays_for`) but the `barred` ones (other work held them during its stretch);
+    all it is allowed if none is left (a day recorded with a clash of its own: as before the bar)."""
+    if op.bay is not None and op.bay in bays:
+        return [op.bay]
+    allowed = bays_for(workshop, booking, operation)
+    return [b for b in allowed if not barred or b not in barred] or allowed
 
 
 def expected_minutes(

@@ -229,3 +229,52 @@ def test_the_live_plan_pins_clocked_work_on_its_clocked_bay_and_guessed_work_giv
     request = PlanRequest(workshop=Workshop.model_validate(lifts_workshop().model_dump()), date=DAY,
                           bookings=bookings, options=PlanOptions(keep_promises=False))  # fmt: skip
     assert_valid(request, Plan.model_validate(plan))
+
+
+def test_a_bay_running_work_with_no_bay_started_in_is_409_after_the_other_lift_is_freed(
+    client: TestClient,
+) -> None:
+    """onepin13-s38 (the clockbay probe's last no-bay re-plan, day 2027-05-05): t clocks C into G2 at
+    08:00; u starts A at 08:10 naming no bay, so A is in G1 (G2 has C); C is done at 08:20. t then
+    starts B clocked into G1 at 08:30: A is still in G1 (it has not been paused, so it has not
+    moved), so the start is 409 naming A, though G2 is free. Before: 201, and the live plan had A
+    (pinned from 08:10) in no bay. B clocked into G2 instead is 201, and the live plan pins each car
+    in a bay of its own and passes the validator."""
+    a, b = _day(client)
+    c = client.post(f"{W}/bookings", json={"service": "MAINT", "drop_off": at("08:00").isoformat()}).json()[
+        "id"
+    ]
+    assert _clock(client, ev(c, "start", "08:00", bay="G2")).status_code == 201
+    assert _clock(client, ev(a, "start", "08:10", tech="u")).status_code == 201
+    assert _clock(client, ev(c, "finish", "08:20")).status_code == 201
+    r = _clock(client, ev(b, "start", "08:30", bay="G1"))
+    assert r.status_code == 409, r.text
+    assert r.json()["detail"] == (
+        f"bay G1 is taken at 08:30: booking {a} is in it (booking {a} operation 1 (work), in progress,"
+        " clocked with no bay; its bays, G1, have no other one free); finish or pause that work first,"
+        " or name another bay"
+    )
+    assert [e["action"] for e in _trail(client)] == ["start", "start", "finish"]  # nothing stored
+    assert _clock(client, ev(b, "start", "08:30", bay="G2")).status_code == 201
+    status = settled(client, W)
+    assert status["plan_as_of_event"] == status["latest_event"] and status["clocked_bay_conflicts"] == []
+    plan = client.get(f"{W}/plans/{DATE}").json()
+    mine = {x["booking"]: x for x in plan["assignments"]}
+    assert (mine[a]["bay"], mine[a]["start"]) == ("G1", at("08:10").isoformat())
+    assert (mine[b]["bay"], mine[b]["start"]) == ("G2", at("08:30").isoformat())
+    assert (mine[c]["bay"], mine[c]["start"], mine[c]["end"]) == (
+        "G2",
+        at("08:00").isoformat(),
+        at("08:20").isoformat(),
+    )
+    service = client.app.state.services.service  # type: ignore[attr-defined]
+    bookings = []
+    for x in service.bookings("tiny", DAY):
+        m = mine[x.id]
+        pin = PinnedOperation(operation=0, bay=m["bay"], technician=m["technician"],
+                              start=dt.datetime.fromisoformat(m["start"]),
+                              end=dt.datetime.fromisoformat(m["end"]))  # fmt: skip
+        bookings.append(x.model_copy(update={"pinned": [pin]}))
+    request = PlanRequest(workshop=Workshop.model_validate(lifts_workshop().model_dump()), date=DAY,
+                          bookings=bookings, options=PlanOptions(keep_promises=False))  # fmt: skip
+    assert_valid(request, Plan.model_validate(plan))
