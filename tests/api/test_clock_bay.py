@@ -50,6 +50,23 @@ def _field_error(response: Any) -> dict[str, Any]:
     return dict(error)
 
 
+def _valid_with_clocked_work(client: TestClient, plan: dict[str, Any]) -> None:
+    """The independent validator accepts the lifts day's live `plan` with every booking's work
+    pinned where the plan placed it (the clocked work as the plan pins it)."""
+    mine = {x["booking"]: x for x in plan["assignments"]}
+    service = client.app.state.services.service  # type: ignore[attr-defined]
+    bookings = []
+    for x in service.bookings("tiny", DAY):
+        m = mine[x.id]
+        pin = PinnedOperation(operation=0, bay=m["bay"], technician=m["technician"],
+                              start=dt.datetime.fromisoformat(m["start"]),
+                              end=dt.datetime.fromisoformat(m["end"]))  # fmt: skip
+        bookings.append(x.model_copy(update={"pinned": [pin]}))
+    request = PlanRequest(workshop=Workshop.model_validate(lifts_workshop().model_dump()), date=DAY,
+                          bookings=bookings, options=PlanOptions(keep_promises=False))  # fmt: skip
+    assert_valid(request, Plan.model_validate(plan))
+
+
 def test_a_start_in_a_bay_is_201_and_the_event_and_the_status_name_it(client: TestClient) -> None:
     a, _ = _day(client)
     r = _clock(client, ev(a, "start", "08:00", bay="G2"))
@@ -218,17 +235,7 @@ def test_the_live_plan_pins_clocked_work_on_its_clocked_bay_and_guessed_work_giv
     assert (mine[b]["bay"], mine[b]["start"]) == (other, at("08:00").isoformat())
     ops = {x["booking"]: x["operations"][0] for x in status["bookings"]}
     assert (ops[a]["bay"], ops[b]["bay"], ops[c]["bay"]) == ("B1", other, guessed[b])
-    service = client.app.state.services.service  # type: ignore[attr-defined]
-    bookings = []
-    for x in service.bookings("tiny", DAY):
-        m = mine[x.id]
-        pin = PinnedOperation(operation=0, bay=m["bay"], technician=m["technician"],
-                              start=dt.datetime.fromisoformat(m["start"]),
-                              end=dt.datetime.fromisoformat(m["end"]))  # fmt: skip
-        bookings.append(x.model_copy(update={"pinned": [pin]}))
-    request = PlanRequest(workshop=Workshop.model_validate(lifts_workshop().model_dump()), date=DAY,
-                          bookings=bookings, options=PlanOptions(keep_promises=False))  # fmt: skip
-    assert_valid(request, Plan.model_validate(plan))
+    _valid_with_clocked_work(client, plan)
 
 
 def test_a_bay_running_work_with_no_bay_started_in_is_409_after_the_other_lift_is_freed(
@@ -267,14 +274,4 @@ def test_a_bay_running_work_with_no_bay_started_in_is_409_after_the_other_lift_i
         at("08:00").isoformat(),
         at("08:20").isoformat(),
     )
-    service = client.app.state.services.service  # type: ignore[attr-defined]
-    bookings = []
-    for x in service.bookings("tiny", DAY):
-        m = mine[x.id]
-        pin = PinnedOperation(operation=0, bay=m["bay"], technician=m["technician"],
-                              start=dt.datetime.fromisoformat(m["start"]),
-                              end=dt.datetime.fromisoformat(m["end"]))  # fmt: skip
-        bookings.append(x.model_copy(update={"pinned": [pin]}))
-    request = PlanRequest(workshop=Workshop.model_validate(lifts_workshop().model_dump()), date=DAY,
-                          bookings=bookings, options=PlanOptions(keep_promises=False))  # fmt: skip
-    assert_valid(request, Plan.model_validate(plan))
+    _valid_with_clocked_work(client, plan)
