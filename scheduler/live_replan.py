@@ -714,11 +714,11 @@ def _clocked_work_matched(
     more, nothing is solved (the clock event's re-plan stays as cheap); where no such bays exist
     (or none is found within the limit) the pins stay as they were, and the later work goes without
     a bay and is reported (`_clocked_bay_unknown`)."""
+    if not _bays_clash(workshop, bookings):
+        return bookings
     pins = [(i, p) for i, b in enumerate(bookings) for p in b.pinned if p.bay is not None]
     held = [_minutes_held(p) for _, p in pins]
     index = {bay.id: n for n, bay in enumerate(workshop.bays)}
-    if not clashes([(s, e, index.get(p.bay or "", -1)) for (s, e), (_, p) in zip(held, pins, strict=True)]):
-        return bookings
     if any(p.bay not in index for _, p in pins):
         return bookings  # (the re-plan gives every clocked pin one of the workshop's bays)
     guesses = {(b.id, p.operation): p.bay for b in guessed for p in b.pinned}
