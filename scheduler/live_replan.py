@@ -531,23 +531,20 @@ def _clocked_work_in_turn(
                 if (
                     last is not None and last[0] in done and last[1].end is not None
                     and p.start < last[1].end and within
-                    and until is not None and last[1].end >= until
                 ):  # fmt: skip
-                    earlier = _done_a_minute_earlier(last, key, p, pins)
-                    if earlier is not None:
-                        pins[last[0]] = earlier
+                    if until is not None and last[1].end >= until:  # never to the day's end
+                        earlier = _done_a_minute_earlier(last, key, p, pins)
+                        if earlier is not None:
+                            pins[last[0]] = earlier
+                            again = moved = True
+                    else:
+                        start = last[1].end
+                        end = p.end if p.end is not None and p.end >= start + minute else start + minute
+                        p = PinnedOperation(
+                            operation=p.operation, bay=p.bay, technician=p.technician, start=start, end=end
+                        )
+                        pins[key] = p
                         again = moved = True
-                elif (
-                    last is not None and last[0] in done and last[1].end is not None
-                    and p.start < last[1].end and within
-                ):  # fmt: skip
-                    start = last[1].end
-                    end = p.end if p.end is not None and p.end >= start + minute else start + minute
-                    p = PinnedOperation(
-                        operation=p.operation, bay=p.bay, technician=p.technician, start=start, end=end
-                    )
-                    pins[key] = p
-                    again = moved = True
                 before[group] = (key, p)
         if not again:
             break
@@ -686,11 +683,12 @@ def _paused_making_room(
     if not _bays_clash(workshop, bookings):
         return bookings
 
+    by_id = {b.id: b for b in bookings}
+
     def may_use(bid: str, q: PinnedOperation) -> AbstractSet[str | None]:
         if (bid, q.operation) in fixed:
             return {q.bay}
-        booking = next(b for b in bookings if b.id == bid)
-        return set(bays_for(workshop, booking, q.operation))
+        return set(bays_for(workshop, by_id[bid], q.operation))
 
     cut = _paused_out_of_the_bay(bookings, state, ended, may_use)
     if cut == bookings:
