@@ -505,8 +505,9 @@ def _clocked_work_in_turn(
     done within it started at midnight, after the re-plan's now, and every live re-plan failed
     until the next event (day 2027-06-08 of the clockbay13-s38 probe, lastmin13-s38). There the
     done work ends when the next starts instead, a minute earlier than clocked where it must
-    (`_done_a_minute_earlier`); where that minute is taken, both keep their clocked minute (a bay
-    shared with a car whose bay was guessed is then sorted out as any two cars in one bay)."""
+    (`_done_work_moved_back`, and the done work before it back a minute each where it must); where
+    work still running is in the way, both keep their clocked minute (a bay shared with a car whose
+    bay was guessed is then sorted out as any two cars in one bay)."""
     minute = dt.timedelta(minutes=1)
     pins = {(b.id, p.operation): p for b in bookings for p in b.pinned}
     moved = False
@@ -516,9 +517,7 @@ def _clocked_work_in_turn(
             before: dict[str, tuple[tuple[str, int], PinnedOperation]] = {}
             # In a minute, done work before work still running (the clock took its finish first,
             # and a job expected to take a minute ties with it: clockseq-s28).
-            for key, p in sorted(
-                pins.items(), key=lambda kp: (kp[1].start, kp[0] not in done, kp[1].end or kp[1].start, kp[0])
-            ):
+            for key, p in sorted(pins.items(), key=lambda kp: _in_turn_order(kp[0], kp[1], done)):
                 group = group_of(key, p)
                 if group is None:
                     continue  # (work with no bay holds none)
@@ -533,9 +532,9 @@ def _clocked_work_in_turn(
                     and p.start < last[1].end and within
                 ):  # fmt: skip
                     if until is not None and last[1].end >= until:  # never to the day's end
-                        earlier = _done_a_minute_earlier(last, key, p, pins)
-                        if earlier is not None:
-                            pins[last[0]] = earlier
+                        earlier = _done_work_moved_back(last[0], p.start, key, pins, done)
+                        if earlier:
+                            pins.update(earlier)
                             again = moved = True
                     else:
                         start = last[1].end
@@ -553,32 +552,62 @@ def _clocked_work_in_turn(
     return [b.model_copy(update={"pinned": [pins[(b.id, p.operation)] for p in b.pinned]}) for b in bookings]
 
 
-def _done_a_minute_earlier(
-    last: tuple[tuple[str, int], PinnedOperation],
+def _in_turn_order(
+    key: tuple[str, int], p: PinnedOperation, done: AbstractSet[tuple[str, int]]
+) -> tuple[dt.datetime, bool, dt.datetime, tuple[str, int]]:
+    """The order `_clocked_work_in_turn` takes clocked work in: by start; in a minute, done work
+    before work still running (the clock took its finish first)."""
+    return p.start, key not in done, p.end or p.start, key
+
+
+def _done_work_moved_back(
+    first: tuple[str, int],
+    by: dt.datetime,
     key: tuple[str, int],
-    p: PinnedOperation,
     pins: dict[tuple[str, int], PinnedOperation],
-) -> PinnedOperation | None:
-    """The done work `last` ending when `p` (`key`) starts, in the day's last minute: from a minute
-    before that at the latest (a pin holds its first minute whole). None where the minutes it would
-    take earlier are held by other work of its technician, booking or bay. A job started and
-    finished at 23:59:59 is pinned 23:58-23:59, not started past midnight (after now): its bay,
-    technician and finish are as clocked, its start a minute early, and the next car keeps its
-    clocked minute and bay (where its bay was guessed, the done car was else reported with no bay
-    as if two cars were clocked in one, though the clock saw a handover)."""
+    done: AbstractSet[tuple[str, int]],
+) -> dict[tuple[str, int], PinnedOperation] | None:
+    """The done work `first` ending by `by` (when the work `key` after it starts, in the day's last
+    minute), from a minute before that at the latest (a pin holds its first minute whole); and each
+    done job before it, of its technician, booking or bay, that then overlaps it ending when it
+    starts, and so on back, a minute at a time: the moved pins (None: work still running, or not
+    done, is in the way; nothing moves). A job started and finished at 23:59:59 is pinned
+    23:58-23:59, not started past midnight (after now); one done within 23:58 before it on its
+    technician or bay goes to 23:57 (three handovers within the day's last two minutes: the lone
+    minute-earlier move gave up there, and the technician's next job overlapped the done one and the
+    re-plan failed, or the next car in its bay went without one, reported as a clash the clock had
+    not seen, lastmin13-s39). Each moved job keeps its bay, technician and order; its finish (and
+    start, by a minute or more) is earlier than clocked: it took seconds, and the work still
+    running is where and when it was clocked."""
     minute = dt.timedelta(minutes=1)
-    (bid, _), q = last
-    start = min(q.start, p.start - minute)
-    for other, o in pins.items():  # the minutes it takes before its clocked start: free?
-        if other in (last[0], key) or start >= q.start:
+    moved: dict[tuple[str, int], PinnedOperation] = {}
+    todo = [(first, by)]
+    for _ in range(4 * len(pins) + 4):  # each step ends a done job a minute earlier at least
+        if not todo:
+            return moved
+        k, end = todo.pop()
+        q = moved.get(k, pins[k])
+        if q.end is None or q.end <= end:
             continue
-        if o.technician == q.technician or other[0] == bid or (o.bay is not None and o.bay == q.bay):
+        place = _in_turn_order(k, pins[k], done)
+        start = min(q.start, end - minute)
+        moved[k] = PinnedOperation(
+            operation=q.operation, bay=q.bay, technician=q.technician, start=start, end=end
+        )
+        for other, o in pins.items():  # the work before it in its turn must end by its new start
+            o = moved.get(other, o)
+            if other in (k, key) or not (o.technician == q.technician or other[0] == k[0]
+                                         or (o.bay is not None and o.bay == q.bay)):  # fmt: skip
+                continue
+            if _in_turn_order(other, pins[other], done) >= place:
+                continue  # (after it: it ends no later than before)
             o_end = o.end if o.end is not None and o.end > o.start else o.start + minute
-            if o.start < q.start and start < o_end:
-                return None
-    return PinnedOperation(
-        operation=q.operation, bay=q.bay, technician=q.technician, start=start, end=p.start
-    )
+            if o_end <= start:
+                continue
+            if other not in done:
+                return None  # (running work is where it was clocked)
+            todo.append((other, start))
+    return None
 
 
 def _minutes_held(pin: PinnedOperation) -> tuple[int, int]:

@@ -2,7 +2,9 @@
 the clockbay13-s38 probe): work clocked in the day's last minute after a car done within that
 minute in the same bay (the re-plan started it after midnight, after its `now`, and failed), and a
 paused car held in its bay where a car the clock accepted needed it (the clock takes paused work as
-out of its bay; the re-plan left the later car with no bay, a reported conflict)."""
+out of its bay; the re-plan left the later car with no bay, a reported conflict). And (lastmin13-s39)
+three handovers within the day's last two minutes, each event clocked through the shop floor's
+intake: the done work before the last one moved back a minute each."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from scheduler.contract import Booking, Plan
 from scheduler.live_replan import replan_live
 from scheduler.plan_tasks import PlanBasis
 from scheduler.service import PlanningService
+from scheduler.shopfloor import ShopFloor
 from scheduler.storage import clock_events as events_db
 from tests.builders import DAY, at, three_bay_workshop, valid_with_pins
 from tests.builders import THREE_BAYS as W
@@ -104,3 +107,84 @@ def test_a_paused_car_holds_no_bay_a_car_the_clock_accepted_needs(service: Plann
     assert placed == {"a": ("B1", at("10:12")), "b": ("C1", at("09:41")), "c": ("B1", at("17:31"))}
     assert live.clocked_bay_conflicts == []
     valid_with_pins(service, live, {"a", "b", "c"})
+
+
+def _through_the_floor(
+    service: PlanningService,
+    plan: dict[str, tuple[str, str, str, str, str]],
+    events: list[tuple[str, str, str, str, str | None]],
+) -> Plan:
+    """The three-bay day with `plan` stored as `_clocked` stores it, then each of `events` (booking,
+    technician, action, HH:MM:SS, the bay named) clocked through the shop floor's intake (the
+    clock's own checks: an event it refuses is a Conflict here) and the day re-planned inside each
+    request, as of the event; the live plan as stored after the last one, which must be made from
+    that event (a re-plan that fails leaves the plan of an earlier event)."""
+    _clocked(service, plan, [], "08:00:00")  # (no events: the stored plan only)
+    floor = ShopFloor(service, background=False)
+    try:
+        for n, (booking, tech, action, hhmmss, bay) in enumerate(events):
+            fields: dict[str, object] = {"booking": booking, "operation": 0, "technician": tech,
+                                         "action": action, "at": _moment(hhmmss), "bay": bay}  # fmt: skip
+            floor.clock(W, fields, f"key-{n}", None, _moment(hhmmss))
+        _, as_of, newest = floor.replans.lag(W, DAY)
+    finally:
+        floor.close()
+    assert as_of == newest, "the live plan was not made from the day's newest event"
+    return service.stored_plan(W, DAY)
+
+
+THREE_HANDOVERS = {
+    "one technician": (
+        {"c": ("MAINT", "B1", "t", "08:00", "09:00"), "d": ("BODY", "C1", "t", "09:00", "09:30"),
+         "e": ("ALIGN", "A1", "t", "10:00", "11:30")},
+        [("c", "t", "start", "23:58:30", None), ("c", "t", "finish", "23:58:40", None),
+         ("d", "t", "start", "23:59:05", None), ("d", "t", "finish", "23:59:15", None),
+         ("e", "t", "start", "23:59:30", None)],
+        {"c": ("B1", "t", "23:57", "23:58"), "d": ("C1", "t", "23:58", "23:59"), "e": (None, "t", "23:59")},
+    ),
+    "one bay": (
+        {"c": ("MAINT", "B1", "t", "08:00", "09:00"), "d": ("MAINT", "C1", "u", "09:00", "10:00"),
+         "e": ("ALIGN", "A1", "v", "10:00", "11:30")},
+        [("c", "t", "start", "23:58:30", None), ("c", "t", "finish", "23:58:40", None),
+         ("d", "u", "start", "23:59:05", "B1"), ("d", "u", "finish", "23:59:15", None),
+         ("e", "v", "start", "23:59:30", "B1")],
+        {"c": ("B1", "t", "23:57", "23:58"), "d": ("B1", "u", "23:58", "23:59"), "e": ("B1", "v", "23:59")},
+    ),
+    "a technician, then a bay": (
+        {"c": ("MAINT", "B1", "t", "08:00", "09:00"), "d": ("MAINT", "C1", "t", "09:00", "10:00"),
+         "e": ("BODY", "C1", "u", "10:00", "10:30")},
+        [("c", "t", "start", "23:58:30", None), ("c", "t", "finish", "23:58:40", None),
+         ("d", "t", "start", "23:59:05", "C1"), ("d", "t", "finish", "23:59:15", None),
+         ("e", "u", "start", "23:59:30", "C1")],
+        {"c": ("B1", "t", "23:57", "23:58"), "d": ("C1", "t", "23:58", "23:59"), "e": ("C1", "u", "23:59")},
+    ),
+}  # fmt: skip
+"""Three handovers within the day's last two minutes (lastmin13-s39): c done within 23:58, d done
+within 23:59, e started in 23:59 and running, one after another on one technician, in one bay
+(d and e clocked into the general lift c was guessed in), or d after c on one technician and e
+after d in the body bay d was clocked into. Each case: the stored plan, the events, and each
+booking's (bay, technician, start[, end]) in the live plan (bay None: guessed, any bay it may use)."""
+
+
+@pytest.mark.parametrize("case", THREE_HANDOVERS)
+def test_three_handovers_in_the_days_last_two_minutes_are_replanned(
+    service: PlanningService, case: str
+) -> None:
+    """Each done job holds its whole minute, so d (done within 23:59) held it to midnight and e,
+    started in 23:59, overlapped it; d could not start a minute early as a lone job does (c holds
+    23:58 on d's technician or bay), so nothing moved: the re-plan failed ("overlaps pinned work"),
+    the stored plan stayed at an earlier event and the status stopped following the clock, or e went
+    without a bay, reported as two cars clocked in one though the clock saw a handover. Now the done
+    work is moved back a minute each (c 23:57, d 23:58), each keeping its bay, technician and order;
+    e is where and when it was clocked; the live plan is made from the last event, reports no
+    conflict and passes the validator."""
+    plan, events, expected = THREE_HANDOVERS[case]
+    live = _through_the_floor(service, plan, events)
+    placed = {x.booking: (x.bay, x.technician, x.start, x.end) for x in live.assignments}
+    for booking, (bay, tech, start, *end) in expected.items():
+        assert placed[booking][1:3] == (tech, at(start)), booking
+        assert bay is None or placed[booking][0] == bay, booking  # (None: guessed, any bay)
+        if end:
+            assert placed[booking][3] == at(end[0]), booking
+    assert live.clocked_bay_conflicts == []
+    valid_with_pins(service, live, set(expected))
