@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 
 from sqlalchemy.orm import Session
@@ -225,7 +225,9 @@ def _replan(
         bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
     bookings = _from_resume_past_other_work(bookings, state)
     guessed = bookings
-    in_turn = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date))
+    in_turn = _clocked_work_in_turn(
+        bookings, done | ended, day_end(workshop, date), _clocked_at(bookings, state)
+    )
     bookings = _clocked_work_apart(workshop, in_turn, fixed)
     bookings = _paused_out_of_the_bay(bookings, state, ended)  # where no other bay was free
     bookings = _clocked_work_matched(workshop, bookings, guessed, fixed)  # where the moves were too short
@@ -249,7 +251,11 @@ def _replan(
     # Work clocked done within the minute it started still holds that minute (a plan's whole
     # minutes): the day is re-planned as of its end at least, else its finish read as reported after
     # now and every live re-plan of the day failed until the next event (hostile-s28).
-    now = max([now, *(e.at for e in finished if e.at is not None)]).astimezone(workshop.tz)
+    # So is work started a minute late after a job before it in its minute (`_clocked_work_in_turn`):
+    # a job paused within its minute and its technician's next started in that minute began at the
+    # next, after now, and the re-plan failed until the next event (lastmin13-s39).
+    moments = [e.at for e in [*finished, *started] if e.at is not None]
+    now = max([now, *moments]).astimezone(workshop.tz)
     # Work the plan had started before now but nobody clocked has not started: free to move.
     clocked = {key for key, track in state.ops.items() if track.actual_start is not None}
     kept = [a for a in current.assignments if (a.booking, a.operation) in clocked or a.start >= now]
@@ -382,12 +388,14 @@ def _a_bay(workshop: Workshop, booking: Booking, operation: int) -> str:
 
 
 def _left_for_other_work(state: DayState, key: tuple[str, int]) -> bool:
-    """Whether the operation `key` is paused and its technician clocked other work after the pause."""
+    """Whether the operation `key` is paused and its technician clocked other work after the pause,
+    or at its second (paused at 10:03:09 and the next job started at 10:03:09: else it was projected
+    from now on him, over that job, and the re-plan failed, lastmin13-s39)."""
     track = state.ops[key]
     if track.state != "paused" or track.last is None:
         return False
     return any(
-        other != key and op.technician == track.technician and op.last is not None and op.last > track.last
+        other != key and op.technician == track.technician and op.last is not None and op.last >= track.last
         for other, op in state.ops.items()
     )
 
@@ -489,8 +497,26 @@ def _bay_of(key: tuple[str, int], pin: PinnedOperation) -> str | None:
     return pin.bay
 
 
+def _clocked_at(bookings: list[Booking], state: DayState) -> dict[tuple[str, int], dt.datetime]:
+    """When each clocked pin's stretch was clocked on, to the second (its start, or its resume where
+    it is pinned from there: `_from_resume_past_other_work`)."""
+    at: dict[tuple[str, int], dt.datetime] = {}
+    for b in bookings:
+        for p in b.pinned:
+            track = state.ops.get((b.id, p.operation))
+            if track is None or track.actual_start is None:
+                continue
+            resumed = track.resumed
+            from_resume = resumed is not None and resumed.replace(second=0, microsecond=0) == p.start
+            at[(b.id, p.operation)] = resumed if from_resume and resumed is not None else track.actual_start
+    return at
+
+
 def _clocked_work_in_turn(
-    bookings: list[Booking], done: set[tuple[str, int]], until: dt.datetime | None = None
+    bookings: list[Booking],
+    done: set[tuple[str, int]],
+    until: dt.datetime | None = None,
+    clocked_at: Mapping[tuple[str, int], dt.datetime] | None = None,
 ) -> list[Booking]:
     """The clocked work one after another as it was done, in the whole minutes a plan holds. Work
     done within a minute of its start still holds that minute (`PinnedOperation`), so the
@@ -507,9 +533,15 @@ def _clocked_work_in_turn(
     done work ends when the next starts instead, a minute earlier than clocked where it must
     (`_done_work_moved_back`, and the done work before it back a minute each where it must); where
     work still running is in the way, both keep their clocked minute (a bay shared with a car whose
-    bay was guessed is then sorted out as any two cars in one bay)."""
+    bay was guessed is then sorted out as any two cars in one bay). `clocked_at`: when each pin was
+    clocked on, to the second (`_clocked_at`): which of two jobs done within one minute came first."""
     minute = dt.timedelta(minutes=1)
     pins = {(b.id, p.operation): p for b in bookings for p in b.pinned}
+    # The turn is the order the work was clocked in, as the pins were before any move: a move keeps
+    # it (else a booking's next operation, started in the minute its done one was moved to by the
+    # technician's turn, sorted before it and was not moved after it: "operation 1 starts before
+    # operation 0 ends", the booking dropped and the re-plan failed, lastmin13-s39).
+    turn = {key: _in_turn_order(key, p, done, (clocked_at or {}).get(key)) for key, p in pins.items()}
     moved = False
     for _ in range(len(pins)):  # a move may make another: until none (at most one pass per pin)
         again = False
@@ -517,7 +549,7 @@ def _clocked_work_in_turn(
             before: dict[str, tuple[tuple[str, int], PinnedOperation]] = {}
             # In a minute, done work before work still running (the clock took its finish first,
             # and a job expected to take a minute ties with it: clockseq-s28).
-            for key, p in sorted(pins.items(), key=lambda kp: _in_turn_order(kp[0], kp[1], done)):
+            for key, p in sorted(pins.items(), key=lambda kp: turn[kp[0]]):
                 group = group_of(key, p)
                 if group is None:
                     continue  # (work with no bay holds none)
@@ -532,7 +564,7 @@ def _clocked_work_in_turn(
                     and p.start < last[1].end and within
                 ):  # fmt: skip
                     if until is not None and last[1].end >= until:  # never to the day's end
-                        earlier = _done_work_moved_back(last[0], p.start, key, pins, done)
+                        earlier = _done_work_moved_back(last[0], p.start, key, pins, done, turn)
                         if earlier:
                             pins.update(earlier)
                             again = moved = True
@@ -552,12 +584,20 @@ def _clocked_work_in_turn(
     return [b.model_copy(update={"pinned": [pins[(b.id, p.operation)] for p in b.pinned]}) for b in bookings]
 
 
+Turn = tuple[dt.datetime, bool, dt.datetime, dt.datetime, tuple[str, int]]
+
+
 def _in_turn_order(
-    key: tuple[str, int], p: PinnedOperation, done: AbstractSet[tuple[str, int]]
-) -> tuple[dt.datetime, bool, dt.datetime, tuple[str, int]]:
+    key: tuple[str, int],
+    p: PinnedOperation,
+    done: AbstractSet[tuple[str, int]],
+    at: dt.datetime | None = None,
+) -> Turn:
     """The order `_clocked_work_in_turn` takes clocked work in: by start; in a minute, done work
-    before work still running (the clock took its finish first)."""
-    return p.start, key not in done, p.end or p.start, key
+    before work still running (the clock took its finish first), then as clocked (`at`: to the
+    second; two jobs of one technician done within a minute were else taken in the order of their
+    ids, and the second one's next operation, moved after the first, overlapped it, lastmin13-s39)."""
+    return p.start, key not in done, at or p.start, p.end or p.start, key
 
 
 def _done_work_moved_back(
@@ -566,6 +606,7 @@ def _done_work_moved_back(
     key: tuple[str, int],
     pins: dict[tuple[str, int], PinnedOperation],
     done: AbstractSet[tuple[str, int]],
+    turn: Mapping[tuple[str, int], Turn],
 ) -> dict[tuple[str, int], PinnedOperation] | None:
     """The done work `first` ending by `by` (when the work `key` after it starts, in the day's last
     minute), from a minute before that at the latest (a pin holds its first minute whole); and each
@@ -578,7 +619,7 @@ def _done_work_moved_back(
     re-plan failed, or the next car in its bay went without one, reported as a clash the clock had
     not seen, lastmin13-s39). Each moved job keeps its bay, technician and order; its finish (and
     start, by a minute or more) is earlier than clocked: it took seconds, and the work still
-    running is where and when it was clocked."""
+    running is where and when it was clocked. `turn`: the order the work was clocked in."""
     minute = dt.timedelta(minutes=1)
     moved: dict[tuple[str, int], PinnedOperation] = {}
     todo = [(first, by)]
@@ -589,7 +630,6 @@ def _done_work_moved_back(
         q = moved.get(k, pins[k])
         if q.end is None or q.end <= end:
             continue
-        place = _in_turn_order(k, pins[k], done)
         start = min(q.start, end - minute)
         moved[k] = PinnedOperation(
             operation=q.operation, bay=q.bay, technician=q.technician, start=start, end=end
@@ -599,7 +639,7 @@ def _done_work_moved_back(
             if other in (k, key) or not (o.technician == q.technician or other[0] == k[0]
                                          or (o.bay is not None and o.bay == q.bay)):  # fmt: skip
                 continue
-            if _in_turn_order(other, pins[other], done) >= place:
+            if turn[other] >= turn[k]:
                 continue  # (after it: it ends no later than before)
             o_end = o.end if o.end is not None and o.end > o.start else o.start + minute
             if o_end <= start:

@@ -12,12 +12,13 @@ import datetime as dt
 
 import pytest
 
-from scheduler.contract import Booking, Plan
+from scheduler.contract import Booking, PinnedOperation, Plan, Workshop
 from scheduler.live_replan import replan_live
 from scheduler.plan_tasks import PlanBasis
 from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor
 from scheduler.storage import clock_events as events_db
+from scheduler.validator import validate_plan
 from tests.builders import DAY, at, three_bay_workshop, valid_with_pins
 from tests.builders import THREE_BAYS as W
 
@@ -111,19 +112,27 @@ def test_a_paused_car_holds_no_bay_a_car_the_clock_accepted_needs(service: Plann
 
 def _through_the_floor(
     service: PlanningService,
-    plan: dict[str, tuple[str, str, str, str, str]],
+    plan: dict[str, tuple[str, str, str, str, str]] | dict[str, str],
     events: list[tuple[str, str, str, str, str | None]],
 ) -> Plan:
-    """The three-bay day with `plan` stored as `_clocked` stores it, then each of `events` (booking,
-    technician, action, HH:MM:SS, the bay named) clocked through the shop floor's intake (the
-    clock's own checks: an event it refuses is a Conflict here) and the day re-planned inside each
-    request, as of the event; the live plan as stored after the last one, which must be made from
-    that event (a re-plan that fails leaves the plan of an earlier event)."""
-    _clocked(service, plan, [], "08:00:00")  # (no events: the stored plan only)
+    """The three-bay day with `plan` stored as `_clocked` stores it (or, given only each booking's
+    service, the day with those bookings of `two_operation_workshop` and no plan stored), then each
+    of `events` (booking, or booking/operation; technician, action, HH:MM:SS, the bay named) clocked
+    through the shop floor's intake (the clock's own checks: an event it refuses is a Conflict here)
+    and the day re-planned inside each request, as of the event; the live plan as stored after the
+    last one, which must be made from that event (a re-plan that fails leaves the plan of an
+    earlier event)."""
+    if all(isinstance(row, tuple) for row in plan.values()):
+        _clocked(service, plan, [], "08:00:00")  # type: ignore[arg-type]  # (no events: the stored plan only)
+    else:
+        service.put_workshop(two_operation_workshop())
+        for booking, code in plan.items():
+            service.book(W, Booking(id=booking, service=str(code), drop_off=at("08:00")), None)
     floor = ShopFloor(service, background=False)
     try:
         for n, (booking, tech, action, hhmmss, bay) in enumerate(events):
-            fields: dict[str, object] = {"booking": booking, "operation": 0, "technician": tech,
+            bid, _, operation = booking.partition("/")
+            fields: dict[str, object] = {"booking": bid, "operation": int(operation or 0), "technician": tech,
                                          "action": action, "at": _moment(hhmmss), "bay": bay}  # fmt: skip
             floor.clock(W, fields, f"key-{n}", None, _moment(hhmmss))
         _, as_of, newest = floor.replans.lag(W, DAY)
@@ -131,6 +140,30 @@ def _through_the_floor(
         floor.close()
     assert as_of == newest, "the live plan was not made from the day's newest event"
     return service.stored_plan(W, DAY)
+
+
+def two_operation_workshop() -> Workshop:
+    """`three_bay_workshop` with a repair of two operations, TWO: a check, then the work, each in the
+    general lift or the body bay."""
+    ws = three_bay_workshop()
+    (maint,) = [s for s in ws.services if s.code == "MAINT"]
+    check = maint.operations[0].model_copy(update={"name": "check", "minutes": 20})
+    two = maint.model_copy(update={"code": "TWO", "name": "Two", "operations": [check, maint.operations[0]]})
+    return ws.model_copy(update={"services": [*ws.services, two]})
+
+
+def _valid(service: PlanningService, live: Plan, clocked: set[tuple[str, int]]) -> None:
+    """The validator accepts the live plan for the day's request with the `clocked` operations
+    (booking, operation) pinned where the plan placed them (as `valid_with_pins`)."""
+    request, _, _ = service.plan_inputs(W, DAY, 1.0)
+    placed = {(x.booking, x.operation): x for x in live.assignments}
+    bookings = []
+    for b in request.bookings:
+        pins = [PinnedOperation(operation=k, bay=x.bay, technician=x.technician, start=x.start, end=x.end)
+                for (bid, k), x in sorted(placed.items()) if bid == b.id and (bid, k) in clocked]  # fmt: skip
+        bookings.append(b.model_copy(update={"pinned": pins}))
+    options = request.options.model_copy(update={"keep_promises": False})
+    assert validate_plan(request.model_copy(update={"bookings": bookings, "options": options}), live) == []
 
 
 THREE_HANDOVERS = {
@@ -188,3 +221,65 @@ def test_three_handovers_in_the_days_last_two_minutes_are_replanned(
             assert placed[booking][3] == at(end[0]), booking
     assert live.clocked_bay_conflicts == []
     valid_with_pins(service, live, set(expected))
+
+
+# (booking, or booking/operation; technician, action, HH:MM:SS, the bay named)
+PAUSED_THEN_NEXT = [("a", "t", "start", "10:00:10", None), ("a", "t", "pause", "10:00:20", None),
+                    ("b", "t", "start", "10:00:40", None)]  # fmt: skip
+"""t pauses a within its first minute and starts b in that minute."""
+NEXT_OPERATION_AFTER_A_MOVE = [
+    ("y", "t", "start", "10:01:05", None), ("y", "t", "finish", "10:01:05", None),
+    ("x/0", "t", "start", "10:01:07", None), ("x/0", "t", "finish", "10:01:27", None),
+    ("x/1", "u", "start", "10:01:29", None),
+]  # fmt: skip
+"""t does y and x's check within 10:01; u starts x's work in that minute."""
+PAUSED_AT_THE_NEXT_START = [("a", "t", "start", "10:00:00", None), ("a", "t", "pause", "10:03:09", None),
+                            ("b", "t", "start", "10:03:09", None)]  # fmt: skip
+"""t pauses a and starts b in one second."""
+
+
+def test_work_started_in_the_minute_its_technician_paused_other_work_in_is_replanned(
+    service: PlanningService,
+) -> None:
+    """a, paused within its first minute, holds that minute (its technician is on b since: held to
+    its pause), so b starts a minute late, at 10:01: after the re-plan's now (10:00:40), and the
+    re-plan failed ("reported at 10:01, after now") until the next event; probe day 126 of
+    bench/clock_endofday13 (end three), at 23:57. The day is now re-planned as of b's pinned start."""
+    plan = {"a": ("MAINT", "B1", "t", "10:00", "11:00"), "b": ("BODY", "C1", "u", "11:00", "11:30")}
+    live = _through_the_floor(service, plan, PAUSED_THEN_NEXT)
+    placed = {x.booking: (x.bay, x.technician, x.start, x.end) for x in live.assignments}
+    assert placed["a"] == ("B1", "t", at("10:00"), at("10:01"))
+    assert placed["b"][1:3] == ("t", at("10:01"))
+    assert live.clocked_bay_conflicts == []
+    valid_with_pins(service, live, {"a", "b"})
+
+
+def test_a_bookings_next_operation_follows_its_moved_operation(service: PlanningService) -> None:
+    """y and x's check, each done within 10:01 by t, hold a minute each: the check is pinned 10:02,
+    after y. x's work, started by u at 10:01:29, was sorted before the moved check (the minutes as
+    moved, not as clocked) and stayed at 10:01: "operation 1 starts before operation 0 ends", x left
+    out and the re-plan failed; probe day 67 of bench/clock_endofday13 (mid three). Now the work
+    is clocked after the check, so it starts when the check ends."""
+    live = _through_the_floor(service, {"x": "TWO", "y": "MAINT"}, NEXT_OPERATION_AFTER_A_MOVE)
+    placed = {(x.booking, x.operation): (x.technician, x.start, x.end) for x in live.assignments}
+    assert placed[("y", 0)] == ("t", at("10:01"), at("10:02"))
+    assert placed[("x", 0)] == ("t", at("10:02"), at("10:03"))
+    assert placed[("x", 1)][:2] == ("u", at("10:03"))
+    assert live.clocked_bay_conflicts == []
+    _valid(service, live, {("y", 0), ("x", 0), ("x", 1)})
+
+
+def test_work_paused_in_the_second_its_technician_starts_other_work_holds_him_no_more(
+    service: PlanningService,
+) -> None:
+    """a is paused at 10:03:09 and t starts b at 10:03:09. Only events after the pause counted as
+    "on other work since", so a was projected from now on t, over b: "overlaps pinned work … on
+    technician t", and the re-plan failed; probe day 68 of bench/clock_endofday13 (mid narrow).
+    Now a is held to its pause, b is where and when it was clocked."""
+    plan = {"a": ("MAINT", "B1", "t", "10:00", "11:00"), "b": ("BODY", "C1", "u", "11:00", "11:30")}
+    live = _through_the_floor(service, plan, PAUSED_AT_THE_NEXT_START)
+    placed = {x.booking: (x.bay, x.technician, x.start, x.end) for x in live.assignments}
+    assert placed["a"] == ("B1", "t", at("10:00"), at("10:03"))
+    assert placed["b"][1:3] == ("t", at("10:03"))
+    assert live.clocked_bay_conflicts == []
+    valid_with_pins(service, live, {"a", "b"})
