@@ -225,11 +225,13 @@ def _replan(
         bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
     bookings = _from_resume_past_other_work(bookings, state)
     guessed = bookings
-    in_turn = _clocked_work_in_turn(
-        bookings, done | ended, day_end(workshop, date), _clocked_at(bookings, state)
-    )
+    clocked_at = _clocked_at(bookings, state)
+    in_turn = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at)
     bookings = _clocked_work_apart(workshop, in_turn, fixed)
-    bookings = _paused_out_of_the_bay(bookings, state, ended)  # where no other bay was free
+    apart, bookings = bookings, _paused_out_of_the_bay(bookings, state, ended)  # where no other bay was free
+    if bookings is not apart:  # work held to a pause within its minute holds that minute: in turn
+        held = _pins_changed(apart, bookings)
+        bookings = _clocked_work_in_turn(bookings, done | ended | held, day_end(workshop, date), clocked_at)
     bookings = _clocked_work_matched(workshop, bookings, guessed, fixed)  # where the moves were too short
     bookings = _paused_making_room(workshop, bookings, guessed, fixed, state, ended)  # where no bays fit
     bookings, conflicts = _clocked_bay_unknown(bookings, fixed)  # where two cars were clocked in one still
@@ -447,23 +449,38 @@ def _paused_out_of_the_bay(
     ]
 
 
+def _pins_changed(before: list[Booking], after: list[Booking]) -> set[tuple[str, int]]:
+    """The (booking, operation) of the pins `after` has other than `before` (a booking's pins in one
+    order in both)."""
+    return {(b.id, p.operation) for b, a in zip(before, after, strict=True)
+            for p, q in zip(b.pinned, a.pinned, strict=True) if p != q}  # fmt: skip
+
+
 def _from_resume_past_other_work(bookings: list[Booking], state: DayState) -> list[Booking]:
     """Work paused and resumed is pinned from its resume if other clocked work started on its
     technician or in its bay while it was paused: a pin is one stretch, and from its first start it
     ran through that work, and every live re-plan of the day failed (clockseq-s28). So is work
     resumed in another bay than it was clocked in before (a pin is in one bay). What it worked
-    before is already counted in its expected end."""
+    before is already counted in its expected end. So is work started with no bay named and resumed
+    into a bay other clocked work held since its start: it was not in that bay before (the clock
+    takes each stretch of work on its own, `clocking.replay_in_bays`); pinned from its start it
+    overlapped that work and one of them was reported with no bay (the day 2027-02-02 of
+    bench/clock_endofday13, end three, lastmin13-s39)."""
     pins = [(b.id, p) for b in bookings for p in b.pinned]
+    minute = dt.timedelta(minutes=1)
     late: dict[tuple[str, int], dt.datetime] = {}
     for bid, p in pins:
         track = state.ops.get((bid, p.operation))
         if track is None or track.resumed is None or track.actual_start is None:
             continue
         between = track.actual_start, track.resumed
+        into = track.bay if track.bay is not None and track.bay == p.bay else None  # (named on resume)
         if track.bay_changed or any(
             (other, q.operation) != (bid, p.operation)
-            and (q.technician == p.technician or q.bay == p.bay)
-            and between[0] <= q.start < between[1]
+            and (
+                ((q.technician == p.technician or q.bay == p.bay) and between[0] <= q.start < between[1])
+                or (q.bay == into and q.start < between[1] and between[0] < (q.end or q.start + minute))
+            )
             for other, q in pins
         ):
             late[(bid, p.operation)] = track.resumed

@@ -283,3 +283,44 @@ def test_work_paused_in_the_second_its_technician_starts_other_work_holds_him_no
     assert placed["b"][1:3] == ("t", at("10:03"))
     assert live.clocked_bay_conflicts == []
     valid_with_pins(service, live, {"a", "b"})
+
+
+def test_work_resumed_into_a_bay_another_car_held_since_its_start_is_pinned_from_its_resume(
+    service: PlanningService,
+) -> None:
+    """b is clocked into the general lift B1 at 10:01:34; a is started at 10:01:54 with no bay (B1
+    has b: a is elsewhere), paused at 10:02:28 and, b done at 10:03:08, resumed into B1 at 10:03:08.
+    The clock takes each stretch on its own (a's second one in B1 after b left); pinned in B1 from
+    its start, a overlapped b and b, clocked into B1, was reported with no bay; probe day
+    2027-07-31 of bench/clock_endofday13 (mid three). Now a is pinned from its resume."""
+    plan = {"a": ("MAINT", "C1", "t", "10:00", "11:00"), "b": ("MAINT", "B1", "u", "10:00", "11:00")}
+    events = [
+        ("b", "u", "start", "10:01:34", "B1"), ("a", "t", "start", "10:01:54", None),
+        ("a", "t", "pause", "10:02:28", None), ("b", "u", "finish", "10:03:08", None),
+        ("a", "t", "resume", "10:03:08", "B1"),
+    ]  # fmt: skip
+    live = _through_the_floor(service, plan, events)
+    placed = {x.booking: (x.bay, x.technician, x.start, x.end) for x in live.assignments}
+    assert placed["b"] == ("B1", "u", at("10:01"), at("10:03"))
+    assert placed["a"][:3] == ("B1", "t", at("10:03"))
+    assert live.clocked_bay_conflicts == []
+    valid_with_pins(service, live, {"a", "b"})
+
+
+def test_the_next_car_in_the_bay_of_work_paused_within_its_minute_waits_that_minute(
+    service: PlanningService,
+) -> None:
+    """a (body work: the body bay C1 only) is started at 10:00:10 and paused at 10:00:20 (its
+    technician does nothing else: it is held to its pause only because b is in its bay since); b,
+    body work too, is started at 10:00:40 with no bay: in C1, which a left when paused. a held its
+    minute, b was pinned in it and reported with no bay; probe day 2027-07-19 of
+    bench/clock_endofday13 (end narrow), at 23:57. Now b starts in C1 when a's minute ends."""
+    plan = {"a": ("BODY", "C1", "t", "10:00", "10:30"), "b": ("BODY", "C1", "u", "10:30", "11:00")}
+    events = [("a", "t", "start", "10:00:10", None), ("a", "t", "pause", "10:00:20", None),
+              ("b", "u", "start", "10:00:40", None)]  # fmt: skip
+    live = _through_the_floor(service, plan, events)
+    placed = {x.booking: (x.bay, x.technician, x.start, x.end) for x in live.assignments}
+    assert placed["a"] == ("C1", "t", at("10:00"), at("10:01"))
+    assert placed["b"][:3] == ("C1", "u", at("10:01"))
+    assert live.clocked_bay_conflicts == []
+    valid_with_pins(service, live, {"a", "b"})
