@@ -58,9 +58,11 @@ class _Errors(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
         self.seen: collections.Counter[str] = collections.Counter()
+        self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         self.seen[re.sub(r"\d", "#", record.getMessage())[:200]] += 1
+        self.lines.append(record.getMessage())
 
 
 def _workshop(name: str) -> Workshop:
@@ -235,6 +237,8 @@ def main(days: int, modes: list[str]) -> dict[str, collections.Counter[str]]:
                         print(f"== {mode} {name} day {n} ({day}): {failed} failed, {no_bay} with no bay")
                         for answer, fields in played:
                             print(" ", answer, _words(fields))
+                        for line in errors.lines[-failed:] if failed else []:
+                            print("  logged:", line)
                         if last is not None:
                             print("  conflicts:", [c.model_dump() for c in last.clocked_bay_conflicts])
                 results[f"{mode} {name}"] = counts
