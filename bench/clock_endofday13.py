@@ -15,13 +15,13 @@ its request, as of the event (`background=False`).
 
 Counted per mode: events posted / accepted / refused, live re-plans that failed (every error
 bayplan logs: "live re-plan … failed, the stored plan stays"), days whose stored plan is not made
-from their newest event at the end, and clocked work pinned with no bay (each re-plan's
-`clocked_bay_conflicts`, and the day's last plan's). Seeded per (mode, day): the same days on any
-tree whose clock rules are the same (the events depend only on the clock's answers). Scheduler
-level, one sqlite file, no HTTP.
+from their newest event at the end, and clocked work pinned with no bay (`clocked_bay_conflicts`:
+the accepted events whose stored plan has some after them, and the day's last plan's). Seeded per
+(mode, day): the same days on any tree whose clock rules are the same (the events depend only on
+the clock's answers). Scheduler level, one sqlite file, no HTTP.
 
     PYTHONPATH=. python -m bench.clock_endofday13 [days per mode, default 200] [end|mid|both, default both]
-    BENCH_SHOW=1 ...: print each failing or bay-less day's events
+    BENCH_SHOW=1 ...: print the events of each day with a failed re-plan or a bay-less pin
 """
 
 from __future__ import annotations
@@ -122,7 +122,10 @@ def _day(
         except InputError:
             played.append(("422", fields))
             return False
-        played.append(("201", fields))
+        no_bay = len(
+            service.stored_plan(ws.id, day).clocked_bay_conflicts
+        )  # (this event's re-plan, or the last)
+        played.append((f"201 no bay {no_bay}" if no_bay else "201", fields))
         after = {"start": "run", "resume": "run", "pause": "paused", "finish": "done"}[action]
         named = bay if action in ("start", "resume") else state.get((bid, k), ("", "", None))[2]
         state[(bid, k)] = (after, tech, named)
@@ -221,7 +224,9 @@ def main(days: int, modes: list[str]) -> dict[str, collections.Counter[str]]:
                     played = _day(floor, service, ws, day, window, rng)
                     counts["events"] += len(played)
                     for answer, _ in played:
-                        counts[answer] += 1
+                        counts[answer[:3]] += 1
+                        no_bay_then = int(answer.rsplit(" ", 1)[1]) if "no bay" in answer else 0
+                        counts["accepted events whose plan has clocked work of no bay"] += no_bay_then > 0
                     failed = sum(errors.seen.values()) - seen
                     counts["re-plans failed (errors logged)"] += failed
                     counts["days with a failed re-plan"] += failed > 0
@@ -233,7 +238,8 @@ def main(days: int, modes: list[str]) -> dict[str, collections.Counter[str]]:
                     no_bay = len(last.clocked_bay_conflicts) if last is not None else 0
                     counts["clocked work with no bay in the day's last plan"] += no_bay
                     counts["days with clocked work of no bay"] += no_bay > 0
-                    if os.environ.get("BENCH_SHOW") and (failed or no_bay):
+                    ever = any("no bay" in answer for answer, _ in played)
+                    if os.environ.get("BENCH_SHOW") and (failed or no_bay or ever):
                         print(f"== {mode} {name} day {n} ({day}): {failed} failed, {no_bay} with no bay")
                         for answer, fields in played:
                             print(" ", answer, _words(fields))
