@@ -559,6 +559,7 @@ def _clocked_work_in_turn(
     # technician's turn, sorted before it and was not moved after it: "operation 1 starts before
     # operation 0 ends", the booking dropped and the re-plan failed, lastmin13-s39).
     turn = {key: _in_turn_order(key, p, done, (clocked_at or {}).get(key)) for key, p in pins.items()}
+    clocked = dict(pins)
     moved = False
     for _ in range(len(pins)):  # a move may make another: until none (at most one pass per pin)
         again = False
@@ -573,9 +574,10 @@ def _clocked_work_in_turn(
                 last = before.get(group)
                 # A bay is not clocked: two cars really in one bay at once (a start reported late)
                 # go to bays free then (`_clocked_work_apart`); only the minute a done job holds
-                # past its finish is waited out here.
-                within = group_of is not _bay_of or (last is not None and last[1].end is not None
-                                                     and last[1].end - p.start <= minute)  # fmt: skip
+                # past its finish is waited out here (as clocked: a job moved a minute for the one
+                # before it is still a handover, lastmin13-s39).
+                held = clocked[last[0]].end if last is not None else None
+                within = group_of is not _bay_of or (held is not None and held - clocked[key].start <= minute)
                 if (
                     last is not None and last[0] in done and last[1].end is not None
                     and p.start < last[1].end and within

@@ -324,3 +324,30 @@ def test_the_next_car_in_the_bay_of_work_paused_within_its_minute_waits_that_min
     assert placed["b"][:3] == ("C1", "u", at("10:01"))
     assert live.clocked_bay_conflicts == []
     valid_with_pins(service, live, {"a", "b"})
+
+
+def test_three_cars_handed_over_in_one_bay_within_a_minute_follow_each_other(
+    service: PlanningService,
+) -> None:
+    """a, b and c (body work: the body bay C1 only, no bay named) by three technicians: a done at
+    10:02:01, b done at 10:02:04, c started at 10:02:09 and running. Each done job holds its minute:
+    a 10:02, b 10:03 (moved a minute for a), so c starts at 10:04. A guard of taking clocked work in
+    the order it was clocked (lastmin13-s39): c is two minutes into b's minute as moved (one, as
+    clocked), and judged on the moved minutes it was taken for two cars really in one bay and not
+    moved: one of them was reported with no bay (the mid-day probe's day 2027-12-08 of
+    bench/clock_endofday13, four jobs in one minute in the general lift). Main, which sorted the
+    pins as moved, passed this by another order."""
+    plan = {"a": ("BODY", "C1", "t", "10:00", "10:30"), "b": ("BODY", "C1", "u", "10:30", "11:00"),
+            "c": ("BODY", "C1", "v", "11:00", "11:30")}  # fmt: skip
+    events = [
+        ("a", "t", "start", "10:02:00", None), ("a", "t", "finish", "10:02:01", None),
+        ("b", "u", "start", "10:02:02", None), ("b", "u", "finish", "10:02:04", None),
+        ("c", "v", "start", "10:02:09", None),
+    ]  # fmt: skip
+    live = _through_the_floor(service, plan, events)
+    placed = {x.booking: (x.bay, x.technician, x.start, x.end) for x in live.assignments}
+    assert placed["a"] == ("C1", "t", at("10:02"), at("10:03"))
+    assert placed["b"] == ("C1", "u", at("10:03"), at("10:04"))
+    assert placed["c"][:3] == ("C1", "v", at("10:04"))
+    assert live.clocked_bay_conflicts == []
+    valid_with_pins(service, live, {"a", "b", "c"})
