@@ -228,10 +228,12 @@ def _replan(
     clocked_at = _clocked_at(bookings, state)
     in_turn = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at)
     bookings = _clocked_work_apart(workshop, in_turn, fixed)
-    apart, bookings = bookings, _paused_out_of_the_bay(bookings, state, ended)  # where no other bay was free
-    if bookings is not apart:  # work held to a pause within its minute holds that minute: in turn
-        held = _pins_changed(apart, bookings)
-        bookings = _clocked_work_in_turn(bookings, done | ended | held, day_end(workshop, date), clocked_at)
+    out = _paused_out(bookings, state, ended)
+    bookings = _paused_out_of_the_bay(bookings, state, ended, out=out)  # where no other bay was free
+    if out:  # work held to a pause within its minute holds that minute: the next in its bay after it
+        bookings = _clocked_work_in_turn(
+            bookings, done | ended | out.keys(), day_end(workshop, date), clocked_at
+        )
     bookings = _clocked_work_matched(workshop, bookings, guessed, fixed)  # where the moves were too short
     bookings = _paused_making_room(workshop, bookings, guessed, fixed, state, ended)  # where no bays fit
     bookings, conflicts = _clocked_bay_unknown(bookings, fixed)  # where two cars were clocked in one still
@@ -407,6 +409,7 @@ def _paused_out_of_the_bay(
     state: DayState,
     ended: set[tuple[str, int]],
     may_use: Callable[[str, PinnedOperation], AbstractSet[str | None]] | None = None,
+    out: dict[tuple[str, int], dt.datetime] | None = None,
 ) -> list[Booking]:
     """Paused work whose bay (the plan's) another car was clocked into since the pause: that car is
     in the bay, so the paused one was moved out of it (waiting for a part, say). Held as clocked, to
@@ -414,24 +417,9 @@ def _paused_out_of_the_bay(
     from now in the bay, it overlapped that car and every live re-plan of the day failed when no
     other bay was free (clockseq-s28). After `_clocked_work_apart`: a car that could go to a free
     bay went there. With `may_use` ((booking, pin) → the bays that work may be in), paused work is
-    held to its pause where a car clocked since may use its bay (`_paused_making_room`)."""
-    pins = [(b.id, p) for b in bookings for p in b.pinned]
-    out: dict[tuple[str, int], dt.datetime] = {}
-
-    def near(bid: str, q: PinnedOperation, bay: str | None) -> bool:
-        return q.bay == bay if may_use is None else bay in may_use(bid, q)
-
-    for bid, p in pins:
-        key = (bid, p.operation)
-        track = state.ops.get(key)
-        if track is None or track.state != "paused" or track.last is None or key in ended:
-            continue
-        pause = track.last
-        since = [state.ops[(o, q.operation)].actual_start for o, q in pins
-                 if (o, q.operation) != key and (o, q.operation) in state.ops
-                 and near(o, q, p.bay)]  # fmt: skip
-        if any(start is not None and start >= pause for start in since):
-            out[key] = pause
+    held to its pause where a car clocked since may use its bay (`_paused_making_room`). `out`: the
+    work to hold, if known (`_paused_out`)."""
+    out = _paused_out(bookings, state, ended, may_use) if out is None else out
     if not out:
         return bookings
     minute = dt.timedelta(minutes=1)
@@ -449,11 +437,31 @@ def _paused_out_of_the_bay(
     ]
 
 
-def _pins_changed(before: list[Booking], after: list[Booking]) -> set[tuple[str, int]]:
-    """The (booking, operation) of the pins `after` has other than `before` (a booking's pins in one
-    order in both)."""
-    return {(b.id, p.operation) for b, a in zip(before, after, strict=True)
-            for p, q in zip(b.pinned, a.pinned, strict=True) if p != q}  # fmt: skip
+def _paused_out(
+    bookings: list[Booking],
+    state: DayState,
+    ended: set[tuple[str, int]],
+    may_use: Callable[[str, PinnedOperation], AbstractSet[str | None]] | None = None,
+) -> dict[tuple[str, int], dt.datetime]:
+    """The paused work `_paused_out_of_the_bay` holds to its pause: its (booking, operation) → pause."""
+    pins = [(b.id, p) for b in bookings for p in b.pinned]
+    out: dict[tuple[str, int], dt.datetime] = {}
+
+    def near(bid: str, q: PinnedOperation, bay: str | None) -> bool:
+        return q.bay == bay if may_use is None else bay in may_use(bid, q)
+
+    for bid, p in pins:
+        key = (bid, p.operation)
+        track = state.ops.get(key)
+        if track is None or track.state != "paused" or track.last is None or key in ended:
+            continue
+        pause = track.last
+        since = [state.ops[(o, q.operation)].actual_start for o, q in pins
+                 if (o, q.operation) != key and (o, q.operation) in state.ops
+                 and near(o, q, p.bay)]  # fmt: skip
+        if any(start is not None and start >= pause for start in since):
+            out[key] = pause
+    return out
 
 
 def _from_resume_past_other_work(bookings: list[Booking], state: DayState) -> list[Booking]:

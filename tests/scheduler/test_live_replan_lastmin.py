@@ -307,21 +307,29 @@ def test_work_resumed_into_a_bay_another_car_held_since_its_start_is_pinned_from
     valid_with_pins(service, live, {"a", "b"})
 
 
+@pytest.mark.parametrize(
+    ("a_at", "b_at", "expected"),
+    [
+        pytest.param(("10:00:10", "10:00:20"), "10:00:40", ("10:00", "10:01", "10:01"), id="mid-day"),
+        pytest.param(("23:59:04", "23:59:54"), "23:59:59", ("23:58", "23:59", "23:59"), id="the last minute"),
+    ],
+)
 def test_the_next_car_in_the_bay_of_work_paused_within_its_minute_waits_that_minute(
-    service: PlanningService,
+    service: PlanningService, a_at: tuple[str, str], b_at: str, expected: tuple[str, str, str]
 ) -> None:
-    """a (body work: the body bay C1 only) is started at 10:00:10 and paused at 10:00:20 (its
-    technician does nothing else: it is held to its pause only because b is in its bay since); b,
-    body work too, is started at 10:00:40 with no bay: in C1, which a left when paused. a held its
-    minute, b was pinned in it and reported with no bay; probe day 2027-07-19 of
-    bench/clock_endofday13 (end narrow), at 23:57. Now b starts in C1 when a's minute ends."""
+    """a (body work: the body bay C1 only) is started and paused within a minute (its technician
+    does nothing else: it is held to its pause only because b is in its bay since); b, body work
+    too, is started in that minute with no bay: in C1, which a left when paused. a held its minute,
+    b was pinned in it and reported with no bay; probe days 2027-07-19 and 2027-01-06 of
+    bench/clock_endofday13 (end narrow). Now b starts in C1 when a's minute ends; in the day's
+    last minute a's minute is the one before (its start a minute early, as done work's)."""
     plan = {"a": ("BODY", "C1", "t", "10:00", "10:30"), "b": ("BODY", "C1", "u", "10:30", "11:00")}
-    events = [("a", "t", "start", "10:00:10", None), ("a", "t", "pause", "10:00:20", None),
-              ("b", "u", "start", "10:00:40", None)]  # fmt: skip
+    events = [("a", "t", "start", a_at[0], None), ("a", "t", "pause", a_at[1], None),
+              ("b", "u", "start", b_at, None)]  # fmt: skip
     live = _through_the_floor(service, plan, events)
     placed = {x.booking: (x.bay, x.technician, x.start, x.end) for x in live.assignments}
-    assert placed["a"] == ("C1", "t", at("10:00"), at("10:01"))
-    assert placed["b"][:3] == ("C1", "u", at("10:01"))
+    assert placed["a"] == ("C1", "t", at(expected[0]), at(expected[1]))
+    assert placed["b"][:3] == ("C1", "u", at(expected[2]))
     assert live.clocked_bay_conflicts == []
     valid_with_pins(service, live, {"a", "b"})
 
