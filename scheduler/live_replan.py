@@ -26,6 +26,7 @@ from scheduler import multiday
 from scheduler.actuals import learned_speeds
 from scheduler.clocking import (
     DayState,
+    OpTrack,
     bays_for,
     day_end,
     effective,
@@ -443,7 +444,11 @@ def _paused_out(
     ended: set[tuple[str, int]],
     may_use: Callable[[str, PinnedOperation], AbstractSet[str | None]] | None = None,
 ) -> dict[tuple[str, int], dt.datetime]:
-    """The paused work `_paused_out_of_the_bay` holds to its pause: its (booking, operation) → pause."""
+    """The paused work `_paused_out_of_the_bay` holds to its pause: its (booking, operation) → pause.
+    A car started, or resumed, since the pause is in the bay since (a car paused before and resumed
+    into it after counted as in it from its first start: the paused one was projected in the bay
+    with it and one of them reported with no bay, days 2027-10-07 and 2027-12-08 of
+    bench/clock_endofday13, mid narrow, lastmin13-s39)."""
     pins = [(b.id, p) for b in bookings for p in b.pinned]
     out: dict[tuple[str, int], dt.datetime] = {}
 
@@ -456,12 +461,17 @@ def _paused_out(
         if track is None or track.state != "paused" or track.last is None or key in ended:
             continue
         pause = track.last
-        since = [state.ops[(o, q.operation)].actual_start for o, q in pins
+        since = [_entered(state.ops[(o, q.operation)]) for o, q in pins
                  if (o, q.operation) != key and (o, q.operation) in state.ops
                  and near(o, q, p.bay)]  # fmt: skip
         if any(start is not None and start >= pause for start in since):
             out[key] = pause
     return out
+
+
+def _entered(track: OpTrack) -> dt.datetime | None:
+    """When the work last entered its bay: its resume, else its start."""
+    return track.resumed if track.resumed is not None else track.actual_start
 
 
 def _from_resume_past_other_work(bookings: list[Booking], state: DayState) -> list[Booking]:

@@ -359,3 +359,25 @@ def test_three_cars_handed_over_in_one_bay_within_a_minute_follow_each_other(
     assert placed["c"][:3] == ("C1", "v", at("10:04"))
     assert live.clocked_bay_conflicts == []
     valid_with_pins(service, live, {"a", "b", "c"})
+
+
+def test_a_car_resumed_into_the_bay_of_a_car_paused_since_takes_it(service: PlanningService) -> None:
+    """a (body work: the body bay C1 only) is started at 09:30 with no bay and paused at 10:00:40;
+    b, body work, is clocked into C1 at 10:00:48 and paused at 10:01:40 (its technician does
+    nothing else); a is resumed at 10:02:00 with no bay: in C1, which b left when paused. A car
+    counted as in the bay since b's pause only if it was first started after it, so b was projected
+    in C1 from now and a was reported with no bay (days 2027-10-07 and 2027-12-08 of
+    bench/clock_endofday13, mid narrow). Now b is held to its pause and a, pinned from its resume
+    (b was in its bay meanwhile), is in C1."""
+    plan = {"a": ("BODY", "C1", "t", "09:30", "10:00"), "b": ("BODY", "C1", "u", "10:00", "10:30")}
+    events = [
+        ("a", "t", "start", "09:30:00", None), ("a", "t", "pause", "10:00:40", None),
+        ("b", "u", "start", "10:00:48", "C1"), ("b", "u", "pause", "10:01:40", None),
+        ("a", "t", "resume", "10:02:00", None),
+    ]  # fmt: skip
+    live = _through_the_floor(service, plan, events)
+    placed = {x.booking: (x.bay, x.technician, x.start, x.end) for x in live.assignments}
+    assert placed["b"] == ("C1", "u", at("10:00"), at("10:01"))
+    assert placed["a"][:3] == ("C1", "t", at("10:02"))
+    assert live.clocked_bay_conflicts == []
+    valid_with_pins(service, live, {"a", "b"})
