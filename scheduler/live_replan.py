@@ -648,15 +648,18 @@ def _done_work_moved_back(
     """The done work `first` ending by `by` (when the work `key` after it starts, in the day's last
     minute), from a minute before that at the latest (a pin holds its first minute whole); and each
     done job before it, of its technician, booking or bay, that then overlaps it ending when it
-    starts, and so on back, a minute at a time: the moved pins (None: work still running, or not
-    done, is in the way; nothing moves). A job started and finished at 23:59:59 is pinned
-    23:58-23:59, not started past midnight (after now); one done within 23:58 before it on its
-    technician or bay goes to 23:57 (three handovers within the day's last two minutes: the lone
-    minute-earlier move gave up there, and the technician's next job overlapped the done one and the
-    re-plan failed, or the next car in its bay went without one, reported as a clash the clock had
-    not seen, lastmin13-s39). Each moved job keeps its bay, technician and order; its finish (and
-    start, by a minute or more) is earlier than clocked: it took seconds, and the work still
-    running is where and when it was clocked. `turn`: the order the work was clocked in."""
+    starts, and so on back, a minute at a time: the moved pins. A job started and finished at
+    23:59:59 is pinned 23:58-23:59, not started past midnight (after now); one done within 23:58
+    before it on its technician or bay goes to 23:57 (three handovers within the day's last two
+    minutes: the lone minute-earlier move gave up there, and the technician's next job overlapped
+    the done one and the re-plan failed, or the next car in its bay went without one, reported as a
+    clash the clock had not seen, lastmin13-s39). Each moved job keeps its bay, technician and
+    order; its finish (and start, by a minute or more) is earlier than clocked: it took seconds, and
+    the work still running is where and when it was clocked. None (nothing moves) where work of its
+    technician or booking still running is in the way; a car still in its bay is left there (the
+    two are sorted out as any two cars in one bay, `_clocked_work_apart` and on: giving up there
+    left the technician's next job overlapping the done one, and the re-plan failed, day 2027-08-06
+    of bench/clock_endofday13, end three). `turn`: the order the work was clocked in."""
     minute = dt.timedelta(minutes=1)
     moved: dict[tuple[str, int], PinnedOperation] = {}
     todo = [(first, by)]
@@ -682,7 +685,9 @@ def _done_work_moved_back(
             if o_end <= start:
                 continue
             if other not in done:
-                return None  # (running work is where it was clocked)
+                if o.technician == q.technician or other[0] == k[0]:
+                    return None  # (running work is where it was clocked)
+                continue  # (a car in its bay: two cars in one bay are sorted out as such, after)
             todo.append((other, start))
     return None
 

@@ -381,3 +381,27 @@ def test_a_car_resumed_into_the_bay_of_a_car_paused_since_takes_it(service: Plan
     assert placed["a"][:3] == ("C1", "t", at("10:02"))
     assert live.clocked_bay_conflicts == []
     valid_with_pins(service, live, {"a", "b"})
+
+
+def test_done_work_moved_back_into_a_bay_a_running_car_holds_is_still_moved(
+    service: PlanningService,
+) -> None:
+    """c (maintenance: the general lift B1 or the body bay C1) is started by t at 23:59:13 with no
+    bay (the plan's B1); r is then reported clocked into B1 at 23:58:36 (the clock puts c in C1) and
+    runs; t finishes c at 23:59:59 and starts d then. c moves back to 23:58 to leave d its minute,
+    into B1 (its guess) where r is: the move gave up there, d overlapped c on t and the re-plan
+    failed (day 2027-08-06 of bench/clock_endofday13, end three). Now c moves, and the two cars in
+    B1 are sorted out as any two: c to C1, free then."""
+    plan = {"r": ("MAINT", "B1", "v", "09:00", "10:00"), "c": ("MAINT", "B1", "t", "10:00", "11:00"),
+            "d": ("ALIGN", "A1", "u", "11:00", "12:30")}  # fmt: skip
+    events = [
+        ("c", "t", "start", "23:59:13", None), ("r", "v", "start", "23:58:36", "B1"),
+        ("c", "t", "finish", "23:59:59", None), ("d", "t", "start", "23:59:59", None),
+    ]  # fmt: skip
+    live = _through_the_floor(service, plan, events)
+    placed = {x.booking: (x.bay, x.technician, x.start, x.end) for x in live.assignments}
+    assert placed["r"][:3] == ("B1", "v", at("23:58"))
+    assert placed["c"] == ("C1", "t", at("23:58"), at("23:59"))
+    assert placed["d"][1:3] == ("t", at("23:59"))
+    assert live.clocked_bay_conflicts == []
+    valid_with_pins(service, live, {"r", "c", "d"})
