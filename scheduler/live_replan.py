@@ -474,6 +474,17 @@ def _entered(track: OpTrack) -> dt.datetime | None:
     return track.resumed if track.resumed is not None else track.actual_start
 
 
+def _entries(state: DayState, key: tuple[str, int], pin: PinnedOperation) -> list[dt.datetime]:
+    """When the clocked work `key` entered its bay, to the second (its start, its latest resume); its
+    pin's start where it has no clocked track. Its pin's start is on the minute: work started at
+    23:56:52 read as started before work paused at 23:56:27 and resumed after it, and that one was
+    pinned from its start through it (day 2028-02-12 of bench/clock_endofday13, end narrow)."""
+    track = state.ops.get(key)
+    if track is None or track.actual_start is None:
+        return [pin.start]
+    return [track.actual_start, *([track.resumed] if track.resumed is not None else [])]
+
+
 def _from_resume_past_other_work(bookings: list[Booking], state: DayState) -> list[Booking]:
     """Work paused and resumed is pinned from its resume if other clocked work started on its
     technician or in its bay while it was paused: a pin is one stretch, and from its first start it
@@ -496,11 +507,12 @@ def _from_resume_past_other_work(bookings: list[Booking], state: DayState) -> li
         if track.bay_changed or any(
             (other, q.operation) != (bid, p.operation)
             and (
-                ((q.technician == p.technician or q.bay == p.bay) and between[0] <= q.start < between[1])
+                ((q.technician == p.technician or q.bay == p.bay)
+                 and any(between[0] <= t < between[1] for t in _entries(state, (other, q.operation), q)))
                 or (q.bay == into and q.start < between[1] and between[0] < (q.end or q.start + minute))
             )
             for other, q in pins
-        ):
+        ):  # fmt: skip
             late[(bid, p.operation)] = track.resumed
     if not late:
         return bookings

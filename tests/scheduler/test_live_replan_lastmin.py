@@ -405,3 +405,25 @@ def test_done_work_moved_back_into_a_bay_a_running_car_holds_is_still_moved(
     assert placed["d"][1:3] == ("t", at("23:59"))
     assert live.clocked_bay_conflicts == []
     valid_with_pins(service, live, {"r", "c", "d"})
+
+
+def test_work_resumed_after_a_car_came_and_went_in_its_minute_is_pinned_from_its_resume(
+    service: PlanningService,
+) -> None:
+    """a (body work: the body bay C1 only, no bay named) is started at 10:00:27 and paused at
+    10:00:32; b, body work, is done in C1 from 10:00:52 to 10:02:10; a is resumed at 10:02:30. b
+    entered a's bay while a was paused, but b's pin starts at 10:00, before a's start to the second,
+    so a was pinned from 10:00 through b and reported with no bay (day 2028-02-12 of
+    bench/clock_endofday13, end narrow, at 23:56). Now a is pinned from its resume."""
+    plan = {"a": ("BODY", "C1", "t", "10:00", "10:30"), "b": ("BODY", "C1", "u", "10:30", "11:00")}
+    events = [
+        ("a", "t", "start", "10:00:27", None), ("a", "t", "pause", "10:00:32", None),
+        ("b", "u", "start", "10:00:52", None), ("b", "u", "finish", "10:02:10", None),
+        ("a", "t", "resume", "10:02:30", None),
+    ]  # fmt: skip
+    live = _through_the_floor(service, plan, events)
+    placed = {x.booking: (x.bay, x.technician, x.start, x.end) for x in live.assignments}
+    assert placed["b"] == ("C1", "u", at("10:00"), at("10:02"))
+    assert placed["a"][:3] == ("C1", "t", at("10:02"))
+    assert live.clocked_bay_conflicts == []
+    valid_with_pins(service, live, {"a", "b"})
