@@ -625,7 +625,13 @@ def _clocked_work_in_turn(
                         )
                         pins[key] = p
                         again = moved = True
-                before[group] = (key, p)
+                if group_of is not _bay_of or key in done or group not in before:
+                    before[group] = (key, p)
+                # (In a bay, the car after a done one waits out its minute even behind another car
+                # still running there: those two are sorted out as two cars in one bay, after. Else
+                # a car clocked into the bay in the done car's minute, after a car guessed there,
+                # kept that minute and was reported with no bay: day 2027-08-12 of
+                # bench/clock_endofday13, end three, lastmin13-s39.)
         if not again:
             break
     if not moved:
