@@ -453,9 +453,10 @@ def test_a_car_clocked_into_the_bay_a_done_car_left_waits_its_minute_behind_a_gu
     car after the done one was b (guessed there, taken first in that second), still running, so c was
     not moved out of a's minute and was reported with no bay (day 2027-08-12 of
     bench/clock_endofday13, end three, at 23:56). Now c waits out a's minute behind b too, and the
-    two cars left in B1 at 10:01 are sorted out as any two: b to C1. (Recorded, then re-planned
-    once, as `_clocked` does, so that the plan's guess for b stays B1; the clock's acceptance
-    checked through its own rule.)"""
+    two cars left in B1 at 10:01 are sorted out as any two: b to C1. A guard of taking clocked work
+    in the order it was clocked, as the test above: main, which sorted the pins as moved, passed
+    this by another order. (Recorded, then re-planned once, as `_clocked` does, so that the plan's
+    guess for b stays B1; the clock's acceptance checked through its own rule.)"""
     plan = {"a": ("MAINT", "B1", "t", "09:00", "10:00"), "b": ("MAINT", "B1", "v", "10:00", "11:00"),
             "c": ("MAINT", "B1", "u", "11:00", "12:00")}  # fmt: skip
     events = [
