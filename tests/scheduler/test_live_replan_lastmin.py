@@ -4,7 +4,9 @@ minute in the same bay (the re-plan started it after midnight, after its `now`, 
 paused car held in its bay where a car the clock accepted needed it (the clock takes paused work as
 out of its bay; the re-plan left the later car with no bay, a reported conflict). And (lastmin13-s39)
 three handovers within the day's last two minutes, each event clocked through the shop floor's
-intake: the done work before the last one moved back a minute each."""
+intake: the done work before the last one moved back a minute each; then what bench/clock_endofday13
+found, events packed into a few minutes at the day's end or mid-day, each a re-plan that failed or
+left a car the clock placed with no bay (bench/RESULTS-lastmin13-s39.md, findings 1-10)."""
 
 from __future__ import annotations
 
