@@ -249,6 +249,11 @@ class IndexedModel:
     upper: np.ndarray
     fixed: float
     size: int
+    family: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Per row, its family (-1: none): the rows of a family are consecutive, and each column's
+    entries in them are one run of consecutive rows with one value (a technician class's or a bay
+    set's slot rows, a booking's order rows threshold by threshold), so that the family's rows can
+    be written as a running sum (`solver.bounds_period.interval_form`)."""
 
 
 def indexed_model(
@@ -368,6 +373,8 @@ def indexed_model(
     chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     low: list[float] = []
     high: list[float] = []
+    family: list[int] = []  # per row: its family (`IndexedModel.family`), -1 for none
+    families = [0]  # the next family's number
 
     def flush() -> None:
         if rows:
@@ -382,7 +389,7 @@ def indexed_model(
             idx.clear()
             val.clear()
 
-    def row(terms: list[tuple[int, float]], lo: float, hi: float) -> None:
+    def row(terms: list[tuple[int, float]], lo: float, hi: float, of: int = -1) -> None:
         r = len(low)
         for col, v in terms:
             rows.append(r)
@@ -390,6 +397,7 @@ def indexed_model(
             val.append(v)
         low.append(lo)
         high.append(hi)
+        family.append(of)
 
     # Each operation of a placed booking starts once.
     starts: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -423,8 +431,9 @@ def indexed_model(
     )
     span = int(slot_of.max(initial=0)) + 1
 
-    def capacity(entries: np.ndarray, keys: np.ndarray, most: dict[int, int]) -> None:
-        """A row per key holding more entries than `most[key]` allows."""
+    def capacity(entries: np.ndarray, keys: np.ndarray, most: dict[int, int], per: int = 0) -> None:
+        """A row per key holding more entries than `most[key]` allows (a family of rows per
+        `key // per`, or one for all where `per` is 0: slot by slot, in order)."""
         unique, inverse, sizes = np.unique(keys, return_inverse=True, return_counts=True)
         limits = np.array([most[int(key)] for key in unique], dtype=np.float64)
         binding = sizes > limits
@@ -441,10 +450,13 @@ def indexed_model(
         )
         low.extend([-math.inf] * int(binding.sum()))
         high.extend(limits[binding].tolist())
+        of = unique[binding] // per if per else np.zeros(int(binding.sum()), dtype=np.int64)
+        family.extend((families[0] + of).tolist())
+        families[0] += int(of.max(initial=-1)) + 1
 
     classes = np.array([c[2] for c in cols], dtype=np.int64)
     class_keys = classes[col_of] * span + slot_of
-    capacity(col_of, class_keys, {int(k): len(members[int(k) // span]) for k in np.unique(class_keys)})
+    capacity(col_of, class_keys, {int(k): len(members[int(k) // span]) for k in np.unique(class_keys)}, span)
     if with_bay_classes:
         # Bays alike: at most the class's bays free in the slot (none outside their windows).
         bay_of = np.array([c[8] for c in cols], dtype=np.int64)
@@ -458,7 +470,7 @@ def indexed_model(
                 for a, e in bay_free[alike_bays[0]]
             ]
             most[int(key)] = len(alike_bays) if any(a <= u < e for a, e in held) else 0
-        capacity(col_of, bay_keys, most)
+        capacity(col_of, bay_keys, most, span)
     op_bays = {(j, k): frozenset(problem.jobs[j].operations[k].bays) for j, k in ready}
     if not with_bay_classes:
         # Each entry's operation (its index in `op_bays`): whether its bays are in a group is asked
@@ -507,8 +519,15 @@ def indexed_model(
         terms = [(i, float(cols[i][6])) for i in after] + [(i, -float(cols[i][5])) for i in columns]
         row(terms, 0.0, math.inf)
         if with_chains:
-            for started, ended in _chain_rows(cols, columns, after):
-                row([(i, 1.0) for i in started] + [(i, -1.0) for i in ended], -math.inf, 0.0)
+            chain_r, chain_c, chain_v = _chain_rows(cols, columns, after)
+            if len(chain_r):
+                flush()
+                chunks.append((len(low) + chain_r, chain_c, chain_v))
+                chained = int(chain_r[-1]) + 1
+                low.extend([-math.inf] * chained)
+                high.extend([0.0] * chained)
+                family.extend([families[0]] * chained)
+            families[0] += 1
 
     from scipy.sparse import coo_matrix
 
@@ -531,6 +550,7 @@ def indexed_model(
         upper=upper,
         fixed=fixed,
         size=n + matrix.nnz,
+        family=np.array(family, dtype=np.int64),
     )
 
 
@@ -552,27 +572,27 @@ def _near_duplicate(
     return False
 
 
-def _chain_rows(cols: list[Column], before: list[int], after: list[int]) -> list[tuple[list[int], list[int]]]:
-    """Per threshold T, (the columns of the next operation whose latest start is before T, the
-    columns of the operation before it whose earliest end is): the first set's share is at most the
-    second's (`CHAINS`). Only the largest T per second set (a smaller one's row is weaker: fewer
-    on the left, the same on the right), and none where the second set is all of the operation
-    (then the row is `starts once`)."""
+def _chain_rows(
+    cols: list[Column], before: list[int], after: list[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The order rows threshold by threshold of one booking's operations `before` and `after`
+    (`CHAINS`) as entries (row from 0, column, value): per threshold T, +1 for each column of the
+    next operation whose latest start is before T, -1 for each column of the operation before it
+    whose earliest end is (the first share is at most the second's), each row's entries in the
+    columns' order, the next operation's first. Only the largest T per second set (a smaller one's
+    row is weaker: fewer on the left, the same on the right), and none where the second set is all
+    of the operation (then the row is `starts once`)."""
     ends = np.array([cols[i][5] for i in before], dtype=np.int64)
     latest = np.array([cols[i][6] for i in after], dtype=np.int64)
     thresholds = np.unique(latest + 1)
     ended = np.searchsorted(np.sort(ends), thresholds, side="left")  # earliest ends < T
-    out: list[tuple[list[int], list[int]]] = []
-    for q, limit in enumerate(thresholds.tolist()):
-        if ended[q] == len(before) or (q + 1 < len(thresholds) and ended[q + 1] == ended[q]):
-            continue
-        out.append(
-            (
-                [after[i] for i in np.flatnonzero(latest < limit).tolist()],
-                [before[i] for i in np.flatnonzero(ends < limit).tolist()],
-            )
-        )
-    return out
+    kept = (ended < len(before)) & np.append(ended[1:] != ended[:-1], True)
+    limits = thresholds[kept]
+    held = np.hstack([latest[None, :] < limits[:, None], ends[None, :] < limits[:, None]])
+    row_of, at = np.nonzero(held)  # row by row, each row's in the columns' order
+    columns = np.array([*after, *before], dtype=np.int64)
+    values = np.concatenate([np.ones(len(after)), -np.ones(len(before))])
+    return row_of.astype(np.int64), columns[at], values[at]
 
 
 Column = tuple[int, int, int, int, int, int, int, int, int]
