@@ -249,11 +249,6 @@ class IndexedModel:
     upper: np.ndarray
     fixed: float
     size: int
-    family: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    """Per row, its family (-1: none): the rows of a family are consecutive, and each column's
-    entries in them are one run of consecutive rows with one value (a technician class's or a bay
-    set's slot rows, a booking's order rows threshold by threshold), so that the family's rows can
-    be written as a running sum (`solver.bounds_period.interval_form`)."""
 
 
 def indexed_model(
@@ -373,8 +368,6 @@ def indexed_model(
     chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     low: list[float] = []
     high: list[float] = []
-    family: list[int] = []  # per row: its family (`IndexedModel.family`), -1 for none
-    families = [0]  # the next family's number
 
     def flush() -> None:
         if rows:
@@ -389,7 +382,7 @@ def indexed_model(
             idx.clear()
             val.clear()
 
-    def row(terms: list[tuple[int, float]], lo: float, hi: float, of: int = -1) -> None:
+    def row(terms: list[tuple[int, float]], lo: float, hi: float) -> None:
         r = len(low)
         for col, v in terms:
             rows.append(r)
@@ -397,7 +390,6 @@ def indexed_model(
             val.append(v)
         low.append(lo)
         high.append(hi)
-        family.append(of)
 
     # Each operation of a placed booking starts once.
     starts: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -431,9 +423,8 @@ def indexed_model(
     )
     span = int(slot_of.max(initial=0)) + 1
 
-    def capacity(entries: np.ndarray, keys: np.ndarray, most: dict[int, int], per: int = 0) -> None:
-        """A row per key holding more entries than `most[key]` allows (a family of rows per
-        `key // per`, or one for all where `per` is 0: slot by slot, in order)."""
+    def capacity(entries: np.ndarray, keys: np.ndarray, most: dict[int, int]) -> None:
+        """A row per key holding more entries than `most[key]` allows."""
         unique, inverse, sizes = np.unique(keys, return_inverse=True, return_counts=True)
         limits = np.array([most[int(key)] for key in unique], dtype=np.float64)
         binding = sizes > limits
@@ -450,13 +441,10 @@ def indexed_model(
         )
         low.extend([-math.inf] * int(binding.sum()))
         high.extend(limits[binding].tolist())
-        of = unique[binding] // per if per else np.zeros(int(binding.sum()), dtype=np.int64)
-        family.extend((families[0] + of).tolist())
-        families[0] += int(of.max(initial=-1)) + 1
 
     classes = np.array([c[2] for c in cols], dtype=np.int64)
     class_keys = classes[col_of] * span + slot_of
-    capacity(col_of, class_keys, {int(k): len(members[int(k) // span]) for k in np.unique(class_keys)}, span)
+    capacity(col_of, class_keys, {int(k): len(members[int(k) // span]) for k in np.unique(class_keys)})
     if with_bay_classes:
         # Bays alike: at most the class's bays free in the slot (none outside their windows).
         bay_of = np.array([c[8] for c in cols], dtype=np.int64)
@@ -470,7 +458,7 @@ def indexed_model(
                 for a, e in bay_free[alike_bays[0]]
             ]
             most[int(key)] = len(alike_bays) if any(a <= u < e for a, e in held) else 0
-        capacity(col_of, bay_keys, most, span)
+        capacity(col_of, bay_keys, most)
     op_bays = {(j, k): frozenset(problem.jobs[j].operations[k].bays) for j, k in ready}
     if not with_bay_classes:
         # Each entry's operation (its index in `op_bays`): whether its bays are in a group is asked
@@ -526,8 +514,6 @@ def indexed_model(
                 chained = int(chain_r[-1]) + 1
                 low.extend([-math.inf] * chained)
                 high.extend([0.0] * chained)
-                family.extend([families[0]] * chained)
-            families[0] += 1
 
     from scipy.sparse import coo_matrix
 
@@ -550,7 +536,6 @@ def indexed_model(
         upper=upper,
         fixed=fixed,
         size=n + matrix.nnz,
-        family=np.array(family, dtype=np.int64),
     )
 
 
