@@ -1,9 +1,12 @@
 """The whole-period floor (`solver.bounds_period`): on a hand-built day where every technician is
 off at once, the plain time-indexed relaxation lets a job run half before the break and half after
 and stays far below the optimum; with each operation wholly on one side the floor is the optimum
-(CP-SAT's, proven)."""
+(CP-SAT's, proven); on random small days with a common break, never above CP-SAT's optimum."""
 
 from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from solver.bounds_period import breaks, period_floor
 from solver.bounds_time import time_indexed_relaxation
@@ -80,3 +83,57 @@ def test_no_floor_without_a_common_break() -> None:
 
     assert breaks(replace(problem, technicians=apart)) == []
     assert period_floor(replace(problem, technicians=apart), len(problem.jobs)) is None
+
+
+@st.composite
+def _days_with_a_break(draw: st.DrawFn) -> DayProblem:
+    """One or two technicians both off from 12:00 to 12:30 (the second from earlier to later, and
+    slower), two to four bookings of one or two operations due from 11:30 to 12:30, some waiters."""
+    technicians = [TechnicianData(grade=2, shift_start=660, shift_end=840, breaks=((720, 750),))]
+    if draw(st.booleans()):
+        start = draw(st.sampled_from([600, 620, 640, 660]))
+        off = draw(st.sampled_from([700, 710, 720]))
+        technicians.append(TechnicianData(grade=2, shift_start=start, shift_end=840, breaks=((off, 760),)))
+    who = tuple(range(len(technicians)))
+    jobs = []
+    for _ in range(draw(st.integers(2, 4))):
+        ops = tuple(
+            OperationData(
+                bays=(0, 1),
+                bay_costs=(0, 0),
+                technicians=who,
+                durations=tuple(minutes + 5 * t for t in who),
+            )
+            for minutes in draw(st.lists(st.sampled_from([15, 20, 30, 40, 45]), min_size=1, max_size=2))
+        )
+        release = draw(st.sampled_from([600, 630, 660, 680]))
+        jobs.append(
+            JobData(release, draw(st.sampled_from([690, 710, 720, 750])), draw(st.booleans()), 1, ops)
+        )
+    return DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="general"), BayData(kind="general")),
+        technicians=tuple(technicians),
+        jobs=tuple(jobs),
+        weights=WEIGHTS,
+    )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=_days_with_a_break())
+def test_never_above_the_optimum_of_cp_sat(problem: DayProblem) -> None:
+    """The floor (from no plan, and from CP-SAT's plan cut off at its terms) never passes CP-SAT's
+    proven least lateness terms of the whole day, every booking placed; never below the plain
+    relaxation."""
+    best = solve(problem, None, SolveParameters(time_limit_seconds=20.0, workers=1))
+    if best is None or best.status != "optimal" or best.unplaced:
+        return  # no proven optimum placing every booking to compare with
+    t = terms(problem, best)
+    optimum = WEIGHTS.lateness * t.lateness + WEIGHTS.waiter_lateness * t.waiter_lateness
+    weight = len(problem.jobs)
+    plain = time_indexed_relaxation(problem, weight, weighted=True)
+    starts = {key: at.start for key, at in best.placements.items()}
+    for found in (period_floor(problem, weight), period_floor(problem, weight, starts, optimum)):
+        assert found is not None
+        assert found.weighted_bound <= optimum
+        assert found.weighted_bound >= plain.weighted_bound - WEIGHTS.lateness  # its root: the same LP
