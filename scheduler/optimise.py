@@ -823,7 +823,7 @@ def period_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple
     lateness = max(int(chosen.weighted_lateness_bound or 0), found.weighted_bound)
     chosen.weighted_lateness_bound = float(lateness)
     _objective_floor(problem, chosen, weight, lateness)
-    halves = period_halves(problem, chosen, found.before, found.after, found.breaks[0])
+    halves = period_halves(problem, chosen, found.before, found.after, found.breaks[0], lateness)
     if halves is not None and rank(problem, halves) < rank(problem, chosen):
         compacted, moved = compact(problem, halves)
         if moved and rank(problem, compacted) < rank(problem, halves):
@@ -848,12 +848,16 @@ def period_halves(
     before: frozenset[tuple[int, int]],
     after: frozenset[tuple[int, int]],
     split: int,
+    floor: int,
 ) -> DaySolution | None:
     """The plan of `chosen`'s bookings with the operations of `before` starting before `split` (a
     minute no technician works) and those of `after` from it on, each half planned alone by the lean
     model (`PERIOD_HALVES_DTIME`); None where the split is not every placed operation's once, a
     booking's in order, or a half finds no plan. The halves share no technician or bay time: work
-    before the break ends by its start, work after starts after it."""
+    before the break ends by its start, work after starts after it. The afternoon first: `floor`
+    (on the lateness terms of every plan placing as much) less its plan's cost bounds the morning's
+    (the two halves' plans make one such plan), so a morning plan reaching it is proven optimal and
+    the solve stops there (small-dealer 1.3x s2: at 0.88 of its 1.0 deterministic time)."""
     if not exact(problem, chosen):
         return None
     placed = [
@@ -867,14 +871,6 @@ def period_halves(
     for j, k in placed:
         if (j, k) in before and k and (j, k - 1) in after:
             return None  # out of order
-    morning = lateness_plan(
-        problem,
-        chosen,
-        PERIOD_HALVES_DTIME,
-        wall_safety(INDEXED_BOUND_SECONDS),
-        only=before,
-        starting=(0, split - 1),
-    )
     afternoon = lateness_plan(
         problem,
         chosen,
@@ -883,7 +879,20 @@ def period_halves(
         only=after,
         starting=(split, 10**6),
     )
-    if morning.solution is None or afternoon.solution is None:
+    if afternoon.solution is None:
+        return None
+    w = problem.weights
+    unit = math.gcd(w.lateness, w.waiter_lateness) or 1  # the lean model's cost unit
+    morning = lateness_plan(
+        problem,
+        chosen,
+        PERIOD_HALVES_DTIME,
+        wall_safety(INDEXED_BOUND_SECONDS),
+        only=before,
+        starting=(0, split - 1),
+        least=max(0, math.ceil(floor / unit - afternoon.cost - 1e-9)),
+    )
+    if morning.solution is None:
         return None
     found = DaySolution(
         placements={**morning.solution.placements, **afternoon.solution.placements},
