@@ -35,10 +35,12 @@ def _replaces(new: Offer, kept: Offer) -> bool:
     one (promise16-s37: a refinement that filled the time from a later time's placement, landing
     between the query and the booking, had a customer told 17:30 booked for the next morning); an
     earlier promise does (the customer is booked no later than told, the next query shown it).
-    A time with a witness is never given up for an overbooked one, and an overbooked one gives way
-    to a witness whatever its promise (as before: a booking takes no overbooked offer from here)."""
+    A time with a witness is never given up for an overbooked one; an overbooked one gives way to a
+    witness promised no later (promise16-s39: a witness found later in the day, promised the next
+    morning, replaced a slot shown overbooked and promised 17:30; the booking at that time is
+    promised no later than its cached offer, `shown`, and sold as shown where nothing earlier fits)."""
     if new.overbooked != kept.overbooked:
-        return kept.overbooked
+        return kept.overbooked and new.promised <= kept.promised
     return new.promised < kept.promised
 
 
@@ -106,6 +108,19 @@ class OfferCache(PartitionedLRU[Entry]):
             entry = Entry(version, offers, day, refined, bound)
             self.put(key, entry)
             return entry
+
+    def shown(self, workshop_id: str, date: dt.date, booking: Booking) -> Offer | None:
+        """The offer cached at `booking`'s drop-off for its own kind (waiter or not, fleet partner,
+        loan car, parts ETA), witnessed or overbooked, whatever day version it was made on: what
+        the last slot query of that kind showed at that time (answers of one version merged keep
+        the earlier promise per time, `_replaces`, so no query of it showed a promise earlier than
+        this one's). None: no answer of that kind offered the time, or it is no longer cached."""
+        wants = Wants(booking.loan_car, booking.parts_eta)
+        key = offers_key(workshop_id, date, booking.service, booking.waiter, booking.fleet_partner, wants)
+        cached = self.get(key)
+        if cached is None:
+            return None
+        return next((o for o in cached.offers if o.drop_off == booking.drop_off), None)
 
     def fit(
         self, day: DayBook, booking: Booking, version: Callable[[], tuple[object, ...]], exact: bool = False
