@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from scheduler.cache import PartitionedLRU
-from scheduler.contract import Booking
+from scheduler.contract import Booking, Workshop
 from scheduler.slots import NO_WANTS, DayBook, Offer, Reshuffled, Wants
 
 
@@ -109,16 +109,23 @@ class OfferCache(PartitionedLRU[Entry]):
             self.put(key, entry)
             return entry
 
-    def shown(self, workshop_id: str, date: dt.date, booking: Booking) -> Offer | None:
+    def shown(
+        self, workshop: Workshop, date: dt.date, booking: Booking, multi_day: bool = False
+    ) -> Offer | None:
         """The offer cached at `booking`'s drop-off for its own kind (waiter or not, fleet partner,
-        loan car, parts ETA), witnessed or overbooked, whatever day version it was made on: what
-        the last slot query of that kind showed at that time (answers of one version merged keep
-        the earlier promise per time, `_replaces`, so no query of it showed a promise earlier than
-        this one's). None: no answer of that kind offered the time, or it is no longer cached."""
+        loan car, parts ETA; `multi_day`: work that may carry over, cached under its own key by
+        `PlanningService._multi_day_offers`), witnessed or overbooked, whatever day version it was
+        made on: what the last slot query of that kind showed at that time (answers of one version
+        merged keep the earlier promise per time, `_replaces`, so no query of it showed a promise
+        earlier than this one's), on `workshop` as it is now. None: no answer of that kind offered
+        the time, it is no longer cached, or it was made for the workshop as it was before a change
+        (a refinement of an answer from before the change can land after it, replacing the answer
+        made since: promise16-s39, a confidence set in between had its 09:35 held to the 09:15 of
+        before)."""
         wants = Wants(booking.loan_car, booking.parts_eta)
-        key = offers_key(workshop_id, date, booking.service, booking.waiter, booking.fleet_partner, wants)
-        cached = self.get(key)
-        if cached is None:
+        key = offers_key(workshop.id, date, booking.service, booking.waiter, booking.fleet_partner, wants)
+        cached = self.get((*key, "multi-day") if multi_day else key)
+        if cached is None or not (cached.day.workshop is workshop or cached.day.workshop == workshop):
             return None
         return next((o for o in cached.offers if o.drop_off == booking.drop_off), None)
 

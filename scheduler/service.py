@@ -1540,7 +1540,9 @@ class PlanningService:
         ready_late: dt.datetime | None = None  # the earliest a fit ready after `keep_by` (or `by`) was ready
         car_late: str | None = None  # why a fit's loan car, out into a later day, has none free there
         out_before = partial(bookings_db.loan_car_out_before, session, workshop.id)
-        shown = self._offers.shown(workshop.id, date, booking) if as_shown and keep_by is None else None
+        shown = None  # read before a multi-day answer is made afresh for the booking (`_multi_day_offers`)
+        if as_shown and keep_by is None:
+            shown = self._offers.shown(workshop, date, booking, multiday.carries_over(workshop, booking))
         by = keep_by if shown is None else shown.promised  # no fit ready later than this
 
         def kept(found: Offer | None) -> Offer | None:
