@@ -117,11 +117,11 @@ class OfferCache(PartitionedLRU[Entry]):
         `PlanningService._multi_day_offers`), witnessed or overbooked, whatever day version it was
         made on: what the last slot query of that kind showed at that time (answers of one version
         merged keep the earlier promise per time, `_replaces`, so no query of it showed a promise
-        earlier than this one's), on `workshop` as it is now. None: no answer of that kind offered
-        the time, it is no longer cached, or it was made for the workshop as it was before a change
-        (a refinement of an answer from before the change can land after it, replacing the answer
-        made since: promise16-s39, a confidence set in between had its 09:35 held to the 09:15 of
-        before)."""
+        earlier than this one's), on `workshop` as it is now (as a day holds it, `DayBook.workshop`:
+        `multiday.day_workshop`). None: no answer of that kind offered the time, it is no longer
+        cached, or it was made for the workshop as it was before a change (a refinement of an
+        answer from before the change can land after it, replacing the answer made since:
+        promise16-s39, a confidence set in between had its 09:35 held to the 09:15 of before)."""
         wants = Wants(booking.loan_car, booking.parts_eta)
         key = offers_key(workshop.id, date, booking.service, booking.waiter, booking.fleet_partner, wants)
         cached = self.get((*key, "multi-day") if multi_day else key)

@@ -1542,7 +1542,8 @@ class PlanningService:
         out_before = partial(bookings_db.loan_car_out_before, session, workshop.id)
         shown = None  # read before a multi-day answer is made afresh for the booking (`_multi_day_offers`)
         if as_shown and keep_by is None:
-            shown = self._offers.shown(workshop, date, booking, multiday.carries_over(workshop, booking))
+            # The day's view of the workshop (its multi-day parts added), as every answer's day holds it.
+            shown = self._offers.shown(day.workshop, date, booking, multiday.carries_over(workshop, booking))
         by = keep_by if shown is None else shown.promised  # no fit ready later than this
 
         def kept(found: Offer | None) -> Offer | None:

@@ -368,6 +368,9 @@ def test_a_repair_whose_work_starts_the_next_day_loads_only_its_work_days(client
     assert offer["days"] == days and offer["promised"].startswith(fri)
     second = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": eight, "loan_car": True})
     assert second.status_code == 201, second.text
+    # Exactly as shown: multi-day answers get no background refinement (found afresh per day
+    # versions, cached whole; an explain only adds times), so the booking takes the very offer
+    # shown at its time (PlanningService._multi_day_fit), nothing booked in between.
     assert second.json()["promised"] == offer["promised"]
     after = chart()
     added = {d: {k: booked(after, d)[k] - booked(before, d)[k] for k in booked(after, d)} for d in days}
