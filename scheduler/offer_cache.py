@@ -26,6 +26,10 @@ class Entry(NamedTuple):
     bound: dt.datetime | None = None
     """The earliest drop-off CP-SAT proved not to fit on this version or on one it grew from by
     bookings (`DayBook.offers_and_bound`): no time from it on can be offered, refined or not."""
+    shown: bool = True
+    """A slot query answered with it. False: a multi-day answer a booking made for its own fit
+    (`PlanningService._multi_day_fit`), which nobody was shown: it holds no booking to its promises
+    (`OfferCache.shown`) until a query is answered from it."""
 
 
 def _replaces(new: Offer, kept: Offer) -> bool:
@@ -117,7 +121,8 @@ class OfferCache(PartitionedLRU[Entry]):
         `PlanningService._multi_day_offers`), witnessed or overbooked, whatever day version it was
         made on: what the last slot query of that kind showed at that time (answers of one version
         merged keep the earlier promise per time, `_replaces`, so no query of it showed a promise
-        earlier than this one's), on `workshop` as it is now (as a day holds it, `DayBook.workshop`:
+        earlier than this one's; not a multi-day answer only a booking's own fit made, `Entry.shown`),
+        on `workshop` as it is now (as a day holds it, `DayBook.workshop`:
         `multiday.day_workshop`). None: no answer of that kind offered the time, it is no longer
         cached, or it was made for the workshop as it was before a change (a refinement of an
         answer from before the change can land after it, replacing the answer made since:
@@ -125,7 +130,9 @@ class OfferCache(PartitionedLRU[Entry]):
         wants = Wants(booking.loan_car, booking.parts_eta)
         key = offers_key(workshop.id, date, booking.service, booking.waiter, booking.fleet_partner, wants)
         cached = self.get((*key, "multi-day") if multi_day else key)
-        if cached is None or not (cached.day.workshop is workshop or cached.day.workshop == workshop):
+        if cached is None or not cached.shown:
+            return None
+        if not (cached.day.workshop is workshop or cached.day.workshop == workshop):
             return None
         return next((o for o in cached.offers if o.drop_off == booking.drop_off), None)
 

@@ -958,15 +958,19 @@ class PlanningService:
         fleet: str | None,
         wants: Wants = NO_WANTS,
         reads: _DayReads | None = None,
+        shown: bool = True,
     ) -> list[Offer]:
         """The offers of a multi-day service: done on the day, or carried over to the next days.
         Cached while every day the search looked at keeps its version (each day's version and
-        DayBook read once, `reads`: a booking's, shared with its own fits)."""
+        DayBook read once, `reads`: a booking's, shared with its own fits). `shown`: a slot query
+        answers with them (False: a booking's own fit, `Entry.shown`)."""
         key = (*offers_key(workshop.id, date, service, False, fleet, wants), "multi-day")
         reads = reads or _DayReads(self, session, workshop)
         cached = self._offers.get(key)
         if cached is not None and cached[0] == self._versions(reads, cached[0]):
             self._offers.hits += 1
+            if shown and not cached.shown:  # a booking's own answer, now shown to a query
+                self._offers.put(key, cached._replace(shown=True))
             return cached[1]
         self._offers.misses += 1
         check_kind(workshop, service, fleet, wants.loan_car)
@@ -982,7 +986,7 @@ class PlanningService:
         offers = multiday.offers(day, day_of, service, fleet, single, wants, seconds)
         # The versions the days were read at (the answer's own; a day changed since: a stale entry).
         versions = tuple((d, reads.version(d)) for d in sorted(looked))
-        self._offers.put(key, Entry(versions, offers, day))
+        self._offers.put(key, Entry(versions, offers, day, shown=shown))
         return offers
 
     @staticmethod
@@ -1004,7 +1008,7 @@ class PlanningService:
         `reads`: the booking's days, each read once."""
         wants = Wants(booking.loan_car, booking.parts_eta)
         listed = self._multi_day_offers(
-            session, workshop, booking.service, day.date, booking.fleet_partner, wants, reads
+            session, workshop, booking.service, day.date, booking.fleet_partner, wants, reads, shown=False
         )
         offer = next((o for o in listed if o.drop_off == booking.drop_off), None)
         if offer is None:  # not a time of the grid: done that day, or carried over from it
