@@ -40,9 +40,9 @@ def _replaces(new: Offer, kept: Offer) -> bool:
     between the query and the booking, had a customer told 17:30 booked for the next morning); an
     earlier promise does (the customer is booked no later than told, the next query shown it).
     A time with a witness is never given up for an overbooked one; an overbooked one gives way to a
-    witness promised no later (promise16-s39: a witness found later in the day, promised the next
-    morning, replaced a slot shown overbooked and promised 17:30; the booking at that time is
-    promised no later than its cached offer, `shown`, and sold as shown where nothing earlier fits)."""
+    witness promised no later (promise16-s39: else a refinement's witness promised the next morning
+    would replace a slot shown overbooked for 17:30, and the booking there take it; the booking is
+    held to the cached offer, `shown`, and sold as shown where nothing earlier fits)."""
     if new.overbooked != kept.overbooked:
         return kept.overbooked and new.promised <= kept.promised
     return new.promised < kept.promised
