@@ -777,13 +777,16 @@ PERIOD_FLOOR = True
 lean model holds exactly) where every technician is off at once (a common break) and whose weighted
 lateness gap after the bounds is above `PERIOD_GAP`: the floor with each operation wholly before or
 after the break (`solver.bounds_period`, 1-minute slots, a branch and bound over the operations'
-sides, at most `bounds_period.MOST_ITERATIONS` simplex iterations) raises the weighted floor (never
+sides, at most `bounds_period.MOST_ITERATIONS` simplex iterations; no floor on a model of more than
+`bounds_period.MOST_COLUMNS` start columns, counted before it is built, and no search past the root
+with fewer than `bounds_period.SEARCH_LEAST` iterations left) raises the weighted floor (never
 lowers it: the larger is kept), and where that search closes on a whole node, the plan of its split
 (`period_halves`: CP-SAT on each half alone, `PERIOD_HALVES_DTIME` each, one worker) is the plan
 where it ranks better (the same bookings placed), then compacted. Deterministic: counted simplex
 iterations and deterministic time. Not charged from the search's budget (it runs only where the gap
 is known, after the search): on small-dealer 1.3x s2 it adds ~3 s of CPU for the floor and ~4 s for
-the halves to a 10 s request (bench/RESULTS-period15-s39.md); days at or under the gap pay nothing."""
+the halves to a 10 s request (bench/RESULTS-period15-s39.md); days at or under the gap pay nothing,
+and since bench/RESULTS-pcost15-s39.md small-dealer 2x s2 and s5 (over the column cap) nothing either."""
 
 PERIOD_GAP = 0.01
 """The weighted lateness gap above which `PERIOD_FLOOR` runs."""

@@ -65,6 +65,18 @@ MOST_ITERATIONS = 12_000
 """The budget in simplex iterations: small-dealer 1.3x s2 closes in 8,936 (~3 s of CPU); 1.5x s5
 would need ~76,000 (~36 s), and stops at this with a floor still above the plain relaxation's."""
 
+MOST_COLUMNS = 44_000
+"""The model's start columns (counted before it is built) above which there is no floor (None).
+Fitted to small-dealer (bench/RESULTS-pcost15-s39.md): the root LP closed within the budget on
+every day of up to 43,673 columns measured (2x s1), and on neither of 44,865 (2x s2) and 47,349 (2x
+s5), where the pass spent ~4.5 s of CPU for nothing."""
+
+SEARCH_LEAST = 4_000
+"""The branch and bound starts only where at least this many of the budget's iterations are left
+after the root (else the root's bound stands): every raise measured past the root came at least
+2,185 iterations after it (small-dealer 1.5x s4; 2x s4 4,017, 1.3x s2 4,430), none with fewer
+than 4,738 left (bench/RESULTS-pcost15-s39.md)."""
+
 ZERO = 1e-9
 """Duals this small are taken as 0 (the bound stays proven: L holds for any duals)."""
 
@@ -113,11 +125,17 @@ def period_floor(
     paid: int | None = None,
     most_iterations: int = MOST_ITERATIONS,
     grid: int = GRID,
+    most_columns: int | None = None,
+    search_least: int | None = None,
+    trace: list[tuple[int, float]] | None = None,
 ) -> PeriodFloor | None:
     """The floor of the module's docstring for every plan placing at least `weight` priority (None
-    where the day has no common break, the model is not built or its root is not solved within the
-    budget). `starts`: a plan's start per (booking, operation), for the first restricted LP;
-    `paid`: that plan's lateness terms (the objective's weights), a cut-off for the search."""
+    where the day has no common break, the model is not built, or has more than `most_columns`
+    start columns, or its root is not solved within the budget). `starts`: a plan's start per
+    (booking, operation), for the first restricted LP; `paid`: that plan's lateness terms (the
+    objective's weights), a cut-off for the search; `most_columns`, `search_least`: instead of
+    `MOST_COLUMNS`, `SEARCH_LEAST` (read at the call); `trace`, where given, gets (iterations
+    spent, least open bound) after the root and after each branching."""
     import highspy
     from highspy._core import _Highs  # the bare solver: `highspy.Highs()` prints a banner
     from scipy.sparse import coo_matrix, csr_matrix, hstack, vstack
@@ -125,7 +143,9 @@ def period_floor(
     splits = breaks(problem)
     if not splits:
         return None
-    model = indexed_model(problem, weight, weighted=True, grids=(grid,), limits=(10**7, 10**8), lean=True)
+    limits = (MOST_COLUMNS if most_columns is None else most_columns, 10**8)
+    least_left = SEARCH_LEAST if search_least is None else search_least
+    model = indexed_model(problem, weight, weighted=True, grids=(grid,), limits=limits, lean=True)
     if model is None:
         return None
     cols = model.cols
@@ -274,6 +294,8 @@ def period_floor(
     scale = problem.weights.lateness or 1
     cutoff = math.inf if paid is None else (paid - weighted_floor(problem, 0.0, False)) / scale
     root = solve({}, cutoff)
+    if trace is not None and root is not None:
+        trace.append((spent["iterations"], root[0]))
     if root is None or root[0] == math.inf:
         return None
     made = 1
@@ -293,6 +315,9 @@ def period_floor(
             heapq.heappush(heap, (value, seq, fixed, x, basis))
             closed = True
             break
+        if nodes == 1 and most_iterations - spent["iterations"] < least_left:
+            heapq.heappush(heap, (value, seq, fixed, x, basis))
+            break  # too little left to branch: the root's bound stands
         _, branch = min((abs(float(x[i]) - 0.5), i) for i in p_of.tolist() if 1e-6 < x[i] < 1 - 1e-6)
         out_of_budget = False
         for side in (0.0, 1.0):
@@ -319,6 +344,8 @@ def period_floor(
                 if found[1] is not None and is_whole(found[1]) and (whole is None or found[0] < whole[0]):
                     whole = (found[0], found[1])
             made += 1
+        if trace is not None:
+            trace.append((spent["iterations"], min((node[0] for node in heap), default=math.inf)))
         if out_of_budget:
             break
     least = min((node[0] for node in heap), default=math.inf)

@@ -831,6 +831,31 @@ def test_a_day_with_a_common_break_reads_proven_by_the_whole_period_floor(
     assert optimise.period_pass(problem, kept, ten) == (kept, []) and kept.weighted_lateness_bound == 350
 
 
+def test_the_period_pass_changes_nothing_where_its_model_is_over_the_column_cap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`bounds_period.MOST_COLUMNS`: on a day whose whole-period model would have more start
+    columns (here the cap made tiny, on the day the pass proves above), there is no period floor:
+    the plan and its floor stay as they were, and the note says so."""
+    import scheduler.optimise as optimise
+    import solver.bounds_period as bounds_period
+    from scheduler.dispatch import rule_order
+    from solver.objective import objective
+    from tests.solver.test_bounds_period import _day
+
+    monkeypatch.setattr(optimise, "GROUP_FLOOR", False)
+    monkeypatch.setattr(bounds_period, "MOST_COLUMNS", 10)
+    problem = _day()
+    plan = dispatch(problem, rule_order(problem, "fcfs"))
+    plan.objective = objective(problem, plan)
+    optimise.add_bounds(problem, plan, True)
+    placements = dict(plan.placements)
+    assert optimise.period_day(problem, plan, optimise.INDEXED_BOUND_SECONDS)  # it would run
+    chosen, notes = optimise.period_pass(problem, plan, optimise.INDEXED_BOUND_SECONDS)
+    assert notes == ["period floor: none"]
+    assert chosen is plan and chosen.placements == placements and chosen.weighted_lateness_bound == 350
+
+
 def test_small_dealer_13x_s2_is_proven_the_best_possible_at_10_s(monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 15 item 2: small-dealer at 1.3x, seed 2, a 10 s request: the search's plan is 1,278
     weighted minutes late against a floor of 1,025; the whole-period floor (`PERIOD_FLOOR`) proves

@@ -8,8 +8,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver.bounds_period import breaks, period_floor
-from solver.bounds_time import time_indexed_relaxation
+from solver.bounds_period import GRID, MOST_ITERATIONS, breaks, period_floor
+from solver.bounds_time import indexed_model, time_indexed_relaxation, weighted_floor
 from solver.model import SolveParameters, solve
 from solver.objective import terms
 from solver.problem import BayData, DayProblem, JobData, ObjectiveWeights, OperationData, TechnicianData
@@ -83,6 +83,41 @@ def test_no_floor_without_a_common_break() -> None:
 
     assert breaks(replace(problem, technicians=apart)) == []
     assert period_floor(replace(problem, technicians=apart), len(problem.jobs)) is None
+
+
+def test_with_too_little_budget_left_after_the_root_its_floor_stands() -> None:
+    """`SEARCH_LEAST`: where fewer iterations than it are left once the root LP is solved, no
+    branch and bound runs (no node, no iteration past the root) and the floor is the root's: not
+    lost, still between the plain relaxation and the optimum. With exactly that many left, the
+    search runs and reaches the optimum."""
+    problem = _day()
+    weight = len(problem.jobs)
+    trace: list[tuple[int, float]] = []
+    full = period_floor(problem, weight, trace=trace)
+    assert full is not None and full.closed and full.weighted_bound == 850 and full.nodes > 1
+    root_iterations, root_value = trace[0]
+    root = weighted_floor(problem, root_value, False)
+    assert 350 <= root < 850  # the search is what closes this day
+    left = MOST_ITERATIONS - root_iterations
+    alone = period_floor(problem, weight, search_least=left + 1)
+    assert alone is not None and not alone.closed and alone.nodes == 1
+    assert alone.iterations == root_iterations and alone.weighted_bound == root
+    assert not alone.before and not alone.after  # no whole node: no split to plan
+    searched = period_floor(problem, weight, search_least=left)
+    assert searched is not None and searched.closed and searched.weighted_bound == 850
+
+
+def test_no_floor_where_the_model_has_more_columns_than_the_cap() -> None:
+    """`MOST_COLUMNS`: the model's start columns are counted before it is built; past the cap there
+    is no floor (None: the caller keeps its own), at the cap the floor as usual."""
+    problem = _day()
+    weight = len(problem.jobs)
+    model = indexed_model(problem, weight, weighted=True, grids=(GRID,), limits=(10**7, 10**8), lean=True)
+    assert model is not None
+    columns = len(model.cols)
+    at_cap = period_floor(problem, weight, most_columns=columns)
+    assert at_cap is not None and at_cap.weighted_bound == 850
+    assert period_floor(problem, weight, most_columns=columns - 1) is None
 
 
 @st.composite
