@@ -1142,3 +1142,16 @@ def booth_workshop() -> dict[str, Any]:
     data["bay_kind_names"] = {"booth": {"name": "Paint booth", "name_i18n": {"zh-CN": "烤漆房"}}}
     data["skill_names"] = {"refinish": {"name": "Refinish", "name_i18n": {"zh-CN": "烤漆"}}}
     return data
+
+
+def two_general_bay_day(
+    technicians: tuple[TechnicianData, ...], jobs: tuple[JobData, ...], weights: ObjectiveWeights
+) -> DayProblem:
+    """A solver day on two general bays (the floors' hand-built days)."""
+    return DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="general"), BayData(kind="general")),
+        technicians=technicians,
+        jobs=jobs,
+        weights=weights,
+    )

@@ -13,6 +13,7 @@ from solver.bounds_time import indexed_model, time_indexed_relaxation, weighted_
 from solver.model import SolveParameters, solve
 from solver.objective import terms
 from solver.problem import BayData, DayProblem, JobData, ObjectiveWeights, OperationData, TechnicianData
+from tests.builders import two_general_bay_day
 
 WEIGHTS = ObjectiveWeights(unplaced=100_000, lateness=10, waiter_lateness=30, overtime=0, technician_change=0)
 
@@ -36,13 +37,7 @@ def _day() -> DayProblem:
         JobData(640, 720, True, 1, (op(30),)),
         JobData(670, 750, True, 1, (op(40),)),
     )
-    return DayProblem(
-        horizon=1440,
-        bays=(BayData(kind="general"), BayData(kind="general")),
-        technicians=technicians,
-        jobs=jobs,
-        weights=WEIGHTS,
-    )
+    return two_general_bay_day(technicians, jobs, WEIGHTS)
 
 
 def _optimum(problem: DayProblem) -> int:
