@@ -35,19 +35,8 @@ from typing import Any
 import numpy as np
 
 from bench.planners import Instance, build_request
+from solver.bounds_period import breaks
 from solver.problem import DayProblem
-
-
-def breaks(problem: DayProblem) -> list[int]:
-    """Minutes at which no technician works (one per common break, its middle)."""
-    windows = sorted(w for t in problem.technicians for w in t.windows())
-    out: list[int] = []
-    reach = windows[0][1] if windows else 0
-    for a, b in windows[1:]:
-        if a > reach:
-            out.append((reach + a) // 2)
-        reach = max(reach, b)
-    return out
 
 
 def period_floor(

@@ -523,7 +523,9 @@ def import_file(
     service.workshop(workshop_id)
     rows = read_booking_rows(text)
     return import_rows(
-        rows, lambda fields, idem: service.book_request(workshop_id, fields, idem, key_id, now), words
+        rows,
+        lambda fields, idem: service.book_request(workshop_id, fields, idem, key_id, now, as_shown=False),
+        words,
     )
 
 

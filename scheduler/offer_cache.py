@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from scheduler.cache import PartitionedLRU
-from scheduler.contract import Booking
+from scheduler.contract import Booking, Workshop
 from scheduler.slots import NO_WANTS, DayBook, Offer, Reshuffled, Wants
 
 
@@ -26,6 +26,10 @@ class Entry(NamedTuple):
     bound: dt.datetime | None = None
     """The earliest drop-off CP-SAT proved not to fit on this version or on one it grew from by
     bookings (`DayBook.offers_and_bound`): no time from it on can be offered, refined or not."""
+    shown: bool = True
+    """A slot query answered with it. False: a multi-day answer a booking made for its own fit
+    (`PlanningService._multi_day_fit`), which nobody was shown: it holds no booking to its promises
+    (`OfferCache.shown`) until a query is answered from it."""
 
 
 def _replaces(new: Offer, kept: Offer) -> bool:
@@ -35,10 +39,12 @@ def _replaces(new: Offer, kept: Offer) -> bool:
     one (promise16-s37: a refinement that filled the time from a later time's placement, landing
     between the query and the booking, had a customer told 17:30 booked for the next morning); an
     earlier promise does (the customer is booked no later than told, the next query shown it).
-    A time with a witness is never given up for an overbooked one, and an overbooked one gives way
-    to a witness whatever its promise (as before: a booking takes no overbooked offer from here)."""
+    A time with a witness is never given up for an overbooked one; an overbooked one gives way to a
+    witness promised no later (promise16-s39: else a refinement's witness promised the next morning
+    would replace a slot shown overbooked for 17:30, and the booking there take it; the booking is
+    held to the cached offer, `shown`, and sold as shown where nothing earlier fits)."""
     if new.overbooked != kept.overbooked:
-        return kept.overbooked
+        return kept.overbooked and new.promised <= kept.promised
     return new.promised < kept.promised
 
 
@@ -106,6 +112,29 @@ class OfferCache(PartitionedLRU[Entry]):
             entry = Entry(version, offers, day, refined, bound)
             self.put(key, entry)
             return entry
+
+    def shown(
+        self, workshop: Workshop, date: dt.date, booking: Booking, multi_day: bool = False
+    ) -> Offer | None:
+        """The offer cached at `booking`'s drop-off for its own kind (waiter or not, fleet partner,
+        loan car, parts ETA; `multi_day`: work that may carry over, cached under its own key by
+        `PlanningService._multi_day_offers`), witnessed or overbooked, whatever day version it was
+        made on: what the last slot query of that kind showed at that time (answers of one version
+        merged keep the earlier promise per time, `_replaces`, so no query of it showed a promise
+        earlier than this one's; not a multi-day answer only a booking's own fit made, `Entry.shown`),
+        on `workshop` as it is now (as a day holds it, `DayBook.workshop`:
+        `multiday.day_workshop`). None: no answer of that kind offered the time, it is no longer
+        cached, or it was made for the workshop as it was before a change (a refinement of an
+        answer from before the change can land after it, replacing the answer made since:
+        promise16-s39, a confidence set in between had its 09:35 held to the 09:15 of before)."""
+        wants = Wants(booking.loan_car, booking.parts_eta)
+        key = offers_key(workshop.id, date, booking.service, booking.waiter, booking.fleet_partner, wants)
+        cached = self.get((*key, "multi-day") if multi_day else key)
+        if cached is None or not cached.shown:
+            return None
+        if not (cached.day.workshop is workshop or cached.day.workshop == workshop):
+            return None
+        return next((o for o in cached.offers if o.drop_off == booking.drop_off), None)
 
     def fit(
         self, day: DayBook, booking: Booking, version: Callable[[], tuple[object, ...]], exact: bool = False

@@ -22,6 +22,7 @@ from scheduler.lns import DTIME_PER_SECOND, HUGE_DAY, improve
 from scheduler.local_search import compact, local_search
 from solver.bounds import PlacementBound, droppable, lateness_floor, placement_bound, relaxation_bound
 from solver.bounds_groups import group_floor
+from solver.bounds_period import breaks, period_floor
 from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_relaxation
 from solver.lean import exact, exact_day, lateness_plan
 from solver.model import SolveParameters, safety_seconds, solve
@@ -119,8 +120,6 @@ def add_bounds(
         solution.lateness_bound = least
     else:
         solution.lateness_bound = lateness_floor(problem, weight, indexed=indexed, enough=late)
-    total = sum(job.priority for job in problem.jobs)
-    most = solution.placement_weight_bound
     w = problem.weights
     # Every plan placing at least `weight` is at least `lateness_bound` minutes late (and its
     # waiters at least their own floor); one placing less leaves at least one more priority unplaced.
@@ -157,6 +156,15 @@ def add_bounds(
     # The floor on the objective's own lateness terms for this many placements: what the plan's
     # weighted lateness gap is measured against (`to_plan`).
     solution.weighted_lateness_bound = float(lateness)
+    _objective_floor(problem, solution, weight, lateness)
+
+
+def _objective_floor(problem: DayProblem, solution: DaySolution, weight: int, lateness: int) -> None:
+    """`solution.lower_bound` raised (never lowered) to the objective's floor for plans placing
+    `weight` with the lateness terms floor `lateness` (`add_bounds`' last step)."""
+    w = problem.weights
+    total = sum(job.priority for job in problem.jobs)
+    most = solution.placement_weight_bound if solution.placement_weight_bound is not None else weight
     floor = float(w.unplaced * (total - most) + min(lateness, w.unplaced * (most - weight + 1)))
     if floor > 0 and (solution.lower_bound is None or floor > solution.lower_bound):
         solution.lower_bound = floor
@@ -764,6 +772,140 @@ def small_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple[
     return chosen, notes
 
 
+PERIOD_FLOOR = True
+"""Small days (`SMALL_PASS`'s: up to `SMALL_JOBS` bookings, from `INDEXED_BOUND_SECONDS` on, that the
+lean model holds exactly) where every technician is off at once (a common break) and whose weighted
+lateness gap after the bounds is above `PERIOD_GAP`: the floor with each operation wholly before or
+after the break (`solver.bounds_period`, 1-minute slots, a branch and bound over the operations'
+sides, at most `bounds_period.MOST_ITERATIONS` simplex iterations; no floor on a model of more than
+`bounds_period.MOST_COLUMNS` start columns, counted before it is built, and no search past the root
+with fewer than `bounds_period.SEARCH_LEAST` iterations left) raises the weighted floor (never
+lowers it: the larger is kept), and where that search closes on a whole node, the plan of its split
+(`period_halves`: CP-SAT on each half alone, `PERIOD_HALVES_DTIME` each, one worker) is the plan
+where it ranks better (the same bookings placed), then compacted. Deterministic: counted simplex
+iterations and deterministic time. Not charged from the search's budget (it runs only where the gap
+is known, after the search): on small-dealer 1.3x s2 it adds ~3 s of CPU for the floor and ~4 s for
+the halves to a 10 s request (bench/RESULTS-period15-s39.md); days at or under the gap pay nothing,
+and since bench/RESULTS-pcost15-s39.md small-dealer 2x s2 and s5 (over the column cap) nothing either."""
+
+PERIOD_GAP = 0.01
+"""The weighted lateness gap above which `PERIOD_FLOOR` runs."""
+
+PERIOD_HALVES_DTIME = 1.0
+"""CP-SAT's deterministic time per half (`PERIOD_FLOOR`): small-dealer 1.3x s2's split gives 1,325
+weighted minutes at 0.1, 1,259 at 0.3, 1,247 (the optimum) at 1.0."""
+
+
+def period_day(problem: DayProblem, chosen: DaySolution, limit: float) -> bool:
+    """Whether `PERIOD_FLOOR` runs on `chosen` (its bounds set: after `add_bounds`)."""
+    if not PERIOD_FLOOR or not small_pass_seconds(problem, limit) or chosen.weighted_lateness_bound is None:
+        return False
+    w = problem.weights
+    minutes = terms(problem, chosen)
+    paid = w.lateness * minutes.lateness + w.waiter_lateness * minutes.waiter_lateness
+    return paid > 0 and paid - chosen.weighted_lateness_bound > PERIOD_GAP * paid and bool(breaks(problem))
+
+
+def period_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple[DaySolution, list[str]]:
+    """`PERIOD_FLOOR` on `chosen` (after `add_bounds`): its weighted floor raised, and the better of
+    it and the plan of the floor's split; and notes."""
+    if not period_day(problem, chosen, limit):
+        return chosen, []
+    w = problem.weights
+    minutes = terms(problem, chosen)
+    paid = w.lateness * minutes.lateness + w.waiter_lateness * minutes.waiter_lateness
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in chosen.unplaced)
+    starts = {key: at.start for key, at in chosen.placements.items()}
+    found = period_floor(problem, weight, starts, paid)
+    if found is None:
+        return chosen, ["period floor: none"]
+    notes = [
+        f"period floor: {found.weighted_bound}, {'closed' if found.closed else 'open'},"
+        f" {found.iterations} iterations"
+    ]
+    lateness = max(int(chosen.weighted_lateness_bound or 0), found.weighted_bound)
+    chosen.weighted_lateness_bound = float(lateness)
+    _objective_floor(problem, chosen, weight, lateness)
+    halves = period_halves(problem, chosen, found.before, found.after, found.breaks[0], lateness)
+    if halves is not None and rank(problem, halves) < rank(problem, chosen):
+        compacted, moved = compact(problem, halves)
+        if moved and rank(problem, compacted) < rank(problem, halves):
+            halves = compacted
+        for name in (
+            "placement_bound",
+            "placement_weight_bound",
+            "lateness_bound",
+            "weighted_lateness_bound",
+            "lower_bound",
+            "best_bound",
+        ):
+            setattr(halves, name, getattr(chosen, name))
+        halves.notes = list(chosen.notes)
+        return halves, [*notes, "the halves' plan is the plan"]
+    return chosen, notes
+
+
+def period_halves(
+    problem: DayProblem,
+    chosen: DaySolution,
+    before: frozenset[tuple[int, int]],
+    after: frozenset[tuple[int, int]],
+    split: int,
+    floor: int,
+) -> DaySolution | None:
+    """The plan of `chosen`'s bookings with the operations of `before` starting before `split` (a
+    minute no technician works) and those of `after` from it on, each half planned alone by the lean
+    model (`PERIOD_HALVES_DTIME`); None where the split is not every placed operation's once, a
+    booking's in order, or a half finds no plan. The halves share no technician or bay time: work
+    before the break ends by its start, work after starts after it. The afternoon first: `floor`
+    (on the lateness terms of every plan placing as much) less its plan's cost bounds the morning's
+    (the two halves' plans make one such plan), so a morning plan reaching it is proven optimal and
+    the solve stops there (small-dealer 1.3x s2: at 0.88 of its 1.0 deterministic time)."""
+    if not exact(problem, chosen):
+        return None
+    placed = [
+        (j, k)
+        for j in range(len(problem.jobs))
+        if j not in chosen.unplaced
+        for k in range(len(problem.jobs[j].operations))
+    ]
+    if before & after or set(placed) != before | after:
+        return None
+    for j, k in placed:
+        if (j, k) in before and k and (j, k - 1) in after:
+            return None  # out of order
+    afternoon = lateness_plan(
+        problem,
+        chosen,
+        PERIOD_HALVES_DTIME,
+        wall_safety(INDEXED_BOUND_SECONDS),
+        only=after,
+        starting=(split, 10**6),
+    )
+    if afternoon.solution is None:
+        return None
+    w = problem.weights
+    unit = math.gcd(w.lateness, w.waiter_lateness) or 1  # the lean model's cost unit
+    morning = lateness_plan(
+        problem,
+        chosen,
+        PERIOD_HALVES_DTIME,
+        wall_safety(INDEXED_BOUND_SECONDS),
+        only=before,
+        starting=(0, split - 1),
+        least=max(0, math.ceil(floor / unit - afternoon.cost - 1e-9)),
+    )
+    if morning.solution is None:
+        return None
+    found = DaySolution(
+        placements={**morning.solution.placements, **afternoon.solution.placements},
+        unplaced=set(chosen.unplaced),
+        status="feasible",
+    )
+    found.objective = objective(problem, found)
+    return found
+
+
 LEAN_WINDOWS = 1
 """Days of more than `SMALL_JOBS` bookings (up to `lns.HUGE_DAY`), from `INDEXED_BOUND_SECONDS` on,
 that the lean model holds exactly (`solver.lean.exact`): after the search, up to this many
@@ -1000,5 +1142,10 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
         lp.known if lp else None,
         lp.relaxation if lp else None,
     )
+    if hint is None and chosen.status != "optimal":
+        chosen, period_notes = period_pass(problem, chosen, limit)
+        chosen.notes = [*chosen.notes, *period_notes]
+        if chosen.best_bound is not None and chosen.objective <= chosen.best_bound + 1e-9:
+            chosen.status = "optimal"
     chosen.solve_seconds = time.perf_counter() - began
     return chosen

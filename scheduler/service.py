@@ -958,15 +958,19 @@ class PlanningService:
         fleet: str | None,
         wants: Wants = NO_WANTS,
         reads: _DayReads | None = None,
+        shown: bool = True,
     ) -> list[Offer]:
         """The offers of a multi-day service: done on the day, or carried over to the next days.
         Cached while every day the search looked at keeps its version (each day's version and
-        DayBook read once, `reads`: a booking's, shared with its own fits)."""
+        DayBook read once, `reads`: a booking's, shared with its own fits). `shown`: a slot query
+        answers with them (False: a booking's own fit, `Entry.shown`)."""
         key = (*offers_key(workshop.id, date, service, False, fleet, wants), "multi-day")
         reads = reads or _DayReads(self, session, workshop)
         cached = self._offers.get(key)
         if cached is not None and cached[0] == self._versions(reads, cached[0]):
             self._offers.hits += 1
+            if shown and not cached.shown:  # a booking's own answer, now shown to a query
+                self._offers.put(key, cached._replace(shown=True))
             return cached[1]
         self._offers.misses += 1
         check_kind(workshop, service, fleet, wants.loan_car)
@@ -982,7 +986,7 @@ class PlanningService:
         offers = multiday.offers(day, day_of, service, fleet, single, wants, seconds)
         # The versions the days were read at (the answer's own; a day changed since: a stale entry).
         versions = tuple((d, reads.version(d)) for d in sorted(looked))
-        self._offers.put(key, Entry(versions, offers, day))
+        self._offers.put(key, Entry(versions, offers, day, shown=shown))
         return offers
 
     @staticmethod
@@ -1004,7 +1008,7 @@ class PlanningService:
         `reads`: the booking's days, each read once."""
         wants = Wants(booking.loan_car, booking.parts_eta)
         listed = self._multi_day_offers(
-            session, workshop, booking.service, day.date, booking.fleet_partner, wants, reads
+            session, workshop, booking.service, day.date, booking.fleet_partner, wants, reads, shown=False
         )
         offer = next((o for o in listed if o.drop_off == booking.drop_off), None)
         if offer is None:  # not a time of the grid: done that day, or carried over from it
@@ -1025,6 +1029,7 @@ class PlanningService:
         idempotency_key: str | None,
         key_id: str | None,
         now: dt.datetime | None = None,
+        as_shown: bool = True,
     ) -> tuple[Booking, bool]:
         """`book` a booking request's fields under a new booking id."""
         try:
@@ -1032,7 +1037,7 @@ class PlanningService:
                 wanted = Booking.model_validate({"id": self.new_booking_id(), **fields})
         except ValidationError as exc:
             raise from_validation_error(exc) from None
-        return self.book(workshop_id, wanted, idempotency_key, key_id, now)
+        return self.book(workshop_id, wanted, idempotency_key, key_id, now, as_shown)
 
     def book(
         self,
@@ -1041,19 +1046,22 @@ class PlanningService:
         idempotency_key: str | None,
         key_id: str | None = None,
         now: dt.datetime | None = None,
+        as_shown: bool = True,
     ) -> tuple[Booking, bool]:
         """Accept `booking` if it fits; returns (stored booking, created). A replay (the same
         idempotency key from the same API key `key_id`, with the same booking) returns the first
         answer; the key reused for another booking is refused (InputError naming Idempotency-Key).
         `now`: the moment the booking is made (default: the service's clock); a drop-off more than
-        `PAST_GRACE` before it is refused, and the alternatives of a refused one are after it."""
+        `PAST_GRACE` before it is refused, and the alternatives of a refused one are after it.
+        `as_shown`: promised no later than the slot query showed at its time (`_fit`); False for
+        a bookings file's rows, which no query showed (`exchange.import_file`)."""
         if idempotency_key is not None and not idempotency_key.strip():
             raise InputError(
                 IDEMPOTENCY_FIELD, N_("must not be empty: send a unique key per booking, or none")
             )
         asked = request_hash(booking)
         with self.contention.entered(query=False):
-            return self._book(workshop_id, booking, idempotency_key, key_id, asked, now)
+            return self._book(workshop_id, booking, idempotency_key, key_id, asked, now, as_shown)
 
     def _book(
         self,
@@ -1063,6 +1071,7 @@ class PlanningService:
         key_id: str | None,
         request_hash: str,
         now: dt.datetime | None = None,
+        as_shown: bool = True,
     ) -> tuple[Booking, bool]:
         try:
             with self._booking_transaction(workshop_id) as session:
@@ -1086,6 +1095,7 @@ class PlanningService:
                         (idempotency_key, key_id, request_hash),
                         N_("the drop-off time no longer fits"),
                         now=now,
+                        as_shown=as_shown,
                     )
                 with phase("flush"):
                     workshops_db.touch(locked, self.clock.now())
@@ -1500,10 +1510,16 @@ class PlanningService:
         keep_by: dt.datetime | None = None,
         offered: _Offered | None = None,
         was: Booking | None = None,
+        as_shown: bool = False,
     ) -> tuple[Booking, DayBook]:
         """Store `booking` where it fits the day (409 with alternatives if it does not); returns it
         with its promise, and the day after it. `idempotency`: (key, API key id, request hash).
-        `keep_by`: the promise it already has and keeps (a fit ready later is no fit). `offered`:
+        `keep_by`: the promise it already has and keeps (a fit ready later is no fit). `as_shown`:
+        a new booking at a time a slot query showed (the offer cached there, `OfferCache.shown`,
+        witnessed or overbooked) is promised no later than shown: a fit ready later is no fit, and
+        where none is ready by then it is refused (409 with alternatives), never booked later in
+        silence (promise16-s39: a slot shown overbooked, promised 17:30, was booked at the next
+        morning on a witness found later in the day); it may be promised earlier. `offered`:
         the alternatives its last refused change was offered (the one at its time taken first).
         A fit whose loan car would be out into a later day with none free there is no fit either
         (`_car_not_back`; `was`: the booking before a change, whose car was out already)."""
@@ -1525,15 +1541,20 @@ class PlanningService:
             day = self._day(session, workshop, date, version)
         reads = _DayReads(self, session, workshop, day, version)  # multi-day work: each day read once
         search: multiday.Search | None = None  # multi-day work's own search, if made (its refusal reuses it)
-        ready_late: dt.datetime | None = None  # the earliest a fit ready after `keep_by` was ready
+        ready_late: dt.datetime | None = None  # the earliest a fit ready after `keep_by` (or `by`) was ready
         car_late: str | None = None  # why a fit's loan car, out into a later day, has none free there
         out_before = partial(bookings_db.loan_car_out_before, session, workshop.id)
+        shown = None  # read before a multi-day answer is made afresh for the booking (`_multi_day_offers`)
+        if as_shown and keep_by is None:
+            # The day's view of the workshop (its multi-day parts added), as every answer's day holds it.
+            shown = self._offers.shown(day.workshop, date, booking, multiday.carries_over(workshop, booking))
+        by = keep_by if shown is None else shown.promised  # no fit ready later than this
 
         def kept(found: Offer | None) -> Offer | None:
             nonlocal ready_late, car_late
             if found is None:
                 return None
-            if keep_by is not None and found.promised > keep_by:
+            if by is not None and found.promised > by:
                 ready_late = found.promised if ready_late is None else min(ready_late, found.promised)
                 return None
             promised = found if keep_by is None else replace(found, promised=keep_by)
@@ -1581,6 +1602,13 @@ class PlanningService:
                 reason = N_("it would be ready at %(ready)s, after its promised pickup %(promised)s") % {
                     "ready": moment_words(ready_late, workshop.tz, date),
                     "promised": moment_words(keep_by, workshop.tz, date),
+                }
+            elif ready_late is not None and shown is not None:
+                reason = N_(
+                    "it would now be ready at %(ready)s, after the pickup %(promised)s it was offered"
+                ) % {
+                    "ready": moment_words(ready_late, workshop.tz, date),
+                    "promised": moment_words(shown.promised, workshop.tz, date),
                 }
             raise Conflict(N_("%(why)s the day's plan") % {"why": why}, [], booking, reason)
         promised = keep_by if keep_by is not None else offer.promised

@@ -507,8 +507,13 @@ def indexed_model(
         terms = [(i, float(cols[i][6])) for i in after] + [(i, -float(cols[i][5])) for i in columns]
         row(terms, 0.0, math.inf)
         if with_chains:
-            for started, ended in _chain_rows(cols, columns, after):
-                row([(i, 1.0) for i in started] + [(i, -1.0) for i in ended], -math.inf, 0.0)
+            chain_r, chain_c, chain_v = _chain_rows(cols, columns, after)
+            if len(chain_r):
+                flush()
+                chunks.append((len(low) + chain_r, chain_c, chain_v))
+                chained = int(chain_r[-1]) + 1
+                low.extend([-math.inf] * chained)
+                high.extend([0.0] * chained)
 
     from scipy.sparse import coo_matrix
 
@@ -552,27 +557,27 @@ def _near_duplicate(
     return False
 
 
-def _chain_rows(cols: list[Column], before: list[int], after: list[int]) -> list[tuple[list[int], list[int]]]:
-    """Per threshold T, (the columns of the next operation whose latest start is before T, the
-    columns of the operation before it whose earliest end is): the first set's share is at most the
-    second's (`CHAINS`). Only the largest T per second set (a smaller one's row is weaker: fewer
-    on the left, the same on the right), and none where the second set is all of the operation
-    (then the row is `starts once`)."""
+def _chain_rows(
+    cols: list[Column], before: list[int], after: list[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The order rows threshold by threshold of one booking's operations `before` and `after`
+    (`CHAINS`) as entries (row from 0, column, value): per threshold T, +1 for each column of the
+    next operation whose latest start is before T, -1 for each column of the operation before it
+    whose earliest end is (the first share is at most the second's), each row's entries in the
+    columns' order, the next operation's first. Only the largest T per second set (a smaller one's
+    row is weaker: fewer on the left, the same on the right), and none where the second set is all
+    of the operation (then the row is `starts once`)."""
     ends = np.array([cols[i][5] for i in before], dtype=np.int64)
     latest = np.array([cols[i][6] for i in after], dtype=np.int64)
     thresholds = np.unique(latest + 1)
     ended = np.searchsorted(np.sort(ends), thresholds, side="left")  # earliest ends < T
-    out: list[tuple[list[int], list[int]]] = []
-    for q, limit in enumerate(thresholds.tolist()):
-        if ended[q] == len(before) or (q + 1 < len(thresholds) and ended[q + 1] == ended[q]):
-            continue
-        out.append(
-            (
-                [after[i] for i in np.flatnonzero(latest < limit).tolist()],
-                [before[i] for i in np.flatnonzero(ends < limit).tolist()],
-            )
-        )
-    return out
+    kept = (ended < len(before)) & np.append(ended[1:] != ended[:-1], True)
+    limits = thresholds[kept]
+    held = np.hstack([latest[None, :] < limits[:, None], ends[None, :] < limits[:, None]])
+    row_of, at = np.nonzero(held)  # row by row, each row's in the columns' order
+    columns = np.array([*after, *before], dtype=np.int64)
+    values = np.concatenate([np.ones(len(after)), -np.ones(len(before))])
+    return row_of.astype(np.int64), columns[at], values[at]
 
 
 Column = tuple[int, int, int, int, int, int, int, int, int]

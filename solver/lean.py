@@ -65,13 +65,22 @@ def lateness_plan(
     deterministic_time: float,
     safety_seconds: float = 120.0,
     free: Collection[int] | None = None,
+    only: Collection[tuple[int, int]] | None = None,
+    starting: tuple[int, int] | None = None,
+    least: int | None = None,
 ) -> LeanResult:
     """The least-late plan of `plan`'s bookings (the same ones placed) CP-SAT finds in
     `deterministic_time`, hinted with `plan`: one worker, so the same day and plan give the same
     plan (`safety_seconds`: a wall-clock net only). Call only where `exact` holds.
 
     `free`: only these bookings move; every other placed booking keeps its technician, bay and
-    times (fixed intervals), its lateness a constant left out of `cost` and `bound`. Without
+    times (fixed intervals), its lateness a constant left out of `cost` and `bound`. `only`: these
+    (booking, operation)s alone are planned (the others left out: neither placed nor held), each
+    from its booking's readiness and after its booking's operations planned before it; a
+    booking's lateness counted where its last operation is planned (one side of a break every
+    technician takes: `solver.bounds_period`); `starting`: every operation planned starts in these
+    minutes (first, last; with `only`, one side of such a break); `least`: a proven floor on the
+    cost (in its units), so that a plan reaching it is proven optimal at once. Without
     presolve probing and symmetry detection, which cost seconds of CPU per model on dealer-2011's
     windows for a few hundredths of deterministic time (uncounted)."""
     w = problem.weights
@@ -97,7 +106,13 @@ def lateness_plan(
         previous: cp_model.LinearExprT | None = None
         for k, op in enumerate(job.operations):
             ready = job.ready(k)
-            start = m.new_int_var(ready, end_of_day, f"s_{j}_{k}")
+            if only is not None and (j, k) not in only:
+                continue
+            lo, hi = (ready, end_of_day) if starting is None else (max(ready, starting[0]), starting[1])
+            if lo > hi:
+                m.add_bool_or([])  # nowhere to start: no plan
+                hi = lo
+            start = m.new_int_var(lo, hi, f"s_{j}_{k}")
             end = m.new_int_var(ready, end_of_day, f"e_{j}_{k}")
             lengths = cp_model.Domain.from_values(sorted(set(op.durations)))
             size = m.new_int_var_from_domain(lengths, f"d_{j}_{k}")
@@ -119,7 +134,8 @@ def lateness_plan(
                 m.add(start >= previous)
             previous = end
             starts[(j, k)] = start
-        if job.due is not None and previous is not None:
+        last = (j, len(job.operations) - 1)
+        if job.due is not None and previous is not None and (only is None or last in only):
             late = m.new_int_var(0, end_of_day, f"late_{j}")
             m.add(late >= previous - job.due)
             cost.append((w.waiter_lateness if job.waiter else w.lateness) // unit * late)
@@ -137,10 +153,14 @@ def lateness_plan(
     for ivs in bay_ivs:
         if len(ivs) > 1:
             m.add_no_overlap(ivs)
+    if least is not None and least > 0:
+        m.add(sum(cost) >= least)
     m.minimize(sum(cost))
     # The plan as hint, in the bookings' order (the same model and hint every time).
     for key, start in starts.items():
         at = plan.placements[key]
+        if starting is not None and not starting[0] <= at.start <= starting[1]:
+            continue  # the plan's start is not on this side: no hint
         m.add_hint(start, at.start)
         for t, y in techs[key].items():
             m.add_hint(y, int(t == at.technician))

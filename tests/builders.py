@@ -474,6 +474,21 @@ def experiment_result(
     )  # fmt: skip
 
 
+def settled_slots(client: TestClient, path: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
+    """`GET path` (a slot query) once every background refinement asked so far is delivered
+    (`PlanningService.refine_idle`): the answer as a booking made right after finds it. It is a
+    cache hit on the day version already answered, which asks for no refinement, so none can land
+    before that booking, and the booking's promise at a time it shows is exactly the one shown. (A
+    refinement landing between a query and its booking may make the booked promise earlier than
+    that query showed, never later: promise16-s37, promise16-s39.)"""
+    service = client.app.state.services.service  # type: ignore[attr-defined]
+    assert service.refine_idle(timeout=300), "the background refinements never finished"
+    got = client.get(path, params=dict(params))
+    assert got.status_code == 200, got.text
+    slots: list[dict[str, Any]] = got.json()["slots"]
+    return slots
+
+
 class _Getter(Protocol):
     def get(self, url: str, *, params: dict[str, str]) -> Any: ...
 
@@ -1127,3 +1142,16 @@ def booth_workshop() -> dict[str, Any]:
     data["bay_kind_names"] = {"booth": {"name": "Paint booth", "name_i18n": {"zh-CN": "烤漆房"}}}
     data["skill_names"] = {"refinish": {"name": "Refinish", "name_i18n": {"zh-CN": "烤漆"}}}
     return data
+
+
+def two_general_bay_day(
+    technicians: tuple[TechnicianData, ...], jobs: tuple[JobData, ...], weights: ObjectiveWeights
+) -> DayProblem:
+    """A solver day on two general bays (the floors' hand-built days)."""
+    return DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="general"), BayData(kind="general")),
+        technicians=technicians,
+        jobs=jobs,
+        weights=weights,
+    )

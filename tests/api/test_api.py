@@ -28,6 +28,7 @@ from tests.builders import (
     fixed_clock,
     four_bay_workshop,
     put_workshop,
+    settled_slots,
     small_workshop,
     tiny_workshop,
 )
@@ -320,6 +321,10 @@ def test_a_workshop_stored_with_a_part_code_before_it_was_refused_can_be_read_an
     assert http.put(f"/v1/workshops/{body['id']}", json=old).status_code == 422  # never stored anew
 
 
+def _at(moment: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(moment)
+
+
 def test_a_booking_refused_on_a_full_day_is_offered_the_next_days_times(client: TestClient) -> None:
     """The desk needs a time to offer: when the asked day has none left, the alternatives are the
     first later day's (closed days skipped). Failed before: `alternatives: []`."""
@@ -329,10 +334,18 @@ def test_a_booking_refused_on_a_full_day_is_offered_the_next_days_times(client: 
     refused = client.post(TINY, json={"service": "MAINT", "drop_off": "2026-11-24T09:00:00+08:00"})
     assert refused.status_code == 409, refused.text
     after = closed + dt.timedelta(days=1)
-    offers = client.get("/v1/workshops/tiny/slots", params={"service": "MAINT", "date": str(after)})
-    assert refused.json()["alternatives"] == offers.json()["slots"][:5] != []
-    taken = refused.json()["alternatives"][0]
-    assert taken["drop_off"].startswith(str(after)), taken
+    # The alternatives are that day's slots as the refused booking's query answered. The refinement
+    # it asked for may land before the next query or the booking and promise a time earlier, never
+    # later (promise16-s37): once it is in, every alternative's time is offered, no later, and the
+    # booking at the first is promised exactly what the answer says then.
+    alternatives = refused.json()["alternatives"]
+    offers = settled_slots(client, "/v1/workshops/tiny/slots", {"service": "MAINT", "date": str(after)})
+    assert [a["drop_off"] for a in alternatives] == [o["drop_off"] for o in offers[:5]] != []
+    assert all(_at(o["promised"]) <= _at(a["promised"]) for a, o in zip(alternatives, offers, strict=False))
+    taken = offers[0]
+    assert taken["drop_off"] == alternatives[0]["drop_off"] and taken["drop_off"].startswith(str(after)), (
+        taken
+    )
     booked = client.post(TINY, json={"service": "MAINT", "drop_off": taken["drop_off"]})
     assert booked.status_code == 201 and booked.json()["promised"] == taken["promised"], booked.text
 

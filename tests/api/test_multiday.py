@@ -317,6 +317,30 @@ def test_job_cards_and_day_sheets_list_the_repair_carried_in(client: TestClient)
     assert "跨日转入" in text(client.get(f"/workshops/{WORKSHOP_ID}/plan/{WED}/technicians/zhou.pdf").content)
 
 
+def test_a_repair_shown_for_wednesday_is_refused_not_booked_for_friday_once_another_took_its_room(
+    client: TestClient,
+) -> None:
+    """A repair is shown 08:00 on Tuesday, promised Wednesday 15:30. Another desk books a repair at
+    08:00 first: the body technician's next days are taken, so the repair would now be ready
+    Friday. The booking at the shown time is refused (409, saying so, with the times that fit now),
+    not booked for Friday in silence (promise16-s39: before, 201 promised Friday)."""
+    put_workshop(client, multi_day_workshop(max_days=4))
+    eight = f"{DATE}T08:00:00+08:00"
+    slots = client.get(SLOTS, params={"service": "REPAIR", "date": DATE}).json()["slots"]
+    shown = next(s for s in slots if s["drop_off"] == eight)
+    assert shown["promised"] == f"{WED}T15:30:00+08:00"
+    assert client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": eight}).status_code == 201
+    refused = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": eight})
+    assert refused.status_code == 409, refused.text
+    fri = (DAY + dt.timedelta(days=3)).isoformat()
+    assert refused.json()["reason"] == (
+        f"it would now be ready at {fri} 15:30, after the pickup {WED} 15:30 it was offered"
+    )
+    now = {a["drop_off"]: a["promised"] for a in refused.json()["alternatives"]}
+    assert now[eight] == f"{fri}T15:30:00+08:00"
+    assert len(client.get(BOOKINGS, params={"date": DATE}).json()) == 1
+
+
 def test_a_repair_whose_work_starts_the_next_day_loads_only_its_work_days(client: TestClient) -> None:
     """Tuesday's body technician is taken: a second repair dropped off on Tuesday works from
     Wednesday. The loading chart holds its minutes on its work days only; Tuesday counts its
@@ -344,6 +368,9 @@ def test_a_repair_whose_work_starts_the_next_day_loads_only_its_work_days(client
     assert offer["days"] == days and offer["promised"].startswith(fri)
     second = client.post(BOOKINGS, json={"service": "REPAIR", "drop_off": eight, "loan_car": True})
     assert second.status_code == 201, second.text
+    # Exactly as shown: multi-day answers get no background refinement (found afresh per day
+    # versions, cached whole; an explain only adds times), so the booking takes the very offer
+    # shown at its time (PlanningService._multi_day_fit), nothing booked in between.
     assert second.json()["promised"] == offer["promised"]
     after = chart()
     added = {d: {k: booked(after, d)[k] - booked(before, d)[k] for k in booked(after, d)} for d in days}

@@ -41,6 +41,7 @@ from tests.builders import (
     one_technician_morning,
     small_solver_day,
     tiny_day,
+    two_general_bay_day,
 )
 
 
@@ -88,13 +89,7 @@ LATENESS_ONLY = ObjectiveWeights(
 
 def _two_bay_day(technicians: tuple[TechnicianData, ...], jobs: tuple[JobData, ...]) -> DayProblem:
     """A day on two general bays, lateness only in the objective."""
-    return DayProblem(
-        horizon=1440,
-        bays=(BayData(kind="general"), BayData(kind="general")),
-        technicians=technicians,
-        jobs=jobs,
-        weights=LATENESS_ONLY,
-    )
+    return two_general_bay_day(technicians, jobs, LATENESS_ONLY)
 
 
 @st.composite
