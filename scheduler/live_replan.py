@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from scheduler import multiday
 from scheduler.actuals import learned_speeds
 from scheduler.clocking import (
     DayState,
+    OpTrack,
     bays_for,
     day_end,
     effective,
@@ -225,9 +226,15 @@ def _replan(
         bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
     bookings = _from_resume_past_other_work(bookings, state)
     guessed = bookings
-    in_turn = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date))
+    clocked_at = _clocked_at(bookings, state)
+    in_turn = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at)
     bookings = _clocked_work_apart(workshop, in_turn, fixed)
-    bookings = _paused_out_of_the_bay(bookings, state, ended)  # where no other bay was free
+    out = _paused_out(bookings, state, ended)
+    bookings = _paused_out_of_the_bay(bookings, state, ended, out=out)  # where no other bay was free
+    if out:  # work held to a pause within its minute holds that minute: the next in its bay after it
+        bookings = _clocked_work_in_turn(
+            bookings, done | ended | out.keys(), day_end(workshop, date), clocked_at
+        )
     bookings = _clocked_work_matched(workshop, bookings, guessed, fixed)  # where the moves were too short
     bookings = _paused_making_room(workshop, bookings, guessed, fixed, state, ended)  # where no bays fit
     bookings, conflicts = _clocked_bay_unknown(bookings, fixed)  # where two cars were clocked in one still
@@ -249,7 +256,11 @@ def _replan(
     # Work clocked done within the minute it started still holds that minute (a plan's whole
     # minutes): the day is re-planned as of its end at least, else its finish read as reported after
     # now and every live re-plan of the day failed until the next event (hostile-s28).
-    now = max([now, *(e.at for e in finished if e.at is not None)]).astimezone(workshop.tz)
+    # So is work started a minute late after a job before it in its minute (`_clocked_work_in_turn`):
+    # a job paused within its minute and its technician's next started in that minute began at the
+    # next, after now, and the re-plan failed until the next event (lastmin13-s39).
+    moments = [e.at for e in [*finished, *started] if e.at is not None]
+    now = max([now, *moments]).astimezone(workshop.tz)
     # Work the plan had started before now but nobody clocked has not started: free to move.
     clocked = {key for key, track in state.ops.items() if track.actual_start is not None}
     kept = [a for a in current.assignments if (a.booking, a.operation) in clocked or a.start >= now]
@@ -382,12 +393,14 @@ def _a_bay(workshop: Workshop, booking: Booking, operation: int) -> str:
 
 
 def _left_for_other_work(state: DayState, key: tuple[str, int]) -> bool:
-    """Whether the operation `key` is paused and its technician clocked other work after the pause."""
+    """Whether the operation `key` is paused and its technician clocked other work after the pause,
+    or at its second (paused at 10:03:09 and the next job started at 10:03:09: else it was projected
+    from now on him, over that job, and the re-plan failed, lastmin13-s39)."""
     track = state.ops[key]
     if track.state != "paused" or track.last is None:
         return False
     return any(
-        other != key and op.technician == track.technician and op.last is not None and op.last > track.last
+        other != key and op.technician == track.technician and op.last is not None and op.last >= track.last
         for other, op in state.ops.items()
     )
 
@@ -397,6 +410,7 @@ def _paused_out_of_the_bay(
     state: DayState,
     ended: set[tuple[str, int]],
     may_use: Callable[[str, PinnedOperation], AbstractSet[str | None]] | None = None,
+    out: dict[tuple[str, int], dt.datetime] | None = None,
 ) -> list[Booking]:
     """Paused work whose bay (the plan's) another car was clocked into since the pause: that car is
     in the bay, so the paused one was moved out of it (waiting for a part, say). Held as clocked, to
@@ -404,24 +418,9 @@ def _paused_out_of_the_bay(
     from now in the bay, it overlapped that car and every live re-plan of the day failed when no
     other bay was free (clockseq-s28). After `_clocked_work_apart`: a car that could go to a free
     bay went there. With `may_use` ((booking, pin) → the bays that work may be in), paused work is
-    held to its pause where a car clocked since may use its bay (`_paused_making_room`)."""
-    pins = [(b.id, p) for b in bookings for p in b.pinned]
-    out: dict[tuple[str, int], dt.datetime] = {}
-
-    def near(bid: str, q: PinnedOperation, bay: str | None) -> bool:
-        return q.bay == bay if may_use is None else bay in may_use(bid, q)
-
-    for bid, p in pins:
-        key = (bid, p.operation)
-        track = state.ops.get(key)
-        if track is None or track.state != "paused" or track.last is None or key in ended:
-            continue
-        pause = track.last
-        since = [state.ops[(o, q.operation)].actual_start for o, q in pins
-                 if (o, q.operation) != key and (o, q.operation) in state.ops
-                 and near(o, q, p.bay)]  # fmt: skip
-        if any(start is not None and start >= pause for start in since):
-            out[key] = pause
+    held to its pause where a car clocked since may use its bay (`_paused_making_room`). `out`: the
+    work to hold, if known (`_paused_out`)."""
+    out = _paused_out(bookings, state, ended, may_use) if out is None else out
     if not out:
         return bookings
     minute = dt.timedelta(minutes=1)
@@ -439,25 +438,81 @@ def _paused_out_of_the_bay(
     ]
 
 
+def _paused_out(
+    bookings: list[Booking],
+    state: DayState,
+    ended: set[tuple[str, int]],
+    may_use: Callable[[str, PinnedOperation], AbstractSet[str | None]] | None = None,
+) -> dict[tuple[str, int], dt.datetime]:
+    """The paused work `_paused_out_of_the_bay` holds to its pause: its (booking, operation) → pause.
+    A car started, or resumed, since the pause is in the bay since (a car paused before and resumed
+    into it after counted as in it from its first start: the paused one was projected in the bay
+    with it and one of them reported with no bay, days 2027-10-07 and 2027-12-08 of
+    bench/clock_endofday13, mid narrow, lastmin13-s39)."""
+    pins = [(b.id, p) for b in bookings for p in b.pinned]
+    out: dict[tuple[str, int], dt.datetime] = {}
+
+    def near(bid: str, q: PinnedOperation, bay: str | None) -> bool:
+        return q.bay == bay if may_use is None else bay in may_use(bid, q)
+
+    for bid, p in pins:
+        key = (bid, p.operation)
+        track = state.ops.get(key)
+        if track is None or track.state != "paused" or track.last is None or key in ended:
+            continue
+        pause = track.last
+        since = [_entered(state.ops[(o, q.operation)]) for o, q in pins
+                 if (o, q.operation) != key and (o, q.operation) in state.ops
+                 and near(o, q, p.bay)]  # fmt: skip
+        if any(start is not None and start >= pause for start in since):
+            out[key] = pause
+    return out
+
+
+def _entered(track: OpTrack) -> dt.datetime | None:
+    """When the work last entered its bay: its resume, else its start."""
+    return track.resumed if track.resumed is not None else track.actual_start
+
+
+def _entries(state: DayState, key: tuple[str, int], pin: PinnedOperation) -> list[dt.datetime]:
+    """When the clocked work `key` entered its bay, to the second (its start, its latest resume); its
+    pin's start where it has no clocked track. Its pin's start is on the minute: work started at
+    23:56:52 read as started before work paused at 23:56:27 and resumed after it, and that one was
+    pinned from its start through it (day 2028-02-12 of bench/clock_endofday13, end narrow)."""
+    track = state.ops.get(key)
+    if track is None or track.actual_start is None:
+        return [pin.start]
+    return [track.actual_start, *([track.resumed] if track.resumed is not None else [])]
+
+
 def _from_resume_past_other_work(bookings: list[Booking], state: DayState) -> list[Booking]:
     """Work paused and resumed is pinned from its resume if other clocked work started on its
     technician or in its bay while it was paused: a pin is one stretch, and from its first start it
     ran through that work, and every live re-plan of the day failed (clockseq-s28). So is work
     resumed in another bay than it was clocked in before (a pin is in one bay). What it worked
-    before is already counted in its expected end."""
+    before is already counted in its expected end. So is work started with no bay named and resumed
+    into a bay other clocked work held since its start: it was not in that bay before (the clock
+    takes each stretch of work on its own, `clocking.replay_in_bays`); pinned from its start it
+    overlapped that work and one of them was reported with no bay (the day 2027-02-02 of
+    bench/clock_endofday13, end three, lastmin13-s39)."""
     pins = [(b.id, p) for b in bookings for p in b.pinned]
+    minute = dt.timedelta(minutes=1)
     late: dict[tuple[str, int], dt.datetime] = {}
     for bid, p in pins:
         track = state.ops.get((bid, p.operation))
         if track is None or track.resumed is None or track.actual_start is None:
             continue
         between = track.actual_start, track.resumed
+        into = track.bay if track.bay is not None and track.bay == p.bay else None  # (named on resume)
         if track.bay_changed or any(
             (other, q.operation) != (bid, p.operation)
-            and (q.technician == p.technician or q.bay == p.bay)
-            and between[0] <= q.start < between[1]
+            and (
+                ((q.technician == p.technician or q.bay == p.bay)
+                 and any(between[0] <= t < between[1] for t in _entries(state, (other, q.operation), q)))
+                or (q.bay == into and q.start < between[1] and between[0] < (q.end or q.start + minute))
+            )
             for other, q in pins
-        ):
+        ):  # fmt: skip
             late[(bid, p.operation)] = track.resumed
     if not late:
         return bookings
@@ -489,8 +544,26 @@ def _bay_of(key: tuple[str, int], pin: PinnedOperation) -> str | None:
     return pin.bay
 
 
+def _clocked_at(bookings: list[Booking], state: DayState) -> dict[tuple[str, int], dt.datetime]:
+    """When each clocked pin's stretch was clocked on, to the second (its start, or its resume where
+    it is pinned from there: `_from_resume_past_other_work`)."""
+    at: dict[tuple[str, int], dt.datetime] = {}
+    for b in bookings:
+        for p in b.pinned:
+            track = state.ops.get((b.id, p.operation))
+            if track is None or track.actual_start is None:
+                continue
+            resumed = track.resumed
+            from_resume = resumed is not None and resumed.replace(second=0, microsecond=0) == p.start
+            at[(b.id, p.operation)] = resumed if from_resume and resumed is not None else track.actual_start
+    return at
+
+
 def _clocked_work_in_turn(
-    bookings: list[Booking], done: set[tuple[str, int]], until: dt.datetime | None = None
+    bookings: list[Booking],
+    done: set[tuple[str, int]],
+    until: dt.datetime | None = None,
+    clocked_at: Mapping[tuple[str, int], dt.datetime] | None = None,
 ) -> list[Booking]:
     """The clocked work one after another as it was done, in the whole minutes a plan holds. Work
     done within a minute of its start still holds that minute (`PinnedOperation`), so the
@@ -505,10 +578,18 @@ def _clocked_work_in_turn(
     done within it started at midnight, after the re-plan's now, and every live re-plan failed
     until the next event (day 2027-06-08 of the clockbay13-s38 probe, lastmin13-s38). There the
     done work ends when the next starts instead, a minute earlier than clocked where it must
-    (`_done_a_minute_earlier`); where that minute is taken, both keep their clocked minute (a bay
-    shared with a car whose bay was guessed is then sorted out as any two cars in one bay)."""
+    (`_done_work_moved_back`, and the done work before it back a minute each where it must); where
+    work still running is in the way, both keep their clocked minute (a bay shared with a car whose
+    bay was guessed is then sorted out as any two cars in one bay). `clocked_at`: when each pin was
+    clocked on, to the second (`_clocked_at`): which of two jobs done within one minute came first."""
     minute = dt.timedelta(minutes=1)
     pins = {(b.id, p.operation): p for b in bookings for p in b.pinned}
+    # The turn is the order the work was clocked in, as the pins were before any move: a move keeps
+    # it (else a booking's next operation, started in the minute its done one was moved to by the
+    # technician's turn, sorted before it and was not moved after it: "operation 1 starts before
+    # operation 0 ends", the booking dropped and the re-plan failed, lastmin13-s39).
+    turn = {key: _in_turn_order(key, p, done, (clocked_at or {}).get(key)) for key, p in pins.items()}
+    clocked = dict(pins)
     moved = False
     for _ in range(len(pins)):  # a move may make another: until none (at most one pass per pin)
         again = False
@@ -516,26 +597,25 @@ def _clocked_work_in_turn(
             before: dict[str, tuple[tuple[str, int], PinnedOperation]] = {}
             # In a minute, done work before work still running (the clock took its finish first,
             # and a job expected to take a minute ties with it: clockseq-s28).
-            for key, p in sorted(
-                pins.items(), key=lambda kp: (kp[1].start, kp[0] not in done, kp[1].end or kp[1].start, kp[0])
-            ):
+            for key, p in sorted(pins.items(), key=lambda kp: turn[kp[0]]):
                 group = group_of(key, p)
                 if group is None:
                     continue  # (work with no bay holds none)
                 last = before.get(group)
                 # A bay is not clocked: two cars really in one bay at once (a start reported late)
                 # go to bays free then (`_clocked_work_apart`); only the minute a done job holds
-                # past its finish is waited out here.
-                within = group_of is not _bay_of or (last is not None and last[1].end is not None
-                                                     and last[1].end - p.start <= minute)  # fmt: skip
+                # past its finish is waited out here (as clocked: a job moved a minute for the one
+                # before it is still a handover, lastmin13-s39).
+                held = clocked[last[0]].end if last is not None else None
+                within = group_of is not _bay_of or (held is not None and held - clocked[key].start <= minute)
                 if (
                     last is not None and last[0] in done and last[1].end is not None
                     and p.start < last[1].end and within
                 ):  # fmt: skip
                     if until is not None and last[1].end >= until:  # never to the day's end
-                        earlier = _done_a_minute_earlier(last, key, p, pins)
-                        if earlier is not None:
-                            pins[last[0]] = earlier
+                        earlier = _done_work_moved_back(last[0], p.start, key, pins, done, turn)
+                        if earlier:
+                            pins.update(earlier)
                             again = moved = True
                     else:
                         start = last[1].end
@@ -545,7 +625,13 @@ def _clocked_work_in_turn(
                         )
                         pins[key] = p
                         again = moved = True
-                before[group] = (key, p)
+                if group_of is not _bay_of or key in done or group not in before:
+                    before[group] = (key, p)
+                # (In a bay, the car after a done one waits out its minute even behind another car
+                # still running there: those two are sorted out as two cars in one bay, after. Else
+                # a car clocked into the bay in the done car's minute, after a car guessed there,
+                # kept that minute and was reported with no bay: day 2027-08-12 of
+                # bench/clock_endofday13, end three, lastmin13-s39.)
         if not again:
             break
     if not moved:
@@ -553,32 +639,75 @@ def _clocked_work_in_turn(
     return [b.model_copy(update={"pinned": [pins[(b.id, p.operation)] for p in b.pinned]}) for b in bookings]
 
 
-def _done_a_minute_earlier(
-    last: tuple[tuple[str, int], PinnedOperation],
+Turn = tuple[dt.datetime, bool, dt.datetime, dt.datetime, tuple[str, int]]
+
+
+def _in_turn_order(
     key: tuple[str, int],
     p: PinnedOperation,
+    done: AbstractSet[tuple[str, int]],
+    at: dt.datetime | None = None,
+) -> Turn:
+    """The order `_clocked_work_in_turn` takes clocked work in: by start; in a minute, done work
+    before work still running (the clock took its finish first), then as clocked (`at`: to the
+    second; two jobs of one technician done within a minute were else taken in the order of their
+    ids, and the second one's next operation, moved after the first, overlapped it, lastmin13-s39)."""
+    return p.start, key not in done, at or p.start, p.end or p.start, key
+
+
+def _done_work_moved_back(
+    first: tuple[str, int],
+    by: dt.datetime,
+    key: tuple[str, int],
     pins: dict[tuple[str, int], PinnedOperation],
-) -> PinnedOperation | None:
-    """The done work `last` ending when `p` (`key`) starts, in the day's last minute: from a minute
-    before that at the latest (a pin holds its first minute whole). None where the minutes it would
-    take earlier are held by other work of its technician, booking or bay. A job started and
-    finished at 23:59:59 is pinned 23:58-23:59, not started past midnight (after now): its bay,
-    technician and finish are as clocked, its start a minute early, and the next car keeps its
-    clocked minute and bay (where its bay was guessed, the done car was else reported with no bay
-    as if two cars were clocked in one, though the clock saw a handover)."""
+    done: AbstractSet[tuple[str, int]],
+    turn: Mapping[tuple[str, int], Turn],
+) -> dict[tuple[str, int], PinnedOperation] | None:
+    """The done work `first` ending by `by` (when the work `key` after it starts, in the day's last
+    minute), from a minute before that at the latest (a pin holds its first minute whole); and each
+    done job before it, of its technician, booking or bay, that then overlaps it ending when it
+    starts, and so on back, a minute at a time: the moved pins. A job started and finished at
+    23:59:59 is pinned 23:58-23:59, not started past midnight (after now); one done within 23:58
+    before it on its technician or bay goes to 23:57 (three handovers within the day's last two
+    minutes: the lone minute-earlier move gave up there, and the technician's next job overlapped
+    the done one and the re-plan failed, or the next car in its bay went without one, reported as a
+    clash the clock had not seen, lastmin13-s39). Each moved job keeps its bay, technician and
+    order; its finish (and start, by a minute or more) is earlier than clocked: it took seconds, and
+    the work still running is where and when it was clocked. None (nothing moves) where work of its
+    technician or booking still running is in the way; a car still in its bay is left there (the
+    two are sorted out as any two cars in one bay, `_clocked_work_apart` and on: giving up there
+    left the technician's next job overlapping the done one, and the re-plan failed, day 2027-08-06
+    of bench/clock_endofday13, end three). `turn`: the order the work was clocked in."""
     minute = dt.timedelta(minutes=1)
-    (bid, _), q = last
-    start = min(q.start, p.start - minute)
-    for other, o in pins.items():  # the minutes it takes before its clocked start: free?
-        if other in (last[0], key) or start >= q.start:
+    moved: dict[tuple[str, int], PinnedOperation] = {}
+    todo = [(first, by)]
+    for _ in range(4 * len(pins) + 4):  # each step ends a done job a minute earlier at least
+        if not todo:
+            return moved
+        k, end = todo.pop()
+        q = moved.get(k, pins[k])
+        if q.end is None or q.end <= end:
             continue
-        if o.technician == q.technician or other[0] == bid or (o.bay is not None and o.bay == q.bay):
+        start = min(q.start, end - minute)
+        moved[k] = PinnedOperation(
+            operation=q.operation, bay=q.bay, technician=q.technician, start=start, end=end
+        )
+        for other, o in pins.items():  # the work before it in its turn must end by its new start
+            o = moved.get(other, o)
+            if other in (k, key) or not (o.technician == q.technician or other[0] == k[0]
+                                         or (o.bay is not None and o.bay == q.bay)):  # fmt: skip
+                continue
+            if turn[other] >= turn[k]:
+                continue  # (after it: it ends no later than before)
             o_end = o.end if o.end is not None and o.end > o.start else o.start + minute
-            if o.start < q.start and start < o_end:
-                return None
-    return PinnedOperation(
-        operation=q.operation, bay=q.bay, technician=q.technician, start=start, end=p.start
-    )
+            if o_end <= start:
+                continue
+            if other not in done:
+                if o.technician == q.technician or other[0] == k[0]:
+                    return None  # (running work is where it was clocked)
+                continue  # (a car in its bay: two cars in one bay are sorted out as such, after)
+            todo.append((other, start))
+    return None
 
 
 def _minutes_held(pin: PinnedOperation) -> tuple[int, int]:
