@@ -366,7 +366,10 @@ def test_bad_input_is_said_nothing_sent_the_servers_words_are_text_and_360_px_fi
     page.route(f"**/v1/workshops/{tiny}/bookings/**", hostile)
     page.locator("#eta-date").fill(DATE)
     page.locator("#eta-time").fill("10:00")
-    page.locator("#eta-save").click()
+    with page.expect_response(patched):
+        page.locator("#eta-save").click()
+    # The refusal panel is still open from the real 409 above: wait for this answer's own words.
+    page.wait_for_function("document.getElementById('eta-status').textContent.includes('<b>bold</b>')")
     page.wait_for_function("!document.getElementById('eta-refused').hidden")
     form = page.locator("#eta-form")
     assert form.locator("img, b").count() == 0
