@@ -796,24 +796,25 @@ PERIOD_HALVES_DTIME = 1.0
 weighted minutes at 0.1, 1,259 at 0.3, 1,247 (the optimum) at 1.0."""
 
 
-def period_day(problem: DayProblem, chosen: DaySolution, limit: float) -> bool:
-    """Whether `PERIOD_FLOOR` runs on `chosen` (its bounds set: after `add_bounds`)."""
+def period_day(problem: DayProblem, chosen: DaySolution, limit: float) -> int | None:
+    """Where `PERIOD_FLOOR` runs on `chosen` (its bounds set: after `add_bounds`), the plan's
+    weighted lateness terms (positive); else None."""
     if not PERIOD_FLOOR or not small_pass_seconds(problem, limit) or chosen.weighted_lateness_bound is None:
-        return False
+        return None
     w = problem.weights
     minutes = terms(problem, chosen)
     paid = w.lateness * minutes.lateness + w.waiter_lateness * minutes.waiter_lateness
-    return paid > 0 and paid - chosen.weighted_lateness_bound > PERIOD_GAP * paid and bool(breaks(problem))
+    if paid > 0 and paid - chosen.weighted_lateness_bound > PERIOD_GAP * paid and breaks(problem):
+        return paid
+    return None
 
 
 def period_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple[DaySolution, list[str]]:
     """`PERIOD_FLOOR` on `chosen` (after `add_bounds`): its weighted floor raised, and the better of
     it and the plan of the floor's split; and notes."""
-    if not period_day(problem, chosen, limit):
+    paid = period_day(problem, chosen, limit)
+    if paid is None:
         return chosen, []
-    w = problem.weights
-    minutes = terms(problem, chosen)
-    paid = w.lateness * minutes.lateness + w.waiter_lateness * minutes.waiter_lateness
     weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in chosen.unplaced)
     starts = {key: at.start for key, at in chosen.placements.items()}
     found = period_floor(problem, weight, starts, paid)
