@@ -30,6 +30,7 @@ import scheduler.jobs
 import scheduler.refiner
 import scheduler.workers
 from api.app import create_app
+from cli.i18n import set_language
 from scheduler.contract import Booking
 from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor
@@ -68,6 +69,15 @@ def _forkserver_pool(processes: int) -> ProcessPoolExecutor:
 
 scheduler.jobs.worker_pool = _forkserver_pool  # type: ignore[attr-defined]
 scheduler.refiner.worker_pool = _forkserver_pool  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _cli_language_from_the_environment() -> None:
+    """Each test starts with the command line's language read from the environment (English here):
+    it is process state that `--lang` sets, so a command run in Chinese in one test (tests/cli/
+    test_report.py) left the next test of its worker reading Chinese (test_report_zh's English table
+    title failed in a fresh clone's run, session 39)."""
+    set_language(None)
 
 
 @pytest.fixture(scope="session")
