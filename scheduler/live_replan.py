@@ -228,7 +228,11 @@ def _replan(
     guessed = bookings
     clocked_at = _clocked_at(bookings, state)
     in_turn = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at)
-    bookings = _clocked_work_apart(workshop, in_turn, fixed)
+    left = {key: track.last for key in done | ended if (track := state.ops[key]).last is not None}
+    bookings = _clocked_work_apart(workshop, in_turn, fixed, _handed_over(left, clocked_at))
+    if bookings is not in_turn:  # (a car moved: one moved to a bay a done car left in its minute
+        # waits that minute there, as in its own)
+        bookings = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at)
     out = _paused_out(bookings, state, ended)
     bookings = _paused_out_of_the_bay(bookings, state, ended, out=out)  # where no other bay was free
     if out:  # work held to a pause within its minute holds that minute: the next in its bay after it
@@ -717,10 +721,25 @@ def _minutes_held(pin: PinnedOperation) -> tuple[int, int]:
     return start, math.ceil(pin.end.timestamp() / 60) if pin.end is not None else start + 1
 
 
+def _handed_over(
+    left: Mapping[tuple[str, int], dt.datetime], clocked_at: Mapping[tuple[str, int], dt.datetime]
+) -> Callable[[tuple[str, int], tuple[str, int]], bool]:
+    """Whether the clocked work `key` came into a bay after `other` had left it, to the second
+    (`left`: when done or paused work was last clocked, its finish or pause; `clocked_at`: when
+    each pin's stretch was clocked on): a handover in one minute, which the clock takes."""
+
+    def handed_over(key: tuple[str, int], other: tuple[str, int]) -> bool:
+        gone, came = left.get(other), clocked_at.get(key)
+        return gone is not None and came is not None and gone <= came
+
+    return handed_over
+
+
 def _clocked_work_apart(
     workshop: Workshop,
     bookings: list[Booking],
     fixed: AbstractSet[tuple[str, int]] = frozenset(),
+    handed_over: Callable[[tuple[str, int], tuple[str, int]], bool] | None = None,
 ) -> list[Booking]:
     """The clocked work in bays that are free at its times. A clock event may name no bay: such a
     clocked operation is put in its bay of the stored plan, but that plan may since have moved it behind other
@@ -731,7 +750,13 @@ def _clocked_work_apart(
     the later one takes the bay (the clock's own check is such a matching, `clocking.replay_in_bays`:
     an express job in the general bay, the express lane free, and a job only the general bay takes,
     clocked on with it, onelift13-s29). Work clocked into a bay (`fixed`: (booking, operation)) is
-    where the shop floor said: it takes its bay first and is never moved; the guessed work moves."""
+    where the shop floor said: it takes its bay first and is never moved; the guessed work moves.
+    Last, where neither frees a bay, the later work moves to a bay only done work held in its first
+    minute, work it came after (`handed_over`: (its (booking, operation), the other's) → whether
+    the other had left when it came, `_handed_over`): it starts there when that minute ends (the
+    caller takes the clocked work in turn again, `_clocked_work_in_turn`). The clock took such a
+    start as a handover; kept in a bay another car was clocked into, the car was reported with no
+    bay (day 2030-01-15 of bench/clock_endofday13 600, mid three, clockleft13-s40)."""
     taken: dict[str, list[tuple[int, int, tuple[int, int]]]] = {}
     where: dict[tuple[int, int], str] = {}
     spans: dict[tuple[int, int], tuple[int, int]] = {}
@@ -770,6 +795,17 @@ def _clocked_work_apart(
                 where[other] = elsewhere
                 bay = c
                 break
+        if me not in stays and not free(bay, start, end) and handed_over is not None:
+            for c in bays_for(workshop, bookings[i], p.operation):
+                there = [key for s, e, key in taken.get(c, ()) if not (end <= s or e <= start)]
+                if there and all(
+                    spans[o][1] == start + 1
+                    and handed_over((bookings[i].id, p.operation), (bookings[o[0]].id, o[1]))
+                    for o in there
+                ):
+                    bay = c
+                    start, end = start + 1, max(end, start + 2)
+                    break
         where[me] = bay
         spans[me] = (start, end)
         taken.setdefault(bay, []).append((start, end, me))
