@@ -227,17 +227,18 @@ def _replan(
     bookings = _from_resume_past_other_work(bookings, state)
     guessed = bookings
     clocked_at = _clocked_at(bookings, state)
-    in_turn = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at)
+    paused = {key for key in clocked_keys if state.ops[key].state == "paused"}
+    in_turn = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at, paused)
     left = {key: track.last for key in done | ended if (track := state.ops[key]).last is not None}
     bookings = _clocked_work_apart(workshop, in_turn, fixed, _handed_over(left, clocked_at))
     if bookings is not in_turn:  # (a car moved: one moved to a bay a done car left in its minute
         # waits that minute there, as in its own)
-        bookings = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at)
+        bookings = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at, paused)
     out = _paused_out(bookings, state, ended)
     bookings = _paused_out_of_the_bay(bookings, state, ended, out=out)  # where no other bay was free
     if out:  # work held to a pause within its minute holds that minute: the next in its bay after it
         bookings = _clocked_work_in_turn(
-            bookings, done | ended | out.keys(), day_end(workshop, date), clocked_at
+            bookings, done | ended | out.keys(), day_end(workshop, date), clocked_at, paused
         )
     bookings = _clocked_work_matched(workshop, bookings, guessed, fixed)  # where the moves were too short
     bookings = _paused_making_room(workshop, bookings, guessed, fixed, state, ended)  # where no bays fit
@@ -568,6 +569,7 @@ def _clocked_work_in_turn(
     done: set[tuple[str, int]],
     until: dt.datetime | None = None,
     clocked_at: Mapping[tuple[str, int], dt.datetime] | None = None,
+    paused: AbstractSet[tuple[str, int]] = frozenset(),
 ) -> list[Booking]:
     """The clocked work one after another as it was done, in the whole minutes a plan holds. Work
     done within a minute of its start still holds that minute (`PinnedOperation`), so the
@@ -585,14 +587,19 @@ def _clocked_work_in_turn(
     (`_done_work_moved_back`, and the done work before it back a minute each where it must); where
     work still running is in the way, both keep their clocked minute (a bay shared with a car whose
     bay was guessed is then sorted out as any two cars in one bay). `clocked_at`: when each pin was
-    clocked on, to the second (`_clocked_at`): which of two jobs done within one minute came first."""
+    clocked on, to the second (`_clocked_at`): which of two jobs done within one minute came first.
+    `paused`: paused work, taken in its minute as done work is (its pause clocked before the work
+    after it; counted as running, a job started and done after the pause was drawn before it, the
+    two minutes the wrong way round: day 2027-01-06 of bench/clock_endofday13, end narrow,
+    clockleft13-s40); only the order: what waits for it is as `done` says."""
     minute = dt.timedelta(minutes=1)
     pins = {(b.id, p.operation): p for b in bookings for p in b.pinned}
     # The turn is the order the work was clocked in, as the pins were before any move: a move keeps
     # it (else a booking's next operation, started in the minute its done one was moved to by the
     # technician's turn, sorted before it and was not moved after it: "operation 1 starts before
     # operation 0 ends", the booking dropped and the re-plan failed, lastmin13-s39).
-    turn = {key: _in_turn_order(key, p, done, (clocked_at or {}).get(key)) for key, p in pins.items()}
+    stopped = done | paused if paused else done
+    turn = {key: _in_turn_order(key, p, stopped, (clocked_at or {}).get(key)) for key, p in pins.items()}
     clocked = dict(pins)
     moved = False
     for _ in range(len(pins)):  # a move may make another: until none (at most one pass per pin)
@@ -653,9 +660,10 @@ def _in_turn_order(
     at: dt.datetime | None = None,
 ) -> Turn:
     """The order `_clocked_work_in_turn` takes clocked work in: by start; in a minute, done work
-    before work still running (the clock took its finish first), then as clocked (`at`: to the
-    second; two jobs of one technician done within a minute were else taken in the order of their
-    ids, and the second one's next operation, moved after the first, overlapped it, lastmin13-s39)."""
+    (`done`: and paused work) before work still running (the clock took its finish first), then as
+    clocked (`at`: to the second; two jobs of one technician done within a minute were else taken in
+    the order of their ids, and the second one's next operation, moved after the first, overlapped
+    it, lastmin13-s39)."""
     return p.start, key not in done, at or p.start, p.end or p.start, key
 
 
