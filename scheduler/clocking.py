@@ -526,9 +526,10 @@ def _day_clash(
     taken, and the live plan then had one of them in no bay (clockleft13-s40). Only where some
     other work in progress with no clocked bay could be in a bay `changed` may use (else the moment's
     check is the whole answer: a cheap look at the work in progress); then a first fit of the day's
-    stretches in order of start, and only where that fails, the exact matching
-    (`solver.bay_matching`, CP-SAT within its deterministic limit; refused only where it proves
-    none). As at a moment: `changed` counts only if the day without it has bays."""
+    stretches in order of start, and only where that fails, the stretches joined to `changed`'s
+    (`_joined`) first fitted, then matched exactly (`solver.bay_matching`, CP-SAT within its
+    deterministic limit; refused only where it proves none). As at a moment: `changed` counts only
+    if those stretches without it have bays."""
     op = state.ops.get(changed)
     if op is None or op.state != "in_progress":
         return None
@@ -565,7 +566,13 @@ def _day_clash(
         for key, start, end, bay in stretches
     ]
     work = [w for w in work if w[3] and w[1] < w[2]]  # (a stretch of no time holds no bay)
-    if _bays_fit([w[1:] for w in work]) or not _bays_fit([w[1:] for w in work if w[0] != changed]):
+    if _first_fit([w[1:] for w in work]) is not None:
+        return None  # (the day's stretches have bays: the usual answer, in one pass)
+    # Only the stretches `changed` shares a bay with, and those they share one with, and so on, can
+    # leave it none (a clash elsewhere, recorded before this check, is not its own).
+    mine_at = [n for n, w in enumerate(work) if w[0] == changed]
+    group = [work[n] for n in _joined([w[1:] for w in work], mine_at)]
+    if _bays_fit([w[1:] for w in group]) or not _bays_fit([w[1:] for w in group if w[0] != changed]):
         return None
     at = max(start for key, start, _, _ in stretches if key == changed)
     return N_(
@@ -599,24 +606,60 @@ def _stretches(
     return out
 
 
+def _joined(work: Sequence[tuple[int, int, tuple[int, ...]]], of: Sequence[int]) -> list[int]:
+    """The pieces of `work` (start, end, bays) joined to the pieces `of` (indices): overlapping in
+    time one of them with a bay both may use, or one so joined, and so on; in order."""
+    parent = list(range(len(work)))
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    users: dict[int, list[int]] = {}
+    for n, (_, _, mine) in enumerate(work):
+        for b in mine:
+            users.setdefault(b, []).append(n)
+    for here in users.values():
+        here.sort(key=lambda n: work[n][0])
+        first, reach = here[0], work[here[0]][1]
+        for n in here[1:]:
+            if work[n][0] < reach:
+                parent[root(n)] = root(first)
+                reach = max(reach, work[n][1])
+            else:
+                first, reach = n, work[n][1]
+    roots = {root(n) for n in of}
+    return [n for n in range(len(work)) if root(n) in roots]
+
+
 def _bays_fit(work: Sequence[tuple[int, int, tuple[int, ...]]]) -> bool:
     """Whether each (start, end, bays) can have a bay of its own all through (none of two that
-    overlap in time in one): a first fit in order of start, else the exact matching (`True` where it
+    overlap in time in one): a first fit (`_first_fit`), else the exact matching (True where it
     finds none within its limit but proves nothing)."""
-    free_at: dict[int, int] = {}
-    guesses: list[int | None] = []
-    for start, end, mine in sorted(work):
-        bay = next((b for b in mine if free_at.get(b, start) <= start), None)
-        if bay is not None:
-            free_at[bay] = end
-        guesses.append(bay)
-    if all(g is not None for g in guesses):
+    if _first_fit(work) is not None:
         return True
     # Imported here: only a clash the first fit cannot settle solves (a day of clock events rarely).
     from solver.bay_matching import HeldWork, match_bays
 
-    matched = match_bays([HeldWork(s, e, b, g) for (s, e, b), g in zip(sorted(work), guesses, strict=True)])
+    matched = match_bays([HeldWork(s, e, b) for s, e, b in work])
     return matched.bays is not None or matched.status != "INFEASIBLE"
+
+
+def _first_fit(work: Sequence[tuple[int, int, tuple[int, ...]]]) -> list[int] | None:
+    """A bay for each (start, end, bays), taken in order of start (of the bays free then, the one
+    the fewest pieces may use), in that order; None where one finds none free."""
+    free_at: dict[int, int] = {}
+    wanted = Counter(b for _, _, mine in work for b in mine)
+    bays: list[int] = []
+    for start, end, mine in sorted(work):
+        bay = min((b for b in mine if free_at.get(b, start) <= start), key=wanted.__getitem__, default=None)
+        if bay is None:
+            return None
+        free_at[bay] = end
+        bays.append(bay)
+    return bays
 
 
 def _bar_held_bays(
