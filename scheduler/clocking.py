@@ -524,8 +524,11 @@ def _day_clash(
     body bay, the third, which may use the alignment bay or the general lift, started beside
     them: in the alignment bay) leave the third in the alignment bay, and a wheel job there was
     taken, and the live plan then had one of them in no bay (clockleft13-s40). Only where some
-    other work in progress with no clocked bay could be in a bay `changed` may use (else the moment's
-    check is the whole answer: a cheap look at the work in progress); then a first fit of the day's
+    other work in progress with no clocked bay could be in a bay `changed` may use, and not where
+    `changed`, started at the day's newest moment, may use more bays than there is other work in
+    progress that may use them (one is then left for it); else the moment's check is the whole
+    answer, from a cheap look at the work in progress (a large workshop's day rarely goes further).
+    Then a first fit of the day's
     stretches in order of start, and only where that fails, the stretches joined to `changed`'s
     (`_joined`) first fitted, then matched exactly (`solver.bay_matching`, CP-SAT within its
     deterministic limit; refused only where it proves none). As at a moment: `changed` counts only
@@ -555,6 +558,16 @@ def _day_clash(
     ]
     if not rivals:
         return None
+    if op.segment_start is not None and op.segment_start == state.latest:
+        # Started at the day's newest moment, it meets only the work in progress: with more bays
+        # than that work has among them, one is left for it, whichever bays the others are in.
+        beside = sum(
+            1
+            for key, other in state.ops.items()
+            if key != changed and other.state == "in_progress" and not mine.isdisjoint(domain(key, other.bay))
+        )
+        if len(mine) > beside:
+            return None
     stretches = _stretches(local)
     first = local[0].at
 
