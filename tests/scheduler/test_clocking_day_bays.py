@@ -43,14 +43,15 @@ def _moment(hhmmss: str) -> dt.datetime:
     return at(f"{hh}:{mm}") + dt.timedelta(seconds=int(ss))
 
 
-def _clash(events: list[tuple[str, str, str, str, str | None]]) -> str | None:
-    """The clock's check of the last of `events` (operation 0 each), the day replayed with it."""
+def _clash(events: list[tuple[str, str, str, str, str | None]], changed: str | None = None) -> str | None:
+    """The clock's check of `changed`'s work (default: the last of `events`' booking; operation 0
+    each), the day replayed with `events`."""
     effective = sorted(
         (Effective(n, b, 0, tech, action, _moment(hhmmss), bay)  # type: ignore[arg-type]
          for n, (b, tech, action, hhmmss, bay) in enumerate(events)),
         key=lambda e: (e.at, e.id),
     )  # fmt: skip
-    return replay_in_bays(effective, WS, BOOKINGS, DAY, (events[-1][0], 0))[1]
+    return replay_in_bays(effective, WS, BOOKINGS, DAY, (changed or events[-1][0], 0))[1]
 
 
 @pytest.mark.parametrize("bay", [None, "A1"])
@@ -72,9 +73,13 @@ def test_the_start_is_taken_once_the_car_is_clocked_out_of_the_bay() -> None:
 
 def test_a_day_with_a_clash_of_its_own_still_takes_work_that_adds_none() -> None:
     """e taken before this check (recorded so): the day has no bays for d and e already; g
-    (maintenance: B1 or C1), started once b is done, adds nothing to that clash and is taken."""
+    (maintenance: B1 or C1), started once b is done, adds nothing to that clash and is taken: at
+    the day's newest moment (two bays, one other car in progress that may use them), and with e's
+    pause at 10:14 recorded before it (the whole day matched: it fits beside d and e no worse)."""
     day = [*THREE_CARS, ("e", "t", "start", "10:11:00", None), ("b", "u", "finish", "10:12:00", None)]
-    assert _clash([*day, ("g", "w", "start", "10:13:00", None)]) is None
+    g = ("g", "w", "start", "10:13:00", None)
+    assert _clash([*day, g]) is None
+    assert _clash([*day, g, ("e", "t", "pause", "10:14:00", None)], changed="g") is None
 
 
 def test_the_shop_floor_refuses_the_start_and_the_live_plan_gives_every_car_a_bay(
