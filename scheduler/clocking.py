@@ -498,7 +498,181 @@ def replay_in_bays(
             clash = _bay_clash(state, workshop, bookings, bays, changed, group[0].at, barred)
         # After the check: this moment's bays are in its matching.
         _bar_held_bays(state, barred, workshop, bookings, allowed)
+    if clash is None:
+        clash = _day_clash(local, state, workshop, bookings, bays, changed, allowed)
     return state, clash
+
+
+OPEN = 10**9
+"""A stretch still in progress ends here (seconds after the day's first event)."""
+
+
+def _day_clash(
+    local: Sequence[Effective],
+    state: DayState,
+    workshop: Workshop,
+    bookings: Mapping[str, Booking],
+    bays: Mapping[str, int],
+    changed: tuple[str, int],
+    allowed: dict[tuple[str, int, str | None], list[str]],
+) -> str | None:
+    """`replay_in_bays`'s check over the whole day, where the check at each moment let the
+    `changed` work in: why its stretch in progress leaves the day's stretches of work no bays (each
+    stretch, from its start or resume to its pause or finish, in one bay of its own all through:
+    the one clocked, else one it may be in); else None. The bar of `_bar_held_bays` counts only
+    bays that were certain at a moment; three cars and two bays (two in the general lift and the
+    body bay, the third, which may use the alignment bay or the general lift, started beside
+    them: in the alignment bay) leave the third in the alignment bay, and a wheel job there was
+    taken, and the live plan then had one of them in no bay (clockleft13-s40). Only where some
+    other work in progress with no clocked bay could be in a bay `changed` may use, and not where
+    `changed`, started at the day's newest moment, may use more bays than there is other work in
+    progress that may use them (one is then left for it); else the moment's check is the whole
+    answer, from a cheap look at the work in progress (a large workshop's day rarely goes further).
+    Then a first fit of the day's
+    stretches in order of start, and only where that fails, the stretches joined to `changed`'s
+    (`_joined`) first fitted, then matched exactly (`solver.bay_matching`, CP-SAT within its
+    deterministic limit; refused only where it proves none). As at a moment: `changed` counts only
+    if those stretches without it have bays."""
+    op = state.ops.get(changed)
+    if op is None or op.state != "in_progress":
+        return None
+
+    def domain(key: tuple[str, int], bay: str | None) -> list[str]:
+        if bay is not None and bay in bays:
+            return [bay]
+        booking = bookings[key[0]]
+        kind = (booking.service, key[1], booking.fleet_partner)
+        if kind not in allowed:
+            allowed[kind] = bays_for(workshop, booking, key[1])
+        return allowed[kind]
+
+    mine = set(domain(changed, op.bay))
+    rivals = [
+        key
+        for key, other in state.ops.items()
+        if key != changed
+        and other.state == "in_progress"
+        and (other.bay is None or other.bay not in bays)
+        and len(theirs := domain(key, None)) > 1
+        and not mine.isdisjoint(theirs)
+    ]
+    if not rivals:
+        return None
+    if op.segment_start is not None and op.segment_start == state.latest:
+        # Started at the day's newest moment, it meets only the work in progress: with more bays
+        # than that work has among them, one is left for it, whichever bays the others are in.
+        beside = sum(
+            1
+            for key, other in state.ops.items()
+            if key != changed and other.state == "in_progress" and not mine.isdisjoint(domain(key, other.bay))
+        )
+        if len(mine) > beside:
+            return None
+    stretches = _stretches(local)
+    first = local[0].at
+
+    def seconds(moment: dt.datetime | None) -> int:
+        return OPEN if moment is None else int((moment - first).total_seconds())
+
+    work = [
+        (key, seconds(start), seconds(end), tuple(bays[b] for b in domain(key, bay)))
+        for key, start, end, bay in stretches
+    ]
+    work = [w for w in work if w[3] and w[1] < w[2]]  # (a stretch of no time holds no bay)
+    if _first_fit([w[1:] for w in work]) is not None:
+        return None  # (the day's stretches have bays: the usual answer, in one pass)
+    # Only the stretches `changed` shares a bay with, and those they share one with, and so on, can
+    # leave it none (a clash elsewhere, recorded before this check, is not its own).
+    mine_at = [n for n, w in enumerate(work) if w[0] == changed]
+    group = [work[n] for n in _joined([w[1:] for w in work], mine_at)]
+    if _bays_fit([w[1:] for w in group]) or not _bays_fit([w[1:] for w in group if w[0] != changed]):
+        return None
+    at = max(start for key, start, _, _ in stretches if key == changed)
+    return N_(
+        "no bay free for %(where)s at %(at)s: its bays (%(bays)s) are needed by work in progress"
+        " clocked with no bay (%(others)s), which stays in one bay from its start or resume, and the"
+        " day's other work left it no other since; if that car was moved, pause its work and resume"
+        " it naming its bay, or name another bay"
+    ) % {
+        "where": operation_words(workshop, bookings[changed[0]], changed[1]),
+        "at": _hm(at, workshop),
+        "others": "; ".join(operation_words(workshop, bookings[b], o) for b, o in sorted(rivals)),
+        "bays": ", ".join(domain(changed, op.bay)),
+    }
+
+
+def _stretches(
+    local: Sequence[Effective],
+) -> list[tuple[tuple[str, int], dt.datetime, dt.datetime | None, str | None]]:
+    """The day's stretches of work: (booking, operation), its start or resume, its pause or finish
+    (None: in progress), the bay clocked (None: not named)."""
+    open_: dict[tuple[str, int], tuple[dt.datetime, str | None]] = {}
+    out: list[tuple[tuple[str, int], dt.datetime, dt.datetime | None, str | None]] = []
+    for e in local:
+        key = (e.booking, e.operation)
+        if e.action in ("start", "resume"):
+            open_[key] = (e.at, e.bay)
+        elif key in open_:
+            start, bay = open_.pop(key)
+            out.append((key, start, e.at, bay))
+    out.extend((key, start, None, bay) for key, (start, bay) in open_.items())
+    return out
+
+
+def _joined(work: Sequence[tuple[int, int, tuple[int, ...]]], of: Sequence[int]) -> list[int]:
+    """The pieces of `work` (start, end, bays) joined to the pieces `of` (indices): overlapping in
+    time one of them with a bay both may use, or one so joined, and so on; in order."""
+    parent = list(range(len(work)))
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    users: dict[int, list[int]] = {}
+    for n, (_, _, mine) in enumerate(work):
+        for b in mine:
+            users.setdefault(b, []).append(n)
+    for here in users.values():
+        here.sort(key=lambda n: work[n][0])
+        first, reach = here[0], work[here[0]][1]
+        for n in here[1:]:
+            if work[n][0] < reach:
+                parent[root(n)] = root(first)
+                reach = max(reach, work[n][1])
+            else:
+                first, reach = n, work[n][1]
+    roots = {root(n) for n in of}
+    return [n for n in range(len(work)) if root(n) in roots]
+
+
+def _bays_fit(work: Sequence[tuple[int, int, tuple[int, ...]]]) -> bool:
+    """Whether each (start, end, bays) can have a bay of its own all through (none of two that
+    overlap in time in one): a first fit (`_first_fit`), else the exact matching (True where it
+    finds none within its limit but proves nothing)."""
+    if _first_fit(work) is not None:
+        return True
+    # Imported here: only a clash the first fit cannot settle solves (a day of clock events rarely).
+    from solver.bay_matching import HeldWork, match_bays
+
+    matched = match_bays([HeldWork(s, e, b) for s, e, b in work])
+    return matched.bays is not None or matched.status != "INFEASIBLE"
+
+
+def _first_fit(work: Sequence[tuple[int, int, tuple[int, ...]]]) -> list[int] | None:
+    """A bay for each (start, end, bays), taken in order of start (of the bays free then, the one
+    the fewest pieces may use), in that order; None where one finds none free."""
+    free_at: dict[int, int] = {}
+    wanted = Counter(b for _, _, mine in work for b in mine)
+    bays: list[int] = []
+    for start, end, mine in sorted(work):
+        bay = min((b for b in mine if free_at.get(b, start) <= start), key=wanted.__getitem__, default=None)
+        if bay is None:
+            return None
+        free_at[bay] = end
+        bays.append(bay)
+    return bays
 
 
 def _bar_held_bays(

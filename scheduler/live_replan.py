@@ -227,13 +227,18 @@ def _replan(
     bookings = _from_resume_past_other_work(bookings, state)
     guessed = bookings
     clocked_at = _clocked_at(bookings, state)
-    in_turn = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at)
-    bookings = _clocked_work_apart(workshop, in_turn, fixed)
+    paused = {key for key in clocked_keys if state.ops[key].state == "paused"}
+    in_turn = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at, paused)
+    left = {key: track.last for key in done | ended if (track := state.ops[key]).last is not None}
+    bookings = _clocked_work_apart(workshop, in_turn, fixed, _handed_over(left, clocked_at))
+    if bookings is not in_turn:  # (a car moved: one moved to a bay a done car left in its minute
+        # waits that minute there, as in its own)
+        bookings = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at, paused)
     out = _paused_out(bookings, state, ended)
     bookings = _paused_out_of_the_bay(bookings, state, ended, out=out)  # where no other bay was free
     if out:  # work held to a pause within its minute holds that minute: the next in its bay after it
         bookings = _clocked_work_in_turn(
-            bookings, done | ended | out.keys(), day_end(workshop, date), clocked_at
+            bookings, done | ended | out.keys(), day_end(workshop, date), clocked_at, paused
         )
     bookings = _clocked_work_matched(workshop, bookings, guessed, fixed)  # where the moves were too short
     bookings = _paused_making_room(workshop, bookings, guessed, fixed, state, ended)  # where no bays fit
@@ -564,6 +569,7 @@ def _clocked_work_in_turn(
     done: set[tuple[str, int]],
     until: dt.datetime | None = None,
     clocked_at: Mapping[tuple[str, int], dt.datetime] | None = None,
+    paused: AbstractSet[tuple[str, int]] = frozenset(),
 ) -> list[Booking]:
     """The clocked work one after another as it was done, in the whole minutes a plan holds. Work
     done within a minute of its start still holds that minute (`PinnedOperation`), so the
@@ -581,14 +587,19 @@ def _clocked_work_in_turn(
     (`_done_work_moved_back`, and the done work before it back a minute each where it must); where
     work still running is in the way, both keep their clocked minute (a bay shared with a car whose
     bay was guessed is then sorted out as any two cars in one bay). `clocked_at`: when each pin was
-    clocked on, to the second (`_clocked_at`): which of two jobs done within one minute came first."""
+    clocked on, to the second (`_clocked_at`): which of two jobs done within one minute came first.
+    `paused`: paused work, taken in its minute as done work is (its pause clocked before the work
+    after it; counted as running, a job started and done after the pause was drawn before it, the
+    two minutes the wrong way round: day 2027-01-06 of bench/clock_endofday13, end narrow,
+    clockleft13-s40); only the order: what waits for it is as `done` says."""
     minute = dt.timedelta(minutes=1)
     pins = {(b.id, p.operation): p for b in bookings for p in b.pinned}
     # The turn is the order the work was clocked in, as the pins were before any move: a move keeps
     # it (else a booking's next operation, started in the minute its done one was moved to by the
     # technician's turn, sorted before it and was not moved after it: "operation 1 starts before
     # operation 0 ends", the booking dropped and the re-plan failed, lastmin13-s39).
-    turn = {key: _in_turn_order(key, p, done, (clocked_at or {}).get(key)) for key, p in pins.items()}
+    stopped = done | paused if paused else done
+    turn = {key: _in_turn_order(key, p, stopped, (clocked_at or {}).get(key)) for key, p in pins.items()}
     clocked = dict(pins)
     moved = False
     for _ in range(len(pins)):  # a move may make another: until none (at most one pass per pin)
@@ -649,9 +660,10 @@ def _in_turn_order(
     at: dt.datetime | None = None,
 ) -> Turn:
     """The order `_clocked_work_in_turn` takes clocked work in: by start; in a minute, done work
-    before work still running (the clock took its finish first), then as clocked (`at`: to the
-    second; two jobs of one technician done within a minute were else taken in the order of their
-    ids, and the second one's next operation, moved after the first, overlapped it, lastmin13-s39)."""
+    (`done`: and paused work) before work still running (the clock took its finish first), then as
+    clocked (`at`: to the second; two jobs of one technician done within a minute were else taken in
+    the order of their ids, and the second one's next operation, moved after the first, overlapped
+    it, lastmin13-s39)."""
     return p.start, key not in done, at or p.start, p.end or p.start, key
 
 
@@ -717,10 +729,25 @@ def _minutes_held(pin: PinnedOperation) -> tuple[int, int]:
     return start, math.ceil(pin.end.timestamp() / 60) if pin.end is not None else start + 1
 
 
+def _handed_over(
+    left: Mapping[tuple[str, int], dt.datetime], clocked_at: Mapping[tuple[str, int], dt.datetime]
+) -> Callable[[tuple[str, int], tuple[str, int]], bool]:
+    """Whether the clocked work `key` came into a bay after `other` had left it, to the second
+    (`left`: when done or paused work was last clocked, its finish or pause; `clocked_at`: when
+    each pin's stretch was clocked on): a handover in one minute, which the clock takes."""
+
+    def handed_over(key: tuple[str, int], other: tuple[str, int]) -> bool:
+        gone, came = left.get(other), clocked_at.get(key)
+        return gone is not None and came is not None and gone <= came
+
+    return handed_over
+
+
 def _clocked_work_apart(
     workshop: Workshop,
     bookings: list[Booking],
     fixed: AbstractSet[tuple[str, int]] = frozenset(),
+    handed_over: Callable[[tuple[str, int], tuple[str, int]], bool] | None = None,
 ) -> list[Booking]:
     """The clocked work in bays that are free at its times. A clock event may name no bay: such a
     clocked operation is put in its bay of the stored plan, but that plan may since have moved it behind other
@@ -731,7 +758,13 @@ def _clocked_work_apart(
     the later one takes the bay (the clock's own check is such a matching, `clocking.replay_in_bays`:
     an express job in the general bay, the express lane free, and a job only the general bay takes,
     clocked on with it, onelift13-s29). Work clocked into a bay (`fixed`: (booking, operation)) is
-    where the shop floor said: it takes its bay first and is never moved; the guessed work moves."""
+    where the shop floor said: it takes its bay first and is never moved; the guessed work moves.
+    Last, where neither frees a bay, the later work moves to a bay only done work held in its first
+    minute, work it came after (`handed_over`: (its (booking, operation), the other's) → whether
+    the other had left when it came, `_handed_over`): it starts there when that minute ends (the
+    caller takes the clocked work in turn again, `_clocked_work_in_turn`). The clock took such a
+    start as a handover; kept in a bay another car was clocked into, the car was reported with no
+    bay (day 2030-01-15 of bench/clock_endofday13 600, mid three, clockleft13-s40)."""
     taken: dict[str, list[tuple[int, int, tuple[int, int]]]] = {}
     where: dict[tuple[int, int], str] = {}
     spans: dict[tuple[int, int], tuple[int, int]] = {}
@@ -770,6 +803,17 @@ def _clocked_work_apart(
                 where[other] = elsewhere
                 bay = c
                 break
+        if me not in stays and not free(bay, start, end) and handed_over is not None:
+            for c in bays_for(workshop, bookings[i], p.operation):
+                there = [key for s, e, key in taken.get(c, ()) if not (end <= s or e <= start)]
+                if there and all(
+                    spans[o][1] == start + 1
+                    and handed_over((bookings[i].id, p.operation), (bookings[o[0]].id, o[1]))
+                    for o in there
+                ):
+                    bay = c
+                    start, end = start + 1, max(end, start + 2)
+                    break
         where[me] = bay
         spans[me] = (start, end)
         taken.setdefault(bay, []).append((start, end, me))
