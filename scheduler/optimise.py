@@ -198,8 +198,11 @@ most 20 %: a plan reading at most that is left as it is (no CPU spent); only one
 WIDE_FLOOR_GRIDS = (2, 5)
 """Minutes per start slot of that LP, finest first: the first whose model has at most
 `WIDE_FLOOR_COLUMNS` start columns (counted before it is built) and solved within
-`WIDE_FLOOR_ITERATIONS`. Uniform slots, no window; solved
-by column generation (`solver.bounds_period.column_floor`). On dealer-2011 1.3x s4 (the plan
+`WIDE_FLOOR_ITERATIONS`. Uniform slots, no window (`solver.bounds_period.column_floor`: a model
+within the floor's own limits solved whole by its dual simplex, as on small days; a larger one by
+column generation from the plan's starts, at the last grid only: small-dealer 2x s2 and s5 at
+2-minute slots by column generation read 3,179 and 645 instead of 3,170 and 642 at 5-minute ones,
+for ~1 s more CPU, the gaps staying at 55 % and 68 %). On dealer-2011 1.3x s4 (the plan
 1,845 weighted minutes late) uniform 5-minute slots read 1,526 (17.3 %) for 2.0 s of CPU, where
 the window before (10-minute slots, 5-minute ones in the 300 minutes before the 15:30 rush, by the
 dual simplex over every column) read 1,487 (19.4 %) for 2.35 s; 4-minute slots read 1,510 (the
@@ -222,11 +225,12 @@ no floor claimed past it): dealer-2011 1.3x s4 takes 12,221."""
 def wide_weighted_floor(problem: DayProblem, solution: DaySolution, weight: int, floor: int) -> int:
     """The floor on the objective's lateness terms of every plan placing at least `weight`
     priority from the floor's model at the objective's weights at the finest of
-    `WIDE_FLOOR_GRIDS` within `WIDE_FLOOR_COLUMNS`, by column generation from `solution`'s starts
-    (`solver.bounds_period.column_floor`), where `solution`'s weighted gap against `floor`
-    (today's) is above `WIDE_FLOOR_GAP`; else, or where that model is too large at every grid or
-    not solved within `WIDE_FLOOR_ITERATIONS`, `floor` unchanged. Counted simplex iterations: the
-    same floor for the same day and plan every time. Never below `floor`."""
+    `WIDE_FLOOR_GRIDS` within `WIDE_FLOOR_COLUMNS` (`solver.bounds_period.column_floor`: solved
+    whole where small, else by column generation from `solution`'s starts), where `solution`'s
+    weighted gap against `floor` (today's) is above `WIDE_FLOOR_GAP`; else, or where that model is
+    too large at every grid or not solved within `WIDE_FLOOR_ITERATIONS`, `floor` unchanged.
+    Counted simplex iterations: the same floor for the same day and plan every time. Never below
+    `floor`."""
     w = problem.weights
     minutes = terms(problem, solution)
     paid = w.lateness * minutes.lateness + w.waiter_lateness * minutes.waiter_lateness
@@ -242,6 +246,7 @@ def wide_weighted_floor(problem: DayProblem, solution: DaySolution, weight: int,
             paid,
             most_iterations=WIDE_FLOOR_ITERATIONS,
             most_columns=WIDE_FLOOR_COLUMNS,
+            generate=grid == WIDE_FLOOR_GRIDS[-1],  # column generation at the coarsest grid only
         )
         if wide is not None:  # else too large at this grid (or not solved in the budget): the next
             return max(floor, wide)

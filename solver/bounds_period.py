@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from solver.bounds_time import indexed_model, weighted_floor
+from solver.bounds_time import MAX_COLUMNS, MAX_ENTRIES, dual_simplex, indexed_model, weighted_floor
 from solver.problem import DayProblem
 
 GRID = 1
@@ -382,19 +382,34 @@ def column_floor(
     paid: int | None = None,
     most_iterations: int = MOST_ITERATIONS,
     most_columns: int | None = None,
+    generate: bool = True,
 ) -> int | None:
     """The time-indexed relaxation's floor (`solver.bounds_time`, the floor's `lean` model at the
     objective's weights, uniform `grid`-minute slots) on the objective's lateness terms of every
-    plan placing at least `weight` priority, by this module's column generation: the restricted
-    LP from `starts` (a plan's), the rest priced, the bound L(y) over every column (the module's
-    docstring: a floor whatever the restricted LP). No common break needed, no branching. None
-    where the model is not built (more than `most_columns` start columns, default `MOST_COLUMNS`)
-    or the LP is not solved within `most_iterations` simplex iterations (counted: the same floor
-    for the same day and plan every time). `paid`: the plan's lateness terms, where the LP may stop
-    once past them (no floor can read more than a plan). Where it is cheaper than the whole LP:
-    dealer-2011 1.3x s4 at 5-minute slots (48,904 columns, 1.75 M entries) 2.0 s of CPU against
-    4.6 s by the dual simplex over every column, the same 1,526 weighted minutes
-    (bench/RESULTS-s4gap15-s40.md)."""
+    plan placing at least `weight` priority. A model within the floor's own limits
+    (`bounds_time.MAX_COLUMNS`, `MAX_ENTRIES`: small days) is solved whole by the floor's dual
+    simplex, as the floor is; a larger one, up to `most_columns` start columns (default
+    `MOST_COLUMNS`), by this module's column generation: the restricted LP from `starts` (a
+    plan's), the rest priced, the bound L(y) over every column (the module's docstring: a floor
+    whatever the restricted LP), within `most_iterations` simplex iterations. No common break
+    needed, no branching. None where the model is not built (too large) or the LP is not solved
+    (counted effort: the same floor for the same day and plan every time). `paid`: the plan's
+    lateness terms, where column generation may stop once past them (no floor can read more than
+    a plan). `generate` False: only a model within the floor's limits (else None). Column
+    generation is the cheaper on large models: dealer-2011 1.3x s4 at 5-minute
+    slots (48,904 columns, 1.75 M entries) 2.0 s of CPU against 4.6 s by the dual simplex over
+    every column, the same 1,526 weighted minutes; on small-dealer 2x days (2-minute slots) it was
+    the dearer, ~1-2 s against 0.4-1.0 s (bench/RESULTS-s4gap15-s40.md)."""
+    whole = indexed_model(
+        problem, weight, weighted=True, grids=(grid,), limits=(MAX_COLUMNS, MAX_ENTRIES), lean=True
+    )
+    if whole is not None:
+        result = dual_simplex(whole)
+        if result.status != 0 or result.fun is None or not math.isfinite(result.fun):
+            return None  # no such plan in the relaxation, or not solved: claim nothing
+        return weighted_floor(problem, float(result.fun), False)
+    if not generate:
+        return None
     found = period_floor(
         problem,
         weight,

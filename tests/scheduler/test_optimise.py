@@ -605,7 +605,7 @@ def test_the_wide_weighted_floor_is_asked_only_above_the_threshold_and_stays_pro
 ) -> None:
     """Where a plan's weighted lateness gap against the floor `add_bounds` has without it is above
     `WIDE_FLOOR_GAP`, it also asks the floor's model at the objective's weights at the finest grid
-    of `WIDE_FLOOR_GRIDS` (`wide_weighted_floor`, by column generation), once; at or below it,
+    of `WIDE_FLOOR_GRIDS` (`wide_weighted_floor`; a tiny day's model solved whole), once; at or below it,
     never. The floor it then gives is never below the floor without it and never above the least
     weighted lateness of any plan placing as much (enumeration on a tiny day), nor above a valid
     plan's (the validator's)."""

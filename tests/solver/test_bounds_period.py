@@ -7,9 +7,11 @@ never above CP-SAT's optimum, with or without a common break."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from solver import bounds_period
 from solver.bounds_period import GRID, MOST_ITERATIONS, breaks, column_floor, period_floor
 from solver.bounds_time import dual_simplex, indexed_model, time_indexed_relaxation, weighted_floor
 from solver.model import SolveParameters, solve
@@ -225,10 +227,13 @@ def test_the_column_floor_is_the_whole_lps_and_never_above_the_optimum_of_cp_sat
     assert whole.status == 0
     lp = weighted_floor(problem, float(whole.fun), False)
     starts = {key: at.start for key, at in best.placements.items()}
-    alone = column_floor(problem, weight, grid)
-    cut = column_floor(problem, weight, grid, starts, optimum)
+    assert column_floor(problem, weight, grid) == lp <= optimum  # a small model: solved whole
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bounds_period, "MAX_COLUMNS", 0)  # as a large one: by column generation
+        alone = column_floor(problem, weight, grid)
+        cut = column_floor(problem, weight, grid, starts, optimum)
     assert alone is not None and cut is not None
-    assert alone == lp <= optimum
+    assert alone == lp
     assert cut <= optimum  # stopped once past the plan's terms, or the LP's floor
     assert cut == lp or cut >= optimum - WEIGHTS.lateness
 
@@ -258,14 +263,18 @@ def test_the_column_floor_at_finer_slots_reads_more_and_stays_below_the_optimum(
     assert (coarse, fine, optimum) == (60, 120, 120)
 
 
-def test_no_column_floor_past_its_cap_or_its_budget() -> None:
-    """Past `most_columns` (counted before the model is built) or with the LP not solved within
+def test_no_column_floor_past_its_cap_or_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model past the floor's own limits goes to column generation (unless `generate` is False):
+    past `most_columns` (counted before the model is built) or with the LP not solved within
     `most_iterations`, no floor is claimed (None: the caller keeps its own)."""
     problem = _day()
     weight = len(problem.jobs)
     model = indexed_model(problem, weight, weighted=True, grids=(5,), limits=(10**7, 10**8), lean=True)
     assert model is not None
     columns = len(model.cols)
+    assert column_floor(problem, weight, 5, most_columns=columns - 1) is not None  # solved whole
+    monkeypatch.setattr(bounds_period, "MAX_COLUMNS", columns - 1)
     assert column_floor(problem, weight, 5, most_columns=columns) is not None
     assert column_floor(problem, weight, 5, most_columns=columns - 1) is None
     assert column_floor(problem, weight, 5, most_iterations=1) is None
+    assert column_floor(problem, weight, 5, generate=False) is None  # whole models only asked
