@@ -22,7 +22,7 @@ from scheduler.lns import DTIME_PER_SECOND, HUGE_DAY, improve
 from scheduler.local_search import compact, local_search
 from solver.bounds import PlacementBound, droppable, lateness_floor, placement_bound, relaxation_bound
 from solver.bounds_groups import group_floor
-from solver.bounds_period import breaks, period_floor
+from solver.bounds_period import breaks, column_floor, period_floor
 from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_relaxation
 from solver.lean import exact, exact_day, lateness_plan
 from solver.model import SolveParameters, safety_seconds, solve
@@ -151,7 +151,7 @@ def add_bounds(
         lateness = max(lateness, summed)
     if indexed and GROUP_FLOOR and len(problem.jobs) <= GROUP_FLOOR_JOBS:
         lateness = _group_floors(problem, solution, weight, late, lateness)
-    if indexed and WIDE_FLOOR_BEFORE:
+    if indexed and WIDE_FLOOR_GRIDS:
         lateness = wide_weighted_floor(problem, solution, weight, lateness)  # never lower
     # The floor on the objective's own lateness terms for this many placements: what the plan's
     # weighted lateness gap is measured against (`to_plan`).
@@ -191,35 +191,66 @@ def _group_floors(problem: DayProblem, solution: DaySolution, weight: int, late:
 WIDE_FLOOR_GAP = 0.20
 """The plan's weighted lateness gap (`Plan.weighted_lateness_gap`: its lateness terms against the
 floor above) above which `add_bounds` also solves the floor's own model at the objective's weights
-with 5-minute slots over a wider window (`wide_weighted_floor`). Issue 15 asks dealer-2011 1.3x at
-10 s for a gap of at most 20 %: a plan reading at most that is left as it is (no CPU spent); only
-one reading more (dealer-2011 1.3x s4: 22.9 %) pays for the LP that may bring it under."""
+on a finer grid (`wide_weighted_floor`). Issue 15 asks dealer-2011 1.3x at 10 s for a gap of at
+most 20 %: a plan reading at most that is left as it is (no CPU spent); only one reading more
+(dealer-2011 1.3x s4: 22.9 % without it) pays for the LP that may bring it under."""
 
-WIDE_FLOOR_BEFORE = 300
-"""Minutes of 5-minute slots before the busiest promise in that LP (the floor's `REFINE_BEFORE` is
-60). On dealer-2011 1.3x s4 (the plan 1,845 weighted minutes late, the floor 1,423: 22.9 %) the
-LP reads 1,438 at 60, 1,475 at 180, 1,487 at 300 (19.4 %) and 1,522 at 420 (17.5 %); the other
-seeds' floors stay (bench/RESULTS-pfloor15-s38.md). 300, not 420: at 420 the model passes the
-floor's column cap (`bounds_time.MAX_COLUMNS`, 40,000) on s1, s2, s3 and s5 (41,099-42,111) and
-is at 39,358 on s4; at 300 it is 36,707-38,726 on all five (bench/RESULTS-wfloor15-s38.md).
-0: off."""
+WIDE_FLOOR_GRIDS = (2, 5)
+"""Minutes per start slot of that LP, finest first: the first whose model has at most
+`WIDE_FLOOR_COLUMNS` start columns (counted before it is built) and solved within
+`WIDE_FLOOR_ITERATIONS`. Uniform slots, no window (`solver.bounds_period.column_floor`: a model
+within the floor's own limits solved whole by its dual simplex, as on small days; a larger one by
+column generation from the plan's starts, at the last grid only: small-dealer 2x s2 and s5 at
+2-minute slots by column generation read 3,179 and 645 instead of 3,170 and 642 at 5-minute ones,
+for ~1 s more CPU, the gaps staying at 55 % and 68 %). On dealer-2011 1.3x s4 (the plan
+1,845 weighted minutes late) uniform 5-minute slots read 1,526 (17.3 %) for 2.0 s of CPU, where
+the window before (10-minute slots, 5-minute ones in the 300 minutes before the 15:30 rush, by the
+dual simplex over every column) read 1,487 (19.4 %) for 2.35 s; 4-minute slots read 1,510 (the
+promises are on 5-minute marks), 3-minute 1,559 for 4.8 s, 2-minute 1,574 for 9.4 s, 1-minute
+1,598 for 69 s (bench/RESULTS-s4gap15-s40.md). On small days (up to ~45 bookings) 2-minute slots,
+the floor's own grid there. (): off."""
+
+WIDE_FLOOR_COLUMNS = 55_000
+"""The largest model that LP is built on: dealer-2011 1.3x has 48,904-51,801 start columns at
+5-minute slots (s1-s5), 1.5x 55,883-60,754 and 2x 76,063-81,272, where the weighted floor is far
+below any plan for the bookings it may leave out (1.5x: 0-165 weighted minutes against plans of
+5,978-10,913), so that no CPU is spent there; at 2-minute slots dealer-2011 1.3x has ~120,000
+(bench/RESULTS-s4gap15-s40.md)."""
+
+WIDE_FLOOR_ITERATIONS = 30_000
+"""Its budget in simplex iterations (counted: the same floor for the same day and plan every time;
+no floor claimed past it): dealer-2011 1.3x s4 takes 12,221."""
 
 
 def wide_weighted_floor(problem: DayProblem, solution: DaySolution, weight: int, floor: int) -> int:
     """The floor on the objective's lateness terms of every plan placing at least `weight`
-    priority from the floor's model at the objective's weights with `WIDE_FLOOR_BEFORE` minutes of
-    5-minute slots before the busiest promise, where `solution`'s weighted gap against `floor`
-    (today's) is above `WIDE_FLOOR_GAP`; else, or where that model is too large at every grid,
-    `floor` unchanged. Where the day has no rush, or its grid is already 5 minutes or finer (small
-    days), the model is the floor's own (no window), still at the objective's weights. An LP (the
-    floor's dual simplex): the same floor for the same day and plan every time. Never below `floor`."""
+    priority from the floor's model at the objective's weights at the finest of
+    `WIDE_FLOOR_GRIDS` within `WIDE_FLOOR_COLUMNS` (`solver.bounds_period.column_floor`: solved
+    whole where small, else by column generation from `solution`'s starts), where `solution`'s
+    weighted gap against `floor` (today's) is above `WIDE_FLOOR_GAP`; else, or where that model is
+    too large at every grid or not solved within `WIDE_FLOOR_ITERATIONS`, `floor` unchanged.
+    Counted simplex iterations: the same floor for the same day and plan every time. Never below
+    `floor`."""
     w = problem.weights
     minutes = terms(problem, solution)
     paid = w.lateness * minutes.lateness + w.waiter_lateness * minutes.waiter_lateness
     if paid <= 0 or paid - floor <= WIDE_FLOOR_GAP * paid:
         return floor
-    wide = time_indexed_relaxation(problem, weight, weighted=True, refine_before=WIDE_FLOOR_BEFORE)
-    return max(floor, wide.weighted_bound)
+    starts = {key: at.start for key, at in solution.placements.items()}
+    for grid in WIDE_FLOOR_GRIDS:
+        wide = column_floor(
+            problem,
+            weight,
+            grid,
+            starts,
+            paid,
+            most_iterations=WIDE_FLOOR_ITERATIONS,
+            most_columns=WIDE_FLOOR_COLUMNS,
+            generate=grid == WIDE_FLOOR_GRIDS[-1],  # column generation at the coarsest grid only
+        )
+        if wide is not None:  # else too large at this grid (or not solved in the budget): the next
+            return max(floor, wide)
+    return floor
 
 
 GROUP_FLOOR = True

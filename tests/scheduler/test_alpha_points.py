@@ -98,18 +98,23 @@ def test_an_alpha_point_start_is_the_warm_start_on_an_over_full_day(monkeypatch:
 
     # The search itself is not under test here: it returns its start.
     solved: list[bool] = []
-    wide: list[bool] = []
+    wide: list[int] = []
     relax = bounds_time.time_indexed_relaxation
+    column = optimise_module.column_floor
 
     def counted(
         problem: DayProblem, weight: int, waiters_only: bool = False, weighted: bool = False, **options: Any
     ) -> Relaxation:
         solved.append(weighted or waiters_only)  # the rest (chains, lean) passed on as given
-        wide.append(options.get("refine_before") is not None)
         return relax(problem, weight, waiters_only, weighted, **options)
+
+    def columns(problem: DayProblem, weight: int, grid: int, *args: Any, **options: Any) -> int | None:
+        wide.append(grid)  # the wide weighted floor's LP, by column generation
+        return column(problem, weight, grid, *args, **options)
 
     monkeypatch.setattr(optimise_module, "time_indexed_relaxation", counted)
     monkeypatch.setattr(bounds_time, "time_indexed_relaxation", counted)
+    monkeypatch.setattr(optimise_module, "column_floor", columns)
     monkeypatch.setattr(optimise_module, "improve", lambda problem, start, *args, **kwargs: (start, _Stats()))
     # Nor the near plan a 10 s request may start from instead (`NEAR_PLAN`): unweighted, it is.
     monkeypatch.setattr(optimise_module, "NEAR_PLAN", 0)
@@ -124,9 +129,10 @@ def test_an_alpha_point_start_is_the_warm_start_on_an_over_full_day(monkeypatch:
     assert_valid(request, to_plan(compiled, solution, "cpsat"))
     floor = relax(problem, most).bound
     # The start's (weighted: no floor), the floor's, the waiters' own (the sum with it could pass
-    # the start's weighted floor: `WAITERS_INDEXED`), and the wide weighted floor (the start, not
-    # searched, reads more than `WIDE_FLOOR_GAP` above the floor: `wide_weighted_floor`).
-    assert solved == [True, False, True, True] and wide == [False, False, False, True]
+    # the start's weighted floor: `WAITERS_INDEXED`); and the wide weighted floor (the start, not
+    # searched, reads more than `WIDE_FLOOR_GAP` above the floor: `wide_weighted_floor`), at
+    # 2-minute slots too large, at 5-minute ones by column generation.
+    assert solved == [True, False, True] and wide == [2, 5]
     assert solution.lateness_bound == floor > 0
 
     solved.clear()
@@ -138,7 +144,7 @@ def test_an_alpha_point_start_is_the_warm_start_on_an_over_full_day(monkeypatch:
     # The floor reused the start's: without the ordered chains where the start has none (`ALPHA_CHAINS`).
     reused = relax(problem, most, chains=None if optimise_module.ALPHA_CHAINS else False, lean=False).bound
     # And the waiters' own, and the wide weighted floor.
-    assert solved == [False, True, True] and wide == [False, False, True]
+    assert solved == [False, True] and wide == [2, 5]
     assert plain.lateness_bound == reused <= floor
 
 

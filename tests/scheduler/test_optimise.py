@@ -562,7 +562,7 @@ def test_the_waiters_own_floor_is_asked_where_the_sum_could_pass_the_warm_starts
     from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_relaxation
     from solver.objective import terms
 
-    monkeypatch.setattr(optimise_module, "WIDE_FLOOR_BEFORE", 0)  # the sum alone (the wide floor: below)
+    monkeypatch.setattr(optimise_module, "WIDE_FLOOR_GRIDS", ())  # the sum alone (the wide floor: below)
     asked: list[bool] = []
 
     def recorded(problem: DayProblem, weight: int, waiters_only: bool = False) -> int:
@@ -604,23 +604,23 @@ def test_the_wide_weighted_floor_is_asked_only_above_the_threshold_and_stays_pro
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Where a plan's weighted lateness gap against the floor `add_bounds` has without it is above
-    `WIDE_FLOOR_GAP`, it also asks the floor's model at the objective's weights with the wider
-    window (`wide_weighted_floor`), once; at or below it, never. The floor it then gives is never
-    below the floor without it and never above the least weighted lateness of any plan placing as
-    much (enumeration on a tiny day), nor above a valid plan's (the validator's)."""
+    `WIDE_FLOOR_GAP`, it also asks the floor's model at the objective's weights at the finest grid
+    of `WIDE_FLOOR_GRIDS` (`wide_weighted_floor`; a tiny day's model solved whole), once; at or below it,
+    never. The floor it then gives is never below the floor without it and never above the least
+    weighted lateness of any plan placing as much (enumeration on a tiny day), nor above a valid
+    plan's (the validator's)."""
     import scheduler.optimise as optimise_module
-    from scheduler.optimise import WIDE_FLOOR_BEFORE, WIDE_FLOOR_GAP, add_bounds
-    from solver.bounds_time import Relaxation
+    from scheduler.optimise import WIDE_FLOOR_GAP, WIDE_FLOOR_GRIDS, add_bounds
     from solver.objective import terms
 
-    real = optimise_module.time_indexed_relaxation
-    asked: list[int | None] = []
+    real = optimise_module.column_floor
+    asked: list[int] = []
 
-    def recorded(*args: object, **kwargs: object) -> object:
-        asked.append(kwargs.get("refine_before"))  # type: ignore[arg-type]
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+    def recorded(problem: DayProblem, weight: int, grid: int, *args: object, **kwargs: object) -> int | None:
+        asked.append(grid)
+        return real(problem, weight, grid, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(optimise_module, "time_indexed_relaxation", recorded)
+    monkeypatch.setattr(optimise_module, "column_floor", recorded)
     gaps: list[float] = []
     for seed in range(6):
         req = tiny_day(seed, count=6, waiters=True)
@@ -628,7 +628,7 @@ def test_the_wide_weighted_floor_is_asked_only_above_the_threshold_and_stays_pro
         w = problem.weights
         plan = dispatch(problem)
         weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in plan.unplaced)
-        monkeypatch.setattr(optimise_module, "WIDE_FLOOR_BEFORE", 0)  # off: the floor without it
+        monkeypatch.setattr(optimise_module, "WIDE_FLOOR_GRIDS", ())  # off: the floor without it
         add_bounds(problem, plan, True)
         without = plan.weighted_lateness_bound
         assert without is not None
@@ -636,7 +636,7 @@ def test_the_wide_weighted_floor_is_asked_only_above_the_threshold_and_stays_pro
         paid = w.lateness * minutes.lateness + w.waiter_lateness * minutes.waiter_lateness
         gap = (paid - without) / paid if paid else 0.0
         gaps.append(gap)
-        monkeypatch.setattr(optimise_module, "WIDE_FLOOR_BEFORE", WIDE_FLOOR_BEFORE)
+        monkeypatch.setattr(optimise_module, "WIDE_FLOOR_GRIDS", WIDE_FLOOR_GRIDS)
         least = _least_weighted(problem, weight)
         # The threshold just below this plan's gap, at it, and the product's own.
         for threshold in (gap - 1e-3, gap, WIDE_FLOOR_GAP):
@@ -644,21 +644,22 @@ def test_the_wide_weighted_floor_is_asked_only_above_the_threshold_and_stays_pro
             asked.clear()
             again = dispatch(problem)
             add_bounds(problem, again, True)
-            wide = [before for before in asked if before is not None]
-            assert wide == ([WIDE_FLOOR_BEFORE] if gap > threshold else []), (seed, threshold, gap)
+            # A tiny day's model is small at the finest grid: built and solved there, once.
+            assert asked == (list(WIDE_FLOOR_GRIDS[:1]) if gap > threshold else []), (seed, threshold, gap)
             assert again.weighted_lateness_bound is not None
             assert without <= again.weighted_lateness_bound <= least, (seed, threshold)
         # The wide model not built (too large: no floor claimed): the floor without it stands.
         monkeypatch.setattr(optimise_module, "WIDE_FLOOR_GAP", 0.0)
-        monkeypatch.setattr(
-            optimise_module,
-            "time_indexed_relaxation",
-            lambda problem, weight, **kwargs: Relaxation(weight, False, weighted=True),
-        )
+        monkeypatch.setattr(optimise_module, "column_floor", lambda *args, **kwargs: None)
         unbuilt = dispatch(problem)
         add_bounds(problem, unbuilt, True)
         assert unbuilt.weighted_lateness_bound == without
-        monkeypatch.setattr(optimise_module, "time_indexed_relaxation", recorded)
+        # A weaker floor from it (a coarse grid's, here 0): the floor without it stands, never lowered.
+        monkeypatch.setattr(optimise_module, "column_floor", lambda *args, **kwargs: 0)
+        weaker = dispatch(problem)
+        add_bounds(problem, weaker, True)
+        assert weaker.weighted_lateness_bound == without
+        monkeypatch.setattr(optimise_module, "column_floor", recorded)
         # A valid plan of the request (the validator's): never below the floor for what it places.
         made = make_plan(_weighed(req, w.lateness, w.waiter_lateness, limit=10.0), "cpsat")
         assert_valid(req, made)
@@ -875,6 +876,32 @@ def test_small_dealer_13x_s2_is_proven_the_best_possible_at_10_s(monkeypatch: py
     assert plan.kpis.placed == 28 and plan.weighted_minutes_late == 1247 == plan.weighted_lateness_floor
     assert plan_quality_words(plan).startswith("all 28 placed")
     assert "proven the best possible" in plan_quality_words(plan)
+
+
+def test_dealer_2011_13x_s4_reads_within_20_percent_with_room_at_10_s(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 15 item 2: dealer-2011 at 1.3x, seed 4, a 10 s request: the plan, valid, is 1,845
+    weighted minutes late; the wide weighted floor at 5-minute slots (`WIDE_FLOOR_GRIDS`, by column
+    generation) proves 1,526, a gap of 17 %: the words say "within 17%", not a reading a minute
+    from 20 % (the window LP before read 1,487: 19.4 %). The floor is never above the plan.
+    Counted effort only (the wall-clock net off)."""
+    import datetime as dt
+
+    import scheduler.optimise as optimise
+    from scheduler.demand import day_request
+
+    monkeypatch.setattr(optimise, "WALL_SAFETY", False)
+    day = day_request(load_scenario("dealer-2011"), dt.date(2026, 11, 24), seed=4, scale=1.3, exact=True)
+    req = day.model_copy(update={"options": day.options.model_copy(update={"time_limit_seconds": 10.0})})
+    compiled = compile_request(req)
+    plan = to_plan(compiled, optimise.optimise(compiled), "cpsat")
+    assert_valid(req, plan)
+    assert plan.kpis.placed == 152
+    assert plan.weighted_minutes_late is not None and plan.weighted_lateness_floor is not None
+    assert 1500 <= plan.weighted_lateness_floor <= plan.weighted_minutes_late
+    assert plan.weighted_lateness_gap is not None and plan.weighted_lateness_gap <= 0.18
+    assert "lateness within 17% of the best possible" in plan_quality_words(plan)
 
 
 def test_more_time_never_gives_a_worse_plan_than_the_10_s_request(monkeypatch: pytest.MonkeyPatch) -> None:
