@@ -753,6 +753,12 @@ class Probe:
                 f"/workshops/{q}/reports",
             ):
                 r = self.req(g, "GET", path, headers={"Accept": "text/html"})
+                if (
+                    r is not None
+                    and r.status_code >= 400
+                    and "text/html" not in r.headers.get("content-type", "")
+                ):
+                    self.fail(g, f"GET {path}: a browser opening a page got {r.status_code} as JSON")
                 if r is not None and ("etc/passwd" in r.text and "root:" in r.text):
                     self.fail(g, f"GET {path}: a server file in the answer")
                 if r is not None and "<script>" in r.text and "alert" in r.text:
@@ -867,6 +873,93 @@ class Probe:
             )
             self.req(g, "POST", "/v1/simulations", write=True, json={"scenario": rules, "replications": 2})
 
+    def auth(self) -> None:
+        """Keys on: hostile API keys, session cookies, sign-ins and key requests (its own app and
+        database, swapped in for this step)."""
+        from scheduler.keys import KeyStore
+        from scheduler.storage import Store
+
+        g = "auth (keys, sessions)"
+        kept = (self.app, self.c, self.db)
+        self.db = self.dir / "auth.db"
+        self.app = create_app(f"sqlite:///{self.db}", auth=True, clock=FixedClock(NOW))
+        self.c = TestClient(self.app, raise_server_exceptions=False)
+        try:
+            admin, _ = KeyStore(Store(f"sqlite:///{self.db}")).create("admin", ["*"], "probe")
+            ws = load_scenario("small-dealer").workshop
+            r = self.c.put(
+                f"/v1/workshops/{ws.id}",
+                content=ws.model_dump_json(),
+                headers={"content-type": "application/json", "X-API-Key": admin},
+            )
+            assert r.status_code == 200, r.text
+            W = f"/v1/workshops/{ws.id}"
+            keys: list[bytes] = [
+                b"",
+                b" ",
+                b"bp_",
+                b"bp_" + b"x" * 10_000,
+                admin.encode() + b"\x00",
+                admin.encode() + b" ",
+                "é".encode(),
+                b"\xff\xfe",
+                b"../../etc/passwd",
+                admin[:-1].encode(),
+                admin.encode().upper(),
+            ]
+            for key in keys:
+                for method, path in (
+                    ("GET", W),
+                    ("GET", f"{W}/slots?service=LUBE&date={DATE}"),
+                    ("POST", f"{W}/clock"),
+                    ("GET", "/v1/keys"),
+                    ("GET", f"/workshops/{ws.id}/book"),
+                ):
+                    self.req(g, method, path, write=method == "POST", headers=[(b"x-api-key", key)], json={})
+            for cookie in ("", "x", "x" * 5000, "\x00", "bp_session=" + "a" * 100, admin):
+                for path in ("/", f"/workshops/{ws.id}/plan/{DATE}", f"/workshops/{ws.id}/me"):
+                    self.req(
+                        g,
+                        "GET",
+                        path,
+                        headers=[
+                            (b"cookie", f"bayplan_session={cookie}".encode("latin-1", "replace")),
+                            (b"accept", b"text/html"),
+                        ],
+                    )
+            for key in ("", "x" * 100_000, "é", admin + "\x00", admin):
+                for origin in ("http://testserver", "https://evil.example", ""):
+                    headers = {"origin": origin} if origin else {}
+                    self.req(
+                        g,
+                        "POST",
+                        "/login",
+                        data={"key": key, "next": "/"},
+                        headers=headers,
+                        follow_redirects=False,
+                    )
+            self.req(g, "POST", "/logout", headers={"origin": "http://testserver"}, follow_redirects=False)
+            bodies: list[Any] = [
+                {"role": "admin", "workshops": ["*"], "label": MARKUP},
+                {"role": "technician", "workshops": [ws.id]},
+                {"role": "technician", "workshops": [ws.id], "technician": "../../x"},
+                {"role": "technician", "workshops": [ws.id, "other"], "technician": "X01"},
+                {"role": "booking", "workshops": []},
+                {"role": "booking", "workshops": ["../x"] * 1000},
+                {"role": "manager", "workshops": [ws.id], "label": "x" * 100_000},
+                {"role": "nobody", "workshops": [ws.id]},
+                {"role": ["admin"], "workshops": [ws.id]},
+            ]
+            for body in bodies:
+                self.req(g, "POST", "/v1/keys", json=body, headers={"X-API-Key": admin})
+            for key_id in ("../x", "K-" + "0" * 1000, "%00"):
+                self.req(g, "DELETE", f"/v1/keys/{key_id}", write=True, headers={"X-API-Key": admin})
+            listed = self.c.get("/v1/keys", headers={"X-API-Key": admin})
+            if MARKUP in listed.text and "<script>" in listed.headers.get("content-type", ""):
+                self.fail(g, "keys list served as markup")
+        finally:
+            self.app, self.c, self.db = kept
+
     def run(self) -> int:
         self.setup()
         for step in (
@@ -883,6 +976,7 @@ class Probe:
             self.pages,
             self.exchange,
             self.plans_jobs,
+            self.auth,
             self.cache_bound,
         ):
             try:
