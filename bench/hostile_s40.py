@@ -10,6 +10,9 @@ page; a cache that grows with distinct hostile queries. Run:
 
     PYTHONPATH=. python -m bench.hostile_s40 [seed]
 
+on a new SQLite file; with HOSTILE_PG=postgresql+psycopg://USER@HOST:PORT/postgres, on a new
+database of that server (dropped at the end; the keys-on step stays on SQLite).
+
 It prints the counts per group and every failure, and exits 1 if there is one."""
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ import hashlib
 import json
 import os
 import random
-import sqlite3
 import sys
 import tempfile
 import traceback
@@ -31,6 +33,7 @@ from urllib.parse import quote
 
 import httpx
 import httpx2
+import sqlalchemy as sa
 
 os.environ.setdefault("BAYPLAN_LIVE_REPLAN", "sync")  # re-plans in the request: the store settles
 
@@ -96,32 +99,34 @@ def _local(location: str) -> bool:
 
 
 class Probe:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, url: str | None = None) -> None:
+        """`url`: the database (a fresh one; default a new SQLite file)."""
         self.rng = random.Random(seed)
         self.dir = Path(tempfile.mkdtemp(prefix="bayplan-hostile40-"))
-        self.db = self.dir / "h.db"
-        self.app = create_app(f"sqlite:///{self.db}", auth=False, clock=FixedClock(NOW))
+        self.db = url or f"sqlite:///{self.dir / 'h.db'}"
+        self.app = create_app(self.db, auth=False, clock=FixedClock(NOW))
         self.c = TestClient(self.app, raise_server_exceptions=False)
         self.counts: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
         self.failures: list[str] = []
         self.log = open(os.environ["HOSTILE_LOG"], "w") if os.environ.get("HOSTILE_LOG") else None  # noqa: SIM115
+        self._engines: dict[str, sa.Engine] = {}
 
     # ---------------------------------------------------------------- the checks
     def fingerprint(self) -> str:
-        con = sqlite3.connect(self.db)
-        try:
-            digest = hashlib.sha256()
-            tables = [
-                r[0] for r in con.execute("select name from sqlite_master where type='table' order by name")
-            ]
-            for table in tables:
-                if table in ("webhook_deliveries",):
+        """Every stored row but the webhook delivery log's (written by delivery threads), hashed."""
+        engine = self._engines.get(self.db)
+        if engine is None:
+            engine = self._engines[self.db] = sa.create_engine(self.db)
+        digest = hashlib.sha256()
+        with engine.connect() as connection:
+            for table in sorted(sa.inspect(connection).get_table_names()):
+                if table == "webhook_deliveries":
                     continue
-                for row in con.execute(f'select * from "{table}" order by rowid'):
-                    digest.update(repr((table, row)).encode())
-            return digest.hexdigest()
-        finally:
-            con.close()
+                rows = sorted(
+                    repr(tuple(row)) for row in connection.execute(sa.text(f'select * from "{table}"'))
+                )
+                digest.update(repr((table, rows)).encode())
+        return digest.hexdigest()
 
     def fail(self, group: str, what: str) -> None:
         self.failures.append(f"[{group}] {what}")
@@ -881,11 +886,11 @@ class Probe:
 
         g = "auth (keys, sessions)"
         kept = (self.app, self.c, self.db)
-        self.db = self.dir / "auth.db"
-        self.app = create_app(f"sqlite:///{self.db}", auth=True, clock=FixedClock(NOW))
+        self.db = f"sqlite:///{self.dir / 'auth.db'}"
+        self.app = create_app(self.db, auth=True, clock=FixedClock(NOW))
         self.c = TestClient(self.app, raise_server_exceptions=False)
         try:
-            admin, _ = KeyStore(Store(f"sqlite:///{self.db}")).create("admin", ["*"], "probe")
+            admin, _ = KeyStore(Store(self.db)).create("admin", ["*"], "probe")
             ws = load_scenario("small-dealer").workshop
             r = self.c.put(
                 f"/v1/workshops/{ws.id}",
@@ -997,5 +1002,27 @@ class Probe:
         return 1 if self.failures else 0
 
 
+def _fresh_postgres(server: str) -> tuple[str, sa.Engine]:
+    """A new database on the PostgreSQL server `server` (HOSTILE_PG), and the engine to drop it with."""
+    name = f"hostile_s40_{os.getpid()}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    return server.rsplit("/", 1)[0] + "/" + name, admin
+
+
+def main() -> int:
+    seed = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+    server = os.environ.get("HOSTILE_PG")
+    if not server:
+        return Probe(seed).run()
+    url, admin = _fresh_postgres(server)
+    try:
+        return Probe(seed, url).run()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+
+
 if __name__ == "__main__":
-    sys.exit(Probe(int(sys.argv[1]) if len(sys.argv) > 1 else 40).run())
+    sys.exit(main())
