@@ -619,6 +619,48 @@ class Probe:
             self.req(g, "GET", f"{self.W}/versions/{v}")
         for m in MOMENTS:
             self.req(g, "PUT", self.W, write=True, json=base, params={"now": m, "force": "true"})
+        # Changes that break the accepted bookings, without force: a 409 listing them, nothing stored.
+        current = self.c.get(self.W).json()
+        breaking: list[tuple[str, Any]] = [
+            ("services", [x for x in current["services"] if x["code"] not in ("MAINT", "ACCIDENT")]),
+            ("technicians", current["technicians"][:1]),
+            ("bays", current["bays"][:1]),
+            ("timezone", "America/St_Johns"),
+            ("opening", {"start": "12:00", "end": "13:00"}),
+            ("closed_days", [DATE]),
+            ("loan_cars", 0),
+            ("advisors", current["advisors"][:1]),
+        ]
+        for field, value in breaking:
+            body = {**current, field: value}
+            r = self.req(g, "PUT", self.W, write=True, json=body)
+            if r is not None and r.status_code == 200:
+                print(f"workshop change of {field} without force: 200 (breaks nothing)")
+        # A booking cancelled twice, then changed.
+        gone = self.book(
+            "LUBE",
+            self.c.get(f"{self.W}/slots", params={"service": "LUBE", "date": "2026-11-25"}).json()["slots"][
+                0
+            ]["drop_off"],
+        )
+        tag = self.etag(gone)
+        self.req(g, "DELETE", f"{self.W}/bookings/{gone}", headers={"If-Match": tag})
+        self.req(g, "DELETE", f"{self.W}/bookings/{gone}", write=True, headers={"If-Match": tag})
+        self.req(g, "PATCH", f"{self.W}/bookings/{gone}", write=True, json={"plate": "X"})
+        self.req(
+            g,
+            "POST",
+            f"{self.W}/clock",
+            write=True,
+            params={"now": CLOCK_NOW},
+            json={
+                "booking": gone,
+                "operation": 0,
+                "technician": "X01",
+                "action": "start",
+                "at": "2026-11-25T09:00:00+08:00",
+            },
+        )
 
     def markup_workshop(self) -> None:
         """Names with markup in a workshop of its own, for the pages."""
