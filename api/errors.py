@@ -443,9 +443,13 @@ class NulPath:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and "\x00" in scope["path"]:
+            request = Request(scope)
             shown = repr(scope["path"][:MAX_ECHO])
-            detail = _worded(Request(scope), N_("unknown %(what)s") % {"what": shown})
-            await JSONResponse(status_code=404, content={"detail": detail})(scope, receive, send)
+            detail = _worded(request, N_("unknown %(what)s") % {"what": shown})
+            response: Response = JSONResponse(status_code=404, content={"detail": detail})
+            if wants_page(request):  # a browser opening a page: the page, as any other 404 (hostile-s40)
+                response = error_page(request, response)
+            await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

@@ -103,6 +103,11 @@ def workshop_push(
     workshop = _scenario(scenario).workshop
     try:
         response = push_workshop(workshop, url, os.environ.get(KEY_ENVIRONMENT), force, _transport())
+    except (
+        httpx.InvalidURL,
+        ValueError,
+    ) as exc:  # 'http://[::1', IDNA's 'xn--': tracebacks before (hostile-s40)
+        raise fail("--url: " + _("not a URL: %(url)s (%(problem)s)", url=url, problem=str(exc))) from None
     except httpx.HTTPError as exc:
         raise fail(
             "--url: "

@@ -79,7 +79,7 @@ def fetch_status(url: str, key: str | None = None, timeout: float = TIMEOUT_SECO
         raise InputError(
             "from_status", _("no answer from %(url)s within %(seconds)s s", url=url, seconds=f"{timeout:g}")
         ) from None
-    except httpx.InvalidURL as exc:
+    except (httpx.InvalidURL, ValueError) as exc:  # IDNA's 'xn--', a label too long: tracebacks (hostile-s40)
         raise InputError("from_status", _("not a URL: %(url)s (%(problem)s)", url=url, problem=exc)) from None
     except httpx.HTTPError as exc:
         problem = current().phrase(connection_problem(exc))

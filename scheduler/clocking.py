@@ -269,7 +269,9 @@ def apply(
     """Apply one event to `state`, or raise Impossible saying why it cannot have happened."""
     booking = bookings[e.booking]
     where = operation_words(workshop, booking, e.operation)
-    at = _hm(e.at, workshop)
+    # The event's time with its date when it is not on the day's: an event clocked days before
+    # the booking's drop-off read "start at 14:36 is before its drop-off 09:00" (hostile-s40).
+    at = moment_words(e.at, workshop.tz, date)
     if e.at < booking.drop_off:
         raise Impossible(
             N_("%(action)s at %(at)s is before %(booking)s's drop-off %(drop_off)s")
@@ -277,7 +279,7 @@ def apply(
                 "action": e.action,
                 "at": at,
                 "booking": e.booking,
-                "drop_off": _hm(booking.drop_off, workshop),
+                "drop_off": moment_words(booking.drop_off, workshop.tz, date),
             }
         )
     if e.at >= day_end(workshop, date):

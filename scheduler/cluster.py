@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
+from urllib.parse import urlsplit
 
 from scheduler.errors import InputError
 from scheduler.i18n import N_
@@ -16,16 +17,36 @@ from scheduler.unreachable import NO_DASK, unreachable_cluster
 SCHEMES = ("tcp://", "tls://", "inproc://")
 
 
-def _client(address: str) -> Any:
+def check_address(address: str) -> None:
+    """An InputError naming `cluster` unless `address` is a scheduler address Dask can parse:
+    tcp:// or tls:// with a host and a port 1..65535 and nothing after them (or inproc://). Dask's
+    Client raised a ValueError for the others ('tcp://[::1', 'tcp://host:port', 'tcp://host') after
+    it had started: a traceback, and another from the half-made client when the process ended
+    (hostile-s40)."""
+    expected = InputError("cluster", N_("expected tcp://HOST:PORT, got %(address)r") % {"address": address})
     if not address.startswith(SCHEMES):
-        raise InputError("cluster", N_("expected tcp://HOST:PORT, got %(address)r") % {"address": address})
+        raise expected
+    if address.startswith("inproc://"):
+        return
+    try:
+        parts = urlsplit(address)
+        port = parts.port
+    except ValueError:
+        raise expected from None
+    rest = address.split("://", 1)[1]
+    if not parts.hostname or not port or rest != parts.netloc or any(ch.isspace() for ch in rest):
+        raise expected
+
+
+def _client(address: str) -> Any:
+    check_address(address)
     try:
         from distributed import Client
     except ImportError:
         raise InputError("cluster", NO_DASK) from None
     try:
         return Client(address, timeout=10, set_as_default=False)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:  # ValueError: an address Dask cannot parse
         raise InputError("cluster", unreachable_cluster(address, exc)) from None
 
 

@@ -65,6 +65,21 @@ def refused_address(address: Address, private: bool) -> bool:
     return not private and (address.is_private or address.is_loopback)
 
 
+MAX_NAME = 253
+"""The longest host name DNS carries (RFC 1035: 255 octets on the wire), in characters."""
+MAX_LABEL = 63
+"""The longest label of a host name (RFC 1035)."""
+
+
+def _resolvable_name(host: str) -> bool:
+    """Whether DNS could carry the (IDNA-encoded) host name: no empty label, none over MAX_LABEL,
+    the whole no longer than MAX_NAME. Any other is never resolved (a label too long fails in the
+    resolver's IDNA codec): a webhook to it would fail at every delivery (hostile-s40)."""
+    name = host[:-1] if host.endswith(".") else host
+    labels = name.split(".")
+    return 0 < len(name) <= MAX_NAME and all(0 < len(label) <= MAX_LABEL for label in labels)
+
+
 def _literal(host: str) -> Address | None:
     try:
         return ipaddress.ip_address(host)
@@ -108,9 +123,11 @@ def _check_url(url: str, private: bool = True) -> None:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  # a port that is no number 0..65535 raises: every delivery would fail
-        httpx.URL(url).host  # noqa: B018  # a name IDNA refuses ('xn--', a zero-width space): never sent
+        host = httpx.URL(url).host  # a name IDNA refuses ('xn--', a zero-width space): never sent
     except (ValueError, httpx.InvalidURL):
         raise InputError("url", N_("not a URL")) from None
+    if _literal(host.strip("[]")) is None and not _resolvable_name(host):
+        raise InputError("url", N_("not a URL"))
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError("url", N_("must be an http:// or https:// URL with a host"))
     if any(ch.isspace() for ch in parts.netloc):  # no host has a space: every delivery would fail

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
+from scheduler.cluster import check_address
 from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.unreachable import NO_DASK, unreachable_cluster
@@ -57,9 +58,10 @@ def run_on_cluster(jobs: list[Job], tick: Callable[[], None], address: str) -> l
         from distributed import as_completed as finished
     except ImportError:
         raise InputError("cluster", NO_DASK) from None
+    check_address(address)
     try:
         client = Client(address, timeout=10)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:  # ValueError: an address Dask cannot parse
         raise InputError("cluster", unreachable_cluster(address, exc)) from None
     results: list[Outcome] = []
     with client:
@@ -87,9 +89,10 @@ class BatchRunner:
                 from distributed import Client
             except ImportError:
                 raise InputError("cluster", NO_DASK) from None
+            check_address(self.cluster)
             try:
                 self._client = Client(self.cluster, timeout=10)  # type: ignore[no-untyped-call]
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, ValueError) as exc:  # ValueError: an address Dask cannot parse
                 raise InputError("cluster", unreachable_cluster(self.cluster, exc)) from None
         elif self.workers > 1:
             self._pool = ProcessPoolExecutor(max_workers=self.workers)

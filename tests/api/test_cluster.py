@@ -70,6 +70,24 @@ def test_an_unreachable_cluster_is_named(tmp_path: Path) -> None:
     assert refused.value.field == "cluster"
 
 
+@pytest.mark.parametrize("address", ["tcp://[::1", "tcp://host:port", "tcp://host", "tcp://host:8786/x"])
+def test_an_address_dask_cannot_parse_is_refused_naming_the_cluster(tmp_path: Path, address: str) -> None:
+    """Dask's Client raised a ValueError for these (a traceback from serve, simulate and staff, then
+    another from the half-made client as the process ended, 20 s later): the form is refused first,
+    for the app (BAYPLAN_CLUSTER), the simulations' runners and the staffing search alike."""
+    from simulation.runners import BatchRunner, run_on_cluster
+
+    with pytest.raises(InputError) as refused:
+        create_app(f"sqlite:///{tmp_path / 'x.db'}", auth=False, cluster=address)
+    assert refused.value.field == "cluster" and "tcp://HOST:PORT" in refused.value.reason
+    with pytest.raises(InputError) as refused:
+        run_on_cluster([], lambda: None, address)
+    assert refused.value.field == "cluster"
+    with pytest.raises(InputError) as refused, BatchRunner(cluster=address):
+        pass
+    assert refused.value.field == "cluster"
+
+
 def test_serve_refuses_a_cluster_it_cannot_use(tmp_path: Path) -> None:
     run = subprocess.run(
         [sys.executable, "-m", "cli.main", "serve", "--db", f"sqlite:///{tmp_path / 'x.db'}",

@@ -70,6 +70,23 @@ def test_transitions_refused_with_the_reason(client: TestClient) -> None:
     assert r.status_code == 409 and "only paused work resumes" in r.json()["detail"]
 
 
+def test_an_event_clocked_days_before_the_drop_off_is_refused_with_its_date(client: TestClient) -> None:
+    """A start clocked two days before the drop-off (a wrong date on a phone, a replayed file) is
+    refused saying its date: "start at 14:36 is before its drop-off 08:00" read as a time after the
+    drop-off (hostile-s40). Nothing is stored."""
+    a, _ = two_waiters_day(client)
+    before = client.get(f"{W}/days/{DATE}/events").json()
+    for headers, words in (
+        ({}, f"start at 2026-11-22 14:36 is before {a}'s drop-off 08:00"),
+        ({"Accept-Language": "zh-CN"}, f"2026-11-22 14:36 的开工早于预约 {a} 的送车时间 08:00"),
+    ):
+        body = ev(a, "start", "08:00") | {"at": "2026-11-22T14:36:00+08:00"}
+        r = client.post(f"{W}/clock", params=CLOCK_NOW, json=body, headers=headers)
+        assert r.status_code == 409, r.text
+        assert r.json()["detail"] == words
+    assert client.get(f"{W}/days/{DATE}/events").json() == before
+
+
 def test_a_refused_clock_event_says_why_in_the_technicians_language(client: TestClient) -> None:
     """A technician on a Chinese phone reads why his Start was refused in Chinese, the booking and
     the times filled in, the operation numbered from 1 and named as his phone page shows it

@@ -281,3 +281,22 @@ def test_a_host_name_idna_refuses_is_422_and_one_stored_before_is_logged_failed(
     )  # stored before the check
     (logged,) = client.get(f"{W}/webhooks/{hook['id']}/deliveries").json()
     assert logged["status_code"] is None and "IDNA" in logged["error"]
+
+
+def test_a_host_name_dns_cannot_carry_is_422_and_nothing_is_stored(client: TestClient) -> None:
+    """A label over 63 characters, a name over 253 or an empty label pass urlsplit and IDNA but no
+    resolver takes them (a label too long fails in its IDNA codec): such a webhook was stored (201)
+    and failed at every delivery (hostile-s40). The longest label and name DNS carries are kept."""
+    two_waiters_day(client)
+    for url in (
+        "https://" + "a" * 64 + ".example/h",
+        "http://" + "a." * 127 + "example/h",
+        "http://a..example/h",
+    ):
+        r = client.post(f"{W}/webhooks", json={"url": url, "events": ["plan.changed"]})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "url"], (url, r.text)
+    assert client.get(f"{W}/webhooks").json() == []
+    longest = "http://" + "a" * 63 + "." + ".".join(["b" * 61] * 3) + "/h"  # 63 + 1 + 3 * 61 + 2 = 249
+    for url in ("https://" + "a" * 63 + ".example/h", longest, "http://example.com./h"):
+        r = client.post(f"{W}/webhooks", json={"url": url, "events": ["plan.changed"]})
+        assert r.status_code == 201, (url, r.text)

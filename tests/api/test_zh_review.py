@@ -225,6 +225,16 @@ def test_a_browser_opening_a_page_that_cannot_be_shown_gets_a_page(client: TestC
     assert plain.status_code == 404 and plain.json() == {"detail": "未知的车间 'nope'"}
 
 
+def test_a_page_path_with_a_nul_is_the_not_found_page_not_json(client: TestClient) -> None:
+    """`/workshops/%00/book` opened in a browser: the NUL guard answered the API's JSON where every
+    other unknown page gets the page (hostile-s40); its markup escaped; the API keeps its JSON."""
+    page = client.get("/workshops/%00<b>/book", headers=PAGE)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "<h1>没有这个页面</h1>" in page.text and "&lt;b&gt;" in page.text and "<b>" not in page.text
+    api = client.get("/v1/workshops/%00", headers=PAGE)
+    assert api.status_code == 404 and "\\x00" in api.json()["detail"]
+
+
 def test_the_simulation_reports_fleet_bays_in_chinese() -> None:
     """Before: "工位利用率 fleet" in the simulation report's table."""
     assert metric_label("bay_utilisation_fleet", Translator("zh_CN")) == "工位利用率 车队"

@@ -311,6 +311,19 @@ def test_serve_names_the_cluster_option() -> None:
     ], run.stderr[-500:]
 
 
+def test_a_cluster_address_dask_cannot_parse_exits_2_with_one_line() -> None:
+    """`--cluster tcp://[::1` (a bracket left open): simulate and serve ended in Dask's ValueError
+    traceback, serve 20 s later with a second one from the half-made client (hostile-s40)."""
+    for args in (
+        ("simulate", "--days", "2", "--replications", "2", "--cluster", "tcp://[::1"),
+        ("serve", "--port", "1", "--cluster", "tcp://host:port"),
+    ):
+        run = in_a_process(*args)
+        assert run.returncode == 2 and [line for line in run.stderr.splitlines() if line] == [
+            f"bayplan: error: --cluster: expected tcp://HOST:PORT, got '{args[-1]}'"
+        ], run.stderr[-800:]
+
+
 def test_an_output_file_that_cannot_be_written_exits_2_with_one_line_naming_out(tmp_path: Path) -> None:
     """`--out` a folder or in a folder that does not exist: plan, request and workshop export raised
     an OSError traceback (exit 1); print said so without naming the option."""

@@ -221,3 +221,14 @@ def test_workshop_push_offers_force_only_where_it_would_help(
     run = runner.invoke(app, ["workshop", "push", "small-dealer", "--url", "http://testserver", *args])
     assert run.exit_code == 1 and "409" in run.output and "BK-1" in run.output, run.output
     assert "--force" not in run.output, run.output
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "http://bayplan.example:port", "http://xn--", "http://" + "a" * 70 + ".example"]
+)
+def test_workshop_push_to_a_url_httpx_cannot_use_exits_2_naming_url(url: str) -> None:
+    """A bracket left open, a port that is no number, a name IDNA refuses or a label too long for
+    DNS: the push ended in httpx's InvalidURL, IDNAError or UnicodeError traceback (hostile-s40)."""
+    run = runner.invoke(app, ["workshop", "push", "small-dealer", "--url", url])
+    assert run.exit_code == 2 and isinstance(run.exception, SystemExit), run.output
+    assert f"--url: not a URL: {url} (" in run.output

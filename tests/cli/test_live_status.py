@@ -152,3 +152,13 @@ def test_day_1_is_the_day_in_the_url_not_the_day_it_was_read(monkeypatch: pytest
     run = runner.invoke(app, simulate(url), env={live_status.KEY_ENVIRONMENT: "k"})
     assert run.exit_code == 0, run.output
     assert json.loads(run.stdout)["start"] == DATE
+
+
+@pytest.mark.parametrize("host", ["xn--", "a" * 70 + ".example"])
+def test_a_host_name_idna_refuses_is_named_not_a_traceback(host: str) -> None:
+    """A name IDNA refuses or a label too long for DNS: InvalidURL was caught, but not the IDNAError
+    or UnicodeError these raise (a traceback, hostile-s40)."""
+    url = f"http://{host}/v1/workshops/{SCENARIO}/days/{DATE}/status"
+    run = runner.invoke(app, simulate(url))
+    assert run.exit_code == 2 and isinstance(run.exception, SystemExit), run.output
+    assert f"--from-status: not a URL: {url} (" in run.output
