@@ -25,8 +25,8 @@ from cli.options import db_failure, fail, open_store, parse_date, write_out
 from cli.printing import register as register_printing
 from cli.replay_day import register as register_replay_day
 from cli.report import register as register_report
-from scheduler.clock import clock_from, in_date_range
-from scheduler.contract import LAST_DATE, Plan, PlanRequest
+from scheduler.clock import Clock, clock_from, in_date_range
+from scheduler.contract import LAST_DATE, MAX_SEED, Plan, PlanRequest
 from scheduler.desk_checks import check_loan_cars_wanted
 from scheduler.errors import InputError, from_validation_error
 from scheduler.i18n import DEFAULT, normalise
@@ -147,6 +147,17 @@ def _parse_now(value: str | None) -> dt.datetime | None:
     return in_date_range("--now", moment)
 
 
+def _clock(now: str | None) -> Clock:
+    """`--now`; else BAYPLAN_NOW, as `serve` reads it (a replayed or demonstrated day); else the
+    machine's clock."""
+    start = _parse_now(now)
+    if start is not None:
+        return clock_from(start)
+    from api.settings import clock_from_environment
+
+    return clock_from_environment()
+
+
 #: An aware instant, as `--now` wants it.
 NOW_EXAMPLE = "2026-11-24T08:00:00+08:00"
 
@@ -243,7 +254,7 @@ def plan(
 
             loaded = load_scenario(scenario)
             if date is None:
-                today = clock_from(_parse_now(now)).now().astimezone(loaded.workshop.tz).date()
+                today = _clock(now).now().astimezone(loaded.workshop.tz).date()
                 plan_date = today + dt.timedelta(days=1)
                 if plan_date > LAST_DATE:
                     raise InputError(
@@ -261,6 +272,9 @@ def plan(
                 )
             if seed < 0:
                 raise InputError("--seed", N_("must not be negative, got %(value)s") % {"value": seed})
+            if seed > MAX_SEED:  # as a plan request's seed
+                most = N_("Input should be less than or equal to %(le)s")
+                raise InputError("--seed", most % {"le": MAX_SEED})
             request = day_request(loaded, plan_date, seed=seed, scale=scale)
         request = _with_time_limit(request, time_limit)
         result = _gated_plan(request, planner.value)

@@ -474,6 +474,29 @@ def test_plan_defaults_to_tomorrow_by_the_given_clock(now: str, tomorrow: str) -
     assert Plan.model_validate_json(run.stdout).date.isoformat() == tomorrow
 
 
+def test_plan_reads_tomorrow_by_bayplan_now_as_serve_does_and_now_wins() -> None:
+    """BAYPLAN_NOW (a replayed or demonstrated day) stands in for the machine's clock in `plan` as in
+    `serve`; a bad one is refused naming the variable; `--now` wins over it."""
+    env = {"BAYPLAN_NOW": "2026-11-23T17:30:00+08:00"}
+    run = bayplan("plan", "small-dealer", "--planner", "greedy", "--format", "json", env=env)
+    assert run.returncode == 0, run.stderr
+    assert Plan.model_validate_json(run.stdout).date.isoformat() == "2026-11-24"
+    now = ("--now", "2026-12-01T09:00:00+08:00")
+    run = bayplan("plan", "small-dealer", *now, "--planner", "greedy", "--format", "json", env=env)
+    assert Plan.model_validate_json(run.stdout).date.isoformat() == "2026-12-02"
+    run = bayplan("plan", "small-dealer", "--planner", "greedy", env={"BAYPLAN_NOW": "2026-11-23T17:30"})
+    assert run.returncode == 2 and run.stderr.strip().splitlines() == [
+        "bayplan: error: BAYPLAN_NOW: needs a timezone offset, e.g. 2026-11-24T08:00:00+08:00"
+    ], run.stderr
+
+
+def test_a_seed_past_a_plan_requests_is_refused_naming_seed() -> None:
+    run = bayplan("plan", "small-dealer", "--date", DATE, "--planner", "greedy", "--seed", str(2**70))
+    assert run.returncode == 2 and run.stderr.strip() == (
+        "bayplan: error: --seed: Input should be less than or equal to 2147483647"
+    ), run.stderr
+
+
 def test_now_without_a_timezone_is_refused() -> None:
     run = in_a_process("plan", "small-dealer", "--now", "2026-11-23T17:30", "--planner", "greedy")
     assert run.returncode == 2 and "--now" in run.stderr
