@@ -623,30 +623,13 @@ def _stretches(
 
 def _joined(work: Sequence[tuple[int, int, tuple[int, ...]]], of: Sequence[int]) -> list[int]:
     """The pieces of `work` (start, end, bays) joined to the pieces `of` (indices): overlapping in
-    time one of them with a bay both may use, or one so joined, and so on; in order."""
-    parent = list(range(len(work)))
+    time one of them with a bay both may use, or one so joined, and so on; in order (the groups
+    the bay matching solves apart, `solver.bay_matching.groups`)."""
+    from solver.bay_matching import HeldWork, groups
 
-    def root(n: int) -> int:
-        while parent[n] != n:
-            parent[n] = parent[parent[n]]
-            n = parent[n]
-        return n
-
-    users: dict[int, list[int]] = {}
-    for n, (_, _, mine) in enumerate(work):
-        for b in mine:
-            users.setdefault(b, []).append(n)
-    for here in users.values():
-        here.sort(key=lambda n: work[n][0])
-        first, reach = here[0], work[here[0]][1]
-        for n in here[1:]:
-            if work[n][0] < reach:
-                parent[root(n)] = root(first)
-                reach = max(reach, work[n][1])
-            else:
-                first, reach = n, work[n][1]
-    roots = {root(n) for n in of}
-    return [n for n in range(len(work)) if root(n) in roots]
+    wanted = set(of)
+    held = [HeldWork(start, end, bays) for start, end, bays in work]
+    return sorted(n for group in groups(held) if wanted.intersection(group) for n in group)
 
 
 def _bays_fit(work: Sequence[tuple[int, int, tuple[int, ...]]]) -> bool:

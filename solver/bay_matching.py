@@ -67,7 +67,7 @@ def match_bays(work: Sequence[HeldWork], deterministic_time: float = MATCH_DETER
         return BayMatching(None, "INFEASIBLE")
     bays = [w.guess for w in work]
     status, changed, spent = "OPTIMAL", 0, 0.0
-    for group in _groups(work):
+    for group in groups(work):
         guessed = [(work[n].start, work[n].end, work[n].guess) for n in group]
         fits = [(s, e, b) for s, e, b in guessed if b is not None]
         if (
@@ -89,7 +89,7 @@ def match_bays(work: Sequence[HeldWork], deterministic_time: float = MATCH_DETER
     return BayMatching([b for b in bays if b is not None], status, changed, spent)
 
 
-def _groups(work: Sequence[HeldWork]) -> list[list[int]]:
+def groups(work: Sequence[HeldWork]) -> list[list[int]]:
     """The pieces of work in groups, each joined to any piece it overlaps in time and shares a bay
     it may use with (a union-find over each bay's pieces in order of start)."""
     parent = list(range(len(work)))
