@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from scheduler.compiler import compile_request
-from scheduler.contract import Booking, PlanOptions, PlanRequest
+from scheduler.contract import Booking, Plan, PlanOptions, PlanRequest
 from scheduler.dispatch import RULES, dispatch
 from scheduler.kpis import plan_quality_words
 from scheduler.lns import HUGE_DAY
@@ -857,22 +857,29 @@ def test_the_period_pass_changes_nothing_where_its_model_is_over_the_column_cap(
     assert chosen is plan and chosen.placements == placements and chosen.weighted_lateness_bound == 350
 
 
-def test_small_dealer_13x_s2_is_proven_the_best_possible_at_10_s(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Issue 15 item 2: small-dealer at 1.3x, seed 2, a 10 s request: the search's plan is 1,278
-    weighted minutes late against a floor of 1,025; the whole-period floor (`PERIOD_FLOOR`) proves
-    1,247 and the plan of its split is 1,247: valid, and the words say it is proven the best
-    possible. Counted effort only (the wall-clock net off)."""
+def _ten_second_plan(monkeypatch: pytest.MonkeyPatch, scenario: str, seed: int) -> Plan:
+    """The scenario's day at 1.3x demand planned by a 10 s request on counted effort only (the
+    wall-clock net off), checked by the validator."""
     import datetime as dt
 
     import scheduler.optimise as optimise
     from scheduler.demand import day_request
 
     monkeypatch.setattr(optimise, "WALL_SAFETY", False)
-    day = day_request(load_scenario("small-dealer"), dt.date(2026, 11, 24), seed=2, scale=1.3, exact=True)
+    day = day_request(load_scenario(scenario), dt.date(2026, 11, 24), seed=seed, scale=1.3, exact=True)
     req = day.model_copy(update={"options": day.options.model_copy(update={"time_limit_seconds": 10.0})})
     compiled = compile_request(req)
     plan = to_plan(compiled, optimise.optimise(compiled), "cpsat")
     assert_valid(req, plan)
+    return plan
+
+
+def test_small_dealer_13x_s2_is_proven_the_best_possible_at_10_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15 item 2: small-dealer at 1.3x, seed 2, a 10 s request: the search's plan is 1,278
+    weighted minutes late against a floor of 1,025; the whole-period floor (`PERIOD_FLOOR`) proves
+    1,247 and the plan of its split is 1,247: valid, and the words say it is proven the best
+    possible. Counted effort only (the wall-clock net off)."""
+    plan = _ten_second_plan(monkeypatch, "small-dealer", seed=2)
     assert plan.kpis.placed == 28 and plan.weighted_minutes_late == 1247 == plan.weighted_lateness_floor
     assert plan_quality_words(plan).startswith("all 28 placed")
     assert "proven the best possible" in plan_quality_words(plan)
@@ -886,17 +893,7 @@ def test_dealer_2011_13x_s4_reads_within_20_percent_with_room_at_10_s(
     generation) proves 1,526, a gap of 17 %: the words say "within 17%", not a reading a minute
     from 20 % (the window LP before read 1,487: 19.4 %). The floor is never above the plan.
     Counted effort only (the wall-clock net off)."""
-    import datetime as dt
-
-    import scheduler.optimise as optimise
-    from scheduler.demand import day_request
-
-    monkeypatch.setattr(optimise, "WALL_SAFETY", False)
-    day = day_request(load_scenario("dealer-2011"), dt.date(2026, 11, 24), seed=4, scale=1.3, exact=True)
-    req = day.model_copy(update={"options": day.options.model_copy(update={"time_limit_seconds": 10.0})})
-    compiled = compile_request(req)
-    plan = to_plan(compiled, optimise.optimise(compiled), "cpsat")
-    assert_valid(req, plan)
+    plan = _ten_second_plan(monkeypatch, "dealer-2011", seed=4)
     assert plan.kpis.placed == 152
     assert plan.weighted_minutes_late is not None and plan.weighted_lateness_floor is not None
     assert 1500 <= plan.weighted_lateness_floor <= plan.weighted_minutes_late

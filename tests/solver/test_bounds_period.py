@@ -128,29 +128,8 @@ def _days_with_a_break(draw: st.DrawFn) -> DayProblem:
         start = draw(st.sampled_from([600, 620, 640, 660]))
         off = draw(st.sampled_from([700, 710, 720]))
         technicians.append(TechnicianData(grade=2, shift_start=start, shift_end=840, breaks=((off, 760),)))
-    who = tuple(range(len(technicians)))
-    jobs = []
-    for _ in range(draw(st.integers(2, 4))):
-        ops = tuple(
-            OperationData(
-                bays=(0, 1),
-                bay_costs=(0, 0),
-                technicians=who,
-                durations=tuple(minutes + 5 * t for t in who),
-            )
-            for minutes in draw(st.lists(st.sampled_from([15, 20, 30, 40, 45]), min_size=1, max_size=2))
-        )
-        release = draw(st.sampled_from([600, 630, 660, 680]))
-        jobs.append(
-            JobData(release, draw(st.sampled_from([690, 710, 720, 750])), draw(st.booleans()), 1, ops)
-        )
-    return DayProblem(
-        horizon=1440,
-        bays=(BayData(kind="general"), BayData(kind="general")),
-        technicians=tuple(technicians),
-        jobs=tuple(jobs),
-        weights=WEIGHTS,
-    )
+    lengths, releases, dues = (15, 20, 30, 40, 45), (600, 630, 660, 680), (690, 710, 720, 750)
+    return _two_bay_day(draw, technicians, (2, 4), lengths, 5, releases, dues)
 
 
 @settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
@@ -186,17 +165,32 @@ def _days(draw: st.DrawFn) -> DayProblem:
         technicians.append(
             TechnicianData(grade=2, shift_start=start, shift_end=840, breaks=(off,) if off else ())
         )
+    lengths, releases, dues = (12, 17, 20, 31, 40, 44), (600, 615, 630, 660, 680), (660, 690, 705, 720, 750)
+    return _two_bay_day(draw, technicians, (2, 5), lengths, 3, releases, dues)
+
+
+def _two_bay_day(
+    draw: st.DrawFn,
+    technicians: list[TechnicianData],
+    bookings: tuple[int, int],
+    lengths: tuple[int, ...],
+    slower: int,
+    releases: tuple[int, ...],
+    dues: tuple[int, ...],
+) -> DayProblem:
+    """Two general bays and `technicians` (each later one `slower` minutes an operation), some
+    bookings of one or two operations of `lengths`, released and due at drawn times, some waiters."""
     who = tuple(range(len(technicians)))
     jobs = []
-    for _ in range(draw(st.integers(2, 5))):
+    for _ in range(draw(st.integers(*bookings))):
         ops = tuple(
             OperationData(
-                bays=(0, 1), bay_costs=(0, 0), technicians=who, durations=tuple(m + 3 * t for t in who)
+                bays=(0, 1), bay_costs=(0, 0), technicians=who, durations=tuple(m + slower * t for t in who)
             )
-            for m in draw(st.lists(st.sampled_from([12, 17, 20, 31, 40, 44]), min_size=1, max_size=2))
+            for m in draw(st.lists(st.sampled_from(lengths), min_size=1, max_size=2))
         )
-        release = draw(st.sampled_from([600, 615, 630, 660, 680]))
-        due = draw(st.sampled_from([660, 690, 705, 720, 750]))
+        release = draw(st.sampled_from(releases))
+        due = draw(st.sampled_from(dues))
         jobs.append(JobData(release, due, draw(st.booleans()), 1, ops))
     return DayProblem(
         horizon=1440,
