@@ -7,7 +7,10 @@ A small CP-SAT model: a choice of bay per piece of work, at most one piece of wo
 each moment a piece of work there starts (the cliques of an interval graph), the count of changed
 guesses minimised. Solved apart for each group of work that could share a bay (overlapping in time
 through bays they may both use), only where the group's guesses do not already fit. One worker, a
-deterministic limit: the same work gives the same bays. Plain data in, bays out; no I/O, no clock.
+deterministic limit: the same work gives the same bays. A piece may also follow one that left its
+bay within the piece's first minute, before it came (a handover the shop floor's clock saw), into
+that bay a minute late (`HeldWork.after`): the fewest such first. Plain data in, bays out; no I/O,
+no clock.
 """
 
 from __future__ import annotations
