@@ -249,7 +249,13 @@ def _replan(
             matched, done | ended | out.keys(), day_end(workshop, date), clocked_at, paused
         )
     bookings = matched
-    bookings = _paused_making_room(workshop, bookings, guessed, fixed, state, ended, handed_over)
+    # Where no bays fit still: paused work out of its bay (and a car may follow it in its minute).
+    made, cut = _paused_making_room(workshop, matched, guessed, fixed, state, ended, left, clocked_at)
+    if cut and _starts(made) != _starts(matched):
+        made = _clocked_work_in_turn(
+            made, done | ended | out.keys() | cut, day_end(workshop, date), clocked_at, paused
+        )
+    bookings = made
     bookings, conflicts = _clocked_bay_unknown(bookings, fixed)  # where two cars were clocked in one still
     # Work clocked in the day's last minute holds it, to midnight; reported as ending a second
     # before, it is pinned the same (`PinnedOperation`: its first minute whole) and the re-plan's
@@ -852,8 +858,9 @@ def _paused_making_room(
     fixed: AbstractSet[tuple[str, int]],
     state: DayState,
     ended: set[tuple[str, int]],
-    handed_over: Callable[[tuple[str, int], tuple[str, int]], bool] | None = None,
-) -> list[Booking]:
+    left: Mapping[tuple[str, int], dt.datetime] | None = None,
+    clocked_at: Mapping[tuple[str, int], dt.datetime] | None = None,
+) -> tuple[list[Booking], set[tuple[str, int]]]:
     """Where the clocked work still has no bays for the whole day (`_clocked_work_matched` found
     none), paused work holds no bay a car clocked since its pause may use: held to its pause (as
     `_paused_out_of_the_bay`), and the bays matched again. The clock takes paused work as out of
@@ -861,9 +868,15 @@ def _paused_making_room(
     to now (clocked there, so never moved), the paused car left that later car with no bay and a
     reported conflict the clock had not seen (day 2027-03-03 of the clockbay13-s38 probe,
     lastmin13-s38). Only where no bays fit otherwise: the paused car's rest stays projected in its
-    bay where it is in nobody's way."""
+    bay where it is in nobody's way. Where that still leaves no bays, every paused job is held to
+    its pause, and a car may follow it into its bay in the minute it left, where the clock saw it
+    leave first (`left`, `clocked_at`: as `_handed_over` reads them, the pauses added): a paused
+    car guessed in a bay another car needed only once a third moved (and one that a car came into
+    seconds after its pause) left a car with no bay (clockbay13-s41's random three-bay days).
+    Also the paused work held to its pause that second time (none: the first, or none needed)."""
     if not _bays_clash(workshop, bookings):
-        return bookings
+        return bookings, set()
+    handed_over = _handed_over(left or {}, clocked_at) if clocked_at is not None else None
 
     by_id = {b.id: b for b in bookings}
 
@@ -873,9 +886,26 @@ def _paused_making_room(
         return set(bays_for(workshop, by_id[bid], q.operation))
 
     cut = _paused_out_of_the_bay(bookings, state, ended, may_use)
-    if cut == bookings:
-        return bookings
-    return _clocked_work_matched(workshop, cut, guessed, fixed, handed_over)
+    matched = cut if cut == bookings else _clocked_work_matched(workshop, cut, guessed, fixed, handed_over)
+    if not _bays_clash(workshop, matched) or clocked_at is None:
+        return matched, set()
+    out = {
+        (b.id, p.operation): track.last
+        for b in bookings
+        for p in b.pinned
+        if (track := state.ops.get((b.id, p.operation))) is not None
+        and track.state == "paused"
+        and track.last is not None
+        and (b.id, p.operation) not in ended
+    }
+    if not out:
+        return matched, set()
+    every = _paused_out_of_the_bay(bookings, state, ended, out=out)
+    paused_left = _handed_over({**(left or {}), **out}, clocked_at)
+    again = _clocked_work_matched(workshop, every, guessed, fixed, paused_left)
+    if _bays_clash(workshop, again):
+        return matched, set()  # (no better: as before)
+    return again, set(out)
 
 
 def _clocked_work_matched(
