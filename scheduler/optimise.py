@@ -894,9 +894,11 @@ of bookings places as much priority (`droppable`: none of those that fit may be 
 bounds and the period pass, a last CP-SAT solve of the lean model with the objective's other terms
 (`solver.lean.objective_plan`), the same bookings placed, the lateness terms held between their floor
 and the plan's cost without its unplaced term, minimising the objective but its unplaced term,
-hinted with the plan, one worker, `OBJECTIVE_PASS_DTIME`; its plan kept where it ranks better (then
-compacted where that ranks better), and its proven bound on the objective of every plan placing
-these bookings (every plan placing as much: `objective_floor`) raises `lower_bound`: where CP-SAT
+hinted with the plan, one worker, `OBJECTIVE_PASS_DTIME`; its plan kept where it ranks better at
+the plan's lateness terms (its floor: a plan trading minutes late for cheaper bays would lose the
+lateness's proof and might let a rule with fewer minutes pass it; then compacted where that ranks
+better), and its proven bound on the objective of every plan placing
+these bookings (every plan placing as much: `_objective_floor`) raises `lower_bound`: where CP-SAT
 proves its plan optimal, the lower bound is the plan's objective and the status "optimal".
 Deterministic (CP-SAT's deterministic time) and not charged from the search's budget, as the period
 pass (it runs only where the bounds are known, after the search). On small-dealer 1.3x s5 it
@@ -934,7 +936,12 @@ def objective_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tu
         return chosen, notes
     found.solution.objective = objective(problem, found.solution)
     plan = chosen
-    if rank(problem, found.solution) < rank(problem, chosen):
+    again = terms(problem, found.solution)
+    # Kept only at the plan's lateness (its floor: the proof of the lateness stands, and no rule
+    # with fewer weighted minutes can appear) and ranking better.
+    if w.lateness * again.lateness + w.waiter_lateness * again.waiter_lateness <= paid and rank(
+        problem, found.solution
+    ) < rank(problem, chosen):
         plan = found.solution
         compacted, moved = compact(problem, plan)
         if moved and rank(problem, compacted) < rank(problem, plan):

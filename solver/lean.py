@@ -12,6 +12,10 @@ does not (bench/RESULTS-proof15-s34.md §3c).
 Only days it models exactly: no started work, no earlier plan to keep (stability), no loan cars,
 no promises to keep (`exact`). Its plans keep every rule of the product's model; their other
 costs are the caller's to weigh (`scheduler.optimise` keeps one only where it ranks better).
+
+`objective_plan`: the same rules with the objective's other terms (bay preference, technician
+changes, overtime) and the lateness terms held in a band from a proven floor: the whole objective
+of a plan's bookings, proven where CP-SAT proves it (`scheduler.optimise.OBJECTIVE_PASS`).
 """
 
 from __future__ import annotations
