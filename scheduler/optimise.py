@@ -889,11 +889,11 @@ OBJECTIVE_PASS = True
 """Small days (`SMALL_PASS`'s: up to `SMALL_JOBS` bookings, from `INDEXED_BOUND_SECONDS` on, held
 exactly by the lean model) whose plan's weighted lateness is proven (its lateness terms at their
 floor, `weighted_lateness_bound`) but whose objective is not (above `lower_bound`: the terms below
-lateness, bay preference, technician changes and overtime, are not proven), and where no other set
-of bookings places as much priority (`droppable`: none of those that fit may be left out): after the
-bounds and the period pass, a last CP-SAT solve of the lean model with the objective's other terms
-(`solver.lean.objective_plan`), the same bookings placed, the lateness terms held between their floor
-and the plan's cost without its unplaced term, minimising the objective but its unplaced term,
+lateness, bay preference, technician changes and overtime, are not proven): after the bounds and
+the period pass, a last CP-SAT solve of the lean model with the objective's other terms
+(`solver.lean.objective_plan`), the same bookings placed (or, where one of those that fit alone may
+be left out, `droppable`, any of them placing as much priority), the lateness terms held between
+their floor and the plan's cost less the least any plan leaves unplaced, minimising the objective,
 hinted with the plan, one worker, `OBJECTIVE_PASS_DTIME`; its plan kept where it ranks better at
 the plan's lateness terms (its floor: a plan trading minutes late for cheaper bays would lose the
 lateness's proof and might let a rule with fewer minutes pass it; then compacted where that ranks
@@ -927,10 +927,15 @@ def objective_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tu
     if paid > floor or chosen.objective <= (chosen.lower_bound or 0) + 1e-9:
         return chosen, []  # lateness not proven, or nothing left to prove
     weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in chosen.unplaced)
-    if droppable(problem, weight)[1]:
-        return chosen, []  # another set of bookings may place as much: not this model's
-    most = round(chosen.objective) - minutes.unplaced  # the plan's cost but its unplaced term
-    found = objective_plan(problem, chosen, OBJECTIVE_PASS_DTIME, floor, most, wall_safety(limit))
+    fits, spare = droppable(problem, weight)
+    # Where one of the bookings that fit may be left out, CP-SAT chooses which (any placing as much).
+    choose = (fits, weight) if spare else None
+    top = chosen.placement_weight_bound if chosen.placement_weight_bound is not None else weight
+    leaves = w.unplaced * (sum(job.priority for job in problem.jobs) - top)  # the least any plan leaves
+    most = round(chosen.objective) - leaves  # past it, the lateness terms alone cost more than the plan
+    found = objective_plan(
+        problem, chosen, OBJECTIVE_PASS_DTIME, floor, most, wall_safety(limit), choose=choose
+    )
     notes = [f"objective pass: {found.status.lower()}, {found.cost:g} / {found.bound:g}"]
     if found.solution is None:
         return chosen, notes
@@ -950,10 +955,11 @@ def objective_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tu
             setattr(plan, name, getattr(chosen, name))
         plan.notes = list(chosen.notes)
         notes.append("the objective pass's plan is the plan")
-    # Every plan placing `weight` places these bookings (none may be left out) and pays at least
-    # CP-SAT's bound below its unplaced term (a plan outside its lateness band costs more than
-    # `chosen`, whose cost is at least that bound).
-    _objective_floor(problem, plan, weight, max(floor, math.ceil(found.bound - 1e-6)), 0)
+    # Every plan placing at least `weight` is one the model may make (these bookings, or any of the
+    # bookings that fit placing as much) and costs at least CP-SAT's bound (one outside its lateness
+    # band costs more than `chosen`, whose cost is at least that bound), of which at least `leaves`
+    # is its unplaced term.
+    _objective_floor(problem, plan, weight, max(floor, math.ceil(found.bound - 1e-6) - leaves), 0)
     return plan, notes
 
 

@@ -217,17 +217,20 @@ def objective_plan(
     least: int,
     most: int,
     safety_seconds: float = 120.0,
+    choose: tuple[Collection[int], int] | None = None,
 ) -> LeanResult:
-    """The cheapest plan of `plan`'s bookings (the same ones placed) by the objective's terms but
-    the unplaced one (lateness, bay preference, technician changes, overtime: `objective.terms`;
-    an exact day has no stability terms) CP-SAT finds in `deterministic_time`, hinted with `plan`,
-    one worker (the same day and plan give the same plan; `safety_seconds`: a wall-clock net only).
-    Its lateness terms are held in [`least`, `most`]: `least` a proven floor on them for every
-    plan placing these bookings, `most` at least `plan`'s (the plan's cost less what it pays
-    below lateness: a plan whose lateness terms pass it costs more than `plan`, the other terms
-    never being negative), so that neither cuts off a plan cheaper than `plan`, and where CP-SAT
-    proves its plan optimal it is the cheapest of all plans placing these bookings. Cost and bound
-    in the objective's units (`LeanResult`). Call only where `exact` holds.
+    """The cheapest plan of `plan`'s bookings (the same ones placed) by the objective
+    (`objective.terms`: unplaced, lateness, bay preference, technician changes, overtime; an exact
+    day has no stability terms) CP-SAT finds in `deterministic_time`, hinted with `plan`, one
+    worker (the same day and plan give the same plan; `safety_seconds`: a wall-clock net only).
+    `choose`: (the bookings that may be placed, the least priority placed) instead: any of those
+    bookings placing at least that much (each placed whole or not at all). Its lateness terms are
+    held in [`least`, `most`]: `least` a proven floor on them for every plan it may make, `most` at
+    least `plan`'s (the plan's cost less the least any plan leaves unplaced: a plan whose lateness
+    terms pass it costs more than `plan`, the other terms never being negative), so that neither
+    cuts off a plan cheaper than `plan`, and where CP-SAT proves its plan optimal it is the
+    cheapest of all the plans it may make. Cost and bound in the objective's units (`LeanResult`).
+    Call only where `exact` holds for `plan` and for every booking it may place.
 
     The model of `lateness_plan` (the same rules) with the objective's other terms as the product's
     model (`solver.model.build`) states them: a bay's cost where it is chosen; a change where an
@@ -243,10 +246,19 @@ def objective_plan(
     bays: dict[tuple[int, int], dict[int, cp_model.IntVar]] = {}
     lateness: list[cp_model.LinearExprT] = []
     others: list[cp_model.LinearExprT] = []
+    may = (
+        {j for j in range(len(problem.jobs)) if j not in plan.unplaced} if choose is None else set(choose[0])
+    )
+    present: dict[int, cp_model.IntVar] = {}
     for j in range(len(problem.jobs)):
-        if j in plan.unplaced:
-            continue
         job = problem.jobs[j]
+        if j not in may:
+            others.append(w.unplaced * job.priority)
+            continue
+        if choose is not None:
+            present[j] = m.new_bool_var(f"p_{j}")
+            others.append(w.unplaced * job.priority * (1 - present[j]))
+        placed = [present[j]] if j in present else []
         previous: cp_model.IntVar | None = None
         for k, op in enumerate(job.operations):
             ready = job.ready(k)
@@ -271,7 +283,7 @@ def objective_plan(
                     m.add(overtime >= d).only_enforce_if([after, y])
                     m.add(overtime >= end - shift_end).only_enforce_if([~after, y])
                     others.append(w.overtime * overtime)
-            m.add_exactly_one(techs[(j, k)].values())
+            _one_if(m, list(techs[(j, k)].values()), placed)
             bays[(j, k)] = {}
             for b, cost in zip(op.bays, op.bay_costs, strict=True):
                 x = m.new_bool_var(f"x_{j}_{k}_{b}")
@@ -279,9 +291,9 @@ def objective_plan(
                 bays[(j, k)][b] = x
                 if cost:
                     others.append(cost * x)
-            m.add_exactly_one(bays[(j, k)].values())
+            _one_if(m, list(bays[(j, k)].values()), placed)
             if previous is not None:
-                m.add(start >= previous)
+                m.add(start >= previous).only_enforce_if(placed)
                 if w.technician_change:
                     change = m.new_bool_var(f"c_{j}_{k}")
                     for t, y in techs[(j, k - 1)].items():
@@ -292,15 +304,21 @@ def objective_plan(
             starts[(j, k)] = start
         if job.due is not None and previous is not None:
             late = m.new_int_var(0, end_of_day, f"late_{j}")
-            m.add(late >= previous - job.due)
+            m.add(late >= previous - job.due).only_enforce_if(placed)
             lateness.append((w.waiter_lateness if job.waiter else w.lateness) * late)
     _resources(m, problem, tech_ivs, bay_ivs, end_of_day)
+    if choose is not None:
+        m.add(sum(problem.jobs[j].priority * here for j, here in present.items()) >= choose[1])
+        for j, here in present.items():
+            m.add_hint(here, int(j not in plan.unplaced))
     paid = cp_model.LinearExpr.sum(lateness)
     m.add(paid >= least)
     m.add(paid <= most)
     m.minimize(paid + cp_model.LinearExpr.sum(others))
     for key, start in starts.items():  # the plan as hint, in the bookings' order
-        at = plan.placements[key]
+        at = plan.placements.get(key) if key[0] not in plan.unplaced else None
+        if at is None:
+            continue  # left out of the plan: no hint but its presence
         m.add_hint(start, at.start)
         for t, y in techs[key].items():
             m.add_hint(y, int(t == at.technician))
@@ -318,11 +336,24 @@ def objective_plan(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return LeanResult(None, name, solver.deterministic_time)
     placements: dict[tuple[int, int], Placement] = {}
+    left = {j for j in range(len(problem.jobs)) if j not in may}
+    left |= {j for j, here in present.items() if not solver.boolean_value(here)}
     for (j, k), start in starts.items():
+        if j in left:
+            continue
         t = next(t for t, y in techs[(j, k)].items() if solver.boolean_value(y))
         b = next(b for b, x in bays[(j, k)].items() if solver.boolean_value(x))
         s = solver.value(start)
         placements[(j, k)] = Placement(b, t, s, s + problem.jobs[j].operations[k].duration_of(t))
-    found = DaySolution(placements=placements, unplaced=set(plan.unplaced), status="feasible")
+    found = DaySolution(placements=placements, unplaced=left, status="feasible")
     bound = solver.objective_value if status == cp_model.OPTIMAL else solver.best_objective_bound
     return LeanResult(found, name, solver.deterministic_time, solver.objective_value, bound)
+
+
+def _one_if(m: cp_model.CpModel, literals: list[cp_model.IntVar], placed: list[cp_model.IntVar]) -> None:
+    """Exactly one of `literals`, or where the booking may be left out (`placed`: its presence),
+    as many as its presence."""
+    if placed:
+        m.add(sum(literals) == placed[0])
+    else:
+        m.add_exactly_one(literals)
