@@ -901,9 +901,12 @@ better), and its proven bound on the objective of every plan placing
 these bookings (every plan placing as much: `_objective_floor`) raises `lower_bound`: where CP-SAT
 proves its plan optimal, the lower bound is the plan's objective and the status "optimal".
 Deterministic (CP-SAT's deterministic time) and not charged from the search's budget, as the period
-pass (it runs only where the bounds are known, after the search). On small-dealer 1.3x s5 it
-proves 4,482 in 0.27 of deterministic time (~1.1 s of CPU); on s2 it finds 12,493 (three fewer:
-a technician change less) and proves nothing within 20 (bench/RESULTS-proof15-s41.md)."""
+pass (it runs only where the bounds are known, after the search): 1.1-1.4 s of CPU where it runs,
+a little over the ~1 s a 10 s request has room for, and nothing elsewhere. At 10 s: small-dealer
+1.3x s5 proven, 4,482 (0.27 of deterministic time); 1.5x s1 proven, 203,941 -> 203,934 (a
+technician change and two dear bays fewer, another booking of the same priority left out); 1.3x
+s2 12,496 -> 12,493 (a technician change fewer), not proven (nor within 20 deterministic time,
+~45 s of CPU: CP-SAT's bound stays at the lateness floor). bench/RESULTS-proof15-s41.md."""
 
 OBJECTIVE_PASS_DTIME = 0.3
 """The pass's deterministic time (small-dealer 1.3x s5 is proven at 0.27)."""
