@@ -1,7 +1,7 @@
 """Is every offer's promise one a booking request may send back (shown16-s41)?
 
 A booking request's `promised` is refused (422) when it is not after the drop-off or falls on a day
-after `multiday.latest_pickup_day`. That bound must never be tighter than an offer: here every
+after `capacity.latest_pickup_day`. That bound must never be tighter than an offer: here every
 bundled scenario's services (multi-day ones too), waiter and not, on DAYS days in a row from the
 bench clock's tomorrow (a weekend among them), are asked for slots on a day filling up (after each
 query a random offered time is booked, so promises move to the next morning), and every offer is
@@ -21,10 +21,11 @@ import sys
 import tempfile
 
 from bench.clock import NOW
+from scheduler.capacity import latest_pickup_day
 from scheduler.clock import FixedClock
 from scheduler.contract import Booking
 from scheduler.errors import Conflict
-from scheduler.multiday import carries_over, latest_pickup_day
+from scheduler.multiday import carries_over
 from scheduler.offer import SlotQuery
 from scheduler.scenarios import load_scenario
 from scheduler.service import PlanningService

@@ -9,8 +9,7 @@ import datetime as dt
 import hashlib
 import json
 
-from scheduler import multiday
-from scheduler.capacity import HandoverRule
+from scheduler.capacity import HandoverRule, latest_pickup_day
 from scheduler.clock import DayClock
 from scheduler.contract import Booking, PlanRequest, Workshop
 from scheduler.errors import InputError, PreconditionFailed
@@ -85,7 +84,7 @@ def check_promise_sent(
 ) -> None:
     """The pickup a booking request says its desk showed (`promised`; timezone-aware, as pydantic
     checks every moment) must be one an offer could have shown: after the drop-off, and on a day no
-    later than `multiday.latest_pickup_day` (a waiter's on the drop-off day; a drop-off's by the
+    later than `latest_pickup_day` (a waiter's on the drop-off day; a drop-off's by the
     first day the desk hands cars back after the last day its work may take). Else InputError
     naming the field (422)."""
     tz = workshop.tz
@@ -99,7 +98,7 @@ def check_promise_sent(
                 "value": moment_words(promised, tz, day),
             },
         )
-    latest = multiday.latest_pickup_day(workshop, booking, rules)
+    latest = latest_pickup_day(workshop, booking, rules)
     if promised.astimezone(tz).date() > latest:
         raise InputError(
             PROMISED_FIELD,

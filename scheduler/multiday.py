@@ -45,10 +45,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from scheduler.availability import Availability
-from scheduler.capacity import HandoverRule, next_handover_day
+from scheduler.capacity import CARRY_LOOK_AHEAD_DAYS, next_open
 from scheduler.contract import (
     HELD_CODE,
-    LAST_DATE,
     PART_CODE,
     Assignment,
     Booking,
@@ -72,9 +71,7 @@ __all__ = [
     "held_code",
     "is_held",
     "is_part",
-    "latest_pickup_day",
     "multi_day",
-    "next_open",
     "offers",
     "part_code",
     "part_service",
@@ -87,7 +84,7 @@ PART = PART_CODE
 """Part service codes are the service's code, this, and the operations: "ACC-REPAIR:ops2-3" (a
 workshop's own service codes never hold it: contract.Service)."""
 
-LOOK_AHEAD_DAYS = 45
+LOOK_AHEAD_DAYS = CARRY_LOOK_AHEAD_DAYS
 """Calendar days searched for the following opening days (holidays included)."""
 
 
@@ -98,42 +95,6 @@ def multi_day(service: Service | None) -> bool:
 def carries_over(workshop: Workshop, booking: Booking) -> bool:
     """May this booking's work carry over to later days? (A waiter's never does.)"""
     return multi_day(workshop.service(booking.service)) and not booking.waiter
-
-
-def next_open(workshop: Workshop, after: dt.date) -> dt.date | None:
-    """The first opening day after `after` that work may carry over to: not closed, a technician
-    on duty (within LOOK_AHEAD_DAYS; None past the calendar's last day)."""
-    for i in range(1, LOOK_AHEAD_DAYS + 1):
-        date = after + dt.timedelta(days=i)
-        if date > LAST_DATE:  # no day past the last one is planned: no work carried to it
-            return None
-        if not workshop.is_closed(date) and any(workshop.on_duty(t, date) for t in workshop.technicians):
-            return date
-    return None
-
-
-def latest_pickup_day(workshop: Workshop, booking: Booking, rules: HandoverRule) -> dt.date:
-    """The last day any offer for `booking` can promise its pickup on: a waiter's, the drop-off
-    day (he waits for his car); else the first day the desk hands cars back after the last day
-    its work may take (the drop-off day; multi-day work, `carries_over`: the `max_days`-th opening
-    day counting the drop-off day, as the search counts them), where work ready after the desk
-    closes is promised; that last day itself when the desk hands none back within
-    `capacity.HANDOVER_SEARCH_DAYS` (the day after it: a promise kept past midnight)."""
-    date = booking.drop_off.astimezone(workshop.tz).date()
-    if booking.waiter:
-        return date
-    last = date
-    service = workshop.service(booking.service)
-    if carries_over(workshop, booking) and service is not None:
-        for _ in range(1, service.max_days):
-            following = next_open(workshop, last)
-            if following is None:
-                break
-            last = following
-    found = next_handover_day(workshop, last, rules)
-    if found is not None:
-        return found[0]
-    return last if last >= LAST_DATE else last + dt.timedelta(days=1)
 
 
 def part_code(code: str, first: int, last: int) -> str:
@@ -382,7 +343,7 @@ class _Search:
         self.deadline = 0.0
 
     def _next_open(self, after: dt.date) -> dt.date | None:
-        return next_open(self.day.workshop, after)
+        return next_open(self.day.workshop, after, LOOK_AHEAD_DAYS)
 
     def _probe(self, first: int, last: int, drop_off: dt.datetime) -> Booking:
         n = len(self.service.operations)
