@@ -12,6 +12,7 @@ offered slot) so that every slot query after a booking misses the cache.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import random
 import statistics
@@ -71,6 +72,7 @@ class Storm:
     refused: int = 0  # bookings answered 409 (the time no longer fits by the promise shown)
     later_than_shown: int = 0  # of those, refused because it would be ready later than shown
     other: dict[int, int] = field(default_factory=dict)  # any other answer: status -> count
+    booked_later: int = 0  # booked (201) with a promise later than its desk's query showed
 
 
 def storm(
@@ -81,12 +83,14 @@ def storm(
     attempts: int,
     clients: int,
     send_promised: bool = True,
+    think: float = 0.0,
 ) -> Storm:
     """Several booking desks at once on an empty day: query, pick an offered slot, book it; every
     booking changes the day, so slot queries after it miss the cache (the realistic case).
     `send_promised`: each booking carries the promise its desk's query showed for the time (the
     booking request's `promised`, shown16-s41); False: the request as before it existed (a server
-    that does not know the field refuses it, 422)."""
+    that does not know the field refuses it, 422). `think`: seconds each desk waits between its
+    query and its booking (the customer choosing), during which the other desks go on."""
     slots: list[float] = []
     book: list[float] = []
     accepted = 0
@@ -94,11 +98,12 @@ def storm(
     refused = 0
     later = 0
     other: dict[int, int] = {}
+    booked_later = 0
     lock = threading.Lock()
     counter = iter(range(attempts))
 
     def desk(seed: int) -> None:
-        nonlocal accepted, offered_times, refused, later
+        nonlocal accepted, offered_times, refused, later, booked_later
         rng = random.Random(seed)
         with httpx.Client(base_url=url, timeout=60, headers=headers) as http:
             for i in counter:
@@ -116,6 +121,8 @@ def storm(
                 body = {"service": code, "drop_off": chosen["drop_off"], "waiter": waiter}
                 if send_promised:
                     body["promised"] = chosen["promised"]
+                if think > 0:
+                    time.sleep(think)
                 t = time.perf_counter()
                 response = http.post(
                     f"/v1/workshops/{workshop}/bookings",
@@ -126,6 +133,9 @@ def storm(
                 with lock:
                     book.append(spent)
                     accepted += response.status_code == 201
+                    if response.status_code == 201:
+                        made = dt.datetime.fromisoformat(response.json()["promised"])
+                        booked_later += made > dt.datetime.fromisoformat(chosen["promised"])
                     if response.status_code == 409:
                         refused += 1
                         later += "it was offered" in str(response.json().get("reason", ""))
@@ -138,7 +148,8 @@ def storm(
         t.start()
     for t in threads:
         t.join()
-    return Storm(slots, book, accepted, time.perf_counter() - began, offered_times, refused, later, other)
+    seconds = time.perf_counter() - began
+    return Storm(slots, book, accepted, seconds, offered_times, refused, later, other, booked_later)
 
 
 def measure(server: Server, workshop: Workshop, rng: random.Random) -> dict[str, object]:
