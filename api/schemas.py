@@ -132,6 +132,16 @@ class BookingIn(BaseModel):
         default=None, description="when ordered parts arrive: operations that need parts start no earlier"
     )
     loan_car: StrictBool = Field(default=False, description="a loan car from drop-off to the promised pickup")
+    promised: Moment | None = Field(
+        default=None,
+        description="the promised pickup the slot query showed for this drop-off (the slot's `promised`,"
+        " sent back as it came, timezone-aware): the booking is promised no later than it, or refused"
+        " (409 with `reason` and the `alternatives` that fit now); it may be promised earlier. Absent: held"
+        " to the last answer the server cached for this kind of booking at this time, which may be another"
+        " desk's later one. 422 naming `promised` when it is no offer's: not after the drop-off, or on a"
+        " day after any pickup an offer for this booking can promise (a waiter's: the drop-off day; a"
+        " drop-off's: the first day the desk hands cars back after the last day its work may take)",
+    )
 
 
 class BookingChange(BaseModel):

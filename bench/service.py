@@ -12,13 +12,14 @@ offered slot) so that every slot query after a booking misses the cache.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import random
 import statistics
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -68,20 +69,41 @@ class Storm:
     accepted: int
     seconds: float
     offered: int = 0  # times offered over all slot queries (completeness under the storm)
+    refused: int = 0  # bookings answered 409 (the time no longer fits by the promise shown)
+    later_than_shown: int = 0  # of those, refused because it would be ready later than shown
+    other: dict[int, int] = field(default_factory=dict)  # any other answer: status -> count
+    booked_later: int = 0  # booked (201) with a promise later than its desk's query showed
 
 
-def storm(url: str, headers: dict[str, str], workshop: str, date: str, attempts: int, clients: int) -> Storm:
+def storm(
+    url: str,
+    headers: dict[str, str],
+    workshop: str,
+    date: str,
+    attempts: int,
+    clients: int,
+    send_promised: bool = True,
+    think: float = 0.0,
+) -> Storm:
     """Several booking desks at once on an empty day: query, pick an offered slot, book it; every
-    booking changes the day, so slot queries after it miss the cache (the realistic case)."""
+    booking changes the day, so slot queries after it miss the cache (the realistic case).
+    `send_promised`: each booking carries the promise its desk's query showed for the time (the
+    booking request's `promised`, shown16-s41); False: the request as before it existed (a server
+    that does not know the field refuses it, 422). `think`: seconds each desk waits between its
+    query and its booking (the customer choosing), during which the other desks go on."""
     slots: list[float] = []
     book: list[float] = []
     accepted = 0
     offered_times = 0
+    refused = 0
+    later = 0
+    other: dict[int, int] = {}
+    booked_later = 0
     lock = threading.Lock()
     counter = iter(range(attempts))
 
     def desk(seed: int) -> None:
-        nonlocal accepted, offered_times
+        nonlocal accepted, offered_times, refused, later, booked_later
         rng = random.Random(seed)
         with httpx.Client(base_url=url, timeout=60, headers=headers) as http:
             for i in counter:
@@ -95,7 +117,12 @@ def storm(url: str, headers: dict[str, str], workshop: str, date: str, attempts:
                     offered_times += len(offered)
                 if not offered:
                     continue
-                body = {"service": code, "drop_off": rng.choice(offered)["drop_off"], "waiter": waiter}
+                chosen = rng.choice(offered)
+                body = {"service": code, "drop_off": chosen["drop_off"], "waiter": waiter}
+                if send_promised:
+                    body["promised"] = chosen["promised"]
+                if think > 0:
+                    time.sleep(think)
                 t = time.perf_counter()
                 response = http.post(
                     f"/v1/workshops/{workshop}/bookings",
@@ -106,6 +133,14 @@ def storm(url: str, headers: dict[str, str], workshop: str, date: str, attempts:
                 with lock:
                     book.append(spent)
                     accepted += response.status_code == 201
+                    if response.status_code == 201:
+                        made = dt.datetime.fromisoformat(response.json()["promised"])
+                        booked_later += made > dt.datetime.fromisoformat(chosen["promised"])
+                    if response.status_code == 409:
+                        refused += 1
+                        later += "it was offered" in str(response.json().get("reason", ""))
+                    elif response.status_code != 201:
+                        other[response.status_code] = other.get(response.status_code, 0) + 1
 
     began = time.perf_counter()
     threads = [threading.Thread(target=desk, args=(seed,)) for seed in range(clients)]
@@ -113,7 +148,8 @@ def storm(url: str, headers: dict[str, str], workshop: str, date: str, attempts:
         t.start()
     for t in threads:
         t.join()
-    return Storm(slots, book, accepted, time.perf_counter() - began, offered_times)
+    seconds = time.perf_counter() - began
+    return Storm(slots, book, accepted, seconds, offered_times, refused, later, other, booked_later)
 
 
 def measure(server: Server, workshop: Workshop, rng: random.Random) -> dict[str, object]:

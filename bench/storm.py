@@ -7,6 +7,14 @@ are read from /proc: on a shared machine that figure moves far less than wall-cl
 two builds are compared by it (run them alternately, base and yours, and report the ratios).
 
     .venv/bin/python -m bench.storm [--rounds 2] [--starts 5] [--label mine] [--out PATH] [--phases PATH]
+                                    [--no-promised] [--think SECONDS]
+
+Each booking sends the promise its desk's query showed for the time (`promised`, shown16-s41);
+`--no-promised` books as before the field existed (needed against an older server). Each storm's
+row counts the 409s and, of them, those refused as ready later than shown, and the bookings
+promised later than their desk's query showed. `--think S`: each desk waits S seconds between its
+query and its booking (the customer choosing), so other desks' queries of the same kind replace
+the server's cached answer in between.
 
 The first storm after a server start is reported apart from the later ones (`--rounds 2` or more;
 `--starts N` repeats it with N new servers): it used to carry a full garbage collection of the
@@ -78,7 +86,10 @@ def storms(args: argparse.Namespace, start: int) -> list[dict[str, object]]:
                     with args.phases.open("a", encoding="utf-8") as out:
                         out.write(json.dumps({"start": start, "storm": r + 1, "date": date}) + "\n")
                 before = cpu_seconds(server.process.pid)
-                result = storm(server.url, server.headers, workshop.id, date, attempts=200, clients=4)
+                result = storm(
+                    server.url, server.headers, workshop.id, date, attempts=200, clients=4,
+                    send_promised=not args.no_promised, think=args.think,
+                )  # fmt: skip
                 cpu = cpu_seconds(server.process.pid) - before
                 rows.append(
                     {
@@ -93,6 +104,14 @@ def storms(args: argparse.Namespace, start: int) -> list[dict[str, object]]:
                             result.accepted,
                             round(result.seconds, 1),
                         ],
+                        "refused (409) / of them later than shown / other": [
+                            result.refused,
+                            result.later_than_shown,
+                            result.other,
+                        ],
+                        "booked later than its desk showed": result.booked_later,
+                        "promised sent": not args.no_promised,
+                        "think seconds": args.think,
                         "server CPU seconds": round(cpu, 2),
                         "times offered": result.offered,
                         "slots p50 / p99 ms": [
@@ -123,9 +142,14 @@ def summary(rows: list[dict[str, object]], first: bool) -> str:
     slots = [cast("list[float]", r["slots p50 / p99 ms"])[1] for r in chosen]
     book = [cast("list[float]", r["booking p50 / p99 ms"])[1] for r in chosen]
     cpu = [cast("float", r["server CPU seconds"]) for r in chosen]
+    refused = [cast("list[int]", r["refused (409) / of them later than shown / other"])[0] for r in chosen]
+    booked = [cast("list[int]", r["tries / booked / seconds"])[1] for r in chosen]
+    late = [cast("int", r["booked later than its desk showed"]) for r in chosen]
     pairs = ", ".join(f"{s:.0f}/{b:.0f}" for s, b in zip(slots, book, strict=True))
     return (
         f"{'first' if first else 'later'} storms ({len(chosen)}), slots/booking p99 ms: {pairs}; "
+        f"409s {refused} (mean {statistics.mean(refused):.1f}), booked {booked}, "
+        f"of them later than shown {late}; "
         f"medians {statistics.median(slots):.0f}/{statistics.median(book):.0f}; "
         f"slots p99 <= 100 ms in {sum(s <= 100 for s in slots)} of {len(slots)}; "
         f"booking p99 <= 100 ms in {sum(b <= 100 for b in book)} of {len(book)}; "
@@ -138,6 +162,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="storms per server start, each on a fresh day")
     parser.add_argument("--starts", type=int, default=1, help="server starts, one after the other")
     parser.add_argument("--label", default="")
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="seconds each desk waits between its query and booking"
+    )
+    parser.add_argument(
+        "--no-promised",
+        action="store_true",
+        help="book without the promise the query showed (a server before shown16-s41 refuses the field)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="append the rounds to this JSON list")
     parser.add_argument(
         "--phases",

@@ -390,13 +390,20 @@ def simulation_inputs(
     """What a simulation runs on, checked (simulate and staff): the scenario (its names used for the
     labels), the rule sets, the period and, with --history or --fit, the demand drawn from the
     shop's records."""
-    from scheduler.cluster import SCHEMES
+    from scheduler.cluster import check_address
     from scheduler.errors import InputError
     from scheduler.scenarios import load_scenario
     from simulation.inputs import check_inputs
 
-    if cluster is not None and not cluster.startswith(SCHEMES):
-        raise InputError("--cluster", N_("expected tcp://HOST:PORT, got %(cluster)r") % {"cluster": cluster})
+    if cluster is not None:
+        # Checked whole before the progress bar starts: refused inside it, the bar's exit left an
+        # empty line on stdout above the one-line error (fuzz-s40).
+        try:
+            check_address(cluster)
+        except InputError:
+            raise InputError(
+                "--cluster", N_("expected tcp://HOST:PORT, got %(cluster)r") % {"cluster": cluster}
+            ) from None
     loaded = load_scenario(scenario_name)
     name_with(loaded.workshop)  # its labels name teams and bay kinds as the workshop does
     rule_sets, period = check_inputs(loaded, rule_names, days, month, season, growth, files=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from scheduler.clock import DayClock
-from scheduler.contract import Booking, Workshop, hhmm_minutes
+from scheduler.contract import LAST_DATE, Booking, Workshop, hhmm_minutes
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,48 @@ def next_handover(workshop: Workshop, date: dt.date, rules: HandoverRule) -> dt.
         return None
     clock = DayClock(workshop.timezone, found[0])
     return clock.at(clock.wall(found[1]))
+
+
+def next_open(workshop: Workshop, after: dt.date, look_ahead: int) -> dt.date | None:
+    """The first opening day after `after` that work may carry over to (scheduler.multiday): not
+    closed, a technician on duty (within `look_ahead` calendar days; None past the calendar's last
+    day)."""
+    for i in range(1, look_ahead + 1):
+        date = after + dt.timedelta(days=i)
+        if date > LAST_DATE:  # no day past the last one is planned: no work carried to it
+            return None
+        if not workshop.is_closed(date) and any(workshop.on_duty(t, date) for t in workshop.technicians):
+            return date
+    return None
+
+
+CARRY_LOOK_AHEAD_DAYS = 45
+"""Calendar days searched for the following opening days (holidays included): multi-day work's
+(scheduler.multiday.LOOK_AHEAD_DAYS is this)."""
+
+
+def latest_pickup_day(workshop: Workshop, booking: Booking, rules: HandoverRule) -> dt.date:
+    """The last day any offer for `booking` can promise its pickup on: a waiter's, the drop-off
+    day (he waits for his car); else the first day the desk hands cars back after the last day its
+    work may take (`next_handover_day`): the drop-off day, or for multi-day work (a service of
+    `max_days` > 1, not a waiter's: scheduler.multiday.carries_over) the `max_days`-th opening day
+    counting the drop-off day, as its search counts them; that last day itself when the desk hands
+    none back within HANDOVER_SEARCH_DAYS (the day after it: a promise kept past midnight). A
+    booking request's `promised` on a later day is no offer's (scheduler.desk_checks)."""
+    date = booking.drop_off.astimezone(workshop.tz).date()
+    if booking.waiter:
+        return date
+    last = date
+    service = workshop.service(booking.service)
+    for _ in range(1, service.max_days if service is not None else 1):
+        following = next_open(workshop, last, CARRY_LOOK_AHEAD_DAYS)
+        if following is None:
+            break
+        last = following
+    found = next_handover_day(workshop, last, rules)
+    if found is not None:
+        return found[0]
+    return last if last >= LAST_DATE else last + dt.timedelta(days=1)
 
 
 DAY_MINUTES = 24 * 60

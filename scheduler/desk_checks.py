@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import json
 
+from scheduler.capacity import HandoverRule, latest_pickup_day
 from scheduler.clock import DayClock
 from scheduler.contract import Booking, PlanRequest, Workshop
 from scheduler.errors import InputError, PreconditionFailed
@@ -74,11 +75,47 @@ def drop_off_in_opening_hours(booking: Booking, workshop: Workshop) -> None:
         )
 
 
-def request_hash(booking: Booking) -> str:
-    """What a booking request asked for (not the id the service gave it): a replay must match it."""
+PROMISED_FIELD = "promised"
+"""A booking request's field for the pickup its desk showed: named as the slot offer names it."""
+
+
+def check_promise_sent(
+    workshop: Workshop, booking: Booking, promised: dt.datetime, rules: HandoverRule
+) -> None:
+    """The pickup a booking request says its desk showed (`promised`; timezone-aware, as pydantic
+    checks every moment) must be one an offer could have shown: after the drop-off, and on a day no
+    later than `latest_pickup_day` (a waiter's on the drop-off day; a drop-off's by the
+    first day the desk hands cars back after the last day its work may take). Else InputError
+    naming the field (422)."""
+    tz = workshop.tz
+    day = booking.drop_off.astimezone(tz).date()
+    if promised <= booking.drop_off:
+        raise InputError(
+            PROMISED_FIELD,
+            N_("must be after the drop-off %(drop_off)s, got %(value)s")
+            % {
+                "drop_off": moment_words(booking.drop_off, tz, day),
+                "value": moment_words(promised, tz, day),
+            },
+        )
+    latest = latest_pickup_day(workshop, booking, rules)
+    if promised.astimezone(tz).date() > latest:
+        raise InputError(
+            PROMISED_FIELD,
+            N_("must be on %(latest)s or before (no offer for it promises a later pickup), got %(value)s")
+            % {"latest": latest.isoformat(), "value": moment_words(promised, tz, day)},
+        )
+
+
+def request_hash(booking: Booking, promised: dt.datetime | None = None) -> str:
+    """What a booking request asked for (not the id the service gave it): a replay must match it.
+    `promised`: the pickup the request says its desk showed (its `promised`, `check_promise_sent`),
+    part of what it asked for; the booking's own `promised` is the service's answer, not asked."""
     asked = booking.model_dump(mode="json", exclude={"id", "promised"})
+    if promised is not None:
+        asked["promised"] = promised.isoformat()
     # Added later: at their defaults, the hash stays as it was.
-    for field in ("parts_eta", "loan_car", "overbooked"):
+    for field in ("parts_eta", "loan_car", "overbooked", "promised"):
         if not asked.get(field):
             asked.pop(field, None)
     return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()

@@ -143,16 +143,18 @@ class _Template:
         letter, below MIN_WORDING; a template of no letter at all is never matched)."""
         return bool(self.names) and all(name in self.shapes for name in self.names)
 
-    def whole(self, value: str, name: str = "") -> bool:
+    def whole(self, value: str, name: str = "", lenient: bool = False) -> bool:
         """Whether `value` can be one filled-in part of this template: its brackets pair up, and it
         holds none of the template's own words again. "booking %(booking)s operation %(operation)s"
         does not take "1 cannot start before operation 0 of the booking is finished" as the
         operation (the sentence is another template's, with the booking's operation in it), nor
         "0; booking B operation 1" (a list of two)."""
         words = self.name_words if name in NAMED else self.words
-        return _balanced(value) and not any(w.search(value) for w in words)
+        given = name in AS_GIVEN or self.shapes.get(name) is _SHAPES["r"]  # %r: an echo, as sent
+        balanced = _balanced(value) or (lenient and given)
+        return balanced and not any(w.search(value) for w in words)
 
-    def fits(self, values: dict[str, str]) -> bool:
+    def fits(self, values: dict[str, str], lenient: bool = False) -> bool:
         """Whether each found value can fill its placeholder: whole (`whole`), a number where the
         template fills in a number and a quoted text where it fills in a repr ("booking
         %(booking)s operation %(number)d" does not take "1 (check) is clocked by t1, not t2" for
@@ -160,7 +162,8 @@ class _Template:
         return all(
             bool(LABEL.fullmatch(value))
             if name in LABELS
-            else self.whole(value, name) and (name not in self.shapes or self.shapes[name].fullmatch(value))
+            else self.whole(value, name, lenient)
+            and (name not in self.shapes or self.shapes[name].fullmatch(value))
             for name, value in values.items()
         )
 
@@ -299,6 +302,11 @@ VERBATIM = frozenset(
         "path",  # a file's path, as typed (a simulated period's "replay of %(path)s", zh-s30)
     }
 )
+
+#: Placeholders whose value comes from outside as typed (ids, names, URLs, paths; and every %r, an
+#: echo of what was sent): the one part of a text that may hold a lone bracket (`_by_template`'s
+#: second pass).
+AS_GIVEN = VERBATIM | {"url", "value"}
 
 #: The VERBATIM placeholders that hold a name (an operation's), read as the workshop names it in the
 #: reader's language (`Names.things`); the others hold ids (a bay, a booking, a technician, a column)
@@ -568,13 +576,16 @@ def _series(locale: str, items: list[str]) -> str:
 
 
 def _by_template(locale: str, text: str) -> tuple[_Template, str, dict[str, str]] | None:
-    """The first of the catalog's templates `text` is filled in from, its msgstr and the parts."""
-    for template, msgstr in templates(locale):
-        found = template.match(text)
-        if found is not None and template.fits(
-            found
-        ):  # a filled-in part is whole: "(apprentice) has the…(" is not one
-            return template, msgstr, found
+    """The first of the catalog's templates `text` is filled in from, its msgstr and the parts.
+    Where none is with every part whole, once more letting a part given from outside (AS_GIVEN: an
+    id, a name, a URL, a path) hold a lone bracket ("not a URL: http://[::1 (…)" stayed English,
+    fuzz-s40); the other parts must still pair theirs up, so the split stays where the words are."""
+    for lenient in (False, True):
+        for template, msgstr in templates(locale):
+            found = template.match(text)
+            # a filled-in part is whole: "(apprentice) has the…(" is not one
+            if found is not None and template.fits(found, lenient):
+                return template, msgstr, found
     return None
 
 

@@ -45,9 +45,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from scheduler.availability import Availability
+from scheduler.capacity import CARRY_LOOK_AHEAD_DAYS, next_open
 from scheduler.contract import (
     HELD_CODE,
-    LAST_DATE,
     PART_CODE,
     Assignment,
     Booking,
@@ -84,7 +84,7 @@ PART = PART_CODE
 """Part service codes are the service's code, this, and the operations: "ACC-REPAIR:ops2-3" (a
 workshop's own service codes never hold it: contract.Service)."""
 
-LOOK_AHEAD_DAYS = 45
+LOOK_AHEAD_DAYS = CARRY_LOOK_AHEAD_DAYS
 """Calendar days searched for the following opening days (holidays included)."""
 
 
@@ -343,14 +343,7 @@ class _Search:
         self.deadline = 0.0
 
     def _next_open(self, after: dt.date) -> dt.date | None:
-        workshop = self.day.workshop
-        for i in range(1, LOOK_AHEAD_DAYS + 1):
-            date = after + dt.timedelta(days=i)
-            if date > LAST_DATE:  # no day past the last one is planned: no work carried to it
-                return None
-            if not workshop.is_closed(date) and any(workshop.on_duty(t, date) for t in workshop.technicians):
-                return date
-        return None
+        return next_open(self.day.workshop, after, LOOK_AHEAD_DAYS)
 
     def _probe(self, first: int, last: int, drop_off: dt.datetime) -> Booking:
         n = len(self.service.operations)

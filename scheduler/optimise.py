@@ -20,11 +20,18 @@ from scheduler.dispatch import (
 )
 from scheduler.lns import DTIME_PER_SECOND, HUGE_DAY, improve
 from scheduler.local_search import compact, local_search
-from solver.bounds import PlacementBound, droppable, lateness_floor, placement_bound, relaxation_bound
+from solver.bounds import (
+    PlacementBound,
+    droppable,
+    lateness_floor,
+    placement_bound,
+    relaxation_bound,
+    secondary_floor,
+)
 from solver.bounds_groups import group_floor
 from solver.bounds_period import breaks, column_floor, period_floor
 from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_relaxation
-from solver.lean import exact, exact_day, lateness_plan
+from solver.lean import exact, exact_day, lateness_plan, objective_plan
 from solver.model import SolveParameters, safety_seconds, solve
 from solver.objective import objective, terms
 from solver.problem import DayProblem, DaySolution
@@ -159,13 +166,21 @@ def add_bounds(
     _objective_floor(problem, solution, weight, lateness)
 
 
-def _objective_floor(problem: DayProblem, solution: DaySolution, weight: int, lateness: int) -> None:
+def _objective_floor(
+    problem: DayProblem, solution: DaySolution, weight: int, lateness: int, others: int | None = None
+) -> None:
     """`solution.lower_bound` raised (never lowered) to the objective's floor for plans placing
-    `weight` with the lateness terms floor `lateness` (`add_bounds`' last step)."""
+    `weight` with the lateness terms floor `lateness` and the floor `others` on the terms below
+    lateness (None: `secondary_floor`, what every booking that must be placed pays alone), both
+    for every plan placing at least `weight` (`add_bounds`' last step). Every plan placing at
+    least `weight` (and at most `most`, the placement bound) leaves at least `total - most`
+    unplaced and pays at least both floors (the terms add up, each at least its floor); one placing
+    less leaves at least `most - weight + 1` more priority unplaced than the most."""
     w = problem.weights
     total = sum(job.priority for job in problem.jobs)
     most = solution.placement_weight_bound if solution.placement_weight_bound is not None else weight
-    floor = float(w.unplaced * (total - most) + min(lateness, w.unplaced * (most - weight + 1)))
+    others = secondary_floor(problem, weight) if others is None else others
+    floor = float(w.unplaced * (total - most) + min(lateness + others, w.unplaced * (most - weight + 1)))
     if floor > 0 and (solution.lower_bound is None or floor > solution.lower_bound):
         solution.lower_bound = floor
 
@@ -863,18 +878,103 @@ def period_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple
         compacted, moved = compact(problem, halves)
         if moved and rank(problem, compacted) < rank(problem, halves):
             halves = compacted
-        for name in (
-            "placement_bound",
-            "placement_weight_bound",
-            "lateness_bound",
-            "weighted_lateness_bound",
-            "lower_bound",
-            "best_bound",
-        ):
+        for name in _BOUNDS:
             setattr(halves, name, getattr(chosen, name))
         halves.notes = list(chosen.notes)
         return halves, [*notes, "the halves' plan is the plan"]
     return chosen, notes
+
+
+OBJECTIVE_PASS = True
+"""Small days (`SMALL_PASS`'s: up to `SMALL_JOBS` bookings, from `INDEXED_BOUND_SECONDS` on, held
+exactly by the lean model) whose plan's weighted lateness is proven (its lateness terms at their
+floor, `weighted_lateness_bound`) but whose objective is not (above `lower_bound`: the terms below
+lateness, bay preference, technician changes and overtime, are not proven): after the bounds and
+the period pass, a last CP-SAT solve of the lean model with the objective's other terms
+(`solver.lean.objective_plan`), the same bookings placed (or, where one of those that fit alone may
+be left out, `droppable`, any of them placing as much priority), the lateness terms held between
+their floor and the plan's cost less the least any plan leaves unplaced, minimising the objective,
+hinted with the plan, one worker, `OBJECTIVE_PASS_DTIME`; its plan kept where it ranks better at
+the plan's lateness terms (its floor: a plan trading minutes late for cheaper bays would lose the
+lateness's proof and might let a rule with fewer minutes pass it; then compacted where that ranks
+better), and its proven bound on the objective of every plan placing
+these bookings (every plan placing as much: `_objective_floor`) raises `lower_bound`: where CP-SAT
+proves its plan optimal, the lower bound is the plan's objective and the status "optimal".
+Deterministic (CP-SAT's deterministic time) and not charged from the search's budget, as the period
+pass (it runs only where the bounds are known, after the search): 1.1-1.4 s of CPU where it runs,
+a little over the ~1 s a 10 s request has room for, and nothing elsewhere. At 10 s: small-dealer
+1.3x s5 proven, 4,482 (0.27 of deterministic time); 1.5x s1 proven, 203,941 -> 203,934 (a
+technician change and two dear bays fewer, another booking of the same priority left out); 1.3x
+s2 12,496 -> 12,493 (a technician change fewer), not proven (nor within 20 deterministic time,
+~45 s of CPU: CP-SAT's bound stays at the lateness floor). bench/RESULTS-proof15-s41.md."""
+
+OBJECTIVE_PASS_DTIME = 0.3
+"""The pass's deterministic time (small-dealer 1.3x s5 is proven at 0.27)."""
+
+
+def objective_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple[DaySolution, list[str]]:
+    """`OBJECTIVE_PASS` on `chosen` (after `add_bounds` and `period_pass`): the better of it and
+    the lean model's cheapest plan of its bookings by the whole objective, its lower bound raised;
+    and notes."""
+    if (
+        not OBJECTIVE_PASS
+        or not small_pass_seconds(problem, limit)
+        or chosen.weighted_lateness_bound is None
+        or not exact(problem, chosen)
+    ):
+        return chosen, []
+    w = problem.weights
+    minutes = terms(problem, chosen)
+    paid = w.lateness * minutes.lateness + w.waiter_lateness * minutes.waiter_lateness
+    floor = math.ceil(chosen.weighted_lateness_bound - 1e-6)  # on whole units: the terms are
+    if paid > floor or chosen.objective <= (chosen.lower_bound or 0) + 1e-9:
+        return chosen, []  # lateness not proven, or nothing left to prove
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in chosen.unplaced)
+    fits, spare = droppable(problem, weight)
+    # Where one of the bookings that fit may be left out, CP-SAT chooses which (any placing as much).
+    choose = (fits, weight) if spare else None
+    top = chosen.placement_weight_bound if chosen.placement_weight_bound is not None else weight
+    leaves = w.unplaced * (sum(job.priority for job in problem.jobs) - top)  # the least any plan leaves
+    most = round(chosen.objective) - leaves  # past it, the lateness terms alone cost more than the plan
+    found = objective_plan(
+        problem, chosen, OBJECTIVE_PASS_DTIME, floor, most, wall_safety(limit), choose=choose
+    )
+    notes = [f"objective pass: {found.status.lower()}, {found.cost:g} / {found.bound:g}"]
+    if found.solution is None:
+        return chosen, notes
+    found.solution.objective = objective(problem, found.solution)
+    plan = chosen
+    again = terms(problem, found.solution)
+    # Kept only at the plan's lateness (its floor: the proof of the lateness stands, and no rule
+    # with fewer weighted minutes can appear) and ranking better.
+    if w.lateness * again.lateness + w.waiter_lateness * again.waiter_lateness <= paid and rank(
+        problem, found.solution
+    ) < rank(problem, chosen):
+        plan = found.solution
+        compacted, moved = compact(problem, plan)
+        if moved and rank(problem, compacted) < rank(problem, plan):
+            plan = compacted
+        for name in _BOUNDS:
+            setattr(plan, name, getattr(chosen, name))
+        plan.notes = list(chosen.notes)
+        notes.append("the objective pass's plan is the plan")
+    # Every plan placing at least `weight` is one the model may make (these bookings, or any of the
+    # bookings that fit placing as much) and costs at least CP-SAT's bound (one outside its lateness
+    # band costs more than `chosen`, whose cost is at least that bound), of which at least `leaves`
+    # is its unplaced term.
+    _objective_floor(problem, plan, weight, max(floor, math.ceil(found.bound - 1e-6) - leaves), 0)
+    return plan, notes
+
+
+_BOUNDS = (
+    "placement_bound",
+    "placement_weight_bound",
+    "lateness_bound",
+    "weighted_lateness_bound",
+    "lower_bound",
+    "best_bound",
+)
+"""The bounds a plan placing as much as another shares with it (they hold for every such plan)."""
 
 
 def period_halves(
@@ -1177,7 +1277,11 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
     if hint is None and chosen.status != "optimal":
         chosen, period_notes = period_pass(problem, chosen, limit)
         chosen.notes = [*chosen.notes, *period_notes]
-        if chosen.best_bound is not None and chosen.objective <= chosen.best_bound + 1e-9:
+        chosen, objective_notes = objective_pass(problem, chosen, limit)
+        chosen.notes = [*chosen.notes, *objective_notes]
+        # Proven: CP-SAT's bound, or ours (the objective pass's where it proves its plan).
+        proven = [b for b in (chosen.best_bound, chosen.lower_bound) if b is not None]
+        if proven and chosen.objective <= max(proven) + 1e-9:
             chosen.status = "optimal"
     chosen.solve_seconds = time.perf_counter() - began
     return chosen

@@ -17,7 +17,7 @@ from typing import Literal, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from cachetools import LRUCache
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,7 @@ from scheduler.contract import (
     STORED_CONTEXT,
     Assignment,
     Booking,
+    Moment,
     OperationEvent,
     Overrun,
     Plan,
@@ -45,8 +46,10 @@ from scheduler.desk_checks import (
     DETAILS,
     FORCEABLE,
     IDEMPOTENCY_FIELD,
+    PROMISED_FIELD,
     check_if_match,
     check_kind,
+    check_promise_sent,
     drop_off_in_opening_hours,
     drop_off_not_past,
     not_past,
@@ -128,6 +131,12 @@ def _contents(day: DayBook) -> _Contents:
         for kind, entries in (("accepted", day.accepted), ("at_risk", day.at_risk), ("held", day.held))
         for b, w in entries
     }
+
+
+class _PromiseSent(BaseModel):
+    """A booking request's `promised` (the pickup its desk showed), checked as every moment is."""
+
+    promised: Moment | None = None
 
 
 class _Offered(NamedTuple):
@@ -1031,13 +1040,16 @@ class PlanningService:
         now: dt.datetime | None = None,
         as_shown: bool = True,
     ) -> tuple[Booking, bool]:
-        """`book` a booking request's fields under a new booking id."""
+        """`book` a booking request's fields under a new booking id. Its `promised`, if any, is the
+        pickup its desk showed (`book`'s `promised`), not a promise the booking is given."""
+        asked = {k: v for k, v in fields.items() if k != PROMISED_FIELD}
         try:
             with phase("validate"):
-                wanted = Booking.model_validate({"id": self.new_booking_id(), **fields})
+                wanted = Booking.model_validate({"id": self.new_booking_id(), **asked})
+                sent = _PromiseSent.model_validate({PROMISED_FIELD: fields.get(PROMISED_FIELD)})
         except ValidationError as exc:
             raise from_validation_error(exc) from None
-        return self.book(workshop_id, wanted, idempotency_key, key_id, now, as_shown)
+        return self.book(workshop_id, wanted, idempotency_key, key_id, now, as_shown, sent.promised)
 
     def book(
         self,
@@ -1047,6 +1059,7 @@ class PlanningService:
         key_id: str | None = None,
         now: dt.datetime | None = None,
         as_shown: bool = True,
+        promised: dt.datetime | None = None,
     ) -> tuple[Booking, bool]:
         """Accept `booking` if it fits; returns (stored booking, created). A replay (the same
         idempotency key from the same API key `key_id`, with the same booking) returns the first
@@ -1054,14 +1067,18 @@ class PlanningService:
         `now`: the moment the booking is made (default: the service's clock); a drop-off more than
         `PAST_GRACE` before it is refused, and the alternatives of a refused one are after it.
         `as_shown`: promised no later than the slot query showed at its time (`_fit`); False for
-        a bookings file's rows, which no query showed (`exchange.import_file`)."""
+        a bookings file's rows, which no query showed (`exchange.import_file`). `promised`: the
+        pickup the client showed for this time (a booking request's `promised`, issue 16): the
+        booking is promised no later than it, or refused (409 with alternatives); it replaces the
+        cached answer's promise as the cap (`_fit`), whatever `as_shown`. It must be one an offer
+        could show (`check_promise_sent`: InputError naming `promised` otherwise)."""
         if idempotency_key is not None and not idempotency_key.strip():
             raise InputError(
                 IDEMPOTENCY_FIELD, N_("must not be empty: send a unique key per booking, or none")
             )
-        asked = request_hash(booking)
+        asked = request_hash(booking, promised)
         with self.contention.entered(query=False):
-            return self._book(workshop_id, booking, idempotency_key, key_id, asked, now, as_shown)
+            return self._book(workshop_id, booking, idempotency_key, key_id, asked, now, as_shown, promised)
 
     def _book(
         self,
@@ -1072,6 +1089,7 @@ class PlanningService:
         request_hash: str,
         now: dt.datetime | None = None,
         as_shown: bool = True,
+        promised: dt.datetime | None = None,
     ) -> tuple[Booking, bool]:
         try:
             with self._booking_transaction(workshop_id) as session:
@@ -1096,6 +1114,7 @@ class PlanningService:
                         N_("the drop-off time no longer fits"),
                         now=now,
                         as_shown=as_shown,
+                        promised_sent=promised,
                     )
                 with phase("flush"):
                     workshops_db.touch(locked, self.clock.now())
@@ -1511,6 +1530,7 @@ class PlanningService:
         offered: _Offered | None = None,
         was: Booking | None = None,
         as_shown: bool = False,
+        promised_sent: dt.datetime | None = None,
     ) -> tuple[Booking, DayBook]:
         """Store `booking` where it fits the day (409 with alternatives if it does not); returns it
         with its promise, and the day after it. `idempotency`: (key, API key id, request hash).
@@ -1522,7 +1542,10 @@ class PlanningService:
         morning on a witness found later in the day); it may be promised earlier. `offered`:
         the alternatives its last refused change was offered (the one at its time taken first).
         A fit whose loan car would be out into a later day with none free there is no fit either
-        (`_car_not_back`; `was`: the booking before a change, whose car was out already)."""
+        (`_car_not_back`; `was`: the booking before a change, whose car was out already).
+        `promised_sent`: the pickup the client says it showed (a booking request's `promised`): the
+        cap in place of the cached answer's (shown16-s41: the cache holds the last answer for the
+        kind, maybe another desk's of a newer day version, later than this desk showed)."""
         check_kind(workshop, booking.service, booking.fleet_partner, booking.loan_car)
         date = booking.drop_off.astimezone(workshop.tz).date()
         if not FIRST_DATE <= date <= LAST_DATE:  # a moment may be on the day after the last: no drop-off
@@ -1536,6 +1559,8 @@ class PlanningService:
         if workshop.is_closed(date):
             raise InputError("drop_off", N_("the workshop is closed on %(date)s") % {"date": date})
         drop_off_in_opening_hours(booking, workshop)  # a repair carried over too: its car comes to reception
+        if promised_sent is not None:
+            check_promise_sent(workshop, booking, promised_sent, self.rules)
         with phase("day"):
             version = bookings_db.day_version(session, workshop.id, date)
             day = self._day(session, workshop, date, version)
@@ -1544,11 +1569,15 @@ class PlanningService:
         ready_late: dt.datetime | None = None  # the earliest a fit ready after `keep_by` (or `by`) was ready
         car_late: str | None = None  # why a fit's loan car, out into a later day, has none free there
         out_before = partial(bookings_db.loan_car_out_before, session, workshop.id)
-        shown = None  # read before a multi-day answer is made afresh for the booking (`_multi_day_offers`)
-        if as_shown and keep_by is None:
-            # The day's view of the workshop (its multi-day parts added), as every answer's day holds it.
-            shown = self._offers.shown(day.workshop, date, booking, multiday.carries_over(workshop, booking))
-        by = keep_by if shown is None else shown.promised  # no fit ready later than this
+        shown: dt.datetime | None = None  # the promise shown at this time: the client's, else the cache's
+        if promised_sent is not None and keep_by is None:
+            shown = promised_sent  # what this desk showed, whatever the cache holds now
+        elif as_shown and keep_by is None:
+            # Read before a multi-day answer is made afresh for the booking (`_multi_day_offers`), on
+            # the day's view of the workshop (its multi-day parts added), as every answer's day holds it.
+            cached = self._offers.shown(day.workshop, date, booking, multiday.carries_over(workshop, booking))
+            shown = None if cached is None else cached.promised
+        by = keep_by if shown is None else shown  # no fit ready later than this
 
         def kept(found: Offer | None) -> Offer | None:
             nonlocal ready_late, car_late
@@ -1608,7 +1637,7 @@ class PlanningService:
                     "it would now be ready at %(ready)s, after the pickup %(promised)s it was offered"
                 ) % {
                     "ready": moment_words(ready_late, workshop.tz, date),
-                    "promised": moment_words(shown.promised, workshop.tz, date),
+                    "promised": moment_words(shown, workshop.tz, date),
                 }
             raise Conflict(N_("%(why)s the day's plan") % {"why": why}, [], booking, reason)
         promised = keep_by if keep_by is not None else offer.promised

@@ -323,6 +323,70 @@ def droppable(problem: DayProblem, weight: int) -> tuple[list[int], int]:
     return fits, count
 
 
+def forced_costs(problem: DayProblem) -> list[int]:
+    """Each booking's least cost in the objective's terms below lateness (bay preference, technician
+    changes, overtime) in any plan placing it, at the objective's weights: a sum over its own
+    operations, so that the other bookings cannot lower it.
+
+    - Bay preference: an operation pays its bay's cost (`OperationData.bay_costs`), at least its
+      cheapest eligible bay's; started work, its own bay's.
+    - Technician changes: two consecutive operations with no qualified technician in common (a
+      started one: its own technician) change technician in every plan.
+    - Overtime: operation k of a booking starts no earlier than `ready`, the earliest its operations
+      before it can end alone, each on its fastest technician inside one working block (as
+      `blocks.earliest_ends`; the ends only grow with the other bookings). With technician t it
+      runs inside one of t's working blocks (the product's model keeps t's work out of his off-time;
+      the last block runs on into allowed overtime), so it ends no earlier than `fit(t's blocks,
+      ready, d_t)`, and its overtime, min(d_t, max(0, end - t's shift end)) (`objective.terms`:
+      the whole of it past the shift end where it starts after it), grows with its end: at least
+      the least over its technicians of that at the earliest end. Started work is counted as 0.
+    """
+    w = problem.weights
+    windows = [t.windows() for t in problem.technicians]
+    costs: list[int] = []
+    for job in problem.jobs:
+        cost = 0
+        ready: float = job.release
+        crew: list[set[int]] = []
+        for op in job.operations:
+            if op.pin is not None:
+                if op.pin.bay in op.bays:
+                    cost += op.bay_costs[op.bays.index(op.pin.bay)]
+                crew.append({op.pin.technician})
+                ready = max(ready, op.pin.end)
+                continue
+            crew.append(set(op.technicians))
+            cost += min(op.bay_costs, default=0)
+            ready = max(ready, op.release)
+            overtime: float = math.inf
+            best = math.inf
+            for t, d in zip(op.technicians, op.durations, strict=True):
+                end = fit(windows[t], ready, d)
+                if math.isfinite(end):
+                    late = end - problem.technicians[t].shift_end
+                    overtime = min(overtime, min(d, max(0, late)))
+                best = min(best, end)
+            if math.isfinite(overtime):
+                cost += w.overtime * int(overtime)
+            ready = best
+        cost += w.technician_change * sum(1 for a, b in itertools.pairwise(crew) if not a & b)
+        costs.append(cost)
+    return costs
+
+
+def secondary_floor(problem: DayProblem, weight: int) -> int:
+    """The least the objective's terms below lateness (bay preference, technician changes,
+    overtime; the stability terms counted as 0) add up to in any plan placing at least `weight`
+    priority: such a plan places only bookings that fit alone and leaves out at most `k` of them
+    (`droppable`), so it pays at least the sum of their `forced_costs` less the `k` largest of the
+    ones it may leave out (started work is never left out)."""
+    fits, k = droppable(problem, weight)
+    costs = forced_costs(problem)
+    total = sum(costs[j] for j in fits)
+    may_go = sorted((costs[j] for j in fits if not problem.jobs[j].pinned), reverse=True)
+    return max(0, total - sum(may_go[:k]))
+
+
 def lateness_floor(
     problem: DayProblem,
     weight: int,

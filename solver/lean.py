@@ -12,6 +12,10 @@ does not (bench/RESULTS-proof15-s34.md §3c).
 Only days it models exactly: no started work, no earlier plan to keep (stability), no loan cars,
 no promises to keep (`exact`). Its plans keep every rule of the product's model; their other
 costs are the caller's to weigh (`scheduler.optimise` keeps one only where it ranks better).
+
+`objective_plan`: the same rules with the objective's other terms (bay preference, technician
+changes, overtime) and the lateness terms held in a band from a proven floor: the whole objective
+of a plan's bookings, proven where CP-SAT proves it (`scheduler.optimise.OBJECTIVE_PASS`).
 """
 
 from __future__ import annotations
@@ -139,20 +143,7 @@ def lateness_plan(
             late = m.new_int_var(0, end_of_day, f"late_{j}")
             m.add(late >= previous - job.due)
             cost.append((w.waiter_lateness if job.waiter else w.lateness) // unit * late)
-    for t, ivs in enumerate(tech_ivs):
-        if not ivs:
-            continue
-        cursor = 0
-        for a, b in problem.technicians[t].windows():
-            if a > cursor:
-                ivs.append(m.new_fixed_size_interval_var(cursor, a - cursor, f"off_{t}_{a}"))
-            cursor = b
-        if cursor < end_of_day:
-            ivs.append(m.new_fixed_size_interval_var(cursor, end_of_day + 1 - cursor, f"off_{t}_end"))
-        m.add_no_overlap(ivs)
-    for ivs in bay_ivs:
-        if len(ivs) > 1:
-            m.add_no_overlap(ivs)
+    _resources(m, problem, tech_ivs, bay_ivs, end_of_day)
     if least is not None and least > 0:
         m.add(sum(cost) >= least)
     m.minimize(sum(cost))
@@ -192,3 +183,177 @@ def lateness_plan(
     return LeanResult(
         found, name, solver.deterministic_time, solver.objective_value, solver.best_objective_bound
     )
+
+
+def _resources(
+    m: cp_model.CpModel,
+    problem: DayProblem,
+    tech_ivs: list[list[cp_model.IntervalVar]],
+    bay_ivs: list[list[cp_model.IntervalVar]],
+    end_of_day: int,
+) -> None:
+    """Each technician's work apart from itself and from his off-time (before his shift, his
+    breaks, after his allowed overtime); each bay's work apart."""
+    for t, ivs in enumerate(tech_ivs):
+        if not ivs:
+            continue
+        cursor = 0
+        for a, b in problem.technicians[t].windows():
+            if a > cursor:
+                ivs.append(m.new_fixed_size_interval_var(cursor, a - cursor, f"off_{t}_{a}"))
+            cursor = b
+        if cursor < end_of_day:
+            ivs.append(m.new_fixed_size_interval_var(cursor, end_of_day + 1 - cursor, f"off_{t}_end"))
+        m.add_no_overlap(ivs)
+    for ivs in bay_ivs:
+        if len(ivs) > 1:
+            m.add_no_overlap(ivs)
+
+
+def objective_plan(
+    problem: DayProblem,
+    plan: DaySolution,
+    deterministic_time: float,
+    least: int,
+    most: int,
+    safety_seconds: float = 120.0,
+    choose: tuple[Collection[int], int] | None = None,
+) -> LeanResult:
+    """The cheapest plan of `plan`'s bookings (the same ones placed) by the objective
+    (`objective.terms`: unplaced, lateness, bay preference, technician changes, overtime; an exact
+    day has no stability terms) CP-SAT finds in `deterministic_time`, hinted with `plan`, one
+    worker (the same day and plan give the same plan; `safety_seconds`: a wall-clock net only).
+    `choose`: (the bookings that may be placed, the least priority placed) instead: any of those
+    bookings placing at least that much (each placed whole or not at all). Its lateness terms are
+    held in [`least`, `most`]: `least` a proven floor on them for every plan it may make, `most` at
+    least `plan`'s (the plan's cost less the least any plan leaves unplaced: a plan whose lateness
+    terms pass it costs more than `plan`, the other terms never being negative), so that neither
+    cuts off a plan cheaper than `plan`, and where CP-SAT proves its plan optimal it is the
+    cheapest of all the plans it may make. Cost and bound in the objective's units (`LeanResult`).
+    Call only where `exact` holds for `plan` and for every booking it may place.
+
+    The model of `lateness_plan` (the same rules) with the objective's other terms as the product's
+    model (`solver.model.build`) states them: a bay's cost where it is chosen; a change where an
+    operation's technician does not do the next one; an operation's overtime with technician t all
+    of it where it starts at or after t's shift end, else the part past it."""
+    w = problem.weights
+    m = cp_model.CpModel()
+    end_of_day = max(t.day_end for t in problem.technicians) + 1
+    tech_ivs: list[list[cp_model.IntervalVar]] = [[] for _ in problem.technicians]
+    bay_ivs: list[list[cp_model.IntervalVar]] = [[] for _ in problem.bays]
+    starts: dict[tuple[int, int], cp_model.IntVar] = {}
+    techs: dict[tuple[int, int], dict[int, cp_model.IntVar]] = {}
+    bays: dict[tuple[int, int], dict[int, cp_model.IntVar]] = {}
+    lateness: list[cp_model.LinearExprT] = []
+    others: list[cp_model.LinearExprT] = []
+    may = (
+        {j for j in range(len(problem.jobs)) if j not in plan.unplaced} if choose is None else set(choose[0])
+    )
+    present: dict[int, cp_model.IntVar] = {}
+    for j in range(len(problem.jobs)):
+        job = problem.jobs[j]
+        if j not in may:
+            others.append(w.unplaced * job.priority)
+            continue
+        if choose is not None:
+            present[j] = m.new_bool_var(f"p_{j}")
+            others.append(w.unplaced * job.priority * (1 - present[j]))
+        placed = [present[j]] if j in present else []
+        previous: cp_model.IntVar | None = None
+        for k, op in enumerate(job.operations):
+            ready = job.ready(k)
+            start = m.new_int_var(ready, end_of_day, f"s_{j}_{k}")
+            end = m.new_int_var(ready, end_of_day, f"e_{j}_{k}")
+            size = m.new_int_var_from_domain(
+                cp_model.Domain.from_values(sorted(set(op.durations))), f"d_{j}_{k}"
+            )
+            m.new_interval_var(start, size, end, f"iv_{j}_{k}")
+            techs[(j, k)] = {}
+            for t, d in zip(op.technicians, op.durations, strict=True):
+                y = m.new_bool_var(f"y_{j}_{k}_{t}")
+                tech_ivs[t].append(m.new_optional_fixed_size_interval_var(start, d, y, f"it_{j}_{k}_{t}"))
+                m.add(size == d).only_enforce_if(y)
+                techs[(j, k)][t] = y
+                shift_end = problem.technicians[t].shift_end
+                if w.overtime and problem.technicians[t].day_end > shift_end:
+                    overtime = m.new_int_var(0, d, f"ot_{j}_{k}_{t}")
+                    after = m.new_bool_var(f"z_{j}_{k}_{t}")
+                    m.add(start >= shift_end).only_enforce_if(after)
+                    m.add(start < shift_end).only_enforce_if(~after)
+                    m.add(overtime >= d).only_enforce_if([after, y])
+                    m.add(overtime >= end - shift_end).only_enforce_if([~after, y])
+                    others.append(w.overtime * overtime)
+            _one_if(m, list(techs[(j, k)].values()), placed)
+            bays[(j, k)] = {}
+            for b, cost in zip(op.bays, op.bay_costs, strict=True):
+                x = m.new_bool_var(f"x_{j}_{k}_{b}")
+                bay_ivs[b].append(m.new_optional_interval_var(start, size, end, x, f"ib_{j}_{k}_{b}"))
+                bays[(j, k)][b] = x
+                if cost:
+                    others.append(cost * x)
+            _one_if(m, list(bays[(j, k)].values()), placed)
+            if previous is not None:
+                m.add(start >= previous).only_enforce_if(placed)
+                if w.technician_change:
+                    change = m.new_bool_var(f"c_{j}_{k}")
+                    for t, y in techs[(j, k - 1)].items():
+                        same = techs[(j, k)].get(t)
+                        m.add(change >= y - (same if same is not None else 0))
+                    others.append(w.technician_change * change)
+            previous = end
+            starts[(j, k)] = start
+        if job.due is not None and previous is not None:
+            late = m.new_int_var(0, end_of_day, f"late_{j}")
+            m.add(late >= previous - job.due).only_enforce_if(placed)
+            lateness.append((w.waiter_lateness if job.waiter else w.lateness) * late)
+    _resources(m, problem, tech_ivs, bay_ivs, end_of_day)
+    if choose is not None:
+        m.add(sum(problem.jobs[j].priority * here for j, here in present.items()) >= choose[1])
+        for j, here in present.items():
+            m.add_hint(here, int(j not in plan.unplaced))
+    paid = cp_model.LinearExpr.sum(lateness)
+    m.add(paid >= least)
+    m.add(paid <= most)
+    m.minimize(paid + cp_model.LinearExpr.sum(others))
+    for key, start in starts.items():  # the plan as hint, in the bookings' order
+        at = plan.placements.get(key) if key[0] not in plan.unplaced else None
+        if at is None:
+            continue  # left out of the plan: no hint but its presence
+        m.add_hint(start, at.start)
+        for t, y in techs[key].items():
+            m.add_hint(y, int(t == at.technician))
+        for b, x in bays[key].items():
+            m.add_hint(x, int(b == at.bay))
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.num_workers = 1
+    p.random_seed = 0
+    p.max_deterministic_time = deterministic_time
+    p.max_time_in_seconds = safety_seconds  # a net only: the deterministic time ends the search
+    p.linearization_level = 0
+    status = solver.solve(m)
+    name = solver.status_name(status)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return LeanResult(None, name, solver.deterministic_time)
+    placements: dict[tuple[int, int], Placement] = {}
+    left = {j for j in range(len(problem.jobs)) if j not in may}
+    left |= {j for j, here in present.items() if not solver.boolean_value(here)}
+    for (j, k), start in starts.items():
+        if j in left:
+            continue
+        t = next(t for t, y in techs[(j, k)].items() if solver.boolean_value(y))
+        b = next(b for b, x in bays[(j, k)].items() if solver.boolean_value(x))
+        s = solver.value(start)
+        placements[(j, k)] = Placement(b, t, s, s + problem.jobs[j].operations[k].duration_of(t))
+    found = DaySolution(placements=placements, unplaced=left, status="feasible")
+    bound = solver.objective_value if status == cp_model.OPTIMAL else solver.best_objective_bound
+    return LeanResult(found, name, solver.deterministic_time, solver.objective_value, bound)
+
+
+def _one_if(m: cp_model.CpModel, literals: list[cp_model.IntVar], placed: list[cp_model.IntVar]) -> None:
+    """Exactly one of `literals`, or where the booking may be left out (`placed`: its presence),
+    as many as its presence."""
+    if placed:
+        m.add(sum(literals) == placed[0])
+    else:
+        m.add_exactly_one(literals)

@@ -65,6 +65,9 @@ IfMatchHeader = Annotated[
     summary="Book a drop-off time",
     description="Accepted only where it fits the day's witness plan (201 with the promised pickup);"
     " 409 with alternatives when the time no longer fits; `Idempotency-Key` makes retries safe."
+    " Send the slot's `promised` as `promised` (what the customer was shown): the booking is then"
+    " promised no later than that, or refused (409 with the reason and alternatives); without it,"
+    " no later than the last answer the server cached for that kind of booking at that time."
     " The answer's `ETag` names the booking's stored revision (for `If-Match` on a PATCH).",
     openapi_extra=json_body(EXAMPLE_BOOKING),
     responses={

@@ -396,7 +396,8 @@ function setupBooking() {
   };
 
   // A refused booking or change (409): its alternatives, each a button that sends it again at that
-  // drop-off (`send`), worded by `label(time, slot)`. Text only (textContent), never markup from the answer.
+  // drop-off (`send(drop_off, slot)`: the slot too, whose promise the desk now shows), worded by
+  // `label(time, slot)`. Text only (textContent), never markup from the answer.
   const showAlternatives = (result, day, label, send) => {
     clearAlternatives();
     const alternatives = (result.data && Array.isArray(result.data.alternatives)) ? result.data.alternatives : [];
@@ -406,7 +407,7 @@ function setupBooking() {
       button.textContent = label(whenOf(slot.drop_off, day), slot);
       button.addEventListener("click", () => {
         alternativesList.querySelectorAll("button").forEach((other) => (other.disabled = true));
-        send(slot.drop_off);
+        send(slot.drop_off, slot);
       });
       alternativesList.appendChild(slotItem(slot, day, button));
     }
@@ -544,11 +545,15 @@ function setupBooking() {
     await showBookings();
   };
 
-  // A new booking (POST, its own Idempotency-Key); refused (409), its alternatives each book it there.
-  const bookAt = async (details, dropOff, day) => {
+  // A new booking (POST, its own Idempotency-Key) at a slot the desk shows, with the promised pickup
+  // it shows (`promised`: never booked later than that, refused instead); refused (409), its
+  // alternatives each book it there, with their own promise.
+  const bookAt = async (details, slot, day) => {
     clearAlternatives();
     const key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
-    const made = await api("POST", atPageNow(`/v1/workshops/${workshop}/bookings`), Object.assign({}, details, { drop_off: dropOff }), { "Idempotency-Key": key });
+    const body = Object.assign({}, details, { drop_off: slot.drop_off });
+    if (typeof slot.promised === "string" && slot.promised) body.promised = slot.promised;
+    const made = await api("POST", atPageNow(`/v1/workshops/${workshop}/bookings`), body, { "Idempotency-Key": key });
     if (made.status === 201 || made.status === 200) {
       status.textContent = t("booked", { id: made.data.plate || made.data.id, drop_off: whenOf(made.data.drop_off, day), pickup: whenOf(made.data.promised, made.data.drop_off) });
     } else if (made.status === 409) {
@@ -556,7 +561,7 @@ function setupBooking() {
       const times = ((made.data && made.data.alternatives) || []).map((a) => whenOf(a.drop_off, day)).join(separator);
       const why = made.data && made.data.reason;
       status.textContent = typeof why === "string" && why ? t("taken_because", { reason: why, times }) : t("taken", { times });
-      showAlternatives(made, day, (time) => t("book", { time }), (at) => bookAt(details, at, day));
+      showAlternatives(made, day, (time) => t("book", { time }), (at, shown) => bookAt(details, shown, day));
     } else {
       status.textContent = t("not_booked", { problem: problem(made) });
     }
@@ -845,7 +850,7 @@ function setupBooking() {
           const value = form.elements[name].value.trim();
           if (value) details[name] = value;
         }
-        bookAt(details, slot.drop_off, date);
+        bookAt(details, slot, date);
       });
       slotsList.appendChild(slotItem(slot, date, button));
     }

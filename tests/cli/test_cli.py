@@ -322,6 +322,7 @@ def test_a_cluster_address_dask_cannot_parse_exits_2_with_one_line() -> None:
         assert run.returncode == 2 and [line for line in run.stderr.splitlines() if line] == [
             f"bayplan: error: --cluster: expected tcp://HOST:PORT, got '{args[-1]}'"
         ], run.stderr[-800:]
+        assert run.stdout == "", repr(run.stdout)  # nothing else: simulate printed an empty line first
 
 
 def test_an_output_file_that_cannot_be_written_exits_2_with_one_line_naming_out(tmp_path: Path) -> None:

@@ -70,9 +70,14 @@ def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(
             body = {"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00", "plate": OTHER}
             other = httpx.post(f"{server.url}{bookings}", headers=server.headers, json=body)
             assert other.status_code == 201, other.text
+            shown = page.locator("#slots li").nth(1).locator(".slot-text").inner_text()
             with page.expect_response(posted) as sent:
                 page.locator("#slots button").nth(1).click()
             assert sent.value.status == 409, sent.value.text()
+            # shown16-s41: the booking carries the promise the desk showed for the time, as shown.
+            asked = sent.value.request.post_data_json
+            assert shown == fill(said["slot"], drop_off=when(asked["drop_off"], DATE, language),
+                                 pickup=when(asked["promised"], asked["drop_off"], language))  # fmt: skip
             refused = sent.value.json()
             offered = refused["alternatives"]
             assert offered and all(not a["drop_off"].startswith(DATE) for a in offered)  # the next day's
@@ -94,6 +99,8 @@ def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(
             with page.expect_response(posted) as sent, relisted(page):
                 page.locator("#alternatives button").first.click()
             assert sent.value.status == 201, sent.value.text()
+            asked = sent.value.request.post_data_json  # the alternative's own promise, as shown
+            assert (asked["drop_off"], asked["promised"]) == (offered[0]["drop_off"], offered[0]["promised"])
             made = sent.value.json()
             assert (made["drop_off"], made["promised"]) == (offered[0]["drop_off"], offered[0]["promised"])
             assert made["plate"] == PLATE

@@ -787,6 +787,89 @@ def test_small_dealer_13x_s5_is_proven_the_best_possible_at_10_s(monkeypatch: py
     assert_valid(req, plan)
     assert plan.kpis.placed == 28 and plan.kpis.total_lateness_minutes == 149 == plan.lateness_bound
     assert plan_quality_words(plan).endswith("proven the best possible")
+    # The whole objective too (`OBJECTIVE_PASS`): six express jobs in general bays (2 each) are the
+    # least any plan this late pays below lateness; CP-SAT's bound alone stays far below.
+    assert plan.status == "optimal" and plan.objective == 4482 == plan.lower_bound and plan.gap == 0
+    assert plan.best_bound is not None and plan.best_bound < 4470
+
+
+def _express_day() -> tuple[DayProblem, DaySolution]:
+    """One technician from 10:00; a waiter due 10:10 with 30 minutes of work, in the express lane
+    (bay 0) at no cost or a general bay (1) at 2: the plan has it in the general bay from 10:00,
+    20 minutes late, the least possible (600 weighted), 2 above the optimum."""
+    technician = TechnicianData(grade=2, shift_start=600, shift_end=720)
+    op = OperationData(bays=(0, 1), bay_costs=(0, 2), technicians=(0,), durations=(30,))
+    problem = DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="express"), BayData(kind="general")),
+        technicians=(technician,),
+        jobs=(JobData(600, 610, True, 1, (op,)),),
+    )
+    plan = DaySolution(placements={(0, 0): Placement(1, 0, 600, 630)}, unplaced=set())
+    return problem, plan
+
+
+def test_the_objective_pass_proves_the_whole_objective_where_the_lateness_is_proven(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`OBJECTIVE_PASS`: a plan at its lateness floor but in a dear bay: the pass's plan is the
+    lane's, the objective's floor its objective (600: proven), the same twice; nothing where the
+    lateness is above its floor (the plan from 10:10), below 10 s or with the switch off. Without
+    the pass the objective's floor stays at the lateness floor (600 against 602)."""
+    import scheduler.optimise as optimise
+    from solver.objective import objective
+
+    ten = optimise.INDEXED_BOUND_SECONDS
+
+    def start(begin: int = 600) -> tuple[DayProblem, DaySolution]:
+        problem, plan = _express_day()
+        plan.placements[(0, 0)] = Placement(1, 0, begin, begin + 30)
+        plan.objective = objective(problem, plan)
+        optimise.add_bounds(problem, plan, True)
+        return problem, plan
+
+    problem, plan = start()
+    assert plan.objective == 602 and plan.weighted_lateness_bound == 600 == plan.lower_bound
+    chosen, notes = optimise.objective_pass(problem, plan, ten)
+    assert notes == ["objective pass: optimal, 600 / 600", "the objective pass's plan is the plan"]
+    assert chosen.placements == {(0, 0): Placement(0, 0, 600, 630)}
+    assert chosen.objective == 600 == chosen.lower_bound and chosen.weighted_lateness_bound == 600
+    again, _ = optimise.objective_pass(*start(), ten)
+    assert again.placements == chosen.placements
+    late = start(610)
+    assert late[1].objective == 902 and optimise.objective_pass(*late, ten) == (late[1], [])
+    below = start()
+    assert optimise.objective_pass(*below, ten - 1) == (below[1], [])
+    monkeypatch.setattr(optimise, "OBJECTIVE_PASS", False)
+    off = start()
+    assert optimise.objective_pass(*off, ten) == (off[1], []) and off[1].lower_bound == 600
+
+
+def test_the_objective_pass_proves_a_plan_it_cannot_better() -> None:
+    """Two technicians, two waiters from 10:00 due 10:30 with 30 minutes each and one express lane:
+    on time, one of them pays for a general bay (2), or one is 30 minutes late in the lane. The
+    plan has both on time; the floors say 0 (no one need be late, each could have the lane); the
+    pass proves 2 the least: the plan stays, its lower bound is its objective."""
+    import scheduler.optimise as optimise
+    from solver.objective import objective
+
+    technicians = tuple(TechnicianData(grade=2, shift_start=600, shift_end=720) for _ in range(2))
+    op = OperationData(bays=(0, 1), bay_costs=(0, 2), technicians=(0, 1), durations=(30, 30))
+    problem = DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="express"), BayData(kind="general")),
+        technicians=technicians,
+        jobs=(JobData(600, 630, True, 1, (op,)), JobData(600, 630, True, 1, (op,))),
+    )
+    plan = DaySolution(
+        placements={(0, 0): Placement(0, 0, 600, 630), (1, 0): Placement(1, 1, 600, 630)}, unplaced=set()
+    )
+    plan.objective = objective(problem, plan)
+    optimise.add_bounds(problem, plan, True)
+    assert plan.objective == 2 and plan.weighted_lateness_bound == 0 and not plan.lower_bound
+    chosen, notes = optimise.objective_pass(problem, plan, optimise.INDEXED_BOUND_SECONDS)
+    assert chosen is plan and notes == ["objective pass: optimal, 2 / 2"]
+    assert plan.lower_bound == 2 == plan.objective
 
 
 def test_a_day_with_a_common_break_reads_proven_by_the_whole_period_floor(

@@ -285,6 +285,19 @@ def test_a_quoted_value_from_outside_reads_as_sent_and_an_empty_item_is_no_heade
     assert "Project-Id-Version" not in zh.phrase("a; ; b") and "Project-Id-Version" not in zh.phrase("x, , y")
 
 
+def test_a_value_from_outside_with_a_lone_bracket_still_reads_in_chinese() -> None:
+    """fuzz-s40: a URL, id or name sent with a lone bracket kept the whole sentence English (the
+    matcher wants every filled-in part's brackets paired). The value is read as sent; the sentence
+    around it is Chinese, the other parts still split where the words are."""
+    zh = Translator("zh-CN")
+    read = zh.phrase("not a URL: http://[::1 (Invalid IPv6 URL)")
+    assert read.startswith("不是有效的网址") and "http://[::1" in read, read
+    read = zh.phrase("unknown service code 'OIL(' (known: LUBE, MAINT)")
+    assert read.startswith("未知的服务代码") and "'OIL('" in read, read
+    # a text no template made stays as it is, bracket or not
+    assert zh.phrase("what (is this") == "what (is this"
+
+
 def test_the_csv_columns_a_refusal_expects_stay_the_columns_to_write() -> None:
     """review-s28: a bookings import with an unknown column was told in Chinese to write
     "服务项目，drop_off，等候客户，…": the column names read as words, which the header then refuses."""

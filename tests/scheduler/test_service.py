@@ -705,6 +705,128 @@ def test_a_waiter_whose_shown_time_now_fits_only_later_is_refused_not_booked_lat
         service.close()
 
 
+def _waiter(booking_id: str, drop_off: dt.datetime) -> Booking:
+    return Booking(id=booking_id, service="MAINT", drop_off=drop_off, waiter=True)
+
+
+def test_a_waiter_sent_with_the_promise_his_desk_showed_is_refused_where_the_cache_holds_a_later_one(
+    db_url: str,
+) -> None:
+    """Desk A shows a waiter 08:00, promised 09:15 (the day's first version). Two waiters book 08:00
+    at other desks, and desk B's query of the new version shows 08:00 promised 10:15: the cache now
+    holds that. Desk A's booking, sent with the 09:15 it showed (`promised`), is refused (409: ready
+    at 10:15, after the 09:15 offered), with 08:00 promised 10:15 among the alternatives, nothing
+    stored. Without `promised` (today's request) it is held to the cache's 10:15 and booked then:
+    the customer told 09:15 gets 10:15 in silence (shown16-s41, issue 16)."""
+    service, _ = _service(db_url)
+    date = dt.date(2026, 11, 24)
+    try:
+        shown_a = service.slots(SlotQuery("w", "MAINT", date, waiter=True))[0]
+        assert (shown_a.drop_off.hour, shown_a.promised.strftime("%H:%M")) == (8, "09:15")
+        for i in range(2):
+            service.book("w", _waiter(f"b{i}", shown_a.drop_off), None)
+        shown_b = service.slots(SlotQuery("w", "MAINT", date, waiter=True))[0]
+        assert (shown_b.drop_off, shown_b.promised.strftime("%H:%M")) == (shown_a.drop_off, "10:15")
+        with pytest.raises(Conflict) as refused:
+            service.book("w", _waiter("a", shown_a.drop_off), None, promised=shown_a.promised)
+        assert refused.value.reason == "it would now be ready at 10:15, after the pickup 09:15 it was offered"
+        assert (8, "10:15") in [
+            (o.drop_off.hour, o.promised.strftime("%H:%M")) for o in refused.value.alternatives
+        ]
+        assert sorted(b.id for b in service.bookings("w", date)) == ["b0", "b1"]
+        stored, created = service.book("w", _waiter("a", shown_a.drop_off), None)  # absent: the cache's cap
+        assert created and stored.promised == shown_b.promised
+    finally:
+        service.close()
+
+
+def test_a_waiter_sent_with_the_later_promise_his_desk_showed_is_booked_at_it_though_the_cache_holds_earlier(
+    db_url: str,
+) -> None:
+    """Two waiters are booked at 08:00; desk A shows 08:00 promised 10:15. One of them cancels and
+    desk B's query shows 08:00 promised 09:15 (the cache holds that); then another waiter books
+    08:00 and 08:00 fits again only for 10:15. Desk A's booking sent with the 10:15 it showed is
+    booked, promised 10:15. Without `promised` it would be held to the cache's 09:15 and refused
+    (409), although it fits by what its desk showed (promise16-s39 "What shown can know"); that
+    refusal's alternatives would refresh the cache, so the cache's 09:15 is read here instead."""
+    service, workshop = _service(db_url)
+    date = dt.date(2026, 11, 24)
+    eight = dt.datetime(2026, 11, 24, 8, tzinfo=workshop.tz)
+    try:
+        for i in range(2):
+            service.book("w", _waiter(f"b{i}", eight), None)
+        shown_a = service.slots(SlotQuery("w", "MAINT", date, waiter=True))[0]
+        assert (shown_a.drop_off, shown_a.promised.strftime("%H:%M")) == (eight, "10:15")
+        service.cancel("w", "b1")
+        shown_b = service.slots(SlotQuery("w", "MAINT", date, waiter=True))[0]
+        assert (shown_b.drop_off, shown_b.promised.strftime("%H:%M")) == (eight, "09:15")
+        service.book("w", _waiter("b2", eight), None)
+        cached = service._offers.shown(workshop, date, _waiter("a", eight))
+        assert cached is not None and cached.promised == shown_b.promised  # the cap without `promised`
+        stored, created = service.book("w", _waiter("a", eight), None, promised=shown_a.promised)
+        assert created and stored.promised == shown_a.promised
+        assert sorted(b.id for b in service.bookings("w", date)) == ["a", "b0", "b2"]
+    finally:
+        service.close()
+
+
+def test_a_promise_sent_caps_a_booking_no_query_of_this_server_showed(db_url: str) -> None:
+    """No slot query on this service (another server answered it, or it restarted): nothing cached,
+    so without `promised` a booking is placed wherever it fits (10:15 here, as before). Sent with
+    09:15 it is refused with the reason; sent with 10:15 it is booked then; a promise later than
+    the fit books the earlier fit (a booking may be promised earlier than shown)."""
+    service, _ = _service(db_url)
+    eight = dt.datetime(2026, 11, 24, 8, tzinfo=_workshop().tz)
+    try:
+        for i in range(2):
+            service.book("w", _waiter(f"b{i}", eight), None)
+        with pytest.raises(Conflict) as refused:
+            service.book("w", _waiter("a", eight), None, promised=eight.replace(hour=9, minute=15))
+        assert refused.value.reason == "it would now be ready at 10:15, after the pickup 09:15 it was offered"
+        stored, _ = service.book("w", _waiter("a", eight), None, promised=eight.replace(hour=11, minute=45))
+        assert stored.promised == eight.replace(hour=10, minute=15)
+    finally:
+        service.close()
+
+
+@pytest.mark.parametrize(
+    ("waiter", "promised", "words"),
+    [
+        (False, "2026-11-24T08:00:00+01:00", "must be after the drop-off 08:00, got 08:00"),
+        (False, "2026-11-24T07:00:00+00:00", "must be after the drop-off 08:00, got 08:00"),  # that instant
+        (False, "2026-11-23T17:00:00+01:00", "must be after the drop-off 08:00, got 2026-11-23 17:00"),
+        (True, "2026-11-25T08:00:00+01:00", "must be on 2026-11-24 or before"),  # a waiter waits: that day
+        (False, "2026-11-26T08:00:00+01:00", "must be on 2026-11-25 or before"),  # past the next morning
+        (False, "2026-11-24T09:15:00", "timezone"),  # naive
+        (False, "soon", "datetime"),
+    ],
+)
+def test_a_promise_no_offer_could_show_is_refused_naming_the_field(
+    sqlite_url: str, waiter: bool, promised: str, words: str
+) -> None:
+    """`promised` must be a moment an offer could show: timezone-aware, after the drop-off, and no
+    later than the last day an offer promises a pickup on (a waiter's: the drop-off day; a drop-off
+    customer's: the next day the desk hands cars back). Else InputError naming `promised` (422
+    over HTTP), nothing booked."""
+    from scheduler.errors import InputError
+
+    service, _ = _service(sqlite_url)
+    fields: dict[str, object] = {
+        "service": "MAINT", "drop_off": "2026-11-24T08:00:00+01:00", "waiter": waiter, "promised": promised,
+    }  # fmt: skip
+    try:
+        with pytest.raises(InputError) as bad:
+            service.book_request("w", fields, None, None)
+        assert bad.value.field == "promised" and words in str(bad.value), str(bad.value)
+        assert service.bookings("w", dt.date(2026, 11, 24)) == []
+        fields["promised"] = "2026-11-25T08:00:00+01:00" if not waiter else "2026-11-24T12:00:00+01:00"
+        stored, created = service.book_request("w", fields, None, None)  # the latest day allowed: booked
+        assert created and stored.promised is not None
+        assert stored.promised <= dt.datetime.fromisoformat(str(fields["promised"]))
+    finally:
+        service.close()
+
+
 def test_a_refinement_from_before_a_workshop_change_landing_after_it_holds_no_booking_to_its_promise(
     db_url: str,
 ) -> None:
