@@ -590,17 +590,56 @@ def _day_clash(
     if _bays_fit([w[1:] for w in group]) or not _bays_fit([w[1:] for w in group if w[0] != changed]):
         return None
     at = max(start for key, start, _, _ in stretches if key == changed)
-    return N_(
-        "no bay free for %(where)s at %(at)s: its bays (%(bays)s) are needed by work in progress"
-        " clocked with no bay (%(others)s), which stays in one bay from its start or resume, and the"
-        " day's other work left it no other since; if that car was moved, pause its work and resume"
-        " it naming its bay, or name another bay"
-    ) % {
+    # Refused: which of the cars listed, moved alone (paused and resumed naming another of its bays
+    # when `changed` came), would leave it a bay (only here, on a refusal: clockbay13-s41).
+    movers = [key for key in sorted(rivals) if _move_frees(group, key, seconds(at))]
+    values = {
         "where": operation_words(workshop, bookings[changed[0]], changed[1]),
         "at": _hm(at, workshop),
-        "others": "; ".join(operation_words(workshop, bookings[b], o) for b, o in sorted(rivals)),
+        "others": "; ".join(operation_words(workshop, bookings[b], o) for b, o in movers or sorted(rivals)),
         "bays": ", ".join(domain(changed, op.bay)),
     }
+    if len(movers) == 1:
+        template = N_(
+            "no bay free for %(where)s at %(at)s: its bays (%(bays)s) are needed by work in progress"
+            " clocked with no bay (%(others)s), which stays in one bay from its start or resume, and the"
+            " day's other work left it no other since; if that car was moved, pause its work and resume"
+            " it naming its bay, or name another bay"
+        )
+    elif movers:
+        template = N_(
+            "no bay free for %(where)s at %(at)s: its bays (%(bays)s) are needed by work in progress"
+            " clocked with no bay, which stays in one bay from its start or resume, and the day's other"
+            " work left it no other since; any one of %(others)s moved to another of its bays would"
+            " free one: if one of those cars was moved, pause its work and resume it naming its bay,"
+            " or name another bay"
+        )
+    else:
+        template = N_(
+            "no bay free for %(where)s at %(at)s: its bays (%(bays)s) are needed by work in progress"
+            " clocked with no bay (%(others)s), which stays in one bay from its start or resume, and the"
+            " day's other work left it no other since; moved alone to another of its bays, none of those"
+            " cars would free one: if cars were moved, pause their work and resume it naming their bays,"
+            " or name another bay"
+        )
+    return template % values
+
+
+def _move_frees(
+    group: Sequence[tuple[tuple[str, int], int, int, tuple[int, ...]]], mover: tuple[str, int], at: int
+) -> bool:
+    """Whether the stretches of `group` ((booking, operation), start, end, bays: those joined to the
+    refused work's) have bays with the work in progress `mover` moved at `at` (its stretch cut there,
+    as a pause, and resumed clocked into one of its bays, as the 409 asks): for some bay, bays found
+    (a first fit, else the exact matching; a search cut by its limit finds none)."""
+    mine = next((w for w in group if w[0] == mover and w[2] == OPEN), None)
+    if mine is None:
+        return False
+    _, start, _, allowed = mine
+    cut = max(start, at)
+    rest = [w[1:] for w in group if w is not mine]
+    before = [(start, cut, allowed)] if start < cut else []
+    return any(_bays_fit([*rest, *before, (cut, OPEN, (bay,))], proven=False) for bay in allowed)
 
 
 def _stretches(
@@ -632,17 +671,17 @@ def _joined(work: Sequence[tuple[int, int, tuple[int, ...]]], of: Sequence[int])
     return sorted(n for group in groups(held) if wanted.intersection(group) for n in group)
 
 
-def _bays_fit(work: Sequence[tuple[int, int, tuple[int, ...]]]) -> bool:
+def _bays_fit(work: Sequence[tuple[int, int, tuple[int, ...]]], proven: bool = True) -> bool:
     """Whether each (start, end, bays) can have a bay of its own all through (none of two that
     overlap in time in one): a first fit (`_first_fit`), else the exact matching (True where it
-    finds none within its limit but proves nothing)."""
+    finds none within its limit but proves nothing; with `proven` False, only where it finds bays)."""
     if _first_fit(work) is not None:
         return True
     # Imported here: only a clash the first fit cannot settle solves (a day of clock events rarely).
     from solver.bay_matching import HeldWork, match_bays
 
     matched = match_bays([HeldWork(s, e, b) for s, e, b in work])
-    return matched.bays is not None or matched.status != "INFEASIBLE"
+    return matched.bays is not None or (proven and matched.status != "INFEASIBLE")
 
 
 def _first_fit(work: Sequence[tuple[int, int, tuple[int, ...]]]) -> list[int] | None:

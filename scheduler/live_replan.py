@@ -230,7 +230,8 @@ def _replan(
     paused = {key for key in clocked_keys if state.ops[key].state == "paused"}
     in_turn = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at, paused)
     left = {key: track.last for key in done | ended if (track := state.ops[key]).last is not None}
-    bookings = _clocked_work_apart(workshop, in_turn, fixed, _handed_over(left, clocked_at))
+    handed_over = _handed_over(left, clocked_at)
+    bookings = _clocked_work_apart(workshop, in_turn, fixed, handed_over)
     if bookings is not in_turn:  # (a car moved: one moved to a bay a done car left in its minute
         # waits that minute there, as in its own)
         bookings = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at, paused)
@@ -240,8 +241,21 @@ def _replan(
         bookings = _clocked_work_in_turn(
             bookings, done | ended | out.keys(), day_end(workshop, date), clocked_at, paused
         )
-    bookings = _clocked_work_matched(workshop, bookings, guessed, fixed)  # where the moves were too short
-    bookings = _paused_making_room(workshop, bookings, guessed, fixed, state, ended)  # where no bays fit
+    # Where the moves were too short: the bays matched over the whole day. A car a minute late after
+    # a handover there: the work after it on its technician or booking waits, as after the moves.
+    matched = _clocked_work_matched(workshop, bookings, guessed, fixed, handed_over)
+    if matched is not bookings and _starts(matched) != _starts(bookings):
+        matched = _clocked_work_in_turn(
+            matched, done | ended | out.keys(), day_end(workshop, date), clocked_at, paused
+        )
+    bookings = matched
+    # Where no bays fit still: paused work out of its bay (and a car may follow it in its minute).
+    made, cut = _paused_making_room(workshop, matched, guessed, fixed, state, ended, left, clocked_at)
+    if cut and _starts(made) != _starts(matched):
+        made = _clocked_work_in_turn(
+            made, done | ended | out.keys() | cut, day_end(workshop, date), clocked_at, paused
+        )
+    bookings = made
     bookings, conflicts = _clocked_bay_unknown(bookings, fixed)  # where two cars were clocked in one still
     # Work clocked in the day's last minute holds it, to midnight; reported as ending a second
     # before, it is pinned the same (`PinnedOperation`: its first minute whole) and the re-plan's
@@ -844,7 +858,9 @@ def _paused_making_room(
     fixed: AbstractSet[tuple[str, int]],
     state: DayState,
     ended: set[tuple[str, int]],
-) -> list[Booking]:
+    left: Mapping[tuple[str, int], dt.datetime] | None = None,
+    clocked_at: Mapping[tuple[str, int], dt.datetime] | None = None,
+) -> tuple[list[Booking], set[tuple[str, int]]]:
     """Where the clocked work still has no bays for the whole day (`_clocked_work_matched` found
     none), paused work holds no bay a car clocked since its pause may use: held to its pause (as
     `_paused_out_of_the_bay`), and the bays matched again. The clock takes paused work as out of
@@ -852,9 +868,15 @@ def _paused_making_room(
     to now (clocked there, so never moved), the paused car left that later car with no bay and a
     reported conflict the clock had not seen (day 2027-03-03 of the clockbay13-s38 probe,
     lastmin13-s38). Only where no bays fit otherwise: the paused car's rest stays projected in its
-    bay where it is in nobody's way."""
+    bay where it is in nobody's way. Where that still leaves no bays, every paused job is held to
+    its pause, and a car may follow it into its bay in the minute it left, where the clock saw it
+    leave first (`left`, `clocked_at`: as `_handed_over` reads them, the pauses added): a paused
+    car guessed in a bay another car needed only once a third moved (and one that a car came into
+    seconds after its pause) left a car with no bay (clockbay13-s41's random three-bay days).
+    Also the paused work held to its pause that second time (none: the first, or none needed)."""
     if not _bays_clash(workshop, bookings):
-        return bookings
+        return bookings, set()
+    handed_over = _handed_over(left or {}, clocked_at) if clocked_at is not None else None
 
     by_id = {b.id: b for b in bookings}
 
@@ -864,9 +886,26 @@ def _paused_making_room(
         return set(bays_for(workshop, by_id[bid], q.operation))
 
     cut = _paused_out_of_the_bay(bookings, state, ended, may_use)
-    if cut == bookings:
-        return bookings
-    return _clocked_work_matched(workshop, cut, guessed, fixed)
+    matched = cut if cut == bookings else _clocked_work_matched(workshop, cut, guessed, fixed, handed_over)
+    if not _bays_clash(workshop, matched) or clocked_at is None:
+        return matched, set()
+    out = {
+        (b.id, p.operation): track.last
+        for b in bookings
+        for p in b.pinned
+        if (track := state.ops.get((b.id, p.operation))) is not None
+        and track.state == "paused"
+        and track.last is not None
+        and (b.id, p.operation) not in ended
+    }
+    if not out:
+        return matched, set()
+    every = _paused_out_of_the_bay(bookings, state, ended, out=out)
+    paused_left = _handed_over({**(left or {}), **out}, clocked_at)
+    again = _clocked_work_matched(workshop, every, guessed, fixed, paused_left)
+    if _bays_clash(workshop, again):
+        return matched, set()  # (no better: as before)
+    return again, set(out)
 
 
 def _clocked_work_matched(
@@ -874,6 +913,7 @@ def _clocked_work_matched(
     bookings: list[Booking],
     guessed: list[Booking],
     fixed: AbstractSet[tuple[str, int]] = frozenset(),
+    handed_over: Callable[[tuple[str, int], tuple[str, int]], bool] | None = None,
 ) -> list[Booking]:
     """The clocked work given bays over the whole day where the moves of `_clocked_work_apart` (one
     car out of the way at most) left two cars in one bay: each pin a bay it may use (`bays_for`),
@@ -884,7 +924,11 @@ def _clocked_work_matched(
     hours before (the narrow probe's last no-bay pin, onelift13-s29). Where two pins share a bay no
     more, nothing is solved (the clock event's re-plan stays as cheap); where no such bays exist
     (or none is found within the limit) the pins stay as they were, and the later work goes without
-    a bay and is reported (`_clocked_bay_unknown`)."""
+    a bay and is reported (`_clocked_bay_unknown`). With `handed_over` (as `_clocked_work_apart`
+    takes it), a pin may also take a bay done work held in its first minute, work the clock saw
+    leave before it came, starting there a minute late (the caller takes the clocked work in turn
+    again): a handover the whole day's bays need, with two cars or more moved (`_clocked_work_apart`
+    moves one), left a car the clock had placed with no bay (clockbay13-s41)."""
     if not _bays_clash(workshop, bookings):
         return bookings
     pins = [(i, p) for i, b in enumerate(bookings) for p in b.pinned if p.bay is not None]
@@ -893,29 +937,47 @@ def _clocked_work_matched(
     if any(p.bay not in index for _, p in pins):
         return bookings  # (the re-plan gives every clocked pin one of the workshop's bays)
     guesses = {(b.id, p.operation): p.bay for b in guessed for p in b.pinned}
+    keys = [(bookings[i].id, p.operation) for i, p in pins]
     work: list[HeldWork] = []
-    for (i, p), (start, end) in zip(pins, held, strict=True):
-        key = (bookings[i].id, p.operation)
+    for n, ((i, p), (start, end)) in enumerate(zip(pins, held, strict=True)):
+        key = keys[n]
         assert p.bay is not None
+        after = tuple(
+            j for j, (s, e) in enumerate(held)
+            if j != n and s <= start and e == start + 1 and handed_over(key, keys[j])
+        ) if handed_over is not None else ()  # fmt: skip
         if key in fixed:
-            work.append(HeldWork(start, end, (index[p.bay],), index[p.bay]))
+            work.append(HeldWork(start, end, (index[p.bay],), index[p.bay], after))
             continue
         mine = tuple(index[c] for c in bays_for(workshop, bookings[i], p.operation))
         guess = guesses.get(key, p.bay)
-        work.append(HeldWork(start, end, mine, index.get(guess or "")))
+        work.append(HeldWork(start, end, mine, index.get(guess or ""), after))
     matched = match_bays(work)
     if matched.bays is None:
         logger.info("no bays for the clocked work of %s: %s", workshop.id, matched.status)
         return bookings
     bay_ids = [bay.id for bay in workshop.bays]
     now_in = {(i, p.operation): bay_ids[n] for (i, p), n in zip(pins, matched.bays, strict=True)}
-    return [
-        b.model_copy(update={"pinned": [
-            p.model_copy(update={"bay": now_in[(i, p.operation)]}) if (i, p.operation) in now_in else p
-            for p in b.pinned
-        ]})
-        for i, b in enumerate(bookings)
-    ]  # fmt: skip
+    late = {(pins[n][0], pins[n][1].operation) for n in matched.late}
+    minute = dt.timedelta(minutes=1)
+
+    def placed(i: int, p: PinnedOperation) -> PinnedOperation:
+        if (i, p.operation) not in now_in:
+            return p
+        if (i, p.operation) not in late:
+            return p.model_copy(update={"bay": now_in[(i, p.operation)]})
+        start = p.start + minute  # (on the minute: a pin's start is)
+        end = max(p.end or start, start + minute)
+        return PinnedOperation(
+            operation=p.operation, bay=now_in[(i, p.operation)], technician=p.technician, start=start, end=end
+        )
+
+    return [b.model_copy(update={"pinned": [placed(i, p) for p in b.pinned]}) for i, b in enumerate(bookings)]
+
+
+def _starts(bookings: list[Booking]) -> list[list[dt.datetime]]:
+    """Each booking's pins' starts."""
+    return [[p.start for p in b.pinned] for b in bookings]
 
 
 def _clocked_bay_unknown(

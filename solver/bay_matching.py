@@ -7,7 +7,10 @@ A small CP-SAT model: a choice of bay per piece of work, at most one piece of wo
 each moment a piece of work there starts (the cliques of an interval graph), the count of changed
 guesses minimised. Solved apart for each group of work that could share a bay (overlapping in time
 through bays they may both use), only where the group's guesses do not already fit. One worker, a
-deterministic limit: the same work gives the same bays. Plain data in, bays out; no I/O, no clock.
+deterministic limit: the same work gives the same bays. A piece may also follow one that left its
+bay within the piece's first minute, before it came (a handover the shop floor's clock saw), into
+that bay a minute late (`HeldWork.after`): the fewest such first. Plain data in, bays out; no I/O,
+no clock.
 """
 
 from __future__ import annotations
@@ -34,6 +37,20 @@ class HeldWork:
     end: int
     bays: tuple[int, ...]
     guess: int | None = None
+    after: tuple[int, ...] = ()
+    """The pieces (indices into the work) that left their bay within this one's first minute, before
+    it came (a handover in that minute): it may follow one of them into its bay a minute late,
+    holding that bay from `start` + 1 to `late_end` (`match_bays` says which pieces do)."""
+
+    @property
+    def late_end(self) -> int:
+        """Its end where it starts a minute late: a minute at least."""
+        return max(self.end, self.start + 2)
+
+    @property
+    def reach(self) -> int:
+        """The latest it may hold a bay to (late, where it may follow another piece)."""
+        return self.late_end if self.after else self.end
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,8 @@ class BayMatching:
     status: str
     changed: int = 0
     deterministic_time: float = 0.0
+    late: tuple[int, ...] = ()
+    """The pieces that start a minute late, following a piece of their `after` into its bay."""
 
 
 def clashes(work: Sequence[tuple[int, int, int]]) -> bool:
@@ -67,6 +86,7 @@ def match_bays(work: Sequence[HeldWork], deterministic_time: float = MATCH_DETER
         return BayMatching(None, "INFEASIBLE")
     bays = [w.guess for w in work]
     status, changed, spent = "OPTIMAL", 0, 0.0
+    late: list[int] = []
     for group in groups(work):
         guessed = [(work[n].start, work[n].end, work[n].guess) for n in group]
         fits = [(s, e, b) for s, e, b in guessed if b is not None]
@@ -76,17 +96,24 @@ def match_bays(work: Sequence[HeldWork], deterministic_time: float = MATCH_DETER
             and not clashes(fits)
         ):
             continue  # its guesses fit: none changes
-        solved = _solve([work[n] for n in group], deterministic_time)
+        # (A handover only between pieces of one group: `after` indices are the whole work's.)
+        place = {n: k for k, n in enumerate(group)}
+        pieces = [
+            HeldWork(w.start, w.end, w.bays, w.guess, tuple(place[j] for j in w.after if j in place))
+            for w in (work[n] for n in group)
+        ]
+        solved = _solve(pieces, deterministic_time)
         spent += solved.deterministic_time
         if solved.bays is None:
             return BayMatching(None, solved.status, deterministic_time=spent)
         if solved.status != "OPTIMAL":
             status = solved.status
         changed += solved.changed
+        late.extend(group[k] for k in solved.late)
         for n, b in zip(group, solved.bays, strict=True):
             bays[n] = b
     assert all(b is not None for b in bays)
-    return BayMatching([b for b in bays if b is not None], status, changed, spent)
+    return BayMatching([b for b in bays if b is not None], status, changed, spent, tuple(sorted(late)))
 
 
 def groups(work: Sequence[HeldWork]) -> list[list[int]]:
@@ -106,13 +133,13 @@ def groups(work: Sequence[HeldWork]) -> list[list[int]]:
             users.setdefault(b, []).append(n)
     for here in users.values():
         here.sort(key=lambda n: work[n].start)
-        first, reach = here[0], work[here[0]].end  # the run of overlapping pieces so far
+        first, reach = here[0], work[here[0]].reach  # the run of overlapping pieces so far
         for n in here[1:]:
             if work[n].start < reach:
                 parent[root(n)] = root(first)
-                reach = max(reach, work[n].end)
+                reach = max(reach, work[n].reach)
             else:
-                first, reach = n, work[n].end
+                first, reach = n, work[n].reach
     groups: dict[int, list[int]] = {}
     for n in range(len(work)):
         groups.setdefault(root(n), []).append(n)
@@ -120,30 +147,51 @@ def groups(work: Sequence[HeldWork]) -> list[list[int]]:
 
 
 def _solve(work: Sequence[HeldWork], deterministic_time: float) -> BayMatching:
-    """One group of work matched by CP-SAT."""
+    """One group of work matched by CP-SAT. Each piece takes one option: a bay it may use from its
+    start, or, where a piece of its `after` may use that bay too, the bay a minute late (the fewest
+    of those first, then the fewest changed guesses)."""
     m = cp_model.CpModel()
-    chosen: list[dict[int, cp_model.IntVar]] = []
+    # (piece, bay, start, end, late, choice)
+    options: list[tuple[int, int, int, int, bool, cp_model.IntVar]] = []
     for n, w in enumerate(work):
-        choice = {b: m.new_bool_var(f"w{n}b{b}") for b in sorted(set(w.bays))}
-        m.add_exactly_one(choice.values())
-        chosen.append(choice)
-    # Work in one bay: the pieces there at the start of each piece there hold it at once (an
-    # interval graph's cliques), so at most one of them may be in it.
+        mine = []
+        for b in sorted(set(w.bays)):
+            mine.append((n, b, w.start, w.end, False, m.new_bool_var(f"w{n}b{b}")))
+            if any(b in work[j].bays and work[j].start <= w.start < work[j].end == w.start + 1
+                   for j in w.after):  # fmt: skip
+                mine.append((n, b, w.start + 1, w.late_end, True, m.new_bool_var(f"w{n}b{b}late")))
+        m.add_exactly_one(x for *_, x in mine)
+        options.extend(mine)
+    # Work in one bay: the options there at the start of each option there hold it at once (an
+    # interval graph's cliques), so at most one of them may be taken.
     cliques: set[tuple[int, ...]] = set()
     users: dict[int, list[int]] = {}
-    for n, choice in enumerate(chosen):
-        for b in choice:
-            users.setdefault(b, []).append(n)
+    for k, (_, b, *_rest) in enumerate(options):
+        users.setdefault(b, []).append(k)
     for b, here in users.items():
-        for n in here:
-            moment = work[n].start
-            held = tuple(j for j in here if work[j].start <= moment < work[j].end)
+        for k in here:
+            moment = options[k][2]
+            held = tuple(j for j in here if options[j][2] <= moment < options[j][3])
             if len(held) > 1 and (b, *held) not in cliques:
                 cliques.add((b, *held))
-                m.add_at_most_one(chosen[j][b] for j in held)
-    stays = [chosen[n][w.guess] for n, w in enumerate(work) if w.guess is not None and w.guess in chosen[n]]
-    cannot_stay = len(work) - len(stays)
-    m.maximize(sum(stays))
+                m.add_at_most_one(options[j][5] for j in held)
+        # A piece a minute late in a bay shares its first minute there only with pieces of its
+        # `after` that leave within it (a handover the clock saw): with no other.
+        for k in here:
+            n, _, start, _, is_late, x = options[k]
+            if not is_late:
+                continue
+            first = start - 1
+            for j in here:
+                o, _, o_start, o_end, _, y = options[j]
+                if o == n or not (o_start <= first < o_end):
+                    continue
+                if o in work[n].after and o_end == start:
+                    continue
+                m.add_bool_or([x.Not(), y.Not()])
+    late_ones = [x for *_, is_late, x in options if is_late]
+    stays = [x for n, b, *_r, x in options if work[n].guess == b]
+    m.maximize(sum(stays) - (len(work) + 1) * sum(late_ones))
     for x in stays:  # the guesses as hint: often all but a few already fit
         m.add_hint(x, 1)
     solver = cp_model.CpSolver()
@@ -156,6 +204,8 @@ def _solve(work: Sequence[HeldWork], deterministic_time: float) -> BayMatching:
     name = solver.status_name(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return BayMatching(None, name, deterministic_time=solver.deterministic_time)
-    bays = [next(b for b, x in choice.items() if solver.boolean_value(x)) for choice in chosen]
-    changed = cannot_stay + sum(1 for x in stays if not solver.boolean_value(x))
-    return BayMatching(bays, name, changed, solver.deterministic_time)
+    taken = [o for o in options if solver.boolean_value(o[5])]
+    bays = [b for _, b, *_ in sorted(taken, key=lambda o: o[0])]
+    changed = sum(1 for n, b in enumerate(bays) if work[n].guess != b)
+    late = tuple(sorted(o[0] for o in taken if o[4]))
+    return BayMatching(bays, name, changed, solver.deterministic_time, late)

@@ -294,12 +294,15 @@ THREE_BAYS = "three"
 """The id of `three_bay_workshop`."""
 
 
-def three_bay_workshop() -> Workshop:
+def three_bay_workshop(frame: bool = False) -> Workshop:
     """Three bays, each service its own: alignment (ALIGN: the alignment bay or the general lift),
     maintenance (MAINT: the general lift or the body bay), body work (BODY: the body bay only), and
-    wheels (WHEEL: the alignment bay only). Four technicians, 08:00-17:00."""
+    wheels (WHEEL: the alignment bay only). Four technicians, 08:00-17:00. With `frame`, a frame
+    check too (FRAME: the alignment bay or the body bay)."""
     services = {"ALIGN": (90, ["alignment", "general"]), "MAINT": (60, ["general", "body"]),
                 "BODY": (30, ["body"]), "WHEEL": (60, ["alignment"])}  # fmt: skip
+    if frame:
+        services["FRAME"] = (45, ["alignment", "body"])
     return Workshop.model_validate(
         {
             "id": THREE_BAYS,

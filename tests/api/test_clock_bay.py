@@ -290,26 +290,30 @@ def test_a_bay_running_work_with_no_bay_started_in_is_409_after_the_other_lift_i
 def test_a_bay_the_matching_of_several_cars_forced_is_409_in_both_languages(client: TestClient) -> None:
     """clockleft13-s40: on the three-bay workshop a and b (maintenance: the general lift B1 or the
     body bay C1) run from 08:00 and 08:01, d (alignment: the alignment bay A1 or B1) from 08:02, none
-    naming a bay: d is in A1 (a and b fill the others). a is done at 08:10; e's wheel job (A1 only)
-    at 08:11 fits that moment alone (d in B1), but d stays in A1 from its start. 409 with the reason
-    in English and in Chinese, nothing stored; once d's move to B1 is clocked (a pause, a resume
-    naming B1), e is taken and the live plan has every car in a bay."""
+    naming a bay: d is in A1 (a and b fill the others). b is done at 08:05 and f (a frame check: A1
+    or C1) started at 08:06, in C1 (d holds A1). a is done at 08:10; e's wheel job (A1 only) at
+    08:11 fits that moment alone (d in B1), but d stays in A1 from its start. 409 with the reason
+    in English and in Chinese, nothing stored; the reason names d alone (clockbay13-s41: f, work
+    in progress with no bay that may use A1 too, was named beside it, but moving f frees nothing).
+    Once d's move to B1 is clocked (a pause, a resume naming B1), e is taken and the live plan has
+    every car in a bay."""
     path = f"/v1/workshops/{THREE_BAYS}"
-    assert client.put(path, json=three_bay_workshop().model_dump(mode="json")).status_code == 200
+    assert client.put(path, json=three_bay_workshop(frame=True).model_dump(mode="json")).status_code == 200
     ids = {}
-    for name, code in (("a", "MAINT"), ("b", "MAINT"), ("d", "ALIGN"), ("e", "WHEEL")):
+    for name, code in (("a", "MAINT"), ("b", "MAINT"), ("d", "ALIGN"), ("e", "WHEEL"), ("f", "FRAME")):
         r = client.post(f"{path}/bookings", json={"service": code, "drop_off": at("08:00").isoformat()})
         assert r.status_code == 201, r.text
         ids[name] = r.json()["id"]
-    a, b, d, e = ids.values()
+    a, b, d, e, f = ids.values()
 
     def clock(body: dict[str, Any], **headers: str) -> Any:
         return client.post(f"{path}/clock", params=CLOCK_NOW, json=body, headers=headers)
 
-    three_cars = [ev(a, "start", "08:00"), ev(b, "start", "08:01", tech="u"),
-                  ev(d, "start", "08:02", tech="v"), ev(a, "finish", "08:10")]  # fmt: skip
-    for body in three_cars:
-        assert clock(body).status_code == 201
+    four_cars = [ev(a, "start", "08:00"), ev(b, "start", "08:01", tech="u"),
+                 ev(d, "start", "08:02", tech="v"), ev(b, "finish", "08:05", tech="u"),
+                 ev(f, "start", "08:06", tech="u"), ev(a, "finish", "08:10")]  # fmt: skip
+    for body in four_cars:
+        assert clock(body).status_code == 201, body
     r = clock(ev(e, "start", "08:11", tech="w"))
     assert r.status_code == 409, r.text
     assert r.json()["detail"] == (
@@ -325,11 +329,11 @@ def test_a_bay_the_matching_of_several_cars_forced_is_409_in_both_languages(clie
         f"（预约 {d} 的工序 1（work））——这项工作从开工或恢复起一直在同一个工位，而当天其他工作此后没有"
         "给它留出别的工位；如果那辆车已被挪动，请暂停其工作并在恢复时注明工位，或注明另一个工位"
     )
-    assert len(client.get(f"{path}/days/{DATE}/events").json()) == 4  # nothing stored
+    assert len(client.get(f"{path}/days/{DATE}/events").json()) == 6  # nothing stored
     assert clock(ev(d, "pause", "08:10", tech="v")).status_code == 201
     assert clock(ev(d, "resume", "08:10", tech="v", bay="B1")).status_code == 201
     assert clock(ev(e, "start", "08:11", tech="w")).status_code == 201
     status = settled(client, path)
     assert status["plan_as_of_event"] == status["latest_event"] and status["clocked_bay_conflicts"] == []
     mine = {x["booking"]: x["bay"] for x in client.get(f"{path}/plans/{DATE}").json()["assignments"]}
-    assert (mine[d], mine[e]) == ("B1", "A1") and {mine[a], mine[b]} == {"B1", "C1"}
+    assert (mine[d], mine[e], mine[f]) == ("B1", "A1", "C1") and (mine[a], mine[b]) == ("B1", "C1")

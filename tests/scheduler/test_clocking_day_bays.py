@@ -17,8 +17,9 @@ import datetime as dt
 import pytest
 
 from scheduler.clocking import Effective, _bays_fit, replay_in_bays
-from scheduler.contract import Booking
+from scheduler.contract import Booking, Workshop
 from scheduler.errors import Conflict
+from scheduler.i18n import Translator
 from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor
 from tests.builders import DAY, at, three_bay_workshop, valid_with_pins
@@ -43,7 +44,12 @@ def _moment(hhmmss: str) -> dt.datetime:
     return at(f"{hh}:{mm}") + dt.timedelta(seconds=int(ss))
 
 
-def _clash(events: list[tuple[str, str, str, str, str | None]], changed: str | None = None) -> str | None:
+def _clash(
+    events: list[tuple[str, str, str, str, str | None]],
+    changed: str | None = None,
+    workshop: Workshop = WS,
+    bookings: dict[str, Booking] = BOOKINGS,
+) -> str | None:
     """The clock's check of `changed`'s work (default: the last of `events`' booking; operation 0
     each), the day replayed with `events`."""
     effective = sorted(
@@ -51,7 +57,7 @@ def _clash(events: list[tuple[str, str, str, str, str | None]], changed: str | N
          for n, (b, tech, action, hhmmss, bay) in enumerate(events)),
         key=lambda e: (e.at, e.id),
     )  # fmt: skip
-    return replay_in_bays(effective, WS, BOOKINGS, DAY, (changed or events[-1][0], 0))[1]
+    return replay_in_bays(effective, workshop, bookings, DAY, (changed or events[-1][0], 0))[1]
 
 
 @pytest.mark.parametrize("bay", [None, "A1"])
@@ -127,3 +133,101 @@ def test_where_the_first_fit_finds_no_bays_the_exact_matching_decides() -> None:
     use: the matching finds bays (the first in bay 1); three stretches at once in two bays: none."""
     assert _bays_fit([(0, 5, (0, 1)), (0, 10, (0,))])
     assert not _bays_fit([(0, 5, (0, 1)), (0, 10, (0,)), (2, 3, (1,))])
+
+
+FRAMED = three_bay_workshop(frame=True)
+FRAMED_BOOKINGS = {
+    name: Booking(id=name, service=code, drop_off=at("08:00"))
+    for name, code in {**SERVICES, "f": "FRAME", "p": "FRAME", "q": "FRAME"}.items()
+}
+
+
+def _framed(events: list[tuple[str, str, str, str, str | None]]) -> str | None:
+    """`_clash` on the three-bay workshop with its frame check (FRAME: A1 or C1)."""
+    return _clash(events, workshop=FRAMED, bookings=FRAMED_BOOKINGS)
+
+
+def _accepted_then(events: list[tuple[str, str, str, str, str | None]]) -> str | None:
+    """Each of `events` but the last is taken by the clock after those before it; the last one's
+    answer."""
+    for n in range(1, len(events)):
+        assert _framed(events[:n]) is None, events[n - 1]
+    return _framed(events)
+
+
+def test_the_refusal_names_only_the_car_whose_move_would_free_a_bay() -> None:
+    """clockbay13-s41: as above, but b is done at 10:05 and f (a frame check: A1 or C1, no bay
+    named) starts at 10:06: d is still in A1 since 10:02, f in C1 (a is in B1 or C1 till 10:10,
+    and both a and b were there when d came). e's start at 10:11 is refused; f too is work in
+    progress with no bay that may use A1, and was listed, but moving f (to C1, where it is, or to A1)
+    frees nothing: only d, moved to B1, does. The refusal names d alone, in the words it had for d
+    alone; once d's move is clocked, e is taken."""
+    day = [("a", "t", "start", "10:00:00", None), ("b", "u", "start", "10:01:00", None),
+           ("d", "v", "start", "10:02:00", None), ("b", "u", "finish", "10:05:00", None),
+           ("f", "u", "start", "10:06:00", None), ("a", "t", "finish", "10:10:00", None)]  # fmt: skip
+    e = ("e", "w", "start", "10:11:00", None)
+    assert _accepted_then([*day, e]) == REFUSED
+    moved = [("d", "v", "pause", "10:11:00", None), ("d", "v", "resume", "10:11:00", "B1")]
+    assert _accepted_then([*day, *moved, e]) is None
+    # f's move clocked (to C1: A1 is d's) is taken, and e is still refused.
+    f_moved = [("f", "u", "pause", "10:11:00", None), ("f", "u", "resume", "10:11:00", "C1")]
+    assert _accepted_then([*day, *f_moved, e]) is not None
+    assert _framed([*day, f_moved[0], ("f", "u", "resume", "10:11:00", "A1")]) is not None
+
+
+def test_where_either_car_may_be_the_one_in_the_bay_the_refusal_names_both() -> None:
+    """d (alignment: A1 or B1), b (maintenance: B1 or C1) and f (frame check: A1 or C1) fill the
+    three bays from 10:02, no bay named: b in B1 leaves d in A1, b in C1 leaves f in A1; b is done
+    at 10:03. e (wheels: A1 only) at 10:04: whichever of d and f is in A1 stays there, so e is
+    refused, and a move of either (d to B1, f to C1) would free A1: the refusal names both."""
+    day = [("d", "t", "start", "10:00:00", None), ("b", "u", "start", "10:01:00", None),
+           ("f", "v", "start", "10:02:00", None), ("b", "u", "finish", "10:03:00", None)]  # fmt: skip
+    refused = _accepted_then([*day, ("e", "w", "start", "10:04:00", None)])
+    assert refused == (
+        "no bay free for booking e operation 1 (work) at 10:04: its bays (A1) are needed by work in"
+        " progress clocked with no bay, which stays in one bay from its start or resume, and the day's"
+        " other work left it no other since; any one of booking d operation 1 (work); booking f"
+        " operation 1 (work) moved to another of its bays would free one: if one of those cars was"
+        " moved, pause its work and resume it naming its bay, or name another bay"
+    )
+    assert Translator("zh_CN").phrase(refused) == (
+        "10:04 没有空闲工位给预约 e 的工序 1（work）：它可用的工位（A1）要留给未注明工位的进行中工作——这项"
+        "工作从开工或恢复起一直在同一个工位，而当天其他工作此后没有给它留出别的工位；把其中任何一辆车（预约"
+        " d 的工序 1（work）；预约 f 的工序 1（work））挪到它可用的另一个工位，都能空出一个工位：如果其中一"
+        "辆车已被挪动，请暂停其工作并在恢复时注明工位，或注明另一个工位"
+    )
+    for move in (("d", "t", "B1"), ("f", "v", "C1")):  # either move, clocked, is taken and lets e in
+        car, tech, bay = move
+        moved = [(car, tech, "pause", "10:04:00", None), (car, tech, "resume", "10:04:00", bay)]
+        assert _accepted_then([*day, *moved, ("e", "w", "start", "10:04:00", None)]) is None, move
+
+
+def test_where_no_car_moved_alone_frees_a_bay_the_refusal_says_so() -> None:
+    """p and q (frame checks: A1 or C1) fill A1 and C1 from 10:00, so b (maintenance: B1 or C1),
+    started at 10:01, is in B1; both are done at 10:05. d (alignment: A1 or B1) at 10:06 is then
+    in A1 (b holds B1). e (wheels: A1 only) at 10:11 is refused: d moved to B1 meets b there, and b
+    (which may not use A1, so is not listed) would have to move to C1 first. The refusal lists d,
+    as before, and says that no one car moved frees a bay."""
+    day = [("p", "t", "start", "10:00:00", None), ("q", "u", "start", "10:00:00", None),
+           ("b", "v", "start", "10:01:00", None), ("p", "t", "finish", "10:05:00", None),
+           ("q", "u", "finish", "10:05:00", None), ("d", "t", "start", "10:06:00", None)]  # fmt: skip
+    e = ("e", "u", "start", "10:11:00", None)
+    refused = _accepted_then([*day, e])
+    assert refused == (
+        "no bay free for booking e operation 1 (work) at 10:11: its bays (A1) are needed by work in"
+        " progress clocked with no bay (booking d operation 1 (work)), which stays in one bay from its"
+        " start or resume, and the day's other work left it no other since; moved alone to another of"
+        " its bays, none of those cars would free one: if cars were moved, pause their work and resume"
+        " it naming their bays, or name another bay"
+    )
+    assert Translator("zh_CN").phrase(refused) == (
+        "10:11 没有空闲工位给预约 e 的工序 1（work）：它可用的工位（A1）要留给未注明工位的进行中工作（预约 "
+        "d 的工序 1（work））——这项工作从开工或恢复起一直在同一个工位，而当天其他工作此后没有给它留出别的工"
+        "位；这些车中任何一辆单独挪到它可用的另一个工位，都空不出工位：如果有几辆车被挪动了，请暂停它们的工"
+        "作并在恢复时注明各自的工位，或注明另一个工位"
+    )
+    # d's move alone is refused (B1 is b's) or leaves e none; b's to C1, then d's to B1, let e in.
+    d_to_b1 = [("d", "t", "pause", "10:11:00", None), ("d", "t", "resume", "10:11:00", "B1")]
+    assert _framed([*day, *d_to_b1]) is not None
+    b_to_c1 = [("b", "v", "pause", "10:11:00", None), ("b", "v", "resume", "10:11:00", "C1")]
+    assert _accepted_then([*day, *b_to_c1, *d_to_b1, e]) is None

@@ -65,3 +65,67 @@ def test_small_days_match_as_a_search_of_every_assignment_does() -> None:
         assert all(b in w.bays for w, b in zip(work, matched.bays, strict=True))
         assert not clashes([(w.start, w.end, b) for w, b in zip(work, matched.bays, strict=True)])
         assert matched.changed == sum(b != w.guess for w, b in zip(work, matched.bays, strict=True))
+
+
+def test_a_piece_may_follow_one_that_left_in_its_first_minute_a_minute_late() -> None:
+    """Bays 0 and 1. g runs from 0 (guessed in 0); c holds minute 62 (guessed in 1); e, only bay 0,
+    comes in minute 62. No bays at fixed minutes (in 62 three pieces, two bays). Where c left before
+    e came (e's `after`), e follows c into bay 0 a minute late: g to 1, c to 0, e at 63, two guesses
+    changed. Not where another piece holds e's first minute there, nor without the handover."""
+    g, c = HeldWork(0, 90, (0, 1), guess=0), HeldWork(62, 63, (0, 1), guess=1)
+    e = HeldWork(62, 92, (0,), guess=0, after=(1,))
+    matched = match_bays([g, c, e])
+    assert (matched.bays, matched.late, matched.changed) == ([1, 0, 0], (2,), 2)
+    assert match_bays([g, c, HeldWork(62, 92, (0,), guess=0)]).bays is None
+    # In e's first minute in bay 0 only pieces that left before it came: c may be in bay 1 then
+    # (g left it at 62), but another piece in bay 0 to 63, not left before e came, leaves e none.
+    in_the_way = HeldWork(61, 63, (0,))
+    assert match_bays([HeldWork(0, 62, (1,)), c, e, in_the_way]).bays is None
+    assert match_bays([HeldWork(0, 62, (1,)), c, e]).bays == [1, 1, 0]  # (e on time: c went to 1)
+    assert match_bays([HeldWork(0, 90, (1,)), HeldWork(62, 63, (0,)), e]).late == (2,)
+    # A piece that can stay where it is is not made late.
+    assert match_bays([HeldWork(0, 60, (0,), 0), HeldWork(62, 63, (0, 1), 1), e]).late == ()
+
+
+def test_small_days_with_handovers_match_as_a_search_of_every_option_does() -> None:
+    """300 seeded small days with handovers (pieces of one minute, and pieces that may follow one
+    of them): the matching finds bays exactly where some choice of bay (and of a minute late, where
+    a piece may follow one that left) exists, with the fewest late, then the fewest guesses changed."""
+    rng = random.Random(41)
+    for _ in range(300):
+        work: list[HeldWork] = []
+        for _ in range(rng.randint(2, 6)):
+            start = rng.randrange(0, 12)
+            bays = tuple(sorted(rng.sample(range(3), rng.randint(1, 2))))
+            end = start + rng.choice([1, 1, 2, 5, 9])
+            work.append(HeldWork(start, end, bays, rng.choice([*bays, None])))
+        work = [
+            HeldWork(w.start, w.end, w.bays, w.guess, tuple(
+                j for j, o in enumerate(work) if j != n and o.start <= w.start and o.end == w.start + 1
+                and rng.random() < 0.7
+            ))
+            for n, w in enumerate(work)
+        ]  # fmt: skip
+        options = []
+        for w in work:
+            mine = [(b, w.start, w.end, False) for b in w.bays]
+            mine += [(b, w.start + 1, w.late_end, True) for b in w.bays
+                     if any(b in work[j].bays for j in w.after)]  # fmt: skip
+            options.append(mine)
+        best: tuple[int, int] | None = None
+        for choice in itertools.product(*options):
+            taken = [(s, e, b) for b, s, e, _ in choice]
+            ok = not clashes(taken)
+            for n, (b, s, _, late) in enumerate(choice):
+                if ok and late:  # its first minute in that bay: only pieces of its `after`, leaving then
+                    ok = all(o == n or o_b != b or not (o_s <= s - 1 < o_e)
+                             or (o in work[n].after and o_e == s)
+                             for o, (o_b, o_s, o_e, _) in enumerate(choice))  # fmt: skip
+            if ok:
+                changed = sum(c[0] != w.guess for c, w in zip(choice, work, strict=True))
+                cost = (sum(c[3] for c in choice), changed)
+                best = cost if best is None else min(best, cost)
+        matched = match_bays(work)
+        assert (matched.bays is None) == (best is None), work
+        if matched.bays is not None:
+            assert (len(matched.late), matched.changed) == best, work
