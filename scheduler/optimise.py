@@ -842,6 +842,18 @@ PERIOD_HALVES_DTIME = 1.0
 weighted minutes at 0.1, 1,259 at 0.3, 1,247 (the optimum) at 1.0."""
 
 
+PERIOD_LONG_SECONDS = 30.0
+"""From this limit on, the period floor's model may hold up to `PERIOD_LONG_COLUMNS` start columns
+(below it, `bounds_period.MOST_COLUMNS`). The column cap was fitted to 10 s requests, where
+small-dealer 2x s2 and s5's roots never finished; after a 60 s search 2x s2's does, and its split
+gives the halves' plan: objective 66,429 -> 34,911, 2,427 -> 1,407 minutes late (bench/RESULTS.md;
+the cap had silently taken that from 60 s requests since session 39). A root that does not finish
+costs at most the counted iterations (~4-5 s of CPU), a small share of such a request."""
+
+PERIOD_LONG_COLUMNS = 60_000
+"""The period floor's column cap for requests of `PERIOD_LONG_SECONDS` or more."""
+
+
 def period_day(problem: DayProblem, chosen: DaySolution, limit: float) -> int | None:
     """Where `PERIOD_FLOOR` runs on `chosen` (its bounds set: after `add_bounds`), the plan's
     weighted lateness terms (positive); else None."""
@@ -863,7 +875,8 @@ def period_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple
         return chosen, []
     weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in chosen.unplaced)
     starts = {key: at.start for key, at in chosen.placements.items()}
-    found = period_floor(problem, weight, starts, paid)
+    wide = limit >= PERIOD_LONG_SECONDS
+    found = period_floor(problem, weight, starts, paid, most_columns=PERIOD_LONG_COLUMNS if wide else None)
     if found is None:
         return chosen, ["period floor: none"]
     notes = [

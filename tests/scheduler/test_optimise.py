@@ -938,6 +938,11 @@ def test_the_period_pass_changes_nothing_where_its_model_is_over_the_column_cap(
     chosen, notes = optimise.period_pass(problem, plan, optimise.INDEXED_BOUND_SECONDS)
     assert notes == ["period floor: none"]
     assert chosen is plan and chosen.placements == placements and chosen.weighted_lateness_bound == 350
+    # A request of PERIOD_LONG_SECONDS or more affords a larger model (the 10 s cap had taken the
+    # halves' plan from small-dealer 2x s2 at 60 s): here the floor is found and proves the day.
+    monkeypatch.setattr(optimise, "PERIOD_LONG_COLUMNS", 10**6)
+    longer, notes = optimise.period_pass(problem, plan, optimise.PERIOD_LONG_SECONDS)
+    assert notes[0].startswith("period floor: 850") and longer.weighted_lateness_bound == 850
 
 
 def _ten_second_plan(monkeypatch: pytest.MonkeyPatch, scenario: str, seed: int) -> Plan:
