@@ -72,7 +72,13 @@ def relaxation_bound(problem: DayProblem, deterministic_time: float, workers: in
             groups.setdefault(frozenset(op.technicians), []).append(interval)
         if job.due is not None:
             late = m.new_int_var(0, horizon, f"late_{j}")
-            m.add(late >= previous_end - job.due)
+            # A booking left out is late by nothing (`objective.terms`): its starts are still held
+            # from its releases, so one released past its due time was charged its lateness as
+            # well as its unplaced term, the bound above the optimum (and, since the objective
+            # pass, a plan called "optimal" on it).
+            m.add(late >= previous_end - job.due).only_enforce_if(
+                present if isinstance(present, cp_model.IntVar) else []
+            )
             terms.append((w.waiter_lateness if job.waiter else w.lateness) * late)
 
     for ivs in bay_intervals:

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler.dispatch import dispatch, rule_order
-from solver.bounds import droppable, forced_costs, secondary_floor
+from solver.bounds import droppable, forced_costs, relaxation_bound, secondary_floor
 from solver.lean import exact, objective_plan
 from solver.model import SolveParameters, solve
 from solver.objective import objective, terms
@@ -181,3 +181,31 @@ def test_a_booking_left_out_is_charged_no_lateness_by_the_product_model() -> Non
     assert best is not None and best.status == "optimal" and best.unplaced == {1}
     assert best.objective == objective(problem, best) == 100_000
     assert best.best_bound is not None and best.best_bound <= 100_000
+
+
+def test_our_relaxation_bound_charges_no_lateness_to_a_booking_left_out() -> None:
+    """The same day: `relaxation_bound` (the plan's `lower_bound` on days with few bay choices,
+    which the status rule now reads as a proof) is never above the optimum's 100,000 (it charged
+    the booking left out 110 minutes late as well: 101,100, a plan costing up to that "optimal")."""
+    job = OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(60,))
+    problem = DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="general"),),
+        technicians=(TechnicianData(grade=1, shift_start=480, shift_end=600),),
+        jobs=(JobData(480, 560, False, 1, (job,)), JobData(600, 550, False, 1, (job,))),
+        weights=WHOLE,
+    )
+    bound = relaxation_bound(problem, 5.0, 1)
+    assert bound is not None and 100_000 - 1e-6 <= bound <= 100_000 + 1e-6
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=_days(WHOLE, crowded=True))
+def test_our_relaxation_bound_never_passes_the_optimum(problem: DayProblem) -> None:
+    """Where not every booking fits (some released after their due time): `relaxation_bound` never
+    passes CP-SAT's proven optimum of the whole objective."""
+    best = solve(problem, None, SolveParameters(time_limit_seconds=20.0, workers=1))
+    if best is None or best.status != "optimal":
+        return
+    bound = relaxation_bound(problem, 5.0, 1)
+    assert bound is None or bound <= best.objective + 1e-6
