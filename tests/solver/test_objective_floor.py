@@ -9,11 +9,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler.dispatch import dispatch, rule_order
-from solver.bounds import droppable, forced_costs, relaxation_bound, secondary_floor
+from solver.bounds import droppable, forced_costs, lateness_floor, relaxation_bound, secondary_floor
 from solver.lean import exact, objective_plan
 from solver.model import SolveParameters, solve
 from solver.objective import objective, terms
-from solver.problem import BayData, DayProblem, JobData, ObjectiveWeights, OperationData, TechnicianData
+from solver.problem import (
+    BayData,
+    DayProblem,
+    JobData,
+    ObjectiveWeights,
+    OperationData,
+    Placement,
+    TechnicianData,
+)
 
 BELOW = ObjectiveWeights(unplaced=100_000, lateness=0, waiter_lateness=0, overtime=5, technician_change=3)
 """Lateness weighs nothing: CP-SAT's optimum is the least of the terms below it."""
@@ -209,3 +217,29 @@ def test_our_relaxation_bound_never_passes_the_optimum(problem: DayProblem) -> N
         return
     bound = relaxation_bound(problem, 5.0, 1)
     assert bound is None or bound <= best.objective + 1e-6
+
+
+def test_work_done_before_a_replans_release_is_late_by_nothing_in_the_floors() -> None:
+    """A re-plan at 12:00 (`not_before`: every booking's release 12:00, the compiler's) with a
+    booking promised for 11:30 whose work was clocked 08:10-09:00: it is on time in every plan (the
+    optimum costs 0). The lateness floor and the plan's `lower_bound` say so (they took its end as
+    12:00 at the earliest: 30 minutes late, a bound of 300 over an optimum of 0, and the status
+    rule reads `lower_bound` as a proof)."""
+    import scheduler.optimise as optimise
+
+    work = OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(50,))
+    done = OperationData(
+        bays=(0,), bay_costs=(0,), technicians=(0,), durations=(50,), pin=Placement(0, 0, 490, 540)
+    )
+    problem = DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="general"),),
+        technicians=(TechnicianData(grade=1, shift_start=480, shift_end=1020),),
+        jobs=(JobData(720, 690, False, 1, (done,)), JobData(720, 900, False, 1, (work,))),
+        weights=WHOLE,
+    )
+    best = solve(problem, None, SolveParameters(time_limit_seconds=10.0, workers=1))
+    assert best is not None and best.status == "optimal" and objective(problem, best) == 0
+    assert lateness_floor(problem, 2) == 0
+    optimise.add_bounds(problem, best, True)
+    assert best.lateness_bound == 0 and (best.lower_bound or 0) == 0
