@@ -176,7 +176,8 @@ def test_the_plans_objective_floor_never_passes_the_optimum(problem: DayProblem)
 def test_a_booking_left_out_is_charged_no_lateness_by_the_product_model() -> None:
     """A booking that arrives after its due time, when no technician works any more, is left out:
     the plan costs its unplaced term alone, and CP-SAT's optimum and bound say so (the model charged
-    it 50 minutes late as well, 100,500: an "optimal" plan and a gap over a bound no plan has)."""
+    it 50 minutes late as well, 100,500: an "optimal" plan and a gap over a bound no plan has), and
+    so does `relaxation_bound`."""
     job = OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(60,))
     problem = DayProblem(
         horizon=1440,
@@ -189,22 +190,10 @@ def test_a_booking_left_out_is_charged_no_lateness_by_the_product_model() -> Non
     assert best is not None and best.status == "optimal" and best.unplaced == {1}
     assert best.objective == objective(problem, best) == 100_000
     assert best.best_bound is not None and best.best_bound <= 100_000
-
-
-def test_our_relaxation_bound_charges_no_lateness_to_a_booking_left_out() -> None:
-    """The same day: `relaxation_bound` (the plan's `lower_bound` on days with few bay choices,
-    which the status rule now reads as a proof) is never above the optimum's 100,000 (it charged
-    the booking left out 110 minutes late as well: 101,100, a plan costing up to that "optimal")."""
-    job = OperationData(bays=(0,), bay_costs=(0,), technicians=(0,), durations=(60,))
-    problem = DayProblem(
-        horizon=1440,
-        bays=(BayData(kind="general"),),
-        technicians=(TechnicianData(grade=1, shift_start=480, shift_end=600),),
-        jobs=(JobData(480, 560, False, 1, (job,)), JobData(600, 550, False, 1, (job,))),
-        weights=WHOLE,
-    )
+    # Our relaxation's bound (`lower_bound` on days with few bay choices, which the status rule
+    # reads as a proof) neither: it charged the booking 110 minutes late as well, 101,100.
     bound = relaxation_bound(problem, 5.0, 1)
-    assert bound is not None and 100_000 - 1e-6 <= bound <= 100_000 + 1e-6
+    assert bound is not None and bound <= 100_000 + 1e-6
 
 
 @settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
