@@ -6,6 +6,7 @@ whose proven optimum is the product model's for the same bookings."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -260,12 +261,14 @@ def _started_days(draw: st.DrawFn) -> DayProblem:
     """Re-plan shaped days: one to three technicians of `SHIFTS` (a break), two to six bookings of
     one to three operations (10 to 120 minutes, some waiting for parts until 11:30 or 12:20),
     priorities 1-3, some kept; each technician's first booking may have started (its first
-    operation clocked 10:00-10:40 in his own bay), its release (a re-plan's `not_before`) up to
+    operation clocked from 10:00 in his own bay, 40 or 65 minutes: into a break, before a shift's
+    start), its release (a re-plan's `not_before`) up to
     12:10, after that work, its promise sometimes before the release."""
     count = draw(st.integers(1, 3))
     jobs = []
     for i in range(draw(st.integers(2, 6))):
         started = i < count and draw(st.booleans())
+        overrun = draw(st.sampled_from([640, 665]))  # into technician 0's break: a fact all the same
         ops = []
         for k in range(draw(st.integers(1, 3))):
             bays, costs = draw(
@@ -274,7 +277,7 @@ def _started_days(draw: st.DrawFn) -> DayProblem:
             who = tuple(sorted(draw(st.sets(st.integers(0, count - 1), min_size=1))))
             length = draw(st.sampled_from([10, 25, 40, 60, 90, 120]))
             pin = (
-                Placement(bay=i, technician=i, start=600 + 5 * i, end=640 + 5 * i)
+                Placement(bay=i, technician=i, start=600 + 5 * i, end=overrun + 5 * i)
                 if started and k == 0
                 else None
             )
@@ -303,8 +306,8 @@ def test_the_objective_floor_never_passes_the_optimum_with_started_work(problem:
     """With started work (some of it done before its booking's release, as after a re-plan's
     `not_before`), priorities, kept bookings, parts and a break: the plan's `lower_bound` (the
     lateness floors, what every booking pays below lateness; then the objective pass, where the day
-    is the lean model's) never passes the least any plan costs, CP-SAT's proven optimum plus what
-    started work pays that its model leaves out (`_started_pays`)."""
+    is the lean model's), and `relaxation_bound`, never pass the least any plan costs, CP-SAT's
+    proven optimum plus what started work pays that its model leaves out (`_started_pays`)."""
     import scheduler.optimise as optimise
 
     best = solve(problem, None, SolveParameters(time_limit_seconds=20.0, workers=1))
@@ -317,3 +320,25 @@ def test_the_objective_floor_never_passes_the_optimum_with_started_work(problem:
     assert (start.lower_bound or 0) <= least + 1e-6
     chosen, _ = optimise.objective_pass(problem, start, optimise.INDEXED_BOUND_SECONDS)
     assert (chosen.lower_bound or 0) <= least + 1e-6
+    bound = relaxation_bound(problem, 5.0, 1)  # the plan's lower_bound on days of few bay choices
+    assert bound is None or bound <= least + 1e-6
+
+
+def test_our_relaxation_bound_counts_work_clocked_into_a_break_once() -> None:
+    """Technician 0's work clocked 11:40-12:40 runs into his 12:00-13:00 break (a fact); a booking
+    due 13:00 with an hour's work from 12:00 that either may do is on time with technician 1 (the
+    optimum costs 0). `relaxation_bound` held technician 0 twice over 12:00-12:40, his break and
+    his work, two of the pair's units: 40 minutes late, 400."""
+    techs = (TechnicianData(1, 480, 1020, breaks=((720, 780),)), TechnicianData(1, 480, 1020))
+    work = OperationData(bays=(0, 1), bay_costs=(0, 0), technicians=(0, 1), durations=(60, 60))
+    clocked = replace(work, pin=Placement(0, 0, 700, 760))
+    problem = DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="general"), BayData(kind="general")),
+        technicians=techs,
+        jobs=(JobData(480, 900, False, 1, (clocked,)), JobData(720, 780, False, 1, (work,))),
+        weights=WHOLE,
+    )
+    best = solve(problem, None, SolveParameters(time_limit_seconds=10.0, workers=1))
+    assert best is not None and best.status == "optimal" and objective(problem, best) == 0
+    assert relaxation_bound(problem, 5.0, 1) == 0
