@@ -888,13 +888,7 @@ def period_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple
     _objective_floor(problem, chosen, weight, lateness)
     halves = period_halves(problem, chosen, found.before, found.after, found.breaks[0], lateness)
     if halves is not None and rank(problem, halves) < rank(problem, chosen):
-        compacted, moved = compact(problem, halves)
-        if moved and rank(problem, compacted) < rank(problem, halves):
-            halves = compacted
-        for name in _BOUNDS:
-            setattr(halves, name, getattr(chosen, name))
-        halves.notes = list(chosen.notes)
-        return halves, [*notes, "the halves' plan is the plan"]
+        return _adopted(problem, halves, chosen), [*notes, "the halves' plan is the plan"]
     return chosen, notes
 
 
@@ -963,13 +957,7 @@ def objective_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tu
     if w.lateness * again.lateness + w.waiter_lateness * again.waiter_lateness <= paid and rank(
         problem, found.solution
     ) < rank(problem, chosen):
-        plan = found.solution
-        compacted, moved = compact(problem, plan)
-        if moved and rank(problem, compacted) < rank(problem, plan):
-            plan = compacted
-        for name in _BOUNDS:
-            setattr(plan, name, getattr(chosen, name))
-        plan.notes = list(chosen.notes)
+        plan = _adopted(problem, found.solution, chosen)
         notes.append("the objective pass's plan is the plan")
     # Every plan placing at least `weight` is one the model may make (these bookings, or any of the
     # bookings that fit placing as much) and costs at least CP-SAT's bound (one outside its lateness
@@ -988,6 +976,18 @@ _BOUNDS = (
     "best_bound",
 )
 """The bounds a plan placing as much as another shares with it (they hold for every such plan)."""
+
+
+def _adopted(problem: DayProblem, plan: DaySolution, chosen: DaySolution) -> DaySolution:
+    """`plan` (ranking better than `chosen`, placing as much) in `chosen`'s place: compacted where
+    that ranks better, with `chosen`'s bounds (`_BOUNDS`) and notes."""
+    compacted, moved = compact(problem, plan)
+    if moved and rank(problem, compacted) < rank(problem, plan):
+        plan = compacted
+    for name in _BOUNDS:
+        setattr(plan, name, getattr(chosen, name))
+    plan.notes = list(chosen.notes)
+    return plan
 
 
 def period_halves(

@@ -65,10 +65,12 @@ def _earliest_ends(problem: DayProblem) -> list[float]:
         ready: float = job.release
         for op in job.operations:
             if op.pin is not None:
-                ready = max(ready, op.pin.end)
+                # Its end is a fact, even before the booking's release (a re-plan's `not_before`
+                # raises every booking's, work done before it too): never later than it ended.
+                ready = op.pin.end if math.isfinite(ready) else math.inf
                 continue
             best = math.inf
-            ready = max(ready, op.release)
+            ready = max(ready, job.release, op.release)
             for t, d in zip(op.technicians, op.durations, strict=True):
                 for s, e in windows[t]:
                     start = max(s, ready)

@@ -32,6 +32,7 @@ def relaxation_bound(problem: DayProblem, deterministic_time: float, workers: in
     groups: dict[frozenset[int], list[cp_model.IntervalVar]] = {}
     terms: list[cp_model.LinearExprT] = []
     pinned_by_tech: list[list[cp_model.IntervalVar]] = [[] for _ in problem.technicians]
+    pinned_spans: list[list[tuple[int, int]]] = [[] for _ in problem.technicians]
 
     for j, job in enumerate(problem.jobs):
         present: cp_model.IntVar | int
@@ -47,6 +48,7 @@ def relaxation_bound(problem: DayProblem, deterministic_time: float, workers: in
                 fixed = m.new_fixed_size_interval_var(op.pin.start, op.pin.end - op.pin.start, f"pin_{j}_{k}")
                 bay_intervals[op.pin.bay].append(fixed)
                 pinned_by_tech[op.pin.technician].append(fixed)
+                pinned_spans[op.pin.technician].append((op.pin.start, op.pin.end))
                 previous_end = op.pin.end
                 continue
             if not op.bays or not op.technicians:
@@ -72,7 +74,13 @@ def relaxation_bound(problem: DayProblem, deterministic_time: float, workers: in
             groups.setdefault(frozenset(op.technicians), []).append(interval)
         if job.due is not None:
             late = m.new_int_var(0, horizon, f"late_{j}")
-            m.add(late >= previous_end - job.due)
+            # A booking left out is late by nothing (`objective.terms`): its starts are still held
+            # from its releases, so one released past its due time was charged its lateness as
+            # well as its unplaced term, the bound above the optimum (and, since the objective
+            # pass, a plan called "optimal" on it).
+            m.add(late >= previous_end - job.due).only_enforce_if(
+                present if isinstance(present, cp_model.IntVar) else []
+            )
             terms.append((w.waiter_lateness if job.waiter else w.lateness) * late)
 
     for ivs in bay_intervals:
@@ -84,11 +92,12 @@ def relaxation_bound(problem: DayProblem, deterministic_time: float, workers: in
         for t in group:
             tech = problem.technicians[t]
             fillers.extend(pinned_by_tech[t])
-            cursor = 0
-            for s, e in [*tech.windows(), (horizon, horizon)]:
-                if s > cursor:
-                    fillers.append(m.new_fixed_size_interval_var(cursor, s - cursor, f"off_{t}_{cursor}"))
-                cursor = max(cursor, e)
+            # Off-time less started work (a fact even where it runs into a break or past the
+            # day's end, as `solver.model` carves it): else both held the technician at once,
+            # two units of the group's, and the others' free time counted as taken.
+            off = minus(minus([(0, horizon)], tech.windows()), pinned_spans[t])
+            for s, e in off:
+                fillers.append(m.new_fixed_size_interval_var(s, e - s, f"off_{t}_{s}"))
         ivs = members + fillers
         m.add_cumulative(ivs, [1] * len(ivs), len(group))
 

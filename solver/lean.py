@@ -152,21 +152,11 @@ def lateness_plan(
         at = plan.placements[key]
         if starting is not None and not starting[0] <= at.start <= starting[1]:
             continue  # the plan's start is not on this side: no hint
-        m.add_hint(start, at.start)
-        for t, y in techs[key].items():
-            m.add_hint(y, int(t == at.technician))
-        for b, x in bays[key].items():
-            m.add_hint(x, int(b == at.bay))
-    solver = cp_model.CpSolver()
-    p = solver.parameters
-    p.num_workers = 1
-    p.random_seed = 0
-    p.max_deterministic_time = deterministic_time
-    p.max_time_in_seconds = safety_seconds  # a net only: the deterministic time ends the search
-    p.linearization_level = 0
+        _hint(m, start, techs[key], bays[key], at)
+    solver = _solver(deterministic_time, safety_seconds)
     if free is not None:
-        p.cp_model_probing_level = 0
-        p.symmetry_level = 0
+        solver.parameters.cp_model_probing_level = 0
+        solver.parameters.symmetry_level = 0
     status = solver.solve(m)
     name = solver.status_name(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -183,6 +173,34 @@ def lateness_plan(
     return LeanResult(
         found, name, solver.deterministic_time, solver.objective_value, solver.best_objective_bound
     )
+
+
+def _hint(
+    m: cp_model.CpModel,
+    start: cp_model.IntVar,
+    techs: dict[int, cp_model.IntVar],
+    bays: dict[int, cp_model.IntVar],
+    at: Placement,
+) -> None:
+    """An operation's start, technician and bay hinted where the plan has it (`at`)."""
+    m.add_hint(start, at.start)
+    for t, y in techs.items():
+        m.add_hint(y, int(t == at.technician))
+    for b, x in bays.items():
+        m.add_hint(x, int(b == at.bay))
+
+
+def _solver(deterministic_time: float, safety_seconds: float) -> cp_model.CpSolver:
+    """One worker, seed 0, the deterministic time (the same model gives the same plan; the
+    wall-clock `safety_seconds` a net only), linearization level 0 (bench/RESULTS-proof15-s34.md)."""
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.num_workers = 1
+    p.random_seed = 0
+    p.max_deterministic_time = deterministic_time
+    p.max_time_in_seconds = safety_seconds  # a net only: the deterministic time ends the search
+    p.linearization_level = 0
+    return solver
 
 
 def _resources(
@@ -319,18 +337,8 @@ def objective_plan(
         at = plan.placements.get(key) if key[0] not in plan.unplaced else None
         if at is None:
             continue  # left out of the plan: no hint but its presence
-        m.add_hint(start, at.start)
-        for t, y in techs[key].items():
-            m.add_hint(y, int(t == at.technician))
-        for b, x in bays[key].items():
-            m.add_hint(x, int(b == at.bay))
-    solver = cp_model.CpSolver()
-    p = solver.parameters
-    p.num_workers = 1
-    p.random_seed = 0
-    p.max_deterministic_time = deterministic_time
-    p.max_time_in_seconds = safety_seconds  # a net only: the deterministic time ends the search
-    p.linearization_level = 0
+        _hint(m, start, techs[key], bays[key], at)
+    solver = _solver(deterministic_time, safety_seconds)
     status = solver.solve(m)
     name = solver.status_name(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

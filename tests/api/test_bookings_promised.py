@@ -151,3 +151,32 @@ def test_the_openapi_documents_promised_on_the_booking_request(client: TestClien
     assert "no later than it" in field["description"] and "422" in field["description"]
     post = schema["paths"]["/v1/workshops/{workshop_id}/bookings"]["post"]
     assert "`promised`" in post["description"]
+
+
+def test_a_promise_sent_on_another_clock_is_the_same_moment(client: TestClient) -> None:
+    """A desk on UTC sends the 09:15 (+08:00) it showed as 01:15Z: the same moment, held to it
+    (booked 09:15 on the workshop's clock); a minute earlier, 01:14Z, is before any pickup the
+    work allows: 409 with the reason in the workshop's words, nothing stored."""
+    _tiny(client)
+    shown = _waiter_at_eight(client)
+    assert shown["promised"] == f"{DATE}T09:15:00+08:00"
+    code, refused = _book(client, f"{DATE}T01:14:00Z", "utc-early")
+    assert code == 409, refused
+    assert refused["reason"] == "it would now be ready at 09:15, after the pickup 09:14 it was offered"
+    assert client.get(BOOKINGS, params={"date": DATE}).json() == []
+    code, booked = _book(client, f"{DATE}T01:15:00Z", "utc")
+    assert code == 201, booked
+    assert booked["promised"] == f"{DATE}T09:15:00+08:00"
+
+
+def test_a_change_takes_no_promise_sent(client: TestClient) -> None:
+    """A PATCH has no `promised` (README): sent, it is a 422 naming it, and the booking is as it was."""
+    _tiny(client)
+    code, booked = _book(client, _waiter_at_eight(client)["promised"], "first")
+    assert code == 201, booked
+    url = f"{BOOKINGS}/{booked['id']}"
+    changed = client.patch(url, json={"promised": f"{DATE}T11:00:00+08:00"})
+    assert changed.status_code == 422 and changed.json()["detail"][0]["loc"] == ["body", "promised"], (
+        changed.text
+    )
+    assert client.get(url).json()["promised"] == booked["promised"]
