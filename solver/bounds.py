@@ -18,7 +18,19 @@ from ortools.sat.python import cp_model
 
 from solver.blocks import earliest_ends, fit, free_windows, memo, minus
 from solver.bounds_time import time_indexed_bound
-from solver.problem import DayProblem
+from solver.problem import DayProblem, JobData
+
+
+def _chained_end(job: JobData) -> int:
+    """The least end of `job`'s last operation by its releases and shortest durations alone (each
+    operation after the one before), as `relaxation_bound` holds even a booking it leaves out."""
+    end = job.release
+    for k, op in enumerate(job.operations):
+        if op.pin is not None:
+            end = op.pin.end
+        elif op.bays and op.technicians:
+            end = max(end, job.ready(k)) + min(op.durations)
+    return end
 
 
 def relaxation_bound(problem: DayProblem, deterministic_time: float, workers: int = 2) -> float | None:
@@ -78,9 +90,11 @@ def relaxation_bound(problem: DayProblem, deterministic_time: float, workers: in
             # from its releases, so one released past its due time was charged its lateness as
             # well as its unplaced term, the bound above the optimum (and, since the objective
             # pass, a plan called "optimal" on it).
-            m.add(late >= previous_end - job.due).only_enforce_if(
-                present if isinstance(present, cp_model.IntVar) else []
-            )
+            # (Enforced so only where the chain of its releases and shortest work alone passes its
+            # due time, as `solver.model` does: elsewhere the model is as it was, its bound within
+            # its deterministic time the same.)
+            leaves = isinstance(present, cp_model.IntVar) and _chained_end(job) > job.due
+            m.add(late >= previous_end - job.due).only_enforce_if(present if leaves else [])
             terms.append((w.waiter_lateness if job.waiter else w.lateness) * late)
 
     for ivs in bay_intervals:
