@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ortools.sat.python import cp_model
 
@@ -89,13 +90,7 @@ def lateness_plan(
     windows for a few hundredths of deterministic time (uncounted)."""
     w = problem.weights
     unit = math.gcd(w.lateness, w.waiter_lateness) or 1
-    m = cp_model.CpModel()
-    end_of_day = max(t.day_end for t in problem.technicians) + 1
-    tech_ivs: list[list[cp_model.IntervalVar]] = [[] for _ in problem.technicians]
-    bay_ivs: list[list[cp_model.IntervalVar]] = [[] for _ in problem.bays]
-    starts: dict[tuple[int, int], cp_model.IntVar] = {}
-    techs: dict[tuple[int, int], dict[int, cp_model.IntVar]] = {}
-    bays: dict[tuple[int, int], dict[int, cp_model.IntVar]] = {}
+    m, end_of_day, tech_ivs, bay_ivs, starts, techs, bays = _empty(problem)
     cost: list[cp_model.LinearExprT] = []
     placed = [j for j in range(len(problem.jobs)) if j not in plan.unplaced]
     for j in placed:
@@ -203,6 +198,31 @@ def _solver(deterministic_time: float, safety_seconds: float) -> cp_model.CpSolv
     return solver
 
 
+class _Empty(NamedTuple):
+    """A lean model's start: the model, the day's last minute + 1, each technician's and bay's
+    intervals, and each operation's start, technician and bay choices (to fill in)."""
+
+    m: cp_model.CpModel
+    end_of_day: int
+    tech_ivs: list[list[cp_model.IntervalVar]]
+    bay_ivs: list[list[cp_model.IntervalVar]]
+    starts: dict[tuple[int, int], cp_model.IntVar]
+    techs: dict[tuple[int, int], dict[int, cp_model.IntVar]]
+    bays: dict[tuple[int, int], dict[int, cp_model.IntVar]]
+
+
+def _empty(problem: DayProblem) -> _Empty:
+    return _Empty(
+        cp_model.CpModel(),
+        max(t.day_end for t in problem.technicians) + 1,
+        [[] for _ in problem.technicians],
+        [[] for _ in problem.bays],
+        {},
+        {},
+        {},
+    )
+
+
 def _resources(
     m: cp_model.CpModel,
     problem: DayProblem,
@@ -255,13 +275,7 @@ def objective_plan(
     operation's technician does not do the next one; an operation's overtime with technician t all
     of it where it starts at or after t's shift end, else the part past it."""
     w = problem.weights
-    m = cp_model.CpModel()
-    end_of_day = max(t.day_end for t in problem.technicians) + 1
-    tech_ivs: list[list[cp_model.IntervalVar]] = [[] for _ in problem.technicians]
-    bay_ivs: list[list[cp_model.IntervalVar]] = [[] for _ in problem.bays]
-    starts: dict[tuple[int, int], cp_model.IntVar] = {}
-    techs: dict[tuple[int, int], dict[int, cp_model.IntVar]] = {}
-    bays: dict[tuple[int, int], dict[int, cp_model.IntVar]] = {}
+    m, end_of_day, tech_ivs, bay_ivs, starts, techs, bays = _empty(problem)
     lateness: list[cp_model.LinearExprT] = []
     others: list[cp_model.LinearExprT] = []
     may = (
