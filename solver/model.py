@@ -107,6 +107,12 @@ def build(problem: DayProblem) -> DayModel:
                 size = m.new_constant(pin.end - pin.start)
                 ops[(j, k)] = _OpVars(start, end, size, fixed)
                 previous_end = end
+                # Started work's bay cost and overtime are facts: constants, so that the model's
+                # objective is `objective.terms`' (its bound comparable with a plan's objective).
+                cost = op.bay_costs[op.bays.index(pin.bay)] if pin.bay in op.bays else 0
+                over = max(0, pin.end - max(pin.start, problem.technicians[pin.technician].shift_end))
+                if cost or over:
+                    terms.append(cost + w.overtime * over)
                 continue
             start = m.new_int_var(min(job.ready(k), horizon), horizon, f"s_{j}_{k}")
             size = m.new_int_var_from_domain(
@@ -172,6 +178,19 @@ def build(problem: DayProblem) -> DayModel:
 
         for k in range(1, len(job.operations)):
             prev_op, this_op = ops[(j, k - 1)], ops[(j, k)]
+            earlier = job.operations[k - 1].pin
+            if earlier is not None:
+                # After started work (its technician a fact) the next one changes technician where
+                # another takes it (`objective.terms` counts it; left out, the plan could hand the
+                # next job to anyone at no cost and CP-SAT's "optimal" was not the objective's).
+                here = job.operations[k].pin
+                if here is not None:
+                    if here.technician != earlier.technician:
+                        terms.append(w.technician_change)
+                elif this_op.techs:
+                    stays = this_op.techs.get(earlier.technician)
+                    terms.append(w.technician_change * (present - stays if stays is not None else present))
+                continue
             if not prev_op.techs or not this_op.techs:
                 continue  # a pinned operation: its technician is a fact, not a choice
             change = m.new_bool_var(f"chg_{j}_{k}")
