@@ -21,13 +21,13 @@ of a plan's bookings, proven where CP-SAT proves it (`scheduler.optimise.OBJECTI
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from ortools.sat.python import cp_model
 
-from solver.problem import DayProblem, DaySolution, Placement
+from solver.problem import DayProblem, DaySolution, OperationData, Placement
 
 
 @dataclass
@@ -111,17 +111,7 @@ def lateness_plan(
             if lo > hi:
                 m.add_bool_or([])  # nowhere to start: no plan
                 hi = lo
-            start = m.new_int_var(lo, hi, f"s_{j}_{k}")
-            end = m.new_int_var(ready, end_of_day, f"e_{j}_{k}")
-            lengths = cp_model.Domain.from_values(sorted(set(op.durations)))
-            size = m.new_int_var_from_domain(lengths, f"d_{j}_{k}")
-            m.new_interval_var(start, size, end, f"iv_{j}_{k}")
-            techs[(j, k)] = {}
-            for t, d in zip(op.technicians, op.durations, strict=True):
-                y = m.new_bool_var(f"y_{j}_{k}_{t}")
-                tech_ivs[t].append(m.new_optional_fixed_size_interval_var(start, d, y, f"it_{j}_{k}_{t}"))
-                m.add(size == d).only_enforce_if(y)
-                techs[(j, k)][t] = y
+            start, size, end = _operation(m, tech_ivs, techs, (j, k), op, (lo, hi), (ready, end_of_day))
             m.add_exactly_one(techs[(j, k)].values())
             bays[(j, k)] = {}
             for b in op.bays:
@@ -223,6 +213,37 @@ def _empty(problem: DayProblem) -> _Empty:
     )
 
 
+def _operation(
+    m: cp_model.CpModel,
+    tech_ivs: list[list[cp_model.IntervalVar]],
+    techs: dict[tuple[int, int], dict[int, cp_model.IntVar]],
+    key: tuple[int, int],
+    op: OperationData,
+    starts: tuple[int, int],
+    ends: tuple[int, int],
+    each: Callable[[tuple[int, int], int, int, cp_model.IntVar, cp_model.IntVar, cp_model.IntVar], None]
+    | None = None,
+) -> tuple[cp_model.IntVar, cp_model.IntVar, cp_model.IntVar]:
+    """Operation `key`'s start (in `starts`), size and end (in `ends`), its interval, and a choice
+    of technician each (`techs[key]`; his interval of that technician's length): (start, size,
+    end). `each(key, t, d, y, start, end)`, where given, right after technician t's choice y (its
+    variables made in that order: a model is the same model only built in the same order)."""
+    j, k = key
+    start = m.new_int_var(*starts, f"s_{j}_{k}")
+    end = m.new_int_var(*ends, f"e_{j}_{k}")
+    size = m.new_int_var_from_domain(cp_model.Domain.from_values(sorted(set(op.durations))), f"d_{j}_{k}")
+    m.new_interval_var(start, size, end, f"iv_{j}_{k}")
+    techs[key] = {}
+    for t, d in zip(op.technicians, op.durations, strict=True):
+        y = m.new_bool_var(f"y_{j}_{k}_{t}")
+        tech_ivs[t].append(m.new_optional_fixed_size_interval_var(start, d, y, f"it_{j}_{k}_{t}"))
+        m.add(size == d).only_enforce_if(y)
+        techs[key][t] = y
+        if each is not None:
+            each(key, t, d, y, start, end)
+    return start, size, end
+
+
 def _resources(
     m: cp_model.CpModel,
     problem: DayProblem,
@@ -282,6 +303,22 @@ def objective_plan(
         {j for j in range(len(problem.jobs)) if j not in plan.unplaced} if choose is None else set(choose[0])
     )
     present: dict[int, cp_model.IntVar] = {}
+
+    def overtime(
+        key: tuple[int, int], t: int, d: int, y: cp_model.IntVar, start: cp_model.IntVar, end: cp_model.IntVar
+    ) -> None:
+        """Operation `key`'s overtime with technician t (chosen: y), as the product's model has it."""
+        shift_end = problem.technicians[t].shift_end
+        if w.overtime and problem.technicians[t].day_end > shift_end:
+            j, k = key
+            late = m.new_int_var(0, d, f"ot_{j}_{k}_{t}")
+            after = m.new_bool_var(f"z_{j}_{k}_{t}")
+            m.add(start >= shift_end).only_enforce_if(after)
+            m.add(start < shift_end).only_enforce_if(~after)
+            m.add(late >= d).only_enforce_if([after, y])
+            m.add(late >= end - shift_end).only_enforce_if([~after, y])
+            others.append(w.overtime * late)
+
     for j in range(len(problem.jobs)):
         job = problem.jobs[j]
         if j not in may:
@@ -294,27 +331,9 @@ def objective_plan(
         previous: cp_model.IntVar | None = None
         for k, op in enumerate(job.operations):
             ready = job.ready(k)
-            start = m.new_int_var(ready, end_of_day, f"s_{j}_{k}")
-            end = m.new_int_var(ready, end_of_day, f"e_{j}_{k}")
-            size = m.new_int_var_from_domain(
-                cp_model.Domain.from_values(sorted(set(op.durations))), f"d_{j}_{k}"
-            )
-            m.new_interval_var(start, size, end, f"iv_{j}_{k}")
-            techs[(j, k)] = {}
-            for t, d in zip(op.technicians, op.durations, strict=True):
-                y = m.new_bool_var(f"y_{j}_{k}_{t}")
-                tech_ivs[t].append(m.new_optional_fixed_size_interval_var(start, d, y, f"it_{j}_{k}_{t}"))
-                m.add(size == d).only_enforce_if(y)
-                techs[(j, k)][t] = y
-                shift_end = problem.technicians[t].shift_end
-                if w.overtime and problem.technicians[t].day_end > shift_end:
-                    overtime = m.new_int_var(0, d, f"ot_{j}_{k}_{t}")
-                    after = m.new_bool_var(f"z_{j}_{k}_{t}")
-                    m.add(start >= shift_end).only_enforce_if(after)
-                    m.add(start < shift_end).only_enforce_if(~after)
-                    m.add(overtime >= d).only_enforce_if([after, y])
-                    m.add(overtime >= end - shift_end).only_enforce_if([~after, y])
-                    others.append(w.overtime * overtime)
+
+            window = (ready, end_of_day)
+            start, size, end = _operation(m, tech_ivs, techs, (j, k), op, window, window, overtime)
             _one_if(m, list(techs[(j, k)].values()), placed)
             bays[(j, k)] = {}
             for b, cost in zip(op.bays, op.bay_costs, strict=True):
