@@ -124,6 +124,8 @@ def book_day(http: httpx.Client, scenario: Scenario, date: dt.date, seed: int) -
         wanted = b.drop_off
         best = min(slots, key=lambda s: abs(dt.datetime.fromisoformat(s["drop_off"]) - wanted))
         body["drop_off"] = best["drop_off"]
+        if best.get("promised"):  # as a desk does: the promise it showed, kept or refused (409)
+            body["promised"] = best["promised"]
         http.post(
             f"/v1/workshops/{ws}/bookings",
             json=body,

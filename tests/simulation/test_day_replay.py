@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from typing import Any
 
-from simulation.day_replay import DayRecord, Outcome, summarise
+import httpx
+
+from scheduler.scenarios import load_scenario
+from simulation.day_replay import DayRecord, Outcome, book_day, summarise
 from tests.builders import DAY, at
 
 
@@ -103,3 +108,35 @@ def test_unfinished_work_is_counted_late_until_it_would_end_done_at_the_next_ope
     figures = summarise([record([same_day, next_morning, finished])])
     assert figures["total lateness minutes, unfinished work done at the next opening"] == 845 + 45 + 30
     assert figures["total lateness minutes"] == 319 + 959 + 30  # kept: the history compares with it
+
+
+def test_a_customer_booked_at_an_offered_time_is_held_to_the_promise_the_desk_showed() -> None:
+    """Refused at the wanted time, the replay books the nearest offered time and sends the promise
+    that offer showed (`promised`), as the booking desk does: never booked later than shown."""
+    scenario = load_scenario("small-dealer")
+    date = DAY
+    sent: list[dict[str, Any]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path.endswith("/slots"):
+            offered = dt.datetime.combine(date, dt.time(10), scenario.workshop.tz)
+            promised = offered + dt.timedelta(hours=3)
+            return httpx.Response(
+                200, json={"slots": [{"drop_off": offered.isoformat(), "promised": promised.isoformat()}]}
+            )
+        if request.method == "GET":
+            return httpx.Response(200, json={"bookings": []})
+        body = json.loads(request.content)
+        sent.append(body)
+        # The wanted time refused; the offered one (retried with its own key) accepted.
+        refused = not request.headers["Idempotency-Key"].endswith("-slot")
+        return httpx.Response(409 if refused else 201, json={})
+
+    with httpx.Client(base_url="http://replay", transport=httpx.MockTransport(answer)) as http:
+        asked, _ = book_day(http, scenario, date, seed=1)
+    retried = [b for b in sent if "promised" in b]
+    assert asked > 0 and len(retried) == asked
+    assert all(
+        b["promised"] == dt.datetime.fromisoformat(b["drop_off"]).replace(hour=13).isoformat()
+        for b in retried
+    )
