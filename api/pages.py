@@ -244,7 +244,7 @@ def plan_page(
                 planner_name=planner_name, changes=changes, bay_conflicts=bay_conflicts,
                 bookings=day.bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
                 at_risk=at_risk(workshop, status, labels["carried"], date, t, plates, labels["unplaced"]),
-                pickups=handed_back(workshop, day.pickups, date, t, day.after_hours),
+                pickups=handed_back(workshop, day.pickups, date, t, day.after_hours), plates=plates,
                 now=now.astimezone(workshop.tz).isoformat(),
                 stream_url=stream_url(request, workshop_id, date))  # fmt: skip
 

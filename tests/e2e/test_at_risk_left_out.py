@@ -1,7 +1,9 @@
 """review-s42: the plan page's at-risk list, in a Chinese browser, for a car the live plan leaves
 out of the day. Its status has no projected end and 0 minutes late (nothing of it is planned), and
 the page showed an empty cell and "0" under 延误分钟 beside a car that is not done today: a foreman
-read it as at risk and on time at once. It now says the car is not in today's plan, and no minutes."""
+read it as at risk and on time at once. It now says the car is not in today's plan, and no minutes;
+and the unassigned list below names it by its plate (it had the booking id alone, where the at-risk
+list, the chart and the changes name the car by its plate)."""
 
 from __future__ import annotations
 
@@ -74,5 +76,8 @@ def test_a_car_left_out_of_the_live_plan_reads_not_in_todays_plan_in_the_at_risk
         assert plate in booking
         assert projected_end == "未排入今日排程", cells
         assert minutes == "–", cells  # before: "0", beside a car that is not done today
+        # the unassigned list names it by its plate too (before: the booking id alone)
+        unassigned = page.locator("#unassigned-h + table tbody tr").first.locator("td").first
+        assert unassigned.inner_text().startswith(plate), unassigned.inner_text()
     finally:
         page.close()
