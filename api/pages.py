@@ -19,6 +19,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import TypeAdapter, ValidationError
+from starlette.routing import NoMatchFound
 
 from api import gantt, i18n
 from api.charts import bars
@@ -286,12 +287,14 @@ def day_sheet_pdf(
 
 
 def stream_url(request: Request, workshop_id: str, date: dt.date) -> str | None:
-    """The day's server-sent events (`GET …/days/{date}/stream`) if this server has that route:
-    app.js then reloads the chart on each `status` event; without it the page is as it was."""
-    path = "/v1/workshops/{workshop_id}/days/{date}/stream"
-    if any(getattr(r, "path", None) == path for r in request.app.routes):
-        return f"/v1/workshops/{workshop_id}/days/{date}/stream"
-    return None
+    """The day's server-sent events (`GET …/days/{date}/stream`, the route `day_stream`) if this
+    server has that route: app.js then reloads the chart on each `status` event; without it the
+    page is as it was. Found by its name: FastAPI 0.165 lists included routers in `app.routes`, not
+    their routes, so a look for the path found none and the live page never refreshed (review-s42)."""
+    try:
+        return str(request.app.url_path_for("day_stream", workshop_id=workshop_id, date=date.isoformat()))
+    except NoMatchFound:
+        return None
 
 
 def _hm(moment: dt.datetime | None, workshop: Workshop) -> str:
