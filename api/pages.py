@@ -19,13 +19,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import TypeAdapter, ValidationError
+from starlette.routing import NoMatchFound
 
 from api import gantt, i18n
 from api.charts import bars
 from api.deps import ClockDep, NowQuery, RunnerDep, ServiceDep, ShopFloorDep, services
 from api.login import COOKIE, language_switch
 from scheduler import actuals
-from scheduler.clocking import DayStatus, bay_conflict_words
+from scheduler.clocking import BookingStatus, DayStatus, bay_conflict_words
 from scheduler.contract import FIRST_DATE, LAST_DATE, Booking, Day, Moment, Workshop
 from scheduler.day_page import (
     TechnicianDay,
@@ -223,7 +224,7 @@ def plan_page(
     labels = {"now": t.gettext("now"), "actual": t.gettext("actual %(start)s–%(end)s"),
               "late": t.gettext("+%(minutes)s min"), "off": t.gettext("off shift"),
               "break": t.gettext("break %(start)s–%(end)s"),
-              "carried": t.gettext("carried over")}  # fmt: skip
+              "carried": t.gettext("carried over"), "unplaced": t.gettext("not in today's plan")}  # fmt: skip
     show_phone = sees_phones(who)
     people = {b.id: b for b in day.bookings}
     svg = gantt.render(view, plan, codes, rows_by, status, now, labels, people, show_phone) if plan else ""
@@ -243,8 +244,8 @@ def plan_page(
     return page(request, "plan.html", N_("Plan %(date)s"), workshop=workshop, date=date, plan=words,
                 planner_name=planner_name, changes=changes, bay_conflicts=bay_conflicts,
                 bookings=day.bookings, svg=svg, legend=legend, rows_by=rows_by, quality=quality,
-                at_risk=at_risk(workshop, status, labels["carried"], date, t, plates),
-                pickups=handed_back(workshop, day.pickups, date, t, day.after_hours),
+                at_risk=at_risk(workshop, status, labels["carried"], date, t, plates, labels["unplaced"]),
+                pickups=handed_back(workshop, day.pickups, date, t, day.after_hours), plates=plates,
                 now=now.astimezone(workshop.tz).isoformat(),
                 stream_url=stream_url(request, workshop_id, date))  # fmt: skip
 
@@ -286,12 +287,14 @@ def day_sheet_pdf(
 
 
 def stream_url(request: Request, workshop_id: str, date: dt.date) -> str | None:
-    """The day's server-sent events (`GET …/days/{date}/stream`) if this server has that route:
-    app.js then reloads the chart on each `status` event; without it the page is as it was."""
-    path = "/v1/workshops/{workshop_id}/days/{date}/stream"
-    if any(getattr(r, "path", None) == path for r in request.app.routes):
-        return f"/v1/workshops/{workshop_id}/days/{date}/stream"
-    return None
+    """The day's server-sent events (`GET …/days/{date}/stream`, the route `day_stream`) if this
+    server has that route: app.js then reloads the chart on each `status` event; without it the
+    page is as it was. Found by its name: FastAPI 0.165 lists included routers in `app.routes`, not
+    their routes, so a look for the path found none and the live page never refreshed (review-s42)."""
+    try:
+        return str(request.app.url_path_for("day_stream", workshop_id=workshop_id, date=date.isoformat()))
+    except NoMatchFound:
+        return None
 
 
 def _hm(moment: dt.datetime | None, workshop: Workshop) -> str:
@@ -317,9 +320,12 @@ def at_risk(
     date: dt.date | None = None,
     t: Translator | None = None,
     plates: Mapping[str, str] | None = None,
+    unplaced: str = "not in today's plan",
 ) -> list[dict[str, object]]:
     """The bookings at risk of missing their promise, soonest promised pickup first; `carried`: the
-    projected end of one whose work carries over to a later day (it has none today). Times on
+    projected end of one whose work carries over to a later day (it has none today); `unplaced`:
+    the projected end of one the live plan leaves out (it has none, and no minutes late to show:
+    its status says 0, which read "0 minutes late" beside a car that is not done today). Times on
     another day than `date` (the page's) are dated: a promise the next morning. `plates`: each
     booking's plate, which the list shows first (the chart's bars are labelled with it). A promise
     when the desk hands no car back (`after_desk_hours`) reads "· ⚠ after desk hours", in words as
@@ -331,14 +337,20 @@ def at_risk(
     def when(moment: dt.datetime | None) -> str:
         return _hm(moment, workshop) if date is None else _hm_on(moment, workshop, date, t)
 
+    def left_out(b: BookingStatus) -> bool:
+        return b.projected_end is None and not b.carried_over
+
+    def end(b: BookingStatus) -> str:
+        return carried if b.carried_over else unplaced if left_out(b) else when(b.projected_end)
+
     return [
         {
             "booking": b.booking,
             "plate": (plates or {}).get(b.booking, ""),
             "promised": when(b.promised)
             + (" · ⚠ " + (t or Translator("en")).gettext("after desk hours") if b.after_desk_hours else ""),
-            "projected_end": carried if b.carried_over else when(b.projected_end),
-            "minutes": b.projected_lateness_minutes,
+            "projected_end": end(b),
+            "minutes": None if left_out(b) else b.projected_lateness_minutes,
         }
         for b in risky
     ]

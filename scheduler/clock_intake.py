@@ -247,7 +247,9 @@ def _required(fields: dict[str, object]) -> None:
         return
     for name in ("booking", "operation", "technician", "at"):
         if fields.get(name) is None:
-            raise InputError(name, N_("required for %(fields_action)r") % {"fields_action": fields["action"]})
+            # the action as a word the catalog reads ("开工"), not quoted as sent ('start' in Chinese)
+            action = {"clock_action": fields["action"]}
+            raise InputError(name, N_("required to clock a %(clock_action)s") % action)
 
 
 def _date_of(session: Session, workshop_id: str, tz: dt.tzinfo, fields: dict[str, object]) -> dt.date:

@@ -906,7 +906,7 @@ function setupMe() {
 }
 
 // Live plan: with a stream URL on the chart (data-stream, server-sent events), each `status` event
-// fetches the page again and swaps in the new chart and at-risk list (the chart's listeners sit on
+// fetches the page again and swaps in the new chart and the figures beside it (the chart's listeners sit on
 // its container, so they keep working). No URL, or no EventSource in this browser: nothing happens
 // and the page stays as rendered. While the foreman is entering an overrun the swap waits.
 function setupStream() {
@@ -922,9 +922,15 @@ function setupStream() {
       const response = await fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
       if (!response.ok) return;
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-      for (const id of ["chart", "risk-h"]) {
-        const old = id === "chart" ? chart : document.getElementById(id) && document.getElementById(id).closest("section");
-        const neu = id === "chart" ? fresh.getElementById(id) : fresh.getElementById(id) && fresh.getElementById(id).closest("section");
+      // The chart and, beside it, what the same plan says: the sentence, the key figures, the
+      // cars at risk, the unassigned and the changes (review-s42: the figures stayed as loaded).
+      const part = (doc, id) => {
+        const found = doc.getElementById(id);
+        return !found ? null : (id === "chart" || id === "quality") ? found : found.closest("section");
+      };
+      for (const id of ["chart", "quality", "kpi-h", "risk-h", "unassigned-h", "changes-h"]) {
+        const old = id === "chart" ? chart : part(document, id);
+        const neu = part(fresh, id);
         if (old && neu) old.innerHTML = neu.innerHTML;
       }
     } catch (e) {

@@ -876,8 +876,8 @@ def test_a_clock_event_missing_its_booking_or_with_a_boolean_operation_is_422_sa
 ) -> None:
     """audit13-s19: an event without its booking said "unknown booking None" (the booking looked up
     before the required fields were checked), and `"operation": true` was taken for operation 1
-    (a second operation clocked that nobody named). Each is a 422 naming the field and why, and
-    nothing is recorded."""
+    (a second operation clocked that nobody named). Each is a 422 naming the field and why, in the
+    reader's language (the action in words: review-s42), and nothing is recorded."""
     ws = two_technician_workshop().model_dump(mode="json")
     ws["services"][0]["operations"].append(dict(ws["services"][0]["operations"][0], minutes=20))
     assert client.put(W, json=ws).status_code == 200
@@ -890,7 +890,13 @@ def test_a_clock_event_missing_its_booking_or_with_a_boolean_operation_is_422_sa
     r = client.post(f"{W}/clock", params=CLOCK_NOW, json=missing)
     assert r.status_code == 422, r.text
     (error,) = r.json()["detail"]
-    assert error["loc"][-1] == "booking" and error["msg"] == "required for 'start'", error
+    assert error["loc"][-1] == "booking" and error["msg"] == "required to clock a start", error
+    # review-s42: a Chinese reader got "'start' 时必填", the action quoted as sent, in English
+    for action, words in (("start", "开工"), ("pause", "暂停"), ("finish", "完工")):
+        body = {k: v for k, v in ev(a, action, "08:31", tech="u").items() if k != "at"}
+        zh = client.post(f"{W}/clock", params=CLOCK_NOW, json=body, headers={"Accept-Language": "zh-CN"})
+        assert zh.status_code == 422, zh.text
+        assert zh.json()["detail"][0]["msg"] == f"{words}打卡时必填", zh.text
     boolean = ev(a, "start", "08:31", tech="u") | {"operation": True}
     r = client.post(f"{W}/clock", params=CLOCK_NOW, json=boolean)
     assert r.status_code == 422, r.text

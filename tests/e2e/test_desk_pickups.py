@@ -180,7 +180,19 @@ def test_on_a_phone_the_days_bookings_show_plate_promised_pickup_and_loan_car_wi
     assert [cells[name] for name in HANDOVER[language]] == [LONGEST_PLATE, "15:30", said["yes"]]
     assert page.evaluate("window.scrollX") == 0
     assert page.evaluate("document.querySelector('#bookings').closest('.table-scroll').scrollLeft") == 0
+    # review-s42: the customer's name on one line, and in Chinese each heading (before: "王芳" and
+    # "代步车" broke after every character, the table squeezed to 46rem)
+    lines = "e => { const r = document.createRange(); r.selectNodeContents(e); "
+    lines += "return r.getClientRects().length }"
+    assert row.locator("td").nth(headers.index(said_customer(language))).evaluate(lines) == 1
+    if language == "zh":
+        assert [h.evaluate(lines) for h in heads.all()] == [1] * len(headers), headers
     page.close()
+
+
+def said_customer(language: str) -> str:
+    """The desk's heading of the customer's column."""
+    return {"en": "Customer", "zh": "客户"}[language]
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])

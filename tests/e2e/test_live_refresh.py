@@ -1,0 +1,72 @@
+"""review-s42: the live plan page, left open in a Chinese browser while the shop floor clocks, follows
+the day by itself. It never did: the chart named no stream to follow (FastAPI 0.165 hides the
+included routes the page looked for), so after a clock event the chart, the cars at risk and the key
+figures stayed as loaded until the foreman reloaded; and where the stream was followed, only the
+chart and the at-risk list were swapped, the sentence and the key figures above them kept the old
+plan's."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+
+from cli.testing import Server
+from tests.builders import DATE, at, tiny_workshop
+from tests.builders import clock_event as ev
+from tests.e2e.browser import ARTIFACTS, CHROMIUM
+from tests.e2e.desk import put
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not CHROMIUM.exists():
+    pytest.skip("no Chromium at /usr/bin/chromium (scripts/chromium.sh installs it)", allow_module_level=True)
+
+LATE = "document.querySelector('.kpis dl div:nth-child(3) dd').textContent"
+"""The key figure 延误 (late): its count, and its minutes in brackets."""
+
+
+def test_the_live_plan_page_follows_a_clock_event_without_a_reload(desk_server: Server, browser: Any) -> None:
+    """One technician and one bay, 08:00-11:00; A and B, 60-minute waiters dropped off at 08:00 and
+    09:00, planned back to back, on time. The page is open at 08:41; then A is clocked on at 08:40:
+    the live re-plan has A 08:40-09:40 and B after it, both late. The page shows that without a
+    reload."""
+    server = desk_server
+    workshop = put(server, tiny_workshop(closing="11:00", shift_end="11:00"))
+    path = f"/v1/workshops/{workshop}"
+    with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
+        ids = []
+        for hhmm, plate in (("08:00", "粤B·A0001"), ("09:00", "粤B·B0001")):
+            body = {"service": "MAINT", "drop_off": at(hhmm).isoformat(), "waiter": True, "plate": plate}
+            r = http.post(f"{path}/bookings", json=body)
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+        r = http.post(f"{path}/plans", json={"date": DATE, "time_limit_seconds": 1})
+        assert r.status_code == 200 and r.json()["kpis"]["late"] == 0, r.text
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    try:
+        plan = f"/workshops/{workshop}/plan/{DATE}?" + urlencode({"now": at("08:41").isoformat()})
+        page.goto(f"{server.url}/login?" + urlencode({"next": plan}))
+        page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(re.compile(f"/workshops/{workshop}/plan/{DATE}"))
+        assert page.evaluate(LATE).startswith("0"), page.evaluate(LATE)
+        quality = page.locator("#quality").inner_text()
+        assert page.locator("#chart").get_attribute("data-stream") == f"{path}/days/{DATE}/stream"
+        page.wait_for_timeout(1000)  # the stream opened before the event is sent
+        with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
+            start = ev(ids[0], "start", "08:40")
+            r = http.post(f"{path}/clock", params={"now": at("08:40").isoformat()}, json=start)
+            assert r.status_code == 201, r.text
+        # the key figures follow the live re-plan: B late (before: "0" until a reload)
+        page.wait_for_function(f"!{LATE}.startsWith('0')", timeout=60_000)
+        assert page.evaluate(LATE).startswith("2"), page.evaluate(LATE)  # A ends 09:40, B after it
+        assert page.locator("#quality").inner_text() != quality
+        assert page.locator("#at-risk").inner_text().count("粤B·B0001") == 1
+        assert page.locator("#chart svg .actual, #chart svg [class*=actual]").count() >= 1  # A's clocked bar
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "plan-live-refreshed-zh-1366x900.png"), full_page=True)
+    finally:
+        page.close()

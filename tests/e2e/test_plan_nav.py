@@ -1,0 +1,47 @@
+"""review-s42: a foreman on the day's plan reaches the productivity report from it, as the report
+links back to today's plan. The plan page linked the booking desk and the loading chart only: the
+report was reached from the workshops list alone."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from cli.testing import Server
+from scheduler.keys import KeyStore
+from scheduler.storage import Store
+from tests.builders import DATE, tiny_workshop
+from tests.e2e.browser import CHROMIUM
+from tests.e2e.desk import put
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not CHROMIUM.exists():
+    pytest.skip("no Chromium at /usr/bin/chromium (scripts/chromium.sh installs it)", allow_module_level=True)
+
+
+def signed_in(browser: Any, server: Server, key: str, path: str) -> Any:
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page.goto(f"{server.url}/login?" + urlencode({"next": path}))
+    page.get_by_label("API 密钥").fill(key)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(re.escape(path)))
+    return page
+
+
+def test_the_plan_page_links_a_foreman_to_the_reports(desk_server: Server, browser: Any) -> None:
+    server = desk_server
+    workshop = put(server, tiny_workshop())
+    keys = KeyStore(Store(f"sqlite:///{server.db}"))
+    foreman = keys.create("foreman", [workshop], "review-s42")[0]
+    page = signed_in(browser, server, foreman, f"/workshops/{workshop}/plan/{DATE}")
+    try:
+        link = page.get_by_role("navigation").get_by_role("link", name="报表")
+        assert link.count() == 1  # before: 0
+        link.click()
+        page.wait_for_url(re.compile(f"/workshops/{workshop}/reports"))
+        assert "打卡数据报表" in page.locator("h1").inner_text()
+    finally:
+        page.close()
