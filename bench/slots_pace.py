@@ -90,9 +90,13 @@ def run(
     limit: float,
     verdicts: Verdicts,
     shown: bool = False,
+    no_advisors: bool = False,
+    dates: int = 1,
 ) -> dict[str, object]:
     scenario = load_scenario(scenario_name)
     workshop, demand = scenario.workshop, scenario.demand
+    if no_advisors:  # the technicians bind, not the check-ins (as `bench.slots --no-advisors`)
+        workshop = workshop.model_copy(update={"advisors": []})
     codes = [c for c in demand.mix if c not in demand.promise.multi_day]
     weights = [demand.mix[c] for c in codes]
     rng = random.Random(seed)
@@ -105,8 +109,8 @@ def run(
     service.warm()
     service.put_workshop(workshop)
     assert service.refine_idle(timeout=120)
-    times = DayBook(workshop, DATE, [], OPEN).candidate_times()
-    midnight = None if shown else dt.datetime.combine(DATE, dt.time(), tzinfo=workshop.tz)
+    days = [DATE + dt.timedelta(days=i) for i in range(dates)]
+    times = {d: DayBook(workshop, d, [], OPEN).candidate_times() for d in days}
     from_cache = 0
     latencies: list[float] = []
     window_latencies: list[float] = []
@@ -126,7 +130,9 @@ def run(
                 measuring = True
             code = rng.choices(codes, weights)[0]
             waiter = rng.random() < demand.waiter_share[code]
-            drop = rng.choice(times)
+            date = rng.choice(days) if dates > 1 else DATE  # (one day: the draws as before)
+            drop = rng.choice(times[date])
+            midnight = None if shown else dt.datetime.combine(date, dt.time(), tzinfo=workshop.tz)
             try:
                 service.book(
                     workshop.id,
@@ -145,9 +151,10 @@ def run(
                 waited.append(time.perf_counter() - began)
             ask = asking.choices(codes, weights)[0]
             ask_waiter = asking.random() < 0.5
+            ask_date = asking.choice(days) if dates > 1 else DATE
             hits = service.offer_cache_hits
             t0 = time.perf_counter()
-            offers = service.slots(SlotQuery(workshop.id, ask, DATE, ask_waiter, None))
+            offers = service.slots(SlotQuery(workshop.id, ask, ask_date, ask_waiter, None))
             seconds = time.perf_counter() - t0
             cached = service.offer_cache_hits > hits
             from_cache += measuring and cached
@@ -156,7 +163,7 @@ def run(
                 continue
             window_latencies.append(seconds)
             with service.store.sessions() as session:
-                day = service._day(session, service.workshop(workshop.id, session), DATE)
+                day = service._day(session, service.workshop(workshop.id, session), ask_date)
             asked = [asking.choice(day.candidate_times()) for _ in range(probes)]
             answers.append((booked, cached, day, ask, ask_waiter, offers, asked))
         cpu = _refiner_cpu(service) - cpu_start
@@ -195,8 +202,9 @@ def run(
         f, o = sum(s[1] for s in part), sum(s[2] for s in part)
         thirds[f"{name} third of the bookings: offered & feasible / feasible"] = f"{o}/{f}"
     return {
-        "scenario": scenario_name,
+        "scenario": scenario_name + (" no advisors" if no_advisors else ""),
         "seed": seed,
+        "dates": dates,
         "pace s": pace,
         "bookings": booked,
         "refused": refused,
@@ -237,8 +245,10 @@ def main() -> None:
     parser.add_argument("--verdicts", type=Path, default=HERE / "slots-pace-verdicts.json")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--shown", action="store_true", help="fill with the offers shown (days differ)")
+    parser.add_argument("--no-advisors", action="store_true", help="technician-bound days")
+    parser.add_argument("--dates", type=int, default=1, help="days filled and asked about (from 2026-11-24)")
     args = parser.parse_args()
-    attempts = args.attempts or (300 if args.scenario == "dealer-2011" else 60)
+    attempts = args.attempts or (300 if args.scenario == "dealer-2011" else 60) * args.dates
     verdicts = Verdicts(args.verdicts)
     rows = []
     for pace in (float(p) for p in args.pace.split(",")):
@@ -252,6 +262,8 @@ def main() -> None:
             args.exact_seconds,
             verdicts,
             args.shown,
+            args.no_advisors,
+            args.dates,
         )
         rows.append(row)
         print(json.dumps(row), flush=True)

@@ -74,6 +74,7 @@ class OfferCache(PartitionedLRU[Entry]):
         day: DayBook,
         bound: dt.datetime | None = None,
         refined: bool = False,
+        shown: bool = True,
     ) -> Entry | None:
         """Cache `offers`; an answer merged into another answer of its own version (a refinement
         into the quick answer, or a quick answer that missed the refinement just delivered) keeps
@@ -88,7 +89,9 @@ class OfferCache(PartitionedLRU[Entry]):
         Whatever the order, a query serves an entry only at its own version (`fit` and
         `PlanningService._day_offers` check it), so a misjudged order costs a search, never a
         wrong offer. Returns what is cached for `key` now (None: `offers` were not kept), `refined`
-        once a refinement of its version is in, with the earliest `bound` either answer knows."""
+        once a refinement of its version is in, with the earliest `bound` either answer knows;
+        `shown` once either answer was a query's (False: refined ahead for a key no query of the
+        day asked, `PlanningService._deliver_refined`)."""
         with self._deliveries:
             cached = self.get(key)
             if refined and cached is not None and cached[0] != version:
@@ -108,8 +111,9 @@ class OfferCache(PartitionedLRU[Entry]):
                         merged[o.drop_off] = o
                 offers = [merged[t] for t in sorted(merged)]
                 refined = refined or cached.refined
+                shown = shown or cached.shown
                 bound = min((b for b in (bound, cached.bound) if b is not None), default=None)
-            entry = Entry(version, offers, day, refined, bound)
+            entry = Entry(version, offers, day, refined, bound, shown)
             self.put(key, entry)
             return entry
 

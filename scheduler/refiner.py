@@ -7,7 +7,8 @@ refinement waited is refined once, at its latest version. At most `most_wanted` 
 (the newest are refined first; the oldest are dropped), so a storm of queries cannot pile up days.
 A request for the key and day version already being refined is not queued again (a booking asks
 ahead for the keys asked on its day, `PlanningService._refine_ahead`, and the next query on that
-version asks for the same one).
+version asks for the same one). Requests made `idle` (kinds of booking asked on other days,
+`scheduler.asked`) wait in a queue of their own, refined only when no other request waits.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class OfferRefiner:
         self.deliver = deliver
         self._lock = threading.RLock()  # a future done at once calls back under it
         self._wanted: dict[Key, _Job] = {}
+        self._idle_wanted: dict[Key, _Job] = {}  # refined only while `_wanted` is empty
         self._running: Future[Refined] | None = None
         self._running_job: tuple[Key, tuple[object, ...]] | None = None
         self._batched = 0  # `batch`es open: requests wait for its end to start
@@ -91,14 +93,21 @@ class OfferRefiner:
         waiter: bool,
         fleet: str | None,
         wants: Wants = NO_WANTS,
+        idle: bool = False,
     ) -> None:
+        """Refine `key` on `day` (its `version`); `idle`: only when nothing else waits, and not
+        where the key waits in the other queue already (a query's own request replaces it)."""
         with self._lock:
             if self._running_job == (key, version):
                 return  # being refined at this very version: its result is delivered soon
-            self._wanted.pop(key, None)  # re-inserted as the newest
-            self._wanted[key] = _Job(key, version, day, service, waiter, fleet, wants)
-            while len(self._wanted) > self.most_wanted:
-                del self._wanted[next(iter(self._wanted))]
+            if idle and key in self._wanted:
+                return
+            self._idle_wanted.pop(key, None)
+            queue = self._idle_wanted if idle else self._wanted
+            queue.pop(key, None)  # re-inserted as the newest
+            queue[key] = _Job(key, version, day, service, waiter, fleet, wants)
+            while len(queue) > self.most_wanted:
+                del queue[next(iter(queue))]
             self._idle.clear()
             if not self._batched:
                 self._pump()
@@ -122,17 +131,19 @@ class OfferRefiner:
         """Start the newest wanted job if none runs (called with the lock held)."""
         if self._running is not None:
             return
-        if not self._wanted:
+        queue = self._wanted or self._idle_wanted
+        if not queue:
             self._idle.set()
             return
-        key = next(reversed(self._wanted))
-        job = self._wanted.pop(key)
+        key = next(reversed(queue))
+        job = queue.pop(key)
         if self._pool is None:
             self._pool = worker_pool(1)
         try:
             future = self._pool.submit(_refine, job, self.exact_seconds)
         except RuntimeError:  # the interpreter is shutting down: nothing more to refine
             self._wanted.clear()
+            self._idle_wanted.clear()
             self._idle.set()
             return
         self._running, self._running_job = future, (job.key, job.version)
@@ -153,6 +164,7 @@ class OfferRefiner:
     def close(self) -> None:
         with self._lock:
             self._wanted.clear()
+            self._idle_wanted.clear()
             pool, self._pool = self._pool, None
         if pool is not None:
             stop_pool(pool)  # ends a refinement under way; nothing is left for the interpreter's exit

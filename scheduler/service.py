@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler import multiday, phases, refusals
+from scheduler.asked import AskedKinds, Kind
 from scheduler.cache import CacheHolders, PartitionedLRU
 from scheduler.capacity import CapacityRules, after_desk_hours
 from scheduler.clock import SYSTEM_CLOCK, Clock
@@ -298,10 +299,16 @@ class PlanningService:
         # answer, not in the first slot query on it (which would lose half its search budget).
         self._packer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bayplan-pack")
         if refine_in_background and exact_seconds > 0:
-            self._refiner = OfferRefiner(exact_seconds, partial(self._offers.deliver, refined=True))
+            self._refiner = OfferRefiner(exact_seconds, self._deliver_refined)
         # The offer keys asked per workshop day, newest last (at most RECENT_KEYS a day, as many
         # days as the day cache per workshop): refined ahead when a booking change makes a version.
         self._asked: PartitionedLRU[OrderedDict[tuple[object, ...], tuple[_Asked, int]]] = PartitionedLRU(
+            day_cache_entries, cached_workshops
+        )
+        # The kinds of booking asked per workshop on any day: refined ahead on days not asked yet,
+        # once per day version (the version they were last asked for, per workshop day).
+        self._kinds = AskedKinds(cached_workshops)
+        self._kinds_refined: PartitionedLRU[tuple[object, ...]] = PartitionedLRU(
             day_cache_entries, cached_workshops
         )
         # Per (workshop, booking): the alternatives its last refused change was offered on a day it
@@ -838,6 +845,8 @@ class PlanningService:
         cached = self._offers.get(key)
         if cached is not None and cached[0] == version:
             self._offers.hits += 1
+            if not cached.shown:  # refined ahead for a kind asked on other days, now shown
+                self._offers.put(key, cached._replace(shown=True))
             if self._refiner is not None:
                 self._remember_asked(key, (service, waiter, fleet, wants))
             return cached[1]
@@ -872,6 +881,8 @@ class PlanningService:
                 refined = entry is not None and entry.refined
                 if not refined and offers_may_grow(day, offers, bound if entry is None else entry.bound):
                     self._refiner.request(key, version, day, service, waiter, fleet, wants)
+                with suppress(RuntimeError):  # (closed: nothing more to refine) after the answer
+                    self._packer.submit(self._refine_kinds_soon, day, version)
         return offers if entry is None else entry.offers  # with any refined time of this version
 
     def _remember_asked(self, key: tuple[object, ...], asked: _Asked) -> None:
@@ -880,6 +891,9 @@ class PlanningService:
         one-off keys (a parts ETA each, hostile or just varied) take turns in one place and never
         push out a key the desk asks all day."""
         day_key = key[:2]  # (workshop id, date)
+        service, waiter, fleet, wants = asked
+        if wants.parts_eta is None:  # a parts ETA is one customer's own: no kind to refine ahead
+            self._kinds.asked(str(day_key[0]), Kind(service, waiter, fleet, wants.loan_car))
         with self._lock:
             keys = self._asked.get(day_key)
             if keys is None:
@@ -907,20 +921,90 @@ class PlanningService:
     def _refine_ahead(self, day: DayBook, version: tuple[object, ...]) -> None:
         """Ask the background refinement for the day version a booking change just committed, for
         the keys asked on the day lately, the most asked (then the newest asked) refined first (asked
-        for last: the refiner takes its newest request next): on a full day a refinement takes a
-        second or two, and the next booking may come before every key is refined. Its answer is
-        cached for that version (OfferCache.deliver), so the next query of it is answered without a
-        search; a later change of the day asks again, and only the newest version of a key waits
-        (OfferRefiner)."""
+        for last: the refiner takes its newest request next), then for the kinds of booking the
+        workshop's desks asked on other days and not on this one, the most asked first
+        (`scheduler.asked`): on a full day a refinement takes a second or two, and the next booking
+        may come before every key is refined. Its answer is cached for that version
+        (OfferCache.deliver), so the next query of it is answered without a search; a later change
+        of the day asks again, and only the newest version of a key waits (OfferRefiner)."""
         if self._refiner is None or day.superseded:
             return
-        wanted = [(key, asked) for key, asked in self._refined_first(day.workshop.id, day.date)
-                  if self._may_grow(key, day, version)]  # fmt: skip
+        on_day = self._refined_first(day.workshop.id, day.date)
+        wanted = [(key, asked) for key, asked in on_day if self._may_grow(key, day, version)]
         with self._refiner.batch():  # queued together: an idle refiner starts with the most asked
             for key, (service, waiter, fleet, wants) in reversed(wanted):
                 if day.superseded:  # booked again meanwhile: that booking asks for its own version
                     return
                 self._refiner.request(key, version, day, service, waiter, fleet, wants)
+        with suppress(RuntimeError):  # (closed: nothing more to refine)
+            self._packer.submit(self._refine_kinds_soon, day, version)
+
+    def _refine_kinds_soon(self, day: DayBook, version: tuple[object, ...]) -> None:
+        """`_refine_kinds` in the packer's thread (after a booking's or a query's answer: never
+        in a request's time), once per day version."""
+        day_key = (day.workshop.id, day.date)
+        if self._kinds_refined.get(day_key) == version:
+            return
+        self._kinds_refined.put(day_key, version)
+        try:
+            self._refine_kinds(day, version)
+        except Exception:  # a best effort in the background: its future is never read, so say it here
+            logger.exception("refining other kinds ahead on %s's day %s failed", day.workshop.id, day.date)
+
+    def _refine_kinds(self, day: DayBook, version: tuple[object, ...]) -> None:
+        """Ask the background refinement, only while it has nothing else to do, for `day`'s
+        `version` of each kind of booking the workshop's desks ask on any day and not lately on
+        this one (`AskedKinds`, the most asked first), where its answer may grow: after a booking
+        change (`_refine_ahead`) and the first query of a day version (`_day_offers`), so that at a
+        desk's pace the next query of any usual kind on a day being asked about finds it refined."""
+        if self._refiner is None or day.superseded:
+            return
+        on_day = self._refined_first(day.workshop.id, day.date)
+        kinds = [(key, asked) for key, asked in self._kinds_not_asked(day, on_day)
+                 if self._may_grow(key, day, version)]  # fmt: skip
+        with self._refiner.batch():
+            for key, (service, waiter, fleet, wants) in reversed(kinds):
+                self._refiner.request(key, version, day, service, waiter, fleet, wants, idle=True)
+
+    def _kinds_not_asked(
+        self, day: DayBook, on_day: list[tuple[tuple[object, ...], _Asked]]
+    ) -> list[tuple[tuple[object, ...], _Asked]]:
+        """The offer keys of the kinds the workshop's desks asked on any day (`AskedKinds`, the most
+        asked first) that `day` has not been asked for lately, and that the day's workshop still
+        offers as one day's work (a multi-day answer is found afresh, `_multi_day_offers`)."""
+        workshop = day.workshop
+        asked = {key for key, _ in on_day}
+        keys = []
+        for kind in self._kinds.most_asked(workshop.id):
+            service = workshop.service(kind.service)
+            if service is None or (multiday.multi_day(service) and not kind.waiter):
+                continue
+            if kind.fleet is not None and kind.fleet not in workshop.fleet_partners():
+                continue
+            if kind.loan_car and workshop.loan_cars == 0:
+                continue
+            wants = Wants(loan_car=True) if kind.loan_car else NO_WANTS
+            key = offers_key(workshop.id, day.date, kind.service, kind.waiter, kind.fleet, wants)
+            if key not in asked:
+                keys.append((key, (kind.service, kind.waiter, kind.fleet, wants)))
+        return keys
+
+    def _deliver_refined(
+        self,
+        key: tuple[object, ...],
+        version: tuple[object, ...],
+        offers: list[Offer],
+        day: DayBook,
+        bound: dt.datetime | None,
+    ) -> Entry | None:
+        """A refinement's answer into the cache: shown (holding a booking made without the promise
+        its desk showed to this answer's, `OfferCache.shown`) where the key was asked on the day;
+        a kind refined ahead from other days' queries was shown nobody until a query is answered
+        from it."""
+        with self._lock:
+            keys = self._asked.get(key[:2])
+            asked = keys is not None and key in keys
+        return self._offers.deliver(key, version, offers, day, bound, refined=True, shown=asked)
 
     def _may_grow(self, key: tuple[object, ...], day: DayBook, version: tuple[object, ...]) -> bool:
         """Could refining `key` on `day` at `version` add times to what its next query answers? Not

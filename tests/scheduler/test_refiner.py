@@ -51,3 +51,19 @@ def test_a_job_finished_at_once_does_not_deadlock_the_runner(monkeypatch: pytest
     asked.join(timeout=5)
     assert not asked.is_alive(), "the runner deadlocked on its own lock"
     assert done == [[]]
+
+
+def test_requests_made_idle_wait_until_nothing_else_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kinds of booking refined ahead from other days' queries (`idle`) never go before a key a
+    query or a booking asked for, and a query's own request takes an idle one's place."""
+    monkeypatch.setattr(refiner, "worker_pool", lambda processes: _DoneAtOnce(([], None)))
+    delivered: list[object] = []
+    r = refiner.OfferRefiner(1.0, lambda key, version, offers, day, bound: delivered.append(key))
+    with r.batch():  # queued together, then refined
+        r.request(("w", "idle-1"), (1,), None, "MAINT", True, None, idle=True)  # type: ignore[arg-type]
+        r.request(("w", "asked"), (1,), None, "MAINT", False, None)  # type: ignore[arg-type]
+        r.request(("w", "idle-2"), (1,), None, "LUBE", False, None, idle=True)  # type: ignore[arg-type]
+        r.request(("w", "idle-1"), (1,), None, "MAINT", True, None)  # type: ignore[arg-type]  # asked now
+        r.request(("w", "asked"), (1,), None, "MAINT", False, None, idle=True)  # type: ignore[arg-type]
+    assert r.wait_idle(timeout=5)
+    assert delivered == [("w", "idle-1"), ("w", "asked"), ("w", "idle-2")]

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -533,10 +534,79 @@ def test_a_booking_refines_the_most_asked_key_first_even_when_the_refiner_is_idl
         most_first = service.asked_keys("w", date)
         assert [k[-1] for k in most_first] == [Wants(parts_eta=eta[i]) for i in (0, 2, 1)]
         offers = service.slots(SlotQuery("w", "MAINT", date, False, None))
+        service.slots(SlotQuery("w", "MAINT", date + dt.timedelta(days=1), True, None))  # another day's
+        service.pack_idle()  # (the kinds a query asks to refine on its day are asked in the packer)
+        assert service.refine_idle(timeout=10)
         refined.clear()
         service.book("w", Booking(id="b", service="MAINT", drop_off=offers[0].drop_off), None)
+        service.pack_idle()
         assert service.refine_idle(timeout=10)
-        assert refined == service.asked_keys("w", date)
+        # The day's own keys first, then the kinds asked on other days only (`scheduler.asked`).
+        assert refined == [*service.asked_keys("w", date), ("w", date, "MAINT", True, None)]
+    finally:
+        service.close()
+
+
+def test_a_day_asked_about_has_the_kinds_the_desks_ask_on_other_days_refined_ahead(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A desk that asks for waiting maintenance on one day finds it refined on another day once that
+    day is asked about, though no query asked for waiters on that day yet (the kinds the workshop's
+    desks ask repeat from day to day): the next waiter query is answered without a search (after a
+    booking too: `test_a_booking_refines_the_most_asked_key_first_even_when_the_refiner_is_idle`). Such an
+    answer was shown to nobody, so it holds no booking to its promises until a query is answered
+    from it."""
+    from concurrent.futures import Future
+
+    import scheduler.refiner as refiner_module
+    from scheduler.refiner import Refined
+
+    if not db_url.startswith("sqlite"):
+        pytest.skip("in memory only; once is enough")
+    refined: list[tuple[object, ...]] = []
+
+    class InThreadPool:  # each refinement runs at once in the asking thread: the order is the record
+        _processes = None
+
+        def shutdown(self, wait: bool, cancel_futures: bool) -> None:
+            pass
+
+        def submit(self, fn: Any, job: refiner_module._Job, *args: object) -> Future[Refined]:
+            refined.append(job.key)
+            done: Future[Refined] = Future()
+            done.set_result(fn(job, *args))
+            return done
+
+    monkeypatch.setattr(refiner_module, "worker_pool", lambda workers: InThreadPool())
+    service = PlanningService(
+        Store(db_url), CapacityRules(walk_in_holdback=0), exact_seconds=2.0, clock=fixed_clock()
+    )
+    try:
+        workshop = _workshop()
+        service.put_workshop(workshop)
+        monday, tuesday = dt.date(2026, 11, 23), dt.date(2026, 11, 24)
+        service.slots(SlotQuery("w", "MAINT", monday, True, None))  # waiters asked for on Monday
+        service.pack_idle()
+        assert service.refine_idle(timeout=60)
+        refined.clear()
+        service.slots(SlotQuery("w", "MAINT", tuesday, False, None))  # Tuesday: drop-offs only
+        service.pack_idle()  # (the other kinds are asked for in the packer's thread)
+        assert service.refine_idle(timeout=60)
+        waiting = ("w", tuesday, "MAINT", True, None)
+        assert refined == [("w", tuesday, "MAINT", False, None), waiting]  # the query's own first
+        first = service._offers.get(waiting)
+        assert first is not None and first.refined and first.offers, "nothing refined for the waiters"
+        customer = Booking(id="c", service="MAINT", drop_off=first.offers[0].drop_off, waiter=True)
+        assert service._offers.shown(workshop, tuesday, customer) is None  # shown to nobody yet
+
+        def no_search(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the query searched")
+
+        monkeypatch.setattr(DayBook, "offers", no_search)
+        monkeypatch.setattr(DayBook, "offers_after", no_search)
+        answered = service.slots(SlotQuery("w", "MAINT", tuesday, True, None))
+        assert [o.drop_off for o in answered] == [o.drop_off for o in first.offers]
+        assert service._offers.shown(workshop, tuesday, customer) == first.offers[0]  # now shown
     finally:
         service.close()
 
