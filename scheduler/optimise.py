@@ -920,8 +920,8 @@ of the search's plan did not close within its iterations where the lean plan's d
 `ALPHA_EXCESS` times the cheap lateness floor late (`far_from_floor`, as `SMALL_PLAN`'s gate): the
 lean pass waits until after the period pass, and runs only where the plan's lateness is not then
 proven (the halves' plan at the floor), on the search's plan with its whole deterministic time (the
-period floor leaves its share), its plan kept where it ranks better than the halves' (on
-small-dealer 2x s3 at 10 s the halves' plan alone was 14,707 against the lean plan's 14,634). The
+period floor leaves its share) and from its plan before the compaction (from the compacted one
+small-dealer 2x s3 at 10 s got 14,707 against main's 14,634), kept where it ranks better. The
 halves plan the whole day as the lean pass would, better where the floor closes, and from the
 search's plan the floor's split costs less: on small-dealer 1.3x s2 at 10 s the halves take 0.1
 deterministic time instead of 1.0 (0.5 s of CPU against 3.4 s) and reach the same 1,247 weighted
