@@ -4,6 +4,10 @@ the bounds, the plan (reasons), validation and serialisation.
 
     .venv/bin/python -m bench.request_phases large-1000 10
     .venv/bin/python -m bench.request_phases large-1000 60
+    .venv/bin/python -m bench.request_phases small-dealer@1.3x#s2 10
+
+The small days' passes (CP-SAT's whole solve, the relaxation's plan, the lean pass, the period
+floor and its halves, the objective pass) are timed apart, each with its calls.
 
 CPU time counts every thread of the process (the search's two lanes run side by side), so on a
 loaded machine it is the better guide to a quiet machine's wall time than the wall time itself.
@@ -47,15 +51,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("instance", help="a benchmark instance whose name starts with this")
     parser.add_argument("limit", type=float, help="the request's time limit, seconds")
+    parser.add_argument(
+        "--no-wall-safety", action="store_true", help="no wall-clock safety net (as bench.planners')"
+    )
     args = parser.parse_args()
-    chosen: Instance = next(i for i in instances(False, 1) if i.name.startswith(args.instance))
+    optimise_module.WALL_SAFETY = not args.no_wall_safety
+    chosen: Instance = next(i for i in instances(False, 5) if i.name.startswith(args.instance))
+    with open("/proc/loadavg", encoding="utf-8") as f:
+        load = f.read().split()[:3]
     totals: Totals = {}
     for name, label in (
         ("multi_start", "rules family + swaps"),
         ("improve", "search (LNS)"),
         ("fill_gaps", "repair"),
         ("relaxation_bound", "relaxation bound"),
+        ("solve", "CP-SAT whole solve (small days)"),
+        ("local_search", "local search"),
+        ("small_final", "relaxation's plan (small days)"),
+        ("small_pass", "lean pass (small days)"),
         ("add_bounds", "placement + lateness bounds"),
+        ("period_pass", "period pass (small days)"),
+        ("period_floor", "  period floor"),
+        ("period_halves", "  period halves"),
+        ("objective_pass", "objective pass (small days)"),
     ):
         _timed(totals, optimise_module, name, label)
     _timed(totals, lns, "build", "  LNS: building sub-models")
@@ -75,7 +93,10 @@ def main() -> None:
     errors = phase("validation", lambda: validate_plan(request, plan))
     phase("serialisation", lambda: plan.model_dump_json())
     wall, cpu = time.perf_counter() - began_wall, time.process_time() - began_cpu
-    print(f"{chosen.name} at {args.limit:g} s: request {wall:.1f} s wall, {cpu:.1f} s CPU")
+    print(
+        f"{chosen.name} at {args.limit:g} s: request {wall:.1f} s wall, {cpu:.1f} s CPU; "
+        f"load before {' '.join(load)}"
+    )
     print(f"{'phase':34} {'wall s':>8} {'CPU s':>8} {'calls':>6}")
     for label, (w, c, n) in totals.items():
         print(f"{label:34} {w:8.2f} {c:8.2f} {n:6.0f}")

@@ -29,7 +29,7 @@ from solver.bounds import (
     secondary_floor,
 )
 from solver.bounds_groups import group_floor
-from solver.bounds_period import breaks, column_floor, period_floor
+from solver.bounds_period import MOST_ITERATIONS, breaks, column_floor, period_floor
 from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_relaxation
 from solver.lean import exact, exact_day, lateness_plan, objective_plan
 from solver.model import SolveParameters, safety_seconds, solve
@@ -735,8 +735,10 @@ SMALL_PLAN = 1
 plan is still more than `ALPHA_EXCESS` times the cheap lateness floor late, from
 `INDEXED_BOUND_SECONDS` on: the relaxation's own plan (`relaxation_plan`, `QUICK_WIDTHS`) after
 the local search is the plan where it is better (never worse: a last step, not a start; as CP-SAT's
-start it made small-dealer 2x seed 3 37 % costlier). Not charged: up to ~2.3 s of CPU over the limit
-where tried (small-dealer 1.5x-2x), none where the plan is near its floor (bench/RESULTS-gap15-s28.md)."""
+start it made small-dealer 2x seed 3 37 % costlier). Not capped: up to ~2.3 s of CPU where tried
+(small-dealer 1.5x-2x), none where the plan is near its floor (bench/RESULTS-gap15-s28.md); charged
+before the search with the bounds, a flat `PASSES_AROUND_SECONDS`, where the passes are
+(`PASSES_CHARGED`)."""
 
 
 def small_final(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple[DaySolution, list[str]]:
@@ -772,7 +774,10 @@ no redundant cumulatives over bay groups, `linearization_level` 0, hinted with t
 worker, `SMALL_PASS_DTIME`), its plan kept where it ranks better (the same bookings placed, so
 never fewer), then compacted. Not on days it does not model exactly (`solver.lean.exact`: loan
 cars, kept promises, started or pinned work, re-plans). Its counted cost (`small_pass_seconds`)
-is taken from the search's budget before the search, so a 10 s request stays ~10 s. At 10 s
+is taken from the search's budget before the search, with the period and objective passes'
+(`PASSES_CHARGED`), and its deterministic time is capped by what is left of the passes' allowance
+(`Allowance`); on a day far from its floor with a common break it runs after the period pass, and
+only where the halves' plan is not the plan (`PERIOD_FIRST`). At 10 s
 (bench/RESULTS-smallpass-s34.md): small-dealer 1.3x s5 153 / 459 -> 149 / 447 minutes (plain /
 weighted), the floor: "proven the best possible"; s2 500 / 1,326 -> 466 / 1,278 (weighted gap 22.7
 -> 19.8 %, objective -3.7 %), the request's CPU 8.6 -> 9.6 s; 1.5x s1 and s4 139 -> 119 and 161 ->
@@ -803,12 +808,167 @@ def small_pass_seconds(problem: DayProblem, limit: float) -> float:
     return SMALL_PASS_DTIME * SMALL_PASS_SECONDS_PER_DTIME * problem.operation_count()
 
 
-def small_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple[DaySolution, list[str]]:
+PASSES_CHARGED = True
+"""The small days' passes after the search (`SMALL_PASS`, `PERIOD_FLOOR` and its halves,
+`OBJECTIVE_PASS`) are charged to the request's limit (issue 15: a 10 s request on small-dealer
+1.3x s2 took 13.6 s of wall time, 14.6-15.4 s of CPU, of which ~1.4 s was the rules and the search
+and ~13 s the relaxation's plan, the bounds and the passes after it;
+bench/RESULTS-limit15-s42.md). Before the search, where they may run (`small_pass_seconds`), their
+allowance is set (`passes_allowance`): what the limit leaves after the work around the search, the
+search itself (its counted seconds at `SMALL_SEARCH_WALL`) and the uncapped work after it
+(`PASSES_AROUND_SECONDS`), at most their counted seconds at their caps (`passes_seconds`). After the
+search each pass's deterministic effort (CP-SAT's deterministic time, the period floor's simplex
+iterations) is capped by what is left of it (`Allowance`), counted at its own rate, in the order
+they run; the same request, seed and workers give the same caps and the same plan (nothing is
+measured on the clock). The search's own budget is as before (the lean pass's charge alone taken
+from it): taking the passes' reserve out of it too shortened small days' whole solve (6 counted
+seconds, ~1 s of wall time) for ~0.5 s of wall time and cost small-dealer 1.3x s5 its proven
+objective (the objective pass, from another plan, did not prove 4,482 within its 0.3). False: as
+before, the passes uncapped."""
+
+SMALL_SEARCH_WALL = 0.25
+"""Wall seconds per counted second of a small day's search (`SMALL_JOBS`: CP-SAT's whole solve on
+two workers, then the LNS), for the passes' allowance: the whole solve runs at 0.15-0.22
+deterministic time per CPU second of each worker, against the LNS's `lns.DTIME_PER_SECOND` of 0.035
+its budget is counted at (small-dealer 1.3x s2 and s5 at 10 s: 5.95 counted seconds, 0.94 s of wall
+time, 1.6-1.9 s of CPU; 1.5x s1: 3.3 + 2.6 counted seconds of solve and LNS, 1.4 + 0.7 s)."""
+
+PASSES_AROUND_SECONDS = 1.0
+"""Counted seconds of the small day's work after the search that the allowance does not cap (the
+relaxation's plan, `SMALL_PLAN`: 0.3-1.0 s of CPU where it runs; the bounds, `add_bounds`: 0.2-2.8
+s), taken from it. Measured they are more (small-dealer 1.3x s2: 0.9 + 2.1-2.8 s) but the rules'
+counted seconds (`outside_search`, 1.0) take 0.45 s: with 1.0 the 10 s request on 1.3x s2 keeps
+the floor's 10,709 iterations and the lean pass's share beside them (`PERIOD_FIRST`)."""
+
+PERIOD_ITERATION_SECONDS = 3.6e-4
+"""Counted seconds per simplex iteration of the period floor (`bounds_period.period_floor`): 3.45-3.85
+s of CPU for 8,936-10,709 iterations on small-dealer 1.3x s2, 4.3 s for 12,000 on 1.5x s2, 3.75 s
+for 8,821 on 1.5x s5 (load ~1-4)."""
+
+
+def lean_dtime_seconds(problem: DayProblem, deterministic_time: float) -> float:
+    """Counted seconds of a lean solve of `deterministic_time` over the whole day
+    (`SMALL_PASS_SECONDS_PER_DTIME` per operation)."""
+    return deterministic_time * SMALL_PASS_SECONDS_PER_DTIME * problem.operation_count()
+
+
+def passes_seconds(problem: DayProblem, limit: float) -> float:
+    """Counted seconds of the small day's passes after the search at their caps, where they may
+    run (`PASSES_CHARGED`), else 0: the lean pass, the objective pass and, on a day with a common
+    break, the period floor (`bounds_period.MOST_ITERATIONS`, or `PERIOD_LONG_COLUMNS`' request's)
+    and its two halves."""
+    if not PASSES_CHARGED or not small_pass_seconds(problem, limit):
+        return 0.0
+    total = small_pass_seconds(problem, limit)
+    if OBJECTIVE_PASS:
+        total += lean_dtime_seconds(problem, OBJECTIVE_PASS_DTIME)
+    if PERIOD_FLOOR and breaks(problem):
+        total += MOST_ITERATIONS * PERIOD_ITERATION_SECONDS + lean_dtime_seconds(problem, PERIOD_HALVES_DTIME)
+    return total
+
+
+def passes_allowance(problem: DayProblem, limit: float, search: float) -> float:
+    """The counted seconds the passes after a small day's search may spend (`PASSES_CHARGED`), set
+    before the search: what the limit leaves after the work around the search (`outside_search`),
+    the search's budget `search` (counted seconds, at `SMALL_SEARCH_WALL`) and the uncapped work
+    after it (`PASSES_AROUND_SECONDS`); at most `passes_seconds`, 0 where the passes do not run."""
+    wanted = passes_seconds(problem, limit)
+    if not wanted:
+        return 0.0
+    left = (
+        limit - outside_search(problem, limit) - SMALL_SEARCH_WALL * max(0.0, search) - PASSES_AROUND_SECONDS
+    )
+    return max(0.0, min(wanted, left))
+
+
+@dataclass
+class Allowance:
+    """What is left (`left`, counted seconds) of the passes' allowance (`passes_allowance`), charged
+    pass by pass in the order they run with counted effort (deterministic time used, simplex
+    iterations), so that the same request gives the same caps and the same plan."""
+
+    left: float
+
+    def lean_time(
+        self, problem: DayProblem, most: float, operations: int | None = None, keep: float = 0.0
+    ) -> float:
+        """The deterministic time a lean solve over `operations` (default: the day's) may take:
+        `most`, or less where the allowance has less than `keep` and its counted seconds left
+        (0: none)."""
+        count = problem.operation_count() if operations is None else operations
+        rate = SMALL_PASS_SECONDS_PER_DTIME * max(1, count)
+        return max(0.0, min(most, (self.left - keep) / rate))
+
+    def charge_lean(self, problem: DayProblem, used: float, operations: int | None = None) -> None:
+        count = problem.operation_count() if operations is None else operations
+        self.left -= used * SMALL_PASS_SECONDS_PER_DTIME * max(1, count)
+
+    def iterations(self, most: int, keep: float = 0.0) -> int:
+        """The period floor's simplex iterations: `most`, or fewer where less than `keep` and
+        their counted seconds is left (`keep`: for a pass that may follow)."""
+        return max(0, min(most, int((self.left - keep) / PERIOD_ITERATION_SECONDS)))
+
+    def charge_iterations(self, iterations: int) -> None:
+        self.left -= iterations * PERIOD_ITERATION_SECONDS
+
+
+PERIOD_FIRST = True
+"""On a small day whose passes are charged (`PASSES_CHARGED`), in a request shorter than
+`PERIOD_LONG_SECONDS` (longer ones have room for both, and on small-dealer 2x s2 at 60 s the floor
+of the search's plan did not close within its iterations where the lean plan's does: objective
+71,723 against 34,911), with a common break, whose plan after the search is still more than
+`ALPHA_EXCESS` times the cheap lateness floor late (`far_from_floor`, as `SMALL_PLAN`'s gate): the
+lean pass waits until after the period pass, and runs only where the plan's lateness is not then
+proven (the halves' plan at the floor), on the search's plan with its whole deterministic time (the
+period floor leaves its share) and from its plan before the compaction (from the compacted one
+small-dealer 2x s3 at 10 s got 14,707 against main's 14,634), kept where it ranks better. The
+halves plan the whole day as the lean pass would, better where the floor closes, and from the
+search's plan the floor's split costs less: on small-dealer 1.3x s2 at 10 s the halves take 0.1
+deterministic time instead of 1.0 (0.5 s of CPU against 3.4 s) and reach the same 1,247 weighted
+minutes, the floor, and the lean pass's 1.6 s are saved (bench/RESULTS-limit15-s42.md). The
+bounds are then worked out on the search's plan (they hold for every plan placing as much). Where
+the lean pass is needless, its share is not spent (the objective pass leaves it): on 1.3x s2 the
+objective pass, given what is left after the floor and the halves, would take ~1 s for 5 units of
+objective (12,498 -> 12,493)."""
+
+
+def _lateness_proven(problem: DayProblem, plan: DaySolution) -> bool:
+    """`plan`'s lateness terms are at their floor (`weighted_lateness_bound`, after `add_bounds`)."""
+    if plan.weighted_lateness_bound is None:
+        return False
+    w = problem.weights
+    minutes = terms(problem, plan)
+    paid = w.lateness * minutes.lateness + w.waiter_lateness * minutes.waiter_lateness
+    return paid <= math.ceil(plan.weighted_lateness_bound - 1e-6)
+
+
+def far_from_floor(problem: DayProblem, plan: DaySolution) -> bool:
+    """`plan` is more than `ALPHA_EXCESS` times the cheap lateness floor (`lateness_floor` without
+    the relaxation) for its placed priority late."""
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in plan.unplaced)
+    minutes = terms(problem, plan)
+    return minutes.lateness + minutes.waiter_lateness > ALPHA_EXCESS * lateness_floor(
+        problem, weight, indexed=False
+    )
+
+
+LEAN_LEAST_DTIME = 0.02
+"""A lean solve the allowance would give less deterministic time than this is not run."""
+
+
+def small_pass(
+    problem: DayProblem, chosen: DaySolution, limit: float, allowance: Allowance | None = None
+) -> tuple[DaySolution, list[str]]:
     """`SMALL_PASS`: the better of `chosen` and the lean model's least-late plan of its bookings,
-    and notes."""
+    and notes; `allowance`: its deterministic time capped by what is left, and charged."""
     if not small_pass_seconds(problem, limit) or not exact(problem, chosen):
         return chosen, []
-    found = lateness_plan(problem, chosen, SMALL_PASS_DTIME, wall_safety(limit))
+    dtime = SMALL_PASS_DTIME if allowance is None else allowance.lean_time(problem, SMALL_PASS_DTIME)
+    if dtime < LEAN_LEAST_DTIME:
+        return chosen, ["lean pass: no time left"]
+    found = lateness_plan(problem, chosen, dtime, wall_safety(limit))
+    if allowance is not None:
+        allowance.charge_lean(problem, found.deterministic_time)
     notes = [f"lean pass: {found.status.lower()}, {found.cost:g} / {found.bound:g}"]
     if found.solution is None:
         return chosen, notes
@@ -829,10 +989,16 @@ with fewer than `bounds_period.SEARCH_LEAST` iterations left) raises the weighte
 lowers it: the larger is kept), and where that search closes on a whole node, the plan of its split
 (`period_halves`: CP-SAT on each half alone, `PERIOD_HALVES_DTIME` each, one worker) is the plan
 where it ranks better (the same bookings placed), then compacted. Deterministic: counted simplex
-iterations and deterministic time. Not charged from the search's budget (it runs only where the gap
-is known, after the search): on small-dealer 1.3x s2 it adds ~3 s of CPU for the floor and ~4 s for
-the halves to a 10 s request (bench/RESULTS-period15-s39.md); days at or under the gap pay nothing,
-and since bench/RESULTS-pcost15-s39.md small-dealer 2x s2 and s5 (over the column cap) nothing either."""
+iterations and deterministic time. Charged to the request's limit (`PASSES_CHARGED`, since
+bench/RESULTS-limit15-s42.md; before, it was not, and on small-dealer 1.3x s2 it added ~3.5 s of CPU
+for the floor and ~3.5 s for the halves to a 10 s request, bench/RESULTS-period15-s39.md): its
+counted seconds at its caps (`bounds_period.MOST_ITERATIONS` at `PERIOD_ITERATION_SECONDS`, the
+halves at the lean pass's rate) count in the passes' allowance, set before the search on every day
+where the passes may run (where this one will is known only after the search: nothing is given
+back), and the floor's iterations (leaving the lean pass its share where it waits, `PERIOD_FIRST`)
+and each half's deterministic time are capped by what is left of it (`Allowance`). Days at or
+under the gap spend nothing of it, and since bench/RESULTS-pcost15-s39.md small-dealer 2x s2 and s5
+(over the column cap at 10 s) nothing either."""
 
 PERIOD_GAP = 0.01
 """The weighted lateness gap above which `PERIOD_FLOOR` runs."""
@@ -867,18 +1033,38 @@ def period_day(problem: DayProblem, chosen: DaySolution, limit: float) -> int | 
     return None
 
 
-def period_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple[DaySolution, list[str]]:
+def period_pass(
+    problem: DayProblem,
+    chosen: DaySolution,
+    limit: float,
+    allowance: Allowance | None = None,
+    keep: float = 0.0,
+) -> tuple[DaySolution, list[str]]:
     """`PERIOD_FLOOR` on `chosen` (after `add_bounds`): its weighted floor raised, and the better of
-    it and the plan of the floor's split; and notes."""
+    it and the plan of the floor's split; and notes. `allowance`: the floor's simplex iterations
+    (leaving `keep` counted seconds of it) and the halves' deterministic time capped by what is
+    left, and charged."""
     paid = period_day(problem, chosen, limit)
     if paid is None:
         return chosen, []
     weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in chosen.unplaced)
     starts = {key: at.start for key, at in chosen.placements.items()}
     wide = limit >= PERIOD_LONG_SECONDS
-    found = period_floor(problem, weight, starts, paid, most_columns=PERIOD_LONG_COLUMNS if wide else None)
+    most = MOST_ITERATIONS if allowance is None else allowance.iterations(MOST_ITERATIONS, keep)
+    if most <= 0:
+        return chosen, ["period floor: no time left"]
+    found = period_floor(
+        problem,
+        weight,
+        starts,
+        paid,
+        most_iterations=most,
+        most_columns=PERIOD_LONG_COLUMNS if wide else None,
+    )
     if found is None:
         return chosen, ["period floor: none"]
+    if allowance is not None:
+        allowance.charge_iterations(found.iterations)
     notes = [
         f"period floor: {found.weighted_bound}, {'closed' if found.closed else 'open'},"
         f" {found.iterations} iterations"
@@ -886,7 +1072,7 @@ def period_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple
     lateness = max(int(chosen.weighted_lateness_bound or 0), found.weighted_bound)
     chosen.weighted_lateness_bound = float(lateness)
     _objective_floor(problem, chosen, weight, lateness)
-    halves = period_halves(problem, chosen, found.before, found.after, found.breaks[0], lateness)
+    halves = period_halves(problem, chosen, found.before, found.after, found.breaks[0], lateness, allowance)
     if halves is not None and rank(problem, halves) < rank(problem, chosen):
         return _adopted(problem, halves, chosen), [*notes, "the halves' plan is the plan"]
     return chosen, notes
@@ -907,9 +1093,11 @@ lateness's proof and might let a rule with fewer minutes pass it; then compacted
 better), and its proven bound on the objective of every plan placing
 these bookings (every plan placing as much: `_objective_floor`) raises `lower_bound`: where CP-SAT
 proves its plan optimal, the lower bound is the plan's objective and the status "optimal".
-Deterministic (CP-SAT's deterministic time) and not charged from the search's budget, as the period
-pass (it runs only where the bounds are known, after the search): 1.1-1.4 s of CPU where it runs,
-a little over the ~1 s a 10 s request has room for, and nothing elsewhere. At 10 s: small-dealer
+Deterministic (CP-SAT's deterministic time) and charged to the request's limit as the period pass
+(`PASSES_CHARGED`: its deterministic time capped by what is left of the passes' allowance after
+the lean and period passes, not run where less than `LEAN_LEAST_DTIME` is left; until
+bench/RESULTS-limit15-s42.md it was not charged): 1.1-1.4 s of CPU where it runs whole, and nothing
+elsewhere. At 10 s: small-dealer
 1.3x s5 proven, 4,482 (0.27 of deterministic time); 1.5x s1 proven, 203,941 -> 203,934 (a
 technician change and two dear bays fewer, another booking of the same priority left out); 1.3x
 s2 12,496 -> 12,493 (a technician change fewer), not proven (nor within 20 deterministic time,
@@ -919,10 +1107,17 @@ OBJECTIVE_PASS_DTIME = 0.3
 """The pass's deterministic time (small-dealer 1.3x s5 is proven at 0.27)."""
 
 
-def objective_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tuple[DaySolution, list[str]]:
+def objective_pass(
+    problem: DayProblem,
+    chosen: DaySolution,
+    limit: float,
+    allowance: Allowance | None = None,
+    keep: float = 0.0,
+) -> tuple[DaySolution, list[str]]:
     """`OBJECTIVE_PASS` on `chosen` (after `add_bounds` and `period_pass`): the better of it and
     the lean model's cheapest plan of its bookings by the whole objective, its lower bound raised;
-    and notes."""
+    and notes. `allowance`: its deterministic time capped by what is left (less `keep`), and
+    charged."""
     if (
         not OBJECTIVE_PASS
         or not small_pass_seconds(problem, limit)
@@ -943,9 +1138,16 @@ def objective_pass(problem: DayProblem, chosen: DaySolution, limit: float) -> tu
     top = chosen.placement_weight_bound if chosen.placement_weight_bound is not None else weight
     leaves = w.unplaced * (sum(job.priority for job in problem.jobs) - top)  # the least any plan leaves
     most = round(chosen.objective) - leaves  # past it, the lateness terms alone cost more than the plan
-    found = objective_plan(
-        problem, chosen, OBJECTIVE_PASS_DTIME, floor, most, wall_safety(limit), choose=choose
+    dtime = (
+        OBJECTIVE_PASS_DTIME
+        if allowance is None
+        else allowance.lean_time(problem, OBJECTIVE_PASS_DTIME, keep=keep)
     )
+    if dtime < LEAN_LEAST_DTIME:
+        return chosen, ["objective pass: no time left"]
+    found = objective_plan(problem, chosen, dtime, floor, most, wall_safety(limit), choose=choose)
+    if allowance is not None:
+        allowance.charge_lean(problem, found.deterministic_time)
     notes = [f"objective pass: {found.status.lower()}, {found.cost:g} / {found.bound:g}"]
     if found.solution is None:
         return chosen, notes
@@ -997,6 +1199,7 @@ def period_halves(
     after: frozenset[tuple[int, int]],
     split: int,
     floor: int,
+    allowance: Allowance | None = None,
 ) -> DaySolution | None:
     """The plan of `chosen`'s bookings with the operations of `before` starting before `split` (a
     minute no technician works) and those of `after` from it on, each half planned alone by the lean
@@ -1005,7 +1208,9 @@ def period_halves(
     before the break ends by its start, work after starts after it. The afternoon first: `floor`
     (on the lateness terms of every plan placing as much) less its plan's cost bounds the morning's
     (the two halves' plans make one such plan), so a morning plan reaching it is proven optimal and
-    the solve stops there (small-dealer 1.3x s2: at 0.88 of its 1.0 deterministic time)."""
+    the solve stops there (small-dealer 1.3x s2: at 0.88 of its 1.0 deterministic time).
+    `allowance`: each half's deterministic time capped by what is left (counted over its own
+    operations), and charged; None where a half would get less than `LEAN_LEAST_DTIME`."""
     if not exact(problem, chosen):
         return None
     placed = [
@@ -1019,27 +1224,39 @@ def period_halves(
     for j, k in placed:
         if (j, k) in before and k and (j, k - 1) in after:
             return None  # out of order
+
+    def dtime(half: frozenset[tuple[int, int]]) -> float:
+        if allowance is None:
+            return PERIOD_HALVES_DTIME
+        return allowance.lean_time(problem, PERIOD_HALVES_DTIME, len(half))
+
+    if dtime(after) < LEAN_LEAST_DTIME:
+        return None
     afternoon = lateness_plan(
         problem,
         chosen,
-        PERIOD_HALVES_DTIME,
+        dtime(after),
         wall_safety(INDEXED_BOUND_SECONDS),
         only=after,
         starting=(split, 10**6),
     )
-    if afternoon.solution is None:
+    if allowance is not None:
+        allowance.charge_lean(problem, afternoon.deterministic_time, len(after))
+    if afternoon.solution is None or dtime(before) < LEAN_LEAST_DTIME:
         return None
     w = problem.weights
     unit = math.gcd(w.lateness, w.waiter_lateness) or 1  # the lean model's cost unit
     morning = lateness_plan(
         problem,
         chosen,
-        PERIOD_HALVES_DTIME,
+        dtime(before),
         wall_safety(INDEXED_BOUND_SECONDS),
         only=before,
         starting=(0, split - 1),
         least=max(0, math.ceil(floor / unit - afternoon.cost - 1e-9)),
     )
+    if allowance is not None:
+        allowance.charge_lean(problem, morning.deterministic_time, len(before))
     if morning.solution is None:
         return None
     found = DaySolution(
@@ -1161,8 +1378,9 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
     """The best of the rules family, then CP-SAT and large-neighbourhood search from it.
 
     Reproducible: every step is bounded by deterministic effort (CP-SAT's deterministic time,
-    counted tries), calibrated so that the time limit is roughly the wall time on the 2-core
-    machine; the same request, seed and worker count give the same plan. Never worse than any
+    counted tries, simplex iterations), calibrated so that the time limit is roughly the wall time
+    on the 2-core machine; on small days the passes after the search are charged to it too
+    (`PASSES_CHARGED`); the same request, seed and worker count give the same plan. Never worse than any
     rule of the family (priority-weighted placements first, then the objective); if CP-SAT
     returns nothing the warm start stands. From `SHORT_FIRST_FROM` seconds, on days of at most
     `SHORT_FIRST_JOBS` bookings, never worse than the same request at `INDEXED_BOUND_SECONDS`.
@@ -1209,6 +1427,10 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
     )
     windows_seconds = lean_windows_seconds(problem, limit) if hint is None and full else 0.0
     budget -= lean_seconds + windows_seconds
+    # The passes after a small day's search share what the limit leaves after it (`PASSES_CHARGED`).
+    allowance: Allowance | None = None
+    if lean_seconds and PASSES_CHARGED:
+        allowance = Allowance(passes_allowance(problem, limit, budget))
     chosen = start
     best_bound: float | None = None
     if len(problem.jobs) <= SMALL_JOBS:
@@ -1248,8 +1470,23 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
         chosen, small_notes = small_final(problem, chosen, limit)
         notes += small_notes
     chosen = fill_gaps(problem, chosen)
-    if lean_seconds and not (best_bound is not None and chosen.objective <= best_bound + 1e-9):
-        chosen, lean_notes = small_pass(problem, chosen, limit)
+    searched = chosen  # the plan the lean pass starts from (`PERIOD_FIRST`: after the bounds)
+    period_first = bool(
+        PERIOD_FIRST
+        and bounds  # else no period pass follows (the 10 s plan inside a longer request)
+        and limit < PERIOD_LONG_SECONDS
+        and allowance is not None
+        and PERIOD_FLOOR
+        and breaks(problem)
+        and exact(problem, chosen)
+        and far_from_floor(problem, chosen)
+    )
+    if (
+        lean_seconds
+        and not period_first
+        and not (best_bound is not None and chosen.objective <= best_bound + 1e-9)
+    ):
+        chosen, lean_notes = small_pass(problem, chosen, limit, allowance)
         notes += lean_notes
     if windows_seconds:
         chosen, window_notes = lean_windows(problem, chosen, limit)
@@ -1288,9 +1525,24 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
         lp.relaxation if lp else None,
     )
     if hint is None and chosen.status != "optimal":
-        chosen, period_notes = period_pass(problem, chosen, limit)
+        # Where the lean pass waits (`PERIOD_FIRST`), the floor leaves it its share.
+        keep = lean_seconds if period_first else 0.0
+        chosen, period_notes = period_pass(problem, chosen, limit, allowance, keep)
         chosen.notes = [*chosen.notes, *period_notes]
-        chosen, objective_notes = objective_pass(problem, chosen, limit)
+        lean_waits = period_first and not _lateness_proven(problem, chosen)
+        if lean_waits:  # the halves' plan, if any, is not proven the least late: the lean pass
+            # On the search's plan (before its compaction) with its own deterministic time whatever
+            # the floor left (its charge was kept for it; the floor's last LP may pass its cap): the
+            # plan it would have made before the bounds, the plan where it ranks better.
+            leaner, lean_notes = small_pass(problem, searched, limit)
+            if allowance is not None:
+                allowance.left -= lean_seconds
+            if leaner is not searched and rank(problem, leaner) < rank(problem, chosen):
+                chosen = _adopted(problem, leaner, chosen)
+            chosen.notes = [*chosen.notes, *lean_notes]
+        # The lean pass's share, where it waited and the halves' plan made it needless, is not spent.
+        held = lean_seconds if period_first and not lean_waits else 0.0
+        chosen, objective_notes = objective_pass(problem, chosen, limit, allowance, held)
         chosen.notes = [*chosen.notes, *objective_notes]
         # Proven: CP-SAT's bound, or ours (the objective pass's where it proves its plan).
         proven = [b for b in (chosen.best_bound, chosen.lower_bound) if b is not None]
