@@ -152,7 +152,8 @@ def period_floor(
     `column_floor`). `extend`: the model built with bays in classes (alike also in their costs),
     then given further columns and rows by it (appended after the model's, each of a plan's points
     still in it at no more cost: `solver.bounds_objective`); `weighted_bound` is then no floor
-    (read `least`)."""
+    (read `least`), and a day with a common break that no operation can straddle gets the
+    relaxation alone (no p), not None."""
     import highspy
     from highspy._core import _Highs  # the bare solver: `highspy.Highs()` prints a banner
     from scipy.sparse import coo_matrix, csr_matrix, hstack, vstack
@@ -193,8 +194,8 @@ def period_floor(
                 shares.append(earlier)
                 share_op.append(key)
     m = len(shares)
-    if periods and not m:
-        return None
+    if periods and not m and extend is None:
+        return None  # (extended: its own terms may still raise the relaxation alone's floor)
     if m:
         r = np.repeat(np.arange(m), [len(b) + 1 for b in shares])
         c = np.concatenate([np.array([*b, n + k], dtype=np.int64) for k, b in enumerate(shares)])
