@@ -978,10 +978,11 @@ technician-change variables; `OBJECTIVE_FLOOR_ITERATIONS` counted simplex iterat
 most `PERIOD_LONG_COLUMNS` start columns) for every plan placing as much priority (whichever bookings:
 `droppable`'s choice included) raises `lower_bound` (`_objective_floor`); where it reaches the plan's
 objective the status is "optimal". The plan is not changed. Deterministic (counted iterations): the
-same bound for the same day and plan every time. Its cost, ~5 s of CPU on small-dealer 1.3x s2
-(11,000 more than the lateness's own search), is too much beside a 10 s request, a small share of a
-60 s one; `objective_floor_seconds` is its counted estimate (not yet reserved from the search's
-budget: it runs only where the bounds are known, after the search, as the period pass).
+same bound for the same day and plan every time. Its cost, 5.4 s of CPU on small-dealer 1.3x s2
+(16,658 iterations; the lateness's period floor before it, 8,936), is too much beside a 10 s
+request, a small share of a 60 s one; `objective_floor_seconds` is its counted estimate (not yet
+reserved from the search's budget: it runs only where the bounds are known, after the search, as
+the period pass).
 small-dealer 1.3x s2 at 60 s: 12,493 proven optimal (bench/RESULTS-proof15-s42.md)."""
 
 OBJECTIVE_FLOOR_ITERATIONS = 20_000
