@@ -29,6 +29,7 @@ from solver.bounds import (
     secondary_floor,
 )
 from solver.bounds_groups import group_floor
+from solver.bounds_objective import objective_floor
 from solver.bounds_period import MOST_ITERATIONS, breaks, column_floor, period_floor
 from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_relaxation
 from solver.lean import exact, exact_day, lateness_plan, objective_plan
@@ -1169,6 +1170,71 @@ def objective_pass(
     return plan, notes
 
 
+OBJECTIVE_FLOOR = True
+"""Small days (`SMALL_PASS`'s: up to `SMALL_JOBS` bookings, held exactly by the lean model) on requests
+of at least `PERIOD_LONG_SECONDS`, whose plan's weighted lateness is proven (its lateness terms at
+their floor) and whose objective is still not after the objective pass (above both `lower_bound` and
+CP-SAT's bound): the floor on the whole objective (`solver.bounds_objective`: the period floor's branch
+and bound on the time-indexed relaxation whose columns also pay their bay's cost and overtime, with
+technician-change variables; `OBJECTIVE_FLOOR_ITERATIONS` counted simplex iterations, one thread, at
+most `PERIOD_LONG_COLUMNS` start columns) for every plan placing as much priority (whichever bookings:
+`droppable`'s choice included) raises `lower_bound` (`_objective_floor`); where it reaches the plan's
+objective the status is "optimal". The plan is not changed. Deterministic (counted iterations): the
+same bound for the same day and plan every time. Its cost, 5.4 s of CPU on small-dealer 1.3x s2
+(16,658 iterations; the lateness's period floor before it, 8,936), is too much beside a 10 s
+request, a small share of a 60 s one; `objective_floor_seconds` is its counted estimate. Not in
+the passes' allowance (`PASSES_CHARGED`, set for 10 s requests): from 30 s on a small day's request
+has room for it (small-dealer 1.3x s2's 60 s request, this pass included, ~33 s of CPU at a load of 5).
+small-dealer 1.3x s2 at 60 s: 12,493 proven optimal (bench/RESULTS-proof15-s42.md)."""
+
+OBJECTIVE_FLOOR_ITERATIONS = 20_000
+"""The floor's budget in simplex iterations: small-dealer 1.3x s2 closes in 16,658."""
+
+OBJECTIVE_FLOOR_SECONDS_PER_ITERATION = 3.5e-4
+"""Counted seconds per simplex iteration of the floor, building its model included: 16,658 iterations
+cost 4.8-6.1 s of CPU on small-dealer 1.3x s2 at a load of 2-5 (bench/RESULTS-proof15-s42.md)."""
+
+
+def objective_floor_seconds(problem: DayProblem, limit: float) -> float:
+    """Counted seconds the whole-objective floor (`OBJECTIVE_FLOOR`) may cost a request of `limit`
+    seconds: its whole budget of iterations where it may run (a small day the lean model holds
+    exactly, from `PERIOD_LONG_SECONDS` on), else 0. An upper estimate: it runs only where the
+    plan's lateness is proven and its objective not, and stops where its search closes."""
+    if not OBJECTIVE_FLOOR or limit < PERIOD_LONG_SECONDS or not small_pass_seconds(problem, limit):
+        return 0.0
+    return OBJECTIVE_FLOOR_ITERATIONS * OBJECTIVE_FLOOR_SECONDS_PER_ITERATION
+
+
+def objective_floor_pass(
+    problem: DayProblem, chosen: DaySolution, limit: float
+) -> tuple[DaySolution, list[str]]:
+    """`OBJECTIVE_FLOOR` on `chosen` (after `add_bounds`, the period and objective passes; `limit`:
+    the request's): its `lower_bound` raised where the floor passes it; and notes."""
+    if not objective_floor_seconds(problem, limit) or chosen.weighted_lateness_bound is None:
+        return chosen, []
+    if not exact(problem, chosen):
+        return chosen, []
+    w = problem.weights
+    minutes = terms(problem, chosen)
+    paid = w.lateness * minutes.lateness + w.waiter_lateness * minutes.waiter_lateness
+    proven = max(b for b in (chosen.best_bound, chosen.lower_bound, 0.0) if b is not None)
+    if paid > math.ceil(chosen.weighted_lateness_bound - 1e-6) or chosen.objective <= proven + 1e-9:
+        return chosen, []  # lateness not proven, or nothing left to prove
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in chosen.unplaced)
+    own = round(chosen.objective) - w.unplaced * sum(problem.jobs[j].priority for j in chosen.unplaced)
+    starts = {key: at.start for key, at in chosen.placements.items()}
+    found = objective_floor(
+        problem, weight, starts, own, OBJECTIVE_FLOOR_ITERATIONS, most_columns=PERIOD_LONG_COLUMNS
+    )
+    if found is None:
+        return chosen, ["objective floor: none"]
+    # Every plan placing at least `weight` pays at least `found.bound` in the terms other than its
+    # unplaced one (the stability terms, never negative, are outside it): `_objective_floor`'s sum.
+    _objective_floor(problem, chosen, weight, found.bound, 0)
+    state = "closed" if found.closed else "open"
+    return chosen, [f"objective floor: {found.bound}, {state}, {found.iterations} iterations"]
+
+
 _BOUNDS = (
     "placement_bound",
     "placement_weight_bound",
@@ -1544,6 +1610,8 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
         held = lean_seconds if period_first and not lean_waits else 0.0
         chosen, objective_notes = objective_pass(problem, chosen, limit, allowance, held)
         chosen.notes = [*chosen.notes, *objective_notes]
+        chosen, floor_notes = objective_floor_pass(problem, chosen, options.time_limit_seconds)
+        chosen.notes = [*chosen.notes, *floor_notes]
         # Proven: CP-SAT's bound, or ours (the objective pass's where it proves its plan).
         proven = [b for b in (chosen.best_bound, chosen.lower_bound) if b is not None]
         if proven and chosen.objective <= max(proven) + 1e-9:

@@ -41,12 +41,20 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from solver.bounds_time import MAX_COLUMNS, MAX_ENTRIES, dual_simplex, indexed_model, weighted_floor
+from solver.bounds_time import (
+    MAX_COLUMNS,
+    MAX_ENTRIES,
+    IndexedModel,
+    dual_simplex,
+    indexed_model,
+    weighted_floor,
+)
 from solver.problem import DayProblem
 
 GRID = 1
@@ -94,7 +102,8 @@ class PeriodFloor:
     the weight asked (as `Relaxation.weighted_bound`); `closed`: the least open node is whole (or
     bounded past a whole node's value), so the floor is the model's optimum, not a budget cut;
     `before`: where closed on a whole node, each (booking, operation) it starts before the (first)
-    break, with `after` the rest it starts; `iterations`, `lps`: its cost."""
+    break, with `after` the rest it starts; `iterations`, `lps`: its cost; `least`: the least open
+    bound itself, in the model's units (drop-off minutes; with `extend`, the extended model's)."""
 
     weighted_bound: int
     closed: bool
@@ -104,6 +113,7 @@ class PeriodFloor:
     iterations: int = 0
     lps: int = 0
     nodes: int = 0
+    least: float = math.inf
 
 
 def breaks(problem: DayProblem) -> list[int]:
@@ -129,6 +139,7 @@ def period_floor(
     search_least: int | None = None,
     trace: list[tuple[int, float]] | None = None,
     periods: bool = True,
+    extend: Callable[[DayProblem, IndexedModel], IndexedModel] | None = None,
 ) -> PeriodFloor | None:
     """The floor of the module's docstring for every plan placing at least `weight` priority (None
     where the day has no common break, the model is not built, or has more than `most_columns`
@@ -138,7 +149,11 @@ def period_floor(
     `MOST_COLUMNS`, `SEARCH_LEAST` (read at the call); `trace`, where given, gets (iterations
     spent, least open bound) after the root and after each branching. `periods` False: the
     relaxation alone, by the same column generation (no p, no break needed, no branching:
-    `column_floor`)."""
+    `column_floor`). `extend`: the model built with bays in classes (alike also in their costs),
+    then given further columns and rows by it (appended after the model's, each of a plan's points
+    still in it at no more cost: `solver.bounds_objective`); `weighted_bound` is then no floor
+    (read `least`), and a day with a common break that no operation can straddle gets the
+    relaxation alone (no p), not None."""
     import highspy
     from highspy._core import _Highs  # the bare solver: `highspy.Highs()` prints a banner
     from scipy.sparse import coo_matrix, csr_matrix, hstack, vstack
@@ -148,9 +163,21 @@ def period_floor(
         return None
     limits = (MOST_COLUMNS if most_columns is None else most_columns, 10**8)
     least_left = SEARCH_LEAST if search_least is None else search_least
-    model = indexed_model(problem, weight, weighted=True, grids=(grid,), limits=limits, lean=True)
+    classes = True if extend is not None else None  # bays in classes where extended
+    model = indexed_model(
+        problem,
+        weight,
+        weighted=True,
+        grids=(grid,),
+        limits=limits,
+        lean=True,
+        bay_classes=classes,
+        bay_costs=extend is not None,
+    )
     if model is None:
         return None
+    if extend is not None:
+        model = extend(problem, model)
     cols = model.cols
     n = len(model.cost)
     # One p per operation and break, where its columns lie on both sides: sum(before) - p = 0.
@@ -167,8 +194,8 @@ def period_floor(
                 shares.append(earlier)
                 share_op.append(key)
     m = len(shares)
-    if periods and not m:
-        return None
+    if periods and not m and extend is None:
+        return None  # (extended: its own terms may still raise the relaxation alone's floor)
     if m:
         r = np.repeat(np.arange(m), [len(b) + 1 for b in shares])
         c = np.concatenate([np.array([*b, n + k], dtype=np.int64) for k, b in enumerate(shares)])
@@ -371,6 +398,7 @@ def period_floor(
         iterations=spent["iterations"],
         lps=spent["lps"],
         nodes=nodes,
+        least=least,
     )
 
 

@@ -264,6 +264,7 @@ def indexed_model(
     chains: bool | None = None,
     lean: bool = False,
     refine_before: int | None = None,
+    bay_costs: bool = False,
 ) -> IndexedModel | None:
     """The model behind `time_indexed_relaxation` (None where too large at every grid or empty).
 
@@ -276,7 +277,8 @@ def indexed_model(
     `refine_before`: with `lean`, REFINE-minute slots in this many minutes before the busiest
     promise instead of `REFINE_BEFORE`; where that model is too large at a grid, None for that grid
     (not the uniform grid: a wider window is asked for to beat the usual one's LP, which the
-    uniform grid never does)."""
+    uniform grid never does); `bay_costs`: with `bay_classes`, bays alike also in what each
+    operation pays for them (`OperationData.bay_costs`: `solver.bounds_objective`)."""
     with_bay_classes = BAY_CLASSES if bay_classes is None else bay_classes
     with_chains = (CHAINS if chains is None else chains) and not lengths_up
     weights = problem.weights
@@ -316,10 +318,11 @@ def indexed_model(
     members = list(alike.values())
     of_tech = {t: c for c, ts in enumerate(members) for t in ts}
     # Classes of bays alike in free windows and in the operations they can hold.
-    holds: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    holds: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     for j, k in sorted(ready):
-        for b in problem.jobs[j].operations[k].bays:
-            holds[b].append((j, k))
+        op = problem.jobs[j].operations[k]
+        for b, price in zip(op.bays, op.bay_costs, strict=True):
+            holds[b].append((j, k, price if bay_costs else 0))
     bay_alike: dict[tuple[object, ...], list[int]] = defaultdict(list)
     for b in sorted(holds):
         bay_alike[(tuple(bay_free[b]), tuple(holds[b]))].append(b)

@@ -872,6 +872,60 @@ def test_the_objective_pass_proves_a_plan_it_cannot_better() -> None:
     assert plan.lower_bound == 2 == plan.objective
 
 
+def test_from_30_s_the_whole_objective_floor_proves_a_plan_the_other_floors_do_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`OBJECTIVE_FLOOR`: the day above (two waiters due 10:30, one express lane: one of them pays 2
+    for the general bay), both on time. The floors after the search read 0 (each waiter could have
+    the lane alone), the plan costs 2; on a request of 30 s or more the whole-objective floor (the
+    lane holds one at a time in its relaxation) reads 2: its `lower_bound` is its objective, which
+    `optimise` reads as "optimal"; the plan is not changed; the same twice. Nothing below 30 s, with
+    the switch off, where the lateness is not proven (the plan's second waiter 5 minutes late), or
+    where the objective is proven already."""
+    import scheduler.optimise as optimise
+    from solver.objective import objective
+
+    technicians = tuple(TechnicianData(grade=2, shift_start=600, shift_end=720) for _ in range(2))
+    op = OperationData(bays=(0, 1), bay_costs=(0, 2), technicians=(0, 1), durations=(30, 30))
+    problem = DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="express"), BayData(kind="general")),
+        technicians=technicians,
+        jobs=(JobData(600, 630, True, 1, (op,)), JobData(600, 630, True, 1, (op,))),
+    )
+
+    def start(second: int = 600) -> DaySolution:
+        plan = DaySolution(
+            placements={(0, 0): Placement(0, 0, 600, 630), (1, 0): Placement(1, 1, second, second + 30)},
+            unplaced=set(),
+        )
+        plan.objective = objective(problem, plan)
+        optimise.add_bounds(problem, plan, True)
+        return plan
+
+    long = optimise.PERIOD_LONG_SECONDS
+    assert optimise.objective_floor_seconds(problem, long) > 0
+    assert optimise.objective_floor_seconds(problem, long - 1) == 0
+    plan = start()
+    placements = dict(plan.placements)
+    assert plan.objective == 2 and plan.weighted_lateness_bound == 0 and not plan.lower_bound
+    chosen, notes = optimise.objective_floor_pass(problem, plan, long)
+    assert notes == ["objective floor: 2, closed, 4 iterations"]
+    assert chosen is plan and plan.placements == placements
+    assert plan.lower_bound == 2 == plan.objective  # proven: `optimise` sets "optimal"
+    again, _ = optimise.objective_floor_pass(problem, start(), long)
+    assert again.lower_bound == 2
+    assert optimise.objective_floor_pass(problem, plan, long) == (plan, [])  # proven already
+    ten = start()
+    assert optimise.objective_floor_pass(problem, ten, long - 1) == (ten, []) and not ten.lower_bound
+    late = start(605)
+    assert late.objective == 152 and late.weighted_lateness_bound == 0
+    assert optimise.objective_floor_pass(problem, late, long) == (late, []) and not late.lower_bound
+    monkeypatch.setattr(optimise, "OBJECTIVE_FLOOR", False)
+    off = start()
+    assert optimise.objective_floor_pass(problem, off, long) == (off, []) and not off.lower_bound
+
+
 def test_a_day_with_a_common_break_reads_proven_by_the_whole_period_floor(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
