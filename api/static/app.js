@@ -971,13 +971,16 @@ function setupStream() {
       const response = await fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
       if (!response.ok) return;
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-      // The chart and, beside it, what the same plan says: the sentence, the key figures, the
-      // cars at risk, the unassigned and the changes (review-s42: the figures stayed as loaded).
+      // The chart and, beside it, what the same plan says: the sentence, the line naming the
+      // planner, the key figures, the cars at risk, the unassigned, and the re-plan's notes (its
+      // changes and clocked work of unknown bay, in a box that is there even while empty, so that
+      // a section absent at load appears; review-s42: the figures stayed as loaded).
+      const whole = ["chart", "quality", "meta", "replan-notes"];
       const part = (doc, id) => {
         const found = doc.getElementById(id);
-        return !found ? null : (id === "chart" || id === "quality") ? found : found.closest("section");
+        return !found ? null : whole.includes(id) ? found : found.closest("section");
       };
-      for (const id of ["chart", "quality", "kpi-h", "risk-h", "unassigned-h", "changes-h"]) {
+      for (const id of ["chart", "quality", "meta", "kpi-h", "risk-h", "unassigned-h", "replan-notes"]) {
         const old = id === "chart" ? chart : part(document, id);
         const neu = part(fresh, id);
         if (old && neu) old.innerHTML = neu.innerHTML;
