@@ -64,11 +64,11 @@ def test_a_range_of_minutes_says_whose_longest_stretch_it_is_and_what_they_need(
         (full, _two_paces("10:00", "10:50", "11:00"),
          "has the 48-60 min it takes them in one piece after 08:00 (longest free stretch 50 min, Shen's,"
          " who needs 60 min)",
-         "有其所需的连续 48-60 分钟空闲（最长空闲 50 分钟是 Shen 的，而 Shen 需要 60 分钟）"),
+         "有其所需的连续 48-60 分钟空闲（最长空闲 50 分钟属于 Shen，其本人需要 60 分钟）"),
         (short, _two_paces("08:40", "08:50", "10:00"),
          "needs 48-60 min of a maintenance technician with grade >= 1 (apprentice) after 08:00; the longest"
          " working block left is 50 min, Shen's, who needs 60 min",
-         "剩下最长的连续工作时段 50 分钟是 Shen 的，而 Shen 需要 60 分钟"),
+         "剩下最长的连续工作时段 50 分钟属于 Shen，其本人需要 60 分钟"),
     ):  # fmt: skip
         for planner in ("greedy", "cpsat"):
             plan = make_plan(request(bookings, workshop=workshop), planner)
