@@ -152,6 +152,8 @@ PYDANTIC_TEXTS = (
     N_("unknown %(what)s"),
     # ("unknown" + "plan of …" read "未知的车间 'w' 在 D 的排程": as if the workshop were unknown)
     N_("unknown plan of %(workshop_id)r for %(date)s"),
+    # (the same: "未知的车间 'tiny' 的第 99 版" read as if the workshop 'tiny' were unknown)
+    N_("unknown version %(number)s of workshop %(workshop_id)r"),
     N_("the job was cancelled (%(why)s)"),
     N_("the body is over %(limit)s bytes"),
     N_("a solver process died; the pool restarts with the next request: retry"),
