@@ -152,6 +152,8 @@ PYDANTIC_TEXTS = (
     N_("unknown %(what)s"),
     # ("unknown" + "plan of …" read "未知的车间 'w' 在 D 的排程": as if the workshop were unknown)
     N_("unknown plan of %(workshop_id)r for %(date)s"),
+    # (the same: "未知的车间 'tiny' 的第 99 版" read as if the workshop 'tiny' were unknown)
+    N_("unknown version %(number)s of workshop %(workshop_id)r"),
     N_("the job was cancelled (%(why)s)"),
     N_("the body is over %(limit)s bytes"),
     N_("a solver process died; the pool restarts with the next request: retry"),
@@ -392,6 +394,26 @@ async def _http(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, exc)
 
 
+#: A 500's words: what went wrong is the server's log's, never the answer's (no traceback, no
+#: exception text, which may quote stored data).
+FAILED = N_(
+    "the server failed on this request (its own error, logged): try again, and if it goes on,"
+    " tell the administrator"
+)
+
+
+def _failed(request: Request, exc: Exception) -> Response:
+    """Any error no handler above answers (a bug): a 500 in the request's language, JSON for the
+    API and a page for a browser opening a page (`_for_people`), never Starlette's plain English
+    "Internal Server Error". Starlette's ServerErrorMiddleware calls this and then raises the error
+    on, so the server logs it with its traceback as before (review-s42, item 10)."""
+    try:
+        detail = _worded(request, FAILED)
+    except Exception:  # the translator itself failing: the English words
+        detail = FAILED
+    return JSONResponse(status_code=500, content={"detail": detail})
+
+
 def _broken(request: Request, exc: Exception) -> JSONResponse:
     detail = _worded(request, "a solver process died; the pool restarts with the next request: retry")
     return JSONResponse(status_code=503, content={"detail": detail}, headers={"Retry-After": "1"})
@@ -629,5 +651,6 @@ def install(app: FastAPI) -> None:
     ]
     for kind, handler in handlers:
         app.add_exception_handler(kind, _for_people(handler))
+    app.add_exception_handler(Exception, _for_people(_failed))  # the 500s: ServerErrorMiddleware
     app.add_middleware(BodyLimit)
     app.add_middleware(NulPath)

@@ -65,6 +65,10 @@ SCRIPT_TEXTS = {
     "moved": N_("%(booking)s moved: drop-off %(drop_off)s, pickup %(pickup)s."),
     "not_moved": N_("Not moved: %(problem)s"),
     "problem_reason": N_("%(problem)s: %(reason)s"),
+    # A 422's field in the reader's words where the page names it (a query parameter the page sent,
+    # not one the reader typed): "now: 2026-12-08 09:20 is after …" named the parameter in English.
+    "field_problem": N_("%(field)s: %(problem)s"),
+    "field_now": N_("the page's time (now)"),
     "cancel_booking": N_("Cancel booking"),
     "confirm_cancel": N_("Really cancel?"),
     "cancelled": N_("%(booking)s cancelled."),

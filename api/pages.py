@@ -388,7 +388,8 @@ def handed_back(
 
 def my_jobs(mine: TechnicianDay, t: Translator | None = None) -> list[dict[str, object]]:
     """The technician's jobs (`TechnicianDay.jobs`) as the page shows them: times HH:MM where the
-    workshop is, each named "service · operation"."""
+    workshop is, each named "service · operation"; `arrives`: the drop-off of a car not there yet
+    as of the page's time (its Start waits for it), `at_risk`: the promise guard has it at risk."""
     workshop = mine.workshop
     return [
         {
@@ -404,6 +405,14 @@ def my_jobs(mine: TechnicianDay, t: Translator | None = None) -> list[dict[str, 
             "promised": _hm_on(job.promised, workshop, mine.date, t),
             "next": job.next,
             "what": _what(job, t.locale if t is not None else DEFAULT),
+            # Not there yet: Start waits for the drop-off (the clock refuses a start before it), the
+            # reason beside the button (review-s42); the page enables it when the time comes.
+            "arrives": _hm_on(job.drop_off, workshop, mine.date, t)
+            if job.drop_off is not None and job.state == "not_started" and mine.local_now < job.drop_off
+            else "",
+            "drop_off": job.drop_off.astimezone(workshop.tz).isoformat() if job.drop_off else "",
+            "at_risk": job.at_risk and job.state != "done",
+            "late": job.late_minutes,
         }
         for job in mine.jobs
     ]

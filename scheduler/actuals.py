@@ -258,10 +258,12 @@ def versions(service: PlanningService, workshop_id: str) -> list[tuple[int, dt.d
 def version(service: PlanningService, workshop_id: str, number: int) -> Workshop:
     with service.store.sessions() as session:
         row = workshops_db.version(session, workshop_id, number)
-        if row is None:
-            raise NotFound(
+        if row is None:  # an unknown workshop named as such, not as a version it lacks
+            raise service.not_found(
+                session,
+                workshop_id,
                 N_("version %(number)s of workshop %(workshop_id)r")
-                % {"number": number, "workshop_id": workshop_id}
+                % {"number": number, "workshop_id": workshop_id},
             )
         return stored_workshop(row.body)
 

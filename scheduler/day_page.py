@@ -68,6 +68,13 @@ class TechnicianJob:
     """The first of his jobs, in order, not done."""
     plate: str | None = None
     """The vehicle's plate, as the booking has it (what a technician finds the car by)."""
+    drop_off: dt.datetime | None = None
+    """The booking's drop-off (None: the booking is not in the day's view): before it the car is
+    not there to start on."""
+    at_risk: bool = False
+    """The promise guard has the booking at risk of missing its promise, as the live day reads it."""
+    late_minutes: int = 0
+    """The booking's projected lateness in minutes (the live day's), where it is at risk."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,7 @@ def technician_jobs(day: DayPage, technician: str) -> list[TechnicianJob]:
         (b.booking, o.operation): o for b in bookings for o in b.operations
     }
     promised = {b.booking: b.promised for b in bookings}
+    risky = {b.booking: b.projected_lateness_minutes for b in bookings if b.at_risk}
     found: dict[tuple[str, int], dt.datetime | None] = {}
     for a in day.plan.assignments if day.plan else []:
         if a.technician == technician:
@@ -122,6 +130,7 @@ def technician_jobs(day: DayPage, technician: str) -> list[TechnicianJob]:
             found.setdefault(key, o.actual_start)
     codes = {b.id: b.service for b in day.seen}  # a multi-day repair: its part of the day
     plates = {b.id: b.plate for b in [*day.bookings, *day.seen] if b.plate}
+    drop_offs = {b.id: b.drop_off for b in [*day.seen, *day.bookings]}
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     jobs: list[TechnicianJob] = []
     waiting = True  # no job not done yet: the next one not done is `next`
@@ -140,6 +149,9 @@ def technician_jobs(day: DayPage, technician: str) -> list[TechnicianJob]:
                 service=day.view.service(codes.get(booking, "")),
                 next=waiting and state != "done",
                 plate=plates.get(booking),
+                drop_off=drop_offs.get(booking),
+                at_risk=booking in risky,
+                late_minutes=risky.get(booking, 0),
             )
         )
         waiting = waiting and state == "done"

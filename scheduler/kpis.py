@@ -94,8 +94,11 @@ def compute_kpis(request: PlanRequest, assignments: list[Assignment], placed_ids
 def plan_quality_words(plan: Plan, t: Translator | None = None) -> str:
     """How the plan went, in a foreman's words, in `t`'s language (English by default).
 
-    E.g. "placed 149 of 152 · 12 late (51 min) · within 8% of the best possible". The objective
-    and its bound stay in the plan's JSON (and `bayplan plan --verbose`).
+    E.g. "placed 149 of 152 · 12 late (51 min) · lateness within 8% of the best possible". The
+    figure says what it measures: the lateness against its floor where someone is late, else (nobody
+    late) "overtime and other costs within 23% of the best possible", the objective's gap, which is
+    then those costs alone. The objective and its bound stay in the plan's JSON (and `bayplan plan
+    --verbose`).
     """
     t = t or Translator()
     k = plan.kpis
@@ -133,12 +136,25 @@ def plan_quality_words(plan: Plan, t: Translator | None = None) -> str:
         parts.append(t.gettext(N_("proven the best possible")))
     elif gap is not None and t.percent(gap) == t.percent(0.0):  # not "within 0%": the gap rounds away
         parts.append(t.gettext(N_("the best possible")))
-    elif gap is not None and weighing is not None:
+    elif gap is not None and lateness_only:
         parts.append(
             t.gettext(N_("lateness within %(percent)s of the best possible"), percent=t.percent(gap))
         )
-    elif gap is not None:
-        parts.append(t.gettext(N_("within %(percent)s of the best possible"), percent=t.percent(gap)))
+    elif gap is not None and k.total_lateness_minutes == 0:
+        # Nobody late: the figure is the objective's, which is then all the other costs; a bare
+        # "within 23%" right after "nobody late" read as being about lateness (review-s42, item 1).
+        parts.append(
+            t.gettext(
+                N_("overtime and other costs within %(percent)s of the best possible"), percent=t.percent(gap)
+            )
+        )
+    elif gap is not None:  # late, with no lateness floor: the objective's gap, lateness and the rest
+        parts.append(
+            t.gettext(
+                N_("lateness, overtime and other costs within %(percent)s of the best possible"),
+                percent=t.percent(gap),
+            )
+        )
     if weighing is not None:
         # No space before a full-width bracket (zh).
         parts[-1] += ("" if weighing.startswith("（") else " ") + weighing

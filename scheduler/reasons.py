@@ -135,23 +135,45 @@ def _static_reason(compiled: CompiledDay, j: int, desk: bool = False) -> str | N
             if start is not None:
                 ends.append(start + d)
         if not ends:
+            blocks = _blocks(problem, op_data, ready)
             if desk:
-                return _desk_technicians(
-                    compiled, j, op_data, op, ready, _blocks(problem, op_data, ready), True
-                )
-            need = min(op_data.durations)
-            return N_(
-                "operation '%(operation)s': needs %(need)s min of a %(who)s after %(after)s;"
-                " the longest working block left is %(longest)s min"
-            ) % {
+                return _desk_technicians(compiled, j, op_data, op, ready, blocks, True)
+            short: dict[str, object] = {
                 "operation": op.name,
-                "need": need,
+                "need": min(op_data.durations),
                 "who": _who(op),
                 "after": _after(compiled, ready),
                 "longest": longest,
             }
+            whose = _whose(compiled, op_data, blocks)
+            if whose is not None:
+                return N_(
+                    "operation '%(operation)s': needs %(takes)s min of a %(who)s after %(after)s;"
+                    " the longest working block left is %(longest)s min, %(name)s's, who needs %(need)s min"
+                ) % {**short, "takes": _takes(op_data), **whose}
+            return (
+                N_(
+                    "operation '%(operation)s': needs %(need)s min of a %(who)s after %(after)s;"
+                    " the longest working block left is %(longest)s min"
+                )
+                % short
+            )
         ready = min(ends)
     return None
+
+
+def _whose(
+    compiled: CompiledDay, op_data: OperationData, stretches: dict[int, int]
+) -> dict[str, object] | None:
+    """Where the qualified technicians take the work at different paces (durations 72-90): whose
+    the longest stretch is (`name`, of the one that needs the least where several have it) and the
+    minutes that technician needs (`need`). "72-90 min … (longest free 73 min)" read as if the car
+    fitted: the 73 minutes were a technician's who needs 90 (review-s42). None: one pace for all."""
+    if min(op_data.durations) == max(op_data.durations):
+        return None
+    takes = dict(zip(op_data.technicians, op_data.durations, strict=True))
+    holder = max(op_data.technicians, key=lambda t: (stretches.get(t, 0), -takes[t]))
+    return {"name": compiled.frame.workshop.technicians[holder].name, "need": takes[holder]}
 
 
 def _blocks(problem: DayProblem, op_data: OperationData, ready: int) -> dict[int, int]:
@@ -244,25 +266,33 @@ def _bottleneck(
     ]
     bay_gap = max((e - s for b in op_data.bays for s, e in availability.bay_gaps(b, ready)), default=0)
     if not tech_fits:
-        longest = max(
-            (e - s for t in op_data.technicians for s, e in availability.tech_gaps(t, ready)), default=0
-        )
+        free = {
+            t: max((e - s for s, e in availability.tech_gaps(t, ready)), default=0)
+            for t in op_data.technicians
+        }
+        longest = max(free.values(), default=0)
         if desk_for is not None:
-            free = {
-                t: max((e - s for s, e in availability.tech_gaps(t, ready)), default=0)
-                for t in op_data.technicians
-            }
             return _desk_technicians(compiled, desk_for, op_data, op, ready, free, False)
-        return N_(
-            "operation '%(operation)s': no %(who)s has the %(takes)s min it takes them in one piece"
-            " after %(after)s (longest free stretch %(longest)s min)"
-        ) % {
+        values: dict[str, object] = {
             "operation": op.name,
             "who": _who(op),
             "takes": _takes(op_data),
             "after": after,
             "longest": longest,
         }
+        whose = _whose(compiled, op_data, free)
+        if whose is not None:
+            return N_(
+                "operation '%(operation)s': no %(who)s has the %(takes)s min it takes them in one piece"
+                " after %(after)s (longest free stretch %(longest)s min, %(name)s's, who needs %(need)s min)"
+            ) % {**values, **whose}
+        return (
+            N_(
+                "operation '%(operation)s': no %(who)s has the %(takes)s min it takes them in one piece"
+                " after %(after)s (longest free stretch %(longest)s min)"
+            )
+            % values
+        )
     if bay_gap < need:
         if desk_for is not None:
             return N_("no %(bays)s free for %(need)s min before %(end)s (%(detail)s)") % {

@@ -515,6 +515,15 @@ class PlanningService:
         dates = sorted(set(counts) | planned, reverse=True)
         return [(d, int(counts.get(d, 0)), d in planned) for d in dates]
 
+    @staticmethod
+    def not_found(session: Session, workshop_id: str, what: str) -> NotFound:
+        """The 404 for `what` (a plan, booking or webhook of `workshop_id`) that is not stored: naming
+        the workshop instead where it is the workshop that is unknown (not "no plan yet" for a
+        workshop that does not exist)."""
+        if workshops_db.revision(session, workshop_id) is None:
+            return NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
+        return NotFound(what)
+
     def workshop(self, workshop_id: str, session: Session | None = None) -> Workshop:
         if session is None:
             with self.store.sessions() as fresh:
@@ -1361,7 +1370,9 @@ class PlanningService:
         with self.store.sessions() as session:
             row = bookings_db.get(session, workshop_id, booking_id)
             if row is None:
-                raise NotFound(N_("booking %(booking_id)r") % {"booking_id": booking_id})
+                raise self.not_found(
+                    session, workshop_id, N_("booking %(booking_id)r") % {"booking_id": booking_id}
+                )
             return bookings_db.booking_of(row)
 
     def bookings(self, workshop_id: str, date: dt.date) -> list[Booking]:
@@ -1768,7 +1779,9 @@ class PlanningService:
             locked = self.store.lock_workshop(session, workshop_id)
             row = bookings_db.get(session, workshop_id, booking_id)
             if locked is None or row is None:
-                raise NotFound(N_("booking %(booking_id)r") % {"booking_id": booking_id})
+                raise self.not_found(
+                    session, workshop_id, N_("booking %(booking_id)r") % {"booking_id": booking_id}
+                )
             check_if_match(
                 if_match,
                 bookings_db.booking_of(row),
@@ -1885,8 +1898,10 @@ class PlanningService:
         with self.store.sessions() as session:
             row = plans_db.get(session, workshop_id, date)
             if row is None:
-                raise NotFound(
-                    N_("plan of %(workshop_id)r for %(date)s") % {"workshop_id": workshop_id, "date": date}
+                raise self.not_found(
+                    session,
+                    workshop_id,
+                    N_("plan of %(workshop_id)r for %(date)s") % {"workshop_id": workshop_id, "date": date},
                 )
             plan = Plan.model_validate_json(row.body)
             stale = row.basis != basis_text(bookings_db.day_version(session, workshop_id, date))

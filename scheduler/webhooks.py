@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel
 
-from scheduler.errors import InputError, NotFound
+from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.service import PlanningService
 from scheduler.storage import webhooks as webhooks_db
@@ -207,7 +207,9 @@ class Webhooks:
         with self.service.store.transaction() as session:
             row = webhooks_db.get(session, workshop_id, webhook_id)
             if row is None:
-                raise NotFound(N_("webhook %(webhook_id)r") % {"webhook_id": webhook_id})
+                raise self.service.not_found(
+                    session, workshop_id, N_("webhook %(webhook_id)r") % {"webhook_id": webhook_id}
+                )
             webhooks_db.remove(session, row)
 
     def deliveries(self, workshop_id: str, webhook_id: str, limit: int = SHOWN_DELIVERIES) -> list[Delivery]:
@@ -215,7 +217,9 @@ class Webhooks:
         `KEPT_DELIVERIES` of each webhook)."""
         with self.service.store.sessions() as session:
             if webhooks_db.get(session, workshop_id, webhook_id) is None:
-                raise NotFound(N_("webhook %(webhook_id)r") % {"webhook_id": webhook_id})
+                raise self.service.not_found(
+                    session, workshop_id, N_("webhook %(webhook_id)r") % {"webhook_id": webhook_id}
+                )
             tz = self.service.workshop(workshop_id, session).tz
             return [
                 Delivery(

@@ -41,7 +41,14 @@ function atPageNow(path) {
 function problem(result) {
   if (result.status === 0) return t("no_answer");
   const d = result.data && result.data.detail;
-  if (Array.isArray(d)) return d.map((e) => (e.loc || []).slice(1).join(".") + ": " + e.msg).join("; ");
+  if (Array.isArray(d)) {
+    return d.map((e) => {
+      const field = (e.loc || []).slice(1).join(".");
+      if (!field) return e.msg;
+      // The field in the reader's words where the page has them (TEXTS.field_<name>), else its name.
+      return t("field_problem", { field: TEXTS["field_" + field] || field, problem: e.msg });
+    }).join("; ");
+  }
   if (typeof d === "string") {
     const why = result.data.reason;
     return typeof why === "string" && why && why !== d ? t("problem_reason", { problem: d, reason: why }) : d;
@@ -861,6 +868,47 @@ function setupBooking() {
   showBookings();
 }
 
+// "Not clocked:" and what went wrong, a space between them only after a colon that wants one (not
+// after a full-width "：": "未能打卡： 09:31" read with a stray space, review-s42).
+function leading(lead, text) {
+  if (!lead) return text;
+  return lead + (/[\uff1a\u3002\uff0c]$/.test(lead) ? "" : " ") + text;
+}
+
+// A clock refusal as the technician's page names things: each car by its plate where it has one
+// (the page shows plates; the API names bookings by id), times to the minute (the page clocks at
+// the second, "09:31:13", which no one reads off a phone).
+function asThePageSaysIt(me, text) {
+  const plates = Array.from(me.querySelectorAll(".job[data-booking]"))
+    .filter((job) => job.dataset.plate)
+    .map((job) => [job.dataset.booking, job.dataset.plate])
+    .sort((a, b) => b[0].length - a[0].length);  // a longer id first: none is cut by a shorter one
+  let said = text;
+  plates.forEach(([booking, plate]) => { said = said.split(booking).join(plate); });
+  return said.replace(/\b(\d{2}:\d{2}):\d{2}(?:\.\d+)?\b/g, "$1");
+}
+
+// A car not dropped off yet when the page loaded: its Start is enabled, and the reason beside it
+// taken away, once the page's clock (serverNow) reaches the drop-off.
+function enableOnArrival(me) {
+  const waiting = Array.from(me.querySelectorAll(".job[data-drop-off]"));
+  if (!waiting.length) return;
+  const check = () => {
+    const now = serverNow(me).getTime();
+    waiting.forEach((job) => {
+      const start = job.querySelector("button[data-action=start]");
+      if (!start || !start.disabled || now < Date.parse(job.dataset.dropOff)) return;
+      start.disabled = false;
+      start.removeAttribute("aria-describedby");
+      const note = job.querySelector(".arrives");
+      if (note) note.remove();
+      job.removeAttribute("data-drop-off");
+    });
+  };
+  check();
+  window.setInterval(check, 5000);
+}
+
 // The technician's page: Start / Pause / Resume / Finish clock him on and off a job at the server's
 // time (the page's data-now run on since it loaded), a Start or Resume in the bay his select names
 // (the planned one by default); the page then reloads with the new status.
@@ -868,6 +916,7 @@ function setupMe() {
   const me = document.querySelector(".me[data-workshop]");
   if (!me) return;
   const status = document.getElementById("status");
+  enableOnArrival(me);
   me.querySelectorAll(".job button[data-action]").forEach((button) => {
     button.addEventListener("click", async () => {
       const job = button.closest(".job");
@@ -897,7 +946,7 @@ function setupMe() {
         status.innerHTML = "";
         const p = document.createElement("span");
         p.className = "error";
-        p.textContent = (me.dataset.failed || "") + " " + problem(result);
+        p.textContent = leading(me.dataset.failed || "", asThePageSaysIt(me, problem(result)));
         status.appendChild(p);
         buttons.forEach((b, i) => (b.disabled = was[i]));
       }
@@ -922,13 +971,16 @@ function setupStream() {
       const response = await fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
       if (!response.ok) return;
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-      // The chart and, beside it, what the same plan says: the sentence, the key figures, the
-      // cars at risk, the unassigned and the changes (review-s42: the figures stayed as loaded).
+      // The chart and, beside it, what the same plan says: the sentence, the line naming the
+      // planner, the key figures, the cars at risk, the unassigned, and the re-plan's notes (its
+      // changes and clocked work of unknown bay, in a box that is there even while empty, so that
+      // a section absent at load appears; review-s42: the figures stayed as loaded).
+      const whole = ["chart", "quality", "meta", "replan-notes"];
       const part = (doc, id) => {
         const found = doc.getElementById(id);
-        return !found ? null : (id === "chart" || id === "quality") ? found : found.closest("section");
+        return !found ? null : whole.includes(id) ? found : found.closest("section");
       };
-      for (const id of ["chart", "quality", "kpi-h", "risk-h", "unassigned-h", "changes-h"]) {
+      for (const id of ["chart", "quality", "meta", "kpi-h", "risk-h", "unassigned-h", "replan-notes"]) {
         const old = id === "chart" ? chart : part(document, id);
         const neu = part(fresh, id);
         if (old && neu) old.innerHTML = neu.innerHTML;
@@ -965,7 +1017,7 @@ function setupLabour() {
       status.textContent = box.dataset.applied.replace("%(version)s", String(result.data.version));
       setTimeout(() => window.location.reload(), 1500);
     } else {
-      status.textContent = box.dataset.failed + " " + problem(result);
+      status.textContent = leading(box.dataset.failed, problem(result));
       button.disabled = false;
     }
   });

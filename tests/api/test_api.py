@@ -226,6 +226,39 @@ def test_bad_input_gets_a_precise_4xx(
     )  # nothing half-written
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", f"/v1/workshops/nope/plans/{DATE}"),
+        ("get", f"/v1/workshops/nope/plans/{DATE}.csv"),
+        ("get", "/v1/workshops/nope/bookings/BK-x"),
+        ("delete", "/v1/workshops/nope/bookings/BK-x"),
+        ("get", "/v1/workshops/nope/webhooks/w1/deliveries"),
+        ("delete", "/v1/workshops/nope/webhooks/w1"),
+        ("get", "/v1/workshops/nope/versions/1"),
+    ],
+)
+def test_a_plan_booking_or_webhook_of_an_unknown_workshop_is_404_naming_the_workshop(
+    client: TestClient, method: str, path: str
+) -> None:
+    """Not "no plan yet" (review-s42, item 9): the workshop itself is unknown, in either language."""
+    put_workshop(client, tiny_workshop())
+    response = client.request(method.upper(), path)
+    assert (response.status_code, response.json()) == (404, {"detail": "unknown workshop 'nope'"})
+    zh = client.request(method.upper(), path, headers={"Accept-Language": "zh-CN"})
+    assert zh.json() == {"detail": "未知的车间 'nope'"}
+
+
+def test_a_known_workshop_with_no_plan_yet_is_404_naming_the_plan(client: TestClient) -> None:
+    put_workshop(client, tiny_workshop())
+    response = client.get(f"/v1/workshops/tiny/plans/{DATE}")
+    assert (response.status_code, response.json()) == (404, {"detail": f"unknown plan of 'tiny' for {DATE}"})
+    assert client.get("/v1/workshops/tiny/bookings/BK-x").json() == {"detail": "unknown booking 'BK-x'"}
+    # A version the known workshop lacks: not "未知的车间 'tiny' 的第 99 版" (the workshop read as unknown).
+    missing = client.get("/v1/workshops/tiny/versions/99", headers={"Accept-Language": "zh-CN"})
+    assert (missing.status_code, missing.json()) == (404, {"detail": "车间 'tiny' 没有第 99 版"})
+
+
 def test_stateless_plan_and_health(client: TestClient) -> None:
     assert client.get("/health").json() == {"status": "ok"}
     request = PlanRequest(workshop=tiny_workshop(), date=dt.date.fromisoformat(DATE), bookings=[])

@@ -327,3 +327,33 @@ def test_a_charset_with_a_nul_or_a_byte_past_ascii_is_a_415_not_a_500(client: Te
         f"{W}/bookings/import", content=csv, headers=[(b"content-type", b"text/csv; charset=\x00")]
     )
     assert r.status_code == 415 and r.json()["expected"] == "text/csv", r.text
+
+
+def test_a_500_is_a_page_in_the_readers_language_for_a_browser_and_json_for_the_api(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """review-s42, item 10: an error no handler answers was Starlette's plain English "Internal
+    Server Error" for everyone. A browser opening a page gets a page in its language; an API client
+    gets JSON with a `detail` in the Accept-Language; neither shows the traceback or the exception's
+    text (which may quote stored data)."""
+    from scheduler.service import PlanningService
+
+    put_workshop(client, tiny_workshop())
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret stored text")
+
+    monkeypatch.setattr(PlanningService, "loading", broken)
+    served = TestClient(client.app, raise_server_exceptions=False)
+    page = served.get("/workshops/tiny/loading", headers={"Accept": "text/html", "Accept-Language": "zh-CN"})
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert '<html lang="zh-CN">' in page.text or 'lang="zh' in page.text
+    assert "服务器处理这个请求时出错" in page.text and "返回车间列表" in page.text
+    english = served.get("/workshops/tiny/loading", headers={"Accept": "text/html"})
+    assert "the server failed on this request" in english.text
+    api = served.get(f"{W}/capacity", params={"from": DATE, "to": DATE}, headers={"Accept-Language": "zh-CN"})
+    assert api.status_code == 500 and api.headers["content-type"] == "application/json"
+    assert api.json()["detail"].startswith("服务器处理这个请求时出错")
+    for answer in (page, english, api):
+        assert "secret" not in answer.text and "Traceback" not in answer.text
+        assert "Internal Server Error" not in answer.text

@@ -119,7 +119,7 @@ def test_the_plan_page_lists_the_cars_at_risk_by_plate_and_words_its_figures_in_
     page = client.get(f"/workshops/tiny/plan/{DATE}", params=received, headers=ZH).text
     table = page[page.index('id="at-risk"') :]
     assert '<strong class="plate">粤A00000</strong>' in table and ids[0] in table
-    meta = re.search(r'<p class="meta">(.*?)</p>', page, re.S)
+    meta = re.search(r'<p class="meta" id="meta">(.*?)</p>', page, re.S)
     assert meta is not None and "个预约。排程方式：" in meta.group(1)  # no space after "。"
     assert not re.search(r"greedy|cpsat", meta.group(1))
     late = re.search(r"<dt>延误</dt><dd>([^<]*)</dd>", page)

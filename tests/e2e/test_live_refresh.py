@@ -54,6 +54,7 @@ def test_the_live_plan_page_follows_a_clock_event_without_a_reload(desk_server: 
         page.wait_for_url(re.compile(f"/workshops/{workshop}/plan/{DATE}"))
         assert page.evaluate(LATE).startswith("0"), page.evaluate(LATE)
         quality = page.locator("#quality").inner_text()
+        assert page.locator("#changes-h").count() == 0  # no re-plan yet: no changes to list
         assert page.locator("#chart").get_attribute("data-stream") == f"{path}/days/{DATE}/stream"
         page.wait_for_timeout(1000)  # the stream opened before the event is sent
         with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
@@ -66,6 +67,24 @@ def test_the_live_plan_page_follows_a_clock_event_without_a_reload(desk_server: 
         assert page.locator("#quality").inner_text() != quality
         assert page.locator("#at-risk").inner_text().count("粤B·B0001") == 1
         assert page.locator("#chart svg .actual, #chart svg [class*=actual]").count() >= 1  # A's clocked bar
+        # What was absent at load appears (review-s42, item 7): the re-plan's changes, B moved later;
+        # and the line naming the planner is the live plan's, as a reload shows it.
+        assert page.locator("#changes-h").inner_text().startswith("本次重新排程的变动"), page.locator(
+            "#changes-h"
+        )
+        assert (
+            "粤B·B0001" in page.locator("#changes").inner_text()
+            or ids[1] in page.locator("#changes").inner_text()
+        )
+        live_meta = page.locator("#meta").inner_text()
+        reloaded = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+        try:
+            reloaded.context.add_cookies(page.context.cookies())
+            reloaded.goto(f"{server.url}{plan}")
+            assert reloaded.locator("#meta").inner_text() == live_meta
+            assert reloaded.locator("#changes").inner_text() == page.locator("#changes").inner_text()
+        finally:
+            reloaded.close()
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "plan-live-refreshed-zh-1366x900.png"), full_page=True)
     finally:

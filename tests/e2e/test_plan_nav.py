@@ -45,3 +45,36 @@ def test_the_plan_page_links_a_foreman_to_the_reports(desk_server: Server, brows
         assert "打卡数据报表" in page.locator("h1").inner_text()
     finally:
         page.close()
+
+
+def test_the_loading_chart_links_a_foreman_to_the_plan_and_the_desk_to_none(
+    desk_server: Server, browser: Any
+) -> None:
+    """review-s42, item 12: the loading chart linked only the booking desk; a foreman (and an admin)
+    reaches today's plan from it, and an admin each day's plan beside the day that books; the
+    booking desk, which may not open the plan, is shown no link to it."""
+    server = desk_server
+    workshop = put(server, tiny_workshop())
+    keys = KeyStore(Store(f"sqlite:///{server.db}"))
+    today = "2026-11-23"  # the server's clock (tests.builders.NOW)
+    for role, plans in (("foreman", True), ("admin", True), ("booking", False)):
+        key = keys.create(role, [workshop], "review2-s42")[0]
+        page = signed_in(browser, server, key, f"/workshops/{workshop}/loading")
+        try:
+            link = page.get_by_role("navigation").get_by_role("link", name="今日排程")
+            assert link.count() == (1 if plans else 0), role  # before: 0 for every role
+            assert page.locator(f"a[href*='/workshops/{workshop}/plan/']").count() >= (1 if plans else 0)
+            if not plans:
+                assert page.locator(f"a[href*='/workshops/{workshop}/plan/']").count() == 0, role
+                continue
+            if role == "admin":  # the day's date books; its plan beside it
+                day = page.locator(".day h2").nth(1)
+                assert (
+                    day.locator("a.day-plan").get_attribute("href")
+                    == f"/workshops/{workshop}/plan/2026-11-24"
+                )
+            link.click()
+            page.wait_for_url(re.compile(f"/workshops/{workshop}/plan/{today}"))
+            assert page.locator("h1").inner_text().startswith("工位排程")
+        finally:
+            page.close()

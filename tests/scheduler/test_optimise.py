@@ -278,7 +278,39 @@ def test_a_gap_that_rounds_to_nothing_is_not_within_0_percent() -> None:
     assert plan_quality_words(close).endswith("· the best possible")
     assert plan_quality_words(close, Translator("zh_CN")).endswith("· 达到最优")
     far = plan.model_copy(update={"status": "feasible", "gap": 0.03, "lateness_gap": 0.03})
-    assert plan_quality_words(far).endswith("within 3% of the best possible")
+    assert plan_quality_words(far).endswith("· 1 late (30 min) · lateness within 3% of the best possible")
+
+
+def test_the_figure_after_nobody_late_says_it_measures_the_other_costs() -> None:
+    """review-s42, item 1: "全部 71 个预约已排入 · 无人延误 · 与最优相差不超过 23%" read as if the 23 %
+    were about lateness; with nobody late the gap is the objective's (overtime, bay preference,
+    technician changes), and the words say so. Someone late with no lateness floor: the objective's
+    gap, lateness among its costs. Never a bare "within 23%"."""
+    from scheduler.i18n import Translator
+
+    made = make_plan(tiny_day(1, count=7), "cpsat")
+    count = made.kpis.bookings
+    on_time = made.kpis.model_copy(
+        update={"placed": count, "late": 0, "total_lateness_minutes": 0, "waiter_lateness_minutes": 0}
+    )
+    plan = made.model_copy(update={"kpis": on_time, "status": "feasible", "gap": 0.2274, "lateness_gap": 0.0})
+    assert plan_quality_words(plan) == (
+        f"all {count} placed · nobody late · overtime and other costs within 23% of the best possible"
+    )
+    assert plan_quality_words(plan, Translator("zh_CN")) == (
+        f"全部 {count} 个预约已排入 · 无人延误 · 加班等其他成本与最优相差不超过 23%"
+    )
+    late = on_time.model_copy(update={"late": 2, "total_lateness_minutes": 40})
+    unbounded = plan.model_copy(update={"kpis": late, "lateness_gap": None})
+    assert plan_quality_words(unbounded).endswith(
+        "· 2 late (40 min) · lateness, overtime and other costs within 23% of the best possible"
+    )
+    assert plan_quality_words(unbounded, Translator("zh_CN")).endswith(
+        "· 延误、加班等综合成本与最优相差不超过 23%"
+    )
+    for lang in ("en", "zh_CN"):
+        for words in (plan_quality_words(p, Translator(lang)) for p in (plan, unbounded)):
+            assert not words.split(" · ")[-1].startswith(("within", "与最优")), words
 
 
 def _huge_problem(jobs: int = 1000, technicians: int = 150, bays: int = 120) -> DayProblem:
@@ -539,11 +571,11 @@ def test_the_words_say_the_weighted_lateness_gap_with_the_plain_one_beside_it() 
     assert plan_quality_words(proven).endswith(f"· proven the best possible {weighing}")
     # The same figure either way, no waiters' minutes, no weighted gap, or optimal: as before.
     same = plan.model_copy(update={"weighted_lateness_gap": 0.057, "lateness_gap": 0.057})
-    assert plan_quality_words(same).endswith("· within 6% of the best possible")
+    assert plan_quality_words(same).endswith("· lateness within 6% of the best possible")
     drop_offs = plan.model_copy(update={"kpis": kpis.model_copy(update={"waiter_lateness_minutes": 0})})
-    assert plan_quality_words(drop_offs).endswith("· within 23% of the best possible")
+    assert plan_quality_words(drop_offs).endswith("· lateness within 23% of the best possible")
     unweighed = plan.model_copy(update={"weighted_lateness_gap": None, "weighted_minutes_late": None})
-    assert plan_quality_words(unweighed).endswith("· within 23% of the best possible")
+    assert plan_quality_words(unweighed).endswith("· lateness within 23% of the best possible")
     assert plan_quality_words(plan.model_copy(update={"status": "optimal"})).endswith(
         "· proven the best possible"
     )
