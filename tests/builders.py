@@ -12,11 +12,13 @@ import time
 import traceback
 import warnings
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pytest
 from hypothesis import strategies as st
 
 from scheduler.clock import FixedClock
@@ -1158,3 +1160,47 @@ def two_general_bay_day(
         jobs=jobs,
         weights=weights,
     )
+
+
+class FakeRefinerPool:
+    """The background refinement's worker process, faked in the test's process (install it with
+    `fake_refiner_pool`): every job's key and day version is recorded, in the order the refiner
+    starts them, and the job is `"run"` at once in the asking thread, answered at once with no
+    offers (`"none"`), or `"held"` until the test sets the future's result (`pending`)."""
+
+    _processes = None
+
+    def __init__(self, mode: str = "run") -> None:
+        self.mode = mode
+        self.keys: list[tuple[object, ...]] = []
+        self.versions: list[tuple[object, ...]] = []
+        self.pending: list[Future[Any]] = []
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        pass
+
+    def submit(self, fn: Any, job: Any, *args: Any) -> Future[Any]:
+        self.keys.append(job.key)
+        self.versions.append(job.version)
+        future: Future[Any] = Future()
+        if self.mode == "run":
+            future.set_result(fn(job, *args))
+        elif self.mode == "none":
+            future.set_result(([], None))
+        else:
+            self.pending.append(future)
+        return future
+
+    def finish_pending(self) -> None:
+        """Every held job answered with no offers, the newest first."""
+        while self.pending:
+            self.pending.pop().set_result(([], None))
+
+
+def fake_refiner_pool(monkeypatch: pytest.MonkeyPatch, mode: str = "run") -> FakeRefinerPool:
+    """A `FakeRefinerPool` in place of the refiner's process pool for this test."""
+    import scheduler.refiner as refiner_module
+
+    pool = FakeRefinerPool(mode)
+    monkeypatch.setattr(refiner_module, "worker_pool", lambda workers: pool)
+    return pool

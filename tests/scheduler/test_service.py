@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -21,7 +20,7 @@ from scheduler.slots import CapacityRules, DayBook, Wants
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
 from scheduler.validator import assert_valid
-from tests.builders import DAY, at, counted_search_clock, fixed_clock, small_workshop
+from tests.builders import DAY, at, counted_search_clock, fake_refiner_pool, fixed_clock, small_workshop
 
 
 def _workshop() -> Workshop:
@@ -498,29 +497,12 @@ def test_a_booking_refines_the_most_asked_key_first_even_when_the_refiner_is_idl
 ) -> None:
     """The refinement asked ahead by a booking starts with the key asked most on the day, not with
     the least asked one (on a full day the next booking often comes before all keys are refined)."""
-    from concurrent.futures import Future
-
-    import scheduler.refiner as refiner_module
     from scheduler.offer import Wants
-    from scheduler.refiner import Refined
 
     if not db_url.startswith("sqlite"):
         pytest.skip("in memory only; once is enough")
-    refined: list[tuple[object, ...]] = []
-
-    class DonePool:  # each refinement is done at once (no offers found): the order is the record
-        _processes = None
-
-        def shutdown(self, wait: bool, cancel_futures: bool) -> None:
-            pass
-
-        def submit(self, fn: object, job: refiner_module._Job, *args: object) -> Future[Refined]:
-            refined.append(job.key)
-            done: Future[Refined] = Future()
-            done.set_result(([], None))
-            return done
-
-    monkeypatch.setattr(refiner_module, "worker_pool", lambda workers: DonePool())
+    pool = fake_refiner_pool(monkeypatch, "none")  # each refinement done at once: the order is the record
+    refined = pool.keys
     service = PlanningService(Store(db_url), CapacityRules(walk_in_holdback=0), clock=fixed_clock())
     try:
         service.put_workshop(_workshop())
@@ -556,28 +538,9 @@ def test_a_day_asked_about_has_the_kinds_the_desks_ask_on_other_days_refined_ahe
     booking too: `test_a_booking_refines_the_most_asked_key_first_even_when_the_refiner_is_idle`). Such an
     answer was shown to nobody, so it holds no booking to its promises until a query is answered
     from it."""
-    from concurrent.futures import Future
-
-    import scheduler.refiner as refiner_module
-    from scheduler.refiner import Refined
-
     if not db_url.startswith("sqlite"):
         pytest.skip("in memory only; once is enough")
-    refined: list[tuple[object, ...]] = []
-
-    class InThreadPool:  # each refinement runs at once in the asking thread: the order is the record
-        _processes = None
-
-        def shutdown(self, wait: bool, cancel_futures: bool) -> None:
-            pass
-
-        def submit(self, fn: Any, job: refiner_module._Job, *args: object) -> Future[Refined]:
-            refined.append(job.key)
-            done: Future[Refined] = Future()
-            done.set_result(fn(job, *args))
-            return done
-
-    monkeypatch.setattr(refiner_module, "worker_pool", lambda workers: InThreadPool())
+    refined = fake_refiner_pool(monkeypatch).keys  # each refinement run at once: the order is the record
     service = PlanningService(
         Store(db_url), CapacityRules(walk_in_holdback=0), exact_seconds=2.0, clock=fixed_clock()
     )
@@ -1002,32 +965,10 @@ def test_a_day_version_already_refined_is_not_refined_again_by_a_query_that_miss
     """A query that missed the cache while the refinement asked ahead for its day version was under
     way delivers its quick answer after the refined one: the version is refined already, so the
     query asks for no second refinement of it (it would find the same times)."""
-    from concurrent.futures import Future
-
-    import scheduler.refiner as refiner_module
     import scheduler.service as service_module
-    from scheduler.refiner import Refined
 
-    submitted: list[tuple[tuple[object, ...], tuple[object, ...]]] = []
-    pending: list[Future[Refined]] = []
-
-    class HeldPool:  # a refinement is done when the test says so
-        _processes = None
-
-        def shutdown(self, wait: bool, cancel_futures: bool) -> None:
-            pass
-
-        def submit(self, fn: object, job: refiner_module._Job, *args: object) -> Future[Refined]:
-            submitted.append((job.key, job.version))
-            future: Future[Refined] = Future()
-            pending.append(future)
-            return future
-
-    def finish_pending() -> None:
-        while pending:
-            pending.pop().set_result(([], None))
-
-    monkeypatch.setattr(refiner_module, "worker_pool", lambda workers: HeldPool())
+    pool = fake_refiner_pool(monkeypatch, "held")  # a refinement is done when the test says so
+    finish_pending = pool.finish_pending
     monkeypatch.setattr(service_module, "offers_may_grow", lambda *args: True)  # any answer may grow
     original = DayBook.offers_after
 
@@ -1044,10 +985,12 @@ def test_a_day_version_already_refined_is_not_refined_again_by_a_query_that_miss
         offers = service.slots(SlotQuery("w", "MAINT", date, False, None))  # asked on the day: remembered
         finish_pending()
         service.book("w", Booking(id="b", service="MAINT", drop_off=offers[0].drop_off), None)
+        submitted = list(zip(pool.keys, pool.versions, strict=True))
         assert len(submitted) == 2  # the query's refinement, then the one asked ahead
         ahead = submitted[-1]
         service.slots(SlotQuery("w", "MAINT", date, False, None))  # missed: the cache had the earlier version
         finish_pending()
+        submitted = list(zip(pool.keys, pool.versions, strict=True))
         assert submitted[1:] == [ahead], submitted
         assert service.refine_idle(timeout=10)
     finally:
@@ -1061,26 +1004,7 @@ def test_a_booking_that_leaves_a_keys_answer_complete_refines_nothing_ahead_and_
     more, whatever moves), a booking that takes room elsewhere leaves that key's answer complete:
     the answer it had still fits up to that time. No refinement is asked for it, ahead or by the
     next query, and that query offers every time CP-SAT finds."""
-    from concurrent.futures import Future
-
-    import scheduler.refiner as refiner_module
-    from scheduler.refiner import Refined
-
-    submitted: list[tuple[object, ...]] = []
-
-    class InProcessPool:  # the refinement itself, done at once in this process
-        _processes = None
-
-        def shutdown(self, wait: bool, cancel_futures: bool) -> None:
-            pass
-
-        def submit(self, fn: object, job: refiner_module._Job, seconds: float) -> Future[Refined]:
-            submitted.append(job.key)
-            done: Future[Refined] = Future()
-            done.set_result(refiner_module._refine(job, seconds))
-            return done
-
-    monkeypatch.setattr(refiner_module, "worker_pool", lambda workers: InProcessPool())
+    submitted = fake_refiner_pool(monkeypatch).keys  # the refinement itself, done at once in this process
     service = PlanningService(
         Store(sqlite_url), CapacityRules(walk_in_holdback=0), exact_seconds=5.0, clock=fixed_clock()
     )
