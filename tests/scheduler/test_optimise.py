@@ -877,6 +877,19 @@ def test_the_objective_pass_proves_the_whole_objective_where_the_lateness_is_pro
     assert optimise.objective_pass(*off, ten) == (off[1], []) and off[1].lower_bound == 600
 
 
+def _two_waiters_one_lane() -> DayProblem:
+    """Two technicians, two waiters from 10:00 due 10:30 with 30 minutes each, an express lane
+    (free) and a general bay (2)."""
+    technicians = tuple(TechnicianData(grade=2, shift_start=600, shift_end=720) for _ in range(2))
+    op = OperationData(bays=(0, 1), bay_costs=(0, 2), technicians=(0, 1), durations=(30, 30))
+    return DayProblem(
+        horizon=1440,
+        bays=(BayData(kind="express"), BayData(kind="general")),
+        technicians=technicians,
+        jobs=(JobData(600, 630, True, 1, (op,)), JobData(600, 630, True, 1, (op,))),
+    )
+
+
 def test_the_objective_pass_proves_a_plan_it_cannot_better() -> None:
     """Two technicians, two waiters from 10:00 due 10:30 with 30 minutes each and one express lane:
     on time, one of them pays for a general bay (2), or one is 30 minutes late in the lane. The
@@ -885,14 +898,7 @@ def test_the_objective_pass_proves_a_plan_it_cannot_better() -> None:
     import scheduler.optimise as optimise
     from solver.objective import objective
 
-    technicians = tuple(TechnicianData(grade=2, shift_start=600, shift_end=720) for _ in range(2))
-    op = OperationData(bays=(0, 1), bay_costs=(0, 2), technicians=(0, 1), durations=(30, 30))
-    problem = DayProblem(
-        horizon=1440,
-        bays=(BayData(kind="express"), BayData(kind="general")),
-        technicians=technicians,
-        jobs=(JobData(600, 630, True, 1, (op,)), JobData(600, 630, True, 1, (op,))),
-    )
+    problem = _two_waiters_one_lane()
     plan = DaySolution(
         placements={(0, 0): Placement(0, 0, 600, 630), (1, 0): Placement(1, 1, 600, 630)}, unplaced=set()
     )
@@ -917,14 +923,7 @@ def test_from_30_s_the_whole_objective_floor_proves_a_plan_the_other_floors_do_n
     import scheduler.optimise as optimise
     from solver.objective import objective
 
-    technicians = tuple(TechnicianData(grade=2, shift_start=600, shift_end=720) for _ in range(2))
-    op = OperationData(bays=(0, 1), bay_costs=(0, 2), technicians=(0, 1), durations=(30, 30))
-    problem = DayProblem(
-        horizon=1440,
-        bays=(BayData(kind="express"), BayData(kind="general")),
-        technicians=technicians,
-        jobs=(JobData(600, 630, True, 1, (op,)), JobData(600, 630, True, 1, (op,))),
-    )
+    problem = _two_waiters_one_lane()
 
     def start(second: int = 600) -> DaySolution:
         plan = DaySolution(
