@@ -7,7 +7,6 @@ list, the chart and the changes name the car by its plate)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +16,7 @@ import pytest
 from cli.testing import Server
 from tests.builders import CLOCK_NOW, DATE, at, settled, tiny_workshop
 from tests.builders import clock_event as ev
-from tests.e2e.browser import ARTIFACTS, CHROMIUM
+from tests.e2e.browser import ARTIFACTS, CHROMIUM, sign_in
 from tests.e2e.desk import put
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -63,10 +62,7 @@ def test_a_car_left_out_of_the_live_plan_reads_not_in_todays_plan_in_the_at_risk
     page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     try:
         plan = f"/workshops/{workshop}/plan/{DATE}?" + urlencode({"now": at("12:00").isoformat()})
-        page.goto(f"{server.url}/login?" + urlencode({"next": plan}))
-        page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_url(re.compile(f"/workshops/{workshop}/plan/{DATE}"))
+        sign_in(page, server.url, server.headers["X-API-Key"], plan)
         row = page.locator("#at-risk tbody tr", has_text=plate)
         cells = row.locator("td").all_inner_texts()
         ARTIFACTS.mkdir(exist_ok=True)

@@ -7,7 +7,6 @@ plan's."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +16,7 @@ import pytest
 from cli.testing import Server
 from tests.builders import DATE, at, tiny_workshop
 from tests.builders import clock_event as ev
-from tests.e2e.browser import ARTIFACTS, CHROMIUM
+from tests.e2e.browser import ARTIFACTS, CHROMIUM, sign_in
 from tests.e2e.desk import put
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -48,10 +47,7 @@ def test_the_live_plan_page_follows_a_clock_event_without_a_reload(desk_server: 
     page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     try:
         plan = f"/workshops/{workshop}/plan/{DATE}?" + urlencode({"now": at("08:41").isoformat()})
-        page.goto(f"{server.url}/login?" + urlencode({"next": plan}))
-        page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_url(re.compile(f"/workshops/{workshop}/plan/{DATE}"))
+        sign_in(page, server.url, server.headers["X-API-Key"], plan)
         assert page.evaluate(LATE).startswith("0"), page.evaluate(LATE)
         quality = page.locator("#quality").inner_text()
         assert page.locator("#changes-h").count() == 0  # no re-plan yet: no changes to list

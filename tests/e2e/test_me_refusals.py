@@ -18,7 +18,7 @@ from cli.testing import Server
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
 from tests.builders import CLOCK_NOW, DATE, at, clock_event, settled, tiny_workshop
-from tests.e2e.browser import CHROMIUM
+from tests.e2e.browser import CHROMIUM, sign_in
 from tests.e2e.desk import put
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -54,11 +54,7 @@ def _day(server: Server) -> tuple[str, list[str]]:
 
 def _signed_in(browser: Any, server: Server, key: str, path: str) -> Any:
     page = browser.new_page(viewport=PHONE, locale="zh-CN")
-    page.goto(f"{server.url}/login?" + urlencode({"next": path}))
-    page.get_by_label("API 密钥").fill(key)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(re.escape(path.split("?")[0])))
-    return page
+    return sign_in(page, server.url, key, path)
 
 
 def _job(page: Any, plate: str) -> Any:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 
@@ -14,7 +13,7 @@ from cli.testing import Server
 from scheduler.keys import KeyStore
 from scheduler.storage import Store
 from tests.builders import DATE, tiny_workshop
-from tests.e2e.browser import CHROMIUM
+from tests.e2e.browser import CHROMIUM, sign_in
 from tests.e2e.desk import put
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -24,11 +23,7 @@ if not CHROMIUM.exists():
 
 def signed_in(browser: Any, server: Server, key: str, path: str) -> Any:
     page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-    page.goto(f"{server.url}/login?" + urlencode({"next": path}))
-    page.get_by_label("API 密钥").fill(key)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(re.escape(path)))
-    return page
+    return sign_in(page, server.url, key, path)
 
 
 def test_the_plan_page_links_a_foreman_to_the_reports(desk_server: Server, browser: Any) -> None:
