@@ -456,6 +456,11 @@ class PoolView(BaseModel):
     booked: int = Field(description="minutes of accepted bookings' witness placements")
     held_back: int = Field(description="minutes kept off the booking system for walk-ins")
     free: int = Field(description="available less held back less booked (never below 0)")
+    free_from_now: int = Field(
+        description="of `free`, the minutes the desk can still sell as of the request's `now` (default: the"
+        " server's clock): 0 on a day before it and today once the opening hours are over; today, at most"
+        " the pool's working minutes after `now` less the booked minutes after it; on a day ahead, `free`"
+    )
     overbooked: int | None = Field(
         default=None,
         description="minutes sold beyond the witness (no-show overbooking); only when the workshop overbooks",
@@ -502,6 +507,7 @@ def day_view(load: DayLoad) -> DayView:
                 booked=p.booked,
                 held_back=p.held_back,
                 free=p.free,
+                free_from_now=p.free if p.free_from_now is None else p.free_from_now,
                 overbooked=p.overbooked,
             )
             for p in load.pools
