@@ -82,8 +82,10 @@ class Refusal(BaseModel):
     drop_off: AwareDatetime
     reason: str = Field(
         description="the first front-desk rule (or the lack of room) that blocks the time, in this order:"
-        ' "in the past"; "workshop closed"; "drop-offs are booked every 30 min" (between the booking'
-        ' times); "no advisor free for check-in"; "walk-in holdback: advisor check-in" (an advisor is'
+        ' "in the past"; "workshop closed"; "drop-offs are offered every 30 min; a booking between those'
+        " times is still taken where it fits\" (between the offered times: the desk's offer grid, not a"
+        ' booking rule; a booking there is accepted where it fits); "no advisor free for check-in";'
+        ' "walk-in holdback: advisor check-in" (an advisor is'
         ' free, the holdback on advisor time keeps it back); "waiter cap 3 per 30 min reached";'
         ' "overbooking allowance 10 % of paint:3 pool used up"; "parts arrive 14:00"; the lack of room,'
         " the work's minutes and the latest it may end first: \"no paint technician grade >= 3 has 140 min"

@@ -92,7 +92,7 @@ function minuteOf(iso) {
 // An explained slot answer as the desk reads it: the refused times in time order, consecutive ones
 // with the same reason grouped into one line, {first, last, reason} (an offered time ends a line).
 // A time between the booking grid's (`grid` minutes) is refused for that alone ("drop-offs are
-// booked every 30 min") unless the times around it are refused for the same reason (the past, a
+// offered every 30 min; …") unless the times around it are refused for the same reason (the past, a
 // closed day, an advisor away): such a time neither breaks nor joins the line around it and is set
 // aside, each reason once, with no times (`aside`). `count`: the refused times on the grid.
 function refusalLines(refused, offered, grid) {
