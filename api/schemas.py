@@ -271,7 +271,12 @@ class InputProblem(BaseModel):
 
 
 class ConflictProblem(Problem):
-    alternatives: list[Slot] = []
+    alternatives: list[Slot] = Field(
+        default=[],
+        description="a booking refused (`POST`/`PATCH …/bookings`, the CSV import): the times that fit now;"
+        " always empty in a clock event's 409 (`POST …/clock`: the event is refused, there is no time to"
+        " offer instead) and in the other conflicts (the day changed, a cancelled booking's request)",
+    )
     reason: str | None = Field(
         default=None,
         description="why the time does not fit: the first rule that blocks it, as the slot query's"
