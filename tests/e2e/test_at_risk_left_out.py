@@ -105,7 +105,7 @@ def test_the_at_risk_list_says_it_is_the_projection_and_what_each_count_counts(
         heading = page.locator("#risk-h").inner_text()
         assert re.fullmatch(r"按实际进度有风险（\d+）", heading), heading
         columns = page.locator("#at-risk thead th").all_inner_texts()
-        assert columns[2:] == ["预计完成（按实际进度）", "预计延误分钟"], columns
+        assert columns[2:] == ["预计完成", "预计延误分钟"], columns
         note = page.locator("#risk-note").inner_text()
         assert "排程条（即计划）" in note and "计划中延误" in note, note
         assert page.locator("#at-risk tbody tr", has_text=plate).count() == 1
