@@ -600,6 +600,20 @@ def pool_words(pool: PoolLoad, t: Translator) -> str:
     return t.gettext(N_("%(skill)s, grade %(grade)d+"), skill=t.skill_label(pool.skill), grade=pool.min_grade)
 
 
+HOURS_FROM = 120
+"""Free time of this many minutes and more reads in hours on the loading chart ("69.6 h free", not
+"4,176 min free": review-s42 item 3); the JSON keeps minutes."""
+
+
+def free_words(pool: PoolLoad, t: Translator) -> str:
+    """A pool's free time the desk can still sell as of the page's moment (`free_from_now`: today
+    only what is left after it, none after closing), in minutes, or in hours from `HOURS_FROM`."""
+    minutes = pool.free if pool.free_from_now is None else pool.free_from_now
+    if minutes >= HOURS_FROM:
+        return t.gettext(N_("%(hours)s h free"), hours=t.number(minutes / 60, 1))
+    return t.gettext(N_("%(minutes)s min free"), minutes=t.number(minutes))
+
+
 @router.get("/workshops/{workshop_id}/loading", response_class=HTMLResponse)
 def loading_page(
     request: Request, workshop_id: str, service: ServiceDep, clock: ClockDep, now: NowQuery = None
@@ -610,10 +624,13 @@ def loading_page(
         return who
     workshop = service.workshop(workshop_id)
     today = (now or clock.now()).astimezone(workshop.tz).date()
-    _, days = service.loading(workshop_id, today, today + dt.timedelta(days=LOADING_PAGE_DAYS - 1))
+    moment = now or clock.now()
+    _, days = service.loading(workshop_id, today, today + dt.timedelta(days=LOADING_PAGE_DAYS - 1), moment)
     t = i18n.named(i18n.translator(request), workshop)
     return page(request, "loading.html", N_("Loading chart"), workshop=workshop, days=days, today=today,
-                level=_load_level, pool_name=lambda pool: pool_words(pool, t))  # fmt: skip
+                level=_load_level, pool_name=lambda pool: pool_words(pool, t),
+                free_words=lambda pool: free_words(pool, t),
+                since=moment.astimezone(workshop.tz).strftime("%H:%M"))  # fmt: skip
 
 
 @router.get("/workshops/{workshop_id}/reports", response_class=HTMLResponse)

@@ -82,8 +82,10 @@ class Refusal(BaseModel):
     drop_off: AwareDatetime
     reason: str = Field(
         description="the first front-desk rule (or the lack of room) that blocks the time, in this order:"
-        ' "in the past"; "workshop closed"; "drop-offs are booked every 30 min" (between the booking'
-        ' times); "no advisor free for check-in"; "walk-in holdback: advisor check-in" (an advisor is'
+        ' "in the past"; "workshop closed"; "drop-offs are offered every 30 min; a booking between those'
+        " times is still taken where it fits\" (between the offered times: the desk's offer grid, not a"
+        ' booking rule; a booking there is accepted where it fits); "no advisor free for check-in";'
+        ' "walk-in holdback: advisor check-in" (an advisor is'
         ' free, the holdback on advisor time keeps it back); "waiter cap 3 per 30 min reached";'
         ' "overbooking allowance 10 % of paint:3 pool used up"; "parts arrive 14:00"; the lack of room,'
         " the work's minutes and the latest it may end first: \"no paint technician grade >= 3 has 140 min"
@@ -269,7 +271,12 @@ class InputProblem(BaseModel):
 
 
 class ConflictProblem(Problem):
-    alternatives: list[Slot] = []
+    alternatives: list[Slot] = Field(
+        default=[],
+        description="a booking refused (`POST`/`PATCH …/bookings`, the CSV import): the times that fit now;"
+        " always empty in a clock event's 409 (`POST …/clock`: the event is refused, there is no time to"
+        " offer instead) and in the other conflicts (the day changed, a cancelled booking's request)",
+    )
     reason: str | None = Field(
         default=None,
         description="why the time does not fit: the first rule that blocks it, as the slot query's"
@@ -456,6 +463,11 @@ class PoolView(BaseModel):
     booked: int = Field(description="minutes of accepted bookings' witness placements")
     held_back: int = Field(description="minutes kept off the booking system for walk-ins")
     free: int = Field(description="available less held back less booked (never below 0)")
+    free_from_now: int = Field(
+        description="of `free`, the minutes the desk can still sell as of the request's `now` (default: the"
+        " server's clock): 0 on a day before it and today once the opening hours are over; today, at most"
+        " the pool's working minutes after `now` less the booked minutes after it; on a day ahead, `free`"
+    )
     overbooked: int | None = Field(
         default=None,
         description="minutes sold beyond the witness (no-show overbooking); only when the workshop overbooks",
@@ -502,6 +514,7 @@ def day_view(load: DayLoad) -> DayView:
                 booked=p.booked,
                 held_back=p.held_back,
                 free=p.free,
+                free_from_now=p.free if p.free_from_now is None else p.free_from_now,
                 overbooked=p.overbooked,
             )
             for p in load.pools

@@ -175,7 +175,7 @@ def constructed() -> collections.Counter[str]:
     return compare(the_day(), "LONG")
 
 
-SKIP = ("in the past", "drop-offs are booked every", "workshop closed")
+SKIP = ("in the past", "drop-offs are offered every", "workshop closed")
 """Reasons that no booking of the query could change (bench.explain_multiday)."""
 
 

@@ -44,7 +44,7 @@ from scheduler.service import PlanningService
 from scheduler.storage import bookings as bookings_db
 from scheduler.validator import validate_multiday, validate_plan
 
-SKIP = ("in the past", "drop-offs are booked every", "workshop closed")
+SKIP = ("in the past", "drop-offs are offered every", "workshop closed")
 
 
 def _wants(

@@ -67,7 +67,7 @@ from scheduler.service import PlanningService
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
 
-SKIP = ("in the past", "drop-offs are booked every", "workshop closed")
+SKIP = ("in the past", "drop-offs are offered every", "workshop closed")
 TRIED = 3
 """Offered times per query booked and cancelled (accepted bookings' cost), besides the one kept."""
 STEP = 0.00002

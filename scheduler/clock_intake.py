@@ -23,6 +23,7 @@ from scheduler.clocking import (
     event_from_record,
     replay,
     replay_in_bays,
+    to_the_minute,
 )
 from scheduler.contract import Booking, Plan, Workshop
 from scheduler.desk_checks import IDEMPOTENCY_FIELD
@@ -214,8 +215,8 @@ def _not_in_future(at: object, now: dt.datetime, workshop: Workshop) -> None:
         raise Conflict(
             N_("event in the future: %(at)s is after now (%(now)s)")
             % {
-                "at": moment_words(at, workshop.tz, now.astimezone(workshop.tz).date()),
-                "now": moment_words(now, workshop.tz, at.astimezone(workshop.tz).date()),
+                "at": moment_words(to_the_minute(at), workshop.tz, now.astimezone(workshop.tz).date()),
+                "now": moment_words(to_the_minute(now), workshop.tz, at.astimezone(workshop.tz).date()),
             },
             [],
         )

@@ -229,11 +229,24 @@ def _hm(moment: dt.datetime, workshop: Workshop) -> str:
 def operation_words(workshop: Workshop, booking: Booking, operation: int) -> str:
     """How a sentence a person reads names a booking's operation: numbered from 1, as the phone
     page and the job cards number them (the API's `operation` field is the 0-based index), with
-    its name where the workshop knows it: "booking B operation 2 (paint)"."""
+    its name where the workshop knows it: "booking B operation 2 (paint)". The car by its plate
+    where the booking has one, its booking id beside it for machines (the pages and the phone
+    show plates: "粤B82011 (booking BK-…) operation 1 (work)"; review-s42)."""
     values = {"booking": booking.id, "number": operation + 1, "name": _name(workshop, booking, operation)}
+    if booking.plate:
+        values["plate"] = booking.plate
+        if values["name"] is None:
+            return N_("%(plate)s (booking %(booking)s) operation %(number)d") % values
+        return N_("%(plate)s (booking %(booking)s) operation %(number)d (%(name)s)") % values
     if values["name"] is None:  # (a booking whose service changed since its events: no name to give)
         return N_("booking %(booking)s operation %(number)d") % values
     return N_("booking %(booking)s operation %(number)d (%(name)s)") % values
+
+
+def to_the_minute(moment: dt.datetime) -> dt.datetime:
+    """`moment` without its seconds, as a refusal says a clocked time: "09:31", not "09:31:13" (the
+    phone clocks at the second; nobody reads it off a phone, review-s42)."""
+    return moment.replace(second=0, microsecond=0)
 
 
 def bay_conflict_words(
@@ -271,21 +284,27 @@ def apply(
     where = operation_words(workshop, booking, e.operation)
     # The event's time with its date when it is not on the day's: an event clocked days before
     # the booking's drop-off read "start at 14:36 is before its drop-off 09:00" (hostile-s40).
-    at = moment_words(e.at, workshop.tz, date)
+    at = moment_words(to_the_minute(e.at), workshop.tz, date)
     if e.at < booking.drop_off:
-        raise Impossible(
-            N_("%(action)s at %(at)s is before %(booking)s's drop-off %(drop_off)s")
-            % {
-                "action": e.action,
-                "at": at,
-                "booking": e.booking,
-                "drop_off": moment_words(booking.drop_off, workshop.tz, date),
-            }
-        )
+        arrival = {
+            "action": e.action,
+            "at": at,
+            "booking": e.booking,
+            "drop_off": moment_words(to_the_minute(booking.drop_off), workshop.tz, date),
+        }
+        if booking.plate:
+            raise Impossible(
+                N_(
+                    "%(action)s at %(at)s is before the drop-off of %(plate)s (booking %(booking)s)"
+                    " %(drop_off)s"
+                )
+                % {**arrival, "plate": booking.plate}
+            )
+        raise Impossible(N_("%(action)s at %(at)s is before %(booking)s's drop-off %(drop_off)s") % arrival)
     if e.at >= day_end(workshop, date):
         raise Impossible(
             N_("%(action)s at %(at)s is after the day %(date)s")
-            % {"action": e.action, "at": moment_words(e.at, workshop.tz, date), "date": date}
+            % {"action": e.action, "at": at, "date": date}
         )
     op = state.op(e.booking, e.operation)
     if op.last is not None and e.at < op.last:

@@ -6,7 +6,10 @@ lanes (bay minutes over the opening hours). Per pool: available minutes (regular
 breaks out; 0 on a closed day or off the roster), booked minutes (the accepted bookings' witness
 placements on them: multi-day work on the days it is worked, none on a day its vehicle only waits
 for its work), held back minutes (the holdback share of available) and free minutes
-(available less held back less booked, never below 0). A technician in several pools counts in
+(available less held back less booked, never below 0), and free from now (what the desk can
+still sell as of a moment `now`: the free minutes, at most the pool's working minutes after `now`
+less the booked minutes after it; the whole of `free` on a day ahead, none on a past day or after
+the day's closing, when no drop-off can be booked any more). A technician in several pools counts in
 each, as the holdback rule counts him. Loan cars free: the cars not out at the day's busiest
 moment. Advisor intake: per quarter hour of the opening hours, the check-in minutes the desk may
 still sell in it: the advisors' minutes there free of breaks and of booked check-ins, at most
@@ -22,6 +25,8 @@ from dataclasses import dataclass, replace
 from scheduler import capacity, overbooking
 from scheduler.contract import Booking, Workshop, hhmm_minutes
 from scheduler.slots import DayBook
+from scheduler.translate import technician_data
+from solver.problem import TechnicianData
 
 EXPRESS = "express"
 """The bay kind of express lanes (the one kind with a role)."""
@@ -39,6 +44,8 @@ class PoolLoad:
     free: int
     overbooked: int | None = None
     """Minutes sold beyond the witness (no-show overbooking), when the workshop overbooks."""
+    free_from_now: int | None = None
+    """Of `free`, what the desk can still sell as of the chart's `now` (`day_load`); None: no `now`."""
 
     @property
     def share(self) -> float:
@@ -76,13 +83,34 @@ def _loan_cars_free(cars: int, spans: list[tuple[int, int]]) -> int:
     return max(0, cars - peak)
 
 
-def day_load(day: DayBook) -> DayLoad:
+def _working_after(tech: TechnicianData, cut: int) -> int:
+    """Regular working minutes of a shift from minute `cut` on, breaks out (no overtime)."""
+    start, end = max(tech.shift_start, cut), tech.shift_end
+    if start >= end:
+        return 0
+    return end - start - sum(max(0, min(e, end) - max(s, start)) for s, e in tech.breaks)
+
+
+def _after(start: int, end: int, cut: int) -> int:
+    return max(0, end - max(start, cut))
+
+
+def day_load(day: DayBook, now: dt.datetime | None = None) -> DayLoad:
     """The loading of one workshop day from its accepted bookings' witness placements. The loan
     cars out from earlier days (vehicles held for later work, and cars not back before the day:
     DayBook.held, scheduler.multiday.out_shares) each count from the opening to their promised
-    pickup, or the day's end."""
+    pickup, or the day's end. With `now`, each pool's `free_from_now`: the free minutes the desk
+    can still sell from `now` on (review-s42 item 3: at 17:00, after closing, today read 4,176
+    free minutes "that may still be sold"): none once the day's last drop-off time is past (a day
+    before `now`'s, or today after closing), else at most the pool's working minutes after `now`
+    less its booked minutes after `now` (the holdback is the whole day's share, so `free` stays a
+    cap); a day ahead of `now` keeps all of `free`."""
     workshop, rules, date = day.workshop, day.rules, day.date
     closed = workshop.is_closed(date)
+    open_hhmm, close_hhmm = workshop.opening_window()
+    cut = None if now is None else day.clock.minutes(now, round_up=True)
+    sold_out = cut is not None and (closed or cut > day.clock.wall(close_hhmm))
+    techs = [technician_data(t, day.clock) for t in workshop.technicians]
     on_duty = [workshop.on_duty(t, date) for t in workshop.technicians]
     pools: list[PoolLoad] = []
     share = capacity.holdback(rules, express=False)
@@ -100,14 +128,29 @@ def day_load(day: DayBook) -> DayLoad:
         available = sum(day.shift_minutes[i] for i in members)
         booked = sum(day.worked[i] for i in members)
         load = _pool(f"{skill}:{grade}", skill, grade, available, booked, share)
+        if cut is not None:
+            left = 0
+            if not sold_out:
+                working = sum(_working_after(techs[i], cut) for i in members)
+                busy = sum(_after(p.start, p.end, cut) for p in day.placements if p.technician in members)
+                left = min(load.free, max(0, working - busy))
+            load = replace(load, free_from_now=left)
         pools.append(load if beyond is None else replace(load, overbooked=beyond.get((skill, grade), 0)))
     lanes = [i for i, b in enumerate(workshop.bays) if b.kind == EXPRESS]
     if lanes:
-        open_hhmm, close_hhmm = workshop.opening_window()
-        span = 0 if closed else max(0, day.clock.wall(close_hhmm) - day.clock.wall(open_hhmm))
-        booked = sum(p.end - p.start for p in day.placements if p.bay in lanes)
+        opening, closing = day.clock.wall(open_hhmm), day.clock.wall(close_hhmm)
+        span = 0 if closed else max(0, closing - opening)
+        lane_work = [p for p in day.placements if p.bay in lanes]
+        booked = sum(p.end - p.start for p in lane_work)
         express_share = capacity.holdback(rules, express=True)
-        pools.append(_pool(EXPRESS, None, None, span * len(lanes), booked, express_share))
+        load = _pool(EXPRESS, None, None, span * len(lanes), booked, express_share)
+        if cut is not None:
+            left = 0
+            if not sold_out:
+                busy = sum(_after(p.start, p.end, cut) for p in lane_work)
+                left = min(load.free, max(0, _after(opening, closing, cut) * len(lanes) - busy))
+            load = replace(load, free_from_now=left)
+        pools.append(load)
     opens = day.clock.wall(workshop.opening_window()[0])
     spans = [(opens if s < 0 else s, e) for s, e in day.loan_spans]  # out since an earlier day
     spans = [(s, e) for s, e in spans if s < e]

@@ -84,7 +84,12 @@ def off_grid_refusals(
         elif t < now:
             out.append((t, N_("in the past")))
         else:
-            why = N_("drop-offs are booked every %(minutes)s min") % {"minutes": day.rules.slot_minutes}
+            # The desk's offer grid, not a booking rule: POST …/bookings takes an off-grid time
+            # where it fits (review-s42 item 5: "drop-offs are booked every 30 min", then booked).
+            why = N_(
+                "drop-offs are offered every %(minutes)s min;"
+                " a booking between those times is still taken where it fits"
+            ) % {"minutes": day.rules.slot_minutes}
             out.append((t, why))
     return out
 

@@ -783,9 +783,13 @@ class PlanningService:
             offers = sorted([*offers, *found], key=lambda o: o.drop_off)
         return offers, refused, notes
 
-    def loading(self, workshop_id: str, first: dt.date, last: dt.date) -> tuple[Workshop, list[DayLoad]]:
+    def loading(
+        self, workshop_id: str, first: dt.date, last: dt.date, now: dt.datetime | None = None
+    ) -> tuple[Workshop, list[DayLoad]]:
         """The loading chart from `first` to `last` (both included, at most LOADING_DAYS days):
-        per day and pool what is available, booked, held back and free (scheduler.loading)."""
+        per day and pool what is available, booked, held back and free, and of the free minutes
+        what the desk can still sell from `now` (default: the service's clock; scheduler.loading)."""
+        now = now or self.clock.now()
         if last < first:
             raise InputError("to", N_("%(last)s is before from %(first)s") % {"last": last, "first": first})
         if (last - first).days + 1 > LOADING_DAYS:
@@ -801,7 +805,7 @@ class PlanningService:
         with self.store.sessions() as session:
             workshop = self.workshop(workshop_id, session)
             days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-            return workshop, [day_load(self._day(session, workshop, d)) for d in days]
+            return workshop, [day_load(self._day(session, workshop, d), now) for d in days]
 
     def _cars_out(
         self, session: Session, workshop: Workshop, date: dt.date, zone: ZoneInfo | None = None

@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from api.auth import require
 from api.deps import ShopFloorDep
 from api.errors import BodyRoute
-from api.schemas import Clocked, ClockIn, InputProblem
+from api.schemas import Clocked, ClockIn, ConflictProblem, InputProblem
 from scheduler.clocking import ClockEvent, DayStatus
 from scheduler.contract import Day, Moment
 from scheduler.errors import InputError
@@ -35,7 +35,11 @@ StatusKey = Annotated[KeyInfo | None, Depends(require(Role.foreman, Role.manager
     status_code=201,
     responses={
         200: {"model": Clocked, "description": "a replay: this API key sent this event with this key"},
-        409: {"description": "an impossible transition, with the reason"},
+        409: {
+            "model": ConflictProblem,
+            "description": "an impossible transition, with the reason (`detail`); `alternatives` is always"
+            " empty here (it lists a refused booking's times)",
+        },
         422: {"model": InputProblem, "description": "a bad body, or an `Idempotency-Key` reused"},
     },
 )

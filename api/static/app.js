@@ -92,7 +92,7 @@ function minuteOf(iso) {
 // An explained slot answer as the desk reads it: the refused times in time order, consecutive ones
 // with the same reason grouped into one line, {first, last, reason} (an offered time ends a line).
 // A time between the booking grid's (`grid` minutes) is refused for that alone ("drop-offs are
-// booked every 30 min") unless the times around it are refused for the same reason (the past, a
+// offered every 30 min; …") unless the times around it are refused for the same reason (the past, a
 // closed day, an advisor away): such a time neither breaks nor joins the line around it and is set
 // aside, each reason once, with no times (`aside`). `count`: the refused times on the grid.
 function refusalLines(refused, offered, grid) {
@@ -876,7 +876,8 @@ function leading(lead, text) {
 }
 
 // A clock refusal as the technician's page names things: each car by its plate where it has one
-// (the page shows plates; the API names bookings by id), times to the minute (the page clocks at
+// (the page shows plates; the API names a car by its plate with its booking id beside it, and by
+// the id alone in a few sentences), times to the minute (the page clocks at
 // the second, "09:31:13", which no one reads off a phone).
 function asThePageSaysIt(me, text) {
   const plates = Array.from(me.querySelectorAll(".job[data-booking]"))
@@ -884,7 +885,15 @@ function asThePageSaysIt(me, text) {
     .map((job) => [job.dataset.booking, job.dataset.plate])
     .sort((a, b) => b[0].length - a[0].length);  // a longer id first: none is cut by a shorter one
   let said = text;
-  plates.forEach(([booking, plate]) => { said = said.split(booking).join(plate); });
+  const literal = (x) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  plates.forEach(([booking, plate]) => {
+    // The API names a car with a plate "粤B82011 (booking BK-…)" / "粤B82011（预约 BK-…）": the page
+    // keeps the plate alone; an id with no plate beside it becomes its plate.
+    const beside = new RegExp(literal(plate) + "\\s*[(\uff08][^()\uff08\uff09]*" + literal(booking) + "[)\uff09]", "g");
+    // (a Chinese word after it keeps its space: "粤B82011 的工序", as the catalog spaces a value)
+    said = said.replace(beside, (m, at, whole) => plate + (/[\u4e00-\u9fff]/.test(whole.charAt(at + m.length)) ? " " : ""))
+      .split(booking).join(plate);
+  });
   return said.replace(/\b(\d{2}:\d{2}):\d{2}(?:\.\d+)?\b/g, "$1");
 }
 

@@ -63,7 +63,9 @@ def test_the_default_answer_is_as_today_and_explain_adds_the_refusals(client: Te
         _at(f"{h:02}:{m:02}") for h in (8, 9) for m in (0, 15, 30, 45)
     ] + [_at("10:00")]
     off_grid = [r for r in every if r["drop_off"][14:16] in ("15", "45")]
-    assert {r["reason"] for r in off_grid} == {"drop-offs are booked every 30 min"}
+    assert {r["reason"] for r in off_grid} == {
+        "drop-offs are offered every 30 min; a booking between those times is still taken where it fits"
+    }
     refused = [r for r in every if r not in off_grid]
     assert [r["drop_off"] for r in refused] == [
         _at("08:00"),
@@ -1212,3 +1214,23 @@ def test_a_multi_day_repair_kept_at_risk_keeps_its_loan_car_until_its_projected_
     assert {b.id: b.promised for b in request.held} == {
         made.json()["id"]: dt.datetime.fromisoformat(_at("13:15", fourth))
     }
+
+
+def test_an_off_grid_time_is_explained_as_the_offer_grid_and_a_booking_there_is_taken(
+    client: TestClient,
+) -> None:
+    """review-s42 item 5: explain refused 08:15 with "drop-offs are booked every 30 min" while
+    `POST …/bookings` at 08:15 was booked (201). The grid is the desk's offers, not a booking rule:
+    the reason says so, in en and zh, and the booking route still takes the time where it fits."""
+    put_workshop(client, _tiny())
+    params = {"service": "MAINT", "date": DATE, "explain": "true"}
+    reasons = {r["drop_off"]: r["reason"] for r in client.get(SLOTS, params=params).json()["refused"]}
+    assert reasons[_at("08:15")] == (
+        "drop-offs are offered every 30 min; a booking between those times is still taken where it fits"
+    )
+    zh = client.get(SLOTS, params=params, headers={"Accept-Language": "zh-CN"}).json()["refused"]
+    assert {r["drop_off"]: r["reason"] for r in zh}[_at("08:15")] == (
+        "前台每 30 分钟提供一档接车时间；两档之间的预约只要排得下仍会接受"
+    )
+    booked = client.post(BOOKINGS, json={"service": "MAINT", "drop_off": _at("08:15")})
+    assert booked.status_code == 201, booked.text

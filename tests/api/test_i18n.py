@@ -519,7 +519,7 @@ def test_the_plan_and_technician_pages_say_at_risk_plainly_in_chinese(db_url: st
         == 200
     )
     page = _visible(client.get(f"/workshops/tiny/plan/{DATE}", headers=zh).text)
-    assert "有风险（0）" in page and "红色虚线框：可能赶不上承诺的交车时间" in page, page
+    assert "按实际进度有风险（0）" in page and "红色虚线框：可能赶不上承诺的交车时间" in page, page
     assert "没有预约有赶不上承诺交车时间的风险。" in page and "误约" not in page
     me = client.get(
         "/workshops/tiny/me", params={"technician": "t", "now": f"{DATE}T08:00:00+08:00"}, headers=zh

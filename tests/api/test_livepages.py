@@ -183,7 +183,7 @@ def test_the_shop_floor_pages_in_chinese(tmp_path: Path) -> None:
     clock.set(at("09:45"))
     zh = {"Accept-Language": "zh-CN"}
     plan = client.get(f"/workshops/tiny/plan/{DATE}", headers=zh).text
-    assert "有风险（2）" in plan and "实际 08:00–09:40" in plan and "现在 09:45" in plan
+    assert "按实际进度有风险（2）" in plan and "实际 08:00–09:40" in plan and "现在 09:45" in plan
     me = client.get(f"/workshops/tiny/me?technician=t&date={DATE}", headers=zh).text
     assert "我的工单" in me and "已完成" in me
 

@@ -50,7 +50,7 @@ def test_a_tiny_day_with_one_booking_gives_the_exact_minutes(client: TestClient)
     # t works 08:00-10:00 (120 min); 20 % held back for walk-ins; the booking's 60 min placed.
     assert day["pools"] == [
         {"pool": "maintenance:1", "skill": "maintenance", "min_grade": 1,
-         "available": 120, "booked": 60, "held_back": 24, "free": 36}
+         "available": 120, "booked": 60, "held_back": 24, "free": 36, "free_from_now": 36}
     ]  # fmt: skip
     assert day["bookings"] == 1 and day["loan_cars_free"] == 1
     intake = {w["start"]: w["minutes"] for w in day["advisor_intake"]}
@@ -60,7 +60,7 @@ def test_a_tiny_day_with_one_booking_gives_the_exact_minutes(client: TestClient)
                       "09:00": 15, "09:15": 15, "09:30": 15, "09:45": 15}  # fmt: skip
     assert next_day["pools"] == [
         {"pool": "maintenance:1", "skill": "maintenance", "min_grade": 1,
-         "available": 120, "booked": 0, "held_back": 24, "free": 96}
+         "available": 120, "booked": 0, "held_back": 24, "free": 96, "free_from_now": 96}
     ]  # fmt: skip
     assert next_day["loan_cars_free"] == 2
     assert holiday["closed"] and holiday["pools"][0]["available"] == 0 and holiday["pools"][0]["free"] == 0
@@ -86,7 +86,8 @@ def test_express_lanes_are_a_pool_of_their_own(client: TestClient) -> None:
     pools = client.get(CAPACITY, params={"from": DATE, "to": DATE}).json()["days"][0]["pools"]
     express = next(p for p in pools if p["pool"] == "express")
     # One lane over opening hours 08:00-10:00; 35 % held back for express walk-ins.
-    assert express == {"pool": "express", "available": 120, "booked": 30, "held_back": 42, "free": 48}
+    assert express == {"pool": "express", "available": 120, "booked": 30, "held_back": 42, "free": 48,
+                       "free_from_now": 48}  # fmt: skip
 
 
 def test_the_range_is_checked(client: TestClient) -> None:
@@ -124,3 +125,53 @@ def test_the_page_takes_now_so_a_day_can_be_replayed(client: TestClient) -> None
     assert links[0] == later.date().isoformat() and len(links) == 14
     naive = client.get("/workshops/tiny/loading", params={"now": "2026-12-24T09:00:00"})
     assert naive.status_code == 422 and "now" in naive.text
+
+
+def _free_from_now(client: TestClient, now: dt.datetime, date: str = DATE) -> tuple[int, int]:
+    day = client.get(CAPACITY, params={"from": date, "to": date, "now": now.isoformat()}).json()["days"][0]
+    pool = day["pools"][0]
+    return pool["free"], pool["free_from_now"]
+
+
+def test_today_counts_only_what_can_still_be_booked_from_now(client: TestClient) -> None:
+    """review-s42 item 3: at 17:00, after closing, today read thousands of free minutes "that may
+    still be sold". `free` keeps its meaning (the whole day's); `free_from_now` is what is left
+    after `now`: none after closing or on a past day, all of `free` on a day ahead."""
+    put_workshop(client, _tiny(opening={"start": "08:00", "end": "12:00"}))
+    booked = client.post(
+        "/v1/workshops/tiny/bookings", json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00"}
+    )
+    assert booked.status_code == 201, booked.text
+    # t works 08:00-10:00 (120 min), 24 held back, the booking 08:00-09:00: 36 free over the day.
+    at = lambda hhmm: dt.datetime.fromisoformat(f"{DATE}T{hhmm}:00+08:00")  # noqa: E731
+    assert _free_from_now(client, NOW) == (36, 36)  # the day before: all of it
+    assert _free_from_now(client, at("08:30")) == (36, 36)  # 90 working min left, 30 of them booked
+    assert _free_from_now(client, at("09:30")) == (36, 30)  # only 30 working min left
+    assert _free_from_now(client, at("10:00")) == (36, 0)  # t's shift is over
+    assert _free_from_now(client, at("12:01")) == (36, 0)  # after closing: nothing can be booked
+    assert _free_from_now(client, NOW + dt.timedelta(days=2)) == (36, 0)  # a past day
+    # The desk closed at 10:00 while t works on to 12:00: no drop-off can be booked after closing.
+    put_workshop(client, tiny_workshop(closing="10:00", shift_end="12:00"))
+    # 240 working min, 48 held back, 60 booked: 132 free; at 09:59 121 working min are left.
+    assert _free_from_now(client, at("09:59")) == (132, 121)
+    assert _free_from_now(client, at("10:01")) == (132, 0)
+    # Without `now`, the server's clock (the tests' fixed one, the day before).
+    day = client.get(CAPACITY, params={"from": DATE, "to": DATE}).json()["days"][0]
+    assert day["pools"][0]["free_from_now"] == 132
+
+
+def test_the_page_shows_todays_time_left_and_large_figures_in_hours(client: TestClient) -> None:
+    """The page's free figure is what can still be booked: today after closing none, though the
+    day's `free` is large; a day ahead in hours when it runs to hours ("8.0 h", not "480 min")."""
+    put_workshop(client, tiny_workshop(closing="17:00", shift_end="17:00"))
+    after_closing = dt.datetime.fromisoformat(f"{DATE}T17:30:00+08:00")
+    page = client.get("/workshops/tiny/loading", params={"now": after_closing.isoformat()})
+    assert page.status_code == 200, page.text
+    free = re.findall(r'<span class="free">([^<]*)</span>', page.text)
+    # 540 working min, 108 held back: 432 free each day; today none is left after 17:00.
+    assert free[0] == "0 min free" and free[1] == "7.2 h free", free[:2]
+    zh_reader = {"Accept-Language": "zh-CN"}
+    zh = client.get("/workshops/tiny/loading", params={"now": after_closing.isoformat()}, headers=zh_reader)
+    zh_free = re.findall(r'<span class="free">([^<]*)</span>', zh.text)
+    assert zh_free[0] == "空闲 0 分钟" and zh_free[1] == "空闲 7.2 小时", zh_free[:2]
+    assert "17:30" in zh.text

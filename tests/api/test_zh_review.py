@@ -122,7 +122,7 @@ def test_the_plan_page_lists_the_cars_at_risk_by_plate_and_words_its_figures_in_
     meta = re.search(r'<p class="meta" id="meta">(.*?)</p>', page, re.S)
     assert meta is not None and "个预约。排程方式：" in meta.group(1)  # no space after "。"
     assert not re.search(r"greedy|cpsat", meta.group(1))
-    late = re.search(r"<dt>延误</dt><dd>([^<]*)</dd>", page)
+    late = re.search(r"<dt>计划中延误</dt><dd>([^<]*)</dd>", page)
     assert late is not None and re.fullmatch(r"\d+（\d+ 分钟）", late.group(1)), late
     quality = re.search(r'<p class="quality" id="quality"><strong>([^<]*)</strong>', page)
     assert quality is not None and "超时" not in quality.group(1)

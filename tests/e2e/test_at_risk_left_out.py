@@ -77,3 +77,33 @@ def test_a_car_left_out_of_the_live_plan_reads_not_in_todays_plan_in_the_at_risk
         assert unassigned.inner_text().startswith(plate), unassigned.inner_text()
     finally:
         page.close()
+
+
+def test_the_at_risk_list_says_it_is_the_projection_and_what_each_count_counts(
+    desk_server: Server, browser: Any
+) -> None:
+    """review-s42 item 2: the at-risk table showed the live status's projection (预计完成 12:54,
+    +59) while the car's bar ends where the plan has it (14:00, +125), and the key figure "延误"
+    counted the plan's late bookings while "有风险（11）" counted the projection's, with no word on
+    which is which. Now the heading, the columns and a note under the heading say the list is
+    projected from the actual progress, and the key figure says it counts the plan."""
+    server = desk_server
+    workshop, plate = overrun_day(server)
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    try:
+        plan = f"/workshops/{workshop}/plan/{DATE}?" + urlencode({"now": at("12:00").isoformat()})
+        page.goto(f"{server.url}/login?" + urlencode({"next": plan}))
+        page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(re.compile(f"/workshops/{workshop}/plan/{DATE}"))
+        figures = page.locator(".kpis dt").all_inner_texts()
+        assert "计划中延误" in figures and "延误" not in figures, figures
+        heading = page.locator("#risk-h").inner_text()
+        assert re.fullmatch(r"按实际进度有风险（\d+）", heading), heading
+        columns = page.locator("#at-risk thead th").all_inner_texts()
+        assert columns[2:] == ["预计完成", "预计延误分钟"], columns
+        note = page.locator("#risk-note").inner_text()
+        assert "排程条（即计划）" in note and "计划中延误" in note, note
+        assert page.locator("#at-risk tbody tr", has_text=plate).count() == 1
+    finally:
+        page.close()

@@ -86,6 +86,9 @@ def test_a_refused_start_on_the_phone_names_the_car_by_its_plate_to_the_minute(
         said = error.inner_text()
         assert said.startswith("未能打卡：") and not said.startswith("未能打卡： "), said
         assert PLATES[0] in said and ids[0] not in said, said
+        # The API now names the car "plate（预约 id）" itself: the page keeps the plate once, no
+        # "粤B…（预约 粤B…）" (the id under it turned into the plate again).
+        assert said.count(PLATES[0]) == 1 and "（预约" not in said and f"{PLATES[0]} 的工序" in said, said
         assert "10:45" in said and not re.search(r"\d{2}:\d{2}:\d{2}", said), said
     finally:
         page.close()
