@@ -7,6 +7,7 @@ list, the chart and the changes name the car by its plate)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -92,10 +93,7 @@ def test_the_at_risk_list_says_it_is_the_projection_and_what_each_count_counts(
     page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     try:
         plan = f"/workshops/{workshop}/plan/{DATE}?" + urlencode({"now": at("12:00").isoformat()})
-        page.goto(f"{server.url}/login?" + urlencode({"next": plan}))
-        page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_url(re.compile(f"/workshops/{workshop}/plan/{DATE}"))
+        sign_in(page, server.url, server.headers["X-API-Key"], plan)
         figures = page.locator(".kpis dt").all_inner_texts()
         assert "计划中延误" in figures and "延误" not in figures, figures
         heading = page.locator("#risk-h").inner_text()
