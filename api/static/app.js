@@ -994,6 +994,9 @@ function setupStream() {
         const neu = part(fresh, id);
         if (old && neu) old.innerHTML = neu.innerHTML;
       }
+      // How many refreshes were swapped in (the stream's first message, the status as of its
+      // connection, is one): what a browser test waits for before it reads the swapped sections.
+      chart.dataset.refreshed = String(Number(chart.dataset.refreshed || 0) + 1);
     } catch (e) {
       // A failed refresh leaves the chart as it was; the next event tries again.
     } finally {

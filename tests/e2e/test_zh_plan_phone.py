@@ -24,7 +24,7 @@ from tests.builders import (
     fixed_clock,
     two_waiters_at_risk,
 )
-from tests.e2e.browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.e2e.browser import ARGS, ARTIFACTS, CHROMIUM, settled
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
@@ -79,6 +79,7 @@ def test_the_plan_page_at_risk_and_now_read_cleanly_on_a_chinese_phone(tmp_path:
                 page.wait_for_url(f"{server.url}/")
                 now = at("11:00").isoformat().replace("+", "%2B")
                 page.goto(f"{server.url}/workshops/tiny/plan/{DATE}?now={now}")
+                settled(page)  # the stream's first message swaps the sections in again
                 assert page.locator("#at-risk tbody tr").count() >= 1
                 page.locator("#at-risk").scroll_into_view_if_needed()
                 page.screenshot(path=str(ARTIFACTS / "plan-at-risk-zh-360x740.png"), full_page=True)
