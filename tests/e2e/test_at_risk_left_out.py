@@ -55,15 +55,20 @@ def overrun_day(server: Server) -> tuple[str, str]:
     return workshop, next(f"粤B·{name}0001" for name, booking in ids.items() if booking == left)
 
 
+def overrun_plan_page(server: Server, browser: Any) -> tuple[Any, str]:
+    """The overrun day's plan page at 12:00 in Chinese at 1366 px, signed in; and the plate of the
+    car the live plan leaves out."""
+    workshop, plate = overrun_day(server)
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    plan = f"/workshops/{workshop}/plan/{DATE}?" + urlencode({"now": at("12:00").isoformat()})
+    return sign_in(page, server.url, server.headers["X-API-Key"], plan), plate
+
+
 def test_a_car_left_out_of_the_live_plan_reads_not_in_todays_plan_in_the_at_risk_list(
     desk_server: Server, browser: Any
 ) -> None:
-    server = desk_server
-    workshop, plate = overrun_day(server)
-    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page, plate = overrun_plan_page(desk_server, browser)
     try:
-        plan = f"/workshops/{workshop}/plan/{DATE}?" + urlencode({"now": at("12:00").isoformat()})
-        sign_in(page, server.url, server.headers["X-API-Key"], plan)
         row = page.locator("#at-risk tbody tr", has_text=plate)
         cells = row.locator("td").all_inner_texts()
         ARTIFACTS.mkdir(exist_ok=True)
@@ -88,12 +93,8 @@ def test_the_at_risk_list_says_it_is_the_projection_and_what_each_count_counts(
     counted the plan's late bookings while "有风险（11）" counted the projection's, with no word on
     which is which. Now the heading, the columns and a note under the heading say the list is
     projected from the actual progress, and the key figure says it counts the plan."""
-    server = desk_server
-    workshop, plate = overrun_day(server)
-    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page, plate = overrun_plan_page(desk_server, browser)
     try:
-        plan = f"/workshops/{workshop}/plan/{DATE}?" + urlencode({"now": at("12:00").isoformat()})
-        sign_in(page, server.url, server.headers["X-API-Key"], plan)
         figures = page.locator(".kpis dt").all_inner_texts()
         assert "计划中延误" in figures and "延误" not in figures, figures
         heading = page.locator("#risk-h").inner_text()
