@@ -721,9 +721,7 @@ def test_a_waiter_whose_shown_time_now_fits_only_later_is_refused_not_booked_lat
         shown = service.slots(SlotQuery("w", "MAINT", date, waiter=True))[0]
         assert (shown.drop_off.hour, shown.promised.strftime("%H:%M")) == (8, "09:15")
         for i in range(2):
-            service.book(
-                "w", Booking(id=f"b{i}", service="MAINT", drop_off=shown.drop_off, waiter=True), None
-            )
+            service.book("w", _waiter(f"b{i}", shown.drop_off), None)
         half_past = shown.drop_off + dt.timedelta(minutes=30)  # shown 08:30, promised 09:45
         row = f"service,drop_off,waiter\r\nMAINT,{half_past.isoformat()},true\r\n"
         (done,) = import_file(service, "w", row, None)
