@@ -966,16 +966,17 @@ function setupMe() {
 // Live plan: with a stream URL on the chart (data-stream, server-sent events), each `status` event
 // fetches the page again and swaps in the new chart and the figures beside it (the chart's listeners sit on
 // its container, so they keep working). No URL, or no EventSource in this browser: nothing happens
-// and the page stays as rendered. While the foreman is entering an overrun the swap waits.
+// and the page stays as rendered. Events never go unheard: one arriving while a refresh is in flight
+// is followed by one more refresh when it ends (a clock event pushes twice, its answer and then its
+// re-plan; the second used to be dropped, leaving the page on the first: CI after session 42), and
+// one arriving while the foreman is entering an overrun is caught up when the dialog is cancelled.
 function setupStream() {
   const chart = document.getElementById("chart");
   if (!chart || !chart.dataset.stream || typeof EventSource === "undefined") return;
-  let pending = false;
-  const refresh = async () => {
-    const overrun = document.getElementById("overrun");
-    if (overrun && !overrun.hidden) return;
-    if (pending) return;
-    pending = true;
+  let pending = false;  // a refresh in flight
+  let again = false;    // an event came during it: refresh once more after it
+  let missed = false;   // an event came while the overrun dialog was open
+  const once = async () => {
     try {
       const response = await fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
       if (!response.ok) return;
@@ -999,10 +1000,25 @@ function setupStream() {
       chart.dataset.refreshed = String(Number(chart.dataset.refreshed || 0) + 1);
     } catch (e) {
       // A failed refresh leaves the chart as it was; the next event tries again.
+    }
+  };
+  const refresh = async () => {
+    const overrun = document.getElementById("overrun");
+    if (overrun && !overrun.hidden) { missed = true; return; }
+    if (pending) { again = true; return; }
+    pending = true;
+    missed = false;
+    try {
+      do {
+        again = false;
+        await once();
+      } while (again);
     } finally {
       pending = false;
     }
   };
+  const cancel = document.getElementById("overrun-cancel");
+  if (cancel) cancel.addEventListener("click", () => { if (missed) refresh(); });
   try {
     const source = new EventSource(chart.dataset.stream, { withCredentials: true });
     source.addEventListener("status", refresh);
