@@ -87,3 +87,56 @@ def test_the_live_plan_page_follows_a_clock_event_without_a_reload(desk_server: 
         page.screenshot(path=str(ARTIFACTS / "plan-live-refreshed-zh-1366x900.png"), full_page=True)
     finally:
         page.close()
+
+
+def test_a_push_during_a_refresh_is_not_lost(desk_server: Server, browser: Any) -> None:
+    """CI after session 42: a clock event pushes its answer and then its re-plan; a push arriving while
+    the page was still fetching for the one before was dropped, and the page stayed on what that fetch
+    got. Here the first refresh (the stream's first message) is held, its page rendered before A is
+    clocked on; the event's push arrives while it is held; released, the page must fetch once more and
+    end on the live re-plan (B late), not on the held, older page."""
+    server = desk_server
+    workshop = put(server, tiny_workshop(closing="11:00", shift_end="11:00"))
+    path = f"/v1/workshops/{workshop}"
+    with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
+        ids = []
+        for hhmm, plate in (("08:00", "粤B·A0002"), ("09:00", "粤B·B0002")):
+            body = {"service": "MAINT", "drop_off": at(hhmm).isoformat(), "waiter": True, "plate": plate}
+            r = http.post(f"{path}/bookings", json=body)
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+        r = http.post(f"{path}/plans", json={"date": DATE, "time_limit_seconds": 1})
+        assert r.status_code == 200 and r.json()["kpis"]["late"] == 0, r.text
+    held: list[tuple[Any, Any]] = []
+
+    def hold_the_first_refresh(route: Any) -> None:
+        if route.request.resource_type == "fetch" and not held:
+            held.append((route, route.fetch()))  # rendered now, before the event: the older page
+        else:
+            route.continue_()
+
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    try:
+        plan = f"/workshops/{workshop}/plan/{DATE}?" + urlencode({"now": at("08:41").isoformat()})
+        page.route(lambda url: f"/workshops/{workshop}/plan/" in url, hold_the_first_refresh)
+        page.goto(f"{server.url}/login?" + urlencode({"next": plan}))
+        page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
+        page.get_by_role("button", name="登录").click()
+        heard = "Number(document.getElementById('chart')?.dataset.heard || 0)"
+        page.wait_for_function(f"{heard} >= 1", timeout=60_000)
+        for _ in range(600):  # the handler runs while the test waits in the browser
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert held, "the stream's first message fetched no page"
+        with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
+            start = ev(ids[0], "start", "08:40")
+            r = http.post(f"{path}/clock", params={"now": at("08:40").isoformat()}, json=start)
+            assert r.status_code == 201, r.text
+        page.wait_for_function(f"{heard} >= 2", timeout=60_000)  # pushed while the refresh is held
+        route, older = held[0]
+        route.fulfill(response=older)
+        page.wait_for_function(f"!{LATE}.startsWith('0')", timeout=30_000)
+        assert page.evaluate(LATE).startswith("2"), page.evaluate(LATE)
+    finally:
+        page.close()
