@@ -140,3 +140,43 @@ def test_a_push_during_a_refresh_is_not_lost(desk_server: Server, browser: Any) 
         assert page.evaluate(LATE).startswith("2"), page.evaluate(LATE)
     finally:
         page.close()
+
+
+def test_a_push_during_the_overrun_dialog_is_caught_up_when_it_is_cancelled(
+    desk_server: Server, browser: Any
+) -> None:
+    """While the foreman types an overrun the page does not swap the chart under him; a push that came
+    meanwhile used to be dropped, so after Cancel the page stayed on the plan before the clock event.
+    Now Cancel brings the page up to date: B late."""
+    server = desk_server
+    workshop = put(server, tiny_workshop(closing="11:00", shift_end="11:00"))
+    path = f"/v1/workshops/{workshop}"
+    with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
+        ids = []
+        for hhmm, plate in (("08:00", "粤B·A0003"), ("09:00", "粤B·B0003")):
+            body = {"service": "MAINT", "drop_off": at(hhmm).isoformat(), "waiter": True, "plate": plate}
+            r = http.post(f"{path}/bookings", json=body)
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+        r = http.post(f"{path}/plans", json={"date": DATE, "time_limit_seconds": 1})
+        assert r.status_code == 200 and r.json()["kpis"]["late"] == 0, r.text
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    try:
+        plan = f"/workshops/{workshop}/plan/{DATE}?" + urlencode({"now": at("08:41").isoformat()})
+        sign_in(page, server.url, server.headers["X-API-Key"], plan)
+        heard = "Number(document.getElementById('chart').dataset.heard || 0)"
+        before = page.evaluate(heard)
+        page.locator("svg.gantt g.bar").first.click()
+        assert page.locator("#overrun").is_visible()
+        with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
+            start = ev(ids[0], "start", "08:40")
+            r = http.post(f"{path}/clock", params={"now": at("08:40").isoformat()}, json=start)
+            assert r.status_code == 201, r.text
+        page.wait_for_function(f"{heard} > {before}", timeout=60_000)
+        page.wait_for_timeout(500)  # the page would have had time to swap: it must not, the dialog is open
+        assert page.evaluate(LATE).startswith("0"), page.evaluate(LATE)
+        page.locator("#overrun-cancel").click()
+        page.wait_for_function(f"!{LATE}.startsWith('0')", timeout=30_000)
+        assert page.evaluate(LATE).startswith("2"), page.evaluate(LATE)
+    finally:
+        page.close()
