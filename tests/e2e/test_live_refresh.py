@@ -27,23 +27,31 @@ LATE = "document.querySelector('.kpis dl div:nth-child(3) dd').textContent"
 """The key figure 延误 (late): its count, and its minutes in brackets."""
 
 
-def test_the_live_plan_page_follows_a_clock_event_without_a_reload(desk_server: Server, browser: Any) -> None:
-    """One technician and one bay, 08:00-11:00; A and B, 60-minute waiters dropped off at 08:00 and
-    09:00, planned back to back, on time. The page is open at 08:41; then A is clocked on at 08:40:
-    the live re-plan has A 08:40-09:40 and B after it, both late. The page shows that without a
-    reload."""
-    server = desk_server
+def _two_waiters_planned(server: Server, tag: str) -> tuple[str, str, list[str]]:
+    """One technician and one bay, 08:00-11:00; A and B (plates ending in `tag`), 60-minute waiters
+    dropped off at 08:00 and 09:00, planned back to back, nobody late: the workshop, its API path and
+    the two booking ids."""
     workshop = put(server, tiny_workshop(closing="11:00", shift_end="11:00"))
     path = f"/v1/workshops/{workshop}"
     with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
         ids = []
-        for hhmm, plate in (("08:00", "粤B·A0001"), ("09:00", "粤B·B0001")):
+        for hhmm, plate in (("08:00", f"粤B·A000{tag}"), ("09:00", f"粤B·B000{tag}")):
             body = {"service": "MAINT", "drop_off": at(hhmm).isoformat(), "waiter": True, "plate": plate}
             r = http.post(f"{path}/bookings", json=body)
             assert r.status_code == 201, r.text
             ids.append(r.json()["id"])
         r = http.post(f"{path}/plans", json={"date": DATE, "time_limit_seconds": 1})
         assert r.status_code == 200 and r.json()["kpis"]["late"] == 0, r.text
+    return workshop, path, ids
+
+
+def test_the_live_plan_page_follows_a_clock_event_without_a_reload(desk_server: Server, browser: Any) -> None:
+    """One technician and one bay, 08:00-11:00; A and B, 60-minute waiters dropped off at 08:00 and
+    09:00, planned back to back, on time. The page is open at 08:41; then A is clocked on at 08:40:
+    the live re-plan has A 08:40-09:40 and B after it, both late. The page shows that without a
+    reload."""
+    server = desk_server
+    workshop, path, ids = _two_waiters_planned(server, "1")
     page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     try:
         plan = f"/workshops/{workshop}/plan/{DATE}?" + urlencode({"now": at("08:41").isoformat()})
@@ -96,17 +104,7 @@ def test_a_push_during_a_refresh_is_not_lost(desk_server: Server, browser: Any) 
     clocked on; the event's push arrives while it is held; released, the page must fetch once more and
     end on the live re-plan (B late), not on the held, older page."""
     server = desk_server
-    workshop = put(server, tiny_workshop(closing="11:00", shift_end="11:00"))
-    path = f"/v1/workshops/{workshop}"
-    with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
-        ids = []
-        for hhmm, plate in (("08:00", "粤B·A0002"), ("09:00", "粤B·B0002")):
-            body = {"service": "MAINT", "drop_off": at(hhmm).isoformat(), "waiter": True, "plate": plate}
-            r = http.post(f"{path}/bookings", json=body)
-            assert r.status_code == 201, r.text
-            ids.append(r.json()["id"])
-        r = http.post(f"{path}/plans", json={"date": DATE, "time_limit_seconds": 1})
-        assert r.status_code == 200 and r.json()["kpis"]["late"] == 0, r.text
+    workshop, path, ids = _two_waiters_planned(server, "2")
     held: list[tuple[Any, Any]] = []
 
     def hold_the_first_refresh(route: Any) -> None:
@@ -149,17 +147,7 @@ def test_a_push_during_the_overrun_dialog_is_caught_up_when_it_is_cancelled(
     meanwhile used to be dropped, so after Cancel the page stayed on the plan before the clock event.
     Now Cancel brings the page up to date: B late."""
     server = desk_server
-    workshop = put(server, tiny_workshop(closing="11:00", shift_end="11:00"))
-    path = f"/v1/workshops/{workshop}"
-    with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
-        ids = []
-        for hhmm, plate in (("08:00", "粤B·A0003"), ("09:00", "粤B·B0003")):
-            body = {"service": "MAINT", "drop_off": at(hhmm).isoformat(), "waiter": True, "plate": plate}
-            r = http.post(f"{path}/bookings", json=body)
-            assert r.status_code == 201, r.text
-            ids.append(r.json()["id"])
-        r = http.post(f"{path}/plans", json={"date": DATE, "time_limit_seconds": 1})
-        assert r.status_code == 200 and r.json()["kpis"]["late"] == 0, r.text
+    workshop, path, ids = _two_waiters_planned(server, "3")
     page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     try:
         plan = f"/workshops/{workshop}/plan/{DATE}?" + urlencode({"now": at("08:41").isoformat()})
