@@ -45,6 +45,19 @@ def _two_waiters_planned(server: Server, tag: str) -> tuple[str, str, list[str]]
     return workshop, path, ids
 
 
+def _page_at_0841(workshop: str) -> str:
+    """The workshop's plan page for the day, as of 08:41."""
+    return f"/workshops/{workshop}/plan/{DATE}?" + urlencode({"now": at("08:41").isoformat()})
+
+
+def _clock_a_on(server: Server, path: str, booking: str) -> None:
+    """A (`booking`) clocked on at 08:40, 40 minutes after its drop-off: B will be late."""
+    with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
+        start = ev(booking, "start", "08:40")
+        r = http.post(f"{path}/clock", params={"now": at("08:40").isoformat()}, json=start)
+        assert r.status_code == 201, r.text
+
+
 def test_the_live_plan_page_follows_a_clock_event_without_a_reload(desk_server: Server, browser: Any) -> None:
     """One technician and one bay, 08:00-11:00; A and B, 60-minute waiters dropped off at 08:00 and
     09:00, planned back to back, on time. The page is open at 08:41; then A is clocked on at 08:40:
@@ -54,7 +67,7 @@ def test_the_live_plan_page_follows_a_clock_event_without_a_reload(desk_server: 
     workshop, path, ids = _two_waiters_planned(server, "1")
     page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     try:
-        plan = f"/workshops/{workshop}/plan/{DATE}?" + urlencode({"now": at("08:41").isoformat()})
+        plan = _page_at_0841(workshop)
         sign_in(page, server.url, server.headers["X-API-Key"], plan)
         assert page.evaluate(LATE).startswith("0"), page.evaluate(LATE)
         quality = page.locator("#quality").inner_text()
@@ -63,10 +76,7 @@ def test_the_live_plan_page_follows_a_clock_event_without_a_reload(desk_server: 
         # Sent at once, the stream perhaps not open yet and its first refresh perhaps in flight:
         # whatever order the messages come in (the first, the event's answer, its re-plan), the
         # page ends on the live re-plan (CI after session 42: a push during a refresh was dropped).
-        with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
-            start = ev(ids[0], "start", "08:40")
-            r = http.post(f"{path}/clock", params={"now": at("08:40").isoformat()}, json=start)
-            assert r.status_code == 201, r.text
+        _clock_a_on(server, path, ids[0])
         # the key figures follow the live re-plan: B late (before: "0" until a reload)
         page.wait_for_function(f"!{LATE}.startsWith('0')", timeout=60_000)
         assert page.evaluate(LATE).startswith("2"), page.evaluate(LATE)  # A ends 09:40, B after it
@@ -115,7 +125,7 @@ def test_a_push_during_a_refresh_is_not_lost(desk_server: Server, browser: Any) 
 
     page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     try:
-        plan = f"/workshops/{workshop}/plan/{DATE}?" + urlencode({"now": at("08:41").isoformat()})
+        plan = _page_at_0841(workshop)
         page.route(lambda url: f"/workshops/{workshop}/plan/" in url, hold_the_first_refresh)
         page.goto(f"{server.url}/login?" + urlencode({"next": plan}))
         page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
@@ -127,10 +137,7 @@ def test_a_push_during_a_refresh_is_not_lost(desk_server: Server, browser: Any) 
                 break
             page.wait_for_timeout(50)
         assert held, "the stream's first message fetched no page"
-        with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
-            start = ev(ids[0], "start", "08:40")
-            r = http.post(f"{path}/clock", params={"now": at("08:40").isoformat()}, json=start)
-            assert r.status_code == 201, r.text
+        _clock_a_on(server, path, ids[0])
         page.wait_for_function(f"{heard} >= 2", timeout=60_000)  # pushed while the refresh is held
         route, older = held[0]
         route.fulfill(response=older)
@@ -148,18 +155,18 @@ def test_a_push_during_the_overrun_dialog_is_caught_up_when_it_is_cancelled(
     Now Cancel brings the page up to date: B late."""
     server = desk_server
     workshop, path, ids = _two_waiters_planned(server, "3")
-    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = sign_in(
+        browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN"),
+        server.url,
+        server.headers["X-API-Key"],
+        _page_at_0841(workshop),
+    )
     try:
-        plan = f"/workshops/{workshop}/plan/{DATE}?" + urlencode({"now": at("08:41").isoformat()})
-        sign_in(page, server.url, server.headers["X-API-Key"], plan)
         heard = "Number(document.getElementById('chart').dataset.heard || 0)"
         before = page.evaluate(heard)
         page.locator("svg.gantt g.bar").first.click()
         assert page.locator("#overrun").is_visible()
-        with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
-            start = ev(ids[0], "start", "08:40")
-            r = http.post(f"{path}/clock", params={"now": at("08:40").isoformat()}, json=start)
-            assert r.status_code == 201, r.text
+        _clock_a_on(server, path, ids[0])
         page.wait_for_function(f"{heard} > {before}", timeout=60_000)
         page.wait_for_timeout(500)  # the page would have had time to swap: it must not, the dialog is open
         assert page.evaluate(LATE).startswith("0"), page.evaluate(LATE)
