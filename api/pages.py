@@ -587,7 +587,8 @@ LOADING_PAGE_DAYS = 14
 
 
 def _load_level(share: float) -> str:
-    """The bar's colour class by load share (booked and held back over available)."""
+    """The bar's colour class by the share no longer sellable (`PoolLoad.taken_share`: booked, held
+    back, and today's past, over available)."""
     return "full" if share >= 0.95 else "busy" if share >= 0.7 else "open"
 
 

@@ -26,7 +26,7 @@ from scheduler.i18n import N_
 from scheduler.jobs import JobRecord
 from scheduler.keys import KeyInfo, Role
 from scheduler.labour import LabourTimes
-from scheduler.loading import DayLoad
+from scheduler.loading import DayLoad, IntakeWindow
 from scheduler.slots import Offer
 
 
@@ -493,6 +493,19 @@ class DayView(BaseModel):
     advisor_intake: list[IntakeView] | None = Field(
         default=None, description="per quarter hour of the opening hours (only if advisors are listed)"
     )
+    loan_cars_free_from_now: int | None = Field(
+        default=None,
+        description="of the loan cars, those the desk can still lend as of the request's `now` (default: the"
+        " server's clock): those not out at the busiest moment from `now` on; 0 on a day before it and today"
+        " once the opening hours are over; on a day ahead, `loan_cars_free` (only with a loan-car limit)",
+    )
+    advisor_intake_from_now: list[IntakeView] | None = Field(
+        default=None,
+        description="`advisor_intake` as of the request's `now` (default: the server's clock): the same"
+        " quarter hours, each counting only the advisors' minutes from `now` on (0 in a quarter hour already"
+        " over, and in every one on a day before it and today once the opening hours are over); on a day"
+        " ahead, the same as `advisor_intake` (only if advisors are listed)",
+    )
 
 
 class Loading(BaseModel):
@@ -520,7 +533,15 @@ def day_view(load: DayLoad) -> DayView:
             for p in load.pools
         ],
         loan_cars_free=load.loan_cars_free,
-        advisor_intake=None
-        if load.advisor_intake is None
-        else [IntakeView(start=w.start, minutes=w.minutes) for w in load.advisor_intake],
+        advisor_intake=_intake_view(load.advisor_intake),
+        loan_cars_free_from_now=load.loan_cars_free
+        if load.loan_cars_free_from_now is None
+        else load.loan_cars_free_from_now,
+        advisor_intake_from_now=_intake_view(
+            load.advisor_intake if load.advisor_intake_from_now is None else load.advisor_intake_from_now
+        ),
     )
+
+
+def _intake_view(windows: list[IntakeWindow] | None) -> list[IntakeView] | None:
+    return None if windows is None else [IntakeView(start=w.start, minutes=w.minutes) for w in windows]

@@ -243,6 +243,15 @@ def operation_words(workshop: Workshop, booking: Booking, operation: int) -> str
     return N_("booking %(booking)s operation %(number)d (%(name)s)") % values
 
 
+def car_words(booking: Booking) -> str:
+    """How a sentence names a booking's car where no operation is meant: by its plate with its
+    booking id beside it ("粤B82011 (booking BK-…)"), else by the booking id ("booking BK-…");
+    review3-s42's leftover: some clock sentences named a car by its id alone."""
+    if booking.plate:
+        return N_("%(plate)s (booking %(booking)s)") % {"plate": booking.plate, "booking": booking.id}
+    return N_("booking %(booking)s") % {"booking": booking.id}
+
+
 def to_the_minute(moment: dt.datetime) -> dt.datetime:
     """`moment` without its seconds, as a refusal says a clocked time: "09:31", not "09:31:13" (the
     phone clocks at the second; nobody reads it off a phone, review-s42)."""
@@ -262,11 +271,18 @@ def bay_conflict_words(
         % {"booking": conflict.booking, "number": conflict.operation + 1}
     )
     # `where`, not `operation`: an "operation" part is kept verbatim (an operation's name), and the
-    # Chinese page read "booking B operation 1 (work) 打卡时…" (floor13-s30)
+    # Chinese page read "booking B operation 1 (work) 打卡时…" (floor13-s30). The other car by its
+    # plate where it has one (review3-s42's leftover: "while booking X's clocked work held bay …").
+    holder = bookings.get(conflict.with_booking)
+    with_car = (
+        car_words(holder)
+        if holder is not None
+        else N_("booking %(booking)s") % {"booking": conflict.with_booking}
+    )
     return N_(
-        "%(where)s was clocked while booking %(with_booking)s's clocked work held bay %(bay)s,"
+        "%(where)s was clocked while the clocked work of %(with_car)s held bay %(bay)s,"
         " its bay in the plan: the live plan has it in no bay"
-    ) % {"where": what, "with_booking": conflict.with_booking, "bay": conflict.bay}
+    ) % {"where": what, "with_car": with_car, "bay": conflict.bay}
 
 
 def _name(workshop: Workshop, booking: Booking, operation: int) -> str | None:
@@ -446,15 +462,16 @@ def _bays_held(
         )  # fmt: skip
         if other is None:
             continue
+        # The car in it by its plate (in `other`, the operation's words), not by its id alone
+        # (review3-s42's leftover: "booking BK-… is in it (粤B… (booking BK-…) operation 1 …)").
         raise Impossible(
             N_(
-                "bay %(bay)s is taken at %(at)s: booking %(holder)s is in it (%(other)s, clocked in"
-                " progress there); finish or pause that work first, or name another bay"
+                "bay %(bay)s is taken at %(at)s: %(other)s is in it, clocked in progress there;"
+                " finish or pause that work first, or name another bay"
             )
             % {
                 "bay": e.bay,
                 "at": _hm(e.at, workshop),
-                "holder": other[0],
                 "other": operation_words(workshop, bookings[other[0]], other[1]),
             }
         )
@@ -784,13 +801,11 @@ def _bay_clash(
     if clocked is not None:
         holder = others[alone.index(bays[clocked])]  # in every best matching: else `changed` had it
         return N_(
-            "bay %(bay)s is taken at %(at)s: booking %(holder)s is in it (%(other)s, in progress, clocked"
-            " with no bay; its bays, %(bays)s, have no other one free); finish or pause that work first,"
-            " or name another bay"
+            "bay %(bay)s is taken at %(at)s: %(other)s is in it, in progress, clocked with no bay (its"
+            " bays, %(bays)s, have no other one free); finish or pause that work first, or name another bay"
         ) % {
             "bay": clocked,
             "at": _hm(at, workshop),
-            "holder": holder[0],
             "other": operation_words(workshop, bookings[holder[0]], holder[1]),
             "bays": ", ".join(domains[holder]),
         }

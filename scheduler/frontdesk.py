@@ -293,15 +293,20 @@ class FrontDesk:
             )
         return minutes
 
-    def advisor_intake(self, quarter: int) -> int:
+    def advisor_intake(self, quarter: int, since: int | None = None) -> int:
         """Check-in minutes the desk may still sell in the quarter hour from `quarter` (the chart's
         `advisor_intake`): the advisors' minutes in it free of breaks and booked check-ins, at most
-        what the walk-in holdback leaves of its clock hour."""
+        what the walk-in holdback leaves of its clock hour. With `since` (a minute of the day: the
+        chart's `now`), only the advisors' minutes from it on count (`advisor_intake_from_now`):
+        none in a quarter hour already over."""
         _, busy = self.advisor_busy
         hi = quarter + capacity.CHECK_IN_WINDOW
+        lo = quarter if since is None else max(quarter, since)
+        if lo >= hi:
+            return 0
         free = sum(
-            sum(capacity.overlap(block, quarter, hi) for block in blocks)
-            - sum(capacity.overlap(b, quarter, hi) for b in mine)
+            sum(capacity.overlap(block, lo, hi) for block in blocks)
+            - sum(capacity.overlap(b, lo, hi) for b in mine)
             for blocks, mine in zip(self.advisor_blocks, busy, strict=True)
         )
         share = capacity.holdback(self.rules, express=False)

@@ -13,7 +13,11 @@ the day's closing, when no drop-off can be booked any more). A technician in sev
 each, as the holdback rule counts him. Loan cars free: the cars not out at the day's busiest
 moment. Advisor intake: per quarter hour of the opening hours, the check-in minutes the desk may
 still sell in it: the advisors' minutes there free of breaks and of booked check-ins, at most
-what the walk-in holdback leaves of its clock hour (scheduler.capacity.advisor_room).
+what the walk-in holdback leaves of its clock hour (scheduler.capacity.advisor_room). As of
+`now`, the same two from it on (`loan_cars_free_from_now`: the cars not out at the busiest
+moment from `now`; `advisor_intake_from_now`: only the advisors' minutes from `now`, none in a
+quarter hour already over), both none on a day before `now`'s and today after closing; the whole
+day's figures keep their meaning (review3-s42's leftovers, bench/RESULTS-polish-s43.md).
 """
 
 from __future__ import annotations
@@ -52,6 +56,26 @@ class PoolLoad:
         """Booked and held back as a share of available (1.0 when nothing is available)."""
         return 1.0 if self.available <= 0 else min(1.0, (self.booked + self.held_back) / self.available)
 
+    @property
+    def left(self) -> int:
+        """The free minutes the desk can still sell: `free_from_now`, else (no `now`) `free`."""
+        return self.free if self.free_from_now is None else self.free_from_now
+
+    @property
+    def past_share(self) -> float:
+        """The free minutes no longer sellable as of `now` (today's past, a past day's whole free
+        time, none on a day ahead) as a share of available: the bar's greyed part."""
+        if self.available <= 0:
+            return 0.0
+        return min(1.0 - self.share, max(0, self.free - self.left) / self.available)
+
+    @property
+    def taken_share(self) -> float:
+        """What cannot be sold any more (booked, held back, or past) as a share of available: the
+        bar's colour, so that a pool with nothing left reads full, as its figure does (review3-s42:
+        after closing, a green bar sat beside "0 min free"); `share` on a day ahead."""
+        return 1.0 if self.available <= 0 else min(1.0, self.share + self.past_share)
+
 
 @dataclass(frozen=True)
 class IntakeWindow:
@@ -71,6 +95,14 @@ class DayLoad:
     """None: the workshop has no loan-car limit."""
     advisor_intake: list[IntakeWindow] | None
     """None: the workshop lists no advisors."""
+    loan_cars_free_from_now: int | None = None
+    """Of the loan cars, those not out at the busiest moment from the chart's `now` on (0 on a day
+    before it and today after closing; `loan_cars_free` on a day ahead). None: no loan-car limit,
+    or no `now`."""
+    advisor_intake_from_now: list[IntakeWindow] | None = None
+    """`advisor_intake` counting only the advisors' minutes from the chart's `now` on (a quarter
+    hour already over 0; all 0 on a day before it and today after closing). None: no advisors, or no
+    `now`."""
 
 
 def pool_keys(workshop: Workshop) -> list[tuple[str, int]]:
@@ -78,7 +110,10 @@ def pool_keys(workshop: Workshop) -> list[tuple[str, int]]:
     return sorted({(op.skill, op.min_grade) for s in workshop.services for op in s.operations})
 
 
-def _loan_cars_free(cars: int, spans: list[tuple[int, int]]) -> int:
+def _loan_cars_free(cars: int, spans: list[tuple[int, int]], cut: int | None = None) -> int:
+    """The cars not out at the busiest moment (from minute `cut` on, where given)."""
+    if cut is not None:
+        spans = [(max(s, cut), e) for s, e in spans if e > cut]
     peak = max((sum(1 for s, e in spans if s <= m < e) for m, _ in spans), default=0)
     return max(0, cars - peak)
 
@@ -155,13 +190,22 @@ def day_load(day: DayBook, now: dt.datetime | None = None) -> DayLoad:
     spans = [(opens if s < 0 else s, e) for s, e in day.loan_spans]  # out since an earlier day
     spans = [(s, e) for s, e in spans if s < e]
     loan = None if workshop.loan_cars is None else _loan_cars_free(workshop.loan_cars, spans)
+    loan_now = None
+    if loan is not None and cut is not None:
+        loan_now = 0 if sold_out else _loan_cars_free(workshop.loan_cars or 0, spans, cut)
+    intake = _intake(day) if workshop.advisors else None
+    intake_now = None
+    if intake is not None and cut is not None:
+        intake_now = [IntakeWindow(w.start, 0) for w in intake] if sold_out else _intake(day, cut)
     return DayLoad(
         date=date,
         closed=closed,
         pools=pools,
         bookings=len(day.accepted) + len(day.at_risk) + sum(1 for b, _ in day.held if _dropped_off(day, b)),
         loan_cars_free=loan,
-        advisor_intake=_intake(day) if workshop.advisors else None,
+        advisor_intake=intake,
+        loan_cars_free_from_now=loan_now,
+        advisor_intake_from_now=intake_now,
     )
 
 
@@ -177,9 +221,10 @@ def _pool(
     return PoolLoad(name, skill, grade, available, booked, held, max(0, available - held - booked))
 
 
-def _intake(day: DayBook) -> list[IntakeWindow]:
+def _intake(day: DayBook, cut: int | None = None) -> list[IntakeWindow]:
     """Check-in minutes left per quarter hour of the opening hours (none on a closed day):
-    scheduler.frontdesk.FrontDesk.advisor_intake."""
+    scheduler.frontdesk.FrontDesk.advisor_intake; with `cut` (the chart's `now` on the day's
+    minutes), only the advisors' minutes from it on."""
     if day.workshop.is_closed(day.date):
         return []
     desk, wall = day.desk, day.clock.wall
@@ -188,5 +233,5 @@ def _intake(day: DayBook) -> list[IntakeWindow]:
     windows = []
     for m in range(first, hhmm_minutes(close_hhmm), capacity.CHECK_IN_WINDOW):
         hhmm = f"{m // 60:02d}:{m % 60:02d}"
-        windows.append(IntakeWindow(hhmm, desk.advisor_intake(wall(hhmm))))
+        windows.append(IntakeWindow(hhmm, desk.advisor_intake(wall(hhmm), cut)))
     return windows

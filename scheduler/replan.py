@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 from scheduler.availability import Availability, first_common_fit
-from scheduler.clocking import operation_words
+from scheduler.clocking import car_words, operation_words
 from scheduler.compiler import CompiledDay, PinCollision, PinsOutOfOrder, compile_request
 from scheduler.contract import (
     Assignment,
@@ -74,11 +74,8 @@ def _events_index(rr: ReplanRequest) -> None:
                 count = len(services[booking.service].operations)
                 raise InputError(
                     f"{name}[{i}].operation",
-                    N_(
-                        "booking %(booking_id)s has no operation %(operation)s: operation counts from 0,"
-                        " up to %(last)s"
-                    )
-                    % {"booking_id": event.booking, "last": count - 1, "operation": event.operation},
+                    N_("%(car)s has no operation %(operation)s: operation counts from 0, up to %(last)s")
+                    % {"car": car_words(booking), "last": count - 1, "operation": event.operation},
                 )
     for i, ident in enumerate(rr.cancelled):
         if ident not in bookings:

@@ -600,15 +600,23 @@ def two_waiters_day(client: TestClient, plates: tuple[str, str] | None = None) -
     return ids[0], ids[1]
 
 
-def two_cars_on_one_lift(client: TestClient) -> tuple[str, str, dict[str, Any]]:
+def two_cars_on_one_lift(
+    client: TestClient, plates: tuple[str, str] | None = None
+) -> tuple[str, str, dict[str, Any]]:
     """Two lifts G1, G2: t starts A and u B at 08:00/08:05 (no bay named), the day settled; then G2
     is taken out of the workshop (by force, it broke down) as of 08:30 and the day re-planned: A
-    in G1, B clocked later with no bay (`clocked_bay_conflicts`). A, B and the workshop as sent."""
+    in G1, B clocked later with no bay (`clocked_bay_conflicts`). A, B and the workshop as sent.
+    With `plates`, A's and B's."""
     ws = two_technician_workshop().model_dump(mode="json")
     two_lifts = {**ws, "bays": [{"id": "G1", "kind": "general"}, {"id": "G2", "kind": "general"}]}
     assert client.put(TINY_PATH, json=two_lifts).status_code == 200
     drop_off = {"service": "MAINT", "drop_off": at("08:00").isoformat()}
-    a, b = (client.post(f"{TINY_PATH}/bookings", json=drop_off).json()["id"] for _ in range(2))
+    a, b = (
+        client.post(f"{TINY_PATH}/bookings", json=drop_off | ({"plate": plates[i]} if plates else {})).json()[
+            "id"
+        ]
+        for i in range(2)
+    )
     assert client.post(f"{TINY_PATH}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
     for event in (clock_event(a, "start", "08:00"), clock_event(b, "start", "08:05", tech="u")):
         assert client.post(f"{TINY_PATH}/clock", params=CLOCK_NOW, json=event).status_code == 201

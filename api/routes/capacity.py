@@ -30,8 +30,8 @@ def capacity(
     now: Annotated[
         Moment | None,
         Query(
-            description="the moment the chart is for (default: the server's clock): `free_from_now` counts"
-            " what can still be booked from it"
+            description="the moment the chart is for (default: the server's clock): `free_from_now`,"
+            " `loan_cars_free_from_now` and `advisor_intake_from_now` count what can still be booked from it"
         ),
     ] = None,
 ) -> Loading:
@@ -39,6 +39,7 @@ def capacity(
     booked by accepted bookings, held back for walk-ins and still free, and of the free minutes those
     the desk can still sell from `now` (`free_from_now`: none on a past day or today after closing,
     only the time after `now` today, all of `free` on a day ahead); loan cars free (with a loan-car
-    limit) and advisors' check-in minutes left per quarter hour (with advisors)."""
+    limit) and advisors' check-in minutes left per quarter hour (with advisors), the whole day's
+    and as of `now` (`loan_cars_free_from_now`, `advisor_intake_from_now`)."""
     workshop, loads = service.loading(workshop_id, first, last, now)
     return Loading(workshop=workshop.id, days=[day_view(d) for d in loads])

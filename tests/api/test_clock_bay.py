@@ -144,8 +144,8 @@ def test_a_bay_held_by_another_bookings_clocked_work_is_409_naming_it(client: Te
     r = _clock(client, ev(b, "start", "08:10", tech="u", bay="G1"))
     assert r.status_code == 409, r.text
     assert r.json()["detail"] == (
-        f"bay G1 is taken at 08:10: booking {a} is in it (booking {a} operation 1 (work), clocked in"
-        " progress there); finish or pause that work first, or name another bay"
+        f"bay G1 is taken at 08:10: booking {a} operation 1 (work) is in it, clocked in progress there;"
+        " finish or pause that work first, or name another bay"
     )
     zh = _clock(client, ev(b, "start", "08:10", tech="u", bay="G1"), **{"Accept-Language": "zh-CN"})
     assert zh.status_code == 409 and f"工位 G1 在 08:10 已被占用：预约 {a}" in zh.json()["detail"], zh.text
@@ -178,9 +178,8 @@ def test_a_bay_that_running_work_clocked_with_no_bay_needs_is_409_naming_it(clie
     r = _clock(client, ev(b, "start", "09:21", tech="u", bay="G1"))
     assert r.status_code == 409, r.text
     assert r.json()["detail"] == (
-        f"bay G1 is taken at 09:21: booking {a} is in it (booking {a} operation 1 (work), in progress,"
-        " clocked with no bay; its bays, G1, have no other one free); finish or pause that work first,"
-        " or name another bay"
+        f"bay G1 is taken at 09:21: booking {a} operation 1 (work) is in it, in progress, clocked with no"
+        " bay (its bays, G1, have no other one free); finish or pause that work first, or name another bay"
     )
     zh = _clock(client, ev(b, "start", "09:21", tech="u", bay="G1"), **{"Accept-Language": "zh-CN"})
     assert zh.status_code == 409 and f"工位 G1 在 09:21 已被占用：预约 {a}" in zh.json()["detail"], zh.text
@@ -267,9 +266,8 @@ def test_a_bay_running_work_with_no_bay_started_in_is_409_after_the_other_lift_i
     r = _clock(client, ev(b, "start", "08:30", bay="G1"))
     assert r.status_code == 409, r.text
     assert r.json()["detail"] == (
-        f"bay G1 is taken at 08:30: booking {a} is in it (booking {a} operation 1 (work), in progress,"
-        " clocked with no bay; its bays, G1, have no other one free); finish or pause that work first,"
-        " or name another bay"
+        f"bay G1 is taken at 08:30: booking {a} operation 1 (work) is in it, in progress, clocked with no"
+        " bay (its bays, G1, have no other one free); finish or pause that work first, or name another bay"
     )
     assert [e["action"] for e in _trail(client)] == ["start", "start", "finish"]  # nothing stored
     assert _clock(client, ev(b, "start", "08:30", bay="G2")).status_code == 201

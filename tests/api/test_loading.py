@@ -175,3 +175,58 @@ def test_the_page_shows_todays_time_left_and_large_figures_in_hours(client: Test
     zh_free = re.findall(r'<span class="free">([^<]*)</span>', zh.text)
     assert zh_free[0] == "空闲 0 分钟" and zh_free[1] == "空闲 7.2 小时", zh_free[:2]
     assert "17:30" in zh.text
+
+
+def test_loan_cars_and_advisor_intake_as_of_now_leave_out_what_is_past(client: TestClient) -> None:
+    """review3-s42's leftover: `loan_cars_free` and `advisor_intake` count the whole day, so after
+    08:30 today the chart still offered 08:00's check-in minutes, and at 15:30 a car back then still
+    held the count down. Their meanings stay (the whole day's); `loan_cars_free_from_now` and
+    `advisor_intake_from_now` count from `now`: a quarter hour already over 0, part of the one
+    under way, none on a past day or after closing, the whole day's on a day ahead."""
+    put_workshop(client, _tiny(loan_cars=1, advisors=[ADVISOR], opening={"start": "08:00", "end": "17:00"}))
+    booked = client.post(
+        "/v1/workshops/tiny/bookings",
+        json={"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00", "loan_car": True},
+    )
+    assert booked.status_code == 201, booked.text
+    assert booked.json()["promised"][11:16] == "15:30"  # its loan car out 08:00-15:30
+
+    def day(now: dt.datetime) -> dict[str, Any]:
+        got = client.get(CAPACITY, params={"from": DATE, "to": DATE, "now": now.isoformat()})
+        assert got.status_code == 200, got.text
+        return dict(got.json()["days"][0])
+
+    def intake(windows: list[dict[str, Any]]) -> list[int]:
+        """The first two hours' quarter hours (the advisor works 08:00-10:00; later ones are 0)."""
+        assert all(w["minutes"] == 0 for w in windows[8:]) and len(windows) == 36
+        return [w["minutes"] for w in windows[:8]]
+
+    at = lambda hhmm: dt.datetime.fromisoformat(f"{DATE}T{hhmm}:00+08:00")  # noqa: E731
+    whole = [5, 15, 15, 15, 15, 15, 15, 15]  # 08:00 … 09:45: the 08:00 check-in takes 10 minutes
+    ahead = day(NOW)  # the day before: everything is still ahead
+    assert ahead["loan_cars_free"] == 0 and ahead["loan_cars_free_from_now"] == 0
+    assert intake(ahead["advisor_intake"]) == whole and intake(ahead["advisor_intake_from_now"]) == whole
+    starts = [[w["start"] for w in ahead[field]] for field in ("advisor_intake", "advisor_intake_from_now")]
+    assert starts[0] == starts[1]
+    at_0835 = day(at("08:35"))
+    assert intake(at_0835["advisor_intake"]) == whole  # the whole day's meaning is kept
+    assert intake(at_0835["advisor_intake_from_now"]) == [0, 0, 10, 15, 15, 15, 15, 15]
+    assert at_0835["loan_cars_free"] == 0 and at_0835["loan_cars_free_from_now"] == 0  # out until 09:00
+    at_0900 = day(at("09:00"))
+    assert intake(at_0900["advisor_intake_from_now"]) == [0, 0, 0, 0, 15, 15, 15, 15]
+    at_1530 = day(at("15:30"))  # the car is back: free from now, though not over the whole day
+    assert at_1530["loan_cars_free"] == 0 and at_1530["loan_cars_free_from_now"] == 1
+    assert intake(at_1530["advisor_intake_from_now"]) == [0] * 8
+    after = day(at("17:01"))  # after closing: nothing can be booked
+    assert after["loan_cars_free_from_now"] == 0 and intake(after["advisor_intake_from_now"]) == [0] * 8
+    past = day(NOW + dt.timedelta(days=2))
+    assert past["loan_cars_free_from_now"] == 0 and intake(past["advisor_intake_from_now"]) == [0] * 8
+    assert intake(past["advisor_intake"]) == whole and past["loan_cars_free"] == 0
+
+
+def test_the_openapi_describes_the_fields_as_of_now(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    fields = schemas["DayView"]["properties"]
+    assert "busiest moment from `now` on" in fields["loan_cars_free_from_now"]["description"]
+    assert "0 in a quarter hour already over" in fields["advisor_intake_from_now"]["description"]
+    assert fields["loan_cars_free"]["description"].startswith("loan cars not out at the day's busiest moment")

@@ -52,9 +52,8 @@ def test_a_start_clocked_into_the_only_bay_of_running_work_with_no_bay_is_refuse
     a = _start(1, "A", "t", "08:00")
     b = _start(2, "B", "u", "08:05", bay="G1")
     assert _clash([a, b], "B") == (
-        "bay G1 is taken at 08:05: booking A is in it (booking A operation 1 (work), in progress, clocked"
-        " with no bay; its bays, G1, have no other one free); finish or pause that work first, or name"
-        " another bay"
+        "bay G1 is taken at 08:05: booking A operation 1 (work) is in it, in progress, clocked with no bay"
+        " (its bays, G1, have no other one free); finish or pause that work first, or name another bay"
     )
     assert _clash([a, b], "A") is not None  # posted the other way round: A's own check (as before)
     # B clocked into the body bay is where it says (a kind maintenance does not list: the car is there).
@@ -105,9 +104,8 @@ def test_running_work_with_no_bay_stays_in_the_bay_it_started_in() -> None:
         return why
 
     assert clash([*day, _start(4, "B", "t", "08:30", bay="G1")]) == (
-        "bay G1 is taken at 08:30: booking A is in it (booking A operation 1 (work), in progress, clocked"
-        " with no bay; its bays, G1, have no other one free); finish or pause that work first, or name"
-        " another bay"
+        "bay G1 is taken at 08:30: booking A operation 1 (work) is in it, in progress, clocked with no bay"
+        " (its bays, G1, have no other one free); finish or pause that work first, or name another bay"
     )
     assert clash([*day, _start(4, "B", "t", "08:30", bay="G2")]) is None  # the lift D left
     assert clash([*day, _start(4, "B", "t", "08:30")]) is None  # no bay named: B in G2
@@ -141,9 +139,8 @@ def test_running_work_with_no_bay_stays_in_the_bay_other_work_with_no_bay_left_i
         return replay_in_bays(events, WS, bookings, DAY, ("C", 0))[1]
 
     assert clash("P1") == (
-        "bay P1 is taken at 08:30: booking A is in it (booking A operation 1 (check), in progress, clocked"
-        " with no bay; its bays, P1, have no other one free); finish or pause that work first, or name"
-        " another bay"
+        "bay P1 is taken at 08:30: booking A operation 1 (check) is in it, in progress, clocked with no bay"
+        " (its bays, P1, have no other one free); finish or pause that work first, or name another bay"
     )
     assert clash("G1") is None
 
