@@ -877,7 +877,7 @@ function leading(lead, text) {
 
 // A clock refusal as the technician's page names things: each car by its plate where it has one
 // (the page shows plates; the API names a car by its plate with its booking id beside it, and by
-// the id alone in a few sentences), times to the minute (the page clocks at
+// the id alone only where the booking has no plate), times to the minute (the page clocks at
 // the second, "09:31:13", which no one reads off a phone).
 function asThePageSaysIt(me, text) {
   const plates = Array.from(me.querySelectorAll(".job[data-booking]"))
