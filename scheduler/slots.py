@@ -1736,8 +1736,8 @@ SHALLOW_FIRST = True
 start, the whole budget, and its three-level chains only what they leave; False: every (levels,
 start) pair an equal share of the time left (the three-level ones half of it). On small-dealer
 without its advisors (seeds 1-3, one query right after each booking) the three-level pairs found no
-time at all within 25 ms and took 30-36 % of the search, while the two-level chains given 4x their
-time found most of what 4x the budget finds (bench/RESULTS-immediate-s43.md)."""
+time at all within 25 ms and took 16-36 % of the chains' CPU, while the times 4x the budget finds
+were found by two-level chains (bench/RESULTS-immediate-s43.md); 566 -> 569 of 775 feasible times."""
 
 ATTEMPT_FLOOR = 0.004
 """CPU seconds a try may always take, however little of the budget is left (a chain found within

@@ -863,8 +863,8 @@ def test_a_small_days_two_level_chain_gets_the_budget_before_the_three_level_one
     twice that as the answer's budget (the quick fits and the search's own reads take some), the
     portfolio that gave each (levels, start) pair an equal share of the time left (`SHALLOW_FIRST`
     False, as before) cut the two-level chain at half the budget and offered no 08:00
-    (bench/RESULTS-immediate-s43.md: on technician-bound days the three-level pairs took a third of
-    the search and found nothing). The two-level chains now share the whole budget and the
+    (bench/RESULTS-immediate-s43.md: on technician-bound days the three-level pairs took up to a third
+    of the chains' CPU and found nothing). The two-level chains now share the whole budget and the
     three-level ones get what they leave: 08:00 is offered, with a whole-day plan the independent
     validator accepts, every promise kept."""
     clock = counted_search_clock(monkeypatch, step=0.001)
