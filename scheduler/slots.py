@@ -1190,7 +1190,10 @@ class DayBook:
             if time.thread_time() >= deadline:
                 break
             chains = partial(_ejected, depth=depth, push=True, tightness=EJECTION_TIGHTNESS)
-            share = 1.0 / (len(pairs) - done)
+            # SHALLOW_FIRST: the pairs of one depth share the time left among themselves; a deeper
+            # one gets what the shallower ones leave (each try at a time stops at its own share).
+            left = [pair for pair in pairs[done:] if pair[0] == depth] if SHALLOW_FIRST else pairs[done:]
+            share = 1.0 / len(left)
             starts[n] = self._gallop(
                 probes, fits, self._past_fits(fits, wanted), starts[n], deadline, starts[n], chains, share
             )
@@ -1727,6 +1730,14 @@ days instead of one hopeless time. All of it: each round's first try is at the l
 first past the last fit), and a chain that finds room on a full day takes 10-25 ms, more than a
 third of the 25 ms budget. It costs CPU where a time is hopeless (the try takes the whole budget):
 about 6 ms more at the median answer on the bench's full days (bench/RESULTS-complete-s7.md)."""
+
+SHALLOW_FIRST = True
+"""A small day's chain portfolio (`DayBook._chain_portfolio`) gives its two-level chains, from every
+start, the whole budget, and its three-level chains only what they leave; False: every (levels,
+start) pair an equal share of the time left (the three-level ones half of it). On small-dealer
+without its advisors (seeds 1-3, one query right after each booking) the three-level pairs found no
+time at all within 25 ms and took 16-36 % of the chains' CPU, while the times 4x the budget finds
+were found by two-level chains (bench/RESULTS-immediate-s43.md); 566 -> 569 of 775 feasible times."""
 
 ATTEMPT_FLOOR = 0.004
 """CPU seconds a try may always take, however little of the budget is left (a chain found within

@@ -853,3 +853,38 @@ def test_a_touched_time_is_not_carried_where_the_new_booking_has_no_room_by_its_
     assert after._refitted_around(old, added) is None
     offers = after.offers_after(previous, added, "REPAIR", False, ejection_seconds=0, grown=True)
     assert eight not in [o.drop_off for o in offers if o.placements == old.placements]
+
+
+def test_a_small_days_two_level_chain_gets_the_budget_before_the_three_level_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a counted clock (the budget is a number of clock reads): a small day's chain portfolio
+    (`_chain_portfolio`) fits the new hour at 08:00 with a two-level chain of `chain` reads. With
+    twice that as the answer's budget (the quick fits and the search's own reads take some), the
+    portfolio that gave each (levels, start) pair an equal share of the time left (`SHALLOW_FIRST`
+    False, as before) cut the two-level chain at half the budget and offered no 08:00
+    (bench/RESULTS-immediate-s43.md: on technician-bound days the three-level pairs took up to a third
+    of the chains' CPU and found nothing). The two-level chains now share the whole budget and the
+    three-level ones get what they leave: 08:00 is offered, with a whole-day plan the independent
+    validator accepts, every promise kept."""
+    clock = counted_search_clock(monkeypatch, step=0.001)
+    monkeypatch.setattr(slots, "PACK_SECONDS", 0.0)  # one start: the day as booked
+    day, new = _fragmented_day()
+    before = clock.reads
+    assert day.fit_by_ejection(new, 1e9, 2, 2, push=True, tightness=ejection.TIGHTNESS) is not None
+    chain = clock.reads - before
+    budget = 2 * chain * clock.step
+
+    monkeypatch.setattr(slots, "SHALLOW_FIRST", False)
+    day, new = _fragmented_day()
+    assert new.drop_off not in {o.drop_off for o in day.offers("HOUR", False, ejection_seconds=budget)}
+
+    monkeypatch.setattr(slots, "SHALLOW_FIRST", True)
+    day, new = _fragmented_day()
+    offers = day.offers("HOUR", False, ejection_seconds=budget)
+    found = next(o for o in offers if o.drop_off == new.drop_off)
+    assert found.rewitness is not None  # bookings moved out of its way
+    for o in offers:
+        probe = new.model_copy(update={"drop_off": o.drop_off})
+        request, plan = witness_plan(day, probe, o)
+        assert validate_plan(request, plan) == [] and plan.kpis.late == 0
