@@ -55,3 +55,20 @@ def test_the_on_time_rechecks_differences_have_the_sign_of_the_shares_difference
         if diff is not None:
             assert abs(float(diff) - (float(mean) - best)) <= 0.11, out
             assert float(diff_low) <= float(diff) <= float(diff_high), out
+
+
+def test_the_readmes_staff_commands_run_as_written() -> None:
+    """review-s43: both READMEs' peak-season search ("搜索和确认") and the measurements' recipe said
+    `bayplan staff … --max-steps 30` without `--method greedy`; with KN the default since, the
+    command stops at once: "--max-steps: only with --method greedy" (exit 2). Every staff command
+    line they show that uses a greedy-only option says `--method greedy`. Fails before: 4 lines."""
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    wrong = []
+    for name in ("README.md", "README.zh-CN.md", "docs/MEASUREMENTS.md", "docs/MEASUREMENTS.zh-CN.md"):
+        text = (root / name).read_text(encoding="utf-8").replace("\\\n", " ").replace("\n", " ")
+        for command in re.findall(r"bayplan staff [^`]*?(?=`|\s{3,}bayplan|$)", text):
+            if re.search(r"--(max-steps|replications)\b", command) and "--method greedy" not in command:
+                wrong.append((name, command.strip()[:100]))
+    assert not wrong, wrong
