@@ -324,7 +324,19 @@ def _certified(
             f"alpha {result.alpha:g}) for {result.scenario}, {result.period}.\nChange from {rules.name}: "
             f"{result.best}."
         )
+        if not result.certified:  # the best so far, not a choice: the file says so, and so does stderr
+            comment += "\nNOT CERTIFIED: the replication budget ran out first; this is the best so far."
         write_out("--write-rules", write_rules, dump_rules(chosen, comment))
+        if not result.certified:
+            typer.echo(
+                current().gettext(
+                    "--write-rules: not certified: %(path)s holds the best so far, %(best)s, not a choice"
+                    " certified within delta",
+                    path=str(write_rules),
+                    best=current().phrase(result.best),
+                ),
+                err=True,
+            )
     if json:
         typer.echo(result.model_dump_json(indent=2))
         return

@@ -4,6 +4,7 @@ reader's language, its held-out re-check's figures the way round the objective i
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tests.builders import Ran, bayplan
 
@@ -62,8 +63,6 @@ def test_the_readmes_staff_commands_run_as_written() -> None:
     `bayplan staff … --max-steps 30` without `--method greedy`; with KN the default since, the
     command stops at once: "--max-steps: only with --method greedy" (exit 2). Every staff command
     line they show that uses a greedy-only option says `--method greedy`. Fails before: 4 lines."""
-    from pathlib import Path
-
     root = Path(__file__).parents[2]
     wrong = []
     for name in ("README.md", "README.zh-CN.md", "docs/MEASUREMENTS.md", "docs/MEASUREMENTS.zh-CN.md"):
@@ -72,3 +71,19 @@ def test_the_readmes_staff_commands_run_as_written() -> None:
             if re.search(r"--(max-steps|replications)\b", command) and "--method greedy" not in command:
                 wrong.append((name, command.strip()[:100]))
     assert not wrong, wrong
+
+
+def test_rules_written_from_an_uncertified_search_say_so(tmp_path: Path) -> None:
+    """review-s43: `staff --write-rules` after "未能认证" (the budget ran out) wrote the best so far
+    as the recommended staffing, exit 0, with nothing in the file or on stderr to tell it from a
+    certified choice. Now the file's comment and stderr say so; a certified run's do not. Fails
+    before: no such line."""
+    for lang, said in (("zh-CN", "--write-rules：未能认证："), ("en", "--write-rules: not certified: ")):
+        path = tmp_path / f"uncertified-{lang}.toml"
+        run = _run(*QUICK, "--write-rules", str(path), lang=lang)
+        assert said in run.stderr and str(path) in run.stderr, (lang, run.stderr)
+        assert "NOT CERTIFIED" in path.read_text(encoding="utf-8")
+    path = tmp_path / "certified.toml"
+    run = _run(*QUICK, "--delta-cny", "1000000", "--write-rules", str(path))  # certified at once
+    assert "not certified" not in run.stderr and "NOT CERTIFIED" not in path.read_text(encoding="utf-8")
+    assert "Best with probability" in run.stdout, run.stdout
