@@ -25,3 +25,14 @@ def estimate(m: Estimate | None) -> str:
     if m is None:
         return "-"
     return f"{figure(m.mean, m.unit)} [{figure(m.low, m.unit)}, {figure(m.high, m.unit)}]"
+
+
+def signed(value: float, unit: str) -> str:
+    """A paired difference with its sign: "+12.3"; of shares in percentage points (the row's name
+    says so, `simulation.units.with_unit(..., difference=True)`), not a percent."""
+    if unit == "share" and value == value:  # a difference of shares: percentage points (in the row's name)
+        return f"{value * 100:+.1f}"
+    from simulation.units import format_value
+
+    text = format_value(value, unit)
+    return text if text.startswith("-") else "+" + text

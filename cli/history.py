@@ -271,14 +271,19 @@ def default_history(scenario_path: Path) -> Path:
 
 
 def backtest_markdown(b: Backtest) -> str:
-    from cli.i18n import _
-    from simulation.units import format_value
+    from cli.figures import figure
+    from cli.i18n import _, current
+    from simulation.units import labelled
 
+    # Each row with its unit, its figures as `bayplan simulate` prints them ("81.0%" in Chinese).
     units = {
-        "served_per_day": ("vehicles", _("served per day")),
-        "on_time": ("share", _("on time")),
-        "time_in_shop_p50": ("min", _("time in shop p50")),
-        "time_in_shop_p90": ("min", _("time in shop p90")),
+        metric: (unit, labelled(metric, unit, current()))
+        for metric, unit in (
+            ("served_per_day", "vehicles"),
+            ("on_time", "share"),
+            ("time_in_shop_p50", "min"),
+            ("time_in_shop_p90", "min"),
+        )
     }
     label = _(" (SYNTHETIC history)") if b.synthetic else ""
     lines = [
@@ -304,9 +309,9 @@ def backtest_markdown(b: Backtest) -> str:
     for r in b.rows:
         u, title = units[r.metric]
         lines.append(
-            f"| {title} | {format_value(r.recorded, u)} | {format_value(r.mean, u)} "
-            f"[{format_value(r.low, u)}, {format_value(r.high, u)}] | {format_value(r.range_low, u)} .. "
-            f"{format_value(r.range_high, u)} | {_('yes') if r.inside else _('no')} |"
+            f"| {title} | {figure(r.recorded, u)} | {figure(r.mean, u)} "
+            f"[{figure(r.low, u)}, {figure(r.high, u)}] | {figure(r.range_low, u)} .. "
+            f"{figure(r.range_high, u)} | {_('yes') if r.inside else _('no')} |"
         )
     if b.to_the_minute:
         lines += [

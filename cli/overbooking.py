@@ -48,9 +48,9 @@ def tradeoff_table(result: ExperimentResult) -> Table:
     """One column per level; the paired differences to the first level below (same customers)."""
     from rich.table import Table
 
-    from cli.figures import estimate
+    from cli.figures import estimate, signed
     from cli.i18n import _, current
-    from simulation.units import metric_label
+    from simulation.units import labelled, metric_label, with_unit
 
     baseline = result.rule_sets[0]
     # The base's name as the trade-off recorded it; a result stored before `derived` (tidy-s35):
@@ -69,20 +69,24 @@ def tradeoff_table(result: ExperimentResult) -> Table:
             " every level sees the same customers and no-shows (common random numbers)"
         ),
     )  # fmt: skip
+    t = current()
     table.add_column(_("metric"))
     for rs in result.rule_sets:
         table.add_column(_level(rs.name), justify="right")
     for name in ROWS:
         cells = [estimate(rs.metrics.get(name)) for rs in result.rule_sets]
-        table.add_row(metric_label(name, current()), *cells)
+        units = [rs.metrics[name].unit for rs in result.rule_sets if name in rs.metrics]
+        table.add_row(labelled(name, units[0], t) if units else metric_label(name, t), *cells)
     first = _level(result.rule_sets[0].name)
     for name in dict.fromkeys(k for rs in result.rule_sets for k in rs.versus_first):
         cells = ["-"]
         for rs in result.rule_sets[1:]:
             m = rs.versus_first[name]
-            cells.append(f"{_signed(m.mean, m.unit)} [{_signed(m.low, m.unit)}, {_signed(m.high, m.unit)}]")
+            cells.append(f"{signed(m.mean, m.unit)} [{signed(m.low, m.unit)}, {signed(m.high, m.unit)}]")
+        unit = next(rs.versus_first[name].unit for rs in result.rule_sets[1:])
+        # As `bayplan simulate` says them: each row in its unit, a difference of shares in points.
         table.add_row(
-            _("%(metric)s vs %(first)s", metric=metric_label(name, current()), first=first),
+            with_unit(_("%(metric)s vs %(first)s", metric=metric_label(name, t), first=first), unit, t, True),
             *cells,
             style="cyan",
         )
@@ -95,10 +99,3 @@ def _level(name: str) -> str:
     from cli.i18n import _
 
     return _("%(percent)s %%", percent=name.removesuffix(" %")) if name.endswith(" %") else name
-
-
-def _signed(value: float, unit: str) -> str:
-    from cli.figures import figure
-
-    text = figure(value, unit)
-    return text if text.startswith("-") else "+" + text

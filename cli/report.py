@@ -47,7 +47,7 @@ def report_command(
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from scheduler.actuals import check_range, productivity
+    from scheduler.actuals import check_range, productivity, stored_workshop_of
     from scheduler.errors import InputError, NotFound
     from scheduler.productivity import report_csv
 
@@ -66,7 +66,11 @@ def report_command(
     if db.startswith("sqlite:///") and plain != ":memory:" and (why := no_database_file(plain)):
         raise fail("--db: " + why)
     try:
-        report = productivity(open_store(db), workshop, first, last, group.value)
+        store = open_store(db)
+        report = productivity(store, workshop, first, last, group.value)
+        # Each technician by the name the workshop gives him in the reader's language, as the
+        # reports page and the readable CSV name him (the CSV and JSON keep the id).
+        people = stored_workshop_of(store, workshop).in_language(current().locale).technicians
     except NotFound:
         raise fail("--workshop: " + N_("no workshop %(id)r in the database") % {"id": workshop}) from None
     except SQLAlchemyError as exc:
@@ -74,7 +78,7 @@ def report_command(
     if format is Format.table:
         if out is not None:
             raise fail("--out: " + N_("only with --format csv or json"))
-        _print_table(report)
+        _print_table(report, {t.id: t.name for t in people})
         return
     text = report_csv(report) if format is Format.csv else report.model_dump_json(indent=2) + "\n"
     if out is None:
@@ -84,7 +88,7 @@ def report_command(
     typer.echo(_("Wrote %(path)s.", path=str(out)), err=True)
 
 
-def _print_table(report: object) -> None:
+def _print_table(report: object, names: dict[str, str]) -> None:
     from rich.console import Console
 
     from scheduler.productivity import ProductivityReport
@@ -102,7 +106,7 @@ def _print_table(report: object) -> None:
     rows: list[list[str]] = []
     for r in report.rows:
         who = (
-            r.technician
+            names.get(r.technician or "", r.technician)
             if r.level == "technician"
             else _("grade %(grade)s", grade=r.grade)
             if r.level == "grade"

@@ -16,7 +16,6 @@ import typer
 
 from cli.i18n import N_, current, name_with
 from cli.options import check_run_options, fail, flagged, policy_said
-from simulation.units import format_value
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -483,7 +482,7 @@ def _history_demand(scenario: Scenario, o: HistoryOptions) -> tuple[DemandSpec, 
 def results_table(result: ExperimentResult) -> Table:
     from rich.table import Table
 
-    from cli.figures import estimate
+    from cli.figures import estimate, signed
     from cli.i18n import _, current
     from simulation.units import labelled, metric_label, with_unit
     from simulation.verdict import verdicts
@@ -513,7 +512,7 @@ def results_table(result: ExperimentResult) -> Table:
         cells = ["-"]
         for rs in result.rule_sets[1:]:
             m = rs.versus_first[name]
-            cells.append(f"{_signed(m.mean, m.unit)} [{_signed(m.low, m.unit)}, {_signed(m.high, m.unit)}]")
+            cells.append(f"{signed(m.mean, m.unit)} [{signed(m.low, m.unit)}, {signed(m.high, m.unit)}]")
         unit = next(rs.versus_first[name].unit for rs in result.rule_sets[1:])
         table.add_row(
             with_unit(_("%(metric)s vs %(first)s", metric=metric_label(name, t), first=first), unit, t, True),
@@ -521,13 +520,6 @@ def results_table(result: ExperimentResult) -> Table:
             style="cyan",
         )
     return table
-
-
-def _signed(value: float, unit: str) -> str:
-    if unit == "share" and value == value:  # a difference of shares: percentage points (in the row's name)
-        return f"{value * 100:+.1f}"
-    text = format_value(value, unit)
-    return text if text.startswith("-") else "+" + text
 
 
 def register(app: typer.Typer) -> None:

@@ -42,6 +42,11 @@ HELD_OUT = (
     N_("held out %(first)s..%(last)s, days bootstrapped (SYNTHETIC)"),
 )
 
+#: A certified result's unit (`Certified.unit`, kept in English in its JSON and in a written
+#: rules file's comment) and its objective (`--objective`) as the table and sentences read them.
+UNIT_WORDS = {"CNY a day": N_("CNY a day"), "points of on-time share": N_("points of on-time share")}
+OBJECTIVE_WORDS = {"cost": N_("cost per day"), "on_time": N_("on time")}
+
 HELP = N_(
     "Choose the staffing: certified by KN ranking and selection (default), or the greedy frontier.\n\n"
     "A screen on the first n0 replications (alpha/2), then KN (Kim & Nelson 2001, alpha/2) on "
@@ -319,7 +324,19 @@ def _certified(
             f"alpha {result.alpha:g}) for {result.scenario}, {result.period}.\nChange from {rules.name}: "
             f"{result.best}."
         )
+        if not result.certified:  # the best so far, not a choice: the file says so, and so does stderr
+            comment += "\nNOT CERTIFIED: the replication budget ran out first; this is the best so far."
         write_out("--write-rules", write_rules, dump_rules(chosen, comment))
+        if not result.certified:
+            typer.echo(
+                current().gettext(
+                    "--write-rules: not certified: %(path)s holds the best so far, %(best)s, not a choice"
+                    " certified within delta",
+                    path=str(write_rules),
+                    best=current().phrase(result.best),
+                ),
+                err=True,
+            )
     if json:
         typer.echo(result.model_dump_json(indent=2))
         return
@@ -333,13 +350,15 @@ def _print_certified(result: Certified) -> None:
     from cli.i18n import _, current
 
     out = Console()
-    unit = result.unit
+    unit = _(UNIT_WORDS[result.unit]) if result.unit in UNIT_WORDS else result.unit
+    named = OBJECTIVE_WORDS.get(result.objective)
+    objective = _(named) if named else result.objective
     sign = -1.0 if result.objective == "on_time" else 1.0
     table = Table(
         title=_(
             "KN ranking and selection: %(scenario)s, %(period)s, objective %(objective)s"
             " (%(candidates)s candidates, %(replications)s replications, %(seconds)s s)",
-            scenario=result.scenario, period=current().phrase(result.period), objective=result.objective,
+            scenario=result.scenario, period=current().phrase(result.period), objective=objective,
             candidates=len(result.candidates), replications=result.total_replications,
             seconds=f"{result.seconds:.0f}",
         ),
@@ -409,9 +428,13 @@ def _print_certified(result: Certified) -> None:
     out.print(_("Re-check on %(period)s:", period=current().phrase(result.holdout_period)))  # fmt: skip
     for c in result.holdout:
         said = current().phrase(c.label)
-        line = f"  {said}: {sign * c.mean:,.1f} [{sign * c.low:,.1f}, {sign * c.high:,.1f}] {unit}"
+        # The on-time objective is the share negated (KN minimises): read back as the share, the
+        # interval low to high and a difference to the chosen the sign the shares' difference has.
+        low, high = sorted((sign * c.low, sign * c.high))
+        line = f"  {said}: {sign * c.mean:,.1f} [{low:,.1f}, {high:,.1f}] {unit}"
         if c.versus_chosen is not None:
-            m, lo, hi = c.versus_chosen
+            m = sign * c.versus_chosen[0]
+            lo, hi = sorted((sign * c.versus_chosen[1], sign * c.versus_chosen[2]))
             line += _("; minus the chosen: %(diff)s", diff=f"{m:+,.1f} [{lo:+,.1f}, {hi:+,.1f}]")
         out.print(line)
     out.print(

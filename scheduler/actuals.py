@@ -66,6 +66,16 @@ def _numbered(
     ]
 
 
+def stored_workshop_of(store: Store, workshop_id: str) -> Workshop:
+    """The workshop as stored (NotFound when there is none): the CLI's report names its
+    technicians by it, as the reports page does."""
+    with store.sessions() as session:
+        text = workshops_db.body(session, workshop_id)
+    if text is None:
+        raise NotFound(N_("workshop %(workshop_id)r") % {"workshop_id": workshop_id})
+    return stored_workshop(text)
+
+
 def _load(
     store: Store, workshop_id: str, first: dt.date, last: dt.date, baselines: bool
 ) -> tuple[Workshop, dict[str, Booking], list[WorkedOperation], dict[dt.date, Plan]]:

@@ -12,6 +12,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from babel import dates
 from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -161,6 +162,16 @@ def _hm(moment: dt.datetime | None, workshop: Workshop, t: Translator) -> str:
     return t.time(moment.astimezone(workshop.tz)) if moment is not None else "–"
 
 
+def _dated(moment: dt.datetime | None, workshop: Workshop, date: dt.date, t: Translator) -> str:
+    """A moment of the card's or sheet's day as HH:MM; of another day with that day before it, short
+    enough for the day sheet's column ("Nov 25 08:00", "11月25日 08:00"): a pickup promised for the
+    next morning must not read as this morning's, nor a car dropped off days ago as today's."""
+    if moment is None or moment.astimezone(workshop.tz).date() == date:
+        return _hm(moment, workshop, t)
+    day = dates.format_skeleton("MMMd", moment.astimezone(workshop.tz).date(), locale=t.locale)
+    return f"{day} {_hm(moment, workshop, t)}"
+
+
 def _span(a: Assignment | None, workshop: Workshop, t: Translator, carried_over: bool = False) -> str:
     if a is not None:
         return f"{_hm(a.start, workshop, t)}–{_hm(a.end, workshop, t)}"
@@ -199,7 +210,7 @@ def _card(
     code = found.code if found else booking.service
     service = found.name if found else booking.service
     drop_off = _hm(booking.drop_off, workshop, t)
-    if carried:  # dropped off on an earlier day
+    if booking.drop_off.astimezone(workshop.tz).date() != date:  # carried in, or held since an earlier day
         drop_off = f"{t.date(booking.drop_off.astimezone(workshop.tz).date())} {drop_off}"
     promised = _hm(booking.promised, workshop, t)
     if booking.promised is not None and booking.promised.astimezone(workshop.tz).date() != date:
@@ -315,7 +326,8 @@ def day_sheet(
     page = _Page(canvas, A4)
     _header(page, title, workshop, date, t)
     usable = page.width - 2 * MARGIN
-    xs = [MARGIN + usable * f for f in (0, 0.115, 0.245, 0.35, 0.47, 0.585, 0.735, 0.805, 0.865, 0.935)]
+    # The promised pickup's column is wide enough for a date beside the time (a next-day promise).
+    xs = [MARGIN + usable * f for f in (0, 0.115, 0.245, 0.345, 0.45, 0.55, 0.7, 0.765, 0.825, 0.945)]
     heads = [t.gettext("Planned"), t.gettext("Booking"), t.gettext("Plate"), t.gettext("Customer"),
              t.gettext("Model"), t.gettext("Operation"), t.gettext("Std. min"), t.gettext("Bay"),
              t.gettext("Promised"), t.gettext("Waiter")]  # fmt: skip
@@ -353,7 +365,7 @@ def day_sheet(
                 what,
                 t.number(op.minutes) if op else "–",
                 a.bay or "–",
-                _hm(b.promised if b else None, workshop, t),
+                _dated(b.promised if b else None, workshop, date, t),
                 _yes_no(bool(b and b.waiter), t),
             ],
             xs,

@@ -43,6 +43,7 @@ from simulation.arrivals import Period
 from simulation.design import make_jobs
 from simulation.fit import Fit, fit_history
 from simulation.history import History, load_history, load_mapping
+from simulation.results import METRIC_UNITS, UNIT_BOUNDS
 from simulation.rules import StaffingRules
 from simulation.runners import run_jobs
 from simulation.sources import MODES, DemandSpec
@@ -236,7 +237,9 @@ def backtest(
             continue
         key = f"{name}_to_minute"
         values = [o.extra[key] if minute and key in o.extra else o.metrics[name] for o in outcomes]
-        mean, low, high = mean_ci(values)
+        # Within what the quantity can be, as the simulation's own figures are (a share in [0, 1]).
+        lower, upper = UNIT_BOUNDS.get(METRIC_UNITS[name], (None, None))
+        mean, low, high = mean_ci(values, lower=lower, upper=upper)
         lo, hi = (float(x) for x in np.percentile(values, [2.5, 97.5]))
         rows.append(
             Row(

@@ -131,3 +131,34 @@ def test_a_weeks_row_names_its_days_not_its_monday_alone(clocked_history_db: Pat
         assert span in weeks.output, weeks.output
         days = runner.invoke(app, args, env={"COLUMNS": "200"})
         assert day in days.output and span not in days.output, days.output
+
+
+def test_the_table_names_each_technician_as_the_workshop_names_him_in_the_readers_language(
+    clocked_history_db: Path,
+) -> None:
+    """review-s43: the table listed technicians by id ("M01") where the reports page and the
+    readable CSV name them ("王芳"): a manager had to look each id up. Now by name, in the reader's
+    language where the workshop gives one (`name_i18n`); the CSV and JSON keep the id. Fails
+    before: the ids in both tables."""
+    import sqlite3
+
+    db = sqlite3.connect(clocked_history_db)
+    (body,) = db.execute("SELECT body FROM workshops WHERE id = 'tiny'").fetchone()
+    workshop = json.loads(body)
+    for tech, (english, chinese) in zip(workshop["technicians"], (("Wang Fang", "王芳"), ("Li Na", "李娜")),
+                                        strict=False):  # fmt: skip
+        tech.update(name=english, name_i18n={"zh-CN": chinese})
+    db.execute("UPDATE workshops SET body = ? WHERE id = 'tiny'", (json.dumps(workshop),))
+    db.commit()
+    db.close()
+    span = ["report", "--db", f"sqlite:///{clocked_history_db}", "--workshop", "tiny",
+            "--from", DAYS[0].isoformat(), "--to", DAYS[-1].isoformat()]  # fmt: skip
+    runner = CliRunner()
+    for lang, names in (("zh-CN", ("王芳", "李娜")), ("en", ("Wang Fang", "Li Na"))):
+        table = runner.invoke(app, ["--lang", lang, *span], env={"COLUMNS": "200"})
+        assert table.exit_code == 0, table.output
+        rows = [line for line in table.output.splitlines() if line.startswith("│")]
+        cells = {line.split("│")[2].strip() for line in rows}
+        assert set(names) <= cells and not {"t", "u"} & cells, (lang, table.output)
+    data = json.loads(runner.invoke(app, [*span, "--format", "json"]).output)
+    assert {r["technician"] for r in data["rows"] if r["level"] == "technician"} == {"t", "u"}

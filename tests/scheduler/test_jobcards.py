@@ -170,3 +170,51 @@ def test_a_chinese_job_card_names_the_service_and_operation_as_the_workshop_give
     assert "定期保养" in first and "保养作业" in first and "小店" in first
     english = text_of(job_cards(named, DAY, made, bookings, lang="en"))[0]
     assert "定期保养" not in english and workshop.services[0].name in english
+
+
+def test_a_time_on_another_day_is_dated_on_the_card_and_the_day_sheet() -> None:
+    """review-s43: a pickup promised for the next morning printed "08:00" on the technician's day
+    sheet (read as this morning, before the work), and a car held since two days before the
+    card's day (not carried in) printed "送车 09:50" for work planned from 08:45. Both now carry
+    their day, in the sheet's language; times of the day itself stay bare."""
+    import datetime as dt
+    import re
+
+    def flat(text: str) -> str:
+        return re.sub(r"\s+", "", text)
+
+    workshop, bookings, made = tiny_day()
+    next_morning = dt.datetime.combine(DAY + dt.timedelta(days=1), dt.time(8, 0), tzinfo=workshop.tz)
+    held = bookings[0].drop_off - dt.timedelta(days=2)
+    bookings = [
+        bookings[0].model_copy(update={"drop_off": held}),
+        bookings[1].model_copy(update={"promised": next_morning}),
+    ]
+    for lang, label, day_of in (
+        ("en", "Drop-off", lambda d: f"{d:%b}{d.day}"),
+        ("zh_CN", "送车", lambda d: f"{d.month}月{d.day}日"),
+    ):
+        sheet = flat(text_of(day_sheet(workshop, DAY, made, bookings, "t", lang=lang))[0])
+        first, second = sheet[sheet.index("BK-1") : sheet.index("BK-2")], sheet[sheet.index("BK-2") :]
+        assert "09:15" in first and day_of(next_morning) not in first, (lang, sheet)
+        assert f"{day_of(next_morning)}08:00" in second, (lang, sheet)
+        for page in text_of(job_cards(workshop, DAY, made, bookings, lang=lang)):
+            card = flat(page)
+            at = card.index(label) + len(label)
+            said = card[at : card.index(f"{bookings[0 if 'BK-1' in card else 1].drop_off:%H:%M}", at)]
+            if "BK-1" in card:  # held since two days before: its date (the card's long form)
+                assert str(held.year) in said and str(held.day) in said, (lang, card)
+            else:  # dropped off on the card's day: the time alone
+                assert said == "", (lang, card)
+
+
+def test_the_chinese_sheet_and_card_say_standard_minutes() -> None:
+    """review-s43: the "Std. min" column read 标准工时 in Chinese, a figure with no unit (40, 90);
+    it reads 标准分钟 now, as the reports and the README call them."""
+    workshop, bookings, made = tiny_day()
+    sheet = text_of(day_sheet(workshop, DAY, made, bookings, "t", lang="zh_CN"))[0].replace(" ", "")
+    card = text_of(job_cards(workshop, DAY, made, bookings, lang="zh_CN"))[0].replace(" ", "")
+    assert "标准分钟" in sheet and "标准分钟" in card
+    assert "标准工时" not in sheet and "标准工时" not in card
+    english = text_of(day_sheet(workshop, DAY, made, bookings, "t", lang="en"))[0]
+    assert "Std. min" in english

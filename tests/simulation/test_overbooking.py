@@ -112,7 +112,7 @@ def test_simulate_overbooking_prints_a_column_per_level_and_json() -> None:
     # floor13-s30: percents as Chinese writes them, as the catalog's others ("95% 置信区间"): the
     # levels' columns "0%", "5%", the shares "65.0%" (English keeps "5 %", "65.0 %")
     assert re.search(r"┃ +0% ┃ +5% ┃", chinese.stdout) and "对比 0%" in chinese.stdout, chinese.stdout
-    assert re.search(r"准时 .*\d% \[", chinese.stdout) and not re.search(r"\d %", chinese.stdout), (
+    assert re.search(r"准时（%） .*\d% \[", chinese.stdout) and not re.search(r"\d %", chinese.stdout), (
         chinese.stdout
     )
     assert re.search(r"on time .*\d %", table.stdout) and "vs 0 %" in table.stdout, table.stdout
