@@ -601,18 +601,13 @@ def pool_words(pool: PoolLoad, t: Translator) -> str:
     return t.gettext(N_("%(skill)s, grade %(grade)d+"), skill=t.skill_label(pool.skill), grade=pool.min_grade)
 
 
-HOURS_FROM = 120
-"""Free time of this many minutes and more reads in hours on the loading chart ("69.6 h free", not
-"4,176 min free": review-s42 item 3); the JSON keeps minutes."""
-
-
 def free_words(pool: PoolLoad, t: Translator) -> str:
     """A pool's free time the desk can still sell as of the page's moment (`free_from_now`: today
-    only what is left after it, none after closing), in minutes, or in hours from `HOURS_FROM`."""
+    only what is left after it, none after closing), always in hours, so that a column of them reads
+    at a glance ("69.6 h free", not "4,176 min free": review-s42 item 3; and never "119 min" above
+    "3.9 h", where 119 looks the more: review-s43 #14); the JSON keeps minutes."""
     minutes = pool.free if pool.free_from_now is None else pool.free_from_now
-    if minutes >= HOURS_FROM:
-        return t.gettext(N_("%(hours)s h free"), hours=t.number(minutes / 60, 1))
-    return t.gettext(N_("%(minutes)s min free"), minutes=t.number(minutes))
+    return t.gettext(N_("%(hours)s h free"), hours=t.number(minutes / 60, 1))
 
 
 @router.get("/workshops/{workshop_id}/loading", response_class=HTMLResponse)

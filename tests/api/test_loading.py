@@ -168,12 +168,17 @@ def test_the_page_shows_todays_time_left_and_large_figures_in_hours(client: Test
     page = client.get("/workshops/tiny/loading", params={"now": after_closing.isoformat()})
     assert page.status_code == 200, page.text
     free = re.findall(r'<span class="free">([^<]*)</span>', page.text)
-    # 540 working min, 108 held back: 432 free each day; today none is left after 17:00.
-    assert free[0] == "0 min free" and free[1] == "7.2 h free", free[:2]
+    # 540 working min, 108 held back: 432 free each day; today none is left after 17:00. One unit
+    # down the column (review-s43 #14: "119 min" above "3.9 h" read as the more).
+    assert free[0] == "0.0 h free" and free[1] == "7.2 h free", free[:2]
+    # The load as a figure beside the bar (before: only its colour and a tooltip): 108 of 540 held.
+    load = re.findall(r'<span class="load"[^>]*>([^<]*)</span>', page.text)
+    assert load[:2] == ["20%", "20%"], load[:2]
     zh_reader = {"Accept-Language": "zh-CN"}
     zh = client.get("/workshops/tiny/loading", params={"now": after_closing.isoformat()}, headers=zh_reader)
     zh_free = re.findall(r'<span class="free">([^<]*)</span>', zh.text)
-    assert zh_free[0] == "空闲 0 分钟" and zh_free[1] == "空闲 7.2 小时", zh_free[:2]
+    assert zh_free[0] == "空闲 0.0 小时" and zh_free[1] == "空闲 7.2 小时", zh_free[:2]
+    assert re.findall(r'<span class="load" title="已预约和预留">([^<]*)</span>', zh.text)[:1] == ["20%"]
     assert "17:30" in zh.text
 
 

@@ -83,7 +83,7 @@ def test_todays_bar_leaves_empty_only_what_can_still_be_sold(
     page = _loading(browser, desk_server, booked, "en", f"{DATE}T15:30:00+08:00")
     try:
         today, tomorrow = _bars(page)[:2]
-        assert today["free"] == "90 min free"
+        assert today["free"] == "1.5 h free"
         # booked 60 + held back 108 = 168 of 540 coloured; 282 hatched; 90 empty
         assert abs(today["fill"] / today["track"] - 168 / 540) < 0.01, today
         assert abs(today["past"] / today["track"] - 282 / 540) < 0.01, today
@@ -101,12 +101,12 @@ def test_todays_bar_leaves_empty_only_what_can_still_be_sold(
 def test_after_closing_todays_bar_has_no_free_part_in_chinese(
     desk_server: Server, booked: str, browser: Any
 ) -> None:
-    """At 17:30, after closing, today reads "空闲 0 分钟": its bar is coloured as full and hatched to
+    """At 17:30, after closing, today reads "空闲 0.0 小时": its bar is coloured as full and hatched to
     the end, no empty part; a past day (the page's day before) is not shown, tomorrow is whole."""
     page = _loading(browser, desk_server, booked, "zh", f"{DATE}T17:30:00+08:00")
     try:
         today, tomorrow = _bars(page)[:2]
-        assert today["free"] == "空闲 0 分钟", today
+        assert today["free"] == "空闲 0.0 小时", today
         assert abs(_free_part(today)) < 0.01 and today["past"] > 0, today
         assert "full" in today["level"], today
         assert tomorrow["past"] == 0 and "open" in tomorrow["level"], tomorrow
