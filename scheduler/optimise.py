@@ -119,15 +119,7 @@ def add_bounds(
     # Once a cheap bound reaches this plan's own minutes the costlier relaxation has nothing to add.
     minutes = terms(problem, solution)
     late = minutes.lateness + minutes.waiter_lateness
-    if cheap is not None and weight >= cheap[0]:
-        least = cheap[1]
-        if relaxation is not None and not relaxation.waiters_only and weight >= relaxation.weight:
-            least = max(least, relaxation.bound)
-        elif indexed and least < late:  # as `lateness_floor` would
-            least = max(least, time_indexed_bound(problem, weight))
-        solution.lateness_bound = least
-    else:
-        solution.lateness_bound = lateness_floor(problem, weight, indexed=indexed, enough=late)
+    solution.lateness_bound = _minutes_floor(problem, weight, late, indexed, relaxation, cheap)
     w = problem.weights
     # Every plan placing at least `weight` is at least `lateness_bound` minutes late (and its
     # waiters at least their own floor); one placing less leaves at least one more priority unplaced.
@@ -165,6 +157,26 @@ def add_bounds(
     # weighted lateness gap is measured against (`to_plan`).
     solution.weighted_lateness_bound = float(lateness)
     _objective_floor(problem, solution, weight, lateness)
+
+
+def _minutes_floor(
+    problem: DayProblem,
+    weight: int,
+    late: int,
+    indexed: bool,
+    relaxation: Relaxation | None,
+    cheap: tuple[int, int] | None,
+) -> int:
+    """`add_bounds`' floor on the minutes late of every plan placing at least `weight` (a plan `late`
+    minutes late: a floor reaching it need not be passed)."""
+    if cheap is not None and weight >= cheap[0]:
+        least = cheap[1]
+        if relaxation is not None and not relaxation.waiters_only and weight >= relaxation.weight:
+            least = max(least, relaxation.bound)
+        elif indexed and least < late:  # as `lateness_floor` would
+            least = max(least, time_indexed_bound(problem, weight))
+        return least
+    return lateness_floor(problem, weight, indexed=indexed, enough=late)
 
 
 def _objective_floor(
@@ -1252,11 +1264,12 @@ BOUNDS_AFTER_PERIOD = True
 out the floors without the time-indexed relaxations (the cheap ones: what the period pass's gate
 reads), and the time-indexed ones (the relaxation at its grids, the waiters' own, the groups', the
 wide floor) only after the period pass, where its floor has not proven the plan's lateness: where
-it has, no floor can pass the plan's own lateness terms and they are spared. Elsewhere they are
+it has, no floor can pass the plan's own lateness terms and they are spared (but the plain minutes'
+floor, `lateness_bound`, which the weighted proof does not give: `_spared_bounds`). Elsewhere they are
 worked out on the plan they would have been worked out on before (the plan after the search,
 `_bounds_plan`), and each bound is the larger of the two. On small-dealer 1.3x s2 at 10 s the
-period floor proves 1,247 weighted minutes and the floors spared are ~2.1 s of CPU (the relaxation
-0.6, the groups 0.8, the wide floor 0.75; bench/RESULTS-proof10-s43.md), which the objective pass
+period floor proves 1,247 weighted minutes and the floors spared are ~1.5 s of CPU (the groups
+0.8, the wide floor 0.75; bench/RESULTS-proof10-s43.md), which the objective pass
 then spends (the lean pass's share, held for it, `PERIOD_FIRST`): 12,498 -> 12,493 (its 60 s plan).
 On every other small-dealer day of the bench at 10 s the period pass runs as before (its gap
 above `PERIOD_GAP` on the cheap floors and the full ones alike) and the bounds are the same. False:
@@ -1295,6 +1308,26 @@ def _deferred_bounds(
         chosen.lower_bound = bounded.lower_bound
     weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in chosen.unplaced)
     _objective_floor(problem, chosen, weight, int(chosen.weighted_lateness_bound or 0))
+
+
+def _spared_bounds(
+    problem: DayProblem,
+    chosen: DaySolution,
+    bounded: DaySolution,
+    known: tuple[PlacementBound, Relaxation | None, tuple[int, int] | None, Relaxation | None],
+) -> None:
+    """`BOUNDS_AFTER_PERIOD` where the period pass proved the plan's weighted lateness: of the
+    time-indexed floors only the plain minutes' (`lateness_bound`, which the weighted proof does not
+    give), worked out as `add_bounds` would on `bounded` (the plan after the search), and `chosen`'s
+    raised to it."""
+    _, relaxation, cheap, _ = known
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in bounded.unplaced)
+    minutes = terms(problem, bounded)
+    least = _minutes_floor(
+        problem, weight, minutes.lateness + minutes.waiter_lateness, True, relaxation, cheap
+    )
+    if chosen.lateness_bound is None or least > chosen.lateness_bound:
+        chosen.lateness_bound = least
 
 
 _BOUNDS = (
@@ -1657,7 +1690,9 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
         chosen, period_notes = period_pass(problem, chosen, limit, allowance, keep)
         chosen.notes = [*chosen.notes, *period_notes]
         spared = deferred and _lateness_proven(problem, chosen)  # the deferred floors can add nothing
-        if deferred and not spared:
+        if spared:
+            _spared_bounds(problem, chosen, bounded, known)
+        elif deferred:
             _deferred_bounds(problem, chosen, bounded, known)
         lean_waits = period_first and not _lateness_proven(problem, chosen)
         if lean_waits:  # the halves' plan, if any, is not proven the least late: the lean pass

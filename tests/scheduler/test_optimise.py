@@ -1261,6 +1261,8 @@ def test_small_dealer_13x_s2_is_proven_the_best_possible_at_10_s(monkeypatch: py
     # The time-indexed floors spared (`BOUNDS_AFTER_PERIOD`: the period floor proves the lateness),
     # the objective pass has its share: the 60 s request's plan (12,498 without it).
     assert plan.objective == 12493
+    # The plain minutes' floor is the time-indexed relaxation's, as before (108 on the cheap floors).
+    assert plan.lateness_bound == 357
     assert plan_quality_words(plan).startswith("all 28 placed")
     assert "proven the best possible" in plan_quality_words(plan)
 
