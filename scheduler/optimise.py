@@ -119,15 +119,7 @@ def add_bounds(
     # Once a cheap bound reaches this plan's own minutes the costlier relaxation has nothing to add.
     minutes = terms(problem, solution)
     late = minutes.lateness + minutes.waiter_lateness
-    if cheap is not None and weight >= cheap[0]:
-        least = cheap[1]
-        if relaxation is not None and not relaxation.waiters_only and weight >= relaxation.weight:
-            least = max(least, relaxation.bound)
-        elif indexed and least < late:  # as `lateness_floor` would
-            least = max(least, time_indexed_bound(problem, weight))
-        solution.lateness_bound = least
-    else:
-        solution.lateness_bound = lateness_floor(problem, weight, indexed=indexed, enough=late)
+    solution.lateness_bound = _minutes_floor(problem, weight, late, indexed, relaxation, cheap)
     w = problem.weights
     # Every plan placing at least `weight` is at least `lateness_bound` minutes late (and its
     # waiters at least their own floor); one placing less leaves at least one more priority unplaced.
@@ -165,6 +157,26 @@ def add_bounds(
     # weighted lateness gap is measured against (`to_plan`).
     solution.weighted_lateness_bound = float(lateness)
     _objective_floor(problem, solution, weight, lateness)
+
+
+def _minutes_floor(
+    problem: DayProblem,
+    weight: int,
+    late: int,
+    indexed: bool,
+    relaxation: Relaxation | None,
+    cheap: tuple[int, int] | None,
+) -> int:
+    """`add_bounds`' floor on the minutes late of every plan placing at least `weight` (a plan `late`
+    minutes late: a floor reaching it need not be passed)."""
+    if cheap is not None and weight >= cheap[0]:
+        least = cheap[1]
+        if relaxation is not None and not relaxation.waiters_only and weight >= relaxation.weight:
+            least = max(least, relaxation.bound)
+        elif indexed and least < late:  # as `lateness_floor` would
+            least = max(least, time_indexed_bound(problem, weight))
+        return least
+    return lateness_floor(problem, weight, indexed=indexed, enough=late)
 
 
 def _objective_floor(
@@ -1187,6 +1199,13 @@ the passes' allowance (`PASSES_CHARGED`, set for 10 s requests): from 30 s on a 
 has room for it (small-dealer 1.3x s2's 60 s request, this pass included, ~33 s of CPU at a load of 5).
 small-dealer 1.3x s2 at 60 s: 12,493 proven optimal (bench/RESULTS-proof15-s42.md)."""
 
+OBJECTIVE_FLOOR_SHORT = False
+"""The floor (`OBJECTIVE_FLOOR`) also on requests below `PERIOD_LONG_SECONDS` where the period pass
+proved the plan's lateness with the lean pass waiting and the time-indexed floors spared
+(`PERIOD_FIRST`, `BOUNDS_AFTER_PERIOD`), not charged to the passes' allowance. Off: on small-dealer
+1.3x s2 at 10 s it proves 12,493 optimal but costs ~5 s of CPU (16,803 iterations), the request
+~14 s of CPU against its 10 s (bench/RESULTS-proof10-s43.md)."""
+
 OBJECTIVE_FLOOR_ITERATIONS = 20_000
 """The floor's budget in simplex iterations: small-dealer 1.3x s2 closes in 16,658."""
 
@@ -1206,11 +1225,15 @@ def objective_floor_seconds(problem: DayProblem, limit: float) -> float:
 
 
 def objective_floor_pass(
-    problem: DayProblem, chosen: DaySolution, limit: float
+    problem: DayProblem, chosen: DaySolution, limit: float, short: bool = False
 ) -> tuple[DaySolution, list[str]]:
     """`OBJECTIVE_FLOOR` on `chosen` (after `add_bounds`, the period and objective passes; `limit`:
-    the request's): its `lower_bound` raised where the floor passes it; and notes."""
-    if not objective_floor_seconds(problem, limit) or chosen.weighted_lateness_bound is None:
+    the request's): its `lower_bound` raised where the floor passes it; and notes. `short`: on a
+    request below `PERIOD_LONG_SECONDS` too (`OBJECTIVE_FLOOR_SHORT`)."""
+    runs = objective_floor_seconds(problem, limit) or (
+        short and OBJECTIVE_FLOOR_SHORT and OBJECTIVE_FLOOR and small_pass_seconds(problem, limit)
+    )
+    if not runs or chosen.weighted_lateness_bound is None:
         return chosen, []
     if not exact(problem, chosen):
         return chosen, []
@@ -1233,6 +1256,78 @@ def objective_floor_pass(
     _objective_floor(problem, chosen, weight, found.bound, 0)
     state = "closed" if found.closed else "open"
     return chosen, [f"objective floor: {found.bound}, {state}, {found.iterations} iterations"]
+
+
+BOUNDS_AFTER_PERIOD = True
+"""On a small day whose lean pass waits for the period pass (`PERIOD_FIRST`: a request below
+`PERIOD_LONG_SECONDS` on a day far from its floor with a common break), `add_bounds` first works
+out the floors without the time-indexed relaxations (the cheap ones: what the period pass's gate
+reads), and the time-indexed ones (the relaxation at its grids, the waiters' own, the groups', the
+wide floor) only after the period pass, where its floor has not proven the plan's lateness: where
+it has, no floor can pass the plan's own lateness terms and they are spared (but the plain minutes'
+floor, `lateness_bound`, which the weighted proof does not give: `_spared_bounds`). Elsewhere they are
+worked out on the plan they would have been worked out on before (the plan after the search,
+`_bounds_plan`), and each bound is the larger of the two. On small-dealer 1.3x s2 at 10 s the
+period floor proves 1,247 weighted minutes and the floors spared are ~1.5 s of CPU (the groups
+0.8, the wide floor 0.75; bench/RESULTS-proof10-s43.md), which the objective pass
+then spends (the lean pass's share, held for it, `PERIOD_FIRST`): 12,498 -> 12,493 (its 60 s plan).
+On every other small-dealer day of the bench at 10 s the period pass runs as before (its gap
+above `PERIOD_GAP` on the cheap floors and the full ones alike) and the bounds are the same. False:
+every floor before the period pass, as before."""
+
+
+def _bounds_plan(plan: DaySolution) -> DaySolution:
+    """A copy of `plan`'s placements, objective and bounds, for floors worked out later."""
+    return DaySolution(
+        placements=dict(plan.placements),
+        unplaced=set(plan.unplaced),
+        status=plan.status,
+        objective=plan.objective,
+        best_bound=plan.best_bound,
+        lower_bound=plan.lower_bound,
+    )
+
+
+def _deferred_bounds(
+    problem: DayProblem,
+    chosen: DaySolution,
+    bounded: DaySolution,
+    known: tuple[PlacementBound, Relaxation | None, tuple[int, int] | None, Relaxation | None],
+) -> None:
+    """`BOUNDS_AFTER_PERIOD`: `add_bounds` with the time-indexed floors on `bounded` (the plan after
+    the search, placing what `chosen` places), each of `chosen`'s bounds raised to it (never
+    lowered: both hold for every plan placing as much)."""
+    add_bounds(problem, bounded, True, *known)
+    for name in ("placement_bound", "placement_weight_bound", "lateness_bound", "weighted_lateness_bound"):
+        mine, theirs = getattr(chosen, name), getattr(bounded, name)
+        if theirs is not None and (mine is None or theirs > mine):
+            setattr(chosen, name, theirs)
+    if bounded.lower_bound is not None and (
+        chosen.lower_bound is None or bounded.lower_bound > chosen.lower_bound
+    ):
+        chosen.lower_bound = bounded.lower_bound
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in chosen.unplaced)
+    _objective_floor(problem, chosen, weight, int(chosen.weighted_lateness_bound or 0))
+
+
+def _spared_bounds(
+    problem: DayProblem,
+    chosen: DaySolution,
+    bounded: DaySolution,
+    known: tuple[PlacementBound, Relaxation | None, tuple[int, int] | None, Relaxation | None],
+) -> None:
+    """`BOUNDS_AFTER_PERIOD` where the period pass proved the plan's weighted lateness: of the
+    time-indexed floors only the plain minutes' (`lateness_bound`, which the weighted proof does not
+    give), worked out as `add_bounds` would on `bounded` (the plan after the search), and `chosen`'s
+    raised to it."""
+    _, relaxation, cheap, _ = known
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in bounded.unplaced)
+    minutes = terms(problem, bounded)
+    least = _minutes_floor(
+        problem, weight, minutes.lateness + minutes.waiter_lateness, True, relaxation, cheap
+    )
+    if chosen.lateness_bound is None or least > chosen.lateness_bound:
+        chosen.lateness_bound = least
 
 
 _BOUNDS = (
@@ -1581,20 +1676,24 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
         chosen.status = "optimal"
     elif relaxation:
         chosen.lower_bound = relaxation_bound(problem, 0.1 * limit * DTIME_PER_SECOND, options.workers)
-    add_bounds(
-        problem,
-        chosen,
-        limit >= INDEXED_BOUND_SECONDS,
-        placements,
-        lp.floor if lp else None,
-        lp.known if lp else None,
-        lp.relaxation if lp else None,
+    known = (placements, lp.floor if lp else None, lp.known if lp else None, lp.relaxation if lp else None)
+    indexed = limit >= INDEXED_BOUND_SECONDS
+    # `BOUNDS_AFTER_PERIOD`: where the period pass runs first, the time-indexed floors wait for it.
+    deferred = bool(
+        BOUNDS_AFTER_PERIOD and indexed and period_first and hint is None and chosen.status != "optimal"
     )
+    bounded = _bounds_plan(chosen) if deferred else chosen  # the plan the deferred floors are worked on
+    add_bounds(problem, chosen, indexed and not deferred, *known)
     if hint is None and chosen.status != "optimal":
         # Where the lean pass waits (`PERIOD_FIRST`), the floor leaves it its share.
         keep = lean_seconds if period_first else 0.0
         chosen, period_notes = period_pass(problem, chosen, limit, allowance, keep)
         chosen.notes = [*chosen.notes, *period_notes]
+        spared = deferred and _lateness_proven(problem, chosen)  # the deferred floors can add nothing
+        if spared:
+            _spared_bounds(problem, chosen, bounded, known)
+        elif deferred:
+            _deferred_bounds(problem, chosen, bounded, known)
         lean_waits = period_first and not _lateness_proven(problem, chosen)
         if lean_waits:  # the halves' plan, if any, is not proven the least late: the lean pass
             # On the search's plan (before its compaction) with its own deterministic time whatever
@@ -1607,10 +1706,15 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
                 chosen = _adopted(problem, leaner, chosen)
             chosen.notes = [*chosen.notes, *lean_notes]
         # The lean pass's share, where it waited and the halves' plan made it needless, is not spent.
-        held = lean_seconds if period_first and not lean_waits else 0.0
+        # Where the time-indexed floors were spared (`BOUNDS_AFTER_PERIOD`), the objective pass may
+        # spend it.
+        held = lean_seconds if period_first and not lean_waits and not spared else 0.0
+        short_floor = spared and OBJECTIVE_FLOOR_SHORT  # the period pass proved the lateness
         chosen, objective_notes = objective_pass(problem, chosen, limit, allowance, held)
         chosen.notes = [*chosen.notes, *objective_notes]
-        chosen, floor_notes = objective_floor_pass(problem, chosen, options.time_limit_seconds)
+        chosen, floor_notes = objective_floor_pass(
+            problem, chosen, options.time_limit_seconds, short=short_floor
+        )
         chosen.notes = [*chosen.notes, *floor_notes]
         # Proven: CP-SAT's bound, or ours (the objective pass's where it proves its plan).
         proven = [b for b in (chosen.best_bound, chosen.lower_bound) if b is not None]
