@@ -601,8 +601,9 @@ def _operation_status(service: PlanningService, booking: str, now: str) -> tuple
     return op.actual_start, op.clocked_minutes, op.planned_start, op.bay
 
 
+@pytest.mark.parametrize("c_paused", [False, True])
 def test_work_resumed_in_another_bay_than_it_was_first_in_is_pinned_from_its_resume(
-    service: PlanningService,
+    service: PlanningService, c_paused: bool
 ) -> None:
     """a and b (maintenance: the general lift B1 or the body bay C1, both guessed in B1) are started
     at 10:00:10 and 10:01:10 with no bay named, and b is paused at 10:01:30; c (body: C1 only) is
@@ -613,14 +614,20 @@ def test_work_resumed_in_another_bay_than_it_was_first_in_is_pinned_from_its_res
     clockbay13-s41's random three-bay days). Now b is pinned from its resume, in B1, once a's minute
     is over; the status still shows b started at 10:01:10. (Recorded, then re-planned once, as
     `_clocked` does, so that the plan's guesses stay; the clock's acceptance checked through its own
-    rule.)"""
-    plan = {"a": ("MAINT", "B1", "u", "10:00", "11:00"), "b": ("MAINT", "B1", "t", "11:00", "12:00"),
-            "c": ("BODY", "C1", "v", "10:00", "10:30")}  # fmt: skip
+    rule.) With `c_paused`, c (booked before b) is paused at 10:02:15 and resumed into C1 at 10:03:20
+    too: pinned from its resume instead (c first), a could be drawn in C1 until then and b kept as
+    one stretch in B1, a day the clock had not seen; b, the car that had no bay, goes first (day
+    2217's x3 and x4)."""
+    plan = {"a": ("MAINT", "B1", "u", "10:00", "11:00"), "c": ("BODY", "C1", "v", "10:00", "10:30"),
+            "b": ("MAINT", "B1", "t", "11:00", "12:00")}  # fmt: skip
+    c_moved = [("c", "v", "pause", "10:02:15", None), ("c", "v", "resume", "10:03:20", "C1")]
     events = [
         ("a", "u", "start", "10:00:10", None), ("b", "t", "start", "10:01:10", None),
         ("b", "t", "pause", "10:01:30", None), ("c", "v", "start", "10:02:10", None),
+        *(c_moved if c_paused else []),
         ("a", "u", "finish", "10:03:10", None), ("b", "t", "resume", "10:04:10", None),
     ]  # fmt: skip
+    events.sort(key=lambda e: e[3])
     booked = {b: Booking(id=b, service=code, drop_off=at("08:00")) for b, (code, *_) in plan.items()}
     _accepted_by_the_clock(events, booked)
     live = _clocked(service, plan, events, "10:04:20")
