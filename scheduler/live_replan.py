@@ -224,38 +224,12 @@ def _replan(
             if track.state == "done":
                 done.add((bid, k))
         bookings.append(b.model_copy(update={"pinned": [pins[k] for k in sorted(pins)]}))
-    bookings = _from_resume_past_other_work(bookings, state)
-    guessed = bookings
-    clocked_at = _clocked_at(bookings, state)
-    paused = {key for key in clocked_keys if state.ops[key].state == "paused"}
-    in_turn = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at, paused)
-    left = {key: track.last for key in done | ended if (track := state.ops[key]).last is not None}
-    handed_over = _handed_over(left, clocked_at)
-    bookings = _clocked_work_apart(workshop, in_turn, fixed, handed_over)
-    if bookings is not in_turn:  # (a car moved: one moved to a bay a done car left in its minute
-        # waits that minute there, as in its own)
-        bookings = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at, paused)
-    out = _paused_out(bookings, state, ended)
-    bookings = _paused_out_of_the_bay(bookings, state, ended, out=out)  # where no other bay was free
-    if out:  # work held to a pause within its minute holds that minute: the next in its bay after it
-        bookings = _clocked_work_in_turn(
-            bookings, done | ended | out.keys(), day_end(workshop, date), clocked_at, paused
-        )
-    # Where the moves were too short: the bays matched over the whole day. A car a minute late after
-    # a handover there: the work after it on its technician or booking waits, as after the moves.
-    matched = _clocked_work_matched(workshop, bookings, guessed, fixed, handed_over)
-    if matched is not bookings and _starts(matched) != _starts(bookings):
-        matched = _clocked_work_in_turn(
-            matched, done | ended | out.keys(), day_end(workshop, date), clocked_at, paused
-        )
-    bookings = matched
-    # Where no bays fit still: paused work out of its bay (and a car may follow it in its minute).
-    made, cut = _paused_making_room(workshop, matched, guessed, fixed, state, ended, left, clocked_at)
-    if cut and _starts(made) != _starts(matched):
-        made = _clocked_work_in_turn(
-            made, done | ended | out.keys() | cut, day_end(workshop, date), clocked_at, paused
-        )
-    bookings = made
+    pinned = bookings
+    bookings = _clocked_work_in_bays(
+        workshop, date, _from_resume_past_other_work(pinned, state), state, fixed, done, ended
+    )
+    if _bays_clash(workshop, bookings):  # no bays still: work resumed from its resume, where that fits
+        bookings = _resumed_in_another_bay(workshop, date, pinned, bookings, state, fixed, done, ended)
     bookings, conflicts = _clocked_bay_unknown(bookings, fixed)  # where two cars were clocked in one still
     # Work clocked in the day's last minute holds it, to midnight; reported as ending a second
     # before, it is pinned the same (`PinnedOperation`: its first minute whole) and the re-plan's
@@ -313,6 +287,100 @@ def _replan(
     plan = with_changes(before, said_on_time(plan, promised), rr)
     plan = plan.model_copy(update={"clocked_bay_conflicts": conflicts})
     return service.store_plan(workshop.id, date, plan, PlanBasis(version, check), as_of_event)
+
+
+def _clocked_work_in_bays(
+    workshop: Workshop,
+    date: dt.date,
+    bookings: list[Booking],
+    state: DayState,
+    fixed: AbstractSet[tuple[str, int]],
+    done: set[tuple[str, int]],
+    ended: set[tuple[str, int]],
+) -> list[Booking]:
+    """The clocked work's pins (`bookings`, each from its start or resume) in turn and in bays: the
+    moves of `_clocked_work_in_turn`, `_clocked_work_apart`, `_paused_out_of_the_bay`,
+    `_clocked_work_matched` and `_paused_making_room`, in that order. Two cars may still share a
+    bay (`_bays_clash`): `_clocked_bay_unknown` then reports the later."""
+    guessed = bookings
+    clocked_at = _clocked_at(bookings, state)
+    paused = {key for key in clocked_at if state.ops[key].state == "paused"}
+    in_turn = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at, paused)
+    left = {key: track.last for key in done | ended if (track := state.ops[key]).last is not None}
+    handed_over = _handed_over(left, clocked_at)
+    bookings = _clocked_work_apart(workshop, in_turn, fixed, handed_over)
+    if bookings is not in_turn:  # (a car moved: one moved to a bay a done car left in its minute
+        # waits that minute there, as in its own)
+        bookings = _clocked_work_in_turn(bookings, done | ended, day_end(workshop, date), clocked_at, paused)
+    out = _paused_out(bookings, state, ended)
+    bookings = _paused_out_of_the_bay(bookings, state, ended, out=out)  # where no other bay was free
+    if out:  # work held to a pause within its minute holds that minute: the next in its bay after it
+        bookings = _clocked_work_in_turn(
+            bookings, done | ended | out.keys(), day_end(workshop, date), clocked_at, paused
+        )
+    # Where the moves were too short: the bays matched over the whole day. A car a minute late after
+    # a handover there: the work after it on its technician or booking waits, as after the moves.
+    matched = _clocked_work_matched(workshop, bookings, guessed, fixed, handed_over)
+    if matched is not bookings and _starts(matched) != _starts(bookings):
+        matched = _clocked_work_in_turn(
+            matched, done | ended | out.keys(), day_end(workshop, date), clocked_at, paused
+        )
+    bookings = matched
+    # Where no bays fit still: paused work out of its bay (and a car may follow it in its minute).
+    made, cut = _paused_making_room(workshop, matched, guessed, fixed, state, ended, left, clocked_at)
+    if cut and _starts(made) != _starts(matched):
+        made = _clocked_work_in_turn(
+            made, done | ended | out.keys() | cut, day_end(workshop, date), clocked_at, paused
+        )
+    return made
+
+
+def _resumed_in_another_bay(
+    workshop: Workshop,
+    date: dt.date,
+    pinned: list[Booking],
+    placed: list[Booking],
+    state: DayState,
+    fixed: AbstractSet[tuple[str, int]],
+    done: set[tuple[str, int]],
+    ended: set[tuple[str, int]],
+) -> list[Booking]:
+    """Where the clocked work has no bays (`placed`: two cars still in one bay) with each job pinned
+    from its first start: the day's pins (`pinned`) with work paused and resumed pinned from its
+    resume instead, the first that leaves no two cars in one bay of: each such job alone, those of
+    the cars `_clocked_bay_unknown` would report (either side) first, then the day's order; then all
+    of them. Else `placed`. The clock takes each stretch of work on its own, in a bay of its own
+    (`clocking.replay_in_bays`), so work paused and resumed with no bay named may have been resumed
+    in another bay than it was first in; a pin is one stretch in one bay, and pinned from its first
+    start the car (or one beside it) was left with no bay and reported, a conflict the clock had not
+    seen (days 1185 and 2217 of clockbay13-s41's random three-bay days, pin13-s43). What it worked
+    before its resume is counted in its expected end, and the shop floor's status still shows its
+    clocked start and minutes (the clock's, not the pin's)."""
+    first = _from_resume_past_other_work(pinned, state)
+    resumed = [
+        (b.id, p.operation)
+        for b in first
+        for p in b.pinned
+        if (track := state.ops.get((b.id, p.operation))) is not None
+        and track.resumed is not None
+        and track.actual_start is not None
+        and p.start < track.resumed.replace(second=0, microsecond=0)
+    ]
+    if not resumed:
+        return placed
+    _, conflicts = _clocked_bay_unknown(placed, fixed)
+    involved = {(c.booking, c.operation) for c in conflicts} | {
+        (b.id, p.operation) for c in conflicts for b in placed if b.id == c.with_booking for p in b.pinned
+    }
+    ordered = sorted(resumed, key=lambda key: key not in involved)
+    tries = [{key} for key in ordered] + ([set(resumed)] if len(resumed) > 1 else [])
+    for cut in tries:
+        bookings = _clocked_work_in_bays(
+            workshop, date, _from_resume_past_other_work(pinned, state, cut), state, fixed, done, ended
+        )
+        if not _bays_clash(workshop, bookings):
+            return bookings
+    return placed
 
 
 class LiveReplans:
@@ -504,7 +572,9 @@ def _entries(state: DayState, key: tuple[str, int], pin: PinnedOperation) -> lis
     return [track.actual_start, *([track.resumed] if track.resumed is not None else [])]
 
 
-def _from_resume_past_other_work(bookings: list[Booking], state: DayState) -> list[Booking]:
+def _from_resume_past_other_work(
+    bookings: list[Booking], state: DayState, also: AbstractSet[tuple[str, int]] = frozenset()
+) -> list[Booking]:
     """Work paused and resumed is pinned from its resume if other clocked work started on its
     technician or in its bay while it was paused: a pin is one stretch, and from its first start it
     ran through that work, and every live re-plan of the day failed (clockseq-s28). So is work
@@ -513,7 +583,8 @@ def _from_resume_past_other_work(bookings: list[Booking], state: DayState) -> li
     into a bay other clocked work held since its start: it was not in that bay before (the clock
     takes each stretch of work on its own, `clocking.replay_in_bays`); pinned from its start it
     overlapped that work and one of them was reported with no bay (the day 2027-02-02 of
-    bench/clock_endofday13, end three, lastmin13-s39)."""
+    bench/clock_endofday13, end three, lastmin13-s39). So is the resumed work in `also` ((booking,
+    operation)): `_resumed_in_another_bay`."""
     pins = [(b.id, p) for b in bookings for p in b.pinned]
     minute = dt.timedelta(minutes=1)
     late: dict[tuple[str, int], dt.datetime] = {}
@@ -523,7 +594,7 @@ def _from_resume_past_other_work(bookings: list[Booking], state: DayState) -> li
             continue
         between = track.actual_start, track.resumed
         into = track.bay if track.bay is not None and track.bay == p.bay else None  # (named on resume)
-        if track.bay_changed or any(
+        if track.bay_changed or (bid, p.operation) in also or any(
             (other, q.operation) != (bid, p.operation)
             and (
                 ((q.technician == p.technician or q.bay == p.bay)

@@ -587,3 +587,90 @@ def test_a_car_paused_seconds_before_another_is_clocked_into_its_bay_is_out_of_i
     assert placed["c"] == ("B1", "t", at("10:23"), at("10:24"))
     assert placed["e"][:3] == ("B1", "v", at("10:24"))
     valid_with_pins(service, live, {"g", "c", "e"})
+
+
+def _operation_status(service: PlanningService, booking: str, now: str) -> tuple[object, ...]:
+    """The shop floor's status of `booking`'s operation 0 as of `now` (HH:MM:SS): its clocked start,
+    its clocked minutes, and its planned start and bay (the live plan's)."""
+    floor = ShopFloor(service, background=False)
+    try:
+        status = floor.status(W, DAY, _moment(now))
+    finally:
+        floor.close()
+    op = next(b for b in status.bookings if b.booking == booking).operations[0]
+    return op.actual_start, op.clocked_minutes, op.planned_start, op.bay
+
+
+@pytest.mark.parametrize("c_paused", [False, True])
+def test_work_resumed_in_another_bay_than_it_was_first_in_is_pinned_from_its_resume(
+    service: PlanningService, c_paused: bool
+) -> None:
+    """a and b (maintenance: the general lift B1 or the body bay C1, both guessed in B1) are started
+    at 10:00:10 and 10:01:10 with no bay named, and b is paused at 10:01:30; c (body: C1 only) is
+    started at 10:02:10, so a, running since 10:00:10, is in B1, and b was in C1. a is done at
+    10:03:10 and b resumed at 10:04:10 with no bay named: C1 holds c, so b is in B1. The clock takes
+    every event, each stretch of b in a bay of its own. The re-plan pinned b as one stretch from its
+    first start, in B1 over a, in C1 over c, and b was reported with no bay (day 2217 of
+    clockbay13-s41's random three-bay days). Now b is pinned from its resume, in B1, once a's minute
+    is over; the status still shows b started at 10:01:10. (Recorded, then re-planned once, as
+    `_clocked` does, so that the plan's guesses stay; the clock's acceptance checked through its own
+    rule.) With `c_paused`, c (booked before b) is paused at 10:02:15 and resumed into C1 at 10:03:20
+    too: pinned from its resume instead (c first), a could be drawn in C1 until then and b kept as
+    one stretch in B1, a day the clock had not seen; b, the car that had no bay, goes first (day
+    2217's x3 and x4)."""
+    plan = {"a": ("MAINT", "B1", "u", "10:00", "11:00"), "c": ("BODY", "C1", "v", "10:00", "10:30"),
+            "b": ("MAINT", "B1", "t", "11:00", "12:00")}  # fmt: skip
+    c_moved = [("c", "v", "pause", "10:02:15", None), ("c", "v", "resume", "10:03:20", "C1")]
+    events = [
+        ("a", "u", "start", "10:00:10", None), ("b", "t", "start", "10:01:10", None),
+        ("b", "t", "pause", "10:01:30", None), ("c", "v", "start", "10:02:10", None),
+        *(c_moved if c_paused else []),
+        ("a", "u", "finish", "10:03:10", None), ("b", "t", "resume", "10:04:10", None),
+    ]  # fmt: skip
+    events.sort(key=lambda e: e[3])
+    booked = {b: Booking(id=b, service=code, drop_off=at("08:00")) for b, (code, *_) in plan.items()}
+    _accepted_by_the_clock(events, booked)
+    live = _clocked(service, plan, events, "10:04:20")
+    placed = {x.booking: (x.bay, x.technician, x.start, x.end) for x in live.assignments}
+    assert live.clocked_bay_conflicts == []
+    assert placed["a"] == ("B1", "u", at("10:00"), at("10:03"))
+    assert placed["c"][:3] == ("C1", "v", at("10:02"))
+    assert placed["b"][:3] == ("B1", "t", at("10:04"))
+    valid_with_pins(service, live, {"a", "b", "c"})
+    started = _moment("10:01:10")
+    assert _operation_status(service, "b", "10:04:20") == (started, 0, at("10:04"), "B1")
+
+
+def test_work_resumed_in_another_bay_makes_way_for_a_car_resumed_in_its_first_one(
+    service: PlanningService,
+) -> None:
+    """r (maintenance) and s (body: the body bay C1 only) are started at 09:59 with no bay named, so
+    r is in the general lift B1. p (wheels: the alignment bay A1 only) is started at 10:00:10 and
+    paused at 10:00:30; q (alignment: A1 or B1, guessed in A1) is started at 10:01:10, in A1 (B1
+    holds r), paused at 10:02:00 and resumed at 10:03:30 (r done at 10:03:00). p is resumed at
+    10:04:10: A1 is its only bay, so q was resumed in B1. The clock takes every event. The re-plan
+    pinned p from its resume (q came into A1 while it was paused) but q as one stretch from 10:01 in
+    A1, over p, and p was reported with no bay (day 1185 of clockbay13-s41's random three-bay days,
+    with frame checks there). Now q is pinned from its resume, in B1, and p is in A1; the status
+    still shows q started at 10:01:10."""
+    plan = {
+        "r": ("MAINT", "B1", "u", "09:00", "10:00"), "s": ("BODY", "C1", "v", "09:00", "09:30"),
+        "p": ("WHEEL", "A1", "t", "10:00", "11:00"), "q": ("ALIGN", "A1", "w", "11:00", "12:30"),
+    }  # fmt: skip
+    events = [
+        ("r", "u", "start", "09:59:10", None), ("s", "v", "start", "09:59:20", None),
+        ("p", "t", "start", "10:00:10", None), ("p", "t", "pause", "10:00:30", None),
+        ("q", "w", "start", "10:01:10", None), ("q", "w", "pause", "10:02:00", None),
+        ("r", "u", "finish", "10:03:00", None), ("q", "w", "resume", "10:03:30", None),
+        ("p", "t", "resume", "10:04:10", None),
+    ]  # fmt: skip
+    booked = {b: Booking(id=b, service=code, drop_off=at("08:00")) for b, (code, *_) in plan.items()}
+    _accepted_by_the_clock(events, booked)
+    live = _clocked(service, plan, events, "10:04:20")
+    placed = {x.booking: (x.bay, x.technician, x.start, x.end) for x in live.assignments}
+    assert live.clocked_bay_conflicts == []
+    assert placed["r"] == ("B1", "u", at("09:59"), at("10:03"))
+    assert placed["q"][:3] == ("B1", "w", at("10:03"))
+    assert placed["p"][:3] == ("A1", "t", at("10:04"))
+    valid_with_pins(service, live, {"r", "s", "p", "q"})
+    assert _operation_status(service, "q", "10:04:20") == (_moment("10:01:10"), 1, at("10:03"), "B1")
