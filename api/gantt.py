@@ -23,6 +23,7 @@ from api import palette as service_palette
 from api.i18n import current
 from scheduler.clocking import DayStatus, OperationStatus
 from scheduler.contract import Assignment, Booking, Plan, Workshop, hhmm_minutes
+from scheduler.kpis import technician_load
 from scheduler.multiday import PART, split_part
 
 ROW = 34
@@ -226,11 +227,13 @@ def render(
         for o in b.operations
         if o.actual_start is not None
     }
+    loads: dict[str, tuple[str, bool]] = {}
     if rows_by == "technicians":
         rows = [
             (t.id, gettext("%(name)s (grade %(grade)s)", name=t.name, grade=t.grade))
             for t in workshop.technicians
         ]
+        loads = _loads(plan, workshop)
         key = "technician"
     else:
         kind_name = current().kind_label
@@ -280,12 +283,22 @@ def render(
         'patternTransform="rotate(45)"><rect width="8" height="8" fill="#e6e6e6"/>'
         '<rect width="3" height="8" fill="#b8b8b8"/></pattern></defs>',
     ]
-    for i, (_, label) in enumerate(rows):
+    for i, (row_id, label) in enumerate(rows):
         y = TOP + i * ROW
         odd = " odd" if i % 2 else ""
         parts.append(f'<rect class="row{odd}" x="0" y="{y}" width="{width}" height="{ROW}"/>')
         labels_svg.append(f'<rect class="row{odd}" x="0" y="{y}" width="{LABEL}" height="{ROW}"/>')
-        labels_svg.append(f'<text class="row-label" x="6" y="{y + ROW / 2 + 4}">{escape(label)}</text>')
+        load = loads.get(row_id)
+        if load is None:
+            labels_svg.append(f'<text class="row-label" x="6" y="{y + ROW / 2 + 4}">{escape(label)}</text>')
+            continue
+        # A technician's row: his name, and below it his planned load (over his shift: in red).
+        text, over = load
+        labels_svg.append(f'<text class="row-label" x="6" y="{y + 14}">{escape(label)}</text>')
+        labels_svg.append(
+            f'<text class="row-load{" over" if over else ""}" x="6" y="{y + 28}" '
+            f'data-technician="{escape(row_id)}">{escape(text)}</text>'
+        )
     if rows_by == "technicians":
         parts += _shifts(workshop, plan.date, span, at, words)
     for h in range(span.start // 60, span.end // 60 + 1):
@@ -383,6 +396,23 @@ def render(
     parts.append("</svg>")
     labels_svg.append("</svg>")
     return "".join(labels_svg) + "".join(parts)
+
+
+def _loads(plan: Plan, workshop: Workshop) -> dict[str, tuple[str, bool]]:
+    """Each technician's planned load as his row says it, "5.2 h · 78%" of his shift (breaks left
+    out), and whether it is over his shift; his hours alone when he has no shift that day, and
+    nothing when he has neither work nor shift (review-s43 #15: the page gave only the workshop's
+    utilisation, so who was overloaded showed only as the density of his bars)."""
+    t = current()
+    out: dict[str, tuple[str, bool]] = {}
+    for technician, (planned, shift) in technician_load(plan, workshop).items():
+        hours = t.number(planned / 60, 1)
+        if shift:
+            text = gettext("%(hours)s h · %(share)s of shift", hours=hours, share=t.percent(planned / shift))
+            out[technician] = (text, planned > shift)
+        elif planned:
+            out[technician] = (gettext("%(hours)s h, off shift", hours=hours), True)
+    return out
 
 
 def _shifts(

@@ -185,7 +185,7 @@ def _print_fit(fit: Fit, skipped: int) -> None:
         (_("distribution"), "left"),
         (_("mean minutes"), "right"),
         ("n", "right"),
-        (_("standard"), "right"),
+        (_("standard minutes"), "right"),  # the unit, as "mean minutes" beside it (review-s43 #21)
         (_("share"), "right"),
         (_("why"), "left"),
     ]

@@ -95,7 +95,8 @@ def _print_table(report: object, names: dict[str, str]) -> None:
 
     assert isinstance(report, ProductivityReport)
     t = current()
-    title = _("Productivity %(first)s – %(last)s", first=t.date(report.first), last=t.date(report.last))
+    # One day once, a span as CLDR writes it (one day read twice before, review-s43 #17)
+    title = _("Productivity %(days)s", days=t.date_range(report.first, report.last))
     headings = [_("Period"), _("Technician"), _("Grade"), _("Attendance min"), _("Clocked min"),
                 _("Standard min"), _("Efficiency"), _("Productivity"), _("Start deviation min (mean / p90)"),
                 _("On time")]  # fmt: skip

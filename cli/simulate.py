@@ -392,6 +392,7 @@ def simulation_inputs(
     from scheduler.cluster import check_address
     from scheduler.errors import InputError
     from scheduler.scenarios import load_scenario
+    from simulation.arrivals import MONTH_WORDS, has_season
     from simulation.inputs import check_inputs
 
     if cluster is not None:
@@ -409,6 +410,21 @@ def simulation_inputs(
     spec = None
     if source is not None:
         spec, period = _history_demand(loaded, source)
+    elif season in ("peak", "low") and not has_season(loaded):
+        # Said on stderr: what is simulated (and stdout, the JSON, the report) as before.
+        t = current()
+        typer.echo(
+            t.gettext(
+                N_(
+                    "note: %(scenario)s's demand is the same every month (it has no season): --season"
+                    " %(season)s simulates %(month)s"
+                ),
+                scenario=scenario_name,
+                season=season,
+                month=t.gettext(MONTH_WORDS[period.start.month - 1]),
+            ),
+            err=True,
+        )
     return loaded, rule_sets, period, spec
 
 

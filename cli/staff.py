@@ -425,7 +425,10 @@ def _print_certified(result: Certified) -> None:
             out.print(_("Runners-up it could not separate (within delta): %(names)s.", names=names))
         else:
             out.print(_("Still in contention: %(names)s.", names=names))
-    out.print(_("Re-check on %(period)s:", period=current().phrase(result.holdout_period)))  # fmt: skip
+    # Filled in as the language spaces a part beside its words: "在留出月份 2025年2月上复核：", not
+    # "在 留出月份 2025年2月 上复核：" (review-s43 #19); in English as before.
+    period = current().phrase(result.holdout_period)
+    out.print(current().fill(N_("Re-check on %(period)s:"), {"period": period}))
     for c in result.holdout:
         said = current().phrase(c.label)
         # The on-time objective is the share negated (KN minimises): read back as the share, the

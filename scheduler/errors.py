@@ -144,6 +144,17 @@ class PreconditionFailed(RuntimeError):
         self.current = current
 
 
+class DayChanged(Conflict):
+    """A plan computed for a version of its day that is no longer the day's (409): a booking of
+    the workshop, on this day or any other, or the workshop itself changed between reading the
+    inputs and storing the plan (`bookings_db.day_version` holds the workshop's revision, which
+    every booking change bumps). Nothing is stored; planned again from the day as it is now, it
+    usually stores (the live re-plan does so itself, `ShopFloor._live_replan`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, [])
+
+
 class CancelledReplay(Conflict):
     """A booking request retried under the idempotency key of a booking that was cancelled since
     (409): not booked again; names the cancelled booking and when it was cancelled."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from scheduler.clock import DayClock
-from scheduler.contract import Assignment, Kpis, Plan, PlanRequest
+from scheduler.contract import Assignment, Kpis, Plan, PlanRequest, Technician, Workshop
 from scheduler.i18n import N_, Translator
 
 NO_KPIS = Kpis(
@@ -34,6 +34,25 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 def _minutes(a: Assignment) -> int:
     return elapsed_minutes(a.start, a.end)
+
+
+def on_shift_minutes(workshop: Workshop, technician: Technician, date: dt.date) -> int:
+    """The minutes `technician` works on `date` by his shift, breaks left out (0 off duty): what
+    the plan's technician utilisation and the plan page's load of each technician divide by."""
+    if not workshop.on_duty(technician, date):
+        return 0
+    clock = DayClock(workshop.timezone, date)
+    minutes = clock.wall(technician.shift.end) - clock.wall(technician.shift.start)
+    return minutes - sum(clock.wall(b.end) - clock.wall(b.start) for b in technician.shift.breaks)
+
+
+def technician_load(plan: Plan, workshop: Workshop) -> dict[str, tuple[int, int]]:
+    """Each technician's planned minutes in `plan` and his minutes on shift that day (breaks left
+    out): the plan page's "5.2 h · 78%" beside his row (review-s43 #15)."""
+    planned = dict.fromkeys((t.id for t in workshop.technicians), 0)
+    for a in plan.assignments:
+        planned[a.technician] = planned.get(a.technician, 0) + _minutes(a)
+    return {t.id: (planned[t.id], on_shift_minutes(workshop, t, plan.date)) for t in workshop.technicians}
 
 
 def compute_kpis(request: PlanRequest, assignments: list[Assignment], placed_ids: set[str]) -> Kpis:
@@ -69,12 +88,7 @@ def compute_kpis(request: PlanRequest, assignments: list[Assignment], placed_ids
         if booking.waiter:
             waiter_lateness += minutes
 
-    shift_minutes = 0
-    for t in workshop.technicians:
-        if not workshop.on_duty(t, request.date):
-            continue
-        shift_minutes += clock.wall(t.shift.end) - clock.wall(t.shift.start)
-        shift_minutes -= sum(clock.wall(b.end) - clock.wall(b.start) for b in t.shift.breaks)
+    shift_minutes = sum(on_shift_minutes(workshop, t, request.date) for t in workshop.technicians)
     open_hhmm, close_hhmm = workshop.opening_window()
     bay_minutes = len(workshop.bays) * (clock.wall(close_hhmm) - clock.wall(open_hhmm))
 

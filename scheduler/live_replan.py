@@ -50,7 +50,7 @@ from scheduler.contract import (
     Workshop,
     stored_workshop,
 )
-from scheduler.errors import Conflict, InputError, NotFound
+from scheduler.errors import Conflict, DayChanged, InputError, NotFound
 from scheduler.i18n import N_
 from scheduler.integrity import checked_plan, finish, plannable
 from scheduler.plan_tasks import PlanBasis, replan_check_request, witness_hint
@@ -383,6 +383,11 @@ def _resumed_in_another_bay(
     return placed
 
 
+LIVE_REPLAN_TRIES = 3
+"""How many times a live re-plan is planned again at once when a booking change of the workshop
+raced it (DayChanged); after that, once more in the background (`LiveReplans.replan`)."""
+
+
 class LiveReplans:
     """The live re-plans of a shop floor's days: after each clock event in the background (one per
     day at a time, coalescing; the newest state wins) or inside its request, and for the days whose
@@ -444,15 +449,44 @@ class LiveReplans:
         self._run(workshop_id, date)
 
     def replan(
-        self, workshop: Workshop, date: dt.date, state: DayState, now: dt.datetime, newest: int
+        self,
+        workshop: Workshop,
+        date: dt.date,
+        state: DayState,
+        now: dt.datetime,
+        newest: int,
+        last_try: bool = True,
     ) -> Plan | None:
         """Re-plan the rest of the day around the clocked work and store it; the stored plan (None
-        if there is none) if that cannot be done."""
+        if there is none) if that cannot be done.
+
+        A booking change of the workshop on any day (or a change of the workshop) while the re-plan
+        ran (DayChanged: the day's version holds the workshop's revision) is no failure of the
+        day: unless `last_try`, DayChanged is raised for the caller to plan again from the day as
+        it is now (ShopFloor._live_replan); on the last try the day is asked for once more in the
+        background. Before, it was logged as an error and the day's live plan stayed behind its
+        newest event until the day's next event (tidy-s43, review-s43 #22)."""
         key = (workshop.id, date)
         try:
             plan = _replan(self.service, workshop, date, state, now, newest, self.expedite, self.jump)
             self._failed.pop(key, None)
             return plan
+        except DayChanged:
+            logger.info(
+                "live re-plan of %s for %s after event %s: the workshop's bookings changed meanwhile,"
+                " planned again from them",
+                workshop.id,
+                date,
+                newest,
+            )
+            if not last_try:
+                raise
+            if self.background:  # once more after this run (Coalescer: the key is marked dirty)
+                self.replanner.request(key)
+            try:
+                return self.service.stored_plan(workshop.id, date)
+            except NotFound:
+                return None
         except (InputError, Conflict, RuntimeError) as exc:
             self._failed[key] = newest
             logger.error(

@@ -59,6 +59,7 @@ from scheduler.desk_checks import (
 from scheduler.errors import (
     CancelledReplay,
     Conflict,
+    DayChanged,
     InputError,
     NotFound,
     WorkshopConflict,
@@ -1840,7 +1841,7 @@ class PlanningService:
         with self._booking_transaction(workshop_id) as session:
             self.store.lock_workshop(session, workshop_id)
             if bookings_db.day_version(session, workshop_id, date) != basis.version:
-                raise Conflict(N_("the day's bookings changed while it was planned: plan it again"), [])
+                raise DayChanged(N_("the day's bookings changed while it was planned: plan it again"))
             if as_of_event is not None:
                 row = plans_db.get(session, workshop_id, date)
                 if row is not None and row.as_of_event is not None and row.as_of_event > as_of_event:

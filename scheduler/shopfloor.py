@@ -36,8 +36,15 @@ from scheduler.clocking import (
     technician_status,
 )
 from scheduler.contract import Booking, Plan, Workshop
-from scheduler.errors import NotFound
-from scheduler.live_replan import LIVE_PLAN_SECONDS, LiveReplans, day_bookings, live_now, witness_plan
+from scheduler.errors import DayChanged, NotFound
+from scheduler.live_replan import (
+    LIVE_PLAN_SECONDS,
+    LIVE_REPLAN_TRIES,
+    LiveReplans,
+    day_bookings,
+    live_now,
+    witness_plan,
+)
 from scheduler.promise_odds import (
     Snapshot,
     booking_projection,
@@ -267,20 +274,26 @@ class ShopFloor:
         """Re-plan the day from its recorded events and store the plan (as made from the newest of
         them), record newly at-risk bookings (webhooks) and push the status; the status (None: the
         day has no events). A re-plan that fails is logged and the stored plan stays."""
-        with self.service.store.sessions() as session:
-            workshop, day = self._day(session, workshop_id, date)
-            rows = events_db.day_events(session, workshop_id, date)
-        if not rows:
-            return None
-        events = [event_from_record(r) for r in rows]
-        newest = max(e.id for e in events)
-        state = replay(effective(events), workshop, {b.id: b for b in day}, date)
-        now = live_now(self.service, workshop, date, state, replan_moment(max(rows, key=lambda r: r.id)))
-        self._quiet.on = True
-        try:
-            plan = self.replans.replan(workshop, date, state, now, newest)
-        finally:
-            self._quiet.on = False
+        for attempt in range(1, LIVE_REPLAN_TRIES + 1):  # read again where a booking change raced it
+            with self.service.store.sessions() as session:
+                workshop, day = self._day(session, workshop_id, date)
+                rows = events_db.day_events(session, workshop_id, date)
+            if not rows:
+                return None
+            events = [event_from_record(r) for r in rows]
+            newest = max(e.id for e in events)
+            state = replay(effective(events), workshop, {b.id: b for b in day}, date)
+            now = live_now(self.service, workshop, date, state, replan_moment(max(rows, key=lambda r: r.id)))
+            self._quiet.on = True
+            try:
+                plan = self.replans.replan(
+                    workshop, date, state, now, newest, last_try=attempt == LIVE_REPLAN_TRIES
+                )
+                break
+            except DayChanged:
+                continue
+            finally:
+                self._quiet.on = False
         lagging, as_of, latest = self.replans.lag(workshop_id, date)
         status = _live(
             self._status(workshop, date, day, plan, state, now, persist=True),

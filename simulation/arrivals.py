@@ -69,6 +69,13 @@ def choose_period(scenario: Scenario, days: int, month: str | None, season: str 
     return Period(dt.date(year, MONTHS.index(key) + 1, 1), days, label)
 
 
+def has_season(scenario: Scenario) -> bool:
+    """Whether the scenario's monthly demand differs from month to month: on a flat table (650 every
+    month) `--season peak` or `low` finds no busiest or quietest month and takes the first, January
+    (review-s43 #16: said nowhere; the commands now say so, `cli.simulate.simulation_inputs`)."""
+    return len(set(scenario.demand.monthly_volume.values())) > 1
+
+
 class Promises:
     """The scenario's promise rule on the simulator's minutes (from a day's midnight, 24 h a day),
     the rule the offers and the seeded demand apply (capacity.promise, then the desk's handover

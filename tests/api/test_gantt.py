@@ -296,3 +296,52 @@ def test_a_clocked_bar_says_whether_the_shop_floor_named_its_bay_or_the_plan_gue
         "· 工位按计划（未打卡确认）"
     )
     assert title(zh["b3"]).endswith("· 打卡确认在工位 E1")
+
+
+def _loads(svg: str) -> dict[str, tuple[str, bool]]:
+    """Each technician row's load as its label shows it, and whether it is marked over the shift."""
+    labels, _ = _parse(svg)
+    return {
+        t.get("data-technician") or "": (t.text or "", "over" in (t.get("class") or "").split())
+        for t in labels.iter(f"{SVG}text")
+        if "row-load" in (t.get("class") or "").split()
+    }
+
+
+def test_each_technician_row_shows_his_planned_hours_and_share_of_his_shift() -> None:
+    """review-s43 #15: the plan page gave only the workshop's "Technicians busy"; who is overloaded
+    showed only as how dense his bars were. Each technician's row now says his planned hours and
+    their share of his shift (breaks left out), in red past 100%; the bay rows say none."""
+    ws = small_workshop()
+    shift = {t.id: t.shift for t in ws.technicians}
+    assert shift["wang"].start == "08:00" and shift["wang"].end == "17:00"
+    assert [(b.start, b.end) for b in shift["wang"].breaks] == [("12:00", "13:00")]  # 480 min on shift
+    bookings = [
+        booking("b1", "MINOR", "08:00"),
+        booking("b2", "MAINT", "08:00"),
+        booking("b3", "MAINT", "08:00"),
+    ]
+    codes = {"b1": "MINOR", "b2": "MAINT", "b3": "MAINT"}
+    req = request(bookings, workshop=ws)
+    day = plan(
+        req,
+        [
+            assignment("b1", 0, "G1", "wang", "08:00", "08:30"),
+            assignment("b1", 1, "G1", "wang", "08:30", "10:00"),  # wang: 120 min of 480
+            assignment("b2", 0, "G2", "li", "08:00", "12:00"),
+            assignment("b3", 0, "G2", "li", "13:00", "18:30"),  # li: 570 min of 480, overtime
+        ],
+    )
+    loads = _loads(gantt.render(ws, day, codes, rows_by="technicians"))
+    assert loads["wang"] == ("2.0 h · 25% of shift", False)
+    assert loads["li"] == ("9.5 h · 119% of shift", True)
+    idle = [t.id for t in ws.technicians if t.id not in ("wang", "li")]
+    assert idle and all(loads[t] == ("0.0 h · 0% of shift", False) for t in idle)
+
+    def in_chinese() -> str:
+        i18n._current.set(Translator("zh_CN"))  # as `api.i18n.use` sets a page's
+        return gantt.render(ws, day, codes, rows_by="technicians")
+
+    zh = _loads(contextvars.copy_context().run(in_chinese))
+    assert zh["wang"] == ("2.0 小时 · 占班时 25%", False) and zh["li"] == ("9.5 小时 · 占班时 119%", True)
+    assert not _loads(gantt.render(ws, day, codes))  # by bay: no loads

@@ -28,3 +28,15 @@ def test_the_backtests_rows_have_their_units_and_percents_read_as_the_language_w
         assert len(re.findall(percent, on_time)) == 6, (lang, on_time)  # recorded, mean, CI, range
         if lang == "zh-CN":
             assert not re.search(r"\d %", run.stdout), run.stdout
+
+
+def test_the_fits_work_content_table_gives_the_standard_its_unit() -> None:
+    """review-s43 #21: `history fit`'s work-content table headed a column "标准" ("standard") with no
+    unit, beside "平均分钟" ("mean minutes"). It is "标准分钟" / "standard minutes", as the fit's
+    HTML page and the reports say."""
+    history = "scenarios/dealer-2011/history-2011H1.csv.gz"
+    for lang, unit, mean in (("zh-CN", "标准分钟", "平均分钟"), ("en", "standard minutes", "mean minutes")):
+        run = bayplan("history", "fit", "dealer-2011", history, env={"BAYPLAN_LANG": lang, "COLUMNS": "200"})
+        assert run.returncode == 0, run.stderr
+        (heading,) = [line for line in run.stdout.splitlines() if mean in line]
+        assert unit in heading, (lang, heading)

@@ -162,3 +162,24 @@ def test_the_table_names_each_technician_as_the_workshop_names_him_in_the_reader
         assert set(names) <= cells and not {"t", "u"} & cells, (lang, table.output)
     data = json.loads(runner.invoke(app, [*span, "--format", "json"]).output)
     assert {r["technician"] for r in data["rows"] if r["level"] == "technician"} == {"t", "u"}
+
+
+def test_the_title_names_a_one_day_report_once_and_a_span_as_the_language_writes_it(
+    clocked_history_db: Path,
+) -> None:
+    """review-s43 #17: `--from` and `--to` the same day titled the report "生产率 2026年11月24日 –
+    2026年11月24日", one day twice. One day is named once; a span of days is one CLDR interval."""
+    url = f"sqlite:///{clocked_history_db}"
+    runner = CliRunner()
+    one, first, last = DAYS[0].isoformat(), DAYS[0].isoformat(), DAYS[-1].isoformat()
+    for lang, day, span in (
+        ("en", "Productivity Nov 24, 2026", "Productivity Nov 24\u2009–\u200926, 2026"),
+        ("zh-CN", "生产率 2026年11月24日", "生产率 2026年11月24日\u2009–\u200926日"),
+    ):
+        args = ["--lang", lang, "report", "--db", url, "--workshop", "tiny"]
+        single = runner.invoke(app, [*args, "--from", one, "--to", one], env={"COLUMNS": "200"})
+        assert single.exit_code == 0, single.output
+        title = single.output.strip().splitlines()[0].strip()
+        assert title == day, single.output
+        both = runner.invoke(app, [*args, "--from", first, "--to", last], env={"COLUMNS": "200"})
+        assert both.output.strip().splitlines()[0].strip() == span, both.output

@@ -87,3 +87,14 @@ def test_rules_written_from_an_uncertified_search_say_so(tmp_path: Path) -> None
     run = _run(*QUICK, "--delta-cny", "1000000", "--write-rules", str(path))  # certified at once
     assert "not certified" not in run.stderr and "NOT CERTIFIED" not in path.read_text(encoding="utf-8")
     assert "Best with probability" in run.stdout, run.stdout
+
+
+def test_the_recheck_line_sets_the_held_out_month_in_the_chinese_sentence_without_spaces() -> None:
+    """review-s43 #19: "在 留出月份 2025年2月 上复核": the template's spaces around its placeholder
+    stayed where the part filled in is Chinese words. A part meeting the template's words is spaced
+    by the language's rule (none between two Han characters); English as before."""
+    chinese = _run(*QUICK, lang="zh-CN").stdout
+    (line,) = [x for x in chinese.splitlines() if "复核" in x and "留出月份" in x]
+    assert re.fullmatch(r"在留出月份 \d{4}年\d{1,2}月上复核：", line.strip()), line
+    english = _run(*QUICK).stdout
+    assert re.search(r"^Re-check on held-out month [a-z]{3} \d{4}:$", english, re.M), english

@@ -6,12 +6,20 @@ booking whose car is not there (loanrev-s27)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 
 import pytest
 
 from scheduler.clock import FixedClock
 from scheduler.contract import Booking, PinnedOperation, Plan, Workshop
-from scheduler.live_replan import _clocked_bay_unknown, _clocked_work_apart, _clocked_work_in_turn
+from scheduler.live_replan import (
+    LIVE_REPLAN_TRIES,
+    _clocked_bay_unknown,
+    _clocked_work_apart,
+    _clocked_work_in_turn,
+)
+from scheduler.plan_tasks import PlanBasis
 from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor, replan_moment
 from scheduler.storage import clock_events as events_db
@@ -415,3 +423,85 @@ def test_guessed_clocked_work_gives_way_to_work_clocked_into_its_bay() -> None:
     unknown, conflicts = _clocked_bay_unknown(held, fixed={("b", 0)})
     assert {x.id: x.pinned[0].bay for x in unknown} == {"c": "E1", "a": None, "b": "G1"}
     assert [(x.booking, x.bay, x.with_booking) for x in conflicts] == [("a", "G1", "b")]
+
+
+def _booking_changes_race_the_replan(
+    service: PlanningService, monkeypatch: pytest.MonkeyPatch, times: int
+) -> list[str]:
+    """The next `times` live plans stored (a plan made from clock events) each find that a booking
+    of the workshop on another day (WED and after) was made after the re-plan read its day: the
+    workshop's revision, part of every day's version, moved under it (review-s43 #22: the same in
+    `clocked_history`, each day's bookings made while the day before was re-planned). The ids
+    booked."""
+    original = service.store_plan
+    booked: list[str] = []
+
+    def racing(
+        workshop_id: str, date: dt.date, plan: Plan, basis: PlanBasis, as_of_event: int | None = None
+    ) -> Plan:
+        if as_of_event is not None and len(booked) < times:
+            booked.append(f"other-{len(booked)}")
+            other_day = WED + dt.timedelta(days=len(booked) - 1)  # one each: a tiny day has room for two
+            service.book(
+                "tiny", Booking(id=booked[-1], service="MAINT", drop_off=at("08:00", other_day)), None
+            )
+        return original(workshop_id, date, plan, basis, as_of_event)
+
+    monkeypatch.setattr(service, "store_plan", racing)
+    return booked
+
+
+def _newest_and_planned_from(service: PlanningService) -> tuple[int | None, int | None]:
+    with service.store.sessions() as session:
+        return events_db.newest_id(session, "tiny", DAY, DAY), plans_db.as_of_event(session, "tiny", DAY)[1]
+
+
+def test_a_booking_on_another_day_during_a_live_replan_leaves_the_live_plan_following_the_events(
+    service: PlanningService, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A booking made on another day while the live re-plan ran is no failure of the day: the
+    re-plan is planned again from the day as it is now and stores the plan of the newest event
+    (the clocked start at 08:20 pinned), with no error logged. Before, the stored plan stayed
+    behind its events ("live re-plan … failed, the stored plan stays: the day's bookings changed
+    while it was planned") until the day's next event."""
+    service.put_workshop(tiny_workshop())
+    service.book("tiny", Booking(id="a", service="MAINT", drop_off=at("08:00")), None)
+    booked = _booking_changes_race_the_replan(service, monkeypatch, 1)
+    floor = ShopFloor(service, background=False)
+    try:
+        event = {"booking": "a", "operation": 0, "technician": "t", "action": "start", "at": at("08:20")}
+        with caplog.at_level(logging.INFO, logger="bayplan"):
+            floor.clock("tiny", event, "key-1", None, at("08:20"))
+    finally:
+        floor.close()
+    assert booked == ["other-0"], "the booking change raced the re-plan"
+    newest, planned_from = _newest_and_planned_from(service)
+    assert planned_from == newest
+    (a,) = [x for x in service.stored_plan("tiny", DAY).assignments if x.booking == "a"]
+    assert a.start == at("08:20")
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+
+
+def test_a_background_live_replan_raced_on_every_try_is_run_again_and_catches_up(
+    service: PlanningService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the background, a re-plan raced by booking changes on each of its tries asks for its day
+    once more: the stored plan ends made from the newest event (and the status says it no longer
+    lags), not left behind with the re-plan marked failed for that event."""
+    service.put_workshop(tiny_workshop())
+    service.book("tiny", Booking(id="a", service="MAINT", drop_off=at("08:00")), None)
+    booked = _booking_changes_race_the_replan(service, monkeypatch, LIVE_REPLAN_TRIES)
+    floor = ShopFloor(service, background=True)
+    try:
+        event = {"booking": "a", "operation": 0, "technician": "t", "action": "start", "at": at("08:20")}
+        floor.clock("tiny", event, "key-1", None, at("08:20"))
+        deadline = time.monotonic() + 30
+        while not floor.replans.replanner.idle():
+            assert time.monotonic() < deadline, "the background re-plan never ended"
+            time.sleep(0.005)
+        newest, planned_from = _newest_and_planned_from(service)
+        assert planned_from == newest
+        assert len(booked) == LIVE_REPLAN_TRIES, "every try of the first run was raced"
+        assert floor.status("tiny", DAY).replanning is False
+    finally:
+        floor.close()
