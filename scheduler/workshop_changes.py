@@ -56,13 +56,15 @@ def broken_by(
     desk counts them (`PlanningService._cars_out`, `_out_until`).
 
     A day whose witness `new` breaks is packed again under `new` first (`_repacked`, at most
-    `REWITNESS_SECONDS` of CPU a day): the bookings that new witness keeps on time are not listed,
-    and their new witness goes into `rewitness` (by day, by booking id), which the caller stores
-    with the new workshop; only the bookings that still do not fit are listed. A booking with work
-    clocked on the day is never listed: that work is what happened, and the rest of its day is
-    planned from the clock; a new witness of its day holds its witness where it is, pinned. (Not a
-    multi-day repair's: its work carries on to later days, checked as before.)"""
+    `REWITNESS_SECONDS` of CPU a day and `REWITNESS_TOTAL_SECONDS` in all, under the workshop's
+    lock; the days after that list their bookings as before): the bookings that new witness keeps
+    on time are not listed, and their new witness goes into `rewitness` (by day, by booking id),
+    which the caller stores with the new workshop; only the bookings that still do not fit are
+    listed. A booking with work clocked on the day is never listed: that work is what happened, and
+    the rest of its day is planned from the clock; a new witness of its day holds its witness where
+    it is, pinned. (Not a multi-day repair's: its work carries on to later days, checked as before.)"""
     today = _first_day(old, new, now)
+    until = time.thread_time() + REWITNESS_TOTAL_SECONDS
     clocked: set[tuple[str, dt.date]] = {
         (booking_id, date) for booking_id, _, date in events_db.clocked_since(session, new.id, today)
     }
@@ -104,7 +106,13 @@ def broken_by(
         }
         if set(reasons) - clocked_here:
             own = {r.id for r in day_rows if r.date == date}
-            packed = _repacked(day_new, date, accepted, held, clocked_here, own, set(reasons))
+            packed = (
+                _repacked(
+                    day_new, date, accepted, held, clocked_here, own, set(reasons) - clocked_here, until
+                )
+                if time.thread_time() < until
+                else None
+            )
             if packed is not None:
                 witness, left = packed
                 if rewitness is not None:
@@ -127,6 +135,10 @@ REWITNESS_SECONDS = 1.0
 """At most this much CPU a day spends looking for a new witness of its bookings under a changed
 workshop (`_repacked`): a day of a small dealer's 20 bookings takes milliseconds a try."""
 
+REWITNESS_TOTAL_SECONDS = 10.0
+"""At most this much CPU a change spends on new witnesses, over all its days (it holds the workshop's
+lock meanwhile: bookings wait): the days after that list their broken bookings as before."""
+
 REWITNESS_PROMOTIONS = 8
 """Per starting order, at most this many dispatches with the late bookings moved to the front."""
 
@@ -142,6 +154,7 @@ def _repacked(
     clocked: Collection[str],
     own: Collection[str],
     broken: Collection[str],
+    until: float = float("inf"),
 ) -> tuple[dict[str, list[Assignment]], list[str]] | None:
     """A new witness of the day under `workshop` (a day view: `multiday.day_workshop`): its
     witnessed bookings dispatched again (the greedy planner's earliest finish, in the old
@@ -151,6 +164,7 @@ def _repacked(
     where no try leaves out fewer than the old witness breaks (`broken`: their ids; among tries
     leaving out as many, the one leaving out fewest others is kept), or the day is not one
     this packs: multi-day work on it, a booking of another day, one the workshop cannot compile.
+    `until`: the change's whole budget (this thread's CPU time), which ends the tries too.
     Every answer is checked by the independent validator (`witness_breaks`) before it is given."""
     witnessed = [(b, list(w)) for b, w in accepted if w]
     if not witnessed or any(b.id not in own or multiday.is_part(b) for b, _ in witnessed):
@@ -174,7 +188,7 @@ def _repacked(
     except InputError:
         return None
     problem = compiled.problem
-    stop = time.thread_time() + REWITNESS_SECONDS
+    stop = min(until, time.thread_time() + REWITNESS_SECONDS)
     first = {b.id: min(a.start for a in w) for b, w in witnessed}
     orders = [
         sorted(  # the bookings whose witness holds first, each in the old witness's order
