@@ -240,6 +240,8 @@ def _repacked(
     ]
     if witness_breaks(workshop, date, checked, held):
         return None  # never expected: the dispatcher keeps the hard rules
+    if any(b.promised is not None and max(a.end for a in w) > b.promised for b, w in checked if w):
+        return None  # never expected: checked as late above (the validator leaves lateness to plans)
     return witness, left
 
 

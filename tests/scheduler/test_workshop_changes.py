@@ -5,19 +5,28 @@ not fit are listed; every booking kept has a witness the new workshop holds (the
 from __future__ import annotations
 
 import datetime as dt
+import math
+import random
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from scheduler import workshop_changes
+from scheduler.compiler import compile_request
 from scheduler.contract import Assignment, Booking, Plan, PlanOptions, PlanRequest, Workshop
+from scheduler.dispatch import dispatch
 from scheduler.errors import WorkshopConflict
+from scheduler.integrity import witness_breaks
 from scheduler.kpis import NO_KPIS
+from scheduler.planning import to_plan
 from scheduler.service import PlanningService
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
 from scheduler.validator import validate_plan
 from scheduler.workshop_changes import NO_ROOM
-from tests.builders import DAY, fixed_clock
+from tests.builders import DAY, fixed_clock, random_days
 from tests.scheduler.test_workshop_change import _workshop
 
 
@@ -51,7 +60,8 @@ def bookings_db_day(service: PlanningService) -> list[tuple[Booking, list[Assign
 
 def _witness_violations(service: PlanningService, workshop: Workshop) -> list[str]:
     """What the independent validator finds wrong with the stored witnesses of the bookings not at
-    risk, against `workshop`, every promise to be kept."""
+    risk, against `workshop`, and each one done after its promised pickup (the validator leaves
+    lateness to plans; a witness keeps every promise)."""
     kept = [(b, w) for b, w in bookings_db_day(service) if not b.at_risk]
     request = PlanRequest(
         workshop=workshop, date=DAY, bookings=[b for b, _ in kept], options=PlanOptions(keep_promises=True)
@@ -67,7 +77,10 @@ def _witness_violations(service: PlanningService, workshop: Workshop) -> list[st
         unassigned=[],
         kpis=NO_KPIS,
     )
-    return [v.message for v in validate_plan(request, plan)]
+    late = [
+        f"{b.id} done after its promise" for b, w in kept if b.promised and max(a.end for a in w) > b.promised
+    ]
+    return [v.message for v in validate_plan(request, plan)] + late
 
 
 def test_longer_standard_minutes_on_a_day_with_room_are_applied_without_force(tmp_path: Path) -> None:
@@ -115,3 +128,81 @@ def test_a_booking_the_new_witness_leaves_out_says_the_day_has_no_room_for_it(tm
     reasons = [r for b in refused.value.bookings for r in b["reasons"]]  # type: ignore[attr-defined]
     assert 0 < len(refused.value.bookings) < 5  # the old witness broke the five on t2
     assert all("unknown technician t2" in r or r == NO_ROOM for r in reasons), reasons
+
+
+def test_with_no_time_for_new_witnesses_a_change_lists_what_the_old_witnesses_break(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new witnesses are looked for under the workshop's lock, within a bound over the whole
+    change: past it, each day lists its broken bookings as before (all ten at 90 minutes)."""
+    monkeypatch.setattr(workshop_changes, "REWITNESS_TOTAL_SECONDS", 0.0)
+    service = _booked(tmp_path)
+    with pytest.raises(WorkshopConflict) as refused:
+        service.put_workshop(_longer(90))
+    assert len(refused.value.bookings) == 10
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_days(), st.sampled_from([1.1, 1.25, 1.5, 2.0]), st.integers(0, 120), st.randoms())
+def test_every_new_witness_of_a_day_passes_the_validator_under_the_changed_workshop(
+    request: PlanRequest, factor: float, slack: int, rng: random.Random
+) -> None:
+    """Soundness, over random small days: the day's bookings placed by the dispatcher (the old
+    witness), each promised its end plus up to `slack` minutes; every operation then `factor` times
+    longer. Whatever `_repacked` keeps has a new witness the independent validator passes against
+    the changed workshop, every promise kept, and what it leaves out is fewer than the old broke."""
+    compiled = compile_request(request)
+    old = to_plan(compiled, dispatch(compiled.problem), "old")
+    own: dict[str, list[Assignment]] = {}
+    for a in old.assignments:
+        own.setdefault(a.booking, []).append(a)
+    accepted = [
+        (
+            b.model_copy(
+                update={
+                    "promised": max(a.end for a in own[b.id]) + dt.timedelta(minutes=rng.randint(0, slack))
+                }
+            ),
+            own[b.id],
+        )
+        for b in request.bookings
+        if b.id in own
+    ]
+    if not accepted:
+        return
+    workshop = request.workshop
+    longer = workshop.model_copy(
+        update={
+            "services": [
+                s.model_copy(
+                    update={
+                        "operations": [
+                            o.model_copy(update={"minutes": math.ceil(o.minutes * factor)})
+                            for o in s.operations
+                        ]
+                    }
+                )
+                for s in workshop.services
+            ]
+        }
+    )
+    broken = set(witness_breaks(longer, request.date, accepted))
+    packed = workshop_changes._repacked(
+        longer, request.date, accepted, [], set(), {b.id for b, _ in accepted}, broken
+    )
+    if packed is None:
+        return
+    witness, left = packed
+    assert len(left) < len(broken)
+    kept = [b for b, _ in accepted if b.id not in left]
+    assert {b.id for b in kept} == set(witness)
+    check = PlanRequest(
+        workshop=longer, date=request.date, bookings=kept, options=PlanOptions(keep_promises=True)
+    )
+    plan = Plan(
+        workshop=longer.id, date=request.date, planner="witness", status="feasible", objective=0.0,
+        solve_seconds=0.0, assignments=[a for w in witness.values() for a in w], unassigned=[], kpis=NO_KPIS,
+    )  # fmt: skip
+    assert validate_plan(check, plan) == []
+    # The validator leaves lateness to the plan; a witness keeps every promise.
+    assert all(max(a.end for a in witness[b.id]) <= b.promised for b in kept if b.promised is not None)
