@@ -117,7 +117,7 @@ def broken_by(
                 witness, left = packed
                 if rewitness is not None:
                     rewitness[date] = witness
-                reasons = {b: reasons.get(b) or [NO_ROOM] for b in left}
+                reasons = {b: why or reasons.get(b) or [NO_ROOM] for b, why in left.items()}
         for r in day_rows:
             if r.id in clocked_here:
                 continue  # its clocked work is what happened, whatever the new standard minutes
@@ -139,6 +139,9 @@ REWITNESS_TOTAL_SECONDS = 10.0
 """At most this much CPU a change spends on new witnesses, over all its days (it holds the workshop's
 lock meanwhile: bookings wait): the days after that list their broken bookings as before."""
 
+CHECK_ROUNDS = 3
+"""How many times a new witness is checked with the bookings the validator still faults left out."""
+
 REWITNESS_PROMOTIONS = 8
 """Per starting order, at most this many dispatches with the late bookings moved to the front."""
 
@@ -155,12 +158,14 @@ def _repacked(
     own: Collection[str],
     broken: Collection[str],
     until: float = float("inf"),
-) -> tuple[dict[str, list[Assignment]], list[str]] | None:
+) -> tuple[dict[str, list[Assignment]], dict[str, list[str]]] | None:
     """A new witness of the day under `workshop` (a day view: `multiday.day_workshop`): its
     witnessed bookings dispatched again (the greedy planner's earliest finish, in the old
     witness's order, then in rules' orders, each with the bookings it leaves late moved to the
     front), the one that keeps the most on time by their promised pickup. Returns the new witness of
-    the bookings kept (not the clocked ones: their witness stays, pinned) and the ids left out; None
+    the bookings kept (not the clocked ones: their witness stays, pinned) and the ids left out,
+    each with the validator's reasons where it faulted the booking in the new witness (else none:
+    late or unplaced); None
     where no try leaves out fewer than the old witness breaks (`broken`: their ids; among tries
     leaving out as many, the one leaving out fewest others is kept), or the day is not one
     this packs: multi-day work on it, a booking of another day, one the workshop cannot compile.
@@ -227,22 +232,39 @@ def _repacked(
         return None
     _, late, placements = best
     left = [bookings[j].id for j in sorted(late)]
-    if left and workshop.loan_cars is not None and any(bookings[j].loan_car for j in late):
-        return None  # at risk, its loan car is counted as the desk counts it: the old way
     witness: dict[str, list[Assignment]] = {}
     for (j, k), p in sorted(placements.items()):
         booking = bookings[j]
         if j in late or booking.id in fixed:
             continue
         witness.setdefault(booking.id, []).append(compiled.frame.assignment(booking.id, k, p))
-    checked = [
-        (b, witness[b.id] if b.id in witness else fixed.get(b.id, [])) for b in bookings if b.id not in left
-    ]
-    if witness_breaks(workshop, date, checked, held):
-        return None  # never expected: the dispatcher keeps the hard rules
+    # The validator's word on it. A booking it still faults for a rule no placement mends (its
+    # check-in with no advisor free, ...) is left out too, with the validator's reasons, and the
+    # rest checked again; never a clocked one (the day is then listed as before).
+    why: dict[str, list[str]] = {}
+    for _ in range(CHECK_ROUNDS):
+        checked = [
+            (b, witness[b.id] if b.id in witness else fixed.get(b.id, []))
+            for b in bookings
+            if b.id not in left
+        ]
+        faulted = witness_breaks(workshop, date, checked, held)
+        if not faulted:
+            break
+        if set(faulted) & set(fixed):
+            return None
+        left += sorted(faulted)
+        why.update(faulted)
+        witness = {b: w for b, w in witness.items() if b not in faulted}
+    else:
+        return None
+    if len(left) >= len(broken):
+        return None
+    if left and workshop.loan_cars is not None and any(b.loan_car for b in bookings if b.id in left):
+        return None  # at risk, its loan car is counted as the desk counts it: the old way
     if any(b.promised is not None and max(a.end for a in w) > b.promised for b, w in checked if w):
         return None  # never expected: checked as late above (the validator leaves lateness to plans)
-    return witness, left
+    return witness, {b: why.get(b, []) for b in left}
 
 
 def _pin(a: Assignment) -> PinnedOperation:

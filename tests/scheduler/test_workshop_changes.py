@@ -27,7 +27,7 @@ from scheduler.storage import bookings as bookings_db
 from scheduler.validator import validate_plan
 from scheduler.workshop_changes import NO_ROOM
 from tests.builders import DAY, fixed_clock, random_days
-from tests.scheduler.test_workshop_change import _workshop
+from tests.scheduler.test_workshop_change import ADVISORS, _workshop
 
 
 def _longer(minutes: int) -> Workshop:
@@ -206,3 +206,30 @@ def test_every_new_witness_of_a_day_passes_the_validator_under_the_changed_works
     assert validate_plan(check, plan) == []
     # The validator leaves lateness to the plan; a witness keeps every promise.
     assert all(max(a.end for a in witness[b.id]) <= b.promised for b in kept if b.promised is not None)
+
+
+def test_a_booking_the_validator_still_faults_in_the_new_witness_is_listed_with_its_reason(
+    tmp_path: Path,
+) -> None:
+    """Two advisors check in two cars at 08:00 and two at 09:00; the change takes one advisor away
+    and makes MAINT 90 minutes. Every old witness breaks (90 minutes), and no placement mends a
+    check-in with no advisor free: the new witness keeps the two cars that are checked in and lists
+    the other two with the validator's reason (all four were listed: the whole day failed)."""
+    service = PlanningService(
+        Store(f"sqlite:///{tmp_path / 'w.db'}"), refine_in_background=False, clock=fixed_clock()
+    )
+    service.put_workshop(_workshop(advisors=ADVISORS))
+    tz = _workshop().tz
+    for i in range(4):
+        drop = dt.datetime.combine(DAY, dt.time(8 + i // 2), tzinfo=tz)
+        service.book("ws", Booking(id=f"b{i}", service="MAINT", drop_off=drop), None)
+    longer = _longer(90)
+    new = longer.model_copy(update={"advisors": [a for a in _workshop(advisors=ADVISORS).advisors[:1]]})
+    with pytest.raises(WorkshopConflict) as refused:
+        service.put_workshop(new)
+    listed = {str(b["booking"]): b["reasons"] for b in refused.value.bookings}
+    assert len(listed) == 2, listed
+    assert all(any("no service advisor free" in r for r in reasons) for reasons in listed.values())  # type: ignore[attr-defined]
+    service.put_workshop(new, force=True)
+    assert {b.id for b, _ in bookings_db_day(service) if b.at_risk} == set(listed)
+    assert _witness_violations(service, new) == []
