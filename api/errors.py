@@ -362,6 +362,7 @@ def _workshop_conflict(request: Request, exc: Exception) -> JSONResponse:
         else b
         for b in exc.bookings
     ]
+    bookings = [{**b, "car": _worded(request, str(b["car"]))} if "car" in b else b for b in bookings]
     return JSONResponse(
         status_code=409, content={"detail": detail, "bookings": bookings, "forceable": exc.forceable}
     )

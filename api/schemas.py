@@ -301,6 +301,12 @@ class BrokenBooking(BaseModel):
     booking: str
     date: dt.date
     reasons: list[str]
+    plate: str | None = Field(None, description="the car's licence plate (null: none given)")
+    car: str | None = Field(
+        None,
+        description="the car in words, in the request's language: its plate with the booking id beside it,"
+        " else the booking id (a change's check lists it; the clock-work refusals do not)",
+    )
 
 
 class WorkshopConflictProblem(Problem):

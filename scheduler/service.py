@@ -26,6 +26,7 @@ from scheduler.asked import AskedKinds, Kind
 from scheduler.cache import CacheHolders, PartitionedLRU
 from scheduler.capacity import CapacityRules, after_desk_hours
 from scheduler.clock import SYSTEM_CLOCK, Clock
+from scheduler.clocking import car_words
 from scheduler.contention import Contention, fair_share
 from scheduler.contract import (
     FIRST_DATE,
@@ -445,6 +446,7 @@ class PlanningService:
                 named = stranded(session, old, workshop, since)
                 if named:
                     raise WorkshopConflict(message % {"count": len(named)}, named, forceable=False)
+            rewitness: dict[dt.date, dict[str, list[Assignment]]] = {}
             broken = broken_by(
                 session,
                 old,
@@ -452,10 +454,12 @@ class PlanningService:
                 past_from(now, as_of),
                 partial(self._cars_out, session, old, zone=workshop.tz),
                 partial(self._out_until, session, old),
+                rewitness,
             )
             if broken and not force:
                 listed: list[dict[str, object]] = [
-                    {"booking": r.id, "date": r.date.isoformat(), "reasons": why} for r, why in broken
+                    {"booking": r.id, "date": r.date.isoformat(), "reasons": why, **_car(r)}
+                    for r, why in broken
                 ]
                 template = (
                     N_(
@@ -495,6 +499,8 @@ class PlanningService:
                     clocked_elsewhere,
                     forceable=False,
                 )
+            for date, moved in rewitness.items():  # the days packed again: every promise kept
+                bookings_db.rewitness_day(session, workshop.id, date, moved)
             for r, why in broken:
                 bookings_db.mark_at_risk(r, "; ".join(why))
             if broken:
@@ -2034,6 +2040,13 @@ def _parts_not_clocked_before(
                 [],
                 forceable=False,
             )
+
+
+def _car(row: BookingRow) -> dict[str, object]:
+    """A listed booking's car: its plate (None: not given) and how a sentence names it, by the plate
+    with the booking id beside it ("粤B82011 (booking BK-…)"), else by the id (review-s43 #12)."""
+    booking = bookings_db.booking_of(row)
+    return {"plate": booking.plate, "car": car_words(booking)}
 
 
 def _clocked_days_left(

@@ -1,22 +1,36 @@
 """What a change of a workshop breaks: the accepted bookings, of days not yet past, whose witness
 the new workshop no longer holds (a technician, bay or service gone, shorter shifts, new breaks,
-another time zone...), with the reasons; and the clocked work that names what it removes."""
+another time zone...) and that no new witness of their day fits on time, with the reasons; and the
+clocked work that names what it removes."""
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from sqlalchemy.orm import Session
 
 from scheduler import multiday
-from scheduler.contract import Assignment, Booking, Operation, Workshop
+from scheduler.compiler import compile_request
+from scheduler.contract import (
+    Assignment,
+    Booking,
+    Operation,
+    PinnedOperation,
+    PlanOptions,
+    PlanRequest,
+    Workshop,
+)
+from scheduler.dispatch import dispatch, rule_order
+from scheduler.errors import InputError
 from scheduler.i18n import N_
 from scheduler.integrity import unplannable, witness_breaks
 from scheduler.storage import BookingRow
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db
+from solver.problem import Placement
 
 
 def past_from(server: dt.datetime, now: dt.datetime | None) -> dt.datetime:
@@ -34,12 +48,26 @@ def broken_by(
     now: dt.datetime,
     cars_out: Callable[[dt.date], list[tuple[Booking, list[Assignment]]]],
     out_until: Callable[[Booking], Booking],
+    rewitness: dict[dt.date, dict[str, list[Assignment]]] | None = None,
 ) -> list[tuple[BookingRow, list[str]]]:
     """The booking rows, of days not yet past, whose witness `new` breaks, with the reasons.
     `cars_out`: the loan cars of earlier days still out on a day, as its held shares; `out_until`:
     a loan-car booking promised until its car is back (an at-risk one's overrun), both as the
-    desk counts them (`PlanningService._cars_out`, `_out_until`)."""
+    desk counts them (`PlanningService._cars_out`, `_out_until`).
+
+    A day whose witness `new` breaks is packed again under `new` first (`_repacked`, at most
+    `REWITNESS_SECONDS` of CPU a day and `REWITNESS_TOTAL_SECONDS` in all, under the workshop's
+    lock; the days after that list their bookings as before): the bookings that new witness keeps
+    on time are not listed, and their new witness goes into `rewitness` (by day, by booking id),
+    which the caller stores with the new workshop; only the bookings that still do not fit are
+    listed. A booking with work clocked on the day is never listed: that work is what happened, and
+    the rest of its day is planned from the clock; a new witness of its day holds its witness where
+    it is, pinned. (Not a multi-day repair's: its work carries on to later days, checked as before.)"""
     today = _first_day(old, new, now)
+    until = time.thread_time() + REWITNESS_TOTAL_SECONDS
+    clocked: set[tuple[str, dt.date]] = {
+        (booking_id, date) for booking_id, _, date in events_db.clocked_since(session, new.id, today)
+    }
     by_date: dict[dt.date, list[BookingRow]] = defaultdict(list)
     for r in bookings_db.from_date(session, new.id, today):
         by_date[r.date].append(r)
@@ -68,13 +96,182 @@ def broken_by(
             for b, w in accepted
             if not multiday.is_held(b)
         ]
-        reasons = witness_breaks(multiday.day_workshop(new), date, accepted, held)
+        day_new = multiday.day_workshop(new)
+        reasons = witness_breaks(day_new, date, accepted, held)
+        # Clocked work of a one-day booking on its own day; a multi-day repair's stays checked
+        # (its later days carry its work on, and their events name it: review-s20 D3).
+        parts = {b.id for b, _ in accepted if multiday.is_part(b)}
+        clocked_here = {
+            r.id for r in day_rows if (r.id, date) in clocked and r.date == date and r.id not in parts
+        }
+        if set(reasons) - clocked_here:
+            own = {r.id for r in day_rows if r.date == date}
+            packed = (
+                _repacked(
+                    day_new, date, accepted, held, clocked_here, own, set(reasons) - clocked_here, until
+                )
+                if time.thread_time() < until
+                else None
+            )
+            if packed is not None:
+                witness, left = packed
+                if rewitness is not None:
+                    rewitness[date] = witness
+                reasons = {b: why or reasons.get(b) or [NO_ROOM] for b, why in left.items()}
         for r in day_rows:
+            if r.id in clocked_here:
+                continue  # its clocked work is what happened, whatever the new standard minutes
             for why in reasons.get(r.id, []):
                 listed = broken.setdefault(r.id, (r, []))[1]
                 if why not in listed:
                     listed.append(why)
     return list(broken.values())
+
+
+NO_ROOM = N_("the day planned again under the changed workshop has no room for it by its promised pickup")
+"""Why a booking whose old witness may still hold is listed: the day's new witness left it out."""
+
+REWITNESS_SECONDS = 1.0
+"""At most this much CPU a day spends looking for a new witness of its bookings under a changed
+workshop (`_repacked`): a day of a small dealer's 20 bookings takes milliseconds a try."""
+
+REWITNESS_TOTAL_SECONDS = 10.0
+"""At most this much CPU a change spends on new witnesses, over all its days (it holds the workshop's
+lock meanwhile: bookings wait): the days after that list their broken bookings as before."""
+
+CHECK_ROUNDS = 3
+"""How many times a new witness is checked with the bookings the validator still faults left out."""
+
+REWITNESS_PROMOTIONS = 8
+"""Per starting order, at most this many dispatches with the late bookings moved to the front."""
+
+REWITNESS_RULES = ("earliest-promise", "least-slack", "fcfs", "most-constrained-skill", "shortest-first")
+"""The dispatch rules tried after the old witness's order (`scheduler.dispatch.RULES`)."""
+
+
+def _repacked(
+    workshop: Workshop,
+    date: dt.date,
+    accepted: Sequence[tuple[Booking, Sequence[Assignment]]],
+    held: Sequence[Booking],
+    clocked: Collection[str],
+    own: Collection[str],
+    broken: Collection[str],
+    until: float = float("inf"),
+) -> tuple[dict[str, list[Assignment]], dict[str, list[str]]] | None:
+    """A new witness of the day under `workshop` (a day view: `multiday.day_workshop`): its
+    witnessed bookings dispatched again (the greedy planner's earliest finish, in the old
+    witness's order, then in rules' orders, each with the bookings it leaves late moved to the
+    front), the one that keeps the most on time by their promised pickup. Returns the new witness of
+    the bookings kept (not the clocked ones: their witness stays, pinned) and the ids left out,
+    each with the validator's reasons where it faulted the booking in the new witness (else none:
+    late or unplaced); None
+    where no try leaves out fewer than the old witness breaks (`broken`: their ids; among tries
+    leaving out as many, the one leaving out fewest others is kept), or the day is not one
+    this packs: multi-day work on it, a booking of another day, one the workshop cannot compile.
+    `until`: the change's whole budget (this thread's CPU time), which ends the tries too.
+    Every answer is checked by the independent validator (`witness_breaks`) before it is given."""
+    witnessed = [(b, list(w)) for b, w in accepted if w]
+    if not witnessed or any(b.id not in own or multiday.is_part(b) for b, _ in witnessed):
+        return None
+    if any(multiday.carries_over(workshop, b) for b, _ in witnessed):
+        return None
+    fixed = {b.id: w for b, w in witnessed if b.id in clocked}
+    bookings = [
+        b.model_copy(update={"pinned": [_pin(a) for a in fixed[b.id]]}) if b.id in clocked else b
+        for b, _ in witnessed
+    ]
+    request = PlanRequest(
+        workshop=workshop,
+        date=date,
+        bookings=bookings,
+        options=PlanOptions(keep_promises=True),
+        held=list(held),
+    )
+    try:
+        compiled = compile_request(request)
+    except InputError:
+        return None
+    problem = compiled.problem
+    stop = min(until, time.thread_time() + REWITNESS_SECONDS)
+    first = {b.id: min(a.start for a in w) for b, w in witnessed}
+    orders = [
+        sorted(  # the bookings whose witness holds first, each in the old witness's order
+            range(len(bookings)),
+            key=lambda j: (not problem.jobs[j].pinned, bookings[j].id in broken, first[bookings[j].id], j),
+        ),
+        *(rule_order(problem, rule) for rule in REWITNESS_RULES),
+    ]
+    best: tuple[tuple[int, int], set[int], dict[tuple[int, int], Placement]] | None = None
+    for order in orders:
+        for _ in range(REWITNESS_PROMOTIONS + 1):
+            if time.thread_time() > stop:
+                break
+            solution = dispatch(problem, order)
+            late = {
+                j
+                for j, job in enumerate(problem.jobs)
+                if j in solution.unplaced
+                or (
+                    job.due is not None
+                    and max(p.end for (i, _), p in solution.placements.items() if i == j) > job.due
+                )
+            }
+            score = (len(late), sum(1 for j in late if bookings[j].id not in broken))
+            if best is None or score < best[0]:
+                best = (score, late, dict(solution.placements))
+            if not late:
+                break
+            # The late ones to the front (after started work), the rest keeping their order.
+            pinned = [j for j in order if j not in late and problem.jobs[j].pinned]
+            front = [j for j in order if j in late]
+            order = pinned + front + [j for j in order if j not in late and not problem.jobs[j].pinned]
+        if best is not None and best[0][0] == 0:
+            break
+    if best is None or best[0][0] >= len(broken):
+        return None
+    _, late, placements = best
+    left = [bookings[j].id for j in sorted(late)]
+    witness: dict[str, list[Assignment]] = {}
+    for (j, k), p in sorted(placements.items()):
+        booking = bookings[j]
+        if j in late or booking.id in fixed:
+            continue
+        witness.setdefault(booking.id, []).append(compiled.frame.assignment(booking.id, k, p))
+    # The validator's word on it. A booking it still faults for a rule no placement mends (its
+    # check-in with no advisor free, ...) is left out too, with the validator's reasons, and the
+    # rest checked again; never a clocked one (the day is then listed as before).
+    why: dict[str, list[str]] = {}
+    for _ in range(CHECK_ROUNDS):
+        checked = [
+            (b, witness[b.id] if b.id in witness else fixed.get(b.id, []))
+            for b in bookings
+            if b.id not in left
+        ]
+        faulted = witness_breaks(workshop, date, checked, held)
+        if not faulted:
+            break
+        if set(faulted) & set(fixed):
+            return None
+        left += sorted(faulted)
+        why.update(faulted)
+        witness = {b: w for b, w in witness.items() if b not in faulted}
+    else:
+        return None
+    if len(left) >= len(broken):
+        return None
+    if left and workshop.loan_cars is not None and any(b.loan_car for b in bookings if b.id in left):
+        return None  # at risk, its loan car is counted as the desk counts it: the old way
+    if any(b.promised is not None and max(a.end for a in w) > b.promised for b, w in checked if w):
+        return None  # never expected: checked as late above (the validator leaves lateness to plans)
+    return witness, {b: why.get(b, []) for b in left}
+
+
+def _pin(a: Assignment) -> PinnedOperation:
+    """Clocked work held where its witness has it."""
+    return PinnedOperation(
+        operation=a.operation, bay=a.bay, technician=a.technician, start=a.start, end=a.end
+    )
 
 
 def clocked_work_orphaned(

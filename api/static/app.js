@@ -1036,11 +1036,20 @@ function setupLabour() {
   const box = document.querySelector(".labour[data-workshop]");
   if (!box) return;
   const button = document.getElementById("apply-labour");
+  const force = document.getElementById("apply-labour-force");
+  const broken = document.getElementById("labour-broken");
   const status = document.getElementById("labour-status");
-  button.addEventListener("click", async () => {
+  const apply = async (forced) => {
     button.disabled = true;
-    const query = new URLSearchParams({ from: box.dataset.from, to: box.dataset.to });
+    force.disabled = true;
+    const params = { from: box.dataset.from, to: box.dataset.to };
+    if (forced) params.force = "true";
+    const query = new URLSearchParams(params);
     const result = await api("POST", `/v1/workshops/${box.dataset.workshop}/labour-times/apply?${query}`);
+    broken.replaceChildren();
+    broken.hidden = true;
+    force.hidden = true;
+    force.disabled = false;
     if (result.status === 200 && result.data.changed === false) {
       // No version was made: say so, not "now version N" (tidy-s35); nothing to reload.
       status.textContent = box.dataset.unchanged.replace("%(version)s", String(result.data.version));
@@ -1051,8 +1060,22 @@ function setupLabour() {
     } else {
       status.textContent = leading(box.dataset.failed, problem(result));
       button.disabled = false;
+      // The bookings the new times would break, each car by its plate (review-s43 #11): applied
+      // anyway, they are kept at risk. Not offered where not even force may apply it.
+      const listed = result.status === 409 && result.data && Array.isArray(result.data.bookings)
+        ? result.data.bookings : [];
+      for (const b of listed) {
+        const item = document.createElement("li");
+        item.textContent = `${b.car || b.booking} · ${b.date}`;
+        if (Array.isArray(b.reasons)) item.title = b.reasons.join("\n");
+        broken.append(item);
+      }
+      broken.hidden = listed.length === 0;
+      force.hidden = listed.length === 0 || result.data.forceable === false;
     }
-  });
+  };
+  button.addEventListener("click", () => apply(false));
+  force.addEventListener("click", () => apply(true));
 }
 
 document.addEventListener("DOMContentLoaded", () => { setupPlan(); setupBooking(); setupMe(); setupStream(); setupLabour(); });
