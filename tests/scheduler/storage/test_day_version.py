@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from alembic import command
+
 from scheduler.contract import Booking, PlanRequest
 from scheduler.offer import SlotQuery
 from scheduler.service import PlanningService
@@ -15,6 +17,7 @@ from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
 from scheduler.validator import assert_valid
 from tests.builders import DAY, WORKSHOP_ID, at, fixed_clock, multi_day_workshop
+from tests.scheduler.storage.test_bookings import _config, _tables
 
 WED, THU = DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2)
 
@@ -115,3 +118,17 @@ def test_a_new_text_of_the_workshop_gives_every_day_a_new_version(db_url: str) -
     before = {d: _version(service, d) for d in (DAY, WED, THU)}
     service.put_workshop(multi_day_workshop().model_copy(update={"name": "Renamed"}))
     assert all(_version(service, d) != v for d, v in before.items())
+
+
+def test_migration_0014_keeps_every_booking_and_the_days_revisions_start_after_it(db_url: str) -> None:
+    service = _service(db_url)
+    service.book(WORKSHOP_ID, Booking(id="a", service="MAINT", drop_off=at("08:00")), None)
+    service.store.engine.dispose()  # no session holds the table the downgrade drops
+    command.downgrade(_config(db_url), "0013")
+    assert "day_revisions" not in _tables(db_url)
+    assert [b.id for b in service.bookings(WORKSHOP_ID, DAY)] == ["a"]  # kept
+    command.upgrade(_config(db_url), "head")
+    assert "day_revisions" in _tables(db_url)
+    before = _version(service, DAY)
+    service.cancel(WORKSHOP_ID, "a")
+    assert _version(service, DAY) != before
