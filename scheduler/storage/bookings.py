@@ -301,7 +301,12 @@ def _bump_touched_days(session: Session, _flush: UOWTransaction, _instances: obj
             for replaced in inspect(obj).attrs.body.history.deleted:  # the text it had: its days too
                 days.update(days_touched(session, obj, replaced))
         elif isinstance(obj, CarriedDayRow):
-            touched.setdefault(obj.workshop_id, set()).add(obj.date)
+            days = touched.setdefault(obj.workshop_id, set())
+            days.add(obj.date)
+            with session.no_autoflush:  # its booking's span reaches past its last work day
+                booking = session.get(BookingRow, obj.booking_id)
+            if booking is not None:
+                days.update(days_touched(session, booking))
     for workshop_id, dates in touched.items():
         bump_days(session, workshop_id, dates)
 
