@@ -242,15 +242,18 @@ _EARLIEST_DAY_END = dt.timedelta(hours=10)
 local day, whatever the workshop's zone (storage does not know it)."""
 
 
-def days_touched(session: Session, row: BookingRow, body: str | None = None) -> set[dt.date]:
+def days_touched(
+    session: Session, row: BookingRow, body: str | None = None, stored: set[dt.date] | None = None
+) -> set[dt.date]:
     """The days whose offers a change of the booking in `row` may change: its day, the days its
     work carries over to (stored, or pending in this session), and, for a booking whose car may
     be out or picked up on a later day (a loan car, at risk, or promised after its day may end),
     every day up to `PICKUP_LOOKBACK_DAYS` after its last work day (`promised_on`,
     `loan_cars_around`, `PlanningService._cars_out` look that far back). `body`: the row's text
-    to read instead of its current one (the text a change replaced)."""
-    with session.no_autoflush:
-        stored = set(session.scalars(select(CarriedDayRow.date).where(CarriedDayRow.booking_id == row.id)))
+    to read instead of its current one (the text a change replaced); `stored`: its stored
+    carried days, if already read (`_carried_days`)."""
+    if stored is None:
+        stored = _carried_days(session, [row.id]).get(row.id, set())
     pending = {c.date for c in session.new if isinstance(c, CarriedDayRow) and c.booking_id == row.id}
     days = {row.date} | stored | pending
     fields = json.loads(body or row.body)
@@ -289,24 +292,45 @@ def bump_days(session: Session, workshop_id: str, dates: set[dt.date]) -> None:
     )
 
 
+def _carried_days(session: Session, booking_ids: list[str]) -> dict[str, set[dt.date]]:
+    """The stored days each of the bookings' work carries over to (one query, no flush)."""
+    found: dict[str, set[dt.date]] = {}
+    if not booking_ids:
+        return found
+    with session.no_autoflush:
+        rows = session.execute(
+            select(CarriedDayRow.booking_id, CarriedDayRow.date).where(
+                CarriedDayRow.booking_id.in_(booking_ids)
+            )
+        ).all()
+    for booking_id, date in rows:
+        found.setdefault(booking_id, set()).add(date)
+    return found
+
+
 @event.listens_for(Session, "before_flush")
 def _bump_touched_days(session: Session, _flush: UOWTransaction, _instances: object) -> None:
     """Every booking row added, changed or deleted, and every day multi-day work is newly listed
     on, bumps the revisions of the days it touches, in the flush's transaction."""
     touched: dict[str, set[dt.date]] = {}
+    rows: dict[int, BookingRow] = {}  # by object: a row deleted and its id's new one are two
     for obj in [*session.new, *session.dirty, *session.deleted]:
         if isinstance(obj, BookingRow):
-            days = touched.setdefault(obj.workshop_id, set())
-            days.update(days_touched(session, obj))
-            for replaced in inspect(obj).attrs.body.history.deleted:  # the text it had: its days too
-                days.update(days_touched(session, obj, replaced))
+            rows[id(obj)] = obj
         elif isinstance(obj, CarriedDayRow):
-            days = touched.setdefault(obj.workshop_id, set())
-            days.add(obj.date)
+            touched.setdefault(obj.workshop_id, set()).add(obj.date)
             with session.no_autoflush:  # its booking's span reaches past its last work day
                 booking = session.get(BookingRow, obj.booking_id)
             if booking is not None:
-                days.update(days_touched(session, booking))
+                rows[id(booking)] = booking
+    # One query for the carried days of them all: a booking moves many of the day's bookings.
+    carried = _carried_days(session, sorted({row.id for row in rows.values()}))
+    for row in rows.values():
+        days = touched.setdefault(row.workshop_id, set())
+        stored = carried.get(row.id, set())
+        days.update(days_touched(session, row, stored=stored))
+        for replaced in inspect(row).attrs.body.history.deleted:  # the text it had: its days too
+            days.update(days_touched(session, row, replaced, stored))
     for workshop_id, dates in touched.items():
         bump_days(session, workshop_id, dates)
 
