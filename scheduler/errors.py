@@ -146,10 +146,11 @@ class PreconditionFailed(RuntimeError):
 
 class DayChanged(Conflict):
     """A plan computed for a version of its day that is no longer the day's (409): a booking of
-    the workshop, on this day or any other, or the workshop itself changed between reading the
-    inputs and storing the plan (`bookings_db.day_version` holds the workshop's revision, which
-    every booking change bumps). Nothing is stored; planned again from the day as it is now, it
-    usually stores (the live re-plan does so itself, `ShopFloor._live_replan`)."""
+    the workshop that touches this day, or the workshop's text, changed between reading the
+    inputs and storing the plan (`bookings_db.day_version`: the day's revision, which every
+    booking change touching the day bumps, and the workshop's text version). Nothing is stored;
+    planned again from the day as it is now, it usually stores (the live re-plan does so itself,
+    `ShopFloor._live_replan`)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message, [])

@@ -460,8 +460,8 @@ class LiveReplans:
         """Re-plan the rest of the day around the clocked work and store it; the stored plan (None
         if there is none) if that cannot be done.
 
-        A booking change of the workshop on any day (or a change of the workshop) while the re-plan
-        ran (DayChanged: the day's version holds the workshop's revision) is no failure of the
+        A booking change touching the day (or a change of the workshop's text) while the re-plan
+        ran (DayChanged: the day's version moved) is no failure of the
         day: unless `last_try`, DayChanged is raised for the caller to plan again from the day as
         it is now (ShopFloor._live_replan); on the last try the day is asked for once more in the
         background. Before, it was logged as an error and the day's live plan stayed behind its

@@ -377,8 +377,8 @@ class PlanningService:
             phases.since("commit", committing)
         except BaseException:
             # The days this transaction remembered never were: their versions may come again
-            # (under a fixed clock the next change bumps the workshop's revision to the same
-            # instant, and bookings made in one tick share created_at), holding another day.
+            # (the day's revision rolls back with them, and bookings made in one tick share
+            # created_at), holding another day.
             for key in self._uncommitted.keys:
                 self._days.discard(key)
             raise
@@ -1601,7 +1601,7 @@ class PlanningService:
             session, workshop.id, date, kept, [], idempotency, self.clock.now(), workshop.timezone
         )
         # The days read while the change was tried saw the booking gone: a later day of its
-        # (multi-day) work has the version it will have once committed (the workshop's revision,
+        # (multi-day) work has the version it will have once committed (the day's revision,
         # no booking of its own), so it would be reused without the car now kept out on it
         # (desk16-s30: the next days lent that car again).
         for key in getattr(self._uncommitted, "keys", None) or []:

@@ -7,11 +7,18 @@ import json
 from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, func, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import bindparam, delete, event, func, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, UOWTransaction, object_session
 
 from scheduler.contract import STORED_CONTEXT, Assignment, Booking
-from scheduler.storage.tables import BookingRow, CancelledBookingRow, CarriedDayRow, WorkshopRow
+from scheduler.storage.tables import (
+    BookingRow,
+    CancelledBookingRow,
+    CarriedDayRow,
+    DayRevisionRow,
+    WorkshopVersionRow,
+)
 
 Accepted = tuple[Booking, list[Assignment]]
 """A booking with its witness placements (empty for a booking at risk)."""
@@ -202,7 +209,12 @@ _CARRIED_HERE = (
 _DAY_VERSION = select(
     select(func.count(BookingRow.id)).where(*_MINE).scalar_subquery(),
     select(func.max(BookingRow.created_at)).where(*_MINE).scalar_subquery(),
-    select(WorkshopRow.updated_at).where(WorkshopRow.id == bindparam("workshop_id")).scalar_subquery(),
+    select(func.max(WorkshopVersionRow.version))
+    .where(WorkshopVersionRow.workshop_id == bindparam("workshop_id"))
+    .scalar_subquery(),
+    select(DayRevisionRow.revision)
+    .where(DayRevisionRow.workshop_id == bindparam("workshop_id"), DayRevisionRow.date == bindparam("date"))
+    .scalar_subquery(),
     select(func.count(CarriedDayRow.booking_id)).where(*_CARRIED_HERE).scalar_subquery(),
     select(func.max(CarriedDayRow.created_at)).where(*_CARRIED_HERE).scalar_subquery(),
 )
@@ -211,16 +223,116 @@ cache key (about 0.5 ms of CPU, a quarter of a cached slot query's)."""
 
 
 def day_version(session: Session, workshop_id: str, date: dt.date) -> tuple[object, ...]:
-    """Changes whenever the day's bookings or the workshop change: every booking change bumps
-    the workshop row's updated_at (under its lock), so it is the workshop's revision."""
+    """Changes whenever the day's bookings or the workshop's text change: the workshop's newest
+    text version (every PUT and labour-times apply keeps one) and the day's revision, which every
+    change of a booking the day depends on bumps in its transaction (`days_touched`); a booking
+    on another day that does not touch it leaves it as it was (issue 16)."""
     # One statement (every slot query and booking asks): the day's bookings, the workshop's
-    # revision and the multi-day work carried over to the day.
-    count, latest, updated, carried, carried_latest = session.execute(
+    # text version, the day's revision and the multi-day work carried over to the day.
+    count, latest, text, revision, carried, carried_latest = session.execute(
         _DAY_VERSION, {"workshop_id": workshop_id, "date": date}
     ).one()
     if carried:  # multi-day work carried over to the day (none: the version stays as it was)
-        return (count, latest, updated, carried, carried_latest)
-    return (count, latest, updated)
+        return (count, latest, text, revision, carried, carried_latest)
+    return (count, latest, text, revision)
+
+
+_EARLIEST_DAY_END = dt.timedelta(hours=10)
+"""A local day ends no earlier than 10:00 UTC (UTC+14): a promise after it may fall on a later
+local day, whatever the workshop's zone (storage does not know it)."""
+
+
+def days_touched(
+    session: Session, row: BookingRow, body: str | None = None, stored: set[dt.date] | None = None
+) -> set[dt.date]:
+    """The days whose offers a change of the booking in `row` may change: its day, the days its
+    work carries over to (stored, or pending in this session), and, for a booking whose car may
+    be out or picked up on a later day (a loan car, at risk, or promised after its day may end),
+    every day up to `PICKUP_LOOKBACK_DAYS` after its last work day (`promised_on`,
+    `loan_cars_around`, `PlanningService._cars_out` look that far back). `body`: the row's text
+    to read instead of its current one (the text a change replaced); `stored`: its stored
+    carried days, if already read (`_carried_days`)."""
+    if stored is None:
+        stored = _carried_days(session, [row.id]).get(row.id, set())
+    pending = {c.date for c in session.new if isinstance(c, CarriedDayRow) and c.booking_id == row.id}
+    days = {row.date} | stored | pending
+    fields = json.loads(body or row.body)
+    promised = fields.get("promised")
+    later = (
+        bool(fields.get("loan_car"))
+        or bool(fields.get("at_risk"))
+        or (
+            promised is not None
+            and dt.datetime.fromisoformat(promised)
+            > dt.datetime.combine(row.date, dt.time(0), tzinfo=dt.UTC) + _EARLIEST_DAY_END
+        )
+    )
+    if later:
+        last = max(days)
+        span = (last - row.date).days + PICKUP_LOOKBACK_DAYS
+        days |= {row.date + dt.timedelta(days=n) for n in range(1, span + 1)}
+    return days
+
+
+def bump_days(session: Session, workshop_id: str, dates: set[dt.date]) -> None:
+    """Bump the revision of each of the workshop's `dates` (an upsert each, on the session's
+    connection: no flush, so it may run while one is under way)."""
+    if not dates:
+        return
+    connection = session.connection()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    rows = [{"workshop_id": workshop_id, "date": d, "revision": 1} for d in sorted(dates)]
+    insert = dialect.insert(DayRevisionRow)
+    connection.execute(
+        insert.on_conflict_do_update(
+            index_elements=[DayRevisionRow.workshop_id, DayRevisionRow.date],
+            set_={"revision": DayRevisionRow.revision + 1},
+        ),
+        rows,
+    )
+
+
+def _carried_days(session: Session, booking_ids: list[str]) -> dict[str, set[dt.date]]:
+    """The stored days each of the bookings' work carries over to (one query, no flush)."""
+    found: dict[str, set[dt.date]] = {}
+    if not booking_ids:
+        return found
+    with session.no_autoflush:
+        rows = session.execute(
+            select(CarriedDayRow.booking_id, CarriedDayRow.date).where(
+                CarriedDayRow.booking_id.in_(booking_ids)
+            )
+        ).all()
+    for booking_id, date in rows:
+        found.setdefault(booking_id, set()).add(date)
+    return found
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_touched_days(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    """Every booking row added, changed or deleted, and every day multi-day work is newly listed
+    on, bumps the revisions of the days it touches, in the flush's transaction."""
+    touched: dict[str, set[dt.date]] = {}
+    rows: dict[int, BookingRow] = {}  # by object: a row deleted and its id's new one are two
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        if isinstance(obj, BookingRow):
+            rows[id(obj)] = obj
+        elif isinstance(obj, CarriedDayRow):
+            touched.setdefault(obj.workshop_id, set()).add(obj.date)
+            with session.no_autoflush:  # its booking's span reaches past its last work day
+                booking = session.get(BookingRow, obj.booking_id)
+            if booking is not None:
+                rows[id(booking)] = booking
+    # One query for the carried days of them all: a booking moves many of the day's bookings.
+    carried = _carried_days(session, sorted({row.id for row in rows.values()}))
+    for row in rows.values():
+        days = touched.setdefault(row.workshop_id, set())
+        stored = carried.get(row.id, set())
+        days.update(days_touched(session, row, stored=stored))
+        for replaced in inspect(row).attrs.body.history.deleted:  # the text it had: its days too
+            days.update(days_touched(session, row, replaced, stored))
+    for workshop_id, dates in touched.items():
+        bump_days(session, workshop_id, dates)
 
 
 def add(
@@ -266,6 +378,7 @@ def idempotency_of(row: BookingRow) -> tuple[str | None, str | None, str | None]
 
 
 def remove(session: Session, row: BookingRow) -> None:
+    bump_days(session, row.workshop_id, days_touched(session, row))  # before its carried days go
     session.execute(delete(CarriedDayRow).where(CarriedDayRow.booking_id == row.id))
     session.delete(row)
 
@@ -312,6 +425,7 @@ def mark_at_risk(row: BookingRow, reason: str) -> None:
     row.witness = []
     session = object_session(row)
     if session is not None:  # without a witness it holds no room on the days it carried over to
+        bump_days(session, row.workshop_id, days_touched(session, row))
         session.execute(delete(CarriedDayRow).where(CarriedDayRow.booking_id == row.id))
 
 

@@ -83,6 +83,17 @@ class CarriedDayRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(Moment)
 
 
+class DayRevisionRow(Base):
+    """A day's revision: bumped in the same transaction as every change of a booking the day's
+    offers depend on (its own, multi-day work carried to it, a car promised or lent out on it from an
+    earlier day: `bookings.days_touched`), so that a booking on another day leaves it as it was."""
+
+    __tablename__ = "day_revisions"
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+
+
 class ApiKeyRow(Base):
     __tablename__ = "api_keys"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -1,8 +1,10 @@
 """Workshop rows: the workshop's JSON text and its revision (`updated_at`), and every text it had
 (`workshop_versions`: version 1 the first, the newest the current one).
 
-Every booking change bumps the revision under the workshop's lock (`touch`), so a day's version
-(`bookings.day_version`) changes whenever its bookings or the workshop change.
+Every booking change bumps the revision under the workshop's lock (`touch`): the parsed workshop
+is re-read when it moves. A day's version (`bookings.day_version`) holds the workshop's newest
+text version instead, and the day's own revision (`day_revisions`), so a booking on another day
+leaves it as it was.
 """
 
 from __future__ import annotations

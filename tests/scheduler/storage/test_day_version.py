@@ -1,0 +1,134 @@
+"""A day's version (`bookings.day_version`, what its cached and refined offers are keyed by) moves
+with every change its offers depend on, and only with those (issue 16): a booking on another day
+that does not touch it leaves it, and its cached offers, as they were. On SQLite and PostgreSQL (the
+day's revision is an upsert of each dialect)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from alembic import command
+
+from scheduler.contract import Booking, PlanRequest
+from scheduler.offer import SlotQuery
+from scheduler.service import PlanningService
+from scheduler.slots import CapacityRules, Wants
+from scheduler.storage import Store
+from scheduler.storage import bookings as bookings_db
+from scheduler.validator import assert_valid
+from tests.builders import DAY, WORKSHOP_ID, at, fixed_clock, multi_day_workshop
+from tests.scheduler.storage.test_bookings import _config, _tables
+
+WED, THU = DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2)
+
+
+def _service(db_url: str, loan_cars: int = 0) -> PlanningService:
+    service = PlanningService(
+        Store(db_url), CapacityRules(walk_in_holdback=0), refine_in_background=False, clock=fixed_clock()
+    )
+    service.put_workshop(multi_day_workshop(loan_cars=loan_cars))
+    return service
+
+
+def _version(service: PlanningService, date: dt.date) -> tuple[object, ...]:
+    with service.store.sessions() as session:
+        return bookings_db.day_version(session, WORKSHOP_ID, date)
+
+
+def test_a_booking_on_another_day_keeps_the_days_cached_offers_and_they_still_book(db_url: str) -> None:
+    service = _service(db_url)
+    wednesday = SlotQuery(WORKSHOP_ID, "MAINT", WED, False, None)
+    offers = service.slots(wednesday)
+    version = _version(service, WED)
+    service.book(WORKSHOP_ID, Booking(id="tue", service="MAINT", drop_off=at("08:00")), None)
+    service.book(WORKSHOP_ID, Booking(id="tue2", service="MAINT", drop_off=at("09:00")), None)
+    service.cancel(WORKSHOP_ID, "tue2")
+    assert _version(service, WED) == version
+    assert service.slots(wednesday) is offers  # the cached answer, no search
+    # Sound: the kept offer books with the promise shown, and the day plan keeps every promise.
+    offer = offers[0]
+    stored, created = service.book(
+        WORKSHOP_ID, Booking(id="wed", service="MAINT", drop_off=offer.drop_off), None
+    )
+    assert created and stored.promised == offer.promised
+    workshop = service.workshop(WORKSHOP_ID)
+    plan = service.plan_day(WORKSHOP_ID, WED, time_limit_seconds=3)
+    bookings = service.bookings(WORKSHOP_ID, WED)
+    assert_valid(PlanRequest(workshop=workshop, date=WED, bookings=bookings), plan)
+    assert plan.kpis.placed == len(bookings) == 1 and plan.kpis.late == 0
+    assert _version(service, WED) != version
+
+
+def test_every_change_of_the_days_own_bookings_gives_it_a_new_version(db_url: str) -> None:
+    service = _service(db_url)
+    seen = [_version(service, DAY)]
+    thursday = _version(service, THU)
+
+    def changed(before: int) -> None:
+        seen.append(_version(service, DAY))
+        assert len(set(seen)) == len(seen) == before + 1
+
+    service.book(WORKSHOP_ID, Booking(id="a", service="MAINT", drop_off=at("08:00")), None)
+    changed(1)
+    service.change(WORKSHOP_ID, "a", {"parts_eta": at("08:30")})
+    changed(2)
+    service.change(WORKSHOP_ID, "a", {"phone": "+49 30 1234"})  # a detail: the row's text only
+    changed(3)
+    service.change(WORKSHOP_ID, "a", {"drop_off": at("09:00")})
+    changed(4)
+    service.cancel(WORKSHOP_ID, "a")
+    changed(5)
+    assert _version(service, THU) == thursday  # none of it touched Thursday
+
+
+def test_multi_day_work_and_its_changes_give_the_later_days_a_new_version(db_url: str) -> None:
+    service = _service(db_url)
+    seen = [_version(service, WED)]
+    service.book(WORKSHOP_ID, Booking(id="r", service="REPAIR", drop_off=at("08:00")), None)
+    seen.append(_version(service, WED))  # its work carried to Wednesday
+    service.change(WORKSHOP_ID, "r", {"phone": "+49 30 1234"})  # listed on Wednesday too
+    seen.append(_version(service, WED))
+    service.change(WORKSHOP_ID, "r", {"parts_eta": at("08:30")})
+    seen.append(_version(service, WED))
+    service.cancel(WORKSHOP_ID, "r")
+    seen.append(_version(service, WED))
+    assert len(set(seen)) == len(seen)
+
+
+def test_a_loan_car_lent_on_an_earlier_day_gives_the_later_days_a_new_version(db_url: str) -> None:
+    service = _service(db_url, loan_cars=1)
+    before = _version(service, WED)
+    service.book(WORKSHOP_ID, Booking(id="r", service="REPAIR", drop_off=at("08:00"), loan_car=True), None)
+    lent = _version(service, WED)
+    assert lent != before
+    # Out until Wednesday 15:30: Wednesday's offers with a loan car start after it.
+    car = SlotQuery(WORKSHOP_ID, "MAINT", WED, False, None, wants=Wants(loan_car=True))
+    assert all(o.drop_off >= at("15:30", WED) for o in service.slots(car))
+    # A one-day booking with a loan car, promised the same day: the car may still be out later.
+    friday = DAY + dt.timedelta(days=3)
+    version = _version(service, friday)
+    service.book(
+        WORKSHOP_ID, Booking(id="m", service="MAINT", drop_off=at("08:00", THU), loan_car=True), None
+    )
+    assert _version(service, friday) != version
+
+
+def test_a_new_text_of_the_workshop_gives_every_day_a_new_version(db_url: str) -> None:
+    service = _service(db_url)
+    before = {d: _version(service, d) for d in (DAY, WED, THU)}
+    service.put_workshop(multi_day_workshop().model_copy(update={"name": "Renamed"}))
+    assert all(_version(service, d) != v for d, v in before.items())
+
+
+def test_migration_0014_keeps_every_booking_and_the_days_revisions_start_after_it(db_url: str) -> None:
+    service = _service(db_url)
+    service.book(WORKSHOP_ID, Booking(id="a", service="MAINT", drop_off=at("08:00")), None)
+    service.store.engine.dispose()  # no session holds the table the downgrade drops
+    command.downgrade(_config(db_url), "0013")
+    assert "day_revisions" not in _tables(db_url)
+    assert [b.id for b in service.bookings(WORKSHOP_ID, DAY)] == ["a"]  # kept
+    command.upgrade(_config(db_url), "head")
+    assert "day_revisions" in _tables(db_url)
+    before = _version(service, DAY)
+    service.cancel(WORKSHOP_ID, "a")
+    assert _version(service, DAY) != before
