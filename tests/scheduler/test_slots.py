@@ -261,6 +261,17 @@ def test_offered_instants_exist_are_distinct_and_in_order_across_dst(date: dt.da
     assert len(times) == (48 + 2 if repeated else 48 - 2)  # the 30-minute grid over a 25 h or 23 h day
 
 
+def _offered_by_moving_others_and_sound(day: DayBook, new: Booking, offers: list[Offer]) -> None:
+    """`new`'s time is among `offers`, with bookings moved out of its way; and every offer's whole-day
+    witness passes the independent validator with nobody late."""
+    found = next(o for o in offers if o.drop_off == new.drop_off)
+    assert found.rewitness is not None  # bookings moved out of its way
+    for o in offers:
+        probe = new.model_copy(update={"drop_off": o.drop_off})
+        request, plan = witness_plan(day, probe, o)
+        assert validate_plan(request, plan) == [] and plan.kpis.late == 0
+
+
 def _fragmented_day(services: dict[str, tuple[str, int]] | None = None) -> tuple[DayBook, Booking]:
     """One technician and one lift 08:00-12:00; three one-hour jobs promised at the handover leave
     three 20-minute gaps (09:00, 10:20, 11:40): a fourth hour fits only if two of them move left.
@@ -493,13 +504,7 @@ def test_a_chain_longer_than_a_third_of_the_budget_is_found_within_it(
     monkeypatch.setattr(slots, "PACK_SECONDS", 0.0)
     monkeypatch.setattr(slots, "PORTFOLIO_BOOKINGS", 0)
     day, new = _fragmented_day()
-    offers = day.offers("HOUR", False, ejection_seconds=budget)
-    found = next(o for o in offers if o.drop_off == new.drop_off)
-    assert found.rewitness is not None  # bookings moved out of its way
-    for o in offers:
-        probe = new.model_copy(update={"drop_off": o.drop_off})
-        request, plan = witness_plan(day, probe, o)
-        assert validate_plan(request, plan) == [] and plan.kpis.late == 0
+    _offered_by_moving_others_and_sound(day, new, day.offers("HOUR", False, ejection_seconds=budget))
 
 
 def _fresh_free_time(day: DayBook) -> Availability:
@@ -881,10 +886,4 @@ def test_a_small_days_two_level_chain_gets_the_budget_before_the_three_level_one
 
     monkeypatch.setattr(slots, "SHALLOW_FIRST", True)
     day, new = _fragmented_day()
-    offers = day.offers("HOUR", False, ejection_seconds=budget)
-    found = next(o for o in offers if o.drop_off == new.drop_off)
-    assert found.rewitness is not None  # bookings moved out of its way
-    for o in offers:
-        probe = new.model_copy(update={"drop_off": o.drop_off})
-        request, plan = witness_plan(day, probe, o)
-        assert validate_plan(request, plan) == [] and plan.kpis.late == 0
+    _offered_by_moving_others_and_sound(day, new, day.offers("HOUR", False, ejection_seconds=budget))
