@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -25,6 +26,16 @@ if not CHROMIUM.exists():
     pytest.skip("no Chromium at /usr/bin/chromium (scripts/chromium.sh)", allow_module_level=True)
 
 
+def _signed_in(browser: Any, server: Server, key: str, target: str) -> Any:
+    """A new English page signed in with `key` and on the reports page `target`."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{server.url}/login?next={quote(target)}")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/workshops/tiny/reports"))
+    return page
+
+
 def test_a_manager_reads_the_reports_and_applies_the_labour_times(clocked_history_db: Path) -> None:
     db = clocked_history_db  # the test's own copy
     # A week later: the clocked days are past, so the longer standard breaks no booking ahead.
@@ -37,11 +48,7 @@ def test_a_manager_reads_the_reports_and_applies_the_labour_times(clocked_histor
         with playwright_api.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
             try:
-                page = browser.new_page(viewport={"width": 1366, "height": 768})
-                page.goto(f"{server.url}/login?next={quote(target)}")
-                page.get_by_label("API key").fill(manager)
-                page.get_by_role("button", name="Sign in").click()
-                page.wait_for_url(re.compile(r"/workshops/tiny/reports"))
+                page = _signed_in(browser, server, manager, target)
                 assert page.locator("svg.bars").count() == 3
                 assert page.locator("#from").input_value() == DAYS[0].isoformat()
                 assert page.locator("#to").input_value() == DAYS[-1].isoformat()
@@ -103,11 +110,7 @@ def test_an_apply_that_would_break_bookings_lists_the_cars_and_applies_anyway_wh
         with playwright_api.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
             try:
-                page = browser.new_page(viewport={"width": 1366, "height": 768})
-                page.goto(f"{server.url}/login?next={quote(target)}")
-                page.get_by_label("API key").fill(manager)
-                page.get_by_role("button", name="Sign in").click()
-                page.wait_for_url(re.compile(r"/workshops/tiny/reports"))
+                page = _signed_in(browser, server, manager, target)
                 zh = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
                 zh.add_cookies(page.context.cookies())
                 zh_page = zh.new_page()
