@@ -190,6 +190,11 @@ class JobView(BaseModel):
     error: str | None
     url: str
     result: dict[str, object] | None = None
+    notes: list[str] = Field(
+        default_factory=list,
+        description="what the asker should know of what the job runs (e.g. a peak season asked of a"
+        " scenario whose demand has none); in the request's language",
+    )
 
 
 class SimulationIn(BaseModel):
@@ -321,8 +326,9 @@ class WorkshopConflictProblem(Problem):
     )
 
 
-def job_view(job: JobRecord) -> JobView:
+def job_view(job: JobRecord, notes: list[str] | None = None) -> JobView:
     return JobView(
+        notes=notes or [],
         id=job.id,
         kind=job.kind,
         status=job.status,

@@ -392,7 +392,7 @@ def simulation_inputs(
     from scheduler.cluster import check_address
     from scheduler.errors import InputError
     from scheduler.scenarios import load_scenario
-    from simulation.arrivals import MONTH_WORDS, has_season
+    from simulation.arrivals import NO_SEASON, season_note
     from simulation.inputs import check_inputs
 
     if cluster is not None:
@@ -410,18 +410,12 @@ def simulation_inputs(
     spec = None
     if source is not None:
         spec, period = _history_demand(loaded, source)
-    elif season in ("peak", "low") and not has_season(loaded):
+    elif (note := season_note(loaded, season, period)) is not None:
         # Said on stderr: what is simulated (and stdout, the JSON, the report) as before.
         t = current()
         typer.echo(
             t.gettext(
-                N_(
-                    "note: %(scenario)s's demand is the same every month (it has no season): --season"
-                    " %(season)s simulates %(month)s"
-                ),
-                scenario=scenario_name,
-                season=season,
-                month=t.gettext(MONTH_WORDS[period.start.month - 1]),
+                NO_SEASON, scenario=scenario_name, season=note["season"], month=t.gettext(note["month"])
             ),
             err=True,
         )

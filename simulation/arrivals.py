@@ -76,6 +76,26 @@ def has_season(scenario: Scenario) -> bool:
     return len(set(scenario.demand.monthly_volume.values())) > 1
 
 
+#: Said where a peak or low season is asked of a scenario without one (the CLI's stderr, the
+#: simulation job's `notes`): what is simulated instead.
+NO_SEASON = N_(
+    "note: %(scenario)s's demand is the same every month (it has no season): --season"
+    " %(season)s simulates %(month)s"
+)
+#: The same over the API (`POST /v1/simulations`, the job's `notes`), naming the body's field.
+NO_SEASON_FIELD = N_(
+    "%(scenario)s's demand is the same every month (it has no season): season %(season)s simulates %(month)s"
+)
+
+
+def season_note(scenario: Scenario, season: str | None, period: Period) -> dict[str, str] | None:
+    """The arguments of NO_SEASON where it applies (a peak or low season of a flat table), else None;
+    the month is its untranslated word (MONTH_WORDS), translated where the note is shown."""
+    if season not in ("peak", "low") or has_season(scenario):
+        return None
+    return {"season": season, "month": MONTH_WORDS[period.start.month - 1]}
+
+
 class Promises:
     """The scenario's promise rule on the simulator's minutes (from a day's midnight, 24 h a day),
     the rule the offers and the seeded demand apply (capacity.promise, then the desk's handover

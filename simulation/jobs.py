@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 from scheduler.i18n import N_
 from scheduler.jobs import JobRecord, JobRunner
 from scheduler.scenarios import Scenario
+from simulation.arrivals import season_note
 from simulation.design import run_experiment
 from simulation.inputs import prepare
 
@@ -40,6 +42,15 @@ OVER_BUDGET = {
 }
 
 
+@dataclass(frozen=True)
+class Started:
+    """A queued simulation job, and what the asker should know of what it simulates: the arguments
+    of `arrivals.NO_SEASON_FIELD` where a peak or low season was asked of a flat table."""
+
+    job: JobRecord
+    season_note: dict[str, str] | None
+
+
 class OverBudget(ValueError):
     """An experiment too large for one job; `fields` are the inputs that make it so."""
 
@@ -60,7 +71,7 @@ def start_simulation(
     month: str | None,
     season: str | None,
     growth: float,
-) -> JobRecord:
+) -> Started:
     """Check the inputs (names, never paths) and the budget, then queue the experiment."""
     size = days * replications * len(rules) * max(1.0, growth)
     budget = PLAN_BUDGET if policy == "plan" else BUDGET
@@ -73,4 +84,4 @@ def start_simulation(
         run_experiment, replications=replications, seed=seed, policy=policy, growth=growth, workers=1
     )
     job = runner.submit("simulation", scenario.workshop.id, run, scenario, rule_sets, period)
-    return runner.record(job)
+    return Started(runner.record(job), season_note(scenario, season, period))

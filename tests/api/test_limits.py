@@ -256,6 +256,28 @@ def test_a_simulation_runs_as_a_background_job(client: TestClient) -> None:
     assert "<script src=" not in report.text and "cdn" not in report.text.lower()
 
 
+def test_a_season_asked_of_demand_without_one_is_said_in_the_jobs_notes(client: TestClient) -> None:
+    """review-s43 #16 over the API: small-dealer's demand is 650 every month, so a peak season
+    simulates January; the 202 says so (in the asker's language), and a season that exists does not."""
+    spec = {"scenario": "small-dealer", "rules": ["current"], "days": 1, "replications": 2}
+
+    def notes(body: dict[str, object], language: str = "en") -> list[str]:
+        started = client.post("/v1/simulations", json=body, headers={"Accept-Language": language})
+        assert started.status_code == 202, started.text
+        assert poll_job(client, started.json()["url"])["status"] == "done"  # at most 2 queued
+        return list(started.json()["notes"])
+
+    assert notes({**spec, "season": "peak"}) == [
+        "small-dealer's demand is the same every month (it has no season): season peak simulates jan"
+    ]
+    assert notes({**spec, "season": "low"}, "zh-CN") == [
+        "small-dealer 的需求每月相同（没有淡旺季），季节 low 模拟的是 1月"
+    ]
+    for quiet in ({**spec, "season": "average"}, {**spec, "month": "mar"}, spec):
+        assert notes(quiet) == [], quiet
+    assert notes({**spec, "scenario": "dealer-2011", "season": "peak"}) == []
+
+
 def test_a_simulation_with_nothing_to_measure_shows_its_page(client: TestClient) -> None:
     """review-s34: a simulation with no vehicle due (growth 0.001, one day) measured no on-time
     share: NaN, which the job's JSON stores as null, and the manager's page, reading the result back,
