@@ -165,6 +165,18 @@ def _translate(command: object, translator: Translator) -> None:
         _translate(sub, translator)
 
 
+_SHOWN_TYPE = typer_core.TyperOption.display_type_rich
+
+
+def _flag_without_type(self: typer_core.TyperOption, ctx: Context) -> str | None:
+    """A flag's help row without a type: typer 0.2x shows `--json <bool>` (and `--help <bool>`),
+    as if the flag took a value (review-s43 #20); an option that takes one keeps its `<int>`."""
+    return None if self.is_flag else _SHOWN_TYPE(self, ctx)
+
+
+# X  # type: ignore[method-assign]
+
+
 class LocalisedGroup(TyperGroup):
     """bayplan's root group: its help, and all its commands', in the language asked for."""
 

@@ -359,6 +359,21 @@ def test_no_english_sentence_left_in_any_commands_chinese_help() -> None:
     assert not left, left
 
 
+def test_no_flag_shows_a_type_as_if_it_took_a_value() -> None:
+    """review-s43 #20: typer showed every flag as `--json <bool>` and `--help <bool>`; options
+    that take a value keep their type (`--days <int>`)."""
+    import typer
+
+    from cli.main import app
+
+    for path in _every_command(typer.main.get_command(app)):
+        for language in ("en", "zh-CN"):
+            assert "<bool>" not in _help("--lang", language, *path), (path, language)
+    simulate = _help("simulate")
+    assert re.search(r"--json +print the result as JSON", simulate), simulate
+    assert re.search(r"--days +<int>", simulate), simulate
+
+
 def test_english_help_unchanged_without_lang() -> None:
     chinese_first = _help("--lang", "zh-CN", "plan")
     assert "排程日期" in chinese_first
