@@ -174,7 +174,7 @@ def _flag_without_type(self: typer_core.TyperOption, ctx: Context) -> str | None
     return None if self.is_flag else _SHOWN_TYPE(self, ctx)
 
 
-# X  # type: ignore[method-assign]
+typer_core.TyperOption.display_type_rich = _flag_without_type  # type: ignore[method-assign]
 
 
 class LocalisedGroup(TyperGroup):
