@@ -116,18 +116,23 @@ def replan_live(
     day is refused as a re-plan without clock events is: as of its last minute every booking not
     clocked would be left out, and its plan and events are the day's record (review-s34: "Re-plan
     now" on yesterday's page left 17 of 21 bookings out)."""
-    with service.store.sessions() as session:
-        workshop, day = day_bookings(session, service.workshop(workshop_id, session), date)
-        events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
-    check_now_on_day(now or service.clock.now(), workshop, date)
-    state = replay(effective(events), workshop, {b.id: b for b in day}, date)
-    moment = live_now(service, workshop, date, state, now)
-    try:
-        return _replan(service, workshop, date, state, moment, max((e.id for e in events), default=None))
-    except (InputError, Conflict, RuntimeError) as exc:
-        raise Conflict(
-            N_("the day has clock events and could not be re-planned around them: %(why)s") % {"why": exc}, []
-        ) from None
+    for attempt in range(1, LIVE_REPLAN_TRIES + 1):
+        with service.store.sessions() as session:
+            workshop, day = day_bookings(session, service.workshop(workshop_id, session), date)
+            events = [event_from_record(r) for r in events_db.day_events(session, workshop_id, date)]
+        check_now_on_day(now or service.clock.now(), workshop, date)
+        state = replay(effective(events), workshop, {b.id: b for b in day}, date)
+        moment = live_now(service, workshop, date, state, now)
+        try:
+            return _replan(service, workshop, date, state, moment, max((e.id for e in events), default=None))
+        except (InputError, Conflict, RuntimeError) as exc:
+            if isinstance(exc, DayChanged) and attempt < LIVE_REPLAN_TRIES:
+                # A booking change of the day raced it: read the day again and plan once more, as
+                # the live re-plan after an event does (before, "Re-plan now" answered 409 for it).
+                continue
+            why = N_("the day has clock events and could not be re-planned around them: %(why)s")
+            raise Conflict(why % {"why": exc}, []) from None
+    raise AssertionError("unreachable: the last try returns or raises")
 
 
 def witness_plan(request: PlanRequest, witness: list[Assignment]) -> Plan:

@@ -13,11 +13,13 @@ import pytest
 
 from scheduler.clock import FixedClock
 from scheduler.contract import Booking, PinnedOperation, Plan, Workshop
+from scheduler.errors import Conflict
 from scheduler.live_replan import (
     LIVE_REPLAN_TRIES,
     _clocked_bay_unknown,
     _clocked_work_apart,
     _clocked_work_in_turn,
+    replan_live,
 )
 from scheduler.plan_tasks import PlanBasis
 from scheduler.service import PlanningService
@@ -502,3 +504,33 @@ def test_a_background_live_replan_raced_on_every_try_is_run_again_and_catches_up
         assert floor.status("tiny", DAY).replanning is False
     finally:
         floor.close()
+
+
+@pytest.mark.parametrize("races", [LIVE_REPLAN_TRIES - 1, LIVE_REPLAN_TRIES])
+def test_re_plan_now_raced_by_a_booking_change_of_the_day_plans_again(
+    service: PlanningService, monkeypatch: pytest.MonkeyPatch, races: int
+) -> None:
+    """The "Re-plan now" on a day with clock events (`POST /plans`, `replan_live`) raced by a change of
+    the day's own booking reads the day again and stores its plan, as the live re-plan after an
+    event does; before, it answered 409 "the day's bookings changed while it was planned". Raced on
+    every one of its tries, it still answers 409, and the stored plan stays."""
+    service.put_workshop(tiny_workshop())
+    service.book("tiny", Booking(id="a", service="MAINT", drop_off=at("08:00")), None)
+    floor = ShopFloor(service, background=False)
+    try:
+        event = {"booking": "a", "operation": 0, "technician": "t", "action": "start", "at": at("08:20")}
+        floor.clock("tiny", event, "key-1", None, at("08:20"))
+    finally:
+        floor.close()
+    before = service.stored_plan("tiny", DAY)
+    booked = _booking_changes_race_the_replan(service, monkeypatch, races)
+    if races < LIVE_REPLAN_TRIES:
+        plan = replan_live(service, "tiny", DAY, at("08:40"))
+        assert len(booked) == races, "each try but the last was raced"
+        (a,) = [x for x in plan.assignments if x.booking == "a"]
+        assert a.start == at("08:20")
+        assert service.stored_plan("tiny", DAY) == plan
+    else:
+        with pytest.raises(Conflict, match="changed while it was planned"):
+            replan_live(service, "tiny", DAY, at("08:40"))
+        assert service.stored_plan("tiny", DAY).assignments == before.assignments
