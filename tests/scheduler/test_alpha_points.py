@@ -78,6 +78,7 @@ def test_an_alpha_point_start_is_the_warm_start_on_an_over_full_day(monkeypatch:
     relaxation without its chains (`ALPHA_CHAINS` 0): with them, that day's swaps of a rule are the
     better start (and its near plan the search's)."""
     monkeypatch.setattr(optimise_module, "ALPHA_CHAINS", 0)
+    monkeypatch.setattr(optimise_module, "WIDE_PLAIN_FLOOR", False)  # the plain floor is the start's here
     request = _dealer_day(4, 10.0)
     compiled = compile_request(request)
     problem, seed = compiled.problem, compiled.request.options.seed

@@ -645,6 +645,7 @@ def test_the_wide_weighted_floor_is_asked_only_above_the_threshold_and_stays_pro
     from scheduler.optimise import WIDE_FLOOR_GAP, WIDE_FLOOR_GRIDS, add_bounds
     from solver.objective import terms
 
+    monkeypatch.setattr(optimise_module, "WIDE_PLAIN_FLOOR", False)  # its plain twin: below
     real = optimise_module.column_floor
     asked: list[int] = []
 
@@ -698,6 +699,88 @@ def test_the_wide_weighted_floor_is_asked_only_above_the_threshold_and_stays_pro
         assert made.weighted_minutes_late is not None and made.weighted_lateness_floor is not None
         assert made.weighted_lateness_floor <= made.weighted_minutes_late + 1e-9
     assert all(gap > WIDE_FLOOR_GAP for gap in gaps)  # the greedy plans: asked at the product's threshold
+
+
+def test_the_wide_plain_floor_is_asked_only_above_the_threshold_and_stays_proven(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where a plan's plain lateness gap (every minute late once) against the floor `add_bounds`
+    has without it is above `WIDE_FLOOR_GAP`, it also asks the same LP as the wide weighted floor
+    counting plain minutes (`wide_plain_floor`: the day's lateness weights both 1), once, at the
+    finest grid; at or below it, never. The floor it gives is never below the floor without it and
+    never above the least minutes late of any plan placing as much (enumeration on a tiny day, at
+    weights 1 and 1 whatever the day's), nor above a valid plan's (the validator's). The floor
+    without it is here a warm start's weak relaxation (a floor of 0, as a coarse grid's may be), so
+    that the wide floor has something to prove: it raises it on some of these days."""
+    import scheduler.optimise as optimise_module
+    from scheduler.optimise import WIDE_FLOOR_GAP, WIDE_FLOOR_GRIDS, add_bounds
+    from solver.bounds_time import Relaxation
+    from solver.objective import terms
+    from solver.problem import ObjectiveWeights
+
+    real = optimise_module.column_floor
+    asked: list[tuple[int, int, int]] = []
+
+    def recorded(problem: DayProblem, weight: int, grid: int, *args: object, **kwargs: object) -> int | None:
+        w = problem.weights
+        asked.append((grid, w.lateness, w.waiter_lateness))
+        return real(problem, weight, grid, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(optimise_module, "column_floor", recorded)
+    monkeypatch.setattr(optimise_module, "WIDE_FLOOR_GAP", 1.0)  # the weighted one never asked here
+    plain = ObjectiveWeights(lateness=1, waiter_lateness=1)
+    raised = 0
+    for seed in range(6):
+        req = tiny_day(seed, count=6, waiters=True)
+        problem = compile_request(req).problem
+        plan = dispatch(problem)
+        weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in plan.unplaced)
+        weak = {"relaxation": Relaxation(weight, False), "cheap": (weight, 0)}  # the start's floor: 0
+        monkeypatch.setattr(optimise_module, "WIDE_PLAIN_FLOOR", False)  # off: the floor without it
+        add_bounds(problem, plan, True, **weak)  # type: ignore[arg-type]
+        without = plan.lateness_bound
+        assert without is not None
+        strong = dispatch(problem)
+        add_bounds(problem, strong, True)  # the floor without it from the day's own relaxation
+        minutes = terms(problem, plan)
+        late = minutes.lateness + minutes.waiter_lateness
+        gap = (late - without) / late if late else 0.0
+        monkeypatch.setattr(optimise_module, "WIDE_PLAIN_FLOOR", True)
+        least = min(
+            least_lateness(problem, subset, plain)
+            for size in range(len(problem.jobs) + 1)
+            for subset in itertools.combinations(range(len(problem.jobs)), size)
+            if sum(problem.jobs[j].priority for j in subset) >= weight
+        )
+        for threshold in (gap - 1e-3, gap):
+            monkeypatch.setattr(optimise_module, "WIDE_FLOOR_GAP", threshold)
+            asked.clear()
+            again = dispatch(problem)
+            add_bounds(problem, again, True, **weak)  # type: ignore[arg-type]
+            plain_asks = [grid for grid, d, w in asked if (d, w) == (1, 1)]
+            expected = list(WIDE_FLOOR_GRIDS[:1]) if gap > threshold else []
+            assert plain_asks == expected, (seed, threshold, gap)
+            assert again.lateness_bound is not None
+            assert without <= again.lateness_bound <= least, (seed, threshold)
+            raised += again.lateness_bound > without
+        monkeypatch.setattr(optimise_module, "WIDE_FLOOR_GAP", 1.0)
+        # The wide model not built (too large: no floor claimed), or a weaker floor from it (here 0):
+        # the floor without it stands, never lowered.
+        monkeypatch.setattr(optimise_module, "WIDE_FLOOR_GAP", -1.0)
+        for stub in (None, 0):
+            monkeypatch.setattr(optimise_module, "column_floor", lambda *args, stub=stub, **kwargs: stub)
+            other = dispatch(problem)
+            add_bounds(problem, other, True)
+            assert other.lateness_bound == strong.lateness_bound, (seed, stub)
+        monkeypatch.setattr(optimise_module, "column_floor", recorded)
+        monkeypatch.setattr(optimise_module, "WIDE_FLOOR_GAP", 1.0)
+        # A valid plan of the request (the validator's) at the product's threshold: never below its floor.
+        monkeypatch.setattr(optimise_module, "WIDE_FLOOR_GAP", WIDE_FLOOR_GAP)
+        made = make_plan(req, "cpsat")
+        assert_valid(req, made)
+        assert made.lateness_bound is not None and made.lateness_bound <= made.kpis.total_lateness_minutes
+        monkeypatch.setattr(optimise_module, "WIDE_FLOOR_GAP", 1.0)
+    assert raised  # it proves more than the floor without it on some of these days
 
 
 def test_the_plan_is_compacted_last_never_later(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1303,13 +1386,18 @@ def test_dealer_2011_13x_s4_reads_within_20_percent_with_room_at_10_s(
     weighted minutes late; the wide weighted floor at 5-minute slots (`WIDE_FLOOR_GRIDS`, by column
     generation) proves 1,526, a gap of 17 %: the words say "within 17%", not a reading a minute
     from 20 % (the window LP before read 1,487: 19.4 %). The floor is never above the plan.
-    Counted effort only (the wall-clock net off)."""
+    In plain minutes (every minute late once) the plan is 901 minutes late; the same LP counting
+    plain minutes (`WIDE_PLAIN_FLOOR`) proves 576, where the warm start's relaxation read 499: the
+    plain gap 36 %, not 45 %. Counted effort only (the wall-clock net off)."""
     plan = _ten_second_plan(monkeypatch, "dealer-2011", seed=4)
     assert plan.kpis.placed == 152
     assert plan.weighted_minutes_late is not None and plan.weighted_lateness_floor is not None
     assert 1500 <= plan.weighted_lateness_floor <= plan.weighted_minutes_late
     assert plan.weighted_lateness_gap is not None and plan.weighted_lateness_gap <= 0.18
     assert "lateness within 17% of the best possible" in plan_quality_words(plan)
+    assert plan.lateness_bound is not None and 570 <= plan.lateness_bound <= plan.kpis.total_lateness_minutes
+    assert plan.lateness_gap is not None and plan.lateness_gap <= 0.37
+    assert "36% in plain minutes" in plan_quality_words(plan)
 
 
 def test_more_time_never_gives_a_worse_plan_than_the_10_s_request(monkeypatch: pytest.MonkeyPatch) -> None:
