@@ -283,6 +283,7 @@ def run(
                 "missed": missed,
                 "refinement delivered s after booking": None if delay is None else round(delay, 2),
                 "query s after booking": round(a["t_query"] - a["t_booked"], 2),
+                "t_query": a["t_query"],
                 "classes": dict(classes),
             }
         )

@@ -1,6 +1,7 @@
 """One date at pace 20 (seed 1): for each immediate answer that missed feasible times, what
-`PlanningService._may_grow` last said about its offer key (False: the refinement ahead was skipped
-as unable to add a time). Run with `bench.diag_pace16_s44`'s verdicts for one date:
+`PlanningService._may_grow` said about its offer key before the query (False: the refinement ahead
+was skipped as unable to add a time; no call: the key was never considered for a refinement ahead).
+Run with `bench.diag_pace16_s44`'s verdicts for one date:
 
     PYTHONPATH=. nice -n 10 python -m bench.diag_pace16_s44_maygrow --verdicts FILE
 """
@@ -8,6 +9,7 @@ as unable to add a time). Run with `bench.diag_pace16_s44`'s verdicts for one da
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 import bench.diag_pace16_s44 as diag
@@ -20,14 +22,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--verdicts", type=Path, required=True)
     args = parser.parse_args()
-    said: list[tuple[tuple[object, ...], bool]] = []
+    said: list[tuple[tuple[object, ...], bool, float]] = []
     may_grow = PlanningService._may_grow
 
     def watched(
         self: PlanningService, key: tuple[object, ...], day: object, version: tuple[object, ...]
     ) -> bool:
         grows = may_grow(self, key, day, version)  # type: ignore[arg-type]
-        said.append((key, grows))
+        said.append((key, grows, time.perf_counter()))
         return grows
 
     PlanningService._may_grow = watched  # type: ignore[method-assign]
@@ -37,7 +39,8 @@ def main() -> None:
         if r["cached"] or not r["missed"]:
             continue
         kind = tuple(r["kind"])
-        calls = [grows for key, grows in said if (key[2], key[3]) == kind]
+        # The queries' keys only (5 long: no wants), not the filling bookings' (their parts ETA).
+        calls = [g for key, g, t in said if len(key) == 5 and (key[2], key[3]) == kind and t < r["t_query"]]
         print(
             r["booked"], kind, "missed", r["missed"], "_may_grow calls", len(calls), "last three", calls[-3:]
         )
