@@ -94,6 +94,10 @@ class OfferCache(PartitionedLRU[Entry]):
         day asked, `PlanningService._deliver_refined`)."""
         with self._deliveries:
             cached = self.get(key)
+            if cached is not None and cached[0] != version and cached[2].same_as(day):
+                # The same day under another version (`DayBook.same_as`, served by a query of
+                # the newer one): one answer, merged below as an answer of its own version.
+                version, day = cached[0], cached[2]
             if refined and cached is not None and cached[0] != version:
                 if day.superseded or cached[2].added_since(day) is not None:
                     return None

@@ -227,8 +227,37 @@ class DayBook:
             self.caches.touch(self)
 
     def added_since(self, earlier: DayBook) -> tuple[Placement, ...] | None:
-        """Placements added since `earlier` if this day grew from it by bookings alone."""
-        return next((added for day, added in self.lineage if day is earlier), None)
+        """Placements added since `earlier` if this day grew from it by bookings alone; none (`()`)
+        where it is `earlier` over again (`same_as`: another day version with the same content)."""
+        added = next((added for day, added in self.lineage if day is earlier), None)
+        if added is None and self.same_as(earlier):
+            return ()
+        return added
+
+    def same_as(self, earlier: DayBook) -> bool:
+        """Does this day hold what `earlier` held: the same workshop, date, rules, shifts and the
+        same bookings with the same witnesses (accepted, at risk and held)? Then every offer made on
+        `earlier` is one of this day, its witness and all. A new day version need not change the
+        day: a booking promised on the next day bumps the versions of the days after its own
+        (`storage.bookings.days_touched`: its car may be picked up there), and those days were then
+        answered with the immediate search, their refined offers that moved bookings given up
+        (bench/RESULTS-pace16-s44.md). Cheap where they differ: the counts and placements first."""
+        if earlier is self:
+            return True
+        if earlier.date != self.date or earlier.rules != self.rules:
+            return False
+        if len(earlier.accepted) != len(self.accepted) or len(earlier.held) != len(self.held):
+            return False
+        if len(earlier.at_risk) != len(self.at_risk) or earlier.placements != self.placements:
+            return False
+        if earlier.workshop is not self.workshop and earlier.workshop != self.workshop:
+            return False
+        return (
+            earlier.shift_minutes == self.shift_minutes
+            and earlier.accepted == self.accepted
+            and earlier.at_risk == self.at_risk
+            and earlier.held == self.held
+        )
 
     def placements_added_since(self, earlier: DayBook) -> tuple[Placement, ...] | None:
         """Placements of this day's witness that `earlier` (the same workshop day at another

@@ -596,9 +596,35 @@ def test_a_quick_answer_delivered_after_the_refined_one_of_its_version_keeps_the
     cached = cache.get(key)
     assert cached is not None and cached[0] == (1,)
     assert [o.drop_off.hour for o in cached[1]] == [8, 9, 15]
-    cache.deliver(key, (2,), [offer(10)], day)  # another version's answer replaces it whole
+    other = DayBook(workshop, date, [], CapacityRules(walk_in_holdback=0.5))  # another day
+    cache.deliver(key, (2,), [offer(10)], other)  # another version's answer replaces it whole
     cached = cache.get(key)
     assert cached is not None and [o.drop_off.hour for o in cached[1]] == [10]
+
+
+def test_a_refinement_of_a_version_that_left_the_day_as_it_was_merges_into_the_newer_answer() -> None:
+    """A booking on another day gave the day a new version without changing it (its car may be
+    picked up there, `DayBook.same_as`); a query of the new version was answered from the older
+    version's answer. The refinement of the older version, delivered after that, is an answer of
+    the same day: its times join the newer version's answer, which is then refined (the next query
+    of it is answered with them, and does not ask for the refinement again)."""
+    from scheduler.offer_cache import OfferCache
+
+    workshop = _workshop()
+    date = dt.date(2026, 11, 24)
+    older, newer = DayBook(workshop, date, []), DayBook(workshop, date, [])
+
+    def offer(hour: int) -> Offer:
+        at = dt.datetime(2026, 11, 24, hour, tzinfo=workshop.tz)
+        return Offer(drop_off=at, promised=at + dt.timedelta(hours=2), assignments=())
+
+    cache = OfferCache(10)
+    key = ("w", date, "MAINT", False, None)
+    cache.deliver(key, (2,), [offer(8), offer(9)], newer)  # the query of the new version
+    cache.deliver(key, (1,), [offer(8), offer(9), offer(15)], older, refined=True)
+    cached = cache.get(key)
+    assert cached is not None and cached.version == (2,) and cached.refined
+    assert [o.drop_off.hour for o in cached.offers] == [8, 9, 15]
 
 
 def test_a_refinement_landing_between_the_query_and_the_booking_never_makes_the_promise_later(

@@ -113,6 +113,45 @@ def test_a_loan_car_lent_on_an_earlier_day_gives_the_later_days_a_new_version(db
     assert _version(service, friday) != version
 
 
+def test_a_new_version_that_leaves_the_day_as_it_was_is_answered_as_before(db_url: str) -> None:
+    """A car dropped off late on Tuesday is promised for Wednesday morning: Wednesday gets a new
+    version (the car may be picked up there), but its bookings and witness are as they were, so
+    the answer cached for it (refined or not) is Wednesday's answer still, served without a search
+    (pace16-s44: such days were answered by the immediate search, which gave up the refined offers
+    that moved bookings)."""
+    service = _service(db_url)
+    wednesday = SlotQuery(WORKSHOP_ID, "MAINT", WED, False, None)
+    service.book(WORKSHOP_ID, Booking(id="w1", service="MAINT", drop_off=at("08:00", WED)), None)
+    offers = service.slots(wednesday)
+    version = _version(service, WED)
+    late, _ = service.book(WORKSHOP_ID, Booking(id="late", service="MAINT", drop_off=at("16:30")), None)
+    assert late.promised is not None and late.promised.date() == WED
+    assert _version(service, WED) != version
+    hits = service.offer_cache_hits
+    assert service.slots(wednesday) is offers  # the cached answer, no search
+    assert service.offer_cache_hits == hits + 1
+    # Sound: the kept offer books with the promise shown, and the day plan keeps every promise.
+    offer = offers[-1]
+    stored, created = service.book(
+        WORKSHOP_ID, Booking(id="wed", service="MAINT", drop_off=offer.drop_off), None
+    )
+    assert created and stored.promised == offer.promised
+    plan = service.plan_day(WORKSHOP_ID, WED, time_limit_seconds=3)
+    bookings = service.bookings(WORKSHOP_ID, WED)
+    assert_valid(PlanRequest(workshop=service.workshop(WORKSHOP_ID), date=WED, bookings=bookings), plan)
+    assert plan.kpis.placed == len(bookings) and plan.kpis.late == 0
+
+
+def test_a_new_version_that_changes_the_day_is_answered_afresh(db_url: str) -> None:
+    """A loan car lent on Tuesday until Wednesday 15:30 changes Wednesday (the car is out): the
+    answer cached before it is not served for the new version."""
+    service = _service(db_url, loan_cars=1)
+    car = SlotQuery(WORKSHOP_ID, "MAINT", WED, False, None, wants=Wants(loan_car=True))
+    assert any(o.drop_off < at("15:30", WED) for o in service.slots(car))
+    service.book(WORKSHOP_ID, Booking(id="r", service="REPAIR", drop_off=at("08:00"), loan_car=True), None)
+    assert all(o.drop_off >= at("15:30", WED) for o in service.slots(car))
+
+
 def test_a_new_text_of_the_workshop_gives_every_day_a_new_version(db_url: str) -> None:
     service = _service(db_url)
     before = {d: _version(service, d) for d in (DAY, WED, THU)}
