@@ -1,0 +1,111 @@
+"""`DayBook.same_as` (issue 16): a new day version is answered from the answer cached for another
+version only where the day holds just what that one held. Each input a day's offers depend on is
+changed here alone, the day's witness placements kept (the cheap first check of `same_as` passes):
+the offers differ, so a day that took it for the same one would serve offers made on another day
+(review-s44). The days are built as `PlanningService._day` builds them (bookings with their witness,
+the cars out from earlier days as held shares, `multiday.out_shares`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from scheduler.contract import Assignment, Booking, Workshop
+from scheduler.multiday import out_shares
+from scheduler.offer import Wants
+from scheduler.slots import CapacityRules, DayBook
+from tests.builders import DAY, at, small_workshop
+
+RULES = CapacityRules(walk_in_holdback=0)
+MONDAY = DAY - dt.timedelta(days=1)
+CAR = Wants(loan_car=True)
+Accepted = list[tuple[Booking, list[Assignment]]]
+
+
+def _workshop(**overrides: object) -> Workshop:
+    return small_workshop(loan_cars=1, **overrides)
+
+
+def _accepted(workshop: Workshop, **fields: object) -> Accepted:
+    """One MAINT booking at 08:00 with the witness the day's offer gives it."""
+    day = DayBook(workshop, DAY, [], RULES)
+    probe = Booking(id="a", service="MAINT", drop_off=at("08:00"))
+    offer = next(o for o in day.offers("MAINT", False) if o.drop_off == probe.drop_off)
+    booked = probe.model_copy(update={"promised": offer.promised, **fields})
+    return [(booked, list(offer.assignments))]
+
+
+def _car_out(until: str) -> Accepted:
+    """A loan car lent on Monday, out until `until` on the day (`PlanningService._cars_out`; an
+    at-risk booking's overrun, `_out_until`, moves this promise)."""
+    lent = Booking(id="mon", service="MAINT", drop_off=at("16:00", MONDAY), promised=at(until), loan_car=True)
+    return out_shares([lent])
+
+
+def _at_risk(loan_car: bool) -> Accepted:
+    """A booking of the day at risk, its witness broken (none): kept, no room in the witness."""
+    kept = Booking(
+        id="r", service="MAINT", drop_off=at("09:00"), promised=at("15:30"), at_risk=True, loan_car=loan_car
+    )
+    return [(kept, [])]
+
+
+def _times(day: DayBook, wants: Wants) -> list[tuple[dt.datetime, dt.datetime]]:
+    return [(o.drop_off, o.promised) for o in day.offers("MAINT", False, wants=wants)]
+
+
+def _day(
+    workshop: Workshop | None = None,
+    accepted: Accepted | None = None,
+    rules: CapacityRules = RULES,
+) -> DayBook:
+    workshop = workshop or _workshop()
+    return DayBook(workshop, DAY, accepted if accepted is not None else _accepted(workshop), rules)
+
+
+def test_a_day_rebuilt_with_the_same_content_is_the_same_day_and_offers_the_same() -> None:
+    base = _day(accepted=_accepted(_workshop()) + _car_out("10:00"))
+    again = _day(accepted=_accepted(_workshop()) + _car_out("10:00"))
+    assert again is not base and again.same_as(base) and base.same_as(again)
+    assert again.added_since(base) == ()  # nothing added: offers made on `base` carry over whole
+    for wants in (Wants(), CAR):
+        assert _times(again, wants) == _times(base, wants)
+
+
+def _cases() -> dict[str, tuple[DayBook, DayBook, Wants]]:
+    """Each input changed alone (the day's witness placements as before): the day before, the day
+    after, and the query whose offers the change moves."""
+    workshop = _workshop()
+    closed = _workshop(closed_days=[DAY.isoformat()])
+    plain = _day()
+    return {
+        # a booking's own fields, its witness the same: its loan car is out from 08:00 to its promise
+        "a booking's loan car": (plain, _day(accepted=_accepted(workshop, loan_car=True)), CAR),
+        # a car lent on an earlier day and out on this one (`PlanningService._cars_out`)
+        "a car out from an earlier day": (plain, _day(accepted=_accepted(workshop) + _car_out("15:30")), CAR),
+        # the same car back later: an at-risk booking's overrun into the day (`_out_until`)
+        "a car out longer": (
+            _day(accepted=_accepted(workshop) + _car_out("09:30")),
+            _day(accepted=_accepted(workshop) + _car_out("15:30")),
+            CAR,
+        ),
+        # a booking at risk (a workshop change broke its witness: no room in it), now with a loan car
+        "a booking at risk": (
+            _day(accepted=_accepted(workshop) + _at_risk(loan_car=False)),
+            _day(accepted=_accepted(workshop) + _at_risk(loan_car=True)),
+            CAR,
+        ),
+        # the workshop's text: the day closed
+        "the workshop's text": (plain, _day(workshop=closed, accepted=_accepted(workshop)), Wants()),
+        # the service's capacity rules: the walk-in holdback
+        "the capacity rules": (plain, _day(rules=CapacityRules(walk_in_holdback=0.9)), Wants()),
+    }
+
+
+@pytest.mark.parametrize("change", list(_cases()))
+def test_a_day_changed_in_any_input_of_its_offers_is_not_the_same_day(change: str) -> None:
+    before, after, wants = _cases()[change]
+    assert _times(after, wants) != _times(before, wants)  # the input matters to the day's offers
+    assert not after.same_as(before) and not before.same_as(after)
+    assert after.added_since(before) is None and before.added_since(after) is None
