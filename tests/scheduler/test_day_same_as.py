@@ -109,3 +109,30 @@ def test_a_day_changed_in_any_input_of_its_offers_is_not_the_same_day(change: st
     assert _times(after, wants) != _times(before, wants)  # the input matters to the day's offers
     assert not after.same_as(before) and not before.same_as(after)
     assert after.added_since(before) is None and before.added_since(after) is None
+
+
+def test_a_refinement_of_a_day_with_other_content_never_becomes_the_newer_versions_answer() -> None:
+    """The delivery path (`OfferCache.deliver`): a refinement made on a day whose loan car was back
+    at 09:30, delivered after a query of the newer version, where the car is out until 15:30 (an
+    at-risk overrun, the same bookings and witness placements), merges into that answer only if
+    `same_as` says it is the same day. It is not: no time with a loan car before 15:30 is cached as
+    the newer version's, and a booking there with a loan car takes no cached offer."""
+    from scheduler.offer_cache import OfferCache, offers_key
+
+    older = _day(accepted=_accepted(_workshop()) + _car_out("09:30"))
+    newer = _day(accepted=_accepted(_workshop()) + _car_out("15:30"))
+    refined = older.offers("MAINT", False, wants=CAR)
+    assert any(o.drop_off < at("15:30") for o in refined)  # the older day lends the car before
+    cache = OfferCache(10)
+    key = offers_key("ws-small", DAY, "MAINT", False, None, CAR)
+    answer = newer.offers("MAINT", False, wants=CAR)
+    cache.deliver(key, (2,), answer, newer)  # the query of the newer version
+    cache.deliver(key, (1,), refined, older, refined=True)  # the older version's refinement, late
+    cached = cache.get(key)
+    assert cached is not None
+    if cached.version == (2,):
+        assert cached.day is newer and cached.offers == answer
+    else:  # the older version's own answer, on its own day: a query of the newer one searches
+        assert cached.version == (1,) and cached.day is older
+    booking = Booking(id="n", service="MAINT", drop_off=at("10:00"), loan_car=True)
+    assert cache.fit(newer, booking, lambda: (2,)) is None  # the car is out: nothing cached fits
