@@ -193,7 +193,8 @@ class JobView(BaseModel):
     notes: list[str] = Field(
         default_factory=list,
         description="what the asker should know of what the job runs (e.g. a peak season asked of a"
-        " scenario whose demand has none); in the request's language",
+        " scenario whose demand has none), in the request's language: said in the 202 that starts it"
+        " (POST /v1/simulations), not kept with the job",
     )
 
 

@@ -121,6 +121,23 @@ class OfferCache(PartitionedLRU[Entry]):
             self.put(key, entry)
             return entry
 
+    def relabel(self, key: tuple[object, ...], version: tuple[object, ...], day: DayBook) -> Entry | None:
+        """The cached answer of `key`, if its day holds what `day` holds (`DayBook.same_as`), as the
+        answer of `version` (`day`'s), read and written under the delivery lock: a refinement merged
+        into it since a query read it is kept (review-s44: the query's older copy overwrote it).
+        None: no such answer now (evicted, or another day's since)."""
+        with self._deliveries:
+            cached = self.get(key)
+            if cached is None:
+                return None
+            if cached.version == version:
+                return cached
+            if not cached.day.same_as(day):
+                return None
+            entry = cached._replace(version=version, day=day, shown=True)
+            self.put(key, entry)
+            return entry
+
     def shown(
         self, workshop: Workshop, date: dt.date, booking: Booking, multi_day: bool = False
     ) -> Offer | None:

@@ -873,15 +873,18 @@ class PlanningService:
         check_kind(workshop, service, fleet, wants.loan_car)
         with phase("day"):
             day = self._day(session, workshop, date, version)
-        if cached is not None and day.same_as(cached.day):
+        if (
+            cached is not None
+            and day.same_as(cached.day)
+            and (same := self._offers.relabel(key, version, day)) is not None
+        ):
             # A new version of the same day (a booking on an earlier day may pick its car up on
             # this one, `DayBook.same_as`): its answer, refined or not, is this version's, served
             # as a hit; a refinement of the other version still under way merges into it.
             self._offers.hits += 1
-            self._offers.put(key, cached._replace(version=version, day=day, shown=True))
             if self._refiner is not None:
                 self._remember_asked(key, (service, waiter, fleet, wants))
-            return cached.offers
+            return same.offers
         self._offers.misses += 1
         bound = None  # the earliest time proven not to fit, known from an earlier version
         if self._refiner is None:  # CP-SAT in the request (no background refinement)

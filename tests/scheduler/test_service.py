@@ -627,6 +627,33 @@ def test_a_refinement_of_a_version_that_left_the_day_as_it_was_merges_into_the_n
     assert [o.drop_off.hour for o in cached.offers] == [8, 9, 15]
 
 
+def test_a_refinement_merged_while_a_query_relabels_the_same_day_is_kept() -> None:
+    """review-s44: a query of a new version of the same day read the older version's quick answer,
+    and before it stored that answer as the new version's, the older version's refinement was merged
+    into the cache; the query's copy overwrote it, and the refined times were lost until a miss.
+    Relabelled under the delivery lock from what is cached then, they are kept."""
+    from scheduler.offer_cache import OfferCache
+
+    workshop = _workshop()
+    date = dt.date(2026, 11, 24)
+    older, newer = DayBook(workshop, date, []), DayBook(workshop, date, [])
+
+    def offer(hour: int) -> Offer:
+        at = dt.datetime(2026, 11, 24, hour, tzinfo=workshop.tz)
+        return Offer(drop_off=at, promised=at + dt.timedelta(hours=2), assignments=())
+
+    cache = OfferCache(10)
+    key = ("w", date, "MAINT", False, None)
+    cache.deliver(key, (1,), [offer(8), offer(9)], older)  # the quick answer the query reads
+    cache.deliver(key, (1,), [offer(8), offer(9), offer(15)], older, refined=True)  # meanwhile
+    same = cache.relabel(key, (2,), newer)
+    assert same is not None and same.version == (2,) and same.day is newer and same.refined
+    assert [o.drop_off.hour for o in same.offers] == [8, 9, 15]
+    assert cache.get(key) == same
+    other = DayBook(workshop, dt.date(2026, 11, 25), [])
+    assert cache.relabel(key, (3,), other) is None and cache.get(key) == same  # not the same day
+
+
 def test_a_refinement_landing_between_the_query_and_the_booking_never_makes_the_promise_later(
     db_url: str,
 ) -> None:
