@@ -275,6 +275,13 @@ def wide_weighted_floor(problem: DayProblem, solution: DaySolution, weight: int,
     paid = w.lateness * minutes.lateness + w.waiter_lateness * minutes.waiter_lateness
     if paid <= 0 or paid - floor <= WIDE_FLOOR_GAP * paid:
         return floor
+    return _wide_floor(problem, solution, weight, paid, floor)
+
+
+def _wide_floor(problem: DayProblem, solution: DaySolution, weight: int, paid: int, floor: int) -> int:
+    """`column_floor` of `problem` (its lateness weights are the LP's costs) at the finest of
+    `WIDE_FLOOR_GRIDS` it solves, from `solution`'s starts and `paid` (the plan's cost at those
+    weights); `floor` where none does. Never below `floor`."""
     starts = {key: at.start for key, at in solution.placements.items()}
     for grid in WIDE_FLOOR_GRIDS:
         wide = column_floor(
@@ -315,21 +322,7 @@ def wide_plain_floor(problem: DayProblem, solution: DaySolution, weight: int, fl
     if late <= 0 or late - floor <= WIDE_FLOOR_GAP * late:
         return floor
     plain = replace(problem, weights=replace(problem.weights, lateness=1, waiter_lateness=1))
-    starts = {key: at.start for key, at in solution.placements.items()}
-    for grid in WIDE_FLOOR_GRIDS:
-        wide = column_floor(
-            plain,
-            weight,
-            grid,
-            starts,
-            late,
-            most_iterations=WIDE_FLOOR_ITERATIONS,
-            most_columns=WIDE_FLOOR_COLUMNS,
-            generate=grid == WIDE_FLOOR_GRIDS[-1],
-        )
-        if wide is not None:
-            return max(floor, wide)
-    return floor
+    return _wide_floor(plain, solution, weight, late, floor)
 
 
 GROUP_FLOOR = True

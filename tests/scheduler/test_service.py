@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from scheduler.contract import Booking, PlanRequest, Workshop
 from scheduler.errors import Conflict
 from scheduler.exchange import import_file
 from scheduler.offer import Offer, SlotQuery
+from scheduler.offer_cache import OfferCache
 from scheduler.service import PlanningService
 from scheduler.shopfloor import ShopFloor
 from scheduler.slots import CapacityRules, DayBook, Wants
@@ -574,23 +575,30 @@ def test_a_day_asked_about_has_the_kinds_the_desks_ask_on_other_days_refined_ahe
         service.close()
 
 
-def test_a_quick_answer_delivered_after_the_refined_one_of_its_version_keeps_the_refined_times() -> None:
-    """A query that missed the cache just before the refinement of the same day version (asked
-    ahead by a booking) was delivered must not throw the refined times away with its quick answer:
-    both are answers of that version, each offer with its own witness."""
-    from scheduler.offer import Offer
-    from scheduler.offer_cache import OfferCache
-
-    workshop = _workshop()
+def _cached_day() -> tuple[Workshop, dt.date, OfferCache, tuple[object, ...]]:
+    """A workshop, its day 2026-11-24, an empty offer cache and the key of its MAINT drop-offs."""
     date = dt.date(2026, 11, 24)
-    day = DayBook(workshop, date, [])
+    return _workshop(), date, OfferCache(10), ("w", date, "MAINT", False, None)
+
+
+def _offer_at(workshop: Workshop) -> Callable[[int], Offer]:
+    """An offer at a whole hour of 2026-11-24, promised two hours later (no witness: the cache's
+    merging alone is tested)."""
 
     def offer(hour: int) -> Offer:
         at = dt.datetime(2026, 11, 24, hour, tzinfo=workshop.tz)
         return Offer(drop_off=at, promised=at + dt.timedelta(hours=2), assignments=())
 
-    cache = OfferCache(10)
-    key = ("w", date, "MAINT", False, None)
+    return offer
+
+
+def test_a_quick_answer_delivered_after_the_refined_one_of_its_version_keeps_the_refined_times() -> None:
+    """A query that missed the cache just before the refinement of the same day version (asked
+    ahead by a booking) was delivered must not throw the refined times away with its quick answer:
+    both are answers of that version, each offer with its own witness."""
+    workshop, date, cache, key = _cached_day()
+    day = DayBook(workshop, date, [])
+    offer = _offer_at(workshop)
     cache.deliver(key, (1,), [offer(8), offer(9), offer(15)], day, refined=True)  # asked ahead
     cache.deliver(key, (1,), [offer(8), offer(9)], day)  # the query that read the day before it
     cached = cache.get(key)
@@ -608,18 +616,9 @@ def test_a_refinement_of_a_version_that_left_the_day_as_it_was_merges_into_the_n
     version's answer. The refinement of the older version, delivered after that, is an answer of
     the same day: its times join the newer version's answer, which is then refined (the next query
     of it is answered with them, and does not ask for the refinement again)."""
-    from scheduler.offer_cache import OfferCache
-
-    workshop = _workshop()
-    date = dt.date(2026, 11, 24)
+    workshop, date, cache, key = _cached_day()
     older, newer = DayBook(workshop, date, []), DayBook(workshop, date, [])
-
-    def offer(hour: int) -> Offer:
-        at = dt.datetime(2026, 11, 24, hour, tzinfo=workshop.tz)
-        return Offer(drop_off=at, promised=at + dt.timedelta(hours=2), assignments=())
-
-    cache = OfferCache(10)
-    key = ("w", date, "MAINT", False, None)
+    offer = _offer_at(workshop)
     cache.deliver(key, (2,), [offer(8), offer(9)], newer)  # the query of the new version
     cache.deliver(key, (1,), [offer(8), offer(9), offer(15)], older, refined=True)
     cached = cache.get(key)
@@ -632,18 +631,9 @@ def test_a_refinement_merged_while_a_query_relabels_the_same_day_is_kept() -> No
     and before it stored that answer as the new version's, the older version's refinement was merged
     into the cache; the query's copy overwrote it, and the refined times were lost until a miss.
     Relabelled under the delivery lock from what is cached then, they are kept."""
-    from scheduler.offer_cache import OfferCache
-
-    workshop = _workshop()
-    date = dt.date(2026, 11, 24)
+    workshop, date, cache, key = _cached_day()
     older, newer = DayBook(workshop, date, []), DayBook(workshop, date, [])
-
-    def offer(hour: int) -> Offer:
-        at = dt.datetime(2026, 11, 24, hour, tzinfo=workshop.tz)
-        return Offer(drop_off=at, promised=at + dt.timedelta(hours=2), assignments=())
-
-    cache = OfferCache(10)
-    key = ("w", date, "MAINT", False, None)
+    offer = _offer_at(workshop)
     cache.deliver(key, (1,), [offer(8), offer(9)], older)  # the quick answer the query reads
     cache.deliver(key, (1,), [offer(8), offer(9), offer(15)], older, refined=True)  # meanwhile
     same = cache.relabel(key, (2,), newer)
