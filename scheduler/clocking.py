@@ -628,7 +628,8 @@ def _day_clash(
     at = max(start for key, start, _, _ in stretches if key == changed)
     # Refused: which of the cars listed, moved alone (paused and resumed naming another of its bays
     # when `changed` came), would leave it a bay (only here, on a refusal: clockbay13-s41).
-    movers = [key for key in sorted(rivals) if _move_frees(group, key, seconds(at))]
+    movers = [key for key in sorted(rivals) if _moves_free(group, (key,), seconds(at)) is not None]
+    two = None if movers else _two_moves(group, changed, rivals, seconds(at))
     values = {
         "where": operation_words(workshop, bookings[changed[0]], changed[1]),
         "at": _hm(at, workshop),
@@ -650,6 +651,22 @@ def _day_clash(
             " free one: if one of those cars was moved, pause its work and resume it naming its bay,"
             " or name another bay"
         )
+    elif two is not None:
+        names = {index: bay for bay, index in bays.items()}
+        (lead, lead_bay), (then, then_bay) = two
+        values |= {
+            "first": operation_words(workshop, bookings[lead[0]], lead[1]),
+            "first_bay": names[lead_bay],
+            "second": operation_words(workshop, bookings[then[0]], then[1]),
+            "second_bay": names[then_bay],
+        }
+        template = N_(
+            "no bay free for %(where)s at %(at)s: its bays (%(bays)s) are needed by work in progress"
+            " clocked with no bay (%(others)s), which stays in one bay from its start or resume, and the"
+            " day's other work left it no other since; no car moved alone would free one, but two moves"
+            " would: %(first)s to %(first_bay)s, then %(second)s to %(second_bay)s (pause each one's work"
+            " and resume it naming that bay), or name another bay"
+        )
     else:
         template = N_(
             "no bay free for %(where)s at %(at)s: its bays (%(bays)s) are needed by work in progress"
@@ -661,21 +678,60 @@ def _day_clash(
     return template % values
 
 
-def _move_frees(
-    group: Sequence[tuple[tuple[str, int], int, int, tuple[int, ...]]], mover: tuple[str, int], at: int
-) -> bool:
-    """Whether the stretches of `group` ((booking, operation), start, end, bays: those joined to the
-    refused work's) have bays with the work in progress `mover` moved at `at` (its stretch cut there,
-    as a pause, and resumed clocked into one of its bays, as the 409 asks): for some bay, bays found
-    (a first fit, else the exact matching; a search cut by its limit finds none)."""
-    mine = next((w for w in group if w[0] == mover and w[2] == OPEN), None)
-    if mine is None:
-        return False
-    _, start, _, allowed = mine
-    cut = max(start, at)
-    rest = [w[1:] for w in group if w is not mine]
-    before = [(start, cut, allowed)] if start < cut else []
-    return any(_bays_fit([*rest, *before, (cut, OPEN, (bay,))], proven=False) for bay in allowed)
+Stretch = tuple[tuple[str, int], int, int, tuple[int, ...]]
+"""(booking, operation), start, end, bays: a stretch of work as `_day_clash` matches them."""
+
+
+def _moves_free(
+    group: Sequence[Stretch], movers: Sequence[tuple[str, int]], at: int
+) -> tuple[int, ...] | None:
+    """A bay for each of the works in progress `movers` such that, each moved at `at` (its stretch
+    cut there, as a pause, and resumed clocked into that bay, as the 409 asks), the stretches of
+    `group` (those joined to the refused work's) have bays: a first fit, else the exact matching (a
+    search cut by its limit finds none). None: no such bays."""
+    mine = [next((w for w in group if w[0] == mover and w[2] == OPEN), None) for mover in movers]
+    moved = [w for w in mine if w is not None]
+    if len(moved) < len(movers):
+        return None
+    rest = [w[1:] for w in group if all(w is not m for m in moved)]
+    before = [(start, at, allowed) for _, start, _, allowed in moved if start < at]
+    for choice in itertools.product(*(allowed for *_, allowed in moved)):
+        after = [(max(start, at), OPEN, (bay,)) for (_, start, _, _), bay in zip(moved, choice, strict=True)]
+        if _bays_fit([*rest, *before, *after], proven=False):
+            return choice
+    return None
+
+
+def _two_moves(
+    group: Sequence[Stretch], changed: tuple[str, int], rivals: Sequence[tuple[str, int]], at: int
+) -> tuple[tuple[tuple[str, int], int], tuple[tuple[str, int], int]] | None:
+    """Where no car moved alone frees a bay for `changed`: two works in progress (one of them among
+    `rivals`) that, moved together at `at`, would, each with its bay, in an order the clock takes
+    (the first move alone leaves the day's other work bays: `_day_clash` refuses it otherwise).
+    None: no two do."""
+    others = sorted({w[0] for w in group if w[2] == OPEN and w[0] != changed and len(w[3]) > 1})
+    without = [w for w in group if w[0] != changed]
+    for pair in itertools.combinations(others, 2):
+        if not set(pair) & set(rivals):
+            continue
+        bays = _moves_free(group, pair, at)
+        if bays is None:
+            continue
+        moves = list(zip(pair, bays, strict=True))
+        for first, second in (moves, moves[::-1]):
+            if _first_alone_fits(without, first, at):
+                return first, second
+    return None
+
+
+def _first_alone_fits(without: Sequence[Stretch], move: tuple[tuple[str, int], int], at: int) -> bool:
+    """Whether the day's other work (`without` the refused one) has bays with `move` alone clocked:
+    its work in progress paused at `at` and resumed in that bay."""
+    key, bay = move
+    mine = next(w for w in without if w[0] == key and w[2] == OPEN)
+    rest = [w[1:] for w in without if w is not mine]
+    before = [(mine[1], at, mine[3])] if mine[1] < at else []
+    return _bays_fit([*rest, *before, (max(mine[1], at), OPEN, (bay,))], proven=False)
 
 
 def _stretches(

@@ -16,7 +16,7 @@ import datetime as dt
 
 import pytest
 
-from scheduler.clocking import Effective, _bays_fit, replay_in_bays
+from scheduler.clocking import OPEN, Effective, _bays_fit, _moves_free, _two_moves, replay_in_bays
 from scheduler.contract import Booking, Workshop
 from scheduler.errors import Conflict
 from scheduler.i18n import Translator
@@ -202,12 +202,13 @@ def test_where_either_car_may_be_the_one_in_the_bay_the_refusal_names_both() -> 
         assert _accepted_then([*day, *moved, ("e", "w", "start", "10:04:00", None)]) is None, move
 
 
-def test_where_no_car_moved_alone_frees_a_bay_the_refusal_says_so() -> None:
+def test_where_no_car_moved_alone_frees_a_bay_the_refusal_names_two_moves_that_do() -> None:
     """p and q (frame checks: A1 or C1) fill A1 and C1 from 10:00, so b (maintenance: B1 or C1),
     started at 10:01, is in B1; both are done at 10:05. d (alignment: A1 or B1) at 10:06 is then
     in A1 (b holds B1). e (wheels: A1 only) at 10:11 is refused: d moved to B1 meets b there, and b
-    (which may not use A1, so is not listed) would have to move to C1 first. The refusal lists d,
-    as before, and says that no one car moved frees a bay."""
+    (which may not use A1, so is not listed) would have to move to C1 first. The refusal lists d, as
+    before, says that no one car moved frees a bay, and names the two moves that do, in the order
+    the clock takes them (issue 13: before, it said only that cars could be moved)."""
     day = [("p", "t", "start", "10:00:00", None), ("q", "u", "start", "10:00:00", None),
            ("b", "v", "start", "10:01:00", None), ("p", "t", "finish", "10:05:00", None),
            ("q", "u", "finish", "10:05:00", None), ("d", "t", "start", "10:06:00", None)]  # fmt: skip
@@ -216,18 +217,33 @@ def test_where_no_car_moved_alone_frees_a_bay_the_refusal_says_so() -> None:
     assert refused == (
         "no bay free for booking e operation 1 (work) at 10:11: its bays (A1) are needed by work in"
         " progress clocked with no bay (booking d operation 1 (work)), which stays in one bay from its"
-        " start or resume, and the day's other work left it no other since; moved alone to another of"
-        " its bays, none of those cars would free one: if cars were moved, pause their work and resume"
-        " it naming their bays, or name another bay"
+        " start or resume, and the day's other work left it no other since; no car moved alone would"
+        " free one, but two moves would: booking b operation 1 (work) to C1, then booking d operation 1"
+        " (work) to B1 (pause each one's work and resume it naming that bay), or name another bay"
     )
     assert Translator("zh_CN").phrase(refused) == (
         "10:11 没有空闲工位给预约 e 的工序 1（work）：它可用的工位（A1）要留给未注明工位的进行中工作（预约 "
         "d 的工序 1（work））——这项工作从开工或恢复起一直在同一个工位，而当天其他工作此后没有给它留出别的工"
-        "位；这些车中任何一辆单独挪到它可用的另一个工位，都空不出工位：如果有几辆车被挪动了，请暂停它们的工"
-        "作并在恢复时注明各自的工位，或注明另一个工位"
+        "位；单独挪动任何一辆车都空不出工位，但挪动两辆可以：先把预约 b 的工序 1（work）挪到 C1，再把预约 d "
+        "的工序 1（work）挪到 B1（各自暂停工作并在恢复时注明该工位），或注明另一个工位"
     )
     # d's move alone is refused (B1 is b's) or leaves e none; b's to C1, then d's to B1, let e in.
     d_to_b1 = [("d", "t", "pause", "10:11:00", None), ("d", "t", "resume", "10:11:00", "B1")]
     assert _framed([*day, *d_to_b1]) is not None
     b_to_c1 = [("b", "v", "pause", "10:11:00", None), ("b", "v", "resume", "10:11:00", "C1")]
     assert _accepted_then([*day, *b_to_c1, *d_to_b1, e]) is None
+
+
+def test_two_moves_are_named_only_where_two_free_the_bay_and_in_an_order_the_clock_takes() -> None:
+    """The refused work e may use bay 0 only, from 100 s; d is in progress since 10 s (bay 0 or 1),
+    b since 5 s (1 or 2), c since 5 s in bay 2. With c still there, no one car and no two moved
+    free bay 0 (d to 1 needs b out, b to 2 meets c): no moves named, the refusal says that no car
+    moved alone frees one. With c done at 50 s (b had to start in bay 1), b to 2 and then d to 1 do
+    (d first would meet b in bay 1: the clock refuses it)."""
+    e, d, b, c = ("e", 0), ("d", 0), ("b", 0), ("c", 0)
+    day = [(e, 100, OPEN, (0,)), (d, 10, OPEN, (0, 1)), (b, 5, OPEN, (1, 2))]
+    fixed = [*day, (c, 5, OPEN, (2,))]
+    assert _moves_free(fixed, (d,), 100) is None and _two_moves(fixed, e, [d], 100) is None
+    free = [*day, (c, 5, 50, (2,))]
+    assert _moves_free(free, (d,), 100) is None
+    assert _two_moves(free, e, [d], 100) == ((b, 2), (d, 1))
