@@ -683,19 +683,22 @@ Stretch = tuple[tuple[str, int], int, int, tuple[int, ...]]
 
 
 def _moves_free(
-    group: Sequence[Stretch], movers: Sequence[tuple[str, int]], at: int
+    group: Sequence[Stretch],
+    movers: Sequence[tuple[str, int]],
+    at: int,
+    to: Sequence[Sequence[int]] | None = None,
 ) -> tuple[int, ...] | None:
-    """A bay for each of the works in progress `movers` such that, each moved at `at` (its stretch
-    cut there, as a pause, and resumed clocked into that bay, as the 409 asks), the stretches of
-    `group` (those joined to the refused work's) have bays: a first fit, else the exact matching (a
-    search cut by its limit finds none). None: no such bays."""
+    """A bay for each of the works in progress `movers` (of its bays, or of `to`'s for it) such
+    that, each moved at `at` (its stretch cut there, as a pause, and resumed clocked into that bay,
+    as the 409 asks), the stretches of `group` (those joined to the refused work's) have bays: a
+    first fit, else the exact matching (a search cut by its limit finds none). None: no such bays."""
     mine = [next((w for w in group if w[0] == mover and w[2] == OPEN), None) for mover in movers]
     moved = [w for w in mine if w is not None]
     if len(moved) < len(movers):
         return None
     rest = [w[1:] for w in group if all(w is not m for m in moved)]
     before = [(start, at, allowed) for _, start, _, allowed in moved if start < at]
-    for choice in itertools.product(*(allowed for *_, allowed in moved)):
+    for choice in itertools.product(*(to or [allowed for *_, allowed in moved])):
         after = [(max(start, at), OPEN, (bay,)) for (_, start, _, _), bay in zip(moved, choice, strict=True)]
         if _bays_fit([*rest, *before, *after], proven=False):
             return choice
@@ -719,19 +722,9 @@ def _two_moves(
             continue
         moves = list(zip(pair, bays, strict=True))
         for first, second in (moves, moves[::-1]):
-            if _first_alone_fits(without, first, at):
+            if _moves_free(without, (first[0],), at, [(first[1],)]) is not None:
                 return first, second
     return None
-
-
-def _first_alone_fits(without: Sequence[Stretch], move: tuple[tuple[str, int], int], at: int) -> bool:
-    """Whether the day's other work (`without` the refused one) has bays with `move` alone clocked:
-    its work in progress paused at `at` and resumed in that bay."""
-    key, bay = move
-    mine = next(w for w in without if w[0] == key and w[2] == OPEN)
-    rest = [w[1:] for w in without if w is not mine]
-    before = [(mine[1], at, mine[3])] if mine[1] < at else []
-    return _bays_fit([*rest, *before, (max(mine[1], at), OPEN, (bay,))], proven=False)
 
 
 def _stretches(
