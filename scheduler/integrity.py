@@ -68,6 +68,20 @@ def unplannable(workshop: Workshop, date: dt.date, bookings: Sequence[Booking]) 
     return _unplannable(workshop, date, bookings)
 
 
+def promise_request(
+    workshop: Workshop, date: dt.date, bookings: Sequence[Booking], held: Sequence[Booking] = ()
+) -> PlanRequest:
+    """The day's bookings as a request whose plan must keep every promise (what a witness of the
+    day is checked against, or packed for), with the vehicles `held` on it."""
+    return PlanRequest(
+        workshop=workshop,
+        date=date,
+        bookings=list(bookings),
+        options=PlanOptions(keep_promises=True),
+        held=list(held),
+    )
+
+
 def witness_breaks(
     workshop: Workshop,
     date: dt.date,
@@ -82,13 +96,7 @@ def witness_breaks(
     reasons: dict[str, list[str]] = defaultdict(list)
     for booking_id, why in _unplannable(workshop, date, bookings).items():
         reasons[booking_id].append(why)
-    request = PlanRequest(
-        workshop=workshop,
-        date=date,
-        bookings=bookings,
-        options=PlanOptions(keep_promises=True),
-        held=list(held),
-    )
+    request = promise_request(workshop, date, bookings, held)
     witness = Plan(
         workshop=workshop.id,
         date=date,

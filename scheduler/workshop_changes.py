@@ -19,14 +19,12 @@ from scheduler.contract import (
     Booking,
     Operation,
     PinnedOperation,
-    PlanOptions,
-    PlanRequest,
     Workshop,
 )
 from scheduler.dispatch import dispatch, rule_order
 from scheduler.errors import InputError
 from scheduler.i18n import N_
-from scheduler.integrity import unplannable, witness_breaks
+from scheduler.integrity import promise_request, unplannable, witness_breaks
 from scheduler.storage import BookingRow
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db
@@ -181,13 +179,7 @@ def _repacked(
         b.model_copy(update={"pinned": [_pin(a) for a in fixed[b.id]]}) if b.id in clocked else b
         for b, _ in witnessed
     ]
-    request = PlanRequest(
-        workshop=workshop,
-        date=date,
-        bookings=bookings,
-        options=PlanOptions(keep_promises=True),
-        held=list(held),
-    )
+    request = promise_request(workshop, date, bookings, held)
     try:
         compiled = compile_request(request)
     except InputError:
