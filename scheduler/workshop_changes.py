@@ -365,7 +365,7 @@ def clocked_work_unplannable(
             continue
         row = bookings_db.get(session, new.id, booking_id)
         if row is None or row.date != date:
-            continue  # a repair's later day: its own rule (service._clocked_work_stays)
+            continue  # a repair's later day: its own rule (booking_changes.clocked_work_stays)
         booking, _ = bookings_db.accepted_of(row)
         if new.service(booking.service) is None:
             continue
