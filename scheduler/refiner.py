@@ -70,6 +70,7 @@ class OfferRefiner:
         self._idle_wanted: dict[Key, _Job] = {}  # refined only while `_wanted` is empty
         self._running: Future[Refined] | None = None
         self._running_job: tuple[Key, tuple[object, ...]] | None = None
+        self._running_day: DayBook | None = None  # the running job's day
         self._batched = 0  # `batch`es open: requests wait for its end to start
         self._pool: ProcessPoolExecutor | None = None
         self._idle = threading.Event()
@@ -112,6 +113,18 @@ class OfferRefiner:
             if not self._batched:
                 self._pump()
 
+    def waiting(self, key: Key, version: tuple[object, ...]) -> bool:
+        """Is a refinement of `key` queued (not only idle: a query's request would put it first), or
+        running at `version`? Dict and tuple look-ups, no lock: a slot query's cache hit asks it
+        (`PlanningService._day_offers`), and a stale answer costs only a check in the background."""
+        return key in self._wanted or self._running_job == (key, version)
+
+    def running_day(self, key: Key) -> DayBook | None:
+        """The day a refinement of `key` under way was asked for (None: none of `key` runs)."""
+        with self._lock:
+            running = self._running_job
+            return self._running_day if running is not None and running[0] == key else None
+
     @contextmanager
     def batch(self) -> Iterator[None]:
         """Requests made inside are queued together and the newest of them starts first: without
@@ -146,7 +159,7 @@ class OfferRefiner:
             self._idle_wanted.clear()
             self._idle.set()
             return
-        self._running, self._running_job = future, (job.key, job.version)
+        self._running, self._running_job, self._running_day = future, (job.key, job.version), job.day
         future.add_done_callback(lambda done: self._finished(job, done))
 
     def _finished(self, job: _Job, done: Future[Refined]) -> None:
@@ -154,7 +167,7 @@ class OfferRefiner:
             offers, bound = done.result()
             self.deliver(job.key, job.version, offers, job.day, bound)
         with self._lock:
-            self._running, self._running_job = None, None
+            self._running, self._running_job, self._running_day = None, None, None
             self._pump()
 
     def wait_idle(self, timeout: float | None = None) -> bool:

@@ -869,6 +869,7 @@ class PlanningService:
                 self._offers.put(key, cached._replace(shown=True))
             if self._refiner is not None:
                 self._remember_asked(key, (service, waiter, fleet, wants))
+                self._refine_hit_soon(key, cached, (service, waiter, fleet, wants))
             return cached[1]
         check_kind(workshop, service, fleet, wants.loan_car)
         with phase("day"):
@@ -884,6 +885,7 @@ class PlanningService:
             self._offers.hits += 1
             if self._refiner is not None:
                 self._remember_asked(key, (service, waiter, fleet, wants))
+                self._refine_hit_soon(key, same, (service, waiter, fleet, wants))
             return same.offers
         self._offers.misses += 1
         bound = None  # the earliest time proven not to fit, known from an earlier version
@@ -916,6 +918,39 @@ class PlanningService:
                 with suppress(RuntimeError):  # (closed: nothing more to refine) after the answer
                     self._packer.submit(self._refine_kinds_soon, day, version)
         return offers if entry is None else entry.offers  # with any refined time of this version
+
+    def _refine_hit_soon(self, key: tuple[object, ...], entry: Entry, asked: _Asked) -> None:
+        """A query answered from `entry` (a cache hit) asks for its refinement where none of it is
+        in or on its way (pace16-s45, review-s44's finding: the refinement of its version was
+        dropped, `OfferRefiner.most_wanted`, or failed, or the older version's, whose day a
+        `same_as` hit relabelled, was delivered as nothing, and the answer stayed unrefined until a
+        miss). In the request: an attribute and two dict look-ups; whether the answer may grow and
+        whether a refinement under way merges into it, `_refine_hit`, in the packer's thread."""
+        if entry.refined or self._refiner is None or self._refiner.waiting(key, entry.version):
+            return
+        with suppress(RuntimeError):  # (closed: nothing more to refine)
+            self._packer.submit(self._refine_hit, key, entry.version, entry.day, asked)
+
+    def _refine_hit(
+        self, key: tuple[object, ...], version: tuple[object, ...], day: DayBook, asked: _Asked
+    ) -> None:
+        """`_refine_hit_soon`'s request, if `key`'s answer at `version` is still cached unrefined,
+        may grow (`offers_may_grow`), and no refinement of it waits or runs at `version` or on a day
+        `same_as` this one (its result merges into this answer, `OfferCache.deliver`): one running
+        on another day's content is delivered as nothing here, so this one is queued behind it."""
+        refiner = self._refiner
+        cached = self._offers.get(key)
+        if refiner is None or day.superseded or cached is None or cached.version != version:
+            return
+        if cached.refined or not offers_may_grow(day, cached.offers, cached.bound):
+            return
+        if refiner.waiting(key, version):
+            return
+        running = refiner.running_day(key)
+        if running is not None and (running is day or running.same_as(day)):
+            return
+        service, waiter, fleet, wants = asked
+        refiner.request(key, version, day, service, waiter, fleet, wants)
 
     def _remember_asked(self, key: tuple[object, ...], asked: _Asked) -> None:
         """`key` (valid: it was just answered) is the newest asked on its workshop day, once more.

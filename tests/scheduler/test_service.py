@@ -1038,6 +1038,47 @@ def test_a_day_version_already_refined_is_not_refined_again_by_a_query_that_miss
         service.close()
 
 
+def test_a_query_answered_from_an_unrefined_answer_whose_refinement_was_dropped_asks_for_it_again(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pace16-s45 (review-s44's open finding): the refiner keeps only its newest requests
+    (`most_wanted`); a day's refinement dropped for newer ones left its quick answer unrefined, and
+    every later query of that version was a cache hit that asked for nothing, so the desk got the
+    quick answer until the day changed. A hit on an answer that may grow asks for it again, once:
+    not while it waits or runs."""
+    import scheduler.service as service_module
+
+    pool = fake_refiner_pool(monkeypatch, "held")  # a refinement is done when the test says so
+    monkeypatch.setattr(service_module, "offers_may_grow", lambda *args: True)  # any answer may grow
+    service = PlanningService(Store(sqlite_url), CapacityRules(walk_in_holdback=0), clock=fixed_clock())
+    try:
+        service.put_workshop(_workshop())
+        assert service._refiner is not None
+        service._refiner.most_wanted = 1
+        first, dropped, newest = (SlotQuery("w", "MAINT", dt.date(2026, 11, d)) for d in (24, 25, 26))
+        for query in (first, dropped, newest):  # the first runs; the newest pushes the second out
+            service.slots(query)
+        service.pack_idle()
+        assert [key[1].day for key in pool.keys] == [24]
+        pool.finish_pending()  # the first is in, then the newest (the second was dropped)
+        assert [key[1].day for key in pool.keys] == [24, 26] and service.refine_idle(timeout=10)
+        hits = service.offer_cache_hits
+        service.slots(dropped)  # a hit on the unrefined answer: asks for its refinement
+        service.pack_idle()
+        service.slots(dropped)  # a hit whose refinement runs: nothing more
+        service.slots(newest)  # a hit on a refined answer: nothing
+        service.pack_idle()
+        assert service.offer_cache_hits == hits + 3
+        assert [key[1].day for key in pool.keys] == [24, 26, 25]
+        pool.finish_pending()
+        service.slots(dropped)  # refined now: nothing to ask
+        service.pack_idle()
+        assert service.refine_idle(timeout=10)
+        assert [key[1].day for key in pool.keys] == [24, 26, 25]
+    finally:
+        service.close()
+
+
 def test_a_booking_that_leaves_a_keys_answer_complete_refines_nothing_ahead_and_the_answer_stays_complete(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from alembic import command
 
 from scheduler.contract import Booking, PlanRequest
@@ -16,7 +17,7 @@ from scheduler.slots import CapacityRules, Wants
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
 from scheduler.validator import assert_valid
-from tests.builders import DAY, WORKSHOP_ID, at, fixed_clock, multi_day_workshop
+from tests.builders import DAY, WORKSHOP_ID, at, fake_refiner_pool, fixed_clock, multi_day_workshop
 from tests.scheduler.storage.test_bookings import _config, _tables
 
 WED, THU = DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2)
@@ -140,6 +141,51 @@ def test_a_new_version_that_leaves_the_day_as_it_was_is_answered_as_before(db_ur
     bookings = service.bookings(WORKSHOP_ID, WED)
     assert_valid(PlanRequest(workshop=service.workshop(WORKSHOP_ID), date=WED, bookings=bookings), plan)
     assert plan.kpis.placed == len(bookings) and plan.kpis.late == 0
+
+
+def test_a_new_version_left_unrefined_by_a_failed_refinement_of_the_same_day_asks_for_one(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pace16-s45 (review-s44's open finding): Wednesday's query of the version after the late
+    Tuesday car is answered from the older version's answer (`DayBook.same_as`). While the older
+    version's refinement runs, its result merges into that answer, so the hit asks for none; once
+    it is over with nothing delivered (it failed), the next hit asks for this version's."""
+    import scheduler.service as service_module
+
+    pool = fake_refiner_pool(monkeypatch, "held")  # a refinement is done when the test says so
+    monkeypatch.setattr(service_module, "offers_may_grow", lambda *args: True)  # any answer may grow
+    service = PlanningService(Store(db_url), CapacityRules(walk_in_holdback=0), clock=fixed_clock())
+    try:
+        service.put_workshop(multi_day_workshop())
+        wednesday = SlotQuery(WORKSHOP_ID, "MAINT", WED, False, None)
+
+        def refined_on_wednesday() -> list[tuple[object, ...]]:
+            service.pack_idle()
+            return [v for k, v in zip(pool.keys, pool.versions, strict=True) if k[1] == WED]
+
+        service.slots(wednesday)
+        older = _version(service, WED)
+        assert refined_on_wednesday() == [older]  # under way (held)
+        service.book(WORKSHOP_ID, Booking(id="late", service="MAINT", drop_off=at("16:30")), None)
+        newer = _version(service, WED)
+        assert newer != older
+        hits = service.offer_cache_hits
+        service.slots(wednesday)  # the same day: the older version's refinement merges in
+        assert service.offer_cache_hits == hits + 1
+        assert refined_on_wednesday() == [older]
+        assert service._refiner is not None
+        assert not [key for key in service._refiner._wanted if key[1] == WED]  # no duplicate waits
+        running = next(f for f in pool.pending if not f.done())
+        pool.pending.remove(running)
+        running.set_exception(RuntimeError("the refinement failed"))  # nothing delivered
+        service.slots(wednesday)
+        assert service.offer_cache_hits == hits + 2
+        service.pack_idle()
+        pool.finish_pending()  # and whatever the Tuesday booking asked ahead, queued before it
+        assert refined_on_wednesday() == [older, newer]
+        assert service.refine_idle(timeout=10)
+    finally:
+        service.close()
 
 
 def test_a_new_version_that_changes_the_day_is_answered_afresh(db_url: str) -> None:
